@@ -1,0 +1,110 @@
+/**
+ * Contracts of the agent room. Providers stream ProviderEvents; the turn loop turns a request
+ * into TurnEvents that the gateway and CLI deliver. Keep these stable: other rooms code against them.
+ */
+import type { BulwarkError } from '../core/errors.js';
+import type { Result } from '../core/result.js';
+
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** Raw JSON text of the arguments, exactly as the model produced it. */
+  readonly arguments: string;
+}
+
+export type ChatMessage =
+  | { readonly role: 'user'; readonly content: string }
+  | { readonly role: 'assistant'; readonly content: string; readonly toolCalls?: readonly ToolCall[] }
+  | { readonly role: 'tool'; readonly toolCallId: string; readonly name: string; readonly content: string; readonly isError?: boolean };
+
+export interface ToolSpec {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments object. */
+  readonly inputSchema: Readonly<Record<string, unknown>>;
+}
+
+export interface ModelRequest {
+  readonly model: string;
+  readonly system: string;
+  readonly messages: readonly ChatMessage[];
+  readonly tools: readonly ToolSpec[];
+  readonly maxTokens: number;
+  readonly signal: AbortSignal;
+}
+
+export type StopReason = 'end' | 'tool_use' | 'max_tokens' | 'other';
+
+export type ProviderEvent =
+  | { readonly type: 'text_delta'; readonly text: string }
+  | { readonly type: 'tool_call'; readonly call: ToolCall }
+  | { readonly type: 'usage'; readonly inputTokens: number; readonly outputTokens: number }
+  | { readonly type: 'stop'; readonly reason: StopReason };
+
+/** A model provider adapter. Errors surface as a thrown ProviderError from the iterator. */
+export interface Provider {
+  readonly id: string;
+  readonly kind: 'anthropic' | 'openai';
+  stream(request: ModelRequest): AsyncIterable<ProviderEvent>;
+}
+
+/** Who is asking and under which session; travels with every decision and audit event. */
+export interface TurnContext {
+  readonly agentId: string;
+  readonly sessionId: string;
+  readonly traceId: string;
+  /** Identity of the caller: token id, mTLS subject or channel user. */
+  readonly sender: string;
+}
+
+export interface TurnRequest {
+  readonly agentId: string;
+  /** Continue a stored session; a new one is created when absent. */
+  readonly sessionId?: string;
+  /** Messages sent by the client (user and assistant roles). */
+  readonly messages: readonly ChatMessage[];
+  readonly sender: string;
+  readonly traceId: string;
+  readonly signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'step_limit' | 'blocked' | 'cancelled';
+
+export type TurnEvent =
+  | { readonly type: 'session'; readonly sessionId: string }
+  | { readonly type: 'text_delta'; readonly text: string }
+  | { readonly type: 'tool_started'; readonly id: string; readonly name: string }
+  | { readonly type: 'tool_finished'; readonly id: string; readonly name: string; readonly ok: boolean }
+  | { readonly type: 'usage'; readonly inputTokens: number; readonly outputTokens: number }
+  | { readonly type: 'done'; readonly finishReason: FinishReason; readonly text: string }
+  | { readonly type: 'error'; readonly error: BulwarkError };
+
+/** What the gateway and CLI need from the agent room. */
+export interface AgentRuntime {
+  /** Agents visible as models on /v1/models. */
+  listAgents(): ReadonlyArray<{ readonly id: string; readonly model: string; readonly provider?: string }>;
+  hasAgent(agentId: string): boolean;
+  /** Runs one turn. Never throws: failures arrive as an `error` event followed by nothing else. */
+  runTurn(request: TurnRequest): AsyncIterable<TurnEvent>;
+}
+
+/**
+ * Hook points where security layers plug into the turn, in flow order (DESIGN §2).
+ * Each returns a Result; an Err stops that step and is audited by the layer that decided.
+ */
+export interface TurnHooks {
+  /** Perimeter (L04 → L01 → L05): may rewrite the text, add a preamble reminder, or block the turn. */
+  inbound?(text: string, ctx: TurnContext): Result<{ text: string; reminder?: string }, BulwarkError>;
+  /** Extra system-prompt material for this session (L17 canary, L16 memory). */
+  systemPrompt?(base: string, ctx: TurnContext): string;
+  /** Before each model call (L21 budget, L22 breaker). */
+  beforeModelCall?(request: ModelRequest, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
+  /** After each model call with the actual usage or failure (L21 accounting, L22 state). */
+  afterModelCall?(outcome: { ok: boolean; inputTokens: number; outputTokens: number; latencyMs: number }, ctx: TurnContext): void;
+  /** Before each tool call, after L12 (L27 classifier, L13 approvals, L17/L02 argument scan). */
+  beforeToolCall?(call: ToolCall, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
+  /** Every tool result before the model sees it (L23). */
+  toolResult?(text: string, call: ToolCall, ctx: TurnContext): string;
+  /** Stream filter for the response text (L02 with hold-back); `flush` releases the tail at the end. */
+  outputFilter?(ctx: TurnContext): { push(chunk: string): string; flush(): string };
+}

@@ -1,0 +1,99 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { childPath } from '../core/safe-path.js';
+import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { err, ok, type Result } from '../core/result.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+export const CONFIG_FILE = 'config.yaml';
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export function configPath(dataDir: string): string {
+  return childPath(dataDir, CONFIG_FILE);
+}
+
+function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of p) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
+  return out || '(top level)';
+}
+
+/** One line per problem: the key, what was wrong, what is expected. */
+export function describeZodError(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `${formatPath(issue.path)}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (remove or fix the spelling)`;
+    }
+    return `${formatPath(issue.path)}: ${issue.message}`;
+  });
+}
+
+export function parseConfigText(text: string, source: string): Result<Config, BulwarkError> {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    return err(bulwarkError('config.too_large', `${source}: larger than 1 MB`));
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
+  } catch (cause) {
+    const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
+    return err(bulwarkError('config.yaml', `${source}${where}: not valid YAML: ${(cause as Error).message.split('\n')[0]}`));
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = describeZodError(parsed.error);
+    return err(
+      bulwarkError('config.invalid', `${source} is invalid:\n  - ${lines.join('\n  - ')}`, { details: { problems: lines } }),
+    );
+  }
+  const ids = new Set<string>();
+  for (const a of parsed.data.agents) {
+    if (ids.has(a.id)) return err(bulwarkError('config.invalid', `${source} is invalid:\n  - agents: duplicate agent id "${a.id}"`));
+    ids.add(a.id);
+    if (a.provider && !parsed.data.providers[a.provider]) {
+      return err(
+        bulwarkError('config.invalid', `${source} is invalid:\n  - agents.${a.id}.provider: "${a.provider}" is not defined under providers`),
+      );
+    }
+  }
+  return ok(parsed.data);
+}
+
+export function loadConfig(dataDir: string): Result<Config, BulwarkError> {
+  const file = configPath(dataDir);
+  if (!existsSync(file)) return parseConfigText('', file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    return err(bulwarkError('config.unreadable', `cannot read ${file}: ${(cause as Error).message}`));
+  }
+  return parseConfigText(text, file);
+}
+
+export const DEFAULT_CONFIG_YAML = `# bulwark configuration. Secrets never live here: refer to them by name, e.g. apiKey: { secret: ANTHROPIC_API_KEY }
+server:
+  host: 127.0.0.1   # loopback only by default
+  port: 8787
+
+# Providers: uncomment one. Keys are read from the secret store / environment by name.
+providers: {}
+#  anthropic:
+#    type: anthropic
+#    apiKey: { secret: ANTHROPIC_API_KEY }
+#  openai:
+#    type: openai
+#    apiKey: { secret: OPENAI_API_KEY }
+#  ollama:
+#    type: openai
+#    baseUrl: http://127.0.0.1:11434/v1
+
+agents:
+  - id: default
+    # provider: anthropic
+    # model: claude-sonnet-4-5
+    systemPrompt: You are a careful assistant working inside a bulwark workspace.
+    tools:
+      profile: coding
+`;

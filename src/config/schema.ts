@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** A reference to a secret by name; the value never lives in config. */
+export const SecretRefSchema = z.strictObject({ secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _') });
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'an id: lowercase letters, digits, - and _ (max 64)');
+
+export const ProviderSchema = z.strictObject({
+  type: z.enum(['anthropic', 'openai']),
+  /** For OpenAI-compatible servers (Ollama, vLLM, llama.cpp, OpenRouter, Groq) and tests. */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiKey: SecretRefSchema.optional(),
+  timeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+});
+export type ProviderConfig = z.infer<typeof ProviderSchema>;
+
+export const TOOL_PROFILES = ['minimal', 'coding', 'messaging', 'supervisor', 'full'] as const;
+
+export const AgentSchema = z.strictObject({
+  id,
+  /** Key of an entry in `providers`; without it the agent answers with a configuration error. */
+  provider: id.optional(),
+  model: z.string().min(1).max(200).default('default'),
+  systemPrompt: z.string().max(100_000).default('You are a helpful assistant.'),
+  tools: z
+    .strictObject({
+      profile: z.enum(TOOL_PROFILES).default('coding'),
+      allow: z.array(z.string().max(100)).default([]),
+      deny: z.array(z.string().max(100)).default([]),
+    })
+    .default({ profile: 'coding', allow: [], deny: [] }),
+  /** Workspace directory; default <data dir>/workspaces/<id>. */
+  workspace: z.string().min(1).optional(),
+  maxSteps: z.number().int().min(1).max(100).default(8),
+  maxTokens: z.number().int().min(1).max(200_000).default(4096),
+  turnTimeoutMs: z.number().int().min(1000).max(3_600_000).default(300_000),
+});
+export type AgentConfig = z.infer<typeof AgentSchema>;
+
+export const ConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    })
+    .default({ host: '127.0.0.1', port: 8787, bodyLimitBytes: 1024 * 1024 }),
+  providers: z.record(id, ProviderSchema).default({}),
+  agents: z.array(AgentSchema).min(1).default([AgentSchema.parse({ id: 'default' })]),
+  logging: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+    .default({ level: 'info' }),
+});
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,21 @@
+import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { randomHex } from './ids.js';
+
+/**
+ * Writes a file atomically: a temp file beside it is written and fsync'd, then renamed over
+ * the target, so a crash leaves either the old or the new content, never a torn file.
+ */
+export function writeFileAtomic(file: string, content: string | Buffer, mode = 0o600): void {
+  const tmp = `${file}.${randomHex(6)}.tmp`;
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, file);
+}

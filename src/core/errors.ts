@@ -1,0 +1,26 @@
+import type { LayerId } from './layers.js';
+
+/** An error as a value. `code` is stable and machine-readable; `message` names the problem and the fix. */
+export interface BulwarkError {
+  readonly code: string;
+  readonly message: string;
+  readonly layer?: LayerId;
+  /** HTTP status the gateway should answer with, when this error reaches a client. */
+  readonly status?: number;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export function bulwarkError(
+  code: string,
+  message: string,
+  extra: { layer?: LayerId; status?: number; details?: Record<string, unknown> } = {},
+): BulwarkError {
+  return { code, message, ...extra };
+}
+
+/** Message of an unknown thrown value, without ever stringifying arbitrary objects (which may hold secrets). */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  if (typeof cause === 'string') return cause;
+  return 'unknown error';
+}
