@@ -1,0 +1,19 @@
+/**
+ * Interface of the leak index (implemented in src/secrets/): every secret value the system knows,
+ * in its encoded forms. Lower rooms (guards, logging) depend on this interface, not on the vault.
+ */
+export interface LeakHit {
+  /** Offsets in the scanned text. */
+  readonly start: number;
+  readonly end: number;
+  /** Name of the secret whose value (in some encoding) was found; never the value itself. */
+  readonly secretName: string;
+  /** raw | base64 | base64url | hex | url | json */
+  readonly encoding: string;
+}
+
+export interface LeakScanner {
+  scan(text: string): readonly LeakHit[];
+}
+
+export const EMPTY_LEAK_SCANNER: LeakScanner = { scan: () => [] };

@@ -1,0 +1,27 @@
+/** Shape of every entry of the one pattern library (DESIGN §3). */
+export type PatternFamily =
+  | 'role_marker'
+  | 'instruction_override'
+  | 'jailbreak_persona'
+  | 'prompt_extraction'
+  | 'dangerous_command'
+  | 'credential_logging'
+  | 'exfiltration'
+  | 'encoded_payload'
+  | 'secret_format';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface PatternDef {
+  /** Stable id, e.g. "role.chatml", "secret.aws_access_key_id". */
+  readonly id: string;
+  readonly family: PatternFamily;
+  readonly description: string;
+  /** Must be linear-time safe (checked over the whole library by a test). Use the `g` flag only if the engine asks for it. */
+  readonly regex: RegExp;
+  /** Contribution to a risk score when matched (input side). */
+  readonly weight: number;
+  readonly severity: Severity;
+  /** Optional structural check of a match (e.g. JWT header decodes, entropy over a floor). */
+  readonly validate?: (match: string) => boolean;
+}
