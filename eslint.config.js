@@ -18,6 +18,8 @@ const childProcessBans = [
 ];
 const pathBans = [
   { selector: "CallExpression[callee.object.name='path'][callee.property.name=/^(join|resolve|normalize)$/]", message: 'L26: build paths with src/core/safe-path.ts (safePath/childPath/absoluteFrom), not path.join/resolve.' },
+  // An alias (import * as p from 'node:path') would slip past the rule above, so the module must be imported as `path`.
+  { selector: "ImportDeclaration[source.value=/^(node:)?path$/] > :matches(ImportDefaultSpecifier, ImportNamespaceSpecifier)[local.name!='path']", message: 'L26: import node:path as `path` so the safe-path ban can see its calls.' },
 ];
 const restrictedImportPaths = (allowChildProcess, allowPathFns) => [
   ...(allowChildProcess ? [] : [
