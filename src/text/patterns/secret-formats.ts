@@ -1,0 +1,311 @@
+/**
+ * Secret formats of the shared pattern library (L02 output guard, L09 log sanitizer, L15, L24).
+ *
+ * Every format is written from the issuer's documented token shape (fixed prefix, alphabet, length,
+ * checksum-free structure), never copied from another scanner's rule file.
+ *
+ * Conventions for consumers:
+ * - When a regex has a named group `secret`, only that group is the secret value (what a redactor
+ *   replaces); the rest of the match is context (a header name, an assignment key). Otherwise the
+ *   whole match is the secret.
+ * - `validate(match)` receives the whole match and rejects placeholders, low-entropy fillers and
+ *   structurally invalid values. A match whose validate returns false is not a finding.
+ * - `critical` formats are redacted before delivery; `warning` formats are audited only (values that
+ *   are often public by design, or markers that only say a secret is nearby).
+ * - Regexes carry no `g` flag; engines add the flags they need.
+ */
+import type { PatternDef, Severity } from './types.js';
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  const n = [...s].length;
+  for (const c of counts.values()) {
+    const p = c / n;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+const PLACEHOLDER_WORDS = /(?:x{4}|X{4}|\*{3}|#{3}|\.\.|example|your[_-]|changeme|placeholder|redacted|dummy|<[^>]*>|\$\{|\$\(|\{\{|%[A-Za-z_]+%)/i;
+
+/** True for obvious stand-ins: xxxx, ***, <token>, ${VAR}, "EXAMPLE", one repeated character. */
+export function looksLikePlaceholder(value: string): boolean {
+  if (PLACEHOLDER_WORDS.test(value)) return true;
+  if (/^\$[A-Za-z_]/.test(value)) return true;
+  const distinct = new Set(value).size;
+  return distinct <= 2;
+}
+
+/** Value of a named group `secret` in `match` (re-run of the format's own regex), else the match. */
+function secretPart(re: RegExp, match: string): string {
+  const m = re.exec(match);
+  return m?.groups?.['secret'] ?? match;
+}
+
+/** Validator: not a placeholder and entropy over `floor` bits/char on the secret part. */
+function randomLooking(re: RegExp, floor: number): (match: string) => boolean {
+  return (match) => {
+    const v = secretPart(re, match);
+    return !looksLikePlaceholder(v) && shannonEntropy(v) >= floor;
+  };
+}
+
+interface FormatSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly regex: RegExp;
+  readonly severity: Severity;
+  readonly validate?: (match: string) => boolean;
+}
+
+function def(spec: FormatSpec): PatternDef {
+  return {
+    id: spec.id,
+    family: 'secret_format',
+    description: spec.description,
+    regex: spec.regex,
+    weight: spec.severity === 'critical' ? 1 : 0.5,
+    severity: spec.severity,
+    ...(spec.validate ? { validate: spec.validate } : {}),
+  };
+}
+
+// --- validators with structure -------------------------------------------------------------
+
+function base64UrlDecode(s: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
+  return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+}
+
+/** A JWT's header must decode to a JSON object with an `alg` member. */
+function validJwt(match: string): boolean {
+  const header = base64UrlDecode(match.split('.')[0] ?? '');
+  if (header === undefined) return false;
+  try {
+    const parsed: unknown = JSON.parse(header);
+    return typeof parsed === 'object' && parsed !== null && 'alg' in parsed;
+  } catch {
+    return false;
+  }
+}
+
+/** HTTP Basic credentials decode to `user:password` with a non-empty side. */
+function validBasic(credential: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(credential)) return false;
+  const decoded = Buffer.from(credential, 'base64').toString('latin1');
+  const i = decoded.indexOf(':');
+  if (i < 0 || decoded.length < 2) return false;
+  for (let k = 0; k < decoded.length; k++) {
+    const c = decoded.charCodeAt(k);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+const WEAK_CREDENTIAL_WORDS = new Set([
+  'pass', 'password', 'passwd', 'secret', 'token', 'apikey', 'api_key', 'user', 'username', 'test', 'admin',
+  'changeme', 'none', 'null', 'true', 'false', 'bearer', 'basic',
+]);
+
+/** A credential that is not a variable reference, placeholder or a bare word such as "password". */
+function strongCredential(value: string, minLength: number): boolean {
+  const v = value.replace(/^[{("']+|[})"']+$/g, '');
+  if (v.length < minLength) return false;
+  if (looksLikePlaceholder(v) || /^[$%@&]/.test(v) || /\[[A-Z_ ]+\]/.test(v)) return false;
+  if (WEAK_CREDENTIAL_WORDS.has(v.toLowerCase())) return false;
+  let classes = 0;
+  for (const re of [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/]) if (re.test(v)) classes += 1;
+  return classes >= 2 && shannonEntropy(v) >= 2.5;
+}
+
+// --- HTTP credentials ----------------------------------------------------------------------
+
+const AUTH_HEADER = /\bAuthorization["']?[ \t]*[:=][ \t]*["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]*(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
+
+function validAuthHeader(match: string): boolean {
+  const m = AUTH_HEADER.exec(match);
+  const scheme = m?.groups?.['scheme']?.toLowerCase();
+  const value = m?.groups?.['secret'] ?? '';
+  if (looksLikePlaceholder(value) || /^\$/.test(value)) return false;
+  if (scheme === 'basic') return validBasic(value);
+  if (scheme === undefined && /^(?:bearer|basic|token|digest)$/i.test(value)) return false;
+  return shannonEntropy(value) >= 2.8;
+}
+
+const API_KEY_HEADER = /(?<![A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)["']?[ \t]*:[ \t]+["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
+
+// --- assignments ---------------------------------------------------------------------------
+
+/**
+ * `name = value` where the name ends in a credential word. The value must look random (entropy
+ * floor), not be a placeholder, a variable reference, a constant name or a dotted identifier.
+ */
+const ASSIGNMENT = /(?<![A-Za-z0-9])(?<name>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth))["']?[ \t]*(?::=|=>|=|:)[ \t]*["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
+
+const KEY_NAME_ALLOWED = /(?:^|[_.-])(?:api|secret|access|private|auth|encryption|signing|master|license|client|app|service|account)[_-]?key$|^(?:key|apikey)$/i;
+const NAME_DENIED = /(?:public|pub|csrf|xsrf|cache|sort|primary|foreign|partition|lookup|hash|map|dict)[_.-]?(?:key|token)$|(?:^|[_.-])(?:no|is|has|use|with|enable|require)[_.-]/i;
+
+/** Minimum entropy (bits/char) of a generic assignment value; tuned on the tuning split only. */
+export const GENERIC_ENTROPY_FLOOR = 3.0;
+
+function validAssignment(match: string): boolean {
+  const m = ASSIGNMENT.exec(match);
+  const name = m?.groups?.['name'] ?? '';
+  const value = m?.groups?.['secret'] ?? '';
+  const lname = name.toLowerCase();
+  if (/key$/.test(lname) && !KEY_NAME_ALLOWED.test(name) && !/(?:api|secret|access|private)[_-]?key$/i.test(name)) return false;
+  if (NAME_DENIED.test(name)) return false;
+  if (/(?:password|passwd|pwd|secret|credentials?)$/i.test(name)) {
+    if (!strongCredential(value, 8)) return false;
+  }
+  if (looksLikePlaceholder(value) || /^[$%@&]/.test(value)) return false;
+  if (/^[A-Z][A-Z0-9_]*[A-Z0-9]$/.test(value) && value.includes('_')) return false; // a constant / env-var name
+  if (/^[a-z][a-z0-9._/-]*[a-z0-9]$/.test(value) && (value.match(/[._/-]/g)?.length ?? 0) >= 2) return false; // dotted identifier or path
+  if (/^https?:\/\//i.test(value) || /^[./~]/.test(value)) return false;
+  if (/^(?:true|false|null|none|undefined)$/i.test(value)) return false;
+  const minLength = /(?:password|passwd|pwd)$/i.test(name) ? 8 : 12;
+  if (value.length < minLength) return false;
+  return shannonEntropy(value) >= GENERIC_ENTROPY_FLOOR;
+}
+
+// --- command-line credentials --------------------------------------------------------------
+
+const CLI_USER = /(?:^|\s)(?:-u|--user)[ \t]+(?<secret>["']?[^\s"':]{0,128}["']?:["']?[^\s"']{0,128}["']?)/;
+
+function validCliUser(match: string): boolean {
+  const cred = secretPart(CLI_USER, match).replace(/["']/g, '');
+  const i = cred.indexOf(':');
+  if (i < 0) return false;
+  const user = cred.slice(0, i);
+  const pass = cred.slice(i + 1);
+  if (/(?:^|:)\$|\$[{(]|\{\{|<|\[/.test(cred)) return false;
+  return strongCredential(pass.length > 0 ? pass : user, 6);
+}
+
+// --- URL credentials -----------------------------------------------------------------------
+
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?<user>[^\s:/@"'<>]{0,128}):(?<secret>[^\s:/@"'<>]{3,256})@[A-Za-z0-9][A-Za-z0-9.-]{0,253}/i;
+
+function validUrlCredentials(match: string): boolean {
+  const pass = URL_CREDENTIALS.exec(match)?.groups?.['secret'] ?? '';
+  if (looksLikePlaceholder(pass) || /^[$%]/.test(pass) || WEAK_CREDENTIAL_WORDS.has(pass.toLowerCase())) return false;
+  return pass.length >= 4 && shannonEntropy(pass) >= 1.9;
+}
+
+// --- private keys --------------------------------------------------------------------------
+
+const PRIVATE_KEY = /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s:,.-]{20,16384}/;
+
+function validPrivateKey(match: string): boolean {
+  const body = match.replace(/^-----BEGIN[^\n]*?-----/, '').split('-----END')[0] ?? '';
+  const payload = body
+    .split(/\r?\n/)
+    .filter((l) => !/^[A-Za-z-]+: /.test(l))
+    .join('')
+    .replace(/\s+/g, '');
+  return /[A-Za-z0-9+/]{40,}/.test(payload) && shannonEntropy(payload) >= 4;
+}
+
+/** The last dash-separated segment of a Slack token is random text with at least one letter. */
+function validSlackToken(match: string): boolean {
+  const last = match.slice(match.lastIndexOf('-') + 1);
+  return last.length >= 8 && /[A-Za-z]/.test(last) && !looksLikePlaceholder(last) && shannonEntropy(last) >= 2.5;
+}
+
+// --- the library ---------------------------------------------------------------------------
+
+const RE = {
+  awsKeyId: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b/,
+  awsSecret: /(?<![A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]*(?::=|=>|=|:)[ \t]*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
+  githubToken: /\bgh[pousr]_[A-Za-z0-9]{36,251}\b/,
+  githubFineGrained: /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b/,
+  gitlabToken: /\bgl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-[A-Za-z0-9_.-]{20,80}/,
+  gitlabRunnerRegistration: /\bGR1348941[A-Za-z0-9_-]{20}\b/,
+  slackToken: /\bxox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-[A-Za-z0-9-]{8,120}/,
+  slackConfigToken: /\bxoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}/,
+  slackAppToken: /\bxapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}\b/,
+  slackWebhook: /\bhttps?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9/]{16,64}/,
+  stripeSecret: /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}\b/,
+  stripeWebhookSecret: /\bwhsec_[A-Za-z0-9+/=]{32,128}/,
+  openaiKey: /\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}/,
+  openaiProjectKey: /\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{80,250}/,
+  anthropicKey: /\bsk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA(?![A-Za-z0-9_-])/,
+  googleApiKey: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/,
+  jwt: /\beyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{16,1024}/,
+  npmToken: /\bnpm_[A-Za-z0-9]{36}\b/,
+  twilioApiKey: /\bSK[0-9a-fA-F]{32}\b/,
+  sendgridKey: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/,
+  azureClientSecret: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/,
+  facebookPageToken: /\bEAA[A-Za-z0-9]{90,400}/,
+  facebookAppToken: /\b[0-9]{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])/,
+  hashicorpVault: /\bhvs\.[A-Za-z0-9_-]{90,200}/,
+  hashicorpVaultLegacy: /\bs\.[A-Za-z0-9]{24}\b/,
+  onePasswordServiceAccount: /\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}/,
+  ageSecretKey: /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b/,
+  notionToken: /\bntn_[0-9]{11}[A-Za-z0-9]{35}\b/,
+  perplexityKey: /\bpplx-[A-Za-z0-9]{48}\b/,
+  huggingfaceToken: /\bhf_[A-Za-z0-9]{34,40}\b/,
+  atlassianToken: /\bATATT3[A-Za-z0-9_=-]{150,250}/,
+  sourcegraphToken: /\bsgp_(?:local_)?[a-fA-F0-9]{40}\b/,
+  sourcegraphInstanceToken: /\bsgp_[a-fA-F0-9]{16}_[a-fA-F0-9]{40}\b/,
+  cloudflareOriginCa: /\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b/,
+  intra42Secret: /\bs-s4t2(?:ud|af)-[a-f0-9]{64}\b/,
+  octopusApiKey: /\bAPI-[A-Z0-9]{26}\b/,
+  gcpServiceAccount: /"type"[ \t]*:[ \t]*"service_account"/,
+};
+
+export const SECRET_FORMATS: readonly PatternDef[] = [
+  def({ id: 'secret.aws_access_key_id', severity: 'critical', regex: RE.awsKeyId, description: 'AWS access key id (AKIA/ASIA… + 16 base32 characters)', validate: randomLooking(RE.awsKeyId, 2.8) }),
+  def({ id: 'secret.aws_secret_access_key', severity: 'critical', regex: RE.awsSecret, description: 'AWS secret access key (40 characters) assigned to an aws_secret_access_key name', validate: randomLooking(RE.awsSecret, 3.5) }),
+  def({ id: 'secret.github_token', severity: 'critical', regex: RE.githubToken, description: 'GitHub classic token (ghp_, gho_, ghu_, ghs_, ghr_)', validate: randomLooking(RE.githubToken, 3.0) }),
+  def({ id: 'secret.github_fine_grained_pat', severity: 'critical', regex: RE.githubFineGrained, description: 'GitHub fine-grained personal access token (github_pat_)', validate: randomLooking(RE.githubFineGrained, 3.0) }),
+  def({ id: 'secret.gitlab_token', severity: 'critical', regex: RE.gitlabToken, description: 'GitLab token (glpat-, glptt-, glrt-, gldt-, …)', validate: randomLooking(RE.gitlabToken, 3.0) }),
+  def({ id: 'secret.gitlab_runner_registration', severity: 'critical', regex: RE.gitlabRunnerRegistration, description: 'GitLab runner registration token (GR1348941…)', validate: randomLooking(RE.gitlabRunnerRegistration, 3.0) }),
+  def({ id: 'secret.slack_token', severity: 'critical', regex: RE.slackToken, description: 'Slack bot/user/workspace token (xoxb-, xoxp-, xoxa-, …)', validate: validSlackToken }),
+  def({ id: 'secret.slack_config_token', severity: 'critical', regex: RE.slackConfigToken, description: 'Slack app configuration access/refresh token (xoxe.)', validate: randomLooking(RE.slackConfigToken, 3.5) }),
+  def({ id: 'secret.slack_app_token', severity: 'critical', regex: RE.slackAppToken, description: 'Slack app-level token (xapp-)', validate: randomLooking(RE.slackAppToken, 3.0) }),
+  def({ id: 'secret.slack_webhook_url', severity: 'critical', regex: RE.slackWebhook, description: 'Slack incoming webhook / workflow URL' }),
+  def({ id: 'secret.stripe_secret_key', severity: 'critical', regex: RE.stripeSecret, description: 'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_)', validate: randomLooking(RE.stripeSecret, 3.0) }),
+  def({ id: 'secret.stripe_webhook_secret', severity: 'critical', regex: RE.stripeWebhookSecret, description: 'Stripe webhook signing secret (whsec_)', validate: randomLooking(RE.stripeWebhookSecret, 3.0) }),
+  def({ id: 'secret.openai_api_key', severity: 'critical', regex: RE.openaiKey, description: 'OpenAI API key (sk-…T3BlbkFJ…)' }),
+  def({ id: 'secret.openai_project_key', severity: 'critical', regex: RE.openaiProjectKey, description: 'OpenAI project / service-account / admin key (sk-proj-, sk-svcacct-, sk-admin-)', validate: randomLooking(RE.openaiProjectKey, 3.5) }),
+  def({ id: 'secret.anthropic_api_key', severity: 'critical', regex: RE.anthropicKey, description: 'Anthropic API or admin key (sk-ant-api03-…AA, sk-ant-admin01-…AA)', validate: randomLooking(RE.anthropicKey, 3.0) }),
+  // Google API keys are often public by design (Firebase, Maps JS keys restricted by referrer): audit, don't redact.
+  def({ id: 'secret.google_api_key', severity: 'warning', regex: RE.googleApiKey, description: 'Google API key (AIza + 35 characters); frequently public by design', validate: randomLooking(RE.googleApiKey, 3.5) }),
+  def({ id: 'secret.jwt', severity: 'critical', regex: RE.jwt, description: 'JSON Web Token whose header decodes to JSON with an alg', validate: validJwt }),
+  def({ id: 'secret.http_authorization', severity: 'critical', regex: AUTH_HEADER, description: 'Authorization header credential (Bearer, Basic with user:password, Token, bare)', validate: validAuthHeader }),
+  def({ id: 'secret.http_api_key_header', severity: 'critical', regex: API_KEY_HEADER, description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)', validate: (m) => { const v = secretPart(API_KEY_HEADER, m); return !looksLikePlaceholder(v) && !/^\$/.test(v) && shannonEntropy(v) >= 2.8 && /[0-9]/.test(v); } }),
+  def({ id: 'secret.private_key', severity: 'critical', regex: PRIVATE_KEY, description: 'PEM / OpenSSH / PGP private key block with a key body', validate: validPrivateKey }),
+  def({ id: 'secret.url_credentials', severity: 'critical', regex: URL_CREDENTIALS, description: 'URL with user:password (database connection strings, package registries, webhooks)', validate: validUrlCredentials }),
+  def({ id: 'secret.cli_user_password', severity: 'critical', regex: CLI_USER, description: 'user:password given to -u/--user on a command line (curl, …)', validate: validCliUser }),
+  def({ id: 'secret.npm_token', severity: 'critical', regex: RE.npmToken, description: 'npm access token (npm_ + 36)', validate: randomLooking(RE.npmToken, 3.0) }),
+  def({ id: 'secret.twilio_api_key_sid', severity: 'warning', regex: RE.twilioApiKey, description: 'Twilio API key SID (SK + 32 hex); an identifier paired with a secret', validate: randomLooking(RE.twilioApiKey, 3.0) }),
+  def({ id: 'secret.sendgrid_api_key', severity: 'critical', regex: RE.sendgridKey, description: 'SendGrid API key (SG.<22>.<43>)', validate: randomLooking(RE.sendgridKey, 3.0) }),
+  def({ id: 'secret.azure_ad_client_secret', severity: 'critical', regex: RE.azureClientSecret, description: 'Microsoft Entra ID (Azure AD) client secret (xxxNQ~…)', validate: randomLooking(RE.azureClientSecret, 3.5) }),
+  def({ id: 'secret.facebook_access_token', severity: 'critical', regex: RE.facebookPageToken, description: 'Facebook / Meta access token (EAA…)', validate: randomLooking(RE.facebookPageToken, 4.0) }),
+  def({ id: 'secret.facebook_app_token', severity: 'critical', regex: RE.facebookAppToken, description: 'Facebook app access token (app id|app secret)', validate: randomLooking(RE.facebookAppToken, 3.5) }),
+  def({ id: 'secret.hashicorp_vault_token', severity: 'critical', regex: RE.hashicorpVault, description: 'HashiCorp Vault service token (hvs.)', validate: randomLooking(RE.hashicorpVault, 3.5) }),
+  def({ id: 'secret.hashicorp_vault_legacy_token', severity: 'critical', regex: RE.hashicorpVaultLegacy, description: 'HashiCorp Vault legacy service token (s. + 24, mixed case and digits)', validate: (m) => /[a-z]/.test(m) && /[A-Z]/.test(m.slice(2)) && /[0-9]/.test(m) && randomLooking(RE.hashicorpVaultLegacy, 3.5)(m) }),
+  def({ id: 'secret.1password_service_account', severity: 'critical', regex: RE.onePasswordServiceAccount, description: '1Password service-account token (ops_eyJ…)', validate: randomLooking(RE.onePasswordServiceAccount, 4.0) }),
+  def({ id: 'secret.age_secret_key', severity: 'critical', regex: RE.ageSecretKey, description: 'age encryption secret key (AGE-SECRET-KEY-1 + bech32)' }),
+  def({ id: 'secret.notion_token', severity: 'critical', regex: RE.notionToken, description: 'Notion integration token (ntn_)', validate: randomLooking(RE.notionToken, 3.5) }),
+  def({ id: 'secret.perplexity_api_key', severity: 'critical', regex: RE.perplexityKey, description: 'Perplexity API key (pplx-)', validate: randomLooking(RE.perplexityKey, 3.5) }),
+  def({ id: 'secret.huggingface_token', severity: 'critical', regex: RE.huggingfaceToken, description: 'Hugging Face access token (hf_)', validate: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m.slice(3)) && randomLooking(RE.huggingfaceToken, 3.5)(m) }),
+  def({ id: 'secret.atlassian_api_token', severity: 'critical', regex: RE.atlassianToken, description: 'Atlassian API token (ATATT3…)', validate: randomLooking(RE.atlassianToken, 4.0) }),
+  def({ id: 'secret.sourcegraph_token', severity: 'critical', regex: RE.sourcegraphToken, description: 'Sourcegraph access token (sgp_)', validate: randomLooking(RE.sourcegraphToken, 3.3) }),
+  def({ id: 'secret.sourcegraph_instance_token', severity: 'critical', regex: RE.sourcegraphInstanceToken, description: 'Sourcegraph instance-bound access token (sgp_<instance>_…)', validate: randomLooking(RE.sourcegraphInstanceToken, 3.3) }),
+  def({ id: 'secret.cloudflare_origin_ca_key', severity: 'critical', regex: RE.cloudflareOriginCa, description: 'Cloudflare Origin CA key (v1.0-…)' }),
+  def({ id: 'secret.intra42_client_secret', severity: 'critical', regex: RE.intra42Secret, description: '42 intra OAuth client secret (s-s4t2ud-, s-s4t2af-)' }),
+  def({ id: 'secret.octopus_deploy_api_key', severity: 'critical', regex: RE.octopusApiKey, description: 'Octopus Deploy API key (API- + 26)', validate: (m) => /[0-9]/.test(m.slice(4)) && randomLooking(RE.octopusApiKey, 3.5)(m) }),
+  def({ id: 'secret.gcp_service_account_marker', severity: 'warning', regex: RE.gcpServiceAccount, description: 'Google service-account JSON marker (a private key is usually nearby)' }),
+  def({ id: 'secret.generic_assignment', severity: 'critical', regex: ASSIGNMENT, description: 'password/secret/token/api key assignment with a random-looking value (entropy floor, no placeholders)', validate: validAssignment }),
+];
+
+/** The formats whose findings are redacted before delivery. */
+export const CRITICAL_SECRET_FORMAT_IDS: ReadonlySet<string> = new Set(
+  SECRET_FORMATS.filter((f) => f.severity === 'critical').map((f) => f.id),
+);
