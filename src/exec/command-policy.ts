@@ -1,0 +1,151 @@
+/**
+ * Exec layer 2: the command policy. Parses the command line, sees through wrappers and nested
+ * scripts, and denies the destructive set. The verdict names the rule and the parsed segment
+ * that matched, so an operator (and `bulwark scan command`) can see exactly why.
+ */
+import { parseShell, MAX_NESTING, type SimpleCommand, type Word } from './shell-parse.js';
+import { unwrap, SHELLS, baseName } from './command-unwrap.js';
+import { commandRules, inlineCodeHit, redirectRule, type RuleHit } from './command-rules.js';
+
+export interface CommandVerdict {
+  readonly decision: 'allow' | 'deny';
+  /** Stable rule id, e.g. `fs.rm-recursive-root`; `parse.*` when the line cannot be parsed. */
+  readonly ruleId?: string;
+  readonly reason?: string;
+  /** The parsed segment that matched (words joined by spaces, after quote removal). */
+  readonly segment?: string;
+  /** Wrappers seen through on the way to the segment, outermost first. */
+  readonly via?: readonly string[];
+  /** Number of simple commands examined. */
+  readonly commands: number;
+}
+
+/** Loader and interpreter start-up variables that must not be set inside a command line either. */
+const INJECTION_ENV = /^(LD_[A-Z_]+|DYLD_[A-Z_]+|BASH_ENV|ENV|PROMPT_COMMAND|BASH_FUNC_.*|NODE_OPTIONS|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|GCONV_PATH)$/;
+
+export function isInjectionEnv(name: string): boolean {
+  return INJECTION_ENV.test(name);
+}
+
+const RULES = commandRules(isInjectionEnv);
+
+const DOWNLOADERS = new Set(['cat', 'echo', 'printf']);
+
+interface Found {
+  hit: RuleHit;
+  segment: string;
+  via: string[];
+}
+
+function show(words: readonly Word[]): string {
+  return words.map((w) => (/[\s'"\\]/.test(w.text) || w.text === '' ? JSON.stringify(w.text) : w.text)).join(' ');
+}
+
+class Evaluator {
+  examined = 0;
+
+  evaluateScript(script: string, depth: number, via: string[]): Found | undefined {
+    if (depth > MAX_NESTING) return { hit: { ruleId: 'parse.too-deep', reason: `commands nested more than ${MAX_NESTING} levels deep are refused` }, segment: script.slice(0, 200), via };
+    const parsed = parseShell(script, depth);
+    if (!parsed.ok) return { hit: { ruleId: 'parse.error', reason: parsed.error.message }, segment: script.slice(0, 200), via };
+    return this.evaluateCommands(parsed.value, depth, via);
+  }
+
+  private evaluateCommands(cmds: readonly SimpleCommand[], depth: number, via: string[]): Found | undefined {
+    for (const c of cmds) {
+      const found = this.evaluateOne(c, c.words, depth, via);
+      if (found) return found;
+      // Text piped into a shell is a script: `cat <<EOF | sh`, `echo "rm -rf /" | bash`.
+      const feedsShell = cmds.some((o) => o.pipeline === c.pipeline && o !== c && cmds.indexOf(o) > cmds.indexOf(c) && unwrap(o.words).readsStdinScript);
+      const selfShell = unwrap(c.words).readsStdinScript;
+      if (feedsShell || selfShell) {
+        for (const body of c.heredocs) {
+          const f = this.evaluateScript(body, depth + 1, [...via, 'heredoc']);
+          if (f) return f;
+        }
+        for (const red of c.redirects) {
+          if (red.op === '<<<') {
+            const f = this.evaluateScript(red.target.text, depth + 1, [...via, 'here-string']);
+            if (f) return f;
+          }
+        }
+        const u = unwrap(c.words);
+        if (feedsShell && u.argv[0] && DOWNLOADERS.has(u.argv[0].text)) {
+          const text = u.argv.slice(1).filter((w) => !/^-[neE]+$/.test(w.text)).map((w) => w.text).join(' ');
+          const f = this.evaluateScript(text.replace(/\\n/g, '\n'), depth + 1, [...via, 'pipe-to-shell']);
+          if (f) return f;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private evaluateOne(c: SimpleCommand, words: readonly Word[], depth: number, via: string[]): Found | undefined {
+    this.examined++;
+    const red = redirectRule({ cmd: unwrap([]), redirects: c.redirects, piped: c.piped, background: c.background });
+    if (red) return { hit: red, segment: c.source || show(words), via };
+    const u = unwrap(words);
+    const chain = [...via, ...u.wrappers];
+    const input = { cmd: u, redirects: c.redirects, piped: c.piped, background: c.background, ...(c.inFunction ? { inFunction: c.inFunction } : {}) };
+    const name = u.argv[0]?.text ?? '';
+    for (const rule of RULES) {
+      const hit = rule(input, name, u.argv);
+      if (hit) return { hit, segment: show(u.argv.length ? u.argv : words), via: chain };
+    }
+    if (name === 'export' || name === 'declare' || name === 'typeset' || name === 'readonly') {
+      for (const w of u.argv.slice(1)) {
+        const key = w.text.split('=')[0] ?? '';
+        if (w.text.includes('=') && isInjectionEnv(key)) return { hit: { ruleId: 'env.injection', reason: `${key} changes what code every program loads; it is not allowed in commands` }, segment: show(u.argv), via: chain };
+      }
+    }
+    if (u.inlineCode) {
+      const hit = inlineCodeHit(u.inlineCode.code);
+      if (hit) return { hit, segment: show(u.argv), via: chain };
+      // Interpreter code that shells out: judge the shell strings it contains.
+      for (const m of u.inlineCode.code.matchAll(/\b(?:system|popen|execSync|exec|spawnSync|check_call|check_output|run|call)\s*\(\s*(['"])((?:(?!\1)[^\\]|\\.){1,2000})\1/g)) {
+        const f = this.evaluateScript(m[2] as string, depth + 1, [...chain, `${u.inlineCode.interpreter} code`]);
+        if (f) return f;
+      }
+    }
+    for (const s of u.scripts) {
+      const f = this.evaluateScript(s, depth + 1, chain);
+      if (f) return f;
+    }
+    for (const extra of u.extraCommands) {
+      const f = this.evaluateOne({ ...c, words: extra, redirects: [] }, extra, depth + 1, [...chain, 'find -exec']);
+      if (f) return f;
+    }
+    // A command word only known at run time (`$CMD -rf /`): judge the arguments as if they were rm's.
+    if (u.argv[0]?.dynamic && !SHELLS.has(baseName(name))) {
+      const asRm = [{ text: 'rm', dynamic: false, glob: false }, ...u.argv.slice(1)];
+      const hit = rule0(input, asRm);
+      if (hit && hit.ruleId !== 'fs.rm-recursive-force') return { hit: { ruleId: 'dynamic.destructive-args', reason: `a command chosen at run time with the arguments of a destructive delete (${hit.reason})` }, segment: show(u.argv), via: chain };
+    }
+    return undefined;
+  }
+}
+
+function rule0(input: Parameters<(typeof RULES)[number]>[0], argv: Word[]): RuleHit | undefined {
+  for (const rule of RULES) {
+    const h = rule(input, 'rm', argv);
+    if (h) return h;
+  }
+  return undefined;
+}
+
+/** Judges a command line without running it. Never throws; unparseable input is denied. */
+export function evaluateCommand(line: string): CommandVerdict {
+  const ev = new Evaluator();
+  if (typeof line !== 'string') return { decision: 'deny', ruleId: 'parse.error', reason: 'the command must be a string', commands: 0 };
+  if (line.trim() === '') return { decision: 'deny', ruleId: 'parse.empty', reason: 'the command is empty', commands: 0 };
+  const found = ev.evaluateScript(line, 0, []);
+  if (!found) return { decision: 'allow', commands: ev.examined };
+  return {
+    decision: 'deny',
+    ruleId: found.hit.ruleId,
+    reason: found.hit.reason,
+    segment: found.segment.slice(0, 500),
+    via: found.via,
+    commands: ev.examined,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Sees through the commands that run other commands (`sudo`, `env`, `time`, `nice`, `xargs`,
+ * `timeout`, `find -exec`, `sh -c`, `eval`, …) so the rules judge what would actually run.
+ */
+import type { Word } from './shell-parse.js';
+
+export interface Unwrapped {
+  /** The command that finally runs (argv[0] is a base name, e.g. `rm` for `/usr/bin/rm`). */
+  readonly argv: readonly Word[];
+  /** Wrappers peeled off, outermost first (e.g. ["sudo", "env"]). */
+  readonly wrappers: readonly string[];
+  /** Assignments in front of the command or passed to `env` (NAME=value). */
+  readonly assignments: readonly string[];
+  /** Shell scripts this command runs (`sh -c X`, `eval X`, `su -c X`, `env -S X`). */
+  readonly scripts: readonly string[];
+  /** Further commands this one runs (`find -exec …`). */
+  readonly extraCommands: ReadonlyArray<readonly Word[]>;
+  /** Inline interpreter code (`python -c`, `perl -e`, `node -e`, …). */
+  readonly inlineCode?: { readonly interpreter: string; readonly code: string };
+  /** Reads a script from stdin (a shell or interpreter with no script argument). */
+  readonly readsStdinScript: boolean;
+}
+
+export function baseName(word: string): string {
+  const i = word.lastIndexOf('/');
+  return i >= 0 ? word.slice(i + 1) : word;
+}
+
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'busybox', 'rbash', 'tcsh', 'csh']);
+const INTERPRETERS: Record<string, readonly string[]> = {
+  python: ['-c'], python2: ['-c'], python3: ['-c'], pypy: ['-c'], pypy3: ['-c'],
+  perl: ['-e', '-E'], ruby: ['-e'], node: ['-e', '--eval', '-p', '--print'], nodejs: ['-e', '--eval', '-p', '--print'],
+  bun: ['-e', '--eval'], deno: ['eval'], php: ['-r'], lua: ['-e'], osascript: ['-e'], Rscript: ['-e'],
+};
+
+/** Options (per wrapper) that take a separate argument. */
+const WRAPPER_ARG_OPTS: Record<string, ReadonlySet<string>> = {
+  sudo: new Set(['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-U', '-T', '--user', '--group', '--chdir', '--host', '--prompt', '--role', '--type', '--other-user', '--command-timeout', '--close-from']),
+  doas: new Set(['-u', '-C']),
+  env: new Set(['-u', '--unset', '-C', '--chdir']),
+  nice: new Set(['-n', '--adjustment']),
+  ionice: new Set(['-c', '-n', '-p', '-P', '-u', '--class', '--classdata']),
+  timeout: new Set(['-s', '--signal', '-k', '--kill-after']),
+  stdbuf: new Set(['-i', '-o', '-e', '--input', '--output', '--error']),
+  xargs: new Set(['-I', '-i', '-n', '-P', '-L', '-l', '-d', '-E', '-e', '-s', '-a', '--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-lines', '--replace', '--eof', '--max-chars', '--process-slot-var']),
+  time: new Set(['-f', '--format', '-o', '--output']),
+  flock: new Set(['-w', '--timeout', '-E', '--conflict-exit-code']),
+  chrt: new Set([]),
+  taskset: new Set([]),
+  runuser: new Set(['-u', '--user', '-g', '--group', '-G', '--supp-group']),
+  setpriv: new Set(['--reuid', '--regid', '--groups', '--inh-caps', '--ambient-caps', '--bounding-set', '--securebits', '--selinux-label', '--apparmor-profile']),
+  strace: new Set(['-e', '-o', '-p', '-s', '-u', '-E']),
+  unshare: new Set([]),
+  nsenter: new Set(['-t', '--target']),
+  watch: new Set(['-n', '--interval', '-d']),
+  caffeinate: new Set([]),
+  proxychains: new Set(['-f']),
+  torsocks: new Set([]),
+  exec: new Set(['-a']),
+  command: new Set([]),
+  builtin: new Set([]),
+  nohup: new Set([]),
+  setsid: new Set([]),
+  unbuffer: new Set([]),
+  chronic: new Set([]),
+  ltrace: new Set(['-e', '-o', '-p']),
+  valgrind: new Set([]),
+  fakeroot: new Set([]),
+  firejail: new Set([]),
+  chroot: new Set([]),
+};
+
+function word(text: string): Word {
+  return { text, dynamic: false, glob: false };
+}
+
+/** Splits a string on blanks (for `env -S "cmd args"`); quotes are handled by re-parsing as a script instead. */
+function isOption(w: Word | undefined): boolean {
+  return !!w && w.text.startsWith('-') && w.text !== '-' && w.text !== '--';
+}
+
+export function unwrap(input: readonly Word[]): Unwrapped {
+  let argv = [...input];
+  const wrappers: string[] = [];
+  const assignments: string[] = [];
+  const scripts: string[] = [];
+  const extraCommands: Word[][] = [];
+  let inlineCode: Unwrapped['inlineCode'];
+  let readsStdinScript = false;
+
+  for (let guard = 0; guard < 32 && argv.length; guard++) {
+    while (argv.length && ASSIGNMENT.test(argv[0]?.text ?? '') && !argv[0]?.text.startsWith('=')) {
+      assignments.push((argv.shift() as Word).text);
+    }
+    const head = argv[0];
+    if (!head) break;
+    const name = baseName(head.text);
+    if (name !== head.text || head.text !== (argv[0] as Word).text) argv[0] = { ...head, text: name };
+
+    if (name === 'command' && argv.slice(1).some((w) => w.text === '-v' || w.text === '-V')) {
+      // `command -v git` asks where git is; it runs nothing.
+      return { argv: [word('command'), word('-v')], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+    }
+    if (name === 'env' || name === 'sudo' || name === 'doas' || name === 'su' || name === 'runuser') {
+      if (name === 'su') {
+        // su [opts] [user] -c CMD
+        const c = argv.findIndex((w) => w.text === '-c' || w.text === '--command');
+        if (c > 0 && argv[c + 1]) scripts.push((argv[c + 1] as Word).text);
+        wrappers.push('su');
+        return { argv: c > 0 ? [] : argv, wrappers, assignments, scripts, extraCommands, readsStdinScript };
+      }
+      const argOpts = WRAPPER_ARG_OPTS[name] ?? new Set<string>();
+      let i = 1;
+      while (i < argv.length) {
+        const w = argv[i] as Word;
+        if (w.text === '--') {
+          i++;
+          break;
+        }
+        if (name === 'env' && ASSIGNMENT.test(w.text)) {
+          assignments.push(w.text);
+          i++;
+          continue;
+        }
+        if (name === 'env' && (w.text === '-S' || w.text === '--split-string' || w.text.startsWith('--split-string=') || /^-S./.test(w.text))) {
+          const s = w.text === '-S' || w.text === '--split-string' ? argv[i + 1]?.text ?? '' : w.text.replace(/^--split-string=|^-S/, '');
+          scripts.push([s, ...argv.slice(i + (w.text === '-S' || w.text === '--split-string' ? 2 : 1)).map((x) => x.text)].join(' '));
+          wrappers.push(name);
+          return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+        }
+        if (!w.text.startsWith('-')) break;
+        i += argOpts.has(w.text) ? 2 : 1;
+      }
+      wrappers.push(name);
+      argv = argv.slice(i);
+      continue;
+    }
+    if (name in WRAPPER_ARG_OPTS) {
+      const argOpts = WRAPPER_ARG_OPTS[name] as ReadonlySet<string>;
+      let i = 1;
+      while (i < argv.length && isOption(argv[i])) i += argOpts.has((argv[i] as Word).text) ? 2 : 1;
+      if (argv[i]?.text === '--') i++;
+      // Positional arguments these wrappers take before the command.
+      if (name === 'timeout' && i < argv.length) i++; // DURATION
+      if ((name === 'chrt' || name === 'taskset') && i < argv.length) i++; // priority / mask
+      if ((name === 'flock' || name === 'chroot') && i < argv.length) i++; // lock file / new root
+      if (name === 'watch' && argv.length - i === 1) {
+        scripts.push((argv[i] as Word).text);
+        wrappers.push(name);
+        return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+      }
+      wrappers.push(name);
+      argv = argv.slice(i);
+      continue;
+    }
+    if (name === 'eval') {
+      scripts.push(argv.slice(1).map((w) => w.text).join(' '));
+      wrappers.push('eval');
+      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+    }
+    if (name === 'busybox' && argv[1] && !argv[1].text.startsWith('-')) {
+      wrappers.push('busybox');
+      argv = argv.slice(1);
+      continue;
+    }
+    if (SHELLS.has(name)) {
+      // sh [-opts] -c SCRIPT [name args…]; combined flags such as -lc or -ec also carry c.
+      let i = 1;
+      let script: string | undefined;
+      let sawScriptFile = false;
+      while (i < argv.length) {
+        const t = (argv[i] as Word).text;
+        if (t === '--') {
+          i++;
+          break;
+        }
+        if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(t) || t === '--command') {
+          script = argv[i + 1]?.text ?? '';
+          break;
+        }
+        if (t === '-o' || t === '+o' || t === '--rcfile' || t === '--init-file') {
+          i += 2;
+          continue;
+        }
+        if (/^[-+]/.test(t)) {
+          i++;
+          continue;
+        }
+        sawScriptFile = true;
+        break;
+      }
+      if (script === undefined && i < argv.length && !sawScriptFile && argv[i]) sawScriptFile = true;
+      wrappers.push(name);
+      if (script !== undefined) scripts.push(script);
+      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript: script === undefined && !sawScriptFile };
+    }
+    const inlineOpts = INTERPRETERS[name.replace(/[0-9.]+$/, '')] ?? INTERPRETERS[name];
+    if (inlineOpts) {
+      const i = argv.findIndex((w, k) => k > 0 && (inlineOpts.includes(w.text) || inlineOpts.some((o) => o.length === 2 && w.text.startsWith('-') && !w.text.startsWith('--') && w.text.endsWith(o[1] as string) && /^-[a-zA-Z]+$/.test(w.text))));
+      if (i > 0 && argv[i + 1]) inlineCode = { interpreter: name, code: (argv[i + 1] as Word).text };
+      else if (argv.slice(1).every((w) => w.text.startsWith('-'))) readsStdinScript = true;
+      break;
+    }
+    if (name === 'find') {
+      // find … -exec CMD … ; / -execdir / -ok / -okdir
+      for (let i = 1; i < argv.length; i++) {
+        const t = (argv[i] as Word).text;
+        if (t === '-exec' || t === '-execdir' || t === '-ok' || t === '-okdir') {
+          const end = argv.findIndex((w, k) => k > i && (w.text === ';' || w.text === '+'));
+          extraCommands.push(argv.slice(i + 1, end < 0 ? argv.length : end));
+          if (end > 0) i = end;
+        }
+      }
+      break;
+    }
+    break;
+  }
+  return { argv, wrappers, assignments, scripts, extraCommands, ...(inlineCode ? { inlineCode } : {}), readsStdinScript };
+}
