@@ -1,0 +1,159 @@
+/**
+ * `bulwark chat`: a REPL against a running daemon over the OpenAI-compatible streaming API.
+ * Reads one message per line, from a terminal or from a pipe; Ctrl-C cancels the answer in
+ * progress (and leaves when idle).
+ */
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { envVar } from '../../config/env.js';
+import { loadConfig } from '../../config/load.js';
+import { describeCause } from '../../core/errors.js';
+import type { CliContext } from '../context.js';
+import { action, fail } from '../output.js';
+
+const SESSION_HEADER = 'x-bulwark-session';
+
+interface ChatOptions {
+  agent?: string;
+  url?: string;
+  token?: string;
+}
+
+interface ToolProgress {
+  readonly name?: string;
+  readonly status?: string;
+  readonly ok?: boolean;
+}
+
+function daemonUrl(ctx: CliContext, explicit: string | undefined): string | { error: string } {
+  if (explicit) return explicit.replace(/\/+$/, '');
+  const config = loadConfig(ctx.dataDir);
+  if (!config.ok) return { error: `${config.error.message}\n(or pass the daemon URL with --url)` };
+  const { host, port } = config.value.server;
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+function explain(error: unknown, url: string): string {
+  if (error instanceof APIConnectionError) return `cannot reach the daemon at ${url}: is \`bulwark start\` running? (use --url for another address)`;
+  if (error instanceof APIError) return error.message;
+  return describeCause(error);
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('chat')
+    .description('chat with an agent of a running daemon (streaming); one message per line, also from a pipe')
+    .option('--agent <id>', 'agent to talk to (default: the first one the daemon lists)')
+    .option('--url <url>', 'daemon URL (default: from server.host/server.port in config.yaml)')
+    .option('--token <token>', 'API token (prefer the BULWARK_TOKEN environment variable: flags show up in `ps`)')
+    .addHelpText(
+      'after',
+      `
+Ctrl-C cancels the answer being written; Ctrl-C at the prompt (or Ctrl-D / end of input) leaves.
+Tool activity is shown on stderr, answers on stdout.
+
+Examples:
+  $ BULWARK_TOKEN=bwk_... bulwark chat
+  $ echo "list the files in your workspace" | bulwark chat --agent default`,
+    )
+    .action(
+      action(ctx, async (opts: ChatOptions) => {
+        const url = daemonUrl(ctx, opts.url);
+        if (typeof url !== 'string') return fail(ctx, url.error);
+        const token = opts.token ?? envVar('BULWARK_TOKEN');
+        if (!token) return fail(ctx, 'no API token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create`');
+        const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: token, maxRetries: 0, timeout: 30 * 60_000 });
+        let agent = opts.agent;
+        if (!agent) {
+          try {
+            agent = (await client.models.list()).data[0]?.id;
+          } catch (error) {
+            return fail(ctx, explain(error, url));
+          }
+          if (!agent) return fail(ctx, 'the daemon lists no agents; add one under agents: in config.yaml');
+        }
+        await repl(ctx, client, agent, url);
+      }),
+    );
+}
+
+async function repl(ctx: CliContext, client: OpenAI, agent: string, url: string): Promise<void> {
+  const tty = process.stdin.isTTY === true;
+  const rl = createInterface({ input: process.stdin, ...(tty ? { output: process.stdout, terminal: true } : { terminal: false }) });
+  let current: AbortController | undefined;
+  let session: string | undefined;
+  let failed = false;
+  const history: Array<{ role: 'user' | 'assistant'; content: string }> = [];
+  const onInterrupt = (): void => {
+    if (current) current.abort();
+    else rl.close();
+  };
+  rl.on('SIGINT', onInterrupt);
+  process.on('SIGINT', onInterrupt);
+  if (tty) ctx.stdout(`chatting with "${agent}" at ${url}; Ctrl-C cancels an answer, Ctrl-D leaves\n`);
+  try {
+    if (tty) rl.setPrompt('you> ');
+    if (tty) rl.prompt();
+    for await (const line of rl) {
+      const text = line.trim();
+      if (text.length > 0) {
+        current = new AbortController();
+        const answer = await ask(ctx, client, agent, [...history, { role: 'user', content: text }], session, current.signal, url);
+        current = undefined;
+        if (answer.session) session = answer.session;
+        if (answer.ok) history.push({ role: 'user', content: text }, { role: 'assistant', content: answer.text });
+        else failed = true;
+      }
+      if (tty) rl.prompt();
+    }
+  } finally {
+    rl.off('SIGINT', onInterrupt);
+    process.off('SIGINT', onInterrupt);
+    rl.close();
+  }
+  // In a terminal, errors were shown as they came; from a pipe, the exit code tells the caller.
+  if (failed && !tty) ctx.setExitCode(1);
+}
+
+async function ask(
+  ctx: CliContext,
+  client: OpenAI,
+  agent: string,
+  messages: Array<{ role: 'user' | 'assistant'; content: string }>,
+  session: string | undefined,
+  signal: AbortSignal,
+  url: string,
+): Promise<{ ok: boolean; text: string; session?: string }> {
+  let text = '';
+  let newSession: string | undefined;
+  try {
+    const { data: stream, response } = await client.chat.completions
+      .create(
+        { model: agent, messages, stream: true },
+        { signal, headers: { 'x-bulwark-events': 'tools', ...(session ? { [SESSION_HEADER]: session } : {}) } },
+      )
+      .withResponse();
+    newSession = response.headers.get(SESSION_HEADER) ?? undefined;
+    for await (const chunk of stream) {
+      const tool = (chunk as unknown as { bulwark?: { tool?: ToolProgress } }).bulwark?.tool;
+      if (tool) ctx.stderr(`[tool ${tool.name ?? '?'} ${tool.status === 'finished' ? (tool.ok ? 'done' : 'failed') : 'running'}]\n`);
+      const delta = chunk.choices[0]?.delta?.content;
+      if (delta) {
+        text += delta;
+        ctx.stdout(delta);
+      }
+    }
+    ctx.stdout('\n');
+    return { ok: true, text, ...(newSession ? { session: newSession } : {}) };
+  } catch (error) {
+    if (text) ctx.stdout('\n');
+    if (error instanceof APIUserAbortError || signal.aborted) {
+      ctx.stderr('[answer cancelled]\n');
+      return { ok: true, text, ...(newSession ? { session: newSession } : {}) };
+    }
+    ctx.stderr(`bulwark: ${explain(error, url)}\n`);
+    return { ok: false, text, ...(newSession ? { session: newSession } : {}) };
+  }
+}

@@ -1,0 +1,97 @@
+/** `bulwark init`: data dir (0700), default config.yaml, and the first token (shown once). */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ensureDataDir } from '../../config/data-dir.js';
+import { configPath, DEFAULT_CONFIG_YAML, loadConfig } from '../../config/load.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import { err, ok, type Result } from '../../core/result.js';
+import type { CliContext } from '../context.js';
+import { action, fail, printJson } from '../output.js';
+import type { CliServices, TokenRecord } from '../program.js';
+
+export interface InitOutcome {
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly configCreated: boolean;
+  /** Only when this run created the first token. */
+  readonly token?: TokenRecord & { readonly token: string };
+}
+
+export const FIRST_TOKEN_SCOPES = ['chat', 'admin'] as const;
+
+/** Idempotent: creates what is missing, never overwrites a config or adds a second "first" token. */
+export function runInit(dataDir: string, services: CliServices): Result<InitOutcome, BulwarkError> {
+  const dir = ensureDataDir(dataDir);
+  if (!dir.ok) return dir;
+  const file = configPath(dataDir);
+  let configCreated = false;
+  if (!existsSync(file)) {
+    try {
+      writeFileAtomic(file, DEFAULT_CONFIG_YAML, 0o600);
+    } catch (cause) {
+      return err(bulwarkError('init.config', `cannot write ${file}: ${describeCause(cause)}`));
+    }
+    configCreated = true;
+  }
+  const config = loadConfig(dataDir);
+  if (!config.ok) return config;
+  const tokens = services.openTokens(dataDir);
+  if (!tokens.ok) return tokens;
+  try {
+    if (tokens.value.count() > 0) return ok({ dataDir, configFile: file, configCreated });
+    const created = tokens.value.create('first token', FIRST_TOKEN_SCOPES);
+    if (!created.ok) return created;
+    return ok({ dataDir, configFile: file, configCreated, token: created.value });
+  } finally {
+    tokens.value.close();
+  }
+}
+
+export function tokenWarning(token: string, scopes: readonly string[]): string {
+  return [
+    '',
+    `  ${token}`,
+    '',
+    `This token (scopes: ${scopes.join(', ')}) is shown ONCE and stored only as a hash.`,
+    'Store it now, e.g. in your password manager. Use it as BULWARK_TOKEN=... or "Authorization: Bearer ...".',
+    'Lost it? Create another with `bulwark token create` and revoke the old one with `bulwark token revoke <id>`.',
+    '',
+  ].join('\n');
+}
+
+export function printInitOutcome(ctx: CliContext, outcome: InitOutcome): void {
+  ctx.stdout(`data dir: ${outcome.dataDir}\n`);
+  ctx.stdout(`config:   ${outcome.configFile}${outcome.configCreated ? ' (created with defaults)' : ' (kept as it is)'}\n`);
+  if (outcome.token) {
+    ctx.stdout(`first token ${outcome.token.id} created:\n`);
+    ctx.stdout(tokenWarning(outcome.token.token, outcome.token.scopes) + '\n');
+  } else {
+    ctx.stdout('tokens:   already exist (list them with `bulwark token list`)\n');
+  }
+}
+
+export function register(program: Command, ctx: CliContext, services: CliServices): void {
+  program
+    .command('init')
+    .description('create the data dir (mode 0700), a default config.yaml and the first API token (shown once)')
+    .option('--json', 'print the outcome as JSON (includes the token when one is created)')
+    .addHelpText(
+      'after',
+      `
+Safe to run again: an existing config.yaml is kept and no second first token is made.
+The data dir is $BULWARK_HOME, else ~/.bulwark.
+
+Examples:
+  $ bulwark init
+  $ BULWARK_HOME=/srv/bulwark bulwark init --json`,
+    )
+    .action(
+      action(ctx, (opts: { json?: boolean }) => {
+        const outcome = runInit(ctx.dataDir, services);
+        if (!outcome.ok) return fail(ctx, outcome.error);
+        if (opts.json) printJson(ctx, outcome.value);
+        else printInitOutcome(ctx, outcome.value);
+      }),
+    );
+}

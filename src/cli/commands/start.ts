@@ -1,0 +1,88 @@
+/** `bulwark start`: the daemon in the foreground until SIGINT or SIGTERM. */
+import type { Command } from 'commander';
+import type { LayerStatus } from '../../core/layers.js';
+import type { CliContext } from '../context.js';
+import { action, fail } from '../output.js';
+import type { CliServices } from '../program.js';
+import { printInitOutcome, runInit } from './init.js';
+
+export function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 65535 ? n : undefined;
+}
+
+export function layerSummary(layers: readonly LayerStatus[]): string {
+  const count = (s: string): number => layers.filter((l) => l.state === s).length;
+  const on = layers.filter((l) => l.state === 'on').map((l) => `${l.id} ${l.name}`);
+  const degraded = layers.filter((l) => l.state === 'degraded').map((l) => `${l.id} ${l.name} (${l.reason})`);
+  const lines = [`layers: ${count('on')} on, ${count('off')} off, ${count('degraded')} degraded, ${count('absent')} absent`];
+  if (on.length) lines.push(`  on: ${on.join(', ')}`);
+  if (degraded.length) lines.push(`  degraded: ${degraded.join(', ')}`);
+  lines.push('  details: bulwark layers');
+  return lines.join('\n');
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+export function register(program: Command, ctx: CliContext, services: CliServices): void {
+  program
+    .command('start')
+    .description('run the daemon in the foreground (first run also does `bulwark init`); stop with Ctrl-C or SIGTERM')
+    .option('--host <host>', 'address to bind (default: server.host in config.yaml, 127.0.0.1)')
+    .option('--port <port>', 'port to bind, 0 for any free port (default: server.port in config.yaml, 8787)')
+    .addHelpText(
+      'after',
+      `
+The API is OpenAI-compatible: GET /v1/models, POST /v1/chat/completions (model = agent id).
+Every route but /health needs "Authorization: Bearer <token>".
+Logs go to <data dir>/bulwark.log, security decisions to <data dir>/audit.jsonl.
+
+Examples:
+  $ bulwark start
+  $ bulwark start --port 9000`,
+    )
+    .action(
+      action(ctx, async (opts: { host?: string; port?: string }) => {
+        let port: number | undefined;
+        if (opts.port !== undefined) {
+          port = parsePort(opts.port);
+          if (port === undefined) return fail(ctx, `--port must be a number from 0 to 65535, got "${opts.port}"`);
+        }
+        const init = runInit(ctx.dataDir, services);
+        if (!init.ok) return fail(ctx, init.error);
+        if (init.value.configCreated || init.value.token) printInitOutcome(ctx, init.value);
+
+        const daemon = await services.startDaemon({
+          dataDir: ctx.dataDir,
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+          ...(port !== undefined ? { port } : {}),
+          pretty: process.stderr.isTTY === true,
+        });
+        const host = new URL(daemon.url).hostname.replace(/^\[|\]$/g, '');
+        ctx.stdout(`bulwark listening on ${daemon.url}\n`);
+        if (!isLoopback(host)) ctx.stdout(`warning: ${host} is not a loopback address; the API is reachable from the network (tokens are still required)\n`);
+        ctx.stdout(layerSummary(daemon.layers) + '\n');
+        ctx.stdout(`logs:  ${daemon.logFile}\naudit: ${daemon.auditFile}\nstop with Ctrl-C (SIGINT) or SIGTERM\n`);
+        const signal = await untilSignal();
+        ctx.stdout(`received ${signal}, shutting down\n`);
+        await daemon.close();
+        ctx.stdout('bulwark stopped\n');
+      }),
+    );
+}

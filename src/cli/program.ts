@@ -1,0 +1,88 @@
+/**
+ * The `bulwark` command. Each command lives in src/cli/commands/<name>.ts and exports
+ * `register(program, ctx, services?)`; adding one is an import and a line in COMMANDS.
+ *
+ * The CLI sits beside the gateway in the dependency tiers and cannot import it or the daemon,
+ * so what it needs from them (token admin, layer states, starting the daemon) arrives as
+ * CliServices, built by src/main.ts.
+ */
+import { Command } from 'commander';
+import type { BulwarkError } from '../core/errors.js';
+import type { LayerStatus } from '../core/layers.js';
+import type { Result } from '../core/result.js';
+import type { CliContext } from './context.js';
+import * as chat from './commands/chat.js';
+import * as config from './commands/config.js';
+import * as init from './commands/init.js';
+import * as layers from './commands/layers.js';
+import * as start from './commands/start.js';
+import * as token from './commands/token.js';
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** Token administration on the data dir's database; `close` releases it. */
+export interface TokenAdmin {
+  create(name: string, scopes: readonly string[]): Result<TokenRecord & { readonly token: string }, BulwarkError>;
+  list(): TokenRecord[];
+  count(): number;
+  revoke(id: string): Result<TokenRecord, BulwarkError>;
+  close(): void;
+}
+
+export interface DaemonHandle {
+  readonly url: string;
+  readonly logFile: string;
+  readonly auditFile: string;
+  readonly layers: readonly LayerStatus[];
+  close(): Promise<void>;
+}
+
+export interface CliServices {
+  openTokens(dataDir: string): Result<TokenAdmin, BulwarkError>;
+  /** Layer states as the daemon would report them with the current config. */
+  layers(dataDir: string): Result<LayerStatus[], BulwarkError>;
+  startDaemon(options: { dataDir: string; host?: string; port?: number; pretty: boolean }): Promise<DaemonHandle>;
+  /** Known token scopes with a line of help each. */
+  readonly scopes: Readonly<Record<string, string>>;
+}
+
+export type Register = (program: Command, ctx: CliContext, services: CliServices) => void;
+
+const COMMANDS: readonly Register[] = [
+  init.register,
+  start.register,
+  chat.register,
+  token.register,
+  layers.register,
+  config.register,
+];
+
+export function createProgram(ctx: CliContext, services: CliServices, version = '0.1.0'): Command {
+  const program = new Command();
+  program
+    .name('bulwark')
+    .description('Self-hosted AI agent daemon built security-first: 27 defence layers between the model and your machine.')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
+    .addHelpText(
+      'after',
+      `
+Data dir: $BULWARK_HOME, else ~/.bulwark (now: ${ctx.dataDir})
+
+Examples:
+  $ bulwark init                  create the data dir, config.yaml and the first token
+  $ bulwark start                 run the daemon in the foreground
+  $ BULWARK_TOKEN=bwk_... bulwark chat
+  $ bulwark layers                which of the 27 layers are on on this host`,
+    );
+  for (const register of COMMANDS) register(program, ctx, services);
+  return program;
+}

@@ -1,0 +1,158 @@
+/**
+ * Composition root: the only place that wires concrete parts together.
+ * startDaemon: data dir → config → logger → database → event bus + audit sink → layer
+ * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
+ */
+import type { AgentRuntime } from './agent/types.js';
+import type { Config } from './config/schema.js';
+import { ensureDataDir } from './config/data-dir.js';
+import { loadConfig } from './config/load.js';
+import { AuditSink } from './core/audit.js';
+import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
+import { EventBus } from './core/events.js';
+import { LayerCatalogue, type LayerStatus } from './core/layers.js';
+import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
+import { childPath } from './core/safe-path.js';
+import { openDatabase, type Db } from './core/sqlite.js';
+import { createGateway } from './gateway/app.js';
+import { SCOPE_HELP } from './gateway/auth/scopes.js';
+import { TokenStore } from './gateway/auth/token-store.js';
+import { listen } from './gateway/server.js';
+import { createLogger, type Logger } from './logging/logger.js';
+
+export interface DaemonOptions {
+  readonly dataDir: string;
+  /** Overrides server.host / server.port of config.yaml; port 0 picks a free port. */
+  readonly host?: string;
+  readonly port?: number;
+  /** Pretty logs on stderr as well as JSON in bulwark.log. */
+  readonly pretty?: boolean;
+}
+
+export interface RunningDaemon {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly config: Config;
+  readonly logFile: string;
+  readonly auditFile: string;
+  readonly layers: LayerStatus[];
+  readonly bus: EventBus;
+  /** Stops accepting, cancels turns in flight, audits daemon:stopped, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const DB_FILE = 'bulwark.db';
+export const AUDIT_FILE = 'audit.jsonl';
+export const LOG_FILE = 'bulwark.log';
+
+/** The honest state of every layer with this config: only what the daemon really wires is on. */
+export function layerCatalogue(_config: Config): LayerCatalogue {
+  const layers = new LayerCatalogue();
+  layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes');
+  layers.set('L26', 'on', 'lint bans and the dependency-rule test fail the build');
+  return layers;
+}
+
+/** Stand-in until the agent runtime is wired: lists agents and answers every turn with a 503. */
+function placeholderRuntime(config: Config): AgentRuntime {
+  return {
+    listAgents: () => config.agents.map((a) => ({ id: a.id, model: a.model, ...(a.provider ? { provider: a.provider } : {}) })),
+    hasAgent: (id) => config.agents.some((a) => a.id === id),
+    async *runTurn() {
+      yield { type: 'error', error: bulwarkError('agent.unavailable', 'the agent runtime is not available in this build', { status: 503 }) };
+    },
+  };
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const dataDir = unwrap(ensureDataDir(options.dataDir));
+  const config = unwrap(loadConfig(dataDir));
+  const logFile = childPath(dataDir, LOG_FILE);
+  const auditFile = childPath(dataDir, AUDIT_FILE);
+  const logger: Logger = createLogger({ dataDir, level: config.logging.level, pretty: options.pretty === true });
+  const cleanups: Array<() => void> = [];
+  const undo = (): void => {
+    for (const c of cleanups.reverse()) {
+      try {
+        c();
+      } catch (cause) {
+        logger.error({ err: describeCause(cause) }, 'cleanup step failed during shutdown');
+      }
+    }
+  };
+  try {
+    const db: Db = openDatabase(childPath(dataDir, DB_FILE));
+    cleanups.push(() => db.close());
+    const bus = new EventBus((error, type) => logger.error({ err: describeCause(error), type }, 'event handler failed'));
+    const audit = new AuditSink(auditFile);
+    audit.attach(bus);
+    cleanups.push(() => audit.close());
+    const tokens = new TokenStore(db);
+    const layers = layerCatalogue(config);
+    const runtime = placeholderRuntime(config);
+    const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: config.server.bodyLimitBytes });
+    const host = options.host ?? config.server.host;
+    const server = await listen(gateway, host, options.port ?? config.server.port);
+    const layerList = layers.list();
+    bus.emit('daemon:started', { outcome: 'started', url: server.url, layers: layers.summary() });
+    logger.info({ url: server.url, layers: layers.summary() }, 'bulwark started');
+    let closing: Promise<void> | undefined;
+    return {
+      url: server.url,
+      dataDir,
+      config,
+      logFile,
+      auditFile,
+      layers: layerList,
+      bus,
+      close: () => {
+        closing ??= (async () => {
+          await server.close();
+          bus.emit('daemon:stopped', { outcome: 'stopped' });
+          logger.info('bulwark stopped');
+          undo();
+          logger.flush();
+        })();
+        return closing;
+      },
+    };
+  } catch (cause) {
+    undo();
+    if (cause instanceof BulwarkFailure) throw cause;
+    throw new BulwarkFailure(bulwarkError('daemon.start', `bulwark could not start: ${describeCause(cause)}`));
+  }
+}
+
+/** Token administration for the CLI, on the same database the daemon uses. */
+export function openTokenAdmin(dataDir: string): Result<{
+  create: TokenStore['create'];
+  list: TokenStore['list'];
+  count: TokenStore['count'];
+  revoke: TokenStore['revoke'];
+  close: () => void;
+}, BulwarkError> {
+  const dir = ensureDataDir(dataDir);
+  if (!dir.ok) return dir;
+  let db: Db;
+  try {
+    db = openDatabase(childPath(dataDir, DB_FILE));
+  } catch (cause) {
+    return err(bulwarkError('db.open', `cannot open ${childPath(dataDir, DB_FILE)}: ${describeCause(cause)}`));
+  }
+  const store = new TokenStore(db);
+  return ok({
+    create: (name, scopes) => store.create(name, scopes),
+    list: () => store.list(),
+    count: () => store.count(),
+    revoke: (id) => store.revoke(id),
+    close: () => db.close(),
+  });
+}
+
+export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError> {
+  const config = loadConfig(dataDir);
+  if (!config.ok) return config;
+  return ok(layerCatalogue(config.value).list());
+}
+
+export const TOKEN_SCOPE_HELP = SCOPE_HELP;

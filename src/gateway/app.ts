@@ -1,0 +1,89 @@
+/**
+ * The gateway's HTTP application. Order, top to bottom, for every request:
+ * trace id → security headers → refuse credentials in the URL → (all but /health) L18 bearer
+ * token → per-route scope → route. Unknown routes answer 404 only to authenticated callers,
+ * so the route table is not probeable without a token.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { AgentRuntime } from '../agent/types.js';
+import type { EventBus } from '../core/events.js';
+import { describeCause } from '../core/errors.js';
+import { newTraceId } from '../core/ids.js';
+import { ActiveTurns } from './active-turns.js';
+import { refuseQueryTokens, requireScope, requireToken, type AuthDeps } from './auth/bearer.js';
+import type { TokenScope } from './auth/scopes.js';
+import type { TokenStore } from './auth/token-store.js';
+import { failure, type HttpFailure } from './errors.js';
+import type { GatewayApp, GatewayEnv } from './env.js';
+import { chatCompletionsHandler } from './openai/chat-completions.js';
+import { getModelHandler, listModelsHandler } from './openai/models.js';
+import { securityHeaders } from './security-headers.js';
+
+export interface GatewayDeps {
+  readonly runtime: AgentRuntime;
+  readonly tokens: TokenStore;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  /** Extra route groups (e.g. approvals); each gets the app and a scope guard to put on its routes. */
+  readonly routes?: ReadonlyArray<(app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void>;
+}
+
+export interface Gateway {
+  readonly app: GatewayApp;
+  readonly turns: ActiveTurns;
+}
+
+function send(c: Parameters<MiddlewareHandler<GatewayEnv>>[0], f: HttpFailure): Response {
+  return c.json(f.body, f.status as 400);
+}
+
+/** Answers 405 with an Allow header for a known path hit with the wrong method. */
+function methodNotAllowed(allow: string): MiddlewareHandler<GatewayEnv> {
+  return async (c) => {
+    c.header('Allow', allow);
+    return send(c, failure(405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, 'method_not_allowed'));
+  };
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const app: GatewayApp = new Hono<GatewayEnv>();
+  const turns = new ActiveTurns();
+  const auth: AuthDeps = { tokens: deps.tokens, bus: deps.bus };
+  const scope = (s: TokenScope): MiddlewareHandler<GatewayEnv> => requireScope(auth, s);
+
+  app.use('*', async (c, next) => {
+    const started = Date.now();
+    c.set('traceId', newTraceId());
+    await next();
+    // Path only: the query string could carry a credential that was just refused.
+    deps.logger.info({ traceId: c.get('traceId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started }, 'http');
+  });
+  app.use('*', securityHeaders());
+  app.use('*', refuseQueryTokens(auth));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.all('/health', methodNotAllowed('GET'));
+
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/health') return next();
+    return requireToken(auth)(c, next);
+  });
+
+  app.get('/v1/models', scope('chat'), listModelsHandler(deps.runtime));
+  app.all('/v1/models', methodNotAllowed('GET'));
+  app.get('/v1/models/:id', scope('chat'), getModelHandler(deps.runtime));
+  app.all('/v1/models/:id', methodNotAllowed('GET'));
+  app.post('/v1/chat/completions', scope('chat'), chatCompletionsHandler({ runtime: deps.runtime, bodyLimitBytes: deps.bodyLimitBytes, turns, logger: deps.logger }));
+  app.all('/v1/chat/completions', methodNotAllowed('POST'));
+
+  for (const register of deps.routes ?? []) register(app, scope);
+
+  app.notFound((c) => send(c, failure(404, `no route ${c.req.method} ${c.req.path}`, 'not_found')));
+  app.onError((error, c) => {
+    deps.logger.error({ traceId: c.get('traceId'), err: describeCause(error) }, 'unhandled error in a route');
+    return send(c, failure(500, `internal error (trace ${c.get('traceId')}); the daemon log has the details`, 'internal_error'));
+  });
+  return { app, turns };
+}

@@ -1,0 +1,107 @@
+/**
+ * L18 bearer-token middleware. Every route but /health needs `Authorization: Bearer bwk_...`;
+ * tokens in the URL are refused outright (URLs end up in logs, proxies and shell history);
+ * each refusal is audited as `auth:denied` with the reason and route, never the token.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { EventBus } from '../../core/events.js';
+import { failure, type HttpFailure } from '../errors.js';
+import type { GatewayEnv } from '../env.js';
+import type { TokenScope } from './scopes.js';
+import type { TokenStore } from './token-store.js';
+import { TOKEN_PREFIX } from './token-format.js';
+
+/** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
+const CREDENTIAL_PARAMS = new Set(['token', 'accesstoken', 'apikey', 'key', 'auth', 'authorization', 'bearer', 'bearertoken', 'authtoken', 'idtoken', 'secret', 'password', 'sessiontoken', 'jwt']);
+const MAX_AUTH_HEADER = 1024;
+
+function normaliseParam(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** True when a query string carries something that looks like a credential. */
+export function queryCarriesCredential(url: string): boolean {
+  const params = new URL(url).searchParams;
+  for (const [name, value] of params) {
+    if (CREDENTIAL_PARAMS.has(normaliseParam(name))) return true;
+    if (value.includes(TOKEN_PREFIX)) return true;
+  }
+  return false;
+}
+
+export interface AuthDeps {
+  readonly tokens: TokenStore;
+  readonly bus: EventBus;
+}
+
+function deny(c: Parameters<MiddlewareHandler<GatewayEnv>>[0], deps: AuthDeps, f: HttpFailure, reason: string, tokenId?: string): Response {
+  deps.bus.emit('auth:denied', {
+    layer: 'L18',
+    outcome: 'denied',
+    reason,
+    route: c.req.path,
+    method: c.req.method,
+    traceId: c.get('traceId'),
+    ...(tokenId ? { sender: tokenId } : {}),
+  });
+  if (f.status === 401) c.header('WWW-Authenticate', 'Bearer realm="bulwark"');
+  return c.json(f.body, f.status as 400);
+}
+
+/** Refuses credentials in the query string on every route, /health included. */
+export function refuseQueryTokens(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    if (queryCarriesCredential(c.req.url)) {
+      return deny(
+        c,
+        deps,
+        failure(400, 'credentials in the URL query string are refused (URLs are logged and cached); send the token as an "Authorization: Bearer <token>" header', 'token_in_query'),
+        'token_in_query',
+      );
+    }
+    await next();
+  };
+}
+
+/** Verifies the bearer token and stores the caller's identity for the route. */
+export function requireToken(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (header === undefined || header.length === 0) {
+      return deny(c, deps, failure(401, 'missing bearer token: send "Authorization: Bearer <token>"; create one with: bulwark token create', 'missing_token'), 'missing_token');
+    }
+    if (header.length > MAX_AUTH_HEADER) {
+      return deny(c, deps, failure(401, 'the Authorization header is too long to be a bulwark token', 'invalid_token'), 'oversized_header');
+    }
+    const m = /^Bearer +(\S+) *$/i.exec(header);
+    if (!m) {
+      return deny(c, deps, failure(401, 'unsupported Authorization scheme: use "Authorization: Bearer <token>"', 'invalid_token'), 'bad_scheme');
+    }
+    const verdict = deps.tokens.verify(m[1] as string);
+    if (!verdict.ok) {
+      const reason = verdict.error.code.replace(/^auth\./, '');
+      const tokenId = typeof verdict.error.details?.tokenId === 'string' ? verdict.error.details.tokenId : undefined;
+      const code = reason === 'revoked' ? 'revoked_token' : 'invalid_token';
+      return deny(c, deps, failure(401, `${verdict.error.message}; create a new one with: bulwark token create`, code), reason, tokenId);
+    }
+    c.set('identity', verdict.value);
+    await next();
+  };
+}
+
+/** Allows the route only to tokens that hold `scope`. Must run after requireToken. */
+export function requireScope(deps: AuthDeps, scope: TokenScope): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const identity = c.get('identity');
+    if (!identity.scopes.includes(scope)) {
+      return deny(
+        c,
+        deps,
+        failure(403, `this token lacks the "${scope}" scope needed for ${c.req.path}; create one with: bulwark token create --scopes ${scope}`, 'missing_scope'),
+        'missing_scope',
+        identity.id,
+      );
+    }
+    await next();
+  };
+}

@@ -1,0 +1,18 @@
+/** Hono environment of the gateway: node bindings and what middleware hands to routes. */
+import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { TokenInfo } from './auth/token-store.js';
+
+export interface GatewayVariables {
+  /** The verified token of the caller; set by the L18 middleware on every route but /health. */
+  identity: TokenInfo;
+  /** Per-request trace id, also returned as the x-bulwark-trace header. */
+  traceId: string;
+}
+
+export interface GatewayEnv {
+  Bindings: HttpBindings;
+  Variables: GatewayVariables;
+}
+
+export type GatewayApp = Hono<GatewayEnv>;

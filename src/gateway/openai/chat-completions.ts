@@ -1,0 +1,203 @@
+/**
+ * POST /v1/chat/completions: one agent turn per request. `model` names the agent. Streaming
+ * answers use OpenAI's chunk format over SSE and end with `data: [DONE]`. The turn is cancelled
+ * when the client goes away. Sessions continue with the `x-bulwark-session` header, which is
+ * also returned on every answer.
+ */
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import type { AgentRuntime, TurnEvent } from '../../agent/types.js';
+import { describeCause } from '../../core/errors.js';
+import type { ActiveTurns } from '../active-turns.js';
+import { readJsonBody } from '../body.js';
+import { failure, failureFromBulwarkError, type HttpFailure } from '../errors.js';
+import type { GatewayEnv } from '../env.js';
+import { parseChatCompletionRequest, toChatMessages } from './schema.js';
+import { chunkObject, completionObject, emptyChunk, sseData, toOpenAIFinishReason, type CompletionMeta, type OpenAIFinishReason, type Usage } from './wire.js';
+
+export const SESSION_HEADER = 'x-bulwark-session';
+/** Opt-in: `x-bulwark-events: tools` adds tool progress chunks (with empty `choices`) to a stream. */
+export const EVENTS_HEADER = 'x-bulwark-events';
+const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+export interface ChatDeps {
+  readonly runtime: AgentRuntime;
+  readonly bodyLimitBytes: number;
+  readonly turns: ActiveTurns;
+  readonly logger: Logger;
+}
+
+function reply(c: Context<GatewayEnv>, f: HttpFailure): Response {
+  return c.json(f.body, f.status as 400);
+}
+
+export function chatCompletionsHandler(deps: ChatDeps) {
+  return async (c: Context<GatewayEnv>): Promise<Response> => {
+    const traceId = c.get('traceId');
+    const body = await readJsonBody(c.req.raw, deps.bodyLimitBytes);
+    if (!body.ok) return reply(c, body.error);
+    const parsed = parseChatCompletionRequest(body.value);
+    if (!parsed.ok) return reply(c, parsed.error);
+    const req = parsed.value;
+    const messages = toChatMessages(req);
+    if (!messages.ok) return reply(c, messages.error);
+    if (!deps.runtime.hasAgent(req.model)) {
+      return reply(c, failure(404, `unknown model "${req.model.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found', 'model'));
+    }
+    const sessionHeader = c.req.header(SESSION_HEADER);
+    if (sessionHeader !== undefined && !SESSION_ID.test(sessionHeader)) {
+      return reply(c, failure(400, `${SESSION_HEADER} must be 1-128 letters, digits, - or _`, 'invalid_session'));
+    }
+
+    const turn = deps.turns.start(c.req.raw.signal);
+    const identity = c.get('identity');
+    const events = deps.runtime.runTurn({
+      agentId: req.model,
+      ...(sessionHeader ? { sessionId: sessionHeader } : {}),
+      messages: messages.value,
+      sender: identity.id,
+      traceId,
+      signal: turn.signal,
+    });
+    const iterator = events[Symbol.asyncIterator]();
+    const next = async (): Promise<IteratorResult<TurnEvent>> => {
+      try {
+        return await iterator.next();
+      } catch (cause) {
+        // The runtime promises never to throw; if it does, the client gets a generic 500.
+        deps.logger.error({ traceId, err: describeCause(cause) }, 'agent runtime threw during a turn');
+        return { done: false, value: { type: 'error', error: { code: 'runtime.threw', message: describeCause(cause) } } };
+      }
+    };
+
+    // Read up to the first event that is not the session id, so an early error (no provider,
+    // unknown session) still gets a proper HTTP status instead of a broken stream.
+    let sessionId = sessionHeader;
+    let first = await next();
+    while (!first.done && first.value.type === 'session') {
+      sessionId = first.value.sessionId;
+      first = await next();
+    }
+    if (sessionId) c.header(SESSION_HEADER, sessionId);
+    c.header('x-bulwark-trace', traceId);
+    if (!first.done && first.value.type === 'error') {
+      turn.end();
+      logTurnError(deps.logger, traceId, first.value.error);
+      return reply(c, failureFromBulwarkError(first.value.error, traceId));
+    }
+    const meta: CompletionMeta = { id: `chatcmpl-${traceId}`, created: Math.floor(Date.now() / 1000), model: req.model };
+
+    if (req.stream) {
+      const wantTools = (c.req.header(EVENTS_HEADER) ?? '').split(',').map((s) => s.trim()).includes('tools');
+      const includeUsage = req.stream_options?.include_usage === true;
+      const stream = sseStream({ first, next, iterator, meta, turn, wantTools, includeUsage, traceId, logger: deps.logger });
+      return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    }
+
+    let text = '';
+    let finalText: string | undefined;
+    let finish: OpenAIFinishReason = 'stop';
+    const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      for (let r = first; !r.done; r = await next()) {
+        const e = r.value;
+        if (e.type === 'text_delta') text += e.text;
+        else if (e.type === 'usage') addUsage(usage, e);
+        else if (e.type === 'done') {
+          finalText = e.text;
+          finish = toOpenAIFinishReason(e.finishReason);
+        } else if (e.type === 'error') {
+          logTurnError(deps.logger, traceId, e.error);
+          return reply(c, failureFromBulwarkError(e.error, traceId));
+        }
+      }
+    } finally {
+      turn.end();
+    }
+    return c.json(completionObject(meta, finalText ?? text, finish, usage));
+  };
+}
+
+function addUsage(total: Usage, e: { inputTokens: number; outputTokens: number }): void {
+  total.inputTokens += e.inputTokens;
+  total.outputTokens += e.outputTokens;
+}
+
+function logTurnError(logger: Logger, traceId: string, error: { code: string; message: string; status?: number }): void {
+  const level = (error.status ?? 500) >= 500 ? 'error' : 'warn';
+  logger[level]({ traceId, code: error.code, status: error.status }, `turn failed: ${error.message}`);
+}
+
+interface StreamArgs {
+  readonly first: IteratorResult<TurnEvent>;
+  readonly next: () => Promise<IteratorResult<TurnEvent>>;
+  readonly iterator: AsyncIterator<TurnEvent>;
+  readonly meta: CompletionMeta;
+  readonly turn: { abort: () => void; end: () => void };
+  readonly wantTools: boolean;
+  readonly includeUsage: boolean;
+  readonly traceId: string;
+  readonly logger: Logger;
+}
+
+function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let pending: IteratorResult<TurnEvent> | undefined = a.first;
+  let finished = false;
+  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  const finish = (): void => {
+    finished = true;
+    a.turn.end();
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(sseData(chunkObject(a.meta, { role: 'assistant', content: '' }, null))));
+    },
+    async pull(controller) {
+      // One event per pull keeps back-pressure: a slow client slows the turn, not memory.
+      for (;;) {
+        const r = pending ?? (await a.next());
+        pending = undefined;
+        if (r.done) {
+          controller.enqueue(encoder.encode(sseData('[DONE]')));
+          controller.close();
+          finish();
+          return;
+        }
+        const e = r.value;
+        let out: string | undefined;
+        if (e.type === 'text_delta' && e.text.length > 0) out = sseData(chunkObject(a.meta, { content: e.text }, null));
+        else if (e.type === 'usage') addUsage(usage, e);
+        else if ((e.type === 'tool_started' || e.type === 'tool_finished') && a.wantTools) {
+          const tool = e.type === 'tool_started' ? { id: e.id, name: e.name, status: 'started' } : { id: e.id, name: e.name, status: 'finished', ok: e.ok };
+          out = sseData(emptyChunk(a.meta, { bulwark: { tool } }));
+        } else if (e.type === 'done') {
+          out = sseData(chunkObject(a.meta, {}, toOpenAIFinishReason(e.finishReason)));
+          if (a.includeUsage) out += sseData(emptyChunk(a.meta, { usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens } }));
+        } else if (e.type === 'error') {
+          logTurnError(a.logger, a.traceId, e.error);
+          // OpenAI clients raise an APIError when a data line carries `error`.
+          controller.enqueue(encoder.encode(sseData(failureFromBulwarkError(e.error, a.traceId).body)));
+          controller.close();
+          finish();
+          return;
+        }
+        if (out !== undefined) {
+          controller.enqueue(encoder.encode(out));
+          return;
+        }
+      }
+    },
+    async cancel() {
+      // The client went away: stop the turn and release the runtime's iterator.
+      if (finished) return;
+      a.turn.abort();
+      finish();
+      try {
+        await a.iterator.return?.();
+      } catch (cause) {
+        a.logger.warn({ traceId: a.traceId, err: describeCause(cause) }, 'closing the turn iterator failed');
+      }
+    },
+  });
+}

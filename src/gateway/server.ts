@@ -1,0 +1,42 @@
+/** Serves the gateway app on host:port (port 0 = any free port) and closes it cleanly. */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Gateway } from './app.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting, cancels turns in flight, closes idle then all connections. */
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function listen(gateway: Gateway, host: string, port: number): Promise<RunningServer> {
+  return new Promise((resolveListen, rejectListen) => {
+    let server: ServerType | undefined = undefined;
+    const onError = (error: Error): void => rejectListen(new Error(`cannot listen on ${host}:${port}: ${error.message}; pick another port with --port or server.port in config.yaml`));
+    server = serve({ fetch: gateway.app.fetch, hostname: host, port }, (info: AddressInfo) => {
+      const http = server as Server;
+      http.off('error', onError);
+      resolveListen({
+        url: `http://${urlHost(host)}:${info.port}`,
+        host,
+        port: info.port,
+        close: () =>
+          new Promise<void>((resolveClose) => {
+            gateway.turns.cancelAll();
+            http.close(() => resolveClose());
+            http.closeIdleConnections();
+            // Streams of cancelled turns finish within a tick; whatever is left is cut.
+            setTimeout(() => http.closeAllConnections(), 200).unref();
+          }),
+      });
+    });
+    (server as Server).once('error', onError);
+  });
+}

@@ -1,0 +1,34 @@
+/** Entry point of the `bulwark` binary: builds the CLI with the daemon's services and runs it. */
+import { CommanderError } from 'commander';
+import { createProgram, type CliServices } from './cli/program.js';
+import type { CliContext } from './cli/context.js';
+import { dataDirPath } from './config/data-dir.js';
+import { layerStates, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
+import { describeCause } from './core/errors.js';
+
+const ctx: CliContext = {
+  dataDir: dataDirPath(),
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+const services: CliServices = {
+  openTokens: openTokenAdmin,
+  layers: layerStates,
+  startDaemon,
+  scopes: TOKEN_SCOPE_HELP,
+};
+
+try {
+  await createProgram(ctx, services).parseAsync(process.argv);
+} catch (error) {
+  // exitOverride: commander reports usage errors and --help/--version as a CommanderError.
+  if (error instanceof CommanderError) ctx.setExitCode(error.exitCode);
+  else {
+    ctx.stderr(`bulwark: ${describeCause(error)}\n`);
+    ctx.setExitCode(1);
+  }
+}
