@@ -1,23 +1,33 @@
 import pino, { type Logger } from 'pino';
 import { closeSync, openSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
+import { redactPaths } from './redact-paths.js';
 
 export type { Logger };
+export { createSanitizer, capLine, MAX_LINE_CHARS, type LineSanitizer } from './sanitize.js';
+export { redactConfigForDisplay } from './redact-config.js';
 
-/** Structured fields that must never reach a log as values (L09 layer 1). */
-export const REDACT_PATHS = [
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', 'req.headers.cookie',
-  'cookie', '*.cookie', 'apiKey', '*.apiKey', 'api_key', '*.api_key', 'token', '*.token', 'password', '*.password',
-  'secret', '*.secret', 'value', 'secretValue',
-];
+/** Structured fields that must never reach a log as values (L09 layer 1), as pino redact paths. */
+export const REDACT_PATHS: readonly string[] = redactPaths();
+export const REDACT_CENSOR = '[REDACTED]';
 
 export interface LoggerOptions {
   readonly dataDir: string;
   readonly level: string;
   /** Pretty-print to stderr when it is a TTY. */
   readonly pretty: boolean;
-  /** Free-text sanitizer applied to every serialized line (L09 layers 2 and 3). */
+  /** Free-text sanitizer applied to every serialized line (L09 layers 2 and 3); see createSanitizer. */
   readonly sanitizeLine?: (line: string) => string;
+}
+
+/** pino options with L09 layer 1 (structured-path redaction) on. */
+export function pinoOptions(level: string): pino.LoggerOptions {
+  return { level, redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR } };
+}
+
+/** Wraps a destination so that every serialized line passes through `sanitize` first. */
+export function sanitizedStream(dest: pino.DestinationStream, sanitize: ((line: string) => string) | undefined): pino.DestinationStream {
+  return sanitize ? { write: (line: string) => dest.write(sanitize(line)) } : dest;
 }
 
 /** Logs as JSON lines to <data dir>/bulwark.log, and pretty to the terminal when asked. */
@@ -26,11 +36,10 @@ export function createLogger(opts: LoggerOptions): Logger {
   closeSync(openSync(logFile, 'a', 0o600));
   const file = pino.destination({ dest: logFile, mkdir: false, sync: true });
   const sanitize = opts.sanitizeLine;
-  const fileStream = sanitize ? { write: (line: string) => file.write(sanitize(line)) } : file;
-  const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: fileStream }];
+  const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: sanitizedStream(file, sanitize) }];
   if (opts.pretty) {
     const prettyStream = pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true } }) as pino.DestinationStream;
-    streams.push({ level: opts.level as pino.Level, stream: sanitize ? { write: (l: string) => prettyStream.write(sanitize(l)) } : prettyStream });
+    streams.push({ level: opts.level as pino.Level, stream: sanitizedStream(prettyStream, sanitize) });
   }
-  return pino({ level: opts.level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } }, pino.multistream(streams));
+  return pino(pinoOptions(opts.level), pino.multistream(streams));
 }

@@ -1,0 +1,34 @@
+/**
+ * Glob allow-list entries for secret names: `*` matches any run of characters, `?` one character;
+ * everything else is literal. Matched without regular expressions (linear, no ReDoS).
+ */
+
+export const SECRET_GLOB_RE = /^[A-Za-z0-9_*?]{1,128}$/;
+
+export function globMatches(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  let starG = -1;
+  let starN = 0;
+  while (n < name.length) {
+    const c = glob[g];
+    if (c === '*') {
+      starG = g++;
+      starN = n;
+    } else if (c !== undefined && (c === '?' || c === name[n])) {
+      g++;
+      n++;
+    } else if (starG !== -1) {
+      g = starG + 1;
+      n = ++starN;
+    } else {
+      return false;
+    }
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
+}
+
+export function anyGlobMatches(globs: readonly string[], name: string): boolean {
+  return globs.some((g) => globMatches(g, name));
+}

@@ -1,0 +1,21 @@
+/** Public surface of the secrets room (L06, L07, leak index) for the daemon and the CLI. */
+export { openSecretStore, rotateMasterKey, pendingKeyPath, type SecretStore, type MasterKeySource, type OpenSecretStoreOptions } from './store.js';
+export { Vault, VAULT_FILE, vaultPath, checkSecretName } from './vault.js';
+export { createScopedSecrets } from './scoped.js';
+export { LeakIndex, redactSpans } from './leak-index.js';
+export { encodedForms, MIN_FORM_LENGTH } from './encodings.js';
+export { captureEnvSecrets, looksLikeSecretEnvName, type EnvSecrets } from './env-secrets.js';
+export { loadMasterKey, defaultKeyFilePath, MASTER_KEY_ENV, CREDENTIAL_NAME, type MasterKeyOptions } from './master-key.js';
+export {
+  SecretsConfigSchema,
+  AgentSecretsSchema,
+  secretScopesFromConfig,
+  secretRefNames,
+  createSecretResolver,
+  resolveSecretRef,
+  masterKeyOptionsFromConfig,
+  type SecretResolver,
+  type ResolveContext,
+} from './config.js';
+export { globMatches } from './glob.js';
+export type { AccessContext, SecretReader, SecretMeta } from './types.js';

@@ -1,0 +1,208 @@
+/**
+ * Aho-Corasick multi-pattern matcher: finds every occurrence of any of N literal patterns in one
+ * pass over the text, in time linear in the text length plus the number of matches, whatever N is.
+ *
+ * Works on UTF-16 code units. When the automaton is small enough it is compiled into a dense
+ * transition table over the patterns' own alphabet (one array read per input character); larger
+ * sets fall back to sparse transitions with failure links, which are still linear (amortised).
+ */
+
+export interface MultiMatch {
+  /** Index of the pattern in the array given to the constructor. */
+  readonly pattern: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface MultiMatcherOptions {
+  /** Upper bound of the dense table in entries (4 bytes each). Default 4M entries = 16 MB. */
+  readonly maxDenseEntries?: number;
+}
+
+const DEFAULT_MAX_DENSE = 4 * 1024 * 1024;
+
+export class MultiMatcher {
+  readonly patternCount: number;
+  private readonly lengths: Int32Array;
+  /** Char code → alphabet class (0 = a character no pattern contains). */
+  private readonly classOf: Uint16Array;
+  private readonly alphabet: number;
+  /** Dense transitions, node * alphabet + class → node; undefined when sparse mode is used. */
+  private readonly dense: Int32Array | undefined;
+  private readonly children: Array<Map<number, number>>;
+  private readonly fail: Int32Array;
+  /** Pattern ids ending exactly at each node (not via suffixes). */
+  private readonly own: Array<number[] | undefined>;
+  /** Nearest proper suffix node that has own outputs, or -1. */
+  private readonly dictLink: Int32Array;
+
+  constructor(patterns: readonly string[], options: MultiMatcherOptions = {}) {
+    this.patternCount = patterns.length;
+    this.lengths = new Int32Array(patterns.length);
+    this.classOf = new Uint16Array(65536);
+    let alphabet = 1;
+    for (const p of patterns) {
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        if (this.classOf[c] === 0) this.classOf[c] = alphabet++;
+      }
+    }
+    this.alphabet = alphabet;
+
+    // Trie over alphabet classes.
+    const children: Array<Map<number, number>> = [new Map()];
+    const own: Array<number[] | undefined> = [undefined];
+    patterns.forEach((p, id) => {
+      if (p.length === 0) throw new RangeError(`MultiMatcher: pattern ${id} is empty`);
+      this.lengths[id] = p.length;
+      let node = 0;
+      for (let i = 0; i < p.length; i++) {
+        const cls = this.classOf[p.charCodeAt(i)] as number;
+        const kids = children[node] as Map<number, number>;
+        let next = kids.get(cls);
+        if (next === undefined) {
+          next = children.length;
+          children.push(new Map());
+          own.push(undefined);
+          kids.set(cls, next);
+        }
+        node = next;
+      }
+      (own[node] ??= []).push(id);
+    });
+    const n = children.length;
+    this.children = children;
+    this.own = own;
+    this.fail = new Int32Array(n);
+    this.dictLink = new Int32Array(n).fill(-1);
+
+    // Breadth-first failure and dictionary links.
+    const order: number[] = [];
+    for (const child of (children[0] as Map<number, number>).values()) {
+      this.fail[child] = 0;
+      order.push(child);
+    }
+    for (let qi = 0; qi < order.length; qi++) {
+      const u = order[qi] as number;
+      for (const [cls, v] of children[u] as Map<number, number>) {
+        let f = this.fail[u] as number;
+        while (f !== 0 && !(children[f] as Map<number, number>).has(cls)) f = this.fail[f] as number;
+        const target = (children[f] as Map<number, number>).get(cls);
+        this.fail[v] = target !== undefined && target !== v ? target : 0;
+        const fv = this.fail[v] as number;
+        this.dictLink[v] = own[fv] ? fv : (this.dictLink[fv] as number);
+        order.push(v);
+      }
+    }
+
+    const max = options.maxDenseEntries ?? DEFAULT_MAX_DENSE;
+    if (n * alphabet <= max) {
+      const dense = new Int32Array(n * alphabet);
+      // Root row: its children, else itself (0, already zero).
+      for (const [cls, v] of children[0] as Map<number, number>) dense[cls] = v;
+      for (const u of order) {
+        const row = u * alphabet;
+        const failRow = (this.fail[u] as number) * alphabet;
+        for (let cls = 1; cls < alphabet; cls++) dense[row + cls] = dense[failRow + cls] as number;
+        for (const [cls, v] of children[u] as Map<number, number>) dense[row + cls] = v;
+        dense[row] = 0;
+      }
+      this.dense = dense;
+    }
+  }
+
+  /** True when the dense table is used (exposed for benchmarks and tests). */
+  get isDense(): boolean {
+    return this.dense !== undefined;
+  }
+
+  /**
+   * Calls `onMatch(pattern, start, end)` for every occurrence, in order of `end`.
+   * Return `false` from the callback to stop early.
+   */
+  forEachMatch(text: string, onMatch: (pattern: number, start: number, end: number) => boolean | void): void {
+    if (this.patternCount === 0) return;
+    const classOf = this.classOf;
+    const dense = this.dense;
+    const alphabet = this.alphabet;
+    let node = 0;
+    for (let i = 0; i < text.length; i++) {
+      const cls = classOf[text.charCodeAt(i)] as number;
+      if (dense) {
+        node = dense[node * alphabet + cls] as number;
+      } else if (cls === 0) {
+        node = 0;
+      } else {
+        node = this.step(node, cls);
+      }
+      if (node === 0) continue;
+      let out = this.own[node] ? node : (this.dictLink[node] as number);
+      while (out !== -1) {
+        for (const id of this.own[out] as number[]) {
+          const end = i + 1;
+          if (onMatch(id, end - (this.lengths[id] as number), end) === false) return;
+        }
+        out = this.dictLink[out] as number;
+      }
+    }
+  }
+
+  /** Every occurrence, overlapping ones included, up to `limit`. */
+  matchAll(text: string, limit = Number.POSITIVE_INFINITY): MultiMatch[] {
+    const out: MultiMatch[] = [];
+    this.forEachMatch(text, (pattern, start, end) => {
+      out.push({ pattern, start, end });
+      return out.length < limit;
+    });
+    return out;
+  }
+
+  hasMatch(text: string): boolean {
+    let found = false;
+    this.forEachMatch(text, () => {
+      found = true;
+      return false;
+    });
+    return found;
+  }
+
+  private step(node: number, cls: number): number {
+    let u = node;
+    for (;;) {
+      const next = (this.children[u] as Map<number, number>).get(cls);
+      if (next !== undefined) return next;
+      if (u === 0) return 0;
+      u = this.fail[u] as number;
+    }
+  }
+}
+
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Replaces the union of `spans` in `text`: overlapping or touching-inside spans merge into one, and
+ * each merged span becomes `marker(firstSpanOfTheMerge)`.
+ */
+export function replaceSpans<S extends Span>(text: string, spans: readonly S[], marker: (span: S) => string): string {
+  if (spans.length === 0) return text;
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let cursor = 0;
+  let i = 0;
+  while (i < sorted.length) {
+    const first = sorted[i] as S;
+    let end = first.end;
+    let j = i + 1;
+    while (j < sorted.length && (sorted[j] as S).start < end) {
+      end = Math.max(end, (sorted[j] as S).end);
+      j++;
+    }
+    out += text.slice(cursor, first.start) + marker(first);
+    cursor = end;
+    i = j;
+  }
+  return out + text.slice(cursor);
+}
