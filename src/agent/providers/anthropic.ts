@@ -1,0 +1,158 @@
+/** Anthropic Messages adapter (official `@anthropic-ai/sdk`, raw streaming events, tool_use blocks). */
+import Anthropic from '@anthropic-ai/sdk';
+import type { ChatMessage, ModelRequest, Provider, ProviderEvent, StopReason, ToolSpec } from '../types.js';
+import { callSignal } from './call-signal.js';
+import { ProviderError, toProviderError } from './provider-error.js';
+import type { KeySource } from './key-source.js';
+
+type WireMessage = Anthropic.MessageParam;
+type WireBlock = Anthropic.ContentBlockParam;
+type WireTool = Anthropic.Tool;
+
+export interface AnthropicProviderOptions {
+  readonly id: string;
+  readonly baseUrl?: string;
+  readonly timeoutMs: number;
+  readonly key: KeySource;
+}
+
+function parseInput(args: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(args);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    // The model produced invalid JSON; the tool already answered with an error, the history keeps an empty input.
+    return {};
+  }
+}
+
+/** Maps the history; tool results become user turns of tool_result blocks and adjacent same-role turns merge. */
+export function toAnthropicMessages(messages: readonly ChatMessage[]): WireMessage[] {
+  const out: { role: 'user' | 'assistant'; content: WireBlock[] }[] = [];
+  const push = (role: 'user' | 'assistant', blocks: WireBlock[]): void => {
+    if (blocks.length === 0) return;
+    const last = out.at(-1);
+    if (last && last.role === role) last.content.push(...blocks);
+    else out.push({ role, content: blocks });
+  };
+  for (const m of messages) {
+    if (m.role === 'user') push('user', m.content === '' ? [] : [{ type: 'text', text: m.content }]);
+    else if (m.role === 'assistant') {
+      const blocks: WireBlock[] = m.content === '' ? [] : [{ type: 'text', text: m.content }];
+      for (const c of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) });
+      push('assistant', blocks);
+    } else {
+      push('user', [{ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, ...(m.isError ? { is_error: true } : {}) }]);
+    }
+  }
+  return out;
+}
+
+export function toAnthropicTools(tools: readonly ToolSpec[]): WireTool[] {
+  return tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    input_schema: { ...t.inputSchema, type: 'object' } as WireTool['input_schema'],
+  }));
+}
+
+function stopReason(reason: string | null | undefined, hadToolCalls: boolean): StopReason {
+  if (hadToolCalls || reason === 'tool_use') return 'tool_use';
+  if (reason === 'end_turn' || reason === 'stop_sequence') return 'end';
+  if (reason === 'max_tokens') return 'max_tokens';
+  return 'other';
+}
+
+export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
+  const { id } = options;
+  return {
+    id,
+    kind: 'anthropic',
+    async *stream(request: ModelRequest): AsyncIterable<ProviderEvent> {
+      const key = options.key();
+      if (!key.ok) throw new ProviderError('auth', id, key.error.message);
+      if (key.value === undefined) {
+        throw new ProviderError(
+          'not_configured',
+          id,
+          `provider "${id}" (anthropic) has no apiKey; add to config.yaml under providers.${id}: apiKey: { secret: ANTHROPIC_API_KEY }`,
+        );
+      }
+      const secrets = [key.value];
+      const call = callSignal(request.signal, options.timeoutMs);
+      try {
+        // Explicit key and base URL: the SDK must not pick up ANTHROPIC_* variables of the environment.
+        const client = new Anthropic({
+          apiKey: key.value,
+          baseURL: options.baseUrl ?? 'https://api.anthropic.com',
+          timeout: options.timeoutMs,
+          maxRetries: 0,
+        });
+        const tools = toAnthropicTools(request.tools);
+        const stream = await client.messages.create(
+          {
+            model: request.model,
+            max_tokens: request.maxTokens,
+            ...(request.system !== '' ? { system: request.system } : {}),
+            messages: toAnthropicMessages(request.messages),
+            ...(tools.length > 0 ? { tools } : {}),
+            stream: true,
+          },
+          { signal: call.signal },
+        );
+        const blocks = new Map<number, { id: string; name: string; json: string }>();
+        let inputTokens = 0;
+        let outputTokens = 0;
+        let reason: string | null | undefined;
+        let stopped = false;
+        let toolCalls = 0;
+        for await (const ev of stream) {
+          switch (ev.type) {
+            case 'message_start':
+              inputTokens = ev.message.usage.input_tokens;
+              outputTokens = ev.message.usage.output_tokens;
+              break;
+            case 'content_block_start':
+              if (ev.content_block.type === 'tool_use') blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
+              break;
+            case 'content_block_delta':
+              if (ev.delta.type === 'text_delta') yield { type: 'text_delta', text: ev.delta.text };
+              else if (ev.delta.type === 'input_json_delta') {
+                const b = blocks.get(ev.index);
+                if (b) b.json += ev.delta.partial_json;
+              }
+              break;
+            case 'content_block_stop': {
+              const b = blocks.get(ev.index);
+              if (b) {
+                blocks.delete(ev.index);
+                toolCalls += 1;
+                yield { type: 'tool_call', call: { id: b.id, name: b.name, arguments: b.json === '' ? '{}' : b.json } };
+              }
+              break;
+            }
+            case 'message_delta':
+              reason = ev.delta.stop_reason;
+              outputTokens = ev.usage.output_tokens;
+              if (typeof ev.usage.input_tokens === 'number') inputTokens = ev.usage.input_tokens;
+              break;
+            case 'message_stop':
+              stopped = true;
+              break;
+            default:
+              break;
+          }
+        }
+        // The SDK ends the iteration quietly on abort: tell a cancelled or timed-out call from a finished one.
+        if (call.signal.aborted) throw toProviderError(undefined, id, secrets, call.state);
+        if (!stopped) throw new ProviderError('unavailable', id, `provider "${id}" ended the stream before message_stop`);
+        yield { type: 'usage', inputTokens, outputTokens };
+        yield { type: 'stop', reason: stopReason(reason, toolCalls > 0) };
+      } catch (cause) {
+        throw toProviderError(cause, id, secrets, call.state);
+      } finally {
+        call.dispose();
+      }
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { ProviderConfig } from '../../config/schema.js';
+import type { BulwarkError } from '../../core/errors.js';
+import { ok, type Result } from '../../core/result.js';
+import type { Provider } from '../types.js';
+import { createAnthropicProvider } from './anthropic.js';
+import type { KeySource } from './key-source.js';
+import { createOpenAIProvider } from './openai.js';
+
+/** Looks a secret up by name; Err when it does not exist (the message names it, never a value). */
+export type SecretResolver = (name: string) => Result<string, BulwarkError>;
+
+/** Builds the adapter for one `providers.<id>` entry. The key is resolved on every call, never cached here. */
+export function createProvider(id: string, config: ProviderConfig, resolveSecret: SecretResolver): Provider {
+  const ref = config.apiKey;
+  const key: KeySource = () => (ref === undefined ? ok(undefined) : resolveSecret(ref.secret));
+  const common = { id, timeoutMs: config.timeoutMs, key, ...(config.baseUrl !== undefined ? { baseUrl: config.baseUrl } : {}) };
+  return config.type === 'anthropic' ? createAnthropicProvider(common) : createOpenAIProvider(common);
+}

@@ -1,0 +1,123 @@
+/**
+ * OpenAI Chat Completions adapter (official `openai` SDK). With `baseUrl` it serves every
+ * OpenAI-compatible server: Ollama, vLLM, llama.cpp, OpenRouter, Groq.
+ */
+import OpenAI from 'openai';
+import type { ChatMessage, ModelRequest, Provider, ProviderEvent, StopReason, ToolSpec } from '../types.js';
+import { callSignal } from './call-signal.js';
+import { ProviderError, toProviderError } from './provider-error.js';
+import type { KeySource } from './key-source.js';
+
+type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type WireTool = OpenAI.Chat.Completions.ChatCompletionTool;
+
+export interface OpenAIProviderOptions {
+  readonly id: string;
+  readonly baseUrl?: string;
+  readonly timeoutMs: number;
+  readonly key: KeySource;
+}
+
+export function toOpenAIMessages(system: string, messages: readonly ChatMessage[]): WireMessage[] {
+  const out: WireMessage[] = [];
+  if (system !== '') out.push({ role: 'system', content: system });
+  for (const m of messages) {
+    if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    else if (m.role === 'assistant') {
+      const calls = m.toolCalls ?? [];
+      out.push({
+        role: 'assistant',
+        content: m.content === '' && calls.length > 0 ? null : m.content,
+        ...(calls.length > 0
+          ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+          : {}),
+      });
+    } else {
+      out.push({ role: 'tool', tool_call_id: m.toolCallId, content: m.content });
+    }
+  }
+  return out;
+}
+
+export function toOpenAITools(tools: readonly ToolSpec[]): WireTool[] {
+  return tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: { ...t.inputSchema } } }));
+}
+
+function stopReason(finish: string | null | undefined, hadToolCalls: boolean): StopReason {
+  if (hadToolCalls) return 'tool_use';
+  if (finish === 'stop') return 'end';
+  if (finish === 'length') return 'max_tokens';
+  if (finish === 'tool_calls' || finish === 'function_call') return 'tool_use';
+  return 'other';
+}
+
+export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
+  const { id } = options;
+  return {
+    id,
+    kind: 'openai',
+    async *stream(request: ModelRequest): AsyncIterable<ProviderEvent> {
+      const key = options.key();
+      if (!key.ok) throw new ProviderError('auth', id, key.error.message);
+      const secrets = key.value === undefined ? [] : [key.value];
+      const call = callSignal(request.signal, options.timeoutMs);
+      try {
+        // Every option is explicit so the SDK never falls back to OPENAI_* variables of the environment.
+        const client = new OpenAI({
+          apiKey: key.value ?? 'no-key',
+          baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
+          organization: null,
+          project: null,
+          timeout: options.timeoutMs,
+          maxRetries: 0,
+        });
+        const tools = toOpenAITools(request.tools);
+        const stream = await client.chat.completions.create(
+          {
+            model: request.model,
+            messages: toOpenAIMessages(request.system, request.messages),
+            ...(tools.length > 0 ? { tools } : {}),
+            // OpenAI itself wants max_completion_tokens; compatible servers (Ollama, vLLM, llama.cpp) know max_tokens.
+            ...(options.baseUrl === undefined ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
+            stream: true,
+            stream_options: { include_usage: true },
+          },
+          { signal: call.signal },
+        );
+        const pending = new Map<number, { id: string; name: string; args: string }>();
+        let finish: string | null | undefined;
+        let sawUsage = false;
+        for await (const chunk of stream) {
+          if (chunk.usage) {
+            sawUsage = true;
+            yield { type: 'usage', inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+          }
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          if (choice.delta.content) yield { type: 'text_delta', text: choice.delta.content };
+          for (const tc of choice.delta.tool_calls ?? []) {
+            const entry = pending.get(tc.index) ?? { id: '', name: '', args: '' };
+            if (tc.id) entry.id = tc.id;
+            if (tc.function?.name) entry.name += tc.function.name;
+            if (tc.function?.arguments) entry.args += tc.function.arguments;
+            pending.set(tc.index, entry);
+          }
+          if (choice.finish_reason) finish = choice.finish_reason;
+        }
+        if (call.signal.aborted) throw toProviderError(undefined, id, secrets, call.state);
+        if (finish === undefined && !sawUsage) {
+          throw new ProviderError('unavailable', id, `provider "${id}" ended the stream before finishing the answer`);
+        }
+        const ordered = [...pending.entries()].sort((a, b) => a[0] - b[0]);
+        for (const [index, c] of ordered) {
+          yield { type: 'tool_call', call: { id: c.id || `call_${index}`, name: c.name, arguments: c.args === '' ? '{}' : c.args } };
+        }
+        yield { type: 'stop', reason: stopReason(finish, ordered.length > 0) };
+      } catch (cause) {
+        throw toProviderError(cause, id, secrets, call.state);
+      } finally {
+        call.dispose();
+      }
+    },
+  };
+}

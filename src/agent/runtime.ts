@@ -1,0 +1,214 @@
+/**
+ * The agent runtime the gateway and CLI talk to: resolves the agent, its provider, L12 policy,
+ * workspace and session, then runs the turn loop. `runTurn` never throws; failures are `error` events.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import type { Config, AgentConfig } from '../config/schema.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import { err, ok, type Result } from '../core/result.js';
+import { absoluteFrom, childPath } from '../core/safe-path.js';
+import type { Db } from '../core/sqlite.js';
+import { compileToolPolicy, type ToolPolicy } from '../policy/tool-policy.js';
+import { createProvider, type SecretResolver } from './providers/factory.js';
+import { repairHistory, SessionStore } from './session-store.js';
+import { fsTools } from './tools/fs/index.js';
+import { ToolRegistry } from './tools/registry.js';
+import type { Tool } from './tools/tool.js';
+import { runTurnLoop } from './turn-loop.js';
+import type { AgentRuntime, ChatMessage, Provider, TurnEvent, TurnHooks, TurnRequest } from './types.js';
+
+export interface AgentRuntimeOptions {
+  readonly config: Config;
+  /** Handle of <data dir>/bulwark.db; the runtime migrates its own tables (room 'agent'). */
+  readonly db: Db;
+  readonly bus: EventBus;
+  readonly dataDir: string;
+  readonly resolveSecret: SecretResolver;
+  readonly hooks?: TurnHooks;
+  /** Tools of other rooms (exec, web fetch, …) next to the built-in fs tools. */
+  readonly extraTools?: readonly Tool[];
+  /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
+  readonly cwd?: string;
+}
+
+interface PreparedAgent {
+  readonly config: AgentConfig;
+  readonly policy: ToolPolicy;
+  readonly workspace: string;
+  readonly provider: Provider | undefined;
+}
+
+export function providerNotConfigured(agentId: string): BulwarkError {
+  return bulwarkError(
+    'provider.not_configured',
+    [
+      `agent "${agentId}" has no model provider. Add one to config.yaml and point the agent at it, for example:`,
+      '',
+      'providers:',
+      '  anthropic: { type: anthropic, apiKey: { secret: ANTHROPIC_API_KEY } }',
+      '  openai:    { type: openai, apiKey: { secret: OPENAI_API_KEY } }',
+      '  ollama:    { type: openai, baseUrl: "http://127.0.0.1:11434/v1" }',
+      'agents:',
+      `  - id: ${agentId}`,
+      '    provider: anthropic        # or openai / ollama',
+      '    model: claude-sonnet-4-5   # e.g. gpt-4.1 for openai, llama3.1 for ollama',
+      '',
+      'and make the secret available (environment variable of the same name, e.g. ANTHROPIC_API_KEY).',
+    ].join('\n'),
+    { status: 503 },
+  );
+}
+
+function prepareWorkspace(agent: AgentConfig, dataDir: string, cwd: string): Result<string, BulwarkError> {
+  const dir = agent.workspace !== undefined ? absoluteFrom(cwd, agent.workspace) : childPath(dataDir, 'workspaces', agent.id);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!statSync(dir).isDirectory()) return err(bulwarkError('agent.workspace', `workspace of agent "${agent.id}" (${dir}) is not a directory`));
+    return ok(dir);
+  } catch (cause) {
+    return err(bulwarkError('agent.workspace', `cannot create the workspace of agent "${agent.id}" at ${dir}: ${describeCause(cause)}`));
+  }
+}
+
+/** Client-sent history may hold only user and plain assistant text; tool traffic comes from the runtime alone. */
+function clientMessages(messages: readonly ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const m of messages) {
+    if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    else if (m.role === 'assistant') out.push({ role: 'assistant', content: m.content });
+  }
+  return out;
+}
+
+/**
+ * Builds the runtime. Fails (at start-up, not at the first turn) on a bad tool policy, an agent naming
+ * an unknown provider, or a workspace that cannot be created.
+ */
+export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRuntime, BulwarkError> {
+  const { config, bus, hooks = {} } = options;
+  const cwd = options.cwd ?? process.cwd();
+  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
+  const sessions = new SessionStore(options.db);
+  const providers = new Map<string, Provider>();
+  for (const [id, p] of Object.entries(config.providers)) providers.set(id, createProvider(id, p, options.resolveSecret));
+
+  const agents = new Map<string, PreparedAgent>();
+  for (const agent of config.agents) {
+    if (agents.has(agent.id)) return err(bulwarkError('config.duplicate_agent', `agent id "${agent.id}" appears twice in config.yaml`));
+    const policy = compileToolPolicy(agent.tools);
+    if (!policy.ok) return err({ ...policy.error, message: `agent "${agent.id}": ${policy.error.message}` });
+    if (agent.provider !== undefined && !providers.has(agent.provider)) {
+      const known = [...providers.keys()];
+      return err(
+        bulwarkError(
+          'config.unknown_provider',
+          `agent "${agent.id}" uses provider "${agent.provider}", which is not defined under providers in config.yaml (defined: ${known.length ? known.join(', ') : 'none'})`,
+        ),
+      );
+    }
+    const workspace = prepareWorkspace(agent, options.dataDir, cwd);
+    if (!workspace.ok) return workspace;
+    agents.set(agent.id, {
+      config: agent,
+      policy: policy.value,
+      workspace: workspace.value,
+      provider: agent.provider === undefined ? undefined : providers.get(agent.provider),
+    });
+  }
+
+  async function* runTurn(request: TurnRequest): AsyncGenerator<TurnEvent> {
+    try {
+      const agent = agents.get(request.agentId);
+      if (!agent) {
+        yield {
+          type: 'error',
+          error: bulwarkError('agent.unknown', `no agent "${request.agentId}"; configured agents: ${[...agents.keys()].join(', ')}`, { status: 404 }),
+        };
+        return;
+      }
+      if (!agent.provider) {
+        yield { type: 'error', error: providerNotConfigured(agent.config.id) };
+        return;
+      }
+      let sessionId: string;
+      let history: ChatMessage[] = [];
+      if (request.sessionId !== undefined) {
+        const auth = sessions.authorize(request.sessionId, agent.config.id, request.sender);
+        if (!auth.ok) {
+          if (auth.error.code === 'session.forbidden') {
+            bus.emit('security:blocked', {
+              agentId: agent.config.id,
+              sessionId: request.sessionId,
+              traceId: request.traceId,
+              sender: request.sender,
+              outcome: 'denied',
+              reason: 'session belongs to another sender or agent',
+            });
+          }
+          yield { type: 'error', error: { ...auth.error, code: auth.error.code === 'session.forbidden' ? 'session.not_found' : auth.error.code } };
+          return;
+        }
+        sessionId = auth.value;
+        history = repairHistory(sessions.history(sessionId));
+      } else {
+        sessionId = sessions.create(agent.config.id, request.sender);
+      }
+      yield { type: 'session', sessionId };
+
+      const ctx = { agentId: agent.config.id, sessionId, traceId: request.traceId, sender: request.sender };
+      const pending: ChatMessage[] = [];
+      const flush = (): void => {
+        if (pending.length) sessions.append(sessionId, pending.splice(0));
+      };
+      const loop = runTurnLoop(
+        {
+          provider: agent.provider,
+          registry,
+          policy: agent.policy,
+          hooks,
+          bus,
+          workspace: agent.workspace,
+          settings: {
+            model: agent.config.model,
+            systemPrompt: agent.config.systemPrompt,
+            maxSteps: agent.config.maxSteps,
+            maxTokens: agent.config.maxTokens,
+            turnTimeoutMs: agent.config.turnTimeoutMs,
+          },
+        },
+        {
+          ctx,
+          history,
+          incoming: clientMessages(request.messages),
+          ...(request.signal ? { signal: request.signal } : {}),
+          record: (m) => pending.push(m),
+        },
+      );
+      try {
+        for await (const ev of loop) {
+          flush();
+          yield ev;
+        }
+      } finally {
+        flush();
+      }
+    } catch (cause) {
+      yield { type: 'error', error: bulwarkError('agent.internal', `the agent runtime failed: ${describeCause(cause)}`, { status: 500 }) };
+    }
+  }
+
+  return ok({
+    listAgents() {
+      return [...agents.values()].map((a) => ({
+        id: a.config.id,
+        model: a.config.model,
+        ...(a.config.provider !== undefined ? { provider: a.config.provider } : {}),
+      }));
+    },
+    hasAgent(agentId: string) {
+      return agents.has(agentId);
+    },
+    runTurn,
+  });
+}

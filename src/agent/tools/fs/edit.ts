@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { bulwarkError } from '../../../core/errors.js';
+import { err, ok } from '../../../core/result.js';
+import type { Tool } from '../tool.js';
+import { jsonSchemaOf, parseArgs } from '../args.js';
+import { WRITE_MAX_BYTES, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.js';
+
+const Args = z.strictObject({
+  path: z.string().min(1).max(4096).describe('File path relative to the workspace'),
+  old_string: z.string().min(1).describe('Exact text to replace; it must occur exactly once in the file'),
+  new_string: z.string().describe('Replacement text'),
+});
+
+function occurrences(haystack: string, needle: string): number {
+  let n = 0;
+  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n += 1;
+  return n;
+}
+
+export const editTool: Tool = {
+  spec: {
+    name: 'edit',
+    description: 'Replace one exact, unique occurrence of old_string with new_string in a workspace text file.',
+    inputSchema: jsonSchemaOf(Args),
+  },
+  group: 'fs:write',
+  actionClass: 'write',
+  async run(args, ctx) {
+    const a = parseArgs('edit', Args, args);
+    if (!a.ok) return a;
+    const { path, old_string: oldText, new_string: newText } = a.value;
+    const current = readWorkspaceFile(ctx.workspace, path, WRITE_MAX_BYTES);
+    if (!current.ok) return current;
+    const count = occurrences(current.value, oldText);
+    if (count === 0) return err(bulwarkError('tool.edit.not_found', `old_string was not found in ${path}; read the file and copy the text exactly`, { status: 400 }));
+    if (count > 1) {
+      return err(bulwarkError('tool.edit.ambiguous', `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`, { status: 400 }));
+    }
+    const at = current.value.indexOf(oldText);
+    const next = current.value.slice(0, at) + newText + current.value.slice(at + oldText.length);
+    const w = writeWorkspaceFile(ctx.workspace, path, next);
+    if (!w.ok) return w;
+    return ok(`edited ${path} (${w.value.bytes} bytes)`);
+  },
+};

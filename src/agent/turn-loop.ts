@@ -1,0 +1,276 @@
+/**
+ * One agent turn: prompt → model → tool calls → model … until the model answers, the step limit,
+ * the turn timeout or cancellation. Hook points of TurnHooks are called in flow order (DESIGN §2):
+ *   inbound → systemPrompt → [beforeModelCall → model stream (outputFilter) → afterModelCall →
+ *   for each tool call: L12 → beforeToolCall → run → toolResult] … → outputFilter.flush
+ * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
+ */
+import type { EventBus } from '../core/events.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import type { ToolPolicy } from '../policy/tool-policy.js';
+import { ProviderError } from './providers/provider-error.js';
+import type { ToolRegistry } from './tools/registry.js';
+import type { ChatMessage, ModelRequest, Provider, StopReason, ToolCall, TurnContext, TurnEvent, TurnHooks, FinishReason } from './types.js';
+
+/** Tool calls beyond this in one model answer get an error result instead of running. */
+export const MAX_TOOL_CALLS_PER_STEP = 32;
+/** Backstop when no L23 hook truncates tool output. */
+export const MAX_TOOL_RESULT_CHARS = 200_000;
+
+export interface TurnSettings {
+  readonly model: string;
+  readonly systemPrompt: string;
+  readonly maxSteps: number;
+  readonly maxTokens: number;
+  readonly turnTimeoutMs: number;
+}
+
+export interface TurnLoopDeps {
+  readonly provider: Provider;
+  readonly registry: ToolRegistry;
+  readonly policy: ToolPolicy;
+  readonly hooks: TurnHooks;
+  readonly bus: EventBus;
+  readonly settings: TurnSettings;
+  readonly workspace: string;
+}
+
+export interface TurnInput {
+  readonly ctx: TurnContext;
+  /** Stored history (already repaired); not scanned again. */
+  readonly history: readonly ChatMessage[];
+  /** New messages of this turn; user messages pass the inbound hook. */
+  readonly incoming: readonly ChatMessage[];
+  readonly signal?: AbortSignal;
+  /** Called with each message the turn adds to the conversation, in order (for persistence). */
+  readonly record: (message: ChatMessage) => void;
+}
+
+interface TurnAbort {
+  readonly signal: AbortSignal;
+  timedOut(): boolean;
+  dispose(): void;
+}
+
+function turnAbort(outer: AbortSignal | undefined, timeoutMs: number): TurnAbort {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = (): void => controller.abort();
+  if (outer?.aborted) controller.abort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+      // Anything still running for this turn (a consumer stopped reading) must stop too.
+      controller.abort();
+    },
+  };
+}
+
+function finishOf(stop: StopReason): FinishReason {
+  return stop === 'max_tokens' ? 'length' : 'stop';
+}
+
+function capResult(text: string): string {
+  if (text.length <= MAX_TOOL_RESULT_CHARS) return text;
+  return `${text.slice(0, MAX_TOOL_RESULT_CHARS)}\n[truncated: ${text.length - MAX_TOOL_RESULT_CHARS} more characters]`;
+}
+
+interface ToolOutcome {
+  readonly content: string;
+  readonly ok: boolean;
+}
+
+export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncGenerator<TurnEvent> {
+  const { ctx, record } = input;
+  const { hooks, settings, bus, registry, policy, provider } = deps;
+  const abort = turnAbort(input.signal, settings.turnTimeoutMs);
+  const stopped = (): TurnEvent | undefined => {
+    if (!abort.signal.aborted) return undefined;
+    if (abort.timedOut()) {
+      return { type: 'error', error: bulwarkError('turn.timeout', `the turn took longer than turnTimeoutMs (${settings.turnTimeoutMs} ms) of agent "${ctx.agentId}"`, { status: 504 }) };
+    }
+    return undefined;
+  };
+
+  try {
+    // Perimeter: every new user message passes the inbound hook; a reminder goes into this turn's system prompt.
+    const messages: ChatMessage[] = [...input.history];
+    const reminders: string[] = [];
+    for (const m of input.incoming) {
+      if (m.role === 'user' && hooks.inbound) {
+        const r = hooks.inbound(m.content, ctx);
+        if (!r.ok) {
+          yield { type: 'error', error: r.error };
+          return;
+        }
+        if (r.value.reminder) reminders.push(r.value.reminder);
+        const accepted: ChatMessage = { role: 'user', content: r.value.text };
+        messages.push(accepted);
+        record(accepted);
+      } else {
+        messages.push(m);
+        record(m);
+      }
+    }
+
+    const baseSystem = hooks.systemPrompt ? hooks.systemPrompt(settings.systemPrompt, ctx) : settings.systemPrompt;
+    const system = reminders.length ? `${baseSystem}\n\n${reminders.join('\n')}` : baseSystem;
+    const toolDescriptors = registry.list().map((t) => ({ name: t.spec.name, group: t.group }));
+    const allowed = policy.allowedNames(toolDescriptors);
+    const tools = registry.specs(allowed);
+    const filter = hooks.outputFilter?.(ctx);
+    let delivered = '';
+
+    for (let step = 0; ; step++) {
+      if (step >= settings.maxSteps) {
+        yield { type: 'done', finishReason: 'step_limit', text: delivered };
+        return;
+      }
+      const request: ModelRequest = {
+        model: settings.model,
+        system,
+        messages: [...messages],
+        tools,
+        maxTokens: settings.maxTokens,
+        signal: abort.signal,
+      };
+      if (hooks.beforeModelCall) {
+        const gate = await hooks.beforeModelCall(request, ctx);
+        if (!gate.ok) {
+          yield { type: 'error', error: gate.error };
+          return;
+        }
+      }
+
+      let text = '';
+      const calls: ToolCall[] = [];
+      let stop: StopReason = 'other';
+      let inputTokens = 0;
+      let outputTokens = 0;
+      const started = Date.now();
+      let failure: BulwarkError | undefined;
+      try {
+        for await (const ev of provider.stream(request)) {
+          if (ev.type === 'text_delta') {
+            text += ev.text;
+            const out = filter ? filter.push(ev.text) : ev.text;
+            if (out) {
+              delivered += out;
+              yield { type: 'text_delta', text: out };
+            }
+          } else if (ev.type === 'tool_call') calls.push(ev.call);
+          else if (ev.type === 'usage') {
+            inputTokens = ev.inputTokens;
+            outputTokens = ev.outputTokens;
+          } else stop = ev.reason;
+        }
+      } catch (cause) {
+        failure =
+          cause instanceof ProviderError
+            ? cause.toBulwarkError()
+            : bulwarkError('provider.failed', `provider "${provider.id}" failed: ${describeCause(cause)}`, { status: 502 });
+      }
+      hooks.afterModelCall?.({ ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started }, ctx);
+      if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
+      const tail = filter ? filter.flush() : '';
+      if (tail) {
+        delivered += tail;
+        yield { type: 'text_delta', text: tail };
+      }
+
+      const halted = stopped();
+      if (halted) {
+        yield halted;
+        return;
+      }
+      if (abort.signal.aborted) {
+        yield { type: 'done', finishReason: 'cancelled', text: delivered };
+        return;
+      }
+      if (failure) {
+        yield { type: 'error', error: failure };
+        return;
+      }
+
+      const assistant: ChatMessage = calls.length ? { role: 'assistant', content: text, toolCalls: calls } : { role: 'assistant', content: text };
+      messages.push(assistant);
+      record(assistant);
+      if (calls.length === 0) {
+        yield { type: 'done', finishReason: finishOf(stop), text: delivered };
+        return;
+      }
+
+      for (const [index, call] of calls.entries()) {
+        if (abort.signal.aborted) break;
+        yield { type: 'tool_started', id: call.id, name: call.name };
+        const outcome =
+          index >= MAX_TOOL_CALLS_PER_STEP
+            ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false }
+            : await runToolCall(deps, call, ctx, allowed, abort.signal);
+        const content = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, call, ctx) : outcome.content);
+        const result: ChatMessage = { role: 'tool', toolCallId: call.id, name: call.name, content, ...(outcome.ok ? {} : { isError: true }) };
+        messages.push(result);
+        record(result);
+        yield { type: 'tool_finished', id: call.id, name: call.name, ok: outcome.ok };
+      }
+      const halted2 = stopped();
+      if (halted2) {
+        yield halted2;
+        return;
+      }
+      if (abort.signal.aborted) {
+        yield { type: 'done', finishReason: 'cancelled', text: delivered };
+        return;
+      }
+    }
+  } catch (cause) {
+    yield { type: 'error', error: bulwarkError('agent.internal', `the turn failed: ${describeCause(cause)}`, { status: 500 }) };
+  } finally {
+    abort.dispose();
+  }
+
+  async function runToolCall(d: TurnLoopDeps, call: ToolCall, c: TurnContext, visible: ReadonlySet<string>, signal: AbortSignal): Promise<ToolOutcome> {
+    const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: call.name };
+    // L12: a tool outside policy was never shown to the model; a call to it anyway is refused and audited.
+    const tool = d.registry.get(call.name);
+    if (!tool || !visible.has(call.name)) {
+      const reason = !tool ? `no tool named "${call.name}" exists` : policyReason(d.policy, call.name, tool.group);
+      bus.emit('tool:denied', { ...audit, layer: 'L12', outcome: 'denied', reason });
+      return { content: `error: tool "${call.name}" is not available to this agent`, ok: false };
+    }
+    let args: unknown;
+    try {
+      args = JSON.parse(call.arguments);
+    } catch (cause) {
+      return { content: `error: the arguments of ${call.name} are not valid JSON (${describeCause(cause)}); send a JSON object`, ok: false };
+    }
+    if (hooks.beforeToolCall) {
+      const gate = await hooks.beforeToolCall(call, c);
+      if (!gate.ok) return { content: `error: ${gate.error.message}`, ok: false };
+    }
+    const started = Date.now();
+    let outcome: ToolOutcome;
+    try {
+      const r = await tool.run(args, { ...c, workspace: d.workspace, signal });
+      outcome = r.ok ? { content: r.value, ok: true } : { content: `error: ${r.error.message}`, ok: false };
+    } catch (cause) {
+      outcome = { content: `error: ${call.name} failed: ${describeCause(cause)}`, ok: false };
+    }
+    bus.emit('tool:executed', { ...audit, outcome: outcome.ok ? 'success' : 'error', ok: outcome.ok, durationMs: Date.now() - started });
+    return outcome;
+  }
+}
+
+function policyReason(policy: ToolPolicy, name: string, group: string): string {
+  const d = policy.decide(name, group);
+  return d.allowed ? `"${name}" is not offered to this agent` : d.reason;
+}
