@@ -1,0 +1,234 @@
+/**
+ * L27 action classifier. Every tool call gets one or more action classes from the tool's declared
+ * class AND its arguments. No declaration, unparseable arguments or anything not recognised is
+ * destructive: fail closed.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { ActionClass } from '../agent/tools/tool.js';
+import { sha256Hex } from '../core/compare.js';
+import { safePath, relativeTo, isInside } from '../core/safe-path.js';
+import { classifyArgv, classifyCommandString, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';
+
+export const ACTION_CLASSES = ['read', 'write', 'network', 'exec', 'destructive', 'credential', 'config', 'messaging', 'memory'] as const satisfies readonly ActionClass[];
+
+/** Most severe first; `primary` is the first class of a call found in this order. */
+const SEVERITY: readonly ActionClass[] = ['destructive', 'credential', 'config', 'exec', 'messaging', 'network', 'write', 'memory', 'read'];
+
+export interface ActionInput {
+  readonly tool: string;
+  /** Declared class of the tool; undefined when the tool declares none or is unknown. */
+  readonly declared: ActionClass | undefined;
+  /** Raw JSON arguments as the model produced them. */
+  readonly argsJson: string;
+  /** Real path of the agent's workspace; without it every path counts as outside. */
+  readonly workspace?: string;
+  /** Workspace-relative directories where overwriting is routine (no approval needed). */
+  readonly scratch: readonly string[];
+  /** A caller that already parsed the command may pass its argv here (the exec tool's own parser). */
+  readonly parsedArgv?: readonly string[];
+}
+
+export interface WriteTarget {
+  readonly path: string;
+  /** Resolved real path when it is inside the workspace. */
+  readonly resolved?: string;
+  readonly exists: boolean;
+  readonly inScratch: boolean;
+  /** sha256 of the current content, 'absent' when the file does not exist, 'unreadable' otherwise. */
+  readonly preimage: string;
+  readonly newContent?: string;
+}
+
+export interface Classification {
+  readonly classes: readonly ActionClass[];
+  readonly primary: ActionClass;
+  readonly reasons: readonly string[];
+  /** Parsed arguments, or undefined when they were not valid JSON. */
+  readonly args: unknown;
+  readonly exec?: { readonly argvs: readonly (readonly string[])[]; readonly envNames: readonly string[]; readonly cwd?: string };
+  readonly write?: WriteTarget;
+  readonly network?: { readonly method: string; readonly url?: string };
+}
+
+export const MAX_ARGS_CHARS = 1_048_576;
+const PATH_KEYS = ['path', 'file', 'file_path', 'filePath', 'filename', 'target'];
+const CONTENT_KEYS = ['content', 'contents', 'text', 'data', 'new_content'];
+const COMMAND_KEYS = ['command', 'cmd', 'script'];
+const ARGV_KEYS = ['argv', 'args'];
+
+function firstString(o: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (const k of keys) if (typeof o[k] === 'string') return o[k];
+  return undefined;
+}
+
+function finish(
+  classes: Set<ActionClass>,
+  reasons: string[],
+  args: unknown,
+  extra: Pick<Classification, 'exec' | 'write' | 'network'> = {},
+): Classification {
+  const list = SEVERITY.filter((c) => classes.has(c));
+  const primary = list[0] ?? 'destructive';
+  if (list.length === 0) {
+    list.push('destructive');
+    reasons.push('no class could be determined');
+  }
+  return { classes: list, primary, reasons, args, ...extra };
+}
+
+export function classifyAction(input: ActionInput): Classification {
+  const classes = new Set<ActionClass>();
+  const reasons: string[] = [];
+  if (input.argsJson.length > MAX_ARGS_CHARS) {
+    classes.add('destructive');
+    reasons.push('arguments larger than 1 MiB');
+    return finish(classes, reasons, undefined);
+  }
+  let args: unknown;
+  try {
+    args = JSON.parse(input.argsJson === '' ? '{}' : input.argsJson);
+  } catch {
+    classes.add('destructive');
+    reasons.push('arguments are not valid JSON');
+    return finish(classes, reasons, undefined);
+  }
+  if (input.declared === undefined) {
+    classes.add('destructive');
+    reasons.push(`tool ${input.tool} declares no action class`);
+    return finish(classes, reasons, args);
+  }
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    classes.add('destructive');
+    reasons.push('arguments are not a JSON object');
+    return finish(classes, reasons, args);
+  }
+  const o = args as Record<string, unknown>;
+  classes.add(input.declared);
+  reasons.push(`${input.tool} is declared ${input.declared}`);
+  for (const p of collectStrings(o, 0)) {
+    if (isCredentialPath(p) && looksLikePath(p)) {
+      classes.add('credential');
+      reasons.push(`argument names a credential file (${p.slice(0, 120)})`);
+      break;
+    }
+  }
+  switch (input.declared) {
+    case 'exec':
+      return classifyExec(input, o, classes, reasons);
+    case 'write':
+      return classifyWrite(input, o, classes, reasons);
+    case 'network':
+      return classifyFetch(o, classes, reasons);
+    default:
+      return finish(classes, reasons, args);
+  }
+}
+
+function looksLikePath(s: string): boolean {
+  return s.length < 4096 && !/\s/.test(s.trim()) && /[./~]/.test(s);
+}
+
+function collectStrings(v: unknown, depth: number, out: string[] = []): string[] {
+  if (depth > 8 || out.length > 256) return out;
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) for (const x of v) collectStrings(x, depth + 1, out);
+  else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) collectStrings(x, depth + 1, out);
+  return out;
+}
+
+function classifyExec(input: ActionInput, o: Record<string, unknown>, classes: Set<ActionClass>, reasons: string[]): Classification {
+  const command = firstString(o, COMMAND_KEYS);
+  const argvRaw = input.parsedArgv ?? ARGV_KEYS.map((k) => o[k]).find((x) => Array.isArray(x));
+  let verdict;
+  if (command !== undefined) verdict = classifyCommandString(command, input.workspace);
+  else if (Array.isArray(argvRaw) && argvRaw.length > 0 && argvRaw.every((a) => typeof a === 'string')) {
+    verdict = classifyArgv(argvRaw as string[], input.workspace);
+  } else {
+    classes.add('destructive');
+    reasons.push('exec call without a recognisable command');
+    return finish(classes, reasons, o);
+  }
+  for (const c of verdict.classes) classes.add(c);
+  reasons.push(...verdict.reasons);
+  const envNames = [...verdict.envNames];
+  const env = o['env'];
+  if (env !== undefined) {
+    if (env === null || typeof env !== 'object' || Array.isArray(env)) {
+      classes.add('destructive');
+      reasons.push('exec env is not an object');
+    } else {
+      const extra = classifyCommandString(Object.keys(env).map((k) => `${k}=x`).join(' ') + ' true', input.workspace);
+      for (const c of extra.classes) if (c !== 'read') classes.add(c);
+      reasons.push(...extra.reasons.filter((r) => !r.endsWith('reads')));
+      for (const n of Object.keys(env)) if (!envNames.includes(n)) envNames.push(n);
+    }
+  }
+  const cwd = typeof o['cwd'] === 'string' ? o['cwd'] : undefined;
+  if (cwd !== undefined && leavesWorkspace(cwd, input.workspace)) {
+    classes.add('destructive');
+    reasons.push(`working directory ${cwd} is outside the workspace`);
+  }
+  return finish(classes, reasons, o, { exec: { argvs: verdict.argvs, envNames, ...(cwd !== undefined ? { cwd } : {}) } });
+}
+
+function inScratch(workspace: string, resolved: string, scratch: readonly string[]): boolean {
+  const rel = relativeTo(workspace, resolved);
+  return scratch.some((dir) => {
+    const d = dir.replace(/\/+$/, '');
+    return d !== '' && (rel === d || rel.startsWith(`${d}/`));
+  });
+}
+
+function classifyWrite(input: ActionInput, o: Record<string, unknown>, classes: Set<ActionClass>, reasons: string[]): Classification {
+  const p = firstString(o, PATH_KEYS);
+  const newContent = firstString(o, CONTENT_KEYS);
+  if (p === undefined) {
+    classes.add('destructive');
+    reasons.push('write call without a recognisable path');
+    return finish(classes, reasons, o);
+  }
+  const base = { path: p, ...(newContent !== undefined ? { newContent } : {}) };
+  if (!input.workspace || leavesWorkspace(p, input.workspace)) {
+    classes.add('destructive');
+    reasons.push(`writes ${p} outside the workspace`);
+    return finish(classes, reasons, o, { write: { ...base, exists: false, inScratch: false, preimage: 'unreadable' } });
+  }
+  const rel = p.startsWith('/') ? relativeTo(input.workspace, p) || '.' : p;
+  const resolved = safePath(input.workspace, rel);
+  if (!resolved.ok) {
+    classes.add('destructive');
+    reasons.push(`writes ${p}: ${resolved.error.message}`);
+    return finish(classes, reasons, o, { write: { ...base, exists: false, inScratch: false, preimage: 'unreadable' } });
+  }
+  const target = resolved.value;
+  const exists = existsSync(target);
+  const scratch = isInside(input.workspace, target) && inScratch(input.workspace, target, input.scratch);
+  let preimage = 'absent';
+  if (exists) {
+    try {
+      preimage = statSync(target).isFile() ? sha256Hex(readFileSync(target)) : 'not-a-file';
+    } catch {
+      preimage = 'unreadable';
+    }
+  }
+  if (exists && !scratch) {
+    classes.add('destructive');
+    reasons.push(`overwrites existing file ${p} outside the scratch area`);
+  } else reasons.push(exists ? `overwrites ${p} in the scratch area` : `creates ${p}`);
+  return finish(classes, reasons, o, { write: { ...base, resolved: target, exists, inScratch: scratch, preimage } });
+}
+
+function classifyFetch(o: Record<string, unknown>, classes: Set<ActionClass>, reasons: string[]): Classification {
+  const method = (typeof o['method'] === 'string' ? o['method'] : 'GET').toUpperCase();
+  const url = typeof o['url'] === 'string' ? o['url'] : undefined;
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
+    classes.add('destructive');
+    reasons.push(`${method} has side effects on a remote server and can carry data out`);
+  }
+  const body = o['body'] ?? o['data'] ?? o['form'];
+  if (body !== undefined && body !== null && body !== '') {
+    classes.add('destructive');
+    reasons.push('request carries a body');
+  }
+  return finish(classes, reasons, o, { network: { method, ...(url !== undefined ? { url } : {}) } });
+}

@@ -1,0 +1,87 @@
+/**
+ * L13: builds the exact effect of a tool call (what gets hashed) and the operator's view of it
+ * (argv, cwd, env names, network grants, file diff for writes) from one L27 classification.
+ */
+import { readFileSync } from 'node:fs';
+import type { Classification } from './action-classifier.js';
+import type { EffectView } from './approvals.js';
+import { canonicalJson, effectHash, type Effect, type NetworkGrant } from './effect-hash.js';
+
+export interface EffectContext {
+  readonly tool: string;
+  readonly argsJson: string;
+  readonly agentId: string;
+  readonly sessionId: string;
+  /** Real path of the workspace: the default working directory. */
+  readonly workspace: string;
+  readonly network: NetworkGrant;
+}
+
+const MAX_VIEW_ARGS = 8_192;
+const MAX_DIFF_LINES = 400;
+const MAX_DIFF_INPUT = 1_048_576;
+
+export function buildEffect(c: Classification, ctx: EffectContext): { effect: Effect; hash: string } {
+  const cwd = c.exec?.cwd ?? ctx.workspace;
+  const effect: Effect = {
+    tool: ctx.tool,
+    // Unparseable arguments are bound by their raw text.
+    args: c.args === undefined ? { raw: ctx.argsJson } : c.args,
+    cwd,
+    network: ctx.network,
+    agentId: ctx.agentId,
+    sessionId: ctx.sessionId,
+    ...(c.write ? { preimage: c.write.preimage } : {}),
+  };
+  return { effect, hash: effectHash(effect) };
+}
+
+export function buildView(c: Classification, effect: Effect): EffectView {
+  let args: string;
+  try {
+    args = canonicalJson(effect.args);
+  } catch {
+    args = '(arguments too deeply nested to display)';
+  }
+  if (args.length > MAX_VIEW_ARGS) args = `${args.slice(0, MAX_VIEW_ARGS)}… (${args.length} chars in total)`;
+  const view: EffectView = {
+    tool: effect.tool, classes: c.classes, reasons: c.reasons, agentId: effect.agentId, sessionId: effect.sessionId,
+    cwd: effect.cwd, network: effect.network, args,
+    ...(c.exec ? { argv: c.exec.argvs, envNames: c.exec.envNames } : {}),
+    ...(c.write ? { diff: writeDiff(c.write.path, c.write.resolved, c.write.exists, c.write.newContent) } : {}),
+  };
+  return view;
+}
+
+function writeDiff(path: string, resolved: string | undefined, exists: boolean, next: string | undefined): string {
+  let before = '';
+  if (exists && resolved) {
+    try {
+      const buf = readFileSync(resolved);
+      before = buf.length > MAX_DIFF_INPUT ? `(existing file of ${buf.length} bytes not shown)` : buf.toString('utf8');
+    } catch {
+      before = '(existing file could not be read)';
+    }
+  }
+  if (next === undefined) return `--- ${path}\n+++ ${path}\n(new content not given as text)`;
+  return lineDiff(path, exists ? before : undefined, next.length > MAX_DIFF_INPUT ? `(new content of ${next.length} chars not shown)` : next);
+}
+
+/** A compact diff: common head and tail lines are collapsed, the changed middle is shown as -/+ lines. */
+export function lineDiff(path: string, before: string | undefined, after: string): string {
+  const a = before === undefined ? [] : before.split('\n');
+  const b = after.split('\n');
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const out = [`--- ${before === undefined ? '/dev/null' : path}`, `+++ ${path}`, `@@ -${head + 1},${a.length - head - tail} +${head + 1},${b.length - head - tail} @@`];
+  const removed = a.slice(head, a.length - tail).map((l) => `-${l}`);
+  const added = b.slice(head, b.length - tail).map((l) => `+${l}`);
+  const body = [...removed, ...added];
+  if (body.length > MAX_DIFF_LINES) {
+    out.push(...body.slice(0, MAX_DIFF_LINES), `… ${body.length - MAX_DIFF_LINES} more changed lines`);
+  } else out.push(...body);
+  if (head > 0 || tail > 0) out.push(`(${head + tail} unchanged lines not shown)`);
+  return out.join('\n');
+}

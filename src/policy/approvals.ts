@@ -1,0 +1,271 @@
+/**
+ * L13 approval gates: a queue of pending approvals, each bound to the hash of the exact effect.
+ * - identical concurrent requests (same effect hash) join one pending entry;
+ * - a request times out after its timeout: timeout = deny;
+ * - approval cache 30 s and denial cache 60 s, keyed by effect hash, each invalidating the other;
+ * - decisions arrive only as HMAC-signed tokens (operator channels); shutdown denies everything pending.
+ */
+import type { ActionClass } from '../agent/tools/tool.js';
+import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
+import { newId } from '../core/ids.js';
+import { err, ok, type Result } from '../core/result.js';
+import { ApprovalSigner, type Decision } from './approval-tokens.js';
+import type { NetworkGrant } from './effect-hash.js';
+
+declare module '../core/events.js' {
+  interface EventMap {
+    'approval:requested': SecurityEvent;
+    'approval:resolved': SecurityEvent;
+  }
+}
+
+/** What the operator reviews: the full effect, never a summary chosen by the model. */
+export interface EffectView {
+  readonly tool: string;
+  readonly classes: readonly ActionClass[];
+  readonly reasons: readonly string[];
+  readonly agentId: string;
+  readonly sessionId: string;
+  readonly cwd: string;
+  readonly network: NetworkGrant;
+  /** Canonical JSON of the arguments (capped for display; the hash covers all of it). */
+  readonly args: string;
+  readonly argv?: readonly (readonly string[])[];
+  readonly envNames?: readonly string[];
+  /** Unified-style diff for writes. */
+  readonly diff?: string;
+}
+
+export type ApprovalSource = 'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full';
+
+export interface ApprovalOutcome {
+  readonly decision: Decision;
+  readonly source: ApprovalSource;
+  readonly requestId?: string;
+  /** For approvals: a grant token bound to the effect hash, checked again at execution. */
+  readonly token?: string;
+  readonly by?: string;
+  readonly reason?: string;
+}
+
+export interface PendingApproval {
+  readonly id: string;
+  readonly effectHash: string;
+  readonly view: EffectView;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** How many tool calls wait on this one decision. */
+  readonly waiters: number;
+}
+
+export interface ResolvedApproval extends PendingApproval {
+  readonly decision: Decision;
+  readonly source: ApprovalSource;
+  readonly resolvedAt: number;
+  readonly by?: string;
+  readonly reason?: string;
+}
+
+export interface ApprovalQueueOptions {
+  readonly bus: EventBus;
+  readonly signer?: ApprovalSigner;
+  readonly clock?: () => number;
+  readonly approvalCacheMs?: number;
+  readonly denialCacheMs?: number;
+  readonly defaultTimeoutMs?: number;
+  readonly maxPending?: number;
+}
+
+interface Entry {
+  id: string;
+  effectHash: string;
+  view: EffectView;
+  ctx: EventContext;
+  createdAt: number;
+  expiresAt: number;
+  waiters: number;
+  timer: ReturnType<typeof setTimeout>;
+  promise: Promise<ApprovalOutcome>;
+  settle: (o: ApprovalOutcome) => void;
+}
+
+const HISTORY = 200;
+
+function queueError(code: string, message: string, status = 400): BulwarkError {
+  return bulwarkError(code, message, { layer: 'L13', status });
+}
+
+export class ApprovalQueue {
+  private readonly bus: EventBus;
+  private readonly signer: ApprovalSigner;
+  private readonly clock: () => number;
+  private readonly approvalCacheMs: number;
+  private readonly denialCacheMs: number;
+  private readonly defaultTimeoutMs: number;
+  private readonly maxPending: number;
+  private readonly pendingByHash = new Map<string, Entry>();
+  private readonly pendingById = new Map<string, Entry>();
+  private readonly approved = new Map<string, { until: number; token: string; requestId: string }>();
+  private readonly denied = new Map<string, { until: number; requestId: string }>();
+  private readonly history: ResolvedApproval[] = [];
+  private readonly listeners = new Set<(p: PendingApproval) => void>();
+  private closed = false;
+
+  constructor(opts: ApprovalQueueOptions) {
+    this.bus = opts.bus;
+    this.signer = opts.signer ?? new ApprovalSigner();
+    this.clock = opts.clock ?? Date.now;
+    this.approvalCacheMs = opts.approvalCacheMs ?? 30_000;
+    this.denialCacheMs = opts.denialCacheMs ?? 60_000;
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 120_000;
+    this.maxPending = opts.maxPending ?? 1000;
+  }
+
+  /** Waits for an operator decision on this exact effect (or answers from the caches). Never rejects. */
+  request(effectHash: string, view: EffectView, ctx: EventContext, timeoutMs = this.defaultTimeoutMs): Promise<ApprovalOutcome> {
+    const now = this.clock();
+    if (this.closed) return Promise.resolve({ decision: 'deny', source: 'shutdown', reason: 'the daemon is shutting down' });
+    const denial = this.denied.get(effectHash);
+    if (denial && denial.until > now) {
+      return Promise.resolve({ decision: 'deny', source: 'denial-cache', requestId: denial.requestId, reason: 'this exact action was denied less than a minute ago' });
+    }
+    if (denial) this.denied.delete(effectHash);
+    const approval = this.approved.get(effectHash);
+    if (approval && approval.until > now) {
+      return Promise.resolve({ decision: 'approve', source: 'approval-cache', requestId: approval.requestId, token: approval.token });
+    }
+    if (approval) this.approved.delete(effectHash);
+    const joined = this.pendingByHash.get(effectHash);
+    if (joined) {
+      joined.waiters += 1;
+      return joined.promise;
+    }
+    if (this.pendingById.size >= this.maxPending) {
+      return Promise.resolve({ decision: 'deny', source: 'queue-full', reason: `more than ${this.maxPending} approvals are pending` });
+    }
+    const id = newId('apr');
+    let settle!: (o: ApprovalOutcome) => void;
+    const promise = new Promise<ApprovalOutcome>((resolve) => {
+      settle = resolve;
+    });
+    const entry: Entry = {
+      id, effectHash, view, ctx, createdAt: now, expiresAt: now + timeoutMs, waiters: 1, promise, settle,
+      timer: setTimeout(() => this.finish(entry, { decision: 'deny', source: 'timeout', requestId: id, reason: `no operator decision within ${timeoutMs} ms` }), timeoutMs),
+    };
+    entry.timer.unref?.();
+    this.pendingByHash.set(effectHash, entry);
+    this.pendingById.set(id, entry);
+    this.bus.emit('approval:requested', {
+      ...ctx, layer: 'L13', requestId: id, tool: view.tool, classes: [...view.classes], effectHash, expiresAt: new Date(entry.expiresAt).toISOString(),
+    });
+    const snapshot = this.describe(entry);
+    for (const l of this.listeners) l(snapshot);
+    return promise;
+  }
+
+  /** A decision token for an operator channel (e.g. a chat button). Valid until the request expires. */
+  mintToken(requestId: string, decision: Decision): Result<string, BulwarkError> {
+    const entry = this.pendingById.get(requestId);
+    if (!entry) return err(queueError('approval.not_pending', `approval ${requestId} is not pending (already decided, expired or unknown)`, 404));
+    return ok(this.signer.sign(entry.id, entry.effectHash, decision, entry.expiresAt));
+  }
+
+  /** Applies a signed operator decision. A forged, altered or expired token changes nothing. */
+  resolveWithToken(token: string, by: string, reason?: string): Result<ResolvedApproval, BulwarkError> {
+    const claims = ApprovalSigner.parse(token);
+    if (!claims) return err(queueError('approval.bad_token', 'not an approval token: use the token issued to the operator channel'));
+    const entry = this.pendingById.get(claims.requestId);
+    if (!entry) return err(queueError('approval.not_pending', `approval ${claims.requestId} is not pending (already decided, expired or unknown)`, 404));
+    if (!this.signer.verify(token, entry.effectHash, this.clock())) {
+      this.bus.emit('security:blocked', { ...entry.ctx, layer: 'L13', reason: 'approval token failed verification', requestId: entry.id });
+      return err(queueError('approval.bad_token', 'approval token is invalid or expired for this request', 403));
+    }
+    const outcome: ApprovalOutcome =
+      claims.decision === 'approve'
+        ? { decision: 'approve', source: 'operator', requestId: entry.id, by, token: this.signer.sign(entry.id, entry.effectHash, 'approve', this.clock() + this.approvalCacheMs), ...(reason ? { reason } : {}) }
+        : { decision: 'deny', source: 'operator', requestId: entry.id, by, ...(reason ? { reason } : {}) };
+    return ok(this.finish(entry, outcome));
+  }
+
+  /** Operator decision by request id (authenticated admin API): mints and applies a token in one step. */
+  decide(requestId: string, decision: Decision, by: string, reason?: string): Result<ResolvedApproval, BulwarkError> {
+    const token = this.mintToken(requestId, decision);
+    if (!token.ok) return token;
+    return this.resolveWithToken(token.value, by, reason);
+  }
+
+  /** True when `token` is an approval grant issued by this queue for exactly `effectHash` and still valid. */
+  verifyGrant(token: string, effectHash: string): boolean {
+    const claims = this.signer.verify(token, effectHash, this.clock());
+    return claims?.decision === 'approve';
+  }
+
+  list(): PendingApproval[] {
+    return [...this.pendingById.values()].map((e) => this.describe(e));
+  }
+
+  get(id: string): PendingApproval | ResolvedApproval | undefined {
+    const e = this.pendingById.get(id);
+    if (e) return this.describe(e);
+    return this.history.find((h) => h.id === id);
+  }
+
+  recent(): readonly ResolvedApproval[] {
+    return [...this.history];
+  }
+
+  /** Called with every new pending request (SSE stream, chat channels). Returns an unsubscribe function. */
+  onRequested(listener: (p: PendingApproval) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Graceful shutdown: denies everything pending and refuses new requests. */
+  shutdown(): void {
+    this.closed = true;
+    for (const e of [...this.pendingById.values()]) {
+      this.finish(e, { decision: 'deny', source: 'shutdown', requestId: e.id, reason: 'the daemon is shutting down' });
+    }
+  }
+
+  private describe(e: Entry): PendingApproval {
+    return { id: e.id, effectHash: e.effectHash, view: e.view, createdAt: e.createdAt, expiresAt: e.expiresAt, waiters: e.waiters };
+  }
+
+  private finish(e: Entry, outcome: ApprovalOutcome): ResolvedApproval {
+    clearTimeout(e.timer);
+    this.pendingById.delete(e.id);
+    if (this.pendingByHash.get(e.effectHash) === e) this.pendingByHash.delete(e.effectHash);
+    const now = this.clock();
+    if (outcome.decision === 'approve' && outcome.token) {
+      this.approved.set(e.effectHash, { until: now + this.approvalCacheMs, token: outcome.token, requestId: e.id });
+      this.denied.delete(e.effectHash);
+    } else if (outcome.source !== 'shutdown') {
+      this.denied.set(e.effectHash, { until: now + this.denialCacheMs, requestId: e.id });
+      this.approved.delete(e.effectHash);
+    }
+    const resolved: ResolvedApproval = {
+      ...this.describe(e), decision: outcome.decision, source: outcome.source, resolvedAt: now,
+      ...(outcome.by ? { by: outcome.by } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}),
+    };
+    this.history.push(resolved);
+    if (this.history.length > HISTORY) this.history.shift();
+    this.bus.emit('approval:resolved', {
+      ...e.ctx, layer: 'L13', requestId: e.id, tool: e.view.tool, effectHash: e.effectHash, outcome: outcome.decision,
+      source: outcome.source, waiters: e.waiters, ...(outcome.by ? { by: outcome.by } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}),
+    });
+    e.settle(outcome);
+    return resolved;
+  }
+
+  /** For `bulwark layers`/`status`. */
+  status(): { pending: number; cachedApprovals: number; cachedDenials: number; closed: boolean } {
+    const now = this.clock();
+    let a = 0;
+    let d = 0;
+    for (const v of this.approved.values()) if (v.until > now) a++;
+    for (const v of this.denied.values()) if (v.until > now) d++;
+    return { pending: this.pendingById.size, cachedApprovals: a, cachedDenials: d, closed: this.closed };
+  }
+}
