@@ -1,0 +1,97 @@
+/** A real gateway (real SQLite, real audit file, real HTTP on 127.0.0.1) around a scripted AgentRuntime. */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
+import { AuditSink } from '../../src/core/audit.js';
+import { EventBus } from '../../src/core/events.js';
+import { openDatabase, type Db } from '../../src/core/sqlite.js';
+import { createGateway } from '../../src/gateway/app.js';
+import { TokenStore } from '../../src/gateway/auth/token-store.js';
+import { listen, type RunningServer } from '../../src/gateway/server.js';
+
+export type Script = (req: TurnRequest) => AsyncIterable<TurnEvent>;
+
+export function scriptedRuntime(script: Script, agents = ['default', 'helper']): AgentRuntime & { requests: TurnRequest[] } {
+  const requests: TurnRequest[] = [];
+  return {
+    requests,
+    listAgents: () => agents.map((id) => ({ id, model: 'scripted' })),
+    hasAgent: (id) => agents.includes(id),
+    runTurn: (req) => {
+      requests.push(req);
+      return script(req);
+    },
+  };
+}
+
+export async function* replyWith(text: string, sessionId = 'sess_test'): AsyncIterable<TurnEvent> {
+  yield { type: 'session', sessionId };
+  for (const piece of text.match(/.{1,5}/gs) ?? []) yield { type: 'text_delta', text: piece };
+  yield { type: 'usage', inputTokens: 10, outputTokens: 4 };
+  yield { type: 'done', finishReason: 'stop', text };
+}
+
+export interface TestGateway {
+  readonly url: string;
+  readonly dir: string;
+  readonly tokens: TokenStore;
+  readonly db: Db;
+  readonly server: RunningServer;
+  readonly runtime: ReturnType<typeof scriptedRuntime>;
+  /** Parsed audit.jsonl lines. */
+  audit(): Array<Record<string, unknown>>;
+  auditText(): string;
+  /** A fresh token with the given scopes. */
+  token(scopes?: string[]): string;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(script: Script = () => replyWith('hello there'), opts: { bodyLimitBytes?: number } = {}): Promise<TestGateway> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-gw-'));
+  const db = openDatabase(path.join(dir, 'bulwark.db'));
+  const tokens = new TokenStore(db);
+  const bus = new EventBus();
+  const auditFile = path.join(dir, 'audit.jsonl');
+  const sink = new AuditSink(auditFile);
+  sink.attach(bus);
+  const runtime = scriptedRuntime(script);
+  const logger = pino({ level: 'silent' });
+  const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024 });
+  const server = await listen(gateway, '127.0.0.1', 0);
+  const auditText = (): string => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '');
+  return {
+    url: server.url,
+    dir,
+    tokens,
+    db,
+    server,
+    runtime,
+    auditText,
+    audit: () => auditText().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    token: (scopes = ['chat']) => {
+      const r = tokens.create('test', scopes);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.token;
+    },
+    close: async () => {
+      await server.close();
+      sink.close();
+      db.close();
+    },
+  };
+}
+
+/** Asserts the OpenAI error shape and returns the error object. */
+export async function expectOpenAIError(res: Response, status: number): Promise<{ message: string; type: string; code: string | null; param: string | null }> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected status ${status}, got ${res.status}: ${text}`);
+  const body = JSON.parse(text) as { error?: { message: unknown; type: unknown; code: unknown; param: unknown } };
+  const e = body.error;
+  if (!e || typeof e.message !== 'string' || typeof e.type !== 'string' || !('code' in e) || !('param' in e)) {
+    throw new Error(`not an OpenAI error body: ${text}`);
+  }
+  if (text.includes('    at ')) throw new Error(`stack trace leaked: ${text}`);
+  return e as { message: string; type: string; code: string | null; param: string | null };
+}
