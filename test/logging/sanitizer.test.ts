@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AuditSink } from '../../src/core/audit.js';
+import { EventBus } from '../../src/core/events.js';
+import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
+import { createLogger, createSanitizer, MAX_LINE_CHARS, redactConfigForDisplay, REDACT_PATHS } from '../../src/logging/logger.js';
+import { LeakIndex } from '../../src/secrets/leak-index.js';
+
+const dir = () => mkdtempSync(path.join(tmpdir(), 'bulwark-log-'));
+const encodings = (v: string) => {
+  const b = Buffer.from(v);
+  return [v, b.toString('base64'), b.toString('base64url'), b.toString('hex'), encodeURIComponent(v), JSON.stringify(v).slice(1, -1)];
+};
+
+describe('L09 layer 1: structured-path redaction', () => {
+  it('censors credential fields at any of the first levels, in the file log', () => {
+    const d = dir();
+    const log = createLogger({ dataDir: d, level: 'info', pretty: false });
+    log.info(
+      {
+        authorization: 'Bearer aaaa',
+        req: { headers: { authorization: 'Bearer bbbb', cookie: 'sid=cccc', 'x-api-key': 'dddd' } },
+        provider: { apiKey: 'eeee', nested: { password: 'ffff', client_secret: 'gggg' } },
+        ok: 'keep-me',
+      },
+      'request',
+    );
+    log.flush();
+    const text = readFileSync(path.join(d, 'bulwark.log'), 'utf8');
+    for (const v of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee', 'ffff', 'gggg']) expect(text, v).not.toContain(v);
+    expect(text).toContain('keep-me');
+    expect(REDACT_PATHS.length).toBeGreaterThan(100);
+  });
+});
+
+describe('L09 layers 2 and 3: free text', () => {
+  const secret = `s3cr3t-${randomBytes(16).toString('base64url')}`;
+  const leak = new LeakIndex();
+  leak.register('PROVIDER_KEY', secret);
+  const sanitize = createSanitizer(leak);
+
+  it('removes a known value in every encoding from any text', () => {
+    for (const form of encodings(secret)) {
+      const out = sanitize(`{"msg":"upstream said ${form} ok"}\n`);
+      expect(out).not.toContain(form);
+      expect(out).toContain('[REDACTED:PROVIDER_KEY]');
+      expect(out.endsWith('ok"}\n')).toBe(true);
+    }
+  });
+
+  it('removes well-known secret formats even when the value is unknown', () => {
+    const samples = {
+      aws: 'AKIAIOSFODNN7EXAMPLE',
+      github: `ghp_${'a1B2'.repeat(9)}`,
+      openai: `sk-proj-${'x9Y8'.repeat(8)}`,
+      slack: 'xoxb-1234567890-abcdefghij',
+      jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      pem: '-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA7\\n-----END RSA PRIVATE KEY-----',
+    };
+    for (const [kind, s] of Object.entries(samples)) {
+      const out = sanitize(`{"msg":"value ${s} here"}`);
+      expect(out, kind).not.toContain(s);
+      expect(out, kind).toContain('[REDACTED:secret.');
+    }
+  });
+
+  it('keeps key names readable and redacts only the value in assignments, headers and URLs', () => {
+    expect(sanitize('connecting with password=hunter2hunter2 now')).toBe('connecting with password=[REDACTED:secret.assignment] now');
+    expect(sanitize('{"msg":"{\\"api_key\\": \\"abcdef123456\\"}"}')).not.toContain('abcdef123456');
+    expect(sanitize('Authorization: Bearer abcdefghijklmnopqrstuvwxyz')).toBe('Authorization: Bearer [REDACTED:secret.auth_header]');
+    expect(sanitize('GET https://bob:pa55word-xyz@example.com/x')).toBe('GET https://bob:[REDACTED:secret.url_credentials]@example.com/x');
+  });
+
+  it('leaves ordinary text and already-redacted fields alone', () => {
+    const line = '{"level":30,"msg":"turn finished in 1234 ms for agent default","token":"[REDACTED]"}\n';
+    expect(sanitize(line)).toBe(line);
+  });
+
+  it('caps input at 1 MB before any matching and never leaves the prefix of a cut secret', () => {
+    const filler = 'x '.repeat(MAX_LINE_CHARS / 2 - 10);
+    const line = `${filler}${secret}${'y'.repeat(100)}\n`;
+    const out = sanitize(line);
+    expect(out.length).toBeLessThan(MAX_LINE_CHARS + 100);
+    expect(out).toContain('[TRUNCATED');
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out).not.toContain(secret.slice(0, 10));
+  });
+
+  it('stays fast on hostile input (no catastrophic backtracking)', () => {
+    const hostile = ['password='.repeat(50_000), 'Bearer '.repeat(50_000), `${'a'.repeat(200_000)}@`, `eyJ${'a'.repeat(300_000)}.`];
+    const noLeak = createSanitizer(EMPTY_LEAK_SCANNER);
+    for (const h of hostile) expect(typeof noLeak(h)).toBe('string');
+  });
+});
+
+describe('logger and audit sink with the sanitizer', () => {
+  it('no log line and no audit line contains a registered value in any encoding', () => {
+    const d = dir();
+    const secret = `val-${randomBytes(16).toString('hex')}`;
+    const leak = new LeakIndex();
+    leak.register('GITHUB_TOKEN', secret);
+    const sanitize = createSanitizer(leak);
+    const log = createLogger({ dataDir: d, level: 'debug', pretty: false, sanitizeLine: sanitize });
+    for (const form of encodings(secret)) {
+      log.info(`free text ${form}`);
+      log.info({ detail: { body: `x=${form}` } }, 'structured');
+      log.error(new Error(`failed with ${form}`));
+    }
+    log.flush();
+    const bus = new EventBus();
+    const sink = new AuditSink(path.join(d, 'audit.jsonl'), sanitize);
+    sink.attach(bus);
+    bus.emit('security:blocked', { layer: 'L02', reason: `model tried to print ${Buffer.from(secret).toString('base64')}` });
+    sink.close();
+    for (const f of ['bulwark.log', 'audit.jsonl']) {
+      const text = readFileSync(path.join(d, f), 'utf8');
+      expect(text).toContain('[REDACTED:GITHUB_TOKEN]');
+      for (const form of encodings(secret)) expect(text, `${f}: ${form}`).not.toContain(form);
+    }
+  });
+});
+
+describe('config redaction for display', () => {
+  it('censors credential-named fields, keeps secret references, sanitizes other strings', () => {
+    const cfg = {
+      server: { host: '127.0.0.1', port: 8787 },
+      providers: { oa: { type: 'openai', apiKey: { secret: 'OPENAI_API_KEY' } }, bad: { apiKey: 'sk-inline-plaintext-123456789012345' } },
+      channels: { tg: { token: 'inline-token', password: 12345 } },
+      agents: [{ id: 'a', systemPrompt: 'use ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa please' }],
+    };
+    const sanitize = createSanitizer(EMPTY_LEAK_SCANNER);
+    const out = redactConfigForDisplay(cfg, sanitize);
+    const text = JSON.stringify(out);
+    expect(text).toContain('"apiKey":{"secret":"OPENAI_API_KEY"}');
+    for (const v of ['sk-inline', 'inline-token', '12345', 'ghp_aaaa']) expect(text, v).not.toContain(v);
+    expect(text).toContain('"host":"127.0.0.1"');
+    expect(text).toContain('"port":8787');
+    expect(cfg.channels.tg.token).toBe('inline-token');
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MultiMatcher, replaceSpans } from '../../src/text/multi-match.js';
+
+/** Reference: every occurrence by indexOf, for comparison. */
+function naive(patterns: string[], text: string): string[] {
+  const out: string[] = [];
+  patterns.forEach((p, id) => {
+    for (let i = text.indexOf(p); i !== -1; i = text.indexOf(p, i + 1)) out.push(`${id}:${i}:${i + p.length}`);
+  });
+  return out.sort();
+}
+
+const found = (m: MultiMatcher, text: string) => m.matchAll(text).map((x) => `${x.pattern}:${x.start}:${x.end}`).sort();
+
+describe('MultiMatcher (Aho-Corasick)', () => {
+  it('finds overlapping and nested patterns', () => {
+    const patterns = ['he', 'she', 'his', 'hers'];
+    const m = new MultiMatcher(patterns);
+    expect(found(m, 'ushers')).toEqual(naive(patterns, 'ushers'));
+    expect(found(m, 'ushers')).toEqual(['0:2:4', '1:1:4', '3:2:6']);
+  });
+
+  it('agrees with a naive search on random inputs, dense and sparse', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', '😀'), minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', 'é', '😀'), maxLength: 60 }),
+        (patterns, text) => {
+          const expected = naive(patterns, text);
+          expect(found(new MultiMatcher(patterns), text)).toEqual(expected);
+          expect(found(new MultiMatcher(patterns, { maxDenseEntries: 0 }), text)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('uses the sparse path when the dense table would be too big', () => {
+    expect(new MultiMatcher(['abc']).isDense).toBe(true);
+    expect(new MultiMatcher(['abc'], { maxDenseEntries: 1 }).isDense).toBe(false);
+  });
+
+  it('refuses an empty pattern and handles no patterns', () => {
+    expect(() => new MultiMatcher(['a', ''])).toThrow(/empty/);
+    expect(new MultiMatcher([]).matchAll('anything')).toEqual([]);
+  });
+
+  it('stops early and honours a limit', () => {
+    const m = new MultiMatcher(['a']);
+    expect(m.matchAll('aaaa', 2)).toHaveLength(2);
+    expect(m.hasMatch('xxa')).toBe(true);
+    expect(m.hasMatch('xxx')).toBe(false);
+  });
+
+  it('replaceSpans merges overlapping spans', () => {
+    const text = '0123456789';
+    const out = replaceSpans(text, [{ start: 2, end: 5 }, { start: 4, end: 7 }, { start: 8, end: 9 }], () => '#');
+    expect(out).toBe('01#7#9');
+  });
+});
