@@ -36,7 +36,10 @@ function sortDeep(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => sortDeep(v, depth + 1));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortDeep((value as Record<string, unknown>)[k], depth + 1);
+    // defineProperty keeps a "__proto__" key as data instead of changing the prototype.
+    for (const k of Object.keys(value).sort()) {
+      Object.defineProperty(out, k, { value: sortDeep((value as Record<string, unknown>)[k], depth + 1), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   // Strings are kept byte-exact: two spellings of a path are two different effects.

@@ -1,0 +1,212 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
+import { BudgetGuard } from '../../src/agent/budget/budget-guard.js';
+import { AgentBudgetsSchema, BreakerConfigSchema, GlobalBudgetsSchema, ModelInfoSchema } from '../../src/agent/budget/config.js';
+import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
+import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'bw-budget-'));
+  dirs.push(d);
+  return d;
+}
+
+const ctx = { agentId: 'a', sessionId: 's', traceId: 't1', sender: 'x' };
+const req = (text: string, maxTokens = 100) => ({ model: 'm', system: 'sys', messages: [{ role: 'user' as const, content: text }], tools: [], maxTokens });
+
+function guard(dir: string, opts: { perExecution?: number | null; perHour?: number | null; perDay?: number | null; globalDay?: number | null; window?: number; now?: () => number } = {}) {
+  const bus = new EventBus();
+  const events: Envelope<EventType>[] = [];
+  bus.on('*', (e) => events.push(e));
+  const store = UsageStore.open(dir);
+  const g = new BudgetGuard({
+    store, bus,
+    budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: opts.perExecution ?? null, perHour: opts.perHour ?? null, perDay: opts.perDay ?? null }),
+    global: GlobalBudgetsSchema.parse({ perDay: opts.globalDay ?? null }),
+    modelInfo: () => ModelInfoSchema.parse({ contextWindow: opts.window ?? 100_000, costPer1kIn: 0.003, costPer1kOut: 0.015 }),
+    ...(opts.now ? { clock: opts.now } : {}),
+  });
+  return { g, store, events };
+}
+
+describe('L21 budget guard', () => {
+  it('estimates pessimistically: never below bytes/4', () => {
+    const text = 'x'.repeat(12_000);
+    expect(estimatePromptTokens(req(text))).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('refuses a call whose estimate passes the per-execution budget, and audits it', () => {
+    const { g, events, store } = guard(tmp(), { perExecution: 1000 });
+    const r = g.check(req('x'.repeat(6000)), ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('budget.exceeded');
+      expect(r.error.message).toMatch(/per-execution budget of 1000/);
+      expect(r.error.message).toMatch(/not sent/);
+    }
+    expect(events.find((e) => e.type === 'security:blocked')?.payload).toMatchObject({ layer: 'L21', reason: 'budget:execution', agentId: 'a' });
+    store.close();
+  });
+
+  it('counts actual usage after the call and in-flight reservations before it', () => {
+    const { g, store } = guard(tmp(), { perExecution: 3000 });
+    const r1 = g.check(req('hi', 1000), ctx);
+    expect(r1.ok).toBe(true);
+    // While r1 is in flight its estimate is reserved: a second parallel call of the same size passes, a third does not.
+    expect(g.check(req('hi', 1000), ctx).ok).toBe(true);
+    expect(g.check(req('hi', 1000), ctx).ok).toBe(false);
+    if (r1.ok) g.settle(r1.value, { inputTokens: 10, outputTokens: 5 });
+    expect(g.status(['a']).agents[0]?.day).toBe(15);
+    store.close();
+  });
+
+  it('the context-window guard refuses above 95 % of the window', () => {
+    const { g, store } = guard(tmp(), { window: 10_000 });
+    expect(g.check(req('x'.repeat(3 * 9500), 100), ctx).ok).toBe(false);
+    const r = g.check(req('x'.repeat(3 * 9500), 100), ctx);
+    if (!r.ok) expect(r.error.code).toBe('budget.context_window');
+    expect(g.check(req('x'.repeat(3 * 8000), 100), ctx).ok).toBe(true);
+    store.close();
+  });
+
+  it('daily counters survive a restart (new guard, same SQLite file) and reset at 00:00 UTC', () => {
+    const dir = tmp();
+    let now = Date.UTC(2026, 10, 27, 12, 0, 0);
+    const first = guard(dir, { perDay: 1000, now: () => now });
+    const r = first.g.check(req('hi', 100), ctx);
+    if (r.ok) first.g.settle(r.value, { inputTokens: 600, outputTokens: 300 });
+    first.store.close();
+    const second = guard(dir, { perDay: 1000, now: () => now });
+    const after = second.g.check(req('hi', 100), { ...ctx, traceId: 't2' });
+    expect(after.ok).toBe(false);
+    if (!after.ok) expect(after.error.details).toMatchObject({ scope: 'agent-day', used: 900 });
+    now = Date.UTC(2026, 10, 28, 0, 1, 0);
+    expect(second.g.check(req('hi', 100), { ...ctx, traceId: 't3' }).ok).toBe(true);
+    second.store.close();
+  });
+
+  it('hourly budget is a sliding 60 minutes; global budget spans agents', () => {
+    const dir = tmp();
+    let now = Date.UTC(2026, 10, 27, 12, 0, 0);
+    const { g, store } = guard(dir, { perHour: 1000, globalDay: 1500, now: () => now });
+    const r = g.check(req('hi', 100), ctx);
+    if (r.ok) g.settle(r.value, { inputTokens: 900, outputTokens: 0 });
+    expect(g.check(req('hi', 200), { ...ctx, traceId: 'x' }).ok).toBe(false);
+    now += 61 * 60_000;
+    expect(g.check(req('hi', 200), { ...ctx, traceId: 'y' }).ok).toBe(true);
+    const other = g.check(req('hi', 700), { ...ctx, agentId: 'b', traceId: 'z' });
+    expect(other.ok).toBe(false);
+    if (!other.ok) expect(other.error.details).toMatchObject({ scope: 'global-day' });
+    store.close();
+  });
+
+  it('records cost per model from the configured prices and ignores hostile usage figures', () => {
+    const { g, store } = guard(tmp());
+    const r = g.check(req('hi'), ctx);
+    if (r.ok) g.settle(r.value, { inputTokens: 1000, outputTokens: 1000 });
+    const r2 = g.check(req('hi'), ctx);
+    if (r2.ok) g.settle(r2.value, { inputTokens: -5, outputTokens: Number.NaN });
+    const rows = store.summary(0);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.cost).toBeCloseTo(0.018, 6);
+    expect(rows[0]?.inputTokens).toBe(1000);
+    store.close();
+  });
+});
+
+describe('L22 circuit breaker', () => {
+  function breakers(cfg: Record<string, unknown> = {}) {
+    let now = 0;
+    const bus = new EventBus();
+    const events: Envelope<EventType>[] = [];
+    bus.on('*', (e) => events.push(e));
+    const b = new CircuitBreakers({ bus, clock: () => now, config: () => BreakerConfigSchema.parse({ failureThreshold: 3, latencyMs: 1000, cooldownMs: 5000, ...cfg }) });
+    return { b, events, advance: (ms: number) => (now += ms) };
+  }
+
+  it('opens after N consecutive failures, answers at once while open, recovers through half-open', () => {
+    const { b, events, advance } = breakers();
+    for (let i = 0; i < 3; i++) {
+      const t = b.acquire('p', 'm');
+      expect(t.ok).toBe(true);
+      if (t.ok) b.report(t.value, { ok: false, latencyMs: 5 });
+    }
+    expect(b.state('p', 'm')).toBe('open');
+    const refused = b.acquire('p', 'm');
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.code).toBe('breaker.open');
+      expect(refused.error.message).toMatch(/unavailable/);
+    }
+    advance(5000);
+    const probe = b.acquire('p', 'm');
+    expect(probe.ok).toBe(true);
+    expect(b.state('p', 'm')).toBe('half-open');
+    // Only one probe at a time.
+    expect(b.acquire('p', 'm').ok).toBe(false);
+    if (probe.ok) b.report(probe.value, { ok: true, latencyMs: 5 });
+    expect(b.state('p', 'm')).toBe('closed');
+    expect(events.filter((e) => e.payload.layer === 'L22').map((e) => e.payload.outcome)).toEqual(['breaker-open', 'breaker-half-open', 'breaker-closed']);
+  });
+
+  it('a success resets the failure count; other provider/model pairs are independent', () => {
+    const { b } = breakers();
+    for (const okay of [false, false, true, false, false]) {
+      const t = b.acquire('p', 'm');
+      if (t.ok) b.report(t.value, { ok: okay, latencyMs: 1 });
+    }
+    expect(b.state('p', 'm')).toBe('closed');
+    for (let i = 0; i < 3; i++) {
+      const t = b.acquire('p', 'other');
+      if (t.ok) b.report(t.value, { ok: false, latencyMs: 1 });
+    }
+    expect(b.state('p', 'other')).toBe('open');
+    expect(b.state('p', 'm')).toBe('closed');
+  });
+
+  it('a failed probe re-opens; slow calls count as failures', () => {
+    const { b, advance } = breakers({ failureThreshold: 1 });
+    const t = b.acquire('p', 'm');
+    if (t.ok) b.report(t.value, { ok: true, latencyMs: 1500 });
+    expect(b.state('p', 'm')).toBe('open');
+    advance(5000);
+    const probe = b.acquire('p', 'm');
+    if (probe.ok) b.report(probe.value, { ok: false, latencyMs: 1 });
+    expect(b.state('p', 'm')).toBe('open');
+    expect(b.acquire('p', 'm').ok).toBe(false);
+  });
+
+  it('calls still hanging past the latency limit open it without waiting for them', () => {
+    const { b, advance } = breakers({ failureThreshold: 2 });
+    const h1 = b.acquire('p', 'm');
+    const h2 = b.acquire('p', 'm');
+    advance(1001);
+    const third = b.acquire('p', 'm');
+    expect(third.ok).toBe(false);
+    expect(b.status()[0]).toMatchObject({ state: 'open', inflight: 2 });
+    // The hung calls finishing later change nothing.
+    if (h1.ok) b.report(h1.value, { ok: true, latencyMs: 10 });
+    if (h2.ok) b.report(h2.value, { ok: true, latencyMs: 10 });
+    expect(b.state('p', 'm')).toBe('open');
+  });
+
+  it('reports a configured fallback message and model', () => {
+    const { b } = breakers({ failureThreshold: 1, fallbackMessage: 'The assistant is resting.', fallbackModel: 'small' });
+    const t = b.acquire('p', 'm');
+    if (t.ok) b.report(t.value, { ok: false, latencyMs: 1 });
+    const r = b.acquire('p', 'm');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.message).toBe('The assistant is resting.');
+      expect(r.error.details).toMatchObject({ fallbackModel: 'small' });
+    }
+  });
+});
