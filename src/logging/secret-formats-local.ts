@@ -28,6 +28,6 @@ export const LOCAL_SECRET_FORMATS: readonly PatternDef[] = [
   def(
     'secret.assignment',
     'credential assigned in text (password=…, "api_key": "…")',
-    /\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret|auth[_-]?token)(?:\\?["'])?\s{0,4}[:=]\s{0,4}(?:\\?["'])?(?<v>[^\s"'\\&,;[\]{}]{6,256})/gi,
+    /\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret|auth[_-]?token)(?:\\["']|["'])?\s{0,4}[:=]\s{0,4}(?:\\["']|["'])?(?<v>[^\s"'\\&,;[\]{}]{6,256})/gi,
   ),
 ];
