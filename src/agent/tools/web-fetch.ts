@@ -1,0 +1,106 @@
+/**
+ * `web_fetch` (group web): GET a URL through L10 (strict parse, every address checked, pinned connection,
+ * every redirect re-checked, size and time caps) and return readable text. The result is external content:
+ * the integrator wraps it with L03 (`external: true`) and the agent loop sanitises it with L23.
+ */
+import { z } from 'zod';
+import { convert } from 'html-to-text';
+import { bulwarkError } from '../../core/errors.js';
+import { err, ok } from '../../core/result.js';
+import type { SsrfGuard } from '../../net/guard.js';
+import { guardedFetch, type FetchLimits } from '../../net/fetch.js';
+import type { Transport } from '../../net/pinned-transport.js';
+import { jsonSchemaOf, parseArgs } from './args.js';
+import type { Tool } from './tool.js';
+
+export interface WebFetchDeps {
+  readonly guard: SsrfGuard;
+  readonly transport?: Transport;
+  readonly limits?: Partial<FetchLimits>;
+  /** Upper bound of returned characters (the model may ask for fewer). */
+  readonly maxChars?: number;
+}
+
+const DEFAULT_MAX_CHARS = 50_000;
+const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+
+const ArgsSchema = z.strictObject({
+  url: z.string().min(1).max(8192).describe('http:// or https:// URL to GET'),
+  maxChars: z.number().int().min(500).max(200_000).optional().describe('cut the returned text at this many characters'),
+});
+
+const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|application\/[a-z0-9.+-]+\+(json|xml))/;
+
+function contentType(h: Readonly<Record<string, string | string[] | undefined>>): string {
+  const v = h['content-type'];
+  return ((Array.isArray(v) ? v[0] : v) ?? '').toLowerCase().trim();
+}
+
+function decode(body: Buffer, type: string): string {
+  const charset = /charset=([a-z0-9_-]+)/.exec(type)?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+export function htmlToReadableText(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    limits: { maxInputLength: DEFAULT_MAX_BYTES * 2 },
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    ],
+  });
+}
+
+export function createWebFetchTool(deps: WebFetchDeps): Tool {
+  const maxChars = deps.maxChars ?? DEFAULT_MAX_CHARS;
+  const limits: Partial<FetchLimits> = { maxBodyBytes: DEFAULT_MAX_BYTES, timeoutMs: 20_000, maxRedirects: 5, ...deps.limits };
+  return {
+    spec: {
+      name: 'web_fetch',
+      description:
+        'Fetch a public web page or document with GET and return its readable text. Only public internet addresses are reachable; private, local and metadata addresses are refused.',
+      inputSchema: jsonSchemaOf(ArgsSchema),
+    },
+    group: 'web',
+    actionClass: 'network',
+    external: true,
+    async run(rawArgs, ctx) {
+      const args = parseArgs('web_fetch', ArgsSchema, rawArgs);
+      if (!args.ok) return args;
+      const res = await guardedFetch(
+        { guard: deps.guard, limits, ...(deps.transport ? { transport: deps.transport } : {}) },
+        args.value.url,
+        {
+          method: 'GET',
+          headers: { 'user-agent': 'bulwark-web-fetch/0.1', accept: 'text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1' },
+          ctx: { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
+          signal: ctx.signal,
+        },
+      );
+      if (!res.ok) return res;
+      const r = res.value;
+      const type = contentType(r.headers);
+      if (type !== '' && !TEXTUAL.test(type)) {
+        return err(bulwarkError('web_fetch.not_text', `${r.url} returned ${type.split(';')[0]}, which is not text; web_fetch returns text and HTML only`, { status: 415 }));
+      }
+      const raw = decode(r.body, type);
+      const isHtml = type.includes('html') || (type === '' && /^\s*(<!doctype html|<html)/i.test(raw));
+      let text = isHtml ? htmlToReadableText(raw) : raw;
+      const cap = Math.min(args.value.maxChars ?? maxChars, maxChars);
+      let cut = r.truncated;
+      if (text.length > cap) {
+        text = text.slice(0, cap);
+        cut = true;
+      }
+      const head = [`URL: ${r.url}`, `Status: ${r.status}`, `Content-Type: ${type || 'unknown'}`];
+      if (r.hops.length > 1) head.push(`Redirected from: ${r.hops[0] ?? ''}`);
+      if (cut) head.push('Note: the content was truncated.');
+      return ok(`${head.join('\n')}\n\n${text}`);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
+import { SsrfGuard, verdictOf } from '../../src/net/guard.js';
+import { StubResolver } from '../../src/net/resolver.js';
+import { parseTargetUrl } from '../../src/net/url.js';
+
+const resolver = () =>
+  new StubResolver({
+    'public.test': [['93.184.216.34']],
+    'mixed.test': [['93.184.216.34', '10.0.0.5']],
+    'v6mixed.test': [['2606:4700::1', 'fd00:ec2::254']],
+    'meta.test': [['169.254.169.254']],
+    'ollama.lan': [['192.168.1.20']],
+    'rebind.test': [['93.184.216.34'], ['127.0.0.1']],
+  });
+
+describe('strict URL parse', () => {
+  it.each([
+    ['ftp://example.com/', 'url:scheme'],
+    ['file:///etc/passwd', 'url:scheme'],
+    ['gopher://127.0.0.1:6379/_', 'url:scheme'],
+    ['http:/example.com', 'url:scheme'],
+    ['http://user:pw@example.com/', 'url:userinfo'],
+    ['http://@example.com/', 'url:userinfo'],
+    ['http://127.1.1.1:80@127.2.2.2:80', 'url:userinfo'],
+    ['http://example.com\\@127.0.0.1/', 'url:backslash'],
+    ['http://exa mple.com/', 'url:control-character'],
+    ['http://example.com/\n', 'url:control-character'],
+    ['http://425.510.425.510/', 'url:unparseable'],
+    ['http://localhost:+11211aaa', 'url:unparseable'],
+    ['http://exa$mple.com/', 'url:host-characters'],
+    ['', 'url:empty'],
+    ['http://a.com/' + 'x'.repeat(9000), 'url:too-long'],
+  ])('%j is invalid (%s)', (raw, rule) => {
+    const r = parseTargetUrl(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.details?.['rule']).toBe(rule);
+  });
+
+  it('normalises odd IPv4 hosts before anything else sees them', () => {
+    for (const raw of ['http://2130706433/', 'http://0177.0.0.1/', 'http://0x7f.1/', 'http://127.1/']) {
+      const r = parseTargetUrl(raw);
+      expect(r.ok && r.value.host).toBe('127.0.0.1');
+    }
+  });
+
+  it('refuses non-string input cleanly', () => {
+    for (const v of [undefined, null, 42, {}, ['http://a']]) expect(parseTargetUrl(v).ok).toBe(false);
+  });
+});
+
+describe('SsrfGuard', () => {
+  it('allows a public host and pins a checked address', async () => {
+    const r = await new SsrfGuard({ resolver: resolver() }).check('https://public.test/a?b=1');
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.pinned.address).toBe('93.184.216.34');
+  });
+
+  it('blocks when ANY resolved address is private (v4 and v6)', async () => {
+    const g = new SsrfGuard({ resolver: resolver() });
+    const a = await g.check('https://mixed.test/');
+    expect(verdictOf(a)).toBe('block');
+    if (!a.ok) expect(a.error.details?.['rule']).toBe('ipv4:private');
+    const b = await g.check('https://v6mixed.test/');
+    if (!b.ok) expect(b.error.details?.['rule']).toBe('metadata:aws-ipv6');
+    expect(b.ok).toBe(false);
+  });
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[fd00:ec2::254]/',
+    'http://100.100.100.200/',
+    'http://[::ffff:a9fe:a9fe]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[64:ff9b::7f00:1]/',
+    'http://[2002:7f00:1::]/',
+    'http://0xA9FEA9FE/',
+    'http://meta.test/',
+    'http://localhost/',
+    'http://app.localhost/',
+    'http://metadata.google.internal/',
+    'http://public.test:22/',
+  ])('blocks %s', async (url) => {
+    expect(verdictOf(await new SsrfGuard({ resolver: resolver() }).check(url))).toBe('block');
+  });
+
+  it('an unresolvable name is refused (fail closed)', async () => {
+    const r = await new SsrfGuard({ resolver: resolver() }).check('https://nowhere.test/');
+    expect(verdictOf(r)).toBe('block');
+    if (!r.ok) expect(r.error.details?.['rule']).toBe('dns:unresolved');
+  });
+
+  it('net.allow host:port is the only way past it, and only for that exact host and port', async () => {
+    const g = new SsrfGuard({ resolver: resolver(), config: { allow: ['ollama.lan:11434', '127.0.0.1:8080', '[::1]:9000'], ports: [443] } });
+    expect((await g.check('http://ollama.lan:11434/api/tags')).ok).toBe(true);
+    expect((await g.check('http://OLLAMA.LAN.:11434/')).ok).toBe(true);
+    expect((await g.check('http://127.0.0.1:8080/')).ok).toBe(true);
+    expect((await g.check('http://2130706433:8080/')).ok).toBe(true);
+    expect((await g.check('http://[0:0:0:0:0:0:0:1]:9000/')).ok).toBe(true);
+    expect((await g.check('http://ollama.lan:11435/')).ok).toBe(false);
+    expect((await g.check('http://127.0.0.1:8081/')).ok).toBe(false);
+    expect((await g.check('http://127.0.0.2:8080/')).ok).toBe(false);
+    expect((await g.check('http://localhost:8080/')).ok).toBe(false);
+  });
+
+  it('audits every refusal with the rule, never the query string', async () => {
+    const bus = new EventBus();
+    const seen: Envelope<EventType>[] = [];
+    bus.on('*', (e) => seen.push(e));
+    const g = new SsrfGuard({ resolver: resolver(), bus });
+    await g.check('http://169.254.169.254/latest?token=SECRETVALUE', { agentId: 'a1', traceId: 't1' });
+    await g.check('ftp://x/');
+    await g.check('https://public.test/');
+    expect(seen.map((e) => e.type)).toEqual(['security:ssrf_blocked', 'security:ssrf_blocked']);
+    expect(seen[0]?.payload).toMatchObject({ layer: 'L10', outcome: 'blocked', reason: 'metadata:aws-gcp-azure-oci', agentId: 'a1', traceId: 't1', host: '169.254.169.254', path: '/latest' });
+    expect(JSON.stringify(seen)).not.toContain('SECRETVALUE');
+    expect(seen[1]?.payload).toMatchObject({ outcome: 'invalid', reason: 'url:scheme' });
+  });
+
+  it('a rebinding name is judged on the answer it gets, once per check', async () => {
+    const r = resolver();
+    const g = new SsrfGuard({ resolver: r });
+    expect((await g.check('http://rebind.test/')).ok).toBe(true);
+    expect(r.count('rebind.test')).toBe(1);
+    expect((await g.check('http://rebind.test/')).ok).toBe(false);
+  });
+});

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWebFetchTool } from '../../src/agent/tools/web-fetch.js';
+import { SsrfGuard } from '../../src/net/guard.js';
+import { StubResolver } from '../../src/net/resolver.js';
+import type { ToolRunContext } from '../../src/agent/tools/tool.js';
+import { httpServer, text, type TestServer } from './helpers.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()?.close();
+});
+
+const ctx: ToolRunContext = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u', workspace: '/nonexistent', signal: new AbortController().signal };
+
+async function setup(handler: Parameters<typeof httpServer>[0]) {
+  const s = await httpServer(handler);
+  servers.push(s);
+  const guard = new SsrfGuard({ resolver: new StubResolver({ 'docs.test': [['127.0.0.1']] }), config: { allow: [`docs.test:${s.port}`], ports: [80, 443] } });
+  return { s, tool: createWebFetchTool({ guard }), url: `http://docs.test:${s.port}` };
+}
+
+describe('web_fetch', () => {
+  it('declares itself as external network content in the web group', async () => {
+    const { tool } = await setup(text('x'));
+    expect(tool.spec.name).toBe('web_fetch');
+    expect(tool.group).toBe('web');
+    expect(tool.actionClass).toBe('network');
+    expect(tool.external).toBe(true);
+    expect(JSON.stringify(tool.spec.inputSchema)).toContain('"url"');
+  });
+
+  it('returns readable text from HTML: no scripts, no styles, no markup', async () => {
+    const html = '<!doctype html><html><head><style>body{color:red}</style><script>steal()</script></head><body><h1>Title</h1><p>Hello <b>world</b>, see <a href="/docs">the docs</a>.</p></body></html>';
+    const { tool, url } = await setup(text(html, 200, 'text/html; charset=utf-8'));
+    const r = await tool.run({ url: `${url}/page` }, ctx);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toContain('Status: 200');
+    expect(r.value).toContain('Hello world, see the docs');
+    expect(r.value).not.toMatch(/<p>|steal\(\)|color:red/);
+  });
+
+  it('refuses private, metadata and odd-form addresses without touching them', async () => {
+    const { tool, s } = await setup(text('never'));
+    for (const url of ['http://169.254.169.254/latest/meta-data/', `http://127.0.0.1:${s.port}/`, `http://2130706433:${s.port}/`, 'http://[::ffff:10.0.0.1]/', 'file:///etc/passwd', 'http://user@docs.test/']) {
+      const r = await tool.run({ url }, ctx);
+      expect(r.ok, url).toBe(false);
+    }
+    expect(s.log).toHaveLength(0);
+  });
+
+  it('refuses malformed arguments cleanly', async () => {
+    const { tool } = await setup(text('x'));
+    for (const args of [undefined, {}, { url: 42 }, { url: 'http://docs.test/', extra: 1 }, { url: 'x'.repeat(10_000) }]) {
+      const r = await tool.run(args, ctx);
+      expect(r.ok).toBe(false);
+    }
+  });
+
+  it('refuses binary content and truncates long text at maxChars', async () => {
+    const bin = await setup(text('\u0000\u0001PNG', 200, 'image/png'));
+    const r1 = await bin.tool.run({ url: `${bin.url}/a.png` }, ctx);
+    expect(r1.ok).toBe(false);
+    if (!r1.ok) expect(r1.error.code).toBe('web_fetch.not_text');
+    const long = await setup(text('y'.repeat(20_000)));
+    const r2 = await long.tool.run({ url: `${long.url}/`, maxChars: 1000 }, ctx);
+    expect(r2.ok && r2.value).toContain('truncated');
+    expect(r2.ok && r2.value.split('\n\n')[1]?.length).toBe(1000);
+  });
+});
