@@ -3,7 +3,8 @@
  * startDaemon: data dir → config → logger → database → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
-import type { AgentRuntime } from './agent/types.js';
+import { createAgentRuntime } from './agent/runtime.js';
+import { envVar } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
 import { loadConfig } from './config/load.js';
@@ -48,20 +49,22 @@ export const LOG_FILE = 'bulwark.log';
 /** The honest state of every layer with this config: only what the daemon really wires is on. */
 export function layerCatalogue(_config: Config): LayerCatalogue {
   const layers = new LayerCatalogue();
+  layers.set('L12', 'on', 'tool profiles and per-agent allow/deny decide which tools each agent sees and may call');
   layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes');
   layers.set('L26', 'on', 'lint bans and the dependency-rule test fail the build');
   return layers;
 }
 
-/** Stand-in until the agent runtime is wired: lists agents and answers every turn with a 503. */
-function placeholderRuntime(config: Config): AgentRuntime {
-  return {
-    listAgents: () => config.agents.map((a) => ({ id: a.id, model: a.model, ...(a.provider ? { provider: a.provider } : {}) })),
-    hasAgent: (id) => config.agents.some((a) => a.id === id),
-    async *runTurn() {
-      yield { type: 'error', error: bulwarkError('agent.unavailable', 'the agent runtime is not available in this build', { status: 503 }) };
-    },
-  };
+/**
+ * Provider keys come from the environment snapshot by name (config holds only the name).
+ * The error names the missing variable, never a value.
+ */
+function environmentSecrets(name: string): Result<string, BulwarkError> {
+  const value = envVar(name);
+  if (value === undefined || value.length === 0) {
+    return err(bulwarkError('secret.missing', `secret "${name}" is not set: export ${name}=... in the environment of \`bulwark start\``, { status: 503 }));
+  }
+  return ok(value);
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
@@ -89,7 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => audit.close());
     const tokens = new TokenStore(db);
     const layers = layerCatalogue(config);
-    const runtime = placeholderRuntime(config);
+    const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets }));
     const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: config.server.bodyLimitBytes });
     const host = options.host ?? config.server.host;
     const server = await listen(gateway, host, options.port ?? config.server.port);

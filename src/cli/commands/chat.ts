@@ -85,7 +85,6 @@ async function repl(ctx: CliContext, client: OpenAI, agent: string, url: string)
   let current: AbortController | undefined;
   let session: string | undefined;
   let failed = false;
-  const history: Array<{ role: 'user' | 'assistant'; content: string }> = [];
   const onInterrupt = (): void => {
     if (current) current.abort();
     else rl.close();
@@ -100,11 +99,12 @@ async function repl(ctx: CliContext, client: OpenAI, agent: string, url: string)
       const text = line.trim();
       if (text.length > 0) {
         current = new AbortController();
-        const answer = await ask(ctx, client, agent, [...history, { role: 'user', content: text }], session, current.signal, url);
+        // The daemon keeps the conversation: after the first answer only the new message is sent,
+        // with the session id it returned.
+        const answer = await ask(ctx, client, agent, text, session, current.signal, url);
         current = undefined;
         if (answer.session) session = answer.session;
-        if (answer.ok) history.push({ role: 'user', content: text }, { role: 'assistant', content: answer.text });
-        else failed = true;
+        if (!answer.ok) failed = true;
       }
       if (tty) rl.prompt();
     }
@@ -121,7 +121,7 @@ async function ask(
   ctx: CliContext,
   client: OpenAI,
   agent: string,
-  messages: Array<{ role: 'user' | 'assistant'; content: string }>,
+  message: string,
   session: string | undefined,
   signal: AbortSignal,
   url: string,
@@ -131,7 +131,7 @@ async function ask(
   try {
     const { data: stream, response } = await client.chat.completions
       .create(
-        { model: agent, messages, stream: true },
+        { model: agent, messages: [{ role: 'user', content: message }], stream: true },
         { signal, headers: { 'x-bulwark-events': 'tools', ...(session ? { [SESSION_HEADER]: session } : {}) } },
       )
       .withResponse();

@@ -1,0 +1,84 @@
+/** A real daemon (in-process, port 0, temp data dir) wired to the fake provider over HTTP. */
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { resetEnvSnapshotForTests } from '../../src/config/env.js';
+import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { startFakeProvider, type FakeProvider, type FakeRequest, type FakeScript, type WireFormat } from '../support/fake-provider.js';
+
+export const FAKE_KEY_NAME = 'BULWARK_E2E_FAKE_KEY';
+export const FAKE_KEY_VALUE = 'sk-e2e-fake-0123456789abcdef';
+
+export interface E2E {
+  readonly dir: string;
+  readonly daemon: RunningDaemon;
+  readonly fake: FakeProvider;
+  readonly token: string;
+  readonly workspace: string;
+  audit(): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export function tempDataDir(): string {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-e2e-')), 'home');
+  mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
+export function configYaml(format: WireFormat, baseUrl: string, agentTools = '{ profile: coding }'): string {
+  return `server: { host: 127.0.0.1, port: 0 }
+providers:
+  fake:
+    type: ${format}
+    baseUrl: ${baseUrl}
+    apiKey: { secret: ${FAKE_KEY_NAME} }
+agents:
+  - id: default
+    provider: fake
+    model: fake-model
+    systemPrompt: You are a test agent.
+    tools: ${agentTools}
+  - id: unconfigured
+`;
+}
+
+export async function startE2E(format: WireFormat, script: FakeScript, agentTools?: string): Promise<E2E> {
+  process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
+  resetEnvSnapshotForTests();
+  const fake = await startFakeProvider({ script });
+  const dir = tempDataDir();
+  writeFileSync(path.join(dir, 'config.yaml'), configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools), { mode: 0o600 });
+  const daemon = await startDaemon({ dataDir: dir, port: 0 });
+  const admin = openTokenAdmin(dir);
+  if (!admin.ok) throw new Error(admin.error.message);
+  const created = admin.value.create('e2e', ['chat']);
+  admin.value.close();
+  if (!created.ok) throw new Error(created.error.message);
+  const auditFile = path.join(dir, 'audit.jsonl');
+  return {
+    dir,
+    daemon,
+    fake,
+    token: created.value.token,
+    workspace: path.join(dir, 'workspaces', 'default'),
+    audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []),
+    close: async () => {
+      await daemon.close();
+      await fake.close();
+    },
+  };
+}
+
+/** Text of the tool result(s) in the last message the agent sent to the provider, in either wire format. */
+export function lastToolResultText(request: FakeRequest): string {
+  const last = request.messages.at(-1) ?? {};
+  if (request.format === 'openai') {
+    const results = request.messages.filter((m) => m.role === 'tool');
+    return results.length && last.role === 'tool' ? String(results.at(-1)?.content ?? '') : '';
+  }
+  const blocks = Array.isArray(last.content) ? (last.content as Array<Record<string, unknown>>) : [];
+  return blocks
+    .filter((b) => b.type === 'tool_result')
+    .map((b) => (typeof b.content === 'string' ? b.content : Array.isArray(b.content) ? (b.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('') : ''))
+    .join('\n');
+}
