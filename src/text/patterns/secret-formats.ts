@@ -124,7 +124,7 @@ function strongCredential(value: string, minLength: number): boolean {
 
 // --- HTTP credentials ----------------------------------------------------------------------
 
-const AUTH_HEADER = /\bAuthorization["']?[ \t]*[:=][ \t]*["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]*(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
+const AUTH_HEADER = /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
 
 function validAuthHeader(match: string): boolean {
   const m = AUTH_HEADER.exec(match);
@@ -136,7 +136,7 @@ function validAuthHeader(match: string): boolean {
   return shannonEntropy(value) >= 2.8;
 }
 
-const API_KEY_HEADER = /(?<![A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)["']?[ \t]*:[ \t]+["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
+const API_KEY_HEADER = /(?<![A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
 
 // --- assignments ---------------------------------------------------------------------------
 
@@ -144,7 +144,7 @@ const API_KEY_HEADER = /(?<![A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?to
  * `name = value` where the name ends in a credential word. The value must look random (entropy
  * floor), not be a placeholder, a variable reference, a constant name or a dotted identifier.
  */
-const ASSIGNMENT = /(?<![A-Za-z0-9])(?<name>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth))["']?[ \t]*(?::=|=>|=|:)[ \t]*["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
+const ASSIGNMENT = /(?<![A-Za-z0-9])(?<name>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth))["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
 
 const KEY_NAME_ALLOWED = /(?:^|[_.-])(?:api|secret|access|private|auth|encryption|signing|master|license|client|app|service|account)[_-]?key$|^(?:key|apikey)$/i;
 const NAME_DENIED = /(?:public|pub|csrf|xsrf|cache|sort|primary|foreign|partition|lookup|hash|map|dict)[_.-]?(?:key|token)$|(?:^|[_.-])(?:no|is|has|use|with|enable|require)[_.-]/i;
@@ -174,7 +174,7 @@ function validAssignment(match: string): boolean {
 
 // --- command-line credentials --------------------------------------------------------------
 
-const CLI_USER = /(?:^|\s)(?:-u|--user)[ \t]+(?<secret>["']?[^\s"':]{0,128}["']?:["']?[^\s"']{0,128}["']?)/;
+const CLI_USER = /(?:^|\s)(?:-u|--user)[ \t]{1,16}(?<secret>["']?[^\s"':]{0,128}["']?:["']?[^\s"']{0,128}["']?)/;
 
 function validCliUser(match: string): boolean {
   const cred = secretPart(CLI_USER, match).replace(/["']/g, '');
@@ -220,7 +220,7 @@ function validSlackToken(match: string): boolean {
 
 const RE = {
   awsKeyId: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b/,
-  awsSecret: /(?<![A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]*(?::=|=>|=|:)[ \t]*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
+  awsSecret: /(?<![A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
   githubToken: /\bgh[pousr]_[A-Za-z0-9]{36,251}\b/,
   githubFineGrained: /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b/,
   gitlabToken: /\bgl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-[A-Za-z0-9_.-]{20,80}/,
@@ -255,7 +255,7 @@ const RE = {
   cloudflareOriginCa: /\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b/,
   intra42Secret: /\bs-s4t2(?:ud|af)-[a-f0-9]{64}\b/,
   octopusApiKey: /\bAPI-[A-Z0-9]{26}\b/,
-  gcpServiceAccount: /"type"[ \t]*:[ \t]*"service_account"/,
+  gcpServiceAccount: /"type"[ \t]{0,16}:[ \t]{0,16}"service_account"/,
 };
 
 export const SECRET_FORMATS: readonly PatternDef[] = [

@@ -1,0 +1,150 @@
+/**
+ * The one scan of L02/L17 over a piece of model output: secret formats, known secret values (leak
+ * index, every encoding), canary tokens and system-prompt extraction, all on the secret view of the
+ * text. Used for whole responses, for the stream guard's window and for tool-call arguments alike.
+ */
+import type { LeakScanner } from '../core/leak.js';
+import type { PatternDef, Severity } from '../text/patterns/types.js';
+import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
+import { findCanaries, type CanaryForm } from './canary.js';
+import type { PromptFingerprint } from './prompt-extraction.js';
+import { secretView } from './output-guard-view.js';
+
+export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
+
+export interface OutputFinding {
+  readonly kind: FindingKind;
+  /** Pattern id (e.g. secret.aws_access_key_id, leak.known_value, canary.session, prompt.extraction); never a value. */
+  readonly patternId: string;
+  readonly severity: Severity;
+  /** Raw offsets of the secret itself (what gets redacted). */
+  readonly start: number;
+  readonly end: number;
+  /** Raw offsets of the whole match including context (assignment name, header), for stream boundaries. */
+  readonly matchStart: number;
+  readonly matchEnd: number;
+  readonly encoding?: string;
+  readonly secretName?: string;
+}
+
+export interface OutputScanDeps {
+  readonly leakScanner: LeakScanner;
+  readonly canaryForms: readonly CanaryForm[];
+  readonly prompt?: PromptFingerprint | undefined;
+  readonly formats?: readonly PatternDef[];
+}
+
+export interface OutputScan {
+  readonly findings: readonly OutputFinding[];
+  /** Raw spans of every format match, validated or not (a stream must never cut through one). */
+  readonly matchSpans: ReadonlyArray<readonly [number, number]>;
+  /** Raw offset from which a match reaches the end of the text and may still grow; text.length when none. */
+  readonly openFrom: number;
+}
+
+export const REDACTED = '[REDACTED]';
+
+interface Compiled {
+  readonly def: PatternDef;
+  readonly re: RegExp;
+}
+
+const compiledCache = new WeakMap<readonly PatternDef[], Compiled[]>();
+
+function compile(formats: readonly PatternDef[]): Compiled[] {
+  let c = compiledCache.get(formats);
+  if (!c) {
+    c = formats.map((def) => ({ def, re: new RegExp(def.regex.source, def.regex.flags.replace(/[gyd]/g, '') + 'gd') }));
+    compiledCache.set(formats, c);
+  }
+  return c;
+}
+
+export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
+  const view = secretView(raw);
+  const text = view.text;
+  const findings: OutputFinding[] = [];
+  const matchSpans: Array<readonly [number, number]> = [];
+  let openFrom = raw.length;
+  const hold = (viewStart: number) => {
+    openFrom = Math.min(openFrom, view.toRaw(viewStart, viewStart + 1)[0]);
+  };
+
+  for (const { def, re } of compile(deps.formats ?? SECRET_FORMATS)) {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const s = m.index;
+      const e = s + m[0].length;
+      if (e === s) {
+        re.lastIndex = s + 1;
+        continue;
+      }
+      const [rs, re_] = view.toRaw(s, e);
+      matchSpans.push([rs, re_]);
+      if (e >= text.length) hold(s);
+      if (def.validate && !def.validate(m[0])) {
+        // A rejected match must not hide a real one that starts inside it.
+        re.lastIndex = s + 1;
+        continue;
+      }
+      const g = m.indices?.groups?.['secret'];
+      const [ss, se] = g ? view.toRaw(g[0], g[1]) : [rs, re_];
+      findings.push({ kind: 'secret_format', patternId: def.id, severity: def.severity, start: ss, end: se, matchStart: rs, matchEnd: re_ });
+    }
+  }
+
+  const leakHits = deps.leakScanner.scan(raw).map((h) => ({ ...h }));
+  if (text !== raw) {
+    for (const h of deps.leakScanner.scan(text)) {
+      const [s, e] = view.toRaw(h.start, h.end);
+      leakHits.push({ ...h, start: s, end: e });
+    }
+  }
+  for (const h of leakHits) {
+    findings.push({ kind: 'known_secret', patternId: 'leak.known_value', severity: 'critical', start: h.start, end: h.end, matchStart: h.start, matchEnd: h.end, encoding: h.encoding, secretName: h.secretName });
+  }
+
+  for (const h of findCanaries(text, deps.canaryForms)) {
+    const [s, e] = view.toRaw(h.start, h.end);
+    findings.push({ kind: 'canary', patternId: h.ownSession ? 'canary.session' : 'canary.foreign', severity: 'critical', start: s, end: e, matchStart: s, matchEnd: e, encoding: h.encoding });
+  }
+
+  if (deps.prompt?.enabled) {
+    const r = deps.prompt.scan(text);
+    for (const sp of r.spans) {
+      const [s, e] = view.toRaw(sp.start, sp.end);
+      findings.push({ kind: 'prompt_extraction', patternId: 'prompt.extraction', severity: 'critical', start: s, end: e, matchStart: s, matchEnd: e });
+    }
+    if (r.openFrom >= 0) hold(r.openFrom);
+  }
+
+  findings.sort((a, b) => a.start - b.start || b.end - a.end);
+  return { findings, matchSpans, openFrom };
+}
+
+/** Merged raw spans of the critical findings. */
+export function criticalSpans(findings: readonly OutputFinding[]): Array<[number, number]> {
+  const spans = findings
+    .filter((f) => f.severity === 'critical' && f.end > f.start)
+    .map((f) => [f.start, f.end] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const s of spans) {
+    const last = merged[merged.length - 1];
+    if (last && s[0] < last[1]) last[1] = Math.max(last[1], s[1]);
+    else merged.push([s[0], s[1]]);
+  }
+  return merged;
+}
+
+/** Replaces every merged critical span with `[REDACTED]`. */
+export function redact(raw: string, findings: readonly OutputFinding[]): string {
+  let out = '';
+  let at = 0;
+  for (const [s, e] of criticalSpans(findings)) {
+    out += raw.slice(at, s) + REDACTED;
+    at = e;
+  }
+  return out + raw.slice(at);
+}

@@ -1,0 +1,179 @@
+/**
+ * L02 output guard + L17 canary tokens, wired for the turn loop (TurnHooks: systemPrompt,
+ * outputFilter, beforeToolCall) and for callers that hold a whole response (scanText).
+ *
+ * Every response passes one scan (output-guard-scan.ts): secret formats, known secret values from the
+ * leak index, this session's canary and system-prompt overlap. Critical findings are replaced by
+ * `[REDACTED]` before delivery; every finding is audited with its pattern id, never its value.
+ */
+import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
+import type { LeakScanner } from '../core/leak.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { PatternDef } from '../text/patterns/types.js';
+import { canaryFor, canaryForms, canaryInstruction, MIN_CANARY_SECRET_BYTES, type CanaryForm } from './canary.js';
+import { redact, scanOutput, type OutputFinding, type OutputScan } from './output-guard-scan.js';
+import { PromptFingerprint } from './prompt-extraction.js';
+import { createStreamGuard, type StreamFilter, type StreamGuardOptions } from './stream-guard.js';
+import { checkToolArgs, type ToolCallLike } from './tool-args-guard.js';
+
+declare module '../core/events.js' {
+  interface EventMap {
+    /** One per finding in a response or tool call: pattern id, kind, severity, action; never the value. */
+    'security:output_finding': SecurityEvent;
+    /** A canary (this session's or another's) seen in a response or a tool call. */
+    'security:canary_leak': SecurityEvent;
+  }
+}
+
+/** Who is asking; structurally the turn loop's TurnContext. */
+export interface GuardContext {
+  readonly agentId: string;
+  readonly sessionId: string;
+  readonly traceId?: string;
+  readonly sender?: string;
+}
+
+export interface OutputGuardOptions {
+  readonly leakScanner: LeakScanner;
+  /** Canary secret from the vault (>= 16 bytes). */
+  readonly canarySecret: Buffer;
+  /** The agent's system prompt (before the canary is appended); when absent the prompt seen by `systemPrompt` is used. */
+  readonly systemPromptFor?: (agentId: string) => string | undefined;
+  readonly bus: EventBus;
+  /** Secret name → tools allowed to receive that secret's value in their arguments. */
+  readonly allowedSecretTools?: Readonly<Record<string, readonly string[]>>;
+  readonly stream?: StreamGuardOptions;
+  readonly formats?: readonly PatternDef[];
+  /** Whole responses longer than this are refused rather than delivered (default 8 MiB). */
+  readonly maxResponseChars?: number;
+}
+
+export interface OutputGuard {
+  /** TurnHooks.systemPrompt: appends this session's canary instruction. */
+  systemPrompt(base: string, ctx: GuardContext): string;
+  /** TurnHooks.outputFilter: stream-safe redaction of one response text stream. */
+  outputFilter(ctx: GuardContext): StreamFilter;
+  /** TurnHooks.beforeToolCall: refuses calls that carry the canary or a secret the tool is not allowed. */
+  beforeToolCall(call: ToolCallLike, ctx: GuardContext): Promise<Result<void, BulwarkError>>;
+  /** A whole response: redacted text and findings (audited). */
+  scanText(text: string, ctx: GuardContext): Result<{ text: string; findings: readonly OutputFinding[] }, BulwarkError>;
+  /** This session's canary (for tests and the attack drill). */
+  canary(sessionId: string): string;
+}
+
+const CACHE_LIMIT = 1024;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= CACHE_LIMIT) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
+  return value;
+}
+
+export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
+  if (options.canarySecret.length < MIN_CANARY_SECRET_BYTES) {
+    // Wiring error of the composition root, not a runtime input: fail at start.
+    throw new RangeError(`output guard: the canary secret must be at least ${MIN_CANARY_SECRET_BYTES} bytes (read it from the vault)`);
+  }
+  const secret = Buffer.from(options.canarySecret);
+  const maxResponse = options.maxResponseChars ?? 8 * 1024 * 1024;
+  const canaries = new Map<string, { token: string; forms: CanaryForm[] }>();
+  const seenPrompts = new Map<string, string>();
+  const fingerprints = new Map<string, { prompt: string; fp: PromptFingerprint }>();
+
+  const canaryOf = (sessionId: string) => {
+    const known = canaries.get(sessionId);
+    if (known) return known;
+    const token = canaryFor(secret, sessionId);
+    return remember(canaries, sessionId, { token, forms: canaryForms(token) });
+  };
+
+  const fingerprintOf = (ctx: GuardContext): PromptFingerprint | undefined => {
+    const prompt = options.systemPromptFor?.(ctx.agentId) ?? seenPrompts.get(ctx.sessionId);
+    if (!prompt) return undefined;
+    const key = `${ctx.agentId}\u0000${ctx.sessionId}`;
+    const cached = fingerprints.get(key);
+    if (cached && cached.prompt === prompt) return cached.fp;
+    return remember(fingerprints, key, { prompt, fp: new PromptFingerprint(prompt) }).fp;
+  };
+
+  const scannerFor = (ctx: GuardContext): ((text: string) => OutputScan) => {
+    const deps = { leakScanner: options.leakScanner, canaryForms: canaryOf(ctx.sessionId).forms, prompt: fingerprintOf(ctx), ...(options.formats ? { formats: options.formats } : {}) };
+    return (text) => scanOutput(text, deps);
+  };
+
+  const eventContext = (ctx: GuardContext): EventContext => ({
+    agentId: ctx.agentId,
+    sessionId: ctx.sessionId,
+    ...(ctx.traceId !== undefined ? { traceId: ctx.traceId } : {}),
+    ...(ctx.sender !== undefined ? { sender: ctx.sender } : {}),
+  });
+
+  const audit = (findings: readonly OutputFinding[], ctx: GuardContext, where: 'response' | 'tool_call', tool?: string, refused = false) => {
+    const seen = new Set<string>();
+    for (const f of findings) {
+      const key = `${f.patternId}:${f.start}:${f.end}:${f.encoding ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const layer = f.kind === 'canary' ? 'L17' : 'L02';
+      const action = where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';
+      const payload: SecurityEvent = {
+        ...eventContext(ctx),
+        layer,
+        outcome: action,
+        where,
+        patternId: f.patternId,
+        kind: f.kind,
+        severity: f.severity,
+        ...(f.encoding ? { encoding: f.encoding } : {}),
+        ...(f.secretName ? { secretName: f.secretName } : {}),
+        ...(tool ? { tool } : {}),
+      };
+      options.bus.emit('security:output_finding', payload);
+      if (f.kind === 'canary') options.bus.emit('security:canary_leak', { ...payload, reason: `canary token (${f.encoding ?? 'raw'}) in ${where === 'tool_call' ? 'tool call arguments' : 'a response'}` });
+    }
+  };
+
+  const allowed = (secretName: string, tool: string) => options.allowedSecretTools?.[secretName]?.includes(tool) ?? false;
+
+  return {
+    systemPrompt(base, ctx) {
+      remember(seenPrompts, ctx.sessionId, base);
+      return base + canaryInstruction(canaryOf(ctx.sessionId).token);
+    },
+
+    outputFilter(ctx) {
+      return createStreamGuard(scannerFor(ctx), (f) => audit(f, ctx, 'response'), options.stream);
+    },
+
+    async beforeToolCall(call, ctx) {
+      const r = checkToolArgs(call, scannerFor(ctx), allowed);
+      if (r.ok) {
+        audit(r.value.findings, ctx, 'tool_call', call.name);
+        return ok(undefined);
+      }
+      audit(r.error.findings, ctx, 'tool_call', call.name, true);
+      options.bus.emit('tool:denied', { ...eventContext(ctx), layer: r.error.layer ?? 'L02', outcome: 'refused', reason: r.error.code, tool: call.name });
+      const { findings: _f, ...error } = r.error;
+      return err(error);
+    },
+
+    scanText(text, ctx) {
+      if (text.length > maxResponse) {
+        return err(bulwarkError('output.too_large', `response of ${text.length} characters exceeds the output guard's limit of ${maxResponse}; it is not delivered (raise output.maxResponseChars if this is expected)`, { layer: 'L02', status: 502 }));
+      }
+      const r = scannerFor(ctx)(text);
+      audit(r.findings, ctx, 'response');
+      return ok({ text: redact(text, r.findings), findings: r.findings });
+    },
+
+    canary(sessionId) {
+      return canaryOf(sessionId).token;
+    },
+  };
+}
+
+export { canaryFor } from './canary.js';

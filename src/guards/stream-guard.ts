@@ -1,0 +1,127 @@
+/**
+ * Stream-safe redaction (L02 on SSE and CLI streams). Text is held back until it can no longer be
+ * part of a secret that is still arriving, then released scanned and redacted:
+ *  - the last `holdBack` characters are always held;
+ *  - so is the trailing run of non-whitespace (a token being streamed) and any match, validated or
+ *    not, that reaches the end of the buffer (it may still grow);
+ *  - the release point is moved back so it never cuts through a match.
+ * Unscanned text is never emitted: `flush` scans what is left before releasing it, and when the
+ * hold grows past `maxHold` (a single enormous token) the guard scans and releases with every
+ * finding in the released part redacted.
+ * Released text equals what the whole-text guard produces for the same response.
+ */
+import type { OutputFinding, OutputScan } from './output-guard-scan.js';
+import { REDACTED } from './output-guard-scan.js';
+
+export interface StreamGuardOptions {
+  /** Characters always held back (default 256; longer than any context a format needs before its value). */
+  readonly holdBack?: number;
+  /** Upper bound of held characters before a forced release (default 64 KiB). */
+  readonly maxHold?: number;
+  /** Characters of already-released text kept as left context for the next scan (default 64). */
+  readonly context?: number;
+}
+
+export interface StreamFilter {
+  push(chunk: string): string;
+  flush(): string;
+}
+
+export const DEFAULT_HOLD_BACK = 256;
+export const DEFAULT_MAX_HOLD = 64 * 1024;
+
+const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\t' || c === '\r';
+
+/** Start of the non-whitespace run that contains position `b` (or `b` when a space precedes it). */
+function runStart(text: string, b: number): number {
+  let i = b;
+  while (i > 0 && !isSpace(text[i - 1])) i--;
+  return i;
+}
+
+export function createStreamGuard(
+  scan: (text: string) => OutputScan,
+  onFindings: (findings: readonly OutputFinding[]) => void,
+  options: StreamGuardOptions = {},
+): StreamFilter {
+  const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
+  const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2);
+  const contextSize = options.context ?? 64;
+  let buf = '';
+  let ctx = '';
+  let done = false;
+
+  /** Releases buf[0, b) redacted, keeps the rest; `all` releases everything. */
+  function release(all: boolean): string {
+    if (buf.length === 0) return '';
+    const text = ctx + buf;
+    const off = ctx.length;
+    const r = scan(text);
+    let b = buf.length;
+    if (!all) {
+      b = Math.min(buf.length - holdBack, r.openFrom - off);
+      b = runStart(buf, Math.max(0, b));
+      let moved = true;
+      while (moved && b > 0) {
+        moved = false;
+        for (const [s, e] of r.matchSpans) {
+          if (s - off < b && e - off > b) {
+            b = runStart(buf, Math.max(0, s - off));
+            moved = true;
+          }
+        }
+        for (const f of r.findings) {
+          if (f.matchStart - off < b && f.matchEnd - off > b) {
+            b = runStart(buf, Math.max(0, f.matchStart - off));
+            moved = true;
+          }
+        }
+      }
+      if (b <= 0 && buf.length > maxHold) {
+        // One enormous run: release what is certainly scanned, redacting every finding that starts in it.
+        b = buf.length - holdBack;
+        for (const f of r.findings) {
+          if (f.severity === 'critical' && f.start - off < b && f.end - off > b) b = Math.max(b, Math.min(buf.length, f.end - off));
+        }
+      }
+      if (b <= 0) return '';
+    }
+    const released = r.findings.filter((f) => f.end - off > 0 && f.start - off < b);
+    let out = '';
+    let at = 0;
+    const spans = released
+      .filter((f) => f.severity === 'critical')
+      .map((f) => [Math.max(0, f.start - off), Math.min(b, f.end - off)] as [number, number])
+      .sort((x, y) => x[0] - y[0]);
+    let cur: [number, number] | undefined;
+    const emit = (s: [number, number]) => {
+      out += buf.slice(at, s[0]) + REDACTED;
+      at = s[1];
+    };
+    for (const s of spans) {
+      if (cur && s[0] < cur[1]) cur[1] = Math.max(cur[1], s[1]);
+      else {
+        if (cur) emit(cur);
+        cur = [s[0], s[1]];
+      }
+    }
+    if (cur) emit(cur);
+    out += buf.slice(at, b);
+    if (released.length) onFindings(released.map((f) => ({ ...f, start: f.start - off, end: f.end - off, matchStart: f.matchStart - off, matchEnd: f.matchEnd - off })));
+    ctx = (ctx + buf.slice(0, b)).slice(-contextSize);
+    buf = buf.slice(b);
+    return out;
+  }
+
+  return {
+    push(chunk: string): string {
+      if (done) throw new Error('stream guard: push after flush');
+      buf += chunk;
+      return release(false);
+    },
+    flush(): string {
+      done = true;
+      return release(true);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * L02/L17 on tool calls: the same output scan runs over a tool call's arguments before the tool runs.
+ * The canary in any encoding refuses the call (prompt exfiltration through a tool); a known secret
+ * value refuses it unless the operator allowed that secret for that tool. Secret formats and prompt
+ * overlap in arguments are reported, not refused (writing an example config is legitimate).
+ */
+import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { OutputFinding, OutputScan } from './output-guard-scan.js';
+
+export interface ToolCallLike {
+  readonly id: string;
+  readonly name: string;
+  /** Raw JSON text of the arguments. */
+  readonly arguments: string;
+}
+
+/** Larger arguments are refused rather than passed unscanned. */
+export const MAX_TOOL_ARGS_CHARS = 4 * 1024 * 1024;
+
+export interface ToolArgsVerdict {
+  readonly findings: readonly OutputFinding[];
+}
+
+/** Every string (keys and values) inside parsed JSON, so escapes like \u0043TKN_ cannot hide a value. */
+function jsonStrings(value: unknown, out: string[], depth = 0): void {
+  if (depth > 64) return;
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) jsonStrings(v, out, depth + 1);
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      jsonStrings(v, out, depth + 1);
+    }
+  }
+}
+
+/** The texts that are scanned: the raw JSON and, when it parses, its decoded strings. */
+export function toolArgTexts(args: string): string[] {
+  const texts = [args];
+  try {
+    const strings: string[] = [];
+    jsonStrings(JSON.parse(args), strings);
+    if (strings.length) texts.push(strings.join('\n'));
+  } catch {
+    // Not JSON: scan the raw text and a copy with \uXXXX escapes decoded.
+    texts.push(args.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
+  }
+  return texts;
+}
+
+export function checkToolArgs(
+  call: ToolCallLike,
+  scan: (text: string) => OutputScan,
+  allowed: (secretName: string, tool: string) => boolean,
+): Result<ToolArgsVerdict, BulwarkError & { readonly findings: readonly OutputFinding[] }> {
+  if (call.arguments.length > MAX_TOOL_ARGS_CHARS) {
+    return err({ ...bulwarkError('output.tool_args_too_large', `arguments of tool ${call.name} exceed ${MAX_TOOL_ARGS_CHARS} characters and cannot be scanned; the call is refused`, { layer: 'L02', status: 403 }), findings: [] });
+  }
+  const findings = toolArgTexts(call.arguments).flatMap((t) => scan(t).findings);
+  const canary = findings.find((f) => f.kind === 'canary');
+  if (canary) {
+    return err({ ...bulwarkError('output.canary_in_tool_call', `tool call ${call.name} carries the session canary (${canary.encoding ?? 'raw'} form): the system prompt is being exfiltrated; the call is refused`, { layer: 'L17', status: 403, details: { tool: call.name, patternId: canary.patternId } }), findings });
+  }
+  const leaked = findings.find((f) => f.kind === 'known_secret' && !allowed(f.secretName ?? '', call.name));
+  if (leaked) {
+    return err({ ...bulwarkError('output.secret_in_tool_call', `tool call ${call.name} carries the value of secret ${leaked.secretName ?? '?'} (${leaked.encoding ?? 'raw'} form), which is not allowed for this tool; allow it under output.allowedSecretTools or the call stays refused`, { layer: 'L02', status: 403, details: { tool: call.name, secretName: leaked.secretName, patternId: leaked.patternId } }), findings });
+  }
+  return ok({ findings });
+}

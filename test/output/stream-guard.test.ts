@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CTX, SYSTEM_PROMPT, VAULT_VALUE, fakeAwsKeyId, makeGuard, streamAll } from './helpers.js';
+
+describe('stream guard (L02 on streams)', () => {
+  it('catches an AWS key split at every possible chunk boundary, and never emits it', () => {
+    const { guard } = makeGuard();
+    const key = fakeAwsKeyId();
+    const text = `Here are the credentials: ${key} — keep them safe.`;
+    const expected = guard.scanText(text, CTX);
+    expect(expected.ok && expected.value.text).toBe('Here are the credentials: [REDACTED] — keep them safe.');
+    for (let i = 1; i < text.length; i++) {
+      for (let j = i; j < text.length; j++) {
+        const out = streamAll(guard, [text.slice(0, i), text.slice(i, j), text.slice(j)]);
+        expect(out).toBe(expected.ok && expected.value.text);
+        expect(out).not.toContain(key.slice(4, 12));
+      }
+    }
+  });
+
+  it('catches a key streamed one character per chunk, with nothing emitted before it is scanned', () => {
+    const { guard } = makeGuard();
+    const key = fakeAwsKeyId(99);
+    const text = `token ${key}`;
+    const f = guard.outputFilter(CTX);
+    const emitted: string[] = [];
+    for (const ch of text) emitted.push(f.push(ch));
+    emitted.push(f.flush());
+    const all = emitted.join('');
+    expect(all).toBe('token [REDACTED]');
+    for (let w = 0; w + 8 <= key.length; w++) expect(all).not.toContain(key.slice(w, w + 8));
+  });
+
+  it('flush releases a held tail only after scanning it', () => {
+    const { guard } = makeGuard();
+    const f = guard.outputFilter(CTX);
+    expect(f.push('short answer ')).toBe('');
+    expect(f.push(VAULT_VALUE.slice(0, 5))).toBe('');
+    expect(f.flush()).toBe(`short answer ${VAULT_VALUE.slice(0, 5)}`);
+    const g = guard.outputFilter(CTX);
+    expect(g.push(`x ${VAULT_VALUE.slice(0, 9)}`)).toBe('');
+    expect(g.push(VAULT_VALUE.slice(9))).toBe('');
+    expect(g.flush()).toBe('x [REDACTED]');
+  });
+
+  it('refuses a push after flush', () => {
+    const { guard } = makeGuard();
+    const f = guard.outputFilter(CTX);
+    f.flush();
+    expect(() => f.push('late')).toThrow(/after flush/);
+  });
+
+  it('redacts identically streamed or whole (property)', () => {
+    const { guard } = makeGuard();
+    const canary = guard.canary(CTX.sessionId);
+    const secrets = [
+      fakeAwsKeyId(3),
+      VAULT_VALUE,
+      Buffer.from(VAULT_VALUE).toString('base64'),
+      canary,
+      Buffer.from(canary).toString('base64'),
+      'Authorization: Bearer ' + 'q8Zt3LmN0pR5vX7yB2cD4fG6hJ',
+      'password = "' + 'Tr0ub4dor&3xK9!z' + '"',
+      '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi+Q3VhpN4rZ0Vl8b/5gk2Zc0xs\n' + 'q8Zt3LmN0pR5vX7yB2cD4fG6hJ1kL9mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3k\n-----END RSA PRIVATE KEY-----',
+    ];
+    const filler = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', 'x', '=', ':', '-', '1', 'Z', '"', '.'), maxLength: 40 });
+    const promptPieces = SYSTEM_PROMPT.split('. ').map((p) => ` ${p}. `);
+    const words = fc.constantFrom(' the ', ' stock ', ' answer ', ' Northwind ', ' api_key: ', ' token=', ' AKIA', ' eyJ');
+    const doc = fc.array(fc.oneof(filler, words, fc.constantFrom(...secrets), fc.constantFrom(...promptPieces)), { minLength: 1, maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(doc, fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 50 }), (text, sizes) => {
+        const whole = guard.scanText(text, CTX);
+        if (!whole.ok) return false;
+        const chunks: string[] = [];
+        let at = 0;
+        for (let i = 0; at < text.length; i++) {
+          const n = sizes[i % sizes.length] ?? 1;
+          chunks.push(text.slice(at, at + n));
+          at += n;
+        }
+        expect(streamAll(guard, chunks)).toBe(whole.value.text);
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
