@@ -6,7 +6,7 @@
 import type { LeakScanner } from '../core/leak.js';
 import type { PatternDef } from '../text/patterns/types.js';
 import { replaceSpans } from '../text/multi-match.js';
-import { LOCAL_SECRET_FORMATS } from './secret-formats-local.js';
+import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 
 /** Cap in UTF-16 code units (1 Mi): longer input is cut before any matching. */
 export const MAX_LINE_CHARS = 1024 * 1024;
@@ -34,30 +34,76 @@ function redactLeaks(line: string, leak: LeakScanner): string {
   return replaceSpans(line, leak.scan(line), (h) => `[REDACTED:${h.secretName}]`);
 }
 
-function redactFormats(line: string, formats: readonly PatternDef[]): string {
+/**
+ * Formats a log must not carry: every format of the shared library except markers that only say a
+ * secret is nearby (they hold no value themselves).
+ */
+export const LOG_SECRET_FORMATS: readonly PatternDef[] = SECRET_FORMATS.filter((f) => !f.id.endsWith('_marker'));
+
+interface CompiledFormat {
+  readonly def: PatternDef;
+  readonly global: RegExp;
+}
+
+function compile(formats: readonly PatternDef[]): CompiledFormat[] {
+  return formats.map((def) => ({ def, global: new RegExp(def.regex.source, def.regex.flags.includes('g') ? def.regex.flags : `${def.regex.flags}g`) }));
+}
+
+/** Replaces each validated match; when the regex has a named group `secret`, only that part. */
+function redactFormats(line: string, formats: readonly CompiledFormat[]): string {
   let out = line;
-  for (const f of formats) {
-    const re = f.regex.global ? f.regex : new RegExp(f.regex.source, `${f.regex.flags}g`);
-    re.lastIndex = 0;
-    out = out.replace(re, (...args: unknown[]) => {
+  for (const { def, global } of formats) {
+    global.lastIndex = 0;
+    out = out.replace(global, (...args: unknown[]) => {
       const match = args[0] as string;
       const last = args[args.length - 1];
       const groups = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : undefined;
-      if (f.validate && !f.validate(match)) return match;
-      const v = groups?.v;
-      if (v !== undefined) {
-        const at = match.lastIndexOf(v);
-        return `${match.slice(0, at)}[REDACTED:${f.id}]${match.slice(at + v.length)}`;
+      if (def.validate && !def.validate(match)) return match;
+      const secret = groups?.['secret'];
+      if (secret) {
+        const at = match.lastIndexOf(secret);
+        return `${match.slice(0, at)}[REDACTED:${def.id}]${match.slice(at + secret.length)}`;
       }
-      return `[REDACTED:${f.id}]`;
+      return `[REDACTED:${def.id}]`;
     });
   }
   return out;
 }
 
+const MAX_JSON_DEPTH = 32;
+
+function redactJsonValue(v: unknown, formats: readonly CompiledFormat[], depth: number): unknown {
+  if (typeof v === 'string') return redactFormats(v, formats);
+  if (v === null || typeof v !== 'object' || depth > MAX_JSON_DEPTH) return v;
+  if (Array.isArray(v)) return v.map((x) => redactJsonValue(x, formats, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = redactJsonValue(x, formats, depth + 1);
+  return out;
+}
+
+/**
+ * Formats are matched against what was logged, not its JSON encoding: in a JSON line whose strings
+ * carry escapes (newlines of a PEM block, a serialized body), each string is decoded, redacted and
+ * re-encoded. Other lines (and lines that are not JSON) are matched as they are.
+ */
+function redactFormatsInLine(line: string, formats: readonly CompiledFormat[]): string {
+  const newline = line.endsWith('\n') ? '\n' : '';
+  const body = newline ? line.slice(0, -1) : line;
+  if (body.startsWith('{') && body.includes('\\')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== undefined) return JSON.stringify(redactJsonValue(parsed, formats, 0)) + newline;
+  }
+  return redactFormats(line, formats);
+}
+
 /** `(line) => line` for createLogger's `sanitizeLine` and the AuditSink's `sanitize`. */
 export function createSanitizer(leakIndex: LeakScanner, opts: SanitizerOptions = {}): LineSanitizer {
-  const formats = opts.formats ?? LOCAL_SECRET_FORMATS;
+  const formats = compile(opts.formats ?? LOG_SECRET_FORMATS);
   const max = opts.maxChars ?? MAX_LINE_CHARS;
-  return (line: string) => redactFormats(redactLeaks(capLine(line, max), leakIndex), formats);
+  return (line: string) => redactFormatsInLine(redactLeaks(capLine(line, max), leakIndex), formats);
 }

@@ -9,6 +9,11 @@ import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import { createLogger, createSanitizer, MAX_LINE_CHARS, redactConfigForDisplay, REDACT_PATHS } from '../../src/logging/logger.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Random characters from an alphabet: realistic token bodies (the library rejects placeholders). */
+function pick(alphabet: string, n: number): string {
+  return Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+}
 const dir = () => mkdtempSync(path.join(tmpdir(), 'bulwark-log-'));
 const encodings = (v: string) => {
   const b = Buffer.from(v);
@@ -53,12 +58,12 @@ describe('L09 layers 2 and 3: free text', () => {
 
   it('removes well-known secret formats even when the value is unknown', () => {
     const samples = {
-      aws: 'AKIAIOSFODNN7EXAMPLE',
-      github: `ghp_${'a1B2'.repeat(9)}`,
-      openai: `sk-proj-${'x9Y8'.repeat(8)}`,
-      slack: 'xoxb-1234567890-abcdefghij',
-      jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
-      pem: '-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA7\\n-----END RSA PRIVATE KEY-----',
+      aws: `AKIA${pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`,
+      github: `ghp_${pick(ALNUM, 36)}`,
+      openai: `sk-proj-${pick(ALNUM, 90)}`,
+      slack: `xoxb-1234567890-1234567890-${pick(ALNUM, 24)}`,
+      jwt: `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"1234567890"}').toString('base64url')}.${pick(ALNUM, 43)}`,
+      pem: `-----BEGIN RSA PRIVATE KEY-----\\n${randomBytes(96).toString('base64')}\\n-----END RSA PRIVATE KEY-----`,
     };
     for (const [kind, s] of Object.entries(samples)) {
       const out = sanitize(`{"msg":"value ${s} here"}`);
@@ -68,9 +73,9 @@ describe('L09 layers 2 and 3: free text', () => {
   });
 
   it('keeps key names readable and redacts only the value in assignments, headers and URLs', () => {
-    expect(sanitize('connecting with password=hunter2hunter2 now')).toBe('connecting with password=[REDACTED:secret.assignment] now');
+    expect(sanitize('connecting with password=Xk9#mP2qL7vR now')).toBe('connecting with password=[REDACTED:secret.generic_assignment] now');
     expect(sanitize('{"msg":"{\\"api_key\\": \\"abcdef123456\\"}"}')).not.toContain('abcdef123456');
-    expect(sanitize('Authorization: Bearer abcdefghijklmnopqrstuvwxyz')).toBe('Authorization: Bearer [REDACTED:secret.auth_header]');
+    expect(sanitize('Authorization: Bearer abcdefghijklmnopqrstuvwxyz')).toBe('Authorization: Bearer [REDACTED:secret.http_authorization]');
     expect(sanitize('GET https://bob:pa55word-xyz@example.com/x')).toBe('GET https://bob:[REDACTED:secret.url_credentials]@example.com/x');
   });
 
@@ -125,17 +130,18 @@ describe('logger and audit sink with the sanitizer', () => {
 
 describe('config redaction for display', () => {
   it('censors credential-named fields, keeps secret references, sanitizes other strings', () => {
+    const ghp = `ghp_${pick(ALNUM, 36)}`;
     const cfg = {
       server: { host: '127.0.0.1', port: 8787 },
       providers: { oa: { type: 'openai', apiKey: { secret: 'OPENAI_API_KEY' } }, bad: { apiKey: 'sk-inline-plaintext-123456789012345' } },
       channels: { tg: { token: 'inline-token', password: 12345 } },
-      agents: [{ id: 'a', systemPrompt: 'use ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa please' }],
+      agents: [{ id: 'a', systemPrompt: `use ${ghp} please` }],
     };
     const sanitize = createSanitizer(EMPTY_LEAK_SCANNER);
     const out = redactConfigForDisplay(cfg, sanitize);
     const text = JSON.stringify(out);
     expect(text).toContain('"apiKey":{"secret":"OPENAI_API_KEY"}');
-    for (const v of ['sk-inline', 'inline-token', '12345', 'ghp_aaaa']) expect(text, v).not.toContain(v);
+    for (const v of ['sk-inline', 'inline-token', '12345', ghp]) expect(text, v).not.toContain(v);
     expect(text).toContain('"host":"127.0.0.1"');
     expect(text).toContain('"port":8787');
     expect(cfg.channels.tg.token).toBe('inline-token');
