@@ -1,0 +1,30 @@
+/**
+ * Per-character folding for the detection view: compatibility decomposition, diacritics removed,
+ * homoglyphs mapped to their Latin/digit skeleton (Unicode confusables, see data/confusables.json),
+ * lower case. Results are cached per code point.
+ */
+import confusables from './data/confusables.json' with { type: 'json' };
+
+const CONFUSABLES = new Map<string, string>(Object.entries(confusables as Record<string, string>));
+const MARKS = /\p{M}/gu;
+const cache = new Map<number, string>();
+const MAX_CACHE = 20_000;
+
+function computeFold(cp: number): string {
+  const decomposed = String.fromCodePoint(cp).normalize('NFKD').replace(MARKS, '');
+  let out = '';
+  for (const ch of decomposed) {
+    out += ch.charCodeAt(0) < 0x80 ? ch : (CONFUSABLES.get(ch) ?? ch);
+  }
+  return out.toLowerCase();
+}
+
+export function foldChar(cp: number): string {
+  if (cp < 0x80) return cp >= 0x41 && cp <= 0x5a ? String.fromCharCode(cp + 32) : String.fromCharCode(cp);
+  let v = cache.get(cp);
+  if (v === undefined) {
+    v = computeFold(cp);
+    if (cache.size < MAX_CACHE) cache.set(cp, v);
+  }
+  return v;
+}

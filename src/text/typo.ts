@@ -1,0 +1,65 @@
+/**
+ * Typoglycemia and near-miss spellings of the few key words injections rely on: "ignroe all
+ * prevoius isntructions" reads fine to a model, so detectors must read it too. A token that keeps
+ * first and last letter and permutes the inner ones, or (for long key words) is one edit away,
+ * is rewritten to the key word in a corrected copy of the view.
+ */
+const KEYWORDS = [
+  'ignore', 'ignoring', 'disregard', 'forget', 'previous', 'prior', 'above', 'instruction', 'instructions', 'instructed',
+  'directions', 'directives', 'guidelines', 'restrictions', 'rules', 'system', 'prompt', 'prompts', 'password',
+  'passwords', 'secret', 'reveal', 'override', 'bypass', 'jailbreak', 'developer', 'everything', 'earlier',
+  'pretend', 'unrestricted', 'unfiltered', 'uncensored', 'anweisungen', 'vorherigen', 'reveal', 'repeat', 'initial',
+];
+const KEYSET = new Set(KEYWORDS);
+const MIN_FUZZY_LENGTH = 7;
+const byFirst = new Map<string, string[]>();
+for (const k of new Set(KEYWORDS)) {
+  const list = byFirst.get(k[0] ?? '') ?? [];
+  list.push(k);
+  byFirst.set(k[0] ?? '', list);
+}
+
+const sortInner = (w: string) => [...w.slice(1, -1)].sort().join('');
+
+function isTypoglycemia(token: string, key: string): boolean {
+  return token.length === key.length && token.length >= 4 && token[token.length - 1] === key[key.length - 1] && sortInner(token) === sortInner(key);
+}
+
+/** Damerau-Levenshtein distance <= 1 (insertion, deletion, substitution or adjacent swap). */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+export interface Correction {
+  readonly start: number;
+  readonly end: number;
+  readonly replacement: string;
+}
+
+const TOKEN = /[a-z]{4,20}/g;
+
+/** Corrections for scrambled/misspelt key words in a (lower-case) view. */
+export function findTypos(view: string): Correction[] {
+  const out: Correction[] = [];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(view); m; m = TOKEN.exec(view)) {
+    const token = m[0];
+    if (KEYSET.has(token)) continue;
+    const bucket = byFirst.get(token[0] ?? '');
+    if (!bucket) continue;
+    for (const key of bucket) {
+      if (isTypoglycemia(token, key) || (key.length >= MIN_FUZZY_LENGTH && token.length >= MIN_FUZZY_LENGTH && withinOneEdit(token, key))) {
+        out.push({ start: m.index, end: m.index + token.length, replacement: key });
+        break;
+      }
+    }
+  }
+  return out;
+}
