@@ -432,6 +432,7 @@ export async function startFakeProvider(options: { script: FakeScript }): Promis
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
 
   return {
     url,
@@ -441,11 +442,14 @@ export async function startFakeProvider(options: { script: FakeScript }): Promis
     get calls() {
       return calls;
     },
+    /** Idempotent: a test may close early (to simulate a dead provider) and again in afterEach. */
     close() {
-      return new Promise<void>((r, reject) => {
+      if (closing) return closing;
+      closing = new Promise<void>((r, reject) => {
         server.close((e) => (e ? reject(e) : r()));
         server.closeAllConnections();
       });
+      return closing;
     },
   };
 }
