@@ -1,0 +1,194 @@
+/**
+ * Detection: which OS sandbox works on this host, and why the others do not. Every provider is
+ * probed with a real smoke test (a command run under the exact hardening flags), never assumed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { tmpdir, platform } from 'node:os';
+import { childPath } from '../core/safe-path.js';
+import { describeCause } from '../core/errors.js';
+import { buildBwrapArgs, SYSTEM_DIRS, type SystemLayout, type SystemMount } from './bwrap-args.js';
+import { buildSeccompFilter, seccompSupportedArch } from './seccomp.js';
+import { findCgroupBase, type CgroupBase } from './cgroup.js';
+import { smokeTestSandboxExec } from './sandbox-exec.js';
+
+export type ProviderName = 'bwrap' | 'sandbox-exec';
+
+export interface ProviderProbe {
+  readonly name: ProviderName;
+  readonly works: boolean;
+  readonly path?: string;
+  readonly reason: string;
+  /** What the operator can do when it does not work. */
+  readonly fix?: string;
+}
+
+export interface FeatureStatus {
+  readonly available: boolean;
+  readonly reason: string;
+  readonly fix?: string;
+}
+
+export interface SandboxDetection {
+  readonly platform: string;
+  /** The provider that works, if any (bwrap preferred on Linux, sandbox-exec on macOS). */
+  readonly provider?: ProviderName;
+  readonly providers: readonly ProviderProbe[];
+  readonly seccomp: FeatureStatus;
+  readonly landlock: FeatureStatus & { readonly applied: false };
+  readonly cgroup: FeatureStatus & { readonly base?: CgroupBase };
+  readonly rlimits: FeatureStatus & { readonly prlimitPath?: string };
+  readonly layout?: SystemLayout;
+}
+
+const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
+const PRLIMIT_CANDIDATES = ['/usr/bin/prlimit', '/bin/prlimit'];
+
+export function firstExisting(candidates: readonly string[]): string | undefined {
+  return candidates.find((c) => existsSync(c));
+}
+
+/** Merged-/usr hosts have /bin → usr/bin symlinks; others have real directories. */
+export function probeSystemLayout(): SystemLayout {
+  const mounts: SystemMount[] = [];
+  for (const d of SYSTEM_DIRS) {
+    let st;
+    try {
+      st = lstatSync(d);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw cause;
+    }
+    if (st.isSymbolicLink()) mounts.push({ kind: 'symlink', source: readlinkSync(d), dest: d });
+    else if (st.isDirectory()) mounts.push({ kind: 'ro-bind', source: d, dest: d });
+  }
+  return { mounts };
+}
+
+const USERNS_FIX =
+  'user namespaces are blocked. On Ubuntu 23.10+ AppArmor restricts them: install an AppArmor profile for bwrap ' +
+  '(or sysctl kernel.apparmor_restrict_unprivileged_userns=0); in a container, allow them (docker run --security-opt seccomp=unconfined ' +
+  '--security-opt apparmor=unconfined, or a runtime with user namespaces); or set sysctl user.max_user_namespaces > 0. ' +
+  'If you accept running commands without an OS sandbox, set exec.sandbox: off (every exec is then audited as unsandboxed).';
+
+function smokeBwrap(bwrapPath: string, layout: SystemLayout, withSeccomp: boolean): { ok: boolean; detail: string } {
+  const dir = mkdtempSync(childPath(tmpdir(), 'bulwark-probe-'));
+  try {
+    const passwd = childPath(dir, 'passwd');
+    writeFileSync(passwd, 'sandbox:x:1000:1000::/workspace:/bin/sh\n');
+    const ws = childPath(dir, 'ws');
+    writeFileSync(childPath(dir, 'group'), 'sandbox:x:1000:\n');
+    mkdirSync(ws);
+    let fd: number | undefined;
+    if (withSeccomp) {
+      const filter = buildSeccompFilter();
+      if (!filter) return { ok: false, detail: 'no seccomp filter for this architecture' };
+      const f = childPath(dir, 'seccomp.bpf');
+      writeFileSync(f, filter);
+      fd = openSync(f, 'r');
+    }
+    try {
+      const args = buildBwrapArgs({
+        bwrapPath, layout, workspace: ws, insideWorkspace: '/workspace', cwdInside: '/workspace', env: { PATH: '/usr/bin:/bin' },
+        network: 'none', tmpBytes: 1024 * 1024, protected: [], etcStubs: { passwd, group: childPath(dir, 'group') }, runtimePaths: [],
+        ...(fd !== undefined ? { seccompFd: 3 } : {}), uid: 1000, gid: 1000, command: ['/bin/sh', '-c', 'echo bulwark-sandbox-ok'],
+      });
+      const r = spawnSync(bwrapPath, args, { env: {}, timeout: 10_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', ...(fd !== undefined ? [fd] : [])] });
+      if (r.error) return { ok: false, detail: describeCause(r.error) };
+      if (r.status === 0 && r.stdout.trim() === 'bulwark-sandbox-ok') return { ok: true, detail: 'smoke test passed' };
+      return { ok: false, detail: (r.stderr || `exit ${r.status ?? r.signal}`).trim().slice(0, 300) };
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function probeBwrap(layout: SystemLayout): ProviderProbe {
+  const path = firstExisting(BWRAP_CANDIDATES);
+  if (!path) {
+    return { name: 'bwrap', works: false, reason: 'bwrap is not installed', fix: 'install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)' };
+  }
+  const r = smokeBwrap(path, layout, false);
+  if (r.ok) return { name: 'bwrap', works: true, path, reason: `bwrap at ${path}: ${r.detail}` };
+  const userns = /namespace|permission|Operation not permitted|setting up uid map/i.test(r.detail);
+  return { name: 'bwrap', works: false, path, reason: `bwrap at ${path} fails its smoke test: ${r.detail}`, fix: userns ? USERNS_FIX : 'run `bulwark doctor` for the host checks' };
+}
+
+function probeSeccomp(bwrap: ProviderProbe, layout: SystemLayout | undefined): FeatureStatus {
+  if (!seccompSupportedArch()) return { available: false, reason: `no seccomp filter for architecture ${process.arch}` };
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch (cause) {
+    return { available: false, reason: `cannot read /proc/self/status: ${describeCause(cause)}` };
+  }
+  if (!/^Seccomp:/m.test(status)) return { available: false, reason: 'the kernel has no seccomp support', fix: 'use a kernel built with CONFIG_SECCOMP_FILTER' };
+  if (!bwrap.works || !bwrap.path || !layout) return { available: false, reason: 'needs a working bwrap' };
+  const r = smokeBwrap(bwrap.path, layout, true);
+  return r.ok ? { available: true, reason: 'seccomp filter loads under bwrap' } : { available: false, reason: `seccomp filter rejected: ${r.detail}` };
+}
+
+function probeLandlock(): FeatureStatus & { applied: false } {
+  // Node has no way to call landlock_create_ruleset; report the kernel's support honestly.
+  let lsm: string;
+  try {
+    lsm = readFileSync('/sys/kernel/security/lsm', 'utf8');
+  } catch (cause) {
+    return { available: false, applied: false, reason: `Landlock support unknown (securityfs not readable: ${describeCause(cause)}); not applied — bwrap's mount namespace is the filesystem boundary` };
+  }
+  return lsm.split(',').includes('landlock')
+    ? { available: true, applied: false, reason: 'the kernel has Landlock, but bulwark does not apply it yet (no syscall access from Node); the bwrap mount namespace is the filesystem boundary' }
+    : { available: false, applied: false, reason: 'Landlock is not enabled in this kernel (lsm= boot parameter)' };
+}
+
+export interface DetectOptions {
+  /** Skip probing (tests of the downgrade path): pretend no provider exists, with this reason. */
+  readonly forceUnavailable?: string;
+}
+
+/** Probes every provider and extra layer. Takes ~50 ms (two bwrap smoke runs). */
+export function detectSandbox(opts: DetectOptions = {}): SandboxDetection {
+  const plat = platform();
+  const prlimitPath = firstExisting(PRLIMIT_CANDIDATES);
+  const rlimits = prlimitPath
+    ? { available: true, prlimitPath, reason: `prlimit at ${prlimitPath} sets CPU time, address space and file size limits` }
+    : { available: false, reason: 'prlimit not found: CPU, memory and file-size limits are not applied', fix: 'install util-linux' };
+  const cg = plat === 'linux' ? findCgroupBase() : { reason: 'cgroups are Linux only' };
+  const cgroup = cg.base
+    ? { available: true, base: cg.base, reason: cg.reason }
+    : { available: false, reason: `${cg.reason}; the process count is not bounded (RLIMIT_NPROC does not bind root)`, fix: 'run the daemon as root or with a delegated cgroup' };
+  if (opts.forceUnavailable) {
+    return {
+      platform: plat, providers: [{ name: 'bwrap', works: false, reason: opts.forceUnavailable }],
+      seccomp: { available: false, reason: 'needs a working bwrap' }, landlock: probeLandlock(), cgroup, rlimits,
+    };
+  }
+  if (plat === 'darwin') {
+    const p = smokeTestSandboxExec();
+    return {
+      platform: plat, providers: [p], ...(p.works ? { provider: 'sandbox-exec' as const } : {}),
+      seccomp: { available: false, reason: 'seccomp is Linux only' }, landlock: { available: false, applied: false, reason: 'Landlock is Linux only' },
+      cgroup, rlimits,
+    };
+  }
+  if (plat !== 'linux') {
+    return {
+      platform: plat, providers: [{ name: 'bwrap', works: false, reason: `no sandbox provider for ${plat}` }],
+      seccomp: { available: false, reason: 'Linux only' }, landlock: { available: false, applied: false, reason: 'Linux only' }, cgroup, rlimits,
+    };
+  }
+  const layout = probeSystemLayout();
+  const bwrap = probeBwrap(layout);
+  return {
+    platform: plat,
+    ...(bwrap.works ? { provider: 'bwrap' as const } : {}),
+    providers: [bwrap],
+    seccomp: probeSeccomp(bwrap, layout),
+    landlock: probeLandlock(),
+    cgroup,
+    rlimits,
+    layout,
+  };
+}

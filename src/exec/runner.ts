@@ -1,0 +1,291 @@
+/**
+ * Runs one command through exec layers 2–6, in order:
+ *   2 command policy → 3 env denylist → 4 working directory via safePath → 6 allow-listed env → 5 OS sandbox.
+ * (Layer 1, tool policy, sits above in L12.) Output is capped (head and tail kept), the timeout and
+ * the caller's abort kill the whole process tree, and every run is audited with its sandbox state.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import { childPath, relativeTo, safePath } from '../core/safe-path.js';
+import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
+import { evaluateCommand, type CommandVerdict } from './command-policy.js';
+import { buildChildEnv, checkModelEnv } from './env-policy.js';
+import { buildBwrapArgs, type BrokerAccess, type SystemLayout } from './bwrap-args.js';
+import { protectedEntries, protectedMounts, type ProtectedEntry } from './protected-paths.js';
+import { SandboxCgroup, type CgroupBase } from './cgroup.js';
+import { buildSbplProfile, SANDBOX_EXEC_PATH } from './sandbox-exec.js';
+import { HeadTailBuffer } from './output-buffer.js';
+import type { ExecConfig } from './config.js';
+
+declare module '../core/events.js' {
+  interface EventMap {
+    /** One exec run (or refusal): sandbox, network, outcome, exit code. */
+    'tool:exec': SecurityEvent;
+  }
+}
+
+export type SandboxMode = 'bwrap' | 'sandbox-exec' | 'unsandboxed';
+
+/** What the service resolved at start: which sandbox, and the host facts it needs. */
+export interface SandboxRuntime {
+  readonly mode: SandboxMode;
+  readonly bwrapPath?: string;
+  readonly layout?: SystemLayout;
+  readonly etcStubs?: { readonly passwd: string; readonly group: string };
+  /** Compiled seccomp filter file, opened fresh for every run. */
+  readonly seccompFile?: string;
+  readonly cgroupBase?: CgroupBase;
+  readonly prlimitPath?: string;
+  readonly broker?: BrokerAccess;
+  /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
+  readonly runtimePaths?: readonly string[];
+}
+
+export interface ExecRequest {
+  readonly command: string;
+  /** Working directory relative to the workspace. */
+  readonly cwd?: string;
+  /** Variables the model asks for (checked by layer 3). */
+  readonly env?: unknown;
+  readonly timeoutMs?: number;
+  readonly stdin?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExecOutcome {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly cancelled: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stdoutTruncated: boolean;
+  readonly stderrTruncated: boolean;
+  readonly durationMs: number;
+  readonly sandbox: SandboxMode;
+  readonly network: ExecConfig['network'];
+}
+
+export const INSIDE_WORKSPACE = '/workspace';
+const SANDBOX_UID = 1000;
+const MIB = 1024 * 1024;
+
+function denied(code: string, message: string, details: Record<string, unknown> = {}): BulwarkError {
+  return bulwarkError(code, message, { layer: 'L11', status: 403, details });
+}
+
+export class ExecRunner {
+  private readonly running = new Set<{ child: ChildProcess; cgroup?: SandboxCgroup }>();
+  private readonly protectedList: ProtectedEntry[];
+
+  constructor(
+    private readonly config: ExecConfig,
+    private readonly runtime: SandboxRuntime,
+    private readonly bus?: EventBus,
+  ) {
+    this.protectedList = protectedEntries(config.protectedPaths);
+  }
+
+  get mode(): SandboxMode {
+    return this.runtime.mode;
+  }
+
+  /** Layer 2 alone: the verdict on a command line. */
+  check(command: string): CommandVerdict {
+    return evaluateCommand(command);
+  }
+
+  private audit(ctx: EventContext, payload: Record<string, unknown>): void {
+    this.bus?.emit('tool:exec', { ...ctx, layer: 'L11', sandbox: this.runtime.mode, network: this.config.network, ...payload });
+  }
+
+  async run(workspace: string, req: ExecRequest, ctx: EventContext = {}): Promise<Result<ExecOutcome, BulwarkError>> {
+    const command = typeof req.command === 'string' ? req.command : '';
+    const shown = command.slice(0, 1000);
+    // Layer 2: command policy.
+    const verdict = evaluateCommand(command);
+    if (verdict.decision === 'deny') {
+      this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: verdict.reason ?? 'denied', rule: verdict.ruleId, segment: verdict.segment, command: shown });
+      return err(denied('exec.command.denied', `command refused by rule ${verdict.ruleId}: ${verdict.reason} (matched: ${verdict.segment ?? command.slice(0, 200)})`, { rule: verdict.ruleId, segment: verdict.segment }));
+    }
+    // Layer 3: the variables the model passes.
+    const env = checkModelEnv(req.env);
+    if (!env.ok) {
+      this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: env.error.message, command: shown });
+      return env;
+    }
+    // Layer 4: the working directory stays inside the workspace, symlinks resolved.
+    let wsReal: string;
+    try {
+      wsReal = realpathSync(workspace);
+    } catch (cause) {
+      return err(bulwarkError('exec.workspace', `the workspace ${workspace} does not exist: ${describeCause(cause)}`));
+    }
+    const cwd = safePath(wsReal, req.cwd ?? '.');
+    if (!cwd.ok) {
+      this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: cwd.error.message, command: shown });
+      return err({ ...cwd.error, code: `exec.cwd.${cwd.error.code}`, layer: 'L11' });
+    }
+    const timeoutMs = Math.min(Math.max(100, req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs);
+    const rel = relativeTo(wsReal, cwd.value);
+    const plan = this.plan(wsReal, rel, cwd.value, command, env.value);
+    if (!plan.ok) return plan;
+    if (this.runtime.mode === 'unsandboxed') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'unsandboxed', reason: 'exec.sandbox is off: this command runs without an OS sandbox', command: shown });
+    if (this.config.network === 'host') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'network-host', reason: 'exec.network is host: this command can reach the network', command: shown });
+    const outcome = await this.spawnPlan(plan.value, timeoutMs, req);
+    if (!outcome.ok) {
+      this.audit(ctx, { outcome: 'error', reason: outcome.error.message, command: shown });
+      return outcome;
+    }
+    const o = outcome.value;
+    this.audit(ctx, { outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran', exitCode: o.exitCode, durationMs: o.durationMs, cwd: rel || '.', command: shown });
+    return outcome;
+  }
+
+  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>): Result<SpawnPlan, BulwarkError> {
+    const mode = this.runtime.mode;
+    const prlimit = this.runtime.prlimitPath
+      ? [this.runtime.prlimitPath, `--cpu=${this.config.limits.cpuSeconds}`, `--as=${this.config.limits.memoryMb * MIB}`, `--fsize=${this.config.limits.fileSizeMb * MIB}`, '--']
+      : [];
+    if (mode === 'bwrap') {
+      const r = this.runtime;
+      if (!r.bwrapPath || !r.layout || !r.etcStubs) return err(bulwarkError('exec.runtime', 'the bwrap runtime is incomplete; restart the daemon'));
+      if (this.config.network === 'broker' && !r.broker) {
+        return err(denied('exec.network.broker_unavailable', 'exec.network is broker, but the credential broker is not available yet; use network: none, or host to opt in to the host network'));
+      }
+      const insideCwd = rel ? `${INSIDE_WORKSPACE}/${rel}` : INSIDE_WORKSPACE;
+      const env = buildChildEnv({ home: INSIDE_WORKSPACE, tmp: '/tmp', extra: modelEnv });
+      const args = buildBwrapArgs({
+        bwrapPath: r.bwrapPath, layout: r.layout, workspace: wsReal, insideWorkspace: INSIDE_WORKSPACE, cwdInside: insideCwd, env,
+        network: this.config.network, ...(r.broker ? { broker: r.broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
+        protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
+        ...(r.seccompFile ? { seccompFd: 3 } : {}), uid: SANDBOX_UID, gid: SANDBOX_UID, command: ['/bin/sh', '-c', command],
+      });
+      return ok({ argv: [...prlimit, r.bwrapPath, ...args], cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}) });
+    }
+    if (mode === 'sandbox-exec') {
+      if (this.config.network === 'broker') return err(denied('exec.network.broker_unavailable', 'network mode broker is not available with sandbox-exec yet'));
+      const tmp = realpathSync(mkdtempSync(childPath(tmpdir(), 'bulwark-run-')));
+      const profile = buildSbplProfile({ workspace: wsReal, tmp, protectedPaths: this.protectedList, runtimePaths: this.runtime.runtimePaths ?? [], network: this.config.network === 'host' ? 'host' : 'none' });
+      const env = buildChildEnv({ home: wsReal, tmp, extra: modelEnv });
+      return ok({ argv: [...prlimit, SANDBOX_EXEC_PATH, '-p', profile, '/bin/sh', '-c', command], cwd: hostCwd, env, cleanupDir: tmp });
+    }
+    // Unsandboxed (exec.sandbox: off, chosen explicitly by the operator): layers 2, 3, 4 and 6 still apply.
+    const env = buildChildEnv({ home: wsReal, tmp: tmpdir(), extra: modelEnv });
+    return ok({ argv: [...prlimit, '/bin/sh', '-c', command], cwd: hostCwd, env });
+  }
+
+  private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest): Promise<Result<ExecOutcome, BulwarkError>> {
+    const started = Date.now();
+    let cgroup: SandboxCgroup | undefined;
+    let argv = plan.argv;
+    if (this.runtime.cgroupBase) {
+      try {
+        cgroup = SandboxCgroup.create(this.runtime.cgroupBase, this.config.limits.processes);
+      } catch (cause) {
+        return Promise.resolve(err(bulwarkError('exec.cgroup', `cannot create the sandbox cgroup: ${describeCause(cause)}`)));
+      }
+      // The shell joins the cgroup before exec'ing the sandbox, so no process can start outside it.
+      argv = ['/bin/sh', '-c', 'echo $$ > "$1" || exit 125; shift; exec "$@"', 'bulwark-exec', cgroup.procsFile, ...argv];
+    }
+    let seccompFd: number | undefined;
+    try {
+      if (plan.seccompFile) seccompFd = openSync(plan.seccompFile, 'r');
+    } catch (cause) {
+      cgroup?.destroy();
+      return Promise.resolve(err(bulwarkError('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`)));
+    }
+    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(seccompFd !== undefined ? [seccompFd] : [])];
+    const stdout = new HeadTailBuffer(this.config.maxOutputBytes);
+    const stderr = new HeadTailBuffer(this.config.maxOutputBytes);
+    return new Promise((resolve) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(argv[0] as string, argv.slice(1), { cwd: plan.cwd, env: plan.env, stdio, detached: true, windowsHide: true });
+      } catch (cause) {
+        if (seccompFd !== undefined) closeSync(seccompFd);
+        cgroup?.destroy();
+        resolve(err(bulwarkError('exec.spawn', `cannot start the command: ${describeCause(cause)}`)));
+        return;
+      }
+      const entry = { child, ...(cgroup ? { cgroup } : {}) };
+      this.running.add(entry);
+      let timedOut = false;
+      let cancelled = false;
+      let settled = false;
+      const killTree = () => {
+        if (child.pid !== undefined) {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch (cause) {
+            if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') this.bus?.emit('security:warning', { layer: 'L11', outcome: 'kill-failed', reason: describeCause(cause) });
+          }
+        }
+        // With --new-session the sandbox is in its own session; bwrap's --die-with-parent and the cgroup take it down.
+        const problem = cgroup?.destroy();
+        if (problem) this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killTree();
+      }, timeoutMs);
+      const onAbort = () => {
+        cancelled = true;
+        killTree();
+      };
+      if (req.signal?.aborted) onAbort();
+      else req.signal?.addEventListener('abort', onAbort, { once: true });
+      child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+      child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+      if (req.stdin !== undefined && child.stdin) {
+        child.stdin.on('error', () => undefined as void);
+        child.stdin.end(req.stdin);
+      }
+      const finish = (result: Result<ExecOutcome, BulwarkError>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        if (seccompFd !== undefined) closeSync(seccompFd);
+        const problem = cgroup?.destroy();
+        if (problem) this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
+        if (plan.cleanupDir) rmSync(plan.cleanupDir, { recursive: true, force: true });
+        this.running.delete(entry);
+        resolve(result);
+      };
+      child.on('error', (e) => finish(err(bulwarkError('exec.spawn', `cannot start the command: ${e.message}`))));
+      child.on('close', (code, sig) => {
+        finish(ok({
+          exitCode: code, signal: sig, timedOut, cancelled,
+          stdout: stdout.text(), stderr: stderr.text(), stdoutTruncated: stdout.truncated, stderrTruncated: stderr.truncated,
+          durationMs: Date.now() - started, sandbox: this.runtime.mode, network: this.config.network,
+        }));
+      });
+    });
+  }
+
+  /** Daemon stop: kills every running command and removes its cgroup. */
+  killAll(): void {
+    for (const { child, cgroup } of this.running) {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch (cause) {
+          if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') throw cause;
+        }
+      }
+      cgroup?.destroy();
+    }
+  }
+}
+
+interface SpawnPlan {
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly seccompFile?: string;
+  readonly cleanupDir?: string;
+}
