@@ -136,7 +136,7 @@ function validAuthHeader(match: string): boolean {
   return shannonEntropy(value) >= 2.8;
 }
 
-const API_KEY_HEADER = /(?<![A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
+const API_KEY_HEADER = /(?:^|[^A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
 
 // --- assignments ---------------------------------------------------------------------------
 
@@ -144,7 +144,7 @@ const API_KEY_HEADER = /(?<![A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?to
  * `name = value` where the name ends in a credential word. The value must look random (entropy
  * floor), not be a placeholder, a variable reference, a constant name or a dotted identifier.
  */
-const ASSIGNMENT = /(?<![A-Za-z0-9])(?<name>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth))["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
+const ASSIGNMENT = /(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth))["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
 
 const KEY_NAME_ALLOWED = /(?:^|[_.-])(?:api|secret|access|private|auth|encryption|signing|master|license|client|app|service|account)[_-]?key$|^(?:key|apikey)$/i;
 const NAME_DENIED = /(?:public|pub|csrf|xsrf|cache|sort|primary|foreign|partition|lookup|hash|map|dict)[_.-]?(?:key|token)$|(?:^|[_.-])(?:no|is|has|use|with|enable|require)[_.-]/i;
@@ -220,7 +220,7 @@ function validSlackToken(match: string): boolean {
 
 const RE = {
   awsKeyId: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b/,
-  awsSecret: /(?<![A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
+  awsSecret: /(?:^|[^A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
   githubToken: /\bgh[pousr]_[A-Za-z0-9]{36,251}\b/,
   githubFineGrained: /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b/,
   gitlabToken: /\bgl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-[A-Za-z0-9_.-]{20,80}/,
@@ -239,7 +239,7 @@ const RE = {
   npmToken: /\bnpm_[A-Za-z0-9]{36}\b/,
   twilioApiKey: /\bSK[0-9a-fA-F]{32}\b/,
   sendgridKey: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/,
-  azureClientSecret: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/,
+  azureClientSecret: /(?:^|[^A-Za-z0-9_~.-])(?<secret>[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/,
   facebookPageToken: /\bEAA[A-Za-z0-9]{90,400}/,
   facebookAppToken: /\b[0-9]{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])/,
   hashicorpVault: /\bhvs\.[A-Za-z0-9_-]{90,200}/,

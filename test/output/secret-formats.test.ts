@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import safeRegex from 'safe-regex2';
+import { SECRET_FORMATS, looksLikePlaceholder, shannonEntropy } from '../../src/text/patterns/secret-formats.js';
+import { scanOutput } from '../../src/guards/output-guard-scan.js';
+import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
+
+const findIds = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
+
+/** Random token from an alphabet, built at run time (never a real credential). */
+function tok(alphabet: string, n: number, seed: number): string {
+  let x = seed;
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    s += alphabet[(x >>> 16) % alphabet.length];
+  }
+  return s;
+}
+const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const HEX = '0123456789abcdef';
+
+describe('secret formats', () => {
+  it('has at least 15 families, unique ids, explicit severities', () => {
+    const ids = SECRET_FORMATS.map((f) => f.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(15);
+    for (const f of SECRET_FORMATS) {
+      expect(f.family).toBe('secret_format');
+      expect(['critical', 'warning']).toContain(f.severity);
+      expect(f.regex.flags).not.toContain('g');
+    }
+  });
+
+  it('every regex is linear-time safe (no nested quantifiers)', () => {
+    for (const f of SECRET_FORMATS) expect(safeRegex(f.regex), f.id).toBe(true);
+  });
+
+  it('survives hostile input (long runs of token characters) without a finding explosion', () => {
+    const hostile = ['A'.repeat(200_000), 'password='.repeat(20_000), 'ghp_' + 'a'.repeat(100_000), '-----BEGIN PRIVATE KEY-----' + 'A'.repeat(50_000)];
+    for (const h of hostile) expect(() => findIds(h)).not.toThrow();
+  });
+
+  const cases: Array<[string, string]> = [
+    ['secret.aws_access_key_id', 'AKIA' + tok('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16, 1)],
+    ['secret.aws_secret_access_key', 'aws_secret_access_key = ' + tok(AN + '/+', 40, 2)],
+    ['secret.github_token', 'ghp_' + tok(AN, 36, 3)],
+    ['secret.github_fine_grained_pat', 'github_pat_' + tok(AN, 22, 4) + '_' + tok(AN, 59, 5)],
+    ['secret.gitlab_token', 'glpat-' + tok(AN, 20, 6)],
+    ['secret.slack_token', 'xoxb-' + tok('0123456789', 12, 7) + '-' + tok('0123456789', 13, 8) + '-' + tok(AN, 24, 9)],
+    ['secret.slack_webhook_url', 'https://hooks.slack.com/services/T' + tok('ABCDEFGHJK0123', 8, 10) + '/B' + tok('ABCDEFGHJK0123', 8, 11) + '/' + tok(AN, 24, 12)],
+    ['secret.stripe_secret_key', 'sk_live_' + tok(AN, 24, 13)],
+    ['secret.openai_api_key', 'sk-' + tok(AN, 20, 14) + 'T3BlbkFJ' + tok(AN, 20, 15)],
+    ['secret.anthropic_api_key', 'sk-ant-api03-' + tok(AN + '-_', 93, 16) + 'AA'],
+    ['secret.jwt', Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url') + '.' + Buffer.from('{"sub":"1234567890"}').toString('base64url') + '.' + tok(AN, 43, 17)],
+    ['secret.http_authorization', 'Authorization: Bearer ' + tok(AN, 32, 18)],
+    ['secret.private_key', '-----BEGIN OPENSSH PRIVATE KEY-----\n' + tok(AN + '+/', 64, 19) + '\n' + tok(AN + '+/', 64, 20) + '\n-----END OPENSSH PRIVATE KEY-----'],
+    ['secret.url_credentials', 'postgres://app:' + tok(AN, 16, 21) + '@db.internal:5432/prod'],
+    ['secret.npm_token', 'npm_' + tok(AN, 36, 22)],
+    ['secret.sendgrid_api_key', 'SG.' + tok(AN, 22, 23) + '.' + tok(AN, 43, 24)],
+    ['secret.twilio_api_key_sid', 'SK' + tok(HEX, 32, 25)],
+    ['secret.generic_assignment', 'client_secret = "' + tok(AN, 28, 26) + '"'],
+    ['secret.generic_assignment', 'DB_PASSWORD=' + tok(AN + '!@#', 14, 27)],
+  ];
+  it.each(cases)('detects %s', (id, text) => {
+    expect(findIds(`some text ${text} more text`)).toContain(id);
+  });
+
+  const negatives = [
+    'AKIAIOSFODNN7EXAMPLE',
+    'ghp_' + 'x'.repeat(36),
+    'password = "${DB_PASSWORD}"',
+    'api_key: <your api key>',
+    'Authorization: Bearer $TOKEN',
+    'postgres://user:password@localhost/db',
+    'public_key = "' + tok(AN, 40, 30) + '"',
+    'curl -u "$USER:$PASS" https://example.org',
+    '-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----',
+    'eyJub3QiOiJhIGp3dCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.' + tok(AN, 20, 31),
+  ];
+  it.each(negatives)('does not flag %s', (text) => {
+    const critical = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.filter((f) => f.severity === 'critical');
+    expect(critical.map((f) => f.patternId)).toEqual([]);
+  });
+
+  it('entropy and placeholder helpers behave', () => {
+    expect(shannonEntropy('aaaa')).toBe(0);
+    expect(shannonEntropy('abcd')).toBe(2);
+    expect(looksLikePlaceholder('xxxxxxxx')).toBe(true);
+    expect(looksLikePlaceholder('${SECRET}')).toBe(true);
+    expect(looksLikePlaceholder(tok(AN, 20, 40))).toBe(false);
+  });
+});
