@@ -4,13 +4,18 @@
  * Defaults come from the scorecard (eval/suites/perimeter.ts); see README-perimeter.md for the reasoning.
  */
 import { z } from 'zod';
+import { TRAINED_THRESHOLD } from '../text/classifier/model.js';
 
 export const INPUT_ACTIONS = ['pass', 'warn', 'reinforce', 'block'] as const;
 export type InputAction = (typeof INPUT_ACTIONS)[number];
 export type RiskLevel = 'low' | 'medium' | 'high';
 
-/** Combined score (max of pattern score and classifier probability) at which a message is medium/high risk. */
-export const DEFAULT_MEDIUM_AT = 0.65;
+/**
+ * Combined score (max of pattern score and classifier probability) at which a message is medium/high
+ * risk. Medium is the threshold selected by cross-validation on the tuning split (training script);
+ * high is where, on the tuning split, benign messages practically never land, so blocking is safe.
+ */
+export const DEFAULT_MEDIUM_AT = TRAINED_THRESHOLD;
 export const DEFAULT_HIGH_AT = 0.9;
 
 const action = z.enum(INPUT_ACTIONS);

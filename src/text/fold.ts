@@ -11,6 +11,8 @@ const cache = new Map<number, string>();
 const MAX_CACHE = 20_000;
 
 function computeFold(cp: number): string {
+  const direct = CONFUSABLES.get(String.fromCodePoint(cp));
+  if (direct !== undefined) return direct;
   const decomposed = String.fromCodePoint(cp).normalize('NFKD').replace(MARKS, '');
   let out = '';
   for (const ch of decomposed) {

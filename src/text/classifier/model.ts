@@ -12,6 +12,8 @@ interface WeightsFile {
   /** Sparse weights: [bucket, weight] pairs. */
   readonly weights: ReadonlyArray<readonly [number, number]>;
   readonly trainedOn: string;
+  /** Decision threshold of max(pattern score, probability) chosen by cross-validation on the tuning split. */
+  readonly threshold: number;
 }
 
 const file = weights as unknown as WeightsFile;
@@ -26,3 +28,6 @@ export function injectionProbability(view: string): number {
 }
 
 export const CLASSIFIER_INFO = { trainedOn: file.trainedOn, features: file.weights.length } as const;
+
+/** The medium-risk threshold the training script selected (cross-validated on the tuning split). */
+export const TRAINED_THRESHOLD: number = file.threshold;
