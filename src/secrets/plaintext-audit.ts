@@ -1,0 +1,163 @@
+/**
+ * `bulwark secrets audit`: finds secrets lying around in plaintext — in the config, the data dir,
+ * the environment and readable shell history files — and says how to move each into the vault.
+ * Findings name the place and the kind of secret, never the value.
+ */
+import { existsSync, lstatSync, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import type { LeakScanner } from '../core/leak.js';
+import { childPath } from '../core/safe-path.js';
+import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
+import type { PatternDef } from '../text/patterns/types.js';
+import { looksLikeSecretEnvName } from './env-secrets.js';
+import { MASTER_KEY_ENV } from './master-key.js';
+
+export type AuditPlace = 'config' | 'data_dir' | 'environment' | 'shell_history';
+
+export interface PlaintextFinding {
+  readonly place: AuditPlace;
+  /** File and line, or `$NAME` for the environment. */
+  readonly where: string;
+  /** A secret-format id, `known:<NAME>` for a value that is in the vault, or `env-name` for a secret-looking variable. */
+  readonly kind: string;
+  readonly advice: string;
+}
+
+export interface AuditOptions {
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly homeDir: string;
+  /** Values already in the vault, to recognise copies of them. */
+  readonly known?: LeakScanner;
+  readonly formats?: readonly PatternDef[];
+  /** Per-file read limit. */
+  readonly maxFileBytes?: number;
+}
+
+const HISTORY_FILES = [
+  ['.bash_history'],
+  ['.zsh_history'],
+  ['.histfile'],
+  ['.local', 'share', 'fish', 'fish_history'],
+  ['.python_history'],
+  ['.node_repl_history'],
+  ['.psql_history'],
+  ['.mysql_history'],
+  ['.sqlite_history'],
+];
+/** The vault holds only ciphertext; its own files are not plaintext. */
+const SKIP_IN_DATA_DIR = /^vault\.db(?:-wal|-shm|-journal)?$/;
+const MAX_FILES = 10_000;
+
+interface Match {
+  readonly kind: string;
+  readonly offset: number;
+}
+
+function scanText(text: string, formats: readonly PatternDef[], known: LeakScanner | undefined): Match[] {
+  const out: Match[] = [];
+  for (const f of formats) {
+    const re = new RegExp(f.regex.source, f.regex.flags.includes('g') ? f.regex.flags : `${f.regex.flags}g`);
+    for (const m of text.matchAll(re)) {
+      if (f.validate && !f.validate(m[0])) continue;
+      out.push({ kind: f.id, offset: m.index ?? 0 });
+    }
+  }
+  for (const h of known?.scan(text) ?? []) out.push({ kind: `known:${h.secretName}`, offset: h.start });
+  return out;
+}
+
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function readHead(file: string, max: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(Math.min(max, statSync(file).size));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('latin1');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function advise(place: AuditPlace, where: string, kind: string): string {
+  const name = kind.startsWith('known:') ? kind.slice(6) : 'NAME';
+  const store = kind.startsWith('known:')
+    ? `it is already in the vault as ${name}`
+    : `store it with: bulwark secrets set ${name}  (value on the hidden prompt or stdin)`;
+  switch (place) {
+    case 'config':
+      return `${store}; then replace the value in ${where.split(':')[0]} with { secret: ${name} }`;
+    case 'data_dir':
+      return `${store}; then delete or rewrite ${where.split(':')[0]} (and rotate the secret if the file was ever shared)`;
+    case 'shell_history':
+      return `${store}; then remove the line from ${where.split(':')[0]} and rotate the secret (history files are often synced and backed up)`;
+    case 'environment':
+      return `${store}; then remove it from your shell profile / service unit`;
+  }
+}
+
+function scanFile(place: AuditPlace, file: string, opts: AuditOptions, out: PlaintextFinding[]): void {
+  const text = readHead(file, opts.maxFileBytes ?? 16 * 1024 * 1024);
+  if (text === undefined) return;
+  for (const m of scanText(text, opts.formats ?? SECRET_FORMATS, opts.known)) {
+    const where = `${file}:${lineOf(text, m.offset)}`;
+    out.push({ place, where, kind: m.kind, advice: advise(place, where, m.kind) });
+  }
+}
+
+function walk(dir: string, out: string[]): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (out.length >= MAX_FILES) return;
+    const p = childPath(dir, n);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) walk(p, out);
+    else if (st.isFile() && !SKIP_IN_DATA_DIR.test(n)) out.push(p);
+  }
+}
+
+export function auditPlaintext(opts: AuditOptions): PlaintextFinding[] {
+  const out: PlaintextFinding[] = [];
+  if (existsSync(opts.configFile)) scanFile('config', opts.configFile, opts, out);
+
+  const files: string[] = [];
+  if (existsSync(opts.dataDir)) walk(opts.dataDir, files);
+  for (const f of files) if (f !== opts.configFile) scanFile('data_dir', f, opts, out);
+
+  const formats = opts.formats ?? SECRET_FORMATS;
+  for (const [name, value] of Object.entries(opts.env).sort(([a], [b]) => a.localeCompare(b))) {
+    if (name === MASTER_KEY_ENV || value === '') continue;
+    const byValue = scanText(value, formats, opts.known)[0];
+    if (!looksLikeSecretEnvName(name) && !byValue) continue;
+    const kind = byValue?.kind ?? 'env-name';
+    const advice = kind.startsWith('known:')
+      ? `it is already in the vault as ${kind.slice(6)}; remove it from your shell profile / service unit`
+      : `store it with: printf %s "$${name}" | bulwark secrets set ${name}; then remove it from your shell profile / service unit (bulwark scrubs it from its children, but other programs still see it)`;
+    out.push({ place: 'environment', where: `$${name}`, kind, advice });
+  }
+
+  for (const parts of HISTORY_FILES) {
+    const file = childPath(opts.homeDir, ...parts);
+    if (existsSync(file)) scanFile('shell_history', file, opts, out);
+  }
+  return out;
+}
