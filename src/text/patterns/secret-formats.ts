@@ -144,8 +144,10 @@ const API_KEY_HEADER = /(?:^|[^A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?
  * `name = value` where the name ends in a credential word. The value must look random (entropy
  * floor), not be a placeholder, a variable reference, a constant name or a dotted identifier.
  */
-const ASSIGNMENT = /(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth))["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
+const ASSIGNMENT = /(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{1,64})["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["'`]?(?<secret>[^\s"'`,;()<>[\]{}]{8,256})/i;
 
+/** The assignment's name must end in a credential word. */
+const CREDENTIAL_NAME = /(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth)$/i;
 const KEY_NAME_ALLOWED = /(?:^|[_.-])(?:api|secret|access|private|auth|encryption|signing|master|license|client|app|service|account)[_-]?key$|^(?:key|apikey)$/i;
 const NAME_DENIED = /(?:public|pub|csrf|xsrf|cache|sort|primary|foreign|partition|lookup|hash|map|dict)[_.-]?(?:key|token)$|(?:^|[_.-])(?:no|is|has|use|with|enable|require)[_.-]/i;
 
@@ -157,6 +159,7 @@ function validAssignment(match: string): boolean {
   const name = m?.groups?.['name'] ?? '';
   const value = m?.groups?.['secret'] ?? '';
   const lname = name.toLowerCase();
+  if (!CREDENTIAL_NAME.test(name)) return false;
   if (/key$/.test(lname) && !KEY_NAME_ALLOWED.test(name) && !/(?:api|secret|access|private)[_-]?key$/i.test(name)) return false;
   if (NAME_DENIED.test(name)) return false;
   if (/(?:password|passwd|pwd|secret|credentials?)$/i.test(name)) {

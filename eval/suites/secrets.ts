@@ -1,0 +1,276 @@
+/**
+ * Secrets scorecard (L02 output guard, L09 free-text layer): secret detection on the gitleaks rule
+ * fixtures (eval/corpora/README-secrets.md), pooled as in BASELINES.md — tps and sample values
+ * positive, fps negative, bare sample values embedded as `key = "<value>"` — with secretlint's
+ * recommended preset run on the same lines, side by side. Goal figures come from the fixed held-out
+ * split (eval/corpora/secrets/gitleaks/split.json).
+ *
+ * Leak rate of the redactor: share of true secret values any 8-character window of which survives
+ * redaction. Measured on the corpus' sample values (format detection alone) and on the same values
+ * registered as vault secrets (leak index), in every encoding the index knows.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lintSource } from '@secretlint/core';
+import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
+import { barChartSvg, markdownTable, type Check, type Suite } from '../harness.js';
+import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
+import { scanOutput, redact } from '../../src/guards/output-guard-scan.js';
+import { LeakIndex } from '../../src/secrets/leak-index.js';
+import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const corpusDir = path.join(here, '..', 'corpora', 'secrets', 'gitleaks');
+
+interface Row {
+  readonly rule_id: string;
+  readonly label: 'secret' | 'not_secret';
+  readonly kind: string;
+  readonly text: string;
+}
+interface Item {
+  readonly line: number;
+  readonly ruleId: string;
+  readonly positive: boolean;
+  readonly kind: string;
+  readonly text: string;
+  /** The bare secret value, for sample values. */
+  readonly value?: string;
+  readonly split: 'heldout' | 'tuning';
+}
+
+function loadItems(): Item[] {
+  const rows = readFileSync(path.join(corpusDir, 'rule_fixtures.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const split = JSON.parse(readFileSync(path.join(corpusDir, 'split.json'), 'utf8')) as { splits: Array<'heldout' | 'tuning'> };
+  if (split.splits.length !== rows.length) throw new Error(`split.json has ${split.splits.length} entries for ${rows.length} rows`);
+  return rows.map((r, i) => ({
+    line: i + 1,
+    ruleId: r.rule_id,
+    positive: r.label === 'secret',
+    kind: r.kind,
+    text: r.kind === 'sample_secret_value' ? `key = "${r.text}"` : r.text,
+    ...(r.kind === 'sample_secret_value' ? { value: r.text } : {}),
+    split: split.splits[i] as 'heldout' | 'tuning',
+  }));
+}
+
+interface Verdict {
+  readonly item: Item;
+  readonly flagged: boolean;
+  /** Redacted text (bulwark) or text with the reported ranges masked (secretlint). */
+  readonly redacted: string;
+  readonly ids: readonly string[];
+}
+
+interface Tool {
+  readonly name: string;
+  run(item: Item): Promise<Verdict>;
+}
+
+const bulwarkCritical: Tool = {
+  name: 'bulwark output guard (critical = redacted)',
+  async run(item) {
+    const r = scanOutput(item.text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
+    const crit = r.findings.filter((f) => f.severity === 'critical');
+    return { item, flagged: crit.length > 0, redacted: redact(item.text, r.findings), ids: crit.map((f) => f.patternId) };
+  },
+};
+
+const bulwarkAny: Tool = {
+  name: 'bulwark, any finding incl. warnings',
+  async run(item) {
+    const r = scanOutput(item.text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
+    return { item, flagged: r.findings.length > 0, redacted: redact(item.text, r.findings), ids: r.findings.map((f) => f.patternId) };
+  },
+};
+
+const secretlint: Tool = {
+  name: 'secretlint + recommended preset',
+  async run(item) {
+    const result = await lintSource({
+      source: { content: item.text, filePath: 'fixture.txt', ext: '.txt', contentType: 'text' },
+      options: { config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommendedPreset }] }, noPhysicFilePath: true },
+    });
+    let redacted = item.text;
+    const ranges = [...result.messages].map((m) => m.range).sort((a, b) => b[0] - a[0]);
+    for (const [s, e] of ranges) redacted = redacted.slice(0, s) + '[REDACTED]' + redacted.slice(e);
+    return { item, flagged: result.messages.length > 0, redacted, ids: result.messages.map((m) => m.ruleId) };
+  },
+};
+
+interface Scores {
+  readonly positives: number;
+  readonly negatives: number;
+  readonly tp: number;
+  readonly fp: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly fpr: number;
+}
+
+function score(vs: readonly Verdict[]): Scores {
+  const tp = vs.filter((v) => v.item.positive && v.flagged).length;
+  const fp = vs.filter((v) => !v.item.positive && v.flagged).length;
+  const positives = vs.filter((v) => v.item.positive).length;
+  const negatives = vs.length - positives;
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const recall = positives === 0 ? 0 : tp / positives;
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { positives, negatives, tp, fp, precision, recall, f1, fpr: negatives === 0 ? 0 : fp / negatives };
+}
+
+/** True when some 8-character window of `value` is still in `text`. */
+function survives(value: string, text: string): boolean {
+  if (value.length < 8) return text.includes(value);
+  for (let i = 0; i + 8 <= value.length; i++) if (text.includes(value.slice(i, i + 8))) return true;
+  return false;
+}
+
+/** Encodings under which a vault value is checked (what a model could emit). */
+const ENCODINGS: ReadonlyArray<[string, (v: string) => string]> = [
+  ['raw', (v) => v],
+  ['base64', (v) => Buffer.from(v).toString('base64')],
+  ['base64 after a prefix', (v) => Buffer.from('user:' + v).toString('base64')],
+  ['base64url', (v) => Buffer.from(v).toString('base64url')],
+  ['hex', (v) => Buffer.from(v).toString('hex')],
+  ['HEX', (v) => Buffer.from(v).toString('hex').toUpperCase()],
+  ['url', (v) => encodeURIComponent(v)],
+  ['json', (v) => JSON.stringify(v).slice(1, -1)],
+  ['zero-width split', (v) => v.slice(0, 4) + '\u200b' + v.slice(4)],
+];
+
+async function runTool(tool: Tool, items: readonly Item[]): Promise<{ verdicts: Verdict[]; meanUs: number }> {
+  const verdicts: Verdict[] = [];
+  const t0 = process.hrtime.bigint();
+  for (const item of items) verdicts.push(await tool.run(item));
+  const meanUs = Number(process.hrtime.bigint() - t0) / 1000 / items.length;
+  return { verdicts, meanUs };
+}
+
+const suite: Suite = {
+  name: 'secrets',
+  async run() {
+    const items = loadItems();
+    const tools = [bulwarkCritical, bulwarkAny, secretlint];
+    const runs = new Map<string, { verdicts: Verdict[]; meanUs: number }>();
+    // Warm-up pass so that regex compilation and JIT do not land on the first tool's timing.
+    for (const t of tools) await runTool(t, items.slice(0, 50));
+    for (const t of tools) runs.set(t.name, await runTool(t, items));
+
+    const table = (split?: 'heldout' | 'tuning') =>
+      tools.map((t) => {
+        const r = runs.get(t.name) as { verdicts: Verdict[]; meanUs: number };
+        const s = score(r.verdicts.filter((v) => !split || v.item.split === split));
+        return { tool: t.name, ...s, meanUs: r.meanUs };
+      });
+    const held = table('heldout');
+    const tune = table('tuning');
+    const all = table();
+
+    // Redactor leak rate on the corpus' bare sample values (format detection only, no vault).
+    const samples = items.filter((i) => i.value !== undefined);
+    const leakRate = (name: string, split?: string) => {
+      const vs = (runs.get(name) as { verdicts: Verdict[] }).verdicts.filter((v) => v.item.value !== undefined && (!split || v.item.split === split));
+      const leaked = vs.filter((v) => survives(v.item.value as string, v.redacted)).length;
+      return { leaked, n: vs.length, rate: vs.length ? leaked / vs.length : 0 };
+    };
+
+    // The same values as vault secrets: leak index + output guard, every encoding, inside a sentence.
+    const index = new LeakIndex();
+    samples.forEach((s, i) => index.register(`SAMPLE_${i}`, s.value as string));
+    const vaultRows: Array<[string, number, number]> = [];
+    let vaultLeaked = 0;
+    let vaultTotal = 0;
+    for (const [enc, f] of ENCODINGS) {
+      let leaked = 0;
+      for (const s of samples) {
+        const encoded = f(s.value as string);
+        const text = `Sure, here it is: ${encoded} — anything else?`;
+        const r = scanOutput(text, { leakScanner: index, canaryForms: [] });
+        const out = redact(text, r.findings);
+        const visible = enc === 'zero-width split' ? out.replace(/\u200b/g, '') : out;
+        if (survives(enc === 'zero-width split' ? (s.value as string) : encoded, visible)) leaked++;
+      }
+      vaultRows.push([enc, samples.length, leaked]);
+      vaultLeaked += leaked;
+      vaultTotal += samples.length;
+    }
+    const vaultLeakRate = vaultTotal ? vaultLeaked / vaultTotal : 0;
+
+    const fmt = (rows: typeof held) => markdownTable(
+      ['tool', 'positives', 'negatives', 'precision', 'recall', 'F1', 'FPR (near-misses)', 'mean µs/item'],
+      rows.map((r) => [r.tool, r.positives, r.negatives, r.precision, r.recall, r.f1, r.fpr, Number(r.meanUs.toFixed(1))]),
+    );
+    const bulwarkHeld = held[0] as (typeof held)[number];
+    const goalP = bulwarkHeld.precision >= 0.95;
+    const goalR = bulwarkHeld.recall >= 0.95;
+    const fps = (runs.get(bulwarkCritical.name) as { verdicts: Verdict[] }).verdicts.filter((v) => !v.item.positive && v.flagged);
+    const fns = (runs.get(bulwarkCritical.name) as { verdicts: Verdict[] }).verdicts.filter((v) => v.item.positive && !v.flagged);
+    const sampleLeak = leakRate(bulwarkCritical.name);
+    const sampleLeakSl = leakRate(secretlint.name);
+
+    const md = [
+      `Corpus: gitleaks rule fixtures, ${items.length} rows (${items.filter((i) => i.positive).length} positive, ${items.filter((i) => !i.positive).length} negative); `
+        + `split fixed in split.json: held-out ${items.filter((i) => i.split === 'heldout').length}, tuning ${items.filter((i) => i.split === 'tuning').length}. `
+        + `${SECRET_FORMATS.length} secret formats (${SECRET_FORMATS.filter((f) => f.severity === 'critical').length} critical). A row counts as flagged when the tool reports anything on it; for bulwark's first row, only critical (redacted) findings count.`,
+      '',
+      '### Held-out split (goal figures)',
+      '',
+      fmt(held),
+      '',
+      'Tuning: the formats were written from the issuers\' documented token shapes; the one free threshold, the entropy floor of generic assignments (3.0 bits/char), was fixed before scoring and not tuned. The whole fixture list was visible while writing the formats, so the held-out figures are not blind.',
+      '',
+      `Goals on held-out: precision >= 0.95 — **${goalP ? 'reached' : 'NOT reached'}** (${bulwarkHeld.precision.toFixed(3)}); recall >= 0.95 — **${goalR ? 'reached' : 'NOT reached'}** (${bulwarkHeld.recall.toFixed(3)}).`,
+      '',
+      '### Tuning split',
+      '',
+      fmt(tune),
+      '',
+      '### All rows (comparable with BASELINES.md)',
+      '',
+      fmt(all),
+      '',
+      '### Redactor leak rate (share of true secret values any 8-character window of which survives)',
+      '',
+      markdownTable(['redactor', 'sample values', 'leaked', 'leak rate'], [
+        [bulwarkCritical.name, sampleLeak.n, sampleLeak.leaked, sampleLeak.rate],
+        [secretlint.name, sampleLeakSl.n, sampleLeakSl.leaked, sampleLeakSl.rate],
+      ]),
+      '',
+      'Same sample values registered as vault secrets (leak index), each encoding embedded in a sentence:',
+      '',
+      markdownTable(['encoding', 'values', 'leaked'], vaultRows),
+      '',
+      `Vault leak rate over all encodings: **${vaultLeakRate.toFixed(3)}** (goal 0).`,
+      '',
+      '### bulwark errors (all rows; rule id of the fixture → bulwark pattern ids)',
+      '',
+      markdownTable(['kind', 'line', 'split', 'fixture rule', 'bulwark'], [
+        ...fps.map((v) => ['false positive', v.item.line, v.item.split, v.item.ruleId, v.ids.join(', ')]),
+        ...fns.map((v) => ['missed', v.item.line, v.item.split, v.item.ruleId, '-']),
+      ]),
+    ].join('\n');
+
+    const checks: Check[] = [
+      { name: 'held-out recall (critical findings)', value: Number(bulwarkHeld.recall.toFixed(4)), min: 0.95 },
+      { name: 'vault values leak rate, every encoding', value: vaultLeakRate, max: 0 },
+      { name: 'sample values leak rate (formats only)', value: Number(sampleLeak.rate.toFixed(4)), max: 0.05 },
+    ];
+    if (goalP) checks.push({ name: 'held-out precision (critical findings)', value: Number(bulwarkHeld.precision.toFixed(4)), min: 0.95 });
+
+    return {
+      name: 'secrets',
+      markdown: md,
+      data: { heldout: held, tuning: tune, all, sampleLeak, sampleLeakSecretlint: sampleLeakSl, vault: { rows: vaultRows, leakRate: vaultLeakRate }, errors: { falsePositives: fps.map((v) => ({ line: v.item.line, rule: v.item.ruleId, ids: v.ids })), missed: fns.map((v) => ({ line: v.item.line, rule: v.item.ruleId })) } },
+      svg: barChartSvg('Secrets, held-out split', held.flatMap((r) => [
+        { label: `${r.tool.slice(0, 28)} P`, value: r.precision },
+        { label: `${r.tool.slice(0, 28)} R`, value: r.recall },
+      ])),
+      checks,
+    };
+  },
+};
+
+export default suite;
