@@ -136,6 +136,12 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
     expect(e.code).toBe('timeout');
   });
 
+  it('a slow but steady stream is not cut off: the timeout counts silence, not total time', async () => {
+    const { provider } = await start(format, () => reply.text('', { chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 300 }), 1000);
+    const events = await drain(provider.stream(request([{ role: 'user', content: 'x' }])));
+    expect(events.map((e) => (e.type === 'text_delta' ? e.text : '')).join('')).toBe('abcde');
+  });
+
   it('respects the caller AbortSignal', async () => {
     const { provider } = await start(format, () => reply.hang());
     const controller = new AbortController();

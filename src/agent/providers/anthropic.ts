@@ -107,6 +107,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         let stopped = false;
         let toolCalls = 0;
         for await (const ev of stream) {
+          call.touch();
           switch (ev.type) {
             case 'message_start':
               inputTokens = ev.message.usage.input_tokens;

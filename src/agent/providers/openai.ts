@@ -88,6 +88,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
         let finish: string | null | undefined;
         let sawUsage = false;
         for await (const chunk of stream) {
+          call.touch();
           if (chunk.usage) {
             sawUsage = true;
             yield { type: 'usage', inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
