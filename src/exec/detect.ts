@@ -35,7 +35,7 @@ export interface SandboxDetection {
   readonly provider?: ProviderName;
   readonly providers: readonly ProviderProbe[];
   readonly seccomp: FeatureStatus;
-  readonly landlock: FeatureStatus & { readonly applied: false };
+  readonly landlock: FeatureStatus & { readonly applied: false; readonly abi?: number };
   readonly cgroup: FeatureStatus & { readonly base?: CgroupBase };
   readonly rlimits: FeatureStatus & { readonly prlimitPath?: string };
   readonly layout?: SystemLayout;
@@ -130,16 +130,30 @@ function probeSeccomp(bwrap: ProviderProbe, layout: SystemLayout | undefined): F
   return r.ok ? { available: true, reason: 'seccomp filter loads under bwrap' } : { available: false, reason: `seccomp filter rejected: ${r.detail}` };
 }
 
-function probeLandlock(): FeatureStatus & { applied: false } {
-  // Node has no way to call landlock_create_ruleset; report the kernel's support honestly.
+const LANDLOCK_NOT_APPLIED = 'not applied yet (Node cannot call landlock_restrict_self); the bwrap mount namespace is the filesystem boundary';
+
+/**
+ * Landlock ABI via landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) — syscall 444
+ * on x86-64 and arm64. Node has no syscall access, so the probe asks perl (perl-base is essential
+ * on Debian); without perl the kernel's LSM list is consulted.
+ */
+function probeLandlock(): FeatureStatus & { applied: false; abi?: number } {
+  const perl = firstExisting(['/usr/bin/perl', '/bin/perl']);
+  if (perl && (process.arch === 'x64' || process.arch === 'arm64')) {
+    const r = spawnSync(perl, ['-e', 'my $r = syscall(444, 0, 0, 1); print $r < 0 ? "err $!" : "abi $r"'], { env: {}, encoding: 'utf8', timeout: 5000 });
+    const out = (r.stdout ?? '').trim();
+    const m = /^abi (\d+)$/.exec(out);
+    if (m) return { available: true, applied: false, abi: Number(m[1]), reason: `Landlock ABI ${m[1]} in the kernel; ${LANDLOCK_NOT_APPLIED}` };
+    if (out.startsWith('err')) return { available: false, applied: false, reason: `Landlock unavailable (${out.slice(4)}); enable it with the lsm= boot parameter` };
+  }
   let lsm: string;
   try {
     lsm = readFileSync('/sys/kernel/security/lsm', 'utf8');
   } catch (cause) {
-    return { available: false, applied: false, reason: `Landlock support unknown (securityfs not readable: ${describeCause(cause)}); not applied — bwrap's mount namespace is the filesystem boundary` };
+    return { available: false, applied: false, reason: `Landlock support unknown (${describeCause(cause)}); ${LANDLOCK_NOT_APPLIED}` };
   }
   return lsm.split(',').includes('landlock')
-    ? { available: true, applied: false, reason: 'the kernel has Landlock, but bulwark does not apply it yet (no syscall access from Node); the bwrap mount namespace is the filesystem boundary' }
+    ? { available: true, applied: false, reason: `the kernel has Landlock; ${LANDLOCK_NOT_APPLIED}` }
     : { available: false, applied: false, reason: 'Landlock is not enabled in this kernel (lsm= boot parameter)' };
 }
 

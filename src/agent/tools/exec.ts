@@ -1,0 +1,62 @@
+/**
+ * `exec` (group runtime, action class exec): runs a shell command line in the agent's workspace
+ * through the six exec layers (L12 tool policy above; command policy, env denylist, working
+ * directory check, OS sandbox and allow-listed environment in src/exec). Output keeps head and
+ * tail; a timeout or a cancelled turn kills the whole process tree.
+ */
+import { z } from 'zod';
+import { bulwarkError } from '../../core/errors.js';
+import { err, ok } from '../../core/result.js';
+import type { ExecRunner } from '../../exec/runner.js';
+import { jsonSchemaOf, parseArgs } from './args.js';
+import type { Tool } from './tool.js';
+
+const ArgsSchema = z.strictObject({
+  command: z.string().min(1).max(64 * 1024).describe('shell command line, run with /bin/sh -c in the workspace'),
+  cwd: z.string().min(1).max(4096).optional().describe('working directory relative to the workspace (default: the workspace root)'),
+  timeoutMs: z.number().int().min(100).max(3_600_000).optional().describe('kill the command after this many milliseconds (capped by the operator)'),
+  env: z.record(z.string(), z.string()).optional().describe('extra environment variables (loader/interpreter variables are refused)'),
+  stdin: z.string().max(1024 * 1024).optional().describe('text fed to the command on standard input'),
+});
+
+export interface ExecToolDeps {
+  /** The runner from `startExec`; absent when exec is disabled (no working sandbox). */
+  readonly runner?: ExecRunner;
+  /** Why exec is disabled, shown to the model and the operator. */
+  readonly disabledReason?: string;
+}
+
+export function createExecTool(deps: ExecToolDeps): Tool {
+  return {
+    spec: {
+      name: 'exec',
+      description:
+        'Run a shell command in your workspace (isolated: no network unless the operator allows it, only the workspace is writable). ' +
+        'Returns the exit code and the output (long output keeps its beginning and end).',
+      inputSchema: jsonSchemaOf(ArgsSchema),
+    },
+    group: 'runtime',
+    actionClass: 'exec',
+    async run(args, ctx) {
+      const parsed = parseArgs('exec', ArgsSchema, args);
+      if (!parsed.ok) return parsed;
+      if (!deps.runner) {
+        return err(bulwarkError('exec.disabled', `exec is disabled on this host: ${deps.disabledReason ?? 'no working OS sandbox'}`, { layer: 'L11', status: 503 }));
+      }
+      const a = parsed.value;
+      const r = await deps.runner.run(
+        ctx.workspace,
+        { command: a.command, ...(a.cwd ? { cwd: a.cwd } : {}), ...(a.env ? { env: a.env } : {}), ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}), ...(a.stdin !== undefined ? { stdin: a.stdin } : {}), signal: ctx.signal },
+        { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
+      );
+      if (!r.ok) return r;
+      const o = r.value;
+      const status = o.timedOut ? `killed after timeout` : o.cancelled ? 'cancelled' : o.signal ? `killed by ${o.signal}` : `exit code ${o.exitCode}`;
+      const parts = [`[${status}; ${o.durationMs} ms; sandbox ${o.sandbox}]`];
+      if (o.stdout) parts.push(`stdout${o.stdoutTruncated ? ' (truncated)' : ''}:\n${o.stdout}`);
+      if (o.stderr) parts.push(`stderr${o.stderrTruncated ? ' (truncated)' : ''}:\n${o.stderr}`);
+      if (!o.stdout && !o.stderr) parts.push('(no output)');
+      return ok(parts.join('\n'));
+    },
+  };
+}
