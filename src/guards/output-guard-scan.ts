@@ -60,6 +60,19 @@ function compile(formats: readonly PatternDef[]): Compiled[] {
   return c;
 }
 
+/**
+ * A base64 hit covers only the characters that depend on the secret alone; the up to three characters
+ * on each side still carry some of its bits (and the padding), so they are redacted with it.
+ */
+function widenBase64(raw: string, start: number, end: number, url: boolean): [number, number] {
+  const inAlphabet = (c: string | undefined) => c !== undefined && (url ? /[A-Za-z0-9_=-]/ : /[A-Za-z0-9+/=]/).test(c);
+  let s = start;
+  let e = end;
+  while (s > 0 && start - s < 3 && inAlphabet(raw[s - 1])) s--;
+  while (e < raw.length && e - end < 3 && inAlphabet(raw[e])) e++;
+  return [s, e];
+}
+
 export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   const view = secretView(raw);
   const text = view.text;
@@ -102,7 +115,8 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
     }
   }
   for (const h of leakHits) {
-    findings.push({ kind: 'known_secret', patternId: 'leak.known_value', severity: 'critical', start: h.start, end: h.end, matchStart: h.start, matchEnd: h.end, encoding: h.encoding, secretName: h.secretName });
+    const [s, e] = h.encoding.startsWith('base64') ? widenBase64(raw, h.start, h.end, h.encoding === 'base64url') : [h.start, h.end];
+    findings.push({ kind: 'known_secret', patternId: 'leak.known_value', severity: 'critical', start: s, end: e, matchStart: s, matchEnd: e, encoding: h.encoding, secretName: h.secretName });
   }
 
   for (const h of findCanaries(text, deps.canaryForms)) {

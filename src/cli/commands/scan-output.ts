@@ -1,0 +1,178 @@
+/**
+ * `bulwark scan output [FILE|-] [--jsonl]`: the L02 output guard on text given offline — findings
+ * (pattern id, kind, severity, offsets; never the value) and the redacted text. With --jsonl, FILE
+ * holds one JSON object per line ({"text": …} or {"input": …}, optional "id" and "expected") and the
+ * answer is one JSON object per line; otherwise the whole FILE is one response.
+ * The input is never echoed back: only its redacted form is printed.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { absoluteFrom } from '../../core/safe-path.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import { EMPTY_LEAK_SCANNER, type LeakScanner } from '../../core/leak.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { CANARY_SHAPE } from '../../guards/canary.js';
+import { redact, scanOutput } from '../../guards/output-guard-scan.js';
+import { PromptFingerprint } from '../../guards/prompt-extraction.js';
+import type { CliContext } from '../context.js';
+import { action, fail } from '../output.js';
+
+export interface ScanOutputItem {
+  readonly text: string;
+  readonly id?: string;
+  readonly expected?: string;
+}
+
+export interface ScanOutputFinding {
+  readonly patternId: string;
+  readonly kind: string;
+  readonly severity: string;
+  readonly start: number;
+  readonly end: number;
+  readonly encoding?: string;
+  readonly secretName?: string;
+}
+
+export interface ScanOutputLine {
+  readonly id?: string;
+  /** redacted: a critical finding was replaced; warning: findings audited only; clean: nothing found. */
+  readonly verdict: 'redacted' | 'warning' | 'clean';
+  readonly findings: readonly ScanOutputFinding[];
+  readonly redacted: string;
+  readonly expected?: string;
+}
+
+export interface ScanOutputDeps {
+  /** Known secret values (the vault's leak index); none by default. */
+  readonly leakScanner?: LeakScanner;
+  /** System prompt to check for extraction. */
+  readonly systemPrompt?: string;
+}
+
+const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutputDeps = {}): ScanOutputLine[] {
+  const prompt = deps.systemPrompt ? new PromptFingerprint(deps.systemPrompt) : undefined;
+  const scanDeps = { leakScanner: deps.leakScanner ?? EMPTY_LEAK_SCANNER, canaryForms: [], prompt };
+  return items.map((item) => {
+    const r = scanOutput(item.text, scanDeps);
+    const findings = r.findings.map((f) => ({
+      patternId: f.patternId,
+      kind: f.kind,
+      severity: f.severity,
+      start: f.start,
+      end: f.end,
+      ...(f.encoding ? { encoding: f.encoding } : {}),
+      ...(f.secretName ? { secretName: f.secretName } : {}),
+    }));
+    const verdict = r.findings.some((f) => f.severity === 'critical') ? 'redacted' : r.findings.length ? 'warning' : 'clean';
+    return {
+      ...(item.id !== undefined ? { id: item.id } : {}),
+      verdict,
+      findings,
+      redacted: redact(item.text, r.findings),
+      ...(item.expected !== undefined ? { expected: item.expected } : {}),
+    };
+  });
+}
+
+function readInput(file: string): Result<string, BulwarkError> {
+  try {
+    const buf = file === '-' ? readFileSync(0) : readFileSync(absoluteFrom(process.cwd(), file));
+    if (buf.length > MAX_INPUT_BYTES) return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB`));
+    return ok(buf.toString('utf8'));
+  } catch (cause) {
+    return err(bulwarkError('cli.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
+  }
+}
+
+export function parseOutputJsonl(text: string): Result<ScanOutputItem[], BulwarkError> {
+  const out: ScanOutputItem[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON`));
+    }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object`));
+    const r = row as Record<string, unknown>;
+    const text = typeof r['text'] === 'string' ? r['text'] : r['input'];
+    if (typeof text !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "text" (or "input")`));
+    out.push({
+      text,
+      ...(typeof r['id'] === 'string' ? { id: r['id'] } : {}),
+      ...(typeof r['expected'] === 'string' ? { expected: r['expected'] } : {}),
+    });
+  }
+  return ok(out);
+}
+
+export interface ScanOutputRegisterOptions {
+  /** The vault's leak index for the data dir, when the integrator can open it. */
+  readonly leakScanner?: (dataDir: string) => Result<LeakScanner, BulwarkError>;
+}
+
+/** Adds `output` under the `scan` command (created when the perimeter's `scan` is not registered yet). */
+export function register(program: Command, ctx: CliContext, options: ScanOutputRegisterOptions = {}): void {
+  const scan = program.commands.find((c) => c.name() === 'scan') ?? program.command('scan').description('run a detector on input without acting on it');
+  scan
+    .command('output')
+    .description('L02 output guard: secret formats, known secret values, canary tokens, system-prompt extraction; prints findings and the redacted text')
+    .argument('[file]', 'file holding the response text, or "-" for stdin')
+    .option('-t, --text <text>', 'the text itself instead of a file')
+    .option('--jsonl', 'FILE holds JSON lines {"text": …}; print one JSON result per line')
+    .option('--system-prompt <file>', 'also report overlap with this system prompt (extraction)')
+    .addHelpText('after', `
+The input is never echoed: only pattern ids, offsets and the redacted text are printed.
+Exit code: 0 when nothing critical was found, 2 when at least one item was redacted.
+Canary-shaped tokens (${CANARY_SHAPE.source}) are always reported.
+
+Examples:
+  $ bulwark scan output response.txt
+  $ curl -s $URL | bulwark scan output -
+  $ bulwark scan output --jsonl responses.jsonl --system-prompt prompt.md`)
+    .action(
+      action(ctx, (file: string | undefined, opts: { text?: string; jsonl?: boolean; systemPrompt?: string }) => {
+        let items: ScanOutputItem[];
+        if (opts.text !== undefined) items = [{ text: opts.text }];
+        else {
+          if (!file) return fail(ctx, 'give a FILE, "-" for stdin, or --text TEXT');
+          const text = readInput(file);
+          if (!text.ok) return fail(ctx, text.error);
+          if (opts.jsonl) {
+            const rows = parseOutputJsonl(text.value);
+            if (!rows.ok) return fail(ctx, rows.error);
+            items = rows.value;
+          } else items = [{ text: text.value }];
+        }
+        let systemPrompt: string | undefined;
+        if (opts.systemPrompt) {
+          const p = readInput(opts.systemPrompt);
+          if (!p.ok) return fail(ctx, p.error);
+          systemPrompt = p.value;
+        }
+        let leakScanner: LeakScanner | undefined;
+        if (options.leakScanner) {
+          const l = options.leakScanner(ctx.dataDir);
+          if (!l.ok) return fail(ctx, l.error);
+          leakScanner = l.value;
+        }
+        const lines = scanOutputItems(items, { ...(leakScanner ? { leakScanner } : {}), ...(systemPrompt !== undefined ? { systemPrompt } : {}) });
+        for (const l of lines) {
+          if (opts.jsonl) {
+            ctx.stdout(JSON.stringify(l) + '\n');
+            continue;
+          }
+          const head = l.verdict === 'clean' ? 'CLEAN' : l.verdict === 'redacted' ? 'REDACTED' : 'WARNING';
+          ctx.stdout(`${head}${l.findings.length ? `  ${l.findings.length} finding(s)` : ''}\n`);
+          for (const f of l.findings) ctx.stdout(`  ${f.severity.padEnd(8)} ${f.patternId}  [${f.start}, ${f.end})${f.encoding ? `  ${f.encoding}` : ''}${f.secretName ? `  secret ${f.secretName}` : ''}\n`);
+          if (l.verdict !== 'clean') ctx.stdout(`--- redacted ---\n${l.redacted}${l.redacted.endsWith('\n') ? '' : '\n'}`);
+        }
+        if (lines.some((l) => l.verdict === 'redacted')) ctx.setExitCode(2);
+      }),
+    );
+}
