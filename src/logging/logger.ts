@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { closeSync, openSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
-import { redactPaths } from './redact-paths.js';
+import { censorSensitiveFields, redactPaths } from './redact-paths.js';
 
 export type { Logger };
 export { createSanitizer, capLine, MAX_LINE_CHARS, type LineSanitizer } from './sanitize.js';
@@ -20,9 +20,13 @@ export interface LoggerOptions {
   readonly sanitizeLine?: (line: string) => string;
 }
 
-/** pino options with L09 layer 1 (structured-path redaction) on. */
+/** pino options with L09 layer 1 (structured-field redaction: fixed paths plus a depth walk) on. */
 export function pinoOptions(level: string): pino.LoggerOptions {
-  return { level, redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR } };
+  return {
+    level,
+    redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
+    formatters: { log: (obj) => censorSensitiveFields(obj) },
+  };
 }
 
 /** Wraps a destination so that every serialized line passes through `sanitize` first. */
