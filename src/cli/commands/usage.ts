@@ -1,0 +1,46 @@
+/** `bulwark usage`: token use and spend per agent and model (L21 counters in <data dir>/bulwark.db). */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { childPath } from '../../core/safe-path.js';
+import { startOfUtcDay, USAGE_DB_FILE, UsageStore } from '../../agent/budget/usage-store.js';
+import type { CliContext } from '../context.js';
+import { action, fail, formatTable, printJson } from '../output.js';
+
+interface UsageOptions {
+  days?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('usage')
+    .description('show token use and cost per agent and model: today (UTC) and the last N days')
+    .option('--days <n>', 'also total the last N days (1-35)', '7')
+    .option('--json', 'print JSON')
+    .action(
+      action(ctx, (opts: UsageOptions) => {
+        const days = Number(opts.days ?? '7');
+        if (!Number.isInteger(days) || days < 1 || days > 35) return fail(ctx, '--days must be a whole number from 1 to 35');
+        const file = childPath(ctx.dataDir, USAGE_DB_FILE);
+        if (!existsSync(file)) {
+          if (opts.json) return printJson(ctx, { today: [], period: [], days });
+          return ctx.stdout(`no usage recorded yet (${file} does not exist)\n`);
+        }
+        const store = UsageStore.open(ctx.dataDir);
+        try {
+          const now = Date.now();
+          const today = store.summary(startOfUtcDay(now));
+          const period = store.summary(startOfUtcDay(now) - (days - 1) * 86_400_000);
+          if (opts.json) return printJson(ctx, { today, period, days });
+          const rows = (list: typeof today) =>
+            list.map((r) => [r.agent, r.model, String(r.calls), String(r.inputTokens), String(r.outputTokens), r.cost.toFixed(4)]);
+          const headers = ['AGENT', 'MODEL', 'CALLS', 'IN', 'OUT', 'COST'];
+          ctx.stdout(`today (UTC)\n${today.length ? formatTable(headers, rows(today)) : 'no model calls today\n'}`);
+          const total = period.reduce((s, r) => s + r.cost, 0);
+          ctx.stdout(`\nlast ${days} day(s): total cost ${total.toFixed(4)}\n${period.length ? formatTable(headers, rows(period)) : 'no model calls\n'}`);
+        } finally {
+          store.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,141 @@
+/**
+ * L13 operator API under /v1/approvals (admin scope, put on by the integrator):
+ *   GET  /                 pending approvals with their full effect
+ *   GET  /stream           server-sent events: one `approval` event per new request
+ *   GET  /:id              one request (pending or recently decided)
+ *   POST /:id/approve      body { reason? }
+ *   POST /:id/deny         body { reason? }
+ *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
+ * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
+ */
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { ApprovalQueue, PendingApproval, ResolvedApproval } from '../policy/approvals.js';
+import type { Decision } from '../policy/approval-tokens.js';
+import type { TokenScope } from './auth/scopes.js';
+import type { GatewayApp, GatewayEnv } from './env.js';
+import { failure, type HttpFailure } from './errors.js';
+
+export interface ApprovalsRoutesDeps {
+  readonly queue: ApprovalQueue;
+  /** Keep-alive comment interval of the SSE stream (default 15 s). */
+  readonly keepAliveMs?: number;
+}
+
+const MAX_BODY = 16 * 1024;
+const DecisionBody = z.strictObject({ reason: z.string().max(500).optional() });
+const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
+const ID = /^apr_[0-9a-f]{24}$/;
+
+function send(c: Context<GatewayEnv>, f: HttpFailure): Response {
+  return c.json(f.body, f.status as 400);
+}
+
+function operator(c: Context<GatewayEnv>): string {
+  const identity = c.get('identity') as { id?: string; name?: string } | undefined;
+  return identity?.id ? `token:${identity.id}${identity.name ? ` (${identity.name})` : ''}` : 'operator';
+}
+
+function present(p: PendingApproval | ResolvedApproval): Record<string, unknown> {
+  return {
+    ...p,
+    createdAt: new Date(p.createdAt).toISOString(),
+    expiresAt: new Date(p.expiresAt).toISOString(),
+    ...('resolvedAt' in p ? { resolvedAt: new Date(p.resolvedAt).toISOString(), status: p.decision === 'approve' ? 'approved' : 'denied' } : { status: 'pending' }),
+  };
+}
+
+async function readJson<T>(c: Context<GatewayEnv>, schema: z.ZodType<T>, allowEmpty: boolean): Promise<{ ok: true; value: T } | { ok: false; failure: HttpFailure }> {
+  const text = await c.req.text();
+  if (text.length > MAX_BODY) return { ok: false, failure: failure(413, 'request body larger than 16 KiB', 'body_too_large') };
+  let raw: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return { ok: false, failure: failure(400, 'request body is not valid JSON', 'invalid_json') };
+    }
+  } else if (!allowEmpty) return { ok: false, failure: failure(400, 'request body is required', 'invalid_request') };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) return { ok: false, failure: failure(400, `invalid request body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 'invalid_request') };
+  return { ok: true, value: parsed.data };
+}
+
+export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  const { queue } = deps;
+
+  app.get('/', (c) => c.json({ object: 'list', data: queue.list().map(present) }));
+
+  app.get('/stream', (c) =>
+    streamSSE(c, async (stream) => {
+      const backlog: PendingApproval[] = [...queue.list()];
+      let wake: (() => void) | undefined;
+      const off = queue.onRequested((p) => {
+        backlog.push(p);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      const keepAlive = deps.keepAliveMs ?? 15_000;
+      try {
+        while (!stream.aborted && !stream.closed) {
+          while (backlog.length > 0) {
+            const p = backlog.shift() as PendingApproval;
+            await stream.writeSSE({ event: 'approval', id: p.id, data: JSON.stringify(present(p)) });
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            const t = setTimeout(resolve, keepAlive);
+            t.unref?.();
+          });
+          wake = undefined;
+          if (backlog.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        off();
+      }
+    }),
+  );
+
+  app.post('/decide', async (c) => {
+    const body = await readJson(c, TokenBody, false);
+    if (!body.ok) return send(c, body.failure);
+    const r = queue.resolveWithToken(body.value.token, operator(c), body.value.reason);
+    if (!r.ok) return send(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
+    return c.json(present(r.value));
+  });
+
+  app.get('/:id', (c) => {
+    const id = c.req.param('id');
+    if (!ID.test(id)) return send(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    const p = queue.get(id);
+    if (!p) return send(c, failure(404, `approval ${id} is not pending and not among the recent decisions`, 'not_found'));
+    return c.json(present(p));
+  });
+
+  const decide = (decision: Decision) => async (c: Context<GatewayEnv>) => {
+    const id = c.req.param('id') ?? '';
+    if (!ID.test(id)) return send(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    const body = await readJson(c, DecisionBody, true);
+    if (!body.ok) return send(c, body.failure);
+    const r = queue.decide(id, decision, operator(c), body.value.reason);
+    if (!r.ok) return send(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
+    return c.json(present(r.value));
+  };
+  app.post('/:id/approve', decide('approve'));
+  app.post('/:id/deny', decide('deny'));
+  return app;
+}
+
+/** For `GatewayDeps.routes`: mounts the sub-app at /v1/approvals behind the admin scope. */
+export function approvalsRouteGroup(deps: ApprovalsRoutesDeps): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
+  return (app, scope) => {
+    app.use('/v1/approvals', scope('admin'));
+    app.use('/v1/approvals/*', scope('admin'));
+    app.route('/v1/approvals', approvalsRoutes(deps));
+  };
+}

@@ -1,0 +1,175 @@
+/** The operator surfaces of L13: the gateway API (real HTTP, real tokens, admin scope) and the CLI over it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../../src/core/events.js';
+import { openDatabase } from '../../src/core/sqlite.js';
+import { createGateway } from '../../src/gateway/app.js';
+import { approvalsRouteGroup } from '../../src/gateway/approvals-routes.js';
+import { TokenStore } from '../../src/gateway/auth/token-store.js';
+import { listen } from '../../src/gateway/server.js';
+import { ApprovalQueue, type EffectView } from '../../src/policy/approvals.js';
+import { register as registerApprovals } from '../../src/cli/commands/approvals.js';
+import { register as registerUsage } from '../../src/cli/commands/usage.js';
+import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import type { CliContext } from '../../src/cli/context.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const view: EffectView = {
+  tool: 'exec', classes: ['exec', 'destructive'], reasons: ['rm is destructive'], agentId: 'coder', sessionId: 'sess_1', cwd: '/ws',
+  network: { mode: 'none', grants: [] }, args: '{"command":"rm -rf ~","env":{"API_TOKEN":"x"}}', argv: [['rm', '-rf', '~']], envNames: ['API_TOKEN'],
+};
+const ctx = { agentId: 'coder', sessionId: 'sess_1', traceId: 't' };
+
+async function startGateway() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bw-apr-'));
+  const db = openDatabase(path.join(dir, 'bulwark.db'));
+  const bus = new EventBus();
+  const queue = new ApprovalQueue({ bus });
+  const tokens = new TokenStore(db);
+  const runtime = { listAgents: () => [], hasAgent: () => false, runTurn: async function* () {} };
+  const gateway = createGateway({ runtime, tokens, bus, logger: pino({ level: 'silent' }), bodyLimitBytes: 65536, routes: [approvalsRouteGroup({ queue, keepAliveMs: 50 })] });
+  const server = await listen(gateway, '127.0.0.1', 0);
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => db.close(), () => server.close(), () => queue.shutdown());
+  const token = (scopes: string[]) => {
+    const r = tokens.create('t', scopes);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value.token;
+  };
+  return { url: server.url, queue, admin: token(['admin']), chat: token(['chat']), dir };
+}
+
+function cli(dataDir: string) {
+  const out: string[] = [];
+  const errs: string[] = [];
+  let code = 0;
+  const c: CliContext = { dataDir, stdout: (t) => out.push(t), stderr: (t) => errs.push(t), setExitCode: (n) => (code = n) };
+  const program = new Command().exitOverride();
+  registerApprovals(program, c);
+  registerUsage(program, c);
+  return {
+    run: async (...args: string[]) => {
+      await program.parseAsync(['node', 'bulwark', ...args]);
+      return { out: out.splice(0).join(''), err: errs.splice(0).join(''), code };
+    },
+  };
+}
+
+describe('L13 approvals API', () => {
+  it('requires a token with the admin scope', async () => {
+    const g = await startGateway();
+    expect((await fetch(`${g.url}/v1/approvals`)).status).toBe(401);
+    expect((await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.chat}` } })).status).toBe(403);
+    expect((await fetch(`${g.url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${g.chat}` } })).status).toBe(403);
+    expect((await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.admin}` } })).status).toBe(200);
+  });
+
+  it('lists, shows, approves and refuses a second decision', async () => {
+    const g = await startGateway();
+    const waiting = g.queue.request('h1', view, ctx);
+    const auth = { authorization: `Bearer ${g.admin}` };
+    const list = (await (await fetch(`${g.url}/v1/approvals`, { headers: auth })).json()) as { data: Array<{ id: string; view: EffectView }> };
+    expect(list.data).toHaveLength(1);
+    const id = list.data[0]!.id;
+    const shown = (await (await fetch(`${g.url}/v1/approvals/${id}`, { headers: auth })).json()) as { view: EffectView; status: string };
+    expect(shown).toMatchObject({ status: 'pending', view: { argv: [['rm', '-rf', '~']], envNames: ['API_TOKEN'] } });
+    const res = await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"reason":"checked"}' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'approved', reason: 'checked' });
+    expect((await waiting).decision).toBe('approve');
+    const again = await fetch(`${g.url}/v1/approvals/${id}/deny`, { method: 'POST', headers: auth });
+    expect(again.status).toBe(404);
+  });
+
+  it('rejects malformed ids, bodies and forged tokens without changing anything', async () => {
+    const g = await startGateway();
+    const waiting = g.queue.request('h1', view, ctx);
+    const auth = { authorization: `Bearer ${g.admin}`, 'content-type': 'application/json' };
+    const id = g.queue.list()[0]!.id;
+    expect((await fetch(`${g.url}/v1/approvals/../../etc`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${g.url}/v1/approvals/apr_zz/approve`, { method: 'POST', headers: auth })).status).toBe(400);
+    expect((await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: '{not json' })).status).toBe(400);
+    expect((await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: JSON.stringify({ reason: 'x'.repeat(20_000) }) })).status).toBe(413);
+    expect((await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: '{"confirmed":true}' })).status).toBe(400);
+    const forged = `bwa1.${id}.approve.99999999999999.${Buffer.alloc(32).toString('base64url')}`;
+    expect((await fetch(`${g.url}/v1/approvals/decide`, { method: 'POST', headers: auth, body: JSON.stringify({ token: forged }) })).status).toBe(403);
+    expect(g.queue.list()).toHaveLength(1);
+    // A token minted for an operator channel works once.
+    const minted = g.queue.mintToken(id, 'deny');
+    if (!minted.ok) throw new Error('mint failed');
+    expect((await fetch(`${g.url}/v1/approvals/decide`, { method: 'POST', headers: auth, body: JSON.stringify({ token: minted.value }) })).status).toBe(200);
+    expect((await waiting).decision).toBe('deny');
+    expect((await fetch(`${g.url}/v1/approvals/decide`, { method: 'POST', headers: auth, body: JSON.stringify({ token: minted.value }) })).status).toBe(404);
+  });
+
+  it('streams new requests as server-sent events', async () => {
+    const g = await startGateway();
+    const abort = new AbortController();
+    const res = await fetch(`${g.url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${g.admin}` }, signal: abort.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    void g.queue.request('h-stream', view, ctx);
+    let text = '';
+    const decoder = new TextDecoder();
+    while (!text.includes('\n\n') || !text.includes('event: approval')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    expect(text).toMatch(/event: approval/);
+    const data = text.split('\n').find((l) => l.startsWith('data:'))!;
+    expect(JSON.parse(data.slice(5))).toMatchObject({ status: 'pending', view: { tool: 'exec' } });
+    abort.abort();
+  });
+});
+
+describe('bulwark approvals / bulwark usage', () => {
+  it('list, show (full effect) and deny through the daemon API', async () => {
+    const g = await startGateway();
+    const waiting = g.queue.request('h1', { ...view, diff: '--- a\n+++ a\n-old\n+new\u001b[2J' }, ctx);
+    const c = cli(g.dir);
+    const conn = ['--url', g.url, '--token', g.admin];
+    const list = await c.run('approvals', 'list', ...conn);
+    const id = g.queue.list()[0]!.id;
+    expect(list.out).toContain(id);
+    expect(list.out).toContain('rm -rf ~');
+    const show = await c.run('approvals', 'show', id, ...conn);
+    expect(show.out).toMatch(/argv\[0\]\s+\["rm","-rf","~"\]/);
+    expect(show.out).toMatch(/env names\s+API_TOKEN/);
+    expect(show.out).toMatch(/cwd\s+\/ws/);
+    expect(show.out).toMatch(/network\s+none/);
+    expect(show.out).toContain('+new\\u001b[2J');
+    expect(show.out).not.toContain('\u001b');
+    const deny = await c.run('approvals', 'deny', id, '--reason', 'no', ...conn);
+    expect(deny.out).toContain('denied');
+    expect((await waiting).decision).toBe('deny');
+  });
+
+  it('reports a clear error without a token or with a chat-only token', async () => {
+    const g = await startGateway();
+    const c = cli(g.dir);
+    const r = await c.run('approvals', 'list', '--url', g.url, '--token', g.chat);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/admin/);
+  });
+
+  it('usage shows spend from the persisted counters', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bw-usage-cli-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const c = cli(dir);
+    expect((await c.run('usage')).out).toMatch(/no usage recorded yet/);
+    const store = UsageStore.open(dir);
+    store.record('coder', 'gpt-x', 1200, 300, 0.0125, Date.now());
+    store.close();
+    const r = await c.run('usage');
+    expect(r.out).toMatch(/coder\s+gpt-x\s+1\s+1200\s+300\s+0\.0125/);
+    expect((await c.run('usage', '--days', '99')).code).toBe(1);
+  });
+});
