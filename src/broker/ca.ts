@@ -142,15 +142,17 @@ export class LeafIssuer {
     return ok(r.value.context);
   }
 
-  async issue(host: string): Promise<Result<LeafMaterial, BulwarkError>> {
+  /** A leaf for `host` (and any `altNames`), with a fresh key. */
+  async issue(host: string, altNames: readonly string[] = []): Promise<Result<LeafMaterial, BulwarkError>> {
     return attemptAsync(
       async () => {
-        if (!/^[a-z0-9_.:-]{1,253}$/i.test(host)) throw new Error('not a host name or IP address');
+        const names = [host, ...altNames];
+        if (!names.every((n) => /^[a-z0-9_.:-]{1,253}$/i.test(n))) throw new Error('not a host name or IP address');
         this.caKey ??= await webcrypto.subtle.importKey('pkcs8', derOf(this.ca.keyPem), ALG, false, ['sign']);
         const keys = await keyPair();
         const now = Date.now();
         const notAfter = new Date(now + (this.opts.validDays ?? 7) * DAY);
-        const isIp = /^[0-9.]+$/.test(host) || host.includes(':');
+        const isIp = (n: string) => /^[0-9.]+$/.test(n) || n.includes(':');
         const cert = await x509.X509CertificateGenerator.create({
           serialNumber: serial(),
           subject: `CN=${host}`,
@@ -164,7 +166,7 @@ export class LeafIssuer {
             new x509.BasicConstraintsExtension(false, undefined, true),
             new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
             new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-            new x509.SubjectAlternativeNameExtension([{ type: isIp ? 'ip' : 'dns', value: host }]),
+            new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: isIp(n) ? 'ip' : 'dns', value: n }))),
             await x509.AuthorityKeyIdentifierExtension.create(this.caCert),
           ],
         });

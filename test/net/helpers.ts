@@ -63,7 +63,7 @@ export async function tlsFixture(): Promise<TlsFixture> {
   return {
     caPem: ca.certPem,
     async server(handler, names, host = '127.0.0.1') {
-      const leaf = unwrap(await issuer.issue(names[0] as string));
+      const leaf = unwrap(await issuer.issue(names[0] as string, names.slice(1)));
       return listen(createHttps({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem }) as unknown as Server, host, handler);
     },
   };

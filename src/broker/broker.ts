@@ -1,0 +1,126 @@
+/**
+ * L08 credential broker, as the daemon runs it: one CA (loaded from, or created into, the CA store), one
+ * leaf issuer, and one proxy session per sandboxed spawn (its own unix socket and token, revoked on exit).
+ */
+import { X509Certificate } from 'node:crypto';
+import type { EventBus } from '../core/events.js';
+import type { BulwarkError } from '../core/errors.js';
+import type { LeakScanner } from '../core/leak.js';
+import { ok, type Result } from '../core/result.js';
+import type { SsrfGuard } from '../net/guard.js';
+import { pinnedTransport, type Transport } from '../net/pinned-transport.js';
+import { createCa, LeafIssuer, validateCa } from './ca.js';
+import type { CaKeyStore } from './ca-store.js';
+import { bindingRule } from './bindings.js';
+import { PLACEHOLDER, type BrokerConfig } from './config.js';
+import { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
+
+export interface BrokerDeps {
+  readonly config: BrokerConfig;
+  readonly guard: SsrfGuard;
+  readonly resolveSecret: BrokerSecretResolver;
+  readonly leakScanner: LeakScanner;
+  readonly bus: EventBus;
+  readonly caStore: CaKeyStore;
+  /** Upstream transport; default: the L10 pinned transport with the system trust store. */
+  readonly transport?: Transport;
+  /** Names in the leak index that are honeytokens (default: names containing HONEYTOKEN or CANARY). */
+  readonly isHoneytoken?: (secretName: string) => boolean;
+}
+
+export interface BrokerStatus {
+  readonly caFingerprint256: string;
+  readonly caNotAfter: string;
+  readonly activeSessions: number;
+  readonly cachedLeaves: number;
+  readonly bindings: readonly string[];
+  readonly egressAllow: readonly string[];
+  readonly totals: { requests: number; injected: number; passthrough: number; denied: number };
+}
+
+export interface Broker {
+  /** PEM of the CA certificate: the only CA material that leaves the daemon. */
+  readonly caCertPem: string;
+  /** A proxy endpoint for one spawn, listening on `socketPath` (a path in a directory only the daemon can write). */
+  openSession(identity: BrokerIdentity, socketPath: string): Promise<Result<ProxySession, BulwarkError>>;
+  /** Variables for the sandboxed child: proxy, CA bundle paths and one placeholder per bound secret. */
+  sandboxEnv(opts: { proxyUrl: string; caBundlePath: string }): Record<string, string>;
+  status(): BrokerStatus;
+  close(): Promise<void>;
+}
+
+const defaultHoneytoken = (name: string): boolean => /HONEYTOKEN|CANARY/i.test(name);
+
+export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, BulwarkError>> {
+  const stored = deps.caStore.load();
+  if (!stored.ok) return stored;
+  let ca = stored.value;
+  if (ca) {
+    const valid = validateCa(ca);
+    if (!valid.ok) return valid;
+  } else {
+    const created = await createCa();
+    if (!created.ok) return created;
+    const saved = deps.caStore.save(created.value);
+    if (!saved.ok) return saved;
+    ca = created.value;
+  }
+  const leaves = new LeafIssuer(ca);
+  const caCert = new X509Certificate(ca.certPem);
+  const sessions = new Set<ProxySession>();
+  const totals = { requests: 0, injected: 0, passthrough: 0, denied: 0 };
+  const proxyDeps = {
+    config: deps.config,
+    guard: deps.guard,
+    transport: deps.transport ?? pinnedTransport(),
+    leaves,
+    resolveSecret: deps.resolveSecret,
+    leakScanner: deps.leakScanner,
+    bus: deps.bus,
+    isHoneytoken: deps.isHoneytoken ?? defaultHoneytoken,
+  };
+
+  const broker: Broker = {
+    caCertPem: ca.certPem,
+    async openSession(identity, socketPath) {
+      // Totals survive the session; the token dies with it.
+      const s = await ProxySession.open(proxyDeps, identity, socketPath, (closed) => {
+        if (sessions.delete(closed)) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += closed.stats[k];
+      });
+      if (!s.ok) return s;
+      sessions.add(s.value);
+      return s;
+    },
+    sandboxEnv({ proxyUrl, caBundlePath }) {
+      const env: Record<string, string> = {
+        HTTPS_PROXY: proxyUrl,
+        https_proxy: proxyUrl,
+        HTTP_PROXY: proxyUrl,
+        http_proxy: proxyUrl,
+        NODE_EXTRA_CA_CERTS: caBundlePath,
+        SSL_CERT_FILE: caBundlePath,
+        REQUESTS_CA_BUNDLE: caBundlePath,
+        CURL_CA_BUNDLE: caBundlePath,
+      };
+      for (const b of deps.config.bindings) env[b.env ?? b.secret] = PLACEHOLDER;
+      return env;
+    },
+    status() {
+      const live = { ...totals };
+      for (const s of sessions) for (const k of Object.keys(live) as Array<keyof typeof live>) live[k] += s.stats[k];
+      return {
+        caFingerprint256: caCert.fingerprint256,
+        caNotAfter: new Date(caCert.validTo).toISOString(),
+        activeSessions: sessions.size,
+        cachedLeaves: leaves.cached,
+        bindings: deps.config.bindings.map(bindingRule),
+        egressAllow: [...deps.config.egressAllow],
+        totals: live,
+      };
+    },
+    async close() {
+      for (const s of [...sessions]) await s.close();
+    },
+  };
+  return ok(broker);
+}
