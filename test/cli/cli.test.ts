@@ -203,3 +203,36 @@ describe('bulwark chat', () => {
     expect(r.stderr).toContain('bulwark start');
   });
 });
+
+describe('bulwark chat cancellation', () => {
+  let slow: E2E;
+  beforeAll(async () => {
+    slow = await startE2E(
+      'openai',
+      scriptFrom([reply.text('', { chunks: ['part one', ' part two', ' part three'], chunkDelayMs: 3000 }), reply.text('short answer')]),
+    );
+  });
+  afterAll(async () => slow.close());
+
+  it('SIGINT cancels the current answer; the next line is answered', async () => {
+    const child = spawn(process.execPath, [BIN, 'chat', '--url', slow.daemon.url, '--agent', 'default'], {
+      cwd: ROOT,
+      env: childEnv({ BULWARK_HOME: slow.dir, BULWARK_TOKEN: slow.token }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdin.write('tell me a long story\n');
+    await expect.poll(() => out, { timeout: 15_000 }).toContain('part one');
+    child.kill('SIGINT');
+    await expect.poll(() => err, { timeout: 5_000 }).toContain('[answer cancelled]');
+    child.stdin.end('and now?\n');
+    expect(await exited).toBe(0);
+    expect(out).not.toContain('part three');
+    expect(out).toContain('short answer');
+    expect(slow.fake.calls).toBe(2);
+  }, 60_000);
+});

@@ -146,6 +146,8 @@ async function ask(
       }
     }
     ctx.stdout('\n');
+    // An aborted stream may simply end instead of throwing.
+    if (signal.aborted) ctx.stderr('[answer cancelled]\n');
     return { ok: true, text, ...(newSession ? { session: newSession } : {}) };
   } catch (error) {
     if (text) ctx.stdout('\n');
