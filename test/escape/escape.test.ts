@@ -1,0 +1,62 @@
+/**
+ * L11 escape suite against real bwrap: every attempt must fail, and say why.
+ * Controls prove the checks can fail: the same reads succeed when the sandbox is off.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
+
+let ctx: EscapeContext;
+
+beforeAll(() => {
+  ctx = makeEscapeContext();
+});
+afterAll(() => {
+  ctx?.close();
+});
+
+describe('escape attempts under bwrap (all six layers)', () => {
+  it('runs sandboxed with a process limit, rlimits and seccomp on this host', () => {
+    expect(ctx.runner.mode).toBe('bwrap');
+    expect(ctx.service.layer.state).toBe('on');
+    expect(ctx.service.detection.cgroup.available).toBe(true);
+    expect(ctx.service.detection.seccomp.available).toBe(true);
+  });
+
+  for (const attempt of ATTEMPTS) {
+    it(`blocks: ${attempt.name}`, async () => {
+      const r = await attempt.run(ctx);
+      expect(r.why.length).toBeGreaterThan(0);
+      expect(r, r.why).toMatchObject({ escaped: false });
+    });
+  }
+
+  it('leaves no sandbox cgroup of this process behind', () => {
+    const base = ctx.service.detection.cgroup.base;
+    expect(base).toBeDefined();
+    const mine = readdirSync(base?.dir ?? '/nonexistent').filter((d) => d.startsWith(`run-${process.pid}-`));
+    expect(mine).toEqual([]);
+  });
+});
+
+describe('controls: the same checks detect an escape when the OS sandbox is off', () => {
+  let off: EscapeContext;
+  beforeAll(() => {
+    off = makeEscapeContext({ sandbox: 'off' });
+  });
+  afterAll(() => off?.close());
+
+  it('reads the data dir and another workspace without the sandbox', async () => {
+    expect(off.runner.mode).toBe('unsandboxed');
+    const byName = (n: string) => ATTEMPTS.find((a) => a.name.startsWith(n));
+    const data = await byName('read the bulwark data dir')?.run(off);
+    const other = await byName("read another agent's workspace")?.run(off);
+    expect(data?.escaped).toBe(true);
+    expect(other?.escaped).toBe(true);
+  });
+
+  it('still refuses the command policy and env layers without the sandbox', async () => {
+    const r = await ATTEMPTS.find((a) => a.name.startsWith('LD_PRELOAD'))?.run(off);
+    expect(r?.escaped).toBe(false);
+  });
+});
