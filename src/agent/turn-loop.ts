@@ -152,6 +152,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
 
       let text = '';
+      let shown = '';
       const calls: ToolCall[] = [];
       let stop: StopReason = 'other';
       let inputTokens = 0;
@@ -164,6 +165,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
             text += ev.text;
             const out = filter ? filter.push(ev.text) : ev.text;
             if (out) {
+              shown += out;
               delivered += out;
               yield { type: 'text_delta', text: out };
             }
@@ -183,6 +185,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
       const tail = filter ? filter.flush() : '';
       if (tail) {
+        shown += tail;
         delivered += tail;
         yield { type: 'text_delta', text: tail };
       }
@@ -201,7 +204,9 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         return;
       }
 
-      const assistant: ChatMessage = calls.length ? { role: 'assistant', content: text, toolCalls: calls } : { role: 'assistant', content: text };
+      // History keeps what the output filter let through: a redacted secret is not stored at rest nor replayed to the model.
+      const content = filter ? shown : text;
+      const assistant: ChatMessage = calls.length ? { role: 'assistant', content, toolCalls: calls } : { role: 'assistant', content };
       messages.push(assistant);
       record(assistant);
       if (calls.length === 0) {
@@ -239,13 +244,15 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   }
 
   async function runToolCall(d: TurnLoopDeps, call: ToolCall, c: TurnContext, visible: ReadonlySet<string>, signal: AbortSignal): Promise<ToolOutcome> {
-    const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: call.name };
+    // The name is model output: capped before it reaches the audit log or the error text.
+    const name = call.name.length > 100 ? `${call.name.slice(0, 100)}…` : call.name;
+    const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: name };
     // L12: a tool outside policy was never shown to the model; a call to it anyway is refused and audited.
     const tool = d.registry.get(call.name);
     if (!tool || !visible.has(call.name)) {
-      const reason = !tool ? `no tool named "${call.name}" exists` : policyReason(d.policy, call.name, tool.group);
+      const reason = !tool ? `no tool named "${name}" exists` : policyReason(d.policy, name, tool.group);
       bus.emit('tool:denied', { ...audit, layer: 'L12', outcome: 'denied', reason });
-      return { content: `error: tool "${call.name}" is not available to this agent`, ok: false };
+      return { content: `error: tool "${name}" is not available to this agent`, ok: false };
     }
     let args: unknown;
     try {

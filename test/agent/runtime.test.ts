@@ -411,6 +411,18 @@ describe('agent runtime — hooks', () => {
     expect(fake!.requests[0]!.messages.at(-1)).toMatchObject({ role: 'user', content: 'hello' });
   });
 
+  it('the stored history keeps the filtered text: a redacted secret is neither stored nor replayed', async () => {
+    const hooks: TurnHooks = { outputFilter: () => ({ push: (c) => c.replace(/sk-live-\w+/g, '[REDACTED]'), flush: () => '' }) };
+    await setup(scriptFrom([reply.text('', { chunks: ['the key is sk-live-abc123', ' ok'] }), reply.text('second')]), { hooks });
+    const first = await collect(h!.runtime.runTurn(turn('leak it')));
+    expect(done(first).text).toBe('the key is [REDACTED] ok');
+    const sessionId = first[0]?.type === 'session' ? first[0].sessionId : '';
+    await collect(h!.runtime.runTurn(turn('again', { sessionId })));
+    expect(JSON.stringify(fake!.requests[1]!.messages)).not.toContain('sk-live-abc123');
+    const rows = h!.db.prepare('SELECT content FROM agent_messages').all() as { content: string }[];
+    expect(rows.map((r) => r.content).join('\n')).not.toContain('sk-live-abc123');
+  });
+
   it('an inbound block stops the turn before any model call', async () => {
     await setup(scriptFrom([reply.text('never')]), {
       hooks: { inbound: () => err(bulwarkError('security.blocked', 'injection detected', { layer: 'L01', status: 400 })) },
