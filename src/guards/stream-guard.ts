@@ -8,7 +8,8 @@
  * Unscanned text is never emitted: `flush` scans what is left before releasing it, and when the
  * hold grows past `maxHold` (a single enormous token) the guard scans and releases with every
  * finding in the released part redacted.
- * Released text equals what the whole-text guard produces for the same response.
+ * Released text equals what the whole-text guard produces for the same response. `flush` ends a
+ * segment (the turn loop flushes after every model step) and the filter stays usable for the next.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
 import { REDACTED } from './output-guard-scan.js';
@@ -49,7 +50,6 @@ export function createStreamGuard(
   const contextSize = options.context ?? 64;
   let buf = '';
   let ctx = '';
-  let done = false;
 
   /** Releases buf[0, b) redacted, keeps the rest; `all` releases everything. */
   function release(all: boolean): string {
@@ -115,12 +115,10 @@ export function createStreamGuard(
 
   return {
     push(chunk: string): string {
-      if (done) throw new Error('stream guard: push after flush');
       buf += chunk;
       return release(false);
     },
     flush(): string {
-      done = true;
       return release(true);
     },
   };

@@ -43,11 +43,12 @@ describe('stream guard (L02 on streams)', () => {
     expect(g.flush()).toBe('x [REDACTED]');
   });
 
-  it('refuses a push after flush', () => {
+  it('stays usable after flush: one filter per turn, flushed after every model step', () => {
     const { guard } = makeGuard();
     const f = guard.outputFilter(CTX);
-    f.flush();
-    expect(() => f.push('late')).toThrow(/after flush/);
+    expect(f.push('step one ') + f.flush()).toBe('step one ');
+    const key = fakeAwsKeyId(8);
+    expect(f.push(`step two ${key.slice(0, 9)}`) + f.push(key.slice(9)) + f.flush()).toBe('step two [REDACTED]');
   });
 
   it('redacts identically streamed or whole (property)', () => {
