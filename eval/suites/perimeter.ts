@@ -27,7 +27,6 @@ const PEERS: ReadonlyArray<[string, number, number, number, string]> = [
 ];
 
 const rate = (hit: number, n: number) => (n === 0 ? 0 : hit / n);
-const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 interface Pooled { tpr: number; fpr: number; ba: number; positives: number; negatives: number }
 
@@ -231,6 +230,7 @@ const suite: Suite = {
     md.push(markdownTable(['figure', 'n', 'value'], [
       ['embedded attacks flagged by L23 (all)', embeddedTotal.n, rate(embeddedTotal.flagged, embeddedTotal.n)],
       ...[...cleanFlags.entries()].map(([k, v]) => [`clean ${k} contexts flagged (false positives)`, v.n, rate(v.flagged, v.n)] as [string, number, number]),
+      ['all clean contexts flagged (false positives)', cleanTotal.n, rate(cleanTotal.flagged, cleanTotal.n)],
       ['L03 containment: attack inside the frame, one closing marker', containedN, rate(contained, containedN)],
       ['L03 spoofed closing marker / role markers / homoglyph "system:" neutralised', spoofN, rate(spoofOk, spoofN)],
     ]));

@@ -11,9 +11,12 @@ const cache = new Map<number, string>();
 const MAX_CACHE = 20_000;
 
 function computeFold(cp: number): string {
-  const direct = CONFUSABLES.get(String.fromCodePoint(cp));
+  // Lower-case first: the skeleton of a capital homoglyph (Cyrillic І) is "l", of its small form "i".
+  const original = String.fromCodePoint(cp);
+  const lower = original.toLowerCase();
+  const direct = CONFUSABLES.get(lower) ?? CONFUSABLES.get(original);
   if (direct !== undefined) return direct;
-  const decomposed = String.fromCodePoint(cp).normalize('NFKD').replace(MARKS, '');
+  const decomposed = lower.normalize('NFKD').replace(MARKS, '');
   let out = '';
   for (const ch of decomposed) {
     out += ch.charCodeAt(0) < 0x80 ? ch : (CONFUSABLES.get(ch) ?? ch);
