@@ -11,12 +11,21 @@ import type { BulwarkError } from '../core/errors.js';
 import type { LayerStatus } from '../core/layers.js';
 import type { Result } from '../core/result.js';
 import type { CliContext } from './context.js';
+import * as approvals from './commands/approvals.js';
+import * as broker from './commands/broker.js';
 import * as chat from './commands/chat.js';
 import * as config from './commands/config.js';
+import * as doctor from './commands/doctor.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
+import * as net from './commands/net.js';
+import * as sandbox from './commands/sandbox.js';
+import * as scanCommand from './commands/scan-command.js';
+import * as scanOutput from './commands/scan-output.js';
+import * as secrets from './commands/secrets.js';
 import * as start from './commands/start.js';
 import * as token from './commands/token.js';
+import * as usage from './commands/usage.js';
 
 export interface TokenRecord {
   readonly id: string;
@@ -61,6 +70,15 @@ const COMMANDS: readonly Register[] = [
   token.register,
   layers.register,
   config.register,
+  secrets.register,
+  approvals.register,
+  usage.register,
+  sandbox.register,
+  doctor.register,
+  net.register,
+  broker.register,
+  scanCommand.register,
+  (program, ctx) => scanOutput.register(program, ctx),
 ];
 
 export function createProgram(ctx: CliContext, services: CliServices, version = '0.1.0'): Command {
