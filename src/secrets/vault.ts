@@ -187,6 +187,15 @@ export class Vault implements SecretReader {
     }
     const opened = openRecord(this.masterKey, name, row.sealed);
     if (!opened.ok) {
+      if (!this.currentKeyVerifies()) {
+        return err(
+          vaultError(
+            'vault.key_changed',
+            `the vault's master key was rotated since this process opened it; restart bulwark so it reads the new key`,
+            503,
+          ),
+        );
+      }
       return err(
         vaultError(
           'vault.tampered',
@@ -198,6 +207,11 @@ export class Vault implements SecretReader {
     opened.value.fill(0);
     this.leakIndex.register(name, value);
     return ok(value);
+  }
+
+  private currentKeyVerifies(): boolean {
+    const row = this.db.prepare('SELECT v FROM vault_meta WHERE k = ?').get('verify') as { v: Buffer } | undefined;
+    return row !== undefined && Vault.keyVerifies(this.masterKey, row.v);
   }
 
   has(name: string): boolean {

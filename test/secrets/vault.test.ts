@@ -319,6 +319,16 @@ describe('rotate-key', () => {
     expect(existsSync(pendingKeyPath(keyFile))).toBe(false);
   });
 
+  it('a process still holding the old key after a rotation elsewhere is told to restart, not that the vault is tampered', () => {
+    const { dataDir, keyFile } = layout();
+    const daemon = mustOpen(dataDir, keyFile);
+    daemon.set('A', 'value-a-1234');
+    const cli = mustOpen(dataDir, keyFile, false);
+    expect(rotateMasterKey(cli).ok).toBe(true);
+    const r = daemon.get('A');
+    expect(!r.ok && r.error.code).toBe('vault.key_changed');
+  });
+
   it('refuses to rotate a tampered vault and changes nothing', () => {
     const { dataDir, keyFile } = layout();
     const v = mustOpen(dataDir, keyFile);
