@@ -267,7 +267,7 @@ const redirects: Rule = (r) => {
 const INLINE_DESTRUCTIVE: ReadonlyArray<[RegExp, string, string]> = [
   [/\bshutil\s*\.\s*rmtree\b|\brmtree\s*\(/, 'code.rmtree', 'inline code deletes a directory tree'],
   [/\bos\s*\.\s*(removedirs|rmdir)\b/, 'code.rmtree', 'inline code deletes directories'],
-  [/\bfs(?:\.promises)?\s*\.\s*(rmSync|rm|rmdirSync|rmdir)\s*\([^)]{0,200}recursive\s*:\s*true/, 'code.rmtree', 'inline code deletes a directory tree'],
+  [/\.\s*(rmSync|rm|rmdirSync|rmdir)\s*\([^)]{0,200}recursive\s*:\s*true/, 'code.rmtree', 'inline code deletes a directory tree'],
   [/\bFileUtils\s*\.\s*(rm_rf|rm_r|remove_dir|remove_entry)\b|\bFile::Path\b|\b(remove_tree|rmtree)\b/, 'code.rmtree', 'inline code deletes a directory tree'],
   [/\bfork\s*(?:\(\))?\s*while\s+fork\b/, 'process.fork-bomb', 'inline code forks in an endless loop'],
   [/\bwhile\b[^\n]{0,40}\bfork\s*\(/, 'process.fork-bomb', 'inline code forks in an endless loop'],

@@ -24,8 +24,10 @@ export interface SbplOptions {
   readonly network: 'none' | 'host';
 }
 
-/** System locations a command needs to read and run programs. */
-const SYSTEM_READ = ['/usr', '/bin', '/sbin', '/System', '/Library/Apple', '/Library/Developer/CommandLineTools', '/opt/homebrew', '/usr/local', '/private/etc/ssl', '/private/var/db/timezone', '/private/var/select'];
+/** Where programs live: these may be run. */
+const SYSTEM_EXEC = ['/usr', '/bin', '/sbin', '/Library/Developer/CommandLineTools', '/opt/homebrew'];
+/** System locations a command needs to read (programs, libraries, frameworks, certificates, time zones). */
+const SYSTEM_READ = [...SYSTEM_EXEC, '/System', '/Library/Apple', '/private/etc/ssl', '/private/var/db/timezone', '/private/var/select'];
 const SYSTEM_READ_FILES = ['/private/etc/passwd', '/private/etc/group', '/private/etc/localtime', '/private/etc/shells', '/dev/null', '/dev/zero', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/dtracehelper'];
 const SYSTEM_WRITE_FILES = ['/dev/null', '/dev/tty', '/dev/dtracehelper'];
 
@@ -54,9 +56,9 @@ export function buildSbplProfile(o: SbplOptions): string {
     '(deny default)',
     '; Start programs and fork; signals only to processes in this sandbox.',
     '(allow process-fork)',
-    `(allow process-exec ${[...SYSTEM_READ, ...runtime, ws].map((p) => `(subpath ${q(p)})`).join(' ')})`,
+    `(allow process-exec ${[...SYSTEM_EXEC, ...runtime, ws].map((p) => `(subpath ${q(p)})`).join(' ')})`,
     '(allow signal (target same-sandbox))',
-    '; Read system metadata the C library asks for.',
+    '; System metadata the C library asks for; stat() of any path (existence and size, never contents) so realpath() works.',
     '(allow sysctl-read)',
     '(allow file-read-metadata)',
     '; Read system programs, libraries and certificates.',

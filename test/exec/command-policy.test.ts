@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { evaluateCommand } from '../../src/exec/command-policy.js';
+import { classifyPath, normaliseArgPath } from '../../src/exec/command-rules.js';
+
+const DENY: ReadonlyArray<[string, string]> = [
+  ['rm -rf /', 'fs.rm-recursive-root'],
+  ['rm -rf /*', 'fs.rm-recursive-root'],
+  ['rm -fr ~', 'fs.rm-recursive-home'],
+  ['rm -r -f $HOME/', 'fs.rm-recursive-home'],
+  ['rm --recursive /etc', 'fs.rm-recursive-system'],
+  ['rm -rf /usr/../', 'fs.rm-recursive-root'],
+  ['rm -rf //', 'fs.rm-recursive-root'],
+  ['rm -rf --no-preserve-root /', 'fs.rm-no-preserve-root'],
+  ['sudo rm -rf /', 'fs.rm-recursive-root'],
+  ['env -i FOO=1 rm -rf /', 'fs.rm-recursive-root'],
+  ['time nice -n 19 nohup rm -rf /', 'fs.rm-recursive-root'],
+  ['timeout 5 stdbuf -o0 ionice -c3 rm -rf /', 'fs.rm-recursive-root'],
+  ['/usr/bin/rm -rf /', 'fs.rm-recursive-root'],
+  ['busybox rm -rf /', 'fs.rm-recursive-root'],
+  ['echo / | xargs rm -rf', 'fs.rm-recursive-force'],
+  ['sh -c "rm -rf /"', 'fs.rm-recursive-root'],
+  ["bash -lc 'rm -rf ~'", 'fs.rm-recursive-home'],
+  ['eval "rm -rf /"', 'fs.rm-recursive-root'],
+  ['eval rm -rf /', 'fs.rm-recursive-root'],
+  ['echo $(rm -rf /)', 'fs.rm-recursive-root'],
+  ['echo `rm -rf /`', 'fs.rm-recursive-root'],
+  ['(cd /tmp; rm -rf /)', 'fs.rm-recursive-root'],
+  ['true && { rm -rf /; }', 'fs.rm-recursive-root'],
+  ['cat <<EOF | sh\nrm -rf /\nEOF', 'fs.rm-recursive-root'],
+  ['sh <<EOF\nmkfs.ext4 /dev/sda1\nEOF', 'disk.mkfs'],
+  ['bash <<< "shutdown now"', 'system.power'],
+  ['echo "rm -rf /" | bash', 'fs.rm-recursive-root'],
+  ['find / -delete', 'fs.find-delete-system'],
+  ['find . -exec rm -rf / \\;', 'fs.rm-recursive-root'],
+  ['su -c "rm -rf /" root', 'fs.rm-recursive-root'],
+  ['env -S "rm -rf /"', 'fs.rm-recursive-root'],
+  ["$'\\x72\\x6d' -rf /", 'fs.rm-recursive-root'],
+  ['r""m -rf /', 'fs.rm-recursive-root'],
+  ['$X -rf /', 'dynamic.destructive-args'],
+  ['mkfs.ext4 /dev/sda1', 'disk.mkfs'],
+  ['mkswap /dev/sdb', 'disk.mkfs'],
+  ['wipefs -a /dev/sda', 'disk.wipefs'],
+  ['dd if=/dev/zero of=/dev/sda bs=1M', 'disk.dd-device'],
+  ['dd if=/dev/urandom of=/dev/nvme0n1', 'disk.dd-device'],
+  ['cat /dev/urandom > /dev/sda', 'disk.redirect-device'],
+  ['echo x >/dev/mem', 'disk.redirect-device'],
+  ['shred -n 1 /dev/sda', 'disk.shred-device'],
+  [':(){ :|:& };:', 'process.fork-bomb'],
+  ['bomb() { bomb | bomb & }; bomb', 'process.fork-bomb'],
+  ["perl -e 'fork while fork'", 'process.fork-bomb'],
+  ['python3 -c "import os\nwhile True: os.fork()"', 'process.fork-bomb'],
+  ['shutdown -h now', 'system.power'],
+  ['sudo reboot', 'system.power'],
+  ['systemctl poweroff', 'system.power'],
+  ['init 0', 'system.power'],
+  ['kill -9 -1', 'system.kill-all'],
+  ['chmod -R 777 /', 'fs.perms-root'],
+  ['chown -R nobody /etc', 'fs.perms-system'],
+  ['history -c', 'history.clear'],
+  ['unset HISTFILE', 'history.disable'],
+  ['export HISTFILE=/dev/null', 'history.disable'],
+  ['rm ~/.bash_history', 'history.log-wipe'],
+  ['> ~/.bash_history', 'history.log-wipe'],
+  ['truncate -s 0 /var/log/auth.log', 'history.log-wipe'],
+  ['echo > /var/log/wtmp', 'history.log-wipe'],
+  ['journalctl --vacuum-time=1s', 'history.log-wipe'],
+  ['echo root::0:0::/:/bin/sh > /etc/passwd', 'fs.redirect-system'],
+  ['echo b > /proc/sysrq-trigger', 'system.kernel-write'],
+  ['LD_PRELOAD=/tmp/x.so ls', 'env.injection'],
+  ['env LD_AUDIT=./a.so ls', 'env.injection'],
+  ['export NODE_OPTIONS=--require=./x.js', 'env.injection'],
+  ['git reset --hard HEAD~3', 'git.reset-hard'],
+  ['git -C repo clean -fdx', 'git.clean-force'],
+  ['git push --force origin main', 'git.push-force'],
+  ['git push origin +main', 'git.push-force'],
+  ['git branch -D topic', 'git.branch-force-delete'],
+  ['git stash clear', 'git.stash-clear'],
+  ['python -c "import shutil; shutil.rmtree(\'/x\')"', 'code.rmtree'],
+  ["node -e \"require('fs').rmSync('/', {recursive: true})\"", 'code.rmtree'],
+  ["python3 -c 'import os; os.system(\"rm -rf /\")'", 'code.shell-rm'],
+  ['crontab -r', 'system.crontab-remove'],
+  ['mv ~ /dev/null', 'fs.mv-root'],
+  ["echo 'unterminated", 'parse.error'],
+  ['', 'parse.empty'],
+];
+
+const ALLOW = [
+  'ls -la', 'npm test', 'git status', 'git log --oneline | head -5', 'make -j2 && ./a.out > out.txt 2>&1',
+  'echo "rm -rf /"', "grep -rn 'rm -rf /' .", 'git commit -m "stop rm -rf / accidents"', 'rm -r build', 'rm file.txt',
+  'rm -rf /tmp/build', 'rm -rf "$TMPDIR/x"', 'find . -name "*.o" -delete', 'dd if=/dev/zero of=disk.img bs=1M count=10',
+  'cat /dev/null > log.txt', 'echo hi 2>/dev/null', 'chmod +x script.sh', 'chmod -R u+w ./dist', 'kill -9 1234',
+  'python3 -c "print(1)"', 'node -e "console.log(process.version)"', 'command -v rm', 'history', 'export PATH=$PATH:./bin',
+  'FOO=1 BAR=2 env', 'git push origin main', 'git branch -d merged', 'git stash pop', 'for f in *.c; do gcc -c "$f"; done',
+  'cat <<EOF > notes.md\nrm -rf / is dangerous\nEOF', 'sudo apt-get install -y jq', 'time make', 'xargs -n1 echo < list.txt',
+  'mkdir -p a/b && cd a/b && touch c', 'tar czf out.tgz src/', 'curl -fsSL https://example.com -o page.html',
+];
+
+describe('command policy (exec layer 2)', () => {
+  for (const [cmd, rule] of DENY) {
+    it(`denies ${JSON.stringify(cmd)} by ${rule}`, () => {
+      const v = evaluateCommand(cmd);
+      expect(v.decision).toBe('deny');
+      expect(v.ruleId).toBe(rule);
+      expect(v.reason).toBeTruthy();
+    });
+  }
+  for (const cmd of ALLOW) {
+    it(`allows ${JSON.stringify(cmd)}`, () => {
+      const v = evaluateCommand(cmd);
+      expect(v, `${v.ruleId}: ${v.reason}`).toMatchObject({ decision: 'allow' });
+    });
+  }
+
+  it('names the parsed segment and the wrappers it saw through', () => {
+    const v = evaluateCommand('echo ok && sudo env A=1 nice rm -rf /*');
+    expect(v).toMatchObject({ decision: 'deny', segment: 'rm -rf /*', via: ['sudo', 'env', 'nice'] });
+  });
+
+  it('never throws, whatever the input', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => {
+      const v = evaluateCommand(s);
+      expect(['allow', 'deny']).toContain(v.decision);
+    }), { numRuns: 2000 });
+  });
+
+  it('refuses oversized and deeply nested input instead of working on it', () => {
+    expect(evaluateCommand('a'.repeat(70_000)).decision).toBe('deny');
+    let s = 'rm -rf /';
+    for (let i = 0; i < 12; i++) s = `sh -c ${JSON.stringify(s)}`;
+    expect(evaluateCommand(s).decision).toBe('deny');
+  });
+});
+
+describe('path classes', () => {
+  it('normalises and classifies the paths rm and friends get', () => {
+    expect(normaliseArgPath('/usr/../')).toBe('/');
+    expect(normaliseArgPath('a/./b//c/..')).toBe('a/b');
+    expect(classifyPath('/')).toBe('root');
+    expect(classifyPath('/*')).toBe('root');
+    expect(classifyPath('~')).toBe('home');
+    expect(classifyPath('${HOME}')).toBe('home');
+    expect(classifyPath('/etc/nginx')).toBe('system');
+    expect(classifyPath('/tmp/x')).toBe('temp');
+    expect(classifyPath('/tmp/../etc')).toBe('system');
+    expect(classifyPath('./build')).toBe('other');
+  });
+});

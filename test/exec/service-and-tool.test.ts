@@ -1,0 +1,153 @@
+/** Detection, explicit downgrade, and the exec tool end to end on real bwrap. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
+import { ExecConfigSchema } from '../../src/exec/config.js';
+import { detectSandbox } from '../../src/exec/detect.js';
+import { startExec, type ExecService } from '../../src/exec/service.js';
+import { createExecTool } from '../../src/agent/tools/exec.js';
+import { hostProcessesWith } from '../escape/attempts.js';
+
+let root: string;
+let workspace: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'bulwark-exec-'));
+  workspace = join(root, 'ws');
+  mkdirSync(join(workspace, 'sub'), { recursive: true });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const toolCtx = (signal = new AbortController().signal) => ({ agentId: 'a', sessionId: 's', traceId: 't', sender: 'test', workspace, signal });
+
+describe('detection and explicit downgrade', () => {
+  it('probes bwrap with a real smoke test on this host', () => {
+    const d = detectSandbox();
+    expect(d.provider).toBe('bwrap');
+    expect(d.providers[0]).toMatchObject({ name: 'bwrap', works: true });
+    expect(d.cgroup.available).toBe(true);
+  });
+
+  it('disables exec and reports L11 degraded, with the reason and the fix, when no sandbox works', async () => {
+    const detection = detectSandbox({ forceUnavailable: 'bwrap: No permissions to create new namespace' });
+    const svc = startExec({ config: ExecConfigSchema.parse({}), runtimeDir: join(root, 'rt1'), detection });
+    expect(svc.ok).toBe(true);
+    if (!svc.ok) return;
+    expect(svc.value.enabled).toBe(false);
+    expect(svc.value.runner).toBeUndefined();
+    expect(svc.value.layer.state).toBe('degraded');
+    expect(svc.value.layer.reason).toMatch(/No permissions to create new namespace/);
+    expect(svc.value.layer.reason).toMatch(/exec\.sandbox: off/);
+    expect(svc.value.log.some((l) => l.level === 'error')).toBe(true);
+    const tool = createExecTool({ disabledReason: svc.value.layer.reason });
+    const r = await tool.run({ command: 'echo hi' }, toolCtx());
+    expect(r).toMatchObject({ ok: false, error: { code: 'exec.disabled', layer: 'L11' } });
+  });
+
+  it('runs unsandboxed only when the operator says exec.sandbox: off, and audits every run as such', async () => {
+    const bus = new EventBus();
+    const events: Envelope<EventType>[] = [];
+    bus.on('*', (e) => events.push(e));
+    const detection = detectSandbox({ forceUnavailable: 'no bwrap' });
+    const svc = startExec({ config: ExecConfigSchema.parse({ sandbox: 'off' }), runtimeDir: join(root, 'rt2'), detection, bus });
+    if (!svc.ok) throw new Error(svc.error.message);
+    expect(svc.value.layer.state).toBe('off');
+    expect(svc.value.runner?.mode).toBe('unsandboxed');
+    const r = await svc.value.runner?.run(workspace, { command: 'echo $HOME' });
+    expect(r?.ok && r.value.stdout.trim()).toBe(workspace);
+    expect(events.some((e) => e.type === 'security:warning' && e.payload.outcome === 'unsandboxed')).toBe(true);
+    expect(events.some((e) => e.type === 'tool:exec' && e.payload['sandbox'] === 'unsandboxed')).toBe(true);
+    svc.value.stop();
+  });
+
+  it('refuses network: broker while the broker is not delivered', () => {
+    const svc = startExec({ config: ExecConfigSchema.parse({ network: 'broker' }), runtimeDir: join(root, 'rt3') });
+    expect(svc).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unavailable' } });
+  });
+
+  it('rejects a hostile exec config', () => {
+    expect(ExecConfigSchema.safeParse({ sandbox: 'maybe' }).success).toBe(false);
+    expect(ExecConfigSchema.safeParse({ protectedPaths: ['../../etc'] }).success).toBe(false);
+    expect(ExecConfigSchema.safeParse({ protectedPaths: ['/etc'] }).success).toBe(false);
+    expect(ExecConfigSchema.safeParse({ limits: { processes: 1 } }).success).toBe(false);
+    expect(ExecConfigSchema.safeParse({ extra: true }).success).toBe(false);
+  });
+});
+
+describe('exec tool on bwrap', () => {
+  let svc: ExecService;
+  const bus = new EventBus();
+  const events: Envelope<EventType>[] = [];
+  beforeAll(() => {
+    bus.on('*', (e) => events.push(e));
+    const s = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 10_000, maxOutputBytes: 2048 }), runtimeDir: join(root, 'rt4'), bus });
+    if (!s.ok) throw new Error(s.error.message);
+    svc = s.value;
+  });
+  afterAll(() => svc?.stop());
+
+  it('declares group runtime and action class exec', () => {
+    const tool = createExecTool({ runner: svc.runner });
+    expect(tool).toMatchObject({ group: 'runtime', actionClass: 'exec', spec: { name: 'exec' } });
+  });
+
+  it('returns the exit code and output, in the workspace, as the sandbox user', async () => {
+    writeFileSync(join(workspace, 'sub', 'f.txt'), 'content');
+    const tool = createExecTool({ runner: svc.runner });
+    const r = await tool.run({ command: 'pwd; cat f.txt; id -u; exit 3', cwd: 'sub' }, toolCtx());
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toContain('exit code 3');
+    expect(r.value).toContain('/workspace/sub');
+    expect(r.value).toContain('content');
+    expect(r.value).toContain('1000');
+    expect(events.some((e) => e.type === 'tool:exec' && e.payload['sandbox'] === 'bwrap' && e.payload['exitCode'] === 3)).toBe(true);
+  });
+
+  it('caps long output, keeping its head and tail', async () => {
+    const r = await svc.runner?.run(workspace, { command: 'seq 1 100000' });
+    if (!r?.ok) throw new Error('run failed');
+    expect(r.value.stdoutTruncated).toBe(true);
+    expect(r.value.stdout.startsWith('1\n2\n3\n')).toBe(true);
+    expect(r.value.stdout.endsWith('99999\n100000\n')).toBe(true);
+    expect(r.value.stdout.length).toBeLessThan(2200);
+  });
+
+  it('passes stdin and model env through the layers', async () => {
+    const r = await svc.runner?.run(workspace, { command: 'cat; echo " $GREETING"', stdin: 'from stdin', env: { GREETING: 'hello' } });
+    expect(r?.ok && r.value.stdout).toBe('from stdin hello\n');
+  });
+
+  it('kills the whole process tree on timeout', async () => {
+    const mark = `tree-${process.pid}-${Date.now()}`;
+    const r = await svc.runner?.run(workspace, { command: `(sleep 60; echo ${mark}) & (sleep 61; echo ${mark}) & wait`, timeoutMs: 500 });
+    expect(r?.ok && r.value.timedOut).toBe(true);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(hostProcessesWith(mark)).toEqual([]);
+  });
+
+  it('kills the whole process tree when the turn is cancelled', async () => {
+    const mark = `cancel-${process.pid}-${Date.now()}`;
+    const ac = new AbortController();
+    const tool = createExecTool({ runner: svc.runner });
+    const p = tool.run({ command: `sleep 60; echo ${mark}` }, toolCtx(ac.signal));
+    await new Promise((res) => setTimeout(res, 300));
+    ac.abort();
+    const r = await p;
+    expect(r.ok && r.value).toContain('cancelled');
+    await new Promise((res) => setTimeout(res, 200));
+    expect(hostProcessesWith(mark)).toEqual([]);
+  });
+
+  it('refuses bad arguments, a destructive command and an escaping cwd before running anything', async () => {
+    const tool = createExecTool({ runner: svc.runner });
+    expect(await tool.run({ command: 'ls', extra: 1 }, toolCtx())).toMatchObject({ ok: false, error: { code: 'tool.invalid_args' } });
+    expect(await tool.run({ command: '' }, toolCtx())).toMatchObject({ ok: false });
+    expect(await tool.run({ command: 'rm -rf /' }, toolCtx())).toMatchObject({ ok: false, error: { code: 'exec.command.denied' } });
+    expect(await tool.run({ command: 'ls', cwd: '../' }, toolCtx())).toMatchObject({ ok: false, error: { layer: 'L11' } });
+    expect(await tool.run({ command: 'ls', cwd: '/etc' }, toolCtx())).toMatchObject({ ok: false });
+    expect(await tool.run({ command: 'ls', env: { BASH_ENV: '/workspace/x' } }, toolCtx())).toMatchObject({ ok: false, error: { code: 'exec.env.denied' } });
+    expect(events.filter((e) => e.type === 'security:blocked' && e.payload.layer === 'L11').length).toBeGreaterThanOrEqual(4);
+  });
+});
