@@ -66,6 +66,7 @@ export interface Controls {
 const NO_NETWORK: NetworkGrant = { mode: 'none', grants: [] };
 const STALE_MODEL_CALL_MS = 15 * 60_000;
 const MAX_GRANTS = 10_000;
+const MAX_GRANTS_PER_EFFECT = 1_000;
 
 interface PendingModelCall {
   readonly at: number;
@@ -103,6 +104,7 @@ export function createControls(deps: ControlsDeps): Controls {
   function addGrant(hash: string, token: string): void {
     const list = grants.get(hash) ?? [];
     list.push(token);
+    if (list.length > MAX_GRANTS_PER_EFFECT) list.shift();
     grants.set(hash, list);
     if (grants.size > MAX_GRANTS) {
       const oldest = grants.keys().next().value;

@@ -44,6 +44,15 @@ const CREDENTIAL_PATH = /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.
 
 const MAX_DEPTH = 3;
 
+/** Flags that make an interpreter run code given on the command line. */
+const INLINE_CODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  python: ['-c'], python3: ['-c'], python2: ['-c'],
+  node: ['-e', '-p', '--eval', '--print'], bun: ['-e', '--eval', '-p', '--print'], deno: ['eval'],
+  perl: ['-e', '-E'], ruby: ['-e'], php: ['-r'], lua: ['-e'],
+};
+/** `s/a/b/e`, `s/a/b/w file`, or an `e`/`w` command at the start of a sed expression. */
+const SED_EXEC_OR_WRITE = /\/[gpiImM0-9]*[ew]|(^|[;{}\s])[0-9,$]*[ew](\s|$)/;
+
 /** True when an operand may point outside the workspace: absolute, home, parent, or an unexpanded variable. */
 export function leavesWorkspace(p: string, workspace?: string): boolean {
   if (p.includes('$')) return true;
@@ -169,10 +178,29 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
     add(v, 'exec', `runs a ${name} script`);
     return;
   }
+  const inline = INLINE_CODE_FLAGS[name];
+  if (inline && args.some((a) => inline.includes(a) || inline.some((f) => f.startsWith('--') && a.startsWith(`${f}=`)))) {
+    add(v, 'destructive', `${name} runs an inline program the classifier cannot see through`);
+    return;
+  }
+  if (name === 'awk' || name === 'gawk' || name === 'mawk') {
+    add(v, 'exec', `runs ${name}`);
+    if (args.some((a) => a.includes('system') || a.includes('|') || a.includes('>') || a.includes('getline'))) {
+      add(v, 'destructive', `${name} program runs commands or writes files`);
+    }
+    return;
+  }
+  if (name === 'tar' && args.some((a) => /^--(to-command|checkpoint-action|use-compress-program|info-script|new-volume-script)/.test(a) || a === '-I' || a === '-F')) {
+    add(v, 'destructive', 'tar option runs a command');
+    return;
+  }
   if (name === 'git') return classifyGit(v, args);
   if (name === 'find') return classifyFind(v, args, workspace, depth);
   if (name === 'sed') {
+    add(v, 'read', 'sed filters text');
     if (hasFlag(args, 'i', ['--in-place'])) add(v, 'write', 'sed edits files in place');
+    // The e command/flag runs the pattern space as a shell command; w writes a file.
+    if (operands(args).some((a) => SED_EXEC_OR_WRITE.test(a))) add(v, 'destructive', 'sed script can run commands or write files');
     return;
   }
   if (name === 'rsync' || name === 'scp' || name === 'sftp') {

@@ -91,6 +91,17 @@ interface Entry {
 }
 
 const HISTORY = 200;
+/** Cache entries kept at most; expired ones go first, then the oldest (a dropped entry only means asking again). */
+const MAX_CACHE = 10_000;
+
+function pruneCache(m: Map<string, { until: number }>, now: number): void {
+  if (m.size <= MAX_CACHE) return;
+  for (const [k, v] of m) if (v.until <= now) m.delete(k);
+  for (const k of m.keys()) {
+    if (m.size <= MAX_CACHE) break;
+    m.delete(k);
+  }
+}
 
 function queueError(code: string, message: string, status = 400): BulwarkError {
   return bulwarkError(code, message, { layer: 'L13', status });
@@ -239,11 +250,15 @@ export class ApprovalQueue {
     if (this.pendingByHash.get(e.effectHash) === e) this.pendingByHash.delete(e.effectHash);
     const now = this.clock();
     if (outcome.decision === 'approve' && outcome.token) {
+      this.approved.delete(e.effectHash);
       this.approved.set(e.effectHash, { until: now + this.approvalCacheMs, token: outcome.token, requestId: e.id });
       this.denied.delete(e.effectHash);
+      pruneCache(this.approved, now);
     } else if (outcome.source !== 'shutdown') {
+      this.denied.delete(e.effectHash);
       this.denied.set(e.effectHash, { until: now + this.denialCacheMs, requestId: e.id });
       this.approved.delete(e.effectHash);
+      pruneCache(this.denied, now);
     }
     const resolved: ResolvedApproval = {
       ...this.describe(e), decision: outcome.decision, source: outcome.source, resolvedAt: now,

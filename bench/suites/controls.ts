@@ -1,0 +1,112 @@
+/**
+ * Agent controls overhead per call: L27 classification, L13 effect hash and approval check (cache
+ * hit, as for a repeated approved action), the execution-time re-check of guardTool, the L21 budget
+ * check + accounting (SQLite) and the L22 breaker, each on its own and as the whole beforeToolCall hook.
+ */
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
+import { timeAsync, timeSync, type Timing } from '../measure.js';
+import { EventBus } from '../../src/core/events.js';
+import { ok } from '../../src/core/result.js';
+import { createControls } from '../../src/agent/controls.js';
+import { BudgetGuard } from '../../src/agent/budget/budget-guard.js';
+import { AgentBudgetsSchema, BreakerConfigSchema, GlobalBudgetsSchema, ModelInfoSchema } from '../../src/agent/budget/config.js';
+import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
+import type { Tool } from '../../src/agent/tools/tool.js';
+import { classifyAction } from '../../src/policy/action-classifier.js';
+import { ApprovalQueue } from '../../src/policy/approvals.js';
+import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { effectHash } from '../../src/policy/effect-hash.js';
+
+const suite: Suite = {
+  name: 'controls',
+  async run() {
+    const ws = realpathSync(mkdtempSync(path.join(tmpdir(), 'bulwark-bench-controls-')));
+    mkdirSync(path.join(ws, 'src'));
+    writeFileSync(path.join(ws, 'src', 'main.ts'), 'export const x = 1;\n'.repeat(200));
+    const rows: (string | number)[][] = [];
+    const data: Record<string, Timing> = {};
+    const checks: Check[] = [];
+    const record = (name: string, t: Timing, maxP50Ms?: number): void => {
+      data[name] = t;
+      rows.push([name, t.n, t.p50 / 1000, t.p99 / 1000]);
+      if (maxP50Ms !== undefined) checks.push({ name: `${name} p50 ms`, value: t.p50 / 1000, max: maxP50Ms });
+    };
+    try {
+      const scratch = ['scratch'];
+      const cases: Array<[string, string, 'exec' | 'write' | 'network' | 'read' | undefined, object]> = [
+        ['classify exec "ls -la"', 'exec', 'exec', { command: 'ls -la' }],
+        ['classify exec pipeline (5 commands, quotes, redirect)', 'exec', 'exec', { command: `git status && grep -rn "TODO" src | sort | uniq -c > scratch/todo.txt; FOO=1 make test` }],
+        ['classify write (new file)', 'write', 'write', { path: 'src/new.ts', content: 'x'.repeat(2000) }],
+        ['classify write (overwrite: stat + sha256 of 4 KB)', 'write', 'write', { path: 'src/main.ts', content: 'y'.repeat(2000) }],
+        ['classify web_fetch GET', 'web_fetch', 'network', { url: 'https://example.com/a' }],
+        ['classify undeclared tool', 'mystery', undefined, { a: 1 }],
+      ];
+      for (const [name, tool, declared, args] of cases) {
+        const argsJson = JSON.stringify(args);
+        record(name, timeSync(() => classifyAction({ tool, declared, argsJson, workspace: ws, scratch }), 20_000), 0.2);
+      }
+      const effect = { tool: 'exec', args: { command: 'ls -la', cwd: 'src', env: { A: '1' } }, cwd: ws, network: { mode: 'none' as const, grants: ['a.example'] }, agentId: 'a', sessionId: 's' };
+      record('effect hash (canonical JSON + sha256)', timeSync(() => effectHash(effect), 20_000), 0.05);
+
+      const bus = new EventBus();
+      const queue = new ApprovalQueue({ bus });
+      const ran = { n: 0 };
+      const exec: Tool = {
+        spec: { name: 'exec', description: 'x', inputSchema: {} }, group: 'runtime', actionClass: 'exec',
+        async run() {
+          ran.n += 1;
+          return ok('');
+        },
+      };
+      const store = UsageStore.open(ws);
+      const budget = new BudgetGuard({
+        store, bus, budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: null, perHour: 1e12, perDay: 1e12 }), global: GlobalBudgetsSchema.parse({ perDay: 1e12 }), modelInfo: () => ModelInfoSchema.parse({}),
+      });
+      const breakers = new CircuitBreakers({ bus, config: () => BreakerConfigSchema.parse({}) });
+      const controls = createControls({
+        bus, approvals: queue, approvalsConfig: () => ApprovalsConfigSchema.parse({}), tool: () => exec, workspace: () => ws, budget, breakers,
+      });
+      const ctx = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u' };
+      const safeCall = { id: 'c', name: 'exec', arguments: JSON.stringify({ command: 'ls -la src' }) };
+      record('beforeToolCall, allowed (L27 + decision)', await timeAsync(() => controls.beforeToolCall(safeCall, ctx), 20_000), 0.2);
+      const dangerous = { id: 'd', name: 'exec', arguments: JSON.stringify({ command: 'rm -rf build' }) };
+      const first = controls.beforeToolCall(dangerous, ctx);
+      const pending = queue.list()[0];
+      if (!pending) throw new Error('expected a pending approval');
+      queue.decide(pending.id, 'approve', 'bench');
+      await first;
+      const guarded = controls.guardTool(exec);
+      const runCtx = { ...ctx, workspace: ws, signal: new AbortController().signal };
+      const approvedRun = async (): Promise<void> => {
+        const gate = await controls.beforeToolCall(dangerous, ctx);
+        if (!gate.ok) throw new Error(gate.error.message);
+        const r = await guarded.run({ command: 'rm -rf build' }, runCtx);
+        if (!r.ok) throw new Error(r.error.message);
+      };
+      // The approval cache lasts 30 s: keep n small enough to stay inside it.
+      record('approved destructive call: beforeToolCall (cache hit) + guardTool re-check', await timeAsync(approvedRun, 5_000), 0.5);
+      record('guardTool on an allowed call (re-classify)', await timeAsync(() => guarded.run({ command: 'ls -la src' }, runCtx), 10_000), 0.2);
+      record('raw tool call (baseline)', await timeAsync(() => exec.run({}, runCtx), 10_000));
+
+      const request = { model: 'm', system: 'You are a helpful assistant.', messages: [{ role: 'user' as const, content: 'x'.repeat(4000) }], tools: [], maxTokens: 1024, signal: new AbortController().signal };
+      const modelRound = async (): Promise<void> => {
+        const r = await controls.beforeModelCall(request, ctx);
+        if (!r.ok) throw new Error(r.error.message);
+        controls.afterModelCall({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500 }, ctx);
+      };
+      record('model call: L21 check (5 SQLite sums) + L22 + accounting (1 upsert)', await timeAsync(modelRound, 5_000), 1);
+      queue.shutdown();
+      store.close();
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
+    const markdown = `## Agent controls overhead per call (L27, L13, L21, L22)\n\n${markdownTable(['case', 'n', 'p50 ms', 'p99 ms'], rows)}\n`;
+    return { name: 'controls', markdown, data, checks };
+  },
+};
+
+export default suite;
