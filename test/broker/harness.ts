@@ -25,6 +25,8 @@ export const HONEY_VALUE = 'AKIAHONEY0000EXAMPLE77';
 
 export interface Rig {
   readonly upstream: TestServer;
+  /** Trust anchor of the local upstream (not the broker CA). */
+  readonly upstreamCaPem: string;
   readonly broker: Broker;
   readonly session: ProxySession;
   readonly events: Envelope<EventType>[];
@@ -73,6 +75,7 @@ export async function rig(extra: (upstreamPort: number) => Record<string, unknow
   const session = unwrap(await broker.openSession({ agentId: 'agent-1', traceId: 'trace-1' }, path.join(dir, 'broker.sock')));
   return {
     upstream,
+    upstreamCaPem: tls.caPem,
     broker,
     session,
     events,
