@@ -208,11 +208,15 @@ describe('compromised model vs L27 + L13', () => {
     const sessionId = (first.find((e) => e.type === 'session') as { sessionId: string }).sessionId;
     const turns = Array.from({ length: 50 }, () => collect(s.h.runtime.runTurn(turn('again', { sessionId }))));
     const pending = await nextRequest(s.queue);
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait until every turn has reached the gate (the model answers are concurrent HTTP calls).
+    const deadline = Date.now() + 20_000;
+    while ((s.queue.list()[0]?.waiters ?? 0) < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(s.queue.list()).toHaveLength(1);
     expect(s.queue.list()[0]!.waiters).toBe(50);
     s.queue.decide(pending.id, 'deny', 'operator:test');
     const all = await Promise.all(turns);
+    expect(s.h.events.filter((e) => e.type === 'approval:requested')).toHaveLength(1);
+    expect(s.h.events.filter((e) => e.type === 'approval:resolved')).toHaveLength(1);
     expect(all.flatMap(toolResults).every((r) => r === false)).toBe(true);
     expect(s.ran).toEqual([]);
   }, 30_000);
