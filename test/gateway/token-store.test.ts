@@ -85,6 +85,20 @@ describe('token store', () => {
     expect(store.count()).toBe(0);
   });
 
+  it('sees tokens created and revoked through another connection (the CLI) on the next verify', () => {
+    const t = created('first', ['chat']);
+    expect(store.verify(t.token).ok).toBe(true);
+    const other = new TokenStore(openDatabase(path.join(dir, 'bulwark.db')));
+    const fresh = other.create('from cli', ['chat']);
+    if (!fresh.ok) throw new Error(fresh.error.message);
+    expect(store.verify(fresh.value.token).ok).toBe(true);
+    expect(other.revoke(t.id).ok).toBe(true);
+    const v = store.verify(t.token);
+    expect(!v.ok && v.error.code).toBe('auth.revoked');
+    expect(other.revoke(fresh.value.id).ok).toBe(true);
+    expect(store.verify(fresh.value.token).ok).toBe(false);
+  });
+
   it('revoking an unknown id is an error naming the fix', () => {
     const r = store.revoke('tok_nope');
     expect(!r.ok && r.error.message).toContain('bulwark token list');

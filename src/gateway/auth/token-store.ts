@@ -68,8 +68,25 @@ export function parseScopes(text: string): Result<TokenScope[], BulwarkError> {
 }
 
 export class TokenStore {
+  /**
+   * The token rows, re-read when SQLite's data_version says another connection (the CLI) wrote;
+   * writes through this store drop the cache themselves. Revocation therefore applies to the very
+   * next request without reading the whole table on every request.
+   */
+  private cache: TokenRow[] | undefined;
+  private cacheVersion = -1;
+
   constructor(private readonly db: Db) {
     migrate(db, 'gateway', MIGRATIONS);
+  }
+
+  private rows(): TokenRow[] {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.cache === undefined || version !== this.cacheVersion) {
+      this.cache = this.db.prepare('SELECT * FROM gateway_tokens').all() as TokenRow[];
+      this.cacheVersion = version;
+    }
+    return this.cache;
   }
 
   create(name: string, requestedScopes: readonly string[]): Result<CreatedToken, BulwarkError> {
@@ -90,6 +107,7 @@ export class TokenStore {
     this.db
       .prepare('INSERT INTO gateway_tokens (id, name, hash, scopes, created_at, revoked_at) VALUES (@id, @name, @hash, @scopes, @created_at, @revoked_at)')
       .run(row);
+    this.cache = undefined;
     return ok({ ...toInfo(row), token });
   }
 
@@ -108,6 +126,7 @@ export class TokenStore {
     if (row.revoked_at) return ok(toInfo(row));
     const revokedAt = new Date().toISOString();
     this.db.prepare('UPDATE gateway_tokens SET revoked_at = ? WHERE id = ?').run(revokedAt, id);
+    this.cache = undefined;
     return ok(toInfo({ ...row, revoked_at: revokedAt }));
   }
 
@@ -117,7 +136,7 @@ export class TokenStore {
       return err(bulwarkError('auth.malformed', 'the bearer token is not a bulwark token (bwk_...)', { layer: 'L18', status: 401 }));
     }
     const digest = sha256(presented);
-    const rows = this.db.prepare('SELECT * FROM gateway_tokens').all() as TokenRow[];
+    const rows = this.rows();
     let match: TokenRow | undefined;
     for (const row of rows) {
       // No early exit: every entry is compared.
