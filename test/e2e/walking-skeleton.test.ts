@@ -8,6 +8,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type WireFormat } from '../support/fake-provider.js';
+import { openTokenAdmin } from '../../src/daemon.js';
 import { FAKE_KEY_VALUE, lastToolResultText, startE2E, type E2E } from './support.js';
 
 const CONTENT = 'hello from the agent, line 1';
@@ -79,6 +80,25 @@ describe('daemon behaviour end to end', () => {
     expect(session).toMatch(/\S/);
     const second = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'two' }] }, { headers: { 'x-bulwark-session': session! } });
     expect(second.choices[0]?.message.content).toBe('I remember 2 user messages');
+  });
+
+  it('another token cannot continue someone else\'s session: 404, same as a session that does not exist', async () => {
+    e2e = await startE2E('openai', scriptFrom([reply.text('secret plans'), reply.text('should not happen')]));
+    const owner = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
+    const { response } = await owner.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'remember this' }] }).withResponse();
+    const session = response.headers.get('x-bulwark-session')!;
+    const admin = openTokenAdmin(e2e.dir);
+    if (!admin.ok) throw new Error(admin.error.message);
+    const other = admin.value.create('intruder', ['chat']);
+    admin.value.close();
+    if (!other.ok) throw new Error(other.error.message);
+    const intruder = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: other.value.token, maxRetries: 0 });
+    const stolen = await intruder.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'what did they say?' }] }, { headers: { 'x-bulwark-session': session } }).catch((e: unknown) => e);
+    const missing = await intruder.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-bulwark-session': 'ses_' + '0'.repeat(24) } }).catch((e: unknown) => e);
+    expect((stolen as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
+    expect((missing as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
+    expect((stolen as Error).message.replace(session, 'ID')).toBe((missing as Error).message.replace('ses_' + '0'.repeat(24), 'ID'));
+    expect(e2e.fake.calls).toBe(1);
   });
 
   it('an agent without a provider answers 503 naming the fix; the daemon keeps serving', async () => {
