@@ -4,7 +4,20 @@
  * them. The captured values stay reachable only through the secret store's `get`.
  */
 import { envSnapshot, scrubProcessEnv } from '../config/env.js';
+import { CRITICAL_SECRET_FORMAT_IDS, SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 import { MASTER_KEY_ENV } from './master-key.js';
+
+const CRITICAL_FORMATS = SECRET_FORMATS.filter((f) => CRITICAL_SECRET_FORMAT_IDS.has(f.id));
+const MAX_CHECKED_VALUE = 16 * 1024;
+
+/** True when the value has the shape of a known credential (shared pattern library, critical formats). */
+export function valueMatchesSecretFormat(value: string): boolean {
+  const v = value.length > MAX_CHECKED_VALUE ? value.slice(0, MAX_CHECKED_VALUE) : value;
+  return CRITICAL_FORMATS.some((f) => {
+    const m = f.regex.exec(v);
+    return m !== null && (!f.validate || f.validate(m[0]));
+  });
+}
 
 /** Names that conventionally carry credentials: *_API_KEY, *_TOKEN, *_SECRET, *_PASSWORD, *_KEY, … */
 const SECRET_ENV_NAME_RE =
@@ -23,7 +36,7 @@ export interface EnvSecrets {
 export interface CaptureOptions {
   /** Names referenced from config (`{ secret: NAME }`) that must be captured whatever they look like. */
   readonly extraNames?: Iterable<string>;
-  /** Extra test on the value (e.g. a secret-format match) for variables whose names look harmless. */
+  /** Test on the value for variables whose names look harmless; default: a secret-format match. */
   readonly valueLooksSecret?: (value: string) => boolean;
 }
 
@@ -36,7 +49,8 @@ export function captureEnvSecrets(opts: CaptureOptions = {}): EnvSecrets {
   const captured = new Map<string, string>();
   for (const [name, value] of Object.entries(snap)) {
     if (name === MASTER_KEY_ENV || value === '') continue;
-    if (extra.has(name) || looksLikeSecretEnvName(name) || opts.valueLooksSecret?.(value)) captured.set(name, value);
+    const valueTest = opts.valueLooksSecret ?? valueMatchesSecretFormat;
+    if (extra.has(name) || looksLikeSecretEnvName(name) || valueTest(value)) captured.set(name, value);
   }
   scrubProcessEnv([...captured.keys(), MASTER_KEY_ENV]);
   return {

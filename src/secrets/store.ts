@@ -60,6 +60,9 @@ export function openSecretStore(opts: OpenSecretStoreOptions): Result<SecretStor
     }
   }
   const opened = Vault.open({ ...base, masterKey: mk.value.key, pendingKey, keyInfo });
+  // The vault keeps its own copy; these are not needed any more.
+  mk.value.key.fill(0);
+  pendingKey?.fill(0);
   if (!opened.ok) return opened;
   if (pendingFile && pendingKey) {
     try {

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { register, type SecretsIo } from '../../src/cli/commands/secrets.js';
 import type { CliContext } from '../../src/cli/context.js';
+import type { Register } from '../../src/cli/program.js';
 import { openSecretStore } from '../../src/secrets/store.js';
 import { filesUnder, layout, tracesOf } from './helpers.js';
 
@@ -51,6 +52,11 @@ afterEach(() => {
 });
 
 describe('bulwark secrets', () => {
+  it('fits the CLI program\'s Register signature', () => {
+    const asRegister: Register = register;
+    expect(typeof asRegister).toBe('function');
+  });
+
   it('set reads the value from stdin; list shows metadata only; nothing under the data dir or the audit log holds the value', async () => {
     const { dataDir, keyFile } = layout();
     const secret = `sk-live-${randomBytes(20).toString('base64url')}`;

@@ -32,6 +32,8 @@ describe('environment snapshot and scrub', () => {
       OPENAI_API_KEY: `sk-${randomBytes(12).toString('hex')}`,
       GITHUB_TOKEN: `ghp_${randomBytes(12).toString('hex')}`,
       MY_REFERENCED_THING: `ref-${randomBytes(12).toString('hex')}`,
+      // A harmless-looking name whose value has a known credential shape is captured too.
+      DEPLOY_HELPER: `ghp_${randomBytes(40).toString('base64').replace(/[^A-Za-z0-9]/g, 'Q').slice(0, 36)}`,
       BULWARK_MASTER_KEY: randomBytes(32).toString('base64'),
     };
     Object.assign(process.env, values, { HARMLESS_SETTING: 'visible' });
