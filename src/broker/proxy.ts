@@ -264,6 +264,10 @@ export class ProxySession {
       secret = r.value;
     }
 
+    // A compressed body would hide its content from the leak check: only identity bodies go upstream.
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== '') return this.deny(res, 415, 'compressed request bodies are refused (the egress leak check must read them)', 'content-encoding', where);
+
     const body = await this.readBody(req);
     if (body === undefined) return this.deny(res, 413, `request body larger than ${this.deps.config.maxBodyBytes} bytes`, 'body-size', where);
 

@@ -115,6 +115,13 @@ describe('L08 credential broker (real TLS, unix socket, Node client)', () => {
     expect(r.upstream.log).toHaveLength(0);
   });
 
+  it('a compressed request body (which would hide a secret from the leak check) → 415, zero upstream requests', async () => {
+    r = await rig();
+    const res = await nodeClient(r.session.socketPath, r.broker.caCertPem, { token: r.session.token, host: 'api.test', port: r.upstream.port, method: 'POST', path: '/v1/messages', headers: { 'content-encoding': 'gzip' }, body: 'xx' });
+    expect(res.status).toBe(415);
+    expect(r.upstream.log).toHaveLength(0);
+  });
+
   it('Host header that differs from the CONNECT target → 403', async () => {
     r = await rig();
     const res = await nodeClient(r.session.socketPath, r.broker.caCertPem, { token: r.session.token, host: 'api.test', port: r.upstream.port, path: '/v1/x', headers: { host: 'evil.test' } });

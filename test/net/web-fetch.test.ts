@@ -68,3 +68,21 @@ describe('web_fetch', () => {
     expect(r2.ok && r2.value.split('\n\n')[1]?.length).toBe(1000);
   });
 });
+
+describe('web_fetch content encodings', () => {
+  it('decodes gzip within the cap and refuses a decompression bomb', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const gz = (body: Buffer) => (_req: unknown, _b: string, res: import('node:http').ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(body);
+    };
+    const small = await setup(gz(gzipSync('hello compressed world')));
+    const r1 = await small.tool.run({ url: `${small.url}/` }, ctx);
+    expect(r1.ok && r1.value).toContain('hello compressed world');
+    const bomb = await setup(gz(gzipSync(Buffer.alloc(50 * 1024 * 1024))));
+    const r2 = await bomb.tool.run({ url: `${bomb.url}/` }, ctx);
+    expect(r2.ok).toBe(false);
+    if (!r2.ok) expect(r2.error.code).toBe('web_fetch.encoding');
+    expect(small.s.log[0]?.headers['accept-encoding']).toBe('identity');
+  });
+});

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { convert } from 'html-to-text';
-import { bulwarkError } from '../../core/errors.js';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { bulwarkError, describeCause } from '../../core/errors.js';
 import { err, ok } from '../../core/result.js';
 import type { SsrfGuard } from '../../net/guard.js';
 import { guardedFetch, type FetchLimits } from '../../net/fetch.js';
@@ -34,6 +35,15 @@ const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|l
 function contentType(h: Readonly<Record<string, string | string[] | undefined>>): string {
   const v = h['content-type'];
   return ((Array.isArray(v) ? v[0] : v) ?? '').toLowerCase().trim();
+}
+
+/** Undoes a Content-Encoding the server sent anyway, with the output capped (no decompression bomb). */
+function decompress(body: Buffer, encoding: string, maxBytes: number): Buffer {
+  const opts = { maxOutputLength: maxBytes };
+  if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body, opts);
+  if (encoding === 'deflate') return inflateSync(body, opts);
+  if (encoding === 'br') return brotliDecompressSync(body, opts);
+  throw new Error(`unsupported content-encoding ${encoding}`);
 }
 
 function decode(body: Buffer, type: string): string {
@@ -77,7 +87,7 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
         args.value.url,
         {
           method: 'GET',
-          headers: { 'user-agent': 'bulwark-web-fetch/0.1', accept: 'text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1' },
+          headers: { 'user-agent': 'bulwark-web-fetch/0.1', accept: 'text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1', 'accept-encoding': 'identity' },
           ctx: { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
           signal: ctx.signal,
         },
@@ -88,7 +98,16 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
       if (type !== '' && !TEXTUAL.test(type)) {
         return err(bulwarkError('web_fetch.not_text', `${r.url} returned ${type.split(';')[0]}, which is not text; web_fetch returns text and HTML only`, { status: 415 }));
       }
-      const raw = decode(r.body, type);
+      const enc = String(r.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      let bytes = r.body;
+      if (enc !== 'identity' && enc !== '') {
+        try {
+          bytes = decompress(r.body, enc, limits.maxBodyBytes ?? DEFAULT_MAX_BYTES);
+        } catch (cause) {
+          return err(bulwarkError('web_fetch.encoding', `${r.url} sent a body that cannot be decoded (${describeCause(cause)})`, { status: 502 }));
+        }
+      }
+      const raw = decode(bytes, type);
       const isHtml = type.includes('html') || (type === '' && /^\s*(<!doctype html|<html)/i.test(raw));
       let text = isHtml ? htmlToReadableText(raw) : raw;
       const cap = Math.min(args.value.maxChars ?? maxChars, maxChars);
