@@ -19,7 +19,8 @@ import { createGateway } from './gateway/app.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
-import { createLogger, type Logger } from './logging/logger.js';
+import { createLogger, createSanitizer, type Logger } from './logging/logger.js';
+import { LeakIndex } from './secrets/leak-index.js';
 
 export interface DaemonOptions {
   readonly dataDir: string;
@@ -50,21 +51,26 @@ export const LOG_FILE = 'bulwark.log';
 export function layerCatalogue(_config: Config): LayerCatalogue {
   const layers = new LayerCatalogue();
   layers.set('L12', 'on', 'tool profiles and per-agent allow/deny decide which tools each agent sees and may call');
+  layers.set('L09', 'on', 'bulwark.log and audit.jsonl: field-path redaction, secret formats, known secret values as they are used, 1 MB line cap');
   layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes');
   layers.set('L26', 'on', 'lint bans and the dependency-rule test fail the build');
   return layers;
 }
 
 /**
- * Provider keys come from the environment snapshot by name (config holds only the name).
+ * Provider keys come from the environment snapshot by name (config holds only the name). Every
+ * value handed out is registered with the leak index first, so L09 redacts it from logs and audit.
  * The error names the missing variable, never a value.
  */
-function environmentSecrets(name: string): Result<string, BulwarkError> {
-  const value = envVar(name);
-  if (value === undefined || value.length === 0) {
-    return err(bulwarkError('secret.missing', `secret "${name}" is not set: export ${name}=... in the environment of \`bulwark start\``, { status: 503 }));
-  }
-  return ok(value);
+function environmentSecrets(leaks: LeakIndex): (name: string) => Result<string, BulwarkError> {
+  return (name) => {
+    const value = envVar(name);
+    if (value === undefined || value.length === 0) {
+      return err(bulwarkError('secret.missing', `secret "${name}" is not set: export ${name}=... in the environment of \`bulwark start\``, { status: 503 }));
+    }
+    leaks.register(name, value);
+    return ok(value);
+  };
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
@@ -72,7 +78,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = unwrap(loadConfig(dataDir));
   const logFile = childPath(dataDir, LOG_FILE);
   const auditFile = childPath(dataDir, AUDIT_FILE);
-  const logger: Logger = createLogger({ dataDir, level: config.logging.level, pretty: options.pretty === true });
+  const leaks = new LeakIndex();
+  const sanitize = createSanitizer(leaks);
+  const logger: Logger = createLogger({ dataDir, level: config.logging.level, pretty: options.pretty === true, sanitizeLine: sanitize });
   const cleanups: Array<() => void> = [];
   const undo = (): void => {
     for (const c of cleanups.reverse()) {
@@ -87,12 +95,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const db: Db = openDatabase(childPath(dataDir, DB_FILE));
     cleanups.push(() => db.close());
     const bus = new EventBus((error, type) => logger.error({ err: describeCause(error), type }, 'event handler failed'));
-    const audit = new AuditSink(auditFile);
+    const audit = new AuditSink(auditFile, sanitize);
     audit.attach(bus);
     cleanups.push(() => audit.close());
     const tokens = new TokenStore(db);
     const layers = layerCatalogue(config);
-    const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets }));
+    const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets(leaks) }));
     const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: config.server.bodyLimitBytes });
     const host = options.host ?? config.server.host;
     const server = await listen(gateway, host, options.port ?? config.server.port);

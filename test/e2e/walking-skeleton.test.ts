@@ -101,6 +101,21 @@ describe('daemon behaviour end to end', () => {
     expect(e2e.fake.calls).toBe(1);
   });
 
+  it('L09: known secret values and secret formats are redacted from audit.jsonl and bulwark.log', async () => {
+    e2e = await startE2E('openai', scriptFrom([reply.text('ok')]));
+    const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'hi' }] });
+    const githubToken = 'ghp_' + 'Zq8Lw3Rt5Yp1Nc7Vb2Mx9Kd4Hs6Jf0Ga3Ue8';
+    e2e.daemon.bus.emit('security:warning', { reason: `leaked ${FAKE_KEY_VALUE} and ${githubToken} and ${Buffer.from(FAKE_KEY_VALUE).toString('base64')}` });
+    const auditText = readFileSync(path.join(e2e.dir, 'audit.jsonl'), 'utf8');
+    expect(auditText).toContain('leaked ');
+    expect(auditText).not.toContain(FAKE_KEY_VALUE);
+    expect(auditText).not.toContain(Buffer.from(FAKE_KEY_VALUE).toString('base64'));
+    expect(auditText).not.toContain(githubToken);
+    expect(readFileSync(path.join(e2e.dir, 'bulwark.log'), 'utf8')).not.toContain(FAKE_KEY_VALUE);
+    expect(e2e.daemon.layers.find((l) => l.id === 'L09')?.state).toBe('on');
+  });
+
   it('an agent without a provider answers 503 naming the fix; the daemon keeps serving', async () => {
     e2e = await startE2E('openai', scriptFrom([reply.text('still here')]));
     const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
