@@ -65,6 +65,15 @@ function stopReason(reason: string | null | undefined, hadToolCalls: boolean): S
 
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   const { id } = options;
+  // One client per key value: a rotated key (the resolver answers differently) gets a fresh client.
+  let cached: { key: string; client: Anthropic } | undefined;
+  const clientFor = (key: string): Anthropic => {
+    if (cached && cached.key === key) return cached.client;
+    // Explicit key and base URL: the SDK must not pick up ANTHROPIC_* variables of the environment.
+    const client = new Anthropic({ apiKey: key, baseURL: options.baseUrl ?? 'https://api.anthropic.com', timeout: options.timeoutMs, maxRetries: 0 });
+    cached = { key, client };
+    return client;
+  };
   return {
     id,
     kind: 'anthropic',
@@ -81,13 +90,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const secrets = [key.value];
       const call = callSignal(request.signal, options.timeoutMs);
       try {
-        // Explicit key and base URL: the SDK must not pick up ANTHROPIC_* variables of the environment.
-        const client = new Anthropic({
-          apiKey: key.value,
-          baseURL: options.baseUrl ?? 'https://api.anthropic.com',
-          timeout: options.timeoutMs,
-          maxRetries: 0,
-        });
+        const client = clientFor(key.value);
         const tools = toAnthropicTools(request.tools);
         const stream = await client.messages.create(
           {

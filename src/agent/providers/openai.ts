@@ -53,6 +53,22 @@ function stopReason(finish: string | null | undefined, hadToolCalls: boolean): S
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const { id } = options;
+  // One client per key value: a rotated key (the resolver answers differently) gets a fresh client.
+  let cached: { key: string | undefined; client: OpenAI } | undefined;
+  const clientFor = (key: string | undefined): OpenAI => {
+    if (cached && cached.key === key) return cached.client;
+    // Every option is explicit so the SDK never falls back to OPENAI_* variables of the environment.
+    const client = new OpenAI({
+      apiKey: key ?? 'no-key',
+      baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
+      organization: null,
+      project: null,
+      timeout: options.timeoutMs,
+      maxRetries: 0,
+    });
+    cached = { key, client };
+    return client;
+  };
   return {
     id,
     kind: 'openai',
@@ -62,15 +78,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       const secrets = key.value === undefined ? [] : [key.value];
       const call = callSignal(request.signal, options.timeoutMs);
       try {
-        // Every option is explicit so the SDK never falls back to OPENAI_* variables of the environment.
-        const client = new OpenAI({
-          apiKey: key.value ?? 'no-key',
-          baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
-          organization: null,
-          project: null,
-          timeout: options.timeoutMs,
-          maxRetries: 0,
-        });
+        const client = clientFor(key.value);
         const tools = toOpenAITools(request.tools);
         const stream = await client.chat.completions.create(
           {
