@@ -13,11 +13,17 @@ import type { LayerId, LayerState } from '../core/layers.js';
 import { err, ok, type Result } from '../core/result.js';
 import { classifyAction, type Classification } from '../policy/action-classifier.js';
 import { buildEffect, buildView } from '../policy/approval-effect.js';
-import type { ApprovalQueue } from '../policy/approvals.js';
-import type { ApprovalsConfig } from '../policy/controls-config.js';
+import { ApprovalQueue } from '../policy/approvals.js';
+import { DEFAULT_APPROVALS, type ApprovalsConfig } from '../policy/controls-config.js';
+import type { Db } from '../core/sqlite.js';
 import type { NetworkGrant } from '../policy/effect-hash.js';
-import type { BudgetGuard, Reservation } from './budget/budget-guard.js';
-import type { BreakerTicket, CircuitBreakers, BreakerStatus } from './breaker/circuit-breaker.js';
+import { BudgetGuard, type Reservation } from './budget/budget-guard.js';
+import {
+  DEFAULT_AGENT_BUDGETS, DEFAULT_BREAKER, DEFAULT_GLOBAL_BUDGETS, DEFAULT_MODEL_INFO,
+  type AgentBudgets, type BreakerConfig, type GlobalBudgets, type ModelInfo,
+} from './budget/config.js';
+import { UsageStore } from './budget/usage-store.js';
+import { CircuitBreakers, type BreakerTicket, type BreakerStatus } from './breaker/circuit-breaker.js';
 import type { Tool, ToolRunContext } from './tools/tool.js';
 import type { ModelRequest, ToolCall, TurnContext } from './types.js';
 
@@ -243,4 +249,51 @@ export function createControls(deps: ControlsDeps): Controls {
   }
 
   return { beforeToolCall, beforeModelCall, afterModelCall, guardTool, assess, status };
+}
+
+/** The parts of the merged config the controls read (structural, so config/schema.ts can merge the fragments as it likes). */
+export interface ControlsConfigView {
+  readonly agents: ReadonlyArray<{ readonly id: string; readonly provider?: string; readonly approvals?: ApprovalsConfig; readonly budgets?: AgentBudgets }>;
+  readonly budgets?: GlobalBudgets;
+  readonly models?: Readonly<Record<string, ModelInfo>>;
+  readonly breaker?: BreakerConfig;
+}
+
+export interface ControlsFromConfigDeps {
+  readonly config: ControlsConfigView;
+  readonly bus: EventBus;
+  /** The daemon's bulwark.db handle: usage counters live there (room 'usage'). */
+  readonly db: Db;
+  /** Every tool the runtime registers (built-in fs tools and extra tools), for their declared classes. */
+  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass'>[];
+  readonly workspace: (agentId: string) => string | undefined;
+  readonly network?: (agentId: string) => NetworkGrant;
+}
+
+/**
+ * Wires L27/L13/L21/L22 from config: one approval queue (HMAC key random per start), a budget guard
+ * over SQLite counters and one breaker per provider + model. Call `approvals.shutdown()` on stop.
+ */
+export function createControlsFromConfig(deps: ControlsFromConfigDeps): { controls: Controls; approvals: ApprovalQueue; budget: BudgetGuard; breakers: CircuitBreakers; usage: UsageStore } {
+  const { config, bus } = deps;
+  const byId = new Map(config.agents.map((a) => [a.id, a]));
+  const approvals = new ApprovalQueue({ bus });
+  const usage = new UsageStore(deps.db);
+  const budget = new BudgetGuard({
+    store: usage, bus,
+    budgetsFor: (id) => byId.get(id)?.budgets ?? DEFAULT_AGENT_BUDGETS,
+    global: config.budgets ?? DEFAULT_GLOBAL_BUDGETS,
+    modelInfo: (model) => config.models?.[model] ?? DEFAULT_MODEL_INFO,
+  });
+  const breakers = new CircuitBreakers({ bus, config: () => config.breaker ?? DEFAULT_BREAKER });
+  const tools = new Map(deps.tools.map((t) => [t.spec.name, t]));
+  const controls = createControls({
+    bus, approvals, budget, breakers,
+    approvalsConfig: (id) => byId.get(id)?.approvals ?? DEFAULT_APPROVALS,
+    tool: (_agent, name) => tools.get(name),
+    workspace: deps.workspace,
+    provider: (id) => byId.get(id)?.provider ?? 'default',
+    ...(deps.network ? { network: deps.network } : {}),
+  });
+  return { controls, approvals, budget, breakers, usage };
 }
