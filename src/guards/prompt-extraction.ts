@@ -38,10 +38,11 @@ const WORD = /[\p{L}\p{N}]+/gu;
 export const MAX_PROMPT_CHARS = 200_000;
 
 function words(text: string): Word[] {
+  const lower = text.toLowerCase();
   const out: Word[] = [];
-  for (const m of text.matchAll(WORD)) {
+  for (const m of lower.matchAll(WORD)) {
     const start = m.index ?? 0;
-    out.push({ start, end: start + m[0].length, text: m[0].toLowerCase() });
+    out.push({ start, end: start + m[0].length, text: m[0] });
   }
   return out;
 }
@@ -50,13 +51,20 @@ export class PromptFingerprint {
   readonly k: number;
   readonly minCovered: number;
   readonly maxGap: number;
-  private readonly shingles = new Set<string>();
+  /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
+  private readonly vocab = new Map<string, number>();
+  /** Shingles as numbers: ids combined in base (vocabulary size + 1). */
+  private readonly shingles = new Set<number>();
+  private readonly base: number;
 
   constructor(systemPrompt: string, options: PromptExtractionOptions = {}) {
     this.k = options.k ?? 3;
     this.maxGap = options.maxGap ?? 3;
     const ws = words(systemPrompt.slice(0, MAX_PROMPT_CHARS));
-    for (let i = 0; i + this.k <= ws.length; i++) this.shingles.add(this.key(ws, i));
+    for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
+    this.base = this.vocab.size + 1;
+    const ids = ws.map((w) => this.vocab.get(w.text) ?? 0);
+    for (let i = 0; i + this.k <= ids.length; i++) this.shingles.add(this.key(ids, i));
     // A prompt shorter than the threshold is found when most of it is repeated; below 6 words it is not tracked.
     const wanted = options.minCovered ?? 12;
     this.minCovered = ws.length >= 6 ? Math.min(wanted, Math.max(6, Math.ceil(ws.length * 0.8))) : Number.POSITIVE_INFINITY;
@@ -66,20 +74,27 @@ export class PromptFingerprint {
     return Number.isFinite(this.minCovered) && this.shingles.size > 0;
   }
 
-  private key(ws: readonly Word[], i: number): string {
-    let s = '';
-    for (let j = i; j < i + this.k; j++) s += (j > i ? ' ' : '') + (ws[j] as Word).text;
-    return s;
+  /** Shingle number of ids[i, i+k), or -1 when a word is outside the prompt's vocabulary. */
+  private key(ids: ArrayLike<number>, i: number): number {
+    let v = 0;
+    for (let j = i; j < i + this.k; j++) {
+      const id = ids[j] ?? 0;
+      if (id === 0) return -1;
+      v = v * this.base + id;
+    }
+    return v;
   }
 
   scan(text: string): ExtractionResult {
     if (!this.enabled) return { spans: [], containment: 0, openFrom: -1 };
     const ws = words(text);
+    const ids = new Int32Array(ws.length);
+    for (let i = 0; i < ws.length; i++) ids[i] = this.vocab.get((ws[i] as Word).text) ?? 0;
     const covered = new Uint8Array(ws.length);
-    const found = new Set<string>();
+    const found = new Set<number>();
     for (let i = 0; i + this.k <= ws.length; i++) {
-      const key = this.key(ws, i);
-      if (this.shingles.has(key)) {
+      const key = this.key(ids, i);
+      if (key >= 0 && this.shingles.has(key)) {
         found.add(key);
         covered.fill(1, i, i + this.k);
       }

@@ -19,7 +19,7 @@ export interface StreamGuardOptions {
   readonly holdBack?: number;
   /** Upper bound of held characters before a forced release (default 64 KiB). */
   readonly maxHold?: number;
-  /** Characters of already-released text kept as left context for the next scan (default 64). */
+  /** Characters of already-released text kept as left context for the next scan (default 512). */
   readonly context?: number;
 }
 
@@ -40,6 +40,18 @@ function runStart(text: string, b: number): number {
   return i;
 }
 
+/**
+ * The tail of the released text kept as left context, cut at a whitespace so that no token is cut
+ * (a cut token would look shorter than it is, and a format with a length bound would match it). A tail
+ * without whitespace is prefixed with a word character so nothing can start at the cut either.
+ */
+function leftContext(released: string, size: number): string {
+  if (released.length <= size) return released;
+  const tail = released.slice(-size);
+  for (let i = 0; i < tail.length; i++) if (isSpace(tail[i])) return tail.slice(i);
+  return 'x' + tail;
+}
+
 export function createStreamGuard(
   scan: (text: string) => OutputScan,
   onFindings: (findings: readonly OutputFinding[]) => void,
@@ -47,7 +59,7 @@ export function createStreamGuard(
 ): StreamFilter {
   const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
   const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2);
-  const contextSize = options.context ?? 64;
+  const contextSize = options.context ?? 512;
   let buf = '';
   let ctx = '';
 
@@ -108,7 +120,7 @@ export function createStreamGuard(
     if (cur) emit(cur);
     out += buf.slice(at, b);
     if (released.length) onFindings(released.map((f) => ({ ...f, start: f.start - off, end: f.end - off, matchStart: f.matchStart - off, matchEnd: f.matchEnd - off })));
-    ctx = (ctx + buf.slice(0, b)).slice(-contextSize);
+    ctx = leftContext(ctx + buf.slice(0, b), contextSize);
     buf = buf.slice(b);
     return out;
   }
