@@ -84,6 +84,11 @@ describe('vault → gateway → provider, end to end', () => {
     expect(r.choices[0]?.message.content).toBe('hello from the fake model');
     expect(fake.requests[0]?.apiKey).toBe(providerKey);
 
+    // An agent reaching outside its scope is denied, and the denial is in the audit file.
+    await secretsSet(dataDir, keyFile, 'GITHUB_TOKEN', `ghp-not-for-this-agent-${randomBytes(8).toString('hex')}`);
+    const denied = resolve('GITHUB_TOKEN', { agentId: 'default', traceId: 'e2e-2' });
+    expect(!denied.ok && denied.error.code).toBe('secret.denied');
+
     // Careless code paths that would leak it: a debug line with the header, an error message, an audit reason.
     logger.debug({ upstream: { headers: { authorization: `Bearer ${providerKey}` } } }, 'upstream call');
     logger.warn(`provider rejected key ${providerKey} (base64 ${Buffer.from(providerKey).toString('base64')})`);
@@ -96,6 +101,9 @@ describe('vault → gateway → provider, end to end', () => {
     const events = readFileSync(path.join(dataDir, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'secret:accessed', agentId: 'default', secretName: 'OPENAI_API_KEY', outcome: 'success', layer: 'L07' }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'secret:accessed', agentId: 'default', traceId: 'e2e-2', secretName: 'GITHUB_TOKEN', outcome: 'denied' }),
     );
     const files = filesUnder(dataDir);
     for (const f of ['bulwark.log', 'audit.jsonl', 'bulwark.db', 'vault.db']) expect(files.some((x) => x.endsWith(f)), f).toBe(true);
