@@ -4,12 +4,12 @@
  * destructive: fail closed.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { ActionClass } from '../agent/tools/tool.js';
+import { ACTION_CLASSES, type ActionClass } from './action-classes.js';
 import { sha256Hex } from '../core/compare.js';
 import { safePath, relativeTo, isInside } from '../core/safe-path.js';
 import { classifyArgv, classifyCommandString, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';
 
-export const ACTION_CLASSES = ['read', 'write', 'network', 'exec', 'destructive', 'credential', 'config', 'messaging', 'memory'] as const satisfies readonly ActionClass[];
+export { ACTION_CLASSES, type ActionClass };
 
 /** Most severe first; `primary` is the first class of a call found in this order. */
 const SEVERITY: readonly ActionClass[] = ['destructive', 'credential', 'config', 'exec', 'messaging', 'network', 'write', 'memory', 'read'];
