@@ -21,6 +21,8 @@ export interface StreamGuardOptions {
   readonly maxHold?: number;
   /** Characters of already-released text kept as left context for the next scan (default 512). */
   readonly context?: number;
+  /** New characters gathered before the next scan-and-release attempt (default 64); fewer scans, a little more latency. */
+  readonly releaseStep?: number;
 }
 
 export interface StreamFilter {
@@ -60,6 +62,8 @@ export function createStreamGuard(
   const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
   const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2);
   const contextSize = options.context ?? 512;
+  const releaseStep = options.releaseStep ?? 64;
+  let sinceScan = 0;
   let buf = '';
   let ctx = '';
 
@@ -128,9 +132,13 @@ export function createStreamGuard(
   return {
     push(chunk: string): string {
       buf += chunk;
+      sinceScan += chunk.length;
+      if (buf.length <= holdBack || sinceScan < releaseStep) return '';
+      sinceScan = 0;
       return release(false);
     },
     flush(): string {
+      sinceScan = 0;
       return release(true);
     },
   };

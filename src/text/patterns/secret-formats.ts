@@ -136,7 +136,16 @@ function validAuthHeader(match: string): boolean {
   return shannonEntropy(value) >= 2.8;
 }
 
-const API_KEY_HEADER = /(?:^|[^A-Za-z0-9_-])[A-Za-z0-9-]{0,30}?(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
+const API_KEY_HEADER = /(?:^|[^A-Za-z0-9_-])(?<name>[A-Za-z][A-Za-z0-9-]{1,40})["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
+
+const API_KEY_HEADER_NAME = /(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)$/i;
+
+function validApiKeyHeader(match: string): boolean {
+  const m = API_KEY_HEADER.exec(match);
+  const v = m?.groups?.['secret'] ?? '';
+  if (!API_KEY_HEADER_NAME.test(m?.groups?.['name'] ?? '')) return false;
+  return !looksLikePlaceholder(v) && !/^\$/.test(v) && shannonEntropy(v) >= 2.8 && /[0-9]/.test(v);
+}
 
 // --- assignments ---------------------------------------------------------------------------
 
@@ -281,7 +290,7 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   def({ id: 'secret.google_api_key', severity: 'warning', regex: RE.googleApiKey, description: 'Google API key (AIza + 35 characters); frequently public by design', validate: randomLooking(RE.googleApiKey, 3.5) }),
   def({ id: 'secret.jwt', severity: 'critical', regex: RE.jwt, description: 'JSON Web Token whose header decodes to JSON with an alg', validate: validJwt }),
   def({ id: 'secret.http_authorization', severity: 'critical', regex: AUTH_HEADER, description: 'Authorization header credential (Bearer, Basic with user:password, Token, bare)', validate: validAuthHeader }),
-  def({ id: 'secret.http_api_key_header', severity: 'critical', regex: API_KEY_HEADER, description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)', validate: (m) => { const v = secretPart(API_KEY_HEADER, m); return !looksLikePlaceholder(v) && !/^\$/.test(v) && shannonEntropy(v) >= 2.8 && /[0-9]/.test(v); } }),
+  def({ id: 'secret.http_api_key_header', severity: 'critical', regex: API_KEY_HEADER, description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)', validate: validApiKeyHeader }),
   def({ id: 'secret.private_key', severity: 'critical', regex: PRIVATE_KEY, description: 'PEM / OpenSSH / PGP private key block with a key body', validate: validPrivateKey }),
   def({ id: 'secret.url_credentials', severity: 'critical', regex: URL_CREDENTIALS, description: 'URL with user:password (database connection strings, package registries, webhooks)', validate: validUrlCredentials }),
   def({ id: 'secret.cli_user_password', severity: 'critical', regex: CLI_USER, description: 'user:password given to -u/--user on a command line (curl, …)', validate: validCliUser }),
