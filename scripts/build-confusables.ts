@@ -18,7 +18,7 @@ for (const [from, to] of Object.entries(map)) {
   const folded = from.normalize('NFKD').replace(/\p{Mn}/gu, '');
   if (folded.length > 0 && /^[\x20-\x7e]+$/.test(folded)) continue;
   if (!/^[A-Za-z0-9]{1,3}$/.test(to)) continue;
-  out[from] = to.toLowerCase();
+  out[from] = to; // case kept: an upper-case source whose skeleton is "l" is an I look-alike (fold.ts)
 }
 const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a.codePointAt(0) ?? 0) - (b.codePointAt(0) ?? 0)));
 writeFileSync(target, JSON.stringify(sorted) + '\n');

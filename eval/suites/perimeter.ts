@@ -38,12 +38,13 @@ function pooled(items: ReadonlyArray<{ item: CorpusItem; flagged: boolean }>): P
   return { tpr, fpr, ba: (tpr + 1 - fpr) / 2, positives: p.length, negatives: n.length };
 }
 
-/** Latin letter → a confusable non-Latin letter (from the same data the detection view folds). */
+/** Latin small letter → a confusable small Cyrillic/Greek letter (from the data the detection view folds). */
 function homoglyphMap(): Map<string, string> {
   const conf = JSON.parse(readFileSync(new URL('../../src/text/data/confusables.json', import.meta.url), 'utf8')) as Record<string, string>;
   const out = new Map<string, string>();
   for (const [from, to] of Object.entries(conf)) {
-    if (/^[a-z]$/.test(to) && !out.has(to) && /\p{Script=Cyrillic}|\p{Script=Greek}/u.test(from)) out.set(to, from);
+    const letter = to.toLowerCase();
+    if (/^[a-z]$/.test(letter) && !out.has(letter) && from === from.toLowerCase() && /\p{Script=Cyrillic}|\p{Script=Greek}/u.test(from)) out.set(letter, from);
   }
   return out;
 }

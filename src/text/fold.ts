@@ -11,15 +11,15 @@ const cache = new Map<number, string>();
 const MAX_CACHE = 20_000;
 
 function computeFold(cp: number): string {
-  // Lower-case first: the skeleton of a capital homoglyph (Cyrillic І) is "l", of its small form "i".
   const original = String.fromCodePoint(cp);
   const lower = original.toLowerCase();
-  const direct = CONFUSABLES.get(lower) ?? CONFUSABLES.get(original);
-  if (direct !== undefined) return direct;
+  const direct = CONFUSABLES.get(original);
+  // The Unicode skeleton of capital I is "l": a capital look-alike with that skeleton is an I.
+  if (direct !== undefined) return direct === 'l' && original !== lower ? 'i' : direct.toLowerCase();
   const decomposed = lower.normalize('NFKD').replace(MARKS, '');
   let out = '';
   for (const ch of decomposed) {
-    out += ch.charCodeAt(0) < 0x80 ? ch : (CONFUSABLES.get(ch) ?? ch);
+    out += ch.charCodeAt(0) < 0x80 ? ch : (CONFUSABLES.get(ch)?.toLowerCase() ?? ch);
   }
   return out.toLowerCase();
 }

@@ -5,8 +5,10 @@
  */
 import { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
 import { findTypos, type Correction } from './typo.js';
+import { buildAnchorIndex } from './anchors.js';
 import { INJECTION_PATTERNS } from './patterns/index.js';
-import { BASE64_BLOB, HEX_BLOB, ROT13_HINT } from './patterns/encoded.js';
+import { ROT13_HINT } from './patterns/encoded.js';
+import { findBlobs } from './blobs.js';
 import type { PatternDef, PatternFamily, Severity } from './patterns/types.js';
 
 export type FindingSource = 'text' | 'base64' | 'hex' | 'rot13' | 'invisible';
@@ -112,7 +114,9 @@ function matchPatterns(
   patterns: readonly PatternDef[],
   onMatch: (p: PatternDef, start: number, end: number) => void,
 ): void {
+  const anchors = buildAnchorIndex(text, patterns);
   for (const p of patterns) {
+    if (!anchors.mayMatch(p)) continue;
     const m = p.regex.exec(text);
     if (m && (!p.validate || p.validate(m[0]))) onMatch(p, m.index, m.index + m[0].length);
   }
@@ -125,7 +129,7 @@ function decodeBase64(blob: string): string | undefined {
 }
 
 function decodeHex(blob: string): string | undefined {
-  return printableText(Buffer.from(blob.replace(/[ :]/g, ''), 'hex'));
+  return printableText(Buffer.from(blob.length % 2 === 0 ? blob : blob.slice(0, -1), 'hex'));
 }
 
 /** UTF-8 text when at least 90 % of it is printable, otherwise undefined (binary data, not a payload). */
@@ -195,11 +199,8 @@ function decodePayloads(
   let blobs = 0;
   let decodedChars = 0;
   const seen = new Set<string>();
-  for (const [re, decode, source] of [[BASE64_BLOB, decodeBase64, 'base64'], [HEX_BLOB, decodeHex, 'hex']] as const) {
-    // Collect first: the recursive scan below reuses these global regexes.
-    const candidates: string[] = [];
-    re.lastIndex = 0;
-    for (let m = re.exec(canonicalText); m && candidates.length < MAX_BLOBS * 4; m = re.exec(canonicalText)) candidates.push(m[0]);
+  const found = findBlobs(canonicalText, MAX_BLOBS * 4);
+  for (const [candidates, decode, source] of [[found.base64, decodeBase64, 'base64'], [found.hex, decodeHex, 'hex']] as const) {
     for (const blob of candidates) {
       if (blobs >= MAX_BLOBS || decodedChars >= MAX_DECODED_CHARS) return;
       const decoded = decode(blob);

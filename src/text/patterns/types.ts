@@ -24,4 +24,10 @@ export interface PatternDef {
   readonly severity: Severity;
   /** Optional structural check of a match (e.g. JWT header decodes, entropy over a floor). */
   readonly validate?: (match: string) => boolean;
+  /**
+   * Optional prefilter (lower case): every match contains one of these. A plain word must appear as a
+   * whole token of the detection view ("word*" as a token prefix); anything else (symbols, paths) is
+   * a substring. The scanner skips the regex when none is present, which keeps large inputs fast.
+   */
+  readonly anchors?: readonly string[];
 }
