@@ -8,8 +8,11 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 
 export async function startForwarder(opts: { port: number; socketPath: string; host?: string }): Promise<{ port: number; server: Server; close(): Promise<void> }> {
+  const open = new Set<{ destroy(): void }>();
   const server = createServer((client) => {
     const upstream = createConnection(opts.socketPath);
+    open.add(client);
+    client.on('close', () => open.delete(client));
     client.pipe(upstream);
     upstream.pipe(client);
     const end = () => {
@@ -25,5 +28,13 @@ export async function startForwarder(opts: { port: number; socketPath: string; h
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  return { port, server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of open) c.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
