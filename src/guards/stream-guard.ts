@@ -32,6 +32,8 @@ export interface StreamFilter {
 
 export const DEFAULT_HOLD_BACK = 256;
 export const DEFAULT_MAX_HOLD = 64 * 1024;
+/** Tail kept on a forced release: longer than the longest bounded secret format. */
+export const FORCED_TAIL = 20 * 1024;
 
 const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\t' || c === '\r';
 
@@ -60,7 +62,7 @@ export function createStreamGuard(
   options: StreamGuardOptions = {},
 ): StreamFilter {
   const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
-  const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2);
+  const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2, FORCED_TAIL * 2);
   const contextSize = options.context ?? 512;
   const releaseStep = options.releaseStep ?? 64;
   let sinceScan = 0;
@@ -94,8 +96,9 @@ export function createStreamGuard(
         }
       }
       if (b <= 0 && buf.length > maxHold) {
-        // One enormous run: release what is certainly scanned, redacting every finding that starts in it.
-        b = buf.length - holdBack;
+        // One enormous run (minified JSON, a base64 blob): release all but a tail as long as the longest
+        // secret format (a PEM key, a JWT) that may still be completing, redacting every finding in it.
+        b = buf.length - Math.max(holdBack, FORCED_TAIL);
         for (const f of r.findings) {
           if (f.severity === 'critical' && f.start - off < b && f.end - off > b) b = Math.max(b, Math.min(buf.length, f.end - off));
         }

@@ -86,3 +86,23 @@ describe('stream guard (L02 on streams)', () => {
     );
   });
 });
+
+describe('stream guard, one enormous token', () => {
+  it('releases a run longer than the hold limit in bounded pieces, every piece scanned, secrets inside redacted', () => {
+    const { guard } = makeGuard();
+    const key = fakeAwsKeyId(77);
+    const jwt = Buffer.from('{"alg":"HS256"}').toString('base64url') + '.' + Buffer.from('{"sub":"' + 'u'.repeat(3000) + '"}').toString('base64url') + '.' + 'Sg'.repeat(30);
+    // Minified JSON with no whitespace at all, far past the 64 KiB hold limit.
+    const blob = '{"rows":[' + Array.from({ length: 3000 }, (_, i) => `{"id":${i},"name":"item-${i}"}`).join(',') + `],"k":"${key}","t":"${jwt}","pad":"` + 'p'.repeat(20_000) + '"}';
+    const f = guard.outputFilter(CTX);
+    const pieces: string[] = [];
+    for (let i = 0; i < blob.length; i += 1000) pieces.push(f.push(blob.slice(i, i + 1000)));
+    pieces.push(f.flush());
+    expect(pieces.filter((p) => p.length > 0).length).toBeGreaterThan(1);
+    const out = pieces.join('');
+    const whole = guard.scanText(blob, CTX);
+    expect(whole.ok && out).toBe(whole.ok && whole.value.text);
+    expect(out).not.toContain(key);
+    expect(out).not.toContain(jwt.slice(0, 40));
+  });
+});
