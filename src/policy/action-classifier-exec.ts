@@ -2,7 +2,7 @@
  * L27 rules for shell commands: each simple command is classified from its name and arguments.
  * Unknown programs, privilege changes and anything the tokeniser cannot see through are destructive.
  */
-import type { ActionClass } from './action-classes.js';
+import type { ActionClass } from './action-classifier-classes.js';
 import { parseShell, type SimpleCommand } from './action-classifier-shell.js';
 
 export interface ExecVerdict {

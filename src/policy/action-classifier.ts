@@ -4,7 +4,7 @@
  * destructive: fail closed.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { ACTION_CLASSES, type ActionClass } from './action-classes.js';
+import { ACTION_CLASSES, type ActionClass } from './action-classifier-classes.js';
 import { sha256Hex } from '../core/compare.js';
 import { safePath, relativeTo, isInside } from '../core/safe-path.js';
 import { classifyArgv, classifyCommandString, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';

@@ -5,7 +5,7 @@
  * - approval cache 30 s and denial cache 60 s, keyed by effect hash, each invalidating the other;
  * - decisions arrive only as HMAC-signed tokens (operator channels); shutdown denies everything pending.
  */
-import type { ActionClass } from './action-classes.js';
+import type { ActionClass } from './action-classifier-classes.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
 import { newId } from '../core/ids.js';

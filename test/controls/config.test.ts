@@ -80,7 +80,7 @@ describe('controls config fragments', () => {
 describe('action class lists', () => {
   it('policy/ and agent/tools/tool.ts declare the same classes', () => {
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-    const same: Same<import('../../src/policy/action-classes.js').ActionClass, import('../../src/agent/tools/tool.js').ActionClass> = true;
+    const same: Same<import('../../src/policy/action-classifier-classes.js').ActionClass, import('../../src/agent/tools/tool.js').ActionClass> = true;
     expect(same).toBe(true);
   });
 });
