@@ -13,7 +13,7 @@ export const TIERS: Readonly<Record<string, number>> = {
   net: 3, exec: 3, policy: 3, memory: 3,
   broker: 4, agent: 4, supply: 4,
   gateway: 5, cli: 5,
-  'daemon.ts': 6, 'main.ts': 6,
+  root: 6,
 };
 
 export interface Violation {
@@ -35,7 +35,9 @@ export function importsOf(source: string): string[] {
 
 /** Room of a path relative to src/: its first segment (or the file name at the top level). */
 export function roomOf(relToSrc: string): string {
-  return relToSrc.split('/')[0] ?? relToSrc;
+  const first = relToSrc.split('/')[0] ?? relToSrc;
+  // The composition root (daemon.ts) and the entry point (main.ts) form one outermost room.
+  return first === 'daemon.ts' || first === 'main.ts' ? 'root' : first;
 }
 
 export function checkFile(relToSrc: string, source: string): Violation[] {
