@@ -76,6 +76,7 @@ const MAX_GRANTS_PER_EFFECT = 1_000;
 
 interface PendingModelCall {
   readonly at: number;
+  readonly signal: AbortSignal;
   readonly model: string;
   readonly reservation?: Reservation;
   readonly ticket?: BreakerTicket;
@@ -198,7 +199,7 @@ export function createControls(deps: ControlsDeps): Controls {
       ticket = t.value;
     }
     const list = modelCalls.get(ctx.traceId) ?? [];
-    list.push({ at: clock(), model: request.model, ...(reservation ? { reservation } : {}), ...(ticket ? { ticket } : {}) });
+    list.push({ at: clock(), signal: request.signal, model: request.model, ...(reservation ? { reservation } : {}), ...(ticket ? { ticket } : {}) });
     modelCalls.set(ctx.traceId, list);
     return ok(undefined);
   }
@@ -212,7 +213,11 @@ export function createControls(deps: ControlsDeps): Controls {
       return;
     }
     if (pending.reservation) deps.budget?.settle(pending.reservation, outcome);
-    if (pending.ticket) deps.breakers?.report(pending.ticket, outcome, ctx);
+    if (pending.ticket) {
+      // A call the user or the turn deadline cancelled is not a provider failure.
+      if (!outcome.ok && pending.signal.aborted) deps.breakers?.release(pending.ticket);
+      else deps.breakers?.report(pending.ticket, outcome, ctx);
+    }
   }
 
   function sweepStale(): void {

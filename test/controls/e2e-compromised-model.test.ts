@@ -365,3 +365,21 @@ describe('execution re-checks the approved effect (guardTool)', () => {
     expect(s.queue.list()).toHaveLength(0);
   });
 });
+
+describe('L22 does not count cancellations', () => {
+  it('users cancelling slow answers do not open the breaker', async () => {
+    const b = new CircuitBreakers({ bus: new EventBus(), config: () => BreakerConfigSchema.parse({ failureThreshold: 2, latencyMs: 60_000 }) });
+    const s = await setup(() => reply.hang(), { breakers: b });
+    for (let i = 0; i < 3; i++) {
+      const abort = new AbortController();
+      const before = s.fake.calls;
+      const p = collect(s.h.runtime.runTurn(turn('hi', { signal: abort.signal })));
+      while (s.fake.calls === before) await new Promise((r) => setTimeout(r, 10));
+      abort.abort();
+      const events = await p;
+      expect(events.at(-1)?.type).not.toBe('text_delta');
+    }
+    expect(b.state('fake', 'test-model')).toBe('closed');
+    expect(b.status()[0]).toMatchObject({ consecutiveFailures: 0, inflight: 0 });
+  });
+});

@@ -112,6 +112,13 @@ export class CircuitBreakers {
     c.failures = 0;
   }
 
+  /** The caller cancelled (user abort, turn timeout): the call says nothing about the provider's health. */
+  release(ticket: BreakerTicket): void {
+    const c = this.circuits.get(ticket.key);
+    if (!c || !c.inflight.delete(ticket.id)) return;
+    if (ticket.probe) c.probeInFlight = false;
+  }
+
   status(): BreakerStatus[] {
     return [...this.circuits.values()].map((c) => {
       const cfg = this.opts.config(c.provider, c.model);
