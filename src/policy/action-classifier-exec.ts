@@ -159,12 +159,10 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
   const args = argv.slice(1);
   for (const a of args) if (isCredentialPath(a)) add(v, 'credential', `touches credential file ${a}`);
 
-  if (cmd.piped && SHELLS.has(name) && !args.some((a) => !a.startsWith('-'))) {
-    add(v, 'destructive', `pipes downloaded or generated text into ${name}`);
-    return;
-  }
-  if (cmd.piped && INTERPRETERS.has(name) && operands(args).length === 0) {
-    add(v, 'destructive', `pipes text into the ${name} interpreter`);
+  // Without a script operand a shell or interpreter runs whatever arrives on stdin (a pipe, a
+  // redirect or the tool's stdin argument): a program the classifier never sees.
+  if ((SHELLS.has(name) || INTERPRETERS.has(name)) && name !== 'awk' && name !== 'gawk' && operands(args).length === 0) {
+    add(v, 'destructive', cmd.piped ? `pipes downloaded or generated text into ${name}` : `${name} reads its program from standard input`);
     return;
   }
   if (SHELLS.has(name)) {

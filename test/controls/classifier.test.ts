@@ -95,6 +95,11 @@ describe('L27 action classifier — exec', () => {
     ["sed -n 's/a/b/p' f", 'exec'],
     ['tar --to-command=sh -xf a.tar', 'destructive'],
     ['./run.sh', 'destructive'],
+    ['sh', 'destructive'],
+    ['python3 < payload.py', 'destructive'],
+    ['bash -x', 'destructive'],
+    ['python3 -m pytest', 'exec'],
+    ['bash build.sh', 'exec'],
     ["r''m -rf x", 'destructive'],
     ['\\rm -rf x', 'destructive'],
     ['command rm -rf x', 'destructive'],
@@ -128,6 +133,10 @@ describe('L27 action classifier — exec', () => {
   it('accepts an argv array and a pre-parsed argv from the caller', () => {
     expect(cls('exec', 'exec', { argv: ['rm', '-rf', '/'] }).primary).toBe('destructive');
     expect(cls('exec', 'exec', { command: 'ls' }, { parsedArgv: ['rm', '-rf', '/'] }).primary).toBe('exec');
+  });
+
+  it('a shell fed through the stdin argument is destructive', () => {
+    expect(cls('exec', 'exec', { command: 'sh', stdin: 'rm -rf ~' }).primary).toBe('destructive');
   });
 
   it('a cwd outside the workspace is destructive', () => {
