@@ -23,11 +23,11 @@ const WRITERS = new Set(['mkdir', 'touch', 'cp', 'mv', 'ln', 'tee', 'rmdir', 'ch
 const DESTRUCTIVE = new Set([
   'rm', 'shred', 'dd', 'fdisk', 'sfdisk', 'parted', 'wipefs', 'mkswap', 'swapon', 'swapoff', 'truncate', 'kill', 'pkill',
   'killall', 'reboot', 'shutdown', 'halt', 'poweroff', 'init', 'mount', 'umount', 'chattr', 'userdel', 'groupdel', 'eval',
-  'source', '.', 'exec', 'nsenter', 'unshare', 'chroot', 'insmod', 'rmmod', 'modprobe', 'sysctl', 'losetup', 'cryptsetup',
+  'source', '.', 'exec', 'docker', 'podman', 'kubectl', 'nsenter', 'unshare', 'chroot', 'insmod', 'rmmod', 'modprobe', 'sysctl', 'losetup', 'cryptsetup',
 ]);
 const PRIVILEGE = new Set(['sudo', 'doas', 'su', 'pkexec', 'runuser', 'setpriv', 'capsh']);
 const CONFIG = new Set(['crontab', 'systemctl', 'service', 'iptables', 'ip6tables', 'nft', 'ufw', 'update-alternatives', 'git-config', 'visudo', 'useradd', 'usermod', 'groupadd', 'apt', 'apt-get', 'dpkg', 'yum', 'dnf', 'apk', 'brew', 'snap']);
-const CREDENTIAL = new Set(['printenv', 'ssh-keygen', 'ssh-add', 'ssh-agent', 'gpg', 'pass', 'security', 'passwd', 'chpasswd', 'keyctl', 'openssl', 'vault', 'op', 'aws', 'gcloud', 'az', 'kubectl', 'docker']);
+const CREDENTIAL = new Set(['printenv', 'ssh-keygen', 'ssh-add', 'ssh-agent', 'gpg', 'pass', 'security', 'passwd', 'chpasswd', 'keyctl', 'openssl', 'vault', 'op', 'aws', 'gcloud', 'az']);
 const NETWORK = new Set(['curl', 'wget', 'nc', 'ncat', 'netcat', 'telnet', 'ftp', 'ping', 'dig', 'nslookup', 'host', 'socat', 'http', 'https', 'aria2c']);
 const INTERPRETERS = new Set([
   'python', 'python3', 'node', 'deno', 'bun', 'ruby', 'perl', 'php', 'lua', 'awk', 'gawk', 'sh', 'bash', 'zsh', 'dash', 'ksh', 'fish',
@@ -40,7 +40,7 @@ const WRAPPERS = new Set(['nice', 'nohup', 'time', 'stdbuf', 'ionice', 'command'
 const DANGEROUS_ENV = /^(LD_|DYLD_)|^(NODE_OPTIONS|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|RUBYOPT|BASH_ENV|ENV|PROMPT_COMMAND|PATH|IFS|GIT_SSH_COMMAND|GIT_EXEC_PATH)$/;
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 /** Paths whose contents are credentials wherever they are read from. */
-const CREDENTIAL_PATH = /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.env$|\.env\.[\w-]+$|id_(rsa|dsa|ecdsa|ed25519)|shadow$|gshadow$|sudoers|\.pgpass|credentials$|credentials\.json$|\.bulwark)/;
+const CREDENTIAL_PATH = /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.env$|\.env\.[\w-]+$|id_(rsa|dsa|ecdsa|ed25519)|shadow$|gshadow$|sudoers|\.pgpass|environ$|credentials$|credentials\.json$|\.bulwark)/;
 
 const MAX_DEPTH = 3;
 
