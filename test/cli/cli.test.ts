@@ -99,6 +99,19 @@ describe('bulwark layers and config', () => {
     expect(config.server).toMatchObject({ port: 8787, bodyLimitBytes: 1024 * 1024 });
   });
 
+  it('config show never prints a key pasted into the config', async () => {
+    const h = home();
+    await run(['init'], { BULWARK_HOME: h });
+    const pasted = 'ghp_' + 'Zq8Lw3Rt5Yp1Nc7Vb2Mx9Kd4Hs6Jf0Ga3Ue8';
+    writeFileSync(path.join(h, 'config.yaml'), `agents:\n  - id: default\n    systemPrompt: "use the token ${pasted} for GitHub"\n`);
+    for (const args of [['config', 'show'], ['config', 'show', '--json']]) {
+      const r = await run(args, { BULWARK_HOME: h });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('use the token');
+      expect(r.stdout).not.toContain(pasted);
+    }
+  });
+
   it('an invalid config.yaml: exit 1 and a message naming the key, for config show, layers and start', async () => {
     const h = home();
     await run(['init'], { BULWARK_HOME: h });

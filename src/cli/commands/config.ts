@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { configPath, loadConfig } from '../../config/load.js';
+import { EMPTY_LEAK_SCANNER } from '../../core/leak.js';
+import { createSanitizer, redactConfigForDisplay } from '../../logging/logger.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 
@@ -9,7 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
   const config = program.command('config').description('inspect the configuration');
   config
     .command('show')
-    .description('print the effective config (config.yaml with every default filled in); secrets appear only as references')
+    .description('print the effective config (config.yaml with every default filled in); secrets appear only as references, pasted keys as [REDACTED]')
     .option('--json', 'print as JSON')
     .addHelpText(
       'after',
@@ -24,8 +26,10 @@ Examples:
       action(ctx, (opts: { json?: boolean }) => {
         const loaded = loadConfig(ctx.dataDir);
         if (!loaded.ok) return fail(ctx, loaded.error);
-        if (opts.json) return printJson(ctx, loaded.value);
-        ctx.stdout(`# effective config from ${configPath(ctx.dataDir)}\n${stringify(loaded.value)}`);
+        // References hold no values, but a pasted key (in a prompt, a URL) must not be printed either (L09).
+        const shown = redactConfigForDisplay(loaded.value, createSanitizer(EMPTY_LEAK_SCANNER));
+        if (opts.json) return printJson(ctx, shown);
+        ctx.stdout(`# effective config from ${configPath(ctx.dataDir)}\n${stringify(shown)}`);
       }),
     );
 }
