@@ -19,9 +19,9 @@ export interface StreamGuardOptions {
   readonly holdBack?: number;
   /** Upper bound of held characters before a forced release (default 64 KiB). */
   readonly maxHold?: number;
-  /** Characters of already-released text kept as left context for the next scan (default 512). */
+  /** Characters of already-released text kept as left context for the next scan (default 192; longer than the left reach of any format). */
   readonly context?: number;
-  /** New characters gathered before the next scan-and-release attempt (default 64); fewer scans, a little more latency. */
+  /** New characters gathered before the next scan-and-release attempt (default 128); fewer scans, a little more latency. */
   readonly releaseStep?: number;
 }
 
@@ -63,8 +63,8 @@ export function createStreamGuard(
 ): StreamFilter {
   const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
   const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2, FORCED_TAIL * 2);
-  const contextSize = options.context ?? 512;
-  const releaseStep = options.releaseStep ?? 64;
+  const contextSize = options.context ?? 192;
+  const releaseStep = options.releaseStep ?? 128;
   let sinceScan = 0;
   let buf = '';
   let ctx = '';
