@@ -3,7 +3,8 @@
  * `safePath`; files are opened with O_NOFOLLOW and re-checked on the open descriptor so a symlink
  * swapped in after the check is not followed.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, readlinkSync, realpathSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { bulwarkError, describeCause, type BulwarkError } from '../../../core/errors.js';
 import { err, ok, type Result } from '../../../core/result.js';
 import { childPath, isInside, relativeTo, safePath } from '../../../core/safe-path.js';
@@ -11,6 +12,7 @@ import { writeFileAtomic } from '../../../core/atomic-write.js';
 
 export const READ_MAX_BYTES = 1024 * 1024;
 export const WRITE_MAX_BYTES = 5 * 1024 * 1024;
+const PROC_FD = '/proc/self/fd';
 
 function fsError(code: string, message: string): BulwarkError {
   return bulwarkError(`tool.fs.${code}`, message, { status: 400 });
@@ -24,15 +26,11 @@ function errnoOf(cause: unknown): string | undefined {
 function fdStaysInside(fd: number, workspace: string): boolean {
   let target: string;
   try {
-    target = readlinkSync(`/proc/self/fd/${fd}`);
+    target = readlinkSync(childPath(PROC_FD, String(fd)));
   } catch (cause) {
     return errnoOf(cause) === 'ENOENT';
   }
   return isInside(realpathSync(workspace), target);
-}
-
-export function resolveInWorkspace(workspace: string, untrusted: string): Result<string, BulwarkError> {
-  return safePath(workspace, untrusted);
 }
 
 /** Reads a regular file inside the workspace as UTF-8 text, refusing binaries and files over `maxBytes`. */
@@ -86,12 +84,78 @@ function ensureParents(realWorkspace: string, realTarget: string, untrusted: str
     } catch (cause) {
       if (errnoOf(cause) !== 'EEXIST') return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
     }
-    const st = lstatSync(dir);
-    if (st.isSymbolicLink() || !st.isDirectory() || !isInside(realWorkspace, realpathSync(dir))) {
-      return err(fsError('escape', `a parent of ${untrusted} is not a directory inside the workspace; refused`));
+    let inside: boolean;
+    try {
+      const st = lstatSync(dir);
+      inside = !st.isSymbolicLink() && st.isDirectory() && isInside(realWorkspace, realpathSync(dir));
+    } catch (cause) {
+      // Changed under us (removed, replaced) between mkdir and the check.
+      return err(fsError('raced', `a parent of ${untrusted} changed while being created (${errnoOf(cause) ?? 'error'}); try again`));
     }
+    if (!inside) return err(fsError('escape', `a parent of ${untrusted} is not a directory inside the workspace; refused`));
   }
   return ok(undefined);
+}
+
+/**
+ * A directory inside the workspace held open by descriptor. On Linux, `/proc/self/fd/<fd>/<name>` names
+ * entries relative to that descriptor, so swapping a parent for a symlink after the check changes nothing.
+ */
+interface HeldDir {
+  /** Path through which entries of the held directory are named. */
+  readonly base: string;
+  close(): void;
+}
+
+
+function holdDir(realWorkspace: string, realDir: string, untrusted: string): Result<HeldDir, BulwarkError> {
+  let fd: number;
+  try {
+    fd = openSync(realDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (cause) {
+    const code = errnoOf(cause);
+    if (code === 'ENOENT') return err(fsError('not_found', `no such directory: ${untrusted}`));
+    if (code === 'ENOTDIR' || code === 'ELOOP') return err(fsError('not_dir', `${untrusted} is not a directory inside the workspace`));
+    return err(fsError('unreadable', `cannot open ${untrusted}: ${code ?? describeCause(cause)}`));
+  }
+  if (!fdStaysInside(fd, realWorkspace)) {
+    closeSync(fd);
+    return err(fsError('escape', `${untrusted} resolves outside the workspace; refused`));
+  }
+  const viaProc = existsSync(childPath(PROC_FD, String(fd)));
+  return ok({ base: viaProc ? childPath(PROC_FD, String(fd)) : realDir, close: () => closeSync(fd) });
+}
+
+export interface DirEntry {
+  readonly name: string;
+  readonly kind: 'dir' | 'file' | 'symlink' | 'other' | 'unreadable';
+  readonly size: number;
+}
+
+/** Lists a directory inside the workspace through a held descriptor; at most `max` entries are inspected. */
+export function listWorkspaceDir(workspace: string, untrusted: string, max: number): Result<{ entries: DirEntry[]; total: number }, BulwarkError> {
+  const p = safePath(workspace, untrusted);
+  if (!p.ok) return p;
+  const held = holdDir(realpathSync(workspace), p.value, untrusted);
+  if (!held.ok) return held;
+  try {
+    const names = readdirSync(held.value.base).sort();
+    const entries = names.slice(0, max).map((name): DirEntry => {
+      try {
+        const st = lstatSync(childPath(held.value.base, name));
+        const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+        return { name, kind, size: st.size };
+      } catch {
+        // Removed or unreadable between readdir and lstat: listed as such, not an error for the whole listing.
+        return { name, kind: 'unreadable', size: 0 };
+      }
+    });
+    return ok({ entries, total: names.length });
+  } catch (cause) {
+    return err(fsError('unreadable', `cannot list ${untrusted}: ${errnoOf(cause) ?? describeCause(cause)}`));
+  } finally {
+    held.value.close();
+  }
 }
 
 /** Writes text atomically to a path inside the workspace; refuses directories and symlinks leading outside. */
@@ -104,21 +168,29 @@ export function writeWorkspaceFile(workspace: string, untrusted: string, content
   if (p.value === realWorkspace) return err(fsError('is_dir', `${untrusted} is the workspace directory itself`));
   const parents = ensureParents(realWorkspace, p.value, untrusted);
   if (!parents.ok) return parents;
-  let created = true;
-  let mode = 0o600;
+  const held = holdDir(realWorkspace, dirname(p.value), untrusted);
+  if (!held.ok) return held;
   try {
-    const st = lstatSync(p.value);
-    if (st.isSymbolicLink()) return err(fsError('symlink', `${untrusted} became a symlink after the check; refused`));
-    if (!st.isFile()) return err(fsError('not_regular', `${untrusted} exists and is not a regular file`));
-    created = false;
-    mode = st.mode & 0o777;
-  } catch (cause) {
-    if (errnoOf(cause) !== 'ENOENT') return err(fsError('unwritable', `cannot inspect ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
+    const target = childPath(held.value.base, basename(p.value));
+    let created = true;
+    let mode = 0o600;
+    try {
+      const st = lstatSync(target);
+      if (st.isSymbolicLink()) return err(fsError('symlink', `${untrusted} became a symlink after the check; refused`));
+      if (!st.isFile()) return err(fsError('not_regular', `${untrusted} exists and is not a regular file`));
+      created = false;
+      mode = st.mode & 0o777;
+    } catch (cause) {
+      if (errnoOf(cause) !== 'ENOENT') return err(fsError('unwritable', `cannot inspect ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
+    }
+    try {
+      // The temp file is created O_EXCL and renamed over the name: a symlink at the name is replaced, never followed.
+      writeFileAtomic(target, content, mode);
+    } catch (cause) {
+      return err(fsError('unwritable', `cannot write ${untrusted}: ${errnoOf(cause) ?? describeCause(cause)}`));
+    }
+    return ok({ bytes, created });
+  } finally {
+    held.value.close();
   }
-  try {
-    writeFileAtomic(p.value, content, mode);
-  } catch (cause) {
-    return err(fsError('unwritable', `cannot write ${untrusted}: ${errnoOf(cause) ?? describeCause(cause)}`));
-  }
-  return ok({ bytes, created });
 }
