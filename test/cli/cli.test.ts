@@ -3,11 +3,13 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { reply, scriptFrom } from '../support/fake-provider.js';
 import { startE2E, type E2E } from '../e2e/support.js';
 import { BIN, childEnv, ensureBuilt, ROOT, run } from './binary.js';
 
+// Each test spawns the binary several times (about a second each, more on a loaded machine).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 beforeAll(() => ensureBuilt(), 180_000);
 
 function home(): string {
