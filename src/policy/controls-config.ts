@@ -1,6 +1,6 @@
 /** Config fragments for L27/L13, per agent: `approvals: { require, deny, timeoutMs, scratch }`. */
 import { z } from 'zod';
-import { ACTION_CLASSES } from './action-classifier.js';
+import { ACTION_CLASSES } from './action-classifier-classes.js';
 
 export const ActionClassSchema = z.enum(ACTION_CLASSES);
 
