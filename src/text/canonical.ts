@@ -71,6 +71,20 @@ export function canonicalise(raw: string): Canonical {
   };
   for (let i = 0; i < raw.length; ) {
     let cp = raw.codePointAt(i) ?? 0;
+    if ((cp >= 0x20 && cp < 0x7f) || cp === 0x0a || cp === 0x0d || cp === 0x09) {
+      // Fast path: copy a whole run of printable ASCII at once.
+      let j = i + 1;
+      while (j < raw.length) {
+        const c = raw.charCodeAt(j);
+        if (!((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09)) break;
+        j++;
+      }
+      plain += raw.slice(i, j);
+      prev = raw.charCodeAt(j - 1);
+      prevWasSelector = false;
+      i = j;
+      continue;
+    }
     const size = cp > 0xffff ? 2 : 1;
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // lone surrogate
     const next = i + size < raw.length ? (raw.codePointAt(i + size) ?? -1) : -1;
@@ -147,19 +161,56 @@ class MappedView implements DetectionView {
 
 export function detectionView(raw: string): DetectionView {
   if (PLAIN_ASCII.test(raw)) return new IdentityView(raw.toLowerCase());
-  let text = '';
-  const starts: number[] = [];
-  const ends: number[] = [];
+  const parts: string[] = [];
+  let starts = new Int32Array(raw.length + 16);
+  let ends = new Int32Array(raw.length + 16);
+  let n = 0;
   let decodedTags = 0;
   const push = (s: string, from: number, to: number) => {
-    text += s;
+    if (n + s.length > starts.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(Math.max(a.length * 2, n + s.length + 16));
+        b.set(a);
+        return b;
+      };
+      starts = grow(starts);
+      ends = grow(ends);
+    }
+    parts.push(s);
     for (let k = 0; k < s.length; k++) {
-      starts.push(from);
-      ends.push(to);
+      starts[n] = from;
+      ends[n] = to;
+      n++;
     }
   };
   for (let i = 0; i < raw.length; ) {
     const cp = raw.codePointAt(i) ?? 0;
+    if (cp >= 0x20 && cp < 0x7f) {
+      // Fast path: a run of printable ASCII folds to its lower case, one view unit per raw unit.
+      let j = i + 1;
+      while (j < raw.length) {
+        const c = raw.charCodeAt(j);
+        if (c < 0x20 || c >= 0x7f) break;
+        j++;
+      }
+      const run = raw.slice(i, j).toLowerCase();
+      while (n + run.length > starts.length) {
+        const b1 = new Int32Array(starts.length * 2);
+        b1.set(starts);
+        starts = b1;
+        const b2 = new Int32Array(ends.length * 2);
+        b2.set(ends);
+        ends = b2;
+      }
+      parts.push(run);
+      for (let k = i; k < j; k++) {
+        starts[n] = k;
+        ends[n] = k + 1;
+        n++;
+      }
+      i = j;
+      continue;
+    }
     const size = cp > 0xffff ? 2 : 1;
     if (isAsciiTag(cp)) {
       decodedTags++;
@@ -172,5 +223,5 @@ export function detectionView(raw: string): DetectionView {
     }
     i += size;
   }
-  return new MappedView(text, Int32Array.from(starts), Int32Array.from(ends), decodedTags, raw.length);
+  return new MappedView(parts.join(''), starts.subarray(0, n), ends.subarray(0, n), decodedTags, raw.length);
 }

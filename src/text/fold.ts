@@ -7,8 +7,10 @@ import confusables from './data/confusables.json' with { type: 'json' };
 
 const CONFUSABLES = new Map<string, string>(Object.entries(confusables as Record<string, string>));
 const MARKS = /\p{M}/gu;
-const cache = new Map<number, string>();
-const MAX_CACHE = 20_000;
+/** BMP folds are memoised in a flat array; astral ones in a bounded map. */
+const bmp: Array<string | undefined> = new Array<string | undefined>(0x10000);
+const astral = new Map<number, string>();
+const MAX_ASTRAL = 20_000;
 
 function computeFold(cp: number): string {
   const original = String.fromCodePoint(cp);
@@ -26,10 +28,18 @@ function computeFold(cp: number): string {
 
 export function foldChar(cp: number): string {
   if (cp < 0x80) return cp >= 0x41 && cp <= 0x5a ? String.fromCharCode(cp + 32) : String.fromCharCode(cp);
-  let v = cache.get(cp);
+  if (cp < 0x10000) {
+    let v = bmp[cp];
+    if (v === undefined) {
+      v = computeFold(cp);
+      bmp[cp] = v;
+    }
+    return v;
+  }
+  let v = astral.get(cp);
   if (v === undefined) {
     v = computeFold(cp);
-    if (cache.size < MAX_CACHE) cache.set(cp, v);
+    if (astral.size < MAX_ASTRAL) astral.set(cp, v);
   }
   return v;
 }

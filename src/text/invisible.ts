@@ -58,14 +58,29 @@ export function isWhitespace(cp: number): boolean {
 const EXT_PICT = /\p{Extended_Pictographic}/u;
 const EMOJI_MOD = /\p{Emoji_Modifier}/u;
 const HAN = /\p{Script=Han}/u;
-const pictCache = new Map<number, boolean>();
+/** BMP table built on first use: 1 = Extended_Pictographic. Astral code points use a small cache. */
+let pictTable: Uint8Array | undefined;
+const astralPict = new Map<number, boolean>();
+
+function buildPictTable(): Uint8Array {
+  const t = new Uint8Array(0x10000);
+  for (let cp = 0xa9; cp < 0x10000; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    if (EXT_PICT.test(String.fromCharCode(cp))) t[cp] = 1;
+  }
+  return t;
+}
 
 export function isPictographic(cp: number): boolean {
   if (cp < 0xa9) return false;
-  let v = pictCache.get(cp);
+  if (cp < 0x10000) {
+    pictTable ??= buildPictTable();
+    return pictTable[cp] === 1;
+  }
+  let v = astralPict.get(cp);
   if (v === undefined) {
     v = EXT_PICT.test(String.fromCodePoint(cp));
-    pictCache.set(cp, v);
+    if (astralPict.size < 10_000) astralPict.set(cp, v);
   }
   return v;
 }

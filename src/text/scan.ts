@@ -4,8 +4,8 @@
  * Detectors only ever see the detection view; findings carry offsets into the raw text.
  */
 import { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
-import { findTypos, type Correction } from './typo.js';
-import { buildAnchorIndex } from './anchors.js';
+import type { Correction } from './typo.js';
+import { scanAnchors, windowsFor, type AnchorScan } from './anchors.js';
 import { INJECTION_PATTERNS } from './patterns/index.js';
 import { ROT13_HINT } from './patterns/encoded.js';
 import { findBlobs } from './blobs.js';
@@ -50,6 +50,8 @@ const CODE_DISCOUNT: Partial<Record<PatternFamily, number>> = {
 const MAX_BLOBS = 16;
 const MAX_DECODED_CHARS = 64 * 1024;
 const MAX_DECODE_DEPTH = 2;
+/** Typo corrections applied per text; beyond this the text is already flagged as scrambled. */
+const MAX_CORRECTIONS = 256;
 
 export const SYNTHETIC_FINDINGS = {
   tagSmuggling: { id: 'encoded.tag_smuggling', family: 'encoded_payload', severity: 'critical', weight: 0.6, description: 'Unicode tag characters outside an emoji flag (ASCII smuggling)' },
@@ -88,37 +90,61 @@ function inRanges(ranges: Array<[number, number]>, i: number): boolean {
 /** Applies corrections to a view and returns the corrected text plus a map back to view offsets. */
 function applyCorrections(text: string, corrections: readonly Correction[]): { text: string; toView: (i: number) => number } {
   if (corrections.length === 0) return { text, toView: (i) => i };
-  let out = '';
-  const marks: Array<[number, number, number]> = []; // [correctedStart, viewStart, lengthDelta]
+  const parts: string[] = [];
+  const starts: number[] = []; // corrected offset where each correction's effect begins
+  const deltas: number[] = []; // cumulative (view - corrected) offset after each correction
   let last = 0;
+  let outLength = 0;
+  let delta = 0;
   for (const c of corrections) {
-    out += text.slice(last, c.start);
-    marks.push([out.length, c.start, c.end - c.start - c.replacement.length]);
-    out += c.replacement;
+    parts.push(text.slice(last, c.start), c.replacement);
+    outLength += c.start - last;
+    starts.push(outLength);
+    outLength += c.replacement.length;
+    delta += c.end - c.start - c.replacement.length;
+    deltas.push(delta);
     last = c.end;
   }
-  out += text.slice(last);
+  parts.push(text.slice(last));
   const toView = (i: number) => {
-    let delta = 0;
-    for (const [cs, , d] of marks) {
-      if (cs > i) break;
-      delta += d;
+    let lo = 0;
+    let hi = starts.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] ?? 0) <= i) {
+        k = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    return Math.max(0, i + delta);
+    return Math.max(0, i + (k >= 0 ? (deltas[k] ?? 0) : 0));
   };
-  return { text: out, toView };
+  return { text: parts.join(''), toView };
 }
 
 function matchPatterns(
   text: string,
   patterns: readonly PatternDef[],
   onMatch: (p: PatternDef, start: number, end: number) => void,
+  anchors: AnchorScan = scanAnchors(text, patterns, 0),
 ): void {
-  const anchors = buildAnchorIndex(text, patterns);
   for (const p of patterns) {
-    if (!anchors.mayMatch(p)) continue;
-    const m = p.regex.exec(text);
-    if (m && (!p.validate || p.validate(m[0]))) onMatch(p, m.index, m.index + m[0].length);
+    const windows = windowsFor(p, anchors, text.length);
+    if (windows === undefined) {
+      const m = p.regex.exec(text);
+      if (m && (!p.validate || p.validate(m[0]))) onMatch(p, m.index, m.index + m[0].length);
+      continue;
+    }
+    for (const [a, b] of windows) {
+      // A window may start mid-line; line-anchored patterns then see a false "^": start at a line break when one is near.
+      const nl = a > 0 ? text.lastIndexOf('\n', a) : -1;
+      const from = a > 0 && nl >= 0 && a - nl < 200 ? nl : a;
+      const m = p.regex.exec(text.slice(from, b));
+      if (m && (!p.validate || p.validate(m[0]))) {
+        onMatch(p, from + m.index, from + m.index + m[0].length);
+        break;
+      }
+    }
   }
 }
 
@@ -160,8 +186,10 @@ export function scanText(raw: string, options: ScanOptions = {}, depth = 0): Sca
   const patterns = options.patterns ?? INJECTION_PATTERNS;
   const canonical = canonicalise(raw);
   const view = detectionView(raw);
-  const corrections = findTypos(view.text);
+  const first = scanAnchors(view.text, patterns, MAX_CORRECTIONS);
+  const corrections = first.typos;
   const corrected = applyCorrections(view.text, corrections);
+  const anchors = corrections.length === 0 ? first : scanAnchors(corrected.text, patterns, 0);
   const code = codeRanges(view.text);
   const findings: Finding[] = [];
 
@@ -172,7 +200,7 @@ export function scanText(raw: string, options: ScanOptions = {}, depth = 0): Sca
     findings.push({ id: p.id, family: p.family, severity: p.severity, weight: p.weight * discount, start, end, source, inCode });
   };
 
-  matchPatterns(corrected.text, patterns, (p, s, e) => add(p, corrected.toView(s), corrected.toView(e), 'text'));
+  matchPatterns(corrected.text, patterns, (p, s, e) => add(p, corrected.toView(s), corrected.toView(e), 'text'), anchors);
   if (corrections.length > 0 && findings.length > 0) {
     const c = corrections[0];
     if (c) add(SYNTHETIC_FINDINGS.typoglycemia, c.start, c.end, 'text');

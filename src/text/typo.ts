@@ -43,6 +43,35 @@ export interface Correction {
   readonly replacement: string;
 }
 
+// Cheap prefilters on char codes, so that only plausible tokens are ever sliced.
+const MAX_KEY = 20;
+const firstLetter = new Uint8Array(128);
+const lenLast = new Set<number>(); // (length << 8) | last char code, for typoglycemia
+const fuzzyLen = new Set<number>(); // (first char code << 8) | length, for one-edit matches
+for (const k of KEYSET) {
+  const f = k.charCodeAt(0);
+  firstLetter[f] = 1;
+  lenLast.add((k.length << 8) | k.charCodeAt(k.length - 1));
+  if (k.length >= MIN_FUZZY_LENGTH) for (const d of [-1, 0, 1]) fuzzyLen.add((f << 8) | (k.length + d));
+}
+
+/** The key word that the token view[start, end) scrambles or misspells, if any (the token itself excluded). */
+export function typoAt(view: string, start: number, end: number): string | undefined {
+  const len = end - start;
+  if (len < 4 || len > MAX_KEY) return undefined;
+  const f = view.charCodeAt(start);
+  if (f >= 128 || firstLetter[f] !== 1) return undefined;
+  const typo = lenLast.has((len << 8) | view.charCodeAt(end - 1));
+  const fuzzy = len >= MIN_FUZZY_LENGTH && fuzzyLen.has((f << 8) | len);
+  if (!typo && !fuzzy) return undefined;
+  const token = view.slice(start, end);
+  if (KEYSET.has(token)) return undefined;
+  for (const key of byFirst.get(token[0] ?? '') ?? []) {
+    if (isTypoglycemia(token, key) || (key.length >= MIN_FUZZY_LENGTH && fuzzy && withinOneEdit(token, key))) return key;
+  }
+  return undefined;
+}
+
 const TOKEN = /[a-z]{4,20}/g;
 
 /** Corrections for scrambled/misspelt key words in a (lower-case) view. */
@@ -50,16 +79,8 @@ export function findTypos(view: string): Correction[] {
   const out: Correction[] = [];
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(view); m; m = TOKEN.exec(view)) {
-    const token = m[0];
-    if (KEYSET.has(token)) continue;
-    const bucket = byFirst.get(token[0] ?? '');
-    if (!bucket) continue;
-    for (const key of bucket) {
-      if (isTypoglycemia(token, key) || (key.length >= MIN_FUZZY_LENGTH && token.length >= MIN_FUZZY_LENGTH && withinOneEdit(token, key))) {
-        out.push({ start: m.index, end: m.index + token.length, replacement: key });
-        break;
-      }
-    }
+    const key = typoAt(view, m.index, m.index + m[0].length);
+    if (key) out.push({ start: m.index, end: m.index + m[0].length, replacement: key });
   }
   return out;
 }
