@@ -4,6 +4,7 @@
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
 import { createAgentRuntime } from './agent/runtime.js';
+import type { AgentRuntime } from './agent/types.js';
 import { envVar } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
@@ -38,6 +39,7 @@ export interface RunningDaemon {
   readonly logFile: string;
   readonly auditFile: string;
   readonly layers: LayerStatus[];
+  readonly agents: ReturnType<AgentRuntime['listAgents']>;
   readonly bus: EventBus;
   /** Stops accepting, cancels turns in flight, audits daemon:stopped, closes the database. Idempotent. */
   close(): Promise<void>;
@@ -115,6 +117,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       logFile,
       auditFile,
       layers: layerList,
+      agents: runtime.listAgents(),
       bus,
       close: () => {
         closing ??= (async () => {

@@ -49,6 +49,8 @@ export interface DaemonHandle {
   readonly logFile: string;
   readonly auditFile: string;
   readonly layers: readonly LayerStatus[];
+  /** The configured agents (served as models). */
+  readonly agents: ReadonlyArray<{ readonly id: string; readonly model: string; readonly provider?: string }>;
   close(): Promise<void>;
 }
 

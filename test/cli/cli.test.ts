@@ -155,6 +155,7 @@ describe('bulwark start', () => {
     expect(out).toMatch(/bwk_[A-Za-z0-9_-]{43}/);
     expect(out).toMatch(/layers: \d+ on, \d+ off, \d+ degraded, \d+ absent/);
     expect(out).toContain('L18 Bearer token auth');
+    expect(out).toMatch(/agents \(model names on \/v1\): default\n\s+no provider yet: default;/);
     expect(out).toContain(path.join(h, 'bulwark.log'));
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);

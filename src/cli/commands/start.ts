@@ -23,6 +23,15 @@ export function layerSummary(layers: readonly LayerStatus[]): string {
   return lines.join('\n');
 }
 
+export function agentSummary(agents: ReadonlyArray<{ id: string; model: string; provider?: string }>): string {
+  const lines = [`agents (model names on /v1): ${agents.map((a) => (a.provider ? `${a.id} (${a.provider}/${a.model})` : a.id)).join(', ')}`];
+  const unwired = agents.filter((a) => !a.provider).map((a) => a.id);
+  if (unwired.length > 0) {
+    lines.push(`  no provider yet: ${unwired.join(', ')}; chats with them answer 503 until agents[].provider is set in config.yaml`);
+  }
+  return lines.join('\n');
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -77,6 +86,7 @@ Examples:
         const host = new URL(daemon.url).hostname.replace(/^\[|\]$/g, '');
         ctx.stdout(`bulwark listening on ${daemon.url}\n`);
         if (!isLoopback(host)) ctx.stdout(`warning: ${host} is not a loopback address; the API is reachable from the network (tokens are still required)\n`);
+        ctx.stdout(agentSummary(daemon.agents) + '\n');
         ctx.stdout(layerSummary(daemon.layers) + '\n');
         ctx.stdout(`logs:  ${daemon.logFile}\naudit: ${daemon.auditFile}\nstop with Ctrl-C (SIGINT) or SIGTERM\n`);
         const signal = await untilSignal();
