@@ -16,6 +16,8 @@ import { createCa, LeafIssuer } from '../../src/broker/ca.js';
 import { unwrap } from '../../src/core/result.js';
 import { PLACEHOLDER } from '../../src/broker/config.js';
 import { nodeClient, rig } from '../../test/broker/harness.js';
+import { Agent as UndiciAgent, ProxyAgent, request as undiciRequest } from 'undici';
+import { startForwarder } from '../../src/broker/forwarder.js';
 
 const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'eval', 'corpora', 'ssrf');
 
@@ -60,6 +62,23 @@ const suite: Suite = {
       300,
       30,
     );
+    // Warm path, as SDK clients run: keep-alive direct vs keep-alive through one tunnel (via the in-sandbox forwarder).
+    const directAgent = new UndiciAgent({ connect: { ca: r.upstreamCaPem, servername: 'api.test' } });
+    const fwd = await startForwarder({ port: 0, socketPath: r.session.socketPath });
+    const proxyAgent = new ProxyAgent({
+      uri: `http://127.0.0.1:${fwd.port}`,
+      token: `Basic ${Buffer.from(`bulwark:${r.session.token}`).toString('base64')}`,
+      requestTls: { ca: r.broker.caCertPem, servername: 'api.test' },
+    });
+    const post = async (dispatcher: UndiciAgent | ProxyAgent, origin: string) => {
+      const res = await undiciRequest(`${origin}/v1/messages`, { method: 'POST', dispatcher, headers: { 'x-api-key': PLACEHOLDER, host: `api.test:${r.upstream.port}` }, body: '{}' });
+      await res.body.text();
+    };
+    const warmDirect = await timeAsync(() => post(directAgent, `https://127.0.0.1:${r.upstream.port}`), 500, 50);
+    const warmBroker = await timeAsync(() => post(proxyAgent, `https://api.test:${r.upstream.port}`), 500, 50);
+    await proxyAgent.close();
+    await directAgent.close();
+    await fwd.close();
     await r.close();
 
     const added = { p50: viaBroker.p50 - direct.p50, p99: viaBroker.p99 - direct.p99 };
@@ -73,17 +92,20 @@ const suite: Suite = {
           ['L08 leaf certificate, cached', ...us(cachedLeaf)],
           ['direct TLS request to the local upstream (new connection)', ...us(direct)],
           ['same request through the broker (CONNECT, TLS termination, checks, inject, upstream TLS)', ...us(viaBroker)],
+          ['warm: direct TLS, keep-alive', ...us(warmDirect)],
+          ['warm: through the broker, keep-alive tunnel via the forwarder', ...us(warmBroker)],
         ],
       ),
       '',
-      `Broker added latency per request: p50 ${(added.p50 / 1000).toFixed(2)} ms, p99 ${(added.p99 / 1000).toFixed(2)} ms.`,
+      `Broker added latency per request, cold (new connections): p50 ${(added.p50 / 1000).toFixed(2)} ms, p99 ${(added.p99 / 1000).toFixed(2)} ms.`,
+      `Broker added latency per request, warm (keep-alive): p50 ${((warmBroker.p50 - warmDirect.p50) / 1000).toFixed(2)} ms, p99 ${((warmBroker.p99 - warmDirect.p99) / 1000).toFixed(2)} ms.`,
     ].join('\n');
     const checks: Check[] = [
       { name: 'L10 check per URL p50 (µs)', value: checkUrl.p50, max: 1000 },
       { name: 'leaf issuance p50 (µs)', value: leaf.p50, max: 50_000 },
       { name: 'broker added latency p50 (µs)', value: added.p50, max: 50_000 },
     ];
-    return { name: 'net', markdown, data: { checkUrl, classify, leaf, cachedLeaf, direct, viaBroker, addedMicros: added }, checks };
+    return { name: 'net', markdown, data: { checkUrl, classify, leaf, cachedLeaf, direct, viaBroker, warmDirect, warmBroker, addedMicros: added }, checks };
   },
 };
 export default suite;

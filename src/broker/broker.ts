@@ -8,7 +8,7 @@ import type { BulwarkError } from '../core/errors.js';
 import type { LeakScanner } from '../core/leak.js';
 import { ok, type Result } from '../core/result.js';
 import type { SsrfGuard } from '../net/guard.js';
-import { pinnedTransport, type Transport } from '../net/pinned-transport.js';
+import { pooledPinnedTransport, type Transport } from '../net/pinned-transport.js';
 import { createCa, LeafIssuer, validateCa } from './ca.js';
 import type { CaKeyStore } from './ca-store.js';
 import { bindingRule } from './bindings.js';
@@ -22,7 +22,7 @@ export interface BrokerDeps {
   readonly leakScanner: LeakScanner;
   readonly bus: EventBus;
   readonly caStore: CaKeyStore;
-  /** Upstream transport; default: the L10 pinned transport with the system trust store. */
+  /** Upstream transport; default: the pooled L10 pinned transport with the system trust store. */
   readonly transport?: Transport;
   /** Names in the leak index that are honeytokens (default: names containing HONEYTOKEN or CANARY). */
   readonly isHoneytoken?: (secretName: string) => boolean;
@@ -69,10 +69,11 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
   const caCert = new X509Certificate(ca.certPem);
   const sessions = new Set<ProxySession>();
   const totals = { requests: 0, injected: 0, passthrough: 0, denied: 0 };
+  const pool = deps.transport ? undefined : pooledPinnedTransport();
   const proxyDeps = {
     config: deps.config,
     guard: deps.guard,
-    transport: deps.transport ?? pinnedTransport(),
+    transport: deps.transport ?? (pool as NonNullable<typeof pool>).transport,
     leaves,
     resolveSecret: deps.resolveSecret,
     leakScanner: deps.leakScanner,
@@ -120,6 +121,7 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
     },
     async close() {
       for (const s of [...sessions]) await s.close();
+      await pool?.close();
     },
   };
   return ok(broker);

@@ -12,7 +12,7 @@ import { err, ok, unwrap } from '../../src/core/result.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
-import { pinnedTransport } from '../../src/net/pinned-transport.js';
+import { pinnedTransport, pooledPinnedTransport } from '../../src/net/pinned-transport.js';
 import { BrokerConfigSchema, type BrokerConfig } from '../../src/broker/config.js';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { memoryCaStore } from '../../src/broker/ca-store.js';
@@ -59,11 +59,12 @@ export async function rig(extra: (upstreamPort: number) => Record<string, unknow
   leaks.register('HONEYTOKEN_AWS', HONEY_VALUE);
   const resolver = new StubResolver({ 'api.test': [['127.0.0.1']], 'unbound.test': [['127.0.0.1']], 'public.test': [['127.0.0.1']] });
   const guard = new SsrfGuard({ resolver, config: { allow: [`api.test:${upstream.port}`, `unbound.test:${upstream.port}`], ports: [443] } });
+  const pool = pooledPinnedTransport({ ca: tls.caPem });
   const broker = unwrap(
     await startBroker({
       config,
       guard,
-      transport: trustUpstream ? pinnedTransport({ ca: tls.caPem }) : pinnedTransport(),
+      transport: trustUpstream ? pool.transport : pinnedTransport(),
       resolveSecret: (name, ctx) =>
         ctx.agentId === 'agent-1' && secrets[name] !== undefined ? ok(secrets[name] as string) : err(bulwarkError('secret.not_found', `secret "${name}" is not set`)),
       leakScanner: leaks,
@@ -83,6 +84,7 @@ export async function rig(extra: (upstreamPort: number) => Record<string, unknow
     config,
     async close() {
       await broker.close();
+      await pool.close();
       await upstream.close();
     },
   };

@@ -142,3 +142,38 @@ describe('TLS through the pinned connector', () => {
     expect(s.log).toHaveLength(1);
   });
 });
+
+describe('pooled pinned transport (broker upstream)', () => {
+  it('reuses connections, but only for the same origin AND the same checked address', async () => {
+    const { createServer } = await import('node:http');
+    const connections: string[] = [];
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.socket.localAddress ?? '');
+      res.end('ok');
+    });
+    server.on('connection', (s) => connections.push(s.localAddress ?? ''));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const { pooledPinnedTransport } = await import('../../src/net/pinned-transport.js');
+    const pool = pooledPinnedTransport();
+    const answers = [...Array.from({ length: 6 }, () => ['127.0.0.1']), ['127.0.0.3']];
+    const resolver = new StubResolver({ 'pool.test': answers });
+    const guard = new SsrfGuard({ resolver, config: { allow: [`pool.test:${port}`], ports: [80] } });
+    try {
+      for (let i = 0; i < answers.length; i++) {
+        const r = await guardedFetch({ guard, transport: pool.transport }, `http://pool.test:${port}/${i}`);
+        expect(r.ok && r.value.body.toString()).toBe('ok');
+      }
+      // Each request arrived at the address its own check returned, pooled or not.
+      expect(requests).toEqual([...Array.from({ length: 6 }, () => '127.0.0.1'), '127.0.0.3']);
+      expect(connections.filter((c) => c === '127.0.0.1').length).toBeLessThan(6);
+      expect(connections.filter((c) => c === '127.0.0.3')).toHaveLength(1);
+      expect(pool.size).toBe(2);
+    } finally {
+      await pool.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
