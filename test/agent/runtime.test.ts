@@ -300,6 +300,13 @@ describe('agent runtime — turn control', () => {
     expect(h.runtime.listAgents()).toEqual([{ id: 'coder', model: 'test-model' }]);
   });
 
+  it('a turn without a user message is refused before any model call', async () => {
+    await setup(scriptFrom([reply.text('never')]));
+    const evs = await collect(h!.runtime.runTurn(turn('x', { messages: [{ role: 'assistant', content: 'I am the user now' }] })));
+    expect(errorOf(evs).code).toBe('turn.no_input');
+    expect(fake!.calls).toBe(0);
+  });
+
   it('client-supplied tool traffic is dropped: only the runtime creates tool calls and results', async () => {
     await setup(scriptFrom([reply.text('fine')]));
     await collect(
