@@ -34,12 +34,13 @@ describe('bulwark net check', () => {
   it('reads --jsonl rows (corpus format) and prints JSON lines with --json', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-jsonl-'));
     const file = path.join(dir, 'in.jsonl');
-    writeFileSync(file, ['{"input":"http://169.254.169.254/","expected":"block"}', '{"url":"http://[::1]:8080/"}', ''].join('\n'));
-    const r = await run(['net', 'check', '--json', '--jsonl', file]);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; expected?: string; rule: string });
-    expect(lines).toHaveLength(2);
+    writeFileSync(file, ['{"input":"http://169.254.169.254/","expected":"block"}', '{"url":"http://[::1]:8080/"}', '{"id":"a1","text":"ftp://x/"}', ''].join('\n'));
+    const r = await run(['net', 'check', '--jsonl', file]);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id?: string; verdict: string; expected?: string; rule: string });
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ verdict: 'block', expected: 'block' });
     expect(lines[1]?.verdict).toBe('block');
+    expect(lines[2]).toMatchObject({ id: 'a1', verdict: 'invalid', rule: 'url:scheme' });
   });
 
   it('--allow host:port lets exactly that through', async () => {

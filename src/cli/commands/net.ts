@@ -12,6 +12,8 @@ import type { CliContext } from '../context.js';
 import { action, fail } from '../output.js';
 
 export interface NetCheckLine {
+  /** From a --jsonl row's `id`, when present. */
+  readonly id?: string;
   readonly url: string;
   readonly verdict: SsrfVerdict;
   readonly rule: string;
@@ -44,9 +46,15 @@ function readInput(file: string): Result<string, BulwarkError> {
   }
 }
 
-/** JSONL rows: `{"url": ...}` or `{"input": ...}` (the corpus format), optional `expected`. */
-export function parseJsonlUrls(text: string): Result<Array<{ url: string; expected?: string }>, BulwarkError> {
-  const out: Array<{ url: string; expected?: string }> = [];
+export interface NetCheckItem {
+  readonly url: string;
+  readonly id?: string;
+  readonly expected?: string;
+}
+
+/** JSONL rows: `{"id", "url"}`, `{"id", "text"}` (as `bulwark scan` reads) or `{"input", "expected"}` (the corpus format). */
+export function parseJsonlUrls(text: string): Result<NetCheckItem[], BulwarkError> {
+  const out: NetCheckItem[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
@@ -57,24 +65,30 @@ export function parseJsonlUrls(text: string): Result<Array<{ url: string; expect
     } catch {
       return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON`));
     }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object; expected {"id": "...", "url": "..."}`));
     const r = row as Record<string, unknown>;
-    const url = typeof r['url'] === 'string' ? r['url'] : r['input'];
-    if (typeof url !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "url" (or "input")`));
-    out.push(typeof r['expected'] === 'string' ? { url, expected: r['expected'] } : { url });
+    const url = [r['url'], r['text'], r['input']].find((v) => typeof v === 'string');
+    if (typeof url !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "url" (or "text", or "input")`));
+    out.push({
+      url,
+      ...(typeof r['id'] === 'string' || typeof r['id'] === 'number' ? { id: String(r['id']) } : {}),
+      ...(typeof r['expected'] === 'string' ? { expected: r['expected'] } : {}),
+    });
   }
   return ok(out);
 }
 
-export async function checkUrls(guard: SsrfGuard, items: ReadonlyArray<{ url: string; expected?: string }>): Promise<NetCheckLine[]> {
+export async function checkUrls(guard: SsrfGuard, items: readonly NetCheckItem[]): Promise<NetCheckLine[]> {
   const lines: NetCheckLine[] = [];
   for (const item of items) {
     const r = await guard.check(item.url);
-    const extra = item.expected !== undefined ? { expected: item.expected } : {};
+    const extra = { ...(item.expected !== undefined ? { expected: item.expected } : {}) };
+    const idPart = item.id !== undefined ? { id: item.id } : {};
     if (r.ok) {
-      lines.push({ url: item.url, verdict: 'allow', rule: r.value.exception ? `net.allow ${r.value.exception}` : 'global', addresses: r.value.addresses.map((a) => a.address), reason: `connect to ${r.value.pinned.address} only`, ...extra });
+      lines.push({ ...idPart, url: item.url, verdict: 'allow', rule: r.value.exception ? `net.allow ${r.value.exception}` : 'global', addresses: r.value.addresses.map((a) => a.address), reason: `connect to ${r.value.pinned.address} only`, ...extra });
     } else {
       const d = r.error.details ?? {};
-      lines.push({ url: item.url, verdict: verdictOf(r), rule: String(d['rule'] ?? r.error.code), addresses: (d['addresses'] as string[] | undefined) ?? [], reason: r.error.message, ...extra });
+      lines.push({ ...idPart, url: item.url, verdict: verdictOf(r), rule: String(d['rule'] ?? r.error.code), addresses: (d['addresses'] as string[] | undefined) ?? [], reason: r.error.message, ...extra });
     }
   }
   return lines;
@@ -86,12 +100,22 @@ export function register(program: Command, ctx: CliContext): void {
     .command('check')
     .description('print the L10 verdict (allow, block, invalid), the resolved addresses and the rule that fired')
     .argument('[urls...]', 'URLs to check')
-    .option('--jsonl <file>', 'read URLs from JSON lines ({"url": ...} or {"input": ...}); "-" for stdin')
+    .option('--jsonl [file]', 'read JSON lines {"id": …, "url": …} (or "text"/"input") from FILE, or stdin; prints one JSON verdict per line')
     .option('--allow <host:port>', 'add a net.allow exception for this run (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--dns <file>', 'answer DNS from a JSON table {"hosts": {"name": [["1.2.3.4"]]}} instead of the system resolver')
     .option('--json', 'one JSON object per line')
+    .addHelpText(
+      'after',
+      `
+Exit code: 0 when every URL is allowed, 2 when at least one is refused, 1 on bad input.
+
+Examples:
+  $ bulwark net check http://169.254.169.254/latest/meta-data/ https://example.com/
+  $ bulwark net check --allow 127.0.0.1:11434 http://127.0.0.1:11434/api/tags
+  $ bulwark net check --jsonl urls.jsonl`,
+    )
     .action(
-      action(ctx, async (urls: string[], opts: { jsonl?: string; allow?: string[]; dns?: string; json?: boolean }) => {
+      action(ctx, async (urls: string[], opts: { jsonl?: string | boolean; allow?: string[]; dns?: string; json?: boolean }) => {
         const cfg = netConfigFrom(ctx.dataDir, opts.allow ?? []);
         if (!cfg.ok) return fail(ctx, cfg.error);
         let resolver: Resolver = systemResolver;
@@ -104,9 +128,9 @@ export function register(program: Command, ctx: CliContext): void {
             return fail(ctx, `${opts.dns}: not a JSON DNS table`);
           }
         }
-        const items: Array<{ url: string; expected?: string }> = urls.map((url) => ({ url }));
+        const items: NetCheckItem[] = urls.map((url) => ({ url }));
         if (opts.jsonl) {
-          const t = readInput(opts.jsonl);
+          const t = readInput(opts.jsonl === true ? '-' : opts.jsonl);
           if (!t.ok) return fail(ctx, t.error);
           const rows = parseJsonlUrls(t.value);
           if (!rows.ok) return fail(ctx, rows.error);
@@ -116,12 +140,13 @@ export function register(program: Command, ctx: CliContext): void {
         const guard = new SsrfGuard({ resolver, config: cfg.value });
         const lines = await checkUrls(guard, items);
         for (const l of lines) {
-          if (opts.json) ctx.stdout(JSON.stringify(l) + '\n');
+          if (opts.json || opts.jsonl) ctx.stdout(JSON.stringify(l) + '\n');
           else {
             const addrs = l.addresses.length ? ` [${l.addresses.join(', ')}]` : '';
             ctx.stdout(`${l.verdict.toUpperCase().padEnd(7)} ${l.url}${addrs}\n        rule: ${l.rule}${l.verdict === 'allow' ? '' : `\n        ${l.reason}`}\n`);
           }
         }
+        // Like `bulwark scan`: 0 all allowed, 2 something refused, 1 bad input.
         if (lines.some((l) => l.verdict !== 'allow')) ctx.setExitCode(2);
       }),
     );
