@@ -4,7 +4,7 @@
  * The result has the shape of the exec room's BrokerAccess (sockets, files, env) plus a command wrapper
  * that starts the forwarder before the command, and `close()` that revokes the token when the spawn exits.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -23,7 +23,7 @@ const READY_FILE = '/tmp/.bulwark-forwarder-ready';
  * read-only into the sandbox. TCP 127.0.0.1:PORT (the sandbox's own loopback) → the broker's unix socket.
  */
 export const FORWARDER_SOURCE = `import { createConnection, createServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 const [port, socketPath, readyFile] = process.argv.slice(2);
 const server = createServer((client) => {
   const upstream = createConnection(socketPath);
@@ -48,7 +48,7 @@ export interface BrokerSpawn {
   };
   /** argv that starts the forwarder, waits until it listens, then execs `command`. */
   wrapCommand(command: readonly string[]): string[];
-  /** Revokes the session token and closes the socket: call when the spawn exits. */
+  /** Revokes the session token, closes the socket and removes the files it wrote: call when the spawn exits. */
   close(): Promise<void>;
 }
 
@@ -91,6 +91,10 @@ export async function prepareBrokerSpawn(broker: Broker, identity: BrokerIdentit
         'exec "$@"';
       return ['/bin/sh', '-c', start, node, ...command];
     },
-    close: () => s.close(),
+    async close() {
+      await s.close();
+      rmSync(caFile, { force: true });
+      rmSync(fwdFile, { force: true });
+    },
   });
 }

@@ -94,6 +94,10 @@ describe.skipIf(!bwrapWorks)('L08 broker inside real bwrap', () => {
     expect(r.upstream.log).toHaveLength(before + 1);
     expect(r.upstream.log.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
     await s.close();
+    // After the spawn: the socket is gone and its token is dead.
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(s.session.socketPath)).toBe(false);
+    expect(s.session.closed).toBe(true);
   });
 
   it('a Node client inside the sandbox (placeholder from its env, CA from NODE_EXTRA_CA_CERTS) works the same', async () => {
