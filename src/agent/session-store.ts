@@ -120,27 +120,29 @@ export class SessionStore {
 }
 
 /**
- * A turn cut short (cancel, crash) can leave tool calls without results, which providers reject.
- * Adds an error result for every unanswered call, right after the assistant message that made it.
+ * Makes a stored conversation valid for the providers again. A turn cut short (cancel, crash) leaves
+ * tool calls without results; two turns running at once on one session interleave their messages.
+ * Each result is moved right after the assistant message that made the call (matched by id, in order,
+ * so ids reused across steps still pair up), a call without a result gets an error result, and a
+ * result without a call is dropped.
  */
 export function repairHistory(messages: readonly ChatMessage[]): ChatMessage[] {
+  const results = new Map<string, Extract<ChatMessage, { role: 'tool' }>[]>();
+  for (const m of messages) {
+    if (m.role !== 'tool') continue;
+    const queue = results.get(m.toolCallId) ?? [];
+    queue.push(m);
+    results.set(m.toolCallId, queue);
+  }
   const out: ChatMessage[] = [];
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i] as ChatMessage;
+  for (const m of messages) {
+    if (m.role === 'tool') continue;
     out.push(m);
     if (m.role !== 'assistant' || !m.toolCalls?.length) continue;
-    const answered = new Set<string>();
-    let j = i + 1;
-    for (; j < messages.length; j++) {
-      const n = messages[j] as ChatMessage;
-      if (n.role !== 'tool') break;
-      answered.add(n.toolCallId);
-      out.push(n);
-    }
     for (const c of m.toolCalls) {
-      if (!answered.has(c.id)) out.push({ role: 'tool', toolCallId: c.id, name: c.name, content: 'error: this tool call was interrupted and did not run', isError: true });
+      const r = results.get(c.id)?.shift();
+      out.push(r ?? { role: 'tool', toolCallId: c.id, name: c.name, content: 'error: this tool call was interrupted and did not run', isError: true });
     }
-    i = j - 1;
   }
   return out;
 }
