@@ -5,6 +5,7 @@
  * under `/sys/fs/cgroup`) are both handled; when neither is writable the caller reports it.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { childPath } from '../core/safe-path.js';
 import { describeCause } from '../core/errors.js';
 import { randomHex } from '../core/ids.js';
@@ -15,6 +16,18 @@ export interface CgroupBase {
   readonly kind: CgroupKind;
   /** Directory under which one child cgroup per command is created. */
   readonly dir: string;
+  /** The file that puts the daemon's main thread back where it was (v1 `tasks`, v2 `cgroup.procs`). */
+  readonly home: string;
+}
+
+/** The daemon's own cgroup directory for the pids hierarchy (v1) or the unified one (v2), from /proc/self/cgroup. */
+function ownCgroupDir(kind: CgroupKind): string {
+  const lines = readFileSync(`/proc/self/task/${process.pid}/cgroup`, 'utf8').split('\n');
+  const line = kind === 'v1' ? lines.find((l) => l.split(':')[1]?.split(',').includes('pids')) : lines.find((l) => l.startsWith('0::'));
+  const rel = line?.split(':').slice(2).join(':') ?? '/';
+  let dir = kind === 'v1' ? V1_PIDS : V2_ROOT;
+  for (const part of rel.split('/').filter(Boolean)) dir = childPath(dir, part);
+  return dir;
 }
 
 const V1_PIDS = '/sys/fs/cgroup/pids';
@@ -38,7 +51,7 @@ function tryDir(dir: string, prepare: () => void): { base?: string; reason?: str
 export function findCgroupBase(): { base?: CgroupBase; reason: string } {
   if (existsSync(childPath(V1_PIDS, 'cgroup.procs'))) {
     const r = tryDir(childPath(V1_PIDS, GROUP_NAME), () => undefined);
-    if (r.base) return { base: { kind: 'v1', dir: r.base }, reason: `cgroup v1 pids controller at ${r.base}` };
+    if (r.base) return { base: { kind: 'v1', dir: r.base, home: childPath(ownCgroupDir('v1'), 'tasks') }, reason: `cgroup v1 pids controller at ${r.base}` };
     return { reason: `cgroup v1 pids controller present but not writable (${r.reason}); run the daemon as root or delegate ${V1_PIDS}` };
   }
   const controllers = childPath(V2_ROOT, 'cgroup.controllers');
@@ -49,7 +62,7 @@ export function findCgroupBase(): { base?: CgroupBase; reason: string } {
       writeFileSync(childPath(V2_ROOT, 'cgroup.subtree_control'), '+pids');
       writeFileSync(childPath(dir, 'cgroup.subtree_control'), '+pids');
     });
-    if (r.base) return { base: { kind: 'v2', dir: r.base }, reason: `cgroup v2 pids controller at ${r.base}` };
+    if (r.base) return { base: { kind: 'v2', dir: r.base, home: childPath(ownCgroupDir('v2'), 'cgroup.procs') }, reason: `cgroup v2 pids controller at ${r.base}` };
     return { reason: `cgroup v2 present but ${dir} is not usable (${r.reason}); run the daemon as root or give it a delegated cgroup (systemd Delegate=yes)` };
   }
   return { reason: 'no cgroup pids controller is mounted' };
@@ -69,6 +82,21 @@ export class SandboxCgroup {
     return childPath(this.dir, 'cgroup.procs');
   }
 
+  /**
+   * Runs `spawn` with the daemon's main thread inside this cgroup, so the child is born in it
+   * (a new task inherits the cgroup of the thread that forks it) and nothing can fork outside
+   * it, with no helper process. cgroup v1 moves only the main thread (`tasks`); v2 moves the
+   * process for that instant. The thread goes home before this returns.
+   */
+  spawnInside<T>(spawn: () => T): T {
+    writeFileSync(childPath(this.dir, this.base.kind === 'v1' ? 'tasks' : 'cgroup.procs'), String(process.pid));
+    try {
+      return spawn();
+    } finally {
+      writeFileSync(this.base.home, String(process.pid));
+    }
+  }
+
   pids(): number[] {
     try {
       return readFileSync(this.procsFile, 'utf8').split('\n').filter(Boolean).map(Number);
@@ -78,45 +106,195 @@ export class SandboxCgroup {
     }
   }
 
-  /** Kills every process left in the cgroup and removes it. Returns an error text when it cannot. */
+  /** Kills every process left in the cgroup and removes it, waiting synchronously (start/stop paths). */
   destroy(): string | undefined {
     return destroyCgroupDir(this.base, this.dir);
+  }
+
+  /**
+   * Same, off the event loop: removing a cgroup waits for the kernel (an RCU grace period on v1),
+   * so the reads and the rmdir run in libuv's thread pool.
+   */
+  async destroyAsync(): Promise<string | undefined> {
+    for (let round = 0; round < 200; round++) {
+      const r = await killAndRemoveAsync(this.base, this.dir);
+      if (r !== 'busy') return r;
+      await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
+    }
+    return `cgroup ${this.dir} still has processes after repeated SIGKILL`;
+  }
+
+  /** SIGKILLs what is left; resolves to the number of processes that were still there (or an error text). */
+  async emptyAsync(): Promise<number | string> {
+    let pids: number[];
+    try {
+      pids = (await readFile(this.procsFile, 'utf8')).split('\n').filter(Boolean).map(Number);
+    } catch (cause) {
+      return `cannot read ${this.dir}: ${describeCause(cause)}`;
+    }
+    for (const pid of pids) {
+      if (pid === process.pid) return `the daemon's own thread is still in ${this.dir}`;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
+      }
+    }
+    return pids.length;
+  }
+
+  static async createAsync(base: CgroupBase, maxProcesses: number): Promise<SandboxCgroup> {
+    const dir = childPath(base.dir, `run-${process.pid}-${randomHex(6)}`);
+    await mkdir(dir);
+    await writeFile(childPath(dir, 'pids.max'), String(maxProcesses));
+    return new SandboxCgroup(base, dir);
+  }
+}
+
+/**
+ * A few ready cgroups, reused: creating and removing a cgroup takes the kernel's cgroup lock and
+ * waits for an RCU grace period (~10 ms on a busy v1 host), which would stall every spawn. A
+ * cgroup is handed to one run at a time and comes back only once it is empty again.
+ */
+export class CgroupPool {
+  private readonly ready: SandboxCgroup[] = [];
+  private filling = 0;
+  private closed = false;
+
+  constructor(private readonly base: CgroupBase, private readonly maxProcesses: number, private readonly size = 4, private readonly onError: (problem: string) => void = () => undefined) {
+    this.refill();
+  }
+
+  take(): SandboxCgroup {
+    const c = this.ready.shift() ?? SandboxCgroup.create(this.base, this.maxProcesses);
+    this.refill();
+    return c;
+  }
+
+  private refill(): void {
+    while (!this.closed && this.ready.length + this.filling < this.size) {
+      this.filling++;
+      SandboxCgroup.createAsync(this.base, this.maxProcesses).then(
+        (c) => {
+          this.filling--;
+          if (this.closed) this.drop(c);
+          else this.ready.push(c);
+        },
+        (cause: unknown) => {
+          this.filling--;
+          this.onError(`cannot pre-create a sandbox cgroup: ${describeCause(cause)}`);
+        },
+      );
+    }
+  }
+
+  /** Gives back a cgroup once every process in it is gone; surplus ones are removed. */
+  async put(c: SandboxCgroup): Promise<string | undefined> {
+    for (let round = 0; round < 200; round++) {
+      const left = await c.emptyAsync();
+      if (typeof left === 'string') return left;
+      if (left === 0) {
+        if (this.closed || this.ready.length >= this.size) return c.destroyAsync();
+        this.ready.push(c);
+        return undefined;
+      }
+      await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
+    }
+    return `cgroup ${c.dir} still has processes after repeated SIGKILL`;
+  }
+
+  private drop(c: SandboxCgroup): void {
+    const p = c.destroy();
+    if (p) this.onError(p);
+  }
+
+  /** Daemon stop: removes the unused cgroups. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.ready.splice(0)) this.drop(c);
+  }
+}
+
+async function killAndRemoveAsync(base: CgroupBase, dir: string): Promise<'busy' | string | undefined> {
+  if (base.kind === 'v1') {
+    let pids: number[];
+    try {
+      pids = (await readFile(childPath(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean).map(Number);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return `cannot read ${dir}: ${describeCause(cause)}`;
+    }
+    for (const pid of pids) {
+      if (pid === process.pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
+      }
+    }
+  } else {
+    try {
+      await writeFile(childPath(dir, 'cgroup.kill'), '1');
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      return `cannot kill cgroup ${dir}: ${describeCause(cause)}`;
+    }
+  }
+  try {
+    await rmdir(dir);
+    return undefined;
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EBUSY') return 'busy';
+    return `cannot remove cgroup ${dir}: ${describeCause(cause)}`;
+  }
+}
+
+/** One round: SIGKILL everything in the cgroup, then try to remove it. */
+function killAndRemove(base: CgroupBase, dir: string): 'busy' | string | undefined {
+  if (base.kind === 'v2' && existsSync(childPath(dir, 'cgroup.kill'))) {
+    try {
+      writeFileSync(childPath(dir, 'cgroup.kill'), '1');
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return `cannot kill cgroup ${dir}: ${describeCause(cause)}`;
+    }
+  } else {
+    let pids: number[];
+    try {
+      pids = readFileSync(childPath(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return `cannot read ${dir}: ${describeCause(cause)}`;
+    }
+    for (const pid of pids) {
+      // The daemon is in the list only if moving its thread home failed; never kill it.
+      if (pid === process.pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
+      }
+    }
+  }
+  try {
+    rmdirSync(dir);
+    return undefined;
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EBUSY') return 'busy';
+    return `cannot remove cgroup ${dir}: ${describeCause(cause)}`;
   }
 }
 
 function destroyCgroupDir(base: CgroupBase, dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  for (let round = 0; round < 50; round++) {
-    if (base.kind === 'v2' && existsSync(childPath(dir, 'cgroup.kill'))) {
-      try {
-        writeFileSync(childPath(dir, 'cgroup.kill'), '1');
-      } catch (cause) {
-        return `cannot kill cgroup ${dir}: ${describeCause(cause)}`;
-      }
-    } else {
-      let pids: number[];
-      try {
-        pids = readFileSync(childPath(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-      } catch (cause) {
-        return `cannot read ${dir}: ${describeCause(cause)}`;
-      }
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch (cause) {
-          if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
-        }
-      }
-    }
-    try {
-      rmdirSync(dir);
-      return undefined;
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      if (code !== 'EBUSY') return `cannot remove cgroup ${dir}: ${describeCause(cause)}`;
-    }
-    // Processes take a moment to leave after SIGKILL.
+  for (let round = 0; round < 100; round++) {
+    const r = killAndRemove(base, dir);
+    if (r !== 'busy') return r;
+    // Processes take a moment to leave after SIGKILL; only start-up and shutdown wait here.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
   return `cgroup ${dir} still has processes after repeated SIGKILL`;

@@ -37,12 +37,11 @@ export interface SandboxDetection {
   readonly seccomp: FeatureStatus;
   readonly landlock: FeatureStatus & { readonly applied: false; readonly abi?: number };
   readonly cgroup: FeatureStatus & { readonly base?: CgroupBase };
-  readonly rlimits: FeatureStatus & { readonly prlimitPath?: string };
+  readonly rlimits: FeatureStatus;
   readonly layout?: SystemLayout;
 }
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
-const PRLIMIT_CANDIDATES = ['/usr/bin/prlimit', '/bin/prlimit'];
 
 export function firstExisting(candidates: readonly string[]): string | undefined {
   return candidates.find((c) => existsSync(c));
@@ -165,10 +164,9 @@ export interface DetectOptions {
 /** Probes every provider and extra layer. Takes ~50 ms (two bwrap smoke runs). */
 export function detectSandbox(opts: DetectOptions = {}): SandboxDetection {
   const plat = platform();
-  const prlimitPath = firstExisting(PRLIMIT_CANDIDATES);
-  const rlimits = prlimitPath
-    ? { available: true, prlimitPath, reason: `prlimit at ${prlimitPath} sets CPU time, address space and file size limits` }
-    : { available: false, reason: 'prlimit not found: CPU, memory and file-size limits are not applied', fix: 'install util-linux' };
+  const rlimits = existsSync('/bin/sh')
+    ? { available: true, reason: `/bin/sh's ulimit sets CPU time, ${plat === 'darwin' ? '' : 'address space, '}and file size limits before the sandbox starts` }
+    : { available: false, reason: '/bin/sh not found: CPU, memory and file-size limits cannot be applied', fix: 'install a POSIX shell at /bin/sh' };
   const cg = plat === 'linux' ? findCgroupBase() : { reason: 'cgroups are Linux only' };
   const cgroup = cg.base
     ? { available: true, base: cg.base, reason: cg.reason }

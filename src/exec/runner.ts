@@ -15,7 +15,7 @@ import { evaluateCommand, type CommandVerdict } from './command-policy.js';
 import { buildChildEnv, checkModelEnv } from './env-policy.js';
 import { buildBwrapArgs, type BrokerAccess, type SystemLayout } from './bwrap-args.js';
 import { protectedEntries, protectedMounts, type ProtectedEntry } from './protected-paths.js';
-import { SandboxCgroup, type CgroupBase } from './cgroup.js';
+import { CgroupPool, SandboxCgroup, type CgroupBase } from './cgroup.js';
 import { buildSbplProfile, SANDBOX_EXEC_PATH } from './sandbox-exec.js';
 import { HeadTailBuffer } from './output-buffer.js';
 import type { ExecConfig } from './config.js';
@@ -38,7 +38,6 @@ export interface SandboxRuntime {
   /** Compiled seccomp filter file, opened fresh for every run. */
   readonly seccompFile?: string;
   readonly cgroupBase?: CgroupBase;
-  readonly prlimitPath?: string;
   readonly broker?: BrokerAccess;
   /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
   readonly runtimePaths?: readonly string[];
@@ -70,6 +69,16 @@ export interface ExecOutcome {
 }
 
 export const INSIDE_WORKSPACE = '/workspace';
+
+/**
+ * The command's own shell sets the resource limits, then evaluates the command line: no helper
+ * process. $1 CPU seconds, $2 address space in KiB, $3 file size in 512-byte blocks (POSIX sh
+ * units, used by dash and by bash as sh), $4 the command line. `ulimit` without -S sets the hard
+ * limit too, so the command cannot raise it again. Positional parameters are cleared as with `sh -c`.
+ */
+export const LIMITS_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
+/** macOS refuses RLIMIT_AS changes (ulimit -v); CPU time and file size still apply. */
+export const LIMITS_SCRIPT_MACOS = 'ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
 const SANDBOX_UID = 1000;
 const MIB = 1024 * 1024;
 
@@ -79,7 +88,9 @@ function denied(code: string, message: string, details: Record<string, unknown> 
 
 export class ExecRunner {
   private readonly running = new Set<{ child: ChildProcess; cgroup?: SandboxCgroup }>();
+  private readonly removing = new Set<SandboxCgroup>();
   private readonly protectedList: ProtectedEntry[];
+  private readonly pool?: CgroupPool;
 
   constructor(
     private readonly config: ExecConfig,
@@ -87,6 +98,9 @@ export class ExecRunner {
     private readonly bus?: EventBus,
   ) {
     this.protectedList = protectedEntries(config.protectedPaths);
+    if (runtime.cgroupBase) {
+      this.pool = new CgroupPool(runtime.cgroupBase, config.limits.processes, 2, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-pool', reason: problem }));
+    }
   }
 
   get mode(): SandboxMode {
@@ -145,11 +159,14 @@ export class ExecRunner {
     return outcome;
   }
 
+  /** argv of the command's shell: limits first, then the command line. */
+  private shellArgv(command: string): string[] {
+    const l = this.config.limits;
+    return ['/bin/sh', '-c', process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : LIMITS_SCRIPT, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048), command];
+  }
+
   private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>): Result<SpawnPlan, BulwarkError> {
     const mode = this.runtime.mode;
-    const prlimit = this.runtime.prlimitPath
-      ? [this.runtime.prlimitPath, `--cpu=${this.config.limits.cpuSeconds}`, `--as=${this.config.limits.memoryMb * MIB}`, `--fsize=${this.config.limits.fileSizeMb * MIB}`, '--']
-      : [];
     if (mode === 'bwrap') {
       const r = this.runtime;
       if (!r.bwrapPath || !r.layout || !r.etcStubs) return err(bulwarkError('exec.runtime', 'the bwrap runtime is incomplete; restart the daemon'));
@@ -162,35 +179,33 @@ export class ExecRunner {
         bwrapPath: r.bwrapPath, layout: r.layout, workspace: wsReal, insideWorkspace: INSIDE_WORKSPACE, cwdInside: insideCwd, env,
         network: this.config.network, ...(r.broker ? { broker: r.broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
         protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
-        ...(r.seccompFile ? { seccompFd: 3 } : {}), uid: SANDBOX_UID, gid: SANDBOX_UID, command: ['/bin/sh', '-c', command],
+        ...(r.seccompFile ? { seccompFd: 3 } : {}), uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command),
       });
-      return ok({ argv: [...prlimit, r.bwrapPath, ...args], cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}) });
+      return ok({ argv: [r.bwrapPath, ...args], cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}) });
     }
     if (mode === 'sandbox-exec') {
       if (this.config.network === 'broker') return err(denied('exec.network.broker_unavailable', 'network mode broker is not available with sandbox-exec yet'));
       const tmp = realpathSync(mkdtempSync(childPath(tmpdir(), 'bulwark-run-')));
       const profile = buildSbplProfile({ workspace: wsReal, tmp, protectedPaths: this.protectedList, runtimePaths: this.runtime.runtimePaths ?? [], network: this.config.network === 'host' ? 'host' : 'none' });
       const env = buildChildEnv({ home: wsReal, tmp, extra: modelEnv });
-      return ok({ argv: [...prlimit, SANDBOX_EXEC_PATH, '-p', profile, '/bin/sh', '-c', command], cwd: hostCwd, env, cleanupDir: tmp });
+      return ok({ argv: [SANDBOX_EXEC_PATH, '-p', profile, ...this.shellArgv(command)], cwd: hostCwd, env, cleanupDir: tmp });
     }
     // Unsandboxed (exec.sandbox: off, chosen explicitly by the operator): layers 2, 3, 4 and 6 still apply.
     const env = buildChildEnv({ home: wsReal, tmp: tmpdir(), extra: modelEnv });
-    return ok({ argv: [...prlimit, '/bin/sh', '-c', command], cwd: hostCwd, env });
+    return ok({ argv: this.shellArgv(command), cwd: hostCwd, env });
   }
 
   private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest): Promise<Result<ExecOutcome, BulwarkError>> {
     const started = Date.now();
     let cgroup: SandboxCgroup | undefined;
-    let argv = plan.argv;
-    if (this.runtime.cgroupBase) {
+    if (this.pool) {
       try {
-        cgroup = SandboxCgroup.create(this.runtime.cgroupBase, this.config.limits.processes);
+        cgroup = this.pool.take();
       } catch (cause) {
         return Promise.resolve(err(bulwarkError('exec.cgroup', `cannot create the sandbox cgroup: ${describeCause(cause)}`)));
       }
-      // The shell joins the cgroup before exec'ing the sandbox, so no process can start outside it.
-      argv = ['/bin/sh', '-c', 'echo $$ > "$1" || exit 125; shift; exec "$@"', 'bulwark-exec', cgroup.procsFile, ...argv];
     }
+    const argv = plan.argv;
     let seccompFd: number | undefined;
     try {
       if (plan.seccompFile) seccompFd = openSync(plan.seccompFile, 'r');
@@ -204,7 +219,11 @@ export class ExecRunner {
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
-        child = spawn(argv[0] as string, argv.slice(1), { cwd: plan.cwd, env: plan.env, stdio, detached: true, windowsHide: true });
+        const start = () => spawn(argv[0] as string, argv.slice(1), { cwd: plan.cwd, env: plan.env, stdio, detached: true, windowsHide: true });
+        // The child is born inside the cgroup. (Joining later, once bwrap has built its namespaces,
+        // would be ~10 ms faster on cgroup v1, but a daemon killed in between would release the
+        // sandbox unbounded: bwrap's --block-fd proceeds on EOF.)
+        child = cgroup ? cgroup.spawnInside(start) : start();
       } catch (cause) {
         if (seccompFd !== undefined) closeSync(seccompFd);
         cgroup?.destroy();
@@ -225,8 +244,7 @@ export class ExecRunner {
           }
         }
         // With --new-session the sandbox is in its own session; bwrap's --die-with-parent and the cgroup take it down.
-        const problem = cgroup?.destroy();
-        if (problem) this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
+        if (cgroup) this.release(cgroup);
       };
       const timer = setTimeout(() => {
         timedOut = true;
@@ -250,8 +268,7 @@ export class ExecRunner {
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', onAbort);
         if (seccompFd !== undefined) closeSync(seccompFd);
-        const problem = cgroup?.destroy();
-        if (problem) this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
+        if (cgroup) this.release(cgroup);
         if (plan.cleanupDir) rmSync(plan.cleanupDir, { recursive: true, force: true });
         this.running.delete(entry);
         resolve(result);
@@ -267,6 +284,22 @@ export class ExecRunner {
     });
   }
 
+  /** Kills what is left in a run's cgroup and gives it back to the pool once it is empty. */
+  private release(cgroup: SandboxCgroup): void {
+    if (this.removing.has(cgroup)) return;
+    this.removing.add(cgroup);
+    const done = this.pool ? this.pool.put(cgroup) : cgroup.destroyAsync();
+    void done.then((problem) => {
+      this.removing.delete(cgroup);
+      if (problem) this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
+    });
+  }
+
+  /** Resolves when every finished run's cgroup is gone (tests, daemon stop). */
+  async settled(): Promise<void> {
+    while (this.removing.size) await new Promise((res) => setTimeout(res, 5));
+  }
+
   /** Daemon stop: kills every running command and removes its cgroup. */
   killAll(): void {
     for (const { child, cgroup } of this.running) {
@@ -279,6 +312,8 @@ export class ExecRunner {
       }
       cgroup?.destroy();
     }
+    for (const c of this.removing) c.destroy();
+    this.pool?.close();
   }
 }
 

@@ -44,7 +44,7 @@ export interface ExecService {
 function extras(d: SandboxDetection, config: ExecConfig): string[] {
   return [
     d.cgroup.available ? `process limit ${config.limits.processes} (cgroup)` : 'NO process limit (no usable cgroup)',
-    d.rlimits.available ? 'CPU/memory/file-size limits' : 'NO CPU/memory/file-size limits (prlimit missing)',
+    d.rlimits.available ? 'CPU/memory/file-size limits' : `NO CPU/memory/file-size limits (${d.rlimits.reason})`,
     d.seccomp.available && config.seccomp ? 'seccomp filter' : `no seccomp (${config.seccomp ? d.seccomp.reason : 'disabled in config'})`,
     `Landlock: ${d.landlock.reason}`,
   ];
@@ -75,7 +75,6 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   let runtime: SandboxRuntime;
   const common = {
     ...(d.cgroup.base ? { cgroupBase: d.cgroup.base } : {}),
-    ...(d.rlimits.prlimitPath ? { prlimitPath: d.rlimits.prlimitPath } : {}),
     ...(opts.broker ? { broker: opts.broker } : {}),
     runtimePaths: opts.runtimePaths ?? [],
   };
@@ -119,9 +118,6 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     enabled: true,
     layer,
     log,
-    stop: () => {
-      runner.killAll();
-      if (d.cgroup.base) sweepStaleCgroups(d.cgroup.base, true);
-    },
+    stop: () => runner.killAll(),
   });
 }

@@ -3,7 +3,7 @@
  * Controls prove the checks can fail: the same reads succeed when the sandbox is off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
 
 let ctx: EscapeContext;
@@ -31,11 +31,16 @@ describe('escape attempts under bwrap (all six layers)', () => {
     });
   }
 
-  it('leaves no sandbox cgroup of this process behind', () => {
+  it('leaves no sandbox cgroup of this process behind once stopped', async () => {
+    await ctx.runner.settled();
     const base = ctx.service.detection.cgroup.base;
     expect(base).toBeDefined();
-    const mine = readdirSync(base?.dir ?? '/nonexistent').filter((d) => d.startsWith(`run-${process.pid}-`));
-    expect(mine).toEqual([]);
+    const mine = () => readdirSync(base?.dir ?? '/nonexistent').filter((d) => d.startsWith(`run-${process.pid}-`));
+    // While running, only the pool of empty, reusable cgroups exists.
+    for (const d of mine()) expect(readFileSync(`${base?.dir}/${d}/cgroup.procs`, 'utf8')).toBe('');
+    expect(mine().length).toBeLessThanOrEqual(4);
+    ctx.service.stop();
+    expect(mine()).toEqual([]);
   });
 });
 

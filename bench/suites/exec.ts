@@ -1,0 +1,95 @@
+/**
+ * Cost of a sandboxed exec: `true` spawned directly, under raw bwrap with the same hardening flags
+ * and mounts but no policy, cgroup or rlimits, and through bulwark's exec runner (all six layers:
+ * parse + policy, env, safePath, cgroup, prlimit, bwrap with seccomp, /bin/sh -c). Medians and ratios.
+ * Goal: bulwark's sandboxed exec within 1.3x of raw bwrap.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { markdownTable, type Suite } from '../../eval/harness.js';
+import { summarise, timeSync } from '../measure.js';
+import { ExecConfigSchema } from '../../src/exec/config.js';
+import { startExec } from '../../src/exec/service.js';
+import { buildBwrapArgs } from '../../src/exec/bwrap-args.js';
+import { evaluateCommand } from '../../src/exec/command-policy.js';
+
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(file, args, { stdio: 'ignore', env: {} });
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}`))));
+  });
+}
+
+const N = 200;
+
+const suite: Suite = {
+  name: 'exec',
+  async run() {
+    const root = mkdtempSync(join(tmpdir(), 'bulwark-bench-exec-'));
+    const ws = join(root, 'ws');
+    mkdirSync(ws);
+    try {
+      const svc = startExec({ config: ExecConfigSchema.parse({}), runtimeDir: join(root, 'rt') });
+      if (!svc.ok || !svc.value.runner) throw new Error(svc.ok ? svc.value.layer.reason : svc.error.message);
+      const runner = svc.value.runner;
+      const d = svc.value.detection;
+      const bwrap = d.providers[0]?.path as string;
+      const rawArgs = buildBwrapArgs({
+        bwrapPath: bwrap, layout: d.layout ?? { mounts: [] }, workspace: ws, insideWorkspace: '/workspace', cwdInside: '/workspace', env: { PATH: '/usr/bin:/bin' },
+        network: 'none', tmpBytes: 256 * 1024 * 1024, protected: [], etcStubs: { passwd: '/etc/passwd', group: '/etc/group' }, runtimePaths: [], uid: 1000, gid: 1000, command: ['/bin/true'],
+      });
+      // Interleaved, so that load from anything else on the host hits the three variants alike.
+      const samples: Record<'direct' | 'raw' | 'full', number[]> = { direct: [], raw: [], full: [] };
+      const variants: Record<keyof typeof samples, () => Promise<void>> = {
+        direct: () => run('/bin/true', []),
+        raw: () => run(bwrap, rawArgs),
+        full: async () => {
+          const r = await runner.run(ws, { command: 'true' });
+          if (!r.ok || r.value.exitCode !== 0) throw new Error('sandboxed true failed');
+        },
+      };
+      for (let i = 0; i < N + 10; i++) {
+        for (const k of ['direct', 'raw', 'full'] as const) {
+          const t = process.hrtime.bigint();
+          await variants[k]();
+          if (i >= 10) samples[k].push(Number(process.hrtime.bigint() - t) / 1000);
+        }
+      }
+      await runner.settled();
+      const direct = summarise(samples.direct);
+      const raw = summarise(samples.raw);
+      const full = summarise(samples.full);
+      const policy = timeSync(() => evaluateCommand('cd src && make -j2 2>&1 | tail -20; git status --short'), 5000);
+      svc.value.stop();
+      const ratio = full.p50 / raw.p50;
+      const ms = (us: number) => us / 1000;
+      const markdown = [
+        markdownTable(['variant', 'p50 ms', 'p99 ms', 'mean ms'], [
+          ['direct spawn /bin/true', ms(direct.p50), ms(direct.p99), ms(direct.mean)],
+          ['raw bwrap (same flags, no policy/cgroup/rlimits)', ms(raw.p50), ms(raw.p99), ms(raw.mean)],
+          ['bulwark exec `true` (six layers)', ms(full.p50), ms(full.p99), ms(full.mean)],
+        ]),
+        '',
+        markdownTable(['figure', 'value'], [
+          ['bulwark / raw bwrap (p50)', ratio],
+          ['bulwark - raw bwrap (p50, ms)', ms(full.p50 - raw.p50)],
+          ['raw bwrap / direct (p50)', raw.p50 / direct.p50],
+          ['command policy, one typical line (p50 µs)', policy.p50],
+        ]),
+      ].join('\n');
+      return {
+        name: 'exec',
+        markdown,
+        data: { direct, raw, full, policy, ratio },
+        checks: [{ name: 'sandboxed_vs_raw_bwrap_ratio', value: ratio, max: 1.3 }],
+      };
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+};
+
+export default suite;

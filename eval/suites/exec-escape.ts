@@ -1,0 +1,41 @@
+/**
+ * L11 escape matrix: every attempt of test/escape/attempts.ts run against real bwrap through the
+ * exec runner (all six layers); each must be blocked, and the matrix says what stopped it.
+ */
+import { markdownTable, type Suite } from '../harness.js';
+import { ATTEMPTS, makeEscapeContext, type EscapeContext } from '../../test/escape/attempts.js';
+
+const suite: Suite = {
+  name: 'exec-escape',
+  async run() {
+    let ctx: EscapeContext;
+    try {
+      ctx = makeEscapeContext();
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : 'unknown error';
+      return { name: 'exec-escape', markdown: `No sandbox on this host: ${why}`, data: { error: why }, checks: [{ name: 'attempts_blocked', value: 0, min: ATTEMPTS.length }] };
+    }
+    const rows: string[][] = [];
+    let blocked = 0;
+    try {
+      for (const a of ATTEMPTS) {
+        const r = await a.run(ctx);
+        if (!r.escaped) blocked++;
+        rows.push([a.name, a.expected, r.escaped ? 'ESCAPED' : 'blocked', r.why.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 300)]);
+      }
+    } finally {
+      ctx.close();
+    }
+    const d = ctx.service.detection;
+    const markdown = [
+      `Sandbox: ${ctx.runner.mode}; L11 ${ctx.service.layer.state}. seccomp: ${d.seccomp.available ? 'on' : 'off'}; process limit: ${d.cgroup.available ? 'cgroup' : 'none'}; Landlock: ${d.landlock.reason}`,
+      '',
+      markdownTable(['attempt', 'expected', 'result', 'why'], rows),
+      '',
+      `${blocked}/${ATTEMPTS.length} attempts blocked.`,
+    ].join('\n');
+    return { name: 'exec-escape', markdown, data: { rows, blocked, total: ATTEMPTS.length }, checks: [{ name: 'attempts_blocked', value: blocked, min: ATTEMPTS.length }] };
+  },
+};
+
+export default suite;
