@@ -42,6 +42,11 @@ export interface SsrfGuardDeps {
 /** Names that mean "this machine" or a metadata service whatever DNS says (RFC 6761 and cloud conventions). */
 const FORBIDDEN_NAMES = [/^localhost$/, /\.localhost$/, /^localhost\.localdomain$/, /^metadata$/, /^metadata\.google\.internal$/];
 
+/** The fix for an operator; never offered for metadata services, which no agent should reach. */
+function allowHint(rule: string, hostPort: string): string {
+  return rule.startsWith('metadata:') ? '' : `; if this is a trusted local service, an operator can allow it with net.allow: ["${hostPort}"]`;
+}
+
 export function verdictOf(r: Result<unknown, BulwarkError>): SsrfVerdict {
   if (r.ok) return 'allow';
   return r.error.details?.['verdict'] === 'invalid' ? 'invalid' : 'block';
@@ -73,7 +78,12 @@ export class SsrfGuard {
     const exceptionKey = normaliseHostPort(target.hostPort);
     const exception = this.allow.has(exceptionKey) ? exceptionKey : undefined;
 
+    // An IP literal is judged on its address first (the more telling reason); a name on its port before any DNS query.
+    const literalVerdict = target.ip ? classifyIp(target.ip) : undefined;
     if (!exception) {
+      if (literalVerdict && !literalVerdict.global) {
+        return this.block(ctx, target, literalVerdict.rule, `${literalVerdict.address} is not a public internet address (${literalVerdict.rule})${allowHint(literalVerdict.rule, target.hostPort)}`, [literalVerdict]);
+      }
       if (!this.ports.has(target.port)) {
         return this.block(ctx, target, 'port', `port ${target.port} is not in net.ports (${[...this.ports].join(', ')}); add host:port to net.allow to permit it`, []);
       }
@@ -104,7 +114,7 @@ export class SsrfGuard {
         ctx,
         target,
         bad.rule,
-        `${target.host} resolves to ${bad.address} (${bad.rule}), which is not a public internet address; an operator can allow it with net.allow: ["${target.hostPort}"]`,
+        `${target.host} resolves to ${bad.address} (${bad.rule}), which is not a public internet address${allowHint(bad.rule, target.hostPort)}`,
         verdicts,
       );
     }
