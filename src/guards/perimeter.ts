@@ -45,8 +45,12 @@ export interface Perimeter {
 const base = (ctx: PerimeterContext) => ({ agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender });
 const ids = (v: { findings: ReadonlyArray<{ id: string }> }) => [...new Set(v.findings.map((f) => f.id))].slice(0, 20);
 
+/**
+ * `config` is the parsed `guards` section (other guards' keys are ignored) or any part of it;
+ * missing parts take their defaults.
+ */
 export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bus: EventBus): Perimeter {
-  const cfg = PerimeterConfigSchema.parse(config ?? {});
+  const cfg = PerimeterConfigSchema.parse({ input: config?.input, rateLimit: config?.rateLimit, toolOutput: config?.toolOutput });
   const guard = createInputGuard(cfg.input);
   const limiter = new InjectionRateLimiter(cfg.rateLimit);
 

@@ -59,38 +59,48 @@ export function canonicalise(raw: string): Canonical {
   const counts: StripCounts = { zeroWidth: 0, bidi: 0, tags: 0, variationSelectors: 0, other: 0 };
   if (PLAIN_ASCII.test(raw)) return { text: raw, stripped: { ...counts, total: 0 } };
   let out = '';
-  let plain = ''; // pending run that NFKC applies to
+  let plain = ''; // pending text that NFKC applies to
+  let segStart = 0; // kept characters are copied from raw in contiguous segments, not one by one
   let prev = -1; // last kept code point
   let prevWasSelector = false;
-  const keep = (s: string, protectedRun: boolean) => {
-    if (protectedRun) {
-      if (plain) out += plain.normalize('NFKC');
-      plain = '';
-      out += s;
-    } else plain += s;
+  const flush = (end: number) => {
+    if (end > segStart) plain += raw.slice(segStart, end);
+  };
+  const emitProtected = (from: number, to: number) => {
+    if (plain) out += plain.normalize('NFKC');
+    plain = '';
+    out += raw.slice(from, to);
   };
   for (let i = 0; i < raw.length; ) {
     let cp = raw.codePointAt(i) ?? 0;
     if ((cp >= 0x20 && cp < 0x7f) || cp === 0x0a || cp === 0x0d || cp === 0x09) {
-      // Fast path: copy a whole run of printable ASCII at once.
       let j = i + 1;
       while (j < raw.length) {
         const c = raw.charCodeAt(j);
         if (!((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09)) break;
         j++;
       }
-      plain += raw.slice(i, j);
       prev = raw.charCodeAt(j - 1);
       prevWasSelector = false;
       i = j;
       continue;
     }
     const size = cp > 0xffff ? 2 : 1;
-    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // lone surrogate
+    if (cp >= 0xd800 && cp <= 0xdfff) {
+      flush(i);
+      plain += '\ufffd'; // lone surrogate
+      segStart = i + 1;
+      prev = 0xfffd;
+      prevWasSelector = false;
+      i += 1;
+      continue;
+    }
     const next = i + size < raw.length ? (raw.codePointAt(i + size) ?? -1) : -1;
     if (cp === BLACK_FLAG) {
       const run = flagTagRunLength(raw, i + size);
-      keep(raw.slice(i, i + size + run), true);
+      flush(i);
+      emitProtected(i, i + size + run);
+      segStart = i + size + run;
       prev = cp;
       prevWasSelector = false;
       i += size + run;
@@ -99,7 +109,7 @@ export function canonicalise(raw: string): Canonical {
     let kept = false;
     let protectedChar = false;
     if (cp === ZWJ) {
-      kept = (isPictographic(prev) || isEmojiModifier(prev) || (prev === VS16 && prevWasSelector)) && isPictographic(next);
+      kept = (isPictographic(prev) || isEmojiModifier(prev)) && isPictographic(next);
       protectedChar = kept;
     } else if (cp === VS15 || cp === VS16) {
       kept = !prevWasSelector && (isPictographic(prev) || (isKeycapBase(prev) && next === KEYCAP));
@@ -112,15 +122,21 @@ export function canonicalise(raw: string): Canonical {
       protectedChar = isPictographic(cp) || isEmojiModifier(cp) || isRegionalIndicator(cp) || (cp === KEYCAP && isKeycapBase(prev));
     }
     if (kept) {
-      keep(cp === 0xfffd && size === 1 && raw.charCodeAt(i) !== 0xfffd ? '\ufffd' : raw.slice(i, i + size), protectedChar);
+      if (protectedChar) {
+        flush(i);
+        emitProtected(i, i + size);
+        segStart = i + size;
+      }
       prevWasSelector = cp === VS15 || cp === VS16 || (cp >= 0xe0100 && cp <= 0xe01ef);
-      prev = prevWasSelector ? prev : cp;
-      if (cp === ZWJ) prev = cp;
+      if (!prevWasSelector) prev = cp;
     } else {
+      flush(i);
+      segStart = i + size;
       countStripped(counts, cp);
     }
     i += size;
   }
+  flush(raw.length);
   if (plain) out += plain.normalize('NFKC');
   const total = counts.zeroWidth + counts.bidi + counts.tags + counts.variationSelectors + counts.other;
   return { text: out, stripped: { ...counts, total } };
@@ -159,69 +175,59 @@ class MappedView implements DetectionView {
   }
 }
 
+const UTF16 = new TextDecoder('utf-16le');
+
 export function detectionView(raw: string): DetectionView {
   if (PLAIN_ASCII.test(raw)) return new IdentityView(raw.toLowerCase());
-  const parts: string[] = [];
+  // View code units, and for each the raw [start, end) it came from, in growable typed arrays.
+  let units = new Uint16Array(raw.length + 16);
   let starts = new Int32Array(raw.length + 16);
   let ends = new Int32Array(raw.length + 16);
   let n = 0;
   let decodedTags = 0;
-  const push = (s: string, from: number, to: number) => {
-    if (n + s.length > starts.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(Math.max(a.length * 2, n + s.length + 16));
-        b.set(a);
-        return b;
-      };
-      starts = grow(starts);
-      ends = grow(ends);
-    }
-    parts.push(s);
-    for (let k = 0; k < s.length; k++) {
-      starts[n] = from;
-      ends[n] = to;
-      n++;
-    }
+  const reserve = (extra: number) => {
+    if (n + extra <= units.length) return;
+    const size = Math.max(units.length * 2, n + extra + 16);
+    const u = new Uint16Array(size);
+    u.set(units);
+    units = u;
+    const s = new Int32Array(size);
+    s.set(starts);
+    starts = s;
+    const e = new Int32Array(size);
+    e.set(ends);
+    ends = e;
+  };
+  const put = (unit: number, from: number, to: number) => {
+    units[n] = unit;
+    starts[n] = from;
+    ends[n] = to;
+    n++;
   };
   for (let i = 0; i < raw.length; ) {
-    const cp = raw.codePointAt(i) ?? 0;
+    const cp = raw.charCodeAt(i) < 0xd800 ? raw.charCodeAt(i) : (raw.codePointAt(i) ?? 0);
     if (cp >= 0x20 && cp < 0x7f) {
-      // Fast path: a run of printable ASCII folds to its lower case, one view unit per raw unit.
-      let j = i + 1;
-      while (j < raw.length) {
-        const c = raw.charCodeAt(j);
-        if (c < 0x20 || c >= 0x7f) break;
-        j++;
-      }
-      const run = raw.slice(i, j).toLowerCase();
-      while (n + run.length > starts.length) {
-        const b1 = new Int32Array(starts.length * 2);
-        b1.set(starts);
-        starts = b1;
-        const b2 = new Int32Array(ends.length * 2);
-        b2.set(ends);
-        ends = b2;
-      }
-      parts.push(run);
-      for (let k = i; k < j; k++) {
-        starts[n] = k;
-        ends[n] = k + 1;
-        n++;
-      }
-      i = j;
+      reserve(1);
+      put(cp >= 0x41 && cp <= 0x5a ? cp + 32 : cp, i, i + 1);
+      i++;
       continue;
     }
     const size = cp > 0xffff ? 2 : 1;
     if (isAsciiTag(cp)) {
       decodedTags++;
-      push(String.fromCharCode(cp - 0xe0000).toLowerCase(), i, i + size);
+      const c = cp - 0xe0000;
+      reserve(1);
+      put(c >= 0x41 && c <= 0x5a ? c + 32 : c, i, i + size);
     } else if (isWhitespace(cp)) {
-      push(isLineBreak(cp) ? '\n' : ' ', i, i + size);
+      reserve(1);
+      put(isLineBreak(cp) ? 0x0a : 0x20, i, i + size);
     } else if (!isInvisible(cp)) {
       const f = foldChar(cp);
-      if (f) push(f, i, i + size);
+      reserve(f.length);
+      for (let k = 0; k < f.length; k++) put(f.charCodeAt(k), i, i + size);
     }
     i += size;
   }
-  return new MappedView(parts.join(''), starts.subarray(0, n), ends.subarray(0, n), decodedTags, raw.length);
+  const text = UTF16.decode(units.subarray(0, n));
+  return new MappedView(text, starts.subarray(0, n), ends.subarray(0, n), decodedTags, raw.length);
 }

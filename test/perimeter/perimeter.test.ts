@@ -89,3 +89,12 @@ describe('perimeter config', () => {
     expect(JSON.stringify(r.error?.issues)).toContain('warnAt must be <= auditAt');
   });
 });
+
+describe('perimeter wiring', () => {
+  it('accepts the whole parsed guards section, ignoring other guards\' keys', () => {
+    const bus = new EventBus();
+    const guards = { ...PerimeterConfigSchema.parse({}), output: { enabled: true } } as unknown as Parameters<typeof createPerimeter>[0];
+    const p = createPerimeter(guards, bus);
+    expect(p.inbound('hi', ctx()).ok).toBe(true);
+  });
+});
