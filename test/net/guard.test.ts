@@ -84,6 +84,14 @@ describe('SsrfGuard', () => {
     expect(verdictOf(await new SsrfGuard({ resolver: resolver() }).check(url))).toBe('block');
   });
 
+  it('never suggests net.allow for a metadata address, but does for a private one', async () => {
+    const g = new SsrfGuard({ resolver: resolver() });
+    const meta = await g.check('http://meta.test/');
+    const priv = await g.check('http://10.0.0.1/');
+    expect(!meta.ok && meta.error.message).not.toContain('net.allow');
+    expect(!priv.ok && priv.error.message).toContain('net.allow: ["10.0.0.1:80"]');
+  });
+
   it('an unresolvable name is refused (fail closed)', async () => {
     const r = await new SsrfGuard({ resolver: resolver() }).check('https://nowhere.test/');
     expect(verdictOf(r)).toBe('block');
