@@ -216,7 +216,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
 
       for (const [index, call] of calls.entries()) {
         if (abort.signal.aborted) break;
-        yield { type: 'tool_started', id: call.id, name: call.name };
+        yield { type: 'tool_started', id: call.id, name: shortName(call.name) };
         const outcome =
           index >= MAX_TOOL_CALLS_PER_STEP
             ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false }
@@ -225,7 +225,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         const result: ChatMessage = { role: 'tool', toolCallId: call.id, name: call.name, content, ...(outcome.ok ? {} : { isError: true }) };
         messages.push(result);
         record(result);
-        yield { type: 'tool_finished', id: call.id, name: call.name, ok: outcome.ok };
+        yield { type: 'tool_finished', id: call.id, name: shortName(call.name), ok: outcome.ok };
       }
       const halted2 = stopped();
       if (halted2) {
@@ -244,8 +244,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   }
 
   async function runToolCall(d: TurnLoopDeps, call: ToolCall, c: TurnContext, visible: ReadonlySet<string>, signal: AbortSignal): Promise<ToolOutcome> {
-    // The name is model output: capped before it reaches the audit log or the error text.
-    const name = call.name.length > 100 ? `${call.name.slice(0, 100)}…` : call.name;
+    const name = shortName(call.name);
     const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: name };
     // L12: a tool outside policy was never shown to the model; a call to it anyway is refused and audited.
     const tool = d.registry.get(call.name);
@@ -275,6 +274,11 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     bus.emit('tool:executed', { ...audit, outcome: outcome.ok ? 'success' : 'error', ok: outcome.ok, durationMs: Date.now() - started });
     return outcome;
   }
+}
+
+/** A tool name is model output: capped before it reaches events, the audit log or error text. */
+function shortName(name: string): string {
+  return name.length > 100 ? `${name.slice(0, 100)}…` : name;
 }
 
 function policyReason(policy: ToolPolicy, name: string, group: string): string {
