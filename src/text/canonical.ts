@@ -72,7 +72,7 @@ export function canonicalise(raw: string): Canonical {
     out += raw.slice(from, to);
   };
   for (let i = 0; i < raw.length; ) {
-    let cp = raw.codePointAt(i) ?? 0;
+    const cp = raw.codePointAt(i) ?? 0;
     if ((cp >= 0x20 && cp < 0x7f) || cp === 0x0a || cp === 0x0d || cp === 0x09) {
       let j = i + 1;
       while (j < raw.length) {
