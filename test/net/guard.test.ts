@@ -80,6 +80,13 @@ describe('SsrfGuard', () => {
     'http://app.localhost/',
     'http://metadata.google.internal/',
     'http://public.test:22/',
+    'http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/',
+    'http://127.0.0.1%2e/',
+    'http://%31%32%37.0.0.1/',
+    'http://[::127.0.0.1]/',
+    'http://\u24db\u24de\u24d2\u24d0\u24db\u24d7\u24de\u24e2\u24e3/',
+    'HTTP://LOCALHOST./',
+    'http://[::]/',
   ])('blocks %s', async (url) => {
     expect(verdictOf(await new SsrfGuard({ resolver: resolver() }).check(url))).toBe('block');
   });
