@@ -80,6 +80,7 @@ export const LIMITS_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3"
 /** macOS refuses RLIMIT_AS changes (ulimit -v); CPU time and file size still apply. */
 export const LIMITS_SCRIPT_MACOS = 'ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
 const SANDBOX_UID = 1000;
+const ARGS_FD = 4;
 const MIB = 1024 * 1024;
 
 function denied(code: string, message: string, details: Record<string, unknown> = {}): BulwarkError {
@@ -181,7 +182,11 @@ export class ExecRunner {
         protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
         ...(r.seccompFile ? { seccompFd: 3 } : {}), uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command),
       });
-      return ok({ argv: [r.bwrapPath, ...args], cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}) });
+      // The arguments go through a pipe (--args), so the sandbox's /proc/1/cmdline does not show
+      // host paths (workspace, data dir) or the environment.
+      // (bwrap reads options from the fd; the command after `--` must stay on the command line.)
+      const dashdash = args.indexOf('--');
+      return ok({ argv: [r.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)], argsViaFd: args.slice(0, dashdash), cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}) });
     }
     if (mode === 'sandbox-exec') {
       if (this.config.network === 'broker') return err(denied('exec.network.broker_unavailable', 'network mode broker is not available with sandbox-exec yet'));
@@ -213,7 +218,7 @@ export class ExecRunner {
       cgroup?.destroy();
       return Promise.resolve(err(bulwarkError('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`)));
     }
-    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(seccompFd !== undefined ? [seccompFd] : [])];
+    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', ...(plan.argsViaFd ? (['pipe'] as const) : [])];
     const stdout = new HeadTailBuffer(this.config.maxOutputBytes);
     const stderr = new HeadTailBuffer(this.config.maxOutputBytes);
     return new Promise((resolve) => {
@@ -256,6 +261,14 @@ export class ExecRunner {
       };
       if (req.signal?.aborted) onAbort();
       else req.signal?.addEventListener('abort', onAbort, { once: true });
+      if (plan.argsViaFd) {
+        const argsPipe = child.stdio[ARGS_FD] as NodeJS.WritableStream | null | undefined;
+        if (!argsPipe) killTree();
+        else {
+          argsPipe.on('error', (e: Error) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'args-pipe', reason: e.message }));
+          argsPipe.end(plan.argsViaFd.map((a) => `${a}\0`).join(''));
+        }
+      }
       child.stdout?.on('data', (c: Buffer) => stdout.push(c));
       child.stderr?.on('data', (c: Buffer) => stderr.push(c));
       if (req.stdin !== undefined && child.stdin) {
@@ -323,4 +336,6 @@ interface SpawnPlan {
   readonly env: Record<string, string>;
   readonly seccompFile?: string;
   readonly cleanupDir?: string;
+  /** bwrap arguments written NUL-separated to fd ARGS_FD. */
+  readonly argsViaFd?: readonly string[];
 }
