@@ -9,6 +9,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { createInputGuard, SECURITY_REMINDER, type InputVerdict } from './input-guard.js';
 import { InjectionRateLimiter } from './rate-limiter.js';
 import { sanitizeToolOutput } from './tool-output.js';
+import { canonicalise } from '../text/canonical.js';
 import { PerimeterConfigSchema, type PerimeterConfig } from './perimeter-config.js';
 
 declare module '../core/events.js' {
@@ -64,7 +65,7 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
         }));
       }
     }
-    if (!cfg.input.enabled) return ok({ text });
+    if (!cfg.input.enabled) return ok({ text: canonicalise(text).text }); // L04 stays on without L01
     const v = guard.assess(text);
     if (v.canonical.stripped.total > 0) {
       bus.emit('security:stripped', { ...base(ctx), layer: 'L04', outcome: 'stripped', ...v.canonical.stripped });

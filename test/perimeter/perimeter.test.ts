@@ -57,9 +57,11 @@ describe('perimeter inbound (L04 → L01 → L05)', () => {
     expect(perimeter.inbound('hello', ctx('token:bob')).ok).toBe(true);
   });
 
-  it('disabled input guard still strips nothing and passes', () => {
+  it('with the input guard disabled, L04 still canonicalises and nothing is blocked', () => {
     const { perimeter } = setup({ input: { enabled: false } });
     expect(perimeter.inbound(ATTACK, ctx()).ok).toBe(true);
+    const r = perimeter.inbound('a\u200bb', ctx());
+    expect(r.ok && r.value.text).toBe('ab');
   });
 });
 
