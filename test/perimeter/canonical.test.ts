@@ -103,3 +103,22 @@ describe('detection view', () => {
     expect(raw.slice(s2, e2)).toBe('ｔｈｉｓ');
   });
 });
+
+describe('detection view offsets property', () => {
+  it('maps every view span into the raw text, in order', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => {
+        const v = detectionView(s);
+        let last = 0;
+        for (let i = 0; i < v.text.length; i++) {
+          const [a, b] = v.toOriginal(i, i + 1);
+          expect(a).toBeGreaterThanOrEqual(last);
+          expect(b).toBeGreaterThan(a);
+          expect(b).toBeLessThanOrEqual(s.length);
+          last = a;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -45,3 +45,19 @@ describe('L03 external content wrapping', () => {
     expect(w.text.split('\n')[0]).toMatch(/^<<<EXTERNAL_UNTRUSTED_CONTENT id="[0-9a-f]{24}" source="[^"\n]*">>>$/);
   });
 });
+
+describe('L03 containment property', () => {
+  it('no content, however hostile, yields a second closing marker or hides the real one', async () => {
+    const fc = (await import('fast-check')).default;
+    const pieces = fc.constantFrom('<<<', '>>>', 'END_', 'EXTERNAL_UNTRUSTED_CONTENT', 'ЕХТЕRNАL', '\u200b', '_', ' id="', '0123456789abcdef01234567', '"', '\n', '<|im_start|>', 'system:', '＜', 'x');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 40 }).map((a) => a.join('')), (content) => {
+        const w = wrapExternal(content, { source: 'prop' });
+        expect(w.text.split(`END_${BOUNDARY_TAG}`).length - 1).toBe(1);
+        expect(w.text.endsWith(`<<<END_${BOUNDARY_TAG} id="${w.boundary}">>>`)).toBe(true);
+        expect(w.text.split(w.boundary).length - 1).toBe(3);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
