@@ -1,25 +1,2 @@
-/** Config fragments for L27/L13, per agent: `approvals: { require, deny, timeoutMs, scratch }`. */
-import { z } from 'zod';
-import { ACTION_CLASSES } from './action-classifier-classes.js';
-
-export const ActionClassSchema = z.enum(ACTION_CLASSES);
-
-const scratchDir = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((s) => !s.startsWith('/') && !s.split('/').includes('..') && !s.includes('\0'), 'a directory relative to the workspace, without ..');
-
-export const ApprovalsConfigSchema = z.strictObject({
-  /** Classes that pause for an operator decision. */
-  require: z.array(ActionClassSchema).max(16).default(['destructive', 'credential', 'config']),
-  /** Classes refused outright (deny wins over require). */
-  deny: z.array(ActionClassSchema).max(16).default([]),
-  /** No decision within this time = deny. */
-  timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
-  /** Workspace-relative directories where overwriting an existing file is a plain write. */
-  scratch: z.array(scratchDir).max(32).default(['scratch', 'tmp']),
-});
-export type ApprovalsConfig = z.infer<typeof ApprovalsConfigSchema>;
-
-export const DEFAULT_APPROVALS: ApprovalsConfig = ApprovalsConfigSchema.parse({});
+/** L27/L13 config section lives in src/config/sections/approvals.ts; re-exported for this room. */
+export * from '../config/sections/approvals.js';

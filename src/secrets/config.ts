@@ -4,30 +4,15 @@
  *   per agent:  secrets: AgentSecretsSchema             (glob allow-list, deny by default)
  * plus helpers that turn a parsed config into scopes and a `{ secret: NAME }` resolver.
  */
-import { z } from 'zod';
+import type { SecretsConfig } from '../config/sections/secrets.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { err, type Result } from '../core/result.js';
-import { SECRET_GLOB_RE } from './glob.js';
 import { MASTER_KEY_ENV, type MasterKeyOptions } from './master-key.js';
 import { createScopedSecrets } from './scoped.js';
 import type { AccessContext, SecretReader } from './types.js';
 
-export const SecretsConfigSchema = z
-  .strictObject({
-    /** Master key file; default ~/.config/bulwark/master.key. Must be outside the data dir, mode 0600. */
-    masterKeyFile: z.string().min(1).max(4096).optional(),
-    /** Environment variable holding the master key (read once, then scrubbed). */
-    masterKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name').default(MASTER_KEY_ENV),
-  })
-  .default({ masterKeyEnv: MASTER_KEY_ENV });
-export type SecretsConfig = z.infer<typeof SecretsConfigSchema>;
-
-/** Per-agent allow-list of secret names: `OPENAI_*`, `GITHUB_TOKEN`. Empty = no secrets. */
-export const AgentSecretsSchema = z
-  .array(z.string().regex(SECRET_GLOB_RE, 'a secret name or glob: letters, digits, _, * and ?'))
-  .max(256)
-  .default([]);
+export { SecretsConfigSchema, AgentSecretsSchema, type SecretsConfig } from '../config/sections/secrets.js';
 
 export function masterKeyOptionsFromConfig(cfg: SecretsConfig | undefined, dataDir: string, create = false): MasterKeyOptions {
   return { keyFile: cfg?.masterKeyFile, envVarName: cfg?.masterKeyEnv ?? MASTER_KEY_ENV, dataDir, create };

@@ -3,7 +3,7 @@
  * everything else is literal. Matched without regular expressions (linear, no ReDoS).
  */
 
-export const SECRET_GLOB_RE = /^[A-Za-z0-9_*?]{1,128}$/;
+export { SECRET_GLOB_RE } from '../config/sections/secrets.js';
 
 export function globMatches(glob: string, name: string): boolean {
   let g = 0;

@@ -1,0 +1,22 @@
+/** Config sections of the secrets room (L06/L07): the master key source and per-agent allow-lists. */
+import { z } from 'zod';
+
+export const MASTER_KEY_ENV_DEFAULT = 'BULWARK_MASTER_KEY';
+/** A secret name or glob: letters, digits, _, * and ?. */
+export const SECRET_GLOB_RE = /^[A-Za-z0-9_*?]{1,128}$/;
+
+export const SecretsConfigSchema = z
+  .strictObject({
+    /** Master key file; default ~/.config/bulwark/master.key. Must be outside the data dir, mode 0600. */
+    masterKeyFile: z.string().min(1).max(4096).optional(),
+    /** Environment variable holding the master key (read once, then scrubbed). */
+    masterKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name').default(MASTER_KEY_ENV_DEFAULT),
+  })
+  .default({ masterKeyEnv: MASTER_KEY_ENV_DEFAULT });
+export type SecretsConfig = z.infer<typeof SecretsConfigSchema>;
+
+/** Per-agent allow-list of secret names: `OPENAI_*`, `GITHUB_TOKEN`. Empty = no secrets. */
+export const AgentSecretsSchema = z
+  .array(z.string().regex(SECRET_GLOB_RE, 'a secret name or glob: letters, digits, _, * and ?'))
+  .max(256)
+  .default([]);
