@@ -14,13 +14,41 @@ const FNV_PRIME = 0x01000193;
 export const MAX_POSITIONS = 2048;
 
 interface Compiled {
-  /** hash → word anchors with that hash (whole tokens). */
-  words: Map<number, string[]>;
-  /** hash of a token prefix → stems (anchors written "stem*"). */
-  prefixes: Map<number, string[]>;
+  /** Every anchor, by id; word anchors "stem*" keep their star. */
+  anchors: string[];
+  /** hash of a whole token → ids of word anchors with that hash. */
+  words: Map<number, number[]>;
+  /** hash of a token prefix → ids of prefix anchors ("stem*") with that hash. */
+  prefixes: Map<number, number[]>;
   /** prefixLength[len] === 1 when some stem has that length. */
   prefixLength: Uint8Array;
-  literals: string[];
+  /** firstTwo[c0 * 128 + c1] === 1 when some stem starts with those two ASCII characters. */
+  firstTwo: Uint8Array;
+  /** Open-addressing table of word-anchor hashes (0 = empty slot), for a fast "maybe" before the Map. */
+  wordTable: Uint32Array;
+  /** ids of literal (substring) anchors. */
+  literals: number[];
+}
+
+const TABLE_BITS = 12;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+
+function tableAdd(table: Uint32Array, h: number): void {
+  const key = h || 1;
+  let slot = key & TABLE_MASK;
+  while (table[slot] !== 0 && table[slot] !== key) slot = (slot + 1) & TABLE_MASK;
+  table[slot] = key;
+}
+
+function tableHas(table: Uint32Array, h: number): boolean {
+  const key = h || 1;
+  let slot = key & TABLE_MASK;
+  for (;;) {
+    const v = table[slot];
+    if (v === 0) return false;
+    if (v === key) return true;
+    slot = (slot + 1) & TABLE_MASK;
+  }
 }
 
 const cache = new WeakMap<readonly PatternDef[], Compiled>();
@@ -34,28 +62,34 @@ function hashOf(s: string): number {
 function compile(patterns: readonly PatternDef[]): Compiled {
   const hit = cache.get(patterns);
   if (hit) return hit;
-  const c: Compiled = { words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), literals: [] };
-  const push = (m: Map<number, string[]>, k: number, v: string) => {
+  const c: Compiled = { anchors: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), literals: [] };
+  const idOf = new Map<string, number>();
+  const push = (m: Map<number, number[]>, k: number, id: number) => {
     const list = m.get(k) ?? [];
-    if (!list.includes(v)) list.push(v);
+    if (!list.includes(id)) list.push(id);
     m.set(k, list);
   };
   for (const p of patterns) {
     for (const a of p.anchors ?? []) {
-      if (!WORD_ANCHOR.test(a)) {
-        if (!c.literals.includes(a)) c.literals.push(a);
-      } else if (a.endsWith('*')) {
+      if (idOf.has(a)) continue;
+      const id = c.anchors.length;
+      c.anchors.push(a);
+      idOf.set(a, id);
+      if (!WORD_ANCHOR.test(a)) c.literals.push(id);
+      else if (a.endsWith('*')) {
         const stem = a.slice(0, -1);
-        push(c.prefixes, hashOf(stem), stem);
+        push(c.prefixes, hashOf(stem), id);
         if (stem.length < 64) c.prefixLength[stem.length] = 1;
-      } else push(c.words, hashOf(a), a);
+        if (stem.length >= 2) c.firstTwo[(stem.charCodeAt(0) & 127) * 128 + (stem.charCodeAt(1) & 127)] = 1;
+      } else {
+        push(c.words, hashOf(a), id);
+        tableAdd(c.wordTable, hashOf(a));
+      }
     }
   }
   cache.set(patterns, c);
   return c;
 }
-
-const isWordChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x27;
 
 export interface AnchorScan {
   /** Anchor (as written in the pattern) → positions of its occurrences, capped at MAX_POSITIONS + 1. */
@@ -66,31 +100,37 @@ export interface AnchorScan {
 /** `maxTypos`: typo corrections collected at most (0 = no typo detection). */
 export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTypos: number): AnchorScan {
   const c = compile(patterns);
-  const positions = new Map<string, number[]>();
+  const found: Array<number[] | undefined> = new Array<number[] | undefined>(c.anchors.length);
   const typos: Correction[] = [];
-  const note = (anchor: string, at: number) => {
-    const list = positions.get(anchor);
-    if (!list) positions.set(anchor, [at]);
+  const note = (id: number, at: number) => {
+    const list = found[id];
+    if (!list) found[id] = [at];
     else if (list.length <= MAX_POSITIONS) list.push(at);
   };
+  const n = text.length;
   let start = -1;
   let h = FNV_OFFSET;
-  for (let i = 0; i <= text.length; i++) {
-    const ch = i < text.length ? text.charCodeAt(i) : 0x20;
-    if (isWordChar(ch)) {
+  let prefixCandidate = false;
+  for (let i = 0; i <= n; i++) {
+    const ch = i < n ? text.charCodeAt(i) : 0x20;
+    if ((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x27) {
       if (start < 0) {
+        if (ch === 0x27) continue; // a leading quote is not part of the word
         start = i;
         h = FNV_OFFSET;
       }
-      if (ch === 0x27 && i === start) {
-        start = -1; // a leading quote is not part of the word
-        continue;
-      }
       h = Math.imul(h ^ ch, FNV_PRIME);
       const len = i - start + 1;
-      if (len < 64 && c.prefixLength[len] === 1) {
-        const stems = c.prefixes.get(h >>> 0);
-        if (stems) for (const stem of stems) if (stem.length === len && text.startsWith(stem, start)) note(`${stem}*`, start);
+      if (len === 2) prefixCandidate = c.firstTwo[text.charCodeAt(start) * 128 + ch] === 1;
+      if (prefixCandidate && len < 64 && c.prefixLength[len] === 1) {
+        const ids = c.prefixes.get(h >>> 0);
+        if (ids) {
+          for (let k = 0; k < ids.length; k++) {
+            const id = ids[k] as number;
+            const a = c.anchors[id] as string;
+            if (a.length - 1 === len && text.startsWith(a.slice(0, -1), start)) note(id, start);
+          }
+        }
       }
       continue;
     }
@@ -104,22 +144,35 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
       for (let k = start; k < end; k++) hw = Math.imul(hw ^ text.charCodeAt(k), FNV_PRIME);
     }
     const len = end - start;
-    const words = c.words.get(hw >>> 0);
-    if (words) for (const w of words) if (w.length === len && text.startsWith(w, start)) note(w, start);
-    if (typos.length < maxTypos) {
+    prefixCandidate = false;
+    const ids = tableHas(c.wordTable, hw >>> 0) ? c.words.get(hw >>> 0) : undefined;
+    if (ids) {
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k] as number;
+        const a = c.anchors[id] as string;
+        if (a.length === len && text.startsWith(a, start)) note(id, start);
+      }
+    }
+    if (typos.length < maxTypos && len >= 4) {
       const key = typoAt(text, start, end);
       if (key) typos.push({ start, end, replacement: key });
     }
     start = -1;
   }
-  for (const lit of c.literals) {
+  for (const id of c.literals) {
+    const lit = c.anchors[id] as string;
     let at = text.indexOf(lit);
-    let n = 0;
-    while (at >= 0 && n <= MAX_POSITIONS) {
-      note(lit, at);
-      n++;
+    let count = 0;
+    while (at >= 0 && count <= MAX_POSITIONS) {
+      note(id, at);
+      count++;
       at = text.indexOf(lit, at + 1);
     }
+  }
+  const positions = new Map<string, number[]>();
+  for (let id = 0; id < found.length; id++) {
+    const list = found[id];
+    if (list) positions.set(c.anchors[id] as string, list);
   }
   return { positions, typos };
 }

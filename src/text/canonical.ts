@@ -55,20 +55,23 @@ function countStripped(counts: StripCounts, cp: number): void {
   else counts.other++;
 }
 
+const UTF16 = new TextDecoder('utf-16le');
+
 export function canonicalise(raw: string): Canonical {
   const counts: StripCounts = { zeroWidth: 0, bidi: 0, tags: 0, variationSelectors: 0, other: 0 };
   if (PLAIN_ASCII.test(raw)) return { text: raw, stripped: { ...counts, total: 0 } };
+  // Kept code units of the current NFKC run are collected in a typed buffer: no per-character strings.
+  const buf = new Uint16Array(raw.length);
+  let bn = 0;
   let out = '';
-  let plain = ''; // pending text that NFKC applies to
-  let segStart = 0; // kept characters are copied from raw in contiguous segments, not one by one
   let prev = -1; // last kept code point
   let prevWasSelector = false;
-  const flush = (end: number) => {
-    if (end > segStart) plain += raw.slice(segStart, end);
+  const copy = (from: number, to: number) => {
+    for (let k = from; k < to; k++) buf[bn++] = raw.charCodeAt(k);
   };
   const emitProtected = (from: number, to: number) => {
-    if (plain) out += plain.normalize('NFKC');
-    plain = '';
+    if (bn > 0) out += UTF16.decode(buf.subarray(0, bn)).normalize('NFKC');
+    bn = 0;
     out += raw.slice(from, to);
   };
   for (let i = 0; i < raw.length; ) {
@@ -80,6 +83,7 @@ export function canonicalise(raw: string): Canonical {
         if (!((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09)) break;
         j++;
       }
+      copy(i, j);
       prev = raw.charCodeAt(j - 1);
       prevWasSelector = false;
       i = j;
@@ -87,9 +91,7 @@ export function canonicalise(raw: string): Canonical {
     }
     const size = cp > 0xffff ? 2 : 1;
     if (cp >= 0xd800 && cp <= 0xdfff) {
-      flush(i);
-      plain += '\ufffd'; // lone surrogate
-      segStart = i + 1;
+      buf[bn++] = 0xfffd; // lone surrogate
       prev = 0xfffd;
       prevWasSelector = false;
       i += 1;
@@ -98,9 +100,7 @@ export function canonicalise(raw: string): Canonical {
     const next = i + size < raw.length ? (raw.codePointAt(i + size) ?? -1) : -1;
     if (cp === BLACK_FLAG) {
       const run = flagTagRunLength(raw, i + size);
-      flush(i);
       emitProtected(i, i + size + run);
-      segStart = i + size + run;
       prev = cp;
       prevWasSelector = false;
       i += size + run;
@@ -122,22 +122,16 @@ export function canonicalise(raw: string): Canonical {
       protectedChar = isPictographic(cp) || isEmojiModifier(cp) || isRegionalIndicator(cp) || (cp === KEYCAP && isKeycapBase(prev));
     }
     if (kept) {
-      if (protectedChar) {
-        flush(i);
-        emitProtected(i, i + size);
-        segStart = i + size;
-      }
+      if (protectedChar) emitProtected(i, i + size);
+      else copy(i, i + size);
       prevWasSelector = cp === VS15 || cp === VS16 || (cp >= 0xe0100 && cp <= 0xe01ef);
       if (!prevWasSelector) prev = cp;
     } else {
-      flush(i);
-      segStart = i + size;
       countStripped(counts, cp);
     }
     i += size;
   }
-  flush(raw.length);
-  if (plain) out += plain.normalize('NFKC');
+  if (bn > 0) out += UTF16.decode(buf.subarray(0, bn)).normalize('NFKC');
   const total = counts.zeroWidth + counts.bidi + counts.tags + counts.variationSelectors + counts.other;
   return { text: out, stripped: { ...counts, total } };
 }
@@ -175,7 +169,6 @@ class MappedView implements DetectionView {
   }
 }
 
-const UTF16 = new TextDecoder('utf-16le');
 
 export function detectionView(raw: string): DetectionView {
   if (PLAIN_ASCII.test(raw)) return new IdentityView(raw.toLowerCase());
