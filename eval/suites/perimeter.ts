@@ -240,10 +240,10 @@ const suite: Suite = {
     if (gaps.length) md.push(`\n### Goals not reached (reported)\n\n${gaps.join('\n')}`);
 
     const bars = [
-      ...perSource.filter((s) => s.role === 'positive').map((s) => ({ label: `TPR ${s.source} (held-out)`, value: s.heldout })),
-      ...perSource.filter((s) => s.role === 'negative').map((s) => ({ label: `FPR ${s.source} (held-out)`, value: s.heldout })),
+      ...perSource.filter((s) => s.role === 'positive').map((s) => ({ label: `TPR ${s.source.replace('garak_', '')}`, value: s.heldout })),
+      ...perSource.filter((s) => s.role === 'negative').map((s) => ({ label: `FPR ${s.source.replace('garak_', '')}`, value: s.heldout })),
       { label: 'held-out balanced accuracy', value: held.ba },
-      { label: 'JBB harmful requests flagged', value: jbb() },
+      { label: 'JBB harmful requests flagged (all)', value: jbb() },
       { label: 'smuggled variants detected', value: rate(smuggleHit, smuggleN) },
       { label: 'emoji byte-identical', value: rate(emojiKept, emoji.length) },
       { label: 'BIPIA embedded flagged (L23)', value: rate(embeddedTotal.flagged, embeddedTotal.n) },
