@@ -46,6 +46,8 @@ export interface BwrapPlan {
   readonly runtimePaths: readonly string[];
   /** File descriptor (in bwrap's process) holding the compiled seccomp filter. */
   readonly seccompFd?: number;
+  /** Host path of the run's cgroup.procs, bound writable at /run/bulwark/cgroup.procs for the command's shell to join. */
+  readonly cgroupProcs?: string;
   readonly uid: number;
   readonly gid: number;
   /** argv run inside the sandbox. */
@@ -83,9 +85,10 @@ export function buildBwrapArgs(p: BwrapPlan): string[] {
     else if (prot.kind === 'missing-file') a.push('--ro-bind', '/dev/null', prot.inside);
     else a.push('--tmpfs', prot.inside, '--remount-ro', prot.inside);
   }
+  if (p.network === 'broker' || p.cgroupProcs) a.push('--dir', '/run', '--dir', '/run/bulwark');
+  if (p.cgroupProcs) a.push('--bind', p.cgroupProcs, '/run/bulwark/cgroup.procs');
   if (p.network === 'broker') {
     if (!p.broker) throw new RangeError('network mode broker needs the broker access plan');
-    a.push('--dir', '/run', '--dir', '/run/bulwark');
     for (const s of p.broker.sockets) a.push('--bind', s.host, s.inside);
     for (const f of p.broker.files) a.push('--ro-bind', f.host, f.inside);
   }

@@ -77,6 +77,17 @@ export const INSIDE_WORKSPACE = '/workspace';
  * limit too, so the command cannot raise it again. Positional parameters are cleared as with `sh -c`.
  */
 export const LIMITS_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
+/** First statement of the command's shell under bwrap: join the run's cgroup, or refuse to run. */
+export const CGROUP_PROCS_INSIDE = '/run/bulwark/cgroup.procs';
+const JOIN_CGROUP = `echo $$ > ${CGROUP_PROCS_INSIDE} || exit 125; `;
+/**
+ * Before that: prove the daemon is still alive by writing to a socket only the daemon holds the
+ * other end of (EPIPE/SIGPIPE when it died). bwrap's --die-with-parent has a window during
+ * set-up in which a dying daemon leaves the sandbox orphaned; past this check, the sandbox's
+ * pid 1 is surely armed to die with bwrap, and bwrap with the daemon.
+ */
+const ALIVE_FD = 5;
+const DAEMON_ALIVE = `printf x >&${ALIVE_FD} || exit 125; exec ${ALIVE_FD}>&-; `;
 /** macOS refuses RLIMIT_AS changes (ulimit -v); CPU time and file size still apply. */
 export const LIMITS_SCRIPT_MACOS = 'ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
 const SANDBOX_UID = 1000;
@@ -146,11 +157,22 @@ export class ExecRunner {
     }
     const timeoutMs = Math.min(Math.max(100, req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs);
     const rel = relativeTo(wsReal, cwd.value);
-    const plan = this.plan(wsReal, rel, cwd.value, command, env.value);
-    if (!plan.ok) return plan;
+    let cgroup: SandboxCgroup | undefined;
+    if (this.pool) {
+      try {
+        cgroup = this.pool.take();
+      } catch (cause) {
+        return err(bulwarkError('exec.cgroup', `cannot create the sandbox cgroup: ${describeCause(cause)}`));
+      }
+    }
+    const plan = this.plan(wsReal, rel, cwd.value, command, env.value, cgroup);
+    if (!plan.ok) {
+      if (cgroup) this.release(cgroup);
+      return plan;
+    }
     if (this.runtime.mode === 'unsandboxed') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'unsandboxed', reason: 'exec.sandbox is off: this command runs without an OS sandbox', command: shown });
     if (this.config.network === 'host') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'network-host', reason: 'exec.network is host: this command can reach the network', command: shown });
-    const outcome = await this.spawnPlan(plan.value, timeoutMs, req);
+    const outcome = await this.spawnPlan(plan.value, timeoutMs, req, cgroup);
     if (!outcome.ok) {
       this.audit(ctx, { outcome: 'error', reason: outcome.error.message, command: shown });
       return outcome;
@@ -161,12 +183,13 @@ export class ExecRunner {
   }
 
   /** argv of the command's shell: limits first, then the command line. */
-  private shellArgv(command: string): string[] {
+  private shellArgv(command: string, joinCgroup = false): string[] {
     const l = this.config.limits;
-    return ['/bin/sh', '-c', process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : LIMITS_SCRIPT, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048), command];
+    const script = process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}${LIMITS_SCRIPT}` : LIMITS_SCRIPT;
+    return ['/bin/sh', '-c', script, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048), command];
   }
 
-  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>): Result<SpawnPlan, BulwarkError> {
+  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>, cgroup: SandboxCgroup | undefined): Result<SpawnPlan, BulwarkError> {
     const mode = this.runtime.mode;
     if (mode === 'bwrap') {
       const r = this.runtime;
@@ -180,13 +203,14 @@ export class ExecRunner {
         bwrapPath: r.bwrapPath, layout: r.layout, workspace: wsReal, insideWorkspace: INSIDE_WORKSPACE, cwdInside: insideCwd, env,
         network: this.config.network, ...(r.broker ? { broker: r.broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
         protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
-        ...(r.seccompFile ? { seccompFd: 3 } : {}), uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command),
+        ...(r.seccompFile ? { seccompFd: 3 } : {}), ...(cgroup ? { cgroupProcs: cgroup.procsFile } : {}),
+        uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command, !!cgroup),
       });
       // The arguments go through a pipe (--args), so the sandbox's /proc/1/cmdline does not show
       // host paths (workspace, data dir) or the environment.
       // (bwrap reads options from the fd; the command after `--` must stay on the command line.)
       const dashdash = args.indexOf('--');
-      return ok({ argv: [r.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)], argsViaFd: args.slice(0, dashdash), cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}) });
+      return ok({ argv: [r.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)], argsViaFd: args.slice(0, dashdash), cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}), joinsInside: true });
     }
     if (mode === 'sandbox-exec') {
       if (this.config.network === 'broker') return err(denied('exec.network.broker_unavailable', 'network mode broker is not available with sandbox-exec yet'));
@@ -200,16 +224,8 @@ export class ExecRunner {
     return ok({ argv: this.shellArgv(command), cwd: hostCwd, env });
   }
 
-  private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest): Promise<Result<ExecOutcome, BulwarkError>> {
+  private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest, cgroup: SandboxCgroup | undefined): Promise<Result<ExecOutcome, BulwarkError>> {
     const started = Date.now();
-    let cgroup: SandboxCgroup | undefined;
-    if (this.pool) {
-      try {
-        cgroup = this.pool.take();
-      } catch (cause) {
-        return Promise.resolve(err(bulwarkError('exec.cgroup', `cannot create the sandbox cgroup: ${describeCause(cause)}`)));
-      }
-    }
     const argv = plan.argv;
     let seccompFd: number | undefined;
     try {
@@ -218,7 +234,7 @@ export class ExecRunner {
       cgroup?.destroy();
       return Promise.resolve(err(bulwarkError('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`)));
     }
-    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', ...(plan.argsViaFd ? (['pipe'] as const) : [])];
+    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', ...(plan.argsViaFd ? (['pipe'] as const) : []), ...(plan.joinsInside && cgroup ? (['pipe'] as const) : [])];
     const stdout = new HeadTailBuffer(this.config.maxOutputBytes);
     const stderr = new HeadTailBuffer(this.config.maxOutputBytes);
     return new Promise((resolve) => {
@@ -228,7 +244,7 @@ export class ExecRunner {
         // The child is born inside the cgroup. (Joining later, once bwrap has built its namespaces,
         // would be ~10 ms faster on cgroup v1, but a daemon killed in between would release the
         // sandbox unbounded: bwrap's --block-fd proceeds on EOF.)
-        child = cgroup ? cgroup.spawnInside(start) : start();
+        child = cgroup && !plan.joinsInside ? cgroup.spawnInside(start) : start();
       } catch (cause) {
         if (seccompFd !== undefined) closeSync(seccompFd);
         cgroup?.destroy();
@@ -269,6 +285,8 @@ export class ExecRunner {
           argsPipe.end(plan.argsViaFd.map((a) => `${a}\0`).join(''));
         }
       }
+      const alive = plan.joinsInside && cgroup ? ((child.stdio as unknown as ReadonlyArray<NodeJS.ReadableStream | null | undefined>)[ALIVE_FD]) : undefined;
+      alive?.resume();
       child.stdout?.on('data', (c: Buffer) => stdout.push(c));
       child.stderr?.on('data', (c: Buffer) => stderr.push(c));
       if (req.stdin !== undefined && child.stdin) {
@@ -336,6 +354,12 @@ interface SpawnPlan {
   readonly env: Record<string, string>;
   readonly seccompFile?: string;
   readonly cleanupDir?: string;
+  /**
+   * bwrap: the command's shell joins the cgroup itself (its cgroup.procs is bound into the sandbox)
+   * before anything else runs, so bwrap builds its namespaces outside the cgroup — doing that
+   * inside a pids cgroup costs ~10 ms more on cgroup v1.
+   */
+  readonly joinsInside?: boolean;
   /** bwrap arguments written NUL-separated to fd ARGS_FD. */
   readonly argsViaFd?: readonly string[];
 }

@@ -117,6 +117,16 @@ export function hostProcessesWith(text: string): number[] {
   return out;
 }
 
+function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80);
+    return `${pid} (${stat.split(') ')[1]?.split(' ').slice(0, 2).join(' ')}) ${cmd}`;
+  } catch (cause) {
+    return `${pid} (${cause instanceof Error ? cause.message : 'gone'})`;
+  }
+}
+
 function listen(): Promise<{ server: Server; port: number; connections: () => number }> {
   let count = 0;
   const server = createServer((s) => {
@@ -227,10 +237,38 @@ export const ATTEMPTS: readonly Attempt[] = [
           left = hostProcessesWith(mark);
         }
         return left.length
-          ? { escaped: true, why: `${left.length} sandboxed process(es) survived the daemon` }
+          ? { escaped: true, why: `${left.length} sandboxed process(es) survived the daemon: ${left.map((p) => describeProcess(p)).join('; ')}` }
           : { escaped: false, why: `bwrap --die-with-parent: all ${sandboxed.length} sandbox processes died with the daemon` };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
+        const base = ctx.service.detection.cgroup.base;
+        if (base) sweepStaleCgroups(base);
+      }
+    },
+  },
+  {
+    name: 'outlive the daemon killed -9 during sandbox set-up',
+    expected: 'blocked',
+    run: async (ctx) => {
+      const mark = marker();
+      const script = join(ctx.root, 'mini-daemon.mjs');
+      writeFileSync(script, MINI_DAEMON);
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run-early'), mark, 'early'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+      child.stderr.resume();
+      child.stdout.resume();
+      try {
+        await new Promise((res) => child.once('exit', res));
+        let left: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          await sleep(100);
+          left = hostProcessesWith(mark).filter((p) => p !== child.pid);
+          if (left.length === 0 && i >= 5) break;
+        }
+        return left.length
+          ? { escaped: true, why: `${left.length} process(es) outlived a daemon killed during set-up: ${left.map((p) => describeProcess(p)).join('; ')}` }
+          : { escaped: false, why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived" };
+      } finally {
         for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
@@ -367,8 +405,10 @@ export const ATTEMPTS: readonly Attempt[] = [
 const MINI_DAEMON = `
 import { startExec } from ${JSON.stringify(new URL('../../src/exec/service.ts', import.meta.url).href)};
 import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/exec/config.ts', import.meta.url).href)};
-const [workspace, runtimeDir, mark] = process.argv.slice(2);
+const [workspace, runtimeDir, mark, early] = process.argv.slice(2);
 const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir });
 if (!svc.ok || !svc.value.runner) { console.error(svc.ok ? svc.value.layer.reason : svc.error.message); process.exit(3); }
 svc.value.runner.run(workspace, { command: 'sleep 600; echo ' + mark + '; sleep 600' }).then((r) => console.log(JSON.stringify(r)));
+// The sandbox has just been spawned and is still being set up: die now, the worst moment.
+if (early === 'early') process.kill(process.pid, 'SIGKILL');
 `;
