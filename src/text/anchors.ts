@@ -24,8 +24,9 @@ interface Compiled {
   prefixLength: Uint8Array;
   /** firstTwo[c0 * 128 + c1] === 1 when some stem starts with those two ASCII characters. */
   firstTwo: Uint8Array;
-  /** Open-addressing table of word-anchor hashes (0 = empty slot), for a fast "maybe" before the Map. */
+  /** Open-addressing tables of word-anchor and stem hashes (0 = empty slot): a fast "maybe" before the Maps. */
   wordTable: Uint32Array;
+  prefixTable: Uint32Array;
   /** ids of literal (substring) anchors. */
   literals: number[];
 }
@@ -62,7 +63,7 @@ function hashOf(s: string): number {
 function compile(patterns: readonly PatternDef[]): Compiled {
   const hit = cache.get(patterns);
   if (hit) return hit;
-  const c: Compiled = { anchors: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), literals: [] };
+  const c: Compiled = { anchors: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), prefixTable: new Uint32Array(1 << TABLE_BITS), literals: [] };
   const idOf = new Map<string, number>();
   const push = (m: Map<number, number[]>, k: number, id: number) => {
     const list = m.get(k) ?? [];
@@ -79,6 +80,7 @@ function compile(patterns: readonly PatternDef[]): Compiled {
       else if (a.endsWith('*')) {
         const stem = a.slice(0, -1);
         push(c.prefixes, hashOf(stem), id);
+        tableAdd(c.prefixTable, hashOf(stem));
         if (stem.length < 64) c.prefixLength[stem.length] = 1;
         if (stem.length >= 2) c.firstTwo[(stem.charCodeAt(0) & 127) * 128 + (stem.charCodeAt(1) & 127)] = 1;
       } else {
@@ -123,7 +125,7 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
       const len = i - start + 1;
       if (len === 2) prefixCandidate = c.firstTwo[text.charCodeAt(start) * 128 + ch] === 1;
       if (prefixCandidate && len < 64 && c.prefixLength[len] === 1) {
-        const ids = c.prefixes.get(h >>> 0);
+        const ids = tableHas(c.prefixTable, h >>> 0) ? c.prefixes.get(h >>> 0) : undefined;
         if (ids) {
           for (let k = 0; k < ids.length; k++) {
             const id = ids[k] as number;

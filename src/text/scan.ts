@@ -5,7 +5,7 @@
  */
 import { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
 import type { Correction } from './typo.js';
-import { scanAnchors, windowsFor, type AnchorScan } from './anchors.js';
+import { MAX_POSITIONS as MAX_ANCHOR_POSITIONS, scanAnchors, windowsFor, type AnchorScan } from './anchors.js';
 import { INJECTION_PATTERNS } from './patterns/index.js';
 import { ROT13_HINT } from './patterns/encoded.js';
 import { findBlobs } from './blobs.js';
@@ -122,6 +122,37 @@ function applyCorrections(text: string, corrections: readonly Correction[]): { t
   return { text: parts.join(''), toView };
 }
 
+/**
+ * Anchors of the corrected view without a second full pass: only the part up to the last correction is
+ * rescanned; anchors after it are the first pass's, shifted by the corrections' total length change.
+ */
+function rescanAfterCorrections(
+  first: AnchorScan,
+  corrections: readonly Correction[],
+  correctedText: string,
+  viewLength: number,
+  patterns: readonly PatternDef[],
+): AnchorScan {
+  const last = corrections[corrections.length - 1];
+  if (!last) return first;
+  let delta = 0;
+  for (const c of corrections) delta += c.end - c.start - c.replacement.length;
+  const cut = last.end - delta; // corrected offset right after the last corrected token (a non-word character follows)
+  if (cut >= correctedText.length || last.end >= viewLength) return scanAnchors(correctedText, patterns, 0);
+  const head = scanAnchors(correctedText.slice(0, cut), patterns, 0);
+  const positions = new Map<string, number[]>();
+  for (const [anchor, list] of head.positions) positions.set(anchor, [...list]);
+  for (const [anchor, list] of first.positions) {
+    const out = positions.get(anchor) ?? [];
+    for (const p of list) {
+      if (out.length > MAX_ANCHOR_POSITIONS) break;
+      if (p >= last.end) out.push(p - delta);
+    }
+    if (out.length > 0) positions.set(anchor, out);
+  }
+  return { positions, typos: [] };
+}
+
 function matchPatterns(
   text: string,
   patterns: readonly PatternDef[],
@@ -189,7 +220,7 @@ export function scanText(raw: string, options: ScanOptions = {}, depth = 0): Sca
   const first = scanAnchors(view.text, patterns, MAX_CORRECTIONS);
   const corrections = first.typos;
   const corrected = applyCorrections(view.text, corrections);
-  const anchors = corrections.length === 0 ? first : scanAnchors(corrected.text, patterns, 0);
+  const anchors = corrections.length === 0 ? first : rescanAfterCorrections(first, corrections, corrected.text, view.text.length, patterns);
   const code = codeRanges(view.text);
   const findings: Finding[] = [];
 
