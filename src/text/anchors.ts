@@ -5,7 +5,7 @@
  * anchors occur rarely runs only on windows around them.
  */
 import type { PatternDef } from './patterns/types.js';
-import { typoAt, type Correction } from './typo.js';
+import { KEYWORD_HASHES, typoAt, type Correction } from './typo.js';
 
 const WORD_ANCHOR = /^[a-z0-9']+\*?$/;
 const FNV_OFFSET = 0x811c9dc5;
@@ -155,7 +155,7 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
         if (a.length === len && text.startsWith(a, start)) note(id, start);
       }
     }
-    if (typos.length < maxTypos && len >= 4) {
+    if (typos.length < maxTypos && len >= 4 && !KEYWORD_HASHES.has(hw >>> 0)) {
       const key = typoAt(text, start, end);
       if (key) typos.push({ start, end, replacement: key });
     }

@@ -43,6 +43,13 @@ export interface Correction {
   readonly replacement: string;
 }
 
+/** FNV-1a hashes of the key words themselves: a token with one of these hashes is (almost surely) not a typo. */
+export const KEYWORD_HASHES: ReadonlySet<number> = new Set([...KEYSET].map((k) => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}));
+
 // Cheap prefilters on char codes, so that only plausible tokens are ever sliced.
 const MAX_KEY = 20;
 const firstLetter = new Uint8Array(128);
