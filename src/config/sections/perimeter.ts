@@ -1,0 +1,79 @@
+/**
+ * Config section `guards` of the perimeter (L01, L05, L23/L03).
+ * Defaults come from the scorecard (eval/suites/perimeter.ts); see README-perimeter.md for the reasoning.
+ */
+import { z } from 'zod';
+
+export const INPUT_ACTIONS = ['pass', 'warn', 'reinforce', 'block'] as const;
+export type InputAction = (typeof INPUT_ACTIONS)[number];
+export type RiskLevel = 'low' | 'medium' | 'high';
+
+/**
+ * Combined score (max of pattern score and classifier probability) at which a message is medium/high
+ * risk. Medium is the threshold selected by cross-validation on the tuning split (training script);
+ * high is where, on the tuning split, benign messages practically never land, so blocking is safe.
+ */
+export const DEFAULT_MEDIUM_AT = 0.75; // equals the threshold stored with the classifier weights (checked by test/perimeter/config-defaults.test.ts)
+export const DEFAULT_HIGH_AT = 0.9;
+
+const action = z.enum(INPUT_ACTIONS);
+
+export const InputGuardConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    thresholds: z
+      .strictObject({
+        medium: z.number().min(0).max(1).default(DEFAULT_MEDIUM_AT),
+        high: z.number().min(0).max(1).default(DEFAULT_HIGH_AT),
+      })
+      .refine((t) => t.medium <= t.high, 'guards.input.thresholds: medium must be <= high')
+      .default({ medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT }),
+    actions: z
+      .strictObject({ low: action.default('pass'), medium: action.default('reinforce'), high: action.default('block') })
+      .default({ low: 'pass', medium: 'reinforce', high: 'block' }),
+    /** Combine the in-repo statistical classifier with the pattern score. */
+    classifier: z.boolean().default(true),
+    /** Longer inbound text is refused (high risk) rather than scanned partially. */
+    maxChars: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  })
+  .default({ enabled: true, thresholds: { medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT }, actions: { low: 'pass', medium: 'reinforce', high: 'block' }, classifier: true, maxChars: 1024 * 1024 });
+export type InputGuardConfig = z.infer<typeof InputGuardConfigSchema>;
+
+export const RateLimitConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    windowMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(5 * 60 * 1000),
+    warnAt: z.number().int().min(1).max(1000).default(3),
+    auditAt: z.number().int().min(1).max(1000).default(5),
+    /** Detections in the window from which `action` applies. */
+    limitAt: z.number().int().min(1).max(1000).default(5),
+    /** throttle: one message per throttleMs; block: nothing until the window clears; none: audit only. */
+    action: z.enum(['throttle', 'block', 'none']).default('throttle'),
+    throttleMs: z.number().int().min(100).max(3600 * 1000).default(10_000),
+    maxSenders: z.number().int().min(10).max(1_000_000).default(10_000),
+  })
+  .refine((r) => r.warnAt <= r.auditAt, 'guards.rateLimit: warnAt must be <= auditAt')
+  .default({ enabled: true, windowMs: 300_000, warnAt: 3, auditAt: 5, limitAt: 5, action: 'throttle', throttleMs: 10_000, maxSenders: 10_000 });
+export type RateLimitConfig = z.infer<typeof RateLimitConfigSchema>;
+
+export const ToolOutputConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    maxChars: z.number().int().min(1000).max(10_000_000).default(50_000),
+    /** Score from which a tool result is flagged (warning header + audit). */
+    flagAt: z.number().min(0).max(1).default(0.5),
+    /** always: every result is wrapped as untrusted (L03); flagged: only flagged results. */
+    wrap: z.enum(['always', 'flagged']).default('always'),
+  })
+  .default({ enabled: true, maxChars: 50_000, flagAt: 0.5, wrap: 'always' });
+export type ToolOutputConfig = z.infer<typeof ToolOutputConfigSchema>;
+
+/** Keys to spread into the `guards` object of the config schema. */
+export const perimeterGuardsShape = {
+  input: InputGuardConfigSchema,
+  rateLimit: RateLimitConfigSchema,
+  toolOutput: ToolOutputConfigSchema,
+} as const;
+
+export const PerimeterConfigSchema = z.strictObject(perimeterGuardsShape);
+export type PerimeterConfig = z.infer<typeof PerimeterConfigSchema>;
