@@ -4,7 +4,8 @@
  * configs, editor task files). The sandbox mounts them read-only so a command cannot plant
  * something that executes on the host afterwards.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { randomHex } from '../core/ids.js';
 import { childPath } from '../core/safe-path.js';
 
 /** Built-in list; `d:` marks directories. Paths are relative to the workspace. */
@@ -76,4 +77,32 @@ export function protectedMounts(workspace: string, insideWorkspace: string, entr
     else if (e.rel.startsWith('.git/')) out.push({ host, inside, kind: e.dir ? 'missing-dir' : 'missing-file' });
   }
   return out;
+}
+
+/**
+ * Persistence paths a run could still create: the missing ones outside `.git/` (a placeholder
+ * there would litter the workspace). Checked before a run; whatever of them exists afterwards
+ * was planted by the command and is moved out of the workspace (see `quarantineNew`).
+ */
+export function missingCreatable(workspace: string, entries: readonly ProtectedEntry[]): ProtectedEntry[] {
+  return entries.filter((e) => {
+    if (e.rel.startsWith('.git/')) return false;
+    let p = workspace;
+    for (const part of e.rel.split('/')) p = childPath(p, part);
+    return kindOf(p) === 'missing';
+  });
+}
+
+/** Moves each entry of `candidates` that now exists into `quarantineDir`; returns the relative paths moved. */
+export function quarantineNew(workspace: string, candidates: readonly ProtectedEntry[], quarantineDir: string): string[] {
+  const moved: string[] = [];
+  for (const e of candidates) {
+    let p = workspace;
+    for (const part of e.rel.split('/')) p = childPath(p, part);
+    if (kindOf(p) === 'missing') continue;
+    mkdirSync(quarantineDir, { recursive: true, mode: 0o700 });
+    renameSync(p, childPath(quarantineDir, `${Date.now()}-${randomHex(4)}-${e.rel.replace(/\//g, '_')}`));
+    moved.push(e.rel);
+  }
+  return moved;
 }

@@ -14,7 +14,7 @@ import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
 import { evaluateCommand, type CommandVerdict } from './command-policy.js';
 import { buildChildEnv, checkModelEnv } from './env-policy.js';
 import { buildBwrapArgs, type BrokerAccess, type SystemLayout } from './bwrap-args.js';
-import { protectedEntries, protectedMounts, type ProtectedEntry } from './protected-paths.js';
+import { missingCreatable, protectedEntries, protectedMounts, quarantineNew, type ProtectedEntry } from './protected-paths.js';
 import { CgroupPool, SandboxCgroup, type CgroupBase } from './cgroup.js';
 import { buildSbplProfile, SANDBOX_EXEC_PATH } from './sandbox-exec.js';
 import { HeadTailBuffer } from './output-buffer.js';
@@ -41,6 +41,8 @@ export interface SandboxRuntime {
   readonly broker?: BrokerAccess;
   /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
   readonly runtimePaths?: readonly string[];
+  /** Where persistence files a command created in the workspace are moved to (outside every workspace). */
+  readonly quarantineDir?: string;
 }
 
 export interface ExecRequest {
@@ -66,6 +68,8 @@ export interface ExecOutcome {
   readonly durationMs: number;
   readonly sandbox: SandboxMode;
   readonly network: ExecConfig['network'];
+  /** Persistence paths the command created (e.g. .bashrc, .mcp.json), moved out of the workspace. */
+  readonly quarantined: readonly string[];
 }
 
 export const INSIDE_WORKSPACE = '/workspace';
@@ -172,11 +176,24 @@ export class ExecRunner {
     }
     if (this.runtime.mode === 'unsandboxed') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'unsandboxed', reason: 'exec.sandbox is off: this command runs without an OS sandbox', command: shown });
     if (this.config.network === 'host') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'network-host', reason: 'exec.network is host: this command can reach the network', command: shown });
-    const outcome = await this.spawnPlan(plan.value, timeoutMs, req, cgroup);
-    if (!outcome.ok) {
-      this.audit(ctx, { outcome: 'error', reason: outcome.error.message, command: shown });
-      return outcome;
+    const creatable = this.runtime.quarantineDir ? missingCreatable(wsReal, this.protectedList) : [];
+    const spawned = await this.spawnPlan(plan.value, timeoutMs, req, cgroup);
+    if (!spawned.ok) {
+      this.audit(ctx, { outcome: 'error', reason: spawned.error.message, command: shown });
+      return spawned;
     }
+    let quarantined: string[] = [];
+    if (this.runtime.quarantineDir && creatable.length) {
+      try {
+        quarantined = quarantineNew(wsReal, creatable, this.runtime.quarantineDir);
+      } catch (cause) {
+        return err(bulwarkError('exec.quarantine', `the command created a persistence file that could not be moved out of the workspace: ${describeCause(cause)}`, { layer: 'L11' }));
+      }
+      if (quarantined.length) {
+        this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'quarantined', reason: `the command created persistence files (${quarantined.join(', ')}); moved out of the workspace`, paths: quarantined, command: shown });
+      }
+    }
+    const outcome = ok({ ...spawned.value, quarantined });
     const o = outcome.value;
     this.audit(ctx, { outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran', exitCode: o.exitCode, durationMs: o.durationMs, cwd: rel || '.', command: shown });
     return outcome;
@@ -309,7 +326,7 @@ export class ExecRunner {
         finish(ok({
           exitCode: code, signal: sig, timedOut, cancelled,
           stdout: stdout.text(), stderr: stderr.text(), stdoutTruncated: stdout.truncated, stderrTruncated: stderr.truncated,
-          durationMs: Date.now() - started, sandbox: this.runtime.mode, network: this.config.network,
+          durationMs: Date.now() - started, sandbox: this.runtime.mode, network: this.config.network, quarantined: [],
         }));
       });
     });

@@ -77,6 +77,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     ...(d.cgroup.base ? { cgroupBase: d.cgroup.base } : {}),
     ...(opts.broker ? { broker: opts.broker } : {}),
     runtimePaths: opts.runtimePaths ?? [],
+    quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
   };
   if (provider === 'bwrap') {
     const bw = d.providers.find((p) => p.name === 'bwrap');

@@ -56,6 +56,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       if (o.stdout) parts.push(`stdout${o.stdoutTruncated ? ' (truncated)' : ''}:\n${o.stdout}`);
       if (o.stderr) parts.push(`stderr${o.stderrTruncated ? ' (truncated)' : ''}:\n${o.stderr}`);
       if (!o.stdout && !o.stderr) parts.push('(no output)');
+      if (o.quarantined.length) parts.push(`note: persistence files were created and moved out of the workspace by the operator's policy: ${o.quarantined.join(', ')}`);
       return ok(parts.join('\n'));
     },
   };
