@@ -105,6 +105,7 @@ function denied(code: string, message: string, details: Record<string, unknown> 
 export class ExecRunner {
   private readonly running = new Set<{ child: ChildProcess; cgroup?: SandboxCgroup }>();
   private readonly removing = new Set<SandboxCgroup>();
+  private readonly locks = new Map<string, Promise<void>>();
   private readonly protectedList: ProtectedEntry[];
   private readonly pool?: CgroupPool;
 
@@ -154,6 +155,31 @@ export class ExecRunner {
     } catch (cause) {
       return err(bulwarkError('exec.workspace', `the workspace ${workspace} does not exist: ${describeCause(cause)}`));
     }
+    // One run at a time per workspace: the persistence-path mounts are planned from what is on
+    // disk, and a concurrent run in the same workspace could swap a path for a symlink between
+    // the check and bwrap's bind (which follows it on the host).
+    const unlock = await this.lockWorkspace(wsReal);
+    try {
+      return await this.runLocked(wsReal, command, shown, req, env.value, ctx);
+    } finally {
+      unlock();
+    }
+  }
+
+  private async lockWorkspace(ws: string): Promise<() => void> {
+    const prev = this.locks.get(ws) ?? Promise.resolve();
+    let release: () => void = () => undefined;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev.then(() => mine);
+    this.locks.set(ws, tail);
+    await prev;
+    return () => {
+      release();
+      if (this.locks.get(ws) === tail) this.locks.delete(ws);
+    };
+  }
+
+  private async runLocked(wsReal: string, command: string, shown: string, req: ExecRequest, modelEnv: Record<string, string>, ctx: EventContext): Promise<Result<ExecOutcome, BulwarkError>> {
     const cwd = safePath(wsReal, req.cwd ?? '.');
     if (!cwd.ok) {
       this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: cwd.error.message, command: shown });
@@ -169,7 +195,7 @@ export class ExecRunner {
         return err(bulwarkError('exec.cgroup', `cannot create the sandbox cgroup: ${describeCause(cause)}`));
       }
     }
-    const plan = this.plan(wsReal, rel, cwd.value, command, env.value, cgroup);
+    const plan = this.plan(wsReal, rel, cwd.value, command, modelEnv, cgroup);
     if (!plan.ok) {
       if (cgroup) this.release(cgroup);
       return plan;

@@ -329,7 +329,8 @@ export const ATTEMPTS: readonly Attempt[] = [
       }, 20);
       const bomb = ctx.run({ command: 'sh bomb.sh', timeoutMs: 2500 });
       await sleep(800);
-      const alive = await ctx.run({ command: 'echo alive', timeoutMs: 5000 });
+      // Another agent's command, while the bomb runs.
+      const alive = await ctx.runner.run(ctx.otherWorkspace, { command: 'echo alive', timeoutMs: 5000 });
       const r = await bomb;
       clearInterval(tick);
       rmSync(join(ctx.workspace, 'bomb.sh'));

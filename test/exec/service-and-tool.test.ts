@@ -1,6 +1,6 @@
 /** Detection, explicit downgrade, and the exec tool end to end on real bwrap. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
@@ -138,6 +138,20 @@ describe('exec tool on bwrap', () => {
     expect(r.ok && r.value).toContain('cancelled');
     await new Promise((res) => setTimeout(res, 200));
     expect(hostProcessesWith(mark)).toEqual([]);
+  });
+
+  it('runs one command at a time per workspace, other workspaces in parallel', async () => {
+    const other = join(root, 'ws-other');
+    mkdirSync(other, { recursive: true });
+    const r = svc.runner;
+    if (!r) throw new Error('no runner');
+    const a = r.run(workspace, { command: 'echo a-start >> order.log; sleep 0.4; echo a-end >> order.log' });
+    const b = r.run(workspace, { command: 'echo b >> order.log' });
+    const c = r.run(other, { command: 'echo c' });
+    const cDone = await c;
+    expect(cDone.ok && cDone.value.durationMs).toBeLessThan(5000);
+    await Promise.all([a, b]);
+    expect(readFileSync(join(workspace, 'order.log'), 'utf8')).toBe('a-start\na-end\nb\n');
   });
 
   it('refuses bad arguments, a destructive command and an escaping cwd before running anything', async () => {
