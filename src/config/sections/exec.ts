@@ -1,0 +1,36 @@
+/** The `exec:` config section (L11 and the exec layers). */
+import { z } from 'zod';
+
+export const ExecLimitsSchema = z.strictObject({
+  /** CPU seconds per command (RLIMIT_CPU). */
+  cpuSeconds: z.number().int().min(1).max(86_400).default(120),
+  /** Address space per process in MiB (RLIMIT_AS). */
+  memoryMb: z.number().int().min(64).max(1_048_576).default(4096),
+  /** Processes and threads in the whole sandbox (cgroup pids.max). */
+  processes: z.number().int().min(8).max(65_536).default(256),
+  /** Largest file a command may write, in MiB (RLIMIT_FSIZE). */
+  fileSizeMb: z.number().int().min(1).max(1_048_576).default(1024),
+  /** Size of the private /tmp tmpfs, in MiB. */
+  tmpMb: z.number().int().min(1).max(65_536).default(256),
+});
+export type ExecLimits = z.infer<typeof ExecLimitsSchema>;
+
+const LIMIT_DEFAULTS: ExecLimits = { cpuSeconds: 120, memoryMb: 4096, processes: 256, fileSizeMb: 1024, tmpMb: 256 };
+
+export const ExecConfigSchema = z.strictObject({
+  /** auto: the best working OS sandbox, exec disabled when none works; bwrap: bwrap or nothing; off: no OS sandbox (explicit, every run audited as unsandboxed). */
+  sandbox: z.enum(['auto', 'bwrap', 'off']).default('auto'),
+  /** none: no network; broker: only the credential broker (L08); host: the host's network (loudly logged). */
+  network: z.enum(['none', 'broker', 'host']).default('none'),
+  timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+  /** Output kept per stream: half from the head, half from the tail. */
+  maxOutputBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  limits: ExecLimitsSchema.default(LIMIT_DEFAULTS),
+  /** Apply the seccomp filter when the kernel and architecture allow it. */
+  seccomp: z.boolean().default(true),
+  /** Extra workspace-relative paths mounted read-only (added to the built-in persistence paths). */
+  protectedPaths: z.array(z.string().min(1).max(256).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'a relative path inside the workspace')).max(64).default([]),
+});
+export type ExecConfig = z.infer<typeof ExecConfigSchema>;
+
+export const EXEC_DEFAULTS: ExecConfig = ExecConfigSchema.parse({});
