@@ -29,6 +29,17 @@ declare module '../core/events.js' {
 
 export type SandboxMode = 'bwrap' | 'sandbox-exec' | 'unsandboxed';
 
+/** The broker wiring for one spawn: its own session (token, socket), revoked by `close()` when the spawn ends. */
+export interface BrokerSpawn {
+  readonly access: BrokerAccess;
+  /** argv that starts the in-sandbox forwarder, then execs `argv`. */
+  wrapCommand(argv: readonly string[]): string[];
+  close(): Promise<void>;
+}
+
+/** Opens a broker session for one spawn, for the identity that asked (exec network mode `broker`). */
+export type BrokerSpawner = (ctx: EventContext) => Promise<Result<BrokerSpawn, BulwarkError>>;
+
 /** What the service resolved at start: which sandbox, and the host facts it needs. */
 export interface SandboxRuntime {
   readonly mode: SandboxMode;
@@ -38,7 +49,10 @@ export interface SandboxRuntime {
   /** Compiled seccomp filter file, opened fresh for every run. */
   readonly seccompFile?: string;
   readonly cgroupBase?: CgroupBase;
+  /** A broker access fixed for the whole runtime (every spawn shares it); `brokerSpawner` is preferred. */
   readonly broker?: BrokerAccess;
+  /** Per-spawn broker sessions: each run gets its own token, revoked when the run ends. */
+  readonly brokerSpawner?: BrokerSpawner;
   /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
   readonly runtimePaths?: readonly string[];
   /** Where persistence files a command created in the workspace are moved to (outside every workspace). */
@@ -92,6 +106,11 @@ const JOIN_CGROUP = `echo $$ > ${CGROUP_PROCS_INSIDE} || exit 125; `;
  */
 const ALIVE_FD = 5;
 const DAEMON_ALIVE = `printf x >&${ALIVE_FD} || exit 125; exec ${ALIVE_FD}>&-; `;
+/**
+ * The same limits, then exec of the argv that follows them ($4…): used when the broker's wrapper
+ * (forwarder first, then the command) must run under the limits and inside the cgroup as well.
+ */
+export const LIMITS_EXEC_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; shift 3; exec "$@"';
 /** macOS refuses RLIMIT_AS changes (ulimit -v); CPU time and file size still apply. */
 export const LIMITS_SCRIPT_MACOS = 'ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
 const SANDBOX_UID = 1000;
@@ -195,7 +214,48 @@ export class ExecRunner {
         return err(bulwarkError('exec.cgroup', `cannot create the sandbox cgroup: ${describeCause(cause)}`));
       }
     }
-    const plan = this.plan(wsReal, rel, cwd.value, command, modelEnv, cgroup);
+    let brokerSpawn: BrokerSpawn | undefined;
+    if (this.runtime.mode === 'bwrap' && this.config.network === 'broker' && this.runtime.brokerSpawner) {
+      const opened = await this.openBrokerSpawn(ctx);
+      if (!opened.ok) {
+        if (cgroup) this.release(cgroup);
+        this.audit(ctx, { outcome: 'error', reason: opened.error.message, command: shown });
+        return opened;
+      }
+      brokerSpawn = opened.value;
+    }
+    try {
+      return await this.planAndSpawn(wsReal, rel, cwd.value, command, shown, req, modelEnv, ctx, timeoutMs, cgroup, brokerSpawn);
+    } finally {
+      // The session's token dies with the spawn, whether it ran, failed or was refused.
+      if (brokerSpawn) await this.closeBrokerSpawn(brokerSpawn, ctx);
+    }
+  }
+
+  private async openBrokerSpawn(ctx: EventContext): Promise<Result<BrokerSpawn, BulwarkError>> {
+    const spawner = this.runtime.brokerSpawner as BrokerSpawner;
+    try {
+      const r = await spawner(ctx);
+      if (!r.ok) return err({ ...r.error, message: `exec.network is broker, but no broker session could be opened for this run: ${r.error.message}` });
+      return r;
+    } catch (cause) {
+      return err(bulwarkError('exec.network.broker_session', `exec.network is broker, but no broker session could be opened for this run: ${describeCause(cause)}`, { layer: 'L11' }));
+    }
+  }
+
+  private async closeBrokerSpawn(spawn: BrokerSpawn, ctx: EventContext): Promise<void> {
+    try {
+      await spawn.close();
+    } catch (cause) {
+      this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'broker-session-close-failed', reason: `the run's broker session did not close cleanly: ${describeCause(cause)}` });
+    }
+  }
+
+  private async planAndSpawn(
+    wsReal: string, rel: string, hostCwd: string, command: string, shown: string, req: ExecRequest, modelEnv: Record<string, string>, ctx: EventContext,
+    timeoutMs: number, cgroup: SandboxCgroup | undefined, brokerSpawn: BrokerSpawn | undefined,
+  ): Promise<Result<ExecOutcome, BulwarkError>> {
+    const plan = this.plan(wsReal, rel, hostCwd, command, modelEnv, cgroup, brokerSpawn);
     if (!plan.ok) {
       if (cgroup) this.release(cgroup);
       return plan;
@@ -225,29 +285,36 @@ export class ExecRunner {
     return outcome;
   }
 
-  /** argv of the command's shell: limits first, then the command line. */
-  private shellArgv(command: string, joinCgroup = false): string[] {
+  /**
+   * argv of the command's shell: limits first, then the command line. With a broker spawn, the
+   * shell execs the broker's wrapper (forwarder, then `/bin/sh -c command`) after the limits.
+   */
+  private shellArgv(command: string, joinCgroup = false, brokerSpawn?: BrokerSpawn): string[] {
     const l = this.config.limits;
-    const script = process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}${LIMITS_SCRIPT}` : LIMITS_SCRIPT;
-    return ['/bin/sh', '-c', script, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048), command];
+    const limits = [String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048)];
+    const prefix = joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}` : '';
+    if (brokerSpawn) return ['/bin/sh', '-c', `${prefix}${LIMITS_EXEC_SCRIPT}`, 'sh', ...limits, ...brokerSpawn.wrapCommand(['/bin/sh', '-c', command])];
+    const script = process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : `${prefix}${LIMITS_SCRIPT}`;
+    return ['/bin/sh', '-c', script, 'sh', ...limits, command];
   }
 
-  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>, cgroup: SandboxCgroup | undefined): Result<SpawnPlan, BulwarkError> {
+  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>, cgroup: SandboxCgroup | undefined, brokerSpawn?: BrokerSpawn): Result<SpawnPlan, BulwarkError> {
     const mode = this.runtime.mode;
     if (mode === 'bwrap') {
       const r = this.runtime;
       if (!r.bwrapPath || !r.layout || !r.etcStubs) return err(bulwarkError('exec.runtime', 'the bwrap runtime is incomplete; restart the daemon'));
-      if (this.config.network === 'broker' && !r.broker) {
-        return err(denied('exec.network.broker_unavailable', 'exec.network is broker, but the credential broker is not available yet; use network: none, or host to opt in to the host network'));
+      const broker = brokerSpawn?.access ?? r.broker;
+      if (this.config.network === 'broker' && !broker) {
+        return err(denied('exec.network.broker_unavailable', 'exec.network is broker, but the credential broker is not available (the daemon started exec without it); enable the broker (broker.enabled), or use exec.network: none, or host to opt in to the host network'));
       }
       const insideCwd = rel ? `${INSIDE_WORKSPACE}/${rel}` : INSIDE_WORKSPACE;
       const env = buildChildEnv({ home: INSIDE_WORKSPACE, tmp: '/tmp', extra: modelEnv });
       const args = buildBwrapArgs({
         bwrapPath: r.bwrapPath, layout: r.layout, workspace: wsReal, insideWorkspace: INSIDE_WORKSPACE, cwdInside: insideCwd, env,
-        network: this.config.network, ...(r.broker ? { broker: r.broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
+        network: this.config.network, ...(broker ? { broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
         protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
         ...(r.seccompFile ? { seccompFd: 3 } : {}), ...(cgroup ? { cgroupProcs: cgroup.procsFile } : {}),
-        uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command, !!cgroup),
+        uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command, !!cgroup, this.config.network === 'broker' ? brokerSpawn : undefined),
       });
       // The arguments go through a pipe (--args), so the sandbox's /proc/1/cmdline does not show
       // host paths (workspace, data dir) or the environment.

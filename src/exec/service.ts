@@ -13,7 +13,7 @@ import type { LayerState } from '../core/layers.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
 import { buildSeccompFilter } from './seccomp.js';
 import { sweepStaleCgroups } from './cgroup.js';
-import { ExecRunner, type SandboxRuntime } from './runner.js';
+import { ExecRunner, type BrokerSpawner, type SandboxRuntime } from './runner.js';
 import type { BrokerAccess } from './bwrap-args.js';
 import type { ExecConfig } from './config.js';
 
@@ -24,8 +24,13 @@ export interface StartExecOptions {
   readonly bus?: EventBus;
   /** Reuse a detection (e.g. from `bulwark doctor`); probed when absent. */
   readonly detection?: SandboxDetection;
-  /** Delivered by the network room for `exec.network: broker`. */
+  /** A broker access shared by every run (kept for callers that have one); prefer `brokerSpawner`. */
   readonly broker?: BrokerAccess;
+  /**
+   * Opens one broker session per run (its own token, revoked when the run ends), for `exec.network: broker`.
+   * The daemon builds it with `execBrokerSpawner` from src/broker/exec-spawner.ts.
+   */
+  readonly brokerSpawner?: BrokerSpawner;
   readonly runtimePaths?: readonly string[];
 }
 
@@ -54,8 +59,11 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   const { config } = opts;
   const d = opts.detection ?? detectSandbox();
   const log: Array<{ level: 'info' | 'warn' | 'error'; message: string }> = [];
-  if (config.network === 'broker' && !opts.broker) {
-    return err(bulwarkError('exec.network.broker_unavailable', 'exec.network is "broker" but the credential broker is not available in this build; set exec.network to "none" (default) or "host" (explicit opt-in)'));
+  if (config.network === 'broker' && !opts.broker && !opts.brokerSpawner) {
+    return err(bulwarkError('exec.network.broker_unavailable', 'exec.network is "broker" but the credential broker is not running (enable it with broker.enabled: true and check its start-up log); or set exec.network to "none" (default) or "host" (explicit opt-in)', { layer: 'L11' }));
+  }
+  if (config.network === 'broker' && config.sandbox === 'off') {
+    return err(bulwarkError('exec.network.broker_unsandboxed', 'exec.network is "broker" but exec.sandbox is off: without a sandbox a command has the host network and could bypass the broker; use exec.sandbox: auto or bwrap', { layer: 'L11' }));
   }
   let provider: SandboxDetection['provider'];
   if (config.sandbox === 'off') provider = undefined;
@@ -76,6 +84,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   const common = {
     ...(d.cgroup.base ? { cgroupBase: d.cgroup.base } : {}),
     ...(opts.broker ? { broker: opts.broker } : {}),
+    ...(opts.brokerSpawner ? { brokerSpawner: opts.brokerSpawner } : {}),
     runtimePaths: opts.runtimePaths ?? [],
     quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
   };

@@ -1,0 +1,62 @@
+/**
+ * Joins L08 to the exec runner (L11) for `exec.network: broker`: one broker session per sandboxed run,
+ * for the identity that asked, in a fresh 0700 directory (socket, CA bundle, forwarder) that is removed
+ * once the run's session is closed. Lives in broker/ because broker (tier 4) may import exec (tier 3).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { childPath } from '../core/safe-path.js';
+import { bulwarkError, describeCause } from '../core/errors.js';
+import { err, ok } from '../core/result.js';
+import type { BrokerSpawner } from '../exec/runner.js';
+import type { Broker } from './broker.js';
+import { prepareBrokerSpawn } from './sandbox.js';
+
+/** Longest unix socket path Linux accepts (sun_path is 108 bytes, NUL included). */
+const MAX_SOCKET_PATH = 107;
+const SOCKET_NAME = 'broker.sock';
+/** What mkdtemp appends: `s-` plus six characters and a separator. */
+const SPAWN_DIR_SUFFIX = 's-XXXXXX/'.length;
+
+export interface ExecBrokerSpawnerOptions {
+  /** A directory only the daemon can write (e.g. <data dir>/run/broker, mode 0700); one subdirectory per run. */
+  readonly runDir: string;
+  /** Node binary for the in-sandbox forwarder (default: the daemon's own; it must be visible in the sandbox). */
+  readonly nodePath?: string;
+}
+
+/**
+ * The exec runtime's `brokerSpawner`. Runs without an agent id are refused: the broker resolves
+ * secrets in the agent's scope, and an anonymous run has none.
+ */
+export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions): BrokerSpawner {
+  if (opts.runDir.length + 1 + SPAWN_DIR_SUFFIX + SOCKET_NAME.length > MAX_SOCKET_PATH) {
+    throw new RangeError(`the broker run directory ${opts.runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes); use a shorter data dir`);
+  }
+  return async (ctx) => {
+    if (!ctx.agentId) return err(bulwarkError('broker.no_identity', 'a broker session needs the agent id of the run; this run has none', { layer: 'L08', status: 403 }));
+    let hostDir: string;
+    try {
+      hostDir = mkdtempSync(childPath(opts.runDir, 's-'));
+    } catch (cause) {
+      return err(bulwarkError('broker.spawn_dir', `cannot create the run's broker directory in ${opts.runDir}: ${describeCause(cause)}`, { layer: 'L08' }));
+    }
+    const identity = { agentId: ctx.agentId, ...(ctx.sessionId ? { sessionId: ctx.sessionId } : {}), ...(ctx.traceId ? { traceId: ctx.traceId } : {}) };
+    const prepared = await prepareBrokerSpawn(broker, identity, { hostDir, ...(opts.nodePath ? { nodePath: opts.nodePath } : {}) });
+    if (!prepared.ok) {
+      rmSync(hostDir, { recursive: true, force: true });
+      return prepared;
+    }
+    const spawn = prepared.value;
+    return ok({
+      access: spawn.access,
+      wrapCommand: (argv: readonly string[]) => spawn.wrapCommand(argv),
+      async close() {
+        try {
+          await spawn.close();
+        } finally {
+          rmSync(hostDir, { recursive: true, force: true });
+        }
+      },
+    });
+  };
+}
