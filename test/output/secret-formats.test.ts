@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import safeRegex from 'safe-regex2';
-import { SECRET_FORMATS, looksLikePlaceholder, shannonEntropy } from '../../src/text/patterns/secret-formats.js';
+import { SECRET_FORMATS, looksLikePlaceholder, mixedCaseHex, shannonEntropy } from '../../src/text/patterns/secret-formats.js';
 import { scanOutput } from '../../src/guards/output-guard-scan.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 
@@ -88,5 +88,29 @@ describe('secret formats', () => {
     expect(looksLikePlaceholder('xxxxxxxx')).toBe(true);
     expect(looksLikePlaceholder('${SECRET}')).toBe(true);
     expect(looksLikePlaceholder(tok(AN, 20, 40))).toBe(false);
+  });
+
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const jwtWith = (payload: unknown) => `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}.${tok(AN, 43, 50)}`;
+
+  it('a JWT counts only when its payload carries a credential claim', () => {
+    for (const payload of [{ exp: 1893456000 }, { iss: 'idp' }, { user_id: 7 }, { 'https://example.org/roles': ['a'] }, { scope: 'read' }]) {
+      expect(findIds(`token ${jwtWith(payload)} end`), JSON.stringify(payload)).toContain('secret.jwt');
+    }
+    for (const payload of [{ confidence: 0.8 }, { colour: 'blue', n: 3 }, [1, 2]]) {
+      expect(findIds(`token ${jwtWith(payload)} end`), JSON.stringify(payload)).not.toContain('secret.jwt');
+    }
+  });
+
+  it('mixed-case hex is a stand-in in keyword context, single-case hex and base62 are not', () => {
+    const lower = tok(HEX, 40, 51);
+    expect(mixedCaseHex('0a1B2c3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B')).toBe(true);
+    expect(mixedCaseHex(lower)).toBe(false);
+    expect(mixedCaseHex(lower.toUpperCase())).toBe(false);
+    expect(mixedCaseHex(tok(AN, 40, 52))).toBe(false);
+    expect(findIds(`service-api-key: ${lower}`)).toContain('secret.http_api_key_header');
+    expect(findIds(`service_api_key = "${lower}"`)).toContain('secret.generic_assignment');
+    expect(findIds(`service-api-key: 0a1B2c3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B`)).toEqual([]);
+    expect(findIds(`service_api_key = "0a1B2c3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B"`)).toEqual([]);
   });
 });

@@ -40,6 +40,15 @@ export function looksLikePlaceholder(value: string): boolean {
   return distinct <= 2;
 }
 
+/**
+ * A value made only of hex digits but in both letter cases is neither a hex encoding (one case by
+ * convention) nor a random base62/base64 string (the chance that 16+ random base62 characters avoid
+ * g–z and G–Z is below 1e-7): it is an edited or hand-made stand-in.
+ */
+export function mixedCaseHex(value: string): boolean {
+  return value.length >= 16 && /^[0-9a-fA-F]+$/.test(value) && /[a-f]/.test(value) && /[A-F]/.test(value);
+}
+
 /** Value of a named group `secret` in `match` (re-run of the format's own regex), else the match. */
 function secretPart(re: RegExp, match: string): string {
   const m = re.exec(match);
@@ -81,16 +90,34 @@ function base64UrlDecode(s: string): string | undefined {
   return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
 }
 
-/** A JWT's header must decode to a JSON object with an `alg` member. */
-function validJwt(match: string): boolean {
-  const header = base64UrlDecode(match.split('.')[0] ?? '');
-  if (header === undefined) return false;
+function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
   try {
-    const parsed: unknown = JSON.parse(header);
-    return typeof parsed === 'object' && parsed !== null && 'alg' in parsed;
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Claims that make a JWT a credential: the registered claims of RFC 7519 §4.1, the OAuth/OIDC ones
+ * (RFC 9068, OIDC Core §2/§5.1) and names that carry an identity, a tenant, a permission or a session.
+ * Namespaced private claims ("https://…/roles", "urn:…") count as well.
+ */
+const CREDENTIAL_CLAIM = /^(?:iss|sub|aud|exp|nbf|iat|jti|azp|acr|amr|nonce|at_hash|sid|tid|oid|scp|upn|cid|ver|typ)$|user|account|tenant|org|client|role|scope|perm|group|session|email|login|admin|auth|name|[:/]/i;
+
+/**
+ * A JWT's header must decode to a JSON object with an `alg` member, and its payload to a JSON object
+ * with at least one claim that identifies a principal, an audience, a lifetime or a permission: a
+ * signed blob of other data (`{"confidence":0.8}`) authenticates nobody.
+ */
+function validJwt(match: string): boolean {
+  const [h, p] = match.split('.');
+  const header = jsonObject(base64UrlDecode(h ?? ''));
+  if (header === undefined || !('alg' in header)) return false;
+  const payload = jsonObject(base64UrlDecode(p ?? ''));
+  return payload !== undefined && Object.keys(payload).some((k) => CREDENTIAL_CLAIM.test(k));
 }
 
 /** HTTP Basic credentials decode to `user:password` with a non-empty side. */
@@ -144,7 +171,7 @@ function validApiKeyHeader(match: string): boolean {
   const m = API_KEY_HEADER.exec(match);
   const v = m?.groups?.['secret'] ?? '';
   if (!API_KEY_HEADER_NAME.test(m?.groups?.['name'] ?? '')) return false;
-  return !looksLikePlaceholder(v) && !/^\$/.test(v) && shannonEntropy(v) >= 2.8 && /[0-9]/.test(v);
+  return !looksLikePlaceholder(v) && !mixedCaseHex(v) && !/^\$/.test(v) && shannonEntropy(v) >= 2.8 && /[0-9]/.test(v);
 }
 
 // --- assignments ---------------------------------------------------------------------------
@@ -174,7 +201,7 @@ function validAssignment(match: string): boolean {
   if (/(?:password|passwd|pwd|secret|credentials?)$/i.test(name)) {
     if (!strongCredential(value, 8)) return false;
   }
-  if (looksLikePlaceholder(value) || /^[$%@&]/.test(value)) return false;
+  if (looksLikePlaceholder(value) || mixedCaseHex(value) || /^[$%@&]/.test(value)) return false;
   if (/^[A-Z][A-Z0-9_]*[A-Z0-9]$/.test(value) && value.includes('_')) return false; // a constant / env-var name
   if (/^[a-z][a-z0-9._/-]*[a-z0-9]$/.test(value) && (value.match(/[._/-]/g)?.length ?? 0) >= 2) return false; // dotted identifier or path
   if (/^https?:\/\//i.test(value) || /^[./~]/.test(value)) return false;
