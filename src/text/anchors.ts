@@ -29,6 +29,10 @@ interface Compiled {
   prefixTable: Uint32Array;
   /** ids of literal (substring) anchors. */
   literals: number[];
+  /** ids of literal anchors grouped by first code unit. */
+  literalBuckets: number[][];
+  /** literalSecond[id] = second code unit of a literal anchor, or -1 for a one-unit literal. */
+  literalSecond: Int32Array;
 }
 
 const TABLE_BITS = 12;
@@ -63,7 +67,7 @@ function hashOf(s: string): number {
 function compile(patterns: readonly PatternDef[]): Compiled {
   const hit = cache.get(patterns);
   if (hit) return hit;
-  const c: Compiled = { anchors: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), prefixTable: new Uint32Array(1 << TABLE_BITS), literals: [] };
+  const c: Compiled = { anchors: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), prefixTable: new Uint32Array(1 << TABLE_BITS), literals: [], literalBuckets: [], literalSecond: new Int32Array(0) };
   const idOf = new Map<string, number>();
   const push = (m: Map<number, number[]>, k: number, id: number) => {
     const list = m.get(k) ?? [];
@@ -76,7 +80,12 @@ function compile(patterns: readonly PatternDef[]): Compiled {
       const id = c.anchors.length;
       c.anchors.push(a);
       idOf.set(a, id);
-      if (!WORD_ANCHOR.test(a)) c.literals.push(id);
+      if (!WORD_ANCHOR.test(a)) {
+        c.literals.push(id);
+        const bucket = c.literalBuckets.find((ids) => (c.anchors[ids[0] as number] as string).charCodeAt(0) === a.charCodeAt(0));
+        if (bucket) bucket.push(id);
+        else c.literalBuckets.push([id]);
+      }
       else if (a.endsWith('*')) {
         const stem = a.slice(0, -1);
         push(c.prefixes, hashOf(stem), id);
@@ -89,6 +98,11 @@ function compile(patterns: readonly PatternDef[]): Compiled {
       }
     }
   }
+  c.literalSecond = new Int32Array(c.anchors.length).fill(-1);
+  for (const id of c.literals) {
+    const a = c.anchors[id] as string;
+    if (a.length > 1) c.literalSecond[id] = a.charCodeAt(1);
+  }
   cache.set(patterns, c);
   return c;
 }
@@ -97,6 +111,32 @@ export interface AnchorScan {
   /** Anchor (as written in the pattern) → positions of its occurrences, capped at MAX_POSITIONS + 1. */
   readonly positions: ReadonlyMap<string, readonly number[]>;
   readonly typos: readonly Correction[];
+}
+
+/**
+ * Every occurrence (overlapping ones included) of every literal anchor, up to MAX_POSITIONS + 1 each.
+ * Literals are bucketed by first code unit: one native indexOf walk per bucket, then a second-unit
+ * filter before startsWith. A bucket stops once all its literals have reached the cap.
+ */
+function scanLiterals(c: Compiled, text: string, found: Array<number[] | undefined>): void {
+  const second = c.literalSecond;
+  for (const ids of c.literalBuckets) {
+    const head = (c.anchors[ids[0] as number] as string)[0] as string;
+    let open = ids.length;
+    for (let at = text.indexOf(head); at >= 0 && open > 0; at = text.indexOf(head, at + 1)) {
+      const next = at + 1 < text.length ? text.charCodeAt(at + 1) : -2;
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k] as number;
+        const s = second[id] as number;
+        if (s >= 0 && s !== next) continue;
+        const list = found[id];
+        if (list && list.length > MAX_POSITIONS) continue;
+        if (s >= 0 && !text.startsWith(c.anchors[id] as string, at)) continue;
+        if (!list) found[id] = [at];
+        else if (list.push(at) > MAX_POSITIONS) open--;
+      }
+    }
+  }
 }
 
 /** `maxTypos`: typo corrections collected at most (0 = no typo detection). */
@@ -161,16 +201,7 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
     }
     start = -1;
   }
-  for (const id of c.literals) {
-    const lit = c.anchors[id] as string;
-    let at = text.indexOf(lit);
-    let count = 0;
-    while (at >= 0 && count <= MAX_POSITIONS) {
-      note(id, at);
-      count++;
-      at = text.indexOf(lit, at + 1);
-    }
-  }
+  if (c.literals.length > 0) scanLiterals(c, text, found);
   const positions = new Map<string, number[]>();
   for (let id = 0; id < found.length; id++) {
     const list = found[id];

@@ -57,38 +57,62 @@ function countStripped(counts: StripCounts, cp: number): void {
 
 const UTF16 = new TextDecoder('utf-16le');
 
+/**
+ * Per-BMP-code-unit class for canonicalise(), built on first non-ASCII input: KEEP (kept as is, no
+ * emoji role), a strip class naming its counter, or SLOW (surrogates, ZWJ, VS15/VS16, pictographs,
+ * keycap: the context-dependent cases handled by the full logic).
+ */
+const KEEP = 0;
+const SLOW = 1;
+const STRIP_ZERO_WIDTH = 2;
+const STRIP_BIDI = 3;
+const STRIP_SELECTOR = 4;
+const STRIP_OTHER = 5;
+let canonClass: Uint8Array | undefined;
+
+function buildCanonClass(): Uint8Array {
+  const t = new Uint8Array(0x10000);
+  for (let cp = 0; cp < 0x10000; cp++) {
+    if ((cp >= 0xd800 && cp <= 0xdfff) || cp === ZWJ || cp === VS15 || cp === VS16 || cp === KEYCAP || isPictographic(cp)) t[cp] = SLOW;
+    else if (!isInvisible(cp)) t[cp] = KEEP;
+    else if (isBidiControl(cp)) t[cp] = STRIP_BIDI;
+    else if (isZeroWidth(cp)) t[cp] = STRIP_ZERO_WIDTH;
+    else if (cp >= 0xfe00 && cp <= 0xfe0f) t[cp] = STRIP_SELECTOR;
+    else t[cp] = STRIP_OTHER;
+  }
+  return t;
+}
+
 export function canonicalise(raw: string): Canonical {
   const counts: StripCounts = { zeroWidth: 0, bidi: 0, tags: 0, variationSelectors: 0, other: 0 };
   if (PLAIN_ASCII.test(raw)) return { text: raw, stripped: { ...counts, total: 0 } };
+  const cls = (canonClass ??= buildCanonClass());
   // Kept code units of the current NFKC run are collected in a typed buffer: no per-character strings.
   const buf = new Uint16Array(raw.length);
   let bn = 0;
   let out = '';
   let prev = -1; // last kept code point
   let prevWasSelector = false;
-  const copy = (from: number, to: number) => {
-    for (let k = from; k < to; k++) buf[bn++] = raw.charCodeAt(k);
-  };
-  const emitProtected = (from: number, to: number) => {
-    if (bn > 0) out += UTF16.decode(buf.subarray(0, bn)).normalize('NFKC');
-    bn = 0;
-    out += raw.slice(from, to);
-  };
-  for (let i = 0; i < raw.length; ) {
-    const cp = raw.codePointAt(i) ?? 0;
-    if ((cp >= 0x20 && cp < 0x7f) || cp === 0x0a || cp === 0x0d || cp === 0x09) {
-      let j = i + 1;
-      while (j < raw.length) {
-        const c = raw.charCodeAt(j);
-        if (!((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09)) break;
-        j++;
-      }
-      copy(i, j);
-      prev = raw.charCodeAt(j - 1);
+  const n = raw.length;
+  for (let i = 0; i < n; ) {
+    const unit = raw.charCodeAt(i);
+    const k = cls[unit];
+    if (k === KEEP) {
+      buf[bn++] = unit;
+      prev = unit;
       prevWasSelector = false;
-      i = j;
+      i++;
       continue;
     }
+    if (k !== SLOW) {
+      if (k === STRIP_ZERO_WIDTH) counts.zeroWidth++;
+      else if (k === STRIP_BIDI) counts.bidi++;
+      else if (k === STRIP_SELECTOR) counts.variationSelectors++;
+      else counts.other++;
+      i++;
+      continue;
+    }
+    const cp = raw.codePointAt(i) ?? 0;
     const size = cp > 0xffff ? 2 : 1;
     if (cp >= 0xd800 && cp <= 0xdfff) {
       buf[bn++] = 0xfffd; // lone surrogate
@@ -97,10 +121,12 @@ export function canonicalise(raw: string): Canonical {
       i += 1;
       continue;
     }
-    const next = i + size < raw.length ? (raw.codePointAt(i + size) ?? -1) : -1;
+    const next = i + size < n ? (raw.codePointAt(i + size) ?? -1) : -1;
     if (cp === BLACK_FLAG) {
       const run = flagTagRunLength(raw, i + size);
-      emitProtected(i, i + size + run);
+      if (bn > 0) out += UTF16.decode(buf.subarray(0, bn)).normalize('NFKC');
+      bn = 0;
+      out += raw.slice(i, i + size + run);
       prev = cp;
       prevWasSelector = false;
       i += size + run;
@@ -122,8 +148,15 @@ export function canonicalise(raw: string): Canonical {
       protectedChar = isPictographic(cp) || isEmojiModifier(cp) || isRegionalIndicator(cp) || (cp === KEYCAP && isKeycapBase(prev));
     }
     if (kept) {
-      if (protectedChar) emitProtected(i, i + size);
-      else copy(i, i + size);
+      if (protectedChar) {
+        // Emoji parts bypass NFKC so that sequences stay byte-identical.
+        if (bn > 0) out += UTF16.decode(buf.subarray(0, bn)).normalize('NFKC');
+        bn = 0;
+        out += raw.slice(i, i + size);
+      } else {
+        buf[bn++] = unit;
+        if (size === 2) buf[bn++] = raw.charCodeAt(i + 1);
+      }
       prevWasSelector = cp === VS15 || cp === VS16 || (cp >= 0xe0100 && cp <= 0xe01ef);
       if (!prevWasSelector) prev = cp;
     } else {
@@ -170,57 +203,95 @@ class MappedView implements DetectionView {
 }
 
 
+/**
+ * Lazily filled per-BMP-code-unit result of the detection-view fold: 0 = not computed yet, DROP,
+ * MULTI (folds to several units: slow path), or the single folded unit + UNIT_BASE. Surrogates always
+ * take the slow path.
+ */
+const VIEW_DROP = 1;
+const VIEW_MULTI = 2;
+const UNIT_BASE = 16;
+const viewFold = new Int32Array(0x10000);
+
+function viewFoldOf(cp: number): number {
+  let f: string;
+  if (isWhitespace(cp)) f = isLineBreak(cp) ? '\n' : ' ';
+  else if (isInvisible(cp)) f = '';
+  else f = foldChar(cp);
+  return f.length === 0 ? VIEW_DROP : f.length === 1 ? f.charCodeAt(0) + UNIT_BASE : VIEW_MULTI;
+}
+
+/** Growable view buffers: view code units and, for each, the raw [start, end) it came from. */
+class ViewBuffer {
+  units: Uint16Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  n = 0;
+  constructor(size: number) {
+    this.units = new Uint16Array(size);
+    this.starts = new Int32Array(size);
+    this.ends = new Int32Array(size);
+  }
+  put(unit: number, from: number, to: number): void {
+    if (this.n === this.units.length) this.grow();
+    const n = this.n;
+    this.units[n] = unit;
+    this.starts[n] = from;
+    this.ends[n] = to;
+    this.n = n + 1;
+  }
+  private grow(): void {
+    const size = this.units.length * 2 + 16;
+    const u = new Uint16Array(size);
+    u.set(this.units);
+    this.units = u;
+    const s = new Int32Array(size);
+    s.set(this.starts);
+    this.starts = s;
+    const e = new Int32Array(size);
+    e.set(this.ends);
+    this.ends = e;
+  }
+}
+
 export function detectionView(raw: string): DetectionView {
   if (PLAIN_ASCII.test(raw)) return new IdentityView(raw.toLowerCase());
-  // View code units, and for each the raw [start, end) it came from, in growable typed arrays.
-  let units = new Uint16Array(raw.length + 16);
-  let starts = new Int32Array(raw.length + 16);
-  let ends = new Int32Array(raw.length + 16);
-  let n = 0;
+  const out = new ViewBuffer(raw.length + 16);
   let decodedTags = 0;
-  const reserve = (extra: number) => {
-    if (n + extra <= units.length) return;
-    const size = Math.max(units.length * 2, n + extra + 16);
-    const u = new Uint16Array(size);
-    u.set(units);
-    units = u;
-    const s = new Int32Array(size);
-    s.set(starts);
-    starts = s;
-    const e = new Int32Array(size);
-    e.set(ends);
-    ends = e;
-  };
-  const put = (unit: number, from: number, to: number) => {
-    units[n] = unit;
-    starts[n] = from;
-    ends[n] = to;
-    n++;
-  };
-  for (let i = 0; i < raw.length; ) {
-    const cp = raw.charCodeAt(i) < 0xd800 ? raw.charCodeAt(i) : (raw.codePointAt(i) ?? 0);
-    if (cp >= 0x20 && cp < 0x7f) {
-      reserve(1);
-      put(cp >= 0x41 && cp <= 0x5a ? cp + 32 : cp, i, i + 1);
+  const len = raw.length;
+  for (let i = 0; i < len; ) {
+    const unit = raw.charCodeAt(i);
+    if (unit >= 0x20 && unit < 0x7f) {
+      out.put(unit >= 0x41 && unit <= 0x5a ? unit + 32 : unit, i, i + 1);
       i++;
       continue;
     }
+    if (unit < 0xd800 || unit > 0xdfff) {
+      let v = viewFold[unit] as number;
+      if (v === 0) viewFold[unit] = v = viewFoldOf(unit);
+      if (v >= UNIT_BASE) out.put(v - UNIT_BASE, i, i + 1);
+      else if (v === VIEW_MULTI) {
+        const f = foldChar(unit);
+        for (let k = 0; k < f.length; k++) out.put(f.charCodeAt(k), i, i + 1);
+      }
+      i++;
+      continue;
+    }
+    const cp = raw.codePointAt(i) ?? 0;
     const size = cp > 0xffff ? 2 : 1;
     if (isAsciiTag(cp)) {
       decodedTags++;
       const c = cp - 0xe0000;
-      reserve(1);
-      put(c >= 0x41 && c <= 0x5a ? c + 32 : c, i, i + size);
+      out.put(c >= 0x41 && c <= 0x5a ? c + 32 : c, i, i + size);
     } else if (isWhitespace(cp)) {
-      reserve(1);
-      put(isLineBreak(cp) ? 0x0a : 0x20, i, i + size);
+      out.put(isLineBreak(cp) ? 0x0a : 0x20, i, i + size);
     } else if (!isInvisible(cp)) {
       const f = foldChar(cp);
-      reserve(f.length);
-      for (let k = 0; k < f.length; k++) put(f.charCodeAt(k), i, i + size);
+      for (let k = 0; k < f.length; k++) out.put(f.charCodeAt(k), i, i + size);
     }
     i += size;
   }
-  const text = UTF16.decode(units.subarray(0, n));
-  return new MappedView(text, starts.subarray(0, n), ends.subarray(0, n), decodedTags, raw.length);
+  const n = out.n;
+  const text = UTF16.decode(out.units.subarray(0, n));
+  return new MappedView(text, out.starts.subarray(0, n), out.ends.subarray(0, n), decodedTags, raw.length);
 }
