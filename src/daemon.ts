@@ -3,7 +3,10 @@
  * startDaemon: data dir → config → logger → database → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
+import { realpathSync } from 'node:fs';
+import { createControlsFromConfig } from './agent/controls.js';
 import { createAgentRuntime } from './agent/runtime.js';
+import { fsTools } from './agent/tools/fs/index.js';
 import type { AgentRuntime } from './agent/types.js';
 import { envVar } from './config/env.js';
 import type { Config } from './config/schema.js';
@@ -14,9 +17,10 @@ import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js
 import { EventBus } from './core/events.js';
 import { LayerCatalogue, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
-import { childPath } from './core/safe-path.js';
+import { absoluteFrom, childPath } from './core/safe-path.js';
 import { openDatabase, type Db } from './core/sqlite.js';
 import { createGateway } from './gateway/app.js';
+import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
@@ -52,6 +56,10 @@ export const LOG_FILE = 'bulwark.log';
 /** The honest state of every layer with this config: only what the daemon really wires is on. */
 export function layerCatalogue(_config: Config): LayerCatalogue {
   const layers = new LayerCatalogue();
+  layers.set('L27', 'on', 'every tool call classified; unknown actions are destructive');
+  layers.set('L13', 'on', 'destructive, credential and config actions wait for an operator decision (bulwark approvals, /v1/approvals)');
+  layers.set('L21', 'on', 'token budgets checked before each model call; usage persisted in SQLite');
+  layers.set('L22', 'on', 'one circuit breaker per provider and model');
   layers.set('L12', 'on', 'tool profiles and per-agent allow/deny decide which tools each agent sees and may call');
   layers.set('L09', 'on', 'bulwark.log and audit.jsonl: field-path redaction, secret formats, known secret values as they are used, 1 MB line cap');
   layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes');
@@ -72,6 +80,25 @@ function environmentSecrets(leaks: LeakIndex): (name: string) => Result<string, 
     }
     leaks.register(name, value);
     return ok(value);
+  };
+}
+
+/**
+ * Real path of an agent's workspace, chosen as the runtime chooses it (config, else
+ * <data dir>/workspaces/<id>); undefined for an unknown agent or a workspace that is not there.
+ */
+function workspaceOf(config: Config, dataDir: string): (agentId: string) => string | undefined {
+  return (agentId) => {
+    const agent = config.agents.find((a) => a.id === agentId);
+    if (!agent) return undefined;
+    const dir = agent.workspace !== undefined ? absoluteFrom(process.cwd(), agent.workspace) : childPath(dataDir, 'workspaces', agent.id);
+    try {
+      return realpathSync(dir);
+    } catch (cause) {
+      // No workspace means no confinement to check against: the controls refuse the call.
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw cause;
+    }
   };
 }
 
@@ -102,8 +129,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => audit.close());
     const tokens = new TokenStore(db);
     const layers = layerCatalogue(config);
-    const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets(leaks) }));
-    const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: config.server.bodyLimitBytes });
+    // L27 → L13 on each tool call, L21 → L22 on each model call.
+    const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: fsTools, workspace: workspaceOf(config, dataDir) });
+    cleanups.push(() => approvals.shutdown());
+    const hooks = { beforeToolCall: controls.beforeToolCall, beforeModelCall: controls.beforeModelCall, afterModelCall: controls.afterModelCall };
+    const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets(leaks), hooks }));
+    for (const l of controls.status(config.agents.map((a) => a.id)).layers) layers.set(l.id, l.state, l.reason);
+    const gateway = createGateway({
+      runtime,
+      tokens,
+      bus,
+      logger,
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      routes: [approvalsRouteGroup({ queue: approvals })],
+    });
     const host = options.host ?? config.server.host;
     const server = await listen(gateway, host, options.port ?? config.server.port);
     const layerList = layers.list();
@@ -121,6 +160,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       bus,
       close: () => {
         closing ??= (async () => {
+          // Deny what waits for an operator first, so those turns can finish, then stop serving.
+          approvals.shutdown();
           await server.close();
           bus.emit('daemon:stopped', { outcome: 'stopped' });
           logger.info('bulwark stopped');

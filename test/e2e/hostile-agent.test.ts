@@ -2,13 +2,14 @@
  * A compromised model (the fake provider) tries path traversal, absolute paths, symlink-free escapes,
  * a tool its profile forbids, a tool that does not exist and broken JSON arguments. Each try is an
  * error the model sees; nothing crashes, nothing lands outside the workspace, refusals are audited.
+ * Escaping writes are destructive for L27, so the test plays the operator over /v1/approvals (L13).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type FakeRequest, type WireFormat } from '../support/fake-provider.js';
-import { lastToolResultText, startE2E, type E2E } from './support.js';
+import { decide, lastToolResultText, nextApproval, startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -29,10 +30,16 @@ async function ask(e: E2E, content: string): Promise<string> {
 describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', (format) => {
   const escapes = ['../escape.txt', '../../../../../../tmp/bulwark-escape.txt', 'notes/../../escape.txt', '/tmp/bulwark-abs-escape.txt', 'a\u0000b.txt'];
   for (const target of escapes) {
-    it(`write to ${JSON.stringify(target)} is refused and nothing is written outside`, async () => {
+    // L27 classifies a write that leaves the workspace as destructive, so L13 asks the operator.
+    // Even a careless operator who approves cannot make it escape: the tool's safePath refuses.
+    it(`write to ${JSON.stringify(target)}: L27 escalates, and even when approved nothing is written outside`, async () => {
       e2e = await startE2E(format, scriptFrom([reply.toolCall('write', { path: target, content: 'pwned' }), echoToolResult]));
-      const answer = await ask(e2e, 'do it');
-      expect(answer).toMatch(/^tool said: error: /);
+      const answer = ask(e2e, 'do it');
+      const pending = await nextApproval(e2e);
+      expect(pending.view.tool).toBe('write');
+      expect(pending.view.classes).toContain('destructive');
+      expect((await decide(e2e, pending.id, 'approve')).status).toBe(200);
+      expect(await answer).toMatch(/^tool said: error: /);
       expect(existsSync(path.join(e2e.dir, 'escape.txt'))).toBe(false);
       expect(existsSync(path.join(e2e.dir, 'workspaces', 'escape.txt'))).toBe(false);
       expect(existsSync('/tmp/bulwark-escape.txt')).toBe(false);
@@ -42,6 +49,17 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
       expect(audited).toEqual([expect.objectContaining({ type: 'tool:executed', tool: 'write', outcome: 'error' })]);
     });
   }
+
+  it('the operator denies an escaping write: the model gets an error, nothing runs, the decision is audited', async () => {
+    e2e = await startE2E(format, scriptFrom([reply.toolCall('write', { path: '../escape.txt', content: 'pwned' }), echoToolResult]));
+    const answer = ask(e2e, 'do it');
+    const pending = await nextApproval(e2e);
+    expect((await decide(e2e, pending.id, 'deny')).status).toBe(200);
+    expect(await answer).toMatch(/^tool said: error: /);
+    expect(existsSync(path.join(e2e.dir, 'escape.txt'))).toBe(false);
+    expect(e2e.audit().filter((a) => a.type === 'tool:executed')).toEqual([]);
+    expect(e2e.audit().some((a) => String(a.type).startsWith('approval:'))).toBe(true);
+  });
 
   it('a tool the profile forbids is refused with tool:denied (L12)', async () => {
     e2e = await startE2E(format, scriptFrom([reply.toolCall('write', { path: 'x.txt', content: 'nope' }), echoToolResult]), '{ profile: coding, deny: [write] }');

@@ -14,6 +14,8 @@ export interface E2E {
   readonly daemon: RunningDaemon;
   readonly fake: FakeProvider;
   readonly token: string;
+  /** A token with the admin scope only: the operator's, for /v1/approvals. */
+  readonly adminToken: string;
   readonly workspace: string;
   audit(): Array<Record<string, unknown>>;
   close(): Promise<void>;
@@ -52,14 +54,17 @@ export async function startE2E(format: WireFormat, script: FakeScript, agentTool
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
   const created = admin.value.create('e2e', ['chat']);
+  const operator = admin.value.create('operator', ['admin']);
   admin.value.close();
   if (!created.ok) throw new Error(created.error.message);
+  if (!operator.ok) throw new Error(operator.error.message);
   const auditFile = path.join(dir, 'audit.jsonl');
   return {
     dir,
     daemon,
     fake,
     token: created.value.token,
+    adminToken: operator.value.token,
     workspace: path.join(dir, 'workspaces', 'default'),
     audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []),
     close: async () => {
@@ -81,4 +86,31 @@ export function lastToolResultText(request: FakeRequest): string {
     .filter((b) => b.type === 'tool_result')
     .map((b) => (typeof b.content === 'string' ? b.content : Array.isArray(b.content) ? (b.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('') : ''))
     .join('\n');
+}
+
+export interface PendingView {
+  readonly id: string;
+  readonly status: string;
+  readonly view: { readonly tool: string; readonly classes: readonly string[]; readonly reasons: readonly string[]; readonly args: string };
+}
+
+/** Plays the operator over the daemon's /v1/approvals API: waits for the next pending request. */
+export async function nextApproval(e: E2E, timeoutMs = 10_000): Promise<PendingView> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${e.daemon.url}/v1/approvals`, { headers: { authorization: `Bearer ${e.adminToken}` } });
+    if (res.status !== 200) throw new Error(`GET /v1/approvals answered ${res.status}: ${await res.text()}`);
+    const list = (await res.json()) as { data: PendingView[] };
+    if (list.data[0]) return list.data[0];
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('no approval request arrived');
+}
+
+export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): Promise<Response> {
+  return fetch(`${e.daemon.url}/v1/approvals/${id}/${decision}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${e.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: `e2e ${decision}` }),
+  });
 }
