@@ -3,11 +3,12 @@
  * startDaemon: data dir → config → logger → database → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
+import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
 import { createAgentRuntime } from './agent/runtime.js';
 import { fsTools } from './agent/tools/fs/index.js';
-import type { AgentRuntime } from './agent/types.js';
+import type { AgentRuntime, TurnHooks } from './agent/types.js';
 import { envVar } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
@@ -20,6 +21,8 @@ import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { absoluteFrom, childPath } from './core/safe-path.js';
 import { openDatabase, type Db } from './core/sqlite.js';
 import { createGateway } from './gateway/app.js';
+import { createOutputGuard } from './guards/output-guard.js';
+import { createPerimeter } from './guards/perimeter.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
@@ -56,6 +59,13 @@ export const LOG_FILE = 'bulwark.log';
 /** The honest state of every layer with this config: only what the daemon really wires is on. */
 export function layerCatalogue(_config: Config): LayerCatalogue {
   const layers = new LayerCatalogue();
+  layers.set('L01', 'on', 'inbound text scored for injection and jailbreaks: pass, warn, reinforce or block');
+  layers.set('L02', 'on', 'every response (streamed too) scanned for secret formats, known values, canaries and prompt extraction');
+  layers.set('L03', 'on', 'tool results wrapped in per-call random delimiters with a warning header');
+  layers.set('L04', 'on', 'invisible and bidi characters stripped before any detector');
+  layers.set('L05', 'on', 'per-sender sliding window of injection detections: warn, audit, then 429');
+  layers.set('L17', 'on', 'per-session HMAC canary in the system prompt (key random per start); a leak is redacted and audited');
+  layers.set('L23', 'on', 'tool results canonicalised, scanned for instructions and truncated before the model sees them');
   layers.set('L27', 'on', 'every tool call classified; unknown actions are destructive');
   layers.set('L13', 'on', 'destructive, credential and config actions wait for an operator decision (bulwark approvals, /v1/approvals)');
   layers.set('L21', 'on', 'token budgets checked before each model call; usage persisted in SQLite');
@@ -132,7 +142,29 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // L27 → L13 on each tool call, L21 → L22 on each model call.
     const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: fsTools, workspace: workspaceOf(config, dataDir) });
     cleanups.push(() => approvals.shutdown());
-    const hooks = { beforeToolCall: controls.beforeToolCall, beforeModelCall: controls.beforeModelCall, afterModelCall: controls.afterModelCall };
+    // Perimeter: L05 → L04 → L01 on inbound text, L23 (+ L03) on every tool result.
+    const perimeter = createPerimeter(undefined, bus);
+    // L02 + L17: canary in the system prompt, redaction of every response (streamed too), argument scan.
+    // The canary key is random per start: canaries stay unguessable, they just change on restart.
+    const output = createOutputGuard({
+      leakScanner: leaks,
+      canarySecret: randomBytes(32),
+      systemPromptFor: (id) => config.agents.find((a) => a.id === id)?.systemPrompt,
+      bus,
+    });
+    const hooks: TurnHooks = {
+      inbound: perimeter.inbound,
+      systemPrompt: output.systemPrompt,
+      beforeModelCall: controls.beforeModelCall,
+      afterModelCall: controls.afterModelCall,
+      // A call that carries a canary or a secret is refused before any operator is asked about it.
+      beforeToolCall: async (call, ctx) => {
+        const scanned = await output.beforeToolCall(call, ctx);
+        return scanned.ok ? controls.beforeToolCall(call, ctx) : scanned;
+      },
+      toolResult: (text, call, ctx) => perimeter.toolResult(text, call, ctx),
+      outputFilter: output.outputFilter,
+    };
     const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets(leaks), hooks }));
     for (const l of controls.status(config.agents.map((a) => a.id)).layers) layers.set(l.id, l.state, l.reason);
     const gateway = createGateway({

@@ -9,7 +9,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type FakeRequest, type WireFormat } from '../support/fake-provider.js';
-import { decide, lastToolResultText, nextApproval, startE2E, type E2E } from './support.js';
+import { decide, lastToolResultText, nextApproval, startE2E, toolResultBody, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 function echoToolResult(request: FakeRequest) {
-  return reply.text(`tool said: ${lastToolResultText(request)}`);
+  return reply.text(`tool said: ${toolResultBody(lastToolResultText(request))}`);
 }
 
 async function ask(e: E2E, content: string): Promise<string> {

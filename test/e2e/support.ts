@@ -114,3 +114,12 @@ export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): 
     body: JSON.stringify({ reason: `e2e ${decision}` }),
   });
 }
+
+/**
+ * The body of a tool result as the tool produced it: L23/L03 wrap every result in random
+ * delimiters with a warning header before the model sees it; this strips that wrapper.
+ */
+export function toolResultBody(text: string): string {
+  const m = /^<<<EXTERNAL_UNTRUSTED_CONTENT id="([0-9a-f]{24})"[^\n]*>>>\n\[bulwark\][^\n]*\n([\s\S]*)\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id="\1">>>$/.exec(text);
+  return m ? (m[2] as string) : text;
+}

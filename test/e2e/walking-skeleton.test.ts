@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type WireFormat } from '../support/fake-provider.js';
 import { openTokenAdmin } from '../../src/daemon.js';
-import { FAKE_KEY_VALUE, lastToolResultText, startE2E, type E2E } from './support.js';
+import { FAKE_KEY_VALUE, lastToolResultText, startE2E, toolResultBody, type E2E } from './support.js';
 
 const CONTENT = 'hello from the agent, line 1';
 
@@ -17,7 +17,12 @@ function writeThenRead() {
   return scriptFrom([
     reply.toolCall('write', { path: 'notes/hello.txt', content: CONTENT }),
     reply.toolCall('read', { path: 'notes/hello.txt' }),
-    (request) => reply.text(`The file says: ${lastToolResultText(request).includes(CONTENT) ? CONTENT : '<read result missing>'}`),
+    // The model sees the read result inside L03's random delimiters (L23 wraps every tool result).
+    (request) => {
+      const seen = lastToolResultText(request);
+      const wrapped = seen.startsWith('<<<EXTERNAL_UNTRUSTED_CONTENT id=');
+      return reply.text(`The file says: ${wrapped && toolResultBody(seen) === CONTENT ? CONTENT : '<read result missing or unwrapped>'}`);
+    },
   ]);
 }
 
