@@ -225,7 +225,8 @@ describe('bulwark chat cancellation', () => {
   beforeAll(async () => {
     slow = await startE2E(
       'openai',
-      scriptFrom([reply.text('', { chunks: ['part one', ' part two', ' part three'], chunkDelayMs: 3000 }), reply.text('short answer')]),
+      // The first chunk is long: L02 holds back the tail of a stream until it has scanned it.
+      scriptFrom([reply.text('', { chunks: [`part one ${'once upon a time '.repeat(60)}`, ' part two', ' part three'], chunkDelayMs: 3000 }), reply.text('short answer')]),
     );
   });
   afterAll(async () => slow.close());
