@@ -75,7 +75,7 @@ function compile(patterns: readonly PatternDef[]): Compiled {
     m.set(k, list);
   };
   for (const p of patterns) {
-    for (const a of p.anchors ?? []) {
+    for (const a of [...(p.anchors ?? []), ...(p.requires ?? []).flat()]) {
       if (idOf.has(a)) continue;
       const id = c.anchors.length;
       c.anchors.push(a);
@@ -208,6 +208,18 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
     if (list) positions.set(c.anchors[id] as string, list);
   }
   return { positions, typos };
+}
+
+/**
+ * False when `p` cannot match the scanned text because a group of its `requires` anchors is absent.
+ * `wordsTrusted`: the text has no apostrophe; otherwise absent word anchors prove nothing, only literals count.
+ */
+export function requirementsMet(p: PatternDef, scan: AnchorScan, wordsTrusted: boolean): boolean {
+  if (!p.requires) return true;
+  for (const group of p.requires) {
+    if (!group.some((a) => scan.positions.has(a) || (!wordsTrusted && WORD_ANCHOR.test(a)))) return false;
+  }
+  return true;
 }
 
 /** Text windows in which `p` may match: undefined = the whole text; [] = nowhere. */

@@ -5,7 +5,7 @@
  */
 import { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
 import type { Correction } from './typo.js';
-import { MAX_POSITIONS as MAX_ANCHOR_POSITIONS, scanAnchors, windowsFor, type AnchorScan } from './anchors.js';
+import { MAX_POSITIONS as MAX_ANCHOR_POSITIONS, requirementsMet, scanAnchors, windowsFor, type AnchorScan } from './anchors.js';
 import { INJECTION_PATTERNS } from './patterns/index.js';
 import { ROT13_HINT } from './patterns/encoded.js';
 import { findBlobs } from './blobs.js';
@@ -159,7 +159,9 @@ function matchPatterns(
   onMatch: (p: PatternDef, start: number, end: number) => void,
   anchors: AnchorScan = scanAnchors(text, patterns, 0),
 ): void {
+  let wordsTrusted: boolean | undefined;
   for (const p of patterns) {
+    if (p.requires && !requirementsMet(p, anchors, (wordsTrusted ??= !text.includes("'")))) continue;
     const windows = windowsFor(p, anchors, text.length);
     if (windows === undefined) {
       const m = p.regex.exec(text);

@@ -6,7 +6,7 @@ export const DANGEROUS_COMMANDS: PatternDef[] = [
     regex: /\brm\s+(?:-[a-z]{0,4}r[a-z]{0,4}f?|-[a-z]{0,4}f[a-z]{0,4}r|--recursive|-r\s+-f|-f\s+-r)\s+(?:--no-preserve-root\s)?(?:\/(?:\s|\*|$)|~|\*|\$home)/, weight: 0.7, severity: 'critical' },
   { id: 'command.fork_bomb', family: 'dangerous_command', anchors: [':'], description: 'shell fork bomb',
     regex: /:\s?\(\s?\)\s?\{\s?:\s?\|\s?:\s?&\s?\}\s?;\s?:/, weight: 0.8, severity: 'critical' },
-  { id: 'command.disk_wipe', family: 'dangerous_command', anchors: ['mkfs*', 'dd'], description: 'mkfs or dd onto a block device',
+  { id: 'command.disk_wipe', family: 'dangerous_command', anchors: ['mkfs*', 'dd'], requires: [['of=/dev/', ' /dev/', '\n/dev/', '\t/dev/', '\r/dev/']], description: 'mkfs or dd onto a block device',
     regex: /\bmkfs\.?[a-z0-9]{0,8}\s+\/dev\/|\bdd\s+[^\n]{0,80}\bof=\/dev\/(?:sd|nvme|hd|vd|xvd|mmcblk|disk)/, weight: 0.7, severity: 'critical' },
   { id: 'command.reverse_shell', family: 'dangerous_command', anchors: ['/dev/tcp/', 'nc', 'ncat', 'netcat', 'bash', 'socat'], description: 'reverse shell idioms',
     regex: /\/dev\/tcp\/|\b(?:nc|ncat|netcat)\b[^\n]{0,60}\s-[a-z]{0,3}e\s|\bbash\s+-i\s+>&|\bsocat\b[^\n]{0,60}\bexec:/, weight: 0.75, severity: 'critical' },

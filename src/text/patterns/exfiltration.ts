@@ -2,7 +2,7 @@
 import type { PatternDef } from './types.js';
 
 export const EXFILTRATION: PatternDef[] = [
-  { id: 'exfil.markdown_image_query', family: 'exfiltration', anchors: ['!['], description: 'markdown image whose URL carries a query string (renders = leaks)',
+  { id: 'exfil.markdown_image_query', family: 'exfiltration', anchors: ['!['], requires: [['=']], description: 'markdown image whose URL carries a query string (renders = leaks)',
     regex: /!\[[^\]\n]{0,200}\]\(\s?(?:https:|http:)?\/\/[^)\s?&]{1,300}[?&][^)\s=&]{1,50}=/, weight: 0.55, severity: 'critical' },
   { id: 'exfil.markdown_placeholder', family: 'exfiltration', anchors: ['](', '] ('], description: 'markdown link/image URL with a placeholder to fill with data',
     regex: /!?\[[^\]\n]{0,200}\]\(\s?(?:https:|http:)?\/\/[^)\s{<[$%]{0,300}(?:\{|\$\{|%7b|<|\[)[a-z_ ]{1,40}(?:\}|%7d|>|\])/, weight: 0.6, severity: 'critical' },

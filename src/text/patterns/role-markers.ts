@@ -2,7 +2,7 @@
 import type { PatternDef } from './types.js';
 
 export const ROLE_MARKERS: PatternDef[] = [
-  { id: 'role.special_token', family: 'role_marker', anchors: ['<|'], description: 'chat-template special token such as <|im_start|>, <|eot_id|>, <|system|>',
+  { id: 'role.special_token', family: 'role_marker', anchors: ['<|'], requires: [['|>']], description: 'chat-template special token such as <|im_start|>, <|eot_id|>, <|system|>',
     regex: /<\|[a-z_▁ ]{2,32}\|>/, weight: 0.85, severity: 'critical' },
   { id: 'role.llama_inst', family: 'role_marker', anchors: ['[inst]', '[/inst]', '<<sys>>', '<</sys>>', '[system_prompt]', '[/system_prompt]'], description: 'Llama/Mistral [INST] and <<SYS>> markers',
     regex: /\[\/?inst\]|<<\/?sys>>|\[\/?system_prompt\]/, weight: 0.8, severity: 'critical' },

@@ -30,4 +30,11 @@ export interface PatternDef {
    * a substring. The scanner skips the regex when none is present, which keeps large inputs fast.
    */
   readonly anchors?: readonly string[];
+  /**
+   * Optional further prefilter: groups of anchors (same notation as `anchors`) of which every match
+   * contains at least one per group — typically the later, rarer parts of a phrase. The regex is skipped
+   * when some group does not occur at all. Word anchors only count as absent when the text has no
+   * apostrophe (a token such as "l'instruction" hides a \b-bounded word); then the pattern just runs.
+   */
+  readonly requires?: ReadonlyArray<readonly string[]>;
 }
