@@ -171,6 +171,18 @@ export class CgroupPool {
     return c;
   }
 
+  /** True while a cgroup is being created (tests and daemon stop wait for it). */
+  get busy(): boolean {
+    return this.filling > 0;
+  }
+
+  /** Same as take(), but a cgroup that must be created is created off the event loop. */
+  async takeAsync(): Promise<SandboxCgroup> {
+    const c = this.ready.shift() ?? (await SandboxCgroup.createAsync(this.base, this.maxProcesses));
+    this.refill();
+    return c;
+  }
+
   private refill(): void {
     while (!this.closed && this.ready.length + this.filling < this.size) {
       this.filling++;
@@ -194,7 +206,8 @@ export class CgroupPool {
       const left = await c.emptyAsync();
       if (typeof left === 'string') return left;
       if (left === 0) {
-        if (this.closed || this.ready.length >= this.size) return c.destroyAsync();
+        // Cgroups still being created count too, so the pool never grows past its size.
+        if (this.closed || this.ready.length + this.filling >= this.size) return c.destroyAsync();
         this.ready.push(c);
         return undefined;
       }

@@ -18,6 +18,7 @@ import { missingCreatable, protectedEntries, protectedMounts, quarantineNew, typ
 import { CgroupPool, SandboxCgroup, type CgroupBase } from './cgroup.js';
 import { buildSbplProfile, SANDBOX_EXEC_PATH } from './sandbox-exec.js';
 import { HeadTailBuffer } from './output-buffer.js';
+import { PARKED_COMMAND_VAR, ParkedBwrapPool, type ParkedBwrap } from './parked-bwrap.js';
 import type { ExecConfig } from './config.js';
 
 declare module '../core/events.js' {
@@ -111,6 +112,8 @@ const DAEMON_ALIVE = `printf x >&${ALIVE_FD} || exit 125; exec ${ALIVE_FD}>&-; `
  * (forwarder first, then the command) must run under the limits and inside the cgroup as well.
  */
 export const LIMITS_EXEC_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; shift 3; exec "$@"';
+/** A parked bwrap's shell (see parked-bwrap.ts): the same limits; the command line comes in PARKED_COMMAND_VAR. */
+export const LIMITS_PARKED_SCRIPT = `ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; bulwark_cmd=$${PARKED_COMMAND_VAR}; unset ${PARKED_COMMAND_VAR}; set --; eval "unset bulwark_cmd; $bulwark_cmd"`;
 /** macOS refuses RLIMIT_AS changes (ulimit -v); CPU time and file size still apply. */
 export const LIMITS_SCRIPT_MACOS = 'ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
 const SANDBOX_UID = 1000;
@@ -127,6 +130,7 @@ export class ExecRunner {
   private readonly locks = new Map<string, Promise<void>>();
   private readonly protectedList: ProtectedEntry[];
   private readonly pool?: CgroupPool;
+  private readonly parked?: ParkedBwrapPool;
 
   constructor(
     private readonly config: ExecConfig,
@@ -136,8 +140,22 @@ export class ExecRunner {
     this.protectedList = protectedEntries(config.protectedPaths);
     if (runtime.cgroupBase) {
       this.pool = new CgroupPool(runtime.cgroupBase, config.limits.processes, 2, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-pool', reason: problem }));
+      // Broker runs need a per-run wrapper on bwrap's command line, so they are spawned the usual way.
+      if (runtime.mode === 'bwrap' && runtime.bwrapPath && config.network !== 'broker') {
+        const l = config.limits;
+        this.parked = new ParkedBwrapPool(
+          {
+            bwrapPath: runtime.bwrapPath, ...(runtime.seccompFile ? { seccompFile: runtime.seccompFile } : {}), argsFd: ARGS_FD, aliveFd: ALIVE_FD,
+            shell: ['/bin/sh', '-c', `${DAEMON_ALIVE}${LIMITS_PARKED_SCRIPT}`, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048)],
+          },
+          this.pool, 2, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'parked-sandbox', reason: problem }),
+        );
+      }
     }
   }
+
+  /** Runs that started from a parked bwrap (the rest joined their cgroup during the run). */
+  parkedRuns = 0;
 
   get mode(): SandboxMode {
     return this.runtime.mode;
@@ -206,8 +224,11 @@ export class ExecRunner {
     }
     const timeoutMs = Math.min(Math.max(100, req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs);
     const rel = relativeTo(wsReal, cwd.value);
-    let cgroup: SandboxCgroup | undefined;
-    if (this.pool) {
+    // A bwrap parked in its cgroup ahead of time, when one is ready; else the cgroup is joined during the run.
+    const parked = this.parked?.take();
+    if (parked) this.parkedRuns++;
+    let cgroup: SandboxCgroup | undefined = parked?.cgroup;
+    if (!cgroup && this.pool) {
       try {
         cgroup = this.pool.take();
       } catch (cause) {
@@ -218,14 +239,15 @@ export class ExecRunner {
     if (this.runtime.mode === 'bwrap' && this.config.network === 'broker' && this.runtime.brokerSpawner) {
       const opened = await this.openBrokerSpawn(ctx);
       if (!opened.ok) {
-        if (cgroup) this.release(cgroup);
+        if (parked) this.abandon(parked);
+        else if (cgroup) this.release(cgroup);
         this.audit(ctx, { outcome: 'error', reason: opened.error.message, command: shown });
         return opened;
       }
       brokerSpawn = opened.value;
     }
     try {
-      return await this.planAndSpawn(wsReal, rel, cwd.value, command, shown, req, modelEnv, ctx, timeoutMs, cgroup, brokerSpawn);
+      return await this.planAndSpawn(wsReal, rel, cwd.value, command, shown, req, modelEnv, ctx, timeoutMs, cgroup, brokerSpawn, parked);
     } finally {
       // The session's token dies with the spawn, whether it ran, failed or was refused.
       if (brokerSpawn) await this.closeBrokerSpawn(brokerSpawn, ctx);
@@ -253,17 +275,18 @@ export class ExecRunner {
 
   private async planAndSpawn(
     wsReal: string, rel: string, hostCwd: string, command: string, shown: string, req: ExecRequest, modelEnv: Record<string, string>, ctx: EventContext,
-    timeoutMs: number, cgroup: SandboxCgroup | undefined, brokerSpawn: BrokerSpawn | undefined,
+    timeoutMs: number, cgroup: SandboxCgroup | undefined, brokerSpawn: BrokerSpawn | undefined, parked: ParkedBwrap | undefined,
   ): Promise<Result<ExecOutcome, BulwarkError>> {
-    const plan = this.plan(wsReal, rel, hostCwd, command, modelEnv, cgroup, brokerSpawn);
+    const plan = this.plan(wsReal, rel, hostCwd, command, modelEnv, cgroup, brokerSpawn, !!parked);
     if (!plan.ok) {
-      if (cgroup) this.release(cgroup);
+      if (parked) this.abandon(parked);
+      else if (cgroup) this.release(cgroup);
       return plan;
     }
     if (this.runtime.mode === 'unsandboxed') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'unsandboxed', reason: 'exec.sandbox is off: this command runs without an OS sandbox', command: shown });
     if (this.config.network === 'host') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'network-host', reason: 'exec.network is host: this command can reach the network', command: shown });
     const creatable = this.runtime.quarantineDir ? missingCreatable(wsReal, this.protectedList) : [];
-    const spawned = await this.spawnPlan(plan.value, timeoutMs, req, cgroup);
+    const spawned = await this.spawnPlan(plan.value, timeoutMs, req, cgroup, parked);
     if (!spawned.ok) {
       this.audit(ctx, { outcome: 'error', reason: spawned.error.message, command: shown });
       return spawned;
@@ -298,7 +321,7 @@ export class ExecRunner {
     return ['/bin/sh', '-c', script, 'sh', ...limits, command];
   }
 
-  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>, cgroup: SandboxCgroup | undefined, brokerSpawn?: BrokerSpawn): Result<SpawnPlan, BulwarkError> {
+  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>, cgroup: SandboxCgroup | undefined, brokerSpawn?: BrokerSpawn, parked = false): Result<SpawnPlan, BulwarkError> {
     const mode = this.runtime.mode;
     if (mode === 'bwrap') {
       const r = this.runtime;
@@ -313,13 +336,19 @@ export class ExecRunner {
         bwrapPath: r.bwrapPath, layout: r.layout, workspace: wsReal, insideWorkspace: INSIDE_WORKSPACE, cwdInside: insideCwd, env,
         network: this.config.network, ...(broker ? { broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
         protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
-        ...(r.seccompFile ? { seccompFd: 3 } : {}), ...(cgroup ? { cgroupProcs: cgroup.procsFile } : {}),
+        ...(r.seccompFile ? { seccompFd: 3 } : {}), ...(cgroup && !parked ? { cgroupProcs: cgroup.procsFile } : {}),
         uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command, !!cgroup, this.config.network === 'broker' ? brokerSpawn : undefined),
       });
       // The arguments go through a pipe (--args), so the sandbox's /proc/1/cmdline does not show
       // host paths (workspace, data dir) or the environment.
       // (bwrap reads options from the fd; the command after `--` must stay on the command line.)
       const dashdash = args.indexOf('--');
+      // NUL separates the options in the pipe: a NUL inside a value would smuggle in an option of its own.
+      if (command.includes('\0') || args.some((a) => a.includes('\0'))) return err(denied('exec.nul_byte', 'the command line, a path or a variable holds a NUL byte; remove it'));
+      if (parked) {
+        // The parked bwrap already has its command line; the options and the command come through the pipe.
+        return ok({ argv: [], argsViaFd: [...args.slice(0, dashdash), '--setenv', PARKED_COMMAND_VAR, command], cwd: '/', env: {}, joinsInside: true });
+      }
       return ok({ argv: [r.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)], argsViaFd: args.slice(0, dashdash), cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}), joinsInside: true });
     }
     if (mode === 'sandbox-exec') {
@@ -334,12 +363,12 @@ export class ExecRunner {
     return ok({ argv: this.shellArgv(command), cwd: hostCwd, env });
   }
 
-  private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest, cgroup: SandboxCgroup | undefined): Promise<Result<ExecOutcome, BulwarkError>> {
+  private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest, cgroup: SandboxCgroup | undefined, parked?: ParkedBwrap): Promise<Result<ExecOutcome, BulwarkError>> {
     const started = Date.now();
     const argv = plan.argv;
-    let seccompFd: number | undefined;
+    let seccompFd: number | undefined = parked?.seccompFd;
     try {
-      if (plan.seccompFile) seccompFd = openSync(plan.seccompFile, 'r');
+      if (plan.seccompFile && !parked) seccompFd = openSync(plan.seccompFile, 'r');
     } catch (cause) {
       cgroup?.destroy();
       return Promise.resolve(err(bulwarkError('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`)));
@@ -354,7 +383,7 @@ export class ExecRunner {
         // The child is born inside the cgroup. (Joining later, once bwrap has built its namespaces,
         // would be ~10 ms faster on cgroup v1, but a daemon killed in between would release the
         // sandbox unbounded: bwrap's --block-fd proceeds on EOF.)
-        child = cgroup && !plan.joinsInside ? cgroup.spawnInside(start) : start();
+        child = parked ? parked.child : cgroup && !plan.joinsInside ? cgroup.spawnInside(start) : start();
       } catch (cause) {
         if (seccompFd !== undefined) closeSync(seccompFd);
         cgroup?.destroy();
@@ -395,13 +424,15 @@ export class ExecRunner {
           argsPipe.end(plan.argsViaFd.map((a) => `${a}\0`).join(''));
         }
       }
-      const alive = plan.joinsInside && cgroup ? ((child.stdio as unknown as ReadonlyArray<NodeJS.ReadableStream | null | undefined>)[ALIVE_FD]) : undefined;
+      const alive = (plan.joinsInside && cgroup) || parked ? ((child.stdio as unknown as ReadonlyArray<NodeJS.ReadableStream | null | undefined>)[ALIVE_FD]) : undefined;
       alive?.resume();
       child.stdout?.on('data', (c: Buffer) => stdout.push(c));
       child.stderr?.on('data', (c: Buffer) => stderr.push(c));
-      if (req.stdin !== undefined && child.stdin) {
+      if (child.stdin) {
+        // EPIPE when the command exits without reading its input: not an error of the run.
         child.stdin.on('error', () => undefined as void);
-        child.stdin.end(req.stdin);
+        // A parked bwrap's stdin is always a pipe: end it at once when there is no input.
+        child.stdin.end(req.stdin ?? '');
       }
       const finish = (result: Result<ExecOutcome, BulwarkError>) => {
         if (settled) return;
@@ -413,6 +444,8 @@ export class ExecRunner {
         if (plan.cleanupDir) rmSync(plan.cleanupDir, { recursive: true, force: true });
         this.running.delete(entry);
         resolve(result);
+        // The next parked sandbox is prepared once this run is over, not while it runs.
+        if (parked) setImmediate(() => this.parked?.refill());
       };
       child.on('error', (e) => finish(err(bulwarkError('exec.spawn', `cannot start the command: ${e.message}`))));
       child.on('close', (code, sig) => {
@@ -423,6 +456,20 @@ export class ExecRunner {
         }));
       });
     });
+  }
+
+  /** A parked bwrap taken for a run that will not start: killed, its pipes and seccomp fd closed, its cgroup emptied. */
+  private abandon(p: ParkedBwrap): void {
+    if (p.child.pid !== undefined) {
+      try {
+        process.kill(-p.child.pid, 'SIGKILL');
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') this.bus?.emit('security:warning', { layer: 'L11', outcome: 'kill-failed', reason: describeCause(cause) });
+      }
+    }
+    for (const s of p.child.stdio) s?.destroy();
+    if (p.seccompFd !== undefined) closeSync(p.seccompFd);
+    this.release(p.cgroup);
   }
 
   /** Kills what is left in a run's cgroup and gives it back to the pool once it is empty. */
@@ -438,7 +485,7 @@ export class ExecRunner {
 
   /** Resolves when every finished run's cgroup is gone (tests, daemon stop). */
   async settled(): Promise<void> {
-    while (this.removing.size) await new Promise((res) => setTimeout(res, 5));
+    while (this.removing.size || this.parked?.busy || this.pool?.busy) await new Promise((res) => setTimeout(res, 5));
   }
 
   /** Daemon stop: kills every running command and removes its cgroup. */
@@ -454,6 +501,7 @@ export class ExecRunner {
       cgroup?.destroy();
     }
     for (const c of this.removing) c.destroy();
+    this.parked?.close();
     this.pool?.close();
   }
 }
