@@ -38,6 +38,8 @@ export function openAIError(status: number, message: string, code: string | null
 export interface HttpFailure {
   readonly status: number;
   readonly body: OpenAIErrorBody;
+  /** Extra response headers, e.g. Retry-After on a 429. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function failure(status: number, message: string, code: string | null = null, param: string | null = null): HttpFailure {
@@ -52,6 +54,13 @@ export function failure(status: number, message: string, code: string | null = n
 export function failureFromBulwarkError(error: BulwarkError, traceId: string): HttpFailure {
   const status = error.status ?? 500;
   const valid = Number.isInteger(status) && status >= 400 && status <= 599;
-  if (valid && status !== 500) return failure(status, error.message, error.code);
+  if (valid && status !== 500) {
+    const f = failure(status, error.message, error.code);
+    const retryAfterMs = error.details?.retryAfterMs;
+    if (status === 429 && typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
+      return { ...f, headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } };
+    }
+    return f;
+  }
   return failure(500, `internal error (trace ${traceId}); the daemon log has the details`, 'internal_error');
 }

@@ -11,6 +11,11 @@ const script: Script = (req) => {
       yield { type: 'error' as const, error: bulwarkError('agent.no_provider', 'agent "default" has no provider: set agents[0].provider in config.yaml', { status: 503 }) };
     })();
   }
+  if (last === 'rate limited') {
+    return (async function* () {
+      yield { type: 'error' as const, error: bulwarkError('input.rate_limited', 'Too many suspected prompt injections from this sender; retry in 5 s.', { status: 429, layer: 'L05', details: { retryAfterMs: 4200 } }) };
+    })();
+  }
   if (last === 'internal') {
     return (async function* () {
       yield { type: 'error' as const, error: bulwarkError('db.corrupt', 'SQLITE_CORRUPT at /secret/path/bulwark.db') };
@@ -150,6 +155,13 @@ describe('hostile requests', () => {
   it('agent errors keep their status and message: 503 when the agent has no provider', async () => {
     const e = await expectOpenAIError(await post(chat('no provider')), 503);
     expect(e.message).toContain('agents[0].provider');
+  });
+
+  it('a 429 from the agent carries Retry-After', async () => {
+    const res = await post(chat('rate limited'));
+    const e = await expectOpenAIError(res, 429);
+    expect(e.type).toBe('rate_limit_error');
+    expect(res.headers.get('retry-after')).toBe('5');
   });
 
   it('500s carry no internals, and a runtime that throws does not take the server down', async () => {

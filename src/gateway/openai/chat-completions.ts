@@ -28,6 +28,7 @@ export interface ChatDeps {
 }
 
 function reply(c: Context<GatewayEnv>, f: HttpFailure): Response {
+  for (const [k, v] of Object.entries(f.headers ?? {})) c.header(k, v);
   return c.json(f.body, f.status as 400);
 }
 
