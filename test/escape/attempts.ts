@@ -118,6 +118,21 @@ export function hostProcessesWith(text: string): number[] {
   return out;
 }
 
+/** Same, also looking at the environment: a run started from a parked bwrap gets its command line there. */
+function hostProcessesWithAnywhere(text: string): number[] {
+  const out = new Set(hostProcessesWith(text));
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`, 'utf8').includes(text)) out.add(Number(d));
+    } catch (cause) {
+      // Gone meanwhile, or a process whose environment even root may not read (e.g. the VM's init).
+      if (!['ENOENT', 'ESRCH', 'EACCES', 'EPERM'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw cause;
+    }
+  }
+  return [...out];
+}
+
 function describeProcess(pid: number): string {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -244,6 +259,54 @@ export const ATTEMPTS: readonly Attempt[] = [
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
         const base = ctx.service.detection.cgroup.base;
+        if (base) sweepStaleCgroups(base);
+      }
+    },
+  },
+  {
+    name: 'outlive the daemon from a parked sandbox (kill -9 the daemon mid-run; idle parked sandboxes too)',
+    expected: 'blocked',
+    run: async (ctx) => {
+      const mark = marker();
+      const script = join(ctx.root, 'mini-daemon.mjs');
+      writeFileSync(script, MINI_DAEMON);
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run-parked'), mark, 'parked'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.resume();
+      const base = ctx.service.detection.cgroup.base;
+      const theirs = () => (base ? readdirSync(base.dir).filter((d) => d.startsWith(`run-${child.pid}-`)) : []);
+      const inTheirs = () => theirs().flatMap((d) => {
+        try {
+          return readFileSync(join(base?.dir ?? '', d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+        } catch (cause) {
+          if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
+          throw cause;
+        }
+      });
+      try {
+        let seen: number[] = [];
+        for (let i = 0; i < 100 && !(out.includes('parked-runs=') && seen.length); i++) {
+          await sleep(100);
+          seen = hostProcessesWithAnywhere(mark).filter((p) => p !== child.pid);
+        }
+        if (!/parked-runs=1/.test(out)) return { escaped: true, why: `the mini daemon's run did not start from a parked sandbox (${out.trim().slice(0, 200)})` };
+        if (seen.length === 0) return { escaped: true, why: 'the mini daemon never started its sandboxed sleeper' };
+        const before = inTheirs().length;
+        child.kill('SIGKILL');
+        let left = seen;
+        let bound = inTheirs();
+        for (let i = 0; i < 50 && (left.length || bound.length); i++) {
+          await sleep(50);
+          left = hostProcessesWithAnywhere(mark);
+          bound = inTheirs();
+        }
+        if (left.length) return { escaped: true, why: `${left.length} sandboxed process(es) survived the daemon: ${left.map((p) => describeProcess(p)).join('; ')}` };
+        if (bound.length) return { escaped: true, why: `${bound.length} process(es) (parked sandboxes) outlived the daemon: ${bound.map((p) => describeProcess(Number(p))).join('; ')}` };
+        return { escaped: false, why: `the run started parked; with the daemon gone its sandbox died (--die-with-parent) and the ${before - seen.length} idle parked bwrap process(es) read EOF and exited (no root filesystem)` };
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
         if (base) sweepStaleCgroups(base);
       }
     },
@@ -422,6 +485,8 @@ import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/exec/config
 const [workspace, runtimeDir, mark, early] = process.argv.slice(2);
 const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir });
 if (!svc.ok || !svc.value.runner) { console.error(svc.ok ? svc.value.layer.reason : svc.error.message); process.exit(3); }
+// 'parked': wait until bwraps are parked in their cgroups, so the run starts from one (and others sit idle).
+if (early === 'parked') { await svc.value.runner.settled(); setTimeout(() => console.log('parked-runs=' + svc.value.runner.parkedRuns), 300); }
 svc.value.runner.run(workspace, { command: 'sleep 600; echo ' + mark + '; sleep 600' }).then((r) => console.log(JSON.stringify(r)));
 // The sandbox has just been spawned and is still being set up: die now, the worst moment.
 if (early === 'early') process.kill(process.pid, 'SIGKILL');
