@@ -128,6 +128,11 @@ export class ParkedBwrapPool {
       this.discard(p);
       return undefined;
     }
+    // A bwrap that already died is not moved: its pid could, in theory, be reused by then.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      this.discard(p);
+      return undefined;
+    }
     try {
       // Off the event loop: the join waits for the kernel, and bwrap is blocked on its options meanwhile.
       await writeFile(cgroup.procsFile, String(child.pid));

@@ -56,6 +56,8 @@ export interface SandboxRuntime {
   readonly brokerSpawner?: BrokerSpawner;
   /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
   readonly runtimePaths?: readonly string[];
+  /** bwrap processes kept parked in their cgroups ahead of runs (default 2; 0 for a one-shot runner such as the CLI). */
+  readonly parkedSandboxes?: number;
   /** Where persistence files a command created in the workspace are moved to (outside every workspace). */
   readonly quarantineDir?: string;
 }
@@ -141,14 +143,15 @@ export class ExecRunner {
     if (runtime.cgroupBase) {
       this.pool = new CgroupPool(runtime.cgroupBase, config.limits.processes, 2, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-pool', reason: problem }));
       // Broker runs need a per-run wrapper on bwrap's command line, so they are spawned the usual way.
-      if (runtime.mode === 'bwrap' && runtime.bwrapPath && config.network !== 'broker') {
+      const parkedCount = runtime.parkedSandboxes ?? 2;
+      if (runtime.mode === 'bwrap' && runtime.bwrapPath && config.network !== 'broker' && parkedCount > 0) {
         const l = config.limits;
         this.parked = new ParkedBwrapPool(
           {
             bwrapPath: runtime.bwrapPath, ...(runtime.seccompFile ? { seccompFile: runtime.seccompFile } : {}), argsFd: ARGS_FD, aliveFd: ALIVE_FD,
             shell: ['/bin/sh', '-c', `${DAEMON_ALIVE}${LIMITS_PARKED_SCRIPT}`, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048)],
           },
-          this.pool, 2, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'parked-sandbox', reason: problem }),
+          this.pool, parkedCount, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'parked-sandbox', reason: problem }),
         );
       }
     }

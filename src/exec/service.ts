@@ -32,6 +32,8 @@ export interface StartExecOptions {
    */
   readonly brokerSpawner?: BrokerSpawner;
   readonly runtimePaths?: readonly string[];
+  /** bwrap processes parked in their cgroups ahead of runs (default 2); 0 for a one-shot run (CLI). */
+  readonly parkedSandboxes?: number;
 }
 
 export interface ExecService {
@@ -86,6 +88,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     ...(opts.broker ? { broker: opts.broker } : {}),
     ...(opts.brokerSpawner ? { brokerSpawner: opts.brokerSpawner } : {}),
     runtimePaths: opts.runtimePaths ?? [],
+    ...(opts.parkedSandboxes !== undefined ? { parkedSandboxes: opts.parkedSandboxes } : {}),
     quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
   };
   if (provider === 'bwrap') {

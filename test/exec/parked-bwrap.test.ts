@@ -128,6 +128,16 @@ describe('runs that start from a parked sandbox', () => {
     if (!r.ok) expect(r.error.code).toMatch(/^exec\.(command\.denied|nul_byte)$/);
   });
 
+  it('are not prepared at all for a one-shot runner (parkedSandboxes: 0), which joins its cgroup during the run', async () => {
+    const one = startExec({ config: ExecConfigSchema.parse({ limits: { processes: 32 } }), runtimeDir: join(root, 'rt-one'), parkedSandboxes: 0 });
+    if (!one.ok || !one.value.runner) throw new Error('exec did not start');
+    await one.value.runner.settled();
+    const r = await one.value.runner.run(ws, { command: 'echo one' });
+    expect(r.ok && r.value.stdout).toBe('one\n');
+    expect(one.value.runner.parkedRuns).toBe(0);
+    one.value.stop();
+  });
+
   it('keep the sandbox: the host root is not reachable and the workspace is', async () => {
     const r = await runner.run(ws, { command: 'ls /root 2>&1; touch /workspace/ok && echo wrote; id -u' });
     expect(r.ok).toBe(true);
