@@ -16,6 +16,8 @@ export const MAX_POSITIONS = 2048;
 interface Compiled {
   /** Every anchor, by id; word anchors "stem*" keep their star. */
   anchors: string[];
+  /** The text each anchor id stands for: the anchor without the star of a "stem*". */
+  stems: string[];
   /** hash of a whole token → ids of word anchors with that hash. */
   words: Map<number, number[]>;
   /** hash of a token prefix → ids of prefix anchors ("stem*") with that hash. */
@@ -24,15 +26,15 @@ interface Compiled {
   prefixLength: Uint8Array;
   /** firstTwo[c0 * 128 + c1] === 1 when some stem starts with those two ASCII characters. */
   firstTwo: Uint8Array;
-  /** Open-addressing tables of word-anchor and stem hashes (0 = empty slot): a fast "maybe" before the Maps. */
+  /** Open-addressing tables of word-anchor and stem hashes (0 = empty slot); the slot indexes wordIds/prefixIds. */
   wordTable: Uint32Array;
   prefixTable: Uint32Array;
+  wordIds: Array<number[] | undefined>;
+  prefixIds: Array<number[] | undefined>;
   /** ids of literal (substring) anchors. */
   literals: number[];
-  /** ids of literal anchors grouped by first code unit. */
-  literalBuckets: number[][];
-  /** literalSecond[id] = second code unit of a literal anchor, or -1 for a one-unit literal. */
-  literalSecond: Int32Array;
+  /** Literal anchors grouped by their first two code units (one for a one-unit literal). */
+  literalBuckets: Array<{ prefix: string; ids: number[] }>;
 }
 
 const TABLE_BITS = 12;
@@ -45,13 +47,14 @@ function tableAdd(table: Uint32Array, h: number): void {
   table[slot] = key;
 }
 
-function tableHas(table: Uint32Array, h: number): boolean {
+/** Slot of hash `h` in `table`, or -1. */
+function tableSlot(table: Uint32Array, h: number): number {
   const key = h || 1;
   let slot = key & TABLE_MASK;
   for (;;) {
     const v = table[slot];
-    if (v === 0) return false;
-    if (v === key) return true;
+    if (v === 0) return -1;
+    if (v === key) return slot;
     slot = (slot + 1) & TABLE_MASK;
   }
 }
@@ -67,7 +70,7 @@ function hashOf(s: string): number {
 function compile(patterns: readonly PatternDef[]): Compiled {
   const hit = cache.get(patterns);
   if (hit) return hit;
-  const c: Compiled = { anchors: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), prefixTable: new Uint32Array(1 << TABLE_BITS), literals: [], literalBuckets: [], literalSecond: new Int32Array(0) };
+  const c: Compiled = { anchors: [], stems: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), prefixTable: new Uint32Array(1 << TABLE_BITS), wordIds: [], prefixIds: [], literals: [], literalBuckets: [] };
   const idOf = new Map<string, number>();
   const push = (m: Map<number, number[]>, k: number, id: number) => {
     const list = m.get(k) ?? [];
@@ -79,12 +82,14 @@ function compile(patterns: readonly PatternDef[]): Compiled {
       if (idOf.has(a)) continue;
       const id = c.anchors.length;
       c.anchors.push(a);
+      c.stems.push(a.endsWith('*') ? a.slice(0, -1) : a);
       idOf.set(a, id);
       if (!WORD_ANCHOR.test(a)) {
         c.literals.push(id);
-        const bucket = c.literalBuckets.find((ids) => (c.anchors[ids[0] as number] as string).charCodeAt(0) === a.charCodeAt(0));
-        if (bucket) bucket.push(id);
-        else c.literalBuckets.push([id]);
+        const prefix = a.slice(0, 2);
+        const bucket = c.literalBuckets.find((b) => b.prefix === prefix);
+        if (bucket) bucket.ids.push(id);
+        else c.literalBuckets.push({ prefix, ids: [id] });
       }
       else if (a.endsWith('*')) {
         const stem = a.slice(0, -1);
@@ -98,11 +103,8 @@ function compile(patterns: readonly PatternDef[]): Compiled {
       }
     }
   }
-  c.literalSecond = new Int32Array(c.anchors.length).fill(-1);
-  for (const id of c.literals) {
-    const a = c.anchors[id] as string;
-    if (a.length > 1) c.literalSecond[id] = a.charCodeAt(1);
-  }
+  for (const [h, ids] of c.words) c.wordIds[tableSlot(c.wordTable, h)] = ids;
+  for (const [h, ids] of c.prefixes) c.prefixIds[tableSlot(c.prefixTable, h)] = ids;
   cache.set(patterns, c);
   return c;
 }
@@ -115,27 +117,36 @@ export interface AnchorScan {
 
 /**
  * Every occurrence (overlapping ones included) of every literal anchor, up to MAX_POSITIONS + 1 each.
- * Literals are bucketed by first code unit: one native indexOf walk per bucket, then a second-unit
- * filter before startsWith. A bucket stops once all its literals have reached the cap.
+ * Literals are bucketed by their first two code units: one native indexOf walk per bucket, startsWith
+ * for longer literals. A bucket stops once all its literals have reached the cap.
  */
 function scanLiterals(c: Compiled, text: string, found: Array<number[] | undefined>): void {
-  const second = c.literalSecond;
-  for (const ids of c.literalBuckets) {
-    const head = (c.anchors[ids[0] as number] as string)[0] as string;
+  for (const { prefix, ids } of c.literalBuckets) {
     let open = ids.length;
-    for (let at = text.indexOf(head); at >= 0 && open > 0; at = text.indexOf(head, at + 1)) {
-      const next = at + 1 < text.length ? text.charCodeAt(at + 1) : -2;
+    for (let at = text.indexOf(prefix); at >= 0 && open > 0; at = text.indexOf(prefix, at + 1)) {
       for (let k = 0; k < ids.length; k++) {
         const id = ids[k] as number;
-        const s = second[id] as number;
-        if (s >= 0 && s !== next) continue;
         const list = found[id];
         if (list && list.length > MAX_POSITIONS) continue;
-        if (s >= 0 && !text.startsWith(c.anchors[id] as string, at)) continue;
+        const a = c.anchors[id] as string;
+        if (a.length > 2 && !text.startsWith(a, at)) continue;
         if (!list) found[id] = [at];
         else if (list.push(at) > MAX_POSITIONS) open--;
       }
     }
+  }
+}
+
+/** Notes at `start` those of `ids` whose text is text[start, start + len) (hash hits are verified), each up to the cap. */
+function noteAt(ids: readonly number[], stems: readonly string[], found: Array<number[] | undefined>, text: string, start: number, len: number): void {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] as number;
+    const list = found[id];
+    if (list && list.length > MAX_POSITIONS) continue;
+    const stem = stems[id] as string;
+    if (stem.length !== len || !text.startsWith(stem, start)) continue;
+    if (!list) found[id] = [start];
+    else list.push(start);
   }
 }
 
@@ -144,11 +155,7 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
   const c = compile(patterns);
   const found: Array<number[] | undefined> = new Array<number[] | undefined>(c.anchors.length);
   const typos: Correction[] = [];
-  const note = (id: number, at: number) => {
-    const list = found[id];
-    if (!list) found[id] = [at];
-    else if (list.length <= MAX_POSITIONS) list.push(at);
-  };
+  const { firstTwo, prefixLength, prefixTable, prefixIds, wordTable, wordIds, stems } = c;
   const n = text.length;
   let start = -1;
   let h = FNV_OFFSET;
@@ -163,16 +170,11 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
       }
       h = Math.imul(h ^ ch, FNV_PRIME);
       const len = i - start + 1;
-      if (len === 2) prefixCandidate = c.firstTwo[text.charCodeAt(start) * 128 + ch] === 1;
-      if (prefixCandidate && len < 64 && c.prefixLength[len] === 1) {
-        const ids = tableHas(c.prefixTable, h >>> 0) ? c.prefixes.get(h >>> 0) : undefined;
-        if (ids) {
-          for (let k = 0; k < ids.length; k++) {
-            const id = ids[k] as number;
-            const a = c.anchors[id] as string;
-            if (a.length - 1 === len && text.startsWith(a.slice(0, -1), start)) note(id, start);
-          }
-        }
+      if (len === 2) prefixCandidate = firstTwo[text.charCodeAt(start) * 128 + ch] === 1;
+      if (prefixCandidate && len < 64 && prefixLength[len] === 1) {
+        const slot = tableSlot(prefixTable, h >>> 0);
+        const ids = slot >= 0 ? prefixIds[slot] : undefined;
+        if (ids) noteAt(ids, stems, found, text, start, len);
       }
       continue;
     }
@@ -187,14 +189,9 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
     }
     const len = end - start;
     prefixCandidate = false;
-    const ids = tableHas(c.wordTable, hw >>> 0) ? c.words.get(hw >>> 0) : undefined;
-    if (ids) {
-      for (let k = 0; k < ids.length; k++) {
-        const id = ids[k] as number;
-        const a = c.anchors[id] as string;
-        if (a.length === len && text.startsWith(a, start)) note(id, start);
-      }
-    }
+    const slot = tableSlot(wordTable, hw >>> 0);
+    const ids = slot >= 0 ? wordIds[slot] : undefined;
+    if (ids) noteAt(ids, stems, found, text, start, len);
     if (typos.length < maxTypos && len >= 4 && !KEYWORD_HASHES.has(hw >>> 0)) {
       const key = typoAt(text, start, end);
       if (key) typos.push({ start, end, replacement: key });

@@ -87,14 +87,19 @@ export function canonicalise(raw: string): Canonical {
   const counts: StripCounts = { zeroWidth: 0, bidi: 0, tags: 0, variationSelectors: 0, other: 0 };
   if (PLAIN_ASCII.test(raw)) return { text: raw, stripped: { ...counts, total: 0 } };
   const cls = (canonClass ??= buildCanonClass());
+  // Common case (accented, CJK, homoglyph text): nothing to strip or protect, so the text is its own NFKC input.
+  let plain = 0;
+  while (plain < raw.length && cls[raw.charCodeAt(plain)] === KEEP) plain++;
+  if (plain === raw.length) return { text: raw.normalize('NFKC'), stripped: { ...counts, total: 0 } };
   // Kept code units of the current NFKC run are collected in a typed buffer: no per-character strings.
   const buf = new Uint16Array(raw.length);
-  let bn = 0;
+  for (let k = 0; k < plain; k++) buf[k] = raw.charCodeAt(k);
+  let bn = plain;
   let out = '';
-  let prev = -1; // last kept code point
+  let prev = plain > 0 ? raw.charCodeAt(plain - 1) : -1; // last kept code point
   let prevWasSelector = false;
   const n = raw.length;
-  for (let i = 0; i < n; ) {
+  for (let i = plain; i < n; ) {
     const unit = raw.charCodeAt(i);
     const k = cls[unit];
     if (k === KEEP) {
