@@ -5,8 +5,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
-import { bulwarkError, describeCause } from '../core/errors.js';
-import { err, ok } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { BrokerSpawner } from '../exec/runner.js';
 import type { Broker } from './broker.js';
 import { prepareBrokerSpawn } from './sandbox.js';
@@ -24,15 +24,23 @@ export interface ExecBrokerSpawnerOptions {
   readonly nodePath?: string;
 }
 
+/** Whether `runDir` leaves room for the per-run socket path; check it at start to report it early. */
+export function checkBrokerRunDir(runDir: string): Result<void, BulwarkError> {
+  if (Buffer.byteLength(runDir) + 1 + SPAWN_DIR_SUFFIX + SOCKET_NAME.length > MAX_SOCKET_PATH) {
+    return err(bulwarkError('broker.run_dir_too_long', `the broker run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes); use a shorter data dir`, { layer: 'L08' }));
+  }
+  return ok(undefined);
+}
+
 /**
- * The exec runtime's `brokerSpawner`. Runs without an agent id are refused: the broker resolves
- * secrets in the agent's scope, and an anonymous run has none.
+ * The exec runtime's `brokerSpawner` (pass it to startExec as `brokerSpawner`). Runs without an agent
+ * id are refused: the broker resolves secrets in the agent's scope, and an anonymous run has none.
+ * A run directory too long for a socket path refuses every run with that reason (see checkBrokerRunDir).
  */
 export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions): BrokerSpawner {
-  if (opts.runDir.length + 1 + SPAWN_DIR_SUFFIX + SOCKET_NAME.length > MAX_SOCKET_PATH) {
-    throw new RangeError(`the broker run directory ${opts.runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes); use a shorter data dir`);
-  }
+  const dirOk = checkBrokerRunDir(opts.runDir);
   return async (ctx) => {
+    if (!dirOk.ok) return dirOk;
     if (!ctx.agentId) return err(bulwarkError('broker.no_identity', 'a broker session needs the agent id of the run; this run has none', { layer: 'L08', status: 403 }));
     let hostDir: string;
     try {

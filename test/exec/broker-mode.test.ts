@@ -16,7 +16,7 @@ import { ExecConfigSchema } from '../../src/exec/config.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/runner.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
-import { execBrokerSpawner } from '../../src/broker/exec-spawner.js';
+import { checkBrokerRunDir, execBrokerSpawner } from '../../src/broker/exec-spawner.js';
 import { PLACEHOLDER } from '../../src/broker/config.js';
 import { rig, REAL_KEY, type Rig } from '../broker/harness.js';
 
@@ -186,7 +186,16 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     expect(off).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unsandboxed' } });
   });
 
-  it('a broker run directory too long for a unix socket path is refused when the spawner is built', () => {
-    expect(() => execBrokerSpawner(r.broker, { runDir: `/tmp/${'d'.repeat(120)}` })).toThrow(/too long for a unix socket/);
+  it('a broker run directory too long for a unix socket path is reported by the check, and every run is refused with it', async () => {
+    const longDir = `/tmp/${'d'.repeat(120)}`;
+    const check = checkBrokerRunDir(longDir);
+    expect(check).toMatchObject({ ok: false, error: { code: 'broker.run_dir_too_long' } });
+    expect(checkBrokerRunDir(runDir).ok).toBe(true);
+    const s = service({}, execBrokerSpawner(r.broker, { runDir: longDir }));
+    const res = await s.runner?.run(workspace, { command: 'touch ran-long-dir' }, { agentId: 'agent-1' });
+    expect(res?.ok).toBe(false);
+    if (res && !res.ok) expect(res.error.message).toMatch(/too long for a unix socket/);
+    expect(existsSync(join(workspace, 'ran-long-dir'))).toBe(false);
+    s.stop();
   });
 });
