@@ -115,25 +115,46 @@ export interface AnchorScan {
   readonly typos: readonly Correction[];
 }
 
+/** Bucket positions where the prefix occurs but none of its literals does, before the bucket switches to per-literal walks. */
+const MAX_BUCKET_MISSES = 256;
+
 /**
  * Every occurrence (overlapping ones included) of every literal anchor, up to MAX_POSITIONS + 1 each.
  * Literals are bucketed by their first two code units: one native indexOf walk per bucket, startsWith
- * for longer literals. A bucket stops once all its literals have reached the cap.
+ * for longer literals. A bucket stops once all its literals have reached the cap. Input that repeats a
+ * bucket's prefix without its literals ("[inst " for "[inst]") would make every prefix hit a JS-level
+ * check: after MAX_BUCKET_MISSES such hits the rest of the text is walked natively per literal.
  */
 function scanLiterals(c: Compiled, text: string, found: Array<number[] | undefined>): void {
   for (const { prefix, ids } of c.literalBuckets) {
     let open = ids.length;
+    let misses = 0;
     for (let at = text.indexOf(prefix); at >= 0 && open > 0; at = text.indexOf(prefix, at + 1)) {
+      let hit = false;
       for (let k = 0; k < ids.length; k++) {
         const id = ids[k] as number;
         const list = found[id];
         if (list && list.length > MAX_POSITIONS) continue;
         const a = c.anchors[id] as string;
         if (a.length > 2 && !text.startsWith(a, at)) continue;
+        hit = true;
         if (!list) found[id] = [at];
         else if (list.push(at) > MAX_POSITIONS) open--;
       }
+      if (!hit && ++misses > MAX_BUCKET_MISSES) {
+        for (const id of ids) walkLiteral(c.anchors[id] as string, id, text, at + 1, found);
+        break;
+      }
     }
+  }
+}
+
+/** Notes the occurrences of literal `a` from `from` on, until its list holds MAX_POSITIONS + 1 positions. */
+function walkLiteral(a: string, id: number, text: string, from: number, found: Array<number[] | undefined>): void {
+  let list = found[id];
+  for (let at = text.indexOf(a, from); at >= 0 && !(list && list.length > MAX_POSITIONS); at = text.indexOf(a, at + 1)) {
+    if (!list) found[id] = list = [at];
+    else list.push(at);
   }
 }
 
