@@ -4,12 +4,16 @@
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
 import { createAgentRuntime } from './agent/runtime.js';
+import { createExecTool } from './agent/tools/exec.js';
 import { fsTools } from './agent/tools/fs/index.js';
+import type { Tool } from './agent/tools/tool.js';
+import { createWebFetchTool } from './agent/tools/web-fetch.js';
+import { brokerLayerStatus, checkBrokerRunDir, execBrokerSpawner, startBroker, vaultCaStore, type Broker } from './broker/index.js';
 import type { AgentRuntime, TurnHooks } from './agent/types.js';
-import { envVar } from './config/env.js';
+import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
 import { loadConfig } from './config/load.js';
@@ -28,7 +32,13 @@ import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
 import { createLogger, createSanitizer, type Logger } from './logging/logger.js';
-import { LeakIndex } from './secrets/leak-index.js';
+import { detectSandbox } from './exec/detect.js';
+import { startExec, type ExecService } from './exec/service.js';
+import { createNetGuard, netLayerStatus } from './net/index.js';
+import {
+  LeakIndex, captureEnvSecrets, createSecretResolver, masterKeyOptionsFromConfig, openSecretStore, secretRefNames, secretScopesFromConfig,
+  type SecretResolver, type SecretStore,
+} from './secrets/index.js';
 
 export interface DaemonOptions {
   readonly dataDir: string;
@@ -57,14 +67,20 @@ export const AUDIT_FILE = 'audit.jsonl';
 export const LOG_FILE = 'bulwark.log';
 
 /** The honest state of every layer with this config: only what the daemon really wires is on. */
-export function layerCatalogue(_config: Config): LayerCatalogue {
+export function layerCatalogue(config: Config): LayerCatalogue {
   const layers = new LayerCatalogue();
+  layers.set('L06', 'on', 'secrets encrypted at rest (AES-256-GCM, HKDF-SHA256 per record) in vault.db; no enumeration for agents');
+  layers.set('L07', 'on', 'per-agent secret globs (agents[].secrets), deny by default; every access audited as secret:accessed');
+  const net = netLayerStatus(config.net);
+  layers.set('L10', net.state, net.reason);
+  const broker = brokerLayerStatus(config.broker, config.broker.enabled);
+  layers.set('L08', broker.state, broker.reason);
   layers.set('L01', 'on', 'inbound text scored for injection and jailbreaks: pass, warn, reinforce or block');
   layers.set('L02', 'on', 'every response (streamed too) scanned for secret formats, known values, canaries and prompt extraction');
   layers.set('L03', 'on', 'tool results wrapped in per-call random delimiters with a warning header');
   layers.set('L04', 'on', 'invisible and bidi characters stripped before any detector');
   layers.set('L05', 'on', 'per-sender sliding window of injection detections: warn, audit, then 429');
-  layers.set('L17', 'on', 'per-session HMAC canary in the system prompt (key random per start); a leak is redacted and audited');
+  layers.set('L17', 'on', 'per-session HMAC canary (key kept in the vault) in the system prompt; a leak is redacted and audited, a tool call carrying it refused');
   layers.set('L23', 'on', 'tool results canonicalised, scanned for instructions and truncated before the model sees them');
   layers.set('L27', 'on', 'every tool call classified; unknown actions are destructive');
   layers.set('L13', 'on', 'destructive, credential and config actions wait for an operator decision (bulwark approvals, /v1/approvals)');
@@ -77,20 +93,42 @@ export function layerCatalogue(_config: Config): LayerCatalogue {
   return layers;
 }
 
+/** The L07 scope the daemon itself uses to read provider keys on the agents' behalf. */
+const PROVIDER_SCOPE = 'daemon:providers';
+
 /**
- * Provider keys come from the environment snapshot by name (config holds only the name). Every
- * value handed out is registered with the leak index first, so L09 redacts it from logs and audit.
- * The error names the missing variable, never a value.
+ * Environment variables the official SDKs read on their own when a client is built (headers, logging,
+ * base URLs, keys): removed from process.env so no variable can change where or how the daemon calls a provider.
  */
-function environmentSecrets(leaks: LeakIndex): (name: string) => Result<string, BulwarkError> {
-  return (name) => {
-    const value = envVar(name);
-    if (value === undefined || value.length === 0) {
-      return err(bulwarkError('secret.missing', `secret "${name}" is not set: export ${name}=... in the environment of \`bulwark start\``, { status: 503 }));
-    }
-    leaks.register(name, value);
-    return ok(value);
-  };
+const SDK_ENV_VARIABLES = [
+  'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_CUSTOM_HEADERS', 'OPENAI_LOG', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID', 'OPENAI_WEBHOOK_SECRET',
+  'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_CUSTOM_HEADERS', 'ANTHROPIC_LOG', 'ANTHROPIC_WEBHOOK_SIGNING_KEY',
+];
+
+/** Every provider's key, readable in the providers' scope only. */
+function secretScopes(config: Config): Map<string, string[]> {
+  const scopes = secretScopesFromConfig(config);
+  const providerKeys = Object.values(config.providers).flatMap((p) => (p.apiKey ? [p.apiKey.secret] : []));
+  scopes.set(PROVIDER_SCOPE, providerKeys);
+  return scopes;
+}
+
+/** The per-daemon canary key (L17) lives in the vault, so a session's canary is the same after a restart. */
+const CANARY_SECRET = 'BULWARK_CANARY_KEY';
+function canaryKey(store: SecretStore): Result<Buffer, BulwarkError> {
+  if (!store.has(CANARY_SECRET)) {
+    const set = store.set(CANARY_SECRET, randomBytes(32).toString('base64'));
+    if (!set.ok) return set;
+  }
+  const got = store.get(CANARY_SECRET, { agentId: 'daemon:canary' });
+  return got.ok ? ok(Buffer.from(got.value, 'base64')) : got;
+}
+
+/** A directory only the daemon may use (runtime files of exec and the broker). */
+function privateDir(dataDir: string, ...names: string[]): string {
+  const dir = childPath(dataDir, ...names);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 /**
@@ -120,11 +158,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const leaks = new LeakIndex();
   const sanitize = createSanitizer(leaks);
   const logger: Logger = createLogger({ dataDir, level: config.logging.level, pretty: options.pretty === true, sanitizeLine: sanitize });
-  const cleanups: Array<() => void> = [];
-  const undo = (): void => {
+  const cleanups: Array<() => void | Promise<void>> = [];
+  const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) {
       try {
-        c();
+        await c();
       } catch (cause) {
         logger.error({ err: describeCause(cause) }, 'cleanup step failed during shutdown');
       }
@@ -132,25 +170,85 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   };
   try {
     const db: Db = openDatabase(childPath(dataDir, DB_FILE));
-    cleanups.push(() => db.close());
+    cleanups.push(() => {
+      db.close();
+    });
     const bus = new EventBus((error, type) => logger.error({ err: describeCause(error), type }, 'event handler failed'));
     const audit = new AuditSink(auditFile, sanitize);
     audit.attach(bus);
     cleanups.push(() => audit.close());
     const tokens = new TokenStore(db);
     const layers = layerCatalogue(config);
+
+    // L06/L07: the environment is snapshotted, its secrets captured and scrubbed; every value handed out joins the leak index.
+    scrubProcessEnv(SDK_ENV_VARIABLES);
+    const envSecrets = captureEnvSecrets({ extraNames: secretRefNames(config) });
+    const store = unwrap(openSecretStore({ dataDir, masterKeySource: masterKeyOptionsFromConfig(config.secrets, dataDir, true), envSecrets, leakIndex: leaks, bus }));
+    cleanups.push(() => store.close());
+    const resolver: SecretResolver = createSecretResolver(store, secretScopes(config), bus);
+    const providerSecret = (name: string): Result<string, BulwarkError> => resolver(name, { agentId: PROVIDER_SCOPE });
+
+    // L10 for every outbound fetch an agent can influence; L08 when the operator enabled it.
+    const guard = createNetGuard(config.net, bus);
+    let broker: Broker | undefined;
+    if (config.broker.enabled) {
+      const started = await startBroker({
+        config: config.broker,
+        guard,
+        resolveSecret: (name, who) => resolver(name, { agentId: who.agentId, ...(who.traceId ? { traceId: who.traceId } : {}) }),
+        leakScanner: leaks,
+        bus,
+        caStore: vaultCaStore(store),
+      });
+      if (started.ok) {
+        broker = started.value;
+        const b = broker;
+        cleanups.push(() => b.close());
+      } else {
+        logger.error({ code: started.error.code }, `credential broker did not start: ${started.error.message}`);
+      }
+      const state = brokerLayerStatus(config.broker, started.ok, started.ok ? undefined : started.error.message);
+      layers.set('L08', state.state, state.reason);
+    }
+
+    // L11 and the exec layers: detected with a real smoke test; exec is disabled when no sandbox works.
+    const brokerRunDir = privateDir(dataDir, 'run', 'broker');
+    if (broker) {
+      const fits = checkBrokerRunDir(brokerRunDir);
+      if (!fits.ok) {
+        logger.error({ code: fits.error.code }, fits.error.message);
+        layers.set('L08', 'degraded', fits.error.message);
+      }
+    }
+    const exec: ExecService = unwrap(
+      startExec({
+        config: config.exec,
+        runtimeDir: privateDir(dataDir, 'run', 'exec'),
+        bus,
+        ...(broker ? { brokerSpawner: execBrokerSpawner(broker, { runDir: brokerRunDir }) } : {}),
+      }),
+    );
+    cleanups.push(() => exec.stop());
+    layers.set('L11', exec.layer.state, exec.layer.reason);
+    for (const line of exec.log) logger[line.level](line.message);
+    const extraTools: Tool[] = [
+      createExecTool({ ...(exec.runner ? { runner: exec.runner } : {}), ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }) }),
+      createWebFetchTool({ guard }),
+    ];
+
     // L27 → L13 on each tool call, L21 → L22 on each model call.
-    const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: fsTools, workspace: workspaceOf(config, dataDir) });
+    const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: [...fsTools, ...extraTools], workspace: workspaceOf(config, dataDir) });
     cleanups.push(() => approvals.shutdown());
     // Perimeter: L05 → L04 → L01 on inbound text, L23 (+ L03) on every tool result.
-    const perimeter = createPerimeter(undefined, bus);
+    const perimeter = createPerimeter(config.guards, bus);
     // L02 + L17: canary in the system prompt, redaction of every response (streamed too), argument scan.
-    // The canary key is random per start: canaries stay unguessable, they just change on restart.
     const output = createOutputGuard({
       leakScanner: leaks,
-      canarySecret: randomBytes(32),
+      canarySecret: unwrap(canaryKey(store)),
       systemPromptFor: (id) => config.agents.find((a) => a.id === id)?.systemPrompt,
       bus,
+      allowedSecretTools: config.output.allowedSecretTools,
+      maxResponseChars: config.output.maxResponseChars,
     });
     const hooks: TurnHooks = {
       inbound: perimeter.inbound,
@@ -165,7 +263,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       toolResult: (text, call, ctx) => perimeter.toolResult(text, call, ctx),
       outputFilter: output.outputFilter,
     };
-    const runtime = unwrap(createAgentRuntime({ config, db, bus, dataDir, resolveSecret: environmentSecrets(leaks), hooks }));
+    const runtime = unwrap(
+      createAgentRuntime({ config, db, bus, dataDir, resolveSecret: providerSecret, hooks, extraTools, wrapTool: (t) => controls.guardTool(t) }),
+    );
     for (const l of controls.status(config.agents.map((a) => a.id)).layers) layers.set(l.id, l.state, l.reason);
     const gateway = createGateway({
       runtime,
@@ -197,14 +297,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           await server.close();
           bus.emit('daemon:stopped', { outcome: 'stopped' });
           logger.info('bulwark stopped');
-          undo();
+          await undo();
           logger.flush();
         })();
         return closing;
       },
     };
   } catch (cause) {
-    undo();
+    await undo();
     if (cause instanceof BulwarkFailure) throw cause;
     throw new BulwarkFailure(bulwarkError('daemon.start', `bulwark could not start: ${describeCause(cause)}`));
   }
@@ -236,10 +336,21 @@ export function openTokenAdmin(dataDir: string): Result<{
   });
 }
 
+/** Layer states for `bulwark layers` without a running daemon: config plus a real probe of this host's sandbox. */
 export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError> {
+  const dir = ensureDataDir(dataDir);
+  if (!dir.ok) return dir;
   const config = loadConfig(dataDir);
   if (!config.ok) return config;
-  return ok(layerCatalogue(config.value).list());
+  const layers = layerCatalogue(config.value);
+  const probe = startExec({ config: config.value.exec, runtimeDir: privateDir(dataDir, 'run', 'exec-probe'), detection: detectSandbox(), parkedSandboxes: 0 });
+  if (probe.ok) {
+    layers.set('L11', probe.value.layer.state, probe.value.layer.reason);
+    probe.value.stop();
+  } else {
+    layers.set('L11', 'degraded', probe.error.message);
+  }
+  return ok(layers.list());
 }
 
 export const TOKEN_SCOPE_HELP = SCOPE_HELP;

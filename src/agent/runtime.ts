@@ -28,6 +28,8 @@ export interface AgentRuntimeOptions {
   readonly hooks?: TurnHooks;
   /** Tools of other rooms (exec, web fetch, …) next to the built-in fs tools. */
   readonly extraTools?: readonly Tool[];
+  /** Wraps every registered tool (built-in and extra), e.g. with L13's run-time effect re-check. */
+  readonly wrapTool?: (tool: Tool) => Tool;
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
 }
@@ -88,7 +90,8 @@ function clientMessages(messages: readonly ChatMessage[]): ChatMessage[] {
 export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRuntime, BulwarkError> {
   const { config, bus, hooks = {} } = options;
   const cwd = options.cwd ?? process.cwd();
-  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
+  const wrap = options.wrapTool ?? ((t: Tool) => t);
+  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])].map(wrap));
   const sessions = new SessionStore(options.db);
   const providers = new Map<string, Provider>();
   for (const [id, p] of Object.entries(config.providers)) providers.set(id, createProvider(id, p, options.resolveSecret));

@@ -9,6 +9,7 @@ export { createCa, LeafIssuer, validateCa, type CaMaterial, type LeafMaterial } 
 export { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
 export { prepareBrokerSpawn, FORWARDER_PORT, SANDBOX_CA_BUNDLE, SANDBOX_SOCKET, type BrokerSpawn, type BrokerSpawnOptions } from './sandbox.js';
 export { startForwarder } from './forwarder.js';
+export { execBrokerSpawner, checkBrokerRunDir, type ExecBrokerSpawnerOptions } from './exec-spawner.js';
 export type { BrokerEvent } from './events.js';
 
 /** State of L08 for `bulwark layers`, given the config and whether the daemon managed to start it. */

@@ -20,6 +20,7 @@ import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
 import * as net from './commands/net.js';
 import * as sandbox from './commands/sandbox.js';
+import * as scan from './commands/scan.js';
 import * as scanCommand from './commands/scan-command.js';
 import * as scanOutput from './commands/scan-output.js';
 import * as secrets from './commands/secrets.js';
@@ -79,6 +80,7 @@ const COMMANDS: readonly Register[] = [
   doctor.register,
   net.register,
   broker.register,
+  scan.register,
   scanCommand.register,
   (program, ctx) => scanOutput.register(program, ctx),
 ];

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { ApprovalsConfigSchema, DEFAULT_APPROVALS } from './sections/approvals.js';
+import {
+  AgentBudgetsSchema, BreakerConfigSchema, DEFAULT_AGENT_BUDGETS, DEFAULT_BREAKER, DEFAULT_GLOBAL_BUDGETS, GlobalBudgetsSchema, ModelsSchema,
+} from './sections/budget.js';
+import { BrokerConfigSchema } from './sections/broker.js';
+import { ExecConfigSchema } from './sections/exec.js';
+import { DEFAULT_NET_CONFIG, NetConfigSchema } from './sections/net.js';
+import { OutputConfigSchema } from './sections/output.js';
+import { PerimeterConfigSchema } from './sections/perimeter.js';
+import { AgentSecretsSchema, SecretsConfigSchema } from './sections/secrets.js';
 
 /** A reference to a secret by name; the value never lives in config. */
 export const SecretRefSchema = z.strictObject({ secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _') });
@@ -35,6 +45,12 @@ export const AgentSchema = z.strictObject({
   maxSteps: z.number().int().min(1).max(100).default(8),
   maxTokens: z.number().int().min(1).max(200_000).default(4096),
   turnTimeoutMs: z.number().int().min(1000).max(3_600_000).default(300_000),
+  /** L07: secret names or globs this agent may read (deny by default; its provider's key is added automatically). */
+  secrets: AgentSecretsSchema,
+  /** L27/L13: which action classes wait for an operator and which are refused. */
+  approvals: ApprovalsConfigSchema.default(DEFAULT_APPROVALS),
+  /** L21: token budgets of this agent (null = unlimited). */
+  budgets: AgentBudgetsSchema.default(DEFAULT_AGENT_BUDGETS),
 });
 export type AgentConfig = z.infer<typeof AgentSchema>;
 
@@ -47,7 +63,24 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ host: '127.0.0.1', port: 8787, bodyLimitBytes: 1024 * 1024 }),
   providers: z.record(id, ProviderSchema).default({}),
-  agents: z.array(AgentSchema).min(1).default([AgentSchema.parse({ id: 'default' })]),
+  agents: z.array(AgentSchema).min(1).max(100).default([AgentSchema.parse({ id: 'default' })]),
+  /** L01/L05/L23: perimeter guards. */
+  guards: PerimeterConfigSchema.prefault({}),
+  /** L02/L17: output guard. */
+  output: OutputConfigSchema,
+  /** L06: where the vault's master key comes from. */
+  secrets: SecretsConfigSchema,
+  /** L11 and the exec layers. */
+  exec: ExecConfigSchema.prefault({}),
+  /** L10: the SSRF guard's only exceptions and limits. */
+  net: NetConfigSchema.default(DEFAULT_NET_CONFIG),
+  /** L08: the credential broker. */
+  broker: BrokerConfigSchema.prefault({}),
+  /** L21: global token budgets; per-model context windows and costs. */
+  budgets: GlobalBudgetsSchema.default(DEFAULT_GLOBAL_BUDGETS),
+  models: ModelsSchema.default({}),
+  /** L22: circuit breaker per provider and model. */
+  breaker: BreakerConfigSchema.default(DEFAULT_BREAKER),
   logging: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
     .default({ level: 'info' }),

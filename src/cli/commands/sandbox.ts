@@ -89,7 +89,7 @@ Examples:
         const runtimeDir = childPath(dd.value, 'run');
         mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
         const ownDir = childPath(runtimeDir, `exec-cli-${process.pid}`);
-        const svc = startExec({ config, runtimeDir: ownDir });
+        const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0 });
         if (!svc.ok) return fail(ctx, svc.error);
         for (const l of svc.value.log) if (l.level !== 'info') ctx.stderr(`bulwark: ${l.message}\n`);
         const runner = svc.value.runner;
