@@ -20,9 +20,11 @@ for (const k of new Set(KEYWORDS)) {
 }
 
 const sortInner = (w: string) => [...w.slice(1, -1)].sort().join('');
+const SORTED_KEY = new Map([...KEYSET].map((k) => [k, sortInner(k)]));
 
-function isTypoglycemia(token: string, key: string): boolean {
-  return token.length === key.length && token.length >= 4 && token[token.length - 1] === key[key.length - 1] && sortInner(token) === sortInner(key);
+/** `tokenInner`: sortInner(token), computed by the caller at most once per token. */
+function isTypoglycemia(token: string, key: string, tokenInner: () => string): boolean {
+  return token.length === key.length && token.length >= 4 && token[token.length - 1] === key[key.length - 1] && tokenInner() === SORTED_KEY.get(key);
 }
 
 /** Damerau-Levenshtein distance <= 1 (insertion, deletion, substitution or adjacent swap). */
@@ -72,9 +74,25 @@ export function typoAt(view: string, start: number, end: number): string | undef
   const fuzzy = len >= MIN_FUZZY_LENGTH && fuzzyLen.has((f << 8) | len);
   if (!typo && !fuzzy) return undefined;
   const token = view.slice(start, end);
+  // Tokens repeat (prose is Zipf-distributed, adversarial input more so): results are memoised per token.
+  const memo = typoMemo.get(token);
+  if (memo !== undefined) return memo === '' ? undefined : memo;
+  const key = typoOf(token, fuzzy);
+  if (typoMemo.size >= MAX_MEMO) typoMemo.clear();
+  typoMemo.set(token, key ?? '');
+  return key;
+}
+
+const MAX_MEMO = 4096;
+/** token → key word it scrambles, or '' for none. `fuzzy` is a function of the token, so the memo is exact. */
+const typoMemo = new Map<string, string>();
+
+function typoOf(token: string, fuzzy: boolean): string | undefined {
   if (KEYSET.has(token)) return undefined;
+  let inner: string | undefined;
+  const tokenInner = () => (inner ??= sortInner(token));
   for (const key of byFirst.get(token[0] ?? '') ?? []) {
-    if (isTypoglycemia(token, key) || (key.length >= MIN_FUZZY_LENGTH && fuzzy && withinOneEdit(token, key))) return key;
+    if (isTypoglycemia(token, key, tokenInner) || (key.length >= MIN_FUZZY_LENGTH && fuzzy && withinOneEdit(token, key))) return key;
   }
   return undefined;
 }
