@@ -226,36 +226,73 @@ function viewFoldOf(cp: number): number {
   return f.length === 0 ? VIEW_DROP : f.length === 1 ? f.charCodeAt(0) + UNIT_BASE : VIEW_MULTI;
 }
 
-/** Growable view buffers: view code units and, for each, the raw [start, end) it came from. */
+/**
+ * Growable view buffers: view code units and, for each, the raw [start, end) it came from. While every
+ * unit k so far came from raw [k, k + 1) (no drop, no expansion, no surrogate pair: homoglyph and accented
+ * text) the offset arrays are not written; they are built the first time a unit breaks that.
+ */
 class ViewBuffer {
   units: Uint16Array;
-  starts: Int32Array;
-  ends: Int32Array;
+  starts: Int32Array | undefined;
+  ends: Int32Array | undefined;
   n = 0;
   constructor(size: number) {
     this.units = new Uint16Array(size);
-    this.starts = new Int32Array(size);
-    this.ends = new Int32Array(size);
   }
   put(unit: number, from: number, to: number): void {
     if (this.n === this.units.length) this.grow();
     const n = this.n;
     this.units[n] = unit;
-    this.starts[n] = from;
-    this.ends[n] = to;
+    if (this.starts === undefined && from === n && to === n + 1) {
+      this.n = n + 1;
+      return;
+    }
+    const starts = this.starts ?? this.offsetsSoFar();
+    starts[n] = from;
+    (this.ends as Int32Array)[n] = to;
     this.n = n + 1;
+  }
+  /** Builds the identity offsets of the units so far and returns the starts array. */
+  private offsetsSoFar(): Int32Array {
+    const starts = new Int32Array(this.units.length);
+    const ends = new Int32Array(this.units.length);
+    for (let k = 0; k < this.n; k++) {
+      starts[k] = k;
+      ends[k] = k + 1;
+    }
+    this.starts = starts;
+    this.ends = ends;
+    return starts;
   }
   private grow(): void {
     const size = this.units.length * 2 + 16;
     const u = new Uint16Array(size);
     u.set(this.units);
     this.units = u;
+    if (this.starts === undefined || this.ends === undefined) return;
     const s = new Int32Array(size);
     s.set(this.starts);
     this.starts = s;
     const e = new Int32Array(size);
     e.set(this.ends);
     this.ends = e;
+  }
+}
+/** A MappedView whose unit k came from raw [k, k + 1), without the arrays: same answers for every argument. */
+class UnitMappedView implements DetectionView {
+  constructor(
+    readonly text: string,
+    readonly decodedTags: number,
+    private readonly rawLength: number,
+  ) {}
+  toOriginal(start: number, end: number): [number, number] {
+    const len = this.text.length;
+    if (len === 0) return [0, 0];
+    const isUnit = (k: number) => Number.isInteger(k) && k >= 0 && k < len;
+    const s = start >= len ? this.rawLength : isUnit(start) ? start + 0 : 0; // + 0: never -0
+    const last = Math.min(end, len) - 1;
+    const e = end <= 0 ? s : isUnit(last) ? last + 1 : this.rawLength;
+    return [s, Math.max(s, e)];
   }
 }
 
@@ -298,5 +335,6 @@ export function detectionView(raw: string): DetectionView {
   }
   const n = out.n;
   const text = UTF16.decode(out.units.subarray(0, n));
+  if (out.starts === undefined || out.ends === undefined) return new UnitMappedView(text, decodedTags, raw.length);
   return new MappedView(text, out.starts.subarray(0, n), out.ends.subarray(0, n), decodedTags, raw.length);
 }
