@@ -1,14 +1,13 @@
 /** `bulwark net check URL…`: the L10 verdict for each URL, the addresses it resolved to, and the rule that fired. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { NetConfigSchema, type NetConfig } from '../../net/config.js';
 import { SsrfGuard, verdictOf, type SsrfVerdict } from '../../net/guard.js';
 import { StubResolver, systemResolver, type Resolver } from '../../net/resolver.js';
 import type { CliContext } from '../context.js';
+import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
 
 export interface NetCheckLine {
@@ -23,7 +22,6 @@ export interface NetCheckLine {
   readonly expected?: string;
 }
 
-const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 /** The `net` section of config.yaml when the integrated schema has one; defaults otherwise. */
 function netConfigFrom(dataDir: string, extraAllow: readonly string[]): Result<NetConfig, BulwarkError> {
@@ -36,15 +34,6 @@ function netConfigFrom(dataDir: string, extraAllow: readonly string[]): Result<N
   return ok({ ...parsed.data, allow: [...parsed.data.allow, ...extraAllow] });
 }
 
-function readInput(file: string): Result<string, BulwarkError> {
-  try {
-    const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(absoluteFrom(process.cwd(), file), 'utf8');
-    if (Buffer.byteLength(text) > MAX_INPUT_BYTES) return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB`));
-    return ok(text);
-  } catch (cause) {
-    return err(bulwarkError('cli.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
-  }
-}
 
 export interface NetCheckItem {
   readonly url: string;
@@ -54,28 +43,8 @@ export interface NetCheckItem {
 
 /** JSONL rows: `{"id", "url"}`, `{"id", "text"}` (as `bulwark scan` reads) or `{"input", "expected"}` (the corpus format). */
 export function parseJsonlUrls(text: string): Result<NetCheckItem[], BulwarkError> {
-  const out: NetCheckItem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON`));
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object; expected {"id": "...", "url": "..."}`));
-    const r = row as Record<string, unknown>;
-    const url = [r['url'], r['text'], r['input']].find((v) => typeof v === 'string');
-    if (typeof url !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "url" (or "text", or "input")`));
-    out.push({
-      url,
-      ...(typeof r['id'] === 'string' || typeof r['id'] === 'number' ? { id: String(r['id']) } : {}),
-      ...(typeof r['expected'] === 'string' ? { expected: r['expected'] } : {}),
-    });
-  }
-  return ok(out);
+  const rows = parseJsonlRows(text, ['url', 'text', 'input'], '{"id": "...", "url": "..."}');
+  return rows.ok ? ok(rows.value.map((r) => ({ url: r.value, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
 }
 
 export async function checkUrls(guard: SsrfGuard, items: readonly NetCheckItem[]): Promise<NetCheckLine[]> {
@@ -120,7 +89,7 @@ Examples:
         if (!cfg.ok) return fail(ctx, cfg.error);
         let resolver: Resolver = systemResolver;
         if (opts.dns) {
-          const t = readInput(opts.dns);
+          const t = readCliInput(opts.dns);
           if (!t.ok) return fail(ctx, t.error);
           try {
             resolver = new StubResolver((JSON.parse(t.value) as { hosts: Record<string, string[][]> }).hosts ?? {});
@@ -130,7 +99,7 @@ Examples:
         }
         const items: NetCheckItem[] = urls.map((url) => ({ url }));
         if (opts.jsonl) {
-          const t = readInput(opts.jsonl === true ? '-' : opts.jsonl);
+          const t = readCliInput(opts.jsonl === true ? '-' : opts.jsonl);
           if (!t.ok) return fail(ctx, t.error);
           const rows = parseJsonlUrls(t.value);
           if (!rows.ok) return fail(ctx, rows.error);

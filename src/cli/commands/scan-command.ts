@@ -4,13 +4,12 @@
  * JSON object per line ({"command": …} or {"input": …}, optional "id" and "expected") and the
  * answer is one JSON object per line; otherwise the whole FILE is one command line.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { evaluateCommand } from '../../exec/command-policy.js';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import type { BulwarkError } from '../../core/errors.js';
+import { ok, type Result } from '../../core/result.js';
 import type { CliContext } from '../context.js';
+import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
 
 export interface ScanCommandItem {
@@ -30,7 +29,6 @@ export interface ScanCommandLine {
   readonly expected?: string;
 }
 
-const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 export function scanCommand(items: readonly ScanCommandItem[]): ScanCommandLine[] {
   return items.map((item) => {
@@ -48,39 +46,10 @@ export function scanCommand(items: readonly ScanCommandItem[]): ScanCommandLine[
   });
 }
 
-function readInput(file: string): Result<string, BulwarkError> {
-  try {
-    const buf = file === '-' ? readFileSync(0) : readFileSync(absoluteFrom(process.cwd(), file));
-    if (buf.length > MAX_INPUT_BYTES) return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB`));
-    return ok(buf.toString('utf8'));
-  } catch (cause) {
-    return err(bulwarkError('cli.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
-  }
-}
 
 export function parseCommandJsonl(text: string): Result<ScanCommandItem[], BulwarkError> {
-  const out: ScanCommandItem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON`));
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object`));
-    const r = row as Record<string, unknown>;
-    const input = typeof r['command'] === 'string' ? r['command'] : r['input'];
-    if (typeof input !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "command" (or "input")`));
-    out.push({
-      input,
-      ...(typeof r['id'] === 'string' ? { id: r['id'] } : {}),
-      ...(typeof r['expected'] === 'string' ? { expected: r['expected'] } : {}),
-    });
-  }
-  return ok(out);
+  const rows = parseJsonlRows(text, ['command', 'input'], '{"id": "...", "command": "..."}');
+  return rows.ok ? ok(rows.value.map((r) => ({ input: r.value, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
 }
 
 /** Adds `command` under the `scan` command (created when the perimeter's `scan` is not registered yet). */
@@ -105,7 +74,7 @@ Examples:
         if (opts.command !== undefined) items = [{ input: opts.command }];
         else {
           if (!file) return fail(ctx, 'give a FILE, "-" for stdin, or --command TEXT');
-          const text = readInput(file);
+          const text = readCliInput(file);
           if (!text.ok) return fail(ctx, text.error);
           if (opts.jsonl) {
             const rows = parseCommandJsonl(text.value);

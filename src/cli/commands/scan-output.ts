@@ -5,16 +5,15 @@
  * answer is one JSON object per line; otherwise the whole FILE is one response.
  * The input is never echoed back: only its redacted form is printed.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import type { BulwarkError } from '../../core/errors.js';
 import { EMPTY_LEAK_SCANNER, type LeakScanner } from '../../core/leak.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { ok, type Result } from '../../core/result.js';
 import { CANARY_SHAPE } from '../../guards/canary.js';
 import { redact, scanOutput } from '../../guards/output-guard-scan.js';
 import { PromptFingerprint } from '../../guards/prompt-extraction.js';
 import type { CliContext } from '../context.js';
+import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
 
 export interface ScanOutputItem {
@@ -49,7 +48,6 @@ export interface ScanOutputDeps {
   readonly systemPrompt?: string;
 }
 
-const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutputDeps = {}): ScanOutputLine[] {
   const prompt = deps.systemPrompt ? new PromptFingerprint(deps.systemPrompt) : undefined;
@@ -76,39 +74,10 @@ export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutp
   });
 }
 
-function readInput(file: string): Result<string, BulwarkError> {
-  try {
-    const buf = file === '-' ? readFileSync(0) : readFileSync(absoluteFrom(process.cwd(), file));
-    if (buf.length > MAX_INPUT_BYTES) return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB`));
-    return ok(buf.toString('utf8'));
-  } catch (cause) {
-    return err(bulwarkError('cli.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
-  }
-}
 
 export function parseOutputJsonl(text: string): Result<ScanOutputItem[], BulwarkError> {
-  const out: ScanOutputItem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON`));
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object`));
-    const r = row as Record<string, unknown>;
-    const text = typeof r['text'] === 'string' ? r['text'] : r['input'];
-    if (typeof text !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "text" (or "input")`));
-    out.push({
-      text,
-      ...(typeof r['id'] === 'string' ? { id: r['id'] } : {}),
-      ...(typeof r['expected'] === 'string' ? { expected: r['expected'] } : {}),
-    });
-  }
-  return ok(out);
+  const rows = parseJsonlRows(text, ['text', 'input'], '{"id": "...", "text": "..."}');
+  return rows.ok ? ok(rows.value.map((r) => ({ text: r.value, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
 }
 
 export interface ScanOutputRegisterOptions {
@@ -141,7 +110,7 @@ Examples:
         if (opts.text !== undefined) items = [{ text: opts.text }];
         else {
           if (!file) return fail(ctx, 'give a FILE, "-" for stdin, or --text TEXT');
-          const text = readInput(file);
+          const text = readCliInput(file);
           if (!text.ok) return fail(ctx, text.error);
           if (opts.jsonl) {
             const rows = parseOutputJsonl(text.value);
@@ -151,7 +120,7 @@ Examples:
         }
         let systemPrompt: string | undefined;
         if (opts.systemPrompt) {
-          const p = readInput(opts.systemPrompt);
+          const p = readCliInput(opts.systemPrompt);
           if (!p.ok) return fail(ctx, p.error);
           systemPrompt = p.value;
         }

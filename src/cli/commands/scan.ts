@@ -6,14 +6,13 @@
  * Exit code: 0 when no item is flagged, 2 when at least one is (risk medium or high), 1 on bad input
  * (nothing is printed to stdout then). Stable interface: add a target to SCAN_TARGETS to extend it.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import type { BulwarkError } from '../../core/errors.js';
+import { ok, type Result } from '../../core/result.js';
 import { createInputGuard } from '../../guards/input-guard.js';
 import { sanitizeToolOutput } from '../../guards/tool-output.js';
 import type { CliContext } from '../context.js';
+import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
 
 export interface ScanVerdict {
@@ -68,38 +67,12 @@ export interface ScanItem {
   readonly text: string;
 }
 
-const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
-function readInput(file: string): Result<string, BulwarkError> {
-  try {
-    const buf = file === '-' ? readFileSync(0) : readFileSync(absoluteFrom(process.cwd(), file));
-    if (buf.length > MAX_INPUT_BYTES) return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB; split it into smaller files`));
-    return ok(buf.toString('utf8'));
-  } catch (cause) {
-    return err(bulwarkError('cli.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
-  }
-}
 
 /** Parses JSON lines {"id","text"}; the first malformed line fails the whole input (nothing is scanned). */
 export function parseScanJsonl(text: string): Result<ScanItem[], BulwarkError> {
-  const out: ScanItem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').trim();
-    if (line === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (cause) {
-      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON (${describeCause(cause)}); expected {"id": "...", "text": "..."}`));
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object; expected {"id": "...", "text": "..."}`));
-    const r = row as Record<string, unknown>;
-    if (typeof r['text'] !== 'string') return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field "text"`));
-    const id = typeof r['id'] === 'string' || typeof r['id'] === 'number' ? String(r['id']) : String(out.length + 1);
-    out.push({ id, text: r['text'] });
-  }
-  return ok(out);
+  const rows = parseJsonlRows(text, ['text'], '{"id": "...", "text": "..."}');
+  return rows.ok ? ok(rows.value.map((r, i) => ({ id: r.id ?? String(i + 1), text: r.value }))) : rows;
 }
 
 export function scanItems(target: ScanTarget, items: readonly ScanItem[]): Array<ScanVerdict & { id: string }> {
@@ -124,7 +97,7 @@ Examples:
       .action(
         action(ctx, (file: string | undefined, opts: { jsonl?: boolean }) => {
           const source = file ?? '-';
-          const text = readInput(source);
+          const text = readCliInput(source);
           if (!text.ok) return fail(ctx, text.error);
           let items: ScanItem[];
           if (opts.jsonl) {
