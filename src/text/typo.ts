@@ -55,13 +55,13 @@ export const KEYWORD_HASHES: ReadonlySet<number> = new Set([...KEYSET].map((k) =
 // Cheap prefilters on char codes, so that only plausible tokens are ever sliced.
 const MAX_KEY = 20;
 const firstLetter = new Uint8Array(128);
-const lenLast = new Set<number>(); // (length << 8) | last char code, for typoglycemia
-const fuzzyLen = new Set<number>(); // (first char code << 8) | length, for one-edit matches
+const lenLast = new Uint8Array((MAX_KEY + 2) << 8); // [(length << 8) | last char code] = 1, for typoglycemia
+const fuzzyLen = new Uint8Array(128 << 8); // [(first char code << 8) | length] = 1, for one-edit matches
 for (const k of KEYSET) {
   const f = k.charCodeAt(0);
   firstLetter[f] = 1;
-  lenLast.add((k.length << 8) | k.charCodeAt(k.length - 1));
-  if (k.length >= MIN_FUZZY_LENGTH) for (const d of [-1, 0, 1]) fuzzyLen.add((f << 8) | (k.length + d));
+  lenLast[(k.length << 8) | k.charCodeAt(k.length - 1)] = 1;
+  if (k.length >= MIN_FUZZY_LENGTH) for (const d of [-1, 0, 1]) fuzzyLen[(f << 8) | (k.length + d)] = 1;
 }
 
 /** The key word that the token view[start, end) scrambles or misspells, if any (the token itself excluded). */
@@ -70,8 +70,9 @@ export function typoAt(view: string, start: number, end: number): string | undef
   if (len < 4 || len > MAX_KEY) return undefined;
   const f = view.charCodeAt(start);
   if (f >= 128 || firstLetter[f] !== 1) return undefined;
-  const typo = lenLast.has((len << 8) | view.charCodeAt(end - 1));
-  const fuzzy = len >= MIN_FUZZY_LENGTH && fuzzyLen.has((f << 8) | len);
+  const last = view.charCodeAt(end - 1);
+  const typo = last < 256 && lenLast[(len << 8) | last] === 1;
+  const fuzzy = len >= MIN_FUZZY_LENGTH && fuzzyLen[(f << 8) | len] === 1;
   if (!typo && !fuzzy) return undefined;
   const token = view.slice(start, end);
   // Tokens repeat (prose is Zipf-distributed, adversarial input more so): results are memoised per token.
