@@ -182,28 +182,49 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
   const typos: Correction[] = [];
   const { firstTwo, prefixLength, prefixTable, prefixIds, wordTable, wordIds, stems } = c;
   const n = text.length;
-  let start = -1;
-  let h = FNV_OFFSET;
-  let prefixCandidate = false;
-  for (let i = 0; i <= n; i++) {
-    const ch = i < n ? text.charCodeAt(i) : 0x20;
-    if ((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x27) {
-      if (start < 0) {
-        if (ch === 0x27) continue; // a leading quote is not part of the word
-        start = i;
-        h = FNV_OFFSET;
-      }
-      h = Math.imul(h ^ ch, FNV_PRIME);
-      const len = i - start + 1;
-      if (len === 2) prefixCandidate = firstTwo[text.charCodeAt(start) * 128 + ch] === 1;
-      if (prefixCandidate && len < 64 && prefixLength[len] === 1) {
-        const slot = tableSlot(prefixTable, h >>> 0);
-        const ids = slot >= 0 ? prefixIds[slot] : undefined;
-        if (ids) noteAt(ids, stems, found, text, start, len);
-      }
-      continue;
+  let i = 0;
+  while (i < n) {
+    // Skip to the next token start (a leading quote is not part of the word).
+    let ch = text.charCodeAt(i);
+    while (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39))) {
+      if (++i >= n) break;
+      ch = text.charCodeAt(i);
     }
-    if (start < 0) continue;
+    if (i >= n) break;
+    const start = i;
+    let h = Math.imul(FNV_OFFSET ^ ch, FNV_PRIME);
+    i++;
+    if (i < n) {
+      ch = text.charCodeAt(i);
+      if ((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x27) {
+        h = Math.imul(h ^ ch, FNV_PRIME);
+        i++;
+        if (firstTwo[text.charCodeAt(start) * 128 + ch] === 1) {
+          // A stem may start here: check every prefix length some stem has.
+          for (;;) {
+            const len = i - start;
+            if (len < 64 && prefixLength[len] === 1) {
+              const slot = tableSlot(prefixTable, h >>> 0);
+              const ids = slot >= 0 ? prefixIds[slot] : undefined;
+              if (ids) noteAt(ids, stems, found, text, start, len);
+            }
+            if (i >= n) break;
+            ch = text.charCodeAt(i);
+            if (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x27)) break;
+            h = Math.imul(h ^ ch, FNV_PRIME);
+            i++;
+          }
+        } else {
+          while (i < n) {
+            ch = text.charCodeAt(i);
+            if (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x27)) break;
+            h = Math.imul(h ^ ch, FNV_PRIME);
+            i++;
+          }
+        }
+      }
+    }
+    // The token is text[start, i); i is a non-token character or the end.
     let end = i;
     let hw = h;
     if (text.charCodeAt(end - 1) === 0x27) {
@@ -213,7 +234,6 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
       for (let k = start; k < end; k++) hw = Math.imul(hw ^ text.charCodeAt(k), FNV_PRIME);
     }
     const len = end - start;
-    prefixCandidate = false;
     const slot = tableSlot(wordTable, hw >>> 0);
     const ids = slot >= 0 ? wordIds[slot] : undefined;
     if (ids) noteAt(ids, stems, found, text, start, len);
@@ -221,7 +241,6 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
       const key = typoAt(text, start, end);
       if (key) typos.push({ start, end, replacement: key });
     }
-    start = -1;
   }
   if (c.literals.length > 0) scanLiterals(c, text, found);
   const positions = new Map<string, number[]>();
