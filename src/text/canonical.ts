@@ -109,6 +109,15 @@ export function canonicalise(raw: string): Canonical {
       i++;
       continue;
     }
+    if (unit === 0xdb40 && i + 1 < n) {
+      // U+E0000-E007F (tags): outside a flag run (handled at the black flag) they are always stripped.
+      const low = raw.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdc7f) {
+        counts.tags++;
+        i += 2;
+        continue;
+      }
+    }
     if (k !== SLOW) {
       if (k === STRIP_ZERO_WIDTH) counts.zeroWidth++;
       else if (k === STRIP_BIDI) counts.bidi++;
@@ -318,6 +327,17 @@ export function detectionView(raw: string): DetectionView {
       }
       i++;
       continue;
+    }
+    if (unit === 0xdb40 && i + 1 < len) {
+      const low = raw.charCodeAt(i + 1);
+      if (low >= 0xdc20 && low <= 0xdc7e) {
+        // ASCII tag character: decoded into the view (the common smuggling case, kept off the generic path).
+        decodedTags++;
+        const c = low - 0xdc00;
+        out.put(c >= 0x41 && c <= 0x5a ? c + 32 : c, i, i + 2);
+        i += 2;
+        continue;
+      }
     }
     const cp = raw.codePointAt(i) ?? 0;
     const size = cp > 0xffff ? 2 : 1;
