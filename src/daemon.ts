@@ -343,7 +343,11 @@ export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError
   const config = loadConfig(dataDir);
   if (!config.ok) return config;
   const layers = layerCatalogue(config.value);
-  const probe = startExec({ config: config.value.exec, runtimeDir: privateDir(dataDir, 'run', 'exec-probe'), detection: detectSandbox(), parkedSandboxes: 0 });
+  // With broker.enabled the daemon gives exec a broker spawner; the probe only needs to know one will exist.
+  const brokerPromise = config.value.broker.enabled
+    ? { brokerSpawner: async () => err(bulwarkError('broker.probe', 'layer probe: no broker sessions outside the daemon', { layer: 'L08' })) }
+    : {};
+  const probe = startExec({ config: config.value.exec, runtimeDir: privateDir(dataDir, 'run', 'exec-probe'), detection: detectSandbox(), parkedSandboxes: 0, ...brokerPromise });
   if (probe.ok) {
     layers.set('L11', probe.value.layer.state, probe.value.layer.reason);
     probe.value.stop();
