@@ -33,3 +33,13 @@ export function action<A extends unknown[]>(ctx: CliContext, fn: (...args: A) =>
     }
   };
 }
+
+/**
+ * Makes untrusted text (model output, tool arguments) safe to print on a terminal: C0/C1 control characters
+ * (ESC and OSC sequences can rewrite the screen, set the clipboard or the window title) and bidi overrides
+ * are shown as \uXXXX escapes; newlines and tabs are kept.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

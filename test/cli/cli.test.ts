@@ -220,6 +220,22 @@ describe('bulwark chat', () => {
   });
 });
 
+describe('bulwark chat and a hostile model', () => {
+  let e2e: E2E;
+  beforeAll(async () => {
+    // OSC 52 (set the clipboard), a screen clear and a bidi override, as a compromised model might send them.
+    e2e = await startE2E('openai', scriptFrom([reply.text('before\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2Jafter\u202Eevil')]));
+  });
+  afterAll(async () => e2e.close());
+
+  it('never passes terminal control sequences from the model to the terminal', async () => {
+    const r = await run(['chat', '--url', e2e.daemon.url], { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: e2e.token }, 'hi\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(r.stdout).toContain('before\\u001b]52;c;cm0gLXJmIH4=\\u0007\\u001b[2Jafter\\u202eevil');
+  }, 30_000);
+});
+
 describe('bulwark chat cancellation', () => {
   let slow: E2E;
   beforeAll(async () => {

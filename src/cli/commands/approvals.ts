@@ -8,7 +8,7 @@ import { envVar } from '../../config/env.js';
 import { loadConfig } from '../../config/load.js';
 import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
-import { action, fail, formatTable, printJson } from '../output.js';
+import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 
 interface ConnOptions {
   url?: string;
@@ -87,10 +87,7 @@ function summary(a: ApprovalJson): string {
 }
 
 /** Terminal control characters in model-chosen text could repaint the operator's screen: show them escaped. */
-function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+const safe = terminalSafe;
 
 export function renderApproval(a: ApprovalJson): string {
   const v = a.view;

@@ -10,7 +10,7 @@ import { envVar } from '../../config/env.js';
 import { loadConfig } from '../../config/load.js';
 import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
-import { action, fail } from '../output.js';
+import { action, fail, terminalSafe } from '../output.js';
 
 const SESSION_HEADER = 'x-bulwark-session';
 
@@ -138,11 +138,11 @@ async function ask(
     newSession = response.headers.get(SESSION_HEADER) ?? undefined;
     for await (const chunk of stream) {
       const tool = (chunk as unknown as { bulwark?: { tool?: ToolProgress } }).bulwark?.tool;
-      if (tool) ctx.stderr(`[tool ${tool.name ?? '?'} ${tool.status === 'finished' ? (tool.ok ? 'done' : 'failed') : 'running'}]\n`);
+      if (tool) ctx.stderr(`[tool ${terminalSafe(tool.name ?? '?')} ${tool.status === 'finished' ? (tool.ok ? 'done' : 'failed') : 'running'}]\n`);
       const delta = chunk.choices[0]?.delta?.content;
       if (delta) {
         text += delta;
-        ctx.stdout(delta);
+        ctx.stdout(terminalSafe(delta));
       }
     }
     ctx.stdout('\n');
