@@ -119,7 +119,7 @@ export function hostProcessesWith(text: string): number[] {
 }
 
 /** Same, also looking at the environment: a run started from a parked bwrap gets its command line there. */
-function hostProcessesWithAnywhere(text: string): number[] {
+export function hostProcessesWithAnywhere(text: string): number[] {
   const out = new Set(hostProcessesWith(text));
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -326,14 +326,14 @@ export const ATTEMPTS: readonly Attempt[] = [
         let left: number[] = [];
         for (let i = 0; i < 20; i++) {
           await sleep(100);
-          left = hostProcessesWith(mark).filter((p) => p !== child.pid);
+          left = hostProcessesWithAnywhere(mark).filter((p) => p !== child.pid);
           if (left.length === 0 && i >= 5) break;
         }
         return left.length
           ? { escaped: true, why: `${left.length} process(es) outlived a daemon killed during set-up: ${left.map((p) => describeProcess(p)).join('; ')}` }
           : { escaped: false, why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived" };
       } finally {
-        for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
       }

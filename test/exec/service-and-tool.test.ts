@@ -8,7 +8,7 @@ import { ExecConfigSchema } from '../../src/exec/config.js';
 import { detectSandbox } from '../../src/exec/detect.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
-import { hostProcessesWith } from '../escape/attempts.js';
+import { hostProcessesWith, hostProcessesWithAnywhere } from '../escape/attempts.js';
 
 let root: string;
 let workspace: string;
@@ -119,25 +119,53 @@ describe('exec tool on bwrap', () => {
     expect(r?.ok && r.value.stdout).toBe('from stdin hello\n');
   });
 
+  // A run starts from a parked bwrap: its command line travels in the environment, not in argv.
+  // So each sleeper carries a unique duration in its own argv (what `ps` shows), and the sweep
+  // afterwards also reads the environment, to catch the shells that carried the command.
+  const uniqueSleep = () => `${600 + Math.floor(Math.random() * 300)}.${process.pid}${Date.now() % 100_000}`;
+  const sleepersOf = (duration: string) => hostProcessesWith(`sleep\0${duration}\0`);
+  async function waitFor(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((res) => setTimeout(res, 50));
+  }
+  async function gone(mark: string): Promise<number[]> {
+    let left = hostProcessesWithAnywhere(mark);
+    for (let i = 0; i < 40 && left.length; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      left = hostProcessesWithAnywhere(mark);
+    }
+    return left;
+  }
+
   it('kills the whole process tree on timeout', async () => {
-    const mark = `tree-${process.pid}-${Date.now()}`;
-    const r = await svc.runner?.run(workspace, { command: `(sleep 60; echo ${mark}) & (sleep 61; echo ${mark}) & wait`, timeoutMs: 500 });
+    await svc.runner?.settled();
+    const parkedBefore = svc.runner?.parkedRuns ?? 0;
+    const d1 = uniqueSleep();
+    const d2 = `${d1}1`;
+    const run = svc.runner?.run(workspace, { command: `(sleep ${d1}; echo x) & (sleep ${d2}; echo y) & wait`, timeoutMs: 8000 });
+    await waitFor(() => sleepersOf(d1).length + sleepersOf(d2).length >= 2);
+    // Both sleepers are really there before the kill: without this the check below proves nothing.
+    expect(sleepersOf(d1).length + sleepersOf(d2).length).toBe(2);
+    const r = await run;
     expect(r?.ok && r.value.timedOut).toBe(true);
-    await new Promise((res) => setTimeout(res, 200));
-    expect(hostProcessesWith(mark)).toEqual([]);
+    expect(svc.runner?.parkedRuns).toBe(parkedBefore + 1);
+    expect(await gone(d1)).toEqual([]);
+    expect(await gone(d2)).toEqual([]);
   });
 
   it('kills the whole process tree when the turn is cancelled', async () => {
-    const mark = `cancel-${process.pid}-${Date.now()}`;
+    await svc.runner?.settled();
+    const parkedBefore = svc.runner?.parkedRuns ?? 0;
+    const d = uniqueSleep();
     const ac = new AbortController();
     const tool = createExecTool({ runner: svc.runner });
-    const p = tool.run({ command: `sleep 60; echo ${mark}` }, toolCtx(ac.signal));
-    await new Promise((res) => setTimeout(res, 300));
+    const p = tool.run({ command: `sleep ${d}; echo done` }, toolCtx(ac.signal));
+    await waitFor(() => sleepersOf(d).length >= 1);
+    expect(sleepersOf(d)).toHaveLength(1);
     ac.abort();
     const r = await p;
     expect(r.ok && r.value).toContain('cancelled');
-    await new Promise((res) => setTimeout(res, 200));
-    expect(hostProcessesWith(mark)).toEqual([]);
+    expect(svc.runner?.parkedRuns).toBe(parkedBefore + 1);
+    expect(await gone(d)).toEqual([]);
   });
 
   it('runs one command at a time per workspace, other workspaces in parallel', async () => {
