@@ -6,6 +6,8 @@
 import { parseShell, MAX_NESTING, type SimpleCommand, type Word } from './shell-parse.js';
 import { unwrap, SHELLS, baseName } from './command-unwrap.js';
 import { commandRules, inlineCodeHit, redirectRule, type RuleHit } from './command-rules.js';
+import { dynamicScriptHit, isDecoder } from './dynamic-script.js';
+import { shellOutHit } from './inline-shell-out.js';
 
 export interface CommandVerdict {
   readonly decision: 'allow' | 'deny';
@@ -59,6 +61,15 @@ class Evaluator {
       const feedsShell = cmds.some((o) => o.pipeline === c.pipeline && o !== c && cmds.indexOf(o) > cmds.indexOf(c) && unwrap(o.words).readsStdinScript);
       const selfShell = unwrap(c.words).readsStdinScript;
       if (feedsShell || selfShell) {
+        const fed = unwrap(c.words);
+        const decoder = feedsShell ? isDecoder(fed.argv) : undefined;
+        if (decoder) return { hit: dynamicScriptHit(`a script piped into a shell or interpreter comes out of a decoder (${decoder})`), segment: c.source || show(c.words), via: [...via, 'pipe-to-shell'] };
+        if (feedsShell && fed.argv[0] && DOWNLOADERS.has(fed.argv[0].text) && fed.argv.slice(1).some((w) => w.dynamic)) {
+          return { hit: dynamicScriptHit(`a script piped into a shell or interpreter is built at run time (${fed.argv[0].text} of an expansion)`), segment: c.source || show(c.words), via: [...via, 'pipe-to-shell'] };
+        }
+        if (c.redirects.some((r) => r.op === '<<<' && r.target.dynamic)) {
+          return { hit: dynamicScriptHit('a here-string fed to a shell or interpreter is built at run time'), segment: c.source || show(c.words), via: [...via, 'here-string'] };
+        }
         for (const body of c.heredocs) {
           const f = this.evaluateScript(body, depth + 1, [...via, 'heredoc']);
           if (f) return f;
@@ -106,11 +117,15 @@ class Evaluator {
         const f = this.evaluateScript(m[2] as string, depth + 1, [...chain, `${u.inlineCode.interpreter} code`]);
         if (f) return f;
       }
+      const shellOut = shellOutHit(u.inlineCode, (script) => this.evaluateScript(script, depth + 1, [])?.hit);
+      if (shellOut) return { hit: shellOut, segment: show(u.argv), via: [...chain, `${u.inlineCode.interpreter} code`] };
     }
     for (const s of u.scripts) {
       const f = this.evaluateScript(s, depth + 1, chain);
       if (f) return f;
     }
+    // Judged after the static part of the text, so `eval "rm -rf / $X"` still names the rm rule.
+    if (u.dynamicScript) return { hit: dynamicScriptHit(u.dynamicScript), segment: show(words), via: chain };
     for (const extra of u.extraCommands) {
       const f = this.evaluateOne({ ...c, words: extra, redirects: [] }, extra, depth + 1, [...chain, 'find -exec']);
       if (f) return f;

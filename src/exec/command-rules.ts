@@ -235,6 +235,31 @@ const history: Rule = (r, name, argv) => {
   return undefined;
 };
 
+/** `ln -sf /dev/null ~/.bash_history`: the history file becomes a black hole. */
+const historySymlink: Rule = (_r, name, argv) => {
+  if (name !== 'ln') return undefined;
+  const { operands } = splitArgs(argv);
+  const paths = operands.map((w) => normaliseArgPath(w.text));
+  if (!paths.includes('/dev/null')) return undefined;
+  if (paths.some((p) => p !== '/dev/null' && LOG_OR_HISTORY.test(p))) {
+    return hit('history.symlink-devnull', 'linking shell history or a log to /dev/null silently discards what happens');
+  }
+  return undefined;
+};
+
+/** rsync --delete removes whatever the source lacks: into / or a system path it empties the system. */
+const rsyncDelete: Rule = (_r, name, argv) => {
+  if (name !== 'rsync') return undefined;
+  const { long, operands } = splitArgs(argv);
+  if (![...long].some((f) => f === '--del' || f.startsWith('--delete'))) return undefined;
+  const dest = operands[operands.length - 1]?.text;
+  if (dest === undefined || operands.length < 2) return undefined;
+  // host:path and rsync://host/module destinations name a remote path; judge the path part.
+  const path = /^[^/:]+:(?!\/\/)/.test(dest) ? dest.replace(/^[^/:]+:/, '') || '~' : dest;
+  if (isCritical(classifyPath(path))) return hit('fs.rsync-delete-system', `rsync --delete into ${dest} deletes everything there the source does not have`);
+  return undefined;
+};
+
 /** Dangerous environment set inside the command line itself (`LD_PRELOAD=x cmd`, `env LD_PRELOAD=x cmd`). */
 const envInjection = (isDenied: (name: string) => boolean): Rule => (r) => {
   for (const a of r.cmd.assignments) {
@@ -281,7 +306,7 @@ export function inlineCodeHit(code: string): RuleHit | undefined {
 }
 
 export function commandRules(isDeniedEnv: (name: string) => boolean): readonly Rule[] {
-  return [envInjection(isDeniedEnv), forkBomb, rm, mkfs, dd, shred, power, perms, moveCritical, findDelete, git, history];
+  return [envInjection(isDeniedEnv), forkBomb, rm, mkfs, dd, shred, power, perms, moveCritical, findDelete, git, history, historySymlink, rsyncDelete];
 }
 
 export function redirectRule(r: RuleInput): RuleHit | undefined {

@@ -19,6 +19,11 @@ export interface Unwrapped {
   readonly inlineCode?: { readonly interpreter: string; readonly code: string };
   /** Reads a script from stdin (a shell or interpreter with no script argument). */
   readonly readsStdinScript: boolean;
+  /**
+   * Why the script this command runs is only known at run time, when it is: `eval $X`,
+   * `sh -c "$(…)"`, `source <(…)`, `bash /dev/fd/63`. Such text cannot be judged before it runs.
+   */
+  readonly dynamicScript?: string;
 }
 
 export function baseName(word: string): string {
@@ -80,6 +85,20 @@ function isOption(w: Word | undefined): boolean {
   return !!w && w.text.startsWith('-') && w.text !== '-' && w.text !== '--';
 }
 
+/** The shell still has to expand this word before the text becomes code: `$VAR`, `$(…)`, backticks. */
+function expandsAtRunTime(w: Word | undefined): boolean {
+  return !!w && w.dynamic;
+}
+
+/** A file argument that is really a pipe or a substitution: `<(…)`, `/dev/stdin`, `$(…)`, backticks. */
+function isStreamOrSubstitution(w: Word | undefined): boolean {
+  if (!w) return false;
+  if (/^\/(dev\/(fd\/\d+|stdin)|proc\/(self|\d+)\/fd\/\d+)$/.test(w.text)) return true;
+  return w.dynamic && /\$\(|`/.test(w.text);
+}
+
+const SOURCE_BUILTINS = new Set(['source', '.']);
+
 export function unwrap(input: readonly Word[]): Unwrapped {
   let argv = [...input];
   const wrappers: string[] = [];
@@ -88,6 +107,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
   const extraCommands: Word[][] = [];
   let inlineCode: Unwrapped['inlineCode'];
   let readsStdinScript = false;
+  let dynamicScript: string | undefined;
 
   for (let guard = 0; guard < 32 && argv.length; guard++) {
     while (argv.length && ASSIGNMENT.test(argv[0]?.text ?? '') && !argv[0]?.text.startsWith('=')) {
@@ -107,8 +127,9 @@ export function unwrap(input: readonly Word[]): Unwrapped {
         // su [opts] [user] -c CMD
         const c = argv.findIndex((w) => w.text === '-c' || w.text === '--command');
         if (c > 0 && argv[c + 1]) scripts.push((argv[c + 1] as Word).text);
+        if (c > 0 && expandsAtRunTime(argv[c + 1])) dynamicScript = 'su -c runs script text built at run time';
         wrappers.push('su');
-        return { argv: c > 0 ? [] : argv, wrappers, assignments, scripts, extraCommands, readsStdinScript };
+        return { argv: c > 0 ? [] : argv, wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
       }
       const argOpts = WRAPPER_ARG_OPTS[name] ?? new Set<string>();
       let i = 1;
@@ -125,9 +146,11 @@ export function unwrap(input: readonly Word[]): Unwrapped {
         }
         if (name === 'env' && (w.text === '-S' || w.text === '--split-string' || w.text.startsWith('--split-string=') || /^-S./.test(w.text))) {
           const s = w.text === '-S' || w.text === '--split-string' ? argv[i + 1]?.text ?? '' : w.text.replace(/^--split-string=|^-S/, '');
-          scripts.push([s, ...argv.slice(i + (w.text === '-S' || w.text === '--split-string' ? 2 : 1)).map((x) => x.text)].join(' '));
+          const from = i + (w.text === '-S' || w.text === '--split-string' ? 2 : 1);
+          scripts.push([s, ...argv.slice(from).map((x) => x.text)].join(' '));
+          if (argv.slice(w.text === '-S' || w.text === '--split-string' ? i + 1 : i).some(expandsAtRunTime)) dynamicScript = 'env -S splits a command line built at run time';
           wrappers.push(name);
-          return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+          return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
         }
         if (!w.text.startsWith('-')) break;
         i += argOpts.has(w.text) ? 2 : 1;
@@ -148,7 +171,8 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       if (name === 'watch' && argv.length - i === 1) {
         scripts.push((argv[i] as Word).text);
         wrappers.push(name);
-        return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+        if (expandsAtRunTime(argv[i])) dynamicScript = 'watch runs script text built at run time';
+        return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
       }
       wrappers.push(name);
       argv = argv.slice(i);
@@ -157,7 +181,14 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     if (name === 'eval') {
       scripts.push(argv.slice(1).map((w) => w.text).join(' '));
       wrappers.push('eval');
-      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+      if (argv.slice(1).some(expandsAtRunTime)) dynamicScript = 'eval runs script text built at run time';
+      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+    }
+    // `source FILE` reads a file; only a stream or a substitution standing in for the file is text
+    // built at run time (`source <(…)`, `. /dev/stdin`). `source "$VENV/bin/activate"` names a file.
+    if (SOURCE_BUILTINS.has(name)) {
+      if (isStreamOrSubstitution(argv[1])) dynamicScript = `${name} reads script text built at run time`;
+      return { argv, wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
     }
     if (name === 'busybox' && argv[1] && !argv[1].text.startsWith('-')) {
       wrappers.push('busybox');
@@ -193,7 +224,9 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       if (script === undefined && i < argv.length && !sawScriptFile && argv[i]) sawScriptFile = true;
       wrappers.push(name);
       if (script !== undefined) scripts.push(script);
-      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript: script === undefined && !sawScriptFile };
+      if (script !== undefined && expandsAtRunTime(argv[i + 1])) dynamicScript = `${name} -c runs script text built at run time`;
+      else if (script === undefined && sawScriptFile && isStreamOrSubstitution(argv[i])) dynamicScript = `${name} runs a script read from a pipe or substitution`;
+      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript: script === undefined && !sawScriptFile, ...(dynamicScript ? { dynamicScript } : {}) };
     }
     const inlineOpts = INTERPRETERS[name.replace(/[0-9.]+$/, '')] ?? INTERPRETERS[name];
     if (inlineOpts) {

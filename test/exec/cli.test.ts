@@ -49,6 +49,18 @@ describe('bulwark scan command', () => {
     ]);
   });
 
+  it('reports the rules for script text built at run time, shell-outs, history symlinks and rsync --delete', async () => {
+    const r = await cli(['scan', 'command', '-c', 'X="rm -rf /"; eval $X']);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('rule: dynamic.shell-script');
+    const f = join(root, 'new-rules.jsonl');
+    const cmds = ['echo cm0gLXJmIC8= | base64 -d | bash', 'perl -e "system(q{rm -rf /})"', 'ln -sf /dev/null ~/.bash_history', 'rsync -a --delete /tmp/e/ /', 'bash -c "make test"'];
+    writeFileSync(f, cmds.map((command) => JSON.stringify({ command })).join('\n') + '\n');
+    const j = await cli(['scan', 'command', '--jsonl', f]);
+    const rules = j.out.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string | null }).rule);
+    expect(rules).toEqual(['dynamic.shell-script', 'code.shell-destructive', 'history.symlink-devnull', 'fs.rsync-delete-system', null]);
+  });
+
   it('refuses malformed JSON lines with the line number', async () => {
     const f = join(root, 'bad.jsonl');
     writeFileSync(f, '{"command":"ls"}\nnot json\n');
