@@ -232,6 +232,8 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     if (inlineOpts) {
       const i = argv.findIndex((w, k) => k > 0 && (inlineOpts.includes(w.text) || inlineOpts.some((o) => o.length === 2 && w.text.startsWith('-') && !w.text.startsWith('--') && w.text.endsWith(o[1] as string) && /^-[a-zA-Z]+$/.test(w.text))));
       if (i > 0 && argv[i + 1]) inlineCode = { interpreter: name, code: (argv[i + 1] as Word).text };
+      // `python3 -c "$(… | base64 -d)"`: the code itself is produced by a substitution.
+      if (i > 0 && isStreamOrSubstitution(argv[i + 1])) dynamicScript = `${name} runs code produced by a substitution`;
       else if (argv.slice(1).every((w) => w.text.startsWith('-'))) readsStdinScript = true;
       break;
     }
@@ -249,5 +251,5 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     }
     break;
   }
-  return { argv, wrappers, assignments, scripts, extraCommands, ...(inlineCode ? { inlineCode } : {}), readsStdinScript };
+  return { argv, wrappers, assignments, scripts, extraCommands, ...(inlineCode ? { inlineCode } : {}), readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
 }

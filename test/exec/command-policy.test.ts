@@ -99,6 +99,7 @@ const DENY: ReadonlyArray<[string, string]> = [
   ['. /dev/stdin < script.txt', 'dynamic.shell-script'],
   ['bash <(base64 -d blob)', 'dynamic.shell-script'],
   ['sudo su -c "$CMD"', 'dynamic.shell-script'],
+  ['python3 -c "$(echo aW1wb3J0IG9z | base64 -d)"', 'dynamic.shell-script'],
   // The static part of the text is still judged first, so the specific rule is named.
   ['eval "rm -rf / $X"', 'fs.rm-recursive-root'],
   // Interpreter one-liners that call the shell with a destructive command, in any quoting style.
@@ -134,7 +135,7 @@ const ALLOW = [
   'bash -c "make test"', "sh -c 'echo $HOME'", 'source "$VENV/bin/activate"', '. ./env.sh', 'echo hi | base64',
   'base64 -d blob.b64 > out.bin', 'echo "ls -la" | sh', "python3 -c 'import subprocess; subprocess.run([\"ls\", \"-l\"])'",
   "perl -e 'print qq{rm -rf /}'", 'ruby -e \'system("git status")\'', 'ln -sf /dev/null build/cache', 'ln -s ../lib lib',
-  'rsync -av --delete src/ build/', 'rsync -av src/ /tmp/out/', 'rsync -a --delete dist/ deploy@host:site/',
+  'python3 -c "print(\'$HOME\')"', 'rsync -av --delete src/ build/', 'rsync -av src/ /tmp/out/', 'rsync -a --delete dist/ deploy@host:site/',
 ];
 
 describe('command policy (exec layer 2)', () => {
