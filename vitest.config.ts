@@ -1,4 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Daemons started by tests create their vault master key under $XDG_CONFIG_HOME/bulwark: keep it out of the real home.
+const testConfigHome = mkdtempSync(path.join(tmpdir(), 'bulwark-test-config-'));
 
 export default defineConfig({
   test: {
@@ -6,5 +12,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    env: { XDG_CONFIG_HOME: testConfigHome },
   },
 });
