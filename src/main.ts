@@ -6,6 +6,9 @@ import { dataDirPath } from './config/data-dir.js';
 import { layerStates, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause } from './core/errors.js';
 
+// Everything bulwark creates (database, logs, audit, runtime files) is private to its user unless a module says otherwise.
+process.umask(0o077);
+
 const ctx: CliContext = {
   dataDir: dataDirPath(),
   stdout: (text) => void process.stdout.write(text),

@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -5,6 +6,8 @@ export type Db = Database.Database;
 /** Opens (creating if needed) a SQLite database in WAL mode with a busy timeout; file mode 0600. */
 export function openDatabase(file: string): Db {
   const db = new Database(file, { fileMustExist: false });
+  // Before WAL mode creates the -wal and -shm files, which SQLite gives the database file's permissions.
+  if (file !== ':memory:') chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
