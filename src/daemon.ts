@@ -28,6 +28,7 @@ import { createGateway } from './gateway/app.js';
 import { createOutputGuard } from './guards/output-guard.js';
 import { createPerimeter } from './guards/perimeter.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
+import { statusRouteGroup } from './gateway/status-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
@@ -267,16 +268,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       createAgentRuntime({ config, db, bus, dataDir, resolveSecret: providerSecret, hooks, extraTools, wrapTool: (t) => controls.guardTool(t) }),
     );
     for (const l of controls.status(config.agents.map((a) => a.id)).layers) layers.set(l.id, l.state, l.reason);
+    const listening: { url?: string } = {};
     const gateway = createGateway({
       runtime,
       tokens,
       bus,
       logger,
       bodyLimitBytes: config.server.bodyLimitBytes,
-      routes: [approvalsRouteGroup({ queue: approvals })],
+      routes: [
+        approvalsRouteGroup({ queue: approvals }),
+        statusRouteGroup({ catalogue: layers, controls, agentIds: config.agents.map((a) => a.id), url: () => listening.url, startedAt: Date.now() }),
+      ],
     });
     const host = options.host ?? config.server.host;
     const server = await listen(gateway, host, options.port ?? config.server.port);
+    listening.url = server.url;
     const layerList = layers.list();
     bus.emit('daemon:started', { outcome: 'started', url: server.url, layers: layers.summary() });
     logger.info({ url: server.url, layers: layers.summary() }, 'bulwark started');

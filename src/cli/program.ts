@@ -25,6 +25,7 @@ import * as scanCommand from './commands/scan-command.js';
 import * as scanOutput from './commands/scan-output.js';
 import * as secrets from './commands/secrets.js';
 import * as start from './commands/start.js';
+import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as usage from './commands/usage.js';
 
@@ -69,6 +70,7 @@ export type Register = (program: Command, ctx: CliContext, services: CliServices
 const COMMANDS: readonly Register[] = [
   init.register,
   start.register,
+  status.register,
   chat.register,
   token.register,
   layers.register,
@@ -103,7 +105,8 @@ Examples:
   $ bulwark init                  create the data dir, config.yaml and the first token
   $ bulwark start                 run the daemon in the foreground
   $ BULWARK_TOKEN=bwk_... bulwark chat
-  $ bulwark layers                which of the 27 layers are on on this host`,
+  $ bulwark layers                which of the 27 layers are on on this host
+  $ bulwark status                live state of the running daemon (breakers, budgets)`,
     );
   for (const register of COMMANDS) register(program, ctx, services);
   return program;

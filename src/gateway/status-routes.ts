@@ -1,0 +1,72 @@
+/**
+ * GET /v1/status (admin scope): the daemon's live state for `bulwark status` and `bulwark layers`.
+ * The layer list is the daemon's catalogue with the controls' layers (L13, L21, L22, L27) recomputed
+ * at request time, so an open circuit breaker shows L22 `degraded` naming the provider/model.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { ControlsStatus } from '../agent/controls.js';
+import type { LayerCatalogue, LayerState, LayerStatus } from '../core/layers.js';
+import type { TokenScope } from './auth/scopes.js';
+import type { GatewayApp, GatewayEnv } from './env.js';
+import { failure } from './errors.js';
+
+export interface StatusRoutesDeps {
+  /** The daemon's layer catalogue (states set at start). */
+  readonly catalogue: Pick<LayerCatalogue, 'list'>;
+  /** Live controls state; called on every request. */
+  readonly controls: { status(agentIds: readonly string[]): ControlsStatus };
+  readonly agentIds: readonly string[];
+  /** The URL the daemon listens on; known only once the server is up. */
+  readonly url: () => string | undefined;
+  readonly startedAt: number;
+  readonly clock?: () => number;
+}
+
+export interface StatusBody {
+  readonly object: 'status';
+  readonly daemon: { readonly url: string | null; readonly startedAt: string; readonly uptimeSeconds: number; readonly pid: number };
+  readonly summary: Record<LayerState, number>;
+  readonly layers: ReadonlyArray<Pick<LayerStatus, 'id' | 'name' | 'category' | 'state' | 'reason'>>;
+  readonly breakers: ControlsStatus['breakers'];
+  readonly budget: ControlsStatus['budget'] | null;
+  readonly approvals: ControlsStatus['approvals'];
+}
+
+/** The catalogue with the live controls layers laid over it; the catalogue itself is not changed. */
+export function liveLayers(catalogue: Pick<LayerCatalogue, 'list'>, live: ControlsStatus['layers']): StatusBody['layers'] {
+  const byId = new Map(live.map((l) => [l.id, l]));
+  return catalogue.list().map(({ id, name, category, state, reason }) => {
+    const l = byId.get(id);
+    return l ? { id, name, category, state: l.state, reason: l.reason } : { id, name, category, state, reason };
+  });
+}
+
+export function buildStatus(deps: StatusRoutesDeps): StatusBody {
+  const now = (deps.clock ?? Date.now)();
+  const controls = deps.controls.status(deps.agentIds);
+  const layers = liveLayers(deps.catalogue, controls.layers);
+  const summary: Record<LayerState, number> = { on: 0, off: 0, degraded: 0, absent: 0 };
+  for (const l of layers) summary[l.state] += 1;
+  return {
+    object: 'status',
+    daemon: { url: deps.url() ?? null, startedAt: new Date(deps.startedAt).toISOString(), uptimeSeconds: Math.max(0, Math.floor((now - deps.startedAt) / 1000)), pid: process.pid },
+    summary,
+    layers,
+    breakers: controls.breakers,
+    budget: controls.budget ?? null,
+    approvals: controls.approvals,
+  };
+}
+
+/** For `GatewayDeps.routes`: GET /v1/status behind the admin scope; other methods answer 405. */
+export function statusRouteGroup(deps: StatusRoutesDeps): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
+  return (app, scope) => {
+    app.use('/v1/status', scope('admin'));
+    app.get('/v1/status', (c) => c.json(buildStatus(deps)));
+    app.all('/v1/status', (c) => {
+      c.header('Allow', 'GET');
+      const f = failure(405, `method ${c.req.method} is not allowed on /v1/status; use GET`, 'method_not_allowed');
+      return c.json(f.body, f.status as 405);
+    });
+  };
+}
