@@ -4,6 +4,7 @@
  * token → per-route scope → route. Unknown routes answer 404 only to authenticated callers,
  * so the route table is not probeable without a token.
  */
+import type { SecurityEvent } from '../core/events.js';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AgentRuntime } from '../agent/types.js';
@@ -19,6 +20,13 @@ import type { GatewayApp, GatewayEnv } from './env.js';
 import { chatCompletionsHandler } from './openai/chat-completions.js';
 import { getModelHandler, listModelsHandler } from './openai/models.js';
 import { securityHeaders } from './security-headers.js';
+
+declare module '../core/events.js' {
+  interface EventMap {
+    /** A request the gateway refused (malformed, too large, unknown route, wrong method, rate-limited, blocked input). */
+    'security:request_rejected': SecurityEvent;
+  }
+}
 
 export interface GatewayDeps {
   readonly runtime: AgentRuntime;
@@ -59,6 +67,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await next();
     // Path only: the query string could carry a credential that was just refused.
     deps.logger.info({ traceId: c.get('traceId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started }, 'http');
+    // Every refused request is audited; 401/403 already were, by L18, with their reason.
+    const status = c.res.status;
+    if (status >= 400 && status !== 401 && status !== 403) {
+      deps.bus.emit('security:request_rejected', { traceId: c.get('traceId'), outcome: 'rejected', status, method: c.req.method, path: c.req.path });
+    }
   });
   app.use('*', securityHeaders());
   app.use('*', refuseQueryTokens(auth));

@@ -191,3 +191,16 @@ describe('hostile requests', () => {
     }
   });
 });
+
+describe('refused requests are audited', () => {
+  it('malformed JSON, an unknown route, a wrong method and a 10 MB body each leave one security:request_rejected line', async () => {
+    const before = gw.audit().filter((l) => l['type'] === 'security:request_rejected').length;
+    expect((await post('{"model":')).status).toBe(400);
+    expect((await fetch(gw.url + '/v1/nope', { headers: auth })).status).toBe(404);
+    expect((await fetch(gw.url + '/v1/chat/completions', { headers: auth })).status).toBe(405);
+    expect((await post(new Uint8Array(10 * 1024 * 1024))).status).toBe(413);
+    const rejected = gw.audit().filter((l) => l['type'] === 'security:request_rejected').slice(before);
+    expect(rejected.map((l) => l['status'])).toEqual([400, 404, 405, 413]);
+    expect(rejected.every((l) => typeof l['traceId'] === 'string' && l['path'] !== undefined)).toBe(true);
+  });
+});
