@@ -3,9 +3,8 @@
  * gateway (official openai client) → agent runtime → real SDK → fake provider, which checks it got the
  * right key. Then the logs, the audit file and every SQLite file hold no trace of the key.
  *
- * The daemon does not wire the vault yet (src/daemon.ts reads provider keys from the environment), so
- * this test composes the same parts startDaemon does, with the vault, the L07 resolver and the L09
- * sanitizer in the places the integrator will put them.
+ * This test composes the parts itself (the `secrets set` CLI, an out-of-scope read in the same run);
+ * test/e2e/vault-daemon.test.ts does the same through startDaemon.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
