@@ -60,7 +60,8 @@ export interface ControlsStatus {
 }
 
 export interface Controls {
-  beforeToolCall(call: ToolCall, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
+  /** `signal`: the turn's abort signal; a cancelled turn stops waiting for its approval and gets no grant. */
+  beforeToolCall(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>>;
   beforeModelCall(request: ModelRequest, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
   afterModelCall(outcome: { ok: boolean; inputTokens: number; outputTokens: number; latencyMs: number }, ctx: TurnContext): void;
   /** Wraps a tool so that execution re-checks the effect against the approval grant. */
@@ -129,7 +130,7 @@ export function createControls(deps: ControlsDeps): Controls {
     return false;
   }
 
-  async function beforeToolCall(call: ToolCall, ctx: TurnContext): Promise<Result<void, BulwarkError>> {
+  async function beforeToolCall(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>> {
     const a = assess(call.name, call.arguments, ctx);
     const c = a.classification;
     if (a.decision === 'allow') return ok(undefined);
@@ -142,7 +143,12 @@ export function createControls(deps: ControlsDeps): Controls {
     const { effect } = buildEffect(c, { tool: call.name, argsJson: call.arguments, agentId: ctx.agentId, sessionId: ctx.sessionId, workspace: a.workspace, network: network(ctx.agentId) });
     const view = buildView(c, effect);
     const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
-    const outcome = await deps.approvals.request(a.hash, view, ctx, timeoutMs);
+    const outcome = await deps.approvals.request(a.hash, view, ctx, timeoutMs, signal);
+    // An approval that lands after the turn was cancelled leaves no grant behind: nothing of this turn may run.
+    if (signal?.aborted && outcome.source !== 'cancelled') {
+      deps.bus.emit('tool:denied', { ...ctx, layer: 'L13', tool: call.name, classes: [...c.classes], reason: 'approval cancelled', effectHash: a.hash });
+      return err(toolError('approval.cancelled', `Approval gate (L13): ${call.name} did not run: the turn was cancelled.`, 'L13'));
+    }
     if (outcome.decision === 'approve' && outcome.token && deps.approvals.verifyGrant(outcome.token, a.hash)) {
       addGrant(a.hash, outcome.token);
       return ok(undefined);
@@ -153,6 +159,7 @@ export function createControls(deps: ControlsDeps): Controls {
       : outcome.source === 'denial-cache' ? 'the operator denied this exact action moments ago'
       : outcome.source === 'shutdown' ? 'the daemon is shutting down'
       : outcome.source === 'queue-full' ? 'too many approvals are pending'
+      : outcome.source === 'cancelled' ? 'the turn was cancelled while it waited for the operator'
       : 'the operator denied it';
     return err(toolError('approval.denied', `Approval gate (L13): ${call.name} (${c.classes.join(', ')}) did not run: ${why}. Do not retry the same action; ask the user instead.`, 'L13'));
   }

@@ -260,8 +260,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       return { content: `error: the arguments of ${call.name} are not valid JSON (${describeCause(cause)}); send a JSON object`, ok: false };
     }
     if (hooks.beforeToolCall) {
-      const gate = await hooks.beforeToolCall(call, c);
+      const gate = await hooks.beforeToolCall(call, c, signal);
       if (!gate.ok) return { content: `error: ${gate.error.message}`, ok: false };
+    }
+    // The gate may have waited (L13 approval) while the turn was cancelled: a cancelled turn runs nothing more.
+    if (signal.aborted) {
+      bus.emit('tool:denied', { ...audit, layer: 'L13', outcome: 'cancelled', reason: 'the turn was cancelled before the tool ran' });
+      return { content: `error: ${name} did not run: the turn was cancelled`, ok: false };
     }
     const started = Date.now();
     let outcome: ToolOutcome;

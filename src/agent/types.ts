@@ -101,8 +101,11 @@ export interface TurnHooks {
   beforeModelCall?(request: ModelRequest, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
   /** After each model call with the actual usage or failure (L21 accounting, L22 state). */
   afterModelCall?(outcome: { ok: boolean; inputTokens: number; outputTokens: number; latencyMs: number }, ctx: TurnContext): void;
-  /** Before each tool call, after L12 (L27 classifier, L13 approvals, L17/L02 argument scan). */
-  beforeToolCall?(call: ToolCall, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
+  /**
+   * Before each tool call, after L12 (L27 classifier, L13 approvals, L17/L02 argument scan).
+   * `signal` aborts when the turn is cancelled (client gone, deadline): a hook that waits must stop waiting.
+   */
+  beforeToolCall?(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>>;
   /** Every tool result before the model sees it (L23). */
   toolResult?(text: string, call: ToolCall, ctx: TurnContext): string;
   /** Stream filter for the response text (L02 with hold-back); `flush` releases the tail at the end. */

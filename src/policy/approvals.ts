@@ -3,7 +3,8 @@
  * - identical concurrent requests (same effect hash) join one pending entry;
  * - a request times out after its timeout: timeout = deny;
  * - approval cache 30 s and denial cache 60 s, keyed by effect hash, each invalidating the other;
- * - decisions arrive only as HMAC-signed tokens (operator channels); shutdown denies everything pending.
+ * - decisions arrive only as HMAC-signed tokens (operator channels); shutdown denies everything pending;
+ * - a waiter whose turn is cancelled (AbortSignal) is dropped; the entry goes when no waiter is left.
  */
 import type { ActionClass } from './action-classifier-classes.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
@@ -37,7 +38,7 @@ export interface EffectView {
   readonly diff?: string;
 }
 
-export type ApprovalSource = 'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full';
+export type ApprovalSource = 'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full' | 'cancelled';
 
 export interface ApprovalOutcome {
   readonly decision: Decision;
@@ -91,6 +92,7 @@ interface Entry {
 }
 
 const HISTORY = 200;
+const CANCELLED = 'the turn was cancelled before a decision';
 /** Cache entries kept at most; expired ones go first, then the oldest (a dropped entry only means asking again). */
 const MAX_CACHE = 10_000;
 
@@ -133,9 +135,14 @@ export class ApprovalQueue {
     this.maxPending = opts.maxPending ?? 1000;
   }
 
-  /** Waits for an operator decision on this exact effect (or answers from the caches). Never rejects. */
-  request(effectHash: string, view: EffectView, ctx: EventContext, timeoutMs = this.defaultTimeoutMs): Promise<ApprovalOutcome> {
+  /**
+   * Waits for an operator decision on this exact effect (or answers from the caches). Never rejects.
+   * When `signal` aborts (the client went away), this caller gets a `cancelled` denial at once, so a
+   * later approval can never start its tool; the pending entry is resolved as cancelled once no caller waits on it.
+   */
+  request(effectHash: string, view: EffectView, ctx: EventContext, timeoutMs = this.defaultTimeoutMs, signal?: AbortSignal): Promise<ApprovalOutcome> {
     const now = this.clock();
+    if (signal?.aborted) return Promise.resolve({ decision: 'deny', source: 'cancelled', reason: CANCELLED });
     if (this.closed) return Promise.resolve({ decision: 'deny', source: 'shutdown', reason: 'the daemon is shutting down' });
     const denial = this.denied.get(effectHash);
     if (denial && denial.until > now) {
@@ -150,7 +157,7 @@ export class ApprovalQueue {
     const joined = this.pendingByHash.get(effectHash);
     if (joined) {
       joined.waiters += 1;
-      return joined.promise;
+      return this.wait(joined, signal);
     }
     if (this.pendingById.size >= this.maxPending) {
       return Promise.resolve({ decision: 'deny', source: 'queue-full', reason: `more than ${this.maxPending} approvals are pending` });
@@ -172,7 +179,29 @@ export class ApprovalQueue {
     });
     const snapshot = this.describe(entry);
     for (const l of this.listeners) l(snapshot);
-    return promise;
+    return this.wait(entry, signal);
+  }
+
+  private wait(entry: Entry, signal: AbortSignal | undefined): Promise<ApprovalOutcome> {
+    if (!signal) return entry.promise;
+    return new Promise<ApprovalOutcome>((resolve) => {
+      const onAbort = (): void => {
+        resolve({ decision: 'deny', source: 'cancelled', requestId: entry.id, reason: CANCELLED });
+        this.dropWaiter(entry);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      void entry.promise.then((outcome) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      });
+    });
+  }
+
+  /** One caller stopped waiting; with none left, the request is withdrawn (no operator decision is needed any more). */
+  private dropWaiter(entry: Entry): void {
+    if (this.pendingById.get(entry.id) !== entry) return;
+    entry.waiters -= 1;
+    if (entry.waiters <= 0) this.finish(entry, { decision: 'deny', source: 'cancelled', requestId: entry.id, reason: CANCELLED });
   }
 
   /** A decision token for an operator channel (e.g. a chat button). Valid until the request expires. */
@@ -254,7 +283,7 @@ export class ApprovalQueue {
       this.approved.set(e.effectHash, { until: now + this.approvalCacheMs, token: outcome.token, requestId: e.id });
       this.denied.delete(e.effectHash);
       pruneCache(this.approved, now);
-    } else if (outcome.source !== 'shutdown') {
+    } else if (outcome.source !== 'shutdown' && outcome.source !== 'cancelled') {
       this.denied.delete(e.effectHash);
       this.denied.set(e.effectHash, { until: now + this.denialCacheMs, requestId: e.id });
       this.approved.delete(e.effectHash);
@@ -267,7 +296,7 @@ export class ApprovalQueue {
     this.history.push(resolved);
     if (this.history.length > HISTORY) this.history.shift();
     this.bus.emit('approval:resolved', {
-      ...e.ctx, layer: 'L13', requestId: e.id, tool: e.view.tool, effectHash: e.effectHash, outcome: outcome.decision,
+      ...e.ctx, layer: 'L13', requestId: e.id, tool: e.view.tool, effectHash: e.effectHash, outcome: outcome.source === 'cancelled' ? 'cancelled' : outcome.decision,
       source: outcome.source, waiters: e.waiters, ...(outcome.by ? { by: outcome.by } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}),
     });
     e.settle(outcome);
