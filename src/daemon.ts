@@ -27,6 +27,7 @@ import { openDatabase, type Db } from './core/sqlite.js';
 import { createGateway } from './gateway/app.js';
 import { createOutputGuard } from './guards/output-guard.js';
 import { createPerimeter } from './guards/perimeter.js';
+import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
@@ -238,7 +239,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ];
 
     // L27 → L13 on each tool call, L21 → L22 on each model call.
-    const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: [...fsTools, ...extraTools], workspace: workspaceOf(config, dataDir) });
+    // Every effect hash binds the exec network mode the daemon really runs (and the broker's hosts in broker mode).
+    const networkGrant = networkGrantFor(config.exec.network, config.broker);
+    const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: [...fsTools, ...extraTools], workspace: workspaceOf(config, dataDir), network: () => networkGrant });
     cleanups.push(() => approvals.shutdown());
     // Perimeter: L05 → L04 → L01 on inbound text, L23 (+ L03) on every tool result.
     const perimeter = createPerimeter(config.guards, bus);
@@ -257,9 +260,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       beforeModelCall: controls.beforeModelCall,
       afterModelCall: controls.afterModelCall,
       // A call that carries a canary or a secret is refused before any operator is asked about it.
-      beforeToolCall: async (call, ctx) => {
+      beforeToolCall: async (call, ctx, signal) => {
         const scanned = await output.beforeToolCall(call, ctx);
-        return scanned.ok ? controls.beforeToolCall(call, ctx) : scanned;
+        return scanned.ok ? controls.beforeToolCall(call, ctx, signal) : scanned;
       },
       toolResult: (text, call, ctx) => perimeter.toolResult(text, call, ctx),
       outputFilter: output.outputFilter,

@@ -6,8 +6,8 @@
 import { sha256Hex } from '../core/compare.js';
 
 export interface NetworkGrant {
-  /** none: no egress; broker: only through the L08 broker; open: direct (operator opted in). */
-  readonly mode: 'none' | 'broker' | 'open';
+  /** none: no egress; broker: only through the L08 broker; host: the host's network (operator opted in; exec.network). */
+  readonly mode: 'none' | 'broker' | 'host';
   /** Host (or host+path) allow-list entries the call may reach. */
   readonly grants: readonly string[];
 }
