@@ -231,7 +231,7 @@ describe('bulwark chat and a hostile model', () => {
   it('never passes terminal control sequences from the model to the terminal', async () => {
     const r = await run(['chat', '--url', e2e.daemon.url], { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: e2e.token }, 'hi\n');
     expect(r.code).toBe(0);
-    expect(r.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    for (const c of ['\u001b', '\u0007', '\u202e']) expect(r.stdout.includes(c)).toBe(false);
     expect(r.stdout).toContain('before\\u001b]52;c;cm0gLXJmIH4=\\u0007\\u001b[2Jafter\\u202eevil');
   }, 30_000);
 });
