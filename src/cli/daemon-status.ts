@@ -3,10 +3,10 @@
  * `bulwark layers`. The CLI cannot import the gateway, so the JSON shape is restated here.
  */
 import { envVar } from '../config/env.js';
-import { loadConfig } from '../config/load.js';
 import { describeCause } from '../core/errors.js';
 import type { LayerState } from '../core/layers.js';
 import type { CliContext } from './context.js';
+import { daemonUrl as resolveDaemonUrl } from './daemon-url.js';
 
 export interface DaemonLayerJson {
   readonly id: string;
@@ -60,14 +60,11 @@ export class DaemonStatusError extends Error {
   }
 }
 
-/** --url, else server.host/server.port of config.yaml (a wildcard bind address is reached on loopback). */
+/** --url, else server.host/server.port of config.yaml; a config error is thrown as a DaemonStatusError. */
 export function daemonUrl(ctx: CliContext, explicit: string | undefined): string {
-  if (explicit) return explicit.replace(/\/+$/, '');
-  const config = loadConfig(ctx.dataDir);
-  if (!config.ok) throw new DaemonStatusError(`${config.error.message}\n(or pass the daemon URL with --url)`, 'config');
-  const { host, port } = config.value.server;
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  const url = resolveDaemonUrl(ctx, explicit);
+  if (typeof url !== 'string') throw new DaemonStatusError(url.error, 'config');
+  return url;
 }
 
 /** --token, else BULWARK_TOKEN. */

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { envVar } from '../../config/env.js';
-import { loadConfig } from '../../config/load.js';
 import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
+import { daemonUrl } from '../daemon-url.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 
 interface ConnOptions {
@@ -43,14 +43,6 @@ interface ApprovalJson {
   };
 }
 
-function daemonUrl(ctx: CliContext, explicit: string | undefined): string | { error: string } {
-  if (explicit) return explicit.replace(/\/+$/, '');
-  const config = loadConfig(ctx.dataDir);
-  if (!config.ok) return { error: `${config.error.message}\n(or pass the daemon URL with --url)` };
-  const { host, port } = config.value.server;
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
-}
 
 async function call(ctx: CliContext, opts: ConnOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const url = daemonUrl(ctx, opts.url);

@@ -7,9 +7,9 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { envVar } from '../../config/env.js';
-import { loadConfig } from '../../config/load.js';
 import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
+import { daemonUrl } from '../daemon-url.js';
 import { action, fail, terminalSafe } from '../output.js';
 
 const SESSION_HEADER = 'x-bulwark-session';
@@ -26,14 +26,6 @@ interface ToolProgress {
   readonly ok?: boolean;
 }
 
-function daemonUrl(ctx: CliContext, explicit: string | undefined): string | { error: string } {
-  if (explicit) return explicit.replace(/\/+$/, '');
-  const config = loadConfig(ctx.dataDir);
-  if (!config.ok) return { error: `${config.error.message}\n(or pass the daemon URL with --url)` };
-  const { host, port } = config.value.server;
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
-}
 
 function explain(error: unknown, url: string): string {
   if (error instanceof APIConnectionError) return `cannot reach the daemon at ${url}: is \`bulwark start\` running? (use --url for another address)`;
