@@ -17,6 +17,12 @@ const FRAME_IMITATIONS: readonly RegExp[] = [
   /\bid\s{0,3}=\s{0,3}["']?[0-9a-f]{24}\b/g,
 ];
 
+/** Every neutralised pattern, compiled global once (the role-marker library is not global itself). */
+const NEUTRALISE: ReadonlyArray<{ readonly re: RegExp; readonly id: string }> = [
+  ...FRAME_IMITATIONS.map((re) => ({ re, id: 'frame.imitation' })),
+  ...ROLE_MARKERS.map((p) => ({ re: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`), id: p.id })),
+];
+
 export interface Neutralised {
   readonly text: string;
   /** Ids of what was neutralised (role marker pattern ids, "frame.imitation"). */
@@ -28,19 +34,17 @@ export function neutraliseContent(content: string): Neutralised {
   const canonical = canonicalise(content).text;
   const view = detectionView(canonical);
   const spans: Array<{ start: number; end: number; id: string }> = [];
-  const collect = (re: RegExp, id: string) => {
-    const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
-    for (let m = g.exec(view.text); m; m = g.exec(view.text)) {
+  for (const { re, id } of NEUTRALISE) {
+    re.lastIndex = 0;
+    for (let m = re.exec(view.text); m; m = re.exec(view.text)) {
       if (m[0].length === 0) {
-        g.lastIndex++;
+        re.lastIndex++;
         continue;
       }
       const [start, end] = view.toOriginal(m.index, m.index + m[0].length);
       spans.push({ start, end, id });
     }
-  };
-  for (const re of FRAME_IMITATIONS) collect(re, 'frame.imitation');
-  for (const p of ROLE_MARKERS) collect(p.regex, p.id);
+  }
   if (spans.length === 0) return { text: canonical, neutralised: [] };
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
