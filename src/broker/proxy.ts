@@ -13,8 +13,8 @@ import { TLSSocket } from 'node:tls';
 import { chmodSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../core/compare.js';
+import { randomHex } from '../core/ids.js';
 import { describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { bulwarkError } from '../core/errors.js';
@@ -79,7 +79,7 @@ export function proxyTokenFrom(header: string | undefined): string | undefined {
 }
 
 export class ProxySession {
-  readonly token = `bwb_${randomBytes(32).toString('hex')}`;
+  readonly token = `bwb_${randomHex(32)}`;
   readonly stats: ProxyStats = { requests: 0, injected: 0, passthrough: 0, denied: 0 };
   private live = true;
   private readonly outer: Server;
@@ -244,8 +244,8 @@ export class ProxySession {
     if (!this.live) return this.deny(res, 407, 'the session has ended', 'token', base);
 
     const hostHeader = (req.headers.host ?? '').toLowerCase();
-    const hostForHeader = tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host;
-    if (hostHeader !== hostForHeader && hostHeader !== `${hostForHeader}:${tunnel.port}`) {
+    const bracketedHost = tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host;
+    if (hostHeader !== bracketedHost && hostHeader !== `${bracketedHost}:${tunnel.port}`) {
       return this.deny(res, 403, 'the Host header does not match the CONNECT target', 'host-mismatch', base);
     }
     const target = parseRequestTarget(rawPath);
@@ -287,8 +287,7 @@ export class ProxySession {
     }
 
     // L10 on the upstream (checked before injection so that no secret reaches the guard's audit).
-    const hostForUrl = tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host;
-    const checked = await this.deps.guard.check(`https://${hostForUrl}:${tunnel.port}${target.value.pathAndQuery}`, this.identity);
+    const checked = await this.deps.guard.check(`https://${bracketedHost}:${tunnel.port}${target.value.pathAndQuery}`, this.identity);
     if (!checked.ok) return this.deny(res, 502, checked.error.message, 'ssrf', where);
 
     const headers: HeaderMap = {};
