@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { closeSync, openSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
-import { censorSensitiveFields, redactPaths } from './redact-paths.js';
+import { censorSensitiveFields, REDACT_CENSOR, redactPaths } from './redact-paths.js';
 
 export type { Logger };
 export { createSanitizer, capLine, MAX_LINE_CHARS, type LineSanitizer } from './sanitize.js';
@@ -9,7 +9,7 @@ export { redactConfigForDisplay } from './redact-config.js';
 
 /** Structured fields that must never reach a log as values (L09 layer 1), as pino redact paths. */
 export const REDACT_PATHS: readonly string[] = redactPaths();
-export const REDACT_CENSOR = '[REDACTED]';
+export { REDACT_CENSOR };
 
 export interface LoggerOptions {
   readonly dataDir: string;

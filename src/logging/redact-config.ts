@@ -3,14 +3,9 @@
  * credential-named fields are censored (except `{ secret: NAME }` references, which hold no value)
  * and every other string passes through the free-text sanitizer.
  */
-import { isSensitiveKey } from './redact-paths.js';
+import { isSecretReference, isSensitiveKey, REDACT_CENSOR as CENSOR } from './redact-paths.js';
 
-const CENSOR = '[REDACTED]';
 const MAX_DEPTH = 64;
-
-function isSecretRef(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === 'string';
-}
 
 export function redactConfigForDisplay(value: unknown, sanitize: (text: string) => string = (t) => t): unknown {
   const walk = (v: unknown, depth: number, sensitive: boolean): unknown => {
@@ -18,7 +13,7 @@ export function redactConfigForDisplay(value: unknown, sanitize: (text: string) 
     if (typeof v === 'string') return sensitive ? CENSOR : sanitize(v);
     if (v === null || typeof v !== 'object') return sensitive && v !== undefined ? CENSOR : v;
     if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1, sensitive));
-    if (isSecretRef(v)) return { secret: (v as { secret: string }).secret };
+    if (isSecretReference(v)) return { secret: v.secret };
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = walk(x, depth + 1, sensitive || isSensitiveKey(k));
     return out;

@@ -43,7 +43,8 @@ export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_LOWER.has(key.toLowerCase());
 }
 
-const CENSOR = '[REDACTED]';
+/** What a censored value is replaced with (pino redact, the depth walk and config display alike). */
+export const REDACT_CENSOR = '[REDACTED]';
 const MAX_WALK_DEPTH = 8;
 
 /**
@@ -64,12 +65,13 @@ export function censorSensitiveFields<T>(value: T, depth = 0): T {
   if (isSecretReference(value)) return value;
   let copy: Record<string, unknown> | undefined;
   for (const [k, x] of Object.entries(value as Record<string, unknown>)) {
-    const c = isSensitiveKey(k) && x !== undefined && x !== null && !isSecretReference(x) ? CENSOR : censorSensitiveFields(x, depth + 1);
+    const c = isSensitiveKey(k) && x !== undefined && x !== null && !isSecretReference(x) ? REDACT_CENSOR : censorSensitiveFields(x, depth + 1);
     if (c !== x) (copy ??= { ...(value as Record<string, unknown>) })[k] = c;
   }
   return (copy ?? value) as T;
 }
 
-function isSecretReference(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === 'string';
+/** A config `{ secret: NAME }` reference: it names a secret and holds no value, so it is never censored. */
+export function isSecretReference(v: unknown): v is { secret: string } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === 'string';
 }
