@@ -54,10 +54,19 @@ interface Match {
   readonly offset: number;
 }
 
-function scanText(text: string, formats: readonly PatternDef[], known: LeakScanner | undefined): Match[] {
+interface CompiledFormat {
+  readonly f: PatternDef;
+  /** Global copy of f.regex, for matchAll (which clones it, so sharing one is safe). */
+  readonly re: RegExp;
+}
+
+function compileFormats(formats: readonly PatternDef[]): CompiledFormat[] {
+  return formats.map((f) => ({ f, re: new RegExp(f.regex.source, f.regex.flags.includes('g') ? f.regex.flags : `${f.regex.flags}g`) }));
+}
+
+function scanText(text: string, formats: readonly CompiledFormat[], known: LeakScanner | undefined): Match[] {
   const out: Match[] = [];
-  for (const f of formats) {
-    const re = new RegExp(f.regex.source, f.regex.flags.includes('g') ? f.regex.flags : `${f.regex.flags}g`);
+  for (const { f, re } of formats) {
     for (const m of text.matchAll(re)) {
       if (f.validate && !f.validate(m[0])) continue;
       out.push({ kind: f.id, offset: m.index ?? 0 });
@@ -104,10 +113,10 @@ function advise(place: AuditPlace, where: string, kind: string): string {
   }
 }
 
-function scanFile(place: AuditPlace, file: string, opts: AuditOptions, out: PlaintextFinding[]): void {
+function scanFile(place: AuditPlace, file: string, opts: AuditOptions, formats: readonly CompiledFormat[], out: PlaintextFinding[]): void {
   const text = readHead(file, opts.maxFileBytes ?? 16 * 1024 * 1024);
   if (text === undefined) return;
-  for (const m of scanText(text, opts.formats ?? SECRET_FORMATS, opts.known)) {
+  for (const m of scanText(text, formats, opts.known)) {
     const where = `${file}:${lineOf(text, m.offset)}`;
     out.push({ place, where, kind: m.kind, advice: advise(place, where, m.kind) });
   }
@@ -137,13 +146,14 @@ function walk(dir: string, out: string[]): void {
 
 export function auditPlaintext(opts: AuditOptions): PlaintextFinding[] {
   const out: PlaintextFinding[] = [];
-  if (existsSync(opts.configFile)) scanFile('config', opts.configFile, opts, out);
+  // Compiled once for every file and variable of this audit.
+  const formats = compileFormats(opts.formats ?? SECRET_FORMATS);
+  if (existsSync(opts.configFile)) scanFile('config', opts.configFile, opts, formats, out);
 
   const files: string[] = [];
   if (existsSync(opts.dataDir)) walk(opts.dataDir, files);
-  for (const f of files) if (f !== opts.configFile) scanFile('data_dir', f, opts, out);
+  for (const f of files) if (f !== opts.configFile) scanFile('data_dir', f, opts, formats, out);
 
-  const formats = opts.formats ?? SECRET_FORMATS;
   for (const [name, value] of Object.entries(opts.env).sort(([a], [b]) => a.localeCompare(b))) {
     if (name === MASTER_KEY_ENV || value === '') continue;
     const byValue = scanText(value, formats, opts.known)[0];
@@ -157,7 +167,7 @@ export function auditPlaintext(opts: AuditOptions): PlaintextFinding[] {
 
   for (const parts of HISTORY_FILES) {
     const file = childPath(opts.homeDir, ...parts);
-    if (existsSync(file)) scanFile('shell_history', file, opts, out);
+    if (existsSync(file)) scanFile('shell_history', file, opts, formats, out);
   }
   return out;
 }
