@@ -5,9 +5,9 @@
  */
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
+import { SECRET_NAME_RE } from './types.js';
 
 const MAX_DOTENV_BYTES = 1024 * 1024;
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export interface DotenvEntry {
   readonly name: string;
@@ -39,7 +39,7 @@ export function parseDotenv(text: string, source: string): Result<DotenvEntry[],
     if (/^export[ \t]/.test(line)) line = line.slice(7).trimStart();
     const eq = line.indexOf('=');
     const name = eq > 0 ? line.slice(0, eq).trim() : '';
-    if (!NAME_RE.test(name)) return err(bulwarkError('dotenv.syntax', `${source}:${i + 1}: expected NAME=value`));
+    if (!SECRET_NAME_RE.test(name)) return err(bulwarkError('dotenv.syntax', `${source}:${i + 1}: expected NAME=value`));
     const rest = line.slice(eq + 1).trim();
     const lineNo = i + 1;
     let value: string;
