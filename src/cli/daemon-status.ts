@@ -2,11 +2,10 @@
  * Client of a running daemon's GET /v1/status (admin scope), shared by `bulwark status` and
  * `bulwark layers`. The CLI cannot import the gateway, so the JSON shape is restated here.
  */
-import { envVar } from '../config/env.js';
 import { describeCause } from '../core/errors.js';
 import type { LayerState } from '../core/layers.js';
 import type { CliContext } from './context.js';
-import { daemonUrl as resolveDaemonUrl } from './daemon-url.js';
+import { daemonToken, daemonUrl as resolveDaemonUrl } from './daemon-url.js';
 
 export interface DaemonLayerJson {
   readonly id: string;
@@ -65,11 +64,6 @@ export function daemonUrl(ctx: CliContext, explicit: string | undefined): string
   const url = resolveDaemonUrl(ctx, explicit);
   if (typeof url !== 'string') throw new DaemonStatusError(url.error, 'config');
   return url;
-}
-
-/** --token, else BULWARK_TOKEN. */
-export function daemonToken(explicit: string | undefined): string | undefined {
-  return explicit ?? envVar('BULWARK_TOKEN');
 }
 
 function isStatus(v: unknown): v is DaemonStatusJson {

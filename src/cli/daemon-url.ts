@@ -1,3 +1,4 @@
+import { envVar } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import type { CliContext } from './context.js';
 
@@ -12,4 +13,9 @@ export function daemonUrl(ctx: CliContext, explicit: string | undefined): string
   const { host, port } = config.value.server;
   const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/** API token for the CLI's client commands: --token, else BULWARK_TOKEN. */
+export function daemonToken(explicit: string | undefined): string | undefined {
+  return explicit ?? envVar('BULWARK_TOKEN');
 }

@@ -4,10 +4,9 @@
  * bound to: argv, cwd, env names, network grants and the file diff for writes.
  */
 import type { Command } from 'commander';
-import { envVar } from '../../config/env.js';
 import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
-import { daemonUrl } from '../daemon-url.js';
+import { daemonToken, daemonUrl } from '../daemon-url.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 
 interface ConnOptions {
@@ -47,7 +46,7 @@ interface ApprovalJson {
 async function call(ctx: CliContext, opts: ConnOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const url = daemonUrl(ctx, opts.url);
   if (typeof url !== 'string') throw new Error(url.error);
-  const token = opts.token ?? envVar('BULWARK_TOKEN');
+  const token = daemonToken(opts.token);
   if (!token) throw new Error('no admin token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create --scopes admin`');
   let res: Response;
   try {
@@ -142,7 +141,7 @@ export function register(program: Command, ctx: CliContext): void {
     action(ctx, async (opts: ConnOptions) => {
       const url = daemonUrl(ctx, opts.url);
       if (typeof url !== 'string') return fail(ctx, url.error);
-      const token = opts.token ?? envVar('BULWARK_TOKEN');
+      const token = daemonToken(opts.token);
       if (!token) return fail(ctx, 'no admin token: set BULWARK_TOKEN (or pass --token)');
       const res = await fetch(`${url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
       if (!res.ok || !res.body) return fail(ctx, `the daemon answered ${res.status} on the approval stream`);

@@ -6,10 +6,9 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { envVar } from '../../config/env.js';
 import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
-import { daemonUrl } from '../daemon-url.js';
+import { daemonToken, daemonUrl } from '../daemon-url.js';
 import { action, fail, terminalSafe } from '../output.js';
 
 const SESSION_HEADER = 'x-bulwark-session';
@@ -54,7 +53,7 @@ Examples:
       action(ctx, async (opts: ChatOptions) => {
         const url = daemonUrl(ctx, opts.url);
         if (typeof url !== 'string') return fail(ctx, url.error);
-        const token = opts.token ?? envVar('BULWARK_TOKEN');
+        const token = daemonToken(opts.token);
         if (!token) return fail(ctx, 'no API token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create`');
         const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: token, maxRetries: 0, timeout: 30 * 60_000 });
         let agent = opts.agent;

@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { daemonToken, fetchDaemonStatus, DaemonStatusError } from '../daemon-status.js';
+import { fetchDaemonStatus, DaemonStatusError } from '../daemon-status.js';
+import { daemonToken } from '../daemon-url.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 import type { CliServices } from '../program.js';
 
