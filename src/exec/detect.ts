@@ -11,6 +11,7 @@ import { buildBwrapArgs, SYSTEM_DIRS, type SystemLayout, type SystemMount } from
 import { buildSeccompFilter, seccompSupportedArch } from './seccomp.js';
 import { findCgroupBase, type CgroupBase } from './cgroup.js';
 import { smokeTestSandboxExec } from './sandbox-exec.js';
+import { writeEtcStubs } from './etc-stubs.js';
 
 export type ProviderName = 'bwrap' | 'sandbox-exec';
 
@@ -73,10 +74,8 @@ const USERNS_FIX =
 function smokeBwrap(bwrapPath: string, layout: SystemLayout, withSeccomp: boolean): { ok: boolean; detail: string } {
   const dir = mkdtempSync(childPath(tmpdir(), 'bulwark-probe-'));
   try {
-    const passwd = childPath(dir, 'passwd');
-    writeFileSync(passwd, 'sandbox:x:1000:1000::/workspace:/bin/sh\n');
+    const etcStubs = writeEtcStubs(dir);
     const ws = childPath(dir, 'ws');
-    writeFileSync(childPath(dir, 'group'), 'sandbox:x:1000:\n');
     mkdirSync(ws);
     let fd: number | undefined;
     if (withSeccomp) {
@@ -89,7 +88,7 @@ function smokeBwrap(bwrapPath: string, layout: SystemLayout, withSeccomp: boolea
     try {
       const args = buildBwrapArgs({
         bwrapPath, layout, workspace: ws, insideWorkspace: '/workspace', cwdInside: '/workspace', env: { PATH: '/usr/bin:/bin' },
-        network: 'none', tmpBytes: 1024 * 1024, protected: [], etcStubs: { passwd, group: childPath(dir, 'group') }, runtimePaths: [],
+        network: 'none', tmpBytes: 1024 * 1024, protected: [], etcStubs, runtimePaths: [],
         ...(fd !== undefined ? { seccompFd: 3 } : {}), uid: 1000, gid: 1000, command: ['/bin/sh', '-c', 'echo bulwark-sandbox-ok'],
       });
       const r = spawnSync(bwrapPath, args, { env: {}, timeout: 10_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', ...(fd !== undefined ? [fd] : [])] });

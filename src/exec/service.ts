@@ -12,6 +12,7 @@ import type { EventBus } from '../core/events.js';
 import type { LayerState } from '../core/layers.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
 import { buildSeccompFilter } from './seccomp.js';
+import { writeEtcStubs } from './etc-stubs.js';
 import { sweepStaleCgroups } from './cgroup.js';
 import { ExecRunner, type BrokerSpawner, type SandboxRuntime } from './runner.js';
 import type { BrokerAccess } from './bwrap-args.js';
@@ -95,17 +96,14 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     const bw = d.providers.find((p) => p.name === 'bwrap');
     mkdirSync(opts.runtimeDir, { recursive: true, mode: 0o700 });
     chmodSync(opts.runtimeDir, 0o700);
-    const passwd = childPath(opts.runtimeDir, 'passwd');
-    const group = childPath(opts.runtimeDir, 'group');
-    writeFileSync(passwd, 'root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:1000:1000:sandbox:/workspace:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n', { mode: 0o644 });
-    writeFileSync(group, 'root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n', { mode: 0o644 });
+    const etcStubs = writeEtcStubs(opts.runtimeDir);
     let seccompFile: string | undefined;
     const filter = config.seccomp && d.seccomp.available ? buildSeccompFilter() : undefined;
     if (filter) {
       seccompFile = childPath(opts.runtimeDir, 'seccomp.bpf');
       writeFileSync(seccompFile, filter, { mode: 0o600 });
     }
-    runtime = { mode: 'bwrap', bwrapPath: bw?.path as string, ...(d.layout ? { layout: d.layout } : {}), etcStubs: { passwd, group }, ...(seccompFile ? { seccompFile } : {}), ...common };
+    runtime = { mode: 'bwrap', bwrapPath: bw?.path as string, ...(d.layout ? { layout: d.layout } : {}), etcStubs, ...(seccompFile ? { seccompFile } : {}), ...common };
   } else if (provider === 'sandbox-exec') {
     runtime = { mode: 'sandbox-exec', ...common };
   } else {
