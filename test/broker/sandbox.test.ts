@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildBwrapArgs } from '../../src/exec/bwrap-args.js';
+import { writeEtcStubs } from '../../src/exec/etc-stubs.js';
 import { probeSystemLayout } from '../../src/exec/detect.js';
 import { prepareBrokerSpawn, type BrokerSpawn } from '../../src/broker/sandbox.js';
 import { PLACEHOLDER } from '../../src/broker/config.js';
@@ -72,9 +73,7 @@ describe.skipIf(!bwrapWorks)('L08 broker inside real bwrap', () => {
     ws = path.join(spawnDir, 'ws');
     mkdirSync(ws);
     writeFileSync(path.join(ws, 'client.mjs'), NODE_CLIENT);
-    etc = { passwd: path.join(spawnDir, 'passwd'), group: path.join(spawnDir, 'group') };
-    writeFileSync(etc.passwd, 'sandbox:x:1000:1000::/workspace:/bin/sh\n');
-    writeFileSync(etc.group, 'sandbox:x:1000:\n');
+    etc = writeEtcStubs(spawnDir);
   });
   afterAll(async () => {
     await r?.close();
