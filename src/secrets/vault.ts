@@ -100,6 +100,8 @@ export class Vault implements SecretReader {
   readonly keyInfo: KeyInfo;
   private masterKey: Buffer;
   private readonly envSecrets: EnvSecrets;
+  /** Prepared once: `get` runs for every secret resolution (provider calls, broker swaps). */
+  private readonly selectSealed: Database.Statement<[string], { sealed: Buffer }>;
 
   private constructor(
     private readonly db: Db,
@@ -108,6 +110,7 @@ export class Vault implements SecretReader {
     opts: VaultOptions,
   ) {
     this.masterKey = Buffer.from(masterKey);
+    this.selectSealed = db.prepare<[string], { sealed: Buffer }>('SELECT sealed FROM secrets WHERE name = ?');
     this.envSecrets = opts.envSecrets ?? EMPTY_ENV_SECRETS;
     this.leakIndex = opts.leakIndex ?? new LeakIndex();
     this.bus = opts.bus;
@@ -176,7 +179,7 @@ export class Vault implements SecretReader {
   get(name: string, _ctx?: AccessContext): Result<string, BulwarkError> {
     const n = checkSecretName(name);
     if (!n.ok) return n;
-    const row = this.db.prepare('SELECT sealed FROM secrets WHERE name = ?').get(name) as { sealed: Buffer } | undefined;
+    const row = this.selectSealed.get(name);
     if (!row) {
       const fromEnv = this.envSecrets.get(name);
       if (fromEnv !== undefined) {
