@@ -3,7 +3,7 @@
  * Unknown programs, privilege changes and anything the tokeniser cannot see through are destructive.
  */
 import type { ActionClass } from './action-classifier-classes.js';
-import { parseShell, type SimpleCommand } from './action-classifier-shell.js';
+import { ASSIGN, parseShell, type SimpleCommand } from './action-classifier-shell.js';
 
 export interface ExecVerdict {
   readonly classes: Set<ActionClass>;
@@ -146,7 +146,7 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
     while (argv.length > 0) {
       const a = argv[0] as string;
       if (a.startsWith('-')) argv = argv.slice(1);
-      else if (name === 'env' && ASSIGN_RE.test(a)) {
+      else if (name === 'env' && ASSIGN.test(a)) {
         noteEnv(v, a.slice(0, a.indexOf('=')));
         argv = argv.slice(1);
       } else if (name === 'timeout' && /^\d/.test(a)) argv = argv.slice(1);
@@ -246,8 +246,6 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
   }
   add(v, 'destructive', `unrecognised program ${name}`);
 }
-
-const ASSIGN_RE = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 function noteEnv(v: ExecVerdict, name: string): void {
   if (!v.envNames.includes(name)) v.envNames.push(name);

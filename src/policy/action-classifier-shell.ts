@@ -25,7 +25,8 @@ export type ShellParse =
 
 export const MAX_COMMAND_CHARS = 65_536;
 
-const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** A NAME=value word. */
+export const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 export function parseShell(input: string): ShellParse {
   if (input.length > MAX_COMMAND_CHARS) return { ok: false, opaque: 'command longer than 64 KiB' };
