@@ -4,6 +4,7 @@
  * it (or an encoding of it) in a response or a tool call's arguments means the prompt leaked.
  */
 import { createHmac } from 'node:crypto';
+import { base64Cores } from '../text/base64-cores.js';
 
 export const CANARY_PREFIX = 'CTKN_';
 /** Any canary-shaped token, whatever session it belongs to: a leak of some session's prompt. */
@@ -30,16 +31,6 @@ export interface CanaryForm {
   readonly encoding: CanaryEncoding;
   /** Compare case-insensitively (hex and raw forms; base64 is case-sensitive). */
   readonly foldCase: boolean;
-}
-
-/** Base64 characters that depend on the token alone, at each of the three byte alignments. */
-function base64Cores(bytes: Buffer, alphabet: 'base64' | 'base64url'): string[] {
-  const out: string[] = [];
-  for (let shift = 0; shift < 3; shift++) {
-    const enc = Buffer.concat([Buffer.alloc(shift), bytes]).toString(alphabet);
-    out.push(enc.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6)));
-  }
-  return out;
 }
 
 /** The forms under which a canary is looked for (URL and JSON encodings of it equal the raw form). */

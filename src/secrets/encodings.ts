@@ -5,6 +5,7 @@
  * the value alone, so a secret inside a larger base64 blob (e.g. `Basic base64("user:" + secret)`)
  * is still found wherever it starts.
  */
+import { base64Cores } from '../text/base64-cores.js';
 
 export type LeakEncoding = 'raw' | 'base64' | 'base64url' | 'hex' | 'url' | 'json';
 
@@ -15,19 +16,6 @@ export interface EncodedForm {
 
 /** Shortest form worth indexing: shorter ones would match ordinary text. */
 export const MIN_FORM_LENGTH = 6;
-
-function base64Cores(bytes: Buffer, alphabet: 'base64' | 'base64url'): string[] {
-  const out: string[] = [];
-  for (let shift = 0; shift < 3; shift++) {
-    const padded = Buffer.concat([Buffer.alloc(shift), bytes]);
-    const enc = padded.toString(alphabet);
-    // Characters carrying only bits of the value: [ceil(8*shift/6), floor(8*(shift+n)/6)).
-    const from = Math.ceil((8 * shift) / 6);
-    const to = Math.floor((8 * (shift + bytes.length)) / 6);
-    if (to > from) out.push(enc.slice(from, to));
-  }
-  return out;
-}
 
 /** All distinct forms of `value`, each labelled with its encoding; forms shorter than MIN_FORM_LENGTH are left out. */
 export function encodedForms(value: string): EncodedForm[] {
