@@ -12,7 +12,7 @@
  * segment (the turn loop flushes after every model step) and the filter stays usable for the next.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
-import { REDACTED } from './output-guard-scan.js';
+import { criticalSpans, REDACTED } from './output-guard-scan.js';
 
 export interface StreamGuardOptions {
   /** Characters always held back (default 256; longer than any context a format needs before its value). */
@@ -108,23 +108,11 @@ export function createStreamGuard(
     const released = r.findings.filter((f) => f.end - off > 0 && f.start - off < b);
     let out = '';
     let at = 0;
-    const spans = released
-      .filter((f) => f.severity === 'critical')
-      .map((f) => [Math.max(0, f.start - off), Math.min(b, f.end - off)] as [number, number])
-      .sort((x, y) => x[0] - y[0]);
-    let cur: [number, number] | undefined;
-    const emit = (s: [number, number]) => {
-      out += buf.slice(at, s[0]) + REDACTED;
-      at = s[1];
-    };
-    for (const s of spans) {
-      if (cur && s[0] < cur[1]) cur[1] = Math.max(cur[1], s[1]);
-      else {
-        if (cur) emit(cur);
-        cur = [s[0], s[1]];
-      }
+    // The same span merge as the whole-text guard, on the findings clipped to the released part.
+    for (const [s, e] of criticalSpans(released.map((f) => ({ ...f, start: Math.max(0, f.start - off), end: Math.min(b, f.end - off) })))) {
+      out += buf.slice(at, s) + REDACTED;
+      at = e;
     }
-    if (cur) emit(cur);
     out += buf.slice(at, b);
     if (released.length) onFindings(released.map((f) => ({ ...f, start: f.start - off, end: f.end - off, matchStart: f.matchStart - off, matchEnd: f.matchEnd - off })));
     ctx = leftContext(ctx + buf.slice(0, b), contextSize);
