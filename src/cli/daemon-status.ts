@@ -1,11 +1,11 @@
 /**
- * Client of a running daemon's GET /v1/status (admin scope), shared by `bulwark status` and
- * `bulwark layers`. The CLI cannot import the gateway, so the JSON shape is restated here.
+ * Client of a running daemon's admin API: GET /v1/status for `bulwark status` and `bulwark layers`,
+ * and the JSON requests of `bulwark approvals`. The CLI cannot import the gateway, so the JSON shape is restated here.
  */
 import { describeCause } from '../core/errors.js';
 import type { LayerState } from '../core/layers.js';
 import type { CliContext } from './context.js';
-import { daemonToken, daemonUrl as resolveDaemonUrl } from './daemon-url.js';
+import { daemonToken, daemonUrl } from './daemon-url.js';
 
 export interface DaemonLayerJson {
   readonly id: string;
@@ -59,27 +59,35 @@ export class DaemonStatusError extends Error {
   }
 }
 
-/** --url, else server.host/server.port of config.yaml; a config error is thrown as a DaemonStatusError. */
-export function daemonUrl(ctx: CliContext, explicit: string | undefined): string {
-  const url = resolveDaemonUrl(ctx, explicit);
-  if (typeof url !== 'string') throw new DaemonStatusError(url.error, 'config');
-  return url;
-}
-
-function isStatus(v: unknown): v is DaemonStatusJson {
-  const s = v as Partial<DaemonStatusJson> | null;
-  return typeof s === 'object' && s !== null && s.object === 'status' && Array.isArray(s.layers) && Array.isArray(s.breakers) && typeof s.daemon === 'object';
-}
-
-export async function fetchDaemonStatus(ctx: CliContext, opts: ConnOptions, timeoutMs: number): Promise<{ url: string; status: DaemonStatusJson }> {
+/** URL and admin token of the running daemon, or a DaemonStatusError that says how to provide them. */
+export function adminConnection(ctx: CliContext, opts: ConnOptions): { url: string; token: string } {
   const url = daemonUrl(ctx, opts.url);
+  if (typeof url !== 'string') throw new DaemonStatusError(url.error, 'config');
   const token = daemonToken(opts.token);
   if (!token) throw new DaemonStatusError('no admin token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create --scopes admin`', 'token');
+  return { url, token };
+}
+
+export interface DaemonRequest {
+  readonly method?: 'GET' | 'POST';
+  readonly body?: unknown;
+  readonly timeoutMs?: number;
+  /** Appended to the message of a 403 answer. */
+  readonly forbiddenHint?: string;
+}
+
+/** One JSON request to the daemon's API; every failure is a DaemonStatusError naming the address and the answer. */
+export async function daemonJson(url: string, token: string, path: string, req: DaemonRequest = {}): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`${url}${path}`, {
+      method: req.method ?? 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
+      ...(req.timeoutMs !== undefined ? { signal: AbortSignal.timeout(req.timeoutMs) } : {}),
+    });
   } catch (cause) {
-    const why = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeCause(cause instanceof Error && cause.cause ? cause.cause : cause);
+    const why = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : describeCause(cause instanceof Error && cause.cause ? cause.cause : cause);
     throw new DaemonStatusError(`cannot reach the daemon at ${url} (${why}): is \`bulwark start\` running? (use --url for another address)`, 'unreachable');
   }
   const text = await res.text();
@@ -91,9 +99,20 @@ export async function fetchDaemonStatus(ctx: CliContext, opts: ConnOptions, time
   }
   if (!res.ok) {
     const message = (parsed as { error?: { message?: unknown } } | null)?.error?.message;
-    const hint = res.status === 403 ? ' (GET /v1/status needs a token with the admin scope)' : '';
+    const hint = res.status === 403 && req.forbiddenHint ? ` (${req.forbiddenHint})` : '';
     throw new DaemonStatusError(`the daemon at ${url} answered ${res.status}: ${typeof message === 'string' ? message : 'no message'}${hint}`, 'refused');
   }
+  return parsed;
+}
+
+function isStatus(v: unknown): v is DaemonStatusJson {
+  const s = v as Partial<DaemonStatusJson> | null;
+  return typeof s === 'object' && s !== null && s.object === 'status' && Array.isArray(s.layers) && Array.isArray(s.breakers) && typeof s.daemon === 'object';
+}
+
+export async function fetchDaemonStatus(ctx: CliContext, opts: ConnOptions, timeoutMs: number): Promise<{ url: string; status: DaemonStatusJson }> {
+  const { url, token } = adminConnection(ctx, opts);
+  const parsed = await daemonJson(url, token, '/v1/status', { timeoutMs, forbiddenHint: 'GET /v1/status needs a token with the admin scope' });
   if (!isStatus(parsed)) throw new DaemonStatusError(`the daemon at ${url} answered with JSON that is not a status (an older daemon?)`, 'invalid');
   return { url, status: parsed };
 }

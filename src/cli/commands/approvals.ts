@@ -4,9 +4,8 @@
  * bound to: argv, cwd, env names, network grants and the file diff for writes.
  */
 import type { Command } from 'commander';
-import { describeCause } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
-import { daemonToken, daemonUrl } from '../daemon-url.js';
+import { adminConnection, daemonJson } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 
 interface ConnOptions {
@@ -42,34 +41,9 @@ interface ApprovalJson {
   };
 }
 
-
-async function call(ctx: CliContext, opts: ConnOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const url = daemonUrl(ctx, opts.url);
-  if (typeof url !== 'string') throw new Error(url.error);
-  const token = daemonToken(opts.token);
-  if (!token) throw new Error('no admin token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create --scopes admin`');
-  let res: Response;
-  try {
-    res = await fetch(`${url}/v1/approvals${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (cause) {
-    throw new Error(`cannot reach the daemon at ${url} (${describeCause(cause)}): is \`bulwark start\` running? (use --url for another address)`, { cause });
-  }
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`the daemon answered ${res.status} with a body that is not JSON`);
-  }
-  if (!res.ok) {
-    const message = (parsed as { error?: { message?: unknown } }).error?.message;
-    throw new Error(typeof message === 'string' ? message : `the daemon answered ${res.status}`);
-  }
-  return parsed;
+function call(ctx: CliContext, opts: ConnOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const { url, token } = adminConnection(ctx, opts);
+  return daemonJson(url, token, `/v1/approvals${path}`, { method, ...(body !== undefined ? { body } : {}), forbiddenHint: 'the approvals API needs a token with the admin scope' });
 }
 
 function summary(a: ApprovalJson): string {
@@ -139,10 +113,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   conn(cmd.command('watch').description('print each new approval request as it arrives (server-sent events)')).action(
     action(ctx, async (opts: ConnOptions) => {
-      const url = daemonUrl(ctx, opts.url);
-      if (typeof url !== 'string') return fail(ctx, url.error);
-      const token = daemonToken(opts.token);
-      if (!token) return fail(ctx, 'no admin token: set BULWARK_TOKEN (or pass --token)');
+      const { url, token } = adminConnection(ctx, opts);
       const res = await fetch(`${url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
       if (!res.ok || !res.body) return fail(ctx, `the daemon answered ${res.status} on the approval stream`);
       const decoder = new TextDecoder();
