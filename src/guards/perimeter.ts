@@ -8,7 +8,7 @@ import type { EventBus, SecurityEvent } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { createInputGuard, SECURITY_REMINDER, type InputVerdict } from './input-guard.js';
 import { InjectionRateLimiter } from './rate-limiter.js';
-import { sanitizeToolOutput } from './tool-output.js';
+import { sanitizeWithConfig } from './tool-output.js';
 import { canonicalise } from '../text/canonical.js';
 import { PerimeterConfigSchema, type PerimeterConfig } from './perimeter-config.js';
 
@@ -99,7 +99,7 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
 
   function toolResult(text: string, call: PerimeterToolCall, ctx: PerimeterContext): string {
     if (!cfg.toolOutput.enabled) return text;
-    const r = sanitizeToolOutput(text, `tool:${call.name}`, cfg.toolOutput);
+    const r = sanitizeWithConfig(text, `tool:${call.name}`, cfg.toolOutput);
     if (r.flagged || r.truncated || r.neutralised.length > 0) {
       bus.emit('security:tool_output', {
         ...base(ctx), layer: 'L23', outcome: r.flagged ? 'flagged' : r.truncated ? 'truncated' : 'neutralised', tool: call.name, toolCallId: call.id,

@@ -30,7 +30,11 @@ export function truncateAtNewline(text: string, max: number): { text: string; tr
 }
 
 export function sanitizeToolOutput(raw: string, source: string, config: Partial<ToolOutputConfig> = {}): SanitizedToolOutput {
-  const cfg = ToolOutputConfigSchema.parse(config);
+  return sanitizeWithConfig(raw, source, ToolOutputConfigSchema.parse(config));
+}
+
+/** sanitizeToolOutput with an already parsed config (the perimeter parses its config once, not per tool result). */
+export function sanitizeWithConfig(raw: string, source: string, cfg: ToolOutputConfig): SanitizedToolOutput {
   // Bound the work first: scanning and wrapping never see more than twice the output cap.
   const bounded = raw.length > cfg.maxChars * 2 ? raw.slice(0, cfg.maxChars * 2) : raw;
   const scan = scanText(bounded, { patterns: EXTERNAL_CONTENT_PATTERNS });
