@@ -4,7 +4,7 @@
  * that matched, so an operator (and `bulwark scan command`) can see exactly why.
  */
 import { parseShell, MAX_NESTING, type SimpleCommand, type Word } from './shell-parse.js';
-import { unwrap, SHELLS, baseName } from './command-unwrap.js';
+import { unwrap, SHELLS, baseName, type Unwrapped } from './command-unwrap.js';
 import { commandRules, inlineCodeHit, redirectRule, type RuleHit } from './command-rules.js';
 import { dynamicScriptHit, isDecoder } from './dynamic-script.js';
 import { shellOutHit } from './inline-shell-out.js';
@@ -54,14 +54,25 @@ class Evaluator {
   }
 
   private evaluateCommands(cmds: readonly SimpleCommand[], depth: number, via: string[]): Found | undefined {
-    for (const c of cmds) {
+    // Each command unwrapped once, and "a later command of the same pipeline reads its script from
+    // stdin" found in one backward pass: comparing every pair (with indexOf) was cubic in the
+    // pipeline length, seconds of blocked event loop for a few kilobytes of `a|a|…`.
+    const unwrapped = cmds.map((c) => unwrap(c.words));
+    const feedsShellAt: boolean[] = [];
+    const stdinScriptAhead = new Set<number>();
+    for (let i = cmds.length - 1; i >= 0; i--) {
+      const pipeline = (cmds[i] as SimpleCommand).pipeline;
+      feedsShellAt[i] = stdinScriptAhead.has(pipeline);
+      if ((unwrapped[i] as Unwrapped).readsStdinScript) stdinScriptAhead.add(pipeline);
+    }
+    for (const [i, c] of cmds.entries()) {
       const found = this.evaluateOne(c, c.words, depth, via);
       if (found) return found;
       // Text piped into a shell is a script: `cat <<EOF | sh`, `echo "rm -rf /" | bash`.
-      const feedsShell = cmds.some((o) => o.pipeline === c.pipeline && o !== c && cmds.indexOf(o) > cmds.indexOf(c) && unwrap(o.words).readsStdinScript);
-      const selfShell = unwrap(c.words).readsStdinScript;
+      const fed = unwrapped[i] as Unwrapped;
+      const feedsShell = feedsShellAt[i] === true;
+      const selfShell = fed.readsStdinScript;
       if (feedsShell || selfShell) {
-        const fed = unwrap(c.words);
         const decoder = feedsShell ? isDecoder(fed.argv) : undefined;
         if (decoder) return { hit: dynamicScriptHit(`a script piped into a shell or interpreter comes out of a decoder (${decoder})`), segment: c.source || show(c.words), via: [...via, 'pipe-to-shell'] };
         if (feedsShell && fed.argv[0] && DOWNLOADERS.has(fed.argv[0].text) && fed.argv.slice(1).some((w) => w.dynamic)) {
@@ -80,9 +91,8 @@ class Evaluator {
             if (f) return f;
           }
         }
-        const u = unwrap(c.words);
-        if (feedsShell && u.argv[0] && DOWNLOADERS.has(u.argv[0].text)) {
-          const text = u.argv.slice(1).filter((w) => !/^-[neE]+$/.test(w.text)).map((w) => w.text).join(' ');
+        if (feedsShell && fed.argv[0] && DOWNLOADERS.has(fed.argv[0].text)) {
+          const text = fed.argv.slice(1).filter((w) => !/^-[neE]+$/.test(w.text)).map((w) => w.text).join(' ');
           const f = this.evaluateScript(text.replace(/\\n/g, '\n'), depth + 1, [...via, 'pipe-to-shell']);
           if (f) return f;
         }

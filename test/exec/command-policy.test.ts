@@ -179,6 +179,13 @@ describe('command policy (exec layer 2)', () => {
     for (let i = 0; i < 12; i++) s = `sh -c ${JSON.stringify(s)}`;
     expect(evaluateCommand(s).decision).toBe('deny');
   });
+
+  it('finds a shell at the far end of a long pipeline fed by its first command (one pass, not every pair)', () => {
+    const line = `echo "rm -rf /" | ${'cat | '.repeat(4000)}sh`;
+    expect(line.length).toBeLessThan(64 * 1024);
+    expect(evaluateCommand(line)).toMatchObject({ decision: 'deny', ruleId: 'fs.rm-recursive-root' });
+    expect(evaluateCommand(`echo "rm -rf /" | cat; sh`).decision).toBe('allow');
+  });
 });
 
 describe('path classes', () => {
