@@ -15,7 +15,7 @@ import { ActiveTurns } from './active-turns.js';
 import { refuseQueryTokens, requireScope, requireToken, type AuthDeps } from './auth/bearer.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { TokenStore } from './auth/token-store.js';
-import { failure, type HttpFailure } from './errors.js';
+import { failure, methodNotAllowed, sendFailure } from './errors.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
 import { chatCompletionsHandler } from './openai/chat-completions.js';
 import { getModelHandler, listModelsHandler } from './openai/models.js';
@@ -41,18 +41,6 @@ export interface GatewayDeps {
 export interface Gateway {
   readonly app: GatewayApp;
   readonly turns: ActiveTurns;
-}
-
-function send(c: Parameters<MiddlewareHandler<GatewayEnv>>[0], f: HttpFailure): Response {
-  return c.json(f.body, f.status as 400);
-}
-
-/** Answers 405 with an Allow header for a known path hit with the wrong method. */
-function methodNotAllowed(allow: string): MiddlewareHandler<GatewayEnv> {
-  return async (c) => {
-    c.header('Allow', allow);
-    return send(c, failure(405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, 'method_not_allowed'));
-  };
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -93,10 +81,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   for (const register of deps.routes ?? []) register(app, scope);
 
-  app.notFound((c) => send(c, failure(404, `no route ${c.req.method} ${c.req.path}`, 'not_found')));
+  app.notFound((c) => sendFailure(c, failure(404, `no route ${c.req.method} ${c.req.path}`, 'not_found')));
   app.onError((error, c) => {
     deps.logger.error({ traceId: c.get('traceId'), err: describeCause(error) }, 'unhandled error in a route');
-    return send(c, failure(500, `internal error (trace ${c.get('traceId')}); the daemon log has the details`, 'internal_error'));
+    return sendFailure(c, failure(500, `internal error (trace ${c.get('traceId')}); the daemon log has the details`, 'internal_error'));
   });
   return { app, turns };
 }

@@ -15,7 +15,7 @@ import type { ApprovalQueue, PendingApproval, ResolvedApproval } from '../policy
 import type { Decision } from '../policy/approval-tokens.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
-import { failure, type HttpFailure } from './errors.js';
+import { failure, sendFailure, type HttpFailure } from './errors.js';
 
 export interface ApprovalsRoutesDeps {
   readonly queue: ApprovalQueue;
@@ -27,10 +27,6 @@ const MAX_BODY = 16 * 1024;
 const DecisionBody = z.strictObject({ reason: z.string().max(500).optional() });
 const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
 const ID = /^apr_[0-9a-f]{24}$/;
-
-function send(c: Context<GatewayEnv>, f: HttpFailure): Response {
-  return c.json(f.body, f.status as 400);
-}
 
 function operator(c: Context<GatewayEnv>): string {
   const identity = c.get('identity') as { id?: string; name?: string } | undefined;
@@ -103,27 +99,27 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
 
   app.post('/decide', async (c) => {
     const body = await readJson(c, TokenBody, false);
-    if (!body.ok) return send(c, body.failure);
+    if (!body.ok) return sendFailure(c, body.failure);
     const r = queue.resolveWithToken(body.value.token, operator(c), body.value.reason);
-    if (!r.ok) return send(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
+    if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
   });
 
   app.get('/:id', (c) => {
     const id = c.req.param('id');
-    if (!ID.test(id)) return send(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    if (!ID.test(id)) return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const p = queue.get(id);
-    if (!p) return send(c, failure(404, `approval ${id} is not pending and not among the recent decisions`, 'not_found'));
+    if (!p) return sendFailure(c, failure(404, `approval ${id} is not pending and not among the recent decisions`, 'not_found'));
     return c.json(present(p));
   });
 
   const decide = (decision: Decision) => async (c: Context<GatewayEnv>) => {
     const id = c.req.param('id') ?? '';
-    if (!ID.test(id)) return send(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    if (!ID.test(id)) return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const body = await readJson(c, DecisionBody, true);
-    if (!body.ok) return send(c, body.failure);
+    if (!body.ok) return sendFailure(c, body.failure);
     const r = queue.decide(id, decision, operator(c), body.value.reason);
-    if (!r.ok) return send(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
+    if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
   };
   app.post('/:id/approve', decide('approve'));

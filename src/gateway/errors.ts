@@ -2,7 +2,10 @@
  * Errors as the OpenAI API shapes them: `{ error: { message, type, code, param } }`, so
  * OpenAI-compatible clients surface our message. Never a stack trace, never internals.
  */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BulwarkError } from '../core/errors.js';
+import type { GatewayEnv } from './env.js';
 
 export interface OpenAIErrorBody {
   readonly error: { readonly message: string; readonly type: string; readonly code: string | null; readonly param: string | null };
@@ -44,6 +47,20 @@ export interface HttpFailure {
 
 export function failure(status: number, message: string, code: string | null = null, param: string | null = null): HttpFailure {
   return { status, body: openAIError(status, message, code, param) };
+}
+
+/** Answers with a failure: its extra headers, its status and its OpenAI-shaped body. */
+export function sendFailure(c: Context<GatewayEnv>, f: HttpFailure): Response {
+  for (const [k, v] of Object.entries(f.headers ?? {})) c.header(k, v);
+  return c.json(f.body, f.status as ContentfulStatusCode);
+}
+
+/** Answers 405 with an Allow header for a known path hit with the wrong method. */
+export function methodNotAllowed(allow: string): MiddlewareHandler<GatewayEnv> {
+  return async (c) => {
+    c.header('Allow', allow);
+    return sendFailure(c, failure(405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, 'method_not_allowed'));
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ControlsStatus } from '../agent/controls.js';
 import type { LayerCatalogue, LayerState, LayerStatus } from '../core/layers.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
-import { failure } from './errors.js';
+import { methodNotAllowed } from './errors.js';
 
 export interface StatusRoutesDeps {
   /** The daemon's layer catalogue (states set at start). */
@@ -63,10 +63,6 @@ export function statusRouteGroup(deps: StatusRoutesDeps): (app: GatewayApp, scop
   return (app, scope) => {
     app.use('/v1/status', scope('admin'));
     app.get('/v1/status', (c) => c.json(buildStatus(deps)));
-    app.all('/v1/status', (c) => {
-      c.header('Allow', 'GET');
-      const f = failure(405, `method ${c.req.method} is not allowed on /v1/status; use GET`, 'method_not_allowed');
-      return c.json(f.body, f.status as 405);
-    });
+    app.all('/v1/status', methodNotAllowed('GET'));
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { EventBus } from '../../core/events.js';
-import { failure, type HttpFailure } from '../errors.js';
+import { failure, sendFailure, type HttpFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 import type { TokenScope } from './scopes.js';
 import type { TokenStore } from './token-store.js';
@@ -45,7 +45,7 @@ function deny(c: Parameters<MiddlewareHandler<GatewayEnv>>[0], deps: AuthDeps, f
     ...(tokenId ? { sender: tokenId } : {}),
   });
   if (f.status === 401) c.header('WWW-Authenticate', 'Bearer realm="bulwark"');
-  return c.json(f.body, f.status as 400);
+  return sendFailure(c, f);
 }
 
 /** Refuses credentials in the query string on every route, /health included. */

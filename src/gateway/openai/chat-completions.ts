@@ -10,7 +10,7 @@ import type { AgentRuntime, TurnEvent } from '../../agent/types.js';
 import { describeCause } from '../../core/errors.js';
 import type { ActiveTurns } from '../active-turns.js';
 import { readJsonBody } from '../body.js';
-import { failure, failureFromBulwarkError, type HttpFailure } from '../errors.js';
+import { failure, failureFromBulwarkError, sendFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 import { parseChatCompletionRequest, toChatMessages } from './schema.js';
 import { chunkObject, completionObject, emptyChunk, sseData, toOpenAIFinishReason, type CompletionMeta, type OpenAIFinishReason, type Usage } from './wire.js';
@@ -27,27 +27,22 @@ export interface ChatDeps {
   readonly logger: Logger;
 }
 
-function reply(c: Context<GatewayEnv>, f: HttpFailure): Response {
-  for (const [k, v] of Object.entries(f.headers ?? {})) c.header(k, v);
-  return c.json(f.body, f.status as 400);
-}
-
 export function chatCompletionsHandler(deps: ChatDeps) {
   return async (c: Context<GatewayEnv>): Promise<Response> => {
     const traceId = c.get('traceId');
     const body = await readJsonBody(c.req.raw, deps.bodyLimitBytes);
-    if (!body.ok) return reply(c, body.error);
+    if (!body.ok) return sendFailure(c, body.error);
     const parsed = parseChatCompletionRequest(body.value);
-    if (!parsed.ok) return reply(c, parsed.error);
+    if (!parsed.ok) return sendFailure(c, parsed.error);
     const req = parsed.value;
     const messages = toChatMessages(req);
-    if (!messages.ok) return reply(c, messages.error);
+    if (!messages.ok) return sendFailure(c, messages.error);
     if (!deps.runtime.hasAgent(req.model)) {
-      return reply(c, failure(404, `unknown model "${req.model.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found', 'model'));
+      return sendFailure(c, failure(404, `unknown model "${req.model.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found', 'model'));
     }
     const sessionHeader = c.req.header(SESSION_HEADER);
     if (sessionHeader !== undefined && !SESSION_ID.test(sessionHeader)) {
-      return reply(c, failure(400, `${SESSION_HEADER} must be 1-128 letters, digits, - or _`, 'invalid_session'));
+      return sendFailure(c, failure(400, `${SESSION_HEADER} must be 1-128 letters, digits, - or _`, 'invalid_session'));
     }
 
     const turn = deps.turns.start(c.req.raw.signal);
@@ -84,7 +79,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     if (!first.done && first.value.type === 'error') {
       turn.end();
       logTurnError(deps.logger, traceId, first.value.error);
-      return reply(c, failureFromBulwarkError(first.value.error, traceId));
+      return sendFailure(c, failureFromBulwarkError(first.value.error, traceId));
     }
     const meta: CompletionMeta = { id: `chatcmpl-${traceId}`, created: Math.floor(Date.now() / 1000), model: req.model };
 
@@ -109,7 +104,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
           finish = toOpenAIFinishReason(e.finishReason);
         } else if (e.type === 'error') {
           logTurnError(deps.logger, traceId, e.error);
-          return reply(c, failureFromBulwarkError(e.error, traceId));
+          return sendFailure(c, failureFromBulwarkError(e.error, traceId));
         }
       }
     } finally {

@@ -1,7 +1,7 @@
 /** GET /v1/models and /v1/models/:id — one model per configured agent, id = agent id. */
 import type { Context } from 'hono';
 import type { AgentRuntime } from '../../agent/types.js';
-import { failure } from '../errors.js';
+import { failure, sendFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 
 const CREATED = Math.floor(Date.now() / 1000);
@@ -18,8 +18,7 @@ export function getModelHandler(runtime: AgentRuntime) {
   return (c: Context<GatewayEnv>): Response => {
     const id = c.req.param('id') ?? '';
     if (!runtime.hasAgent(id)) {
-      const f = failure(404, `unknown model "${id.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found');
-      return c.json(f.body, 404);
+      return sendFailure(c, failure(404, `unknown model "${id.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found'));
     }
     return c.json(modelObject(id));
   };
