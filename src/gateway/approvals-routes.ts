@@ -15,6 +15,7 @@ import type { ApprovalQueue, PendingApproval, ResolvedApproval } from '../policy
 import type { Decision } from '../policy/approval-tokens.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
+import { readBoundedBody } from './body.js';
 import { failure, sendFailure, type HttpFailure } from './errors.js';
 
 export interface ApprovalsRoutesDeps {
@@ -43,8 +44,10 @@ function present(p: PendingApproval | ResolvedApproval): Record<string, unknown>
 }
 
 async function readJson<T>(c: Context<GatewayEnv>, schema: z.ZodType<T>, allowEmpty: boolean): Promise<{ ok: true; value: T } | { ok: false; failure: HttpFailure }> {
-  const text = await c.req.text();
-  if (text.length > MAX_BODY) return { ok: false, failure: failure(413, 'request body larger than 16 KiB', 'body_too_large') };
+  // Counted while reading, so an oversized body is never buffered whole.
+  const bytes = await readBoundedBody(c.req.raw, MAX_BODY);
+  if (!bytes.ok) return { ok: false, failure: bytes.error.status === 413 ? failure(413, 'request body larger than 16 KiB', 'body_too_large') : bytes.error };
+  const text = new TextDecoder().decode(bytes.value);
   let raw: unknown = {};
   if (text.trim() !== '') {
     try {
