@@ -97,7 +97,10 @@ export const INSIDE_WORKSPACE = '/workspace';
  * units, used by dash and by bash as sh), $4 the command line. `ulimit` without -S sets the hard
  * limit too, so the command cannot raise it again. Positional parameters are cleared as with `sh -c`.
  */
-export const LIMITS_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
+const ULIMITS = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; ';
+/** Runs the command line held in bulwark_cmd with the positional parameters cleared, as `sh -c` would. */
+const EVAL_COMMAND = 'set --; eval "unset bulwark_cmd; $bulwark_cmd"';
+export const LIMITS_SCRIPT = `${ULIMITS}bulwark_cmd=$4; ${EVAL_COMMAND}`;
 /** First statement of the command's shell under bwrap: join the run's cgroup, or refuse to run. */
 export const CGROUP_PROCS_INSIDE = '/run/bulwark/cgroup.procs';
 const JOIN_CGROUP = `echo $$ > ${CGROUP_PROCS_INSIDE} || exit 125; `;
@@ -113,12 +116,17 @@ const DAEMON_ALIVE = `printf x >&${ALIVE_FD} || exit 125; exec ${ALIVE_FD}>&-; `
  * The same limits, then exec of the argv that follows them ($4…): used when the broker's wrapper
  * (forwarder first, then the command) must run under the limits and inside the cgroup as well.
  */
-export const LIMITS_EXEC_SCRIPT = 'ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; shift 3; exec "$@"';
+export const LIMITS_EXEC_SCRIPT = `${ULIMITS}shift 3; exec "$@"`;
 /** A parked bwrap's shell (see parked-bwrap.ts): the same limits; the command line comes in PARKED_COMMAND_VAR. */
-export const LIMITS_PARKED_SCRIPT = `ulimit -t "$1" && ulimit -v "$2" && ulimit -f "$3" || exit 125; bulwark_cmd=$${PARKED_COMMAND_VAR}; unset ${PARKED_COMMAND_VAR}; set --; eval "unset bulwark_cmd; $bulwark_cmd"`;
+export const LIMITS_PARKED_SCRIPT = `${ULIMITS}bulwark_cmd=$${PARKED_COMMAND_VAR}; unset ${PARKED_COMMAND_VAR}; ${EVAL_COMMAND}`;
 /** macOS refuses RLIMIT_AS changes (ulimit -v); CPU time and file size still apply. */
-export const LIMITS_SCRIPT_MACOS = 'ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; set --; eval "unset bulwark_cmd; $bulwark_cmd"';
+export const LIMITS_SCRIPT_MACOS = `ulimit -t "$1" && ulimit -f "$3" || exit 125; bulwark_cmd=$4; ${EVAL_COMMAND}`;
 const SANDBOX_UID = 1000;
+
+/** $1 $2 $3 of the limit scripts: CPU seconds, address space in KiB, file size in 512-byte blocks. */
+function limitArgs(l: ExecConfig['limits']): string[] {
+  return [String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048)];
+}
 const ARGS_FD = 4;
 const MIB = 1024 * 1024;
 
@@ -145,11 +153,10 @@ export class ExecRunner {
       // Broker runs need a per-run wrapper on bwrap's command line, so they are spawned the usual way.
       const parkedCount = runtime.parkedSandboxes ?? 2;
       if (runtime.mode === 'bwrap' && runtime.bwrapPath && config.network !== 'broker' && parkedCount > 0) {
-        const l = config.limits;
         this.parked = new ParkedBwrapPool(
           {
             bwrapPath: runtime.bwrapPath, ...(runtime.seccompFile ? { seccompFile: runtime.seccompFile } : {}), argsFd: ARGS_FD, aliveFd: ALIVE_FD,
-            shell: ['/bin/sh', '-c', `${DAEMON_ALIVE}${LIMITS_PARKED_SCRIPT}`, 'sh', String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048)],
+            shell: ['/bin/sh', '-c', `${DAEMON_ALIVE}${LIMITS_PARKED_SCRIPT}`, 'sh', ...limitArgs(config.limits)],
           },
           this.pool, parkedCount, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'parked-sandbox', reason: problem }),
         );
@@ -316,8 +323,7 @@ export class ExecRunner {
    * shell execs the broker's wrapper (forwarder, then `/bin/sh -c command`) after the limits.
    */
   private shellArgv(command: string, joinCgroup = false, brokerSpawn?: BrokerSpawn): string[] {
-    const l = this.config.limits;
-    const limits = [String(l.cpuSeconds), String(l.memoryMb * 1024), String(l.fileSizeMb * 2048)];
+    const limits = limitArgs(this.config.limits);
     const prefix = joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}` : '';
     if (brokerSpawn) return ['/bin/sh', '-c', `${prefix}${LIMITS_EXEC_SCRIPT}`, 'sh', ...limits, ...brokerSpawn.wrapCommand(['/bin/sh', '-c', command])];
     const script = process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : `${prefix}${LIMITS_SCRIPT}`;
