@@ -14,7 +14,6 @@ import {
   generateMasterKey,
   loadMasterKey,
   readKeyFile,
-  resolveKeyFilePath,
   writeKeyFile,
   type MasterKeyOptions,
 } from './master-key.js';
@@ -136,5 +135,3 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
   }
   return ok({ records: rotated.value, keyFile: fromFile ? store.keyInfo.location : target, operatorMustInstall: !fromFile });
 }
-
-export { resolveKeyFilePath };

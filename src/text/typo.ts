@@ -97,16 +97,3 @@ function typoOf(token: string, fuzzy: boolean): string | undefined {
   }
   return undefined;
 }
-
-const TOKEN = /[a-z]{4,20}/g;
-
-/** Corrections for scrambled/misspelt key words in a (lower-case) view. */
-export function findTypos(view: string): Correction[] {
-  const out: Correction[] = [];
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(view); m; m = TOKEN.exec(view)) {
-    const key = typoAt(view, m.index, m.index + m[0].length);
-    if (key) out.push({ start: m.index, end: m.index + m[0].length, replacement: key });
-  }
-  return out;
-}

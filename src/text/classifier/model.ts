@@ -27,7 +27,5 @@ export function injectionProbability(view: string): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-export const CLASSIFIER_INFO = { trainedOn: file.trainedOn, features: file.weights.length } as const;
-
 /** The medium-risk threshold the training script selected (cross-validated on the tuning split). */
 export const TRAINED_THRESHOLD: number = file.threshold;

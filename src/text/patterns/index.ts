@@ -1,5 +1,5 @@
 /** The one pattern library (DESIGN §3): every pattern once, with an id, family, weight and severity. */
-import type { PatternDef, PatternFamily } from './types.js';
+import type { PatternDef } from './types.js';
 import { ROLE_MARKERS } from './role-markers.js';
 import { INSTRUCTION_OVERRIDE } from './injection.js';
 import { JAILBREAK_PERSONAS } from './jailbreak.js';
@@ -25,11 +25,3 @@ export const EXTERNAL_CONTENT_PATTERNS: readonly PatternDef[] = [...INJECTION_PA
 
 /** Every pattern of the library, injection and secret formats alike. */
 export const PATTERN_LIBRARY: readonly PatternDef[] = [...EXTERNAL_CONTENT_PATTERNS, ...SECRET_FORMATS];
-
-export function patternsOfFamily(family: PatternFamily): PatternDef[] {
-  return PATTERN_LIBRARY.filter((p) => p.family === family);
-}
-
-export function patternById(id: string): PatternDef | undefined {
-  return PATTERN_LIBRARY.find((p) => p.id === id);
-}
