@@ -34,7 +34,6 @@ import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
 import { createLogger, createSanitizer, type Logger } from './logging/logger.js';
-import { detectSandbox } from './exec/detect.js';
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard, netLayerStatus } from './net/index.js';
 import {
@@ -353,10 +352,10 @@ export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError
   if (!config.ok) return config;
   const layers = layerCatalogue(config.value);
   // With broker.enabled the daemon gives exec a broker spawner; the probe only needs to know one will exist.
-  const brokerPromise = config.value.broker.enabled
+  const brokerSpawner = config.value.broker.enabled
     ? { brokerSpawner: async () => err(bulwarkError('broker.probe', 'layer probe: no broker sessions outside the daemon', { layer: 'L08' })) }
     : {};
-  const probe = startExec({ config: config.value.exec, runtimeDir: privateDir(dataDir, 'run', 'exec-probe'), detection: detectSandbox(), parkedSandboxes: 0, ...brokerPromise });
+  const probe = startExec({ config: config.value.exec, runtimeDir: privateDir(dataDir, 'run', 'exec-probe'), parkedSandboxes: 0, ...brokerSpawner });
   if (probe.ok) {
     layers.set('L11', probe.value.layer.state, probe.value.layer.reason);
     probe.value.stop();
