@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
-import { createAgentRuntime } from './agent/runtime.js';
+import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
 import { fsTools } from './agent/tools/fs/index.js';
 import type { Tool } from './agent/tools/tool.js';
@@ -22,7 +22,7 @@ import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js
 import { EventBus } from './core/events.js';
 import { LayerCatalogue, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
-import { absoluteFrom, childPath } from './core/safe-path.js';
+import { childPath } from './core/safe-path.js';
 import { openDatabase, type Db } from './core/sqlite.js';
 import { createGateway } from './gateway/app.js';
 import { createOutputGuard } from './guards/output-guard.js';
@@ -133,14 +133,13 @@ function privateDir(dataDir: string, ...names: string[]): string {
 }
 
 /**
- * Real path of an agent's workspace, chosen as the runtime chooses it (config, else
- * <data dir>/workspaces/<id>); undefined for an unknown agent or a workspace that is not there.
+ * Real path of an agent's workspace (the runtime's workspacePath); undefined for an unknown agent or a workspace that is not there.
  */
 function workspaceOf(config: Config, dataDir: string): (agentId: string) => string | undefined {
   return (agentId) => {
     const agent = config.agents.find((a) => a.id === agentId);
     if (!agent) return undefined;
-    const dir = agent.workspace !== undefined ? absoluteFrom(process.cwd(), agent.workspace) : childPath(dataDir, 'workspaces', agent.id);
+    const dir = workspacePath(agent, dataDir, process.cwd());
     try {
       return realpathSync(dir);
     } catch (cause) {

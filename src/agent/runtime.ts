@@ -62,8 +62,13 @@ export function providerNotConfigured(agentId: string): BulwarkError {
   );
 }
 
+/** Where an agent's workspace is: agents[].workspace (relative to cwd), else <data dir>/workspaces/<id>. */
+export function workspacePath(agent: Pick<AgentConfig, 'id' | 'workspace'>, dataDir: string, cwd: string): string {
+  return agent.workspace !== undefined ? absoluteFrom(cwd, agent.workspace) : childPath(dataDir, 'workspaces', agent.id);
+}
+
 function prepareWorkspace(agent: AgentConfig, dataDir: string, cwd: string): Result<string, BulwarkError> {
-  const dir = agent.workspace !== undefined ? absoluteFrom(cwd, agent.workspace) : childPath(dataDir, 'workspaces', agent.id);
+  const dir = workspacePath(agent, dataDir, cwd);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!statSync(dir).isDirectory()) return err(bulwarkError('agent.workspace', `workspace of agent "${agent.id}" (${dir}) is not a directory`));
