@@ -2,6 +2,7 @@
  * L21 persistent usage counters: one row per agent, model and minute in SQLite, so a restart does
  * not reset the hour or the day. Hour = the last 60 minutes; day = since 00:00 UTC.
  */
+import type { Statement } from 'better-sqlite3';
 import { openDatabase, migrate, type Db } from '../../core/sqlite.js';
 import { childPath } from '../../core/safe-path.js';
 
@@ -34,11 +35,22 @@ export function startOfUtcDay(now: number): number {
 export class UsageStore {
   private readonly db: Db;
   private readonly ownDb: boolean;
+  // Compiled once: record and tokensSince run on every model call.
+  private readonly insertMinute: Statement;
+  private readonly tokensSinceAll: Statement;
+  private readonly tokensSinceAgent: Statement;
 
   constructor(db: Db, ownDb = false) {
     this.db = db;
     this.ownDb = ownDb;
     migrate(db, 'usage', MIGRATIONS);
+    this.insertMinute = db.prepare(
+      `INSERT INTO usage_minutes (agent, model, minute, input_tokens, output_tokens, cost, calls) VALUES (?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT(agent, model, minute) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost, calls = calls + 1`,
+    );
+    this.tokensSinceAll = db.prepare('SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ?');
+    this.tokensSinceAgent = db.prepare('SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ? AND agent = ?');
   }
 
   static open(dataDir: string): UsageStore {
@@ -47,22 +59,14 @@ export class UsageStore {
 
   record(agent: string, model: string, inputTokens: number, outputTokens: number, cost: number, now: number): void {
     const minute = Math.floor(now / MINUTE);
-    this.db
-      .prepare(
-        `INSERT INTO usage_minutes (agent, model, minute, input_tokens, output_tokens, cost, calls) VALUES (?, ?, ?, ?, ?, ?, 1)
-         ON CONFLICT(agent, model, minute) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
-           output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost, calls = calls + 1`,
-      )
-      .run(agent, model, minute, inputTokens, outputTokens, cost);
+    this.insertMinute.run(agent, model, minute, inputTokens, outputTokens, cost);
   }
 
   /** Tokens (in + out) since `since` (ms), for one agent or all agents. */
   tokensSince(since: number, agent?: string): number {
     const minute = Math.floor(since / MINUTE);
     const row = (
-      agent === undefined
-        ? this.db.prepare('SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ?').get(minute)
-        : this.db.prepare('SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ? AND agent = ?').get(minute, agent)
+      agent === undefined ? this.tokensSinceAll.get(minute) : this.tokensSinceAgent.get(minute, agent)
     ) as { n: number };
     return row.n;
   }
