@@ -2,6 +2,7 @@
  * Sessions and their messages in SQLite (room 'agent'). A session belongs to one agent and one
  * sender: a caller naming someone else's session gets the same answer as for a session that does not exist.
  */
+import type { Statement } from 'better-sqlite3';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -56,14 +57,28 @@ function parseToolCalls(json: string | null): ToolCall[] | undefined {
 }
 
 export class SessionStore {
+  // Compiled once: every turn creates or authorizes a session, reads its history and appends to it.
+  private readonly insertSession: Statement;
+  private readonly selectOwner: Statement;
+  private readonly selectHistory: Statement;
+  private readonly insertMessage: Statement;
+  private readonly touchSession: Statement;
+
   constructor(private readonly db: Db) {
     migrate(db, 'agent', MIGRATIONS);
+    this.insertSession = db.prepare('INSERT INTO agent_sessions (id, agent_id, sender, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+    this.selectOwner = db.prepare('SELECT agent_id, sender FROM agent_sessions WHERE id = ?');
+    this.selectHistory = db.prepare('SELECT role, content, tool_calls, tool_call_id, tool_name, is_error FROM agent_messages WHERE session_id = ? ORDER BY id');
+    this.insertMessage = db.prepare(
+      'INSERT INTO agent_messages (session_id, role, content, tool_calls, tool_call_id, tool_name, is_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.touchSession = db.prepare('UPDATE agent_sessions SET updated_at = ? WHERE id = ?');
   }
 
   create(agentId: string, sender: string): string {
     const id = newId('ses');
     const now = new Date().toISOString();
-    this.db.prepare('INSERT INTO agent_sessions (id, agent_id, sender, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, agentId, sender, now, now);
+    this.insertSession.run(id, agentId, sender, now, now);
     return id;
   }
 
@@ -79,7 +94,7 @@ export class SessionStore {
     if (!SESSION_ID.test(sessionId)) {
       return err(bulwarkError('session.invalid_id', 'a session id looks like ses_ followed by 24 hex characters', { status: 400 }) as SessionError);
     }
-    const row = this.db.prepare('SELECT agent_id, sender FROM agent_sessions WHERE id = ?').get(sessionId) as
+    const row = this.selectOwner.get(sessionId) as
       | { agent_id: string; sender: string }
       | undefined;
     if (!row) return err(notFound('session.not_found'));
@@ -88,9 +103,7 @@ export class SessionStore {
   }
 
   history(sessionId: string): ChatMessage[] {
-    const rows = this.db
-      .prepare('SELECT role, content, tool_calls, tool_call_id, tool_name, is_error FROM agent_messages WHERE session_id = ? ORDER BY id')
-      .all(sessionId) as MessageRow[];
+    const rows = this.selectHistory.all(sessionId) as MessageRow[];
     return rows.map((r): ChatMessage => {
       if (r.role === 'user') return { role: 'user', content: r.content };
       if (r.role === 'assistant') {
@@ -103,10 +116,8 @@ export class SessionStore {
 
   append(sessionId: string, messages: readonly ChatMessage[]): void {
     const now = new Date().toISOString();
-    const insert = this.db.prepare(
-      'INSERT INTO agent_messages (session_id, role, content, tool_calls, tool_call_id, tool_name, is_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const touch = this.db.prepare('UPDATE agent_sessions SET updated_at = ? WHERE id = ?');
+    const insert = this.insertMessage;
+    const touch = this.touchSession;
     this.db.transaction(() => {
       for (const m of messages) {
         if (m.role === 'tool') insert.run(sessionId, 'tool', m.content, null, m.toolCallId, m.name, m.isError ? 1 : 0, now);
