@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { absoluteFrom, childPath } from '../core/safe-path.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { envVar } from './env.js';
 
@@ -25,6 +25,6 @@ export function ensureDataDir(dir: string): Result<string, BulwarkError> {
     }
     return ok(dir);
   } catch (cause) {
-    return err(bulwarkError('datadir.unusable', `cannot create or read data dir ${dir}: ${(cause as Error).message}`));
+    return err(bulwarkError('datadir.unusable', `cannot create or read data dir ${dir}: ${describeCause(cause)}`));
   }
 }

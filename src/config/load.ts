@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { childPath } from '../core/safe-path.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -38,7 +38,7 @@ export function parseConfigText(text: string, source: string): Result<Config, Bu
     raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
   } catch (cause) {
     const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
-    return err(bulwarkError('config.yaml', `${source}${where}: not valid YAML: ${(cause as Error).message.split('\n')[0]}`));
+    return err(bulwarkError('config.yaml', `${source}${where}: not valid YAML: ${describeCause(cause).split('\n')[0]}`));
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -67,7 +67,7 @@ export function loadConfig(dataDir: string): Result<Config, BulwarkError> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    return err(bulwarkError('config.unreadable', `cannot read ${file}: ${(cause as Error).message}`));
+    return err(bulwarkError('config.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
   }
   return parseConfigText(text, file);
 }
