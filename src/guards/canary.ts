@@ -60,21 +60,30 @@ function allIndexes(haystack: string, needle: string, push: (start: number) => v
   for (let i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) push(i);
 }
 
+/**
+ * ASCII-only lower case: the same length as `text`, so its offsets are offsets into `text`
+ * (String#toLowerCase is not: 'İ' becomes two units). Every canary form is ASCII.
+ */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
 /** Finds this session's canary in any of its forms, and any canary-shaped token, in `text`. */
 export function findCanaries(text: string, forms: readonly CanaryForm[]): CanaryHit[] {
   const hits: CanaryHit[] = [];
   let lower: string | undefined;
   for (const f of forms) {
     if (f.foldCase) {
-      lower ??= text.toLowerCase();
-      allIndexes(lower, f.text.toLowerCase(), (s) => hits.push({ start: s, end: s + f.text.length, encoding: f.encoding, ownSession: true }));
+      lower ??= asciiLower(text);
+      allIndexes(lower, asciiLower(f.text), (s) => hits.push({ start: s, end: s + f.text.length, encoding: f.encoding, ownSession: true }));
     } else {
       allIndexes(text, f.text, (s) => hits.push({ start: s, end: s + f.text.length, encoding: f.encoding, ownSession: true }));
     }
   }
+  const starts = new Set(hits.map((h) => h.start));
   for (const m of text.matchAll(CANARY_SHAPE)) {
     const start = m.index ?? 0;
-    if (!hits.some((h) => h.start === start)) hits.push({ start, end: start + m[0].length, encoding: 'raw', ownSession: false });
+    if (!starts.has(start)) hits.push({ start, end: start + m[0].length, encoding: 'raw', ownSession: false });
   }
   return hits;
 }

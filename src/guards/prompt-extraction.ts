@@ -37,12 +37,15 @@ interface Word {
 const WORD = /[\p{L}\p{N}]+/gu;
 export const MAX_PROMPT_CHARS = 200_000;
 
+/**
+ * Words of `text` with offsets into `text` itself: each word is case-folded on its own, because folding
+ * the whole text first can change its length ('İ' lower-cases to two units) and shift every later offset.
+ */
 function words(text: string): Word[] {
-  const lower = text.toLowerCase();
   const out: Word[] = [];
-  for (const m of lower.matchAll(WORD)) {
+  for (const m of text.matchAll(WORD)) {
     const start = m.index ?? 0;
-    out.push({ start, end: start + m[0].length, text: m[0] });
+    out.push({ start, end: start + m[0].length, text: m[0].toLowerCase() });
   }
   return out;
 }
@@ -53,18 +56,28 @@ export class PromptFingerprint {
   readonly maxGap: number;
   /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
   private readonly vocab = new Map<string, number>();
-  /** Shingles as numbers: ids combined in base (vocabulary size + 1). */
-  private readonly shingles = new Set<number>();
+  /**
+   * Shingle keys: ids combined in base (vocabulary size + 1) while that stays exact as a double
+   * (always for the default k = 3 within MAX_PROMPT_CHARS), else the ids joined as a string.
+   */
+  private readonly shingles = new Set<number | string>();
   private readonly base: number;
+  private readonly numericKeys: boolean;
 
   constructor(systemPrompt: string, options: PromptExtractionOptions = {}) {
     this.k = options.k ?? 3;
+    if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`prompt extraction: k (words per shingle) must be a positive integer, got ${this.k}`);
     this.maxGap = options.maxGap ?? 3;
     const ws = words(systemPrompt.slice(0, MAX_PROMPT_CHARS));
     for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
     this.base = this.vocab.size + 1;
+    // Every key is below base^k, so it is exact when base^k is a safe integer.
+    this.numericKeys = this.base ** this.k <= Number.MAX_SAFE_INTEGER;
     const ids = ws.map((w) => this.vocab.get(w.text) ?? 0);
-    for (let i = 0; i + this.k <= ids.length; i++) this.shingles.add(this.key(ids, i));
+    for (let i = 0; i + this.k <= ids.length; i++) {
+      const key = this.key(ids, i);
+      if (key !== undefined) this.shingles.add(key);
+    }
     // A prompt shorter than the threshold is found when most of it is repeated; below 6 words it is not tracked.
     const wanted = options.minCovered ?? 12;
     this.minCovered = ws.length >= 6 ? Math.min(wanted, Math.max(6, Math.ceil(ws.length * 0.8))) : Number.POSITIVE_INFINITY;
@@ -74,14 +87,12 @@ export class PromptFingerprint {
     return Number.isFinite(this.minCovered) && this.shingles.size > 0;
   }
 
-  /** Shingle number of ids[i, i+k), or -1 when a word is outside the prompt's vocabulary. */
-  private key(ids: ArrayLike<number>, i: number): number {
+  /** Shingle key of ids[i, i+k), or undefined when a word is outside the prompt's vocabulary. */
+  private key(ids: ArrayLike<number>, i: number): number | string | undefined {
+    for (let j = i; j < i + this.k; j++) if (!ids[j]) return undefined;
+    if (!this.numericKeys) return Array.prototype.slice.call(ids, i, i + this.k).join(',');
     let v = 0;
-    for (let j = i; j < i + this.k; j++) {
-      const id = ids[j] ?? 0;
-      if (id === 0) return -1;
-      v = v * this.base + id;
-    }
+    for (let j = i; j < i + this.k; j++) v = v * this.base + (ids[j] ?? 0);
     return v;
   }
 
@@ -91,10 +102,10 @@ export class PromptFingerprint {
     const ids = new Int32Array(ws.length);
     for (let i = 0; i < ws.length; i++) ids[i] = this.vocab.get((ws[i] as Word).text) ?? 0;
     const covered = new Uint8Array(ws.length);
-    const found = new Set<number>();
+    const found = new Set<number | string>();
     for (let i = 0; i + this.k <= ws.length; i++) {
       const key = this.key(ids, i);
-      if (key >= 0 && this.shingles.has(key)) {
+      if (key !== undefined && this.shingles.has(key)) {
         found.add(key);
         covered.fill(1, i, i + this.k);
       }
