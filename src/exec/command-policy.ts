@@ -8,6 +8,7 @@ import { unwrap, SHELLS, baseName, type Unwrapped } from './command-unwrap.js';
 import { commandRules, inlineCodeHit, redirectRule, type RuleHit } from './command-rules.js';
 import { dynamicScriptHit, isDecoder } from './dynamic-script.js';
 import { shellOutHit } from './inline-shell-out.js';
+import { isDangerousEnv } from '../text/dangerous-env.js';
 
 export interface CommandVerdict {
   readonly decision: 'allow' | 'deny';
@@ -22,11 +23,9 @@ export interface CommandVerdict {
   readonly commands: number;
 }
 
-/** Loader and interpreter start-up variables that must not be set inside a command line either. */
-const INJECTION_ENV = /^(LD_[A-Z_]+|DYLD_[A-Z_]+|BASH_ENV|ENV|PROMPT_COMMAND|BASH_FUNC_.*|NODE_OPTIONS|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|GCONV_PATH)$/;
-
+/** Loader and interpreter start-up variables (the shared list's `loader` kind) must not be set inside a command line either. */
 export function isInjectionEnv(name: string): boolean {
-  return INJECTION_ENV.test(name);
+  return isDangerousEnv(name, ['loader']);
 }
 
 const RULES = commandRules(isInjectionEnv);

@@ -32,6 +32,8 @@ export function baseName(word: string): string {
 }
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** `env` takes any NAME=value operand, even one the shell would not accept as an assignment (`BASH_FUNC_f%%=…`). */
+const ENV_OPERAND = /^[^=-][^=]*=/;
 export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'busybox', 'rbash', 'tcsh', 'csh']);
 const INTERPRETERS: Record<string, readonly string[]> = {
   python: ['-c'], python2: ['-c'], python3: ['-c'], pypy: ['-c'], pypy3: ['-c'],
@@ -139,7 +141,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
           i++;
           break;
         }
-        if (name === 'env' && ASSIGNMENT.test(w.text)) {
+        if (name === 'env' && ENV_OPERAND.test(w.text)) {
           assignments.push(w.text);
           i++;
           continue;

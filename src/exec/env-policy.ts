@@ -6,28 +6,14 @@
  */
 import { err, ok, type Result } from '../core/result.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
-
-const DENIED_EXACT = new Set([
-  'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'LD_DEBUG', 'LD_DEBUG_OUTPUT', 'LD_PROFILE', 'LD_ORIGIN_PATH', 'LD_BIND_NOW', 'LD_DYNAMIC_WEAK', 'LD_USE_LOAD_BIAS', 'LD_SHOW_AUXV', 'LD_HWCAP_MASK',
-  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_REPL_EXTERNAL_MODULE',
-  'BASH_ENV', 'ENV', 'PROMPT_COMMAND', 'PS0', 'PS1', 'PS2', 'PS4', 'SHELLOPTS', 'BASHOPTS', 'IFS', 'CDPATH', 'GLOBIGNORE', 'BASH_XTRACEFD', 'HISTFILE', 'ZDOTDIR', 'INPUTRC',
-  'PYTHONSTARTUP', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONINSPECT', 'PYTHONUSERBASE', 'PYTHONEXECUTABLE', 'PYTHONWARNINGS', 'PYTHONBREAKPOINT',
-  'PERL5LIB', 'PERLLIB', 'PERL5OPT', 'PERL5DB', 'PERL_MB_OPT', 'RUBYLIB', 'RUBYOPT', 'GEM_PATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'CLASSPATH',
-  'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH', 'GIT_PAGER', 'GIT_EDITOR', 'GIT_ASKPASS', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_CONFIG', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_TEMPLATE_DIR',
-  'SSH_ASKPASS', 'SUDO_ASKPASS', 'PAGER', 'EDITOR', 'VISUAL', 'BROWSER', 'MANPAGER', 'LESSOPEN', 'LESSCLOSE',
-  'PATH', 'HOME', 'SHELL', 'TMPDIR', 'USER', 'LOGNAME',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy',
-  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'OPENSSL_CONF', 'OPENSSL_ENGINES',
-  'GCONV_PATH', 'GETCONF_DIR', 'HOSTALIASES', 'LOCALDOMAIN', 'RES_OPTIONS', 'RESOLV_HOST_CONF', 'NLSPATH', 'MALLOC_TRACE', 'TZDIR',
-  'NPM_CONFIG_USERCONFIG', 'NPM_CONFIG_GLOBALCONFIG', 'npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_script_shell',
-]);
-const DENIED_PREFIXES = ['LD_', 'DYLD_', 'BASH_FUNC_', 'MALLOC_', 'GLIBC_', 'NODE_', 'PYTHON', 'PERL', 'RUBY', 'GIT_CONFIG_', 'LUA_', 'npm_config_', 'NPM_CONFIG_', 'BULWARK_'];
+import { dangerousEnvKind } from '../text/dangerous-env.js';
 
 export const MAX_ENV_VARS = 64;
 export const MAX_ENV_VALUE = 8192;
 
+/** Every kind on the shared list: a variable the model passes may not change what runs, nor where data goes. */
 export function isDeniedEnvName(name: string): boolean {
-  return DENIED_EXACT.has(name) || DENIED_EXACT.has(name.toUpperCase()) || DENIED_PREFIXES.some((p) => name.toUpperCase().startsWith(p.toUpperCase()));
+  return dangerousEnvKind(name) !== undefined;
 }
 
 /** Exec layer 3: validates the variables the model asked for; any denied name refuses the whole call. */

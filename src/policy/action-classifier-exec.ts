@@ -3,7 +3,8 @@
  * Unknown programs, privilege changes and anything the tokeniser cannot see through are destructive.
  */
 import type { ActionClass } from './action-classifier-classes.js';
-import { ASSIGN, parseShell, type SimpleCommand } from './action-classifier-shell.js';
+import { parseShell, type SimpleCommand } from './action-classifier-shell.js';
+import { isDangerousEnv, type DangerousEnvKind } from '../text/dangerous-env.js';
 
 export interface ExecVerdict {
   readonly classes: Set<ActionClass>;
@@ -37,7 +38,10 @@ const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'pip', 'pip3', 'gem', '
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish']);
 /** Wrappers that run the rest of the line as the command; their own options are skipped. */
 const WRAPPERS = new Set(['nice', 'nohup', 'time', 'stdbuf', 'ionice', 'command', 'builtin', 'env', 'timeout', 'xargs', 'setsid']);
-const DANGEROUS_ENV = /^(LD_|DYLD_)|^(NODE_OPTIONS|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|RUBYOPT|BASH_ENV|ENV|PROMPT_COMMAND|PATH|IFS|GIT_SSH_COMMAND|GIT_EXEC_PATH)$/;
+/** Kinds of the shared dangerous-variable list that make setting a variable destructive here. */
+const DESTRUCTIVE_ENV: readonly DangerousEnvKind[] = ['loader', 'command', 'lookup'];
+/** `env` takes any NAME=value operand, even one the shell would not accept as an assignment (`BASH_FUNC_f%%=…`). */
+const ENV_OPERAND = /^[^=-][^=]*=/;
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 /** Paths whose contents are credentials wherever they are read from. */
 const CREDENTIAL_PATH = /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.env$|\.env\.[\w-]+$|id_(rsa|dsa|ecdsa|ed25519)|shadow$|gshadow$|sudoers|\.pgpass|environ$|credentials$|credentials\.json$|\.bulwark)/;
@@ -146,7 +150,7 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
     while (argv.length > 0) {
       const a = argv[0] as string;
       if (a.startsWith('-')) argv = argv.slice(1);
-      else if (name === 'env' && ASSIGN.test(a)) {
+      else if (name === 'env' && ENV_OPERAND.test(a)) {
         noteEnv(v, a.slice(0, a.indexOf('=')));
         argv = argv.slice(1);
       } else if (name === 'timeout' && /^\d/.test(a)) argv = argv.slice(1);
@@ -249,7 +253,7 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
 
 function noteEnv(v: ExecVerdict, name: string): void {
   if (!v.envNames.includes(name)) v.envNames.push(name);
-  if (DANGEROUS_ENV.test(name)) add(v, 'destructive', `sets ${name}, which changes what runs`);
+  if (isDangerousEnv(name, DESTRUCTIVE_ENV)) add(v, 'destructive', `sets ${name}, which changes what runs`);
   else if (SECRET_ENV.test(name)) add(v, 'credential', `sets ${name}, which looks like a credential`);
 }
 
