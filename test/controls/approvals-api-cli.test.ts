@@ -1,4 +1,6 @@
 /** The operator surfaces of L13: the gateway API (real HTTP, real tokens, admin scope) and the CLI over it. */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -171,5 +173,113 @@ describe('bulwark approvals / bulwark usage', () => {
     const r = await c.run('usage');
     expect(r.out).toMatch(/coder\s+gpt-x\s+1\s+1200\s+300\s+0\.0125/);
     expect((await c.run('usage', '--days', '99')).code).toBe(1);
+  });
+});
+
+/** A loopback server that plays a scripted approval stream, standing in for a broken or hostile daemon. */
+async function fakeStream(play: (res: ServerResponse) => void): Promise<string> {
+  const server = createServer((req, res) => play(res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const goodEvent = {
+  id: 'apr_0123456789abcdef01234567', status: 'pending', effectHash: 'ab'.repeat(32), createdAt: '2026-01-01T00:00:00.000Z',
+  expiresAt: '2026-01-01T00:05:00.000Z', waiters: 1, view: { ...view, agentId: 'coder\u001b]0;pwned\u0007' },
+};
+const NO_STACK = /\n\s+at .+:\d+:\d+/;
+
+describe('bulwark approvals watch against a broken stream', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bw-watch-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('skips malformed frames with a clear message, keeps watching, and exits 1 when the stream ends', async () => {
+    const url = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': keep-alive\n\n');
+      res.write('event: approval\ndata: {not json\n\n');
+      res.write('event: approval\ndata: {"id":"apr_x","view":null}\n\n');
+      res.write('event: approval\ndata: 42\n\n');
+      res.write('event: approval\ndata: \n\n');
+      res.write('event: other\ndata: whatever\n\n');
+      res.write('garbage line without colon\n\n');
+      // A good event split across writes, with CRLF line ends.
+      const frame = `event: approval\r\nid: ${goodEvent.id}\r\ndata: ${JSON.stringify(goodEvent)}\r\n\r\n`;
+      res.write(frame.slice(0, 40));
+      setTimeout(() => res.end(frame.slice(40)), 20);
+    });
+    const r = await cli(dir).run('approvals', 'watch', '--url', url, '--token', 'bwk_test');
+    expect(r.out).toContain(goodEvent.id);
+    expect(r.out).toMatch(/argv\[0\]\s+\["rm","-rf","~"\]/);
+    expect(r.out).not.toContain('\u001b');
+    const skipped = r.err.split('\n').filter((l) => l.includes('skipped an approval event'));
+    expect(skipped).toHaveLength(4);
+    expect(skipped[0]).toMatch(/not JSON/);
+    expect(skipped[1]).toMatch(/not an approval \(.*\)/);
+    expect(r.err).toMatch(/closed the approval stream/);
+    expect(r.err).not.toMatch(NO_STACK);
+    expect(r.code).toBe(1);
+  });
+
+  it('prints JSON for --json and names a non-SSE answer', async () => {
+    const sse = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`event: approval\ndata: ${JSON.stringify(goodEvent)}\n\n`);
+    });
+    const j = await cli(dir).run('approvals', 'watch', '--json', '--url', sse, '--token', 'bwk_test');
+    expect(JSON.parse(j.out.trim())).toMatchObject({ id: goodEvent.id });
+
+    const html = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>hi</html>');
+    });
+    const r = await cli(dir).run('approvals', 'watch', '--url', html, '--token', 'bwk_test');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/text\/html, not text\/event-stream/);
+  });
+
+  it('stops on a frame that never ends instead of buffering it', async () => {
+    const url = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = 'data: ' + 'x'.repeat(64 * 1024);
+      let sent = 0;
+      const more = (): void => {
+        if (res.destroyed || sent > 200) return;
+        sent++;
+        if (res.write(chunk)) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+    });
+    const r = await cli(dir).run('approvals', 'watch', '--url', url, '--token', 'bwk_test');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/frame larger than \d+ bytes/);
+    expect(r.err).not.toMatch(NO_STACK);
+  });
+
+  it('reports a connection cut mid-stream and an unreachable daemon', async () => {
+    const url = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: approval\ndata: {"id":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const r = await cli(dir).run('approvals', 'watch', '--url', url, '--token', 'bwk_test');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/lost the approval stream|closed the approval stream/);
+    expect(r.err).not.toMatch(NO_STACK);
+
+    const refused = await fakeStream((res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'nope', type: 'permission_error', code: 'missing_scope', param: null } }));
+    });
+    const f = await cli(dir).run('approvals', 'watch', '--url', refused, '--token', 'bwk_test');
+    expect(f.code).toBe(1);
+    expect(f.err).toMatch(/answered 403 on the approval stream: nope \(.*admin scope\)/);
+
+    const gone = `http://127.0.0.1:${(await new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); }); }))}`;
+    const u = await cli(dir).run('approvals', 'watch', '--url', gone, '--token', 'bwk_test');
+    expect(u.code).toBe(1);
+    expect(u.err).toMatch(/cannot reach the daemon/);
   });
 });

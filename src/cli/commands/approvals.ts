@@ -5,7 +5,9 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { adminConnection, daemonJson } from '../daemon-status.js';
+import { z } from 'zod';
+import { describeCause } from '../../core/errors.js';
+import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 
 interface ConnOptions {
@@ -114,23 +116,129 @@ export function register(program: Command, ctx: CliContext): void {
   conn(cmd.command('watch').description('print each new approval request as it arrives (server-sent events)')).action(
     action(ctx, async (opts: ConnOptions) => {
       const { url, token } = adminConnection(ctx, opts);
-      const res = await fetch(`${url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
-      if (!res.ok || !res.body) return fail(ctx, `the daemon answered ${res.status} on the approval stream`);
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-          if (!data) continue;
-          const a = JSON.parse(data) as ApprovalJson;
-          if (opts.json) ctx.stdout(JSON.stringify(a) + '\n');
-          else ctx.stdout(renderApproval(a) + '\n');
-        }
-      }
+      await watchApprovals(ctx, url, token, opts.json === true);
     }),
   );
+}
+
+/** A frame larger than this without a blank line is not an approval event: the watch stops instead of buffering it. */
+const MAX_SSE_FRAME = 1024 * 1024;
+
+const str = z.string().max(1_000_000);
+/** What renderApproval reads; anything else in the event is kept but not needed. */
+const ApprovalEvent = z.looseObject({
+  id: str,
+  status: str,
+  effectHash: str,
+  createdAt: str,
+  expiresAt: str,
+  waiters: z.number(),
+  decision: str.optional(),
+  source: str.optional(),
+  by: str.optional(),
+  reason: str.optional(),
+  view: z.looseObject({
+    tool: str,
+    classes: z.array(str),
+    reasons: z.array(str),
+    agentId: str,
+    sessionId: str,
+    cwd: str,
+    network: z.looseObject({ mode: str, grants: z.array(str) }),
+    args: str,
+    argv: z.array(z.array(str)).optional(),
+    envNames: z.array(str).optional(),
+    diff: str.optional(),
+  }),
+});
+
+/** One SSE frame's event name and data (data lines joined by \n); undefined for comments and empty frames. */
+export function parseSseFrame(frame: string): { event: string; data: string } | undefined {
+  let event = 'message';
+  const data: string[] = [];
+  for (const raw of frame.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  return data.length === 0 ? undefined : { event, data: data.join('\n') };
+}
+
+/** Why one approval event cannot be shown, or the event. */
+export function parseApprovalEvent(data: string): { ok: true; value: ApprovalJson } | { ok: false; problem: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch (cause) {
+    return { ok: false, problem: `its data is not JSON (${describeCause(cause).slice(0, 120)})` };
+  }
+  const parsed = ApprovalEvent.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, problem: `it is not an approval (${issue ? `${issue.path.join('.') || '(event)'}: ${issue.message}` : 'wrong shape'})` };
+  }
+  return { ok: true, value: parsed.data as ApprovalJson };
+}
+
+/**
+ * Follows GET /v1/approvals/stream until the daemon closes it. A malformed event is reported on stderr and
+ * skipped; a lost connection, a refused stream or an oversized frame ends the watch with exit code 1.
+ */
+export async function watchApprovals(ctx: CliContext, url: string, token: string, json: boolean, signal?: AbortSignal): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+  } catch (cause) {
+    throw new DaemonStatusError(`cannot reach the daemon at ${url} (${describeCause(cause instanceof Error && cause.cause ? cause.cause : cause)}): is \`bulwark start\` running? (use --url for another address)`, 'unreachable');
+  }
+  if (!res.ok || !res.body) {
+    const text = await res.text().catch((cause: unknown) => `(body unreadable: ${describeCause(cause)})`);
+    let message = '';
+    try {
+      const m = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+      if (typeof m === 'string') message = `: ${terminalSafe(m.slice(0, 500))}`;
+    } catch {
+      message = ' (with a body that is not JSON)';
+    }
+    const hint = res.status === 403 ? ' (the approvals API needs a token with the admin scope)' : '';
+    return fail(ctx, `the daemon at ${url} answered ${res.status} on the approval stream${message}${hint}`);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  if (!/^text\/event-stream\b/i.test(type)) {
+    await res.body.cancel().catch((cause: unknown) => ctx.stderr(`bulwark: could not close the response: ${describeCause(cause)}\n`));
+    return fail(ctx, `the daemon at ${url} answered the approval stream with ${type ? `content type ${terminalSafe(type.slice(0, 100))}` : 'no content type'}, not text/event-stream (is this a bulwark daemon?)`);
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer = (buffer + decoder.decode(chunk, { stream: true })).replace(/\r\n/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = parseSseFrame(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (!frame || frame.event !== 'approval') continue;
+        const a = parseApprovalEvent(frame.data);
+        if (!a.ok) {
+          ctx.stderr(`bulwark: skipped an approval event from ${url}: ${terminalSafe(a.problem)}; still watching\n`);
+          continue;
+        }
+        // The whole event came over the wire: no field of it may drive the terminal.
+        ctx.stdout(json ? JSON.stringify(a.value) + '\n' : terminalSafe(renderApproval(a.value)) + '\n');
+      }
+      if (buffer.length > MAX_SSE_FRAME) {
+        await res.body.cancel().catch((cause: unknown) => ctx.stderr(`bulwark: could not close the stream: ${describeCause(cause)}\n`));
+        return fail(ctx, `the daemon at ${url} sent an approval stream frame larger than ${MAX_SSE_FRAME} bytes; stopped watching`);
+      }
+    }
+  } catch (cause) {
+    if (signal?.aborted) return;
+    return fail(ctx, `lost the approval stream from ${url}: ${describeCause(cause instanceof Error && cause.cause ? cause.cause : cause)}`);
+  }
+  if (signal?.aborted) return;
+  fail(ctx, `the daemon at ${url} closed the approval stream (stopped or restarted?); run the watch again to resume`);
 }
