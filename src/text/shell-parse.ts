@@ -1,5 +1,5 @@
 /**
- * A small POSIX-shell parser for the command policy (exec layer 2). It does not run anything: it
+ * A small POSIX-shell parser for the command policy (exec layer 2) and the L27 classifier. It runs nothing: it
  * turns a command line into the flat list of simple commands the shell would run, including the
  * ones hidden in subshells, `$(…)`, backticks, process substitutions and heredocs fed to a shell.
  * Quotes are removed the way the shell removes them (including `$'…'` ANSI-C strings), so the
