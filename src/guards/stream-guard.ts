@@ -56,6 +56,46 @@ function leftContext(released: string, size: number): string {
   return 'x' + tail;
 }
 
+/**
+ * The largest cut point c <= b (in buf) that starts a whitespace-separated run (or is 0) and lies
+ * strictly inside no match span, r's spans being in buf + `off` coordinates. While a span straddles
+ * the cut, the cut moves to the run start of that span's start; every point skipped is inside a span
+ * or inside a run, and a span used once lies wholly at or after the new cut, so with the spans sorted by
+ * start and a running maximum of their ends each move is a binary search: O(m log m) for m spans plus
+ * one walk back over the buffer, where rescanning all spans until none straddles was O(m²).
+ */
+function cutOutsideMatches(buf: string, b: number, r: OutputScan, off: number): number {
+  if (b <= 0 || r.matchSpans.length + r.findings.length === 0) return b;
+  const spans: Array<readonly [number, number]> = [];
+  for (const [s, e] of r.matchSpans) spans.push([s - off, e - off]);
+  for (const f of r.findings) spans.push([f.matchStart - off, f.matchEnd - off]);
+  spans.sort((x, y) => x[0] - y[0]);
+  // Over spans[0..i]: the largest end (reach) and the start of the span that has it (from).
+  const n = spans.length;
+  const reach = new Float64Array(n);
+  const from = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const [s, e] = spans[i] as readonly [number, number];
+    const prev = i > 0 && (reach[i - 1] as number) >= e;
+    reach[i] = prev ? (reach[i - 1] as number) : e;
+    from[i] = prev ? (from[i - 1] as number) : s;
+  }
+  let cut = b;
+  while (cut > 0) {
+    // Spans that start before the cut: spans[0, lo).
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((spans[mid] as readonly [number, number])[0] < cut) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0 || (reach[lo - 1] as number) <= cut) break;
+    cut = runStart(buf, Math.max(0, from[lo - 1] as number));
+  }
+  return cut;
+}
+
 export function createStreamGuard(
   scan: (text: string) => OutputScan,
   onFindings: (findings: readonly OutputFinding[]) => void,
@@ -78,23 +118,7 @@ export function createStreamGuard(
     let b = buf.length;
     if (!all) {
       b = Math.min(buf.length - holdBack, r.openFrom - off);
-      b = runStart(buf, Math.max(0, b));
-      let moved = true;
-      while (moved && b > 0) {
-        moved = false;
-        for (const [s, e] of r.matchSpans) {
-          if (s - off < b && e - off > b) {
-            b = runStart(buf, Math.max(0, s - off));
-            moved = true;
-          }
-        }
-        for (const f of r.findings) {
-          if (f.matchStart - off < b && f.matchEnd - off > b) {
-            b = runStart(buf, Math.max(0, f.matchStart - off));
-            moved = true;
-          }
-        }
-      }
+      b = cutOutsideMatches(buf, runStart(buf, Math.max(0, b)), r, off);
       if (b <= 0 && buf.length > maxHold) {
         // One enormous run (minified JSON, a base64 blob): release all but a tail as long as the longest
         // secret format (a PEM key, a JWT) that may still be completing, redacting every finding in it.
