@@ -60,6 +60,9 @@ describe('secret formats', () => {
     ['secret.twilio_api_key_sid', 'SK' + tok(HEX, 32, 25)],
     ['secret.generic_assignment', 'client_secret = "' + tok(AN, 28, 26) + '"'],
     ['secret.generic_assignment', 'DB_PASSWORD=' + tok(AN + '!@#', 14, 27)],
+    ['secret.mailchimp_api_key', tok(HEX, 32, 28) + '-us21'],
+    ['secret.databricks_token', 'dapi' + tok(HEX, 32, 29)],
+    ['secret.aws_bedrock_api_key', 'ABSK' + Buffer.from('BedrockAPIKey-' + tok(AN, 12, 30) + '-at-123456789012:' + tok(AN + '+/', 60, 31)).toString('base64')],
   ];
   it.each(cases)('detects %s', (id, text) => {
     expect(findIds(`some text ${text} more text`)).toContain(id);
@@ -68,6 +71,8 @@ describe('secret formats', () => {
   const negatives = [
     'AKIAIOSFODNN7EXAMPLE',
     'ghp_' + 'x'.repeat(36),
+    'dapi123456789012345678a9bc01234defg5', // g is no hex digit: not a Databricks token shape
+    'ABSKQmVkcm9ja0FQSUtleS1EXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE=',
     'password = "${DB_PASSWORD}"',
     'api_key: <your api key>',
     'Authorization: Bearer $TOKEN',

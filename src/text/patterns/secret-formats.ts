@@ -295,6 +295,9 @@ const RE = {
   intra42Secret: /\bs-s4t2(?:ud|af)-[a-f0-9]{64}\b/,
   octopusApiKey: /\bAPI-[A-Z0-9]{26}\b/,
   gcpServiceAccount: /"type"[ \t]{0,16}:[ \t]{0,16}"service_account"/,
+  mailchimpKey: /\b[0-9a-f]{32}-us[0-9]{1,2}\b/,
+  databricksToken: /\bdapi[0-9a-f]{32}(?:-[0-9])?\b/,
+  bedrockLongTermKey: /\bABSK[A-Za-z0-9+/]{60,600}={0,2}/,
 };
 
 export const SECRET_FORMATS: readonly PatternDef[] = [
@@ -340,6 +343,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   def({ id: 'secret.cloudflare_origin_ca_key', severity: 'critical', regex: RE.cloudflareOriginCa, description: 'Cloudflare Origin CA key (v1.0-…)' }),
   def({ id: 'secret.intra42_client_secret', severity: 'critical', regex: RE.intra42Secret, description: '42 intra OAuth client secret (s-s4t2ud-, s-s4t2af-)' }),
   def({ id: 'secret.octopus_deploy_api_key', severity: 'critical', regex: RE.octopusApiKey, description: 'Octopus Deploy API key (API- + 26)', validate: (m) => /[0-9]/.test(m.slice(4)) && randomLooking(RE.octopusApiKey, 3.5)(m) }),
+  def({ id: 'secret.mailchimp_api_key', severity: 'critical', regex: RE.mailchimpKey, description: 'Mailchimp Marketing API key (32 hex + -us<data centre>)', validate: randomLooking(RE.mailchimpKey, 3.0) }),
+  def({ id: 'secret.databricks_token', severity: 'critical', regex: RE.databricksToken, description: 'Databricks personal access token (dapi + 32 hex)', validate: randomLooking(RE.databricksToken, 3.0) }),
+  def({ id: 'secret.aws_bedrock_api_key', severity: 'critical', regex: RE.bedrockLongTermKey, description: 'Amazon Bedrock long-term API key (ABSK + base64)', validate: randomLooking(RE.bedrockLongTermKey, 4.0) }),
   def({ id: 'secret.gcp_service_account_marker', severity: 'warning', regex: RE.gcpServiceAccount, description: 'Google service-account JSON marker (a private key is usually nearby)' }),
   def({ id: 'secret.generic_assignment', severity: 'critical', regex: ASSIGNMENT, description: 'password/secret/token/api key assignment with a random-looking value (entropy floor, no placeholders)', validate: validAssignment }),
 ];
