@@ -97,8 +97,20 @@ function decodeAnsiC(body: string): string {
   return out;
 }
 
+/**
+ * Quotes inside substitutions inside quotes are matched by mutual recursion; past this depth the
+ * line is refused (a parse level deeper than MAX_NESTING would be refused anyway) instead of
+ * overflowing the stack on `"$("$("$(…`.
+ */
+const MAX_LEXICAL_NESTING = 4 * MAX_NESTING;
+
+function deeper(depth: number): number {
+  if (depth >= MAX_LEXICAL_NESTING) throw new ParseFailure(`quotes and substitutions are nested more than ${MAX_LEXICAL_NESTING} levels deep`);
+  return depth + 1;
+}
+
 /** Index just past the `)` matching the `(` that precedes `from`, skipping quotes and nested parens. */
-function matchParen(src: string, from: number): number {
+function matchParen(src: string, from: number, nesting = 0): number {
   let depth = 1;
   let i = from;
   while (i < src.length) {
@@ -114,7 +126,7 @@ function matchParen(src: string, from: number): number {
       continue;
     }
     if (c === '"') {
-      i = matchDoubleQuote(src, i + 1);
+      i = matchDoubleQuote(src, i + 1, deeper(nesting));
       continue;
     }
     if (c === '`') {
@@ -136,7 +148,17 @@ function matchParen(src: string, from: number): number {
   throw new ParseFailure('unterminated ( or $(');
 }
 
-function matchDoubleQuote(src: string, from: number): number {
+/**
+ * For `$((` at `at`: the index just past the closing `))` when it is arithmetic expansion, or
+ * undefined when it is a command substitution that starts with a subshell (`$((cd x; ls) | wc)`):
+ * as in bash, it is arithmetic only when the inner `(` is closed right before the outer `)`.
+ */
+function arithmeticEnd(src: string, at: number): number | undefined {
+  const inner = matchParen(src, at + 3);
+  return src[inner] === ')' ? inner + 1 : undefined;
+}
+
+function matchDoubleQuote(src: string, from: number, nesting = 0): number {
   let i = from;
   while (i < src.length) {
     const c = src[i];
@@ -150,7 +172,7 @@ function matchDoubleQuote(src: string, from: number): number {
       continue;
     }
     if (c === '$' && src[i + 1] === '(') {
-      i = matchParen(src, i + 2);
+      i = matchParen(src, i + 2, deeper(nesting));
       continue;
     }
     i++;
@@ -353,13 +375,13 @@ class Lexer {
       }
       if (c === '$') {
         const n = s[this.i + 1];
-        if (n === '(' && s[this.i + 2] === '(') {
-          const end = matchParen(s, this.i + 2);
-          const close = s.indexOf(')', end);
-          const stop = close < 0 ? s.length : close + 1;
-          text += s.slice(this.i, stop);
+        const arith = n === '(' && s[this.i + 2] === '(' ? arithmeticEnd(s, this.i) : undefined;
+        if (arith !== undefined) {
+          // Arithmetic runs no command of its own, but bash expands `$(…)` inside it (`$(( a[$(id)] ))`).
+          this.nested.push(...substitutionsIn(s.slice(this.i + 3, arith - 2)));
+          text += s.slice(this.i, arith);
           dynamic = true;
-          this.i = stop;
+          this.i = arith;
           continue;
         }
         if (n === '(') {
@@ -396,7 +418,7 @@ class Lexer {
 }
 
 /** `$(…)` and backtick scripts inside double-quoted text or an expanding heredoc body. */
-function substitutionsIn(text: string): string[] {
+function substitutionsIn(text: string, nesting = 0): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -405,7 +427,14 @@ function substitutionsIn(text: string): string[] {
       i += 2;
       continue;
     }
-    if (c === '$' && text[i + 1] === '(' && text[i + 2] !== '(') {
+    const arith = c === '$' && text[i + 1] === '(' && text[i + 2] === '(' ? arithmeticEnd(text, i) : undefined;
+    if (arith !== undefined) {
+      // Its body once, one level down: rescanning it from every inner `$((` would be quadratic.
+      out.push(...substitutionsIn(text.slice(i + 3, arith - 2), deeper(nesting)));
+      i = arith;
+      continue;
+    }
+    if (c === '$' && text[i + 1] === '(') {
       const end = matchParen(text, i + 2);
       out.push(text.slice(i + 2, end - 1));
       i = end;

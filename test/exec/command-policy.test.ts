@@ -67,6 +67,9 @@ const DENY: ReadonlyArray<[string, string]> = [
   ['journalctl --vacuum-time=1s', 'history.log-wipe'],
   ['echo root::0:0::/:/bin/sh > /etc/passwd', 'fs.redirect-system'],
   ['echo b > /proc/sysrq-trigger', 'system.kernel-write'],
+  ['echo $((1+2)); rm -rf /', 'fs.rm-recursive-root'],
+  ['echo $(( x[$(rm -rf /)] ))', 'fs.rm-recursive-root'],
+  ['echo "$((rm -rf /) | cat)"', 'fs.rm-recursive-root'],
   ['LD_PRELOAD=/tmp/x.so ls', 'env.injection'],
   ['env LD_AUDIT=./a.so ls', 'env.injection'],
   ['export NODE_OPTIONS=--require=./x.js', 'env.injection'],
@@ -171,6 +174,10 @@ describe('command policy (exec layer 2)', () => {
     const flood = `perl -e "system(${'q{('.repeat(15_000)}"`;
     expect(evaluateCommand(flood).decision).toBe('allow');
     expect(evaluateCommand(`perl -e "${"'".repeat(9_999)} system(qq[rm -rf ~])"`).ruleId).toBe('code.shell-destructive');
+  });
+
+  it('refuses substitutions nested inside quotes thousands deep instead of overflowing the stack', () => {
+    expect(evaluateCommand(`echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`)).toMatchObject({ decision: 'deny', ruleId: 'parse.error' });
   });
 
   it('refuses oversized and deeply nested input instead of working on it', () => {

@@ -96,3 +96,30 @@ describe('shell parser', () => {
     }), { numRuns: 3000 });
   });
 });
+
+describe('shell parser — arithmetic expansion and deep nesting', () => {
+  it('ends $((…)) at its own closing parentheses, so a command after it is still seen', () => {
+    expect(argvs('echo $((1+2)); rm -rf /')).toEqual([['echo', '$((1+2))'], ['rm', '-rf', '/']]);
+    expect(argvs('echo $((1<<2)) $(( (1+2)*3 )) x')).toEqual([['echo', '$((1<<2))', '$(( (1+2)*3 ))', 'x']]);
+  });
+
+  it('parses command substitutions inside arithmetic, which bash runs', () => {
+    expect(argvs('echo $(( x[$(rm -rf /)] ))')).toEqual([['echo', '$(( x[$(rm -rf /)] ))'], ['rm', '-rf', '/']]);
+    expect(argvs('echo "$(( x[`id`] ))"')).toEqual([['echo', '$(( x[`id`] ))'], ['id']]);
+    expect(argvs('cat <<EOF\n$(( a[$(id)] ))\nEOF')).toContainEqual(['id']);
+  });
+
+  it('reads $((cmd) | cmd) as a command substitution that starts with a subshell, as bash does', () => {
+    expect(argvs('echo $((rm -rf /) | cat)')).toEqual([['echo', '$((rm -rf /) | cat)'], ['rm', '-rf', '/'], ['cat']]);
+    expect(argvs('echo "$((rm -rf /) | cat)"')).toEqual([['echo', '$((rm -rf /) | cat)'], ['rm', '-rf', '/'], ['cat']]);
+  });
+
+  it('refuses quotes and substitutions nested past the limit instead of overflowing the stack', () => {
+    const quoted = `echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`;
+    expect(quoted.length).toBeLessThan(MAX_COMMAND_CHARS);
+    expect(parseShell(quoted)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
+    const arith = `echo "${'$(( '.repeat(6000)}1${' ))'.repeat(6000)}"`;
+    expect(parseShell(arith)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
+    expect(parseShell(`echo ${'$(( '.repeat(20)}1${' ))'.repeat(20)}`).ok).toBe(true);
+  });
+});
