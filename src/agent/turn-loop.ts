@@ -87,7 +87,29 @@ function capResult(text: string): string {
 interface ToolOutcome {
   readonly content: string;
   readonly ok: boolean;
+  /** Set when a layer refused the call (or it never got scanned): its arguments are not stored. The reason id. */
+  readonly refused?: string;
 }
+
+/** Layers whose refusal of a tool call means its arguments must not reach the session store. */
+const REFUSING_LAYERS: ReadonlySet<string> = new Set(['L02', 'L12', 'L13', 'L17', 'L27']);
+
+/**
+ * The form of a tool call kept in the conversation (session store and later model calls) when its
+ * arguments did not pass the gates: they may carry the canary or a secret value, so only the reason
+ * id remains. Still valid JSON, and the id is kept, so the call still pairs with its result.
+ * The name of a tool that does not exist is model output no layer scanned: it is replaced too.
+ */
+function storedCall(call: ToolCall, reason: string, registry: ToolRegistry): ToolCall {
+  return {
+    id: call.id,
+    name: registry.get(call.name) ? call.name : UNKNOWN_TOOL_NAME,
+    arguments: JSON.stringify({ refused: reason }),
+  };
+}
+
+/** Stored in place of the name of a tool call to a tool that does not exist. */
+export const UNKNOWN_TOOL_NAME = 'unknown_tool';
 
 export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncGenerator<TurnEvent> {
   const { ctx, record } = input;
@@ -206,26 +228,39 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
 
       // History keeps what the output filter let through: a redacted secret is not stored at rest nor replayed to the model.
       const content = filter ? shown : text;
-      const assistant: ChatMessage = calls.length ? { role: 'assistant', content, toolCalls: calls } : { role: 'assistant', content };
-      messages.push(assistant);
-      record(assistant);
       if (calls.length === 0) {
+        const assistant: ChatMessage = { role: 'assistant', content };
+        messages.push(assistant);
+        record(assistant);
         yield { type: 'done', finishReason: finishOf(stop), text: delivered };
         return;
       }
 
-      for (const [index, call] of calls.entries()) {
-        if (abort.signal.aborted) break;
-        yield { type: 'tool_started', id: call.id, name: shortName(call.name) };
-        const outcome =
-          index >= MAX_TOOL_CALLS_PER_STEP
-            ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false }
-            : await runToolCall(deps, call, ctx, allowed, abort.signal);
-        const content = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, call, ctx) : outcome.content);
-        const result: ChatMessage = { role: 'tool', toolCallId: call.id, name: call.name, content, ...(outcome.ok ? {} : { isError: true }) };
-        messages.push(result);
-        record(result);
-        yield { type: 'tool_finished', id: call.id, name: shortName(call.name), ok: outcome.ok };
+      // The assistant message is stored only once its calls went through the gates: a call's arguments are
+      // kept verbatim only if they passed (and were scanned by) beforeToolCall; see `storedCall`.
+      const stored = calls.map((call) => storedCall(call, 'tool.not_run', registry));
+      const results: ChatMessage[] = [];
+      try {
+        for (const [index, call] of calls.entries()) {
+          if (abort.signal.aborted) break;
+          yield { type: 'tool_started', id: call.id, name: shortName(call.name) };
+          const outcome: ToolOutcome =
+            index >= MAX_TOOL_CALLS_PER_STEP
+              ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false, refused: 'tool.too_many_calls' }
+              : await runToolCall(deps, call, ctx, allowed, abort.signal);
+          stored[index] = outcome.refused === undefined ? call : storedCall(call, outcome.refused, registry);
+          const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, call, ctx) : outcome.content);
+          const storedName = (stored[index] as ToolCall).name;
+          results.push({ role: 'tool', toolCallId: call.id, name: storedName, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
+          yield { type: 'tool_finished', id: call.id, name: shortName(call.name), ok: outcome.ok };
+        }
+      } finally {
+        // Also when the consumer stops mid-step: what ran is stored, calls without a result are repaired on the next turn.
+        const assistant: ChatMessage = { role: 'assistant', content, toolCalls: stored };
+        for (const m of [assistant, ...results]) {
+          messages.push(m);
+          record(m);
+        }
       }
       const halted2 = stopped();
       if (halted2) {
@@ -251,28 +286,33 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     if (!tool || !visible.has(call.name)) {
       const reason = !tool ? `no tool named "${name}" exists` : policyReason(d.policy, name, tool.group);
       bus.emit('tool:denied', { ...audit, layer: 'L12', outcome: 'denied', reason });
-      return { content: `error: tool "${name}" is not available to this agent`, ok: false };
+      // The name of a tool that does not exist is unscanned model output: it does not go into the stored result.
+      const content = tool ? `error: tool "${name}" is not available to this agent` : 'error: no tool of that name is available to this agent';
+      return { content, ok: false, refused: 'tool.unavailable' };
     }
     let args: unknown;
     try {
       args = JSON.parse(call.arguments);
-    } catch (cause) {
-      return { content: `error: the arguments of ${call.name} are not valid JSON (${describeCause(cause)}); send a JSON object`, ok: false };
+    } catch {
+      // The parser's message quotes the input, which no layer has scanned: the result names the problem only.
+      return { content: `error: the arguments of ${name} are not valid JSON; send a JSON object`, ok: false, refused: 'tool.invalid_arguments' };
     }
     if (hooks.beforeToolCall) {
       const gate = await hooks.beforeToolCall(call, c, signal);
-      if (!gate.ok) return { content: `error: ${gate.error.message}`, ok: false };
+      if (!gate.ok) return { content: `error: ${gate.error.message}`, ok: false, refused: gate.error.code };
     }
     // The gate may have waited (L13 approval) while the turn was cancelled: a cancelled turn runs nothing more.
     if (signal.aborted) {
       bus.emit('tool:denied', { ...audit, layer: 'L13', outcome: 'cancelled', reason: 'the turn was cancelled before the tool ran' });
-      return { content: `error: ${name} did not run: the turn was cancelled`, ok: false };
+      return { content: `error: ${name} did not run: the turn was cancelled`, ok: false, refused: 'turn.cancelled' };
     }
     const started = Date.now();
     let outcome: ToolOutcome;
     try {
       const r = await tool.run(args, { ...c, workspace: d.workspace, signal });
-      outcome = r.ok ? { content: r.value, ok: true } : { content: `error: ${r.error.message}`, ok: false };
+      // A refusal at execution (L27/L13 re-check in guardTool) is a refusal like the gate's.
+      const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
+      outcome = r.ok ? { content: r.value, ok: true } : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
     } catch (cause) {
       outcome = { content: `error: ${call.name} failed: ${describeCause(cause)}`, ok: false };
     }
