@@ -4,6 +4,7 @@
  * and a bounded depth walk (pino `formatters.log`) for the same keys anywhere below. The walk is used
  * instead of wildcard paths (`*.*.token`), which cost pino ~100 µs a line.
  */
+import { isSecretReference } from '../config/secret-ref.js';
 
 /** Field names (as they appear in objects and HTTP headers) that hold credentials. */
 export const SENSITIVE_KEYS: readonly string[] = [
@@ -71,7 +72,5 @@ export function censorSensitiveFields<T>(value: T, depth = 0): T {
   return (copy ?? value) as T;
 }
 
-/** A config `{ secret: NAME }` reference: it names a secret and holds no value, so it is never censored. */
-export function isSecretReference(v: unknown): v is { secret: string } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret?: unknown }).secret === 'string';
-}
+/** A `{ secret: NAME }` reference holds no value, so it is never censored. */
+export { isSecretReference };

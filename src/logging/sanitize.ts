@@ -5,7 +5,7 @@
  */
 import type { LeakScanner } from '../core/leak.js';
 import type { PatternDef } from '../text/patterns/types.js';
-import { replaceSpans } from '../text/multi-match.js';
+import { redactLeakHits } from '../text/leak-redact.js';
 import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 
 /** Cap in UTF-16 code units (1 Mi): longer input is cut before any matching. */
@@ -31,7 +31,7 @@ export function capLine(line: string, maxChars = MAX_LINE_CHARS): string {
 }
 
 function redactLeaks(line: string, leak: LeakScanner): string {
-  return replaceSpans(line, leak.scan(line), (h) => `[REDACTED:${h.secretName}]`);
+  return redactLeakHits(line, leak.scan(line));
 }
 
 /**

@@ -11,6 +11,7 @@ import { err, type Result } from '../core/result.js';
 import { MASTER_KEY_ENV, type MasterKeyOptions } from './master-key.js';
 import { createScopedSecrets } from './scoped.js';
 import type { AccessContext, SecretReader } from './types.js';
+import { isSecretReference } from '../config/secret-ref.js';
 
 export { SecretsConfigSchema, AgentSecretsSchema, type SecretsConfig } from '../config/sections/secrets.js';
 
@@ -49,7 +50,7 @@ export function secretRefNames(config: unknown): string[] {
       return;
     }
     const o = v as Record<string, unknown>;
-    if (typeof o.secret === 'string' && Object.keys(o).length === 1) names.add(o.secret);
+    if (isSecretReference(o)) names.add(o.secret);
     for (const x of Object.values(o)) walk(x, depth + 1);
   };
   walk(config, 0);

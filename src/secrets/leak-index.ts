@@ -4,7 +4,8 @@
  * whatever the number of secrets. Values are held in memory only, never written anywhere.
  */
 import type { LeakHit, LeakScanner } from '../core/leak.js';
-import { MultiMatcher, replaceSpans } from '../text/multi-match.js';
+import { MultiMatcher } from '../text/multi-match.js';
+import { redactLeakHits } from '../text/leak-redact.js';
 import { encodedForms, type LeakEncoding } from './encodings.js';
 
 interface Entry {
@@ -74,6 +75,4 @@ export class LeakIndex implements LeakScanner {
 }
 
 /** Replaces the union of the hit spans with one `[REDACTED:<name>]` per merged span. */
-export function redactSpans(text: string, hits: readonly LeakHit[]): string {
-  return replaceSpans(text, hits, (h) => `[REDACTED:${h.secretName}]`);
-}
+export const redactSpans = redactLeakHits;
