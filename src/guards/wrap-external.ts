@@ -5,7 +5,7 @@
  * marker — matched on the detection view, so homoglyph and zero-width forms are caught too.
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalise, detectionView } from '../text/canonical.js';
+import { canonicalise, detectionView, type DetectionView } from '../text/canonical.js';
 import { ROLE_MARKERS } from '../text/patterns/index.js';
 
 export const BOUNDARY_TAG = 'EXTERNAL_UNTRUSTED_CONTENT';
@@ -29,10 +29,18 @@ export interface Neutralised {
   readonly neutralised: readonly string[];
 }
 
+/** What a caller already knows about the content, so that it is not canonicalised again. */
+export interface NeutraliseHints {
+  /** The content is already the output of canonicalise (L23 scanned it first). */
+  readonly canonical?: boolean;
+  /** detectionView(content), when the caller has it; only read when `canonical` is set. */
+  readonly view?: DetectionView;
+}
+
 /** Canonicalises `content` and replaces boundary imitations and role markers with inert placeholders. */
-export function neutraliseContent(content: string): Neutralised {
-  const canonical = canonicalise(content).text;
-  const view = detectionView(canonical);
+export function neutraliseContent(content: string, hints: NeutraliseHints = {}): Neutralised {
+  const canonical = hints.canonical ? content : canonicalise(content).text;
+  const view = (hints.canonical ? hints.view : undefined) ?? detectionView(canonical);
   const spans: Array<{ start: number; end: number; id: string }> = [];
   for (const { re, id } of NEUTRALISE) {
     re.lastIndex = 0;
@@ -67,6 +75,8 @@ export interface WrapOptions {
   readonly source: string;
   /** Extra warning line (L23 uses it for flagged content). */
   readonly warning?: string;
+  /** See NeutraliseHints: the content is already canonical. */
+  readonly hints?: NeutraliseHints;
 }
 
 export interface Wrapped {
@@ -81,7 +91,7 @@ function cleanSource(source: string): string {
 
 export function wrapExternal(content: string, options: WrapOptions): Wrapped {
   const boundary = randomBytes(12).toString('hex');
-  const { text, neutralised } = neutraliseContent(content);
+  const { text, neutralised } = neutraliseContent(content, options.hints);
   const source = cleanSource(options.source);
   const header = [
     `<<<${BOUNDARY_TAG} id="${boundary}" source="${source}">>>`,
