@@ -123,7 +123,8 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
   }
   for (const a of cmd.assigns) noteEnv(v, a.slice(0, a.indexOf('=')));
   for (const r of cmd.redirects) {
-    if (r.op.includes('<')) {
+    // `<>` opens for writing too, `>&file` and `&>` write.
+    if (!r.op.includes('>')) {
       if (isCredentialPath(r.target)) add(v, 'credential', `reads credential file ${r.target}`);
     } else if (r.target !== '/dev/null' && r.target !== '/dev/stdout' && r.target !== '/dev/stderr') {
       if (leavesWorkspace(r.target, workspace)) add(v, 'destructive', `writes ${r.target} outside the workspace`);

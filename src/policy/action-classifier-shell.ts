@@ -1,9 +1,13 @@
 /**
- * L27: a deliberately small shell tokeniser for classifying exec commands. It understands words,
- * quotes, escapes, command separators, pipes and redirects. Anything it cannot see through
- * (command or process substitution, here-documents, oversized input) is reported as `opaque`,
- * which the classifier treats as destructive: fail closed.
+ * L27's view of a shell command, read with the same parser as the exec command policy
+ * (text/shell-parse). The classifier wants plain words, so anything whose effect depends on text it
+ * would have to run to know (command, process or arithmetic substitution, here-documents and
+ * here-strings) is reported as `opaque`, which it treats as destructive: fail closed. So is input
+ * the parser refuses (unterminated quotes, oversized or too deeply nested lines).
  */
+import { parseShell as parseFull, MAX_COMMAND_CHARS, type SimpleCommand as FullCommand, type Word } from '../text/shell-parse.js';
+
+export { MAX_COMMAND_CHARS };
 
 export interface Redirect {
   readonly op: string;
@@ -14,6 +18,7 @@ export interface SimpleCommand {
   /** NAME=value words before the command name. */
   readonly assigns: readonly string[];
   readonly argv: readonly string[];
+  /** File redirects; descriptor duplications (`2>&1`, `>&-`) write no file and are left out. */
   readonly redirects: readonly Redirect[];
   /** True when this command reads the output of the previous one through a pipe. */
   readonly piped: boolean;
@@ -23,153 +28,39 @@ export type ShellParse =
   | { readonly ok: true; readonly commands: readonly SimpleCommand[] }
   | { readonly ok: false; readonly opaque: string };
 
-export const MAX_COMMAND_CHARS = 65_536;
-
 /** A NAME=value word. */
 export const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+const HEREDOC_OPS = new Set(['<<', '<<-', '<<<']);
+const DUP_OPS = new Set(['>&', '<&']);
+
+/** A word whose value comes from running something: `$(…)`, backticks or `$((…))`. */
+function substituted(w: Word): boolean {
+  return w.dynamic && (w.text.includes('$(') || w.text.includes('`'));
+}
+
 export function parseShell(input: string): ShellParse {
-  if (input.length > MAX_COMMAND_CHARS) return { ok: false, opaque: 'command longer than 64 KiB' };
-  if (input.includes('\0')) return { ok: false, opaque: 'command contains a NUL byte' };
+  const parsed = parseFull(input);
+  if (!parsed.ok) return { ok: false, opaque: parsed.error.message };
   const commands: SimpleCommand[] = [];
-  let words: string[] = [];
-  let redirects: Redirect[] = [];
-  let word = '';
-  let inWord = false;
-  let pendingRedirect: string | undefined;
-  let piped = false;
-  let nextPiped = false;
-
-  const endWord = (): void => {
-    if (!inWord) return;
-    if (pendingRedirect !== undefined) {
-      redirects.push({ op: pendingRedirect, target: word });
-      pendingRedirect = undefined;
-    } else words.push(word);
-    word = '';
-    inWord = false;
-  };
-  const endCommand = (): string | undefined => {
-    endWord();
-    if (pendingRedirect !== undefined) return `redirect ${pendingRedirect} without a target`;
-    if (words.length > 0 || redirects.length > 0) {
-      let i = 0;
-      while (i < words.length && ASSIGN.test(words[i] as string)) i++;
-      commands.push({ assigns: words.slice(0, i), argv: words.slice(i), redirects, piped });
+  let previous: FullCommand | undefined;
+  for (const c of parsed.value) {
+    if (c.depth > 0) return { ok: false, opaque: 'command or process substitution' };
+    if (c.words.some(substituted)) return { ok: false, opaque: 'command substitution' };
+    if (c.words.some((w) => w.text === '/dev/fd/63' && w.dynamic)) return { ok: false, opaque: 'process substitution' };
+    const redirects: Redirect[] = [];
+    for (const r of c.redirects) {
+      if (HEREDOC_OPS.has(r.op)) return { ok: false, opaque: r.op === '<<<' ? 'here-string' : 'here-document' };
+      if (substituted(r.target)) return { ok: false, opaque: 'command substitution' };
+      if (DUP_OPS.has(r.op) && /^(\d+|-)$/.test(r.target.text)) continue;
+      redirects.push({ op: r.op, target: r.target.text });
     }
-    words = [];
-    redirects = [];
-    piped = nextPiped;
-    nextPiped = false;
-    return undefined;
-  };
-
-  let i = 0;
-  while (i < input.length) {
-    const c = input[i] as string;
-    const next = input[i + 1];
-    if (c === '\\') {
-      if (next === '\n') {
-        i += 2;
-        continue;
-      }
-      word += next ?? '';
-      inWord = true;
-      i += 2;
-      continue;
-    }
-    if (c === "'") {
-      const end = input.indexOf("'", i + 1);
-      if (end < 0) return { ok: false, opaque: 'unterminated single quote' };
-      word += input.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-      continue;
-    }
-    if (c === '"') {
-      let j = i + 1;
-      for (;;) {
-        if (j >= input.length) return { ok: false, opaque: 'unterminated double quote' };
-        const d = input[j] as string;
-        if (d === '"') break;
-        if (d === '`' || (d === '$' && input[j + 1] === '(')) return { ok: false, opaque: 'command substitution' };
-        if (d === '\\' && j + 1 < input.length && '"\\$`\n'.includes(input[j + 1] as string)) {
-          if (input[j + 1] !== '\n') word += input[j + 1];
-          j += 2;
-          continue;
-        }
-        word += d;
-        j++;
-      }
-      inWord = true;
-      i = j + 1;
-      continue;
-    }
-    if (c === '`' || (c === '$' && next === '(')) return { ok: false, opaque: 'command substitution' };
-    if ((c === '<' || c === '>') && next === '(') return { ok: false, opaque: 'process substitution' };
-    if (c === '<' && next === '<') return { ok: false, opaque: 'here-document' };
-    if (c === ' ' || c === '\t') {
-      endWord();
-      i++;
-      continue;
-    }
-    if (c === '\n' || c === ';' || c === '(' || c === ')') {
-      const e = endCommand();
-      if (e) return { ok: false, opaque: e };
-      i++;
-      continue;
-    }
-    if (c === '&' || c === '|') {
-      if (c === '&' && next === '>') {
-        endWord();
-        const op = input[i + 2] === '>' ? '&>>' : '&>';
-        pendingRedirect = op;
-        i += op.length;
-        continue;
-      }
-      const double = next === c;
-      if (c === '|' && !double) nextPiped = true;
-      if (c === '|' && next === '&') {
-        nextPiped = true;
-        i++;
-      }
-      const e = endCommand();
-      if (e) return { ok: false, opaque: e };
-      i += double ? 2 : 1;
-      continue;
-    }
-    if (c === '>' || c === '<') {
-      // A word made only of digits right before the operator is a file descriptor, not an argument.
-      const fd = inWord && /^\d+$/.test(word) ? word : '';
-      if (fd) {
-        word = '';
-        inWord = false;
-      } else endWord();
-      let op = c;
-      let j = i + 1;
-      if (input[j] === '>' && c === '>') {
-        op += '>';
-        j++;
-      }
-      if (input[j] === '&') {
-        // >&2 or 2>&1: duplicating a descriptor writes no file.
-        let k = j + 1;
-        while (k < input.length && /[0-9-]/.test(input[k] as string)) k++;
-        if (k > j + 1) {
-          i = k;
-          continue;
-        }
-      }
-      if (input[j] === '|') j++;
-      pendingRedirect = fd + op;
-      i = j;
-      continue;
-    }
-    word += c;
-    inWord = true;
-    i++;
+    const words = c.words.map((w) => w.text);
+    let i = 0;
+    while (i < words.length && ASSIGN.test(words[i] as string)) i++;
+    const piped = previous !== undefined && previous.pipeline === c.pipeline;
+    commands.push({ assigns: words.slice(0, i), argv: words.slice(i), redirects, piped });
+    previous = c;
   }
-  const e = endCommand();
-  if (e) return { ok: false, opaque: e };
   return { ok: true, commands };
 }

@@ -43,6 +43,30 @@ describe('L27 shell tokeniser', () => {
   });
 });
 
+describe('L27 reads commands with the exec command policy\'s parser', () => {
+  it('sees what the shell sees: comments, keywords, ANSI-C quoting, descriptor duplication', () => {
+    expect(exec('ls # rm -rf /').classes).toEqual(['exec', 'read']);
+    expect(exec('for f in *.txt; do cat "$f"; done').classes).toEqual(['exec', 'read']);
+    expect(exec('if true; then rm -rf ~; fi').reasons).toContain('rm is destructive');
+    expect(exec("$'\\x72m' -rf build").reasons).toContain('rm is destructive');
+    expect(exec('ls 2>&1 >&2').classes).toEqual(['exec', 'read']);
+  });
+
+  it('a redirect that opens a file for writing is a write wherever the operator is spelled', () => {
+    expect(exec('echo x >&/etc/passwd').reasons).toContain('writes /etc/passwd outside the workspace');
+    expect(exec('cat <> /etc/hosts').reasons).toContain('writes /etc/hosts outside the workspace');
+    expect(exec('ls &>> build/log').classes).toContain('write');
+  });
+
+  it('keeps substitutions, arithmetic, here-strings and unparseable input opaque (destructive)', () => {
+    for (const c of ['echo $((1+2)); ls', 'echo $(( a[$(id)] ))', 'cat <<< "$x"', 'echo ${x:-$(id)}', 'cat <()', 'echo $()', `echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`]) {
+      expect(parseShell(c).ok, c).toBe(false);
+      expect(exec(c).primary, c).toBe('destructive');
+    }
+    expect(parseShell(`echo '$(not run)' "\\$(nor this)"`).ok).toBe(true);
+  });
+});
+
 describe('L27 action classifier — exec', () => {
   it.each([
     ['rm -rf ~', 'destructive'],
