@@ -49,6 +49,31 @@ export function toolArgTexts(args: string): string[] {
   return texts;
 }
 
+const signature = (f: OutputFinding) => `${f.kind}\u0000${f.patternId}\u0000${f.encoding ?? ''}\u0000${f.secretName ?? ''}`;
+
+/**
+ * Findings with offsets into the arguments. The decoded texts have offsets of their own, and the same
+ * secret is usually found in both; a decoded text adds only what the raw JSON did not show (more
+ * findings of a kind than the raw text had), reported over the whole arguments since its place in the
+ * raw text is not known.
+ */
+function scanArgs(args: string, scan: (text: string) => OutputScan): OutputFinding[] {
+  const [raw, ...decoded] = toolArgTexts(args);
+  const findings = [...scan(raw ?? args).findings];
+  const seen = new Map<string, number>();
+  for (const f of findings) seen.set(signature(f), (seen.get(signature(f)) ?? 0) + 1);
+  for (const text of decoded) {
+    const left = new Map(seen);
+    for (const f of scan(text).findings) {
+      const key = signature(f);
+      const n = left.get(key) ?? 0;
+      if (n > 0) left.set(key, n - 1);
+      else findings.push({ ...f, start: 0, end: args.length, matchStart: 0, matchEnd: args.length });
+    }
+  }
+  return findings;
+}
+
 export function checkToolArgs(
   call: ToolCallLike,
   scan: (text: string) => OutputScan,
@@ -57,7 +82,7 @@ export function checkToolArgs(
   if (call.arguments.length > MAX_TOOL_ARGS_CHARS) {
     return err({ ...bulwarkError('output.tool_args_too_large', `arguments of tool ${call.name} exceed ${MAX_TOOL_ARGS_CHARS} characters and cannot be scanned; the call is refused`, { layer: 'L02', status: 403 }), findings: [] });
   }
-  const findings = toolArgTexts(call.arguments).flatMap((t) => scan(t).findings);
+  const findings = scanArgs(call.arguments, scan);
   const canary = findings.find((f) => f.kind === 'canary');
   if (canary) {
     return err({ ...bulwarkError('output.canary_in_tool_call', `tool call ${call.name} carries the session canary (${canary.encoding ?? 'raw'} form): the system prompt is being exfiltrated; the call is refused`, { layer: 'L17', status: 403, details: { tool: call.name, patternId: canary.patternId } }), findings });
