@@ -276,6 +276,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       bus,
       logger,
       bodyLimitBytes: config.server.bodyLimitBytes,
+      authFailures: config.server.authFailures,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
         statusRouteGroup({ catalogue: layers, controls, agentIds: config.agents.map((a) => a.id), url: () => listening.url, startedAt: Date.now() }),

@@ -5,6 +5,7 @@ import {
 } from './sections/budget.js';
 import { BrokerConfigSchema } from './sections/broker.js';
 import { ExecConfigSchema } from './sections/exec.js';
+import { ServerConfigSchema } from './sections/gateway.js';
 import { DEFAULT_NET_CONFIG, NetConfigSchema } from './sections/net.js';
 import { OutputConfigSchema } from './sections/output.js';
 import { PerimeterConfigSchema } from './sections/perimeter.js';
@@ -55,13 +56,8 @@ export const AgentSchema = z.strictObject({
 export type AgentConfig = z.infer<typeof AgentSchema>;
 
 export const ConfigSchema = z.strictObject({
-  server: z
-    .strictObject({
-      host: z.string().min(1).default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(8787),
-      bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-    })
-    .default({ host: '127.0.0.1', port: 8787, bodyLimitBytes: 1024 * 1024 }),
+  /** The gateway's HTTP server and its L18 throttle on refused requests. */
+  server: ServerConfigSchema.prefault({}),
   providers: z.record(id, ProviderSchema).default({}),
   agents: z.array(AgentSchema).min(1).max(100).default([AgentSchema.parse({ id: 'default' })]),
   /** L01/L05/L23: perimeter guards. */

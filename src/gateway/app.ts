@@ -1,6 +1,6 @@
 /**
  * The gateway's HTTP application. Order, top to bottom, for every request:
- * trace id → security headers → refuse credentials in the URL → (all but /health) L18 bearer
+ * trace id → security headers → L18 throttle (429 for an address past its refused-request limit) → refuse credentials in the URL → (all but /health) L18 bearer
  * token → per-route scope → route. Unknown routes answer 404 only to authenticated callers,
  * so the route table is not probeable without a token.
  */
@@ -12,7 +12,9 @@ import type { EventBus } from '../core/events.js';
 import { describeCause } from '../core/errors.js';
 import { newTraceId } from '../core/ids.js';
 import { ActiveTurns } from './active-turns.js';
-import { refuseQueryTokens, requireScope, requireToken, type AuthDeps } from './auth/bearer.js';
+import { DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitConfig } from '../config/sections/gateway.js';
+import { refuseQueryTokens, remoteAddressOf, requireScope, requireToken, throttleRefused, type AuthDeps } from './auth/bearer.js';
+import { AuthFailureLimiter } from './auth/failure-limiter.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { TokenStore } from './auth/token-store.js';
 import { failure, methodNotAllowed, sendFailure } from './errors.js';
@@ -36,6 +38,10 @@ export interface GatewayDeps {
   readonly bodyLimitBytes: number;
   /** Extra route groups (e.g. approvals); each gets the app and a scope guard to put on its routes. */
   readonly routes?: ReadonlyArray<(app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void>;
+  /** L18 throttle on refused requests without a valid token (server.authFailures); safe defaults when absent. */
+  readonly authFailures?: AuthFailureLimitConfig;
+  /** Clock of the throttle windows (tests). */
+  readonly clock?: () => number;
 }
 
 export interface Gateway {
@@ -46,7 +52,8 @@ export interface Gateway {
 export function createGateway(deps: GatewayDeps): Gateway {
   const app: GatewayApp = new Hono<GatewayEnv>();
   const turns = new ActiveTurns();
-  const auth: AuthDeps = { tokens: deps.tokens, bus: deps.bus };
+  const limiter = new AuthFailureLimiter(deps.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT, deps.bus, deps.clock);
+  const auth: AuthDeps = { tokens: deps.tokens, bus: deps.bus, limiter };
   const scope = (s: TokenScope): MiddlewareHandler<GatewayEnv> => requireScope(auth, s);
 
   app.use('*', async (c, next) => {
@@ -55,13 +62,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await next();
     // Path only: the query string could carry a credential that was just refused.
     deps.logger.info({ traceId: c.get('traceId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started }, 'http');
-    // Every refused request is audited; 401/403 already were, by L18, with their reason.
+    // Every refused request is audited; 401/403 already were, by L18, with their reason. Without a verified
+    // token, the L18 throttle decides whether this one still gets its own line.
     const status = c.res.status;
-    if (status >= 400 && status !== 401 && status !== 403) {
+    if (status >= 400 && status !== 401 && status !== 403 && c.get('refusalHandled') !== true) {
+      const anonymous = (c.get('identity') as unknown) === undefined;
+      if (anonymous && limiter.fail(remoteAddressOf(c)) === 'suppress') return;
       deps.bus.emit('security:request_rejected', { traceId: c.get('traceId'), outcome: 'rejected', status, method: c.req.method, path: c.req.path });
     }
   });
   app.use('*', securityHeaders());
+  app.use('*', throttleRefused(auth));
   app.use('*', refuseQueryTokens(auth));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));

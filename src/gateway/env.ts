@@ -8,6 +8,8 @@ export interface GatewayVariables {
   identity: TokenInfo;
   /** Per-request trace id, also returned as the x-bulwark-trace header. */
   traceId: string;
+  /** Set once a refusal has been audited (or deliberately not, by the L18 throttle): the access log middleware then adds nothing. */
+  refusalHandled: boolean;
 }
 
 export interface GatewayEnv {

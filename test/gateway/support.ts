@@ -9,6 +9,7 @@ import { EventBus } from '../../src/core/events.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { createGateway } from '../../src/gateway/app.js';
 import { TokenStore } from '../../src/gateway/auth/token-store.js';
+import type { AuthFailureLimitConfig } from '../../src/config/sections/gateway.js';
 import { listen, type RunningServer } from '../../src/gateway/server.js';
 
 export type Script = (req: TurnRequest) => AsyncIterable<TurnEvent>;
@@ -48,7 +49,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(script: Script = () => replyWith('hello there'), opts: { bodyLimitBytes?: number } = {}): Promise<TestGateway> {
+export async function startTestGateway(script: Script = () => replyWith('hello there'), opts: { bodyLimitBytes?: number; authFailures?: AuthFailureLimitConfig; clock?: () => number } = {}): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-gw-'));
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
@@ -58,7 +59,10 @@ export async function startTestGateway(script: Script = () => replyWith('hello t
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
   const logger = pino({ level: 'silent' });
-  const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024 });
+  const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024,
+    ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const server = await listen(gateway, '127.0.0.1', 0);
   const auditText = (): string => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '');
   return {

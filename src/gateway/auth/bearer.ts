@@ -10,6 +10,7 @@ import type { GatewayEnv } from '../env.js';
 import type { TokenScope } from './scopes.js';
 import type { TokenStore } from './token-store.js';
 import { TOKEN_PREFIX } from './token-format.js';
+import type { AuthFailureLimiter } from './failure-limiter.js';
 
 /** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
 const CREDENTIAL_PARAMS = new Set(['token', 'accesstoken', 'apikey', 'key', 'auth', 'authorization', 'bearer', 'bearertoken', 'authtoken', 'idtoken', 'secret', 'password', 'sessiontoken', 'jwt']);
@@ -32,9 +33,29 @@ export function queryCarriesCredential(url: string): boolean {
 export interface AuthDeps {
   readonly tokens: TokenStore;
   readonly bus: EventBus;
+  /** Bounds the audit lines (and answers 429) for clients that keep sending refused requests without a valid token. */
+  readonly limiter?: AuthFailureLimiter;
 }
 
-function deny(c: Parameters<MiddlewareHandler<GatewayEnv>>[0], deps: AuthDeps, f: HttpFailure, reason: string, tokenId?: string): Response {
+type Ctx = Parameters<MiddlewareHandler<GatewayEnv>>[0];
+
+/** The peer address of the connection; undefined when the app is called without a node server (tests). */
+export function remoteAddressOf(c: Ctx): string | undefined {
+  const env = c.env as Partial<GatewayEnv['Bindings']> | undefined;
+  return env?.incoming?.socket?.remoteAddress;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined for any other form. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length === 0 || header.length > MAX_AUTH_HEADER) return undefined;
+  return /^Bearer +(\S+) *$/i.exec(header)?.[1];
+}
+
+function deny(c: Ctx, deps: AuthDeps, f: HttpFailure, reason: string, tokenId?: string): Response {
+  c.set('refusalHandled', true);
+  // A caller without a verified token is counted per address; past its limit it gets no audit line of its own.
+  const anonymous = (c.get('identity') as unknown) === undefined;
+  if (anonymous && deps.limiter?.fail(remoteAddressOf(c)) === 'suppress') return answer(c, f);
   deps.bus.emit('auth:denied', {
     layer: 'L18',
     outcome: 'denied',
@@ -44,8 +65,36 @@ function deny(c: Parameters<MiddlewareHandler<GatewayEnv>>[0], deps: AuthDeps, f
     traceId: c.get('traceId'),
     ...(tokenId ? { sender: tokenId } : {}),
   });
+  return answer(c, f);
+}
+
+function answer(c: Ctx, f: HttpFailure): Response {
   if (f.status === 401) c.header('WWW-Authenticate', 'Bearer realm="bulwark"');
   return sendFailure(c, f);
+}
+
+/**
+ * Answers 429 (Retry-After, no audit line of its own) to a throttled client address, unless the request
+ * carries a valid token: a legitimate client behind the same address keeps working. GET /health stays open.
+ */
+export function throttleRefused(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const limiter = deps.limiter;
+    if (!limiter) return next();
+    const address = remoteAddressOf(c);
+    const waitMs = limiter.retryAfterMs(address);
+    if (waitMs === undefined) return next();
+    if (c.req.method === 'GET' && c.req.path === '/health') return next();
+    const token = bearerToken(c.req.header('authorization'));
+    if (token !== undefined && deps.tokens.verify(token).ok) return next();
+    limiter.throttled(address);
+    c.set('refusalHandled', true);
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    return sendFailure(c, {
+      ...failure(429, `too many refused requests from this address; retry in ${seconds} s with a valid token ("Authorization: Bearer <token>")`, 'rate_limited'),
+      headers: { 'Retry-After': String(seconds) },
+    });
+  };
 }
 
 /** Refuses credentials in the query string on every route, /health included. */

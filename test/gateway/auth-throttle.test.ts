@@ -1,0 +1,120 @@
+/** L18 throttle: a flood of refused requests from one address costs a bounded number of audit lines. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_AUTH_FAILURE_LIMIT } from '../../src/config/sections/gateway.js';
+import { generateToken } from '../../src/gateway/auth/token-format.js';
+import { clientKey } from '../../src/gateway/auth/failure-limiter.js';
+import { expectOpenAIError, startTestGateway, type TestGateway } from './support.js';
+
+const open: TestGateway[] = [];
+afterEach(async () => {
+  for (const g of open.splice(0)) await g.close();
+});
+
+async function gateway(limit: Partial<typeof DEFAULT_AUTH_FAILURE_LIMIT>): Promise<{ gw: TestGateway; advance: (ms: number) => void }> {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const gw = await startTestGateway(undefined, { authFailures: { ...DEFAULT_AUTH_FAILURE_LIMIT, ...limit }, clock: () => now });
+  open.push(gw);
+  return { gw, advance: (ms) => (now += ms) };
+}
+
+function models(gw: TestGateway, token?: string): Promise<Response> {
+  return fetch(`${gw.url}/v1/models`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+}
+
+/** Sends `n` requests, `width` at a time; returns the statuses. */
+async function flood(n: number, send: () => Promise<Response>, width = 10): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i += width) {
+    const batch = await Promise.all(Array.from({ length: Math.min(width, n - i) }, async () => {
+      const res = await send();
+      await res.arrayBuffer();
+      return res.status;
+    }));
+    statuses.push(...batch);
+  }
+  return statuses;
+}
+
+describe('L18 throttle on refused requests', () => {
+  it('answers 429 after the limit, audits a bounded number of lines, and lets a good token through', async () => {
+    const { gw, advance } = await gateway({ maxFailures: 10, windowMs: 60_000 });
+    const good = gw.token(['chat']);
+    const linesBefore = gw.audit().length;
+    const statuses = await flood(200, () => models(gw, generateToken()));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(190);
+    const added = gw.audit().slice(linesBefore);
+    expect(added.length).toBeLessThanOrEqual(12);
+    expect(added.filter((l) => l['type'] === 'auth:denied')).toHaveLength(10);
+    expect(added.filter((l) => l['type'] === 'auth:throttled')).toEqual([
+      expect.objectContaining({ layer: 'L18', reason: 'too_many_failures', client: '127.0.0.1', failures: 10 }),
+    ]);
+
+    const throttled = await models(gw, generateToken());
+    expect(throttled.headers.get('retry-after')).toBe('60');
+    const e = await expectOpenAIError(throttled, 429);
+    expect(e).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
+    // No token, a token in the query and a wrong method on /health are all refused the same way.
+    expect((await fetch(`${gw.url}/v1/models`)).status).toBe(429);
+    expect((await fetch(`${gw.url}/health`, { method: 'POST' })).status).toBe(429);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    // A client holding a valid token is not locked out by whoever shares its address.
+    expect((await models(gw, good)).status).toBe(200);
+
+    advance(60_000);
+    const after = gw.audit().length;
+    expect((await models(gw, good)).status).toBe(200);
+    const res = await models(gw, generateToken());
+    expect(res.status).toBe(401);
+    const closing = gw.audit().slice(after);
+    expect(closing.filter((l) => l['type'] === 'auth:throttled')).toEqual([
+      expect.objectContaining({ reason: 'summary', client: '127.0.0.1', failures: 10, refused: 193 }),
+    ]);
+    expect(closing.filter((l) => l['type'] === 'auth:denied')).toHaveLength(1);
+  });
+
+  it('counts other unauthenticated refusals (wrong method on /health, token in the query) toward the limit', async () => {
+    const { gw } = await gateway({ maxFailures: 5 });
+    const before = gw.audit().length;
+    const statuses = await flood(50, () => fetch(`${gw.url}/health`, { method: 'DELETE' }), 5);
+    expect(statuses.filter((s) => s === 405)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(45);
+    expect(gw.audit().length - before).toBeLessThanOrEqual(7);
+    expect((await fetch(`${gw.url}/v1/models?token=x`)).status).toBe(429);
+  });
+
+  it('does not throttle authenticated callers for their own 4xx answers', async () => {
+    const { gw } = await gateway({ maxFailures: 3 });
+    const good = gw.token(['chat']);
+    const statuses = await flood(10, () => fetch(`${gw.url}/v1/nope`, { headers: { authorization: `Bearer ${good}` } }), 5);
+    expect(statuses.every((s) => s === 404)).toBe(true);
+    expect(gw.audit().filter((l) => l['type'] === 'security:request_rejected')).toHaveLength(10);
+  });
+
+  it('exempts loopback only when configured to', async () => {
+    const { gw } = await gateway({ maxFailures: 3, exemptLoopback: true });
+    const statuses = await flood(20, () => models(gw, generateToken()), 5);
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    expect(gw.audit().filter((l) => l['type'] === 'auth:denied')).toHaveLength(20);
+  });
+
+  it('safe defaults: loopback is not exempt and the limit is finite', () => {
+    expect(DEFAULT_AUTH_FAILURE_LIMIT.exemptLoopback).toBe(false);
+    expect(DEFAULT_AUTH_FAILURE_LIMIT.maxFailures).toBeGreaterThan(0);
+    expect(DEFAULT_AUTH_FAILURE_LIMIT.maxFailures).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('clientKey', () => {
+  it('counts an IPv6 client per /64 and an IPv4-mapped client as IPv4', () => {
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0db8:0001:0002::')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('::ffff:10.0.0.7')).toBe('10.0.0.7');
+    expect(clientKey('::1')).toBe('::1');
+    expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey(undefined)).toBe('unknown');
+    expect(clientKey('1:2:3:4:5:6:7:8:9')).toBe('1:2:3:4:5:6:7:8:9');
+  });
+});
