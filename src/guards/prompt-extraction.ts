@@ -5,6 +5,8 @@
  * close together (gaps of at most `maxGap` uncovered words, which tolerates small edits) form a span;
  * a span with at least `minCovered` covered words is a finding, and its text is what gets redacted.
  */
+import { secretView } from './output-guard-view.js';
+
 export interface PromptExtractionOptions {
   /** Words per shingle. */
   readonly k?: number;
@@ -68,7 +70,9 @@ export class PromptFingerprint {
     this.k = options.k ?? 3;
     if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`prompt extraction: k (words per shingle) must be a positive integer, got ${this.k}`);
     this.maxGap = options.maxGap ?? 3;
-    const ws = words(systemPrompt.slice(0, MAX_PROMPT_CHARS));
+    // The output scan reads responses through the secret view (NFKC, invisible characters removed); the
+    // prompt is read the same way, or a prompt with full-width or zero-width text would never match.
+    const ws = words(secretView(systemPrompt.slice(0, MAX_PROMPT_CHARS)).text);
     for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
     this.base = this.vocab.size + 1;
     // Every key is below base^k, so it is exact when base^k is a safe integer.

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { canaryForms, findCanaries } from '../../src/guards/canary.js';
 import { PromptFingerprint } from '../../src/guards/prompt-extraction.js';
-import { canaryFor } from '../../src/guards/output-guard.js';
+import { canaryFor, createOutputGuard } from '../../src/guards/output-guard.js';
+import { EventBus } from '../../src/core/events.js';
+import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { CANARY_SECRET, CTX, SYSTEM_PROMPT, makeGuard, streamAll } from './helpers.js';
 
 // 'İ'.toLowerCase() is two UTF-16 units: offsets taken from a lower-cased copy drift by one per 'İ'.
@@ -80,5 +82,14 @@ describe('prompt shingle keys', () => {
   it('refuses a k that is not a positive integer', () => {
     expect(() => new PromptFingerprint(SYSTEM_PROMPT, { k: 0 })).toThrow(RangeError);
     expect(() => new PromptFingerprint(SYSTEM_PROMPT, { k: 2.5 })).toThrow(RangeError);
+  });
+});
+
+describe('prompt fingerprint reads the prompt as the scan reads responses', () => {
+  it('redacts all of a prompt written with full-width letters and invisible characters, leaked verbatim', () => {
+    const prompt = SYSTEM_PROMPT.replace('Atlas', 'Ａｔｌａｓ').replace('operations', 'oper\u200bations').replace('Northwind', 'Ｎｏｒｔｈ\u00adwind');
+    const guard = createOutputGuard({ leakScanner: new LeakIndex(), canarySecret: CANARY_SECRET, systemPromptFor: () => prompt, bus: new EventBus() });
+    const r = guard.scanText(`Sure: ${prompt}`, CTX);
+    expect(r.ok && r.value.text).toBe('Sure: [REDACTED].');
   });
 });
