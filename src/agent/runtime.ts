@@ -11,6 +11,7 @@ import { absoluteFrom, childPath } from '../core/safe-path.js';
 import type { Db } from '../core/sqlite.js';
 import { compileToolPolicy, type ToolPolicy } from '../policy/tool-policy.js';
 import { createProvider, type SecretResolver } from './providers/factory.js';
+import { SessionLocks, type ReleaseSession } from './session-lock.js';
 import { repairHistory, SessionStore } from './session-store.js';
 import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
@@ -98,6 +99,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   const wrap = options.wrapTool ?? ((t: Tool) => t);
   const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])].map(wrap));
   const sessions = new SessionStore(options.db);
+  const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
   for (const [id, p] of Object.entries(config.providers)) providers.set(id, createProvider(id, p, options.resolveSecret));
 
@@ -126,6 +128,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   }
 
   async function* runTurn(request: TurnRequest): AsyncGenerator<TurnEvent> {
+    let release: ReleaseSession | undefined;
     try {
       const agent = agents.get(request.agentId);
       if (!agent) {
@@ -145,7 +148,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         return;
       }
       let sessionId: string;
-      let history: ChatMessage[] = [];
       if (request.sessionId !== undefined) {
         const auth = sessions.authorize(request.sessionId, agent.config.id, request.sender);
         if (!auth.ok) {
@@ -163,10 +165,18 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           return;
         }
         sessionId = auth.value;
-        history = repairHistory(sessions.history(sessionId));
       } else {
         sessionId = sessions.create(agent.config.id, request.sender);
       }
+      // One turn at a time per session: the history is read, and the turn's messages appended, under the lock.
+      // A waiting turn queues for at most turnTimeoutMs (the longest the running turn may take).
+      const lock = await locks.acquire(sessionId, { waitMs: agent.config.turnTimeoutMs, ...(request.signal ? { signal: request.signal } : {}) });
+      if (!lock.ok) {
+        yield lock.error.code === 'session.wait_cancelled' ? { type: 'done', finishReason: 'cancelled', text: '' } : { type: 'error', error: lock.error };
+        return;
+      }
+      release = lock.value;
+      const history = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
       yield { type: 'session', sessionId };
 
       const ctx = { agentId: agent.config.id, sessionId, traceId: request.traceId, sender: request.sender };
@@ -208,6 +218,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
     } catch (cause) {
       yield { type: 'error', error: bulwarkError('agent.internal', `the agent runtime failed: ${describeCause(cause)}`, { status: 500 }) };
+    } finally {
+      release?.();
     }
   }
 

@@ -1,0 +1,163 @@
+/**
+ * One turn at a time per session: a second turn on a busy session queues behind the first and sees
+ * its messages; turns on different sessions still run side by side; the queue is bounded.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_SESSION_WAITERS, SessionLocks } from '../../src/agent/session-lock.js';
+import { SessionStore } from '../../src/agent/session-store.js';
+import type { TurnEvent } from '../../src/agent/types.js';
+import { reply, startFakeProvider, type FakeProvider, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
+import { collect, makeHarness, turn, type Harness } from './helpers.js';
+
+let fake: FakeProvider | undefined;
+let h: Harness | undefined;
+afterEach(async () => {
+  await fake?.close();
+  h?.close();
+  fake = undefined;
+  h = undefined;
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function lastUserText(req: FakeRequest): string {
+  const users = req.messages.filter((m) => m.role === 'user');
+  return String(users.at(-1)?.content ?? '');
+}
+
+/** Answers "answer <last user text>"; a user text starting with "hold" waits for `gate` first. */
+async function setup(gate: Promise<void>): Promise<Harness> {
+  fake = await startFakeProvider({
+    script: async (req): Promise<FakeReply> => {
+      const text = lastUserText(req);
+      if (text.startsWith('hold')) await gate;
+      return reply.text(`answer ${text}`);
+    },
+  });
+  h = makeHarness(fake);
+  return h;
+}
+
+function sessionOf(evs: readonly TurnEvent[]): string {
+  const s = evs.find((e) => e.type === 'session');
+  if (s?.type !== 'session') throw new Error(`no session event in ${JSON.stringify(evs)}`);
+  return s.sessionId;
+}
+
+describe('per-session turn lock', () => {
+  it('a second turn on the same session waits for the first and sees its messages', async () => {
+    const gate = deferred();
+    const harness = await setup(gate.promise);
+    const sessionId = sessionOf(await collect(harness.runtime.runTurn(turn('zero'))));
+
+    const a = collect(harness.runtime.runTurn(turn('hold A', { sessionId })));
+    await vi.waitFor(() => expect(fake?.calls).toBe(2));
+    const b = collect(harness.runtime.runTurn(turn('B', { sessionId })));
+    // Let B run as far as it can while A is still inside its model call.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(fake?.calls).toBe(2);
+
+    gate.resolve();
+    const [ea, eb] = await Promise.all([a, b]);
+    expect(ea.at(-1)).toMatchObject({ type: 'done', text: 'answer hold A' });
+    expect(eb.at(-1)).toMatchObject({ type: 'done', text: 'answer B' });
+
+    // B's model call carried A's exchange: B read the history only after A had stored it.
+    const bRequest = fake?.requests[2];
+    expect(bRequest?.messages.filter((m) => m.role !== 'system').map((m) => `${String(m.role)}:${String(m.content)}`)).toEqual([
+      'user:zero', 'assistant:answer zero', 'user:hold A', 'assistant:answer hold A', 'user:B',
+    ]);
+    const stored = new SessionStore(harness.db).history(sessionId);
+    expect(stored.map((m) => `${m.role}:${m.content}`)).toEqual([
+      'user:zero', 'assistant:answer zero', 'user:hold A', 'assistant:answer hold A', 'user:B', 'assistant:answer B',
+    ]);
+  });
+
+  it('turns on different sessions do not wait for each other', async () => {
+    const gate = deferred();
+    const harness = await setup(gate.promise);
+    const s1 = sessionOf(await collect(harness.runtime.runTurn(turn('one'))));
+    const s2 = sessionOf(await collect(harness.runtime.runTurn(turn('two'))));
+
+    const a = collect(harness.runtime.runTurn(turn('hold A', { sessionId: s1 })));
+    await vi.waitFor(() => expect(fake?.calls).toBe(3));
+    // Completes while A is still held in its model call.
+    const eb = await collect(harness.runtime.runTurn(turn('B', { sessionId: s2 })));
+    expect(eb.at(-1)).toMatchObject({ type: 'done', text: 'answer B' });
+
+    gate.resolve();
+    expect((await a).at(-1)).toMatchObject({ type: 'done', text: 'answer hold A' });
+  });
+
+  it('a waiting turn whose caller goes away ends as cancelled and never reaches the provider', async () => {
+    const gate = deferred();
+    const harness = await setup(gate.promise);
+    const sessionId = sessionOf(await collect(harness.runtime.runTurn(turn('zero'))));
+    const a = collect(harness.runtime.runTurn(turn('hold A', { sessionId })));
+    await vi.waitFor(() => expect(fake?.calls).toBe(2));
+    const abort = new AbortController();
+    const b = collect(harness.runtime.runTurn(turn('B', { sessionId, signal: abort.signal })));
+    abort.abort();
+    expect((await b).at(-1)).toMatchObject({ type: 'done', finishReason: 'cancelled' });
+    gate.resolve();
+    await a;
+    expect(fake?.calls).toBe(2);
+    expect(new SessionStore(harness.db).history(sessionId).map((m) => m.content)).not.toContain('B');
+  });
+});
+
+describe('SessionLocks', () => {
+  it('hands the session to waiters in order, one at a time', async () => {
+    const locks = new SessionLocks();
+    const order: string[] = [];
+    const first = await locks.acquire('s', { waitMs: 60_000 });
+    if (!first.ok) throw new Error('first acquire failed');
+    const second = locks.acquire('s', { waitMs: 60_000 }).then((r) => {
+      order.push('second');
+      return r;
+    });
+    const third = locks.acquire('s', { waitMs: 60_000 }).then((r) => {
+      order.push('third');
+      return r;
+    });
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    first.value();
+    first.value(); // a second release is a no-op, it does not let the third in early
+    const r2 = await second;
+    await Promise.resolve();
+    expect(order).toEqual(['second']);
+    if (r2.ok) r2.value();
+    const r3 = await third;
+    expect(order).toEqual(['second', 'third']);
+    if (r3.ok) r3.value();
+    expect(locks.busySessions).toBe(0);
+  });
+
+  it('refuses with session.busy (409) when the queue is full or the wait runs out', async () => {
+    const locks = new SessionLocks();
+    const held = await locks.acquire('s', { waitMs: 60_000 });
+    const waiting = Array.from({ length: MAX_SESSION_WAITERS }, () => locks.acquire('s', { waitMs: 60_000 }));
+    const full = await locks.acquire('s', { waitMs: 60_000 });
+    expect(full).toMatchObject({ ok: false, error: { code: 'session.busy', status: 409 } });
+    // Another session is not affected.
+    const other = await locks.acquire('t', { waitMs: 1 });
+    expect(other.ok).toBe(true);
+    if (held.ok) held.value();
+    for (const w of waiting) {
+      const r = await w;
+      if (r.ok) r.value();
+    }
+
+    const busy = await locks.acquire('t', { waitMs: 1 });
+    expect(busy).toMatchObject({ ok: false, error: { code: 'session.busy', status: 409 } });
+    if (other.ok) other.value();
+    expect(locks.busySessions).toBe(0);
+  });
+});
