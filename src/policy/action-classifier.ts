@@ -3,7 +3,7 @@
  * class AND its arguments. No declaration, unparseable arguments or anything not recognised is
  * destructive: fail closed.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ACTION_CLASSES, type ActionClass } from './action-classifier-classes.js';
 import { sha256Hex } from '../core/compare.js';
 import { safePath, relativeTo, isInside } from '../core/safe-path.js';
@@ -34,8 +34,15 @@ export interface WriteTarget {
   readonly resolved?: string;
   readonly exists: boolean;
   readonly inScratch: boolean;
-  /** sha256 of the current content, 'absent' when the file does not exist, 'unreadable' otherwise. */
+  /**
+   * sha256 of the bytes read from the current file (at most MAX_PREIMAGE_BYTES), 'absent' when it
+   * does not exist, 'not-a-file' or 'unreadable' otherwise.
+   */
   readonly preimage: string;
+  /** The very bytes `preimage` hashes: the approver's diff is built from them, never from a second read. */
+  readonly preimageBytes?: Uint8Array;
+  /** Present when the file was larger than the cap: only its first `readBytes` of `size` are hashed and the size is bound too. */
+  readonly preimageCapped?: { readonly readBytes: number; readonly size: number };
   readonly newContent?: string;
 }
 
@@ -51,6 +58,8 @@ export interface Classification {
 }
 
 export const MAX_ARGS_CHARS = 1_048_576;
+/** How much of the file a write replaces is read (once) to hash it and show it to the approver. */
+export const MAX_PREIMAGE_BYTES = 1_048_576;
 const PATH_KEYS = ['path', 'file', 'file_path', 'filePath', 'filename', 'target'];
 const CONTENT_KEYS = ['content', 'contents', 'text', 'data', 'new_content'];
 const COMMAND_KEYS = ['command', 'cmd', 'script'];
@@ -203,19 +212,47 @@ function classifyWrite(input: ActionInput, o: Record<string, unknown>, classes: 
   const target = resolved.value;
   const exists = existsSync(target);
   const scratch = isInside(input.workspace, target) && inScratch(input.workspace, target, input.scratch);
-  let preimage = 'absent';
-  if (exists) {
-    try {
-      preimage = statSync(target).isFile() ? sha256Hex(readFileSync(target)) : 'not-a-file';
-    } catch {
-      preimage = 'unreadable';
-    }
-  }
+  const pre = exists ? readPreimage(target) : { preimage: 'absent' };
   if (exists && !scratch) {
     classes.add('destructive');
     reasons.push(`overwrites existing file ${p} outside the scratch area`);
   } else reasons.push(exists ? `overwrites ${p} in the scratch area` : `creates ${p}`);
-  return finish(classes, reasons, o, { write: { ...base, resolved: target, exists, inScratch: scratch, preimage } });
+  return finish(classes, reasons, o, { write: { ...base, resolved: target, exists, inScratch: scratch, ...pre } });
+}
+
+type Preimage = Pick<WriteTarget, 'preimage' | 'preimageBytes' | 'preimageCapped'>;
+
+/** One capped read of the file a write replaces; the hash and the approver's diff both come from it. */
+export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES): Preimage {
+  let fd: number | undefined;
+  try {
+    // A FIFO or device would block or never end: only regular files are opened, and without blocking.
+    if (!statSync(target).isFile()) return { preimage: 'not-a-file' };
+    fd = openSync(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { preimage: 'not-a-file' };
+    // Read to the end or one byte past the cap, whatever the size said: the file may grow meanwhile.
+    const chunks: Buffer[] = [];
+    let n = 0;
+    while (n <= cap) {
+      const chunk = Buffer.alloc(Math.min(65_536, cap + 1 - n));
+      const got = readSync(fd, chunk, 0, chunk.length, n);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      n += got;
+    }
+    const capped = n > cap;
+    const bytes = Buffer.concat(chunks).subarray(0, Math.min(n, cap));
+    return {
+      preimage: sha256Hex(bytes),
+      preimageBytes: bytes,
+      ...(capped ? { preimageCapped: { readBytes: bytes.length, size: Math.max(st.size, n) } } : {}),
+    };
+  } catch {
+    return { preimage: 'unreadable' };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function classifyFetch(o: Record<string, unknown>, classes: Set<ActionClass>, reasons: string[]): Classification {

@@ -2,8 +2,7 @@
  * L13: builds the exact effect of a tool call (what gets hashed) and the operator's view of it
  * (argv, cwd, env names, network grants, file diff for writes) from one L27 classification.
  */
-import { readFileSync } from 'node:fs';
-import type { Classification } from './action-classifier.js';
+import { MAX_PREIMAGE_BYTES, type Classification, type WriteTarget } from './action-classifier.js';
 import type { EffectView } from './approvals.js';
 import { canonicalJson, effectHash, type Effect, type NetworkGrant } from './effect-hash.js';
 
@@ -32,6 +31,7 @@ export function buildEffect(c: Classification, ctx: EffectContext): { effect: Ef
     agentId: ctx.agentId,
     sessionId: ctx.sessionId,
     ...(c.write ? { preimage: c.write.preimage } : {}),
+    ...(c.write?.preimageCapped ? { preimageCapped: c.write.preimageCapped } : {}),
   };
   return { effect, hash: effectHash(effect) };
 }
@@ -48,23 +48,22 @@ export function buildView(c: Classification, effect: Effect): EffectView {
     tool: effect.tool, classes: c.classes, reasons: c.reasons, agentId: effect.agentId, sessionId: effect.sessionId,
     cwd: effect.cwd, network: effect.network, args,
     ...(c.exec ? { argv: c.exec.argvs, envNames: c.exec.envNames } : {}),
-    ...(c.write ? { diff: writeDiff(c.write.path, c.write.resolved, c.write.exists, c.write.newContent) } : {}),
+    ...(c.write ? { diff: writeDiff(c.write) } : {}),
   };
   return view;
 }
 
-function writeDiff(path: string, resolved: string | undefined, exists: boolean, next: string | undefined): string {
+/** The diff is built from the bytes the classifier read and hashed (`preimageBytes`), never from a fresh read of the file. */
+function writeDiff(w: WriteTarget): string {
   let before = '';
-  if (exists && resolved) {
-    try {
-      const buf = readFileSync(resolved);
-      before = buf.length > MAX_DIFF_INPUT ? `(existing file of ${buf.length} bytes not shown)` : buf.toString('utf8');
-    } catch {
-      before = '(existing file could not be read)';
-    }
+  if (w.exists) {
+    if (w.preimageCapped) before = `(existing file of ${w.preimageCapped.size} bytes is larger than the ${MAX_PREIMAGE_BYTES} bytes read for the approval; only those are bound; not shown)`;
+    else if (w.preimageBytes) before = Buffer.from(w.preimageBytes.buffer, w.preimageBytes.byteOffset, w.preimageBytes.byteLength).toString('utf8');
+    else before = `(existing file could not be read: ${w.preimage})`;
   }
-  if (next === undefined) return `--- ${path}\n+++ ${path}\n(new content not given as text)`;
-  return lineDiff(path, exists ? before : undefined, next.length > MAX_DIFF_INPUT ? `(new content of ${next.length} chars not shown)` : next);
+  const next = w.newContent;
+  if (next === undefined) return `--- ${w.path}\n+++ ${w.path}\n(new content not given as text)`;
+  return lineDiff(w.path, w.exists ? before : undefined, next.length > MAX_DIFF_INPUT ? `(new content of ${next.length} chars not shown)` : next);
 }
 
 /** A compact diff: common head and tail lines are collapsed, the changed middle is shown as -/+ lines. */

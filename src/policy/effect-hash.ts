@@ -22,6 +22,8 @@ export interface Effect {
   readonly sessionId: string;
   /** sha256 of the file a write replaces ('absent' when it does not exist); binds the approval to what was reviewed. */
   readonly preimage?: string;
+  /** Set when the file was larger than the read cap: `preimage` covers only its first `readBytes`, and its size is bound too. */
+  readonly preimageCapped?: { readonly readBytes: number; readonly size: number };
 }
 
 /** JSON with object keys sorted at every level; the same value always gives the same text. */
@@ -57,6 +59,8 @@ export function effectHash(effect: Effect): string {
       agentId: effect.agentId,
       sessionId: effect.sessionId,
       preimage: effect.preimage ?? null,
+      // Only when set, so the hash of every other effect is what it was before the cap existed.
+      ...(effect.preimageCapped ? { preimageCapped: { readBytes: effect.preimageCapped.readBytes, size: effect.preimageCapped.size } } : {}),
     }),
   );
 }

@@ -1,0 +1,59 @@
+import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { classifyAction, MAX_PREIMAGE_BYTES } from '../../src/policy/action-classifier.js';
+import { buildEffect, buildView } from '../../src/policy/approval-effect.js';
+import { sha256Hex } from '../../src/core/compare.js';
+
+const ws = realpathSync(mkdtempSync(path.join(tmpdir(), 'bw-preimage-')));
+afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+function approve(file: string, content: string) {
+  const argsJson = JSON.stringify({ path: file, content });
+  const c = classifyAction({ tool: 'write', declared: 'write', argsJson, workspace: ws, scratch: [] });
+  const { effect, hash } = buildEffect(c, { tool: 'write', argsJson, agentId: 'a', sessionId: 's', workspace: ws, network: { mode: 'none', grants: [] } });
+  return { c, effect, hash, view: () => buildView(c, effect) };
+}
+
+describe('L13 preimage of a write: one capped read for the hash and the diff', () => {
+  it('the diff the approver sees comes from the bytes the hash binds, even when the file changes in between', () => {
+    writeFileSync(path.join(ws, 'config.txt'), 'one\ntwo\n');
+    const a = approve('config.txt', 'one\nthree\n');
+    writeFileSync(path.join(ws, 'config.txt'), 'EVIL\n');
+    const diff = a.view().diff ?? '';
+    expect(diff).toContain('-two');
+    expect(diff).not.toContain('EVIL');
+    expect(a.effect.preimage).toBe(sha256Hex(Buffer.from('one\ntwo\n')));
+    // The file did change: classifying again (as execution does) gives another hash, so the approval is void.
+    expect(approve('config.txt', 'one\nthree\n').hash).not.toBe(a.hash);
+  });
+
+  it('a file larger than the cap: the first MAX_PREIMAGE_BYTES and the size are bound, and the effect says so', () => {
+    const big = path.join(ws, 'big.bin');
+    writeFileSync(big, Buffer.alloc(MAX_PREIMAGE_BYTES + 10, 0x61));
+    const a = approve('big.bin', 'x');
+    expect(a.c.write?.preimageCapped).toEqual({ readBytes: MAX_PREIMAGE_BYTES, size: MAX_PREIMAGE_BYTES + 10 });
+    expect(a.c.write?.preimageBytes?.length).toBe(MAX_PREIMAGE_BYTES);
+    expect(a.effect.preimage).toBe(sha256Hex(Buffer.alloc(MAX_PREIMAGE_BYTES, 0x61)));
+    expect(a.effect.preimageCapped).toEqual({ readBytes: MAX_PREIMAGE_BYTES, size: MAX_PREIMAGE_BYTES + 10 });
+    expect(a.view().diff).toMatch(/larger than the 1048576 bytes read for the approval/);
+    // A change past the cap that alters the size still voids the approval.
+    appendFileSync(big, 'b');
+    expect(approve('big.bin', 'x').hash).not.toBe(a.hash);
+  });
+
+  it('a file within the cap carries no cap marker and hashes as before', () => {
+    writeFileSync(path.join(ws, 'small.txt'), 'abc');
+    const a = approve('small.txt', 'x');
+    expect(a.effect.preimageCapped).toBeUndefined();
+    expect(a.effect.preimage).toBe(sha256Hex('abc'));
+  });
+
+  it('something that is not a regular file is not read', () => {
+    mkdirSync(path.join(ws, 'adir'));
+    const a = approve('adir', 'x');
+    expect(a.effect.preimage).toBe('not-a-file');
+    expect(a.view().diff).toContain('could not be read: not-a-file');
+  });
+});
