@@ -279,7 +279,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       authFailures: config.server.authFailures,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
-        statusRouteGroup({ catalogue: layers, controls, agentIds: config.agents.map((a) => a.id), url: () => listening.url, startedAt: Date.now() }),
+        statusRouteGroup({ catalogue: layers, controls, agentIds: config.agents.map((a) => a.id), url: () => listening.url, startedAt: Date.now(), broker: () => broker?.status() }),
       ],
     });
     const host = options.host ?? config.server.host;

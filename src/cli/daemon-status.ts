@@ -36,6 +36,28 @@ export interface BudgetJson {
   readonly inflight: number;
 }
 
+/** L08 as the running daemon reports it (GET /v1/status `broker`). */
+export interface BrokerLiveJson {
+  readonly caFingerprint256: string;
+  readonly caNotAfter: string;
+  readonly activeSessions: number;
+  readonly cachedLeaves: number;
+  readonly bindings: readonly string[];
+  readonly egressAllow: readonly string[];
+  readonly totals: { readonly requests: number; readonly injected: number; readonly passthrough: number; readonly denied: number };
+}
+
+export function isBrokerLive(v: unknown): v is BrokerLiveJson {
+  const b = v as Partial<BrokerLiveJson> | null;
+  const n = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  const strings = (x: unknown): boolean => Array.isArray(x) && x.every((e) => typeof e === 'string');
+  return (
+    typeof b === 'object' && b !== null && typeof b.caFingerprint256 === 'string' && typeof b.caNotAfter === 'string' && n(b.activeSessions) && n(b.cachedLeaves) &&
+    strings(b.bindings) && strings(b.egressAllow) && typeof b.totals === 'object' && b.totals !== null &&
+    n(b.totals.requests) && n(b.totals.injected) && n(b.totals.passthrough) && n(b.totals.denied)
+  );
+}
+
 export interface DaemonStatusJson {
   readonly object: 'status';
   readonly daemon: { readonly url: string | null; readonly startedAt: string; readonly uptimeSeconds: number; readonly pid: number };
@@ -44,6 +66,8 @@ export interface DaemonStatusJson {
   readonly breakers: readonly BreakerJson[];
   readonly budget: BudgetJson | null;
   readonly approvals: { readonly pending: number; readonly cachedApprovals: number; readonly cachedDenials: number; readonly closed: boolean };
+  /** Absent from daemons older than this field; null when the daemon runs no broker. */
+  readonly broker?: unknown;
 }
 
 export interface ConnOptions {

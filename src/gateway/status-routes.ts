@@ -1,10 +1,11 @@
 /**
- * GET /v1/status (admin scope): the daemon's live state for `bulwark status` and `bulwark layers`.
+ * GET /v1/status (admin scope): the daemon's live state for `bulwark status`, `bulwark layers` and `bulwark broker status`.
  * The layer list is the daemon's catalogue with the controls' layers (L13, L21, L22, L27) recomputed
  * at request time, so an open circuit breaker shows L22 `degraded` naming the provider/model.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { ControlsStatus } from '../agent/controls.js';
+import type { BrokerStatus } from '../broker/index.js';
 import type { LayerCatalogue, LayerState, LayerStatus } from '../core/layers.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
@@ -20,6 +21,8 @@ export interface StatusRoutesDeps {
   readonly url: () => string | undefined;
   readonly startedAt: number;
   readonly clock?: () => number;
+  /** Live L08 broker state; undefined (or returning undefined) when no broker runs in this daemon. */
+  readonly broker?: () => BrokerStatus | undefined;
 }
 
 export interface StatusBody {
@@ -30,6 +33,8 @@ export interface StatusBody {
   readonly breakers: ControlsStatus['breakers'];
   readonly budget: ControlsStatus['budget'] | null;
   readonly approvals: ControlsStatus['approvals'];
+  /** L08: sessions and request totals of the running broker; null when none runs. */
+  readonly broker: BrokerStatus | null;
 }
 
 /** The catalogue with the live controls layers laid over it; the catalogue itself is not changed. */
@@ -55,6 +60,7 @@ export function buildStatus(deps: StatusRoutesDeps): StatusBody {
     breakers: controls.breakers,
     budget: controls.budget ?? null,
     approvals: controls.approvals,
+    broker: deps.broker?.() ?? null,
   };
 }
 

@@ -1,4 +1,7 @@
-/** `bulwark broker status`: L08 configuration as the daemon will apply it (bindings, egress allow-list, presets). */
+/**
+ * `bulwark broker status`: L08 configuration as the daemon will apply it (bindings, egress allow-list, presets) and,
+ * when a daemon answers on its admin API, the running broker's sessions and request totals.
+ */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
@@ -7,7 +10,46 @@ import { BrokerConfigSchema, PLACEHOLDER, type BrokerConfig } from '../../broker
 import { bindingRule } from '../../broker/bindings.js';
 import { BROKER_CA_SECRET } from '../../broker/ca-store.js';
 import type { CliContext } from '../context.js';
-import { action, fail, formatTable, printJson } from '../output.js';
+import { DaemonStatusError, fetchDaemonStatus, isBrokerLive, type BrokerLiveJson } from '../daemon-status.js';
+import { daemonToken } from '../daemon-url.js';
+import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
+
+const LIVE_TIMEOUT_MS = 1500;
+
+interface BrokerStatusOptions {
+  json?: boolean;
+  url?: string;
+  token?: string;
+}
+
+/** The running broker's state, or null with a note saying why only the configuration is shown. */
+async function liveBroker(ctx: CliContext, opts: BrokerStatusOptions, enabled: boolean): Promise<{ live: BrokerLiveJson | null; note: string }> {
+  if (!daemonToken(opts.token)) return { live: null, note: 'configuration only: set BULWARK_TOKEN to an admin token to see the running broker' };
+  let got: Awaited<ReturnType<typeof fetchDaemonStatus>>;
+  try {
+    got = await fetchDaemonStatus(ctx, { ...(opts.url ? { url: opts.url } : {}), ...(opts.token ? { token: opts.token } : {}) }, LIVE_TIMEOUT_MS);
+  } catch (cause) {
+    if (!(cause instanceof DaemonStatusError)) throw cause;
+    const why = terminalSafe(cause.message.split('\n')[0] ?? '');
+    return { live: null, note: cause.kind === 'unreachable' ? `configuration only: no daemon is running (${why})` : `configuration only: ${why}` };
+  }
+  const { url, status } = got;
+  if (status.broker === undefined) return { live: null, note: `configuration only: the daemon at ${url} does not report broker status (an older version?)` };
+  if (status.broker === null) {
+    return { live: null, note: `the daemon at ${url} runs no broker${enabled ? ' although broker.enabled is set: it failed to start or config.yaml changed since (see bulwark.log)' : ''}` };
+  }
+  if (!isBrokerLive(status.broker)) return { live: null, note: `configuration only: the daemon at ${url} sent a broker status this version cannot read` };
+  return { live: status.broker, note: `live from the daemon at ${url}` };
+}
+
+function renderLive(b: BrokerLiveJson): string {
+  const t = b.totals;
+  return [
+    `Running broker: ${b.activeSessions} active session(s), ${b.cachedLeaves} cached leaf certificate(s)`,
+    `Requests: ${t.requests} total: ${t.injected} with a secret injected, ${t.passthrough} passed through (egress allow-list), ${t.denied} denied`,
+    `CA in use: SHA-256 ${terminalSafe(b.caFingerprint256)}, valid until ${terminalSafe(b.caNotAfter)}`,
+  ].join('\n') + '\n';
+}
 
 export function brokerConfigFrom(dataDir: string): Result<BrokerConfig, BulwarkError> {
   const loaded = loadConfig(dataDir);
@@ -24,15 +66,20 @@ export function register(program: Command, ctx: CliContext): void {
     .command('status')
     .description('show whether the broker is enabled, its bindings (host, path, methods, secret name, preset) and the egress allow-list')
     .option('--json', 'print JSON')
+    .option('--url <url>', 'daemon URL for the live view (default: from server.host/server.port in config.yaml)')
+    .option('--token <token>', 'admin API token for the live view (prefer the BULWARK_TOKEN environment variable)')
     .action(
-      action(ctx, (opts: { json?: boolean }) => {
+      action(ctx, async (opts: BrokerStatusOptions) => {
         const cfg = brokerConfigFrom(ctx.dataDir);
         if (!cfg.ok) return fail(ctx, cfg.error);
         const c = cfg.value;
+        const { live, note } = await liveBroker(ctx, opts, c.enabled);
         if (opts.json) {
-          return printJson(ctx, { enabled: c.enabled, caSecret: BROKER_CA_SECRET, bindings: c.bindings, egressAllow: c.egressAllow, placeholder: PLACEHOLDER });
+          return printJson(ctx, { enabled: c.enabled, caSecret: BROKER_CA_SECRET, bindings: c.bindings, egressAllow: c.egressAllow, placeholder: PLACEHOLDER, live, source: note });
         }
         ctx.stdout(`L08 credential broker: ${c.enabled ? 'enabled' : 'disabled (broker.enabled: false)'}\n`);
+        ctx.stdout(`(${note})\n`);
+        if (live) ctx.stdout(renderLive(live));
         ctx.stdout(`CA: ECDSA P-256, key kept in the vault as ${BROKER_CA_SECRET} (created at the first daemon start)\n`);
         ctx.stdout(`Sandboxes see: ${PLACEHOLDER} in place of each bound secret\n\n`);
         if (c.bindings.length === 0) ctx.stdout('No bindings: every host is refused unless listed in broker.egressAllow.\n');
