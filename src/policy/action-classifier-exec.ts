@@ -11,6 +11,27 @@ export interface ExecVerdict {
   readonly reasons: string[];
   readonly argvs: string[][];
   readonly envNames: string[];
+  /** Simple commands examined (nested ones included). */
+  readonly commands: number;
+}
+
+/** The verdict being built, with sets beside the lists so each addition is O(1), not a scan of all before it. */
+interface Acc {
+  readonly classes: Set<ActionClass>;
+  readonly reasons: string[];
+  readonly argvs: string[][];
+  readonly envNames: string[];
+  readonly seenReasons: Set<string>;
+  readonly seenEnv: Set<string>;
+  commands: number;
+}
+
+function newAcc(): Acc {
+  return { classes: new Set(['exec']), reasons: [], argvs: [], envNames: [], seenReasons: new Set(), seenEnv: new Set(), commands: 0 };
+}
+
+function verdict(v: Acc): ExecVerdict {
+  return { classes: v.classes, reasons: v.reasons, argvs: v.argvs, envNames: v.envNames, commands: v.commands };
 }
 
 const READ_ONLY = new Set([
@@ -90,23 +111,25 @@ function hasFlag(args: readonly string[], short: string, long: readonly string[]
 }
 
 export function classifyCommandString(command: string, workspace: string | undefined): ExecVerdict {
-  const v: ExecVerdict = { classes: new Set(['exec']), reasons: [], argvs: [], envNames: [] };
+  const v = newAcc();
   classifyInto(v, command, workspace, 0);
-  return v;
+  return verdict(v);
 }
 
 export function classifyArgv(argv: readonly string[], workspace: string | undefined): ExecVerdict {
-  const v: ExecVerdict = { classes: new Set(['exec']), reasons: [], argvs: [], envNames: [] };
+  const v = newAcc();
   classifySimple(v, { assigns: [], argv, redirects: [], piped: false }, workspace, 0);
-  return v;
+  return verdict(v);
 }
 
-function add(v: ExecVerdict, c: ActionClass, reason: string): void {
+function add(v: Acc, c: ActionClass, reason: string): void {
   v.classes.add(c);
-  if (!v.reasons.includes(reason)) v.reasons.push(reason);
+  if (v.seenReasons.has(reason)) return;
+  v.seenReasons.add(reason);
+  v.reasons.push(reason);
 }
 
-function classifyInto(v: ExecVerdict, command: string, workspace: string | undefined, depth: number): void {
+function classifyInto(v: Acc, command: string, workspace: string | undefined, depth: number): void {
   const parsed = parseShell(command);
   if (!parsed.ok) {
     add(v, 'destructive', `cannot see through the command (${parsed.opaque})`);
@@ -116,7 +139,8 @@ function classifyInto(v: ExecVerdict, command: string, workspace: string | undef
   for (const cmd of parsed.commands) classifySimple(v, cmd, workspace, depth);
 }
 
-function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | undefined, depth: number): void {
+function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefined, depth: number): void {
+  v.commands++;
   if (depth > MAX_DEPTH) {
     add(v, 'destructive', 'commands nested too deeply');
     return;
@@ -252,13 +276,16 @@ function classifySimple(v: ExecVerdict, cmd: SimpleCommand, workspace: string | 
   add(v, 'destructive', `unrecognised program ${name}`);
 }
 
-function noteEnv(v: ExecVerdict, name: string): void {
-  if (!v.envNames.includes(name)) v.envNames.push(name);
+function noteEnv(v: Acc, name: string): void {
+  if (!v.seenEnv.has(name)) {
+    v.seenEnv.add(name);
+    v.envNames.push(name);
+  }
   if (isDangerousEnv(name, DESTRUCTIVE_ENV)) add(v, 'destructive', `sets ${name}, which changes what runs`);
   else if (SECRET_ENV.test(name)) add(v, 'credential', `sets ${name}, which looks like a credential`);
 }
 
-function classifyGit(v: ExecVerdict, args: readonly string[]): void {
+function classifyGit(v: Acc, args: readonly string[]): void {
   let i = 0;
   while (i < args.length && (args[i] as string).startsWith('-')) {
     // -c key=value and -C dir take a value.
@@ -315,7 +342,7 @@ function classifyGit(v: ExecVerdict, args: readonly string[]): void {
   }
 }
 
-function classifyFind(v: ExecVerdict, args: readonly string[], workspace: string | undefined, depth: number): void {
+function classifyFind(v: Acc, args: readonly string[], workspace: string | undefined, depth: number): void {
   add(v, 'read', 'find lists files');
   if (args.includes('-delete')) add(v, 'destructive', 'find -delete removes files');
   for (const flag of ['-fprint', '-fprintf', '-fls']) if (args.includes(flag)) add(v, 'write', `find ${flag} writes a file`);
@@ -328,7 +355,7 @@ function classifyFind(v: ExecVerdict, args: readonly string[], workspace: string
   }
 }
 
-function classifyNetwork(v: ExecVerdict, name: string, args: readonly string[], workspace: string | undefined): void {
+function classifyNetwork(v: Acc, name: string, args: readonly string[], workspace: string | undefined): void {
   add(v, 'network', `${name} reaches the network`);
   if (name === 'nc' || name === 'ncat' || name === 'netcat' || name === 'socat' || name === 'telnet') {
     add(v, 'destructive', `${name} opens raw connections that can carry any data out`);
@@ -349,7 +376,7 @@ function classifyNetwork(v: ExecVerdict, name: string, args: readonly string[], 
   }
 }
 
-function classifyPackageManager(v: ExecVerdict, name: string, args: readonly string[]): void {
+function classifyPackageManager(v: Acc, name: string, args: readonly string[]): void {
   const sub = args.find((a) => !a.startsWith('-'));
   if (name === 'npx') {
     add(v, 'network', 'npx may download and run a package');

@@ -158,8 +158,9 @@ function classifyExec(input: ActionInput, o: Record<string, unknown>, classes: S
     return finish(classes, reasons, o);
   }
   for (const c of verdict.classes) classes.add(c);
-  reasons.push(...verdict.reasons);
+  for (const r of verdict.reasons) reasons.push(r);
   const envNames = [...verdict.envNames];
+  const seenEnv = new Set(envNames);
   const env = o['env'];
   if (env !== undefined) {
     if (env === null || typeof env !== 'object' || Array.isArray(env)) {
@@ -168,8 +169,12 @@ function classifyExec(input: ActionInput, o: Record<string, unknown>, classes: S
     } else {
       const extra = classifyCommandString(Object.keys(env).map((k) => `${k}=x`).join(' ') + ' true', input.workspace);
       for (const c of extra.classes) if (c !== 'read') classes.add(c);
-      reasons.push(...extra.reasons.filter((r) => !r.endsWith('reads')));
-      for (const n of Object.keys(env)) if (!envNames.includes(n)) envNames.push(n);
+      for (const r of extra.reasons) if (!r.endsWith('reads')) reasons.push(r);
+      for (const n of Object.keys(env)) {
+        if (seenEnv.has(n)) continue;
+        seenEnv.add(n);
+        envNames.push(n);
+      }
     }
   }
   const cwd = typeof o['cwd'] === 'string' ? o['cwd'] : undefined;

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyAction, type ActionInput } from '../../src/policy/action-classifier.js';
 import { parseShell } from '../../src/policy/action-classifier-shell.js';
+import { classifyCommandString } from '../../src/policy/action-classifier-exec.js';
 import type { ActionClass } from '../../src/agent/tools/tool.js';
 
 const ws = realpathSync(mkdtempSync(path.join(tmpdir(), 'bw-cls-')));
@@ -178,6 +179,30 @@ describe('L27 action classifier — exec', () => {
     expect(cls('exec', 'exec', {}).primary).toBe('destructive');
     expect(cls('exec', 'exec', { command: 42 }).primary).toBe('destructive');
     expect(cls('exec', 'exec', { command: '' }).primary).toBe('destructive');
+  });
+});
+
+describe('L27 exec classification of long lines (linear; timings in bench/suites/command-policy.ts)', () => {
+  it('64 KB of `touch /xN;` visits each command once and names every path outside the workspace', () => {
+    let line = '';
+    let n = 0;
+    while (line.length < 64 * 1024 - 16) line += `touch /x${n++};`;
+    const v = classifyCommandString(line, ws);
+    expect(v.commands).toBe(n);
+    expect(v.argvs.length).toBe(n);
+    expect(v.reasons.length).toBe(n);
+    expect(v.reasons[n - 1]).toBe(`touch touches /x${n - 1} outside the workspace`);
+    expect(exec(line).primary).toBe('destructive');
+  });
+
+  it('repeated reasons and variable names are listed once, however many commands give them', () => {
+    const v = classifyCommandString('a|'.repeat(20_000) + 'a', ws);
+    expect(v.commands).toBe(20_001);
+    expect(v.reasons).toEqual(['unrecognised program a']);
+    const env = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`V${i}`, '']));
+    const c = cls('exec', 'exec', { command: 'V1=1 V2=2 ls', env });
+    expect(c.exec?.envNames.length).toBe(20_000);
+    expect(c.exec?.envNames.slice(0, 3)).toEqual(['V1', 'V2', 'V0']);
   });
 });
 
