@@ -1,9 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { childPath } from '../core/safe-path.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
+import { readTextFileBounded } from './read-file.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 export const CONFIG_FILE = 'config.yaml';
@@ -33,6 +34,11 @@ export function parseConfigText(text: string, source: string): Result<Config, Bu
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
     return err(bulwarkError('config.too_large', `${source}: larger than 1 MB`));
   }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    return err(bulwarkError('config.yaml', `${source} (line ${line}): contains a NUL byte; the config must be plain text`));
+  }
   let raw: unknown;
   try {
     raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
@@ -60,16 +66,32 @@ export function parseConfigText(text: string, source: string): Result<Config, Bu
   return ok(parsed.data);
 }
 
+function isSymlink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw cause;
+  }
+}
+
+/** config.yaml of the data dir; no file means the defaults. Only a regular file of at most 1 MB is read. */
 export function loadConfig(dataDir: string): Result<Config, BulwarkError> {
   const file = configPath(dataDir);
-  if (!existsSync(file)) return parseConfigText('', file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    return err(bulwarkError('config.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
+  const read = readTextFileBounded(file, MAX_CONFIG_BYTES, 'config');
+  if (!read.ok) {
+    if (read.error.code !== 'config.missing') return read;
+    // A dangling symlink is not "no config": the operator meant one, and the defaults would hide that.
+    let dangling: boolean;
+    try {
+      dangling = isSymlink(file);
+    } catch (cause) {
+      return err(bulwarkError('config.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
+    }
+    if (dangling) return err(bulwarkError('config.unreadable', `${file} is a symbolic link to a missing file; fix the link or remove it to use the defaults`));
+    return parseConfigText('', file);
   }
-  return parseConfigText(text, file);
+  return parseConfigText(read.value, file);
 }
 
 export const DEFAULT_CONFIG_YAML = `# bulwark configuration. Secrets never live here: refer to them by name, e.g. apiKey: { secret: ANTHROPIC_API_KEY }
