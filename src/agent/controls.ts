@@ -23,9 +23,9 @@ import {
   type AgentBudgets, type BreakerConfig, type GlobalBudgets, type ModelInfo,
 } from './budget/config.js';
 import { UsageStore } from './budget/usage-store.js';
-import { CircuitBreakers, type BreakerTicket, type BreakerStatus } from './breaker/circuit-breaker.js';
+import { breakerKey, CircuitBreakers, type BreakerTicket, type BreakerStatus } from './breaker/circuit-breaker.js';
 import type { Tool, ToolRunContext } from './tools/tool.js';
-import type { ModelRequest, ToolCall, TurnContext } from './types.js';
+import type { ModelCallAdvice, ModelCallOutcome, ModelCallPlan, ModelRequest, ToolCall, TurnContext } from './types.js';
 
 export interface ControlsDeps {
   readonly bus: EventBus;
@@ -62,8 +62,10 @@ export interface ControlsStatus {
 export interface Controls {
   /** `signal`: the turn's abort signal; a cancelled turn stops waiting for its approval and gets no grant. */
   beforeToolCall(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>>;
-  beforeModelCall(request: ModelRequest, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
-  afterModelCall(outcome: { ok: boolean; inputTokens: number; outputTokens: number; latencyMs: number }, ctx: TurnContext): void;
+  /** May send the call to the fallback model when the requested model's breaker is open (the switch is audited). */
+  beforeModelCall(request: ModelRequest, ctx: TurnContext): Promise<Result<ModelCallPlan | undefined, BulwarkError>>;
+  /** Advises one retry when this failure opened the breaker and a fallback model is available. */
+  afterModelCall(outcome: ModelCallOutcome, ctx: TurnContext): ModelCallAdvice | undefined;
   /** Wraps a tool so that execution re-checks the effect against the approval grant. */
   guardTool<T extends Tool>(tool: T): Tool;
   assess(tool: string, argsJson: string, ctx: { agentId: string; sessionId: string }, workspace?: string): Assessment;
@@ -188,43 +190,68 @@ export function createControls(deps: ControlsDeps): Controls {
     };
   }
 
-  async function beforeModelCall(request: ModelRequest, ctx: TurnContext): Promise<Result<void, BulwarkError>> {
+  async function beforeModelCall(request: ModelRequest, ctx: TurnContext): Promise<Result<ModelCallPlan | undefined, BulwarkError>> {
     sweepStale();
-    let reservation: Reservation | undefined;
-    if (deps.budget) {
-      const r = deps.budget.check(request, ctx);
-      if (!r.ok) return r;
-      reservation = r.value;
-    }
+    const provider = providerOf(ctx.agentId);
+    // L22 first: it decides which model is called, and the budget is checked for that model.
+    let model = request.model;
     let ticket: BreakerTicket | undefined;
     if (deps.breakers) {
-      const t = deps.breakers.acquire(providerOf(ctx.agentId), request.model, ctx);
-      if (!t.ok) {
-        if (reservation) deps.budget?.settle(reservation, { inputTokens: 0, outputTokens: 0 });
-        return t;
+      const t = deps.breakers.acquire(provider, model, ctx);
+      if (t.ok) ticket = t.value;
+      else {
+        const fallback = t.error.code === 'breaker.open' ? deps.breakers.fallbackFor(provider, model) : undefined;
+        const f = fallback !== undefined ? deps.breakers.acquire(provider, fallback, ctx) : undefined;
+        // No fallback, or its breaker is open too: the primary's refusal (its details name the fallback).
+        if (fallback === undefined || !f?.ok) return t;
+        ticket = f.value;
+        model = fallback;
       }
-      ticket = t.value;
+    }
+    const planned: ModelRequest = model === request.model ? request : { ...request, model };
+    let reservation: Reservation | undefined;
+    if (deps.budget) {
+      const r = deps.budget.check(planned, ctx);
+      if (!r.ok) {
+        if (ticket) deps.breakers?.release(ticket);
+        return r;
+      }
+      reservation = r.value;
+    }
+    if (model !== request.model) {
+      deps.bus.emit('security:warning', {
+        ...ctx, layer: 'L22', outcome: 'fallback', breaker: breakerKey(provider, request.model), model, primaryModel: request.model,
+        reason: `the breaker of ${breakerKey(provider, request.model)} is open: this call goes to the fallback model ${model}`,
+      });
     }
     const list = modelCalls.get(ctx.traceId) ?? [];
-    list.push({ at: clock(), signal: request.signal, model: request.model, ...(reservation ? { reservation } : {}), ...(ticket ? { ticket } : {}) });
+    list.push({ at: clock(), signal: request.signal, model, ...(reservation ? { reservation } : {}), ...(ticket ? { ticket } : {}) });
     modelCalls.set(ctx.traceId, list);
-    return ok(undefined);
+    return ok(model === request.model ? undefined : { model });
   }
 
-  function afterModelCall(outcome: { ok: boolean; inputTokens: number; outputTokens: number; latencyMs: number }, ctx: TurnContext): void {
+  function afterModelCall(outcome: ModelCallOutcome, ctx: TurnContext): ModelCallAdvice | undefined {
     const list = modelCalls.get(ctx.traceId);
     const pending = list?.shift();
     if (list && list.length === 0) modelCalls.delete(ctx.traceId);
     if (!pending) {
       deps.budget?.recordUsage(ctx.agentId, ctx.traceId, 'unknown', Math.max(0, outcome.inputTokens | 0), Math.max(0, outcome.outputTokens | 0));
-      return;
+      return undefined;
     }
     if (pending.reservation) deps.budget?.settle(pending.reservation, outcome);
-    if (pending.ticket) {
-      // A call the user or the turn deadline cancelled is not a provider failure.
-      if (!outcome.ok && pending.signal.aborted) deps.breakers?.release(pending.ticket);
-      else deps.breakers?.report(pending.ticket, outcome, ctx);
+    if (!pending.ticket || !deps.breakers) return undefined;
+    // A call the user or the turn deadline cancelled is not a provider failure.
+    if (!outcome.ok && pending.signal.aborted) {
+      deps.breakers.release(pending.ticket);
+      return undefined;
     }
+    deps.breakers.report(pending.ticket, outcome, ctx);
+    if (outcome.ok) return undefined;
+    // This failure opened the breaker: the turn may try once more, and beforeModelCall will pick the fallback.
+    const provider = providerOf(ctx.agentId);
+    const fallback = deps.breakers.fallbackFor(provider, pending.model);
+    const retry = fallback !== undefined && deps.breakers.state(provider, pending.model) === 'open' && deps.breakers.state(provider, fallback) !== 'open';
+    return retry ? { retry: true } : undefined;
   }
 
   function sweepStale(): void {

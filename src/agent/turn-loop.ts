@@ -152,12 +152,14 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     const filter = hooks.outputFilter?.(ctx);
     let delivered = '';
 
+    /** The step whose model call was already retried on the fallback model (one retry per step). */
+    let retriedStep = -1;
     for (let step = 0; ; step++) {
       if (step >= settings.maxSteps) {
         yield { type: 'done', finishReason: 'step_limit', text: delivered };
         return;
       }
-      const request: ModelRequest = {
+      let request: ModelRequest = {
         model: settings.model,
         system,
         messages: [...messages],
@@ -171,6 +173,9 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           yield { type: 'error', error: gate.error };
           return;
         }
+        // L22: the configured model's breaker is open, the controls chose its fallback for this call.
+        const model = gate.value?.model;
+        if (model !== undefined && model !== request.model) request = { ...request, model };
       }
 
       let text = '';
@@ -203,7 +208,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
             ? cause.toBulwarkError()
             : bulwarkError('provider.failed', `provider "${provider.id}" failed: ${describeCause(cause)}`, { status: 502 });
       }
-      hooks.afterModelCall?.({ ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started }, ctx);
+      const advice = hooks.afterModelCall?.({ ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started }, ctx);
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
       const tail = filter ? filter.flush() : '';
       if (tail) {
@@ -222,6 +227,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         return;
       }
       if (failure) {
+        // This failure opened the breaker and a fallback model is there: the same step once more, if the
+        // failed call produced nothing the user saw or the history would keep.
+        if (advice?.retry === true && retriedStep !== step && text === '' && calls.length === 0) {
+          retriedStep = step;
+          step -= 1;
+          continue;
+        }
         yield { type: 'error', error: failure };
         return;
       }

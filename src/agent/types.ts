@@ -88,6 +88,25 @@ export interface AgentRuntime {
   runTurn(request: TurnRequest): AsyncIterable<TurnEvent>;
 }
 
+export interface ModelCallOutcome {
+  readonly ok: boolean;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly latencyMs: number;
+}
+
+/** What beforeModelCall decided about the call besides letting it through. */
+export interface ModelCallPlan {
+  /** Call this model instead of the requested one (L22: the requested model's breaker is open). */
+  readonly model?: string;
+}
+
+/** What afterModelCall advises the turn loop. */
+export interface ModelCallAdvice {
+  /** The call failed and opened its breaker, and a fallback model is available: try the call again once. */
+  readonly retry?: boolean;
+}
+
 /**
  * Hook points where security layers plug into the turn, in flow order (DESIGN §2).
  * Each returns a Result; an Err stops that step and is audited by the layer that decided.
@@ -97,10 +116,10 @@ export interface TurnHooks {
   inbound?(text: string, ctx: TurnContext): Result<{ text: string; reminder?: string }, BulwarkError>;
   /** Extra system-prompt material for this session (L17 canary, L16 memory). */
   systemPrompt?(base: string, ctx: TurnContext): string;
-  /** Before each model call (L21 budget, L22 breaker). */
-  beforeModelCall?(request: ModelRequest, ctx: TurnContext): Promise<Result<void, BulwarkError>>;
+  /** Before each model call (L21 budget, L22 breaker); may send the call to another model (L22 fallback). */
+  beforeModelCall?(request: ModelRequest, ctx: TurnContext): Promise<Result<ModelCallPlan | void, BulwarkError>>;
   /** After each model call with the actual usage or failure (L21 accounting, L22 state). */
-  afterModelCall?(outcome: { ok: boolean; inputTokens: number; outputTokens: number; latencyMs: number }, ctx: TurnContext): void;
+  afterModelCall?(outcome: ModelCallOutcome, ctx: TurnContext): ModelCallAdvice | void;
   /**
    * Before each tool call, after L12 (L27 classifier, L13 approvals, L17/L02 argument scan).
    * `signal` aborts when the turn is cancelled (client gone, deadline): a hook that waits must stop waiting.

@@ -458,7 +458,9 @@ describe('agent runtime — hooks', () => {
     await setup(scriptFrom([reply.text('never')]), {
       hooks: {
         beforeModelCall: async () => err(bulwarkError('budget.exceeded', 'hourly token budget exhausted', { layer: 'L21' })),
-        afterModelCall: (o) => afterCalls.push(o.ok),
+        afterModelCall: (o) => {
+          afterCalls.push(o.ok);
+        },
       },
     });
     const evs = await collect(h!.runtime.runTurn(turn('x')));
@@ -469,7 +471,13 @@ describe('agent runtime — hooks', () => {
 
   it('afterModelCall sees a failed call', async () => {
     const outcomes: boolean[] = [];
-    await setup(() => reply.error(503, 'overloaded'), { hooks: { afterModelCall: (o) => outcomes.push(o.ok) } });
+    await setup(() => reply.error(503, 'overloaded'), {
+      hooks: {
+        afterModelCall: (o) => {
+          outcomes.push(o.ok);
+        },
+      },
+    });
     await collect(h!.runtime.runTurn(turn('x')));
     expect(outcomes).toEqual([false]);
   });

@@ -8,6 +8,9 @@ import { AgentBudgetsSchema, BreakerConfigSchema, GlobalBudgetsSchema, ModelInfo
 import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
+import { createControls } from '../../src/agent/controls.js';
+import { ApprovalQueue } from '../../src/policy/approvals.js';
+import { DEFAULT_APPROVALS } from '../../src/policy/controls-config.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -208,5 +211,75 @@ describe('L22 circuit breaker', () => {
       expect(r.error.message).toBe('The assistant is resting.');
       expect(r.error.details).toMatchObject({ fallbackModel: 'small' });
     }
+  });
+});
+
+describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)', () => {
+  function setup(cfg: Record<string, unknown>, budget?: BudgetGuard) {
+    const bus = new EventBus();
+    const events: Envelope<EventType>[] = [];
+    bus.on('*', (e) => events.push(e));
+    const b = new CircuitBreakers({ bus, config: () => BreakerConfigSchema.parse({ failureThreshold: 1, cooldownMs: 60_000, ...cfg }) });
+    const approvals = new ApprovalQueue({ bus });
+    const controls = createControls({
+      bus, approvals, breakers: b,
+      approvalsConfig: () => DEFAULT_APPROVALS,
+      tool: () => undefined,
+      workspace: () => undefined,
+      provider: () => 'p',
+      ...(budget ? { budget } : {}),
+    });
+    const request = (model = 'm') => ({ ...req('hi'), model, signal: new AbortController().signal });
+    const fail = { ok: false, inputTokens: 0, outputTokens: 0, latencyMs: 5 };
+    const success = { ok: true, inputTokens: 10, outputTokens: 5, latencyMs: 5 };
+    return { b, events, controls, request, fail, success, close: () => approvals.shutdown() };
+  }
+
+  it('a failure that opens the primary advises one retry, which goes to the fallback; the switch is audited', async () => {
+    const s = setup({ fallbackModel: 'small' });
+    expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: undefined });
+    expect(s.controls.afterModelCall(s.fail, ctx)).toEqual({ retry: true });
+    expect(s.b.state('p', 'm')).toBe('open');
+    expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: { model: 'small' } });
+    const switched = s.events.find((e) => e.type === 'security:warning' && e.payload.outcome === 'fallback');
+    expect(switched?.payload).toMatchObject({ layer: 'L22', agentId: 'a', traceId: 't1', breaker: 'p/m', model: 'small', primaryModel: 'm' });
+    // The fallback call is accounted to the fallback's own breaker.
+    expect(s.controls.afterModelCall(s.success, ctx)).toBeUndefined();
+    expect(s.b.status().find((x) => x.key === 'p/small')).toMatchObject({ state: 'closed', inflight: 0 });
+    s.close();
+  });
+
+  it('a failing fallback opens its own breaker and advises no further retry', async () => {
+    const s = setup({ fallbackModel: 'small' });
+    await s.controls.beforeModelCall(s.request(), ctx);
+    s.controls.afterModelCall(s.fail, ctx);
+    expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: { model: 'small' } });
+    expect(s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
+    expect(s.b.state('p', 'small')).toBe('open');
+    // Both open: the primary's immediate refusal, as without a fallback.
+    const r = await s.controls.beforeModelCall(s.request(), ctx);
+    expect(r).toMatchObject({ ok: false, error: { code: 'breaker.open', details: { breaker: 'p/m', fallbackModel: 'small' } } });
+    s.close();
+  });
+
+  it('without a fallback model an open breaker refuses at once and no retry is advised', async () => {
+    const s = setup({});
+    await s.controls.beforeModelCall(s.request(), ctx);
+    expect(s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
+    expect(await s.controls.beforeModelCall(s.request(), ctx)).toMatchObject({ ok: false, error: { code: 'breaker.open' } });
+    expect(s.events.some((e) => e.payload.outcome === 'fallback')).toBe(false);
+    s.close();
+  });
+
+  it('the budget is checked for the fallback model; a budget refusal gives the breaker slot back', async () => {
+    const { g, store } = guard(tmp(), { perExecution: 1000 });
+    const s = setup({ fallbackModel: 'small' }, g);
+    await s.controls.beforeModelCall(s.request(), ctx);
+    s.controls.afterModelCall(s.fail, ctx);
+    const big = { ...s.request(), messages: [{ role: 'user' as const, content: 'x'.repeat(8000) }] };
+    expect(await s.controls.beforeModelCall(big, ctx)).toMatchObject({ ok: false, error: { code: 'budget.exceeded' } });
+    expect(s.b.status().find((x) => x.key === 'p/small')).toMatchObject({ inflight: 0 });
+    s.close();
+    store.close();
   });
 });

@@ -283,7 +283,9 @@ describe('failing or hanging provider vs L22 circuit breaker', () => {
   function breakers(clock: () => number) {
     return new CircuitBreakers({
       bus: new EventBus(), clock,
-      config: () => BreakerConfigSchema.parse({ failureThreshold: 2, latencyMs: 500, cooldownMs: 10_000, fallbackModel: 'small-model' }),
+      // No fallbackModel: these tests show the immediate answer of an open breaker (the fallback switch is
+      // covered in test/agent/breaker-fallback.test.ts).
+      config: () => BreakerConfigSchema.parse({ failureThreshold: 2, latencyMs: 500, cooldownMs: 10_000, fallbackMessage: 'The assistant is resting.' }),
     });
   }
 
@@ -294,7 +296,7 @@ describe('failing or hanging provider vs L22 circuit breaker', () => {
     for (let i = 0; i < 2; i++) expect((await collect(s.h.runtime.runTurn(turn('hi')))).at(-1)?.type).toBe('error');
     expect(b.state('fake', 'test-model')).toBe('open');
     const fast = await collect(s.h.runtime.runTurn(turn('hi')));
-    expect(fast.at(-1)).toMatchObject({ type: 'error', error: { code: 'breaker.open', details: { fallbackModel: 'small-model' } } });
+    expect(fast.at(-1)).toMatchObject({ type: 'error', error: { code: 'breaker.open', message: 'The assistant is resting.' } });
     expect(s.fake.calls).toBe(2);
     now += 10_000;
     const probe = await collect(s.h.runtime.runTurn(turn('hi')));

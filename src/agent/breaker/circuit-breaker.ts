@@ -2,7 +2,8 @@
  * L22 circuit breaker per provider + model.
  *   closed   → open      after N consecutive failures (errors, or calls slower than latencyMs —
  *                        a call still hanging past latencyMs counts as soon as anyone asks)
- *   open     → half-open after the cooldown; until then calls fail at once with the fallback
+ *   open     → half-open after the cooldown; until then calls go to fallbackModel (when configured and
+ *                        its own breaker lets them) or fail at once with the fallback message
  *   half-open → closed   after enough successful probes (one probe at a time); a failed probe re-opens
  */
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
@@ -127,6 +128,12 @@ export class CircuitBreakers {
         ...(c.state !== 'closed' ? { openedAt: new Date(c.openedAt).toISOString(), retryAt: new Date(c.openedAt + cfg.cooldownMs).toISOString() } : {}),
       };
     });
+  }
+
+  /** The configured fallback for this provider + model, unless it is the model itself. */
+  fallbackFor(provider: string, model: string): string | undefined {
+    const fallback = this.opts.config(provider, model).fallbackModel;
+    return fallback !== undefined && fallback !== model ? fallback : undefined;
   }
 
   state(provider: string, model: string): BreakerState {
