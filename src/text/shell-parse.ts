@@ -54,6 +54,12 @@ class ParseFailure extends Error {}
 
 const OPERATORS = ['&&', '||', ';;', '|&', ';', '&', '|', '(', ')', '\n'];
 const REDIRECTS = ['&>>', '<<<', '<<-', '&>', '>>', '<<', '>&', '<&', '>|', '<>', '>', '<'];
+/** First characters of every operator and redirect: anything else starts a word. */
+const OPERATOR_START = new Set(['&', '|', ';', '(', ')', '\n', '<', '>']);
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
 
 function decodeAnsiC(body: string): string {
   let out = '';
@@ -266,17 +272,18 @@ class Lexer {
         this.i = end;
         continue;
       }
-      const fdRedir = /^[0-9]*/.exec(s.slice(this.i, this.i + 4))?.[0] ?? '';
-      const afterFd = this.i + fdRedir.length;
-      const redir = REDIRECTS.find((r) => s.startsWith(r, afterFd));
-      if (redir && (fdRedir === '' || redir[0] !== '&')) {
+      // Up to 4 digits of a descriptor, then a redirect operator; only operator characters start one.
+      let afterFd = this.i;
+      while (afterFd - this.i < 4 && isDigit(s.charCodeAt(afterFd))) afterFd++;
+      const redir = OPERATOR_START.has(s[afterFd] as string) ? REDIRECTS.find((r) => s.startsWith(r, afterFd)) : undefined;
+      if (redir && (afterFd === this.i || redir[0] !== '&')) {
         const start = this.i;
         this.i = afterFd + redir.length;
         this.tokens.push({ kind: 'redir', op: redir, start, end: this.i });
         if (redir === '<<' || redir === '<<-') this.queueHeredoc(redir === '<<-');
         continue;
       }
-      const op = OPERATORS.find((o) => s.startsWith(o, this.i));
+      const op = OPERATOR_START.has(c) ? OPERATORS.find((o) => s.startsWith(o, this.i)) : undefined;
       if (op) {
         this.tokens.push({ kind: 'op', op, start: this.i, end: this.i + op.length });
         this.i += op.length;
