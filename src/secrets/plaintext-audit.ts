@@ -3,7 +3,7 @@
  * the environment and readable shell history files — and says how to move each into the vault.
  * Findings name the place and the kind of secret, never the value.
  */
-import { existsSync, lstatSync, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import type { LeakScanner } from '../core/leak.js';
 import { childPath } from '../core/safe-path.js';
 import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
@@ -76,19 +76,39 @@ function scanText(text: string, formats: readonly CompiledFormat[], known: LeakS
   return out;
 }
 
-function lineOf(text: string, offset: number): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** Line number of each offset, in one pass over the text however many matches there are. */
+function linesOf(text: string, offsets: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  let line = 1;
+  let nl = text.indexOf('\n');
+  for (const offset of [...new Set(offsets)].sort((a, b) => a - b)) {
+    while (nl !== -1 && nl < offset) {
+      line++;
+      nl = text.indexOf('\n', nl + 1);
+    }
+    out.set(offset, line);
+  }
+  return out;
 }
 
+/**
+ * The first `max` bytes of a regular file. Opened non-blocking and checked with fstat, so a FIFO (or a
+ * symlink to one, or to a device) planted as a history file is skipped instead of blocking the audit in open.
+ */
 function readHead(file: string, max: number): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(Math.min(max, statSync(file).size));
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString('latin1');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const buf = Buffer.alloc(Math.min(max, st.size));
+    let total = 0;
+    while (total < buf.length) {
+      const n = readSync(fd, buf, total, buf.length - total, null);
+      if (n === 0) break;
+      total += n;
+    }
+    return buf.subarray(0, total).toString('latin1');
   } catch {
     return undefined;
   } finally {
@@ -116,8 +136,10 @@ function advise(place: AuditPlace, where: string, kind: string): string {
 function scanFile(place: AuditPlace, file: string, opts: AuditOptions, formats: readonly CompiledFormat[], out: PlaintextFinding[]): void {
   const text = readHead(file, opts.maxFileBytes ?? 16 * 1024 * 1024);
   if (text === undefined) return;
-  for (const m of scanText(text, formats, opts.known)) {
-    const where = `${file}:${lineOf(text, m.offset)}`;
+  const matches = scanText(text, formats, opts.known);
+  const lines = linesOf(text, matches.map((m) => m.offset));
+  for (const m of matches) {
+    const where = `${file}:${lines.get(m.offset) ?? 1}`;
     out.push({ place, where, kind: m.kind, advice: advise(place, where, m.kind) });
   }
 }
