@@ -2,7 +2,7 @@
  * `bulwark secrets …`: the operator's side of the vault (L06). Values come from a hidden prompt or
  * stdin, never from argv (argv is visible in `ps` and shell history); nothing prints a value.
  */
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { isCancel, password, confirm } from '@clack/prompts';
@@ -13,10 +13,11 @@ import { bulwarkError, describeCause, type BulwarkError } from '../../core/error
 import { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { absoluteFrom, childPath } from '../../core/safe-path.js';
+import { readTextFileBounded } from '../../config/read-file.js';
 import { createSanitizer } from '../../logging/sanitize.js';
 import { masterKeyOptionsFromConfig, secretScopesFromConfig, type ScopeConfigView, type SecretsConfig } from '../../secrets/config.js';
 import { MIN_FORM_LENGTH } from '../../secrets/encodings.js';
-import { parseDotenv } from '../../secrets/dotenv.js';
+import { MAX_DOTENV_BYTES, parseDotenv } from '../../secrets/dotenv.js';
 import { anyGlobMatches } from '../../secrets/glob.js';
 import { LeakIndex } from '../../secrets/leak-index.js';
 import { auditPlaintext } from '../../secrets/plaintext-audit.js';
@@ -227,13 +228,10 @@ Examples:
     .action(
       action(ctx, async (file: string, opts: { deletePlaintext?: boolean; keepPlaintext?: boolean }) => {
         const path = absoluteFrom(process.cwd(), file);
-        let text: string;
-        try {
-          text = readFileSync(path, 'utf8');
-        } catch (cause) {
-          return fail(ctx, `cannot read ${path}: ${describeCause(cause)}`);
-        }
-        const parsed = parseDotenv(text, path);
+        // A regular file or a pipe (`<(sops -d .env)`), never more than the parser accepts; a device is refused.
+        const text = readTextFileBounded(path, MAX_DOTENV_BYTES, 'dotenv', { allowPipe: true });
+        if (!text.ok) return fail(ctx, text.error);
+        const parsed = parseDotenv(text.value, path);
         if (!parsed.ok) return fail(ctx, parsed.error);
         const entries = parsed.value.filter((e) => e.value !== '');
         if (entries.length === 0) return fail(ctx, `${path} has no NAME=value entries with a value`);
