@@ -12,7 +12,7 @@ import { fsTools } from './agent/tools/fs/index.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import { brokerLayerStatus, checkBrokerRunDir, execBrokerSpawner, startBroker, vaultCaStore, type Broker } from './broker/index.js';
-import type { AgentRuntime, TurnHooks } from './agent/types.js';
+import type { AgentRuntime, ModelCallContext, TurnHooks } from './agent/types.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
@@ -37,7 +37,7 @@ import { createLogger, createSanitizer, type Logger } from './logging/logger.js'
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard, netLayerStatus } from './net/index.js';
 import {
-  LeakIndex, captureEnvSecrets, createSecretResolver, masterKeyOptionsFromConfig, openSecretStore, secretRefNames, secretScopesFromConfig,
+  LeakIndex, captureEnvSecrets, createScopedSecrets, createSecretResolver, masterKeyOptionsFromConfig, openSecretStore, secretRefNames, secretScopesFromConfig,
   type SecretResolver, type SecretStore,
 } from './secrets/index.js';
 
@@ -186,7 +186,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const store = unwrap(openSecretStore({ dataDir, masterKeySource: masterKeyOptionsFromConfig(config.secrets, dataDir, true), envSecrets, leakIndex: leaks, bus }));
     cleanups.push(() => store.close());
     const resolver: SecretResolver = createSecretResolver(store, secretScopes(config), bus);
-    const providerSecret = (name: string): Result<string, BulwarkError> => resolver(name, { agentId: PROVIDER_SCOPE });
+    // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
+    const providerKeyReaders = new Map(config.agents.map((a) => {
+      const key = a.provider !== undefined ? config.providers[a.provider]?.apiKey?.secret : undefined;
+      return [a.id, createScopedSecrets(store, a.id, key !== undefined ? [key] : [], bus)] as const;
+    }));
+    const providerSecret = (name: string, who?: ModelCallContext): Result<string, BulwarkError> => {
+      const reader = who ? providerKeyReaders.get(who.agentId) : undefined;
+      return reader && who ? reader.get(name, { sessionId: who.sessionId, traceId: who.traceId }) : resolver(name, { agentId: PROVIDER_SCOPE });
+    };
 
     // L10 for every outbound fetch an agent can influence; L08 when the operator enabled it.
     const guard = createNetGuard(config.net, bus);

@@ -166,6 +166,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         tools,
         maxTokens: settings.maxTokens,
         signal: abort.signal,
+        context: { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId },
       };
       if (hooks.beforeModelCall) {
         const gate = await hooks.beforeModelCall(request, ctx);

@@ -24,6 +24,13 @@ export interface ToolSpec {
   readonly inputSchema: Readonly<Record<string, unknown>>;
 }
 
+/** Which turn a model call belongs to: the provider key read is audited under it (L07). */
+export interface ModelCallContext {
+  readonly agentId: string;
+  readonly sessionId: string;
+  readonly traceId: string;
+}
+
 export interface ModelRequest {
   readonly model: string;
   readonly system: string;
@@ -31,6 +38,7 @@ export interface ModelRequest {
   readonly tools: readonly ToolSpec[];
   readonly maxTokens: number;
   readonly signal: AbortSignal;
+  readonly context?: ModelCallContext;
 }
 
 export type StopReason = 'end' | 'tool_use' | 'max_tokens' | 'other';

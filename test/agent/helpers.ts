@@ -7,6 +7,7 @@ import { EventBus, type Envelope, type EventType } from '../../src/core/events.j
 import { err, ok, type Result } from '../../src/core/result.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
+import type { SecretResolver } from '../../src/agent/providers/factory.js';
 import type { AgentRuntime, TurnEvent, TurnHooks, TurnRequest } from '../../src/agent/types.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import type { FakeProvider, WireFormat } from '../support/fake-provider.js';
@@ -36,6 +37,7 @@ export interface HarnessOptions {
   extraTools?: Tool[];
   providerTimeoutMs?: number;
   noProvider?: boolean;
+  resolveSecret?: SecretResolver;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -74,7 +76,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     db,
     bus,
     dataDir,
-    resolveSecret,
+    resolveSecret: options.resolveSecret ?? resolveSecret,
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
   });

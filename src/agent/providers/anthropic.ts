@@ -78,7 +78,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     id,
     kind: 'anthropic',
     async *stream(request: ModelRequest): AsyncIterable<ProviderEvent> {
-      const key = options.key();
+      const key = options.key(request.context);
       if (!key.ok) throw new ProviderError('auth', id, key.error.message);
       if (key.value === undefined) {
         throw new ProviderError(

@@ -73,7 +73,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     id,
     kind: 'openai',
     async *stream(request: ModelRequest): AsyncIterable<ProviderEvent> {
-      const key = options.key();
+      const key = options.key(request.context);
       if (!key.ok) throw new ProviderError('auth', id, key.error.message);
       const secrets = key.value === undefined ? [] : [key.value];
       const call = callSignal(request.signal, options.timeoutMs);
