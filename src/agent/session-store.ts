@@ -132,7 +132,8 @@ export class SessionStore {
 
 /**
  * Makes a stored conversation valid for the providers again. A turn cut short (cancel, crash) leaves
- * tool calls without results; two turns running at once on one session interleave their messages.
+ * tool calls without results; messages of two turns on one session could interleave (the runtime's
+ * per-session lock now runs them one after the other; this stays as the repair for older histories).
  * Each result is moved right after the assistant message that made the call (matched by id, in order,
  * so ids reused across steps still pair up), a call without a result gets an error result, and a
  * result without a call is dropped.
