@@ -1,5 +1,5 @@
 /** The operator surfaces of L13: the gateway API (real HTTP, real tokens, admin scope) and the CLI over it. */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -281,5 +281,52 @@ describe('bulwark approvals watch against a broken stream', () => {
     const u = await cli(dir).run('approvals', 'watch', '--url', gone, '--token', 'bwk_test');
     expect(u.code).toBe(1);
     expect(u.err).toMatch(/cannot reach the daemon/);
+  });
+});
+
+describe('L13 approvals API under a large chunked body', () => {
+  it('answers 413 while a 10 MB chunked body is still being sent, and keeps serving', async () => {
+    const g = await startGateway();
+    const waiting = g.queue.request('h-big', view, ctx);
+    const id = g.queue.list()[0]!.id;
+    const target = new URL(`${g.url}/v1/approvals/${id}/approve`);
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const total = 10 * 1024 * 1024;
+    let sent = 0;
+    const { res, body } = await new Promise<{ res: IncomingMessage; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { authorization: `Bearer ${g.admin}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (d: string) => (text += d));
+          response.on('end', () => resolve({ res: response, body: text }));
+          response.on('error', reject);
+        },
+      );
+      let answered = false;
+      req.on('response', () => (answered = true));
+      // The server may reset the connection once it has answered: that is not a failure of this test.
+      req.on('error', (e) => (answered ? undefined : reject(e)));
+      const pump = (): void => {
+        while (!answered && sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (!answered) req.end();
+      };
+      pump();
+    });
+    expect(res.statusCode).toBe(413);
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'body_too_large', type: 'invalid_request_error' } });
+    expect(sent).toBeLessThan(total);
+    // Still pending (the body never reached the decision), and the daemon still answers.
+    expect(g.queue.get(id)).toMatchObject({ id });
+    expect((await fetch(`${g.url}/health`)).status).toBe(200);
+    const list = await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.admin}` } });
+    expect(list.status).toBe(200);
+    const ok = await fetch(`${g.url}/v1/approvals/${id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${g.admin}`, 'content-type': 'application/json' }, body: '{"reason":"too big"}' });
+    expect(ok.status).toBe(200);
+    expect((await waiting).decision).toBe('deny');
   });
 });
