@@ -3,7 +3,7 @@
  * Unknown programs, privilege changes and anything the tokeniser cannot see through are destructive.
  */
 import type { ActionClass } from './action-classifier-classes.js';
-import { parseShell, type SimpleCommand } from './action-classifier-shell.js';
+import { ASSIGN, parseShell, type SimpleCommand } from './action-classifier-shell.js';
 import { isDangerousEnv, type DangerousEnvKind } from '../text/dangerous-env.js';
 
 export interface ExecVerdict {
@@ -119,6 +119,16 @@ export function classifyCommandString(command: string, workspace: string | undef
 export function classifyArgv(argv: readonly string[], workspace: string | undefined): ExecVerdict {
   const v = newAcc();
   classifySimple(v, { assigns: [], argv, redirects: [], piped: false }, workspace, 0);
+  return verdict(v);
+}
+
+/** Variables passed beside the command (the exec tool's `env`): each name as if set on the command line. */
+export function classifyEnvNames(names: readonly string[]): ExecVerdict {
+  const v = newAcc();
+  for (const name of names) {
+    if (!ASSIGN.test(`${name}=`)) add(v, 'destructive', `environment variable name ${JSON.stringify(name.slice(0, 64))} is not a valid name`);
+    noteEnv(v, name);
+  }
   return verdict(v);
 }
 

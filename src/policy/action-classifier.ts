@@ -7,7 +7,7 @@ import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, r
 import { ACTION_CLASSES, type ActionClass } from './action-classifier-classes.js';
 import { sha256Hex } from '../core/compare.js';
 import { safePath, relativeTo, isInside } from '../core/safe-path.js';
-import { classifyArgv, classifyCommandString, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';
+import { classifyArgv, classifyCommandString, classifyEnvNames, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';
 
 export { ACTION_CLASSES, type ActionClass };
 
@@ -167,9 +167,10 @@ function classifyExec(input: ActionInput, o: Record<string, unknown>, classes: S
       classes.add('destructive');
       reasons.push('exec env is not an object');
     } else {
-      const extra = classifyCommandString(Object.keys(env).map((k) => `${k}=x`).join(' ') + ' true', input.workspace);
-      for (const c of extra.classes) if (c !== 'read') classes.add(c);
-      for (const r of extra.reasons) if (!r.endsWith('reads')) reasons.push(r);
+      // Judged name by name: pasted into a shell line, a name like "true #" would comment out the rest.
+      const extra = classifyEnvNames(Object.keys(env));
+      for (const c of extra.classes) classes.add(c);
+      for (const r of extra.reasons) reasons.push(r);
       for (const n of Object.keys(env)) {
         if (seenEnv.has(n)) continue;
         seenEnv.add(n);

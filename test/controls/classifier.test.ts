@@ -161,6 +161,14 @@ describe('L27 action classifier — exec', () => {
     expect(c.classes).toContain('credential');
   });
 
+  it('judges env names one by one: a name cannot comment out or split the names after it', () => {
+    const hidden = cls('exec', 'exec', { command: 'ls', env: { 'true #': '', LD_PRELOAD: '/tmp/x.so' } });
+    expect(hidden.primary).toBe('destructive');
+    expect(hidden.reasons).toContain('sets LD_PRELOAD, which changes what runs');
+    expect(hidden.reasons.join(' ')).toMatch(/"true #" is not a valid name/);
+    expect(cls('exec', 'exec', { command: 'ls', env: { CI: '1', DEBUG: 'x' } }).classes).toEqual(['exec', 'read']);
+  });
+
   it('accepts an argv array and a pre-parsed argv from the caller', () => {
     expect(cls('exec', 'exec', { argv: ['rm', '-rf', '/'] }).primary).toBe('destructive');
     expect(cls('exec', 'exec', { command: 'ls' }, { parsedArgv: ['rm', '-rf', '/'] }).primary).toBe('exec');
