@@ -98,6 +98,8 @@ export const DEFAULT_CONFIG_YAML = `# bulwark configuration. Secrets never live 
 server:
   host: 127.0.0.1   # loopback only by default
   port: 8787
+  # L18: refused requests without a valid token per client address before 429 (loopback included)
+  # authFailures: { maxFailures: 20, windowMs: 60000 }
 
 # Providers: uncomment one. Keys are read from the secret store / environment by name.
 providers: {}

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfigText } from '../../src/config/load.js';
+import { DEFAULT_CONFIG_YAML, loadConfig, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../../src/config/sections/gateway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -101,6 +101,13 @@ describe('loadConfig: schema', () => {
     expect(m).toContain('server.authFailures.maxFailures');
     expect(m).toContain('server.authFailures.windowMs');
     expect(m).toContain('agents[0].tools.profile');
+  });
+
+  it('the commented authFailures example of the default config is valid and equal to the defaults', () => {
+    const uncommented = DEFAULT_CONFIG_YAML.replace('  # authFailures:', '  authFailures:');
+    expect(uncommented).not.toBe(DEFAULT_CONFIG_YAML);
+    const r = parseConfigText(uncommented, 'default');
+    expect(r.ok && r.value.server.authFailures).toEqual(DEFAULT_AUTH_FAILURE_LIMIT);
   });
 
   it('server.authFailures is strict and takes its fields', () => {

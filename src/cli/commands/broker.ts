@@ -64,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
   const broker = program.command('broker').description('L08 credential broker');
   broker
     .command('status')
-    .description('show whether the broker is enabled, its bindings (host, path, methods, secret name, preset) and the egress allow-list')
+    .description('show whether the broker is enabled, its bindings (host, path, methods, secret name, preset), the egress allow-list and, from a running daemon, its sessions and request totals')
     .option('--json', 'print JSON')
     .option('--url <url>', 'daemon URL for the live view (default: from server.host/server.port in config.yaml)')
     .option('--token <token>', 'admin API token for the live view (prefer the BULWARK_TOKEN environment variable)')
