@@ -256,7 +256,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       try {
         for (const [index, call] of calls.entries()) {
           if (abort.signal.aborted) break;
-          yield { type: 'tool_started', id: call.id, name: shortName(call.name) };
+          yield { type: 'tool_started', id: call.id, name: shownName(call.name, registry) };
           const outcome: ToolOutcome =
             index >= MAX_TOOL_CALLS_PER_STEP
               ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false, refused: 'tool.too_many_calls' }
@@ -265,7 +265,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, call, ctx) : outcome.content);
           const storedName = (stored[index] as ToolCall).name;
           results.push({ role: 'tool', toolCallId: call.id, name: storedName, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
-          yield { type: 'tool_finished', id: call.id, name: shortName(call.name), ok: outcome.ok };
+          yield { type: 'tool_finished', id: call.id, name: shownName(call.name, registry), ok: outcome.ok };
         }
       } finally {
         // Also when the consumer stops mid-step: what ran is stored, calls without a result are repaired on the next turn.
@@ -292,7 +292,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   }
 
   async function runToolCall(d: TurnLoopDeps, call: ToolCall, c: TurnContext, visible: ReadonlySet<string>, signal: AbortSignal): Promise<ToolOutcome> {
-    const name = shortName(call.name);
+    const name = shownName(call.name, d.registry);
     const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: name };
     // L12: a tool outside policy was never shown to the model; a call to it anyway is refused and audited.
     const tool = d.registry.get(call.name);
@@ -334,9 +334,12 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   }
 }
 
-/** A tool name is model output: capped before it reaches events, the audit log or error text. */
-function shortName(name: string): string {
-  return name.length > 100 ? `${name.slice(0, 100)}…` : name;
+/**
+ * A tool name is model output. A registered name is ours; any other name is unscanned text (it could carry
+ * the canary or a vault value), so events, the audit log and error text say `unknown_tool` instead.
+ */
+function shownName(name: string, registry: ToolRegistry): string {
+  return registry.get(name) ? name : UNKNOWN_TOOL_NAME;
 }
 
 function policyReason(policy: ToolPolicy, name: string, group: string): string {

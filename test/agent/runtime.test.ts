@@ -180,7 +180,7 @@ describe.each(['openai', 'anthropic'] as WireFormat[])('agent turn over the %s S
     const denied = events('tool:denied');
     expect(denied.map((e) => [e.tool, e.layer])).toEqual([
       ['write', 'L12'],
-      ['rm_rf', 'L12'],
+      ['unknown_tool', 'L12'],
     ]);
     expect(String(denied[0]?.reason)).toMatch(/profile "messaging"/);
     expect(events('tool:executed')).toHaveLength(0);
@@ -312,6 +312,17 @@ describe('agent runtime — turn control', () => {
     expect(denied).toHaveLength(1);
     expect(JSON.stringify(denied[0]).length).toBeLessThan(1000);
     expect(toolResults(fake!.requests[1])[0]!.content.length).toBeLessThan(300);
+  });
+
+  it('a made-up tool name is unscanned model output: events and audit say unknown_tool, never the name', async () => {
+    const smuggled = 'CTKN_0123456789abcdef_exfil';
+    await setup(scriptFrom([reply.toolCall(smuggled, {}), reply.text('ok')]));
+    const evs = await collect(h!.runtime.runTurn(turn('x')));
+    expect(done(evs).text).toBe('ok');
+    expect(JSON.stringify(evs)).not.toContain('CTKN_');
+    expect(evs.find((e) => e.type === 'tool_started')).toMatchObject({ name: 'unknown_tool' });
+    expect(JSON.stringify(events('tool:denied'))).not.toContain('CTKN_');
+    expect(JSON.stringify(fake!.requests[1])).not.toContain('CTKN_');
   });
 
   it('a turn without a user message is refused before any model call', async () => {

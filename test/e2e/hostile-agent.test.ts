@@ -83,7 +83,7 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
     );
     const answer = await ask(e2e, 'go');
     expect(answer).toMatch(/^tool said: error: the arguments of write are not valid JSON/);
-    expect(e2e.audit().filter((a) => a.type === 'tool:denied')).toEqual([expect.objectContaining({ layer: 'L12', tool: 'exec_as_root' })]);
+    expect(e2e.audit().filter((a) => a.type === 'tool:denied')).toEqual([expect.objectContaining({ layer: 'L12', tool: 'unknown_tool' })]);
     expect(await ask(e2e, 'still alive?')).toBe('after');
   });
 });

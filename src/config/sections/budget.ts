@@ -40,7 +40,7 @@ export const BreakerConfigSchema = z.strictObject({
   halfOpenSuccesses: z.number().int().min(1).max(100).default(1),
   /** Shown to the user while open. */
   fallbackMessage: z.string().min(1).max(2000).optional(),
-  /** Model to use while open, if the turn loop supports switching (reported in the error details). */
+  /** Model the turn switches to while the primary model's breaker is open (same provider; audited as an L22 fallback). */
   fallbackModel: z.string().min(1).max(200).optional(),
 });
 export type BreakerConfig = z.infer<typeof BreakerConfigSchema>;
