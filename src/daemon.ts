@@ -89,7 +89,7 @@ export function layerCatalogue(config: Config): LayerCatalogue {
   layers.set('L22', 'on', 'one circuit breaker per provider and model');
   layers.set('L12', 'on', 'tool profiles and per-agent allow/deny decide which tools each agent sees and may call');
   layers.set('L09', 'on', 'bulwark.log and audit.jsonl: field-path redaction, secret formats, known secret values as they are used, 1 MB line cap');
-  layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes');
+  layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address');
   layers.set('L26', 'on', 'lint bans and the dependency-rule test fail the build');
   return layers;
 }
