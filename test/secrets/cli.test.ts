@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
@@ -121,6 +121,21 @@ describe('bulwark secrets', () => {
     const c = store.value.get('C_PASS');
     expect(c.ok && c.value).toBe('lit $x');
     store.value.close();
+  });
+
+  it('import --delete-plaintext through a symlink deletes nothing and names the file that holds the plaintext', async () => {
+    const { dataDir, keyFile, root } = layout();
+    const real = path.join(root, 'real.env');
+    const link = path.join(root, 'link.env');
+    writeFileSync(real, 'A_TOKEN=aaa-111-bbb\n');
+    symlinkSync(real, link);
+    const r = await run(dataDir, ['secrets', '--key-file', keyFile, 'import', link, '--delete-plaintext']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('imported 1 secret(s): A_TOKEN');
+    expect(r.errText).toContain('symbolic link');
+    expect(r.errText).toContain(realpathSync(real));
+    expect(existsSync(link)).toBe(true);
+    expect(existsSync(real)).toBe(true);
   });
 
   it('import of a malformed file names the line, stores nothing and keeps the file', async () => {

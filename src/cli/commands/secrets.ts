@@ -2,7 +2,7 @@
  * `bulwark secrets …`: the operator's side of the vault (L06). Values come from a hidden prompt or
  * stdin, never from argv (argv is visible in `ps` and shell history); nothing prints a value.
  */
-import { unlinkSync } from 'node:fs';
+import { lstatSync, realpathSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { isCancel, password, confirm } from '@clack/prompts';
@@ -252,6 +252,9 @@ Examples:
               ? await io.confirm(`Delete the plaintext file ${path} now?`)
               : false;
         if (remove) {
+          // Unlinking a symlink (or a pipe's /dev/fd entry) would leave the plaintext where it is while claiming otherwise.
+          const kept = plaintextNotDeletable(path);
+          if (kept !== undefined) return fail(ctx, `imported, but did not delete anything: ${kept}`);
           try {
             unlinkSync(path);
           } catch (cause) {
@@ -323,4 +326,24 @@ Examples:
         }
       }),
     );
+}
+
+/** Why deleting `path` would not delete the plaintext (a symlink or not a regular file), else undefined. */
+function plaintextNotDeletable(path: string): string | undefined {
+  try {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) {
+      let target = 'another file';
+      try {
+        target = realpathSync(path);
+      } catch (cause) {
+        target = `a target that cannot be resolved (${describeCause(cause)})`;
+      }
+      return `${path} is a symbolic link; the plaintext is in ${target}: delete that file yourself once you have checked the import`;
+    }
+    if (!st.isFile()) return `${path} is not a regular file (a pipe or device holds no plaintext copy to delete)`;
+    return undefined;
+  } catch (cause) {
+    return `cannot inspect ${path}: ${describeCause(cause)}`;
+  }
 }
