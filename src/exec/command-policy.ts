@@ -100,6 +100,20 @@ class Evaluator {
     return undefined;
   }
 
+  /**
+   * `GIT_SSH_COMMAND='rm -rf ~' git fetch`: a variable that holds a program some tool runs later (the shared
+   * list's `command` kind) carries a script, judged like any other. LESSOPEN/LESSCLOSE start with `|` by convention.
+   */
+  private evaluateCommandVariable(assignment: string, depth: number, via: string[]): Found | undefined {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) return undefined;
+    const key = assignment.slice(0, eq);
+    if (!isDangerousEnv(key, ['command'])) return undefined;
+    const value = /^LESS(?:OPEN|CLOSE)$/i.test(key) ? assignment.slice(eq + 1).replace(/^\|{1,2}/, '') : assignment.slice(eq + 1);
+    if (value.trim() === '') return undefined;
+    return this.evaluateScript(value, depth + 1, [...via, key]);
+  }
+
   private evaluateOne(c: SimpleCommand, words: readonly Word[], depth: number, via: string[]): Found | undefined {
     this.examined++;
     const red = redirectRule({ cmd: unwrap([]), redirects: c.redirects, piped: c.piped, background: c.background });
@@ -131,6 +145,11 @@ class Evaluator {
     }
     for (const s of u.scripts) {
       const f = this.evaluateScript(s, depth + 1, chain);
+      if (f) return f;
+    }
+    const exported = name === 'export' || name === 'declare' || name === 'typeset' || name === 'readonly' ? u.argv.slice(1).map((w) => w.text) : [];
+    for (const a of [...u.assignments, ...exported]) {
+      const f = this.evaluateCommandVariable(a, depth, chain);
       if (f) return f;
     }
     // Judged after the static part of the text, so `eval "rm -rf / $X"` still names the rm rule.

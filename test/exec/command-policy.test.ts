@@ -162,6 +162,16 @@ describe('command policy (exec layer 2)', () => {
     expect(v).toMatchObject({ decision: 'deny', segment: 'rm -rf /*', via: ['sudo', 'env', 'nice'] });
   });
 
+  it('judges the script a command-holding variable carries (GIT_SSH_COMMAND, GIT_PAGER, …), not only loader variables', () => {
+    for (const cmd of ["GIT_SSH_COMMAND='rm -rf ~' git fetch", "export GIT_SSH_COMMAND='rm -rf /'; git fetch", "env GIT_PAGER='rm -rf /' git log", "LESSOPEN='| rm -rf /' less x"]) {
+      expect(evaluateCommand(cmd).decision, cmd).toBe('deny');
+    }
+    expect(evaluateCommand("env GIT_PAGER='rm -rf /' git log").via).toEqual(['env', 'GIT_PAGER']);
+    for (const cmd of ['GIT_PAGER=cat git log', 'EDITOR=vim git commit', "GIT_SSH_COMMAND='ssh -i ~/.ssh/id_ed25519 -o IdentitiesOnly=yes' git fetch", "LESSOPEN='| lesspipe %s' less x", 'GIT_CONFIG_GLOBAL=/tmp/x git status']) {
+      expect(evaluateCommand(cmd).decision, cmd).toBe('allow');
+    }
+  });
+
   it('never throws, whatever the input', () => {
     fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => {
       const v = evaluateCommand(s);
