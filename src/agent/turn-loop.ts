@@ -108,6 +108,18 @@ function storedCall(call: ToolCall, reason: string, registry: ToolRegistry): Too
   };
 }
 
+/**
+ * A provider failure quotes upstream text (the provider's error body, an SDK message) that the model side
+ * controls: it passes the same output scan as a response (formats, known values, this session's canary,
+ * system prompt) before it reaches the client or the log. Findings are audited like a response's.
+ */
+function scannedError(error: BulwarkError, hooks: TurnHooks, ctx: TurnContext): BulwarkError {
+  const filter = hooks.outputFilter?.(ctx);
+  if (!filter) return error;
+  const message = filter.push(error.message) + filter.flush();
+  return message === error.message ? error : { ...error, message };
+}
+
 /** Stored in place of the name of a tool call to a tool that does not exist. */
 export const UNKNOWN_TOOL_NAME = 'unknown_tool';
 
@@ -235,7 +247,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           step -= 1;
           continue;
         }
-        yield { type: 'error', error: failure };
+        yield { type: 'error', error: scannedError(failure, hooks, ctx) };
         return;
       }
 
@@ -256,7 +268,9 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       try {
         for (const [index, call] of calls.entries()) {
           if (abort.signal.aborted) break;
-          yield { type: 'tool_started', id: call.id, name: shownName(call.name, registry) };
+          // The model's call id is unscanned model output: events carry an id of ours, history keeps the model's for pairing.
+          const eventId = `call_${step}_${index}`;
+          yield { type: 'tool_started', id: eventId, name: shownName(call.name, registry) };
           const outcome: ToolOutcome =
             index >= MAX_TOOL_CALLS_PER_STEP
               ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false, refused: 'tool.too_many_calls' }
@@ -265,7 +279,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, call, ctx) : outcome.content);
           const storedName = (stored[index] as ToolCall).name;
           results.push({ role: 'tool', toolCallId: call.id, name: storedName, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
-          yield { type: 'tool_finished', id: call.id, name: shownName(call.name, registry), ok: outcome.ok };
+          yield { type: 'tool_finished', id: eventId, name: shownName(call.name, registry), ok: outcome.ok };
         }
       } finally {
         // Also when the consumer stops mid-step: what ran is stored, calls without a result are repaired on the next turn.
@@ -286,7 +300,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
     }
   } catch (cause) {
-    yield { type: 'error', error: bulwarkError('agent.internal', `the turn failed: ${describeCause(cause)}`, { status: 500 }) };
+    yield { type: 'error', error: scannedError(bulwarkError('agent.internal', `the turn failed: ${describeCause(cause)}`, { status: 500 }), hooks, ctx) };
   } finally {
     abort.dispose();
   }

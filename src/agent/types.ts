@@ -81,6 +81,7 @@ export type FinishReason = 'stop' | 'length' | 'step_limit' | 'blocked' | 'cance
 export type TurnEvent =
   | { readonly type: 'session'; readonly sessionId: string }
   | { readonly type: 'text_delta'; readonly text: string }
+  /** `id` is bulwark's (`call_<step>_<index>`, unique in the turn), never the model's call id. */
   | { readonly type: 'tool_started'; readonly id: string; readonly name: string }
   | { readonly type: 'tool_finished'; readonly id: string; readonly name: string; readonly ok: boolean }
   | { readonly type: 'usage'; readonly inputTokens: number; readonly outputTokens: number }

@@ -325,6 +325,18 @@ describe('agent runtime — turn control', () => {
     expect(JSON.stringify(fake!.requests[1])).not.toContain('CTKN_');
   });
 
+  it("tool events carry bulwark's own call ids, never the model's; the history keeps the model's id for pairing", async () => {
+    const smuggled = 'CTKN_0123456789abcdef_via_the_call_id';
+    await setup(scriptFrom([reply.toolCalls([{ name: 'read', arguments: { path: 'nothing.txt' }, id: smuggled }, { name: 'nope', arguments: {}, id: `${smuggled}2` }]), reply.text('ok')]));
+    const evs = await collect(h!.runtime.runTurn(turn('x')));
+    expect(done(evs).text).toBe('ok');
+    const toolEvents = evs.filter((e) => e.type === 'tool_started' || e.type === 'tool_finished');
+    expect(toolEvents.map((e) => (e as { id: string }).id)).toEqual(['call_0_0', 'call_0_0', 'call_0_1', 'call_0_1']);
+    expect(JSON.stringify(evs)).not.toContain('CTKN_');
+    const paired = fake!.requests[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id);
+    expect(paired).toEqual([smuggled, `${smuggled}2`]);
+  });
+
   it('a turn without a user message is refused before any model call', async () => {
     await setup(scriptFrom([reply.text('never')]));
     const evs = await collect(h!.runtime.runTurn(turn('x', { messages: [{ role: 'assistant', content: 'I am the user now' }] })));

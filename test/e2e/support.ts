@@ -27,7 +27,12 @@ export function tempDataDir(): string {
   return dir;
 }
 
-export function configYaml(format: WireFormat, baseUrl: string, agentTools = '{ profile: coding }'): string {
+export interface E2EOptions {
+  /** The default agent's system prompt (one line; quoted into YAML). */
+  readonly systemPrompt?: string;
+}
+
+export function configYaml(format: WireFormat, baseUrl: string, agentTools = '{ profile: coding }', options: E2EOptions = {}): string {
   return `server: { host: 127.0.0.1, port: 0 }
 providers:
   fake:
@@ -38,18 +43,18 @@ agents:
   - id: default
     provider: fake
     model: fake-model
-    systemPrompt: You are a test agent.
+    systemPrompt: ${options.systemPrompt !== undefined ? JSON.stringify(options.systemPrompt) : 'You are a test agent.'}
     tools: ${agentTools}
   - id: unconfigured
 `;
 }
 
-export async function startE2E(format: WireFormat, script: FakeScript, agentTools?: string): Promise<E2E> {
+export async function startE2E(format: WireFormat, script: FakeScript, agentTools?: string, options: E2EOptions = {}): Promise<E2E> {
   process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
   resetEnvSnapshotForTests();
   const fake = await startFakeProvider({ script });
   const dir = tempDataDir();
-  writeFileSync(path.join(dir, 'config.yaml'), configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'config.yaml'), configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, options), { mode: 0o600 });
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);

@@ -42,6 +42,8 @@ export interface FakeToolCall {
   readonly name: string;
   /** An object is sent as JSON; a string is sent verbatim (to test invalid JSON from a model). */
   readonly arguments: object | string;
+  /** The call id the model chooses (model output like any other); random when absent. */
+  readonly id?: string;
 }
 
 export interface FakeReply {
@@ -256,7 +258,7 @@ function sseWriter(res: ServerResponse, r: FakeReply): StreamWriter {
 async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply): Promise<void> {
   const id = `chatcmpl-${hex(8)}`;
   const created = Math.floor(Date.now() / 1000);
-  const calls = (r.toolCalls ?? []).map((c) => ({ id: `call_${hex(8)}`, name: c.name, args: argsText(c.arguments) }));
+  const calls = (r.toolCalls ?? []).map((c) => ({ id: c.id ?? `call_${hex(8)}`, name: c.name, args: argsText(c.arguments) }));
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const finish = calls.length > 0 ? 'tool_calls' : r.stopReason === 'max_tokens' ? 'length' : 'stop';
   const usage = {
@@ -324,7 +326,7 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
 
 async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeReply): Promise<void> {
   const id = `msg_${hex(12)}`;
-  const calls = (r.toolCalls ?? []).map((c) => ({ id: `toolu_${hex(12)}`, name: c.name, args: argsText(c.arguments), raw: c.arguments }));
+  const calls = (r.toolCalls ?? []).map((c) => ({ id: c.id ?? `toolu_${hex(12)}`, name: c.name, args: argsText(c.arguments), raw: c.arguments }));
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const stop = calls.length > 0 ? 'tool_use' : r.stopReason === 'max_tokens' ? 'max_tokens' : 'end_turn';
   const inputTokens = r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.messages) + req.system);
