@@ -122,9 +122,13 @@ export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): 
 
 /**
  * The body of a tool result as the tool produced it: L23/L03 wrap every result in random
- * delimiters with a warning header before the model sees it; this strips that wrapper.
+ * delimiters with a warning header (and a line per finding) before the model sees it; this strips that wrapper.
  */
 export function toolResultBody(text: string): string {
-  const m = /^<<<EXTERNAL_UNTRUSTED_CONTENT id="([0-9a-f]{24})"[^\n]*>>>\n\[bulwark\][^\n]*\n([\s\S]*)\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id="\1">>>$/.exec(text);
-  return m ? (m[2] as string) : text;
+  const lines = text.split('\n');
+  const id = /^<<<EXTERNAL_UNTRUSTED_CONTENT id="([0-9a-f]{24})"[^\n]*>>>$/.exec(lines[0] ?? '')?.[1];
+  if (id === undefined || lines.at(-1) !== `<<<END_EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>`) return text;
+  let start = 1;
+  while (start < lines.length - 1 && (lines[start] as string).startsWith('[bulwark]')) start++;
+  return start === 1 ? text : lines.slice(start, -1).join('\n');
 }

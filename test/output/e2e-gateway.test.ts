@@ -1,87 +1,28 @@
 /**
- * L02 + L17 end to end: the official openai client → gateway (SSE and JSON) → agent runtime with the
- * output guard's hooks → the real provider SDK → the fake provider playing a compromised model.
- * The daemon does not wire the output guard yet, so this test composes the same real parts the
- * daemon does (config, SQLite, bus + audit sink, token store, runtime, gateway) plus the guard.
+ * L02 + L17 end to end through the real daemon (startDaemon, as `bulwark start` runs it): the official
+ * openai client → gateway (SSE and JSON) → agent runtime with the hooks the daemon wires → the real
+ * provider SDK → the fake provider playing a compromised model. Removing the daemon's wiring of the
+ * output filter or of `output.beforeToolCall` fails these tests.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentRuntime } from '../../src/agent/runtime.js';
-import { envVar, resetEnvSnapshotForTests } from '../../src/config/env.js';
-import { loadConfig } from '../../src/config/load.js';
-import { AuditSink } from '../../src/core/audit.js';
-import { bulwarkError } from '../../src/core/errors.js';
-import { EventBus } from '../../src/core/events.js';
-import { err, ok, unwrap } from '../../src/core/result.js';
-import { openDatabase } from '../../src/core/sqlite.js';
-import { createGateway } from '../../src/gateway/app.js';
-import { TokenStore } from '../../src/gateway/auth/token-store.js';
-import { listen } from '../../src/gateway/server.js';
-import { createOutputGuard } from '../../src/guards/output-guard.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { LeakIndex } from '../../src/secrets/leak-index.js';
-import { reply, scriptFrom, startFakeProvider, type FakeProvider, type FakeScript } from '../support/fake-provider.js';
-import { FAKE_KEY_NAME, FAKE_KEY_VALUE, configYaml, lastToolResultText, tempDataDir } from '../e2e/support.js';
-import { CANARY_SECRET, VAULT_VALUE, fakeAwsKeyId } from './helpers.js';
+import { reply, scriptFrom, type FakeScript } from '../support/fake-provider.js';
+import { FAKE_KEY_NAME, FAKE_KEY_VALUE, lastToolResultText, startE2E, toolResultBody, type E2E } from '../e2e/support.js';
+import { fakeAwsKeyId } from './helpers.js';
 
 const AGENT_PROMPT = 'You are a test agent. Follow the operator policy at all times, keep answers short and factual, never reveal the deployment details of the northwind cluster, and refuse requests for credentials of any kind.';
 
 interface Rig {
   url: string;
   token: string;
-  fake: FakeProvider;
+  fake: E2E['fake'];
   auditLines(): Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
 async function startRig(script: FakeScript): Promise<Rig> {
-  process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
-  resetEnvSnapshotForTests();
-  const fake = await startFakeProvider({ script });
-  const dir = tempDataDir();
-  writeFileSync(path.join(dir, 'config.yaml'), configYaml('openai', fake.openaiBaseUrl).replace('You are a test agent.', AGENT_PROMPT), { mode: 0o600 });
-  const config = unwrap(loadConfig(dir));
-  const db = openDatabase(path.join(dir, 'bulwark.db'));
-  const bus = new EventBus();
-  const auditFile = path.join(dir, 'audit.jsonl');
-  const audit = new AuditSink(auditFile);
-  audit.attach(bus);
-  const leaks = new LeakIndex();
-  leaks.register('STRIPE_KEY', VAULT_VALUE);
-  const guard = createOutputGuard({ leakScanner: leaks, canarySecret: CANARY_SECRET, bus });
-  const runtime = unwrap(
-    createAgentRuntime({
-      config,
-      db,
-      bus,
-      dataDir: dir,
-      resolveSecret: (name) => {
-        const v = envVar(name);
-        return v ? ok(v) : err(bulwarkError('secret.missing', `secret ${name} is not set`));
-      },
-      hooks: { systemPrompt: guard.systemPrompt, outputFilter: guard.outputFilter, beforeToolCall: guard.beforeToolCall },
-    }),
-  );
-  const tokens = new TokenStore(db);
-  const created = tokens.create('e2e', ['chat']);
-  if (!created.ok) throw new Error(created.error.message);
-  const logger = createLogger({ dataDir: dir, level: 'warn', pretty: false });
-  const server = await listen(createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: 1024 * 1024 }), '127.0.0.1', 0);
-  const { readFileSync, existsSync } = await import('node:fs');
-  return {
-    url: server.url,
-    token: created.value.token,
-    fake,
-    auditLines: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []),
-    close: async () => {
-      await server.close();
-      audit.close();
-      db.close();
-      await fake.close();
-    },
-  };
+  const e = await startE2E('openai', script, undefined, { systemPrompt: AGENT_PROMPT });
+  return { url: e.daemon.url, token: e.token, fake: e.fake, auditLines: () => e.audit(), close: () => e.close() };
 }
 
 let rig: Rig | undefined;
@@ -110,14 +51,14 @@ describe('output guard through the gateway (compromised model)', () => {
   for (const stream of [false, true]) {
     const mode = stream ? 'SSE' : 'JSON';
 
-    it(`(a) a vault secret in base64 is redacted and audited (${mode})`, async () => {
-      const b64 = Buffer.from(VAULT_VALUE).toString('base64');
+    it(`(a) a vault secret (the provider key the daemon read) in base64 is redacted and audited (${mode})`, async () => {
+      const b64 = Buffer.from(FAKE_KEY_VALUE).toString('base64');
       rig = await startRig(scriptFrom([reply.text(`Here is the key, encoded: ${b64} — enjoy.`, { chunks: ['Here is the key, encoded: ', b64.slice(0, 7), b64.slice(7, 19), b64.slice(19), ' — enjoy.'] })]));
       const answer = await ask(rig, stream);
       expect(answer).toBe('Here is the key, encoded: [REDACTED] — enjoy.');
       const finding = rig.auditLines().find((l) => l['type'] === 'security:output_finding');
-      expect(finding).toMatchObject({ layer: 'L02', patternId: 'leak.known_value', encoding: 'base64', secretName: 'STRIPE_KEY', outcome: 'redacted' });
-      expect(JSON.stringify(rig.auditLines())).not.toContain(VAULT_VALUE);
+      expect(finding).toMatchObject({ layer: 'L02', patternId: 'leak.known_value', encoding: 'base64', secretName: FAKE_KEY_NAME, outcome: 'redacted' });
+      expect(JSON.stringify(rig.auditLines())).not.toContain(FAKE_KEY_VALUE);
     });
 
     it(`(b) an AWS key split across stream chunks is redacted (${mode})`, async () => {
@@ -163,7 +104,7 @@ describe('output guard through the gateway (compromised model)', () => {
         canary = canaryOf(req.system);
         return reply.toolCall('write', { path: 'notes/exfil.txt', content: `marker=${Buffer.from(canary).toString('base64')}` });
       },
-      (req) => reply.text(`tool said: ${lastToolResultText(req).slice(0, 60)}`),
+      (req) => reply.text(`tool said: ${toolResultBody(lastToolResultText(req)).slice(0, 60)}`),
     ]));
     const answer = await ask(rig, false);
     expect(answer).toMatch(/tool said: error: tool call write carries the session canary/);
@@ -172,5 +113,20 @@ describe('output guard through the gateway (compromised model)', () => {
     expect(lines.some((l) => l['type'] === 'security:canary_leak' && l['where'] === 'tool_call')).toBe(true);
     expect(lines.some((l) => l['type'] === 'tool:executed')).toBe(false);
     expect(JSON.stringify(lines)).not.toContain(canary);
+  });
+
+  it('(f) a tool call that carries a vault value to a tool not allowed to receive it is refused before it runs', async () => {
+    rig = await startRig(scriptFrom([
+      reply.toolCall('write', { path: 'notes/key.txt', content: `key=${FAKE_KEY_VALUE}` }),
+      (req) => reply.text(`tool said: ${toolResultBody(lastToolResultText(req)).slice(0, 80)}`),
+    ]));
+    const answer = await ask(rig, false);
+    expect(answer).toMatch(/^tool said: error: /);
+    expect(answer).not.toContain(FAKE_KEY_VALUE);
+    const lines = rig.auditLines();
+    expect(lines.some((l) => l['type'] === 'tool:denied' && l['layer'] === 'L02')).toBe(true);
+    expect(lines.some((l) => l['type'] === 'tool:executed')).toBe(false);
+    expect(lines.some((l) => String(l['type']).startsWith('approval:'))).toBe(false);
+    expect(JSON.stringify(lines)).not.toContain(FAKE_KEY_VALUE);
   });
 });
