@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canaryFor, createOutputGuard } from '../../src/guards/output-guard.js';
 import { canaryForms, findCanaries } from '../../src/guards/canary.js';
@@ -25,6 +26,18 @@ describe('canary derivation (L17)', () => {
     expect(canaryFor(CANARY_SECRET, 'sess-1')).toBe(a);
     expect(canaryFor(CANARY_SECRET, 'sess-2')).not.toBe(a);
     expect(canaryFor(Buffer.alloc(32, 1), 'sess-1')).not.toBe(a);
+  });
+
+  it('equals an independent HMAC-SHA256 computation, and the guard puts that token in the prompt', () => {
+    for (const session of ['sess-1', 'sess-2', 'ünïcode-séssion', 'x'.repeat(128)]) {
+      const expected = `CTKN_${createHmac('sha256', CANARY_SECRET).update(session).digest('hex').slice(0, 16)}`;
+      expect(canaryFor(CANARY_SECRET, session)).toBe(expected);
+      const { guard } = makeGuard();
+      expect(guard.canary(session)).toBe(expected);
+      expect(guard.systemPrompt('base', { ...CTX, sessionId: session })).toContain(expected);
+    }
+    // A fixed vector (computed with openssl dgst -sha256 -mac HMAC -macopt hexkey:0123…cdef over "sess-1").
+    expect(canaryFor(Buffer.from('0123456789abcdef0123456789abcdef', 'hex'), 'sess-1')).toBe('CTKN_70608c35c5aa5722');
   });
 
   it('refuses a short secret or an empty session id', () => {
