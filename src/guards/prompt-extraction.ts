@@ -4,6 +4,12 @@
  * set; every response word covered by a shingle found in that set is marked; covered words that lie
  * close together (gaps of at most `maxGap` uncovered words, which tolerates small edits) form a span;
  * a span with at least `minCovered` covered words is a finding, and its text is what gets redacted.
+ * Second trigger, containment: covered runs no more than `maxPieceGap` uncovered words apart form a
+ * group; a group that holds at least `minContainment` of the prompt's distinct shingles (and no fewer
+ * than a minimal span would) makes every one of its runs a finding, so a prompt cut into short pieces
+ * with filler between them is redacted too. Containment is measured per group, not over the whole
+ * text: a group has bounded gaps, so the stream guard can hold it open and decide exactly as the
+ * whole-text guard does; pieces further apart are judged one by one.
  */
 import { secretView } from './output-guard-view.js';
 
@@ -14,6 +20,10 @@ export interface PromptExtractionOptions {
   readonly minCovered?: number;
   /** Uncovered words tolerated inside a span (near-verbatim edits). */
   readonly maxGap?: number;
+  /** Share of the prompt's shingles that makes every covered run of a group of pieces a finding, however short (default 0.5). */
+  readonly minContainment?: number;
+  /** Uncovered words tolerated between the pieces of one group (default 24). */
+  readonly maxPieceGap?: number;
 }
 
 export interface ExtractionSpan {
@@ -56,6 +66,10 @@ export class PromptFingerprint {
   readonly k: number;
   readonly minCovered: number;
   readonly maxGap: number;
+  readonly minContainment: number;
+  readonly maxPieceGap: number;
+  /** Distinct prompt shingles the containment trigger needs at least (as many as a minimal verbatim span has). */
+  readonly minShingles: number;
   /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
   private readonly vocab = new Map<string, number>();
   /**
@@ -85,6 +99,9 @@ export class PromptFingerprint {
     // A prompt shorter than the threshold is found when most of it is repeated; below 6 words it is not tracked.
     const wanted = options.minCovered ?? 12;
     this.minCovered = ws.length >= 6 ? Math.min(wanted, Math.max(6, Math.ceil(ws.length * 0.8))) : Number.POSITIVE_INFINITY;
+    this.minContainment = options.minContainment ?? 0.5;
+    this.maxPieceGap = Math.max(this.maxGap, options.maxPieceGap ?? 24);
+    this.minShingles = Math.max(1, this.minCovered - this.k + 1);
   }
 
   get enabled(): boolean {
@@ -106,36 +123,48 @@ export class PromptFingerprint {
     const ids = new Int32Array(ws.length);
     for (let i = 0; i < ws.length; i++) ids[i] = this.vocab.get((ws[i] as Word).text) ?? 0;
     const covered = new Uint8Array(ws.length);
+    const keys: Array<number | string | undefined> = new Array<number | string | undefined>(ws.length);
     const found = new Set<number | string>();
     for (let i = 0; i + this.k <= ws.length; i++) {
       const key = this.key(ids, i);
       if (key !== undefined && this.shingles.has(key)) {
         found.add(key);
+        keys[i] = key;
         covered.fill(1, i, i + this.k);
       }
     }
-    const spans: ExtractionSpan[] = [];
-    let openFrom = -1;
-    let first = -1;
-    let last = -1;
-    let count = 0;
-    const close = () => {
-      if (first < 0) return;
-      if (count >= this.minCovered) spans.push({ start: (ws[first] as Word).start, end: (ws[last] as Word).end, coveredWords: count });
-      first = -1;
-      count = 0;
-    };
+    const containment = found.size / this.shingles.size;
+    // Runs: covered words with gaps of at most maxGap. Pieces: runs with gaps of at most maxPieceGap.
+    const runs: Array<{ first: number; last: number; count: number }> = [];
     for (let i = 0; i < ws.length; i++) {
       if (!covered[i]) continue;
-      if (first >= 0 && i - last - 1 > this.maxGap) close();
-      if (first < 0) first = i;
-      last = i;
-      count++;
+      const r = runs[runs.length - 1];
+      if (r && i - r.last - 1 <= this.maxGap) {
+        r.last = i;
+        r.count++;
+      } else runs.push({ first: i, last: i, count: 1 });
     }
-    // A span whose last covered word is near the end may still grow with more text.
-    if (first >= 0 && ws.length - 1 - last <= this.maxGap + this.k) openFrom = (ws[first] as Word).start;
-    else if (ws.length > 0 && ws.length < this.k) openFrom = (ws[0] as Word).start;
-    close();
-    return { spans, containment: found.size / this.shingles.size, openFrom };
+    const spans: ExtractionSpan[] = [];
+    const span = (r: { first: number; last: number; count: number }) => spans.push({ start: (ws[r.first] as Word).start, end: (ws[r.last] as Word).end, coveredWords: r.count });
+    let openFrom = -1;
+    for (let a = 0; a < runs.length; ) {
+      let b = a + 1;
+      while (b < runs.length && (runs[b] as (typeof runs)[number]).first - (runs[b - 1] as (typeof runs)[number]).last - 1 <= this.maxPieceGap) b++;
+      const group = runs.slice(a, b);
+      const first = (group[0] as (typeof runs)[number]).first;
+      const last = (group[group.length - 1] as (typeof runs)[number]).last;
+      const distinct = new Set<number | string>();
+      for (let i = first; i <= last; i++) {
+        const key = keys[i];
+        if (key !== undefined) distinct.add(key);
+      }
+      const whole = distinct.size >= this.minShingles && distinct.size / this.shingles.size >= this.minContainment;
+      for (const r of group) if (whole || r.count >= this.minCovered) span(r);
+      // A group whose last covered word is near the end may still grow with more text.
+      if (b === runs.length && ws.length - 1 - last <= this.maxPieceGap + this.k) openFrom = (ws[first] as Word).start;
+      a = b;
+    }
+    if (openFrom < 0 && ws.length > 0 && ws.length < this.k) openFrom = (ws[0] as Word).start;
+    return { spans, containment, openFrom };
   }
 }

@@ -22,29 +22,47 @@ export interface ToolArgsVerdict {
   readonly findings: readonly OutputFinding[];
 }
 
-/** Every string (keys and values) inside parsed JSON, so escapes like \u0043TKN_ cannot hide a value. */
-function jsonStrings(value: unknown, out: string[], depth = 0): void {
+/** Every string (keys and values) inside parsed JSON, so escapes like \u0043TKN_ cannot hide a value; values also apart. */
+function jsonStrings(value: unknown, out: string[], values: string[], depth = 0): void {
   if (depth > 64) return;
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) jsonStrings(v, out, depth + 1);
+  if (typeof value === 'string') {
+    out.push(value);
+    values.push(value);
+  } else if (Array.isArray(value)) for (const v of value) jsonStrings(v, out, values, depth + 1);
   else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       out.push(k);
-      jsonStrings(v, out, depth + 1);
+      jsonStrings(v, out, values, depth + 1);
     }
   }
 }
 
-/** The texts that are scanned: the raw JSON and, when it parses, its decoded strings. */
+/**
+ * The texts that are scanned: the raw JSON and, when it parses, its decoded strings one per line; then
+ * the strings glued with nothing between them (all of them in order, and the values alone), each also
+ * with every whitespace removed: a value split across two fields, or base64 wrapped over lines, is
+ * whole again. Percent escapes, `\uXXXX` escapes, homoglyphs and tag characters are decoded by the
+ * secret view every text is read through.
+ */
 export function toolArgTexts(args: string): string[] {
   const texts = [args];
+  const add = (t: string) => {
+    if (!texts.includes(t)) texts.push(t);
+  };
+  let strings: string[] = [];
+  let values: string[] = [];
   try {
-    const strings: string[] = [];
-    jsonStrings(JSON.parse(args), strings);
-    if (strings.length) texts.push(strings.join('\n'));
+    jsonStrings(JSON.parse(args), strings, values);
   } catch {
-    // Not JSON: scan the raw text and a copy with \uXXXX escapes decoded.
-    texts.push(args.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
+    // Not JSON: the raw text is all there is; its whitespace-free copy is still scanned.
+    strings = [args];
+    values = [];
+  }
+  add(strings.join('\n'));
+  for (const glued of [strings.join(''), values.join('')]) {
+    if (glued.length === 0) continue;
+    add(glued);
+    add(glued.replace(/\s+/g, ''));
   }
   return texts;
 }

@@ -43,3 +43,20 @@ export function foldChar(cp: number): string {
   }
   return v;
 }
+
+/**
+ * Case-keeping homoglyph fold of one code point for the secret view: a letter or digit look-alike from
+ * another script (Cyrillic С, Greek ο, …) becomes the ASCII letter or digit it imitates, in its own case;
+ * anything else is returned unchanged. Unlike foldChar there is no lower-casing and no diacritic removal,
+ * so case-sensitive secrets keep their shape. ASCII is never changed.
+ */
+export function skeletonKeepCase(ch: string): string {
+  if (ch.length === 0 || ch.charCodeAt(0) < 0x80) return ch;
+  const lower = ch.toLowerCase();
+  const upper = lower !== ch;
+  let s = CONFUSABLES.get(ch);
+  if (s === undefined && upper) s = CONFUSABLES.get(lower)?.toUpperCase();
+  if (s === undefined || !/^[A-Za-z0-9]$/.test(s)) return ch;
+  // The Unicode skeleton of capital I is "l": a capital look-alike with that skeleton is an I.
+  return (s === 'l' || s === 'L') && upper ? 'I' : s;
+}

@@ -29,9 +29,19 @@ describe('tool-call findings point into the arguments', () => {
     expect(aws[0] && c.arguments.slice(aws[0].start, aws[0].end)).toBe(fakeAwsKeyId(5));
   });
 
-  it('a secret visible only after decoding escapes is reported over the whole arguments, not at a foreign offset', () => {
+  it('a secret written in \\u escapes is found at the raw offsets of the escapes (the secret view decodes them)', () => {
     const escaped = VAULT_VALUE.replace(/./g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const c = call('stripe_charge', `{"pad":"${'x'.repeat(40)}","key":"${escaped}"}`);
+    const r = checkToolArgs(c, scanner(), () => true);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const leak = r.value.findings.filter((f) => f.patternId === 'leak.known_value');
+    expect(leak).toHaveLength(1);
+    expect(leak[0] && c.arguments.slice(leak[0].start, leak[0].end)).toBe(escaped);
+  });
+
+  it('a secret visible only in the decoded strings is reported over the whole arguments, not at a foreign offset', () => {
+    const c = call('stripe_charge', { pad: 'x'.repeat(40), a: VAULT_VALUE.slice(0, 9), b: VAULT_VALUE.slice(9) });
     const r = checkToolArgs(c, scanner(), () => true);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
