@@ -84,7 +84,7 @@ const COMMANDS: readonly Register[] = [
   broker.register,
   scan.register,
   scanCommand.register,
-  (program, ctx) => scanOutput.register(program, ctx),
+  (program, ctx) => scanOutput.register(program, ctx, { leakScanner: () => secrets.vaultLeakIndex(ctx) }),
 ];
 
 export function createProgram(ctx: CliContext, services: CliServices, version = '0.1.0'): Command {

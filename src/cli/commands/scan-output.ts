@@ -1,8 +1,10 @@
 /**
  * `bulwark scan output [FILE|-] [--jsonl]`: the L02 output guard on text given offline — findings
- * (pattern id, kind, severity, offsets; never the value) and the redacted text. With --jsonl, FILE
- * holds one JSON object per line ({"text": …} or {"input": …}, optional "id" and "expected") and the
+ * (pattern id, kind, severity, offsets; never the value) and the redacted text. FILE defaults to stdin,
+ * as for `scan input`. With --jsonl, FILE holds one JSON object per line ({"text": …} or {"input": …},
+ * optional "id" and "expected"; rows without an id are numbered from 1 like `scan input`'s) and the
  * answer is one JSON object per line; otherwise the whole FILE is one response.
+ * Known secret values come from the vault of the data dir when it can be opened (read only).
  * The input is never echoed back: only its redacted form is printed.
  */
 import type { Command } from 'commander';
@@ -77,11 +79,11 @@ export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutp
 
 export function parseOutputJsonl(text: string): Result<ScanOutputItem[], BulwarkError> {
   const rows = parseJsonlRows(text, ['text', 'input'], '{"id": "...", "text": "..."}');
-  return rows.ok ? ok(rows.value.map((r) => ({ text: r.value, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
+  return rows.ok ? ok(rows.value.map((r, i) => ({ text: r.value, id: r.id ?? String(i + 1), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
 }
 
 export interface ScanOutputRegisterOptions {
-  /** The vault's leak index for the data dir, when the integrator can open it. */
+  /** The vault's leak index for the data dir; an error (no vault, no master key) is reported and the scan goes on without it. */
   readonly leakScanner?: (dataDir: string) => Result<LeakScanner, BulwarkError>;
 }
 
@@ -91,26 +93,38 @@ export function register(program: Command, ctx: CliContext, options: ScanOutputR
   scan
     .command('output')
     .description('L02 output guard: secret formats, known secret values, canary tokens, system-prompt extraction; prints findings and the redacted text')
-    .argument('[file]', 'file holding the response text, or "-" for stdin')
+    .argument('[file]', 'file holding the response text, or "-" for stdin (default)')
     .option('-t, --text <text>', 'the text itself instead of a file')
-    .option('--jsonl', 'FILE holds JSON lines {"text": …}; print one JSON result per line')
+    .option('--jsonl', 'FILE holds JSON lines {"id": …, "text": …}; print one JSON result per line')
     .option('--system-prompt <file>', 'also report overlap with this system prompt (extraction)')
+    .option('--no-vault', 'do not open the vault: secret formats, canaries and the system prompt only')
     .addHelpText('after', `
 The input is never echoed: only pattern ids, offsets and the redacted text are printed.
-Exit code: 0 when nothing critical was found, 2 when at least one item was redacted.
+Known secret values (raw, base64, hex, URL and other encodings) are those in the vault of the data dir,
+opened read only with the master key the daemon uses; without a vault or key a note on stderr says so
+and the other checks still run. Values only in the environment are not known here.
 Canary-shaped tokens (${CANARY_SHAPE.source}) are always reported.
+
+Input is read as UTF-8: invalid bytes become U+FFFD. Offsets [start, end) count UTF-16 code units of
+that text (JavaScript string indexes), not bytes or code points.
+
+--jsonl output, one line per item (rows without "id" are numbered from 1, as in scan input):
+  {"id","verdict":"redacted|warning|clean","findings":[{"patternId","kind","severity","start","end",
+   "encoding"?,"secretName"?}],"redacted","expected"?}
+This differs from scan input ({"id","risk","score","action","findings":[{"id","family"}]}): an output
+finding is a span to redact, not a score. Exit codes are the same.
+Exit code: 0 when nothing critical was found, 2 when at least one item was redacted, 1 on bad input.
 
 Examples:
   $ bulwark scan output response.txt
   $ curl -s $URL | bulwark scan output -
   $ bulwark scan output --jsonl responses.jsonl --system-prompt prompt.md`)
     .action(
-      action(ctx, (file: string | undefined, opts: { text?: string; jsonl?: boolean; systemPrompt?: string }) => {
+      action(ctx, (file: string | undefined, opts: { text?: string; jsonl?: boolean; systemPrompt?: string; vault?: boolean }) => {
         let items: ScanOutputItem[];
         if (opts.text !== undefined) items = [{ text: opts.text }];
         else {
-          if (!file) return fail(ctx, 'give a FILE, "-" for stdin, or --text TEXT');
-          const text = readCliInput(file);
+          const text = readCliInput(file ?? '-');
           if (!text.ok) return fail(ctx, text.error);
           if (opts.jsonl) {
             const rows = parseOutputJsonl(text.value);
@@ -125,10 +139,10 @@ Examples:
           systemPrompt = p.value;
         }
         let leakScanner: LeakScanner | undefined;
-        if (options.leakScanner) {
+        if (options.leakScanner && opts.vault !== false) {
           const l = options.leakScanner(ctx.dataDir);
-          if (!l.ok) return fail(ctx, l.error);
-          leakScanner = l.value;
+          if (l.ok) leakScanner = l.value;
+          else ctx.stderr(`bulwark: note: known secret values are not checked: ${l.error.message}\n`);
         }
         const lines = scanOutputItems(items, { ...(leakScanner ? { leakScanner } : {}), ...(systemPrompt !== undefined ? { systemPrompt } : {}) });
         for (const l of lines) {

@@ -2,7 +2,7 @@
  * `bulwark secrets …`: the operator's side of the vault (L06). Values come from a hidden prompt or
  * stdin, never from argv (argv is visible in `ps` and shell history); nothing prints a value.
  */
-import { lstatSync, realpathSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { isCancel, password, confirm } from '@clack/prompts';
@@ -22,7 +22,7 @@ import { anyGlobMatches } from '../../secrets/glob.js';
 import { LeakIndex } from '../../secrets/leak-index.js';
 import { auditPlaintext } from '../../secrets/plaintext-audit.js';
 import { openSecretStore, rotateMasterKey, type SecretStore } from '../../secrets/store.js';
-import { checkSecretName } from '../../secrets/vault.js';
+import { checkSecretName, vaultPath } from '../../secrets/vault.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';
 
@@ -108,6 +108,29 @@ function openForCli(ctx: CliContext, group: GroupOptions, create: boolean): Resu
       store.close();
     },
   });
+}
+
+/**
+ * Every value in the vault, in a leak index (what the daemon's output guard recognises, in any encoding).
+ * Reads only: a data dir without a vault gets an error instead of a new, empty vault. Each read is audited.
+ */
+export function vaultLeakIndex(ctx: CliContext, group: GroupOptions = {}): Result<LeakIndex, BulwarkError> {
+  const file = vaultPath(ctx.dataDir);
+  if (!existsSync(file)) return err(bulwarkError('vault.absent', `no vault at ${file}; add secrets with: bulwark secrets set NAME`));
+  const opened = openForCli(ctx, group, false);
+  if (!opened.ok) return opened;
+  const known = new LeakIndex();
+  try {
+    for (const m of opened.value.store.list()) {
+      if (m.source !== 'vault') continue;
+      // A record that does not decrypt (tampered, other key) has no value to recognise: skipped.
+      const v = opened.value.store.get(m.name);
+      if (v.ok) known.register(m.name, v.value);
+    }
+  } finally {
+    opened.value.done();
+  }
+  return ok(known);
 }
 
 function agentsAllowed(scopes: Map<string, string[]>, name: string): string[] {
@@ -274,20 +297,9 @@ Examples:
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         // With the vault open, copies of vault values are recognised too; without a key, formats only.
-        const known = new LeakIndex();
-        const opened = openForCli(ctx, group(), false);
-        if (opened.ok) {
-          try {
-            for (const m of opened.value.store.list()) {
-              const v = opened.value.store.get(m.name);
-              if (v.ok) known.register(m.name, v.value);
-            }
-          } finally {
-            opened.value.done();
-          }
-        } else {
-          ctx.stderr(`bulwark: note: vault not opened (${opened.error.code}); checking secret formats only\n`);
-        }
+        const opened = vaultLeakIndex(ctx, group());
+        if (!opened.ok) ctx.stderr(`bulwark: note: vault not opened (${opened.error.code}); checking secret formats only\n`);
+        const known = opened.ok ? opened.value : new LeakIndex();
         const findings = auditPlaintext({
           dataDir: ctx.dataDir,
           configFile: configPath(ctx.dataDir),
