@@ -10,6 +10,13 @@
  * finding in the released part redacted.
  * Released text equals what the whole-text guard produces for the same response. `flush` ends a
  * segment (the turn loop flushes after every model step) and the filter stays usable for the next.
+ *
+ * Rescans are geometric: a scan costs the held length, so rescanning a held 64 KiB token every 128
+ * new characters was quadratic (seconds of event loop per response). A scan runs when the held text
+ * grew by `releaseStep` and by a quarter of what the last scan left held, or once when the first
+ * run of the held text has ended (a whitespace more than `holdBack` characters back) and can go.
+ * Every scan is then paid for by the characters that arrived since the one before, or by the
+ * scan that armed it: total scan work stays linear in the response length.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
 import { criticalSpans, REDACTED } from './output-guard-scan.js';
@@ -21,7 +28,11 @@ export interface StreamGuardOptions {
   readonly maxHold?: number;
   /** Characters of already-released text kept as left context for the next scan (default 192; longer than the left reach of any format). */
   readonly context?: number;
-  /** New characters gathered before the next scan-and-release attempt (default 128); fewer scans, a little more latency. */
+  /**
+   * New characters gathered before the next scan-and-release attempt (default 128); fewer scans, a
+   * little more latency. While more than `4 × releaseStep` characters are held, the next scan also
+   * waits until the held text has grown by a quarter (or until the run that blocks the release ends).
+   */
   readonly releaseStep?: number;
 }
 
@@ -38,6 +49,11 @@ export const FORCED_TAIL = 20 * 1024;
 const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\t' || c === '\r';
 
 /** Start of the non-whitespace run that contains position `b` (or `b` when a space precedes it). */
+function firstSpace(text: string, from = 0): number {
+  for (let i = from; i < text.length; i++) if (isSpace(text[i])) return i;
+  return -1;
+}
+
 function runStart(text: string, b: number): number {
   let i = b;
   while (i > 0 && !isSpace(text[i - 1])) i--;
@@ -105,12 +121,26 @@ export function createStreamGuard(
   const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2, FORCED_TAIL * 2);
   const contextSize = options.context ?? 192;
   const releaseStep = options.releaseStep ?? 128;
-  let sinceScan = 0;
   let buf = '';
   let ctx = '';
+  /** buf.length right after the last scan. */
+  let heldAfterScan = 0;
+  /** Index in buf of its first whitespace, -1 while there is none. */
+  let firstWs = -1;
+  /** The last scan left a first run that had not visibly ended: its end may trigger one scan. */
+  let wsArmed = false;
+  const runEnded = () => firstWs >= 0 && buf.length - holdBack > firstWs;
 
   /** Releases buf[0, b) redacted, keeps the rest; `all` releases everything. */
   function release(all: boolean): string {
+    const out = scanAndRelease(all);
+    heldAfterScan = buf.length;
+    firstWs = firstSpace(buf);
+    wsArmed = !runEnded();
+    return out;
+  }
+
+  function scanAndRelease(all: boolean): string {
     if (buf.length === 0) return '';
     const text = ctx + buf;
     const off = ctx.length;
@@ -146,14 +176,18 @@ export function createStreamGuard(
 
   return {
     push(chunk: string): string {
+      const before = buf.length;
       buf += chunk;
-      sinceScan += chunk.length;
-      if (buf.length <= holdBack || sinceScan < releaseStep) return '';
-      sinceScan = 0;
-      return release(false);
+      if (firstWs < 0) {
+        const i = firstSpace(chunk);
+        if (i >= 0) firstWs = before + i;
+      }
+      const grown = buf.length - heldAfterScan;
+      if (buf.length <= holdBack || grown < releaseStep) return '';
+      const due = grown * 4 >= heldAfterScan || (buf.length > maxHold && heldAfterScan <= maxHold) || (wsArmed && runEnded());
+      return due ? release(false) : '';
     },
     flush(): string {
-      sinceScan = 0;
       return release(true);
     },
   };
