@@ -198,6 +198,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
             maxSteps: agent.config.maxSteps,
             maxTokens: agent.config.maxTokens,
             turnTimeoutMs: agent.config.turnTimeoutMs,
+            maxResponseChars: config.output.maxResponseChars,
           },
         },
         {

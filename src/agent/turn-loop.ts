@@ -23,6 +23,8 @@ export interface TurnSettings {
   readonly maxSteps: number;
   readonly maxTokens: number;
   readonly turnTimeoutMs: number;
+  /** output.maxResponseChars: the text the client gets in one turn is cut here, with a notice and finish reason `length`. */
+  readonly maxResponseChars?: number;
 }
 
 export interface TurnLoopDeps {
@@ -108,6 +110,11 @@ function storedCall(call: ToolCall, reason: string, registry: ToolRegistry): Too
   };
 }
 
+/** Ends a response cut at output.maxResponseChars (the client sees why the answer stops). */
+export function cutNotice(cap: number): string {
+  return `[bulwark: response cut at ${cap} characters (output.maxResponseChars)]`;
+}
+
 /**
  * A provider failure quotes upstream text (the provider's error body, an SDK message) that the model side
  * controls: it passes the same output scan as a response (formats, known values, this session's canary,
@@ -163,6 +170,15 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     const tools = registry.specs(allowed);
     const filter = hooks.outputFilter?.(ctx);
     let delivered = '';
+    const cap = settings.maxResponseChars;
+    let cut = false;
+    /** What of `out` (already filtered) may still be delivered under the cap; past it, the notice once. */
+    const underCap = (out: string): string => {
+      if (cut) return '';
+      if (cap === undefined || delivered.length + out.length <= cap) return out;
+      cut = true;
+      return `${out.slice(0, Math.max(0, cap - delivered.length))}\n${cutNotice(cap)}`;
+    };
 
     /** The step whose model call was already retried on the fallback model (one retry per step). */
     let retriedStep = -1;
@@ -202,8 +218,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       try {
         for await (const ev of provider.stream(request)) {
           if (ev.type === 'text_delta') {
+            // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
+            if (cut) continue;
             text += ev.text;
-            const out = filter ? filter.push(ev.text) : ev.text;
+            const out = underCap(filter ? filter.push(ev.text) : ev.text);
             if (out) {
               shown += out;
               delivered += out;
@@ -223,7 +241,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
       const advice = hooks.afterModelCall?.({ ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started }, ctx);
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
-      const tail = filter ? filter.flush() : '';
+      const tail = cut ? '' : underCap(filter ? filter.flush() : '');
       if (tail) {
         shown += tail;
         delivered += tail;
@@ -252,12 +270,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
 
       // History keeps what the output filter let through: a redacted secret is not stored at rest nor replayed to the model.
-      const content = filter ? shown : text;
-      if (calls.length === 0) {
+      const content = filter || cut ? shown : text;
+      // A cut answer ends the turn: its tool calls (if any) do not run.
+      if (calls.length === 0 || cut) {
         const assistant: ChatMessage = { role: 'assistant', content };
         messages.push(assistant);
         record(assistant);
-        yield { type: 'done', finishReason: finishOf(stop), text: delivered };
+        yield { type: 'done', finishReason: cut ? 'length' : finishOf(stop), text: delivered };
         return;
       }
 

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   providerTimeoutMs?: number;
   noProvider?: boolean;
   resolveSecret?: SecretResolver;
+  /** The `output:` config section. */
+  output?: Record<string, unknown>;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -46,6 +48,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
   const config = ConfigSchema.parse({
+    ...(options.output ? { output: options.output } : {}),
     providers:
       options.noProvider || !fake
         ? {}

@@ -6,6 +6,7 @@ import { bulwarkError } from '../../src/core/errors.js';
 import { err, ok } from '../../src/core/result.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import type { TurnEvent, TurnHooks } from '../../src/agent/types.js';
+import { cutNotice } from '../../src/agent/turn-loop.js';
 import { reply, scriptFrom, startFakeProvider, type FakeProvider, type FakeRequest, type FakeScript, type WireFormat } from '../support/fake-provider.js';
 import { collect, last, makeHarness, textOf, turn, type Harness, type HarnessOptions } from './helpers.js';
 
@@ -335,6 +336,35 @@ describe('agent runtime — turn control', () => {
     expect(JSON.stringify(evs)).not.toContain('CTKN_');
     const paired = fake!.requests[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id);
     expect(paired).toEqual([smuggled, `${smuggled}2`]);
+  });
+
+  it('output.maxResponseChars cuts the delivered text with a notice and finish reason length; tool calls of the cut answer do not run', async () => {
+    const long = Array.from({ length: 30 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(98)}`).join('');
+    await setup(scriptFrom([reply.text(long, { chunks: long.match(/.{1,100}/g) ?? [], toolCalls: [{ name: 'write', arguments: { path: 'cut.txt', content: 'no' } }] })]), { output: { maxResponseChars: 1024 } });
+    const evs = await collect(h!.runtime.runTurn(turn('x')));
+    const expected = `${long.slice(0, 1024)}\n${cutNotice(1024)}`;
+    expect(textOf(evs)).toBe(expected);
+    expect(done(evs)).toMatchObject({ finishReason: 'length', text: expected });
+    expect(evs.some((e) => e.type === 'tool_started')).toBe(false);
+    expect(existsSync(join(h!.workspace, 'cut.txt'))).toBe(false);
+    // The whole answer was read from the provider, so its usage is still counted.
+    expect(evs.some((e) => e.type === 'usage')).toBe(true);
+  });
+
+  it('output.maxResponseChars counts the text of every step of the turn', async () => {
+    const part = 'y'.repeat(700);
+    await setup(scriptFrom([reply.text(part, { toolCalls: [{ name: 'read', arguments: { path: 'missing.txt' } }] }), reply.text(part)]), { output: { maxResponseChars: 1024 } });
+    const evs = await collect(h!.runtime.runTurn(turn('x')));
+    expect(textOf(evs)).toBe(`${part}${part.slice(0, 324)}\n${cutNotice(1024)}`);
+    expect(done(evs).finishReason).toBe('length');
+  });
+
+  it('an answer at the cap is not cut', async () => {
+    const exact = 'z'.repeat(1024);
+    await setup(scriptFrom([reply.text(exact)]), { output: { maxResponseChars: 1024 } });
+    const evs = await collect(h!.runtime.runTurn(turn('x')));
+    expect(textOf(evs)).toBe(exact);
+    expect(done(evs).finishReason).toBe('stop');
   });
 
   it('a turn without a user message is refused before any model call', async () => {

@@ -5,8 +5,10 @@
  * canary or a secret to the client or the log.
  */
 import { readFileSync } from 'node:fs';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type FakeRequest } from '../support/fake-provider.js';
+import { cutNotice } from '../../src/agent/turn-loop.js';
 import { startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
@@ -118,4 +120,29 @@ describe('a provider error passes the output scan before it reaches the client',
     expect(body).not.toContain(canary);
     expect(body).not.toContain(AWS_KEY_ID);
   });
+});
+
+describe('output.maxResponseChars through the daemon', () => {
+  for (const stream of [false, true]) {
+    it(`an answer longer than the cap is cut with a notice and finish_reason length (${stream ? 'SSE' : 'JSON'})`, async () => {
+      const long = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(2, '0')} ${'w'.repeat(90)}\n`).join('');
+      e2e = await startE2E('openai', scriptFrom([reply.text(long, { chunks: long.match(/[^]{1,250}/g) ?? [] })]), undefined, { extraYaml: 'output: { maxResponseChars: 1024 }' });
+      const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
+      const messages = [{ role: 'user' as const, content: 'write a lot' }];
+      let text = '';
+      let finish: string | null | undefined;
+      if (stream) {
+        for await (const c of await client.chat.completions.create({ model: 'default', messages, stream: true })) {
+          text += c.choices[0]?.delta?.content ?? '';
+          finish = c.choices[0]?.finish_reason ?? finish;
+        }
+      } else {
+        const r = await client.chat.completions.create({ model: 'default', messages });
+        text = r.choices[0]?.message.content ?? '';
+        finish = r.choices[0]?.finish_reason;
+      }
+      expect(text).toBe(`${long.slice(0, 1024)}\n${cutNotice(1024)}`);
+      expect(finish).toBe('length');
+    });
+  }
 });

@@ -30,6 +30,8 @@ export function tempDataDir(): string {
 export interface E2EOptions {
   /** The default agent's system prompt (one line; quoted into YAML). */
   readonly systemPrompt?: string;
+  /** Top-level YAML sections appended to config.yaml (e.g. "output: { maxResponseChars: 1024 }"). */
+  readonly extraYaml?: string;
 }
 
 export function configYaml(format: WireFormat, baseUrl: string, agentTools = '{ profile: coding }', options: E2EOptions = {}): string {
@@ -46,7 +48,7 @@ agents:
     systemPrompt: ${options.systemPrompt !== undefined ? JSON.stringify(options.systemPrompt) : 'You are a test agent.'}
     tools: ${agentTools}
   - id: unconfigured
-`;
+${options.extraYaml !== undefined ? `${options.extraYaml}\n` : ''}`;
 }
 
 export async function startE2E(format: WireFormat, script: FakeScript, agentTools?: string, options: E2EOptions = {}): Promise<E2E> {
