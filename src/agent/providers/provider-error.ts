@@ -12,7 +12,11 @@ const STATUS: Record<ProviderErrorCode, number> = {
   not_configured: 503,
 };
 
-/** A failed model call. The message is built by us and scrubbed of the key; it never carries a secret. */
+/**
+ * A failed model call. The message is built by us and scrubbed of the key, but may quote up to 300
+ * characters of the provider's own error text, which the model side controls: the turn loop passes it
+ * through the session's output scan (scannedError) before a client or the log sees it.
+ */
 export class ProviderError extends Error {
   readonly code: ProviderErrorCode;
   readonly providerId: string;
