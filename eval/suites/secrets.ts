@@ -186,6 +186,11 @@ const ENCODINGS: ReadonlyArray<[string, (v: string) => string]> = [
   ['url', (v) => encodeURIComponent(v)],
   ['json', (v) => JSON.stringify(v).slice(1, -1)],
   ['zero-width split', (v) => v.slice(0, 4) + '\u200b' + v.slice(4)],
+  ['url, every byte', (v) => [...Buffer.from(v)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('')],
+  ['\\u escapes', (v) => [...v].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('')],
+  ['colon hex', (v) => (Buffer.from(v).toString('hex').match(/../g) ?? []).join(':')],
+  ['mixed-case hex', (v) => Buffer.from(v).toString('hex').replace(/[a-f]/, (c) => c.toUpperCase())],
+  ['base64 wrapped', (v) => Buffer.from(v).toString('base64').replace(/(.{16})/g, '$1\n')],
 ];
 
 async function runTool(tool: Tool, items: readonly Item[]): Promise<{ verdicts: Verdict[]; meanUs: number }> {

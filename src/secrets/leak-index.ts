@@ -8,6 +8,73 @@ import { MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { encodedForms, type LeakEncoding } from './encodings.js';
 
+/**
+ * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
+ * `:`, `-` and whitespace dropped and letters lower-cased (aa:bb, spaced or mixed-case hex); base64 with
+ * whitespace dropped (wrapped over lines or cut into groups). Every other character becomes NUL, which
+ * no indexed form contains, so a hit never spans two runs.
+ */
+interface Pass {
+  /** 1 = kept, 2 = separator (dropped), 0 = run break; per ASCII code unit, 0 above ASCII. */
+  readonly classes: Uint8Array;
+  readonly lowerHex: boolean;
+  readonly encodings: readonly LeakEncoding[];
+}
+
+function classes(kept: RegExp, separators: RegExp): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    t[c] = kept.test(ch) ? 1 : separators.test(ch) ? 2 : 0;
+  }
+  return t;
+}
+
+const PASSES: readonly Pass[] = [
+  { classes: classes(/[0-9a-fA-F]/, /[\s:-]/), lowerHex: true, encodings: ['hex'] },
+  { classes: classes(/[A-Za-z0-9+/_=-]/, /\s/), lowerHex: false, encodings: ['base64', 'base64url'] },
+];
+const CHECKPOINT = 1024;
+const UTF16 = new TextDecoder('utf-16le');
+
+/**
+ * The rewritten copy, or undefined when it would equal the text's own runs (nothing dropped or
+ * lower-cased). Every character but a separator yields one unit, so view offset o is the o-th
+ * non-separator of the text; checkpoints every 1024 units keep the lookback short.
+ */
+function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): number } | undefined {
+  const units = new Uint16Array(text.length);
+  const marks: number[] = [];
+  let n = 0;
+  let changed = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const k = c < 128 ? (pass.classes[c] as number) : 0;
+    if (k === 2) {
+      changed = true;
+      continue;
+    }
+    if (n % CHECKPOINT === 0) marks.push(i);
+    if (k === 0) units[n++] = 0;
+    else if (pass.lowerHex && c >= 0x41 && c <= 0x46) {
+      units[n++] = c + 32;
+      changed = true;
+    } else units[n++] = c;
+  }
+  if (!changed) return undefined;
+  return {
+    text: UTF16.decode(units.subarray(0, n)),
+    toRaw(o: number): number {
+      let i = marks[Math.floor(o / CHECKPOINT)] as number;
+      for (let left = o % CHECKPOINT; ; i++) {
+        const c = text.charCodeAt(i);
+        if ((c < 128 ? pass.classes[c] : 0) === 2) continue;
+        if (left-- === 0) return i;
+      }
+    },
+  };
+}
+
 interface Entry {
   readonly secretName: string;
   readonly encoding: LeakEncoding;
@@ -55,6 +122,23 @@ export class LeakIndex implements LeakScanner {
       const e = this.entries[pattern] as Entry;
       hits.push({ start, end, secretName: e.secretName, encoding: e.encoding });
     });
+    // Hex with separators or in mixed case, and base64 wrapped over lines or cut into groups: each run
+    // is rewritten into the form the index holds (lower-case hex, base64 without whitespace) and scanned
+    // again, rather than indexing every way of writing a form.
+    const seen = new Set(hits.map((h) => `${h.start}:${h.end}:${h.secretName}`));
+    for (const pass of PASSES) {
+      const view = compacted(text, pass);
+      if (!view) continue;
+      matcher.forEachMatch(view.text, (pattern, start, end) => {
+        const e = this.entries[pattern] as Entry;
+        if (!pass.encodings.includes(e.encoding)) return;
+        const hit = { start: view.toRaw(start), end: view.toRaw(end - 1) + 1, secretName: e.secretName, encoding: e.encoding };
+        const key = `${hit.start}:${hit.end}:${hit.secretName}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        hits.push(hit);
+      });
+    }
     return hits;
   }
 

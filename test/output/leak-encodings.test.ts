@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { LeakIndex } from '../../src/secrets/leak-index.js';
+import { CTX, VAULT_VALUE, makeGuard, streamAll } from './helpers.js';
+
+const hex = Buffer.from(VAULT_VALUE).toString('hex');
+const b64 = Buffer.from(VAULT_VALUE).toString('base64');
+
+describe('known values in encodings the index does not hold as such', () => {
+  it.each([
+    ['url, every byte', [...Buffer.from(VAULT_VALUE)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('')],
+    ['url, every byte, upper case', [...Buffer.from(VAULT_VALUE)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('')],
+    ['\\u escapes', [...VAULT_VALUE].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('')],
+    ['colon hex', (hex.match(/../g) ?? []).join(':')],
+    ['spaced hex', (hex.match(/../g) ?? []).join(' ')],
+    ['mixed-case hex', hex.replace(/[a-f]/, (c) => c.toUpperCase())],
+    ['base64 wrapped over lines', b64.replace(/(.{8})/g, '$1\n')],
+    ['base64 in CRLF-wrapped groups', b64.replace(/(.{12})(?=.)/g, '$1\r\n')],
+  ])('%s is redacted, streamed or whole', (_name, encoded) => {
+    const { guard } = makeGuard();
+    const text = `Here: ${encoded} — done.`;
+    const r = guard.scanText(text, CTX);
+    expect(r.ok && r.value.findings.some((f) => f.patternId === 'leak.known_value')).toBe(true);
+    expect(r.ok && r.value.text).toBe('Here: [REDACTED] — done.');
+    expect(streamAll(guard, text.match(/[\s\S]{1,4}/g) ?? [])).toBe('Here: [REDACTED] — done.');
+  });
+
+  it('maps a hit in the rewritten copy back to the raw span, past the first checkpoint', () => {
+    const leaks = new LeakIndex();
+    leaks.register('K', VAULT_VALUE);
+    const colon = (hex.match(/../g) ?? []).join(':');
+    const text = `${'ab cd '.repeat(500)}x ${colon} y`;
+    const hits = leaks.scan(text).filter((h) => h.encoding === 'hex');
+    expect(hits).toHaveLength(1);
+    expect(hits[0] && text.slice(hits[0].start, hits[0].end)).toBe(colon);
+  });
+
+  it('does not report an encoding across runs or in prose', () => {
+    const leaks = new LeakIndex();
+    leaks.register('K', VAULT_VALUE);
+    const half = hex.length / 2;
+    expect(leaks.scan(`${hex.slice(0, half)} / ${hex.slice(half)}`)).toEqual([]);
+    expect(leaks.scan('The quick brown fox: a bad cafe, 12 beef dishes and dead beef.\n'.repeat(50))).toEqual([]);
+    // The plain lower-case form is found once, not again by the second pass.
+    expect(leaks.scan(`x ${hex} y`)).toHaveLength(1);
+  });
+});
