@@ -118,3 +118,27 @@ describe('clientKey', () => {
     expect(clientKey('1:2:3:4:5:6:7:8:9')).toBe('1:2:3:4:5:6:7:8:9');
   });
 });
+
+describe('L18 throttle across addresses', () => {
+  it('a client with many addresses gets at most maxAuditedPerWindow audit lines per window, then one global summary', async () => {
+    const { AuthFailureLimiter } = await import('../../src/gateway/auth/failure-limiter.js');
+    const { EventBus } = await import('../../src/core/events.js');
+    const bus = new EventBus();
+    const throttled: Array<Record<string, unknown>> = [];
+    bus.on('auth:throttled', (e) => throttled.push(e.payload as unknown as Record<string, unknown>));
+    let now = 0;
+    const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 5, windowMs: 60_000, maxAuditedPerWindow: 50 }, bus, () => now);
+    let audited = 0;
+    for (let a = 0; a < 100; a++) {
+      for (let i = 0; i < 10; i++) if (limiter.fail(`10.0.${a >> 8}.${a & 255}`) === 'audit') audited += 1;
+    }
+    expect(audited + throttled.length).toBeLessThanOrEqual(50);
+    expect(audited).toBeGreaterThan(0);
+    now += 60_000;
+    limiter.fail('192.0.2.1');
+    const summary = throttled.filter((e) => e['reason'] === 'global_summary');
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({ layer: 'L18', audited: 50 });
+    expect((summary[0] as { suppressed: number }).suppressed).toBeGreaterThan(400);
+  });
+});

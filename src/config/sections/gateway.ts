@@ -10,6 +10,11 @@ export const AuthFailureLimitSchema = z.strictObject({
   windowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
   /** Loopback clients are throttled too unless this is set: a local process can flood the audit log as well. */
   exemptLoopback: z.boolean().default(false),
+  /**
+   * Refusals audited one by one per window across ALL addresses: a client with many addresses gets
+   * `maxFailures` lines from each; past this total the rest are counted in one summary line per window.
+   */
+  maxAuditedPerWindow: z.number().int().min(10).max(1_000_000).default(500),
   /** Addresses tracked at once; the oldest is forgotten beyond this. */
   maxTrackedClients: z.number().int().min(100).max(1_000_000).default(10_000),
 });

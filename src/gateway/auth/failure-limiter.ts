@@ -3,7 +3,9 @@
  * bound a token-less client could turn the audit log into a disk-load lever. Per client address (IPv6
  * per /64), a fixed window: the first `maxFailures` refusals are audited one by one, reaching the limit
  * is audited once (`auth:throttled`), and until the window ends requests without a valid token get 429
- * and no audit line of their own; the window's count of those is audited once when it ends.
+ * and no audit line of their own; the window's count of those is audited once when it ends. Across
+ * all addresses at most `maxAuditedPerWindow` lines are written per window (a client with many
+ * addresses); the rest are counted in one global summary line when that window ends.
  */
 import type { SecurityEvent } from '../../core/events.js';
 import type { EventBus } from '../../core/events.js';
@@ -54,9 +56,16 @@ export function isLoopbackKey(key: string): boolean {
   return key === '::1' || /^127\.\d+\.\d+\.\d+$/.test(key);
 }
 
+interface GlobalWindow {
+  windowStart: number;
+  audited: number;
+  suppressed: number;
+}
+
 export class AuthFailureLimiter {
   private readonly clients = new Map<string, Entry>();
   private readonly clock: () => number;
+  private global: GlobalWindow | undefined;
 
   constructor(
     private readonly config: AuthFailureLimitConfig,
@@ -81,8 +90,30 @@ export class AuthFailureLimiter {
     return e;
   }
 
+  /** One audit line spent from the window's global allowance; false when it is used up (counted instead). */
+  private spend(now: number): boolean {
+    let g = this.global;
+    if (g && now - g.windowStart >= this.config.windowMs) {
+      if (g.suppressed > 0) {
+        this.bus.emit('auth:throttled', {
+          layer: 'L18', outcome: 'throttled', reason: 'global_summary', audited: g.audited, suppressed: g.suppressed,
+          windowStartedAt: new Date(g.windowStart).toISOString(), windowMs: this.config.windowMs,
+        });
+      }
+      g = undefined;
+    }
+    g ??= { windowStart: now, audited: 0, suppressed: 0 };
+    this.global = g;
+    if (g.audited >= this.config.maxAuditedPerWindow) {
+      g.suppressed += 1;
+      return false;
+    }
+    g.audited += 1;
+    return true;
+  }
+
   private close(key: string, e: Entry): void {
-    if (e.refused === 0) return;
+    if (e.refused === 0 || !this.spend(this.clock())) return;
     this.bus.emit('auth:throttled', {
       layer: 'L18', outcome: 'throttled', reason: 'summary', client: key, failures: e.failures, refused: e.refused,
       windowStartedAt: new Date(e.windowStart).toISOString(), windowMs: this.config.windowMs,
@@ -124,7 +155,8 @@ export class AuthFailureLimiter {
       return 'suppress';
     }
     e.failures += 1;
-    if (e.failures === this.config.maxFailures) {
+    if (!this.spend(now)) return 'suppress';
+    if (e.failures === this.config.maxFailures && this.spend(now)) {
       this.bus.emit('auth:throttled', {
         layer: 'L18', outcome: 'throttled', reason: 'too_many_failures', client: key, failures: e.failures,
         windowMs: this.config.windowMs, retryAfterMs: Math.max(0, e.windowStart + this.config.windowMs - now),
