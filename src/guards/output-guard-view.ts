@@ -64,6 +64,23 @@ function escapeAt(raw: string, i: number): [string, number] | undefined {
   return undefined;
 }
 
+/** What one code point becomes in the view ('' when dropped); BMP results are memoised. */
+const bmpView: Array<string | undefined> = new Array<string | undefined>(0x10000);
+
+function viewOf(cp: number): string {
+  if (cp < 0x80) return String.fromCharCode(cp);
+  const known = cp < 0x10000 ? bmpView[cp] : undefined;
+  if (known !== undefined) return known;
+  const ch = String.fromCodePoint(cp);
+  let v = '';
+  if (!INVISIBLE.test(ch)) {
+    const n = ch.normalize('NFKC');
+    v = n.length === 1 ? skeletonKeepCase(n) : n;
+  }
+  if (cp < 0x10000) bmpView[cp] = v;
+  return v;
+}
+
 export function secretView(raw: string): SecretView {
   if (PLAIN.test(raw) && !ESCAPE.test(raw)) return new IdentityView(raw);
   let text = '';
@@ -96,12 +113,8 @@ export function secretView(raw: string): SecretView {
       continue;
     }
     inFlag = cp === BLACK_FLAG;
-    const ch = raw.slice(i, i + size);
-    if (cp < 0x80) put(ch, i, i + size);
-    else if (!INVISIBLE.test(ch)) {
-      const n = ch.normalize('NFKC');
-      put(n.length === 1 ? skeletonKeepCase(n) : n, i, i + size);
-    }
+    const n = viewOf(cp);
+    if (n.length > 0) put(n, i, i + size);
     i += size;
   }
   return new MappedView(text, Int32Array.from(starts), Int32Array.from(ends), raw.length);
