@@ -41,21 +41,22 @@ function jsonStrings(value: unknown, out: string[], values: string[], depth = 0)
  * The texts that are scanned: the raw JSON and, when it parses, its decoded strings one per line; then
  * the strings glued with nothing between them (all of them in order, and the values alone), each also
  * with every whitespace removed: a value split across two fields, or base64 wrapped over lines, is
- * whole again. Percent escapes, `\uXXXX` escapes, homoglyphs and tag characters are decoded by the
- * secret view every text is read through.
+ * whole again. Percent and `\u00XX` escapes of printable ASCII, homoglyphs and tag characters are
+ * decoded by the secret view every text is read through.
  */
 export function toolArgTexts(args: string): string[] {
   const texts = [args];
   const add = (t: string) => {
-    if (!texts.includes(t)) texts.push(t);
+    if (t.length > 0 && !texts.includes(t)) texts.push(t);
   };
   let strings: string[] = [];
   let values: string[] = [];
   try {
     jsonStrings(JSON.parse(args), strings, values);
   } catch {
-    // Not JSON: the raw text is all there is; its whitespace-free copy is still scanned.
-    strings = [args];
+    // Not JSON: the raw text with every \uXXXX escape decoded (the secret view decodes only printable
+    // ASCII ones), and its whitespace-free copy.
+    strings = [args.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))];
     values = [];
   }
   add(strings.join('\n'));

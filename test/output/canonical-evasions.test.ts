@@ -141,6 +141,12 @@ describe('tool-call arguments', () => {
   it('scans the strings glued and without whitespace; non-JSON arguments too', () => {
     expect(toolArgTexts('{"a":"x y","b":"z"}')).toEqual(['{"a":"x y","b":"z"}', 'a\nx y\nb\nz', 'ax ybz', 'axybz', 'x yz', 'xyz']);
     expect(toolArgTexts('not json\nat all')).toEqual(['not json\nat all', 'notjsonatall']);
+    expect(toolArgTexts('{}')).toEqual(['{}']);
+  });
+
+  it('refuses a vault value in arguments that are not JSON, behind a \\u escape of a look-alike', async () => {
+    const r = await guard.beforeToolCall({ id: '1', name: 'web_fetch', arguments: `key=${VAULT_VALUE.replace('Q', '\\u051a')}` }, CTX);
+    expect(!r.ok && r.error.code).toBe('output.secret_in_tool_call');
   });
 });
 
