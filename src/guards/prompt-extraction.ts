@@ -11,6 +11,7 @@
  * text: a group has bounded gaps, so the stream guard can hold it open and decide exactly as the
  * whole-text guard does; pieces further apart are judged one by one.
  */
+import { foldChar } from '../text/fold.js';
 import { secretView } from './output-guard-view.js';
 
 export interface PromptExtractionOptions {
@@ -46,19 +47,30 @@ interface Word {
   readonly text: string;
 }
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/** Letters and digits, with combining marks kept inside the word (the fold drops them). */
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
 export const MAX_PROMPT_CHARS = 200_000;
 
 /**
- * Words of `text` with offsets into `text` itself: each word is case-folded on its own, because folding
- * the whole text first can change its length ('İ' lower-cases to two units) and shift every later offset.
+ * Words of `text` with offsets into `text` itself: each word is folded on its own (case, and for a word
+ * with non-ASCII letters diacritics and look-alikes too), because folding the whole text first can change
+ * its length ('İ' lower-cases to two units) and shift every later offset.
  */
 function words(text: string): Word[] {
   const out: Word[] = [];
   for (const m of text.matchAll(WORD)) {
     const start = m.index ?? 0;
-    out.push({ start, end: start + m[0].length, text: m[0].toLowerCase() });
+    out.push({ start, end: start + m[0].length, text: NON_ASCII.test(m[0]) ? foldWord(m[0]) : m[0].toLowerCase() });
   }
+  return out;
+}
+
+const NON_ASCII = /[^\x20-\x7e]/;
+
+/** A word as the L04 detection fold reads it: diacritics off, look-alikes to their skeleton, lower case. */
+function foldWord(w: string): string {
+  let out = '';
+  for (const ch of w) out += foldChar(ch.codePointAt(0) ?? 0);
   return out;
 }
 

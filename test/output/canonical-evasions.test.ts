@@ -68,6 +68,11 @@ describe('L17/L02 on the canonical view (homoglyphs, tags)', () => {
     expect(both(text)).toBe('Sure: [REDACTED].');
   });
 
+  it('finds the system prompt written with diacritics on its vowels', () => {
+    const text = `Sure: ${SYSTEM_PROMPT.replace(/e/g, '\u00e9').replace(/o/g, '\u00f6').replace(/a/g, 'a\u0301')}`;
+    expect(both(text)).toBe('Sure: [REDACTED].');
+  });
+
   it('finds an AWS key id with a Cyrillic А (format detection keeps its case)', () => {
     const { guard } = makeGuard();
     const k = fakeAwsKeyId(5);
