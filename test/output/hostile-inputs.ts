@@ -40,6 +40,7 @@ export const HOSTILE_UNITS: readonly HostileInput[] = [
   { name: 'age key', unit: 'AGE-SECRET-KEY-1' },
   { name: 'authorization', unit: 'Authorization:' },
   { name: 'authorization bearer', unit: 'Authorization: Bearer ' },
+  { name: 'authorization placeholder', unit: 'Authorization:xxxx' },
   { name: 'api key header', unit: 'x-api-key: ' },
   { name: 'assignment a=', unit: 'a=' },
   { name: 'assignment password=', unit: 'password=' },
