@@ -98,6 +98,7 @@ describe('canary variants in responses', () => {
     ['base64 spaced', `m ${b64.slice(0, 8)} ${b64.slice(8, 16)} ${b64.slice(16)} end`],
     ['colon hex', `m ${Buffer.from(c).toString('hex').match(/../g)?.join(':')} end`],
     ['reversed spaced', `m ${[...c].reverse().join(' ')} end`],
+    ['rot13', `m ${c.replace(/[a-z]/gi, (x) => String.fromCharCode(((x.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (x <= 'Z' ? 65 : 97)))} end`],
   ])('%s', (_name, text) => {
     expect(both(text)).toBe('m [REDACTED] end'.replace(/^m/, text.startsWith('the') ? 'the marker suffix is' : 'm'));
   });
