@@ -307,7 +307,7 @@ const RE = {
   slackWebhook: /\bhttps?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9/]{16,64}/,
   stripeSecret: /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}(?![A-Za-z0-9])/,
   stripeWebhookSecret: /\bwhsec_[A-Za-z0-9+/=]{32,128}|whsec_[A-Za-z0-9+/=]{32,128}(?![A-Za-z0-9+/=])/,
-  openaiKey: /\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}|sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}(?![A-Za-z0-9_-])/,
+  openaiKey: /\bsk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}|sk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}(?![A-Za-z0-9_-])/,
   openaiProjectKey: /\bsk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}|sk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}(?![A-Za-z0-9_-])/,
   anthropicKey: /\bsk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA|sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA(?![A-Za-z0-9_-])/,
   googleApiKey: /\bAIza[0-9A-Za-z_-]{35}|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/,
