@@ -15,7 +15,8 @@
  * new characters was quadratic (seconds of event loop per response). A scan runs when the held text
  * grew by `releaseStep` and by a quarter of what the last scan left held, or once when the first
  * run of the held text has ended (a whitespace more than `holdBack` characters back) and can go.
- * Every scan is then paid for by the characters that arrived since the one before, or by the
+ * Held text without any whitespace has no cut point at all, so it is not scanned before the hold
+ * limit. Every scan is then paid for by the characters that arrived since the one before, or by the
  * scan that armed it: total scan work stays linear in the response length.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
@@ -184,6 +185,8 @@ export function createStreamGuard(
       }
       const grown = buf.length - heldAfterScan;
       if (buf.length <= holdBack || grown < releaseStep) return '';
+      // Held text without a whitespace is one run: no cut point until a whitespace or the hold limit.
+      if (firstWs < 0 && buf.length <= maxHold) return '';
       const due = grown * 4 >= heldAfterScan || (buf.length > maxHold && heldAfterScan <= maxHold) || (wsArmed && runEnded());
       return due ? release(false) : '';
     },

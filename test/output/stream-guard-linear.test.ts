@@ -32,13 +32,14 @@ describe('stream guard scan work is linear in the response length', () => {
     const text = hostile('QUJD', 256 * 1024);
     const r = streamWork(text, 64, nothing);
     expect(r.out).toBe(text);
-    expect(r.scanned).toBeLessThan(12 * text.length);
+    // No cut point exists inside one run: it is scanned only when it reaches the hold limit.
+    expect(r.scanned).toBeLessThan(2 * text.length);
   });
 
   it('a whitespace-free run just under the hold limit (the old rescan was quadratic here)', () => {
     const text = hostile('eyJ-', 60 * 1024);
     const r = streamWork(text, 64, nothing);
-    expect(r.scanned).toBeLessThan(12 * text.length);
+    expect(r.scanned).toBeLessThan(2 * text.length);
   });
 
   it('a match that stays open (spans whitespace, never completes) over 512 KiB', () => {
