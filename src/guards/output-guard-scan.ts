@@ -97,7 +97,11 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
       matchSpans.push([rs, re_]);
       if (e >= text.length) hold(s);
       if (def.validate && !def.validate(m[0])) {
-        // A rejected match must not hide a real one that starts inside it.
+        // A rejected match must not hide a real one that starts inside it, so the search goes on one
+        // character later. That stays linear because no format can start a long match inside its
+        // own failed body: bodies stop before a repeat of their prefix (PEM at `--`, sk-proj-, ATATT3,
+        // ABSK, glpat-, xox…-), or start only where a token run starts (JWT, assignments). Skipping to
+        // the end of the failed match instead would let a decoy hide the key glued after it.
         re.lastIndex = s + 1;
         continue;
       }
