@@ -100,7 +100,8 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
         // A rejected match must not hide a real one that starts inside it, so the search goes on one
         // character later. That stays linear because no format can start a long match inside its
         // own failed body: bodies stop before a repeat of their prefix (PEM at `--`, sk-proj-, ATATT3,
-        // ABSK, glpat-, xox…-), or start only where a token run starts (JWT, assignments). Skipping to
+        // ABSK, glpat-, xox…-), a JWT starts only where a token run starts, and an assignment value
+        // stops at its second run of `=`/`:` (where the next assignment would begin). Skipping to
         // the end of the failed match instead would let a decoy hide the key glued after it.
         re.lastIndex = s + 1;
         continue;
