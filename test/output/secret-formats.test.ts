@@ -93,6 +93,10 @@ describe('secret formats', () => {
     expect(looksLikePlaceholder('xxxxxxxx')).toBe(true);
     expect(looksLikePlaceholder('${SECRET}')).toBe(true);
     expect(looksLikePlaceholder(tok(AN, 20, 40))).toBe(false);
+    // Four x/X in mixed case happen in random tokens (~1 in 30,000): such a real key must still be redacted.
+    expect(looksLikePlaceholder('Qm7xxXXk2Lp9')).toBe(false);
+    expect(findIds('ghp_' + tok(AN, 16, 41) + 'xxXX' + tok(AN, 16, 42))).toContain('secret.github_token');
+    expect(looksLikePlaceholder('ghp_xxxxxxxxxxxx')).toBe(true);
   });
 
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

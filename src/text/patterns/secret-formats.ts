@@ -30,11 +30,16 @@ export function shannonEntropy(s: string): number {
   return h;
 }
 
-const PLACEHOLDER_WORDS = /(?:x{4}|X{4}|\*{3}|#{3}|\.\.|example|your[_-]|changeme|placeholder|redacted|dummy|<[^>]*>|\$\{|\$\(|\{\{|%[A-Za-z_]+%)/i;
+/**
+ * A run of x in one case stands for hidden characters. Five, case-sensitive: in a random base62 token a run
+ * of four x/X in any case turns up about once in 30,000 tokens, which would leave a real key unredacted.
+ */
+const PLACEHOLDER_X = /x{5}|X{5}/;
+const PLACEHOLDER_WORDS = /(?:\*{3}|#{3}|\.\.|example|your[_-]|changeme|placeholder|redacted|dummy|<[^>]*>|\$\{|\$\(|\{\{|%[A-Za-z_]+%)/i;
 
-/** True for obvious stand-ins: xxxx, ***, <token>, ${VAR}, "EXAMPLE", one repeated character. */
+/** True for obvious stand-ins: xxxxx, ***, <token>, ${VAR}, "EXAMPLE", one repeated character. */
 export function looksLikePlaceholder(value: string): boolean {
-  if (PLACEHOLDER_WORDS.test(value)) return true;
+  if (PLACEHOLDER_WORDS.test(value) || PLACEHOLDER_X.test(value)) return true;
   if (/^\$[A-Za-z_]/.test(value)) return true;
   const distinct = new Set(value).size;
   return distinct <= 2;
