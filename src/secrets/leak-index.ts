@@ -6,19 +6,26 @@
 import type { LeakHit, LeakScanner } from '../core/leak.js';
 import { MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
-import { encodedForms, type LeakEncoding } from './encodings.js';
+import { encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
  * `:`, `-` and whitespace dropped and letters lower-cased (aa:bb, spaced or mixed-case hex); base64 with
- * whitespace dropped (wrapped over lines or cut into groups). Every other character becomes NUL, which
- * no indexed form contains, so a hit never spans two runs.
+ * whitespace dropped when the text has a line break (wrapped, indented). Every other character becomes
+ * NUL, which no indexed form contains, so a hit never spans two runs. Base64 cut into groups on one
+ * line is not looked for: it would cost every single-line log a second pass.
  */
 interface Pass {
   /** 1 = kept, 2 = separator (dropped), 0 = run break; per ASCII code unit, 0 above ASCII. */
   readonly classes: Uint8Array;
   readonly lowerHex: boolean;
   readonly encodings: readonly LeakEncoding[];
+  /**
+   * Cheap test that the pass can find anything the plain scan did not: most text (every log line) has
+   * neither separated hex pairs nor a long hex run, and no line break for base64 to be wrapped at, and
+   * a pass costs a copy and a second scan of the whole text.
+   */
+  readonly applies: (text: string) => boolean;
 }
 
 function classes(kept: RegExp, separators: RegExp): Uint8Array {
@@ -30,9 +37,48 @@ function classes(kept: RegExp, separators: RegExp): Uint8Array {
   return t;
 }
 
+/** A line break with base64 text after it: a single log line ends in one, and that must not count. */
+const LINE_BREAK = /[\r\n][\t ]*[A-Za-z0-9+/_=-]/;
+
+/**
+ * Hex the plain scan cannot see: four or more byte pairs split by one separator (`aa:bb:cc:dd`, `aa bb …`),
+ * or a run of hex digits as long as the shortest indexed hex form, in both letter cases. One pass, no regex: a trace id in every log line is
+ * a plain lower-case run and must not cost a second scan.
+ */
+function hexPassApplies(text: string): boolean {
+  let run = 0;
+  let lower = false;
+  let upper = false;
+  let pairs = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const digit = c >= 0x30 && c <= 0x39;
+    const low = c >= 0x61 && c <= 0x66;
+    const up = c >= 0x41 && c <= 0x46;
+    if (digit || low || up) {
+      run += 1;
+      lower ||= low;
+      upper ||= up;
+      if (run >= 2 * MIN_FORM_LENGTH && lower && upper) return true;
+      continue;
+    }
+    if (run === 2) {
+      if (pairs >= 3) return true;
+      const separator = c === 0x3a || c === 0x2d || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+      pairs = separator ? pairs + 1 : 0;
+    } else if (run > 0 || !(c === 0x3a || c === 0x2d || c === 0x20)) {
+      pairs = 0;
+    }
+    run = 0;
+    lower = false;
+    upper = false;
+  }
+  return false;
+}
+
 const PASSES: readonly Pass[] = [
-  { classes: classes(/[0-9a-fA-F]/, /[\s:-]/), lowerHex: true, encodings: ['hex'] },
-  { classes: classes(/[A-Za-z0-9+/_=-]/, /\s/), lowerHex: false, encodings: ['base64', 'base64url'] },
+  { classes: classes(/[0-9a-fA-F]/, /[\s:-]/), lowerHex: true, encodings: ['hex'], applies: hexPassApplies },
+  { classes: classes(/[A-Za-z0-9+/_=-]/, /\s/), lowerHex: false, encodings: ['base64', 'base64url'], applies: (t) => LINE_BREAK.test(t) },
 ];
 const CHECKPOINT = 1024;
 const UTF16 = new TextDecoder('utf-16le');
@@ -125,8 +171,11 @@ export class LeakIndex implements LeakScanner {
     // Hex with separators or in mixed case, and base64 wrapped over lines or cut into groups: each run
     // is rewritten into the form the index holds (lower-case hex, base64 without whitespace) and scanned
     // again, rather than indexing every way of writing a form.
-    const seen = new Set(hits.map((h) => `${h.start}:${h.end}:${h.secretName}`));
+    let seen: Set<string> | undefined;
     for (const pass of PASSES) {
+      if (!pass.applies(text)) continue;
+      seen ??= new Set(hits.map((h) => `${h.start}:${h.end}:${h.secretName}`));
+      const known = seen;
       const view = compacted(text, pass);
       if (!view) continue;
       matcher.forEachMatch(view.text, (pattern, start, end) => {
@@ -134,8 +183,8 @@ export class LeakIndex implements LeakScanner {
         if (!pass.encodings.includes(e.encoding)) return;
         const hit = { start: view.toRaw(start), end: view.toRaw(end - 1) + 1, secretName: e.secretName, encoding: e.encoding };
         const key = `${hit.start}:${hit.end}:${hit.secretName}`;
-        if (seen.has(key)) return;
-        seen.add(key);
+        if (known.has(key)) return;
+        known.add(key);
         hits.push(hit);
       });
     }

@@ -34,6 +34,15 @@ describe('known values in encodings the index does not hold as such', () => {
     expect(hits[0] && text.slice(hits[0].start, hits[0].end)).toBe(colon);
   });
 
+  it('four separated pairs or a mixed-case run are enough for the hex pass; a lower-case trace id alone is not', () => {
+    const leaks = new LeakIndex();
+    leaks.register('K', VAULT_VALUE);
+    const pairs = (hex.match(/../g) ?? []) as string[];
+    expect(leaks.scan(`id=${'0123456789abcdef'.repeat(2)} ${pairs.join(': ')}`).map((h) => h.encoding)).toEqual(['hex']);
+    expect(leaks.scan(`a ${pairs.join('-')}\n`)).toHaveLength(1);
+    expect(leaks.scan(`x ${hex.toUpperCase().slice(0, 9)}${hex.slice(9)} y`)).toHaveLength(1);
+  });
+
   it('does not report an encoding across runs or in prose', () => {
     const leaks = new LeakIndex();
     leaks.register('K', VAULT_VALUE);
