@@ -47,12 +47,18 @@ export interface GatewayDeps {
 export interface Gateway {
   readonly app: GatewayApp;
   readonly turns: ActiveTurns;
+  /** Stops the L18 throttle's timer and audits the summaries of its open windows. */
+  close(): void;
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const app: GatewayApp = new Hono<GatewayEnv>();
   const turns = new ActiveTurns();
-  const limiter = new AuthFailureLimiter(deps.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT, deps.bus, deps.clock);
+  const limits = deps.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT;
+  const limiter = new AuthFailureLimiter(limits, deps.bus, deps.clock);
+  // Ended windows are summarised on time even when their client never comes back.
+  const sweeper = setInterval(() => limiter.sweep(), Math.min(limits.windowMs, 60_000));
+  sweeper.unref();
   const auth: AuthDeps = { tokens: deps.tokens, bus: deps.bus, limiter };
   const scope = (s: TokenScope): MiddlewareHandler<GatewayEnv> => requireScope(auth, s);
 
@@ -97,5 +103,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.logger.error({ traceId: c.get('traceId'), err: describeCause(error) }, 'unhandled error in a route');
     return sendFailure(c, failure(500, `internal error (trace ${c.get('traceId')}); the daemon log has the details`, 'internal_error'));
   });
-  return { app, turns };
+  return {
+    app,
+    turns,
+    close: () => {
+      clearInterval(sweeper);
+      limiter.flush();
+    },
+  };
 }

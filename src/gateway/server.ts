@@ -30,6 +30,7 @@ export function listen(gateway: Gateway, host: string, port: number): Promise<Ru
         close: () =>
           new Promise<void>((resolveClose) => {
             gateway.turns.cancelAll();
+            gateway.close();
             http.close(() => resolveClose());
             http.closeIdleConnections();
             // Streams of cancelled turns finish within a tick; whatever is left is cut.

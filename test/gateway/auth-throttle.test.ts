@@ -142,3 +142,27 @@ describe('L18 throttle across addresses', () => {
     expect((summary[0] as { suppressed: number }).suppressed).toBeGreaterThan(400);
   });
 });
+
+describe('L18 throttle summaries are written on time', () => {
+  it('a client that stops after being throttled gets its summary from the sweep, and an open window from flush', async () => {
+    const { AuthFailureLimiter } = await import('../../src/gateway/auth/failure-limiter.js');
+    const { EventBus } = await import('../../src/core/events.js');
+    const bus = new EventBus();
+    const seen: Array<Record<string, unknown>> = [];
+    bus.on('auth:throttled', (e) => seen.push(e.payload as unknown as Record<string, unknown>));
+    let now = 0;
+    const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 3, windowMs: 60_000 }, bus, () => now);
+    for (let i = 0; i < 10; i++) if (limiter.fail('198.51.100.7') === 'suppress') limiter.throttled('198.51.100.7');
+    limiter.sweep();
+    expect(seen.filter((e) => e['reason'] === 'summary')).toHaveLength(0); // the window is still open
+    now += 60_000;
+    limiter.sweep();
+    expect(seen.filter((e) => e['reason'] === 'summary')).toEqual([expect.objectContaining({ client: '198.51.100.7', failures: 3 })]);
+    expect(limiter.size).toBe(0);
+
+    for (let i = 0; i < 5; i++) limiter.fail('203.0.113.9');
+    limiter.flush();
+    expect(seen.filter((e) => e['reason'] === 'summary' && e['client'] === '203.0.113.9')).toHaveLength(1);
+    expect(limiter.size).toBe(0);
+  });
+});

@@ -90,16 +90,21 @@ export class AuthFailureLimiter {
     return e;
   }
 
+  /** Ends the global window, auditing how many lines it held back. */
+  private closeGlobal(g: GlobalWindow): void {
+    this.global = undefined;
+    if (g.suppressed === 0) return;
+    this.bus.emit('auth:throttled', {
+      layer: 'L18', outcome: 'throttled', reason: 'global_summary', audited: g.audited, suppressed: g.suppressed,
+      windowStartedAt: new Date(g.windowStart).toISOString(), windowMs: this.config.windowMs,
+    });
+  }
+
   /** One audit line spent from the window's global allowance; false when it is used up (counted instead). */
   private spend(now: number): boolean {
     let g = this.global;
     if (g && now - g.windowStart >= this.config.windowMs) {
-      if (g.suppressed > 0) {
-        this.bus.emit('auth:throttled', {
-          layer: 'L18', outcome: 'throttled', reason: 'global_summary', audited: g.audited, suppressed: g.suppressed,
-          windowStartedAt: new Date(g.windowStart).toISOString(), windowMs: this.config.windowMs,
-        });
-      }
+      this.closeGlobal(g);
       g = undefined;
     }
     g ??= { windowStart: now, audited: 0, suppressed: 0 };
@@ -169,6 +174,30 @@ export class AuthFailureLimiter {
   throttled(remoteAddress: string | undefined): void {
     const e = this.clients.get(clientKey(remoteAddress));
     if (e) e.refused += 1;
+  }
+
+  /**
+   * Audits the summaries of windows that have ended (run on a timer): without it a client that stops
+   * after being throttled would have its refusals summarised only when it came back.
+   */
+  sweep(): void {
+    const now = this.clock();
+    for (const [key, e] of this.clients) {
+      // Windows are inserted when they start, so the first live one ends the sweep.
+      if (now - e.windowStart < this.config.windowMs) break;
+      this.clients.delete(key);
+      this.close(key, e);
+    }
+    if (this.global && now - this.global.windowStart >= this.config.windowMs) this.closeGlobal(this.global);
+  }
+
+  /** Audits every open window's summary now (the gateway is closing). */
+  flush(): void {
+    for (const [key, e] of this.clients) {
+      this.clients.delete(key);
+      this.close(key, e);
+    }
+    if (this.global) this.closeGlobal(this.global);
   }
 
   /** Number of client addresses tracked (for tests and status). */
