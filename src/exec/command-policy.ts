@@ -31,6 +31,8 @@ export function isInjectionEnv(name: string): boolean {
 const RULES = commandRules(isInjectionEnv);
 
 const DOWNLOADERS = new Set(['cat', 'echo', 'printf']);
+/** Builtins whose NAME=value operands set variables like a prefix assignment does. */
+const DECLARATION_BUILTINS = new Set(['export', 'declare', 'typeset', 'readonly', 'local']);
 
 interface Found {
   hit: RuleHit;
@@ -126,7 +128,7 @@ class Evaluator {
       const hit = rule(input, name, u.argv);
       if (hit) return { hit, segment: show(u.argv.length ? u.argv : words), via: chain };
     }
-    if (name === 'export' || name === 'declare' || name === 'typeset' || name === 'readonly') {
+    if (DECLARATION_BUILTINS.has(name)) {
       for (const w of u.argv.slice(1)) {
         const key = w.text.split('=')[0] ?? '';
         if (w.text.includes('=') && isInjectionEnv(key)) return { hit: { ruleId: 'env.injection', reason: `${key} changes what code every program loads; it is not allowed in commands` }, segment: show(u.argv), via: chain };
@@ -147,7 +149,7 @@ class Evaluator {
       const f = this.evaluateScript(s, depth + 1, chain);
       if (f) return f;
     }
-    const exported = name === 'export' || name === 'declare' || name === 'typeset' || name === 'readonly' ? u.argv.slice(1).map((w) => w.text) : [];
+    const exported = DECLARATION_BUILTINS.has(name) ? u.argv.slice(1).map((w) => w.text) : [];
     for (const a of [...u.assignments, ...exported]) {
       const f = this.evaluateCommandVariable(a, depth, chain);
       if (f) return f;

@@ -163,7 +163,7 @@ describe('command policy (exec layer 2)', () => {
   });
 
   it('judges the script a command-holding variable carries (GIT_SSH_COMMAND, GIT_PAGER, …), not only loader variables', () => {
-    for (const cmd of ["GIT_SSH_COMMAND='rm -rf ~' git fetch", "export GIT_SSH_COMMAND='rm -rf /'; git fetch", "env GIT_PAGER='rm -rf /' git log", "LESSOPEN='| rm -rf /' less x"]) {
+    for (const cmd of ["GIT_SSH_COMMAND='rm -rf ~' git fetch", "export GIT_SSH_COMMAND='rm -rf /'; git fetch", "f() { local GIT_SSH_COMMAND='rm -rf ~'; git fetch; }; f", 'local LD_PRELOAD=/tmp/x.so; ls', "env GIT_PAGER='rm -rf /' git log", "LESSOPEN='| rm -rf /' less x"]) {
       expect(evaluateCommand(cmd).decision, cmd).toBe('deny');
     }
     expect(evaluateCommand("env GIT_PAGER='rm -rf /' git log").via).toEqual(['env', 'GIT_PAGER']);
