@@ -209,15 +209,28 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           record: (m) => pending.push(m),
         },
       );
+      // A consumer may stop reading at the terminal event (an HTTP handler answering an error) and never
+      // resume this generator: the turn is wound up (its loop closed, messages stored, the session released)
+      // before that event goes out, not in a `finally` that would only run on a resume.
+      let terminal: TurnEvent | undefined;
       try {
         for await (const ev of loop) {
           flush();
+          if (ev.type === 'done' || ev.type === 'error') {
+            terminal = ev;
+            break; // closes the loop: its own clean-up (deadline timer, abort listener) runs now
+          }
           yield ev;
         }
       } finally {
         flush();
       }
+      release();
+      release = undefined;
+      if (terminal) yield terminal;
     } catch (cause) {
+      release?.();
+      release = undefined;
       yield { type: 'error', error: bulwarkError('agent.internal', `the agent runtime failed: ${describeCause(cause)}`, { status: 500 }) };
     } finally {
       release?.();

@@ -7,6 +7,8 @@ import { MAX_SESSION_WAITERS, SessionLocks } from '../../src/agent/session-lock.
 import { SessionStore } from '../../src/agent/session-store.js';
 import type { TurnEvent } from '../../src/agent/types.js';
 import { reply, startFakeProvider, type FakeProvider, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
+import { bulwarkError } from '../../src/core/errors.js';
+import { err, ok } from '../../src/core/result.js';
 import { collect, makeHarness, turn, type Harness } from './helpers.js';
 
 let fake: FakeProvider | undefined;
@@ -109,6 +111,79 @@ describe('per-session turn lock', () => {
     await a;
     expect(fake?.calls).toBe(2);
     expect(new SessionStore(harness.db).history(sessionId).map((m) => m.content)).not.toContain('B');
+  });
+});
+
+/** Reads a turn up to its first terminal event and then stops, the way an HTTP handler answers an error: no drain, no return(). */
+async function untilTerminal(events: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const it = events[Symbol.asyncIterator]();
+  const out: TurnEvent[] = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return out;
+    out.push(r.value);
+    if (r.value.type === 'done' || r.value.type === 'error') return out;
+  }
+}
+
+describe('a consumer that stops reading at the terminal event', () => {
+  /** Answers "answer <text>"; "fail" gets an upstream 400, "refuse" is refused before the model call. */
+  async function failing(): Promise<Harness> {
+    fake = await startFakeProvider({
+      script: (req): FakeReply => {
+        const text = lastUserText(req);
+        return text === 'fail' ? reply.error(400, 'bad request upstream') : reply.text(`answer ${text}`);
+      },
+    });
+    // A short turn deadline: a session left locked shows up as session.busy instead of a hung test.
+    h = makeHarness(fake, {
+      agent: { turnTimeoutMs: 1000 },
+      hooks: {
+        beforeModelCall: async (request) => {
+          const users = request.messages.filter((m) => m.role === 'user');
+          return users.at(-1)?.content === 'refuse' ? err(bulwarkError('budget.exceeded', 'over budget', { status: 429 })) : ok(undefined);
+        },
+      },
+    });
+    return h;
+  }
+
+  it.each([
+    ['a provider error', 'fail', 'error'],
+    ['a refusal before the model call', 'refuse', 'error'],
+    ['a finished answer', 'fine', 'done'],
+  ] as const)('after %s the session is free for the next turn at once', async (_what, text, type) => {
+    const harness = await failing();
+    const sessionId = sessionOf(await collect(harness.runtime.runTurn(turn('zero'))));
+
+    const first = await untilTerminal(harness.runtime.runTurn(turn(text, { sessionId })));
+    expect(first.at(-1)?.type).toBe(type);
+
+    const second = await collect(harness.runtime.runTurn(turn('again', { sessionId })));
+    expect(second.at(-1)).toMatchObject({ type: 'done', text: 'answer again' });
+    // What the stopped turn added was stored before the session was handed on.
+    const stored = new SessionStore(harness.db).history(sessionId).map((m) => `${m.role}:${m.content}`);
+    expect(stored).toContain(`user:${text}`);
+    expect(stored.at(-1)).toBe('assistant:answer again');
+  });
+
+  it('a stopped turn closes its loop: the caller\'s abort signal has no listener of the turn left', async () => {
+    const harness = await failing();
+    const abort = new AbortController();
+    let listeners = 0;
+    const add = abort.signal.addEventListener.bind(abort.signal);
+    const remove = abort.signal.removeEventListener.bind(abort.signal);
+    abort.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    abort.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...args);
+    }) as typeof remove;
+    const evs = await untilTerminal(harness.runtime.runTurn(turn('fail', { signal: abort.signal })));
+    expect(evs.at(-1)?.type).toBe('error');
+    expect(listeners).toBe(0);
   });
 });
 
