@@ -73,6 +73,49 @@ function widenBase64(raw: string, start: number, end: number, url: boolean): [nu
   return [s, e];
 }
 
+/** One format match, in raw offsets; `def` is undefined when the format's validation rejected it. */
+interface FormatMatch {
+  readonly def: PatternDef | undefined;
+  readonly span: readonly [number, number];
+  readonly secret: readonly [number, number];
+  /** The match reaches the end of the scanned text and may still grow. */
+  readonly open: boolean;
+}
+
+/**
+ * Every format match in `text`, mapped to raw offsets. A rejected match must not hide a real one that
+ * starts inside it, so the search goes on one character later. That stays linear because no format
+ * can start a long match inside its own failed body: bodies stop before a repeat of their prefix (PEM
+ * at `--`, sk-proj-, ATATT3, ABSK, glpat-, xox…-), a JWT starts only where a token run starts, and an
+ * assignment value takes a bounded number of `=`/`:` runs. Skipping to the end of the failed match
+ * instead would let a decoy hide the key glued after it.
+ */
+function scanFormats(formats: readonly Compiled[], text: string, toRaw: (start: number, end: number) => [number, number], found: (m: FormatMatch) => void): void {
+  for (const { def, re } of formats) {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const s = m.index;
+      const e = s + m[0].length;
+      if (e === s) {
+        re.lastIndex = s + 1;
+        continue;
+      }
+      const span = toRaw(s, e);
+      const open = e >= text.length;
+      if (def.validate && !def.validate(m[0])) {
+        re.lastIndex = s + 1;
+        found({ def: undefined, span, secret: span, open });
+        continue;
+      }
+      const g = m.indices?.groups?.['secret'];
+      found({ def, span, secret: g ? toRaw(g[0], g[1]) : span, open });
+    }
+  }
+}
+
+const identity = (start: number, end: number): [number, number] => [start, end];
+
 export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   const view = secretView(raw);
   const text = view.text;
@@ -83,34 +126,23 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
     openFrom = Math.min(openFrom, view.toRaw(viewStart, viewStart + 1)[0]);
   };
 
-  for (const { def, re } of compile(deps.formats ?? SECRET_FORMATS)) {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const s = m.index;
-      const e = s + m[0].length;
-      if (e === s) {
-        re.lastIndex = s + 1;
-        continue;
-      }
-      const [rs, re_] = view.toRaw(s, e);
-      matchSpans.push([rs, re_]);
-      if (e >= text.length) hold(s);
-      if (def.validate && !def.validate(m[0])) {
-        // A rejected match must not hide a real one that starts inside it, so the search goes on one
-        // character later. That stays linear because no format can start a long match inside its
-        // own failed body: bodies stop before a repeat of their prefix (PEM at `--`, sk-proj-, ATATT3,
-        // ABSK, glpat-, xox…-), a JWT starts only where a token run starts, and an assignment value
-        // stops at its second run of `=`/`:` (where the next assignment would begin). Skipping to
-        // the end of the failed match instead would let a decoy hide the key glued after it.
-        re.lastIndex = s + 1;
-        continue;
-      }
-      const g = m.indices?.groups?.['secret'];
-      const [ss, se] = g ? view.toRaw(g[0], g[1]) : [rs, re_];
-      findings.push({ kind: 'secret_format', patternId: def.id, severity: def.severity, start: ss, end: se, matchStart: rs, matchEnd: re_ });
+  // The formats run on the view and, when it differs, on the raw text as well: a decoded escape or tag
+  // character glued to a token (`…%47`, `…\u0047`) removes the word boundary a format ends at, which
+  // the raw text still has. A match both passes find is one finding.
+  const formats = compile(deps.formats ?? SECRET_FORMATS);
+  const seen = text !== raw ? new Set<string>() : undefined;
+  const found = ({ def, span, secret, open }: FormatMatch) => {
+    if (seen) {
+      const key = `${def?.id ?? ''}:${span[0]}:${span[1]}:${secret[0]}:${secret[1]}`;
+      if (seen.has(key)) return;
+      seen.add(key);
     }
-  }
+    matchSpans.push(span);
+    if (open) openFrom = Math.min(openFrom, span[0]);
+    if (def) findings.push({ kind: 'secret_format', patternId: def.id, severity: def.severity, start: secret[0], end: secret[1], matchStart: span[0], matchEnd: span[1] });
+  };
+  scanFormats(formats, text, (s, e) => view.toRaw(s, e), found);
+  if (seen) scanFormats(formats, raw, identity, found);
 
   const leakHits = deps.leakScanner.scan(raw).map((h) => ({ ...h }));
   if (text !== raw) {
