@@ -3,9 +3,9 @@
  * class AND its arguments. No declaration, unparseable arguments or anything not recognised is
  * destructive: fail closed.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ACTION_CLASSES, type ActionClass } from './action-classifier-classes.js';
-import { sha256Hex } from '../core/compare.js';
 import { safePath, relativeTo, isInside } from '../core/safe-path.js';
 import { classifyArgv, classifyCommandString, classifyEnvNames, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';
 
@@ -39,9 +39,15 @@ export interface WriteTarget {
    * does not exist, 'not-a-file' or 'unreadable' otherwise.
    */
   readonly preimage: string;
-  /** The very bytes `preimage` hashes: the approver's diff is built from them, never from a second read. */
+  /**
+   * The whole file when it fits in MAX_PREIMAGE_BYTES: the very bytes `preimage` hashes, so the approver's
+   * diff is built from them, never from a second read.
+   */
   readonly preimageBytes?: Uint8Array;
-  /** Present when the file was larger than the cap: only its first `readBytes` of `size` are hashed and the size is bound too. */
+  /**
+   * Present when the file is larger than MAX_PREIMAGE_BYTES (no diff is shown): `readBytes` of its `size`
+   * were hashed in the same single read — all of them up to MAX_HASHED_BYTES — and the size is bound too.
+   */
   readonly preimageCapped?: { readonly readBytes: number; readonly size: number };
   readonly newContent?: string;
 }
@@ -60,6 +66,8 @@ export interface Classification {
 export const MAX_ARGS_CHARS = 1_048_576;
 /** How much of the file a write replaces is read (once) to hash it and show it to the approver. */
 export const MAX_PREIMAGE_BYTES = 1_048_576;
+/** A file the approval binds is hashed whole up to this size; beyond it, this much and the size. */
+export const MAX_HASHED_BYTES = 256 * 1_048_576;
 const PATH_KEYS = ['path', 'file', 'file_path', 'filePath', 'filename', 'target'];
 const CONTENT_KEYS = ['content', 'contents', 'text', 'data', 'new_content'];
 const COMMAND_KEYS = ['command', 'cmd', 'script'];
@@ -229,7 +237,7 @@ function classifyWrite(input: ActionInput, o: Record<string, unknown>, classes: 
 type Preimage = Pick<WriteTarget, 'preimage' | 'preimageBytes' | 'preimageCapped'>;
 
 /** One capped read of the file a write replaces; the hash and the approver's diff both come from it. */
-export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES): Preimage {
+export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES, hashCap = MAX_HASHED_BYTES): Preimage {
   let fd: number | undefined;
   try {
     // A FIFO or device would block or never end: only regular files are opened, and without blocking.
@@ -237,23 +245,23 @@ export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES): Preimage
     fd = openSync(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
     const st = fstatSync(fd);
     if (!st.isFile()) return { preimage: 'not-a-file' };
-    // Read to the end or one byte past the cap, whatever the size said: the file may grow meanwhile.
-    const chunks: Buffer[] = [];
+    // One pass to the end (or hashCap), whatever the size said: the file may grow meanwhile. Every byte
+    // read is hashed; the first `cap + 1` are kept so that a small file's diff comes from the same bytes.
+    const hash = createHash('sha256');
+    const kept: Buffer[] = [];
     let n = 0;
-    while (n <= cap) {
-      const chunk = Buffer.alloc(Math.min(65_536, cap + 1 - n));
-      const got = readSync(fd, chunk, 0, chunk.length, n);
+    const chunk = Buffer.alloc(65_536);
+    while (n < hashCap) {
+      const got = readSync(fd, chunk, 0, Math.min(chunk.length, hashCap - n), n);
       if (got === 0) break;
-      chunks.push(chunk.subarray(0, got));
+      const part = chunk.subarray(0, got);
+      hash.update(part);
+      if (n <= cap) kept.push(Buffer.from(part.subarray(0, Math.min(got, cap + 1 - n))));
       n += got;
     }
-    const capped = n > cap;
-    const bytes = Buffer.concat(chunks).subarray(0, Math.min(n, cap));
-    return {
-      preimage: sha256Hex(bytes),
-      preimageBytes: bytes,
-      ...(capped ? { preimageCapped: { readBytes: bytes.length, size: Math.max(st.size, n) } } : {}),
-    };
+    const preimage = hash.digest('hex');
+    if (n <= cap) return { preimage, preimageBytes: Buffer.concat(kept) };
+    return { preimage, preimageCapped: { readBytes: n, size: Math.max(st.size, n) } };
   } catch {
     return { preimage: 'unreadable' };
   } finally {

@@ -57,7 +57,10 @@ export function buildView(c: Classification, effect: Effect): EffectView {
 function writeDiff(w: WriteTarget): string {
   let before = '';
   if (w.exists) {
-    if (w.preimageCapped) before = `(existing file of ${w.preimageCapped.size} bytes is larger than the ${MAX_PREIMAGE_BYTES} bytes read for the approval; only those are bound; not shown)`;
+    if (w.preimageCapped) {
+      const bound = w.preimageCapped.readBytes >= w.preimageCapped.size ? 'its whole content is bound' : `its first ${w.preimageCapped.readBytes} bytes and its size are bound`;
+      before = `(existing file of ${w.preimageCapped.size} bytes is larger than the ${MAX_PREIMAGE_BYTES} bytes shown for an approval; not shown; ${bound})`;
+    }
     else if (w.preimageBytes) before = Buffer.from(w.preimageBytes.buffer, w.preimageBytes.byteOffset, w.preimageBytes.byteLength).toString('utf8');
     else before = `(existing file could not be read: ${w.preimage})`;
   }

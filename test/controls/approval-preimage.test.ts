@@ -1,8 +1,8 @@
-import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classifyAction, MAX_PREIMAGE_BYTES } from '../../src/policy/action-classifier.js';
+import { classifyAction, MAX_PREIMAGE_BYTES, readPreimage } from '../../src/policy/action-classifier.js';
 import { buildEffect, buildView } from '../../src/policy/approval-effect.js';
 import { sha256Hex } from '../../src/core/compare.js';
 
@@ -29,18 +29,27 @@ describe('L13 preimage of a write: one capped read for the hash and the diff', (
     expect(approve('config.txt', 'one\nthree\n').hash).not.toBe(a.hash);
   });
 
-  it('a file larger than the cap: the first MAX_PREIMAGE_BYTES and the size are bound, and the effect says so', () => {
+  it('a file larger than the diff cap: hashed whole in the same read, no diff, and a change anywhere voids the approval', () => {
     const big = path.join(ws, 'big.bin');
     writeFileSync(big, Buffer.alloc(MAX_PREIMAGE_BYTES + 10, 0x61));
     const a = approve('big.bin', 'x');
-    expect(a.c.write?.preimageCapped).toEqual({ readBytes: MAX_PREIMAGE_BYTES, size: MAX_PREIMAGE_BYTES + 10 });
-    expect(a.c.write?.preimageBytes?.length).toBe(MAX_PREIMAGE_BYTES);
-    expect(a.effect.preimage).toBe(sha256Hex(Buffer.alloc(MAX_PREIMAGE_BYTES, 0x61)));
-    expect(a.effect.preimageCapped).toEqual({ readBytes: MAX_PREIMAGE_BYTES, size: MAX_PREIMAGE_BYTES + 10 });
-    expect(a.view().diff).toMatch(/larger than the 1048576 bytes read for the approval/);
-    // A change past the cap that alters the size still voids the approval.
-    appendFileSync(big, 'b');
+    expect(a.c.write?.preimageCapped).toEqual({ readBytes: MAX_PREIMAGE_BYTES + 10, size: MAX_PREIMAGE_BYTES + 10 });
+    expect(a.c.write?.preimageBytes).toBeUndefined();
+    expect(a.effect.preimage).toBe(sha256Hex(Buffer.alloc(MAX_PREIMAGE_BYTES + 10, 0x61)));
+    expect(a.view().diff).toMatch(/larger than the 1048576 bytes shown for an approval; not shown; its whole content is bound/);
+    // A change past the first MiB that keeps the size still voids the approval.
+    const fd = openSync(big, 'r+');
+    writeSync(fd, Buffer.from('b'), 0, 1, MAX_PREIMAGE_BYTES + 5);
+    closeSync(fd);
     expect(approve('big.bin', 'x').hash).not.toBe(a.hash);
+  });
+
+  it('beyond the hash cap the first bytes and the size are bound, and the view says so', () => {
+    const f = path.join(ws, 'huge.bin');
+    writeFileSync(f, Buffer.alloc(4096, 0x61));
+    const r = readPreimage(f, 1024, 2048);
+    expect(r.preimageCapped).toEqual({ readBytes: 2048, size: 4096 });
+    expect(r.preimage).toBe(sha256Hex(Buffer.alloc(2048, 0x61)));
   });
 
   it('a file within the cap carries no cap marker and hashes as before', () => {
