@@ -222,6 +222,27 @@ describe('bulwark approvals watch against a broken stream', () => {
     expect(r.code).toBe(1);
   });
 
+  it('reads lone-CR line ends and a CRLF cut between two writes, byte by byte', async () => {
+    const url = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const crlf = `event: approval\r\ndata: ${JSON.stringify(goodEvent)}\r\n\r\n`;
+      const cr = `event: approval\rdata: ${JSON.stringify({ ...goodEvent, id: 'apr_fedcba9876543210fedcba98' })}\r\r`;
+      const all = crlf + cr;
+      let i = 0;
+      const tick = (): void => {
+        if (i >= all.length) return void res.end();
+        res.write(all.slice(i, i + 7));
+        i += 7;
+        setImmediate(tick);
+      };
+      tick();
+    });
+    const r = await cli(dir).run('approvals', 'watch', '--json', '--url', url, '--token', 'bwk_test');
+    const ids = r.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids).toEqual([goodEvent.id, 'apr_fedcba9876543210fedcba98']);
+    expect(r.err).not.toMatch(/skipped/);
+  });
+
   it('prints JSON for --json and names a non-SSE answer', async () => {
     const sse = await fakeStream((res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -214,13 +214,21 @@ export async function watchApprovals(ctx: CliContext, url: string, token: string
   }
   const decoder = new TextDecoder();
   let buffer = '';
+  // Only the new text is normalised and searched (a frame may arrive in many small chunks): CRLF and lone
+  // CR end lines too (SSE), including a CRLF cut between two chunks.
+  let afterCR = false;
+  let searchFrom = 0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer = (buffer + decoder.decode(chunk, { stream: true })).replace(/\r\n/g, '\n');
+      let text = decoder.decode(chunk, { stream: true });
+      if (afterCR && text.startsWith('\n')) text = text.slice(1);
+      if (text.length > 0) afterCR = text.endsWith('\r');
+      buffer += text.replace(/\r\n?/g, '\n');
       let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      while ((end = buffer.indexOf('\n\n', searchFrom)) >= 0) {
         const frame = parseSseFrame(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
+        searchFrom = 0;
         if (!frame || frame.event !== 'approval') continue;
         const a = parseApprovalEvent(frame.data);
         if (!a.ok) {
@@ -230,6 +238,7 @@ export async function watchApprovals(ctx: CliContext, url: string, token: string
         // The whole event came over the wire: no field of it may drive the terminal.
         ctx.stdout(json ? JSON.stringify(a.value) + '\n' : terminalSafe(renderApproval(a.value)) + '\n');
       }
+      searchFrom = Math.max(0, buffer.length - 1);
       if (buffer.length > MAX_SSE_FRAME) {
         await res.body.cancel().catch((cause: unknown) => ctx.stderr(`bulwark: could not close the stream: ${describeCause(cause)}\n`));
         return fail(ctx, `the daemon at ${url} sent an approval stream frame larger than ${MAX_SSE_FRAME} bytes; stopped watching`);
