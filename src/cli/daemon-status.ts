@@ -6,6 +6,7 @@ import { describeCause } from '../core/errors.js';
 import type { LayerState } from '../core/layers.js';
 import type { CliContext } from './context.js';
 import { daemonToken, daemonUrl } from './daemon-url.js';
+import type { BrokerStatus } from '../broker/broker.js';
 
 export interface DaemonLayerJson {
   readonly id: string;
@@ -36,16 +37,8 @@ export interface BudgetJson {
   readonly inflight: number;
 }
 
-/** L08 as the running daemon reports it (GET /v1/status `broker`). */
-export interface BrokerLiveJson {
-  readonly caFingerprint256: string;
-  readonly caNotAfter: string;
-  readonly activeSessions: number;
-  readonly cachedLeaves: number;
-  readonly bindings: readonly string[];
-  readonly egressAllow: readonly string[];
-  readonly totals: { readonly requests: number; readonly injected: number; readonly passthrough: number; readonly denied: number };
-}
+/** L08 as the running daemon reports it (GET /v1/status `broker`): the broker's own status, as JSON. */
+export type BrokerLiveJson = BrokerStatus;
 
 export function isBrokerLive(v: unknown): v is BrokerLiveJson {
   const b = v as Partial<BrokerLiveJson> | null;
