@@ -65,36 +65,39 @@ export function chatCompletionsHandler(deps: ChatDeps) {
         return { done: false, value: { type: 'error', error: { code: 'runtime.threw', message: describeCause(cause) } } };
       }
     };
-
-    // Read up to the first event that is not the session id, so an early error (no provider,
-    // unknown session) still gets a proper HTTP status instead of a broken stream.
-    let sessionId = sessionHeader;
-    let first = await next();
-    while (!first.done && first.value.type === 'session') {
-      sessionId = first.value.sessionId;
-      first = await next();
-    }
-    if (sessionId) c.header(SESSION_HEADER, sessionId);
-    c.header('x-bulwark-trace', traceId);
-    if (!first.done && first.value.type === 'error') {
-      turn.end();
-      logTurnError(deps.logger, traceId, first.value.error);
-      return sendFailure(c, failureFromBulwarkError(first.value.error, traceId));
-    }
-    const meta: CompletionMeta = { id: `chatcmpl-${traceId}`, created: Math.floor(Date.now() / 1000), model: req.model };
-
-    if (req.stream) {
-      const wantTools = (c.req.header(EVENTS_HEADER) ?? '').split(',').map((s) => s.trim()).includes('tools');
-      const includeUsage = req.stream_options?.include_usage === true;
-      const stream = sseStream({ first, next, iterator, meta, turn, wantTools, includeUsage, traceId, logger: deps.logger });
-      return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    }
-
-    let text = '';
-    let finalText: string | undefined;
-    let finish: OpenAIFinishReason = 'stop';
-    const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    // Every way out ends the turn and closes the runtime's iterator, so its clean-up (the session lock among
+    // it) runs even when the answer went out before the iterator was drained. The SSE stream takes this over.
+    const close = once(() => closeIterator(iterator, deps.logger, traceId));
+    let handedOver = false;
     try {
+      // Read up to the first event that is not the session id, so an early error (no provider,
+      // unknown session) still gets a proper HTTP status instead of a broken stream.
+      let sessionId = sessionHeader;
+      let first = await next();
+      while (!first.done && first.value.type === 'session') {
+        sessionId = first.value.sessionId;
+        first = await next();
+      }
+      if (sessionId) c.header(SESSION_HEADER, sessionId);
+      c.header('x-bulwark-trace', traceId);
+      if (!first.done && first.value.type === 'error') {
+        logTurnError(deps.logger, traceId, first.value.error);
+        return sendFailure(c, failureFromBulwarkError(first.value.error, traceId));
+      }
+      const meta: CompletionMeta = { id: `chatcmpl-${traceId}`, created: Math.floor(Date.now() / 1000), model: req.model };
+
+      if (req.stream) {
+        const wantTools = (c.req.header(EVENTS_HEADER) ?? '').split(',').map((s) => s.trim()).includes('tools');
+        const includeUsage = req.stream_options?.include_usage === true;
+        const stream = sseStream({ first, next, close, meta, turn, wantTools, includeUsage, traceId, logger: deps.logger });
+        handedOver = true;
+        return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+      }
+
+      let text = '';
+      let finalText: string | undefined;
+      let finish: OpenAIFinishReason = 'stop';
+      const usage: Usage = { inputTokens: 0, outputTokens: 0 };
       for (let r = first; !r.done; r = await next()) {
         const e = r.value;
         if (e.type === 'text_delta') text += e.text;
@@ -107,11 +110,27 @@ export function chatCompletionsHandler(deps: ChatDeps) {
           return sendFailure(c, failureFromBulwarkError(e.error, traceId));
         }
       }
+      return c.json(completionObject(meta, finalText ?? text, finish, usage));
     } finally {
-      turn.end();
+      if (!handedOver) {
+        turn.end();
+        await close();
+      }
     }
-    return c.json(completionObject(meta, finalText ?? text, finish, usage));
   };
+}
+
+function once(f: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= f());
+}
+
+async function closeIterator(iterator: AsyncIterator<TurnEvent>, logger: Logger, traceId: string): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch (cause) {
+    logger.warn({ traceId, err: describeCause(cause) }, 'closing the turn iterator failed');
+  }
 }
 
 function addUsage(total: Usage, e: { inputTokens: number; outputTokens: number }): void {
@@ -127,7 +146,8 @@ function logTurnError(logger: Logger, traceId: string, error: { code: string; me
 interface StreamArgs {
   readonly first: IteratorResult<TurnEvent>;
   readonly next: () => Promise<IteratorResult<TurnEvent>>;
-  readonly iterator: AsyncIterator<TurnEvent>;
+  /** Closes the runtime's iterator (idempotent); called on every way the stream ends. */
+  readonly close: () => Promise<void>;
   readonly meta: CompletionMeta;
   readonly turn: { abort: () => void; end: () => void };
   readonly wantTools: boolean;
@@ -141,9 +161,10 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
   let pending: IteratorResult<TurnEvent> | undefined = a.first;
   let finished = false;
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-  const finish = (): void => {
+  const finish = async (): Promise<void> => {
     finished = true;
     a.turn.end();
+    await a.close();
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -157,7 +178,7 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
         if (r.done) {
           controller.enqueue(encoder.encode(sseData('[DONE]')));
           controller.close();
-          finish();
+          await finish();
           return;
         }
         const e = r.value;
@@ -175,7 +196,7 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
           // OpenAI clients raise an APIError when a data line carries `error`.
           controller.enqueue(encoder.encode(sseData(failureFromBulwarkError(e.error, a.traceId).body)));
           controller.close();
-          finish();
+          await finish();
           return;
         }
         if (out !== undefined) {
@@ -188,12 +209,7 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
       // The client went away: stop the turn and release the runtime's iterator.
       if (finished) return;
       a.turn.abort();
-      finish();
-      try {
-        await a.iterator.return?.();
-      } catch (cause) {
-        a.logger.warn({ traceId: a.traceId, err: describeCause(cause) }, 'closing the turn iterator failed');
-      }
+      await finish();
     },
   });
 }
