@@ -205,11 +205,18 @@ function validApiKeyHeader(match: string): boolean {
  * floor), not be a placeholder, a variable reference, a constant name or a dotted identifier.
  */
 /**
- * The value takes at most one inner run of `=` or `:` (base64 padding, user:password, a password with an
- * `=` in it): a value that ran on through them let `password=password=…` (or `a://a:…`) start a new
- * 256-character match, and a failed validation, every few characters.
+ * The value is at most five runs split by `=` or `:` (base64 padding, user:password, a password with
+ * `=` or `:` in it), written out flat so that no quantifier nests. Each split may start the next
+ * assignment, so a value that ran on through any number of them let `password=password=…` (or
+ * `a://a:…`) start a new 256-character match, and a failed validation, every few characters; with five
+ * runs a character is validated at most about six times, whatever the input.
  */
-const ASSIGNMENT = /(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{1,64})["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["'`]?(?=[^\s"'`,;()<>[\]{}]{8})(?<secret>[^\s"'`,;()<>[\]{}=:]{1,256}[=:]{0,3}[^\s"'`,;()<>[\]{}=:]{0,256})/i;
+const VALUE_RUN = `[^\\s"'\`,;()<>[\\]{}=:]{0,256}[=:]{0,3}`;
+const ASSIGNMENT = new RegExp(
+  `(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{1,64})["']?[ \\t]{0,16}(?::=|=>|=|:)[ \\t]{0,16}["'\`]?(?=[^\\s"'\`,;()<>[\\]{}]{8})` +
+    `(?<secret>[^\\s"'\`,;()<>[\\]{}=:]{1,256}[=:]{0,3}${VALUE_RUN.repeat(4)})`,
+  'i',
+);
 
 /** The assignment's name must end in a credential word. */
 const CREDENTIAL_NAME = /(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth)$/i;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { scanOutput } from '../../src/guards/output-guard-scan.js';
+import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
+import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
+import type { PatternDef } from '../../src/text/patterns/types.js';
+import { hostile } from './hostile-inputs.js';
+import { CTX, makeGuard, streamAll } from './helpers.js';
+
+const MB = 1 << 20;
+
+describe('generic assignment: a value with several inner = or : runs', () => {
+  // Built at run time from pieces: hand-made test values, not credentials.
+  const cases: Array<[string, string]> = [
+    ['DB_PASSWORD=', ['p4ss', 'w0rd', 'S3cr3tVal9!x'].join('=')],
+    ['api_key=', ['Zq8', 'Lm3', 'Vx7Rt5Kp2Jh9Wd4'].join(':')],
+    ['password: ', ['Xk9', 'pQ2', 'mZ7vT4wL8nR'].join(':')],
+    ['secret=', ['Tz5', 'Yq8', 'Wn3Kc7Hb2Mf6'].join('=')],
+    ['token=', ['Hq2', 'Rt7', 'Yx4', 'Wz9', 'Lm3Kc7Hb2Mf6'].join('==')],
+  ];
+  it.each(cases)('%s… is redacted whole, streamed or whole', (name, value) => {
+    const { guard } = makeGuard();
+    const text = `set ${name}${value} now`;
+    const whole = guard.scanText(text, CTX);
+    expect(whole.ok && whole.value.text).toBe(`set ${name}[REDACTED] now`);
+    expect(streamAll(guard, text.match(/[\s\S]{1,4}/g) ?? [])).toBe(`set ${name}[REDACTED] now`);
+  });
+
+  it('a value is still a finding after a quote', () => {
+    const r = scanOutput(`token="${['abc', 'def', '9Ghk2LmQ8rTz5WxY'].join(':')}"`, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
+    expect(r.findings.map((f) => f.patternId)).toContain('secret.generic_assignment');
+  });
+});
+
+describe('generic assignment: bounded work on repeated inner runs', () => {
+  function counted(): { formats: PatternDef[]; validated: () => number } {
+    let n = 0;
+    const formats = SECRET_FORMATS.map((f) => {
+      const v = f.validate;
+      return v ? { ...f, validate: (m: string) => ((n += m.length), v(m)) } : f;
+    });
+    return { formats, validated: () => n };
+  }
+  it.each([
+    ['password=', 'password='],
+    ['p4ss=w0rd=', 'p4ss=w0rd='],
+    ['Zq8:', 'Zq8:'],
+    ['token==', 'token=='],
+    ['63-character pieces', 'secret=' + 'Ab1'.repeat(21) + '='],
+    ['256-character pieces', 'key:' + 'Ab1/'.repeat(64) + ':'],
+  ])(
+    '%s repeated to 1 MB',
+    (_label, unit) => {
+      const { formats, validated } = counted();
+      const r = scanOutput(hostile(unit, MB), { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
+      expect(r.findings.length).toBeLessThan(MB / 16);
+      // Each character is validated by at most the five pieces of the matches that cover it.
+      expect(validated()).toBeLessThan(8 * MB);
+    },
+    60_000,
+  );
+});
