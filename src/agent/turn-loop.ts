@@ -10,7 +10,7 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import type { ToolPolicy } from '../policy/tool-policy.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
-import type { ChatMessage, ModelRequest, Provider, StopReason, ToolCall, TurnContext, TurnEvent, TurnHooks, FinishReason } from './types.js';
+import type { ChatMessage, ModelRequest, Provider, StopReason, ToolCall, ToolCallRef, TurnContext, TurnEvent, TurnHooks, FinishReason } from './types.js';
 
 /** Tool calls beyond this in one model answer get an error result instead of running. */
 export const MAX_TOOL_CALLS_PER_STEP = 32;
@@ -287,18 +287,18 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       try {
         for (const [index, call] of calls.entries()) {
           if (abort.signal.aborted) break;
-          // The model's call id is unscanned model output: events carry an id of ours, history keeps the model's for pairing.
-          const eventId = `call_${step}_${index}`;
-          yield { type: 'tool_started', id: eventId, name: shownName(call.name, registry) };
+          // The model's call id is unscanned model output: events and hooks get an id of ours, history keeps the model's for pairing.
+          const ref: ToolCallRef = { id: `call_${step}_${index}`, name: shownName(call.name, registry) };
+          yield { type: 'tool_started', id: ref.id, name: ref.name };
           const outcome: ToolOutcome =
             index >= MAX_TOOL_CALLS_PER_STEP
               ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false, refused: 'tool.too_many_calls' }
               : await runToolCall(deps, call, ctx, allowed, abort.signal);
           stored[index] = outcome.refused === undefined ? call : storedCall(call, outcome.refused, registry);
-          const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, call, ctx) : outcome.content);
+          const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, ref, ctx) : outcome.content);
           const storedName = (stored[index] as ToolCall).name;
           results.push({ role: 'tool', toolCallId: call.id, name: storedName, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
-          yield { type: 'tool_finished', id: eventId, name: shownName(call.name, registry), ok: outcome.ok };
+          yield { type: 'tool_finished', id: ref.id, name: ref.name, ok: outcome.ok };
         }
       } finally {
         // Also when the consumer stops mid-step: what ran is stored, calls without a result are repaired on the next turn.

@@ -5,6 +5,12 @@
 import type { BulwarkError } from '../core/errors.js';
 import type { Result } from '../core/result.js';
 
+/** A tool call as the hooks that report on it see it: `call_<step>_<index>` and a registered name or `unknown_tool`. */
+export interface ToolCallRef {
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface ToolCall {
   readonly id: string;
   readonly name: string;
@@ -134,8 +140,11 @@ export interface TurnHooks {
    * `signal` aborts when the turn is cancelled (client gone, deadline): a hook that waits must stop waiting.
    */
   beforeToolCall?(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>>;
-  /** Every tool result before the model sees it (L23). */
-  toolResult?(text: string, call: ToolCall, ctx: TurnContext): string;
+  /**
+   * Every tool result before the model sees it (L23). `call` names the call with bulwark's own id (the one
+   * tool events carry) and the shown tool name: the model's call id and an unknown name are unscanned model output.
+   */
+  toolResult?(text: string, call: ToolCallRef, ctx: TurnContext): string;
   /** Stream filter for the response text (L02 with hold-back); `flush` releases the tail at the end. */
   outputFilter?(ctx: TurnContext): { push(chunk: string): string; flush(): string };
 }

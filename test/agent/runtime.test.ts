@@ -485,6 +485,32 @@ describe('agent runtime — hooks', () => {
     expect(fake!.requests[0]!.messages.at(-1)).toMatchObject({ role: 'user', content: 'hello' });
   });
 
+  it('the tool-result hook gets our call id and the shown name, never the model\'s id or an unknown name', async () => {
+    const seen: string[] = [];
+    const hooks: TurnHooks = {
+      toolResult(text, call) {
+        seen.push(JSON.stringify(call));
+        return text;
+      },
+    };
+    await setup(
+      scriptFrom([
+        reply.toolCalls([
+          { name: 'ls', arguments: {}, id: 'model_chosen_CANARY_1' },
+          { name: 'no_such_tool_CANARY', arguments: {}, id: 'model_chosen_CANARY_2' },
+        ]),
+        reply.text('done'),
+      ]),
+      { hooks },
+    );
+    const evs = await collect(h!.runtime.runTurn(turn('go')));
+    expect(done(evs).text).toBe('done');
+    expect(seen).toEqual([JSON.stringify({ id: 'call_0_0', name: 'ls' }), JSON.stringify({ id: 'call_0_1', name: 'unknown_tool' })]);
+    // The same ids as the client's tool events; the model's ids still pair calls with results in what it is sent.
+    expect(evs.filter((e) => e.type === 'tool_started').map((e) => (e.type === 'tool_started' ? e.id : ''))).toEqual(['call_0_0', 'call_0_1']);
+    expect(JSON.stringify(fake!.requests[1]!.messages)).toContain('model_chosen_CANARY_1');
+  });
+
   it('the stored history keeps the filtered text: a redacted secret is neither stored nor replayed', async () => {
     const hooks: TurnHooks = { outputFilter: () => ({ push: (c) => c.replace(/sk-live-\w+/g, '[REDACTED]'), flush: () => '' }) };
     await setup(scriptFrom([reply.text('', { chunks: ['the key is sk-live-abc123', ' ok'] }), reply.text('second')]), { hooks });
