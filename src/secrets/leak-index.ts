@@ -10,10 +10,11 @@ import { encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
- * `:`, `-` and whitespace dropped and letters lower-cased (aa:bb, spaced or mixed-case hex); base64 with
- * whitespace dropped when the text has a line break (wrapped, indented). Every other character becomes
- * NUL, which no indexed form contains, so a hit never spans two runs. Base64 cut into groups on one
- * line is not looked for: it would cost every single-line log a second pass.
+ * `:`, `-`, `,` and whitespace dropped, the `\x` or `0x` in front of each byte dropped, and letters
+ * lower-cased (aa:bb, `xxd` groups, \x61\x62, 0x61, 0x62, mixed-case hex); base64 with whitespace
+ * dropped when the text has a line break (wrapped, indented). Every other character becomes NUL, which
+ * no indexed form contains, so a hit never spans two runs. Base64 cut into groups on one line is not
+ * looked for: it would cost every single-line log a second pass.
  */
 interface Pass {
   /** 1 = kept, 2 = separator (dropped), 0 = run break; per ASCII code unit, 0 above ASCII. */
@@ -22,7 +23,7 @@ interface Pass {
   readonly encodings: readonly LeakEncoding[];
   /**
    * Cheap test that the pass can find anything the plain scan did not: most text (every log line) has
-   * neither separated hex pairs nor a long hex run, and no line break for base64 to be wrapped at, and
+   * neither separated hex groups nor a long hex run, and no line break for base64 to be wrapped at, and
    * a pass costs a copy and a second scan of the whole text.
    */
   readonly applies: (text: string) => boolean;
@@ -40,16 +41,53 @@ function classes(kept: RegExp, separators: RegExp): Uint8Array {
 /** A line break with base64 text after it: a single log line ends in one, and that must not count. */
 const LINE_BREAK = /[\r\n][\t ]*[A-Za-z0-9+/_=-]/;
 
+const isHexDigit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+
 /**
- * Hex the plain scan cannot see: four or more byte pairs split by one separator (`aa:bb:cc:dd`, `aa bb …`),
- * or a run of hex digits as long as the shortest indexed hex form, in both letter cases. One pass, no regex: a trace id in every log line is
- * a plain lower-case run and must not cost a second scan.
+ * True when text[i] is part of a byte prefix `\x` or `0x` (followed by two hex digits; a `0x` not glued
+ * to a word before it), which the hex pass drops.
  */
-function hexPassApplies(text: string): boolean {
+function bytePrefixAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  const x = c === 0x78 || c === 0x58;
+  const at = x ? i - 1 : i;
+  const p = text.charCodeAt(at);
+  if (!(p === 0x5c || (p === 0x30 && !isAlnum(text.charCodeAt(at - 1))))) return false;
+  const n = text.charCodeAt(at + 1);
+  return (n === 0x78 || n === 0x58) && isHexDigit(text.charCodeAt(at + 2)) && isHexDigit(text.charCodeAt(at + 3));
+}
+
+/** Four byte escapes in a row: `\x61\x62…` or `0x61, 0x62, …` (C arrays, hexdump tools). */
+function fourByteEscapes(text: string): boolean {
+  let count = 0;
+  let end = -1;
+  for (let i = 0; i + 3 < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c !== 0x5c && c !== 0x30) || !bytePrefixAt(text, i)) continue;
+    const gap = text.slice(end, i);
+    count = end >= 0 && (gap === '' || gap === ',' || gap === ' ' || gap === ', ' || gap === '\t') ? count + 1 : 1;
+    if (count >= 4) return true;
+    end = i + 4;
+    i += 3;
+  }
+  return false;
+}
+
+/**
+ * Hex the plain scan cannot see: four or more groups of 2, 4 or 8 hex digits of one size split by one
+ * separator (`aa:bb:cc:dd`, `aa bb …`, `xxd`'s `6162 6364 …`, `61626364 65666768 …`), four byte escapes
+ * in a row, or a run of hex digits as long as the shortest indexed hex form, in both letter cases. One
+ * walk over the text (another only when it holds a `\x` or `0x`), no regex: a trace id in every log line
+ * is a plain lower-case run and must not cost a second scan; a UUID (8-4-4-4-12) has no four groups of
+ * one size.
+ */
+export function hexPassApplies(text: string): boolean {
   let run = 0;
   let lower = false;
   let upper = false;
-  let pairs = 0;
+  let size = 0;
+  let groups = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
     const digit = c >= 0x30 && c <= 0x39;
@@ -62,31 +100,40 @@ function hexPassApplies(text: string): boolean {
       if (run >= 2 * MIN_FORM_LENGTH && lower && upper) return true;
       continue;
     }
-    if (run === 2) {
-      if (pairs >= 3) return true;
+    if (run === 2 || run === 4 || run === 8) {
+      if (run === size && groups >= 3) return true;
       const separator = c === 0x3a || c === 0x2d || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-      pairs = separator ? pairs + 1 : 0;
+      groups = separator ? (run === size ? groups + 1 : 1) : 0;
+      size = run;
     } else if (run > 0 || !(c === 0x3a || c === 0x2d || c === 0x20)) {
-      pairs = 0;
+      groups = 0;
     }
     run = 0;
     lower = false;
     upper = false;
   }
-  return false;
+  return (text.includes('\\x') || text.includes('0x') || text.includes('0X')) && fourByteEscapes(text);
 }
 
 const PASSES: readonly Pass[] = [
-  { classes: classes(/[0-9a-fA-F]/, /[\s:-]/), lowerHex: true, encodings: ['hex'], applies: hexPassApplies },
+  { classes: classes(/[0-9a-fA-F]/, /[\s:,-]/), lowerHex: true, encodings: ['hex'], applies: hexPassApplies },
   { classes: classes(/[A-Za-z0-9+/_=-]/, /\s/), lowerHex: false, encodings: ['base64', 'base64url'], applies: (t) => LINE_BREAK.test(t) },
 ];
 const CHECKPOINT = 1024;
 const UTF16 = new TextDecoder('utf-16le');
 
+/** Whether text[i] is dropped from the pass's copy: a separator, or a byte prefix in the hex pass. */
+function dropped(text: string, i: number, pass: Pass): boolean {
+  const c = text.charCodeAt(i);
+  if (c >= 128) return false;
+  if (pass.classes[c] === 2) return true;
+  return pass.lowerHex && (c === 0x5c || c === 0x30 || c === 0x78 || c === 0x58) && bytePrefixAt(text, i);
+}
+
 /**
  * The rewritten copy, or undefined when it would equal the text's own runs (nothing dropped or
- * lower-cased). Every character but a separator yields one unit, so view offset o is the o-th
- * non-separator of the text; checkpoints every 1024 units keep the lookback short.
+ * lower-cased). Every character but a dropped one yields one unit, so view offset o is the o-th
+ * character of the text not dropped; checkpoints every 1024 units keep the lookback short.
  */
 function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): number } | undefined {
   const units = new Uint16Array(text.length);
@@ -94,12 +141,12 @@ function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): 
   let n = 0;
   let changed = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? (pass.classes[c] as number) : 0;
-    if (k === 2) {
+    if (dropped(text, i, pass)) {
       changed = true;
       continue;
     }
+    const c = text.charCodeAt(i);
+    const k = c < 128 ? (pass.classes[c] as number) : 0;
     if (n % CHECKPOINT === 0) marks.push(i);
     if (k === 0) units[n++] = 0;
     else if (pass.lowerHex && c >= 0x41 && c <= 0x46) {
@@ -113,8 +160,7 @@ function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): 
     toRaw(o: number): number {
       let i = marks[Math.floor(o / CHECKPOINT)] as number;
       for (let left = o % CHECKPOINT; ; i++) {
-        const c = text.charCodeAt(i);
-        if ((c < 128 ? pass.classes[c] : 0) === 2) continue;
+        if (dropped(text, i, pass)) continue;
         if (left-- === 0) return i;
       }
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { LeakIndex } from '../../src/secrets/leak-index.js';
+import { LeakIndex, hexPassApplies } from '../../src/secrets/leak-index.js';
 import { encodedForms } from '../../src/secrets/encodings.js';
 
 /** Every way the value may be written, produced independently of the index. */
@@ -73,5 +73,59 @@ describe('LeakIndex', () => {
 
   it('encodedForms never returns a form shorter than the minimum', () => {
     expect(encodedForms('abcdefgh').every((f) => f.text.length >= 6)).toBe(true);
+  });
+});
+
+describe('LeakIndex: hex written in groups or as byte escapes', () => {
+  const value = ['vlt', 'Q7f9', 'Kx2mZp', 'R4tW8yLb3N'].join('-');
+  const hex = Buffer.from(value).toString('hex');
+  const bytes = hex.match(/../g) ?? [];
+  const groups = (n: number) => hex.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
+  const forms: Array<[string, string]> = [
+    ['xxd groups of 4', groups(4).join(' ')],
+    ['upper-case groups of 4', groups(4).join(' ').toUpperCase()],
+    ['groups of 8', groups(8).join(' ')],
+    ['groups of 4 split by -', groups(4).join('-')],
+    ['\\x escapes', bytes.map((b) => '\\x' + b).join('')],
+    ['upper-case \\x escapes', bytes.map((b) => '\\x' + b.toUpperCase()).join('')],
+    ['0x bytes, comma and space', bytes.map((b) => '0x' + b).join(', ')],
+    ['0x bytes, comma', bytes.map((b) => '0x' + b).join(',')],
+    ['0X bytes, space', bytes.map((b) => '0X' + b).join(' ')],
+  ];
+
+  it.each(forms)('%s: found and redacted', (_label, form) => {
+    const idx = new LeakIndex();
+    idx.register('VAULT', value);
+    const text = `dump: ${form} (end)`;
+    expect(hexPassApplies(text)).toBe(true);
+    const hits = idx.scan(text);
+    expect(hits.map((h) => h.encoding)).toContain('hex');
+    const out = idx.redact(text).text;
+    expect(out).toContain('[REDACTED:VAULT]');
+    // No byte of the value survives past the first one (a prefix before the span may stay).
+    for (const b of bytes.slice(1, -1)) expect(out.toLowerCase()).not.toContain(`x${b}`);
+    expect(out.replace(/[^0-9a-fA-F]/g, '').toLowerCase()).not.toContain(hex.slice(2, 18));
+  });
+
+  it('a 0x not glued to a word is a prefix; inside a word it stays a digit', () => {
+    const idx = new LeakIndex();
+    idx.register('VAULT', value);
+    expect(idx.scan(`a${bytes.map((b) => '0x' + b).join('')}`).length).toBe(0);
+  });
+
+  it('ordinary log lines do not pay the hex pass', () => {
+    const line = JSON.stringify({
+      level: 30,
+      time: 1_700_000_000_123,
+      pid: 4242,
+      hostname: 'worker-7',
+      traceId: '4bf92f3577b34da6',
+      msg: 'GET /api/v1/orders?page=2 completed in 35 ms for tenant acme with 12 rows, cache warm, upstream inventory-service ok',
+    }) + '\n';
+    expect(line.length).toBeGreaterThanOrEqual(200);
+    expect(hexPassApplies(line)).toBe(false);
+    expect(hexPassApplies('request 550e8400-e29b-41d4-a716-446655440000 done')).toBe(false);
+    expect(hexPassApplies('value 0x1f and 0x20, 0x7e, offset 0x400')).toBe(false);
+    expect(hexPassApplies('path C:\\x\\y\\z')).toBe(false);
   });
 });
