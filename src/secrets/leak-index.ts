@@ -88,6 +88,7 @@ export function hexPassApplies(text: string): boolean {
   let upper = false;
   let size = 0;
   let groups = 0;
+  let escapes = false;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
     const digit = c >= 0x30 && c <= 0x39;
@@ -99,6 +100,10 @@ export function hexPassApplies(text: string): boolean {
       upper ||= up;
       if (run >= 2 * MIN_FORM_LENGTH && lower && upper) return true;
       continue;
+    }
+    if ((c | 0x20) === 0x78 && !escapes) {
+      const p = text.charCodeAt(i - 1);
+      escapes = p === 0x5c || p === 0x30;
     }
     if (run === 2 || run === 4 || run === 8) {
       if (run === size && groups >= 3) return true;
@@ -112,7 +117,7 @@ export function hexPassApplies(text: string): boolean {
     lower = false;
     upper = false;
   }
-  return (text.includes('\\x') || text.includes('0x') || text.includes('0X')) && fourByteEscapes(text);
+  return escapes && fourByteEscapes(text);
 }
 
 const PASSES: readonly Pass[] = [
@@ -141,12 +146,12 @@ function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): 
   let n = 0;
   let changed = false;
   for (let i = 0; i < text.length; i++) {
-    if (dropped(text, i, pass)) {
+    const c = text.charCodeAt(i);
+    const k = c < 128 ? (pass.classes[c] as number) : 0;
+    if (k === 2 || (pass.lowerHex && (c === 0x5c || c === 0x30 || c === 0x78 || c === 0x58) && bytePrefixAt(text, i))) {
       changed = true;
       continue;
     }
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? (pass.classes[c] as number) : 0;
     if (n % CHECKPOINT === 0) marks.push(i);
     if (k === 0) units[n++] = 0;
     else if (pass.lowerHex && c >= 0x41 && c <= 0x46) {
