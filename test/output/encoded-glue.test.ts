@@ -6,19 +6,8 @@ import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
 import type { PatternDef } from '../../src/text/patterns/types.js';
 import { hostile } from './hostile-inputs.js';
 import { CTX, makeGuard, streamAll } from './helpers.js';
+import { AN, HEX, tok } from '../support/tokens.js';
 
-/** Random token from an alphabet, built at run time (never a real credential). */
-function tok(alphabet: string, n: number, seed: number): string {
-  let x = seed;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    s += alphabet[(x >>> 16) % alphabet.length];
-  }
-  return s;
-}
-const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const HEX = '0123456789abcdef';
 const scan = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
 
 /**

@@ -5,22 +5,11 @@ import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import type { PatternDef } from '../../src/text/patterns/types.js';
 import { HOSTILE_UNITS, hostile } from './hostile-inputs.js';
 import { CTX, makeGuard, streamAll } from './helpers.js';
+import { AN, B32, tok } from '../support/tokens.js';
 
 const MB = 1 << 20;
 const findIds = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
 
-/** Random token from an alphabet, built at run time (never a real credential). */
-function tok(alphabet: string, n: number, seed: number): string {
-  let x = seed;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    s += alphabet[(x >>> 16) % alphabet.length];
-  }
-  return s;
-}
-const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /**
  * The formats with every validate wrapped to count the characters it is handed: work that does not

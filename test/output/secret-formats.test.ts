@@ -3,21 +3,10 @@ import safeRegex from 'safe-regex2';
 import { SECRET_FORMATS, looksLikePlaceholder, mixedCaseHex, shannonEntropy } from '../../src/text/patterns/secret-formats.js';
 import { scanOutput } from '../../src/guards/output-guard-scan.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
+import { AN, HEX, tok } from '../support/tokens.js';
 
 const findIds = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
 
-/** Random token from an alphabet, built at run time (never a real credential). */
-function tok(alphabet: string, n: number, seed: number): string {
-  let x = seed;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    s += alphabet[(x >>> 16) % alphabet.length];
-  }
-  return s;
-}
-const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const HEX = '0123456789abcdef';
 
 describe('secret formats', () => {
   it('has at least 15 families, unique ids, explicit severities', () => {
