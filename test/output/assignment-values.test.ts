@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { scanOutput } from '../../src/guards/output-guard-scan.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
-import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
-import type { PatternDef } from '../../src/text/patterns/types.js';
 import { hostile } from './hostile-inputs.js';
-import { CTX, makeGuard, streamAll } from './helpers.js';
+import { CTX, makeGuard, streamAll, countingFormats } from './helpers.js';
 
 const MB = 1 << 20;
 
@@ -32,14 +30,6 @@ describe('generic assignment: a value with several inner = or : runs', () => {
 });
 
 describe('generic assignment: bounded work on repeated inner runs', () => {
-  function counted(): { formats: PatternDef[]; validated: () => number } {
-    let n = 0;
-    const formats = SECRET_FORMATS.map((f) => {
-      const v = f.validate;
-      return v ? { ...f, validate: (m: string) => ((n += m.length), v(m)) } : f;
-    });
-    return { formats, validated: () => n };
-  }
   it.each([
     ['password=', 'password='],
     ['p4ss=w0rd=', 'p4ss=w0rd='],
@@ -50,7 +40,7 @@ describe('generic assignment: bounded work on repeated inner runs', () => {
   ])(
     '%s repeated to 1 MB',
     (_label, unit) => {
-      const { formats, validated } = counted();
+      const { formats, validated } = countingFormats();
       const r = scanOutput(hostile(unit, MB), { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
       expect(r.findings.length).toBeLessThan(MB / 16);
       // Each character is validated by at most the five pieces of the matches that cover it.

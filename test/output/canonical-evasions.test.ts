@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { secretView } from '../../src/guards/output-guard-view.js';
 import { PromptFingerprint } from '../../src/guards/prompt-extraction.js';
 import { toolArgTexts } from '../../src/guards/tool-args-guard.js';
-import { CTX, SYSTEM_PROMPT, VAULT_VALUE, fakeAwsKeyId, makeGuard, streamAll } from './helpers.js';
+import { CTX, SYSTEM_PROMPT, VAULT_VALUE, fakeAwsKeyId, makeGuard, streamAll, chunkBySizes } from './helpers.js';
 
 const tags = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
 const pct = (s: string) => [...Buffer.from(s)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('');
@@ -191,12 +191,7 @@ describe('prompt extraction: containment of pieces', () => {
         const text = 'Sure. ' + pieces(size, Array.from({ length: gap }, () => 'um').join(' ')) + ' Done.';
         const whole = guard.scanText(text, CTX);
         if (!whole.ok) return false;
-        const chunks: string[] = [];
-        for (let at = 0, i = 0; at < text.length; i++) {
-          const n = sizes[i % sizes.length] ?? 1;
-          chunks.push(text.slice(at, at + n));
-          at += n;
-        }
+        const chunks = chunkBySizes(text, sizes);
         expect(streamAll(guard, chunks)).toBe(whole.value.text);
         return true;
       }),

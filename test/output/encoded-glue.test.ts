@@ -3,9 +3,8 @@ import fc from 'fast-check';
 import { scanOutput } from '../../src/guards/output-guard-scan.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
-import type { PatternDef } from '../../src/text/patterns/types.js';
 import { hostile } from './hostile-inputs.js';
-import { CTX, makeGuard, streamAll } from './helpers.js';
+import { CTX, makeGuard, streamAll, countingFormats, chunkBySizes } from './helpers.js';
 import { AN, HEX, tok } from '../support/tokens.js';
 
 const scan = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
@@ -71,17 +70,9 @@ describe('an encoded character glued after a token does not hide it', () => {
 });
 
 describe('hostile input with an escape in it (formats scanned twice)', () => {
-  function counted(): { formats: PatternDef[]; validated: () => number } {
-    let n = 0;
-    const formats = SECRET_FORMATS.map((f) => {
-      const v = f.validate;
-      return v ? { ...f, validate: (m: string) => ((n += m.length), v(m)) } : f;
-    });
-    return { formats, validated: () => n };
-  }
   it.each(['password=%41', 'aws AKIA%41', 'sgp_%41', 'API-%47'])('%s repeated to 1 MB: bounded validation work', (unit) => {
     const text = hostile(unit, 1 << 20);
-    const { formats, validated } = counted();
+    const { formats, validated } = countingFormats();
     const r = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
     expect(r.findings.length).toBeLessThan((1 << 20) / 16);
     expect(validated()).toBeLessThan(32 * (1 << 20));
@@ -98,12 +89,7 @@ describe('streamed equals whole with escapes around tokens (property)', () => {
       fc.property(doc, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }), (text, sizes) => {
         const whole = guard.scanText(text, CTX);
         if (!whole.ok) return false;
-        const chunks: string[] = [];
-        for (let at = 0, i = 0; at < text.length; i++) {
-          const n = sizes[i % sizes.length] ?? 1;
-          chunks.push(text.slice(at, at + n));
-          at += n;
-        }
+        const chunks = chunkBySizes(text, sizes);
         expect(streamAll(guard, chunks)).toBe(whole.value.text);
         return true;
       }),

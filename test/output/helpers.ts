@@ -1,6 +1,8 @@
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { createOutputGuard, type OutputGuard } from '../../src/guards/output-guard.js';
+import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
+import type { PatternDef } from '../../src/text/patterns/types.js';
 
 export const CANARY_SECRET = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 export const SYSTEM_PROMPT =
@@ -45,4 +47,29 @@ export function streamAll(guard: OutputGuard, chunks: readonly string[], ctx = C
   let out = '';
   for (const c of chunks) out += f.push(c);
   return out + f.flush();
+}
+
+/**
+ * The formats with every validate wrapped to count the characters it is handed: work that does not
+ * depend on the clock. A format whose matches overlap (a repeated prefix starting a new long match
+ * inside the last one, each failing validation) hands over far more characters than the input holds.
+ */
+export function countingFormats(): { formats: PatternDef[]; validated: () => number } {
+  let n = 0;
+  const formats = SECRET_FORMATS.map((f) => {
+    const v = f.validate;
+    return v ? { ...f, validate: (m: string) => ((n += m.length), v(m)) } : f;
+  });
+  return { formats, validated: () => n };
+}
+
+/** `text` cut into chunks whose sizes cycle through `sizes` (a stream as a client would receive it). */
+export function chunkBySizes(text: string, sizes: readonly number[]): string[] {
+  const chunks: string[] = [];
+  for (let at = 0, i = 0; at < text.length; i++) {
+    const n = sizes[i % sizes.length] ?? 1;
+    chunks.push(text.slice(at, at + n));
+    at += n;
+  }
+  return chunks;
 }

@@ -1,34 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
 import { scanOutput } from '../../src/guards/output-guard-scan.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
-import type { PatternDef } from '../../src/text/patterns/types.js';
 import { HOSTILE_UNITS, hostile } from './hostile-inputs.js';
-import { CTX, makeGuard, streamAll } from './helpers.js';
+import { CTX, makeGuard, streamAll, countingFormats } from './helpers.js';
 import { AN, B32, tok } from '../support/tokens.js';
 
 const MB = 1 << 20;
 const findIds = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
 
 
-/**
- * The formats with every validate wrapped to count the characters it is handed: work that does not
- * depend on the clock. A format whose matches overlap (a repeated prefix starting a new long match
- * inside the last one, each failing validation) hands over far more characters than the input holds.
- */
-function counted(): { formats: PatternDef[]; validated: () => number } {
-  let n = 0;
-  const formats = SECRET_FORMATS.map((f) => {
-    const v = f.validate;
-    return v ? { ...f, validate: (m: string) => ((n += m.length), v(m)) } : f;
-  });
-  return { formats, validated: () => n };
-}
 
 describe('hostile repetitions of a format prefix, 1 MB each', () => {
   it.each(HOSTILE_UNITS.map((h) => [h.name, h.unit] as const))('%s: finishes, bounded findings and bounded validation work', (_name, unit) => {
     const text = hostile(unit, MB);
-    const { formats, validated } = counted();
+    const { formats, validated } = countingFormats();
     const r = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
     expect(r.findings.length).toBeLessThan(MB / 16);
     // Before: a repeated PEM header handed ~16 KiB to validate every 27 characters (600× the input).
