@@ -26,7 +26,9 @@ export function capLine(line: string, maxChars = MAX_LINE_CHARS): string {
   let head = line.slice(0, maxChars);
   const last = head.charCodeAt(head.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
-  head = head.replace(TOKEN_TAIL_RE, '');
+  // Only the end can match: running the anchored regex over the whole 1 MB head tries it from every position.
+  const tail = head.slice(-2048).replace(TOKEN_TAIL_RE, '');
+  head = head.slice(0, Math.max(0, head.length - 2048)) + tail;
   return `${head}…[TRUNCATED ${line.length - head.length} chars by the 1 MB log cap]${newline}`;
 }
 
@@ -54,24 +56,32 @@ function compile(formats: readonly PatternDef[]): CompiledFormat[] {
   });
 }
 
-/** Replaces each validated match; when the regex has a named group `secret`, only that part. */
+/**
+ * Replaces each validated match; when the regex has a named group `secret`, only that part. A match that
+ * fails validation is retried one character later, as the output guard does: `String.replace` would go on
+ * after it, so a rejected `host=db:port=…` would swallow the `password=…` inside its span.
+ */
 function redactFormats(line: string, formats: readonly CompiledFormat[]): string {
   let out = line;
   for (const { def, probe, global } of formats) {
     if (!probe.test(out)) continue;
+    let result = '';
+    let copied = 0;
     global.lastIndex = 0;
-    out = out.replace(global, (...args: unknown[]) => {
-      const match = args[0] as string;
-      const last = args[args.length - 1];
-      const groups = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : undefined;
-      if (def.validate && !def.validate(match)) return match;
-      const secret = groups?.['secret'];
-      if (secret) {
-        const at = match.lastIndexOf(secret);
-        return `${match.slice(0, at)}[REDACTED:${def.id}]${match.slice(at + secret.length)}`;
+    for (let m = global.exec(out); m !== null; m = global.exec(out)) {
+      const match = m[0];
+      if (match.length === 0 || (def.validate && !def.validate(match))) {
+        global.lastIndex = m.index + 1;
+        continue;
       }
-      return `[REDACTED:${def.id}]`;
-    });
+      const secret = m.groups?.['secret'];
+      const at = secret ? m.index + match.lastIndexOf(secret) : m.index;
+      const end = secret ? at + secret.length : m.index + match.length;
+      result += `${out.slice(copied, at)}[REDACTED:${def.id}]`;
+      copied = end;
+      global.lastIndex = m.index + match.length;
+    }
+    if (copied > 0) out = result + out.slice(copied);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { AuditSink } from '../../src/core/audit.js';
 import { EventBus } from '../../src/core/events.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import { createLogger, createSanitizer, MAX_LINE_CHARS, redactConfigForDisplay, REDACT_PATHS } from '../../src/logging/logger.js';
+import { capLine } from '../../src/logging/sanitize.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -77,6 +78,18 @@ describe('L09 layers 2 and 3: free text', () => {
       expect(out, kind).not.toContain(s);
       expect(out, kind).toContain('[REDACTED:secret.');
     }
+  });
+
+  it('a match that fails validation does not hide a secret inside its span (retried one character later)', () => {
+    for (const line of ['host=db:port=5432:user=app:password=S3cretP4ss9xyz', 'a=b:c=d:e=f:password=S3cretP4ss9xyz', 'url=http://x/y?z=1&password=S3cretP4ss9xyz', '?user=bob&password=S3cretP4ss9xyz']) {
+      expect(sanitize(line), line).not.toContain('S3cretP4ss9xyz');
+    }
+  });
+
+  it('cuts a 2 MB line of token characters at the cap without scanning the whole head for the tail', () => {
+    const out = capLine('a'.repeat(2 * 1024 * 1024));
+    expect(out).toMatch(/…\[TRUNCATED \d+ chars by the 1 MB log cap\]$/);
+    expect(out.length).toBeLessThan(MAX_LINE_CHARS);
   });
 
   it('keeps key names readable and redacts only the value in assignments, headers and URLs', () => {
