@@ -30,8 +30,11 @@ export function listen(gateway: Gateway, host: string, port: number): Promise<Ru
         close: () =>
           new Promise<void>((resolveClose) => {
             gateway.turns.cancelAll();
-            gateway.close();
-            http.close(() => resolveClose());
+            // Refusals answered while keep-alive connections drain still count: summarise after the last one.
+            http.close(() => {
+              gateway.close();
+              resolveClose();
+            });
             http.closeIdleConnections();
             // Streams of cancelled turns finish within a tick; whatever is left is cut.
             setTimeout(() => http.closeAllConnections(), 200).unref();

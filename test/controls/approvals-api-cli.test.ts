@@ -243,6 +243,22 @@ describe('bulwark approvals watch against a broken stream', () => {
     expect(r.err).not.toMatch(/skipped/);
   });
 
+  it('a CRLF whose LF arrives alone is one line end, not two', async () => {
+    const url = await fakeStream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const parts = [`event: approval\r\ndata: ${JSON.stringify(goodEvent)}\r`, '\n', '\r', '\n', `event: approval\r\ndata: ${JSON.stringify({ ...goodEvent, id: 'apr_fedcba9876543210fedcba98' })}\r\n\r\n`];
+      const next = (): void => {
+        const p = parts.shift();
+        if (p === undefined) return void res.end();
+        res.write(p);
+        setTimeout(next, 5);
+      };
+      next();
+    });
+    const r = await cli(dir).run('approvals', 'watch', '--json', '--url', url, '--token', 'bwk_test');
+    expect(r.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual([goodEvent.id, 'apr_fedcba9876543210fedcba98']);
+  });
+
   it('prints JSON for --json and names a non-SSE answer', async () => {
     const sse = await fakeStream((res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -166,3 +166,22 @@ describe('L18 throttle summaries are written on time', () => {
     expect(limiter.size).toBe(0);
   });
 });
+
+describe('L18 throttle and a wall clock that steps back', () => {
+  it('a window whose start lies in the future is over: summarised by the sweep, and the client is not locked out', async () => {
+    const { AuthFailureLimiter } = await import('../../src/gateway/auth/failure-limiter.js');
+    const { EventBus } = await import('../../src/core/events.js');
+    const bus = new EventBus();
+    const seen: Array<Record<string, unknown>> = [];
+    bus.on('auth:throttled', (e) => seen.push(e.payload as unknown as Record<string, unknown>));
+    let now = 10 * 3_600_000;
+    const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 2, windowMs: 60_000 }, bus, () => now);
+    for (let i = 0; i < 5; i++) if (limiter.fail('198.51.100.1') === 'suppress') limiter.throttled('198.51.100.1');
+    limiter.fail('198.51.100.2');
+    expect(limiter.retryAfterMs('198.51.100.1')).toBeGreaterThan(0);
+    now -= 3_600_000;
+    limiter.sweep();
+    expect(seen.filter((e) => e['reason'] === 'summary' && e['client'] === '198.51.100.1')).toHaveLength(1);
+    expect(limiter.retryAfterMs('198.51.100.1')).toBeUndefined();
+  });
+});

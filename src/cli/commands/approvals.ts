@@ -221,7 +221,10 @@ export async function watchApprovals(ctx: CliContext, url: string, token: string
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       let text = decoder.decode(chunk, { stream: true });
-      if (afterCR && text.startsWith('\n')) text = text.slice(1);
+      if (afterCR && text.length > 0) {
+        if (text.startsWith('\n')) text = text.slice(1);
+        afterCR = false;
+      }
       if (text.length > 0) afterCR = text.endsWith('\r');
       buffer += text.replace(/\r\n?/g, '\n');
       let end: number;

@@ -82,7 +82,7 @@ export class AuthFailureLimiter {
   /** The live entry of a key, closing (and auditing) an expired one. */
   private current(key: string, now: number): Entry | undefined {
     const e = this.clients.get(key);
-    if (e && now - e.windowStart >= this.config.windowMs) {
+    if (e && (now - e.windowStart >= this.config.windowMs || now < e.windowStart)) {
       this.clients.delete(key);
       this.close(key, e);
       return undefined;
@@ -103,7 +103,7 @@ export class AuthFailureLimiter {
   /** One audit line spent from the window's global allowance; false when it is used up (counted instead). */
   private spend(now: number): boolean {
     let g = this.global;
-    if (g && now - g.windowStart >= this.config.windowMs) {
+    if (g && (now - g.windowStart >= this.config.windowMs || now < g.windowStart)) {
       this.closeGlobal(g);
       g = undefined;
     }
@@ -182,13 +182,14 @@ export class AuthFailureLimiter {
    */
   sweep(): void {
     const now = this.clock();
+    // Every entry is looked at (at most maxTrackedClients, once a window): insertion order is start order
+    // only while the wall clock never steps back.
     for (const [key, e] of this.clients) {
-      // Windows are inserted when they start, so the first live one ends the sweep.
-      if (now - e.windowStart < this.config.windowMs) break;
+      if (now - e.windowStart < this.config.windowMs && now >= e.windowStart) continue;
       this.clients.delete(key);
       this.close(key, e);
     }
-    if (this.global && now - this.global.windowStart >= this.config.windowMs) this.closeGlobal(this.global);
+    if (this.global && (now - this.global.windowStart >= this.config.windowMs || now < this.global.windowStart)) this.closeGlobal(this.global);
   }
 
   /** Audits every open window's summary now (the gateway is closing). */
