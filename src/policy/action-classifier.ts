@@ -67,7 +67,16 @@ export const MAX_ARGS_CHARS = 1_048_576;
 /** How much of the file a write replaces is read (once) to hash it and show it to the approver. */
 export const MAX_PREIMAGE_BYTES = 1_048_576;
 /** A file the approval binds is hashed whole up to this size; beyond it, this much and the size. */
-export const MAX_HASHED_BYTES = 256 * 1_048_576;
+export const MAX_HASHED_BYTES = 64 * 1_048_576;
+
+/**
+ * Hashes of large files by (device, inode, size, mtime, ctime), so the gate and the execution re-check
+ * of one call do not each spend ~50 ms of the event loop hashing the same 64 MiB. ctime moves on any
+ * write or attribute change and cannot be set back without changing the system clock.
+ */
+const LARGE_FILE = 4 * 1_048_576;
+const hashCache = new Map<string, Preimage>();
+const HASH_CACHE_ENTRIES = 32;
 const PATH_KEYS = ['path', 'file', 'file_path', 'filePath', 'filename', 'target'];
 const CONTENT_KEYS = ['content', 'contents', 'text', 'data', 'new_content'];
 const COMMAND_KEYS = ['command', 'cmd', 'script'];
@@ -243,8 +252,11 @@ export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES, hashCap =
     // A FIFO or device would block or never end: only regular files are opened, and without blocking.
     if (!statSync(target).isFile()) return { preimage: 'not-a-file' };
     fd = openSync(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
-    const st = fstatSync(fd);
+    const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) return { preimage: 'not-a-file' };
+    const key = st.size >= LARGE_FILE ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${cap}:${hashCap}` : undefined;
+    const cached = key === undefined ? undefined : hashCache.get(key);
+    if (cached) return cached;
     // One pass to the end (or hashCap), whatever the size said: the file may grow meanwhile. Every byte
     // read is hashed; the first `cap + 1` are kept so that a small file's diff comes from the same bytes.
     const hash = createHash('sha256');
@@ -261,7 +273,12 @@ export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES, hashCap =
     }
     const preimage = hash.digest('hex');
     if (n <= cap) return { preimage, preimageBytes: Buffer.concat(kept) };
-    return { preimage, preimageCapped: { readBytes: n, size: Math.max(st.size, n) } };
+    const result: Preimage = { preimage, preimageCapped: { readBytes: n, size: Math.max(Number(st.size), n) } };
+    if (key !== undefined) {
+      if (hashCache.size >= HASH_CACHE_ENTRIES) hashCache.delete(hashCache.keys().next().value as string);
+      hashCache.set(key, result);
+    }
+    return result;
   } catch {
     return { preimage: 'unreadable' };
   } finally {

@@ -44,6 +44,19 @@ describe('L13 preimage of a write: one capped read for the hash and the diff', (
     expect(approve('big.bin', 'x').hash).not.toBe(a.hash);
   });
 
+  it('a large file is hashed once per version: the cached hash is reused, and any write (same size) makes a new one', () => {
+    const f = path.join(ws, 'large.bin');
+    writeFileSync(f, Buffer.alloc(5 * 1_048_576, 0x61));
+    const first = readPreimage(f);
+    expect(readPreimage(f)).toBe(first);
+    const fd = openSync(f, 'r+');
+    writeSync(fd, Buffer.from('b'), 0, 1, 3 * 1_048_576);
+    closeSync(fd);
+    const second = readPreimage(f);
+    expect(second.preimage).not.toBe(first.preimage);
+    expect(second.preimageCapped).toEqual({ readBytes: 5 * 1_048_576, size: 5 * 1_048_576 });
+  });
+
   it('beyond the hash cap the first bytes and the size are bound, and the view says so', () => {
     const f = path.join(ws, 'huge.bin');
     writeFileSync(f, Buffer.alloc(4096, 0x61));
