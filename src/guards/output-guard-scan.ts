@@ -132,8 +132,10 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   const formats = compile(deps.formats ?? SECRET_FORMATS);
   const seen = text !== raw ? new Set<string>() : undefined;
   const found = ({ def, span, secret, open }: FormatMatch) => {
-    if (seen) {
-      const key = `${def?.id ?? ''}:${span[0]}:${span[1]}:${secret[0]}:${secret[1]}`;
+    // Only findings are de-duplicated: a rejected span seen twice costs nothing but an entry, while a key
+    // per rejected match made hostile text with one escape in it several times slower.
+    if (seen && def) {
+      const key = `${def.id}:${span[0]}:${span[1]}:${secret[0]}:${secret[1]}`;
       if (seen.has(key)) return;
       seen.add(key);
     }
