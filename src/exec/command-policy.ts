@@ -33,6 +33,8 @@ const RULES = commandRules(isInjectionEnv);
 const DOWNLOADERS = new Set(['cat', 'echo', 'printf']);
 /** Builtins whose NAME=value operands set variables like a prefix assignment does. */
 const DECLARATION_BUILTINS = new Set(['export', 'declare', 'typeset', 'readonly', 'local']);
+/** Builtins that assign to a variable given by name as an operand. */
+const ASSIGNING_BUILTINS = new Set(['printf', 'read', 'mapfile', 'readarray', 'getopts']);
 
 interface Found {
   hit: RuleHit;
@@ -148,6 +150,14 @@ class Evaluator {
     for (const s of u.scripts) {
       const f = this.evaluateScript(s, depth + 1, chain);
       if (f) return f;
+    }
+    // `printf -v GIT_SSH_COMMAND 'rm -rf ~'`, `read LD_PRELOAD`: builtins that assign to a variable named as an operand.
+    if (ASSIGNING_BUILTINS.has(name)) {
+      const operands = u.argv.slice(1);
+      // printf assigns only to the name after -v; the others to every name operand.
+      const names = name === 'printf' ? operands.filter((_, i) => operands[i - 1]?.text === '-v') : operands.filter((w) => !w.text.startsWith('-'));
+      const target = names.find((w) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.text) && isDangerousEnv(w.text, ['loader', 'command', 'lookup']));
+      if (target) return { hit: { ruleId: 'env.injection', reason: `${name} assigns ${target.text}, which changes what programs load or run; it is not allowed in commands` }, segment: show(u.argv), via: chain };
     }
     const exported = DECLARATION_BUILTINS.has(name) ? u.argv.slice(1).map((w) => w.text) : [];
     for (const a of [...u.assignments, ...exported]) {

@@ -167,6 +167,12 @@ describe('command policy (exec layer 2)', () => {
       expect(evaluateCommand(cmd).decision, cmd).toBe('deny');
     }
     expect(evaluateCommand("env GIT_PAGER='rm -rf /' git log").via).toEqual(['env', 'GIT_PAGER']);
+    for (const cmd of ["printf -v GIT_SSH_COMMAND 'rm -rf ~'; export GIT_SSH_COMMAND; git fetch", 'read -r LD_PRELOAD < /tmp/x; ls', 'mapfile PATH < list', 'getopts ab GIT_PAGER']) {
+      expect(evaluateCommand(cmd).decision, cmd).toBe('deny');
+    }
+    for (const cmd of ["printf -v msg '%s' hi", 'read -r line < f', 'printf PATH']) {
+      expect(evaluateCommand(cmd).decision, cmd).toBe('allow');
+    }
     for (const cmd of ['GIT_PAGER=cat git log', 'EDITOR=vim git commit', "GIT_SSH_COMMAND='ssh -i ~/.ssh/id_ed25519 -o IdentitiesOnly=yes' git fetch", "LESSOPEN='| lesspipe %s' less x", 'GIT_CONFIG_GLOBAL=/tmp/x git status']) {
       expect(evaluateCommand(cmd).decision, cmd).toBe('allow');
     }
