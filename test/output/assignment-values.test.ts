@@ -49,3 +49,16 @@ describe('generic assignment: bounded work on repeated inner runs', () => {
     60_000,
   );
 });
+
+describe('URL credentials with a colon inside the password', () => {
+  it('redacts the whole password, not only the part before the first colon', () => {
+    const { guard } = makeGuard();
+    const password = ['S3cr', 'etP4ss', 'w0rd99'].join(':');
+    const text = `DATABASE_URL postgres://app:${password}@db.internal:5432/prod`;
+    const whole = guard.scanText(text, CTX);
+    expect(whole.ok && whole.value.text).toBe('DATABASE_URL postgres://app:[REDACTED]@db.internal:5432/prod');
+    expect(streamAll(guard, text.match(/[\s\S]{1,5}/g) ?? [])).toBe('DATABASE_URL postgres://app:[REDACTED]@db.internal:5432/prod');
+    // A port is not a password: no user:password@ here.
+    expect(scanOutput('see http://example.org:8080/a@b and ssh://git@github.com:22/x', { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings).toEqual([]);
+  });
+});

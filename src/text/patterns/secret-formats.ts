@@ -263,7 +263,7 @@ function validCliUser(match: string): boolean {
 
 // --- URL credentials -----------------------------------------------------------------------
 
-const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?<user>[^\s:/@"'<>]{0,128}):(?<secret>[^\s:/@"'<>]{3,256})@[A-Za-z0-9][A-Za-z0-9.-]{0,253}/i;
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?<user>[^\s:/@"'<>]{0,128}):(?<secret>[^\s/@"'<>]{3,256})@[A-Za-z0-9][A-Za-z0-9.-]{0,253}/i;
 
 function validUrlCredentials(match: string): boolean {
   const pass = URL_CREDENTIALS.exec(match)?.groups?.['secret'] ?? '';
