@@ -7,6 +7,7 @@ import type { LeakHit, LeakScanner } from '../core/leak.js';
 import { MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
+import { hexDumpView } from './hex-dump.js';
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
@@ -237,6 +238,16 @@ export class LeakIndex implements LeakScanner {
         if (known.has(key)) return;
         known.add(key);
         hits.push(hit);
+      });
+    }
+    // A hex dump of a value longer than one line (xxd, hexdump -C): its hit covers the whole lines.
+    const dump = hexDumpView(text);
+    if (dump) {
+      matcher.forEachMatch(dump.text, (pattern, start, end) => {
+        const e = this.entries[pattern] as Entry;
+        if (e.encoding !== 'hex') return;
+        const [s, t] = dump.toRaw(start, end);
+        hits.push({ start: s, end: t, secretName: e.secretName, encoding: e.encoding });
       });
     }
     return hits;
