@@ -53,3 +53,19 @@ describe('known values in encodings the index does not hold as such', () => {
     expect(leaks.scan(`x ${hex} y`)).toHaveLength(1);
   });
 });
+
+describe('a vault value in a multi-line hex dump, through the output guard', () => {
+  it('is redacted whole and streamed alike, printable column included', () => {
+    const b = Buffer.from(`KEY=${VAULT_VALUE}${VAULT_VALUE}\n`);
+    const lines: string[] = [];
+    for (let o = 0; o < b.length; o += 16) {
+      const line = b.subarray(o, o + 16);
+      lines.push(`${o.toString(16).padStart(8, '0')}: ${(line.toString('hex').match(/.{1,4}/g) ?? []).join(' ').padEnd(39)}  ${[...line].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}`);
+    }
+    const text = `Dump:\n${lines.join('\n')}\nend`;
+    const { guard } = makeGuard();
+    const whole = guard.scanText(text, CTX);
+    expect(whole.ok && whole.value.text).toBe('Dump:\n[REDACTED]\nend');
+    expect(streamAll(guard, text.match(/[\s\S]{1,8}/g) ?? [])).toBe('Dump:\n[REDACTED]\nend');
+  });
+});
