@@ -90,12 +90,15 @@ export function hexPassApplies(text: string): boolean {
   let size = 0;
   let groups = 0;
   let escapes = false;
+  // A long hex run that a line break continues (`xxd -p`, wrapped at 60 digits).
+  let wrapped = false;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
     const digit = c >= 0x30 && c <= 0x39;
     const low = c >= 0x61 && c <= 0x66;
     const up = c >= 0x41 && c <= 0x46;
     if (digit || low || up) {
+      if (wrapped && run === 0) return true;
       run += 1;
       lower ||= low;
       upper ||= up;
@@ -114,6 +117,8 @@ export function hexPassApplies(text: string): boolean {
     } else if (run > 0 || !(c === 0x3a || c === 0x2d || c === 0x20)) {
       groups = 0;
     }
+    const lineBreak = c === 0x0a || c === 0x0d;
+    wrapped = lineBreak && (run >= 2 * MIN_FORM_LENGTH || (wrapped && run === 0));
     run = 0;
     lower = false;
     upper = false;
