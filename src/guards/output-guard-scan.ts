@@ -9,6 +9,7 @@ import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 import { findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
+import { compileFormats, forEachFormatMatch, type CompiledFormat } from '../text/patterns/format-matches.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 
@@ -44,22 +45,6 @@ export interface OutputScan {
 
 export const REDACTED = '[REDACTED]';
 
-interface Compiled {
-  readonly def: PatternDef;
-  readonly re: RegExp;
-}
-
-const compiledCache = new WeakMap<readonly PatternDef[], Compiled[]>();
-
-function compile(formats: readonly PatternDef[]): Compiled[] {
-  let c = compiledCache.get(formats);
-  if (!c) {
-    c = formats.map((def) => ({ def, re: new RegExp(def.regex.source, def.regex.flags.replace(/[gyd]/g, '') + 'gd') }));
-    compiledCache.set(formats, c);
-  }
-  return c;
-}
-
 /**
  * A base64 hit covers only the characters that depend on the secret alone; the up to three characters
  * on each side still carry some of its bits (and the padding), so they are redacted with it.
@@ -82,35 +67,16 @@ interface FormatMatch {
   readonly open: boolean;
 }
 
-/**
- * Every format match in `text`, mapped to raw offsets. A rejected match must not hide a real one that
- * starts inside it, so the search goes on one character later. That stays linear because no format
- * can start a long match inside its own failed body: bodies stop before a repeat of their prefix (PEM
- * at `--`, sk-proj-, ATATT3, ABSK, glpat-, xox…-), a JWT starts only where a token run starts, and an
- * assignment value takes a bounded number of `=`/`:` runs. Skipping to the end of the failed match
- * instead would let a decoy hide the key glued after it.
- */
-function scanFormats(formats: readonly Compiled[], text: string, toRaw: (start: number, end: number) => [number, number], found: (m: FormatMatch) => void): void {
-  for (const { def, re } of formats) {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const s = m.index;
-      const e = s + m[0].length;
-      if (e === s) {
-        re.lastIndex = s + 1;
-        continue;
-      }
-      const span = toRaw(s, e);
-      const open = e >= text.length;
-      if (def.validate && !def.validate(m[0])) {
-        re.lastIndex = s + 1;
-        found({ def: undefined, span, secret: span, open });
-        continue;
-      }
-      const g = m.indices?.groups?.['secret'];
-      found({ def, span, secret: g ? toRaw(g[0], g[1]) : span, open });
-    }
+/** Every format match in `text` (rejected ones too: a stream must not cut through them), in raw offsets. */
+function scanFormats(formats: readonly CompiledFormat[], text: string, toRaw: (start: number, end: number) => [number, number], found: (m: FormatMatch) => void): void {
+  for (const format of formats) {
+    forEachFormatMatch(format, text, (m) => {
+      const span = toRaw(m.start, m.end);
+      const open = m.end >= text.length;
+      if (!m.valid) return found({ def: undefined, span, secret: span, open });
+      const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);
+      found({ def: format.def, span, secret, open });
+    });
   }
 }
 
@@ -129,7 +95,7 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   // The formats run on the view and, when it differs, on the raw text as well: a decoded escape or tag
   // character glued to a token (`…%47`, `…\u0047`) removes the word boundary a format ends at, which
   // the raw text still has. A match both passes find is one finding.
-  const formats = compile(deps.formats ?? SECRET_FORMATS);
+  const formats = compileFormats(deps.formats ?? SECRET_FORMATS);
   const seen = text !== raw ? new Set<string>() : undefined;
   const found = ({ def, span, secret, open }: FormatMatch) => {
     // Only findings are de-duplicated: a rejected span seen twice costs nothing but an entry, while a key

@@ -7,6 +7,7 @@ import type { LeakScanner } from '../core/leak.js';
 import type { PatternDef } from '../text/patterns/types.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
+import { compileFormats, forEachFormatMatch, type CompiledFormat as SharedFormat } from '../text/patterns/format-matches.js';
 
 /** Cap in UTF-16 code units (1 Mi): longer input is cut before any matching. */
 export const MAX_LINE_CHARS = 1024 * 1024;
@@ -43,44 +44,27 @@ function redactLeaks(line: string, leak: LeakScanner): string {
 export const LOG_SECRET_FORMATS: readonly PatternDef[] = SECRET_FORMATS.filter((f) => !f.id.endsWith('_marker'));
 
 interface CompiledFormat {
-  readonly def: PatternDef;
-  /** Stateless probe: most lines match no format, and `test` is about half the cost of `replace`. */
+  readonly format: SharedFormat;
+  /** Stateless probe: most lines match no format, and `test` is about half the cost of a full scan. */
   readonly probe: RegExp;
-  readonly global: RegExp;
 }
 
 function compile(formats: readonly PatternDef[]): CompiledFormat[] {
-  return formats.map((def) => {
-    const flags = def.regex.flags.replace(/[gy]/g, '');
-    return { def, probe: new RegExp(def.regex.source, flags), global: new RegExp(def.regex.source, `${flags}g`) };
-  });
+  return compileFormats(formats).map((format) => ({ format, probe: new RegExp(format.def.regex.source, format.def.regex.flags.replace(/[gyd]/g, '')) }));
 }
 
-/**
- * Replaces each validated match; when the regex has a named group `secret`, only that part. A match that
- * fails validation is retried one character later, as the output guard does: `String.replace` would go on
- * after it, so a rejected `host=db:port=…` would swallow the `password=…` inside its span.
- */
+/** Replaces each validated match (only its `secret` group when the format has one), one format after the other. */
 function redactFormats(line: string, formats: readonly CompiledFormat[]): string {
   let out = line;
-  for (const { def, probe, global } of formats) {
+  for (const { format, probe } of formats) {
     if (!probe.test(out)) continue;
     let result = '';
     let copied = 0;
-    global.lastIndex = 0;
-    for (let m = global.exec(out); m !== null; m = global.exec(out)) {
-      const match = m[0];
-      if (match.length === 0 || (def.validate && !def.validate(match))) {
-        global.lastIndex = m.index + 1;
-        continue;
-      }
-      const secret = m.groups?.['secret'];
-      const at = secret ? m.index + match.lastIndexOf(secret) : m.index;
-      const end = secret ? at + secret.length : m.index + match.length;
-      result += `${out.slice(copied, at)}[REDACTED:${def.id}]`;
-      copied = end;
-      global.lastIndex = m.index + match.length;
-    }
+    forEachFormatMatch(format, out, (m) => {
+      if (!m.valid || m.secretStart < copied) return;
+      result += `${out.slice(copied, m.secretStart)}[REDACTED:${format.def.id}]`;
+      copied = m.secretEnd;
+    });
     if (copied > 0) out = result + out.slice(copied);
   }
   return out;

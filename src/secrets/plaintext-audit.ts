@@ -10,6 +10,7 @@ import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 import type { PatternDef } from '../text/patterns/types.js';
 import { looksLikeSecretEnvName } from './env-secrets.js';
 import { MASTER_KEY_ENV } from './master-key.js';
+import { compileFormats, forEachFormatMatch, type CompiledFormat } from '../text/patterns/format-matches.js';
 
 export type AuditPlace = 'config' | 'data_dir' | 'environment' | 'shell_history';
 
@@ -54,23 +55,12 @@ interface Match {
   readonly offset: number;
 }
 
-interface CompiledFormat {
-  readonly f: PatternDef;
-  /** Global copy of f.regex, for matchAll (which clones it, so sharing one is safe). */
-  readonly re: RegExp;
-}
-
-function compileFormats(formats: readonly PatternDef[]): CompiledFormat[] {
-  return formats.map((f) => ({ f, re: new RegExp(f.regex.source, f.regex.flags.includes('g') ? f.regex.flags : `${f.regex.flags}g`) }));
-}
-
 function scanText(text: string, formats: readonly CompiledFormat[], known: LeakScanner | undefined): Match[] {
   const out: Match[] = [];
-  for (const { f, re } of formats) {
-    for (const m of text.matchAll(re)) {
-      if (f.validate && !f.validate(m[0])) continue;
-      out.push({ kind: f.id, offset: m.index ?? 0 });
-    }
+  for (const format of formats) {
+    forEachFormatMatch(format, text, (m) => {
+      if (m.valid) out.push({ kind: format.def.id, offset: m.start });
+    });
   }
   for (const h of known?.scan(text) ?? []) out.push({ kind: `known:${h.secretName}`, offset: h.start });
   return out;

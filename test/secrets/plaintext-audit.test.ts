@@ -56,6 +56,15 @@ describe('auditPlaintext', () => {
     expect(JSON.stringify(f)).not.toContain(secret);
   });
 
+  it('a rejected match does not hide a password inside its span (host=db:port=…:password=…)', () => {
+    // Built at run time: a test value, not a credential.
+    const value = ['S3cret', 'P4ss9xyz'].join('');
+    const s = setup(`psql "host=db:port=5432:user=app:password=${value}"\n`);
+    const f = audit(s);
+    expect(f.map((x) => x.kind)).toContain('secret.generic_assignment');
+    expect(JSON.stringify(f)).not.toContain(value);
+  });
+
   it('NUL bytes, CRLF and a BOM do not hide a secret or shift its line', () => {
     const [a, b, c] = [ghp(), ghp(), ghp()];
     const s = setup(Buffer.concat([Buffer.from(`\uFEFFecho hi\r\nexport T=${a}\r\n`), Buffer.from([0, 0, 0]), Buffer.from(`\0${b}\0\r\n\r\ncurl -H "x: ${c}"\n`)]));
