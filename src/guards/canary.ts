@@ -88,9 +88,8 @@ function tolerant(text: string, foldCase: boolean): string {
 interface Matcher {
   readonly re: RegExp;
   readonly encoding: CanaryEncoding;
-  /** For the core: the prefix (before) or reversed prefix (after) that turns a core hit into a raw or reversed one. */
-  readonly before?: RegExp;
-  readonly after?: RegExp;
+  /** For the core: where the prefix (raw) or reversed prefix (reversed) that turns a core hit into a full one sits. */
+  readonly prefix?: 'before' | 'after';
 }
 
 const PREFIX_LETTERS = CANARY_PREFIX.replace(/[^A-Za-z0-9]/g, '');
@@ -107,9 +106,9 @@ function matchers(forms: readonly CanaryForm[]): Matcher[] {
   m = [];
   for (const f of forms) {
     if (f.encoding === 'raw' && f.text.toUpperCase().startsWith(CANARY_PREFIX)) {
-      m.push({ re: new RegExp(tolerant(f.text.slice(CANARY_PREFIX.length), true), 'gi'), encoding: 'raw', before: PREFIX_BEFORE });
+      m.push({ re: new RegExp(tolerant(f.text.slice(CANARY_PREFIX.length), true), 'gi'), encoding: 'raw', prefix: 'before' });
     } else if (f.encoding === 'reversed' && f.text.toUpperCase().endsWith([...CANARY_PREFIX].reverse().join(''))) {
-      m.push({ re: new RegExp(tolerant(f.text.slice(0, -CANARY_PREFIX.length), true), 'gi'), encoding: 'reversed', after: PREFIX_AFTER });
+      m.push({ re: new RegExp(tolerant(f.text.slice(0, -CANARY_PREFIX.length), true), 'gi'), encoding: 'reversed', prefix: 'after' });
     } else {
       m.push({ re: new RegExp(tolerant(f.text, f.foldCase), f.foldCase ? 'gi' : 'g'), encoding: f.encoding });
     }
@@ -130,11 +129,11 @@ export function findCanaries(text: string, forms: readonly CanaryForm[]): Canary
       let start = x.index ?? 0;
       let end = start + x[0].length;
       let encoding = m.encoding;
-      if (m.before) {
+      if (m.prefix === 'before') {
         const p = PREFIX_BEFORE.exec(text.slice(Math.max(0, start - PREFIX_REACH), start));
         if (p) start -= p[0].length;
         else encoding = 'core';
-      } else if (m.after) {
+      } else if (m.prefix === 'after') {
         const p = PREFIX_AFTER.exec(text.slice(end, end + PREFIX_REACH));
         if (p) end += p[0].length;
         else encoding = 'core';

@@ -49,12 +49,13 @@ export const FORCED_TAIL = 20 * 1024;
 
 const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\t' || c === '\r';
 
-/** Start of the non-whitespace run that contains position `b` (or `b` when a space precedes it). */
-function firstSpace(text: string, from = 0): number {
-  for (let i = from; i < text.length; i++) if (isSpace(text[i])) return i;
+/** Index of the first whitespace in `text`, or -1. */
+function firstSpace(text: string): number {
+  for (let i = 0; i < text.length; i++) if (isSpace(text[i])) return i;
   return -1;
 }
 
+/** Start of the non-whitespace run that contains position `b` (or `b` when a space precedes it). */
 function runStart(text: string, b: number): number {
   let i = b;
   while (i > 0 && !isSpace(text[i - 1])) i--;

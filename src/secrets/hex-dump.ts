@@ -34,7 +34,8 @@ function lineHex(line: string): string | undefined {
 const DUMP_HINT = /(?:^|\n)[ \t]*[0-9a-fA-F]{6,16}:?[ \t]+[0-9a-fA-F]{2}/;
 
 export function hexDumpView(text: string): HexDumpView | undefined {
-  if (!DUMP_HINT.test(text)) return undefined;
+  // A single line (every log line) can never hold two dump lines.
+  if (text.indexOf('\n') < 0 || !DUMP_HINT.test(text)) return undefined;
   let view = '';
   /** Per view character, the index of its raw line in `lines`. */
   const owner: number[] = [];

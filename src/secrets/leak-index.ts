@@ -152,12 +152,12 @@ function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): 
   let n = 0;
   let changed = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? (pass.classes[c] as number) : 0;
-    if (k === 2 || (pass.lowerHex && (c === 0x5c || c === 0x30 || c === 0x78 || c === 0x58) && bytePrefixAt(text, i))) {
+    if (dropped(text, i, pass)) {
       changed = true;
       continue;
     }
+    const c = text.charCodeAt(i);
+    const k = c < 128 ? (pass.classes[c] as number) : 0;
     if (n % CHECKPOINT === 0) marks.push(i);
     if (k === 0) units[n++] = 0;
     else if (pass.lowerHex && c >= 0x41 && c <= 0x46) {
@@ -261,7 +261,7 @@ export class LeakIndex implements LeakScanner {
   /** Replaces every indexed form in `text` with `[REDACTED:<name>]`; overlapping hits are merged. */
   redact(text: string): { text: string; hits: readonly LeakHit[] } {
     const hits = this.scan(text);
-    return { text: hits.length ? redactSpans(text, hits) : text, hits };
+    return { text: hits.length ? redactLeakHits(text, hits) : text, hits };
   }
 
   private compiled(): MultiMatcher {
@@ -274,5 +274,3 @@ export class LeakIndex implements LeakScanner {
   }
 }
 
-/** Replaces the union of the hit spans with one `[REDACTED:<name>]` per merged span. */
-export const redactSpans = redactLeakHits;
