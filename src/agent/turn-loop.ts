@@ -105,7 +105,7 @@ const REFUSING_LAYERS: ReadonlySet<string> = new Set(['L02', 'L12', 'L13', 'L17'
 function storedCall(call: ToolCall, reason: string, registry: ToolRegistry): ToolCall {
   return {
     id: call.id,
-    name: registry.get(call.name) ? call.name : UNKNOWN_TOOL_NAME,
+    name: shownName(call.name, registry),
     arguments: JSON.stringify({ refused: reason }),
   };
 }
@@ -296,8 +296,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
               : await runToolCall(deps, call, ctx, allowed, abort.signal);
           stored[index] = outcome.refused === undefined ? call : storedCall(call, outcome.refused, registry);
           const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, ref, ctx) : outcome.content);
-          const storedName = (stored[index] as ToolCall).name;
-          results.push({ role: 'tool', toolCallId: call.id, name: storedName, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
+          results.push({ role: 'tool', toolCallId: call.id, name: ref.name, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
           yield { type: 'tool_finished', id: ref.id, name: ref.name, ok: outcome.ok };
         }
       } finally {
@@ -325,10 +324,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   }
 
   async function runToolCall(d: TurnLoopDeps, call: ToolCall, c: TurnContext, visible: ReadonlySet<string>, signal: AbortSignal): Promise<ToolOutcome> {
-    const name = shownName(call.name, d.registry);
+    const tool = d.registry.get(call.name);
+    const name = tool ? call.name : UNKNOWN_TOOL_NAME;
     const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: name };
     // L12: a tool outside policy was never shown to the model; a call to it anyway is refused and audited.
-    const tool = d.registry.get(call.name);
     if (!tool || !visible.has(call.name)) {
       const reason = !tool ? `no tool named "${name}" exists` : policyReason(d.policy, name, tool.group);
       bus.emit('tool:denied', { ...audit, layer: 'L12', outcome: 'denied', reason });
