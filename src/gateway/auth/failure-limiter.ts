@@ -10,6 +10,7 @@
 import type { SecurityEvent } from '../../core/events.js';
 import type { EventBus } from '../../core/events.js';
 import type { AuthFailureLimitConfig } from '../../config/sections/gateway.js';
+import { parseIp } from '../../net/ip.js';
 
 declare module '../../core/events.js' {
   interface EventMap {
@@ -27,29 +28,18 @@ interface Entry {
 
 export type FailureVerdict = 'audit' | 'suppress';
 
-function expandIpv6(addr: string): string[] | undefined {
-  const parts = addr.split('::');
-  if (parts.length > 2) return undefined;
-  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
-  const width = (gs: string[]): number => gs.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
-  const head = groups(parts[0]);
-  if (parts.length === 1) return width(head) === 8 ? head : undefined;
-  const tail = groups(parts[1]);
-  const fill = 8 - width(head) - width(tail);
-  return fill < 0 ? undefined : [...head, ...Array<string>(fill).fill('0'), ...tail];
-}
-
-/** The key a client is counted under: the IPv4 address, or the /64 prefix of an IPv6 address. */
+/** The key a client is counted under: the IPv4 address (also when IPv4-mapped), or the /64 prefix of an IPv6 address. */
 export function clientKey(remoteAddress: string | undefined): string {
   if (!remoteAddress) return 'unknown';
-  let a = remoteAddress.split('%')[0] as string;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  if (mapped) a = mapped[1] as string;
-  if (!a.includes(':') || a === '::1') return a;
-  const groups = expandIpv6(a.toLowerCase());
-  const head = groups?.slice(0, 4);
-  if (!head || head.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return a.toLowerCase();
-  return `${head.map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  const ip = parseIp(remoteAddress);
+  if (!ip) return remoteAddress.toLowerCase();
+  const b = ip.bytes;
+  if (ip.family === 4) return [...b].join('.');
+  const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+  if (mapped) return [...b.subarray(12)].join('.');
+  if (b.subarray(0, 15).every((x) => x === 0) && b[15] === 1) return '::1';
+  const groups = [0, 2, 4, 6].map((i) => (((b[i] as number) << 8) | (b[i + 1] as number)).toString(16));
+  return `${groups.join(':')}::/64`;
 }
 
 export function isLoopbackKey(key: string): boolean {
@@ -82,7 +72,7 @@ export class AuthFailureLimiter {
   /** The live entry of a key, closing (and auditing) an expired one. */
   private current(key: string, now: number): Entry | undefined {
     const e = this.clients.get(key);
-    if (e && (now - e.windowStart >= this.config.windowMs || now < e.windowStart)) {
+    if (e && this.ended(e.windowStart, now)) {
       this.clients.delete(key);
       this.close(key, e);
       return undefined;
@@ -103,7 +93,7 @@ export class AuthFailureLimiter {
   /** One audit line spent from the window's global allowance; false when it is used up (counted instead). */
   private spend(now: number): boolean {
     let g = this.global;
-    if (g && (now - g.windowStart >= this.config.windowMs || now < g.windowStart)) {
+    if (g && this.ended(g.windowStart, now)) {
       this.closeGlobal(g);
       g = undefined;
     }
@@ -115,6 +105,11 @@ export class AuthFailureLimiter {
     }
     g.audited += 1;
     return true;
+  }
+
+  /** A window is over once windowMs passed, or when it starts in the future (the wall clock stepped back). */
+  private ended(windowStart: number, now: number): boolean {
+    return now - windowStart >= this.config.windowMs || now < windowStart;
   }
 
   private close(key: string, e: Entry): void {
@@ -185,11 +180,11 @@ export class AuthFailureLimiter {
     // Every entry is looked at (at most maxTrackedClients, once a window): insertion order is start order
     // only while the wall clock never steps back.
     for (const [key, e] of this.clients) {
-      if (now - e.windowStart < this.config.windowMs && now >= e.windowStart) continue;
+      if (!this.ended(e.windowStart, now)) continue;
       this.clients.delete(key);
       this.close(key, e);
     }
-    if (this.global && (now - this.global.windowStart >= this.config.windowMs || now < this.global.windowStart)) this.closeGlobal(this.global);
+    if (this.global && this.ended(this.global.windowStart, now)) this.closeGlobal(this.global);
   }
 
   /** Audits every open window's summary now (the gateway is closing). */
