@@ -37,7 +37,7 @@ import { createLogger, createSanitizer, type Logger } from './logging/logger.js'
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard, netLayerStatus } from './net/index.js';
 import {
-  LeakIndex, captureEnvSecrets, createScopedSecrets, createSecretResolver, masterKeyOptionsFromConfig, openSecretStore, secretRefNames, secretScopesFromConfig,
+  LeakIndex, captureEnvSecrets, createSecretResolver, masterKeyOptionsFromConfig, openSecretStore, secretRefNames, secretScopesFromConfig,
   type SecretResolver, type SecretStore,
 } from './secrets/index.js';
 
@@ -187,14 +187,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => store.close());
     const resolver: SecretResolver = createSecretResolver(store, secretScopes(config), bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
-    const providerKeyReaders = new Map(config.agents.map((a) => {
+    const providerKeyResolver = createSecretResolver(store, new Map(config.agents.map((a) => {
       const key = a.provider !== undefined ? config.providers[a.provider]?.apiKey?.secret : undefined;
-      return [a.id, createScopedSecrets(store, a.id, key !== undefined ? [key] : [], bus)] as const;
-    }));
-    const providerSecret = (name: string, who?: ModelCallContext): Result<string, BulwarkError> => {
-      const reader = who ? providerKeyReaders.get(who.agentId) : undefined;
-      return reader && who ? reader.get(name, { sessionId: who.sessionId, traceId: who.traceId }) : resolver(name, { agentId: PROVIDER_SCOPE });
-    };
+      return [a.id, key !== undefined ? [key] : []] as const;
+    })), bus);
+    const providerSecret = (name: string, who?: ModelCallContext): Result<string, BulwarkError> =>
+      who ? providerKeyResolver(name, who) : resolver(name, { agentId: PROVIDER_SCOPE });
 
     // L10 for every outbound fetch an agent can influence; L08 when the operator enabled it.
     const guard = createNetGuard(config.net, bus);
