@@ -2,7 +2,7 @@
  * Sees through the commands that run other commands (`sudo`, `env`, `time`, `nice`, `xargs`,
  * `timeout`, `find -exec`, `sh -c`, `eval`, …) so the rules judge what would actually run.
  */
-import type { Word } from './shell-parse.js';
+import { ASSIGNMENT_WORD, ENV_OPERAND, type Word } from './shell-parse.js';
 
 export interface Unwrapped {
   /** The command that finally runs (argv[0] is a base name, e.g. `rm` for `/usr/bin/rm`). */
@@ -31,9 +31,6 @@ export function baseName(word: string): string {
   return i >= 0 ? word.slice(i + 1) : word;
 }
 
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-/** `env` takes any NAME=value operand, even one the shell would not accept as an assignment (`BASH_FUNC_f%%=…`). */
-const ENV_OPERAND = /^[^=-][^=]*=/;
 export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'busybox', 'rbash', 'tcsh', 'csh']);
 const INTERPRETERS: Record<string, readonly string[]> = {
   python: ['-c'], python2: ['-c'], python3: ['-c'], pypy: ['-c'], pypy3: ['-c'],
@@ -112,7 +109,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
   let dynamicScript: string | undefined;
 
   for (let guard = 0; guard < 32 && argv.length; guard++) {
-    while (argv.length && ASSIGNMENT.test(argv[0]?.text ?? '') && !argv[0]?.text.startsWith('=')) {
+    while (argv.length && ASSIGNMENT_WORD.test(argv[0]?.text ?? '') && !argv[0]?.text.startsWith('=')) {
       assignments.push((argv.shift() as Word).text);
     }
     const head = argv[0];

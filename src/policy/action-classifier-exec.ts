@@ -3,7 +3,8 @@
  * Unknown programs, privilege changes and anything the tokeniser cannot see through are destructive.
  */
 import type { ActionClass } from './action-classifier-classes.js';
-import { ASSIGN, parseShell, type SimpleCommand } from './action-classifier-shell.js';
+import { parseShell, type SimpleCommand } from './action-classifier-shell.js';
+import { ASSIGNMENT_WORD, ENV_OPERAND } from '../text/shell-parse.js';
 import { isDangerousEnv, type DangerousEnvKind } from '../text/dangerous-env.js';
 
 export interface ExecVerdict {
@@ -61,8 +62,6 @@ const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish']);
 const WRAPPERS = new Set(['nice', 'nohup', 'time', 'stdbuf', 'ionice', 'command', 'builtin', 'env', 'timeout', 'xargs', 'setsid']);
 /** Kinds of the shared dangerous-variable list that make setting a variable destructive here. */
 const DESTRUCTIVE_ENV: readonly DangerousEnvKind[] = ['loader', 'command', 'lookup'];
-/** `env` takes any NAME=value operand, even one the shell would not accept as an assignment (`BASH_FUNC_f%%=…`). */
-const ENV_OPERAND = /^[^=-][^=]*=/;
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 /** Paths whose contents are credentials wherever they are read from. */
 const CREDENTIAL_PATH = /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.env$|\.env\.[\w-]+$|id_(rsa|dsa|ecdsa|ed25519)|shadow$|gshadow$|sudoers|\.pgpass|environ$|credentials$|credentials\.json$|\.bulwark)/;
@@ -126,7 +125,7 @@ export function classifyArgv(argv: readonly string[], workspace: string | undefi
 export function classifyEnvNames(names: readonly string[]): ExecVerdict {
   const v = newAcc();
   for (const name of names) {
-    if (!ASSIGN.test(`${name}=`)) add(v, 'destructive', `environment variable name ${JSON.stringify(name.slice(0, 64))} is not a valid name`);
+    if (!ASSIGNMENT_WORD.test(`${name}=`)) add(v, 'destructive', `environment variable name ${JSON.stringify(name.slice(0, 64))} is not a valid name`);
     noteEnv(v, name);
   }
   return verdict(v);

@@ -5,7 +5,7 @@
  * here-strings) is reported as `opaque`, which it treats as destructive: fail closed. So is input
  * the parser refuses (unterminated quotes, oversized or too deeply nested lines).
  */
-import { parseShell as parseFull, MAX_COMMAND_CHARS, type SimpleCommand as FullCommand, type Word } from '../text/shell-parse.js';
+import { parseShell as parseFull, ASSIGNMENT_WORD, MAX_COMMAND_CHARS, type SimpleCommand as FullCommand, type Word } from '../text/shell-parse.js';
 
 export { MAX_COMMAND_CHARS };
 
@@ -28,8 +28,6 @@ export type ShellParse =
   | { readonly ok: true; readonly commands: readonly SimpleCommand[] }
   | { readonly ok: false; readonly opaque: string };
 
-/** A NAME=value word. */
-export const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 const HEREDOC_OPS = new Set(['<<', '<<-', '<<<']);
 const DUP_OPS = new Set(['>&', '<&']);
@@ -57,7 +55,7 @@ export function parseShell(input: string): ShellParse {
     }
     const words = c.words.map((w) => w.text);
     let i = 0;
-    while (i < words.length && ASSIGN.test(words[i] as string)) i++;
+    while (i < words.length && ASSIGNMENT_WORD.test(words[i] as string)) i++;
     const piped = previous !== undefined && previous.pipeline === c.pipeline;
     commands.push({ assigns: words.slice(0, i), argv: words.slice(i), redirects, piped });
     previous = c;

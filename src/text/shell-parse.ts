@@ -9,6 +9,10 @@
 import { err, ok, type Result } from '../core/result.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 
+/** A word the shell reads as a variable assignment (`NAME=value`). */
+export const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** An operand `env` reads as NAME=value: any name, even one the shell would not accept (`BASH_FUNC_f%%=…`). */
+export const ENV_OPERAND = /^[^=-][^=]*=/;
 export interface Word {
   /** The word after quote removal; runtime expansions stay as written (`$HOME`, `${TMPDIR}`). */
   readonly text: string;
