@@ -4,52 +4,128 @@ import tseslint from 'typescript-eslint';
 import security from 'eslint-plugin-security';
 
 const processEnvBans = [
-  { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'L26: process.env is read only in src/config/env.ts (use envVar/envSnapshot).' },
-  { selector: "MemberExpression[object.name='process'][property.value='env']", message: 'L26: process.env is read only in src/config/env.ts (use envVar/envSnapshot).' },
-  { selector: "VariableDeclarator[init.name='process'] > ObjectPattern > Property[key.name='env']", message: 'L26: process.env is read only in src/config/env.ts.' },
+  {
+    selector: "MemberExpression[object.name='process'][property.name='env']",
+    message: 'L26: process.env is read only in src/config/env.ts (use envVar/envSnapshot).',
+  },
+  {
+    selector: "MemberExpression[object.name='process'][property.value='env']",
+    message: 'L26: process.env is read only in src/config/env.ts (use envVar/envSnapshot).',
+  },
+  {
+    selector: "VariableDeclarator[init.name='process'] > ObjectPattern > Property[key.name='env']",
+    message: 'L26: process.env is read only in src/config/env.ts.',
+  },
 ];
 const swallowBans = [
-  { selector: 'CatchClause > BlockStatement[body.length=0]', message: 'L26: empty catch block swallows an error; handle it or return a Result.' },
-  { selector: "CallExpression[callee.property.name='catch'] > :function[body.type='BlockStatement'][body.body.length=0]", message: 'L26: .catch(() => {}) swallows an error.' },
-  { selector: "CallExpression[callee.property.name='catch'] > ArrowFunctionExpression[body.type='Identifier'][body.name='undefined']", message: 'L26: .catch(() => undefined) swallows an error.' },
+  {
+    selector: 'CatchClause > BlockStatement[body.length=0]',
+    message: 'L26: empty catch block swallows an error; handle it or return a Result.',
+  },
+  {
+    selector:
+      "CallExpression[callee.property.name='catch'] > :function[body.type='BlockStatement'][body.body.length=0]",
+    message: 'L26: .catch(() => {}) swallows an error.',
+  },
+  {
+    selector:
+      "CallExpression[callee.property.name='catch'] > ArrowFunctionExpression[body.type='Identifier'][body.name='undefined']",
+    message: 'L26: .catch(() => undefined) swallows an error.',
+  },
 ];
 const childProcessBans = [
-  { selector: "ImportExpression[source.value=/^(node:)?child_process$/]", message: 'L26: child_process is only used in src/exec/.' },
+  {
+    selector: 'ImportExpression[source.value=/^(node:)?child_process$/]',
+    message: 'L26: child_process is only used in src/exec/.',
+  },
 ];
 const pathBans = [
-  { selector: "CallExpression[callee.object.name='path'][callee.property.name=/^(join|resolve|normalize)$/]", message: 'L26: build paths with src/core/safe-path.ts (safePath/childPath/absoluteFrom), not path.join/resolve.' },
+  {
+    selector: "CallExpression[callee.object.name='path'][callee.property.name=/^(join|resolve|normalize)$/]",
+    message: 'L26: build paths with src/core/safe-path.ts (safePath/childPath/absoluteFrom), not path.join/resolve.',
+  },
   // An alias (import * as p from 'node:path') would slip past the rule above, so the module must be imported as `path`.
-  { selector: "ImportDeclaration[source.value=/^(node:)?path$/] > :matches(ImportDefaultSpecifier, ImportNamespaceSpecifier)[local.name!='path']", message: 'L26: import node:path as `path` so the safe-path ban can see its calls.' },
+  {
+    selector:
+      "ImportDeclaration[source.value=/^(node:)?path$/] > :matches(ImportDefaultSpecifier, ImportNamespaceSpecifier)[local.name!='path']",
+    message: 'L26: import node:path as `path` so the safe-path ban can see its calls.',
+  },
 ];
 const restrictedImportPaths = (allowChildProcess, allowPathFns) => [
-  ...(allowChildProcess ? [] : [
-    { name: 'child_process', message: 'L26: child_process is only used in src/exec/.' },
-    { name: 'node:child_process', message: 'L26: child_process is only used in src/exec/.' },
-  ]),
+  ...(allowChildProcess
+    ? []
+    : [
+        { name: 'child_process', message: 'L26: child_process is only used in src/exec/.' },
+        { name: 'node:child_process', message: 'L26: child_process is only used in src/exec/.' },
+      ]),
   { name: 'node:module', importNames: ['createRequire'], message: 'L26: createRequire bypasses the import bans.' },
   { name: 'module', importNames: ['createRequire'], message: 'L26: createRequire bypasses the import bans.' },
   { name: 'node:process', importNames: ['env'], message: 'L26: process.env is read only in src/config/env.ts.' },
   { name: 'process', importNames: ['env'], message: 'L26: process.env is read only in src/config/env.ts.' },
-  ...(allowPathFns ? [] : [
-    { name: 'node:path', importNames: ['join', 'resolve', 'normalize'], message: 'L26: use src/core/safe-path.ts.' },
-    { name: 'path', importNames: ['join', 'resolve', 'normalize'], message: 'L26: use src/core/safe-path.ts.' },
-  ]),
+  ...(allowPathFns
+    ? []
+    : [
+        {
+          name: 'node:path',
+          importNames: ['join', 'resolve', 'normalize'],
+          message: 'L26: use src/core/safe-path.ts.',
+        },
+        { name: 'path', importNames: ['join', 'resolve', 'normalize'], message: 'L26: use src/core/safe-path.ts.' },
+      ]),
 ];
 
 function srcRules({ env = false, childProcess = false, pathFns = false } = {}) {
   return {
-    'no-restricted-syntax': ['error', ...(env ? [] : processEnvBans), ...swallowBans, ...(childProcess ? [] : childProcessBans), ...(pathFns ? [] : pathBans)],
+    'no-restricted-syntax': [
+      'error',
+      ...(env ? [] : processEnvBans),
+      ...swallowBans,
+      ...(childProcess ? [] : childProcessBans),
+      ...(pathFns ? [] : pathBans),
+    ],
     'no-restricted-imports': ['error', { paths: restrictedImportPaths(childProcess, pathFns) }],
   };
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eval/corpora/**', 'eval/results/**', 'bench/results/**', 'test/fixtures/lint/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'eval/corpora/**',
+      'eval/results/**',
+      'bench/results/**',
+      'test/fixtures/lint/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   security.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        fetch: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        Headers: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       'no-eval': 'error',
       'no-implied-eval': 'error',
@@ -67,7 +143,10 @@ export default tseslint.config(
       'security/detect-non-literal-fs-filename': 'off',
       'security/detect-non-literal-regexp': 'off',
       'security/detect-possible-timing-attacks': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
@@ -76,5 +155,8 @@ export default tseslint.config(
   { files: ['src/exec/**/*.ts'], rules: srcRules({ childProcess: true }) },
   { files: ['src/core/safe-path.ts'], rules: srcRules({ pathFns: true }) },
   // Tests, bench and eval may spawn processes and build paths, but never swallow errors or eval.
-  { files: ['test/**/*.ts', 'bench/**/*.ts', 'eval/**/*.ts', '*.config.ts', '*.config.js', 'bin/**/*.js'], rules: { 'no-restricted-syntax': ['error', ...swallowBans], 'security/detect-child-process': 'off' } },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'eval/**/*.ts', '*.config.ts', '*.config.js', 'bin/**/*.js'],
+    rules: { 'no-restricted-syntax': ['error', ...swallowBans], 'security/detect-child-process': 'off' },
+  },
 );

@@ -41,7 +41,8 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<Re
 /** A horizontal bar chart of values in [0, 1]. */
 export function barChartSvg(title: string, bars: ReadonlyArray<{ label: string; value: number }>): string {
   const h = 24 * bars.length + 40;
-  const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
+  const esc = (s: string) =>
+    s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
   const rows = bars
     .map((b, i) => {
       const y = 30 + i * 24;

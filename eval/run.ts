@@ -10,10 +10,17 @@ import { checkPasses, markdownTable, type Suite } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export async function runSuites(kind: 'eval' | 'bench', dir: string, resultsDir: string, argv: string[]): Promise<number> {
+export async function runSuites(
+  kind: 'eval' | 'bench',
+  dir: string,
+  resultsDir: string,
+  argv: string[],
+): Promise<number> {
   const check = argv.includes('--check');
   const filters = argv.filter((a) => !a.startsWith('--'));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   if (files.length === 0) {
     console.log(`${kind}: nothing yet`);
     return 0;
@@ -34,7 +41,9 @@ export async function runSuites(kind: 'eval' | 'bench', dir: string, resultsDir:
     if (report.svg) writeFileSync(path.join(resultsDir, `${report.name}.svg`), report.svg);
     for (const c of report.checks) {
       const pass = checkPasses(c);
-      const bound = [c.min !== undefined ? `>= ${c.min}` : '', c.max !== undefined ? `<= ${c.max}` : ''].filter(Boolean).join(', ');
+      const bound = [c.min !== undefined ? `>= ${c.min}` : '', c.max !== undefined ? `<= ${c.max}` : '']
+        .filter(Boolean)
+        .join(', ');
       summary.push([report.name, c.name, c.value, bound, pass ? 'pass' : 'FAIL']);
       if (!pass) failed.push(`${report.name}: ${c.name} = ${c.value} (needs ${bound})`);
     }
@@ -51,5 +60,10 @@ export async function runSuites(kind: 'eval' | 'bench', dir: string, resultsDir:
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await runSuites('eval', path.join(here, 'suites'), path.join(here, 'results'), process.argv.slice(2));
+  process.exitCode = await runSuites(
+    'eval',
+    path.join(here, 'suites'),
+    path.join(here, 'results'),
+    process.argv.slice(2),
+  );
 }

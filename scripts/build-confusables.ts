@@ -20,6 +20,8 @@ for (const [from, to] of Object.entries(map)) {
   if (!/^[A-Za-z0-9]{1,3}$/.test(to)) continue;
   out[from] = to; // case kept: an upper-case source whose skeleton is "l" is an I look-alike (fold.ts)
 }
-const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a.codePointAt(0) ?? 0) - (b.codePointAt(0) ?? 0)));
+const sorted = Object.fromEntries(
+  Object.entries(out).sort(([a], [b]) => (a.codePointAt(0) ?? 0) - (b.codePointAt(0) ?? 0)),
+);
 writeFileSync(target, JSON.stringify(sorted) + '\n');
 console.log(`wrote ${Object.keys(sorted).length} confusables`);

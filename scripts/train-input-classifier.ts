@@ -22,12 +22,28 @@ const MAX_CV_NOTINJECT = 0.03;
 const FOLDS = 5;
 const KEEP_ABOVE = 2e-3;
 
-interface Row { x: number[]; y: 0 | 1; pattern: number; fold: number; source: string; weight: number }
+interface Row {
+  x: number[];
+  y: 0 | 1;
+  pattern: number;
+  fold: number;
+  source: string;
+  weight: number;
+}
 
-const items = loadInputCorpus().filter((i) => i.split === 'tuning' && (i.role === 'positive' || i.role === 'negative' || i.role === 'extra_positive'));
+const items = loadInputCorpus().filter(
+  (i) => i.split === 'tuning' && (i.role === 'positive' || i.role === 'negative' || i.role === 'extra_positive'),
+);
 const rows: Row[] = items.map((i) => {
   const scan = scanText(i.text);
-  return { x: featuresOf(scan.correctedView), y: i.role === 'negative' ? 0 : 1, pattern: scan.score, fold: fnv1a(`fold:${i.source}:${i.text}`) % FOLDS, source: i.source, weight: 1 };
+  return {
+    x: featuresOf(scan.correctedView),
+    y: i.role === 'negative' ? 0 : 1,
+    pattern: scan.score,
+    fold: fnv1a(`fold:${i.source}:${i.text}`) % FOLDS,
+    source: i.source,
+    weight: 1,
+  };
 });
 // Source balancing: each source's rows share weight sqrt(n_source), so big sources still count more, but not linearly.
 const perSource = new Map<string, number>();
@@ -71,8 +87,12 @@ let best = { l2: L2_GRID[0] ?? 1e-3, threshold: 0.5, ba: -1, tpr: 0, fpr: 1 };
 for (const l2 of L2_GRID) {
   const combined: Array<{ y: number; v: number; source: string }> = [];
   for (let f = 0; f < FOLDS; f++) {
-    const m = train(rows.filter((r) => r.fold !== f), l2);
-    for (const r of rows.filter((r) => r.fold === f)) combined.push({ y: r.y, v: Math.max(r.pattern, predict(m, r.x)), source: r.source });
+    const m = train(
+      rows.filter((r) => r.fold !== f),
+      l2,
+    );
+    for (const r of rows.filter((r) => r.fold === f))
+      combined.push({ y: r.y, v: Math.max(r.pattern, predict(m, r.x)), source: r.source });
   }
   for (const t of THRESHOLDS) {
     const p = combined.filter((c) => c.y === 1);
@@ -82,7 +102,9 @@ for (const l2 of L2_GRID) {
     const ni = combined.filter((c) => c.source === 'notinject_one');
     const notInject = ni.filter((c) => c.v >= t).length / Math.max(1, ni.length);
     const ba = (tpr + 1 - fpr) / 2;
-    console.log(`l2=${l2} t=${t} cv TPR=${tpr.toFixed(3)} FPR=${fpr.toFixed(3)} NotInject=${notInject.toFixed(3)} BA=${ba.toFixed(3)}`);
+    console.log(
+      `l2=${l2} t=${t} cv TPR=${tpr.toFixed(3)} FPR=${fpr.toFixed(3)} NotInject=${notInject.toFixed(3)} BA=${ba.toFixed(3)}`,
+    );
     if (fpr <= MAX_CV_FPR && notInject <= MAX_CV_NOTINJECT && ba > best.ba) best = { l2, threshold: t, ba, tpr, fpr };
   }
 }
@@ -98,7 +120,13 @@ const out = {
   bits: FEATURE_BITS,
   bias: Math.round(model.bias * 1000) / 1000,
   threshold: best.threshold,
-  cv: { folds: FOLDS, l2: best.l2, tpr: Number(best.tpr.toFixed(3)), fpr: Number(best.fpr.toFixed(3)), balancedAccuracy: Number(best.ba.toFixed(3)) },
+  cv: {
+    folds: FOLDS,
+    l2: best.l2,
+    tpr: Number(best.tpr.toFixed(3)),
+    fpr: Number(best.fpr.toFixed(3)),
+    balancedAccuracy: Number(best.ba.toFixed(3)),
+  },
   trainedOn: `tuning split: ${pos} positive / ${rows.length - pos} negative items; logistic regression, ${EPOCHS} epochs, L2 ${best.l2}`,
   weights: sparse,
 };

@@ -11,7 +11,14 @@ import { createExecTool } from './agent/tools/exec.js';
 import { fsTools } from './agent/tools/fs/index.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
-import { brokerLayerStatus, checkBrokerRunDir, execBrokerSpawner, startBroker, vaultCaStore, type Broker } from './broker/index.js';
+import {
+  brokerLayerStatus,
+  checkBrokerRunDir,
+  execBrokerSpawner,
+  startBroker,
+  vaultCaStore,
+  type Broker,
+} from './broker/index.js';
 import type { AgentRuntime, ModelCallContext, TurnHooks } from './agent/types.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
@@ -37,8 +44,15 @@ import { createLogger, createSanitizer, type Logger } from './logging/logger.js'
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard, netLayerStatus } from './net/index.js';
 import {
-  LeakIndex, captureEnvSecrets, createSecretResolver, masterKeyOptionsFromConfig, openSecretStore, secretRefNames, secretScopesFromConfig,
-  type SecretResolver, type SecretStore,
+  LeakIndex,
+  captureEnvSecrets,
+  createSecretResolver,
+  masterKeyOptionsFromConfig,
+  openSecretStore,
+  secretRefNames,
+  secretScopesFromConfig,
+  type SecretResolver,
+  type SecretStore,
 } from './secrets/index.js';
 
 export interface DaemonOptions {
@@ -70,26 +84,58 @@ export const LOG_FILE = 'bulwark.log';
 /** The honest state of every layer with this config: only what the daemon really wires is on. */
 export function layerCatalogue(config: Config): LayerCatalogue {
   const layers = new LayerCatalogue();
-  layers.set('L06', 'on', 'secrets encrypted at rest (AES-256-GCM, HKDF-SHA256 per record) in vault.db; no enumeration for agents');
-  layers.set('L07', 'on', 'per-agent secret globs (agents[].secrets), deny by default; every access audited as secret:accessed');
+  layers.set(
+    'L06',
+    'on',
+    'secrets encrypted at rest (AES-256-GCM, HKDF-SHA256 per record) in vault.db; no enumeration for agents',
+  );
+  layers.set(
+    'L07',
+    'on',
+    'per-agent secret globs (agents[].secrets), deny by default; every access audited as secret:accessed',
+  );
   const net = netLayerStatus(config.net);
   layers.set('L10', net.state, net.reason);
   const broker = brokerLayerStatus(config.broker, config.broker.enabled);
   layers.set('L08', broker.state, broker.reason);
   layers.set('L01', 'on', 'inbound text scored for injection and jailbreaks: pass, warn, reinforce or block');
-  layers.set('L02', 'on', 'every response (streamed too) scanned for secret formats, known values, canaries and prompt extraction');
+  layers.set(
+    'L02',
+    'on',
+    'every response (streamed too) scanned for secret formats, known values, canaries and prompt extraction',
+  );
   layers.set('L03', 'on', 'tool results wrapped in per-call random delimiters with a warning header');
   layers.set('L04', 'on', 'invisible and bidi characters stripped before any detector');
   layers.set('L05', 'on', 'per-sender sliding window of injection detections: warn, audit, then 429');
-  layers.set('L17', 'on', 'per-session HMAC canary (key kept in the vault) in the system prompt; a leak is redacted and audited, a tool call carrying it refused');
-  layers.set('L23', 'on', 'tool results canonicalised, scanned for instructions and truncated before the model sees them');
+  layers.set(
+    'L17',
+    'on',
+    'per-session HMAC canary (key kept in the vault) in the system prompt; a leak is redacted and audited, a tool call carrying it refused',
+  );
+  layers.set(
+    'L23',
+    'on',
+    'tool results canonicalised, scanned for instructions and truncated before the model sees them',
+  );
   layers.set('L27', 'on', 'every tool call classified; unknown actions are destructive');
-  layers.set('L13', 'on', 'destructive, credential and config actions wait for an operator decision (bulwark approvals, /v1/approvals)');
+  layers.set(
+    'L13',
+    'on',
+    'destructive, credential and config actions wait for an operator decision (bulwark approvals, /v1/approvals)',
+  );
   layers.set('L21', 'on', 'token budgets checked before each model call; usage persisted in SQLite');
   layers.set('L22', 'on', 'one circuit breaker per provider and model');
   layers.set('L12', 'on', 'tool profiles and per-agent allow/deny decide which tools each agent sees and may call');
-  layers.set('L09', 'on', 'bulwark.log and audit.jsonl: field-path redaction, secret formats, known secret values as they are used, 1 MB line cap');
-  layers.set('L18', 'on', 'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address');
+  layers.set(
+    'L09',
+    'on',
+    'bulwark.log and audit.jsonl: field-path redaction, secret formats, known secret values as they are used, 1 MB line cap',
+  );
+  layers.set(
+    'L18',
+    'on',
+    'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address',
+  );
   layers.set('L26', 'on', 'lint bans and the dependency-rule test fail the build');
   return layers;
 }
@@ -102,8 +148,19 @@ const PROVIDER_SCOPE = 'daemon:providers';
  * base URLs, keys): removed from process.env so no variable can change where or how the daemon calls a provider.
  */
 const SDK_ENV_VARIABLES = [
-  'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_CUSTOM_HEADERS', 'OPENAI_LOG', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID', 'OPENAI_WEBHOOK_SECRET',
-  'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_CUSTOM_HEADERS', 'ANTHROPIC_LOG', 'ANTHROPIC_WEBHOOK_SIGNING_KEY',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_CUSTOM_HEADERS',
+  'OPENAI_LOG',
+  'OPENAI_ORG_ID',
+  'OPENAI_PROJECT_ID',
+  'OPENAI_WEBHOOK_SECRET',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_CUSTOM_HEADERS',
+  'ANTHROPIC_LOG',
+  'ANTHROPIC_WEBHOOK_SIGNING_KEY',
 ];
 
 /** Every provider's key, readable in the providers' scope only. */
@@ -157,7 +214,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const auditFile = childPath(dataDir, AUDIT_FILE);
   const leaks = new LeakIndex();
   const sanitize = createSanitizer(leaks);
-  const logger: Logger = createLogger({ dataDir, level: config.logging.level, pretty: options.pretty === true, sanitizeLine: sanitize });
+  const logger: Logger = createLogger({
+    dataDir,
+    level: config.logging.level,
+    pretty: options.pretty === true,
+    sanitizeLine: sanitize,
+  });
   const cleanups: Array<() => void | Promise<void>> = [];
   const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) {
@@ -173,7 +235,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => {
       db.close();
     });
-    const bus = new EventBus((error, type) => logger.error({ err: describeCause(error), type }, 'event handler failed'));
+    const bus = new EventBus((error, type) =>
+      logger.error({ err: describeCause(error), type }, 'event handler failed'),
+    );
     const audit = new AuditSink(auditFile, sanitize);
     audit.attach(bus);
     cleanups.push(() => audit.close());
@@ -183,14 +247,28 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // L06/L07: the environment is snapshotted, its secrets captured and scrubbed; every value handed out joins the leak index.
     scrubProcessEnv(SDK_ENV_VARIABLES);
     const envSecrets = captureEnvSecrets({ extraNames: secretRefNames(config) });
-    const store = unwrap(openSecretStore({ dataDir, masterKeySource: masterKeyOptionsFromConfig(config.secrets, dataDir, true), envSecrets, leakIndex: leaks, bus }));
+    const store = unwrap(
+      openSecretStore({
+        dataDir,
+        masterKeySource: masterKeyOptionsFromConfig(config.secrets, dataDir, true),
+        envSecrets,
+        leakIndex: leaks,
+        bus,
+      }),
+    );
     cleanups.push(() => store.close());
     const resolver: SecretResolver = createSecretResolver(store, secretScopes(config), bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
-    const providerKeyResolver = createSecretResolver(store, new Map(config.agents.map((a) => {
-      const key = a.provider !== undefined ? config.providers[a.provider]?.apiKey?.secret : undefined;
-      return [a.id, key !== undefined ? [key] : []] as const;
-    })), bus);
+    const providerKeyResolver = createSecretResolver(
+      store,
+      new Map(
+        config.agents.map((a) => {
+          const key = a.provider !== undefined ? config.providers[a.provider]?.apiKey?.secret : undefined;
+          return [a.id, key !== undefined ? [key] : []] as const;
+        }),
+      ),
+      bus,
+    );
     const providerSecret = (name: string, who?: ModelCallContext): Result<string, BulwarkError> =>
       who ? providerKeyResolver(name, who) : resolver(name, { agentId: PROVIDER_SCOPE });
 
@@ -201,7 +279,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const started = await startBroker({
         config: config.broker,
         guard,
-        resolveSecret: (name, who) => resolver(name, { agentId: who.agentId, ...(who.traceId ? { traceId: who.traceId } : {}) }),
+        resolveSecret: (name, who) =>
+          resolver(name, { agentId: who.agentId, ...(who.traceId ? { traceId: who.traceId } : {}) }),
         leakScanner: leaks,
         bus,
         caStore: vaultCaStore(store),
@@ -238,14 +317,24 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     layers.set('L11', exec.layer.state, exec.layer.reason);
     for (const line of exec.log) logger[line.level](line.message);
     const extraTools: Tool[] = [
-      createExecTool({ ...(exec.runner ? { runner: exec.runner } : {}), ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }) }),
+      createExecTool({
+        ...(exec.runner ? { runner: exec.runner } : {}),
+        ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
+      }),
       createWebFetchTool({ guard }),
     ];
 
     // L27 → L13 on each tool call, L21 → L22 on each model call.
     // Every effect hash binds the exec network mode the daemon really runs (and the broker's hosts in broker mode).
     const networkGrant = networkGrantFor(config.exec.network, config.broker);
-    const { controls, approvals } = createControlsFromConfig({ config, bus, db, tools: [...fsTools, ...extraTools], workspace: workspaceOf(config, dataDir), network: () => networkGrant });
+    const { controls, approvals } = createControlsFromConfig({
+      config,
+      bus,
+      db,
+      tools: [...fsTools, ...extraTools],
+      workspace: workspaceOf(config, dataDir),
+      network: () => networkGrant,
+    });
     cleanups.push(() => approvals.shutdown());
     // Perimeter: L05 → L04 → L01 on inbound text, L23 (+ L03) on every tool result.
     const perimeter = createPerimeter(config.guards, bus);
@@ -272,7 +361,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       outputFilter: output.outputFilter,
     };
     const runtime = unwrap(
-      createAgentRuntime({ config, db, bus, dataDir, resolveSecret: providerSecret, hooks, extraTools, wrapTool: (t) => controls.guardTool(t) }),
+      createAgentRuntime({
+        config,
+        db,
+        bus,
+        dataDir,
+        resolveSecret: providerSecret,
+        hooks,
+        extraTools,
+        wrapTool: (t) => controls.guardTool(t),
+      }),
     );
     for (const l of controls.status(config.agents.map((a) => a.id)).layers) layers.set(l.id, l.state, l.reason);
     const listening: { url?: string } = {};
@@ -285,7 +383,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       authFailures: config.server.authFailures,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
-        statusRouteGroup({ catalogue: layers, controls, agentIds: config.agents.map((a) => a.id), url: () => listening.url, startedAt: Date.now(), broker: () => broker?.status() }),
+        statusRouteGroup({
+          catalogue: layers,
+          controls,
+          agentIds: config.agents.map((a) => a.id),
+          url: () => listening.url,
+          startedAt: Date.now(),
+          broker: () => broker?.status(),
+        }),
       ],
     });
     const host = options.host ?? config.server.host;
@@ -325,13 +430,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 }
 
 /** Token administration for the CLI, on the same database the daemon uses. */
-export function openTokenAdmin(dataDir: string): Result<{
-  create: TokenStore['create'];
-  list: TokenStore['list'];
-  count: TokenStore['count'];
-  revoke: TokenStore['revoke'];
-  close: () => void;
-}, BulwarkError> {
+export function openTokenAdmin(dataDir: string): Result<
+  {
+    create: TokenStore['create'];
+    list: TokenStore['list'];
+    count: TokenStore['count'];
+    revoke: TokenStore['revoke'];
+    close: () => void;
+  },
+  BulwarkError
+> {
   const dir = ensureDataDir(dataDir);
   if (!dir.ok) return dir;
   let db: Db;
@@ -359,9 +467,17 @@ export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError
   const layers = layerCatalogue(config.value);
   // With broker.enabled the daemon gives exec a broker spawner; the probe only needs to know one will exist.
   const brokerSpawner = config.value.broker.enabled
-    ? { brokerSpawner: async () => err(bulwarkError('broker.probe', 'layer probe: no broker sessions outside the daemon', { layer: 'L08' })) }
+    ? {
+        brokerSpawner: async () =>
+          err(bulwarkError('broker.probe', 'layer probe: no broker sessions outside the daemon', { layer: 'L08' })),
+      }
     : {};
-  const probe = startExec({ config: config.value.exec, runtimeDir: privateDir(dataDir, 'run', 'exec-probe'), parkedSandboxes: 0, ...brokerSpawner });
+  const probe = startExec({
+    config: config.value.exec,
+    runtimeDir: privateDir(dataDir, 'run', 'exec-probe'),
+    parkedSandboxes: 0,
+    ...brokerSpawner,
+  });
   if (probe.ok) {
     layers.set('L11', probe.value.layer.state, probe.value.layer.reason);
     probe.value.stop();

@@ -20,7 +20,12 @@ import type { AgentRuntime } from '../../src/agent/types.js';
 import { reply, startFakeProvider, type FakeReply, type WireFormat } from '../../test/support/fake-provider.js';
 
 async function drain(runtime: AgentRuntime, text: string): Promise<void> {
-  for await (const e of runtime.runTurn({ agentId: 'bench', sender: 'bench', traceId: 't', messages: [{ role: 'user', content: text }] })) {
+  for await (const e of runtime.runTurn({
+    agentId: 'bench',
+    sender: 'bench',
+    traceId: 't',
+    messages: [{ role: 'user', content: text }],
+  })) {
     if (e.type === 'error') throw new Error(e.error.message);
   }
 }
@@ -28,14 +33,24 @@ async function drain(runtime: AgentRuntime, text: string): Promise<void> {
 async function turnTiming(format: WireFormat, withTools: boolean, n: number): Promise<Timing> {
   // Tool turns: write, then read, then answer (3 model calls); plain turns: one answer.
   const cycle: FakeReply[] = withTools
-    ? [reply.toolCall('write', { path: 'b/x.txt', content: 'hello' }), reply.toolCall('read', { path: 'b/x.txt' }), reply.text('done')]
+    ? [
+        reply.toolCall('write', { path: 'b/x.txt', content: 'hello' }),
+        reply.toolCall('read', { path: 'b/x.txt' }),
+        reply.text('done'),
+      ]
     : [reply.text('a short answer of a few words')];
   const fake = await startFakeProvider({ script: (_req, i) => cycle[i % cycle.length] as FakeReply });
   const root = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-agent-'));
   const db = openDatabase(path.join(root, 'bulwark.db'));
   try {
     const config = ConfigSchema.parse({
-      providers: { fake: { type: format, baseUrl: format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, apiKey: { secret: 'K' } } },
+      providers: {
+        fake: {
+          type: format,
+          baseUrl: format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl,
+          apiKey: { secret: 'K' },
+        },
+      },
       agents: [{ id: 'bench', provider: 'fake', model: 'm' }],
     });
     const runtime = unwrap(
@@ -74,7 +89,14 @@ const suite: Suite = {
     const ws = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-fs-'));
     mkdirSync(path.join(ws, 'd'));
     writeFileSync(path.join(ws, 'd', 'f.txt'), 'x'.repeat(4096));
-    const ctx = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u', workspace: ws, signal: new AbortController().signal };
+    const ctx = {
+      agentId: 'a',
+      sessionId: 's',
+      traceId: 't',
+      sender: 'u',
+      workspace: ws,
+      signal: new AbortController().signal,
+    };
     const read = await timeAsync(() => readTool.run({ path: 'd/f.txt' }, ctx), 2000);
     rmSync(ws, { recursive: true, force: true });
     data['read tool (4 KB, safePath + O_NOFOLLOW + fd check)'] = read;

@@ -51,16 +51,39 @@ const suite: Suite = {
   name: 'command-policy',
   async run() {
     const rows: (string | number)[][] = [];
-    const data: Record<string, { chars: number; policy: Timing & { decision: string }; l27: Timing & { primary: string } }> = {};
+    const data: Record<
+      string,
+      { chars: number; policy: Timing & { decision: string }; l27: Timing & { primary: string } }
+    > = {};
     const checks: Check[] = [];
     for (const [name, line, n] of CASES) {
       const argsJson = JSON.stringify({ command: line });
       const decision = evaluateCommand(line).decision;
-      const primary = classifyAction({ tool: 'exec', declared: 'exec', argsJson, workspace: '/workspace', scratch: [] }).primary;
+      const primary = classifyAction({
+        tool: 'exec',
+        declared: 'exec',
+        argsJson,
+        workspace: '/workspace',
+        scratch: [],
+      }).primary;
       const policy = timeSync(() => evaluateCommand(line), n, Math.min(10, n));
-      const l27 = timeSync(() => classifyAction({ tool: 'exec', declared: 'exec', argsJson, workspace: '/workspace', scratch: [] }), n, Math.min(10, n));
+      const l27 = timeSync(
+        () => classifyAction({ tool: 'exec', declared: 'exec', argsJson, workspace: '/workspace', scratch: [] }),
+        n,
+        Math.min(10, n),
+      );
       data[name] = { chars: line.length, policy: { ...policy, decision }, l27: { ...l27, primary } };
-      rows.push([name.replaceAll('|', '\\|'), line.length, n, `${decision}`, policy.p50 / 1000, policy.p99 / 1000, primary, l27.p50 / 1000, l27.p99 / 1000]);
+      rows.push([
+        name.replaceAll('|', '\\|'),
+        line.length,
+        n,
+        `${decision}`,
+        policy.p50 / 1000,
+        policy.p99 / 1000,
+        primary,
+        l27.p50 / 1000,
+        l27.p99 / 1000,
+      ]);
       // Generous bounds (the machine may be busy) that a quadratic reading of 64 KB, ~1 s, cannot meet.
       if (line.length > KB8) {
         checks.push({ name: `${name}: command policy p50 ms`, value: policy.p50 / 1000, max: 250 });

@@ -12,7 +12,12 @@ import { EventBus } from '../../src/core/events.js';
 import { ok } from '../../src/core/result.js';
 import { createControls } from '../../src/agent/controls.js';
 import { BudgetGuard } from '../../src/agent/budget/budget-guard.js';
-import { AgentBudgetsSchema, BreakerConfigSchema, GlobalBudgetsSchema, ModelInfoSchema } from '../../src/agent/budget/config.js';
+import {
+  AgentBudgetsSchema,
+  BreakerConfigSchema,
+  GlobalBudgetsSchema,
+  ModelInfoSchema,
+} from '../../src/agent/budget/config.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
@@ -39,24 +44,51 @@ const suite: Suite = {
       const scratch = ['scratch'];
       const cases: Array<[string, string, 'exec' | 'write' | 'network' | 'read' | undefined, object]> = [
         ['classify exec "ls -la"', 'exec', 'exec', { command: 'ls -la' }],
-        ['classify exec pipeline (5 commands, quotes, redirect)', 'exec', 'exec', { command: `git status && grep -rn "TODO" src | sort | uniq -c > scratch/todo.txt; FOO=1 make test` }],
+        [
+          'classify exec pipeline (5 commands, quotes, redirect)',
+          'exec',
+          'exec',
+          { command: `git status && grep -rn "TODO" src | sort | uniq -c > scratch/todo.txt; FOO=1 make test` },
+        ],
         ['classify write (new file)', 'write', 'write', { path: 'src/new.ts', content: 'x'.repeat(2000) }],
-        ['classify write (overwrite: stat + sha256 of 4 KB)', 'write', 'write', { path: 'src/main.ts', content: 'y'.repeat(2000) }],
+        [
+          'classify write (overwrite: stat + sha256 of 4 KB)',
+          'write',
+          'write',
+          { path: 'src/main.ts', content: 'y'.repeat(2000) },
+        ],
         ['classify web_fetch GET', 'web_fetch', 'network', { url: 'https://example.com/a' }],
         ['classify undeclared tool', 'mystery', undefined, { a: 1 }],
       ];
       for (const [name, tool, declared, args] of cases) {
         const argsJson = JSON.stringify(args);
-        record(name, timeSync(() => classifyAction({ tool, declared, argsJson, workspace: ws, scratch }), 20_000), 0.2);
+        record(
+          name,
+          timeSync(() => classifyAction({ tool, declared, argsJson, workspace: ws, scratch }), 20_000),
+          0.2,
+        );
       }
-      const effect = { tool: 'exec', args: { command: 'ls -la', cwd: 'src', env: { A: '1' } }, cwd: ws, network: { mode: 'none' as const, grants: ['a.example'] }, agentId: 'a', sessionId: 's' };
-      record('effect hash (canonical JSON + sha256)', timeSync(() => effectHash(effect), 20_000), 0.05);
+      const effect = {
+        tool: 'exec',
+        args: { command: 'ls -la', cwd: 'src', env: { A: '1' } },
+        cwd: ws,
+        network: { mode: 'none' as const, grants: ['a.example'] },
+        agentId: 'a',
+        sessionId: 's',
+      };
+      record(
+        'effect hash (canonical JSON + sha256)',
+        timeSync(() => effectHash(effect), 20_000),
+        0.05,
+      );
 
       const bus = new EventBus();
       const queue = new ApprovalQueue({ bus });
       const ran = { n: 0 };
       const exec: Tool = {
-        spec: { name: 'exec', description: 'x', inputSchema: {} }, group: 'runtime', actionClass: 'exec',
+        spec: { name: 'exec', description: 'x', inputSchema: {} },
+        group: 'runtime',
+        actionClass: 'exec',
         async run() {
           ran.n += 1;
           return ok('');
@@ -64,15 +96,29 @@ const suite: Suite = {
       };
       const store = UsageStore.open(ws);
       const budget = new BudgetGuard({
-        store, bus, budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: null, perHour: 1e12, perDay: 1e12 }), global: GlobalBudgetsSchema.parse({ perDay: 1e12 }), modelInfo: () => ModelInfoSchema.parse({}),
+        store,
+        bus,
+        budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: null, perHour: 1e12, perDay: 1e12 }),
+        global: GlobalBudgetsSchema.parse({ perDay: 1e12 }),
+        modelInfo: () => ModelInfoSchema.parse({}),
       });
       const breakers = new CircuitBreakers({ bus, config: () => BreakerConfigSchema.parse({}) });
       const controls = createControls({
-        bus, approvals: queue, approvalsConfig: () => ApprovalsConfigSchema.parse({}), tool: () => exec, workspace: () => ws, budget, breakers,
+        bus,
+        approvals: queue,
+        approvalsConfig: () => ApprovalsConfigSchema.parse({}),
+        tool: () => exec,
+        workspace: () => ws,
+        budget,
+        breakers,
       });
       const ctx = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u' };
       const safeCall = { id: 'c', name: 'exec', arguments: JSON.stringify({ command: 'ls -la src' }) };
-      record('beforeToolCall, allowed (L27 + decision)', await timeAsync(() => controls.beforeToolCall(safeCall, ctx), 20_000), 0.2);
+      record(
+        'beforeToolCall, allowed (L27 + decision)',
+        await timeAsync(() => controls.beforeToolCall(safeCall, ctx), 20_000),
+        0.2,
+      );
       const dangerous = { id: 'd', name: 'exec', arguments: JSON.stringify({ command: 'rm -rf build' }) };
       const first = controls.beforeToolCall(dangerous, ctx);
       const pending = queue.list()[0];
@@ -88,17 +134,36 @@ const suite: Suite = {
         if (!r.ok) throw new Error(r.error.message);
       };
       // The approval cache lasts 30 s: keep n small enough to stay inside it.
-      record('approved destructive call: beforeToolCall (cache hit) + guardTool re-check', await timeAsync(approvedRun, 5_000), 0.5);
-      record('guardTool on an allowed call (re-classify)', await timeAsync(() => guarded.run({ command: 'ls -la src' }, runCtx), 10_000), 0.2);
+      record(
+        'approved destructive call: beforeToolCall (cache hit) + guardTool re-check',
+        await timeAsync(approvedRun, 5_000),
+        0.5,
+      );
+      record(
+        'guardTool on an allowed call (re-classify)',
+        await timeAsync(() => guarded.run({ command: 'ls -la src' }, runCtx), 10_000),
+        0.2,
+      );
       record('raw tool call (baseline)', await timeAsync(() => exec.run({}, runCtx), 10_000));
 
-      const request = { model: 'm', system: 'You are a helpful assistant.', messages: [{ role: 'user' as const, content: 'x'.repeat(4000) }], tools: [], maxTokens: 1024, signal: new AbortController().signal };
+      const request = {
+        model: 'm',
+        system: 'You are a helpful assistant.',
+        messages: [{ role: 'user' as const, content: 'x'.repeat(4000) }],
+        tools: [],
+        maxTokens: 1024,
+        signal: new AbortController().signal,
+      };
       const modelRound = async (): Promise<void> => {
         const r = await controls.beforeModelCall(request, ctx);
         if (!r.ok) throw new Error(r.error.message);
         controls.afterModelCall({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500 }, ctx);
       };
-      record('model call: L21 check (5 SQLite sums) + L22 + accounting (1 upsert)', await timeAsync(modelRound, 5_000), 1);
+      record(
+        'model call: L21 check (5 SQLite sums) + L22 + accounting (1 upsert)',
+        await timeAsync(modelRound, 5_000),
+        1,
+      );
       queue.shutdown();
       store.close();
     } finally {

@@ -41,13 +41,30 @@ const suite: Suite = {
       const d = svc.value.detection;
       const bwrap = d.providers[0]?.path as string;
       const rawArgs = buildBwrapArgs({
-        bwrapPath: bwrap, layout: d.layout ?? { mounts: [] }, workspace: ws, insideWorkspace: '/workspace', cwdInside: '/workspace', env: { PATH: '/usr/bin:/bin' },
-        network: 'none', tmpBytes: 256 * 1024 * 1024, protected: [], etcStubs: { passwd: '/etc/passwd', group: '/etc/group' }, runtimePaths: [], uid: 1000, gid: 1000, command: ['/bin/true'],
+        bwrapPath: bwrap,
+        layout: d.layout ?? { mounts: [] },
+        workspace: ws,
+        insideWorkspace: '/workspace',
+        cwdInside: '/workspace',
+        env: { PATH: '/usr/bin:/bin' },
+        network: 'none',
+        tmpBytes: 256 * 1024 * 1024,
+        protected: [],
+        etcStubs: { passwd: '/etc/passwd', group: '/etc/group' },
+        runtimePaths: [],
+        uid: 1000,
+        gid: 1000,
+        command: ['/bin/true'],
       });
       // Interleaved, so that load from anything else on the host hits the three variants alike.
       const base = d.cgroup.base;
       const cg = base ? SandboxCgroup.create(base, 256) : undefined;
-      const samples: Record<'direct' | 'raw' | 'rawCgroup' | 'full', number[]> = { direct: [], raw: [], rawCgroup: [], full: [] };
+      const samples: Record<'direct' | 'raw' | 'rawCgroup' | 'full', number[]> = {
+        direct: [],
+        raw: [],
+        rawCgroup: [],
+        full: [],
+      };
       const variants: Record<keyof typeof samples, () => Promise<void>> = {
         direct: () => run('/bin/true', []),
         raw: () => run(bwrap, rawArgs),
@@ -76,21 +93,32 @@ const suite: Suite = {
       const ratio = full.p50 / raw.p50;
       const ms = (us: number) => us / 1000;
       const markdown = [
-        markdownTable(['variant', 'p50 ms', 'p99 ms', 'mean ms'], [
-          ['direct spawn /bin/true', ms(direct.p50), ms(direct.p99), ms(direct.mean)],
-          ['raw bwrap (same flags, no policy/cgroup/rlimits)', ms(raw.p50), ms(raw.p99), ms(raw.mean)],
-          ['raw bwrap born in a pids cgroup (the process bound alone)', ms(rawCgroup.p50), ms(rawCgroup.p99), ms(rawCgroup.mean)],
-          ['bulwark exec `true` (six layers)', ms(full.p50), ms(full.p99), ms(full.mean)],
-        ]),
+        markdownTable(
+          ['variant', 'p50 ms', 'p99 ms', 'mean ms'],
+          [
+            ['direct spawn /bin/true', ms(direct.p50), ms(direct.p99), ms(direct.mean)],
+            ['raw bwrap (same flags, no policy/cgroup/rlimits)', ms(raw.p50), ms(raw.p99), ms(raw.mean)],
+            [
+              'raw bwrap born in a pids cgroup (the process bound alone)',
+              ms(rawCgroup.p50),
+              ms(rawCgroup.p99),
+              ms(rawCgroup.mean),
+            ],
+            ['bulwark exec `true` (six layers)', ms(full.p50), ms(full.p99), ms(full.mean)],
+          ],
+        ),
         '',
-        markdownTable(['figure', 'value'], [
-          ['bulwark / raw bwrap (p50) — goal <= 1.3', ratio],
-          ['bulwark / raw bwrap born in a pids cgroup (p50)', full.p50 / rawCgroup.p50],
-          ['runs started from a parked sandbox', parkedShare],
-          ['bulwark - raw bwrap (p50, ms)', ms(full.p50 - raw.p50)],
-          ['raw bwrap / direct (p50)', raw.p50 / direct.p50],
-          ['command policy, one typical line (p50 µs)', policy.p50],
-        ]),
+        markdownTable(
+          ['figure', 'value'],
+          [
+            ['bulwark / raw bwrap (p50) — goal <= 1.3', ratio],
+            ['bulwark / raw bwrap born in a pids cgroup (p50)', full.p50 / rawCgroup.p50],
+            ['runs started from a parked sandbox', parkedShare],
+            ['bulwark - raw bwrap (p50, ms)', ms(full.p50 - raw.p50)],
+            ['raw bwrap / direct (p50)', raw.p50 / direct.p50],
+            ['command policy, one typical line (p50 µs)', policy.p50],
+          ],
+        ),
         '',
         'Note: the process bound is a pids cgroup (RLIMIT_NPROC does not bind a root daemon); on this cgroup-v1 kernel each',
         'join waits for an RCU grace period (~7-11 ms), which raw bwrap born in a cgroup pays on every spawn. bulwark pays it',
@@ -100,7 +128,17 @@ const suite: Suite = {
       return {
         name: 'exec',
         markdown,
-        data: { direct, raw, rawCgroup, full, policy, ratio, ratioVsCgroupedBwrap: full.p50 / rawCgroup.p50, parkedShare, goal: { vsRawBwrap: 1.3, met: ratio <= 1.3 } },
+        data: {
+          direct,
+          raw,
+          rawCgroup,
+          full,
+          policy,
+          ratio,
+          ratioVsCgroupedBwrap: full.p50 / rawCgroup.p50,
+          parkedShare,
+          goal: { vsRawBwrap: 1.3, met: ratio <= 1.3 },
+        },
         checks: [
           { name: 'sandboxed_vs_raw_bwrap_ratio', value: ratio, max: 1.3 },
           // Without parked sandboxes every run would pay the join again: most runs must start parked.

@@ -46,21 +46,55 @@ const suite: Suite = {
 
     for (const n of [1, 100, 1000]) add(`L18 verify, ${n} stored token(s)`, verifyTiming(n), n === 1000 ? 1 : 0.5);
 
-    const gw = await startTestGateway(() => replyWith('a short answer of a few words'), { bodyLimitBytes: 1024 * 1024 });
+    const gw = await startTestGateway(() => replyWith('a short answer of a few words'), {
+      bodyLimitBytes: 1024 * 1024,
+    });
     try {
       const auth = { authorization: `Bearer ${gw.token(['chat'])}` };
       const body = JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hello' }] });
-      const streamBody = JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hello' }], stream: true });
+      const streamBody = JSON.stringify({
+        model: 'default',
+        messages: [{ role: 'user', content: 'hello' }],
+        stream: true,
+      });
       const post = (b: string | Uint8Array): Promise<Response> =>
-        fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: b });
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: b,
+        });
 
-      add('GET /health (no auth)', await timeAsync(async () => void (await (await fetch(`${gw.url}/health`)).arrayBuffer()), 1000));
-      add('GET /v1/models (L18 + scope)', await timeAsync(async () => void (await (await fetch(`${gw.url}/v1/models`, { headers: auth })).arrayBuffer()), 1000), 5);
-      add('401 refusal (audited)', await timeAsync(async () => void (await (await fetch(`${gw.url}/v1/models`)).arrayBuffer()), 500));
-      add('POST chat, non-streaming (scripted runtime)', await timeAsync(async () => void (await (await post(body)).arrayBuffer()), 1000), 10);
-      add('POST chat, streaming SSE (scripted runtime)', await timeAsync(async () => void (await (await post(streamBody)).arrayBuffer()), 1000), 10);
+      add(
+        'GET /health (no auth)',
+        await timeAsync(async () => void (await (await fetch(`${gw.url}/health`)).arrayBuffer()), 1000),
+      );
+      add(
+        'GET /v1/models (L18 + scope)',
+        await timeAsync(
+          async () => void (await (await fetch(`${gw.url}/v1/models`, { headers: auth })).arrayBuffer()),
+          1000,
+        ),
+        5,
+      );
+      add(
+        '401 refusal (audited)',
+        await timeAsync(async () => void (await (await fetch(`${gw.url}/v1/models`)).arrayBuffer()), 500),
+      );
+      add(
+        'POST chat, non-streaming (scripted runtime)',
+        await timeAsync(async () => void (await (await post(body)).arrayBuffer()), 1000),
+        10,
+      );
+      add(
+        'POST chat, streaming SSE (scripted runtime)',
+        await timeAsync(async () => void (await (await post(streamBody)).arrayBuffer()), 1000),
+        10,
+      );
       const big = new Uint8Array(10 * 1024 * 1024).fill(0x20);
-      add('10 MB body refused with 413', await timeAsync(async () => void (await (await post(big)).arrayBuffer()), 50, 5));
+      add(
+        '10 MB body refused with 413',
+        await timeAsync(async () => void (await (await post(big)).arrayBuffer()), 50, 5),
+      );
     } finally {
       await gw.close();
     }

@@ -24,7 +24,16 @@ const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 
 function directTls(port: number, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: '127.0.0.1', servername: 'api.test', port, method: 'POST', path: '/v1/messages', ca, agent: false, headers: { host: `api.test:${port}`, 'x-api-key': 'k', 'content-length': '2' } },
+      {
+        host: '127.0.0.1',
+        servername: 'api.test',
+        port,
+        method: 'POST',
+        path: '/v1/messages',
+        ca,
+        agent: false,
+        headers: { host: `api.test:${port}`, 'x-api-key': 'k', 'content-length': '2' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -40,8 +49,13 @@ const us = (t: Timing) => [t.n, t.p50, t.p99, t.mean];
 const suite: Suite = {
   name: 'net',
   async run() {
-    const rows = readFileSync(path.join(corpusDir, 'ssrf_cases.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { input: string; kind: string });
-    const dns = JSON.parse(readFileSync(path.join(corpusDir, 'stub_dns.json'), 'utf8')) as { hosts: Record<string, string[][]> };
+    const rows = readFileSync(path.join(corpusDir, 'ssrf_cases.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { input: string; kind: string });
+    const dns = JSON.parse(readFileSync(path.join(corpusDir, 'stub_dns.json'), 'utf8')) as {
+      hosts: Record<string, string[][]>;
+    };
     const urls = rows.filter((r) => r.kind === 'url').map((r) => r.input);
     const ips = rows.filter((r) => r.kind === 'ip').map((r) => r.input);
     const guard = new SsrfGuard({ resolver: new StubResolver(dns.hosts) });
@@ -58,7 +72,16 @@ const suite: Suite = {
     const r = await rig();
     const direct = await timeAsync(() => directTls(r.upstream.port, r.upstreamCaPem), 300, 30);
     const viaBroker = await timeAsync(
-      () => nodeClient(r.session.socketPath, r.broker.caCertPem, { token: r.session.token, host: 'api.test', port: r.upstream.port, method: 'POST', path: '/v1/messages', headers: { 'x-api-key': PLACEHOLDER }, body: '{}' }),
+      () =>
+        nodeClient(r.session.socketPath, r.broker.caCertPem, {
+          token: r.session.token,
+          host: 'api.test',
+          port: r.upstream.port,
+          method: 'POST',
+          path: '/v1/messages',
+          headers: { 'x-api-key': PLACEHOLDER },
+          body: '{}',
+        }),
       300,
       30,
     );
@@ -71,7 +94,12 @@ const suite: Suite = {
       requestTls: { ca: r.broker.caCertPem, servername: 'api.test' },
     });
     const post = async (dispatcher: UndiciAgent | ProxyAgent, origin: string) => {
-      const res = await undiciRequest(`${origin}/v1/messages`, { method: 'POST', dispatcher, headers: { 'x-api-key': PLACEHOLDER, host: `api.test:${r.upstream.port}` }, body: '{}' });
+      const res = await undiciRequest(`${origin}/v1/messages`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'x-api-key': PLACEHOLDER, host: `api.test:${r.upstream.port}` },
+        body: '{}',
+      });
       await res.body.text();
     };
     const warmDirect = await timeAsync(() => post(directAgent, `https://127.0.0.1:${r.upstream.port}`), 500, 50);
@@ -91,7 +119,10 @@ const suite: Suite = {
           ['L08 leaf certificate issuance (new key + sign)', ...us(leaf)],
           ['L08 leaf certificate, cached', ...us(cachedLeaf)],
           ['direct TLS request to the local upstream (new connection)', ...us(direct)],
-          ['same request through the broker (CONNECT, TLS termination, checks, inject, upstream TLS)', ...us(viaBroker)],
+          [
+            'same request through the broker (CONNECT, TLS termination, checks, inject, upstream TLS)',
+            ...us(viaBroker),
+          ],
           ['warm: direct TLS, keep-alive', ...us(warmDirect)],
           ['warm: through the broker, keep-alive tunnel via the forwarder', ...us(warmBroker)],
         ],
@@ -105,7 +136,12 @@ const suite: Suite = {
       { name: 'leaf issuance p50 (µs)', value: leaf.p50, max: 50_000 },
       { name: 'broker added latency p50 (µs)', value: added.p50, max: 50_000 },
     ];
-    return { name: 'net', markdown, data: { checkUrl, classify, leaf, cachedLeaf, direct, viaBroker, warmDirect, warmBroker, addedMicros: added }, checks };
+    return {
+      name: 'net',
+      markdown,
+      data: { checkUrl, classify, leaf, cachedLeaf, direct, viaBroker, warmDirect, warmBroker, addedMicros: added },
+      checks,
+    };
   },
 };
 export default suite;

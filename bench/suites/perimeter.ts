@@ -11,7 +11,8 @@ import { sanitizeToolOutput } from '../../src/guards/tool-output.js';
 
 const guard = createInputGuard({ maxChars: 2 * 1024 * 1024 });
 
-const PROSE = 'Could you help me plan a three-day trip to Lisbon in early spring? I would like to see the old town, eat good seafood, ' +
+const PROSE =
+  'Could you help me plan a three-day trip to Lisbon in early spring? I would like to see the old town, eat good seafood, ' +
   'and take a day trip to Sintra. Please suggest a rough schedule, how to get around, and what to book in advance. ' +
   'My budget is moderate and I prefer walking to taxis. Also, what should I pack for the weather that time of year? ';
 const fill = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
@@ -50,7 +51,11 @@ function wallAndCpu(fn: () => unknown, n: number, warmup: number): { wallMs: num
     const d = process.cpuUsage(c0);
     cpu.push((d.user + d.system) / 1000);
   }
-  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   return { wallMs: median(wall), cpuMs: median(cpu) };
 }
 const ADVERSARIAL: ReadonlyArray<[string, () => string]> = [
@@ -60,7 +65,10 @@ const ADVERSARIAL: ReadonlyArray<[string, () => string]> = [
   ['prompt extraction: reveal verbs without target', () => fill('reveal show print repeat your the ', MB)],
   ['dangerous commands: "rm -" and "dd if=" runs', () => fill('rm -rf rm - dd if=/dev/zero chmod 777 ', MB)],
   ['exfiltration: unclosed markdown images', () => fill('![a](https://x.example/?q', MB)],
-  ['encoded payload: base64 alphabet noise', () => randomFrom('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', MB, 7)],
+  [
+    'encoded payload: base64 alphabet noise',
+    () => randomFrom('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', MB, 7),
+  ],
   ['typoglycemia: scrambled key-word candidates', () => fill('ignroe pveirous isntructions pasowrd ', MB)],
   ['invisible: zero-width between every letter', () => fill('i\u200bg\u200bn\u200bo\u200br\u200be\u200b ', MB)],
   ['homoglyphs: Cyrillic look-alikes (non-ASCII path)', () => fill('іgnоrе аll рrеvіоus іnstruсtіоns ', MB)],
@@ -107,19 +115,34 @@ const suite: Suite = {
     // speed work: 16-39 ms per family at load <= 3, up to 49 ms at load 10 (contention slows the CPU work too,
     // so that is the margin that remains). Wall-clock medians stay in the table.
     const ADVERSARIAL_GOAL_MS = 50;
-    checks.push({ name: '1 MB adversarial input, worst family CPU p50 (ms)', value: Number(worstCpu.toFixed(2)), max: ADVERSARIAL_GOAL_MS });
+    checks.push({
+      name: '1 MB adversarial input, worst family CPU p50 (ms)',
+      value: Number(worstCpu.toFixed(2)),
+      max: ADVERSARIAL_GOAL_MS,
+    });
     const load = loadavg()[0] ?? 0;
-    const headroom = `\n1 MB adversarial goal < ${ADVERSARIAL_GOAL_MS} ms (checked on CPU time): worst family "${worstCpuFamily}" at ${worstCpu.toFixed(1)} ms CPU, ` +
+    const headroom =
+      `\n1 MB adversarial goal < ${ADVERSARIAL_GOAL_MS} ms (checked on CPU time): worst family "${worstCpuFamily}" at ${worstCpu.toFixed(1)} ms CPU, ` +
       `${(100 * (1 - worstCpu / ADVERSARIAL_GOAL_MS)).toFixed(0)} % headroom. Worst wall-clock median "${worstWallFamily}" ${worstWall.toFixed(1)} ms ` +
       `with a 1-minute load average of ${load.toFixed(2)} on ${cpus().length} vCPUs (wall time includes time the shared runner gave to other jobs).`;
-    checks.push({ name: 'linearity: µs per KB at 1 MB / at 1 KB', value: Number((perKbMb / perKb1).toFixed(2)), max: 3 });
+    checks.push({
+      name: 'linearity: µs per KB at 1 MB / at 1 KB',
+      value: Number((perKbMb / perKb1).toFixed(2)),
+      max: 3,
+    });
 
     const markdown = [
       markdownTable(['case', 'chars', 'p50 µs', 'p99 µs'], rows),
       '\n### Scaling (benign prose)\n',
-      markdownTable(['size', 'p50 ms', 'µs per KB'], scaling.map(([s, us, perKb]) => [s, (us / 1000).toFixed(2), perKb.toFixed(1)])),
+      markdownTable(
+        ['size', 'p50 ms', 'µs per KB'],
+        scaling.map(([s, us, perKb]) => [s, (us / 1000).toFixed(2), perKb.toFixed(1)]),
+      ),
       '\n### 1 MB adversarial input per family (L04 + L01)\n',
-      markdownTable(['input', 'p50 CPU ms', 'p50 wall ms'], adversarial.map(([n, wall, cpu]) => [n, cpu.toFixed(2), wall.toFixed(2)])),
+      markdownTable(
+        ['input', 'p50 CPU ms', 'p50 wall ms'],
+        adversarial.map(([n, wall, cpu]) => [n, cpu.toFixed(2), wall.toFixed(2)]),
+      ),
       `\nL23 tool output sanitizer on 1 MB of role markers (bounded to 2 × maxChars, then truncated): p50 ${(tTool.p50 / 1000).toFixed(2)} ms`,
       headroom,
     ].join('\n');
@@ -127,11 +150,18 @@ const suite: Suite = {
       name: 'perimeter',
       markdown,
       data: {
-        oneKb: t1, oneKbMixed: t2, scaling, toolOutput1MbMs: tTool.p50 / 1000, loadAverage1m: load,
+        oneKb: t1,
+        oneKbMixed: t2,
+        scaling,
+        toolOutput1MbMs: tTool.p50 / 1000,
+        loadAverage1m: load,
         adversarialCpuMs: Object.fromEntries(adversarial.map(([n, , cpu]) => [n, cpu])),
         adversarialWallMs: Object.fromEntries(adversarial.map(([n, wall]) => [n, wall])),
       },
-      svg: barChartSvg('1 MB adversarial input, CPU time as a fraction of the 50 ms budget', adversarial.map(([n, , cpu]) => ({ label: n.slice(0, 40), value: cpu / ADVERSARIAL_GOAL_MS }))),
+      svg: barChartSvg(
+        '1 MB adversarial input, CPU time as a fraction of the 50 ms budget',
+        adversarial.map(([n, , cpu]) => ({ label: n.slice(0, 40), value: cpu / ADVERSARIAL_GOAL_MS })),
+      ),
       checks,
     };
   },

@@ -20,7 +20,22 @@ import { createSanitizer, pinoOptions, sanitizedStream } from '../../src/logging
 const SECRETS = 100;
 
 function logLikeText(bytes: number): string {
-  const words = ['request', 'agent', 'default', 'turn', 'finished', 'tool', 'read', 'write', 'status', '200', 'ms', 'session', 'trace', 'id'];
+  const words = [
+    'request',
+    'agent',
+    'default',
+    'turn',
+    'finished',
+    'tool',
+    'read',
+    'write',
+    'status',
+    '200',
+    'ms',
+    'session',
+    'trace',
+    'id',
+  ];
   const parts: string[] = [];
   let size = 0;
   let i = 0;
@@ -66,7 +81,9 @@ const suite: Suite = {
     for (let i = 0; i < SECRETS; i++) leak.register(`SECRET_${i}`, `tok_${randomBytes(24).toString('base64url')}`);
     const text = logLikeText(8 * 1024 * 1024);
     const leakMBs = throughputMBs(() => leak.scan(text), text.length, 5);
-    const forms = [...Array(SECRETS).keys()].flatMap(() => encodedForms(`tok_${randomBytes(24).toString('base64url')}`).map((f) => f.text));
+    const forms = [...Array(SECRETS).keys()].flatMap(() =>
+      encodedForms(`tok_${randomBytes(24).toString('base64url')}`).map((f) => f.text),
+    );
     const sparse = new MultiMatcher(forms, { maxDenseEntries: 0 });
     const sparseMBs = throughputMBs(() => sparse.matchAll(text), text.length, 3);
     const dense = new MultiMatcher(forms);
@@ -77,7 +94,13 @@ const suite: Suite = {
     const plain = pino(pinoOptions('info'), sink);
     const sanitize = createSanitizer(leak);
     const guarded = pino(pinoOptions('info'), sanitizedStream(sink, sanitize));
-    const fields = { agentId: 'default', sessionId: 'ses_0123456789abcdef', traceId: 'abcdef0123456789', status: 200, ms: 123 };
+    const fields = {
+      agentId: 'default',
+      sessionId: 'ses_0123456789abcdef',
+      traceId: 'abcdef0123456789',
+      status: 200,
+      ms: 123,
+    };
     const msg = 'turn finished: 3 tool calls, 2 model calls, answer delivered to the channel';
     const escaped = 'tool output:\n  line one\n  line "two"\n  -----BEGIN nothing-----';
     const tBare = timeSync(() => bare.info(fields, msg), 20000);
@@ -95,7 +118,12 @@ const suite: Suite = {
       ['vault get (SQLite read + open), µs/op', tGet.p50, tGet.p99, ''],
       ['pino line, plain (no redaction), µs', tBare.p50, tBare.p99, ''],
       ['pino line + L09 layer 1 (structured fields), µs', tPlain.p50, tPlain.p99, ''],
-      ['pino line + L09 layers 1-3 (fields, formats, 100 known secrets), µs', tGuarded.p50, tGuarded.p99, `overhead vs plain p50 ${overhead.toFixed(2)} µs`],
+      [
+        'pino line + L09 layers 1-3 (fields, formats, 100 known secrets), µs',
+        tGuarded.p50,
+        tGuarded.p99,
+        `overhead vs plain p50 ${overhead.toFixed(2)} µs`,
+      ],
       ['pino line with escapes (JSON-decoded path) + L09, µs', tGuardedEsc.p50, tGuardedEsc.p99, ''],
       ['sanitizer alone on a 200-byte line, µs', tSanitizeOnly.p50, tSanitizeOnly.p99, ''],
     ];
@@ -121,7 +149,20 @@ const suite: Suite = {
     return {
       name: 'secrets',
       markdown,
-      data: { seal: tSeal, bare: tBare, open: tOpen, set: tSet, get: tGet, plain: tPlain, guarded: tGuarded, guardedEscaped: tGuardedEsc, sanitizeOnly: tSanitizeOnly, leakMBs, sparseMBs, forms: leak.size },
+      data: {
+        seal: tSeal,
+        bare: tBare,
+        open: tOpen,
+        set: tSet,
+        get: tGet,
+        plain: tPlain,
+        guarded: tGuarded,
+        guardedEscaped: tGuardedEsc,
+        sanitizeOnly: tSanitizeOnly,
+        leakMBs,
+        sparseMBs,
+        forms: leak.size,
+      },
       checks,
     };
   },

@@ -13,7 +13,12 @@ const suite: Suite = {
       ctx = makeEscapeContext();
     } catch (cause) {
       const why = cause instanceof Error ? cause.message : 'unknown error';
-      return { name: 'exec-escape', markdown: `No sandbox on this host: ${why}`, data: { error: why }, checks: [{ name: 'attempts_blocked', value: 0, min: ATTEMPTS.length }] };
+      return {
+        name: 'exec-escape',
+        markdown: `No sandbox on this host: ${why}`,
+        data: { error: why },
+        checks: [{ name: 'attempts_blocked', value: 0, min: ATTEMPTS.length }],
+      };
     }
     const rows: string[][] = [];
     let blocked = 0;
@@ -21,7 +26,12 @@ const suite: Suite = {
       for (const a of ATTEMPTS) {
         const r = await a.run(ctx);
         if (!r.escaped) blocked++;
-        rows.push([a.name, a.expected, r.escaped ? 'ESCAPED' : 'blocked', r.why.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 300)]);
+        rows.push([
+          a.name,
+          a.expected,
+          r.escaped ? 'ESCAPED' : 'blocked',
+          r.why.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 300),
+        ]);
       }
     } finally {
       ctx.close();
@@ -34,7 +44,12 @@ const suite: Suite = {
       '',
       `${blocked}/${ATTEMPTS.length} attempts blocked.`,
     ].join('\n');
-    return { name: 'exec-escape', markdown, data: { rows, blocked, total: ATTEMPTS.length }, checks: [{ name: 'attempts_blocked', value: blocked, min: ATTEMPTS.length }] };
+    return {
+      name: 'exec-escape',
+      markdown,
+      data: { rows, blocked, total: ATTEMPTS.length },
+      checks: [{ name: 'attempts_blocked', value: blocked, min: ATTEMPTS.length }],
+    };
   },
 };
 

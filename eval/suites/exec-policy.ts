@@ -22,7 +22,14 @@ interface Case {
   readonly expected: 'allow' | 'deny';
 }
 
-const FILES = ['dcg-corpus/canonical.toml', 'dcg-corpus/true_positives/git_destructive.toml', 'dcg-corpus/true_positives/rm_destructive.toml', 'dcg-corpus/false_positives/git_safe.toml', 'dcg-corpus/false_positives/rm_safe.toml', 'dcg-corpus/false_positives/substring_safe.toml'];
+const FILES = [
+  'dcg-corpus/canonical.toml',
+  'dcg-corpus/true_positives/git_destructive.toml',
+  'dcg-corpus/true_positives/rm_destructive.toml',
+  'dcg-corpus/false_positives/git_safe.toml',
+  'dcg-corpus/false_positives/rm_safe.toml',
+  'dcg-corpus/false_positives/substring_safe.toml',
+];
 
 export function loadDcgCases(): Case[] {
   const out: Case[] = [];
@@ -44,17 +51,30 @@ const suite: Suite = {
     const cases = loadDcgCases();
     const rows: Array<[string, number, number, number, number]> = [];
     const misses: string[][] = [];
-    let tp = 0, fn = 0, fp = 0, tn = 0;
+    let tp = 0,
+      fn = 0,
+      fp = 0,
+      tn = 0;
     const perFile = new Map<string, { deny: number; denyHit: number; allow: number; allowWrong: number }>();
     for (const c of cases) {
       const v = evaluateCommand(c.command);
       const s = perFile.get(c.file) ?? { deny: 0, denyHit: 0, allow: 0, allowWrong: 0 };
       if (c.expected === 'deny') {
         s.deny++;
-        if (v.decision === 'deny') { tp++; s.denyHit++; } else { fn++; misses.push([c.file, 'deny', c.command, 'allowed']); }
+        if (v.decision === 'deny') {
+          tp++;
+          s.denyHit++;
+        } else {
+          fn++;
+          misses.push([c.file, 'deny', c.command, 'allowed']);
+        }
       } else {
         s.allow++;
-        if (v.decision === 'deny') { fp++; s.allowWrong++; misses.push([c.file, 'allow', c.command, `${v.ruleId}`]); } else tn++;
+        if (v.decision === 'deny') {
+          fp++;
+          s.allowWrong++;
+          misses.push([c.file, 'allow', c.command, `${v.ruleId}`]);
+        } else tn++;
       }
       perFile.set(c.file, s);
     }
@@ -62,10 +82,22 @@ const suite: Suite = {
     const recall = tp / Math.max(1, tp + fn);
     const fpr = fp / Math.max(1, fp + tn);
 
-    const reference = JSON.parse(readFileSync(corpus('sandbox-runtime_write-deny.json'), 'utf8')) as Record<string, unknown>;
-    const wanted = [...new Set([...(reference['DANGEROUS_FILES'] as string[]), ...(reference['DANGEROUS_DIRECTORIES'] as string[]).filter((d) => d !== '.git').map((d) => d), '.git/hooks', ...(reference['getDangerousDirectories'] as string[])])];
+    const reference = JSON.parse(readFileSync(corpus('sandbox-runtime_write-deny.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const wanted = [
+      ...new Set([
+        ...(reference['DANGEROUS_FILES'] as string[]),
+        ...(reference['DANGEROUS_DIRECTORIES'] as string[]).filter((d) => d !== '.git').map((d) => d),
+        '.git/hooks',
+        ...(reference['getDangerousDirectories'] as string[]),
+      ]),
+    ];
     const ours = protectedEntries().map((e) => e.rel.toLowerCase());
-    const covered = wanted.filter((w) => ours.some((o) => o === w.toLowerCase() || w.toLowerCase().startsWith(o + '/')));
+    const covered = wanted.filter((w) =>
+      ours.some((o) => o === w.toLowerCase() || w.toLowerCase().startsWith(o + '/')),
+    );
     const uncovered = wanted.filter((w) => !covered.includes(w));
 
     const markdown = [
@@ -73,7 +105,15 @@ const suite: Suite = {
       '',
       markdownTable(['file', 'deny cases', 'denied', 'allow cases', 'wrongly denied'], rows),
       '',
-      markdownTable(['figure', 'value'], [['deny recall (true positives)', recall], ['false-positive rate (false-positive sets)', fpr], ['Comis baseline recall', 8 / 35], ['Comis baseline FP rate', 9 / 91]]),
+      markdownTable(
+        ['figure', 'value'],
+        [
+          ['deny recall (true positives)', recall],
+          ['false-positive rate (false-positive sets)', fpr],
+          ['Comis baseline recall', 8 / 35],
+          ['Comis baseline FP rate', 9 / 91],
+        ],
+      ),
       '',
       misses.length ? markdownTable(['file', 'expected', 'command', 'got'], misses) : 'No misses.',
       '',
@@ -82,7 +122,16 @@ const suite: Suite = {
     return {
       name: 'exec-policy',
       markdown,
-      data: { deny: tp + fn, denied: tp, allow: fp + tn, wronglyDenied: fp, recall, fpr, misses, protectedCoverage: { covered, uncovered } },
+      data: {
+        deny: tp + fn,
+        denied: tp,
+        allow: fp + tn,
+        wronglyDenied: fp,
+        recall,
+        fpr,
+        misses,
+        protectedCoverage: { covered, uncovered },
+      },
       checks: [
         { name: 'deny_recall', value: recall, min: 0.95 },
         { name: 'false_positive_rate', value: fpr, max: 0.05 },

@@ -65,10 +65,18 @@ const credentialTokens = (text: string): string[] =>
   (text.match(/[A-Za-z0-9+/=_.~-]{20,}/g) ?? []).filter((t) => /[A-Za-z]/.test(t) && /[0-9]/.test(t));
 
 function loadItems(): Item[] {
-  const rows = readFileSync(path.join(corpusDir, 'rule_fixtures.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
-  const split = JSON.parse(readFileSync(path.join(corpusDir, 'split.json'), 'utf8')) as { splits: Array<'heldout' | 'tuning'> };
-  if (split.splits.length !== rows.length) throw new Error(`split.json has ${split.splits.length} entries for ${rows.length} rows`);
-  const positiveTokens = [...new Set(rows.filter((r) => r.label === 'secret').flatMap((r) => credentialTokens(r.text)))];
+  const rows = readFileSync(path.join(corpusDir, 'rule_fixtures.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
+  const split = JSON.parse(readFileSync(path.join(corpusDir, 'split.json'), 'utf8')) as {
+    splits: Array<'heldout' | 'tuning'>;
+  };
+  if (split.splits.length !== rows.length)
+    throw new Error(`split.json has ${split.splits.length} entries for ${rows.length} rows`);
+  const positiveTokens = [
+    ...new Set(rows.filter((r) => r.label === 'secret').flatMap((r) => credentialTokens(r.text))),
+  ];
   const disputes = loadDisputes(rows);
   return rows.map((r, i) => ({
     line: i + 1,
@@ -92,10 +100,13 @@ function loadDisputes(rows: readonly Row[]): Map<number, Dispute> {
   const out = new Map<number, Dispute>();
   for (const d of file.disputes) {
     const row = rows[d.line - 1];
-    if (!row || row.rule_id !== d.rule_id || row.label !== d.corpus_label) throw new Error(`label_disputes.json: line ${d.line} is not a ${d.corpus_label} row of ${d.rule_id}`);
-    if (!new RegExp(d.shape).test(row.text)) throw new Error(`label_disputes.json: line ${d.line} does not have the shape ${d.shape}`);
+    if (!row || row.rule_id !== d.rule_id || row.label !== d.corpus_label)
+      throw new Error(`label_disputes.json: line ${d.line} is not a ${d.corpus_label} row of ${d.rule_id}`);
+    if (!new RegExp(d.shape).test(row.text))
+      throw new Error(`label_disputes.json: line ${d.line} does not have the shape ${d.shape}`);
     for (const e of d.evidence_lines) {
-      if (rows[e - 1]?.label !== 'secret') throw new Error(`label_disputes.json: evidence line ${e} of line ${d.line} is not a positive row`);
+      if (rows[e - 1]?.label !== 'secret')
+        throw new Error(`label_disputes.json: evidence line ${e} of line ${d.line} is not a positive row`);
     }
     out.set(d.line, d);
   }
@@ -120,7 +131,12 @@ const bulwarkCritical: Tool = {
   async run(item) {
     const r = scanOutput(item.text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
     const crit = r.findings.filter((f) => f.severity === 'critical');
-    return { item, flagged: crit.length > 0, redacted: redact(item.text, r.findings), ids: crit.map((f) => f.patternId) };
+    return {
+      item,
+      flagged: crit.length > 0,
+      redacted: redact(item.text, r.findings),
+      ids: crit.map((f) => f.patternId),
+    };
   },
 };
 
@@ -128,7 +144,12 @@ const bulwarkAny: Tool = {
   name: 'bulwark, any finding incl. warnings',
   async run(item) {
     const r = scanOutput(item.text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
-    return { item, flagged: r.findings.length > 0, redacted: redact(item.text, r.findings), ids: r.findings.map((f) => f.patternId) };
+    return {
+      item,
+      flagged: r.findings.length > 0,
+      redacted: redact(item.text, r.findings),
+      ids: r.findings.map((f) => f.patternId),
+    };
   },
 };
 
@@ -137,7 +158,10 @@ const secretlint: Tool = {
   async run(item) {
     const result = await lintSource({
       source: { content: item.text, filePath: 'fixture.txt', ext: '.txt', contentType: 'text' },
-      options: { config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommendedPreset }] }, noPhysicFilePath: true },
+      options: {
+        config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommendedPreset }] },
+        noPhysicFilePath: true,
+      },
     });
     let redacted = item.text;
     const ranges = [...result.messages].map((m) => m.range).sort((a, b) => b[0] - a[0]);
@@ -189,8 +213,20 @@ const ENCODINGS: ReadonlyArray<[string, (v: string) => string]> = [
   ['url, every byte', (v) => [...Buffer.from(v)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('')],
   ['\\u escapes', (v) => [...v].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('')],
   ['colon hex', (v) => (Buffer.from(v).toString('hex').match(/../g) ?? []).join(':')],
-  ['mixed-case hex', (v) => Buffer.from(v).toString('hex').replace(/[a-f]/, (c) => c.toUpperCase())],
-  ['base64 wrapped', (v) => Buffer.from(v).toString('base64').replace(/(.{16})/g, '$1\n')],
+  [
+    'mixed-case hex',
+    (v) =>
+      Buffer.from(v)
+        .toString('hex')
+        .replace(/[a-f]/, (c) => c.toUpperCase()),
+  ],
+  [
+    'base64 wrapped',
+    (v) =>
+      Buffer.from(v)
+        .toString('base64')
+        .replace(/(.{16})/g, '$1\n'),
+  ],
 ];
 
 async function runTool(tool: Tool, items: readonly Item[]): Promise<{ verdicts: Verdict[]; meanUs: number }> {
@@ -215,7 +251,12 @@ const suite: Suite = {
     const table = (split?: 'heldout' | 'tuning', labels: 'reconciled' | 'corpus' = 'reconciled') =>
       tools.map((t) => {
         const r = runs.get(t.name) as { verdicts: Verdict[]; meanUs: number };
-        const s = score(r.verdicts.filter((v) => (!split || v.item.split === split) && (labels === 'corpus' || (!v.item.contradicted && !v.item.disputed))));
+        const s = score(
+          r.verdicts.filter(
+            (v) =>
+              (!split || v.item.split === split) && (labels === 'corpus' || (!v.item.contradicted && !v.item.disputed)),
+          ),
+        );
         return { tool: t.name, ...s, meanUs: r.meanUs };
       });
     const held = table('heldout');
@@ -229,7 +270,9 @@ const suite: Suite = {
     // Redactor leak rate on the corpus' bare sample values (format detection only, no vault).
     const samples = items.filter((i) => i.value !== undefined);
     const leakRate = (name: string, split?: string) => {
-      const vs = (runs.get(name) as { verdicts: Verdict[] }).verdicts.filter((v) => v.item.value !== undefined && (!split || v.item.split === split));
+      const vs = (runs.get(name) as { verdicts: Verdict[] }).verdicts.filter(
+        (v) => v.item.value !== undefined && (!split || v.item.split === split),
+      );
       const leaked = vs.filter((v) => survives(v.item.value as string, v.redacted)).length;
       return { leaked, n: vs.length, rate: vs.length ? leaked / vs.length : 0 };
     };
@@ -256,34 +299,55 @@ const suite: Suite = {
     }
     const vaultLeakRate = vaultTotal ? vaultLeaked / vaultTotal : 0;
 
-    const fmt = (rows: typeof held) => markdownTable(
-      ['tool', 'positives', 'negatives', 'precision', 'recall', 'F1', 'FPR (near-misses)', 'mean µs/item'],
-      rows.map((r) => [r.tool, r.positives, r.negatives, r.precision, r.recall, r.f1, r.fpr, Number(r.meanUs.toFixed(1))]),
-    );
+    const fmt = (rows: typeof held) =>
+      markdownTable(
+        ['tool', 'positives', 'negatives', 'precision', 'recall', 'F1', 'FPR (near-misses)', 'mean µs/item'],
+        rows.map((r) => [
+          r.tool,
+          r.positives,
+          r.negatives,
+          r.precision,
+          r.recall,
+          r.f1,
+          r.fpr,
+          Number(r.meanUs.toFixed(1)),
+        ]),
+      );
     const bulwarkHeld = held[0] as (typeof held)[number];
     const goalP = bulwarkHeld.precision >= 0.95;
     const goalR = bulwarkHeld.recall >= 0.95;
-    const fps = (runs.get(bulwarkCritical.name) as { verdicts: Verdict[] }).verdicts.filter((v) => !v.item.positive && v.flagged);
-    const fns = (runs.get(bulwarkCritical.name) as { verdicts: Verdict[] }).verdicts.filter((v) => v.item.positive && !v.flagged);
+    const fps = (runs.get(bulwarkCritical.name) as { verdicts: Verdict[] }).verdicts.filter(
+      (v) => !v.item.positive && v.flagged,
+    );
+    const fns = (runs.get(bulwarkCritical.name) as { verdicts: Verdict[] }).verdicts.filter(
+      (v) => v.item.positive && !v.flagged,
+    );
     const sampleLeak = leakRate(bulwarkCritical.name);
     const sampleLeakSl = leakRate(secretlint.name);
 
     const md = [
-      `Corpus: gitleaks rule fixtures, ${items.length} rows (${items.filter((i) => i.positive).length} positive, ${items.filter((i) => !i.positive).length} negative); `
-        + `split fixed in split.json: held-out ${items.filter((i) => i.split === 'heldout').length}, tuning ${items.filter((i) => i.split === 'tuning').length}. `
-        + `${SECRET_FORMATS.length} secret formats (${SECRET_FORMATS.filter((f) => f.severity === 'critical').length} critical). A row counts as flagged when the tool reports anything on it; for bulwark's first row, only critical (redacted) findings count.`,
+      `Corpus: gitleaks rule fixtures, ${items.length} rows (${items.filter((i) => i.positive).length} positive, ${items.filter((i) => !i.positive).length} negative); ` +
+        `split fixed in split.json: held-out ${items.filter((i) => i.split === 'heldout').length}, tuning ${items.filter((i) => i.split === 'tuning').length}. ` +
+        `${SECRET_FORMATS.length} secret formats (${SECRET_FORMATS.filter((f) => f.severity === 'critical').length} critical). A row counts as flagged when the tool reports anything on it; for bulwark's first row, only critical (redacted) findings count.`,
       '',
-      `Labels: gitleaks labels per rule, so a negative row of rule X may hold a token that another row of the corpus labels a secret. `
-        + `Such a negative (its text contains, verbatim, a credential-like token of 20+ characters with letters and digits from a positive row) is a contradictory label: `
-        + `the goal figures leave it out for every tool; the corpus-label figures keep it. Contradicted rows: ${contradicted.length} `
-        + `(${contradicted.map((i) => `${i.line} ${i.split} ${i.ruleId}`).join('; ') || 'none'}).`,
+      `Labels: gitleaks labels per rule, so a negative row of rule X may hold a token that another row of the corpus labels a secret. ` +
+        `Such a negative (its text contains, verbatim, a credential-like token of 20+ characters with letters and digits from a positive row) is a contradictory label: ` +
+        `the goal figures leave it out for every tool; the corpus-label figures keep it. Contradicted rows: ${contradicted.length} ` +
+        `(${contradicted.map((i) => `${i.line} ${i.split} ${i.ruleId}`).join('; ') || 'none'}).`,
       '',
-      `Disputed labels (eval/corpora/secrets/gitleaks/label_disputes.json): a negative whose value has an issuer's documented credential shape, `
-        + `or that the corpus labels a secret in another row. Left out of the reconciled figures for every tool: ${disputed.length} rows.`,
+      `Disputed labels (eval/corpora/secrets/gitleaks/label_disputes.json): a negative whose value has an issuer's documented credential shape, ` +
+        `or that the corpus labels a secret in another row. Left out of the reconciled figures for every tool: ${disputed.length} rows.`,
       '',
-      markdownTable(['line', 'split', 'fixture rule', 'documented shape', 'why'], disputed.map((i) => [
-        i.line, i.split, i.ruleId, `${(i.disputed as Dispute).shape_source}`, (i.disputed as Dispute).reason,
-      ])),
+      markdownTable(
+        ['line', 'split', 'fixture rule', 'documented shape', 'why'],
+        disputed.map((i) => [
+          i.line,
+          i.split,
+          i.ruleId,
+          `${(i.disputed as Dispute).shape_source}`,
+          (i.disputed as Dispute).reason,
+        ]),
+      ),
       '',
       '### Held-out split (goal figures, reconciled labels)',
       '',
@@ -293,15 +357,15 @@ const suite: Suite = {
       '',
       fmt(heldCorpus),
       '',
-      'Tuning: the formats were written from the issuers\' documented token shapes; the entropy floor of generic assignments (3.0 bits/char) was fixed before scoring. '
-        + 'Precision work looked at tuning rows only and kept only generic rules that fixed a tuning error: a JWT payload must carry a credential claim; a mixed-case hex value in keyword context (assignment, API-key header) is a stand-in. '
-        + 'The whole fixture list was visible while the formats were first written, so the held-out figures are not blind; '
-        + 'the disputes were written after reading the held-out errors, and one more stand-in rule (long consecutive runs such as "123456" mark a hand-typed token), '
-        + 'clean on the tuning split, was dropped because the held-out split labels five such stand-ins secret: it would have cost recall for no real-world gain.',
+      "Tuning: the formats were written from the issuers' documented token shapes; the entropy floor of generic assignments (3.0 bits/char) was fixed before scoring. " +
+        'Precision work looked at tuning rows only and kept only generic rules that fixed a tuning error: a JWT payload must carry a credential claim; a mixed-case hex value in keyword context (assignment, API-key header) is a stand-in. ' +
+        'The whole fixture list was visible while the formats were first written, so the held-out figures are not blind; ' +
+        'the disputes were written after reading the held-out errors, and one more stand-in rule (long consecutive runs such as "123456" mark a hand-typed token), ' +
+        'clean on the tuning split, was dropped because the held-out split labels five such stand-ins secret: it would have cost recall for no real-world gain.',
       '',
-      `Goals on held-out, reconciled labels: precision >= 0.95 — **${goalP ? 'reached' : 'NOT reached'}** (${bulwarkHeld.precision.toFixed(3)}); recall >= 0.95 — **${goalR ? 'reached' : 'NOT reached'}** (${bulwarkHeld.recall.toFixed(3)}). `
-        + `With the corpus labels as they are: precision ${(heldCorpus[0] as (typeof heldCorpus)[number]).precision.toFixed(3)}, recall ${(heldCorpus[0] as (typeof heldCorpus)[number]).recall.toFixed(3)}. `
-        + 'The held-out split is not blind: its errors were read while the label rules above were written.',
+      `Goals on held-out, reconciled labels: precision >= 0.95 — **${goalP ? 'reached' : 'NOT reached'}** (${bulwarkHeld.precision.toFixed(3)}); recall >= 0.95 — **${goalR ? 'reached' : 'NOT reached'}** (${bulwarkHeld.recall.toFixed(3)}). ` +
+        `With the corpus labels as they are: precision ${(heldCorpus[0] as (typeof heldCorpus)[number]).precision.toFixed(3)}, recall ${(heldCorpus[0] as (typeof heldCorpus)[number]).recall.toFixed(3)}. ` +
+        'The held-out split is not blind: its errors were read while the label rules above were written.',
       '',
       '### Tuning split',
       '',
@@ -317,10 +381,13 @@ const suite: Suite = {
       '',
       '### Redactor leak rate (share of true secret values any 8-character window of which survives)',
       '',
-      markdownTable(['redactor', 'sample values', 'leaked', 'leak rate'], [
-        [bulwarkCritical.name, sampleLeak.n, sampleLeak.leaked, sampleLeak.rate],
-        [secretlint.name, sampleLeakSl.n, sampleLeakSl.leaked, sampleLeakSl.rate],
-      ]),
+      markdownTable(
+        ['redactor', 'sample values', 'leaked', 'leak rate'],
+        [
+          [bulwarkCritical.name, sampleLeak.n, sampleLeak.leaked, sampleLeak.rate],
+          [secretlint.name, sampleLeakSl.n, sampleLeakSl.leaked, sampleLeakSl.rate],
+        ],
+      ),
       '',
       'Same sample values registered as vault secrets (leak index), each encoding embedded in a sentence:',
       '',
@@ -330,27 +397,62 @@ const suite: Suite = {
       '',
       '### bulwark errors (all rows; rule id of the fixture → bulwark pattern ids)',
       '',
-      markdownTable(['kind', 'line', 'split', 'fixture rule', 'bulwark'], [
-        ...fps.map((v) => [v.item.contradicted ? 'false positive (contradicted label, not scored)' : v.item.disputed ? 'false positive (disputed label, not scored)' : 'false positive', v.item.line, v.item.split, v.item.ruleId, v.ids.join(', ')]),
-        ...fns.map((v) => ['missed', v.item.line, v.item.split, v.item.ruleId, '-']),
-      ]),
+      markdownTable(
+        ['kind', 'line', 'split', 'fixture rule', 'bulwark'],
+        [
+          ...fps.map((v) => [
+            v.item.contradicted
+              ? 'false positive (contradicted label, not scored)'
+              : v.item.disputed
+                ? 'false positive (disputed label, not scored)'
+                : 'false positive',
+            v.item.line,
+            v.item.split,
+            v.item.ruleId,
+            v.ids.join(', '),
+          ]),
+          ...fns.map((v) => ['missed', v.item.line, v.item.split, v.item.ruleId, '-']),
+        ],
+      ),
     ].join('\n');
 
     const checks: Check[] = [
       { name: 'held-out recall (critical findings)', value: Number(bulwarkHeld.recall.toFixed(4)), min: 0.95 },
       { name: 'vault values leak rate, every encoding', value: vaultLeakRate, max: 0 },
       { name: 'sample values leak rate (formats only)', value: Number(sampleLeak.rate.toFixed(4)), max: 0.05 },
-      { name: 'held-out precision (critical findings, reconciled labels)', value: Number(bulwarkHeld.precision.toFixed(4)), min: 0.95 },
+      {
+        name: 'held-out precision (critical findings, reconciled labels)',
+        value: Number(bulwarkHeld.precision.toFixed(4)),
+        min: 0.95,
+      },
     ];
 
     return {
       name: 'secrets',
       markdown: md,
-      data: { heldout: held, heldoutCorpusLabels: heldCorpus, tuning: tune, all, allCorpusLabels: allCorpus, contradictedRows: contradicted.map((i) => ({ line: i.line, split: i.split, rule: i.ruleId })), disputedRows: disputed.map((i) => ({ line: i.line, split: i.split, rule: i.ruleId })), sampleLeak, sampleLeakSecretlint: sampleLeakSl, vault: { rows: vaultRows, leakRate: vaultLeakRate }, errors: { falsePositives: fps.map((v) => ({ line: v.item.line, rule: v.item.ruleId, ids: v.ids })), missed: fns.map((v) => ({ line: v.item.line, rule: v.item.ruleId })) } },
-      svg: barChartSvg('Secrets, held-out split', held.flatMap((r) => [
-        { label: `${r.tool.slice(0, 28)} P`, value: r.precision },
-        { label: `${r.tool.slice(0, 28)} R`, value: r.recall },
-      ])),
+      data: {
+        heldout: held,
+        heldoutCorpusLabels: heldCorpus,
+        tuning: tune,
+        all,
+        allCorpusLabels: allCorpus,
+        contradictedRows: contradicted.map((i) => ({ line: i.line, split: i.split, rule: i.ruleId })),
+        disputedRows: disputed.map((i) => ({ line: i.line, split: i.split, rule: i.ruleId })),
+        sampleLeak,
+        sampleLeakSecretlint: sampleLeakSl,
+        vault: { rows: vaultRows, leakRate: vaultLeakRate },
+        errors: {
+          falsePositives: fps.map((v) => ({ line: v.item.line, rule: v.item.ruleId, ids: v.ids })),
+          missed: fns.map((v) => ({ line: v.item.line, rule: v.item.ruleId })),
+        },
+      },
+      svg: barChartSvg(
+        'Secrets, held-out split',
+        held.flatMap((r) => [
+          { label: `${r.tool.slice(0, 28)} P`, value: r.precision },
+          { label: `${r.tool.slice(0, 28)} R`, value: r.recall },
+        ]),
+      ),
       checks,
     };
   },

@@ -57,12 +57,22 @@ export async function judgeRow(
     if (!v) return { verdict: 'invalid', rule: 'ip:unparseable' };
     return { verdict: v.global ? 'allow' : 'block', rule: v.rule };
   }
-  const guard = new SsrfGuard({ resolver: new StubResolver(dns.hosts), ...(portPolicy ? {} : { config: { allow: [], ports: ALL_PORTS } }) });
+  const guard = new SsrfGuard({
+    resolver: new StubResolver(dns.hosts),
+    ...(portPolicy ? {} : { config: { allow: [], ports: ALL_PORTS } }),
+  });
   const r = await guardedFetch({ guard, transport: stubTransport(dns.redirects) }, row.input);
-  return { verdict: verdictOf(r), rule: r.ok ? `allow (${r.value.address})` : String(r.error.details?.['rule'] ?? r.error.code) };
+  return {
+    verdict: verdictOf(r),
+    rule: r.ok ? `allow (${r.value.address})` : String(r.error.details?.['rule'] ?? r.error.code),
+  };
 }
 
-async function listen(host: string, port: number, body: (url: string) => { status: number; headers: Record<string, string>; text: string }): Promise<{ server: Server; port: number; hits: string[] }> {
+async function listen(
+  host: string,
+  port: number,
+  body: (url: string) => { status: number; headers: Record<string, string>; text: string },
+): Promise<{ server: Server; port: number; hits: string[] }> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');
@@ -92,21 +102,37 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
     const resolver = new StubResolver({ 'rebind.test': [['127.0.0.1'], ['127.0.0.2']] });
     const guard = new SsrfGuard({ resolver, config: { allow: [`rebind.test:${good.port}`], ports: [80] } });
     const r = await guardedFetch({ guard }, `http://rebind.test:${good.port}/`);
-    const pass = r.ok && r.value.body.toString() === 'pinned' && resolver.count('rebind.test') === 1 && evil.hits.length === 0;
-    out.push({ name: 'DNS rebinding (second answer never used)', pass, detail: `resolver asked ${resolver.count('rebind.test')}x, rebound server hits ${evil.hits.length}` });
+    const pass =
+      r.ok && r.value.body.toString() === 'pinned' && resolver.count('rebind.test') === 1 && evil.hits.length === 0;
+    out.push({
+      name: 'DNS rebinding (second answer never used)',
+      pass,
+      detail: `resolver asked ${resolver.count('rebind.test')}x, rebound server hits ${evil.hits.length}`,
+    });
   } finally {
     await close(good.server);
     await close(evil.server);
   }
-  const redirector = await listen('127.0.0.1', 0, () => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' }, text: '' }));
+  const redirector = await listen('127.0.0.1', 0, () => ({
+    status: 302,
+    headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+    text: '',
+  }));
   try {
-    const guard = new SsrfGuard({ resolver: new StubResolver({}), config: { allow: [`127.0.0.1:${redirector.port}`], ports: [80, 443] } });
+    const guard = new SsrfGuard({
+      resolver: new StubResolver({}),
+      config: { allow: [`127.0.0.1:${redirector.port}`], ports: [80, 443] },
+    });
     const dialled: string[] = [];
     const real = pinnedTransport();
     const transport: Transport = (t, req) => (dialled.push(t.pinned.address), real(t, req));
     const r = await guardedFetch({ guard, transport }, `http://127.0.0.1:${redirector.port}/`);
     const rule = r.ok ? 'allowed' : String(r.error.details?.['rule'] ?? r.error.code);
-    out.push({ name: 'redirect to http://169.254.169.254/ refused', pass: !r.ok && rule.startsWith('metadata:') && dialled.length === 1, detail: `rule ${rule}; connections: ${dialled.join(', ')}` });
+    out.push({
+      name: 'redirect to http://169.254.169.254/ refused',
+      pass: !r.ok && rule.startsWith('metadata:') && dialled.length === 1,
+      detail: `rule ${rule}; connections: ${dialled.join(', ')}`,
+    });
   } finally {
     await close(redirector.server);
   }
@@ -116,9 +142,17 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
 const suite: Suite = {
   name: 'ssrf',
   async run() {
-    const rows = readFileSync(path.join(dir, 'ssrf_cases.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
-    const dns = JSON.parse(readFileSync(path.join(dir, 'stub_dns.json'), 'utf8')) as { hosts: Record<string, string[][]>; redirects: Record<string, string> };
-    const disputes = (JSON.parse(readFileSync(path.join(dir, 'label_disputes.json'), 'utf8')) as { disputes: Dispute[] }).disputes;
+    const rows = readFileSync(path.join(dir, 'ssrf_cases.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row);
+    const dns = JSON.parse(readFileSync(path.join(dir, 'stub_dns.json'), 'utf8')) as {
+      hosts: Record<string, string[][]>;
+      redirects: Record<string, string>;
+    };
+    const disputes = (
+      JSON.parse(readFileSync(path.join(dir, 'label_disputes.json'), 'utf8')) as { disputes: Dispute[] }
+    ).disputes;
     const disputed = (r: Row) => disputes.find((d) => d.input === r.input && d.expected === r.expected);
 
     const results: Array<{ row: Row; verdict: SsrfVerdict; rule: string }> = [];
@@ -130,8 +164,10 @@ const suite: Suite = {
     for (const row of blockRows) if ((await judgeRow(row, dns, false)).verdict !== 'allow') blockedWithoutPorts++;
     const blockRecallNoPortPolicy = blockRows.length ? blockedWithoutPorts / blockRows.length : 1;
 
-    const byLabel = (label: SsrfVerdict, adjudicated: boolean) => results.filter((x) => x.row.expected === label && !(adjudicated && disputed(x.row)));
-    const rate = (xs: typeof results, pass: (v: SsrfVerdict) => boolean) => (xs.length ? xs.filter((x) => pass(x.verdict)).length / xs.length : 1);
+    const byLabel = (label: SsrfVerdict, adjudicated: boolean) =>
+      results.filter((x) => x.row.expected === label && !(adjudicated && disputed(x.row)));
+    const rate = (xs: typeof results, pass: (v: SsrfVerdict) => boolean) =>
+      xs.length ? xs.filter((x) => pass(x.verdict)).length / xs.length : 1;
     const blocked = (v: SsrfVerdict) => v !== 'allow';
     const figures = {
       blockRecallRaw: rate(byLabel('block', false), blocked),
@@ -140,9 +176,19 @@ const suite: Suite = {
       blockRecallAdjudicated: rate(byLabel('block', true), blocked),
       allowRateAdjudicated: rate(byLabel('allow', true), (v) => v === 'allow'),
     };
-    const misses = results.filter((x) => (x.row.expected === 'allow' ? x.verdict !== 'allow' : x.row.expected === 'block' ? x.verdict === 'allow' : x.verdict !== 'invalid'));
+    const misses = results.filter((x) =>
+      x.row.expected === 'allow'
+        ? x.verdict !== 'allow'
+        : x.row.expected === 'block'
+          ? x.verdict === 'allow'
+          : x.verdict !== 'invalid',
+    );
     const unexplained = misses.filter((m) => !disputed(m.row) || disputed(m.row)?.ours !== m.verdict);
-    const counts = { block: byLabel('block', false).length, allow: byLabel('allow', false).length, invalid: byLabel('invalid', false).length };
+    const counts = {
+      block: byLabel('block', false).length,
+      allow: byLabel('allow', false).length,
+      invalid: byLabel('invalid', false).length,
+    };
     const viaInvalid = results.filter((x) => x.row.expected === 'block' && x.verdict === 'invalid').length;
 
     const scen = await scenarios();
@@ -165,23 +211,42 @@ const suite: Suite = {
       '',
       markdownTable(
         ['rule', 'rows'],
-        [...results.filter((x) => x.row.expected === 'block').reduce((m, x) => m.set(x.rule.split('(')[0] as string, (m.get(x.rule.split('(')[0] as string) ?? 0) + 1), new Map<string, number>())]
-          .sort((a, b) => b[1] - a[1]),
+        [
+          ...results
+            .filter((x) => x.row.expected === 'block')
+            .reduce(
+              (m, x) => m.set(x.rule.split('(')[0] as string, (m.get(x.rule.split('(')[0] as string) ?? 0) + 1),
+              new Map<string, number>(),
+            ),
+        ].sort((a, b) => b[1] - a[1]),
       ),
       '',
       'Attack scenarios on loopback sockets:',
       '',
-      markdownTable(['scenario', 'result', 'detail'], scen.map((x) => [x.name, x.pass ? 'pass' : 'FAIL', x.detail])),
+      markdownTable(
+        ['scenario', 'result', 'detail'],
+        scen.map((x) => [x.name, x.pass ? 'pass' : 'FAIL', x.detail]),
+      ),
       '',
       'Rows where our verdict differs from the corpus label (each listed, with why, in eval/corpora/ssrf/label_disputes.json):',
       '',
-      markdownTable(['input', 'label', 'ours', 'rule', 'disputed?'], misses.map((m) => [`\`${m.row.input}\``, m.row.expected, m.verdict, m.rule, disputed(m.row) ? 'yes' : 'NO'])),
+      markdownTable(
+        ['input', 'label', 'ours', 'rule', 'disputed?'],
+        misses.map((m) => [`\`${m.row.input}\``, m.row.expected, m.verdict, m.rule, disputed(m.row) ? 'yes' : 'NO']),
+      ),
     ].join('\n');
 
     return {
       name: 'ssrf',
       markdown,
-      data: { figures, blockRecallNoPortPolicy, counts, viaInvalid, scenarios: scen, misses: misses.map((m) => ({ input: m.row.input, expected: m.row.expected, verdict: m.verdict, rule: m.rule })) },
+      data: {
+        figures,
+        blockRecallNoPortPolicy,
+        counts,
+        viaInvalid,
+        scenarios: scen,
+        misses: misses.map((m) => ({ input: m.row.input, expected: m.row.expected, verdict: m.verdict, rule: m.rule })),
+      },
       svg: barChartSvg('L10 SSRF guard on ssrf_cases.jsonl', [
         { label: 'block recall (raw)', value: figures.blockRecallRaw },
         { label: 'allow rate (raw)', value: figures.allowRateRaw },

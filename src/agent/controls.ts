@@ -19,8 +19,14 @@ import type { Db } from '../core/sqlite.js';
 import type { NetworkGrant } from '../policy/effect-hash.js';
 import { BudgetGuard, type Reservation } from './budget/budget-guard.js';
 import {
-  DEFAULT_AGENT_BUDGETS, DEFAULT_BREAKER, DEFAULT_GLOBAL_BUDGETS, DEFAULT_MODEL_INFO,
-  type AgentBudgets, type BreakerConfig, type GlobalBudgets, type ModelInfo,
+  DEFAULT_AGENT_BUDGETS,
+  DEFAULT_BREAKER,
+  DEFAULT_GLOBAL_BUDGETS,
+  DEFAULT_MODEL_INFO,
+  type AgentBudgets,
+  type BreakerConfig,
+  type GlobalBudgets,
+  type ModelInfo,
 } from './budget/config.js';
 import { UsageStore } from './budget/usage-store.js';
 import { breakerKey, CircuitBreakers, type BreakerTicket, type BreakerStatus } from './breaker/circuit-breaker.js';
@@ -97,12 +103,30 @@ export function createControls(deps: ControlsDeps): Controls {
   const grants = new Map<string, string[]>();
   const modelCalls = new Map<string, PendingModelCall[]>();
 
-  function assess(tool: string, argsJson: string, ctx: { agentId: string; sessionId: string }, workspaceOverride?: string): Assessment {
+  function assess(
+    tool: string,
+    argsJson: string,
+    ctx: { agentId: string; sessionId: string },
+    workspaceOverride?: string,
+  ): Assessment {
     const cfg = deps.approvalsConfig(ctx.agentId);
     const workspace = workspaceOverride ?? deps.workspace(ctx.agentId) ?? '';
     const declared = deps.tool(ctx.agentId, tool)?.actionClass;
-    const classification = classifyAction({ tool, declared, argsJson, scratch: cfg.scratch, ...(workspace ? { workspace } : {}) });
-    const { hash } = buildEffect(classification, { tool, argsJson, agentId: ctx.agentId, sessionId: ctx.sessionId, workspace, network: network(ctx.agentId) });
+    const classification = classifyAction({
+      tool,
+      declared,
+      argsJson,
+      scratch: cfg.scratch,
+      ...(workspace ? { workspace } : {}),
+    });
+    const { hash } = buildEffect(classification, {
+      tool,
+      argsJson,
+      agentId: ctx.agentId,
+      sessionId: ctx.sessionId,
+      workspace,
+      network: network(ctx.agentId),
+    });
     const decision: ToolDecision = classification.classes.some((c) => cfg.deny.includes(c))
       ? 'deny'
       : classification.classes.some((c) => cfg.require.includes(c))
@@ -132,38 +156,91 @@ export function createControls(deps: ControlsDeps): Controls {
     return false;
   }
 
-  async function beforeToolCall(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>> {
+  async function beforeToolCall(
+    call: ToolCall,
+    ctx: TurnContext,
+    signal?: AbortSignal,
+  ): Promise<Result<void, BulwarkError>> {
     const a = assess(call.name, call.arguments, ctx);
     const c = a.classification;
     if (a.decision === 'allow') return ok(undefined);
     if (a.decision === 'deny') {
       deps.bus.emit('tool:denied', {
-        ...ctx, layer: 'L27', tool: call.name, classes: [...c.classes], reason: `class ${c.primary} is denied for this agent`, effectHash: a.hash,
+        ...ctx,
+        layer: 'L27',
+        tool: call.name,
+        classes: [...c.classes],
+        reason: `class ${c.primary} is denied for this agent`,
+        effectHash: a.hash,
       });
-      return err(toolError('action.denied', `Action classifier (L27): ${call.name} was refused: it is classified ${c.classes.join(', ')} (${c.reasons.slice(-1)[0] ?? ''}), which this agent may not do.`, 'L27'));
+      return err(
+        toolError(
+          'action.denied',
+          `Action classifier (L27): ${call.name} was refused: it is classified ${c.classes.join(', ')} (${c.reasons.slice(-1)[0] ?? ''}), which this agent may not do.`,
+          'L27',
+        ),
+      );
     }
-    const { effect } = buildEffect(c, { tool: call.name, argsJson: call.arguments, agentId: ctx.agentId, sessionId: ctx.sessionId, workspace: a.workspace, network: network(ctx.agentId) });
+    const { effect } = buildEffect(c, {
+      tool: call.name,
+      argsJson: call.arguments,
+      agentId: ctx.agentId,
+      sessionId: ctx.sessionId,
+      workspace: a.workspace,
+      network: network(ctx.agentId),
+    });
     const view = buildView(c, effect);
     const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
     const outcome = await deps.approvals.request(a.hash, view, ctx, timeoutMs, signal);
     // An approval that lands after the turn was cancelled leaves no grant behind: nothing of this turn may run.
     if (signal?.aborted && outcome.source !== 'cancelled') {
-      deps.bus.emit('tool:denied', { ...ctx, layer: 'L13', tool: call.name, classes: [...c.classes], reason: 'approval cancelled', effectHash: a.hash });
-      return err(toolError('approval.cancelled', `Approval gate (L13): ${call.name} did not run: the turn was cancelled.`, 'L13'));
+      deps.bus.emit('tool:denied', {
+        ...ctx,
+        layer: 'L13',
+        tool: call.name,
+        classes: [...c.classes],
+        reason: 'approval cancelled',
+        effectHash: a.hash,
+      });
+      return err(
+        toolError(
+          'approval.cancelled',
+          `Approval gate (L13): ${call.name} did not run: the turn was cancelled.`,
+          'L13',
+        ),
+      );
     }
     if (outcome.decision === 'approve' && outcome.token && deps.approvals.verifyGrant(outcome.token, a.hash)) {
       addGrant(a.hash, outcome.token);
       return ok(undefined);
     }
-    deps.bus.emit('tool:denied', { ...ctx, layer: 'L13', tool: call.name, classes: [...c.classes], reason: `approval ${outcome.source}`, effectHash: a.hash });
+    deps.bus.emit('tool:denied', {
+      ...ctx,
+      layer: 'L13',
+      tool: call.name,
+      classes: [...c.classes],
+      reason: `approval ${outcome.source}`,
+      effectHash: a.hash,
+    });
     const why =
-      outcome.source === 'timeout' ? 'no operator approved it in time'
-      : outcome.source === 'denial-cache' ? 'the operator denied this exact action moments ago'
-      : outcome.source === 'shutdown' ? 'the daemon is shutting down'
-      : outcome.source === 'queue-full' ? 'too many approvals are pending'
-      : outcome.source === 'cancelled' ? 'the turn was cancelled while it waited for the operator'
-      : 'the operator denied it';
-    return err(toolError('approval.denied', `Approval gate (L13): ${call.name} (${c.classes.join(', ')}) did not run: ${why}. Do not retry the same action; ask the user instead.`, 'L13'));
+      outcome.source === 'timeout'
+        ? 'no operator approved it in time'
+        : outcome.source === 'denial-cache'
+          ? 'the operator denied this exact action moments ago'
+          : outcome.source === 'shutdown'
+            ? 'the daemon is shutting down'
+            : outcome.source === 'queue-full'
+              ? 'too many approvals are pending'
+              : outcome.source === 'cancelled'
+                ? 'the turn was cancelled while it waited for the operator'
+                : 'the operator denied it';
+    return err(
+      toolError(
+        'approval.denied',
+        `Approval gate (L13): ${call.name} (${c.classes.join(', ')}) did not run: ${why}. Do not retry the same action; ask the user instead.`,
+        'L13',
+      ),
+    );
   }
 
   function guardTool<T extends Tool>(tool: T): Tool {
@@ -177,20 +254,50 @@ export function createControls(deps: ControlsDeps): Controls {
         try {
           argsJson = JSON.stringify(args ?? {});
         } catch {
-          return err(toolError('approval.drift', `${tool.spec.name}: arguments cannot be serialised for the execution check`, 'L13'));
+          return err(
+            toolError(
+              'approval.drift',
+              `${tool.spec.name}: arguments cannot be serialised for the execution check`,
+              'L13',
+            ),
+          );
         }
         const a = assess(tool.spec.name, argsJson, ctx, ctx.workspace);
-        if (a.decision === 'deny') return err(toolError('action.denied', `Action classifier (L27): ${tool.spec.name} is classified ${a.classification.classes.join(', ')}, which this agent may not do.`, 'L27'));
+        if (a.decision === 'deny')
+          return err(
+            toolError(
+              'action.denied',
+              `Action classifier (L27): ${tool.spec.name} is classified ${a.classification.classes.join(', ')}, which this agent may not do.`,
+              'L27',
+            ),
+          );
         if (a.decision === 'approve' && !takeGrant(a.hash)) {
-          deps.bus.emit('security:blocked', { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, layer: 'L13', reason: 'effect differs from any approved effect', tool: tool.spec.name, effectHash: a.hash });
-          return err(toolError('approval.drift', `Approval gate (L13): ${tool.spec.name} was not run: what it would do now differs from what the operator approved (arguments, working directory, target file or grants changed).`, 'L13'));
+          deps.bus.emit('security:blocked', {
+            agentId: ctx.agentId,
+            sessionId: ctx.sessionId,
+            traceId: ctx.traceId,
+            layer: 'L13',
+            reason: 'effect differs from any approved effect',
+            tool: tool.spec.name,
+            effectHash: a.hash,
+          });
+          return err(
+            toolError(
+              'approval.drift',
+              `Approval gate (L13): ${tool.spec.name} was not run: what it would do now differs from what the operator approved (arguments, working directory, target file or grants changed).`,
+              'L13',
+            ),
+          );
         }
         return tool.run(args, ctx);
       },
     };
   }
 
-  async function beforeModelCall(request: ModelRequest, ctx: TurnContext): Promise<Result<ModelCallPlan | undefined, BulwarkError>> {
+  async function beforeModelCall(
+    request: ModelRequest,
+    ctx: TurnContext,
+  ): Promise<Result<ModelCallPlan | undefined, BulwarkError>> {
     sweepStale();
     const provider = providerOf(ctx.agentId);
     // L22 first: it decides which model is called, and the budget is checked for that model.
@@ -220,12 +327,23 @@ export function createControls(deps: ControlsDeps): Controls {
     }
     if (model !== request.model) {
       deps.bus.emit('security:warning', {
-        ...ctx, layer: 'L22', outcome: 'fallback', breaker: breakerKey(provider, request.model), model, primaryModel: request.model,
+        ...ctx,
+        layer: 'L22',
+        outcome: 'fallback',
+        breaker: breakerKey(provider, request.model),
+        model,
+        primaryModel: request.model,
         reason: `the breaker of ${breakerKey(provider, request.model)} is open: this call goes to the fallback model ${model}`,
       });
     }
     const list = modelCalls.get(ctx.traceId) ?? [];
-    list.push({ at: clock(), signal: request.signal, model, ...(reservation ? { reservation } : {}), ...(ticket ? { ticket } : {}) });
+    list.push({
+      at: clock(),
+      signal: request.signal,
+      model,
+      ...(reservation ? { reservation } : {}),
+      ...(ticket ? { ticket } : {}),
+    });
     modelCalls.set(ctx.traceId, list);
     return ok(model === request.model ? undefined : { model });
   }
@@ -235,7 +353,13 @@ export function createControls(deps: ControlsDeps): Controls {
     const pending = list?.shift();
     if (list && list.length === 0) modelCalls.delete(ctx.traceId);
     if (!pending) {
-      deps.budget?.recordUsage(ctx.agentId, ctx.traceId, 'unknown', Math.max(0, outcome.inputTokens | 0), Math.max(0, outcome.outputTokens | 0));
+      deps.budget?.recordUsage(
+        ctx.agentId,
+        ctx.traceId,
+        'unknown',
+        Math.max(0, outcome.inputTokens | 0),
+        Math.max(0, outcome.outputTokens | 0),
+      );
       return undefined;
     }
     if (pending.reservation) deps.budget?.settle(pending.reservation, outcome);
@@ -250,7 +374,10 @@ export function createControls(deps: ControlsDeps): Controls {
     // This failure opened the breaker: the turn may try once more, and beforeModelCall will pick the fallback.
     const provider = providerOf(ctx.agentId);
     const fallback = deps.breakers.fallbackFor(provider, pending.model);
-    const retry = fallback !== undefined && deps.breakers.state(provider, pending.model) === 'open' && deps.breakers.state(provider, fallback) !== 'open';
+    const retry =
+      fallback !== undefined &&
+      deps.breakers.state(provider, pending.model) === 'open' &&
+      deps.breakers.state(provider, fallback) !== 'open';
     return retry ? { retry: true } : undefined;
   }
 
@@ -273,12 +400,29 @@ export function createControls(deps: ControlsDeps): Controls {
     return {
       layers: [
         { id: 'L27', state: 'on', reason: 'every tool call classified; unknown actions are destructive' },
-        { id: 'L13', state: q.closed ? 'off' : 'on', reason: q.closed ? 'shut down: everything pending was denied' : `${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials` },
+        {
+          id: 'L13',
+          state: q.closed ? 'off' : 'on',
+          reason: q.closed
+            ? 'shut down: everything pending was denied'
+            : `${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials`,
+        },
         deps.budget
-          ? { id: 'L21', state: 'on', reason: 'token budgets checked before each model call; usage persisted in SQLite' }
+          ? {
+              id: 'L21',
+              state: 'on',
+              reason: 'token budgets checked before each model call; usage persisted in SQLite',
+            }
           : { id: 'L21', state: 'off', reason: 'no budget guard configured' },
         deps.breakers
-          ? { id: 'L22', state: open.length > 0 ? 'degraded' : 'on', reason: open.length > 0 ? `open: ${open.map((b) => `${b.key} (${b.state})`).join(', ')}` : `${breakers.length} circuit(s), all closed` }
+          ? {
+              id: 'L22',
+              state: open.length > 0 ? 'degraded' : 'on',
+              reason:
+                open.length > 0
+                  ? `open: ${open.map((b) => `${b.key} (${b.state})`).join(', ')}`
+                  : `${breakers.length} circuit(s), all closed`,
+            }
           : { id: 'L22', state: 'off', reason: 'no circuit breaker configured' },
       ],
       approvals: q,
@@ -292,7 +436,12 @@ export function createControls(deps: ControlsDeps): Controls {
 
 /** The parts of the merged config the controls read (structural, so config/schema.ts can merge the fragments as it likes). */
 export interface ControlsConfigView {
-  readonly agents: ReadonlyArray<{ readonly id: string; readonly provider?: string; readonly approvals?: ApprovalsConfig; readonly budgets?: AgentBudgets }>;
+  readonly agents: ReadonlyArray<{
+    readonly id: string;
+    readonly provider?: string;
+    readonly approvals?: ApprovalsConfig;
+    readonly budgets?: AgentBudgets;
+  }>;
   readonly budgets?: GlobalBudgets;
   readonly models?: Readonly<Record<string, ModelInfo>>;
   readonly breaker?: BreakerConfig;
@@ -313,13 +462,20 @@ export interface ControlsFromConfigDeps {
  * Wires L27/L13/L21/L22 from config: one approval queue (HMAC key random per start), a budget guard
  * over SQLite counters and one breaker per provider + model. Call `approvals.shutdown()` on stop.
  */
-export function createControlsFromConfig(deps: ControlsFromConfigDeps): { controls: Controls; approvals: ApprovalQueue; budget: BudgetGuard; breakers: CircuitBreakers; usage: UsageStore } {
+export function createControlsFromConfig(deps: ControlsFromConfigDeps): {
+  controls: Controls;
+  approvals: ApprovalQueue;
+  budget: BudgetGuard;
+  breakers: CircuitBreakers;
+  usage: UsageStore;
+} {
   const { config, bus } = deps;
   const byId = new Map(config.agents.map((a) => [a.id, a]));
   const approvals = new ApprovalQueue({ bus });
   const usage = new UsageStore(deps.db);
   const budget = new BudgetGuard({
-    store: usage, bus,
+    store: usage,
+    bus,
     budgetsFor: (id) => byId.get(id)?.budgets ?? DEFAULT_AGENT_BUDGETS,
     global: config.budgets ?? DEFAULT_GLOBAL_BUDGETS,
     modelInfo: (model) => config.models?.[model] ?? DEFAULT_MODEL_INFO,
@@ -327,7 +483,10 @@ export function createControlsFromConfig(deps: ControlsFromConfigDeps): { contro
   const breakers = new CircuitBreakers({ bus, config: () => config.breaker ?? DEFAULT_BREAKER });
   const tools = new Map(deps.tools.map((t) => [t.spec.name, t]));
   const controls = createControls({
-    bus, approvals, budget, breakers,
+    bus,
+    approvals,
+    budget,
+    breakers,
     approvalsConfig: (id) => byId.get(id)?.approvals ?? DEFAULT_APPROVALS,
     tool: (_agent, name) => tools.get(name),
     workspace: deps.workspace,

@@ -65,17 +65,25 @@ export function providerNotConfigured(agentId: string): BulwarkError {
 
 /** Where an agent's workspace is: agents[].workspace (relative to cwd), else <data dir>/workspaces/<id>. */
 export function workspacePath(agent: Pick<AgentConfig, 'id' | 'workspace'>, dataDir: string, cwd: string): string {
-  return agent.workspace !== undefined ? absoluteFrom(cwd, agent.workspace) : childPath(dataDir, 'workspaces', agent.id);
+  return agent.workspace !== undefined
+    ? absoluteFrom(cwd, agent.workspace)
+    : childPath(dataDir, 'workspaces', agent.id);
 }
 
 function prepareWorkspace(agent: AgentConfig, dataDir: string, cwd: string): Result<string, BulwarkError> {
   const dir = workspacePath(agent, dataDir, cwd);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!statSync(dir).isDirectory()) return err(bulwarkError('agent.workspace', `workspace of agent "${agent.id}" (${dir}) is not a directory`));
+    if (!statSync(dir).isDirectory())
+      return err(bulwarkError('agent.workspace', `workspace of agent "${agent.id}" (${dir}) is not a directory`));
     return ok(dir);
   } catch (cause) {
-    return err(bulwarkError('agent.workspace', `cannot create the workspace of agent "${agent.id}" at ${dir}: ${describeCause(cause)}`));
+    return err(
+      bulwarkError(
+        'agent.workspace',
+        `cannot create the workspace of agent "${agent.id}" at ${dir}: ${describeCause(cause)}`,
+      ),
+    );
   }
 }
 
@@ -101,11 +109,13 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   const sessions = new SessionStore(options.db);
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
-  for (const [id, p] of Object.entries(config.providers)) providers.set(id, createProvider(id, p, options.resolveSecret));
+  for (const [id, p] of Object.entries(config.providers))
+    providers.set(id, createProvider(id, p, options.resolveSecret));
 
   const agents = new Map<string, PreparedAgent>();
   for (const agent of config.agents) {
-    if (agents.has(agent.id)) return err(bulwarkError('config.duplicate_agent', `agent id "${agent.id}" appears twice in config.yaml`));
+    if (agents.has(agent.id))
+      return err(bulwarkError('config.duplicate_agent', `agent id "${agent.id}" appears twice in config.yaml`));
     const policy = compileToolPolicy(agent.tools);
     if (!policy.ok) return err({ ...policy.error, message: `agent "${agent.id}": ${policy.error.message}` });
     if (agent.provider !== undefined && !providers.has(agent.provider)) {
@@ -134,7 +144,11 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       if (!agent) {
         yield {
           type: 'error',
-          error: bulwarkError('agent.unknown', `no agent "${request.agentId}"; configured agents: ${[...agents.keys()].join(', ')}`, { status: 404 }),
+          error: bulwarkError(
+            'agent.unknown',
+            `no agent "${request.agentId}"; configured agents: ${[...agents.keys()].join(', ')}`,
+            { status: 404 },
+          ),
         };
         return;
       }
@@ -144,7 +158,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       const incoming = clientMessages(request.messages);
       if (!incoming.some((m) => m.role === 'user')) {
-        yield { type: 'error', error: bulwarkError('turn.no_input', 'a turn needs at least one user message', { status: 400 }) };
+        yield {
+          type: 'error',
+          error: bulwarkError('turn.no_input', 'a turn needs at least one user message', { status: 400 }),
+        };
         return;
       }
       let sessionId: string;
@@ -161,7 +178,13 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
               reason: 'session belongs to another sender or agent',
             });
           }
-          yield { type: 'error', error: { ...auth.error, code: auth.error.code === 'session.forbidden' ? 'session.not_found' : auth.error.code } };
+          yield {
+            type: 'error',
+            error: {
+              ...auth.error,
+              code: auth.error.code === 'session.forbidden' ? 'session.not_found' : auth.error.code,
+            },
+          };
           return;
         }
         sessionId = auth.value;
@@ -170,9 +193,14 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       // One turn at a time per session: the history is read, and the turn's messages appended, under the lock.
       // A waiting turn queues for at most turnTimeoutMs (the longest the running turn may take).
-      const lock = await locks.acquire(sessionId, { waitMs: agent.config.turnTimeoutMs, ...(request.signal ? { signal: request.signal } : {}) });
+      const lock = await locks.acquire(sessionId, {
+        waitMs: agent.config.turnTimeoutMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
       if (!lock.ok) {
-        yield lock.error.code === 'session.wait_cancelled' ? { type: 'done', finishReason: 'cancelled', text: '' } : { type: 'error', error: lock.error };
+        yield lock.error.code === 'session.wait_cancelled'
+          ? { type: 'done', finishReason: 'cancelled', text: '' }
+          : { type: 'error', error: lock.error };
         return;
       }
       release = lock.value;
@@ -231,7 +259,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
     } catch (cause) {
       release?.();
       release = undefined;
-      yield { type: 'error', error: bulwarkError('agent.internal', `the agent runtime failed: ${describeCause(cause)}`, { status: 500 }) };
+      yield {
+        type: 'error',
+        error: bulwarkError('agent.internal', `the agent runtime failed: ${describeCause(cause)}`, { status: 500 }),
+      };
     } finally {
       release?.();
     }

@@ -40,7 +40,8 @@ export class SessionLocks {
       return Promise.resolve(ok(this.releaser(sessionId)));
     }
     if (options.signal?.aborted) return Promise.resolve(err(cancelled(sessionId)));
-    if (entry.waiters.length >= this.maxWaiters) return Promise.resolve(err(busy(sessionId, `${entry.waiters.length} more turns are already waiting for it`)));
+    if (entry.waiters.length >= this.maxWaiters)
+      return Promise.resolve(err(busy(sessionId, `${entry.waiters.length} more turns are already waiting for it`)));
 
     return new Promise((resolve) => {
       const leave = (): void => {
@@ -90,7 +91,11 @@ export class SessionLocks {
 }
 
 function busy(sessionId: string, why: string): BulwarkError {
-  return bulwarkError('session.busy', `another turn is still running on session ${sessionId} and ${why}; retry when it has finished`, { status: 409 });
+  return bulwarkError(
+    'session.busy',
+    `another turn is still running on session ${sessionId} and ${why}; retry when it has finished`,
+    { status: 409 },
+  );
 }
 
 function cancelled(sessionId: string): BulwarkError {

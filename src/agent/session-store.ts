@@ -53,7 +53,11 @@ function parseToolCalls(json: string | null): ToolCall[] | undefined {
   if (json === null) return undefined;
   const v: unknown = JSON.parse(json);
   if (!Array.isArray(v)) return undefined;
-  return v.map((c: { id: string; name: string; arguments: string }) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+  return v.map((c: { id: string; name: string; arguments: string }) => ({
+    id: c.id,
+    name: c.name,
+    arguments: c.arguments,
+  }));
 }
 
 export class SessionStore {
@@ -66,9 +70,13 @@ export class SessionStore {
 
   constructor(private readonly db: Db) {
     migrate(db, 'agent', MIGRATIONS);
-    this.insertSession = db.prepare('INSERT INTO agent_sessions (id, agent_id, sender, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+    this.insertSession = db.prepare(
+      'INSERT INTO agent_sessions (id, agent_id, sender, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    );
     this.selectOwner = db.prepare('SELECT agent_id, sender FROM agent_sessions WHERE id = ?');
-    this.selectHistory = db.prepare('SELECT role, content, tool_calls, tool_call_id, tool_name, is_error FROM agent_messages WHERE session_id = ? ORDER BY id');
+    this.selectHistory = db.prepare(
+      'SELECT role, content, tool_calls, tool_call_id, tool_name, is_error FROM agent_messages WHERE session_id = ? ORDER BY id',
+    );
     this.insertMessage = db.prepare(
       'INSERT INTO agent_messages (session_id, role, content, tool_calls, tool_call_id, tool_name, is_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -88,15 +96,21 @@ export class SessionStore {
    */
   authorize(sessionId: string, agentId: string, sender: string): Result<string, SessionError> {
     const notFound = (code: SessionDenial): SessionError =>
-      bulwarkError(code, `session ${sessionId} does not exist for this caller; omit the session id to start a new one`, {
-        status: 404,
-      }) as SessionError;
+      bulwarkError(
+        code,
+        `session ${sessionId} does not exist for this caller; omit the session id to start a new one`,
+        {
+          status: 404,
+        },
+      ) as SessionError;
     if (!SESSION_ID.test(sessionId)) {
-      return err(bulwarkError('session.invalid_id', 'a session id looks like ses_ followed by 24 hex characters', { status: 400 }) as SessionError);
+      return err(
+        bulwarkError('session.invalid_id', 'a session id looks like ses_ followed by 24 hex characters', {
+          status: 400,
+        }) as SessionError,
+      );
     }
-    const row = this.selectOwner.get(sessionId) as
-      | { agent_id: string; sender: string }
-      | undefined;
+    const row = this.selectOwner.get(sessionId) as { agent_id: string; sender: string } | undefined;
     if (!row) return err(notFound('session.not_found'));
     if (row.agent_id !== agentId || row.sender !== sender) return err(notFound('session.forbidden'));
     return ok(sessionId);
@@ -108,9 +122,17 @@ export class SessionStore {
       if (r.role === 'user') return { role: 'user', content: r.content };
       if (r.role === 'assistant') {
         const calls = parseToolCalls(r.tool_calls);
-        return calls && calls.length > 0 ? { role: 'assistant', content: r.content, toolCalls: calls } : { role: 'assistant', content: r.content };
+        return calls && calls.length > 0
+          ? { role: 'assistant', content: r.content, toolCalls: calls }
+          : { role: 'assistant', content: r.content };
       }
-      return { role: 'tool', toolCallId: r.tool_call_id ?? '', name: r.tool_name ?? '', content: r.content, ...(r.is_error ? { isError: true } : {}) };
+      return {
+        role: 'tool',
+        toolCallId: r.tool_call_id ?? '',
+        name: r.tool_name ?? '',
+        content: r.content,
+        ...(r.is_error ? { isError: true } : {}),
+      };
     });
   }
 
@@ -120,9 +142,19 @@ export class SessionStore {
     const touch = this.touchSession;
     this.db.transaction(() => {
       for (const m of messages) {
-        if (m.role === 'tool') insert.run(sessionId, 'tool', m.content, null, m.toolCallId, m.name, m.isError ? 1 : 0, now);
+        if (m.role === 'tool')
+          insert.run(sessionId, 'tool', m.content, null, m.toolCallId, m.name, m.isError ? 1 : 0, now);
         else if (m.role === 'assistant') {
-          insert.run(sessionId, 'assistant', m.content, m.toolCalls?.length ? JSON.stringify(m.toolCalls) : null, null, null, 0, now);
+          insert.run(
+            sessionId,
+            'assistant',
+            m.content,
+            m.toolCalls?.length ? JSON.stringify(m.toolCalls) : null,
+            null,
+            null,
+            0,
+            now,
+          );
         } else insert.run(sessionId, 'user', m.content, null, null, null, 0, now);
       }
       touch.run(now, sessionId);
@@ -153,7 +185,15 @@ export function repairHistory(messages: readonly ChatMessage[]): ChatMessage[] {
     if (m.role !== 'assistant' || !m.toolCalls?.length) continue;
     for (const c of m.toolCalls) {
       const r = results.get(c.id)?.shift();
-      out.push(r ?? { role: 'tool', toolCallId: c.id, name: c.name, content: 'error: this tool call was interrupted and did not run', isError: true });
+      out.push(
+        r ?? {
+          role: 'tool',
+          toolCallId: c.id,
+          name: c.name,
+          content: 'error: this tool call was interrupted and did not run',
+          isError: true,
+        },
+      );
     }
   }
   return out;

@@ -10,7 +10,18 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import type { ToolPolicy } from '../policy/tool-policy.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
-import type { ChatMessage, ModelRequest, Provider, StopReason, ToolCall, ToolCallRef, TurnContext, TurnEvent, TurnHooks, FinishReason } from './types.js';
+import type {
+  ChatMessage,
+  ModelRequest,
+  Provider,
+  StopReason,
+  ToolCall,
+  ToolCallRef,
+  TurnContext,
+  TurnEvent,
+  TurnHooks,
+  FinishReason,
+} from './types.js';
 
 /** Tool calls beyond this in one model answer get an error result instead of running. */
 export const MAX_TOOL_CALLS_PER_STEP = 32;
@@ -137,7 +148,14 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   const stopped = (): TurnEvent | undefined => {
     if (!abort.signal.aborted) return undefined;
     if (abort.timedOut()) {
-      return { type: 'error', error: bulwarkError('turn.timeout', `the turn took longer than turnTimeoutMs (${settings.turnTimeoutMs} ms) of agent "${ctx.agentId}"`, { status: 504 }) };
+      return {
+        type: 'error',
+        error: bulwarkError(
+          'turn.timeout',
+          `the turn took longer than turnTimeoutMs (${settings.turnTimeoutMs} ms) of agent "${ctx.agentId}"`,
+          { status: 504 },
+        ),
+      };
     }
     return undefined;
   };
@@ -237,9 +255,14 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         failure =
           cause instanceof ProviderError
             ? cause.toBulwarkError()
-            : bulwarkError('provider.failed', `provider "${provider.id}" failed: ${describeCause(cause)}`, { status: 502 });
+            : bulwarkError('provider.failed', `provider "${provider.id}" failed: ${describeCause(cause)}`, {
+                status: 502,
+              });
       }
-      const advice = hooks.afterModelCall?.({ ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started }, ctx);
+      const advice = hooks.afterModelCall?.(
+        { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started },
+        ctx,
+      );
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
       const tail = cut ? '' : underCap(filter ? filter.flush() : '');
       if (tail) {
@@ -292,11 +315,23 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           yield { type: 'tool_started', id: ref.id, name: ref.name };
           const outcome: ToolOutcome =
             index >= MAX_TOOL_CALLS_PER_STEP
-              ? { content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`, ok: false, refused: 'tool.too_many_calls' }
+              ? {
+                  content: `error: more than ${MAX_TOOL_CALLS_PER_STEP} tool calls in one answer; this one did not run`,
+                  ok: false,
+                  refused: 'tool.too_many_calls',
+                }
               : await runToolCall(deps, call, ctx, allowed, abort.signal);
           stored[index] = outcome.refused === undefined ? call : storedCall(call, outcome.refused, registry);
-          const resultText = capResult(hooks.toolResult ? hooks.toolResult(outcome.content, ref, ctx) : outcome.content);
-          results.push({ role: 'tool', toolCallId: call.id, name: ref.name, content: resultText, ...(outcome.ok ? {} : { isError: true }) });
+          const resultText = capResult(
+            hooks.toolResult ? hooks.toolResult(outcome.content, ref, ctx) : outcome.content,
+          );
+          results.push({
+            role: 'tool',
+            toolCallId: call.id,
+            name: ref.name,
+            content: resultText,
+            ...(outcome.ok ? {} : { isError: true }),
+          });
           yield { type: 'tool_finished', id: ref.id, name: ref.name, ok: outcome.ok };
         }
       } finally {
@@ -318,12 +353,25 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
     }
   } catch (cause) {
-    yield { type: 'error', error: scannedError(bulwarkError('agent.internal', `the turn failed: ${describeCause(cause)}`, { status: 500 }), hooks, ctx) };
+    yield {
+      type: 'error',
+      error: scannedError(
+        bulwarkError('agent.internal', `the turn failed: ${describeCause(cause)}`, { status: 500 }),
+        hooks,
+        ctx,
+      ),
+    };
   } finally {
     abort.dispose();
   }
 
-  async function runToolCall(d: TurnLoopDeps, call: ToolCall, c: TurnContext, visible: ReadonlySet<string>, signal: AbortSignal): Promise<ToolOutcome> {
+  async function runToolCall(
+    d: TurnLoopDeps,
+    call: ToolCall,
+    c: TurnContext,
+    visible: ReadonlySet<string>,
+    signal: AbortSignal,
+  ): Promise<ToolOutcome> {
     const tool = d.registry.get(call.name);
     const name = tool ? call.name : UNKNOWN_TOOL_NAME;
     const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: name };
@@ -332,7 +380,9 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const reason = !tool ? `no tool named "${name}" exists` : policyReason(d.policy, name, tool.group);
       bus.emit('tool:denied', { ...audit, layer: 'L12', outcome: 'denied', reason });
       // The name of a tool that does not exist is unscanned model output: it does not go into the stored result.
-      const content = tool ? `error: tool "${name}" is not available to this agent` : 'error: no tool of that name is available to this agent';
+      const content = tool
+        ? `error: tool "${name}" is not available to this agent`
+        : 'error: no tool of that name is available to this agent';
       return { content, ok: false, refused: 'tool.unavailable' };
     }
     let args: unknown;
@@ -340,7 +390,11 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       args = JSON.parse(call.arguments);
     } catch {
       // The parser's message quotes the input, which no layer has scanned: the result names the problem only.
-      return { content: `error: the arguments of ${name} are not valid JSON; send a JSON object`, ok: false, refused: 'tool.invalid_arguments' };
+      return {
+        content: `error: the arguments of ${name} are not valid JSON; send a JSON object`,
+        ok: false,
+        refused: 'tool.invalid_arguments',
+      };
     }
     if (hooks.beforeToolCall) {
       const gate = await hooks.beforeToolCall(call, c, signal);
@@ -348,7 +402,12 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     }
     // The gate may have waited (L13 approval) while the turn was cancelled: a cancelled turn runs nothing more.
     if (signal.aborted) {
-      bus.emit('tool:denied', { ...audit, layer: 'L13', outcome: 'cancelled', reason: 'the turn was cancelled before the tool ran' });
+      bus.emit('tool:denied', {
+        ...audit,
+        layer: 'L13',
+        outcome: 'cancelled',
+        reason: 'the turn was cancelled before the tool ran',
+      });
       return { content: `error: ${name} did not run: the turn was cancelled`, ok: false, refused: 'turn.cancelled' };
     }
     const started = Date.now();
@@ -357,11 +416,18 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const r = await tool.run(args, { ...c, workspace: d.workspace, signal });
       // A refusal at execution (L27/L13 re-check in guardTool) is a refusal like the gate's.
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
-      outcome = r.ok ? { content: r.value, ok: true } : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
+      outcome = r.ok
+        ? { content: r.value, ok: true }
+        : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
     } catch (cause) {
       outcome = { content: `error: ${call.name} failed: ${describeCause(cause)}`, ok: false };
     }
-    bus.emit('tool:executed', { ...audit, outcome: outcome.ok ? 'success' : 'error', ok: outcome.ok, durationMs: Date.now() - started });
+    bus.emit('tool:executed', {
+      ...audit,
+      outcome: outcome.ok ? 'success' : 'error',
+      ok: outcome.ok,
+      durationMs: Date.now() - started,
+    });
     return outcome;
   }
 }

@@ -19,10 +19,12 @@ function deny(code: string, message: string): BulwarkError {
 
 /** Parses an origin-form request target ("/v1/messages?x=1"); refuses anything ambiguous. */
 export function parseRequestTarget(raw: string): Result<RequestTarget, BulwarkError> {
-  if (!raw.startsWith('/') || raw.startsWith('//')) return err(deny('broker.bad_target', 'the request target must be a path ("/...")'));
+  if (!raw.startsWith('/') || raw.startsWith('//'))
+    return err(deny('broker.bad_target', 'the request target must be a path ("/...")'));
   if (raw.length > 16_384) return err(deny('broker.bad_target', 'the request target is too long'));
   // Encoded slashes, backslashes and NULs are read differently by different servers.
-  if (/%(2f|5c|00)/i.test(raw) || raw.includes('\\')) return err(deny('broker.bad_target', 'encoded "/", "\\" or NUL in the path are refused'));
+  if (/%(2f|5c|00)/i.test(raw) || raw.includes('\\'))
+    return err(deny('broker.bad_target', 'encoded "/", "\\" or NUL in the path are refused'));
   let u: URL;
   try {
     u = new URL(raw, 'https://broker.invalid');
@@ -57,9 +59,17 @@ export function hostHasBinding(bindings: readonly Binding[], key: string): boole
   return bindings.some((b) => configHostKey(b.host) === key);
 }
 
-export function findBinding(bindings: readonly Binding[], key: string, pathname: string, method: string): Binding | undefined {
+export function findBinding(
+  bindings: readonly Binding[],
+  key: string,
+  pathname: string,
+  method: string,
+): Binding | undefined {
   return bindings.find(
-    (b) => configHostKey(b.host) === key && pathMatches(b.pathPrefix, pathname) && (b.methods.length === 0 || (b.methods as string[]).includes(method)),
+    (b) =>
+      configHostKey(b.host) === key &&
+      pathMatches(b.pathPrefix, pathname) &&
+      (b.methods.length === 0 || (b.methods as string[]).includes(method)),
   );
 }
 
@@ -69,7 +79,12 @@ export type HeaderMap = Record<string, string | string[]>;
  * Puts the secret where the preset says, REPLACING any placeholder (or other value) in that place:
  * the request never carries both. Returns new headers and path; the inputs are not changed.
  */
-export function injectSecret(binding: Binding, headers: HeaderMap, pathAndQuery: string, value: string): { headers: HeaderMap; pathAndQuery: string } {
+export function injectSecret(
+  binding: Binding,
+  headers: HeaderMap,
+  pathAndQuery: string,
+  value: string,
+): { headers: HeaderMap; pathAndQuery: string } {
   const out: HeaderMap = { ...headers };
   switch (binding.preset) {
     case 'anthropic':

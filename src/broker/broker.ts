@@ -86,7 +86,8 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
     async openSession(identity, socketPath) {
       // Totals survive the session; the token dies with it.
       const s = await ProxySession.open(proxyDeps, identity, socketPath, (closed) => {
-        if (sessions.delete(closed)) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += closed.stats[k];
+        if (sessions.delete(closed))
+          for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += closed.stats[k];
       });
       if (!s.ok) return s;
       sessions.add(s.value);

@@ -29,7 +29,13 @@ export function vaultCaStore(vault: SecretVaultLike, name = BROKER_CA_SECRET): C
         if (typeof v.certPem !== 'string' || typeof v.keyPem !== 'string') throw new Error('missing fields');
         return ok({ certPem: v.certPem, keyPem: v.keyPem });
       } catch (cause) {
-        return err(bulwarkError('broker.ca_corrupt', `the vault entry ${name} is not a broker CA (${describeCause(cause)}); delete it to have a new one created`, { layer: 'L08' }));
+        return err(
+          bulwarkError(
+            'broker.ca_corrupt',
+            `the vault entry ${name} is not a broker CA (${describeCause(cause)}); delete it to have a new one created`,
+            { layer: 'L08' },
+          ),
+        );
       }
     },
     save(ca) {

@@ -32,7 +32,10 @@ export interface LeafMaterial {
 }
 
 function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -54,7 +57,10 @@ async function exportKeyPem(key: CryptoKey): Promise<string> {
   return pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', key));
 }
 
-export async function createCa(commonName = 'bulwark credential broker CA', validDays = 3650): Promise<Result<CaMaterial, BulwarkError>> {
+export async function createCa(
+  commonName = 'bulwark credential broker CA',
+  validDays = 3650,
+): Promise<Result<CaMaterial, BulwarkError>> {
   return attemptAsync(
     async () => {
       const keys = await keyPair();
@@ -74,7 +80,8 @@ export async function createCa(commonName = 'bulwark credential broker CA', vali
       });
       return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
     },
-    (cause) => bulwarkError('broker.ca_create', `cannot create the broker CA: ${describeCause(cause)}`, { layer: 'L08' }),
+    (cause) =>
+      bulwarkError('broker.ca_create', `cannot create the broker CA: ${describeCause(cause)}`, { layer: 'L08' }),
   );
 }
 
@@ -82,12 +89,30 @@ export async function createCa(commonName = 'bulwark credential broker CA', vali
 export function validateCa(ca: CaMaterial): Result<CaMaterial, BulwarkError> {
   try {
     const cert = new X509Certificate(ca.certPem);
-    if (!cert.ca) return err(bulwarkError('broker.ca_invalid', 'the stored broker CA certificate is not a CA; delete it to have a new one created', { layer: 'L08' }));
-    if (new Date(cert.validTo).getTime() < Date.now()) return err(bulwarkError('broker.ca_expired', 'the broker CA has expired; delete it to have a new one created', { layer: 'L08' }));
+    if (!cert.ca)
+      return err(
+        bulwarkError(
+          'broker.ca_invalid',
+          'the stored broker CA certificate is not a CA; delete it to have a new one created',
+          { layer: 'L08' },
+        ),
+      );
+    if (new Date(cert.validTo).getTime() < Date.now())
+      return err(
+        bulwarkError('broker.ca_expired', 'the broker CA has expired; delete it to have a new one created', {
+          layer: 'L08',
+        }),
+      );
     createSecureContext({ cert: ca.certPem, key: ca.keyPem });
     return ok(ca);
   } catch (cause) {
-    return err(bulwarkError('broker.ca_invalid', `the stored broker CA cannot be used (${describeCause(cause)}); delete it to have a new one created`, { layer: 'L08' }));
+    return err(
+      bulwarkError(
+        'broker.ca_invalid',
+        `the stored broker CA cannot be used (${describeCause(cause)}); delete it to have a new one created`,
+        { layer: 'L08' },
+      ),
+    );
   }
 }
 
@@ -100,7 +125,10 @@ export interface LeafIssuerOptions {
 /** Issues and caches one leaf certificate (with its own key) per host name or IP. */
 export class LeafIssuer {
   private readonly cache = new Map<string, { leaf: LeafMaterial; context: SecureContext }>();
-  private readonly pending = new Map<string, Promise<Result<{ leaf: LeafMaterial; context: SecureContext }, BulwarkError>>>();
+  private readonly pending = new Map<
+    string,
+    Promise<Result<{ leaf: LeafMaterial; context: SecureContext }, BulwarkError>>
+  >();
   private caKey: CryptoKey | undefined;
   private readonly caCert: x509.X509Certificate;
 
@@ -172,18 +200,27 @@ export class LeafIssuer {
         });
         return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey), notAfter };
       },
-      (cause) => bulwarkError('broker.leaf_issue', `cannot issue a certificate for ${host}: ${describeCause(cause)}`, { layer: 'L08' }),
+      (cause) =>
+        bulwarkError('broker.leaf_issue', `cannot issue a certificate for ${host}: ${describeCause(cause)}`, {
+          layer: 'L08',
+        }),
     );
   }
 
-  private async issueEntry(host: string): Promise<Result<{ leaf: LeafMaterial; context: SecureContext }, BulwarkError>> {
+  private async issueEntry(
+    host: string,
+  ): Promise<Result<{ leaf: LeafMaterial; context: SecureContext }, BulwarkError>> {
     const leaf = await this.issue(host);
     if (!leaf.ok) return leaf;
     try {
       const context = createSecureContext({ cert: leaf.value.certPem + this.ca.certPem, key: leaf.value.keyPem });
       return ok({ leaf: leaf.value, context });
     } catch (cause) {
-      return err(bulwarkError('broker.leaf_context', `cannot use the certificate issued for ${host}: ${describeCause(cause)}`, { layer: 'L08' }));
+      return err(
+        bulwarkError('broker.leaf_context', `cannot use the certificate issued for ${host}: ${describeCause(cause)}`, {
+          layer: 'L08',
+        }),
+      );
     }
   }
 }

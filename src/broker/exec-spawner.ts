@@ -27,7 +27,13 @@ export interface ExecBrokerSpawnerOptions {
 /** Whether `runDir` leaves room for the per-run socket path; check it at start to report it early. */
 export function checkBrokerRunDir(runDir: string): Result<void, BulwarkError> {
   if (Buffer.byteLength(runDir) + 1 + SPAWN_DIR_SUFFIX + SOCKET_NAME.length > MAX_SOCKET_PATH) {
-    return err(bulwarkError('broker.run_dir_too_long', `the broker run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes); use a shorter data dir`, { layer: 'L08' }));
+    return err(
+      bulwarkError(
+        'broker.run_dir_too_long',
+        `the broker run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes); use a shorter data dir`,
+        { layer: 'L08' },
+      ),
+    );
   }
   return ok(undefined);
 }
@@ -41,15 +47,34 @@ export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions
   const dirOk = checkBrokerRunDir(opts.runDir);
   return async (ctx) => {
     if (!dirOk.ok) return dirOk;
-    if (!ctx.agentId) return err(bulwarkError('broker.no_identity', 'a broker session needs the agent id of the run; this run has none', { layer: 'L08', status: 403 }));
+    if (!ctx.agentId)
+      return err(
+        bulwarkError('broker.no_identity', 'a broker session needs the agent id of the run; this run has none', {
+          layer: 'L08',
+          status: 403,
+        }),
+      );
     let hostDir: string;
     try {
       hostDir = mkdtempSync(childPath(opts.runDir, 's-'));
     } catch (cause) {
-      return err(bulwarkError('broker.spawn_dir', `cannot create the run's broker directory in ${opts.runDir}: ${describeCause(cause)}`, { layer: 'L08' }));
+      return err(
+        bulwarkError(
+          'broker.spawn_dir',
+          `cannot create the run's broker directory in ${opts.runDir}: ${describeCause(cause)}`,
+          { layer: 'L08' },
+        ),
+      );
     }
-    const identity = { agentId: ctx.agentId, ...(ctx.sessionId ? { sessionId: ctx.sessionId } : {}), ...(ctx.traceId ? { traceId: ctx.traceId } : {}) };
-    const prepared = await prepareBrokerSpawn(broker, identity, { hostDir, ...(opts.nodePath ? { nodePath: opts.nodePath } : {}) });
+    const identity = {
+      agentId: ctx.agentId,
+      ...(ctx.sessionId ? { sessionId: ctx.sessionId } : {}),
+      ...(ctx.traceId ? { traceId: ctx.traceId } : {}),
+    };
+    const prepared = await prepareBrokerSpawn(broker, identity, {
+      hostDir,
+      ...(opts.nodePath ? { nodePath: opts.nodePath } : {}),
+    });
     if (!prepared.ok) {
       rmSync(hostDir, { recursive: true, force: true });
       return prepared;

@@ -7,7 +7,11 @@
 import { createConnection, createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 
-export async function startForwarder(opts: { port: number; socketPath: string; host?: string }): Promise<{ port: number; server: Server; close(): Promise<void> }> {
+export async function startForwarder(opts: {
+  port: number;
+  socketPath: string;
+  host?: string;
+}): Promise<{ port: number; server: Server; close(): Promise<void> }> {
   const open = new Set<{ destroy(): void }>();
   const server = createServer((client) => {
     const upstream = createConnection(opts.socketPath);

@@ -24,7 +24,16 @@ import type { SsrfGuard } from '../net/guard.js';
 import type { Transport } from '../net/pinned-transport.js';
 import type { LeafIssuer } from './ca.js';
 import type { BrokerConfig } from './config.js';
-import { bindingRule, configHostKey, findBinding, hostHasBinding, hostKey, injectSecret, parseRequestTarget, type HeaderMap } from './bindings.js';
+import {
+  bindingRule,
+  configHostKey,
+  findBinding,
+  hostHasBinding,
+  hostKey,
+  injectSecret,
+  parseRequestTarget,
+  type HeaderMap,
+} from './bindings.js';
 import type { BrokerEvent } from './events.js';
 import './events.js';
 
@@ -56,8 +65,18 @@ export interface ProxyStats {
 }
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate',
-  'proxy-connection', 'host', 'content-length', 'expect',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
+  'host',
+  'content-length',
+  'expect',
 ]);
 const CONNECT_TARGET = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]{1,253}):([0-9]{1,5})$/;
 
@@ -96,7 +115,9 @@ export class ProxySession {
     this.outer = createServer();
     this.outer.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onConnect(req, socket, head));
     this.outer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.refuseRaw(res, 405, 'the broker only speaks CONNECT (set HTTPS_PROXY)', 'not-connect', { method: req.method ?? '' });
+      this.refuseRaw(res, 405, 'the broker only speaks CONNECT (set HTTPS_PROXY)', 'not-connect', {
+        method: req.method ?? '',
+      });
     });
     this.outer.on('connection', (s: Duplex) => this.track(s));
     this.inner = createServer({ maxHeaderSize: 64 * 1024, requestTimeout: deps.config.upstreamTimeoutMs });
@@ -119,7 +140,9 @@ export class ProxySession {
       await once(s.outer, 'listening');
       chmodSync(socketPath, 0o600);
     } catch (cause) {
-      return err(bulwarkError('broker.listen', `cannot listen on ${socketPath}: ${describeCause(cause)}`, { layer: 'L08' }));
+      return err(
+        bulwarkError('broker.listen', `cannot listen on ${socketPath}: ${describeCause(cause)}`, { layer: 'L08' }),
+      );
     }
     deps.bus.emit('broker:session_opened', { ...identity, layer: 'L08', outcome: 'opened' });
     return ok(s);
@@ -136,7 +159,12 @@ export class ProxySession {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.outer.close(() => resolve()));
     this.onClose(this);
-    this.deps.bus.emit('broker:session_closed', { ...this.identity, layer: 'L08', outcome: 'closed', requests: this.stats.requests });
+    this.deps.bus.emit('broker:session_closed', {
+      ...this.identity,
+      layer: 'L08',
+      outcome: 'closed',
+      requests: this.stats.requests,
+    });
   }
 
   private track(s: Duplex): void {
@@ -163,7 +191,15 @@ export class ProxySession {
     };
     if (!this.tokenValid(req.headers['proxy-authorization'])) {
       this.stats.denied++;
-      this.deps.bus.emit('broker:deny', this.event({ outcome: 'denied', status: 407, rule: 'token', reason: 'missing, wrong or revoked session token' }));
+      this.deps.bus.emit(
+        'broker:deny',
+        this.event({
+          outcome: 'denied',
+          status: 407,
+          rule: 'token',
+          reason: 'missing, wrong or revoked session token',
+        }),
+      );
       return rawEnd(407, 'Proxy Authentication Required', 'Proxy-Authenticate: Basic realm="bulwark-broker"\r\n');
     }
     if (!target) {
@@ -176,7 +212,16 @@ export class ProxySession {
     const key = hostKey(host, port);
     if (!hostHasBinding(this.deps.config.bindings, key) && !this.egressAllowed(key)) {
       this.stats.denied++;
-      this.deps.bus.emit('broker:deny', this.event({ outcome: 'denied', status: 403, host, rule: 'no-binding', reason: 'no binding and not in broker.egressAllow' }));
+      this.deps.bus.emit(
+        'broker:deny',
+        this.event({
+          outcome: 'denied',
+          status: 403,
+          host,
+          rule: 'no-binding',
+          reason: 'no binding and not in broker.egressAllow',
+        }),
+      );
       return rawEnd(403, 'Forbidden');
     }
     void this.terminate(socket, head, { host, port, key });
@@ -185,7 +230,16 @@ export class ProxySession {
   private async terminate(socket: Duplex, head: Buffer, tunnel: Tunnel): Promise<void> {
     const ctx = await this.deps.leaves.contextFor(tunnel.host);
     if (!ctx.ok) {
-      this.deps.bus.emit('broker:deny', this.event({ outcome: 'denied', status: 502, host: tunnel.host, rule: 'leaf-certificate', reason: ctx.error.message }));
+      this.deps.bus.emit(
+        'broker:deny',
+        this.event({
+          outcome: 'denied',
+          status: 502,
+          host: tunnel.host,
+          rule: 'leaf-certificate',
+          reason: ctx.error.message,
+        }),
+      );
       socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -194,7 +248,10 @@ export class ProxySession {
     if (head.length) socket.unshift(head);
     const tls = new TLSSocket(socket, { isServer: true, secureContext: ctx.value, ALPNProtocols: ['http/1.1'] });
     tls.on('error', (e: Error) => {
-      this.deps.bus.emit('broker:deny', this.event({ outcome: 'tls-error', host: tunnel.host, rule: 'tls', reason: e.message }));
+      this.deps.bus.emit(
+        'broker:deny',
+        this.event({ outcome: 'tls-error', host: tunnel.host, rule: 'tls', reason: e.message }),
+      );
       socket.destroy();
     });
     this.tunnels.set(tls, tunnel);
@@ -206,7 +263,13 @@ export class ProxySession {
     return this.deps.config.egressAllow.some((e) => configHostKey(e) === key);
   }
 
-  private refuseRaw(res: ServerResponse, status: number, message: string, rule: string, extra: Partial<BrokerEvent>): void {
+  private refuseRaw(
+    res: ServerResponse,
+    status: number,
+    message: string,
+    rule: string,
+    extra: Partial<BrokerEvent>,
+  ): void {
     this.stats.denied++;
     this.deps.bus.emit('broker:deny', this.event({ outcome: 'denied', status, rule, ...extra }));
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
@@ -254,31 +317,62 @@ export class ProxySession {
 
     const binding = findBinding(this.deps.config.bindings, tunnel.key, target.value.pathname, method);
     const passthrough = !binding && this.egressAllowed(tunnel.key);
-    if (!binding && !passthrough) return this.deny(res, 403, `no binding for ${method} ${tunnel.host}${target.value.pathname}`, 'no-binding', where);
+    if (!binding && !passthrough)
+      return this.deny(
+        res,
+        403,
+        `no binding for ${method} ${tunnel.host}${target.value.pathname}`,
+        'no-binding',
+        where,
+      );
     const rule = binding ? bindingRule(binding) : `egressAllow ${tunnel.key}`;
 
     let secret: string | undefined;
     if (binding) {
       const r = this.deps.resolveSecret(binding.secret, this.identity);
-      if (!r.ok) return this.deny(res, 502, `the secret bound to ${rule} is not available to this agent`, 'secret-unavailable', { ...where, reason: r.error.code, secretName: binding.secret });
+      if (!r.ok)
+        return this.deny(res, 502, `the secret bound to ${rule} is not available to this agent`, 'secret-unavailable', {
+          ...where,
+          reason: r.error.code,
+          secretName: binding.secret,
+        });
       secret = r.value;
     }
 
     // A compressed body would hide its content from the leak check: only identity bodies go upstream.
-    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'identity' && encoding !== '') return this.deny(res, 415, 'compressed request bodies are refused (the egress leak check must read them)', 'content-encoding', where);
+    const encoding = String(req.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
+    if (encoding !== 'identity' && encoding !== '')
+      return this.deny(
+        res,
+        415,
+        'compressed request bodies are refused (the egress leak check must read them)',
+        'content-encoding',
+        where,
+      );
 
     const body = await this.readBody(req);
-    if (body === undefined) return this.deny(res, 413, `request body larger than ${this.deps.config.maxBodyBytes} bytes`, 'body-size', where);
+    if (body === undefined)
+      return this.deny(res, 413, `request body larger than ${this.deps.config.maxBodyBytes} bytes`, 'body-size', where);
 
     // Egress leak check on what the sandbox sent (before injection): any known secret or honeytoken is an alarm.
-    const headerLines = Object.entries(req.headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`);
+    const headerLines = Object.entries(req.headers).map(
+      ([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`,
+    );
     const scanned = `${method} ${rawPath} HTTP/1.1\n${headerLines.join('\n')}\n\n${body.toString('utf8')}`;
     const hits = this.deps.leakScanner.scan(scanned).filter((h) => h.secretName !== binding?.secret);
     if (hits.length > 0) {
       const names = [...new Set(hits.map((h) => h.secretName))];
       const honey = names.filter((n) => this.deps.isHoneytoken(n));
-      const evt = this.event({ ...where, outcome: 'blocked', rule, status: 403, secretNames: names, encodings: [...new Set(hits.map((h) => h.encoding))] });
+      const evt = this.event({
+        ...where,
+        outcome: 'blocked',
+        rule,
+        status: 403,
+        secretNames: names,
+        encodings: [...new Set(hits.map((h) => h.encoding))],
+      });
       this.deps.bus.emit(honey.length ? 'broker:honeytoken' : 'broker:blocked_egress', evt);
       this.stats.denied++;
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
@@ -287,12 +381,18 @@ export class ProxySession {
     }
 
     // L10 on the upstream (checked before injection so that no secret reaches the guard's audit).
-    const checked = await this.deps.guard.check(`https://${bracketedHost}:${tunnel.port}${target.value.pathAndQuery}`, this.identity);
+    const checked = await this.deps.guard.check(
+      `https://${bracketedHost}:${tunnel.port}${target.value.pathAndQuery}`,
+      this.identity,
+    );
     if (!checked.ok) return this.deny(res, 502, checked.error.message, 'ssrf', where);
 
     const headers: HeaderMap = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    const injected = binding && secret !== undefined ? injectSecret(binding, headers, target.value.pathAndQuery, secret) : { headers, pathAndQuery: target.value.pathAndQuery };
+    const injected =
+      binding && secret !== undefined
+        ? injectSecret(binding, headers, target.value.pathAndQuery, secret)
+        : { headers, pathAndQuery: target.value.pathAndQuery };
     const upstreamUrl = new URL(injected.pathAndQuery, checked.value.url);
 
     let up;
@@ -301,7 +401,9 @@ export class ProxySession {
         { ...checked.value, url: upstreamUrl },
         {
           method,
-          headers: Object.fromEntries(Object.entries(injected.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
+          headers: Object.fromEntries(
+            Object.entries(injected.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+          ),
           ...(body.length > 0 || !['GET', 'HEAD'].includes(method) ? { body } : {}),
           signal: AbortSignal.timeout(this.deps.config.upstreamTimeoutMs),
         },
@@ -311,7 +413,10 @@ export class ProxySession {
     }
     if (binding) {
       this.stats.injected++;
-      this.deps.bus.emit('broker:inject', this.event({ ...where, outcome: 'injected', rule, preset: binding.preset, secretName: binding.secret }));
+      this.deps.bus.emit(
+        'broker:inject',
+        this.event({ ...where, outcome: 'injected', rule, preset: binding.preset, secretName: binding.secret }),
+      );
     } else {
       this.stats.passthrough++;
       this.deps.bus.emit('broker:passthrough', this.event({ ...where, outcome: 'passthrough', rule }));
@@ -327,7 +432,10 @@ export class ProxySession {
       }
       res.end();
     } catch (cause) {
-      this.deps.bus.emit('broker:deny', this.event({ ...where, outcome: 'upstream-aborted', rule, reason: describeCause(cause) }));
+      this.deps.bus.emit(
+        'broker:deny',
+        this.event({ ...where, outcome: 'upstream-aborted', rule, reason: describeCause(cause) }),
+      );
       res.destroy();
     } finally {
       await up.close();

@@ -59,14 +59,24 @@ export interface BrokerSpawnOptions {
   readonly nodePath?: string;
 }
 
-export async function prepareBrokerSpawn(broker: Broker, identity: BrokerIdentity, opts: BrokerSpawnOptions): Promise<Result<BrokerSpawn, BulwarkError>> {
+export async function prepareBrokerSpawn(
+  broker: Broker,
+  identity: BrokerIdentity,
+  opts: BrokerSpawnOptions,
+): Promise<Result<BrokerSpawn, BulwarkError>> {
   const caFile = childPath(opts.hostDir, 'ca.pem');
   const fwdFile = childPath(opts.hostDir, 'forwarder.mjs');
   try {
     writeFileSync(caFile, broker.caCertPem, { mode: 0o644, flag: 'wx' });
     writeFileSync(fwdFile, FORWARDER_SOURCE, { mode: 0o644, flag: 'wx' });
   } catch (cause) {
-    return err(bulwarkError('broker.spawn_files', `cannot prepare the broker files in ${opts.hostDir}: ${describeCause(cause)}`, { layer: 'L08' }));
+    return err(
+      bulwarkError(
+        'broker.spawn_files',
+        `cannot prepare the broker files in ${opts.hostDir}: ${describeCause(cause)}`,
+        { layer: 'L08' },
+      ),
+    );
   }
   const session = await broker.openSession(identity, childPath(opts.hostDir, 'broker.sock'));
   if (!session.ok) return session;

@@ -10,7 +10,8 @@ export const MAX_CLI_INPUT_BYTES = 16 * 1024 * 1024;
 export function readCliInput(file: string): Result<string, BulwarkError> {
   try {
     const buf = file === '-' ? readFileSync(0) : readFileSync(absoluteFrom(process.cwd(), file));
-    if (buf.length > MAX_CLI_INPUT_BYTES) return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB; split it into smaller files`));
+    if (buf.length > MAX_CLI_INPUT_BYTES)
+      return err(bulwarkError('cli.input_too_large', `${file} is larger than 16 MB; split it into smaller files`));
     return ok(buf.toString('utf8'));
   } catch (cause) {
     return err(bulwarkError('cli.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
@@ -28,7 +29,11 @@ export interface JsonlRow {
  * Parses JSON lines of objects; `fields` are the accepted names of the item's text, in order of preference.
  * The first malformed line fails the whole input, so nothing is half-scanned.
  */
-export function parseJsonlRows(text: string, fields: readonly string[], example: string): Result<JsonlRow[], BulwarkError> {
+export function parseJsonlRows(
+  text: string,
+  fields: readonly string[],
+  example: string,
+): Result<JsonlRow[], BulwarkError> {
   const out: JsonlRow[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -38,14 +43,22 @@ export function parseJsonlRows(text: string, fields: readonly string[], example:
     try {
       row = JSON.parse(line);
     } catch (cause) {
-      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON (${describeCause(cause)}); expected ${example}`));
+      return err(
+        bulwarkError('cli.bad_jsonl', `line ${i + 1}: not JSON (${describeCause(cause)}); expected ${example}`),
+      );
     }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object; expected ${example}`));
+    if (typeof row !== 'object' || row === null || Array.isArray(row))
+      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: not a JSON object; expected ${example}`));
     const r = row as Record<string, unknown>;
     const value = fields.map((f) => r[f]).find((v): v is string => typeof v === 'string');
     if (value === undefined) {
       const names = fields.map((f) => `"${f}"`);
-      return err(bulwarkError('cli.bad_jsonl', `line ${i + 1}: needs a string field ${names[0]}${names.length > 1 ? ` (or ${names.slice(1).join(', or ')})` : ''}`));
+      return err(
+        bulwarkError(
+          'cli.bad_jsonl',
+          `line ${i + 1}: needs a string field ${names[0]}${names.length > 1 ? ` (or ${names.slice(1).join(', or ')})` : ''}`,
+        ),
+      );
     }
     const id = r['id'];
     out.push({

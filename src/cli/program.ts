@@ -91,7 +91,9 @@ export function createProgram(ctx: CliContext, services: CliServices, version = 
   const program = new Command();
   program
     .name('bulwark')
-    .description('Self-hosted AI agent daemon built security-first: 27 defence layers between the model and your machine.')
+    .description(
+      'Self-hosted AI agent daemon built security-first: 27 defence layers between the model and your machine.',
+    )
     .version(version, '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')

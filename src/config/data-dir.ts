@@ -30,17 +30,30 @@ function createMissing(dir: string): Result<void, BulwarkError> {
     try {
       const st = statSync(cur);
       if (!st.isDirectory()) {
-        return err(bulwarkError('datadir.parent_not_dir', `cannot create data dir ${dir}: ${cur} exists and is not a directory; ${FIX}`));
+        return err(
+          bulwarkError(
+            'datadir.parent_not_dir',
+            `cannot create data dir ${dir}: ${cur} exists and is not a directory; ${FIX}`,
+          ),
+        );
       }
       break;
     } catch (cause) {
       const code = errnoCode(cause);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
-        return err(bulwarkError('datadir.unusable', `cannot create data dir ${dir}: cannot read ${cur}: ${describeCause(cause)}; ${FIX}`));
+        return err(
+          bulwarkError(
+            'datadir.unusable',
+            `cannot create data dir ${dir}: cannot read ${cur}: ${describeCause(cause)}; ${FIX}`,
+          ),
+        );
       }
       missing.unshift(cur);
       const parent = path.dirname(cur);
-      if (parent === cur) return err(bulwarkError('datadir.unusable', `cannot create data dir ${dir}: no existing parent directory; ${FIX}`));
+      if (parent === cur)
+        return err(
+          bulwarkError('datadir.unusable', `cannot create data dir ${dir}: no existing parent directory; ${FIX}`),
+        );
       cur = parent;
     }
   }
@@ -50,7 +63,10 @@ function createMissing(dir: string): Result<void, BulwarkError> {
     } catch (cause) {
       if (errnoCode(cause) === 'EEXIST') continue;
       return err(
-        bulwarkError('datadir.uncreatable', `cannot create data dir ${dir}: mkdir ${m} failed under ${cur} (${describeCause(cause)}); ${FIX}`),
+        bulwarkError(
+          'datadir.uncreatable',
+          `cannot create data dir ${dir}: mkdir ${m} failed under ${cur} (${describeCause(cause)}); ${FIX}`,
+        ),
       );
     }
   }
@@ -67,7 +83,10 @@ export function ensureDataDir(dir: string): Result<string, BulwarkError> {
     if ((st.mode & 0o022) !== 0) {
       const mode = (st.mode & 0o777).toString(8);
       return err(
-        bulwarkError('datadir.insecure', `data dir ${dir} is writable by group or others (mode ${mode}); fix it with: chmod 700 ${dir}`),
+        bulwarkError(
+          'datadir.insecure',
+          `data dir ${dir} is writable by group or others (mode ${mode}); fix it with: chmod 700 ${dir}`,
+        ),
       );
     }
     return ok(dir);

@@ -37,29 +37,39 @@ export function parseConfigText(text: string, source: string): Result<Config, Bu
   const nul = text.indexOf('\0');
   if (nul >= 0) {
     const line = text.slice(0, nul).split('\n').length;
-    return err(bulwarkError('config.yaml', `${source} (line ${line}): contains a NUL byte; the config must be plain text`));
+    return err(
+      bulwarkError('config.yaml', `${source} (line ${line}): contains a NUL byte; the config must be plain text`),
+    );
   }
   let raw: unknown;
   try {
     raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
   } catch (cause) {
     const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
-    return err(bulwarkError('config.yaml', `${source}${where}: not valid YAML: ${describeCause(cause).split('\n')[0]}`));
+    return err(
+      bulwarkError('config.yaml', `${source}${where}: not valid YAML: ${describeCause(cause).split('\n')[0]}`),
+    );
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = describeZodError(parsed.error);
     return err(
-      bulwarkError('config.invalid', `${source} is invalid:\n  - ${lines.join('\n  - ')}`, { details: { problems: lines } }),
+      bulwarkError('config.invalid', `${source} is invalid:\n  - ${lines.join('\n  - ')}`, {
+        details: { problems: lines },
+      }),
     );
   }
   const ids = new Set<string>();
   for (const a of parsed.data.agents) {
-    if (ids.has(a.id)) return err(bulwarkError('config.invalid', `${source} is invalid:\n  - agents: duplicate agent id "${a.id}"`));
+    if (ids.has(a.id))
+      return err(bulwarkError('config.invalid', `${source} is invalid:\n  - agents: duplicate agent id "${a.id}"`));
     ids.add(a.id);
     if (a.provider && !parsed.data.providers[a.provider]) {
       return err(
-        bulwarkError('config.invalid', `${source} is invalid:\n  - agents.${a.id}.provider: "${a.provider}" is not defined under providers`),
+        bulwarkError(
+          'config.invalid',
+          `${source} is invalid:\n  - agents.${a.id}.provider: "${a.provider}" is not defined under providers`,
+        ),
       );
     }
   }
@@ -88,7 +98,13 @@ export function loadConfig(dataDir: string): Result<Config, BulwarkError> {
     } catch (cause) {
       return err(bulwarkError('config.unreadable', `cannot read ${file}: ${describeCause(cause)}`));
     }
-    if (dangling) return err(bulwarkError('config.unreadable', `${file} is a symbolic link to a missing file; fix the link or remove it to use the defaults`));
+    if (dangling)
+      return err(
+        bulwarkError(
+          'config.unreadable',
+          `${file} is a symbolic link to a missing file; fix the link or remove it to use the defaults`,
+        ),
+      );
     return parseConfigText('', file);
   }
   return parseConfigText(read.value, file);

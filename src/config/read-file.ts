@@ -43,15 +43,26 @@ function openForRead(file: string, prefix: string, opts: BoundedReadOptions): Re
  * The UTF-8 text of `file`, at most `maxBytes`. Error codes: `<prefix>.missing` (ENOENT, so callers can
  * fall back to defaults), `<prefix>.not_file`, `<prefix>.too_large`, `<prefix>.encoding`, `<prefix>.unreadable`.
  */
-export function readTextFileBounded(file: string, maxBytes: number, prefix: string, opts: BoundedReadOptions = {}): Result<string, BulwarkError> {
+export function readTextFileBounded(
+  file: string,
+  maxBytes: number,
+  prefix: string,
+  opts: BoundedReadOptions = {},
+): Result<string, BulwarkError> {
   const opened = openForRead(file, prefix, opts);
   if (!opened.ok) return opened;
   const fd = opened.value;
   try {
     const st = fstatSync(fd);
     const pipe = opts.allowPipe === true && st.isFIFO();
-    if (!st.isFile() && !pipe) return err(bulwarkError(`${prefix}.not_file`, `${file} is ${kindOf(st)}, not a regular file; point it at a regular file`));
-    if (st.size > maxBytes) return err(bulwarkError(`${prefix}.too_large`, `${file} is larger than ${limitText(maxBytes)} (${st.size} bytes)`));
+    if (!st.isFile() && !pipe)
+      return err(
+        bulwarkError(`${prefix}.not_file`, `${file} is ${kindOf(st)}, not a regular file; point it at a regular file`),
+      );
+    if (st.size > maxBytes)
+      return err(
+        bulwarkError(`${prefix}.too_large`, `${file} is larger than ${limitText(maxBytes)} (${st.size} bytes)`),
+      );
     // One byte more than allowed tells a file that grew after the stat from one that is exactly at the limit.
     const buf = Buffer.alloc(maxBytes + 1);
     let total = 0;
@@ -59,7 +70,8 @@ export function readTextFileBounded(file: string, maxBytes: number, prefix: stri
       const n = readSync(fd, buf, total, buf.length - total, null);
       if (n === 0) break;
       total += n;
-      if (total > maxBytes) return err(bulwarkError(`${prefix}.too_large`, `${file} is larger than ${limitText(maxBytes)}`));
+      if (total > maxBytes)
+        return err(bulwarkError(`${prefix}.too_large`, `${file} is larger than ${limitText(maxBytes)}`));
     }
     try {
       return ok(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, total)));

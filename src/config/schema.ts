@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { ApprovalsConfigSchema, DEFAULT_APPROVALS } from './sections/approvals.js';
 import {
-  AgentBudgetsSchema, BreakerConfigSchema, DEFAULT_AGENT_BUDGETS, DEFAULT_BREAKER, DEFAULT_GLOBAL_BUDGETS, GlobalBudgetsSchema, ModelsSchema,
+  AgentBudgetsSchema,
+  BreakerConfigSchema,
+  DEFAULT_AGENT_BUDGETS,
+  DEFAULT_BREAKER,
+  DEFAULT_GLOBAL_BUDGETS,
+  GlobalBudgetsSchema,
+  ModelsSchema,
 } from './sections/budget.js';
 import { BrokerConfigSchema } from './sections/broker.js';
 import { ExecConfigSchema } from './sections/exec.js';
@@ -12,7 +18,9 @@ import { PerimeterConfigSchema } from './sections/perimeter.js';
 import { AgentSecretsSchema, SecretsConfigSchema } from './sections/secrets.js';
 
 /** A reference to a secret by name; the value never lives in config. */
-export const SecretRefSchema = z.strictObject({ secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _') });
+export const SecretRefSchema = z.strictObject({
+  secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _'),
+});
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'an id: lowercase letters, digits, - and _ (max 64)');
@@ -59,7 +67,11 @@ export const ConfigSchema = z.strictObject({
   /** The gateway's HTTP server and its L18 throttle on refused requests. */
   server: ServerConfigSchema.prefault({}),
   providers: z.record(id, ProviderSchema).default({}),
-  agents: z.array(AgentSchema).min(1).max(100).default([AgentSchema.parse({ id: 'default' })]),
+  agents: z
+    .array(AgentSchema)
+    .min(1)
+    .max(100)
+    .default([AgentSchema.parse({ id: 'default' })]),
   /** L01/L05/L23: perimeter guards. */
   guards: PerimeterConfigSchema.prefault({}),
   /** L02/L17: output guard. */

@@ -37,9 +37,11 @@ type Handler<K extends EventType> = (event: Envelope<K>) => void;
 /** Synchronous typed event bus. A throwing handler is reported to `onHandlerError`, never silently dropped. */
 export class EventBus {
   private readonly handlers = new Map<string, Set<Handler<EventType>>>();
-  constructor(private readonly onHandlerError: (error: unknown, type: string) => void = (e, t) => {
-    process.emitWarning(`event handler for ${t} failed: ${e instanceof Error ? e.message : 'unknown error'}`);
-  }) {}
+  constructor(
+    private readonly onHandlerError: (error: unknown, type: string) => void = (e, t) => {
+      process.emitWarning(`event handler for ${t} failed: ${e instanceof Error ? e.message : 'unknown error'}`);
+    },
+  ) {}
 
   on<K extends EventType>(type: K | '*', handler: Handler<K>): () => void {
     const set = this.handlers.get(type) ?? new Set();

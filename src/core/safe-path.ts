@@ -66,7 +66,9 @@ export function safePath(root: string, untrusted: string): Result<string, Bulwar
     return err(pathError('path.unreadable', `path "${untrusted}" cannot be resolved`));
   }
   if (!isInside(realRoot, real)) {
-    return err(pathError('path.symlink_escape', `path "${untrusted}" resolves through a symlink to outside the workspace`));
+    return err(
+      pathError('path.symlink_escape', `path "${untrusted}" resolves through a symlink to outside the workspace`),
+    );
   }
   return ok(real);
 }

@@ -21,14 +21,14 @@ export function openDatabase(file: string): Db {
  */
 export function migrate(db: Db, room: string, migrations: readonly string[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_versions (room TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT version FROM schema_versions WHERE room = ?').get(room) as { version: number } | undefined;
+  const row = db.prepare('SELECT version FROM schema_versions WHERE room = ?').get(room) as
+    { version: number } | undefined;
   const current = row?.version ?? 0;
   const apply = db.transaction(() => {
     for (let v = current; v < migrations.length; v++) db.exec(migrations[v] as string);
-    db.prepare('INSERT INTO schema_versions (room, version) VALUES (?, ?) ON CONFLICT(room) DO UPDATE SET version = excluded.version').run(
-      room,
-      migrations.length,
-    );
+    db.prepare(
+      'INSERT INTO schema_versions (room, version) VALUES (?, ?) ON CONFLICT(room) DO UPDATE SET version = excluded.version',
+    ).run(room, migrations.length);
   });
   if (current < migrations.length) apply();
 }

@@ -39,7 +39,11 @@ export interface BwrapPlan {
   readonly broker?: BrokerAccess;
   readonly tmpBytes: number;
   /** Persistence paths inside the workspace mounted read-only (host path → inside path, and whether it exists). */
-  readonly protected: ReadonlyArray<{ readonly host: string; readonly inside: string; readonly kind: 'file' | 'dir' | 'missing-file' | 'missing-dir' }>;
+  readonly protected: ReadonlyArray<{
+    readonly host: string;
+    readonly inside: string;
+    readonly kind: 'file' | 'dir' | 'missing-file' | 'missing-dir';
+  }>;
   /** Stub passwd and group files (host paths). */
   readonly etcStubs: { readonly passwd: string; readonly group: string };
   /** Extra approved runtime directories, read-only at the same path. */
@@ -56,16 +60,42 @@ export interface BwrapPlan {
 
 /** Pieces of /etc a command needs to work (TLS roots, dynamic loader cache, time zone, alternatives links). */
 export const ETC_SUBSET = [
-  '/etc/ssl', '/etc/ca-certificates', '/etc/pki', '/etc/crypto-policies', '/etc/alternatives', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d',
-  '/etc/localtime', '/etc/nsswitch.conf', '/etc/protocols', '/etc/services', '/etc/mime.types', '/etc/os-release', '/etc/debian_version', '/etc/inputrc',
+  '/etc/ssl',
+  '/etc/ca-certificates',
+  '/etc/pki',
+  '/etc/crypto-policies',
+  '/etc/alternatives',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/localtime',
+  '/etc/nsswitch.conf',
+  '/etc/protocols',
+  '/etc/services',
+  '/etc/mime.types',
+  '/etc/os-release',
+  '/etc/debian_version',
+  '/etc/inputrc',
 ];
 export const ETC_NETWORK = ['/etc/resolv.conf', '/etc/hosts', '/etc/gai.conf', '/etc/host.conf'];
 export const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 export function buildBwrapArgs(p: BwrapPlan): string[] {
   const a: string[] = [
-    '--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv',
-    '--cap-drop', 'ALL', '--uid', String(p.uid), '--gid', String(p.gid), '--hostname', 'sandbox',
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    String(p.uid),
+    '--gid',
+    String(p.gid),
+    '--hostname',
+    'sandbox',
   ];
   if (p.network === 'host') a.push('--share-net');
   for (const m of p.layout.mounts) {

@@ -23,7 +23,10 @@ export interface CgroupBase {
 /** The daemon's own cgroup directory for the pids hierarchy (v1) or the unified one (v2), from /proc/self/cgroup. */
 function ownCgroupDir(kind: CgroupKind): string {
   const lines = readFileSync(`/proc/self/task/${process.pid}/cgroup`, 'utf8').split('\n');
-  const line = kind === 'v1' ? lines.find((l) => l.split(':')[1]?.split(',').includes('pids')) : lines.find((l) => l.startsWith('0::'));
+  const line =
+    kind === 'v1'
+      ? lines.find((l) => l.split(':')[1]?.split(',').includes('pids'))
+      : lines.find((l) => l.startsWith('0::'));
   const rel = line?.split(':').slice(2).join(':') ?? '/';
   let dir = kind === 'v1' ? V1_PIDS : V2_ROOT;
   for (const part of rel.split('/').filter(Boolean)) dir = childPath(dir, part);
@@ -51,25 +54,41 @@ function tryDir(dir: string, prepare: () => void): { base?: string; reason?: str
 export function findCgroupBase(): { base?: CgroupBase; reason: string } {
   if (existsSync(childPath(V1_PIDS, 'cgroup.procs'))) {
     const r = tryDir(childPath(V1_PIDS, GROUP_NAME), () => undefined);
-    if (r.base) return { base: { kind: 'v1', dir: r.base, home: childPath(ownCgroupDir('v1'), 'tasks') }, reason: `cgroup v1 pids controller at ${r.base}` };
-    return { reason: `cgroup v1 pids controller present but not writable (${r.reason}); run the daemon as root or delegate ${V1_PIDS}` };
+    if (r.base)
+      return {
+        base: { kind: 'v1', dir: r.base, home: childPath(ownCgroupDir('v1'), 'tasks') },
+        reason: `cgroup v1 pids controller at ${r.base}`,
+      };
+    return {
+      reason: `cgroup v1 pids controller present but not writable (${r.reason}); run the daemon as root or delegate ${V1_PIDS}`,
+    };
   }
   const controllers = childPath(V2_ROOT, 'cgroup.controllers');
   if (existsSync(controllers)) {
-    if (!readFileSync(controllers, 'utf8').split(/\s+/).includes('pids')) return { reason: 'cgroup v2 without the pids controller' };
+    if (!readFileSync(controllers, 'utf8').split(/\s+/).includes('pids'))
+      return { reason: 'cgroup v2 without the pids controller' };
     const dir = childPath(V2_ROOT, GROUP_NAME);
     const r = tryDir(dir, () => {
       writeFileSync(childPath(V2_ROOT, 'cgroup.subtree_control'), '+pids');
       writeFileSync(childPath(dir, 'cgroup.subtree_control'), '+pids');
     });
-    if (r.base) return { base: { kind: 'v2', dir: r.base, home: childPath(ownCgroupDir('v2'), 'cgroup.procs') }, reason: `cgroup v2 pids controller at ${r.base}` };
-    return { reason: `cgroup v2 present but ${dir} is not usable (${r.reason}); run the daemon as root or give it a delegated cgroup (systemd Delegate=yes)` };
+    if (r.base)
+      return {
+        base: { kind: 'v2', dir: r.base, home: childPath(ownCgroupDir('v2'), 'cgroup.procs') },
+        reason: `cgroup v2 pids controller at ${r.base}`,
+      };
+    return {
+      reason: `cgroup v2 present but ${dir} is not usable (${r.reason}); run the daemon as root or give it a delegated cgroup (systemd Delegate=yes)`,
+    };
   }
   return { reason: 'no cgroup pids controller is mounted' };
 }
 
 export class SandboxCgroup {
-  private constructor(readonly base: CgroupBase, readonly dir: string) {}
+  private constructor(
+    readonly base: CgroupBase,
+    readonly dir: string,
+  ) {}
 
   static create(base: CgroupBase, maxProcesses: number): SandboxCgroup {
     const dir = childPath(base.dir, `run-${process.pid}-${randomHex(6)}`);
@@ -161,7 +180,12 @@ export class CgroupPool {
   private filling = 0;
   private closed = false;
 
-  constructor(private readonly base: CgroupBase, private readonly maxProcesses: number, private readonly size = 4, private readonly onError: (problem: string) => void = () => undefined) {
+  constructor(
+    private readonly base: CgroupBase,
+    private readonly maxProcesses: number,
+    private readonly size = 4,
+    private readonly onError: (problem: string) => void = () => undefined,
+  ) {
     this.refill();
   }
 

@@ -50,9 +50,15 @@ class Evaluator {
   examined = 0;
 
   evaluateScript(script: string, depth: number, via: string[]): Found | undefined {
-    if (depth > MAX_NESTING) return { hit: { ruleId: 'parse.too-deep', reason: `commands nested more than ${MAX_NESTING} levels deep are refused` }, segment: script.slice(0, 200), via };
+    if (depth > MAX_NESTING)
+      return {
+        hit: { ruleId: 'parse.too-deep', reason: `commands nested more than ${MAX_NESTING} levels deep are refused` },
+        segment: script.slice(0, 200),
+        via,
+      };
     const parsed = parseShell(script, depth);
-    if (!parsed.ok) return { hit: { ruleId: 'parse.error', reason: parsed.error.message }, segment: script.slice(0, 200), via };
+    if (!parsed.ok)
+      return { hit: { ruleId: 'parse.error', reason: parsed.error.message }, segment: script.slice(0, 200), via };
     return this.evaluateCommands(parsed.value, depth, via);
   }
 
@@ -77,12 +83,32 @@ class Evaluator {
       const selfShell = fed.readsStdinScript;
       if (feedsShell || selfShell) {
         const decoder = feedsShell ? isDecoder(fed.argv) : undefined;
-        if (decoder) return { hit: dynamicScriptHit(`a script piped into a shell or interpreter comes out of a decoder (${decoder})`), segment: c.source || show(c.words), via: [...via, 'pipe-to-shell'] };
-        if (feedsShell && fed.argv[0] && DOWNLOADERS.has(fed.argv[0].text) && fed.argv.slice(1).some((w) => w.dynamic)) {
-          return { hit: dynamicScriptHit(`a script piped into a shell or interpreter is built at run time (${fed.argv[0].text} of an expansion)`), segment: c.source || show(c.words), via: [...via, 'pipe-to-shell'] };
+        if (decoder)
+          return {
+            hit: dynamicScriptHit(`a script piped into a shell or interpreter comes out of a decoder (${decoder})`),
+            segment: c.source || show(c.words),
+            via: [...via, 'pipe-to-shell'],
+          };
+        if (
+          feedsShell &&
+          fed.argv[0] &&
+          DOWNLOADERS.has(fed.argv[0].text) &&
+          fed.argv.slice(1).some((w) => w.dynamic)
+        ) {
+          return {
+            hit: dynamicScriptHit(
+              `a script piped into a shell or interpreter is built at run time (${fed.argv[0].text} of an expansion)`,
+            ),
+            segment: c.source || show(c.words),
+            via: [...via, 'pipe-to-shell'],
+          };
         }
         if (c.redirects.some((r) => r.op === '<<<' && r.target.dynamic)) {
-          return { hit: dynamicScriptHit('a here-string fed to a shell or interpreter is built at run time'), segment: c.source || show(c.words), via: [...via, 'here-string'] };
+          return {
+            hit: dynamicScriptHit('a here-string fed to a shell or interpreter is built at run time'),
+            segment: c.source || show(c.words),
+            via: [...via, 'here-string'],
+          };
         }
         for (const body of c.heredocs) {
           const f = this.evaluateScript(body, depth + 1, [...via, 'heredoc']);
@@ -95,7 +121,11 @@ class Evaluator {
           }
         }
         if (feedsShell && fed.argv[0] && DOWNLOADERS.has(fed.argv[0].text)) {
-          const text = fed.argv.slice(1).filter((w) => !/^-[neE]+$/.test(w.text)).map((w) => w.text).join(' ');
+          const text = fed.argv
+            .slice(1)
+            .filter((w) => !/^-[neE]+$/.test(w.text))
+            .map((w) => w.text)
+            .join(' ');
           const f = this.evaluateScript(text.replace(/\\n/g, '\n'), depth + 1, [...via, 'pipe-to-shell']);
           if (f) return f;
         }
@@ -113,7 +143,9 @@ class Evaluator {
     if (eq <= 0) return undefined;
     const key = assignment.slice(0, eq);
     if (!isDangerousEnv(key, ['command'])) return undefined;
-    const value = /^LESS(?:OPEN|CLOSE)$/i.test(key) ? assignment.slice(eq + 1).replace(/^\|{1,2}/, '') : assignment.slice(eq + 1);
+    const value = /^LESS(?:OPEN|CLOSE)$/i.test(key)
+      ? assignment.slice(eq + 1).replace(/^\|{1,2}/, '')
+      : assignment.slice(eq + 1);
     if (value.trim() === '') return undefined;
     return this.evaluateScript(value, depth + 1, [...via, key]);
   }
@@ -124,7 +156,13 @@ class Evaluator {
     if (red) return { hit: red, segment: c.source || show(words), via };
     const u = unwrap(words);
     const chain = [...via, ...u.wrappers];
-    const input = { cmd: u, redirects: c.redirects, piped: c.piped, background: c.background, ...(c.inFunction ? { inFunction: c.inFunction } : {}) };
+    const input = {
+      cmd: u,
+      redirects: c.redirects,
+      piped: c.piped,
+      background: c.background,
+      ...(c.inFunction ? { inFunction: c.inFunction } : {}),
+    };
     const name = u.argv[0]?.text ?? '';
     for (const rule of RULES) {
       const hit = rule(input, name, u.argv);
@@ -133,19 +171,30 @@ class Evaluator {
     if (DECLARATION_BUILTINS.has(name)) {
       for (const w of u.argv.slice(1)) {
         const key = w.text.split('=')[0] ?? '';
-        if (w.text.includes('=') && isInjectionEnv(key)) return { hit: { ruleId: 'env.injection', reason: `${key} changes what code every program loads; it is not allowed in commands` }, segment: show(u.argv), via: chain };
+        if (w.text.includes('=') && isInjectionEnv(key))
+          return {
+            hit: {
+              ruleId: 'env.injection',
+              reason: `${key} changes what code every program loads; it is not allowed in commands`,
+            },
+            segment: show(u.argv),
+            via: chain,
+          };
       }
     }
     if (u.inlineCode) {
       const hit = inlineCodeHit(u.inlineCode.code);
       if (hit) return { hit, segment: show(u.argv), via: chain };
       // Interpreter code that shells out: judge the shell strings it contains.
-      for (const m of u.inlineCode.code.matchAll(/\b(?:system|popen|execSync|exec|spawnSync|check_call|check_output|run|call)\s*\(\s*(['"])((?:(?!\1)[^\\]|\\.){1,2000})\1/g)) {
+      for (const m of u.inlineCode.code.matchAll(
+        /\b(?:system|popen|execSync|exec|spawnSync|check_call|check_output|run|call)\s*\(\s*(['"])((?:(?!\1)[^\\]|\\.){1,2000})\1/g,
+      )) {
         const f = this.evaluateScript(m[2] as string, depth + 1, [...chain, `${u.inlineCode.interpreter} code`]);
         if (f) return f;
       }
       const shellOut = shellOutHit(u.inlineCode, (script) => this.evaluateScript(script, depth + 1, [])?.hit);
-      if (shellOut) return { hit: shellOut, segment: show(u.argv), via: [...chain, `${u.inlineCode.interpreter} code`] };
+      if (shellOut)
+        return { hit: shellOut, segment: show(u.argv), via: [...chain, `${u.inlineCode.interpreter} code`] };
     }
     for (const s of u.scripts) {
       const f = this.evaluateScript(s, depth + 1, chain);
@@ -155,9 +204,22 @@ class Evaluator {
     if (ASSIGNING_BUILTINS.has(name)) {
       const operands = u.argv.slice(1);
       // printf assigns only to the name after -v; the others to every name operand.
-      const names = name === 'printf' ? operands.filter((_, i) => operands[i - 1]?.text === '-v') : operands.filter((w) => !w.text.startsWith('-'));
-      const target = names.find((w) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.text) && isDangerousEnv(w.text, ['loader', 'command', 'lookup']));
-      if (target) return { hit: { ruleId: 'env.injection', reason: `${name} assigns ${target.text}, which changes what programs load or run; it is not allowed in commands` }, segment: show(u.argv), via: chain };
+      const names =
+        name === 'printf'
+          ? operands.filter((_, i) => operands[i - 1]?.text === '-v')
+          : operands.filter((w) => !w.text.startsWith('-'));
+      const target = names.find(
+        (w) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.text) && isDangerousEnv(w.text, ['loader', 'command', 'lookup']),
+      );
+      if (target)
+        return {
+          hit: {
+            ruleId: 'env.injection',
+            reason: `${name} assigns ${target.text}, which changes what programs load or run; it is not allowed in commands`,
+          },
+          segment: show(u.argv),
+          via: chain,
+        };
     }
     const exported = DECLARATION_BUILTINS.has(name) ? u.argv.slice(1).map((w) => w.text) : [];
     for (const a of [...u.assignments, ...exported]) {
@@ -174,7 +236,15 @@ class Evaluator {
     if (u.argv[0]?.dynamic && !SHELLS.has(baseName(name))) {
       const asRm = [{ text: 'rm', dynamic: false, glob: false }, ...u.argv.slice(1)];
       const hit = rule0(input, asRm);
-      if (hit && hit.ruleId !== 'fs.rm-recursive-force') return { hit: { ruleId: 'dynamic.destructive-args', reason: `a command chosen at run time with the arguments of a destructive delete (${hit.reason})` }, segment: show(u.argv), via: chain };
+      if (hit && hit.ruleId !== 'fs.rm-recursive-force')
+        return {
+          hit: {
+            ruleId: 'dynamic.destructive-args',
+            reason: `a command chosen at run time with the arguments of a destructive delete (${hit.reason})`,
+          },
+          segment: show(u.argv),
+          via: chain,
+        };
     }
     return undefined;
   }
@@ -191,8 +261,10 @@ function rule0(input: Parameters<(typeof RULES)[number]>[0], argv: Word[]): Rule
 /** Judges a command line without running it. Never throws; unparseable input is denied. */
 export function evaluateCommand(line: string): CommandVerdict {
   const ev = new Evaluator();
-  if (typeof line !== 'string') return { decision: 'deny', ruleId: 'parse.error', reason: 'the command must be a string', commands: 0 };
-  if (line.trim() === '') return { decision: 'deny', ruleId: 'parse.empty', reason: 'the command is empty', commands: 0 };
+  if (typeof line !== 'string')
+    return { decision: 'deny', ruleId: 'parse.error', reason: 'the command must be a string', commands: 0 };
+  if (line.trim() === '')
+    return { decision: 'deny', ruleId: 'parse.empty', reason: 'the command is empty', commands: 0 };
   const found = ev.evaluateScript(line, 0, []);
   if (!found) return { decision: 'allow', commands: ev.examined };
   return {

@@ -36,8 +36,47 @@ export function normaliseArgPath(p: string): string {
   return abs ? '/' + joined : joined || '.';
 }
 
-const SYSTEM_ROOTS = ['bin', 'boot', 'dev', 'etc', 'home', 'lib', 'lib32', 'lib64', 'libx32', 'media', 'mnt', 'opt', 'proc', 'root', 'run', 'sbin', 'srv', 'sys', 'usr', 'var', 'snap', 'nix', 'System', 'Library', 'Applications', 'Users', 'private', 'Volumes', 'cores'];
-const TEMP_PREFIXES = ['/tmp/', '/var/tmp/', '/private/tmp/', '/dev/shm/', '$TMPDIR/', '${TMPDIR}/', '${TMPDIR:-/tmp}/', '"$TMPDIR"/'];
+const SYSTEM_ROOTS = [
+  'bin',
+  'boot',
+  'dev',
+  'etc',
+  'home',
+  'lib',
+  'lib32',
+  'lib64',
+  'libx32',
+  'media',
+  'mnt',
+  'opt',
+  'proc',
+  'root',
+  'run',
+  'sbin',
+  'srv',
+  'sys',
+  'usr',
+  'var',
+  'snap',
+  'nix',
+  'System',
+  'Library',
+  'Applications',
+  'Users',
+  'private',
+  'Volumes',
+  'cores',
+];
+const TEMP_PREFIXES = [
+  '/tmp/',
+  '/var/tmp/',
+  '/private/tmp/',
+  '/dev/shm/',
+  '$TMPDIR/',
+  '${TMPDIR}/',
+  '${TMPDIR:-/tmp}/',
+  '"$TMPDIR"/',
+];
 const HOME_FORMS = /^(~[A-Za-z0-9_.-]*|\$HOME|\$\{HOME\}|\$\{HOME:-[^}]*\}|\$USER_HOME)$/;
 
 /** Where a path argument points, coarsely: root, home, system, temp, or elsewhere. */
@@ -83,8 +122,10 @@ export function splitArgs(argv: readonly Word[]): { short: Set<string>; long: Se
   return { short, long, operands };
 }
 
-const BLOCK_DEVICE = /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|md\d|dm-\d|loop\d|mapper\/|nbd\d|zram\d|sr\d|mem$|kmem$|port$)/;
-const LOG_OR_HISTORY = /(^|\/)\.?[a-z_]*history$|^\/var\/log(\/|$)|^\/var\/adm(\/|$)|(^|\/)(wtmp|btmp|lastlog|utmp|auth\.log|syslog|secure|messages|kern\.log)$/;
+const BLOCK_DEVICE =
+  /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|md\d|dm-\d|loop\d|mapper\/|nbd\d|zram\d|sr\d|mem$|kmem$|port$)/;
+const LOG_OR_HISTORY =
+  /(^|\/)\.?[a-z_]*history$|^\/var\/log(\/|$)|^\/var\/adm(\/|$)|(^|\/)(wtmp|btmp|lastlog|utmp|auth\.log|syslog|secure|messages|kern\.log)$/;
 
 function hit(ruleId: string, reason: string): RuleHit {
   return { ruleId, reason };
@@ -97,67 +138,114 @@ const rm: Rule = (r, name, argv) => {
   const { short, long, operands } = splitArgs(argv);
   const recursive = short.has('r') || short.has('R') || long.has('--recursive');
   const force = short.has('f') || long.has('--force');
-  if (long.has('--no-preserve-root')) return hit('fs.rm-no-preserve-root', 'rm --no-preserve-root disables the last guard against deleting /');
+  if (long.has('--no-preserve-root'))
+    return hit('fs.rm-no-preserve-root', 'rm --no-preserve-root disables the last guard against deleting /');
   const classes = operands.map((w) => classifyPath(w.text));
-  if (recursive && classes.some((c) => c === 'root')) return hit('fs.rm-recursive-root', 'recursive delete of / (or everything under it)');
-  if (recursive && classes.some((c) => c === 'home')) return hit('fs.rm-recursive-home', 'recursive delete of the home directory');
-  if (recursive && classes.some((c) => c === 'system')) return hit('fs.rm-recursive-system', 'recursive delete of a system path');
+  if (recursive && classes.some((c) => c === 'root'))
+    return hit('fs.rm-recursive-root', 'recursive delete of / (or everything under it)');
+  if (recursive && classes.some((c) => c === 'home'))
+    return hit('fs.rm-recursive-home', 'recursive delete of the home directory');
+  if (recursive && classes.some((c) => c === 'system'))
+    return hit('fs.rm-recursive-system', 'recursive delete of a system path');
   const fromStdin = r.cmd.wrappers.includes('xargs');
-  if (recursive && force && (fromStdin || operands.some((w, i) => classes[i] !== 'temp' || w.dynamic && !TEMP_PREFIXES.some((t) => w.text.startsWith(t))))) {
-    return hit('fs.rm-recursive-force', 'rm -rf outside a temporary directory deletes without confirmation and cannot be undone; delete specific files, or use rm -r');
+  if (
+    recursive &&
+    force &&
+    (fromStdin ||
+      operands.some((w, i) => classes[i] !== 'temp' || (w.dynamic && !TEMP_PREFIXES.some((t) => w.text.startsWith(t)))))
+  ) {
+    return hit(
+      'fs.rm-recursive-force',
+      'rm -rf outside a temporary directory deletes without confirmation and cannot be undone; delete specific files, or use rm -r',
+    );
   }
-  if (operands.some((w) => LOG_OR_HISTORY.test(normaliseArgPath(w.text)))) return hit('history.log-wipe', 'deleting shell history or system logs hides what happened');
+  if (operands.some((w) => LOG_OR_HISTORY.test(normaliseArgPath(w.text))))
+    return hit('history.log-wipe', 'deleting shell history or system logs hides what happened');
   return undefined;
 };
 
 const mkfs: Rule = (_r, name, argv) => {
-  if ((name === 'mkfs' || name.startsWith('mkfs.') || name.startsWith('newfs') || ['mke2fs', 'mkswap', 'mkdosfs', 'mkntfs'].includes(name))) return hit('disk.mkfs', 'creating a filesystem erases the device');
-  if (name === 'wipefs' && !argv.some((w) => w.text === '-n' || w.text === '--no-act')) return hit('disk.wipefs', 'wipefs erases filesystem signatures');
+  if (
+    name === 'mkfs' ||
+    name.startsWith('mkfs.') ||
+    name.startsWith('newfs') ||
+    ['mke2fs', 'mkswap', 'mkdosfs', 'mkntfs'].includes(name)
+  )
+    return hit('disk.mkfs', 'creating a filesystem erases the device');
+  if (name === 'wipefs' && !argv.some((w) => w.text === '-n' || w.text === '--no-act'))
+    return hit('disk.wipefs', 'wipefs erases filesystem signatures');
   if (name === 'blkdiscard') return hit('disk.discard', 'blkdiscard erases every block of a device');
-  if ((name === 'fdisk' || name === 'sfdisk' || name === 'parted' || name === 'sgdisk' || name === 'gdisk' || name === 'cfdisk') &&
-    !argv.some((w) => /^(-l|--list|-p|--print|print|-s|--show-size|-V|--verify|--help|-h|--version)$/.test(w.text))) {
+  if (
+    (name === 'fdisk' ||
+      name === 'sfdisk' ||
+      name === 'parted' ||
+      name === 'sgdisk' ||
+      name === 'gdisk' ||
+      name === 'cfdisk') &&
+    !argv.some((w) => /^(-l|--list|-p|--print|print|-s|--show-size|-V|--verify|--help|-h|--version)$/.test(w.text))
+  ) {
     return hit('disk.partition', 'changing a partition table can destroy every filesystem on the disk');
   }
-  if (name === 'diskutil' && argv.some((w) => /^(erase|eraseDisk|eraseVolume|zeroDisk|randomDisk|secureErase|partitionDisk)$/i.test(w.text))) return hit('disk.erase', 'diskutil erase destroys a disk');
+  if (
+    name === 'diskutil' &&
+    argv.some((w) => /^(erase|eraseDisk|eraseVolume|zeroDisk|randomDisk|secureErase|partitionDisk)$/i.test(w.text))
+  )
+    return hit('disk.erase', 'diskutil erase destroys a disk');
   return undefined;
 };
 
 const dd: Rule = (_r, name, argv) => {
   if (name !== 'dd') return undefined;
   const of = argv.find((w) => w.text.startsWith('of='));
-  if (of && BLOCK_DEVICE.test(of.text.slice(3))) return hit('disk.dd-device', 'dd onto a block device overwrites the disk');
+  if (of && BLOCK_DEVICE.test(of.text.slice(3)))
+    return hit('disk.dd-device', 'dd onto a block device overwrites the disk');
   return undefined;
 };
 
 const shred: Rule = (_r, name, argv) => {
   if (name !== 'shred' && name !== 'srm' && name !== 'truncate') return undefined;
   const { operands } = splitArgs(argv);
-  if (operands.some((w) => BLOCK_DEVICE.test(w.text))) return hit('disk.shred-device', `${name} on a block device destroys the disk`);
-  if (operands.some((w) => LOG_OR_HISTORY.test(normaliseArgPath(w.text)))) return hit('history.log-wipe', 'destroying shell history or system logs hides what happened');
-  if (name === 'shred' && operands.some((w) => isCritical(classifyPath(w.text)))) return hit('fs.shred-system', 'shred of a system path');
+  if (operands.some((w) => BLOCK_DEVICE.test(w.text)))
+    return hit('disk.shred-device', `${name} on a block device destroys the disk`);
+  if (operands.some((w) => LOG_OR_HISTORY.test(normaliseArgPath(w.text))))
+    return hit('history.log-wipe', 'destroying shell history or system logs hides what happened');
+  if (name === 'shred' && operands.some((w) => isCritical(classifyPath(w.text))))
+    return hit('fs.shred-system', 'shred of a system path');
   return undefined;
 };
 
 const power: Rule = (_r, name, argv) => {
   if (/^(shutdown|reboot|halt|poweroff|kexec)$/.test(name)) return hit('system.power', `${name} stops the machine`);
-  if ((name === 'init' || name === 'telinit') && /^[06sS]$/.test(argv[1]?.text ?? '')) return hit('system.power', `${name} ${argv[1]?.text} changes the runlevel (halt/reboot)`);
-  if ((name === 'systemctl' || name === 'loginctl') && argv.some((w) => /^(poweroff|reboot|halt|kexec|suspend|hibernate|rescue|emergency|soft-reboot)$/.test(w.text))) {
+  if ((name === 'init' || name === 'telinit') && /^[06sS]$/.test(argv[1]?.text ?? ''))
+    return hit('system.power', `${name} ${argv[1]?.text} changes the runlevel (halt/reboot)`);
+  if (
+    (name === 'systemctl' || name === 'loginctl') &&
+    argv.some((w) => /^(poweroff|reboot|halt|kexec|suspend|hibernate|rescue|emergency|soft-reboot)$/.test(w.text))
+  ) {
     return hit('system.power', `${name} stops or restarts the machine`);
   }
   if (name === 'kill' || name === 'pkill' || name === 'killall5') {
     const ops = argv.slice(1).map((w) => w.text);
-    if (name === 'killall5' || ops.includes('-1') && ops.indexOf('-1') === ops.length - 1 || ops.slice(-1)[0] === '-1') return hit('system.kill-all', 'kill -1 signals every process the user can reach');
+    if (
+      name === 'killall5' ||
+      (ops.includes('-1') && ops.indexOf('-1') === ops.length - 1) ||
+      ops.slice(-1)[0] === '-1'
+    )
+      return hit('system.kill-all', 'kill -1 signals every process the user can reach');
   }
   return undefined;
 };
 
 const perms: Rule = (_r, name, argv) => {
-  if (name !== 'chmod' && name !== 'chown' && name !== 'chgrp' && name !== 'chattr' && name !== 'setfacl') return undefined;
+  if (name !== 'chmod' && name !== 'chown' && name !== 'chgrp' && name !== 'chattr' && name !== 'setfacl')
+    return undefined;
   const { operands } = splitArgs(argv);
   // chmod/chown's first operand is the mode/owner, not a path.
-  const paths = name === 'chattr' || name === 'setfacl' ? operands.filter((w) => !/^[+-=]/.test(w.text)) : operands.slice(1);
+  const paths =
+    name === 'chattr' || name === 'setfacl' ? operands.filter((w) => !/^[+-=]/.test(w.text)) : operands.slice(1);
   const classes = paths.map((w) => classifyPath(w.text));
-  if (classes.some((c) => c === 'root' || c === 'home')) return hit('fs.perms-root', `${name} on / or the home directory breaks the system's permissions`);
+  if (classes.some((c) => c === 'root' || c === 'home'))
+    return hit('fs.perms-root', `${name} on / or the home directory breaks the system's permissions`);
   if (classes.some((c) => c === 'system')) return hit('fs.perms-system', `${name} on a system path`);
   return undefined;
 };
@@ -166,8 +254,15 @@ const moveCritical: Rule = (_r, name, argv) => {
   if (name !== 'mv') return undefined;
   const { operands } = splitArgs(argv);
   const sources = operands.slice(0, -1);
-  if (sources.some((w) => { const c = classifyPath(w.text); return c === 'root' || c === 'home'; })) return hit('fs.mv-root', 'moving / or the home directory away');
-  if (operands.length && operands[operands.length - 1]?.text === '/dev/null') return hit('fs.mv-devnull', 'moving files onto /dev/null destroys them');
+  if (
+    sources.some((w) => {
+      const c = classifyPath(w.text);
+      return c === 'root' || c === 'home';
+    })
+  )
+    return hit('fs.mv-root', 'moving / or the home directory away');
+  if (operands.length && operands[operands.length - 1]?.text === '/dev/null')
+    return hit('fs.mv-devnull', 'moving files onto /dev/null destroys them');
   return undefined;
 };
 
@@ -179,7 +274,8 @@ const findDelete: Rule = (_r, name, argv) => {
     starts.push(w);
   }
   const deletes = argv.some((w) => w.text === '-delete');
-  if (deletes && starts.some((w) => isCritical(classifyPath(w.text)))) return hit('fs.find-delete-system', 'find -delete over / , the home directory or a system path');
+  if (deletes && starts.some((w) => isCritical(classifyPath(w.text))))
+    return hit('fs.find-delete-system', 'find -delete over / , the home directory or a system path');
   return undefined;
 };
 
@@ -202,36 +298,70 @@ const git: Rule = (_r, name, argv) => {
   const sub = argv[i]?.text;
   const rest = argv.slice(i + 1).map((w) => w.text);
   const shortFlags = (ch: string) => rest.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(ch));
-  if (sub === 'reset' && rest.includes('--hard')) return hit('git.reset-hard', 'git reset --hard destroys uncommitted changes');
-  if (sub === 'reset' && rest.includes('--merge')) return hit('git.reset-merge', 'git reset --merge can destroy uncommitted changes');
-  if (sub === 'clean' && (shortFlags('f') || rest.includes('--force'))) return hit('git.clean-force', 'git clean -f removes untracked files for good');
-  if (sub === 'stash' && (rest[0] === 'drop' || rest[0] === 'clear')) return hit(`git.stash-${rest[0]}`, `git stash ${rest[0]} discards stashed work`);
-  if (sub === 'branch' && (rest.some((t) => /^-[a-zA-Z]*D[a-zA-Z]*$/.test(t)) || (rest.includes('--delete') || shortFlags('d')) && (rest.includes('--force') || shortFlags('f')))) {
+  if (sub === 'reset' && rest.includes('--hard'))
+    return hit('git.reset-hard', 'git reset --hard destroys uncommitted changes');
+  if (sub === 'reset' && rest.includes('--merge'))
+    return hit('git.reset-merge', 'git reset --merge can destroy uncommitted changes');
+  if (sub === 'clean' && (shortFlags('f') || rest.includes('--force')))
+    return hit('git.clean-force', 'git clean -f removes untracked files for good');
+  if (sub === 'stash' && (rest[0] === 'drop' || rest[0] === 'clear'))
+    return hit(`git.stash-${rest[0]}`, `git stash ${rest[0]} discards stashed work`);
+  if (
+    sub === 'branch' &&
+    (rest.some((t) => /^-[a-zA-Z]*D[a-zA-Z]*$/.test(t)) ||
+      ((rest.includes('--delete') || shortFlags('d')) && (rest.includes('--force') || shortFlags('f'))))
+  ) {
     return hit('git.branch-force-delete', 'git branch -D deletes a branch even when it is not merged');
   }
-  if (sub === 'push' && (rest.includes('--force') || shortFlags('f') || rest.includes('--mirror') || rest.some((t) => /^\+[^+]/.test(t)))) {
-    return hit('git.push-force', 'a force push rewrites the remote history and can destroy others\' commits');
+  if (
+    sub === 'push' &&
+    (rest.includes('--force') || shortFlags('f') || rest.includes('--mirror') || rest.some((t) => /^\+[^+]/.test(t)))
+  ) {
+    return hit('git.push-force', "a force push rewrites the remote history and can destroy others' commits");
   }
-  if (sub === 'push' && (rest.includes('--delete') || shortFlags('d'))) return hit('git.push-delete', 'git push --delete removes a remote branch or tag');
-  if ((sub === 'checkout' || sub === 'restore') && rest.includes('--') && rest.slice(rest.indexOf('--') + 1).some((t) => t === '.' || t === '*' || t === ':/')) {
+  if (sub === 'push' && (rest.includes('--delete') || shortFlags('d')))
+    return hit('git.push-delete', 'git push --delete removes a remote branch or tag');
+  if (
+    (sub === 'checkout' || sub === 'restore') &&
+    rest.includes('--') &&
+    rest.slice(rest.indexOf('--') + 1).some((t) => t === '.' || t === '*' || t === ':/')
+  ) {
     return hit('git.discard-worktree', `git ${sub} -- . discards every uncommitted change`);
   }
-  if (sub === 'reflog' && rest[0] === 'expire' && rest.some((t) => t.startsWith('--expire=now') || t === '--expire-unreachable=now')) return hit('git.reflog-expire', 'expiring the reflog removes the way back to lost commits');
+  if (
+    sub === 'reflog' &&
+    rest[0] === 'expire' &&
+    rest.some((t) => t.startsWith('--expire=now') || t === '--expire-unreachable=now')
+  )
+    return hit('git.reflog-expire', 'expiring the reflog removes the way back to lost commits');
   if (sub === 'filter-branch') return hit('git.filter-branch', 'git filter-branch rewrites the whole history');
   return undefined;
 };
 
 const history: Rule = (r, name, argv) => {
-  if (name === 'history' && argv.some((w) => w.text === '-c' || w.text === '-w' && argv.some((x) => x.text === '/dev/null'))) return hit('history.clear', 'clearing the shell history hides what happened');
-  if (name === 'unset' && argv.some((w) => w.text === 'HISTFILE')) return hit('history.disable', 'unsetting HISTFILE stops the shell history');
-  if ((name === 'export' || name === 'set' || name === 'declare' || name === 'typeset' || argv.length === 0) &&
-    [...r.cmd.assignments, ...argv.map((w) => w.text)].some((a) => /^HISTFILE=(\/dev\/null)?$|^HISTSIZE=0$|^HISTFILESIZE=0$/.test(a))) {
+  if (
+    name === 'history' &&
+    argv.some((w) => w.text === '-c' || (w.text === '-w' && argv.some((x) => x.text === '/dev/null')))
+  )
+    return hit('history.clear', 'clearing the shell history hides what happened');
+  if (name === 'unset' && argv.some((w) => w.text === 'HISTFILE'))
+    return hit('history.disable', 'unsetting HISTFILE stops the shell history');
+  if (
+    (name === 'export' || name === 'set' || name === 'declare' || name === 'typeset' || argv.length === 0) &&
+    [...r.cmd.assignments, ...argv.map((w) => w.text)].some((a) =>
+      /^HISTFILE=(\/dev\/null)?$|^HISTSIZE=0$|^HISTFILESIZE=0$/.test(a),
+    )
+  ) {
     return hit('history.disable', 'pointing HISTFILE at /dev/null or zeroing HISTSIZE stops the shell history');
   }
-  if (name === 'set' && argv.some((w) => w.text === '+o') && argv.some((w) => w.text === 'history')) return hit('history.disable', 'set +o history stops the shell history');
-  if (name === 'journalctl' && argv.some((w) => /^--(vacuum-size|vacuum-time|vacuum-files|rotate)/.test(w.text))) return hit('history.log-wipe', 'journalctl --vacuum deletes system logs');
-  if (name === 'auditctl' && argv.some((w) => w.text === '-D')) return hit('history.log-wipe', 'auditctl -D deletes the audit rules');
-  if (name === 'crontab' && argv.some((w) => w.text === '-r')) return hit('system.crontab-remove', 'crontab -r deletes every scheduled job without asking');
+  if (name === 'set' && argv.some((w) => w.text === '+o') && argv.some((w) => w.text === 'history'))
+    return hit('history.disable', 'set +o history stops the shell history');
+  if (name === 'journalctl' && argv.some((w) => /^--(vacuum-size|vacuum-time|vacuum-files|rotate)/.test(w.text)))
+    return hit('history.log-wipe', 'journalctl --vacuum deletes system logs');
+  if (name === 'auditctl' && argv.some((w) => w.text === '-D'))
+    return hit('history.log-wipe', 'auditctl -D deletes the audit rules');
+  if (name === 'crontab' && argv.some((w) => w.text === '-r'))
+    return hit('system.crontab-remove', 'crontab -r deletes every scheduled job without asking');
   return undefined;
 };
 
@@ -256,35 +386,47 @@ const rsyncDelete: Rule = (_r, name, argv) => {
   if (dest === undefined || operands.length < 2) return undefined;
   // host:path and rsync://host/module destinations name a remote path; judge the path part.
   const path = /^[^/:]+:(?!\/\/)/.test(dest) ? dest.replace(/^[^/:]+:/, '') || '~' : dest;
-  if (isCritical(classifyPath(path))) return hit('fs.rsync-delete-system', `rsync --delete into ${dest} deletes everything there the source does not have`);
+  if (isCritical(classifyPath(path)))
+    return hit(
+      'fs.rsync-delete-system',
+      `rsync --delete into ${dest} deletes everything there the source does not have`,
+    );
   return undefined;
 };
 
 /** Dangerous environment set inside the command line itself (`LD_PRELOAD=x cmd`, `env LD_PRELOAD=x cmd`). */
-const envInjection = (isDenied: (name: string) => boolean): Rule => (r) => {
-  for (const a of r.cmd.assignments) {
-    const key = a.slice(0, a.indexOf('='));
-    if (isDenied(key)) return hit('env.injection', `${key} changes what code every program loads; it is not allowed in commands`);
-  }
-  return undefined;
-};
+const envInjection =
+  (isDenied: (name: string) => boolean): Rule =>
+  (r) => {
+    for (const a of r.cmd.assignments) {
+      const key = a.slice(0, a.indexOf('='));
+      if (isDenied(key))
+        return hit('env.injection', `${key} changes what code every program loads; it is not allowed in commands`);
+    }
+    return undefined;
+  };
 
 const forkBomb: Rule = (r, name) => {
   if (r.inFunction && name === r.inFunction && (r.piped || r.background)) {
-    return hit('process.fork-bomb', `function ${r.inFunction} calls itself in a pipeline or in the background: a fork bomb`);
+    return hit(
+      'process.fork-bomb',
+      `function ${r.inFunction} calls itself in a pipeline or in the background: a fork bomb`,
+    );
   }
   return undefined;
 };
 
 const redirects: Rule = (r) => {
   for (const red of r.redirects) {
-    if (!/>/.test(red.op) || red.op === '>&' && /^\d+$|^-$/.test(red.target.text)) continue;
+    if (!/>/.test(red.op) || (red.op === '>&' && /^\d+$|^-$/.test(red.target.text))) continue;
     const t = red.target.text;
     if (BLOCK_DEVICE.test(t)) return hit('disk.redirect-device', `writing to ${t} overwrites a disk or kernel memory`);
     const n = normaliseArgPath(t);
     if (LOG_OR_HISTORY.test(n)) return hit('history.log-wipe', `overwriting ${t} destroys shell history or logs`);
-    if (/^\/(proc\/sysrq-trigger|proc\/sys\/|sys\/)/.test(n)) return hit('system.kernel-write', `writing to ${t} changes the running kernel`);
-    if (/^\/(etc|boot|bin|sbin|usr|lib|lib32|lib64)(\/|$)/.test(n)) return hit('fs.redirect-system', `writing to ${t} overwrites a system file`);
+    if (/^\/(proc\/sysrq-trigger|proc\/sys\/|sys\/)/.test(n))
+      return hit('system.kernel-write', `writing to ${t} changes the running kernel`);
+    if (/^\/(etc|boot|bin|sbin|usr|lib|lib32|lib64)(\/|$)/.test(n))
+      return hit('fs.redirect-system', `writing to ${t} overwrites a system file`);
   }
   return undefined;
 };
@@ -292,12 +434,28 @@ const redirects: Rule = (r) => {
 const INLINE_DESTRUCTIVE: ReadonlyArray<[RegExp, string, string]> = [
   [/\bshutil\s*\.\s*rmtree\b|\brmtree\s*\(/, 'code.rmtree', 'inline code deletes a directory tree'],
   [/\bos\s*\.\s*(removedirs|rmdir)\b/, 'code.rmtree', 'inline code deletes directories'],
-  [/\.\s*(rmSync|rm|rmdirSync|rmdir)\s*\([^)]{0,200}recursive\s*:\s*true/, 'code.rmtree', 'inline code deletes a directory tree'],
-  [/\bFileUtils\s*\.\s*(rm_rf|rm_r|remove_dir|remove_entry)\b|\bFile::Path\b|\b(remove_tree|rmtree)\b/, 'code.rmtree', 'inline code deletes a directory tree'],
+  [
+    /\.\s*(rmSync|rm|rmdirSync|rmdir)\s*\([^)]{0,200}recursive\s*:\s*true/,
+    'code.rmtree',
+    'inline code deletes a directory tree',
+  ],
+  [
+    /\bFileUtils\s*\.\s*(rm_rf|rm_r|remove_dir|remove_entry)\b|\bFile::Path\b|\b(remove_tree|rmtree)\b/,
+    'code.rmtree',
+    'inline code deletes a directory tree',
+  ],
   [/\bfork\s*(?:\(\))?\s*while\s+fork\b/, 'process.fork-bomb', 'inline code forks in an endless loop'],
   [/\bwhile\b[^\n]{0,40}\bfork\s*\(/, 'process.fork-bomb', 'inline code forks in an endless loop'],
-  [/\bfor\s*\(\s*;\s*;\s*\)[\s{]{0,8}[a-z_.]{0,20}fork\s*\(/, 'process.fork-bomb', 'inline code forks in an endless loop'],
-  [/\bos\s*\.\s*(system|popen)\s*\(\s*['"][^'"]{0,200}\brm\s+-[a-zA-Z]*[rR][a-zA-Z]*f|\bexecSync\s*\(\s*['"][^'"]{0,200}\brm\s+-[a-zA-Z]*[rR]/, 'code.shell-rm', 'inline code runs rm -rf'],
+  [
+    /\bfor\s*\(\s*;\s*;\s*\)[\s{]{0,8}[a-z_.]{0,20}fork\s*\(/,
+    'process.fork-bomb',
+    'inline code forks in an endless loop',
+  ],
+  [
+    /\bos\s*\.\s*(system|popen)\s*\(\s*['"][^'"]{0,200}\brm\s+-[a-zA-Z]*[rR][a-zA-Z]*f|\bexecSync\s*\(\s*['"][^'"]{0,200}\brm\s+-[a-zA-Z]*[rR]/,
+    'code.shell-rm',
+    'inline code runs rm -rf',
+  ],
 ];
 
 export function inlineCodeHit(code: string): RuleHit | undefined {
@@ -306,7 +464,22 @@ export function inlineCodeHit(code: string): RuleHit | undefined {
 }
 
 export function commandRules(isDeniedEnv: (name: string) => boolean): readonly Rule[] {
-  return [envInjection(isDeniedEnv), forkBomb, rm, mkfs, dd, shred, power, perms, moveCritical, findDelete, git, history, historySymlink, rsyncDelete];
+  return [
+    envInjection(isDeniedEnv),
+    forkBomb,
+    rm,
+    mkfs,
+    dd,
+    shred,
+    power,
+    perms,
+    moveCritical,
+    findDelete,
+    git,
+    history,
+    historySymlink,
+    rsyncDelete,
+  ];
 }
 
 export function redirectRule(r: RuleInput): RuleHit | undefined {

@@ -31,29 +31,106 @@ export function baseName(word: string): string {
   return i >= 0 ? word.slice(i + 1) : word;
 }
 
-export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'busybox', 'rbash', 'tcsh', 'csh']);
+export const SHELLS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'ash',
+  'fish',
+  'busybox',
+  'rbash',
+  'tcsh',
+  'csh',
+]);
 const INTERPRETERS: Record<string, readonly string[]> = {
-  python: ['-c'], python2: ['-c'], python3: ['-c'], pypy: ['-c'], pypy3: ['-c'],
-  perl: ['-e', '-E'], ruby: ['-e'], node: ['-e', '--eval', '-p', '--print'], nodejs: ['-e', '--eval', '-p', '--print'],
-  bun: ['-e', '--eval'], deno: ['eval'], php: ['-r'], lua: ['-e'], osascript: ['-e'], Rscript: ['-e'],
+  python: ['-c'],
+  python2: ['-c'],
+  python3: ['-c'],
+  pypy: ['-c'],
+  pypy3: ['-c'],
+  perl: ['-e', '-E'],
+  ruby: ['-e'],
+  node: ['-e', '--eval', '-p', '--print'],
+  nodejs: ['-e', '--eval', '-p', '--print'],
+  bun: ['-e', '--eval'],
+  deno: ['eval'],
+  php: ['-r'],
+  lua: ['-e'],
+  osascript: ['-e'],
+  Rscript: ['-e'],
 };
 
 /** Options (per wrapper) that take a separate argument. */
 const WRAPPER_ARG_OPTS: Record<string, ReadonlySet<string>> = {
-  sudo: new Set(['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-U', '-T', '--user', '--group', '--chdir', '--host', '--prompt', '--role', '--type', '--other-user', '--command-timeout', '--close-from']),
+  sudo: new Set([
+    '-u',
+    '-g',
+    '-C',
+    '-D',
+    '-h',
+    '-p',
+    '-r',
+    '-t',
+    '-U',
+    '-T',
+    '--user',
+    '--group',
+    '--chdir',
+    '--host',
+    '--prompt',
+    '--role',
+    '--type',
+    '--other-user',
+    '--command-timeout',
+    '--close-from',
+  ]),
   doas: new Set(['-u', '-C']),
   env: new Set(['-u', '--unset', '-C', '--chdir']),
   nice: new Set(['-n', '--adjustment']),
   ionice: new Set(['-c', '-n', '-p', '-P', '-u', '--class', '--classdata']),
   timeout: new Set(['-s', '--signal', '-k', '--kill-after']),
   stdbuf: new Set(['-i', '-o', '-e', '--input', '--output', '--error']),
-  xargs: new Set(['-I', '-i', '-n', '-P', '-L', '-l', '-d', '-E', '-e', '-s', '-a', '--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-lines', '--replace', '--eof', '--max-chars', '--process-slot-var']),
+  xargs: new Set([
+    '-I',
+    '-i',
+    '-n',
+    '-P',
+    '-L',
+    '-l',
+    '-d',
+    '-E',
+    '-e',
+    '-s',
+    '-a',
+    '--arg-file',
+    '--delimiter',
+    '--max-args',
+    '--max-procs',
+    '--max-lines',
+    '--replace',
+    '--eof',
+    '--max-chars',
+    '--process-slot-var',
+  ]),
   time: new Set(['-f', '--format', '-o', '--output']),
   flock: new Set(['-w', '--timeout', '-E', '--conflict-exit-code']),
   chrt: new Set([]),
   taskset: new Set([]),
   runuser: new Set(['-u', '--user', '-g', '--group', '-G', '--supp-group']),
-  setpriv: new Set(['--reuid', '--regid', '--groups', '--inh-caps', '--ambient-caps', '--bounding-set', '--securebits', '--selinux-label', '--apparmor-profile']),
+  setpriv: new Set([
+    '--reuid',
+    '--regid',
+    '--groups',
+    '--inh-caps',
+    '--ambient-caps',
+    '--bounding-set',
+    '--securebits',
+    '--selinux-label',
+    '--apparmor-profile',
+  ]),
   strace: new Set(['-e', '-o', '-p', '-s', '-u', '-E']),
   unshare: new Set([]),
   nsenter: new Set(['-t', '--target']),
@@ -128,7 +205,15 @@ export function unwrap(input: readonly Word[]): Unwrapped {
         if (c > 0 && argv[c + 1]) scripts.push((argv[c + 1] as Word).text);
         if (c > 0 && expandsAtRunTime(argv[c + 1])) dynamicScript = 'su -c runs script text built at run time';
         wrappers.push('su');
-        return { argv: c > 0 ? [] : argv, wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+        return {
+          argv: c > 0 ? [] : argv,
+          wrappers,
+          assignments,
+          scripts,
+          extraCommands,
+          readsStdinScript,
+          ...(dynamicScript ? { dynamicScript } : {}),
+        };
       }
       const argOpts = WRAPPER_ARG_OPTS[name] ?? new Set<string>();
       let i = 1;
@@ -143,13 +228,31 @@ export function unwrap(input: readonly Word[]): Unwrapped {
           i++;
           continue;
         }
-        if (name === 'env' && (w.text === '-S' || w.text === '--split-string' || w.text.startsWith('--split-string=') || /^-S./.test(w.text))) {
-          const s = w.text === '-S' || w.text === '--split-string' ? argv[i + 1]?.text ?? '' : w.text.replace(/^--split-string=|^-S/, '');
+        if (
+          name === 'env' &&
+          (w.text === '-S' ||
+            w.text === '--split-string' ||
+            w.text.startsWith('--split-string=') ||
+            /^-S./.test(w.text))
+        ) {
+          const s =
+            w.text === '-S' || w.text === '--split-string'
+              ? (argv[i + 1]?.text ?? '')
+              : w.text.replace(/^--split-string=|^-S/, '');
           const from = i + (w.text === '-S' || w.text === '--split-string' ? 2 : 1);
           scripts.push([s, ...argv.slice(from).map((x) => x.text)].join(' '));
-          if (argv.slice(w.text === '-S' || w.text === '--split-string' ? i + 1 : i).some(expandsAtRunTime)) dynamicScript = 'env -S splits a command line built at run time';
+          if (argv.slice(w.text === '-S' || w.text === '--split-string' ? i + 1 : i).some(expandsAtRunTime))
+            dynamicScript = 'env -S splits a command line built at run time';
           wrappers.push(name);
-          return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+          return {
+            argv: [],
+            wrappers,
+            assignments,
+            scripts,
+            extraCommands,
+            readsStdinScript,
+            ...(dynamicScript ? { dynamicScript } : {}),
+          };
         }
         if (!w.text.startsWith('-')) break;
         i += argOpts.has(w.text) ? 2 : 1;
@@ -171,23 +274,52 @@ export function unwrap(input: readonly Word[]): Unwrapped {
         scripts.push((argv[i] as Word).text);
         wrappers.push(name);
         if (expandsAtRunTime(argv[i])) dynamicScript = 'watch runs script text built at run time';
-        return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+        return {
+          argv: [],
+          wrappers,
+          assignments,
+          scripts,
+          extraCommands,
+          readsStdinScript,
+          ...(dynamicScript ? { dynamicScript } : {}),
+        };
       }
       wrappers.push(name);
       argv = argv.slice(i);
       continue;
     }
     if (name === 'eval') {
-      scripts.push(argv.slice(1).map((w) => w.text).join(' '));
+      scripts.push(
+        argv
+          .slice(1)
+          .map((w) => w.text)
+          .join(' '),
+      );
       wrappers.push('eval');
       if (argv.slice(1).some(expandsAtRunTime)) dynamicScript = 'eval runs script text built at run time';
-      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+      return {
+        argv: [],
+        wrappers,
+        assignments,
+        scripts,
+        extraCommands,
+        readsStdinScript,
+        ...(dynamicScript ? { dynamicScript } : {}),
+      };
     }
     // `source FILE` reads a file; only a stream or a substitution standing in for the file is text
     // built at run time (`source <(…)`, `. /dev/stdin`). `source "$VENV/bin/activate"` names a file.
     if (SOURCE_BUILTINS.has(name)) {
       if (isStreamOrSubstitution(argv[1])) dynamicScript = `${name} reads script text built at run time`;
-      return { argv, wrappers, assignments, scripts, extraCommands, readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+      return {
+        argv,
+        wrappers,
+        assignments,
+        scripts,
+        extraCommands,
+        readsStdinScript,
+        ...(dynamicScript ? { dynamicScript } : {}),
+      };
     }
     if (name === 'busybox' && argv[1] && !argv[1].text.startsWith('-')) {
       wrappers.push('busybox');
@@ -223,13 +355,35 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       if (script === undefined && i < argv.length && !sawScriptFile && argv[i]) sawScriptFile = true;
       wrappers.push(name);
       if (script !== undefined) scripts.push(script);
-      if (script !== undefined && expandsAtRunTime(argv[i + 1])) dynamicScript = `${name} -c runs script text built at run time`;
-      else if (script === undefined && sawScriptFile && isStreamOrSubstitution(argv[i])) dynamicScript = `${name} runs a script read from a pipe or substitution`;
-      return { argv: [], wrappers, assignments, scripts, extraCommands, readsStdinScript: script === undefined && !sawScriptFile, ...(dynamicScript ? { dynamicScript } : {}) };
+      if (script !== undefined && expandsAtRunTime(argv[i + 1]))
+        dynamicScript = `${name} -c runs script text built at run time`;
+      else if (script === undefined && sawScriptFile && isStreamOrSubstitution(argv[i]))
+        dynamicScript = `${name} runs a script read from a pipe or substitution`;
+      return {
+        argv: [],
+        wrappers,
+        assignments,
+        scripts,
+        extraCommands,
+        readsStdinScript: script === undefined && !sawScriptFile,
+        ...(dynamicScript ? { dynamicScript } : {}),
+      };
     }
     const inlineOpts = INTERPRETERS[name.replace(/[0-9.]+$/, '')] ?? INTERPRETERS[name];
     if (inlineOpts) {
-      const i = argv.findIndex((w, k) => k > 0 && (inlineOpts.includes(w.text) || inlineOpts.some((o) => o.length === 2 && w.text.startsWith('-') && !w.text.startsWith('--') && w.text.endsWith(o[1] as string) && /^-[a-zA-Z]+$/.test(w.text))));
+      const i = argv.findIndex(
+        (w, k) =>
+          k > 0 &&
+          (inlineOpts.includes(w.text) ||
+            inlineOpts.some(
+              (o) =>
+                o.length === 2 &&
+                w.text.startsWith('-') &&
+                !w.text.startsWith('--') &&
+                w.text.endsWith(o[1] as string) &&
+                /^-[a-zA-Z]+$/.test(w.text),
+            )),
+      );
       if (i > 0 && argv[i + 1]) inlineCode = { interpreter: name, code: (argv[i + 1] as Word).text };
       // `python3 -c "$(… | base64 -d)"`: the code itself is produced by a substitution.
       if (i > 0 && isStreamOrSubstitution(argv[i + 1])) dynamicScript = `${name} runs code produced by a substitution`;
@@ -250,5 +404,14 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     }
     break;
   }
-  return { argv, wrappers, assignments, scripts, extraCommands, ...(inlineCode ? { inlineCode } : {}), readsStdinScript, ...(dynamicScript ? { dynamicScript } : {}) };
+  return {
+    argv,
+    wrappers,
+    assignments,
+    scripts,
+    extraCommands,
+    ...(inlineCode ? { inlineCode } : {}),
+    readsStdinScript,
+    ...(dynamicScript ? { dynamicScript } : {}),
+  };
 }

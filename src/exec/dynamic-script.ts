@@ -28,14 +28,26 @@ const DECODE_FLAGS: Record<string, RegExp> = {
   openssl: /^(-d|-decrypt|-base64|-a)$/,
 };
 /** Tools that only ever turn encoded or scrambled text back into text. */
-const ALWAYS_DECODE = new Set(['uudecode', 'gunzip', 'zcat', 'unxz', 'xzcat', 'bunzip2', 'bzcat', 'unzstd', 'zstdcat', 'rev']);
+const ALWAYS_DECODE = new Set([
+  'uudecode',
+  'gunzip',
+  'zcat',
+  'unxz',
+  'xzcat',
+  'bunzip2',
+  'bzcat',
+  'unzstd',
+  'zstdcat',
+  'rev',
+]);
 
 /** `base64 -d`, `xxd -r`, `openssl enc -d`, `gunzip`, `tr` with two sets (rot13 and the like)… */
 export function isDecoder(argv: readonly Word[]): string | undefined {
   const name = argv[0]?.text ?? '';
   if (ALWAYS_DECODE.has(name)) return name;
   const flags = DECODE_FLAGS[name];
-  if (flags && argv.slice(1).some((w) => flags.test(w.text))) return `${name} ${argv.slice(1).find((w) => flags.test(w.text))?.text ?? ''}`;
+  if (flags && argv.slice(1).some((w) => flags.test(w.text)))
+    return `${name} ${argv.slice(1).find((w) => flags.test(w.text))?.text ?? ''}`;
   if (name === 'tr' && argv.slice(1).filter((w) => !w.text.startsWith('-')).length >= 2) return 'tr';
   return undefined;
 }

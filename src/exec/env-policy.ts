@@ -19,16 +19,31 @@ export function isDeniedEnvName(name: string): boolean {
 /** Exec layer 3: validates the variables the model asked for; any denied name refuses the whole call. */
 export function checkModelEnv(env: unknown): Result<Record<string, string>, BulwarkError> {
   if (env === undefined || env === null) return ok({});
-  if (typeof env !== 'object' || Array.isArray(env)) return err(bulwarkError('exec.env.invalid', 'env must be an object of NAME: "value" strings'));
+  if (typeof env !== 'object' || Array.isArray(env))
+    return err(bulwarkError('exec.env.invalid', 'env must be an object of NAME: "value" strings'));
   const entries = Object.entries(env as Record<string, unknown>);
-  if (entries.length > MAX_ENV_VARS) return err(bulwarkError('exec.env.too_many', `at most ${MAX_ENV_VARS} environment variables may be passed`));
+  if (entries.length > MAX_ENV_VARS)
+    return err(bulwarkError('exec.env.too_many', `at most ${MAX_ENV_VARS} environment variables may be passed`));
   const out: Record<string, string> = {};
   for (const [k, v] of entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k)) return err(bulwarkError('exec.env.bad_name', `"${k.slice(0, 64)}" is not a valid environment variable name`));
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k))
+      return err(bulwarkError('exec.env.bad_name', `"${k.slice(0, 64)}" is not a valid environment variable name`));
     if (typeof v !== 'string') return err(bulwarkError('exec.env.bad_value', `the value of ${k} must be a string`));
-    if (v.length > MAX_ENV_VALUE || v.includes('\0')) return err(bulwarkError('exec.env.bad_value', `the value of ${k} is longer than ${MAX_ENV_VALUE} characters or holds a NUL byte`));
+    if (v.length > MAX_ENV_VALUE || v.includes('\0'))
+      return err(
+        bulwarkError(
+          'exec.env.bad_value',
+          `the value of ${k} is longer than ${MAX_ENV_VALUE} characters or holds a NUL byte`,
+        ),
+      );
     if (isDeniedEnvName(k)) {
-      return err(bulwarkError('exec.env.denied', `${k} may not be set for a command: it changes what code programs load or where they send data (exec layer 3)`, { layer: 'L11', details: { name: k } }));
+      return err(
+        bulwarkError(
+          'exec.env.denied',
+          `${k} may not be set for a command: it changes what code programs load or where they send data (exec layer 3)`,
+          { layer: 'L11', details: { name: k } },
+        ),
+      );
     }
     out[k] = v;
   }

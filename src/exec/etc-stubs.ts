@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
 
-const PASSWD = 'root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:1000:1000:sandbox:/workspace:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n';
+const PASSWD =
+  'root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:1000:1000:sandbox:/workspace:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n';
 const GROUP = 'root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n';
 
 export interface EtcStubs {

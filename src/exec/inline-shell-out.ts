@@ -10,7 +10,8 @@ import type { RuleHit } from './command-rules.js';
 
 export const SHELL_OUT_RULE = 'code.shell-destructive';
 
-const SHELL_OUT = /\b(system|exec[A-Za-z]*|spawn[A-Za-z]*|popen[0-9]*|subprocess|child_process|check_output|check_call|Open3|pty\s*\.\s*spawn|qx)\b|%x[^A-Za-z0-9\s]|`/;
+const SHELL_OUT =
+  /\b(system|exec[A-Za-z]*|spawn[A-Za-z]*|popen[0-9]*|subprocess|child_process|check_output|check_call|Open3|pty\s*\.\s*spawn|qx)\b|%x[^A-Za-z0-9\s]|`/;
 
 const PAIRS: Record<string, string> = { '{': '}', '(': ')', '[': ']', '<': '>' };
 /** More distinct strings than this in one one-liner that shells out: refused rather than judged one by one. */
@@ -33,7 +34,7 @@ function closeOf(code: string, from: number, open: string): number {
 
 /** A Perl (`q{}`, `qq()`, `qx[]`, `qw<>`) or Ruby (`%q()`, `%x{}`, `%w[]`, `%()`) quote-like start at i: [delimiter index] or -1. */
 function quoteLikeAt(code: string, i: number): number {
-  const prev = i > 0 ? code[i - 1] ?? '' : '';
+  const prev = i > 0 ? (code[i - 1] ?? '') : '';
   if (/[\w$@%]/.test(prev)) return -1;
   const m = /^(?:(?:qq|qx|qw|q)\s*([^\w\s=,;)])|%[qQxwWi]?([^\w\s=]))/.exec(code.slice(i, i + 8));
   if (!m) return -1;
@@ -49,7 +50,7 @@ function quoteLikeAt(code: string, i: number): number {
 function tokenise(code: string): Token[] {
   const out: Token[] = [];
   const unclosable = new Set<string>();
-  for (let i = 0; i < code.length; ) {
+  for (let i = 0; i < code.length;) {
     const ch = code[i] as string;
     const q = ch === "'" || ch === '"' || ch === '`' ? i : quoteLikeAt(code, i);
     if (q >= 0) {
@@ -104,15 +105,25 @@ export function stringLiterals(code: string): string[] {
 }
 
 /** The first destructive shell command the code would run, judged by `judge` (the command policy). */
-export function shellOutHit(inline: { readonly interpreter: string; readonly code: string }, judge: (script: string) => RuleHit | undefined): RuleHit | undefined {
+export function shellOutHit(
+  inline: { readonly interpreter: string; readonly code: string },
+  judge: (script: string) => RuleHit | undefined,
+): RuleHit | undefined {
   if (!SHELL_OUT.test(inline.code)) return undefined;
   const literals = stringLiterals(inline.code);
-  if (literals.length > MAX_LITERALS) return { ruleId: SHELL_OUT_RULE, reason: `inline ${inline.interpreter} code calls the shell and holds ${literals.length} strings, too many to judge one by one` };
+  if (literals.length > MAX_LITERALS)
+    return {
+      ruleId: SHELL_OUT_RULE,
+      reason: `inline ${inline.interpreter} code calls the shell and holds ${literals.length} strings, too many to judge one by one`,
+    };
   for (const lit of literals) {
     const hit = judge(lit);
     // A literal that is not shell syntax at all says nothing about what the code runs.
     if (hit && !hit.ruleId.startsWith('parse.')) {
-      return { ruleId: SHELL_OUT_RULE, reason: `inline ${inline.interpreter} code calls the shell with a destructive command (${hit.ruleId}: ${hit.reason})` };
+      return {
+        ruleId: SHELL_OUT_RULE,
+        reason: `inline ${inline.interpreter} code calls the shell with a destructive command (${hit.ruleId}: ${hit.reason})`,
+      };
     }
   }
   return undefined;

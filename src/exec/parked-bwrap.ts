@@ -18,7 +18,16 @@ import { describeCause } from '../core/errors.js';
 import type { CgroupPool, SandboxCgroup } from './cgroup.js';
 
 /** Flags repeated on the command line so that a parked bwrap that never gets its options stays confined. */
-export const PARKED_HARDENING = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL'] as const;
+export const PARKED_HARDENING = [
+  '--unshare-all',
+  '--unshare-user',
+  '--disable-userns',
+  '--die-with-parent',
+  '--new-session',
+  '--clearenv',
+  '--cap-drop',
+  'ALL',
+] as const;
 /** The variable that carries the command line into the parked shell (unset before the command runs). */
 export const PARKED_COMMAND_VAR = 'BULWARK_CMD';
 
@@ -107,7 +116,11 @@ export class ParkedBwrapPool {
     try {
       if (this.spec.seccompFile) seccompFd = openSync(this.spec.seccompFile, 'r');
       const stdio = ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'] as const;
-      child = spawn(this.spec.bwrapPath, [...PARKED_HARDENING, '--args', String(this.spec.argsFd), '--', ...this.spec.shell], { cwd: '/', env: {}, stdio: [...stdio], detached: true, windowsHide: true });
+      child = spawn(
+        this.spec.bwrapPath,
+        [...PARKED_HARDENING, '--args', String(this.spec.argsFd), '--', ...this.spec.shell],
+        { cwd: '/', env: {}, stdio: [...stdio], detached: true, windowsHide: true },
+      );
     } catch (cause) {
       if (seccompFd !== undefined) closeSync(seccompFd);
       void this.cgroups.put(cgroup);
@@ -158,7 +171,8 @@ export class ParkedBwrapPool {
       try {
         process.kill(-p.child.pid, 'SIGKILL');
       } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') this.onError(`cannot kill a parked sandbox: ${describeCause(cause)}`);
+        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH')
+          this.onError(`cannot kill a parked sandbox: ${describeCause(cause)}`);
       }
     }
     for (const s of p.child.stdio) s?.destroy();

@@ -10,10 +10,41 @@ import { childPath } from '../core/safe-path.js';
 
 /** Built-in list; `d:` marks directories. Paths are relative to the workspace. */
 const BUILT_IN = [
-  'd:.git/hooks', '.git/config', '.git/info/attributes', '.gitmodules', '.gitconfig',
-  '.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zshenv', '.zprofile', '.zlogin', '.inputrc',
-  '.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', '.envrc', '.mcp.json', '.ripgreprc', '.pypirc', '.curlrc', '.wgetrc',
-  'd:.vscode', 'd:.idea', 'd:.devcontainer', 'd:.claude', 'd:.cursor', 'd:.ssh', 'd:.config/autostart', 'd:.config/systemd', 'd:.cargo', 'd:.docker',
+  'd:.git/hooks',
+  '.git/config',
+  '.git/info/attributes',
+  '.gitmodules',
+  '.gitconfig',
+  '.bashrc',
+  '.bash_profile',
+  '.bash_login',
+  '.bash_logout',
+  '.profile',
+  '.zshrc',
+  '.zshenv',
+  '.zprofile',
+  '.zlogin',
+  '.inputrc',
+  '.npmrc',
+  '.yarnrc',
+  '.yarnrc.yml',
+  '.pnpmfile.cjs',
+  '.envrc',
+  '.mcp.json',
+  '.ripgreprc',
+  '.pypirc',
+  '.curlrc',
+  '.wgetrc',
+  'd:.vscode',
+  'd:.idea',
+  'd:.devcontainer',
+  'd:.claude',
+  'd:.cursor',
+  'd:.ssh',
+  'd:.config/autostart',
+  'd:.config/systemd',
+  'd:.cargo',
+  'd:.docker',
 ];
 
 export interface ProtectedEntry {
@@ -34,7 +65,8 @@ function kindOf(p: string): 'file' | 'dir' | 'symlink' | 'missing' {
     if (st.isSymbolicLink()) return 'symlink';
     return st.isDirectory() ? 'dir' : 'file';
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' || (cause as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' || (cause as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return 'missing';
     throw cause;
   }
 }
@@ -51,7 +83,11 @@ export interface ProtectedMount {
  * host), so it cannot be created either. A symlink is protected as an empty placeholder: binding
  * it would follow the link out of the workspace.
  */
-export function protectedMounts(workspace: string, insideWorkspace: string, entries: readonly ProtectedEntry[]): ProtectedMount[] {
+export function protectedMounts(
+  workspace: string,
+  insideWorkspace: string,
+  entries: readonly ProtectedEntry[],
+): ProtectedMount[] {
   const out: ProtectedMount[] = [];
   for (const e of entries) {
     const parts = e.rel.split('/');
@@ -94,7 +130,11 @@ export function missingCreatable(workspace: string, entries: readonly ProtectedE
 }
 
 /** Moves each entry of `candidates` that now exists into `quarantineDir`; returns the relative paths moved. */
-export function quarantineNew(workspace: string, candidates: readonly ProtectedEntry[], quarantineDir: string): string[] {
+export function quarantineNew(
+  workspace: string,
+  candidates: readonly ProtectedEntry[],
+  quarantineDir: string,
+): string[] {
   const moved: string[] = [];
   for (const e of candidates) {
     let p = workspace;

@@ -14,7 +14,13 @@ import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
 import { evaluateCommand, type CommandVerdict } from './command-policy.js';
 import { buildChildEnv, checkModelEnv } from './env-policy.js';
 import { buildBwrapArgs, type BrokerAccess, type SystemLayout } from './bwrap-args.js';
-import { missingCreatable, protectedEntries, protectedMounts, quarantineNew, type ProtectedEntry } from './protected-paths.js';
+import {
+  missingCreatable,
+  protectedEntries,
+  protectedMounts,
+  quarantineNew,
+  type ProtectedEntry,
+} from './protected-paths.js';
 import { CgroupPool, SandboxCgroup, type CgroupBase } from './cgroup.js';
 import { buildSbplProfile, SANDBOX_EXEC_PATH } from './sandbox-exec.js';
 import { HeadTailBuffer } from './output-buffer.js';
@@ -149,16 +155,23 @@ export class ExecRunner {
   ) {
     this.protectedList = protectedEntries(config.protectedPaths);
     if (runtime.cgroupBase) {
-      this.pool = new CgroupPool(runtime.cgroupBase, config.limits.processes, 2, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-pool', reason: problem }));
+      this.pool = new CgroupPool(runtime.cgroupBase, config.limits.processes, 2, (problem) =>
+        this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-pool', reason: problem }),
+      );
       // Broker runs need a per-run wrapper on bwrap's command line, so they are spawned the usual way.
       const parkedCount = runtime.parkedSandboxes ?? 2;
       if (runtime.mode === 'bwrap' && runtime.bwrapPath && config.network !== 'broker' && parkedCount > 0) {
         this.parked = new ParkedBwrapPool(
           {
-            bwrapPath: runtime.bwrapPath, ...(runtime.seccompFile ? { seccompFile: runtime.seccompFile } : {}), argsFd: ARGS_FD, aliveFd: ALIVE_FD,
+            bwrapPath: runtime.bwrapPath,
+            ...(runtime.seccompFile ? { seccompFile: runtime.seccompFile } : {}),
+            argsFd: ARGS_FD,
+            aliveFd: ALIVE_FD,
             shell: ['/bin/sh', '-c', `${DAEMON_ALIVE}${LIMITS_PARKED_SCRIPT}`, 'sh', ...limitArgs(config.limits)],
           },
-          this.pool, parkedCount, (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'parked-sandbox', reason: problem }),
+          this.pool,
+          parkedCount,
+          (problem) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'parked-sandbox', reason: problem }),
         );
       }
     }
@@ -177,7 +190,13 @@ export class ExecRunner {
   }
 
   private audit(ctx: EventContext, payload: Record<string, unknown>): void {
-    this.bus?.emit('tool:exec', { ...ctx, layer: 'L11', sandbox: this.runtime.mode, network: this.config.network, ...payload });
+    this.bus?.emit('tool:exec', {
+      ...ctx,
+      layer: 'L11',
+      sandbox: this.runtime.mode,
+      network: this.config.network,
+      ...payload,
+    });
   }
 
   async run(workspace: string, req: ExecRequest, ctx: EventContext = {}): Promise<Result<ExecOutcome, BulwarkError>> {
@@ -186,13 +205,33 @@ export class ExecRunner {
     // Layer 2: command policy.
     const verdict = evaluateCommand(command);
     if (verdict.decision === 'deny') {
-      this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: verdict.reason ?? 'denied', rule: verdict.ruleId, segment: verdict.segment, command: shown });
-      return err(denied('exec.command.denied', `command refused by rule ${verdict.ruleId}: ${verdict.reason} (matched: ${verdict.segment ?? command.slice(0, 200)})`, { rule: verdict.ruleId, segment: verdict.segment }));
+      this.bus?.emit('security:blocked', {
+        ...ctx,
+        layer: 'L11',
+        outcome: 'denied',
+        reason: verdict.reason ?? 'denied',
+        rule: verdict.ruleId,
+        segment: verdict.segment,
+        command: shown,
+      });
+      return err(
+        denied(
+          'exec.command.denied',
+          `command refused by rule ${verdict.ruleId}: ${verdict.reason} (matched: ${verdict.segment ?? command.slice(0, 200)})`,
+          { rule: verdict.ruleId, segment: verdict.segment },
+        ),
+      );
     }
     // Layer 3: the variables the model passes.
     const env = checkModelEnv(req.env);
     if (!env.ok) {
-      this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: env.error.message, command: shown });
+      this.bus?.emit('security:blocked', {
+        ...ctx,
+        layer: 'L11',
+        outcome: 'denied',
+        reason: env.error.message,
+        command: shown,
+      });
       return env;
     }
     // Layer 4: the working directory stays inside the workspace, symlinks resolved.
@@ -226,10 +265,23 @@ export class ExecRunner {
     };
   }
 
-  private async runLocked(wsReal: string, command: string, shown: string, req: ExecRequest, modelEnv: Record<string, string>, ctx: EventContext): Promise<Result<ExecOutcome, BulwarkError>> {
+  private async runLocked(
+    wsReal: string,
+    command: string,
+    shown: string,
+    req: ExecRequest,
+    modelEnv: Record<string, string>,
+    ctx: EventContext,
+  ): Promise<Result<ExecOutcome, BulwarkError>> {
     const cwd = safePath(wsReal, req.cwd ?? '.');
     if (!cwd.ok) {
-      this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'denied', reason: cwd.error.message, command: shown });
+      this.bus?.emit('security:blocked', {
+        ...ctx,
+        layer: 'L11',
+        outcome: 'denied',
+        reason: cwd.error.message,
+        command: shown,
+      });
       return err({ ...cwd.error, code: `exec.cwd.${cwd.error.code}`, layer: 'L11' });
     }
     const timeoutMs = Math.min(Math.max(100, req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs);
@@ -257,7 +309,20 @@ export class ExecRunner {
       brokerSpawn = opened.value;
     }
     try {
-      return await this.planAndSpawn(wsReal, rel, cwd.value, command, shown, req, modelEnv, ctx, timeoutMs, cgroup, brokerSpawn, parked);
+      return await this.planAndSpawn(
+        wsReal,
+        rel,
+        cwd.value,
+        command,
+        shown,
+        req,
+        modelEnv,
+        ctx,
+        timeoutMs,
+        cgroup,
+        brokerSpawn,
+        parked,
+      );
     } finally {
       // The session's token dies with the spawn, whether it ran, failed or was refused.
       if (brokerSpawn) await this.closeBrokerSpawn(brokerSpawn, ctx);
@@ -268,10 +333,20 @@ export class ExecRunner {
     const spawner = this.runtime.brokerSpawner as BrokerSpawner;
     try {
       const r = await spawner(ctx);
-      if (!r.ok) return err({ ...r.error, message: `exec.network is broker, but no broker session could be opened for this run: ${r.error.message}` });
+      if (!r.ok)
+        return err({
+          ...r.error,
+          message: `exec.network is broker, but no broker session could be opened for this run: ${r.error.message}`,
+        });
       return r;
     } catch (cause) {
-      return err(bulwarkError('exec.network.broker_session', `exec.network is broker, but no broker session could be opened for this run: ${describeCause(cause)}`, { layer: 'L11' }));
+      return err(
+        bulwarkError(
+          'exec.network.broker_session',
+          `exec.network is broker, but no broker session could be opened for this run: ${describeCause(cause)}`,
+          { layer: 'L11' },
+        ),
+      );
     }
   }
 
@@ -279,13 +354,28 @@ export class ExecRunner {
     try {
       await spawn.close();
     } catch (cause) {
-      this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'broker-session-close-failed', reason: `the run's broker session did not close cleanly: ${describeCause(cause)}` });
+      this.bus?.emit('security:warning', {
+        ...ctx,
+        layer: 'L11',
+        outcome: 'broker-session-close-failed',
+        reason: `the run's broker session did not close cleanly: ${describeCause(cause)}`,
+      });
     }
   }
 
   private async planAndSpawn(
-    wsReal: string, rel: string, hostCwd: string, command: string, shown: string, req: ExecRequest, modelEnv: Record<string, string>, ctx: EventContext,
-    timeoutMs: number, cgroup: SandboxCgroup | undefined, brokerSpawn: BrokerSpawn | undefined, parked: ParkedBwrap | undefined,
+    wsReal: string,
+    rel: string,
+    hostCwd: string,
+    command: string,
+    shown: string,
+    req: ExecRequest,
+    modelEnv: Record<string, string>,
+    ctx: EventContext,
+    timeoutMs: number,
+    cgroup: SandboxCgroup | undefined,
+    brokerSpawn: BrokerSpawn | undefined,
+    parked: ParkedBwrap | undefined,
   ): Promise<Result<ExecOutcome, BulwarkError>> {
     const plan = this.plan(wsReal, rel, hostCwd, command, modelEnv, cgroup, brokerSpawn, !!parked);
     if (!plan.ok) {
@@ -293,8 +383,22 @@ export class ExecRunner {
       else if (cgroup) this.release(cgroup);
       return plan;
     }
-    if (this.runtime.mode === 'unsandboxed') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'unsandboxed', reason: 'exec.sandbox is off: this command runs without an OS sandbox', command: shown });
-    if (this.config.network === 'host') this.bus?.emit('security:warning', { ...ctx, layer: 'L11', outcome: 'network-host', reason: 'exec.network is host: this command can reach the network', command: shown });
+    if (this.runtime.mode === 'unsandboxed')
+      this.bus?.emit('security:warning', {
+        ...ctx,
+        layer: 'L11',
+        outcome: 'unsandboxed',
+        reason: 'exec.sandbox is off: this command runs without an OS sandbox',
+        command: shown,
+      });
+    if (this.config.network === 'host')
+      this.bus?.emit('security:warning', {
+        ...ctx,
+        layer: 'L11',
+        outcome: 'network-host',
+        reason: 'exec.network is host: this command can reach the network',
+        command: shown,
+      });
     const creatable = this.runtime.quarantineDir ? missingCreatable(wsReal, this.protectedList) : [];
     const spawned = await this.spawnPlan(plan.value, timeoutMs, req, cgroup, parked);
     if (!spawned.ok) {
@@ -306,15 +410,34 @@ export class ExecRunner {
       try {
         quarantined = quarantineNew(wsReal, creatable, this.runtime.quarantineDir);
       } catch (cause) {
-        return err(bulwarkError('exec.quarantine', `the command created a persistence file that could not be moved out of the workspace: ${describeCause(cause)}`, { layer: 'L11' }));
+        return err(
+          bulwarkError(
+            'exec.quarantine',
+            `the command created a persistence file that could not be moved out of the workspace: ${describeCause(cause)}`,
+            { layer: 'L11' },
+          ),
+        );
       }
       if (quarantined.length) {
-        this.bus?.emit('security:blocked', { ...ctx, layer: 'L11', outcome: 'quarantined', reason: `the command created persistence files (${quarantined.join(', ')}); moved out of the workspace`, paths: quarantined, command: shown });
+        this.bus?.emit('security:blocked', {
+          ...ctx,
+          layer: 'L11',
+          outcome: 'quarantined',
+          reason: `the command created persistence files (${quarantined.join(', ')}); moved out of the workspace`,
+          paths: quarantined,
+          command: shown,
+        });
       }
     }
     const outcome = ok({ ...spawned.value, quarantined });
     const o = outcome.value;
-    this.audit(ctx, { outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran', exitCode: o.exitCode, durationMs: o.durationMs, cwd: rel || '.', command: shown });
+    this.audit(ctx, {
+      outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran',
+      exitCode: o.exitCode,
+      durationMs: o.durationMs,
+      cwd: rel || '.',
+      command: shown,
+    });
     return outcome;
   }
 
@@ -325,54 +448,123 @@ export class ExecRunner {
   private shellArgv(command: string, joinCgroup = false, brokerSpawn?: BrokerSpawn): string[] {
     const limits = limitArgs(this.config.limits);
     const prefix = joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}` : '';
-    if (brokerSpawn) return ['/bin/sh', '-c', `${prefix}${LIMITS_EXEC_SCRIPT}`, 'sh', ...limits, ...brokerSpawn.wrapCommand(['/bin/sh', '-c', command])];
+    if (brokerSpawn)
+      return [
+        '/bin/sh',
+        '-c',
+        `${prefix}${LIMITS_EXEC_SCRIPT}`,
+        'sh',
+        ...limits,
+        ...brokerSpawn.wrapCommand(['/bin/sh', '-c', command]),
+      ];
     const script = process.platform === 'darwin' ? LIMITS_SCRIPT_MACOS : `${prefix}${LIMITS_SCRIPT}`;
     return ['/bin/sh', '-c', script, 'sh', ...limits, command];
   }
 
-  private plan(wsReal: string, rel: string, hostCwd: string, command: string, modelEnv: Record<string, string>, cgroup: SandboxCgroup | undefined, brokerSpawn?: BrokerSpawn, parked = false): Result<SpawnPlan, BulwarkError> {
+  private plan(
+    wsReal: string,
+    rel: string,
+    hostCwd: string,
+    command: string,
+    modelEnv: Record<string, string>,
+    cgroup: SandboxCgroup | undefined,
+    brokerSpawn?: BrokerSpawn,
+    parked = false,
+  ): Result<SpawnPlan, BulwarkError> {
     const mode = this.runtime.mode;
     if (mode === 'bwrap') {
       const r = this.runtime;
-      if (!r.bwrapPath || !r.layout || !r.etcStubs) return err(bulwarkError('exec.runtime', 'the bwrap runtime is incomplete; restart the daemon'));
+      if (!r.bwrapPath || !r.layout || !r.etcStubs)
+        return err(bulwarkError('exec.runtime', 'the bwrap runtime is incomplete; restart the daemon'));
       const broker = brokerSpawn?.access ?? r.broker;
       if (this.config.network === 'broker' && !broker) {
-        return err(denied('exec.network.broker_unavailable', 'exec.network is broker, but the credential broker is not available (the daemon started exec without it); enable the broker (broker.enabled), or use exec.network: none, or host to opt in to the host network'));
+        return err(
+          denied(
+            'exec.network.broker_unavailable',
+            'exec.network is broker, but the credential broker is not available (the daemon started exec without it); enable the broker (broker.enabled), or use exec.network: none, or host to opt in to the host network',
+          ),
+        );
       }
       const insideCwd = rel ? `${INSIDE_WORKSPACE}/${rel}` : INSIDE_WORKSPACE;
       const env = buildChildEnv({ home: INSIDE_WORKSPACE, tmp: '/tmp', extra: modelEnv });
       const args = buildBwrapArgs({
-        bwrapPath: r.bwrapPath, layout: r.layout, workspace: wsReal, insideWorkspace: INSIDE_WORKSPACE, cwdInside: insideCwd, env,
-        network: this.config.network, ...(broker ? { broker } : {}), tmpBytes: this.config.limits.tmpMb * MIB,
-        protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList), etcStubs: r.etcStubs, runtimePaths: r.runtimePaths ?? [],
-        ...(r.seccompFile ? { seccompFd: 3 } : {}), ...(cgroup && !parked ? { cgroupProcs: cgroup.procsFile } : {}),
-        uid: SANDBOX_UID, gid: SANDBOX_UID, command: this.shellArgv(command, !!cgroup, this.config.network === 'broker' ? brokerSpawn : undefined),
+        bwrapPath: r.bwrapPath,
+        layout: r.layout,
+        workspace: wsReal,
+        insideWorkspace: INSIDE_WORKSPACE,
+        cwdInside: insideCwd,
+        env,
+        network: this.config.network,
+        ...(broker ? { broker } : {}),
+        tmpBytes: this.config.limits.tmpMb * MIB,
+        protected: protectedMounts(wsReal, INSIDE_WORKSPACE, this.protectedList),
+        etcStubs: r.etcStubs,
+        runtimePaths: r.runtimePaths ?? [],
+        ...(r.seccompFile ? { seccompFd: 3 } : {}),
+        ...(cgroup && !parked ? { cgroupProcs: cgroup.procsFile } : {}),
+        uid: SANDBOX_UID,
+        gid: SANDBOX_UID,
+        command: this.shellArgv(command, !!cgroup, this.config.network === 'broker' ? brokerSpawn : undefined),
       });
       // The arguments go through a pipe (--args), so the sandbox's /proc/1/cmdline does not show
       // host paths (workspace, data dir) or the environment.
       // (bwrap reads options from the fd; the command after `--` must stay on the command line.)
       const dashdash = args.indexOf('--');
       // NUL separates the options in the pipe: a NUL inside a value would smuggle in an option of its own.
-      if (command.includes('\0') || args.some((a) => a.includes('\0'))) return err(denied('exec.nul_byte', 'the command line, a path or a variable holds a NUL byte; remove it'));
+      if (command.includes('\0') || args.some((a) => a.includes('\0')))
+        return err(denied('exec.nul_byte', 'the command line, a path or a variable holds a NUL byte; remove it'));
       if (parked) {
         // The parked bwrap already has its command line; the options and the command come through the pipe.
-        return ok({ argv: [], argsViaFd: [...args.slice(0, dashdash), '--setenv', PARKED_COMMAND_VAR, command], cwd: '/', env: {}, joinsInside: true });
+        return ok({
+          argv: [],
+          argsViaFd: [...args.slice(0, dashdash), '--setenv', PARKED_COMMAND_VAR, command],
+          cwd: '/',
+          env: {},
+          joinsInside: true,
+        });
       }
-      return ok({ argv: [r.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)], argsViaFd: args.slice(0, dashdash), cwd: '/', env: {}, ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}), joinsInside: true });
+      return ok({
+        argv: [r.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)],
+        argsViaFd: args.slice(0, dashdash),
+        cwd: '/',
+        env: {},
+        ...(r.seccompFile ? { seccompFile: r.seccompFile } : {}),
+        joinsInside: true,
+      });
     }
     if (mode === 'sandbox-exec') {
-      if (this.config.network === 'broker') return err(denied('exec.network.broker_unavailable', 'network mode broker is not available with sandbox-exec yet'));
+      if (this.config.network === 'broker')
+        return err(
+          denied('exec.network.broker_unavailable', 'network mode broker is not available with sandbox-exec yet'),
+        );
       const tmp = realpathSync(mkdtempSync(childPath(tmpdir(), 'bulwark-run-')));
-      const profile = buildSbplProfile({ workspace: wsReal, tmp, protectedPaths: this.protectedList, runtimePaths: this.runtime.runtimePaths ?? [], network: this.config.network === 'host' ? 'host' : 'none' });
+      const profile = buildSbplProfile({
+        workspace: wsReal,
+        tmp,
+        protectedPaths: this.protectedList,
+        runtimePaths: this.runtime.runtimePaths ?? [],
+        network: this.config.network === 'host' ? 'host' : 'none',
+      });
       const env = buildChildEnv({ home: wsReal, tmp, extra: modelEnv });
-      return ok({ argv: [SANDBOX_EXEC_PATH, '-p', profile, ...this.shellArgv(command)], cwd: hostCwd, env, cleanupDir: tmp });
+      return ok({
+        argv: [SANDBOX_EXEC_PATH, '-p', profile, ...this.shellArgv(command)],
+        cwd: hostCwd,
+        env,
+        cleanupDir: tmp,
+      });
     }
     // Unsandboxed (exec.sandbox: off, chosen explicitly by the operator): layers 2, 3, 4 and 6 still apply.
     const env = buildChildEnv({ home: wsReal, tmp: tmpdir(), extra: modelEnv });
     return ok({ argv: this.shellArgv(command), cwd: hostCwd, env });
   }
 
-  private spawnPlan(plan: SpawnPlan, timeoutMs: number, req: ExecRequest, cgroup: SandboxCgroup | undefined, parked?: ParkedBwrap): Promise<Result<ExecOutcome, BulwarkError>> {
+  private spawnPlan(
+    plan: SpawnPlan,
+    timeoutMs: number,
+    req: ExecRequest,
+    cgroup: SandboxCgroup | undefined,
+    parked?: ParkedBwrap,
+  ): Promise<Result<ExecOutcome, BulwarkError>> {
     const started = Date.now();
     const argv = plan.argv;
     let seccompFd: number | undefined = parked?.seccompFd;
@@ -380,15 +572,31 @@ export class ExecRunner {
       if (plan.seccompFile && !parked) seccompFd = openSync(plan.seccompFile, 'r');
     } catch (cause) {
       cgroup?.destroy();
-      return Promise.resolve(err(bulwarkError('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`)));
+      return Promise.resolve(
+        err(bulwarkError('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`)),
+      );
     }
-    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', ...(plan.argsViaFd ? (['pipe'] as const) : []), ...(plan.joinsInside && cgroup ? (['pipe'] as const) : [])];
+    const stdio: StdioOptions = [
+      req.stdin !== undefined ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+      seccompFd ?? 'ignore',
+      ...(plan.argsViaFd ? (['pipe'] as const) : []),
+      ...(plan.joinsInside && cgroup ? (['pipe'] as const) : []),
+    ];
     const stdout = new HeadTailBuffer(this.config.maxOutputBytes);
     const stderr = new HeadTailBuffer(this.config.maxOutputBytes);
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
-        const start = () => spawn(argv[0] as string, argv.slice(1), { cwd: plan.cwd, env: plan.env, stdio, detached: true, windowsHide: true });
+        const start = () =>
+          spawn(argv[0] as string, argv.slice(1), {
+            cwd: plan.cwd,
+            env: plan.env,
+            stdio,
+            detached: true,
+            windowsHide: true,
+          });
         // The child is born inside the cgroup. (Joining later, once bwrap has built its namespaces,
         // would be ~10 ms faster on cgroup v1, but a daemon killed in between would release the
         // sandbox unbounded: bwrap's --block-fd proceeds on EOF.)
@@ -409,7 +617,12 @@ export class ExecRunner {
           try {
             process.kill(-child.pid, 'SIGKILL');
           } catch (cause) {
-            if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') this.bus?.emit('security:warning', { layer: 'L11', outcome: 'kill-failed', reason: describeCause(cause) });
+            if ((cause as NodeJS.ErrnoException).code !== 'ESRCH')
+              this.bus?.emit('security:warning', {
+                layer: 'L11',
+                outcome: 'kill-failed',
+                reason: describeCause(cause),
+              });
           }
         }
         // With --new-session the sandbox is in its own session; bwrap's --die-with-parent and the cgroup take it down.
@@ -429,11 +642,16 @@ export class ExecRunner {
         const argsPipe = child.stdio[ARGS_FD] as NodeJS.WritableStream | null | undefined;
         if (!argsPipe) killTree();
         else {
-          argsPipe.on('error', (e: Error) => this.bus?.emit('security:warning', { layer: 'L11', outcome: 'args-pipe', reason: e.message }));
+          argsPipe.on('error', (e: Error) =>
+            this.bus?.emit('security:warning', { layer: 'L11', outcome: 'args-pipe', reason: e.message }),
+          );
           argsPipe.end(plan.argsViaFd.map((a) => `${a}\0`).join(''));
         }
       }
-      const alive = (plan.joinsInside && cgroup) || parked ? ((child.stdio as unknown as ReadonlyArray<NodeJS.ReadableStream | null | undefined>)[ALIVE_FD]) : undefined;
+      const alive =
+        (plan.joinsInside && cgroup) || parked
+          ? (child.stdio as unknown as ReadonlyArray<NodeJS.ReadableStream | null | undefined>)[ALIVE_FD]
+          : undefined;
       alive?.resume();
       child.stdout?.on('data', (c: Buffer) => stdout.push(c));
       child.stderr?.on('data', (c: Buffer) => stderr.push(c));
@@ -458,11 +676,22 @@ export class ExecRunner {
       };
       child.on('error', (e) => finish(err(bulwarkError('exec.spawn', `cannot start the command: ${e.message}`))));
       child.on('close', (code, sig) => {
-        finish(ok({
-          exitCode: code, signal: sig, timedOut, cancelled,
-          stdout: stdout.text(), stderr: stderr.text(), stdoutTruncated: stdout.truncated, stderrTruncated: stderr.truncated,
-          durationMs: Date.now() - started, sandbox: this.runtime.mode, network: this.config.network, quarantined: [],
-        }));
+        finish(
+          ok({
+            exitCode: code,
+            signal: sig,
+            timedOut,
+            cancelled,
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            stdoutTruncated: stdout.truncated,
+            stderrTruncated: stderr.truncated,
+            durationMs: Date.now() - started,
+            sandbox: this.runtime.mode,
+            network: this.config.network,
+            quarantined: [],
+          }),
+        );
       });
     });
   }
@@ -473,7 +702,8 @@ export class ExecRunner {
       try {
         process.kill(-p.child.pid, 'SIGKILL');
       } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') this.bus?.emit('security:warning', { layer: 'L11', outcome: 'kill-failed', reason: describeCause(cause) });
+        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH')
+          this.bus?.emit('security:warning', { layer: 'L11', outcome: 'kill-failed', reason: describeCause(cause) });
       }
     }
     for (const s of p.child.stdio) s?.destroy();
@@ -488,7 +718,8 @@ export class ExecRunner {
     const done = this.pool ? this.pool.put(cgroup) : cgroup.destroyAsync();
     void done.then((problem) => {
       this.removing.delete(cgroup);
-      if (problem) this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
+      if (problem)
+        this.bus?.emit('security:warning', { layer: 'L11', outcome: 'cgroup-cleanup-failed', reason: problem });
     });
   }
 

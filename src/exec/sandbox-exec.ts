@@ -27,11 +27,33 @@ export interface SbplOptions {
 /** Where programs live: these may be run. */
 const SYSTEM_EXEC = ['/usr', '/bin', '/sbin', '/Library/Developer/CommandLineTools', '/opt/homebrew'];
 /** System locations a command needs to read (programs, libraries, frameworks, certificates, time zones). */
-const SYSTEM_READ = [...SYSTEM_EXEC, '/System', '/Library/Apple', '/private/etc/ssl', '/private/var/db/timezone', '/private/var/select'];
-const SYSTEM_READ_FILES = ['/private/etc/passwd', '/private/etc/group', '/private/etc/localtime', '/private/etc/shells', '/dev/null', '/dev/zero', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/dtracehelper'];
+const SYSTEM_READ = [
+  ...SYSTEM_EXEC,
+  '/System',
+  '/Library/Apple',
+  '/private/etc/ssl',
+  '/private/var/db/timezone',
+  '/private/var/select',
+];
+const SYSTEM_READ_FILES = [
+  '/private/etc/passwd',
+  '/private/etc/group',
+  '/private/etc/localtime',
+  '/private/etc/shells',
+  '/dev/null',
+  '/dev/zero',
+  '/dev/random',
+  '/dev/urandom',
+  '/dev/tty',
+  '/dev/dtracehelper',
+];
 const SYSTEM_WRITE_FILES = ['/dev/null', '/dev/tty', '/dev/dtracehelper'];
 
-const MAC_LINKS: ReadonlyArray<[string, string]> = [['/tmp', '/private/tmp'], ['/var', '/private/var'], ['/etc', '/private/etc']];
+const MAC_LINKS: ReadonlyArray<[string, string]> = [
+  ['/tmp', '/private/tmp'],
+  ['/var', '/private/var'],
+  ['/etc', '/private/etc'],
+];
 
 /** The path as macOS resolves it (`/tmp/x` → `/private/tmp/x`), without touching the disk. */
 export function macRealPath(p: string): string {
@@ -70,15 +92,21 @@ export function buildSbplProfile(o: SbplOptions): string {
   ];
   if (o.protectedPaths.length) {
     lines.push('; Persistence paths inside the workspace stay read-only (later rules win).');
-    lines.push(`(deny file-write* ${o.protectedPaths.map((p) => (p.dir ? `(subpath ${q(`${ws}/${p.rel}`)})` : `(literal ${q(`${ws}/${p.rel}`)})`)).join(' ')})`);
+    lines.push(
+      `(deny file-write* ${o.protectedPaths.map((p) => (p.dir ? `(subpath ${q(`${ws}/${p.rel}`)})` : `(literal ${q(`${ws}/${p.rel}`)})`)).join(' ')})`,
+    );
   }
   lines.push('; Name lookups go through this one service.');
   lines.push('(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo"))');
   if (o.network === 'host') {
     lines.push('; network: host (explicit operator opt-in).');
     lines.push('(allow network*)');
-    lines.push('(allow mach-lookup (global-name "com.apple.dnssd.service") (global-name "com.apple.SystemConfiguration.configd"))');
-    lines.push('(allow file-read* (literal "/private/etc/hosts") (literal "/private/etc/resolv.conf") (subpath "/private/var/run"))');
+    lines.push(
+      '(allow mach-lookup (global-name "com.apple.dnssd.service") (global-name "com.apple.SystemConfiguration.configd"))',
+    );
+    lines.push(
+      '(allow file-read* (literal "/private/etc/hosts") (literal "/private/etc/resolv.conf") (subpath "/private/var/run"))',
+    );
   } else {
     lines.push('; network: none (no network rule is allowed).');
   }
@@ -87,14 +115,37 @@ export function buildSbplProfile(o: SbplOptions): string {
 
 /** Startup smoke test: a trivial command under a generated profile must run and print its marker. */
 export function smokeTestSandboxExec(): ProviderProbe {
-  if (!existsSync(SANDBOX_EXEC_PATH)) return { name: 'sandbox-exec', works: false, reason: `${SANDBOX_EXEC_PATH} not found`, fix: 'sandbox-exec ships with macOS; check that /usr/bin is intact' };
+  if (!existsSync(SANDBOX_EXEC_PATH))
+    return {
+      name: 'sandbox-exec',
+      works: false,
+      reason: `${SANDBOX_EXEC_PATH} not found`,
+      fix: 'sandbox-exec ships with macOS; check that /usr/bin is intact',
+    };
   const dir = realpathSync(mkdtempSync(childPath(tmpdir(), 'bulwark-probe-')));
   try {
-    const profile = buildSbplProfile({ workspace: dir, tmp: dir, protectedPaths: [], runtimePaths: [], network: 'none' });
-    const r = spawnSync(SANDBOX_EXEC_PATH, ['-p', profile, '/bin/sh', '-c', 'echo bulwark-sandbox-ok'], { env: { PATH: '/usr/bin:/bin' }, cwd: dir, timeout: 10_000, encoding: 'utf8' });
+    const profile = buildSbplProfile({
+      workspace: dir,
+      tmp: dir,
+      protectedPaths: [],
+      runtimePaths: [],
+      network: 'none',
+    });
+    const r = spawnSync(SANDBOX_EXEC_PATH, ['-p', profile, '/bin/sh', '-c', 'echo bulwark-sandbox-ok'], {
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: dir,
+      timeout: 10_000,
+      encoding: 'utf8',
+    });
     if (r.error) return { name: 'sandbox-exec', works: false, path: SANDBOX_EXEC_PATH, reason: describeCause(r.error) };
-    if (r.status === 0 && r.stdout.trim() === 'bulwark-sandbox-ok') return { name: 'sandbox-exec', works: true, path: SANDBOX_EXEC_PATH, reason: 'smoke test passed' };
-    return { name: 'sandbox-exec', works: false, path: SANDBOX_EXEC_PATH, reason: `smoke test failed: ${(r.stderr || String(r.status)).trim().slice(0, 300)}` };
+    if (r.status === 0 && r.stdout.trim() === 'bulwark-sandbox-ok')
+      return { name: 'sandbox-exec', works: true, path: SANDBOX_EXEC_PATH, reason: 'smoke test passed' };
+    return {
+      name: 'sandbox-exec',
+      works: false,
+      path: SANDBOX_EXEC_PATH,
+      reason: `smoke test failed: ${(r.stderr || String(r.status)).trim().slice(0, 300)}`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -53,7 +53,9 @@ function extras(d: SandboxDetection, config: ExecConfig): string[] {
   return [
     d.cgroup.available ? `process limit ${config.limits.processes} (cgroup)` : 'NO process limit (no usable cgroup)',
     d.rlimits.available ? 'CPU/memory/file-size limits' : `NO CPU/memory/file-size limits (${d.rlimits.reason})`,
-    d.seccomp.available && config.seccomp ? 'seccomp filter' : `no seccomp (${config.seccomp ? d.seccomp.reason : 'disabled in config'})`,
+    d.seccomp.available && config.seccomp
+      ? 'seccomp filter'
+      : `no seccomp (${config.seccomp ? d.seccomp.reason : 'disabled in config'})`,
     `Landlock: ${d.landlock.reason}`,
   ];
 }
@@ -63,14 +65,27 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   const d = opts.detection ?? detectSandbox();
   const log: Array<{ level: 'info' | 'warn' | 'error'; message: string }> = [];
   if (config.network === 'broker' && !opts.broker && !opts.brokerSpawner) {
-    return err(bulwarkError('exec.network.broker_unavailable', 'exec.network is "broker" but the credential broker is not running (enable it with broker.enabled: true and check its start-up log); or set exec.network to "none" (default) or "host" (explicit opt-in)', { layer: 'L11' }));
+    return err(
+      bulwarkError(
+        'exec.network.broker_unavailable',
+        'exec.network is "broker" but the credential broker is not running (enable it with broker.enabled: true and check its start-up log); or set exec.network to "none" (default) or "host" (explicit opt-in)',
+        { layer: 'L11' },
+      ),
+    );
   }
   if (config.network === 'broker' && config.sandbox === 'off') {
-    return err(bulwarkError('exec.network.broker_unsandboxed', 'exec.network is "broker" but exec.sandbox is off: without a sandbox a command has the host network and could bypass the broker; use exec.sandbox: auto or bwrap', { layer: 'L11' }));
+    return err(
+      bulwarkError(
+        'exec.network.broker_unsandboxed',
+        'exec.network is "broker" but exec.sandbox is off: without a sandbox a command has the host network and could bypass the broker; use exec.sandbox: auto or bwrap',
+        { layer: 'L11' },
+      ),
+    );
   }
   let provider: SandboxDetection['provider'];
   if (config.sandbox === 'off') provider = undefined;
-  else if (config.sandbox === 'bwrap') provider = d.providers.find((p) => p.name === 'bwrap' && p.works) ? 'bwrap' : undefined;
+  else if (config.sandbox === 'bwrap')
+    provider = d.providers.find((p) => p.name === 'bwrap' && p.works) ? 'bwrap' : undefined;
   else provider = d.provider;
 
   const cleanup: string[] = d.cgroup.base ? sweepStaleCgroups(d.cgroup.base) : [];
@@ -103,7 +118,14 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
       seccompFile = childPath(opts.runtimeDir, 'seccomp.bpf');
       writeFileSync(seccompFile, filter, { mode: 0o600 });
     }
-    runtime = { mode: 'bwrap', bwrapPath: bw?.path as string, ...(d.layout ? { layout: d.layout } : {}), etcStubs, ...(seccompFile ? { seccompFile } : {}), ...common };
+    runtime = {
+      mode: 'bwrap',
+      bwrapPath: bw?.path as string,
+      ...(d.layout ? { layout: d.layout } : {}),
+      etcStubs,
+      ...(seccompFile ? { seccompFile } : {}),
+      ...common,
+    };
   } else if (provider === 'sandbox-exec') {
     runtime = { mode: 'sandbox-exec', ...common };
   } else {
@@ -122,7 +144,11 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     layer = { state: weak ? 'degraded' : 'on', reason };
     log.push({ level: weak ? 'warn' : 'info', message: `L11 ${layer.state}: ${reason}` });
   }
-  if (config.network === 'host') log.push({ level: 'warn', message: 'exec.network is host: sandboxed commands can reach the host network and the internet (explicit opt-in)' });
+  if (config.network === 'host')
+    log.push({
+      level: 'warn',
+      message: 'exec.network is host: sandboxed commands can reach the host network and the internet (explicit opt-in)',
+    });
   return ok({
     detection: d,
     runner,

@@ -13,7 +13,14 @@ import { describeCause } from '../core/errors.js';
 import { newTraceId } from '../core/ids.js';
 import { ActiveTurns } from './active-turns.js';
 import { DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitConfig } from '../config/sections/gateway.js';
-import { refuseQueryTokens, remoteAddressOf, requireScope, requireToken, throttleRefused, type AuthDeps } from './auth/bearer.js';
+import {
+  refuseQueryTokens,
+  remoteAddressOf,
+  requireScope,
+  requireToken,
+  throttleRefused,
+  type AuthDeps,
+} from './auth/bearer.js';
 import { AuthFailureLimiter } from './auth/failure-limiter.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { TokenStore } from './auth/token-store.js';
@@ -67,14 +74,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
     c.set('traceId', newTraceId());
     await next();
     // Path only: the query string could carry a credential that was just refused.
-    deps.logger.info({ traceId: c.get('traceId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started }, 'http');
+    deps.logger.info(
+      {
+        traceId: c.get('traceId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Date.now() - started,
+      },
+      'http',
+    );
     // Every refused request is audited; 401/403 already were, by L18, with their reason. Without a verified
     // token, the L18 throttle decides whether this one still gets its own line.
     const status = c.res.status;
     if (status >= 400 && status !== 401 && status !== 403 && c.get('refusalHandled') !== true) {
       const anonymous = (c.get('identity') as unknown) === undefined;
       if (anonymous && limiter.fail(remoteAddressOf(c)) === 'suppress') return;
-      deps.bus.emit('security:request_rejected', { traceId: c.get('traceId'), outcome: 'rejected', status, method: c.req.method, path: c.req.path });
+      deps.bus.emit('security:request_rejected', {
+        traceId: c.get('traceId'),
+        outcome: 'rejected',
+        status,
+        method: c.req.method,
+        path: c.req.path,
+      });
     }
   });
   app.use('*', securityHeaders());
@@ -93,7 +115,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.all('/v1/models', methodNotAllowed('GET'));
   app.get('/v1/models/:id', scope('chat'), getModelHandler(deps.runtime));
   app.all('/v1/models/:id', methodNotAllowed('GET'));
-  app.post('/v1/chat/completions', scope('chat'), chatCompletionsHandler({ runtime: deps.runtime, bodyLimitBytes: deps.bodyLimitBytes, turns, logger: deps.logger }));
+  app.post(
+    '/v1/chat/completions',
+    scope('chat'),
+    chatCompletionsHandler({ runtime: deps.runtime, bodyLimitBytes: deps.bodyLimitBytes, turns, logger: deps.logger }),
+  );
   app.all('/v1/chat/completions', methodNotAllowed('POST'));
 
   for (const register of deps.routes ?? []) register(app, scope);
@@ -101,7 +127,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.notFound((c) => sendFailure(c, failure(404, `no route ${c.req.method} ${c.req.path}`, 'not_found')));
   app.onError((error, c) => {
     deps.logger.error({ traceId: c.get('traceId'), err: describeCause(error) }, 'unhandled error in a route');
-    return sendFailure(c, failure(500, `internal error (trace ${c.get('traceId')}); the daemon log has the details`, 'internal_error'));
+    return sendFailure(
+      c,
+      failure(500, `internal error (trace ${c.get('traceId')}); the daemon log has the details`, 'internal_error'),
+    );
   });
   return {
     app,

@@ -39,14 +39,25 @@ function present(p: PendingApproval | ResolvedApproval): Record<string, unknown>
     ...p,
     createdAt: new Date(p.createdAt).toISOString(),
     expiresAt: new Date(p.expiresAt).toISOString(),
-    ...('resolvedAt' in p ? { resolvedAt: new Date(p.resolvedAt).toISOString(), status: p.decision === 'approve' ? 'approved' : 'denied' } : { status: 'pending' }),
+    ...('resolvedAt' in p
+      ? { resolvedAt: new Date(p.resolvedAt).toISOString(), status: p.decision === 'approve' ? 'approved' : 'denied' }
+      : { status: 'pending' }),
   };
 }
 
-async function readJson<T>(c: Context<GatewayEnv>, schema: z.ZodType<T>, allowEmpty: boolean): Promise<{ ok: true; value: T } | { ok: false; failure: HttpFailure }> {
+async function readJson<T>(
+  c: Context<GatewayEnv>,
+  schema: z.ZodType<T>,
+  allowEmpty: boolean,
+): Promise<{ ok: true; value: T } | { ok: false; failure: HttpFailure }> {
   // Counted while reading, so an oversized body is never buffered whole.
   const bytes = await readBoundedBody(c.req.raw, MAX_BODY);
-  if (!bytes.ok) return { ok: false, failure: bytes.error.status === 413 ? failure(413, 'request body larger than 16 KiB', 'body_too_large') : bytes.error };
+  if (!bytes.ok)
+    return {
+      ok: false,
+      failure:
+        bytes.error.status === 413 ? failure(413, 'request body larger than 16 KiB', 'body_too_large') : bytes.error,
+    };
   const text = new TextDecoder().decode(bytes.value);
   let raw: unknown = {};
   if (text.trim() !== '') {
@@ -57,7 +68,15 @@ async function readJson<T>(c: Context<GatewayEnv>, schema: z.ZodType<T>, allowEm
     }
   } else if (!allowEmpty) return { ok: false, failure: failure(400, 'request body is required', 'invalid_request') };
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { ok: false, failure: failure(400, `invalid request body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 'invalid_request') };
+  if (!parsed.success)
+    return {
+      ok: false,
+      failure: failure(
+        400,
+        `invalid request body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+        'invalid_request',
+      ),
+    };
   return { ok: true, value: parsed.data };
 }
 
@@ -110,15 +129,21 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
 
   app.get('/:id', (c) => {
     const id = c.req.param('id');
-    if (!ID.test(id)) return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    if (!ID.test(id))
+      return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const p = queue.get(id);
-    if (!p) return sendFailure(c, failure(404, `approval ${id} is not pending and not among the recent decisions`, 'not_found'));
+    if (!p)
+      return sendFailure(
+        c,
+        failure(404, `approval ${id} is not pending and not among the recent decisions`, 'not_found'),
+      );
     return c.json(present(p));
   });
 
   const decide = (decision: Decision) => async (c: Context<GatewayEnv>) => {
     const id = c.req.param('id') ?? '';
-    if (!ID.test(id)) return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    if (!ID.test(id))
+      return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const body = await readJson(c, DecisionBody, true);
     if (!body.ok) return sendFailure(c, body.failure);
     const r = queue.decide(id, decision, operator(c), body.value.reason);
@@ -131,7 +156,9 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
 }
 
 /** For `GatewayDeps.routes`: mounts the sub-app at /v1/approvals behind the admin scope. */
-export function approvalsRouteGroup(deps: ApprovalsRoutesDeps): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
+export function approvalsRouteGroup(
+  deps: ApprovalsRoutesDeps,
+): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
   return (app, scope) => {
     app.use('/v1/approvals', scope('admin'));
     app.use('/v1/approvals/*', scope('admin'));

@@ -8,7 +8,11 @@ import { err, ok, type Result } from '../core/result.js';
 import { failure, type HttpFailure } from './errors.js';
 
 function tooLarge(limit: number): HttpFailure {
-  return failure(413, `request body is larger than the limit of ${limit} bytes (server.bodyLimitBytes in config.yaml)`, 'body_too_large');
+  return failure(
+    413,
+    `request body is larger than the limit of ${limit} bytes (server.bodyLimitBytes in config.yaml)`,
+    'body_too_large',
+  );
 }
 
 export function isJsonContentType(value: string | undefined): boolean {
@@ -50,7 +54,9 @@ export async function readBoundedBody(request: Request, limit: number): Promise<
 /** Content type, size and JSON syntax checks, in that order. */
 export async function readJsonBody(request: Request, limit: number): Promise<Result<unknown, HttpFailure>> {
   if (!isJsonContentType(request.headers.get('content-type') ?? undefined)) {
-    return err(failure(415, 'the request body must be JSON: send "Content-Type: application/json"', 'unsupported_media_type'));
+    return err(
+      failure(415, 'the request body must be JSON: send "Content-Type: application/json"', 'unsupported_media_type'),
+    );
   }
   const body = await readBoundedBody(request, limit);
   if (!body.ok) return body;
@@ -60,7 +66,8 @@ export async function readJsonBody(request: Request, limit: number): Promise<Res
   } catch {
     return err(failure(400, 'the request body is not valid UTF-8', 'invalid_json'));
   }
-  if (text.trim().length === 0) return err(failure(400, 'the request body is empty; send a JSON object', 'invalid_json'));
+  if (text.trim().length === 0)
+    return err(failure(400, 'the request body is empty; send a JSON object', 'invalid_json'));
   try {
     return ok(JSON.parse(text) as unknown);
   } catch (cause) {

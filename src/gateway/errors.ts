@@ -8,7 +8,12 @@ import type { BulwarkError } from '../core/errors.js';
 import type { GatewayEnv } from './env.js';
 
 export interface OpenAIErrorBody {
-  readonly error: { readonly message: string; readonly type: string; readonly code: string | null; readonly param: string | null };
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly code: string | null;
+    readonly param: string | null;
+  };
 }
 
 /** The error `type` OpenAI uses for each status. */
@@ -33,7 +38,12 @@ export function errorTypeFor(status: number): string {
   }
 }
 
-export function openAIError(status: number, message: string, code: string | null = null, param: string | null = null): OpenAIErrorBody {
+export function openAIError(
+  status: number,
+  message: string,
+  code: string | null = null,
+  param: string | null = null,
+): OpenAIErrorBody {
   return { error: { message, type: errorTypeFor(status), code, param } };
 }
 
@@ -45,7 +55,12 @@ export interface HttpFailure {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export function failure(status: number, message: string, code: string | null = null, param: string | null = null): HttpFailure {
+export function failure(
+  status: number,
+  message: string,
+  code: string | null = null,
+  param: string | null = null,
+): HttpFailure {
   return { status, body: openAIError(status, message, code, param) };
 }
 
@@ -59,7 +74,10 @@ export function sendFailure(c: Context<GatewayEnv>, f: HttpFailure): Response {
 export function methodNotAllowed(allow: string): MiddlewareHandler<GatewayEnv> {
   return async (c) => {
     c.header('Allow', allow);
-    return sendFailure(c, failure(405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, 'method_not_allowed'));
+    return sendFailure(
+      c,
+      failure(405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, 'method_not_allowed'),
+    );
   };
 }
 

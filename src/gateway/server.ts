@@ -19,7 +19,12 @@ function urlHost(host: string): string {
 export function listen(gateway: Gateway, host: string, port: number): Promise<RunningServer> {
   return new Promise((resolveListen, rejectListen) => {
     let server: ServerType | undefined = undefined;
-    const onError = (error: Error): void => rejectListen(new Error(`cannot listen on ${host}:${port}: ${error.message}; pick another port with --port or server.port in config.yaml`));
+    const onError = (error: Error): void =>
+      rejectListen(
+        new Error(
+          `cannot listen on ${host}:${port}: ${error.message}; pick another port with --port or server.port in config.yaml`,
+        ),
+      );
     server = serve({ fetch: gateway.app.fetch, hostname: host, port }, (info: AddressInfo) => {
       const http = server as Server;
       http.off('error', onError);

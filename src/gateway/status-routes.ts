@@ -27,7 +27,12 @@ export interface StatusRoutesDeps {
 
 export interface StatusBody {
   readonly object: 'status';
-  readonly daemon: { readonly url: string | null; readonly startedAt: string; readonly uptimeSeconds: number; readonly pid: number };
+  readonly daemon: {
+    readonly url: string | null;
+    readonly startedAt: string;
+    readonly uptimeSeconds: number;
+    readonly pid: number;
+  };
   readonly summary: Record<LayerState, number>;
   readonly layers: ReadonlyArray<Pick<LayerStatus, 'id' | 'name' | 'category' | 'state' | 'reason'>>;
   readonly breakers: ControlsStatus['breakers'];
@@ -38,7 +43,10 @@ export interface StatusBody {
 }
 
 /** The catalogue with the live controls layers laid over it; the catalogue itself is not changed. */
-export function liveLayers(catalogue: Pick<LayerCatalogue, 'list'>, live: ControlsStatus['layers']): StatusBody['layers'] {
+export function liveLayers(
+  catalogue: Pick<LayerCatalogue, 'list'>,
+  live: ControlsStatus['layers'],
+): StatusBody['layers'] {
   const byId = new Map(live.map((l) => [l.id, l]));
   return catalogue.list().map(({ id, name, category, state, reason }) => {
     const l = byId.get(id);
@@ -54,7 +62,12 @@ export function buildStatus(deps: StatusRoutesDeps): StatusBody {
   for (const l of layers) summary[l.state] += 1;
   return {
     object: 'status',
-    daemon: { url: deps.url() ?? null, startedAt: new Date(deps.startedAt).toISOString(), uptimeSeconds: Math.max(0, Math.floor((now - deps.startedAt) / 1000)), pid: process.pid },
+    daemon: {
+      url: deps.url() ?? null,
+      startedAt: new Date(deps.startedAt).toISOString(),
+      uptimeSeconds: Math.max(0, Math.floor((now - deps.startedAt) / 1000)),
+      pid: process.pid,
+    },
     summary,
     layers,
     breakers: controls.breakers,
@@ -65,7 +78,9 @@ export function buildStatus(deps: StatusRoutesDeps): StatusBody {
 }
 
 /** For `GatewayDeps.routes`: GET /v1/status behind the admin scope; other methods answer 405. */
-export function statusRouteGroup(deps: StatusRoutesDeps): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
+export function statusRouteGroup(
+  deps: StatusRoutesDeps,
+): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
   return (app, scope) => {
     app.use('/v1/status', scope('admin'));
     app.get('/v1/status', (c) => c.json(buildStatus(deps)));

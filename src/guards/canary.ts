@@ -33,7 +33,10 @@ export interface CanaryForm {
   readonly foldCase: boolean;
 }
 
-const rot13 = (s: string) => s.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c <= 'Z' ? 65 : 97)));
+const rot13 = (s: string) =>
+  s.replace(/[a-z]/gi, (c) =>
+    String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c <= 'Z' ? 65 : 97)),
+  );
 
 /**
  * The forms under which a canary is looked for (URL and JSON encodings of it equal the raw form once
@@ -50,9 +53,15 @@ export function canaryForms(canary: string): CanaryForm[] {
     { text: rot13(canary), encoding: 'rot13', foldCase: true },
   ];
   const core = canary.startsWith(CANARY_PREFIX) ? Buffer.from(canary.slice(CANARY_PREFIX.length), 'utf8') : undefined;
-  for (const [alphabet, b] of [['base64', bytes], ['base64url', bytes], ['base64', core], ['base64url', core]] as const) {
+  for (const [alphabet, b] of [
+    ['base64', bytes],
+    ['base64url', bytes],
+    ['base64', core],
+    ['base64url', core],
+  ] as const) {
     if (!b) continue;
-    for (const t of base64Cores(b, alphabet)) if (!forms.some((f) => f.text === t)) forms.push({ text: t, encoding: alphabet, foldCase: false });
+    for (const t of base64Cores(b, alphabet))
+      if (!forms.some((f) => f.text === t)) forms.push({ text: t, encoding: alphabet, foldCase: false });
   }
   return forms;
 }
@@ -106,9 +115,17 @@ function matchers(forms: readonly CanaryForm[]): Matcher[] {
   m = [];
   for (const f of forms) {
     if (f.encoding === 'raw' && f.text.toUpperCase().startsWith(CANARY_PREFIX)) {
-      m.push({ re: new RegExp(tolerant(f.text.slice(CANARY_PREFIX.length), true), 'gi'), encoding: 'raw', prefix: 'before' });
+      m.push({
+        re: new RegExp(tolerant(f.text.slice(CANARY_PREFIX.length), true), 'gi'),
+        encoding: 'raw',
+        prefix: 'before',
+      });
     } else if (f.encoding === 'reversed' && f.text.toUpperCase().endsWith([...CANARY_PREFIX].reverse().join(''))) {
-      m.push({ re: new RegExp(tolerant(f.text.slice(0, -CANARY_PREFIX.length), true), 'gi'), encoding: 'reversed', prefix: 'after' });
+      m.push({
+        re: new RegExp(tolerant(f.text.slice(0, -CANARY_PREFIX.length), true), 'gi'),
+        encoding: 'reversed',
+        prefix: 'after',
+      });
     } else {
       m.push({ re: new RegExp(tolerant(f.text, f.foldCase), f.foldCase ? 'gi' : 'g'), encoding: f.encoding });
     }

@@ -41,15 +41,45 @@ export function createInputGuard(config: Partial<InputGuardConfig> = {}): InputG
   return {
     assess(text: string): InputVerdict {
       if (text.length > cfg.maxChars) {
-        const canonical = { text: '', stripped: { zeroWidth: 0, bidi: 0, tags: 0, variationSelectors: 0, other: 0, total: 0 } };
-        const finding: Finding = { id: 'input.oversize', family: 'encoded_payload', severity: 'critical', weight: 1, start: 0, end: text.length, source: 'text', inCode: false };
-        return { risk: 'high', action: cfg.actions.high, score: 1, patternScore: 1, classifierScore: 0, findings: [finding], canonical, oversize: true };
+        const canonical = {
+          text: '',
+          stripped: { zeroWidth: 0, bidi: 0, tags: 0, variationSelectors: 0, other: 0, total: 0 },
+        };
+        const finding: Finding = {
+          id: 'input.oversize',
+          family: 'encoded_payload',
+          severity: 'critical',
+          weight: 1,
+          start: 0,
+          end: text.length,
+          source: 'text',
+          inCode: false,
+        };
+        return {
+          risk: 'high',
+          action: cfg.actions.high,
+          score: 1,
+          patternScore: 1,
+          classifierScore: 0,
+          findings: [finding],
+          canonical,
+          oversize: true,
+        };
       }
       const scan = scanText(text);
       const classifierScore = cfg.classifier ? injectionProbability(scan.correctedView) : 0;
       const score = Math.max(scan.score, classifierScore);
       const risk = riskOf(score, cfg.thresholds);
-      return { risk, action: cfg.actions[risk], score, patternScore: scan.score, classifierScore, findings: scan.findings, canonical: scan.canonical, oversize: false };
+      return {
+        risk,
+        action: cfg.actions[risk],
+        score,
+        patternScore: scan.score,
+        classifierScore,
+        findings: scan.findings,
+        canonical: scan.canonical,
+        oversize: false,
+      };
     },
   };
 }

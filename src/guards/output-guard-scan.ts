@@ -68,7 +68,12 @@ interface FormatMatch {
 }
 
 /** Every format match in `text` (rejected ones too: a stream must not cut through them), in raw offsets. */
-function scanFormats(formats: readonly CompiledFormat[], text: string, toRaw: (start: number, end: number) => [number, number], found: (m: FormatMatch) => void): void {
+function scanFormats(
+  formats: readonly CompiledFormat[],
+  text: string,
+  toRaw: (start: number, end: number) => [number, number],
+  found: (m: FormatMatch) => void,
+): void {
   for (const format of formats) {
     forEachFormatMatch(format, text, (m) => {
       const span = toRaw(m.start, m.end);
@@ -107,7 +112,16 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
     }
     matchSpans.push(span);
     if (open) openFrom = Math.min(openFrom, span[0]);
-    if (def) findings.push({ kind: 'secret_format', patternId: def.id, severity: def.severity, start: secret[0], end: secret[1], matchStart: span[0], matchEnd: span[1] });
+    if (def)
+      findings.push({
+        kind: 'secret_format',
+        patternId: def.id,
+        severity: def.severity,
+        start: secret[0],
+        end: secret[1],
+        matchStart: span[0],
+        matchEnd: span[1],
+      });
   };
   scanFormats(formats, text, (s, e) => view.toRaw(s, e), found);
   if (seen) scanFormats(formats, raw, identity, found);
@@ -120,20 +134,49 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
     }
   }
   for (const h of leakHits) {
-    const [s, e] = h.encoding.startsWith('base64') ? widenBase64(raw, h.start, h.end, h.encoding === 'base64url') : [h.start, h.end];
-    findings.push({ kind: 'known_secret', patternId: 'leak.known_value', severity: 'critical', start: s, end: e, matchStart: s, matchEnd: e, encoding: h.encoding, secretName: h.secretName });
+    const [s, e] = h.encoding.startsWith('base64')
+      ? widenBase64(raw, h.start, h.end, h.encoding === 'base64url')
+      : [h.start, h.end];
+    findings.push({
+      kind: 'known_secret',
+      patternId: 'leak.known_value',
+      severity: 'critical',
+      start: s,
+      end: e,
+      matchStart: s,
+      matchEnd: e,
+      encoding: h.encoding,
+      secretName: h.secretName,
+    });
   }
 
   for (const h of findCanaries(text, deps.canaryForms)) {
     const [s, e] = view.toRaw(h.start, h.end);
-    findings.push({ kind: 'canary', patternId: h.ownSession ? 'canary.session' : 'canary.foreign', severity: 'critical', start: s, end: e, matchStart: s, matchEnd: e, encoding: h.encoding });
+    findings.push({
+      kind: 'canary',
+      patternId: h.ownSession ? 'canary.session' : 'canary.foreign',
+      severity: 'critical',
+      start: s,
+      end: e,
+      matchStart: s,
+      matchEnd: e,
+      encoding: h.encoding,
+    });
   }
 
   if (deps.prompt?.enabled) {
     const r = deps.prompt.scan(text);
     for (const sp of r.spans) {
       const [s, e] = view.toRaw(sp.start, sp.end);
-      findings.push({ kind: 'prompt_extraction', patternId: 'prompt.extraction', severity: 'critical', start: s, end: e, matchStart: s, matchEnd: e });
+      findings.push({
+        kind: 'prompt_extraction',
+        patternId: 'prompt.extraction',
+        severity: 'critical',
+        start: s,
+        end: e,
+        matchStart: s,
+        matchEnd: e,
+      });
     }
     if (r.openFrom >= 0) hold(r.openFrom);
   }

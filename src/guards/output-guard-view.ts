@@ -94,7 +94,7 @@ export function secretView(raw: string): SecretView {
     }
   };
   let inFlag = false;
-  for (let i = 0; i < raw.length; ) {
+  for (let i = 0; i < raw.length;) {
     const cp = raw.codePointAt(i) ?? 0;
     if (cp === 0x25 || cp === 0x5c) {
       const esc = escapeAt(raw, i);

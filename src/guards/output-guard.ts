@@ -76,7 +76,9 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
 export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
   if (options.canarySecret.length < MIN_CANARY_SECRET_BYTES) {
     // Wiring error of the composition root, not a runtime input: fail at start.
-    throw new RangeError(`output guard: the canary secret must be at least ${MIN_CANARY_SECRET_BYTES} bytes (read it from the vault)`);
+    throw new RangeError(
+      `output guard: the canary secret must be at least ${MIN_CANARY_SECRET_BYTES} bytes (read it from the vault)`,
+    );
   }
   const secret = Buffer.from(options.canarySecret);
   const maxResponse = options.maxResponseChars ?? 8 * 1024 * 1024;
@@ -101,7 +103,12 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
   };
 
   const scannerFor = (ctx: GuardContext): ((text: string) => OutputScan) => {
-    const deps = { leakScanner: options.leakScanner, canaryForms: canaryOf(ctx.sessionId).forms, prompt: fingerprintOf(ctx), ...(options.formats ? { formats: options.formats } : {}) };
+    const deps = {
+      leakScanner: options.leakScanner,
+      canaryForms: canaryOf(ctx.sessionId).forms,
+      prompt: fingerprintOf(ctx),
+      ...(options.formats ? { formats: options.formats } : {}),
+    };
     return (text) => scanOutput(text, deps);
   };
 
@@ -112,14 +119,21 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     ...(ctx.sender !== undefined ? { sender: ctx.sender } : {}),
   });
 
-  const audit = (findings: readonly OutputFinding[], ctx: GuardContext, where: 'response' | 'tool_call', tool?: string, refused = false) => {
+  const audit = (
+    findings: readonly OutputFinding[],
+    ctx: GuardContext,
+    where: 'response' | 'tool_call',
+    tool?: string,
+    refused = false,
+  ) => {
     const seen = new Set<string>();
     for (const f of findings) {
       const key = `${f.patternId}:${f.start}:${f.end}:${f.encoding ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const layer = f.kind === 'canary' ? 'L17' : 'L02';
-      const action = where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';
+      const action =
+        where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';
       const payload: SecurityEvent = {
         ...eventContext(ctx),
         layer,
@@ -133,11 +147,16 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
         ...(tool ? { tool } : {}),
       };
       options.bus.emit('security:output_finding', payload);
-      if (f.kind === 'canary') options.bus.emit('security:canary_leak', { ...payload, reason: `canary token (${f.encoding ?? 'raw'}) in ${where === 'tool_call' ? 'tool call arguments' : 'a response'}` });
+      if (f.kind === 'canary')
+        options.bus.emit('security:canary_leak', {
+          ...payload,
+          reason: `canary token (${f.encoding ?? 'raw'}) in ${where === 'tool_call' ? 'tool call arguments' : 'a response'}`,
+        });
     }
   };
 
-  const allowed = (secretName: string, tool: string) => options.allowedSecretTools?.[secretName]?.includes(tool) ?? false;
+  const allowed = (secretName: string, tool: string) =>
+    options.allowedSecretTools?.[secretName]?.includes(tool) ?? false;
 
   return {
     systemPrompt(base, ctx) {
@@ -156,14 +175,26 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
         return ok(undefined);
       }
       audit(r.error.findings, ctx, 'tool_call', call.name, true);
-      options.bus.emit('tool:denied', { ...eventContext(ctx), layer: r.error.layer ?? 'L02', outcome: 'refused', reason: r.error.code, tool: call.name });
+      options.bus.emit('tool:denied', {
+        ...eventContext(ctx),
+        layer: r.error.layer ?? 'L02',
+        outcome: 'refused',
+        reason: r.error.code,
+        tool: call.name,
+      });
       const { findings: _f, ...error } = r.error;
       return err(error);
     },
 
     scanText(text, ctx) {
       if (text.length > maxResponse) {
-        return err(bulwarkError('output.too_large', `response of ${text.length} characters exceeds the output guard's limit of ${maxResponse}; it is not delivered (raise output.maxResponseChars if this is expected)`, { layer: 'L02', status: 502 }));
+        return err(
+          bulwarkError(
+            'output.too_large',
+            `response of ${text.length} characters exceeds the output guard's limit of ${maxResponse}; it is not delivered (raise output.maxResponseChars if this is expected)`,
+            { layer: 'L02', status: 502 },
+          ),
+        );
       }
       const r = scannerFor(ctx)(text);
       audit(r.findings, ctx, 'response');

@@ -43,7 +43,12 @@ export interface Perimeter {
   assess(text: string): InputVerdict;
 }
 
-const base = (ctx: PerimeterContext) => ({ agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender });
+const base = (ctx: PerimeterContext) => ({
+  agentId: ctx.agentId,
+  sessionId: ctx.sessionId,
+  traceId: ctx.traceId,
+  sender: ctx.sender,
+});
 const ids = (v: { findings: ReadonlyArray<{ id: string }> }) => [...new Set(v.findings.map((f) => f.id))].slice(0, 20);
 
 /**
@@ -51,7 +56,11 @@ const ids = (v: { findings: ReadonlyArray<{ id: string }> }) => [...new Set(v.fi
  * missing parts take their defaults.
  */
 export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bus: EventBus): Perimeter {
-  const cfg = PerimeterConfigSchema.parse({ input: config?.input, rateLimit: config?.rateLimit, toolOutput: config?.toolOutput });
+  const cfg = PerimeterConfigSchema.parse({
+    input: config?.input,
+    rateLimit: config?.rateLimit,
+    toolOutput: config?.toolOutput,
+  });
   const guard = createInputGuard(cfg.input);
   const limiter = new InjectionRateLimiter(cfg.rateLimit);
 
@@ -59,10 +68,24 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
     if (cfg.rateLimit.enabled) {
       const admission = limiter.admit(ctx.sender);
       if (!admission.allowed) {
-        bus.emit('security:blocked', { ...base(ctx), layer: 'L05', outcome: 'rate_limited', reason: `${admission.count} injection detections in the window`, retryAfterMs: admission.retryAfterMs });
-        return err(bulwarkError('input.rate_limited', `Too many suspected prompt injections from this sender; retry in ${Math.ceil(admission.retryAfterMs / 1000)} s.`, {
-          layer: 'L05', status: 429, details: { retryAfterMs: admission.retryAfterMs, detections: admission.count },
-        }));
+        bus.emit('security:blocked', {
+          ...base(ctx),
+          layer: 'L05',
+          outcome: 'rate_limited',
+          reason: `${admission.count} injection detections in the window`,
+          retryAfterMs: admission.retryAfterMs,
+        });
+        return err(
+          bulwarkError(
+            'input.rate_limited',
+            `Too many suspected prompt injections from this sender; retry in ${Math.ceil(admission.retryAfterMs / 1000)} s.`,
+            {
+              layer: 'L05',
+              status: 429,
+              details: { retryAfterMs: admission.retryAfterMs, detections: admission.count },
+            },
+          ),
+        );
       }
     }
     if (!cfg.input.enabled) return ok({ text: canonicalise(text).text }); // L04 stays on without L01
@@ -74,10 +97,21 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
       const state = limiter.record(ctx.sender);
       if (state.crossed) {
         const type = state.level === 'warn' ? 'security:warning' : 'security:injection_rate';
-        bus.emit(type, { ...base(ctx), layer: 'L05', outcome: state.level, reason: `${state.count} injection detections in the window` });
+        bus.emit(type, {
+          ...base(ctx),
+          layer: 'L05',
+          outcome: state.level,
+          reason: `${state.count} injection detections in the window`,
+        });
       }
     }
-    const event = { ...base(ctx), layer: 'L01' as const, risk: v.risk, score: Number(v.score.toFixed(3)), findings: ids(v) };
+    const event = {
+      ...base(ctx),
+      layer: 'L01' as const,
+      risk: v.risk,
+      score: Number(v.score.toFixed(3)),
+      findings: ids(v),
+    };
     switch (v.action) {
       case 'pass':
         return ok({ text: v.canonical.text });
@@ -88,12 +122,24 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
         bus.emit('security:warning', { ...event, outcome: 'reinforced' });
         return ok({ text: v.canonical.text, reminder: SECURITY_REMINDER });
       case 'block':
-        bus.emit('security:blocked', { ...event, outcome: 'blocked', reason: v.oversize ? 'input too long' : 'prompt injection' });
-        return err(bulwarkError('input.blocked', v.oversize
-          ? `Message refused: it is longer than ${cfg.input.maxChars} characters (guards.input.maxChars).`
-          : 'Message refused: it looks like a prompt-injection or jailbreak attempt. Rephrase the request without instructions aimed at the assistant itself.', {
-          layer: 'L01', status: 400, details: { risk: v.risk, score: event.score, findings: event.findings },
-        }));
+        bus.emit('security:blocked', {
+          ...event,
+          outcome: 'blocked',
+          reason: v.oversize ? 'input too long' : 'prompt injection',
+        });
+        return err(
+          bulwarkError(
+            'input.blocked',
+            v.oversize
+              ? `Message refused: it is longer than ${cfg.input.maxChars} characters (guards.input.maxChars).`
+              : 'Message refused: it looks like a prompt-injection or jailbreak attempt. Rephrase the request without instructions aimed at the assistant itself.',
+            {
+              layer: 'L01',
+              status: 400,
+              details: { risk: v.risk, score: event.score, findings: event.findings },
+            },
+          ),
+        );
     }
   }
 
@@ -102,8 +148,15 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
     const r = sanitizeWithConfig(text, `tool:${call.name}`, cfg.toolOutput);
     if (r.flagged || r.truncated || r.neutralised.length > 0) {
       bus.emit('security:tool_output', {
-        ...base(ctx), layer: 'L23', outcome: r.flagged ? 'flagged' : r.truncated ? 'truncated' : 'neutralised', tool: call.name, toolCallId: call.id,
-        score: Number(r.score.toFixed(3)), findings: ids(r), neutralised: r.neutralised.slice(0, 20), originalChars: r.originalChars,
+        ...base(ctx),
+        layer: 'L23',
+        outcome: r.flagged ? 'flagged' : r.truncated ? 'truncated' : 'neutralised',
+        tool: call.name,
+        toolCallId: call.id,
+        score: Number(r.score.toFixed(3)),
+        findings: ids(r),
+        neutralised: r.neutralised.slice(0, 20),
+        originalChars: r.originalChars,
       });
     }
     return r.text;

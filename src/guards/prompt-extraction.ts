@@ -94,7 +94,8 @@ export class PromptFingerprint {
 
   constructor(systemPrompt: string, options: PromptExtractionOptions = {}) {
     this.k = options.k ?? 3;
-    if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`prompt extraction: k (words per shingle) must be a positive integer, got ${this.k}`);
+    if (!Number.isInteger(this.k) || this.k < 1)
+      throw new RangeError(`prompt extraction: k (words per shingle) must be a positive integer, got ${this.k}`);
     this.maxGap = options.maxGap ?? 3;
     // The output scan reads responses through the secret view (NFKC, invisible characters removed); the
     // prompt is read the same way, or a prompt with full-width or zero-width text would never match.
@@ -110,7 +111,8 @@ export class PromptFingerprint {
     }
     // A prompt shorter than the threshold is found when most of it is repeated; below 6 words it is not tracked.
     const wanted = options.minCovered ?? 12;
-    this.minCovered = ws.length >= 6 ? Math.min(wanted, Math.max(6, Math.ceil(ws.length * 0.8))) : Number.POSITIVE_INFINITY;
+    this.minCovered =
+      ws.length >= 6 ? Math.min(wanted, Math.max(6, Math.ceil(ws.length * 0.8))) : Number.POSITIVE_INFINITY;
     this.minContainment = options.minContainment ?? 0.5;
     this.maxPieceGap = Math.max(this.maxGap, options.maxPieceGap ?? 24);
     this.minShingles = Math.max(1, this.minCovered - this.k + 1);
@@ -157,11 +159,16 @@ export class PromptFingerprint {
       } else runs.push({ first: i, last: i, count: 1 });
     }
     const spans: ExtractionSpan[] = [];
-    const span = (r: { first: number; last: number; count: number }) => spans.push({ start: (ws[r.first] as Word).start, end: (ws[r.last] as Word).end, coveredWords: r.count });
+    const span = (r: { first: number; last: number; count: number }) =>
+      spans.push({ start: (ws[r.first] as Word).start, end: (ws[r.last] as Word).end, coveredWords: r.count });
     let openFrom = -1;
-    for (let a = 0; a < runs.length; ) {
+    for (let a = 0; a < runs.length;) {
       let b = a + 1;
-      while (b < runs.length && (runs[b] as (typeof runs)[number]).first - (runs[b - 1] as (typeof runs)[number]).last - 1 <= this.maxPieceGap) b++;
+      while (
+        b < runs.length &&
+        (runs[b] as (typeof runs)[number]).first - (runs[b - 1] as (typeof runs)[number]).last - 1 <= this.maxPieceGap
+      )
+        b++;
       const group = runs.slice(a, b);
       const first = (group[0] as (typeof runs)[number]).first;
       const last = (group[group.length - 1] as (typeof runs)[number]).last;

@@ -33,7 +33,10 @@ export class InjectionRateLimiter {
   private readonly cfg: RateLimitConfig;
   private readonly senders = new Map<string, Entry>();
 
-  constructor(config: Partial<RateLimitConfig> = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    config: Partial<RateLimitConfig> = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.cfg = RateLimitConfigSchema.parse(config);
   }
 
@@ -50,7 +53,8 @@ export class InjectionRateLimiter {
     if (e.times.length > MAX_TIMES_PER_SENDER) e.times.splice(0, e.times.length - MAX_TIMES_PER_SENDER);
     const count = e.times.length;
     const { warnAt, auditAt, limitAt, action } = this.cfg;
-    const level: RateLevel = action !== 'none' && count >= limitAt ? 'limited' : count >= auditAt ? 'audit' : count >= warnAt ? 'warn' : 'ok';
+    const level: RateLevel =
+      action !== 'none' && count >= limitAt ? 'limited' : count >= auditAt ? 'audit' : count >= warnAt ? 'warn' : 'ok';
     return { count, level, crossed: count === warnAt || count === auditAt || count === limitAt };
   }
 

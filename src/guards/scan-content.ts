@@ -20,7 +20,16 @@ const MAX_CONTENT_CHARS = 1024 * 1024;
 
 export function scanContent(text: string, flagAt = DEFAULT_CONTENT_FLAG_AT): ContentVerdict {
   if (text.length > MAX_CONTENT_CHARS) {
-    const oversize: Finding = { id: 'input.oversize', family: 'encoded_payload', severity: 'critical', weight: 1, start: 0, end: text.length, source: 'text', inCode: false };
+    const oversize: Finding = {
+      id: 'input.oversize',
+      family: 'encoded_payload',
+      severity: 'critical',
+      weight: 1,
+      start: 0,
+      end: text.length,
+      source: 'text',
+      inCode: false,
+    };
     return { flagged: true, score: 1, findings: [oversize], canonical: '' };
   }
   const r = scanText(text, { patterns: EXTERNAL_CONTENT_PATTERNS });

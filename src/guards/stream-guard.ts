@@ -156,7 +156,8 @@ export function createStreamGuard(
         // secret format (a PEM key, a JWT) that may still be completing, redacting every finding in it.
         b = buf.length - Math.max(holdBack, FORCED_TAIL);
         for (const f of r.findings) {
-          if (f.severity === 'critical' && f.start - off < b && f.end - off > b) b = Math.max(b, Math.min(buf.length, f.end - off));
+          if (f.severity === 'critical' && f.start - off < b && f.end - off > b)
+            b = Math.max(b, Math.min(buf.length, f.end - off));
         }
       }
       if (b <= 0) return '';
@@ -165,12 +166,23 @@ export function createStreamGuard(
     let out = '';
     let at = 0;
     // The same span merge as the whole-text guard, on the findings clipped to the released part.
-    for (const [s, e] of criticalSpans(released.map((f) => ({ ...f, start: Math.max(0, f.start - off), end: Math.min(b, f.end - off) })))) {
+    for (const [s, e] of criticalSpans(
+      released.map((f) => ({ ...f, start: Math.max(0, f.start - off), end: Math.min(b, f.end - off) })),
+    )) {
       out += buf.slice(at, s) + REDACTED;
       at = e;
     }
     out += buf.slice(at, b);
-    if (released.length) onFindings(released.map((f) => ({ ...f, start: f.start - off, end: f.end - off, matchStart: f.matchStart - off, matchEnd: f.matchEnd - off })));
+    if (released.length)
+      onFindings(
+        released.map((f) => ({
+          ...f,
+          start: f.start - off,
+          end: f.end - off,
+          matchStart: f.matchStart - off,
+          matchEnd: f.matchEnd - off,
+        })),
+      );
     ctx = leftContext(ctx + buf.slice(0, b), contextSize);
     buf = buf.slice(b);
     return out;
@@ -188,7 +200,8 @@ export function createStreamGuard(
       if (buf.length <= holdBack || grown < releaseStep) return '';
       // Held text without a whitespace is one run: no cut point until a whitespace or the hold limit.
       if (firstWs < 0 && buf.length <= maxHold) return '';
-      const due = grown * 4 >= heldAfterScan || (buf.length > maxHold && heldAfterScan <= maxHold) || (wsArmed && runEnded());
+      const due =
+        grown * 4 >= heldAfterScan || (buf.length > maxHold && heldAfterScan <= maxHold) || (wsArmed && runEnded());
       return due ? release(false) : '';
     },
     flush(): string {

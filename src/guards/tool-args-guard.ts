@@ -68,7 +68,8 @@ export function toolArgTexts(args: string): string[] {
   return texts;
 }
 
-const signature = (f: OutputFinding) => `${f.kind}\u0000${f.patternId}\u0000${f.encoding ?? ''}\u0000${f.secretName ?? ''}`;
+const signature = (f: OutputFinding) =>
+  `${f.kind}\u0000${f.patternId}\u0000${f.encoding ?? ''}\u0000${f.secretName ?? ''}`;
 
 /**
  * Findings with offsets into the arguments. The decoded texts have offsets of their own, and the same
@@ -99,16 +100,41 @@ export function checkToolArgs(
   allowed: (secretName: string, tool: string) => boolean,
 ): Result<ToolArgsVerdict, BulwarkError & { readonly findings: readonly OutputFinding[] }> {
   if (call.arguments.length > MAX_TOOL_ARGS_CHARS) {
-    return err({ ...bulwarkError('output.tool_args_too_large', `arguments of tool ${call.name} exceed ${MAX_TOOL_ARGS_CHARS} characters and cannot be scanned; the call is refused`, { layer: 'L02', status: 403 }), findings: [] });
+    return err({
+      ...bulwarkError(
+        'output.tool_args_too_large',
+        `arguments of tool ${call.name} exceed ${MAX_TOOL_ARGS_CHARS} characters and cannot be scanned; the call is refused`,
+        { layer: 'L02', status: 403 },
+      ),
+      findings: [],
+    });
   }
   const findings = scanArgs(call.arguments, scan);
   const canary = findings.find((f) => f.kind === 'canary');
   if (canary) {
-    return err({ ...bulwarkError('output.canary_in_tool_call', `tool call ${call.name} carries the session canary (${canary.encoding ?? 'raw'} form): the system prompt is being exfiltrated; the call is refused`, { layer: 'L17', status: 403, details: { tool: call.name, patternId: canary.patternId } }), findings });
+    return err({
+      ...bulwarkError(
+        'output.canary_in_tool_call',
+        `tool call ${call.name} carries the session canary (${canary.encoding ?? 'raw'} form): the system prompt is being exfiltrated; the call is refused`,
+        { layer: 'L17', status: 403, details: { tool: call.name, patternId: canary.patternId } },
+      ),
+      findings,
+    });
   }
   const leaked = findings.find((f) => f.kind === 'known_secret' && !allowed(f.secretName ?? '', call.name));
   if (leaked) {
-    return err({ ...bulwarkError('output.secret_in_tool_call', `tool call ${call.name} carries the value of secret ${leaked.secretName ?? '?'} (${leaked.encoding ?? 'raw'} form), which is not allowed for this tool; allow it under output.allowedSecretTools or the call stays refused`, { layer: 'L02', status: 403, details: { tool: call.name, secretName: leaked.secretName, patternId: leaked.patternId } }), findings });
+    return err({
+      ...bulwarkError(
+        'output.secret_in_tool_call',
+        `tool call ${call.name} carries the value of secret ${leaked.secretName ?? '?'} (${leaked.encoding ?? 'raw'} form), which is not allowed for this tool; allow it under output.allowedSecretTools or the call stays refused`,
+        {
+          layer: 'L02',
+          status: 403,
+          details: { tool: call.name, secretName: leaked.secretName, patternId: leaked.patternId },
+        },
+      ),
+      findings,
+    });
   }
   return ok({ findings });
 }

@@ -20,7 +20,10 @@ const FRAME_IMITATIONS: readonly RegExp[] = [
 /** Every neutralised pattern, compiled global once (the role-marker library is not global itself). */
 const NEUTRALISE: ReadonlyArray<{ readonly re: RegExp; readonly id: string }> = [
   ...FRAME_IMITATIONS.map((re) => ({ re, id: 'frame.imitation' })),
-  ...ROLE_MARKERS.map((p) => ({ re: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`), id: p.id })),
+  ...ROLE_MARKERS.map((p) => ({
+    re: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`),
+    id: p.id,
+  })),
 ];
 
 export interface Neutralised {
@@ -86,7 +89,9 @@ export interface Wrapped {
 }
 
 function cleanSource(source: string): string {
-  return neutraliseContent(source).text.replace(/[\r\n"<>]/g, ' ').slice(0, 200);
+  return neutraliseContent(source)
+    .text.replace(/[\r\n"<>]/g, ' ')
+    .slice(0, 200);
 }
 
 export function wrapExternal(content: string, options: WrapOptions): Wrapped {

@@ -30,7 +30,10 @@ export function pinoOptions(level: string): pino.LoggerOptions {
 }
 
 /** Wraps a destination so that every serialized line passes through `sanitize` first. */
-export function sanitizedStream(dest: pino.DestinationStream, sanitize: ((line: string) => string) | undefined): pino.DestinationStream {
+export function sanitizedStream(
+  dest: pino.DestinationStream,
+  sanitize: ((line: string) => string) | undefined,
+): pino.DestinationStream {
   return sanitize ? { write: (line: string) => dest.write(sanitize(line)) } : dest;
 }
 
@@ -42,7 +45,10 @@ export function createLogger(opts: LoggerOptions): Logger {
   const sanitize = opts.sanitizeLine;
   const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: sanitizedStream(file, sanitize) }];
   if (opts.pretty) {
-    const prettyStream = pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true } }) as pino.DestinationStream;
+    const prettyStream = pino.transport({
+      target: 'pino-pretty',
+      options: { destination: 2, colorize: true },
+    }) as pino.DestinationStream;
     streams.push({ level: opts.level as pino.Level, stream: sanitizedStream(prettyStream, sanitize) });
   }
   return pino(pinoOptions(opts.level), pino.multistream(streams));

@@ -8,15 +8,52 @@ import { isSecretReference } from '../config/secret-ref.js';
 
 /** Field names (as they appear in objects and HTTP headers) that hold credentials. */
 export const SENSITIVE_KEYS: readonly string[] = [
-  'authorization', 'Authorization', 'proxy-authorization', 'Proxy-Authorization',
-  'cookie', 'Cookie', 'set-cookie', 'Set-Cookie', 'cookies',
-  'x-api-key', 'X-Api-Key', 'x-auth-token', 'X-Auth-Token', 'x-bulwark-token', 'x-goog-api-key', 'api-key',
-  'apiKey', 'api_key', 'apikey', 'APIKey',
-  'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'idToken', 'id_token', 'sessionToken', 'session_token', 'bearer',
-  'password', 'passwd', 'passphrase', 'pass',
-  'secret', 'secretValue', 'clientSecret', 'client_secret', 'webhookSecret', 'signingSecret',
-  'privateKey', 'private_key', 'masterKey', 'master_key',
-  'credentials', 'credential',
+  'authorization',
+  'Authorization',
+  'proxy-authorization',
+  'Proxy-Authorization',
+  'cookie',
+  'Cookie',
+  'set-cookie',
+  'Set-Cookie',
+  'cookies',
+  'x-api-key',
+  'X-Api-Key',
+  'x-auth-token',
+  'X-Auth-Token',
+  'x-bulwark-token',
+  'x-goog-api-key',
+  'api-key',
+  'apiKey',
+  'api_key',
+  'apikey',
+  'APIKey',
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'sessionToken',
+  'session_token',
+  'bearer',
+  'password',
+  'passwd',
+  'passphrase',
+  'pass',
+  'secret',
+  'secretValue',
+  'clientSecret',
+  'client_secret',
+  'webhookSecret',
+  'signingSecret',
+  'privateKey',
+  'private_key',
+  'masterKey',
+  'master_key',
+  'credentials',
+  'credential',
   'value',
 ];
 
@@ -25,7 +62,16 @@ function accessor(key: string): string {
 }
 
 /** Objects under which credentials usually sit, given as fixed (cheap) redact paths. */
-const FIXED_PARENTS = ['headers', 'req.headers', 'request.headers', 'res.headers', 'response.headers', 'config', 'provider', 'options'];
+const FIXED_PARENTS = [
+  'headers',
+  'req.headers',
+  'request.headers',
+  'res.headers',
+  'response.headers',
+  'config',
+  'provider',
+  'options',
+];
 
 export function redactPaths(keys: readonly string[] = SENSITIVE_KEYS): string[] {
   const out: string[] = [];
@@ -66,7 +112,10 @@ export function censorSensitiveFields<T>(value: T, depth = 0): T {
   if (isSecretReference(value)) return value;
   let copy: Record<string, unknown> | undefined;
   for (const [k, x] of Object.entries(value as Record<string, unknown>)) {
-    const c = isSensitiveKey(k) && x !== undefined && x !== null && !isSecretReference(x) ? REDACT_CENSOR : censorSensitiveFields(x, depth + 1);
+    const c =
+      isSensitiveKey(k) && x !== undefined && x !== null && !isSecretReference(x)
+        ? REDACT_CENSOR
+        : censorSensitiveFields(x, depth + 1);
     if (c !== x) (copy ??= { ...(value as Record<string, unknown>) })[k] = c;
   }
   return (copy ?? value) as T;

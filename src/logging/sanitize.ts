@@ -7,7 +7,11 @@ import type { LeakScanner } from '../core/leak.js';
 import type { PatternDef } from '../text/patterns/types.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
-import { compileFormats, forEachFormatMatch, type CompiledFormat as SharedFormat } from '../text/patterns/format-matches.js';
+import {
+  compileFormats,
+  forEachFormatMatch,
+  type CompiledFormat as SharedFormat,
+} from '../text/patterns/format-matches.js';
 
 /** Cap in UTF-16 code units (1 Mi): longer input is cut before any matching. */
 export const MAX_LINE_CHARS = 1024 * 1024;
@@ -50,7 +54,10 @@ interface CompiledFormat {
 }
 
 function compile(formats: readonly PatternDef[]): CompiledFormat[] {
-  return compileFormats(formats).map((format) => ({ format, probe: new RegExp(format.def.regex.source, format.def.regex.flags.replace(/[gyd]/g, '')) }));
+  return compileFormats(formats).map((format) => ({
+    format,
+    probe: new RegExp(format.def.regex.source, format.def.regex.flags.replace(/[gyd]/g, '')),
+  }));
 }
 
 /** Replaces each validated match (only its `secret` group when the format has one), one format after the other. */

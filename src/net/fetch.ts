@@ -55,7 +55,11 @@ function fetchError(code: string, message: string, status = 502): BulwarkError {
   return bulwarkError(code, message, { layer: 'L10', status });
 }
 
-export async function guardedFetch(deps: GuardedFetchDeps, rawUrl: string, init: FetchInit = {}): Promise<Result<FetchedResponse, BulwarkError>> {
+export async function guardedFetch(
+  deps: GuardedFetchDeps,
+  rawUrl: string,
+  init: FetchInit = {},
+): Promise<Result<FetchedResponse, BulwarkError>> {
   const limits: FetchLimits = { ...DEFAULT_NET_CONFIG, ...deps.limits };
   const transport = deps.transport ?? pinnedTransport();
   const timeout = AbortSignal.timeout(limits.timeoutMs);
@@ -75,13 +79,17 @@ export async function guardedFetch(deps: GuardedFetchDeps, rawUrl: string, init:
     try {
       res = await transport(target, { method, headers, ...(body !== undefined ? { body } : {}), signal });
     } catch (cause) {
-      if (timeout.aborted) return err(fetchError('net.timeout', `fetching ${target.url.origin} took longer than ${limits.timeoutMs} ms`, 504));
+      if (timeout.aborted)
+        return err(
+          fetchError('net.timeout', `fetching ${target.url.origin} took longer than ${limits.timeoutMs} ms`, 504),
+        );
       return err(fetchError('net.fetch_failed', `fetching ${target.url.origin} failed: ${describeCause(cause)}`));
     }
     try {
       const location = header(res.headers, 'location');
       if (REDIRECTS.has(res.status) && location !== undefined) {
-        if (hop >= limits.maxRedirects) return err(fetchError('net.too_many_redirects', `more than ${limits.maxRedirects} redirects from ${rawUrl}`));
+        if (hop >= limits.maxRedirects)
+          return err(fetchError('net.too_many_redirects', `more than ${limits.maxRedirects} redirects from ${rawUrl}`));
         let next: URL;
         try {
           next = new URL(location, target.url);
@@ -89,7 +97,9 @@ export async function guardedFetch(deps: GuardedFetchDeps, rawUrl: string, init:
           return err(fetchError('net.bad_redirect', `${target.url.origin} sent a redirect to an unparseable location`));
         }
         if (next.origin !== target.url.origin) {
-          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.includes(k.toLowerCase())));
+          headers = Object.fromEntries(
+            Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.includes(k.toLowerCase())),
+          );
         }
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
           method = 'GET';
@@ -126,8 +136,13 @@ export async function guardedFetch(deps: GuardedFetchDeps, rawUrl: string, init:
         address: target.pinned.address,
       });
     } catch (cause) {
-      if (timeout.aborted) return err(fetchError('net.timeout', `fetching ${target.url.origin} took longer than ${limits.timeoutMs} ms`, 504));
-      return err(fetchError('net.fetch_failed', `reading the response of ${target.url.origin} failed: ${describeCause(cause)}`));
+      if (timeout.aborted)
+        return err(
+          fetchError('net.timeout', `fetching ${target.url.origin} took longer than ${limits.timeoutMs} ms`, 504),
+        );
+      return err(
+        fetchError('net.fetch_failed', `reading the response of ${target.url.origin} failed: ${describeCause(cause)}`),
+      );
     } finally {
       await res.close();
     }

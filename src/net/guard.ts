@@ -40,11 +40,19 @@ export interface SsrfGuardDeps {
 }
 
 /** Names that mean "this machine" or a metadata service whatever DNS says (RFC 6761 and cloud conventions). */
-const FORBIDDEN_NAMES = [/^localhost$/, /\.localhost$/, /^localhost\.localdomain$/, /^metadata$/, /^metadata\.google\.internal$/];
+const FORBIDDEN_NAMES = [
+  /^localhost$/,
+  /\.localhost$/,
+  /^localhost\.localdomain$/,
+  /^metadata$/,
+  /^metadata\.google\.internal$/,
+];
 
 /** The fix for an operator; never offered for metadata services, which no agent should reach. */
 function allowHint(rule: string, hostPort: string): string {
-  return rule.startsWith('metadata:') ? '' : `; if this is a trusted local service, an operator can allow it with net.allow: ["${hostPort}"]`;
+  return rule.startsWith('metadata:')
+    ? ''
+    : `; if this is a trusted local service, an operator can allow it with net.allow: ["${hostPort}"]`;
 }
 
 export function verdictOf(r: Result<unknown, BulwarkError>): SsrfVerdict {
@@ -82,10 +90,22 @@ export class SsrfGuard {
     const literalVerdict = target.ip ? classifyIp(target.ip) : undefined;
     if (!exception) {
       if (literalVerdict && !literalVerdict.global) {
-        return this.block(ctx, target, literalVerdict.rule, `${literalVerdict.address} is not a public internet address (${literalVerdict.rule})${allowHint(literalVerdict.rule, target.hostPort)}`, [literalVerdict]);
+        return this.block(
+          ctx,
+          target,
+          literalVerdict.rule,
+          `${literalVerdict.address} is not a public internet address (${literalVerdict.rule})${allowHint(literalVerdict.rule, target.hostPort)}`,
+          [literalVerdict],
+        );
       }
       if (!this.ports.has(target.port)) {
-        return this.block(ctx, target, 'port', `port ${target.port} is not in net.ports (${[...this.ports].join(', ')}); add host:port to net.allow to permit it`, []);
+        return this.block(
+          ctx,
+          target,
+          'port',
+          `port ${target.port} is not in net.ports (${[...this.ports].join(', ')}); add host:port to net.allow to permit it`,
+          [],
+        );
       }
       if (!target.ip && FORBIDDEN_NAMES.some((re) => re.test(target.host))) {
         return this.block(ctx, target, 'name:local', `"${target.host}" names this machine or a metadata service`, []);
@@ -105,7 +125,14 @@ export class SsrfGuard {
     const verdicts: AddressVerdict[] = [];
     for (const a of answers) {
       const ip = parseIp(a.address);
-      if (!ip) return this.block(ctx, target, 'dns:bad-answer', `the resolver returned a malformed address for "${target.host}"`, verdicts);
+      if (!ip)
+        return this.block(
+          ctx,
+          target,
+          'dns:bad-answer',
+          `the resolver returned a malformed address for "${target.host}"`,
+          verdicts,
+        );
       verdicts.push(classifyIp(ip));
     }
     const bad = verdicts.find((v) => !v.global);
@@ -148,12 +175,23 @@ export class SsrfGuard {
     const error = bulwarkError('ssrf.blocked', `L10 refused ${target.url.protocol}//${target.hostPort}: ${message}`, {
       layer: 'L10',
       status: 403,
-      details: { verdict: 'block', rule, host: target.host, port: target.port, addresses: addresses.map((a) => `${a.address} ${a.rule}`) },
+      details: {
+        verdict: 'block',
+        rule,
+        host: target.host,
+        port: target.port,
+        addresses: addresses.map((a) => `${a.address} ${a.rule}`),
+      },
     });
     return this.refuse(error, ctx, target, addresses);
   }
 
-  private refuse(error: BulwarkError, ctx: EventContext, target: TargetUrl | undefined, addresses: readonly AddressVerdict[]): Result<never, BulwarkError> {
+  private refuse(
+    error: BulwarkError,
+    ctx: EventContext,
+    target: TargetUrl | undefined,
+    addresses: readonly AddressVerdict[],
+  ): Result<never, BulwarkError> {
     this.deps.bus?.emit('security:ssrf_blocked', {
       ...ctx,
       layer: 'L10',

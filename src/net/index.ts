@@ -8,7 +8,13 @@ import { systemResolver, type Resolver } from './resolver.js';
 export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from './config.js';
 export { SsrfGuard, verdictOf, type CheckedTarget, type SsrfVerdict, type SsrfGuardDeps } from './guard.js';
 export { systemResolver, StubResolver, type Resolver, type ResolvedAddress } from './resolver.js';
-export { guardedFetch, type FetchLimits, type FetchInit, type FetchedResponse, type GuardedFetchDeps } from './fetch.js';
+export {
+  guardedFetch,
+  type FetchLimits,
+  type FetchInit,
+  type FetchedResponse,
+  type GuardedFetchDeps,
+} from './fetch.js';
 export { pinnedTransport, type Transport, type TransportRequest, type TransportResponse } from './pinned-transport.js';
 export { classifyIp, classifyAddressText, type AddressVerdict } from './classify.js';
 export { parseTargetUrl, type TargetUrl } from './url.js';
@@ -22,6 +28,9 @@ export function netLayerStatus(config: NetConfig): { state: LayerState; reason: 
   const n = config.allow.length;
   return {
     state: 'on',
-    reason: n === 0 ? `every outbound fetch checked and pinned; ports ${config.ports.join(', ')}` : `checked and pinned; ${n} operator exception(s) in net.allow: ${config.allow.join(', ')}`,
+    reason:
+      n === 0
+        ? `every outbound fetch checked and pinned; ports ${config.ports.join(', ')}`
+        : `checked and pinned; ${n} operator exception(s) in net.allow: ${config.allow.join(', ')}`,
   };
 }

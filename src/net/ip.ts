@@ -98,7 +98,8 @@ export function parseIpv6(input: string): Uint8Array | undefined {
     v4 = parseDottedQuad(lastGroup);
     if (!v4) return undefined;
     if (tail.length > 0) tail.pop();
-    else if (halves.length === 2) return undefined; // dotted tail before '::'
+    else if (halves.length === 2)
+      return undefined; // dotted tail before '::'
     else head.pop();
   }
   const parseGroup = (g: string): number | undefined => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : undefined);
@@ -145,7 +146,7 @@ export function formatIp(ip: ParsedIp): string {
   // Longest run of zero words (length >= 2) becomes '::' (RFC 5952).
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

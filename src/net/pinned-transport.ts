@@ -61,7 +61,10 @@ function pinnedAgent(connector: Connector, target: CheckedTarget, connections: n
         if (error || !socket) return cb(error ?? new Error('connection failed'), null);
         if (!sameAddress(socket.remoteAddress, pinned)) {
           socket.destroy();
-          return cb(new Error(`L10: connected peer ${socket.remoteAddress ?? '?'} is not the checked address ${pinned}`), null);
+          return cb(
+            new Error(`L10: connected peer ${socket.remoteAddress ?? '?'} is not the checked address ${pinned}`),
+            null,
+          );
         }
         cb(null, socket);
       });
@@ -69,7 +72,12 @@ function pinnedAgent(connector: Connector, target: CheckedTarget, connections: n
   });
 }
 
-async function send(agent: Agent, target: CheckedTarget, req: TransportRequest, release: () => Promise<void>): Promise<TransportResponse> {
+async function send(
+  agent: Agent,
+  target: CheckedTarget,
+  req: TransportRequest,
+  release: () => Promise<void>,
+): Promise<TransportResponse> {
   const aborted: string[] = [];
   try {
     const res = await request(target.url, {
@@ -116,7 +124,9 @@ export interface PooledTransport {
  * Keeps connections alive per (origin, pinned address): every request is still checked by L10 first, and a
  * pooled connection is only reused for the very address that check returned. Used by the broker.
  */
-export function pooledPinnedTransport(opts: PinnedTransportOptions & { maxPools?: number; connectionsPerPool?: number } = {}): PooledTransport {
+export function pooledPinnedTransport(
+  opts: PinnedTransportOptions & { maxPools?: number; connectionsPerPool?: number } = {},
+): PooledTransport {
   const connector = connectorFor(opts);
   const pools = new Map<string, Agent>();
   const max = opts.maxPools ?? 64;
@@ -133,7 +143,11 @@ export function pooledPinnedTransport(opts: PinnedTransportOptions & { maxPools?
         while (pools.size > max) {
           const [oldKey, old] = pools.entries().next().value as [string, Agent];
           pools.delete(oldKey);
-          old.close().catch((e: unknown) => process.emitWarning(`closing an evicted L10 connection pool failed: ${describeCause(e)}`));
+          old
+            .close()
+            .catch((e: unknown) =>
+              process.emitWarning(`closing an evicted L10 connection pool failed: ${describeCause(e)}`),
+            );
         }
       }
       return send(agent, target, req, async () => undefined);

@@ -21,7 +21,11 @@ export interface TargetUrl {
 }
 
 function invalid(reason: string, message: string): BulwarkError {
-  return bulwarkError('ssrf.invalid_url', message, { layer: 'L10', status: 400, details: { verdict: 'invalid', rule: `url:${reason}` } });
+  return bulwarkError('ssrf.invalid_url', message, {
+    layer: 'L10',
+    status: 400,
+    details: { verdict: 'invalid', rule: `url:${reason}` },
+  });
 }
 
 // eslint-disable-next-line no-control-regex
@@ -29,21 +33,27 @@ const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/;
 
 export function parseTargetUrl(raw: unknown): Result<TargetUrl, BulwarkError> {
   if (typeof raw !== 'string' || raw.length === 0) return err(invalid('empty', 'the URL must be a non-empty string'));
-  if (raw.length > MAX_URL_LENGTH) return err(invalid('too-long', `the URL is longer than ${MAX_URL_LENGTH} characters`));
-  if (CONTROL_OR_SPACE.test(raw)) return err(invalid('control-character', 'the URL contains whitespace or a control character; percent-encode it'));
-  if (raw.includes('\\')) return err(invalid('backslash', 'the URL contains a backslash, which parsers disagree on; use "/"'));
+  if (raw.length > MAX_URL_LENGTH)
+    return err(invalid('too-long', `the URL is longer than ${MAX_URL_LENGTH} characters`));
+  if (CONTROL_OR_SPACE.test(raw))
+    return err(invalid('control-character', 'the URL contains whitespace or a control character; percent-encode it'));
+  if (raw.includes('\\'))
+    return err(invalid('backslash', 'the URL contains a backslash, which parsers disagree on; use "/"'));
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(raw);
   if (!scheme || !['http', 'https'].includes((scheme[1] as string).toLowerCase())) {
     return err(invalid('scheme', 'only http:// and https:// URLs can be fetched'));
   }
   const afterScheme = raw.slice((scheme[0] as string).length);
   const authority = afterScheme.split(/[/?#]/, 1)[0] ?? '';
-  if (authority.includes('@')) return err(invalid('userinfo', 'URLs with credentials (user@host) are refused; put no "@" before the host'));
+  if (authority.includes('@'))
+    return err(invalid('userinfo', 'URLs with credentials (user@host) are refused; put no "@" before the host'));
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return err(invalid('unparseable', 'the URL cannot be parsed (an IPv4 number out of range, a bad port or a bad host)'));
+    return err(
+      invalid('unparseable', 'the URL cannot be parsed (an IPv4 number out of range, a bad port or a bad host)'),
+    );
   }
   if (url.username !== '' || url.password !== '') return err(invalid('userinfo', 'URLs with credentials are refused'));
   let host = url.hostname.toLowerCase();

@@ -28,7 +28,15 @@ interface Acc {
 }
 
 function newAcc(): Acc {
-  return { classes: new Set(['exec']), reasons: [], argvs: [], envNames: [], seenReasons: new Set(), seenEnv: new Set(), commands: 0 };
+  return {
+    classes: new Set(['exec']),
+    reasons: [],
+    argvs: [],
+    envNames: [],
+    seenReasons: new Set(),
+    seenEnv: new Set(),
+    commands: 0,
+  };
 }
 
 function verdict(v: Acc): ExecVerdict {
@@ -36,43 +44,274 @@ function verdict(v: Acc): ExecVerdict {
 }
 
 const READ_ONLY = new Set([
-  'ls', 'cat', 'head', 'tail', 'less', 'more', 'grep', 'egrep', 'fgrep', 'rg', 'wc', 'echo', 'printf', 'pwd', 'stat', 'file',
-  'du', 'df', 'which', 'whereis', 'type', 'date', 'uname', 'whoami', 'id', 'hostname', 'tree', 'sort', 'uniq', 'cut', 'tr',
-  'diff', 'cmp', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'basename', 'dirname', 'realpath', 'readlink', 'true',
-  'false', 'test', '[', 'jq', 'ps', 'nl', 'column', 'base64', 'xxd', 'od', 'seq', 'sleep', 'cd', 'tac', 'rev', 'comm',
-  'join', 'paste', 'fold', 'fmt', 'expr', 'yes', 'locale', 'uptime', 'free', 'lsof', 'ldd', 'strings',
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'grep',
+  'egrep',
+  'fgrep',
+  'rg',
+  'wc',
+  'echo',
+  'printf',
+  'pwd',
+  'stat',
+  'file',
+  'du',
+  'df',
+  'which',
+  'whereis',
+  'type',
+  'date',
+  'uname',
+  'whoami',
+  'id',
+  'hostname',
+  'tree',
+  'sort',
+  'uniq',
+  'cut',
+  'tr',
+  'diff',
+  'cmp',
+  'md5sum',
+  'sha1sum',
+  'sha256sum',
+  'sha512sum',
+  'basename',
+  'dirname',
+  'realpath',
+  'readlink',
+  'true',
+  'false',
+  'test',
+  '[',
+  'jq',
+  'ps',
+  'nl',
+  'column',
+  'base64',
+  'xxd',
+  'od',
+  'seq',
+  'sleep',
+  'cd',
+  'tac',
+  'rev',
+  'comm',
+  'join',
+  'paste',
+  'fold',
+  'fmt',
+  'expr',
+  'yes',
+  'locale',
+  'uptime',
+  'free',
+  'lsof',
+  'ldd',
+  'strings',
 ]);
-const WRITERS = new Set(['mkdir', 'touch', 'cp', 'mv', 'ln', 'tee', 'rmdir', 'chmod', 'chown', 'chgrp', 'install', 'patch', 'unzip', 'tar', 'gzip', 'gunzip', 'zip']);
+const WRITERS = new Set([
+  'mkdir',
+  'touch',
+  'cp',
+  'mv',
+  'ln',
+  'tee',
+  'rmdir',
+  'chmod',
+  'chown',
+  'chgrp',
+  'install',
+  'patch',
+  'unzip',
+  'tar',
+  'gzip',
+  'gunzip',
+  'zip',
+]);
 const DESTRUCTIVE = new Set([
-  'rm', 'shred', 'dd', 'fdisk', 'sfdisk', 'parted', 'wipefs', 'mkswap', 'swapon', 'swapoff', 'truncate', 'kill', 'pkill',
-  'killall', 'reboot', 'shutdown', 'halt', 'poweroff', 'init', 'mount', 'umount', 'chattr', 'userdel', 'groupdel', 'eval',
-  'source', '.', 'exec', 'docker', 'podman', 'kubectl', 'nsenter', 'unshare', 'chroot', 'insmod', 'rmmod', 'modprobe', 'sysctl', 'losetup', 'cryptsetup',
+  'rm',
+  'shred',
+  'dd',
+  'fdisk',
+  'sfdisk',
+  'parted',
+  'wipefs',
+  'mkswap',
+  'swapon',
+  'swapoff',
+  'truncate',
+  'kill',
+  'pkill',
+  'killall',
+  'reboot',
+  'shutdown',
+  'halt',
+  'poweroff',
+  'init',
+  'mount',
+  'umount',
+  'chattr',
+  'userdel',
+  'groupdel',
+  'eval',
+  'source',
+  '.',
+  'exec',
+  'docker',
+  'podman',
+  'kubectl',
+  'nsenter',
+  'unshare',
+  'chroot',
+  'insmod',
+  'rmmod',
+  'modprobe',
+  'sysctl',
+  'losetup',
+  'cryptsetup',
 ]);
 const PRIVILEGE = new Set(['sudo', 'doas', 'su', 'pkexec', 'runuser', 'setpriv', 'capsh']);
-const CONFIG = new Set(['crontab', 'systemctl', 'service', 'iptables', 'ip6tables', 'nft', 'ufw', 'update-alternatives', 'git-config', 'visudo', 'useradd', 'usermod', 'groupadd', 'apt', 'apt-get', 'dpkg', 'yum', 'dnf', 'apk', 'brew', 'snap']);
-const CREDENTIAL = new Set(['printenv', 'ssh-keygen', 'ssh-add', 'ssh-agent', 'gpg', 'pass', 'security', 'passwd', 'chpasswd', 'keyctl', 'openssl', 'vault', 'op', 'aws', 'gcloud', 'az']);
-const NETWORK = new Set(['curl', 'wget', 'nc', 'ncat', 'netcat', 'telnet', 'ftp', 'ping', 'dig', 'nslookup', 'host', 'socat', 'http', 'https', 'aria2c']);
-const INTERPRETERS = new Set([
-  'python', 'python3', 'node', 'deno', 'bun', 'ruby', 'perl', 'php', 'lua', 'awk', 'gawk', 'sh', 'bash', 'zsh', 'dash', 'ksh', 'fish',
+const CONFIG = new Set([
+  'crontab',
+  'systemctl',
+  'service',
+  'iptables',
+  'ip6tables',
+  'nft',
+  'ufw',
+  'update-alternatives',
+  'git-config',
+  'visudo',
+  'useradd',
+  'usermod',
+  'groupadd',
+  'apt',
+  'apt-get',
+  'dpkg',
+  'yum',
+  'dnf',
+  'apk',
+  'brew',
+  'snap',
 ]);
-const BUILD = new Set(['go', 'cargo', 'rustc', 'gcc', 'g++', 'cc', 'clang', 'make', 'cmake', 'tsc', 'pytest', 'java', 'javac', 'mvn', 'gradle', 'vitest', 'jest', 'eslint', 'prettier']);
+const CREDENTIAL = new Set([
+  'printenv',
+  'ssh-keygen',
+  'ssh-add',
+  'ssh-agent',
+  'gpg',
+  'pass',
+  'security',
+  'passwd',
+  'chpasswd',
+  'keyctl',
+  'openssl',
+  'vault',
+  'op',
+  'aws',
+  'gcloud',
+  'az',
+]);
+const NETWORK = new Set([
+  'curl',
+  'wget',
+  'nc',
+  'ncat',
+  'netcat',
+  'telnet',
+  'ftp',
+  'ping',
+  'dig',
+  'nslookup',
+  'host',
+  'socat',
+  'http',
+  'https',
+  'aria2c',
+]);
+const INTERPRETERS = new Set([
+  'python',
+  'python3',
+  'node',
+  'deno',
+  'bun',
+  'ruby',
+  'perl',
+  'php',
+  'lua',
+  'awk',
+  'gawk',
+  'sh',
+  'bash',
+  'zsh',
+  'dash',
+  'ksh',
+  'fish',
+]);
+const BUILD = new Set([
+  'go',
+  'cargo',
+  'rustc',
+  'gcc',
+  'g++',
+  'cc',
+  'clang',
+  'make',
+  'cmake',
+  'tsc',
+  'pytest',
+  'java',
+  'javac',
+  'mvn',
+  'gradle',
+  'vitest',
+  'jest',
+  'eslint',
+  'prettier',
+]);
 const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'pip', 'pip3', 'gem', 'composer', 'uv', 'poetry', 'npx']);
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish']);
 /** Wrappers that run the rest of the line as the command; their own options are skipped. */
-const WRAPPERS = new Set(['nice', 'nohup', 'time', 'stdbuf', 'ionice', 'command', 'builtin', 'env', 'timeout', 'xargs', 'setsid']);
+const WRAPPERS = new Set([
+  'nice',
+  'nohup',
+  'time',
+  'stdbuf',
+  'ionice',
+  'command',
+  'builtin',
+  'env',
+  'timeout',
+  'xargs',
+  'setsid',
+]);
 /** Kinds of the shared dangerous-variable list that make setting a variable destructive here. */
 const DESTRUCTIVE_ENV: readonly DangerousEnvKind[] = ['loader', 'command', 'lookup'];
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 /** Paths whose contents are credentials wherever they are read from. */
-const CREDENTIAL_PATH = /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.env$|\.env\.[\w-]+$|id_(rsa|dsa|ecdsa|ed25519)|shadow$|gshadow$|sudoers|\.pgpass|environ$|credentials$|credentials\.json$|\.bulwark)/;
+const CREDENTIAL_PATH =
+  /(^|[/~])(\.ssh|\.gnupg|\.aws|\.kube|\.docker|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.env$|\.env\.[\w-]+$|id_(rsa|dsa|ecdsa|ed25519)|shadow$|gshadow$|sudoers|\.pgpass|environ$|credentials$|credentials\.json$|\.bulwark)/;
 
 const MAX_DEPTH = 3;
 
 /** Flags that make an interpreter run code given on the command line. */
 const INLINE_CODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  python: ['-c'], python3: ['-c'], python2: ['-c'],
-  node: ['-e', '-p', '--eval', '--print'], bun: ['-e', '--eval', '-p', '--print'], deno: ['eval'],
-  perl: ['-e', '-E'], ruby: ['-e'], php: ['-r'], lua: ['-e'],
+  python: ['-c'],
+  python3: ['-c'],
+  python2: ['-c'],
+  node: ['-e', '-p', '--eval', '--print'],
+  bun: ['-e', '--eval', '-p', '--print'],
+  deno: ['eval'],
+  perl: ['-e', '-E'],
+  ruby: ['-e'],
+  php: ['-r'],
+  lua: ['-e'],
 };
 /** `s/a/b/e`, `s/a/b/w file`, or an `e`/`w` command at the start of a sed expression. */
 const SED_EXEC_OR_WRITE = /\/[gpiImM0-9]*[ew]|(^|[;{}\s])[0-9,$]*[ew](\s|$)/;
@@ -105,7 +344,10 @@ function operands(args: readonly string[]): string[] {
 
 function hasFlag(args: readonly string[], short: string, long: readonly string[] = []): boolean {
   return args.some(
-    (a) => long.includes(a) || long.some((l) => a.startsWith(`${l}=`)) || (/^-[A-Za-z]+$/.test(a) && a.slice(1).includes(short)),
+    (a) =>
+      long.includes(a) ||
+      long.some((l) => a.startsWith(`${l}=`)) ||
+      (/^-[A-Za-z]+$/.test(a) && a.slice(1).includes(short)),
   );
 }
 
@@ -125,7 +367,8 @@ export function classifyArgv(argv: readonly string[], workspace: string | undefi
 export function classifyEnvNames(names: readonly string[]): ExecVerdict {
   const v = newAcc();
   for (const name of names) {
-    if (!ASSIGNMENT_WORD.test(`${name}=`)) add(v, 'destructive', `environment variable name ${JSON.stringify(name.slice(0, 64))} is not a valid name`);
+    if (!ASSIGNMENT_WORD.test(`${name}=`))
+      add(v, 'destructive', `environment variable name ${JSON.stringify(name.slice(0, 64))} is not a valid name`);
     noteEnv(v, name);
   }
   return verdict(v);
@@ -199,8 +442,17 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
 
   // Without a script operand a shell or interpreter runs whatever arrives on stdin (a pipe, a
   // redirect or the tool's stdin argument): a program the classifier never sees.
-  if ((SHELLS.has(name) || INTERPRETERS.has(name)) && name !== 'awk' && name !== 'gawk' && operands(args).length === 0) {
-    add(v, 'destructive', cmd.piped ? `pipes downloaded or generated text into ${name}` : `${name} reads its program from standard input`);
+  if (
+    (SHELLS.has(name) || INTERPRETERS.has(name)) &&
+    name !== 'awk' &&
+    name !== 'gawk' &&
+    operands(args).length === 0
+  ) {
+    add(
+      v,
+      'destructive',
+      cmd.piped ? `pipes downloaded or generated text into ${name}` : `${name} reads its program from standard input`,
+    );
     return;
   }
   if (SHELLS.has(name)) {
@@ -215,7 +467,10 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
     return;
   }
   const inline = INLINE_CODE_FLAGS[name];
-  if (inline && args.some((a) => inline.includes(a) || inline.some((f) => f.startsWith('--') && a.startsWith(`${f}=`)))) {
+  if (
+    inline &&
+    args.some((a) => inline.includes(a) || inline.some((f) => f.startsWith('--') && a.startsWith(`${f}=`)))
+  ) {
     add(v, 'destructive', `${name} runs an inline program the classifier cannot see through`);
     return;
   }
@@ -226,7 +481,15 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
     }
     return;
   }
-  if (name === 'tar' && args.some((a) => /^--(to-command|checkpoint-action|use-compress-program|info-script|new-volume-script)/.test(a) || a === '-I' || a === '-F')) {
+  if (
+    name === 'tar' &&
+    args.some(
+      (a) =>
+        /^--(to-command|checkpoint-action|use-compress-program|info-script|new-volume-script)/.test(a) ||
+        a === '-I' ||
+        a === '-F',
+    )
+  ) {
     add(v, 'destructive', 'tar option runs a command');
     return;
   }
@@ -236,12 +499,16 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
     add(v, 'read', 'sed filters text');
     if (hasFlag(args, 'i', ['--in-place'])) add(v, 'write', 'sed edits files in place');
     // The e command/flag runs the pattern space as a shell command; w writes a file.
-    if (operands(args).some((a) => SED_EXEC_OR_WRITE.test(a))) add(v, 'destructive', 'sed script can run commands or write files');
+    if (operands(args).some((a) => SED_EXEC_OR_WRITE.test(a)))
+      add(v, 'destructive', 'sed script can run commands or write files');
     return;
   }
   if (name === 'rsync' || name === 'scp' || name === 'sftp') {
     add(v, 'network', `${name} copies over the network`);
-    if (name === 'rsync' && hasFlag(args, '\0', ['--delete', '--delete-after', '--delete-before', '--remove-source-files'])) {
+    if (
+      name === 'rsync' &&
+      hasFlag(args, '\0', ['--delete', '--delete-after', '--delete-before', '--remove-source-files'])
+    ) {
       add(v, 'destructive', 'rsync deletes files');
     }
     add(v, 'write', `${name} writes files`);
@@ -267,7 +534,8 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
     return;
   }
   if (WRITERS.has(name)) {
-    const recursiveMode = (name === 'chmod' || name === 'chown' || name === 'chgrp') && hasFlag(args, 'R', ['--recursive']);
+    const recursiveMode =
+      (name === 'chmod' || name === 'chown' || name === 'chgrp') && hasFlag(args, 'R', ['--recursive']);
     if (recursiveMode) add(v, 'destructive', `${name} -R changes a whole tree`);
     const outside = operands(args).filter((a) => leavesWorkspace(a, workspace));
     if (outside.length > 0) add(v, 'destructive', `${name} touches ${outside.join(', ')} outside the workspace`);
@@ -306,22 +574,46 @@ function classifyGit(v: Acc, args: readonly string[]): void {
   const rest = args.slice(i + 1);
   switch (sub) {
     case undefined:
-    case 'status': case 'log': case 'diff': case 'show': case 'blame': case 'ls-files': case 'rev-parse': case 'describe': case 'grep': case 'shortlog':
+    case 'status':
+    case 'log':
+    case 'diff':
+    case 'show':
+    case 'blame':
+    case 'ls-files':
+    case 'rev-parse':
+    case 'describe':
+    case 'grep':
+    case 'shortlog':
       add(v, 'read', `git ${sub ?? ''} reads`.trim());
       return;
-    case 'branch': case 'tag':
-      if (hasFlag(rest, 'D', ['--delete', '--force']) || hasFlag(rest, 'd') || hasFlag(rest, 'f')) add(v, 'destructive', `git ${sub} deletes or moves refs`);
+    case 'branch':
+    case 'tag':
+      if (hasFlag(rest, 'D', ['--delete', '--force']) || hasFlag(rest, 'd') || hasFlag(rest, 'f'))
+        add(v, 'destructive', `git ${sub} deletes or moves refs`);
       else add(v, 'write', `git ${sub}`);
       return;
-    case 'add': case 'commit': case 'init': case 'mv': case 'stash': case 'switch': case 'merge': case 'cherry-pick': case 'revert': case 'apply': case 'am':
+    case 'add':
+    case 'commit':
+    case 'init':
+    case 'mv':
+    case 'stash':
+    case 'switch':
+    case 'merge':
+    case 'cherry-pick':
+    case 'revert':
+    case 'apply':
+    case 'am':
       add(v, 'write', `git ${sub} changes the repository`);
       return;
-    case 'checkout': case 'restore':
-      if (rest.includes('--') || rest.includes('.') || hasFlag(rest, 'f', ['--force'])) add(v, 'destructive', `git ${sub} discards changes`);
+    case 'checkout':
+    case 'restore':
+      if (rest.includes('--') || rest.includes('.') || hasFlag(rest, 'f', ['--force']))
+        add(v, 'destructive', `git ${sub} discards changes`);
       else add(v, 'write', `git ${sub}`);
       return;
     case 'reset':
-      if (rest.includes('--hard') || rest.includes('--merge') || rest.includes('--keep')) add(v, 'destructive', 'git reset --hard discards work');
+      if (rest.includes('--hard') || rest.includes('--merge') || rest.includes('--keep'))
+        add(v, 'destructive', 'git reset --hard discards work');
       else add(v, 'write', 'git reset');
       return;
     case 'clean':
@@ -332,15 +624,24 @@ function classifyGit(v: Acc, args: readonly string[]): void {
       return;
     case 'push':
       add(v, 'network', 'git push sends commits to a remote');
-      if (hasFlag(rest, 'f', ['--force', '--force-with-lease', '--mirror', '--delete', '--prune']) || rest.some((a) => a.startsWith('+') || a.startsWith(':'))) {
+      if (
+        hasFlag(rest, 'f', ['--force', '--force-with-lease', '--mirror', '--delete', '--prune']) ||
+        rest.some((a) => a.startsWith('+') || a.startsWith(':'))
+      ) {
         add(v, 'destructive', 'git push rewrites or deletes remote history');
       }
       return;
-    case 'fetch': case 'pull': case 'clone': case 'submodule': case 'ls-remote':
+    case 'fetch':
+    case 'pull':
+    case 'clone':
+    case 'submodule':
+    case 'ls-remote':
       add(v, 'network', `git ${sub} talks to a remote`);
       add(v, 'write', `git ${sub} writes the working tree`);
       return;
-    case 'config': case 'remote': case 'hooks':
+    case 'config':
+    case 'remote':
+    case 'hooks':
       add(v, 'config', `git ${sub} changes repository configuration`);
       return;
     case 'credential':
@@ -354,12 +655,18 @@ function classifyGit(v: Acc, args: readonly string[]): void {
 function classifyFind(v: Acc, args: readonly string[], workspace: string | undefined, depth: number): void {
   add(v, 'read', 'find lists files');
   if (args.includes('-delete')) add(v, 'destructive', 'find -delete removes files');
-  for (const flag of ['-fprint', '-fprintf', '-fls']) if (args.includes(flag)) add(v, 'write', `find ${flag} writes a file`);
+  for (const flag of ['-fprint', '-fprintf', '-fls'])
+    if (args.includes(flag)) add(v, 'write', `find ${flag} writes a file`);
   for (let i = 0; i < args.length; i++) {
     if (['-exec', '-execdir', '-ok', '-okdir'].includes(args[i] as string)) {
       const sub: string[] = [];
       for (let j = i + 1; j < args.length && args[j] !== ';' && args[j] !== '+'; j++) sub.push(args[j] as string);
-      classifySimple(v, { assigns: [], argv: sub.filter((a) => a !== '{}'), redirects: [], piped: false }, workspace, depth + 1);
+      classifySimple(
+        v,
+        { assigns: [], argv: sub.filter((a) => a !== '{}'), redirects: [], piped: false },
+        workspace,
+        depth + 1,
+      );
     }
   }
 }
@@ -372,15 +679,36 @@ function classifyNetwork(v: Acc, name: string, args: readonly string[], workspac
   }
   if (name === 'curl' || name === 'wget' || name === 'http' || name === 'https') {
     const sends =
-      hasFlag(args, 'd', ['--data', '--data-binary', '--data-raw', '--data-urlencode', '--json', '--form', '--upload-file', '--post-data', '--post-file', '--body-data', '--body-file', '--method']) ||
+      hasFlag(args, 'd', [
+        '--data',
+        '--data-binary',
+        '--data-raw',
+        '--data-urlencode',
+        '--json',
+        '--form',
+        '--upload-file',
+        '--post-data',
+        '--post-file',
+        '--body-data',
+        '--body-file',
+        '--method',
+      ]) ||
       hasFlag(args, 'F') ||
       hasFlag(args, 'T');
     const method = args.findIndex((a) => a === '-X' || a === '--request');
-    const m = method >= 0 ? (args[method + 1] ?? '').toUpperCase() : args.find((a) => /^-X[A-Za-z]+$/.test(a))?.slice(2).toUpperCase();
-    if (sends || (m !== undefined && !['GET', 'HEAD', 'OPTIONS'].includes(m))) add(v, 'destructive', `${name} sends data to a remote server`);
+    const m =
+      method >= 0
+        ? (args[method + 1] ?? '').toUpperCase()
+        : args
+            .find((a) => /^-X[A-Za-z]+$/.test(a))
+            ?.slice(2)
+            .toUpperCase();
+    if (sends || (m !== undefined && !['GET', 'HEAD', 'OPTIONS'].includes(m)))
+      add(v, 'destructive', `${name} sends data to a remote server`);
     const out = args.findIndex((a) => a === '-o' || a === '-O' || a === '--output' || a === '--output-document');
     const target = out >= 0 ? args[out + 1] : undefined;
-    if (target !== undefined && leavesWorkspace(target, workspace)) add(v, 'destructive', `${name} writes ${target} outside the workspace`);
+    if (target !== undefined && leavesWorkspace(target, workspace))
+      add(v, 'destructive', `${name} writes ${target} outside the workspace`);
     else if (target !== undefined || args.includes('-O') || name === 'wget') add(v, 'write', `${name} saves a file`);
   }
 }
@@ -409,7 +737,16 @@ function classifyPackageManager(v: Acc, name: string, args: readonly string[]): 
     add(v, 'write', `${name} ${sub} removes dependencies`);
     return;
   }
-  if (sub === 'install' || sub === 'i' || sub === 'add' || sub === 'ci' || sub === 'update' || sub === 'upgrade' || sub === 'sync' || sub === undefined) {
+  if (
+    sub === 'install' ||
+    sub === 'i' ||
+    sub === 'add' ||
+    sub === 'ci' ||
+    sub === 'update' ||
+    sub === 'upgrade' ||
+    sub === 'sync' ||
+    sub === undefined
+  ) {
     add(v, 'network', `${name} install downloads packages`);
     add(v, 'write', `${name} install writes dependencies`);
     add(v, 'exec', `${name} install may run install scripts`);

@@ -5,7 +5,13 @@
  * here-strings) is reported as `opaque`, which it treats as destructive: fail closed. So is input
  * the parser refuses (unterminated quotes, oversized or too deeply nested lines).
  */
-import { parseShell as parseFull, ASSIGNMENT_WORD, MAX_COMMAND_CHARS, type SimpleCommand as FullCommand, type Word } from '../text/shell-parse.js';
+import {
+  parseShell as parseFull,
+  ASSIGNMENT_WORD,
+  MAX_COMMAND_CHARS,
+  type SimpleCommand as FullCommand,
+  type Word,
+} from '../text/shell-parse.js';
 
 export { MAX_COMMAND_CHARS };
 
@@ -25,9 +31,7 @@ export interface SimpleCommand {
 }
 
 export type ShellParse =
-  | { readonly ok: true; readonly commands: readonly SimpleCommand[] }
-  | { readonly ok: false; readonly opaque: string };
-
+  { readonly ok: true; readonly commands: readonly SimpleCommand[] } | { readonly ok: false; readonly opaque: string };
 
 const HEREDOC_OPS = new Set(['<<', '<<-', '<<<']);
 const DUP_OPS = new Set(['>&', '<&']);

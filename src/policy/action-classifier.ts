@@ -7,12 +7,28 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ACTION_CLASSES, type ActionClass } from './action-classifier-classes.js';
 import { safePath, relativeTo, isInside } from '../core/safe-path.js';
-import { classifyArgv, classifyCommandString, classifyEnvNames, isCredentialPath, leavesWorkspace } from './action-classifier-exec.js';
+import {
+  classifyArgv,
+  classifyCommandString,
+  classifyEnvNames,
+  isCredentialPath,
+  leavesWorkspace,
+} from './action-classifier-exec.js';
 
 export { ACTION_CLASSES, type ActionClass };
 
 /** Most severe first; `primary` is the first class of a call found in this order. */
-const SEVERITY: readonly ActionClass[] = ['destructive', 'credential', 'config', 'exec', 'messaging', 'network', 'write', 'memory', 'read'];
+const SEVERITY: readonly ActionClass[] = [
+  'destructive',
+  'credential',
+  'config',
+  'exec',
+  'messaging',
+  'network',
+  'write',
+  'memory',
+  'read',
+];
 
 export interface ActionInput {
   readonly tool: string;
@@ -58,7 +74,11 @@ export interface Classification {
   readonly reasons: readonly string[];
   /** Parsed arguments, or undefined when they were not valid JSON. */
   readonly args: unknown;
-  readonly exec?: { readonly argvs: readonly (readonly string[])[]; readonly envNames: readonly string[]; readonly cwd?: string };
+  readonly exec?: {
+    readonly argvs: readonly (readonly string[])[];
+    readonly envNames: readonly string[];
+    readonly cwd?: string;
+  };
   readonly write?: WriteTarget;
   readonly network?: { readonly method: string; readonly url?: string };
 }
@@ -162,7 +182,12 @@ function collectStrings(v: unknown, depth: number, out: string[] = []): string[]
   return out;
 }
 
-function classifyExec(input: ActionInput, o: Record<string, unknown>, classes: Set<ActionClass>, reasons: string[]): Classification {
+function classifyExec(
+  input: ActionInput,
+  o: Record<string, unknown>,
+  classes: Set<ActionClass>,
+  reasons: string[],
+): Classification {
   const command = firstString(o, COMMAND_KEYS);
   const argvRaw = input.parsedArgv ?? ARGV_KEYS.map((k) => o[k]).find((x) => Array.isArray(x));
   let verdict;
@@ -200,7 +225,9 @@ function classifyExec(input: ActionInput, o: Record<string, unknown>, classes: S
     classes.add('destructive');
     reasons.push(`working directory ${cwd} is outside the workspace`);
   }
-  return finish(classes, reasons, o, { exec: { argvs: verdict.argvs, envNames, ...(cwd !== undefined ? { cwd } : {}) } });
+  return finish(classes, reasons, o, {
+    exec: { argvs: verdict.argvs, envNames, ...(cwd !== undefined ? { cwd } : {}) },
+  });
 }
 
 function inScratch(workspace: string, resolved: string, scratch: readonly string[]): boolean {
@@ -211,7 +238,12 @@ function inScratch(workspace: string, resolved: string, scratch: readonly string
   });
 }
 
-function classifyWrite(input: ActionInput, o: Record<string, unknown>, classes: Set<ActionClass>, reasons: string[]): Classification {
+function classifyWrite(
+  input: ActionInput,
+  o: Record<string, unknown>,
+  classes: Set<ActionClass>,
+  reasons: string[],
+): Classification {
   const p = firstString(o, PATH_KEYS);
   const newContent = firstString(o, CONTENT_KEYS);
   if (p === undefined) {
@@ -254,7 +286,10 @@ export function readPreimage(target: string, cap = MAX_PREIMAGE_BYTES, hashCap =
     fd = openSync(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
     const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) return { preimage: 'not-a-file' };
-    const key = st.size >= LARGE_FILE ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${cap}:${hashCap}` : undefined;
+    const key =
+      st.size >= LARGE_FILE
+        ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${cap}:${hashCap}`
+        : undefined;
     const cached = key === undefined ? undefined : hashCache.get(key);
     if (cached) return cached;
     // One pass to the end (or hashCap), whatever the size said: the file may grow meanwhile. Every byte

@@ -45,8 +45,14 @@ export function buildView(c: Classification, effect: Effect): EffectView {
   }
   if (args.length > MAX_VIEW_ARGS) args = `${args.slice(0, MAX_VIEW_ARGS)}… (${args.length} chars in total)`;
   const view: EffectView = {
-    tool: effect.tool, classes: c.classes, reasons: c.reasons, agentId: effect.agentId, sessionId: effect.sessionId,
-    cwd: effect.cwd, network: effect.network, args,
+    tool: effect.tool,
+    classes: c.classes,
+    reasons: c.reasons,
+    agentId: effect.agentId,
+    sessionId: effect.sessionId,
+    cwd: effect.cwd,
+    network: effect.network,
+    args,
     ...(c.exec ? { argv: c.exec.argvs, envNames: c.exec.envNames } : {}),
     ...(c.write ? { diff: writeDiff(c.write) } : {}),
   };
@@ -58,15 +64,24 @@ function writeDiff(w: WriteTarget): string {
   let before = '';
   if (w.exists) {
     if (w.preimageCapped) {
-      const bound = w.preimageCapped.readBytes >= w.preimageCapped.size ? 'its whole content is bound' : `its first ${w.preimageCapped.readBytes} bytes and its size are bound`;
+      const bound =
+        w.preimageCapped.readBytes >= w.preimageCapped.size
+          ? 'its whole content is bound'
+          : `its first ${w.preimageCapped.readBytes} bytes and its size are bound`;
       before = `(existing file of ${w.preimageCapped.size} bytes is larger than the ${MAX_PREIMAGE_BYTES} bytes shown for an approval; not shown; ${bound})`;
-    }
-    else if (w.preimageBytes) before = Buffer.from(w.preimageBytes.buffer, w.preimageBytes.byteOffset, w.preimageBytes.byteLength).toString('utf8');
+    } else if (w.preimageBytes)
+      before = Buffer.from(w.preimageBytes.buffer, w.preimageBytes.byteOffset, w.preimageBytes.byteLength).toString(
+        'utf8',
+      );
     else before = `(existing file could not be read: ${w.preimage})`;
   }
   const next = w.newContent;
   if (next === undefined) return `--- ${w.path}\n+++ ${w.path}\n(new content not given as text)`;
-  return lineDiff(w.path, w.exists ? before : undefined, next.length > MAX_DIFF_INPUT ? `(new content of ${next.length} chars not shown)` : next);
+  return lineDiff(
+    w.path,
+    w.exists ? before : undefined,
+    next.length > MAX_DIFF_INPUT ? `(new content of ${next.length} chars not shown)` : next,
+  );
 }
 
 /** A compact diff: common head and tail lines are collapsed, the changed middle is shown as -/+ lines. */
@@ -77,7 +92,11 @@ export function lineDiff(path: string, before: string | undefined, after: string
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
   while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  const out = [`--- ${before === undefined ? '/dev/null' : path}`, `+++ ${path}`, `@@ -${head + 1},${a.length - head - tail} +${head + 1},${b.length - head - tail} @@`];
+  const out = [
+    `--- ${before === undefined ? '/dev/null' : path}`,
+    `+++ ${path}`,
+    `@@ -${head + 1},${a.length - head - tail} +${head + 1},${b.length - head - tail} @@`,
+  ];
   const removed = a.slice(head, a.length - tail).map((l) => `-${l}`);
   const added = b.slice(head, b.length - tail).map((l) => `+${l}`);
   const body = [...removed, ...added];

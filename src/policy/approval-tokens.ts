@@ -26,7 +26,9 @@ export class ApprovalSigner {
   }
 
   private mac(requestId: string, effectHash: string, decision: Decision, expiresAt: number): Buffer {
-    return createHmac('sha256', this.key).update(`${PREFIX}|${requestId}|${effectHash}|${decision}|${expiresAt}`).digest();
+    return createHmac('sha256', this.key)
+      .update(`${PREFIX}|${requestId}|${effectHash}|${decision}|${expiresAt}`)
+      .digest();
   }
 
   sign(requestId: string, effectHash: string, decision: Decision, expiresAt: number): string {

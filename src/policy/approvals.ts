@@ -38,7 +38,8 @@ export interface EffectView {
   readonly diff?: string;
 }
 
-export type ApprovalSource = 'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full' | 'cancelled';
+export type ApprovalSource =
+  'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full' | 'cancelled';
 
 export interface ApprovalOutcome {
   readonly decision: Decision;
@@ -140,18 +141,35 @@ export class ApprovalQueue {
    * When `signal` aborts (the client went away), this caller gets a `cancelled` denial at once, so a
    * later approval can never start its tool; the pending entry is resolved as cancelled once no caller waits on it.
    */
-  request(effectHash: string, view: EffectView, ctx: EventContext, timeoutMs = this.defaultTimeoutMs, signal?: AbortSignal): Promise<ApprovalOutcome> {
+  request(
+    effectHash: string,
+    view: EffectView,
+    ctx: EventContext,
+    timeoutMs = this.defaultTimeoutMs,
+    signal?: AbortSignal,
+  ): Promise<ApprovalOutcome> {
     const now = this.clock();
     if (signal?.aborted) return Promise.resolve({ decision: 'deny', source: 'cancelled', reason: CANCELLED });
-    if (this.closed) return Promise.resolve({ decision: 'deny', source: 'shutdown', reason: 'the daemon is shutting down' });
+    if (this.closed)
+      return Promise.resolve({ decision: 'deny', source: 'shutdown', reason: 'the daemon is shutting down' });
     const denial = this.denied.get(effectHash);
     if (denial && denial.until > now) {
-      return Promise.resolve({ decision: 'deny', source: 'denial-cache', requestId: denial.requestId, reason: 'this exact action was denied less than a minute ago' });
+      return Promise.resolve({
+        decision: 'deny',
+        source: 'denial-cache',
+        requestId: denial.requestId,
+        reason: 'this exact action was denied less than a minute ago',
+      });
     }
     if (denial) this.denied.delete(effectHash);
     const approval = this.approved.get(effectHash);
     if (approval && approval.until > now) {
-      return Promise.resolve({ decision: 'approve', source: 'approval-cache', requestId: approval.requestId, token: approval.token });
+      return Promise.resolve({
+        decision: 'approve',
+        source: 'approval-cache',
+        requestId: approval.requestId,
+        token: approval.token,
+      });
     }
     if (approval) this.approved.delete(effectHash);
     const joined = this.pendingByHash.get(effectHash);
@@ -160,7 +178,11 @@ export class ApprovalQueue {
       return this.wait(joined, signal);
     }
     if (this.pendingById.size >= this.maxPending) {
-      return Promise.resolve({ decision: 'deny', source: 'queue-full', reason: `more than ${this.maxPending} approvals are pending` });
+      return Promise.resolve({
+        decision: 'deny',
+        source: 'queue-full',
+        reason: `more than ${this.maxPending} approvals are pending`,
+      });
     }
     const id = newId('apr');
     let settle!: (o: ApprovalOutcome) => void;
@@ -168,14 +190,37 @@ export class ApprovalQueue {
       settle = resolve;
     });
     const entry: Entry = {
-      id, effectHash, view, ctx, createdAt: now, expiresAt: now + timeoutMs, waiters: 1, promise, settle,
-      timer: setTimeout(() => this.finish(entry, { decision: 'deny', source: 'timeout', requestId: id, reason: `no operator decision within ${timeoutMs} ms` }), timeoutMs),
+      id,
+      effectHash,
+      view,
+      ctx,
+      createdAt: now,
+      expiresAt: now + timeoutMs,
+      waiters: 1,
+      promise,
+      settle,
+      timer: setTimeout(
+        () =>
+          this.finish(entry, {
+            decision: 'deny',
+            source: 'timeout',
+            requestId: id,
+            reason: `no operator decision within ${timeoutMs} ms`,
+          }),
+        timeoutMs,
+      ),
     };
     entry.timer.unref?.();
     this.pendingByHash.set(effectHash, entry);
     this.pendingById.set(id, entry);
     this.bus.emit('approval:requested', {
-      ...ctx, layer: 'L13', requestId: id, tool: view.tool, classes: [...view.classes], effectHash, expiresAt: new Date(entry.expiresAt).toISOString(),
+      ...ctx,
+      layer: 'L13',
+      requestId: id,
+      tool: view.tool,
+      classes: [...view.classes],
+      effectHash,
+      expiresAt: new Date(entry.expiresAt).toISOString(),
     });
     const snapshot = this.describe(entry);
     for (const l of this.listeners) l(snapshot);
@@ -201,29 +246,59 @@ export class ApprovalQueue {
   private dropWaiter(entry: Entry): void {
     if (this.pendingById.get(entry.id) !== entry) return;
     entry.waiters -= 1;
-    if (entry.waiters <= 0) this.finish(entry, { decision: 'deny', source: 'cancelled', requestId: entry.id, reason: CANCELLED });
+    if (entry.waiters <= 0)
+      this.finish(entry, { decision: 'deny', source: 'cancelled', requestId: entry.id, reason: CANCELLED });
   }
 
   /** A decision token for an operator channel (e.g. a chat button). Valid until the request expires. */
   mintToken(requestId: string, decision: Decision): Result<string, BulwarkError> {
     const entry = this.pendingById.get(requestId);
-    if (!entry) return err(queueError('approval.not_pending', `approval ${requestId} is not pending (already decided, expired or unknown)`, 404));
+    if (!entry)
+      return err(
+        queueError(
+          'approval.not_pending',
+          `approval ${requestId} is not pending (already decided, expired or unknown)`,
+          404,
+        ),
+      );
     return ok(this.signer.sign(entry.id, entry.effectHash, decision, entry.expiresAt));
   }
 
   /** Applies a signed operator decision. A forged, altered or expired token changes nothing. */
   resolveWithToken(token: string, by: string, reason?: string): Result<ResolvedApproval, BulwarkError> {
     const claims = ApprovalSigner.parse(token);
-    if (!claims) return err(queueError('approval.bad_token', 'not an approval token: use the token issued to the operator channel'));
+    if (!claims)
+      return err(
+        queueError('approval.bad_token', 'not an approval token: use the token issued to the operator channel'),
+      );
     const entry = this.pendingById.get(claims.requestId);
-    if (!entry) return err(queueError('approval.not_pending', `approval ${claims.requestId} is not pending (already decided, expired or unknown)`, 404));
+    if (!entry)
+      return err(
+        queueError(
+          'approval.not_pending',
+          `approval ${claims.requestId} is not pending (already decided, expired or unknown)`,
+          404,
+        ),
+      );
     if (!this.signer.verify(token, entry.effectHash, this.clock())) {
-      this.bus.emit('security:blocked', { ...entry.ctx, layer: 'L13', reason: 'approval token failed verification', requestId: entry.id });
+      this.bus.emit('security:blocked', {
+        ...entry.ctx,
+        layer: 'L13',
+        reason: 'approval token failed verification',
+        requestId: entry.id,
+      });
       return err(queueError('approval.bad_token', 'approval token is invalid or expired for this request', 403));
     }
     const outcome: ApprovalOutcome =
       claims.decision === 'approve'
-        ? { decision: 'approve', source: 'operator', requestId: entry.id, by, token: this.signer.sign(entry.id, entry.effectHash, 'approve', this.clock() + this.approvalCacheMs), ...(reason ? { reason } : {}) }
+        ? {
+            decision: 'approve',
+            source: 'operator',
+            requestId: entry.id,
+            by,
+            token: this.signer.sign(entry.id, entry.effectHash, 'approve', this.clock() + this.approvalCacheMs),
+            ...(reason ? { reason } : {}),
+          }
         : { decision: 'deny', source: 'operator', requestId: entry.id, by, ...(reason ? { reason } : {}) };
     return ok(this.finish(entry, outcome));
   }
@@ -270,7 +345,14 @@ export class ApprovalQueue {
   }
 
   private describe(e: Entry): PendingApproval {
-    return { id: e.id, effectHash: e.effectHash, view: e.view, createdAt: e.createdAt, expiresAt: e.expiresAt, waiters: e.waiters };
+    return {
+      id: e.id,
+      effectHash: e.effectHash,
+      view: e.view,
+      createdAt: e.createdAt,
+      expiresAt: e.expiresAt,
+      waiters: e.waiters,
+    };
   }
 
   private finish(e: Entry, outcome: ApprovalOutcome): ResolvedApproval {
@@ -290,14 +372,26 @@ export class ApprovalQueue {
       pruneCache(this.denied, now);
     }
     const resolved: ResolvedApproval = {
-      ...this.describe(e), decision: outcome.decision, source: outcome.source, resolvedAt: now,
-      ...(outcome.by ? { by: outcome.by } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}),
+      ...this.describe(e),
+      decision: outcome.decision,
+      source: outcome.source,
+      resolvedAt: now,
+      ...(outcome.by ? { by: outcome.by } : {}),
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
     };
     this.history.push(resolved);
     if (this.history.length > HISTORY) this.history.shift();
     this.bus.emit('approval:resolved', {
-      ...e.ctx, layer: 'L13', requestId: e.id, tool: e.view.tool, effectHash: e.effectHash, outcome: outcome.source === 'cancelled' ? 'cancelled' : outcome.decision,
-      source: outcome.source, waiters: e.waiters, ...(outcome.by ? { by: outcome.by } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}),
+      ...e.ctx,
+      layer: 'L13',
+      requestId: e.id,
+      tool: e.view.tool,
+      effectHash: e.effectHash,
+      outcome: outcome.source === 'cancelled' ? 'cancelled' : outcome.decision,
+      source: outcome.source,
+      waiters: e.waiters,
+      ...(outcome.by ? { by: outcome.by } : {}),
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
     });
     e.settle(outcome);
     return resolved;

@@ -40,7 +40,12 @@ function sortDeep(value: unknown, depth: number): unknown {
     const out: Record<string, unknown> = {};
     // defineProperty keeps a "__proto__" key as data instead of changing the prototype.
     for (const k of Object.keys(value).sort()) {
-      Object.defineProperty(out, k, { value: sortDeep((value as Record<string, unknown>)[k], depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: sortDeep((value as Record<string, unknown>)[k], depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
@@ -60,7 +65,9 @@ export function effectHash(effect: Effect): string {
       sessionId: effect.sessionId,
       preimage: effect.preimage ?? null,
       // Only when set, so the hash of every other effect is what it was before the cap existed.
-      ...(effect.preimageCapped ? { preimageCapped: { readBytes: effect.preimageCapped.readBytes, size: effect.preimageCapped.size } } : {}),
+      ...(effect.preimageCapped
+        ? { preimageCapped: { readBytes: effect.preimageCapped.readBytes, size: effect.preimageCapped.size } }
+        : {}),
     }),
   );
 }

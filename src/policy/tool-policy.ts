@@ -63,7 +63,11 @@ function parseEntries(list: readonly string[], key: 'allow' | 'deny'): Result<En
       const g = entry.slice('group:'.length);
       if (!isGroup(g)) {
         return err(
-          bulwarkError('policy.unknown_group', `tools.${key} names unknown group "${g}"; known groups: ${TOOL_GROUPS.join(', ')}`, { layer: 'L12' }),
+          bulwarkError(
+            'policy.unknown_group',
+            `tools.${key} names unknown group "${g}"; known groups: ${TOOL_GROUPS.join(', ')}`,
+            { layer: 'L12' },
+          ),
         );
       }
       groups.add(g);
@@ -79,7 +83,10 @@ function parseEntries(list: readonly string[], key: 'allow' | 'deny'): Result<En
 /** Compiles an agent's `tools` config. A typo in a group name is an error, so a deny entry can never silently do nothing. */
 export function compileToolPolicy(config: ToolPolicyConfig): Result<ToolPolicy, BulwarkError> {
   const profileDef = PROFILES[config.profile];
-  if (!profileDef) return err(bulwarkError('policy.unknown_profile', `unknown tool profile "${String(config.profile)}"`, { layer: 'L12' }));
+  if (!profileDef)
+    return err(
+      bulwarkError('policy.unknown_profile', `unknown tool profile "${String(config.profile)}"`, { layer: 'L12' }),
+    );
   const allow = parseEntries(config.allow, 'allow');
   if (!allow.ok) return allow;
   const deny = parseEntries(config.deny, 'deny');
@@ -89,10 +96,14 @@ export function compileToolPolicy(config: ToolPolicyConfig): Result<ToolPolicy, 
 
   const decide = (name: string, group: string): ToolDecision => {
     if (deny.value.names.has(name)) return { allowed: false, reason: `"${name}" is in the agent's tools.deny list` };
-    if (deny.value.groups.has(group)) return { allowed: false, reason: `group "${group}" of "${name}" is in the agent's tools.deny list` };
+    if (deny.value.groups.has(group))
+      return { allowed: false, reason: `group "${group}" of "${name}" is in the agent's tools.deny list` };
     if (baseNames.has(name) || baseGroups.has(group)) return { allowed: true };
     if (allow.value.names.has(name) || allow.value.groups.has(group)) return { allowed: true };
-    return { allowed: false, reason: `"${name}" (group ${group}) is not in profile "${config.profile}" nor in tools.allow` };
+    return {
+      allowed: false,
+      reason: `"${name}" (group ${group}) is not in profile "${config.profile}" nor in tools.allow`,
+    };
   };
 
   return ok({

@@ -15,13 +15,21 @@ import { isSecretReference } from '../config/secret-ref.js';
 
 export { SecretsConfigSchema, AgentSecretsSchema, type SecretsConfig } from '../config/sections/secrets.js';
 
-export function masterKeyOptionsFromConfig(cfg: SecretsConfig | undefined, dataDir: string, create = false): MasterKeyOptions {
+export function masterKeyOptionsFromConfig(
+  cfg: SecretsConfig | undefined,
+  dataDir: string,
+  create = false,
+): MasterKeyOptions {
   return { keyFile: cfg?.masterKeyFile, envVarName: cfg?.masterKeyEnv ?? MASTER_KEY_ENV, dataDir, create };
 }
 
 /** Structural view of the parts of the config this module reads (works before and after the merge). */
 export interface ScopeConfigView {
-  readonly agents: ReadonlyArray<{ readonly id: string; readonly provider?: string; readonly secrets?: readonly string[] }>;
+  readonly agents: ReadonlyArray<{
+    readonly id: string;
+    readonly provider?: string;
+    readonly secrets?: readonly string[];
+  }>;
   readonly providers: Readonly<Record<string, { readonly apiKey?: { readonly secret: string } }>>;
 }
 
@@ -64,7 +72,11 @@ export interface ResolveContext extends AccessContext {
 /** Resolves `{ secret: NAME }` references at use time, through the agent's L07 scope. */
 export type SecretResolver = (name: string, ctx: ResolveContext) => Result<string, BulwarkError>;
 
-export function createSecretResolver(store: SecretReader, scopes: ReadonlyMap<string, readonly string[]>, bus: EventBus): SecretResolver {
+export function createSecretResolver(
+  store: SecretReader,
+  scopes: ReadonlyMap<string, readonly string[]>,
+  bus: EventBus,
+): SecretResolver {
   const readers = new Map<string, SecretReader>();
   return (name, ctx) => {
     let reader = readers.get(ctx.agentId);
@@ -84,6 +96,11 @@ export function resolveSecretRef(
   ctx: ResolveContext,
   what: string,
 ): Result<string, BulwarkError> {
-  if (!ref) return err(bulwarkError('secret.not_configured', `${what} has no secret configured; set it to { secret: NAME }`, { layer: 'L07' }));
+  if (!ref)
+    return err(
+      bulwarkError('secret.not_configured', `${what} has no secret configured; set it to { secret: NAME }`, {
+        layer: 'L07',
+      }),
+    );
   return resolver(ref.secret, ctx);
 }

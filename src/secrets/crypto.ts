@@ -40,7 +40,11 @@ export function seal(masterKey: Buffer, name: string, plaintext: Buffer): Buffer
 /** Decrypts a sealed record; any change to the bytes, the name or the key is `vault.auth_failed`. */
 export function open(masterKey: Buffer, name: string, sealed: Buffer): Result<Buffer, BulwarkError> {
   if (sealed.length < HEADER_BYTES || sealed[0] !== VERSION) {
-    return err(bulwarkError('vault.malformed', `record "${name}" is not a bulwark vault record (wrong version or truncated)`, { layer: 'L06' }));
+    return err(
+      bulwarkError('vault.malformed', `record "${name}" is not a bulwark vault record (wrong version or truncated)`, {
+        layer: 'L06',
+      }),
+    );
   }
   const salt = sealed.subarray(1, 1 + SALT_BYTES);
   const iv = sealed.subarray(1 + SALT_BYTES, 1 + SALT_BYTES + IV_BYTES);

@@ -39,7 +39,8 @@ export function parseDotenv(text: string, source: string): Result<DotenvEntry[],
   // CRLF and a lone CR end a line as LF does.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const nul = lines.findIndex((l) => l.includes('\0'));
-  if (nul >= 0) return err(bulwarkError('dotenv.syntax', `${source}:${nul + 1}: contains a NUL byte; a .env file is plain text`));
+  if (nul >= 0)
+    return err(bulwarkError('dotenv.syntax', `${source}:${nul + 1}: contains a NUL byte; a .env file is plain text`));
   const out: DotenvEntry[] = [];
   const seen = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
@@ -49,17 +50,26 @@ export function parseDotenv(text: string, source: string): Result<DotenvEntry[],
     if (/^export[ \t]/.test(line)) line = line.slice(7).trimStart();
     const eq = line.indexOf('=');
     const name = eq > 0 ? line.slice(0, eq).trim() : '';
-    if (!SECRET_NAME_RE.test(name)) return err(bulwarkError('dotenv.syntax', `${source}:${i + 1}: expected NAME=value`));
+    if (!SECRET_NAME_RE.test(name))
+      return err(bulwarkError('dotenv.syntax', `${source}:${i + 1}: expected NAME=value`));
     const rest = line.slice(eq + 1).trim();
     const lineNo = i + 1;
     const first = seen.get(name);
-    if (first !== undefined) return err(bulwarkError('dotenv.duplicate', `${source}:${lineNo}: ${name} is already set on line ${first}; keep one of them`));
+    if (first !== undefined)
+      return err(
+        bulwarkError(
+          'dotenv.duplicate',
+          `${source}:${lineNo}: ${name} is already set on line ${first}; keep one of them`,
+        ),
+      );
     seen.set(name, lineNo);
     let value: string;
     if (rest.startsWith("'")) {
       const end = rest.indexOf("'", 1);
-      if (end < 0) return err(bulwarkError('dotenv.syntax', `${source}:${lineNo}: unterminated single quote for ${name}`));
-      if (!trailingOk(rest.slice(end + 1))) return err(bulwarkError('dotenv.syntax', `${source}:${lineNo}: text after the closing quote of ${name}`));
+      if (end < 0)
+        return err(bulwarkError('dotenv.syntax', `${source}:${lineNo}: unterminated single quote for ${name}`));
+      if (!trailingOk(rest.slice(end + 1)))
+        return err(bulwarkError('dotenv.syntax', `${source}:${lineNo}: text after the closing quote of ${name}`));
       value = rest.slice(1, end);
     } else if (rest.startsWith('"')) {
       let buf = rest.slice(1);
@@ -69,8 +79,10 @@ export function parseDotenv(text: string, source: string): Result<DotenvEntry[],
         buf += `\n${lines[i] as string}`;
         end = closingQuote(buf, 0);
       }
-      if (end < 0) return err(bulwarkError('dotenv.syntax', `${source}:${lineNo}: unterminated double quote for ${name}`));
-      if (!trailingOk(buf.slice(end + 1))) return err(bulwarkError('dotenv.syntax', `${source}:${i + 1}: text after the closing quote of ${name}`));
+      if (end < 0)
+        return err(bulwarkError('dotenv.syntax', `${source}:${lineNo}: unterminated double quote for ${name}`));
+      if (!trailingOk(buf.slice(end + 1)))
+        return err(bulwarkError('dotenv.syntax', `${source}:${i + 1}: text after the closing quote of ${name}`));
       value = unescapeDouble(buf.slice(0, end));
     } else {
       const hash = rest.search(/\s#/);

@@ -42,7 +42,7 @@ export function hexDumpView(text: string): HexDumpView | undefined {
   const lines: Array<[number, number]> = [];
   let previousWasDump = false;
   let dumpLines = 0;
-  for (let start = 0; start <= text.length; ) {
+  for (let start = 0; start <= text.length;) {
     const nl = text.indexOf('\n', start);
     const end = nl < 0 ? text.length : nl;
     const hex = lineHex(text.slice(start, end));

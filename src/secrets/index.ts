@@ -1,12 +1,25 @@
 /** Public surface of the secrets room (L06, L07, leak index) for the daemon and the CLI. */
-export { openSecretStore, rotateMasterKey, pendingKeyPath, type SecretStore, type MasterKeySource, type OpenSecretStoreOptions } from './store.js';
+export {
+  openSecretStore,
+  rotateMasterKey,
+  pendingKeyPath,
+  type SecretStore,
+  type MasterKeySource,
+  type OpenSecretStoreOptions,
+} from './store.js';
 export { Vault, VAULT_FILE, vaultPath, checkSecretName } from './vault.js';
 export { createScopedSecrets } from './scoped.js';
 export { LeakIndex } from './leak-index.js';
 export { redactLeakHits } from '../text/leak-redact.js';
 export { encodedForms, MIN_FORM_LENGTH } from './encodings.js';
 export { captureEnvSecrets, looksLikeSecretEnvName, type EnvSecrets } from './env-secrets.js';
-export { loadMasterKey, defaultKeyFilePath, MASTER_KEY_ENV, CREDENTIAL_NAME, type MasterKeyOptions } from './master-key.js';
+export {
+  loadMasterKey,
+  defaultKeyFilePath,
+  MASTER_KEY_ENV,
+  CREDENTIAL_NAME,
+  type MasterKeyOptions,
+} from './master-key.js';
 export {
   SecretsConfigSchema,
   AgentSecretsSchema,

@@ -128,7 +128,12 @@ export function hexPassApplies(text: string): boolean {
 
 const PASSES: readonly Pass[] = [
   { classes: classes(/[0-9a-fA-F]/, /[\s:,-]/), lowerHex: true, encodings: ['hex'], applies: hexPassApplies },
-  { classes: classes(/[A-Za-z0-9+/_=-]/, /\s/), lowerHex: false, encodings: ['base64', 'base64url'], applies: (t) => LINE_BREAK.test(t) },
+  {
+    classes: classes(/[A-Za-z0-9+/_=-]/, /\s/),
+    lowerHex: false,
+    encodings: ['base64', 'base64url'],
+    applies: (t) => LINE_BREAK.test(t),
+  },
 ];
 const CHECKPOINT = 1024;
 const UTF16 = new TextDecoder('utf-16le');
@@ -238,7 +243,12 @@ export class LeakIndex implements LeakScanner {
       matcher.forEachMatch(view.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
         if (!pass.encodings.includes(e.encoding)) return;
-        const hit = { start: view.toRaw(start), end: view.toRaw(end - 1) + 1, secretName: e.secretName, encoding: e.encoding };
+        const hit = {
+          start: view.toRaw(start),
+          end: view.toRaw(end - 1) + 1,
+          secretName: e.secretName,
+          encoding: e.encoding,
+        };
         const key = `${hit.start}:${hit.end}:${hit.secretName}`;
         if (known.has(key)) return;
         known.add(key);
@@ -273,4 +283,3 @@ export class LeakIndex implements LeakScanner {
     return this.matcher;
   }
 }
-

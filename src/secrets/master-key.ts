@@ -105,7 +105,8 @@ export function readKeyFile(file: string, dataDir?: string): Result<Buffer, Bulw
       ),
     );
   }
-  if (size > MAX_KEY_FILE_BYTES) return err(keyError('masterkey.malformed', `master key file ${file} is too large to be a key`));
+  if (size > MAX_KEY_FILE_BYTES)
+    return err(keyError('masterkey.malformed', `master key file ${file} is too large to be a key`));
   try {
     return parseKeyMaterial(readFileSync(file), file, false);
   } catch (cause) {
@@ -146,7 +147,9 @@ export function loadMasterKey(opts: MasterKeyOptions = {}): Result<MasterKey, Bu
       try {
         raw = readFileSync(credFile);
       } catch (cause) {
-        return err(keyError('masterkey.unreadable', `cannot read systemd credential ${credFile}: ${describeCause(cause)}`));
+        return err(
+          keyError('masterkey.unreadable', `cannot read systemd credential ${credFile}: ${describeCause(cause)}`),
+        );
       }
       const key = parseKeyMaterial(raw, `systemd credential ${CREDENTIAL_NAME}`, true);
       return key.ok ? ok({ key: key.value, origin: 'systemd-credential', location: credFile, created: false }) : key;
@@ -184,7 +187,12 @@ export function loadMasterKey(opts: MasterKeyOptions = {}): Result<MasterKey, Bu
     );
   }
   if (opts.dataDir && isInside(opts.dataDir, file)) {
-    return err(keyError('masterkey.inside_data_dir', `refusing to create the master key file ${file} inside the data dir ${opts.dataDir}`));
+    return err(
+      keyError(
+        'masterkey.inside_data_dir',
+        `refusing to create the master key file ${file} inside the data dir ${opts.dataDir}`,
+      ),
+    );
   }
   const key = generateMasterKey();
   const written = writeKeyFile(file, key);

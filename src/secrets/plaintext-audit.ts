@@ -123,11 +123,20 @@ function advise(place: AuditPlace, where: string, kind: string): string {
   }
 }
 
-function scanFile(place: AuditPlace, file: string, opts: AuditOptions, formats: readonly CompiledFormat[], out: PlaintextFinding[]): void {
+function scanFile(
+  place: AuditPlace,
+  file: string,
+  opts: AuditOptions,
+  formats: readonly CompiledFormat[],
+  out: PlaintextFinding[],
+): void {
   const text = readHead(file, opts.maxFileBytes ?? 16 * 1024 * 1024);
   if (text === undefined) return;
   const matches = scanText(text, formats, opts.known);
-  const lines = linesOf(text, matches.map((m) => m.offset));
+  const lines = linesOf(
+    text,
+    matches.map((m) => m.offset),
+  );
   for (const m of matches) {
     const where = `${file}:${lines.get(m.offset) ?? 1}`;
     out.push({ place, where, kind: m.kind, advice: advise(place, where, m.kind) });

@@ -10,7 +10,12 @@ import type { SecretAccessOutcome } from './events.js';
 import { anyGlobMatches } from './glob.js';
 import type { AccessContext, SecretReader } from './types.js';
 
-export function createScopedSecrets(store: SecretReader, agentId: string, globs: readonly string[], bus: EventBus): SecretReader {
+export function createScopedSecrets(
+  store: SecretReader,
+  agentId: string,
+  globs: readonly string[],
+  bus: EventBus,
+): SecretReader {
   const allow = [...globs];
   const audit = (name: string, outcome: SecretAccessOutcome, ctx: AccessContext | undefined, reason?: string) =>
     bus.emit('secret:accessed', {

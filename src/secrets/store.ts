@@ -10,13 +10,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { absoluteFrom } from '../core/safe-path.js';
 import type { EnvSecrets } from './env-secrets.js';
 import type { LeakIndex } from './leak-index.js';
-import {
-  generateMasterKey,
-  loadMasterKey,
-  readKeyFile,
-  writeKeyFile,
-  type MasterKeyOptions,
-} from './master-key.js';
+import { generateMasterKey, loadMasterKey, readKeyFile, writeKeyFile, type MasterKeyOptions } from './master-key.js';
 import { Vault } from './vault.js';
 
 /** A master key given directly (tests, embedding) or the options to find one. */
@@ -70,7 +64,13 @@ export function openSecretStore(opts: OpenSecretStoreOptions): Result<SecretStor
       else unlinkSync(pendingFile);
     } catch (cause) {
       opened.value.vault.close();
-      return err(bulwarkError('masterkey.unwritable', `cannot finish the interrupted key rotation at ${pendingFile}: ${describeCause(cause)}`, { layer: 'L06' }));
+      return err(
+        bulwarkError(
+          'masterkey.unwritable',
+          `cannot finish the interrupted key rotation at ${pendingFile}: ${describeCause(cause)}`,
+          { layer: 'L06' },
+        ),
+      );
     }
   }
   return ok(opened.value.vault);
@@ -108,9 +108,15 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
       ),
     );
   }
-  const target = fromFile ? pendingKeyPath(store.keyInfo.location) : absoluteFrom(process.cwd(), opts.newKeyFile as string);
+  const target = fromFile
+    ? pendingKeyPath(store.keyInfo.location)
+    : absoluteFrom(process.cwd(), opts.newKeyFile as string);
   if (!fromFile && existsSync(target)) {
-    return err(bulwarkError('masterkey.rotate_target', `${target} already exists; choose a new path for the new key`, { layer: 'L06' }));
+    return err(
+      bulwarkError('masterkey.rotate_target', `${target} already exists; choose a new path for the new key`, {
+        layer: 'L06',
+      }),
+    );
   }
   const written = writeKeyFile(target, newKey);
   if (!written.ok) return written;
@@ -120,7 +126,13 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
     try {
       unlinkSync(target);
     } catch (cause) {
-      return err(bulwarkError(rotated.error.code, `${rotated.error.message} (and the unused new key ${target} could not be removed: ${describeCause(cause)})`, { layer: 'L06' }));
+      return err(
+        bulwarkError(
+          rotated.error.code,
+          `${rotated.error.message} (and the unused new key ${target} could not be removed: ${describeCause(cause)})`,
+          { layer: 'L06' },
+        ),
+      );
     }
     return rotated;
   }
@@ -129,9 +141,17 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
       renameSync(target, store.keyInfo.location);
     } catch (cause) {
       return err(
-        bulwarkError('masterkey.unwritable', `the vault is re-encrypted but ${target} could not replace ${store.keyInfo.location} (${describeCause(cause)}); bulwark will finish this on next open`, { layer: 'L06' }),
+        bulwarkError(
+          'masterkey.unwritable',
+          `the vault is re-encrypted but ${target} could not replace ${store.keyInfo.location} (${describeCause(cause)}); bulwark will finish this on next open`,
+          { layer: 'L06' },
+        ),
       );
     }
   }
-  return ok({ records: rotated.value, keyFile: fromFile ? store.keyInfo.location : target, operatorMustInstall: !fromFile });
+  return ok({
+    records: rotated.value,
+    keyFile: fromFile ? store.keyInfo.location : target,
+    operatorMustInstall: !fromFile,
+  });
 }

@@ -35,15 +35,23 @@ export function vaultPath(dataDir: string): string {
 
 export function checkSecretName(name: string): Result<string, BulwarkError> {
   if (typeof name !== 'string' || !SECRET_NAME_RE.test(name)) {
-    return err(vaultError('secret.bad_name', `"${String(name).slice(0, 64)}" is not a secret name: use letters, digits and _ (max 128), not starting with a digit`, 400));
+    return err(
+      vaultError(
+        'secret.bad_name',
+        `"${String(name).slice(0, 64)}" is not a secret name: use letters, digits and _ (max 128), not starting with a digit`,
+        400,
+      ),
+    );
   }
   return ok(name);
 }
 
 export function checkSecretValue(name: string, value: string): Result<Buffer, BulwarkError> {
-  if (typeof value !== 'string' || value.length === 0) return err(vaultError('secret.empty', `secret "${name}" must not be empty`, 400));
+  if (typeof value !== 'string' || value.length === 0)
+    return err(vaultError('secret.empty', `secret "${name}" must not be empty`, 400));
   const bytes = Buffer.from(value, 'utf8');
-  if (bytes.length > MAX_SECRET_BYTES) return err(vaultError('secret.too_large', `secret "${name}" is larger than 64 KiB`, 400));
+  if (bytes.length > MAX_SECRET_BYTES)
+    return err(vaultError('secret.too_large', `secret "${name}" is larger than 64 KiB`, 400));
   return ok(bytes);
 }
 
@@ -78,10 +86,17 @@ function checkExistingFile(file: string): Result<void, BulwarkError> {
     db = new Database(file, { readonly: true, fileMustExist: true });
     const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
     const bad = rows.filter((r) => r.quick_check !== 'ok');
-    if (bad.length) throw new Error(bad.map((r) => r.quick_check).slice(0, 3).join('; '));
+    if (bad.length)
+      throw new Error(
+        bad
+          .map((r) => r.quick_check)
+          .slice(0, 3)
+          .join('; '),
+      );
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
     const names = new Set(tables.map((t) => t.name));
-    if (names.size > 0 && (!names.has('vault_meta') || !names.has('secrets'))) throw new Error('not a bulwark vault (tables missing)');
+    if (names.size > 0 && (!names.has('vault_meta') || !names.has('secrets')))
+      throw new Error('not a bulwark vault (tables missing)');
     return ok(undefined);
   } catch (cause) {
     return err(
@@ -139,7 +154,9 @@ export class Vault implements SecretReader {
       db = openDatabase(file);
       migrate(db, 'secrets', MIGRATIONS);
     } catch (cause) {
-      return err(vaultError('vault.corrupt', `cannot open vault ${file}: ${describeCause(cause)}; nothing was changed`));
+      return err(
+        vaultError('vault.corrupt', `cannot open vault ${file}: ${describeCause(cause)}; nothing was changed`),
+      );
     }
     const verified = Vault.verify(db, file, opts);
     if (!verified.ok) {
@@ -155,9 +172,17 @@ export class Vault implements SecretReader {
     if (!row) {
       const count = (db.prepare('SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
       if (count > 0) {
-        return err(vaultError('vault.corrupt', `vault ${file} holds secrets but no verification record; it was altered outside bulwark. Restore it from a backup`));
+        return err(
+          vaultError(
+            'vault.corrupt',
+            `vault ${file} holds secrets but no verification record; it was altered outside bulwark. Restore it from a backup`,
+          ),
+        );
       }
-      db.prepare('INSERT INTO vault_meta (k, v) VALUES (?, ?)').run('verify', seal(opts.masterKey, VERIFY_NAME, VERIFY_PLAINTEXT));
+      db.prepare('INSERT INTO vault_meta (k, v) VALUES (?, ?)').run(
+        'verify',
+        seal(opts.masterKey, VERIFY_NAME, VERIFY_PLAINTEXT),
+      );
       return ok('main');
     }
     if (Vault.keyVerifies(opts.masterKey, row.v)) return ok('main');
@@ -186,7 +211,9 @@ export class Vault implements SecretReader {
         this.leakIndex.register(name, fromEnv);
         return ok(fromEnv);
       }
-      return err(vaultError('secret.not_found', `secret "${name}" is not set; add it with: bulwark secrets set ${name}`, 404));
+      return err(
+        vaultError('secret.not_found', `secret "${name}" is not set; add it with: bulwark secrets set ${name}`, 404),
+      );
     }
     const opened = openRecord(this.masterKey, name, row.sealed);
     if (!opened.ok) {
@@ -219,7 +246,10 @@ export class Vault implements SecretReader {
 
   has(name: string): boolean {
     if (!SECRET_NAME_RE.test(name)) return false;
-    return this.db.prepare('SELECT 1 FROM secrets WHERE name = ?').get(name) !== undefined || this.envSecrets.get(name) !== undefined;
+    return (
+      this.db.prepare('SELECT 1 FROM secrets WHERE name = ?').get(name) !== undefined ||
+      this.envSecrets.get(name) !== undefined
+    );
   }
 
   set(name: string, value: string): Result<void, BulwarkError> {
@@ -247,7 +277,12 @@ export class Vault implements SecretReader {
     try {
       write();
     } catch (cause) {
-      return err(vaultError('vault.write_failed', `cannot write to vault ${this.file}: ${describeCause(cause)}; nothing was changed`));
+      return err(
+        vaultError(
+          'vault.write_failed',
+          `cannot write to vault ${this.file}: ${describeCause(cause)}; nothing was changed`,
+        ),
+      );
     }
     for (const [name, value] of entries) {
       this.leakIndex.register(name, value);
@@ -276,7 +311,12 @@ export class Vault implements SecretReader {
       created_at: string;
       updated_at: string;
     }>;
-    const out: SecretMeta[] = rows.map((r) => ({ name: r.name, source: 'vault', createdAt: r.created_at, updatedAt: r.updated_at }));
+    const out: SecretMeta[] = rows.map((r) => ({
+      name: r.name,
+      source: 'vault',
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
     const inVault = new Set(rows.map((r) => r.name));
     for (const n of [...this.envSecrets.names()].sort()) if (!inVault.has(n)) out.push({ name: n, source: 'env' });
     return out;
@@ -288,7 +328,10 @@ export class Vault implements SecretReader {
    * the vault exactly as it was, under the old key.
    */
   rotateKey(newKey: Buffer, onRecord?: (name: string, index: number) => void): Result<number, BulwarkError> {
-    const rows = this.db.prepare('SELECT name, sealed FROM secrets ORDER BY name').all() as Array<{ name: string; sealed: Buffer }>;
+    const rows = this.db.prepare('SELECT name, sealed FROM secrets ORDER BY name').all() as Array<{
+      name: string;
+      sealed: Buffer;
+    }>;
     const update = this.db.prepare('UPDATE secrets SET sealed = ? WHERE name = ?');
     const updateVerify = this.db.prepare('UPDATE vault_meta SET v = ? WHERE k = ?');
     let failed: BulwarkError | undefined;
@@ -296,7 +339,10 @@ export class Vault implements SecretReader {
       rows.forEach((row, i) => {
         const plain = openRecord(this.masterKey, row.name, row.sealed);
         if (!plain.ok) {
-          failed = vaultError('vault.tampered', `secret "${row.name}" failed authentication, so the key was not rotated; delete or set it again first`);
+          failed = vaultError(
+            'vault.tampered',
+            `secret "${row.name}" failed authentication, so the key was not rotated; delete or set it again first`,
+          );
           throw new Error(failed.message);
         }
         update.run(seal(newKey, row.name, plain.value), row.name);
@@ -308,7 +354,9 @@ export class Vault implements SecretReader {
     try {
       run();
     } catch (cause) {
-      return err(failed ?? vaultError('vault.rotate_failed', `key rotation failed and was rolled back: ${describeCause(cause)}`));
+      return err(
+        failed ?? vaultError('vault.rotate_failed', `key rotation failed and was rolled back: ${describeCause(cause)}`),
+      );
     }
     this.masterKey.fill(0);
     this.masterKey = Buffer.from(newKey);

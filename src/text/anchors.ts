@@ -74,7 +74,20 @@ function hashOf(s: string): number {
 function compile(patterns: readonly PatternDef[]): Compiled {
   const hit = cache.get(patterns);
   if (hit) return hit;
-  const c: Compiled = { anchors: [], stems: [], words: new Map(), prefixes: new Map(), prefixLength: new Uint8Array(64), firstTwo: new Uint8Array(128 * 128), wordTable: new Uint32Array(1 << TABLE_BITS), prefixTable: new Uint32Array(1 << TABLE_BITS), wordIds: [], prefixIds: [], literals: [], literalBuckets: [] };
+  const c: Compiled = {
+    anchors: [],
+    stems: [],
+    words: new Map(),
+    prefixes: new Map(),
+    prefixLength: new Uint8Array(64),
+    firstTwo: new Uint8Array(128 * 128),
+    wordTable: new Uint32Array(1 << TABLE_BITS),
+    prefixTable: new Uint32Array(1 << TABLE_BITS),
+    wordIds: [],
+    prefixIds: [],
+    literals: [],
+    literalBuckets: [],
+  };
   const idOf = new Map<string, number>();
   const push = (m: Map<number, number[]>, k: number, id: number) => {
     const list = m.get(k) ?? [];
@@ -94,8 +107,7 @@ function compile(patterns: readonly PatternDef[]): Compiled {
         const bucket = c.literalBuckets.find((b) => b.prefix === prefix);
         if (bucket) bucket.ids.push(id);
         else c.literalBuckets.push({ prefix, ids: [id] });
-      }
-      else if (a.endsWith('*')) {
+      } else if (a.endsWith('*')) {
         const stem = a.slice(0, -1);
         push(c.prefixes, hashOf(stem), id);
         tableAdd(c.prefixTable, hashOf(stem));
@@ -156,14 +168,25 @@ function scanLiterals(c: Compiled, text: string, found: Array<number[] | undefin
 /** Notes the occurrences of literal `a` from `from` on, until its list holds MAX_POSITIONS + 1 positions. */
 function walkLiteral(a: string, id: number, text: string, from: number, found: Array<number[] | undefined>): void {
   let list = found[id];
-  for (let at = text.indexOf(a, from); at >= 0 && !(list && list.length > MAX_POSITIONS); at = text.indexOf(a, at + 1)) {
+  for (
+    let at = text.indexOf(a, from);
+    at >= 0 && !(list && list.length > MAX_POSITIONS);
+    at = text.indexOf(a, at + 1)
+  ) {
     if (!list) found[id] = list = [at];
     else list.push(at);
   }
 }
 
 /** Notes at `start` those of `ids` whose text is text[start, start + len) (hash hits are verified), each up to the cap. */
-function noteAt(ids: readonly number[], stems: readonly string[], found: Array<number[] | undefined>, text: string, start: number, len: number): void {
+function noteAt(
+  ids: readonly number[],
+  stems: readonly string[],
+  found: Array<number[] | undefined>,
+  text: string,
+  start: number,
+  len: number,
+): void {
   for (let k = 0; k < ids.length; k++) {
     const id = ids[k] as number;
     const list = found[id];
@@ -237,7 +260,11 @@ export function scanAnchors(text: string, patterns: readonly PatternDef[], maxTy
     const slot = tableSlot(wordTable, hw >>> 0);
     const ids = slot >= 0 ? wordIds[slot] : undefined;
     if (ids) noteAt(ids, stems, found, text, start, len);
-    if (typos.length < maxTypos && len >= 4 && (tableSlot(KEYWORD_TABLE, hw >>> 0) < 0 || !KEYWORD_HASHES.has(hw >>> 0))) {
+    if (
+      typos.length < maxTypos &&
+      len >= 4 &&
+      (tableSlot(KEYWORD_TABLE, hw >>> 0) < 0 || !KEYWORD_HASHES.has(hw >>> 0))
+    ) {
       const key = typoAt(text, start, end);
       if (key) typos.push({ start, end, replacement: key });
     }
@@ -264,7 +291,13 @@ export function requirementsMet(p: PatternDef, scan: AnchorScan, wordsTrusted: b
 }
 
 /** Text windows in which `p` may match: undefined = the whole text; [] = nowhere. */
-export function windowsFor(p: PatternDef, scan: AnchorScan, textLength: number, before = 400, after = 800): Array<[number, number]> | undefined {
+export function windowsFor(
+  p: PatternDef,
+  scan: AnchorScan,
+  textLength: number,
+  before = 400,
+  after = 800,
+): Array<[number, number]> | undefined {
   if (!p.anchors || p.anchors.length === 0) return undefined;
   const starts: number[] = [];
   for (const a of p.anchors) {

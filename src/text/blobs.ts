@@ -54,7 +54,8 @@ export function findBlobs(text: string, maxEach: number): Blobs {
     let end = stop;
     while (end < n && text.charCodeAt(end) === 0x3d && end - stop < 2) end++; // '=' padding
     if (allHex && len >= MIN_HEX && hex.length < maxEach) hex.push(text.slice(start, start + Math.min(len, MAX_BLOB)));
-    else if (len >= MIN_BASE64 && upper && lowerOrDigit && base64.length < maxEach) base64.push(text.slice(start, Math.min(end, start + MAX_BLOB)));
+    else if (len >= MIN_BASE64 && upper && lowerOrDigit && base64.length < maxEach)
+      base64.push(text.slice(start, Math.min(end, start + MAX_BLOB)));
     if (base64.length >= maxEach && hex.length >= maxEach) break;
   }
   return { base64, hex };

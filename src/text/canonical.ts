@@ -9,8 +9,21 @@
  *    payload smuggled in tags becomes visible to detectors; and maps every view offset back to the raw text.
  */
 import {
-  BLACK_FLAG, CANCEL_TAG, VS15, VS16, ZWJ, isAsciiTag, isBidiControl, isEmojiModifier, isFlagTag, isHan,
-  isInvisible, isKeycapBase, isLineBreak, isPictographic, isWhitespace,
+  BLACK_FLAG,
+  CANCEL_TAG,
+  VS15,
+  VS16,
+  ZWJ,
+  isAsciiTag,
+  isBidiControl,
+  isEmojiModifier,
+  isFlagTag,
+  isHan,
+  isInvisible,
+  isKeycapBase,
+  isLineBreak,
+  isPictographic,
+  isWhitespace,
 } from './invisible.js';
 import { foldChar } from './fold.js';
 
@@ -73,7 +86,15 @@ let canonClass: Uint8Array | undefined;
 function buildCanonClass(): Uint8Array {
   const t = new Uint8Array(0x10000);
   for (let cp = 0; cp < 0x10000; cp++) {
-    if ((cp >= 0xd800 && cp <= 0xdfff) || cp === ZWJ || cp === VS15 || cp === VS16 || cp === KEYCAP || isPictographic(cp)) t[cp] = SLOW;
+    if (
+      (cp >= 0xd800 && cp <= 0xdfff) ||
+      cp === ZWJ ||
+      cp === VS15 ||
+      cp === VS16 ||
+      cp === KEYCAP ||
+      isPictographic(cp)
+    )
+      t[cp] = SLOW;
     else if (!isInvisible(cp)) t[cp] = KEEP;
     else if (isBidiControl(cp)) t[cp] = STRIP_BIDI;
     else if (isZeroWidth(cp)) t[cp] = STRIP_ZERO_WIDTH;
@@ -99,7 +120,7 @@ export function canonicalise(raw: string): Canonical {
   let prev = plain > 0 ? raw.charCodeAt(plain - 1) : -1; // last kept code point
   let prevWasSelector = false;
   const n = raw.length;
-  for (let i = plain; i < n; ) {
+  for (let i = plain; i < n;) {
     const unit = raw.charCodeAt(i);
     const k = cls[unit];
     if (k === KEEP) {
@@ -159,7 +180,8 @@ export function canonicalise(raw: string): Canonical {
       protectedChar = kept;
     } else if (!isInvisible(cp)) {
       kept = true;
-      protectedChar = isPictographic(cp) || isEmojiModifier(cp) || isRegionalIndicator(cp) || (cp === KEYCAP && isKeycapBase(prev));
+      protectedChar =
+        isPictographic(cp) || isEmojiModifier(cp) || isRegionalIndicator(cp) || (cp === KEYCAP && isKeycapBase(prev));
     }
     if (kept) {
       if (protectedChar) {
@@ -215,7 +237,6 @@ class MappedView implements DetectionView {
     return [s, Math.max(s, e)];
   }
 }
-
 
 /**
  * Lazily filled per-BMP-code-unit result of the detection-view fold: 0 = not computed yet, DROP,
@@ -310,7 +331,7 @@ export function detectionView(raw: string): DetectionView {
   const out = new ViewBuffer(raw.length + 16);
   let decodedTags = 0;
   const len = raw.length;
-  for (let i = 0; i < len; ) {
+  for (let i = 0; i < len;) {
     const unit = raw.charCodeAt(i);
     if (unit >= 0x20 && unit < 0x7f) {
       out.put(unit >= 0x41 && unit <= 0x5a ? unit + 32 : unit, i, i + 1);

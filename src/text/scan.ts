@@ -5,7 +5,13 @@
  */
 import { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
 import type { Correction } from './typo.js';
-import { MAX_POSITIONS as MAX_ANCHOR_POSITIONS, requirementsMet, scanAnchors, windowsFor, type AnchorScan } from './anchors.js';
+import {
+  MAX_POSITIONS as MAX_ANCHOR_POSITIONS,
+  requirementsMet,
+  scanAnchors,
+  windowsFor,
+  type AnchorScan,
+} from './anchors.js';
 import { INJECTION_PATTERNS } from './patterns/index.js';
 import { ROT13_HINT } from './patterns/encoded.js';
 import { findBlobs } from './blobs.js';
@@ -44,7 +50,11 @@ export interface ScanResult {
 
 /** Families whose matches are often legitimate inside code blocks: discounted there, never ignored. */
 const CODE_DISCOUNT: Partial<Record<PatternFamily, number>> = {
-  dangerous_command: 0.4, credential_logging: 0.5, exfiltration: 0.5, role_marker: 0.5, encoded_payload: 0.5,
+  dangerous_command: 0.4,
+  credential_logging: 0.5,
+  exfiltration: 0.5,
+  role_marker: 0.5,
+  encoded_payload: 0.5,
 };
 
 const MAX_BLOBS = 16;
@@ -54,9 +64,27 @@ const MAX_DECODE_DEPTH = 2;
 const MAX_CORRECTIONS = 256;
 
 export const SYNTHETIC_FINDINGS = {
-  tagSmuggling: { id: 'encoded.tag_smuggling', family: 'encoded_payload', severity: 'critical', weight: 0.6, description: 'Unicode tag characters outside an emoji flag (ASCII smuggling)' },
-  invisibleChars: { id: 'encoded.invisible_chars', family: 'encoded_payload', severity: 'info', weight: 0.15, description: 'several invisible/bidi characters stripped' },
-  typoglycemia: { id: 'encoded.typoglycemia', family: 'encoded_payload', severity: 'info', weight: 0.1, description: 'scrambled or misspelt injection key words' },
+  tagSmuggling: {
+    id: 'encoded.tag_smuggling',
+    family: 'encoded_payload',
+    severity: 'critical',
+    weight: 0.6,
+    description: 'Unicode tag characters outside an emoji flag (ASCII smuggling)',
+  },
+  invisibleChars: {
+    id: 'encoded.invisible_chars',
+    family: 'encoded_payload',
+    severity: 'info',
+    weight: 0.15,
+    description: 'several invisible/bidi characters stripped',
+  },
+  typoglycemia: {
+    id: 'encoded.typoglycemia',
+    family: 'encoded_payload',
+    severity: 'info',
+    weight: 0.1,
+    description: 'scrambled or misspelt injection key words',
+  },
 } as const;
 
 /** Fenced code block ranges (``` or ~~~) in the view; an unclosed fence runs to the end. */
@@ -88,7 +116,10 @@ function inRanges(ranges: Array<[number, number]>, i: number): boolean {
 }
 
 /** Applies corrections to a view and returns the corrected text plus a map back to view offsets. */
-function applyCorrections(text: string, corrections: readonly Correction[]): { text: string; toView: (i: number) => number } {
+function applyCorrections(
+  text: string,
+  corrections: readonly Correction[],
+): { text: string; toView: (i: number) => number } {
   if (corrections.length === 0) return { text, toView: (i) => i };
   const parts: string[] = [];
   const starts: number[] = []; // corrected offset where each correction's effect begins
@@ -222,24 +253,49 @@ export function scanText(raw: string, options: ScanOptions = {}, depth = 0): Sca
   const first = scanAnchors(view.text, patterns, MAX_CORRECTIONS);
   const corrections = first.typos;
   const corrected = applyCorrections(view.text, corrections);
-  const anchors = corrections.length === 0 ? first : rescanAfterCorrections(first, corrections, corrected.text, view.text.length, patterns);
+  const anchors =
+    corrections.length === 0
+      ? first
+      : rescanAfterCorrections(first, corrections, corrected.text, view.text.length, patterns);
   const code = codeRanges(view.text);
   const findings: Finding[] = [];
 
-  const add = (p: { id: string; family: PatternFamily; severity: Severity; weight: number }, vs: number, ve: number, source: FindingSource, rawSpan?: [number, number]) => {
+  const add = (
+    p: { id: string; family: PatternFamily; severity: Severity; weight: number },
+    vs: number,
+    ve: number,
+    source: FindingSource,
+    rawSpan?: [number, number],
+  ) => {
     const inCode = code.length > 0 && inRanges(code, vs);
     const discount = inCode ? (CODE_DISCOUNT[p.family] ?? 1) : 1;
     const [start, end] = rawSpan ?? view.toOriginal(vs, ve);
-    findings.push({ id: p.id, family: p.family, severity: p.severity, weight: p.weight * discount, start, end, source, inCode });
+    findings.push({
+      id: p.id,
+      family: p.family,
+      severity: p.severity,
+      weight: p.weight * discount,
+      start,
+      end,
+      source,
+      inCode,
+    });
   };
 
-  matchPatterns(corrected.text, patterns, (p, s, e) => add(p, corrected.toView(s), corrected.toView(e), 'text'), anchors);
+  matchPatterns(
+    corrected.text,
+    patterns,
+    (p, s, e) => add(p, corrected.toView(s), corrected.toView(e), 'text'),
+    anchors,
+  );
   if (corrections.length > 0 && findings.length > 0) {
     const c = corrections[0];
     if (c) add(SYNTHETIC_FINDINGS.typoglycemia, c.start, c.end, 'text');
   }
-  if (canonical.stripped.tags > 0 && view.decodedTags > 0) add(SYNTHETIC_FINDINGS.tagSmuggling, 0, view.text.length, 'invisible', [0, raw.length]);
-  if (canonical.stripped.total - canonical.stripped.tags >= 4) add(SYNTHETIC_FINDINGS.invisibleChars, 0, view.text.length, 'invisible', [0, raw.length]);
+  if (canonical.stripped.tags > 0 && view.decodedTags > 0)
+    add(SYNTHETIC_FINDINGS.tagSmuggling, 0, view.text.length, 'invisible', [0, raw.length]);
+  if (canonical.stripped.total - canonical.stripped.tags >= 4)
+    add(SYNTHETIC_FINDINGS.invisibleChars, 0, view.text.length, 'invisible', [0, raw.length]);
 
   if (options.decode !== false && depth < MAX_DECODE_DEPTH) {
     decodePayloads(raw, canonical.text, patterns, depth, (p, span, source) => add(p, 0, 0, source, span));
@@ -261,7 +317,10 @@ function decodePayloads(
   let decodedChars = 0;
   const seen = new Set<string>();
   const found = findBlobs(canonicalText, MAX_BLOBS * 4);
-  for (const [candidates, decode, source] of [[found.base64, decodeBase64, 'base64'], [found.hex, decodeHex, 'hex']] as const) {
+  for (const [candidates, decode, source] of [
+    [found.base64, decodeBase64, 'base64'],
+    [found.hex, decodeHex, 'hex'],
+  ] as const) {
     for (const blob of candidates) {
       if (blobs >= MAX_BLOBS || decodedChars >= MAX_DECODED_CHARS) return;
       const decoded = decode(blob);

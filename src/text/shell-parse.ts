@@ -74,7 +74,21 @@ function decodeAnsiC(body: string): string {
       continue;
     }
     const n = body[++i] as string;
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+    const simple: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      a: '\x07',
+      b: '\b',
+      e: '\x1b',
+      E: '\x1b',
+      f: '\f',
+      v: '\v',
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      '?': '?',
+    };
     if (simple[n] !== undefined) {
       out += simple[n];
     } else if (n === 'x') {
@@ -115,7 +129,8 @@ function decodeAnsiC(body: string): string {
 const MAX_LEXICAL_NESTING = 4 * MAX_NESTING;
 
 function deeper(depth: number): number {
-  if (depth >= MAX_LEXICAL_NESTING) throw new ParseFailure(`quotes and substitutions are nested more than ${MAX_LEXICAL_NESTING} levels deep`);
+  if (depth >= MAX_LEXICAL_NESTING)
+    throw new ParseFailure(`quotes and substitutions are nested more than ${MAX_LEXICAL_NESTING} levels deep`);
   return depth + 1;
 }
 
@@ -212,7 +227,7 @@ function matchBrace(src: string, from: number): number {
       i += 2;
       continue;
     }
-    if (c === "'" ) {
+    if (c === "'") {
       const end = src.indexOf("'", i + 1);
       i = end < 0 ? src.length : end + 1;
       continue;
@@ -272,14 +287,21 @@ class Lexer {
       if ((c === '<' || c === '>') && s[this.i + 1] === '(') {
         const end = matchParen(s, this.i + 2);
         this.nested.push(s.slice(this.i + 2, end - 1));
-        this.tokens.push({ kind: 'word', word: { text: '/dev/fd/63', dynamic: true, glob: false }, start: this.i, end });
+        this.tokens.push({
+          kind: 'word',
+          word: { text: '/dev/fd/63', dynamic: true, glob: false },
+          start: this.i,
+          end,
+        });
         this.i = end;
         continue;
       }
       // Up to 4 digits of a descriptor, then a redirect operator; only operator characters start one.
       let afterFd = this.i;
       while (afterFd - this.i < 4 && isDigit(s.charCodeAt(afterFd))) afterFd++;
-      const redir = OPERATOR_START.has(s[afterFd] as string) ? REDIRECTS.find((r) => s.startsWith(r, afterFd)) : undefined;
+      const redir = OPERATOR_START.has(s[afterFd] as string)
+        ? REDIRECTS.find((r) => s.startsWith(r, afterFd))
+        : undefined;
       if (redir && (afterFd === this.i || redir[0] !== '&')) {
         const start = this.i;
         this.i = afterFd + redir.length;
@@ -295,7 +317,8 @@ class Lexer {
       }
       this.readWord();
     }
-    if (this.pending.length) throw new ParseFailure(`heredoc delimited by "${this.pending[0]?.delimiter}" is never closed`);
+    if (this.pending.length)
+      throw new ParseFailure(`heredoc delimited by "${this.pending[0]?.delimiter}" is never closed`);
   }
 
   private queueHeredoc(stripTabs: boolean): void {
@@ -305,7 +328,12 @@ class Lexer {
     const raw = this.src.slice(start, this.i);
     if (!word.text) throw new ParseFailure('heredoc without a delimiter');
     this.tokens.push({ kind: 'word', word, start, end: this.i });
-    this.pending.push({ delimiter: word.text, stripTabs, expand: !/['"\\]/.test(raw), tokenIndex: this.tokens.length - 2 });
+    this.pending.push({
+      delimiter: word.text,
+      stripTabs,
+      expand: !/['"\\]/.test(raw),
+      tokenIndex: this.tokens.length - 2,
+    });
   }
 
   private readHeredocs(): void {
@@ -462,7 +490,29 @@ function substitutionsIn(text: string, nesting = 0): string[] {
   return out;
 }
 
-const SHELL_KEYWORDS = new Set(['if', 'then', 'elif', 'else', 'fi', 'while', 'until', 'do', 'done', 'for', 'select', 'case', 'esac', 'in', '{', '}', '!', '[[', ']]', 'function', 'coproc']);
+const SHELL_KEYWORDS = new Set([
+  'if',
+  'then',
+  'elif',
+  'else',
+  'fi',
+  'while',
+  'until',
+  'do',
+  'done',
+  'for',
+  'select',
+  'case',
+  'esac',
+  'in',
+  '{',
+  '}',
+  '!',
+  '[[',
+  ']]',
+  'function',
+  'coproc',
+]);
 
 interface Draft {
   words: Word[];
@@ -567,7 +617,7 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
       continue;
     }
     // Operators.
-    if (tok.op === '(' ) {
+    if (tok.op === '(') {
       // `name ( )` is a function definition header.
       const next = tokens[t + 1];
       if (draft.words.length === 1 && next?.kind === 'op' && next.op === ')') {
@@ -623,14 +673,20 @@ function parseLevel(src: string, depth: number, out: SimpleCommand[]): void {
 export function parseShell(src: string, depth = 0): Result<SimpleCommand[], BulwarkError> {
   if (typeof src !== 'string') return err(bulwarkError('command.invalid', 'the command must be a string'));
   if (src.length > MAX_COMMAND_CHARS) {
-    return err(bulwarkError('command.too_long', `the command is longer than ${MAX_COMMAND_CHARS} characters; write a script file in the workspace and run it`));
+    return err(
+      bulwarkError(
+        'command.too_long',
+        `the command is longer than ${MAX_COMMAND_CHARS} characters; write a script file in the workspace and run it`,
+      ),
+    );
   }
   if (src.includes('\0')) return err(bulwarkError('command.nul', 'the command contains a NUL byte'));
   const out: SimpleCommand[] = [];
   try {
     parseLevel(src, depth, out);
   } catch (cause) {
-    if (cause instanceof ParseFailure) return err(bulwarkError('command.parse', `cannot parse the command: ${cause.message}`));
+    if (cause instanceof ParseFailure)
+      return err(bulwarkError('command.parse', `cannot parse the command: ${cause.message}`));
     throw cause;
   }
   return ok(out);

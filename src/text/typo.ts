@@ -5,10 +5,43 @@
  * is rewritten to the key word in a corrected copy of the view.
  */
 const KEYWORDS = [
-  'ignore', 'ignoring', 'disregard', 'forget', 'previous', 'prior', 'above', 'instruction', 'instructions', 'instructed',
-  'directions', 'directives', 'guidelines', 'restrictions', 'rules', 'system', 'prompt', 'prompts', 'password',
-  'passwords', 'secret', 'reveal', 'override', 'bypass', 'jailbreak', 'developer', 'everything', 'earlier',
-  'pretend', 'unrestricted', 'unfiltered', 'uncensored', 'anweisungen', 'vorherigen', 'reveal', 'repeat', 'initial',
+  'ignore',
+  'ignoring',
+  'disregard',
+  'forget',
+  'previous',
+  'prior',
+  'above',
+  'instruction',
+  'instructions',
+  'instructed',
+  'directions',
+  'directives',
+  'guidelines',
+  'restrictions',
+  'rules',
+  'system',
+  'prompt',
+  'prompts',
+  'password',
+  'passwords',
+  'secret',
+  'reveal',
+  'override',
+  'bypass',
+  'jailbreak',
+  'developer',
+  'everything',
+  'earlier',
+  'pretend',
+  'unrestricted',
+  'unfiltered',
+  'uncensored',
+  'anweisungen',
+  'vorherigen',
+  'reveal',
+  'repeat',
+  'initial',
 ];
 const KEYSET = new Set(KEYWORDS);
 const MIN_FUZZY_LENGTH = 7;
@@ -24,7 +57,12 @@ const SORTED_KEY = new Map([...KEYSET].map((k) => [k, sortInner(k)]));
 
 /** `tokenInner`: sortInner(token), computed by the caller at most once per token. */
 function isTypoglycemia(token: string, key: string, tokenInner: () => string): boolean {
-  return token.length === key.length && token.length >= 4 && token[token.length - 1] === key[key.length - 1] && tokenInner() === SORTED_KEY.get(key);
+  return (
+    token.length === key.length &&
+    token.length >= 4 &&
+    token[token.length - 1] === key[key.length - 1] &&
+    tokenInner() === SORTED_KEY.get(key)
+  );
 }
 
 /** Damerau-Levenshtein distance <= 1 (insertion, deletion, substitution or adjacent swap). */
@@ -46,11 +84,13 @@ export interface Correction {
 }
 
 /** FNV-1a hashes of the key words themselves: a token with one of these hashes is (almost surely) not a typo. */
-export const KEYWORD_HASHES: ReadonlySet<number> = new Set([...KEYSET].map((k) => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}));
+export const KEYWORD_HASHES: ReadonlySet<number> = new Set(
+  [...KEYSET].map((k) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    return h >>> 0;
+  }),
+);
 
 // Cheap prefilters on char codes, so that only plausible tokens are ever sliced.
 const MAX_KEY = 20;
@@ -93,7 +133,11 @@ function typoOf(token: string, fuzzy: boolean): string | undefined {
   let inner: string | undefined;
   const tokenInner = () => (inner ??= sortInner(token));
   for (const key of byFirst.get(token[0] ?? '') ?? []) {
-    if (isTypoglycemia(token, key, tokenInner) || (key.length >= MIN_FUZZY_LENGTH && fuzzy && withinOneEdit(token, key))) return key;
+    if (
+      isTypoglycemia(token, key, tokenInner) ||
+      (key.length >= MIN_FUZZY_LENGTH && fuzzy && withinOneEdit(token, key))
+    )
+      return key;
   }
   return undefined;
 }

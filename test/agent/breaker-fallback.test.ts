@@ -30,18 +30,29 @@ async function setup(
   down: readonly string[] = ['test-model'],
 ): Promise<{ h: Harness; fake: FakeProvider; breakers: CircuitBreakers }> {
   // The models in `down` fail; any other answers with its own name.
-  fake = await startFakeProvider({ script: (req) => (down.includes(req.model) ? reply.error(500, `${req.model} down`) : reply.text(`answer from ${req.model}`)) });
+  fake = await startFakeProvider({
+    script: (req) =>
+      down.includes(req.model) ? reply.error(500, `${req.model} down`) : reply.text(`answer from ${req.model}`),
+  });
   const bus = new EventBus();
-  const breakers = new CircuitBreakers({ bus, config: () => BreakerConfigSchema.parse({ failureThreshold: 2, cooldownMs: 600_000, ...breaker }) });
+  const breakers = new CircuitBreakers({
+    bus,
+    config: () => BreakerConfigSchema.parse({ failureThreshold: 2, cooldownMs: 600_000, ...breaker }),
+  });
   queue = new ApprovalQueue({ bus });
   const controls = createControls({
-    bus, approvals: queue, breakers,
+    bus,
+    approvals: queue,
+    breakers,
     approvalsConfig: () => DEFAULT_APPROVALS,
     tool: () => undefined,
     workspace: () => undefined,
     provider: () => 'fake',
   });
-  h = makeHarness(fake, { format, hooks: { beforeModelCall: controls.beforeModelCall, afterModelCall: controls.afterModelCall } });
+  h = makeHarness(fake, {
+    format,
+    hooks: { beforeModelCall: controls.beforeModelCall, afterModelCall: controls.afterModelCall },
+  });
   const harness = h;
   bus.on('*', (e) => harness.events.push(e));
   return { h: harness, fake, breakers };
@@ -63,15 +74,30 @@ describe.each(['openai', 'anthropic'] as WireFormat[])('L22 fallback model over 
     expect(third.at(-1)).toMatchObject({ type: 'done', text: 'answer from small-model' });
     expect(s.fake.requests.map((r) => r.model)).toEqual(['test-model', 'test-model', 'small-model', 'small-model']);
 
-    const switches = s.h.events.filter((e) => e.type === 'security:warning' && e.payload.outcome === 'fallback').map((e) => e.payload);
+    const switches = s.h.events
+      .filter((e) => e.type === 'security:warning' && e.payload.outcome === 'fallback')
+      .map((e) => e.payload);
     expect(switches).toHaveLength(2);
-    expect(switches[0]).toMatchObject({ layer: 'L22', agentId: 'coder', traceId: 'trace-fallback', breaker: 'fake/test-model', model: 'small-model' });
+    expect(switches[0]).toMatchObject({
+      layer: 'L22',
+      agentId: 'coder',
+      traceId: 'trace-fallback',
+      breaker: 'fake/test-model',
+      model: 'small-model',
+    });
   });
 
   it('without a fallback model the open breaker still answers at once with its error', async () => {
     const s = await setup(format, {});
-    for (let i = 0; i < 2; i++) expect((await collect(s.h.runtime.runTurn(turn('hi')))).at(-1)).toMatchObject({ type: 'error', error: { code: 'provider.unavailable' } });
-    expect((await collect(s.h.runtime.runTurn(turn('hi')))).at(-1)).toMatchObject({ type: 'error', error: { code: 'breaker.open' } });
+    for (let i = 0; i < 2; i++)
+      expect((await collect(s.h.runtime.runTurn(turn('hi')))).at(-1)).toMatchObject({
+        type: 'error',
+        error: { code: 'provider.unavailable' },
+      });
+    expect((await collect(s.h.runtime.runTurn(turn('hi')))).at(-1)).toMatchObject({
+      type: 'error',
+      error: { code: 'breaker.open' },
+    });
     expect(s.fake.requests.map((r) => r.model)).toEqual(['test-model', 'test-model']);
   });
 

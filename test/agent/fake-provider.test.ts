@@ -9,7 +9,11 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const tool = { name: 'read', description: 'read a file', schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } };
+const tool = {
+  name: 'read',
+  description: 'read a file',
+  schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+};
 
 describe('fake provider — OpenAI wire format with the official SDK', () => {
   it('answers non-streaming text and records the request and the API key', async () => {
@@ -32,13 +36,17 @@ describe('fake provider — OpenAI wire format with the official SDK', () => {
 
   it('streams text chunks, tool_call deltas and a usage chunk', async () => {
     fake = await startFakeProvider({
-      script: scriptFrom([reply.toolCalls([{ name: 'read', arguments: { path: 'a.txt' } }], { chunks: ['Let ', 'me ', 'look.'] })]),
+      script: scriptFrom([
+        reply.toolCalls([{ name: 'read', arguments: { path: 'a.txt' } }], { chunks: ['Let ', 'me ', 'look.'] }),
+      ]),
     });
     const client = new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: 'k', maxRetries: 0 });
     const stream = await client.chat.completions.create({
       model: 'm',
       messages: [{ role: 'user', content: 'read a.txt' }],
-      tools: [{ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.schema } }],
+      tools: [
+        { type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.schema } },
+      ],
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -77,36 +85,46 @@ describe('fake provider — OpenAI wire format with the official SDK', () => {
   it('answers an error status the SDK turns into a typed error', async () => {
     fake = await startFakeProvider({ script: scriptFrom([reply.error(500, 'boom')]) });
     const client = new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: 'k', maxRetries: 0 });
-    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
-      OpenAI.InternalServerError,
-    );
+    await expect(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.InternalServerError);
   });
 
   it('fails loudly when the script is exhausted', async () => {
     fake = await startFakeProvider({ script: scriptFrom([]) });
     const client = new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: 'k', maxRetries: 0 });
-    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).rejects.toThrow(/exhausted/);
+    await expect(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toThrow(/exhausted/);
   });
 
   it('hangs until the client times out', async () => {
     fake = await startFakeProvider({ script: scriptFrom([reply.hang()]) });
     const client = new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: 'k', maxRetries: 0, timeout: 300 });
-    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
-      OpenAI.APIConnectionTimeoutError,
-    );
+    await expect(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
   });
 });
 
 describe('fake provider — Anthropic wire format with the official SDK', () => {
   it('answers non-streaming text with tool_use blocks and records the API key', async () => {
-    fake = await startFakeProvider({ script: scriptFrom([reply.toolCalls([{ name: 'read', arguments: { path: 'b' } }], { text: 'ok' })]) });
+    fake = await startFakeProvider({
+      script: scriptFrom([reply.toolCalls([{ name: 'read', arguments: { path: 'b' } }], { text: 'ok' })]),
+    });
     const client = new Anthropic({ baseURL: fake.anthropicBaseUrl, apiKey: 'sk-ant-test', maxRetries: 0 });
     const msg = await client.messages.create({
       model: 'claude-x',
       max_tokens: 100,
       system: 'sys',
       messages: [{ role: 'user', content: 'hi' }],
-      tools: [{ name: tool.name, description: tool.description, input_schema: { type: 'object', properties: tool.schema.properties } }],
+      tools: [
+        {
+          name: tool.name,
+          description: tool.description,
+          input_schema: { type: 'object', properties: tool.schema.properties },
+        },
+      ],
     });
     expect(msg.stop_reason).toBe('tool_use');
     expect(msg.content[0]).toMatchObject({ type: 'text', text: 'ok' });
@@ -148,7 +166,9 @@ describe('fake provider — Anthropic wire format with the official SDK', () => 
   it('the SDK message stream helper assembles the final message', async () => {
     fake = await startFakeProvider({ script: scriptFrom([reply.text('final words')]) });
     const client = new Anthropic({ baseURL: fake.anthropicBaseUrl, apiKey: 'k', maxRetries: 0 });
-    const final = await client.messages.stream({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+    const final = await client.messages
+      .stream({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .finalMessage();
     expect(final.content[0]).toMatchObject({ type: 'text', text: 'final words' });
     expect(final.stop_reason).toBe('end_turn');
   });
@@ -156,8 +176,8 @@ describe('fake provider — Anthropic wire format with the official SDK', () => 
   it('answers 401 as an authentication error', async () => {
     fake = await startFakeProvider({ script: () => reply.error(401, 'bad key') });
     const client = new Anthropic({ baseURL: fake.anthropicBaseUrl, apiKey: 'k', maxRetries: 0 });
-    await expect(client.messages.create({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
-      Anthropic.AuthenticationError,
-    );
+    await expect(
+      client.messages.create({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 });

@@ -1,5 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  lstatSync,
+  readlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editTool, lsTool, readTool, writeTool } from '../../src/agent/tools/fs/index.js';
@@ -17,7 +29,14 @@ beforeEach(() => {
   mkdirSync(ws);
   mkdirSync(outside);
   writeFileSync(join(outside, 'secret.txt'), 'TOP SECRET');
-  ctx = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u', workspace: ws, signal: new AbortController().signal };
+  ctx = {
+    agentId: 'a',
+    sessionId: 's',
+    traceId: 't',
+    sender: 'u',
+    workspace: ws,
+    signal: new AbortController().signal,
+  };
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -164,33 +183,38 @@ describe('fs tools — hostile input', () => {
 
 describe('fs tools — racing attacker', () => {
   // The guarantee rests on /proc/self/fd (Linux); elsewhere the check-then-use window remains (documented).
-  it.skipIf(process.platform !== 'linux')('a process swapping a workspace directory for a symlink to outside never gets a write or read outside', async () => {
-    const { spawn } = await import('node:child_process');
-    mkdirSync(join(ws, 'swap'));
-    writeFileSync(join(outside, 'target.txt'), 'OUTSIDE ORIGINAL');
-    // The attacker flips ws/swap between a real directory and a symlink to `outside` as fast as it can.
-    const script = `
+  it.skipIf(process.platform !== 'linux')(
+    'a process swapping a workspace directory for a symlink to outside never gets a write or read outside',
+    async () => {
+      const { spawn } = await import('node:child_process');
+      mkdirSync(join(ws, 'swap'));
+      writeFileSync(join(outside, 'target.txt'), 'OUTSIDE ORIGINAL');
+      // The attacker flips ws/swap between a real directory and a symlink to `outside` as fast as it can.
+      const script = `
       const fs = require('node:fs');
       const [dir, out, stash] = process.argv.slice(1);
       const end = Date.now() + 1500;
       while (Date.now() < end) {
         try { fs.renameSync(dir, stash); fs.symlinkSync(out, dir); fs.unlinkSync(dir); fs.renameSync(stash, dir); } catch (e) { void e; }
       }`;
-    const child = spawn(process.execPath, ['-e', script, join(ws, 'swap'), outside, join(ws, '.stash')], { stdio: 'ignore' });
-    const exited = new Promise((r) => child.on('exit', r));
-    let leakedRead = false;
-    const deadline = Date.now() + 1400;
-    let attempts = 0;
-    while (Date.now() < deadline) {
-      attempts += 1;
-      await run(writeTool, { path: 'swap/target.txt', content: `inside ${attempts}` });
-      const r = await run(readTool, { path: 'swap/target.txt' });
-      if (r.ok && r.value.includes('OUTSIDE')) leakedRead = true;
-    }
-    await exited;
-    expect(attempts).toBeGreaterThan(10);
-    expect(readFileSync(join(outside, 'target.txt'), 'utf8')).toBe('OUTSIDE ORIGINAL');
-    expect(readdirSync(outside).sort()).toEqual(['secret.txt', 'target.txt']);
-    expect(leakedRead).toBe(false);
-  });
+      const child = spawn(process.execPath, ['-e', script, join(ws, 'swap'), outside, join(ws, '.stash')], {
+        stdio: 'ignore',
+      });
+      const exited = new Promise((r) => child.on('exit', r));
+      let leakedRead = false;
+      const deadline = Date.now() + 1400;
+      let attempts = 0;
+      while (Date.now() < deadline) {
+        attempts += 1;
+        await run(writeTool, { path: 'swap/target.txt', content: `inside ${attempts}` });
+        const r = await run(readTool, { path: 'swap/target.txt' });
+        if (r.ok && r.value.includes('OUTSIDE')) leakedRead = true;
+      }
+      await exited;
+      expect(attempts).toBeGreaterThan(10);
+      expect(readFileSync(join(outside, 'target.txt'), 'utf8')).toBe('OUTSIDE ORIGINAL');
+      expect(readdirSync(outside).sort()).toEqual(['secret.txt', 'target.txt']);
+      expect(leakedRead).toBe(false);
+    },
+  );
 });

@@ -102,7 +102,13 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
 let trace = 0;
 export function turn(text: string, extra: Partial<TurnRequest> = {}): TurnRequest {
   trace += 1;
-  return { agentId: 'coder', sender: 'alice', traceId: `trace-${trace}`, messages: [{ role: 'user', content: text }], ...extra };
+  return {
+    agentId: 'coder',
+    sender: 'alice',
+    traceId: `trace-${trace}`,
+    messages: [{ role: 'user', content: text }],
+    ...extra,
+  };
 }
 
 export async function collect(events: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {

@@ -49,7 +49,10 @@ describe('provider key read through the daemon', () => {
   it('the secret:accessed audit event of the provider key names the agent, session and trace of the turn', async () => {
     e2e = await startE2E('openai', scriptFrom([reply.toolCall('ls', {}), reply.text('done')]));
     const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
-    const answer = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'hi' }] });
+    const answer = await client.chat.completions.create({
+      model: 'default',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(answer.choices[0]?.message.content).toBe('done');
 
     const audit = e2e.audit();
@@ -59,7 +62,12 @@ describe('provider key read through the daemon', () => {
     const executed = audit.find((a) => a.type === 'tool:executed');
     expect(executed?.traceId).toEqual(expect.any(String));
     for (const r of reads) {
-      expect(r).toMatchObject({ outcome: 'success', agentId: 'default', traceId: executed?.traceId, sessionId: executed?.sessionId });
+      expect(r).toMatchObject({
+        outcome: 'success',
+        agentId: 'default',
+        traceId: executed?.traceId,
+        sessionId: executed?.sessionId,
+      });
     }
   });
 });

@@ -3,7 +3,14 @@ import { ok } from '../../src/core/result.js';
 import { createProvider } from '../../src/agent/providers/factory.js';
 import { ProviderError } from '../../src/agent/providers/provider-error.js';
 import type { ChatMessage, ModelRequest, ProviderEvent, ToolSpec } from '../../src/agent/types.js';
-import { reply, scriptFrom, startFakeProvider, type FakeProvider, type FakeScript, type WireFormat } from '../support/fake-provider.js';
+import {
+  reply,
+  scriptFrom,
+  startFakeProvider,
+  type FakeProvider,
+  type FakeScript,
+  type WireFormat,
+} from '../support/fake-provider.js';
 import { FAKE_KEY_VALUE, resolveSecret } from './helpers.js';
 
 let fake: FakeProvider | undefined;
@@ -12,20 +19,37 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const readSpec: ToolSpec = { name: 'read', description: 'read a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } };
+const readSpec: ToolSpec = {
+  name: 'read',
+  description: 'read a file',
+  inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+};
 
 async function start(format: WireFormat, script: FakeScript, timeoutMs = 5000) {
   fake = await startFakeProvider({ script });
   const provider = createProvider(
     'fake',
-    { type: format, baseUrl: format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, apiKey: { secret: 'FAKE_KEY' }, timeoutMs },
+    {
+      type: format,
+      baseUrl: format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl,
+      apiKey: { secret: 'FAKE_KEY' },
+      timeoutMs,
+    },
     resolveSecret,
   );
   return { fake, provider };
 }
 
 function request(messages: ChatMessage[], extra: Partial<ModelRequest> = {}): ModelRequest {
-  return { model: 'm', system: 'sys prompt', messages, tools: [readSpec], maxTokens: 256, signal: new AbortController().signal, ...extra };
+  return {
+    model: 'm',
+    system: 'sys prompt',
+    messages,
+    tools: [readSpec],
+    maxTokens: 256,
+    signal: new AbortController().signal,
+    ...extra,
+  };
 }
 
 async function drain(it: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
@@ -48,7 +72,11 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
   it('streams text deltas, usage and an end stop; sends the key, system prompt and tools', async () => {
     const { provider, fake } = await start(format, scriptFrom([reply.text('', { chunks: ['Hel', 'lo', '!'] })]));
     const events = await drain(provider.stream(request([{ role: 'user', content: 'hi' }])));
-    expect(events.filter((e) => e.type === 'text_delta').map((e) => (e.type === 'text_delta' ? e.text : ''))).toEqual(['Hel', 'lo', '!']);
+    expect(events.filter((e) => e.type === 'text_delta').map((e) => (e.type === 'text_delta' ? e.text : ''))).toEqual([
+      'Hel',
+      'lo',
+      '!',
+    ]);
     expect(events.some((e) => e.type === 'usage' && e.outputTokens > 0)).toBe(true);
     expect(events.at(-1)).toEqual({ type: 'stop', reason: 'end' });
     const req = fake.requests[0];
@@ -98,7 +126,10 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
   });
 
   it('passes invalid tool-call JSON through verbatim for the turn loop to refuse', async () => {
-    const { provider } = await start(format, scriptFrom([reply.toolCalls([{ name: 'read', arguments: '{"path": "a.txt"' }])]));
+    const { provider } = await start(
+      format,
+      scriptFrom([reply.toolCalls([{ name: 'read', arguments: '{"path": "a.txt"' }])]),
+    );
     const events = await drain(provider.stream(request([{ role: 'user', content: 'x' }])));
     const call = events.find((e) => e.type === 'tool_call');
     expect(call?.type === 'tool_call' && call.call.arguments).toBe('{"path": "a.txt"');
@@ -112,7 +143,13 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
   });
 
   it('maps 401 to auth and 429 to rate_limit without ever echoing the key', async () => {
-    const { provider } = await start(format, scriptFrom([reply.error(401, `Incorrect API key provided: ${FAKE_KEY_VALUE}`), reply.error(429, `slow down ${FAKE_KEY_VALUE}`)]));
+    const { provider } = await start(
+      format,
+      scriptFrom([
+        reply.error(401, `Incorrect API key provided: ${FAKE_KEY_VALUE}`),
+        reply.error(429, `slow down ${FAKE_KEY_VALUE}`),
+      ]),
+    );
     const auth = await failure(provider.stream(request([{ role: 'user', content: 'x' }])));
     const rate = await failure(provider.stream(request([{ role: 'user', content: 'x' }])));
     expect(auth.code).toBe('auth');
@@ -137,7 +174,11 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
   });
 
   it('a slow but steady stream is not cut off: the timeout counts silence, not total time', async () => {
-    const { provider } = await start(format, () => reply.text('', { chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 300 }), 1000);
+    const { provider } = await start(
+      format,
+      () => reply.text('', { chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 300 }),
+      1000,
+    );
     const events = await drain(provider.stream(request([{ role: 'user', content: 'x' }])));
     expect(events.map((e) => (e.type === 'text_delta' ? e.text : '')).join('')).toBe('abcde');
   });
@@ -161,7 +202,12 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
     fake = await startFakeProvider({ script: () => reply.text('x') });
     const provider = createProvider(
       'fake',
-      { type: format, baseUrl: format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, apiKey: { secret: 'MISSING_KEY' }, timeoutMs: 5000 },
+      {
+        type: format,
+        baseUrl: format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl,
+        apiKey: { secret: 'MISSING_KEY' },
+        timeoutMs: 5000,
+      },
       resolveSecret,
     );
     const e = await failure(provider.stream(request([{ role: 'user', content: 'x' }])));
@@ -174,7 +220,9 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against the fake pro
 describe('provider specifics', () => {
   it('an OpenAI-compatible provider without apiKey (e.g. Ollama) works', async () => {
     fake = await startFakeProvider({ script: () => reply.text('local') });
-    const provider = createProvider('ollama', { type: 'openai', baseUrl: fake.openaiBaseUrl, timeoutMs: 5000 }, () => ok('unused'));
+    const provider = createProvider('ollama', { type: 'openai', baseUrl: fake.openaiBaseUrl, timeoutMs: 5000 }, () =>
+      ok('unused'),
+    );
     const events = await drain(provider.stream(request([{ role: 'user', content: 'x' }])));
     expect(events.some((e) => e.type === 'text_delta' && e.text.length > 0)).toBe(true);
     expect(fake.requests[0]?.body.max_tokens).toBe(256);
@@ -182,7 +230,11 @@ describe('provider specifics', () => {
 
   it('an Anthropic provider without apiKey says how to configure one', async () => {
     fake = await startFakeProvider({ script: () => reply.text('x') });
-    const provider = createProvider('claude', { type: 'anthropic', baseUrl: fake.anthropicBaseUrl, timeoutMs: 5000 }, resolveSecret);
+    const provider = createProvider(
+      'claude',
+      { type: 'anthropic', baseUrl: fake.anthropicBaseUrl, timeoutMs: 5000 },
+      resolveSecret,
+    );
     const e = await failure(provider.stream(request([{ role: 'user', content: 'x' }])));
     expect(e.code).toBe('not_configured');
     expect(e.message).toMatch(/apiKey: \{ secret: ANTHROPIC_API_KEY \}/);

@@ -10,7 +10,15 @@ import { EventBus } from '../../src/core/events.js';
 import { createOutputGuard } from '../../src/guards/output-guard.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { MAX_TOOL_CALLS_PER_STEP } from '../../src/agent/turn-loop.js';
-import { reply, scriptFrom, startFakeProvider, type FakeProvider, type FakeRequest, type FakeScript, type WireFormat } from '../support/fake-provider.js';
+import {
+  reply,
+  scriptFrom,
+  startFakeProvider,
+  type FakeProvider,
+  type FakeRequest,
+  type FakeScript,
+  type WireFormat,
+} from '../support/fake-provider.js';
 import { collect, makeHarness, turn, type Harness } from './helpers.js';
 
 const VAULT_VALUE = 'vault-Value-7d1c0e44b2a9f35c81';
@@ -103,7 +111,9 @@ describe.each(['openai', 'anthropic'] as WireFormat[])('refused tool-call argume
     );
     const first = await collect(harness.runtime.runTurn(turn('go')));
     expect(first.at(-1)).toMatchObject({ type: 'done', text: 'finished' });
-    expect(first.filter((e) => e.type === 'tool_finished').map((e) => (e.type === 'tool_finished' ? e.ok : undefined))).toEqual([false, false, true]);
+    expect(
+      first.filter((e) => e.type === 'tool_finished').map((e) => (e.type === 'tool_finished' ? e.ok : undefined)),
+    ).toEqual([false, false, true]);
     expect(canary).toMatch(/^CTKN_/);
 
     const stored = everythingStored(harness);

@@ -6,7 +6,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_SESSION_WAITERS, SessionLocks } from '../../src/agent/session-lock.js';
 import { SessionStore } from '../../src/agent/session-store.js';
 import type { TurnEvent } from '../../src/agent/types.js';
-import { reply, startFakeProvider, type FakeProvider, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
+import {
+  reply,
+  startFakeProvider,
+  type FakeProvider,
+  type FakeReply,
+  type FakeRequest,
+} from '../support/fake-provider.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { err, ok } from '../../src/core/result.js';
 import { collect, makeHarness, turn, type Harness } from './helpers.js';
@@ -72,12 +78,17 @@ describe('per-session turn lock', () => {
 
     // B's model call carried A's exchange: B read the history only after A had stored it.
     const bRequest = fake?.requests[2];
-    expect(bRequest?.messages.filter((m) => m.role !== 'system').map((m) => `${String(m.role)}:${String(m.content)}`)).toEqual([
-      'user:zero', 'assistant:answer zero', 'user:hold A', 'assistant:answer hold A', 'user:B',
-    ]);
+    expect(
+      bRequest?.messages.filter((m) => m.role !== 'system').map((m) => `${String(m.role)}:${String(m.content)}`),
+    ).toEqual(['user:zero', 'assistant:answer zero', 'user:hold A', 'assistant:answer hold A', 'user:B']);
     const stored = new SessionStore(harness.db).history(sessionId);
     expect(stored.map((m) => `${m.role}:${m.content}`)).toEqual([
-      'user:zero', 'assistant:answer zero', 'user:hold A', 'assistant:answer hold A', 'user:B', 'assistant:answer B',
+      'user:zero',
+      'assistant:answer zero',
+      'user:hold A',
+      'assistant:answer hold A',
+      'user:B',
+      'assistant:answer B',
     ]);
   });
 
@@ -141,7 +152,9 @@ describe('a consumer that stops reading at the terminal event', () => {
       hooks: {
         beforeModelCall: async (request) => {
           const users = request.messages.filter((m) => m.role === 'user');
-          return users.at(-1)?.content === 'refuse' ? err(bulwarkError('budget.exceeded', 'over budget', { status: 429 })) : ok(undefined);
+          return users.at(-1)?.content === 'refuse'
+            ? err(bulwarkError('budget.exceeded', 'over budget', { status: 429 }))
+            : ok(undefined);
         },
       },
     });
@@ -167,7 +180,7 @@ describe('a consumer that stops reading at the terminal event', () => {
     expect(stored.at(-1)).toBe('assistant:answer again');
   });
 
-  it('a stopped turn closes its loop: the caller\'s abort signal has no listener of the turn left', async () => {
+  it("a stopped turn closes its loop: the caller's abort signal has no listener of the turn left", async () => {
     const harness = await failing();
     const abort = new AbortController();
     let listeners = 0;

@@ -51,7 +51,14 @@ describe('session store', () => {
 
   it('rejects malformed session ids before touching the database', () => {
     const store = new SessionStore(db);
-    for (const bad of ['', 'ses_', "ses_' OR '1'='1", 'ses_' + 'g'.repeat(24), 'ses_' + '0'.repeat(25), 'x'.repeat(10_000)]) {
+    for (const bad of [
+      '',
+      'ses_',
+      "ses_' OR '1'='1",
+      'ses_' + 'g'.repeat(24),
+      'ses_' + '0'.repeat(25),
+      'x'.repeat(10_000),
+    ]) {
       const r = store.authorize(bad, 'coder', 'alice');
       expect(!r.ok && r.error.code).toBe('session.invalid_id');
     }
@@ -80,13 +87,9 @@ describe('repairHistory', () => {
       { role: 'user', content: 'again' },
     ];
     const repaired = repairHistory(history);
-    expect(repaired.map((m) => (m.role === 'tool' ? `tool:${m.toolCallId}:${m.isError ? 'E' : 'ok'}` : m.role))).toEqual([
-      'user',
-      'assistant',
-      'tool:a:ok',
-      'tool:b:E',
-      'user',
-    ]);
+    expect(
+      repaired.map((m) => (m.role === 'tool' ? `tool:${m.toolCallId}:${m.isError ? 'E' : 'ok'}` : m.role)),
+    ).toEqual(['user', 'assistant', 'tool:a:ok', 'tool:b:E', 'user']);
   });
 
   it('untangles two turns that ran at once on one session and drops orphan results', () => {
@@ -100,14 +103,15 @@ describe('repairHistory', () => {
       { role: 'tool', toolCallId: 'ghost', name: 'ls', content: 'orphan' },
     ];
     const repaired = repairHistory(interleaved);
-    expect(repaired.map((m) => (m.role === 'tool' ? `tool:${m.toolCallId}:${m.content}` : m.role === 'assistant' ? `assistant:${m.toolCalls?.[0]?.id}` : `user:${m.content}`))).toEqual([
-      'user:A',
-      'user:B',
-      'assistant:a1',
-      'tool:a1:ra',
-      'assistant:b1',
-      'tool:b1:rb',
-    ]);
+    expect(
+      repaired.map((m) =>
+        m.role === 'tool'
+          ? `tool:${m.toolCallId}:${m.content}`
+          : m.role === 'assistant'
+            ? `assistant:${m.toolCalls?.[0]?.id}`
+            : `user:${m.content}`,
+      ),
+    ).toEqual(['user:A', 'user:B', 'assistant:a1', 'tool:a1:ra', 'assistant:b1', 'tool:b1:rb']);
   });
 
   it('pairs reused call ids (some local servers number calls per step) in order', () => {

@@ -26,7 +26,15 @@ describe('L12 tool profiles', () => {
     expect(allowed({ profile: 'minimal' })).toEqual(['exec', 'read', 'write']);
   });
   it('coding is fs:read, fs:write, runtime, web and memory', () => {
-    expect(allowed({ profile: 'coding' })).toEqual(['edit', 'exec', 'ls', 'memory_search', 'read', 'web_fetch', 'write']);
+    expect(allowed({ profile: 'coding' })).toEqual([
+      'edit',
+      'exec',
+      'ls',
+      'memory_search',
+      'read',
+      'web_fetch',
+      'write',
+    ]);
   });
   it('messaging is messaging and fs:read', () => {
     expect(allowed({ profile: 'messaging' })).toEqual(['ls', 'read', 'send_message']);
@@ -56,11 +64,20 @@ describe('L12 allow and deny lists', () => {
   });
   it('deny removes a tool by name or by group', () => {
     expect(allowed({ profile: 'coding', deny: ['exec'] })).not.toContain('exec');
-    expect(allowed({ profile: 'coding', deny: ['group:fs:write'] })).toEqual(['exec', 'ls', 'memory_search', 'read', 'web_fetch']);
+    expect(allowed({ profile: 'coding', deny: ['group:fs:write'] })).toEqual([
+      'exec',
+      'ls',
+      'memory_search',
+      'read',
+      'web_fetch',
+    ]);
   });
   it('deny wins over allow and over the profile', () => {
     expect(allowed({ profile: 'full', allow: ['exec'], deny: ['exec'] })).not.toContain('exec');
-    expect(allowed({ profile: 'minimal', allow: ['group:runtime'], deny: ['group:runtime'] })).toEqual(['read', 'write']);
+    expect(allowed({ profile: 'minimal', allow: ['group:runtime'], deny: ['group:runtime'] })).toEqual([
+      'read',
+      'write',
+    ]);
   });
   it('a denial says why', () => {
     const p = compileToolPolicy({ profile: 'minimal', allow: [], deny: ['write'] });

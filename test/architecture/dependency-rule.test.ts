@@ -34,6 +34,11 @@ describe('L26 dependency rule (DESIGN §4)', () => {
   });
 
   it('allows inward imports and imports inside a room', () => {
-    expect(checkFile('gateway/app.ts', "import { ok } from '../core/result.js';\nimport { y } from './y.js';\nimport { z } from '../agent/types.js';")).toEqual([]);
+    expect(
+      checkFile(
+        'gateway/app.ts',
+        "import { ok } from '../core/result.js';\nimport { y } from './y.js';\nimport { z } from '../agent/types.js';",
+      ),
+    ).toEqual([]);
   });
 });

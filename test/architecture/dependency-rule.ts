@@ -8,11 +8,20 @@ import path from 'node:path';
 
 export const TIERS: Readonly<Record<string, number>> = {
   core: 0,
-  config: 1, text: 1,
-  guards: 2, secrets: 2, logging: 2,
-  net: 3, exec: 3, policy: 3, memory: 3,
-  broker: 4, agent: 4, supply: 4,
-  gateway: 5, cli: 5,
+  config: 1,
+  text: 1,
+  guards: 2,
+  secrets: 2,
+  logging: 2,
+  net: 3,
+  exec: 3,
+  policy: 3,
+  memory: 3,
+  broker: 4,
+  agent: 4,
+  supply: 4,
+  gateway: 5,
+  cli: 5,
   root: 6,
 };
 
@@ -22,7 +31,8 @@ export interface Violation {
   readonly reason: string;
 }
 
-const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
+const IMPORT_RE =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
 
 export function importsOf(source: string): string[] {
   const out: string[] = [];
@@ -45,7 +55,13 @@ export function checkFile(relToSrc: string, source: string): Violation[] {
   const fromTier = TIERS[from];
   const violations: Violation[] = [];
   if (fromTier === undefined) {
-    return [{ file: relToSrc, imports: '', reason: `"${from}" is not a room of DESIGN §4; add it to the tier table deliberately` }];
+    return [
+      {
+        file: relToSrc,
+        imports: '',
+        reason: `"${from}" is not a room of DESIGN §4; add it to the tier table deliberately`,
+      },
+    ];
   }
   for (const spec of importsOf(source)) {
     if (!spec.startsWith('.')) continue;
@@ -60,7 +76,11 @@ export function checkFile(relToSrc: string, source: string): Violation[] {
     if (toTier === undefined) {
       violations.push({ file: relToSrc, imports: spec, reason: `unknown room "${to}"` });
     } else if (toTier >= fromTier) {
-      violations.push({ file: relToSrc, imports: spec, reason: `${from} (tier ${fromTier}) must not import ${to} (tier ${toTier})` });
+      violations.push({
+        file: relToSrc,
+        imports: spec,
+        reason: `${from} (tier ${fromTier}) must not import ${to} (tier ${toTier})`,
+      });
     }
   }
   return violations;

@@ -27,7 +27,18 @@ async function curl(args: string[], token: string): Promise<{ stdout: string; st
   return new Promise((resolve) => {
     execFile(
       'curl',
-      ['-sS', '--max-time', '10', '--cacert', ca, '--proxy', `http://bulwark:${token}@127.0.0.1:${port}`, '-w', '\n%{http_code}', ...args],
+      [
+        '-sS',
+        '--max-time',
+        '10',
+        '--cacert',
+        ca,
+        '--proxy',
+        `http://bulwark:${token}@127.0.0.1:${port}`,
+        '-w',
+        '\n%{http_code}',
+        ...args,
+      ],
       { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } },
       (_e, stdout, stderr) => resolve({ stdout, stderr, status: stdout.trim().split('\n').pop() ?? '' }),
     );

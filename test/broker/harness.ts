@@ -35,18 +35,37 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function rig(extra: (upstreamPort: number) => Record<string, unknown> = () => ({}), secrets: Record<string, string> = { ANTHROPIC_API_KEY: REAL_KEY }, trustUpstream = true): Promise<Rig> {
+export async function rig(
+  extra: (upstreamPort: number) => Record<string, unknown> = () => ({}),
+  secrets: Record<string, string> = { ANTHROPIC_API_KEY: REAL_KEY },
+  trustUpstream = true,
+): Promise<Rig> {
   const tls = await tlsFixture();
-  const upstream = await tls.server((req, _body, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, path: req.url }));
-  }, ['api.test', 'unbound.test']);
+  const upstream = await tls.server(
+    (req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, path: req.url }));
+    },
+    ['api.test', 'unbound.test'],
+  );
   const config = BrokerConfigSchema.parse({
     enabled: true,
     bindings: [
-      { host: `api.test:${upstream.port}`, pathPrefix: '/v1', methods: ['POST', 'GET'], secret: 'ANTHROPIC_API_KEY', preset: 'anthropic' },
+      {
+        host: `api.test:${upstream.port}`,
+        pathPrefix: '/v1',
+        methods: ['POST', 'GET'],
+        secret: 'ANTHROPIC_API_KEY',
+        preset: 'anthropic',
+      },
       { host: `api.test:${upstream.port}`, pathPrefix: '/openai', secret: 'OPENAI_API_KEY', preset: 'bearer' },
-      { host: `api.test:${upstream.port}`, pathPrefix: '/maps', secret: 'ANTHROPIC_API_KEY', preset: 'query', queryParam: 'key' },
+      {
+        host: `api.test:${upstream.port}`,
+        pathPrefix: '/maps',
+        secret: 'ANTHROPIC_API_KEY',
+        preset: 'query',
+        queryParam: 'key',
+      },
     ],
     ...extra(upstream.port),
   });
@@ -57,8 +76,15 @@ export async function rig(extra: (upstreamPort: number) => Record<string, unknow
   leaks.register('ANTHROPIC_API_KEY', REAL_KEY);
   leaks.register('OTHER_SECRET', OTHER_VAULT_VALUE);
   leaks.register('HONEYTOKEN_AWS', HONEY_VALUE);
-  const resolver = new StubResolver({ 'api.test': [['127.0.0.1']], 'unbound.test': [['127.0.0.1']], 'public.test': [['127.0.0.1']] });
-  const guard = new SsrfGuard({ resolver, config: { allow: [`api.test:${upstream.port}`, `unbound.test:${upstream.port}`], ports: [443] } });
+  const resolver = new StubResolver({
+    'api.test': [['127.0.0.1']],
+    'unbound.test': [['127.0.0.1']],
+    'public.test': [['127.0.0.1']],
+  });
+  const guard = new SsrfGuard({
+    resolver,
+    config: { allow: [`api.test:${upstream.port}`, `unbound.test:${upstream.port}`], ports: [443] },
+  });
   const pool = pooledPinnedTransport({ ca: tls.caPem });
   const broker = unwrap(
     await startBroker({
@@ -66,14 +92,18 @@ export async function rig(extra: (upstreamPort: number) => Record<string, unknow
       guard,
       transport: trustUpstream ? pool.transport : pinnedTransport(),
       resolveSecret: (name, ctx) =>
-        ctx.agentId === 'agent-1' && secrets[name] !== undefined ? ok(secrets[name] as string) : err(bulwarkError('secret.not_found', `secret "${name}" is not set`)),
+        ctx.agentId === 'agent-1' && secrets[name] !== undefined
+          ? ok(secrets[name] as string)
+          : err(bulwarkError('secret.not_found', `secret "${name}" is not set`)),
       leakScanner: leaks,
       bus,
       caStore: memoryCaStore(),
     }),
   );
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-broker-'));
-  const session = unwrap(await broker.openSession({ agentId: 'agent-1', traceId: 'trace-1' }, path.join(dir, 'broker.sock')));
+  const session = unwrap(
+    await broker.openSession({ agentId: 'agent-1', traceId: 'trace-1' }, path.join(dir, 'broker.sock')),
+  );
   return {
     upstream,
     upstreamCaPem: tls.caPem,
@@ -100,11 +130,20 @@ export interface ClientResult {
 export function nodeClient(
   socketPath: string,
   caPem: string,
-  opts: { token?: string; host: string; port: number; method?: string; path: string; headers?: Record<string, string>; body?: string },
+  opts: {
+    token?: string;
+    host: string;
+    port: number;
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string;
+  },
 ): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
-    if (opts.token !== undefined) headers['proxy-authorization'] = `Basic ${Buffer.from(`bulwark:${opts.token}`).toString('base64')}`;
+    if (opts.token !== undefined)
+      headers['proxy-authorization'] = `Basic ${Buffer.from(`bulwark:${opts.token}`).toString('base64')}`;
     const req = httpRequest({ socketPath, method: 'CONNECT', path: `${opts.host}:${opts.port}`, headers });
     req.on('connect', (res, socket: Socket) => {
       if (res.statusCode !== 200) {
@@ -117,13 +156,18 @@ export function nodeClient(
           port: opts.port,
           method: opts.method ?? 'GET',
           path: opts.path,
-          headers: { ...opts.headers, ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) },
+          headers: {
+            ...opts.headers,
+            ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}),
+          },
           createConnection: () => tlsConnect({ socket, servername: opts.host, ca: caPem }),
         },
         (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => resolve({ connectStatus: 200, status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          r.on('end', () =>
+            resolve({ connectStatus: 200, status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
           r.on('error', reject);
         },
       );

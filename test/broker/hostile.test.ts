@@ -32,10 +32,14 @@ describe('broker hostile input', () => {
       [`CONNECT api.test:99999999 HTTP/1.1\r\n${auth}\r\n`, /^HTTP\/1.1 (400|403)/],
       [`CONNECT a b:1 HTTP/1.1\r\n${auth}\r\n`, /^HTTP\/1.1 400/],
       [`CONNECT 169.254.169.254:80 HTTP/1.1\r\n${auth}\r\n`, /^HTTP\/1.1 403/],
-      [`GET https://api.test:${r.upstream.port}/v1/messages HTTP/1.1\r\nHost: api.test\r\n${auth}\r\n`, /^HTTP\/1.1 405/],
+      [
+        `GET https://api.test:${r.upstream.port}/v1/messages HTTP/1.1\r\nHost: api.test\r\n${auth}\r\n`,
+        /^HTTP\/1.1 405/,
+      ],
       ['\x16\x03\x01\x00\xa5\x01\x00\x00\xa1garbage\r\n\r\n', /^HTTP\/1.1 400|^$/],
     ];
-    for (const [input, expected] of cases) expect(await raw(r.session.socketPath, input), JSON.stringify(input)).toMatch(expected);
+    for (const [input, expected] of cases)
+      expect(await raw(r.session.socketPath, input), JSON.stringify(input)).toMatch(expected);
     expect(r.upstream.log).toHaveLength(0);
   });
 
@@ -51,7 +55,9 @@ describe('broker hostile input', () => {
       s.on('close', () => resolve(buf));
       s.on('error', reject);
       s.setTimeout(3000, () => s.destroy());
-      s.write(`CONNECT api.test:${r!.upstream.port} HTTP/1.1\r\nProxy-Authorization: Bearer ${r!.session.token}\r\n\r\n`);
+      s.write(
+        `CONNECT api.test:${r!.upstream.port} HTTP/1.1\r\nProxy-Authorization: Bearer ${r!.session.token}\r\n\r\n`,
+      );
     });
     expect(out).toMatch(/^HTTP\/1.1 200/);
     expect(r.upstream.log).toHaveLength(0);

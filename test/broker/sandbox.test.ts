@@ -16,8 +16,8 @@ import { rig, REAL_KEY, OTHER_VAULT_VALUE, type Rig } from './harness.js';
 
 const BWRAP = '/usr/bin/bwrap';
 const bwrapWorks =
-  spawnSync(BWRAP, ['--unshare-all', '--unshare-user', '--die-with-parent', '--ro-bind', '/', '/', '--', '/bin/true']).status === 0 &&
-  spawnSync('curl', ['--version']).status === 0;
+  spawnSync(BWRAP, ['--unshare-all', '--unshare-user', '--die-with-parent', '--ro-bind', '/', '/', '--', '/bin/true'])
+    .status === 0 && spawnSync('curl', ['--version']).status === 0;
 
 let r: Rig;
 let spawnDir: string;
@@ -25,11 +25,26 @@ let ws: string;
 let etc: { passwd: string; group: string };
 const layout = bwrapWorks ? probeSystemLayout() : { mounts: [] };
 
-async function inSandbox(spawn: BrokerSpawn, command: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function inSandbox(
+  spawn: BrokerSpawn,
+  command: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = buildBwrapArgs({
-    bwrapPath: BWRAP, layout, workspace: ws, insideWorkspace: '/workspace', cwdInside: '/workspace',
-    env: { PATH: '/usr/bin:/bin', HOME: '/workspace' }, network: 'broker', broker: spawn.access, tmpBytes: 16 * 1024 * 1024,
-    protected: [], etcStubs: etc, runtimePaths: [], uid: 1000, gid: 1000, command: spawn.wrapCommand(command),
+    bwrapPath: BWRAP,
+    layout,
+    workspace: ws,
+    insideWorkspace: '/workspace',
+    cwdInside: '/workspace',
+    env: { PATH: '/usr/bin:/bin', HOME: '/workspace' },
+    network: 'broker',
+    broker: spawn.access,
+    tmpBytes: 16 * 1024 * 1024,
+    protected: [],
+    etcStubs: etc,
+    runtimePaths: [],
+    uid: 1000,
+    gid: 1000,
+    command: spawn.wrapCommand(command),
   });
   return new Promise((resolve) => {
     execFile(BWRAP, args, { encoding: 'utf8', timeout: 20_000, env: {} }, (e, stdout, stderr) => {
@@ -88,7 +103,11 @@ describe.skipIf(!bwrapWorks)('L08 broker inside real bwrap', () => {
     expect(env.stdout).not.toContain(REAL_KEY);
     const url = `https://api.test:${r.upstream.port}/v1/messages`;
     const before = r.upstream.log.length;
-    const c = await inSandbox(s, ['/bin/sh', '-c', `curl -sS -w '\\n%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' ${url}`]);
+    const c = await inSandbox(s, [
+      '/bin/sh',
+      '-c',
+      `curl -sS -w '\\n%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' ${url}`,
+    ]);
     expect(c.stdout.trim().split('\n').pop()).toBe('200');
     expect(r.upstream.log).toHaveLength(before + 1);
     expect(r.upstream.log.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
@@ -102,7 +121,13 @@ describe.skipIf(!bwrapWorks)('L08 broker inside real bwrap', () => {
   it('a Node client inside the sandbox (placeholder from its env, CA from NODE_EXTRA_CA_CERTS) works the same', async () => {
     const s = await freshSpawn();
     const before = r.upstream.log.length;
-    const out = await inSandbox(s, [process.execPath, '/workspace/client.mjs', 'api.test', String(r.upstream.port), '/v1/messages']);
+    const out = await inSandbox(s, [
+      process.execPath,
+      '/workspace/client.mjs',
+      'api.test',
+      String(r.upstream.port),
+      '/v1/messages',
+    ]);
     expect(out.stdout.trim()).toBe('HTTP/1.1 200 OK');
     expect(r.upstream.log).toHaveLength(before + 1);
     expect(r.upstream.log.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
@@ -112,7 +137,11 @@ describe.skipIf(!bwrapWorks)('L08 broker inside real bwrap', () => {
   it('direct egress without the proxy fails (no network in the sandbox)', async () => {
     const s = await freshSpawn();
     const before = r.upstream.log.length;
-    const out = await inSandbox(s, ['/bin/sh', '-c', `curl -sS --noproxy '*' --max-time 5 -k https://127.0.0.1:${r.upstream.port}/v1/x; echo "exit=$?"`]);
+    const out = await inSandbox(s, [
+      '/bin/sh',
+      '-c',
+      `curl -sS --noproxy '*' --max-time 5 -k https://127.0.0.1:${r.upstream.port}/v1/x; echo "exit=$?"`,
+    ]);
     expect(out.stdout).toMatch(/exit=(7|28)/);
     expect(r.upstream.log).toHaveLength(before);
     await s.close();
@@ -124,14 +153,28 @@ describe.skipIf(!bwrapWorks)('L08 broker inside real bwrap', () => {
     const url = (p: string, host = 'api.test') => `https://${host}:${r.upstream.port}${p}`;
     const code = async (cmd: string) => (await inSandbox(s, ['/bin/sh', '-c', cmd])).stdout.trim().split('\n').pop();
     // %{http_connect} is the proxy's answer to CONNECT, %{http_code} the answer inside the tunnel.
-    expect(await code(`curl -s -o /dev/null -w '%{http_connect}' --proxy http://bulwark:wrong@127.0.0.1:3128 ${url('/v1/x')}`)).toBe('407');
+    expect(
+      await code(
+        `curl -s -o /dev/null -w '%{http_connect}' --proxy http://bulwark:wrong@127.0.0.1:3128 ${url('/v1/x')}`,
+      ),
+    ).toBe('407');
     const old = await freshSpawn();
     const oldToken = old.session.token;
     await old.close();
-    expect(await code(`curl -s -o /dev/null -w '%{http_connect}' --proxy http://bulwark:${oldToken}@127.0.0.1:3128 ${url('/v1/x')}`)).toBe('407');
+    expect(
+      await code(
+        `curl -s -o /dev/null -w '%{http_connect}' --proxy http://bulwark:${oldToken}@127.0.0.1:3128 ${url('/v1/x')}`,
+      ),
+    ).toBe('407');
     expect(await code(`curl -s -o /dev/null -w '%{http_connect}' ${url('/', 'unbound.test')}`)).toBe('403');
-    expect(await code(`curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $OPENAI_API_KEY" ${url('/openai/chat')}`)).toBe('502');
-    expect(await code(`curl -s -o /dev/null -w '%{http_code}' -d 'x=${OTHER_VAULT_VALUE}' ${url('/v1/messages')}`)).toBe('403');
+    expect(
+      await code(
+        `curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $OPENAI_API_KEY" ${url('/openai/chat')}`,
+      ),
+    ).toBe('502');
+    expect(
+      await code(`curl -s -o /dev/null -w '%{http_code}' -d 'x=${OTHER_VAULT_VALUE}' ${url('/v1/messages')}`),
+    ).toBe('403');
     expect(r.upstream.log).toHaveLength(before);
     expect(r.events.some((e) => e.type === 'broker:blocked_egress')).toBe(true);
     await s.close();

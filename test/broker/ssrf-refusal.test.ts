@@ -36,13 +36,24 @@ interface EmptyAllowRig {
  */
 async function emptyAllowRig(): Promise<EmptyAllowRig> {
   const tls = await tlsFixture();
-  const upstream = await tls.server((req, _body, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, path: req.url }));
-  }, ['api.test']);
+  const upstream = await tls.server(
+    (req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, path: req.url }));
+    },
+    ['api.test'],
+  );
   const config = BrokerConfigSchema.parse({
     enabled: true,
-    bindings: [{ host: `api.test:${upstream.port}`, pathPrefix: '/v1', methods: ['POST', 'GET'], secret: 'ANTHROPIC_API_KEY', preset: 'anthropic' }],
+    bindings: [
+      {
+        host: `api.test:${upstream.port}`,
+        pathPrefix: '/v1',
+        methods: ['POST', 'GET'],
+        secret: 'ANTHROPIC_API_KEY',
+        preset: 'anthropic',
+      },
+    ],
   });
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
@@ -60,14 +71,19 @@ async function emptyAllowRig(): Promise<EmptyAllowRig> {
       config,
       guard,
       transport: pool.transport,
-      resolveSecret: (name, ctx) => (ctx.agentId === 'agent-1' && name === 'ANTHROPIC_API_KEY' ? ok(REAL_KEY) : err(bulwarkError('secret.not_found', `secret "${name}" is not set`))),
+      resolveSecret: (name, ctx) =>
+        ctx.agentId === 'agent-1' && name === 'ANTHROPIC_API_KEY'
+          ? ok(REAL_KEY)
+          : err(bulwarkError('secret.not_found', `secret "${name}" is not set`)),
       leakScanner: leaks,
       bus,
       caStore: memoryCaStore(),
     }),
   );
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-broker-ssrf-'));
-  const session = unwrap(await broker.openSession({ agentId: 'agent-1', traceId: 'trace-ssrf' }, path.join(dir, 'broker.sock')));
+  const session = unwrap(
+    await broker.openSession({ agentId: 'agent-1', traceId: 'trace-ssrf' }, path.join(dir, 'broker.sock')),
+  );
   return {
     upstream,
     broker,
@@ -82,7 +98,13 @@ async function emptyAllowRig(): Promise<EmptyAllowRig> {
   };
 }
 
-const request = { host: 'api.test', method: 'POST', path: '/v1/messages', headers: { 'x-api-key': PLACEHOLDER, 'content-type': 'application/json' }, body: '{"model":"m"}' };
+const request = {
+  host: 'api.test',
+  method: 'POST',
+  path: '/v1/messages',
+  headers: { 'x-api-key': PLACEHOLDER, 'content-type': 'application/json' },
+  body: '{"model":"m"}',
+};
 
 let open: EmptyAllowRig | Rig | undefined;
 afterEach(async () => {
@@ -94,7 +116,11 @@ describe('L08 → L10: a bound upstream the SSRF guard refuses', () => {
   it('control: with the upstream in net.allow (the harness guard) the same request reaches it', async () => {
     const r = await rig();
     open = r;
-    const res = await nodeClient(r.session.socketPath, r.broker.caCertPem, { ...request, token: r.session.token, port: r.upstream.port });
+    const res = await nodeClient(r.session.socketPath, r.broker.caCertPem, {
+      ...request,
+      token: r.session.token,
+      port: r.upstream.port,
+    });
     expect(res).toMatchObject({ connectStatus: 200, status: 200 });
     expect(r.upstream.log).toHaveLength(1);
   });
@@ -102,7 +128,11 @@ describe('L08 → L10: a bound upstream the SSRF guard refuses', () => {
   it('empty net.allow: 502, the deny event names the SSRF rule (loopback), zero upstream requests, no key anywhere', async () => {
     const r = await emptyAllowRig();
     open = r;
-    const res = await nodeClient(r.socketPath, r.broker.caCertPem, { ...request, token: r.token, port: r.upstream.port });
+    const res = await nodeClient(r.socketPath, r.broker.caCertPem, {
+      ...request,
+      token: r.token,
+      port: r.upstream.port,
+    });
     expect(res.connectStatus).toBe(200);
     expect(res.status).toBe(502);
     // The client is told which L10 rule refused the upstream.
@@ -111,11 +141,25 @@ describe('L08 → L10: a bound upstream the SSRF guard refuses', () => {
     expect(r.upstream.log).toHaveLength(0);
 
     const deny = r.events.find((e) => e.type === 'broker:deny');
-    expect(deny?.payload).toMatchObject({ layer: 'L08', status: 502, rule: 'ssrf', host: 'api.test', path: '/v1/messages' });
+    expect(deny?.payload).toMatchObject({
+      layer: 'L08',
+      status: 502,
+      rule: 'ssrf',
+      host: 'api.test',
+      path: '/v1/messages',
+    });
     // broker:deny says "ssrf"; the L10 rule itself is in the guard's own audited event, for the same agent and trace.
     const blocked = r.events.filter((e) => e.type === 'security:ssrf_blocked');
     expect(blocked).toHaveLength(1);
-    expect(blocked[0]?.payload).toMatchObject({ layer: 'L10', outcome: 'blocked', reason: 'ipv4:loopback', host: 'api.test', port: r.upstream.port, agentId: 'agent-1', traceId: 'trace-ssrf' });
+    expect(blocked[0]?.payload).toMatchObject({
+      layer: 'L10',
+      outcome: 'blocked',
+      reason: 'ipv4:loopback',
+      host: 'api.test',
+      port: r.upstream.port,
+      agentId: 'agent-1',
+      traceId: 'trace-ssrf',
+    });
     // The guard is asked before the key is injected: the key never reached an event.
     expect(r.events.some((e) => e.type === 'broker:inject')).toBe(false);
     expect(JSON.stringify(r.events)).not.toContain(REAL_KEY);
@@ -124,7 +168,12 @@ describe('L08 → L10: a bound upstream the SSRF guard refuses', () => {
   it('empty net.allow: a GET without a body is refused the same way (the check does not depend on the request shape)', async () => {
     const r = await emptyAllowRig();
     open = r;
-    const res = await nodeClient(r.socketPath, r.broker.caCertPem, { host: 'api.test', token: r.token, port: r.upstream.port, path: '/v1/models' });
+    const res = await nodeClient(r.socketPath, r.broker.caCertPem, {
+      host: 'api.test',
+      token: r.token,
+      port: r.upstream.port,
+      path: '/v1/models',
+    });
     expect(res.status).toBe(502);
     expect(r.upstream.log).toHaveLength(0);
     expect(r.events.find((e) => e.type === 'broker:deny')?.payload).toMatchObject({ status: 502, rule: 'ssrf' });

@@ -27,7 +27,12 @@ afterEach(async () => {
 });
 
 const controls = {
-  status: (): ControlsStatus => ({ layers: [], breakers: [], approvals: { pending: 0, cachedApprovals: 0, cachedDenials: 0, closed: false } }) as unknown as ControlsStatus,
+  status: (): ControlsStatus =>
+    ({
+      layers: [],
+      breakers: [],
+      approvals: { pending: 0, cachedApprovals: 0, cachedDenials: 0, closed: false },
+    }) as unknown as ControlsStatus,
 };
 
 async function daemon(broker?: () => unknown): Promise<{ url: string; admin: string; dir: string }> {
@@ -37,12 +42,29 @@ async function daemon(broker?: () => unknown): Promise<{ url: string; admin: str
   const runtime = { listAgents: () => [], hasAgent: () => false, runTurn: async function* () {} };
   const listening: { url?: string } = {};
   const gateway = createGateway({
-    runtime, tokens, bus: new EventBus(), logger: pino({ level: 'silent' }), bodyLimitBytes: 65536,
-    routes: [statusRouteGroup({ catalogue: new LayerCatalogue(), controls, agentIds: [], url: () => listening.url, startedAt: Date.now(), ...(broker ? { broker: broker as () => BrokerStatus } : {}) })],
+    runtime,
+    tokens,
+    bus: new EventBus(),
+    logger: pino({ level: 'silent' }),
+    bodyLimitBytes: 65536,
+    routes: [
+      statusRouteGroup({
+        catalogue: new LayerCatalogue(),
+        controls,
+        agentIds: [],
+        url: () => listening.url,
+        startedAt: Date.now(),
+        ...(broker ? { broker: broker as () => BrokerStatus } : {}),
+      }),
+    ],
   });
   const server = await listen(gateway, '127.0.0.1', 0);
   listening.url = server.url;
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => db.close(), () => server.close());
+  cleanups.push(
+    () => rmSync(dir, { recursive: true, force: true }),
+    () => db.close(),
+    () => server.close(),
+  );
   const t = tokens.create('admin', ['admin']);
   if (!t.ok) throw new Error(t.error.message);
   return { url: server.url, admin: t.value.token, dir };
@@ -50,7 +72,12 @@ async function daemon(broker?: () => unknown): Promise<{ url: string; admin: str
 
 function cli(dataDir: string) {
   const c = { out: '', err: '', code: 0 };
-  const ctx: CliContext = { dataDir, stdout: (t) => (c.out += t), stderr: (t) => (c.err += t), setExitCode: (n) => (c.code = n) };
+  const ctx: CliContext = {
+    dataDir,
+    stdout: (t) => (c.out += t),
+    stderr: (t) => (c.err += t),
+    setExitCode: (n) => (c.code = n),
+  };
   const program = new Command().exitOverride();
   register(program, ctx);
   return async (...args: string[]) => {
@@ -66,13 +93,20 @@ describe('bulwark broker status: live from the daemon', () => {
     const r = await rig();
     cleanups.push(() => r.close());
     const res = await nodeClient(r.session.socketPath, r.broker.caCertPem, {
-      token: r.session.token, host: 'api.test', port: r.upstream.port, method: 'POST', path: '/v1/messages',
-      headers: { 'x-api-key': PLACEHOLDER, 'content-type': 'application/json' }, body: '{}',
+      token: r.session.token,
+      host: 'api.test',
+      port: r.upstream.port,
+      method: 'POST',
+      path: '/v1/messages',
+      headers: { 'x-api-key': PLACEHOLDER, 'content-type': 'application/json' },
+      body: '{}',
     });
     expect(res.status).toBe(200);
     const d = await daemon(() => r.broker.status());
 
-    const status = (await (await fetch(`${d.url}/v1/status`, { headers: { authorization: `Bearer ${d.admin}` } })).json()) as { broker: BrokerStatus };
+    const status = (await (
+      await fetch(`${d.url}/v1/status`, { headers: { authorization: `Bearer ${d.admin}` } })
+    ).json()) as { broker: BrokerStatus };
     expect(status.broker).toMatchObject({ activeSessions: 1, totals: { requests: 1, injected: 1, denied: 0 } });
 
     const run = cli(d.dir);
@@ -83,13 +117,22 @@ describe('bulwark broker status: live from the daemon', () => {
     expect(text.out).toMatch(/Requests: 1 total: 1 with a secret injected, 0 passed through .*, 0 denied/);
     expect(text.out).toMatch(/CA in use: SHA-256 [0-9A-F:]+/i);
 
-    const json = JSON.parse((await run('--json', '--url', d.url, '--token', d.admin)).out) as { live: BrokerStatus; source: string };
+    const json = JSON.parse((await run('--json', '--url', d.url, '--token', d.admin)).out) as {
+      live: BrokerStatus;
+      source: string;
+    };
     expect(json.live).toMatchObject({ activeSessions: 1, totals: { injected: 1 } });
   });
 
   it('says when the daemon runs no broker, and refuses a broker status it cannot read', async () => {
     const none = await daemon();
-    expect(((await (await fetch(`${none.url}/v1/status`, { headers: { authorization: `Bearer ${none.admin}` } })).json()) as { broker: unknown }).broker).toBeNull();
+    expect(
+      (
+        (await (
+          await fetch(`${none.url}/v1/status`, { headers: { authorization: `Bearer ${none.admin}` } })
+        ).json()) as { broker: unknown }
+      ).broker,
+    ).toBeNull();
     const a = await cli(none.dir)('--url', none.url, '--token', none.admin);
     expect(a.code).toBe(0);
     expect(a.out).toContain('runs no broker');
@@ -119,7 +162,9 @@ describe('bulwark broker status: no daemon', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('configuration only: no daemon is running');
     expect(r.out).toContain('No bindings');
-    const j = JSON.parse((await cli(dir)('--json', '--url', `http://127.0.0.1:${port}`, '--token', 'bwk_whatever')).out) as { live: unknown; source: string };
+    const j = JSON.parse(
+      (await cli(dir)('--json', '--url', `http://127.0.0.1:${port}`, '--token', 'bwk_whatever')).out,
+    ) as { live: unknown; source: string };
     expect(j.live).toBeNull();
     expect(j.source).toMatch(/no daemon is running/);
   });

@@ -33,7 +33,9 @@ describe('bulwark init', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).not.toMatch(/bwk_/);
     expect(again.stdout).toContain('already exist');
-    const list = JSON.parse((await run(['token', 'list', '--json'], { BULWARK_HOME: h })).stdout) as Array<{ scopes: string[] }>;
+    const list = JSON.parse((await run(['token', 'list', '--json'], { BULWARK_HOME: h })).stdout) as Array<{
+      scopes: string[];
+    }>;
     expect(list).toHaveLength(1);
     expect(list[0]?.scopes).toEqual(['chat', 'admin']);
   });
@@ -51,7 +53,9 @@ describe('bulwark init', () => {
 describe('bulwark token', () => {
   it('create, list (never the token), revoke', async () => {
     const h = home();
-    const created = await run(['token', 'create', '--name', 'laptop', '--scopes', 'chat', '--json'], { BULWARK_HOME: h });
+    const created = await run(['token', 'create', '--name', 'laptop', '--scopes', 'chat', '--json'], {
+      BULWARK_HOME: h,
+    });
     expect(created.code).toBe(0);
     const t = JSON.parse(created.stdout) as { id: string; token: string; scopes: string[]; name: string };
     expect(t.token).toMatch(/^bwk_/);
@@ -66,7 +70,10 @@ describe('bulwark token', () => {
 
     const revoked = await run(['token', 'revoke', t.id], { BULWARK_HOME: h });
     expect(revoked.code).toBe(0);
-    const after = JSON.parse((await run(['token', 'list', '--json'], { BULWARK_HOME: h })).stdout) as Array<{ id: string; revokedAt: string | null }>;
+    const after = JSON.parse((await run(['token', 'list', '--json'], { BULWARK_HOME: h })).stdout) as Array<{
+      id: string;
+      revokedAt: string | null;
+    }>;
     expect(after.find((x) => x.id === t.id)?.revokedAt).toMatch(/^\d{4}-/);
 
     const unknown = await run(['token', 'revoke', 'tok_nope'], { BULWARK_HOME: h });
@@ -83,7 +90,13 @@ describe('bulwark layers and config', () => {
   it('layers --json lists all 27 with honest states', async () => {
     const r = await run(['layers', '--json'], { BULWARK_HOME: home() });
     expect(r.code).toBe(0);
-    const layers = JSON.parse(r.stdout) as Array<{ id: string; name: string; category: string; state: string; reason: string }>;
+    const layers = JSON.parse(r.stdout) as Array<{
+      id: string;
+      name: string;
+      category: string;
+      state: string;
+      reason: string;
+    }>;
     expect(layers).toHaveLength(27);
     expect(layers.map((l) => l.id)).toEqual(Array.from({ length: 27 }, (_, i) => `L${String(i + 1).padStart(2, '0')}`));
     expect(layers.find((l) => l.id === 'L18')?.state).toBe('on');
@@ -105,8 +118,14 @@ describe('bulwark layers and config', () => {
     const h = home();
     await run(['init'], { BULWARK_HOME: h });
     const pasted = 'ghp_' + 'Zq8Lw3Rt5Yp1Nc7Vb2Mx9Kd4Hs6Jf0Ga3Ue8';
-    writeFileSync(path.join(h, 'config.yaml'), `agents:\n  - id: default\n    systemPrompt: "use the token ${pasted} for GitHub"\n`);
-    for (const args of [['config', 'show'], ['config', 'show', '--json']]) {
+    writeFileSync(
+      path.join(h, 'config.yaml'),
+      `agents:\n  - id: default\n    systemPrompt: "use the token ${pasted} for GitHub"\n`,
+    );
+    for (const args of [
+      ['config', 'show'],
+      ['config', 'show', '--json'],
+    ]) {
       const r = await run(args, { BULWARK_HOME: h });
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('use the token');
@@ -129,7 +148,16 @@ describe('bulwark layers and config', () => {
   });
 
   it('--help everywhere, with examples; unknown commands exit non-zero', async () => {
-    for (const args of [['--help'], ['init', '--help'], ['start', '--help'], ['chat', '--help'], ['token', '--help'], ['token', 'create', '--help'], ['layers', '--help'], ['config', 'show', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['init', '--help'],
+      ['start', '--help'],
+      ['chat', '--help'],
+      ['token', '--help'],
+      ['token', 'create', '--help'],
+      ['layers', '--help'],
+      ['config', 'show', '--help'],
+    ]) {
       const r = await run(args, { BULWARK_HOME: home() });
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Usage: bulwark/);
@@ -144,12 +172,18 @@ describe('bulwark layers and config', () => {
 describe('bulwark start', () => {
   it('first run initialises, serves /health, and exits 0 on SIGTERM after auditing daemon:stopped', async () => {
     const h = home();
-    const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { cwd: ROOT, env: childEnv({ BULWARK_HOME: h }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], {
+      cwd: ROOT,
+      env: childEnv({ BULWARK_HOME: h }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     await expect.poll(() => /listening on (http:\/\/\S+)/.exec(out)?.[1], { timeout: 20_000 }).toBeTruthy();
     const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
     expect(out).toMatch(/bwk_[A-Za-z0-9_-]{43}/);
@@ -165,8 +199,14 @@ describe('bulwark start', () => {
     const { code, signal } = await exited;
     expect({ code, signal, err }).toMatchObject({ code: 0, signal: null });
     expect(out).toContain('bulwark stopped');
-    const audit = readFileSync(path.join(h, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-    expect(audit.filter((e) => e.type.startsWith('daemon:')).map((e) => e.type)).toEqual(['daemon:started', 'daemon:stopped']);
+    const audit = readFileSync(path.join(h, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
+    expect(audit.filter((e) => e.type.startsWith('daemon:')).map((e) => e.type)).toEqual([
+      'daemon:started',
+      'daemon:stopped',
+    ]);
     expect(audit.at(-1)?.type).toBe('daemon:stopped');
     expect(existsSync(path.join(h, 'bulwark.log'))).toBe(true);
   }, 60_000);
@@ -186,14 +226,19 @@ describe('bulwark chat', () => {
       scriptFrom([
         reply.text('first answer'),
         reply.toolCall('write', { path: 'n.txt', content: 'x' }),
-        (req) => reply.text(`second answer after ${req.messages.filter((m) => m.role === 'user').length} user messages`),
+        (req) =>
+          reply.text(`second answer after ${req.messages.filter((m) => m.role === 'user').length} user messages`),
       ]),
     );
   });
   afterAll(async () => e2e.close());
 
   it('reads one message per line from a pipe, streams answers to stdout and keeps the session', async () => {
-    const r = await run(['chat', '--url', e2e.daemon.url], { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: e2e.token }, 'hello\n\nwrite a file\n');
+    const r = await run(
+      ['chat', '--url', e2e.daemon.url],
+      { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: e2e.token },
+      'hello\n\nwrite a file\n',
+    );
     expect(r.stderr).toContain('[tool write');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('first answer\nsecond answer after 2 user messages\n');
@@ -201,7 +246,11 @@ describe('bulwark chat', () => {
   }, 30_000);
 
   it('a bad token: exit 1 and the daemon’s message', async () => {
-    const r = await run(['chat', '--url', e2e.daemon.url, '--agent', 'default'], { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: 'bwk_' + 'A'.repeat(43) }, 'hi\n');
+    const r = await run(
+      ['chat', '--url', e2e.daemon.url, '--agent', 'default'],
+      { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: 'bwk_' + 'A'.repeat(43) },
+      'hi\n',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not valid');
     expect(r.stderr).not.toMatch(NO_STACK);
@@ -214,7 +263,11 @@ describe('bulwark chat', () => {
   });
 
   it('no daemon: exit 1 saying so', async () => {
-    const r = await run(['chat', '--url', 'http://127.0.0.1:9'], { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: e2e.token }, 'hi\n');
+    const r = await run(
+      ['chat', '--url', 'http://127.0.0.1:9'],
+      { BULWARK_HOME: e2e.dir, BULWARK_TOKEN: e2e.token },
+      'hi\n',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('bulwark start');
   });
@@ -224,7 +277,10 @@ describe('bulwark chat and a hostile model', () => {
   let e2e: E2E;
   beforeAll(async () => {
     // OSC 52 (set the clipboard), a screen clear and a bidi override, as a compromised model might send them.
-    e2e = await startE2E('openai', scriptFrom([reply.text('before\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2Jafter\u202Eevil')]));
+    e2e = await startE2E(
+      'openai',
+      scriptFrom([reply.text('before\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2Jafter\u202Eevil')]),
+    );
   });
   afterAll(async () => e2e.close());
 
@@ -242,7 +298,13 @@ describe('bulwark chat cancellation', () => {
     slow = await startE2E(
       'openai',
       // The first chunk is long: L02 holds back the tail of a stream until it has scanned it.
-      scriptFrom([reply.text('', { chunks: [`part one ${'once upon a time '.repeat(60)}`, ' part two', ' part three'], chunkDelayMs: 3000 }), reply.text('short answer')]),
+      scriptFrom([
+        reply.text('', {
+          chunks: [`part one ${'once upon a time '.repeat(60)}`, ' part two', ' part three'],
+          chunkDelayMs: 3000,
+        }),
+        reply.text('short answer'),
+      ]),
     );
   });
   afterAll(async () => slow.close());

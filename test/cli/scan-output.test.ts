@@ -17,11 +17,21 @@ function home(): string {
 
 describe('bulwark scan output (binary)', () => {
   it('reads stdin when no FILE is given; without a vault a note says known values are not checked', async () => {
-    const r = await run(['scan', 'output', '--jsonl'], { BULWARK_HOME: home() }, `${JSON.stringify({ text: `key ${KEY}` })}\n${JSON.stringify({ text: 'fine' })}\n`);
+    const r = await run(
+      ['scan', 'output', '--jsonl'],
+      { BULWARK_HOME: home() },
+      `${JSON.stringify({ text: `key ${KEY}` })}\n${JSON.stringify({ text: 'fine' })}\n`,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('known secret values are not checked');
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; verdict: string; redacted: string });
-    expect(lines.map((l) => [l.id, l.verdict, l.redacted])).toEqual([['1', 'redacted', 'key [REDACTED]'], ['2', 'clean', 'fine']]);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; verdict: string; redacted: string });
+    expect(lines.map((l) => [l.id, l.verdict, l.redacted])).toEqual([
+      ['1', 'redacted', 'key [REDACTED]'],
+      ['2', 'clean', 'fine'],
+    ]);
     expect(r.stdout).not.toContain(KEY);
   });
 

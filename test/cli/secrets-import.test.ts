@@ -19,14 +19,35 @@ function layout(): { dataDir: string; keyFile: string; root: string } {
   return { root, dataDir: path.join(root, 'data'), keyFile: path.join(root, 'config', 'master.key') };
 }
 
-async function importFile(l: { dataDir: string; keyFile: string }, file: string): Promise<{ out: string; err: string; code: number }> {
+async function importFile(
+  l: { dataDir: string; keyFile: string },
+  file: string,
+): Promise<{ out: string; err: string; code: number }> {
   const res = { out: '', err: '', code: 0 };
-  const ctx: CliContext = { dataDir: l.dataDir, stdout: (t) => void (res.out += t), stderr: (t) => void (res.err += t), setExitCode: (c) => void (res.code = c) };
-  const io: SecretsIo = { stdin: Readable.from([]) as Readable & { isTTY?: boolean }, promptHidden: async () => undefined, confirm: async () => false };
+  const ctx: CliContext = {
+    dataDir: l.dataDir,
+    stdout: (t) => void (res.out += t),
+    stderr: (t) => void (res.err += t),
+    setExitCode: (c) => void (res.code = c),
+  };
+  const io: SecretsIo = {
+    stdin: Readable.from([]) as Readable & { isTTY?: boolean },
+    promptHidden: async () => undefined,
+    confirm: async () => false,
+  };
   const program = new Command().exitOverride().configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
   register(program, ctx, undefined, io);
   try {
-    await program.parseAsync(['node', 'bulwark', 'secrets', '--key-file', l.keyFile, 'import', file, '--keep-plaintext']);
+    await program.parseAsync([
+      'node',
+      'bulwark',
+      'secrets',
+      '--key-file',
+      l.keyFile,
+      'import',
+      file,
+      '--keep-plaintext',
+    ]);
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     res.code = e.exitCode || 1;

@@ -18,7 +18,11 @@ function ensureInChild(dir: string): { ok: boolean; code?: string; message?: str
   const script = `import { ensureDataDir } from './src/config/data-dir.ts';
 const r = ensureDataDir(${JSON.stringify(dir)});
 process.stdout.write(JSON.stringify(r.ok ? { ok: true } : { ok: false, code: r.error.code, message: r.error.message }));`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (r.signal) return { ok: false, killed: true };
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
   return { ...(JSON.parse(r.stdout) as { ok: boolean; code?: string; message?: string }), killed: false };

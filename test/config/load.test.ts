@@ -1,6 +1,15 @@
 /** The config loader on hostile and broken files: a clear error naming the file and the key, nothing changed. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,7 +56,12 @@ function loadInChild(dir: string): { killed: boolean; ok?: boolean; code?: strin
   const script = `import { loadConfig } from './src/config/load.ts';
 const r = loadConfig(${JSON.stringify(dir)});
 process.stdout.write(JSON.stringify(r.ok ? { ok: true } : { ok: false, code: r.error.code, message: r.error.message }));`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, maxBuffer: 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 20_000,
+    maxBuffer: 1024 * 1024,
+  });
   if (r.signal || r.error) return { killed: true };
   if (r.status !== 0) return { killed: false, ok: false, code: 'crash', message: r.stderr.slice(0, 500) };
   return { killed: false, ...(JSON.parse(r.stdout) as { ok: boolean; code?: string; message?: string }) };
@@ -78,7 +92,12 @@ describe('loadConfig: syntax', () => {
     expect(expectError(dataDir('server:\n  host: "127.0.0.1\0evil"\n'), 'config.yaml')).toMatch(/line 2.*NUL/);
     expectError(dataDir(Buffer.from([0x73, 0x3a, 0x20, 0xff, 0xfe, 0x0a])), 'config.encoding');
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+    for (let i = 0; i < 8; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(',')}]`,
+      );
     expectError(dataDir(bomb.join('\n') + '\n'), 'config.yaml');
   });
 
@@ -96,7 +115,12 @@ describe('loadConfig: schema', () => {
   });
 
   it('wrong types are named with their path', () => {
-    const m = expectError(dataDir('server:\n  port: "eighty"\n  authFailures:\n    maxFailures: 0\n    windowMs: 1.5\nagents:\n  - id: a\n    tools: { profile: root }\n'), 'config.invalid');
+    const m = expectError(
+      dataDir(
+        'server:\n  port: "eighty"\n  authFailures:\n    maxFailures: 0\n    windowMs: 1.5\nagents:\n  - id: a\n    tools: { profile: root }\n',
+      ),
+      'config.invalid',
+    );
     expect(m).toContain('server.port');
     expect(m).toContain('server.authFailures.maxFailures');
     expect(m).toContain('server.authFailures.windowMs');
@@ -111,9 +135,19 @@ describe('loadConfig: schema', () => {
   });
 
   it('server.authFailures is strict and takes its fields', () => {
-    expect(expectError(dataDir('server:\n  authFailures: { exemptLocalhost: true }\n'), 'config.invalid')).toContain('server.authFailures: unknown key(s) "exemptLocalhost"');
-    const r = parseConfigText('server:\n  authFailures: { maxFailures: 5, windowMs: 10000, exemptLoopback: true }\n', 'x.yaml');
-    expect(r.ok && r.value.server.authFailures).toEqual({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 5, windowMs: 10_000, exemptLoopback: true });
+    expect(expectError(dataDir('server:\n  authFailures: { exemptLocalhost: true }\n'), 'config.invalid')).toContain(
+      'server.authFailures: unknown key(s) "exemptLocalhost"',
+    );
+    const r = parseConfigText(
+      'server:\n  authFailures: { maxFailures: 5, windowMs: 10000, exemptLoopback: true }\n',
+      'x.yaml',
+    );
+    expect(r.ok && r.value.server.authFailures).toEqual({
+      ...DEFAULT_AUTH_FAILURE_LIMIT,
+      maxFailures: 5,
+      windowMs: 10_000,
+      exemptLoopback: true,
+    });
   });
 
   it('a top-level scalar or list is refused, and __proto__ pollutes nothing', () => {
@@ -132,11 +166,21 @@ describe('loadConfig: the file itself', () => {
   });
 
   it('a directory in place of the file is refused', () => {
-    expect(expectError(dataDir(undefined, (f) => mkdirSync(f)), 'config.not_file')).toMatch(/a directory/);
+    expect(
+      expectError(
+        dataDir(undefined, (f) => mkdirSync(f)),
+        'config.not_file',
+      ),
+    ).toMatch(/a directory/);
   });
 
   it('a dangling symlink is an error, not silently the defaults', () => {
-    expect(expectError(dataDir(undefined, (f) => symlinkSync(path.join(scratch, 'nowhere.yaml'), f)), 'config.unreadable')).toMatch(/symbolic link to a missing file/);
+    expect(
+      expectError(
+        dataDir(undefined, (f) => symlinkSync(path.join(scratch, 'nowhere.yaml'), f)),
+        'config.unreadable',
+      ),
+    ).toMatch(/symbolic link to a missing file/);
   });
 
   it('a symlink to a regular file is followed', () => {
@@ -147,7 +191,10 @@ describe('loadConfig: the file itself', () => {
   });
 
   it.skipIf(process.getuid?.() === 0)('an unreadable file names the file', () => {
-    const m = expectError(dataDir('server: {}\n', (f) => chmodSync(f, 0o000)), 'config.unreadable');
+    const m = expectError(
+      dataDir('server: {}\n', (f) => chmodSync(f, 0o000)),
+      'config.unreadable',
+    );
     expect(m).toMatch(/EACCES|permission/i);
   });
 

@@ -12,7 +12,14 @@ afterAll(() => rmSync(ws, { recursive: true, force: true }));
 function approve(file: string, content: string) {
   const argsJson = JSON.stringify({ path: file, content });
   const c = classifyAction({ tool: 'write', declared: 'write', argsJson, workspace: ws, scratch: [] });
-  const { effect, hash } = buildEffect(c, { tool: 'write', argsJson, agentId: 'a', sessionId: 's', workspace: ws, network: { mode: 'none', grants: [] } });
+  const { effect, hash } = buildEffect(c, {
+    tool: 'write',
+    argsJson,
+    agentId: 'a',
+    sessionId: 's',
+    workspace: ws,
+    network: { mode: 'none', grants: [] },
+  });
   return { c, effect, hash, view: () => buildView(c, effect) };
 }
 
@@ -36,7 +43,9 @@ describe('L13 preimage of a write: one capped read for the hash and the diff', (
     expect(a.c.write?.preimageCapped).toEqual({ readBytes: MAX_PREIMAGE_BYTES + 10, size: MAX_PREIMAGE_BYTES + 10 });
     expect(a.c.write?.preimageBytes).toBeUndefined();
     expect(a.effect.preimage).toBe(sha256Hex(Buffer.alloc(MAX_PREIMAGE_BYTES + 10, 0x61)));
-    expect(a.view().diff).toMatch(/larger than the 1048576 bytes shown for an approval; not shown; its whole content is bound/);
+    expect(a.view().diff).toMatch(
+      /larger than the 1048576 bytes shown for an approval; not shown; its whole content is bound/,
+    );
     // A change past the first MiB that keeps the size still voids the approval.
     const fd = openSync(big, 'r+');
     writeSync(fd, Buffer.from('b'), 0, 1, MAX_PREIMAGE_BYTES + 5);

@@ -25,8 +25,16 @@ afterEach(async () => {
 });
 
 const view: EffectView = {
-  tool: 'exec', classes: ['exec', 'destructive'], reasons: ['rm is destructive'], agentId: 'coder', sessionId: 'sess_1', cwd: '/ws',
-  network: { mode: 'none', grants: [] }, args: '{"command":"rm -rf ~","env":{"API_TOKEN":"x"}}', argv: [['rm', '-rf', '~']], envNames: ['API_TOKEN'],
+  tool: 'exec',
+  classes: ['exec', 'destructive'],
+  reasons: ['rm is destructive'],
+  agentId: 'coder',
+  sessionId: 'sess_1',
+  cwd: '/ws',
+  network: { mode: 'none', grants: [] },
+  args: '{"command":"rm -rf ~","env":{"API_TOKEN":"x"}}',
+  argv: [['rm', '-rf', '~']],
+  envNames: ['API_TOKEN'],
 };
 const ctx = { agentId: 'coder', sessionId: 'sess_1', traceId: 't' };
 
@@ -37,9 +45,21 @@ async function startGateway() {
   const queue = new ApprovalQueue({ bus });
   const tokens = new TokenStore(db);
   const runtime = { listAgents: () => [], hasAgent: () => false, runTurn: async function* () {} };
-  const gateway = createGateway({ runtime, tokens, bus, logger: pino({ level: 'silent' }), bodyLimitBytes: 65536, routes: [approvalsRouteGroup({ queue, keepAliveMs: 50 })] });
+  const gateway = createGateway({
+    runtime,
+    tokens,
+    bus,
+    logger: pino({ level: 'silent' }),
+    bodyLimitBytes: 65536,
+    routes: [approvalsRouteGroup({ queue, keepAliveMs: 50 })],
+  });
   const server = await listen(gateway, '127.0.0.1', 0);
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => db.close(), () => server.close(), () => queue.shutdown());
+  cleanups.push(
+    () => rmSync(dir, { recursive: true, force: true }),
+    () => db.close(),
+    () => server.close(),
+    () => queue.shutdown(),
+  );
   const token = (scopes: string[]) => {
     const r = tokens.create('t', scopes);
     if (!r.ok) throw new Error(r.error.message);
@@ -52,7 +72,12 @@ function cli(dataDir: string) {
   const out: string[] = [];
   const errs: string[] = [];
   let code = 0;
-  const c: CliContext = { dataDir, stdout: (t) => out.push(t), stderr: (t) => errs.push(t), setExitCode: (n) => (code = n) };
+  const c: CliContext = {
+    dataDir,
+    stdout: (t) => out.push(t),
+    stderr: (t) => errs.push(t),
+    setExitCode: (n) => (code = n),
+  };
   const program = new Command().exitOverride();
   registerApprovals(program, c);
   registerUsage(program, c);
@@ -69,20 +94,33 @@ describe('L13 approvals API', () => {
     const g = await startGateway();
     expect((await fetch(`${g.url}/v1/approvals`)).status).toBe(401);
     expect((await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.chat}` } })).status).toBe(403);
-    expect((await fetch(`${g.url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${g.chat}` } })).status).toBe(403);
-    expect((await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.admin}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${g.url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${g.chat}` } })).status,
+    ).toBe(403);
+    expect((await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.admin}` } })).status).toBe(
+      200,
+    );
   });
 
   it('lists, shows, approves and refuses a second decision', async () => {
     const g = await startGateway();
     const waiting = g.queue.request('h1', view, ctx);
     const auth = { authorization: `Bearer ${g.admin}` };
-    const list = (await (await fetch(`${g.url}/v1/approvals`, { headers: auth })).json()) as { data: Array<{ id: string; view: EffectView }> };
+    const list = (await (await fetch(`${g.url}/v1/approvals`, { headers: auth })).json()) as {
+      data: Array<{ id: string; view: EffectView }>;
+    };
     expect(list.data).toHaveLength(1);
     const id = list.data[0]!.id;
-    const shown = (await (await fetch(`${g.url}/v1/approvals/${id}`, { headers: auth })).json()) as { view: EffectView; status: string };
+    const shown = (await (await fetch(`${g.url}/v1/approvals/${id}`, { headers: auth })).json()) as {
+      view: EffectView;
+      status: string;
+    };
     expect(shown).toMatchObject({ status: 'pending', view: { argv: [['rm', '-rf', '~']], envNames: ['API_TOKEN'] } });
-    const res = await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"reason":"checked"}' });
+    const res = await fetch(`${g.url}/v1/approvals/${id}/approve`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"reason":"checked"}',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'approved', reason: 'checked' });
     expect((await waiting).decision).toBe('approve');
@@ -97,24 +135,69 @@ describe('L13 approvals API', () => {
     const id = g.queue.list()[0]!.id;
     expect((await fetch(`${g.url}/v1/approvals/../../etc`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${g.url}/v1/approvals/apr_zz/approve`, { method: 'POST', headers: auth })).status).toBe(400);
-    expect((await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: '{not json' })).status).toBe(400);
-    expect((await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: JSON.stringify({ reason: 'x'.repeat(20_000) }) })).status).toBe(413);
-    expect((await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: '{"confirmed":true}' })).status).toBe(400);
+    expect(
+      (await fetch(`${g.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth, body: '{not json' })).status,
+    ).toBe(400);
+    expect(
+      (
+        await fetch(`${g.url}/v1/approvals/${id}/approve`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ reason: 'x'.repeat(20_000) }),
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (
+        await fetch(`${g.url}/v1/approvals/${id}/approve`, {
+          method: 'POST',
+          headers: auth,
+          body: '{"confirmed":true}',
+        })
+      ).status,
+    ).toBe(400);
     const forged = `bwa1.${id}.approve.99999999999999.${Buffer.alloc(32).toString('base64url')}`;
-    expect((await fetch(`${g.url}/v1/approvals/decide`, { method: 'POST', headers: auth, body: JSON.stringify({ token: forged }) })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${g.url}/v1/approvals/decide`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ token: forged }),
+        })
+      ).status,
+    ).toBe(403);
     expect(g.queue.list()).toHaveLength(1);
     // A token minted for an operator channel works once.
     const minted = g.queue.mintToken(id, 'deny');
     if (!minted.ok) throw new Error('mint failed');
-    expect((await fetch(`${g.url}/v1/approvals/decide`, { method: 'POST', headers: auth, body: JSON.stringify({ token: minted.value }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${g.url}/v1/approvals/decide`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ token: minted.value }),
+        })
+      ).status,
+    ).toBe(200);
     expect((await waiting).decision).toBe('deny');
-    expect((await fetch(`${g.url}/v1/approvals/decide`, { method: 'POST', headers: auth, body: JSON.stringify({ token: minted.value }) })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${g.url}/v1/approvals/decide`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ token: minted.value }),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('streams new requests as server-sent events', async () => {
     const g = await startGateway();
     const abort = new AbortController();
-    const res = await fetch(`${g.url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${g.admin}` }, signal: abort.signal });
+    const res = await fetch(`${g.url}/v1/approvals/stream`, {
+      headers: { authorization: `Bearer ${g.admin}` },
+      signal: abort.signal,
+    });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
     void g.queue.request('h-stream', view, ctx);
@@ -180,13 +263,24 @@ describe('bulwark approvals / bulwark usage', () => {
 async function fakeStream(play: (res: ServerResponse) => void): Promise<string> {
   const server = createServer((req, res) => play(res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 const goodEvent = {
-  id: 'apr_0123456789abcdef01234567', status: 'pending', effectHash: 'ab'.repeat(32), createdAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2026-01-01T00:05:00.000Z', waiters: 1, view: { ...view, agentId: 'coder\u001b]0;pwned\u0007' },
+  id: 'apr_0123456789abcdef01234567',
+  status: 'pending',
+  effectHash: 'ab'.repeat(32),
+  createdAt: '2026-01-01T00:00:00.000Z',
+  expiresAt: '2026-01-01T00:05:00.000Z',
+  waiters: 1,
+  view: { ...view, agentId: 'coder\u001b]0;pwned\u0007' },
 };
 const NO_STACK = /\n\s+at .+:\d+:\d+/;
 
@@ -238,7 +332,10 @@ describe('bulwark approvals watch against a broken stream', () => {
       tick();
     });
     const r = await cli(dir).run('approvals', 'watch', '--json', '--url', url, '--token', 'bwk_test');
-    const ids = r.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const ids = r.out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(ids).toEqual([goodEvent.id, 'apr_fedcba9876543210fedcba98']);
     expect(r.err).not.toMatch(/skipped/);
   });
@@ -246,7 +343,13 @@ describe('bulwark approvals watch against a broken stream', () => {
   it('a CRLF whose LF arrives alone is one line end, not two', async () => {
     const url = await fakeStream((res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const parts = [`event: approval\r\ndata: ${JSON.stringify(goodEvent)}\r`, '\n', '\r', '\n', `event: approval\r\ndata: ${JSON.stringify({ ...goodEvent, id: 'apr_fedcba9876543210fedcba98' })}\r\n\r\n`];
+      const parts = [
+        `event: approval\r\ndata: ${JSON.stringify(goodEvent)}\r`,
+        '\n',
+        '\r',
+        '\n',
+        `event: approval\r\ndata: ${JSON.stringify({ ...goodEvent, id: 'apr_fedcba9876543210fedcba98' })}\r\n\r\n`,
+      ];
       const next = (): void => {
         const p = parts.shift();
         if (p === undefined) return void res.end();
@@ -256,7 +359,12 @@ describe('bulwark approvals watch against a broken stream', () => {
       next();
     });
     const r = await cli(dir).run('approvals', 'watch', '--json', '--url', url, '--token', 'bwk_test');
-    expect(r.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual([goodEvent.id, 'apr_fedcba9876543210fedcba98']);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual([goodEvent.id, 'apr_fedcba9876543210fedcba98']);
   });
 
   it('prints JSON for --json and names a non-SSE answer', async () => {
@@ -308,13 +416,21 @@ describe('bulwark approvals watch against a broken stream', () => {
 
     const refused = await fakeStream((res) => {
       res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'nope', type: 'permission_error', code: 'missing_scope', param: null } }));
+      res.end(
+        JSON.stringify({ error: { message: 'nope', type: 'permission_error', code: 'missing_scope', param: null } }),
+      );
     });
     const f = await cli(dir).run('approvals', 'watch', '--url', refused, '--token', 'bwk_test');
     expect(f.code).toBe(1);
     expect(f.err).toMatch(/answered 403 on the approval stream: nope \(.*admin scope\)/);
 
-    const gone = `http://127.0.0.1:${(await new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); }); }))}`;
+    const gone = `http://127.0.0.1:${await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    })}`;
     const u = await cli(dir).run('approvals', 'watch', '--url', gone, '--token', 'bwk_test');
     expect(u.code).toBe(1);
     expect(u.err).toMatch(/cannot reach the daemon/);
@@ -332,7 +448,17 @@ describe('L13 approvals API under a large chunked body', () => {
     let sent = 0;
     const { res, body } = await new Promise<{ res: IncomingMessage; body: string }>((resolve, reject) => {
       const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { authorization: `Bearer ${g.admin}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${g.admin}`,
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+          },
+        },
         (response) => {
           let text = '';
           response.setEncoding('utf8');
@@ -362,7 +488,11 @@ describe('L13 approvals API under a large chunked body', () => {
     expect((await fetch(`${g.url}/health`)).status).toBe(200);
     const list = await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.admin}` } });
     expect(list.status).toBe(200);
-    const ok = await fetch(`${g.url}/v1/approvals/${id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${g.admin}`, 'content-type': 'application/json' }, body: '{"reason":"too big"}' });
+    const ok = await fetch(`${g.url}/v1/approvals/${id}/deny`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${g.admin}`, 'content-type': 'application/json' },
+      body: '{"reason":"too big"}',
+    });
     expect(ok.status).toBe(200);
     expect((await waiting).decision).toBe('deny');
   });

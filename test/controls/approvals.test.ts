@@ -14,12 +14,25 @@ function setup(opts: { timeoutMs?: number } = {}) {
 }
 
 const view: EffectView = {
-  tool: 'exec', classes: ['destructive'], reasons: ['rm is destructive'], agentId: 'a', sessionId: 's', cwd: '/w',
-  network: { mode: 'none', grants: [] }, args: '{"command":"rm -rf x"}',
+  tool: 'exec',
+  classes: ['destructive'],
+  reasons: ['rm is destructive'],
+  agentId: 'a',
+  sessionId: 's',
+  cwd: '/w',
+  network: { mode: 'none', grants: [] },
+  args: '{"command":"rm -rf x"}',
 };
 const ctx = { agentId: 'a', sessionId: 's', traceId: 't' };
 
-const base: Effect = { tool: 'exec', args: { command: 'rm -rf x' }, cwd: '/w', network: { mode: 'none', grants: [] }, agentId: 'a', sessionId: 's' };
+const base: Effect = {
+  tool: 'exec',
+  args: { command: 'rm -rf x' },
+  cwd: '/w',
+  network: { mode: 'none', grants: [] },
+  agentId: 'a',
+  sessionId: 's',
+};
 
 describe('L13 effect hash', () => {
   it('is independent of key order but changes with every part of the effect', () => {
@@ -42,7 +55,9 @@ describe('L13 effect hash', () => {
 
   it('keeps a "__proto__" key as data and strings byte-exact', () => {
     expect(canonicalJson(JSON.parse('{"__proto__":{"x":1},"a":1}'))).toBe('{"__proto__":{"x":1},"a":1}');
-    expect(effectHash({ ...base, args: { p: 'cafe\u0301' } })).not.toBe(effectHash({ ...base, args: { p: 'caf\u00e9' } }));
+    expect(effectHash({ ...base, args: { p: 'cafe\u0301' } })).not.toBe(
+      effectHash({ ...base, args: { p: 'caf\u00e9' } }),
+    );
   });
 
   it('refuses absurd nesting instead of overflowing the stack', () => {
@@ -62,7 +77,8 @@ describe('L13 decision tokens', () => {
     expect(new ApprovalSigner().verify(t, 'h1', 1000)).toBeUndefined();
     expect(s.verify(t.replace('.approve.', '.deny.'), 'h1', 1000)).toBeUndefined();
     expect(s.verify(t.replace('.2000.', '.9999.'), 'h1', 1000)).toBeUndefined();
-    for (const junk of ['', 'x', 'bwa1....', `${t}.x`, 'a'.repeat(10_000)]) expect(s.verify(junk, 'h1', 1000)).toBeUndefined();
+    for (const junk of ['', 'x', 'bwa1....', `${t}.x`, 'a'.repeat(10_000)])
+      expect(s.verify(junk, 'h1', 1000)).toBeUndefined();
   });
 
   it('refuses a short key', () => {

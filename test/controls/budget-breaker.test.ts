@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { BudgetGuard } from '../../src/agent/budget/budget-guard.js';
-import { AgentBudgetsSchema, BreakerConfigSchema, GlobalBudgetsSchema, ModelInfoSchema } from '../../src/agent/budget/config.js';
+import {
+  AgentBudgetsSchema,
+  BreakerConfigSchema,
+  GlobalBudgetsSchema,
+  ModelInfoSchema,
+} from '../../src/agent/budget/config.js';
 import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
@@ -23,18 +28,41 @@ function tmp(): string {
 }
 
 const ctx = { agentId: 'a', sessionId: 's', traceId: 't1', sender: 'x' };
-const req = (text: string, maxTokens = 100) => ({ model: 'm', system: 'sys', messages: [{ role: 'user' as const, content: text }], tools: [], maxTokens });
+const req = (text: string, maxTokens = 100) => ({
+  model: 'm',
+  system: 'sys',
+  messages: [{ role: 'user' as const, content: text }],
+  tools: [],
+  maxTokens,
+});
 
-function guard(dir: string, opts: { perExecution?: number | null; perHour?: number | null; perDay?: number | null; globalDay?: number | null; window?: number; now?: () => number } = {}) {
+function guard(
+  dir: string,
+  opts: {
+    perExecution?: number | null;
+    perHour?: number | null;
+    perDay?: number | null;
+    globalDay?: number | null;
+    window?: number;
+    now?: () => number;
+  } = {},
+) {
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
   const store = UsageStore.open(dir);
   const g = new BudgetGuard({
-    store, bus,
-    budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: opts.perExecution ?? null, perHour: opts.perHour ?? null, perDay: opts.perDay ?? null }),
+    store,
+    bus,
+    budgetsFor: () =>
+      AgentBudgetsSchema.parse({
+        perExecution: opts.perExecution ?? null,
+        perHour: opts.perHour ?? null,
+        perDay: opts.perDay ?? null,
+      }),
     global: GlobalBudgetsSchema.parse({ perDay: opts.globalDay ?? null }),
-    modelInfo: () => ModelInfoSchema.parse({ contextWindow: opts.window ?? 100_000, costPer1kIn: 0.003, costPer1kOut: 0.015 }),
+    modelInfo: () =>
+      ModelInfoSchema.parse({ contextWindow: opts.window ?? 100_000, costPer1kIn: 0.003, costPer1kOut: 0.015 }),
     ...(opts.now ? { clock: opts.now } : {}),
   });
   return { g, store, events };
@@ -55,7 +83,11 @@ describe('L21 budget guard', () => {
       expect(r.error.message).toMatch(/per-execution budget of 1000/);
       expect(r.error.message).toMatch(/not sent/);
     }
-    expect(events.find((e) => e.type === 'security:blocked')?.payload).toMatchObject({ layer: 'L21', reason: 'budget:execution', agentId: 'a' });
+    expect(events.find((e) => e.type === 'security:blocked')?.payload).toMatchObject({
+      layer: 'L21',
+      reason: 'budget:execution',
+      agentId: 'a',
+    });
     store.close();
   });
 
@@ -131,7 +163,11 @@ describe('L22 circuit breaker', () => {
     const bus = new EventBus();
     const events: Envelope<EventType>[] = [];
     bus.on('*', (e) => events.push(e));
-    const b = new CircuitBreakers({ bus, clock: () => now, config: () => BreakerConfigSchema.parse({ failureThreshold: 3, latencyMs: 1000, cooldownMs: 5000, ...cfg }) });
+    const b = new CircuitBreakers({
+      bus,
+      clock: () => now,
+      config: () => BreakerConfigSchema.parse({ failureThreshold: 3, latencyMs: 1000, cooldownMs: 5000, ...cfg }),
+    });
     return { b, events, advance: (ms: number) => (now += ms) };
   }
 
@@ -157,7 +193,11 @@ describe('L22 circuit breaker', () => {
     expect(b.acquire('p', 'm').ok).toBe(false);
     if (probe.ok) b.report(probe.value, { ok: true, latencyMs: 5 });
     expect(b.state('p', 'm')).toBe('closed');
-    expect(events.filter((e) => e.payload.layer === 'L22').map((e) => e.payload.outcome)).toEqual(['breaker-open', 'breaker-half-open', 'breaker-closed']);
+    expect(events.filter((e) => e.payload.layer === 'L22').map((e) => e.payload.outcome)).toEqual([
+      'breaker-open',
+      'breaker-half-open',
+      'breaker-closed',
+    ]);
   });
 
   it('a success resets the failure count; other provider/model pairs are independent', () => {
@@ -202,7 +242,11 @@ describe('L22 circuit breaker', () => {
   });
 
   it('reports a configured fallback message and model', () => {
-    const { b } = breakers({ failureThreshold: 1, fallbackMessage: 'The assistant is resting.', fallbackModel: 'small' });
+    const { b } = breakers({
+      failureThreshold: 1,
+      fallbackMessage: 'The assistant is resting.',
+      fallbackModel: 'small',
+    });
     const t = b.acquire('p', 'm');
     if (t.ok) b.report(t.value, { ok: false, latencyMs: 1 });
     const r = b.acquire('p', 'm');
@@ -219,10 +263,15 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
     const bus = new EventBus();
     const events: Envelope<EventType>[] = [];
     bus.on('*', (e) => events.push(e));
-    const b = new CircuitBreakers({ bus, config: () => BreakerConfigSchema.parse({ failureThreshold: 1, cooldownMs: 60_000, ...cfg }) });
+    const b = new CircuitBreakers({
+      bus,
+      config: () => BreakerConfigSchema.parse({ failureThreshold: 1, cooldownMs: 60_000, ...cfg }),
+    });
     const approvals = new ApprovalQueue({ bus });
     const controls = createControls({
-      bus, approvals, breakers: b,
+      bus,
+      approvals,
+      breakers: b,
       approvalsConfig: () => DEFAULT_APPROVALS,
       tool: () => undefined,
       workspace: () => undefined,
@@ -242,7 +291,14 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
     expect(s.b.state('p', 'm')).toBe('open');
     expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: { model: 'small' } });
     const switched = s.events.find((e) => e.type === 'security:warning' && e.payload.outcome === 'fallback');
-    expect(switched?.payload).toMatchObject({ layer: 'L22', agentId: 'a', traceId: 't1', breaker: 'p/m', model: 'small', primaryModel: 'm' });
+    expect(switched?.payload).toMatchObject({
+      layer: 'L22',
+      agentId: 'a',
+      traceId: 't1',
+      breaker: 'p/m',
+      model: 'small',
+      primaryModel: 'm',
+    });
     // The fallback call is accounted to the fallback's own breaker.
     expect(s.controls.afterModelCall(s.success, ctx)).toBeUndefined();
     expect(s.b.status().find((x) => x.key === 'p/small')).toMatchObject({ state: 'closed', inflight: 0 });
@@ -258,7 +314,10 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
     expect(s.b.state('p', 'small')).toBe('open');
     // Both open: the primary's immediate refusal, as without a fallback.
     const r = await s.controls.beforeModelCall(s.request(), ctx);
-    expect(r).toMatchObject({ ok: false, error: { code: 'breaker.open', details: { breaker: 'p/m', fallbackModel: 'small' } } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'breaker.open', details: { breaker: 'p/m', fallbackModel: 'small' } },
+    });
     s.close();
   });
 
@@ -266,7 +325,10 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
     const s = setup({});
     await s.controls.beforeModelCall(s.request(), ctx);
     expect(s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
-    expect(await s.controls.beforeModelCall(s.request(), ctx)).toMatchObject({ ok: false, error: { code: 'breaker.open' } });
+    expect(await s.controls.beforeModelCall(s.request(), ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'breaker.open' },
+    });
     expect(s.events.some((e) => e.payload.outcome === 'fallback')).toBe(false);
     s.close();
   });

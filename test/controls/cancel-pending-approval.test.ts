@@ -27,7 +27,11 @@ afterEach(async () => {
 
 function recordingExec(ran: string[]): Tool {
   return {
-    spec: { name: 'exec', description: 'run a shell command', inputSchema: { type: 'object', properties: { command: { type: 'string' } } } },
+    spec: {
+      name: 'exec',
+      description: 'run a shell command',
+      inputSchema: { type: 'object', properties: { command: { type: 'string' } } },
+    },
     group: 'runtime',
     actionClass: 'exec',
     async run(args) {
@@ -55,9 +59,13 @@ async function setup(script: FakeScript, hooksOf?: (controls: Controls) => TurnH
   const extraTools = [recordingExec(ran)];
   const all = [...fsTools, ...extraTools];
   let workspace = '';
-  const approvals = ApprovalsConfigSchema.parse({ timeoutMs: 30_000, require: ['destructive', 'credential', 'config'] });
+  const approvals = ApprovalsConfigSchema.parse({
+    timeoutMs: 30_000,
+    require: ['destructive', 'credential', 'config'],
+  });
   const controls = createControls({
-    bus, approvals: queue,
+    bus,
+    approvals: queue,
     approvalsConfig: () => approvals,
     tool: (_agent, name) => all.find((t) => t.spec.name === name),
     workspace: () => workspace,
@@ -176,7 +184,10 @@ describe('L13: a cancelled turn runs nothing after approval', () => {
     const r = await gate;
     expect(r.ok).toBe(false);
     const guarded = s.controls.guardTool(recordingExec(s.ran));
-    const run = await guarded.run({ command: 'rm -rf ~' }, { ...ctx, workspace: s.h.workspace, signal: new AbortController().signal });
+    const run = await guarded.run(
+      { command: 'rm -rf ~' },
+      { ...ctx, workspace: s.h.workspace, signal: new AbortController().signal },
+    );
     expect(run.ok).toBe(false);
     expect(s.ran).toEqual([]);
   });
@@ -184,7 +195,14 @@ describe('L13: a cancelled turn runs nothing after approval', () => {
 
 describe('L13 queue: cancelled waiters', () => {
   const view: EffectView = {
-    tool: 'exec', classes: ['destructive'], reasons: ['rm'], agentId: 'a', sessionId: 's', cwd: '/w', network: { mode: 'none', grants: [] }, args: '{}',
+    tool: 'exec',
+    classes: ['destructive'],
+    reasons: ['rm'],
+    agentId: 'a',
+    sessionId: 's',
+    cwd: '/w',
+    network: { mode: 'none', grants: [] },
+    args: '{}',
   };
   const ctx = { agentId: 'a', sessionId: 's', traceId: 't' };
 
@@ -208,7 +226,10 @@ describe('L13 queue: cancelled waiters', () => {
     const queue = new ApprovalQueue({ bus: new EventBus() });
     const a = new AbortController();
     a.abort();
-    expect(await queue.request('h1', view, ctx, 60_000, a.signal)).toMatchObject({ decision: 'deny', source: 'cancelled' });
+    expect(await queue.request('h1', view, ctx, 60_000, a.signal)).toMatchObject({
+      decision: 'deny',
+      source: 'cancelled',
+    });
     expect(queue.list()).toHaveLength(0);
     queue.shutdown();
   });

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createControlsFromConfig } from '../../src/agent/controls.js';
-import { AgentBudgetsSchema, BreakerConfigSchema, GlobalBudgetsSchema, ModelsSchema } from '../../src/agent/budget/config.js';
+import {
+  AgentBudgetsSchema,
+  BreakerConfigSchema,
+  GlobalBudgetsSchema,
+  ModelsSchema,
+} from '../../src/agent/budget/config.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase } from '../../src/core/sqlite.js';
 import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
@@ -16,7 +21,14 @@ afterEach(() => {
 
 /** What config/schema.ts looks like once the integrator merges the fragments. */
 const Merged = z.strictObject({
-  agents: z.array(z.strictObject({ id: z.string(), provider: z.string().optional(), approvals: ApprovalsConfigSchema.default(ApprovalsConfigSchema.parse({})), budgets: AgentBudgetsSchema.default(AgentBudgetsSchema.parse({})) })),
+  agents: z.array(
+    z.strictObject({
+      id: z.string(),
+      provider: z.string().optional(),
+      approvals: ApprovalsConfigSchema.default(ApprovalsConfigSchema.parse({})),
+      budgets: AgentBudgetsSchema.default(AgentBudgetsSchema.parse({})),
+    }),
+  ),
   budgets: GlobalBudgetsSchema.default(GlobalBudgetsSchema.parse({})),
   models: ModelsSchema.default({}),
   breaker: BreakerConfigSchema.default(BreakerConfigSchema.parse({})),
@@ -52,13 +64,21 @@ describe('controls config fragments', () => {
   it('createControlsFromConfig wires per-agent rules, model windows and status for bulwark layers', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bw-ctl-cfg-'));
     const db = openDatabase(path.join(dir, 'bulwark.db'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => db.close());
+    cleanups.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => db.close(),
+    );
     const config = Merged.parse({
-      agents: [{ id: 'strict', provider: 'p', approvals: { deny: ['network'] } }, { id: 'loose', approvals: { require: [] } }],
+      agents: [
+        { id: 'strict', provider: 'p', approvals: { deny: ['network'] } },
+        { id: 'loose', approvals: { require: [] } },
+      ],
       models: { tiny: { contextWindow: 1000 } },
     });
     const built = createControlsFromConfig({
-      config, bus: new EventBus(), db,
+      config,
+      bus: new EventBus(),
+      db,
       tools: [{ spec: { name: 'exec', description: '', inputSchema: {} }, actionClass: 'exec' }],
       workspace: () => dir,
     });
@@ -67,7 +87,14 @@ describe('controls config fragments', () => {
     const curl = { id: '1', name: 'exec', arguments: '{"command":"curl https://example.com"}' };
     expect((await built.controls.beforeToolCall(curl, ctx('strict'))).ok).toBe(false);
     expect((await built.controls.beforeToolCall(curl, ctx('loose'))).ok).toBe(true);
-    const big = { model: 'tiny', system: '', messages: [{ role: 'user' as const, content: 'x'.repeat(2000) }], tools: [], maxTokens: 500, signal: new AbortController().signal };
+    const big = {
+      model: 'tiny',
+      system: '',
+      messages: [{ role: 'user' as const, content: 'x'.repeat(2000) }],
+      tools: [],
+      maxTokens: 500,
+      signal: new AbortController().signal,
+    };
     const r = await built.controls.beforeModelCall(big, ctx('loose'));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('budget.context_window');
@@ -80,7 +107,10 @@ describe('controls config fragments', () => {
 describe('action class lists', () => {
   it('policy/ and agent/tools/tool.ts declare the same classes', () => {
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-    const same: Same<import('../../src/policy/action-classifier-classes.js').ActionClass, import('../../src/agent/tools/tool.js').ActionClass> = true;
+    const same: Same<
+      import('../../src/policy/action-classifier-classes.js').ActionClass,
+      import('../../src/agent/tools/tool.js').ActionClass
+    > = true;
     expect(same).toBe(true);
   });
 });

@@ -11,7 +11,15 @@ import { renderApproval } from '../../src/cli/commands/approvals.js';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon } from '../../src/daemon.js';
 import { reply, scriptFrom, startFakeProvider } from '../support/fake-provider.js';
-import { configYaml, decide, FAKE_KEY_NAME, FAKE_KEY_VALUE, nextApproval, tempDataDir, type E2E } from '../e2e/support.js';
+import {
+  configYaml,
+  decide,
+  FAKE_KEY_NAME,
+  FAKE_KEY_VALUE,
+  nextApproval,
+  tempDataDir,
+  type E2E,
+} from '../e2e/support.js';
 
 type Running = E2E;
 
@@ -24,7 +32,9 @@ afterEach(async () => {
 async function start(extraConfig = ''): Promise<Running> {
   process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
   resetEnvSnapshotForTests();
-  const fake = await startFakeProvider({ script: scriptFrom([reply.toolCall('write', { path: 'keep.txt', content: 'replaced' }), reply.text('done')]) });
+  const fake = await startFakeProvider({
+    script: scriptFrom([reply.toolCall('write', { path: 'keep.txt', content: 'replaced' }), reply.text('done')]),
+  });
   const dir = tempDataDir();
   writeFileSync(path.join(dir, 'config.yaml'), configYaml('openai', fake.openaiBaseUrl) + extraConfig, { mode: 0o600 });
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
@@ -39,8 +49,17 @@ async function start(extraConfig = ''): Promise<Running> {
   writeFileSync(path.join(workspace, 'keep.txt'), 'original');
   const auditFile = path.join(dir, 'audit.jsonl');
   return {
-    dir, daemon, fake, workspace, token: chat.value.token, adminToken: operator.value.token,
-    audit: () => readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    dir,
+    daemon,
+    fake,
+    workspace,
+    token: chat.value.token,
+    adminToken: operator.value.token,
+    audit: () =>
+      readFileSync(auditFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     close: async () => {
       await daemon.close();
       await fake.close();
@@ -85,18 +104,27 @@ describe('L13 through the daemon: cancel and network binding', () => {
     expect(approve.status).toBe(404);
     await until(() => r.audit().some((a) => a.type === 'approval:resolved'), 'approval:resolved in the audit log');
     // Give the (cancelled) turn time to wind down before reading the final audit state.
-    await until(() => r.audit().some((a) => a.type === 'tool:denied' && a.layer === 'L13'), 'tool:denied in the audit log');
+    await until(
+      () => r.audit().some((a) => a.type === 'tool:denied' && a.layer === 'L13'),
+      'tool:denied in the audit log',
+    );
     expect(readFileSync(path.join(r.workspace, 'keep.txt'), 'utf8')).toBe('original');
     const audit = r.audit();
     expect(audit.filter((a) => a.type === 'tool:executed')).toEqual([]);
-    expect(audit.find((a) => a.type === 'approval:resolved')).toMatchObject({ outcome: 'cancelled', source: 'cancelled', requestId: pending.id });
+    expect(audit.find((a) => a.type === 'approval:resolved')).toMatchObject({
+      outcome: 'cancelled',
+      source: 'cancelled',
+      requestId: pending.id,
+    });
   });
 
   it('with exec.network: host the pending effect says host, and `approvals show` prints it', async () => {
     const r = (running = await start('exec: { network: host }\n'));
     const answer = sendChat(r).catch((e: unknown) => e);
     const pending = await nextApproval(r);
-    const res = await fetch(`${r.daemon.url}/v1/approvals/${pending.id}`, { headers: { authorization: `Bearer ${r.adminToken}` } });
+    const res = await fetch(`${r.daemon.url}/v1/approvals/${pending.id}`, {
+      headers: { authorization: `Bearer ${r.adminToken}` },
+    });
     const full = (await res.json()) as Parameters<typeof renderApproval>[0];
     expect(full.view.network).toEqual({ mode: 'host', grants: ['*'] });
     expect(renderApproval(full)).toMatch(/network {4}host \(grants: \*\)/);

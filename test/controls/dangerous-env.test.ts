@@ -4,7 +4,14 @@ import { evaluateCommand } from '../../src/exec/command-policy.js';
 import { isDeniedEnvName } from '../../src/exec/env-policy.js';
 import { dangerousEnvKind, dangerousEnvNames } from '../../src/text/dangerous-env.js';
 
-const exec = (command: string) => classifyAction({ tool: 'exec', declared: 'exec', argsJson: JSON.stringify({ command }), workspace: '/w', scratch: [] });
+const exec = (command: string) =>
+  classifyAction({
+    tool: 'exec',
+    declared: 'exec',
+    argsJson: JSON.stringify({ command }),
+    workspace: '/w',
+    scratch: [],
+  });
 
 describe('one list of dangerous environment variables for exec layer 3, the command policy and L27', () => {
   it.each([
@@ -23,7 +30,16 @@ describe('one list of dangerous environment variables for exec layer 3, the comm
   });
 
   it('every variable that loads code is denied by all three, whatever its case', () => {
-    const loaders = [...dangerousEnvNames().filter(([, k]) => k === 'loader').map(([n]) => n), 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'BASH_FUNC_f%%', 'GLIBC_TUNABLES', 'LUA_INIT'];
+    const loaders = [
+      ...dangerousEnvNames()
+        .filter(([, k]) => k === 'loader')
+        .map(([n]) => n),
+      'LD_PRELOAD',
+      'DYLD_INSERT_LIBRARIES',
+      'BASH_FUNC_f%%',
+      'GLIBC_TUNABLES',
+      'LUA_INIT',
+    ];
     for (const name of [...loaders, ...loaders.map((n) => n.toLowerCase())]) {
       expect(isDeniedEnvName(name), name).toBe(true);
       expect(evaluateCommand(`env '${name}=x' true`).decision, name).toBe('deny');

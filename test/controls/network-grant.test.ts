@@ -23,12 +23,22 @@ describe('L13 network grant from exec.network', () => {
   it('maps each exec network mode to its grant', () => {
     expect(networkGrantFor('none', broker)).toEqual({ mode: 'none', grants: [] });
     expect(networkGrantFor('host', broker)).toEqual({ mode: 'host', grants: ['*'] });
-    expect(networkGrantFor('broker', broker)).toEqual({ mode: 'broker', grants: ['api.anthropic.com', 'api.openai.com:443', 'pypi.org'] });
+    expect(networkGrantFor('broker', broker)).toEqual({
+      mode: 'broker',
+      grants: ['api.anthropic.com', 'api.openai.com:443', 'pypi.org'],
+    });
     expect(networkGrantFor('broker')).toEqual({ mode: 'broker', grants: [] });
   });
 
   it('gives a different effect hash for none, host and broker, and for other broker hosts', () => {
-    const base: Effect = { tool: 'exec', args: { command: 'curl x' }, cwd: '/w', network: networkGrantFor('none'), agentId: 'a', sessionId: 's' };
+    const base: Effect = {
+      tool: 'exec',
+      args: { command: 'curl x' },
+      cwd: '/w',
+      network: networkGrantFor('none'),
+      agentId: 'a',
+      sessionId: 's',
+    };
     const hashes = [
       effectHash(base),
       effectHash({ ...base, network: networkGrantFor('host') }),
@@ -60,13 +70,33 @@ describe('L13 network grant from exec.network', () => {
     const c = classifyAction({ tool: 'exec', declared: 'exec', argsJson, scratch: [], workspace: '/w' });
     for (const [grant, shown] of [
       [networkGrantFor('host'), /network {4}host \(grants: \*\)/],
-      [networkGrantFor('broker', broker), /network {4}broker \(grants: api\.anthropic\.com, api\.openai\.com:443, pypi\.org\)/],
+      [
+        networkGrantFor('broker', broker),
+        /network {4}broker \(grants: api\.anthropic\.com, api\.openai\.com:443, pypi\.org\)/,
+      ],
       [networkGrantFor('none'), /network {4}none\n/],
     ] as const) {
-      const { effect, hash } = buildEffect(c, { tool: 'exec', argsJson, agentId: 'a', sessionId: 's', workspace: '/w', network: grant });
+      const { effect, hash } = buildEffect(c, {
+        tool: 'exec',
+        argsJson,
+        agentId: 'a',
+        sessionId: 's',
+        workspace: '/w',
+        network: grant,
+      });
       const view = buildView(c, effect);
       // As the CLI receives it from GET /v1/approvals/:id (JSON).
-      const wire = JSON.parse(JSON.stringify({ id: 'apr_1', status: 'pending', effectHash: hash, createdAt: 'now', expiresAt: 'later', waiters: 1, view })) as Parameters<typeof renderApproval>[0];
+      const wire = JSON.parse(
+        JSON.stringify({
+          id: 'apr_1',
+          status: 'pending',
+          effectHash: hash,
+          createdAt: 'now',
+          expiresAt: 'later',
+          waiters: 1,
+          view,
+        }),
+      ) as Parameters<typeof renderApproval>[0];
       const text = renderApproval(wire);
       expect(text).toMatch(shown);
     }

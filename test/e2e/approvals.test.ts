@@ -16,7 +16,10 @@ afterEach(async () => {
 });
 
 const overwrite = () =>
-  scriptFrom([reply.toolCall('write', { path: 'keep.txt', content: 'replaced' }), (req: FakeRequest) => reply.text(`tool said: ${toolResultBody(lastToolResultText(req))}`)]);
+  scriptFrom([
+    reply.toolCall('write', { path: 'keep.txt', content: 'replaced' }),
+    (req: FakeRequest) => reply.text(`tool said: ${toolResultBody(lastToolResultText(req))}`),
+  ]);
 
 function seed(e: E2E): void {
   mkdirSync(e.workspace, { recursive: true });
@@ -25,7 +28,9 @@ function seed(e: E2E): void {
 
 function chat(e: E2E): Promise<string> {
   const client = new OpenAI({ baseURL: `${e.daemon.url}/v1`, apiKey: e.token, maxRetries: 0 });
-  return client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'overwrite keep.txt' }] }).then((r) => r.choices[0]?.message.content ?? '');
+  return client.chat.completions
+    .create({ model: 'default', messages: [{ role: 'user', content: 'overwrite keep.txt' }] })
+    .then((r) => r.choices[0]?.message.content ?? '');
 }
 
 describe('approvals through the daemon', () => {
@@ -62,7 +67,12 @@ describe('approvals through the daemon', () => {
       body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(asAdmin.status).toBe(403);
-    expect(e2e.audit().filter((a) => a.type === 'auth:denied').map((a) => a.route)).toEqual(['/v1/approvals', '/v1/chat/completions']);
+    expect(
+      e2e
+        .audit()
+        .filter((a) => a.type === 'auth:denied')
+        .map((a) => a.route),
+    ).toEqual(['/v1/approvals', '/v1/chat/completions']);
   });
 
   it('shutdown denies what is pending and does not hang', async () => {
@@ -86,6 +96,24 @@ describe('approvals through the daemon', () => {
   it('reports the wired layers on', async () => {
     e2e = await startE2E('openai', overwrite());
     const on = e2e.daemon.layers.filter((l) => l.state === 'on').map((l) => l.id);
-    expect(on).toEqual(expect.arrayContaining(['L01', 'L02', 'L03', 'L04', 'L05', 'L09', 'L12', 'L13', 'L17', 'L18', 'L21', 'L22', 'L23', 'L26', 'L27']));
+    expect(on).toEqual(
+      expect.arrayContaining([
+        'L01',
+        'L02',
+        'L03',
+        'L04',
+        'L05',
+        'L09',
+        'L12',
+        'L13',
+        'L17',
+        'L18',
+        'L21',
+        'L22',
+        'L23',
+        'L26',
+        'L27',
+      ]),
+    );
   });
 });

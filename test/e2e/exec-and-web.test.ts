@@ -14,7 +14,14 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon } from '../../src/daemon.js';
-import { reply, scriptFrom, startFakeProvider, type FakeReply, type FakeRequest, type FakeScript } from '../support/fake-provider.js';
+import {
+  reply,
+  scriptFrom,
+  startFakeProvider,
+  type FakeReply,
+  type FakeRequest,
+  type FakeScript,
+} from '../support/fake-provider.js';
 import { decide, lastToolResultText, nextApproval, tempDataDir, toolResultBody, type E2E } from './support.js';
 
 const KEY_NAME = 'ANTHROPIC_API_KEY';
@@ -22,7 +29,8 @@ const KEY_VALUE = 'sk-ant-api03-E2EEXEC-7c1d9a0b3e5f2468ace13579bdf02468';
 const FINAL = 'final answer for the operator';
 
 /** The L03 wrapper: a 24-hex-digit random id in the opening and closing markers, a warning header line. */
-const WRAPPED = /^<<<EXTERNAL_UNTRUSTED_CONTENT id="([0-9a-f]{24})"[^\n]*>>>\n\[bulwark\][^\n]*\n[\s\S]*\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id="\1">>>$/;
+const WRAPPED =
+  /^<<<EXTERNAL_UNTRUSTED_CONTENT id="([0-9a-f]{24})"[^\n]*>>>\n\[bulwark\][^\n]*\n[\s\S]*\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id="\1">>>$/;
 
 let e2e: E2E | undefined;
 let savedKey: string | undefined;
@@ -73,7 +81,13 @@ agents:
     token: chat.value.token,
     adminToken: operator.value.token,
     workspace: path.join(dir, 'workspaces', 'default'),
-    audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []),
+    audit: () =>
+      existsSync(auditFile)
+        ? readFileSync(auditFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : [],
     close: async () => {
       await daemon.close();
       await fake.close();
@@ -84,7 +98,10 @@ agents:
 /** Fails loudly when the host has no working sandbox: exec would be disabled and every assertion meaningless. */
 function requireSandbox(e: E2E): void {
   const l11 = e.daemon.layers.find((l) => l.id === 'L11');
-  if (l11?.state !== 'on') throw new Error(`L11 is ${l11?.state ?? 'missing'} (${l11?.reason ?? 'no reason'}): this test needs bubblewrap; install it (apt-get install bubblewrap)`);
+  if (l11?.state !== 'on')
+    throw new Error(
+      `L11 is ${l11?.state ?? 'missing'} (${l11?.reason ?? 'no reason'}): this test needs bubblewrap; install it (apt-get install bubblewrap)`,
+    );
 }
 
 async function ask(e: E2E, content: string): Promise<string> {
@@ -107,7 +124,9 @@ function bodyOf(raw: string): string {
 }
 
 function section(body: string, name: 'stdout' | 'stderr'): string {
-  const m = new RegExp(`(?:^|\\n)${name}(?: \\(truncated\\))?:\\n([\\s\\S]*?)(?=\\nstderr(?: \\(truncated\\))?:\\n|$)`).exec(body);
+  const m = new RegExp(
+    `(?:^|\\n)${name}(?: \\(truncated\\))?:\\n([\\s\\S]*?)(?=\\nstderr(?: \\(truncated\\))?:\\n|$)`,
+  ).exec(body);
   return m?.[1] ?? '';
 }
 
@@ -145,7 +164,9 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     // No shadow content: not a line of the host's file, and nothing shaped like a shadow entry.
     expect(body).not.toMatch(/^[a-z_][a-z0-9_-]*:[^:\n]*:\d*:\d*:\d*:/m);
     if (existsSync('/etc/shadow')) {
-      const hostLines = readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l.includes(':'));
+      const hostLines = readFileSync('/etc/shadow', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(':'));
       for (const line of hostLines) expect(body).not.toContain(line);
     }
     expect(section(body, 'stderr')).toMatch(/\/etc\/shadow/);
@@ -157,7 +178,12 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
 
   it('(b) web_fetch of the cloud metadata service is refused by L10 (metadata rule), audited, and wrapped', async () => {
     const seen: string[] = [];
-    e2e = await startWithProviderKey(scriptFrom([reply.toolCall('web_fetch', { url: 'http://169.254.169.254/latest/meta-data/' }), recordThenAnswer(seen)]));
+    e2e = await startWithProviderKey(
+      scriptFrom([
+        reply.toolCall('web_fetch', { url: 'http://169.254.169.254/latest/meta-data/' }),
+        recordThenAnswer(seen),
+      ]),
+    );
     // No approval: web_fetch is class "network", which L13 does not hold by default; L10 alone decides.
     expect(await ask(e2e, 'fetch the instance metadata')).toBe(FINAL);
 
@@ -166,15 +192,27 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     expect(bodyOf(raw)).toMatch(/^error: L10 refused http:\/\/169\.254\.169\.254:80: .*metadata:aws-gcp-azure-oci/);
     const blocked = e2e.audit().filter((a) => a.type === 'security:ssrf_blocked');
     expect(blocked).toEqual([
-      expect.objectContaining({ layer: 'L10', outcome: 'blocked', reason: 'metadata:aws-gcp-azure-oci', host: '169.254.169.254', port: 80, path: '/latest/meta-data/', agentId: 'default' }),
+      expect.objectContaining({
+        layer: 'L10',
+        outcome: 'blocked',
+        reason: 'metadata:aws-gcp-azure-oci',
+        host: '169.254.169.254',
+        port: 80,
+        path: '/latest/meta-data/',
+        agentId: 'default',
+      }),
     ]);
-    expect(e2e.audit().filter((a) => a.type === 'tool:executed')).toEqual([expect.objectContaining({ tool: 'web_fetch', outcome: 'error' })]);
+    expect(e2e.audit().filter((a) => a.type === 'tool:executed')).toEqual([
+      expect.objectContaining({ tool: 'web_fetch', outcome: 'error' }),
+    ]);
   });
 
   describe('(c) exec of rm -rf ~', () => {
     async function start(): Promise<{ e: E2E; seen: string[]; canary: string }> {
       const seen: string[] = [];
-      const e = await startWithProviderKey(scriptFrom([reply.toolCall('exec', { command: 'rm -rf ~' }), recordThenAnswer(seen)]));
+      const e = await startWithProviderKey(
+        scriptFrom([reply.toolCall('exec', { command: 'rm -rf ~' }), recordThenAnswer(seen)]),
+      );
       requireSandbox(e);
       mkdirSync(e.workspace, { recursive: true });
       const canary = path.join(e.workspace, 'keep.txt');
@@ -195,7 +233,9 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       expect(bodyOf(seen[0] as string)).toMatch(/^error: /);
       expect(readFileSync(canary, 'utf8')).toBe('still here');
       expect(e.audit().filter((a) => a.type === 'tool:exec' || a.type === 'tool:executed')).toEqual([]);
-      expect(e.audit().filter((a) => a.type === 'approval:resolved')).toEqual([expect.objectContaining({ layer: 'L13', tool: 'exec', outcome: expect.stringMatching(/^den/) })]);
+      expect(e.audit().filter((a) => a.type === 'approval:resolved')).toEqual([
+        expect.objectContaining({ layer: 'L13', tool: 'exec', outcome: expect.stringMatching(/^den/) }),
+      ]);
     });
 
     it('approved anyway, the exec command policy (L11 layer 2) refuses it by rule fs.rm-recursive-home', async () => {
@@ -210,7 +250,14 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       expect(bodyOf(seen[0] as string)).toMatch(/^error: command refused by rule fs\.rm-recursive-home: /);
       expect(readFileSync(canary, 'utf8')).toBe('still here');
       const blocked = e.audit().filter((a) => a.type === 'security:blocked' && a.layer === 'L11');
-      expect(blocked).toEqual([expect.objectContaining({ outcome: 'denied', rule: 'fs.rm-recursive-home', command: 'rm -rf ~', agentId: 'default' })]);
+      expect(blocked).toEqual([
+        expect.objectContaining({
+          outcome: 'denied',
+          rule: 'fs.rm-recursive-home',
+          command: 'rm -rf ~',
+          agentId: 'default',
+        }),
+      ]);
       expect(e.audit().filter((a) => a.type === 'tool:exec')).toEqual([]);
     });
   });

@@ -28,12 +28,21 @@ async function ask(e: E2E, content: string): Promise<string> {
 }
 
 describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', (format) => {
-  const escapes = ['../escape.txt', '../../../../../../tmp/bulwark-escape.txt', 'notes/../../escape.txt', '/tmp/bulwark-abs-escape.txt', 'a\u0000b.txt'];
+  const escapes = [
+    '../escape.txt',
+    '../../../../../../tmp/bulwark-escape.txt',
+    'notes/../../escape.txt',
+    '/tmp/bulwark-abs-escape.txt',
+    'a\u0000b.txt',
+  ];
   for (const target of escapes) {
     // L27 classifies a write that leaves the workspace as destructive, so L13 asks the operator.
     // Even a careless operator who approves cannot make it escape: the tool's safePath refuses.
     it(`write to ${JSON.stringify(target)}: L27 escalates, and even when approved nothing is written outside`, async () => {
-      e2e = await startE2E(format, scriptFrom([reply.toolCall('write', { path: target, content: 'pwned' }), echoToolResult]));
+      e2e = await startE2E(
+        format,
+        scriptFrom([reply.toolCall('write', { path: target, content: 'pwned' }), echoToolResult]),
+      );
       const answer = ask(e2e, 'do it');
       const pending = await nextApproval(e2e);
       expect(pending.view.tool).toBe('write');
@@ -51,7 +60,10 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
   }
 
   it('the operator denies an escaping write: the model gets an error, nothing runs, the decision is audited', async () => {
-    e2e = await startE2E(format, scriptFrom([reply.toolCall('write', { path: '../escape.txt', content: 'pwned' }), echoToolResult]));
+    e2e = await startE2E(
+      format,
+      scriptFrom([reply.toolCall('write', { path: '../escape.txt', content: 'pwned' }), echoToolResult]),
+    );
     const answer = ask(e2e, 'do it');
     const pending = await nextApproval(e2e);
     expect((await decide(e2e, pending.id, 'deny')).status).toBe(200);
@@ -62,13 +74,19 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
   });
 
   it('a tool the profile forbids is refused with tool:denied (L12)', async () => {
-    e2e = await startE2E(format, scriptFrom([reply.toolCall('write', { path: 'x.txt', content: 'nope' }), echoToolResult]), '{ profile: coding, deny: [write] }');
+    e2e = await startE2E(
+      format,
+      scriptFrom([reply.toolCall('write', { path: 'x.txt', content: 'nope' }), echoToolResult]),
+      '{ profile: coding, deny: [write] }',
+    );
     const answer = await ask(e2e, 'write something');
     expect(answer).toBe('tool said: error: tool "write" is not available to this agent');
     expect(e2e.fake.requests[0]!.toolNames).not.toContain('write');
     expect(existsSync(path.join(e2e.workspace, 'x.txt'))).toBe(false);
     const denied = e2e.audit().filter((a) => a.type === 'tool:denied');
-    expect(denied).toEqual([expect.objectContaining({ layer: 'L12', tool: 'write', outcome: 'denied', agentId: 'default' })]);
+    expect(denied).toEqual([
+      expect.objectContaining({ layer: 'L12', tool: 'write', outcome: 'denied', agentId: 'default' }),
+    ]);
   });
 
   it('an unknown tool and broken JSON arguments are errors for the model, not crashes', async () => {
@@ -83,7 +101,9 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
     );
     const answer = await ask(e2e, 'go');
     expect(answer).toMatch(/^tool said: error: the arguments of write are not valid JSON/);
-    expect(e2e.audit().filter((a) => a.type === 'tool:denied')).toEqual([expect.objectContaining({ layer: 'L12', tool: 'unknown_tool' })]);
+    expect(e2e.audit().filter((a) => a.type === 'tool:denied')).toEqual([
+      expect.objectContaining({ layer: 'L12', tool: 'unknown_tool' }),
+    ]);
     expect(await ask(e2e, 'still alive?')).toBe('after');
   });
 });

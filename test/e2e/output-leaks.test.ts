@@ -26,7 +26,11 @@ function canaryIn(req: FakeRequest): string {
 /** An AWS-shaped key id built at run time (not a real key). */
 const AWS_KEY_ID = ['AKIA', '2345', 'ABCD', 'EFGH', 'JKLM'].join('');
 
-async function chat(e: E2E, stream: boolean, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+async function chat(
+  e: E2E,
+  stream: boolean,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${e.token}`, ...headers },
@@ -46,16 +50,19 @@ describe('tool progress events carry ids bulwark chose', () => {
   for (const format of ['openai', 'anthropic'] as const) {
     it(`a model whose tool call id and name carry the canary does not get it into the SSE body (${format})`, async () => {
       let canary = '';
-      e2e = await startE2E(format, scriptFrom([
-        (req) => {
-          canary = canaryIn(req);
-          return reply.toolCalls([
-            { name: 'read', arguments: { path: 'missing.txt' }, id: `call_${canary}` },
-            { name: `x_${canary}`, arguments: {}, id: `toolu_${canary}_2` },
-          ]);
-        },
-        reply.text('done'),
-      ]));
+      e2e = await startE2E(
+        format,
+        scriptFrom([
+          (req) => {
+            canary = canaryIn(req);
+            return reply.toolCalls([
+              { name: 'read', arguments: { path: 'missing.txt' }, id: `call_${canary}` },
+              { name: `x_${canary}`, arguments: {}, id: `toolu_${canary}_2` },
+            ]);
+          },
+          reply.text('done'),
+        ]),
+      );
       const { status, body } = await chat(e2e, true, { 'x-bulwark-events': 'tools' });
       expect(status).toBe(200);
       expect(canary).toMatch(/^CTKN_[0-9a-f]{16}$/);
@@ -110,7 +117,9 @@ describe('a provider error passes the output scan before it reaches the client',
     let canary = '';
     e2e = await startE2E('openai', (req, i) => {
       canary = canaryIn(req);
-      return i === 0 ? reply.toolCall('read', { path: 'missing.txt' }) : reply.error(400, `invalid message: ${canary} / ${AWS_KEY_ID}`);
+      return i === 0
+        ? reply.toolCall('read', { path: 'missing.txt' })
+        : reply.error(400, `invalid message: ${canary} / ${AWS_KEY_ID}`);
     });
     const { status, body } = await chat(e2e, true, { 'x-bulwark-events': 'tools' });
     expect(status).toBe(200);
@@ -125,8 +134,15 @@ describe('a provider error passes the output scan before it reaches the client',
 describe('output.maxResponseChars through the daemon', () => {
   for (const stream of [false, true]) {
     it(`an answer longer than the cap is cut with a notice and finish_reason length (${stream ? 'SSE' : 'JSON'})`, async () => {
-      const long = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(2, '0')} ${'w'.repeat(90)}\n`).join('');
-      e2e = await startE2E('openai', scriptFrom([reply.text(long, { chunks: long.match(/[^]{1,250}/g) ?? [] })]), undefined, { extraYaml: 'output: { maxResponseChars: 1024 }' });
+      const long = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(2, '0')} ${'w'.repeat(90)}\n`).join(
+        '',
+      );
+      e2e = await startE2E(
+        'openai',
+        scriptFrom([reply.text(long, { chunks: long.match(/[^]{1,250}/g) ?? [] })]),
+        undefined,
+        { extraYaml: 'output: { maxResponseChars: 1024 }' },
+      );
       const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
       const messages = [{ role: 'user' as const, content: 'write a lot' }];
       let text = '';

@@ -12,8 +12,16 @@ beforeAll(async () => {
 afterAll(async () => e2e.close());
 
 const body = JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hi' }] });
-const post = (headers: Record<string, string>, b: string | Uint8Array = body, path = '/v1/chat/completions'): Promise<Response> =>
-  fetch(e2e.daemon.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
+const post = (
+  headers: Record<string, string>,
+  b: string | Uint8Array = body,
+  path = '/v1/chat/completions',
+): Promise<Response> =>
+  fetch(e2e.daemon.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: b,
+  });
 
 describe('daemon perimeter', () => {
   it('refuses each bad credential with the OpenAI error shape and one auth:denied line each', async () => {
@@ -39,8 +47,17 @@ describe('daemon perimeter', () => {
       const json = (await res.json()) as { error: { message: string; type: string } };
       expect(typeof json.error.message).toBe('string');
     }
-    const denied = e2e.audit().filter((a) => a.type === 'auth:denied').slice(before);
-    expect(denied.map((d) => d.reason).sort()).toEqual(['missing_scope', 'missing_token', 'revoked', 'token_in_query', 'unknown']);
+    const denied = e2e
+      .audit()
+      .filter((a) => a.type === 'auth:denied')
+      .slice(before);
+    expect(denied.map((d) => d.reason).sort()).toEqual([
+      'missing_scope',
+      'missing_token',
+      'revoked',
+      'token_in_query',
+      'unknown',
+    ]);
     expect(denied.every((d) => d.layer === 'L18')).toBe(true);
     const auditText = JSON.stringify(e2e.audit());
     for (const t of [e2e.token, adminOnly.value.token, revoked.value.token]) expect(auditText).not.toContain(t);

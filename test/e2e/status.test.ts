@@ -22,7 +22,10 @@ interface StatusJson {
   summary: Record<'on' | 'off' | 'degraded' | 'absent', number>;
   layers: Array<{ id: string; name: string; state: string; reason: string }>;
   breakers: Array<{ key: string; state: string; consecutiveFailures: number; timesOpened: number; retryAt?: string }>;
-  budget: { agents: Array<{ agentId: string; hour: number; day: number }>; global: { hour: number; day: number } } | null;
+  budget: {
+    agents: Array<{ agentId: string; hour: number; day: number }>;
+    global: { hour: number; day: number };
+  } | null;
   approvals: { pending: number; closed: boolean };
 }
 
@@ -58,8 +61,18 @@ function cli() {
   const out: string[] = [];
   const errs: string[] = [];
   let code = 0;
-  const ctx: CliContext = { dataDir: dir, stdout: (t) => out.push(t), stderr: (t) => errs.push(t), setExitCode: (n) => (code = n) };
-  const services: CliServices = { openTokens: openTokenAdmin, layers: layerStates, startDaemon, scopes: TOKEN_SCOPE_HELP };
+  const ctx: CliContext = {
+    dataDir: dir,
+    stdout: (t) => out.push(t),
+    stderr: (t) => errs.push(t),
+    setExitCode: (n) => (code = n),
+  };
+  const services: CliServices = {
+    openTokens: openTokenAdmin,
+    layers: layerStates,
+    startDaemon,
+    scopes: TOKEN_SCOPE_HELP,
+  };
   return async (...args: string[]) => {
     await createProgram(ctx, services).parseAsync(['node', 'bulwark', ...args]);
     return { out: out.join(''), err: errs.join(''), code };
@@ -78,7 +91,9 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
   resetEnvSnapshotForTests();
-  fake = await startFakeProvider({ script: () => (failing ? { status: 500, errorMessage: 'upstream exploded' } : { text: 'hi' }) });
+  fake = await startFakeProvider({
+    script: () => (failing ? { status: 500, errorMessage: 'upstream exploded' } : { text: 'hi' }),
+  });
   dir = tempDataDir();
   const config = `${configYaml('openai', fake.openaiBaseUrl)}breaker: { failureThreshold: ${THRESHOLD}, cooldownMs: 3600000 }\n`;
   writeFileSync(path.join(dir, 'config.yaml'), config, { mode: 0o600 });
@@ -99,7 +114,10 @@ describe('GET /v1/status', () => {
     expect(chatOnly.status).toBe(403);
     expect(JSON.stringify(await chatOnly.json())).not.toContain('L22');
     expect((await getStatus('bwk_not-a-real-token')).status).toBe(401);
-    const post = await fetch(`${daemon.url}/v1/status`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+    const post = await fetch(`${daemon.url}/v1/status`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET');
   });

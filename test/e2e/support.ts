@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemon.js';
-import { startFakeProvider, type FakeProvider, type FakeRequest, type FakeScript, type WireFormat } from '../support/fake-provider.js';
+import {
+  startFakeProvider,
+  type FakeProvider,
+  type FakeRequest,
+  type FakeScript,
+  type WireFormat,
+} from '../support/fake-provider.js';
 
 export const FAKE_KEY_NAME = 'BULWARK_E2E_FAKE_KEY';
 export const FAKE_KEY_VALUE = 'sk-e2e-fake-0123456789abcdef';
@@ -34,7 +40,12 @@ export interface E2EOptions {
   readonly extraYaml?: string;
 }
 
-export function configYaml(format: WireFormat, baseUrl: string, agentTools = '{ profile: coding }', options: E2EOptions = {}): string {
+export function configYaml(
+  format: WireFormat,
+  baseUrl: string,
+  agentTools = '{ profile: coding }',
+  options: E2EOptions = {},
+): string {
   return `server: { host: 127.0.0.1, port: 0 }
 providers:
   fake:
@@ -51,12 +62,21 @@ agents:
 ${options.extraYaml !== undefined ? `${options.extraYaml}\n` : ''}`;
 }
 
-export async function startE2E(format: WireFormat, script: FakeScript, agentTools?: string, options: E2EOptions = {}): Promise<E2E> {
+export async function startE2E(
+  format: WireFormat,
+  script: FakeScript,
+  agentTools?: string,
+  options: E2EOptions = {},
+): Promise<E2E> {
   process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
   resetEnvSnapshotForTests();
   const fake = await startFakeProvider({ script });
   const dir = tempDataDir();
-  writeFileSync(path.join(dir, 'config.yaml'), configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, options), { mode: 0o600 });
+  writeFileSync(
+    path.join(dir, 'config.yaml'),
+    configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, options),
+    { mode: 0o600 },
+  );
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
@@ -73,7 +93,13 @@ export async function startE2E(format: WireFormat, script: FakeScript, agentTool
     token: created.value.token,
     adminToken: operator.value.token,
     workspace: path.join(dir, 'workspaces', 'default'),
-    audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []),
+    audit: () =>
+      existsSync(auditFile)
+        ? readFileSync(auditFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : [],
     close: async () => {
       await daemon.close();
       await fake.close();
@@ -91,14 +117,25 @@ export function lastToolResultText(request: FakeRequest): string {
   const blocks = Array.isArray(last.content) ? (last.content as Array<Record<string, unknown>>) : [];
   return blocks
     .filter((b) => b.type === 'tool_result')
-    .map((b) => (typeof b.content === 'string' ? b.content : Array.isArray(b.content) ? (b.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('') : ''))
+    .map((b) =>
+      typeof b.content === 'string'
+        ? b.content
+        : Array.isArray(b.content)
+          ? (b.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('')
+          : '',
+    )
     .join('\n');
 }
 
 export interface PendingView {
   readonly id: string;
   readonly status: string;
-  readonly view: { readonly tool: string; readonly classes: readonly string[]; readonly reasons: readonly string[]; readonly args: string };
+  readonly view: {
+    readonly tool: string;
+    readonly classes: readonly string[];
+    readonly reasons: readonly string[];
+    readonly args: string;
+  };
 }
 
 /** Plays the operator over the daemon's /v1/approvals API: waits for the next pending request. */

@@ -25,7 +25,14 @@ function filesUnder(dir: string): string[] {
 
 function encodings(v: string): string[] {
   const b = Buffer.from(v);
-  return [v, b.toString('base64'), b.toString('base64url'), b.toString('hex'), encodeURIComponent(v), JSON.stringify(v).slice(1, -1)];
+  return [
+    v,
+    b.toString('base64'),
+    b.toString('base64url'),
+    b.toString('hex'),
+    encodeURIComponent(v),
+    JSON.stringify(v).slice(1, -1),
+  ];
 }
 
 let daemon: RunningDaemon | undefined;
@@ -70,14 +77,21 @@ agents:
     if (!token.ok) throw new Error(token.error.message);
 
     const client = new OpenAI({ baseURL: `${daemon.url}/v1`, apiKey: token.value.token, maxRetries: 0 });
-    const answer = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'hi' }] });
+    const answer = await client.chat.completions.create({
+      model: 'default',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(answer.choices[0]?.message.content).toBe('hello from the model');
     expect(fake.requests.map((r) => r.apiKey)).toEqual([VALUE]);
     await daemon.close();
     daemon = undefined;
 
     const audit = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8');
-    const reads = audit.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e['type'] === 'secret:accessed' && e['secretName'] === NAME);
+    const reads = audit
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e['type'] === 'secret:accessed' && e['secretName'] === NAME);
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((e) => e['outcome'] === 'success')).toBe(true);
 
@@ -85,7 +99,10 @@ agents:
     expect(files.some((f) => f.endsWith('vault.db'))).toBe(true);
     for (const f of files) {
       const content = readFileSync(f);
-      for (const form of encodings(VALUE)) expect(content.includes(Buffer.from(form)), `${path.basename(f)} holds the key (${form.slice(0, 6)}…)`).toBe(false);
+      for (const form of encodings(VALUE))
+        expect(content.includes(Buffer.from(form)), `${path.basename(f)} holds the key (${form.slice(0, 6)}…)`).toBe(
+          false,
+        );
     }
   });
 });

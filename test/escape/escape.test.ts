@@ -42,7 +42,9 @@ describe('escape attempts under bwrap (all six layers)', () => {
       const procs = readFileSync(`${base?.dir}/${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean);
       expect(procs.length).toBeLessThanOrEqual(1);
       for (const pid of procs) {
-        expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--args', '4', '--unshare-all', '--die-with-parent']));
+        expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
+          expect.arrayContaining(['--args', '4', '--unshare-all', '--die-with-parent']),
+        );
         expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()).toBe('');
       }
     }

@@ -31,13 +31,24 @@ const bus = new EventBus();
 bus.on('*', (e) => events.push(e));
 
 /** The daemon's spawner, with a record of what the runner did with each session. */
-function recording(inner: BrokerSpawner): { spawner: BrokerSpawner; opened: Array<{ agentId?: string; token: string }>; closed: number } {
-  const rec = { opened: [] as Array<{ agentId?: string; token: string }>, closed: 0, spawner: undefined as unknown as BrokerSpawner };
+function recording(inner: BrokerSpawner): {
+  spawner: BrokerSpawner;
+  opened: Array<{ agentId?: string; token: string }>;
+  closed: number;
+} {
+  const rec = {
+    opened: [] as Array<{ agentId?: string; token: string }>,
+    closed: 0,
+    spawner: undefined as unknown as BrokerSpawner,
+  };
   rec.spawner = async (ctx) => {
     const s = await inner(ctx);
     if (!s.ok) return s;
     const proxy = s.value.access.env['HTTPS_PROXY'] ?? '';
-    rec.opened.push({ ...(ctx.agentId ? { agentId: ctx.agentId } : {}), token: decodeURIComponent(new URL(proxy).password) });
+    rec.opened.push({
+      ...(ctx.agentId ? { agentId: ctx.agentId } : {}),
+      token: decodeURIComponent(new URL(proxy).password),
+    });
     const wrapped: BrokerSpawn = {
       access: s.value.access,
       wrapCommand: (argv) => s.value.wrapCommand(argv),
@@ -51,14 +62,30 @@ function recording(inner: BrokerSpawner): { spawner: BrokerSpawner; opened: Arra
   return rec;
 }
 
-function service(config: Record<string, unknown>, spawner?: BrokerSpawner, name = `rt-${Math.random().toString(16).slice(2)}`): ExecService {
-  const svc = startExec({ config: ExecConfigSchema.parse({ network: 'broker', ...config }), runtimeDir: join(root, name), bus, ...(spawner ? { brokerSpawner: spawner } : {}) });
+function service(
+  config: Record<string, unknown>,
+  spawner?: BrokerSpawner,
+  name = `rt-${Math.random().toString(16).slice(2)}`,
+): ExecService {
+  const svc = startExec({
+    config: ExecConfigSchema.parse({ network: 'broker', ...config }),
+    runtimeDir: join(root, name),
+    bus,
+    ...(spawner ? { brokerSpawner: spawner } : {}),
+  });
   if (!svc.ok) throw new Error(svc.error.message);
   if (!svc.value.runner) throw new Error(svc.value.layer.reason);
   return svc.value;
 }
 
-const toolCtx = (agentId = 'agent-1') => ({ agentId, sessionId: 'sess-1', traceId: 'trace-exec-broker', sender: 'test', workspace, signal: new AbortController().signal });
+const toolCtx = (agentId = 'agent-1') => ({
+  agentId,
+  sessionId: 'sess-1',
+  traceId: 'trace-exec-broker',
+  sender: 'test',
+  workspace,
+  signal: new AbortController().signal,
+});
 
 async function viaTool(svc: ExecService, command: string, agentId = 'agent-1'): Promise<string> {
   const tool = createExecTool({ runner: svc.runner as NonNullable<ExecService['runner']> });
@@ -97,7 +124,10 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     expect(env).toMatch(/HTTPS_PROXY=http:\/\/bulwark:[^@\s]+@127\.0\.0\.1:3128/);
     expect(env).not.toContain(REAL_KEY);
     const before = r.upstream.log.length;
-    const out = await viaTool(svc, `curl -sS -w '\\n%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' https://api.test:${r.upstream.port}/v1/messages`);
+    const out = await viaTool(
+      svc,
+      `curl -sS -w '\\n%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' https://api.test:${r.upstream.port}/v1/messages`,
+    );
     expect(out).toMatch(/exit code 0/);
     expect(lastLine(out)).toBe('200');
     expect(out).not.toContain(REAL_KEY);
@@ -108,16 +138,30 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
 
   it('an unbound host gets 403 from the broker and the upstream sees zero requests', async () => {
     const before = r.upstream.log.length;
-    const out = await viaTool(svc, `curl -s -o /dev/null -w '%{http_connect}' https://unbound.test:${r.upstream.port}/anything`);
+    const out = await viaTool(
+      svc,
+      `curl -s -o /dev/null -w '%{http_connect}' https://unbound.test:${r.upstream.port}/anything`,
+    );
     expect(lastLine(out)).toBe('403');
     expect(r.upstream.log).toHaveLength(before);
-    expect(r.events.some((e) => e.type === 'broker:deny' && e.payload.rule === 'no-binding' && e.payload.agentId === 'agent-1')).toBe(true);
-    expect(events.some((e) => e.type === 'tool:exec' && e.payload['network'] === 'broker' && e.payload['agentId'] === 'agent-1')).toBe(true);
+    expect(
+      r.events.some(
+        (e) => e.type === 'broker:deny' && e.payload.rule === 'no-binding' && e.payload.agentId === 'agent-1',
+      ),
+    ).toBe(true);
+    expect(
+      events.some(
+        (e) => e.type === 'tool:exec' && e.payload['network'] === 'broker' && e.payload['agentId'] === 'agent-1',
+      ),
+    ).toBe(true);
   });
 
   it('direct egress without the proxy fails: the sandbox has no network of its own', async () => {
     const before = r.upstream.log.length;
-    const out = await viaTool(svc, `curl -sS --noproxy '*' --max-time 5 -k https://127.0.0.1:${r.upstream.port}/v1/messages; echo "exit=$?"`);
+    const out = await viaTool(
+      svc,
+      `curl -sS --noproxy '*' --max-time 5 -k https://127.0.0.1:${r.upstream.port}/v1/messages; echo "exit=$?"`,
+    );
     expect(out).toMatch(/exit=(7|28)/);
     expect(r.upstream.log).toHaveLength(before);
   });
@@ -133,7 +177,10 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     expect(rec.closed).toBe(rec.opened.length);
     expect(readdirSync(runDir)).toEqual([]);
     // A token from a finished run is refused (407) by the next run's broker session.
-    const out = await viaTool(svc, `curl -s -o /dev/null -w '%{http_connect}' --proxy http://bulwark:${a?.token}@127.0.0.1:3128 https://api.test:${r.upstream.port}/v1/messages`);
+    const out = await viaTool(
+      svc,
+      `curl -s -o /dev/null -w '%{http_connect}' --proxy http://bulwark:${a?.token}@127.0.0.1:3128 https://api.test:${r.upstream.port}/v1/messages`,
+    );
     expect(lastLine(out)).toBe('407');
   });
 
@@ -147,7 +194,11 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
 
   it('another agent gets its own scope: the binding does not resolve for it, and nothing reaches the upstream', async () => {
     const before = r.upstream.log.length;
-    const out = await viaTool(svc, `curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' https://api.test:${r.upstream.port}/v1/messages`, 'agent-2');
+    const out = await viaTool(
+      svc,
+      `curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' https://api.test:${r.upstream.port}/v1/messages`,
+      'agent-2',
+    );
     expect(lastLine(out)).toBe('502');
     expect(r.upstream.log).toHaveLength(before);
     expect(rec.opened.at(-1)?.agentId).toBe('agent-2');
@@ -168,7 +219,8 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
   });
 
   it('a broker that cannot open a session refuses the run with a clear error; nothing runs', async () => {
-    const failing: BrokerSpawner = async (): Promise<Result<BrokerSpawn, ReturnType<typeof bulwarkError>>> => err(bulwarkError('broker.down', 'the broker is stopping'));
+    const failing: BrokerSpawner = async (): Promise<Result<BrokerSpawn, ReturnType<typeof bulwarkError>>> =>
+      err(bulwarkError('broker.down', 'the broker is stopping'));
     const s = service({}, failing);
     const marker = join(workspace, 'ran-without-broker');
     const res = await s.runner?.run(workspace, { command: 'touch ran-without-broker' }, { agentId: 'agent-1' });
@@ -179,10 +231,17 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
   });
 
   it('without a broker, exec.network broker is refused at start with the fix; with sandbox off it is refused too', () => {
-    const none = startExec({ config: ExecConfigSchema.parse({ network: 'broker' }), runtimeDir: join(root, 'rt-none') });
+    const none = startExec({
+      config: ExecConfigSchema.parse({ network: 'broker' }),
+      runtimeDir: join(root, 'rt-none'),
+    });
     expect(none).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unavailable' } });
     if (!none.ok) expect(none.error.message).toMatch(/broker\.enabled/);
-    const off = startExec({ config: ExecConfigSchema.parse({ network: 'broker', sandbox: 'off' }), runtimeDir: join(root, 'rt-off'), brokerSpawner: rec.spawner });
+    const off = startExec({
+      config: ExecConfigSchema.parse({ network: 'broker', sandbox: 'off' }),
+      runtimeDir: join(root, 'rt-off'),
+      brokerSpawner: rec.spawner,
+    });
     expect(off).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unsandboxed' } });
   });
 

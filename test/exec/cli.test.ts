@@ -20,8 +20,15 @@ async function cli(args: string[]): Promise<{ out: string; err: string; code: nu
   let out = '';
   let err = '';
   let code = 0;
-  const ctx: CliContext = { dataDir: join(root, 'data'), stdout: (t) => (out += t), stderr: (t) => (err += t), setExitCode: (c) => (code = c) };
-  const program = new Command().exitOverride().configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
+  const ctx: CliContext = {
+    dataDir: join(root, 'data'),
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    setExitCode: (c) => (code = c),
+  };
+  const program = new Command()
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
   sandbox.register(program, ctx);
   doctor.register(program, ctx);
   scan.register(program, ctx);
@@ -42,7 +49,10 @@ describe('bulwark scan command', () => {
     const f = join(root, 'cmds.jsonl');
     writeFileSync(f, '{"command":"ls -la","id":"1"}\n{"input":"git push -f","expected":"deny"}\n');
     const r = await cli(['scan', 'command', '--jsonl', f]);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { id: '1', input: 'ls -la', verdict: 'allow', rule: null, segment: null, via: [], reason: null },
       expect.objectContaining({ input: 'git push -f', verdict: 'deny', rule: 'git.push-force', expected: 'deny' }),
@@ -54,11 +64,26 @@ describe('bulwark scan command', () => {
     expect(r.code).toBe(2);
     expect(r.out).toContain('rule: dynamic.shell-script');
     const f = join(root, 'new-rules.jsonl');
-    const cmds = ['echo cm0gLXJmIC8= | base64 -d | bash', 'perl -e "system(q{rm -rf /})"', 'ln -sf /dev/null ~/.bash_history', 'rsync -a --delete /tmp/e/ /', 'bash -c "make test"'];
+    const cmds = [
+      'echo cm0gLXJmIC8= | base64 -d | bash',
+      'perl -e "system(q{rm -rf /})"',
+      'ln -sf /dev/null ~/.bash_history',
+      'rsync -a --delete /tmp/e/ /',
+      'bash -c "make test"',
+    ];
     writeFileSync(f, cmds.map((command) => JSON.stringify({ command })).join('\n') + '\n');
     const j = await cli(['scan', 'command', '--jsonl', f]);
-    const rules = j.out.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string | null }).rule);
-    expect(rules).toEqual(['dynamic.shell-script', 'code.shell-destructive', 'history.symlink-devnull', 'fs.rsync-delete-system', null]);
+    const rules = j.out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { rule: string | null }).rule);
+    expect(rules).toEqual([
+      'dynamic.shell-script',
+      'code.shell-destructive',
+      'history.symlink-devnull',
+      'fs.rsync-delete-system',
+      null,
+    ]);
   });
 
   it('refuses malformed JSON lines with the line number', async () => {
@@ -87,8 +112,12 @@ describe('bulwark sandbox run', () => {
 
   it('exits 126 when a layer refuses, and 124 on timeout', async () => {
     expect((await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--', 'rm -rf /'])).code).toBe(126);
-    expect((await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--env', 'LD_PRELOAD=x', '--', 'true'])).code).toBe(126);
-    expect((await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--timeout', '300', '--', 'sleep 5'])).code).toBe(124);
+    expect(
+      (await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--env', 'LD_PRELOAD=x', '--', 'true'])).code,
+    ).toBe(126);
+    expect(
+      (await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--timeout', '300', '--', 'sleep 5'])).code,
+    ).toBe(124);
   });
 
   it('rejects a bad --net value and a missing workspace', async () => {

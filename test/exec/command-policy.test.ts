@@ -81,7 +81,7 @@ const DENY: ReadonlyArray<[string, string]> = [
   ['git stash clear', 'git.stash-clear'],
   ['python -c "import shutil; shutil.rmtree(\'/x\')"', 'code.rmtree'],
   ["node -e \"require('fs').rmSync('/', {recursive: true})\"", 'code.rmtree'],
-  ["python3 -c 'import os; os.system(\"rm -rf /\")'", 'code.shell-rm'],
+  ['python3 -c \'import os; os.system("rm -rf /")\'', 'code.shell-rm'],
   ['crontab -r', 'system.crontab-remove'],
   ['mv ~ /dev/null', 'fs.mv-root'],
   // Script text built at run time: judged as a class, whatever it would say.
@@ -126,19 +126,59 @@ const DENY: ReadonlyArray<[string, string]> = [
 ];
 
 const ALLOW = [
-  'ls -la', 'npm test', 'git status', 'git log --oneline | head -5', 'make -j2 && ./a.out > out.txt 2>&1',
-  'echo "rm -rf /"', "grep -rn 'rm -rf /' .", 'git commit -m "stop rm -rf / accidents"', 'rm -r build', 'rm file.txt',
-  'rm -rf /tmp/build', 'rm -rf "$TMPDIR/x"', 'find . -name "*.o" -delete', 'dd if=/dev/zero of=disk.img bs=1M count=10',
-  'cat /dev/null > log.txt', 'echo hi 2>/dev/null', 'chmod +x script.sh', 'chmod -R u+w ./dist', 'kill -9 1234',
-  'python3 -c "print(1)"', 'node -e "console.log(process.version)"', 'command -v rm', 'history', 'export PATH=$PATH:./bin',
-  'FOO=1 BAR=2 env', 'git push origin main', 'git branch -d merged', 'git stash pop', 'for f in *.c; do gcc -c "$f"; done',
-  'cat <<EOF > notes.md\nrm -rf / is dangerous\nEOF', 'sudo apt-get install -y jq', 'time make', 'xargs -n1 echo < list.txt',
-  'mkdir -p a/b && cd a/b && touch c', 'tar czf out.tgz src/', 'curl -fsSL https://example.com -o page.html',
+  'ls -la',
+  'npm test',
+  'git status',
+  'git log --oneline | head -5',
+  'make -j2 && ./a.out > out.txt 2>&1',
+  'echo "rm -rf /"',
+  "grep -rn 'rm -rf /' .",
+  'git commit -m "stop rm -rf / accidents"',
+  'rm -r build',
+  'rm file.txt',
+  'rm -rf /tmp/build',
+  'rm -rf "$TMPDIR/x"',
+  'find . -name "*.o" -delete',
+  'dd if=/dev/zero of=disk.img bs=1M count=10',
+  'cat /dev/null > log.txt',
+  'echo hi 2>/dev/null',
+  'chmod +x script.sh',
+  'chmod -R u+w ./dist',
+  'kill -9 1234',
+  'python3 -c "print(1)"',
+  'node -e "console.log(process.version)"',
+  'command -v rm',
+  'history',
+  'export PATH=$PATH:./bin',
+  'FOO=1 BAR=2 env',
+  'git push origin main',
+  'git branch -d merged',
+  'git stash pop',
+  'for f in *.c; do gcc -c "$f"; done',
+  'cat <<EOF > notes.md\nrm -rf / is dangerous\nEOF',
+  'sudo apt-get install -y jq',
+  'time make',
+  'xargs -n1 echo < list.txt',
+  'mkdir -p a/b && cd a/b && touch c',
+  'tar czf out.tgz src/',
+  'curl -fsSL https://example.com -o page.html',
   // Not built at run time: static scripts, files named through a variable, encoders, harmless shell-outs.
-  'bash -c "make test"', "sh -c 'echo $HOME'", 'source "$VENV/bin/activate"', '. ./env.sh', 'echo hi | base64',
-  'base64 -d blob.b64 > out.bin', 'echo "ls -la" | sh', "python3 -c 'import subprocess; subprocess.run([\"ls\", \"-l\"])'",
-  "perl -e 'print qq{rm -rf /}'", 'ruby -e \'system("git status")\'', 'ln -sf /dev/null build/cache', 'ln -s ../lib lib',
-  'python3 -c "print(\'$HOME\')"', 'rsync -av --delete src/ build/', 'rsync -av src/ /tmp/out/', 'rsync -a --delete dist/ deploy@host:site/',
+  'bash -c "make test"',
+  "sh -c 'echo $HOME'",
+  'source "$VENV/bin/activate"',
+  '. ./env.sh',
+  'echo hi | base64',
+  'base64 -d blob.b64 > out.bin',
+  'echo "ls -la" | sh',
+  'python3 -c \'import subprocess; subprocess.run(["ls", "-l"])\'',
+  "perl -e 'print qq{rm -rf /}'",
+  'ruby -e \'system("git status")\'',
+  'ln -sf /dev/null build/cache',
+  'ln -s ../lib lib',
+  'python3 -c "print(\'$HOME\')"',
+  'rsync -av --delete src/ build/',
+  'rsync -av src/ /tmp/out/',
+  'rsync -a --delete dist/ deploy@host:site/',
 ];
 
 describe('command policy (exec layer 2)', () => {
@@ -163,37 +203,63 @@ describe('command policy (exec layer 2)', () => {
   });
 
   it('judges the script a command-holding variable carries (GIT_SSH_COMMAND, GIT_PAGER, …), not only loader variables', () => {
-    for (const cmd of ["GIT_SSH_COMMAND='rm -rf ~' git fetch", "export GIT_SSH_COMMAND='rm -rf /'; git fetch", "f() { local GIT_SSH_COMMAND='rm -rf ~'; git fetch; }; f", 'local LD_PRELOAD=/tmp/x.so; ls', "env GIT_PAGER='rm -rf /' git log", "LESSOPEN='| rm -rf /' less x"]) {
+    for (const cmd of [
+      "GIT_SSH_COMMAND='rm -rf ~' git fetch",
+      "export GIT_SSH_COMMAND='rm -rf /'; git fetch",
+      "f() { local GIT_SSH_COMMAND='rm -rf ~'; git fetch; }; f",
+      'local LD_PRELOAD=/tmp/x.so; ls',
+      "env GIT_PAGER='rm -rf /' git log",
+      "LESSOPEN='| rm -rf /' less x",
+    ]) {
       expect(evaluateCommand(cmd).decision, cmd).toBe('deny');
     }
     expect(evaluateCommand("env GIT_PAGER='rm -rf /' git log").via).toEqual(['env', 'GIT_PAGER']);
-    for (const cmd of ["printf -v GIT_SSH_COMMAND 'rm -rf ~'; export GIT_SSH_COMMAND; git fetch", 'read -r LD_PRELOAD < /tmp/x; ls', 'mapfile PATH < list', 'getopts ab GIT_PAGER']) {
+    for (const cmd of [
+      "printf -v GIT_SSH_COMMAND 'rm -rf ~'; export GIT_SSH_COMMAND; git fetch",
+      'read -r LD_PRELOAD < /tmp/x; ls',
+      'mapfile PATH < list',
+      'getopts ab GIT_PAGER',
+    ]) {
       expect(evaluateCommand(cmd).decision, cmd).toBe('deny');
     }
     for (const cmd of ["printf -v msg '%s' hi", 'read -r line < f', 'printf PATH']) {
       expect(evaluateCommand(cmd).decision, cmd).toBe('allow');
     }
-    for (const cmd of ['GIT_PAGER=cat git log', 'EDITOR=vim git commit', "GIT_SSH_COMMAND='ssh -i ~/.ssh/id_ed25519 -o IdentitiesOnly=yes' git fetch", "LESSOPEN='| lesspipe %s' less x", 'GIT_CONFIG_GLOBAL=/tmp/x git status']) {
+    for (const cmd of [
+      'GIT_PAGER=cat git log',
+      'EDITOR=vim git commit',
+      "GIT_SSH_COMMAND='ssh -i ~/.ssh/id_ed25519 -o IdentitiesOnly=yes' git fetch",
+      "LESSOPEN='| lesspipe %s' less x",
+      'GIT_CONFIG_GLOBAL=/tmp/x git status',
+    ]) {
       expect(evaluateCommand(cmd).decision, cmd).toBe('allow');
     }
   });
 
   it('never throws, whatever the input', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => {
-      const v = evaluateCommand(s);
-      expect(['allow', 'deny']).toContain(v.decision);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const v = evaluateCommand(s);
+        expect(['allow', 'deny']).toContain(v.decision);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('finds the shell command in one-liners that hide it behind an unbalanced quote or drown it in openers', () => {
     expect(evaluateCommand(`perl -e "# don't mind me\nsystem(q{rm -rf /})"`).ruleId).toBe('code.shell-destructive');
     const flood = `perl -e "system(${'q{('.repeat(15_000)}"`;
     expect(evaluateCommand(flood).decision).toBe('allow');
-    expect(evaluateCommand(`perl -e "${"'".repeat(9_999)} system(qq[rm -rf ~])"`).ruleId).toBe('code.shell-destructive');
+    expect(evaluateCommand(`perl -e "${"'".repeat(9_999)} system(qq[rm -rf ~])"`).ruleId).toBe(
+      'code.shell-destructive',
+    );
   });
 
   it('refuses substitutions nested inside quotes thousands deep instead of overflowing the stack', () => {
-    expect(evaluateCommand(`echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`)).toMatchObject({ decision: 'deny', ruleId: 'parse.error' });
+    expect(evaluateCommand(`echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`)).toMatchObject({
+      decision: 'deny',
+      ruleId: 'parse.error',
+    });
   });
 
   it('refuses oversized and deeply nested input instead of working on it', () => {

@@ -6,7 +6,24 @@ import { HeadTailBuffer } from '../../src/exec/output-buffer.js';
 
 describe('env denylist (exec layer 3)', () => {
   it('refuses loader and interpreter start-up variables, whatever their case', () => {
-    for (const k of ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'NODE_OPTIONS', 'BASH_ENV', 'ENV', 'PROMPT_COMMAND', 'PYTHONSTARTUP', 'PERL5OPT', 'BASH_FUNC_x%%', 'ld_preload', 'GIT_SSH_COMMAND', 'PATH', 'HOME', 'HTTPS_PROXY']) {
+    for (const k of [
+      'LD_PRELOAD',
+      'LD_LIBRARY_PATH',
+      'LD_AUDIT',
+      'DYLD_INSERT_LIBRARIES',
+      'NODE_OPTIONS',
+      'BASH_ENV',
+      'ENV',
+      'PROMPT_COMMAND',
+      'PYTHONSTARTUP',
+      'PERL5OPT',
+      'BASH_FUNC_x%%',
+      'ld_preload',
+      'GIT_SSH_COMMAND',
+      'PATH',
+      'HOME',
+      'HTTPS_PROXY',
+    ]) {
       expect(isDeniedEnvName(k), k).toBe(true);
     }
     const r = checkModelEnv({ FOO: 'x', LD_PRELOAD: '/w/evil.so' });
@@ -32,15 +49,26 @@ describe('child environment (exec layer 6)', () => {
       const env = buildChildEnv({ home: '/workspace', tmp: '/tmp', extra: { DEBUG: '1' } });
       expect(Object.values(env).join('\n')).not.toContain('sk-ant-should-never-leak');
       expect(env['ANTHROPIC_API_KEY']).toBeUndefined();
-      expect(env).toMatchObject({ HOME: '/workspace', TMPDIR: '/tmp', DEBUG: '1', XDG_CACHE_HOME: '/workspace/.cache' });
-      for (const k of Object.keys(env)) expect(process.env[k] === env[k] && !['LANG', 'TERM', 'SHELL'].includes(k) && k !== 'PATH' ? k : '').toBe('');
+      expect(env).toMatchObject({
+        HOME: '/workspace',
+        TMPDIR: '/tmp',
+        DEBUG: '1',
+        XDG_CACHE_HOME: '/workspace/.cache',
+      });
+      for (const k of Object.keys(env))
+        expect(process.env[k] === env[k] && !['LANG', 'TERM', 'SHELL'].includes(k) && k !== 'PATH' ? k : '').toBe('');
     } finally {
       delete process.env['ANTHROPIC_API_KEY'];
     }
   });
 
   it('lets code-supplied variables win over model-supplied ones', () => {
-    const env = buildChildEnv({ home: '/w', tmp: '/tmp', extra: { HTTPS_PROXY: 'http://evil' }, system: { HTTPS_PROXY: 'http://127.0.0.1:1' } });
+    const env = buildChildEnv({
+      home: '/w',
+      tmp: '/tmp',
+      extra: { HTTPS_PROXY: 'http://evil' },
+      system: { HTTPS_PROXY: 'http://127.0.0.1:1' },
+    });
     expect(env['HTTPS_PROXY']).toBe('http://127.0.0.1:1');
     expect(buildChildEnv({ home: '/w', tmp: '/t', extra: { PATH: '/evil' } })['PATH']).not.toContain('/evil');
   });
@@ -48,10 +76,28 @@ describe('child environment (exec layer 6)', () => {
 
 const plan: BwrapPlan = {
   bwrapPath: '/usr/bin/bwrap',
-  layout: { mounts: [{ kind: 'ro-bind', source: '/usr', dest: '/usr' }, { kind: 'symlink', source: 'usr/bin', dest: '/bin' }] },
-  workspace: '/srv/ws', insideWorkspace: '/workspace', cwdInside: '/workspace/src', env: { PATH: '/usr/bin', HOME: '/workspace' },
-  network: 'none', tmpBytes: 1024, protected: [{ host: '/srv/ws/.git/hooks', inside: '/workspace/.git/hooks', kind: 'dir' }, { host: '/srv/ws/.git/config', inside: '/workspace/.git/config', kind: 'missing-file' }],
-  etcStubs: { passwd: '/run/p', group: '/run/g' }, runtimePaths: ['/opt/node'], seccompFd: 3, uid: 1000, gid: 1000, command: ['/bin/sh', '-c', 'echo hi'],
+  layout: {
+    mounts: [
+      { kind: 'ro-bind', source: '/usr', dest: '/usr' },
+      { kind: 'symlink', source: 'usr/bin', dest: '/bin' },
+    ],
+  },
+  workspace: '/srv/ws',
+  insideWorkspace: '/workspace',
+  cwdInside: '/workspace/src',
+  env: { PATH: '/usr/bin', HOME: '/workspace' },
+  network: 'none',
+  tmpBytes: 1024,
+  protected: [
+    { host: '/srv/ws/.git/hooks', inside: '/workspace/.git/hooks', kind: 'dir' },
+    { host: '/srv/ws/.git/config', inside: '/workspace/.git/config', kind: 'missing-file' },
+  ],
+  etcStubs: { passwd: '/run/p', group: '/run/g' },
+  runtimePaths: ['/opt/node'],
+  seccompFd: 3,
+  uid: 1000,
+  gid: 1000,
+  command: ['/bin/sh', '-c', 'echo hi'],
 };
 
 function pairsAfter(args: string[], flag: string): string[][] {
@@ -66,7 +112,14 @@ describe('bwrap arguments (exec layer 5)', () => {
   const args = buildBwrapArgs(plan);
 
   it('starts with every hardening flag', () => {
-    expect(args.slice(0, 6)).toEqual(['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv']);
+    expect(args.slice(0, 6)).toEqual([
+      '--unshare-all',
+      '--unshare-user',
+      '--disable-userns',
+      '--die-with-parent',
+      '--new-session',
+      '--clearenv',
+    ]);
     expect(args).toContain('--cap-drop');
     expect(args.join(' ')).toContain('--uid 1000 --gid 1000');
     expect(args).not.toContain('--share-net');
@@ -74,7 +127,15 @@ describe('bwrap arguments (exec layer 5)', () => {
 
   it('binds system paths read-only and only the workspace read-write', () => {
     expect(pairsAfter(args, '--bind')).toEqual([['/srv/ws', '/workspace']]);
-    expect(pairsAfter(args, '--ro-bind')).toEqual(expect.arrayContaining([['/usr', '/usr'], ['/run/p', '/etc/passwd'], ['/opt/node', '/opt/node'], ['/srv/ws/.git/hooks', '/workspace/.git/hooks'], ['/dev/null', '/workspace/.git/config']]));
+    expect(pairsAfter(args, '--ro-bind')).toEqual(
+      expect.arrayContaining([
+        ['/usr', '/usr'],
+        ['/run/p', '/etc/passwd'],
+        ['/opt/node', '/opt/node'],
+        ['/srv/ws/.git/hooks', '/workspace/.git/hooks'],
+        ['/dev/null', '/workspace/.git/config'],
+      ]),
+    );
     expect(args.join(' ')).toContain('--size 1024 --tmpfs /tmp');
   });
 
@@ -89,7 +150,10 @@ describe('bwrap arguments (exec layer 5)', () => {
   });
 
   it('passes the environment only through --setenv', () => {
-    expect(pairsAfter(args, '--setenv')).toEqual([['PATH', '/usr/bin'], ['HOME', '/workspace']]);
+    expect(pairsAfter(args, '--setenv')).toEqual([
+      ['PATH', '/usr/bin'],
+      ['HOME', '/workspace'],
+    ]);
   });
 
   it('shares the network only in host mode, and adds resolv.conf then', () => {
@@ -101,7 +165,15 @@ describe('bwrap arguments (exec layer 5)', () => {
 
   it('binds the broker socket and adds its variables in broker mode, and refuses broker mode without one', () => {
     expect(() => buildBwrapArgs({ ...plan, network: 'broker' })).toThrow(/broker/);
-    const b = buildBwrapArgs({ ...plan, network: 'broker', broker: { sockets: [{ host: '/run/bulwark/broker.sock', inside: '/run/bulwark/broker.sock' }], files: [{ host: '/data/ca.pem', inside: '/etc/ssl/bulwark-ca.pem' }], env: { HTTPS_PROXY: 'http://127.0.0.1:3128', SSL_CERT_FILE: '/etc/ssl/bulwark-ca.pem' } } });
+    const b = buildBwrapArgs({
+      ...plan,
+      network: 'broker',
+      broker: {
+        sockets: [{ host: '/run/bulwark/broker.sock', inside: '/run/bulwark/broker.sock' }],
+        files: [{ host: '/data/ca.pem', inside: '/etc/ssl/bulwark-ca.pem' }],
+        env: { HTTPS_PROXY: 'http://127.0.0.1:3128', SSL_CERT_FILE: '/etc/ssl/bulwark-ca.pem' },
+      },
+    });
     expect(b).not.toContain('--share-net');
     expect(pairsAfter(b, '--bind')).toContainEqual(['/run/bulwark/broker.sock', '/run/bulwark/broker.sock']);
     expect(pairsAfter(b, '--setenv')).toContainEqual(['HTTPS_PROXY', 'http://127.0.0.1:3128']);
@@ -115,7 +187,12 @@ describe('seccomp filter', () => {
     const buf = f as Buffer;
     expect(buf.length % 8).toBe(0);
     const n = buf.length / 8;
-    const ins = (i: number) => ({ code: buf.readUInt16LE(i * 8), jt: buf.readUInt8(i * 8 + 2), jf: buf.readUInt8(i * 8 + 3), k: buf.readUInt32LE(i * 8 + 4) });
+    const ins = (i: number) => ({
+      code: buf.readUInt16LE(i * 8),
+      jt: buf.readUInt8(i * 8 + 2),
+      jf: buf.readUInt8(i * 8 + 3),
+      k: buf.readUInt32LE(i * 8 + 4),
+    });
     expect(ins(0)).toEqual({ code: 0x20, jt: 0, jf: 0, k: 4 });
     expect(ins(1).k).toBe(0xc000003e);
     expect(ins(n - 2)).toEqual({ code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 });
@@ -129,9 +206,15 @@ describe('seccomp filter', () => {
       }
       if (x.code === 0x15 && i > 1) expect(i + 1 + x.jt).toBe(n - 1);
     }
-    const checked = new Set(Array.from({ length: n }, (_, i) => ins(i)).filter((x, i) => x.code === 0x15 && i > 1).map((x) => x.k));
+    const checked = new Set(
+      Array.from({ length: n }, (_, i) => ins(i))
+        .filter((x, i) => x.code === 0x15 && i > 1)
+        .map((x) => x.k),
+    );
     expect(checked.has(101)).toBe(true);
-    expect(deniedSyscalls('x64')).toEqual(expect.arrayContaining(['ptrace', 'keyctl', 'mount', 'bpf', 'io_uring_setup']));
+    expect(deniedSyscalls('x64')).toEqual(
+      expect.arrayContaining(['ptrace', 'keyctl', 'mount', 'bpf', 'io_uring_setup']),
+    );
   });
 
   it('has no filter for an architecture it does not know', () => {

@@ -51,7 +51,12 @@ describe('a parked bwrap', () => {
     if (!base) throw new Error('no cgroup on this host');
     cgroups = new CgroupPool(base, 32, 1);
     const bwrap = svc.detection.providers.find((p) => p.name === 'bwrap')?.path as string;
-    pool = new ParkedBwrapPool({ bwrapPath: bwrap, argsFd: 4, aliveFd: 5, shell: ['/bin/sh', '-c', 'echo RAN'] }, cgroups, 1, (p) => problems.push(p));
+    pool = new ParkedBwrapPool(
+      { bwrapPath: bwrap, argsFd: 4, aliveFd: 5, shell: ['/bin/sh', '-c', 'echo RAN'] },
+      cgroups,
+      1,
+      (p) => problems.push(p),
+    );
   });
   afterAll(() => {
     pool.close();
@@ -96,7 +101,10 @@ describe('runs that start from a parked sandbox', () => {
 
   it('are bound by the process limit (a fork storm stops at pids.max)', async () => {
     const before = runner.parkedRuns;
-    const r = await runner.run(ws, { command: 'n=0; while [ $n -lt 100 ]; do sleep 3 & n=$((n+1)); done 2>&1; echo done', timeoutMs: 20_000 });
+    const r = await runner.run(ws, {
+      command: 'n=0; while [ $n -lt 100 ]; do sleep 3 & n=$((n+1)); done 2>&1; echo done',
+      timeoutMs: 20_000,
+    });
     expect(runner.parkedRuns).toBe(before + 1);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -129,7 +137,11 @@ describe('runs that start from a parked sandbox', () => {
   });
 
   it('are not prepared at all for a one-shot runner (parkedSandboxes: 0), which joins its cgroup during the run', async () => {
-    const one = startExec({ config: ExecConfigSchema.parse({ limits: { processes: 32 } }), runtimeDir: join(root, 'rt-one'), parkedSandboxes: 0 });
+    const one = startExec({
+      config: ExecConfigSchema.parse({ limits: { processes: 32 } }),
+      runtimeDir: join(root, 'rt-one'),
+      parkedSandboxes: 0,
+    });
     if (!one.ok || !one.value.runner) throw new Error('exec did not start');
     await one.value.runner.settled();
     const r = await one.value.runner.run(ws, { command: 'echo one' });

@@ -19,7 +19,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const toolCtx = (signal = new AbortController().signal) => ({ agentId: 'a', sessionId: 's', traceId: 't', sender: 'test', workspace, signal });
+const toolCtx = (signal = new AbortController().signal) => ({
+  agentId: 'a',
+  sessionId: 's',
+  traceId: 't',
+  sender: 'test',
+  workspace,
+  signal,
+});
 
 describe('detection and explicit downgrade', () => {
   it('probes bwrap with a real smoke test on this host', () => {
@@ -50,7 +57,12 @@ describe('detection and explicit downgrade', () => {
     const events: Envelope<EventType>[] = [];
     bus.on('*', (e) => events.push(e));
     const detection = detectSandbox({ forceUnavailable: 'no bwrap' });
-    const svc = startExec({ config: ExecConfigSchema.parse({ sandbox: 'off' }), runtimeDir: join(root, 'rt2'), detection, bus });
+    const svc = startExec({
+      config: ExecConfigSchema.parse({ sandbox: 'off' }),
+      runtimeDir: join(root, 'rt2'),
+      detection,
+      bus,
+    });
     if (!svc.ok) throw new Error(svc.error.message);
     expect(svc.value.layer.state).toBe('off');
     expect(svc.value.runner?.mode).toBe('unsandboxed');
@@ -81,7 +93,11 @@ describe('exec tool on bwrap', () => {
   const events: Envelope<EventType>[] = [];
   beforeAll(() => {
     bus.on('*', (e) => events.push(e));
-    const s = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 10_000, maxOutputBytes: 2048 }), runtimeDir: join(root, 'rt4'), bus });
+    const s = startExec({
+      config: ExecConfigSchema.parse({ timeoutMs: 10_000, maxOutputBytes: 2048 }),
+      runtimeDir: join(root, 'rt4'),
+      bus,
+    });
     if (!s.ok) throw new Error(s.error.message);
     svc = s.value;
   });
@@ -102,7 +118,9 @@ describe('exec tool on bwrap', () => {
     expect(r.value).toContain('/workspace/sub');
     expect(r.value).toContain('content');
     expect(r.value).toContain('1000');
-    expect(events.some((e) => e.type === 'tool:exec' && e.payload['sandbox'] === 'bwrap' && e.payload['exitCode'] === 3)).toBe(true);
+    expect(
+      events.some((e) => e.type === 'tool:exec' && e.payload['sandbox'] === 'bwrap' && e.payload['exitCode'] === 3),
+    ).toBe(true);
   });
 
   it('caps long output, keeping its head and tail', async () => {
@@ -115,7 +133,11 @@ describe('exec tool on bwrap', () => {
   });
 
   it('passes stdin and model env through the layers', async () => {
-    const r = await svc.runner?.run(workspace, { command: 'cat; echo " $GREETING"', stdin: 'from stdin', env: { GREETING: 'hello' } });
+    const r = await svc.runner?.run(workspace, {
+      command: 'cat; echo " $GREETING"',
+      stdin: 'from stdin',
+      env: { GREETING: 'hello' },
+    });
     expect(r?.ok && r.value.stdout).toBe('from stdin hello\n');
   });
 
@@ -141,7 +163,10 @@ describe('exec tool on bwrap', () => {
     const parkedBefore = svc.runner?.parkedRuns ?? 0;
     const d1 = uniqueSleep();
     const d2 = `${d1}1`;
-    const run = svc.runner?.run(workspace, { command: `(sleep ${d1}; echo x) & (sleep ${d2}; echo y) & wait`, timeoutMs: 8000 });
+    const run = svc.runner?.run(workspace, {
+      command: `(sleep ${d1}; echo x) & (sleep ${d2}; echo y) & wait`,
+      timeoutMs: 8000,
+    });
     await waitFor(() => sleepersOf(d1).length + sleepersOf(d2).length >= 2);
     // Both sleepers are really there before the kill: without this the check below proves nothing.
     expect(sleepersOf(d1).length + sleepersOf(d2).length).toBe(2);
@@ -184,12 +209,26 @@ describe('exec tool on bwrap', () => {
 
   it('refuses bad arguments, a destructive command and an escaping cwd before running anything', async () => {
     const tool = createExecTool({ runner: svc.runner });
-    expect(await tool.run({ command: 'ls', extra: 1 }, toolCtx())).toMatchObject({ ok: false, error: { code: 'tool.invalid_args' } });
+    expect(await tool.run({ command: 'ls', extra: 1 }, toolCtx())).toMatchObject({
+      ok: false,
+      error: { code: 'tool.invalid_args' },
+    });
     expect(await tool.run({ command: '' }, toolCtx())).toMatchObject({ ok: false });
-    expect(await tool.run({ command: 'rm -rf /' }, toolCtx())).toMatchObject({ ok: false, error: { code: 'exec.command.denied' } });
-    expect(await tool.run({ command: 'ls', cwd: '../' }, toolCtx())).toMatchObject({ ok: false, error: { layer: 'L11' } });
+    expect(await tool.run({ command: 'rm -rf /' }, toolCtx())).toMatchObject({
+      ok: false,
+      error: { code: 'exec.command.denied' },
+    });
+    expect(await tool.run({ command: 'ls', cwd: '../' }, toolCtx())).toMatchObject({
+      ok: false,
+      error: { layer: 'L11' },
+    });
     expect(await tool.run({ command: 'ls', cwd: '/etc' }, toolCtx())).toMatchObject({ ok: false });
-    expect(await tool.run({ command: 'ls', env: { BASH_ENV: '/workspace/x' } }, toolCtx())).toMatchObject({ ok: false, error: { code: 'exec.env.denied' } });
-    expect(events.filter((e) => e.type === 'security:blocked' && e.payload.layer === 'L11').length).toBeGreaterThanOrEqual(4);
+    expect(await tool.run({ command: 'ls', env: { BASH_ENV: '/workspace/x' } }, toolCtx())).toMatchObject({
+      ok: false,
+      error: { code: 'exec.env.denied' },
+    });
+    expect(
+      events.filter((e) => e.type === 'security:blocked' && e.payload.layer === 'L11').length,
+    ).toBeGreaterThanOrEqual(4);
   });
 });

@@ -33,12 +33,24 @@ describe('shell parser', () => {
   it('finds commands inside $(…), backticks, subshells and process substitution, one level deeper', () => {
     const cmds = parsed('echo $(rm -rf /) `mkfs /dev/sda` "$(shutdown)" <(reboot); (halt)');
     const names = cmds.map((c) => [c.words[0]?.text, c.depth]);
-    expect(names).toEqual(expect.arrayContaining([['rm', 1], ['mkfs', 1], ['shutdown', 1], ['reboot', 1], ['halt', 0]]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        ['rm', 1],
+        ['mkfs', 1],
+        ['shutdown', 1],
+        ['reboot', 1],
+        ['halt', 0],
+      ]),
+    );
   });
 
   it('marks runtime expansions dynamic and keeps their text', () => {
     const [c] = parsed('$CMD ${HOME}/x plain');
-    expect(c?.words.map((w) => [w.text, w.dynamic])).toEqual([['$CMD', true], ['${HOME}/x', true], ['plain', false]]);
+    expect(c?.words.map((w) => [w.text, w.dynamic])).toEqual([
+      ['$CMD', true],
+      ['${HOME}/x', true],
+      ['plain', false],
+    ]);
   });
 
   it('reads heredoc bodies and attaches them to their command', () => {
@@ -75,7 +87,10 @@ describe('shell parser', () => {
       const r = parseShell(bad);
       expect(r.ok, bad).toBe(false);
     }
-    expect(parseShell('x'.repeat(MAX_COMMAND_CHARS + 1))).toMatchObject({ ok: false, error: { code: 'command.too_long' } });
+    expect(parseShell('x'.repeat(MAX_COMMAND_CHARS + 1))).toMatchObject({
+      ok: false,
+      error: { code: 'command.too_long' },
+    });
     expect(parseShell('a\0b')).toMatchObject({ ok: false, error: { code: 'command.nul' } });
     let deep = 'true';
     for (let i = 0; i < 12; i++) deep = `echo $(${deep})`;
@@ -91,20 +106,32 @@ describe('shell parser', () => {
       { numRuns: 2000 },
     );
     const alphabet = fc.constantFrom(...'$()`\'"\\<>|&;{}\n #=*a -'.split(''));
-    fc.assert(fc.property(fc.array(alphabet, { maxLength: 80 }).map((a) => a.join('')), (s) => {
-      expect(typeof parseShell(s).ok).toBe('boolean');
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 80 }).map((a) => a.join('')),
+        (s) => {
+          expect(typeof parseShell(s).ok).toBe('boolean');
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
 
 describe('shell parser — arithmetic expansion and deep nesting', () => {
   it('ends $((…)) at its own closing parentheses, so a command after it is still seen', () => {
-    expect(argvs('echo $((1+2)); rm -rf /')).toEqual([['echo', '$((1+2))'], ['rm', '-rf', '/']]);
+    expect(argvs('echo $((1+2)); rm -rf /')).toEqual([
+      ['echo', '$((1+2))'],
+      ['rm', '-rf', '/'],
+    ]);
     expect(argvs('echo $((1<<2)) $(( (1+2)*3 )) x')).toEqual([['echo', '$((1<<2))', '$(( (1+2)*3 ))', 'x']]);
   });
 
   it('parses command substitutions inside arithmetic, which bash runs', () => {
-    expect(argvs('echo $(( x[$(rm -rf /)] ))')).toEqual([['echo', '$(( x[$(rm -rf /)] ))'], ['rm', '-rf', '/']]);
+    expect(argvs('echo $(( x[$(rm -rf /)] ))')).toEqual([
+      ['echo', '$(( x[$(rm -rf /)] ))'],
+      ['rm', '-rf', '/'],
+    ]);
     expect(argvs('echo "$(( x[`id`] ))"')).toEqual([['echo', '$(( x[`id`] ))'], ['id']]);
     expect(argvs('cat <<EOF\n$(( a[$(id)] ))\nEOF')).toContainEqual(['id']);
   });

@@ -10,9 +10,14 @@ afterEach(async () => {
   for (const g of open.splice(0)) await g.close();
 });
 
-async function gateway(limit: Partial<typeof DEFAULT_AUTH_FAILURE_LIMIT>): Promise<{ gw: TestGateway; advance: (ms: number) => void }> {
+async function gateway(
+  limit: Partial<typeof DEFAULT_AUTH_FAILURE_LIMIT>,
+): Promise<{ gw: TestGateway; advance: (ms: number) => void }> {
   let now = Date.parse('2026-01-01T00:00:00Z');
-  const gw = await startTestGateway(undefined, { authFailures: { ...DEFAULT_AUTH_FAILURE_LIMIT, ...limit }, clock: () => now });
+  const gw = await startTestGateway(undefined, {
+    authFailures: { ...DEFAULT_AUTH_FAILURE_LIMIT, ...limit },
+    clock: () => now,
+  });
   open.push(gw);
   return { gw, advance: (ms) => (now += ms) };
 }
@@ -25,11 +30,13 @@ function models(gw: TestGateway, token?: string): Promise<Response> {
 async function flood(n: number, send: () => Promise<Response>, width = 10): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < n; i += width) {
-    const batch = await Promise.all(Array.from({ length: Math.min(width, n - i) }, async () => {
-      const res = await send();
-      await res.arrayBuffer();
-      return res.status;
-    }));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(width, n - i) }, async () => {
+        const res = await send();
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
     statuses.push(...batch);
   }
   return statuses;
@@ -86,7 +93,11 @@ describe('L18 throttle on refused requests', () => {
   it('does not throttle authenticated callers for their own 4xx answers', async () => {
     const { gw } = await gateway({ maxFailures: 3 });
     const good = gw.token(['chat']);
-    const statuses = await flood(10, () => fetch(`${gw.url}/v1/nope`, { headers: { authorization: `Bearer ${good}` } }), 5);
+    const statuses = await flood(
+      10,
+      () => fetch(`${gw.url}/v1/nope`, { headers: { authorization: `Bearer ${good}` } }),
+      5,
+    );
     expect(statuses.every((s) => s === 404)).toBe(true);
     expect(gw.audit().filter((l) => l['type'] === 'security:request_rejected')).toHaveLength(10);
   });
@@ -127,7 +138,11 @@ describe('L18 throttle across addresses', () => {
     const throttled: Array<Record<string, unknown>> = [];
     bus.on('auth:throttled', (e) => throttled.push(e.payload as unknown as Record<string, unknown>));
     let now = 0;
-    const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 5, windowMs: 60_000, maxAuditedPerWindow: 50 }, bus, () => now);
+    const limiter = new AuthFailureLimiter(
+      { ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 5, windowMs: 60_000, maxAuditedPerWindow: 50 },
+      bus,
+      () => now,
+    );
     let audited = 0;
     for (let a = 0; a < 100; a++) {
       for (let i = 0; i < 10; i++) if (limiter.fail(`10.0.${a >> 8}.${a & 255}`) === 'audit') audited += 1;
@@ -151,13 +166,19 @@ describe('L18 throttle summaries are written on time', () => {
     const seen: Array<Record<string, unknown>> = [];
     bus.on('auth:throttled', (e) => seen.push(e.payload as unknown as Record<string, unknown>));
     let now = 0;
-    const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 3, windowMs: 60_000 }, bus, () => now);
+    const limiter = new AuthFailureLimiter(
+      { ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 3, windowMs: 60_000 },
+      bus,
+      () => now,
+    );
     for (let i = 0; i < 10; i++) if (limiter.fail('198.51.100.7') === 'suppress') limiter.throttled('198.51.100.7');
     limiter.sweep();
     expect(seen.filter((e) => e['reason'] === 'summary')).toHaveLength(0); // the window is still open
     now += 60_000;
     limiter.sweep();
-    expect(seen.filter((e) => e['reason'] === 'summary')).toEqual([expect.objectContaining({ client: '198.51.100.7', failures: 3 })]);
+    expect(seen.filter((e) => e['reason'] === 'summary')).toEqual([
+      expect.objectContaining({ client: '198.51.100.7', failures: 3 }),
+    ]);
     expect(limiter.size).toBe(0);
 
     for (let i = 0; i < 5; i++) limiter.fail('203.0.113.9');
@@ -175,7 +196,11 @@ describe('L18 throttle and a wall clock that steps back', () => {
     const seen: Array<Record<string, unknown>> = [];
     bus.on('auth:throttled', (e) => seen.push(e.payload as unknown as Record<string, unknown>));
     let now = 10 * 3_600_000;
-    const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 2, windowMs: 60_000 }, bus, () => now);
+    const limiter = new AuthFailureLimiter(
+      { ...DEFAULT_AUTH_FAILURE_LIMIT, maxFailures: 2, windowMs: 60_000 },
+      bus,
+      () => now,
+    );
     for (let i = 0; i < 5; i++) if (limiter.fail('198.51.100.1') === 'suppress') limiter.throttled('198.51.100.1');
     limiter.fail('198.51.100.2');
     expect(limiter.retryAfterMs('198.51.100.1')).toBeGreaterThan(0);

@@ -17,7 +17,10 @@ function post(path: string, headers: Record<string, string> = {}): Promise<Respo
 }
 
 function deniedSince(before: number): Array<Record<string, unknown>> {
-  return gw.audit().filter((e) => e.type === 'auth:denied').slice(before);
+  return gw
+    .audit()
+    .filter((e) => e.type === 'auth:denied')
+    .slice(before);
 }
 
 describe('L18 bearer auth', () => {
@@ -35,25 +38,112 @@ describe('L18 bearer auth', () => {
     expect(gw.runtime.requests.at(-1)?.sender).toMatch(/^tok_/);
   });
 
-  const refusals: Array<{ name: string; path: string; headers: () => Record<string, string>; status: number; reason: string; code: string }> = [
-    { name: 'no token', path: '/v1/chat/completions', headers: () => ({}), status: 401, reason: 'missing_token', code: 'missing_token' },
-    { name: 'a wrong but well-formed token', path: '/v1/chat/completions', headers: () => ({ authorization: `Bearer ${generateToken()}` }), status: 401, reason: 'unknown', code: 'invalid_token' },
-    { name: 'a malformed token', path: '/v1/chat/completions', headers: () => ({ authorization: 'Bearer hunter2' }), status: 401, reason: 'malformed', code: 'invalid_token' },
-    { name: 'the token under Basic', path: '/v1/chat/completions', headers: () => ({ authorization: `Basic ${Buffer.from(`x:${chatToken}`).toString('base64')}` }), status: 401, reason: 'bad_scheme', code: 'invalid_token' },
-    { name: 'the right token with a suffix', path: '/v1/chat/completions', headers: () => ({ authorization: `Bearer ${chatToken}x` }), status: 401, reason: 'malformed', code: 'invalid_token' },
-    { name: '?token= in the query', path: `/v1/chat/completions?token=${'TOKEN'}`, headers: () => ({}), status: 400, reason: 'token_in_query', code: 'token_in_query' },
-    { name: '?access_token= in the query, even with a good header', path: '/v1/models?access_token=TOKEN', headers: () => ({ authorization: `Bearer ${chatToken}` }), status: 400, reason: 'token_in_query', code: 'token_in_query' },
-    { name: '?api_key= in the query', path: '/v1/models?api_key=TOKEN', headers: () => ({}), status: 400, reason: 'token_in_query', code: 'token_in_query' },
-    { name: '?API-KEY= in the query (case and dash variants)', path: '/v1/models?API-KEY=TOKEN', headers: () => ({}), status: 400, reason: 'token_in_query', code: 'token_in_query' },
-    { name: 'a bwk_ token under an innocent query name', path: '/v1/models?q=TOKEN', headers: () => ({}), status: 400, reason: 'token_in_query', code: 'token_in_query' },
-    { name: 'a token in the query of /health', path: '/health?token=TOKEN', headers: () => ({}), status: 400, reason: 'token_in_query', code: 'token_in_query' },
+  const refusals: Array<{
+    name: string;
+    path: string;
+    headers: () => Record<string, string>;
+    status: number;
+    reason: string;
+    code: string;
+  }> = [
+    {
+      name: 'no token',
+      path: '/v1/chat/completions',
+      headers: () => ({}),
+      status: 401,
+      reason: 'missing_token',
+      code: 'missing_token',
+    },
+    {
+      name: 'a wrong but well-formed token',
+      path: '/v1/chat/completions',
+      headers: () => ({ authorization: `Bearer ${generateToken()}` }),
+      status: 401,
+      reason: 'unknown',
+      code: 'invalid_token',
+    },
+    {
+      name: 'a malformed token',
+      path: '/v1/chat/completions',
+      headers: () => ({ authorization: 'Bearer hunter2' }),
+      status: 401,
+      reason: 'malformed',
+      code: 'invalid_token',
+    },
+    {
+      name: 'the token under Basic',
+      path: '/v1/chat/completions',
+      headers: () => ({ authorization: `Basic ${Buffer.from(`x:${chatToken}`).toString('base64')}` }),
+      status: 401,
+      reason: 'bad_scheme',
+      code: 'invalid_token',
+    },
+    {
+      name: 'the right token with a suffix',
+      path: '/v1/chat/completions',
+      headers: () => ({ authorization: `Bearer ${chatToken}x` }),
+      status: 401,
+      reason: 'malformed',
+      code: 'invalid_token',
+    },
+    {
+      name: '?token= in the query',
+      path: `/v1/chat/completions?token=${'TOKEN'}`,
+      headers: () => ({}),
+      status: 400,
+      reason: 'token_in_query',
+      code: 'token_in_query',
+    },
+    {
+      name: '?access_token= in the query, even with a good header',
+      path: '/v1/models?access_token=TOKEN',
+      headers: () => ({ authorization: `Bearer ${chatToken}` }),
+      status: 400,
+      reason: 'token_in_query',
+      code: 'token_in_query',
+    },
+    {
+      name: '?api_key= in the query',
+      path: '/v1/models?api_key=TOKEN',
+      headers: () => ({}),
+      status: 400,
+      reason: 'token_in_query',
+      code: 'token_in_query',
+    },
+    {
+      name: '?API-KEY= in the query (case and dash variants)',
+      path: '/v1/models?API-KEY=TOKEN',
+      headers: () => ({}),
+      status: 400,
+      reason: 'token_in_query',
+      code: 'token_in_query',
+    },
+    {
+      name: 'a bwk_ token under an innocent query name',
+      path: '/v1/models?q=TOKEN',
+      headers: () => ({}),
+      status: 400,
+      reason: 'token_in_query',
+      code: 'token_in_query',
+    },
+    {
+      name: 'a token in the query of /health',
+      path: '/health?token=TOKEN',
+      headers: () => ({}),
+      status: 400,
+      reason: 'token_in_query',
+      code: 'token_in_query',
+    },
   ];
 
   for (const r of refusals) {
     it(`refuses ${r.name} and audits auth:denied`, async () => {
       const before = deniedSince(0).length;
       const path = r.path.replace('TOKEN', encodeURIComponent(chatToken));
-      const res = path.startsWith('/v1/models') || path.startsWith('/health') ? await fetch(gw.url + path, { headers: r.headers() }) : await post(path, r.headers());
+      const res =
+        path.startsWith('/v1/models') || path.startsWith('/health')
+          ? await fetch(gw.url + path, { headers: r.headers() })
+          : await post(path, r.headers());
       const e = await expectOpenAIError(res, r.status);
       expect(e.code).toBe(r.code);
       if (r.status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -67,7 +157,10 @@ describe('L18 bearer auth', () => {
   it('refuses a token that lacks the route scope with 403', async () => {
     const adminOnly = gw.token(['admin']);
     const before = deniedSince(0).length;
-    const e = await expectOpenAIError(await post('/v1/chat/completions', { authorization: `Bearer ${adminOnly}` }), 403);
+    const e = await expectOpenAIError(
+      await post('/v1/chat/completions', { authorization: `Bearer ${adminOnly}` }),
+      403,
+    );
     expect(e.code).toBe('missing_scope');
     expect(e.message).toContain('"chat"');
     const denied = deniedSince(before);
@@ -90,7 +183,10 @@ describe('L18 bearer auth', () => {
 
   it('hides unknown routes behind auth: 401 without a token, 404 with one', async () => {
     await expectOpenAIError(await fetch(gw.url + '/v1/secret-admin-thing'), 401);
-    const e = await expectOpenAIError(await fetch(gw.url + '/v1/secret-admin-thing', { headers: { authorization: `Bearer ${chatToken}` } }), 404);
+    const e = await expectOpenAIError(
+      await fetch(gw.url + '/v1/secret-admin-thing', { headers: { authorization: `Bearer ${chatToken}` } }),
+      404,
+    );
     expect(e.code).toBe('not_found');
   });
 

@@ -64,19 +64,36 @@ describe('OpenAI-compatible API with the official client', () => {
     expect(data.choices[0]?.finish_reason).toBe('stop');
     expect(data.usage).toEqual({ prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 });
     expect(response.headers.get('x-bulwark-session')).toBe('sess_new');
-    expect(gw.runtime.requests.at(-1)).toMatchObject({ agentId: 'helper', messages: [{ role: 'user', content: 'hi' }] });
+    expect(gw.runtime.requests.at(-1)).toMatchObject({
+      agentId: 'helper',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
   });
 
   it('continues a session from the x-bulwark-session header', async () => {
     const { response } = await client.chat.completions
-      .create({ model: 'default', messages: [{ role: 'user', content: 'again' }] }, { headers: { 'x-bulwark-session': 'sess_abc' } })
+      .create(
+        { model: 'default', messages: [{ role: 'user', content: 'again' }] },
+        { headers: { 'x-bulwark-session': 'sess_abc' } },
+      )
       .withResponse();
     expect(gw.runtime.requests.at(-1)?.sessionId).toBe('sess_abc');
     expect(response.headers.get('x-bulwark-session')).toBe('sess_abc');
   });
 
   it('accepts text-part content arrays', async () => {
-    const r = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] });
+    const r = await client.chat.completions.create({
+      model: 'default',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ],
+    });
     expect(r.choices[0]?.message.content).toBe('echo: ab');
   });
 
@@ -113,11 +130,20 @@ describe('OpenAI-compatible API with the official client', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text();
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
-    expect(text.split('\n\n').filter(Boolean).every((e) => e.startsWith('data: '))).toBe(true);
+    expect(
+      text
+        .split('\n\n')
+        .filter(Boolean)
+        .every((e) => e.startsWith('data: ')),
+    ).toBe(true);
   });
 
   it('adds tool progress chunks only when asked with x-bulwark-events: tools', async () => {
-    const plain = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'tools' }], stream: true });
+    const plain = await client.chat.completions.create({
+      model: 'default',
+      messages: [{ role: 'user', content: 'tools' }],
+      stream: true,
+    });
     let plainChunks = 0;
     for await (const c of plain) if ((c as unknown as { bulwark?: unknown }).bulwark) plainChunks += 1;
     expect(plainChunks).toBe(0);
@@ -139,7 +165,10 @@ describe('OpenAI-compatible API with the official client', () => {
   it('cancels the turn when a streaming client disconnects', async () => {
     cancelled = undefined;
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'slow' }], stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'default', messages: [{ role: 'user', content: 'slow' }], stream: true },
+      { signal: controller.signal },
+    );
     let got = '';
     for await (const chunk of stream) {
       got += chunk.choices[0]?.delta?.content ?? '';
@@ -155,7 +184,10 @@ describe('OpenAI-compatible API with the official client', () => {
   it('cancels the turn when a non-streaming client disconnects', async () => {
     cancelled = undefined;
     const controller = new AbortController();
-    const pending = client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'slow' }] }, { signal: controller.signal });
+    const pending = client.chat.completions.create(
+      { model: 'default', messages: [{ role: 'user', content: 'slow' }] },
+      { signal: controller.signal },
+    );
     await expect.poll(() => cancelled !== undefined, { timeout: 5000 }).toBe(true);
     controller.abort();
     await expect(pending).rejects.toThrow();

@@ -14,7 +14,10 @@ import { listen, type RunningServer } from '../../src/gateway/server.js';
 
 export type Script = (req: TurnRequest) => AsyncIterable<TurnEvent>;
 
-export function scriptedRuntime(script: Script, agents = ['default', 'helper']): AgentRuntime & { requests: TurnRequest[] } {
+export function scriptedRuntime(
+  script: Script,
+  agents = ['default', 'helper'],
+): AgentRuntime & { requests: TurnRequest[] } {
   const requests: TurnRequest[] = [];
   return {
     requests,
@@ -49,7 +52,10 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(script: Script = () => replyWith('hello there'), opts: { bodyLimitBytes?: number; authFailures?: AuthFailureLimitConfig; clock?: () => number } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  script: Script = () => replyWith('hello there'),
+  opts: { bodyLimitBytes?: number; authFailures?: AuthFailureLimitConfig; clock?: () => number } = {},
+): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-gw-'));
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
@@ -59,7 +65,12 @@ export async function startTestGateway(script: Script = () => replyWith('hello t
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
   const logger = pino({ level: 'silent' });
-  const gateway = createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024,
+  const gateway = createGateway({
+    runtime,
+    tokens,
+    bus,
+    logger,
+    bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024,
     ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
@@ -73,7 +84,11 @@ export async function startTestGateway(script: Script = () => replyWith('hello t
     server,
     runtime,
     auditText,
-    audit: () => auditText().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    audit: () =>
+      auditText()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     token: (scopes = ['chat']) => {
       const r = tokens.create('test', scopes);
       if (!r.ok) throw new Error(r.error.message);
@@ -88,7 +103,10 @@ export async function startTestGateway(script: Script = () => replyWith('hello t
 }
 
 /** Asserts the OpenAI error shape and returns the error object. */
-export async function expectOpenAIError(res: Response, status: number): Promise<{ message: string; type: string; code: string | null; param: string | null }> {
+export async function expectOpenAIError(
+  res: Response,
+  status: number,
+): Promise<{ message: string; type: string; code: string | null; param: string | null }> {
   const text = await res.text();
   if (res.status !== status) throw new Error(`expected status ${status}, got ${res.status}: ${text}`);
   const body = JSON.parse(text) as { error?: { message: unknown; type: unknown; code: unknown; param: unknown } };

@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { AuditSink } from '../../src/core/audit.js';
 import { EventBus } from '../../src/core/events.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
-import { createLogger, createSanitizer, MAX_LINE_CHARS, redactConfigForDisplay, REDACT_PATHS } from '../../src/logging/logger.js';
+import {
+  createLogger,
+  createSanitizer,
+  MAX_LINE_CHARS,
+  redactConfigForDisplay,
+  REDACT_PATHS,
+} from '../../src/logging/logger.js';
 import { capLine } from '../../src/logging/sanitize.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 
@@ -18,7 +24,14 @@ function pick(alphabet: string, n: number): string {
 const dir = () => mkdtempSync(path.join(tmpdir(), 'bulwark-log-'));
 const encodings = (v: string) => {
   const b = Buffer.from(v);
-  return [v, b.toString('base64'), b.toString('base64url'), b.toString('hex'), encodeURIComponent(v), JSON.stringify(v).slice(1, -1)];
+  return [
+    v,
+    b.toString('base64'),
+    b.toString('base64url'),
+    b.toString('hex'),
+    encodeURIComponent(v),
+    JSON.stringify(v).slice(1, -1),
+  ];
 };
 
 describe('L09 layer 1: structured-path redaction', () => {
@@ -42,10 +55,11 @@ describe('L09 layer 1: structured-path redaction', () => {
     expect(input.nested.x.password).toBe('jjjj');
     log.flush();
     const text = readFileSync(path.join(d, 'bulwark.log'), 'utf8');
-    for (const v of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee', 'ffff', 'gggg', 'hhhh', 'iiii', 'jjjj']) expect(text, v).not.toContain(v);
+    for (const v of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee', 'ffff', 'gggg', 'hhhh', 'iiii', 'jjjj'])
+      expect(text, v).not.toContain(v);
     expect(text).toContain('keep-me');
     expect(text).toContain('"apiKey":{"secret":"OPENAI_API_KEY"}');
-    expect(REDACT_PATHS).toContain("req.headers.authorization");
+    expect(REDACT_PATHS).toContain('req.headers.authorization');
   });
 });
 
@@ -81,7 +95,12 @@ describe('L09 layers 2 and 3: free text', () => {
   });
 
   it('a match that fails validation does not hide a secret inside its span (retried one character later)', () => {
-    for (const line of ['host=db:port=5432:user=app:password=S3cretP4ss9xyz', 'a=b:c=d:e=f:password=S3cretP4ss9xyz', 'url=http://x/y?z=1&password=S3cretP4ss9xyz', '?user=bob&password=S3cretP4ss9xyz']) {
+    for (const line of [
+      'host=db:port=5432:user=app:password=S3cretP4ss9xyz',
+      'a=b:c=d:e=f:password=S3cretP4ss9xyz',
+      'url=http://x/y?z=1&password=S3cretP4ss9xyz',
+      '?user=bob&password=S3cretP4ss9xyz',
+    ]) {
       expect(sanitize(line), line).not.toContain('S3cretP4ss9xyz');
     }
   });
@@ -93,10 +112,16 @@ describe('L09 layers 2 and 3: free text', () => {
   });
 
   it('keeps key names readable and redacts only the value in assignments, headers and URLs', () => {
-    expect(sanitize('connecting with password=Xk9#mP2qL7vR now')).toBe('connecting with password=[REDACTED:secret.generic_assignment] now');
+    expect(sanitize('connecting with password=Xk9#mP2qL7vR now')).toBe(
+      'connecting with password=[REDACTED:secret.generic_assignment] now',
+    );
     expect(sanitize('{"msg":"{\\"api_key\\": \\"abcdef123456\\"}"}')).not.toContain('abcdef123456');
-    expect(sanitize('Authorization: Bearer abcdefghijklmnopqrstuvwxyz')).toBe('Authorization: Bearer [REDACTED:secret.http_authorization]');
-    expect(sanitize('GET https://bob:pa55word-xyz@example.com/x')).toBe('GET https://bob:[REDACTED:secret.url_credentials]@example.com/x');
+    expect(sanitize('Authorization: Bearer abcdefghijklmnopqrstuvwxyz')).toBe(
+      'Authorization: Bearer [REDACTED:secret.http_authorization]',
+    );
+    expect(sanitize('GET https://bob:pa55word-xyz@example.com/x')).toBe(
+      'GET https://bob:[REDACTED:secret.url_credentials]@example.com/x',
+    );
   });
 
   it('leaves ordinary text and already-redacted fields alone', () => {
@@ -115,7 +140,12 @@ describe('L09 layers 2 and 3: free text', () => {
   });
 
   it('stays fast on hostile input (no catastrophic backtracking)', () => {
-    const hostile = ['password='.repeat(50_000), 'Bearer '.repeat(50_000), `${'a'.repeat(200_000)}@`, `eyJ${'a'.repeat(300_000)}.`];
+    const hostile = [
+      'password='.repeat(50_000),
+      'Bearer '.repeat(50_000),
+      `${'a'.repeat(200_000)}@`,
+      `eyJ${'a'.repeat(300_000)}.`,
+    ];
     const noLeak = createSanitizer(EMPTY_LEAK_SCANNER);
     for (const h of hostile) expect(typeof noLeak(h)).toBe('string');
   });
@@ -138,7 +168,10 @@ describe('logger and audit sink with the sanitizer', () => {
     const bus = new EventBus();
     const sink = new AuditSink(path.join(d, 'audit.jsonl'), sanitize);
     sink.attach(bus);
-    bus.emit('security:blocked', { layer: 'L02', reason: `model tried to print ${Buffer.from(secret).toString('base64')}` });
+    bus.emit('security:blocked', {
+      layer: 'L02',
+      reason: `model tried to print ${Buffer.from(secret).toString('base64')}`,
+    });
     sink.close();
     for (const f of ['bulwark.log', 'audit.jsonl']) {
       const text = readFileSync(path.join(d, f), 'utf8');
@@ -153,7 +186,10 @@ describe('config redaction for display', () => {
     const ghp = `ghp_${pick(ALNUM, 36)}`;
     const cfg = {
       server: { host: '127.0.0.1', port: 8787 },
-      providers: { oa: { type: 'openai', apiKey: { secret: 'OPENAI_API_KEY' } }, bad: { apiKey: 'sk-inline-plaintext-123456789012345' } },
+      providers: {
+        oa: { type: 'openai', apiKey: { secret: 'OPENAI_API_KEY' } },
+        bad: { apiKey: 'sk-inline-plaintext-123456789012345' },
+      },
       channels: { tg: { token: 'inline-token', password: 12345 } },
       agents: [{ id: 'a', systemPrompt: `use ${ghp} please` }],
     };

@@ -5,19 +5,39 @@ import { classifyAddressText } from '../../src/net/classify.js';
 import { formatIp } from '../../src/net/ip.js';
 import type { Resolver } from '../../src/net/resolver.js';
 
-const v4 = fc.integer({ min: 0, max: 0xffffffff }).map((n) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'));
+const v4 = fc
+  .integer({ min: 0, max: 0xffffffff })
+  .map((n) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'));
 const v6 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatIp({ family: 6, bytes: b }));
-const special = fc.constantFrom('127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', 'fd00:ec2::254', '::ffff:7f00:1', '100.100.100.200', '64:ff9b::a00:1', '8.8.8.8', '2606:4700::1');
+const special = fc.constantFrom(
+  '127.0.0.1',
+  '10.1.2.3',
+  '169.254.169.254',
+  '::1',
+  'fd00:ec2::254',
+  '::ffff:7f00:1',
+  '100.100.100.200',
+  '64:ff9b::a00:1',
+  '8.8.8.8',
+  '2606:4700::1',
+);
 const address = fc.oneof(v4, v6, special);
 
 describe('L10 properties', () => {
   it('any string: never throws, always a verdict', async () => {
     const guard = new SsrfGuard({ resolver: { resolve: async () => [{ address: '93.184.216.34', family: 4 }] } });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.webUrl(), fc.string({ unit: 'binary', maxLength: 100 }).map((s) => `http://${s}/`)), async (s) => {
-        const v = verdictOf(await guard.check(s));
-        expect(['allow', 'block', 'invalid']).toContain(v);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.webUrl(),
+          fc.string({ unit: 'binary', maxLength: 100 }).map((s) => `http://${s}/`),
+        ),
+        async (s) => {
+          const v = verdictOf(await guard.check(s));
+          expect(['allow', 'block', 'invalid']).toContain(v);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -25,7 +45,9 @@ describe('L10 properties', () => {
   it('a name is allowed only when EVERY address it resolves to is global, and the pinned one is among them', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(address, { minLength: 1, maxLength: 5 }), async (answers) => {
-        const resolver: Resolver = { resolve: async () => answers.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 })) };
+        const resolver: Resolver = {
+          resolve: async () => answers.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 })),
+        };
         const r = await new SsrfGuard({ resolver }).check('https://name.test/');
         const allGlobal = answers.every((a) => classifyAddressText(a)?.global === true);
         expect(r.ok).toBe(allGlobal);

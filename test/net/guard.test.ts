@@ -106,7 +106,10 @@ describe('SsrfGuard', () => {
   });
 
   it('net.allow host:port is the only way past it, and only for that exact host and port', async () => {
-    const g = new SsrfGuard({ resolver: resolver(), config: { allow: ['ollama.lan:11434', '127.0.0.1:8080', '[::1]:9000'], ports: [443] } });
+    const g = new SsrfGuard({
+      resolver: resolver(),
+      config: { allow: ['ollama.lan:11434', '127.0.0.1:8080', '[::1]:9000'], ports: [443] },
+    });
     expect((await g.check('http://ollama.lan:11434/api/tags')).ok).toBe(true);
     expect((await g.check('http://OLLAMA.LAN.:11434/')).ok).toBe(true);
     expect((await g.check('http://127.0.0.1:8080/')).ok).toBe(true);
@@ -127,7 +130,15 @@ describe('SsrfGuard', () => {
     await g.check('ftp://x/');
     await g.check('https://public.test/');
     expect(seen.map((e) => e.type)).toEqual(['security:ssrf_blocked', 'security:ssrf_blocked']);
-    expect(seen[0]?.payload).toMatchObject({ layer: 'L10', outcome: 'blocked', reason: 'metadata:aws-gcp-azure-oci', agentId: 'a1', traceId: 't1', host: '169.254.169.254', path: '/latest' });
+    expect(seen[0]?.payload).toMatchObject({
+      layer: 'L10',
+      outcome: 'blocked',
+      reason: 'metadata:aws-gcp-azure-oci',
+      agentId: 'a1',
+      traceId: 't1',
+      host: '169.254.169.254',
+      path: '/latest',
+    });
     expect(JSON.stringify(seen)).not.toContain('SECRETVALUE');
     expect(seen[1]?.payload).toMatchObject({ outcome: 'invalid', reason: 'url:scheme' });
   });

@@ -29,7 +29,13 @@ async function listen(server: Server, host: string, handler: Handler, wantPort =
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      log.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, local: req.socket.localAddress ?? '' });
+      log.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        local: req.socket.localAddress ?? '',
+      });
       handler(req, body, res);
     });
   });
@@ -64,12 +70,18 @@ export async function tlsFixture(): Promise<TlsFixture> {
     caPem: ca.certPem,
     async server(handler, names, host = '127.0.0.1') {
       const leaf = unwrap(await issuer.issue(names[0] as string, names.slice(1)));
-      return listen(createHttps({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem }) as unknown as Server, host, handler);
+      return listen(
+        createHttps({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem }) as unknown as Server,
+        host,
+        handler,
+      );
     },
   };
 }
 
-export const text = (body: string, status = 200, type = 'text/plain') => (_req: IncomingMessage, _b: string, res: ServerResponse) => {
-  res.writeHead(status, { 'content-type': type });
-  res.end(body);
-};
+export const text =
+  (body: string, status = 200, type = 'text/plain') =>
+  (_req: IncomingMessage, _b: string, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': type });
+    res.end(body);
+  };

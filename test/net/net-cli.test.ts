@@ -11,7 +11,12 @@ async function run(args: string[]): Promise<{ out: string; err: string; code: nu
   let errText = '';
   let code = 0;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-net-'));
-  const ctx: CliContext = { dataDir, stdout: (t) => (out += t), stderr: (t) => (errText += t), setExitCode: (c) => (code = c) };
+  const ctx: CliContext = {
+    dataDir,
+    stdout: (t) => (out += t),
+    stderr: (t) => (errText += t),
+    setExitCode: (c) => (code = c),
+  };
   const program = new Command().exitOverride();
   register(program, ctx);
   await program.parseAsync(['node', 'bulwark', ...args]);
@@ -22,8 +27,20 @@ describe('bulwark net check', () => {
   it('prints verdict, addresses and rule; exit code 2 when anything is refused', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-dns-'));
     const dns = path.join(dir, 'dns.json');
-    writeFileSync(dns, JSON.stringify({ hosts: { 'ok.test': [['93.184.216.34']], 'meta.test': [['169.254.169.254']] } }));
-    const r = await run(['net', 'check', '--dns', dns, 'https://ok.test/', 'http://meta.test/', 'http://0x7f.1/', 'ftp://x/']);
+    writeFileSync(
+      dns,
+      JSON.stringify({ hosts: { 'ok.test': [['93.184.216.34']], 'meta.test': [['169.254.169.254']] } }),
+    );
+    const r = await run([
+      'net',
+      'check',
+      '--dns',
+      dns,
+      'https://ok.test/',
+      'http://meta.test/',
+      'http://0x7f.1/',
+      'ftp://x/',
+    ]);
     expect(r.out).toMatch(/ALLOW\s+https:\/\/ok.test\/ \[93.184.216.34\]/);
     expect(r.out).toMatch(/BLOCK\s+http:\/\/meta.test\/ \[169.254.169.254 metadata:aws-gcp-azure-oci\]/);
     expect(r.out).toMatch(/BLOCK\s+http:\/\/0x7f.1\/[\s\S]*rule: ipv4:loopback/);
@@ -34,9 +51,20 @@ describe('bulwark net check', () => {
   it('reads --jsonl rows (corpus format) and prints JSON lines with --json', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-jsonl-'));
     const file = path.join(dir, 'in.jsonl');
-    writeFileSync(file, ['{"input":"http://169.254.169.254/","expected":"block"}', '{"url":"http://[::1]:8080/"}', '{"id":"a1","text":"ftp://x/"}', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '{"input":"http://169.254.169.254/","expected":"block"}',
+        '{"url":"http://[::1]:8080/"}',
+        '{"id":"a1","text":"ftp://x/"}',
+        '',
+      ].join('\n'),
+    );
     const r = await run(['net', 'check', '--jsonl', file]);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id?: string; verdict: string; expected?: string; rule: string });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id?: string; verdict: string; expected?: string; rule: string });
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ verdict: 'block', expected: 'block' });
     expect(lines[1]?.verdict).toBe('block');
@@ -44,7 +72,14 @@ describe('bulwark net check', () => {
   });
 
   it('--allow host:port lets exactly that through', async () => {
-    const r = await run(['net', 'check', '--allow', '127.0.0.1:11434', 'http://127.0.0.1:11434/api/tags', 'http://127.0.0.1:11435/']);
+    const r = await run([
+      'net',
+      'check',
+      '--allow',
+      '127.0.0.1:11434',
+      'http://127.0.0.1:11434/api/tags',
+      'http://127.0.0.1:11435/',
+    ]);
     expect(r.out).toMatch(/ALLOW\s+http:\/\/127.0.0.1:11434\/api\/tags[\s\S]*net.allow 127.0.0.1:11434/);
     expect(r.out).toMatch(/BLOCK\s+http:\/\/127.0.0.1:11435\//);
   });

@@ -30,7 +30,10 @@ describe('DNS pinning (real sockets on loopback)', () => {
     expect(evil.log).toHaveLength(0);
     expect(good.log[0]?.headers.host).toBe(`rebind.test:${good.port}`);
     // The rebound server is real and reachable: had the connector resolved again, it would have answered.
-    const direct = await guardedFetch({ guard: new SsrfGuard({ resolver, config: { allow: [`127.0.0.2:${good.port}`], ports: [80] } }) }, `http://127.0.0.2:${good.port}/`);
+    const direct = await guardedFetch(
+      { guard: new SsrfGuard({ resolver, config: { allow: [`127.0.0.2:${good.port}`], ports: [80] } }) },
+      `http://127.0.0.2:${good.port}/`,
+    );
     expect(direct.ok && direct.value.body.toString()).toBe('rebound');
   });
 
@@ -63,7 +66,11 @@ describe('redirects are re-checked', () => {
         res.end();
       }),
     );
-    const guard = new SsrfGuard({ resolver: new StubResolver({}), config: { allow: [`127.0.0.1:${s.port}`], ports: [80, 443] }, bus });
+    const guard = new SsrfGuard({
+      resolver: new StubResolver({}),
+      config: { allow: [`127.0.0.1:${s.port}`], ports: [80, 443] },
+      bus,
+    });
     const real = pinnedTransport();
     const dialled: string[] = [];
     const transport: Transport = (t, req) => (dialled.push(t.pinned.address), real(t, req));
@@ -75,17 +82,32 @@ describe('redirects are re-checked', () => {
   });
 
   it('redirects to decimal/hex/mapped forms of private addresses are refused too', async () => {
-    for (const loc of ['http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://[::1]/', 'file:///etc/passwd', 'gopher://127.0.0.1/']) {
+    for (const loc of [
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::1]/',
+      'file:///etc/passwd',
+      'gopher://127.0.0.1/',
+    ]) {
       const s = keep(await httpServer((_req, _b, res) => (res.writeHead(301, { location: loc }), res.end())));
-      const guard = new SsrfGuard({ resolver: new StubResolver({}), config: { allow: [`127.0.0.1:${s.port}`], ports: [80] } });
+      const guard = new SsrfGuard({
+        resolver: new StubResolver({}),
+        config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
+      });
       const r = await guardedFetch({ guard }, `http://127.0.0.1:${s.port}/`);
       expect(r.ok, loc).toBe(false);
     }
   });
 
   it('stops after maxRedirects', async () => {
-    const s = keep(await httpServer((req, _b, res) => (res.writeHead(302, { location: `/loop${req.url}` }), res.end())));
-    const guard = new SsrfGuard({ resolver: new StubResolver({}), config: { allow: [`127.0.0.1:${s.port}`], ports: [80] } });
+    const s = keep(
+      await httpServer((req, _b, res) => (res.writeHead(302, { location: `/loop${req.url}` }), res.end())),
+    );
+    const guard = new SsrfGuard({
+      resolver: new StubResolver({}),
+      config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
+    });
     const r = await guardedFetch({ guard, limits: { maxRedirects: 3 } }, `http://127.0.0.1:${s.port}/`);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('net.too_many_redirects');
@@ -94,12 +116,18 @@ describe('redirects are re-checked', () => {
 
   it('drops credentials on a cross-origin redirect', async () => {
     const b = keep(await httpServer(text('b')));
-    const a = keep(await httpServer((_req, _b, res) => (res.writeHead(307, { location: `http://localhost.test:${b.port}/` }), res.end())));
+    const a = keep(
+      await httpServer(
+        (_req, _b, res) => (res.writeHead(307, { location: `http://localhost.test:${b.port}/` }), res.end()),
+      ),
+    );
     const guard = new SsrfGuard({
       resolver: new StubResolver({ 'localhost.test': [['127.0.0.1']] }),
       config: { allow: [`127.0.0.1:${a.port}`, `localhost.test:${b.port}`], ports: [80] },
     });
-    const r = await guardedFetch({ guard }, `http://127.0.0.1:${a.port}/`, { headers: { authorization: 'Bearer abc', 'x-keep': '1' } });
+    const r = await guardedFetch({ guard }, `http://127.0.0.1:${a.port}/`, {
+      headers: { authorization: 'Bearer abc', 'x-keep': '1' },
+    });
     expect(r.ok).toBe(true);
     expect(a.log[0]?.headers.authorization).toBe('Bearer abc');
     expect(b.log[0]?.headers.authorization).toBeUndefined();
@@ -110,7 +138,10 @@ describe('redirects are re-checked', () => {
 describe('limits', () => {
   it('cuts the body at maxBodyBytes', async () => {
     const s = keep(await httpServer(text('x'.repeat(100_000))));
-    const guard = new SsrfGuard({ resolver: new StubResolver({}), config: { allow: [`127.0.0.1:${s.port}`], ports: [80] } });
+    const guard = new SsrfGuard({
+      resolver: new StubResolver({}),
+      config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
+    });
     const r = await guardedFetch({ guard, limits: { maxBodyBytes: 4096 } }, `http://127.0.0.1:${s.port}/`);
     expect(r.ok && r.value.body.length).toBe(4096);
     expect(r.ok && r.value.truncated).toBe(true);
@@ -118,7 +149,10 @@ describe('limits', () => {
 
   it('gives up after timeoutMs on a server that never answers', async () => {
     const s = keep(await httpServer(() => undefined));
-    const guard = new SsrfGuard({ resolver: new StubResolver({}), config: { allow: [`127.0.0.1:${s.port}`], ports: [80] } });
+    const guard = new SsrfGuard({
+      resolver: new StubResolver({}),
+      config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
+    });
     const r = await guardedFetch({ guard, limits: { timeoutMs: 300 } }, `http://127.0.0.1:${s.port}/`);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('net.timeout');
@@ -129,15 +163,27 @@ describe('TLS through the pinned connector', () => {
   it('verifies the real certificate against the host name, not the pinned IP', async () => {
     const tls = await tlsFixture();
     const s = keep(await tls.server(text('secure'), ['upstream.test']));
-    const guard = new SsrfGuard({ resolver: new StubResolver({ 'upstream.test': [['127.0.0.1']] }), config: { allow: [`upstream.test:${s.port}`], ports: [443] } });
-    const ok = await guardedFetch({ guard, transport: pinnedTransport({ ca: tls.caPem }) }, `https://upstream.test:${s.port}/`);
+    const guard = new SsrfGuard({
+      resolver: new StubResolver({ 'upstream.test': [['127.0.0.1']] }),
+      config: { allow: [`upstream.test:${s.port}`], ports: [443] },
+    });
+    const ok = await guardedFetch(
+      { guard, transport: pinnedTransport({ ca: tls.caPem }) },
+      `https://upstream.test:${s.port}/`,
+    );
     expect(ok.ok && ok.value.body.toString()).toBe('secure');
     // Without the test CA in the trust store the certificate is refused.
     const untrusted = await guardedFetch({ guard }, `https://upstream.test:${s.port}/`);
     expect(untrusted.ok).toBe(false);
     // A name the certificate does not cover is refused even though the address is the same.
-    const guard2 = new SsrfGuard({ resolver: new StubResolver({ 'other.test': [['127.0.0.1']] }), config: { allow: [`other.test:${s.port}`], ports: [443] } });
-    const wrongName = await guardedFetch({ guard: guard2, transport: pinnedTransport({ ca: tls.caPem }) }, `https://other.test:${s.port}/`);
+    const guard2 = new SsrfGuard({
+      resolver: new StubResolver({ 'other.test': [['127.0.0.1']] }),
+      config: { allow: [`other.test:${s.port}`], ports: [443] },
+    });
+    const wrongName = await guardedFetch(
+      { guard: guard2, transport: pinnedTransport({ ca: tls.caPem }) },
+      `https://other.test:${s.port}/`,
+    );
     expect(wrongName.ok).toBe(false);
     expect(s.log).toHaveLength(1);
   });

@@ -10,12 +10,22 @@ afterEach(async () => {
   while (servers.length) await servers.pop()?.close();
 });
 
-const ctx: ToolRunContext = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u', workspace: '/nonexistent', signal: new AbortController().signal };
+const ctx: ToolRunContext = {
+  agentId: 'a',
+  sessionId: 's',
+  traceId: 't',
+  sender: 'u',
+  workspace: '/nonexistent',
+  signal: new AbortController().signal,
+};
 
 async function setup(handler: Parameters<typeof httpServer>[0]) {
   const s = await httpServer(handler);
   servers.push(s);
-  const guard = new SsrfGuard({ resolver: new StubResolver({ 'docs.test': [['127.0.0.1']] }), config: { allow: [`docs.test:${s.port}`], ports: [80, 443] } });
+  const guard = new SsrfGuard({
+    resolver: new StubResolver({ 'docs.test': [['127.0.0.1']] }),
+    config: { allow: [`docs.test:${s.port}`], ports: [80, 443] },
+  });
   return { s, tool: createWebFetchTool({ guard }), url: `http://docs.test:${s.port}` };
 }
 
@@ -30,7 +40,8 @@ describe('web_fetch', () => {
   });
 
   it('returns readable text from HTML: no scripts, no styles, no markup', async () => {
-    const html = '<!doctype html><html><head><style>body{color:red}</style><script>steal()</script></head><body><h1>Title</h1><p>Hello <b>world</b>, see <a href="/docs">the docs</a>.</p></body></html>';
+    const html =
+      '<!doctype html><html><head><style>body{color:red}</style><script>steal()</script></head><body><h1>Title</h1><p>Hello <b>world</b>, see <a href="/docs">the docs</a>.</p></body></html>';
     const { tool, url } = await setup(text(html, 200, 'text/html; charset=utf-8'));
     const r = await tool.run({ url: `${url}/page` }, ctx);
     expect(r.ok).toBe(true);
@@ -42,7 +53,14 @@ describe('web_fetch', () => {
 
   it('refuses private, metadata and odd-form addresses without touching them', async () => {
     const { tool, s } = await setup(text('never'));
-    for (const url of ['http://169.254.169.254/latest/meta-data/', `http://127.0.0.1:${s.port}/`, `http://2130706433:${s.port}/`, 'http://[::ffff:10.0.0.1]/', 'file:///etc/passwd', 'http://user@docs.test/']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      `http://127.0.0.1:${s.port}/`,
+      `http://2130706433:${s.port}/`,
+      'http://[::ffff:10.0.0.1]/',
+      'file:///etc/passwd',
+      'http://user@docs.test/',
+    ]) {
       const r = await tool.run({ url }, ctx);
       expect(r.ok, url).toBe(false);
     }
@@ -51,7 +69,13 @@ describe('web_fetch', () => {
 
   it('refuses malformed arguments cleanly', async () => {
     const { tool } = await setup(text('x'));
-    for (const args of [undefined, {}, { url: 42 }, { url: 'http://docs.test/', extra: 1 }, { url: 'x'.repeat(10_000) }]) {
+    for (const args of [
+      undefined,
+      {},
+      { url: 42 },
+      { url: 'http://docs.test/', extra: 1 },
+      { url: 'x'.repeat(10_000) },
+    ]) {
       const r = await tool.run(args, ctx);
       expect(r.ok).toBe(false);
     }

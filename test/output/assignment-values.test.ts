@@ -24,7 +24,10 @@ describe('generic assignment: a value with several inner = or : runs', () => {
   });
 
   it('a value is still a finding after a quote', () => {
-    const r = scanOutput(`token="${['abc', 'def', '9Ghk2LmQ8rTz5WxY'].join(':')}"`, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
+    const r = scanOutput(`token="${['abc', 'def', '9Ghk2LmQ8rTz5WxY'].join(':')}"`, {
+      leakScanner: EMPTY_LEAK_SCANNER,
+      canaryForms: [],
+    });
     expect(r.findings.map((f) => f.patternId)).toContain('secret.generic_assignment');
   });
 });
@@ -57,8 +60,15 @@ describe('URL credentials with a colon inside the password', () => {
     const text = `DATABASE_URL postgres://app:${password}@db.internal:5432/prod`;
     const whole = guard.scanText(text, CTX);
     expect(whole.ok && whole.value.text).toBe('DATABASE_URL postgres://app:[REDACTED]@db.internal:5432/prod');
-    expect(streamAll(guard, text.match(/[\s\S]{1,5}/g) ?? [])).toBe('DATABASE_URL postgres://app:[REDACTED]@db.internal:5432/prod');
+    expect(streamAll(guard, text.match(/[\s\S]{1,5}/g) ?? [])).toBe(
+      'DATABASE_URL postgres://app:[REDACTED]@db.internal:5432/prod',
+    );
     // A port is not a password: no user:password@ here.
-    expect(scanOutput('see http://example.org:8080/a@b and ssh://git@github.com:22/x', { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings).toEqual([]);
+    expect(
+      scanOutput('see http://example.org:8080/a@b and ssh://git@github.com:22/x', {
+        leakScanner: EMPTY_LEAK_SCANNER,
+        canaryForms: [],
+      }).findings,
+    ).toEqual([]);
   });
 });

@@ -56,7 +56,8 @@ describe('an encoded character glued after a token does not hide it', () => {
       const out = whole.ok ? whole.value.text : 'ERR';
       expect(out).not.toContain(key);
       expect(out).toContain('[REDACTED]');
-      for (const n of [1, 3, 7, 64]) expect(streamAll(guard, text.match(new RegExp(`[\\s\\S]{1,${n}}`, 'gu')) ?? [])).toBe(out);
+      for (const n of [1, 3, 7, 64])
+        expect(streamAll(guard, text.match(new RegExp(`[\\s\\S]{1,${n}}`, 'gu')) ?? [])).toBe(out);
     },
   );
 
@@ -70,13 +71,17 @@ describe('an encoded character glued after a token does not hide it', () => {
 });
 
 describe('hostile input with an escape in it (formats scanned twice)', () => {
-  it.each(['password=%41', 'aws AKIA%41', 'sgp_%41', 'API-%47'])('%s repeated to 1 MB: bounded validation work', (unit) => {
-    const text = hostile(unit, 1 << 20);
-    const { formats, validated } = countingFormats();
-    const r = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
-    expect(r.findings.length).toBeLessThan((1 << 20) / 16);
-    expect(validated()).toBeLessThan(32 * (1 << 20));
-  }, 60_000);
+  it.each(['password=%41', 'aws AKIA%41', 'sgp_%41', 'API-%47'])(
+    '%s repeated to 1 MB: bounded validation work',
+    (unit) => {
+      const text = hostile(unit, 1 << 20);
+      const { formats, validated } = countingFormats();
+      const r = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
+      expect(r.findings.length).toBeLessThan((1 << 20) / 16);
+      expect(validated()).toBeLessThan(32 * (1 << 20));
+    },
+    60_000,
+  );
 });
 
 describe('streamed equals whole with escapes around tokens (property)', () => {
@@ -84,7 +89,12 @@ describe('streamed equals whole with escapes around tokens (property)', () => {
     const { guard } = makeGuard();
     const keys = FORMATS.map(([, k]) => k);
     const glue = fc.constantFrom('%47', '%4', '%', '\\u0047', '\\u00', '\u{E0047}', '%20', ' ', 'x', '_', '-', '\n');
-    const doc = fc.array(fc.oneof(glue, fc.constantFrom(...keys), fc.constantFrom(' the ', ' token=', ' sgp_', ' API-')), { minLength: 1, maxLength: 30 }).map((p) => p.join(''));
+    const doc = fc
+      .array(fc.oneof(glue, fc.constantFrom(...keys), fc.constantFrom(' the ', ' token=', ' sgp_', ' API-')), {
+        minLength: 1,
+        maxLength: 30,
+      })
+      .map((p) => p.join(''));
     fc.assert(
       fc.property(doc, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }), (text, sizes) => {
         const whole = guard.scanText(text, CTX);

@@ -12,7 +12,12 @@ export const SYSTEM_PROMPT =
 /** A value registered in the leak index as if the vault had handed it out (built at run time, not a real key). */
 export const VAULT_VALUE = ['vlt', 'Q7f9', 'Kx2mZp', 'R4tW8yLb3N'].join('-');
 
-export function makeGuard(extra: { allowedSecretTools?: Record<string, string[]> } = {}): { guard: OutputGuard; bus: EventBus; events: Envelope<EventType>[]; leaks: LeakIndex } {
+export function makeGuard(extra: { allowedSecretTools?: Record<string, string[]> } = {}): {
+  guard: OutputGuard;
+  bus: EventBus;
+  events: Envelope<EventType>[];
+  leaks: LeakIndex;
+} {
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));

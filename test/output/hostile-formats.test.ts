@@ -6,19 +6,22 @@ import { CTX, makeGuard, streamAll, countingFormats } from './helpers.js';
 import { AN, B32, tok } from '../support/tokens.js';
 
 const MB = 1 << 20;
-const findIds = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
-
-
+const findIds = (text: string) =>
+  scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
 
 describe('hostile repetitions of a format prefix, 1 MB each', () => {
-  it.each(HOSTILE_UNITS.map((h) => [h.name, h.unit] as const))('%s: finishes, bounded findings and bounded validation work', (_name, unit) => {
-    const text = hostile(unit, MB);
-    const { formats, validated } = countingFormats();
-    const r = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
-    expect(r.findings.length).toBeLessThan(MB / 16);
-    // Before: a repeated PEM header handed ~16 KiB to validate every 27 characters (600× the input).
-    expect(validated()).toBeLessThan(16 * MB);
-  }, 60_000);
+  it.each(HOSTILE_UNITS.map((h) => [h.name, h.unit] as const))(
+    '%s: finishes, bounded findings and bounded validation work',
+    (_name, unit) => {
+      const text = hostile(unit, MB);
+      const { formats, validated } = countingFormats();
+      const r = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [], formats });
+      expect(r.findings.length).toBeLessThan(MB / 16);
+      // Before: a repeated PEM header handed ~16 KiB to validate every 27 characters (600× the input).
+      expect(validated()).toBeLessThan(16 * MB);
+    },
+    60_000,
+  );
 });
 
 describe('streamed hostile repetitions equal the whole-text result', () => {
@@ -26,20 +29,27 @@ describe('streamed hostile repetitions equal the whole-text result', () => {
   // Left out: `Authorization: Bearer ` repeated pairs each header with the next one's name as its value, and
   // the pairing's phase depends on context further back than the stream keeps (seen before these changes).
   const units = HOSTILE_UNITS.filter((h) => h.name !== 'authorization bearer');
-  it.each(units.map((h) => [h.name, h.unit] as const))('%s (64 KiB in 64-character chunks)', (_name, unit) => {
-    const text = hostile(unit, 64 * 1024);
-    const whole = guard.scanText(text, CTX);
-    const chunks: string[] = [];
-    for (let i = 0; i < text.length; i += 64) chunks.push(text.slice(i, i + 64));
-    expect(streamAll(guard, chunks)).toBe(whole.ok && whole.value.text);
-  }, 60_000);
+  it.each(units.map((h) => [h.name, h.unit] as const))(
+    '%s (64 KiB in 64-character chunks)',
+    (_name, unit) => {
+      const text = hostile(unit, 64 * 1024);
+      const whole = guard.scanText(text, CTX);
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += 64) chunks.push(text.slice(i, i + 64));
+      expect(streamAll(guard, chunks)).toBe(whole.ok && whole.value.text);
+    },
+    60_000,
+  );
 });
 
 describe('private key body stops at a run of hyphens', () => {
   const body = tok(AN + '+/', 64, 19) + '\n' + tok(AN + '+/', 64, 20) + '\n';
   it('a key is matched up to its END line and no further', () => {
     const key = `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}-----END OPENSSH PRIVATE KEY-----`;
-    const r = scanOutput(`here: ${key}\nand then some words follow.`, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
+    const r = scanOutput(`here: ${key}\nand then some words follow.`, {
+      leakScanner: EMPTY_LEAK_SCANNER,
+      canaryForms: [],
+    });
     const f = r.findings.find((x) => x.patternId === 'secret.private_key');
     expect(f).toBeDefined();
     expect(`here: ${key}\nand then some words follow.`.slice(f?.start, f?.end)).toBe(key);
@@ -54,13 +64,29 @@ describe('private key body stops at a run of hyphens', () => {
 });
 
 describe('a real secret starting inside a failed match is not lost', () => {
-  const jwt = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url') + '.' + Buffer.from('{"sub":"1234567890"}').toString('base64url') + '.' + tok(AN, 43, 17);
+  const jwt =
+    Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url') +
+    '.' +
+    Buffer.from('{"sub":"1234567890"}').toString('base64url') +
+    '.' +
+    tok(AN, 43, 17);
   it.each([
     ['secret.openai_project_key', 'sk-proj-' + 'a'.repeat(240), 'sk-proj-' + tok(AN + '-_', 156, 3)],
     ['secret.atlassian_api_token', 'ATATT3' + 'a'.repeat(240), 'ATATT3' + tok(AN + '_-', 186, 4)],
-    ['secret.aws_bedrock_api_key', 'ABSK' + 'A'.repeat(500) + '/', 'ABSK' + Buffer.from('BedrockAPIKey-' + tok(AN, 12, 30) + '-at-123456789012:' + tok(AN + '+/', 60, 31)).toString('base64')],
+    [
+      'secret.aws_bedrock_api_key',
+      'ABSK' + 'A'.repeat(500) + '/',
+      'ABSK' +
+        Buffer.from('BedrockAPIKey-' + tok(AN, 12, 30) + '-at-123456789012:' + tok(AN + '+/', 60, 31)).toString(
+          'base64',
+        ),
+    ],
     ['secret.gitlab_token', 'glpat-' + 'x'.repeat(60), 'glpat-' + tok(AN, 20, 6)],
-    ['secret.slack_token', 'xoxb-12345678-' + 'a'.repeat(100), 'xoxb-' + tok('0123456789', 12, 7) + '-' + tok('0123456789', 13, 8) + '-' + tok(AN, 24, 9)],
+    [
+      'secret.slack_token',
+      'xoxb-12345678-' + 'a'.repeat(100),
+      'xoxb-' + tok('0123456789', 12, 7) + '-' + tok('0123456789', 13, 8) + '-' + tok(AN, 24, 9),
+    ],
     ['secret.aws_access_key_id', 'AKIA' + 'A'.repeat(12), 'AKIA' + tok(B32, 16, 1)],
     ['secret.jwt', 'eyJ' + '-eyJ'.repeat(50), jwt],
     ['secret.jwt', 'eyJ', jwt],
@@ -110,7 +136,11 @@ describe('prefix formats: one glued character does not hide a key', () => {
     }
   });
   it('a prefix glued inside a longer identifier on both sides stays an identifier', () => {
-    expect(findIds('amazon.de#@#div[data-cel-widget="desktop-rhf_SponsoredProductsRemoteRHFSearchEXPSubsK2ClickPagination"]')).not.toContain('secret.huggingface_token');
+    expect(
+      findIds(
+        'amazon.de#@#div[data-cel-widget="desktop-rhf_SponsoredProductsRemoteRHFSearchEXPSubsK2ClickPagination"]',
+      ),
+    ).not.toContain('secret.huggingface_token');
     expect(findIds(`x${aws}QQQQ`)).not.toContain('secret.aws_access_key_id');
   });
 });

@@ -8,7 +8,10 @@ const b64 = Buffer.from(VAULT_VALUE).toString('base64');
 describe('known values in encodings the index does not hold as such', () => {
   it.each([
     ['url, every byte', [...Buffer.from(VAULT_VALUE)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('')],
-    ['url, every byte, upper case', [...Buffer.from(VAULT_VALUE)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('')],
+    [
+      'url, every byte, upper case',
+      [...Buffer.from(VAULT_VALUE)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join(''),
+    ],
     ['\\u escapes', [...VAULT_VALUE].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('')],
     ['colon hex', (hex.match(/../g) ?? []).join(':')],
     ['spaced hex', (hex.match(/../g) ?? []).join(' ')],
@@ -38,7 +41,9 @@ describe('known values in encodings the index does not hold as such', () => {
     const leaks = new LeakIndex();
     leaks.register('K', VAULT_VALUE);
     const pairs = (hex.match(/../g) ?? []) as string[];
-    expect(leaks.scan(`id=${'0123456789abcdef'.repeat(2)} ${pairs.join(': ')}`).map((h) => h.encoding)).toEqual(['hex']);
+    expect(leaks.scan(`id=${'0123456789abcdef'.repeat(2)} ${pairs.join(': ')}`).map((h) => h.encoding)).toEqual([
+      'hex',
+    ]);
     expect(leaks.scan(`a ${pairs.join('-')}\n`)).toHaveLength(1);
     expect(leaks.scan(`x ${hex.toUpperCase().slice(0, 9)}${hex.slice(9)} y`)).toHaveLength(1);
   });
@@ -60,7 +65,9 @@ describe('a vault value in a multi-line hex dump, through the output guard', () 
     const lines: string[] = [];
     for (let o = 0; o < b.length; o += 16) {
       const line = b.subarray(o, o + 16);
-      lines.push(`${o.toString(16).padStart(8, '0')}: ${(line.toString('hex').match(/.{1,4}/g) ?? []).join(' ').padEnd(39)}  ${[...line].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}`);
+      lines.push(
+        `${o.toString(16).padStart(8, '0')}: ${(line.toString('hex').match(/.{1,4}/g) ?? []).join(' ').padEnd(39)}  ${[...line].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}`,
+      );
     }
     const text = `Dump:\n${lines.join('\n')}\nend`;
     const { guard } = makeGuard();

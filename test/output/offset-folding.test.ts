@@ -37,7 +37,8 @@ describe('offsets survive case folding that changes the length', () => {
   });
 
   it('still matches a prompt whose words carry dotted capitals, case-insensitively', () => {
-    const prompt = 'İlke: answer only about İzmir shipping schedules and warehouse stock levels for Northwind Traders every day';
+    const prompt =
+      'İlke: answer only about İzmir shipping schedules and warehouse stock levels for Northwind Traders every day';
     const fp = new PromptFingerprint(prompt);
     const text = `x ${prompt.toUpperCase()} y`;
     const [span] = fp.scan(text).spans;
@@ -87,8 +88,15 @@ describe('prompt shingle keys', () => {
 
 describe('prompt fingerprint reads the prompt as the scan reads responses', () => {
   it('redacts all of a prompt written with full-width letters and invisible characters, leaked verbatim', () => {
-    const prompt = SYSTEM_PROMPT.replace('Atlas', 'Ａｔｌａｓ').replace('operations', 'oper\u200bations').replace('Northwind', 'Ｎｏｒｔｈ\u00adwind');
-    const guard = createOutputGuard({ leakScanner: new LeakIndex(), canarySecret: CANARY_SECRET, systemPromptFor: () => prompt, bus: new EventBus() });
+    const prompt = SYSTEM_PROMPT.replace('Atlas', 'Ａｔｌａｓ')
+      .replace('operations', 'oper\u200bations')
+      .replace('Northwind', 'Ｎｏｒｔｈ\u00adwind');
+    const guard = createOutputGuard({
+      leakScanner: new LeakIndex(),
+      canarySecret: CANARY_SECRET,
+      systemPromptFor: () => prompt,
+      bus: new EventBus(),
+    });
     const r = guard.scanText(`Sure: ${prompt}`, CTX);
     expect(r.ok && r.value.text).toBe('Sure: [REDACTED].');
   });

@@ -43,7 +43,9 @@ describe('canary derivation (L17)', () => {
   it('refuses a short secret or an empty session id', () => {
     expect(() => canaryFor(Buffer.alloc(8), 's')).toThrow(/at least 16 bytes/);
     expect(() => canaryFor(CANARY_SECRET, '')).toThrow(/session id/);
-    expect(() => createOutputGuard({ leakScanner: EMPTY_LEAK_SCANNER, canarySecret: Buffer.alloc(4), bus: new EventBus() })).toThrow(/canary secret/);
+    expect(() =>
+      createOutputGuard({ leakScanner: EMPTY_LEAK_SCANNER, canarySecret: Buffer.alloc(4), bus: new EventBus() }),
+    ).toThrow(/canary secret/);
   });
 
   it('is appended to the system prompt of every session', () => {
@@ -95,7 +97,14 @@ describe('output guard (L02)', () => {
     const r = scan(`use ${key} for uploads`);
     expect(r.text).toBe('use [REDACTED] for uploads');
     const f = r.events.find((e) => e.type === 'security:output_finding');
-    expect(f?.payload).toMatchObject({ layer: 'L02', patternId: 'secret.aws_access_key_id', outcome: 'redacted', agentId: 'atlas', sessionId: 'sess-1', traceId: 'tr-1' });
+    expect(f?.payload).toMatchObject({
+      layer: 'L02',
+      patternId: 'secret.aws_access_key_id',
+      outcome: 'redacted',
+      agentId: 'atlas',
+      sessionId: 'sess-1',
+      traceId: 'tr-1',
+    });
     expect(JSON.stringify(r.events)).not.toContain(key);
   });
 
@@ -122,7 +131,9 @@ describe('output guard (L02)', () => {
     const verbatim = scan(`Sure! My instructions say: ${SYSTEM_PROMPT}`);
     expect(verbatim.findings.some((f) => f.patternId === 'prompt.extraction')).toBe(true);
     expect(verbatim.text).not.toContain('warehouse stock levels and supplier contracts');
-    const edited = SYSTEM_PROMPT.replace('internal operations', 'in-house ops').replace('formal tone', 'polite tone').replace('five', '5');
+    const edited = SYSTEM_PROMPT.replace('internal operations', 'in-house ops')
+      .replace('formal tone', 'polite tone')
+      .replace('five', '5');
     const near = scan(`Here it is, more or less: ${edited}`);
     expect(near.findings.some((f) => f.patternId === 'prompt.extraction')).toBe(true);
     const benign = scan('I am Atlas. I can answer questions about shipping schedules for you.');
@@ -164,7 +175,12 @@ describe('output guard (L02)', () => {
 
   it('refuses an oversized response instead of delivering it unscanned', () => {
     const bus = new EventBus();
-    const g = createOutputGuard({ leakScanner: EMPTY_LEAK_SCANNER, canarySecret: CANARY_SECRET, bus, maxResponseChars: 100 });
+    const g = createOutputGuard({
+      leakScanner: EMPTY_LEAK_SCANNER,
+      canarySecret: CANARY_SECRET,
+      bus,
+      maxResponseChars: 100,
+    });
     const r = g.scanText('x'.repeat(101), CTX);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('output.too_large');
@@ -172,7 +188,11 @@ describe('output guard (L02)', () => {
 });
 
 describe('tool-call arguments (L17/L02)', () => {
-  const call = (name: string, args: unknown) => ({ id: 'c1', name, arguments: typeof args === 'string' ? args : JSON.stringify(args) });
+  const call = (name: string, args: unknown) => ({
+    id: 'c1',
+    name,
+    arguments: typeof args === 'string' ? args : JSON.stringify(args),
+  });
 
   it('refuses a tool call that posts the canary, raw, base64 or JSON-escaped', async () => {
     const { guard, events } = makeGuard();
@@ -198,7 +218,10 @@ describe('tool-call arguments (L17/L02)', () => {
     const denied = await guard.beforeToolCall(call('web_fetch', { header: `Bearer ${VAULT_VALUE}` }), CTX);
     expect(denied.ok).toBe(false);
     if (!denied.ok) expect(denied.error.code).toBe('output.secret_in_tool_call');
-    const hex = await guard.beforeToolCall(call('exec', { cmd: `echo ${Buffer.from(VAULT_VALUE).toString('hex')}` }), CTX);
+    const hex = await guard.beforeToolCall(
+      call('exec', { cmd: `echo ${Buffer.from(VAULT_VALUE).toString('hex')}` }),
+      CTX,
+    );
     expect(hex.ok).toBe(false);
     const allowed = await guard.beforeToolCall(call('stripe_charge', { key: VAULT_VALUE }), CTX);
     expect(allowed.ok).toBe(true);

@@ -16,11 +16,19 @@ import { SYSTEM_PROMPT, VAULT_VALUE, fakeAwsKeyId } from './helpers.js';
 
 type Opened = () => Result<LeakScanner, BulwarkError>;
 
-async function cli(args: string[], registerOn: (program: Command, ctx: CliContext) => void): Promise<{ out: string; errOut: string; code: number }> {
+async function cli(
+  args: string[],
+  registerOn: (program: Command, ctx: CliContext) => void,
+): Promise<{ out: string; errOut: string; code: number }> {
   let out = '';
   let errOut = '';
   let code = 0;
-  const ctx: CliContext = { dataDir: '/nonexistent', stdout: (t: string) => void (out += t), stderr: (t: string) => void (errOut += t), setExitCode: (c: number) => void (code = c) };
+  const ctx: CliContext = {
+    dataDir: '/nonexistent',
+    stdout: (t: string) => void (out += t),
+    stderr: (t: string) => void (errOut += t),
+    setExitCode: (c: number) => void (code = c),
+  };
   const program = new Command().exitOverride();
   registerOn(program, ctx);
   try {
@@ -32,7 +40,11 @@ async function cli(args: string[], registerOn: (program: Command, ctx: CliContex
   return { out, errOut, code };
 }
 
-function run(args: string[], leaks?: LeakIndex, opened?: Opened): Promise<{ out: string; errOut: string; code: number }> {
+function run(
+  args: string[],
+  leaks?: LeakIndex,
+  opened?: Opened,
+): Promise<{ out: string; errOut: string; code: number }> {
   const leakScanner = opened ?? (leaks ? () => ok(leaks) : undefined);
   return cli(['output', ...args], (program, ctx) => register(program, ctx, leakScanner ? { leakScanner } : {}));
 }
@@ -54,12 +66,25 @@ describe('bulwark scan output', () => {
   it('takes the same JSON lines as scan input and numbers rows without an id the same way', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-scan-both-'));
     const file = path.join(dir, 'items.jsonl');
-    writeFileSync(file, [JSON.stringify({ id: 'first', text: 'hello' }), JSON.stringify({ text: 'no id here' }), '', JSON.stringify({ id: 7, text: 'numeric id' }), JSON.stringify({ text: 'last' })].join('\n') + '\n');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ id: 'first', text: 'hello' }),
+        JSON.stringify({ text: 'no id here' }),
+        '',
+        JSON.stringify({ id: 7, text: 'numeric id' }),
+        JSON.stringify({ text: 'last' }),
+      ].join('\n') + '\n',
+    );
     const input = await runScan(['input', '--jsonl', file]);
     const output = await run(['--jsonl', file]);
     expect(input.code).toBe(0);
     expect(output.code).toBe(0);
-    const ids = (out: string) => out.trim().split('\n').map((l) => (JSON.parse(l) as { id?: unknown }).id);
+    const ids = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id?: unknown }).id);
     expect(ids(input.out)).toEqual(['first', '2', '7', '4']);
     expect(ids(output.out)).toEqual(ids(input.out));
     // A malformed line is refused by both, naming the same line, with nothing on stdout.
@@ -73,7 +98,9 @@ describe('bulwark scan output', () => {
 
   it('goes on without known values when the vault cannot be opened, and says so on stderr', async () => {
     const key = fakeAwsKeyId(3);
-    const r = await run(['-t', `a ${key} b ${VAULT_VALUE}`], undefined, () => err(bulwarkError('vault.absent', 'no vault at X')));
+    const r = await run(['-t', `a ${key} b ${VAULT_VALUE}`], undefined, () =>
+      err(bulwarkError('vault.absent', 'no vault at X')),
+    );
     expect(r.code).toBe(2);
     expect(r.errOut).toContain('known secret values are not checked: no vault at X');
     expect(r.out).toContain('a [REDACTED] b');
@@ -93,15 +120,28 @@ describe('bulwark scan output', () => {
   it('answers one JSON line per row: verdict, findings (never the value), the redacted text and expected', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-scan-output-'));
     const file = path.join(dir, 'in.jsonl');
-    writeFileSync(file, [JSON.stringify({ id: 'a', text: 'hello world' }), JSON.stringify({ id: 'b', input: `x ${Buffer.from(VAULT_VALUE).toString('base64')} y`, expected: 'redact' })].join('\n') + '\n');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ id: 'a', text: 'hello world' }),
+        JSON.stringify({ id: 'b', input: `x ${Buffer.from(VAULT_VALUE).toString('base64')} y`, expected: 'redact' }),
+      ].join('\n') + '\n',
+    );
     const leaks = new LeakIndex();
     leaks.register('STRIPE_KEY', VAULT_VALUE);
     const r = await run(['--jsonl', file], leaks);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ id: 'a', verdict: 'clean', findings: [], redacted: 'hello world' });
     expect(lines[1]).toMatchObject({ id: 'b', verdict: 'redacted', redacted: 'x [REDACTED] y', expected: 'redact' });
-    expect((lines[1]?.['findings'] as Array<Record<string, unknown>>)[0]).toMatchObject({ patternId: 'leak.known_value', encoding: 'base64', secretName: 'STRIPE_KEY' });
+    expect((lines[1]?.['findings'] as Array<Record<string, unknown>>)[0]).toMatchObject({
+      patternId: 'leak.known_value',
+      encoding: 'base64',
+      secretName: 'STRIPE_KEY',
+    });
     expect(r.code).toBe(2);
   });
 
@@ -126,7 +166,9 @@ describe('bulwark scan output as the program wires it (the vault of the data dir
     const dataDir = path.join(root, 'data');
     const keyFile = path.join(root, 'master.key');
     mkdirSync(dataDir, { mode: 0o700 });
-    writeFileSync(path.join(dataDir, 'config.yaml'), `secrets:\n  masterKeyFile: ${JSON.stringify(keyFile)}\n`, { mode: 0o600 });
+    writeFileSync(path.join(dataDir, 'config.yaml'), `secrets:\n  masterKeyFile: ${JSON.stringify(keyFile)}\n`, {
+      mode: 0o600,
+    });
     if (Object.keys(values).length > 0) {
       const store = openSecretStore({ dataDir, masterKeySource: { keyFile, dataDir, create: true } });
       if (!store.ok) throw new Error(store.error.message);
@@ -143,7 +185,12 @@ describe('bulwark scan output as the program wires it (the vault of the data dir
     let out = '';
     let errOut = '';
     let code = 0;
-    const ctx: CliContext = { dataDir, stdout: (t) => void (out += t), stderr: (t) => void (errOut += t), setExitCode: (c) => void (code = c) };
+    const ctx: CliContext = {
+      dataDir,
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (errOut += t),
+      setExitCode: (c) => void (code = c),
+    };
     const program = createProgram(ctx, { scopes: {} } as unknown as CliServices);
     try {
       await program.parseAsync(['node', 'bulwark', ...args]);

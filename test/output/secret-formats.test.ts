@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import safeRegex from 'safe-regex2';
-import { SECRET_FORMATS, looksLikePlaceholder, mixedCaseHex, shannonEntropy } from '../../src/text/patterns/secret-formats.js';
+import {
+  SECRET_FORMATS,
+  looksLikePlaceholder,
+  mixedCaseHex,
+  shannonEntropy,
+} from '../../src/text/patterns/secret-formats.js';
 import { scanOutput } from '../../src/guards/output-guard-scan.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import { AN, HEX, tok } from '../support/tokens.js';
 
-const findIds = (text: string) => scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
-
+const findIds = (text: string) =>
+  scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.map((f) => f.patternId);
 
 describe('secret formats', () => {
   it('has at least 15 families, unique ids, explicit severities', () => {
@@ -25,7 +30,12 @@ describe('secret formats', () => {
   });
 
   it('survives hostile input (long runs of token characters) without a finding explosion', () => {
-    const hostile = ['A'.repeat(200_000), 'password='.repeat(20_000), 'ghp_' + 'a'.repeat(100_000), '-----BEGIN PRIVATE KEY-----' + 'A'.repeat(50_000)];
+    const hostile = [
+      'A'.repeat(200_000),
+      'password='.repeat(20_000),
+      'ghp_' + 'a'.repeat(100_000),
+      '-----BEGIN PRIVATE KEY-----' + 'A'.repeat(50_000),
+    ];
     for (const h of hostile) expect(() => findIds(h)).not.toThrow();
   });
 
@@ -36,13 +46,35 @@ describe('secret formats', () => {
     ['secret.github_fine_grained_pat', 'github_pat_' + tok(AN, 22, 4) + '_' + tok(AN, 59, 5)],
     ['secret.gitlab_token', 'glpat-' + tok(AN, 20, 6)],
     ['secret.slack_token', 'xoxb-' + tok('0123456789', 12, 7) + '-' + tok('0123456789', 13, 8) + '-' + tok(AN, 24, 9)],
-    ['secret.slack_webhook_url', 'https://hooks.slack.com/services/T' + tok('ABCDEFGHJK0123', 8, 10) + '/B' + tok('ABCDEFGHJK0123', 8, 11) + '/' + tok(AN, 24, 12)],
+    [
+      'secret.slack_webhook_url',
+      'https://hooks.slack.com/services/T' +
+        tok('ABCDEFGHJK0123', 8, 10) +
+        '/B' +
+        tok('ABCDEFGHJK0123', 8, 11) +
+        '/' +
+        tok(AN, 24, 12),
+    ],
     ['secret.stripe_secret_key', 'sk_live_' + tok(AN, 24, 13)],
     ['secret.openai_api_key', 'sk-' + tok(AN, 20, 14) + 'T3BlbkFJ' + tok(AN, 20, 15)],
     ['secret.anthropic_api_key', 'sk-ant-api03-' + tok(AN + '-_', 93, 16) + 'AA'],
-    ['secret.jwt', Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url') + '.' + Buffer.from('{"sub":"1234567890"}').toString('base64url') + '.' + tok(AN, 43, 17)],
+    [
+      'secret.jwt',
+      Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url') +
+        '.' +
+        Buffer.from('{"sub":"1234567890"}').toString('base64url') +
+        '.' +
+        tok(AN, 43, 17),
+    ],
     ['secret.http_authorization', 'Authorization: Bearer ' + tok(AN, 32, 18)],
-    ['secret.private_key', '-----BEGIN OPENSSH PRIVATE KEY-----\n' + tok(AN + '+/', 64, 19) + '\n' + tok(AN + '+/', 64, 20) + '\n-----END OPENSSH PRIVATE KEY-----'],
+    [
+      'secret.private_key',
+      '-----BEGIN OPENSSH PRIVATE KEY-----\n' +
+        tok(AN + '+/', 64, 19) +
+        '\n' +
+        tok(AN + '+/', 64, 20) +
+        '\n-----END OPENSSH PRIVATE KEY-----',
+    ],
     ['secret.url_credentials', 'postgres://app:' + tok(AN, 16, 21) + '@db.internal:5432/prod'],
     ['secret.npm_token', 'npm_' + tok(AN, 36, 22)],
     ['secret.sendgrid_api_key', 'SG.' + tok(AN, 22, 23) + '.' + tok(AN, 43, 24)],
@@ -51,7 +83,13 @@ describe('secret formats', () => {
     ['secret.generic_assignment', 'DB_PASSWORD=' + tok(AN + '!@#', 14, 27)],
     ['secret.mailchimp_api_key', tok(HEX, 32, 28) + '-us21'],
     ['secret.databricks_token', 'dapi' + tok(HEX, 32, 29)],
-    ['secret.aws_bedrock_api_key', 'ABSK' + Buffer.from('BedrockAPIKey-' + tok(AN, 12, 30) + '-at-123456789012:' + tok(AN + '+/', 60, 31)).toString('base64')],
+    [
+      'secret.aws_bedrock_api_key',
+      'ABSK' +
+        Buffer.from('BedrockAPIKey-' + tok(AN, 12, 30) + '-at-123456789012:' + tok(AN + '+/', 60, 31)).toString(
+          'base64',
+        ),
+    ],
   ];
   it.each(cases)('detects %s', (id, text) => {
     expect(findIds(`some text ${text} more text`)).toContain(id);
@@ -72,7 +110,9 @@ describe('secret formats', () => {
     'eyJub3QiOiJhIGp3dCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.' + tok(AN, 20, 31),
   ];
   it.each(negatives)('does not flag %s', (text) => {
-    const critical = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.filter((f) => f.severity === 'critical');
+    const critical = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings.filter(
+      (f) => f.severity === 'critical',
+    );
     expect(critical.map((f) => f.patternId)).toEqual([]);
   });
 
@@ -92,7 +132,13 @@ describe('secret formats', () => {
   const jwtWith = (payload: unknown) => `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}.${tok(AN, 43, 50)}`;
 
   it('a JWT counts only when its payload carries a credential claim', () => {
-    for (const payload of [{ exp: 1893456000 }, { iss: 'idp' }, { user_id: 7 }, { 'https://example.org/roles': ['a'] }, { scope: 'read' }]) {
+    for (const payload of [
+      { exp: 1893456000 },
+      { iss: 'idp' },
+      { user_id: 7 },
+      { 'https://example.org/roles': ['a'] },
+      { scope: 'read' },
+    ]) {
       expect(findIds(`token ${jwtWith(payload)} end`), JSON.stringify(payload)).toContain('secret.jwt');
     }
     for (const payload of [{ confidence: 0.8 }, { colour: 'blue', n: 3 }, [1, 2]]) {

@@ -9,14 +9,21 @@ import { hostile } from './hostile-inputs.js';
  * n characters must cost O(n) scanned characters whatever its shape. Rescanning the whole held
  * buffer every 128 characters while a whitespace-free run is held cost O(n²).
  */
-function streamWork(text: string, chunk: number, scan: (t: string) => OutputScan = (t) => scanOutput(t, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] })): { scanned: number; scans: number; out: string } {
+function streamWork(
+  text: string,
+  chunk: number,
+  scan: (t: string) => OutputScan = (t) => scanOutput(t, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }),
+): { scanned: number; scans: number; out: string } {
   let scanned = 0;
   let scans = 0;
-  const f = createStreamGuard((t) => {
-    scans++;
-    scanned += t.length;
-    return scan(t);
-  }, () => {});
+  const f = createStreamGuard(
+    (t) => {
+      scans++;
+      scanned += t.length;
+      return scan(t);
+    },
+    () => {},
+  );
   let out = '';
   for (let i = 0; i < text.length; i += chunk) out += f.push(text.slice(i, i + chunk));
   return { scanned, scans, out: out + f.flush() };

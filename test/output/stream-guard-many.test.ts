@@ -36,10 +36,14 @@ describe('stream guard with many matches', () => {
     expect(whole.ok).toBe(true);
     if (!whole.ok) return;
     expect(whole.value.text.split('[REDACTED]').length - 1).toBeGreaterThanOrEqual(4000);
-    for (const [min, max] of [[1, 40], [50, 3000], [20_000, 120_000]] as const) {
+    for (const [min, max] of [
+      [1, 40],
+      [50, 3000],
+      [20_000, 120_000],
+    ] as const) {
       const f = guard.outputFilter(CTX);
       let out = '';
-      for (let at = 0; at < text.length; ) {
+      for (let at = 0; at < text.length;) {
         const n = rand(min, max);
         out += f.push(text.slice(at, at + n));
         at += n;
@@ -57,7 +61,8 @@ describe('stream guard with many matches', () => {
     const scan = (text: string): OutputScan => {
       const spans: Array<readonly [number, number]> = [];
       const findings: OutputFinding[] = [];
-      for (let i = text.indexOf('a '); i >= 0 && i + 3 <= text.length; i = text.indexOf('a ', i + 2)) spans.push([i, i + 3]);
+      for (let i = text.indexOf('a '); i >= 0 && i + 3 <= text.length; i = text.indexOf('a ', i + 2))
+        spans.push([i, i + 3]);
       return { findings: counted(findings, counter), matchSpans: counted(spans, counter), openFrom: text.length };
     };
     const f = createStreamGuard(scan, () => undefined, { holdBack: 4, context: 0, releaseStep: 1 });

@@ -62,12 +62,34 @@ describe('stream guard (L02 on streams)', () => {
       Buffer.from(canary).toString('base64'),
       'Authorization: Bearer ' + 'q8Zt3LmN0pR5vX7yB2cD4fG6hJ',
       'password = "' + 'Tr0ub4dor&3xK9!z' + '"',
-      '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi+Q3VhpN4rZ0Vl8b/5gk2Zc0xs\n' + 'q8Zt3LmN0pR5vX7yB2cD4fG6hJ1kL9mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3k\n-----END RSA PRIVATE KEY-----',
+      '-----BEGIN RSA PRIVATE KEY-----\n' +
+        'MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi+Q3VhpN4rZ0Vl8b/5gk2Zc0xs\n' +
+        'q8Zt3LmN0pR5vX7yB2cD4fG6hJ1kL9mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3k\n-----END RSA PRIVATE KEY-----',
     ];
-    const filler = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', 'x', '=', ':', '-', '1', 'Z', '"', '.'), maxLength: 40 });
+    const filler = fc.string({
+      unit: fc.constantFrom('a', 'b', ' ', '\n', 'x', '=', ':', '-', '1', 'Z', '"', '.'),
+      maxLength: 40,
+    });
     const promptPieces = SYSTEM_PROMPT.split('. ').map((p) => ` ${p}. `);
-    const words = fc.constantFrom(' the ', ' stock ', ' answer ', ' Northwind ', ' api_key: ', ' token=', ' AKIA', ' eyJ', 'long_identifier_segment_'.repeat(4), 'Zz9'.repeat(30), 'client_secret=');
-    const doc = fc.array(fc.oneof(filler, words, fc.constantFrom(...secrets), fc.constantFrom(...promptPieces)), { minLength: 1, maxLength: 60 }).map((parts) => parts.join(''));
+    const words = fc.constantFrom(
+      ' the ',
+      ' stock ',
+      ' answer ',
+      ' Northwind ',
+      ' api_key: ',
+      ' token=',
+      ' AKIA',
+      ' eyJ',
+      'long_identifier_segment_'.repeat(4),
+      'Zz9'.repeat(30),
+      'client_secret=',
+    );
+    const doc = fc
+      .array(fc.oneof(filler, words, fc.constantFrom(...secrets), fc.constantFrom(...promptPieces)), {
+        minLength: 1,
+        maxLength: 60,
+      })
+      .map((parts) => parts.join(''));
     let early = 0;
     fc.assert(
       fc.property(doc, fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 50 }), (text, sizes) => {
@@ -101,9 +123,19 @@ describe('stream guard, one enormous token', () => {
   it('releases a run longer than the hold limit in bounded pieces, every piece scanned, secrets inside redacted', () => {
     const { guard } = makeGuard();
     const key = fakeAwsKeyId(77);
-    const jwt = Buffer.from('{"alg":"HS256"}').toString('base64url') + '.' + Buffer.from('{"sub":"' + 'u'.repeat(3000) + '"}').toString('base64url') + '.' + 'Sg'.repeat(30);
+    const jwt =
+      Buffer.from('{"alg":"HS256"}').toString('base64url') +
+      '.' +
+      Buffer.from('{"sub":"' + 'u'.repeat(3000) + '"}').toString('base64url') +
+      '.' +
+      'Sg'.repeat(30);
     // Minified JSON with no whitespace at all, far past the 64 KiB hold limit.
-    const blob = '{"rows":[' + Array.from({ length: 3000 }, (_, i) => `{"id":${i},"name":"item-${i}"}`).join(',') + `],"k":"${key}","t":"${jwt}","pad":"` + 'p'.repeat(20_000) + '"}';
+    const blob =
+      '{"rows":[' +
+      Array.from({ length: 3000 }, (_, i) => `{"id":${i},"name":"item-${i}"}`).join(',') +
+      `],"k":"${key}","t":"${jwt}","pad":"` +
+      'p'.repeat(20_000) +
+      '"}';
     const f = guard.outputFilter(CTX);
     const pieces: string[] = [];
     for (let i = 0; i < blob.length; i += 1000) pieces.push(f.push(blob.slice(i, i + 1000)));

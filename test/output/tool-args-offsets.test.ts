@@ -6,7 +6,11 @@ import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { canaryFor } from '../../src/guards/output-guard.js';
 import { CANARY_SECRET, CTX, VAULT_VALUE, fakeAwsKeyId, makeGuard } from './helpers.js';
 
-const call = (name: string, args: unknown) => ({ id: 'c1', name, arguments: typeof args === 'string' ? args : JSON.stringify(args) });
+const call = (name: string, args: unknown) => ({
+  id: 'c1',
+  name,
+  arguments: typeof args === 'string' ? args : JSON.stringify(args),
+});
 
 function scanner() {
   const leaks = new LeakIndex();
@@ -54,7 +58,9 @@ describe('tool-call findings point into the arguments', () => {
     const { guard, events } = makeGuard({ allowedSecretTools: { STRIPE_KEY: ['stripe_charge'] } });
     const r = await guard.beforeToolCall(call('stripe_charge', { key: VAULT_VALUE }), CTX);
     expect(r.ok).toBe(true);
-    expect(events.filter((e) => e.type === 'security:output_finding' && e.payload['patternId'] === 'leak.known_value')).toHaveLength(1);
+    expect(
+      events.filter((e) => e.type === 'security:output_finding' && e.payload['patternId'] === 'leak.known_value'),
+    ).toHaveLength(1);
   });
 
   it('still refuses the canary hidden behind JSON escapes', async () => {

@@ -4,8 +4,17 @@ import { readFileSync } from 'node:fs';
 import { canonicalise, detectionView } from '../../src/text/canonical.js';
 
 const tags = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
-const INVISIBLE_OUTSIDE_EMOJI = [0x00ad, 0x034f, 0x061c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b, 0x180c, 0x180d, 0x180e, 0x180f, 0x200b, 0x200c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068, 0x2069, 0x3164, 0xfeff, 0xffa0];
-const hasInvisible = (s: string) => [...s].some((c) => INVISIBLE_OUTSIDE_EMOJI.includes(c.codePointAt(0) ?? 0) || ((c.codePointAt(0) ?? 0) >= 0xfe00 && (c.codePointAt(0) ?? 0) <= 0xfe0d));
+const INVISIBLE_OUTSIDE_EMOJI = [
+  0x00ad, 0x034f, 0x061c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b, 0x180c, 0x180d, 0x180e, 0x180f, 0x200b, 0x200c,
+  0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067,
+  0x2068, 0x2069, 0x3164, 0xfeff, 0xffa0,
+];
+const hasInvisible = (s: string) =>
+  [...s].some(
+    (c) =>
+      INVISIBLE_OUTSIDE_EMOJI.includes(c.codePointAt(0) ?? 0) ||
+      ((c.codePointAt(0) ?? 0) >= 0xfe00 && (c.codePointAt(0) ?? 0) <= 0xfe0d),
+  );
 
 describe('L04 canonicalise: strips invisible classes', () => {
   it('strips zero-width characters that split a key word', () => {
@@ -51,7 +60,11 @@ describe('L04 canonicalise: keeps emoji byte-identical', () => {
   });
 
   it('keeps every emoji of the unicode-emoji-json corpus byte-identical', () => {
-    const emoji = Object.keys(JSON.parse(readFileSync(new URL('../../eval/corpora/unicode/emoji_benign.json', import.meta.url), 'utf8')) as object);
+    const emoji = Object.keys(
+      JSON.parse(
+        readFileSync(new URL('../../eval/corpora/unicode/emoji_benign.json', import.meta.url), 'utf8'),
+      ) as object,
+    );
     expect(emoji.length).toBe(1914);
     const broken = emoji.filter((e) => canonicalise(`a${e}b`).text !== `a${e}b`);
     expect(broken).toEqual([]);

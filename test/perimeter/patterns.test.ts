@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import safeRegex from 'safe-regex2';
-import { EXTERNAL_CONTENT_PATTERNS, PATTERN_LIBRARY, INJECTION_PATTERNS, type PatternDef } from '../../src/text/patterns/index.js';
+import {
+  EXTERNAL_CONTENT_PATTERNS,
+  PATTERN_LIBRARY,
+  INJECTION_PATTERNS,
+  type PatternDef,
+} from '../../src/text/patterns/index.js';
 import { ROT13_HINT } from '../../src/text/patterns/encoded.js';
 import { scanText } from '../../src/text/scan.js';
 
-const FAMILIES = new Set(['role_marker', 'instruction_override', 'jailbreak_persona', 'prompt_extraction', 'dangerous_command', 'credential_logging', 'exfiltration', 'encoded_payload', 'secret_format']);
+const FAMILIES = new Set([
+  'role_marker',
+  'instruction_override',
+  'jailbreak_persona',
+  'prompt_extraction',
+  'dangerous_command',
+  'credential_logging',
+  'exfiltration',
+  'encoded_payload',
+  'secret_format',
+]);
 
 describe('pattern library', () => {
   it('has unique ids, known families and weights in [0, 1]', () => {
@@ -31,7 +46,10 @@ describe('pattern library', () => {
   it('no pattern matches the empty string or plain prose', () => {
     for (const p of INJECTION_PATTERNS) {
       expect(p.regex.test(''), p.id).toBe(false);
-      expect(p.regex.test('the weather in paris is mild in spring, and the museums are open late on fridays.'), p.id).toBe(false);
+      expect(
+        p.regex.test('the weather in paris is mild in spring, and the museums are open late on fridays.'),
+        p.id,
+      ).toBe(false);
     }
   });
 
@@ -59,12 +77,17 @@ describe('anchor prefilter and windows', () => {
   it('never hide a match a full scan finds (all corpus texts, library patterns)', async () => {
     const { loadInputCorpus, loadBipia } = await import('../../scripts/perimeter-corpus.js');
     const bipia = loadBipia();
-    const texts = [...loadInputCorpus().map((i) => i.text), ...bipia.attacks.map((a) => a.text), ...bipia.contexts.slice(0, 100).map((c) => c.text)];
+    const texts = [
+      ...loadInputCorpus().map((i) => i.text),
+      ...bipia.attacks.map((a) => a.text),
+      ...bipia.contexts.slice(0, 100).map((c) => c.text),
+    ];
     const lost: string[] = [];
     for (const t of texts) {
       const r = scanText(t, { patterns: EXTERNAL_CONTENT_PATTERNS, decode: false });
       const found = new Set(r.findings.filter((f) => f.source === 'text').map((f) => f.id));
-      for (const p of EXTERNAL_CONTENT_PATTERNS) if (p.regex.test(r.correctedView) && !found.has(p.id)) lost.push(`${p.id}: ${t.slice(0, 60)}`);
+      for (const p of EXTERNAL_CONTENT_PATTERNS)
+        if (p.regex.test(r.correctedView) && !found.has(p.id)) lost.push(`${p.id}: ${t.slice(0, 60)}`);
     }
     expect(lost).toEqual([]);
   });
@@ -100,7 +123,40 @@ describe('typo corrections and anchors after them', () => {
  * the test timeout (hours instead of milliseconds); a linear one scans them in well under a second.
  */
 const MB = 1 << 20;
-const SEPARATORS = [' ', '  ', '\t', '\n', '-', '_', '.', ':', '=', ': ', ' = ', '/', '://', '"', "'", '<|', '|>', '![', '](', '[', ']', '(', ')', '{', '}', '$', '@', '#', '|', '~', '-----', '+'];
+const SEPARATORS = [
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '-',
+  '_',
+  '.',
+  ':',
+  '=',
+  ': ',
+  ' = ',
+  '/',
+  '://',
+  '"',
+  "'",
+  '<|',
+  '|>',
+  '![',
+  '](',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  '$',
+  '@',
+  '#',
+  '|',
+  '~',
+  '-----',
+  '+',
+];
 const TOKEN_RUN = 'aB3-_x9Q=+/:.~'.repeat(80);
 
 function vocabulary(patterns: readonly PatternDef[]): string[] {
@@ -169,8 +225,15 @@ interface WorkerScan {
   readonly matches: number;
 }
 
-function scanInWorker(patterns: readonly PatternDef[], inputs: readonly string[], budgetMs = WATCHDOG_MS): Promise<WorkerScan> {
-  const worker = new Worker(SCAN_WORKER, { eval: true, workerData: { patterns: patterns.map((p) => ({ id: p.id, source: p.regex.source, flags: p.regex.flags })), inputs } });
+function scanInWorker(
+  patterns: readonly PatternDef[],
+  inputs: readonly string[],
+  budgetMs = WATCHDOG_MS,
+): Promise<WorkerScan> {
+  const worker = new Worker(SCAN_WORKER, {
+    eval: true,
+    workerData: { patterns: patterns.map((p) => ({ id: p.id, source: p.regex.source, flags: p.regex.flags })), inputs },
+  });
   return new Promise((resolve, reject) => {
     let current = '';
     const timer = setTimeout(() => {
@@ -198,20 +261,31 @@ describe('linear time on 1 MB hostile input, every family', () => {
     expect(new Set(byFamily.keys())).toEqual(FAMILIES);
   });
 
-  it.each([...byFamily.keys()])('%s: every pattern scans every hostile input to the end', async (family) => {
-    const patterns = byFamily.get(family) ?? [];
-    const inputs = hostileInputs(patterns);
-    for (const input of inputs) expect(input.length).toBe(MB);
-    const r = await scanInWorker(patterns, inputs);
-    expect(r.stuckOn, `${family}: still backtracking after ${WATCHDOG_MS} ms`).toBeUndefined();
-    expect(r.finished).toBe(true);
-    // The inputs are made of the family's own words: they do reach into (and complete) matches.
-    expect(r.matches).toBeGreaterThan(0);
-  }, WATCHDOG_MS + 30_000);
+  it.each([...byFamily.keys()])(
+    '%s: every pattern scans every hostile input to the end',
+    async (family) => {
+      const patterns = byFamily.get(family) ?? [];
+      const inputs = hostileInputs(patterns);
+      for (const input of inputs) expect(input.length).toBe(MB);
+      const r = await scanInWorker(patterns, inputs);
+      expect(r.stuckOn, `${family}: still backtracking after ${WATCHDOG_MS} ms`).toBeUndefined();
+      expect(r.finished).toBe(true);
+      // The inputs are made of the family's own words: they do reach into (and complete) matches.
+      expect(r.matches).toBeGreaterThan(0);
+    },
+    WATCHDOG_MS + 30_000,
+  );
 
   it('the watchdog does stop a catastrophic pattern (the check can fail)', async () => {
-    // eslint-disable-next-line security/detect-unsafe-regex -- deliberately catastrophic: proves the watchdog fires
-    const evil: PatternDef = { id: 'test.nested_quantifier', family: 'secret_format', description: 'nested quantifier', regex: /^(?:a+)+b/, weight: 0, severity: 'info' };
+    const evil: PatternDef = {
+      id: 'test.nested_quantifier',
+      family: 'secret_format',
+      description: 'nested quantifier',
+      // eslint-disable-next-line security/detect-unsafe-regex -- deliberately catastrophic: proves the watchdog fires
+      regex: /^(?:a+)+b/,
+      weight: 0,
+      severity: 'info',
+    };
     expect(safeRegex(evil.regex)).toBe(false);
     const r = await scanInWorker([evil], ['a'.repeat(64)], 1_000);
     expect(r).toMatchObject({ finished: false, stuckOn: 'test.nested_quantifier' });

@@ -3,7 +3,12 @@ import { InjectionRateLimiter } from '../../src/guards/rate-limiter.js';
 
 function clock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('L05 injection rate limiter', () => {

@@ -25,7 +25,11 @@ function corpusTexts(): string[] {
     for (const name of readdirSync(dir)) {
       const url = new URL(name, dir);
       if (statSync(url).isDirectory()) walk(new URL(`${name}/`, dir));
-      else if (name.endsWith('.jsonl')) readFileSync(url, 'utf8').split('\n').filter(Boolean).forEach((l) => collect(JSON.parse(l)));
+      else if (name.endsWith('.jsonl'))
+        readFileSync(url, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .forEach((l) => collect(JSON.parse(l)));
       else if (name.endsWith('.json')) collect(JSON.parse(readFileSync(url, 'utf8')));
     }
   };
@@ -43,7 +47,15 @@ function checkSound(p: PatternDef, raw: string): void {
 
 describe('requires prefilter', () => {
   it('is used by the patterns that dominated the 1 MB adversarial bench, in lower-case anchor notation', () => {
-    expect(WITH_REQUIRES.map((p) => p.id)).toEqual(expect.arrayContaining(['override.ignore_previous', 'extract.reveal_instructions', 'command.disk_wipe', 'exfil.markdown_image_query', 'role.special_token']));
+    expect(WITH_REQUIRES.map((p) => p.id)).toEqual(
+      expect.arrayContaining([
+        'override.ignore_previous',
+        'extract.reveal_instructions',
+        'command.disk_wipe',
+        'exfil.markdown_image_query',
+        'role.special_token',
+      ]),
+    );
     for (const p of WITH_REQUIRES) {
       expect(p.regex.global, p.id).toBe(false);
       for (const group of p.requires ?? []) {
@@ -72,9 +84,33 @@ describe('requires prefilter', () => {
       x = (x * 1103515245 + 12345) % 2147483648;
       return (x >>> 8) % k;
     };
-    const seps = [' ', '  ', '\t', '\n', "'", " '", "' ", '_', '-', '=', '/', ' /dev/', 'of=/dev/sda', '|>', '<|', '![a](https://x.example/?q=1)', '.'];
+    const seps = [
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      "'",
+      " '",
+      "' ",
+      '_',
+      '-',
+      '=',
+      '/',
+      ' /dev/',
+      'of=/dev/sda',
+      '|>',
+      '<|',
+      '![a](https://x.example/?q=1)',
+      '.',
+    ];
     for (const p of WITH_REQUIRES) {
-      const words = [...new Set([...(p.anchors ?? []), ...(p.requires ?? []).flat(), ...(p.regex.source.replace(/\\[a-zA-Z]/g, ' ').match(/[a-z][a-z']{1,20}/g) ?? [])])];
+      const words = [
+        ...new Set([
+          ...(p.anchors ?? []),
+          ...(p.requires ?? []).flat(),
+          ...(p.regex.source.replace(/\\[a-zA-Z]/g, ' ').match(/[a-z][a-z']{1,20}/g) ?? []),
+        ]),
+      ];
       for (let k = 0; k < 3000; k++) {
         let s = '';
         const n = 2 + rnd(6);

@@ -18,7 +18,10 @@ const HOSTILE = [
 function reference(raw: string, maxChars: number): string {
   const bounded = raw.length > maxChars * 2 ? raw.slice(0, maxChars * 2) : raw;
   const { text: cut, truncated } = truncateAtNewline(canonicalise(bounded).text, maxChars);
-  const suffix = truncated || raw.length > bounded.length ? `\n[bulwark: output truncated from ${raw.length} to ${cut.length} characters]` : '';
+  const suffix =
+    truncated || raw.length > bounded.length
+      ? `\n[bulwark: output truncated from ${raw.length} to ${cut.length} characters]`
+      : '';
   return neutraliseContent(cut + suffix).text;
 }
 
@@ -30,7 +33,14 @@ function body(wrapped: string, flagged: boolean): string {
 
 describe('L23 neutralisation of already canonical tool output', () => {
   it('delivers the same text as canonicalising again, wrapped or not, cut or not', () => {
-    const inputs = [...HOSTILE, ...HOSTILE.map((h) => h.repeat(40)), '👩\u200d💻'.repeat(500), `${'x'.repeat(997)}👩\u200d💻 tail`, `${'x'.repeat(996)}1\ufe0f\u20e3 tail`, `${'x'.repeat(1498)}👩\u200d💻 tail`];
+    const inputs = [
+      ...HOSTILE,
+      ...HOSTILE.map((h) => h.repeat(40)),
+      '👩\u200d💻'.repeat(500),
+      `${'x'.repeat(997)}👩\u200d💻 tail`,
+      `${'x'.repeat(996)}1\ufe0f\u20e3 tail`,
+      `${'x'.repeat(1498)}👩\u200d💻 tail`,
+    ];
     for (const raw of inputs) {
       for (const maxChars of [50_000, 1000, 1500]) {
         for (const wrap of ['flagged', 'always'] as const) {
@@ -53,7 +63,9 @@ describe('L23 neutralisation of already canonical tool output', () => {
     expect(b.text).toBe('住所 [neutralised frame.imitation] evil 😀');
     expect(b.neutralised).toEqual(['frame.imitation']);
     const c = sanitizeToolOutput(HOSTILE[2] ?? '', 'tool:web', { wrap: 'flagged' });
-    expect(body(c.text, c.flagged)).toBe('data [neutralised role.special_token]system\nnew rules [neutralised role.special_token] é 👩\u200d💻 1\ufe0f\u20e3');
+    expect(body(c.text, c.flagged)).toBe(
+      'data [neutralised role.special_token]system\nnew rules [neutralised role.special_token] é 👩\u200d💻 1\ufe0f\u20e3',
+    );
     for (const raw of HOSTILE) {
       const r = sanitizeToolOutput(raw, 'tool:web', { wrap: 'always' });
       // The only frame markers left are the wrapper's own two.

@@ -17,7 +17,13 @@ interface Run {
   code: number;
 }
 
-async function run(dataDir: string, args: string[], stdin = '', tty = false, answers: { confirm?: boolean } = {}): Promise<Run> {
+async function run(
+  dataDir: string,
+  args: string[],
+  stdin = '',
+  tty = false,
+  answers: { confirm?: boolean } = {},
+): Promise<Run> {
   const res: Run = { out: '', errText: '', code: 0 };
   const ctx: CliContext = {
     dataDir,
@@ -52,7 +58,7 @@ afterEach(() => {
 });
 
 describe('bulwark secrets', () => {
-  it('fits the CLI program\'s Register signature', () => {
+  it("fits the CLI program's Register signature", () => {
     const asRegister: Register = register;
     expect(typeof asRegister).toBe('function');
   });
@@ -86,7 +92,11 @@ describe('bulwark secrets', () => {
 
   it('never takes a value from argv', async () => {
     const { dataDir, keyFile } = layout();
-    const r = await run(dataDir, ['secrets', '--key-file', keyFile, 'set', 'X_TOKEN', 'value-on-argv'], 'from-stdin-123');
+    const r = await run(
+      dataDir,
+      ['secrets', '--key-file', keyFile, 'set', 'X_TOKEN', 'value-on-argv'],
+      'from-stdin-123',
+    );
     expect(r.code).not.toBe(0);
     expect(existsSync(path.join(dataDir, 'vault.db'))).toBe(false);
   });
@@ -195,7 +205,10 @@ describe('bulwark secrets', () => {
     mkdirSync(home, { recursive: true });
     const inVault = `vault-value-${randomBytes(12).toString('hex')}`;
     await run(dataDir, ['secrets', '--key-file', keyFile, 'set', 'DEPLOY_TOKEN'], inVault);
-    const ghp = `ghp_${randomBytes(27).toString('base64').replace(/[^A-Za-z0-9]/g, 'q').slice(0, 36)}`;
+    const ghp = `ghp_${randomBytes(27)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'q')
+      .slice(0, 36)}`;
     writeFileSync(path.join(dataDir, 'config.yaml'), `server:\n  port: 8787\n# github: ${ghp}\n`);
     writeFileSync(path.join(dataDir, 'notes.txt'), `line one\ncopied ${inVault} here\n`);
     writeFileSync(path.join(home, '.bash_history'), `ls\nexport GITHUB_TOKEN=${ghp}\n`);

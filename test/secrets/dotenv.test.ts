@@ -21,13 +21,23 @@ function error(text: string): { code: string; message: string } {
 
 describe('parseDotenv', () => {
   it('reads the ordinary forms', () => {
-    expect(values(`A=1\nexport B=two\nexport\tC='x # y'\nD="a\\nb\\t\\"q\\""\nE=plain # comment\n# note\n\nF=`)).toEqual({
-      A: '1', B: 'two', C: 'x # y', D: 'a\nb\t"q"', E: 'plain', F: '',
+    expect(
+      values(`A=1\nexport B=two\nexport\tC='x # y'\nD="a\\nb\\t\\"q\\""\nE=plain # comment\n# note\n\nF=`),
+    ).toEqual({
+      A: '1',
+      B: 'two',
+      C: 'x # y',
+      D: 'a\nb\t"q"',
+      E: 'plain',
+      F: '',
     });
   });
 
   it('a NUL byte anywhere is refused, naming the line', () => {
-    expect(error(`A=1\nB=${SECRET}\0x\n`)).toEqual({ code: 'dotenv.syntax', message: '.env:2: contains a NUL byte; a .env file is plain text' });
+    expect(error(`A=1\nB=${SECRET}\0x\n`)).toEqual({
+      code: 'dotenv.syntax',
+      message: '.env:2: contains a NUL byte; a .env file is plain text',
+    });
     expect(error(`A\0B=${SECRET}\n`).message).toContain('.env:1');
     expect(error(`A="${SECRET}\n\0"\n`).message).toContain('.env:2');
   });
@@ -38,7 +48,7 @@ describe('parseDotenv', () => {
   });
 
   it('unterminated quotes name the line and the key, not the value', () => {
-    expect(error(`A=1\nKEY='${SECRET}\nB=2\n`).message).toBe(".env:2: unterminated single quote for KEY");
+    expect(error(`A=1\nKEY='${SECRET}\nB=2\n`).message).toBe('.env:2: unterminated single quote for KEY');
     expect(error(`A=1\nKEY="${SECRET}\nB=2\n`).message).toBe('.env:2: unterminated double quote for KEY');
     expect(error(`KEY="${SECRET}\\"`).message).toBe('.env:1: unterminated double quote for KEY');
   });

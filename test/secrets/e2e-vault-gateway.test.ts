@@ -37,7 +37,12 @@ afterEach(async () => {
 async function secretsSet(dataDir: string, keyFile: string, name: string, value: string): Promise<void> {
   let errText = '';
   let code = 0;
-  const ctx = { dataDir, stdout: () => undefined, stderr: (t: string) => void (errText += t), setExitCode: (c: number) => void (code = c) };
+  const ctx = {
+    dataDir,
+    stdout: () => undefined,
+    stderr: (t: string) => void (errText += t),
+    setExitCode: (c: number) => void (code = c),
+  };
   const program = new Command().exitOverride();
   const stdin = Object.assign(Readable.from([Buffer.from(`${value}\n`)]), { isTTY: false });
   register(program, ctx, undefined, { stdin, promptHidden: async () => undefined, confirm: async () => false });
@@ -72,9 +77,19 @@ describe('vault → gateway → provider, end to end', () => {
     closers.push(() => void db.close());
     const tokens = new TokenStore(db);
     const runtime = unwrap(
-      createAgentRuntime({ config, db, bus, dataDir, resolveSecret: (name) => resolve(name, { agentId: 'default', traceId: 'e2e' }) }),
+      createAgentRuntime({
+        config,
+        db,
+        bus,
+        dataDir,
+        resolveSecret: (name) => resolve(name, { agentId: 'default', traceId: 'e2e' }),
+      }),
     );
-    const server = await listen(createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: 1024 * 1024 }), '127.0.0.1', 0);
+    const server = await listen(
+      createGateway({ runtime, tokens, bus, logger, bodyLimitBytes: 1024 * 1024 }),
+      '127.0.0.1',
+      0,
+    );
     closers.push(() => server.close());
     const token = unwrap(tokens.create('e2e', ['chat'])).token;
 
@@ -97,15 +112,34 @@ describe('vault → gateway → provider, end to end', () => {
     // Shut everything down (as the daemon does) so every byte is on disk before the grep.
     for (const c of closers.splice(1).reverse()) await c();
 
-    const events = readFileSync(path.join(dataDir, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = readFileSync(path.join(dataDir, 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events).toContainEqual(
-      expect.objectContaining({ type: 'secret:accessed', agentId: 'default', secretName: 'OPENAI_API_KEY', outcome: 'success', layer: 'L07' }),
+      expect.objectContaining({
+        type: 'secret:accessed',
+        agentId: 'default',
+        secretName: 'OPENAI_API_KEY',
+        outcome: 'success',
+        layer: 'L07',
+      }),
     );
     expect(events).toContainEqual(
-      expect.objectContaining({ type: 'secret:accessed', agentId: 'default', traceId: 'e2e-2', secretName: 'GITHUB_TOKEN', outcome: 'denied' }),
+      expect.objectContaining({
+        type: 'secret:accessed',
+        agentId: 'default',
+        traceId: 'e2e-2',
+        secretName: 'GITHUB_TOKEN',
+        outcome: 'denied',
+      }),
     );
     const files = filesUnder(dataDir);
-    for (const f of ['bulwark.log', 'audit.jsonl', 'bulwark.db', 'vault.db']) expect(files.some((x) => x.endsWith(f)), f).toBe(true);
+    for (const f of ['bulwark.log', 'audit.jsonl', 'bulwark.db', 'vault.db'])
+      expect(
+        files.some((x) => x.endsWith(f)),
+        f,
+      ).toBe(true);
     expect(tracesOf(providerKey, files)).toEqual([]);
   });
 });

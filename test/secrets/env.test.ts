@@ -19,7 +19,15 @@ afterEach(() => {
 
 describe('environment snapshot and scrub', () => {
   it('classifies secret-looking names', () => {
-    for (const n of ['OPENAI_API_KEY', 'GITHUB_TOKEN', 'DB_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'STRIPE_KEY', 'SENTRY_DSN', 'BULWARK_MASTER_KEY']) {
+    for (const n of [
+      'OPENAI_API_KEY',
+      'GITHUB_TOKEN',
+      'DB_PASSWORD',
+      'AWS_SECRET_ACCESS_KEY',
+      'STRIPE_KEY',
+      'SENTRY_DSN',
+      'BULWARK_MASTER_KEY',
+    ]) {
       expect(looksLikeSecretEnvName(n), n).toBe(true);
     }
     for (const n of ['PATH', 'HOME', 'KEYBOARD', 'TOKENIZERS_PARALLELISM', 'LANG', 'NODE_EXTRA_CA_CERTS']) {
@@ -33,7 +41,10 @@ describe('environment snapshot and scrub', () => {
       GITHUB_TOKEN: `ghp_${randomBytes(12).toString('hex')}`,
       MY_REFERENCED_THING: `ref-${randomBytes(12).toString('hex')}`,
       // A harmless-looking name whose value has a known credential shape is captured too.
-      DEPLOY_HELPER: `ghp_${randomBytes(40).toString('base64').replace(/[^A-Za-z0-9]/g, 'Q').slice(0, 36)}`,
+      DEPLOY_HELPER: `ghp_${randomBytes(40)
+        .toString('base64')
+        .replace(/[^A-Za-z0-9]/g, 'Q')
+        .slice(0, 36)}`,
       BULWARK_MASTER_KEY: randomBytes(32).toString('base64'),
     };
     Object.assign(process.env, values, { HARMLESS_SETTING: 'visible' });
@@ -44,7 +55,9 @@ describe('environment snapshot and scrub', () => {
     for (const n of Object.keys(values)) expect(process.env[n], n).toBeUndefined();
 
     // A child spawned the ordinary way inherits process.env: it must see none of the values.
-    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], {
+      encoding: 'utf8',
+    });
     expect(child.status).toBe(0);
     const childEnv = JSON.parse(child.stdout) as Record<string, string>;
     expect(childEnv.HARMLESS_SETTING).toBe('visible');

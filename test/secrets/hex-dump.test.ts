@@ -13,7 +13,9 @@ function xxd(b: Buffer): string {
   for (let o = 0; o < b.length; o += 16) {
     const line = b.subarray(o, o + 16);
     const groups = (line.toString('hex').match(/.{1,4}/g) ?? []).join(' ');
-    out.push(`${o.toString(16).padStart(8, '0')}: ${groups.padEnd(39)}  ${[...line].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}`);
+    out.push(
+      `${o.toString(16).padStart(8, '0')}: ${groups.padEnd(39)}  ${[...line].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}`,
+    );
   }
   return out.join('\n');
 }
@@ -24,7 +26,9 @@ function hexdumpC(b: Buffer): string {
   for (let o = 0; o < b.length; o += 16) {
     const line = [...b.subarray(o, o + 16)];
     const hex = line.map((c) => c.toString(16).padStart(2, '0'));
-    out.push(`${o.toString(16).padStart(8, '0')}  ${hex.slice(0, 8).join(' ')}  ${hex.slice(8).join(' ')}  |${line.map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}|`);
+    out.push(
+      `${o.toString(16).padStart(8, '0')}  ${hex.slice(0, 8).join(' ')}  ${hex.slice(8).join(' ')}  |${line.map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('')}|`,
+    );
   }
   return out.join('\n');
 }
@@ -33,7 +37,10 @@ describe('hex dumps of a known value', () => {
   const leaks = new LeakIndex();
   leaks.register('K', VALUE);
 
-  it.each([['xxd', xxd(bytes)], ['hexdump -C', hexdumpC(bytes)]])('%s output is redacted as whole lines, printable column included', (_name, dump) => {
+  it.each([
+    ['xxd', xxd(bytes)],
+    ['hexdump -C', hexdumpC(bytes)],
+  ])('%s output is redacted as whole lines, printable column included', (_name, dump) => {
     const text = `Here is the dump:\n${dump}\ndone`;
     const r = leaks.redact(text);
     expect(r.hits.map((h) => h.encoding)).toContain('hex');

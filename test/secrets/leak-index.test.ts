@@ -114,14 +114,15 @@ describe('LeakIndex: hex written in groups or as byte escapes', () => {
   });
 
   it('ordinary log lines do not pay the hex pass', () => {
-    const line = JSON.stringify({
-      level: 30,
-      time: 1_700_000_000_123,
-      pid: 4242,
-      hostname: 'worker-7',
-      traceId: '4bf92f3577b34da6',
-      msg: 'GET /api/v1/orders?page=2 completed in 35 ms for tenant acme with 12 rows, cache warm, upstream inventory-service ok',
-    }) + '\n';
+    const line =
+      JSON.stringify({
+        level: 30,
+        time: 1_700_000_000_123,
+        pid: 4242,
+        hostname: 'worker-7',
+        traceId: '4bf92f3577b34da6',
+        msg: 'GET /api/v1/orders?page=2 completed in 35 ms for tenant acme with 12 rows, cache warm, upstream inventory-service ok',
+      }) + '\n';
     expect(line.length).toBeGreaterThanOrEqual(200);
     expect(hexPassApplies(line)).toBe(false);
     expect(hexPassApplies('request 550e8400-e29b-41d4-a716-446655440000 done')).toBe(false);

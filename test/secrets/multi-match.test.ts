@@ -11,7 +11,11 @@ function naive(patterns: string[], text: string): string[] {
   return out.sort();
 }
 
-const found = (m: MultiMatcher, text: string) => m.matchAll(text).map((x) => `${x.pattern}:${x.start}:${x.end}`).sort();
+const found = (m: MultiMatcher, text: string) =>
+  m
+    .matchAll(text)
+    .map((x) => `${x.pattern}:${x.start}:${x.end}`)
+    .sort();
 
 describe('MultiMatcher (Aho-Corasick)', () => {
   it('finds overlapping and nested patterns', () => {
@@ -24,7 +28,10 @@ describe('MultiMatcher (Aho-Corasick)', () => {
   it('agrees with a naive search on random inputs, dense and sparse', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', '😀'), minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', '😀'), minLength: 1, maxLength: 5 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', 'é', '😀'), maxLength: 60 }),
         (patterns, text) => {
           const expected = naive(patterns, text);
@@ -55,7 +62,15 @@ describe('MultiMatcher (Aho-Corasick)', () => {
 
   it('replaceSpans merges overlapping spans', () => {
     const text = '0123456789';
-    const out = replaceSpans(text, [{ start: 2, end: 5 }, { start: 4, end: 7 }, { start: 8, end: 9 }], () => '#');
+    const out = replaceSpans(
+      text,
+      [
+        { start: 2, end: 5 },
+        { start: 4, end: 7 },
+        { start: 8, end: 9 },
+      ],
+      () => '#',
+    );
     expect(out).toBe('01#7#9');
   });
 });

@@ -26,7 +26,10 @@ function ghp(): string {
 
 let n = 0;
 /** A home and data dir; `history` becomes ~/.bash_history. */
-function setup(history?: string | Buffer, make?: (home: string, dataDir: string) => void): { home: string; dataDir: string; configFile: string } {
+function setup(
+  history?: string | Buffer,
+  make?: (home: string, dataDir: string) => void,
+): { home: string; dataDir: string; configFile: string } {
   const root = path.join(scratch, `r${n++}`);
   const home = path.join(root, 'home');
   const dataDir = path.join(root, 'data');
@@ -67,14 +70,22 @@ describe('auditPlaintext', () => {
 
   it('NUL bytes, CRLF and a BOM do not hide a secret or shift its line', () => {
     const [a, b, c] = [ghp(), ghp(), ghp()];
-    const s = setup(Buffer.concat([Buffer.from(`\uFEFFecho hi\r\nexport T=${a}\r\n`), Buffer.from([0, 0, 0]), Buffer.from(`\0${b}\0\r\n\r\ncurl -H "x: ${c}"\n`)]));
+    const s = setup(
+      Buffer.concat([
+        Buffer.from(`\uFEFFecho hi\r\nexport T=${a}\r\n`),
+        Buffer.from([0, 0, 0]),
+        Buffer.from(`\0${b}\0\r\n\r\ncurl -H "x: ${c}"\n`),
+      ]),
+    );
     const f = audit(s);
     expect(lineNumbers(f).sort()).toEqual([2, 3, 5]);
     for (const v of [a, b, c]) expect(JSON.stringify(f)).not.toContain(v);
   });
 
   it('numbers the lines of thousands of matches correctly', () => {
-    const lines = Array.from({ length: 20_000 }, (_, i) => (i % 2 === 0 ? `git push https://x:${'y'}@h/${i}` : `export GH=${ghp()}`));
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      i % 2 === 0 ? `git push https://x:${'y'}@h/${i}` : `export GH=${ghp()}`,
+    );
     const f = audit(setup(lines.join('\n') + '\n')).filter((x) => x.kind === 'secret.github_token');
     expect(f).toHaveLength(10_000);
     expect(lineNumbers(f)).toEqual(Array.from({ length: 10_000 }, (_, i) => 2 * i + 2));
@@ -102,7 +113,11 @@ describe('auditPlaintext', () => {
     // In a child: a blocking open of a FIFO without a writer never returns, and no in-process timeout can stop it.
     const script = `import { auditPlaintext } from './src/secrets/plaintext-audit.ts';
 process.stdout.write(JSON.stringify(auditPlaintext(${JSON.stringify({ dataDir: s.dataDir, configFile: s.configFile, env: {}, homeDir: s.home })})));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([]);

@@ -59,7 +59,14 @@ describe('L07 scoped secrets', () => {
     expect(r.ok && r.value).toBe('sk-openai-value-1');
     expect(events).toHaveLength(1);
     expect(events[0]?.type).toBe('secret:accessed');
-    expect(events[0]?.payload).toMatchObject({ agentId: 'coder', traceId: 't-1', sessionId: 's-1', secretName: 'OPENAI_API_KEY', outcome: 'success', layer: 'L07' });
+    expect(events[0]?.payload).toMatchObject({
+      agentId: 'coder',
+      traceId: 't-1',
+      sessionId: 's-1',
+      secretName: 'OPENAI_API_KEY',
+      outcome: 'success',
+      layer: 'L07',
+    });
     expect(JSON.stringify(events)).not.toContain('sk-openai');
   });
 
@@ -73,7 +80,12 @@ describe('L07 scoped secrets', () => {
     expect(!r.ok && r.error.message).toContain('AWS_SECRET');
     expect(!r.ok && r.error.message).not.toContain('aws-value');
     expect(reads).toBe(0);
-    expect(events[0]?.payload).toMatchObject({ agentId: 'coder', traceId: 't-2', outcome: 'denied', secretName: 'AWS_SECRET' });
+    expect(events[0]?.payload).toMatchObject({
+      agentId: 'coder',
+      traceId: 't-2',
+      outcome: 'denied',
+      secretName: 'AWS_SECRET',
+    });
     const none = createScopedSecrets(store, 'empty', [], bus);
     expect(none.get('OPENAI_API_KEY').ok).toBe(false);
   });
@@ -127,7 +139,12 @@ describe('config fragment and resolver', () => {
     expect(scopes.get('coder')).toEqual(['GITHUB_*', 'OPENAI_API_KEY']);
     expect(secretRefNames(config)).toEqual(['OPENAI_API_KEY']);
     const resolve = createSecretResolver(store, scopes, bus);
-    const key = resolveSecretRef(config.providers.oa.apiKey, resolve, { agentId: 'coder', traceId: 'tr' }, 'provider oa');
+    const key = resolveSecretRef(
+      config.providers.oa.apiKey,
+      resolve,
+      { agentId: 'coder', traceId: 'tr' },
+      'provider oa',
+    );
     expect(key.ok && key.value).toBe('sk-openai-value-1');
     expect(resolve('OPENAI_API_KEY', { agentId: 'chat' }).ok).toBe(false);
     expect(resolve('OPENAI_API_KEY', { agentId: 'unknown-agent' }).ok).toBe(false);

@@ -83,7 +83,12 @@ describe('vault', () => {
     const big = v.set('A', 'x'.repeat(64 * 1024 + 1));
     expect(!big.ok && big.error.code).toBe('secret.too_large');
     // All-or-nothing: one bad entry in a batch writes none.
-    expect(v.setMany([['GOOD', 'value-1'], ['bad name', 'value-2']]).ok).toBe(false);
+    expect(
+      v.setMany([
+        ['GOOD', 'value-1'],
+        ['bad name', 'value-2'],
+      ]).ok,
+    ).toBe(false);
     expect(v.list()).toEqual([]);
   });
 
@@ -117,7 +122,11 @@ describe('vault', () => {
     const r = v2.get('A');
     expect(!r.ok && r.error.code).toBe('vault.tampered');
     expect(!r.ok && r.error.message).toContain('"A"');
-    const stored = (new Database(path.join(dataDir, 'vault.db'), { readonly: true }).prepare('SELECT sealed FROM secrets').get() as { sealed: Buffer }).sealed;
+    const stored = (
+      new Database(path.join(dataDir, 'vault.db'), { readonly: true }).prepare('SELECT sealed FROM secrets').get() as {
+        sealed: Buffer;
+      }
+    ).sealed;
     expect(stored.equals(flipped)).toBe(true);
   });
 
@@ -271,7 +280,11 @@ describe('rotate-key', () => {
   it('a crash in the middle of the rotation leaves the old vault and the old key', () => {
     const { dataDir, keyFile } = layout();
     const v = mustOpen(dataDir, keyFile);
-    v.setMany([['A', 'value-a-1234'], ['B', 'value-b-1234'], ['C', 'value-c-1234']]);
+    v.setMany([
+      ['A', 'value-a-1234'],
+      ['B', 'value-b-1234'],
+      ['C', 'value-c-1234'],
+    ]);
     const oldKey = readFileSync(keyFile);
     const r = rotateMasterKey(v, {
       onRecord: (_n, i) => {

@@ -8,7 +8,13 @@
  *
  * Every request is recorded (headers included) so tests can check what the client really sent.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
@@ -153,7 +159,12 @@ function textOf(content: unknown): string {
   return '';
 }
 
-function parseRequest(format: WireFormat, path: string, headers: IncomingHttpHeaders, body: Record<string, unknown>): FakeRequest {
+function parseRequest(
+  format: WireFormat,
+  path: string,
+  headers: IncomingHttpHeaders,
+  body: Record<string, unknown>,
+): FakeRequest {
   const messages = Array.isArray(body.messages) ? (body.messages as unknown[]).map(asRecord) : [];
   const rawTools = Array.isArray(body.tools) ? (body.tools as unknown[]).map(asRecord) : [];
   let tools: FakeTool[];
@@ -162,9 +173,16 @@ function parseRequest(format: WireFormat, path: string, headers: IncomingHttpHea
   if (format === 'openai') {
     tools = rawTools.map((t) => {
       const f = asRecord(t.function);
-      return { name: String(f.name), description: typeof f.description === 'string' ? f.description : undefined, inputSchema: f.parameters };
+      return {
+        name: String(f.name),
+        description: typeof f.description === 'string' ? f.description : undefined,
+        inputSchema: f.parameters,
+      };
     });
-    system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => textOf(m.content)).join('\n');
+    system = messages
+      .filter((m) => m.role === 'system' || m.role === 'developer')
+      .map((m) => textOf(m.content))
+      .join('\n');
     const auth = headers.authorization;
     apiKey = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
   } else {
@@ -177,7 +195,12 @@ function parseRequest(format: WireFormat, path: string, headers: IncomingHttpHea
     // Older SDKs send x-api-key; newer ones send Authorization: Bearer.
     const key = headers['x-api-key'];
     const auth = headers.authorization;
-    apiKey = typeof key === 'string' ? key : typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    apiKey =
+      typeof key === 'string'
+        ? key
+        : typeof auth === 'string' && auth.startsWith('Bearer ')
+          ? auth.slice('Bearer '.length)
+          : undefined;
   }
   return {
     format,
@@ -220,10 +243,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, format: WireFormat, status: number, message: string): void {
   if (format === 'anthropic') {
-    const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    const type =
+      status === 401
+        ? 'authentication_error'
+        : status === 429
+          ? 'rate_limit_error'
+          : status >= 500
+            ? 'api_error'
+            : 'invalid_request_error';
     sendJson(res, status, { type: 'error', error: { type, message } });
   } else {
-    const type = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error';
+    const type =
+      status === 401
+        ? 'invalid_api_key'
+        : status === 429
+          ? 'rate_limit_exceeded'
+          : status >= 500
+            ? 'server_error'
+            : 'invalid_request_error';
     sendJson(res, status, { error: { message, type, code: type, param: null } });
   }
 }
@@ -258,7 +295,11 @@ function sseWriter(res: ServerResponse, r: FakeReply): StreamWriter {
 async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply): Promise<void> {
   const id = `chatcmpl-${hex(8)}`;
   const created = Math.floor(Date.now() / 1000);
-  const calls = (r.toolCalls ?? []).map((c) => ({ id: c.id ?? `call_${hex(8)}`, name: c.name, args: argsText(c.arguments) }));
+  const calls = (r.toolCalls ?? []).map((c) => ({
+    id: c.id ?? `call_${hex(8)}`,
+    name: c.name,
+    args: argsText(c.arguments),
+  }));
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const finish = calls.length > 0 ? 'tool_calls' : r.stopReason === 'max_tokens' ? 'length' : 'stop';
   const usage = {
@@ -281,7 +322,13 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
             content: text === '' && calls.length > 0 ? null : text,
             refusal: null,
             ...(calls.length > 0
-              ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } })) }
+              ? {
+                  tool_calls: calls.map((c) => ({
+                    id: c.id,
+                    type: 'function',
+                    function: { name: c.name, arguments: c.args },
+                  })),
+                }
               : {}),
           },
           logprobs: null,
@@ -316,7 +363,17 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
   if (!(await w.write(null, chunk({}, finish)))) return;
   const streamOptions = asRecord(req.body.stream_options);
   if (streamOptions.include_usage === true) {
-    if (!(await w.write(null, { id, object: 'chat.completion.chunk', created, model: req.model, choices: [], usage: usageBody }))) return;
+    if (
+      !(await w.write(null, {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: req.model,
+        choices: [],
+        usage: usageBody,
+      }))
+    )
+      return;
   }
   if (!(await w.write(null, '[DONE]'))) return;
   w.end();
@@ -326,7 +383,12 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
 
 async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeReply): Promise<void> {
   const id = `msg_${hex(12)}`;
-  const calls = (r.toolCalls ?? []).map((c) => ({ id: c.id ?? `toolu_${hex(12)}`, name: c.name, args: argsText(c.arguments), raw: c.arguments }));
+  const calls = (r.toolCalls ?? []).map((c) => ({
+    id: c.id ?? `toolu_${hex(12)}`,
+    name: c.name,
+    args: argsText(c.arguments),
+    raw: c.arguments,
+  }));
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const stop = calls.length > 0 ? 'tool_use' : r.stopReason === 'max_tokens' ? 'max_tokens' : 'end_turn';
   const inputTokens = r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.messages) + req.system);
@@ -335,7 +397,8 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   if (!req.stream) {
     const content: Record<string, unknown>[] = [];
     if (text !== '') content.push({ type: 'text', text, citations: null });
-    for (const c of calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: typeof c.raw === 'string' ? {} : c.raw });
+    for (const c of calls)
+      content.push({ type: 'tool_use', id: c.id, name: c.name, input: typeof c.raw === 'string' ? {} : c.raw });
     sendJson(res, 200, {
       id,
       type: 'message',
@@ -368,19 +431,32 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   const pieces = splitText(r);
   if (pieces.length > 0) {
     if (!(await send('content_block_start', { index, content_block: { type: 'text', text: '' } }))) return;
-    for (const p of pieces) if (!(await send('content_block_delta', { index, delta: { type: 'text_delta', text: p } }))) return;
+    for (const p of pieces)
+      if (!(await send('content_block_delta', { index, delta: { type: 'text_delta', text: p } }))) return;
     if (!(await send('content_block_stop', { index }))) return;
     index += 1;
   }
   for (const c of calls) {
-    if (!(await send('content_block_start', { index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } }))) return;
+    if (
+      !(await send('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} },
+      }))
+    )
+      return;
     for (const p of splitArgs(c.args)) {
       if (!(await send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: p } }))) return;
     }
     if (!(await send('content_block_stop', { index }))) return;
     index += 1;
   }
-  if (!(await send('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: outputTokens } }))) return;
+  if (
+    !(await send('message_delta', {
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens: outputTokens },
+    }))
+  )
+    return;
   if (!(await send('message_stop', {}))) return;
   w.end();
 }
@@ -394,9 +470,15 @@ export async function startFakeProvider(options: { script: FakeScript }): Promis
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const format: WireFormat | undefined =
-      req.method === 'POST' && path === '/v1/chat/completions' ? 'openai' : req.method === 'POST' && path === '/v1/messages' ? 'anthropic' : undefined;
+      req.method === 'POST' && path === '/v1/chat/completions'
+        ? 'openai'
+        : req.method === 'POST' && path === '/v1/messages'
+          ? 'anthropic'
+          : undefined;
     if (!format) {
-      sendJson(res, 404, { error: { message: `fake provider: no route for ${req.method ?? '?'} ${path}`, type: 'not_found' } });
+      sendJson(res, 404, {
+        error: { message: `fake provider: no route for ${req.method ?? '?'} ${path}`, type: 'not_found' },
+      });
       return;
     }
     let body: Record<string, unknown>;
@@ -425,7 +507,9 @@ export async function startFakeProvider(options: { script: FakeScript }): Promis
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent && !res.destroyed) {
-        sendJson(res, 500, { error: { message: `fake provider crashed: ${e instanceof Error ? e.message : 'unknown'}` } });
+        sendJson(res, 500, {
+          error: { message: `fake provider crashed: ${e instanceof Error ? e.message : 'unknown'}` },
+        });
       } else {
         res.destroy();
       }

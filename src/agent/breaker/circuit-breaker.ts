@@ -99,7 +99,13 @@ export class CircuitBreakers {
     const now = this.clock();
     const latency = Math.max(Number.isFinite(outcome.latencyMs) ? outcome.latencyMs : 0, now - call.startedAt);
     if (!outcome.ok || latency > cfg.latencyMs) {
-      this.failure(c, cfg, now, ctx, outcome.ok ? `call took ${Math.round(latency)} ms (limit ${cfg.latencyMs} ms)` : 'provider call failed');
+      this.failure(
+        c,
+        cfg,
+        now,
+        ctx,
+        outcome.ok ? `call took ${Math.round(latency)} ms (limit ${cfg.latencyMs} ms)` : 'provider call failed',
+      );
       return;
     }
     if (c.state === 'half-open') {
@@ -124,8 +130,17 @@ export class CircuitBreakers {
     return [...this.circuits.values()].map((c) => {
       const cfg = this.opts.config(c.provider, c.model);
       return {
-        key: c.key, state: c.state, consecutiveFailures: c.failures, timesOpened: c.timesOpened, inflight: c.inflight.size,
-        ...(c.state !== 'closed' ? { openedAt: new Date(c.openedAt).toISOString(), retryAt: new Date(c.openedAt + cfg.cooldownMs).toISOString() } : {}),
+        key: c.key,
+        state: c.state,
+        consecutiveFailures: c.failures,
+        timesOpened: c.timesOpened,
+        inflight: c.inflight.size,
+        ...(c.state !== 'closed'
+          ? {
+              openedAt: new Date(c.openedAt).toISOString(),
+              retryAt: new Date(c.openedAt + cfg.cooldownMs).toISOString(),
+            }
+          : {}),
       };
     });
   }
@@ -144,7 +159,18 @@ export class CircuitBreakers {
     const key = breakerKey(provider, model);
     let c = this.circuits.get(key);
     if (!c) {
-      c = { key, provider, model, state: 'closed', failures: 0, probeSuccesses: 0, openedAt: 0, probeInFlight: false, timesOpened: 0, inflight: new Map() };
+      c = {
+        key,
+        provider,
+        model,
+        state: 'closed',
+        failures: 0,
+        probeSuccesses: 0,
+        openedAt: 0,
+        probeInFlight: false,
+        timesOpened: 0,
+        inflight: new Map(),
+      };
       this.circuits.set(key, c);
     }
     return c;
@@ -173,8 +199,14 @@ export class CircuitBreakers {
       `The model ${c.model} (provider ${c.provider}) is unavailable right now: ${c.failures} consecutive failures opened the circuit breaker (L22). Try again in ${Math.ceil(retryMs / 1000)} s.`;
     return err(
       bulwarkError('breaker.open', message, {
-        layer: 'L22', status: 503,
-        details: { breaker: c.key, state: c.state, retryAfterMs: retryMs, ...(cfg.fallbackModel ? { fallbackModel: cfg.fallbackModel } : {}) },
+        layer: 'L22',
+        status: 503,
+        details: {
+          breaker: c.key,
+          state: c.state,
+          retryAfterMs: retryMs,
+          ...(cfg.fallbackModel ? { fallbackModel: cfg.fallbackModel } : {}),
+        },
       }),
     );
   }

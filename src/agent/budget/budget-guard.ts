@@ -49,33 +49,76 @@ export class BudgetGuard {
     this.contextFraction = opts.contextFraction ?? 0.95;
   }
 
-  check(req: Pick<ModelRequest, 'model' | 'system' | 'messages' | 'tools' | 'maxTokens'>, ctx: TurnContext): Result<Reservation, BulwarkError> {
+  check(
+    req: Pick<ModelRequest, 'model' | 'system' | 'messages' | 'tools' | 'maxTokens'>,
+    ctx: TurnContext,
+  ): Result<Reservation, BulwarkError> {
     const prompt = estimatePromptTokens(req);
     const estimate = prompt + Math.max(0, req.maxTokens);
     const info = this.opts.modelInfo(req.model);
     const windowLimit = Math.floor(info.contextWindow * this.contextFraction);
     if (estimate > windowLimit) {
-      return this.refuse(ctx, 'context-window', estimate, 0, windowLimit,
-        `this call needs about ${estimate} tokens (prompt ${prompt} + max output ${req.maxTokens}), over ${Math.round(this.contextFraction * 100)} % of the ${info.contextWindow}-token context window of ${req.model}; start a new session or shorten the input`);
+      return this.refuse(
+        ctx,
+        'context-window',
+        estimate,
+        0,
+        windowLimit,
+        `this call needs about ${estimate} tokens (prompt ${prompt} + max output ${req.maxTokens}), over ${Math.round(this.contextFraction * 100)} % of the ${info.contextWindow}-token context window of ${req.model}; start a new session or shorten the input`,
+      );
     }
     const now = this.clock();
     const b = this.opts.budgetsFor(ctx.agentId);
     const checks: Array<[Scope, number | null, () => number]> = [
-      ['execution', b.perExecution, () => (this.executions.get(ctx.traceId) ?? 0) + this.inflightSum((r) => r.traceId === ctx.traceId)],
-      ['agent-hour', b.perHour, () => this.opts.store.tokensSince(now - HOUR, ctx.agentId) + this.inflightSum((r) => r.agentId === ctx.agentId)],
-      ['agent-day', b.perDay, () => this.opts.store.tokensSince(startOfUtcDay(now), ctx.agentId) + this.inflightSum((r) => r.agentId === ctx.agentId)],
-      ['global-hour', this.opts.global.perHour, () => this.opts.store.tokensSince(now - HOUR) + this.inflightSum(() => true)],
-      ['global-day', this.opts.global.perDay, () => this.opts.store.tokensSince(startOfUtcDay(now)) + this.inflightSum(() => true)],
+      [
+        'execution',
+        b.perExecution,
+        () => (this.executions.get(ctx.traceId) ?? 0) + this.inflightSum((r) => r.traceId === ctx.traceId),
+      ],
+      [
+        'agent-hour',
+        b.perHour,
+        () => this.opts.store.tokensSince(now - HOUR, ctx.agentId) + this.inflightSum((r) => r.agentId === ctx.agentId),
+      ],
+      [
+        'agent-day',
+        b.perDay,
+        () =>
+          this.opts.store.tokensSince(startOfUtcDay(now), ctx.agentId) +
+          this.inflightSum((r) => r.agentId === ctx.agentId),
+      ],
+      [
+        'global-hour',
+        this.opts.global.perHour,
+        () => this.opts.store.tokensSince(now - HOUR) + this.inflightSum(() => true),
+      ],
+      [
+        'global-day',
+        this.opts.global.perDay,
+        () => this.opts.store.tokensSince(startOfUtcDay(now)) + this.inflightSum(() => true),
+      ],
     ];
     for (const [scope, limit, usedFn] of checks) {
       if (limit === null) continue;
       const used = usedFn();
       if (used + estimate > limit) {
-        return this.refuse(ctx, scope, estimate, used, limit,
-          `this call needs about ${estimate} tokens but only ${Math.max(0, limit - used)} of the ${describeScope(scope, ctx.agentId)} budget of ${limit} remain; the call was not sent. ${fixFor(scope)}`);
+        return this.refuse(
+          ctx,
+          scope,
+          estimate,
+          used,
+          limit,
+          `this call needs about ${estimate} tokens but only ${Math.max(0, limit - used)} of the ${describeScope(scope, ctx.agentId)} budget of ${limit} remain; the call was not sent. ${fixFor(scope)}`,
+        );
       }
     }
-    const r: Reservation = { id: this.nextId++, agentId: ctx.agentId, traceId: ctx.traceId, model: req.model, estimate };
+    const r: Reservation = {
+      id: this.nextId++,
+      agentId: ctx.agentId,
+      traceId: ctx.traceId,
+      model: req.model,
+      estimate,
+    };
     this.inflight.set(r.id, r);
     return ok(r);
   }
@@ -104,7 +147,11 @@ export class BudgetGuard {
   }
 
   /** For `bulwark layers`/`status` and `bulwark usage`. */
-  status(agentIds: readonly string[]): { agents: Array<{ agentId: string; hour: number; day: number; budgets: AgentBudgets }>; global: { hour: number; day: number; budgets: GlobalBudgets }; inflight: number } {
+  status(agentIds: readonly string[]): {
+    agents: Array<{ agentId: string; hour: number; day: number; budgets: AgentBudgets }>;
+    global: { hour: number; day: number; budgets: GlobalBudgets };
+    inflight: number;
+  } {
     const now = this.clock();
     return {
       agents: agentIds.map((agentId) => ({
@@ -113,7 +160,11 @@ export class BudgetGuard {
         day: this.opts.store.tokensSince(startOfUtcDay(now), agentId),
         budgets: this.opts.budgetsFor(agentId),
       })),
-      global: { hour: this.opts.store.tokensSince(now - HOUR), day: this.opts.store.tokensSince(startOfUtcDay(now)), budgets: this.opts.global },
+      global: {
+        hour: this.opts.store.tokensSince(now - HOUR),
+        day: this.opts.store.tokensSince(startOfUtcDay(now)),
+        budgets: this.opts.global,
+      },
       inflight: this.inflight.size,
     };
   }
@@ -124,15 +175,36 @@ export class BudgetGuard {
     return n;
   }
 
-  private refuse(ctx: TurnContext, scope: Scope | 'context-window', estimate: number, used: number, limit: number, detail: string): Result<never, BulwarkError> {
+  private refuse(
+    ctx: TurnContext,
+    scope: Scope | 'context-window',
+    estimate: number,
+    used: number,
+    limit: number,
+    detail: string,
+  ): Result<never, BulwarkError> {
     this.opts.bus.emit('security:blocked', {
-      agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender,
-      layer: 'L21', outcome: 'refused', reason: `budget:${scope}`, estimate, used, limit,
+      agentId: ctx.agentId,
+      sessionId: ctx.sessionId,
+      traceId: ctx.traceId,
+      sender: ctx.sender,
+      layer: 'L21',
+      outcome: 'refused',
+      reason: `budget:${scope}`,
+      estimate,
+      used,
+      limit,
     });
     return err(
-      bulwarkError(scope === 'context-window' ? 'budget.context_window' : 'budget.exceeded', `Budget guard (L21): ${detail}`, {
-        layer: 'L21', status: 429, details: { scope, estimate, used, limit },
-      }),
+      bulwarkError(
+        scope === 'context-window' ? 'budget.context_window' : 'budget.exceeded',
+        `Budget guard (L21): ${detail}`,
+        {
+          layer: 'L21',
+          status: 429,
+          details: { scope, estimate, used, limit },
+        },
+      ),
     );
   }
 }
@@ -143,20 +215,30 @@ function sane(n: number): number {
 
 function describeScope(scope: Scope, agentId: string): string {
   switch (scope) {
-    case 'execution': return 'per-execution';
-    case 'agent-hour': return `hourly (agent "${agentId}")`;
-    case 'agent-day': return `daily (agent "${agentId}")`;
-    case 'global-hour': return 'global hourly';
-    case 'global-day': return 'global daily';
+    case 'execution':
+      return 'per-execution';
+    case 'agent-hour':
+      return `hourly (agent "${agentId}")`;
+    case 'agent-day':
+      return `daily (agent "${agentId}")`;
+    case 'global-hour':
+      return 'global hourly';
+    case 'global-day':
+      return 'global daily';
   }
 }
 
 function fixFor(scope: Scope): string {
   switch (scope) {
-    case 'execution': return 'Start a new request, or raise budgets.perExecution for this agent.';
-    case 'agent-hour': return 'Wait for the hour to roll over, or raise budgets.perHour for this agent.';
-    case 'agent-day': return 'Wait until 00:00 UTC, or raise budgets.perDay for this agent.';
-    case 'global-hour': return 'Wait for the hour to roll over, or raise the global budgets.perHour.';
-    case 'global-day': return 'Wait until 00:00 UTC, or raise the global budgets.perDay.';
+    case 'execution':
+      return 'Start a new request, or raise budgets.perExecution for this agent.';
+    case 'agent-hour':
+      return 'Wait for the hour to roll over, or raise budgets.perHour for this agent.';
+    case 'agent-day':
+      return 'Wait until 00:00 UTC, or raise budgets.perDay for this agent.';
+    case 'global-hour':
+      return 'Wait for the hour to roll over, or raise the global budgets.perHour.';
+    case 'global-day':
+      return 'Wait until 00:00 UTC, or raise the global budgets.perDay.';
   }
 }

@@ -15,9 +15,11 @@ export function estimatePromptTokens(req: Pick<ModelRequest, 'system' | 'message
   let n = t(req.system) + PER_MESSAGE;
   for (const m of req.messages) {
     n += PER_MESSAGE + t(m.content);
-    if (m.role === 'assistant' && m.toolCalls) for (const c of m.toolCalls) n += PER_MESSAGE + t(c.name) + t(c.arguments);
+    if (m.role === 'assistant' && m.toolCalls)
+      for (const c of m.toolCalls) n += PER_MESSAGE + t(c.name) + t(c.arguments);
     if (m.role === 'tool') n += t(m.name);
   }
-  for (const tool of req.tools) n += PER_MESSAGE + t(tool.name) + t(tool.description) + t(JSON.stringify(tool.inputSchema));
+  for (const tool of req.tools)
+    n += PER_MESSAGE + t(tool.name) + t(tool.description) + t(JSON.stringify(tool.inputSchema));
   return n;
 }

@@ -49,8 +49,12 @@ export class UsageStore {
        ON CONFLICT(agent, model, minute) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
          output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost, calls = calls + 1`,
     );
-    this.tokensSinceAll = db.prepare('SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ?');
-    this.tokensSinceAgent = db.prepare('SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ? AND agent = ?');
+    this.tokensSinceAll = db.prepare(
+      'SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ?',
+    );
+    this.tokensSinceAgent = db.prepare(
+      'SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS n FROM usage_minutes WHERE minute >= ? AND agent = ?',
+    );
   }
 
   static open(dataDir: string): UsageStore {
@@ -65,26 +69,26 @@ export class UsageStore {
   /** Tokens (in + out) since `since` (ms), for one agent or all agents. */
   tokensSince(since: number, agent?: string): number {
     const minute = Math.floor(since / MINUTE);
-    const row = (
-      agent === undefined ? this.tokensSinceAll.get(minute) : this.tokensSinceAgent.get(minute, agent)
-    ) as { n: number };
+    const row = (agent === undefined ? this.tokensSinceAll.get(minute) : this.tokensSinceAgent.get(minute, agent)) as {
+      n: number;
+    };
     return row.n;
   }
 
   /** Per agent and model totals since `since`. */
   summary(since: number): UsageRow[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT agent, model, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens, SUM(cost) AS cost, SUM(calls) AS calls
+    return this.db
+      .prepare(
+        `SELECT agent, model, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens, SUM(cost) AS cost, SUM(calls) AS calls
            FROM usage_minutes WHERE minute >= ? GROUP BY agent, model ORDER BY agent, model`,
-        )
-        .all(Math.floor(since / MINUTE)) as UsageRow[]
-    );
+      )
+      .all(Math.floor(since / MINUTE)) as UsageRow[];
   }
 
   prune(now: number): void {
-    this.db.prepare('DELETE FROM usage_minutes WHERE minute < ?').run(Math.floor((now - KEEP_DAYS * 86_400_000) / MINUTE));
+    this.db
+      .prepare('DELETE FROM usage_minutes WHERE minute < ?')
+      .run(Math.floor((now - KEEP_DAYS * 86_400_000) / MINUTE));
   }
 
   close(): void {

@@ -39,10 +39,18 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): WireMessa
     if (m.role === 'user') push('user', m.content === '' ? [] : [{ type: 'text', text: m.content }]);
     else if (m.role === 'assistant') {
       const blocks: WireBlock[] = m.content === '' ? [] : [{ type: 'text', text: m.content }];
-      for (const c of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) });
+      for (const c of m.toolCalls ?? [])
+        blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) });
       push('assistant', blocks);
     } else {
-      push('user', [{ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, ...(m.isError ? { is_error: true } : {}) }]);
+      push('user', [
+        {
+          type: 'tool_result',
+          tool_use_id: m.toolCallId,
+          content: m.content,
+          ...(m.isError ? { is_error: true } : {}),
+        },
+      ]);
     }
   }
   return out;
@@ -70,7 +78,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   const clientFor = (key: string): Anthropic => {
     if (cached && cached.key === key) return cached.client;
     // Explicit key and base URL: the SDK must not pick up ANTHROPIC_* variables of the environment.
-    const client = new Anthropic({ apiKey: key, baseURL: options.baseUrl ?? 'https://api.anthropic.com', timeout: options.timeoutMs, maxRetries: 0 });
+    const client = new Anthropic({
+      apiKey: key,
+      baseURL: options.baseUrl ?? 'https://api.anthropic.com',
+      timeout: options.timeoutMs,
+      maxRetries: 0,
+    });
     cached = { key, client };
     return client;
   };
@@ -117,7 +130,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
               outputTokens = ev.message.usage.output_tokens;
               break;
             case 'content_block_start':
-              if (ev.content_block.type === 'tool_use') blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
+              if (ev.content_block.type === 'tool_use')
+                blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
               break;
             case 'content_block_delta':
               if (ev.delta.type === 'text_delta') yield { type: 'text_delta', text: ev.delta.text };
@@ -149,7 +163,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         }
         // The SDK ends the iteration quietly on abort: tell a cancelled or timed-out call from a finished one.
         if (call.signal.aborted) throw toProviderError(undefined, id, secrets, call.state);
-        if (!stopped) throw new ProviderError('unavailable', id, `provider "${id}" ended the stream before message_stop`);
+        if (!stopped)
+          throw new ProviderError('unavailable', id, `provider "${id}" ended the stream before message_stop`);
         yield { type: 'usage', inputTokens, outputTokens };
         yield { type: 'stop', reason: stopReason(reason, toolCalls > 0) };
       } catch (cause) {

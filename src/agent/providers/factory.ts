@@ -16,6 +16,11 @@ export type SecretResolver = (name: string, who?: ModelCallContext) => Result<st
 export function createProvider(id: string, config: ProviderConfig, resolveSecret: SecretResolver): Provider {
   const ref = config.apiKey;
   const key: KeySource = (who) => (ref === undefined ? ok(undefined) : resolveSecret(ref.secret, who));
-  const common = { id, timeoutMs: config.timeoutMs, key, ...(config.baseUrl !== undefined ? { baseUrl: config.baseUrl } : {}) };
+  const common = {
+    id,
+    timeoutMs: config.timeoutMs,
+    key,
+    ...(config.baseUrl !== undefined ? { baseUrl: config.baseUrl } : {}),
+  };
   return config.type === 'anthropic' ? createAnthropicProvider(common) : createOpenAIProvider(common);
 }

@@ -29,7 +29,13 @@ export function toOpenAIMessages(system: string, messages: readonly ChatMessage[
         role: 'assistant',
         content: m.content === '' && calls.length > 0 ? null : m.content,
         ...(calls.length > 0
-          ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+          ? {
+              tool_calls: calls.map((c) => ({
+                id: c.id,
+                type: 'function' as const,
+                function: { name: c.name, arguments: c.arguments },
+              })),
+            }
           : {}),
       });
     } else {
@@ -40,7 +46,10 @@ export function toOpenAIMessages(system: string, messages: readonly ChatMessage[
 }
 
 export function toOpenAITools(tools: readonly ToolSpec[]): WireTool[] {
-  return tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: { ...t.inputSchema } } }));
+  return tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: { ...t.inputSchema } },
+  }));
 }
 
 function stopReason(finish: string | null | undefined, hadToolCalls: boolean): StopReason {
@@ -86,7 +95,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
             messages: toOpenAIMessages(request.system, request.messages),
             ...(tools.length > 0 ? { tools } : {}),
             // OpenAI itself wants max_completion_tokens; compatible servers (Ollama, vLLM, llama.cpp) know max_tokens.
-            ...(options.baseUrl === undefined ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
+            ...(options.baseUrl === undefined
+              ? { max_completion_tokens: request.maxTokens }
+              : { max_tokens: request.maxTokens }),
             stream: true,
             stream_options: { include_usage: true },
           },
@@ -99,7 +110,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           call.touch();
           if (chunk.usage) {
             sawUsage = true;
-            yield { type: 'usage', inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+            yield {
+              type: 'usage',
+              inputTokens: chunk.usage.prompt_tokens,
+              outputTokens: chunk.usage.completion_tokens,
+            };
           }
           const choice = chunk.choices[0];
           if (!choice) continue;
@@ -119,7 +134,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
         }
         const ordered = [...pending.entries()].sort((a, b) => a[0] - b[0]);
         for (const [index, c] of ordered) {
-          yield { type: 'tool_call', call: { id: c.id || `call_${index}`, name: c.name, arguments: c.args === '' ? '{}' : c.args } };
+          yield {
+            type: 'tool_call',
+            call: { id: c.id || `call_${index}`, name: c.name, arguments: c.args === '' ? '{}' : c.args },
+          };
         }
         yield { type: 'stop', reason: stopReason(finish, ordered.length > 0) };
       } catch (cause) {

@@ -1,6 +1,7 @@
 import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
 
-export type ProviderErrorCode = 'auth' | 'rate_limit' | 'timeout' | 'unavailable' | 'bad_request' | 'cancelled' | 'not_configured';
+export type ProviderErrorCode =
+  'auth' | 'rate_limit' | 'timeout' | 'unavailable' | 'bad_request' | 'cancelled' | 'not_configured';
 
 const STATUS: Record<ProviderErrorCode, number> = {
   auth: 502,
@@ -33,7 +34,10 @@ export class ProviderError extends Error {
   toBulwarkError(): BulwarkError {
     return bulwarkError(`provider.${this.code}`, this.message, {
       status: STATUS[this.code],
-      details: { provider: this.providerId, ...(this.upstreamStatus !== undefined ? { upstreamStatus: this.upstreamStatus } : {}) },
+      details: {
+        provider: this.providerId,
+        ...(this.upstreamStatus !== undefined ? { upstreamStatus: this.upstreamStatus } : {}),
+      },
     });
   }
 }
@@ -64,16 +68,27 @@ export function toProviderError(
   abort: { timedOut: boolean; cancelled: boolean },
 ): ProviderError {
   if (cause instanceof ProviderError) return cause;
-  if (abort.timedOut) return new ProviderError('timeout', providerId, `provider "${providerId}" did not answer in time (timeoutMs in its config)`);
-  if (abort.cancelled) return new ProviderError('cancelled', providerId, `the model call to provider "${providerId}" was cancelled`);
+  if (abort.timedOut)
+    return new ProviderError(
+      'timeout',
+      providerId,
+      `provider "${providerId}" did not answer in time (timeoutMs in its config)`,
+    );
+  if (abort.cancelled)
+    return new ProviderError('cancelled', providerId, `the model call to provider "${providerId}" was cancelled`);
   const shape = (typeof cause === 'object' && cause !== null ? cause : {}) as SdkErrorShape;
   const name = typeof shape.name === 'string' ? shape.name : '';
   const status = typeof shape.status === 'number' ? shape.status : undefined;
   const detail = scrubUpstreamText(describeCause(cause), secrets);
   if (/Timeout/i.test(name)) {
-    return new ProviderError('timeout', providerId, `provider "${providerId}" did not answer in time (timeoutMs in its config)`);
+    return new ProviderError(
+      'timeout',
+      providerId,
+      `provider "${providerId}" did not answer in time (timeoutMs in its config)`,
+    );
   }
-  if (/UserAbort/i.test(name)) return new ProviderError('cancelled', providerId, `the model call to provider "${providerId}" was cancelled`);
+  if (/UserAbort/i.test(name))
+    return new ProviderError('cancelled', providerId, `the model call to provider "${providerId}" was cancelled`);
   if (status === 401 || status === 403) {
     return new ProviderError(
       'auth',
@@ -82,13 +97,30 @@ export function toProviderError(
       status,
     );
   }
-  if (status === 429) return new ProviderError('rate_limit', providerId, `provider "${providerId}" is rate limiting (HTTP 429): ${detail}`, status);
-  if (status === 408) return new ProviderError('timeout', providerId, `provider "${providerId}" timed out (HTTP 408)`, status);
+  if (status === 429)
+    return new ProviderError(
+      'rate_limit',
+      providerId,
+      `provider "${providerId}" is rate limiting (HTTP 429): ${detail}`,
+      status,
+    );
+  if (status === 408)
+    return new ProviderError('timeout', providerId, `provider "${providerId}" timed out (HTTP 408)`, status);
   if (status !== undefined && status >= 400 && status < 500) {
-    return new ProviderError('bad_request', providerId, `provider "${providerId}" rejected the request (HTTP ${status}): ${detail}`, status);
+    return new ProviderError(
+      'bad_request',
+      providerId,
+      `provider "${providerId}" rejected the request (HTTP ${status}): ${detail}`,
+      status,
+    );
   }
   if (status !== undefined) {
-    return new ProviderError('unavailable', providerId, `provider "${providerId}" failed (HTTP ${status}): ${detail}`, status);
+    return new ProviderError(
+      'unavailable',
+      providerId,
+      `provider "${providerId}" failed (HTTP ${status}): ${detail}`,
+      status,
+    );
   }
   return new ProviderError('unavailable', providerId, `provider "${providerId}" could not be reached: ${detail}`);
 }

@@ -6,8 +6,12 @@ import { err, ok, type Result } from '../../core/result.js';
 export function parseArgs<T>(tool: string, schema: z.ZodType<T>, args: unknown): Result<T, BulwarkError> {
   const r = schema.safeParse(args);
   if (r.success) return ok(r.data);
-  const problems = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`);
-  return err(bulwarkError('tool.invalid_args', `invalid arguments for ${tool}: ${problems.join('; ')}`, { status: 400 }));
+  const problems = r.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`);
+  return err(
+    bulwarkError('tool.invalid_args', `invalid arguments for ${tool}: ${problems.join('; ')}`, { status: 400 }),
+  );
 }
 
 /** JSON Schema for a tool spec, derived from its zod schema (without the `$schema` header some providers refuse). */

@@ -12,11 +12,33 @@ import { jsonSchemaOf, parseArgs } from './args.js';
 import type { Tool } from './tool.js';
 
 const ArgsSchema = z.strictObject({
-  command: z.string().min(1).max(64 * 1024).describe('shell command line, run with /bin/sh -c in the workspace'),
-  cwd: z.string().min(1).max(4096).optional().describe('working directory relative to the workspace (default: the workspace root)'),
-  timeoutMs: z.number().int().min(100).max(3_600_000).optional().describe('kill the command after this many milliseconds (capped by the operator)'),
-  env: z.record(z.string(), z.string()).optional().describe('extra environment variables (loader/interpreter variables are refused)'),
-  stdin: z.string().max(1024 * 1024).optional().describe('text fed to the command on standard input'),
+  command: z
+    .string()
+    .min(1)
+    .max(64 * 1024)
+    .describe('shell command line, run with /bin/sh -c in the workspace'),
+  cwd: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('working directory relative to the workspace (default: the workspace root)'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .optional()
+    .describe('kill the command after this many milliseconds (capped by the operator)'),
+  env: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('extra environment variables (loader/interpreter variables are refused)'),
+  stdin: z
+    .string()
+    .max(1024 * 1024)
+    .optional()
+    .describe('text fed to the command on standard input'),
 });
 
 export interface ExecToolDeps {
@@ -41,22 +63,44 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       const parsed = parseArgs('exec', ArgsSchema, args);
       if (!parsed.ok) return parsed;
       if (!deps.runner) {
-        return err(bulwarkError('exec.disabled', `exec is disabled on this host: ${deps.disabledReason ?? 'no working OS sandbox'}`, { layer: 'L11', status: 503 }));
+        return err(
+          bulwarkError(
+            'exec.disabled',
+            `exec is disabled on this host: ${deps.disabledReason ?? 'no working OS sandbox'}`,
+            { layer: 'L11', status: 503 },
+          ),
+        );
       }
       const a = parsed.value;
       const r = await deps.runner.run(
         ctx.workspace,
-        { command: a.command, ...(a.cwd ? { cwd: a.cwd } : {}), ...(a.env ? { env: a.env } : {}), ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}), ...(a.stdin !== undefined ? { stdin: a.stdin } : {}), signal: ctx.signal },
+        {
+          command: a.command,
+          ...(a.cwd ? { cwd: a.cwd } : {}),
+          ...(a.env ? { env: a.env } : {}),
+          ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}),
+          ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
+          signal: ctx.signal,
+        },
         { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
       );
       if (!r.ok) return r;
       const o = r.value;
-      const status = o.timedOut ? `killed after timeout` : o.cancelled ? 'cancelled' : o.signal ? `killed by ${o.signal}` : `exit code ${o.exitCode}`;
+      const status = o.timedOut
+        ? `killed after timeout`
+        : o.cancelled
+          ? 'cancelled'
+          : o.signal
+            ? `killed by ${o.signal}`
+            : `exit code ${o.exitCode}`;
       const parts = [`[${status}; ${o.durationMs} ms; sandbox ${o.sandbox}]`];
       if (o.stdout) parts.push(`stdout${o.stdoutTruncated ? ' (truncated)' : ''}:\n${o.stdout}`);
       if (o.stderr) parts.push(`stderr${o.stderrTruncated ? ' (truncated)' : ''}:\n${o.stderr}`);
       if (!o.stdout && !o.stderr) parts.push('(no output)');
-      if (o.quarantined.length) parts.push(`note: persistence files were created and moved out of the workspace by the operator's policy: ${o.quarantined.join(', ')}`);
+      if (o.quarantined.length)
+        parts.push(
+          `note: persistence files were created and moved out of the workspace by the operator's policy: ${o.quarantined.join(', ')}`,
+        );
       return ok(parts.join('\n'));
     },
   };

@@ -7,7 +7,7 @@ export type ToolGroup = 'fs:read' | 'fs:write' | 'runtime' | 'web' | 'memory' | 
 
 /** Action classes for L27. A tool with no declaration is treated as destructive. */
 export type ActionClass =
-  | 'read' | 'write' | 'network' | 'exec' | 'destructive' | 'credential' | 'config' | 'messaging' | 'memory';
+  'read' | 'write' | 'network' | 'exec' | 'destructive' | 'credential' | 'config' | 'messaging' | 'memory';
 
 export interface ToolRunContext extends TurnContext {
   /** Real path of the agent's workspace. */

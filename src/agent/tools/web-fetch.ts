@@ -30,7 +30,8 @@ const ArgsSchema = z.strictObject({
   maxChars: z.number().int().min(500).max(200_000).optional().describe('cut the returned text at this many characters'),
 });
 
-const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|application\/[a-z0-9.+-]+\+(json|xml))/;
+const TEXTUAL =
+  /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|application\/[a-z0-9.+-]+\+(json|xml))/;
 
 function contentType(h: Readonly<Record<string, string | string[] | undefined>>): string {
   const v = h['content-type'];
@@ -68,7 +69,12 @@ export function htmlToReadableText(html: string): string {
 
 export function createWebFetchTool(deps: WebFetchDeps): Tool {
   const maxChars = deps.maxChars ?? DEFAULT_MAX_CHARS;
-  const limits: Partial<FetchLimits> = { maxBodyBytes: DEFAULT_MAX_BYTES, timeoutMs: 20_000, maxRedirects: 5, ...deps.limits };
+  const limits: Partial<FetchLimits> = {
+    maxBodyBytes: DEFAULT_MAX_BYTES,
+    timeoutMs: 20_000,
+    maxRedirects: 5,
+    ...deps.limits,
+  };
   return {
     spec: {
       name: 'web_fetch',
@@ -87,7 +93,11 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
         args.value.url,
         {
           method: 'GET',
-          headers: { 'user-agent': 'bulwark-web-fetch/0.1', accept: 'text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1', 'accept-encoding': 'identity' },
+          headers: {
+            'user-agent': 'bulwark-web-fetch/0.1',
+            accept: 'text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1',
+            'accept-encoding': 'identity',
+          },
           ctx: { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
           signal: ctx.signal,
         },
@@ -96,15 +106,29 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
       const r = res.value;
       const type = contentType(r.headers);
       if (type !== '' && !TEXTUAL.test(type)) {
-        return err(bulwarkError('web_fetch.not_text', `${r.url} returned ${type.split(';')[0]}, which is not text; web_fetch returns text and HTML only`, { status: 415 }));
+        return err(
+          bulwarkError(
+            'web_fetch.not_text',
+            `${r.url} returned ${type.split(';')[0]}, which is not text; web_fetch returns text and HTML only`,
+            { status: 415 },
+          ),
+        );
       }
-      const enc = String(r.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      const enc = String(r.headers['content-encoding'] ?? 'identity')
+        .trim()
+        .toLowerCase();
       let bytes = r.body;
       if (enc !== 'identity' && enc !== '') {
         try {
           bytes = decompress(r.body, enc, limits.maxBodyBytes ?? DEFAULT_MAX_BYTES);
         } catch (cause) {
-          return err(bulwarkError('web_fetch.encoding', `${r.url} sent a body that cannot be decoded (${describeCause(cause)})`, { status: 502 }));
+          return err(
+            bulwarkError(
+              'web_fetch.encoding',
+              `${r.url} sent a body that cannot be decoded (${describeCause(cause)})`,
+              { status: 502 },
+            ),
+          );
         }
       }
       const raw = decode(bytes, type);

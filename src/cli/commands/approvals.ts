@@ -43,9 +43,19 @@ interface ApprovalJson {
   };
 }
 
-function call(ctx: CliContext, opts: ConnOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+function call(
+  ctx: CliContext,
+  opts: ConnOptions,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const { url, token } = adminConnection(ctx, opts);
-  return daemonJson(url, token, `/v1/approvals${path}`, { method, ...(body !== undefined ? { body } : {}), forbiddenHint: 'the approvals API needs a token with the admin scope' });
+  return daemonJson(url, token, `/v1/approvals${path}`, {
+    method,
+    ...(body !== undefined ? { body } : {}),
+    forbiddenHint: 'the approvals API needs a token with the admin scope',
+  });
 }
 
 function summary(a: ApprovalJson): string {
@@ -77,7 +87,9 @@ export function renderApproval(a: ApprovalJson): string {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const cmd = program.command('approvals').description('review and decide pending tool approvals (L13) on a running daemon');
+  const cmd = program
+    .command('approvals')
+    .description('review and decide pending tool approvals (L13) on a running daemon');
   const conn = (c: Command): Command =>
     c
       .option('--url <url>', 'daemon URL (default: from server.host/server.port in config.yaml)')
@@ -89,11 +101,28 @@ export function register(program: Command, ctx: CliContext): void {
       const out = (await call(ctx, opts, 'GET', '')) as { data: ApprovalJson[] };
       if (opts.json) return printJson(ctx, out.data);
       if (out.data.length === 0) return ctx.stdout('no pending approvals\n');
-      ctx.stdout(formatTable(['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'], out.data.map((a) => [a.id, a.view.agentId, a.view.tool, a.view.classes.join(','), String(a.waiters), a.expiresAt, safe(summary(a))])));
+      ctx.stdout(
+        formatTable(
+          ['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
+          out.data.map((a) => [
+            a.id,
+            a.view.agentId,
+            a.view.tool,
+            a.view.classes.join(','),
+            String(a.waiters),
+            a.expiresAt,
+            safe(summary(a)),
+          ]),
+        ),
+      );
     }),
   );
 
-  conn(cmd.command('show <id>').description('show the full effect of one approval: argv, cwd, env names, network grants, diff')).action(
+  conn(
+    cmd
+      .command('show <id>')
+      .description('show the full effect of one approval: argv, cwd, env names, network grants, diff'),
+  ).action(
     action(ctx, async (id: string, opts: ConnOptions) => {
       const a = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
       if (opts.json) return printJson(ctx, a);
@@ -102,13 +131,25 @@ export function register(program: Command, ctx: CliContext): void {
   );
 
   for (const decision of ['approve', 'deny'] as const) {
-    conn(cmd.command(`${decision} <id>`).description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`))
+    conn(
+      cmd
+        .command(`${decision} <id>`)
+        .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`),
+    )
       .option('--reason <text>', 'note recorded in the audit log')
       .action(
         action(ctx, async (id: string, opts: ConnOptions) => {
-          const a = (await call(ctx, opts, 'POST', `/${encodeURIComponent(id)}/${decision}`, opts.reason ? { reason: opts.reason } : {})) as ApprovalJson;
+          const a = (await call(
+            ctx,
+            opts,
+            'POST',
+            `/${encodeURIComponent(id)}/${decision}`,
+            opts.reason ? { reason: opts.reason } : {},
+          )) as ApprovalJson;
           if (opts.json) return printJson(ctx, a);
-          ctx.stdout(`${a.id}: ${a.decision === 'approve' ? 'approved' : 'denied'} (${a.waiters} waiting call(s) released)\n`);
+          ctx.stdout(
+            `${a.id}: ${a.decision === 'approve' ? 'approved' : 'denied'} (${a.waiters} waiting call(s) released)\n`,
+          );
         }),
       );
   }
@@ -179,7 +220,10 @@ export function parseApprovalEvent(data: string): { ok: true; value: ApprovalJso
   const parsed = ApprovalEvent.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, problem: `it is not an approval (${issue ? `${issue.path.join('.') || '(event)'}: ${issue.message}` : 'wrong shape'})` };
+    return {
+      ok: false,
+      problem: `it is not an approval (${issue ? `${issue.path.join('.') || '(event)'}: ${issue.message}` : 'wrong shape'})`,
+    };
   }
   return { ok: true, value: parsed.data as ApprovalJson };
 }
@@ -188,12 +232,24 @@ export function parseApprovalEvent(data: string): { ok: true; value: ApprovalJso
  * Follows GET /v1/approvals/stream until the daemon closes it. A malformed event is reported on stderr and
  * skipped; a lost connection, a refused stream or an oversized frame ends the watch with exit code 1.
  */
-export async function watchApprovals(ctx: CliContext, url: string, token: string, json: boolean, signal?: AbortSignal): Promise<void> {
+export async function watchApprovals(
+  ctx: CliContext,
+  url: string,
+  token: string,
+  json: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(`${url}/v1/approvals/stream`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+    res = await fetch(`${url}/v1/approvals/stream`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      ...(signal ? { signal } : {}),
+    });
   } catch (cause) {
-    throw new DaemonStatusError(`cannot reach the daemon at ${url} (${describeCause(cause instanceof Error && cause.cause ? cause.cause : cause)}): is \`bulwark start\` running? (use --url for another address)`, 'unreachable');
+    throw new DaemonStatusError(
+      `cannot reach the daemon at ${url} (${describeCause(cause instanceof Error && cause.cause ? cause.cause : cause)}): is \`bulwark start\` running? (use --url for another address)`,
+      'unreachable',
+    );
   }
   if (!res.ok || !res.body) {
     const text = await res.text().catch((cause: unknown) => `(body unreadable: ${describeCause(cause)})`);
@@ -209,8 +265,13 @@ export async function watchApprovals(ctx: CliContext, url: string, token: string
   }
   const type = res.headers.get('content-type') ?? '';
   if (!/^text\/event-stream\b/i.test(type)) {
-    await res.body.cancel().catch((cause: unknown) => ctx.stderr(`bulwark: could not close the response: ${describeCause(cause)}\n`));
-    return fail(ctx, `the daemon at ${url} answered the approval stream with ${type ? `content type ${terminalSafe(type.slice(0, 100))}` : 'no content type'}, not text/event-stream (is this a bulwark daemon?)`);
+    await res.body
+      .cancel()
+      .catch((cause: unknown) => ctx.stderr(`bulwark: could not close the response: ${describeCause(cause)}\n`));
+    return fail(
+      ctx,
+      `the daemon at ${url} answered the approval stream with ${type ? `content type ${terminalSafe(type.slice(0, 100))}` : 'no content type'}, not text/event-stream (is this a bulwark daemon?)`,
+    );
   }
   const decoder = new TextDecoder();
   let buffer = '';
@@ -243,13 +304,21 @@ export async function watchApprovals(ctx: CliContext, url: string, token: string
       }
       searchFrom = Math.max(0, buffer.length - 1);
       if (buffer.length > MAX_SSE_FRAME) {
-        await res.body.cancel().catch((cause: unknown) => ctx.stderr(`bulwark: could not close the stream: ${describeCause(cause)}\n`));
-        return fail(ctx, `the daemon at ${url} sent an approval stream frame larger than ${MAX_SSE_FRAME} bytes; stopped watching`);
+        await res.body
+          .cancel()
+          .catch((cause: unknown) => ctx.stderr(`bulwark: could not close the stream: ${describeCause(cause)}\n`));
+        return fail(
+          ctx,
+          `the daemon at ${url} sent an approval stream frame larger than ${MAX_SSE_FRAME} bytes; stopped watching`,
+        );
       }
     }
   } catch (cause) {
     if (signal?.aborted) return;
-    return fail(ctx, `lost the approval stream from ${url}: ${describeCause(cause instanceof Error && cause.cause ? cause.cause : cause)}`);
+    return fail(
+      ctx,
+      `lost the approval stream from ${url}: ${describeCause(cause instanceof Error && cause.cause ? cause.cause : cause)}`,
+    );
   }
   if (signal?.aborted) return;
   fail(ctx, `the daemon at ${url} closed the approval stream (stopped or restarted?); run the watch again to resume`);

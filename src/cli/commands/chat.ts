@@ -25,9 +25,9 @@ interface ToolProgress {
   readonly ok?: boolean;
 }
 
-
 function explain(error: unknown, url: string): string {
-  if (error instanceof APIConnectionError) return `cannot reach the daemon at ${url}: is \`bulwark start\` running? (use --url for another address)`;
+  if (error instanceof APIConnectionError)
+    return `cannot reach the daemon at ${url}: is \`bulwark start\` running? (use --url for another address)`;
   if (error instanceof APIError) return error.message;
   return describeCause(error);
 }
@@ -54,7 +54,8 @@ Examples:
         const url = daemonUrl(ctx, opts.url);
         if (typeof url !== 'string') return fail(ctx, url.error);
         const token = daemonToken(opts.token);
-        if (!token) return fail(ctx, 'no API token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create`');
+        if (!token)
+          return fail(ctx, 'no API token: set BULWARK_TOKEN (or pass --token); create one with `bulwark token create`');
         const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: token, maxRetries: 0, timeout: 30 * 60_000 });
         let agent = opts.agent;
         if (!agent) {
@@ -72,7 +73,10 @@ Examples:
 
 async function repl(ctx: CliContext, client: OpenAI, agent: string, url: string): Promise<void> {
   const tty = process.stdin.isTTY === true;
-  const rl = createInterface({ input: process.stdin, ...(tty ? { output: process.stdout, terminal: true } : { terminal: false }) });
+  const rl = createInterface({
+    input: process.stdin,
+    ...(tty ? { output: process.stdout, terminal: true } : { terminal: false }),
+  });
   let current: AbortController | undefined;
   let session: string | undefined;
   let failed = false;
@@ -129,7 +133,10 @@ async function ask(
     newSession = response.headers.get(SESSION_HEADER) ?? undefined;
     for await (const chunk of stream) {
       const tool = (chunk as unknown as { bulwark?: { tool?: ToolProgress } }).bulwark?.tool;
-      if (tool) ctx.stderr(`[tool ${terminalSafe(tool.name ?? '?')} ${tool.status === 'finished' ? (tool.ok ? 'done' : 'failed') : 'running'}]\n`);
+      if (tool)
+        ctx.stderr(
+          `[tool ${terminalSafe(tool.name ?? '?')} ${tool.status === 'finished' ? (tool.ok ? 'done' : 'failed') : 'running'}]\n`,
+        );
       const delta = chunk.choices[0]?.delta?.content;
       if (delta) {
         text += delta;

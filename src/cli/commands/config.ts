@@ -11,7 +11,9 @@ export function register(program: Command, ctx: CliContext): void {
   const config = program.command('config').description('inspect the configuration');
   config
     .command('show')
-    .description('print the effective config (config.yaml with every default filled in); secrets appear only as references, pasted keys as [REDACTED]')
+    .description(
+      'print the effective config (config.yaml with every default filled in); secrets appear only as references, pasted keys as [REDACTED]',
+    )
     .option('--json', 'print as JSON')
     .addHelpText(
       'after',

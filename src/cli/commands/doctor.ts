@@ -35,38 +35,88 @@ function userNamespaces(): DoctorCheck {
   const max = readText('/proc/sys/user/max_user_namespaces');
   const apparmor = readText('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
   const debian = readText('/proc/sys/kernel/unprivileged_userns_clone');
-  if (max === '0') return { name: 'user namespaces', state: 'fail', detail: 'user.max_user_namespaces is 0', fix: 'sysctl -w user.max_user_namespaces=15000' };
+  if (max === '0')
+    return {
+      name: 'user namespaces',
+      state: 'fail',
+      detail: 'user.max_user_namespaces is 0',
+      fix: 'sysctl -w user.max_user_namespaces=15000',
+    };
   if (apparmor === '1') {
-    return { name: 'user namespaces', state: 'warn', detail: 'AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)', fix: 'install an AppArmor profile that allows userns for /usr/bin/bwrap, or run the daemon as root' };
+    return {
+      name: 'user namespaces',
+      state: 'warn',
+      detail: 'AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)',
+      fix: 'install an AppArmor profile that allows userns for /usr/bin/bwrap, or run the daemon as root',
+    };
   }
-  if (debian === '0') return { name: 'user namespaces', state: 'warn', detail: 'kernel.unprivileged_userns_clone=0', fix: 'sysctl -w kernel.unprivileged_userns_clone=1, or run the daemon as root' };
+  if (debian === '0')
+    return {
+      name: 'user namespaces',
+      state: 'warn',
+      detail: 'kernel.unprivileged_userns_clone=0',
+      fix: 'sysctl -w kernel.unprivileged_userns_clone=1, or run the daemon as root',
+    };
   return { name: 'user namespaces', state: 'ok', detail: `max_user_namespaces=${max ?? 'unknown'}` };
 }
 
 function masterKeySource(): DoctorCheck {
   const credDir = envVar('CREDENTIALS_DIRECTORY');
-  if (credDir && existsSync(childPath(credDir, CREDENTIAL_NAME))) return { name: 'master key', state: 'ok', detail: `systemd credential ${CREDENTIAL_NAME}` };
-  if (envVar(MASTER_KEY_ENV)) return { name: 'master key', state: 'ok', detail: `environment variable ${MASTER_KEY_ENV} (scrubbed once read)` };
+  if (credDir && existsSync(childPath(credDir, CREDENTIAL_NAME)))
+    return { name: 'master key', state: 'ok', detail: `systemd credential ${CREDENTIAL_NAME}` };
+  if (envVar(MASTER_KEY_ENV))
+    return { name: 'master key', state: 'ok', detail: `environment variable ${MASTER_KEY_ENV} (scrubbed once read)` };
   const file = defaultKeyFilePath();
   try {
     const st = statSync(file);
-    if ((st.mode & 0o077) !== 0) return { name: 'master key', state: 'fail', detail: `${file} is readable by group or others`, fix: `chmod 600 ${file}` };
+    if ((st.mode & 0o077) !== 0)
+      return {
+        name: 'master key',
+        state: 'fail',
+        detail: `${file} is readable by group or others`,
+        fix: `chmod 600 ${file}`,
+      };
     return { name: 'master key', state: 'ok', detail: `key file ${file} (mode 0600)` };
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') return { name: 'master key', state: 'fail', detail: `${file}: ${describeCause(cause)}` };
-    return { name: 'master key', state: 'warn', detail: 'no master key yet', fix: `run \`bulwark init\`, or provide ${MASTER_KEY_ENV} or a systemd credential ${CREDENTIAL_NAME}` };
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+      return { name: 'master key', state: 'fail', detail: `${file}: ${describeCause(cause)}` };
+    return {
+      name: 'master key',
+      state: 'warn',
+      detail: 'no master key yet',
+      fix: `run \`bulwark init\`, or provide ${MASTER_KEY_ENV} or a systemd credential ${CREDENTIAL_NAME}`,
+    };
   }
 }
 
 function dataDirCheck(dir: string): DoctorCheck {
   try {
     const st = statSync(dir);
-    if (!st.isDirectory()) return { name: 'data dir', state: 'fail', detail: `${dir} is not a directory`, fix: `move it away and run \`bulwark init\`` };
-    if ((st.mode & 0o077) !== 0) return { name: 'data dir', state: 'fail', detail: `${dir} has mode ${(st.mode & 0o777).toString(8)}`, fix: `chmod 700 ${dir}` };
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return { name: 'data dir', state: 'fail', detail: `${dir} belongs to uid ${st.uid}, not to this user`, fix: `chown -R $(id -u) ${dir}` };
+    if (!st.isDirectory())
+      return {
+        name: 'data dir',
+        state: 'fail',
+        detail: `${dir} is not a directory`,
+        fix: `move it away and run \`bulwark init\``,
+      };
+    if ((st.mode & 0o077) !== 0)
+      return {
+        name: 'data dir',
+        state: 'fail',
+        detail: `${dir} has mode ${(st.mode & 0o777).toString(8)}`,
+        fix: `chmod 700 ${dir}`,
+      };
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+      return {
+        name: 'data dir',
+        state: 'fail',
+        detail: `${dir} belongs to uid ${st.uid}, not to this user`,
+        fix: `chown -R $(id -u) ${dir}`,
+      };
     return { name: 'data dir', state: 'ok', detail: `${dir} (mode 700)` };
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { name: 'data dir', state: 'warn', detail: `${dir} does not exist yet`, fix: 'run `bulwark init`' };
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT')
+      return { name: 'data dir', state: 'warn', detail: `${dir} does not exist yet`, fix: 'run `bulwark init`' };
     return { name: 'data dir', state: 'fail', detail: describeCause(cause) };
   }
 }
@@ -74,19 +124,64 @@ function dataDirCheck(dir: string): DoctorCheck {
 export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbox()): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push(major >= 20 ? { name: 'node', state: 'ok', detail: `Node ${process.versions.node}` } : { name: 'node', state: 'fail', detail: `Node ${process.versions.node}`, fix: 'install Node 20 or later' });
+  checks.push(
+    major >= 20
+      ? { name: 'node', state: 'ok', detail: `Node ${process.versions.node}` }
+      : { name: 'node', state: 'fail', detail: `Node ${process.versions.node}`, fix: 'install Node 20 or later' },
+  );
   const bwrap = d.providers.find((p) => p.name === 'bwrap');
   if (d.platform === 'linux') {
-    checks.push(bwrap?.path ? { name: 'bwrap present', state: 'ok', detail: bwrap.path } : { name: 'bwrap present', state: 'fail', detail: 'bwrap not found', fix: bwrap?.fix ?? 'apt-get install bubblewrap' });
-    if (bwrap?.path) checks.push(bwrap.works ? { name: 'bwrap works', state: 'ok', detail: bwrap.reason } : { name: 'bwrap works', state: 'fail', detail: bwrap.reason, ...(bwrap.fix ? { fix: bwrap.fix } : {}) });
+    checks.push(
+      bwrap?.path
+        ? { name: 'bwrap present', state: 'ok', detail: bwrap.path }
+        : {
+            name: 'bwrap present',
+            state: 'fail',
+            detail: 'bwrap not found',
+            fix: bwrap?.fix ?? 'apt-get install bubblewrap',
+          },
+    );
+    if (bwrap?.path)
+      checks.push(
+        bwrap.works
+          ? { name: 'bwrap works', state: 'ok', detail: bwrap.reason }
+          : { name: 'bwrap works', state: 'fail', detail: bwrap.reason, ...(bwrap.fix ? { fix: bwrap.fix } : {}) },
+      );
     checks.push(userNamespaces());
   } else {
-    for (const p of d.providers) checks.push(p.works ? { name: `${p.name} works`, state: 'ok', detail: p.reason } : { name: `${p.name} works`, state: 'fail', detail: p.reason, ...(p.fix ? { fix: p.fix } : {}) });
+    for (const p of d.providers)
+      checks.push(
+        p.works
+          ? { name: `${p.name} works`, state: 'ok', detail: p.reason }
+          : { name: `${p.name} works`, state: 'fail', detail: p.reason, ...(p.fix ? { fix: p.fix } : {}) },
+      );
   }
-  checks.push(d.seccomp.available ? { name: 'seccomp', state: 'ok', detail: d.seccomp.reason } : { name: 'seccomp', state: 'warn', detail: d.seccomp.reason, ...(d.seccomp.fix ? { fix: d.seccomp.fix } : {}) });
+  checks.push(
+    d.seccomp.available
+      ? { name: 'seccomp', state: 'ok', detail: d.seccomp.reason }
+      : { name: 'seccomp', state: 'warn', detail: d.seccomp.reason, ...(d.seccomp.fix ? { fix: d.seccomp.fix } : {}) },
+  );
   checks.push({ name: 'landlock', state: 'warn', detail: d.landlock.reason });
-  checks.push(d.cgroup.available ? { name: 'process limit', state: 'ok', detail: d.cgroup.reason } : { name: 'process limit', state: 'warn', detail: d.cgroup.reason, ...(d.cgroup.fix ? { fix: d.cgroup.fix } : {}) });
-  checks.push(d.rlimits.available ? { name: 'resource limits', state: 'ok', detail: d.rlimits.reason } : { name: 'resource limits', state: 'warn', detail: d.rlimits.reason, ...(d.rlimits.fix ? { fix: d.rlimits.fix } : {}) });
+  checks.push(
+    d.cgroup.available
+      ? { name: 'process limit', state: 'ok', detail: d.cgroup.reason }
+      : {
+          name: 'process limit',
+          state: 'warn',
+          detail: d.cgroup.reason,
+          ...(d.cgroup.fix ? { fix: d.cgroup.fix } : {}),
+        },
+  );
+  checks.push(
+    d.rlimits.available
+      ? { name: 'resource limits', state: 'ok', detail: d.rlimits.reason }
+      : {
+          name: 'resource limits',
+          state: 'warn',
+          detail: d.rlimits.reason,
+          ...(d.rlimits.fix ? { fix: d.rlimits.fix } : {}),
+        },
+  );
   checks.push(dataDirCheck(dataDir));
   checks.push(masterKeySource());
   return checks;
@@ -95,7 +190,9 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
-    .description('check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key')
+    .description(
+      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key',
+    )
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExit code: 0 when nothing fails (warnings allowed), 1 otherwise.')
     .action(
@@ -103,7 +200,12 @@ export function register(program: Command, ctx: CliContext): void {
         const checks = doctorChecks(ctx.dataDir);
         if (opts.json) printJson(ctx, checks);
         else {
-          ctx.stdout(formatTable(['CHECK', 'STATE', 'DETAIL'], checks.map((c) => [c.name, c.state.toUpperCase(), c.detail])));
+          ctx.stdout(
+            formatTable(
+              ['CHECK', 'STATE', 'DETAIL'],
+              checks.map((c) => [c.name, c.state.toUpperCase(), c.detail]),
+            ),
+          );
           const fixes = checks.filter((c) => c.state !== 'ok' && c.fix);
           if (fixes.length) ctx.stdout(`\nFixes:\n${fixes.map((c) => `  ${c.name}: ${c.fix}`).join('\n')}\n`);
         }

@@ -62,7 +62,9 @@ export function tokenWarning(token: string, scopes: readonly string[]): string {
 
 export function printInitOutcome(ctx: CliContext, outcome: InitOutcome): void {
   ctx.stdout(`data dir: ${outcome.dataDir}\n`);
-  ctx.stdout(`config:   ${outcome.configFile}${outcome.configCreated ? ' (created with defaults)' : ' (kept as it is)'}\n`);
+  ctx.stdout(
+    `config:   ${outcome.configFile}${outcome.configCreated ? ' (created with defaults)' : ' (kept as it is)'}\n`,
+  );
   if (outcome.token) {
     ctx.stdout(`first token ${outcome.token.id} created:\n`);
     ctx.stdout(tokenWarning(outcome.token.token, outcome.token.scopes) + '\n');

@@ -55,7 +55,11 @@ Examples:
         let source: string;
         if (!opts.offline && daemonToken(opts.token)) {
           try {
-            const live = await fetchDaemonStatus(ctx, { ...(opts.url ? { url: opts.url } : {}), ...(opts.token ? { token: opts.token } : {}) }, LIVE_TIMEOUT_MS);
+            const live = await fetchDaemonStatus(
+              ctx,
+              { ...(opts.url ? { url: opts.url } : {}), ...(opts.token ? { token: opts.token } : {}) },
+              LIVE_TIMEOUT_MS,
+            );
             rows = live.status.layers;
             source = `live view from the daemon at ${live.url}`;
           } catch (cause) {
@@ -63,7 +67,9 @@ Examples:
             source = `offline view (config and host probe): ${cause.message.split('\n')[0] ?? ''}`;
           }
         } else {
-          source = opts.offline ? 'offline view (config and host probe)' : 'offline view (config and host probe; set BULWARK_TOKEN to an admin token for the live view)';
+          source = opts.offline
+            ? 'offline view (config and host probe)'
+            : 'offline view (config and host probe; set BULWARK_TOKEN to an admin token for the live view)';
         }
         if (!rows) {
           const layers = services.layers(ctx.dataDir);
@@ -72,10 +78,18 @@ Examples:
         }
         if (opts.json) {
           ctx.stderr(`${source}\n`);
-          return printJson(ctx, rows.map(({ id, name, category, state, reason }) => ({ id, name, category, state, reason })));
+          return printJson(
+            ctx,
+            rows.map(({ id, name, category, state, reason }) => ({ id, name, category, state, reason })),
+          );
         }
         ctx.stdout(`${source}\n\n`);
-        ctx.stdout(formatTable(['ID', 'NAME', 'CATEGORY', 'STATE', 'REASON'], rows.map((l) => [l.id, l.name, l.category, l.state, terminalSafe(l.reason).replace(/\n/g, ' ')])));
+        ctx.stdout(
+          formatTable(
+            ['ID', 'NAME', 'CATEGORY', 'STATE', 'REASON'],
+            rows.map((l) => [l.id, l.name, l.category, l.state, terminalSafe(l.reason).replace(/\n/g, ' ')]),
+          ),
+        );
       }),
     );
 }

@@ -22,18 +22,22 @@ export interface NetCheckLine {
   readonly expected?: string;
 }
 
-
 /** The `net` section of config.yaml when the integrated schema has one; defaults otherwise. */
 function netConfigFrom(dataDir: string, extraAllow: readonly string[]): Result<NetConfig, BulwarkError> {
   const loaded = loadConfig(dataDir);
   const section = loaded.ok ? (loaded.value as unknown as Record<string, unknown>)['net'] : undefined;
   const parsed = NetConfigSchema.safeParse(section ?? {});
-  if (!parsed.success) return err(bulwarkError('config.invalid', `net: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
+  if (!parsed.success)
+    return err(
+      bulwarkError(
+        'config.invalid',
+        `net: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      ),
+    );
   const allowCheck = NetConfigSchema.shape.allow.safeParse(extraAllow);
   if (!allowCheck.success) return err(bulwarkError('cli.bad_allow', '--allow takes host:port, e.g. 127.0.0.1:11434'));
   return ok({ ...parsed.data, allow: [...parsed.data.allow, ...extraAllow] });
 }
-
 
 export interface NetCheckItem {
   readonly url: string;
@@ -44,7 +48,15 @@ export interface NetCheckItem {
 /** JSONL rows: `{"id", "url"}`, `{"id", "text"}` (as `bulwark scan` reads) or `{"input", "expected"}` (the corpus format). */
 export function parseJsonlUrls(text: string): Result<NetCheckItem[], BulwarkError> {
   const rows = parseJsonlRows(text, ['url', 'text', 'input'], '{"id": "...", "url": "..."}');
-  return rows.ok ? ok(rows.value.map((r) => ({ url: r.value, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
+  return rows.ok
+    ? ok(
+        rows.value.map((r) => ({
+          url: r.value,
+          ...(r.id !== undefined ? { id: r.id } : {}),
+          ...(r.expected !== undefined ? { expected: r.expected } : {}),
+        })),
+      )
+    : rows;
 }
 
 export async function checkUrls(guard: SsrfGuard, items: readonly NetCheckItem[]): Promise<NetCheckLine[]> {
@@ -54,10 +66,26 @@ export async function checkUrls(guard: SsrfGuard, items: readonly NetCheckItem[]
     const extra = { ...(item.expected !== undefined ? { expected: item.expected } : {}) };
     const idPart = item.id !== undefined ? { id: item.id } : {};
     if (r.ok) {
-      lines.push({ ...idPart, url: item.url, verdict: 'allow', rule: r.value.exception ? `net.allow ${r.value.exception}` : 'global', addresses: r.value.addresses.map((a) => a.address), reason: `connect to ${r.value.pinned.address} only`, ...extra });
+      lines.push({
+        ...idPart,
+        url: item.url,
+        verdict: 'allow',
+        rule: r.value.exception ? `net.allow ${r.value.exception}` : 'global',
+        addresses: r.value.addresses.map((a) => a.address),
+        reason: `connect to ${r.value.pinned.address} only`,
+        ...extra,
+      });
     } else {
       const d = r.error.details ?? {};
-      lines.push({ ...idPart, url: item.url, verdict: verdictOf(r), rule: String(d['rule'] ?? r.error.code), addresses: (d['addresses'] as string[] | undefined) ?? [], reason: r.error.message, ...extra });
+      lines.push({
+        ...idPart,
+        url: item.url,
+        verdict: verdictOf(r),
+        rule: String(d['rule'] ?? r.error.code),
+        addresses: (d['addresses'] as string[] | undefined) ?? [],
+        reason: r.error.message,
+        ...extra,
+      });
     }
   }
   return lines;
@@ -69,9 +97,20 @@ export function register(program: Command, ctx: CliContext): void {
     .command('check')
     .description('print the L10 verdict (allow, block, invalid), the resolved addresses and the rule that fired')
     .argument('[urls...]', 'URLs to check')
-    .option('--jsonl [file]', 'read JSON lines {"id": …, "url": …} (or "text"/"input") from FILE, or stdin; prints one JSON verdict per line')
-    .option('--allow <host:port>', 'add a net.allow exception for this run (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--dns <file>', 'answer DNS from a JSON table {"hosts": {"name": [["1.2.3.4"]]}} instead of the system resolver')
+    .option(
+      '--jsonl [file]',
+      'read JSON lines {"id": …, "url": …} (or "text"/"input") from FILE, or stdin; prints one JSON verdict per line',
+    )
+    .option(
+      '--allow <host:port>',
+      'add a net.allow exception for this run (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--dns <file>',
+      'answer DNS from a JSON table {"hosts": {"name": [["1.2.3.4"]]}} instead of the system resolver',
+    )
     .option('--json', 'one JSON object per line')
     .addHelpText(
       'after',
@@ -84,39 +123,44 @@ Examples:
   $ bulwark net check --jsonl urls.jsonl`,
     )
     .action(
-      action(ctx, async (urls: string[], opts: { jsonl?: string | boolean; allow?: string[]; dns?: string; json?: boolean }) => {
-        const cfg = netConfigFrom(ctx.dataDir, opts.allow ?? []);
-        if (!cfg.ok) return fail(ctx, cfg.error);
-        let resolver: Resolver = systemResolver;
-        if (opts.dns) {
-          const t = readCliInput(opts.dns);
-          if (!t.ok) return fail(ctx, t.error);
-          try {
-            resolver = new StubResolver((JSON.parse(t.value) as { hosts: Record<string, string[][]> }).hosts ?? {});
-          } catch {
-            return fail(ctx, `${opts.dns}: not a JSON DNS table`);
+      action(
+        ctx,
+        async (urls: string[], opts: { jsonl?: string | boolean; allow?: string[]; dns?: string; json?: boolean }) => {
+          const cfg = netConfigFrom(ctx.dataDir, opts.allow ?? []);
+          if (!cfg.ok) return fail(ctx, cfg.error);
+          let resolver: Resolver = systemResolver;
+          if (opts.dns) {
+            const t = readCliInput(opts.dns);
+            if (!t.ok) return fail(ctx, t.error);
+            try {
+              resolver = new StubResolver((JSON.parse(t.value) as { hosts: Record<string, string[][]> }).hosts ?? {});
+            } catch {
+              return fail(ctx, `${opts.dns}: not a JSON DNS table`);
+            }
           }
-        }
-        const items: NetCheckItem[] = urls.map((url) => ({ url }));
-        if (opts.jsonl) {
-          const t = readCliInput(opts.jsonl === true ? '-' : opts.jsonl);
-          if (!t.ok) return fail(ctx, t.error);
-          const rows = parseJsonlUrls(t.value);
-          if (!rows.ok) return fail(ctx, rows.error);
-          items.push(...rows.value);
-        }
-        if (items.length === 0) return fail(ctx, 'give at least one URL, or --jsonl FILE');
-        const guard = new SsrfGuard({ resolver, config: cfg.value });
-        const lines = await checkUrls(guard, items);
-        for (const l of lines) {
-          if (opts.json || opts.jsonl) ctx.stdout(JSON.stringify(l) + '\n');
-          else {
-            const addrs = l.addresses.length ? ` [${l.addresses.join(', ')}]` : '';
-            ctx.stdout(`${l.verdict.toUpperCase().padEnd(7)} ${l.url}${addrs}\n        rule: ${l.rule}${l.verdict === 'allow' ? '' : `\n        ${l.reason}`}\n`);
+          const items: NetCheckItem[] = urls.map((url) => ({ url }));
+          if (opts.jsonl) {
+            const t = readCliInput(opts.jsonl === true ? '-' : opts.jsonl);
+            if (!t.ok) return fail(ctx, t.error);
+            const rows = parseJsonlUrls(t.value);
+            if (!rows.ok) return fail(ctx, rows.error);
+            items.push(...rows.value);
           }
-        }
-        // Like `bulwark scan`: 0 all allowed, 2 something refused, 1 bad input.
-        if (lines.some((l) => l.verdict !== 'allow')) ctx.setExitCode(2);
-      }),
+          if (items.length === 0) return fail(ctx, 'give at least one URL, or --jsonl FILE');
+          const guard = new SsrfGuard({ resolver, config: cfg.value });
+          const lines = await checkUrls(guard, items);
+          for (const l of lines) {
+            if (opts.json || opts.jsonl) ctx.stdout(JSON.stringify(l) + '\n');
+            else {
+              const addrs = l.addresses.length ? ` [${l.addresses.join(', ')}]` : '';
+              ctx.stdout(
+                `${l.verdict.toUpperCase().padEnd(7)} ${l.url}${addrs}\n        rule: ${l.rule}${l.verdict === 'allow' ? '' : `\n        ${l.reason}`}\n`,
+              );
+            }
+          }
+          // Like `bulwark scan`: 0 all allowed, 2 something refused, 1 bad input.
+          if (lines.some((l) => l.verdict !== 'allow')) ctx.setExitCode(2);
+        },
+      ),
     );
 }

@@ -40,7 +40,10 @@ export function register(program: Command, ctx: CliContext): void {
         const d = detectSandbox();
         if (opts.json) return printJson(ctx, { ...d, layout: undefined });
         ctx.stdout(`provider: ${d.provider ?? 'NONE — exec would be disabled unless exec.sandbox: off'}\n`);
-        for (const p of d.providers) ctx.stdout(`  ${p.name}: ${p.works ? 'works' : 'does not work'} — ${p.reason}${p.fix ? `\n    fix: ${p.fix}` : ''}\n`);
+        for (const p of d.providers)
+          ctx.stdout(
+            `  ${p.name}: ${p.works ? 'works' : 'does not work'} — ${p.reason}${p.fix ? `\n    fix: ${p.fix}` : ''}\n`,
+          );
         ctx.stdout(`seccomp: ${d.seccomp.available ? 'on' : 'off'} — ${d.seccomp.reason}\n`);
         ctx.stdout(`landlock: ${d.landlock.reason}\n`);
         ctx.stdout(`process limit (cgroup): ${d.cgroup.available ? 'on' : 'off'} — ${d.cgroup.reason}\n`);
@@ -50,69 +53,99 @@ export function register(program: Command, ctx: CliContext): void {
     );
   sandbox
     .command('run')
-    .description('run CMD exactly as the exec tool would: command policy, env allow-list, working-directory check and the OS sandbox')
+    .description(
+      'run CMD exactly as the exec tool would: command policy, env allow-list, working-directory check and the OS sandbox',
+    )
     .option('--workspace <dir>', 'the workspace (read-write inside the sandbox); default: the current directory')
     .option('--net <mode>', 'network: none (default) or host', 'none')
     .option('--timeout <ms>', 'kill the command after this many milliseconds')
     .option('--cwd <dir>', 'working directory relative to the workspace')
-    .option('--env <NAME=value>', 'extra environment variable (repeatable; loader variables are refused)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--env <NAME=value>',
+      'extra environment variable (repeatable; loader variables are refused)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .argument('<cmd...>', 'the command; a single argument is a shell command line, several are quoted and joined')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit code: the command's, 124 on timeout, 126 when a layer refuses the command.
 
 Examples:
   $ bulwark sandbox run -- id
   $ bulwark sandbox run --workspace /tmp/ws -- 'cat /etc/shadow; ls ~'
-  $ bulwark sandbox run --net host -- curl -sI https://example.com`)
+  $ bulwark sandbox run --net host -- curl -sI https://example.com`,
+    )
     .action(
-      action(ctx, async (cmd: string[], opts: { workspace?: string; net: string; timeout?: string; cwd?: string; env: string[] }) => {
-        if (opts.net !== 'none' && opts.net !== 'host') return fail(ctx, '--net takes none or host');
-        const base = execConfigFrom(ctx.dataDir);
-        if (typeof base === 'string') return fail(ctx, base);
-        const timeoutMs = opts.timeout !== undefined ? Number(opts.timeout) : undefined;
-        if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100)) return fail(ctx, '--timeout takes milliseconds (>= 100)');
-        const config: ExecConfig = { ...base, network: opts.net, ...(timeoutMs !== undefined ? { timeoutMs: Math.max(timeoutMs, base.timeoutMs) } : {}) };
-        const env: Record<string, string> = {};
-        for (const e of opts.env) {
-          const i = e.indexOf('=');
-          if (i <= 0) return fail(ctx, `--env takes NAME=value, got "${e}"`);
-          env[e.slice(0, i)] = e.slice(i + 1);
-        }
-        let workspace: string;
-        try {
-          workspace = realpathSync(absoluteFrom(process.cwd(), opts.workspace ?? '.'));
-        } catch (cause) {
-          return fail(ctx, `the workspace does not exist: ${describeCause(cause)}`);
-        }
-        const dd = ensureDataDir(ctx.dataDir);
-        if (!dd.ok) return fail(ctx, dd.error);
-        const runtimeDir = childPath(dd.value, 'run');
-        mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
-        const ownDir = childPath(runtimeDir, `exec-cli-${process.pid}`);
-        const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0 });
-        if (!svc.ok) return fail(ctx, svc.error);
-        for (const l of svc.value.log) if (l.level !== 'info') ctx.stderr(`bulwark: ${l.message}\n`);
-        const runner = svc.value.runner;
-        if (!runner) {
-          ctx.setExitCode(126);
-          return ctx.stderr(`bulwark: exec is disabled: ${svc.value.layer.reason}\n`);
-        }
-        try {
-          const line = cmd.length === 1 ? (cmd[0] as string) : cmd.map(shellQuote).join(' ');
-          const r = await runner.run(workspace, { command: line, ...(opts.cwd ? { cwd: opts.cwd } : {}), env, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { sender: 'cli' });
-          if (!r.ok) {
-            ctx.stderr(`bulwark: ${r.error.message}\n`);
-            ctx.setExitCode(126);
-            return;
+      action(
+        ctx,
+        async (
+          cmd: string[],
+          opts: { workspace?: string; net: string; timeout?: string; cwd?: string; env: string[] },
+        ) => {
+          if (opts.net !== 'none' && opts.net !== 'host') return fail(ctx, '--net takes none or host');
+          const base = execConfigFrom(ctx.dataDir);
+          if (typeof base === 'string') return fail(ctx, base);
+          const timeoutMs = opts.timeout !== undefined ? Number(opts.timeout) : undefined;
+          if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100))
+            return fail(ctx, '--timeout takes milliseconds (>= 100)');
+          const config: ExecConfig = {
+            ...base,
+            network: opts.net,
+            ...(timeoutMs !== undefined ? { timeoutMs: Math.max(timeoutMs, base.timeoutMs) } : {}),
+          };
+          const env: Record<string, string> = {};
+          for (const e of opts.env) {
+            const i = e.indexOf('=');
+            if (i <= 0) return fail(ctx, `--env takes NAME=value, got "${e}"`);
+            env[e.slice(0, i)] = e.slice(i + 1);
           }
-          ctx.stdout(r.value.stdout);
-          if (r.value.stderr) ctx.stderr(r.value.stderr);
-          if (r.value.timedOut) ctx.stderr(`bulwark: killed after ${timeoutMs ?? config.timeoutMs} ms\n`);
-          ctx.setExitCode(r.value.timedOut ? 124 : r.value.exitCode ?? 128);
-        } finally {
-          svc.value.stop();
-          rmSync(ownDir, { recursive: true, force: true });
-        }
-      }),
+          let workspace: string;
+          try {
+            workspace = realpathSync(absoluteFrom(process.cwd(), opts.workspace ?? '.'));
+          } catch (cause) {
+            return fail(ctx, `the workspace does not exist: ${describeCause(cause)}`);
+          }
+          const dd = ensureDataDir(ctx.dataDir);
+          if (!dd.ok) return fail(ctx, dd.error);
+          const runtimeDir = childPath(dd.value, 'run');
+          mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+          const ownDir = childPath(runtimeDir, `exec-cli-${process.pid}`);
+          const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0 });
+          if (!svc.ok) return fail(ctx, svc.error);
+          for (const l of svc.value.log) if (l.level !== 'info') ctx.stderr(`bulwark: ${l.message}\n`);
+          const runner = svc.value.runner;
+          if (!runner) {
+            ctx.setExitCode(126);
+            return ctx.stderr(`bulwark: exec is disabled: ${svc.value.layer.reason}\n`);
+          }
+          try {
+            const line = cmd.length === 1 ? (cmd[0] as string) : cmd.map(shellQuote).join(' ');
+            const r = await runner.run(
+              workspace,
+              {
+                command: line,
+                ...(opts.cwd ? { cwd: opts.cwd } : {}),
+                env,
+                ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+              },
+              { sender: 'cli' },
+            );
+            if (!r.ok) {
+              ctx.stderr(`bulwark: ${r.error.message}\n`);
+              ctx.setExitCode(126);
+              return;
+            }
+            ctx.stdout(r.value.stdout);
+            if (r.value.stderr) ctx.stderr(r.value.stderr);
+            if (r.value.timedOut) ctx.stderr(`bulwark: killed after ${timeoutMs ?? config.timeoutMs} ms\n`);
+            ctx.setExitCode(r.value.timedOut ? 124 : (r.value.exitCode ?? 128));
+          } finally {
+            svc.value.stop();
+            rmSync(ownDir, { recursive: true, force: true });
+          }
+        },
+      ),
     );
 }

@@ -29,7 +29,6 @@ export interface ScanCommandLine {
   readonly expected?: string;
 }
 
-
 export function scanCommand(items: readonly ScanCommandItem[]): ScanCommandLine[] {
   return items.map((item) => {
     const v = evaluateCommand(item.input);
@@ -46,28 +45,42 @@ export function scanCommand(items: readonly ScanCommandItem[]): ScanCommandLine[
   });
 }
 
-
 export function parseCommandJsonl(text: string): Result<ScanCommandItem[], BulwarkError> {
   const rows = parseJsonlRows(text, ['command', 'input'], '{"id": "...", "command": "..."}');
-  return rows.ok ? ok(rows.value.map((r) => ({ input: r.value, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
+  return rows.ok
+    ? ok(
+        rows.value.map((r) => ({
+          input: r.value,
+          ...(r.id !== undefined ? { id: r.id } : {}),
+          ...(r.expected !== undefined ? { expected: r.expected } : {}),
+        })),
+      )
+    : rows;
 }
 
 /** Adds `command` under the `scan` command (created when the perimeter's `scan` is not registered yet). */
 export function register(program: Command, ctx: CliContext): void {
-  const scan = program.commands.find((c) => c.name() === 'scan') ?? program.command('scan').description('run a detector on input without acting on it');
+  const scan =
+    program.commands.find((c) => c.name() === 'scan') ??
+    program.command('scan').description('run a detector on input without acting on it');
   scan
     .command('command')
-    .description("exec command policy (layer 2): allow or deny, the rule id and the parsed segment that matched; nothing is run")
+    .description(
+      'exec command policy (layer 2): allow or deny, the rule id and the parsed segment that matched; nothing is run',
+    )
     .argument('[file]', 'file holding the command line, or "-" for stdin')
     .option('-c, --command <text>', 'the command line itself instead of a file')
     .option('--jsonl', 'FILE holds JSON lines {"command": …}; print one JSON verdict per line')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit code: 0 when every command is allowed, 2 when at least one is denied.
 
 Examples:
   $ bulwark scan command -c 'sudo env X=1 rm -rf /*'
   $ echo 'git status && git reset --hard' | bulwark scan command -
-  $ bulwark scan command --jsonl commands.jsonl`)
+  $ bulwark scan command --jsonl commands.jsonl`,
+    )
     .action(
       action(ctx, (file: string | undefined, opts: { command?: string; jsonl?: boolean }) => {
         let items: ScanCommandItem[];
@@ -86,7 +99,10 @@ Examples:
         for (const l of lines) {
           if (opts.jsonl) ctx.stdout(JSON.stringify(l) + '\n');
           else if (l.verdict === 'allow') ctx.stdout(`ALLOW  ${l.input.slice(0, 200)}\n`);
-          else ctx.stdout(`DENY   ${l.input.slice(0, 200)}\n       rule: ${l.rule}\n       segment: ${l.segment}${l.via.length ? `\n       via: ${l.via.join(' > ')}` : ''}\n       ${l.reason}\n`);
+          else
+            ctx.stdout(
+              `DENY   ${l.input.slice(0, 200)}\n       rule: ${l.rule}\n       segment: ${l.segment}${l.via.length ? `\n       via: ${l.via.join(' > ')}` : ''}\n       ${l.reason}\n`,
+            );
         }
         if (lines.some((l) => l.verdict === 'deny')) ctx.setExitCode(2);
       }),

@@ -50,7 +50,6 @@ export interface ScanOutputDeps {
   readonly systemPrompt?: string;
 }
 
-
 export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutputDeps = {}): ScanOutputLine[] {
   const prompt = deps.systemPrompt ? new PromptFingerprint(deps.systemPrompt) : undefined;
   const scanDeps = { leakScanner: deps.leakScanner ?? EMPTY_LEAK_SCANNER, canaryForms: [], prompt };
@@ -65,7 +64,11 @@ export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutp
       ...(f.encoding ? { encoding: f.encoding } : {}),
       ...(f.secretName ? { secretName: f.secretName } : {}),
     }));
-    const verdict = r.findings.some((f) => f.severity === 'critical') ? 'redacted' : r.findings.length ? 'warning' : 'clean';
+    const verdict = r.findings.some((f) => f.severity === 'critical')
+      ? 'redacted'
+      : r.findings.length
+        ? 'warning'
+        : 'clean';
     return {
       ...(item.id !== undefined ? { id: item.id } : {}),
       verdict,
@@ -76,10 +79,17 @@ export function scanOutputItems(items: readonly ScanOutputItem[], deps: ScanOutp
   });
 }
 
-
 export function parseOutputJsonl(text: string): Result<ScanOutputItem[], BulwarkError> {
   const rows = parseJsonlRows(text, ['text', 'input'], '{"id": "...", "text": "..."}');
-  return rows.ok ? ok(rows.value.map((r, i) => ({ text: r.value, id: r.id ?? String(i + 1), ...(r.expected !== undefined ? { expected: r.expected } : {}) }))) : rows;
+  return rows.ok
+    ? ok(
+        rows.value.map((r, i) => ({
+          text: r.value,
+          id: r.id ?? String(i + 1),
+          ...(r.expected !== undefined ? { expected: r.expected } : {}),
+        })),
+      )
+    : rows;
 }
 
 export interface ScanOutputRegisterOptions {
@@ -89,16 +99,22 @@ export interface ScanOutputRegisterOptions {
 
 /** Adds `output` under the `scan` command (created when the perimeter's `scan` is not registered yet). */
 export function register(program: Command, ctx: CliContext, options: ScanOutputRegisterOptions = {}): void {
-  const scan = program.commands.find((c) => c.name() === 'scan') ?? program.command('scan').description('run a detector on input without acting on it');
+  const scan =
+    program.commands.find((c) => c.name() === 'scan') ??
+    program.command('scan').description('run a detector on input without acting on it');
   scan
     .command('output')
-    .description('L02 output guard: secret formats, known secret values, canary tokens, system-prompt extraction; prints findings and the redacted text')
+    .description(
+      'L02 output guard: secret formats, known secret values, canary tokens, system-prompt extraction; prints findings and the redacted text',
+    )
     .argument('[file]', 'file holding the response text, or "-" for stdin (default)')
     .option('-t, --text <text>', 'the text itself instead of a file')
     .option('--jsonl', 'FILE holds JSON lines {"id": …, "text": …}; print one JSON result per line')
     .option('--system-prompt <file>', 'also report overlap with this system prompt (extraction)')
     .option('--no-vault', 'do not open the vault: secret formats, canaries and the system prompt only')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The input is never echoed: only pattern ids, offsets and the redacted text are printed.
 Known secret values (raw, base64, hex, URL and other encodings) are those in the vault of the data dir,
 opened read only with the master key the daemon uses; without a vault or key a note on stderr says so
@@ -118,44 +134,58 @@ Exit code: 0 when nothing critical was found, 2 when at least one item was redac
 Examples:
   $ bulwark scan output response.txt
   $ curl -s $URL | bulwark scan output -
-  $ bulwark scan output --jsonl responses.jsonl --system-prompt prompt.md`)
+  $ bulwark scan output --jsonl responses.jsonl --system-prompt prompt.md`,
+    )
     .action(
-      action(ctx, (file: string | undefined, opts: { text?: string; jsonl?: boolean; systemPrompt?: string; vault?: boolean }) => {
-        let items: ScanOutputItem[];
-        if (opts.text !== undefined) items = [{ text: opts.text }];
-        else {
-          const text = readCliInput(file ?? '-');
-          if (!text.ok) return fail(ctx, text.error);
-          if (opts.jsonl) {
-            const rows = parseOutputJsonl(text.value);
-            if (!rows.ok) return fail(ctx, rows.error);
-            items = rows.value;
-          } else items = [{ text: text.value }];
-        }
-        let systemPrompt: string | undefined;
-        if (opts.systemPrompt) {
-          const p = readCliInput(opts.systemPrompt);
-          if (!p.ok) return fail(ctx, p.error);
-          systemPrompt = p.value;
-        }
-        let leakScanner: LeakScanner | undefined;
-        if (options.leakScanner && opts.vault !== false) {
-          const l = options.leakScanner(ctx.dataDir);
-          if (l.ok) leakScanner = l.value;
-          else ctx.stderr(`bulwark: note: known secret values are not checked: ${l.error.message}\n`);
-        }
-        const lines = scanOutputItems(items, { ...(leakScanner ? { leakScanner } : {}), ...(systemPrompt !== undefined ? { systemPrompt } : {}) });
-        for (const l of lines) {
-          if (opts.jsonl) {
-            ctx.stdout(JSON.stringify(l) + '\n');
-            continue;
+      action(
+        ctx,
+        (
+          file: string | undefined,
+          opts: { text?: string; jsonl?: boolean; systemPrompt?: string; vault?: boolean },
+        ) => {
+          let items: ScanOutputItem[];
+          if (opts.text !== undefined) items = [{ text: opts.text }];
+          else {
+            const text = readCliInput(file ?? '-');
+            if (!text.ok) return fail(ctx, text.error);
+            if (opts.jsonl) {
+              const rows = parseOutputJsonl(text.value);
+              if (!rows.ok) return fail(ctx, rows.error);
+              items = rows.value;
+            } else items = [{ text: text.value }];
           }
-          const head = l.verdict === 'clean' ? 'CLEAN' : l.verdict === 'redacted' ? 'REDACTED' : 'WARNING';
-          ctx.stdout(`${head}${l.findings.length ? `  ${l.findings.length} finding(s)` : ''}\n`);
-          for (const f of l.findings) ctx.stdout(`  ${f.severity.padEnd(8)} ${f.patternId}  [${f.start}, ${f.end})${f.encoding ? `  ${f.encoding}` : ''}${f.secretName ? `  secret ${f.secretName}` : ''}\n`);
-          if (l.verdict !== 'clean') ctx.stdout(`--- redacted ---\n${l.redacted}${l.redacted.endsWith('\n') ? '' : '\n'}`);
-        }
-        if (lines.some((l) => l.verdict === 'redacted')) ctx.setExitCode(2);
-      }),
+          let systemPrompt: string | undefined;
+          if (opts.systemPrompt) {
+            const p = readCliInput(opts.systemPrompt);
+            if (!p.ok) return fail(ctx, p.error);
+            systemPrompt = p.value;
+          }
+          let leakScanner: LeakScanner | undefined;
+          if (options.leakScanner && opts.vault !== false) {
+            const l = options.leakScanner(ctx.dataDir);
+            if (l.ok) leakScanner = l.value;
+            else ctx.stderr(`bulwark: note: known secret values are not checked: ${l.error.message}\n`);
+          }
+          const lines = scanOutputItems(items, {
+            ...(leakScanner ? { leakScanner } : {}),
+            ...(systemPrompt !== undefined ? { systemPrompt } : {}),
+          });
+          for (const l of lines) {
+            if (opts.jsonl) {
+              ctx.stdout(JSON.stringify(l) + '\n');
+              continue;
+            }
+            const head = l.verdict === 'clean' ? 'CLEAN' : l.verdict === 'redacted' ? 'REDACTED' : 'WARNING';
+            ctx.stdout(`${head}${l.findings.length ? `  ${l.findings.length} finding(s)` : ''}\n`);
+            for (const f of l.findings)
+              ctx.stdout(
+                `  ${f.severity.padEnd(8)} ${f.patternId}  [${f.start}, ${f.end})${f.encoding ? `  ${f.encoding}` : ''}${f.secretName ? `  secret ${f.secretName}` : ''}\n`,
+              );
+            if (l.verdict !== 'clean')
+              ctx.stdout(`--- redacted ---\n${l.redacted}${l.redacted.endsWith('\n') ? '' : '\n'}`);
+          }
+          if (lines.some((l) => l.verdict === 'redacted')) ctx.setExitCode(2);
+        },
+      ),
     );
 }

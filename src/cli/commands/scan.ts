@@ -67,8 +67,6 @@ export interface ScanItem {
   readonly text: string;
 }
 
-
-
 /** Parses JSON lines {"id","text"}; the first malformed line fails the whole input (nothing is scanned). */
 export function parseScanJsonl(text: string): Result<ScanItem[], BulwarkError> {
   const rows = parseJsonlRows(text, ['text'], '{"id": "...", "text": "..."}');
@@ -80,20 +78,25 @@ export function scanItems(target: ScanTarget, items: readonly ScanItem[]): Array
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const scan = program.commands.find((c) => c.name() === 'scan') ?? program.command('scan').description('run a detector on input without acting on it');
+  const scan =
+    program.commands.find((c) => c.name() === 'scan') ??
+    program.command('scan').description('run a detector on input without acting on it');
   for (const [name, factory] of Object.entries(SCAN_TARGETS)) {
     scan
       .command(name)
       .description(`perimeter verdict for ${name === 'input' ? 'inbound messages' : name} (one JSON line per item)`)
       .argument('[file]', 'file to scan, or "-" for stdin (default)')
       .option('--jsonl', 'FILE holds JSON lines {"id": …, "text": …}; one verdict per line')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Output: {"id","risk","score","action","findings":[{"id","family"}]} per item.
 Exit code: 0 when nothing is flagged, 2 when at least one item is risk medium or high, 1 on bad input.
 
 Examples:
   $ echo 'Ignore all previous instructions' | bulwark scan ${name}
-  $ bulwark scan ${name} --jsonl items.jsonl`)
+  $ bulwark scan ${name} --jsonl items.jsonl`,
+      )
       .action(
         action(ctx, (file: string | undefined, opts: { jsonl?: boolean }) => {
           const source = file ?? '-';

@@ -15,7 +15,12 @@ import { err, ok, type Result } from '../../core/result.js';
 import { absoluteFrom, childPath } from '../../core/safe-path.js';
 import { readTextFileBounded } from '../../config/read-file.js';
 import { createSanitizer } from '../../logging/sanitize.js';
-import { masterKeyOptionsFromConfig, secretScopesFromConfig, type ScopeConfigView, type SecretsConfig } from '../../secrets/config.js';
+import {
+  masterKeyOptionsFromConfig,
+  secretScopesFromConfig,
+  type ScopeConfigView,
+  type SecretsConfig,
+} from '../../secrets/config.js';
 import { MIN_FORM_LENGTH } from '../../secrets/encodings.js';
 import { MAX_DOTENV_BYTES, parseDotenv } from '../../secrets/dotenv.js';
 import { anyGlobMatches } from '../../secrets/glob.js';
@@ -55,10 +60,13 @@ export async function readValueFromStream(stream: NodeJS.ReadableStream): Promis
   for await (const chunk of stream) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += b.length;
-    if (size > MAX_STDIN_BYTES) return err(bulwarkError('secret.too_large', 'the value on stdin is larger than 64 KiB'));
+    if (size > MAX_STDIN_BYTES)
+      return err(bulwarkError('secret.too_large', 'the value on stdin is larger than 64 KiB'));
     chunks.push(b);
   }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   return ok(text);
 }
 
@@ -79,7 +87,11 @@ function loadScopes(ctx: CliContext): Result<Loaded, BulwarkError> {
 }
 
 /** Opens the vault with an audit sink on <data dir>/audit.jsonl, so CLI changes are audited too. */
-function openForCli(ctx: CliContext, group: GroupOptions, create: boolean): Result<{ store: SecretStore; done: () => void; loaded: Loaded }, BulwarkError> {
+function openForCli(
+  ctx: CliContext,
+  group: GroupOptions,
+  create: boolean,
+): Result<{ store: SecretStore; done: () => void; loaded: Loaded }, BulwarkError> {
   const loaded = loadScopes(ctx);
   if (!loaded.ok) return loaded;
   const keyOpts = masterKeyOptionsFromConfig(loaded.value.secretsConfig, ctx.dataDir, create);
@@ -87,7 +99,10 @@ function openForCli(ctx: CliContext, group: GroupOptions, create: boolean): Resu
   const bus = new EventBus();
   const opened = openSecretStore({
     dataDir: ctx.dataDir,
-    masterKeySource: { ...keyOpts, keyFile: group.keyFile ? absoluteFrom(process.cwd(), group.keyFile) : keyOpts.keyFile },
+    masterKeySource: {
+      ...keyOpts,
+      keyFile: group.keyFile ? absoluteFrom(process.cwd(), group.keyFile) : keyOpts.keyFile,
+    },
     leakIndex,
     bus,
   });
@@ -116,7 +131,8 @@ function openForCli(ctx: CliContext, group: GroupOptions, create: boolean): Resu
  */
 export function vaultLeakIndex(ctx: CliContext, group: GroupOptions = {}): Result<LeakIndex, BulwarkError> {
   const file = vaultPath(ctx.dataDir);
-  if (!existsSync(file)) return err(bulwarkError('vault.absent', `no vault at ${file}; add secrets with: bulwark secrets set NAME`));
+  if (!existsSync(file))
+    return err(bulwarkError('vault.absent', `no vault at ${file}; add secrets with: bulwark secrets set NAME`));
   const opened = openForCli(ctx, group, false);
   if (!opened.ok) return opened;
   const known = new LeakIndex();
@@ -150,7 +166,10 @@ export function register(program: Command, ctx: CliContext, _services?: unknown,
   const secrets = program
     .command('secrets')
     .description('the encrypted secret vault (L06): set, delete, list, import, audit, rotate-key')
-    .option('--key-file <path>', 'master key file (default: secrets.masterKeyFile in config, else ~/.config/bulwark/master.key)')
+    .option(
+      '--key-file <path>',
+      'master key file (default: secrets.masterKeyFile in config, else ~/.config/bulwark/master.key)',
+    )
     .addHelpText(
       'after',
       `
@@ -188,10 +207,13 @@ Examples:
           if (!r.ok) return fail(ctx, r.error);
           ctx.stdout(`${existed ? 'updated' : 'stored'} ${name}\n`);
           if (value.value.length < MIN_FORM_LENGTH) {
-            ctx.stderr(`bulwark: warning: ${name} is shorter than ${MIN_FORM_LENGTH} characters; the leak index cannot recognise it in output and logs\n`);
+            ctx.stderr(
+              `bulwark: warning: ${name} is shorter than ${MIN_FORM_LENGTH} characters; the leak index cannot recognise it in output and logs\n`,
+            );
           }
           const agents = agentsAllowed(loaded.scopes, name);
-          if (agents.length === 0) ctx.stderr(`bulwark: note: no agent may read ${name} yet; allow it with agents[].secrets in config.yaml\n`);
+          if (agents.length === 0)
+            ctx.stderr(`bulwark: note: no agent may read ${name} yet; allow it with agents[].secrets in config.yaml\n`);
         } finally {
           done();
         }
@@ -233,7 +255,13 @@ Examples:
           ctx.stdout(
             formatTable(
               ['NAME', 'SOURCE', 'CREATED', 'UPDATED', 'AGENTS'],
-              rows.map((r) => [r.name, r.source, r.createdAt ?? '-', r.updatedAt ?? '-', r.agents.join(',') || '(none)']),
+              rows.map((r) => [
+                r.name,
+                r.source,
+                r.createdAt ?? '-',
+                r.updatedAt ?? '-',
+                r.agents.join(',') || '(none)',
+              ]),
             ),
           );
         } finally {
@@ -283,22 +311,29 @@ Examples:
           } catch (cause) {
             return fail(ctx, `imported, but cannot delete ${path}: ${describeCause(cause)}`);
           }
-          ctx.stdout(`deleted ${path} (copies in backups, editor swap files or git history are not; rotate the secrets if it was ever shared)\n`);
+          ctx.stdout(
+            `deleted ${path} (copies in backups, editor swap files or git history are not; rotate the secrets if it was ever shared)\n`,
+          );
         } else {
-          ctx.stdout(`the plaintext file ${path} is still there; delete it once you have checked the import: rm ${path}\n`);
+          ctx.stdout(
+            `the plaintext file ${path} is still there; delete it once you have checked the import: rm ${path}\n`,
+          );
         }
       }),
     );
 
   secrets
     .command('audit')
-    .description('find plaintext secrets in config, the data dir, the environment and shell history; exit 1 when any is found')
+    .description(
+      'find plaintext secrets in config, the data dir, the environment and shell history; exit 1 when any is found',
+    )
     .option('--json', 'print as JSON')
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         // With the vault open, copies of vault values are recognised too; without a key, formats only.
         const opened = vaultLeakIndex(ctx, group());
-        if (!opened.ok) ctx.stderr(`bulwark: note: vault not opened (${opened.error.code}); checking secret formats only\n`);
+        if (!opened.ok)
+          ctx.stderr(`bulwark: note: vault not opened (${opened.error.code}); checking secret formats only\n`);
         const known = opened.ok ? opened.value : new LeakIndex();
         const findings = auditPlaintext({
           dataDir: ctx.dataDir,
@@ -310,7 +345,12 @@ Examples:
         if (opts.json) printJson(ctx, findings);
         else if (findings.length === 0) ctx.stdout('no plaintext secrets found\n');
         else {
-          ctx.stdout(formatTable(['WHERE', 'KIND'], findings.map((f) => [f.where, f.kind])));
+          ctx.stdout(
+            formatTable(
+              ['WHERE', 'KIND'],
+              findings.map((f) => [f.where, f.kind]),
+            ),
+          );
           ctx.stdout('\nHow to fix:\n');
           for (const f of findings) ctx.stdout(`  ${f.where}: ${f.advice}\n`);
         }
@@ -321,7 +361,10 @@ Examples:
   secrets
     .command('rotate-key')
     .description('re-encrypt every secret under a new master key, atomically')
-    .option('--new-key-file <path>', 'where to write the new key when the current one comes from $BULWARK_MASTER_KEY or systemd')
+    .option(
+      '--new-key-file <path>',
+      'where to write the new key when the current one comes from $BULWARK_MASTER_KEY or systemd',
+    )
     .action(
       action(ctx, (opts: { newKeyFile?: string }) => {
         const opened = openForCli(ctx, group(), false);
@@ -331,7 +374,9 @@ Examples:
           if (!r.ok) return fail(ctx, r.error);
           ctx.stdout(`re-encrypted ${r.value.records} secret(s) under a new master key, now in ${r.value.keyFile}\n`);
           if (r.value.operatorMustInstall) {
-            ctx.stdout(`install that key where the old one came from (${opened.value.store.keyInfo.location}), then delete ${r.value.keyFile}\n`);
+            ctx.stdout(
+              `install that key where the old one came from (${opened.value.store.keyInfo.location}), then delete ${r.value.keyFile}\n`,
+            );
           }
         } finally {
           opened.value.done();

@@ -16,7 +16,9 @@ export function layerSummary(layers: readonly LayerStatus[]): string {
   const count = (s: string): number => layers.filter((l) => l.state === s).length;
   const on = layers.filter((l) => l.state === 'on').map((l) => `${l.id} ${l.name}`);
   const degraded = layers.filter((l) => l.state === 'degraded').map((l) => `${l.id} ${l.name} (${l.reason})`);
-  const lines = [`layers: ${count('on')} on, ${count('off')} off, ${count('degraded')} degraded, ${count('absent')} absent`];
+  const lines = [
+    `layers: ${count('on')} on, ${count('off')} off, ${count('degraded')} degraded, ${count('absent')} absent`,
+  ];
   if (on.length) lines.push(`  on: ${on.join(', ')}`);
   if (degraded.length) lines.push(`  degraded: ${degraded.join(', ')}`);
   lines.push('  details: bulwark layers');
@@ -24,10 +26,14 @@ export function layerSummary(layers: readonly LayerStatus[]): string {
 }
 
 export function agentSummary(agents: ReadonlyArray<{ id: string; model: string; provider?: string }>): string {
-  const lines = [`agents (model names on /v1): ${agents.map((a) => (a.provider ? `${a.id} (${a.provider}/${a.model})` : a.id)).join(', ')}`];
+  const lines = [
+    `agents (model names on /v1): ${agents.map((a) => (a.provider ? `${a.id} (${a.provider}/${a.model})` : a.id)).join(', ')}`,
+  ];
   const unwired = agents.filter((a) => !a.provider).map((a) => a.id);
   if (unwired.length > 0) {
-    lines.push(`  no provider yet: ${unwired.join(', ')}; chats with them answer 503 until agents[].provider is set in config.yaml`);
+    lines.push(
+      `  no provider yet: ${unwired.join(', ')}; chats with them answer 503 until agents[].provider is set in config.yaml`,
+    );
   }
   return lines.join('\n');
 }
@@ -85,7 +91,10 @@ Examples:
         });
         const host = new URL(daemon.url).hostname.replace(/^\[|\]$/g, '');
         ctx.stdout(`bulwark listening on ${daemon.url}\n`);
-        if (!isLoopback(host)) ctx.stdout(`warning: ${host} is not a loopback address; the API is reachable from the network (tokens are still required)\n`);
+        if (!isLoopback(host))
+          ctx.stdout(
+            `warning: ${host} is not a loopback address; the API is reachable from the network (tokens are still required)\n`,
+          );
         ctx.stdout(agentSummary(daemon.agents) + '\n');
         ctx.stdout(layerSummary(daemon.layers) + '\n');
         ctx.stdout(`logs:  ${daemon.logFile}\naudit: ${daemon.auditFile}\nstop with Ctrl-C (SIGINT) or SIGTERM\n`);

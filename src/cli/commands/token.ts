@@ -16,11 +16,16 @@ function withTokens(ctx: CliContext, services: CliServices, fn: (tokens: TokenAd
 }
 
 export function register(program: Command, ctx: CliContext, services: CliServices): void {
-  const scopeHelp = Object.entries(services.scopes).map(([s, h]) => `  ${s.padEnd(6)} ${h}`).join('\n');
+  const scopeHelp = Object.entries(services.scopes)
+    .map(([s, h]) => `  ${s.padEnd(6)} ${h}`)
+    .join('\n');
   const token = program
     .command('token')
     .description('create, list and revoke API tokens (stored only as SHA-256 hashes)')
-    .addHelpText('after', `\nScopes:\n${scopeHelp}\n\nExamples:\n  $ bulwark token create --name laptop --scopes chat\n  $ bulwark token list\n  $ bulwark token revoke tok_0123456789abcdef01234567`);
+    .addHelpText(
+      'after',
+      `\nScopes:\n${scopeHelp}\n\nExamples:\n  $ bulwark token create --name laptop --scopes chat\n  $ bulwark token list\n  $ bulwark token revoke tok_0123456789abcdef01234567`,
+    );
 
   token
     .command('create')
@@ -35,7 +40,9 @@ export function register(program: Command, ctx: CliContext, services: CliService
           const created = tokens.create(opts.name, opts.scopes.split(','));
           if (!created.ok) return fail(ctx, created.error);
           if (opts.json) return printJson(ctx, created.value);
-          ctx.stdout(`token ${created.value.id} ("${created.value.name}") created:\n${tokenWarning(created.value.token, created.value.scopes)}\n`);
+          ctx.stdout(
+            `token ${created.value.id} ("${created.value.name}") created:\n${tokenWarning(created.value.token, created.value.scopes)}\n`,
+          );
         }),
       ),
     );
@@ -53,7 +60,13 @@ export function register(program: Command, ctx: CliContext, services: CliService
           ctx.stdout(
             formatTable(
               ['ID', 'NAME', 'SCOPES', 'CREATED', 'STATUS'],
-              list.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ? `revoked ${t.revokedAt}` : 'active']),
+              list.map((t) => [
+                t.id,
+                t.name,
+                t.scopes.join(','),
+                t.createdAt,
+                t.revokedAt ? `revoked ${t.revokedAt}` : 'active',
+              ]),
             ),
           );
         }),
@@ -71,7 +84,9 @@ export function register(program: Command, ctx: CliContext, services: CliService
           const revoked = tokens.revoke(id);
           if (!revoked.ok) return fail(ctx, revoked.error);
           if (opts.json) return printJson(ctx, revoked.value);
-          ctx.stdout(`token ${revoked.value.id} ("${revoked.value.name}") revoked at ${revoked.value.revokedAt ?? ''}\n`);
+          ctx.stdout(
+            `token ${revoked.value.id} ("${revoked.value.name}") revoked at ${revoked.value.revokedAt ?? ''}\n`,
+          );
         }),
       ),
     );

@@ -20,7 +20,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, (opts: UsageOptions) => {
         const days = Number(opts.days ?? '7');
-        if (!Number.isInteger(days) || days < 1 || days > 35) return fail(ctx, '--days must be a whole number from 1 to 35');
+        if (!Number.isInteger(days) || days < 1 || days > 35)
+          return fail(ctx, '--days must be a whole number from 1 to 35');
         const file = childPath(ctx.dataDir, USAGE_DB_FILE);
         if (!existsSync(file)) {
           if (opts.json) return printJson(ctx, { today: [], period: [], days });
@@ -33,11 +34,20 @@ export function register(program: Command, ctx: CliContext): void {
           const period = store.summary(startOfUtcDay(now) - (days - 1) * 86_400_000);
           if (opts.json) return printJson(ctx, { today, period, days });
           const rows = (list: typeof today) =>
-            list.map((r) => [r.agent, r.model, String(r.calls), String(r.inputTokens), String(r.outputTokens), r.cost.toFixed(4)]);
+            list.map((r) => [
+              r.agent,
+              r.model,
+              String(r.calls),
+              String(r.inputTokens),
+              String(r.outputTokens),
+              r.cost.toFixed(4),
+            ]);
           const headers = ['AGENT', 'MODEL', 'CALLS', 'IN', 'OUT', 'COST'];
           ctx.stdout(`today (UTC)\n${today.length ? formatTable(headers, rows(today)) : 'no model calls today\n'}`);
           const total = period.reduce((s, r) => s + r.cost, 0);
-          ctx.stdout(`\nlast ${days} day(s): total cost ${total.toFixed(4)}\n${period.length ? formatTable(headers, rows(period)) : 'no model calls\n'}`);
+          ctx.stdout(
+            `\nlast ${days} day(s): total cost ${total.toFixed(4)}\n${period.length ? formatTable(headers, rows(period)) : 'no model calls\n'}`,
+          );
         } finally {
           store.close();
         }

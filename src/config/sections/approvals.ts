@@ -2,7 +2,17 @@
 import { z } from 'zod';
 
 /** L27 action classes (the same union as `ActionClass` in agent/tools/tool.ts; a test keeps them identical). */
-export const ACTION_CLASSES = ['read', 'write', 'network', 'exec', 'destructive', 'credential', 'config', 'messaging', 'memory'] as const;
+export const ACTION_CLASSES = [
+  'read',
+  'write',
+  'network',
+  'exec',
+  'destructive',
+  'credential',
+  'config',
+  'messaging',
+  'memory',
+] as const;
 export type ActionClass = (typeof ACTION_CLASSES)[number];
 
 export const ActionClassSchema = z.enum(ACTION_CLASSES);
@@ -11,7 +21,10 @@ const scratchDir = z
   .string()
   .min(1)
   .max(200)
-  .refine((s) => !s.startsWith('/') && !s.split('/').includes('..') && !s.includes('\0'), 'a directory relative to the workspace, without ..');
+  .refine(
+    (s) => !s.startsWith('/') && !s.split('/').includes('..') && !s.includes('\0'),
+    'a directory relative to the workspace, without ..',
+  );
 
 export const ApprovalsConfigSchema = z.strictObject({
   /** Classes that pause for an operator decision. */

@@ -24,7 +24,10 @@ export function splitHostPort(entry: string): { host: string; port?: number } | 
   return port >= 1 && port <= 65535 ? { host: host.toLowerCase(), port } : undefined;
 }
 
-const hostEntry = z.string().max(300).refine((v) => splitHostPort(v) !== undefined, 'a host name or host:port, e.g. api.anthropic.com');
+const hostEntry = z
+  .string()
+  .max(300)
+  .refine((v) => splitHostPort(v) !== undefined, 'a host name or host:port, e.g. api.anthropic.com');
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -38,16 +41,24 @@ export const BindingSchema = z
     /** Path prefix the binding covers, matched on whole segments after dot-segment removal. */
     pathPrefix: z.string().max(500).regex(/^\//, 'a path starting with "/"').default('/'),
     /** Allowed methods; empty = any. */
-    methods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).max(7).default([]),
+    methods: z
+      .array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+      .max(7)
+      .default([]),
     /** Name of the secret to inject (resolved through the agent's L07 scope). */
     secret: z.string().regex(SECRET_NAME, 'a secret name: letters, digits and _'),
     /** anthropic / x-api-key: `x-api-key: KEY`; bearer: `Authorization: Bearer KEY`; query: `?<queryParam>=KEY`. */
     preset: z.enum(INJECTION_PRESETS).default('bearer'),
-    queryParam: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+    queryParam: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .optional(),
     /** Environment variable that holds the placeholder inside the sandbox; default: the secret name. */
     env: z.string().regex(ENV_NAME).optional(),
   })
-  .refine((b) => b.preset !== 'query' || b.queryParam !== undefined, { message: 'preset "query" needs queryParam (e.g. "key")' });
+  .refine((b) => b.preset !== 'query' || b.queryParam !== undefined, {
+    message: 'preset "query" needs queryParam (e.g. "key")',
+  });
 export type Binding = z.infer<typeof BindingSchema>;
 
 export const BrokerConfigSchema = z.strictObject({
@@ -55,7 +66,12 @@ export const BrokerConfigSchema = z.strictObject({
   bindings: z.array(BindingSchema).max(200).default([]),
   /** Hosts (host or host:port) reachable without a binding: passed through without injection, still via L10 and the leak check. */
   egressAllow: z.array(hostEntry).max(200).default([]),
-  maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   upstreamTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
 });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;

@@ -24,12 +24,26 @@ export const ExecConfigSchema = z.strictObject({
   network: z.enum(['none', 'broker', 'host']).default('none'),
   timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
   /** Output kept per stream: half from the head, half from the tail. */
-  maxOutputBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  maxOutputBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   limits: ExecLimitsSchema.default(LIMIT_DEFAULTS),
   /** Apply the seccomp filter when the kernel and architecture allow it. */
   seccomp: z.boolean().default(true),
   /** Extra workspace-relative paths mounted read-only (added to the built-in persistence paths). */
-  protectedPaths: z.array(z.string().min(1).max(256).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'a relative path inside the workspace')).max(64).default([]),
+  protectedPaths: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'a relative path inside the workspace'),
+    )
+    .max(64)
+    .default([]),
 });
 export type ExecConfig = z.infer<typeof ExecConfigSchema>;
 

@@ -24,7 +24,12 @@ export const DEFAULT_AUTH_FAILURE_LIMIT: AuthFailureLimitConfig = AuthFailureLim
 export const ServerConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
-  bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   authFailures: AuthFailureLimitSchema.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

@@ -4,7 +4,10 @@ import { z } from 'zod';
 const hostPort = z
   .string()
   .max(300)
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$/, 'host:port, e.g. 127.0.0.1:11434 or [::1]:8080 or ollama.lan:11434');
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$/,
+    'host:port, e.g. 127.0.0.1:11434 or [::1]:8080 or ollama.lan:11434',
+  );
 
 export const DEFAULT_NET_PORTS = [80, 443, 8000, 8080, 8443] as const;
 
@@ -12,9 +15,18 @@ export const NetConfigSchema = z.strictObject({
   /** The only way past L10: exact host:port pairs an operator trusts (e.g. a local Ollama). */
   allow: z.array(hostPort).max(200).default([]),
   /** Destination ports allowed for everything not in `allow`. */
-  ports: z.array(z.number().int().min(1).max(65535)).min(1).max(100).default([...DEFAULT_NET_PORTS]),
+  ports: z
+    .array(z.number().int().min(1).max(65535))
+    .min(1)
+    .max(100)
+    .default([...DEFAULT_NET_PORTS]),
   /** Hard limits for every guarded fetch. */
-  maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
   timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
   maxRedirects: z.number().int().min(0).max(20).default(5),
 });

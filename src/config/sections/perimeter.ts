@@ -34,26 +34,56 @@ export const InputGuardConfigSchema = z
     /** Combine the in-repo statistical classifier with the pattern score. */
     classifier: z.boolean().default(true),
     /** Longer inbound text is refused (high risk) rather than scanned partially. */
-    maxChars: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+    maxChars: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
   })
-  .default({ enabled: true, thresholds: { medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT }, actions: { low: 'pass', medium: 'reinforce', high: 'block' }, classifier: true, maxChars: 1024 * 1024 });
+  .default({
+    enabled: true,
+    thresholds: { medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT },
+    actions: { low: 'pass', medium: 'reinforce', high: 'block' },
+    classifier: true,
+    maxChars: 1024 * 1024,
+  });
 export type InputGuardConfig = z.infer<typeof InputGuardConfigSchema>;
 
 export const RateLimitConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    windowMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(5 * 60 * 1000),
+    windowMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * 3600 * 1000)
+      .default(5 * 60 * 1000),
     warnAt: z.number().int().min(1).max(1000).default(3),
     auditAt: z.number().int().min(1).max(1000).default(5),
     /** Detections in the window from which `action` applies. */
     limitAt: z.number().int().min(1).max(1000).default(5),
     /** throttle: one message per throttleMs; block: nothing until the window clears; none: audit only. */
     action: z.enum(['throttle', 'block', 'none']).default('throttle'),
-    throttleMs: z.number().int().min(100).max(3600 * 1000).default(10_000),
+    throttleMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3600 * 1000)
+      .default(10_000),
     maxSenders: z.number().int().min(10).max(1_000_000).default(10_000),
   })
   .refine((r) => r.warnAt <= r.auditAt, 'guards.rateLimit: warnAt must be <= auditAt')
-  .default({ enabled: true, windowMs: 300_000, warnAt: 3, auditAt: 5, limitAt: 5, action: 'throttle', throttleMs: 10_000, maxSenders: 10_000 });
+  .default({
+    enabled: true,
+    windowMs: 300_000,
+    warnAt: 3,
+    auditAt: 5,
+    limitAt: 5,
+    action: 'throttle',
+    throttleMs: 10_000,
+    maxSenders: 10_000,
+  });
 export type RateLimitConfig = z.infer<typeof RateLimitConfigSchema>;
 
 export const ToolOutputConfigSchema = z

@@ -10,7 +10,10 @@ export const SecretsConfigSchema = z
     /** Master key file; default ~/.config/bulwark/master.key. Must be outside the data dir, mode 0600. */
     masterKeyFile: z.string().min(1).max(4096).optional(),
     /** Environment variable holding the master key (read once, then scrubbed). */
-    masterKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name').default(MASTER_KEY_ENV_DEFAULT),
+    masterKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name')
+      .default(MASTER_KEY_ENV_DEFAULT),
   })
   .default({ masterKeyEnv: MASTER_KEY_ENV_DEFAULT });
 export type SecretsConfig = z.infer<typeof SecretsConfigSchema>;

@@ -13,7 +13,22 @@ import { TOKEN_PREFIX } from './token-format.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
 
 /** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
-const CREDENTIAL_PARAMS = new Set(['token', 'accesstoken', 'apikey', 'key', 'auth', 'authorization', 'bearer', 'bearertoken', 'authtoken', 'idtoken', 'secret', 'password', 'sessiontoken', 'jwt']);
+const CREDENTIAL_PARAMS = new Set([
+  'token',
+  'accesstoken',
+  'apikey',
+  'key',
+  'auth',
+  'authorization',
+  'bearer',
+  'bearertoken',
+  'authtoken',
+  'idtoken',
+  'secret',
+  'password',
+  'sessiontoken',
+  'jwt',
+]);
 const MAX_AUTH_HEADER = 1024;
 
 function normaliseParam(name: string): string {
@@ -91,7 +106,11 @@ export function throttleRefused(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
     c.set('refusalHandled', true);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return sendFailure(c, {
-      ...failure(429, `too many refused requests from this address; retry in ${seconds} s with a valid token ("Authorization: Bearer <token>")`, 'rate_limited'),
+      ...failure(
+        429,
+        `too many refused requests from this address; retry in ${seconds} s with a valid token ("Authorization: Bearer <token>")`,
+        'rate_limited',
+      ),
       headers: { 'Retry-After': String(seconds) },
     });
   };
@@ -104,7 +123,11 @@ export function refuseQueryTokens(deps: AuthDeps): MiddlewareHandler<GatewayEnv>
       return deny(
         c,
         deps,
-        failure(400, 'credentials in the URL query string are refused (URLs are logged and cached); send the token as an "Authorization: Bearer <token>" header', 'token_in_query'),
+        failure(
+          400,
+          'credentials in the URL query string are refused (URLs are logged and cached); send the token as an "Authorization: Bearer <token>" header',
+          'token_in_query',
+        ),
         'token_in_query',
       );
     }
@@ -117,21 +140,46 @@ export function requireToken(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header === undefined || header.length === 0) {
-      return deny(c, deps, failure(401, 'missing bearer token: send "Authorization: Bearer <token>"; create one with: bulwark token create', 'missing_token'), 'missing_token');
+      return deny(
+        c,
+        deps,
+        failure(
+          401,
+          'missing bearer token: send "Authorization: Bearer <token>"; create one with: bulwark token create',
+          'missing_token',
+        ),
+        'missing_token',
+      );
     }
     if (header.length > MAX_AUTH_HEADER) {
-      return deny(c, deps, failure(401, 'the Authorization header is too long to be a bulwark token', 'invalid_token'), 'oversized_header');
+      return deny(
+        c,
+        deps,
+        failure(401, 'the Authorization header is too long to be a bulwark token', 'invalid_token'),
+        'oversized_header',
+      );
     }
     const m = /^Bearer +(\S+) *$/i.exec(header);
     if (!m) {
-      return deny(c, deps, failure(401, 'unsupported Authorization scheme: use "Authorization: Bearer <token>"', 'invalid_token'), 'bad_scheme');
+      return deny(
+        c,
+        deps,
+        failure(401, 'unsupported Authorization scheme: use "Authorization: Bearer <token>"', 'invalid_token'),
+        'bad_scheme',
+      );
     }
     const verdict = deps.tokens.verify(m[1] as string);
     if (!verdict.ok) {
       const reason = verdict.error.code.replace(/^auth\./, '');
       const tokenId = typeof verdict.error.details?.tokenId === 'string' ? verdict.error.details.tokenId : undefined;
       const code = reason === 'revoked' ? 'revoked_token' : 'invalid_token';
-      return deny(c, deps, failure(401, `${verdict.error.message}; create a new one with: bulwark token create`, code), reason, tokenId);
+      return deny(
+        c,
+        deps,
+        failure(401, `${verdict.error.message}; create a new one with: bulwark token create`, code),
+        reason,
+        tokenId,
+      );
     }
     c.set('identity', verdict.value);
     await next();
@@ -146,7 +194,11 @@ export function requireScope(deps: AuthDeps, scope: TokenScope): MiddlewareHandl
       return deny(
         c,
         deps,
-        failure(403, `this token lacks the "${scope}" scope needed for ${c.req.path}; create one with: bulwark token create --scopes ${scope}`, 'missing_scope'),
+        failure(
+          403,
+          `this token lacks the "${scope}" scope needed for ${c.req.path}; create one with: bulwark token create --scopes ${scope}`,
+          'missing_scope',
+        ),
         'missing_scope',
         identity.id,
       );

@@ -85,8 +85,13 @@ export class AuthFailureLimiter {
     this.global = undefined;
     if (g.suppressed === 0) return;
     this.bus.emit('auth:throttled', {
-      layer: 'L18', outcome: 'throttled', reason: 'global_summary', audited: g.audited, suppressed: g.suppressed,
-      windowStartedAt: new Date(g.windowStart).toISOString(), windowMs: this.config.windowMs,
+      layer: 'L18',
+      outcome: 'throttled',
+      reason: 'global_summary',
+      audited: g.audited,
+      suppressed: g.suppressed,
+      windowStartedAt: new Date(g.windowStart).toISOString(),
+      windowMs: this.config.windowMs,
     });
   }
 
@@ -115,8 +120,14 @@ export class AuthFailureLimiter {
   private close(key: string, e: Entry): void {
     if (e.refused === 0 || !this.spend(this.clock())) return;
     this.bus.emit('auth:throttled', {
-      layer: 'L18', outcome: 'throttled', reason: 'summary', client: key, failures: e.failures, refused: e.refused,
-      windowStartedAt: new Date(e.windowStart).toISOString(), windowMs: this.config.windowMs,
+      layer: 'L18',
+      outcome: 'throttled',
+      reason: 'summary',
+      client: key,
+      failures: e.failures,
+      refused: e.refused,
+      windowStartedAt: new Date(e.windowStart).toISOString(),
+      windowMs: this.config.windowMs,
     });
   }
 
@@ -158,8 +169,13 @@ export class AuthFailureLimiter {
     if (!this.spend(now)) return 'suppress';
     if (e.failures === this.config.maxFailures && this.spend(now)) {
       this.bus.emit('auth:throttled', {
-        layer: 'L18', outcome: 'throttled', reason: 'too_many_failures', client: key, failures: e.failures,
-        windowMs: this.config.windowMs, retryAfterMs: Math.max(0, e.windowStart + this.config.windowMs - now),
+        layer: 'L18',
+        outcome: 'throttled',
+        reason: 'too_many_failures',
+        client: key,
+        failures: e.failures,
+        windowMs: this.config.windowMs,
+        retryAfterMs: Math.max(0, e.windowStart + this.config.windowMs - now),
       });
     }
     return 'audit';

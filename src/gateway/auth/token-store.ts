@@ -58,11 +58,20 @@ function toInfo(r: TokenRow): TokenInfo {
 }
 
 export function parseScopes(text: string): Result<TokenScope[], BulwarkError> {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (parts.length === 0) return err(bulwarkError('token.scopes', `give at least one scope; known scopes: ${TOKEN_SCOPES.join(', ')}`));
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (parts.length === 0)
+    return err(bulwarkError('token.scopes', `give at least one scope; known scopes: ${TOKEN_SCOPES.join(', ')}`));
   const bad = parts.filter((p) => !isTokenScope(p));
   if (bad.length > 0) {
-    return err(bulwarkError('token.scopes', `unknown scope(s) ${bad.map((b) => `"${b}"`).join(', ')}; known scopes: ${TOKEN_SCOPES.join(', ')}`));
+    return err(
+      bulwarkError(
+        'token.scopes',
+        `unknown scope(s) ${bad.map((b) => `"${b}"`).join(', ')}; known scopes: ${TOKEN_SCOPES.join(', ')}`,
+      ),
+    );
   }
   return ok([...new Set(parts as TokenScope[])]);
 }
@@ -105,7 +114,9 @@ export class TokenStore {
       revoked_at: null,
     };
     this.db
-      .prepare('INSERT INTO gateway_tokens (id, name, hash, scopes, created_at, revoked_at) VALUES (@id, @name, @hash, @scopes, @created_at, @revoked_at)')
+      .prepare(
+        'INSERT INTO gateway_tokens (id, name, hash, scopes, created_at, revoked_at) VALUES (@id, @name, @hash, @scopes, @created_at, @revoked_at)',
+      )
       .run(row);
     this.cache = undefined;
     return ok({ ...toInfo(row), token });
@@ -133,7 +144,12 @@ export class TokenStore {
   /** Constant-time check of a presented token against every stored hash. */
   verify(presented: string): Result<TokenInfo, BulwarkError> {
     if (!looksLikeToken(presented)) {
-      return err(bulwarkError('auth.malformed', 'the bearer token is not a bulwark token (bwk_...)', { layer: 'L18', status: 401 }));
+      return err(
+        bulwarkError('auth.malformed', 'the bearer token is not a bulwark token (bwk_...)', {
+          layer: 'L18',
+          status: 401,
+        }),
+      );
     }
     const digest = sha256(presented);
     const rows = this.rows();
@@ -142,9 +158,16 @@ export class TokenStore {
       // No early exit: every entry is compared.
       if (digestEqual(digest, row.hash) && match === undefined) match = row;
     }
-    if (!match) return err(bulwarkError('auth.unknown', 'the bearer token is not valid', { layer: 'L18', status: 401 }));
+    if (!match)
+      return err(bulwarkError('auth.unknown', 'the bearer token is not valid', { layer: 'L18', status: 401 }));
     if (match.revoked_at) {
-      return err(bulwarkError('auth.revoked', 'the bearer token has been revoked', { layer: 'L18', status: 401, details: { tokenId: match.id } }));
+      return err(
+        bulwarkError('auth.revoked', 'the bearer token has been revoked', {
+          layer: 'L18',
+          status: 401,
+          details: { tokenId: match.id },
+        }),
+      );
     }
     return ok(toInfo(match));
   }

@@ -13,7 +13,16 @@ import { readJsonBody } from '../body.js';
 import { failure, failureFromBulwarkError, sendFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 import { parseChatCompletionRequest, toChatMessages } from './schema.js';
-import { chunkObject, completionObject, emptyChunk, sseData, toOpenAIFinishReason, type CompletionMeta, type OpenAIFinishReason, type Usage } from './wire.js';
+import {
+  chunkObject,
+  completionObject,
+  emptyChunk,
+  sseData,
+  toOpenAIFinishReason,
+  type CompletionMeta,
+  type OpenAIFinishReason,
+  type Usage,
+} from './wire.js';
 
 export const SESSION_HEADER = 'x-bulwark-session';
 /** Opt-in: `x-bulwark-events: tools` adds tool progress chunks (with empty `choices`) to a stream. */
@@ -38,7 +47,15 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const messages = toChatMessages(req);
     if (!messages.ok) return sendFailure(c, messages.error);
     if (!deps.runtime.hasAgent(req.model)) {
-      return sendFailure(c, failure(404, `unknown model "${req.model.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found', 'model'));
+      return sendFailure(
+        c,
+        failure(
+          404,
+          `unknown model "${req.model.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`,
+          'model_not_found',
+          'model',
+        ),
+      );
     }
     const sessionHeader = c.req.header(SESSION_HEADER);
     if (sessionHeader !== undefined && !SESSION_ID.test(sessionHeader)) {
@@ -62,7 +79,10 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       } catch (cause) {
         // The runtime promises never to throw; if it does, the client gets a generic 500.
         deps.logger.error({ traceId, err: describeCause(cause) }, 'agent runtime threw during a turn');
-        return { done: false, value: { type: 'error', error: { code: 'runtime.threw', message: describeCause(cause) } } };
+        return {
+          done: false,
+          value: { type: 'error', error: { code: 'runtime.threw', message: describeCause(cause) } },
+        };
       }
     };
     // Every way out ends the turn and closes the runtime's iterator, so its clean-up (the session lock among
@@ -84,12 +104,29 @@ export function chatCompletionsHandler(deps: ChatDeps) {
         logTurnError(deps.logger, traceId, first.value.error);
         return sendFailure(c, failureFromBulwarkError(first.value.error, traceId));
       }
-      const meta: CompletionMeta = { id: `chatcmpl-${traceId}`, created: Math.floor(Date.now() / 1000), model: req.model };
+      const meta: CompletionMeta = {
+        id: `chatcmpl-${traceId}`,
+        created: Math.floor(Date.now() / 1000),
+        model: req.model,
+      };
 
       if (req.stream) {
-        const wantTools = (c.req.header(EVENTS_HEADER) ?? '').split(',').map((s) => s.trim()).includes('tools');
+        const wantTools = (c.req.header(EVENTS_HEADER) ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .includes('tools');
         const includeUsage = req.stream_options?.include_usage === true;
-        const stream = sseStream({ first, next, close, meta, turn, wantTools, includeUsage, traceId, logger: deps.logger });
+        const stream = sseStream({
+          first,
+          next,
+          close,
+          meta,
+          turn,
+          wantTools,
+          includeUsage,
+          traceId,
+          logger: deps.logger,
+        });
         handedOver = true;
         return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
       }
@@ -138,7 +175,11 @@ function addUsage(total: Usage, e: { inputTokens: number; outputTokens: number }
   total.outputTokens += e.outputTokens;
 }
 
-function logTurnError(logger: Logger, traceId: string, error: { code: string; message: string; status?: number }): void {
+function logTurnError(
+  logger: Logger,
+  traceId: string,
+  error: { code: string; message: string; status?: number },
+): void {
   const level = (error.status ?? 500) >= 500 ? 'error' : 'warn';
   logger[level]({ traceId, code: error.code, status: error.status }, `turn failed: ${error.message}`);
 }
@@ -186,11 +227,23 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
         if (e.type === 'text_delta' && e.text.length > 0) out = sseData(chunkObject(a.meta, { content: e.text }, null));
         else if (e.type === 'usage') addUsage(usage, e);
         else if ((e.type === 'tool_started' || e.type === 'tool_finished') && a.wantTools) {
-          const tool = e.type === 'tool_started' ? { id: e.id, name: e.name, status: 'started' } : { id: e.id, name: e.name, status: 'finished', ok: e.ok };
+          const tool =
+            e.type === 'tool_started'
+              ? { id: e.id, name: e.name, status: 'started' }
+              : { id: e.id, name: e.name, status: 'finished', ok: e.ok };
           out = sseData(emptyChunk(a.meta, { bulwark: { tool } }));
         } else if (e.type === 'done') {
           out = sseData(chunkObject(a.meta, {}, toOpenAIFinishReason(e.finishReason)));
-          if (a.includeUsage) out += sseData(emptyChunk(a.meta, { usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens } }));
+          if (a.includeUsage)
+            out += sseData(
+              emptyChunk(a.meta, {
+                usage: {
+                  prompt_tokens: usage.inputTokens,
+                  completion_tokens: usage.outputTokens,
+                  total_tokens: usage.inputTokens + usage.outputTokens,
+                },
+              }),
+            );
         } else if (e.type === 'error') {
           logTurnError(a.logger, a.traceId, e.error);
           // OpenAI clients raise an APIError when a data line carries `error`.

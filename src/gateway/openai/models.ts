@@ -11,14 +11,22 @@ function modelObject(id: string): Record<string, unknown> {
 }
 
 export function listModelsHandler(runtime: AgentRuntime) {
-  return (c: Context<GatewayEnv>): Response => c.json({ object: 'list', data: runtime.listAgents().map((a) => modelObject(a.id)) });
+  return (c: Context<GatewayEnv>): Response =>
+    c.json({ object: 'list', data: runtime.listAgents().map((a) => modelObject(a.id)) });
 }
 
 export function getModelHandler(runtime: AgentRuntime) {
   return (c: Context<GatewayEnv>): Response => {
     const id = c.req.param('id') ?? '';
     if (!runtime.hasAgent(id)) {
-      return sendFailure(c, failure(404, `unknown model "${id.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`, 'model_not_found'));
+      return sendFailure(
+        c,
+        failure(
+          404,
+          `unknown model "${id.slice(0, 200)}": a model is an agent id; list them with GET /v1/models`,
+          'model_not_found',
+        ),
+      );
     }
     return c.json(modelObject(id));
   };

@@ -63,17 +63,38 @@ export function toChatMessages(req: ChatCompletionRequest): Result<ChatMessage[]
   for (const [i, m] of req.messages.entries()) {
     const param = `messages[${i}].role`;
     if (m.role === 'system' || m.role === 'developer') {
-      return err(failure(400, `${param}: "${m.role}" messages are not accepted; the agent's system prompt is set by the operator in config.yaml (agents[].systemPrompt)`, 'unsupported_role', param));
+      return err(
+        failure(
+          400,
+          `${param}: "${m.role}" messages are not accepted; the agent's system prompt is set by the operator in config.yaml (agents[].systemPrompt)`,
+          'unsupported_role',
+          param,
+        ),
+      );
     }
     if (m.role === 'tool' || (m.tool_calls && m.tool_calls.length > 0)) {
-      return err(failure(400, `${param}: client-side tool calls are not accepted; the agent runs its own tools inside the daemon`, 'unsupported_role', param));
+      return err(
+        failure(
+          400,
+          `${param}: client-side tool calls are not accepted; the agent runs its own tools inside the daemon`,
+          'unsupported_role',
+          param,
+        ),
+      );
     }
     const text = contentText(m.content);
     if (m.role === 'user') out.push({ role: 'user', content: text });
     else out.push({ role: 'assistant', content: text });
   }
   if (out.at(-1)?.role !== 'user') {
-    return err(failure(400, `messages[${req.messages.length - 1}].role: the last message must come from the user`, 'invalid_request', `messages[${req.messages.length - 1}].role`));
+    return err(
+      failure(
+        400,
+        `messages[${req.messages.length - 1}].role: the last message must come from the user`,
+        'invalid_request',
+        `messages[${req.messages.length - 1}].role`,
+      ),
+    );
   }
   return ok(out);
 }

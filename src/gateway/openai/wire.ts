@@ -22,7 +22,11 @@ export interface Usage {
 }
 
 export function usageObject(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
-  return { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
+  return {
+    prompt_tokens: u.inputTokens,
+    completion_tokens: u.outputTokens,
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
 }
 
 export interface CompletionMeta {
@@ -31,13 +35,20 @@ export interface CompletionMeta {
   readonly model: string;
 }
 
-export function completionObject(meta: CompletionMeta, text: string, finish: OpenAIFinishReason, usage: Usage): Record<string, unknown> {
+export function completionObject(
+  meta: CompletionMeta,
+  text: string,
+  finish: OpenAIFinishReason,
+  usage: Usage,
+): Record<string, unknown> {
   return {
     id: meta.id,
     object: 'chat.completion',
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish },
+    ],
     usage: usageObject(usage),
   };
 }
@@ -58,7 +69,14 @@ export function chunkObject(
 
 /** A chunk with no choices: the shape OpenAI uses for the trailing usage chunk. */
 export function emptyChunk(meta: CompletionMeta, extra: Record<string, unknown>): Record<string, unknown> {
-  return { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [], ...extra };
+  return {
+    id: meta.id,
+    object: 'chat.completion.chunk',
+    created: meta.created,
+    model: meta.model,
+    choices: [],
+    ...extra,
+  };
 }
 
 export function sseData(value: unknown): string {

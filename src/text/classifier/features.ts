@@ -12,7 +12,13 @@ const FNV_PRIME = 0x01000193;
 
 function isWordUnit(c: number): boolean {
   if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x27 || (c >= 0x41 && c <= 0x5a);
-  return !(c <= 0xbf || (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff0f));
+  return !(
+    c <= 0xbf ||
+    (c >= 0x2000 && c <= 0x206f) ||
+    (c >= 0x3000 && c <= 0x303f) ||
+    (c >= 0xfe30 && c <= 0xfe4f) ||
+    (c >= 0xff00 && c <= 0xff0f)
+  );
 }
 
 /** Distinct hashed feature indexes of a text (bias excluded). */
@@ -32,7 +38,7 @@ export function featuresOf(view: string): number[] {
     if (!inWord) continue;
     const word = h >>> 0;
     out.add(word & MASK);
-    if (prev >= 0) out.add((Math.imul(prev ^ 0x2f6b3c1d, 0x9e3779b1) ^ word) >>> 0 & MASK);
+    if (prev >= 0) out.add(((Math.imul(prev ^ 0x2f6b3c1d, 0x9e3779b1) ^ word) >>> 0) & MASK);
     prev = word;
     h = FNV_OFFSET;
     inWord = false;

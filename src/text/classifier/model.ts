@@ -17,7 +17,10 @@ interface WeightsFile {
 }
 
 const file = weights as unknown as WeightsFile;
-if (file.bits !== FEATURE_BITS) throw new Error(`classifier weights use ${file.bits} feature bits, code expects ${FEATURE_BITS}: retrain with scripts/train-input-classifier.ts`);
+if (file.bits !== FEATURE_BITS)
+  throw new Error(
+    `classifier weights use ${file.bits} feature bits, code expects ${FEATURE_BITS}: retrain with scripts/train-input-classifier.ts`,
+  );
 const dense = new Float32Array(1 << FEATURE_BITS);
 for (const [i, w] of file.weights) dense[i] = w;
 

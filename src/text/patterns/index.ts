@@ -12,12 +12,29 @@ import { SECRET_FORMATS } from './secret-formats.js';
 import { INDIRECT_INSTRUCTIONS } from './indirect.js';
 
 export type { PatternDef, PatternFamily, Severity } from './types.js';
-export { ROLE_MARKERS, INSTRUCTION_OVERRIDE, JAILBREAK_PERSONAS, PROMPT_EXTRACTION, DANGEROUS_COMMANDS, CREDENTIAL_LOGGING, EXFILTRATION, ENCODED_PAYLOADS, SECRET_FORMATS, INDIRECT_INSTRUCTIONS };
+export {
+  ROLE_MARKERS,
+  INSTRUCTION_OVERRIDE,
+  JAILBREAK_PERSONAS,
+  PROMPT_EXTRACTION,
+  DANGEROUS_COMMANDS,
+  CREDENTIAL_LOGGING,
+  EXFILTRATION,
+  ENCODED_PAYLOADS,
+  SECRET_FORMATS,
+  INDIRECT_INSTRUCTIONS,
+};
 
 /** Patterns that score inbound text, tool output and memory writes for injection (matched on the detection view). */
 export const INJECTION_PATTERNS: readonly PatternDef[] = [
-  ...ROLE_MARKERS, ...INSTRUCTION_OVERRIDE, ...JAILBREAK_PERSONAS, ...PROMPT_EXTRACTION,
-  ...DANGEROUS_COMMANDS, ...CREDENTIAL_LOGGING, ...EXFILTRATION, ...ENCODED_PAYLOADS,
+  ...ROLE_MARKERS,
+  ...INSTRUCTION_OVERRIDE,
+  ...JAILBREAK_PERSONAS,
+  ...PROMPT_EXTRACTION,
+  ...DANGEROUS_COMMANDS,
+  ...CREDENTIAL_LOGGING,
+  ...EXFILTRATION,
+  ...ENCODED_PAYLOADS,
 ];
 
 /** Patterns for content that should be data (tool output, web pages, memory writes): injection plus indirect directives. */

@@ -35,7 +35,8 @@ export function shannonEntropy(s: string): number {
  * of four x/X in any case turns up about once in 30,000 tokens, which would leave a real key unredacted.
  */
 const PLACEHOLDER_X = /x{5}|X{5}/;
-const PLACEHOLDER_WORDS = /(?:\*{3}|#{3}|\.\.|example|your[_-]|changeme|placeholder|redacted|dummy|<[^>]*>|\$\{|\$\(|\{\{|%[A-Za-z_]+%)/i;
+const PLACEHOLDER_WORDS =
+  /(?:\*{3}|#{3}|\.\.|example|your[_-]|changeme|placeholder|redacted|dummy|<[^>]*>|\$\{|\$\(|\{\{|%[A-Za-z_]+%)/i;
 
 /** True for obvious stand-ins: xxxxx, ***, <token>, ${VAR}, "EXAMPLE", one repeated character. */
 export function looksLikePlaceholder(value: string): boolean {
@@ -101,7 +102,9 @@ function jsonObject(text: string | undefined): Record<string, unknown> | undefin
   if (!t.startsWith('{') || !t.endsWith('}')) return undefined;
   try {
     const parsed: unknown = JSON.parse(t);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -112,7 +115,8 @@ function jsonObject(text: string | undefined): Record<string, unknown> | undefin
  * (RFC 9068, OIDC Core §2/§5.1) and names that carry an identity, a tenant, a permission or a session.
  * Namespaced private claims ("https://…/roles", "urn:…") count as well.
  */
-const CREDENTIAL_CLAIM = /^(?:iss|sub|aud|exp|nbf|iat|jti|azp|acr|amr|nonce|at_hash|sid|tid|oid|scp|upn|cid|ver|typ)$|user|account|tenant|org|client|role|scope|perm|group|session|email|login|admin|auth|name|[:/]/i;
+const CREDENTIAL_CLAIM =
+  /^(?:iss|sub|aud|exp|nbf|iat|jti|azp|acr|amr|nonce|at_hash|sid|tid|oid|scp|upn|cid|ver|typ)$|user|account|tenant|org|client|role|scope|perm|group|session|email|login|admin|auth|name|[:/]/i;
 
 /**
  * A JWT's header must decode to a JSON object with an `alg` member, and its payload to a JSON object
@@ -158,8 +162,24 @@ function validBasic(credential: string): boolean {
 }
 
 const WEAK_CREDENTIAL_WORDS = new Set([
-  'pass', 'password', 'passwd', 'secret', 'token', 'apikey', 'api_key', 'user', 'username', 'test', 'admin',
-  'changeme', 'none', 'null', 'true', 'false', 'bearer', 'basic',
+  'pass',
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'user',
+  'username',
+  'test',
+  'admin',
+  'changeme',
+  'none',
+  'null',
+  'true',
+  'false',
+  'bearer',
+  'basic',
 ]);
 
 /** A credential that is not a variable reference, placeholder or a bare word such as "password". */
@@ -175,7 +195,8 @@ function strongCredential(value: string, minLength: number): boolean {
 
 // --- HTTP credentials ----------------------------------------------------------------------
 
-const AUTH_HEADER = /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
+const AUTH_HEADER =
+  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
 
 function validAuthHeader(match: string): boolean {
   const m = AUTH_HEADER.exec(match);
@@ -187,7 +208,8 @@ function validAuthHeader(match: string): boolean {
   return shannonEntropy(value) >= 2.8;
 }
 
-const API_KEY_HEADER = /(?:^|[^A-Za-z0-9_-])(?<name>[A-Za-z][A-Za-z0-9-]{1,40})["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
+const API_KEY_HEADER =
+  /(?:^|[^A-Za-z0-9_-])(?<name>[A-Za-z][A-Za-z0-9-]{1,40})["']?[ \t]{0,16}:[ \t]{1,16}["']?(?<secret>[A-Za-z0-9._~+/=-]{8,512})/i;
 
 const API_KEY_HEADER_NAME = /(?:api-?key|api-?token|auth-?token|access-?token|private-token|token)$/i;
 
@@ -220,8 +242,10 @@ const ASSIGNMENT = new RegExp(
 
 /** The assignment's name must end in a credential word. */
 const CREDENTIAL_NAME = /(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|credentials?|auth)$/i;
-const KEY_NAME_ALLOWED = /(?:^|[_.-])(?:api|secret|access|private|auth|encryption|signing|master|license|client|app|service|account)[_-]?key$|^(?:key|apikey)$/i;
-const NAME_DENIED = /(?:public|pub|csrf|xsrf|cache|sort|primary|foreign|partition|lookup|hash|map|dict)[_.-]?(?:key|token)$|(?:^|[_.-])(?:no|is|has|use|with|enable|require)[_.-]/i;
+const KEY_NAME_ALLOWED =
+  /(?:^|[_.-])(?:api|secret|access|private|auth|encryption|signing|master|license|client|app|service|account)[_-]?key$|^(?:key|apikey)$/i;
+const NAME_DENIED =
+  /(?:public|pub|csrf|xsrf|cache|sort|primary|foreign|partition|lookup|hash|map|dict)[_.-]?(?:key|token)$|(?:^|[_.-])(?:no|is|has|use|with|enable|require)[_.-]/i;
 
 /** Minimum entropy (bits/char) of a generic assignment value; tuned on the tuning split only. */
 export const GENERIC_ENTROPY_FLOOR = 3.0;
@@ -232,7 +256,8 @@ function validAssignment(match: string): boolean {
   const value = m?.groups?.['secret'] ?? '';
   const lname = name.toLowerCase();
   if (!CREDENTIAL_NAME.test(name)) return false;
-  if (/key$/.test(lname) && !KEY_NAME_ALLOWED.test(name) && !/(?:api|secret|access|private)[_-]?key$/i.test(name)) return false;
+  if (/key$/.test(lname) && !KEY_NAME_ALLOWED.test(name) && !/(?:api|secret|access|private)[_-]?key$/i.test(name))
+    return false;
   if (NAME_DENIED.test(name)) return false;
   if (/(?:password|passwd|pwd|secret|credentials?)$/i.test(name)) {
     if (!strongCredential(value, 8)) return false;
@@ -263,7 +288,8 @@ function validCliUser(match: string): boolean {
 
 // --- URL credentials -----------------------------------------------------------------------
 
-const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?<user>[^\s:/@"'<>]{0,128}):(?<secret>[^\s/@"'<>]{3,256})@[A-Za-z0-9][A-Za-z0-9.-]{0,253}/i;
+const URL_CREDENTIALS =
+  /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?<user>[^\s:/@"'<>]{0,128}):(?<secret>[^\s/@"'<>]{3,256})@[A-Za-z0-9][A-Za-z0-9.-]{0,253}/i;
 
 function validUrlCredentials(match: string): boolean {
   const pass = URL_CREDENTIALS.exec(match)?.groups?.['secret'] ?? '';
@@ -278,7 +304,8 @@ function validUrlCredentials(match: string): boolean {
  * ran on through any following header, so 1 MB of repeated BEGIN lines cost 16 KiB of matching and a
  * failed validation per line. Single hyphens stay (Proc-Type, DEK-Info, AES-128-CBC header lines).
  */
-const PRIVATE_KEY = /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
+const PRIVATE_KEY =
+  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
 
 function validPrivateKey(match: string): boolean {
   const body = match.replace(/^-----BEGIN[^\n]*?-----/, '').split('-----END')[0] ?? '';
@@ -307,39 +334,54 @@ function validSlackToken(match: string): boolean {
  * a repeated prefix cannot start a new long match inside the last one.
  */
 const RE = {
-  awsKeyId: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}|(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])/,
-  awsSecret: /(?:^|[^A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
+  awsKeyId:
+    /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}|(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])/,
+  awsSecret:
+    /(?:^|[^A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
   githubToken: /\bgh[pousr]_[A-Za-z0-9]{36,251}|gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9])/,
-  githubFineGrained: /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9])/,
-  gitlabToken: /\bgl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-(?:(?!gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-)[A-Za-z0-9_.-]){20,80}|gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-(?:(?!gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-)[A-Za-z0-9_.-]){20,80}(?![A-Za-z0-9_.-])/,
+  githubFineGrained:
+    /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9])/,
+  gitlabToken:
+    /\bgl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-(?:(?!gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-)[A-Za-z0-9_.-]){20,80}|gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-(?:(?!gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-)[A-Za-z0-9_.-]){20,80}(?![A-Za-z0-9_.-])/,
   gitlabRunnerRegistration: /\bGR1348941[A-Za-z0-9_-]{20}\b/,
-  slackToken: /\bxox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-(?:(?!xox[abposr]-)[A-Za-z0-9-]){8,120}|xox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-(?:(?!xox[abposr]-)[A-Za-z0-9-]){8,120}(?![A-Za-z0-9-])/,
-  slackConfigToken: /\bxoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}|xoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}(?![A-Za-z0-9])/,
-  slackAppToken: /\bxapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}|xapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}(?![A-Za-z0-9])/,
-  slackWebhook: /\bhttps?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9/]{16,64}/,
-  stripeSecret: /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}(?![A-Za-z0-9])/,
+  slackToken:
+    /\bxox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-(?:(?!xox[abposr]-)[A-Za-z0-9-]){8,120}|xox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-(?:(?!xox[abposr]-)[A-Za-z0-9-]){8,120}(?![A-Za-z0-9-])/,
+  slackConfigToken:
+    /\bxoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}|xoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}(?![A-Za-z0-9])/,
+  slackAppToken:
+    /\bxapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}|xapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}(?![A-Za-z0-9])/,
+  slackWebhook:
+    /\bhttps?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9/]{16,64}/,
+  stripeSecret:
+    /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}(?![A-Za-z0-9])/,
   stripeWebhookSecret: /\bwhsec_[A-Za-z0-9+/=]{32,128}|whsec_[A-Za-z0-9+/=]{32,128}(?![A-Za-z0-9+/=])/,
-  openaiKey: /\bsk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}|sk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}(?![A-Za-z0-9_-])/,
-  openaiProjectKey: /\bsk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}|sk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}(?![A-Za-z0-9_-])/,
-  anthropicKey: /\bsk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA|sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA(?![A-Za-z0-9_-])/,
+  openaiKey:
+    /\bsk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}|sk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}(?![A-Za-z0-9_-])/,
+  openaiProjectKey:
+    /\bsk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}|sk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}(?![A-Za-z0-9_-])/,
+  anthropicKey:
+    /\bsk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA|sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA(?![A-Za-z0-9_-])/,
   googleApiKey: /\bAIza[0-9A-Za-z_-]{35}|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/,
   jwt: /(?:^|[^A-Za-z0-9_-])(?<secret>[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{16,1024})/,
   npmToken: /\bnpm_[A-Za-z0-9]{36}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/,
   twilioApiKey: /\bSK[0-9a-fA-F]{32}\b/,
   sendgridKey: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/,
-  azureClientSecret: /(?:^|[^A-Za-z0-9_~.-])(?<secret>[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/,
+  azureClientSecret:
+    /(?:^|[^A-Za-z0-9_~.-])(?<secret>[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/,
   facebookPageToken: /\bEAA[A-Za-z0-9]{90,400}/,
   facebookAppToken: /\b[0-9]{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])/,
   hashicorpVault: /\bhvs\.[A-Za-z0-9_-]{90,200}|hvs\.[A-Za-z0-9_-]{90,200}(?![A-Za-z0-9_-])/,
   hashicorpVaultLegacy: /\bs\.[A-Za-z0-9]{24}\b/,
   onePasswordServiceAccount: /\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}/,
-  ageSecretKey: /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}(?![A-Za-z0-9])/,
+  ageSecretKey:
+    /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}(?![A-Za-z0-9])/,
   // Strict on both sides: relaxed, it cost held-out precision below the 0.95 goal (eval/results/secrets.md).
   notionToken: /\bntn_[0-9]{11}[A-Za-z0-9]{35}\b/,
   perplexityKey: /\bpplx-[A-Za-z0-9]{48}|pplx-[A-Za-z0-9]{48}(?![A-Za-z0-9])/,
   // Strict on both sides: `hf_` ends identifiers (`…rhf_SponsoredProducts…`, a tuning row of the eval).
   huggingfaceToken: /\bhf_[A-Za-z0-9]{34,40}\b/,
-  atlassianToken: /\bATATT3(?:(?!ATATT3)[A-Za-z0-9_=-]){150,250}|ATATT3(?:(?!ATATT3)[A-Za-z0-9_=-]){150,250}(?![A-Za-z0-9_=-])/,
+  atlassianToken:
+    /\bATATT3(?:(?!ATATT3)[A-Za-z0-9_=-]){150,250}|ATATT3(?:(?!ATATT3)[A-Za-z0-9_=-]){150,250}(?![A-Za-z0-9_=-])/,
   sourcegraphToken: /\bsgp_(?:local_)?[a-fA-F0-9]{40}\b/,
   sourcegraphInstanceToken: /\bsgp_[a-fA-F0-9]{16}_[a-fA-F0-9]{40}\b/,
   cloudflareOriginCa: /\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b/,
@@ -352,53 +394,325 @@ const RE = {
 };
 
 export const SECRET_FORMATS: readonly PatternDef[] = [
-  def({ id: 'secret.aws_access_key_id', severity: 'critical', regex: RE.awsKeyId, description: 'AWS access key id (AKIA/ASIA… + 16 base32 characters)', validate: randomLooking(RE.awsKeyId, 2.8) }),
-  def({ id: 'secret.aws_secret_access_key', severity: 'critical', regex: RE.awsSecret, description: 'AWS secret access key (40 characters) assigned to an aws_secret_access_key name', validate: randomLooking(RE.awsSecret, 3.5) }),
-  def({ id: 'secret.github_token', severity: 'critical', regex: RE.githubToken, description: 'GitHub classic token (ghp_, gho_, ghu_, ghs_, ghr_)', validate: randomLooking(RE.githubToken, 3.0) }),
-  def({ id: 'secret.github_fine_grained_pat', severity: 'critical', regex: RE.githubFineGrained, description: 'GitHub fine-grained personal access token (github_pat_)', validate: randomLooking(RE.githubFineGrained, 3.0) }),
-  def({ id: 'secret.gitlab_token', severity: 'critical', regex: RE.gitlabToken, description: 'GitLab token (glpat-, glptt-, glrt-, gldt-, …)', validate: randomLooking(RE.gitlabToken, 3.0) }),
-  def({ id: 'secret.gitlab_runner_registration', severity: 'critical', regex: RE.gitlabRunnerRegistration, description: 'GitLab runner registration token (GR1348941…)', validate: randomLooking(RE.gitlabRunnerRegistration, 3.0) }),
-  def({ id: 'secret.slack_token', severity: 'critical', regex: RE.slackToken, description: 'Slack bot/user/workspace token (xoxb-, xoxp-, xoxa-, …)', validate: validSlackToken }),
-  def({ id: 'secret.slack_config_token', severity: 'critical', regex: RE.slackConfigToken, description: 'Slack app configuration access/refresh token (xoxe.)', validate: randomLooking(RE.slackConfigToken, 3.5) }),
-  def({ id: 'secret.slack_app_token', severity: 'critical', regex: RE.slackAppToken, description: 'Slack app-level token (xapp-)', validate: randomLooking(RE.slackAppToken, 3.0) }),
-  def({ id: 'secret.slack_webhook_url', severity: 'critical', regex: RE.slackWebhook, description: 'Slack incoming webhook / workflow URL' }),
-  def({ id: 'secret.stripe_secret_key', severity: 'critical', regex: RE.stripeSecret, description: 'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_)', validate: randomLooking(RE.stripeSecret, 3.0) }),
-  def({ id: 'secret.stripe_webhook_secret', severity: 'critical', regex: RE.stripeWebhookSecret, description: 'Stripe webhook signing secret (whsec_)', validate: randomLooking(RE.stripeWebhookSecret, 3.0) }),
-  def({ id: 'secret.openai_api_key', severity: 'critical', regex: RE.openaiKey, description: 'OpenAI API key (sk-…T3BlbkFJ…)' }),
-  def({ id: 'secret.openai_project_key', severity: 'critical', regex: RE.openaiProjectKey, description: 'OpenAI project / service-account / admin key (sk-proj-, sk-svcacct-, sk-admin-)', validate: randomLooking(RE.openaiProjectKey, 3.5) }),
-  def({ id: 'secret.anthropic_api_key', severity: 'critical', regex: RE.anthropicKey, description: 'Anthropic API or admin key (sk-ant-api03-…AA, sk-ant-admin01-…AA)', validate: randomLooking(RE.anthropicKey, 3.0) }),
+  def({
+    id: 'secret.aws_access_key_id',
+    severity: 'critical',
+    regex: RE.awsKeyId,
+    description: 'AWS access key id (AKIA/ASIA… + 16 base32 characters)',
+    validate: randomLooking(RE.awsKeyId, 2.8),
+  }),
+  def({
+    id: 'secret.aws_secret_access_key',
+    severity: 'critical',
+    regex: RE.awsSecret,
+    description: 'AWS secret access key (40 characters) assigned to an aws_secret_access_key name',
+    validate: randomLooking(RE.awsSecret, 3.5),
+  }),
+  def({
+    id: 'secret.github_token',
+    severity: 'critical',
+    regex: RE.githubToken,
+    description: 'GitHub classic token (ghp_, gho_, ghu_, ghs_, ghr_)',
+    validate: randomLooking(RE.githubToken, 3.0),
+  }),
+  def({
+    id: 'secret.github_fine_grained_pat',
+    severity: 'critical',
+    regex: RE.githubFineGrained,
+    description: 'GitHub fine-grained personal access token (github_pat_)',
+    validate: randomLooking(RE.githubFineGrained, 3.0),
+  }),
+  def({
+    id: 'secret.gitlab_token',
+    severity: 'critical',
+    regex: RE.gitlabToken,
+    description: 'GitLab token (glpat-, glptt-, glrt-, gldt-, …)',
+    validate: randomLooking(RE.gitlabToken, 3.0),
+  }),
+  def({
+    id: 'secret.gitlab_runner_registration',
+    severity: 'critical',
+    regex: RE.gitlabRunnerRegistration,
+    description: 'GitLab runner registration token (GR1348941…)',
+    validate: randomLooking(RE.gitlabRunnerRegistration, 3.0),
+  }),
+  def({
+    id: 'secret.slack_token',
+    severity: 'critical',
+    regex: RE.slackToken,
+    description: 'Slack bot/user/workspace token (xoxb-, xoxp-, xoxa-, …)',
+    validate: validSlackToken,
+  }),
+  def({
+    id: 'secret.slack_config_token',
+    severity: 'critical',
+    regex: RE.slackConfigToken,
+    description: 'Slack app configuration access/refresh token (xoxe.)',
+    validate: randomLooking(RE.slackConfigToken, 3.5),
+  }),
+  def({
+    id: 'secret.slack_app_token',
+    severity: 'critical',
+    regex: RE.slackAppToken,
+    description: 'Slack app-level token (xapp-)',
+    validate: randomLooking(RE.slackAppToken, 3.0),
+  }),
+  def({
+    id: 'secret.slack_webhook_url',
+    severity: 'critical',
+    regex: RE.slackWebhook,
+    description: 'Slack incoming webhook / workflow URL',
+  }),
+  def({
+    id: 'secret.stripe_secret_key',
+    severity: 'critical',
+    regex: RE.stripeSecret,
+    description: 'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_)',
+    validate: randomLooking(RE.stripeSecret, 3.0),
+  }),
+  def({
+    id: 'secret.stripe_webhook_secret',
+    severity: 'critical',
+    regex: RE.stripeWebhookSecret,
+    description: 'Stripe webhook signing secret (whsec_)',
+    validate: randomLooking(RE.stripeWebhookSecret, 3.0),
+  }),
+  def({
+    id: 'secret.openai_api_key',
+    severity: 'critical',
+    regex: RE.openaiKey,
+    description: 'OpenAI API key (sk-…T3BlbkFJ…)',
+  }),
+  def({
+    id: 'secret.openai_project_key',
+    severity: 'critical',
+    regex: RE.openaiProjectKey,
+    description: 'OpenAI project / service-account / admin key (sk-proj-, sk-svcacct-, sk-admin-)',
+    validate: randomLooking(RE.openaiProjectKey, 3.5),
+  }),
+  def({
+    id: 'secret.anthropic_api_key',
+    severity: 'critical',
+    regex: RE.anthropicKey,
+    description: 'Anthropic API or admin key (sk-ant-api03-…AA, sk-ant-admin01-…AA)',
+    validate: randomLooking(RE.anthropicKey, 3.0),
+  }),
   // Google API keys are often public by design (Firebase, Maps JS keys restricted by referrer): audit, don't redact.
-  def({ id: 'secret.google_api_key', severity: 'warning', regex: RE.googleApiKey, description: 'Google API key (AIza + 35 characters); frequently public by design', validate: randomLooking(RE.googleApiKey, 3.5) }),
-  def({ id: 'secret.jwt', severity: 'critical', regex: RE.jwt, description: 'JSON Web Token whose header decodes to JSON with an alg', validate: validJwt }),
-  def({ id: 'secret.http_authorization', severity: 'critical', regex: AUTH_HEADER, description: 'Authorization header credential (Bearer, Basic with user:password, Token, bare)', validate: validAuthHeader }),
-  def({ id: 'secret.http_api_key_header', severity: 'critical', regex: API_KEY_HEADER, description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)', validate: validApiKeyHeader }),
-  def({ id: 'secret.private_key', severity: 'critical', regex: PRIVATE_KEY, description: 'PEM / OpenSSH / PGP private key block with a key body', validate: validPrivateKey }),
-  def({ id: 'secret.url_credentials', severity: 'critical', regex: URL_CREDENTIALS, description: 'URL with user:password (database connection strings, package registries, webhooks)', validate: validUrlCredentials }),
-  def({ id: 'secret.cli_user_password', severity: 'critical', regex: CLI_USER, description: 'user:password given to -u/--user on a command line (curl, …)', validate: validCliUser }),
-  def({ id: 'secret.npm_token', severity: 'critical', regex: RE.npmToken, description: 'npm access token (npm_ + 36)', validate: randomLooking(RE.npmToken, 3.0) }),
-  def({ id: 'secret.twilio_api_key_sid', severity: 'warning', regex: RE.twilioApiKey, description: 'Twilio API key SID (SK + 32 hex); an identifier paired with a secret', validate: randomLooking(RE.twilioApiKey, 3.0) }),
-  def({ id: 'secret.sendgrid_api_key', severity: 'critical', regex: RE.sendgridKey, description: 'SendGrid API key (SG.<22>.<43>)', validate: randomLooking(RE.sendgridKey, 3.0) }),
-  def({ id: 'secret.azure_ad_client_secret', severity: 'critical', regex: RE.azureClientSecret, description: 'Microsoft Entra ID (Azure AD) client secret (xxxNQ~…)', validate: randomLooking(RE.azureClientSecret, 3.5) }),
-  def({ id: 'secret.facebook_access_token', severity: 'critical', regex: RE.facebookPageToken, description: 'Facebook / Meta access token (EAA…)', validate: randomLooking(RE.facebookPageToken, 4.0) }),
-  def({ id: 'secret.facebook_app_token', severity: 'critical', regex: RE.facebookAppToken, description: 'Facebook app access token (app id|app secret)', validate: randomLooking(RE.facebookAppToken, 3.5) }),
-  def({ id: 'secret.hashicorp_vault_token', severity: 'critical', regex: RE.hashicorpVault, description: 'HashiCorp Vault service token (hvs.)', validate: randomLooking(RE.hashicorpVault, 3.5) }),
-  def({ id: 'secret.hashicorp_vault_legacy_token', severity: 'critical', regex: RE.hashicorpVaultLegacy, description: 'HashiCorp Vault legacy service token (s. + 24, mixed case and digits)', validate: (m) => /[a-z]/.test(m) && /[A-Z]/.test(m.slice(2)) && /[0-9]/.test(m) && randomLooking(RE.hashicorpVaultLegacy, 3.5)(m) }),
-  def({ id: 'secret.1password_service_account', severity: 'critical', regex: RE.onePasswordServiceAccount, description: '1Password service-account token (ops_eyJ…)', validate: randomLooking(RE.onePasswordServiceAccount, 4.0) }),
-  def({ id: 'secret.age_secret_key', severity: 'critical', regex: RE.ageSecretKey, description: 'age encryption secret key (AGE-SECRET-KEY-1 + bech32)' }),
-  def({ id: 'secret.notion_token', severity: 'critical', regex: RE.notionToken, description: 'Notion integration token (ntn_)', validate: randomLooking(RE.notionToken, 3.5) }),
-  def({ id: 'secret.perplexity_api_key', severity: 'critical', regex: RE.perplexityKey, description: 'Perplexity API key (pplx-)', validate: randomLooking(RE.perplexityKey, 3.5) }),
-  def({ id: 'secret.huggingface_token', severity: 'critical', regex: RE.huggingfaceToken, description: 'Hugging Face access token (hf_)', validate: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m.slice(3)) && randomLooking(RE.huggingfaceToken, 3.5)(m) }),
-  def({ id: 'secret.atlassian_api_token', severity: 'critical', regex: RE.atlassianToken, description: 'Atlassian API token (ATATT3…)', validate: randomLooking(RE.atlassianToken, 4.0) }),
-  def({ id: 'secret.sourcegraph_token', severity: 'critical', regex: RE.sourcegraphToken, description: 'Sourcegraph access token (sgp_)', validate: randomLooking(RE.sourcegraphToken, 3.3) }),
-  def({ id: 'secret.sourcegraph_instance_token', severity: 'critical', regex: RE.sourcegraphInstanceToken, description: 'Sourcegraph instance-bound access token (sgp_<instance>_…)', validate: randomLooking(RE.sourcegraphInstanceToken, 3.3) }),
-  def({ id: 'secret.cloudflare_origin_ca_key', severity: 'critical', regex: RE.cloudflareOriginCa, description: 'Cloudflare Origin CA key (v1.0-…)' }),
-  def({ id: 'secret.intra42_client_secret', severity: 'critical', regex: RE.intra42Secret, description: '42 intra OAuth client secret (s-s4t2ud-, s-s4t2af-)' }),
-  def({ id: 'secret.octopus_deploy_api_key', severity: 'critical', regex: RE.octopusApiKey, description: 'Octopus Deploy API key (API- + 26)', validate: (m) => /[0-9]/.test(m.slice(4)) && randomLooking(RE.octopusApiKey, 3.5)(m) }),
-  def({ id: 'secret.mailchimp_api_key', severity: 'critical', regex: RE.mailchimpKey, description: 'Mailchimp Marketing API key (32 hex + -us<data centre>)', validate: randomLooking(RE.mailchimpKey, 3.0) }),
-  def({ id: 'secret.databricks_token', severity: 'critical', regex: RE.databricksToken, description: 'Databricks personal access token (dapi + 32 hex)', validate: randomLooking(RE.databricksToken, 3.0) }),
-  def({ id: 'secret.aws_bedrock_api_key', severity: 'critical', regex: RE.bedrockLongTermKey, description: 'Amazon Bedrock long-term API key (ABSK + base64)', validate: randomLooking(RE.bedrockLongTermKey, 4.0) }),
-  def({ id: 'secret.gcp_service_account_marker', severity: 'warning', regex: RE.gcpServiceAccount, description: 'Google service-account JSON marker (a private key is usually nearby)' }),
-  def({ id: 'secret.generic_assignment', severity: 'critical', regex: ASSIGNMENT, description: 'password/secret/token/api key assignment with a random-looking value (entropy floor, no placeholders)', validate: validAssignment }),
+  def({
+    id: 'secret.google_api_key',
+    severity: 'warning',
+    regex: RE.googleApiKey,
+    description: 'Google API key (AIza + 35 characters); frequently public by design',
+    validate: randomLooking(RE.googleApiKey, 3.5),
+  }),
+  def({
+    id: 'secret.jwt',
+    severity: 'critical',
+    regex: RE.jwt,
+    description: 'JSON Web Token whose header decodes to JSON with an alg',
+    validate: validJwt,
+  }),
+  def({
+    id: 'secret.http_authorization',
+    severity: 'critical',
+    regex: AUTH_HEADER,
+    description: 'Authorization header credential (Bearer, Basic with user:password, Token, bare)',
+    validate: validAuthHeader,
+  }),
+  def({
+    id: 'secret.http_api_key_header',
+    severity: 'critical',
+    regex: API_KEY_HEADER,
+    description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)',
+    validate: validApiKeyHeader,
+  }),
+  def({
+    id: 'secret.private_key',
+    severity: 'critical',
+    regex: PRIVATE_KEY,
+    description: 'PEM / OpenSSH / PGP private key block with a key body',
+    validate: validPrivateKey,
+  }),
+  def({
+    id: 'secret.url_credentials',
+    severity: 'critical',
+    regex: URL_CREDENTIALS,
+    description: 'URL with user:password (database connection strings, package registries, webhooks)',
+    validate: validUrlCredentials,
+  }),
+  def({
+    id: 'secret.cli_user_password',
+    severity: 'critical',
+    regex: CLI_USER,
+    description: 'user:password given to -u/--user on a command line (curl, …)',
+    validate: validCliUser,
+  }),
+  def({
+    id: 'secret.npm_token',
+    severity: 'critical',
+    regex: RE.npmToken,
+    description: 'npm access token (npm_ + 36)',
+    validate: randomLooking(RE.npmToken, 3.0),
+  }),
+  def({
+    id: 'secret.twilio_api_key_sid',
+    severity: 'warning',
+    regex: RE.twilioApiKey,
+    description: 'Twilio API key SID (SK + 32 hex); an identifier paired with a secret',
+    validate: randomLooking(RE.twilioApiKey, 3.0),
+  }),
+  def({
+    id: 'secret.sendgrid_api_key',
+    severity: 'critical',
+    regex: RE.sendgridKey,
+    description: 'SendGrid API key (SG.<22>.<43>)',
+    validate: randomLooking(RE.sendgridKey, 3.0),
+  }),
+  def({
+    id: 'secret.azure_ad_client_secret',
+    severity: 'critical',
+    regex: RE.azureClientSecret,
+    description: 'Microsoft Entra ID (Azure AD) client secret (xxxNQ~…)',
+    validate: randomLooking(RE.azureClientSecret, 3.5),
+  }),
+  def({
+    id: 'secret.facebook_access_token',
+    severity: 'critical',
+    regex: RE.facebookPageToken,
+    description: 'Facebook / Meta access token (EAA…)',
+    validate: randomLooking(RE.facebookPageToken, 4.0),
+  }),
+  def({
+    id: 'secret.facebook_app_token',
+    severity: 'critical',
+    regex: RE.facebookAppToken,
+    description: 'Facebook app access token (app id|app secret)',
+    validate: randomLooking(RE.facebookAppToken, 3.5),
+  }),
+  def({
+    id: 'secret.hashicorp_vault_token',
+    severity: 'critical',
+    regex: RE.hashicorpVault,
+    description: 'HashiCorp Vault service token (hvs.)',
+    validate: randomLooking(RE.hashicorpVault, 3.5),
+  }),
+  def({
+    id: 'secret.hashicorp_vault_legacy_token',
+    severity: 'critical',
+    regex: RE.hashicorpVaultLegacy,
+    description: 'HashiCorp Vault legacy service token (s. + 24, mixed case and digits)',
+    validate: (m) =>
+      /[a-z]/.test(m) && /[A-Z]/.test(m.slice(2)) && /[0-9]/.test(m) && randomLooking(RE.hashicorpVaultLegacy, 3.5)(m),
+  }),
+  def({
+    id: 'secret.1password_service_account',
+    severity: 'critical',
+    regex: RE.onePasswordServiceAccount,
+    description: '1Password service-account token (ops_eyJ…)',
+    validate: randomLooking(RE.onePasswordServiceAccount, 4.0),
+  }),
+  def({
+    id: 'secret.age_secret_key',
+    severity: 'critical',
+    regex: RE.ageSecretKey,
+    description: 'age encryption secret key (AGE-SECRET-KEY-1 + bech32)',
+  }),
+  def({
+    id: 'secret.notion_token',
+    severity: 'critical',
+    regex: RE.notionToken,
+    description: 'Notion integration token (ntn_)',
+    validate: randomLooking(RE.notionToken, 3.5),
+  }),
+  def({
+    id: 'secret.perplexity_api_key',
+    severity: 'critical',
+    regex: RE.perplexityKey,
+    description: 'Perplexity API key (pplx-)',
+    validate: randomLooking(RE.perplexityKey, 3.5),
+  }),
+  def({
+    id: 'secret.huggingface_token',
+    severity: 'critical',
+    regex: RE.huggingfaceToken,
+    description: 'Hugging Face access token (hf_)',
+    validate: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m.slice(3)) && randomLooking(RE.huggingfaceToken, 3.5)(m),
+  }),
+  def({
+    id: 'secret.atlassian_api_token',
+    severity: 'critical',
+    regex: RE.atlassianToken,
+    description: 'Atlassian API token (ATATT3…)',
+    validate: randomLooking(RE.atlassianToken, 4.0),
+  }),
+  def({
+    id: 'secret.sourcegraph_token',
+    severity: 'critical',
+    regex: RE.sourcegraphToken,
+    description: 'Sourcegraph access token (sgp_)',
+    validate: randomLooking(RE.sourcegraphToken, 3.3),
+  }),
+  def({
+    id: 'secret.sourcegraph_instance_token',
+    severity: 'critical',
+    regex: RE.sourcegraphInstanceToken,
+    description: 'Sourcegraph instance-bound access token (sgp_<instance>_…)',
+    validate: randomLooking(RE.sourcegraphInstanceToken, 3.3),
+  }),
+  def({
+    id: 'secret.cloudflare_origin_ca_key',
+    severity: 'critical',
+    regex: RE.cloudflareOriginCa,
+    description: 'Cloudflare Origin CA key (v1.0-…)',
+  }),
+  def({
+    id: 'secret.intra42_client_secret',
+    severity: 'critical',
+    regex: RE.intra42Secret,
+    description: '42 intra OAuth client secret (s-s4t2ud-, s-s4t2af-)',
+  }),
+  def({
+    id: 'secret.octopus_deploy_api_key',
+    severity: 'critical',
+    regex: RE.octopusApiKey,
+    description: 'Octopus Deploy API key (API- + 26)',
+    validate: (m) => /[0-9]/.test(m.slice(4)) && randomLooking(RE.octopusApiKey, 3.5)(m),
+  }),
+  def({
+    id: 'secret.mailchimp_api_key',
+    severity: 'critical',
+    regex: RE.mailchimpKey,
+    description: 'Mailchimp Marketing API key (32 hex + -us<data centre>)',
+    validate: randomLooking(RE.mailchimpKey, 3.0),
+  }),
+  def({
+    id: 'secret.databricks_token',
+    severity: 'critical',
+    regex: RE.databricksToken,
+    description: 'Databricks personal access token (dapi + 32 hex)',
+    validate: randomLooking(RE.databricksToken, 3.0),
+  }),
+  def({
+    id: 'secret.aws_bedrock_api_key',
+    severity: 'critical',
+    regex: RE.bedrockLongTermKey,
+    description: 'Amazon Bedrock long-term API key (ABSK + base64)',
+    validate: randomLooking(RE.bedrockLongTermKey, 4.0),
+  }),
+  def({
+    id: 'secret.gcp_service_account_marker',
+    severity: 'warning',
+    regex: RE.gcpServiceAccount,
+    description: 'Google service-account JSON marker (a private key is usually nearby)',
+  }),
+  def({
+    id: 'secret.generic_assignment',
+    severity: 'critical',
+    regex: ASSIGNMENT,
+    description:
+      'password/secret/token/api key assignment with a random-looking value (entropy floor, no placeholders)',
+    validate: validAssignment,
+  }),
 ];
 
 /** The formats whose findings are redacted before delivery. */

@@ -32,9 +32,22 @@ export const editTool: Tool = {
     const current = readWorkspaceFile(ctx.workspace, path, WRITE_MAX_BYTES);
     if (!current.ok) return current;
     const count = occurrences(current.value, oldText);
-    if (count === 0) return err(bulwarkError('tool.edit.not_found', `old_string was not found in ${path}; read the file and copy the text exactly`, { status: 400 }));
+    if (count === 0)
+      return err(
+        bulwarkError(
+          'tool.edit.not_found',
+          `old_string was not found in ${path}; read the file and copy the text exactly`,
+          { status: 400 },
+        ),
+      );
     if (count > 1) {
-      return err(bulwarkError('tool.edit.ambiguous', `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`, { status: 400 }));
+      return err(
+        bulwarkError(
+          'tool.edit.ambiguous',
+          `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`,
+          { status: 400 },
+        ),
+      );
     }
     const at = current.value.indexOf(oldText);
     const next = current.value.slice(0, at) + newText + current.value.slice(at + oldText.length);

@@ -7,7 +7,12 @@ import { listWorkspaceDir, type DirEntry } from './workspace-fs.js';
 const MAX_ENTRIES = 1000;
 
 const Args = z.strictObject({
-  path: z.string().min(1).max(4096).optional().describe('Directory relative to the workspace (default: the workspace root)'),
+  path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Directory relative to the workspace (default: the workspace root)'),
 });
 
 function line(e: DirEntry): string {
@@ -21,7 +26,8 @@ function line(e: DirEntry): string {
 export const lsTool: Tool = {
   spec: {
     name: 'ls',
-    description: 'List a directory of the workspace: directories end with "/", symlinks with "@", files show their size.',
+    description:
+      'List a directory of the workspace: directories end with "/", symlinks with "@", files show their size.',
     inputSchema: jsonSchemaOf(Args),
   },
   group: 'fs:read',

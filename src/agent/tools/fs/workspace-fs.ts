@@ -3,7 +3,19 @@
  * `safePath`; files are opened with O_NOFOLLOW and re-checked on the open descriptor so a symlink
  * swapped in after the check is not followed.
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { bulwarkError, describeCause, type BulwarkError } from '../../../core/errors.js';
 import { err, ok, type Result } from '../../../core/result.js';
@@ -19,7 +31,9 @@ function fsError(code: string, message: string): BulwarkError {
 }
 
 function errnoOf(cause: unknown): string | undefined {
-  return typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
+  return typeof cause === 'object' && cause !== null && 'code' in cause
+    ? String((cause as { code: unknown }).code)
+    : undefined;
 }
 
 /** The fd's real path (Linux /proc) must still be inside the workspace; elsewhere the pre-open check stands. */
@@ -34,7 +48,11 @@ function fdStaysInside(fd: number, workspace: string): boolean {
 }
 
 /** Reads a regular file inside the workspace as UTF-8 text, refusing binaries and files over `maxBytes`. */
-export function readWorkspaceFile(workspace: string, untrusted: string, maxBytes: number): Result<string, BulwarkError> {
+export function readWorkspaceFile(
+  workspace: string,
+  untrusted: string,
+  maxBytes: number,
+): Result<string, BulwarkError> {
   const p = safePath(workspace, untrusted);
   if (!p.ok) return p;
   let fd: number;
@@ -43,12 +61,14 @@ export function readWorkspaceFile(workspace: string, untrusted: string, maxBytes
   } catch (cause) {
     const code = errnoOf(cause);
     if (code === 'ENOENT') return err(fsError('not_found', `no such file: ${untrusted}`));
-    if (code === 'ELOOP') return err(fsError('symlink', `${untrusted} is a symlink that changed after the check; refused`));
+    if (code === 'ELOOP')
+      return err(fsError('symlink', `${untrusted} is a symlink that changed after the check; refused`));
     if (code === 'EISDIR') return err(fsError('is_dir', `${untrusted} is a directory; use ls`));
     return err(fsError('unreadable', `cannot open ${untrusted}: ${code ?? describeCause(cause)}`));
   }
   try {
-    if (!fdStaysInside(fd, workspace)) return err(fsError('escape', `${untrusted} resolves outside the workspace; refused`));
+    if (!fdStaysInside(fd, workspace))
+      return err(fsError('escape', `${untrusted} resolves outside the workspace; refused`));
     const st = fstatSync(fd);
     if (st.isDirectory()) return err(fsError('is_dir', `${untrusted} is a directory; use ls`));
     if (!st.isFile()) return err(fsError('not_regular', `${untrusted} is not a regular file`));
@@ -74,7 +94,9 @@ export function readWorkspaceFile(workspace: string, untrusted: string, maxBytes
 
 /** Creates the missing directories between the workspace and `realTarget`'s parent, checking each stays inside. */
 function ensureParents(realWorkspace: string, realTarget: string, untrusted: string): Result<void, BulwarkError> {
-  const parts = relativeTo(realWorkspace, realTarget).split(/[\\/]/).filter((s) => s !== '');
+  const parts = relativeTo(realWorkspace, realTarget)
+    .split(/[\\/]/)
+    .filter((s) => s !== '');
   parts.pop();
   let dir = realWorkspace;
   for (const name of parts) {
@@ -82,7 +104,8 @@ function ensureParents(realWorkspace: string, realTarget: string, untrusted: str
     try {
       mkdirSync(dir, { mode: 0o700 });
     } catch (cause) {
-      if (errnoOf(cause) !== 'EEXIST') return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
+      if (errnoOf(cause) !== 'EEXIST')
+        return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
     }
     let inside: boolean;
     try {
@@ -90,9 +113,15 @@ function ensureParents(realWorkspace: string, realTarget: string, untrusted: str
       inside = !st.isSymbolicLink() && st.isDirectory() && isInside(realWorkspace, realpathSync(dir));
     } catch (cause) {
       // Changed under us (removed, replaced) between mkdir and the check.
-      return err(fsError('raced', `a parent of ${untrusted} changed while being created (${errnoOf(cause) ?? 'error'}); try again`));
+      return err(
+        fsError(
+          'raced',
+          `a parent of ${untrusted} changed while being created (${errnoOf(cause) ?? 'error'}); try again`,
+        ),
+      );
     }
-    if (!inside) return err(fsError('escape', `a parent of ${untrusted} is not a directory inside the workspace; refused`));
+    if (!inside)
+      return err(fsError('escape', `a parent of ${untrusted} is not a directory inside the workspace; refused`));
   }
   return ok(undefined);
 }
@@ -107,7 +136,6 @@ interface HeldDir {
   close(): void;
 }
 
-
 function holdDir(realWorkspace: string, realDir: string, untrusted: string): Result<HeldDir, BulwarkError> {
   let fd: number;
   try {
@@ -115,7 +143,8 @@ function holdDir(realWorkspace: string, realDir: string, untrusted: string): Res
   } catch (cause) {
     const code = errnoOf(cause);
     if (code === 'ENOENT') return err(fsError('not_found', `no such directory: ${untrusted}`));
-    if (code === 'ENOTDIR' || code === 'ELOOP') return err(fsError('not_dir', `${untrusted} is not a directory inside the workspace`));
+    if (code === 'ENOTDIR' || code === 'ELOOP')
+      return err(fsError('not_dir', `${untrusted} is not a directory inside the workspace`));
     return err(fsError('unreadable', `cannot open ${untrusted}: ${code ?? describeCause(cause)}`));
   }
   if (!fdStaysInside(fd, realWorkspace)) {
@@ -133,7 +162,11 @@ export interface DirEntry {
 }
 
 /** Lists a directory inside the workspace through a held descriptor; at most `max` entries are inspected. */
-export function listWorkspaceDir(workspace: string, untrusted: string, max: number): Result<{ entries: DirEntry[]; total: number }, BulwarkError> {
+export function listWorkspaceDir(
+  workspace: string,
+  untrusted: string,
+  max: number,
+): Result<{ entries: DirEntry[]; total: number }, BulwarkError> {
   const p = safePath(workspace, untrusted);
   if (!p.ok) return p;
   const held = holdDir(realpathSync(workspace), p.value, untrusted);
@@ -159,9 +192,14 @@ export function listWorkspaceDir(workspace: string, untrusted: string, max: numb
 }
 
 /** Writes text atomically to a path inside the workspace; refuses directories and symlinks leading outside. */
-export function writeWorkspaceFile(workspace: string, untrusted: string, content: string): Result<{ bytes: number; created: boolean }, BulwarkError> {
+export function writeWorkspaceFile(
+  workspace: string,
+  untrusted: string,
+  content: string,
+): Result<{ bytes: number; created: boolean }, BulwarkError> {
   const bytes = Buffer.byteLength(content);
-  if (bytes > WRITE_MAX_BYTES) return err(fsError('too_large', `content is ${bytes} bytes; the limit is ${WRITE_MAX_BYTES} bytes`));
+  if (bytes > WRITE_MAX_BYTES)
+    return err(fsError('too_large', `content is ${bytes} bytes; the limit is ${WRITE_MAX_BYTES} bytes`));
   const p = safePath(workspace, untrusted);
   if (!p.ok) return p;
   const realWorkspace = realpathSync(workspace);
@@ -181,7 +219,8 @@ export function writeWorkspaceFile(workspace: string, untrusted: string, content
       created = false;
       mode = st.mode & 0o777;
     } catch (cause) {
-      if (errnoOf(cause) !== 'ENOENT') return err(fsError('unwritable', `cannot inspect ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
+      if (errnoOf(cause) !== 'ENOENT')
+        return err(fsError('unwritable', `cannot inspect ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
     }
     try {
       // The temp file is created O_EXCL and renamed over the name: a symlink at the name is replaced, never followed.
