@@ -27,7 +27,7 @@ import { loadConfig } from './config/load.js';
 import { AuditSink } from './core/audit.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
 import { EventBus } from './core/events.js';
-import { LayerCatalogue, type LayerStatus } from './core/layers.js';
+import { LayerCatalogue, type GateId, type GateReport, type LayerState, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
 import { openDatabase, type Db } from './core/sqlite.js';
@@ -81,9 +81,22 @@ export const DB_FILE = 'bulwark.db';
 export const AUDIT_FILE = 'audit.jsonl';
 export const LOG_FILE = 'bulwark.log';
 
+/** Transitional: the daemon sets layer states by hand until each service reports its own. */
+class DaemonLayers extends LayerCatalogue {
+  private readonly states: Map<GateId, GateReport>;
+  constructor() {
+    const states = new Map<GateId, GateReport>();
+    super([{ name: 'daemon', layers: () => [...states.values()] }]);
+    this.states = states;
+  }
+  set(id: GateId, state: LayerState, reason: string): void {
+    this.states.set(id, { id, state, reason });
+  }
+}
+
 /** The honest state of every layer with this config: only what the daemon really wires is on. */
-export function layerCatalogue(config: Config): LayerCatalogue {
-  const layers = new LayerCatalogue();
+export function layerCatalogue(config: Config): DaemonLayers {
+  const layers = new DaemonLayers();
   layers.set(
     'L06',
     'on',

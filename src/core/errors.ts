@@ -1,10 +1,11 @@
-import type { LayerId } from './layers.js';
+import type { GateId } from './layers.js';
 
 /** An error as a value. `code` is stable and machine-readable; `message` names the problem and the fix. */
 export interface BulwarkError {
   readonly code: string;
   readonly message: string;
-  readonly layer?: LayerId;
+  /** The gate that decided (a refusal names it, so audit lines and the drill can say which layer stopped what). */
+  readonly layer?: GateId;
   /** HTTP status the gateway should answer with, when this error reaches a client. */
   readonly status?: number;
   readonly details?: Readonly<Record<string, unknown>>;
@@ -13,7 +14,7 @@ export interface BulwarkError {
 export function bulwarkError(
   code: string,
   message: string,
-  extra: { layer?: LayerId; status?: number; details?: Record<string, unknown> } = {},
+  extra: { layer?: GateId; status?: number; details?: Record<string, unknown> } = {},
 ): BulwarkError {
   return { code, message, ...extra };
 }

@@ -1,4 +1,4 @@
-import type { LayerId } from './layers.js';
+import type { GateId } from './layers.js';
 
 /** Fields every audited event carries. Never a secret value. */
 export interface EventContext {
@@ -9,7 +9,7 @@ export interface EventContext {
 }
 
 export interface SecurityEvent extends EventContext {
-  readonly layer?: LayerId;
+  readonly layer?: GateId;
   readonly outcome?: string;
   readonly reason?: string;
   readonly [key: string]: unknown;

@@ -49,7 +49,7 @@ async function daemon(broker?: () => unknown): Promise<{ url: string; admin: str
     bodyLimitBytes: 65536,
     routes: [
       statusRouteGroup({
-        catalogue: new LayerCatalogue(),
+        catalogue: new LayerCatalogue([]),
         controls,
         agentIds: [],
         url: () => listening.url,
