@@ -60,6 +60,8 @@ const OPERATORS = ['&&', '||', ';;', '|&', ';', '&', '|', '(', ')', '\n'];
 const REDIRECTS = ['&>>', '<<<', '<<-', '&>', '>>', '<<', '>&', '<&', '>|', '<>', '>', '<'];
 /** First characters of every operator and redirect: anything else starts a word. */
 const OPERATOR_START = new Set(['&', '|', ';', '(', ')', '\n', '<', '>']);
+/** Characters that end a word: the blanks the lexer skips, and operator starts. */
+const WORD_END = new Set([' ', '\t', '\r', ...OPERATOR_START]);
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
@@ -358,6 +360,8 @@ class Lexer {
   private readWord(): void {
     const start = this.i;
     const word = this.readWordText();
+    // Every character run() hands over starts a word; one that does not would loop here forever.
+    if (this.i === start) throw new ParseFailure(`unexpected character at offset ${start}`);
     this.tokens.push({ kind: 'word', word, start, end: this.i });
   }
 
@@ -369,7 +373,8 @@ class Lexer {
     let glob = false;
     while (this.i < s.length) {
       const c = s[this.i] as string;
-      if (/[\s;&|()<>]/.test(c)) break;
+      // Only blanks and operators end a word: bash reads \v, \f and other Unicode spaces as part of it.
+      if (WORD_END.has(c)) break;
       if (c === '\\') {
         if (s[this.i + 1] === '\n') {
           this.i += 2;

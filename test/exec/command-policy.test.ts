@@ -246,6 +246,14 @@ describe('command policy (exec layer 2)', () => {
     );
   });
 
+  it('answers for a vertical tab, a form feed or a Unicode space in the line (the parser used to loop until out of memory)', () => {
+    expect(evaluateCommand('ls\v-la').decision).toBe('allow');
+    expect(evaluateCommand('echo a\u00a0b; rm -rf /')).toMatchObject({
+      decision: 'deny',
+      ruleId: 'fs.rm-recursive-root',
+    });
+  });
+
   it('finds the shell command in one-liners that hide it behind an unbalanced quote or drown it in openers', () => {
     expect(evaluateCommand(`perl -e "# don't mind me\nsystem(q{rm -rf /})"`).ruleId).toBe('code.shell-destructive');
     const flood = `perl -e "system(${'q{('.repeat(15_000)}"`;

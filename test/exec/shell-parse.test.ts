@@ -118,6 +118,25 @@ describe('shell parser', () => {
   });
 });
 
+describe('shell parser — blanks', () => {
+  it('reads \\v, \\f and other Unicode spaces as part of a word, as bash does (they used to loop forever)', () => {
+    expect(argvs('ls\v-la')).toEqual([['ls\v-la']]);
+    expect(argvs('a\fb \u00a0; rm\u2028-rf /')).toEqual([
+      ['a\fb', '\u00a0'],
+      ['rm\u2028-rf', '/'],
+    ]);
+  });
+
+  it('never loops, whatever code points the line holds (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        expect(typeof parseShell(s).ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('shell parser — arithmetic expansion and deep nesting', () => {
   it('ends $((…)) at its own closing parentheses, so a command after it is still seen', () => {
     expect(argvs('echo $((1+2)); rm -rf /')).toEqual([
