@@ -175,6 +175,12 @@ function isStreamOrSubstitution(w: Word | undefined): boolean {
 
 const SOURCE_BUILTINS = new Set(['source', '.']);
 
+/** `command -v NAME` / `command -pV NAME`: -v or -V among the options before the name (not `command rm -rf / -v`). */
+function looksUp(argv: readonly Word[]): boolean {
+  for (let i = 1; i < argv.length && isOption(argv[i]); i++) if (/[vV]/.test((argv[i] as Word).text)) return true;
+  return false;
+}
+
 export function unwrap(input: readonly Word[]): Unwrapped {
   let argv = [...input];
   const wrappers: string[] = [];
@@ -194,7 +200,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     const name = baseName(head.text);
     if (name !== head.text || head.text !== (argv[0] as Word).text) argv[0] = { ...head, text: name };
 
-    if (name === 'command' && argv.slice(1).some((w) => w.text === '-v' || w.text === '-V')) {
+    if (name === 'command' && looksUp(argv)) {
       // `command -v git` asks where git is; it runs nothing.
       return { argv: [word('command'), word('-v')], wrappers, assignments, scripts, extraCommands, readsStdinScript };
     }

@@ -84,6 +84,8 @@ const DENY: ReadonlyArray<[string, string]> = [
   ['python3 -c \'import os; os.system("rm -rf /")\'', 'code.shell-rm'],
   ['crontab -r', 'system.crontab-remove'],
   ['mv ~ /dev/null', 'fs.mv-root'],
+  // `command -v` looks a name up only when -v is an option before the name.
+  ['command rm -rf / -v', 'fs.rm-recursive-root'],
   // Script text built at run time: judged as a class, whatever it would say.
   ['X="rm -rf /"; eval $X', 'dynamic.shell-script'],
   ['X="rm -rf /"; bash -c "$X"', 'dynamic.shell-script'],
@@ -148,6 +150,7 @@ const ALLOW = [
   'python3 -c "print(1)"',
   'node -e "console.log(process.version)"',
   'command -v rm',
+  'command -pV rm',
   'history',
   'export PATH=$PATH:./bin',
   'FOO=1 BAR=2 env',
