@@ -565,10 +565,11 @@ function noteEnv(v: Acc, name: string): void {
 function classifyGit(v: Acc, args: readonly string[]): void {
   let i = 0;
   while (i < args.length && (args[i] as string).startsWith('-')) {
+    const a = args[i] as string;
+    // `-c key=value` (or `-ckey=value`) sets configuration for this run: an alias or core.pager runs commands.
+    if (a.startsWith('-c')) add(v, 'config', 'git -c overrides configuration');
     // -c key=value and -C dir take a value.
-    if (args[i] === '-c' || args[i] === '-C') i++;
-    if ((args[i] as string).startsWith('-c')) add(v, 'config', 'git -c overrides configuration');
-    i++;
+    i += a === '-c' || a === '-C' ? 2 : 1;
   }
   const sub = args[i];
   const rest = args.slice(i + 1);

@@ -165,6 +165,14 @@ describe('L27 action classifier — exec', () => {
     expect(exec(command).primary).toBe(expected);
   });
 
+  it('git -c overrides configuration, and a line that ends in git -c or -C is classified, not thrown on', () => {
+    expect(exec('git -c core.pager=less log').classes).toContain('config');
+    expect(exec('git -ccore.pager=less log').classes).toContain('config');
+    expect(exec('git -C sub status').classes).toEqual(['exec', 'read']);
+    expect(exec('git -c').classes).toContain('config');
+    expect(exec('git -C').classes).toEqual(['exec', 'read']);
+  });
+
   it('keeps the network class on a plain git push and a curl GET', () => {
     expect(exec('git push origin main').classes).toContain('network');
     expect(exec('curl https://example.com').classes).toEqual(['exec', 'network']);
