@@ -8,7 +8,7 @@
 import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
 import { timeSync, type Timing } from '../measure.js';
 import { evaluateCommand } from '../../src/exec/command-policy.js';
-import { MAX_COMMAND_CHARS } from '../../src/exec/shell-parse.js';
+import { MAX_COMMAND_CHARS } from '../../src/text/shell-parse.js';
 import { classifyAction } from '../../src/policy/action-classifier.js';
 
 const KB8 = 8 * 1024;

@@ -1,7 +1,7 @@
 /**
- * A small POSIX-shell parser for the command policy (exec layer 2) and the L27 classifier. It runs nothing: it
- * turns a command line into the flat list of simple commands the shell would run, including the
- * ones hidden in subshells, `$(…)`, backticks, process substitutions and heredocs fed to a shell.
+ * The tokeniser under the shell model (text/shell-model.ts, the one reader of command lines for the command
+ * policy and L27). It runs nothing: it turns a command line into the flat list of simple commands the shell
+ * would run, including the ones hidden in subshells, `$(…)`, backticks and process substitutions.
  * Quotes are removed the way the shell removes them (including `$'…'` ANSI-C strings), so the
  * policy sees `rm` where the text says `\r"m"`. Words that depend on runtime values are flagged
  * `dynamic` so the policy can reason about what it cannot know.
@@ -22,9 +22,23 @@ export interface Word {
   readonly glob: boolean;
 }
 
+/**
+ * What a redirect does: `write` opens a file for writing (`>`, `>>`, `>|`, `&>`, `<>`, `>&file`), `read` for
+ * reading, `dup` duplicates or closes a descriptor (`2>&1`, `>&-`), `heredoc`/`herestring` feed text (`<<`, `<<<`).
+ */
+export type RedirectKind = 'read' | 'write' | 'dup' | 'heredoc' | 'herestring';
+
 export interface Redirect {
   readonly op: string;
+  readonly kind: RedirectKind;
   readonly target: Word;
+}
+
+function redirectKind(op: string, target: Word): RedirectKind {
+  if (op === '<<' || op === '<<-') return 'heredoc';
+  if (op === '<<<') return 'herestring';
+  if ((op === '>&' || op === '<&') && /^(\d+|-)$/.test(target.text)) return 'dup';
+  return op.includes('>') ? 'write' : 'read';
 }
 
 export interface SimpleCommand {
@@ -291,7 +305,7 @@ class Lexer {
         this.nested.push(s.slice(this.i + 2, end - 1));
         this.tokens.push({
           kind: 'word',
-          word: { text: '/dev/fd/63', dynamic: true, glob: false },
+          word: Object.freeze({ text: '/dev/fd/63', dynamic: true, glob: false }),
           start: this.i,
           end,
         });
@@ -457,7 +471,7 @@ class Lexer {
       text += c;
       this.i++;
     }
-    return { text, dynamic, glob };
+    return Object.freeze({ text, dynamic, glob });
   }
 }
 
@@ -614,7 +628,7 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
       const target = tokens[t + 1];
       if (!target || target.kind !== 'word') throw new ParseFailure(`redirect ${tok.op} has no target`);
       if (draft.words.length === 0 && draft.redirects.length === 0) draft.start = tok.start;
-      draft.redirects.push({ op: tok.op, target: target.word });
+      draft.redirects.push(Object.freeze({ op: tok.op, kind: redirectKind(tok.op, target.word), target: target.word }));
       const hd = lex.heredocBodies.get(t);
       if (hd) draft.heredocs.push(hd.body);
       draft.end = target.end;
@@ -672,10 +686,11 @@ function parseLevel(src: string, depth: number, out: SimpleCommand[]): void {
 }
 
 /**
- * Parses a command line into every simple command it would run. Fails (and the policy denies)
- * on input the shell itself would reject, on nesting deeper than MAX_NESTING and on oversized input.
+ * Splits a command line into every simple command it would run. Fails on input the shell itself would reject,
+ * on nesting deeper than MAX_NESTING and on oversized input. Only the shell model calls this: everything else
+ * reads the model (`parseShell` in text/shell-model.ts).
  */
-export function parseShell(src: string, depth = 0): Result<SimpleCommand[], BulwarkError> {
+export function parseSimpleCommands(src: string, depth = 0): Result<SimpleCommand[], BulwarkError> {
   if (typeof src !== 'string') return err(bulwarkError('command.invalid', 'the command must be a string'));
   if (src.length > MAX_COMMAND_CHARS) {
     return err(

@@ -1,6 +1,7 @@
 /**
- * Sees through the commands that run other commands (`sudo`, `env`, `time`, `nice`, `xargs`,
- * `timeout`, `find -exec`, `sh -c`, `eval`, …) so the rules judge what would actually run.
+ * The one wrapper peeler: sees through the commands that run other commands (`sudo`, `env`, `time`, `nice`,
+ * `xargs`, `timeout`, `pkexec`, `find -exec`, `sh -c`, `eval`, …) so that the command policy and L27 both judge
+ * what would actually run. The shell model (text/shell-model.ts) calls it once per simple command.
  */
 import { ASSIGNMENT_WORD, ENV_OPERAND, type Word } from './shell-parse.js';
 
@@ -11,8 +12,13 @@ export interface Unwrapped {
   readonly wrappers: readonly string[];
   /** Assignments in front of the command or passed to `env` (NAME=value). */
   readonly assignments: readonly string[];
-  /** Shell scripts this command runs (`sh -c X`, `eval X`, `su -c X`, `env -S X`). */
+  /** Shell scripts this command runs (`sh -c X`, `eval X`, `su -c X`, `env -S X`, `watch X`). */
   readonly scripts: readonly string[];
+  /**
+   * The program that runs `scripts` or reads a script from stdin instead of running `argv` (a shell, `eval`,
+   * `su -c`, `env -S`, `watch`), with its words (the first one a base name). `argv` is then empty.
+   */
+  readonly runner?: readonly Word[];
   /** Further commands this one runs (`find -exec …`). */
   readonly extraCommands: ReadonlyArray<readonly Word[]>;
   /** Inline interpreter code (`python -c`, `perl -e`, `node -e`, …). */
@@ -55,7 +61,7 @@ const INTERPRETERS: Record<string, readonly string[]> = {
   ruby: ['-e'],
   node: ['-e', '--eval', '-p', '--print'],
   nodejs: ['-e', '--eval', '-p', '--print'],
-  bun: ['-e', '--eval'],
+  bun: ['-e', '--eval', '-p', '--print'],
   deno: ['eval'],
   php: ['-r'],
   lua: ['-e'],
@@ -88,6 +94,7 @@ const WRAPPER_ARG_OPTS: Record<string, ReadonlySet<string>> = {
     '--close-from',
   ]),
   doas: new Set(['-u', '-C']),
+  pkexec: new Set(['--user']),
   env: new Set(['-u', '--unset', '-C', '--chdir']),
   nice: new Set(['-n', '--adjustment']),
   ionice: new Set(['-c', '-n', '-p', '-P', '-u', '--class', '--classdata']),
@@ -153,10 +160,9 @@ const WRAPPER_ARG_OPTS: Record<string, ReadonlySet<string>> = {
 };
 
 function word(text: string): Word {
-  return { text, dynamic: false, glob: false };
+  return Object.freeze({ text, dynamic: false, glob: false });
 }
 
-/** Splits a string on blanks (for `env -S "cmd args"`); quotes are handled by re-parsing as a script instead. */
 function isOption(w: Word | undefined): boolean {
   return !!w && w.text.startsWith('-') && w.text !== '-' && w.text !== '--';
 }
@@ -181,6 +187,29 @@ function looksUp(argv: readonly Word[]): boolean {
   return false;
 }
 
+/** The word holding an interpreter's inline code: after `-c`/`-e` (or `-Bc`), or the value of `--eval=…`. */
+function inlineCodeWord(argv: readonly Word[], opts: readonly string[]): Word | undefined {
+  const i = argv.findIndex(
+    (w, k) =>
+      k > 0 &&
+      (opts.includes(w.text) ||
+        opts.some(
+          (o) =>
+            o.length === 2 &&
+            w.text.startsWith('-') &&
+            !w.text.startsWith('--') &&
+            w.text.endsWith(o[1] as string) &&
+            /^-[a-zA-Z]+$/.test(w.text),
+        )),
+  );
+  if (i > 0) return argv[i + 1];
+  for (const w of argv.slice(1)) {
+    const long = opts.find((o) => o.startsWith('--') && w.text.startsWith(`${o}=`));
+    if (long) return { ...w, text: w.text.slice(long.length + 1) };
+  }
+  return undefined;
+}
+
 export function unwrap(input: readonly Word[]): Unwrapped {
   let argv = [...input];
   const wrappers: string[] = [];
@@ -190,6 +219,24 @@ export function unwrap(input: readonly Word[]): Unwrapped {
   let inlineCode: Unwrapped['inlineCode'];
   let readsStdinScript = false;
   let dynamicScript: string | undefined;
+  let runner: readonly Word[] | undefined;
+  const result = (final: readonly Word[]): Unwrapped => ({
+    argv: final,
+    wrappers,
+    assignments,
+    scripts,
+    extraCommands,
+    ...(inlineCode ? { inlineCode } : {}),
+    readsStdinScript,
+    ...(dynamicScript ? { dynamicScript } : {}),
+    ...(runner ? { runner } : {}),
+  });
+  /** The command runs script text (its own argv is not what runs): `sh -c`, `eval`, `su -c`, `env -S`, `watch`. */
+  const runsScript = (name: string): Unwrapped => {
+    wrappers.push(name);
+    runner = argv;
+    return result([]);
+  };
 
   for (let guard = 0; guard < 32 && argv.length; guard++) {
     while (argv.length && ASSIGNMENT_WORD.test(argv[0]?.text ?? '') && !argv[0]?.text.startsWith('=')) {
@@ -198,29 +245,24 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     const head = argv[0];
     if (!head) break;
     const name = baseName(head.text);
-    if (name !== head.text || head.text !== (argv[0] as Word).text) argv[0] = { ...head, text: name };
+    if (name !== head.text) argv[0] = Object.freeze({ ...head, text: name });
 
     if (name === 'command' && looksUp(argv)) {
       // `command -v git` asks where git is; it runs nothing.
-      return { argv: [word('command'), word('-v')], wrappers, assignments, scripts, extraCommands, readsStdinScript };
+      return result([word('command'), word('-v')]);
     }
-    if (name === 'env' || name === 'sudo' || name === 'doas' || name === 'su' || name === 'runuser') {
-      if (name === 'su') {
-        // su [opts] [user] -c CMD
-        const c = argv.findIndex((w) => w.text === '-c' || w.text === '--command');
-        if (c > 0 && argv[c + 1]) scripts.push((argv[c + 1] as Word).text);
-        if (c > 0 && expandsAtRunTime(argv[c + 1])) dynamicScript = 'su -c runs script text built at run time';
+    if (name === 'su') {
+      // su [opts] [user] -c CMD
+      const c = argv.findIndex((w) => w.text === '-c' || w.text === '--command');
+      if (c <= 0) {
         wrappers.push('su');
-        return {
-          argv: c > 0 ? [] : argv,
-          wrappers,
-          assignments,
-          scripts,
-          extraCommands,
-          readsStdinScript,
-          ...(dynamicScript ? { dynamicScript } : {}),
-        };
+        return result(argv);
       }
+      if (argv[c + 1]) scripts.push((argv[c + 1] as Word).text);
+      if (expandsAtRunTime(argv[c + 1])) dynamicScript = 'su -c runs script text built at run time';
+      return runsScript('su');
+    }
+    if (name === 'env' || name === 'sudo' || name === 'doas' || name === 'runuser') {
       const argOpts = WRAPPER_ARG_OPTS[name] ?? new Set<string>();
       let i = 1;
       while (i < argv.length) {
@@ -241,30 +283,27 @@ export function unwrap(input: readonly Word[]): Unwrapped {
             w.text.startsWith('--split-string=') ||
             /^-S./.test(w.text))
         ) {
-          const s =
-            w.text === '-S' || w.text === '--split-string'
-              ? (argv[i + 1]?.text ?? '')
-              : w.text.replace(/^--split-string=|^-S/, '');
-          const from = i + (w.text === '-S' || w.text === '--split-string' ? 2 : 1);
+          const separate = w.text === '-S' || w.text === '--split-string';
+          const s = separate ? (argv[i + 1]?.text ?? '') : w.text.replace(/^--split-string=|^-S/, '');
+          const from = i + (separate ? 2 : 1);
           scripts.push([s, ...argv.slice(from).map((x) => x.text)].join(' '));
-          if (argv.slice(w.text === '-S' || w.text === '--split-string' ? i + 1 : i).some(expandsAtRunTime))
+          if (argv.slice(separate ? i + 1 : i).some(expandsAtRunTime))
             dynamicScript = 'env -S splits a command line built at run time';
-          wrappers.push(name);
-          return {
-            argv: [],
-            wrappers,
-            assignments,
-            scripts,
-            extraCommands,
-            readsStdinScript,
-            ...(dynamicScript ? { dynamicScript } : {}),
-          };
+          return runsScript(name);
         }
         if (!w.text.startsWith('-')) break;
         i += argOpts.has(w.text) ? 2 : 1;
       }
       wrappers.push(name);
       argv = argv.slice(i);
+      continue;
+    }
+    if (name === 'capsh') {
+      // capsh [opts] -- ARGS runs /bin/bash ARGS; without `--` it runs no command of its own.
+      const dashes = argv.findIndex((w, k) => k > 0 && w.text === '--');
+      if (dashes < 0) break;
+      wrappers.push('capsh');
+      argv = [word('bash'), ...argv.slice(dashes + 1)];
       continue;
     }
     if (name in WRAPPER_ARG_OPTS) {
@@ -278,17 +317,8 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       if ((name === 'flock' || name === 'chroot') && i < argv.length) i++; // lock file / new root
       if (name === 'watch' && argv.length - i === 1) {
         scripts.push((argv[i] as Word).text);
-        wrappers.push(name);
         if (expandsAtRunTime(argv[i])) dynamicScript = 'watch runs script text built at run time';
-        return {
-          argv: [],
-          wrappers,
-          assignments,
-          scripts,
-          extraCommands,
-          readsStdinScript,
-          ...(dynamicScript ? { dynamicScript } : {}),
-        };
+        return runsScript(name);
       }
       wrappers.push(name);
       argv = argv.slice(i);
@@ -301,31 +331,14 @@ export function unwrap(input: readonly Word[]): Unwrapped {
           .map((w) => w.text)
           .join(' '),
       );
-      wrappers.push('eval');
       if (argv.slice(1).some(expandsAtRunTime)) dynamicScript = 'eval runs script text built at run time';
-      return {
-        argv: [],
-        wrappers,
-        assignments,
-        scripts,
-        extraCommands,
-        readsStdinScript,
-        ...(dynamicScript ? { dynamicScript } : {}),
-      };
+      return runsScript('eval');
     }
     // `source FILE` reads a file; only a stream or a substitution standing in for the file is text
     // built at run time (`source <(…)`, `. /dev/stdin`). `source "$VENV/bin/activate"` names a file.
     if (SOURCE_BUILTINS.has(name)) {
       if (isStreamOrSubstitution(argv[1])) dynamicScript = `${name} reads script text built at run time`;
-      return {
-        argv,
-        wrappers,
-        assignments,
-        scripts,
-        extraCommands,
-        readsStdinScript,
-        ...(dynamicScript ? { dynamicScript } : {}),
-      };
+      return result(argv);
     }
     if (name === 'busybox' && argv[1] && !argv[1].text.startsWith('-')) {
       wrappers.push('busybox');
@@ -359,40 +372,20 @@ export function unwrap(input: readonly Word[]): Unwrapped {
         break;
       }
       if (script === undefined && i < argv.length && !sawScriptFile && argv[i]) sawScriptFile = true;
-      wrappers.push(name);
       if (script !== undefined) scripts.push(script);
       if (script !== undefined && expandsAtRunTime(argv[i + 1]))
         dynamicScript = `${name} -c runs script text built at run time`;
       else if (script === undefined && sawScriptFile && isStreamOrSubstitution(argv[i]))
         dynamicScript = `${name} runs a script read from a pipe or substitution`;
-      return {
-        argv: [],
-        wrappers,
-        assignments,
-        scripts,
-        extraCommands,
-        readsStdinScript: script === undefined && !sawScriptFile,
-        ...(dynamicScript ? { dynamicScript } : {}),
-      };
+      readsStdinScript = script === undefined && !sawScriptFile;
+      return runsScript(name);
     }
     const inlineOpts = INTERPRETERS[name.replace(/[0-9.]+$/, '')] ?? INTERPRETERS[name];
     if (inlineOpts) {
-      const i = argv.findIndex(
-        (w, k) =>
-          k > 0 &&
-          (inlineOpts.includes(w.text) ||
-            inlineOpts.some(
-              (o) =>
-                o.length === 2 &&
-                w.text.startsWith('-') &&
-                !w.text.startsWith('--') &&
-                w.text.endsWith(o[1] as string) &&
-                /^-[a-zA-Z]+$/.test(w.text),
-            )),
-      );
-      if (i > 0 && argv[i + 1]) inlineCode = { interpreter: name, code: (argv[i + 1] as Word).text };
+      const code = inlineCodeWord(argv, inlineOpts);
+      if (code) inlineCode = { interpreter: name, code: code.text };
       // `python3 -c "$(… | base64 -d)"`: the code itself is produced by a substitution.
-      if (i > 0 && isStreamOrSubstitution(argv[i + 1])) dynamicScript = `${name} runs code produced by a substitution`;
+      if (code && isStreamOrSubstitution(code)) dynamicScript = `${name} runs code produced by a substitution`;
       else if (argv.slice(1).every((w) => w.text.startsWith('-'))) readsStdinScript = true;
       break;
     }
@@ -410,14 +403,5 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     }
     break;
   }
-  return {
-    argv,
-    wrappers,
-    assignments,
-    scripts,
-    extraCommands,
-    ...(inlineCode ? { inlineCode } : {}),
-    readsStdinScript,
-    ...(dynamicScript ? { dynamicScript } : {}),
-  };
+  return result(argv);
 }
