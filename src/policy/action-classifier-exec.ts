@@ -345,7 +345,7 @@ export function classifyCommandString(command: string, workspace: string | undef
 
 export function classifyArgv(argv: readonly string[], workspace: string | undefined): ExecVerdict {
   const v = newAcc();
-  classifyResolved(v, resolveArgv(argv), workspace, 0, { piped: false, findExec: false });
+  classifyResolved(v, resolveArgv(argv), workspace, 0, ALONE);
   return verdict(v);
 }
 
@@ -376,8 +376,8 @@ function substituted(w: Word): boolean {
 function unreadable(m: ShellModel): string | undefined {
   for (const c of m.commands) {
     if (c.inSubstitution) return 'command or process substitution';
-    if (c.words.some(substituted)) return 'command substitution';
-    if (c.words.some((w) => w.text === '/dev/fd/63' && w.dynamic)) return 'process substitution';
+    for (const w of c.words) if (substituted(w)) return 'command substitution';
+    for (const w of c.words) if (w.dynamic && w.text === '/dev/fd/63') return 'process substitution';
     for (const r of c.redirects) {
       if (r.kind === 'heredoc') return 'here-document';
       if (r.kind === 'herestring') return 'here-string';
@@ -404,7 +404,7 @@ function classifyModel(
   }
   if (model.value.commands.length === 0) add(v, 'destructive', 'empty command');
   for (const c of model.value.commands) {
-    classifyResolved(v, c, workspace, depth, { piped: c.pipePosition > 0, findExec: false });
+    classifyResolved(v, c, workspace, depth, c.pipePosition > 0 ? PIPED : ALONE);
   }
 }
 
@@ -417,12 +417,23 @@ function classifyWrapper(v: Acc, name: string): void {
   else add(v, 'destructive', `unrecognised program ${name}`);
 }
 
+/** The words' texts; under `find -exec`, without the `{}` that stands for a found path. */
+function texts(words: readonly Word[], seat: Seat): string[] {
+  const out: string[] = [];
+  for (const w of words) if (!seat.findExec || w.text !== '{}') out.push(w.text);
+  return out;
+}
+
 interface Seat {
   /** Reads the output of the command before it in a pipeline. */
   readonly piped: boolean;
   /** Run by `find -exec`: its `{}` stands for a found path. */
   readonly findExec: boolean;
 }
+
+const ALONE: Seat = { piped: false, findExec: false };
+const PIPED: Seat = { piped: true, findExec: false };
+const FIND_EXEC: Seat = { piped: false, findExec: true };
 
 function classifyResolved(
   v: Acc,
@@ -447,12 +458,11 @@ function classifyResolved(
       else add(v, 'write', `writes ${target}`);
     }
   }
-  const texts = (words: readonly Word[]) => words.map((w) => w.text).filter((t) => !seat.findExec || t !== '{}');
   const peeled = cmd.runner ? cmd.wrappers.slice(0, -1) : cmd.wrappers;
   for (const w of peeled) classifyWrapper(v, w);
   if (cmd.opaque?.kind === 'script') add(v, 'destructive', `cannot see through the command (${cmd.opaque.reason})`);
-  if (cmd.runner) return classifyRunner(v, cmd, texts(cmd.runner), workspace, depth, seat);
-  const argv = texts(cmd.argv);
+  if (cmd.runner) return classifyRunner(v, cmd, texts(cmd.runner, seat), workspace, depth, seat);
+  const argv = texts(cmd.argv, seat);
   if (argv.length === 0) {
     if (peeled[peeled.length - 1] === 'env') add(v, 'credential', 'env prints the environment');
     return;
@@ -709,8 +719,7 @@ function classifyFind(
   if (args.includes('-delete')) add(v, 'destructive', 'find -delete removes files');
   for (const flag of ['-fprint', '-fprintf', '-fls'])
     if (args.includes(flag)) add(v, 'write', `find ${flag} writes a file`);
-  for (const extra of cmd.extraCommands)
-    classifyResolved(v, extra, workspace, depth + 1, { piped: false, findExec: true });
+  for (const extra of cmd.extraCommands) classifyResolved(v, extra, workspace, depth + 1, FIND_EXEC);
 }
 
 function classifyNetwork(v: Acc, name: string, args: readonly string[], workspace: string | undefined): void {

@@ -1,10 +1,11 @@
 /**
- * A least-recently-used map bounded by entry count and by total weight (the caller's measure of memory). The
- * newest entry always stays, however heavy: the next reader of the same key is usually moments away.
+ * A least-recently-used map bounded by entry count and by total weight (the caller's measure of memory). A
+ * weight is read when entries are added, so a value that grows after it was stored (a model whose nested scripts
+ * are parsed on first read) is counted at its size then. The newest entry always stays, however heavy: the next
+ * reader of the same key is usually moments away.
  */
 export class BoundedLru<V> {
-  private readonly entries = new Map<string, { readonly value: V; readonly weight: number }>();
-  private weight = 0;
+  private readonly entries = new Map<string, { readonly value: V; readonly weight: () => number }>();
 
   constructor(
     private readonly maxEntries: number,
@@ -19,24 +20,20 @@ export class BoundedLru<V> {
     return e.value;
   }
 
-  set(key: string, value: V, weight: number): void {
-    const old = this.entries.get(key);
-    if (old !== undefined) {
-      this.entries.delete(key);
-      this.weight -= old.weight;
-    }
+  set(key: string, value: V, weight: () => number): void {
+    this.entries.delete(key);
     this.entries.set(key, { value, weight });
-    this.weight += weight;
-    while (this.entries.size > 1 && (this.entries.size > this.maxEntries || this.weight > this.maxWeight)) {
-      const [oldest, e] = this.entries.entries().next().value as [string, { weight: number }];
+    let total = 0;
+    for (const e of this.entries.values()) total += e.weight();
+    while (this.entries.size > 1 && (this.entries.size > this.maxEntries || total > this.maxWeight)) {
+      const [oldest, e] = this.entries.entries().next().value as [string, { weight: () => number }];
+      total -= e.weight();
       this.entries.delete(oldest);
-      this.weight -= e.weight;
     }
   }
 
   clear(): void {
     this.entries.clear();
-    this.weight = 0;
   }
 
   get size(): number {

@@ -7,12 +7,15 @@
  * a program), and an `opaque` reason when what it runs cannot be known before it runs.
  *
  * `parseShell` memoises by the exact command string in a small bounded LRU, so one exec call parses its line
- * once; models are frozen, because both layers read the same object.
+ * once (L27 at the gate, L27 again at execution, the runner's command policy). Nested scripts are parsed on
+ * first read and kept. Both layers read the same object, so it is read-only in every type; what commands share
+ * (empty lists, the defaults of plain commands) is frozen. Objects are not frozen one by one: on a long line
+ * that doubled the cost of reading it.
  */
 import { err, ok, type Result } from '../core/result.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import { parseSimpleCommands, MAX_NESTING, type Redirect, type SimpleCommand, type Word } from './shell-parse.js';
-import { unwrap, type Unwrapped } from './shell-unwrap.js';
+import { isPlain, unwrap, type Unwrapped } from './shell-unwrap.js';
 import { feedFacts, type FeedVia } from './shell-feed.js';
 import { isDangerousEnv } from './dangerous-env.js';
 import { BoundedLru } from './bounded-lru.js';
@@ -105,30 +108,34 @@ export interface ShellModel {
 }
 
 const DECLARATION_BUILTINS = new Set(['export', 'declare', 'typeset', 'readonly', 'local']);
-/** Cached lines, and their total weight in characters parsed (nested scripts included). */
+/** Cached lines, and their total weight: characters parsed for them, nested scripts included. */
 const MAX_CACHED_LINES = 64;
-const MAX_CACHED_CHARS = 256 * 1024;
+const MAX_CACHED_CHARS = 128 * 1024;
+/** Shared by every command that has none of a list, so it must never change. */
+const NONE: readonly never[] = Object.freeze([]);
 
+/** What one line has cost so far; nested scripts parsed later (on first read) add to it. */
 interface Meter {
   chars: number;
-  nested: number;
 }
 
-interface Place {
-  /** Depth of the script the command belongs to; its nested scripts are parsed one deeper. */
-  readonly scriptDepth: number;
-  readonly pipePosition: number;
-  readonly pipesIntoShell: boolean;
-  readonly inSubstitution: boolean;
-}
-
-function frozen<T>(items: readonly T[]): readonly T[] {
-  return Object.freeze(items);
-}
-
+/**
+ * A nested script, parsed on first read and kept: a judge that never looks inside (L27 stops at a here-document
+ * and three levels of `sh -c`) does not pay for it, and the second judge reads what the first one parsed.
+ */
 function nestedScript(text: string, depth: number, meter: Meter, via?: string): NestedScript {
-  meter.nested++;
-  return Object.freeze({ text, ...(via !== undefined ? { via } : {}), model: build(text, depth, meter) });
+  let model: Result<ShellModel, BulwarkError> | undefined;
+  return {
+    text,
+    via,
+    get model(): Result<ShellModel, BulwarkError> {
+      if (model === undefined) {
+        stats.nested++;
+        model = build(text, depth, meter);
+      }
+      return model;
+    },
+  };
 }
 
 /** `GIT_SSH_COMMAND='rm -rf ~'`: a variable holding a program (the shared list's `command` kind) carries a script. */
@@ -157,48 +164,124 @@ type Simple = Pick<
   'words' | 'redirects' | 'heredocs' | 'source' | 'piped' | 'background' | 'pipeline' | 'depth' | 'inFunction'
 >;
 
-function resolve(c: Simple, u: Unwrapped, at: Place, meter: Meter): ResolvedCommand {
+/** Where a command sits: the depth of its script (its nested scripts are read one deeper) and its pipeline. */
+interface Seat {
+  readonly scriptDepth: number;
+  readonly pipePosition: number;
+  /** A later command of its pipeline reads its script from stdin. */
+  readonly pipesIntoShell: boolean;
+  readonly inSubstitution: boolean;
+}
+
+/**
+ * A command that wraps nothing (most of them): its words are what runs. It holds only what varies; the lists it
+ * has no use for come from its prototype. A long line is thousands of these, alive while both judges read them,
+ * and an object of 23 fields made the garbage collector's copying the largest cost of reading such a line.
+ */
+class PlainCommand {
+  readonly argv: readonly Word[];
+  readonly opaque: Opaque | undefined;
+  readonly heredocs: readonly string[];
+  constructor(
+    readonly words: readonly Word[],
+    readonly redirects: readonly Redirect[],
+    heredocs: readonly string[],
+    readonly source: string,
+    readonly piped: boolean,
+    readonly pipePosition: number,
+    readonly pipeline: number,
+    readonly background: boolean,
+    readonly depth: number,
+    readonly inSubstitution: boolean,
+    readonly inFunction: string | undefined,
+  ) {
+    const head = words[0] as Word;
+    this.argv = words;
+    this.heredocs = heredocs.length === 0 ? NONE : heredocs;
+    this.opaque = head.dynamic
+      ? { kind: 'program', reason: `the program name ${head.text} is only known at run time` }
+      : undefined;
+  }
+}
+const PLAIN_DEFAULTS: Omit<ResolvedCommand, keyof PlainCommand> = {
+  wrappers: NONE,
+  runner: undefined,
+  assignments: NONE,
+  declarations: NONE,
+  scripts: NONE,
+  variableScripts: NONE,
+  extraCommands: NONE,
+  inlineCode: undefined,
+  readsStdinScript: false,
+  stdinFeed: undefined,
+};
+Object.assign(PlainCommand.prototype, PLAIN_DEFAULTS);
+Object.freeze(PlainCommand.prototype);
+
+function plain(c: Simple, pipePosition: number, inSubstitution: boolean): ResolvedCommand {
+  return new PlainCommand(
+    c.words,
+    c.redirects.length === 0 ? NONE : c.redirects,
+    c.heredocs,
+    c.source,
+    c.piped,
+    pipePosition,
+    c.pipeline,
+    c.background,
+    c.depth,
+    inSubstitution,
+    c.inFunction,
+  ) as PlainCommand & typeof PLAIN_DEFAULTS;
+}
+
+function resolve(c: Simple, u: Unwrapped, at: Seat, meter: Meter): ResolvedCommand {
   const inner = at.scriptDepth + 1;
-  const declarations = DECLARATION_BUILTINS.has(u.argv[0]?.text ?? '')
-    ? u.argv
-        .slice(1)
-        .filter((w) => w.text.includes('='))
-        .map((w) => w.text)
-    : [];
-  const variableScripts: NestedScript[] = [];
-  for (const a of [...u.assignments, ...declarations]) {
+  let declarations: string[] | undefined;
+  if (DECLARATION_BUILTINS.has(u.argv[0]?.text ?? ''))
+    for (let i = 1; i < u.argv.length; i++) {
+      const text = (u.argv[i] as Word).text;
+      if (text.includes('=')) (declarations ??= []).push(text);
+    }
+  let variableScripts: NestedScript[] | undefined;
+  for (const a of u.assignments) {
     const s = variableScript(a, inner, meter);
-    if (s) variableScripts.push(s);
+    if (s) (variableScripts ??= []).push(s);
+  }
+  for (const a of declarations ?? NONE) {
+    const s = variableScript(a, inner, meter);
+    if (s) (variableScripts ??= []).push(s);
   }
   let stdinFeed: StdinFeed | undefined;
   if (at.pipesIntoShell || u.readsStdinScript) {
     const facts = feedFacts(u.argv, c.redirects, c.heredocs, at.pipesIntoShell);
-    stdinFeed = Object.freeze({
-      ...(facts.opaque ? { opaque: Object.freeze(facts.opaque) } : {}),
-      scripts: frozen(facts.texts.map((t) => nestedScript(t.text, inner, meter, t.via))),
-    });
+    stdinFeed = {
+      opaque: facts.opaque,
+      scripts: facts.texts.map((t) => nestedScript(t.text, inner, meter, t.via)),
+    };
   }
-  const opaque = opaqueOf(u);
-  const extraPlace: Place = { ...at, scriptDepth: inner, pipesIntoShell: false };
-  const extraCommands = u.extraCommands.map((words) =>
-    resolve({ ...c, words, redirects: [], heredocs: [] }, unwrap(words), extraPlace, meter),
-  );
-  return Object.freeze({
-    words: frozen(c.words),
-    argv: frozen(u.argv),
-    wrappers: frozen(u.wrappers),
-    ...(u.runner ? { runner: frozen(u.runner) } : {}),
-    assignments: frozen(u.assignments),
-    declarations: frozen(declarations),
-    redirects: frozen(c.redirects),
-    heredocs: frozen(c.heredocs),
-    scripts: frozen(u.scripts.map((s) => nestedScript(s, inner, meter))),
-    variableScripts: frozen(variableScripts),
-    extraCommands: frozen(extraCommands),
-    ...(u.inlineCode ? { inlineCode: Object.freeze({ ...u.inlineCode }) } : {}),
+  let extraCommands: ResolvedCommand[] | undefined;
+  if (u.extraCommands.length > 0) {
+    const extraSeat: Seat = { ...at, scriptDepth: inner, pipesIntoShell: false };
+    extraCommands = u.extraCommands.map((words) =>
+      resolve({ ...c, words, redirects: NONE, heredocs: NONE }, unwrap(words), extraSeat, meter),
+    );
+  }
+  return {
+    words: c.words,
+    argv: u.argv,
+    wrappers: u.wrappers,
+    runner: u.runner,
+    assignments: u.assignments,
+    declarations: declarations ?? NONE,
+    redirects: c.redirects.length === 0 ? NONE : c.redirects,
+    heredocs: c.heredocs.length === 0 ? NONE : c.heredocs,
+    scripts: u.scripts.length === 0 ? NONE : u.scripts.map((s) => nestedScript(s, inner, meter)),
+    variableScripts: variableScripts ?? NONE,
+    extraCommands: extraCommands ?? NONE,
+    inlineCode: u.inlineCode,
     readsStdinScript: u.readsStdinScript,
-    ...(stdinFeed ? { stdinFeed } : {}),
-    ...(opaque ? { opaque: Object.freeze(opaque) } : {}),
+    stdinFeed,
+    opaque: opaqueOf(u),
     source: c.source,
     piped: c.piped,
     pipePosition: at.pipePosition,
@@ -206,8 +289,8 @@ function resolve(c: Simple, u: Unwrapped, at: Place, meter: Meter): ResolvedComm
     background: c.background,
     depth: c.depth,
     inSubstitution: at.inSubstitution,
-    ...(c.inFunction !== undefined ? { inFunction: c.inFunction } : {}),
-  });
+    inFunction: c.inFunction,
+  };
 }
 
 function build(text: string, depth: number, meter: Meter): Result<ShellModel, BulwarkError> {
@@ -217,7 +300,10 @@ function build(text: string, depth: number, meter: Meter): Result<ShellModel, Bu
   const parsed = parseSimpleCommands(text, depth);
   if (!parsed.ok) return parsed;
   const simple = parsed.value;
-  const unwrapped = simple.map((c) => unwrap(c.words));
+  // Plain commands (no wrapper, no assignment, no declaration builtin) skip the peeler.
+  const unwrapped = simple.map((c) =>
+    isPlain(c.words) && !DECLARATION_BUILTINS.has(c.words[0]?.text ?? '') ? undefined : unwrap(c.words),
+  );
   // "A later command of the same pipeline reads its script from stdin", in one backward pass: comparing
   // every pair was cubic in the pipeline's length.
   const pipesIntoShell: boolean[] = [];
@@ -225,21 +311,26 @@ function build(text: string, depth: number, meter: Meter): Result<ShellModel, Bu
   for (let i = simple.length - 1; i >= 0; i--) {
     const pipeline = (simple[i] as SimpleCommand).pipeline;
     pipesIntoShell[i] = shellAhead.has(pipeline);
-    if ((unwrapped[i] as Unwrapped).readsStdinScript) shellAhead.add(pipeline);
+    if (unwrapped[i]?.readsStdinScript) shellAhead.add(pipeline);
   }
-  const positions = new Map<number, number>();
-  const commands = simple.map((c, i) => {
-    const pipePosition = positions.get(c.pipeline) ?? 0;
-    positions.set(c.pipeline, pipePosition + 1);
-    const place: Place = {
-      scriptDepth: depth,
-      pipePosition,
-      pipesIntoShell: pipesIntoShell[i] === true,
-      inSubstitution: c.depth > depth,
-    };
-    return resolve(c, unwrapped[i] as Unwrapped, place, meter);
-  });
-  return ok(Object.freeze({ text, depth, commands: frozen(commands) }));
+  const commands: ResolvedCommand[] = [];
+  let pipeline = -1;
+  let pipePosition = 0;
+  for (let i = 0; i < simple.length; i++) {
+    const c = simple[i] as SimpleCommand;
+    // Commands of one pipeline are consecutive.
+    pipePosition = c.pipeline === pipeline ? pipePosition + 1 : 0;
+    pipeline = c.pipeline;
+    const u = unwrapped[i];
+    const feeds = pipesIntoShell[i] === true;
+    // A plain command feeding a shell still needs its feed read: resolve it in full.
+    if (u === undefined && !feeds) commands.push(plain(c, pipePosition, c.depth > depth));
+    else {
+      const at: Seat = { scriptDepth: depth, pipePosition, pipesIntoShell: feeds, inSubstitution: c.depth > depth };
+      commands.push(resolve(c, u ?? unwrap(c.words), at, meter));
+    }
+  }
+  return ok(Object.freeze({ text, depth, commands }));
 }
 
 const cache = new BoundedLru<Result<ShellModel, BulwarkError>>(MAX_CACHED_LINES, MAX_CACHED_CHARS);
@@ -258,10 +349,9 @@ export function parseShell(command: string): Result<ShellModel, BulwarkError> {
     return cached;
   }
   stats.parses++;
-  const meter: Meter = { chars: 0, nested: 0 };
-  const model = Object.freeze(build(command, 0, meter));
-  stats.nested += meter.nested;
-  cache.set(command, model, meter.chars);
+  const meter: Meter = { chars: 0 };
+  const model = build(command, 0, meter);
+  cache.set(command, model, () => meter.chars);
   return model;
 }
 
@@ -270,30 +360,25 @@ export function parseShell(command: string): Result<ShellModel, BulwarkError> {
  * read as a script at `depth`. Not memoised: it is not a command line.
  */
 export function parseScriptAt(text: string, depth: number): Result<ShellModel, BulwarkError> {
-  const meter: Meter = { chars: 0, nested: 1 };
-  const model = build(text, depth, meter);
-  stats.nested += meter.nested;
-  return model;
+  stats.nested++;
+  return build(text, depth, { chars: 0 });
 }
 
 /** A command given as an argv array (no shell reads it): its wrappers and nested scripts resolved the same way. */
 export function resolveArgv(argv: readonly string[]): ResolvedCommand {
-  const words = argv.map((text) => Object.freeze({ text, dynamic: false, glob: false }));
-  const meter: Meter = { chars: 0, nested: 0 };
-  const place: Place = { scriptDepth: 0, pipePosition: 0, pipesIntoShell: false, inSubstitution: false };
+  const words = argv.map((text) => ({ text, dynamic: false, glob: false }));
   const simple: Simple = {
     words,
-    redirects: [],
-    heredocs: [],
+    redirects: NONE,
+    heredocs: NONE,
     source: argv.join(' '),
     piped: false,
     background: false,
     pipeline: 0,
     depth: 0,
   };
-  const resolved = resolve(simple, unwrap(words), place, meter);
-  stats.nested += meter.nested;
-  return resolved;
+  const at: Seat = { scriptDepth: 0, pipePosition: 0, pipesIntoShell: false, inSubstitution: false };
+  return resolve(simple, unwrap(words), at, { chars: 0 });
 }
 
 /**

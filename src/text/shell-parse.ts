@@ -305,7 +305,7 @@ class Lexer {
         this.nested.push(s.slice(this.i + 2, end - 1));
         this.tokens.push({
           kind: 'word',
-          word: Object.freeze({ text: '/dev/fd/63', dynamic: true, glob: false }),
+          word: { text: '/dev/fd/63', dynamic: true, glob: false },
           start: this.i,
           end,
         });
@@ -471,7 +471,7 @@ class Lexer {
       text += c;
       this.i++;
     }
-    return Object.freeze({ text, dynamic, glob });
+    return { text, dynamic, glob };
   }
 }
 
@@ -535,15 +535,19 @@ const SHELL_KEYWORDS = new Set([
 
 interface Draft {
   words: Word[];
-  redirects: Redirect[];
-  heredocs: string[];
+  /** Undefined until the command has one (most have none: no array for them). */
+  redirects: Redirect[] | undefined;
+  heredocs: string[] | undefined;
   start: number;
   end: number;
 }
 
 function emptyDraft(at: number): Draft {
-  return { words: [], redirects: [], heredocs: [], start: at, end: at };
+  return { words: [], redirects: undefined, heredocs: undefined, start: at, end: at };
 }
+
+const NO_REDIRECTS: readonly Redirect[] = Object.freeze([]);
+const NO_HEREDOCS: readonly string[] = Object.freeze([]);
 
 /** Groups tokens into simple commands, tracking pipelines, `&` and function bodies. */
 let pipelineCounter = 0;
@@ -587,7 +591,7 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
       }
       draft.words.shift();
     }
-    if (draft.words.length || draft.redirects.length) pipeline.push(draft);
+    if (draft.words.length || draft.redirects) pipeline.push(draft);
   };
   const flushPipeline = (background: boolean) => {
     const inFunction = currentFunction();
@@ -595,10 +599,10 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
     for (const d of pipeline) {
       out.push({
         words: d.words,
-        redirects: d.redirects,
-        heredocs: d.heredocs,
+        redirects: d.redirects ?? NO_REDIRECTS,
+        heredocs: d.heredocs ?? NO_HEREDOCS,
         source: src.slice(d.start, d.end).trim(),
-        ...(inFunction ? { inFunction } : {}),
+        inFunction,
         piped: pipeline.length > 1,
         pipeline: id,
         background,
@@ -611,7 +615,7 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
   for (let t = 0; t < tokens.length; t++) {
     const tok = tokens[t] as Token;
     if (tok.kind === 'word') {
-      if (draft.words.length === 0 && draft.redirects.length === 0) draft.start = tok.start;
+      if (draft.words.length === 0 && !draft.redirects) draft.start = tok.start;
       // `}` closes a group even when it follows a command on the same line without `;` only in zsh; in sh it must be a separate command.
       if (draft.words.length === 0 && tok.word.text === '}' && !tok.word.dynamic) {
         draft.words.push(tok.word);
@@ -627,10 +631,10 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
     if (tok.kind === 'redir') {
       const target = tokens[t + 1];
       if (!target || target.kind !== 'word') throw new ParseFailure(`redirect ${tok.op} has no target`);
-      if (draft.words.length === 0 && draft.redirects.length === 0) draft.start = tok.start;
-      draft.redirects.push(Object.freeze({ op: tok.op, kind: redirectKind(tok.op, target.word), target: target.word }));
+      if (draft.words.length === 0 && !draft.redirects) draft.start = tok.start;
+      (draft.redirects ??= []).push({ op: tok.op, kind: redirectKind(tok.op, target.word), target: target.word });
       const hd = lex.heredocBodies.get(t);
-      if (hd) draft.heredocs.push(hd.body);
+      if (hd) (draft.heredocs ??= []).push(hd.body);
       draft.end = target.end;
       t++;
       continue;

@@ -160,7 +160,7 @@ const WRAPPER_ARG_OPTS: Record<string, ReadonlySet<string>> = {
 };
 
 function word(text: string): Word {
-  return Object.freeze({ text, dynamic: false, glob: false });
+  return { text, dynamic: false, glob: false };
 }
 
 function isOption(w: Word | undefined): boolean {
@@ -210,7 +210,47 @@ function inlineCodeWord(argv: readonly Word[], opts: readonly string[]): Word | 
   return undefined;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
+/** Every name the peeler treats specially; any other first word (without a slash or `=`) is what runs. */
+const SPECIAL = new Set([
+  'command',
+  'su',
+  'env',
+  'sudo',
+  'doas',
+  'runuser',
+  'capsh',
+  'eval',
+  'busybox',
+  'find',
+  ...SOURCE_BUILTINS,
+  ...SHELLS,
+  ...Object.keys(WRAPPER_ARG_OPTS),
+  ...Object.keys(INTERPRETERS),
+]);
+
+/** Most commands wrap nothing: their first word is what runs, as written. */
+export function isPlain(input: readonly Word[]): boolean {
+  const head = input[0]?.text;
+  return (
+    head !== undefined && !head.includes('/') && !head.includes('=') && !SPECIAL.has(head) && !/[0-9.]$/.test(head)
+  );
+}
+
 export function unwrap(input: readonly Word[]): Unwrapped {
+  if (isPlain(input))
+    return {
+      argv: input,
+      wrappers: NONE,
+      assignments: NONE,
+      scripts: NONE,
+      runner: undefined,
+      extraCommands: NONE,
+      inlineCode: undefined,
+      readsStdinScript: false,
+      dynamicScript: undefined,
+    };
   let argv = [...input];
   const wrappers: string[] = [];
   const assignments: string[] = [];
@@ -225,11 +265,11 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     wrappers,
     assignments,
     scripts,
+    runner,
     extraCommands,
-    ...(inlineCode ? { inlineCode } : {}),
+    inlineCode,
     readsStdinScript,
-    ...(dynamicScript ? { dynamicScript } : {}),
-    ...(runner ? { runner } : {}),
+    dynamicScript,
   });
   /** The command runs script text (its own argv is not what runs): `sh -c`, `eval`, `su -c`, `env -S`, `watch`. */
   const runsScript = (name: string): Unwrapped => {
@@ -245,7 +285,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
     const head = argv[0];
     if (!head) break;
     const name = baseName(head.text);
-    if (name !== head.text) argv[0] = Object.freeze({ ...head, text: name });
+    if (name !== head.text) argv[0] = { ...head, text: name };
 
     if (name === 'command' && looksUp(argv)) {
       // `command -v git` asks where git is; it runs nothing.
@@ -380,7 +420,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       readsStdinScript = script === undefined && !sawScriptFile;
       return runsScript(name);
     }
-    const inlineOpts = INTERPRETERS[name.replace(/[0-9.]+$/, '')] ?? INTERPRETERS[name];
+    const inlineOpts = INTERPRETERS[/[0-9.]$/.test(name) ? name.replace(/[0-9.]+$/, '') : name] ?? INTERPRETERS[name];
     if (inlineOpts) {
       const code = inlineCodeWord(argv, inlineOpts);
       if (code) inlineCode = { interpreter: name, code: code.text };

@@ -5,10 +5,11 @@ import {
   parseShell,
   resolveArgv,
   shellModelStats,
+  type NestedScript,
   type ResolvedCommand,
   type ShellModel,
 } from '../../src/text/shell-model.js';
-import { MAX_COMMAND_CHARS, MAX_NESTING } from '../../src/text/shell-parse.js';
+import { MAX_COMMAND_CHARS, MAX_NESTING, type Redirect, type Word } from '../../src/text/shell-parse.js';
 
 function model(src: string): ShellModel {
   const r = parseShell(src);
@@ -259,17 +260,30 @@ describe('shell model: redirects and structure', () => {
     expect(model(':(){ :|:& };:').commands.filter((c) => c.inFunction === ':').length).toBe(2);
   });
 
-  it('is frozen all the way down: a judge cannot change what the next one reads', () => {
-    const m = model(`sudo sh -c 'rm -rf /tmp/x' > out`);
-    const c = m.commands[0] as ResolvedCommand;
+  it('is read-only for its judges: its types forbid changes, and what commands share is frozen', () => {
+    const m = model(`sudo sh -c 'rm -rf /tmp/x' > out; ls`);
+    const [wrapped, plain] = m.commands as [ResolvedCommand, ResolvedCommand];
     expect(Object.isFrozen(m)).toBe(true);
-    expect(Object.isFrozen(m.commands)).toBe(true);
-    expect(Object.isFrozen(c)).toBe(true);
-    expect(Object.isFrozen(c.argv) && Object.isFrozen(c.wrappers) && Object.isFrozen(c.redirects)).toBe(true);
-    expect(Object.isFrozen(c.redirects[0]) && Object.isFrozen(c.redirects[0]?.target)).toBe(true);
-    expect(Object.isFrozen(c.words[0])).toBe(true);
-    expect(Object.isFrozen(inner(c.scripts[0]).commands[0]?.argv)).toBe(true);
-    expect(() => (c.wrappers as string[]).push('x')).toThrow(TypeError);
+    // Every command without wrappers shares these: changing one would change them all.
+    expect(Object.isFrozen(plain.wrappers) && Object.isFrozen(plain.scripts)).toBe(true);
+    expect(() => (plain.wrappers as string[]).push('x')).toThrow(TypeError);
+    expect(Object.isFrozen(Object.getPrototypeOf(plain))).toBe(true);
+    expect(plain.wrappers).toEqual([]);
+    // Checked by `npm run typecheck` (never run): the model's types must stay read-only all the way down.
+    const mutate = (c: ResolvedCommand, s: NestedScript) => {
+      // @ts-expect-error argv is read-only
+      c.argv.push(c.argv[0]);
+      // @ts-expect-error wrappers is read-only
+      c.wrappers = [];
+      // @ts-expect-error a word is read-only
+      (c.words[0] as Word).text = 'ls';
+      // @ts-expect-error a nested script is read-only
+      s.text = '';
+      // @ts-expect-error a redirect's kind is read-only
+      (c.redirects[0] as Redirect).kind = 'read';
+    };
+    expect(typeof mutate).toBe('function');
+    expect(wrapped.wrappers).toEqual(['sudo', 'sh']);
   });
 });
 
