@@ -9,19 +9,19 @@ import type { Redirect, Word } from './shell-parse.js';
 /** Text sources whose operands are the text they write (`echo "rm -rf /" | sh`). */
 const TEXT_SOURCES = new Set(['cat', 'echo', 'printf']);
 
-/** Short/long flags that make these tools decode instead of encode. */
-const DECODE_FLAGS: Record<string, RegExp> = {
-  base64: /^(-[a-zA-Z]*[dD][a-zA-Z]*|--decode)$/,
-  base32: /^(-[a-zA-Z]*d[a-zA-Z]*|--decode)$/,
-  basenc: /^(-[a-zA-Z]*d[a-zA-Z]*|--decode)$/,
-  xxd: /^(-[a-zA-Z]*r[a-zA-Z]*|-revert)$/,
-  gzip: /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress|--uncompress)$/,
-  xz: /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress|--uncompress)$/,
-  bzip2: /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress)$/,
-  zstd: /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress)$/,
-  gpg: /^(-[a-zA-Z]*d[a-zA-Z]*|--decrypt)$/,
-  openssl: /^(-d|-decrypt|-base64|-a)$/,
-};
+/** Short/long flags that make these tools decode instead of encode. A Map: `constructor | sh` is not a decoder. */
+const DECODE_FLAGS: ReadonlyMap<string, RegExp> = new Map([
+  ['base64', /^(-[a-zA-Z]*[dD][a-zA-Z]*|--decode)$/],
+  ['base32', /^(-[a-zA-Z]*d[a-zA-Z]*|--decode)$/],
+  ['basenc', /^(-[a-zA-Z]*d[a-zA-Z]*|--decode)$/],
+  ['xxd', /^(-[a-zA-Z]*r[a-zA-Z]*|-revert)$/],
+  ['gzip', /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress|--uncompress)$/],
+  ['xz', /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress|--uncompress)$/],
+  ['bzip2', /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress)$/],
+  ['zstd', /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress)$/],
+  ['gpg', /^(-[a-zA-Z]*d[a-zA-Z]*|--decrypt)$/],
+  ['openssl', /^(-d|-decrypt|-base64|-a)$/],
+]);
 /** Tools that only ever turn encoded or scrambled text back into text. */
 const ALWAYS_DECODE = new Set([
   'uudecode',
@@ -40,7 +40,7 @@ const ALWAYS_DECODE = new Set([
 export function isDecoder(argv: readonly Word[]): string | undefined {
   const name = argv[0]?.text ?? '';
   if (ALWAYS_DECODE.has(name)) return name;
-  const flags = DECODE_FLAGS[name];
+  const flags = DECODE_FLAGS.get(name);
   if (flags && argv.slice(1).some((w) => flags.test(w.text)))
     return `${name} ${argv.slice(1).find((w) => flags.test(w.text))?.text ?? ''}`;
   if (name === 'tr' && argv.slice(1).filter((w) => !w.text.startsWith('-')).length >= 2) return 'tr';

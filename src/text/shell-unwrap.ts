@@ -51,113 +51,123 @@ export const SHELLS = new Set([
   'tcsh',
   'csh',
 ]);
-const INTERPRETERS: Record<string, readonly string[]> = {
-  python: ['-c'],
-  python2: ['-c'],
-  python3: ['-c'],
-  pypy: ['-c'],
-  pypy3: ['-c'],
-  perl: ['-e', '-E'],
-  ruby: ['-e'],
-  node: ['-e', '--eval', '-p', '--print'],
-  nodejs: ['-e', '--eval', '-p', '--print'],
-  bun: ['-e', '--eval', '-p', '--print'],
-  deno: ['eval'],
-  php: ['-r'],
-  lua: ['-e'],
-  osascript: ['-e'],
-  Rscript: ['-e'],
-};
+/** Interpreters and the options that take their inline code. A Map: a command named `constructor` is not an entry. */
+const INTERPRETERS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['python', ['-c']],
+  ['python2', ['-c']],
+  ['python3', ['-c']],
+  ['pypy', ['-c']],
+  ['pypy3', ['-c']],
+  ['perl', ['-e', '-E']],
+  ['ruby', ['-e']],
+  ['node', ['-e', '--eval', '-p', '--print']],
+  ['nodejs', ['-e', '--eval', '-p', '--print']],
+  ['bun', ['-e', '--eval', '-p', '--print']],
+  ['deno', ['eval']],
+  ['php', ['-r']],
+  ['lua', ['-e']],
+  ['osascript', ['-e']],
+  ['Rscript', ['-e']],
+]);
 
-/** Options (per wrapper) that take a separate argument. */
-const WRAPPER_ARG_OPTS: Record<string, ReadonlySet<string>> = {
-  sudo: new Set([
-    '-u',
-    '-g',
-    '-C',
-    '-D',
-    '-h',
-    '-p',
-    '-r',
-    '-t',
-    '-U',
-    '-T',
-    '--user',
-    '--group',
-    '--chdir',
-    '--host',
-    '--prompt',
-    '--role',
-    '--type',
-    '--other-user',
-    '--command-timeout',
-    '--close-from',
-  ]),
-  doas: new Set(['-u', '-C']),
-  pkexec: new Set(['--user']),
-  env: new Set(['-u', '--unset', '-C', '--chdir']),
-  nice: new Set(['-n', '--adjustment']),
-  ionice: new Set(['-c', '-n', '-p', '-P', '-u', '--class', '--classdata']),
-  timeout: new Set(['-s', '--signal', '-k', '--kill-after']),
-  stdbuf: new Set(['-i', '-o', '-e', '--input', '--output', '--error']),
-  xargs: new Set([
-    '-I',
-    '-i',
-    '-n',
-    '-P',
-    '-L',
-    '-l',
-    '-d',
-    '-E',
-    '-e',
-    '-s',
-    '-a',
-    '--arg-file',
-    '--delimiter',
-    '--max-args',
-    '--max-procs',
-    '--max-lines',
-    '--replace',
-    '--eof',
-    '--max-chars',
-    '--process-slot-var',
-  ]),
-  time: new Set(['-f', '--format', '-o', '--output']),
-  flock: new Set(['-w', '--timeout', '-E', '--conflict-exit-code']),
-  chrt: new Set([]),
-  taskset: new Set([]),
-  runuser: new Set(['-u', '--user', '-g', '--group', '-G', '--supp-group']),
-  setpriv: new Set([
-    '--reuid',
-    '--regid',
-    '--groups',
-    '--inh-caps',
-    '--ambient-caps',
-    '--bounding-set',
-    '--securebits',
-    '--selinux-label',
-    '--apparmor-profile',
-  ]),
-  strace: new Set(['-e', '-o', '-p', '-s', '-u', '-E']),
-  unshare: new Set([]),
-  nsenter: new Set(['-t', '--target']),
-  watch: new Set(['-n', '--interval', '-d']),
-  caffeinate: new Set([]),
-  proxychains: new Set(['-f']),
-  torsocks: new Set([]),
-  exec: new Set(['-a']),
-  command: new Set([]),
-  builtin: new Set([]),
-  nohup: new Set([]),
-  setsid: new Set([]),
-  unbuffer: new Set([]),
-  chronic: new Set([]),
-  ltrace: new Set(['-e', '-o', '-p']),
-  valgrind: new Set([]),
-  fakeroot: new Set([]),
-  firejail: new Set([]),
-  chroot: new Set([]),
-};
+/** Options (per wrapper) that take a separate argument. A Map: `toString -x` is not a wrapper. */
+const WRAPPER_ARG_OPTS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  [
+    'sudo',
+    new Set([
+      '-u',
+      '-g',
+      '-C',
+      '-D',
+      '-h',
+      '-p',
+      '-r',
+      '-t',
+      '-U',
+      '-T',
+      '--user',
+      '--group',
+      '--chdir',
+      '--host',
+      '--prompt',
+      '--role',
+      '--type',
+      '--other-user',
+      '--command-timeout',
+      '--close-from',
+    ]),
+  ],
+  ['doas', new Set(['-u', '-C'])],
+  ['pkexec', new Set(['--user'])],
+  ['env', new Set(['-u', '--unset', '-C', '--chdir'])],
+  ['nice', new Set(['-n', '--adjustment'])],
+  ['ionice', new Set(['-c', '-n', '-p', '-P', '-u', '--class', '--classdata'])],
+  ['timeout', new Set(['-s', '--signal', '-k', '--kill-after'])],
+  ['stdbuf', new Set(['-i', '-o', '-e', '--input', '--output', '--error'])],
+  [
+    'xargs',
+    new Set([
+      '-I',
+      '-i',
+      '-n',
+      '-P',
+      '-L',
+      '-l',
+      '-d',
+      '-E',
+      '-e',
+      '-s',
+      '-a',
+      '--arg-file',
+      '--delimiter',
+      '--max-args',
+      '--max-procs',
+      '--max-lines',
+      '--replace',
+      '--eof',
+      '--max-chars',
+      '--process-slot-var',
+    ]),
+  ],
+  ['time', new Set(['-f', '--format', '-o', '--output'])],
+  ['flock', new Set(['-w', '--timeout', '-E', '--conflict-exit-code'])],
+  ['chrt', new Set([])],
+  ['taskset', new Set([])],
+  ['runuser', new Set(['-u', '--user', '-g', '--group', '-G', '--supp-group'])],
+  [
+    'setpriv',
+    new Set([
+      '--reuid',
+      '--regid',
+      '--groups',
+      '--inh-caps',
+      '--ambient-caps',
+      '--bounding-set',
+      '--securebits',
+      '--selinux-label',
+      '--apparmor-profile',
+    ]),
+  ],
+  ['strace', new Set(['-e', '-o', '-p', '-s', '-u', '-E'])],
+  ['unshare', new Set([])],
+  ['nsenter', new Set(['-t', '--target'])],
+  ['watch', new Set(['-n', '--interval', '-d'])],
+  ['caffeinate', new Set([])],
+  ['proxychains', new Set(['-f'])],
+  ['torsocks', new Set([])],
+  ['exec', new Set(['-a'])],
+  ['command', new Set([])],
+  ['builtin', new Set([])],
+  ['nohup', new Set([])],
+  ['setsid', new Set([])],
+  ['unbuffer', new Set([])],
+  ['chronic', new Set([])],
+  ['ltrace', new Set(['-e', '-o', '-p'])],
+  ['valgrind', new Set([])],
+  ['fakeroot', new Set([])],
+  ['firejail', new Set([])],
+  ['chroot', new Set([])],
+]);
 
 function word(text: string): Word {
   return { text, dynamic: false, glob: false };
@@ -226,8 +236,8 @@ const SPECIAL = new Set([
   'find',
   ...SOURCE_BUILTINS,
   ...SHELLS,
-  ...Object.keys(WRAPPER_ARG_OPTS),
-  ...Object.keys(INTERPRETERS),
+  ...WRAPPER_ARG_OPTS.keys(),
+  ...INTERPRETERS.keys(),
 ]);
 
 /** Most commands wrap nothing: their first word is what runs, as written. */
@@ -303,7 +313,7 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       return runsScript('su');
     }
     if (name === 'env' || name === 'sudo' || name === 'doas' || name === 'runuser') {
-      const argOpts = WRAPPER_ARG_OPTS[name] ?? new Set<string>();
+      const argOpts = WRAPPER_ARG_OPTS.get(name) ?? new Set<string>();
       let i = 1;
       while (i < argv.length) {
         const w = argv[i] as Word;
@@ -346,8 +356,9 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       argv = [word('bash'), ...argv.slice(dashes + 1)];
       continue;
     }
-    if (name in WRAPPER_ARG_OPTS) {
-      const argOpts = WRAPPER_ARG_OPTS[name] as ReadonlySet<string>;
+    const wrapperOpts = WRAPPER_ARG_OPTS.get(name);
+    if (wrapperOpts) {
+      const argOpts = wrapperOpts;
       let i = 1;
       while (i < argv.length && isOption(argv[i])) i += argOpts.has((argv[i] as Word).text) ? 2 : 1;
       if (argv[i]?.text === '--') i++;
@@ -420,7 +431,8 @@ export function unwrap(input: readonly Word[]): Unwrapped {
       readsStdinScript = script === undefined && !sawScriptFile;
       return runsScript(name);
     }
-    const inlineOpts = INTERPRETERS[/[0-9.]$/.test(name) ? name.replace(/[0-9.]+$/, '') : name] ?? INTERPRETERS[name];
+    const inlineOpts =
+      INTERPRETERS.get(/[0-9.]$/.test(name) ? name.replace(/[0-9.]+$/, '') : name) ?? INTERPRETERS.get(name);
     if (inlineOpts) {
       const code = inlineCodeWord(argv, inlineOpts);
       if (code) inlineCode = { interpreter: name, code: code.text };

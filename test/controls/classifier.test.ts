@@ -184,6 +184,11 @@ describe('L27 action classifier — exec', () => {
     expect(exec(command).primary).toBe(expected);
   });
 
+  it('classifies commands named like Object.prototype members instead of throwing', () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])
+      expect(exec(`${name} -x -c y`).reasons, name).toContain(`unrecognised program ${name}`);
+  });
+
   it('git -c overrides configuration, and a line that ends in git -c or -C is classified, not thrown on', () => {
     expect(exec('git -c core.pager=less log').classes).toContain('config');
     expect(exec('git -ccore.pager=less log').classes).toContain('config');

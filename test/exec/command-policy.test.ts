@@ -249,6 +249,13 @@ describe('command policy (exec layer 2)', () => {
     );
   });
 
+  it('answers for commands named like Object.prototype members (toString -x used to throw)', () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', '__defineGetter__']) {
+      expect(evaluateCommand(`${name} -x -c y`).decision, name).toBe('allow');
+      expect(evaluateCommand(`echo x | ${name} -d | sh`).decision, name).toBe('allow');
+    }
+  });
+
   it('answers for a vertical tab, a form feed or a Unicode space in the line (the parser used to loop until out of memory)', () => {
     expect(evaluateCommand('ls\v-la').decision).toBe('allow');
     expect(evaluateCommand('echo a\u00a0b; rm -rf /')).toMatchObject({
