@@ -4,10 +4,11 @@
  * L27 again at execution (the L13 re-check classifies the arguments the tool really receives, serialised
  * again), and the runner's command policy (evaluateCommand). This suite counts the lines parsed per exec call
  * (must be 1) and times the three reads cold, as they run now (one parse, shared) and as they ran before the
- * model was shared (the cache emptied before each read, so each one parses the line itself).
+ * model was shared (the cache emptied before each read, so each one parses the line itself), sample by sample
+ * in turn.
  */
 import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
-import { timeSync, type Timing } from '../measure.js';
+import { timePairSync, type Timing } from '../measure.js';
 import { evaluateCommand } from '../../src/exec/command-policy.js';
 import { MAX_COMMAND_CHARS } from '../../src/text/shell-parse.js';
 import { clearShellModelCache, shellModelStats } from '../../src/text/shell-model.js';
@@ -77,15 +78,15 @@ const suite: Suite = {
     const timings: Record<string, { shared: Timing; unshared: Timing }> = {};
     for (const [name, line, n] of worstCases(MAX_COMMAND_CHARS)) {
       const samples = Math.max(10, Math.ceil(n / 2));
-      const shared = timeSync(
+      const [shared, unshared] = timePairSync(
         () => {
           clearShellModelCache();
           execCall(line);
         },
+        () => execCallUnshared(line),
         samples,
         Math.min(5, samples),
       );
-      const unshared = timeSync(() => execCallUnshared(line), samples, Math.min(5, samples));
       timings[name] = { shared, unshared };
       timeRows.push([
         name.replaceAll('|', '\\|'),
