@@ -12,7 +12,7 @@ import { createInputGuard } from '../../src/guards/input-guard.js';
 import { canonicalise } from '../../src/text/canonical.js';
 import { sanitizeToolOutput } from '../../src/guards/tool-output.js';
 import { BOUNDARY_TAG } from '../../src/guards/wrap-external.js';
-import { DEFAULT_HIGH_AT, DEFAULT_MEDIUM_AT } from '../../src/guards/perimeter-config.js';
+import { DEFAULT_HIGH_AT, DEFAULT_MEDIUM_AT } from '../../src/config/sections/perimeter.js';
 
 interface Thresholds {
   readonly checks: Record<string, { min?: number; max?: number }>;
