@@ -5,6 +5,9 @@
  * writes nothing, so a test run leaves the work tree as it found it.
  * `npm run eval -- <name>` runs only the suites whose name contains <name>.
  *
+ * With a time budget (the scorecard's, from test/budgets.json), each suite's time is printed against its
+ * budget; --check fails when a suite takes more than its budget × tolerance or the run more than its total.
+ *
  * Suites that read the third-party corpora (Suite.corpora) are skipped when the corpora folder is
  * absent (eval/corpora.ts): the run says so, names the figures it did not compute, and --check does
  * not fail on them. A corpus file missing from a present folder is an error.
@@ -14,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { checkPasses, markdownTable, type Suite, type SuiteReport } from './harness.js';
 import { locateCorpora, missingCorpusFiles } from './corpora.js';
+import { judgeRun, loadBudgets, type PartTime } from '../test/support/budgets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -50,12 +54,22 @@ function writeReport(resultsDir: string, report: SuiteReport): void {
   if (report.svg) writeFileSync(path.join(resultsDir, `${report.name}.svg`), report.svg);
 }
 
+export interface TimeBudget {
+  readonly overall: number;
+  readonly tolerance: number;
+  readonly budgets: Readonly<Record<string, number>>;
+  readonly fallback: number;
+}
+
 export async function runSuites(
   kind: 'eval' | 'bench',
   dir: string,
   resultsDir: string,
   argv: string[],
+  budget?: TimeBudget,
 ): Promise<number> {
+  const runStarted = performance.now();
+  const times: PartTime[] = [];
   const check = argv.includes('--check');
   const filters = argv.filter((a) => !a.startsWith('--'));
   const files = readdirSync(dir)
@@ -102,10 +116,21 @@ export async function runSuites(
       summary.push([report.name, c.name, c.value, bound, pass ? 'pass' : 'FAIL']);
       if (!pass) failed.push(`${report.name}: ${c.name} = ${c.value} (needs ${bound})`);
     }
-    console.log(`\n(${suite.name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const seconds = (Date.now() - started) / 1000;
+    times.push({ name: suite.name, seconds });
+    console.log(`\n(${suite.name}: ${seconds.toFixed(1)} s)`);
   }
   if (summary.length) {
     console.log(`\n## Thresholds\n\n${markdownTable(['suite', 'figure', 'value', 'threshold', 'result'], summary)}`);
+  }
+  if (budget) {
+    const verdict = judgeRun(kind, times, (performance.now() - runStarted) / 1000, budget);
+    console.log(`\n## Time per suite (budgets: test/budgets.json)\n\n${verdict.lines.join('\n')}`);
+    if (verdict.warnings.length) console.warn(`\n${verdict.warnings.join('\n')}`);
+    if (verdict.failures.length) {
+      if (check) errors.push(...verdict.failures);
+      else console.warn(`\n${verdict.failures.join('\n')}`);
+    }
   }
   if (check)
     console.log(
@@ -130,10 +155,17 @@ export async function runSuites(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const budgets = loadBudgets();
   process.exitCode = await runSuites(
     'eval',
     path.join(here, 'suites'),
     path.join(here, 'results'),
     process.argv.slice(2),
+    {
+      overall: budgets.eval.seconds,
+      tolerance: budgets.tolerance,
+      budgets: budgets.eval.suites,
+      fallback: budgets.eval.defaultSuiteSeconds,
+    },
   );
 }
