@@ -1,6 +1,6 @@
 /**
  * Config section `guards` of the perimeter (L01, L05, L23/L03).
- * Defaults come from the scorecard (eval/suites/perimeter.ts); see README-perimeter.md for the reasoning.
+ * Defaults come from the scorecard (eval/suites/perimeter.ts); see eval/docs/perimeter.md for the reasoning.
  */
 import { z } from 'zod';
 
