@@ -23,13 +23,13 @@ import {
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelInfoSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import { classifyAction } from '../../src/policy/action-classifier.js';
 import { ApprovalQueue } from '../../src/policy/approvals.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 import { effectHash } from '../../src/policy/effect-hash.js';
 
 const suite: Suite = {

@@ -8,7 +8,7 @@ import type { LayerReporter } from '../core/layers.js';
 import type { Gate } from '../core/pipeline.js';
 import type { Db } from '../core/sqlite.js';
 import { ApprovalQueue } from '../policy/approvals.js';
-import { DEFAULT_APPROVALS, type ApprovalsConfig } from '../policy/controls-config.js';
+import { DEFAULT_APPROVALS, type ApprovalsConfig } from '../config/sections/approvals.js';
 import type { NetworkGrant } from '../policy/effect-hash.js';
 import type { ModelCallItem } from './boundaries.js';
 import { BudgetGuard } from './budget/budget-guard.js';
@@ -21,7 +21,7 @@ import {
   type BreakerConfig,
   type GlobalBudgets,
   type ModelInfo,
-} from './budget/config.js';
+} from '../config/sections/budget.js';
 import { UsageStore } from './budget/usage-store.js';
 import { CircuitBreakers, type BreakerStatus } from './breaker/circuit-breaker.js';
 import { createActionGates, type ActionGates } from './gates/action-gates.js';

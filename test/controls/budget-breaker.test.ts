@@ -9,7 +9,7 @@ import {
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelInfoSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';

@@ -10,10 +10,10 @@ import {
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelsSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase } from '../../src/core/sqlite.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -21,14 +21,14 @@ import {
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelInfoSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import { fsTools } from '../../src/agent/tools/fs/index.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import type { TurnEvent } from '../../src/agent/types.js';
 import { ApprovalQueue, type PendingApproval } from '../../src/policy/approvals.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 import { EventBus } from '../../src/core/events.js';
 import { collect, makeHarness, turn, type Harness } from '../agent/helpers.js';
 import { reply, scriptFrom, startFakeProvider, type FakeProvider, type FakeScript } from '../support/fake-provider.js';

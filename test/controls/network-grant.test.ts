@@ -8,7 +8,7 @@ import { createAssess } from '../../src/agent/gates/action-assessment.js';
 import { renderApproval } from '../../src/cli/commands/approvals.js';
 import { buildEffect, buildView } from '../../src/policy/approval-effect.js';
 import { classifyAction } from '../../src/policy/action-classifier.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 import { effectHash, type Effect, type NetworkGrant } from '../../src/policy/effect-hash.js';
 import { networkGrantFor } from '../../src/policy/network-grant.js';
 

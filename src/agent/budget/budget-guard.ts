@@ -10,7 +10,7 @@ import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { ModelRequest, TurnContext } from '../types.js';
-import type { AgentBudgets, GlobalBudgets, ModelInfo } from './config.js';
+import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/sections/budget.js';
 import { estimatePromptTokens } from './estimate.js';
 import { startOfUtcDay, type UsageStore } from './usage-store.js';
 

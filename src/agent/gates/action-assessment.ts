@@ -4,7 +4,7 @@
  */
 import { classifyAction, type Classification } from '../../policy/action-classifier.js';
 import { buildEffect } from '../../policy/approval-effect.js';
-import type { ApprovalsConfig } from '../../policy/controls-config.js';
+import type { ApprovalsConfig } from '../../config/sections/approvals.js';
 import type { NetworkGrant } from '../../policy/effect-hash.js';
 import type { Tool } from '../tools/tool.js';
 
