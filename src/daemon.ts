@@ -124,7 +124,7 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     network: () => networkGrant,
   });
   const toolPolicy = createToolPolicyGates(policies.value, deps.bus);
-  const perimeter = createPerimeter(config.guards, deps.bus);
+  const perimeter = createPerimeter(config.guards, deps.bus, (id) => config.agents.find((a) => a.id === id)?.input);
   const output = createOutputGuard({
     leakScanner: deps.leaks,
     canarySecret: deps.canarySecret,

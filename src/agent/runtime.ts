@@ -19,6 +19,7 @@ import { repairHistory, SessionStore } from './session-store.js';
 import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
+import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
 import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
 
@@ -207,7 +208,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       release = lock.value;
       const history = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
-      yield { type: 'session', sessionId };
+      const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
+      yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
 
       const ctx: TurnContext = {
         agentId: agent.config.id,
@@ -230,7 +232,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
             model: agent.config.model,
             systemPrompt: agent.config.systemPrompt,
             maxSteps: agent.config.maxSteps,
-            maxTokens: agent.config.maxTokens,
+            maxTokens: planned.maxTokens,
+            sampling: planned.sampling,
             turnTimeoutMs: agent.config.turnTimeoutMs,
             maxResponseChars: config.output.maxResponseChars,
           },
@@ -239,6 +242,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           ctx,
           history,
           incoming,
+          ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
           record: (m) => pending.push(m),
         },

@@ -37,8 +37,20 @@ export interface ToolSpec {
   readonly inputSchema: Readonly<Record<string, unknown>>;
 }
 
+/** Sampling parameters a client asked for, within the agent's limits (agents[].limits). */
+export interface Sampling {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly stop?: readonly string[];
+  readonly seed?: number;
+  readonly presencePenalty?: number;
+  readonly frequencyPenalty?: number;
+}
+
 export interface ModelRequest {
   readonly model: string;
+  /** Client sampling parameters, already clamped to the agent's limits. */
+  readonly sampling?: Sampling;
   readonly system: string;
   readonly messages: readonly ChatMessage[];
   readonly tools: readonly ToolSpec[];
@@ -76,12 +88,22 @@ export interface TurnRequest {
   readonly caller: Caller;
   readonly traceId: string;
   readonly signal?: AbortSignal;
+  /**
+   * The client's own system/developer instructions for this turn: placed after the operator's system prompt, at the
+   * caller's trust (they pass the inbound pipeline like a user message), never replacing it. Not stored.
+   */
+  readonly clientInstructions?: string;
+  /** Sampling parameters the client asked for; clamped to agents[].limits (what was changed comes back in `session`). */
+  readonly sampling?: Sampling;
+  /** max_tokens the client asked for; capped at the agent's maxTokens. */
+  readonly maxTokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'step_limit' | 'blocked' | 'cancelled';
 
 export type TurnEvent =
-  | { readonly type: 'session'; readonly sessionId: string }
+  /** First event of a turn: its session, and the client parameters that were clamped or ignored (`name=asked>used`). */
+  | { readonly type: 'session'; readonly sessionId: string; readonly clamped?: readonly string[] }
   | { readonly type: 'text_delta'; readonly text: string }
   /** `id` is bulwark's (`call_<step>_<index>`, unique in the turn), never the model's call id. */
   | { readonly type: 'tool_started'; readonly id: string; readonly name: string }

@@ -11,7 +11,12 @@ import type { EventBus, SecurityEvent } from '../core/events.js';
 import type { GateReport, LayerReporter } from '../core/layers.js';
 import { err, ok, type Result } from '../core/result.js';
 import { canonicalise } from '../text/canonical.js';
-import { PerimeterConfigSchema, type PerimeterConfig } from '../config/sections/perimeter.js';
+import {
+  PerimeterConfigSchema,
+  type AgentInputPolicy,
+  type InputAction,
+  type PerimeterConfig,
+} from '../config/sections/perimeter.js';
 import { createInputGuard, SECURITY_REMINDER, type InputVerdict } from './input-guard.js';
 import { InjectionRateLimiter } from './rate-limiter.js';
 import { sanitizeOnly, wrapSanitized } from './tool-output.js';
@@ -64,7 +69,12 @@ const ids = (v: { findings: ReadonlyArray<{ id: string }> }) => [...new Set(v.fi
  * `config` is the parsed `guards` section (other guards' keys are ignored) or any part of it;
  * missing parts take their defaults.
  */
-export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bus: EventBus): Perimeter {
+export function createPerimeter(
+  config: Partial<PerimeterConfig> | undefined,
+  bus: EventBus,
+  /** Per-agent input policy (agents[].input): overrides guards.input's actions for that agent. */
+  agentPolicy: (agentId: string) => AgentInputPolicy | undefined = () => undefined,
+): Perimeter {
   const cfg = PerimeterConfigSchema.parse({
     input: config?.input,
     rateLimit: config?.rateLimit,
@@ -113,6 +123,19 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
     });
   }
 
+  /**
+   * Owner or stranger: the owner's own messages follow `ownerActions` (by default never refused: high risk gets the
+   * reminder and an audit line); everyone else's follow `actions`. Too long is refused for everyone (a size limit).
+   */
+  function actionFor(v: InputVerdict, ctx: CallContext): InputAction {
+    if (v.oversize) return 'block';
+    const own = agentPolicy(ctx.agentId);
+    const table = ctx.caller.owner
+      ? (own?.ownerActions ?? cfg.input.ownerActions)
+      : (own?.actions ?? cfg.input.actions);
+    return table[v.risk];
+  }
+
   function act(v: InputVerdict, ctx: CallContext): Result<{ reminder?: string }, BulwarkError> {
     const event = {
       ...auditContext(ctx),
@@ -120,8 +143,9 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
       risk: v.risk,
       score: Number(v.score.toFixed(3)),
       findings: ids(v),
+      owner: ctx.caller.owner,
     };
-    switch (v.action) {
+    switch (actionFor(v, ctx)) {
       case 'pass':
         return ok({});
       case 'warn':
