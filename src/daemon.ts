@@ -287,6 +287,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
     // L10 for every outbound fetch an agent can influence; L08 when the operator enabled it.
     const guard = createNetGuard(config.net, bus);
+    for (const g of guard.layers()) layers.set(g.id, g.state, g.reason);
     let broker: Broker | undefined;
     if (config.broker.enabled) {
       const started = await startBroker({
@@ -305,8 +306,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       } else {
         logger.error({ code: started.error.code }, `credential broker did not start: ${started.error.message}`);
       }
-      const state = brokerLayerStatus(config.broker, started.ok, started.ok ? undefined : started.error.message);
-      layers.set('L08', state.state, state.reason);
+      if (started.ok) for (const g of started.value.layers()) layers.set(g.id, g.state, g.reason);
+      else {
+        const state = brokerLayerStatus(config.broker, false, started.error.message);
+        layers.set('L08', state.state, state.reason);
+      }
     }
 
     // L11 and the exec layers: detected with a real smoke test; exec is disabled when no sandbox works.
@@ -327,7 +331,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     cleanups.push(() => exec.stop());
-    layers.set('L11', exec.layer.state, exec.layer.reason);
+    for (const g of exec.layers()) layers.set(g.id, g.state, g.reason);
     for (const line of exec.log) logger[line.level](line.message);
     const extraTools: Tool[] = [
       createExecTool({
@@ -489,10 +493,12 @@ export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError
     config: config.value.exec,
     runtimeDir: privateDir(dataDir, 'run', 'exec-probe'),
     parkedSandboxes: 0,
+    // The probe runs no command, so there is nothing to audit.
+    bus: new EventBus(),
     ...brokerSpawner,
   });
   if (probe.ok) {
-    layers.set('L11', probe.value.layer.state, probe.value.layer.reason);
+    for (const g of probe.value.layers()) layers.set(g.id, g.state, g.reason);
     probe.value.stop();
   } else {
     layers.set('L11', 'degraded', probe.error.message);

@@ -14,7 +14,7 @@ import { bulwarkError } from '../../src/core/errors.js';
 import { err, type Result } from '../../src/core/result.js';
 import { ExecConfigSchema } from '../../src/exec/config.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
-import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/runner.js';
+import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/broker-access.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
 import { checkBrokerRunDir, execBrokerSpawner } from '../../src/broker/exec-spawner.js';
 import { PLACEHOLDER } from '../../src/broker/config.js';
@@ -234,12 +234,14 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     const none = startExec({
       config: ExecConfigSchema.parse({ network: 'broker' }),
       runtimeDir: join(root, 'rt-none'),
+      bus,
     });
     expect(none).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unavailable' } });
     if (!none.ok) expect(none.error.message).toMatch(/broker\.enabled/);
     const off = startExec({
       config: ExecConfigSchema.parse({ network: 'broker', sandbox: 'off' }),
       runtimeDir: join(root, 'rt-off'),
+      bus,
       brokerSpawner: rec.spawner,
     });
     expect(off).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unsandboxed' } });
