@@ -136,6 +136,16 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     const command = `cat /etc/shadow; echo "KEY=$${KEY_NAME}"; id -u; ls /proc | grep -c '^[0-9]'`;
     e2e = await startWithProviderKey(scriptFrom([reply.toolCall('exec', { command }), recordThenAnswer(seen)]));
     requireSandbox(e2e);
+    // The exec service reports its gates to the daemon's catalogue itself.
+    expect(e2e.daemon.layers.find((l) => l.id === 'L11')?.gates.map((g) => `${g.id} ${g.state}`)).toEqual([
+      'L11.2 on',
+      'L11.3 on',
+      'L11.4 on',
+      'L11.5 on',
+      'L11.6 on',
+      'L11.7 absent',
+      'L11.8 absent',
+    ]);
     const answer = ask(e2e, 'look around');
     // Reading a credential file is class "credential" for L27, so L13 asks; a careless operator approves.
     const pending = await nextApproval(e2e);

@@ -214,7 +214,9 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
   it('a run without an agent id is refused before anything is spawned', async () => {
     const marker = join(workspace, 'ran-anonymous');
     const res = await svc.runner?.run(workspace, { command: 'touch ran-anonymous' }, {});
-    expect(res).toMatchObject({ ok: false, error: { code: 'broker.no_identity' } });
+    // The broker's own gate (L08) refused the session; the runner keeps its id.
+    expect(res).toMatchObject({ ok: false, error: { code: 'broker.no_identity', layer: 'L08' } });
+    expect(events.at(-1)).toMatchObject({ type: 'tool:exec', payload: { layer: 'L08', outcome: 'error' } });
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -224,7 +226,7 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     const s = service({}, failing);
     const marker = join(workspace, 'ran-without-broker');
     const res = await s.runner?.run(workspace, { command: 'touch ran-without-broker' }, { agentId: 'agent-1' });
-    expect(res?.ok).toBe(false);
+    expect(res).toMatchObject({ ok: false, error: { code: 'broker.down', layer: 'L11.5' } });
     if (res && !res.ok) expect(res.error.message).toMatch(/no broker session could be opened.*broker is stopping/);
     expect(existsSync(marker)).toBe(false);
     s.stop();

@@ -147,6 +147,23 @@ describe('SsrfGuard', () => {
     expect(seen[1]?.payload).toMatchObject({ outcome: 'invalid', reason: 'url:scheme' });
   });
 
+  it('reports L10 itself, naming the operator exceptions it lets through', () => {
+    expect(new SsrfGuard({ bus: NET_BUS, resolver: resolver() }).layers()).toEqual([
+      {
+        id: 'L10',
+        state: 'on',
+        reason: expect.stringMatching(/^every outbound fetch checked and pinned; ports 80, 443/),
+      },
+    ]);
+    const g = new SsrfGuard({
+      bus: NET_BUS,
+      resolver: resolver(),
+      config: { allow: ['127.0.0.1:11434'], ports: [443] },
+    });
+    expect(g.name).toBe('net');
+    expect(g.layers()[0]?.reason).toBe('checked and pinned; 1 operator exception(s) in net.allow: 127.0.0.1:11434');
+  });
+
   it('a rebinding name is judged on the answer it gets, once per check', async () => {
     const r = resolver();
     const g = new SsrfGuard({ bus: NET_BUS, resolver: r });
