@@ -182,6 +182,13 @@ export class SandboxCgroup {
 
   /** Kills what is left until nothing is; undefined once empty, else why it is not. */
   async emptied(): Promise<string | undefined> {
+    // Usually empty already (a sandbox's processes die with it): one small read, no trip through the thread
+    // pool, which may be busy moving the next parked sandbox into its cgroup.
+    try {
+      if (this.pids().length === 0) return undefined;
+    } catch (cause) {
+      return `cannot read ${this.dir}: ${describeCause(cause)}`;
+    }
     for (let round = 0; round < 200; round++) {
       const left = await this.emptyAsync();
       if (typeof left === 'string') return left;
