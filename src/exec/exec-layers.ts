@@ -40,7 +40,10 @@ function bounds(d: SandboxDetection, config: ExecConfig, mode: SandboxMode): { w
   return { weak, parts };
 }
 
-export function execGateReports({ config, detection: d, mode }: ExecLayerInput): GateReport[] {
+/** L11 first, then its gates in order. */
+export type ExecGateReports = readonly [GateReport, ...GateReport[]];
+
+export function execGateReports({ config, detection: d, mode }: ExecLayerInput): ExecGateReports {
   let sandbox: { state: LayerState; reason: string };
   let others: LayerState = 'on';
   let othersWhy: string | undefined;

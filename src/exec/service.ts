@@ -7,16 +7,16 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import type { GateReport, LayerReporter, LayerState } from '../core/layers.js';
+import type { LayerReporter, LayerState } from '../core/layers.js';
 import { err, ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
 import type { BrokerSpawner } from './broker-access.js';
 import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
 import type { ExecConfig } from './config.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
-import { execGateReports } from './exec-layers.js';
+import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { ExecRunner } from './runner.js';
-import { BwrapProvider } from './sandbox/bwrap.js';
+import { BwrapProvider, type BwrapHost } from './sandbox/bwrap.js';
 import { writeEtcStubs } from './sandbox/etc-stubs.js';
 import { NoSandboxProvider } from './sandbox/none.js';
 import type { SandboxProvider } from './sandbox/provider.js';
@@ -69,13 +69,8 @@ function chooseProvider(config: ExecConfig, d: SandboxDetection): SandboxDetecti
   return d.provider;
 }
 
-function service(
-  d: SandboxDetection,
-  reports: readonly GateReport[],
-  log: LogLine[],
-  runner?: ExecRunner,
-): ExecService {
-  const l11 = reports.find((r) => r.id === 'L11') as GateReport;
+function service(d: SandboxDetection, reports: ExecGateReports, log: LogLine[], runner?: ExecRunner): ExecService {
+  const [l11] = reports;
   return {
     name: 'exec',
     detection: d,
@@ -86,6 +81,26 @@ function service(
     layers: () => reports,
     stop: () => runner?.killAll(),
   };
+}
+
+/** bwrap's runtime files (passwd/group stubs, the compiled seccomp filter) in the private runtime directory. */
+function bwrapHost(opts: StartExecOptions, d: SandboxDetection): Result<BwrapHost, BulwarkError> {
+  const { config } = opts;
+  const bw = d.providers.find((p) => p.name === 'bwrap');
+  if (!bw?.path || !d.layout) return startError('exec.runtime', 'bwrap was detected without its path or layout');
+  mkdirSync(opts.runtimeDir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.runtimeDir, 0o700);
+  const filter = config.seccomp && d.seccomp.available ? buildSeccompFilter() : undefined;
+  const seccompFile = filter ? childPath(opts.runtimeDir, 'seccomp.bpf') : undefined;
+  if (filter && seccompFile) writeFileSync(seccompFile, filter, { mode: 0o600 });
+  return ok({
+    bwrapPath: bw.path,
+    layout: d.layout,
+    etcStubs: writeEtcStubs(opts.runtimeDir),
+    ...(seccompFile ? { seccompFile } : {}),
+    runtimePaths: opts.runtimePaths ?? [],
+    tmpMb: config.limits.tmpMb,
+  });
 }
 
 export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkError> {
@@ -109,42 +124,34 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
 
   if (!chosen) {
     const reports = execGateReports({ config, detection: d });
-    const l11 = reports.find((r) => r.id === 'L11') as GateReport;
-    log.push({ level: 'error', message: `L11 ${l11.state}: ${l11.reason}` });
+    log.push({ level: 'error', message: `L11 ${reports[0].state}: ${reports[0].reason}` });
     return ok(service(d, reports, log));
   }
+  const host = chosen === 'bwrap' ? bwrapHost(opts, d) : undefined;
+  if (host && !host.ok) return host;
 
   const warn = (outcome: string) => (reason: string) =>
     bus.emit('security:warning', { layer: 'L11.5', outcome, reason });
   const cgroups = d.cgroup.base
     ? new CgroupPool(d.cgroup.base, config.limits.processes, CGROUP_POOL_SIZE, warn('cgroup-pool'))
     : undefined;
-  const runtimePaths = opts.runtimePaths ?? [];
   let provider: SandboxProvider;
-  if (chosen === 'bwrap') {
-    const bw = d.providers.find((p) => p.name === 'bwrap');
-    if (!bw?.path || !d.layout) return startError('exec.runtime', 'bwrap was detected without its path or layout');
-    mkdirSync(opts.runtimeDir, { recursive: true, mode: 0o700 });
-    chmodSync(opts.runtimeDir, 0o700);
-    const filter = config.seccomp && d.seccomp.available ? buildSeccompFilter() : undefined;
-    const seccompFile = filter ? childPath(opts.runtimeDir, 'seccomp.bpf') : undefined;
-    if (filter && seccompFile) writeFileSync(seccompFile, filter, { mode: 0o600 });
-    const count = opts.parkedSandboxes ?? PARKED_DEFAULT;
+  if (host)
     provider = new BwrapProvider({
-      host: {
-        bwrapPath: bw.path,
-        layout: d.layout,
-        etcStubs: writeEtcStubs(opts.runtimeDir),
-        ...(seccompFile ? { seccompFile } : {}),
-        runtimePaths,
-        tmpMb: config.limits.tmpMb,
-      },
+      host: host.value,
       // Broker runs need a per-run wrapper on bwrap's command line, so they are never parked.
       ...(cgroups && config.network !== 'broker'
-        ? { park: { cgroups, count, limits: config.limits, onError: warn('parked-sandbox') } }
+        ? {
+            park: {
+              cgroups,
+              count: opts.parkedSandboxes ?? PARKED_DEFAULT,
+              limits: config.limits,
+              onError: warn('parked-sandbox'),
+            },
+          }
         : {}),
     });
-  } else if (chosen === 'sandbox-exec') provider = new SandboxExecProvider({ runtimePaths });
+  else if (chosen === 'sandbox-exec') provider = new SandboxExecProvider({ runtimePaths: opts.runtimePaths ?? [] });
   else provider = new NoSandboxProvider();
 
   const runner = new ExecRunner({
@@ -156,7 +163,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
   });
   const reports = execGateReports({ config, detection: d, mode: provider.mode });
-  const l11 = reports.find((r) => r.id === 'L11') as GateReport;
+  const [l11] = reports;
   log.push({ level: l11.state === 'on' ? 'info' : 'warn', message: `L11 ${l11.state}: ${l11.reason}` });
   if (config.network === 'host')
     log.push({
