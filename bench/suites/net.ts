@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
+import { readCorpus } from '../../eval/corpora.js';
 import { timeAsync, timeSync, type Timing } from '../measure.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
@@ -23,7 +24,16 @@ import { EventBus } from '../../src/core/events.js';
 /** The L10 refusals of these checks are audited on a real bus. */
 const NET_BUS = new EventBus();
 
-const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'eval', 'corpora', 'ssrf');
+const CASES = 'ssrf/ssrf_cases.jsonl';
+const stubDns = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'eval',
+  'annotations',
+  'ssrf',
+  'stub_dns.json',
+);
 
 function directTls(port: number, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,12 +62,16 @@ const us = (t: Timing) => [t.n, t.p50, t.p99, t.mean];
 
 const suite: Suite = {
   name: 'net',
+  corpora: {
+    files: [CASES],
+    figures: ['L10 check per URL p50 (µs)', 'leaf issuance p50 (µs)', 'broker added latency p50 (µs)'],
+  },
   async run() {
-    const rows = readFileSync(path.join(corpusDir, 'ssrf_cases.jsonl'), 'utf8')
+    const rows = readCorpus(CASES)
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { input: string; kind: string });
-    const dns = JSON.parse(readFileSync(path.join(corpusDir, 'stub_dns.json'), 'utf8')) as {
+    const dns = JSON.parse(readFileSync(stubDns, 'utf8')) as {
       hosts: Record<string, string[][]>;
     };
     const urls = rows.filter((r) => r.kind === 'url').map((r) => r.input);

@@ -17,8 +17,6 @@ export {
 export { pinnedTransport, type Transport, type TransportRequest, type TransportResponse } from './pinned-transport.js';
 export { classifyIp, classifyAddressText, type AddressVerdict } from './classify.js';
 export { parseTargetUrl, type TargetUrl } from './url.js';
-/** L10's state from config alone (the offline `bulwark layers` view); a running guard reports it itself. */
-export { netLayerStatus } from './layer-status.js';
 
 export function createNetGuard(config: NetConfig, bus: EventBus, resolver: Resolver = systemResolver): SsrfGuard {
   return new SsrfGuard({ resolver, config, bus });

@@ -1,3 +1,4 @@
+import { testCaller } from '../support/drivers.js';
 /**
  * exec network mode `broker` end to end through the real exec runner and the `exec` tool (real bwrap, cgroup,
  * seccomp, rlimits): one broker session per run, a local HTTPS upstream on 127.0.0.1 allowed explicitly by the
@@ -82,7 +83,7 @@ const toolCtx = (agentId = 'agent-1') => ({
   agentId,
   sessionId: 'sess-1',
   traceId: 'trace-exec-broker',
-  sender: 'test',
+  caller: testCaller('test'),
   workspace,
   signal: new AbortController().signal,
 });

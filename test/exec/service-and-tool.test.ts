@@ -1,3 +1,4 @@
+import { testCaller } from '../support/drivers.js';
 /** Detection, explicit downgrade, and the exec tool end to end on real bwrap. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ const toolCtx = (signal = new AbortController().signal) => ({
   agentId: 'a',
   sessionId: 's',
   traceId: 't',
-  sender: 'test',
+  caller: testCaller('test'),
   workspace,
   signal,
 });

@@ -1,3 +1,4 @@
+import { testCaller } from '../support/drivers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebFetchTool } from '../../src/agent/tools/web-fetch.js';
 import { SsrfGuard } from '../../src/net/guard.js';
@@ -18,7 +19,7 @@ const ctx: ToolRunContext = {
   agentId: 'a',
   sessionId: 's',
   traceId: 't',
-  sender: 'u',
+  caller: testCaller('u'),
   workspace: '/nonexistent',
   signal: new AbortController().signal,
 };

@@ -1,6 +1,6 @@
 /**
  * Config section `guards` of the perimeter (L01, L05, L23/L03).
- * Defaults come from the scorecard (eval/suites/perimeter.ts); see README-perimeter.md for the reasoning.
+ * Defaults come from the scorecard (eval/suites/perimeter.ts); see eval/docs/perimeter.md for the reasoning.
  */
 import { z } from 'zod';
 
@@ -92,10 +92,13 @@ export const ToolOutputConfigSchema = z
     maxChars: z.number().int().min(1000).max(10_000_000).default(50_000),
     /** Score from which a tool result is flagged (warning header + audit). */
     flagAt: z.number().min(0).max(1).default(0.5),
-    /** always: every result is wrapped as untrusted (L03); flagged: only flagged results. */
-    wrap: z.enum(['always', 'flagged']).default('always'),
+    /**
+     * external: results of tools whose output comes from outside (web, files, command output) are wrapped as
+     * untrusted (L03); always: every result is.
+     */
+    wrap: z.enum(['external', 'always']).default('external'),
   })
-  .default({ enabled: true, maxChars: 50_000, flagAt: 0.5, wrap: 'always' });
+  .default({ enabled: true, maxChars: 50_000, flagAt: 0.5, wrap: 'external' });
 export type ToolOutputConfig = z.infer<typeof ToolOutputConfigSchema>;
 
 /** Keys to spread into the `guards` object of the config schema. */

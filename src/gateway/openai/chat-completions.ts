@@ -68,7 +68,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       agentId: req.model,
       ...(sessionHeader ? { sessionId: sessionHeader } : {}),
       messages: messages.value,
-      sender: identity.id,
+      caller: identity,
       traceId,
       signal: turn.signal,
     });
