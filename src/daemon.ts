@@ -48,7 +48,7 @@ import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
 import { startExec, type ExecService } from './exec/service.js';
-import { createNetGuard, netLayerStatus } from './net/index.js';
+import { createNetGuard } from './net/index.js';
 import {
   LeakIndex,
   captureEnvSecrets,
@@ -363,9 +363,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       reporters(parts, [
         secretLayers(scopes),
         logLayers(),
-        { name: 'net', layers: () => [{ id: 'L10', ...netLayerStatus(config.net) }] },
-        { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
-        { name: 'exec', layers: () => [{ id: 'L11', ...exec.layer }] },
+        guard,
+        // A running broker reports itself (live); one that did not start, or cannot serve exec, is reported here.
+        broker && brokerState.state === 'on'
+          ? broker
+          : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
+        exec,
         { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
       ]),
     );
@@ -486,8 +489,12 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
     bus,
     ...brokerSpawner,
   });
-  const execState = probe.ok ? probe.value.layer : { state: 'degraded' as const, reason: probe.error.message };
+  // The probe runs no command; its reports are fixed at start and stay valid once it is stopped.
   if (probe.ok) probe.value.stop();
+  const exec: LayerReporter = probe.ok
+    ? probe.value
+    : { name: 'exec', layers: () => [{ id: 'L11', state: 'degraded', reason: probe.error.message }] };
+  const guard = createNetGuard(config.net, bus);
   const db = openDatabase(':memory:');
   try {
     const parts = turnParts(config, {
@@ -495,11 +502,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       db,
       leaks: new LeakIndex(),
       canarySecret: randomBytes(32),
-      tools: [
-        ...fsTools,
-        createExecTool({ disabledReason: 'offline view' }),
-        createWebFetchTool({ guard: createNetGuard(config.net, bus) }),
-      ],
+      tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
       workspace: () => undefined,
     });
     if (!parts.ok) return parts;
@@ -507,9 +510,9 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       reporters(parts.value, [
         secretLayers(secretScopes(config)),
         logLayers(),
-        { name: 'net', layers: () => [{ id: 'L10', ...netLayerStatus(config.net) }] },
+        guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
-        { name: 'exec', layers: () => [{ id: 'L11', ...execState }] },
+        exec,
         { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
       ]),
     );

@@ -8,7 +8,7 @@
  *   tool-call    L12 admit → L02 argument scan → L27 classify → L13 approve              (each tool call)
  *   tool-run     L13 re-check                                                             (as the tool starts)
  *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
- *                 L11.6 env allow-list → L11.5 OS sandbox                                  (inside the exec tool)
+ *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
  *   tool-result  L23 sanitise → L03 wrap → L23 cap                                        (each tool result)
  *   response     L02 (+ L17) stream filter                                                (every response text)
  *
@@ -47,4 +47,4 @@ export function turnPipelines(parts: PipelineParts): TurnPipelines {
 }
 
 /** The exec tool's own layers, in the order the runner applies them (after L12 and the tool-call pipeline). */
-export const EXEC_GATES: readonly GateId[] = ['L11.2', 'L11.3', 'L11.4', 'L11.6', 'L11.5'];
+export const EXEC_GATES: readonly GateId[] = ['L11.2', 'L11.3', 'L11.4', 'L11.5', 'L11.6'];

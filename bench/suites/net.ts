@@ -19,6 +19,10 @@ import { PLACEHOLDER } from '../../src/broker/config.js';
 import { nodeClient, rig } from '../../test/broker/harness.js';
 import { Agent as UndiciAgent, ProxyAgent, request as undiciRequest } from 'undici';
 import { startForwarder } from '../../src/broker/forwarder.js';
+import { EventBus } from '../../src/core/events.js';
+
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
 
 const CASES = 'ssrf/ssrf_cases.jsonl';
 const stubDns = path.join(
@@ -72,7 +76,7 @@ const suite: Suite = {
     };
     const urls = rows.filter((r) => r.kind === 'url').map((r) => r.input);
     const ips = rows.filter((r) => r.kind === 'ip').map((r) => r.input);
-    const guard = new SsrfGuard({ resolver: new StubResolver(dns.hosts) });
+    const guard = new SsrfGuard({ bus: NET_BUS, resolver: new StubResolver(dns.hosts) });
     let i = 0;
     const checkUrl = await timeAsync(() => guard.check(urls[i++ % urls.length] as string), 5000, 500);
     let j = 0;

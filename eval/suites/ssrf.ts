@@ -16,6 +16,10 @@ import { classifyAddressText } from '../../src/net/classify.js';
 import { pinnedTransport, type Transport } from '../../src/net/pinned-transport.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EventBus } from '../../src/core/events.js';
+
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
 
 const CASES = 'ssrf/ssrf_cases.jsonl';
 const annotations = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'annotations', 'ssrf');
@@ -61,6 +65,7 @@ export async function judgeRow(
     return { verdict: v.global ? 'allow' : 'block', rule: v.rule };
   }
   const guard = new SsrfGuard({
+    bus: NET_BUS,
     resolver: new StubResolver(dns.hosts),
     ...(portPolicy ? {} : { config: { allow: [], ports: ALL_PORTS } }),
   });
@@ -116,7 +121,11 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
   const evil = await listen('127.0.0.2', good.port, () => ({ status: 200, headers: {}, text: 'rebound' }));
   try {
     const resolver = new StubResolver({ 'rebind.test': [['127.0.0.1'], ['127.0.0.2']] });
-    const guard = new SsrfGuard({ resolver, config: { allow: [`rebind.test:${good.port}`], ports: [80] } });
+    const guard = new SsrfGuard({
+      bus: NET_BUS,
+      resolver,
+      config: { allow: [`rebind.test:${good.port}`], ports: [80] },
+    });
     const r = await guardedFetch({ guard }, `http://rebind.test:${good.port}/`);
     const pass =
       r.ok && r.value.body.toString() === 'pinned' && resolver.count('rebind.test') === 1 && evil.hits.length === 0;
@@ -136,6 +145,7 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
   }));
   try {
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({}),
       config: { allow: [`127.0.0.1:${redirector.port}`], ports: [80, 443] },
     });

@@ -126,5 +126,8 @@ describe('layer catalogue', () => {
     expect(LAYERS).toHaveLength(27);
     // The exec gates the runner applies are numbered gates of the catalogue.
     for (const id of EXEC_GATES) expect(GATES.some((g) => g.id === id)).toBe(true);
+    // …and the exec service reports each of them, as the guard reports L10.
+    for (const id of EXEC_GATES) expect(owners.get(id)).toEqual(['exec']);
+    expect(owners.get('L10')).toEqual(['net']);
   });
 });

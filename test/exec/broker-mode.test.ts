@@ -15,7 +15,7 @@ import { bulwarkError } from '../../src/core/errors.js';
 import { err, type Result } from '../../src/core/result.js';
 import { ExecConfigSchema } from '../../src/exec/config.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
-import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/runner.js';
+import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/broker-access.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
 import { checkBrokerRunDir, execBrokerSpawner } from '../../src/broker/exec-spawner.js';
 import { PLACEHOLDER } from '../../src/broker/config.js';
@@ -215,7 +215,9 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
   it('a run without an agent id is refused before anything is spawned', async () => {
     const marker = join(workspace, 'ran-anonymous');
     const res = await svc.runner?.run(workspace, { command: 'touch ran-anonymous' }, {});
-    expect(res).toMatchObject({ ok: false, error: { code: 'broker.no_identity' } });
+    // The broker's own gate (L08) refused the session; the runner keeps its id.
+    expect(res).toMatchObject({ ok: false, error: { code: 'broker.no_identity', layer: 'L08' } });
+    expect(events.at(-1)).toMatchObject({ type: 'tool:exec', payload: { layer: 'L08', outcome: 'error' } });
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -225,7 +227,7 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     const s = service({}, failing);
     const marker = join(workspace, 'ran-without-broker');
     const res = await s.runner?.run(workspace, { command: 'touch ran-without-broker' }, { agentId: 'agent-1' });
-    expect(res?.ok).toBe(false);
+    expect(res).toMatchObject({ ok: false, error: { code: 'broker.down', layer: 'L11.5' } });
     if (res && !res.ok) expect(res.error.message).toMatch(/no broker session could be opened.*broker is stopping/);
     expect(existsSync(marker)).toBe(false);
     s.stop();
@@ -235,12 +237,14 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     const none = startExec({
       config: ExecConfigSchema.parse({ network: 'broker' }),
       runtimeDir: join(root, 'rt-none'),
+      bus,
     });
     expect(none).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unavailable' } });
     if (!none.ok) expect(none.error.message).toMatch(/broker\.enabled/);
     const off = startExec({
       config: ExecConfigSchema.parse({ network: 'broker', sandbox: 'off' }),
       runtimeDir: join(root, 'rt-off'),
+      bus,
       brokerSpawner: rec.spawner,
     });
     expect(off).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unsandboxed' } });

@@ -5,6 +5,10 @@ import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import type { ToolRunContext } from '../../src/agent/tools/tool.js';
 import { httpServer, text, type TestServer } from './helpers.js';
+import { EventBus } from '../../src/core/events.js';
+
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -24,6 +28,7 @@ async function setup(handler: Parameters<typeof httpServer>[0]) {
   const s = await httpServer(handler);
   servers.push(s);
   const guard = new SsrfGuard({
+    bus: NET_BUS,
     resolver: new StubResolver({ 'docs.test': [['127.0.0.1']] }),
     config: { allow: [`docs.test:${s.port}`], ports: [80, 443] },
   });

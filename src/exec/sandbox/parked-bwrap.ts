@@ -14,34 +14,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { describeCause } from '../core/errors.js';
-import type { CgroupPool, SandboxCgroup } from './cgroup.js';
+import { describeCause } from '../../core/errors.js';
+import type { CgroupPool } from '../cgroup.js';
+import { killGroup } from '../run-handle.js';
+import { BWRAP_HARDENING } from './bwrap-args.js';
+import type { PrestartedSandbox } from './provider.js';
 
-/** Flags repeated on the command line so that a parked bwrap that never gets its options stays confined. */
-export const PARKED_HARDENING = [
-  '--unshare-all',
-  '--unshare-user',
-  '--disable-userns',
-  '--die-with-parent',
-  '--new-session',
-  '--clearenv',
-  '--cap-drop',
-  'ALL',
-] as const;
-/** The variable that carries the command line into the parked shell (unset before the command runs). */
-export const PARKED_COMMAND_VAR = 'BULWARK_CMD';
-
-export interface ParkedBwrap {
-  readonly child: ChildProcess;
-  readonly cgroup: SandboxCgroup;
-  /** The seccomp filter opened for this process (fd 3 in bwrap); the taker closes it when the run ends. */
-  readonly seccompFd?: number;
-}
+/** A parked bwrap is a sandbox prestarted for the bwrap provider. */
+export type ParkedBwrap = PrestartedSandbox;
 
 export interface ParkSpec {
   readonly bwrapPath: string;
   readonly seccompFile?: string;
-  /** Fixed argv of the command's shell, after `--`; the command itself arrives in PARKED_COMMAND_VAR. */
+  /** Fixed argv of the command's shell, after `--`; the command itself arrives later (see shell.ts). */
   readonly shell: readonly string[];
   /** stdio slots after 0–2: [3] seccomp, [4] the options pipe, [5] the daemon-alive pipe. */
   readonly argsFd: number;
@@ -118,7 +103,7 @@ export class ParkedBwrapPool {
       const stdio = ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'] as const;
       child = spawn(
         this.spec.bwrapPath,
-        [...PARKED_HARDENING, '--args', String(this.spec.argsFd), '--', ...this.spec.shell],
+        [...BWRAP_HARDENING, '--args', String(this.spec.argsFd), '--', ...this.spec.shell],
         { cwd: '/', env: {}, stdio: [...stdio], detached: true, windowsHide: true },
       );
     } catch (cause) {
@@ -167,13 +152,9 @@ export class ParkedBwrapPool {
   }
 
   private kill(p: ParkedBwrap): void {
-    if (p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null) {
-      try {
-        process.kill(-p.child.pid, 'SIGKILL');
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH')
-          this.onError(`cannot kill a parked sandbox: ${describeCause(cause)}`);
-      }
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      const problem = killGroup(p.child.pid);
+      if (problem) this.onError(`cannot kill a parked sandbox: ${problem}`);
     }
     for (const s of p.child.stdio) s?.destroy();
     if (p.seccompFd !== undefined) closeSync(p.seccompFd);

@@ -1,8 +1,9 @@
 /**
- * Builds the bubblewrap command line for one sandboxed command (exec layer 5 on Linux).
+ * Builds the bubblewrap command line for one sandboxed command (gate L11.5 on Linux).
  * Pure: no filesystem access except through the `SystemLayout` probed once at start, so the
  * argument list can be unit-tested and read top to bottom as the sandbox's whole definition.
  */
+import type { BrokerAccess } from '../broker-access.js';
 
 export interface SystemMount {
   readonly kind: 'ro-bind' | 'symlink';
@@ -14,15 +15,6 @@ export interface SystemMount {
 /** How this host lays out its system directories (merged /usr or not), probed once. */
 export interface SystemLayout {
   readonly mounts: readonly SystemMount[];
-}
-
-export interface BrokerAccess {
-  /** Unix sockets bound into the sandbox (host path → path inside). */
-  readonly sockets: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
-  /** Read-only files bound in (e.g. the broker's CA bundle). */
-  readonly files: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
-  /** Environment added for the broker (HTTPS_PROXY, SSL_CERT_FILE, placeholders…). */
-  readonly env: Readonly<Record<string, string>>;
 }
 
 export interface BwrapPlan {
@@ -80,23 +72,20 @@ export const ETC_SUBSET = [
 export const ETC_NETWORK = ['/etc/resolv.conf', '/etc/hosts', '/etc/gai.conf', '/etc/host.conf'];
 export const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
+/** Namespaces, no new user namespaces inside, death with the daemon, own session, empty environment, no capabilities. */
+export const BWRAP_HARDENING = [
+  '--unshare-all',
+  '--unshare-user',
+  '--disable-userns',
+  '--die-with-parent',
+  '--new-session',
+  '--clearenv',
+  '--cap-drop',
+  'ALL',
+] as const;
+
 export function buildBwrapArgs(p: BwrapPlan): string[] {
-  const a: string[] = [
-    '--unshare-all',
-    '--unshare-user',
-    '--disable-userns',
-    '--die-with-parent',
-    '--new-session',
-    '--clearenv',
-    '--cap-drop',
-    'ALL',
-    '--uid',
-    String(p.uid),
-    '--gid',
-    String(p.gid),
-    '--hostname',
-    'sandbox',
-  ];
+  const a: string[] = [...BWRAP_HARDENING, '--uid', String(p.uid), '--gid', String(p.gid), '--hostname', 'sandbox'];
   if (p.network === 'host') a.push('--share-net');
   for (const m of p.layout.mounts) {
     if (m.kind === 'symlink') a.push('--symlink', m.source, m.dest);

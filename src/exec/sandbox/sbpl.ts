@@ -1,14 +1,14 @@
 /**
- * macOS provider (exec layer 5): `sandbox-exec` with a deny-default SBPL profile generated per
- * invocation from the workspace and the approved runtime paths. macOS puts /tmp, /var and /etc
+ * The profile of the macOS provider (L11.5, sandbox-exec.ts): a deny-default SBPL profile generated per
+ * invocation from the workspace and the approved runtime paths, and the start-up smoke test. macOS puts /tmp, /var and /etc
  * behind symlinks into /private; SBPL matches real paths, so every path is resolved first.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { childPath } from '../core/safe-path.js';
-import { describeCause } from '../core/errors.js';
-import type { ProviderProbe } from './detect.js';
+import { childPath } from '../../core/safe-path.js';
+import { describeCause } from '../../core/errors.js';
+import type { ProviderProbe } from '../detect.js';
 
 export const SANDBOX_EXEC_PATH = '/usr/bin/sandbox-exec';
 
