@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, type Suite } from '../../eval/harness.js';
 import { summarise, timeSync } from '../measure.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec } from '../../src/exec/service.js';
 import { buildBwrapArgs } from '../../src/exec/sandbox/bwrap-args.js';
 import { evaluateCommand } from '../../src/exec/command-policy.js';

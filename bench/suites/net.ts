@@ -15,7 +15,7 @@ import { StubResolver } from '../../src/net/resolver.js';
 import { classifyAddressText } from '../../src/net/classify.js';
 import { createCa, LeafIssuer } from '../../src/broker/ca.js';
 import { unwrap } from '../../src/core/result.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { nodeClient, rig } from '../../test/broker/harness.js';
 import { Agent as UndiciAgent, ProxyAgent, request as undiciRequest } from 'undici';
 import { startForwarder } from '../../src/broker/forwarder.js';

@@ -12,7 +12,7 @@ import { pooledPinnedTransport, type Transport } from '../net/pinned-transport.j
 import { createCa, LeafIssuer, validateCa } from './ca.js';
 import type { CaKeyStore } from './ca-store.js';
 import { bindingRule } from './bindings.js';
-import { PLACEHOLDER, type BrokerConfig } from './config.js';
+import { PLACEHOLDER, type BrokerConfig } from '../config/sections/broker.js';
 import { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
 import { runningReason } from './layer-status.js';
 import type { LayerReporter } from '../core/layers.js';

@@ -7,7 +7,7 @@ export {
   type BrokerConfig,
   type Binding,
   type InjectionPreset,
-} from './config.js';
+} from '../config/sections/broker.js';
 export { startBroker, type Broker, type BrokerDeps, type BrokerStatus } from './broker.js';
 export { vaultCaStore, memoryCaStore, BROKER_CA_SECRET, type CaKeyStore, type SecretVaultLike } from './ca-store.js';
 export { createCa, LeafIssuer, validateCa, type CaMaterial, type LeafMaterial } from './ca.js';

@@ -1,6 +1,6 @@
 /** The state of L08 for a broker config, given whether the daemon managed to start the broker. */
 import type { LayerState } from '../core/layers.js';
-import type { BrokerConfig } from './config.js';
+import type { BrokerConfig } from '../config/sections/broker.js';
 
 export function brokerLayerStatus(
   config: BrokerConfig,

@@ -3,7 +3,7 @@
  * reports them. L11 itself takes the state of its weakest gate: the OS sandbox (L11.5).
  */
 import type { GateReport, LayerState } from '../core/layers.js';
-import type { ExecConfig } from './config.js';
+import type { ExecConfig } from '../config/sections/exec.js';
 import type { SandboxDetection } from './detect.js';
 import type { SandboxMode } from './sandbox/provider.js';
 

@@ -4,5 +4,5 @@ export { ExecRunner, type ExecOutcome, type ExecRequest, type ExecRunnerDeps } f
 export type { BrokerAccess, BrokerSpawn, BrokerSpawner } from './broker-access.js';
 export type { RunSpec, SandboxMode, SandboxProvider, SpawnPlan } from './sandbox/provider.js';
 export { detectSandbox, type SandboxDetection } from './detect.js';
-export { ExecConfigSchema, type ExecConfig } from './config.js';
+export { ExecConfigSchema, type ExecConfig } from '../config/sections/exec.js';
 export { evaluateCommand, type CommandVerdict } from './command-policy.js';

@@ -17,7 +17,7 @@ import { relativeTo, safePath } from '../core/safe-path.js';
 import type { BrokerSpawn, BrokerSpawner } from './broker-access.js';
 import type { CgroupPool, SandboxCgroup } from './cgroup.js';
 import { evaluateCommand, type CommandVerdict } from './command-policy.js';
-import type { ExecConfig } from './config.js';
+import type { ExecConfig } from '../config/sections/exec.js';
 import { buildChildEnv, checkModelEnv } from './env-policy.js';
 import { protectedEntries, type ProtectedEntry } from './protected-paths.js';
 import { RunHandle } from './run-handle.js';

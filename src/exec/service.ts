@@ -12,7 +12,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
 import type { BrokerSpawner } from './broker-access.js';
 import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
-import type { ExecConfig } from './config.js';
+import type { ExecConfig } from '../config/sections/exec.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
 import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { ExecRunner } from './runner.js';

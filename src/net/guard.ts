@@ -12,7 +12,7 @@ import { classifyIp, type AddressVerdict } from './classify.js';
 import { formatIp, parseIp } from './ip.js';
 import type { ResolvedAddress, Resolver } from './resolver.js';
 import { parseTargetUrl, type TargetUrl } from './url.js';
-import { DEFAULT_NET_CONFIG, type NetConfig } from './config.js';
+import { DEFAULT_NET_CONFIG, type NetConfig } from '../config/sections/net.js';
 import { netLayerStatus } from './layer-status.js';
 import type { GateReport, LayerReporter } from '../core/layers.js';
 

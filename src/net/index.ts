@@ -1,10 +1,10 @@
 /** L10 public surface for the composition root (daemon) and the tools. */
 import type { EventBus } from '../core/events.js';
-import type { NetConfig } from './config.js';
+import type { NetConfig } from '../config/sections/net.js';
 import { SsrfGuard } from './guard.js';
 import { systemResolver, type Resolver } from './resolver.js';
 
-export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from './config.js';
+export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from '../config/sections/net.js';
 export { SsrfGuard, verdictOf, type CheckedTarget, type SsrfVerdict, type SsrfGuardDeps } from './guard.js';
 export { systemResolver, StubResolver, type Resolver, type ResolvedAddress } from './resolver.js';
 export {

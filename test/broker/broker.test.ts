@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { nodeClient, rig, REAL_KEY, OTHER_VAULT_VALUE, HONEY_VALUE, type Rig } from './harness.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 
 let r: Rig | undefined;
 afterEach(async () => {

@@ -13,7 +13,7 @@ import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { pinnedTransport, pooledPinnedTransport } from '../../src/net/pinned-transport.js';
-import { BrokerConfigSchema, type BrokerConfig } from '../../src/broker/config.js';
+import { BrokerConfigSchema, type BrokerConfig } from '../../src/config/sections/broker.js';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { memoryCaStore } from '../../src/broker/ca-store.js';
 import type { ProxySession } from '../../src/broker/proxy.js';

@@ -21,7 +21,7 @@ import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { EventBus } from '../../src/core/events.js';
-import { ExecConfigSchema, type ExecConfig } from '../../src/exec/config.js';
+import { ExecConfigSchema, type ExecConfig } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { sweepStaleCgroups } from '../../src/exec/cgroup.js';
 import type { ExecOutcome, ExecRunner, ExecRequest } from '../../src/exec/runner.js';

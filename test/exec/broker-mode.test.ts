@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { err, type Result } from '../../src/core/result.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/broker-access.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
 import { checkBrokerRunDir, execBrokerSpawner } from '../../src/broker/exec-spawner.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { rig, REAL_KEY, type Rig } from '../broker/harness.js';
 
 const hostReady = spawnSync('curl', ['--version']).status === 0 && spawnSync('bwrap', ['--version']).status === 0;

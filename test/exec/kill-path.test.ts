@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { findCgroupBase, SandboxCgroup, type CgroupBase } from '../../src/exec/cgroup.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { RunHandle } from '../../src/exec/run-handle.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { ExecOutcome } from '../../src/exec/runner.js';

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../../src/core/events.js';
 import { LayerCatalogue, type GateReport } from '../../src/core/layers.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { detectSandbox, type SandboxDetection } from '../../src/exec/detect.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { brokerLayerStatus } from '../../src/broker/layer-status.js';
-import { BrokerConfigSchema } from '../../src/broker/config.js';
+import { BrokerConfigSchema } from '../../src/config/sections/broker.js';
 import { staticReporter } from '../../src/core/layers.js';
 
 let root: string;

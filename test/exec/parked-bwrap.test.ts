@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { ExecRunner } from '../../src/exec/runner.js';
 import { CgroupPool } from '../../src/exec/cgroup.js';

@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { buildChildEnv } from '../../src/exec/env-policy.js';
 import { protectedEntries } from '../../src/exec/protected-paths.js';
 import type { SandboxCgroup } from '../../src/exec/cgroup.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import type { BrokerSpawn } from '../../src/exec/broker-access.js';
 import { BwrapProvider, INSIDE_WORKSPACE } from '../../src/exec/sandbox/bwrap.js';
 import { BWRAP_HARDENING } from '../../src/exec/sandbox/bwrap-args.js';

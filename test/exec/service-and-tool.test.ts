@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { detectSandbox } from '../../src/exec/detect.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';

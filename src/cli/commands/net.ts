@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
-import { NetConfigSchema, type NetConfig } from '../../net/config.js';
+import { NetConfigSchema, type NetConfig } from '../../config/sections/net.js';
 import { SsrfGuard, verdictOf, type SsrfVerdict } from '../../net/guard.js';
 import { StubResolver, systemResolver, type Resolver } from '../../net/resolver.js';
 import type { CliContext } from '../context.js';

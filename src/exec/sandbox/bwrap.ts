@@ -7,7 +7,7 @@
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { CgroupPool } from '../cgroup.js';
-import type { ExecConfig } from '../config.js';
+import type { ExecConfig } from '../../config/sections/exec.js';
 import { protectedMounts } from '../protected-paths.js';
 import { buildBwrapArgs, type SystemLayout } from './bwrap-args.js';
 import type { EtcStubs } from './etc-stubs.js';

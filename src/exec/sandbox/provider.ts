@@ -9,7 +9,7 @@ import type { BulwarkError } from '../../core/errors.js';
 import type { Result } from '../../core/result.js';
 import type { BrokerSpawn } from '../broker-access.js';
 import type { SandboxCgroup } from '../cgroup.js';
-import type { ExecConfig, ExecLimits } from '../config.js';
+import type { ExecConfig, ExecLimits } from '../../config/sections/exec.js';
 import type { ProtectedEntry } from '../protected-paths.js';
 
 /** Which provider ran a command (in every outcome and `tool:exec` audit line). */
