@@ -666,7 +666,7 @@ export const ATTEMPTS: readonly Attempt[] = [
 const MINI_DAEMON = `
 import { startExec } from ${JSON.stringify(new URL('../../src/exec/service.ts', import.meta.url).href)};
 import { EventBus } from ${JSON.stringify(new URL('../../src/core/events.ts', import.meta.url).href)};
-import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/exec/config.ts', import.meta.url).href)};
+import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/config/sections/exec.ts', import.meta.url).href)};
 const [workspace, runtimeDir, mark, early] = process.argv.slice(2);
 const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir, bus: new EventBus() });
 if (!svc.ok || !svc.value.runner) { console.error(svc.ok ? svc.value.layer.reason : svc.error.message); process.exit(3); }
