@@ -93,7 +93,6 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'coverage/**',
-      'eval/corpora/**',
       'eval/results/**',
       'bench/results/**',
       'test/fixtures/lint/**',

@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Time per folder against test/budgets.json, and the list of skipped tests, after every run.
+    reporters: ['default', './test/support/budget-reporter.ts'],
     env: { XDG_CONFIG_HOME: testConfigHome },
   },
 });

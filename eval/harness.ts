@@ -18,8 +18,17 @@ export interface SuiteReport {
   readonly checks: readonly Check[];
 }
 
+/** Third-party corpus files a suite reads (paths under the corpora root, see eval/corpora.ts). */
+export interface CorpusNeeds {
+  readonly files: readonly string[];
+  /** Names of the checks the suite reports; printed as "not computed" when the corpora are absent. */
+  readonly figures: readonly string[];
+}
+
 export interface Suite {
   readonly name: string;
+  /** Set when the suite needs the third-party corpora: it is skipped, loudly, when they are absent. */
+  readonly corpora?: CorpusNeeds;
   run(): Promise<SuiteReport>;
 }
 

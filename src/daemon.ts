@@ -19,7 +19,11 @@ import {
   vaultCaStore,
   type Broker,
 } from './broker/index.js';
-import type { AgentRuntime, ModelCallContext, TurnHooks } from './agent/types.js';
+import type { AgentRuntime } from './agent/types.js';
+import { describePipelines, type PipelineRow, type TurnPipelines } from './agent/boundaries.js';
+import type { Controls } from './agent/controls.js';
+import { createToolPolicyGates, type ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
+import type { CallContext } from './core/context.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
@@ -27,22 +31,24 @@ import { loadConfig } from './config/load.js';
 import { AuditSink } from './core/audit.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
 import { EventBus } from './core/events.js';
-import { LayerCatalogue, type GateId, type GateReport, type LayerState, type LayerStatus } from './core/layers.js';
+import { BUILD_LAYERS, LayerCatalogue, type LayerReporter, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
 import { openDatabase, type Db } from './core/sqlite.js';
-import { createGateway } from './gateway/app.js';
-import { createOutputGuard } from './guards/output-guard.js';
-import { createPerimeter } from './guards/perimeter.js';
+import { createGateway, gatewayLayers } from './gateway/app.js';
+import { createOutputGuard, type OutputGuard } from './guards/output-guard.js';
+import { createPerimeter, type Perimeter } from './guards/perimeter.js';
+import { compileToolPolicies } from './policy/tool-policy.js';
+import { turnPipelines } from './pipelines.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
-import { createLogger, createSanitizer, type Logger } from './logging/logger.js';
+import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
 import { startExec, type ExecService } from './exec/service.js';
-import { createNetGuard, netLayerStatus } from './net/index.js';
+import { createNetGuard } from './net/index.js';
 import {
   LeakIndex,
   captureEnvSecrets,
@@ -50,6 +56,7 @@ import {
   masterKeyOptionsFromConfig,
   openSecretStore,
   secretRefNames,
+  secretLayers,
   secretScopesFromConfig,
   type SecretResolver,
   type SecretStore,
@@ -71,6 +78,10 @@ export interface RunningDaemon {
   readonly logFile: string;
   readonly auditFile: string;
   readonly layers: LayerStatus[];
+  /** Live: each service reports its own layers. */
+  readonly catalogue: LayerCatalogue;
+  /** What runs at every boundary, in order (src/pipelines.ts). */
+  readonly pipelines: TurnPipelines;
   readonly agents: ReturnType<AgentRuntime['listAgents']>;
   readonly bus: EventBus;
   /** Stops accepting, cancels turns in flight, audits daemon:stopped, closes the database. Idempotent. */
@@ -81,76 +92,62 @@ export const DB_FILE = 'bulwark.db';
 export const AUDIT_FILE = 'audit.jsonl';
 export const LOG_FILE = 'bulwark.log';
 
-/** Transitional: the daemon sets layer states by hand until each service reports its own. */
-class DaemonLayers extends LayerCatalogue {
-  private readonly states: Map<GateId, GateReport>;
-  constructor() {
-    const states = new Map<GateId, GateReport>();
-    super([{ name: 'daemon', layers: () => [...states.values()] }]);
-    this.states = states;
-  }
-  set(id: GateId, state: LayerState, reason: string): void {
-    this.states.set(id, { id, state, reason });
-  }
+/** The services of a turn and the pipelines they form (the daemon's, and the offline `bulwark layers` view's). */
+export interface TurnParts {
+  readonly perimeter: Perimeter;
+  readonly output: OutputGuard;
+  readonly toolPolicy: ToolPolicyGates;
+  readonly controls: Controls;
+  readonly pipelines: TurnPipelines;
 }
 
-/** The honest state of every layer with this config: only what the daemon really wires is on. */
-export function layerCatalogue(config: Config): DaemonLayers {
-  const layers = new DaemonLayers();
-  layers.set(
-    'L06',
-    'on',
-    'secrets encrypted at rest (AES-256-GCM, HKDF-SHA256 per record) in vault.db; no enumeration for agents',
-  );
-  layers.set(
-    'L07',
-    'on',
-    'per-agent secret globs (agents[].secrets), deny by default; every access audited as secret:accessed',
-  );
-  const net = netLayerStatus(config.net);
-  layers.set('L10', net.state, net.reason);
-  const broker = brokerLayerStatus(config.broker, config.broker.enabled);
-  layers.set('L08', broker.state, broker.reason);
-  layers.set('L01', 'on', 'inbound text scored for injection and jailbreaks: pass, warn, reinforce or block');
-  layers.set(
-    'L02',
-    'on',
-    'every response (streamed too) scanned for secret formats, known values, canaries and prompt extraction',
-  );
-  layers.set('L03', 'on', 'tool results wrapped in per-call random delimiters with a warning header');
-  layers.set('L04', 'on', 'invisible and bidi characters stripped before any detector');
-  layers.set('L05', 'on', 'per-sender sliding window of injection detections: warn, audit, then 429');
-  layers.set(
-    'L17',
-    'on',
-    'per-session HMAC canary (key kept in the vault) in the system prompt; a leak is redacted and audited, a tool call carrying it refused',
-  );
-  layers.set(
-    'L23',
-    'on',
-    'tool results canonicalised, scanned for instructions and truncated before the model sees them',
-  );
-  layers.set('L27', 'on', 'every tool call classified; unknown actions are destructive');
-  layers.set(
-    'L13',
-    'on',
-    'destructive, credential and config actions wait for an operator decision (bulwark approvals, /v1/approvals)',
-  );
-  layers.set('L21', 'on', 'token budgets checked before each model call; usage persisted in SQLite');
-  layers.set('L22', 'on', 'one circuit breaker per provider and model');
-  layers.set('L12', 'on', 'tool profiles and per-agent allow/deny decide which tools each agent sees and may call');
-  layers.set(
-    'L09',
-    'on',
-    'bulwark.log and audit.jsonl: field-path redaction, secret formats, known secret values as they are used, 1 MB line cap',
-  );
-  layers.set(
-    'L18',
-    'on',
-    'bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address',
-  );
-  layers.set('L26', 'on', 'lint bans and the dependency-rule test fail the build');
-  return layers;
+export interface TurnPartsDeps {
+  readonly bus: EventBus;
+  readonly db: Db;
+  readonly leaks: LeakIndex;
+  readonly canarySecret: Buffer;
+  readonly tools: readonly Tool[];
+  readonly workspace: (agentId: string) => string | undefined;
+}
+
+export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts, BulwarkError> {
+  const policies = compileToolPolicies(config.agents);
+  if (!policies.ok) return policies;
+  // Every effect hash binds the exec network mode the daemon really runs (and the broker's hosts in broker mode).
+  const networkGrant = networkGrantFor(config.exec.network, config.broker);
+  const controls = createControlsFromConfig({
+    config,
+    bus: deps.bus,
+    db: deps.db,
+    tools: deps.tools,
+    workspace: deps.workspace,
+    network: () => networkGrant,
+  });
+  const toolPolicy = createToolPolicyGates(policies.value, deps.bus);
+  const perimeter = createPerimeter(config.guards, deps.bus, (id) => config.agents.find((a) => a.id === id)?.input);
+  const output = createOutputGuard({
+    leakScanner: deps.leaks,
+    canarySecret: deps.canarySecret,
+    systemPromptFor: (id) => config.agents.find((a) => a.id === id)?.systemPrompt,
+    bus: deps.bus,
+    allowedSecretTools: config.output.allowedSecretTools,
+    maxResponseChars: config.output.maxResponseChars,
+  });
+  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls });
+  return ok({ perimeter, output, toolPolicy, controls, pipelines });
+}
+
+/** Every service that reports layers, in catalogue order of wiring. */
+function reporters(parts: TurnParts, others: readonly LayerReporter[]): LayerReporter[] {
+  return [
+    parts.perimeter,
+    parts.output,
+    parts.toolPolicy,
+    parts.controls.actions,
+    parts.controls.modelCallLayers,
+    ...others,
+    BUILD_LAYERS,
+  ];
 }
 
 /** The L07 scope the daemon itself uses to read provider keys on the agents' behalf. */
@@ -255,7 +252,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     audit.attach(bus);
     cleanups.push(() => audit.close());
     const tokens = new TokenStore(db);
-    const layers = layerCatalogue(config);
 
     // L06/L07: the environment is snapshotted, its secrets captured and scrubbed; every value handed out joins the leak index.
     scrubProcessEnv(SDK_ENV_VARIABLES);
@@ -270,7 +266,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     cleanups.push(() => store.close());
-    const resolver: SecretResolver = createSecretResolver(store, secretScopes(config), bus);
+    const scopes = secretScopes(config);
+    const resolver: SecretResolver = createSecretResolver(store, scopes, bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
     const providerKeyResolver = createSecretResolver(
       store,
@@ -282,12 +279,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ),
       bus,
     );
-    const providerSecret = (name: string, who?: ModelCallContext): Result<string, BulwarkError> =>
+    const providerSecret = (name: string, who?: CallContext): Result<string, BulwarkError> =>
       who ? providerKeyResolver(name, who) : resolver(name, { agentId: PROVIDER_SCOPE });
 
     // L10 for every outbound fetch an agent can influence; L08 when the operator enabled it.
     const guard = createNetGuard(config.net, bus);
     let broker: Broker | undefined;
+    let brokerState = brokerLayerStatus(config.broker, false);
     if (config.broker.enabled) {
       const started = await startBroker({
         config: config.broker,
@@ -305,8 +303,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       } else {
         logger.error({ code: started.error.code }, `credential broker did not start: ${started.error.message}`);
       }
-      const state = brokerLayerStatus(config.broker, started.ok, started.ok ? undefined : started.error.message);
-      layers.set('L08', state.state, state.reason);
+      brokerState = brokerLayerStatus(config.broker, started.ok, started.ok ? undefined : started.error.message);
     }
 
     // L11 and the exec layers: detected with a real smoke test; exec is disabled when no sandbox works.
@@ -315,7 +312,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const fits = checkBrokerRunDir(brokerRunDir);
       if (!fits.ok) {
         logger.error({ code: fits.error.code }, fits.error.message);
-        layers.set('L08', 'degraded', fits.error.message);
+        brokerState = { state: 'degraded', reason: fits.error.message };
       }
     }
     const exec: ExecService = unwrap(
@@ -327,9 +324,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     cleanups.push(() => exec.stop());
-    layers.set('L11', exec.layer.state, exec.layer.reason);
     for (const line of exec.log) logger[line.level](line.message);
-    const extraTools: Tool[] = [
+    const tools: Tool[] = [
+      ...fsTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
@@ -337,42 +334,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       createWebFetchTool({ guard }),
     ];
 
-    // L27 → L13 on each tool call, L21 → L22 on each model call.
-    // Every effect hash binds the exec network mode the daemon really runs (and the broker's hosts in broker mode).
-    const networkGrant = networkGrantFor(config.exec.network, config.broker);
-    const { controls, approvals } = createControlsFromConfig({
-      config,
-      bus,
-      db,
-      tools: [...fsTools, ...extraTools],
-      workspace: workspaceOf(config, dataDir),
-      network: () => networkGrant,
-    });
+    const parts = unwrap(
+      turnParts(config, {
+        bus,
+        db,
+        leaks,
+        canarySecret: unwrap(canaryKey(store)),
+        tools,
+        workspace: workspaceOf(config, dataDir),
+      }),
+    );
+    const { controls, pipelines } = parts;
+    const { approvals } = controls;
     cleanups.push(() => approvals.shutdown());
-    // Perimeter: L05 → L04 → L01 on inbound text, L23 (+ L03) on every tool result.
-    const perimeter = createPerimeter(config.guards, bus);
-    // L02 + L17: canary in the system prompt, redaction of every response (streamed too), argument scan.
-    const output = createOutputGuard({
-      leakScanner: leaks,
-      canarySecret: unwrap(canaryKey(store)),
-      systemPromptFor: (id) => config.agents.find((a) => a.id === id)?.systemPrompt,
-      bus,
-      allowedSecretTools: config.output.allowedSecretTools,
-      maxResponseChars: config.output.maxResponseChars,
-    });
-    const hooks: TurnHooks = {
-      inbound: perimeter.inbound,
-      systemPrompt: output.systemPrompt,
-      beforeModelCall: controls.beforeModelCall,
-      afterModelCall: controls.afterModelCall,
-      // A call that carries a canary or a secret is refused before any operator is asked about it.
-      beforeToolCall: async (call, ctx, signal) => {
-        const scanned = await output.beforeToolCall(call, ctx);
-        return scanned.ok ? controls.beforeToolCall(call, ctx, signal) : scanned;
-      },
-      toolResult: (text, call, ctx) => perimeter.toolResult(text, call, ctx),
-      outputFilter: output.outputFilter,
-    };
     const runtime = unwrap(
       createAgentRuntime({
         config,
@@ -380,13 +354,24 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         bus,
         dataDir,
         resolveSecret: providerSecret,
-        hooks,
-        extraTools,
-        wrapTool: (t) => controls.guardTool(t),
+        pipelines,
+        extraTools: tools.filter((t) => !fsTools.includes(t)),
       }),
     );
-    for (const l of controls.status(config.agents.map((a) => a.id)).layers) layers.set(l.id, l.state, l.reason);
     const listening: { url?: string } = {};
+    const layers = new LayerCatalogue(
+      reporters(parts, [
+        secretLayers(scopes),
+        logLayers(),
+        guard,
+        // A running broker reports itself (live); one that did not start, or cannot serve exec, is reported here.
+        broker && brokerState.state === 'on'
+          ? broker
+          : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
+        exec,
+        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
+      ]),
+    );
     const gateway = createGateway({
       runtime,
       tokens,
@@ -420,6 +405,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       logFile,
       auditFile,
       layers: layerList,
+      catalogue: layers,
+      pipelines,
       agents: runtime.listAgents(),
       bus,
       close: () => {
@@ -463,7 +450,7 @@ export function openTokenAdmin(dataDir: string): Result<
   }
   const store = new TokenStore(db);
   return ok({
-    create: (name, scopes) => store.create(name, scopes),
+    create: (name, scopes, options) => store.create(name, scopes, options),
     list: () => store.list(),
     count: () => store.count(),
     revoke: (id) => store.revoke(id),
@@ -471,33 +458,68 @@ export function openTokenAdmin(dataDir: string): Result<
   });
 }
 
-/** Layer states for `bulwark layers` without a running daemon: config plus a real probe of this host's sandbox. */
-export function layerStates(dataDir: string): Result<LayerStatus[], BulwarkError> {
+/** The offline view of a data dir: its config's layers and pipelines, with a real probe of this host's sandbox. */
+export interface OfflineView {
+  readonly layers: LayerStatus[];
+  readonly pipelines: PipelineRow[];
+}
+
+/**
+ * Layer states and pipelines for `bulwark layers` without a running daemon: the same services the daemon builds
+ * from this config (over an in-memory database and a throwaway canary key), plus a real probe of the sandbox.
+ */
+export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> {
   const dir = ensureDataDir(dataDir);
   if (!dir.ok) return dir;
-  const config = loadConfig(dataDir);
-  if (!config.ok) return config;
-  const layers = layerCatalogue(config.value);
+  const loaded = loadConfig(dataDir);
+  if (!loaded.ok) return loaded;
+  const config = loaded.value;
   // With broker.enabled the daemon gives exec a broker spawner; the probe only needs to know one will exist.
-  const brokerSpawner = config.value.broker.enabled
+  const brokerSpawner = config.broker.enabled
     ? {
         brokerSpawner: async () =>
           err(bulwarkError('broker.probe', 'layer probe: no broker sessions outside the daemon', { layer: 'L08' })),
       }
     : {};
+  const bus = new EventBus();
   const probe = startExec({
-    config: config.value.exec,
+    config: config.exec,
     runtimeDir: privateDir(dataDir, 'run', 'exec-probe'),
     parkedSandboxes: 0,
+    bus,
     ...brokerSpawner,
   });
-  if (probe.ok) {
-    layers.set('L11', probe.value.layer.state, probe.value.layer.reason);
-    probe.value.stop();
-  } else {
-    layers.set('L11', 'degraded', probe.error.message);
+  // The probe runs no command; its reports are fixed at start and stay valid once it is stopped.
+  if (probe.ok) probe.value.stop();
+  const exec: LayerReporter = probe.ok
+    ? probe.value
+    : { name: 'exec', layers: () => [{ id: 'L11', state: 'degraded', reason: probe.error.message }] };
+  const guard = createNetGuard(config.net, bus);
+  const db = openDatabase(':memory:');
+  try {
+    const parts = turnParts(config, {
+      bus,
+      db,
+      leaks: new LeakIndex(),
+      canarySecret: randomBytes(32),
+      tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
+      workspace: () => undefined,
+    });
+    if (!parts.ok) return parts;
+    const catalogue = new LayerCatalogue(
+      reporters(parts.value, [
+        secretLayers(secretScopes(config)),
+        logLayers(),
+        guard,
+        { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
+        exec,
+        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
+      ]),
+    );
+    return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });
+  } finally {
+    db.close();
   }
-  return ok(layers.list());
 }
 
 export const TOKEN_SCOPE_HELP = SCOPE_HELP;

@@ -13,7 +13,12 @@ import { EventBus } from '../../src/core/events.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { err, ok, unwrap } from '../../src/core/result.js';
 import { openDatabase } from '../../src/core/sqlite.js';
+import { randomBytes } from 'node:crypto';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
+import { fsTools } from '../../src/agent/tools/fs/index.js';
+import { internalCaller } from '../../src/core/caller.js';
+import { turnParts } from '../../src/daemon.js';
+import { LeakIndex } from '../../src/secrets/index.js';
 import { readTool } from '../../src/agent/tools/fs/read.js';
 import { compileToolPolicy } from '../../src/policy/tool-policy.js';
 import type { AgentRuntime } from '../../src/agent/types.js';
@@ -22,7 +27,7 @@ import { reply, startFakeProvider, type FakeReply, type WireFormat } from '../..
 async function drain(runtime: AgentRuntime, text: string): Promise<void> {
   for await (const e of runtime.runTurn({
     agentId: 'bench',
-    sender: 'bench',
+    caller: internalCaller('bench'),
     traceId: 't',
     messages: [{ role: 'user', content: text }],
   })) {
@@ -53,13 +58,26 @@ async function turnTiming(format: WireFormat, withTools: boolean, n: number): Pr
       },
       agents: [{ id: 'bench', provider: 'fake', model: 'm' }],
     });
+    const bus = new EventBus();
+    // The daemon's own pipelines: the figure is a defended turn, as the daemon runs it.
+    const parts = unwrap(
+      turnParts(config, {
+        bus,
+        db,
+        leaks: new LeakIndex(),
+        canarySecret: randomBytes(32),
+        tools: [...fsTools],
+        workspace: () => undefined,
+      }),
+    );
     const runtime = unwrap(
       createAgentRuntime({
         config,
         db,
-        bus: new EventBus(),
+        bus,
         dataDir: root,
         resolveSecret: (name) => (name === 'K' ? ok('bench-key') : err(bulwarkError('secret.not_found', name))),
+        pipelines: parts.pipelines,
       }),
     );
     return await timeAsync(() => drain(runtime, 'hello'), n, 10);
@@ -93,7 +111,7 @@ const suite: Suite = {
       agentId: 'a',
       sessionId: 's',
       traceId: 't',
-      sender: 'u',
+      caller: internalCaller('bench'),
       workspace: ws,
       signal: new AbortController().signal,
     };

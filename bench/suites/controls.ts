@@ -10,20 +10,26 @@ import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
 import { timeAsync, timeSync, type Timing } from '../measure.js';
 import { EventBus } from '../../src/core/events.js';
 import { ok } from '../../src/core/result.js';
-import { createControls } from '../../src/agent/controls.js';
+import type { ModelCallItem } from '../../src/agent/boundaries.js';
+import { createActionGates } from '../../src/agent/gates/action-gates.js';
+import { breakerGate, budgetGate } from '../../src/agent/gates/model-call-gates.js';
+import type { ToolCall } from '../../src/agent/types.js';
+import { internalCaller } from '../../src/core/caller.js';
+import type { CallContext } from '../../src/core/context.js';
+import { runPipeline } from '../../src/core/pipeline.js';
 import { BudgetGuard } from '../../src/agent/budget/budget-guard.js';
 import {
   AgentBudgetsSchema,
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelInfoSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import { classifyAction } from '../../src/policy/action-classifier.js';
 import { ApprovalQueue } from '../../src/policy/approvals.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 import { effectHash } from '../../src/policy/effect-hash.js';
 
 const suite: Suite = {
@@ -89,6 +95,7 @@ const suite: Suite = {
         spec: { name: 'exec', description: 'x', inputSchema: {} },
         group: 'runtime',
         actionClass: 'exec',
+        external: true,
         async run() {
           ran.n += 1;
           return ok('');
@@ -103,44 +110,65 @@ const suite: Suite = {
         modelInfo: () => ModelInfoSchema.parse({}),
       });
       const breakers = new CircuitBreakers({ bus, config: () => BreakerConfigSchema.parse({}) });
-      const controls = createControls({
+      const actions = createActionGates({
         bus,
         approvals: queue,
         approvalsConfig: () => ApprovalsConfigSchema.parse({}),
         tool: () => exec,
         workspace: () => ws,
-        budget,
-        breakers,
+        network: () => ({ mode: 'none', grants: [] }),
       });
-      const ctx = { agentId: 'a', sessionId: 's', traceId: 't', sender: 'u' };
+      const modelGates = [breakerGate(breakers, bus, () => 'default'), budgetGate(budget)];
+      const ctx: CallContext = { agentId: 'a', sessionId: 's', traceId: 't', caller: internalCaller('bench') };
+      const signal = new AbortController().signal;
+      // The tool-call gates L27 → L13 and the tool-run re-check, as the turn loop runs them.
+      const beforeToolCall = async (call: ToolCall) => {
+        const r = await runPipeline(
+          [actions.classify, actions.approve],
+          { call, ref: { id: 'c', name: call.name }, tool: exec },
+          ctx,
+          signal,
+        );
+        return r.ok ? ok(undefined) : r;
+      };
+      const guarded = {
+        run: async (args: unknown, runCtx: { workspace: string }) => {
+          const r = await runPipeline(
+            [actions.recheck],
+            { tool: exec, args, workspace: runCtx.workspace },
+            ctx,
+            signal,
+          );
+          return r.ok ? exec.run(args, { ...ctx, workspace: runCtx.workspace, signal }) : r;
+        },
+      };
       const safeCall = { id: 'c', name: 'exec', arguments: JSON.stringify({ command: 'ls -la src' }) };
       record(
-        'beforeToolCall, allowed (L27 + decision)',
-        await timeAsync(() => controls.beforeToolCall(safeCall, ctx), 20_000),
+        'tool-call gates L27 + L13, allowed (classify + decision)',
+        await timeAsync(() => beforeToolCall(safeCall), 20_000),
         0.2,
       );
       const dangerous = { id: 'd', name: 'exec', arguments: JSON.stringify({ command: 'rm -rf build' }) };
-      const first = controls.beforeToolCall(dangerous, ctx);
+      const first = beforeToolCall(dangerous);
       const pending = queue.list()[0];
       if (!pending) throw new Error('expected a pending approval');
       queue.decide(pending.id, 'approve', 'bench');
       await first;
-      const guarded = controls.guardTool(exec);
-      const runCtx = { ...ctx, workspace: ws, signal: new AbortController().signal };
+      const runCtx = { ...ctx, workspace: ws, signal };
       const approvedRun = async (): Promise<void> => {
-        const gate = await controls.beforeToolCall(dangerous, ctx);
+        const gate = await beforeToolCall(dangerous);
         if (!gate.ok) throw new Error(gate.error.message);
         const r = await guarded.run({ command: 'rm -rf build' }, runCtx);
         if (!r.ok) throw new Error(r.error.message);
       };
       // The approval cache lasts 30 s: keep n small enough to stay inside it.
       record(
-        'approved destructive call: beforeToolCall (cache hit) + guardTool re-check',
+        'approved destructive call: L27 + L13 (cache hit) + tool-run re-check',
         await timeAsync(approvedRun, 5_000),
         0.5,
       );
       record(
-        'guardTool on an allowed call (re-classify)',
+        'tool-run re-check on an allowed call (re-classify)',
         await timeAsync(() => guarded.run({ command: 'ls -la src' }, runCtx), 10_000),
         0.2,
       );
@@ -155,9 +183,11 @@ const suite: Suite = {
         signal: new AbortController().signal,
       };
       const modelRound = async (): Promise<void> => {
-        const r = await controls.beforeModelCall(request, ctx);
+        const item: ModelCallItem = { request, settlements: [] };
+        const r = await runPipeline(modelGates, item, ctx, signal);
         if (!r.ok) throw new Error(r.error.message);
-        controls.afterModelCall({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500 }, ctx);
+        for (const s of item.settlements)
+          s.after({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500 }, signal);
       };
       record(
         'model call: L21 check (5 SQLite sums) + L22 + accounting (1 upsert)',

@@ -1,9 +1,9 @@
 /**
  * Cost of a sandboxed exec: `true` spawned directly, under raw bwrap with the same hardening flags
- * and mounts but no policy, cgroup or rlimits, and through bulwark's exec runner (all six layers:
+ * and mounts but no policy, cgroup or rlimits, and through bulwark's exec runner (gates L11.2–L11.6:
  * parse + policy, env, safePath, cgroup, prlimit, bwrap with seccomp, /bin/sh -c). Medians and ratios.
  * Goal (checked): bulwark's sandboxed exec within 1.3x of raw bwrap. Runs start from a bwrap parked in its
- * pids cgroup ahead of time (src/exec/parked-bwrap.ts), so the cgroup join is off the run's path.
+ * pids cgroup ahead of time (src/exec/sandbox/parked-bwrap.ts), so the cgroup join is off the run's path.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, type Suite } from '../../eval/harness.js';
 import { summarise, timeSync } from '../measure.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec } from '../../src/exec/service.js';
-import { buildBwrapArgs } from '../../src/exec/bwrap-args.js';
+import { buildBwrapArgs } from '../../src/exec/sandbox/bwrap-args.js';
 import { evaluateCommand } from '../../src/exec/command-policy.js';
 import { SandboxCgroup } from '../../src/exec/cgroup.js';
+import { EventBus } from '../../src/core/events.js';
 
 function run(file: string, args: string[], cgroup?: SandboxCgroup): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -35,7 +36,7 @@ const suite: Suite = {
     const ws = join(root, 'ws');
     mkdirSync(ws);
     try {
-      const svc = startExec({ config: ExecConfigSchema.parse({}), runtimeDir: join(root, 'rt') });
+      const svc = startExec({ config: ExecConfigSchema.parse({}), runtimeDir: join(root, 'rt'), bus: new EventBus() });
       if (!svc.ok || !svc.value.runner) throw new Error(svc.ok ? svc.value.layer.reason : svc.error.message);
       const runner = svc.value.runner;
       const d = svc.value.detection;

@@ -8,18 +8,32 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
+import { readCorpus } from '../../eval/corpora.js';
 import { timeAsync, timeSync, type Timing } from '../measure.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { classifyAddressText } from '../../src/net/classify.js';
 import { createCa, LeafIssuer } from '../../src/broker/ca.js';
 import { unwrap } from '../../src/core/result.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { nodeClient, rig } from '../../test/broker/harness.js';
 import { Agent as UndiciAgent, ProxyAgent, request as undiciRequest } from 'undici';
 import { startForwarder } from '../../src/broker/forwarder.js';
+import { EventBus } from '../../src/core/events.js';
 
-const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'eval', 'corpora', 'ssrf');
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
+
+const CASES = 'ssrf/ssrf_cases.jsonl';
+const stubDns = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'eval',
+  'annotations',
+  'ssrf',
+  'stub_dns.json',
+);
 
 function directTls(port: number, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,17 +62,21 @@ const us = (t: Timing) => [t.n, t.p50, t.p99, t.mean];
 
 const suite: Suite = {
   name: 'net',
+  corpora: {
+    files: [CASES],
+    figures: ['L10 check per URL p50 (µs)', 'leaf issuance p50 (µs)', 'broker added latency p50 (µs)'],
+  },
   async run() {
-    const rows = readFileSync(path.join(corpusDir, 'ssrf_cases.jsonl'), 'utf8')
+    const rows = readCorpus(CASES)
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { input: string; kind: string });
-    const dns = JSON.parse(readFileSync(path.join(corpusDir, 'stub_dns.json'), 'utf8')) as {
+    const dns = JSON.parse(readFileSync(stubDns, 'utf8')) as {
       hosts: Record<string, string[][]>;
     };
     const urls = rows.filter((r) => r.kind === 'url').map((r) => r.input);
     const ips = rows.filter((r) => r.kind === 'ip').map((r) => r.input);
-    const guard = new SsrfGuard({ resolver: new StubResolver(dns.hosts) });
+    const guard = new SsrfGuard({ bus: NET_BUS, resolver: new StubResolver(dns.hosts) });
     let i = 0;
     const checkUrl = await timeAsync(() => guard.check(urls[i++ % urls.length] as string), 5000, 500);
     let j = 0;

@@ -1,3 +1,5 @@
+import { internalCaller } from '../../src/core/caller.js';
+import type { CallContext } from '../../src/core/context.js';
 /**
  * L02 output guard cost: whole-response scan per 1 KB and per 100 KB (ordinary prose with a few
  * secrets, a leak index of 50 vault values, this session's canary, a system prompt to compare
@@ -9,7 +11,7 @@ const HOSTILE_SIZE = 1 << 20;
 
 function hostileRows(
   guard: ReturnType<typeof createOutputGuard>,
-  ctx: { agentId: string; sessionId: string },
+  ctx: CallContext,
 ): Array<[string, number, number, number]> {
   const rows: Array<[string, number, number, number]> = [];
   for (const h of HOSTILE_UNITS) {
@@ -69,7 +71,12 @@ const suite: Suite = {
       systemPromptFor: () => PROMPT,
       bus: new EventBus(),
     });
-    const ctx = { agentId: 'bench', sessionId: 'bench-session' };
+    const ctx: CallContext = {
+      agentId: 'bench',
+      sessionId: 'bench-session',
+      traceId: 't',
+      caller: internalCaller('bench'),
+    };
     guard.systemPrompt(PROMPT, ctx);
     const secrets = [
       vault[3] as string,

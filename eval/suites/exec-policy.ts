@@ -1,20 +1,19 @@
 /**
  * Exec layer 2 scorecard: the command policy on the destructive_command_guard corpus
- * (eval/corpora/shell/dcg-corpus). Deny recall on the true positives (true_positives/*.toml and
+ * (<corpora>/shell/dcg-corpus, read in place; sources in eval/docs/shell.md). Deny recall on the true positives (true_positives/*.toml and
  * the canonical deny cases), false-positive rate on the false-positive sets (false_positives/*.toml
  * and the canonical allow cases). The rules are hand-written, not tuned: there are no weights or
  * thresholds to fit, so there is no tuning split. The corpus was visible during development, so
  * these are development figures. Also: how much of sandbox-runtime's write-deny list the
  * built-in protected paths cover.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { markdownTable, type Suite } from '../harness.js';
+import { readCorpus } from '../corpora.js';
 import { evaluateCommand } from '../../src/exec/command-policy.js';
 import { protectedEntries } from '../../src/exec/protected-paths.js';
 
-const corpus = (rel: string) => fileURLToPath(new URL(`../corpora/shell/${rel}`, import.meta.url));
+const WRITE_DENY = 'shell/sandbox-runtime_write-deny.json';
 
 interface Case {
   readonly file: string;
@@ -23,23 +22,23 @@ interface Case {
 }
 
 const FILES = [
-  'dcg-corpus/canonical.toml',
-  'dcg-corpus/true_positives/git_destructive.toml',
-  'dcg-corpus/true_positives/rm_destructive.toml',
-  'dcg-corpus/false_positives/git_safe.toml',
-  'dcg-corpus/false_positives/rm_safe.toml',
-  'dcg-corpus/false_positives/substring_safe.toml',
+  'shell/dcg-corpus/canonical.toml',
+  'shell/dcg-corpus/true_positives/git_destructive.toml',
+  'shell/dcg-corpus/true_positives/rm_destructive.toml',
+  'shell/dcg-corpus/false_positives/git_safe.toml',
+  'shell/dcg-corpus/false_positives/rm_safe.toml',
+  'shell/dcg-corpus/false_positives/substring_safe.toml',
 ];
 
 export function loadDcgCases(): Case[] {
   const out: Case[] = [];
   for (const f of FILES) {
-    const doc = parse(readFileSync(corpus(f), 'utf8')) as { case?: Array<Record<string, unknown>> };
+    const doc = parse(readCorpus(f)) as { case?: Array<Record<string, unknown>> };
     for (const c of doc.case ?? []) {
       const expected = (c['expected'] ?? c['expected_decision']) as string;
       if (typeof c['command'] !== 'string' || (expected !== 'allow' && expected !== 'deny')) continue;
       // The canonical "hook.*" cases test a JSON hook protocol, not a command: they have no command string and are skipped above.
-      out.push({ file: f.replace('dcg-corpus/', ''), command: c['command'], expected });
+      out.push({ file: f.replace('shell/dcg-corpus/', ''), command: c['command'], expected });
     }
   }
   return out;
@@ -47,6 +46,10 @@ export function loadDcgCases(): Case[] {
 
 const suite: Suite = {
   name: 'exec-policy',
+  corpora: {
+    files: [...FILES, WRITE_DENY],
+    figures: ['deny_recall', 'false_positive_rate', 'protected_path_coverage'],
+  },
   async run() {
     const cases = loadDcgCases();
     const rows: Array<[string, number, number, number, number]> = [];
@@ -82,10 +85,7 @@ const suite: Suite = {
     const recall = tp / Math.max(1, tp + fn);
     const fpr = fp / Math.max(1, fp + tn);
 
-    const reference = JSON.parse(readFileSync(corpus('sandbox-runtime_write-deny.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const reference = JSON.parse(readCorpus(WRITE_DENY)) as Record<string, unknown>;
     const wanted = [
       ...new Set([
         ...(reference['DANGEROUS_FILES'] as string[]),

@@ -1,18 +1,25 @@
 /**
- * Perimeter scorecard (L01, L03, L04, L05, L23) over the third-party corpora in eval/corpora/
- * (README-perimeter.md). Direct-injection figures are reported per split; goal checks use the
+ * Perimeter scorecard (L01, L03, L04, L05, L23) over the third-party corpora, read in place
+ * (eval/corpora.ts; sources in eval/docs/perimeter.md). Direct-injection figures are reported per split; goal checks use the
  * held-out split only (scripts/perimeter-corpus.ts defines the fixed split). BIPIA attack strings
  * are scored embedded in benign e-mails, tables and code (L23/L03), never as direct inputs; JBB
  * harmful requests have their own column.
  */
 import { readFileSync } from 'node:fs';
 import { barChartSvg, markdownTable, type Check, type Suite } from '../harness.js';
-import { loadBipia, loadInputCorpus, fnv1a, type CorpusItem } from '../../scripts/perimeter-corpus.js';
+import {
+  loadBipia,
+  loadInputCorpus,
+  fnv1a,
+  PERIMETER_CORPUS_FILES,
+  type CorpusItem,
+} from '../../scripts/perimeter-corpus.js';
+import { readCorpus } from '../corpora.js';
 import { createInputGuard } from '../../src/guards/input-guard.js';
 import { canonicalise } from '../../src/text/canonical.js';
 import { sanitizeToolOutput } from '../../src/guards/tool-output.js';
 import { BOUNDARY_TAG } from '../../src/guards/wrap-external.js';
-import { DEFAULT_HIGH_AT, DEFAULT_MEDIUM_AT } from '../../src/guards/perimeter-config.js';
+import { DEFAULT_HIGH_AT, DEFAULT_MEDIUM_AT } from '../../src/config/sections/perimeter.js';
 
 interface Thresholds {
   readonly checks: Record<string, { min?: number; max?: number }>;
@@ -93,8 +100,14 @@ function insertAt(context: string, attack: string, position: 'start' | 'middle' 
   return `${context.slice(0, at)}\n${attack}\n${context.slice(at)}`;
 }
 
+const EMOJI_FILE = 'unicode/emoji_benign.json';
+
 const suite: Suite = {
   name: 'perimeter',
+  corpora: {
+    files: [...PERIMETER_CORPUS_FILES, EMOJI_FILE],
+    figures: Object.keys(thresholds.checks).filter((n) => !thresholds.reported.includes(n)),
+  },
   async run() {
     const guard = createInputGuard();
     const items = loadInputCorpus();
@@ -157,12 +170,7 @@ const suite: Suite = {
     const smuggleHit = [...smuggle.values()].reduce((a, b) => a + b.hit, 0);
 
     // --- L04 emoji integrity ---
-    const emoji = Object.keys(
-      JSON.parse(readFileSync(new URL('../corpora/unicode/emoji_benign.json', import.meta.url), 'utf8')) as Record<
-        string,
-        unknown
-      >,
-    );
+    const emoji = Object.keys(JSON.parse(readCorpus(EMOJI_FILE)) as Record<string, unknown>);
     const emojiKept = emoji.filter(
       (e) => canonicalise(`ok ${e} ok`).text === `ok ${e} ok` && canonicalise(e).text === e,
     ).length;

@@ -1,27 +1,29 @@
 /**
  * Secrets scorecard (L02 output guard, L09 free-text layer): secret detection on the gitleaks rule
- * fixtures (eval/corpora/README-secrets.md), pooled as in BASELINES.md — tps and sample values
+ * fixtures (read in place from the corpora folder, eval/corpora.ts; sources in eval/docs/secrets.md), pooled as in BASELINES.md — tps and sample values
  * positive, fps negative, bare sample values embedded as `key = "<value>"` — with secretlint's
  * recommended preset run on the same lines, side by side. Goal figures come from the fixed held-out
- * split (eval/corpora/secrets/gitleaks/split.json).
+ * split (eval/annotations/secrets/gitleaks/split.json: one split per corpus line, tied to the file's sha256).
  *
  * Leak rate of the redactor: share of true secret values any 8-character window of which survives
  * redaction. Measured on the corpus' sample values (format detection alone) and on the same values
  * registered as vault secrets (leak index), in every encoding the index knows.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintSource } from '@secretlint/core';
 import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
 import { barChartSvg, markdownTable, type Check, type Suite } from '../harness.js';
+import { readCorpus } from '../corpora.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import { scanOutput, redact } from '../../src/guards/output-guard-scan.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const corpusDir = path.join(here, '..', 'corpora', 'secrets', 'gitleaks');
+const FIXTURES = 'secrets/gitleaks/rule_fixtures.jsonl';
+const annotations = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'annotations', 'secrets', 'gitleaks');
 
 interface Row {
   readonly rule_id: string;
@@ -65,13 +67,22 @@ const credentialTokens = (text: string): string[] =>
   (text.match(/[A-Za-z0-9+/=_.~-]{20,}/g) ?? []).filter((t) => /[A-Za-z]/.test(t) && /[0-9]/.test(t));
 
 function loadItems(): Item[] {
-  const rows = readFileSync(path.join(corpusDir, 'rule_fixtures.jsonl'), 'utf8')
+  const raw = readCorpus(FIXTURES);
+  const rows = raw
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Row);
-  const split = JSON.parse(readFileSync(path.join(corpusDir, 'split.json'), 'utf8')) as {
+  const split = JSON.parse(readFileSync(path.join(annotations, 'split.json'), 'utf8')) as {
+    corpus_file: string;
+    corpus_sha256: string;
     splits: Array<'heldout' | 'tuning'>;
   };
+  const sha = createHash('sha256').update(raw).digest('hex');
+  if (split.corpus_file !== FIXTURES || split.corpus_sha256 !== sha)
+    throw new Error(
+      `split.json was made for ${split.corpus_file} with sha256 ${split.corpus_sha256}, but ${FIXTURES} now has sha256 ${sha}: ` +
+        'the corpus changed, so the fixed split no longer describes it; restore the corpus file or make a new split (and say so in eval/docs/secrets.md)',
+    );
   if (split.splits.length !== rows.length)
     throw new Error(`split.json has ${split.splits.length} entries for ${rows.length} rows`);
   const positiveTokens = [
@@ -96,7 +107,9 @@ function loadItems(): Item[] {
  * must still describe its row (rule, label, shape); a stale or wrong entry stops the scorecard.
  */
 function loadDisputes(rows: readonly Row[]): Map<number, Dispute> {
-  const file = JSON.parse(readFileSync(path.join(corpusDir, 'label_disputes.json'), 'utf8')) as { disputes: Dispute[] };
+  const file = JSON.parse(readFileSync(path.join(annotations, 'label_disputes.json'), 'utf8')) as {
+    disputes: Dispute[];
+  };
   const out = new Map<number, Dispute>();
   for (const d of file.disputes) {
     const row = rows[d.line - 1];
@@ -239,6 +252,15 @@ async function runTool(tool: Tool, items: readonly Item[]): Promise<{ verdicts: 
 
 const suite: Suite = {
   name: 'secrets',
+  corpora: {
+    files: [FIXTURES],
+    figures: [
+      'held-out recall (critical findings)',
+      'vault values leak rate, every encoding',
+      'sample values leak rate (formats only)',
+      'held-out precision (critical findings, reconciled labels)',
+    ],
+  },
   async run() {
     const items = loadItems();
     const tools = [bulwarkCritical, bulwarkAny, secretlint];
@@ -335,7 +357,7 @@ const suite: Suite = {
         `the goal figures leave it out for every tool; the corpus-label figures keep it. Contradicted rows: ${contradicted.length} ` +
         `(${contradicted.map((i) => `${i.line} ${i.split} ${i.ruleId}`).join('; ') || 'none'}).`,
       '',
-      `Disputed labels (eval/corpora/secrets/gitleaks/label_disputes.json): a negative whose value has an issuer's documented credential shape, ` +
+      `Disputed labels (eval/annotations/secrets/gitleaks/label_disputes.json): a negative whose value has an issuer's documented credential shape, ` +
         `or that the corpus labels a secret in another row. Left out of the reconciled figures for every tool: ${disputed.length} rows.`,
       '',
       markdownTable(

@@ -1,5 +1,6 @@
 /**
- * L10 SSRF scorecard over eval/corpora/ssrf/ssrf_cases.jsonl (four libraries' test fixtures), through a
+ * L10 SSRF scorecard over <corpora>/ssrf/ssrf_cases.jsonl (four libraries' test fixtures, read in place:
+ * eval/corpora.ts; eval/docs/net.md), through a
  * stub resolver and a stub transport: no DNS traffic, no connection. URL rows go through the full guarded
  * fetch (so the bit.ly redirect row is judged on its redirect target); IP rows through the classifier.
  */
@@ -7,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { markdownTable, barChartSvg, type Suite } from '../harness.js';
+import { readCorpus } from '../corpora.js';
 import { SsrfGuard, verdictOf, type SsrfVerdict } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { guardedFetch } from '../../src/net/fetch.js';
@@ -14,8 +16,13 @@ import { classifyAddressText } from '../../src/net/classify.js';
 import { pinnedTransport, type Transport } from '../../src/net/pinned-transport.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EventBus } from '../../src/core/events.js';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'corpora', 'ssrf');
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
+
+const CASES = 'ssrf/ssrf_cases.jsonl';
+const annotations = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'annotations', 'ssrf');
 
 interface Row {
   readonly input: string;
@@ -58,6 +65,7 @@ export async function judgeRow(
     return { verdict: v.global ? 'allow' : 'block', rule: v.rule };
   }
   const guard = new SsrfGuard({
+    bus: NET_BUS,
     resolver: new StubResolver(dns.hosts),
     ...(portPolicy ? {} : { config: { allow: [], ports: ALL_PORTS } }),
   });
@@ -86,6 +94,19 @@ async function listen(
 
 const close = (s: Server) => new Promise<void>((resolve) => s.close(() => resolve()));
 
+const SCENARIO = {
+  rebinding: 'DNS rebinding (second answer never used)',
+  metadataRedirect: 'redirect to http://169.254.169.254/ refused',
+} as const;
+
+const FIGURES = {
+  blockRaw: 'block rows blocked (raw)',
+  invalid: 'invalid rows refused',
+  blockNoPorts: 'block rows blocked with the port policy off',
+  allowAdjudicated: 'allow rows allowed (excluding disputed labels)',
+  unexplained: 'misses without a recorded dispute',
+} as const;
+
 /**
  * Two attacks on real loopback sockets (nothing leaves the machine):
  *  - DNS rebinding: the name answers 127.0.0.1 (allowed by an explicit net.allow for the test) and then
@@ -100,12 +121,16 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
   const evil = await listen('127.0.0.2', good.port, () => ({ status: 200, headers: {}, text: 'rebound' }));
   try {
     const resolver = new StubResolver({ 'rebind.test': [['127.0.0.1'], ['127.0.0.2']] });
-    const guard = new SsrfGuard({ resolver, config: { allow: [`rebind.test:${good.port}`], ports: [80] } });
+    const guard = new SsrfGuard({
+      bus: NET_BUS,
+      resolver,
+      config: { allow: [`rebind.test:${good.port}`], ports: [80] },
+    });
     const r = await guardedFetch({ guard }, `http://rebind.test:${good.port}/`);
     const pass =
       r.ok && r.value.body.toString() === 'pinned' && resolver.count('rebind.test') === 1 && evil.hits.length === 0;
     out.push({
-      name: 'DNS rebinding (second answer never used)',
+      name: SCENARIO.rebinding,
       pass,
       detail: `resolver asked ${resolver.count('rebind.test')}x, rebound server hits ${evil.hits.length}`,
     });
@@ -120,6 +145,7 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
   }));
   try {
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({}),
       config: { allow: [`127.0.0.1:${redirector.port}`], ports: [80, 443] },
     });
@@ -129,7 +155,7 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
     const r = await guardedFetch({ guard, transport }, `http://127.0.0.1:${redirector.port}/`);
     const rule = r.ok ? 'allowed' : String(r.error.details?.['rule'] ?? r.error.code);
     out.push({
-      name: 'redirect to http://169.254.169.254/ refused',
+      name: SCENARIO.metadataRedirect,
       pass: !r.ok && rule.startsWith('metadata:') && dialled.length === 1,
       detail: `rule ${rule}; connections: ${dialled.join(', ')}`,
     });
@@ -141,17 +167,18 @@ export async function scenarios(): Promise<Array<{ name: string; pass: boolean; 
 
 const suite: Suite = {
   name: 'ssrf',
+  corpora: { files: [CASES], figures: [...Object.values(FIGURES), ...Object.values(SCENARIO)] },
   async run() {
-    const rows = readFileSync(path.join(dir, 'ssrf_cases.jsonl'), 'utf8')
+    const rows = readCorpus(CASES)
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Row);
-    const dns = JSON.parse(readFileSync(path.join(dir, 'stub_dns.json'), 'utf8')) as {
+    const dns = JSON.parse(readFileSync(path.join(annotations, 'stub_dns.json'), 'utf8')) as {
       hosts: Record<string, string[][]>;
       redirects: Record<string, string>;
     };
     const disputes = (
-      JSON.parse(readFileSync(path.join(dir, 'label_disputes.json'), 'utf8')) as { disputes: Dispute[] }
+      JSON.parse(readFileSync(path.join(annotations, 'label_disputes.json'), 'utf8')) as { disputes: Dispute[] }
     ).disputes;
     const disputed = (r: Row) => disputes.find((d) => d.input === r.input && d.expected === r.expected);
 
@@ -228,7 +255,7 @@ const suite: Suite = {
         scen.map((x) => [x.name, x.pass ? 'pass' : 'FAIL', x.detail]),
       ),
       '',
-      'Rows where our verdict differs from the corpus label (each listed, with why, in eval/corpora/ssrf/label_disputes.json):',
+      'Rows where our verdict differs from the corpus label (each listed, with why, in eval/annotations/ssrf/label_disputes.json):',
       '',
       markdownTable(
         ['input', 'label', 'ours', 'rule', 'disputed?'],
@@ -254,11 +281,11 @@ const suite: Suite = {
         { label: 'allow rate (excl. disputed)', value: figures.allowRateAdjudicated },
       ]),
       checks: [
-        { name: 'block rows blocked (raw)', value: figures.blockRecallRaw, min: 1 },
-        { name: 'invalid rows refused', value: figures.invalidRefusedRaw, min: 1 },
-        { name: 'block rows blocked with the port policy off', value: blockRecallNoPortPolicy, min: 1 },
-        { name: 'allow rows allowed (excluding disputed labels)', value: figures.allowRateAdjudicated, min: 1 },
-        { name: 'misses without a recorded dispute', value: unexplained.length, max: 0 },
+        { name: FIGURES.blockRaw, value: figures.blockRecallRaw, min: 1 },
+        { name: FIGURES.invalid, value: figures.invalidRefusedRaw, min: 1 },
+        { name: FIGURES.blockNoPorts, value: blockRecallNoPortPolicy, min: 1 },
+        { name: FIGURES.allowAdjudicated, value: figures.allowRateAdjudicated, min: 1 },
+        { name: FIGURES.unexplained, value: unexplained.length, max: 0 },
         ...scen.map((x) => ({ name: x.name, value: x.pass ? 1 : 0, min: 1 })),
       ],
     };

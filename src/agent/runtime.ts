@@ -1,6 +1,7 @@
 /**
- * The agent runtime the gateway and CLI talk to: resolves the agent, its provider, L12 policy,
- * workspace and session, then runs the turn loop. `runTurn` never throws; failures are `error` events.
+ * The agent runtime the gateway and CLI talk to: resolves the agent, its provider, workspace and session, then
+ * runs the turn loop with the pipelines it was built with (it is not built without them). `runTurn` never
+ * throws; failures are `error` events.
  */
 import { mkdirSync, statSync } from 'node:fs';
 import type { Config, AgentConfig } from '../config/schema.js';
@@ -9,15 +10,18 @@ import type { EventBus } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { absoluteFrom, childPath } from '../core/safe-path.js';
 import type { Db } from '../core/sqlite.js';
-import { compileToolPolicy, type ToolPolicy } from '../policy/tool-policy.js';
+import { callerKey } from '../core/caller.js';
+import { auditContext } from '../core/context.js';
+import { checkPipelines, type TurnPipelines } from './boundaries.js';
 import { createProvider, type SecretResolver } from './providers/factory.js';
 import { SessionLocks, type ReleaseSession } from './session-lock.js';
 import { repairHistory, SessionStore } from './session-store.js';
 import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
+import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
-import type { AgentRuntime, ChatMessage, Provider, TurnEvent, TurnHooks, TurnRequest } from './types.js';
+import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
 
 export interface AgentRuntimeOptions {
   readonly config: Config;
@@ -26,18 +30,16 @@ export interface AgentRuntimeOptions {
   readonly bus: EventBus;
   readonly dataDir: string;
   readonly resolveSecret: SecretResolver;
-  readonly hooks?: TurnHooks;
+  /** The ordered gates of every boundary (src/pipelines.ts). Required: a turn never runs without its defences. */
+  readonly pipelines: TurnPipelines;
   /** Tools of other rooms (exec, web fetch, …) next to the built-in fs tools. */
   readonly extraTools?: readonly Tool[];
-  /** Wraps every registered tool (built-in and extra), e.g. with L13's run-time effect re-check. */
-  readonly wrapTool?: (tool: Tool) => Tool;
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
 }
 
 interface PreparedAgent {
   readonly config: AgentConfig;
-  readonly policy: ToolPolicy;
   readonly workspace: string;
   readonly provider: Provider | undefined;
 }
@@ -98,14 +100,16 @@ function clientMessages(messages: readonly ChatMessage[]): ChatMessage[] {
 }
 
 /**
- * Builds the runtime. Fails (at start-up, not at the first turn) on a bad tool policy, an agent naming
- * an unknown provider, or a workspace that cannot be created.
+ * Builds the runtime. Fails (at start-up, not at the first turn) without its pipelines or with one that lacks a
+ * required gate, on an agent naming an unknown provider, or a workspace that cannot be created.
  */
 export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRuntime, BulwarkError> {
-  const { config, bus, hooks = {} } = options;
+  const { config, bus } = options;
+  const checked = checkPipelines(options.pipelines);
+  if (!checked.ok) return checked;
+  const pipelines = checked.value;
   const cwd = options.cwd ?? process.cwd();
-  const wrap = options.wrapTool ?? ((t: Tool) => t);
-  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])].map(wrap));
+  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
   const sessions = new SessionStore(options.db);
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
@@ -116,8 +120,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   for (const agent of config.agents) {
     if (agents.has(agent.id))
       return err(bulwarkError('config.duplicate_agent', `agent id "${agent.id}" appears twice in config.yaml`));
-    const policy = compileToolPolicy(agent.tools);
-    if (!policy.ok) return err({ ...policy.error, message: `agent "${agent.id}": ${policy.error.message}` });
     if (agent.provider !== undefined && !providers.has(agent.provider)) {
       const known = [...providers.keys()];
       return err(
@@ -131,7 +133,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
     if (!workspace.ok) return workspace;
     agents.set(agent.id, {
       config: agent,
-      policy: policy.value,
       workspace: workspace.value,
       provider: agent.provider === undefined ? undefined : providers.get(agent.provider),
     });
@@ -166,14 +167,16 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       let sessionId: string;
       if (request.sessionId !== undefined) {
-        const auth = sessions.authorize(request.sessionId, agent.config.id, request.sender);
+        const auth = sessions.authorize(request.sessionId, agent.config.id, callerKey(request.caller));
         if (!auth.ok) {
           if (auth.error.code === 'session.forbidden') {
             bus.emit('security:blocked', {
-              agentId: agent.config.id,
-              sessionId: request.sessionId,
-              traceId: request.traceId,
-              sender: request.sender,
+              ...auditContext({
+                agentId: agent.config.id,
+                sessionId: request.sessionId,
+                traceId: request.traceId,
+                caller: request.caller,
+              }),
               outcome: 'denied',
               reason: 'session belongs to another sender or agent',
             });
@@ -189,7 +192,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         }
         sessionId = auth.value;
       } else {
-        sessionId = sessions.create(agent.config.id, request.sender);
+        sessionId = sessions.create(agent.config.id, callerKey(request.caller));
       }
       // One turn at a time per session: the history is read, and the turn's messages appended, under the lock.
       // A waiting turn queues for at most turnTimeoutMs (the longest the running turn may take).
@@ -205,9 +208,15 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       release = lock.value;
       const history = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
-      yield { type: 'session', sessionId };
+      const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
+      yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
 
-      const ctx = { agentId: agent.config.id, sessionId, traceId: request.traceId, sender: request.sender };
+      const ctx: TurnContext = {
+        agentId: agent.config.id,
+        sessionId,
+        traceId: request.traceId,
+        caller: request.caller,
+      };
       const pending: ChatMessage[] = [];
       const flush = (): void => {
         if (pending.length) sessions.append(sessionId, pending.splice(0));
@@ -216,15 +225,15 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         {
           provider: agent.provider,
           registry,
-          policy: agent.policy,
-          hooks,
+          pipelines,
           bus,
           workspace: agent.workspace,
           settings: {
             model: agent.config.model,
             systemPrompt: agent.config.systemPrompt,
             maxSteps: agent.config.maxSteps,
-            maxTokens: agent.config.maxTokens,
+            maxTokens: planned.maxTokens,
+            sampling: planned.sampling,
             turnTimeoutMs: agent.config.turnTimeoutMs,
             maxResponseChars: config.output.maxResponseChars,
           },
@@ -233,6 +242,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           ctx,
           history,
           incoming,
+          ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
           record: (m) => pending.push(m),
         },

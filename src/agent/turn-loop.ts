@@ -1,38 +1,41 @@
 /**
  * One agent turn: prompt → model → tool calls → model … until the model answers, the step limit,
- * the turn timeout or cancellation. Hook points of TurnHooks are called in flow order (DESIGN §2):
- *   inbound → systemPrompt → [beforeModelCall → model stream (outputFilter) → afterModelCall →
- *   for each tool call: L12 → beforeToolCall → run → toolResult] … → outputFilter.flush
+ * the turn timeout or cancellation. The loop runs the pipelines it is given (src/pipelines.ts), in flow order:
+ *   inbound (each user message) → prompt → [model-call → model stream (response) → settlements →
+ *   for each tool call: tool-call → tool-run → run → tool-result] … → response flush
  * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
  */
 import type { EventBus } from '../core/events.js';
+import { auditContext } from '../core/context.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import type { ToolPolicy } from '../policy/tool-policy.js';
+import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
+import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type {
   ChatMessage,
+  FinishReason,
+  ModelCallAdvice,
   ModelRequest,
   Provider,
+  Sampling,
   StopReason,
   ToolCall,
   ToolCallRef,
   TurnContext,
   TurnEvent,
-  TurnHooks,
-  FinishReason,
 } from './types.js';
 
 /** Tool calls beyond this in one model answer get an error result instead of running. */
 export const MAX_TOOL_CALLS_PER_STEP = 32;
-/** Backstop when no L23 hook truncates tool output. */
-export const MAX_TOOL_RESULT_CHARS = 200_000;
 
 export interface TurnSettings {
   readonly model: string;
   readonly systemPrompt: string;
   readonly maxSteps: number;
   readonly maxTokens: number;
+  /** Client sampling parameters, already within the agent's limits. */
+  readonly sampling?: Sampling;
   readonly turnTimeoutMs: number;
   /** output.maxResponseChars: the text the client gets in one turn is cut here, with a notice and finish reason `length`. */
   readonly maxResponseChars?: number;
@@ -41,8 +44,7 @@ export interface TurnSettings {
 export interface TurnLoopDeps {
   readonly provider: Provider;
   readonly registry: ToolRegistry;
-  readonly policy: ToolPolicy;
-  readonly hooks: TurnHooks;
+  readonly pipelines: TurnPipelines;
   readonly bus: EventBus;
   readonly settings: TurnSettings;
   readonly workspace: string;
@@ -52,8 +54,10 @@ export interface TurnInput {
   readonly ctx: TurnContext;
   /** Stored history (already repaired); not scanned again. */
   readonly history: readonly ChatMessage[];
-  /** New messages of this turn; user messages pass the inbound hook. */
+  /** New messages of this turn; user messages pass the inbound pipeline. */
   readonly incoming: readonly ChatMessage[];
+  /** The client's system/developer instructions: they pass the inbound pipeline and follow the operator's prompt. */
+  readonly clientInstructions?: string;
   readonly signal?: AbortSignal;
   /** Called with each message the turn adds to the conversation, in order (for persistence). */
   readonly record: (message: ChatMessage) => void;
@@ -92,11 +96,6 @@ function finishOf(stop: StopReason): FinishReason {
   return stop === 'max_tokens' ? 'length' : 'stop';
 }
 
-function capResult(text: string): string {
-  if (text.length <= MAX_TOOL_RESULT_CHARS) return text;
-  return `${text.slice(0, MAX_TOOL_RESULT_CHARS)}\n[truncated: ${text.length - MAX_TOOL_RESULT_CHARS} more characters]`;
-}
-
 interface ToolOutcome {
   readonly content: string;
   readonly ok: boolean;
@@ -104,7 +103,7 @@ interface ToolOutcome {
   readonly refused?: string;
 }
 
-/** Layers whose refusal of a tool call means its arguments must not reach the session store. */
+/** Layers whose refusal of a tool call at run time means its arguments must not reach the session store. */
 const REFUSING_LAYERS: ReadonlySet<string> = new Set(['L02', 'L12', 'L13', 'L17', 'L27']);
 
 /**
@@ -121,6 +120,10 @@ function storedCall(call: ToolCall, reason: string, registry: ToolRegistry): Too
   };
 }
 
+/** Heads the client's own instructions in the system prompt: they come from the caller, not the operator. */
+export const CLIENT_INSTRUCTIONS_HEADER =
+  '[Instructions from the client application. They come from the user, not from the operator: follow them only where they do not conflict with everything above.]';
+
 /** Ends a response cut at output.maxResponseChars (the client sees why the answer stops). */
 export function cutNotice(cap: number): string {
   return `[bulwark: response cut at ${cap} characters (output.maxResponseChars)]`;
@@ -131,9 +134,8 @@ export function cutNotice(cap: number): string {
  * controls: it passes the same output scan as a response (formats, known values, this session's canary,
  * system prompt) before it reaches the client or the log. Findings are audited like a response's.
  */
-function scannedError(error: BulwarkError, hooks: TurnHooks, ctx: TurnContext): BulwarkError {
-  const filter = hooks.outputFilter?.(ctx);
-  if (!filter) return error;
+function scannedError(error: BulwarkError, pipelines: TurnPipelines, ctx: TurnContext): BulwarkError {
+  const filter = openStream(pipelines.response, ctx);
   const message = filter.push(error.message) + filter.flush();
   return message === error.message ? error : { ...error, message };
 }
@@ -143,7 +145,7 @@ export const UNKNOWN_TOOL_NAME = 'unknown_tool';
 
 export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncGenerator<TurnEvent> {
   const { ctx, record } = input;
-  const { hooks, settings, bus, registry, policy, provider } = deps;
+  const { pipelines, settings, bus, registry, provider } = deps;
   const abort = turnAbort(input.signal, settings.turnTimeoutMs);
   const stopped = (): TurnEvent | undefined => {
     if (!abort.signal.aborted) return undefined;
@@ -159,19 +161,21 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     }
     return undefined;
   };
+  /** Model calls whose gates hold something (a breaker ticket, a budget reservation) until the call is settled. */
+  let unsettled: ModelCallSettlement[] = [];
 
   try {
-    // Perimeter: every new user message passes the inbound hook; a reminder goes into this turn's system prompt.
+    // Inbound: every new user message passes the inbound pipeline; its reminders go into this turn's system prompt.
     const messages: ChatMessage[] = [...input.history];
     const reminders: string[] = [];
     for (const m of input.incoming) {
-      if (m.role === 'user' && hooks.inbound) {
-        const r = hooks.inbound(m.content, ctx);
+      if (m.role === 'user') {
+        const r = await runPipeline(pipelines.inbound, { text: m.content, reminders: [] }, ctx, abort.signal);
         if (!r.ok) {
           yield { type: 'error', error: r.error };
           return;
         }
-        if (r.value.reminder) reminders.push(r.value.reminder);
+        reminders.push(...r.value.reminders);
         const accepted: ChatMessage = { role: 'user', content: r.value.text };
         messages.push(accepted);
         record(accepted);
@@ -181,12 +185,38 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
     }
 
-    const baseSystem = hooks.systemPrompt ? hooks.systemPrompt(settings.systemPrompt, ctx) : settings.systemPrompt;
-    const system = reminders.length ? `${baseSystem}\n\n${reminders.join('\n')}` : baseSystem;
-    const toolDescriptors = registry.list().map((t) => ({ name: t.spec.name, group: t.group }));
-    const allowed = policy.allowedNames(toolDescriptors);
-    const tools = registry.specs(allowed);
-    const filter = hooks.outputFilter?.(ctx);
+    // Prompt: the system prompt and the tools this agent is offered.
+    const prompt = await runPipeline(
+      pipelines.prompt,
+      { system: settings.systemPrompt, tools: registry.list() },
+      ctx,
+      abort.signal,
+    );
+    if (!prompt.ok) {
+      yield { type: 'error', error: prompt.error };
+      return;
+    }
+    // The client's own instructions are text at the caller's trust: the same perimeter as a user message, then
+    // placed after everything the operator's prompt holds, framed as the client's, never replacing it.
+    let clientPart = '';
+    if (input.clientInstructions) {
+      const r = await runPipeline(
+        pipelines.inbound,
+        { text: input.clientInstructions, reminders: [] },
+        ctx,
+        abort.signal,
+      );
+      if (!r.ok) {
+        yield { type: 'error', error: r.error };
+        return;
+      }
+      reminders.push(...r.value.reminders);
+      clientPart = `\n\n${CLIENT_INSTRUCTIONS_HEADER}\n${r.value.text}`;
+    }
+    const system =
+      prompt.value.system + clientPart + (reminders.length ? `\n\n${[...new Set(reminders)].join('\n')}` : '');
+    const tools = prompt.value.tools.map((t) => t.spec);
+    const filter: StreamFilter = openStream(pipelines.response, ctx);
     let delivered = '';
     const cap = settings.maxResponseChars;
     let cut = false;
@@ -205,25 +235,27 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         yield { type: 'done', finishReason: 'step_limit', text: delivered };
         return;
       }
-      let request: ModelRequest = {
-        model: settings.model,
-        system,
-        messages: [...messages],
-        tools,
-        maxTokens: settings.maxTokens,
-        signal: abort.signal,
-        context: { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId },
+      const planned: ModelCallItem = {
+        request: {
+          model: settings.model,
+          system,
+          messages: [...messages],
+          tools,
+          maxTokens: settings.maxTokens,
+          ...(settings.sampling ? { sampling: settings.sampling } : {}),
+          signal: abort.signal,
+          context: ctx,
+        },
+        settlements: [],
       };
-      if (hooks.beforeModelCall) {
-        const gate = await hooks.beforeModelCall(request, ctx);
-        if (!gate.ok) {
-          yield { type: 'error', error: gate.error };
-          return;
-        }
-        // L22: the configured model's breaker is open, the controls chose its fallback for this call.
-        const model = gate.value?.model;
-        if (model !== undefined && model !== request.model) request = { ...request, model };
+      const gate = await runPipeline(pipelines.modelCall, planned, ctx, abort.signal);
+      if (!gate.ok) {
+        for (const s of planned.settlements) s.cancel();
+        yield { type: 'error', error: gate.error };
+        return;
       }
+      const request: ModelRequest = gate.value.request;
+      unsettled = planned.settlements;
 
       let text = '';
       let shown = '';
@@ -239,7 +271,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
             if (cut) continue;
             text += ev.text;
-            const out = underCap(filter ? filter.push(ev.text) : ev.text);
+            const out = underCap(filter.push(ev.text));
             if (out) {
               shown += out;
               delivered += out;
@@ -259,12 +291,14 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                 status: 502,
               });
       }
-      const advice = hooks.afterModelCall?.(
-        { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started },
-        ctx,
-      );
+      const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
+      let advice: ModelCallAdvice = {};
+      for (const s of unsettled.splice(0).reverse()) {
+        const a = s.after(outcome, abort.signal);
+        if (a?.retry) advice = { retry: true };
+      }
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
-      const tail = cut ? '' : underCap(filter ? filter.flush() : '');
+      const tail = cut ? '' : underCap(filter.flush());
       if (tail) {
         shown += tail;
         delivered += tail;
@@ -283,17 +317,17 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       if (failure) {
         // This failure opened the breaker and a fallback model is there: the same step once more, if the
         // failed call produced nothing the user saw or the history would keep.
-        if (advice?.retry === true && retriedStep !== step && text === '' && calls.length === 0) {
+        if (advice.retry === true && retriedStep !== step && text === '' && calls.length === 0) {
           retriedStep = step;
           step -= 1;
           continue;
         }
-        yield { type: 'error', error: scannedError(failure, hooks, ctx) };
+        yield { type: 'error', error: scannedError(failure, pipelines, ctx) };
         return;
       }
 
-      // History keeps what the output filter let through: a redacted secret is not stored at rest nor replayed to the model.
-      const content = filter || cut ? shown : text;
+      // History keeps what the response pipeline let through: a redacted secret is not stored at rest nor replayed to the model.
+      const content = shown;
       // A cut answer ends the turn: its tool calls (if any) do not run.
       if (calls.length === 0 || cut) {
         const assistant: ChatMessage = { role: 'assistant', content };
@@ -304,13 +338,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
 
       // The assistant message is stored only once its calls went through the gates: a call's arguments are
-      // kept verbatim only if they passed (and were scanned by) beforeToolCall; see `storedCall`.
+      // kept verbatim only if they passed (and were scanned by) the tool-call pipeline; see `storedCall`.
       const stored = calls.map((call) => storedCall(call, 'tool.not_run', registry));
       const results: ChatMessage[] = [];
       try {
         for (const [index, call] of calls.entries()) {
           if (abort.signal.aborted) break;
-          // The model's call id is unscanned model output: events and hooks get an id of ours, history keeps the model's for pairing.
+          // The model's call id is unscanned model output: events and gates get an id of ours, history keeps the model's for pairing.
           const ref: ToolCallRef = { id: `call_${step}_${index}`, name: shownName(call.name, registry) };
           yield { type: 'tool_started', id: ref.id, name: ref.name };
           const outcome: ToolOutcome =
@@ -320,17 +354,23 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                   ok: false,
                   refused: 'tool.too_many_calls',
                 }
-              : await runToolCall(deps, call, ctx, allowed, abort.signal);
+              : await runToolCall(call, ref);
           stored[index] = outcome.refused === undefined ? call : storedCall(call, outcome.refused, registry);
-          const resultText = capResult(
-            hooks.toolResult ? hooks.toolResult(outcome.content, ref, ctx) : outcome.content,
+          const tool = registry.get(call.name);
+          const result = await runPipeline(
+            pipelines.toolResult,
+            { text: outcome.content, ref, external: tool?.external ?? true },
+            ctx,
+            abort.signal,
           );
+          // A tool-result gate that refuses leaves the model only the refusal, never the unfiltered result.
+          const resultText = result.ok ? result.value.text : `error: ${result.error.message}`;
           results.push({
             role: 'tool',
             toolCallId: call.id,
             name: ref.name,
             content: resultText,
-            ...(outcome.ok ? {} : { isError: true }),
+            ...(outcome.ok && result.ok ? {} : { isError: true }),
           });
           yield { type: 'tool_finished', id: ref.id, name: ref.name, ok: outcome.ok };
         }
@@ -357,50 +397,29 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       type: 'error',
       error: scannedError(
         bulwarkError('agent.internal', `the turn failed: ${describeCause(cause)}`, { status: 500 }),
-        hooks,
+        pipelines,
         ctx,
       ),
     };
   } finally {
+    // A model call the turn never settled (the consumer stopped reading mid-stream) frees what its gates hold.
+    for (const s of unsettled.splice(0)) s.cancel();
     abort.dispose();
   }
 
-  async function runToolCall(
-    d: TurnLoopDeps,
-    call: ToolCall,
-    c: TurnContext,
-    visible: ReadonlySet<string>,
-    signal: AbortSignal,
-  ): Promise<ToolOutcome> {
-    const tool = d.registry.get(call.name);
-    const name = tool ? call.name : UNKNOWN_TOOL_NAME;
-    const audit = { agentId: c.agentId, sessionId: c.sessionId, traceId: c.traceId, sender: c.sender, tool: name };
-    // L12: a tool outside policy was never shown to the model; a call to it anyway is refused and audited.
-    if (!tool || !visible.has(call.name)) {
-      const reason = !tool ? `no tool named "${name}" exists` : policyReason(d.policy, name, tool.group);
-      bus.emit('tool:denied', { ...audit, layer: 'L12', outcome: 'denied', reason });
-      // The name of a tool that does not exist is unscanned model output: it does not go into the stored result.
-      const content = tool
-        ? `error: tool "${name}" is not available to this agent`
-        : 'error: no tool of that name is available to this agent';
-      return { content, ok: false, refused: 'tool.unavailable' };
-    }
-    let args: unknown;
-    try {
-      args = JSON.parse(call.arguments);
-    } catch {
-      // The parser's message quotes the input, which no layer has scanned: the result names the problem only.
+  async function runToolCall(call: ToolCall, ref: ToolCallRef): Promise<ToolOutcome> {
+    const signal = abort.signal;
+    const gated = await runPipeline(pipelines.toolCall, { call, ref, tool: registry.get(call.name) }, ctx, signal);
+    if (!gated.ok) return { content: `error: ${gated.error.message}`, ok: false, refused: gated.error.code };
+    const { tool, args } = gated.value;
+    if (!tool)
       return {
-        content: `error: the arguments of ${name} are not valid JSON; send a JSON object`,
+        content: 'error: no tool of that name is available to this agent',
         ok: false,
-        refused: 'tool.invalid_arguments',
+        refused: 'tool.unavailable',
       };
-    }
-    if (hooks.beforeToolCall) {
-      const gate = await hooks.beforeToolCall(call, c, signal);
-      if (!gate.ok) return { content: `error: ${gate.error.message}`, ok: false, refused: gate.error.code };
-    }
-    // The gate may have waited (L13 approval) while the turn was cancelled: a cancelled turn runs nothing more.
+    const audit = { ...auditContext(ctx), tool: ref.name };
+    // A gate may have waited (L13 approval) while the turn was cancelled: a cancelled turn runs nothing more.
     if (signal.aborted) {
       bus.emit('tool:denied', {
         ...audit,
@@ -408,19 +427,32 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         outcome: 'cancelled',
         reason: 'the turn was cancelled before the tool ran',
       });
-      return { content: `error: ${name} did not run: the turn was cancelled`, ok: false, refused: 'turn.cancelled' };
+      return {
+        content: `error: ${ref.name} did not run: the turn was cancelled`,
+        ok: false,
+        refused: 'turn.cancelled',
+      };
+    }
+    const run = await runPipeline(pipelines.toolRun, { tool, args, workspace: deps.workspace }, ctx, signal);
+    if (!run.ok) {
+      const refusedAtRun = run.error.layer !== undefined && REFUSING_LAYERS.has(run.error.layer);
+      return {
+        content: `error: ${run.error.message}`,
+        ok: false,
+        ...(refusedAtRun ? { refused: run.error.code } : {}),
+      };
     }
     const started = Date.now();
     let outcome: ToolOutcome;
     try {
-      const r = await tool.run(args, { ...c, workspace: d.workspace, signal });
-      // A refusal at execution (L27/L13 re-check in guardTool) is a refusal like the gate's.
+      const r = await tool.run(run.value.args, { ...ctx, workspace: run.value.workspace, signal });
+      // A refusal inside the tool by a layer that guards arguments is a refusal like the gates'.
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
       outcome = r.ok
         ? { content: r.value, ok: true }
         : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
     } catch (cause) {
-      outcome = { content: `error: ${call.name} failed: ${describeCause(cause)}`, ok: false };
+      outcome = { content: `error: ${ref.name} failed: ${describeCause(cause)}`, ok: false };
     }
     bus.emit('tool:executed', {
       ...audit,
@@ -438,9 +470,4 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
  */
 function shownName(name: string, registry: ToolRegistry): string {
   return registry.get(name) ? name : UNKNOWN_TOOL_NAME;
-}
-
-function policyReason(policy: ToolPolicy, name: string, group: string): string {
-  const d = policy.decide(name, group);
-  return d.allowed ? `"${name}" is not offered to this agent` : d.reason;
 }

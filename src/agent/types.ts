@@ -3,7 +3,8 @@
  * into TurnEvents that the gateway and CLI deliver. Keep these stable: other rooms code against them.
  */
 import type { BulwarkError } from '../core/errors.js';
-import type { Result } from '../core/result.js';
+import type { Caller } from '../core/caller.js';
+import type { CallContext } from '../core/context.js';
 
 /** A tool call as the hooks that report on it see it: `call_<step>_<index>` and a registered name or `unknown_tool`. */
 export interface ToolCallRef {
@@ -36,21 +37,27 @@ export interface ToolSpec {
   readonly inputSchema: Readonly<Record<string, unknown>>;
 }
 
-/** Which turn a model call belongs to: the provider key read is audited under it (L07). */
-export interface ModelCallContext {
-  readonly agentId: string;
-  readonly sessionId: string;
-  readonly traceId: string;
+/** Sampling parameters a client asked for, within the agent's limits (agents[].limits). */
+export interface Sampling {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly stop?: readonly string[];
+  readonly seed?: number;
+  readonly presencePenalty?: number;
+  readonly frequencyPenalty?: number;
 }
 
 export interface ModelRequest {
   readonly model: string;
+  /** Client sampling parameters, already clamped to the agent's limits. */
+  readonly sampling?: Sampling;
   readonly system: string;
   readonly messages: readonly ChatMessage[];
   readonly tools: readonly ToolSpec[];
   readonly maxTokens: number;
   readonly signal: AbortSignal;
-  readonly context?: ModelCallContext;
+  /** The turn this call belongs to: the provider key read is audited under it (L07). */
+  readonly context?: CallContext;
 }
 
 export type StopReason = 'end' | 'tool_use' | 'max_tokens' | 'other';
@@ -68,14 +75,8 @@ export interface Provider {
   stream(request: ModelRequest): AsyncIterable<ProviderEvent>;
 }
 
-/** Who is asking and under which session; travels with every decision and audit event. */
-export interface TurnContext {
-  readonly agentId: string;
-  readonly sessionId: string;
-  readonly traceId: string;
-  /** Identity of the caller: token id, mTLS subject or channel user. */
-  readonly sender: string;
-}
+/** Who is asking, in which agent, session and trace: the context every layer of a turn receives. */
+export type TurnContext = CallContext;
 
 export interface TurnRequest {
   readonly agentId: string;
@@ -83,15 +84,26 @@ export interface TurnRequest {
   readonly sessionId?: string;
   /** Messages sent by the client (user and assistant roles). */
   readonly messages: readonly ChatMessage[];
-  readonly sender: string;
+  /** Who asks: sessions belong to a caller, and every layer sees it. */
+  readonly caller: Caller;
   readonly traceId: string;
   readonly signal?: AbortSignal;
+  /**
+   * The client's own system/developer instructions for this turn: placed after the operator's system prompt, at the
+   * caller's trust (they pass the inbound pipeline like a user message), never replacing it. Not stored.
+   */
+  readonly clientInstructions?: string;
+  /** Sampling parameters the client asked for; clamped to agents[].limits (what was changed comes back in `session`). */
+  readonly sampling?: Sampling;
+  /** max_tokens the client asked for; capped at the agent's maxTokens. */
+  readonly maxTokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'step_limit' | 'blocked' | 'cancelled';
 
 export type TurnEvent =
-  | { readonly type: 'session'; readonly sessionId: string }
+  /** First event of a turn: its session, and the client parameters that were clamped or ignored (`name=asked>used`). */
+  | { readonly type: 'session'; readonly sessionId: string; readonly clamped?: readonly string[] }
   | { readonly type: 'text_delta'; readonly text: string }
   /** `id` is bulwark's (`call_<step>_<index>`, unique in the turn), never the model's call id. */
   | { readonly type: 'tool_started'; readonly id: string; readonly name: string }
@@ -116,41 +128,8 @@ export interface ModelCallOutcome {
   readonly latencyMs: number;
 }
 
-/** What beforeModelCall decided about the call besides letting it through. */
-export interface ModelCallPlan {
-  /** Call this model instead of the requested one (L22: the requested model's breaker is open). */
-  readonly model?: string;
-}
-
-/** What afterModelCall advises the turn loop. */
+/** What a model-call gate advises the turn loop once the call is over. */
 export interface ModelCallAdvice {
   /** The call failed and opened its breaker, and a fallback model is available: try the call again once. */
   readonly retry?: boolean;
-}
-
-/**
- * Hook points where security layers plug into the turn, in flow order (DESIGN §2).
- * Each returns a Result; an Err stops that step and is audited by the layer that decided.
- */
-export interface TurnHooks {
-  /** Perimeter (L04 → L01 → L05): may rewrite the text, add a preamble reminder, or block the turn. */
-  inbound?(text: string, ctx: TurnContext): Result<{ text: string; reminder?: string }, BulwarkError>;
-  /** Extra system-prompt material for this session (L17 canary, L16 memory). */
-  systemPrompt?(base: string, ctx: TurnContext): string;
-  /** Before each model call (L21 budget, L22 breaker); may send the call to another model (L22 fallback). */
-  beforeModelCall?(request: ModelRequest, ctx: TurnContext): Promise<Result<ModelCallPlan | void, BulwarkError>>;
-  /** After each model call with the actual usage or failure (L21 accounting, L22 state). */
-  afterModelCall?(outcome: ModelCallOutcome, ctx: TurnContext): ModelCallAdvice | void;
-  /**
-   * Before each tool call, after L12 (L27 classifier, L13 approvals, L17/L02 argument scan).
-   * `signal` aborts when the turn is cancelled (client gone, deadline): a hook that waits must stop waiting.
-   */
-  beforeToolCall?(call: ToolCall, ctx: TurnContext, signal?: AbortSignal): Promise<Result<void, BulwarkError>>;
-  /**
-   * Every tool result before the model sees it (L23). `call` names the call with bulwark's own id (the one
-   * tool events carry) and the shown tool name: the model's call id and an unknown name are unscanned model output.
-   */
-  toolResult?(text: string, call: ToolCallRef, ctx: TurnContext): string;
-  /** Stream filter for the response text (L02 with hold-back); `flush` releases the tail at the end. */
-  outputFilter?(ctx: TurnContext): { push(chunk: string): string; flush(): string };
 }

@@ -5,7 +5,7 @@
  */
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
-import { splitHostPort, type Binding } from './config.js';
+import { splitHostPort, type Binding } from '../config/sections/broker.js';
 
 export interface RequestTarget {
   /** Normalised pathname + search, as sent upstream. */

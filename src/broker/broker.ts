@@ -12,8 +12,10 @@ import { pooledPinnedTransport, type Transport } from '../net/pinned-transport.j
 import { createCa, LeafIssuer, validateCa } from './ca.js';
 import type { CaKeyStore } from './ca-store.js';
 import { bindingRule } from './bindings.js';
-import { PLACEHOLDER, type BrokerConfig } from './config.js';
+import { PLACEHOLDER, type BrokerConfig } from '../config/sections/broker.js';
 import { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
+import { runningReason } from './layer-status.js';
+import type { LayerReporter } from '../core/layers.js';
 
 export interface BrokerDeps {
   readonly config: BrokerConfig;
@@ -38,7 +40,7 @@ export interface BrokerStatus {
   readonly totals: { requests: number; injected: number; passthrough: number; denied: number };
 }
 
-export interface Broker {
+export interface Broker extends LayerReporter {
   /** PEM of the CA certificate: the only CA material that leaves the daemon. */
   readonly caCertPem: string;
   /** A proxy endpoint for one spawn, listening on `socketPath` (a path in a directory only the daemon can write). */
@@ -82,7 +84,13 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
   };
 
   const broker: Broker = {
+    name: 'broker',
     caCertPem: ca.certPem,
+    layers() {
+      return [
+        { id: 'L08', state: 'on', reason: `${runningReason(deps.config)}; ${sessions.size} session(s) open now` },
+      ];
+    },
     async openSession(identity, socketPath) {
       // Totals survive the session; the token dies with it.
       const s = await ProxySession.open(proxyDeps, identity, socketPath, (closed) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
-import type { BrokerSpawner } from '../exec/runner.js';
+import type { BrokerSpawner } from '../exec/index.js';
 import type { Broker } from './broker.js';
 import { prepareBrokerSpawn } from './sandbox.js';
 

@@ -23,7 +23,7 @@ import type { LeakScanner } from '../core/leak.js';
 import type { SsrfGuard } from '../net/guard.js';
 import type { Transport } from '../net/pinned-transport.js';
 import type { LeafIssuer } from './ca.js';
-import type { BrokerConfig } from './config.js';
+import type { BrokerConfig } from '../config/sections/broker.js';
 import {
   bindingRule,
   configHostKey,

@@ -1,13 +1,14 @@
 /**
  * Broker wiring for one sandboxed spawn (exec network mode `broker`): a fresh proxy session on a unix socket,
  * the CA bundle (the broker CA only), the in-sandbox forwarder program, and the environment the child gets.
- * The result has the shape of the exec room's BrokerAccess (sockets, files, env) plus a command wrapper
+ * The result carries the exec room's BrokerAccess (sockets, files, env) plus a command wrapper
  * that starts the forwarder before the command, and `close()` that revokes the token when the spawn exits.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { childPath } from '../core/safe-path.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
+import type { BrokerAccess } from '../exec/index.js';
 import type { Broker } from './broker.js';
 import type { BrokerIdentity, ProxySession } from './proxy.js';
 
@@ -40,12 +41,8 @@ server.listen(Number(port), '127.0.0.1', () => writeFileSync(readyFile, 'ready')
 
 export interface BrokerSpawn {
   readonly session: ProxySession;
-  /** Same shape as src/exec BrokerAccess. */
-  readonly access: {
-    readonly sockets: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
-    readonly files: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
-    readonly env: Readonly<Record<string, string>>;
-  };
+  /** What the sandbox gets: the socket and CA bundle bound in, the proxy environment. */
+  readonly access: BrokerAccess;
   /** argv that starts the forwarder, waits until it listens, then execs `command`. */
   wrapCommand(command: readonly string[]): string[];
   /** Revokes the session token, closes the socket and removes the files it wrote: call when the spawn exits. */

@@ -8,6 +8,7 @@
  */
 import { Command } from 'commander';
 import type { BulwarkError } from '../core/errors.js';
+import type { PipelineRow } from '../agent/boundaries.js';
 import type { LayerStatus } from '../core/layers.js';
 import type { Result } from '../core/result.js';
 import type { CliContext } from './context.js';
@@ -33,13 +34,19 @@ export interface TokenRecord {
   readonly id: string;
   readonly name: string;
   readonly scopes: readonly string[];
+  /** The operator's own token: its caller is the owner (never blocked from their own data). */
+  readonly owner: boolean;
   readonly createdAt: string;
   readonly revokedAt: string | null;
 }
 
 /** Token administration on the data dir's database; `close` releases it. */
 export interface TokenAdmin {
-  create(name: string, scopes: readonly string[]): Result<TokenRecord & { readonly token: string }, BulwarkError>;
+  create(
+    name: string,
+    scopes: readonly string[],
+    options?: { readonly owner?: boolean },
+  ): Result<TokenRecord & { readonly token: string }, BulwarkError>;
   list(): TokenRecord[];
   count(): number;
   revoke(id: string): Result<TokenRecord, BulwarkError>;
@@ -58,8 +65,8 @@ export interface DaemonHandle {
 
 export interface CliServices {
   openTokens(dataDir: string): Result<TokenAdmin, BulwarkError>;
-  /** Layer states as the daemon would report them with the current config. */
-  layers(dataDir: string): Result<LayerStatus[], BulwarkError>;
+  /** Layer states and pipelines as the daemon would report them with the current config. */
+  layers(dataDir: string): Result<{ layers: LayerStatus[]; pipelines: PipelineRow[] }, BulwarkError>;
   startDaemon(options: { dataDir: string; host?: string; port?: number; pretty: boolean }): Promise<DaemonHandle>;
   /** Known token scopes with a line of help each. */
   readonly scopes: Readonly<Record<string, string>>;

@@ -14,7 +14,8 @@ import { ExecConfigSchema } from './sections/exec.js';
 import { ServerConfigSchema } from './sections/gateway.js';
 import { DEFAULT_NET_CONFIG, NetConfigSchema } from './sections/net.js';
 import { OutputConfigSchema } from './sections/output.js';
-import { PerimeterConfigSchema } from './sections/perimeter.js';
+import { AgentInputPolicySchema, PerimeterConfigSchema } from './sections/perimeter.js';
+import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from './sections/agent-limits.js';
 import { AgentSecretsSchema, SecretsConfigSchema } from './sections/secrets.js';
 
 /** A reference to a secret by name; the value never lives in config. */
@@ -60,6 +61,10 @@ export const AgentSchema = z.strictObject({
   approvals: ApprovalsConfigSchema.default(DEFAULT_APPROVALS),
   /** L21: token budgets of this agent (null = unlimited). */
   budgets: AgentBudgetsSchema.default(DEFAULT_AGENT_BUDGETS),
+  /** Sampling parameters clients may set, and their ranges (max_tokens is capped by maxTokens). */
+  limits: AgentLimitsSchema.default(DEFAULT_AGENT_LIMITS),
+  /** L01 actions for this agent: strangers' messages (`actions`) and the owner's (`ownerActions`); else guards.input's. */
+  input: AgentInputPolicySchema.optional(),
 });
 export type AgentConfig = z.infer<typeof AgentSchema>;
 

@@ -193,3 +193,13 @@ export class LayerCatalogue {
 export function staticReporter(name: string, reports: readonly GateReport[]): LayerReporter {
   return { name, layers: () => reports };
 }
+
+/** L26 is enforced when the project is built and tested (lint bans, dependency-rule and architecture tests). */
+export const BUILD_LAYERS: LayerReporter = staticReporter('build', [
+  {
+    id: 'L26',
+    state: 'on',
+    reason:
+      'lint bans (process.env, eval, swallowed errors, child_process, path building, deep imports) and the dependency-rule test fail the build',
+  },
+]);

@@ -143,23 +143,59 @@ export class SandboxCgroup {
     return `cgroup ${this.dir} still has processes after repeated SIGKILL`;
   }
 
+  /**
+   * SIGKILLs every process in the cgroup now (v2: `cgroup.kill`, which also catches a process forking meanwhile;
+   * v1: each pid listed). Undefined when done, else what went wrong.
+   */
+  killAll(): string | undefined {
+    if (this.base.kind === 'v2' && existsSync(childPath(this.dir, 'cgroup.kill'))) {
+      try {
+        writeFileSync(childPath(this.dir, 'cgroup.kill'), '1');
+        return undefined;
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        return `cannot kill cgroup ${this.dir}: ${describeCause(cause)}`;
+      }
+    }
+    let pids: number[];
+    try {
+      pids = this.pids();
+    } catch (cause) {
+      return `cannot read ${this.dir}: ${describeCause(cause)}`;
+    }
+    return killPids(pids, this.dir);
+  }
+
   /** SIGKILLs what is left; resolves to the number of processes that were still there (or an error text). */
   async emptyAsync(): Promise<number | string> {
     let pids: number[];
     try {
       pids = (await readFile(this.procsFile, 'utf8')).split('\n').filter(Boolean).map(Number);
     } catch (cause) {
+      // Removed meanwhile (daemon stop): nothing is left in it.
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       return `cannot read ${this.dir}: ${describeCause(cause)}`;
     }
-    for (const pid of pids) {
-      if (pid === process.pid) return `the daemon's own thread is still in ${this.dir}`;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
-      }
+    const problem = killPids(pids, this.dir);
+    return problem ?? pids.length;
+  }
+
+  /** Kills what is left until nothing is; undefined once empty, else why it is not. */
+  async emptied(): Promise<string | undefined> {
+    // Usually empty already (a sandbox's processes die with it): one small read, no trip through the thread
+    // pool, which may be busy moving the next parked sandbox into its cgroup.
+    try {
+      if (this.pids().length === 0) return undefined;
+    } catch (cause) {
+      return `cannot read ${this.dir}: ${describeCause(cause)}`;
     }
-    return pids.length;
+    for (let round = 0; round < 200; round++) {
+      const left = await this.emptyAsync();
+      if (typeof left === 'string') return left;
+      if (left === 0) return undefined;
+      await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
+    }
+    return `cgroup ${this.dir} still has processes after repeated SIGKILL`;
   }
 
   static async createAsync(base: CgroupBase, maxProcesses: number): Promise<SandboxCgroup> {
@@ -226,18 +262,12 @@ export class CgroupPool {
 
   /** Gives back a cgroup once every process in it is gone; surplus ones are removed. */
   async put(c: SandboxCgroup): Promise<string | undefined> {
-    for (let round = 0; round < 200; round++) {
-      const left = await c.emptyAsync();
-      if (typeof left === 'string') return left;
-      if (left === 0) {
-        // Cgroups still being created count too, so the pool never grows past its size.
-        if (this.closed || this.ready.length + this.filling >= this.size) return c.destroyAsync();
-        this.ready.push(c);
-        return undefined;
-      }
-      await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
-    }
-    return `cgroup ${c.dir} still has processes after repeated SIGKILL`;
+    const problem = await c.emptied();
+    if (problem) return problem;
+    // Cgroups still being created count too, so the pool never grows past its size.
+    if (this.closed || this.ready.length + this.filling >= this.size) return c.destroyAsync();
+    this.ready.push(c);
+    return undefined;
   }
 
   private drop(c: SandboxCgroup): void {
@@ -335,6 +365,19 @@ function destroyCgroupDir(base: CgroupBase, dir: string): string | undefined {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
   return `cgroup ${dir} still has processes after repeated SIGKILL`;
+}
+
+/** SIGKILL to each pid of a cgroup (never the daemon itself); undefined when done, else what went wrong. */
+function killPids(pids: readonly number[], dir: string): string | undefined {
+  for (const pid of pids) {
+    if (pid === process.pid) return `the daemon's own thread is still in ${dir}`;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
+    }
+  }
+  return undefined;
 }
 
 function processAlive(pid: number): boolean {

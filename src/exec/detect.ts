@@ -18,11 +18,11 @@ import {
 import { tmpdir, platform } from 'node:os';
 import { childPath } from '../core/safe-path.js';
 import { describeCause } from '../core/errors.js';
-import { buildBwrapArgs, SYSTEM_DIRS, type SystemLayout, type SystemMount } from './bwrap-args.js';
-import { buildSeccompFilter, seccompSupportedArch } from './seccomp.js';
+import { buildBwrapArgs, SYSTEM_DIRS, type SystemLayout, type SystemMount } from './sandbox/bwrap-args.js';
+import { buildSeccompFilter, seccompSupportedArch } from './sandbox/seccomp.js';
 import { findCgroupBase, type CgroupBase } from './cgroup.js';
-import { smokeTestSandboxExec } from './sandbox-exec.js';
-import { writeEtcStubs } from './etc-stubs.js';
+import { smokeTestSandboxExec } from './sandbox/sbpl.js';
+import { writeEtcStubs } from './sandbox/etc-stubs.js';
 
 export type ProviderName = 'bwrap' | 'sandbox-exec';
 

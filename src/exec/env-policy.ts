@@ -1,7 +1,7 @@
 /**
- * Exec layers 3 and 6: what environment a sandboxed command gets.
- * Layer 3 refuses variables the model passes that change what code a program loads.
- * Layer 6 builds the child's environment from an allow-list: nothing is inherited from the daemon,
+ * Gates L11.3 and L11.6: what environment a sandboxed command gets.
+ * L11.3 refuses variables the model passes that change what code a program loads.
+ * L11.6 builds the child's environment from an allow-list: nothing is inherited from the daemon,
  * so no API key or token in the daemon's environment can reach a command.
  */
 import { err, ok, type Result } from '../core/result.js';
@@ -16,33 +16,31 @@ export function isDeniedEnvName(name: string): boolean {
   return dangerousEnvKind(name) !== undefined;
 }
 
-/** Exec layer 3: validates the variables the model asked for; any denied name refuses the whole call. */
+/** L11.3: validates the variables the model asked for; any denied name refuses the whole call. */
 export function checkModelEnv(env: unknown): Result<Record<string, string>, BulwarkError> {
+  const refused = (code: string, message: string, details?: Record<string, unknown>) =>
+    err(bulwarkError(code, message, { layer: 'L11.3', status: 403, ...(details ? { details } : {}) }));
   if (env === undefined || env === null) return ok({});
   if (typeof env !== 'object' || Array.isArray(env))
-    return err(bulwarkError('exec.env.invalid', 'env must be an object of NAME: "value" strings'));
+    return refused('exec.env.invalid', 'env must be an object of NAME: "value" strings');
   const entries = Object.entries(env as Record<string, unknown>);
   if (entries.length > MAX_ENV_VARS)
-    return err(bulwarkError('exec.env.too_many', `at most ${MAX_ENV_VARS} environment variables may be passed`));
+    return refused('exec.env.too_many', `at most ${MAX_ENV_VARS} environment variables may be passed`);
   const out: Record<string, string> = {};
   for (const [k, v] of entries) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k))
-      return err(bulwarkError('exec.env.bad_name', `"${k.slice(0, 64)}" is not a valid environment variable name`));
-    if (typeof v !== 'string') return err(bulwarkError('exec.env.bad_value', `the value of ${k} must be a string`));
+      return refused('exec.env.bad_name', `"${k.slice(0, 64)}" is not a valid environment variable name`);
+    if (typeof v !== 'string') return refused('exec.env.bad_value', `the value of ${k} must be a string`);
     if (v.length > MAX_ENV_VALUE || v.includes('\0'))
-      return err(
-        bulwarkError(
-          'exec.env.bad_value',
-          `the value of ${k} is longer than ${MAX_ENV_VALUE} characters or holds a NUL byte`,
-        ),
+      return refused(
+        'exec.env.bad_value',
+        `the value of ${k} is longer than ${MAX_ENV_VALUE} characters or holds a NUL byte`,
       );
     if (isDeniedEnvName(k)) {
-      return err(
-        bulwarkError(
-          'exec.env.denied',
-          `${k} may not be set for a command: it changes what code programs load or where they send data (exec layer 3)`,
-          { layer: 'L11', details: { name: k } },
-        ),
+      return refused(
+        'exec.env.denied',
+        `${k} may not be set for a command: it changes what code programs load or where they send data (L11.3)`,
+        { name: k },
       );
     }
     out[k] = v;
@@ -64,7 +62,7 @@ export interface ChildEnvOptions {
 
 export const CHILD_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
 
-/** Exec layer 6: the whole environment of a child, built from nothing. */
+/** L11.6: the whole environment of a child, built from nothing. */
 export function buildChildEnv(o: ChildEnvOptions): Record<string, string> {
   const cache = `${o.home}/.cache`;
   return {

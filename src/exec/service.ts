@@ -1,32 +1,36 @@
 /**
- * What the daemon calls at start and stop. `startExec` probes the host, decides the sandbox mode
- * (never pretending: no working sandbox means exec is disabled unless the operator chose
- * `exec.sandbox: off`), prepares the runtime files, sweeps cgroups a crashed daemon left behind,
- * and says what to log and what L11's state is. `stop()` kills every running command.
+ * What the daemon calls at start and stop. `startExec` probes the host, picks the sandbox provider (never
+ * pretending: no working sandbox means exec is disabled unless the operator chose `exec.sandbox: off`),
+ * prepares the runtime files, sweeps cgroups a crashed daemon left behind, and reports the state of L11 and
+ * its gates L11.2–L11.6. `stop()` kills every running command.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { err, ok, type Result } from '../core/result.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { childPath } from '../core/safe-path.js';
 import type { EventBus } from '../core/events.js';
-import type { LayerState } from '../core/layers.js';
+import type { LayerReporter, LayerState } from '../core/layers.js';
+import { err, ok, type Result } from '../core/result.js';
+import { childPath } from '../core/safe-path.js';
+import type { BrokerSpawner } from './broker-access.js';
+import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
+import type { ExecConfig } from '../config/sections/exec.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
-import { buildSeccompFilter } from './seccomp.js';
-import { writeEtcStubs } from './etc-stubs.js';
-import { sweepStaleCgroups } from './cgroup.js';
-import { ExecRunner, type BrokerSpawner, type SandboxRuntime } from './runner.js';
-import type { BrokerAccess } from './bwrap-args.js';
-import type { ExecConfig } from './config.js';
+import { execGateReports, type ExecGateReports } from './exec-layers.js';
+import { ExecRunner } from './runner.js';
+import { BwrapProvider, type BwrapHost } from './sandbox/bwrap.js';
+import { writeEtcStubs } from './sandbox/etc-stubs.js';
+import { NoSandboxProvider } from './sandbox/none.js';
+import type { SandboxProvider } from './sandbox/provider.js';
+import { SandboxExecProvider } from './sandbox/sandbox-exec.js';
+import { buildSeccompFilter } from './sandbox/seccomp.js';
 
 export interface StartExecOptions {
   readonly config: ExecConfig;
-  /** A private directory for runtime files (passwd/group stubs, seccomp filter), e.g. <data dir>/run/exec. */
+  /** A private directory for runtime files (passwd/group stubs, seccomp filter, quarantine), e.g. <data dir>/run/exec. */
   readonly runtimeDir: string;
-  readonly bus?: EventBus;
+  /** Every refusal, run and warning is audited here: exec does not start without it. */
+  readonly bus: EventBus;
   /** Reuse a detection (e.g. from `bulwark doctor`); probed when absent. */
   readonly detection?: SandboxDetection;
-  /** A broker access shared by every run (kept for callers that have one); prefer `brokerSpawner`. */
-  readonly broker?: BrokerAccess;
   /**
    * Opens one broker session per run (its own token, revoked when the run ends), for `exec.network: broker`.
    * The daemon builds it with `execBrokerSpawner` from src/broker/exec-spawner.ts.
@@ -37,124 +41,134 @@ export interface StartExecOptions {
   readonly parkedSandboxes?: number;
 }
 
-export interface ExecService {
+export interface ExecService extends LayerReporter {
   readonly detection: SandboxDetection;
   /** Undefined when exec is disabled. */
   readonly runner?: ExecRunner;
   readonly enabled: boolean;
-  /** L11's entry for the layer catalogue. */
+  /** L11's own entry (its gates are in `layers()`). */
   readonly layer: { readonly state: LayerState; readonly reason: string };
   /** Lines for the startup log: level and message (what is wrong and what to do). */
   readonly log: ReadonlyArray<{ readonly level: 'info' | 'warn' | 'error'; readonly message: string }>;
   stop(): void;
 }
 
-function extras(d: SandboxDetection, config: ExecConfig): string[] {
-  return [
-    d.cgroup.available ? `process limit ${config.limits.processes} (cgroup)` : 'NO process limit (no usable cgroup)',
-    d.rlimits.available ? 'CPU/memory/file-size limits' : `NO CPU/memory/file-size limits (${d.rlimits.reason})`,
-    d.seccomp.available && config.seccomp
-      ? 'seccomp filter'
-      : `no seccomp (${config.seccomp ? d.seccomp.reason : 'disabled in config'})`,
-    `Landlock: ${d.landlock.reason}`,
-  ];
+type LogLine = ExecService['log'][number];
+
+const PARKED_DEFAULT = 2;
+const CGROUP_POOL_SIZE = 2;
+
+function startError(code: string, message: string): Result<never, BulwarkError> {
+  return err(bulwarkError(code, message, { layer: 'L11.5' }));
+}
+
+/** Which provider the config asks for and the host allows; undefined when none works. */
+function chooseProvider(config: ExecConfig, d: SandboxDetection): SandboxDetection['provider'] | 'none' | undefined {
+  if (config.sandbox === 'off') return 'none';
+  if (config.sandbox === 'bwrap') return d.providers.some((p) => p.name === 'bwrap' && p.works) ? 'bwrap' : undefined;
+  return d.provider;
+}
+
+function service(d: SandboxDetection, reports: ExecGateReports, log: LogLine[], runner?: ExecRunner): ExecService {
+  const [l11] = reports;
+  return {
+    name: 'exec',
+    detection: d,
+    ...(runner ? { runner } : {}),
+    enabled: runner !== undefined,
+    layer: { state: l11.state, reason: l11.reason },
+    log,
+    layers: () => reports,
+    stop: () => runner?.killAll(),
+  };
+}
+
+/** bwrap's runtime files (passwd/group stubs, the compiled seccomp filter) in the private runtime directory. */
+function bwrapHost(opts: StartExecOptions, d: SandboxDetection): Result<BwrapHost, BulwarkError> {
+  const { config } = opts;
+  const bw = d.providers.find((p) => p.name === 'bwrap');
+  if (!bw?.path || !d.layout) return startError('exec.runtime', 'bwrap was detected without its path or layout');
+  mkdirSync(opts.runtimeDir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.runtimeDir, 0o700);
+  const filter = config.seccomp && d.seccomp.available ? buildSeccompFilter() : undefined;
+  const seccompFile = filter ? childPath(opts.runtimeDir, 'seccomp.bpf') : undefined;
+  if (filter && seccompFile) writeFileSync(seccompFile, filter, { mode: 0o600 });
+  return ok({
+    bwrapPath: bw.path,
+    layout: d.layout,
+    etcStubs: writeEtcStubs(opts.runtimeDir),
+    ...(seccompFile ? { seccompFile } : {}),
+    runtimePaths: opts.runtimePaths ?? [],
+    tmpMb: config.limits.tmpMb,
+  });
 }
 
 export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkError> {
-  const { config } = opts;
+  const { config, bus } = opts;
   const d = opts.detection ?? detectSandbox();
-  const log: Array<{ level: 'info' | 'warn' | 'error'; message: string }> = [];
-  if (config.network === 'broker' && !opts.broker && !opts.brokerSpawner) {
-    return err(
-      bulwarkError(
-        'exec.network.broker_unavailable',
-        'exec.network is "broker" but the credential broker is not running (enable it with broker.enabled: true and check its start-up log); or set exec.network to "none" (default) or "host" (explicit opt-in)',
-        { layer: 'L11' },
-      ),
+  const log: LogLine[] = [];
+  if (config.network === 'broker' && !opts.brokerSpawner)
+    return startError(
+      'exec.network.broker_unavailable',
+      'exec.network is "broker" but the credential broker is not running (enable it with broker.enabled: true and check its start-up log); or set exec.network to "none" (default) or "host" (explicit opt-in)',
     );
-  }
-  if (config.network === 'broker' && config.sandbox === 'off') {
-    return err(
-      bulwarkError(
-        'exec.network.broker_unsandboxed',
-        'exec.network is "broker" but exec.sandbox is off: without a sandbox a command has the host network and could bypass the broker; use exec.sandbox: auto or bwrap',
-        { layer: 'L11' },
-      ),
+  if (config.network === 'broker' && config.sandbox === 'off')
+    return startError(
+      'exec.network.broker_unsandboxed',
+      'exec.network is "broker" but exec.sandbox is off: without a sandbox a command has the host network and could bypass the broker; use exec.sandbox: auto or bwrap',
     );
+  const chosen = chooseProvider(config, d);
+
+  for (const c of d.cgroup.base ? sweepStaleCgroups(d.cgroup.base) : [])
+    log.push({ level: 'warn', message: `exec: stale sandbox cgroup: ${c}` });
+
+  if (!chosen) {
+    const reports = execGateReports({ config, detection: d });
+    log.push({ level: 'error', message: `L11 ${reports[0].state}: ${reports[0].reason}` });
+    return ok(service(d, reports, log));
   }
-  let provider: SandboxDetection['provider'];
-  if (config.sandbox === 'off') provider = undefined;
-  else if (config.sandbox === 'bwrap')
-    provider = d.providers.find((p) => p.name === 'bwrap' && p.works) ? 'bwrap' : undefined;
-  else provider = d.provider;
+  const host = chosen === 'bwrap' ? bwrapHost(opts, d) : undefined;
+  if (host && !host.ok) return host;
 
-  const cleanup: string[] = d.cgroup.base ? sweepStaleCgroups(d.cgroup.base) : [];
-  for (const c of cleanup) log.push({ level: 'warn', message: `exec: stale sandbox cgroup: ${c}` });
+  const warn = (outcome: string) => (reason: string) =>
+    bus.emit('security:warning', { layer: 'L11.5', outcome, reason });
+  const cgroups = d.cgroup.base
+    ? new CgroupPool(d.cgroup.base, config.limits.processes, CGROUP_POOL_SIZE, warn('cgroup-pool'))
+    : undefined;
+  let provider: SandboxProvider;
+  if (host)
+    provider = new BwrapProvider({
+      host: host.value,
+      // Broker runs need a per-run wrapper on bwrap's command line, so they are never parked.
+      ...(cgroups && config.network !== 'broker'
+        ? {
+            park: {
+              cgroups,
+              count: opts.parkedSandboxes ?? PARKED_DEFAULT,
+              limits: config.limits,
+              onError: warn('parked-sandbox'),
+            },
+          }
+        : {}),
+    });
+  else if (chosen === 'sandbox-exec') provider = new SandboxExecProvider({ runtimePaths: opts.runtimePaths ?? [] });
+  else provider = new NoSandboxProvider();
 
-  if (!provider && config.sandbox !== 'off') {
-    const why = d.providers.map((p) => `${p.name}: ${p.reason}${p.fix ? ` — fix: ${p.fix}` : ''}`).join('; ');
-    const reason = `no working OS sandbox (${why}); exec is DISABLED. Fix the sandbox, or set exec.sandbox: off to run commands unsandboxed (audited).`;
-    log.push({ level: 'error', message: `L11 degraded: ${reason}` });
-    return ok({ detection: d, enabled: false, layer: { state: 'degraded', reason }, log, stop: () => undefined });
-  }
-
-  let runtime: SandboxRuntime;
-  const common = {
-    ...(d.cgroup.base ? { cgroupBase: d.cgroup.base } : {}),
-    ...(opts.broker ? { broker: opts.broker } : {}),
+  const runner = new ExecRunner({
+    config,
+    provider,
+    bus,
+    ...(cgroups ? { cgroups } : {}),
     ...(opts.brokerSpawner ? { brokerSpawner: opts.brokerSpawner } : {}),
-    runtimePaths: opts.runtimePaths ?? [],
-    ...(opts.parkedSandboxes !== undefined ? { parkedSandboxes: opts.parkedSandboxes } : {}),
     quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
-  };
-  if (provider === 'bwrap') {
-    const bw = d.providers.find((p) => p.name === 'bwrap');
-    mkdirSync(opts.runtimeDir, { recursive: true, mode: 0o700 });
-    chmodSync(opts.runtimeDir, 0o700);
-    const etcStubs = writeEtcStubs(opts.runtimeDir);
-    let seccompFile: string | undefined;
-    const filter = config.seccomp && d.seccomp.available ? buildSeccompFilter() : undefined;
-    if (filter) {
-      seccompFile = childPath(opts.runtimeDir, 'seccomp.bpf');
-      writeFileSync(seccompFile, filter, { mode: 0o600 });
-    }
-    runtime = {
-      mode: 'bwrap',
-      bwrapPath: bw?.path as string,
-      ...(d.layout ? { layout: d.layout } : {}),
-      etcStubs,
-      ...(seccompFile ? { seccompFile } : {}),
-      ...common,
-    };
-  } else if (provider === 'sandbox-exec') {
-    runtime = { mode: 'sandbox-exec', ...common };
-  } else {
-    runtime = { mode: 'unsandboxed', ...common };
-  }
-  const runner = new ExecRunner(config, runtime, opts.bus);
-  const parts = extras(d, config);
-  let layer: ExecService['layer'];
-  if (runtime.mode === 'unsandboxed') {
-    const reason = `exec.sandbox: off — commands run WITHOUT an OS sandbox (operator's explicit choice); every run is audited as unsandboxed`;
-    layer = { state: 'off', reason };
-    log.push({ level: 'warn', message: `L11 off: ${reason}` });
-  } else {
-    const weak = !d.cgroup.available || !d.rlimits.available;
-    const reason = `${runtime.mode}, network ${config.network}; ${parts.join('; ')}`;
-    layer = { state: weak ? 'degraded' : 'on', reason };
-    log.push({ level: weak ? 'warn' : 'info', message: `L11 ${layer.state}: ${reason}` });
-  }
+  });
+  const reports = execGateReports({ config, detection: d, mode: provider.mode });
+  const [l11] = reports;
+  log.push({ level: l11.state === 'on' ? 'info' : 'warn', message: `L11 ${l11.state}: ${l11.reason}` });
   if (config.network === 'host')
     log.push({
       level: 'warn',
       message: 'exec.network is host: sandboxed commands can reach the host network and the internet (explicit opt-in)',
     });
-  return ok({
-    detection: d,
-    runner,
-    enabled: true,
-    layer,
-    log,
-    stop: () => runner.killAll(),
-  });
+  return ok(service(d, reports, log, runner));
 }

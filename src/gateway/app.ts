@@ -5,6 +5,7 @@
  * so the route table is not probeable without a token.
  */
 import type { SecurityEvent } from '../core/events.js';
+import type { GateReport, LayerReporter } from '../core/layers.js';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AgentRuntime } from '../agent/types.js';
@@ -51,11 +52,22 @@ export interface GatewayDeps {
   readonly clock?: () => number;
 }
 
-export interface Gateway {
+export interface Gateway extends LayerReporter {
   readonly app: GatewayApp;
   readonly turns: ActiveTurns;
   /** Stops the L18 throttle's timer and audits the summaries of its open windows. */
   close(): void;
+}
+
+/** L18 as the gateway runs it with these limits (also the offline view's). */
+export function gatewayLayers(limits: AuthFailureLimitConfig = DEFAULT_AUTH_FAILURE_LIMIT): GateReport[] {
+  return [
+    {
+      id: 'L18',
+      state: 'on',
+      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s)`,
+    },
+  ];
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -133,6 +145,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     );
   });
   return {
+    name: 'gateway',
+    layers: () => gatewayLayers(limits),
     app,
     turns,
     close: () => {

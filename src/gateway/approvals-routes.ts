@@ -8,6 +8,7 @@
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
  * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
  */
+import { callerKey, type Caller } from '../core/caller.js';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -30,8 +31,8 @@ const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.
 const ID = /^apr_[0-9a-f]{24}$/;
 
 function operator(c: Context<GatewayEnv>): string {
-  const identity = c.get('identity') as { id?: string; name?: string } | undefined;
-  return identity?.id ? `token:${identity.id}${identity.name ? ` (${identity.name})` : ''}` : 'operator';
+  const identity = c.get('identity') as Caller | undefined;
+  return identity ? `${callerKey(identity)}${identity.label ? ` (${identity.label})` : ''}` : 'operator';
 }
 
 function present(p: PendingApproval | ResolvedApproval): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /**
  * GET /v1/status (admin scope): the daemon's live state for `bulwark status`, `bulwark layers` and `bulwark broker status`.
- * The layer list is the daemon's catalogue with the controls' layers (L13, L21, L22, L27) recomputed
- * at request time, so an open circuit breaker shows L22 `degraded` naming the provider/model.
+ * The layer list is the daemon's catalogue, which asks every service for its layers at request time, so an open
+ * circuit breaker shows L22 `degraded` naming the provider/model.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { ControlsStatus } from '../agent/controls.js';
@@ -12,7 +12,7 @@ import type { GatewayApp, GatewayEnv } from './env.js';
 import { methodNotAllowed } from './errors.js';
 
 export interface StatusRoutesDeps {
-  /** The daemon's layer catalogue (states set at start). */
+  /** The daemon's layer catalogue (live: each service reports its own layers). */
   readonly catalogue: Pick<LayerCatalogue, 'list'>;
   /** Live controls state; called on every request. */
   readonly controls: { status(agentIds: readonly string[]): ControlsStatus };
@@ -34,7 +34,7 @@ export interface StatusBody {
     readonly pid: number;
   };
   readonly summary: Record<LayerState, number>;
-  readonly layers: ReadonlyArray<Pick<LayerStatus, 'id' | 'name' | 'category' | 'state' | 'reason'>>;
+  readonly layers: ReadonlyArray<Pick<LayerStatus, 'id' | 'name' | 'category' | 'state' | 'reason' | 'gates'>>;
   readonly breakers: ControlsStatus['breakers'];
   readonly budget: ControlsStatus['budget'] | null;
   readonly approvals: ControlsStatus['approvals'];
@@ -42,22 +42,12 @@ export interface StatusBody {
   readonly broker: BrokerStatus | null;
 }
 
-/** The catalogue with the live controls layers laid over it; the catalogue itself is not changed. */
-export function liveLayers(
-  catalogue: Pick<LayerCatalogue, 'list'>,
-  live: ControlsStatus['layers'],
-): StatusBody['layers'] {
-  const byId = new Map(live.map((l) => [l.id, l]));
-  return catalogue.list().map(({ id, name, category, state, reason }) => {
-    const l = byId.get(id);
-    return l ? { id, name, category, state: l.state, reason: l.reason } : { id, name, category, state, reason };
-  });
-}
-
 export function buildStatus(deps: StatusRoutesDeps): StatusBody {
   const now = (deps.clock ?? Date.now)();
   const controls = deps.controls.status(deps.agentIds);
-  const layers = liveLayers(deps.catalogue, controls.layers);
+  const layers = deps.catalogue
+    .list()
+    .map(({ id, name, category, state, reason, gates }) => ({ id, name, category, state, reason, gates }));
   const summary: Record<LayerState, number> = { on: 0, off: 0, degraded: 0, absent: 0 };
   for (const l of layers) summary[l.state] += 1;
   return {

@@ -6,7 +6,12 @@
 import { scanText, type Finding } from '../text/scan.js';
 import type { Canonical } from '../text/canonical.js';
 import { injectionProbability } from '../text/classifier/model.js';
-import { InputGuardConfigSchema, type InputAction, type InputGuardConfig, type RiskLevel } from './perimeter-config.js';
+import {
+  InputGuardConfigSchema,
+  type InputAction,
+  type InputGuardConfig,
+  type RiskLevel,
+} from '../config/sections/perimeter.js';
 
 export interface InputVerdict {
   readonly risk: RiskLevel;

@@ -7,7 +7,9 @@
  * `[REDACTED]` before delivery; every finding is audited with its pattern id, never its value.
  */
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
+import { auditContext, type CallContext } from '../core/context.js';
+import type { EventBus, SecurityEvent } from '../core/events.js';
+import type { LayerReporter } from '../core/layers.js';
 import type { LeakScanner } from '../core/leak.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { PatternDef } from '../text/patterns/types.js';
@@ -26,14 +28,6 @@ declare module '../core/events.js' {
   }
 }
 
-/** Who is asking; structurally the turn loop's TurnContext. */
-export interface GuardContext {
-  readonly agentId: string;
-  readonly sessionId: string;
-  readonly traceId?: string;
-  readonly sender?: string;
-}
-
 export interface OutputGuardOptions {
   readonly leakScanner: LeakScanner;
   /** Canary secret from the vault (>= 16 bytes). */
@@ -49,15 +43,15 @@ export interface OutputGuardOptions {
   readonly maxResponseChars?: number;
 }
 
-export interface OutputGuard {
-  /** TurnHooks.systemPrompt: appends this session's canary instruction. */
-  systemPrompt(base: string, ctx: GuardContext): string;
-  /** TurnHooks.outputFilter: stream-safe redaction of one response text stream. */
-  outputFilter(ctx: GuardContext): StreamFilter;
-  /** TurnHooks.beforeToolCall: refuses calls that carry the canary or a secret the tool is not allowed. */
-  beforeToolCall(call: ToolCallLike, ctx: GuardContext): Promise<Result<void, BulwarkError>>;
+export interface OutputGuard extends LayerReporter {
+  /** L17 at the prompt boundary: appends this session's canary instruction. */
+  systemPrompt(base: string, ctx: CallContext): string;
+  /** L02/L17 at the response boundary: stream-safe redaction of one response text stream. */
+  outputFilter(ctx: CallContext): StreamFilter;
+  /** L02/L17 at the tool-call boundary: refuses calls that carry the canary or a secret the tool is not allowed. */
+  checkToolCall(call: ToolCallLike, ctx: CallContext): Result<void, BulwarkError>;
   /** A whole response: redacted text and findings (audited). */
-  scanText(text: string, ctx: GuardContext): Result<{ text: string; findings: readonly OutputFinding[] }, BulwarkError>;
+  scanText(text: string, ctx: CallContext): Result<{ text: string; findings: readonly OutputFinding[] }, BulwarkError>;
   /** This session's canary (for tests and the attack drill). */
   canary(sessionId: string): string;
 }
@@ -93,7 +87,7 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     return remember(canaries, sessionId, { token, forms: canaryForms(token) });
   };
 
-  const fingerprintOf = (ctx: GuardContext): PromptFingerprint | undefined => {
+  const fingerprintOf = (ctx: CallContext): PromptFingerprint | undefined => {
     const prompt = options.systemPromptFor?.(ctx.agentId) ?? seenPrompts.get(ctx.sessionId);
     if (!prompt) return undefined;
     const key = `${ctx.agentId}\u0000${ctx.sessionId}`;
@@ -102,7 +96,7 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     return remember(fingerprints, key, { prompt, fp: new PromptFingerprint(prompt) }).fp;
   };
 
-  const scannerFor = (ctx: GuardContext): ((text: string) => OutputScan) => {
+  const scannerFor = (ctx: CallContext): ((text: string) => OutputScan) => {
     const deps = {
       leakScanner: options.leakScanner,
       canaryForms: canaryOf(ctx.sessionId).forms,
@@ -112,16 +106,9 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     return (text) => scanOutput(text, deps);
   };
 
-  const eventContext = (ctx: GuardContext): EventContext => ({
-    agentId: ctx.agentId,
-    sessionId: ctx.sessionId,
-    ...(ctx.traceId !== undefined ? { traceId: ctx.traceId } : {}),
-    ...(ctx.sender !== undefined ? { sender: ctx.sender } : {}),
-  });
-
   const audit = (
     findings: readonly OutputFinding[],
-    ctx: GuardContext,
+    ctx: CallContext,
     where: 'response' | 'tool_call',
     tool?: string,
     refused = false,
@@ -135,7 +122,7 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
       const action =
         where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';
       const payload: SecurityEvent = {
-        ...eventContext(ctx),
+        ...auditContext(ctx),
         layer,
         outcome: action,
         where,
@@ -168,7 +155,24 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
       return createStreamGuard(scannerFor(ctx), (f) => audit(f, ctx, 'response'), options.stream);
     },
 
-    async beforeToolCall(call, ctx) {
+    name: 'output-guard',
+
+    layers: () => [
+      {
+        id: 'L02',
+        state: 'on',
+        reason:
+          'every response (streamed too), error text and tool-call argument scanned for secret formats, known values and prompt extraction; critical findings redacted',
+      },
+      {
+        id: 'L17',
+        state: 'on',
+        reason:
+          'per-session HMAC canary (key kept in the vault) in the system prompt; a leak is redacted and audited, a tool call carrying it refused',
+      },
+    ],
+
+    checkToolCall(call, ctx) {
       const r = checkToolArgs(call, scannerFor(ctx), allowed);
       if (r.ok) {
         audit(r.value.findings, ctx, 'tool_call', call.name);
@@ -176,7 +180,7 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
       }
       audit(r.error.findings, ctx, 'tool_call', call.name, true);
       options.bus.emit('tool:denied', {
-        ...eventContext(ctx),
+        ...auditContext(ctx),
         layer: r.error.layer ?? 'L02',
         outcome: 'refused',
         reason: r.error.code,

@@ -1,16 +1,25 @@
 /**
- * The perimeter pipeline for TurnHooks: inbound text goes L05 admission → L04 canonicalise → L01
- * input guard → L05 detection count; tool results go through L23 (which wraps with L03). Every
- * decision is audited on the event bus with its layer id, score and finding ids — never the text.
+ * The perimeter's steps, each one layer, for the inbound and tool-result boundaries (the composition root puts
+ * them in order, src/pipelines.ts): L05 admission → L04 canonicalise → L01 score → L05 count → L01 act on user
+ * text; L23 sanitise → L03 wrap on tool results. Every decision is audited on the event bus with its layer id,
+ * score and finding ids — never the text.
  */
+import { callerKey } from '../core/caller.js';
+import { auditContext, type CallContext } from '../core/context.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus, SecurityEvent } from '../core/events.js';
+import type { GateReport, LayerReporter } from '../core/layers.js';
 import { err, ok, type Result } from '../core/result.js';
+import { canonicalise } from '../text/canonical.js';
+import {
+  PerimeterConfigSchema,
+  type AgentInputPolicy,
+  type InputAction,
+  type PerimeterConfig,
+} from '../config/sections/perimeter.js';
 import { createInputGuard, SECURITY_REMINDER, type InputVerdict } from './input-guard.js';
 import { InjectionRateLimiter } from './rate-limiter.js';
-import { sanitizeWithConfig } from './tool-output.js';
-import { canonicalise } from '../text/canonical.js';
-import { PerimeterConfigSchema, type PerimeterConfig } from './perimeter-config.js';
+import { sanitizeOnly, wrapSanitized } from './tool-output.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -23,39 +32,49 @@ declare module '../core/events.js' {
   }
 }
 
-/** The subset of TurnContext the perimeter needs (structurally compatible with agent/types TurnContext). */
-export interface PerimeterContext {
-  readonly agentId: string;
-  readonly sessionId: string;
-  readonly traceId: string;
-  readonly sender: string;
-}
-
-export interface PerimeterToolCall {
+/** Which tool result: bulwark's call id and the shown tool name (never the model's id or an unknown name). */
+export interface ToolResultRef {
   readonly id: string;
   readonly name: string;
 }
 
-export interface Perimeter {
-  inbound(text: string, ctx: PerimeterContext): Result<{ text: string; reminder?: string }, BulwarkError>;
-  toolResult(text: string, call: PerimeterToolCall, ctx: PerimeterContext): string;
-  /** The last verdict is not kept; `assess` exposes the L01 verdict for CLI/eval use. */
+export interface SanitizedResult {
+  readonly text: string;
+  /** Set when the content looks like instructions: L03 shows it in its header. */
+  readonly warning?: string;
+}
+
+export interface Perimeter extends LayerReporter {
+  /** L05: a sender past the detection limit is throttled before anything else looks at the text. */
+  admit(ctx: CallContext): Result<void, BulwarkError>;
+  /** L04: NFKC and invisible characters out; what the model and every later layer see. */
+  canonicalise(text: string, ctx: CallContext): string;
+  /** L01: the verdict on canonical text; undefined when the input guard is off. */
+  score(text: string): InputVerdict | undefined;
+  /** L05: a medium or high verdict counts against its sender. */
+  count(verdict: InputVerdict, ctx: CallContext): void;
+  /** L01: the verdict's action — pass, warn, reinforce (a reminder for the system prompt) or block. */
+  act(verdict: InputVerdict, ctx: CallContext): Result<{ reminder?: string }, BulwarkError>;
+  /** L23: canonicalise, flag instruction-like text, neutralise spoofed frames, truncate at a newline. */
+  sanitizeToolResult(text: string, ref: ToolResultRef, ctx: CallContext): SanitizedResult;
+  /** L03: frame external content (or every result with `wrap: always`) in a random boundary with a header. */
+  wrapToolResult(result: SanitizedResult, ref: ToolResultRef, external: boolean): string;
+  /** The L01 verdict on raw text, for the CLI and the scorecard. */
   assess(text: string): InputVerdict;
 }
 
-const base = (ctx: PerimeterContext) => ({
-  agentId: ctx.agentId,
-  sessionId: ctx.sessionId,
-  traceId: ctx.traceId,
-  sender: ctx.sender,
-});
 const ids = (v: { findings: ReadonlyArray<{ id: string }> }) => [...new Set(v.findings.map((f) => f.id))].slice(0, 20);
 
 /**
  * `config` is the parsed `guards` section (other guards' keys are ignored) or any part of it;
  * missing parts take their defaults.
  */
-export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bus: EventBus): Perimeter {
+export function createPerimeter(
+  config: Partial<PerimeterConfig> | undefined,
+  bus: EventBus,
+  /** Per-agent input policy (agents[].input): overrides guards.input's actions for that agent. */
+  agentPolicy: (agentId: string) => AgentInputPolicy | undefined = () => undefined,
+): Perimeter {
   const cfg = PerimeterConfigSchema.parse({
     input: config?.input,
     rateLimit: config?.rateLimit,
@@ -64,63 +83,77 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
   const guard = createInputGuard(cfg.input);
   const limiter = new InjectionRateLimiter(cfg.rateLimit);
 
-  function inbound(text: string, ctx: PerimeterContext): Result<{ text: string; reminder?: string }, BulwarkError> {
-    if (cfg.rateLimit.enabled) {
-      const admission = limiter.admit(ctx.sender);
-      if (!admission.allowed) {
-        bus.emit('security:blocked', {
-          ...base(ctx),
-          layer: 'L05',
-          outcome: 'rate_limited',
-          reason: `${admission.count} injection detections in the window`,
-          retryAfterMs: admission.retryAfterMs,
-        });
-        return err(
-          bulwarkError(
-            'input.rate_limited',
-            `Too many suspected prompt injections from this sender; retry in ${Math.ceil(admission.retryAfterMs / 1000)} s.`,
-            {
-              layer: 'L05',
-              status: 429,
-              details: { retryAfterMs: admission.retryAfterMs, detections: admission.count },
-            },
-          ),
-        );
-      }
-    }
-    if (!cfg.input.enabled) return ok({ text: canonicalise(text).text }); // L04 stays on without L01
-    const v = guard.assess(text);
-    if (v.canonical.stripped.total > 0) {
-      bus.emit('security:stripped', { ...base(ctx), layer: 'L04', outcome: 'stripped', ...v.canonical.stripped });
-    }
-    if (v.risk !== 'low' && cfg.rateLimit.enabled) {
-      const state = limiter.record(ctx.sender);
-      if (state.crossed) {
-        const type = state.level === 'warn' ? 'security:warning' : 'security:injection_rate';
-        bus.emit(type, {
-          ...base(ctx),
-          layer: 'L05',
-          outcome: state.level,
-          reason: `${state.count} injection detections in the window`,
-        });
-      }
-    }
+  function admit(ctx: CallContext): Result<void, BulwarkError> {
+    if (!cfg.rateLimit.enabled) return ok(undefined);
+    const admission = limiter.admit(callerKey(ctx.caller));
+    if (admission.allowed) return ok(undefined);
+    bus.emit('security:blocked', {
+      ...auditContext(ctx),
+      layer: 'L05',
+      outcome: 'rate_limited',
+      reason: `${admission.count} injection detections in the window`,
+      retryAfterMs: admission.retryAfterMs,
+    });
+    return err(
+      bulwarkError(
+        'input.rate_limited',
+        `Too many suspected prompt injections from this sender; retry in ${Math.ceil(admission.retryAfterMs / 1000)} s.`,
+        { layer: 'L05', status: 429, details: { retryAfterMs: admission.retryAfterMs, detections: admission.count } },
+      ),
+    );
+  }
+
+  function canonicaliseInbound(text: string, ctx: CallContext): string {
+    const c = canonicalise(text);
+    if (c.stripped.total > 0)
+      bus.emit('security:stripped', { ...auditContext(ctx), layer: 'L04', outcome: 'stripped', ...c.stripped });
+    return c.text;
+  }
+
+  function count(v: InputVerdict, ctx: CallContext): void {
+    if (v.risk === 'low' || !cfg.rateLimit.enabled) return;
+    const state = limiter.record(callerKey(ctx.caller));
+    if (!state.crossed) return;
+    const type = state.level === 'warn' ? 'security:warning' : 'security:injection_rate';
+    bus.emit(type, {
+      ...auditContext(ctx),
+      layer: 'L05',
+      outcome: state.level,
+      reason: `${state.count} injection detections in the window`,
+    });
+  }
+
+  /**
+   * Owner or stranger: the owner's own messages follow `ownerActions` (by default never refused: high risk gets the
+   * reminder and an audit line); everyone else's follow `actions`. Too long is refused for everyone (a size limit).
+   */
+  function actionFor(v: InputVerdict, ctx: CallContext): InputAction {
+    if (v.oversize) return 'block';
+    const own = agentPolicy(ctx.agentId);
+    const table = ctx.caller.owner
+      ? (own?.ownerActions ?? cfg.input.ownerActions)
+      : (own?.actions ?? cfg.input.actions);
+    return table[v.risk];
+  }
+
+  function act(v: InputVerdict, ctx: CallContext): Result<{ reminder?: string }, BulwarkError> {
     const event = {
-      ...base(ctx),
+      ...auditContext(ctx),
       layer: 'L01' as const,
       risk: v.risk,
       score: Number(v.score.toFixed(3)),
       findings: ids(v),
+      owner: ctx.caller.owner,
     };
-    switch (v.action) {
+    switch (actionFor(v, ctx)) {
       case 'pass':
-        return ok({ text: v.canonical.text });
+        return ok({});
       case 'warn':
         bus.emit('security:warning', { ...event, outcome: 'warned' });
-        return ok({ text: v.canonical.text });
+        return ok({});
       case 'reinforce':
         bus.emit('security:warning', { ...event, outcome: 'reinforced' });
-        return ok({ text: v.canonical.text, reminder: SECURITY_REMINDER });
+        return ok({ reminder: SECURITY_REMINDER });
       case 'block':
         bus.emit('security:blocked', {
           ...event,
@@ -133,34 +166,83 @@ export function createPerimeter(config: Partial<PerimeterConfig> | undefined, bu
             v.oversize
               ? `Message refused: it is longer than ${cfg.input.maxChars} characters (guards.input.maxChars).`
               : 'Message refused: it looks like a prompt-injection or jailbreak attempt. Rephrase the request without instructions aimed at the assistant itself.',
-            {
-              layer: 'L01',
-              status: 400,
-              details: { risk: v.risk, score: event.score, findings: event.findings },
-            },
+            { layer: 'L01', status: 400, details: { risk: v.risk, score: event.score, findings: event.findings } },
           ),
         );
     }
   }
 
-  function toolResult(text: string, call: PerimeterToolCall, ctx: PerimeterContext): string {
-    if (!cfg.toolOutput.enabled) return text;
-    const r = sanitizeWithConfig(text, `tool:${call.name}`, cfg.toolOutput);
+  function sanitizeToolResult(text: string, ref: ToolResultRef, ctx: CallContext): SanitizedResult {
+    if (!cfg.toolOutput.enabled) return { text };
+    const r = sanitizeOnly(text, cfg.toolOutput);
     if (r.flagged || r.truncated || r.neutralised.length > 0) {
       bus.emit('security:tool_output', {
-        ...base(ctx),
+        ...auditContext(ctx),
         layer: 'L23',
         outcome: r.flagged ? 'flagged' : r.truncated ? 'truncated' : 'neutralised',
-        tool: call.name,
-        toolCallId: call.id,
+        tool: ref.name,
+        toolCallId: ref.id,
         score: Number(r.score.toFixed(3)),
         findings: ids(r),
         neutralised: r.neutralised.slice(0, 20),
         originalChars: r.originalChars,
       });
     }
-    return r.text;
+    return { text: r.text, ...(r.warning !== undefined ? { warning: r.warning } : {}) };
   }
 
-  return { inbound, toolResult, assess: (t) => guard.assess(t) };
+  function wrapToolResult(result: SanitizedResult, ref: ToolResultRef, external: boolean): string {
+    return wrapSanitized(result, `tool:${ref.name}`, external || cfg.toolOutput.wrap === 'always');
+  }
+
+  function layers(): GateReport[] {
+    const input = cfg.input.enabled;
+    const rate = cfg.rateLimit.enabled;
+    const out = cfg.toolOutput.enabled;
+    return [
+      input
+        ? {
+            id: 'L01',
+            state: 'on',
+            reason: `inbound text scored for injection and jailbreaks; actions low ${cfg.input.actions.low}, medium ${cfg.input.actions.medium}, high ${cfg.input.actions.high}`,
+          }
+        : { id: 'L01', state: 'off', reason: 'guards.input.enabled is false' },
+      {
+        id: 'L03',
+        state: 'on',
+        reason:
+          cfg.toolOutput.wrap === 'always'
+            ? 'every tool result wrapped in a per-call random boundary (wrap: always)'
+            : 'results of tools whose output comes from outside wrapped in a per-call random boundary with a warning header',
+      },
+      { id: 'L04', state: 'on', reason: 'invisible and bidi characters stripped, NFKC, before any detector' },
+      rate
+        ? {
+            id: 'L05',
+            state: 'on',
+            reason: `per-caller sliding window of injection detections: warn ${cfg.rateLimit.warnAt}, audit ${cfg.rateLimit.auditAt}, ${cfg.rateLimit.action} at ${cfg.rateLimit.limitAt}`,
+          }
+        : { id: 'L05', state: 'off', reason: 'guards.rateLimit.enabled is false' },
+      out
+        ? {
+            id: 'L23',
+            state: 'on',
+            reason: `tool results canonicalised, scanned for instructions and truncated at ${cfg.toolOutput.maxChars} characters before the model sees them`,
+          }
+        : { id: 'L23', state: 'off', reason: 'guards.toolOutput.enabled is false' },
+    ];
+  }
+
+  return {
+    name: 'perimeter',
+    layers,
+    admit,
+    canonicalise: canonicaliseInbound,
+    score: (text) => (cfg.input.enabled ? guard.assess(text) : undefined),
+    count,
+    act,
+    sanitizeToolResult,
+    wrapToolResult,
+    assess: (t) => guard.assess(t),
+  };
 }

@@ -9,7 +9,6 @@ import { err, ok, type Result } from '../core/result.js';
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
 
 export interface ToolCallLike {
-  readonly id: string;
   readonly name: string;
   /** Raw JSON text of the arguments. */
   readonly arguments: string;

@@ -38,10 +38,13 @@ export interface NeutraliseHints {
   readonly canonical?: boolean;
   /** detectionView(content), when the caller has it; only read when `canonical` is set. */
   readonly view?: DetectionView;
+  /** The content is already the output of neutraliseContent (L23 did it): nothing left to neutralise. */
+  readonly neutralised?: boolean;
 }
 
 /** Canonicalises `content` and replaces boundary imitations and role markers with inert placeholders. */
 export function neutraliseContent(content: string, hints: NeutraliseHints = {}): Neutralised {
+  if (hints.neutralised) return { text: content, neutralised: [] };
   const canonical = hints.canonical ? content : canonicalise(content).text;
   const view = (hints.canonical ? hints.view : undefined) ?? detectionView(canonical);
   const spans: Array<{ start: number; end: number; id: string }> = [];

@@ -53,3 +53,4 @@ export function createLogger(opts: LoggerOptions): Logger {
   }
   return pino(pinoOptions(opts.level), pino.multistream(streams));
 }
+export { logLayers } from './layer-report.js';

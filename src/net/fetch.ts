@@ -6,7 +6,7 @@ import type { EventContext } from '../core/events.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { SsrfGuard } from './guard.js';
-import { DEFAULT_NET_CONFIG } from './config.js';
+import { DEFAULT_NET_CONFIG } from '../config/sections/net.js';
 import { pinnedTransport, type Transport } from './pinned-transport.js';
 
 export interface FetchLimits {

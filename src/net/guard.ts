@@ -12,7 +12,9 @@ import { classifyIp, type AddressVerdict } from './classify.js';
 import { formatIp, parseIp } from './ip.js';
 import type { ResolvedAddress, Resolver } from './resolver.js';
 import { parseTargetUrl, type TargetUrl } from './url.js';
-import { DEFAULT_NET_CONFIG, type NetConfig } from './config.js';
+import { DEFAULT_NET_CONFIG, type NetConfig } from '../config/sections/net.js';
+import { netLayerStatus } from './layer-status.js';
+import type { GateReport, LayerReporter } from '../core/layers.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -34,7 +36,8 @@ export interface CheckedTarget extends TargetUrl {
 export interface SsrfGuardDeps {
   readonly resolver: Resolver;
   readonly config?: Pick<NetConfig, 'allow' | 'ports'>;
-  readonly bus?: EventBus;
+  /** Every refusal is audited: a guard that cannot audit does not run. */
+  readonly bus: EventBus;
   /** Upper bound for one DNS resolution. */
   readonly resolveTimeoutMs?: number;
 }
@@ -69,14 +72,21 @@ function normaliseHostPort(entry: string): string {
   return `${host}:${Number(m[4])}`;
 }
 
-export class SsrfGuard {
+export class SsrfGuard implements LayerReporter {
+  readonly name = 'net';
   private readonly allow: ReadonlySet<string>;
   private readonly ports: ReadonlySet<number>;
+  private readonly config: Pick<NetConfig, 'allow' | 'ports'>;
 
   constructor(private readonly deps: SsrfGuardDeps) {
-    const cfg = deps.config ?? DEFAULT_NET_CONFIG;
-    this.allow = new Set(cfg.allow.map(normaliseHostPort));
-    this.ports = new Set(cfg.ports);
+    this.config = deps.config ?? DEFAULT_NET_CONFIG;
+    this.allow = new Set(this.config.allow.map(normaliseHostPort));
+    this.ports = new Set(this.config.ports);
+  }
+
+  /** L10, as this guard enforces it. */
+  layers(): readonly GateReport[] {
+    return [{ id: 'L10', ...netLayerStatus(this.config) }];
   }
 
   async check(rawUrl: unknown, ctx: EventContext = {}): Promise<Result<CheckedTarget, BulwarkError>> {
@@ -192,7 +202,7 @@ export class SsrfGuard {
     target: TargetUrl | undefined,
     addresses: readonly AddressVerdict[],
   ): Result<never, BulwarkError> {
-    this.deps.bus?.emit('security:ssrf_blocked', {
+    this.deps.bus.emit('security:ssrf_blocked', {
       ...ctx,
       layer: 'L10',
       outcome: error.details?.['verdict'] === 'invalid' ? 'invalid' : 'blocked',

@@ -1,11 +1,10 @@
 /** L10 public surface for the composition root (daemon) and the tools. */
 import type { EventBus } from '../core/events.js';
-import type { LayerState } from '../core/layers.js';
-import type { NetConfig } from './config.js';
+import type { NetConfig } from '../config/sections/net.js';
 import { SsrfGuard } from './guard.js';
 import { systemResolver, type Resolver } from './resolver.js';
 
-export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from './config.js';
+export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from '../config/sections/net.js';
 export { SsrfGuard, verdictOf, type CheckedTarget, type SsrfVerdict, type SsrfGuardDeps } from './guard.js';
 export { systemResolver, StubResolver, type Resolver, type ResolvedAddress } from './resolver.js';
 export {
@@ -21,16 +20,4 @@ export { parseTargetUrl, type TargetUrl } from './url.js';
 
 export function createNetGuard(config: NetConfig, bus: EventBus, resolver: Resolver = systemResolver): SsrfGuard {
   return new SsrfGuard({ resolver, config, bus });
-}
-
-/** State of L10 for `bulwark layers`: always on; the operator exceptions are named. */
-export function netLayerStatus(config: NetConfig): { state: LayerState; reason: string } {
-  const n = config.allow.length;
-  return {
-    state: 'on',
-    reason:
-      n === 0
-        ? `every outbound fetch checked and pinned; ports ${config.ports.join(', ')}`
-        : `checked and pinned; ${n} operator exception(s) in net.allow: ${config.allow.join(', ')}`,
-  };
 }

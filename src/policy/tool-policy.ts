@@ -116,3 +116,16 @@ export function compileToolPolicy(config: ToolPolicyConfig): Result<ToolPolicy, 
     },
   });
 }
+
+/** Every agent's policy, by agent id; the first bad one is an error that names its agent. */
+export function compileToolPolicies(
+  agents: ReadonlyArray<{ readonly id: string; readonly tools: ToolPolicyConfig }>,
+): Result<Map<string, ToolPolicy>, BulwarkError> {
+  const out = new Map<string, ToolPolicy>();
+  for (const agent of agents) {
+    const policy = compileToolPolicy(agent.tools);
+    if (!policy.ok) return err({ ...policy.error, message: `agent "${agent.id}": ${policy.error.message}` });
+    out.set(agent.id, policy.value);
+  }
+  return ok(out);
+}

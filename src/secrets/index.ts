@@ -33,3 +33,4 @@ export {
 } from './config.js';
 export { globMatches } from './glob.js';
 export type { AccessContext, SecretReader, SecretMeta } from './types.js';
+export { secretLayers } from './layer-report.js';

@@ -3,25 +3,17 @@
  * model's breaker opens (during a call, or already open), the turn goes to breaker.fallbackModel.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BreakerConfigSchema } from '../../src/agent/budget/config.js';
-import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
-import { createControls } from '../../src/agent/controls.js';
-import { EventBus } from '../../src/core/events.js';
-import { ApprovalQueue } from '../../src/policy/approvals.js';
-import { DEFAULT_APPROVALS } from '../../src/policy/controls-config.js';
+import type { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import { reply, startFakeProvider, type FakeProvider, type WireFormat } from '../support/fake-provider.js';
 import { collect, makeHarness, turn, type Harness } from './helpers.js';
 
 let fake: FakeProvider | undefined;
 let h: Harness | undefined;
-let queue: ApprovalQueue | undefined;
 afterEach(async () => {
   await fake?.close();
   h?.close();
-  queue?.shutdown();
   fake = undefined;
   h = undefined;
-  queue = undefined;
 });
 
 async function setup(
@@ -34,27 +26,12 @@ async function setup(
     script: (req) =>
       down.includes(req.model) ? reply.error(500, `${req.model} down`) : reply.text(`answer from ${req.model}`),
   });
-  const bus = new EventBus();
-  const breakers = new CircuitBreakers({
-    bus,
-    config: () => BreakerConfigSchema.parse({ failureThreshold: 2, cooldownMs: 600_000, ...breaker }),
-  });
-  queue = new ApprovalQueue({ bus });
-  const controls = createControls({
-    bus,
-    approvals: queue,
-    breakers,
-    approvalsConfig: () => DEFAULT_APPROVALS,
-    tool: () => undefined,
-    workspace: () => undefined,
-    provider: () => 'fake',
-  });
   h = makeHarness(fake, {
     format,
-    hooks: { beforeModelCall: controls.beforeModelCall, afterModelCall: controls.afterModelCall },
+    config: { breaker: { failureThreshold: 2, cooldownMs: 600_000, ...breaker } },
   });
   const harness = h;
-  bus.on('*', (e) => harness.events.push(e));
+  const breakers = harness.parts.controls.breakers;
   return { h: harness, fake, breakers };
 }
 

@@ -33,7 +33,7 @@ beforeEach(() => {
     agentId: 'a',
     sessionId: 's',
     traceId: 't',
-    sender: 'u',
+    caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: false },
     workspace: ws,
     signal: new AbortController().signal,
   };

@@ -8,7 +8,14 @@ import { err, ok, type Result } from '../../src/core/result.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
 import type { SecretResolver } from '../../src/agent/providers/factory.js';
-import type { AgentRuntime, TurnEvent, TurnHooks, TurnRequest } from '../../src/agent/types.js';
+import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
+import type { TurnPipelines } from '../../src/agent/boundaries.js';
+import { fsTools } from '../../src/agent/tools/fs/index.js';
+import type { Caller } from '../../src/core/caller.js';
+import { turnParts, type TurnParts } from '../../src/daemon.js';
+import { LeakIndex } from '../../src/secrets/index.js';
+import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import type { FakeProvider, WireFormat } from '../support/fake-provider.js';
 import type { BulwarkError } from '../../src/core/errors.js';
@@ -21,6 +28,8 @@ export function resolveSecret(name: string): Result<string, BulwarkError> {
 
 export interface Harness {
   runtime: AgentRuntime;
+  /** The real services of the turn's pipelines (perimeter, output guard, controls, …). */
+  parts: TurnParts;
   db: Db;
   bus: EventBus;
   events: Envelope<EventType>[];
@@ -33,13 +42,18 @@ export interface Harness {
 export interface HarnessOptions {
   format?: WireFormat;
   agent?: Record<string, unknown>;
-  hooks?: TurnHooks;
+  /** Changes to the real pipelines (e.g. a recording gate added to a boundary). */
+  pipelines?: (real: TurnPipelines, parts: TurnParts) => TurnPipelines;
   extraTools?: Tool[];
   providerTimeoutMs?: number;
   noProvider?: boolean;
   resolveSecret?: SecretResolver;
   /** The `output:` config section. */
   output?: Record<string, unknown>;
+  /** Other top-level config sections (breaker, budgets, models, guards, …). */
+  config?: Record<string, unknown>;
+  /** The leak index the output guard consults (e.g. with a vault value registered). */
+  leaks?: LeakIndex;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -48,6 +62,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
   const config = ConfigSchema.parse({
+    ...options.config,
     ...(options.output ? { output: options.output } : {}),
     providers:
       options.noProvider || !fake
@@ -66,6 +81,8 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
         ...(options.noProvider || !fake ? {} : { provider: 'fake' }),
         model: 'test-model',
         systemPrompt: 'You are a test agent.',
+        // These tests are about the turn loop: nothing waits for an operator unless a test asks for approvals.
+        approvals: { require: [], deny: [] },
         ...options.agent,
       },
     ],
@@ -74,29 +91,52 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
+  const workspace = join(dataDir, 'workspaces', 'coder');
+  const parts = turnParts(config, {
+    bus,
+    db,
+    leaks: options.leaks ?? new LeakIndex(),
+    canarySecret: randomBytes(32),
+    tools: [...fsTools, ...(options.extraTools ?? [])],
+    workspace: () => {
+      try {
+        return realpathSync(workspace);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  if (!parts.ok) throw new Error(parts.error.message);
   const runtime = createAgentRuntime({
     config,
     db,
     bus,
     dataDir,
     resolveSecret: options.resolveSecret ?? resolveSecret,
-    ...(options.hooks ? { hooks: options.hooks } : {}),
+    pipelines: options.pipelines ? options.pipelines(parts.value.pipelines, parts.value) : parts.value.pipelines,
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
   });
   if (!runtime.ok) throw new Error(runtime.error.message);
   return {
     runtime: runtime.value,
+    parts: parts.value,
     db,
     bus,
     events,
     root,
     dataDir,
-    workspace: join(dataDir, 'workspaces', 'coder'),
+    workspace,
     close() {
+      parts.value.controls.approvals.shutdown();
       db.close();
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** A caller for tests: a token caller, not the owner unless asked. */
+export function caller(id: string, owner = false): Caller {
+  return { kind: 'token', id, scopes: ['chat'], owner };
 }
 
 let trace = 0;
@@ -104,7 +144,7 @@ export function turn(text: string, extra: Partial<TurnRequest> = {}): TurnReques
   trace += 1;
   return {
     agentId: 'coder',
-    sender: 'alice',
+    caller: caller('alice'),
     traceId: `trace-${trace}`,
     messages: [{ role: 'user', content: text }],
     ...extra,

@@ -4,11 +4,11 @@
  */
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelCallContext } from '../../src/agent/types.js';
+import type { CallContext } from '../../src/core/context.js';
 import { ok } from '../../src/core/result.js';
 import { reply, scriptFrom, startFakeProvider, type FakeProvider, type WireFormat } from '../support/fake-provider.js';
 import { FAKE_KEY_NAME, startE2E, type E2E } from '../e2e/support.js';
-import { collect, FAKE_KEY_VALUE, makeHarness, turn, type Harness } from './helpers.js';
+import { caller, collect, FAKE_KEY_VALUE, makeHarness, turn, type Harness } from './helpers.js';
 
 let fake: FakeProvider | undefined;
 let h: Harness | undefined;
@@ -24,7 +24,7 @@ afterEach(async () => {
 
 describe.each(['openai', 'anthropic'] as WireFormat[])('provider key read over %s', (format) => {
   it('the key resolver is told which agent, session and trace the model call is for', async () => {
-    const reads: Array<{ name: string; who: ModelCallContext | undefined }> = [];
+    const reads: Array<{ name: string; who: CallContext | undefined }> = [];
     fake = await startFakeProvider({ script: scriptFrom([reply.toolCall('ls', {}), reply.text('done')]) });
     h = makeHarness(fake, {
       format,
@@ -39,8 +39,8 @@ describe.each(['openai', 'anthropic'] as WireFormat[])('provider key read over %
     const sessionId = session?.type === 'session' ? session.sessionId : '';
     // One read per model call, each naming the turn.
     expect(reads).toEqual([
-      { name: 'FAKE_KEY', who: { agentId: 'coder', sessionId, traceId: 'trace-key-read' } },
-      { name: 'FAKE_KEY', who: { agentId: 'coder', sessionId, traceId: 'trace-key-read' } },
+      { name: 'FAKE_KEY', who: { agentId: 'coder', sessionId, traceId: 'trace-key-read', caller: caller('alice') } },
+      { name: 'FAKE_KEY', who: { agentId: 'coder', sessionId, traceId: 'trace-key-read', caller: caller('alice') } },
     ]);
   });
 });

@@ -6,8 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/core/events.js';
-import { createOutputGuard } from '../../src/guards/output-guard.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { MAX_TOOL_CALLS_PER_STEP } from '../../src/agent/turn-loop.js';
 import {
@@ -83,11 +81,7 @@ async function setup(script: FakeScript, format: WireFormat): Promise<Harness> {
   fake = await startFakeProvider({ script });
   const leaks = new LeakIndex();
   leaks.register('DB_PASSWORD', VAULT_VALUE);
-  const guard = createOutputGuard({ leakScanner: leaks, canarySecret: Buffer.alloc(32, 7), bus: new EventBus() });
-  h = makeHarness(fake, {
-    format,
-    hooks: { systemPrompt: guard.systemPrompt, outputFilter: guard.outputFilter, beforeToolCall: guard.beforeToolCall },
-  });
+  h = makeHarness(fake, { format, leaks });
   return h;
 }
 

@@ -149,14 +149,22 @@ describe('a consumer that stops reading at the terminal event', () => {
     // A short turn deadline: a session left locked shows up as session.busy instead of a hung test.
     h = makeHarness(fake, {
       agent: { turnTimeoutMs: 1000 },
-      hooks: {
-        beforeModelCall: async (request) => {
-          const users = request.messages.filter((m) => m.role === 'user');
-          return users.at(-1)?.content === 'refuse'
-            ? err(bulwarkError('budget.exceeded', 'over budget', { status: 429 }))
-            : ok(undefined);
-        },
-      },
+      pipelines: (real) => ({
+        ...real,
+        modelCall: [
+          ...real.modelCall,
+          {
+            layer: 'L21',
+            name: 'test: refuse the message "refuse"',
+            run: (item) => {
+              const users = item.request.messages.filter((m) => m.role === 'user');
+              return users.at(-1)?.content === 'refuse'
+                ? err(bulwarkError('budget.exceeded', 'over budget', { status: 429 }))
+                : ok(item);
+            },
+          },
+        ],
+      }),
     });
     return h;
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/broker.js';
-import { BrokerConfigSchema } from '../../src/broker/config.js';
+import { BrokerConfigSchema } from '../../src/config/sections/broker.js';
 import type { CliContext } from '../../src/cli/context.js';
 
 describe('bulwark broker status', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { nodeClient, rig, REAL_KEY, OTHER_VAULT_VALUE, HONEY_VALUE, type Rig } from './harness.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 
 let r: Rig | undefined;
 afterEach(async () => {
@@ -40,6 +40,20 @@ describe('L08 credential broker (real TLS, unix socket, Node client)', () => {
     });
     expect(JSON.stringify(r.events)).not.toContain(REAL_KEY);
     expect(statSync(r.session.socketPath).mode & 0o777).toBe(0o600);
+  });
+
+  it('a running broker reports L08 itself, with its bindings and the sessions open now', async () => {
+    r = await rig();
+    expect(r.broker.name).toBe('broker');
+    expect(r.broker.layers()).toEqual([
+      {
+        id: 'L08',
+        state: 'on',
+        reason: '3 binding(s), 0 egress host(s) allowed without injection; 1 session(s) open now',
+      },
+    ]);
+    await r.session.close();
+    expect(r.broker.layers()[0]?.reason).toMatch(/; 0 session\(s\) open now$/);
   });
 
   it('query preset replaces the placeholder in place, never appends a second value', async () => {

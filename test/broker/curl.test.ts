@@ -3,7 +3,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startForwarder } from '../../src/broker/forwarder.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { rig, REAL_KEY, OTHER_VAULT_VALUE, type Rig } from './harness.js';
 
 let r: Rig | undefined;

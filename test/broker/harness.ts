@@ -13,11 +13,14 @@ import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { pinnedTransport, pooledPinnedTransport } from '../../src/net/pinned-transport.js';
-import { BrokerConfigSchema, type BrokerConfig } from '../../src/broker/config.js';
+import { BrokerConfigSchema, type BrokerConfig } from '../../src/config/sections/broker.js';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { memoryCaStore } from '../../src/broker/ca-store.js';
 import type { ProxySession } from '../../src/broker/proxy.js';
 import { tlsFixture, type TestServer } from '../net/helpers.js';
+
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
 
 export const REAL_KEY = 'sk-ant-api03-REALKEY-0123456789abcdefghij';
 export const OTHER_VAULT_VALUE = 'vault-other-value-7f3a9c2e5b1d';
@@ -82,6 +85,7 @@ export async function rig(
     'public.test': [['127.0.0.1']],
   });
   const guard = new SsrfGuard({
+    bus: NET_BUS,
     resolver,
     config: { allow: [`api.test:${upstream.port}`, `unbound.test:${upstream.port}`], ports: [443] },
   });

@@ -7,11 +7,11 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildBwrapArgs } from '../../src/exec/bwrap-args.js';
-import { writeEtcStubs } from '../../src/exec/etc-stubs.js';
+import { buildBwrapArgs } from '../../src/exec/sandbox/bwrap-args.js';
+import { writeEtcStubs } from '../../src/exec/sandbox/etc-stubs.js';
 import { probeSystemLayout } from '../../src/exec/detect.js';
 import { prepareBrokerSpawn, type BrokerSpawn } from '../../src/broker/sandbox.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { rig, REAL_KEY, OTHER_VAULT_VALUE, type Rig } from './harness.js';
 
 const BWRAP = '/usr/bin/bwrap';

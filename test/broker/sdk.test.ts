@@ -4,7 +4,7 @@ import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startForwarder } from '../../src/broker/forwarder.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { rig, REAL_KEY, type Rig } from './harness.js';
 
 let r: Rig | undefined;

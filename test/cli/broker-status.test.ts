@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControlsStatus } from '../../src/agent/controls.js';
 import type { BrokerStatus } from '../../src/broker/index.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { register } from '../../src/cli/commands/broker.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { EventBus } from '../../src/core/events.js';

@@ -9,13 +9,13 @@ import {
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelInfoSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
 import { UsageStore } from '../../src/agent/budget/usage-store.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
-import { createControls } from '../../src/agent/controls.js';
-import { ApprovalQueue } from '../../src/policy/approvals.js';
-import { DEFAULT_APPROVALS } from '../../src/policy/controls-config.js';
+import { breakerGate, budgetGate } from '../../src/agent/gates/model-call-gates.js';
+import { callContext, modelCallDriver } from '../support/drivers.js';
+import type { ModelCallOutcome } from '../../src/agent/types.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -27,7 +27,7 @@ function tmp(): string {
   return d;
 }
 
-const ctx = { agentId: 'a', sessionId: 's', traceId: 't1', sender: 'x' };
+const ctx = callContext('a', { traceId: 't1' });
 const req = (text: string, maxTokens = 100) => ({
   model: 'm',
   system: 'sys',
@@ -267,21 +267,15 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
       bus,
       config: () => BreakerConfigSchema.parse({ failureThreshold: 1, cooldownMs: 60_000, ...cfg }),
     });
-    const approvals = new ApprovalQueue({ bus });
-    const controls = createControls({
-      bus,
-      approvals,
-      breakers: b,
-      approvalsConfig: () => DEFAULT_APPROVALS,
-      tool: () => undefined,
-      workspace: () => undefined,
-      provider: () => 'p',
-      ...(budget ? { budget } : {}),
-    });
+    const driver = modelCallDriver([breakerGate(b, bus, () => 'p'), ...(budget ? [budgetGate(budget)] : [])]);
+    const controls = {
+      beforeModelCall: driver.before,
+      afterModelCall: (o: ModelCallOutcome, _ctx?: unknown) => driver.after(o),
+    };
     const request = (model = 'm') => ({ ...req('hi'), model, signal: new AbortController().signal });
     const fail = { ok: false, inputTokens: 0, outputTokens: 0, latencyMs: 5 };
     const success = { ok: true, inputTokens: 10, outputTokens: 5, latencyMs: 5 };
-    return { b, events, controls, request, fail, success, close: () => approvals.shutdown() };
+    return { b, events, controls, request, fail, success, close: () => undefined };
   }
 
   it('a failure that opens the primary advises one retry, which goes to the fallback; the switch is audited', async () => {

@@ -10,14 +10,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ok, type Result } from '../../src/core/result.js';
 import type { BulwarkError } from '../../src/core/errors.js';
-import { createControls, type Controls } from '../../src/agent/controls.js';
-import { fsTools } from '../../src/agent/tools/fs/index.js';
+import type { Controls } from '../../src/agent/controls.js';
+import type { TurnPipelines } from '../../src/agent/boundaries.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
-import type { TurnEvent, TurnHooks } from '../../src/agent/types.js';
+import type { TurnEvent } from '../../src/agent/types.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { ApprovalQueue, type EffectView, type PendingApproval } from '../../src/policy/approvals.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
 import { collect, makeHarness, turn, type Harness } from '../agent/helpers.js';
+import { callContext, gatedTool, gateToolCall } from '../support/drivers.js';
 import { reply, startFakeProvider, type FakeScript } from '../support/fake-provider.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -34,6 +34,7 @@ function recordingExec(ran: string[]): Tool {
     },
     group: 'runtime',
     actionClass: 'exec',
+    external: true,
     async run(args) {
       const a = z.object({ command: z.string() }).passthrough().parse(args);
       ran.push(a.command);
@@ -49,38 +50,21 @@ interface Setup {
   ran: string[];
 }
 
-async function setup(script: FakeScript, hooksOf?: (controls: Controls) => TurnHooks): Promise<Setup> {
+async function setup(script: FakeScript, pipelinesOf?: (real: TurnPipelines) => TurnPipelines): Promise<Setup> {
   const fake = await startFakeProvider({ script });
   cleanups.push(() => fake.close());
   const ran: string[] = [];
-  const bus = new EventBus();
-  const queue = new ApprovalQueue({ bus });
-  cleanups.push(() => queue.shutdown());
-  const extraTools = [recordingExec(ran)];
-  const all = [...fsTools, ...extraTools];
-  let workspace = '';
-  const approvals = ApprovalsConfigSchema.parse({
-    timeoutMs: 30_000,
-    require: ['destructive', 'credential', 'config'],
-  });
-  const controls = createControls({
-    bus,
-    approvals: queue,
-    approvalsConfig: () => approvals,
-    tool: (_agent, name) => all.find((t) => t.spec.name === name),
-    workspace: () => workspace,
-    provider: () => 'fake',
-  });
-  const hooks: TurnHooks = hooksOf?.(controls) ?? { beforeToolCall: controls.beforeToolCall };
   const h = makeHarness(fake, {
-    agent: { tools: { profile: 'full' }, maxSteps: 10 },
-    hooks,
-    extraTools: extraTools.map((t) => controls.guardTool(t)),
+    agent: {
+      tools: { profile: 'full' },
+      maxSteps: 10,
+      approvals: { timeoutMs: 30_000, require: ['destructive', 'credential', 'config'] },
+    },
+    ...(pipelinesOf ? { pipelines: pipelinesOf } : {}),
+    extraTools: [recordingExec(ran)],
   });
   cleanups.push(() => h.close());
-  workspace = h.workspace;
-  bus.on('*', (e) => h.events.push(e));
-  return { h, queue, controls, ran };
+  return { h, queue: h.parts.controls.approvals, controls: h.parts.controls, ran };
 }
 
 function untilToolResult(name: string, args: object): FakeScript {
@@ -154,11 +138,19 @@ describe('L13: a cancelled turn runs nothing after approval', () => {
     let release!: (r: Result<void, BulwarkError>) => void;
     let gateEntered!: () => void;
     const entered = new Promise<void>((r) => (gateEntered = r));
-    const s = await setup(untilToolResult('exec', { command: 'echo hi' }), () => ({
-      beforeToolCall: () => {
-        gateEntered();
-        return new Promise((r) => (release = r));
-      },
+    const s = await setup(untilToolResult('exec', { command: 'echo hi' }), (real) => ({
+      ...real,
+      toolCall: [
+        ...real.toolCall,
+        {
+          layer: 'L13',
+          name: 'test: waits, ignoring the signal',
+          run: (item) => {
+            gateEntered();
+            return new Promise<Result<typeof item, BulwarkError>>((r) => (release = (v) => r(v.ok ? ok(item) : v)));
+          },
+        },
+      ],
     }));
     const client = new AbortController();
     const turnP = collect(s.h.runtime.runTurn(turn('say hi', { signal: client.signal })));
@@ -176,14 +168,15 @@ describe('L13: a cancelled turn runs nothing after approval', () => {
     const s = await setup(untilToolResult('exec', { command: 'rm -rf ~' }));
     const client = new AbortController();
     const call = { id: 'c1', name: 'exec', arguments: JSON.stringify({ command: 'rm -rf ~' }) };
-    const ctx = { agentId: 'coder', sessionId: 's1', traceId: 't1', sender: 'alice' };
-    const gate = s.controls.beforeToolCall(call, ctx, client.signal);
+    const ctx = callContext('coder', { sessionId: 's1', traceId: 't1' });
+    const { actions } = s.controls;
+    const gate = gateToolCall([actions.classify, actions.approve], call, ctx, client.signal);
     const pending = await nextRequest(s.queue);
     expect(s.queue.decide(pending.id, 'approve', 'operator:test').ok).toBe(true);
     client.abort();
     const r = await gate;
     expect(r.ok).toBe(false);
-    const guarded = s.controls.guardTool(recordingExec(s.ran));
+    const guarded = gatedTool([actions.recheck], recordingExec(s.ran));
     const run = await guarded.run(
       { command: 'rm -rf ~' },
       { ...ctx, workspace: s.h.workspace, signal: new AbortController().signal },

@@ -4,15 +4,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createControlsFromConfig } from '../../src/agent/controls.js';
+import { callContext, gateToolCall, modelCallDriver } from '../support/drivers.js';
 import {
   AgentBudgetsSchema,
   BreakerConfigSchema,
   GlobalBudgetsSchema,
   ModelsSchema,
-} from '../../src/agent/budget/config.js';
+} from '../../src/config/sections/budget.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase } from '../../src/core/sqlite.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -81,12 +82,14 @@ describe('controls config fragments', () => {
       db,
       tools: [{ spec: { name: 'exec', description: '', inputSchema: {} }, actionClass: 'exec' }],
       workspace: () => dir,
+      network: () => ({ mode: 'none', grants: [] }),
     });
     cleanups.push(() => built.approvals.shutdown());
-    const ctx = (agentId: string) => ({ agentId, sessionId: 's', traceId: 't', sender: 'x' });
+    const ctx = (agentId: string) => callContext(agentId);
     const curl = { id: '1', name: 'exec', arguments: '{"command":"curl https://example.com"}' };
-    expect((await built.controls.beforeToolCall(curl, ctx('strict'))).ok).toBe(false);
-    expect((await built.controls.beforeToolCall(curl, ctx('loose'))).ok).toBe(true);
+    const toolGates = [built.actions.classify, built.actions.approve];
+    expect((await gateToolCall(toolGates, curl, ctx('strict'))).ok).toBe(false);
+    expect((await gateToolCall(toolGates, curl, ctx('loose'))).ok).toBe(true);
     const big = {
       model: 'tiny',
       system: '',
@@ -95,20 +98,21 @@ describe('controls config fragments', () => {
       maxTokens: 500,
       signal: new AbortController().signal,
     };
-    const r = await built.controls.beforeModelCall(big, ctx('loose'));
+    const r = await modelCallDriver([built.breakerGate, built.budgetGate]).before(big, ctx('loose'));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('budget.context_window');
-    const status = built.controls.status(['strict', 'loose']);
-    expect(status.layers.map((l) => `${l.id}:${l.state}`)).toEqual(['L27:on', 'L13:on', 'L21:on', 'L22:on']);
-    expect(status.budget?.agents.map((a) => a.agentId)).toEqual(['strict', 'loose']);
+    const status = built.status(['strict', 'loose']);
+    const layers = [...built.actions.layers(), ...built.modelCallLayers.layers()];
+    expect(layers.map((l) => `${l.id}:${l.state}`)).toEqual(['L27:on', 'L13:on', 'L21:on', 'L22:on']);
+    expect(status.budget.agents.map((a) => a.agentId)).toEqual(['strict', 'loose']);
   });
 });
 
 describe('action class lists', () => {
-  it('policy/ and agent/tools/tool.ts declare the same classes', () => {
+  it('policy/ and agent/tools/tool.ts use the one declaration of the classes', () => {
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
     const same: Same<
-      import('../../src/policy/action-classifier-classes.js').ActionClass,
+      import('../../src/config/sections/approvals.js').ActionClass,
       import('../../src/agent/tools/tool.js').ActionClass
     > = true;
     expect(same).toBe(true);

@@ -4,13 +4,11 @@
  * egress, and the operator sees the mode and its grants before deciding.
  */
 import { describe, expect, it } from 'vitest';
-import { createControls } from '../../src/agent/controls.js';
+import { createAssess } from '../../src/agent/gates/action-assessment.js';
 import { renderApproval } from '../../src/cli/commands/approvals.js';
-import { EventBus } from '../../src/core/events.js';
 import { buildEffect, buildView } from '../../src/policy/approval-effect.js';
 import { classifyAction } from '../../src/policy/action-classifier.js';
-import { ApprovalQueue } from '../../src/policy/approvals.js';
-import { ApprovalsConfigSchema } from '../../src/policy/controls-config.js';
+import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 import { effectHash, type Effect, type NetworkGrant } from '../../src/policy/effect-hash.js';
 import { networkGrantFor } from '../../src/policy/network-grant.js';
 
@@ -50,15 +48,13 @@ describe('L13 network grant from exec.network', () => {
 
   it('controls bind the configured mode: the same exec call under host is another effect than under none', () => {
     const hashUnder = (grant: NetworkGrant): string => {
-      const controls = createControls({
-        bus: new EventBus(),
-        approvals: new ApprovalQueue({ bus: new EventBus() }),
+      const assess = createAssess({
         approvalsConfig: () => ApprovalsConfigSchema.parse({ require: ['exec', 'destructive'] }),
         tool: () => ({ actionClass: 'exec' }),
         workspace: () => '/w',
         network: () => grant,
       });
-      return controls.assess('exec', JSON.stringify({ command: 'ls' }), { agentId: 'a', sessionId: 's' }).hash;
+      return assess('exec', JSON.stringify({ command: 'ls' }), { agentId: 'a', sessionId: 's' }).hash;
     };
     expect(hashUnder(networkGrantFor('host'))).not.toBe(hashUnder(networkGrantFor('none')));
     expect(hashUnder(networkGrantFor('broker', broker))).not.toBe(hashUnder(networkGrantFor('none')));

@@ -4,7 +4,7 @@
  *   (a) exec reads /etc/shadow, the key, its uid and the PID table: the L11 sandbox shows none of it;
  *   (b) web_fetch of the cloud metadata service: L10 refuses it by the metadata rule, audited;
  *   (c) exec `rm -rf ~`: L27 classifies it destructive, so L13 waits for the operator; denied, nothing
- *       runs; approved anyway, the exec command policy (L11 layer 2) refuses it.
+ *       runs; approved anyway, the exec command policy (L11.2) refuses it.
  * Every tool result, refusals included, reaches the model inside the L03 random-boundary wrapper.
  * No bubblewrap on the host is a failure, not a skip: the sandbox is what this test is about.
  */
@@ -136,6 +136,16 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     const command = `cat /etc/shadow; echo "KEY=$${KEY_NAME}"; id -u; ls /proc | grep -c '^[0-9]'`;
     e2e = await startWithProviderKey(scriptFrom([reply.toolCall('exec', { command }), recordThenAnswer(seen)]));
     requireSandbox(e2e);
+    // The exec service reports its gates to the daemon's catalogue itself.
+    expect(e2e.daemon.layers.find((l) => l.id === 'L11')?.gates.map((g) => `${g.id} ${g.state}`)).toEqual([
+      'L11.2 on',
+      'L11.3 on',
+      'L11.4 on',
+      'L11.5 on',
+      'L11.6 on',
+      'L11.7 absent',
+      'L11.8 absent',
+    ]);
     const answer = ask(e2e, 'look around');
     // Reading a credential file is class "credential" for L27, so L13 asks; a careless operator approves.
     const pending = await nextApproval(e2e);
@@ -172,7 +182,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     expect(section(body, 'stderr')).toMatch(/\/etc\/shadow/);
 
     const executed = e2e.audit().filter((a) => a.type === 'tool:exec');
-    expect(executed).toEqual([expect.objectContaining({ layer: 'L11', sandbox: 'bwrap', network: 'none' })]);
+    expect(executed).toEqual([expect.objectContaining({ layer: 'L11.5', sandbox: 'bwrap', network: 'none' })]);
     expect(readFileSync(path.join(e2e.dir, 'audit.jsonl'), 'utf8')).not.toContain(KEY_VALUE);
   });
 
@@ -238,7 +248,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       ]);
     });
 
-    it('approved anyway, the exec command policy (L11 layer 2) refuses it by rule fs.rm-recursive-home', async () => {
+    it('approved anyway, the exec command policy (L11.2) refuses it by rule fs.rm-recursive-home', async () => {
       const { e, seen, canary } = await start();
       e2e = e;
       const answer = ask(e, 'clean up');
@@ -249,7 +259,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       expect(seen[0]).toMatch(WRAPPED);
       expect(bodyOf(seen[0] as string)).toMatch(/^error: command refused by rule fs\.rm-recursive-home: /);
       expect(readFileSync(canary, 'utf8')).toBe('still here');
-      const blocked = e.audit().filter((a) => a.type === 'security:blocked' && a.layer === 'L11');
+      const blocked = e.audit().filter((a) => a.type === 'security:blocked' && a.layer === 'L11.2');
       expect(blocked).toEqual([
         expect.objectContaining({
           outcome: 'denied',

@@ -166,7 +166,9 @@ export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): 
 export function toolResultBody(text: string): string {
   const lines = text.split('\n');
   const id = /^<<<EXTERNAL_UNTRUSTED_CONTENT id="([0-9a-f]{24})"[^\n]*>>>$/.exec(lines[0] ?? '')?.[1];
-  if (id === undefined || lines.at(-1) !== `<<<END_EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>`) return text;
+  // A local tool's result is not framed; L23's warning line may lead it.
+  if (id === undefined) return lines[0]?.startsWith('[bulwark] Warning: ') ? lines.slice(1).join('\n') : text;
+  if (lines.at(-1) !== `<<<END_EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>`) return text;
   let start = 1;
   while (start < lines.length - 1 && (lines[start] as string).startsWith('[bulwark]')) start++;
   return start === 1 ? text : lines.slice(start, -1).join('\n');

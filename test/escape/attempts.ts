@@ -21,7 +21,7 @@ import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { EventBus } from '../../src/core/events.js';
-import { ExecConfigSchema, type ExecConfig } from '../../src/exec/config.js';
+import { ExecConfigSchema, type ExecConfig } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { sweepStaleCgroups } from '../../src/exec/cgroup.js';
 import type { ExecOutcome, ExecRunner, ExecRequest } from '../../src/exec/runner.js';
@@ -665,9 +665,10 @@ export const ATTEMPTS: readonly Attempt[] = [
 /** A stand-in daemon: starts exec, launches a long sandboxed sleeper, waits to be killed. */
 const MINI_DAEMON = `
 import { startExec } from ${JSON.stringify(new URL('../../src/exec/service.ts', import.meta.url).href)};
-import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/exec/config.ts', import.meta.url).href)};
+import { EventBus } from ${JSON.stringify(new URL('../../src/core/events.ts', import.meta.url).href)};
+import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/config/sections/exec.ts', import.meta.url).href)};
 const [workspace, runtimeDir, mark, early] = process.argv.slice(2);
-const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir });
+const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir, bus: new EventBus() });
 if (!svc.ok || !svc.value.runner) { console.error(svc.ok ? svc.value.layer.reason : svc.error.message); process.exit(3); }
 // 'parked': wait until bwraps are parked in their cgroups, so the run starts from one (and others sit idle).
 if (early === 'parked') { await svc.value.runner.settled(); setTimeout(() => console.log('parked-runs=' + svc.value.runner.parkedRuns), 300); }

@@ -1,3 +1,4 @@
+import { testCaller } from '../support/drivers.js';
 /**
  * exec network mode `broker` end to end through the real exec runner and the `exec` tool (real bwrap, cgroup,
  * seccomp, rlimits): one broker session per run, a local HTTPS upstream on 127.0.0.1 allowed explicitly by the
@@ -12,12 +13,12 @@ import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { err, type Result } from '../../src/core/result.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
-import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/runner.js';
+import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/broker-access.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
 import { checkBrokerRunDir, execBrokerSpawner } from '../../src/broker/exec-spawner.js';
-import { PLACEHOLDER } from '../../src/broker/config.js';
+import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { rig, REAL_KEY, type Rig } from '../broker/harness.js';
 
 const hostReady = spawnSync('curl', ['--version']).status === 0 && spawnSync('bwrap', ['--version']).status === 0;
@@ -82,7 +83,7 @@ const toolCtx = (agentId = 'agent-1') => ({
   agentId,
   sessionId: 'sess-1',
   traceId: 'trace-exec-broker',
-  sender: 'test',
+  caller: testCaller('test'),
   workspace,
   signal: new AbortController().signal,
 });
@@ -214,7 +215,9 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
   it('a run without an agent id is refused before anything is spawned', async () => {
     const marker = join(workspace, 'ran-anonymous');
     const res = await svc.runner?.run(workspace, { command: 'touch ran-anonymous' }, {});
-    expect(res).toMatchObject({ ok: false, error: { code: 'broker.no_identity' } });
+    // The broker's own gate (L08) refused the session; the runner keeps its id.
+    expect(res).toMatchObject({ ok: false, error: { code: 'broker.no_identity', layer: 'L08' } });
+    expect(events.at(-1)).toMatchObject({ type: 'tool:exec', payload: { layer: 'L08', outcome: 'error' } });
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -224,7 +227,7 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     const s = service({}, failing);
     const marker = join(workspace, 'ran-without-broker');
     const res = await s.runner?.run(workspace, { command: 'touch ran-without-broker' }, { agentId: 'agent-1' });
-    expect(res?.ok).toBe(false);
+    expect(res).toMatchObject({ ok: false, error: { code: 'broker.down', layer: 'L11.5' } });
     if (res && !res.ok) expect(res.error.message).toMatch(/no broker session could be opened.*broker is stopping/);
     expect(existsSync(marker)).toBe(false);
     s.stop();
@@ -234,12 +237,14 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     const none = startExec({
       config: ExecConfigSchema.parse({ network: 'broker' }),
       runtimeDir: join(root, 'rt-none'),
+      bus,
     });
     expect(none).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unavailable' } });
     if (!none.ok) expect(none.error.message).toMatch(/broker\.enabled/);
     const off = startExec({
       config: ExecConfigSchema.parse({ network: 'broker', sandbox: 'off' }),
       runtimeDir: join(root, 'rt-off'),
+      bus,
       brokerSpawner: rec.spawner,
     });
     expect(off).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unsandboxed' } });

@@ -1,6 +1,6 @@
 /** The exec room's CLI: scan command, sandbox run/status and doctor, through commander as the binary would run them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -118,6 +118,22 @@ describe('bulwark sandbox run', () => {
     expect(
       (await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--timeout', '300', '--', 'sleep 5'])).code,
     ).toBe(124);
+  });
+
+  it("audits every run and refusal in the data dir's audit.jsonl, naming the gate", async () => {
+    const auditFile = join(root, 'data', 'audit.jsonl');
+    const lines = () =>
+      (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const before = lines().length;
+    await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--', 'echo audited']);
+    await cli(['sandbox', 'run', '--workspace', join(root, 'ws'), '--', 'rm -rf /']);
+    expect(lines().slice(before)).toEqual([
+      expect.objectContaining({ type: 'tool:exec', layer: 'L11.5', sender: 'cli', outcome: 'ran', exitCode: 0 }),
+      expect.objectContaining({ type: 'security:blocked', layer: 'L11.2', sender: 'cli', command: 'rm -rf /' }),
+    ]);
   });
 
   it('rejects a bad --net value and a missing workspace', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildChildEnv, checkModelEnv, isDeniedEnvName } from '../../src/exec/env-policy.js';
-import { buildBwrapArgs, type BwrapPlan } from '../../src/exec/bwrap-args.js';
-import { buildSeccompFilter, deniedSyscalls } from '../../src/exec/seccomp.js';
+import { buildBwrapArgs, type BwrapPlan } from '../../src/exec/sandbox/bwrap-args.js';
+import { buildSeccompFilter, deniedSyscalls } from '../../src/exec/sandbox/seccomp.js';
 import { HeadTailBuffer } from '../../src/exec/output-buffer.js';
 
 describe('env denylist (exec layer 3)', () => {
@@ -27,7 +27,7 @@ describe('env denylist (exec layer 3)', () => {
       expect(isDeniedEnvName(k), k).toBe(true);
     }
     const r = checkModelEnv({ FOO: 'x', LD_PRELOAD: '/w/evil.so' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'exec.env.denied', layer: 'L11' } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'exec.env.denied', layer: 'L11.3' } });
   });
 
   it('accepts ordinary variables and refuses hostile shapes', () => {

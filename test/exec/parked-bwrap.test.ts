@@ -1,5 +1,5 @@
 /**
- * Parked sandboxes (src/exec/parked-bwrap.ts) on real bwrap and the real cgroup: a parked bwrap is bound by
+ * Parked sandboxes (src/exec/sandbox/parked-bwrap.ts) on real bwrap and the real cgroup: a parked bwrap is bound by
  * its cgroup before it has started anything, a parked bwrap whose daemon vanished runs nothing, and runs that
  * start parked keep every exec layer (process bound, stdin, environment, NUL smuggling).
  */
@@ -8,11 +8,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { ExecRunner } from '../../src/exec/runner.js';
 import { CgroupPool } from '../../src/exec/cgroup.js';
-import { ParkedBwrapPool, type ParkedBwrap } from '../../src/exec/parked-bwrap.js';
+import { ParkedBwrapPool, type ParkedBwrap } from '../../src/exec/sandbox/parked-bwrap.js';
+import { EventBus } from '../../src/core/events.js';
 
 let root: string;
 let ws: string;
@@ -32,7 +33,11 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'bulwark-parked-'));
   ws = join(root, 'ws');
   mkdirSync(ws);
-  const s = startExec({ config: ExecConfigSchema.parse({ limits: { processes: 32 } }), runtimeDir: join(root, 'rt') });
+  const s = startExec({
+    config: ExecConfigSchema.parse({ limits: { processes: 32 } }),
+    runtimeDir: join(root, 'rt'),
+    bus: new EventBus(),
+  });
   if (!s.ok || !s.value.runner) throw new Error(s.ok ? s.value.layer.reason : s.error.message);
   svc = s.value;
   runner = s.value.runner;
@@ -141,6 +146,7 @@ describe('runs that start from a parked sandbox', () => {
       config: ExecConfigSchema.parse({ limits: { processes: 32 } }),
       runtimeDir: join(root, 'rt-one'),
       parkedSandboxes: 0,
+      bus: new EventBus(),
     });
     if (!one.ok || !one.value.runner) throw new Error('exec did not start');
     await one.value.runner.settled();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildSbplProfile, macRealPath } from '../../src/exec/sandbox-exec.js';
+import { buildSbplProfile, macRealPath } from '../../src/exec/sandbox/sbpl.js';
 
 const golden = (name: string) => readFileSync(fileURLToPath(new URL(`./golden/${name}`, import.meta.url)), 'utf8');
 const base = {

@@ -1,10 +1,11 @@
+import { testCaller } from '../support/drivers.js';
 /** Detection, explicit downgrade, and the exec tool end to end on real bwrap. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
-import { ExecConfigSchema } from '../../src/exec/config.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { detectSandbox } from '../../src/exec/detect.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
@@ -23,7 +24,7 @@ const toolCtx = (signal = new AbortController().signal) => ({
   agentId: 'a',
   sessionId: 's',
   traceId: 't',
-  sender: 'test',
+  caller: testCaller('test'),
   workspace,
   signal,
 });
@@ -38,7 +39,12 @@ describe('detection and explicit downgrade', () => {
 
   it('disables exec and reports L11 degraded, with the reason and the fix, when no sandbox works', async () => {
     const detection = detectSandbox({ forceUnavailable: 'bwrap: No permissions to create new namespace' });
-    const svc = startExec({ config: ExecConfigSchema.parse({}), runtimeDir: join(root, 'rt1'), detection });
+    const svc = startExec({
+      config: ExecConfigSchema.parse({}),
+      runtimeDir: join(root, 'rt1'),
+      detection,
+      bus: new EventBus(),
+    });
     expect(svc.ok).toBe(true);
     if (!svc.ok) return;
     expect(svc.value.enabled).toBe(false);
@@ -74,7 +80,11 @@ describe('detection and explicit downgrade', () => {
   });
 
   it('refuses network: broker while the broker is not delivered', () => {
-    const svc = startExec({ config: ExecConfigSchema.parse({ network: 'broker' }), runtimeDir: join(root, 'rt3') });
+    const svc = startExec({
+      config: ExecConfigSchema.parse({ network: 'broker' }),
+      runtimeDir: join(root, 'rt3'),
+      bus: new EventBus(),
+    });
     expect(svc).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unavailable' } });
   });
 
@@ -207,8 +217,9 @@ describe('exec tool on bwrap', () => {
     expect(readFileSync(join(workspace, 'order.log'), 'utf8')).toBe('a-start\na-end\nb\n');
   });
 
-  it('refuses bad arguments, a destructive command and an escaping cwd before running anything', async () => {
+  it('refuses bad arguments, a destructive command, a loader variable and an escaping cwd, each naming its gate', async () => {
     const tool = createExecTool({ runner: svc.runner });
+    const blockedBefore = events.filter((e) => e.type === 'security:blocked').length;
     expect(await tool.run({ command: 'ls', extra: 1 }, toolCtx())).toMatchObject({
       ok: false,
       error: { code: 'tool.invalid_args' },
@@ -216,19 +227,22 @@ describe('exec tool on bwrap', () => {
     expect(await tool.run({ command: '' }, toolCtx())).toMatchObject({ ok: false });
     expect(await tool.run({ command: 'rm -rf /' }, toolCtx())).toMatchObject({
       ok: false,
-      error: { code: 'exec.command.denied' },
+      error: { code: 'exec.command.denied', layer: 'L11.2' },
+    });
+    expect(await tool.run({ command: 'ls', env: { BASH_ENV: '/workspace/x' } }, toolCtx())).toMatchObject({
+      ok: false,
+      error: { code: 'exec.env.denied', layer: 'L11.3' },
     });
     expect(await tool.run({ command: 'ls', cwd: '../' }, toolCtx())).toMatchObject({
       ok: false,
-      error: { layer: 'L11' },
+      error: { layer: 'L11.4' },
     });
-    expect(await tool.run({ command: 'ls', cwd: '/etc' }, toolCtx())).toMatchObject({ ok: false });
-    expect(await tool.run({ command: 'ls', env: { BASH_ENV: '/workspace/x' } }, toolCtx())).toMatchObject({
+    expect(await tool.run({ command: 'ls', cwd: '/etc' }, toolCtx())).toMatchObject({
       ok: false,
-      error: { code: 'exec.env.denied' },
+      error: { layer: 'L11.4' },
     });
-    expect(
-      events.filter((e) => e.type === 'security:blocked' && e.payload.layer === 'L11').length,
-    ).toBeGreaterThanOrEqual(4);
+    const blocked = events.filter((e) => e.type === 'security:blocked').slice(blockedBefore);
+    expect(blocked.map((e) => e.payload.layer)).toEqual(['L11.2', 'L11.3', 'L11.4', 'L11.4']);
+    expect(blocked.every((e) => e.payload.agentId === 'a' && e.payload.outcome === 'denied')).toBe(true);
   });
 });

@@ -35,7 +35,11 @@ describe('L18 bearer auth', () => {
     expect(res.status).toBe(200);
     const json = (await res.json()) as { choices: Array<{ message: { content: string } }> };
     expect(json.choices[0]?.message.content).toBe('hello there');
-    expect(gw.runtime.requests.at(-1)?.sender).toMatch(/^tok_/);
+    expect(gw.runtime.requests.at(-1)?.caller).toMatchObject({
+      kind: 'token',
+      id: expect.stringMatching(/^tok_/),
+      owner: false,
+    });
   });
 
   const refusals: Array<{

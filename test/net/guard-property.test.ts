@@ -4,6 +4,10 @@ import { SsrfGuard, verdictOf } from '../../src/net/guard.js';
 import { classifyAddressText } from '../../src/net/classify.js';
 import { formatIp } from '../../src/net/ip.js';
 import type { Resolver } from '../../src/net/resolver.js';
+import { EventBus } from '../../src/core/events.js';
+
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
 
 const v4 = fc
   .integer({ min: 0, max: 0xffffffff })
@@ -25,7 +29,10 @@ const address = fc.oneof(v4, v6, special);
 
 describe('L10 properties', () => {
   it('any string: never throws, always a verdict', async () => {
-    const guard = new SsrfGuard({ resolver: { resolve: async () => [{ address: '93.184.216.34', family: 4 }] } });
+    const guard = new SsrfGuard({
+      bus: NET_BUS,
+      resolver: { resolve: async () => [{ address: '93.184.216.34', family: 4 }] },
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -48,7 +55,7 @@ describe('L10 properties', () => {
         const resolver: Resolver = {
           resolve: async () => answers.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 })),
         };
-        const r = await new SsrfGuard({ resolver }).check('https://name.test/');
+        const r = await new SsrfGuard({ bus: NET_BUS, resolver }).check('https://name.test/');
         const allGlobal = answers.every((a) => classifyAddressText(a)?.global === true);
         expect(r.ok).toBe(allGlobal);
         if (r.ok) expect(answers.map((a) => classifyAddressText(a)?.address)).toContain(r.value.pinned.address);
@@ -58,7 +65,7 @@ describe('L10 properties', () => {
   });
 
   it('a URL with an IP literal gets the same verdict as the address itself', async () => {
-    const guard = new SsrfGuard({ resolver: { resolve: async () => [] } });
+    const guard = new SsrfGuard({ bus: NET_BUS, resolver: { resolve: async () => [] } });
     await fc.assert(
       fc.asyncProperty(address, async (a) => {
         const host = a.includes(':') ? `[${a}]` : a;

@@ -4,6 +4,9 @@ import { SsrfGuard, verdictOf } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { parseTargetUrl } from '../../src/net/url.js';
 
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
+
 const resolver = () =>
   new StubResolver({
     'public.test': [['93.184.216.34']],
@@ -51,13 +54,13 @@ describe('strict URL parse', () => {
 
 describe('SsrfGuard', () => {
   it('allows a public host and pins a checked address', async () => {
-    const r = await new SsrfGuard({ resolver: resolver() }).check('https://public.test/a?b=1');
+    const r = await new SsrfGuard({ bus: NET_BUS, resolver: resolver() }).check('https://public.test/a?b=1');
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value.pinned.address).toBe('93.184.216.34');
   });
 
   it('blocks when ANY resolved address is private (v4 and v6)', async () => {
-    const g = new SsrfGuard({ resolver: resolver() });
+    const g = new SsrfGuard({ bus: NET_BUS, resolver: resolver() });
     const a = await g.check('https://mixed.test/');
     expect(verdictOf(a)).toBe('block');
     if (!a.ok) expect(a.error.details?.['rule']).toBe('ipv4:private');
@@ -88,11 +91,11 @@ describe('SsrfGuard', () => {
     'HTTP://LOCALHOST./',
     'http://[::]/',
   ])('blocks %s', async (url) => {
-    expect(verdictOf(await new SsrfGuard({ resolver: resolver() }).check(url))).toBe('block');
+    expect(verdictOf(await new SsrfGuard({ bus: NET_BUS, resolver: resolver() }).check(url))).toBe('block');
   });
 
   it('never suggests net.allow for a metadata address, but does for a private one', async () => {
-    const g = new SsrfGuard({ resolver: resolver() });
+    const g = new SsrfGuard({ bus: NET_BUS, resolver: resolver() });
     const meta = await g.check('http://meta.test/');
     const priv = await g.check('http://10.0.0.1/');
     expect(!meta.ok && meta.error.message).not.toContain('net.allow');
@@ -100,13 +103,14 @@ describe('SsrfGuard', () => {
   });
 
   it('an unresolvable name is refused (fail closed)', async () => {
-    const r = await new SsrfGuard({ resolver: resolver() }).check('https://nowhere.test/');
+    const r = await new SsrfGuard({ bus: NET_BUS, resolver: resolver() }).check('https://nowhere.test/');
     expect(verdictOf(r)).toBe('block');
     if (!r.ok) expect(r.error.details?.['rule']).toBe('dns:unresolved');
   });
 
   it('net.allow host:port is the only way past it, and only for that exact host and port', async () => {
     const g = new SsrfGuard({
+      bus: NET_BUS,
       resolver: resolver(),
       config: { allow: ['ollama.lan:11434', '127.0.0.1:8080', '[::1]:9000'], ports: [443] },
     });
@@ -143,9 +147,26 @@ describe('SsrfGuard', () => {
     expect(seen[1]?.payload).toMatchObject({ outcome: 'invalid', reason: 'url:scheme' });
   });
 
+  it('reports L10 itself, naming the operator exceptions it lets through', () => {
+    expect(new SsrfGuard({ bus: NET_BUS, resolver: resolver() }).layers()).toEqual([
+      {
+        id: 'L10',
+        state: 'on',
+        reason: expect.stringMatching(/^every outbound fetch checked and pinned; ports 80, 443/),
+      },
+    ]);
+    const g = new SsrfGuard({
+      bus: NET_BUS,
+      resolver: resolver(),
+      config: { allow: ['127.0.0.1:11434'], ports: [443] },
+    });
+    expect(g.name).toBe('net');
+    expect(g.layers()[0]?.reason).toBe('checked and pinned; 1 operator exception(s) in net.allow: 127.0.0.1:11434');
+  });
+
   it('a rebinding name is judged on the answer it gets, once per check', async () => {
     const r = resolver();
-    const g = new SsrfGuard({ resolver: r });
+    const g = new SsrfGuard({ bus: NET_BUS, resolver: r });
     expect((await g.check('http://rebind.test/')).ok).toBe(true);
     expect(r.count('rebind.test')).toBe(1);
     expect((await g.check('http://rebind.test/')).ok).toBe(false);

@@ -6,6 +6,9 @@ import { guardedFetch } from '../../src/net/fetch.js';
 import { pinnedTransport, type Transport } from '../../src/net/pinned-transport.js';
 import { httpServer, text, tlsFixture, type TestServer } from './helpers.js';
 
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
+
 const servers: TestServer[] = [];
 afterEach(async () => {
   while (servers.length) await servers.pop()?.close();
@@ -18,7 +21,11 @@ describe('DNS pinning (real sockets on loopback)', () => {
     // 127.0.0.2 is also loopback on Linux: the "rebound" server listens on the same port there.
     const evil = keep(await httpServer(text('rebound'), '127.0.0.2', good.port));
     const resolver = new StubResolver({ 'rebind.test': [['127.0.0.1'], ['127.0.0.2']] });
-    const guard = new SsrfGuard({ resolver, config: { allow: [`rebind.test:${good.port}`], ports: [80] } });
+    const guard = new SsrfGuard({
+      bus: NET_BUS,
+      resolver,
+      config: { allow: [`rebind.test:${good.port}`], ports: [80] },
+    });
     const r = await guardedFetch({ guard }, `http://rebind.test:${good.port}/x`);
     expect(r.ok).toBe(true);
     if (r.ok) {
@@ -31,7 +38,7 @@ describe('DNS pinning (real sockets on loopback)', () => {
     expect(good.log[0]?.headers.host).toBe(`rebind.test:${good.port}`);
     // The rebound server is real and reachable: had the connector resolved again, it would have answered.
     const direct = await guardedFetch(
-      { guard: new SsrfGuard({ resolver, config: { allow: [`127.0.0.2:${good.port}`], ports: [80] } }) },
+      { guard: new SsrfGuard({ bus: NET_BUS, resolver, config: { allow: [`127.0.0.2:${good.port}`], ports: [80] } }) },
       `http://127.0.0.2:${good.port}/`,
     );
     expect(direct.ok && direct.value.body.toString()).toBe('rebound');
@@ -39,7 +46,7 @@ describe('DNS pinning (real sockets on loopback)', () => {
 
   it('rebinding from public to private: the public answer is pinned; a re-check sees the private answer and refuses', async () => {
     const resolver = new StubResolver({ 'rebind.test': [['93.184.216.34'], ['169.254.169.254']] });
-    const guard = new SsrfGuard({ resolver });
+    const guard = new SsrfGuard({ bus: NET_BUS, resolver });
     const dialled: string[] = [];
     // A recording transport: proves what the fetch loop hands to the connector (no traffic to the public address).
     const spy: Transport = async (target) => {
@@ -92,6 +99,7 @@ describe('redirects are re-checked', () => {
     ]) {
       const s = keep(await httpServer((_req, _b, res) => (res.writeHead(301, { location: loc }), res.end())));
       const guard = new SsrfGuard({
+        bus: NET_BUS,
         resolver: new StubResolver({}),
         config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
       });
@@ -105,6 +113,7 @@ describe('redirects are re-checked', () => {
       await httpServer((req, _b, res) => (res.writeHead(302, { location: `/loop${req.url}` }), res.end())),
     );
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({}),
       config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
     });
@@ -122,6 +131,7 @@ describe('redirects are re-checked', () => {
       ),
     );
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({ 'localhost.test': [['127.0.0.1']] }),
       config: { allow: [`127.0.0.1:${a.port}`, `localhost.test:${b.port}`], ports: [80] },
     });
@@ -139,6 +149,7 @@ describe('limits', () => {
   it('cuts the body at maxBodyBytes', async () => {
     const s = keep(await httpServer(text('x'.repeat(100_000))));
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({}),
       config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
     });
@@ -150,6 +161,7 @@ describe('limits', () => {
   it('gives up after timeoutMs on a server that never answers', async () => {
     const s = keep(await httpServer(() => undefined));
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({}),
       config: { allow: [`127.0.0.1:${s.port}`], ports: [80] },
     });
@@ -164,6 +176,7 @@ describe('TLS through the pinned connector', () => {
     const tls = await tlsFixture();
     const s = keep(await tls.server(text('secure'), ['upstream.test']));
     const guard = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({ 'upstream.test': [['127.0.0.1']] }),
       config: { allow: [`upstream.test:${s.port}`], ports: [443] },
     });
@@ -177,6 +190,7 @@ describe('TLS through the pinned connector', () => {
     expect(untrusted.ok).toBe(false);
     // A name the certificate does not cover is refused even though the address is the same.
     const guard2 = new SsrfGuard({
+      bus: NET_BUS,
       resolver: new StubResolver({ 'other.test': [['127.0.0.1']] }),
       config: { allow: [`other.test:${s.port}`], ports: [443] },
     });
@@ -205,7 +219,7 @@ describe('pooled pinned transport (broker upstream)', () => {
     const pool = pooledPinnedTransport();
     const answers = [...Array.from({ length: 6 }, () => ['127.0.0.1']), ['127.0.0.3']];
     const resolver = new StubResolver({ 'pool.test': answers });
-    const guard = new SsrfGuard({ resolver, config: { allow: [`pool.test:${port}`], ports: [80] } });
+    const guard = new SsrfGuard({ bus: NET_BUS, resolver, config: { allow: [`pool.test:${port}`], ports: [80] } });
     try {
       for (let i = 0; i < answers.length; i++) {
         const r = await guardedFetch({ guard, transport: pool.transport }, `http://pool.test:${port}/${i}`);

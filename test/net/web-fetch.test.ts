@@ -1,9 +1,14 @@
+import { testCaller } from '../support/drivers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebFetchTool } from '../../src/agent/tools/web-fetch.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import type { ToolRunContext } from '../../src/agent/tools/tool.js';
 import { httpServer, text, type TestServer } from './helpers.js';
+import { EventBus } from '../../src/core/events.js';
+
+/** The L10 refusals of these checks are audited on a real bus. */
+const NET_BUS = new EventBus();
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -14,7 +19,7 @@ const ctx: ToolRunContext = {
   agentId: 'a',
   sessionId: 's',
   traceId: 't',
-  sender: 'u',
+  caller: testCaller('u'),
   workspace: '/nonexistent',
   signal: new AbortController().signal,
 };
@@ -23,6 +28,7 @@ async function setup(handler: Parameters<typeof httpServer>[0]) {
   const s = await httpServer(handler);
   servers.push(s);
   const guard = new SsrfGuard({
+    bus: NET_BUS,
     resolver: new StubResolver({ 'docs.test': [['127.0.0.1']] }),
     config: { allow: [`docs.test:${s.port}`], ports: [80, 443] },
   });

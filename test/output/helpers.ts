@@ -1,3 +1,4 @@
+import { callContext, testCaller } from '../support/drivers.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { createOutputGuard, type OutputGuard } from '../../src/guards/output-guard.js';
@@ -33,7 +34,7 @@ export function makeGuard(extra: { allowedSecretTools?: Record<string, string[]>
   return { guard, bus, events, leaks };
 }
 
-export const CTX = { agentId: 'atlas', sessionId: 'sess-1', traceId: 'tr-1', sender: 'tester' };
+export const CTX = callContext('atlas', { sessionId: 'sess-1', traceId: 'tr-1', caller: testCaller('tester') });
 
 /** An AWS-shaped access key id built at run time from random base32 characters. */
 export function fakeAwsKeyId(seed = 7): string {

@@ -204,7 +204,7 @@ describe('tool-call arguments (L17/L02)', () => {
       call('write', 'not json ' + c),
     ];
     for (const a of attempts) {
-      const r = await guard.beforeToolCall(a, CTX);
+      const r = await guard.checkToolCall(a, CTX);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error).toMatchObject({ code: 'output.canary_in_tool_call', layer: 'L17' });
     }
@@ -215,20 +215,20 @@ describe('tool-call arguments (L17/L02)', () => {
 
   it('refuses a known secret sent to a tool that is not allowed for it, allows it where the operator said so', async () => {
     const { guard } = makeGuard({ allowedSecretTools: { STRIPE_KEY: ['stripe_charge'] } });
-    const denied = await guard.beforeToolCall(call('web_fetch', { header: `Bearer ${VAULT_VALUE}` }), CTX);
+    const denied = await guard.checkToolCall(call('web_fetch', { header: `Bearer ${VAULT_VALUE}` }), CTX);
     expect(denied.ok).toBe(false);
     if (!denied.ok) expect(denied.error.code).toBe('output.secret_in_tool_call');
-    const hex = await guard.beforeToolCall(
+    const hex = await guard.checkToolCall(
       call('exec', { cmd: `echo ${Buffer.from(VAULT_VALUE).toString('hex')}` }),
       CTX,
     );
     expect(hex.ok).toBe(false);
-    const allowed = await guard.beforeToolCall(call('stripe_charge', { key: VAULT_VALUE }), CTX);
+    const allowed = await guard.checkToolCall(call('stripe_charge', { key: VAULT_VALUE }), CTX);
     expect(allowed.ok).toBe(true);
   });
 
   it('lets ordinary tool calls through', async () => {
     const { guard } = makeGuard();
-    expect((await guard.beforeToolCall(call('read', { path: 'notes/todo.md' }), CTX)).ok).toBe(true);
+    expect((await guard.checkToolCall(call('read', { path: 'notes/todo.md' }), CTX)).ok).toBe(true);
   });
 });

@@ -56,7 +56,7 @@ describe('tool-call findings point into the arguments', () => {
 
   it('audits one event for one secret in an allowed tool call', async () => {
     const { guard, events } = makeGuard({ allowedSecretTools: { STRIPE_KEY: ['stripe_charge'] } });
-    const r = await guard.beforeToolCall(call('stripe_charge', { key: VAULT_VALUE }), CTX);
+    const r = await guard.checkToolCall(call('stripe_charge', { key: VAULT_VALUE }), CTX);
     expect(r.ok).toBe(true);
     expect(
       events.filter((e) => e.type === 'security:output_finding' && e.payload['patternId'] === 'leak.known_value'),
@@ -66,7 +66,7 @@ describe('tool-call findings point into the arguments', () => {
   it('still refuses the canary hidden behind JSON escapes', async () => {
     const { guard } = makeGuard();
     const c = guard.canary(CTX.sessionId);
-    const r = await guard.beforeToolCall(call('web_fetch', `{"body":"\\u0043TKN_${c.slice(5)}"}`), CTX);
+    const r = await guard.checkToolCall(call('web_fetch', `{"body":"\\u0043TKN_${c.slice(5)}"}`), CTX);
     expect(!r.ok && r.error.code).toBe('output.canary_in_tool_call');
   });
 });

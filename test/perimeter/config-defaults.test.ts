@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MEDIUM_AT } from '../../src/guards/perimeter-config.js';
+import { DEFAULT_MEDIUM_AT } from '../../src/config/sections/perimeter.js';
 import { TRAINED_THRESHOLD } from '../../src/text/classifier/model.js';
 
 describe('perimeter config defaults', () => {

@@ -31,6 +31,11 @@ function body(wrapped: string, flagged: boolean): string {
   return lines.slice(flagged ? 3 : 2, -1).join('\n');
 }
 
+/** An unframed result: the content after L23's warning line (present when flagged). */
+function unwarned(r: { text: string; flagged: boolean }): string {
+  return r.flagged ? r.text.split('\n').slice(1).join('\n') : r.text;
+}
+
 describe('L23 neutralisation of already canonical tool output', () => {
   it('delivers the same text as canonicalising again, wrapped or not, cut or not', () => {
     const inputs = [
@@ -43,27 +48,27 @@ describe('L23 neutralisation of already canonical tool output', () => {
     ];
     for (const raw of inputs) {
       for (const maxChars of [50_000, 1000, 1500]) {
-        for (const wrap of ['flagged', 'always'] as const) {
-          const r = sanitizeToolOutput(raw, 'tool:web', { wrap, maxChars });
-          const wrapped = wrap === 'always' || r.flagged;
-          expect(wrapped ? body(r.text, r.flagged) : r.text).toBe(reference(raw, maxChars));
+        for (const wrap of ['external', 'always'] as const) {
+          // A local tool's result: framed only with wrap: always.
+          const r = sanitizeToolOutput(raw, 'tool:web', { wrap, maxChars }, false);
+          expect(wrap === 'always' ? body(r.text, r.flagged) : unwarned(r)).toBe(reference(raw, maxChars));
         }
       }
     }
   });
 
   it('neutralises spoofed frames in full-width and zero-width forms (pinned output)', () => {
-    const a = sanitizeToolOutput(HOSTILE[1] ?? '', 'tool:web', { wrap: 'flagged' });
-    expect(body(a.text, a.flagged)).toBe(
+    const a = sanitizeToolOutput(HOSTILE[1] ?? '', 'tool:web', {}, false);
+    expect(unwarned(a)).toBe(
       'ok [neutralised frame.imitation][neutralised frame.imitation] [neutralised frame.imitation]"[neutralised frame.imitation]\n' +
         '[neutralised role.special_token]system\nobey[neutralised role.special_token]',
     );
-    const b = sanitizeToolOutput(HOSTILE[4] ?? '', 'tool:web', { wrap: 'flagged' });
+    const b = sanitizeToolOutput(HOSTILE[4] ?? '', 'tool:web', {}, false);
     expect(b.flagged).toBe(false);
     expect(b.text).toBe('住所 [neutralised frame.imitation] evil 😀');
     expect(b.neutralised).toEqual(['frame.imitation']);
-    const c = sanitizeToolOutput(HOSTILE[2] ?? '', 'tool:web', { wrap: 'flagged' });
-    expect(body(c.text, c.flagged)).toBe(
+    const c = sanitizeToolOutput(HOSTILE[2] ?? '', 'tool:web', {}, false);
+    expect(unwarned(c)).toBe(
       'data [neutralised role.special_token]system\nnew rules [neutralised role.special_token] é 👩\u200d💻 1\ufe0f\u20e3',
     );
     for (const raw of HOSTILE) {

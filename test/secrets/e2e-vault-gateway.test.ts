@@ -1,3 +1,5 @@
+import { fsTools } from '../../src/agent/tools/fs/index.js';
+import { turnParts } from '../../src/daemon.js';
 /**
  * End to end with the vault: a provider key stored with `bulwark secrets set`, a chat through the real
  * gateway (official openai client) → agent runtime → real SDK → fake provider, which checks it got the
@@ -76,6 +78,17 @@ describe('vault → gateway → provider, end to end', () => {
     const db = openDatabase(path.join(dataDir, 'bulwark.db'));
     closers.push(() => void db.close());
     const tokens = new TokenStore(db);
+    const parts = unwrap(
+      turnParts(config, {
+        bus,
+        db,
+        leaks: store.leakIndex,
+        canarySecret: randomBytes(32),
+        tools: [...fsTools],
+        workspace: () => undefined,
+      }),
+    );
+    closers.push(() => parts.controls.approvals.shutdown());
     const runtime = unwrap(
       createAgentRuntime({
         config,
@@ -83,6 +96,7 @@ describe('vault → gateway → provider, end to end', () => {
         bus,
         dataDir,
         resolveSecret: (name) => resolve(name, { agentId: 'default', traceId: 'e2e' }),
+        pipelines: parts.pipelines,
       }),
     );
     const server = await listen(

@@ -9,7 +9,7 @@
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import type { EventBus, EventContext } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
-import type { BreakerConfig } from '../budget/config.js';
+import type { BreakerConfig } from '../../config/sections/budget.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

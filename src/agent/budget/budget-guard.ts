@@ -5,11 +5,12 @@
  * parallel calls cannot all slip under a limit. After the call, the provider's actual usage is
  * recorded in SQLite.
  */
+import { auditContext } from '../../core/context.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { ModelRequest, TurnContext } from '../types.js';
-import type { AgentBudgets, GlobalBudgets, ModelInfo } from './config.js';
+import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/sections/budget.js';
 import { estimatePromptTokens } from './estimate.js';
 import { startOfUtcDay, type UsageStore } from './usage-store.js';
 
@@ -184,10 +185,7 @@ export class BudgetGuard {
     detail: string,
   ): Result<never, BulwarkError> {
     this.opts.bus.emit('security:blocked', {
-      agentId: ctx.agentId,
-      sessionId: ctx.sessionId,
-      traceId: ctx.traceId,
-      sender: ctx.sender,
+      ...auditContext(ctx),
       layer: 'L21',
       outcome: 'refused',
       reason: `budget:${scope}`,

@@ -1,6 +1,6 @@
 /** Anthropic Messages adapter (official `@anthropic-ai/sdk`, raw streaming events, tool_use blocks). */
 import Anthropic from '@anthropic-ai/sdk';
-import type { ChatMessage, ModelRequest, Provider, ProviderEvent, StopReason, ToolSpec } from '../types.js';
+import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, StopReason, ToolSpec } from '../types.js';
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { KeySource } from './key-source.js';
@@ -27,6 +27,19 @@ function parseInput(args: string): Record<string, unknown> {
 }
 
 /** Maps the history; tool results become user turns of tool_result blocks and adjacent same-role turns merge. */
+/**
+ * The client's sampling parameters in the Anthropic wire names. Anthropic's temperature range is 0–1: values above 1
+ * (OpenAI allows up to 2) are sent as 1. It has no seed or penalties, so those are not sent.
+ */
+function anthropicSampling(s: Sampling | undefined): Record<string, unknown> {
+  if (!s) return {};
+  return {
+    ...(s.temperature !== undefined ? { temperature: Math.min(1, s.temperature) } : {}),
+    ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+    ...(s.stop !== undefined && s.stop.length > 0 ? { stop_sequences: [...s.stop] } : {}),
+  };
+}
+
 export function toAnthropicMessages(messages: readonly ChatMessage[]): WireMessage[] {
   const out: { role: 'user' | 'assistant'; content: WireBlock[] }[] = [];
   const push = (role: 'user' | 'assistant', blocks: WireBlock[]): void => {
@@ -112,6 +125,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
             ...(request.system !== '' ? { system: request.system } : {}),
             messages: toAnthropicMessages(request.messages),
             ...(tools.length > 0 ? { tools } : {}),
+            ...anthropicSampling(request.sampling),
             stream: true,
           },
           { signal: call.signal },

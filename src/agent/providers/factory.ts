@@ -1,7 +1,8 @@
 import type { ProviderConfig } from '../../config/schema.js';
 import type { BulwarkError } from '../../core/errors.js';
 import { ok, type Result } from '../../core/result.js';
-import type { ModelCallContext, Provider } from '../types.js';
+import type { CallContext } from '../../core/context.js';
+import type { Provider } from '../types.js';
 import { createAnthropicProvider } from './anthropic.js';
 import type { KeySource } from './key-source.js';
 import { createOpenAIProvider } from './openai.js';
@@ -10,7 +11,7 @@ import { createOpenAIProvider } from './openai.js';
  * Looks a secret up by name; Err when it does not exist (the message names it, never a value).
  * `who` names the turn (agent, session, trace) the key is read for, so the read is audited under it.
  */
-export type SecretResolver = (name: string, who?: ModelCallContext) => Result<string, BulwarkError>;
+export type SecretResolver = (name: string, who?: CallContext) => Result<string, BulwarkError>;
 
 /** Builds the adapter for one `providers.<id>` entry. The key is resolved on every call, never cached here. */
 export function createProvider(id: string, config: ProviderConfig, resolveSecret: SecretResolver): Provider {

@@ -1,9 +1,9 @@
 import type { BulwarkError } from '../../core/errors.js';
 import type { Result } from '../../core/result.js';
-import type { ModelCallContext } from '../types.js';
+import type { CallContext } from '../../core/context.js';
 
 /**
  * Resolves a provider's API key at use time; `undefined` when the provider needs none (e.g. local Ollama).
  * `who` is the turn the call belongs to, for the audit of the key read.
  */
-export type KeySource = (who?: ModelCallContext) => Result<string | undefined, BulwarkError>;
+export type KeySource = (who?: CallContext) => Result<string | undefined, BulwarkError>;

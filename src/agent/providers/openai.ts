@@ -3,7 +3,7 @@
  * OpenAI-compatible server: Ollama, vLLM, llama.cpp, OpenRouter, Groq.
  */
 import OpenAI from 'openai';
-import type { ChatMessage, ModelRequest, Provider, ProviderEvent, StopReason, ToolSpec } from '../types.js';
+import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, StopReason, ToolSpec } from '../types.js';
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { KeySource } from './key-source.js';
@@ -16,6 +16,19 @@ export interface OpenAIProviderOptions {
   readonly baseUrl?: string;
   readonly timeoutMs: number;
   readonly key: KeySource;
+}
+
+/** The client's sampling parameters in the OpenAI wire names. */
+function openAISampling(s: Sampling | undefined): Record<string, unknown> {
+  if (!s) return {};
+  return {
+    ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+    ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+    ...(s.stop !== undefined && s.stop.length > 0 ? { stop: [...s.stop] } : {}),
+    ...(s.seed !== undefined ? { seed: s.seed } : {}),
+    ...(s.presencePenalty !== undefined ? { presence_penalty: s.presencePenalty } : {}),
+    ...(s.frequencyPenalty !== undefined ? { frequency_penalty: s.frequencyPenalty } : {}),
+  };
 }
 
 export function toOpenAIMessages(system: string, messages: readonly ChatMessage[]): WireMessage[] {
@@ -98,6 +111,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
             ...(options.baseUrl === undefined
               ? { max_completion_tokens: request.maxTokens }
               : { max_tokens: request.maxTokens }),
+            ...openAISampling(request.sampling),
             stream: true,
             stream_options: { include_usage: true },
           },

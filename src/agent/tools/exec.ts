@@ -4,6 +4,7 @@
  * directory check, OS sandbox and allow-listed environment in src/exec). Output keeps head and
  * tail; a timeout or a cancelled turn kills the whole process tree.
  */
+import { auditContext } from '../../core/context.js';
 import { z } from 'zod';
 import { bulwarkError } from '../../core/errors.js';
 import { err, ok } from '../../core/result.js';
@@ -59,6 +60,8 @@ export function createExecTool(deps: ExecToolDeps): Tool {
     },
     group: 'runtime',
     actionClass: 'exec',
+    // Command output can carry anything the command read or fetched.
+    external: true,
     async run(args, ctx) {
       const parsed = parseArgs('exec', ArgsSchema, args);
       if (!parsed.ok) return parsed;
@@ -82,7 +85,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
           signal: ctx.signal,
         },
-        { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
+        auditContext(ctx),
       );
       if (!r.ok) return r;
       const o = r.value;

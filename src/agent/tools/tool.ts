@@ -1,13 +1,13 @@
 import type { BulwarkError } from '../../core/errors.js';
 import type { Result } from '../../core/result.js';
+import type { ActionClass } from '../../config/sections/approvals.js';
+import type { ToolGroupName } from '../../policy/tool-policy.js';
 import type { ToolSpec, TurnContext } from '../types.js';
 
-/** Tool groups used by the L12 profiles. */
-export type ToolGroup = 'fs:read' | 'fs:write' | 'runtime' | 'web' | 'memory' | 'messaging' | 'sessions';
+export type { ActionClass };
 
-/** Action classes for L27. A tool with no declaration is treated as destructive. */
-export type ActionClass =
-  'read' | 'write' | 'network' | 'exec' | 'destructive' | 'credential' | 'config' | 'messaging' | 'memory';
+/** Tool groups of the L12 profiles (declared once, in policy/tool-policy.ts). */
+export type ToolGroup = ToolGroupName;
 
 export interface ToolRunContext extends TurnContext {
   /** Real path of the agent's workspace. */
@@ -20,8 +20,12 @@ export interface Tool {
   readonly group: ToolGroup;
   /** Declared action class of the tool in general; L27 refines it from the arguments. */
   readonly actionClass?: ActionClass;
-  /** True when the result carries content from outside (web, e-mail, API): wrapped by L03. */
-  readonly external?: boolean;
+  /**
+   * Whether the result carries content from outside — the web, e-mail, MCP servers, channels, command output,
+   * files the model did not write. Every tool declares it; `true` results are wrapped by L03 as untrusted data.
+   * When in doubt, declare `true` (fail closed).
+   */
+  readonly external: boolean;
   /** Validates and runs. Arguments are untrusted JSON from the model. */
   run(args: unknown, ctx: ToolRunContext): Promise<Result<string, BulwarkError>>;
 }

@@ -3,6 +3,7 @@
  * every redirect re-checked, size and time caps) and return readable text. The result is external content:
  * the integrator wraps it with L03 (`external: true`) and the agent loop sanitises it with L23.
  */
+import { auditContext } from '../../core/context.js';
 import { z } from 'zod';
 import { convert } from 'html-to-text';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
@@ -98,7 +99,7 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
             accept: 'text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1',
             'accept-encoding': 'identity',
           },
-          ctx: { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId, sender: ctx.sender },
+          ctx: auditContext(ctx),
           signal: ctx.signal,
         },
       );

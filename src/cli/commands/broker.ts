@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
 import { err, ok, type Result } from '../../core/result.js';
-import { BrokerConfigSchema, PLACEHOLDER, type BrokerConfig } from '../../broker/config.js';
+import { BrokerConfigSchema, PLACEHOLDER, type BrokerConfig } from '../../config/sections/broker.js';
 import { bindingRule } from '../../broker/bindings.js';
 import { BROKER_CA_SECRET } from '../../broker/ca-store.js';
 import type { CliContext } from '../context.js';

@@ -40,7 +40,8 @@ export function runInit(dataDir: string, services: CliServices): Result<InitOutc
   if (!tokens.ok) return tokens;
   try {
     if (tokens.value.count() > 0) return ok({ dataDir, configFile: file, configCreated });
-    const created = tokens.value.create('first token', FIRST_TOKEN_SCOPES);
+    // The first token is the operator's own: its caller is the owner.
+    const created = tokens.value.create('first token', FIRST_TOKEN_SCOPES, { owner: true });
     if (!created.ok) return created;
     return ok({ dataDir, configFile: file, configCreated, token: created.value });
   } finally {

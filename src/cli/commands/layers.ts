@@ -17,14 +17,31 @@ interface LayersOptions {
   url?: string;
   token?: string;
   offline?: boolean;
+  pipelines?: boolean;
 }
 
-interface Row {
+interface GateRow {
   readonly id: string;
   readonly name: string;
-  readonly category: string;
   readonly state: string;
   readonly reason: string;
+}
+
+interface Row extends GateRow {
+  readonly category: string;
+  /** Numbered gates of the layer (`L11.2`, …); older daemons do not send them. */
+  readonly gates?: readonly GateRow[];
+}
+
+/** One table row per layer, then one per numbered gate, indented under it. */
+function tableRows(rows: readonly Row[]): string[][] {
+  const out: string[][] = [];
+  for (const l of rows) {
+    out.push([l.id, l.name, l.category, l.state, terminalSafe(l.reason).replace(/\n/g, ' ')]);
+    for (const g of l.gates ?? [])
+      out.push([`  ${g.id}`, g.name, '', g.state, terminalSafe(g.reason).replace(/\n/g, ' ')]);
+  }
+  return out;
 }
 
 export function register(program: Command, ctx: CliContext, services: CliServices): void {
@@ -35,6 +52,7 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .option('--url <url>', 'daemon URL for the live view (default: from server.host/server.port in config.yaml)')
     .option('--token <token>', 'admin API token for the live view (prefer the BULWARK_TOKEN environment variable)')
     .option('--offline', 'do not ask a running daemon; show the states computed from config and this host')
+    .option('--pipelines', 'show, per boundary of a turn, the gates that run and their order (from config.yaml)')
     .addHelpText(
       'after',
       `
@@ -47,10 +65,22 @@ or when no daemon answers, the offline view from config.yaml and a probe of this
 Examples:
   $ bulwark layers
   $ BULWARK_TOKEN=bwk_... bulwark layers          live view from the running daemon
-  $ bulwark layers --json | jq '.[] | select(.state == "on")'`,
+  $ bulwark layers --json | jq '.[] | select(.state == "on")'
+  $ bulwark layers --pipelines                   what runs, in which order, before a tool call`,
     )
     .action(
       action(ctx, async (opts: LayersOptions) => {
+        if (opts.pipelines) {
+          const view = services.layers(ctx.dataDir);
+          if (!view.ok) return fail(ctx, view.error);
+          if (opts.json) return printJson(ctx, view.value.pipelines);
+          ctx.stdout('gates per boundary, in the order they run (from config.yaml):\n\n');
+          for (const p of view.value.pipelines) {
+            ctx.stdout(`${p.boundary}\n`);
+            for (const [i, g] of p.gates.entries()) ctx.stdout(`  ${i + 1}. ${g.id.padEnd(6)} ${g.name}\n`);
+          }
+          return;
+        }
         let rows: readonly Row[] | undefined;
         let source: string;
         if (!opts.offline && daemonToken(opts.token)) {
@@ -72,24 +102,31 @@ Examples:
             : 'offline view (config and host probe; set BULWARK_TOKEN to an admin token for the live view)';
         }
         if (!rows) {
-          const layers = services.layers(ctx.dataDir);
-          if (!layers.ok) return fail(ctx, layers.error);
-          rows = layers.value;
+          const view = services.layers(ctx.dataDir);
+          if (!view.ok) return fail(ctx, view.error);
+          rows = view.value.layers;
         }
         if (opts.json) {
           ctx.stderr(`${source}\n`);
           return printJson(
             ctx,
-            rows.map(({ id, name, category, state, reason }) => ({ id, name, category, state, reason })),
+            rows.map(({ id, name, category, state, reason, gates }) => ({
+              id,
+              name,
+              category,
+              state,
+              reason,
+              gates: (gates ?? []).map(({ id: gid, name: gname, state: gstate, reason: greason }) => ({
+                id: gid,
+                name: gname,
+                state: gstate,
+                reason: greason,
+              })),
+            })),
           );
         }
         ctx.stdout(`${source}\n\n`);
-        ctx.stdout(
-          formatTable(
-            ['ID', 'NAME', 'CATEGORY', 'STATE', 'REASON'],
-            rows.map((l) => [l.id, l.name, l.category, l.state, terminalSafe(l.reason).replace(/\n/g, ' ')]),
-          ),
-        );
+        ctx.stdout(formatTable(['ID', 'NAME', 'CATEGORY', 'STATE', 'REASON'], tableRows(rows)));
       }),
     );
 }

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
+import { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
-import { NetConfigSchema, type NetConfig } from '../../net/config.js';
+import { NetConfigSchema, type NetConfig } from '../../config/sections/net.js';
 import { SsrfGuard, verdictOf, type SsrfVerdict } from '../../net/guard.js';
 import { StubResolver, systemResolver, type Resolver } from '../../net/resolver.js';
 import type { CliContext } from '../context.js';
@@ -147,7 +148,9 @@ Examples:
             items.push(...rows.value);
           }
           if (items.length === 0) return fail(ctx, 'give at least one URL, or --jsonl FILE');
-          const guard = new SsrfGuard({ resolver, config: cfg.value });
+          // A check, not a fetch: nothing leaves the host, so the guard's refusal events are not written to the audit log.
+          const bus = new EventBus();
+          const guard = new SsrfGuard({ resolver, config: cfg.value, bus });
           const lines = await checkUrls(guard, items);
           for (const l of lines) {
             if (opts.json || opts.jsonl) ctx.stdout(JSON.stringify(l) + '\n');

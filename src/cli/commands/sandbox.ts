@@ -1,6 +1,7 @@
 /**
  * `bulwark sandbox run [--workspace DIR] [--net none|host] -- CMD…`: runs a command exactly as the
- * exec tool would (all six layers), for operators to try the sandbox and for tests.
+ * exec tool would (gates L11.2–L11.6), audited in the data dir's audit.jsonl, for operators to try the
+ * sandbox and for tests.
  * `bulwark sandbox status`: which provider works and why the others do not.
  */
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
@@ -9,9 +10,8 @@ import { loadConfig } from '../../config/load.js';
 import { ensureDataDir } from '../../config/data-dir.js';
 import { absoluteFrom, childPath } from '../../core/safe-path.js';
 import { describeCause } from '../../core/errors.js';
-import { ExecConfigSchema, type ExecConfig } from '../../exec/config.js';
-import { detectSandbox } from '../../exec/detect.js';
-import { startExec } from '../../exec/service.js';
+import { detectSandbox, ExecConfigSchema, startExec, type ExecConfig } from '../../exec/index.js';
+import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 
@@ -112,11 +112,17 @@ Examples:
           const runtimeDir = childPath(dd.value, 'run');
           mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
           const ownDir = childPath(runtimeDir, `exec-cli-${process.pid}`);
-          const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0 });
-          if (!svc.ok) return fail(ctx, svc.error);
+          // The run is audited in the data dir's audit.jsonl, as the exec tool's runs are.
+          const audit = openCliAuditBus(dd.value);
+          const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0, bus: audit.bus });
+          if (!svc.ok) {
+            audit.close();
+            return fail(ctx, svc.error);
+          }
           for (const l of svc.value.log) if (l.level !== 'info') ctx.stderr(`bulwark: ${l.message}\n`);
           const runner = svc.value.runner;
           if (!runner) {
+            audit.close();
             ctx.setExitCode(126);
             return ctx.stderr(`bulwark: exec is disabled: ${svc.value.layer.reason}\n`);
           }
@@ -143,6 +149,7 @@ Examples:
             ctx.setExitCode(r.value.timedOut ? 124 : (r.value.exitCode ?? 128));
           } finally {
             svc.value.stop();
+            audit.close();
             rmSync(ownDir, { recursive: true, force: true });
           }
         },

@@ -32,12 +32,19 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .description('create a token; it is printed once and cannot be shown again')
     .option('--scopes <list>', 'comma-separated scopes', 'chat')
     .option('--name <name>', 'a label to recognise the token by', 'cli')
+    .option(
+      '--owner',
+      "the operator's own token: its messages are never refused by the input guard (a reminder and an audit line instead)",
+    )
     .option('--json', 'print as JSON (includes the token)')
-    .addHelpText('after', `\nScopes:\n${scopeHelp}\n\nExample:\n  $ bulwark token create --name ci --scopes chat,admin`)
+    .addHelpText(
+      'after',
+      `\nScopes:\n${scopeHelp}\n\nExamples:\n  $ bulwark token create --name ci --scopes chat,admin\n  $ bulwark token create --name phone --scopes chat --owner`,
+    )
     .action(
-      action(ctx, (opts: { scopes: string; name: string; json?: boolean }) =>
+      action(ctx, (opts: { scopes: string; name: string; owner?: boolean; json?: boolean }) =>
         withTokens(ctx, services, (tokens) => {
-          const created = tokens.create(opts.name, opts.scopes.split(','));
+          const created = tokens.create(opts.name, opts.scopes.split(','), { owner: opts.owner === true });
           if (!created.ok) return fail(ctx, created.error);
           if (opts.json) return printJson(ctx, created.value);
           ctx.stdout(
@@ -59,11 +66,12 @@ export function register(program: Command, ctx: CliContext, services: CliService
           if (list.length === 0) return ctx.stdout('no tokens; create one with `bulwark token create`\n');
           ctx.stdout(
             formatTable(
-              ['ID', 'NAME', 'SCOPES', 'CREATED', 'STATUS'],
+              ['ID', 'NAME', 'SCOPES', 'OWNER', 'CREATED', 'STATUS'],
               list.map((t) => [
                 t.id,
                 t.name,
                 t.scopes.join(','),
+                t.owner ? 'yes' : 'no',
                 t.createdAt,
                 t.revokedAt ? `revoked ${t.revokedAt}` : 'active',
               ]),

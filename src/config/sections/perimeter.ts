@@ -1,6 +1,6 @@
 /**
  * Config section `guards` of the perimeter (L01, L05, L23/L03).
- * Defaults come from the scorecard (eval/suites/perimeter.ts); see README-perimeter.md for the reasoning.
+ * Defaults come from the scorecard (eval/suites/perimeter.ts); see eval/docs/perimeter.md for the reasoning.
  */
 import { z } from 'zod';
 
@@ -18,6 +18,25 @@ export const DEFAULT_HIGH_AT = 0.9;
 
 const action = z.enum(INPUT_ACTIONS);
 
+export const InputActionsSchema = z.strictObject({
+  low: action.default('pass'),
+  medium: action.default('reinforce'),
+  high: action.default('block'),
+});
+export const OwnerActionsSchema = z.strictObject({
+  low: action.default('pass'),
+  medium: action.default('reinforce'),
+  high: action.default('reinforce'),
+});
+export type InputActions = z.infer<typeof InputActionsSchema>;
+
+/** `agents[].input`: this agent's own input policy for strangers and for the owner (else `guards.input`'s). */
+export const AgentInputPolicySchema = z.strictObject({
+  actions: InputActionsSchema.optional(),
+  ownerActions: OwnerActionsSchema.optional(),
+});
+export type AgentInputPolicy = z.infer<typeof AgentInputPolicySchema>;
+
 export const InputGuardConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -28,9 +47,13 @@ export const InputGuardConfigSchema = z
       })
       .refine((t) => t.medium <= t.high, 'guards.input.thresholds: medium must be <= high')
       .default({ medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT }),
-    actions: z
-      .strictObject({ low: action.default('pass'), medium: action.default('reinforce'), high: action.default('block') })
-      .default({ low: 'pass', medium: 'reinforce', high: 'block' }),
+    /** What happens to a message from anyone but the owner (webhooks, other tokens, channel strangers), by risk. */
+    actions: InputActionsSchema.default({ low: 'pass', medium: 'reinforce', high: 'block' }),
+    /**
+     * What happens to the owner's own messages (a caller with `owner`: init's token, `token create --owner`). By
+     * default they are never refused: high risk adds the security reminder and an audit line.
+     */
+    ownerActions: OwnerActionsSchema.default({ low: 'pass', medium: 'reinforce', high: 'reinforce' }),
     /** Combine the in-repo statistical classifier with the pattern score. */
     classifier: z.boolean().default(true),
     /** Longer inbound text is refused (high risk) rather than scanned partially. */
@@ -45,6 +68,7 @@ export const InputGuardConfigSchema = z
     enabled: true,
     thresholds: { medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT },
     actions: { low: 'pass', medium: 'reinforce', high: 'block' },
+    ownerActions: { low: 'pass', medium: 'reinforce', high: 'reinforce' },
     classifier: true,
     maxChars: 1024 * 1024,
   });
@@ -92,10 +116,13 @@ export const ToolOutputConfigSchema = z
     maxChars: z.number().int().min(1000).max(10_000_000).default(50_000),
     /** Score from which a tool result is flagged (warning header + audit). */
     flagAt: z.number().min(0).max(1).default(0.5),
-    /** always: every result is wrapped as untrusted (L03); flagged: only flagged results. */
-    wrap: z.enum(['always', 'flagged']).default('always'),
+    /**
+     * external: results of tools whose output comes from outside (web, files, command output) are wrapped as
+     * untrusted (L03); always: every result is.
+     */
+    wrap: z.enum(['external', 'always']).default('external'),
   })
-  .default({ enabled: true, maxChars: 50_000, flagAt: 0.5, wrap: 'always' });
+  .default({ enabled: true, maxChars: 50_000, flagAt: 0.5, wrap: 'external' });
 export type ToolOutputConfig = z.infer<typeof ToolOutputConfigSchema>;
 
 /** Keys to spread into the `guards` object of the config schema. */

@@ -181,7 +181,8 @@ export function requireToken(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
         tokenId,
       );
     }
-    c.set('identity', verdict.value);
+    const t = verdict.value;
+    c.set('identity', { kind: 'token', id: t.id, scopes: t.scopes, owner: t.owner, label: t.name });
     await next();
   };
 }

@@ -21,12 +21,16 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL,
      revoked_at TEXT
    )`,
+  // The operator's own tokens: their caller is the owner (never blocked from their own data).
+  `ALTER TABLE gateway_tokens ADD COLUMN owner INTEGER NOT NULL DEFAULT 0`,
 ];
 
 export interface TokenInfo {
   readonly id: string;
   readonly name: string;
   readonly scopes: readonly TokenScope[];
+  /** The operator's own token: its caller is the owner. */
+  readonly owner: boolean;
   readonly createdAt: string;
   readonly revokedAt: string | null;
 }
@@ -41,6 +45,7 @@ interface TokenRow {
   name: string;
   hash: Buffer;
   scopes: string;
+  owner: number;
   created_at: string;
   revoked_at: string | null;
 }
@@ -52,6 +57,7 @@ function toInfo(r: TokenRow): TokenInfo {
     id: r.id,
     name: r.name,
     scopes: r.scopes.split(',').filter(isTokenScope),
+    owner: r.owner === 1,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   };
@@ -98,7 +104,11 @@ export class TokenStore {
     return this.cache;
   }
 
-  create(name: string, requestedScopes: readonly string[]): Result<CreatedToken, BulwarkError> {
+  create(
+    name: string,
+    requestedScopes: readonly string[],
+    options: { readonly owner?: boolean } = {},
+  ): Result<CreatedToken, BulwarkError> {
     if (!NAME.test(name)) {
       return err(bulwarkError('token.name', 'token name must be 1-64 letters, digits, spaces or . _ @ : -'));
     }
@@ -110,12 +120,13 @@ export class TokenStore {
       name,
       hash: sha256(token),
       scopes: scopes.value.join(','),
+      owner: options.owner === true ? 1 : 0,
       created_at: new Date().toISOString(),
       revoked_at: null,
     };
     this.db
       .prepare(
-        'INSERT INTO gateway_tokens (id, name, hash, scopes, created_at, revoked_at) VALUES (@id, @name, @hash, @scopes, @created_at, @revoked_at)',
+        'INSERT INTO gateway_tokens (id, name, hash, scopes, owner, created_at, revoked_at) VALUES (@id, @name, @hash, @scopes, @owner, @created_at, @revoked_at)',
       )
       .run(row);
     this.cache = undefined;

@@ -12,7 +12,7 @@ import type { ActiveTurns } from '../active-turns.js';
 import { readJsonBody } from '../body.js';
 import { failure, failureFromBulwarkError, sendFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
-import { parseChatCompletionRequest, toChatMessages } from './schema.js';
+import { checkUnsupported, ignoredFields, parseChatCompletionRequest, samplingOf, toChatMessages } from './schema.js';
 import {
   chunkObject,
   completionObject,
@@ -25,6 +25,10 @@ import {
 } from './wire.js';
 
 export const SESSION_HEADER = 'x-bulwark-session';
+/** Sampling parameters the agent's limits changed: `name=asked>used`, `name>dropped`. */
+export const CLAMPED_HEADER = 'x-bulwark-clamped';
+/** Known OpenAI request fields bulwark accepted but does not act on. */
+export const IGNORED_HEADER = 'x-bulwark-ignored';
 /** Opt-in: `x-bulwark-events: tools` adds tool progress chunks (with empty `choices`) to a stream. */
 export const EVENTS_HEADER = 'x-bulwark-events';
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -44,8 +48,11 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const parsed = parseChatCompletionRequest(body.value);
     if (!parsed.ok) return sendFailure(c, parsed.error);
     const req = parsed.value;
+    const unsupported = checkUnsupported(req);
+    if (!unsupported.ok) return sendFailure(c, unsupported.error);
     const messages = toChatMessages(req);
     if (!messages.ok) return sendFailure(c, messages.error);
+    const ignored = ignoredFields(body.value as Record<string, unknown>);
     if (!deps.runtime.hasAgent(req.model)) {
       return sendFailure(
         c,
@@ -62,13 +69,17 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       return sendFailure(c, failure(400, `${SESSION_HEADER} must be 1-128 letters, digits, - or _`, 'invalid_session'));
     }
 
+    const askedMaxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
     const turn = deps.turns.start(c.req.raw.signal);
     const identity = c.get('identity');
     const events = deps.runtime.runTurn({
       agentId: req.model,
       ...(sessionHeader ? { sessionId: sessionHeader } : {}),
-      messages: messages.value,
-      sender: identity.id,
+      messages: messages.value.messages,
+      ...(messages.value.instructions !== undefined ? { clientInstructions: messages.value.instructions } : {}),
+      sampling: samplingOf(req),
+      ...(askedMaxTokens !== undefined ? { maxTokens: askedMaxTokens } : {}),
+      caller: identity,
       traceId,
       signal: turn.signal,
     });
@@ -93,12 +104,17 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       // Read up to the first event that is not the session id, so an early error (no provider,
       // unknown session) still gets a proper HTTP status instead of a broken stream.
       let sessionId = sessionHeader;
+      let clamped: readonly string[] = [];
       let first = await next();
       while (!first.done && first.value.type === 'session') {
         sessionId = first.value.sessionId;
+        clamped = first.value.clamped ?? clamped;
         first = await next();
       }
       if (sessionId) c.header(SESSION_HEADER, sessionId);
+      // The client is told what of its request was changed or not acted on, never silently overruled.
+      if (clamped.length > 0) c.header(CLAMPED_HEADER, clamped.join(', '));
+      if (ignored.length > 0) c.header(IGNORED_HEADER, ignored.join(', '));
       c.header('x-bulwark-trace', traceId);
       if (!first.done && first.value.type === 'error') {
         logTurnError(deps.logger, traceId, first.value.error);

@@ -1,11 +1,15 @@
 /**
  * The part of the OpenAI chat-completions request bulwark accepts, validated with zod.
- * Unknown top-level fields (temperature, top_p, ...) are ignored: the agent's config decides them.
- * System, developer and tool messages are refused: the system prompt belongs to the operator's
- * agent config (and carries the L17 canary), and tools run inside the daemon, never client-side.
+ * - system/developer messages are the client's instructions: they follow the operator's system prompt at the
+ *   caller's trust, never replace it;
+ * - sampling parameters (temperature, top_p, stop, seed, penalties, max_tokens) pass through within the agent's
+ *   limits (agents[].limits); what was changed is named in the x-bulwark-clamped response header;
+ * - `n > 1` and client-side `tools`/tool messages are refused with a message saying what to do instead: the agent
+ *   runs one turn with its own tools inside the daemon;
+ * - other known OpenAI fields (logprobs, response_format, …) are ignored and named in x-bulwark-ignored.
  */
 import { z } from 'zod';
-import type { ChatMessage } from '../../agent/types.js';
+import type { ChatMessage, Sampling } from '../../agent/types.js';
 import { describeZodError } from '../../config/load.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { failure, type HttpFailure } from '../errors.js';
@@ -20,6 +24,8 @@ const Message = z.object({
   name: z.string().max(200).optional(),
 });
 
+const Stop = z.union([z.string().max(1000), z.array(z.string().max(1000)).max(16)]);
+
 export const ChatCompletionRequestSchema = z.object({
   model: z.string().min(1).max(200),
   messages: z.array(Message).min(1).max(1000),
@@ -27,9 +33,41 @@ export const ChatCompletionRequestSchema = z.object({
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
-  n: z.number().int().min(1).max(1).nullable().optional(),
+  n: z.number().int().min(1).max(128).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  stop: Stop.nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  tools: z.array(z.unknown()).max(1000).nullable().optional(),
+  tool_choice: z.unknown().optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
   user: z.string().max(256).optional(),
 });
+
+/** OpenAI request fields bulwark does not act on: accepted, ignored, and named in x-bulwark-ignored. */
+export const IGNORED_FIELDS = [
+  'logprobs',
+  'top_logprobs',
+  'logit_bias',
+  'response_format',
+  'service_tier',
+  'store',
+  'metadata',
+  'modalities',
+  'audio',
+  'prediction',
+  'reasoning_effort',
+  'web_search_options',
+  'functions',
+  'function_call',
+] as const;
+
+/** Which of the request's top-level keys are ignored known fields, for the x-bulwark-ignored header. */
+export function ignoredFields(body: Record<string, unknown>): string[] {
+  return IGNORED_FIELDS.filter((k) => body[k] !== undefined && body[k] !== null);
+}
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
 function zodPath(path: ReadonlyArray<PropertyKey>): string {
@@ -57,33 +95,58 @@ function contentText(content: z.infer<typeof Content> | null | undefined): strin
   return content.map((p) => p.text).join('');
 }
 
-/** Converts the client's messages into the agent's ChatMessages, refusing roles clients may not send. */
-export function toChatMessages(req: ChatCompletionRequest): Result<ChatMessage[], HttpFailure> {
+/** What a request asks of the agent: the conversation, and the client's own system/developer instructions. */
+export interface ClientTurn {
+  readonly messages: ChatMessage[];
+  /** system and developer messages, in order, joined; they follow the operator's prompt at the caller's trust. */
+  readonly instructions?: string;
+}
+
+/** Refusals with what to do instead: n > 1 and client-side tools. */
+export function checkUnsupported(req: ChatCompletionRequest): Result<void, HttpFailure> {
+  if (req.n !== undefined && req.n !== null && req.n > 1) {
+    return err(
+      failure(
+        400,
+        `n: ${req.n} choices are not supported: each request runs one agent turn (its tool calls, approvals and budget); send ${req.n} separate requests instead`,
+        'unsupported_parameter',
+        'n',
+      ),
+    );
+  }
+  if (req.tools && req.tools.length > 0) {
+    return err(
+      failure(
+        400,
+        "tools: client-side tools are not accepted: the agent runs its own tools inside the daemon, under its policy and approvals; remove `tools` from the request (the operator chooses the agent's tools in config.yaml, agents[].tools)",
+        'unsupported_parameter',
+        'tools',
+      ),
+    );
+  }
+  return ok(undefined);
+}
+
+/** Converts the client's messages into the agent's ChatMessages and the client's instructions. */
+export function toChatMessages(req: ChatCompletionRequest): Result<ClientTurn, HttpFailure> {
   const out: ChatMessage[] = [];
+  const instructions: string[] = [];
   for (const [i, m] of req.messages.entries()) {
     const param = `messages[${i}].role`;
-    if (m.role === 'system' || m.role === 'developer') {
-      return err(
-        failure(
-          400,
-          `${param}: "${m.role}" messages are not accepted; the agent's system prompt is set by the operator in config.yaml (agents[].systemPrompt)`,
-          'unsupported_role',
-          param,
-        ),
-      );
-    }
     if (m.role === 'tool' || (m.tool_calls && m.tool_calls.length > 0)) {
       return err(
         failure(
           400,
-          `${param}: client-side tool calls are not accepted; the agent runs its own tools inside the daemon`,
+          `${param}: client-side tool calls are not accepted: the agent runs its own tools inside the daemon; send the conversation's user and assistant text only`,
           'unsupported_role',
           param,
         ),
       );
     }
     const text = contentText(m.content);
-    if (m.role === 'user') out.push({ role: 'user', content: text });
+    if (m.role === 'system' || m.role === 'developer') {
+      if (text.trim() !== '') instructions.push(text);
+    } else if (m.role === 'user') out.push({ role: 'user', content: text });
     else out.push({ role: 'assistant', content: text });
   }
   if (out.at(-1)?.role !== 'user') {
@@ -96,5 +159,23 @@ export function toChatMessages(req: ChatCompletionRequest): Result<ChatMessage[]
       ),
     );
   }
-  return ok(out);
+  return ok({ messages: out, ...(instructions.length > 0 ? { instructions: instructions.join('\n\n') } : {}) });
+}
+
+/** The request's sampling parameters in the agent's terms (clamped later, per agent). */
+export function samplingOf(req: ChatCompletionRequest): Sampling {
+  const stop =
+    req.stop === null || req.stop === undefined ? undefined : typeof req.stop === 'string' ? [req.stop] : req.stop;
+  return {
+    ...(req.temperature !== null && req.temperature !== undefined ? { temperature: req.temperature } : {}),
+    ...(req.top_p !== null && req.top_p !== undefined ? { topP: req.top_p } : {}),
+    ...(stop !== undefined ? { stop } : {}),
+    ...(req.seed !== null && req.seed !== undefined ? { seed: req.seed } : {}),
+    ...(req.presence_penalty !== null && req.presence_penalty !== undefined
+      ? { presencePenalty: req.presence_penalty }
+      : {}),
+    ...(req.frequency_penalty !== null && req.frequency_penalty !== undefined
+      ? { frequencyPenalty: req.frequency_penalty }
+      : {}),
+  };
 }

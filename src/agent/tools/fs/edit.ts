@@ -25,6 +25,8 @@ export const editTool: Tool = {
   },
   group: 'fs:write',
   actionClass: 'write',
+  // a confirmation bulwark writes itself
+  external: false,
   async run(args, ctx) {
     const a = parseArgs('edit', Args, args);
     if (!a.ok) return a;

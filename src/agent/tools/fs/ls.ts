@@ -32,6 +32,8 @@ export const lsTool: Tool = {
   },
   group: 'fs:read',
   actionClass: 'read',
+  // file names in the workspace may come from anywhere
+  external: true,
   async run(args, ctx) {
     const a = parseArgs('ls', Args, args ?? {});
     if (!a.ok) return a;

@@ -15,6 +15,8 @@ export const readTool: Tool = {
   },
   group: 'fs:read',
   actionClass: 'read',
+  // the file may have been written by anyone: fail closed
+  external: true,
   async run(args, ctx) {
     const a = parseArgs('read', Args, args);
     if (!a.ok) return a;

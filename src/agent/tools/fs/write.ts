@@ -17,6 +17,8 @@ export const writeTool: Tool = {
   },
   group: 'fs:write',
   actionClass: 'write',
+  // a confirmation bulwark writes itself
+  external: false,
   async run(args, ctx) {
     const a = parseArgs('write', Args, args);
     if (!a.ok) return a;

@@ -1,0 +1,153 @@
+/**
+ * The boundaries of a turn and what crosses each (DESIGN §2). The composition root declares, per boundary, the
+ * ordered gates (src/pipelines.ts); the turn loop runs what it is given and nothing else. A runtime cannot be
+ * built without a pipeline for every boundary, nor without the gates each boundary must hold (`REQUIRED_GATES`).
+ */
+import type { BulwarkError } from '../core/errors.js';
+import type { GateId } from '../core/layers.js';
+import { gateIds, type Pipeline, type StreamPipeline } from '../core/pipeline.js';
+import { bulwarkError } from '../core/errors.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { InputVerdict } from '../guards/input-guard.js';
+import type { Assessment } from './gates/action-assessment.js';
+import type { Tool } from './tools/tool.js';
+import type { ModelCallAdvice, ModelCallOutcome, ModelRequest, ToolCall, ToolCallRef } from './types.js';
+
+/** A user message of this turn. */
+export interface InboundItem {
+  readonly text: string;
+  /** Lines added to this turn's system prompt (L01 reinforce). */
+  readonly reminders: readonly string[];
+  /** The L01 verdict, once scored (absent when the input guard is off). */
+  readonly verdict?: InputVerdict;
+}
+
+/** What the model is given besides the conversation: the system prompt and the tools it may call. */
+export interface PromptItem {
+  readonly system: string;
+  readonly tools: readonly Tool[];
+}
+
+/** What one gate did to a model call that it must hear about when the call is over. */
+export interface ModelCallSettlement {
+  /** The call ended (ok or failed) with this usage. */
+  after(outcome: ModelCallOutcome, signal: AbortSignal): ModelCallAdvice | void;
+  /** The call never happened (a later gate refused it, or the turn ended first). */
+  cancel(): void;
+}
+
+export interface ModelCallItem {
+  readonly request: ModelRequest;
+  /** Filled by the gates, in order; the loop settles them after the call, or cancels them. */
+  readonly settlements: ModelCallSettlement[];
+}
+
+/** One tool call as the model made it, and what the gates found out about it. */
+export interface ToolCallItem {
+  readonly call: ToolCall;
+  /** bulwark's id and the shown name (a registered name or `unknown_tool`). */
+  readonly ref: ToolCallRef;
+  /** The registered tool, when one has that name. */
+  readonly tool: Tool | undefined;
+  /** The parsed arguments, once L12 checked they are a JSON object. */
+  readonly args?: unknown;
+  /** L27's classification and decision, for L13. */
+  readonly assessment?: Assessment;
+}
+
+/** The call at the moment it runs: the exact arguments and workspace the tool receives. */
+export interface ToolRunItem {
+  readonly tool: Tool;
+  readonly args: unknown;
+  readonly workspace: string;
+}
+
+/** A tool's result on its way to the model. */
+export interface ToolResultItem {
+  readonly text: string;
+  readonly ref: ToolCallRef;
+  /** The tool declares its output comes from outside (web, files it did not write, command output): L03 wraps it. */
+  readonly external: boolean;
+  /** Set by L23 when the content looks like instructions: shown in L03's header. */
+  readonly warning?: string;
+}
+
+export interface TurnPipelines {
+  /** Each new user message: perimeter. */
+  readonly inbound: Pipeline<InboundItem>;
+  /** The system prompt and the offered tools, once per turn. */
+  readonly prompt: Pipeline<PromptItem>;
+  /** Before each model call (after it, the gates' settlements). */
+  readonly modelCall: Pipeline<ModelCallItem>;
+  /** Each tool call the model makes, before anything runs. */
+  readonly toolCall: Pipeline<ToolCallItem>;
+  /** Immediately before the tool runs, on what it really receives. */
+  readonly toolRun: Pipeline<ToolRunItem>;
+  /** Each tool result, before the model or the session store sees it. */
+  readonly toolResult: Pipeline<ToolResultItem>;
+  /** The response text, streamed (also provider error text). */
+  readonly response: StreamPipeline;
+}
+
+export type Boundary = keyof TurnPipelines;
+
+/** Gates a boundary must hold for a runtime to be built (others may be added around them). */
+export const REQUIRED_GATES: Readonly<Record<Boundary, readonly GateId[]>> = {
+  inbound: ['L05', 'L04', 'L01'],
+  prompt: ['L12', 'L17'],
+  modelCall: ['L22', 'L21'],
+  toolCall: ['L12', 'L02', 'L27', 'L13'],
+  toolRun: ['L13'],
+  toolResult: ['L23', 'L03'],
+  response: ['L02'],
+};
+
+/** Refuses pipelines that lack a boundary or a required gate, naming what is missing. */
+export function checkPipelines(pipelines: TurnPipelines | undefined): Result<TurnPipelines, BulwarkError> {
+  if (!pipelines) {
+    return err(
+      bulwarkError(
+        'runtime.no_pipelines',
+        'the agent runtime needs its pipelines (see src/pipelines.ts); it does not run a turn without its defences',
+      ),
+    );
+  }
+  for (const boundary of Object.keys(REQUIRED_GATES) as Boundary[]) {
+    const list = pipelines[boundary] as readonly { readonly layer: GateId }[] | undefined;
+    if (!Array.isArray(list)) {
+      return err(
+        bulwarkError(
+          'runtime.no_pipeline',
+          `the agent runtime has no ${boundary} pipeline; it does not run a turn without its defences`,
+        ),
+      );
+    }
+    const ids = gateIds(list);
+    const missing = REQUIRED_GATES[boundary].filter((id) => !ids.includes(id));
+    if (missing.length > 0) {
+      return err(
+        bulwarkError(
+          'runtime.gate_missing',
+          `the ${boundary} pipeline lacks ${missing.join(', ')}; the agent runtime is not built without it`,
+        ),
+      );
+    }
+  }
+  return ok(pipelines);
+}
+
+/** A boundary and its gates in order, as `bulwark layers --pipelines` and the README show them. */
+export interface PipelineRow {
+  readonly boundary: Boundary;
+  readonly gates: ReadonlyArray<{ readonly id: GateId; readonly name: string }>;
+}
+
+export function describePipelines(pipelines: TurnPipelines): PipelineRow[] {
+  return (Object.keys(REQUIRED_GATES) as Boundary[]).map((boundary) => ({
+    boundary,
+    gates: (pipelines[boundary] as ReadonlyArray<{ readonly layer: GateId; readonly name: string }>).map((g) => ({
+      id: g.layer,
+      name: g.name,
+    })),
+  }));
+}

@@ -1,0 +1,235 @@
+/**
+ * L27 → L13 on each tool call, and L13 again when the tool runs.
+ *
+ * L27 classifies the call and refuses classes the agent may not use. L13 waits, for classes that need it, for an
+ * operator decision bound to the hash of the exact effect; an approval leaves a single-use grant. When the tool
+ * runs, the effect is recomputed from the arguments and workspace the tool really receives, and a run with no
+ * grant for that exact effect is refused (drift).
+ */
+import { auditContext } from '../../core/context.js';
+import { bulwarkError, type BulwarkError } from '../../core/errors.js';
+import type { EventBus } from '../../core/events.js';
+import type { GateId, GateReport, LayerReporter } from '../../core/layers.js';
+import type { Gate } from '../../core/pipeline.js';
+import { err, ok } from '../../core/result.js';
+import { buildEffect, buildView } from '../../policy/approval-effect.js';
+import type { ApprovalQueue } from '../../policy/approvals.js';
+import type { ToolCallItem, ToolRunItem } from '../boundaries.js';
+import type { Assess, AssessDeps } from './action-assessment.js';
+import { createAssess } from './action-assessment.js';
+
+export interface ActionGatesDeps extends AssessDeps {
+  readonly bus: EventBus;
+  readonly approvals: ApprovalQueue;
+}
+
+export interface ActionGates extends LayerReporter {
+  /** L27: classify; refuse denied classes. */
+  readonly classify: Gate<ToolCallItem>;
+  /** L13: wait for the operator when the class needs it; leaves a single-use grant. */
+  readonly approve: Gate<ToolCallItem>;
+  /** L13 at execution: the effect the tool would have now must match a grant. */
+  readonly recheck: Gate<ToolRunItem>;
+  readonly assess: Assess;
+}
+
+const MAX_GRANTS = 10_000;
+const MAX_GRANTS_PER_EFFECT = 1_000;
+
+function refusal(code: string, message: string, layer: GateId, status = 403): BulwarkError {
+  return bulwarkError(code, message, { layer, status });
+}
+
+function argsJsonOf(item: ToolCallItem): string {
+  return item.call.arguments;
+}
+
+export function createActionGates(deps: ActionGatesDeps): ActionGates {
+  const assess = createAssess(deps);
+  /** effect hash → grant tokens not yet used by an execution. */
+  const grants = new Map<string, string[]>();
+
+  function addGrant(hash: string, token: string): void {
+    const list = grants.get(hash) ?? [];
+    list.push(token);
+    if (list.length > MAX_GRANTS_PER_EFFECT) list.shift();
+    grants.set(hash, list);
+    if (grants.size > MAX_GRANTS) {
+      const oldest = grants.keys().next().value;
+      if (oldest !== undefined) grants.delete(oldest);
+    }
+  }
+
+  function takeGrant(hash: string): boolean {
+    const list = grants.get(hash);
+    while (list && list.length > 0) {
+      const token = list.shift() as string;
+      if (list.length === 0) grants.delete(hash);
+      if (deps.approvals.verifyGrant(token, hash)) return true;
+    }
+    return false;
+  }
+
+  const classify: Gate<ToolCallItem> = {
+    layer: 'L27',
+    name: 'classify the action; refuse classes this agent may not use',
+    run(item, ctx) {
+      const a = assess(item.ref.name, argsJsonOf(item), ctx);
+      if (a.decision !== 'deny') return ok({ ...item, assessment: a });
+      const c = a.classification;
+      deps.bus.emit('tool:denied', {
+        ...auditContext(ctx),
+        layer: 'L27',
+        tool: item.ref.name,
+        classes: [...c.classes],
+        reason: `class ${c.primary} is denied for this agent`,
+        effectHash: a.hash,
+      });
+      return err(
+        refusal(
+          'action.denied',
+          `Action classifier (L27): ${item.ref.name} was refused: it is classified ${c.classes.join(', ')} (${c.reasons.slice(-1)[0] ?? ''}), which this agent may not do.`,
+          'L27',
+        ),
+      );
+    },
+  };
+
+  const approve: Gate<ToolCallItem> = {
+    layer: 'L13',
+    name: 'wait for an operator decision bound to the exact effect',
+    async run(item, ctx, signal) {
+      const a = item.assessment;
+      if (!a)
+        return err(
+          refusal(
+            'approval.unassessed',
+            'Approval gate (L13): the call was not classified (L27 must run first).',
+            'L13',
+            500,
+          ),
+        );
+      if (a.decision === 'allow') return ok(item);
+      const c = a.classification;
+      const name = item.ref.name;
+      const network = deps.network(ctx.agentId);
+      const { effect } = buildEffect(c, {
+        tool: name,
+        argsJson: argsJsonOf(item),
+        agentId: ctx.agentId,
+        sessionId: ctx.sessionId,
+        workspace: a.workspace,
+        network,
+      });
+      const view = buildView(c, effect);
+      const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
+      const outcome = await deps.approvals.request(a.hash, view, auditContext(ctx), timeoutMs, signal);
+      // An approval that lands after the turn was cancelled leaves no grant behind: nothing of this turn may run.
+      if (signal.aborted && outcome.source !== 'cancelled') {
+        deps.bus.emit('tool:denied', {
+          ...auditContext(ctx),
+          layer: 'L13',
+          tool: name,
+          classes: [...c.classes],
+          reason: 'approval cancelled',
+          effectHash: a.hash,
+        });
+        return err(
+          refusal('approval.cancelled', `Approval gate (L13): ${name} did not run: the turn was cancelled.`, 'L13'),
+        );
+      }
+      if (outcome.decision === 'approve' && outcome.token && deps.approvals.verifyGrant(outcome.token, a.hash)) {
+        addGrant(a.hash, outcome.token);
+        return ok(item);
+      }
+      deps.bus.emit('tool:denied', {
+        ...auditContext(ctx),
+        layer: 'L13',
+        tool: name,
+        classes: [...c.classes],
+        reason: `approval ${outcome.source}`,
+        effectHash: a.hash,
+      });
+      const why =
+        outcome.source === 'timeout'
+          ? 'no operator approved it in time'
+          : outcome.source === 'denial-cache'
+            ? 'the operator denied this exact action moments ago'
+            : outcome.source === 'shutdown'
+              ? 'the daemon is shutting down'
+              : outcome.source === 'queue-full'
+                ? 'too many approvals are pending'
+                : outcome.source === 'cancelled'
+                  ? 'the turn was cancelled while it waited for the operator'
+                  : 'the operator denied it';
+      return err(
+        refusal(
+          'approval.denied',
+          `Approval gate (L13): ${name} (${c.classes.join(', ')}) did not run: ${why}. Do not retry the same action; ask the user instead.`,
+          'L13',
+        ),
+      );
+    },
+  };
+
+  const recheck: Gate<ToolRunItem> = {
+    layer: 'L13',
+    name: 're-check the effect the tool would have now against the approved one',
+    run(item, ctx) {
+      const name = item.tool.spec.name;
+      let argsJson: string;
+      try {
+        argsJson = JSON.stringify(item.args ?? {});
+      } catch {
+        return err(refusal('approval.drift', `${name}: arguments cannot be serialised for the execution check`, 'L13'));
+      }
+      const a = assess(name, argsJson, ctx, item.workspace);
+      if (a.decision === 'deny') {
+        return err(
+          refusal(
+            'action.denied',
+            `Action classifier (L27): ${name} is classified ${a.classification.classes.join(', ')}, which this agent may not do.`,
+            'L27',
+          ),
+        );
+      }
+      if (a.decision === 'approve' && !takeGrant(a.hash)) {
+        deps.bus.emit('security:blocked', {
+          ...auditContext(ctx),
+          layer: 'L13',
+          reason: 'effect differs from any approved effect',
+          tool: name,
+          effectHash: a.hash,
+        });
+        return err(
+          refusal(
+            'approval.drift',
+            `Approval gate (L13): ${name} was not run: what it would do now differs from what the operator approved (arguments, working directory, target file or grants changed).`,
+            'L13',
+          ),
+        );
+      }
+      return ok(item);
+    },
+  };
+
+  function layers(): GateReport[] {
+    const q = deps.approvals.status();
+    return [
+      {
+        id: 'L27',
+        state: 'on',
+        reason: 'every tool call classified from tool metadata and arguments; unknown actions are destructive',
+      },
+      {
+        id: 'L13',
+        state: q.closed ? 'off' : 'on',
+        reason: q.closed
+          ? 'shut down: everything pending was denied'
+          : `operator decisions bound to the exact effect; ${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials`,
+      },
+    ];
+  }
+
+  return { name: 'action-controls', classify, approve, recheck, assess, layers };
+}

@@ -1,0 +1,28 @@
+/**
+ * What exec needs from the credential broker (L08) for `exec.network: broker`: one session per run, opened
+ * by the broker room (src/broker/exec-spawner.ts) and closed when the run ends. Exec (tier 3) cannot import
+ * the broker (tier 4), so the shapes are declared here and the daemon hands a spawner in.
+ */
+import type { BulwarkError } from '../core/errors.js';
+import type { EventContext } from '../core/events.js';
+import type { Result } from '../core/result.js';
+
+export interface BrokerAccess {
+  /** Unix sockets bound into the sandbox (host path → path inside). */
+  readonly sockets: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
+  /** Read-only files bound in (e.g. the broker's CA bundle). */
+  readonly files: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
+  /** Environment added for the broker (HTTPS_PROXY, SSL_CERT_FILE, placeholders…). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** The broker wiring for one run: its own session (token, socket), revoked by `close()` when the run ends. */
+export interface BrokerSpawn {
+  readonly access: BrokerAccess;
+  /** argv that starts the in-sandbox forwarder, then execs `argv`. */
+  wrapCommand(argv: readonly string[]): string[];
+  close(): Promise<void>;
+}
+
+/** Opens a broker session for one run, for the identity that asked. */
+export type BrokerSpawner = (ctx: EventContext) => Promise<Result<BrokerSpawn, BulwarkError>>;

@@ -1,0 +1,81 @@
+/**
+ * The honest state of L11 and its gates L11.2–L11.6 on this host with this config, as the exec service
+ * reports them. L11 itself takes the state of its weakest gate: the OS sandbox (L11.5).
+ */
+import type { GateReport, LayerState } from '../core/layers.js';
+import type { ExecConfig } from '../config/sections/exec.js';
+import type { SandboxDetection } from './detect.js';
+import type { SandboxMode } from './sandbox/provider.js';
+
+export interface ExecLayerInput {
+  readonly config: ExecConfig;
+  readonly detection: SandboxDetection;
+  /** The provider exec runs with; absent when exec is disabled. */
+  readonly mode?: SandboxMode;
+}
+
+/** The gates that hold whatever the host offers, while exec runs at all. */
+const GATE_REASONS = {
+  'L11.2':
+    'every command line is parsed and refused when it must never run (rm -rf /, mkfs, dd to devices, fork bombs, dynamic scripts)',
+  'L11.3':
+    'variables the model passes are refused when they steer loaders, interpreters or where data goes (LD_PRELOAD, NODE_OPTIONS, HTTPS_PROXY, …)',
+  'L11.4': 'the working directory is resolved through safePath (symlinks followed) and must stay inside the workspace',
+  'L11.6':
+    "the child's environment is built from an allow-list: nothing of the daemon's environment (no API key) reaches it",
+} as const;
+
+/** What bounds a sandboxed command on this host, and what does not. */
+function bounds(d: SandboxDetection, config: ExecConfig, mode: SandboxMode): { weak: boolean; parts: string[] } {
+  const seccompWanted = mode === 'bwrap' && config.seccomp;
+  const parts = [
+    d.cgroup.available ? `process limit ${config.limits.processes} (cgroup)` : 'NO process limit (no usable cgroup)',
+    d.rlimits.available ? 'CPU/memory/file-size limits' : `NO CPU/memory/file-size limits (${d.rlimits.reason})`,
+    d.seccomp.available && config.seccomp
+      ? 'seccomp filter'
+      : `no seccomp (${config.seccomp ? d.seccomp.reason : 'disabled in config'})`,
+    `Landlock: ${d.landlock.reason}`,
+  ];
+  const weak = !d.cgroup.available || !d.rlimits.available || (seccompWanted && !d.seccomp.available);
+  return { weak, parts };
+}
+
+/** L11 first, then its gates in order. */
+export type ExecGateReports = readonly [GateReport, ...GateReport[]];
+
+export function execGateReports({ config, detection: d, mode }: ExecLayerInput): ExecGateReports {
+  let sandbox: { state: LayerState; reason: string };
+  let others: LayerState = 'on';
+  let othersWhy: string | undefined;
+  if (!mode) {
+    const why = d.providers.map((p) => `${p.name}: ${p.reason}${p.fix ? ` — fix: ${p.fix}` : ''}`).join('; ');
+    sandbox = {
+      state: 'degraded',
+      reason: `no working OS sandbox (${why}); exec is DISABLED. Fix the sandbox, or set exec.sandbox: off to run commands unsandboxed (audited).`,
+    };
+    others = 'off';
+    othersWhy = 'exec is disabled on this host (no working OS sandbox, see L11.5): no command runs';
+  } else if (mode === 'unsandboxed') {
+    const { parts } = bounds(d, config, mode);
+    sandbox = {
+      state: 'off',
+      reason: `exec.sandbox: off — commands run WITHOUT an OS sandbox (operator's explicit choice); every run is audited as unsandboxed; ${parts[0]}`,
+    };
+  } else {
+    const { weak, parts } = bounds(d, config, mode);
+    sandbox = { state: weak ? 'degraded' : 'on', reason: `${mode}, network ${config.network}; ${parts.join('; ')}` };
+  }
+  const gate = (id: keyof typeof GATE_REASONS): GateReport => ({
+    id,
+    state: others,
+    reason: othersWhy ?? GATE_REASONS[id],
+  });
+  return [
+    { id: 'L11', ...sandbox },
+    gate('L11.2'),
+    gate('L11.3'),
+    gate('L11.4'),
+    { id: 'L11.5', ...sandbox },
+    gate('L11.6'),
+  ];
+}

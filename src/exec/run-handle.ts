@@ -1,0 +1,115 @@
+/**
+ * One run's processes and what holds them: the child and its process group, the pids cgroup, the seccomp fd,
+ * a per-run directory. `kill()` is the one kill path for a run — timeout, cancellation, a plan that will not
+ * start, daemon stop — and `release()` gives everything back exactly once.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, rmSync } from 'node:fs';
+import { describeCause } from '../core/errors.js';
+import type { CgroupPool, SandboxCgroup } from './cgroup.js';
+import type { PrestartedSandbox } from './sandbox/provider.js';
+
+/** SIGKILL to a process group; undefined when done or already gone, else what went wrong. */
+export function killGroup(pid: number | undefined): string | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return undefined;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    return `cannot kill process group ${pid}: ${describeCause(cause)}`;
+  }
+}
+
+export class RunHandle {
+  private child: ChildProcess | undefined;
+  private started = false;
+  private readonly fds: number[] = [];
+  private readonly dirs: string[] = [];
+  private state: 'live' | 'releasing' | 'released' = 'live';
+  private releasing: Promise<void> | undefined;
+
+  /**
+   * @param cgroups where the cgroup goes back to once empty (it is removed instead when absent)
+   * @param problem reports what could not be killed or cleaned up (an audit warning)
+   */
+  constructor(
+    readonly cgroup: SandboxCgroup | undefined,
+    private readonly cgroups: CgroupPool | undefined,
+    private readonly problem: (outcome: string, reason: string) => void,
+    readonly prestarted?: PrestartedSandbox,
+  ) {
+    if (prestarted) {
+      this.child = prestarted.child;
+      if (prestarted.seccompFd !== undefined) this.fds.push(prestarted.seccompFd);
+    }
+  }
+
+  /** The run's child is running (spawned, or a prestarted sandbox handed its command). */
+  attach(child: ChildProcess): void {
+    this.child = child;
+    this.started = true;
+  }
+
+  /** A descriptor to close when the run is released. */
+  holdFd(fd: number): void {
+    this.fds.push(fd);
+  }
+
+  /** A per-run directory to remove when the run is released. */
+  holdDir(dir: string): void {
+    this.dirs.push(dir);
+  }
+
+  /**
+   * The one kill path: SIGKILL to the child's process group, then to every process left in the run's cgroup
+   * (whatever left the group: setsid, a double fork). Idempotent; a released run's cgroup may already serve
+   * another run, so it is never touched again.
+   */
+  kill(): void {
+    if (this.state === 'released') return;
+    const group = killGroup(this.child?.pid);
+    if (group) this.problem('kill-failed', group);
+    const left = this.cgroup?.killAll();
+    if (left) this.problem('kill-failed', left);
+  }
+
+  /**
+   * After the child has exited: kills what it left behind and resolves once the cgroup is empty, so what the
+   * run did to the workspace can be read with nothing still writing to it. Without a cgroup only the
+   * process group can be killed.
+   */
+  async emptied(): Promise<void> {
+    this.kill();
+    const left = await this.cgroup?.emptied();
+    if (left) this.problem('cgroup-not-empty', left);
+  }
+
+  /** Kills what is left, closes the descriptors, removes the per-run directories, gives the cgroup back once empty. */
+  release(): Promise<void> {
+    this.releasing ??= this.doRelease();
+    return this.releasing;
+  }
+
+  private async doRelease(): Promise<void> {
+    this.kill();
+    this.state = 'releasing';
+    // A prestarted sandbox that never got its command: its pipes are still open.
+    if (!this.started && this.child) for (const s of this.child.stdio) s?.destroy();
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    if (this.cgroup) {
+      const problem = this.cgroups ? await this.cgroups.put(this.cgroup) : await this.cgroup.destroyAsync();
+      if (problem) this.problem('cgroup-cleanup-failed', problem);
+    }
+    this.state = 'released';
+  }
+
+  /** Daemon stop: kills the run and removes its cgroup now, waiting for the kernel. */
+  destroyNow(): void {
+    if (this.state === 'released') return;
+    this.kill();
+    const problem = this.cgroup?.destroy();
+    if (problem) this.problem('cgroup-cleanup-failed', problem);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The bwrap provider (Linux): the workspace read-write at /workspace, the system read-only, a private /tmp,
+ * no network (or the broker's socket, or the host's on explicit opt-in), seccomp, and the run's cgroup joined
+ * by the command's shell before anything else runs. A few bwraps are parked ahead in their cgroups
+ * (parked-bwrap.ts) so a run does not wait for the cgroup join.
+ */
+import { bulwarkError, type BulwarkError } from '../../core/errors.js';
+import { err, ok, type Result } from '../../core/result.js';
+import type { CgroupPool } from '../cgroup.js';
+import type { ExecConfig } from '../../config/sections/exec.js';
+import { protectedMounts } from '../protected-paths.js';
+import { buildBwrapArgs, type SystemLayout } from './bwrap-args.js';
+import type { EtcStubs } from './etc-stubs.js';
+import { ParkedBwrapPool } from './parked-bwrap.js';
+import {
+  ALIVE_FD,
+  ARGS_FD,
+  SECCOMP_FD,
+  type PrestartedSandbox,
+  type RunSpec,
+  type SandboxProvider,
+  type SpawnPlan,
+} from './provider.js';
+import { commandShell, PARKED_COMMAND_VAR, parkedShell } from './shell.js';
+
+export const INSIDE_WORKSPACE = '/workspace';
+const INSIDE_TMP = '/tmp';
+/** The sandbox user. Under a root daemon it maps to host uid 0 (issue 13 moves the run to an unprivileged uid). */
+const SANDBOX_UID = 1000;
+const MIB = 1024 * 1024;
+
+export interface BwrapHost {
+  readonly bwrapPath: string;
+  readonly layout: SystemLayout;
+  readonly etcStubs: EtcStubs;
+  /** Compiled seccomp filter, opened fresh for every run; absent when seccomp is off or unavailable. */
+  readonly seccompFile?: string;
+  /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
+  readonly runtimePaths: readonly string[];
+  readonly tmpMb: number;
+}
+
+export interface BwrapProviderOptions {
+  readonly host: BwrapHost;
+  /** With a cgroup pool and a count above 0, that many bwraps are parked ahead (not for network `broker`). */
+  readonly park?: {
+    readonly cgroups: CgroupPool;
+    readonly count: number;
+    readonly limits: ExecConfig['limits'];
+    readonly onError: (problem: string) => void;
+  };
+}
+
+function refused(code: string, message: string): BulwarkError {
+  return bulwarkError(code, message, { layer: 'L11.5', status: 403 });
+}
+
+export class BwrapProvider implements SandboxProvider {
+  readonly mode = 'bwrap' as const;
+  private readonly host: BwrapHost;
+  private readonly parked?: ParkedBwrapPool;
+
+  constructor(o: BwrapProviderOptions) {
+    this.host = o.host;
+    if (o.park && o.park.count > 0)
+      this.parked = new ParkedBwrapPool(
+        {
+          bwrapPath: o.host.bwrapPath,
+          ...(o.host.seccompFile ? { seccompFile: o.host.seccompFile } : {}),
+          argsFd: ARGS_FD,
+          aliveFd: ALIVE_FD,
+          shell: parkedShell(o.park.limits),
+        },
+        o.park.cgroups,
+        o.park.count,
+        o.park.onError,
+      );
+  }
+
+  supports(): boolean {
+    return true;
+  }
+
+  takePrestarted(): PrestartedSandbox | undefined {
+    return this.parked?.take();
+  }
+
+  prepare(spec: RunSpec): Result<SpawnPlan, BulwarkError> {
+    const h = this.host;
+    if (spec.network === 'broker' && !spec.broker)
+      return err(
+        refused(
+          'exec.network.broker_unavailable',
+          'exec.network is broker, but this run has no broker session; enable the broker (broker.enabled), or use exec.network: none, or host to opt in to the host network',
+        ),
+      );
+    const prestarted = spec.prestarted;
+    const args = buildBwrapArgs({
+      bwrapPath: h.bwrapPath,
+      layout: h.layout,
+      workspace: spec.workspace,
+      insideWorkspace: INSIDE_WORKSPACE,
+      cwdInside: spec.cwd.rel ? `${INSIDE_WORKSPACE}/${spec.cwd.rel}` : INSIDE_WORKSPACE,
+      env: spec.childEnv({ home: INSIDE_WORKSPACE, tmp: INSIDE_TMP }),
+      network: spec.network,
+      ...(spec.broker ? { broker: spec.broker.access } : {}),
+      tmpBytes: h.tmpMb * MIB,
+      protected: protectedMounts(spec.workspace, INSIDE_WORKSPACE, spec.protectedPaths),
+      etcStubs: h.etcStubs,
+      runtimePaths: h.runtimePaths,
+      ...(h.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
+      // A prestarted bwrap is inside its cgroup already; otherwise the command's shell joins it first thing.
+      ...(spec.cgroup && !prestarted ? { cgroupProcs: spec.cgroup.procsFile } : {}),
+      uid: SANDBOX_UID,
+      gid: SANDBOX_UID,
+      command: commandShell({
+        command: spec.command,
+        limits: spec.limits,
+        joinCgroup: !!spec.cgroup,
+        ...(spec.network === 'broker' && spec.broker ? { broker: spec.broker } : {}),
+      }),
+    });
+    // NUL separates the options in the pipe: a NUL inside a value would smuggle in an option of its own.
+    if (spec.command.includes('\0') || args.some((a) => a.includes('\0')))
+      return err(refused('exec.nul_byte', 'the command line, a path or a variable holds a NUL byte; remove it'));
+    // The options go through a pipe (--args), so the sandbox's /proc/1/cmdline shows no host path (workspace,
+    // data dir) and no environment. The command after `--` must stay on the command line.
+    const dashdash = args.indexOf('--');
+    if (prestarted)
+      // A parked bwrap has its command line already: the options and the command come through the pipe.
+      return ok({
+        argv: [],
+        argsViaFd: [...args.slice(0, dashdash), '--setenv', PARKED_COMMAND_VAR, spec.command],
+        cwd: '/',
+        env: {},
+        joinsCgroupInside: true,
+        prestarted,
+      });
+    return ok({
+      argv: [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)],
+      argsViaFd: args.slice(0, dashdash),
+      cwd: '/',
+      env: {},
+      ...(h.seccompFile ? { seccompFile: h.seccompFile } : {}),
+      joinsCgroupInside: !!spec.cgroup,
+    });
+  }
+
+  idle(): void {
+    this.parked?.refill();
+  }
+
+  get busy(): boolean {
+    return this.parked?.busy ?? false;
+  }
+
+  close(): void {
+    this.parked?.close();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * What runs, in which order, at every boundary of a turn. This file is the one place that says it; the turn loop
+ * runs these lists and nothing else, and the agent runtime is not built without them (agent/boundaries.ts).
+ *
+ *   inbound      L05 admit → L04 canonicalise → L01 score → L05 count → L01 act          (each user message)
+ *   prompt       L12 offer → L17 canary                                                   (once per turn)
+ *   model-call   L22 breaker → L21 budget                                                 (before each model call)
+ *   tool-call    L12 admit → L02 argument scan → L27 classify → L13 approve              (each tool call)
+ *   tool-run     L13 re-check                                                             (as the tool starts)
+ *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
+ *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
+ *   tool-result  L23 sanitise → L03 wrap → L23 cap                                        (each tool result)
+ *   response     L02 (+ L17) stream filter                                                (every response text)
+ *
+ * Boundaries still to come: exec-effects (L11.7, L11.8) and memory-write (L15 → L14).
+ */
+import type { TurnPipelines } from './agent/boundaries.js';
+import type { Controls } from './agent/controls.js';
+import { outputGates } from './agent/gates/output-gates.js';
+import { inboundGates, toolResultGates } from './agent/gates/perimeter-gates.js';
+import type { ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
+import type { GateId } from './core/layers.js';
+import type { OutputGuard } from './guards/output-guard.js';
+import type { Perimeter } from './guards/perimeter.js';
+
+export interface PipelineParts {
+  readonly perimeter: Perimeter;
+  readonly output: OutputGuard;
+  readonly toolPolicy: ToolPolicyGates;
+  readonly controls: Pick<Controls, 'actions' | 'breakerGate' | 'budgetGate'>;
+}
+
+export function turnPipelines(parts: PipelineParts): TurnPipelines {
+  const inbound = inboundGates(parts.perimeter);
+  const results = toolResultGates(parts.perimeter);
+  const output = outputGates(parts.output);
+  const { actions } = parts.controls;
+  return {
+    inbound: [inbound.admit, inbound.canonicalise, inbound.score, inbound.count, inbound.act],
+    prompt: [parts.toolPolicy.offer, output.canary],
+    modelCall: [parts.controls.breakerGate, parts.controls.budgetGate],
+    toolCall: [parts.toolPolicy.admit, output.argumentScan, actions.classify, actions.approve],
+    toolRun: [actions.recheck],
+    toolResult: [results.sanitize, results.wrap, results.cap],
+    response: [output.response],
+  };
+}
+
+/** The exec tool's own layers, in the order the runner applies them (after L12 and the tool-call pipeline). */
+export const EXEC_GATES: readonly GateId[] = ['L11.2', 'L11.3', 'L11.4', 'L11.5', 'L11.6'];

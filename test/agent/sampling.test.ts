@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { planSampling } from '../../src/agent/sampling.js';
+import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from '../../src/config/sections/agent-limits.js';
+
+describe('client sampling within agents[].limits', () => {
+  it('passes what is in range, clamps what is not and names every change', () => {
+    const limits = AgentLimitsSchema.parse({ temperature: { min: 0.2, max: 1 }, topP: { min: 0.5, max: 1 } });
+    const p = planSampling(limits, 4096, { temperature: 1.7, topP: 0.1, seed: 1 }, 9000);
+    expect(p.sampling).toEqual({ temperature: 1, topP: 0.5, seed: 1 });
+    expect(p.maxTokens).toBe(4096);
+    expect(p.clamped).toEqual(['temperature=1.7>1', 'top_p=0.1>0.5', 'max_tokens=9000>4096']);
+  });
+
+  it('drops parameters the operator turned off and shortens stop lists', () => {
+    const off = AgentLimitsSchema.parse({ stop: false, seed: false });
+    expect(planSampling(off, 100, { stop: ['a'], seed: 3 }, undefined)).toEqual({
+      sampling: {},
+      maxTokens: 100,
+      clamped: ['stop>dropped', 'seed>dropped'],
+    });
+    const many = planSampling(DEFAULT_AGENT_LIMITS, 100, { stop: ['1', '2', '3', '4', '5', 'x'.repeat(100)] }, 50);
+    expect(many.sampling.stop).toEqual(['1', '2', '3', '4']);
+    expect(many.maxTokens).toBe(50);
+    expect(many.clamped).toEqual(['stop>shortened']);
+  });
+
+  it('nothing asked, nothing changed: the agent defaults', () => {
+    expect(planSampling(DEFAULT_AGENT_LIMITS, 777, undefined, undefined)).toEqual({
+      sampling: {},
+      maxTokens: 777,
+      clamped: [],
+    });
+  });
+
+  it('refuses an inverted range in config with a message', () => {
+    const r = AgentLimitsSchema.safeParse({ temperature: { min: 1, max: 0.5 } });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain('min must be <= max');
+  });
+});

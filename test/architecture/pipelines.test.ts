@@ -1,0 +1,133 @@
+/**
+ * The declared pipelines are what runs: the runtime is not built without them, each gate of the tool-call
+ * boundary runs in the declared order for a real call, and every layer in the catalogue is reported by
+ * exactly one service of the running daemon.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { REQUIRED_GATES, checkPipelines, type TurnPipelines } from '../../src/agent/boundaries.js';
+import { createAgentRuntime } from '../../src/agent/runtime.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { bulwarkError } from '../../src/core/errors.js';
+import { GATES, LAYERS, type GateId } from '../../src/core/layers.js';
+import type { Gate } from '../../src/core/pipeline.js';
+import { err } from '../../src/core/result.js';
+import { EXEC_GATES } from '../../src/pipelines.js';
+import { collect, makeHarness, turn, type Harness } from '../agent/helpers.js';
+import { startE2E, type E2E } from '../e2e/support.js';
+import { reply, scriptFrom, startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
+
+let fake: FakeProvider | undefined;
+let h: Harness | undefined;
+let e2e: E2E | undefined;
+afterEach(async () => {
+  h?.close();
+  await fake?.close();
+  await e2e?.close();
+  h = undefined;
+  fake = undefined;
+  e2e = undefined;
+});
+
+/** The same gate, recording its id before it runs. */
+function recorded<T>(gate: Gate<T>, seen: GateId[]): Gate<T> {
+  return {
+    layer: gate.layer,
+    name: gate.name,
+    run(item, ctx, signal) {
+      seen.push(gate.layer);
+      return gate.run(item, ctx, signal);
+    },
+  };
+}
+
+describe('pipelines are required', () => {
+  it('the agent runtime is not constructed without pipelines or without a required gate of any boundary', async () => {
+    fake = await startFakeProvider({ script: scriptFrom([reply.text('ok')]) });
+    h = makeHarness(fake);
+    const base = {
+      config: ConfigSchema.parse({}),
+      db: h.db,
+      bus: h.bus,
+      dataDir: h.dataDir,
+      resolveSecret: () => err(bulwarkError('none', 'none')),
+    };
+    expect(createAgentRuntime({ ...base, pipelines: undefined as unknown as TurnPipelines }).ok).toBe(false);
+    const real = h.parts.pipelines;
+    for (const [boundary, required] of Object.entries(REQUIRED_GATES) as Array<[keyof TurnPipelines, GateId[]]>) {
+      for (const id of required) {
+        const without = {
+          ...real,
+          [boundary]: (real[boundary] as ReadonlyArray<{ layer: GateId }>).filter((g) => g.layer !== id),
+        };
+        const r = checkPipelines(without as TurnPipelines);
+        expect(r.ok ? `built without ${boundary} ${id}` : r.error.code).toBe('runtime.gate_missing');
+      }
+    }
+    expect(checkPipelines(real).ok).toBe(true);
+  });
+});
+
+describe('the tool-call boundary runs its gates in the declared order', () => {
+  it('one call passes L12 → L02 → L27 → L13, then L13 at run time', async () => {
+    const seen: GateId[] = [];
+    fake = await startFakeProvider({
+      script: scriptFrom([reply.toolCall('write', { path: 'order.txt', content: 'x' }), reply.text('done')]),
+    });
+    h = makeHarness(fake, {
+      pipelines: (real) => ({
+        ...real,
+        toolCall: real.toolCall.map((g) => recorded(g, seen)),
+        toolRun: real.toolRun.map((g) => recorded(g, seen)),
+      }),
+    });
+    const evs = await collect(h.runtime.runTurn(turn('write it')));
+    expect(evs.at(-1)).toMatchObject({ type: 'done', text: 'done' });
+    expect(seen).toEqual(['L12', 'L02', 'L27', 'L13', 'L13']);
+    expect(h.parts.pipelines.toolCall.map((g) => g.layer)).toEqual(['L12', 'L02', 'L27', 'L13']);
+  });
+});
+
+describe('layer catalogue', () => {
+  it('every layer and gate of the running daemon is reported by exactly one service, or by none when not built', async () => {
+    e2e = await startE2E('openai', scriptFrom([reply.text('ok')]));
+    const owners = e2e.daemon.catalogue.owners();
+    for (const [id, by] of owners) expect(by.length, `${id} is reported by ${by.join(', ')}`).toBe(1);
+    const reported = new Set(owners.keys());
+    const layers = e2e.daemon.catalogue.list();
+    for (const l of layers) {
+      // A layer nobody reports is absent: never claimed on, never silently dropped.
+      expect(l.state === 'absent', `${l.id} ${l.state} (${l.reason})`).toBe(!reported.has(l.id));
+    }
+    // What the daemon wires today (the rest are still to be built).
+    const built = layers.filter((l) => l.state !== 'absent').map((l) => l.id);
+    for (const id of [
+      'L01',
+      'L02',
+      'L03',
+      'L04',
+      'L05',
+      'L06',
+      'L07',
+      'L09',
+      'L10',
+      'L11',
+      'L12',
+      'L13',
+      'L17',
+      'L18',
+      'L21',
+      'L22',
+      'L23',
+      'L26',
+      'L27',
+    ]) {
+      expect(built).toContain(id);
+    }
+    expect(LAYERS).toHaveLength(27);
+    // The exec gates the runner applies are numbered gates of the catalogue.
+    for (const id of EXEC_GATES) expect(GATES.some((g) => g.id === id)).toBe(true);
+    // …and the exec service reports each of them, as the guard reports L10.
+    for (const id of EXEC_GATES) expect(owners.get(id)).toEqual(['exec']);
+    expect(owners.get('L10')).toEqual(['net']);
+  });
+});
