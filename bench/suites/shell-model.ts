@@ -1,8 +1,8 @@
 /**
  * The shell model (text/shell-model.ts) read once per exec call. One exec call reads its command line three
- * times, with the functions the daemon calls: L27 at the gate (classifyAction on the model's JSON arguments),
- * L27 again at execution (the L13 re-check classifies the arguments the tool really receives, serialised
- * again), and the runner's command policy (evaluateCommand). This suite counts the lines parsed per exec call
+ * times, with the functions the daemon calls: L27 at the gate (createAssess on the model's JSON arguments), L27
+ * again at execution (the L13 re-check assesses the arguments the tool really receives, serialised again), and
+ * the runner's command policy (evaluateCommand). This suite counts the lines parsed per exec call
  * (must be 1) and times the three reads cold, as they run now (one parse, shared) and as they ran before the
  * model was shared (the cache emptied before each read, so each one parses the line itself), sample by sample
  * in turn.
@@ -12,7 +12,8 @@ import { timePairSync, type Timing } from '../measure.js';
 import { evaluateCommand } from '../../src/exec/command-policy.js';
 import { MAX_COMMAND_CHARS } from '../../src/text/shell-parse.js';
 import { clearShellModelCache, shellModelStats } from '../../src/text/shell-model.js';
-import { classifyAction } from '../../src/policy/action-classifier.js';
+import { createAssess } from '../../src/agent/gates/action-assessment.js';
+import { DEFAULT_APPROVALS } from '../../src/config/sections/approvals.js';
 import { ORDINARY, worstCases } from '../command-lines.js';
 
 const TYPICAL: ReadonlyArray<readonly [string, string]> = [
@@ -26,12 +27,20 @@ const TYPICAL: ReadonlyArray<readonly [string, string]> = [
   ['denied: rm -rf /', 'echo ok && sudo rm -rf /'],
 ];
 
-/** The three reads of one exec call, as the daemon makes them. */
+/** L27's assessment as the daemon builds it (src/agent/gates/action-assessment.ts), for one agent. */
+const assess = createAssess({
+  approvalsConfig: () => DEFAULT_APPROVALS,
+  tool: () => ({ actionClass: 'exec' }),
+  workspace: () => '/workspace',
+  network: () => ({ mode: 'none', grants: [] }),
+});
+const ctx = { agentId: 'bench', sessionId: 's1' };
+
+/** The three reads of one exec call, as the daemon makes them: gate, re-check at tool-run, the runner's policy. */
 function execCall(command: string): void {
   const argsJson = JSON.stringify({ command });
-  classifyAction({ tool: 'exec', declared: 'exec', argsJson, workspace: '/workspace', scratch: [] });
-  const received = JSON.stringify(JSON.parse(argsJson) as unknown);
-  classifyAction({ tool: 'exec', declared: 'exec', argsJson: received, workspace: '/workspace', scratch: [] });
+  assess('exec', argsJson, ctx);
+  assess('exec', JSON.stringify(JSON.parse(argsJson) as unknown), ctx, '/workspace');
   evaluateCommand(command);
 }
 
@@ -39,10 +48,9 @@ function execCall(command: string): void {
 function execCallUnshared(command: string): void {
   const argsJson = JSON.stringify({ command });
   clearShellModelCache();
-  classifyAction({ tool: 'exec', declared: 'exec', argsJson, workspace: '/workspace', scratch: [] });
+  assess('exec', argsJson, ctx);
   clearShellModelCache();
-  const received = JSON.stringify(JSON.parse(argsJson) as unknown);
-  classifyAction({ tool: 'exec', declared: 'exec', argsJson: received, workspace: '/workspace', scratch: [] });
+  assess('exec', JSON.stringify(JSON.parse(argsJson) as unknown), ctx, '/workspace');
   clearShellModelCache();
   evaluateCommand(command);
 }
