@@ -1,5 +1,5 @@
 /** A real gateway (real SQLite, real audit file, real HTTP on 127.0.0.1) around a scripted AgentRuntime. */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -7,6 +7,7 @@ import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types
 import { AuditSink } from '../../src/core/audit.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
+import { MemoryAuditStore } from '../support/stores.js';
 import { createGateway } from '../../src/gateway/app.js';
 import { TokenStore } from '../../src/gateway/auth/token-store.js';
 import type { AuthFailureLimitConfig } from '../../src/config/sections/gateway.js';
@@ -60,8 +61,9 @@ export async function startTestGateway(
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
   const bus = new EventBus();
-  const auditFile = path.join(dir, 'audit.jsonl');
-  const sink = new AuditSink(auditFile);
+  // The lines the sink hands to its store, read back synchronously (the JSONL store has its own tests: test/storage).
+  const auditLines = new MemoryAuditStore();
+  const sink = new AuditSink(auditLines);
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
   const logger = pino({ level: 'silent' });
@@ -75,7 +77,7 @@ export async function startTestGateway(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const server = await listen(gateway, '127.0.0.1', 0);
-  const auditText = (): string => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '');
+  const auditText = (): string => auditLines.lines.map((l) => `${l}\n`).join('');
   return {
     url: server.url,
     dir,
@@ -96,7 +98,7 @@ export async function startTestGateway(
     },
     close: async () => {
       await server.close();
-      sink.close();
+      await sink.close();
       db.close();
     },
   };
