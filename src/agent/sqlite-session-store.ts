@@ -124,7 +124,15 @@ export class SqliteSessionStore implements SessionStore {
         sessionId,
         'assistant',
         content,
-        m.toolCalls?.length ? wellFormed(JSON.stringify(m.toolCalls)) : null,
+        m.toolCalls?.length
+          ? JSON.stringify(
+              m.toolCalls.map((c) => ({
+                id: wellFormed(c.id),
+                name: wellFormed(c.name),
+                arguments: wellFormed(c.arguments),
+              })),
+            )
+          : null,
         null,
         null,
         0,

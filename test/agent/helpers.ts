@@ -8,6 +8,7 @@ import { err, ok, type Result } from '../../src/core/result.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { sqliteStoresOn, type TestStores } from '../support/stores.js';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
+import type { SessionStore } from '../../src/agent/session-store.js';
 import type { SecretResolver } from '../../src/agent/providers/factory.js';
 import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
 import type { TurnPipelines } from '../../src/agent/boundaries.js';
@@ -57,6 +58,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** The leak index the output guard consults (e.g. with a vault value registered). */
   leaks?: LeakIndex;
+  /** The session store the runtime gets, made from the real one (e.g. one that answers late, like a remote backend). */
+  sessions?: (real: SessionStore) => SessionStore;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -114,7 +117,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   if (!parts.ok) throw new Error(parts.error.message);
   const runtime = createAgentRuntime({
     config,
-    sessions: stores.sessions,
+    sessions: options.sessions ? options.sessions(stores.sessions) : stores.sessions,
     bus,
     dataDir,
     resolveSecret: options.resolveSecret ?? resolveSecret,
