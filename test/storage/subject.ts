@@ -19,7 +19,7 @@ export async function rejection(p: Promise<unknown>): Promise<{ code: string; me
   } catch (cause) {
     const e = (cause as { error?: { code: string; message: string } }).error;
     if (e) return e;
-    throw new Error(`rejected without a BulwarkError: ${String(cause)}`);
+    throw new Error(`rejected without a BulwarkError: ${String(cause)}`, { cause });
   }
   throw new Error('expected a rejection, but the call succeeded');
 }
