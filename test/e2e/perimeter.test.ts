@@ -33,6 +33,8 @@ describe('daemon perimeter', () => {
     admin.value.revoke(revoked.value.id);
     admin.value.close();
 
+    // Counted before the requests start: reading the log waits for its pending lines, and the requests run meanwhile.
+    const before = (await e2e.audit()).filter((a) => a.type === 'auth:denied').length;
     const attempts: Array<[Promise<Response>, number]> = [
       [post({}), 401],
       [post({ authorization: `Bearer ${generateToken()}` }), 401],
@@ -40,7 +42,6 @@ describe('daemon perimeter', () => {
       [post({ authorization: `Bearer ${adminOnly.value.token}` }), 403],
       [post({ authorization: `Bearer ${revoked.value.token}` }), 401],
     ];
-    const before = (await e2e.audit()).filter((a) => a.type === 'auth:denied').length;
     for (const [pending, status] of attempts) {
       const res = await pending;
       expect(res.status).toBe(status);
