@@ -150,6 +150,8 @@ const suite: Suite = {
       );
       const dangerous = { id: 'd', name: 'exec', arguments: JSON.stringify({ command: 'rm -rf build' }) };
       const first = beforeToolCall(dangerous);
+      // The gates run one after the other (each awaited): the request is queued a few ticks later.
+      for (let i = 0; i < 100 && queue.list().length === 0; i++) await new Promise((r) => setImmediate(r));
       const pending = queue.list()[0];
       if (!pending) throw new Error('expected a pending approval');
       queue.decide(pending.id, 'approve', 'bench');

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
-import { AuditSink } from '../../src/core/audit.js';
+import { AuditSink, type AuditStore } from '../../src/core/audit.js';
+import { JsonlAuditStore } from '../../src/core/jsonl-audit-store.js';
+import { unwrap } from '../../src/core/result.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { MemoryAuditStore } from '../support/stores.js';
@@ -61,9 +63,19 @@ export async function startTestGateway(
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
   const bus = new EventBus();
-  // The lines the sink hands to its store, read back synchronously (the JSONL store has its own tests: test/storage).
+  // audit.jsonl as the daemon writes it, and the same lines in memory for the tests' synchronous reads.
+  const auditFile = unwrap(JsonlAuditStore.open(path.join(dir, 'audit.jsonl')));
   const auditLines = new MemoryAuditStore();
-  const sink = new AuditSink(auditLines);
+  const both: AuditStore = {
+    append: async (line) => {
+      await Promise.all([auditLines.append(line), auditFile.append(line)]);
+    },
+    flush: () => auditFile.flush(),
+    close: async () => {
+      await Promise.all([auditLines.close(), auditFile.close()]);
+    },
+  };
+  const sink = new AuditSink(both);
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
   const logger = pino({ level: 'silent' });
