@@ -1,6 +1,6 @@
 /**
  * Composition root: the only place that wires concrete parts together.
- * startDaemon: data dir → config → logger → database → event bus + audit sink → layer
+ * startDaemon: data dir → config → logger → stores (src/stores.ts) → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
 import { randomBytes } from 'node:crypto';
@@ -34,7 +34,8 @@ import { EventBus } from './core/events.js';
 import { BUILD_LAYERS, LayerCatalogue, type LayerReporter, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
-import { openDatabase, type Db } from './core/sqlite.js';
+import { openSqliteStore, type Db } from './core/sqlite.js';
+import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
 import { createGateway, gatewayLayers } from './gateway/app.js';
 import { createOutputGuard, type OutputGuard } from './guards/output-guard.js';
 import { createPerimeter, type Perimeter } from './guards/perimeter.js';
@@ -73,6 +74,8 @@ export interface DaemonOptions {
 
 export interface RunningDaemon {
   readonly url: string;
+  /** Resolves once every event audited so far is in the audit store. */
+  flushAudit(): Promise<void>;
   readonly dataDir: string;
   readonly config: Config;
   readonly logFile: string;
@@ -88,8 +91,6 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export const DB_FILE = 'bulwark.db';
-export const AUDIT_FILE = 'audit.jsonl';
 export const LOG_FILE = 'bulwark.log';
 
 /** The services of a turn and the pipelines they form (the daemon's, and the offline `bulwark layers` view's). */
@@ -103,7 +104,9 @@ export interface TurnParts {
 
 export interface TurnPartsDeps {
   readonly bus: EventBus;
-  readonly db: Db;
+  readonly stores: Pick<Stores, 'usage' | 'approvals'>;
+  /** L09 over what the stores keep of model-chosen text (the approval history's views). */
+  readonly redact: (text: string) => string;
   readonly leaks: LeakIndex;
   readonly canarySecret: Buffer;
   readonly tools: readonly Tool[];
@@ -118,7 +121,8 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
   const controls = createControlsFromConfig({
     config,
     bus: deps.bus,
-    db: deps.db,
+    stores: deps.stores,
+    redact: deps.redact,
     tools: deps.tools,
     workspace: deps.workspace,
     network: () => networkGrant,
@@ -241,17 +245,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
   };
   try {
-    const db: Db = openDatabase(childPath(dataDir, DB_FILE));
-    cleanups.push(() => {
-      db.close();
-    });
+    const stores = unwrap(await openEmbeddedStores(dataDir));
+    cleanups.push(() => stores.close());
     const bus = new EventBus((error, type) =>
       logger.error({ err: describeCause(error), type }, 'event handler failed'),
     );
-    const audit = new AuditSink(auditFile, sanitize);
+    const audit = new AuditSink(stores.audit, sanitize, (message) => logger.error(message));
     audit.attach(bus);
     cleanups.push(() => audit.close());
-    const tokens = new TokenStore(db);
+    const tokens = new TokenStore(stores.db);
 
     // L06/L07: the environment is snapshotted, its secrets captured and scrubbed; every value handed out joins the leak index.
     scrubProcessEnv(SDK_ENV_VARIABLES);
@@ -337,7 +339,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const parts = unwrap(
       turnParts(config, {
         bus,
-        db,
+        stores,
+        redact: sanitize,
         leaks,
         canarySecret: unwrap(canaryKey(store)),
         tools,
@@ -346,11 +349,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     const { controls, pipelines } = parts;
     const { approvals } = controls;
-    cleanups.push(() => approvals.shutdown());
+    cleanups.push(() => approvals.close());
+    // Requests an earlier daemon left pending died with its turns; counters past their keeping time go.
+    const abandoned = await approvals.abandonLeftovers();
+    if (abandoned > 0)
+      logger.warn(`${abandoned} approval request(s) left pending by the previous run are now abandoned`);
+    await stores.usage.prune(Date.now());
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        db,
+        sessions: stores.sessions,
         bus,
         dataDir,
         resolveSecret: providerSecret,
@@ -409,6 +417,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       pipelines,
       agents: runtime.listAgents(),
       bus,
+      flushAudit: () => audit.flush(),
       close: () => {
         closing ??= (async () => {
           // Deny what waits for an operator first, so those turns can finish, then stop serving.
@@ -442,13 +451,16 @@ export function openTokenAdmin(dataDir: string): Result<
 > {
   const dir = ensureDataDir(dataDir);
   if (!dir.ok) return dir;
-  let db: Db;
+  const opened = openSqliteStore(childPath(dataDir, DB_FILE));
+  if (!opened.ok) return opened;
+  const db: Db = opened.value;
+  let store: TokenStore;
   try {
-    db = openDatabase(childPath(dataDir, DB_FILE));
+    store = new TokenStore(db);
   } catch (cause) {
+    db.close();
     return err(bulwarkError('db.open', `cannot open ${childPath(dataDir, DB_FILE)}: ${describeCause(cause)}`));
   }
-  const store = new TokenStore(db);
   return ok({
     create: (name, scopes, options) => store.create(name, scopes, options),
     list: () => store.list(),
@@ -495,11 +507,13 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
     ? probe.value
     : { name: 'exec', layers: () => [{ id: 'L11', state: 'degraded', reason: probe.error.message }] };
   const guard = createNetGuard(config.net, bus);
-  const db = openDatabase(':memory:');
+  const stores = memoryStores();
+  if (!stores.ok) return stores;
   try {
     const parts = turnParts(config, {
       bus,
-      db,
+      stores: stores.value,
+      redact: (text) => text,
       leaks: new LeakIndex(),
       canarySecret: randomBytes(32),
       tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
@@ -518,7 +532,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });
   } finally {
-    db.close();
+    void stores.value.close();
   }
 }
 

@@ -5,6 +5,8 @@ import type { CliContext } from './cli/context.js';
 import { dataDirPath } from './config/data-dir.js';
 import { offlineView, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause } from './core/errors.js';
+import { ok } from './core/result.js';
+import { embeddedStoresExist, openEmbeddedStores } from './stores.js';
 
 // Everything bulwark creates (database, logs, audit, runtime files) is private to its user unless a module says otherwise.
 process.umask(0o077);
@@ -19,6 +21,7 @@ const ctx: CliContext = {
 };
 
 const services: CliServices = {
+  openStores: async (dataDir) => (embeddedStoresExist(dataDir) ? openEmbeddedStores(dataDir) : ok(undefined)),
   openTokens: openTokenAdmin,
   layers: offlineView,
   startDaemon,

@@ -28,12 +28,12 @@ export interface PromptItem {
   readonly tools: readonly Tool[];
 }
 
-/** What one gate did to a model call that it must hear about when the call is over. */
+/** What one gate did to a model call that it must hear about when the call is over (the loop awaits each). */
 export interface ModelCallSettlement {
   /** The call ended (ok or failed) with this usage. */
-  after(outcome: ModelCallOutcome, signal: AbortSignal): ModelCallAdvice | void;
+  after(outcome: ModelCallOutcome, signal: AbortSignal): ModelCallAdvice | void | Promise<ModelCallAdvice | void>;
   /** The call never happened (a later gate refused it, or the turn ended first). */
-  cancel(): void;
+  cancel(): void | Promise<void>;
 }
 
 export interface ModelCallItem {

@@ -9,13 +9,12 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import type { EventBus } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { absoluteFrom, childPath } from '../core/safe-path.js';
-import type { Db } from '../core/sqlite.js';
 import { callerKey } from '../core/caller.js';
 import { auditContext } from '../core/context.js';
 import { checkPipelines, type TurnPipelines } from './boundaries.js';
 import { createProvider, type SecretResolver } from './providers/factory.js';
 import { SessionLocks, type ReleaseSession } from './session-lock.js';
-import { repairHistory, SessionStore } from './session-store.js';
+import { repairHistory, type SessionStore } from './session-store.js';
 import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
@@ -25,8 +24,8 @@ import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnR
 
 export interface AgentRuntimeOptions {
   readonly config: Config;
-  /** Handle of <data dir>/bulwark.db; the runtime migrates its own tables (room 'agent'). */
-  readonly db: Db;
+  /** Where sessions and their messages are kept (the composition root opens it: src/stores.ts). */
+  readonly sessions: SessionStore;
   readonly bus: EventBus;
   readonly dataDir: string;
   readonly resolveSecret: SecretResolver;
@@ -110,7 +109,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   const pipelines = checked.value;
   const cwd = options.cwd ?? process.cwd();
   const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
-  const sessions = new SessionStore(options.db);
+  const sessions = options.sessions;
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
   for (const [id, p] of Object.entries(config.providers))
@@ -167,7 +166,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       let sessionId: string;
       if (request.sessionId !== undefined) {
-        const auth = sessions.authorize(request.sessionId, agent.config.id, callerKey(request.caller));
+        const auth = await sessions.authorize(request.sessionId, agent.config.id, callerKey(request.caller));
         if (!auth.ok) {
           if (auth.error.code === 'session.forbidden') {
             bus.emit('security:blocked', {
@@ -192,7 +191,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         }
         sessionId = auth.value;
       } else {
-        sessionId = sessions.create(agent.config.id, callerKey(request.caller));
+        sessionId = await sessions.create(agent.config.id, callerKey(request.caller));
       }
       // One turn at a time per session: the history is read, and the turn's messages appended, under the lock.
       // A waiting turn queues for at most turnTimeoutMs (the longest the running turn may take).
@@ -207,7 +206,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         return;
       }
       release = lock.value;
-      const history = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
+      const history = request.sessionId !== undefined ? repairHistory(await sessions.history(sessionId)) : [];
       const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
       yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
 
@@ -217,9 +216,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         traceId: request.traceId,
         caller: request.caller,
       };
+      // The loop records messages as it goes; they are stored between events, in order, under the session lock.
       const pending: ChatMessage[] = [];
-      const flush = (): void => {
-        if (pending.length) sessions.append(sessionId, pending.splice(0));
+      const flush = async (): Promise<void> => {
+        if (pending.length) await sessions.append(sessionId, pending.splice(0));
       };
       const loop = runTurnLoop(
         {
@@ -253,7 +253,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       let terminal: TurnEvent | undefined;
       try {
         for await (const ev of loop) {
-          flush();
+          await flush();
           if (ev.type === 'done' || ev.type === 'error') {
             terminal = ev;
             break; // closes the loop: its own clean-up (deadline timer, abort listener) runs now
@@ -261,7 +261,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           yield ev;
         }
       } finally {
-        flush();
+        await flush();
       }
       release();
       release = undefined;

@@ -140,6 +140,24 @@ function scannedError(error: BulwarkError, pipelines: TurnPipelines, ctx: TurnCo
   return message === error.message ? error : { ...error, message };
 }
 
+/**
+ * Runs every step (settlements of one model call) even when one fails, so no gate keeps what it holds; then throws
+ * the first failure, if any.
+ */
+async function settleAll<T>(steps: ReadonlyArray<() => T | Promise<T>>): Promise<T[]> {
+  const out: T[] = [];
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      out.push(await step());
+    } catch (cause) {
+      failures.push(cause);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  return out;
+}
+
 /** Stored in place of the name of a tool call to a tool that does not exist. */
 export const UNKNOWN_TOOL_NAME = 'unknown_tool';
 
@@ -250,7 +268,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       };
       const gate = await runPipeline(pipelines.modelCall, planned, ctx, abort.signal);
       if (!gate.ok) {
-        for (const s of planned.settlements) s.cancel();
+        await settleAll(planned.settlements.map((s) => () => s.cancel()));
         yield { type: 'error', error: gate.error };
         return;
       }
@@ -293,10 +311,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
       const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
       let advice: ModelCallAdvice = {};
-      for (const s of unsettled.splice(0).reverse()) {
-        const a = s.after(outcome, abort.signal);
-        if (a?.retry) advice = { retry: true };
-      }
+      const advised = await settleAll(
+        unsettled
+          .splice(0)
+          .reverse()
+          .map((s) => () => s.after(outcome, abort.signal)),
+      );
+      if (advised.some((a) => a?.retry)) advice = { retry: true };
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
       const tail = cut ? '' : underCap(filter.flush());
       if (tail) {
@@ -403,8 +424,11 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     };
   } finally {
     // A model call the turn never settled (the consumer stopped reading mid-stream) frees what its gates hold.
-    for (const s of unsettled.splice(0)) s.cancel();
-    abort.dispose();
+    try {
+      await settleAll(unsettled.splice(0).map((s) => () => s.cancel()));
+    } finally {
+      abort.dispose();
+    }
   }
 
   async function runToolCall(call: ToolCall, ref: ToolCallRef): Promise<ToolOutcome> {

@@ -9,6 +9,8 @@
 import { Command } from 'commander';
 import type { BulwarkError } from '../core/errors.js';
 import type { PipelineRow } from '../agent/boundaries.js';
+import type { UsageStore } from '../agent/budget/usage-store.js';
+import type { ApprovalStore } from '../policy/approval-store.js';
 import type { LayerStatus } from '../core/layers.js';
 import type { Result } from '../core/result.js';
 import type { CliContext } from './context.js';
@@ -63,7 +65,16 @@ export interface DaemonHandle {
   close(): Promise<void>;
 }
 
+/** The stores a command reads, opened by the composition root's factory (src/stores.ts); `close` releases them. */
+export interface CliStores {
+  readonly usage: UsageStore;
+  readonly approvals: ApprovalStore;
+  close(): Promise<void>;
+}
+
 export interface CliServices {
+  /** The data dir's stores as the daemon uses them; `undefined` when nothing has been stored there yet. */
+  openStores(dataDir: string): Promise<Result<CliStores | undefined, BulwarkError>>;
   openTokens(dataDir: string): Result<TokenAdmin, BulwarkError>;
   /** Layer states and pipelines as the daemon would report them with the current config. */
   layers(dataDir: string): Result<{ layers: LayerStatus[]; pipelines: PipelineRow[] }, BulwarkError>;

@@ -6,7 +6,9 @@ import { bulwarkError } from '../../src/core/errors.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { err, ok, type Result } from '../../src/core/result.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
+import { sqliteStoresOn, type TestStores } from '../support/stores.js';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
+import type { SessionStore } from '../../src/agent/session-store.js';
 import type { SecretResolver } from '../../src/agent/providers/factory.js';
 import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
 import type { TurnPipelines } from '../../src/agent/boundaries.js';
@@ -31,6 +33,8 @@ export interface Harness {
   /** The real services of the turn's pipelines (perimeter, output guard, controls, …). */
   parts: TurnParts;
   db: Db;
+  /** The stores over `db` (sessions, usage, approvals). */
+  stores: TestStores;
   bus: EventBus;
   events: Envelope<EventType>[];
   root: string;
@@ -54,6 +58,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** The leak index the output guard consults (e.g. with a vault value registered). */
   leaks?: LeakIndex;
+  /** The session store the runtime gets, made from the real one (e.g. one that answers late, like a remote backend). */
+  sessions?: (real: SessionStore) => SessionStore;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -88,13 +94,15 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     ],
   });
   const db = openDatabase(join(dataDir, 'bulwark.db'));
+  const stores = sqliteStoresOn(db, join(dataDir, 'bulwark.db'));
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
   const workspace = join(dataDir, 'workspaces', 'coder');
   const parts = turnParts(config, {
     bus,
-    db,
+    stores,
+    redact: (text) => text,
     leaks: options.leaks ?? new LeakIndex(),
     canarySecret: randomBytes(32),
     tools: [...fsTools, ...(options.extraTools ?? [])],
@@ -109,7 +117,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   if (!parts.ok) throw new Error(parts.error.message);
   const runtime = createAgentRuntime({
     config,
-    db,
+    sessions: options.sessions ? options.sessions(stores.sessions) : stores.sessions,
     bus,
     dataDir,
     resolveSecret: options.resolveSecret ?? resolveSecret,
@@ -121,6 +129,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     runtime: runtime.value,
     parts: parts.value,
     db,
+    stores,
     bus,
     events,
     root,

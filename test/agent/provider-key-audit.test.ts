@@ -55,7 +55,7 @@ describe('provider key read through the daemon', () => {
     });
     expect(answer.choices[0]?.message.content).toBe('done');
 
-    const audit = e2e.audit();
+    const audit = await e2e.audit();
     const reads = audit.filter((a) => a.type === 'secret:accessed' && a.secretName === FAKE_KEY_NAME);
     expect(reads).toHaveLength(2);
     // The turn's trace, as the tool execution of the same turn records it.

@@ -765,7 +765,7 @@ describe('agent runtime — construction', () => {
     const { createAgentRuntime } = await import('../../src/agent/runtime.js');
     const base = {
       config: ConfigSchema.parse({}),
-      db: h!.db,
+      sessions: h!.stores.sessions,
       bus: h!.bus,
       dataDir: h!.dataDir,
       resolveSecret: () => err(bulwarkError('x', 'x')),

@@ -46,7 +46,7 @@ describe('pipelines are required', () => {
     h = makeHarness(fake);
     const base = {
       config: ConfigSchema.parse({}),
-      db: h.db,
+      sessions: h.stores.sessions,
       bus: h.bus,
       dataDir: h.dataDir,
       resolveSecret: () => err(bulwarkError('none', 'none')),

@@ -1,12 +1,15 @@
 /** A real gateway (real SQLite, real audit file, real HTTP on 127.0.0.1) around a scripted AgentRuntime. */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
-import { AuditSink } from '../../src/core/audit.js';
+import { AuditSink, type AuditStore } from '../../src/core/audit.js';
+import { JsonlAuditStore } from '../../src/core/jsonl-audit-store.js';
+import { unwrap } from '../../src/core/result.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
+import { MemoryAuditStore } from '../support/stores.js';
 import { createGateway } from '../../src/gateway/app.js';
 import { TokenStore } from '../../src/gateway/auth/token-store.js';
 import type { AuthFailureLimitConfig } from '../../src/config/sections/gateway.js';
@@ -60,8 +63,19 @@ export async function startTestGateway(
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
   const bus = new EventBus();
-  const auditFile = path.join(dir, 'audit.jsonl');
-  const sink = new AuditSink(auditFile);
+  // audit.jsonl as the daemon writes it, and the same lines in memory for the tests' synchronous reads.
+  const auditFile = unwrap(JsonlAuditStore.open(path.join(dir, 'audit.jsonl')));
+  const auditLines = new MemoryAuditStore();
+  const both: AuditStore = {
+    append: async (line) => {
+      await Promise.all([auditLines.append(line), auditFile.append(line)]);
+    },
+    flush: () => auditFile.flush(),
+    close: async () => {
+      await Promise.all([auditLines.close(), auditFile.close()]);
+    },
+  };
+  const sink = new AuditSink(both);
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
   const logger = pino({ level: 'silent' });
@@ -75,7 +89,7 @@ export async function startTestGateway(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const server = await listen(gateway, '127.0.0.1', 0);
-  const auditText = (): string => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '');
+  const auditText = (): string => auditLines.lines.map((l) => `${l}\n`).join('');
   return {
     url: server.url,
     dir,
@@ -96,7 +110,7 @@ export async function startTestGateway(
     },
     close: async () => {
       await server.close();
-      sink.close();
+      await sink.close();
       db.close();
     },
   };

@@ -1,7 +1,8 @@
 /**
  * `bulwark approvals list|show|approve|deny|watch`: the operator side of L13, talking to the running
  * daemon's /v1/approvals API with an admin token. `show` prints the full effect the decision is
- * bound to: argv, cwd, env names, network grants and the file diff for writes.
+ * bound to: argv, cwd, env names, network grants and the file diff for writes; a decided request (also one an
+ * earlier daemon recorded) comes from the approval history, its view as it was stored (redacted).
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
@@ -15,6 +16,8 @@ interface ConnOptions {
   token?: string;
   json?: boolean;
   reason?: string;
+  all?: boolean;
+  limit?: string;
 }
 
 interface ApprovalJson {
@@ -28,6 +31,7 @@ interface ApprovalJson {
   source?: string;
   by?: string;
   reason?: string;
+  resolvedAt?: string;
   view: {
     tool: string;
     classes: string[];
@@ -81,7 +85,11 @@ export function renderApproval(a: ApprovalJson): string {
   if (v.envNames && v.envNames.length > 0) lines.push(`env names  ${v.envNames.map(safe).join(', ')}`);
   lines.push(`arguments  ${safe(v.args)}`);
   lines.push(`effect     sha256:${a.effectHash}`);
-  lines.push(`waiting    ${a.waiters} call(s); expires ${a.expiresAt}`);
+  if (a.status === 'pending') lines.push(`waiting    ${a.waiters} call(s); expires ${a.expiresAt}`);
+  else
+    lines.push(
+      `decided    ${a.status}${a.resolvedAt ? ` at ${a.resolvedAt}` : ''}${a.reason ? `: ${safe(a.reason)}` : ''}`,
+    );
   if (v.diff) lines.push('diff', ...v.diff.split('\n').map((l) => `  ${safe(l)}`));
   return lines.join('\n') + '\n';
 }
@@ -96,27 +104,52 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--token <token>', 'admin API token (prefer the BULWARK_TOKEN environment variable)')
       .option('--json', 'print JSON');
 
-  conn(cmd.command('list').description('list pending approvals')).action(
-    action(ctx, async (opts: ConnOptions) => {
-      const out = (await call(ctx, opts, 'GET', '')) as { data: ApprovalJson[] };
-      if (opts.json) return printJson(ctx, out.data);
-      if (out.data.length === 0) return ctx.stdout('no pending approvals\n');
-      ctx.stdout(
-        formatTable(
-          ['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
-          out.data.map((a) => [
-            a.id,
-            a.view.agentId,
-            a.view.tool,
-            a.view.classes.join(','),
-            String(a.waiters),
-            a.expiresAt,
-            safe(summary(a)),
-          ]),
-        ),
-      );
-    }),
-  );
+  conn(cmd.command('list').description('list pending approvals (--all: the recorded history, newest first)'))
+    .option('--all', 'every recorded request with its status, decided ones too')
+    .option('--limit <n>', 'with --all: how many (1-500)', '50')
+    .action(
+      action(ctx, async (opts: ConnOptions) => {
+        if (opts.all) {
+          const limit = Number(opts.limit ?? '50');
+          if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+            return fail(ctx, '--limit must be a whole number from 1 to 500');
+          const page = (await call(ctx, opts, 'GET', `/history?limit=${limit}`)) as { data: ApprovalJson[] };
+          if (opts.json) return printJson(ctx, page.data);
+          if (page.data.length === 0) return ctx.stdout('no approval requests recorded\n');
+          return ctx.stdout(
+            formatTable(
+              ['ID', 'STATUS', 'AGENT', 'TOOL', 'CREATED', 'BY', 'EFFECT'],
+              page.data.map((a) => [
+                a.id,
+                a.status,
+                a.view.agentId,
+                a.view.tool,
+                a.createdAt,
+                safe(a.by ?? a.source ?? ''),
+                safe(summary(a)),
+              ]),
+            ),
+          );
+        }
+        const out = (await call(ctx, opts, 'GET', '')) as { data: ApprovalJson[] };
+        if (opts.json) return printJson(ctx, out.data);
+        if (out.data.length === 0) return ctx.stdout('no pending approvals\n');
+        ctx.stdout(
+          formatTable(
+            ['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
+            out.data.map((a) => [
+              a.id,
+              a.view.agentId,
+              a.view.tool,
+              a.view.classes.join(','),
+              String(a.waiters),
+              a.expiresAt,
+              safe(summary(a)),
+            ]),
+          ),
+        );
+      }),
+    );
 
   conn(
     cmd

@@ -113,16 +113,18 @@ Examples:
           mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
           const ownDir = childPath(runtimeDir, `exec-cli-${process.pid}`);
           // The run is audited in the data dir's audit.jsonl, as the exec tool's runs are.
-          const audit = openCliAuditBus(dd.value);
+          const opened = openCliAuditBus(dd.value, (m) => ctx.stderr(`bulwark: ${m}\n`));
+          if (!opened.ok) return fail(ctx, opened.error);
+          const audit = opened.value;
           const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0, bus: audit.bus });
           if (!svc.ok) {
-            audit.close();
+            await audit.close();
             return fail(ctx, svc.error);
           }
           for (const l of svc.value.log) if (l.level !== 'info') ctx.stderr(`bulwark: ${l.message}\n`);
           const runner = svc.value.runner;
           if (!runner) {
-            audit.close();
+            await audit.close();
             ctx.setExitCode(126);
             return ctx.stderr(`bulwark: exec is disabled: ${svc.value.layer.reason}\n`);
           }
@@ -149,7 +151,7 @@ Examples:
             ctx.setExitCode(r.value.timedOut ? 124 : (r.value.exitCode ?? 128));
           } finally {
             svc.value.stop();
-            audit.close();
+            await audit.close();
             rmSync(ownDir, { recursive: true, force: true });
           }
         },

@@ -8,13 +8,11 @@ import type { Command } from 'commander';
 import { isCancel, password, confirm } from '@clack/prompts';
 import { envSnapshot } from '../../config/env.js';
 import { configPath, loadConfig } from '../../config/load.js';
-import { AuditSink } from '../../core/audit.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
 import { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
-import { absoluteFrom, childPath } from '../../core/safe-path.js';
+import { absoluteFrom } from '../../core/safe-path.js';
 import { readTextFileBounded } from '../../config/read-file.js';
-import { createSanitizer } from '../../logging/sanitize.js';
 import {
   masterKeyOptionsFromConfig,
   secretScopesFromConfig,
@@ -28,6 +26,7 @@ import { LeakIndex } from '../../secrets/leak-index.js';
 import { auditPlaintext } from '../../secrets/plaintext-audit.js';
 import { openSecretStore, rotateMasterKey, type SecretStore } from '../../secrets/store.js';
 import { checkSecretName, vaultPath } from '../../secrets/vault.js';
+import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';
 
@@ -91,7 +90,7 @@ function openForCli(
   ctx: CliContext,
   group: GroupOptions,
   create: boolean,
-): Result<{ store: SecretStore; done: () => void; loaded: Loaded }, BulwarkError> {
+): Result<{ store: SecretStore; done: () => Promise<void>; loaded: Loaded }, BulwarkError> {
   const loaded = loadScopes(ctx);
   if (!loaded.ok) return loaded;
   const keyOpts = masterKeyOptionsFromConfig(loaded.value.secretsConfig, ctx.dataDir, create);
@@ -107,8 +106,11 @@ function openForCli(
     bus,
   });
   if (!opened.ok) return opened;
-  const sink = new AuditSink(childPath(ctx.dataDir, 'audit.jsonl'), createSanitizer(leakIndex));
-  sink.attach(bus);
+  const audit = openCliAuditBus(ctx.dataDir, (m) => ctx.stderr(`bulwark: ${m}\n`), { bus, leaks: leakIndex });
+  if (!audit.ok) {
+    opened.value.close();
+    return audit;
+  }
   const store = opened.value;
   if (store.keyInfo.created) {
     ctx.stderr(
@@ -118,9 +120,9 @@ function openForCli(
   return ok({
     store,
     loaded: loaded.value,
-    done: () => {
-      sink.close();
+    done: async () => {
       store.close();
+      await audit.value.close();
     },
   });
 }
@@ -144,7 +146,10 @@ export function vaultLeakIndex(ctx: CliContext, group: GroupOptions = {}): Resul
       if (v.ok) known.register(m.name, v.value);
     }
   } finally {
-    opened.value.done();
+    // A synchronous caller: the log is closed once its lines are written (the process stays up until then).
+    opened.value
+      .done()
+      .catch((cause: unknown) => ctx.stderr(`bulwark: closing the audit log failed: ${describeCause(cause)}\n`));
   }
   return ok(known);
 }
@@ -215,7 +220,7 @@ Examples:
           if (agents.length === 0)
             ctx.stderr(`bulwark: note: no agent may read ${name} yet; allow it with agents[].secrets in config.yaml\n`);
         } finally {
-          done();
+          await done();
         }
       }),
     );
@@ -225,7 +230,7 @@ Examples:
     .argument('<name>', 'secret name')
     .description('remove a secret from the vault')
     .action(
-      action(ctx, (name: string) => {
+      action(ctx, async (name: string) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
@@ -234,7 +239,7 @@ Examples:
           if (!r.value) return fail(ctx, `secret "${name}" is not in the vault`);
           ctx.stdout(`deleted ${name}\n`);
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
       }),
     );
@@ -244,7 +249,7 @@ Examples:
     .description('names, created/updated times and which agents may read each secret — never values')
     .option('--json', 'print as JSON')
     .action(
-      action(ctx, (opts: { json?: boolean }) => {
+      action(ctx, async (opts: { json?: boolean }) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
@@ -265,7 +270,7 @@ Examples:
             ),
           );
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
       }),
     );
@@ -292,7 +297,7 @@ Examples:
           const r = opened.value.store.setMany(entries.map((e) => [e.name, e.value] as const));
           if (!r.ok) return fail(ctx, r.error);
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
         ctx.stdout(`imported ${entries.length} secret(s): ${entries.map((e) => e.name).join(', ')}\n`);
         const remove = opts.deletePlaintext
@@ -366,7 +371,7 @@ Examples:
       'where to write the new key when the current one comes from $BULWARK_MASTER_KEY or systemd',
     )
     .action(
-      action(ctx, (opts: { newKeyFile?: string }) => {
+      action(ctx, async (opts: { newKeyFile?: string }) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
@@ -379,7 +384,7 @@ Examples:
             );
           }
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
       }),
     );
