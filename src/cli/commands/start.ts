@@ -42,16 +42,17 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
+/** Resolves on the first SIGINT or SIGTERM, or when stdout's reader goes away (`bulwark start | head`). */
+function untilStop(ctx: CliContext): Promise<string> {
   return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals): void => {
+    const handler = (why: string): void => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
-      resolve(signal);
+      resolve(why);
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
+    ctx.onStdoutClosed?.(() => handler('a closed stdout'));
   });
 }
 
@@ -93,12 +94,12 @@ Examples:
         ctx.stdout(`bulwark listening on ${daemon.url}\n`);
         if (!isLoopback(host))
           ctx.stdout(
-            `warning: ${host} is not a loopback address; the API is reachable from the network (tokens are still required)\n`,
+            `warning: ${host} is not a loopback address and server.insecure is set: the API is reachable from the network over plain HTTP (tokens are still required, but cross the network unencrypted)\n`,
           );
         ctx.stdout(agentSummary(daemon.agents) + '\n');
         ctx.stdout(layerSummary(daemon.layers) + '\n');
         ctx.stdout(`logs:  ${daemon.logFile}\naudit: ${daemon.auditFile}\nstop with Ctrl-C (SIGINT) or SIGTERM\n`);
-        const signal = await untilSignal();
+        const signal = await untilStop(ctx);
         ctx.stdout(`received ${signal}, shutting down\n`);
         await daemon.close();
         ctx.stdout('bulwark stopped\n');

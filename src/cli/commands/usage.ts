@@ -5,6 +5,7 @@ import { childPath } from '../../core/safe-path.js';
 import { startOfUtcDay, USAGE_DB_FILE, UsageStore } from '../../agent/budget/usage-store.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';
+import { examples } from '../help.js';
 
 interface UsageOptions {
   days?: string;
@@ -17,6 +18,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('show token use and cost per agent and model: today (UTC) and the last N days')
     .option('--days <n>', 'also total the last N days (1-35)', '7')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples('bulwark usage', 'bulwark usage --days 30 --json'))
     .action(
       action(ctx, (opts: UsageOptions) => {
         const days = Number(opts.days ?? '7');
