@@ -77,6 +77,15 @@ function createMissing(dir: string): Result<void, BulwarkError> {
 /** Entries of the data dir that are not the daemon's own: agent workspaces belong to the sandbox user. */
 export const NOT_DAEMON_OWNED = new Set(['workspaces']);
 
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    // Unreadable or gone: pathProblems reports it; the fix suggestion does not matter then.
+    return false;
+  }
+}
+
 /** What an entry of the data dir is, for messages. */
 function subjectOf(name: string): string {
   if (name === 'config.yaml') return 'config file';
@@ -94,7 +103,7 @@ function subjectOf(name: string): string {
  * `bulwark doctor`, so both refuse the same things. A missing data dir has no problems (it is created 0700).
  */
 export function dataDirProblems(dir: string, uid = currentUid()): FileProblem[] {
-  const own = pathProblems('data dir', dir, uid);
+  const own = pathProblems('data dir', dir, uid, '700');
   const out = [...own, ...ancestorProblems('data dir', dir, uid)];
   if (uid === undefined || own.length > 0) return out;
   let entries: string[];
@@ -127,7 +136,8 @@ export function dataDirProblems(dir: string, uid = currentUid()): FileProblem[] 
   }
   for (const name of entries.sort()) {
     if (NOT_DAEMON_OWNED.has(name)) continue;
-    out.push(...pathProblems(subjectOf(name), childPath(dir, name), uid));
+    const entry = childPath(dir, name);
+    out.push(...pathProblems(subjectOf(name), entry, uid, isDirectory(entry) ? '700' : '600'));
   }
   return out;
 }

@@ -52,9 +52,10 @@ function foreignOwner(subject: string, file: string, st: Stats, uid: number, fix
 
 /**
  * The owner and write bits of one path the daemon trusts. A symbolic link is judged twice: the link (which could
- * be re-pointed by its owner) and what it points to. A missing path is no problem here.
+ * be re-pointed by its owner) and what it points to. A missing path is no problem here. `privateMode` (e.g. `700`)
+ * is the mode the fix suggests for a path others can write; without it the fix only removes their write bits.
  */
-export function pathProblems(subject: string, file: string, uid = currentUid()): FileProblem[] {
+export function pathProblems(subject: string, file: string, uid = currentUid(), privateMode?: string): FileProblem[] {
   if (uid === undefined) return [];
   let link: Stats;
   try {
@@ -84,7 +85,7 @@ export function pathProblems(subject: string, file: string, uid = currentUid()):
       subject,
       path: file,
       message: `${subject} ${target} is writable by group or others (mode ${mode(st)})`,
-      fix: `chmod go-w ${file}`,
+      fix: privateMode ? `chmod ${privateMode} ${file}` : `chmod go-w ${file}`,
     });
   return out;
 }

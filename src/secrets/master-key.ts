@@ -178,9 +178,10 @@ export function encodeKey(key: Buffer): string {
  * and `bulwark doctor` apply, so every command agrees.
  */
 export function keyFileTrust(file: string): Result<void, BulwarkError> {
-  const problems = [...pathProblems('master key file', file), ...ancestorProblems('master key file', file)].filter(
-    (p) => p.severity === 'refuse',
-  );
+  const problems = [
+    ...pathProblems('master key file', file, undefined, '600'),
+    ...ancestorProblems('master key file', file),
+  ].filter((p) => p.severity === 'refuse');
   if (problems.length === 0) return ok(undefined);
   return err(
     keyError(

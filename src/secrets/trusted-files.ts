@@ -48,7 +48,11 @@ function keyModeProblems(file: string, dataDir: string): FileProblem[] {
 }
 
 function keyFileProblems(file: string, dataDir: string): FileProblem[] {
-  return [...pathProblems(SUBJECT, file), ...ancestorProblems(SUBJECT, file), ...keyModeProblems(file, dataDir)];
+  return [
+    ...pathProblems(SUBJECT, file, undefined, '600'),
+    ...ancestorProblems(SUBJECT, file),
+    ...keyModeProblems(file, dataDir),
+  ];
 }
 
 /** Where the key comes from with this data dir's config, or undefined when the config cannot be read (reported). */

@@ -48,7 +48,8 @@ async function startChild(h: string, args: string[] = []): Promise<Started> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  await expect.poll(() => /listening on (http:\/\/\S+)/.exec(out)?.[1] ?? err, { timeout: 20_000 }).toBeTruthy();
+  // "stop with Ctrl-C" is the last line printed before the signal handlers are in place.
+  await expect.poll(() => (out.includes('stop with Ctrl-C') ? out : err), { timeout: 20_000 }).toBeTruthy();
   const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
   if (!url) throw new Error(`the daemon did not start:\n${out}\n${err}`);
   return { child, url, out: () => out, err: () => err, exited };

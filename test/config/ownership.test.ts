@@ -125,7 +125,7 @@ describe.skipIf(!asRoot)('ownership of the data dir and what is in it (as root, 
   it('a config.yaml others may write is refused', async () => {
     const { dataDir, config } = layout();
     chmodSync(config, 0o666);
-    await expectRefusedByBoth(dataDir, config, /chmod go-w/);
+    await expectRefusedByBoth(dataDir, config, /chmod 600/);
   });
 
   it("another user's master key file is refused (configured, and this data dir's own default)", async () => {

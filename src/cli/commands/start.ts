@@ -60,14 +60,19 @@ export function register(program: Command, ctx: CliContext, services: CliService
   program
     .command('start')
     .description('run the daemon in the foreground (first run also does `bulwark init`); stop with Ctrl-C or SIGTERM')
-    .option('--host <host>', 'address to bind (default: server.host in config.yaml, 127.0.0.1)')
+    .option(
+      '--host <host>',
+      'address to bind (default: server.host in config.yaml, 127.0.0.1); anything but loopback needs server.insecure: true',
+    )
     .option('--port <port>', 'port to bind, 0 for any free port (default: server.port in config.yaml, 8787)')
     .addHelpText(
       'after',
       `
 The API is OpenAI-compatible: GET /v1/models, POST /v1/chat/completions (model = agent id).
 Every route but /health needs "Authorization: Bearer <token>".
-Logs go to <data dir>/bulwark.log, security decisions to <data dir>/audit.jsonl.
+Logs go to <data dir>/bulwark.log, security decisions to <data dir>/audit.jsonl (both rotated by size).
+Refused: a data dir or master key file another user owns or could swap (see \`bulwark doctor\`), a data dir another
+daemon holds, and a host other than loopback unless server.insecure is true (plain HTTP until TLS exists).
 
 Examples:
   $ bulwark start
