@@ -1,7 +1,8 @@
 /**
  * `bulwark doctor`: host checks, each with the fix when it fails — bwrap present and working, user
- * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, data dir
- * permissions and where the master key would come from (never the key itself).
+ * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, who owns and may
+ * write the data dir, its files and the master key file (daemonFileProblems: exactly what `bulwark start`
+ * refuses), where the master key would come from (never the key itself) and which daemon holds the data dir.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
