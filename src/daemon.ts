@@ -27,6 +27,9 @@ import type { CallContext } from './core/context.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
+import { lockDataDir } from './config/data-dir-lock.js';
+import { checkBindHost } from './gateway/bind-policy.js';
+import { checkDaemonFiles } from './secrets/trusted-files.js';
 import { loadConfig } from './config/load.js';
 import { AuditSink } from './core/audit.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
@@ -221,20 +224,49 @@ function workspaceOf(config: Config, dataDir: string): (agentId: string) => stri
   };
 }
 
+/** Config of a data dir that start may use: read only after its files proved trustworthy, with an allowed bind. */
+function startupConfig(dataDir: string, hostOverride: string | undefined): Result<Config, BulwarkError> {
+  const config = loadConfig(dataDir);
+  if (!config.ok) return config;
+  const bind = checkBindHost(hostOverride ?? config.value.server.host, config.value.server.insecure);
+  return bind.ok ? config : bind;
+}
+
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const dataDir = unwrap(ensureDataDir(options.dataDir));
-  const config = unwrap(loadConfig(dataDir));
+  // Nothing is read from a data dir or key file another user owns or could swap (the checks `bulwark doctor` shows).
+  unwrap(checkDaemonFiles(dataDir));
+  const lock = unwrap(lockDataDir(dataDir));
+  const loaded = startupConfig(dataDir, options.host);
+  if (!loaded.ok) {
+    lock.release();
+    throw new BulwarkFailure(loaded.error);
+  }
+  const config = loaded.value;
   const logFile = childPath(dataDir, LOG_FILE);
   const auditFile = childPath(dataDir, AUDIT_FILE);
   const leaks = new LeakIndex();
   const sanitize = createSanitizer(leaks);
-  const logger: Logger = createLogger({
-    dataDir,
-    level: config.logging.level,
-    pretty: options.pretty === true,
-    sanitizeLine: sanitize,
-  });
-  const cleanups: Array<() => void | Promise<void>> = [];
+  let logger: Logger;
+  try {
+    logger = createLogger({
+      dataDir,
+      level: config.logging.level,
+      pretty: options.pretty === true,
+      sanitizeLine: sanitize,
+      rotation: config.logging.file,
+    });
+  } catch (cause) {
+    lock.release();
+    throw new BulwarkFailure(bulwarkError('daemon.start', `cannot open ${logFile}: ${describeCause(cause)}`));
+  }
+  if (lock.tookOverFrom !== undefined)
+    logger.warn(
+      { pid: lock.tookOverFrom },
+      `took over the data dir from pid ${lock.tookOverFrom}, which is no longer running (its pid file was stale)`,
+    );
+  // Released last, after everything else has closed.
+  const cleanups: Array<() => void | Promise<void>> = [() => lock.release()];
   const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) {
       try {
@@ -245,7 +277,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
   };
   try {
-    const stores = unwrap(await openEmbeddedStores(dataDir));
+    const stores = unwrap(await openEmbeddedStores(dataDir, { auditRotation: config.logging.audit }));
     cleanups.push(() => stores.close());
     const bus = new EventBus((error, type) =>
       logger.error({ err: describeCause(error), type }, 'event handler failed'),
@@ -268,6 +300,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     cleanups.push(() => store.close());
+    if (store.keyInfo.adoptedFrom)
+      logger.info(
+        `this data dir's vault now has its own master key ${store.keyInfo.location}, copied from the shared ${store.keyInfo.adoptedFrom} (left unchanged)`,
+      );
+    for (const w of store.keyInfo.warnings ?? []) logger.warn(w);
     const scopes = secretScopes(config);
     const resolver: SecretResolver = createSecretResolver(store, scopes, bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
@@ -377,9 +414,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ? broker
           : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
+        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
       ]),
     );
+    const host = options.host ?? config.server.host;
     const gateway = createGateway({
       runtime,
       tokens,
@@ -387,6 +425,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       logger,
       bodyLimitBytes: config.server.bodyLimitBytes,
       authFailures: config.server.authFailures,
+      bindHost: host,
+      allowedHosts: config.server.allowedHosts,
+      connections: config.server.connections,
+      timeouts: config.server.timeouts,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
         statusRouteGroup({
@@ -399,7 +441,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }),
       ],
     });
-    const host = options.host ?? config.server.host;
     const server = await listen(gateway, host, options.port ?? config.server.port);
     listening.url = server.url;
     const layerList = layers.list();
@@ -527,7 +568,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
+        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
       ]),
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });

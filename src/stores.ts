@@ -20,6 +20,7 @@ import type { AuditStore } from './core/audit.js';
 import { existsSync } from 'node:fs';
 import type { BulwarkError } from './core/errors.js';
 import { JsonlAuditStore } from './core/jsonl-audit-store.js';
+import type { RotationPolicy } from './core/rotating-file.js';
 import { err, ok, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
 import { openDatabase, openSqliteStore, sqliteError, type Db } from './core/sqlite.js';
@@ -62,7 +63,10 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
  * audit.jsonl (opened for appending). A damaged database is an error naming the file and the fix; nothing is
  * created or changed then.
  */
-export function openEmbeddedStores(dataDir: string): Promise<Result<EmbeddedStores, BulwarkError>> {
+export function openEmbeddedStores(
+  dataDir: string,
+  options: { readonly auditRotation?: RotationPolicy } = {},
+): Promise<Result<EmbeddedStores, BulwarkError>> {
   const file = childPath(dataDir, DB_FILE);
   const opened = openSqliteStore(file);
   if (!opened.ok) return Promise.resolve(opened);
@@ -72,7 +76,7 @@ export function openEmbeddedStores(dataDir: string): Promise<Result<EmbeddedStor
     db.close();
     return Promise.resolve(stores);
   }
-  const audit = JsonlAuditStore.open(childPath(dataDir, AUDIT_FILE));
+  const audit = JsonlAuditStore.open(childPath(dataDir, AUDIT_FILE), options.auditRotation);
   if (!audit.ok) {
     db.close();
     return Promise.resolve(audit);

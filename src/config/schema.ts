@@ -12,15 +12,24 @@ import {
 import { BrokerConfigSchema } from './sections/broker.js';
 import { ExecConfigSchema } from './sections/exec.js';
 import { ServerConfigSchema } from './sections/gateway.js';
+import { LoggingConfigSchema } from './sections/logging.js';
 import { DEFAULT_NET_CONFIG, NetConfigSchema } from './sections/net.js';
 import { OutputConfigSchema } from './sections/output.js';
 import { AgentInputPolicySchema, PerimeterConfigSchema } from './sections/perimeter.js';
 import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from './sections/agent-limits.js';
-import { AgentSecretsSchema, SecretsConfigSchema } from './sections/secrets.js';
+import {
+  AgentSecretsSchema,
+  isReservedSecretName,
+  RESERVED_SECRET_MESSAGE,
+  SecretsConfigSchema,
+} from './sections/secrets.js';
 
 /** A reference to a secret by name; the value never lives in config. */
 export const SecretRefSchema = z.strictObject({
-  secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _'),
+  secret: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _')
+    .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
 });
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
@@ -94,8 +103,7 @@ export const ConfigSchema = z.strictObject({
   models: ModelsSchema.default({}),
   /** L22: circuit breaker per provider and model. */
   breaker: BreakerConfigSchema.default(DEFAULT_BREAKER),
-  logging: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
-    .default({ level: 'info' }),
+  /** bulwark.log and audit.jsonl: level and size-based rotation. */
+  logging: LoggingConfigSchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;

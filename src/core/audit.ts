@@ -1,5 +1,6 @@
 import { describeCause } from './errors.js';
 import type { Envelope, EventBus, EventType } from './events.js';
+import { escapeLineBreakers } from './line-escape.js';
 import { storeErrorOf } from './store.js';
 
 /** Prefixes of events that are security decisions and must be persisted. */
@@ -44,7 +45,10 @@ export class AuditSink {
   }
 
   write(event: Envelope<EventType>): void {
-    const line = this.sanitize(JSON.stringify({ at: event.at, type: event.type, ...event.payload }));
+    // L09 first, then U+2028/U+2029/U+0085 escaped so that no reader can take one line for two.
+    const line = escapeLineBreakers(
+      this.sanitize(JSON.stringify({ at: event.at, type: event.type, ...event.payload })),
+    );
     this.store.append(line).catch((cause: unknown) => {
       this.onError(
         `audit line for ${event.type} was not stored: ${storeErrorOf(cause)?.message ?? describeCause(cause)}`,

@@ -4,11 +4,12 @@
  * followed by one fdatasync, so the event loop never waits for the disk and lines keep the order of the calls.
  * `close()` writes everything still queued before the file is closed.
  */
-import { closeSync, constants, fdatasync, openSync, write } from 'node:fs';
+import { closeSync, constants, fdatasync, fstatSync, openSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { bulwarkError, describeCause, type BulwarkError } from './errors.js';
 import type { AuditStore } from './audit.js';
 import { err, ok, type Result } from './result.js';
+import { DEFAULT_AUDIT_ROTATION, shiftRotated, type RotationPolicy } from './rotating-file.js';
 import { storeClosed, storeFailure } from './store.js';
 
 const writeAsync = promisify(write);
@@ -34,16 +35,18 @@ export class JsonlAuditStore implements AuditStore {
   private constructor(
     private readonly file: string,
     fd: number,
+    private readonly rotation: RotationPolicy,
   ) {
     this.fd = fd;
   }
 
-  /** Opens (creating it 0600 if needed) the file for appending; a file that cannot be opened is an error now. */
-  static open(file: string): Result<JsonlAuditStore, BulwarkError> {
+  /**
+   * Opens (creating it 0600 if needed) the file for appending; a file that cannot be opened is an error now. Once it
+   * reaches `rotation.maxBytes` it becomes audit.jsonl.1 (… up to `keep` files) and a new one starts.
+   */
+  static open(file: string, rotation: RotationPolicy = DEFAULT_AUDIT_ROTATION): Result<JsonlAuditStore, BulwarkError> {
     try {
-      return ok(
-        new JsonlAuditStore(file, openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600)),
-      );
+      return ok(new JsonlAuditStore(file, openAppend(file), rotation));
     } catch (cause) {
       return err(
         bulwarkError(
@@ -126,5 +129,16 @@ export class JsonlAuditStore implements AuditStore {
       offset += bytesWritten;
     }
     await datasyncAsync(fd);
+    // Bounded on disk: past its size the file rotates (lines other processes appended count too).
+    if (fstatSync(fd).size >= this.rotation.maxBytes) {
+      closeSync(fd);
+      this.fd = undefined;
+      shiftRotated(this.file, this.rotation.keep);
+      this.fd = openAppend(this.file);
+    }
   }
+}
+
+function openAppend(file: string): number {
+  return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
 }

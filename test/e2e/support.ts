@@ -12,7 +12,7 @@ import {
   type WireFormat,
 } from '../support/fake-provider.js';
 
-export const FAKE_KEY_NAME = 'BULWARK_E2E_FAKE_KEY';
+export const FAKE_KEY_NAME = 'E2E_FAKE_PROVIDER_KEY';
 export const FAKE_KEY_VALUE = 'sk-e2e-fake-0123456789abcdef';
 
 export interface E2E {

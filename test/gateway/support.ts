@@ -12,7 +12,11 @@ import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { MemoryAuditStore } from '../support/stores.js';
 import { createGateway } from '../../src/gateway/app.js';
 import { TokenStore } from '../../src/gateway/auth/token-store.js';
-import type { AuthFailureLimitConfig } from '../../src/config/sections/gateway.js';
+import type { AuthFailureLimitConfig, ConnectionLimits, ServerTimeouts } from '../../src/config/sections/gateway.js';
+import type { RotationPolicy } from '../../src/core/rotating-file.js';
+import { createLogger, createSanitizer } from '../../src/logging/logger.js';
+import { LeakIndex } from '../../src/secrets/leak-index.js';
+import type { Gateway } from '../../src/gateway/app.js';
 import { listen, type RunningServer } from '../../src/gateway/server.js';
 
 export type Script = (req: TurnRequest) => AsyncIterable<TurnEvent>;
@@ -46,6 +50,7 @@ export interface TestGateway {
   readonly tokens: TokenStore;
   readonly db: Db;
   readonly server: RunningServer;
+  readonly gateway: Gateway;
   readonly runtime: ReturnType<typeof scriptedRuntime>;
   /** Parsed audit.jsonl lines. */
   audit(): Array<Record<string, unknown>>;
@@ -55,16 +60,30 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+export interface TestGatewayOptions {
+  bodyLimitBytes?: number;
+  authFailures?: AuthFailureLimitConfig;
+  clock?: () => number;
+  /** Address to bind (default 127.0.0.1); `bindHost` is what the gateway is told it is bound to. */
+  host?: string;
+  bindHost?: string;
+  allowedHosts?: string[];
+  connections?: ConnectionLimits;
+  timeouts?: ServerTimeouts;
+  /** Write bulwark.log as the daemon does (sanitized, rotated) instead of a silent logger; audit.jsonl rotates too. */
+  realLogs?: { file?: RotationPolicy; audit?: RotationPolicy };
+}
+
 export async function startTestGateway(
   script: Script = () => replyWith('hello there'),
-  opts: { bodyLimitBytes?: number; authFailures?: AuthFailureLimitConfig; clock?: () => number } = {},
+  opts: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-gw-'));
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
   const bus = new EventBus();
   // audit.jsonl as the daemon writes it, and the same lines in memory for the tests' synchronous reads.
-  const auditFile = unwrap(JsonlAuditStore.open(path.join(dir, 'audit.jsonl')));
+  const auditFile = unwrap(JsonlAuditStore.open(path.join(dir, 'audit.jsonl'), opts.realLogs?.audit));
   const auditLines = new MemoryAuditStore();
   const both: AuditStore = {
     append: async (line) => {
@@ -75,10 +94,13 @@ export async function startTestGateway(
       await Promise.all([auditLines.close(), auditFile.close()]);
     },
   };
-  const sink = new AuditSink(both);
+  const sanitize = opts.realLogs ? createSanitizer(new LeakIndex()) : undefined;
+  const sink = new AuditSink(both, sanitize);
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
-  const logger = pino({ level: 'silent' });
+  const logger = opts.realLogs
+    ? createLogger({ dataDir: dir, level: 'info', pretty: false, sanitizeLine: sanitize, rotation: opts.realLogs.file })
+    : pino({ level: 'silent' });
   const gateway = createGateway({
     runtime,
     tokens,
@@ -87,8 +109,12 @@ export async function startTestGateway(
     bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024,
     ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    bindHost: opts.bindHost ?? opts.host ?? '127.0.0.1',
+    ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
+    ...(opts.connections ? { connections: opts.connections } : {}),
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
   });
-  const server = await listen(gateway, '127.0.0.1', 0);
+  const server = await listen(gateway, opts.host ?? '127.0.0.1', 0);
   const auditText = (): string => auditLines.lines.map((l) => `${l}\n`).join('');
   return {
     url: server.url,
@@ -96,6 +122,7 @@ export async function startTestGateway(
     tokens,
     db,
     server,
+    gateway,
     runtime,
     auditText,
     audit: () =>

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { describeCause } from '../../core/errors.js';
 import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
+import { examples } from '../help.js';
 
 interface ConnOptions {
   url?: string;
@@ -97,14 +98,28 @@ export function renderApproval(a: ApprovalJson): string {
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('approvals')
-    .description('review and decide pending tool approvals (L13) on a running daemon');
+    .description('review and decide pending tool approvals (L13) on a running daemon')
+    .addHelpText(
+      'after',
+      `
+Needs a running daemon and a token with the admin scope (BULWARK_TOKEN).
+${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcdef', 'bulwark approvals approve apr_0123456789abcdef --reason "checked the diff"', 'bulwark approvals watch --json')}`,
+    );
   const conn = (c: Command): Command =>
     c
       .option('--url <url>', 'daemon URL (default: from server.host/server.port in config.yaml)')
       .option('--token <token>', 'admin API token (prefer the BULWARK_TOKEN environment variable)')
       .option('--json', 'print JSON');
 
-  conn(cmd.command('list').description('list pending approvals (--all: the recorded history, newest first)'))
+  conn(
+    cmd
+      .command('list')
+      .description('list pending approvals (--all: the recorded history, newest first)')
+      .addHelpText(
+        'after',
+        examples('bulwark approvals list', 'bulwark approvals list --all --limit 20', 'bulwark approvals list --json'),
+      ),
+  )
     .option('--all', 'every recorded request with its status, decided ones too')
     .option('--limit <n>', 'with --all: how many (1-500)', '50')
     .action(
@@ -154,7 +169,8 @@ export function register(program: Command, ctx: CliContext): void {
   conn(
     cmd
       .command('show <id>')
-      .description('show the full effect of one approval: argv, cwd, env names, network grants, diff'),
+      .description('show the full effect of one approval: argv, cwd, env names, network grants, diff')
+      .addHelpText('after', examples('bulwark approvals show apr_0123456789abcdef')),
   ).action(
     action(ctx, async (id: string, opts: ConnOptions) => {
       const a = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
@@ -167,7 +183,11 @@ export function register(program: Command, ctx: CliContext): void {
     conn(
       cmd
         .command(`${decision} <id>`)
-        .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`),
+        .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`)
+        .addHelpText(
+          'after',
+          examples(`bulwark approvals ${decision} apr_0123456789abcdef --reason "reviewed the command"`),
+        ),
     )
       .option('--reason <text>', 'note recorded in the audit log')
       .action(
@@ -187,7 +207,12 @@ export function register(program: Command, ctx: CliContext): void {
       );
   }
 
-  conn(cmd.command('watch').description('print each new approval request as it arrives (server-sent events)')).action(
+  conn(
+    cmd
+      .command('watch')
+      .description('print each new approval request as it arrives (server-sent events)')
+      .addHelpText('after', examples('bulwark approvals watch', 'bulwark approvals watch --json | jq .view.tool')),
+  ).action(
     action(ctx, async (opts: ConnOptions) => {
       const { url, token } = adminConnection(ctx, opts);
       await watchApprovals(ctx, url, token, opts.json === true);

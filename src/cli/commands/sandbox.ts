@@ -14,6 +14,7 @@ import { detectSandbox, ExecConfigSchema, startExec, type ExecConfig } from '../
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
+import { examples } from '../help.js';
 
 /** One shell word for a command line built from argv. */
 export function shellQuote(arg: string): string {
@@ -30,11 +31,15 @@ function execConfigFrom(dataDir: string): ExecConfig | string {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const sandbox = program.command('sandbox').description('L11 OS exec sandbox: try it and see its state');
+  const sandbox = program
+    .command('sandbox')
+    .description('L11 OS exec sandbox: try it and see its state')
+    .addHelpText('after', examples('bulwark sandbox status', 'bulwark sandbox run -- ls -la'));
   sandbox
     .command('status')
     .description('probe the sandbox providers, seccomp, Landlock, cgroups and resource limits on this host')
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark sandbox status', 'bulwark sandbox status --json'))
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         const d = detectSandbox();

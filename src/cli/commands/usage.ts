@@ -4,6 +4,7 @@ import { startOfUtcDay, type UsageRow } from '../../agent/budget/usage-store.js'
 import type { CliContext } from '../context.js';
 import type { CliServices } from '../program.js';
 import { action, fail, formatTable, printJson } from '../output.js';
+import { examples } from '../help.js';
 
 interface UsageOptions {
   days?: string;
@@ -16,6 +17,7 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .description('show token use and cost per agent and model: today (UTC) and the last N days')
     .option('--days <n>', 'also total the last N days (1-35)', '7')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples('bulwark usage', 'bulwark usage --days 30 --json'))
     .action(
       action(ctx, async (opts: UsageOptions) => {
         const days = Number(opts.days ?? '7');
