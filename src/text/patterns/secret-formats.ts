@@ -71,6 +71,10 @@ function randomLooking(re: RegExp, floor: number): (match: string) => boolean {
 
 interface FormatSpec {
   readonly id: string;
+  readonly literals: readonly string[];
+  readonly literalCase: 'sensitive' | 'insensitive';
+  readonly reachBefore?: number;
+  readonly afterLiteral?: RegExp;
   readonly description: string;
   readonly regex: RegExp;
   readonly severity: Severity;
@@ -85,6 +89,10 @@ function def(spec: FormatSpec): PatternDef {
     regex: spec.regex,
     weight: spec.severity === 'critical' ? 1 : 0.5,
     severity: spec.severity,
+    literals: spec.literals,
+    literalCase: spec.literalCase,
+    ...(spec.reachBefore !== undefined ? { reachBefore: spec.reachBefore } : {}),
+    ...(spec.afterLiteral ? { afterLiteral: spec.afterLiteral } : {}),
     ...(spec.validate ? { validate: spec.validate } : {}),
   };
 }
@@ -372,7 +380,7 @@ const RE = {
   facebookAppToken: /\b[0-9]{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])/,
   hashicorpVault: /\bhvs\.[A-Za-z0-9_-]{90,200}|hvs\.[A-Za-z0-9_-]{90,200}(?![A-Za-z0-9_-])/,
   hashicorpVaultLegacy: /\bs\.[A-Za-z0-9]{24}\b/,
-  onePasswordServiceAccount: /\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}/,
+  onePasswordServiceAccount: /\bops_eyJ[A-Za-z0-9+/]{250,4096}={0,3}/,
   ageSecretKey:
     /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}(?![A-Za-z0-9])/,
   // Strict on both sides: relaxed, it cost held-out precision below the 0.95 goal (eval/results/secrets.md).
@@ -396,6 +404,9 @@ const RE = {
 export const SECRET_FORMATS: readonly PatternDef[] = [
   def({
     id: 'secret.aws_access_key_id',
+    literals: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.awsKeyId,
     description: 'AWS access key id (AKIA/ASIA… + 16 base32 characters)',
@@ -403,6 +414,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.aws_secret_access_key',
+    literals: ['secret'],
+    literalCase: 'insensitive',
+    reachBefore: 5,
     severity: 'critical',
     regex: RE.awsSecret,
     description: 'AWS secret access key (40 characters) assigned to an aws_secret_access_key name',
@@ -410,6 +424,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.github_token',
+    literals: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.githubToken,
     description: 'GitHub classic token (ghp_, gho_, ghu_, ghs_, ghr_)',
@@ -417,6 +434,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.github_fine_grained_pat',
+    literals: ['github_pat_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.githubFineGrained,
     description: 'GitHub fine-grained personal access token (github_pat_)',
@@ -424,6 +444,21 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.gitlab_token',
+    literals: [
+      'glpat-',
+      'glptt-',
+      'glrt-',
+      'gldt-',
+      'glft-',
+      'glcbt-',
+      'gloas-',
+      'glimt-',
+      'glsoat-',
+      'glffct-',
+      'glagent-',
+    ],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.gitlabToken,
     description: 'GitLab token (glpat-, glptt-, glrt-, gldt-, …)',
@@ -431,6 +466,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.gitlab_runner_registration',
+    literals: ['GR1348941'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.gitlabRunnerRegistration,
     description: 'GitLab runner registration token (GR1348941…)',
@@ -438,6 +476,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.slack_token',
+    literals: ['xox'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.slackToken,
     description: 'Slack bot/user/workspace token (xoxb-, xoxp-, xoxa-, …)',
@@ -445,6 +486,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.slack_config_token',
+    literals: ['xoxe'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.slackConfigToken,
     description: 'Slack app configuration access/refresh token (xoxe.)',
@@ -452,6 +496,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.slack_app_token',
+    literals: ['xapp-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.slackAppToken,
     description: 'Slack app-level token (xapp-)',
@@ -459,12 +506,18 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.slack_webhook_url',
+    literals: ['hooks.slack.com/'],
+    literalCase: 'sensitive',
+    reachBefore: 9,
     severity: 'critical',
     regex: RE.slackWebhook,
     description: 'Slack incoming webhook / workflow URL',
   }),
   def({
     id: 'secret.stripe_secret_key',
+    literals: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.stripeSecret,
     description: 'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_)',
@@ -472,6 +525,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.stripe_webhook_secret',
+    literals: ['whsec_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.stripeWebhookSecret,
     description: 'Stripe webhook signing secret (whsec_)',
@@ -479,12 +535,17 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.openai_api_key',
+    literals: ['T3BlbkFJ'],
+    literalCase: 'sensitive',
     severity: 'critical',
     regex: RE.openaiKey,
     description: 'OpenAI API key (sk-…T3BlbkFJ…)',
   }),
   def({
     id: 'secret.openai_project_key',
+    literals: ['sk-proj-', 'sk-svcacct-', 'sk-admin-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.openaiProjectKey,
     description: 'OpenAI project / service-account / admin key (sk-proj-, sk-svcacct-, sk-admin-)',
@@ -492,6 +553,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.anthropic_api_key',
+    literals: ['sk-ant-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.anthropicKey,
     description: 'Anthropic API or admin key (sk-ant-api03-…AA, sk-ant-admin01-…AA)',
@@ -500,6 +564,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   // Google API keys are often public by design (Firebase, Maps JS keys restricted by referrer): audit, don't redact.
   def({
     id: 'secret.google_api_key',
+    literals: ['AIza'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'warning',
     regex: RE.googleApiKey,
     description: 'Google API key (AIza + 35 characters); frequently public by design',
@@ -507,6 +574,8 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.jwt',
+    literals: ['.eyJ'],
+    literalCase: 'sensitive',
     severity: 'critical',
     regex: RE.jwt,
     description: 'JSON Web Token whose header decodes to JSON with an alg',
@@ -514,6 +583,10 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.http_authorization',
+    literals: ['authorization'],
+    literalCase: 'insensitive',
+    reachBefore: 0,
+    afterLiteral: /[\"']?[ \t]{0,16}[:=]/,
     severity: 'critical',
     regex: AUTH_HEADER,
     description: 'Authorization header credential (Bearer, Basic with user:password, Token, bare)',
@@ -521,6 +594,10 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.http_api_key_header',
+    literals: ['key', 'token'],
+    literalCase: 'insensitive',
+    reachBefore: 42,
+    afterLiteral: /[\"']?[ \t]{0,16}:[ \t]/,
     severity: 'critical',
     regex: API_KEY_HEADER,
     description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)',
@@ -528,6 +605,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.private_key',
+    literals: ['-----BEGIN'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: PRIVATE_KEY,
     description: 'PEM / OpenSSH / PGP private key block with a key body',
@@ -535,6 +615,10 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.url_credentials',
+    literals: ['://'],
+    literalCase: 'sensitive',
+    reachBefore: 21,
+    afterLiteral: /[^\s:/@\"'<>]{0,128}:/,
     severity: 'critical',
     regex: URL_CREDENTIALS,
     description: 'URL with user:password (database connection strings, package registries, webhooks)',
@@ -542,6 +626,10 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.cli_user_password',
+    literals: ['-u'],
+    literalCase: 'sensitive',
+    reachBefore: 2,
+    afterLiteral: /(?:ser)?[ \t]/,
     severity: 'critical',
     regex: CLI_USER,
     description: 'user:password given to -u/--user on a command line (curl, …)',
@@ -549,6 +637,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.npm_token',
+    literals: ['npm_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.npmToken,
     description: 'npm access token (npm_ + 36)',
@@ -556,6 +647,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.twilio_api_key_sid',
+    literals: ['SK'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'warning',
     regex: RE.twilioApiKey,
     description: 'Twilio API key SID (SK + 32 hex); an identifier paired with a secret',
@@ -563,6 +657,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.sendgrid_api_key',
+    literals: ['SG.'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.sendgridKey,
     description: 'SendGrid API key (SG.<22>.<43>)',
@@ -570,6 +667,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.azure_ad_client_secret',
+    literals: ['Q~'],
+    literalCase: 'sensitive',
+    reachBefore: 5,
     severity: 'critical',
     regex: RE.azureClientSecret,
     description: 'Microsoft Entra ID (Azure AD) client secret (xxxNQ~…)',
@@ -577,6 +677,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.facebook_access_token',
+    literals: ['EAA'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.facebookPageToken,
     description: 'Facebook / Meta access token (EAA…)',
@@ -584,6 +687,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.facebook_app_token',
+    literals: ['|'],
+    literalCase: 'sensitive',
+    reachBefore: 17,
     severity: 'critical',
     regex: RE.facebookAppToken,
     description: 'Facebook app access token (app id|app secret)',
@@ -591,6 +697,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.hashicorp_vault_token',
+    literals: ['hvs.'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.hashicorpVault,
     description: 'HashiCorp Vault service token (hvs.)',
@@ -598,6 +707,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.hashicorp_vault_legacy_token',
+    literals: ['s.'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.hashicorpVaultLegacy,
     description: 'HashiCorp Vault legacy service token (s. + 24, mixed case and digits)',
@@ -606,6 +718,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.1password_service_account',
+    literals: ['ops_eyJ'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.onePasswordServiceAccount,
     description: '1Password service-account token (ops_eyJ…)',
@@ -613,12 +728,18 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.age_secret_key',
+    literals: ['AGE-SECRET-KEY-1'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.ageSecretKey,
     description: 'age encryption secret key (AGE-SECRET-KEY-1 + bech32)',
   }),
   def({
     id: 'secret.notion_token',
+    literals: ['ntn_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.notionToken,
     description: 'Notion integration token (ntn_)',
@@ -626,6 +747,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.perplexity_api_key',
+    literals: ['pplx-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.perplexityKey,
     description: 'Perplexity API key (pplx-)',
@@ -633,6 +757,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.huggingface_token',
+    literals: ['hf_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.huggingfaceToken,
     description: 'Hugging Face access token (hf_)',
@@ -640,6 +767,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.atlassian_api_token',
+    literals: ['ATATT3'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.atlassianToken,
     description: 'Atlassian API token (ATATT3…)',
@@ -647,6 +777,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.sourcegraph_token',
+    literals: ['sgp_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.sourcegraphToken,
     description: 'Sourcegraph access token (sgp_)',
@@ -654,6 +787,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.sourcegraph_instance_token',
+    literals: ['sgp_'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.sourcegraphInstanceToken,
     description: 'Sourcegraph instance-bound access token (sgp_<instance>_…)',
@@ -661,18 +797,27 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.cloudflare_origin_ca_key',
+    literals: ['v1.0-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.cloudflareOriginCa,
     description: 'Cloudflare Origin CA key (v1.0-…)',
   }),
   def({
     id: 'secret.intra42_client_secret',
+    literals: ['s-s4t2'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.intra42Secret,
     description: '42 intra OAuth client secret (s-s4t2ud-, s-s4t2af-)',
   }),
   def({
     id: 'secret.octopus_deploy_api_key',
+    literals: ['API-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.octopusApiKey,
     description: 'Octopus Deploy API key (API- + 26)',
@@ -680,6 +825,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.mailchimp_api_key',
+    literals: ['-us'],
+    literalCase: 'sensitive',
+    reachBefore: 33,
     severity: 'critical',
     regex: RE.mailchimpKey,
     description: 'Mailchimp Marketing API key (32 hex + -us<data centre>)',
@@ -687,6 +835,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.databricks_token',
+    literals: ['dapi'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.databricksToken,
     description: 'Databricks personal access token (dapi + 32 hex)',
@@ -694,6 +845,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.aws_bedrock_api_key',
+    literals: ['ABSK'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.bedrockLongTermKey,
     description: 'Amazon Bedrock long-term API key (ABSK + base64)',
@@ -701,12 +855,19 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.gcp_service_account_marker',
+    literals: ['"service_account"'],
+    literalCase: 'sensitive',
+    reachBefore: 40,
     severity: 'warning',
     regex: RE.gcpServiceAccount,
     description: 'Google service-account JSON marker (a private key is usually nearby)',
   }),
   def({
     id: 'secret.generic_assignment',
+    literals: ['passw', 'pwd', 'secret', 'token', 'key', 'credential', 'auth'],
+    literalCase: 'insensitive',
+    reachBefore: 66,
+    afterLiteral: /[A-Za-z]{0,3}[\"']?[ \t]{0,16}[:=]/,
     severity: 'critical',
     regex: ASSIGNMENT,
     description:
