@@ -54,17 +54,29 @@ function quantified(c: Cursor): Reach {
   return { min: a.min * q[0], max: q[1] === 0 ? 0 : a.max * q[1] };
 }
 
+const SIMPLE_QUANTIFIERS: Readonly<Record<string, [number, number]>> = {
+  '*': [0, Infinity],
+  '+': [1, Infinity],
+  '?': [0, 1],
+};
+
 function quantifier(c: Cursor): [number, number] | undefined {
-  const ch = c.src[c.i];
-  if (ch === '*') return (c.i++, [0, Infinity]);
-  if (ch === '+') return (c.i++, [1, Infinity]);
-  if (ch === '?') return (c.i++, [0, 1]);
+  const ch = c.src[c.i] ?? '';
+  const simple = SIMPLE_QUANTIFIERS[ch];
+  if (simple) {
+    c.i++;
+    return simple;
+  }
   if (ch !== '{') return undefined;
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(c.src.slice(c.i));
-  if (!m) return undefined; // a literal brace
-  c.i += m[0].length;
-  const lo = Number(m[1]);
-  const hi = m[2] === undefined ? lo : m[3] === '' ? Infinity : Number(m[3]);
+  const close = c.src.indexOf('}', c.i);
+  const parts = close < 0 ? [] : c.src.slice(c.i + 1, close).split(',');
+  const digits = (p: string | undefined) =>
+    p !== undefined && p.length > 0 && [...p].every((d) => d >= '0' && d <= '9');
+  if (!digits(parts[0]) || parts.length > 2 || (parts.length === 2 && parts[1] !== '' && !digits(parts[1])))
+    return undefined; // a literal brace
+  c.i = close + 1;
+  const lo = Number(parts[0]);
+  const hi = parts.length === 1 ? lo : parts[1] === '' ? Infinity : Number(parts[1]);
   return [lo, hi];
 }
 
@@ -92,9 +104,10 @@ function group(c: Cursor): Reach {
   if (c.src[c.i] === '?') {
     const rest = c.src.slice(c.i);
     if (rest.startsWith('?:')) c.i += 2;
-    else if (rest.startsWith('?=') || rest.startsWith('?!')) ((c.i += 2), (lookaround = true));
-    else if (rest.startsWith('?<=') || rest.startsWith('?<!')) ((c.i += 3), (lookaround = true));
-    else if (rest.startsWith('?<')) c.i = c.src.indexOf('>', c.i) + 1;
+    else if (rest.startsWith('?=') || rest.startsWith('?!') || rest.startsWith('?<=') || rest.startsWith('?<!')) {
+      c.i += rest[1] === '<' ? 3 : 2;
+      lookaround = true;
+    } else if (rest.startsWith('?<')) c.i = c.src.indexOf('>', c.i) + 1;
     else throw new SyntaxError(`regexReach: unsupported group at ${c.i} in /${c.src}/`);
   }
   const inner = alternation(c);

@@ -26,7 +26,9 @@ describe('secret formats', () => {
   });
 
   it('every regex is linear-time safe (no nested quantifiers)', () => {
-    for (const f of SECRET_FORMATS) expect(safeRegex(f.regex), f.id).toBe(true);
+    // safe-regex2 cannot parse look-behinds; a look-behind on one character class adds no backtracking.
+    const withoutLookbehind = (re: RegExp) => new RegExp(re.source.replace(/\(\?<[!=]\[[^\]]*\]\)/g, ''), re.flags);
+    for (const f of SECRET_FORMATS) expect(safeRegex(withoutLookbehind(f.regex)), f.id).toBe(true);
   });
 
   it('survives hostile input (long runs of token characters) without a finding explosion', () => {
