@@ -10,7 +10,9 @@ const asciiCounts = new Uint32Array(128);
 /** Shannon entropy in bits per character (code points). */
 export function shannonEntropy(s: string): number {
   if (s.length === 0) return 0;
-  if (/^[\x00-\x7f]*$/.test(s)) {
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) {
     asciiCounts.fill(0);
     for (let i = 0; i < s.length; i++) asciiCounts[s.charCodeAt(i)] = (asciiCounts[s.charCodeAt(i)] as number) + 1;
     let h = 0;
@@ -95,8 +97,9 @@ export function githubStyleChecksumOk(body: string): boolean {
 }
 
 /**
- * A PyPI API token is `pypi-` + a base64url macaroon (version 2 binary format) whose first packet is the
- * location: `pypi.org` or `test.pypi.org`. The decoded header says it is one, whatever the rest is.
+ * A PyPI API token is `pypi-` + a base64url macaroon (version 2 binary format: version byte 2, then
+ * packets of field type, length, data) whose first packet is the location, `pypi.org` or
+ * `test.pypi.org`, and whose second is the identifier (field type 2).
  */
 export function pypiMacaroonOk(token: string): boolean {
   const body = token.replace(/^pypi-/, '');
@@ -104,7 +107,7 @@ export function pypiMacaroonOk(token: string): boolean {
   if (head[0] !== 0x02 || head[1] !== 0x01) return false;
   const len = head[2] ?? 0;
   const location = head.subarray(3, 3 + len).toString('latin1');
-  return location === 'pypi.org' || location === 'test.pypi.org';
+  return (location === 'pypi.org' || location === 'test.pypi.org') && head[3 + len] === 0x02;
 }
 
 const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';

@@ -174,7 +174,7 @@ function strongCredential(value: string, minLength: number): boolean {
 // --- HTTP credentials ----------------------------------------------------------------------
 
 const AUTH_HEADER =
-  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
+  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|SSWS|GenieKey|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
 
 function validAuthHeader(match: string): boolean {
   const m = AUTH_HEADER.exec(match);
@@ -282,8 +282,41 @@ function validUrlCredentials(match: string): boolean {
  * ran on through any following header, so 1 MB of repeated BEGIN lines cost 16 KiB of matching and a
  * failed validation per line. Single hyphens stay (Proc-Type, DEK-Info, AES-128-CBC header lines).
  */
+/**
+ * A backslash is part of the body: a key whose newlines were escaped twice (JSON inside a JSON string)
+ * still reads `\\n` after the view has decoded one level.
+ */
 const PRIVATE_KEY =
-  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
+  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.\\]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
+
+/** PuTTY's own key file: the private half follows `Private-Lines: N` as base64 lines. */
+const PUTTY_KEY =
+  /PuTTY-User-Key-File-[23]: [\s\S]{0,6000}?Private-Lines: [0-9]{1,3}\r?\n(?<secret>[A-Za-z0-9+/=\r\n]{40,8192})/;
+
+/** An Azure Storage account key (64 bytes, base64) in a connection string or config. */
+const AZURE_ACCOUNT_KEY = /\bAccountKey=(?<secret>[A-Za-z0-9+/]{86}==)/i;
+/** Service Bus, Event Hubs, IoT Hub: a 256-bit key (base64, 44 characters) after SharedAccessKey=. */
+const AZURE_SHARED_ACCESS_KEY = /\bSharedAccessKey=(?<secret>[A-Za-z0-9+/]{42,43}=)/i;
+/** An Azure SAS token's signature: an HMAC-SHA256 (32 bytes) in base64, usually percent-encoded. */
+const AZURE_SAS_SIGNATURE = /[?&;]sig=(?<secret>(?:[A-Za-z0-9+/]|%2[bBfF]){43,60}(?:=|%3[dD]){0,2})/;
+
+function validSasSignature(match: string): boolean {
+  const m = AZURE_SAS_SIGNATURE.exec(match);
+  const v = decodeURIComponent(m?.groups?.['secret'] ?? '');
+  return Buffer.from(v, 'base64').length === 32 && shannonEntropy(v) >= 4;
+}
+
+const TELEGRAM_BOT_TOKEN = /\b(?<secret>[0-9]{8,10}:[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])/;
+
+function validTelegramToken(match: string): boolean {
+  const secret = match.slice(match.indexOf(':') + 1);
+  return /[A-Z]/.test(secret) && /[a-z]/.test(secret) && /[0-9]/.test(secret) && shannonEntropy(secret) >= 3.5;
+}
+
+const DISCORD_WEBHOOK =
+  /\bhttps:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/[0-9]{17,20}\/[A-Za-z0-9_-]{60,80}/;
+const TEAMS_WEBHOOK =
+  /\bhttps:\/\/[A-Za-z0-9-]{1,64}\.webhook\.office\.com\/webhookb2\/[0-9a-f-]{36}@[0-9a-f-]{36}\/IncomingWebhook\/[0-9a-f]{32}\/[0-9a-f-]{36}/;
 
 function validPrivateKey(match: string): boolean {
   const body = match.replace(/^-----BEGIN[^\n]*?-----/, '').split('-----END')[0] ?? '';
@@ -537,6 +570,90 @@ const CONTEXT_FORMATS: readonly PatternDef[] = [
     regex: RE.mailchimpKey,
     description: 'Mailchimp Marketing API key (32 hex + -us<data centre>)',
     validate: randomLooking(RE.mailchimpKey, 3.0),
+  }),
+  def({
+    id: 'secret.putty_private_key',
+    literals: ['PuTTY-User-Key-File-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
+    vendor: 'PuTTY',
+    source: 'https://the.earth.li/~sgtatham/putty/latest/htmldoc/AppendixC.html',
+    severity: 'critical',
+    regex: PUTTY_KEY,
+    description: 'PuTTY private key file (PPK v2/v3): the Private-Lines block',
+    validate: randomLooking(PUTTY_KEY, 4.0),
+  }),
+  def({
+    id: 'secret.azure_storage_account_key',
+    literals: ['AccountKey='],
+    literalCase: 'insensitive',
+    reachBefore: 0,
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string',
+    severity: 'critical',
+    regex: AZURE_ACCOUNT_KEY,
+    description: 'Azure Storage account key (88 base64 characters) after AccountKey=',
+    validate: randomLooking(AZURE_ACCOUNT_KEY, 4.5),
+  }),
+  def({
+    id: 'secret.azure_shared_access_key',
+    literals: ['SharedAccessKey='],
+    literalCase: 'insensitive',
+    reachBefore: 0,
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/azure/service-bus-messaging/service-bus-sas',
+    severity: 'critical',
+    regex: AZURE_SHARED_ACCESS_KEY,
+    description: 'Azure Service Bus / Event Hubs / IoT Hub shared access key after SharedAccessKey=',
+    validate: randomLooking(AZURE_SHARED_ACCESS_KEY, 4.0),
+  }),
+  def({
+    id: 'secret.azure_sas_signature',
+    literals: ['sig='],
+    literalCase: 'sensitive',
+    reachBefore: 1,
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas',
+    severity: 'critical',
+    regex: AZURE_SAS_SIGNATURE,
+    description: 'Azure shared access signature: the sig= HMAC-SHA256 of a SAS URL (decodes to 32 bytes)',
+    validate: validSasSignature,
+  }),
+  def({
+    id: 'secret.telegram_bot_token',
+    literals: [':'],
+    literalCase: 'sensitive',
+    reachBefore: 11,
+    afterLiteral: /[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/,
+    vendor: 'Telegram',
+    source: 'https://core.telegram.org/bots/api#authorizing-your-bot',
+    severity: 'critical',
+    regex: TELEGRAM_BOT_TOKEN,
+    description: 'Telegram bot token (bot id:35 characters)',
+    validate: validTelegramToken,
+  }),
+  def({
+    id: 'secret.discord_webhook_url',
+    literals: ['/api/webhooks/'],
+    literalCase: 'sensitive',
+    reachBefore: 40,
+    vendor: 'Discord',
+    source: 'https://discord.com/developers/docs/resources/webhook#execute-webhook',
+    severity: 'critical',
+    regex: DISCORD_WEBHOOK,
+    description: 'Discord webhook URL (id and token)',
+  }),
+  def({
+    id: 'secret.teams_webhook_url',
+    literals: ['.webhook.office.com/webhookb2/'],
+    literalCase: 'sensitive',
+    reachBefore: 75,
+    vendor: 'Microsoft',
+    source:
+      'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook',
+    severity: 'critical',
+    regex: TEAMS_WEBHOOK,
+    description: 'Microsoft Teams incoming webhook URL',
   }),
   def({
     id: 'secret.gcp_service_account_marker',

@@ -39,7 +39,7 @@ interface Family {
   /** A vendor-defined check on the body that confirms the value (a checksum, a decoded header). */
   readonly confirm?: (body: string, match: string) => boolean;
   /** Extra structural requirement on the body; a body that fails it is not this token. */
-  readonly require?: (body: string) => boolean;
+  readonly require?: (body: string, match: string) => boolean;
   /** Word boundaries on both sides: the prefix also ends common identifiers (`…rhf_Sponsored…`, `…_API-…`). */
   readonly strict?: boolean;
   /** Only with a clean left side: a long free-form body glued on the left is a piece of some other blob. */
@@ -78,7 +78,7 @@ function family(f: Family): PatternDef {
     source: f.source,
     validate: (match) => {
       const body = match.replace(strip, '');
-      if (f.require && !f.require(body)) return false;
+      if (f.require && !f.require(body, match)) return false;
       if (base62 && body.length >= 16 && (/^[0-9a-f]+$/.test(body) || /^[0-9A-F]+$/.test(body))) return false;
       if (f.confirm?.(body, match)) return true;
       // Floor 0: the prefix and the exact alphabet and length say it all (an all-zero age key is still a key).
@@ -327,6 +327,38 @@ const FAMILIES: readonly Family[] = [
     body: `${B62}{24,247}`,
     source: STRIPE_KEYS,
     severity: 'warning',
+  },
+  {
+    id: 'shopify_access_token',
+    vendor: 'Shopify',
+    what: 'Admin API access token',
+    prefixes: ['shpat_'],
+    body: '[a-fA-F0-9]{32}',
+    source: SHOPIFY,
+  },
+  {
+    id: 'shopify_custom_app_token',
+    vendor: 'Shopify',
+    what: 'custom app access token',
+    prefixes: ['shpca_'],
+    body: '[a-fA-F0-9]{32}',
+    source: SHOPIFY,
+  },
+  {
+    id: 'shopify_private_app_token',
+    vendor: 'Shopify',
+    what: 'private app access token',
+    prefixes: ['shppa_'],
+    body: '[a-fA-F0-9]{32}',
+    source: SHOPIFY,
+  },
+  {
+    id: 'shopify_shared_secret',
+    vendor: 'Shopify',
+    what: 'app shared secret',
+    prefixes: ['shpss_'],
+    body: '[a-fA-F0-9]{32}',
+    source: SHOPIFY,
   },
   {
     id: 'square_access_token',
@@ -804,8 +836,8 @@ const FAMILIES: readonly Family[] = [
     after: '[A-Za-z0-9_-]',
     source: 'https://pypi.org/help/#apitoken',
     floor: 3.5,
-    require: (b) => b.length > 0,
-    confirm: (_b, m) => pypiMacaroonOk(m),
+
+    require: (_b, m) => pypiMacaroonOk(m),
   },
   {
     id: 'rubygems_api_key',
