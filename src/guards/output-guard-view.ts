@@ -92,8 +92,20 @@ function viewOf(cp: number): string {
   return v;
 }
 
+/** True when every character is its own view (ASCII, or BMP text that NFKC and folding leave alone: most scripts). */
+function selfViewed(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const u = raw.charCodeAt(i);
+    if (u < 0x80) continue;
+    if (u >= 0xd800 && u <= 0xdfff) return false;
+    const v = viewOf(u);
+    if (v.length !== 1 || v.charCodeAt(0) !== u) return false;
+  }
+  return true;
+}
+
 export function secretView(raw: string): SecretView {
-  if (PLAIN.test(raw) && !ESCAPE.test(raw)) return new IdentityView(raw);
+  if (!ESCAPE.test(raw) && (PLAIN.test(raw) || selfViewed(raw))) return new IdentityView(raw);
   // Runs of plain ASCII are copied as slices; only the maps are written per character.
   const parts: string[] = [];
   let starts = new Int32Array(raw.length + 16);

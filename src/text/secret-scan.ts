@@ -88,6 +88,7 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
       if (!lit.formats.includes(i)) lit.formats.push(i);
     }
   });
+  const wholeFormats = plans.flatMap((p, i) => (p.mode === 'whole' ? [i] : []));
   const matcher = new MultiMatcher(
     literals.map((l) => l.pattern),
     { asciiCaseInsensitive: true },
@@ -98,6 +99,8 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
     forEachMatch(text, onMatch) {
       // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list.
       const found: Array<number[] | undefined> = new Array<number[] | undefined>(plans.length);
+      /** Formats with a hit, then every format without literals. */
+      const touched: number[] = [...wholeFormats];
       matcher.forEachMatch(text, (id, start, end) => {
         const lit = literals[id] as Literal;
         if (lit.exact !== undefined && !text.startsWith(lit.exact, start)) return;
@@ -107,7 +110,11 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
             plan.after.lastIndex = end;
             if (!plan.after.test(text)) continue;
           }
-          const w = (found[fi] ??= []);
+          let w = found[fi];
+          if (!w) {
+            w = found[fi] = [];
+            touched.push(fi);
+          }
           if (plan.mode === 'prefix') {
             w.push(start);
             continue;
@@ -119,14 +126,21 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           else w.push(from, to);
         }
       });
-      plans.forEach((plan, fi) => {
+      if (touched.length > 1) touched.sort((a, b) => a - b);
+      for (const fi of touched) {
+        const plan = plans[fi] as Plan;
         const { format } = plan;
         const report = (m: FormatMatch) => onMatch(format, m);
-        if (plan.mode === 'whole') return forEachFormatMatch(format, text, report);
-        const w = found[fi];
-        if (!w) return;
+        if (plan.mode === 'whole') {
+          forEachFormatMatch(format, text, report);
+          continue;
+        }
+        const w = found[fi] as number[];
         const memo = new ValidationMemo();
-        if (plan.mode === 'prefix') return prefixMatches(plan, text, w, memo, report);
+        if (plan.mode === 'prefix') {
+          prefixMatches(plan, text, w, memo, report);
+          continue;
+        }
         for (let k = 0; k < w.length; k += 2)
           forEachFormatMatch(format, text, report, {
             from: w[k] as number,
@@ -134,7 +148,7 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
             margin: MARGIN,
             memo,
           });
-      });
+      }
     },
   };
   cache.set(defs, scanner);

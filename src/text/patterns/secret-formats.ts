@@ -158,6 +158,23 @@ const WEAK_CREDENTIAL_WORDS = new Set([
   'false',
   'bearer',
   'basic',
+  // "password" in the languages a document is likely to use as a stand-in.
+  'passwort',
+  'kennwort',
+  'contraseña',
+  'contrasena',
+  'motdepasse',
+  'mot_de_passe',
+  'senha',
+  'parola',
+  'wachtwoord',
+  'lösenord',
+  'hasło',
+  'haslo',
+  'пароль',
+  '密码',
+  'パスワード',
+  '비밀번호',
 ]);
 
 /** A credential that is not a variable reference, placeholder or a bare word such as "password". */
@@ -214,7 +231,7 @@ function validApiKeyHeader(match: string): boolean {
 const VALUE_RUN = `[^\\s"'\`,;()<>[\\]{}=:]{0,256}[=:]{0,3}`;
 const ASSIGNMENT = new RegExp(
   `(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{1,64})["']?[ \\t]{0,16}(?::=|=>|=|:)[ \\t]{0,16}["'\`]?(?=[^\\s"'\`,;()<>[\\]{}]{8})` +
-    `(?<secret>[^\\s"'\`,;()<>[\\]{}=:]{1,256}[=:]{0,3}${VALUE_RUN.repeat(4)})`,
+    `(?<secret>[^\\s"'\`,;()<>[\\]{}=:]{1,256}[=:]{0,3}${VALUE_RUN.repeat(4)})(?<call>\\()?`,
   'i',
 );
 
@@ -231,9 +248,17 @@ export const GENERIC_ENTROPY_FLOOR = 3.0;
 function validAssignment(match: string): boolean {
   const m = ASSIGNMENT.exec(match);
   const name = m?.groups?.['name'] ?? '';
-  const value = m?.groups?.['secret'] ?? '';
+  // In a query string the next `&name=` starts another parameter.
+  const value = (m?.groups?.['secret'] ?? '').replace(/&[A-Za-z_][A-Za-z0-9_.-]*=[\s\S]*$/, '');
   const lname = name.toLowerCase();
   if (!CREDENTIAL_NAME.test(name)) return false;
+  // `auth=HTTPDigestAuth(…)`, `pwd = make_password(…)`: the value is a function being called.
+  if (m?.groups?.['call']) return false;
+  // `key: bucketInfo.getKeys`: a chain of member names is code, not a credential.
+  const members = value.split('.');
+  if (members.length >= 2 && members.every((p) => /^[A-Za-z_$]+[0-9]{0,2}$/.test(p))) return false;
+  // `plain_pwd = 'plaintext_password'`: a value that names what it stands for is a stand-in.
+  if (/(?:^|[_-])(?:password|passwd|secret|token)(?:$|[_-])/i.test(value)) return false;
   if (/key$/.test(lname) && !KEY_NAME_ALLOWED.test(name) && !/(?:api|secret|access|private)[_-]?key$/i.test(name))
     return false;
   if (NAME_DENIED.test(name)) return false;

@@ -46,8 +46,17 @@ interface Family {
   readonly cleanLeft?: boolean;
 }
 
-/** Characters that glue a prefix into a longer token or a base64 blob when they touch it on the left. */
-const GLUE_BEFORE = '(?<![A-Za-z0-9+/_])';
+/**
+ * A prefix of letters and digits only (`EZAK`, `AIza`, `LTAI`) also turns up inside base64 blobs (an
+ * embedded image, a certificate): there `+` and `/` glue it to the blob like letters do. A prefix with
+ * `_`, `-` or `.` in it cannot come from standard base64, so for it only word characters glue, and a
+ * token wrapped in `+…+` to dodge the guard is still found.
+ */
+function glue(prefixes: readonly string[]): { before: string; after: string } {
+  return prefixes.every((p) => /^[A-Za-z0-9]+$/.test(p))
+    ? { before: '(?<![A-Za-z0-9+/_])', after: '|[+/]' }
+    : { before: '\\b', after: '' };
+}
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
@@ -55,11 +64,12 @@ function family(f: Family): PatternDef {
   const prefix =
     f.prefixes.length === 1 ? escapeRe(f.prefixes[0] as string) : `(?:${f.prefixes.map(escapeRe).join('|')})`;
   const after = f.after ?? '[A-Za-z0-9]';
+  const g = glue(f.prefixes);
   const regex = f.strict
-    ? new RegExp(`\\b${prefix}${f.body}\\b`)
+    ? new RegExp(`${g.before}${prefix}${f.body}\\b${g.after ? '(?![+/])' : ''}`)
     : f.cleanLeft
-      ? new RegExp(`${GLUE_BEFORE}${prefix}${f.body}`)
-      : new RegExp(`${GLUE_BEFORE}${prefix}${f.body}|${prefix}${f.body}(?!${after}|[+/])`);
+      ? new RegExp(`${g.before}${prefix}${f.body}`)
+      : new RegExp(`${g.before}${prefix}${f.body}|${prefix}${f.body}(?!${after}${g.after})`);
   // A base62 body made only of hex digits in one case is a hash or an id that happens to follow the prefix.
   const base62 = f.body.startsWith(B62);
   const strip = new RegExp(`^${prefix}`);
