@@ -91,6 +91,9 @@ interface FamilyRow {
   readonly nearMissHits: number;
   readonly benignHits: number;
   readonly secretlintFound: number;
+  /** Shortest and longest match of the format's regex (code units), for the stream guard's hold-back. */
+  readonly minLength: number;
+  readonly maxLength: number;
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
@@ -169,6 +172,8 @@ const suite: Suite = {
         nearMissHits,
         benignHits: benignByFamily.get(f.id) ?? 0,
         secretlintFound,
+        minLength: compileFormat(f).minLength,
+        maxLength: compileFormat(f).maxLength,
       });
     }
     const totalPos = rows.reduce((n, r) => n + r.positives, 0);
@@ -260,6 +265,7 @@ const suite: Suite = {
           'benign docs flagged',
           'secretlint found',
           'confirmed by',
+          'match length',
           'source',
         ],
         rows.map((r) => [
@@ -271,9 +277,20 @@ const suite: Suite = {
           r.benignHits,
           `${r.secretlintFound}/${r.positives}`,
           r.confirmedBy,
+          `${r.minLength}–${r.maxLength}`,
           r.source,
         ]),
       ),
+      '',
+      `Match lengths bound what the stream guard must hold back: the longest match of any format is ${Math.max(...rows.map((r) => r.maxLength))} characters ` +
+        `(${rows
+          .slice()
+          .sort((a, b) => b.maxLength - a.maxLength)
+          .slice(0, 4)
+          .map((r) => `${r.id.replace(/^secret\./, '')} ${r.maxLength}`)
+          .join(
+            ', ',
+          )}); the longest shortest match is ${Math.max(...rows.map((r) => r.minLength))} (a partial token shorter than its format's shortest match is not a match yet).`,
       '',
       '### Third-party fixtures per vendor (gitleaks rule fixtures, corpus labels as they are)',
       '',

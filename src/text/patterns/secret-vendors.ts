@@ -60,18 +60,31 @@ function glue(prefixes: readonly string[]): { before: string; after: string } {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
+/**
+ * A long body whose alphabet also spells the prefix (`ABSK` in base64, `glpat-` in `[A-Za-z0-9_.-]`) stops
+ * before the next occurrence of the prefix: otherwise text made of the prefix repeated starts a new
+ * match of hundreds of characters at every repetition, each failing validation.
+ */
+function stopAtPrefix(body: string, prefixes: readonly string[], prefix: string): string {
+  return body.replace(/(\[[^\]]+\])\{(\d+),(\d+)\}/g, (all, cls: string, lo: string, hi: string) => {
+    const spelled = prefixes.some((p) => new RegExp(`^${cls}+$`).test(p));
+    return spelled && Number(hi) > 40 ? `(?:(?!${prefix})${cls}){${lo},${hi}}` : all;
+  });
+}
+
 function family(f: Family): PatternDef {
   const prefix =
     f.prefixes.length === 1 ? escapeRe(f.prefixes[0] as string) : `(?:${f.prefixes.map(escapeRe).join('|')})`;
+  const body = stopAtPrefix(f.body, f.prefixes, prefix);
   const after = f.after ?? '[A-Za-z0-9]';
   const g = glue(f.prefixes);
   const regex = f.strict
-    ? new RegExp(`${g.before}${prefix}${f.body}\\b${g.after ? '(?![+/])' : ''}`)
+    ? new RegExp(`${g.before}${prefix}${body}\\b${g.after ? '(?![+/])' : ''}`)
     : f.cleanLeft
-      ? new RegExp(`${g.before}${prefix}${f.body}`)
-      : new RegExp(`${g.before}${prefix}${f.body}|${prefix}${f.body}(?!${after}${g.after})`);
+      ? new RegExp(`${g.before}${prefix}${body}`)
+      : new RegExp(`${g.before}${prefix}${body}|${prefix}${body}(?!${after}${g.after})`);
   // A base62 body made only of hex digits in one case is a hash or an id that happens to follow the prefix.
-  const base62 = f.body.startsWith(B62);
+  const base62 = body.startsWith(B62);
   const strip = new RegExp(`^${prefix}`);
   const floor = f.floor ?? 3.0;
   return {
