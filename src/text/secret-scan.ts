@@ -121,9 +121,13 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           }
           const from = Math.max(0, start - plan.before);
           const to = Math.min(text.length, start + plan.format.maxLength);
+          // Hits arrive by their end: with literals of different lengths a start can be a little earlier than
+          // the last one, so a merged window also takes the smaller start.
           const last = w.length - 1;
-          if (last > 0 && from <= (w[last] as number)) w[last] = Math.max(w[last] as number, to);
-          else w.push(from, to);
+          if (last > 0 && from <= (w[last] as number)) {
+            w[last - 1] = Math.min(w[last - 1] as number, from);
+            w[last] = Math.max(w[last] as number, to);
+          } else w.push(from, to);
         }
       });
       if (touched.length > 1) touched.sort((a, b) => a - b);
@@ -141,10 +145,11 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           prefixMatches(plan, text, w, memo, report);
           continue;
         }
-        for (let k = 0; k < w.length; k += 2)
+        const windows = mergedWindows(w);
+        for (let k = 0; k < windows.length; k += 2)
           forEachFormatMatch(format, text, report, {
-            from: w[k] as number,
-            to: w[k + 1] as number,
+            from: windows[k] as number,
+            to: windows[k + 1] as number,
             margin: MARGIN,
             memo,
           });
@@ -153,6 +158,26 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
   };
   cache.set(defs, scanner);
   return scanner;
+}
+
+/**
+ * Windows [from, to) in start order with overlapping ones merged (they arrive nearly sorted: a window
+ * that starts a little before the last one's end was merged into it already, except across two).
+ */
+function mergedWindows(w: number[]): number[] {
+  let sorted = true;
+  for (let k = 2; k < w.length && sorted; k += 2) sorted = (w[k] as number) > (w[k - 1] as number);
+  if (sorted) return w;
+  const pairs: Array<[number, number]> = [];
+  for (let k = 0; k < w.length; k += 2) pairs.push([w[k] as number, w[k + 1] as number]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [from, to] of pairs) {
+    const last = out.length - 1;
+    if (last > 0 && from <= (out[last] as number)) out[last] = Math.max(out[last] as number, to);
+    else out.push(from, to);
+  }
+  return out;
 }
 
 /**
