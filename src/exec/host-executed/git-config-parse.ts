@@ -231,30 +231,31 @@ function parseVariable(r: Reader, first: number): { key: string; value: string |
   return { key: name, value: parseValue(r) };
 }
 
-/** git's parse_value. */
+/**
+ * git's parse_value (as git 2.39 reads it): blanks outside quotes before the value and at its end go, each blank
+ * inside it reads as one space (newer git keeps the blank character itself: only which blank, never what is a key).
+ */
 function parseValue(r: Reader): string {
   const v: number[] = [];
   let quote = false;
   let comment = false;
-  let trimLen = 0;
+  let spaces = 0;
   for (;;) {
     let c = r.next();
     if (c === LF) {
       if (quote) throw new Fail('value has an unclosed double quote');
-      if (trimLen) v.length = trimLen;
       return decode(v);
     }
     if (comment) continue;
     if (isSpace(c) && !quote) {
-      if (!trimLen) trimLen = v.length;
-      if (v.length) v.push(c);
+      if (v.length) spaces++;
       continue;
     }
     if (!quote && (c === 0x3b || c === 0x23)) {
       comment = true;
       continue;
     }
-    if (trimLen) trimLen = 0;
+    for (; spaces > 0; spaces--) v.push(SPACE);
     if (c === 0x5c) {
       c = r.next();
       if (c === LF) continue;

@@ -1,9 +1,10 @@
 /**
  * Git directories in a tree view: any directory git would open, wherever it sits. git opens a `.git` directory, the
  * target of a `.git` file's `gitdir:` or of a `commondir` file, and — for bare repositories, in any directory a
- * command runs in — a directory that looks like a repository: `HEAD` with `objects/` and `refs/` (or `HEAD` with a
- * `commondir`). The check here is a little wider than git's own (`HEAD` with any one of them, or `objects/` with
- * `refs/`), so a directory is treated as one a step before git would open it.
+ * command runs in — a directory shaped like a repository: `HEAD` with `objects/` and `refs/`, or `HEAD` with a
+ * `commondir` (a linked worktree's). `objects/` with `refs/` alone counts too: that is what a `commondir` must
+ * name. The judge treats what a pointer names as a git directory whatever its shape, and judges a directory
+ * again in full when a change completes its shape.
  */
 import { baseName, joinRel, segmentsOf, type TreeView } from './tree-view.js';
 
@@ -11,12 +12,9 @@ export function isGitDirectory(view: TreeView, dir: string): boolean {
   if (!view.isDir(dir)) return false;
   if (baseName(dir).toLowerCase() === '.git') return true;
   const has = (name: string): boolean => view.exists(joinRel(dir, name));
-  if (has('HEAD') && (has('objects') || has('refs') || has('commondir'))) return true;
-  return view.isDir(joinRel(dir, 'objects')) && view.isDir(joinRel(dir, 'refs'));
+  if (has('objects') && has('refs')) return true;
+  return has('HEAD') && has('commondir');
 }
-
-/** Names below a git directory that hold objects, refs and logs only: not searched for further repositories. */
-const STORE_DIRS: ReadonlySet<string> = new Set(['objects', 'refs', 'logs', 'lfs']);
 
 /** Every git directory in the view (the workspace root included), sorted. Symlinks are not followed. */
 export function gitDirectoriesOf(view: TreeView): string[] {
@@ -24,10 +22,8 @@ export function gitDirectoriesOf(view: TreeView): string[] {
   const stack: string[] = [''];
   while (stack.length > 0) {
     const dir = stack.pop() as string;
-    const git = isGitDirectory(view, dir);
-    if (git) found.push(dir);
+    if (isGitDirectory(view, dir)) found.push(dir);
     for (const name of view.list(dir)) {
-      if (git && STORE_DIRS.has(name.toLowerCase())) continue;
       const p = joinRel(dir, name);
       if (view.isDir(p)) stack.push(p);
     }

@@ -60,7 +60,6 @@ for (const e of BY_SCOPE.anywhere) {
 
 /** Names whose appearance can complete a git directory's shape. */
 const SHAPE_NAMES: ReadonlySet<string> = new Set(['head', 'objects', 'refs', 'commondir']);
-const STORE_DIRS: ReadonlySet<string> = new Set(['objects', 'refs', 'logs', 'lfs']);
 
 /** What a host-executed entry at a path is matched as. */
 interface Hit {
@@ -139,7 +138,7 @@ class Judge {
   }
 
   /** A directory appeared: everything in it is judged, and it may itself have become a git directory. */
-  private subtree(dir: string): void {
+  private subtree(dir: string, force = false): void {
     const stack = [dir];
     while (stack.length > 0) {
       const d = stack.pop() as string;
@@ -149,19 +148,19 @@ class Judge {
       for (const name of this.view.list(d)) {
         const p = joinRel(d, name);
         const k = this.kindInView(p);
-        if (k === 'dir') {
-          // Object stores hold no host-executed files; a large repository would otherwise be walked object by object.
-          if (!(git && STORE_DIRS.has(name.toLowerCase()))) stack.push(p);
-        } else if (k !== 'missing') this.path(p, k, undefined);
+        // Everything, object stores included: a renamed directory may hide anything anywhere.
+        if (k === 'dir') stack.push(p);
+        else if (k !== 'missing') this.path(p, k, undefined, force);
       }
     }
   }
 
   /** Judges an entry (not a directory) at `path`. `c` carries what the change said about it, when it is the change. */
-  private path(path: string, kind: EntryKind | ChangeKind, c: HostFileChange | undefined): void {
+  private path(path: string, kind: EntryKind | ChangeKind, c: HostFileChange | undefined, force = false): void {
     if (kind === 'missing' || kind === 'dir' || kind === 'deleted') return;
     const key = `${path}\0${kind}`;
-    if (this.judgedPaths.has(key) && c === undefined) return;
+    // `force`: judged again now that a directory above is known to be a git directory.
+    if (this.judgedPaths.has(key) && c === undefined && !force) return;
     this.judgedPaths.add(key);
     const names = (segmentsOf(path) ?? []).map((n) => n.toLowerCase());
     for (const hit of this.hits(path, names)) this.judgeHit(path, kind, hit, c);
@@ -308,14 +307,23 @@ class Judge {
       this.refuse(hostFileRefusal(path, rule.id, `points outside the workspace: ${where.why}`, rule.reason));
       return;
     }
-    if (this.isGitDir(where.path)) this.gitDir(where.path);
+    // What a pointer names is a git directory by definition, shaped yet or not: judged in full now (once shaped
+    // later, the change that completes its shape judges it again).
+    if (this.view.isDir(where.path)) {
+      this.gitDirCache.set(where.path, true);
+      this.gitDir(where.path);
+    }
   }
 
-  /** `p` may have completed its parent's shape as a git directory (or be one): judge that whole directory. */
+  /**
+   * `p` (or a directory created on the way to it) may have completed the shape of a git directory above it: a
+   * change under its `HEAD`, `objects`, `refs` or `commondir` judges that whole directory.
+   */
   private afterShape(p: string): void {
-    if (p !== '' && SHAPE_NAMES.has(baseName(p).toLowerCase())) {
-      const parent = parentOf(p);
-      if (this.isGitDir(parent)) this.gitDir(parent);
+    if (p === '') return;
+    for (const g of ancestorsOf(p)) {
+      const first = (relativeUnder(g, p) as string).split('/')[0] as string;
+      if (SHAPE_NAMES.has(first.toLowerCase()) && this.isGitDir(g)) this.gitDir(g);
     }
   }
 
@@ -333,16 +341,16 @@ class Judge {
     ];
     for (const w of this.view.list(at('worktrees')))
       candidates.push(at('worktrees', w, 'config.worktree'), at('worktrees', w, 'gitdir'));
-    for (const p of candidates) this.path(p, this.kindInView(p), undefined);
+    for (const p of candidates) this.path(p, this.kindInView(p), undefined, true);
     const hooks = at('hooks');
     const hooksKind = this.kindInView(hooks);
-    if (hooksKind === 'dir') this.subtree(hooks);
-    else this.path(hooks, hooksKind, undefined);
+    if (hooksKind === 'dir') this.subtree(hooks, true);
+    else this.path(hooks, hooksKind, undefined, true);
     // Submodule repositories: every `config` under modules/, and each one that is a git directory in full.
     const stack = [at('modules')];
     const modulesKind = this.kindInView(stack[0] as string);
     if (modulesKind !== 'dir') {
-      this.path(stack[0] as string, modulesKind, undefined);
+      this.path(stack[0] as string, modulesKind, undefined, true);
       return;
     }
     while (stack.length > 0) {
@@ -352,9 +360,9 @@ class Judge {
       for (const name of this.view.list(d)) {
         const p = joinRel(d, name);
         const k = this.kindInView(p);
-        if (k === 'dir') {
-          if (!(git && STORE_DIRS.has(name.toLowerCase()))) stack.push(p);
-        } else if (name.toLowerCase() === 'config' || k === 'symlink' || k === 'special') this.path(p, k, undefined);
+        if (k === 'dir') stack.push(p);
+        else if (name.toLowerCase() === 'config' || k === 'symlink' || k === 'special')
+          this.path(p, k, undefined, true);
       }
     }
   }
