@@ -254,6 +254,7 @@ describe('git directories wherever they sit', () => {
       mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
       writeFileSync(path.join(root, p), content);
     }
+    expect(isGitDirectory(fsTreeView(root), 'bare')).toBe(false);
     const refused = write(root, 'bare/refs/heads/main', 'abc\n');
     expect(rules(refused)).toEqual(['git.config core.worktree']);
     expect(refused[0]?.reason).toMatch(/and 1 more: core\.fsmonitor/);
