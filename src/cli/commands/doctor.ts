@@ -1,7 +1,8 @@
 /**
  * `bulwark doctor`: host checks, each with the fix when it fails — bwrap present and working, user
  * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, data dir
- * permissions and where the master key would come from (never the key itself).
+ * permissions, where the master key would come from (never the key itself) and the operator's git
+ * safe.bareRepository setting.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -9,6 +10,7 @@ import { envVar } from '../../config/env.js';
 import { childPath } from '../../core/safe-path.js';
 import { describeCause } from '../../core/errors.js';
 import { detectSandbox, type SandboxDetection } from '../../exec/detect.js';
+import { operatorGitGlobal, type GitGlobalValue } from '../../exec/host-executed/index.js';
 import { CREDENTIAL_NAME, MASTER_KEY_ENV, defaultKeyFilePath } from '../../secrets/master-key.js';
 import type { CliContext } from '../context.js';
 import { action, formatTable, printJson } from '../output.js';
@@ -121,6 +123,33 @@ function dataDirCheck(dir: string): DoctorCheck {
   }
 }
 
+const BARE_FIX = 'git config --global safe.bareRepository explicit';
+
+/**
+ * git opens a bare repository it merely finds in the directory it runs in — config, hooks and all — unless
+ * safe.bareRepository=explicit. bulwark judges every git directory an agent writes (L11.7); this closes the door
+ * for anything that slips past, and for repositories from anywhere else.
+ */
+export function bareRepositoryCheck(
+  read: () => GitGlobalValue = () => operatorGitGlobal('safe.bareRepository'),
+): DoctorCheck {
+  const name = 'git bare repositories';
+  const r = read();
+  if (!r.ok) {
+    if (r.error.missing)
+      return { name, state: 'ok', detail: 'git is not installed here: nothing opens a planted repository' };
+    return { name, state: 'warn', detail: `cannot read the global git config: ${r.error.message}`, fix: BARE_FIX };
+  }
+  if (r.value?.toLowerCase() === 'explicit')
+    return { name, state: 'ok', detail: 'safe.bareRepository=explicit: git opens no bare repository it only finds' };
+  return {
+    name,
+    state: 'warn',
+    detail: `safe.bareRepository is ${r.value === undefined ? 'not set' : `"${r.value}"`}: git run in a workspace opens a bare repository planted there and runs what its config names`,
+    fix: `${BARE_FIX}  (for every user who runs git in agent workspaces)`,
+  };
+}
+
 export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbox()): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -184,6 +213,7 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
   );
   checks.push(dataDirCheck(dataDir));
   checks.push(masterKeySource());
+  checks.push(bareRepositoryCheck());
   return checks;
 }
 
@@ -191,7 +221,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
     .description(
-      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key',
+      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key, git safe.bareRepository',
     )
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExit code: 0 when nothing fails (warnings allowed), 1 otherwise.')

@@ -16,3 +16,4 @@ export {
 } from './git-config-parse.js';
 export { judgeGitConfig, judgeGitmodules, type ConfigProblem } from './git-config-judge.js';
 export { refuseRemoteUrl } from './git-url.js';
+export { operatorGitGlobal, type GitGlobalValue } from './operator-git.js';
