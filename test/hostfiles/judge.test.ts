@@ -307,6 +307,31 @@ describe('git directories wherever they sit', () => {
   });
 });
 
+describe('overlay view: the tree after the change', () => {
+  it('adds, replaces and deletes over a real tree', () => {
+    const base = fsTreeView(tree({ 'a/b/c': 'old', 'd/y': 'y', 'keep/k': 'k' }));
+    const v = overlayView(
+      base,
+      new Map<string, OverlayEntry>([
+        ['a', { kind: 'deleted' }],
+        ['a/x', { kind: 'file', content: Buffer.from('new') }],
+        ['d', { kind: 'file', content: Buffer.from('now a file') }],
+        ['n/e/w', { kind: 'symlink', target: '../../keep' }],
+      ]),
+    );
+    expect(v.exists('a/b/c')).toBe(false);
+    expect(v.list('a')).toEqual(['x']);
+    expect(v.readFile('a/x')?.toString()).toBe('new');
+    expect(v.isDir('d')).toBe(false);
+    expect(v.exists('d/y')).toBe(false);
+    expect(v.list('d')).toEqual([]);
+    expect(v.isDir('n/e')).toBe(true);
+    expect(v.readLink?.('n/e/w')).toBe('../../keep');
+    expect(v.list('')).toEqual(['a', 'd', 'keep', 'n']);
+    expect(v.readFile('keep/k')?.toString()).toBe('k');
+  });
+});
+
 describe('the table', () => {
   it('has one entry per id, a reason for each, and only known judges and scopes', () => {
     const ids = HOST_EXECUTED.map((r) => r.id);

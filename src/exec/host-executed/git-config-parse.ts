@@ -102,6 +102,8 @@ function firstBadByte(b: Uint8Array): { at: number; line: number } | undefined {
 }
 
 function decode(bytes: number[]): string {
+  // Names and most values are short ASCII: no decoder round trip for them.
+  if (bytes.length <= 256 && bytes.every((b) => b < 0x80)) return String.fromCharCode(...bytes);
   return utf8.decode(Uint8Array.from(bytes));
 }
 

@@ -82,7 +82,23 @@ export type OverlayEntry =
 export function overlayView(base: TreeView, entries: ReadonlyMap<string, OverlayEntry>): TreeView {
   /** Directories implied by the entries (ancestors of anything that is not deleted). */
   const implied = new Set<string>();
-  for (const [p, e] of entries) if (e.kind !== 'deleted') for (const a of ancestorsOf(p)) implied.add(a);
+  /** The overlay's own names under each directory. */
+  const children = new Map<string, Set<string>>();
+  const addChild = (p: string): void => {
+    const parent = parentOf(p);
+    const set = children.get(parent) ?? new Set<string>();
+    set.add(baseName(p));
+    children.set(parent, set);
+  };
+  for (const [p, e] of entries) {
+    if (p !== '') addChild(p);
+    if (e.kind === 'deleted') continue;
+    for (const a of ancestorsOf(p)) {
+      if (implied.has(a)) break;
+      implied.add(a);
+      if (a !== '') addChild(a);
+    }
+  }
 
   /** True when an ancestor of `p` was replaced by something that is not a directory (or deleted). */
   function hiddenByAncestor(p: string): boolean {
@@ -124,12 +140,7 @@ export function overlayView(base: TreeView, entries: ReadonlyMap<string, Overlay
       if (!view.isDir(p)) return [];
       // Below a deleted or replaced entry the base shows nothing.
       const fromBase = hiddenByAncestor(p) || (entries.get(p)?.kind ?? 'dir') !== 'dir' ? [] : base.list(p);
-      const names = new Set(fromBase);
-      for (const q of [...entries.keys(), ...implied]) {
-        const rel = relativeUnder(p, q);
-        if (rel === undefined || rel === '') continue;
-        names.add(rel.split('/')[0] as string);
-      }
+      const names = new Set([...fromBase, ...(children.get(p) ?? [])]);
       return [...names].filter((n) => view.exists(joinRel(p, n))).sort();
     },
     readLink(p) {
