@@ -112,7 +112,8 @@ export function overlayView(base: TreeView, entries: ReadonlyMap<string, Overlay
   /** The overlay's own say on `p`: its entry, an implied directory, or hidden by an ancestor entry. */
   function own(p: string): OverlayEntry | 'hidden' | undefined {
     const e = entries.get(p);
-    if (e) return e;
+    // Deleted, then something created below it: a new directory.
+    if (e && !(e.kind === 'deleted' && implied.has(p))) return e;
     if (implied.has(p)) return { kind: 'dir' };
     return hiddenByAncestor(p) ? 'hidden' : undefined;
   }
