@@ -307,6 +307,47 @@ describe('git directories wherever they sit', () => {
   });
 });
 
+/** The bare interface, as another write path might implement it: no kindOf, no readLink, no absolute roots. */
+function memoryView(files: Record<string, string>): TreeView {
+  const dirs = new Set<string>(['']);
+  for (const f of Object.keys(files)) {
+    const parts = f.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return {
+    exists: (p) => p in files || dirs.has(p),
+    isDir: (p) => dirs.has(p),
+    readFile: (p) => (p in files ? Buffer.from(files[p] as string) : undefined),
+    list: (p) =>
+      [...Object.keys(files), ...dirs]
+        .filter(
+          (q) =>
+            q !== p && q.startsWith(p === '' ? '' : `${p}/`) && !q.slice(p === '' ? 0 : p.length + 1).includes('/'),
+        )
+        .map((q) => q.slice(p === '' ? 0 : p.length + 1))
+        .sort(),
+  };
+}
+
+describe('a plain TreeView (no kindOf, readLink or absolute roots)', () => {
+  it('judges the same way, and treats every absolute pointer as outside', () => {
+    const v = memoryView({
+      'r/.git/HEAD': 'x',
+      'r/.git/config': FSMONITOR,
+      'p/HEAD': 'x',
+      'p/objects/a': '',
+      'p/refs/b': '',
+      'p/hooks/pre-push': 'id',
+      's/.git': 'gitdir: ../p\n',
+      't/.git': 'gitdir: /abs\n',
+      'ok.txt': '',
+    });
+    const r = judgeTree(v);
+    expect(r.ok ? [] : rules(r.error).sort()).toEqual(['git.config core.fsmonitor', 'git.dotgit', 'git.hooks']);
+    expect(judgeHostExecuted({ path: 'ok.txt', kind: 'file' }, v).ok).toBe(true);
+  });
+});
+
 describe('overlay view: the tree after the change', () => {
   it('adds, replaces and deletes over a real tree', () => {
     const base = fsTreeView(tree({ 'a/b/c': 'old', 'd/y': 'y', 'keep/k': 'k' }));

@@ -5,15 +5,18 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { childPath } from '../../core/safe-path.js';
-import { segmentsOf, type TreeView } from './tree-view.js';
+import { segmentsOf, type EntryKind, type TreeView } from './tree-view.js';
 
 /** Files larger than this are not read (the judge refuses what it cannot read where content matters). */
 export const MAX_VIEW_FILE_BYTES = 4 * 1024 * 1024;
 
-type Kind = 'file' | 'dir' | 'symlink' | 'special' | 'missing';
+type Kind = EntryKind;
 
 export interface FsTreeViewOptions {
-  /** Absolute host paths that name this root (see TreeView.absoluteRoots); default: the root itself. */
+  /**
+   * Absolute host paths that name this root (see TreeView.absoluteRoots); default: the root itself. For an overlay's
+   * merged directory pass the workspace's real path: that is where the host's git will read the pointers.
+   */
   readonly absoluteRoots?: readonly string[];
   readonly maxFileBytes?: number;
 }
@@ -41,6 +44,7 @@ export function fsTreeView(root: string, options: FsTreeViewOptions = {}): TreeV
   }
 
   return {
+    kindOf,
     exists: (p) => kindOf(p) !== 'missing',
     isDir: (p) => kindOf(p) === 'dir',
     readFile(p) {

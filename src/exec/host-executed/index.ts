@@ -6,7 +6,7 @@ export { HOST_EXECUTED, type HostExecutedRule, type HostFileJudge, type HostFile
 export { judgeChanges, judgeHostExecuted, judgeTree, type ChangeKind, type HostFileChange } from './judge.js';
 export { gitDirectoriesOf, isGitDirectory, resolvePointer, type PointerTarget } from './git-dirs.js';
 export { describeRefusals, HOST_FILES_GATE, OPERATOR_ONLY, type HostFileRefusal } from './refusal.js';
-export { overlayView, type OverlayEntry, type TreeView } from './tree-view.js';
+export { overlayView, type EntryKind, type OverlayEntry, type TreeView } from './tree-view.js';
 export { fsTreeView, MAX_VIEW_FILE_BYTES, type FsTreeViewOptions } from './fs-tree-view.js';
 export {
   parseGitConfig,

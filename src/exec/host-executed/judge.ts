@@ -20,7 +20,16 @@ import { gitfileTarget, isGitDirectory, pointerFileTarget, resolvePointer } from
 import { compilePattern, isAboveAt, matchesAt, type PathPattern } from './path-pattern.js';
 import { hostFileRefusal, type HostFileRefusal } from './refusal.js';
 import { HOST_EXECUTED, type HostExecutedRule } from './table.js';
-import { ancestorsOf, baseName, joinRel, parentOf, relativeUnder, segmentsOf, type TreeView } from './tree-view.js';
+import {
+  ancestorsOf,
+  baseName,
+  joinRel,
+  parentOf,
+  relativeUnder,
+  segmentsOf,
+  type EntryKind,
+  type TreeView,
+} from './tree-view.js';
 
 export type ChangeKind = 'file' | 'dir' | 'symlink' | 'special' | 'deleted' | 'mode';
 
@@ -70,8 +79,6 @@ interface Hit {
   readonly above: boolean;
 }
 
-type EntryKind = 'file' | 'dir' | 'symlink' | 'special' | 'missing';
-
 /** One decision over one view: caches git-directory checks and judges each path and git directory once. */
 class Judge {
   private readonly gitDirCache = new Map<string, boolean>();
@@ -99,6 +106,7 @@ class Judge {
   }
 
   private kindInView(p: string): EntryKind {
+    if (this.view.kindOf) return this.view.kindOf(p);
     if (!this.view.exists(p)) return 'missing';
     if (this.view.isDir(p)) return 'dir';
     if (this.view.readLink?.(p) !== undefined) return 'symlink';

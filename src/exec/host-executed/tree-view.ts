@@ -4,6 +4,8 @@
  * directory or file it points at. The judge always looks at the tree *as it would be after the change*.
  */
 
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'special' | 'missing';
+
 export interface TreeView {
   /** True for any entry at `p` (file, directory, symlink, special file). */
   exists(p: string): boolean;
@@ -15,6 +17,8 @@ export interface TreeView {
   list(p: string): string[];
   /** Target of a symlink, as stored; undefined for anything else. Without it, symlinks cannot be resolved (fail closed). */
   readLink?(p: string): string | undefined;
+  /** What is at `p`, without reading it (optional: without it a file is told from a special file by reading it). */
+  kindOf?(p: string): EntryKind;
   /**
    * Absolute host paths that name the workspace root (its real path). A git pointer (`gitdir:`, `commondir`)
    * with an absolute path counts as inside the workspace only under one of these. The host's git reads pointers as
@@ -150,6 +154,16 @@ export function overlayView(base: TreeView, entries: ReadonlyMap<string, Overlay
       if (o) return o.kind === 'symlink' ? o.target : undefined;
       return base.readLink?.(p);
     },
+    ...(base.kindOf
+      ? {
+          kindOf(p: string): EntryKind {
+            const o = own(p);
+            if (o === 'hidden') return 'missing';
+            if (o) return o.kind === 'deleted' ? 'missing' : o.kind;
+            return (base.kindOf as (q: string) => EntryKind)(p);
+          },
+        }
+      : {}),
     ...(base.absoluteRoots ? { absoluteRoots: base.absoluteRoots } : {}),
   };
   return view;
