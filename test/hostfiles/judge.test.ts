@@ -114,6 +114,7 @@ describe('plantings are refused with rule and key', () => {
     ['.git/hooks/sub/any', 'x', ['git.hooks']],
     ['.git/rebase-merge/git-rebase-todo', 'pick abc one\nexec touch /tmp/p\n', ['git.todo']],
     ['.git/sequencer/todo', 'x rm -rf ~\n', ['git.todo']],
+    ['.git/remotes/origin', 'URL: ext::sh -c id\n', ['git.remotes']],
     ['.envrc', 'touch /tmp/p\n', ['direnv']],
     ['sub/dir/.envrc', 'touch /tmp/p\n', ['direnv']],
     ['.vscode/tasks.json', '{"tasks":[{"runOptions":{"runOn":"folderOpen"}}]}', ['editor.vscode']],

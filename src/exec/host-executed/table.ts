@@ -59,6 +59,14 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
       "tells git where the repository's config and hooks are; pointing outside the workspace, git would open a directory the operator never looked at",
   },
   {
+    id: 'git.remotes',
+    scope: 'git-dir',
+    paths: ['remotes/*', 'branches/*'],
+    judge: 'refuse',
+    reason:
+      'legacy remote definitions: git fetch and push read their URLs (remote helpers included) when the config names no such remote',
+  },
+  {
     id: 'git.todo',
     scope: 'git-dir',
     paths: ['rebase-merge/git-rebase-todo', 'sequencer/todo'],
