@@ -3,7 +3,7 @@
  * bare and linked git directories, a directory becoming a git directory, renames, symlinks, case tricks, the
  * other host-executed files — is refused with its rule (and key); everyday files and real repositories pass.
  */
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -371,6 +371,96 @@ describe('overlay view: the tree after the change', () => {
     expect(v.readLink?.('n/e/w')).toBe('../../keep');
     expect(v.list('')).toEqual(['a', 'd', 'keep', 'n']);
     expect(v.readFile('keep/k')?.toString()).toBe('k');
+  });
+});
+
+describe('with the tree before: only the change is judged', () => {
+  const OPERATOR = `${CLEAN}\teditor = vim\n[pull]\n\trebase = false\n[alias]\n\tlg = !git log --graph\n[credential]\n\thelper = store\n`;
+
+  /** What a command changed: every file that is new or different in `after` (a stand-in for exec's effect set). */
+  function diff(beforeRoot: string, afterRoot: string): HostFileChange[] {
+    const out: HostFileChange[] = [];
+    const b = fsTreeView(beforeRoot);
+    const a = fsTreeView(afterRoot);
+    const walk = (dir: string): void => {
+      for (const name of a.list(dir)) {
+        const p = dir === '' ? name : `${dir}/${name}`;
+        if (a.isDir(p)) {
+          if (!b.isDir(p)) out.push({ path: p, kind: 'dir' });
+          walk(p);
+        } else if (!b.exists(p) || !b.readFile(p)?.equals(a.readFile(p) ?? Buffer.alloc(0)))
+          out.push({ path: p, kind: 'file' });
+      }
+    };
+    walk('');
+    return out;
+  }
+
+  it('git commit in an operator repository whose config has keys beyond the allow-list passes', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'bulwark-commit-'));
+    const repo = path.join(root, 'ws');
+    mkdirSync(repo);
+    mustGit(repo, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(repo, '.git', 'config'), OPERATOR);
+    writeFileSync(path.join(repo, 'a.txt'), 'one\n');
+    mustGit(repo, 'add', 'a.txt');
+    mustGit(repo, 'commit', '-q', '-m', 'one');
+    const snapshot = path.join(root, 'before');
+    cpSync(repo, snapshot, { recursive: true });
+    writeFileSync(path.join(repo, 'a.txt'), 'two\n');
+    mustGit(repo, 'commit', '-q', '-am', 'two');
+    mustGit(repo, 'config', 'user.name', 'Agent');
+    const changes = diff(snapshot, repo);
+    expect(changes.some((c) => c.path.startsWith('.git/objects/'))).toBe(true);
+    expect(changes.some((c) => c.path === '.git/config')).toBe(true);
+    expect(judgeChanges(changes, fsTreeView(repo), { before: fsTreeView(snapshot) })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    // Without the before-view the operator's own keys count as planted (fail closed).
+    const blind = judgeChanges(changes, fsTreeView(repo));
+    expect(blind.ok ? [] : rules(blind.error)).toContain('git.config core.editor');
+  });
+
+  it('an added key is still refused; an unchanged host-executed file in a new directory walk is not', () => {
+    const before = tree({
+      '.git/HEAD': 'x',
+      '.git/objects': null,
+      '.git/refs': null,
+      '.git/config': OPERATOR,
+      '.vscode/settings.json': '{}',
+    });
+    const added = `${OPERATOR}[core]\n\tfsmonitor = x\n`;
+    const after = overlayView(
+      fsTreeView(before),
+      new Map<string, OverlayEntry>([['.git/config', { kind: 'file', content: Buffer.from(added) }]]),
+    );
+    const r = judgeChanges([{ path: '.git/config', kind: 'file', content: Buffer.from(added) }], after, {
+      before: fsTreeView(before),
+    });
+    expect(r.ok ? [] : rules(r.error)).toEqual(['git.config core.fsmonitor']);
+    expect(judgeChanges([{ path: '', kind: 'dir' }], fsTreeView(before), { before: fsTreeView(before) }).ok).toBe(true);
+    const edited = overlayView(
+      fsTreeView(before),
+      new Map<string, OverlayEntry>([['.vscode/settings.json', { kind: 'file', content: Buffer.from('{"x":1}') }]]),
+    );
+    const w = judgeChanges([{ path: '.vscode', kind: 'dir' }], edited, { before: fsTreeView(before) });
+    expect(w.ok ? [] : rules(w.error)).toEqual(['editor.vscode']);
+  });
+
+  it('a mode change is judged even when the content is what it was', () => {
+    const root = tree({ '.git/HEAD': 'x', '.git/objects': null, '.git/refs': null, '.git/hooks/pre-push': 'id' });
+    const r = judgeChanges([{ path: '.git/hooks/pre-push', kind: 'mode', mode: 0o755 }], fsTreeView(root), {
+      before: fsTreeView(root),
+    });
+    expect(r.ok ? [] : rules(r.error)).toEqual(['git.hooks']);
+  });
+
+  it('a directory that becomes a git directory is judged in full even though its config was there before', () => {
+    const root = tree({ 'x/HEAD': 'ref: refs/heads/main\n', 'x/objects': null, 'x/config': FSMONITOR });
+    const after = overlayView(fsTreeView(root), new Map<string, OverlayEntry>([['x/refs', { kind: 'dir' }]]));
+    const r = judgeChanges([{ path: 'x/refs', kind: 'dir' }], after, { before: fsTreeView(root) });
+    expect(r.ok ? [] : rules(r.error)).toEqual(['git.config core.fsmonitor']);
   });
 });
 

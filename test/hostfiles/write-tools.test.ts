@@ -183,3 +183,39 @@ describe('the operator decides one exact change', () => {
     expect(op.asked).toEqual([]);
   });
 });
+
+describe("the operator's own config is not the write's", () => {
+  const OPERATOR =
+    '[core]\n\tbare = false\n\teditor = vim\n[pull]\n\trebase = false\n[alias]\n\tlg = !git log --graph\n';
+
+  it('edit adds user.name to a config with keys the allow-list does not have: passes', async () => {
+    writeFileSync(join(ws, '.git', 'config'), OPERATOR);
+    const r = await run(editTool, {
+      path: '.git/config',
+      old_string: '[pull]',
+      new_string: '[user]\n\tname = Agent\n[pull]',
+    });
+    expect(r.ok).toBe(true);
+    expect(readFileSync(join(ws, '.git', 'config'), 'utf8')).toContain('name = Agent');
+  });
+
+  it('edit adds core.pager there: refused, naming only what it adds', async () => {
+    writeFileSync(join(ws, '.git', 'config'), OPERATOR);
+    const r = await run(editTool, {
+      path: '.git/config',
+      old_string: '\teditor = vim\n',
+      new_string: '\teditor = vim\n\tpager = id\n',
+    });
+    expect(r.ok ? '' : r.error.message).toContain('[git.config core.pager]');
+    expect(r.ok ? '' : r.error.message).not.toMatch(/alias\.lg|pull\.rebase|core\.editor/);
+  });
+
+  it('rewriting an existing operator key to a new value is a new entry', async () => {
+    writeFileSync(join(ws, '.git', 'config'), OPERATOR);
+    const r = await run(writeTool, {
+      path: '.git/config',
+      content: OPERATOR.replace('editor = vim', 'editor = touch /tmp/p'),
+    });
+    expect(r.ok ? '' : r.error.message).toContain('[git.config core.editor]');
+  });
+});

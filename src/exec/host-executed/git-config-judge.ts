@@ -11,6 +11,8 @@ import { hasControl, refuseRemoteUrl } from './git-url.js';
 export interface ConfigProblem {
   /** The variable as git names it (e.g. `core.fsmonitor`); absent when the file itself could not be read. */
   readonly key?: string;
+  /** The entry's line. */
+  readonly line?: number;
   readonly reason: string;
 }
 
@@ -61,7 +63,7 @@ function dangerOf(name: string): string {
 }
 
 function refuse(e: GitConfigEntry, why: string): ConfigProblem {
-  return { key: e.name, reason: `${e.name} (line ${e.line}) ${why}` };
+  return { key: e.name, line: e.line, reason: `${e.name} (line ${e.line}) ${why}` };
 }
 
 function judgeEntry(e: GitConfigEntry, ctx: GitConfigContext): ConfigProblem | undefined {

@@ -3,7 +3,14 @@
  * code. One table (table.ts), one judge (judge.ts) for every write path, and the git config parser it relies on.
  */
 export { HOST_EXECUTED, type HostExecutedRule, type HostFileJudge, type HostFileScope } from './table.js';
-export { judgeChanges, judgeHostExecuted, judgeTree, type ChangeKind, type HostFileChange } from './judge.js';
+export {
+  judgeChanges,
+  judgeHostExecuted,
+  judgeTree,
+  type ChangeKind,
+  type HostFileChange,
+  type JudgeOptions,
+} from './judge.js';
 export { gitDirectoriesOf, isGitDirectory, resolvePointer, type PointerTarget } from './git-dirs.js';
 export { describeRefusals, HOST_FILES_GATE, OPERATOR_ONLY, type HostFileRefusal } from './refusal.js';
 export { overlayView, type EntryKind, type OverlayEntry, type TreeView } from './tree-view.js';

@@ -16,6 +16,7 @@
  */
 import { err, ok, type Result } from '../../core/result.js';
 import { judgeGitConfig, judgeGitmodules, type ConfigProblem } from './git-config-judge.js';
+import { parseGitConfig, type GitConfigEntry } from './git-config-parse.js';
 import { gitfileTarget, isGitDirectory, pointerFileTarget, resolvePointer } from './git-dirs.js';
 import { compilePattern, isAboveAt, matchesAt, type PathPattern } from './path-pattern.js';
 import { hostFileRefusal, type HostFileRefusal } from './refusal.js';
@@ -79,15 +80,29 @@ interface Hit {
   readonly above: boolean;
 }
 
+export interface JudgeOptions {
+  /**
+   * The tree before the changes. With it, only what changes is judged: a file identical to what was there passes,
+   * git config entries that were already there pass (only added or changed ones meet the allow-list), and a git
+   * directory is judged in full only when it was not one before. Without it, everything in view is judged as new
+   * (fail closed: the operator's own extra config keys then count as planted).
+   */
+  readonly before?: TreeView;
+}
+
 /** One decision over one view: caches git-directory checks and judges each path and git directory once. */
 class Judge {
   private readonly gitDirCache = new Map<string, boolean>();
+  private readonly beforeGitDirCache = new Map<string, boolean>();
   private readonly judgedPaths = new Set<string>();
   private readonly judgedGitDirs = new Set<string>();
   readonly refusals: HostFileRefusal[] = [];
   private readonly seen = new Set<string>();
 
-  constructor(private readonly view: TreeView) {}
+  constructor(
+    private readonly view: TreeView,
+    private readonly before: TreeView | undefined,
+  ) {}
 
   private refuse(r: HostFileRefusal): void {
     const id = `${r.path}\0${r.rule}\0${r.key ?? ''}`;
@@ -105,12 +120,41 @@ class Judge {
     return v;
   }
 
-  private kindInView(p: string): EntryKind {
-    if (this.view.kindOf) return this.view.kindOf(p);
-    if (!this.view.exists(p)) return 'missing';
-    if (this.view.isDir(p)) return 'dir';
-    if (this.view.readLink?.(p) !== undefined) return 'symlink';
-    return this.view.readFile(p) !== undefined ? 'file' : 'special';
+  /** Whether `dir` was a git directory before the changes (never, without a before-view: judged as new). */
+  private wasGitDir(dir: string): boolean {
+    const before = this.before;
+    if (!before) return false;
+    let v = this.beforeGitDirCache.get(dir);
+    if (v === undefined) {
+      v = isGitDirectory(before, dir);
+      this.beforeGitDirCache.set(dir, v);
+    }
+    return v;
+  }
+
+  private kindInView(p: string, view: TreeView = this.view): EntryKind {
+    if (view.kindOf) return view.kindOf(p);
+    if (!view.exists(p)) return 'missing';
+    if (view.isDir(p)) return 'dir';
+    if (view.readLink?.(p) !== undefined) return 'symlink';
+    return view.readFile(p) !== undefined ? 'file' : 'special';
+  }
+
+  /** The entry at `p` is exactly what was there before (a mode change that may add execute bits never is). */
+  private unchanged(p: string, kind: EntryKind | ChangeKind, c: HostFileChange | undefined): boolean {
+    const before = this.before;
+    if (!before || c?.kind === 'mode' || ((c?.mode ?? 0) & 0o111) !== 0) return false;
+    if (this.kindInView(p, before) !== kind) return false;
+    if (kind === 'file') {
+      const now = c?.content ?? this.view.readFile(p);
+      const then = before.readFile(p);
+      return now !== undefined && then !== undefined && now.equals(then);
+    }
+    if (kind === 'symlink') {
+      const now = c?.linkTarget ?? this.view.readLink?.(p);
+      return now !== undefined && now === before.readLink?.(p);
+    }
+    return kind === 'special';
   }
 
   change(c: HostFileChange): void {
@@ -151,7 +195,7 @@ class Judge {
     while (stack.length > 0) {
       const d = stack.pop() as string;
       const git = this.isGitDir(d);
-      if (git) this.gitDir(d);
+      if (git && !this.wasGitDir(d)) this.gitDir(d);
       this.afterShape(d);
       for (const name of this.view.list(d)) {
         const p = joinRel(d, name);
@@ -167,11 +211,12 @@ class Judge {
   private path(path: string, kind: EntryKind | ChangeKind, c: HostFileChange | undefined, force = false): void {
     if (kind === 'missing' || kind === 'dir' || kind === 'deleted') return;
     const key = `${path}\0${kind}`;
-    // `force`: judged again now that a directory above is known to be a git directory.
+    // `force`: judged again, as new, now that a directory above is known to be a (new) git directory.
     if (this.judgedPaths.has(key) && c === undefined && !force) return;
     this.judgedPaths.add(key);
+    if (!force && this.unchanged(path, kind, c)) return;
     const names = (segmentsOf(path) ?? []).map((n) => n.toLowerCase());
-    for (const hit of this.hits(path, names)) this.judgeHit(path, kind, hit, c);
+    for (const hit of this.hits(path, names)) this.judgeHit(path, kind, hit, c, force);
     this.afterShape(path);
   }
 
@@ -200,7 +245,13 @@ class Judge {
     return out;
   }
 
-  private judgeHit(path: string, kind: EntryKind | ChangeKind, hit: Hit, c: HostFileChange | undefined): void {
+  private judgeHit(
+    path: string,
+    kind: EntryKind | ChangeKind,
+    hit: Hit,
+    c: HostFileChange | undefined,
+    fresh: boolean,
+  ): void {
     const { rule } = hit.entry;
     const isDotGit = rule.id === 'git.dotgit' && !hit.above;
     if (kind === 'symlink' && !isDotGit) {
@@ -219,11 +270,11 @@ class Judge {
         this.refuse(hostFileRefusal(path, rule.id, 'an agent may not create or change this file', rule.reason));
         return;
       case 'git-config':
-        return this.config(path, rule, content(), hit.gitDir);
+        return this.config(path, rule, content(), hit.gitDir, fresh);
       case 'gitmodules': {
         const body = content();
         const problems = body === undefined ? [{ reason: 'cannot be read' }] : judgeGitmodules(body);
-        return this.problems(path, rule, problems);
+        return this.problems(path, rule, this.onlyNew(path, problems, body, fresh));
       }
       case 'git-hooks':
         if (baseName(path).toLowerCase().endsWith('.sample')) return;
@@ -256,7 +307,44 @@ class Judge {
     this.refuse(hostFileRefusal(path, rule.id, `${first.reason}${more}`, rule.reason, first.key));
   }
 
-  private config(path: string, rule: HostExecutedRule, body: Buffer | undefined, gitDir: string | undefined): void {
+  /**
+   * Config problems of entries that were already in the file before the change are not the change's: the operator
+   * (or an earlier approved change) put them there. `fresh`: the file is judged as new (its directory just became a
+   * git directory), so everything counts.
+   */
+  private onlyNew(
+    path: string,
+    problems: readonly ConfigProblem[],
+    body: Buffer | undefined,
+    fresh: boolean,
+  ): readonly ConfigProblem[] {
+    const then = fresh ? undefined : this.before?.readFile(path);
+    if (then === undefined || body === undefined || problems.length === 0) return problems;
+    const old = parseGitConfig(then).result;
+    const now = parseGitConfig(body).result;
+    if (!old.ok || !now.ok) return problems;
+    const count = new Map<string, number>();
+    const id = (e: GitConfigEntry): string => `${e.name}\0${e.value === null ? '\u0001' : e.value}`;
+    for (const e of old.value) count.set(id(e), (count.get(id(e)) ?? 0) + 1);
+    /** Entries of the new file that were there before, by line (a repeated entry counts as often as it was there). */
+    const kept = new Set<number>();
+    for (const e of now.value) {
+      const n = count.get(id(e)) ?? 0;
+      if (n > 0) {
+        count.set(id(e), n - 1);
+        kept.add(e.line);
+      }
+    }
+    return problems.filter((p) => p.line === undefined || !kept.has(p.line));
+  }
+
+  private config(
+    path: string,
+    rule: HostExecutedRule,
+    body: Buffer | undefined,
+    gitDir: string | undefined,
+    fresh: boolean,
+  ): void {
     if (body === undefined) {
       this.refuse(hostFileRefusal(path, rule.id, 'a git config that cannot be read here', rule.reason));
       return;
@@ -274,7 +362,7 @@ class Judge {
           }
         : {},
     );
-    this.problems(path, rule, problems);
+    this.problems(path, rule, this.onlyNew(path, problems, body, fresh));
   }
 
   /** `<git dir>/modules/…/<dir>`: where `git submodule add` keeps a submodule's repository. */
@@ -317,7 +405,7 @@ class Judge {
     }
     // What a pointer names is a git directory by definition, shaped yet or not: judged in full now (once shaped
     // later, the change that completes its shape judges it again).
-    if (this.view.isDir(where.path)) {
+    if (this.view.isDir(where.path) && !this.wasGitDir(where.path)) {
       this.gitDirCache.set(where.path, true);
       this.gitDir(where.path);
     }
@@ -331,7 +419,7 @@ class Judge {
     if (p === '') return;
     for (const g of ancestorsOf(p)) {
       const first = (relativeUnder(g, p) as string).split('/')[0] as string;
-      if (SHAPE_NAMES.has(first.toLowerCase()) && this.isGitDir(g)) this.gitDir(g);
+      if (SHAPE_NAMES.has(first.toLowerCase()) && this.isGitDir(g) && !this.wasGitDir(g)) this.gitDir(g);
     }
   }
 
@@ -364,7 +452,7 @@ class Judge {
     while (stack.length > 0) {
       const d = stack.pop() as string;
       const git = this.isGitDir(d);
-      if (git) this.gitDir(d);
+      if (git && !this.wasGitDir(d)) this.gitDir(d);
       for (const name of this.view.list(d)) {
         const p = joinRel(d, name);
         const k = this.kindInView(p);
@@ -380,8 +468,12 @@ class Judge {
  * Judges one change against the tree as it would be after it. Err names the first refusal (`judgeChanges` gives
  * them all); reasons say what, why, and that only the operator can approve it.
  */
-export function judgeHostExecuted(change: HostFileChange, view: TreeView): Result<void, HostFileRefusal> {
-  const r = judgeChanges([change], view);
+export function judgeHostExecuted(
+  change: HostFileChange,
+  view: TreeView,
+  options: JudgeOptions = {},
+): Result<void, HostFileRefusal> {
+  const r = judgeChanges([change], view, options);
   return r.ok ? r : err(r.error[0] as HostFileRefusal);
 }
 
@@ -389,8 +481,9 @@ export function judgeHostExecuted(change: HostFileChange, view: TreeView): Resul
 export function judgeChanges(
   changes: readonly HostFileChange[],
   view: TreeView,
+  options: JudgeOptions = {},
 ): Result<void, readonly HostFileRefusal[]> {
-  const j = new Judge(view);
+  const j = new Judge(view, options.before);
   for (const c of changes) j.change(c);
   return j.refusals.length === 0 ? ok(undefined) : err(j.refusals);
 }

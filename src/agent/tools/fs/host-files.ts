@@ -75,7 +75,8 @@ export function planHostFiles(
     if (!base.exists(dir)) changes.push({ path: dir, kind: 'dir' });
   }
   const after = overlayView(base, new Map<string, OverlayEntry>([[rel, { kind: 'file', content: bytes }]]));
-  const judged = judgeChanges(changes, after);
+  // Judged against the tree before: what the operator already has (extra config keys, own hooks) is not this write's.
+  const judged = judgeChanges(changes, after, { before: base });
   const refusals = judged.ok ? [] : judged.error;
   const current = base.readFile(rel);
   const preimage = current !== undefined ? sha256(current) : base.exists(rel) ? 'not-a-file' : 'absent';
