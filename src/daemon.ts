@@ -401,6 +401,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         resolveSecret: providerSecret,
         pipelines,
         extraTools: tools.filter((t) => !fsTools.includes(t)),
+        operator: controls.actions.operator,
       }),
     );
     const listening: { url?: string } = {};

@@ -9,6 +9,7 @@
  *   tool-run     L13 re-check                                                             (as the tool starts)
  *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
  *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
+ *      write/edit L11.7 host-executed files (refused, or one change the operator approves)   (inside the tools)
  *   tool-result  L23 sanitise → L03 wrap → L23 cap                                        (each tool result)
  *   response     L02 (+ L17) stream filter                                                (every response text)
  *

@@ -17,7 +17,7 @@ import { SessionLocks, type ReleaseSession } from './session-lock.js';
 import { repairHistory, type SessionStore } from './session-store.js';
 import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
-import type { Tool } from './tools/tool.js';
+import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
 import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
@@ -35,6 +35,8 @@ export interface AgentRuntimeOptions {
   readonly extraTools?: readonly Tool[];
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
+  /** Lets tools ask the operator about one change their own gate refused (e.g. L11.7 host-executed files). */
+  readonly operator?: OperatorApprovals;
 }
 
 interface PreparedAgent {
@@ -228,6 +230,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           pipelines,
           bus,
           workspace: agent.workspace,
+          ...(options.operator ? { operator: options.operator } : {}),
           settings: {
             model: agent.config.model,
             systemPrompt: agent.config.systemPrompt,

@@ -12,6 +12,7 @@ import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js'
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
+import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
 import type {
   ChatMessage,
   FinishReason,
@@ -48,6 +49,8 @@ export interface TurnLoopDeps {
   readonly bus: EventBus;
   readonly settings: TurnSettings;
   readonly workspace: string;
+  /** Lets a tool ask the operator about one change its own gate refused (L13 queue); none: the refusal stands. */
+  readonly operator?: OperatorApprovals;
 }
 
 export interface TurnInput {
@@ -469,7 +472,16 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     const started = Date.now();
     let outcome: ToolOutcome;
     try {
-      const r = await tool.run(run.value.args, { ...ctx, workspace: run.value.workspace, signal });
+      const approvals = deps.operator;
+      const operator: OperatorChannel | undefined = approvals
+        ? { ask: (request) => approvals.ask(ref.name, request, ctx, signal) }
+        : undefined;
+      const r = await tool.run(run.value.args, {
+        ...ctx,
+        workspace: run.value.workspace,
+        signal,
+        ...(operator ? { operator } : {}),
+      });
       // A refusal inside the tool by a layer that guards arguments is a refusal like the gates'.
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
       outcome = r.ok

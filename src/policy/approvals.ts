@@ -12,6 +12,7 @@ import type { ActionClass } from './action-classifier-classes.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
 import { newId } from '../core/ids.js';
+import type { GateId } from '../core/layers.js';
 import { err, ok, type Result } from '../core/result.js';
 import { ApprovalSigner, type Decision } from './approval-tokens.js';
 import type {
@@ -33,6 +34,8 @@ declare module '../core/events.js' {
 
 /** What the operator reviews: the full effect, never a summary chosen by the model. */
 export interface EffectView {
+  /** The gate that asks, when it is not L13 itself (e.g. L11.7 for a write that plants a host-executed file). */
+  readonly layer?: GateId;
   readonly tool: string;
   readonly classes: readonly ActionClass[];
   readonly reasons: readonly string[];

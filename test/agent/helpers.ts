@@ -123,6 +123,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     resolveSecret: options.resolveSecret ?? resolveSecret,
     pipelines: options.pipelines ? options.pipelines(parts.value.pipelines, parts.value) : parts.value.pipelines,
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
+    operator: parts.value.controls.actions.operator,
   });
   if (!runtime.ok) throw new Error(runtime.error.message);
   return {

@@ -34,6 +34,8 @@ interface ApprovalJson {
   reason?: string;
   resolvedAt?: string;
   view: {
+    /** The gate that asks, when it is not L13 itself (e.g. L11.7, a host-executed file). */
+    layer?: string;
     tool: string;
     classes: string[];
     reasons: string[];
@@ -75,6 +77,7 @@ export function renderApproval(a: ApprovalJson): string {
   const v = a.view;
   const lines = [
     `approval   ${a.id}  (${a.status}${a.decision ? `: ${a.decision} by ${a.by ?? a.source ?? '?'}` : ''})`,
+    ...(v.layer ? [`gate       ${v.layer}`] : []),
     `tool       ${v.tool}`,
     `classes    ${v.classes.join(', ')}`,
     `why        ${v.reasons.map(safe).join('; ')}`,
@@ -237,6 +240,7 @@ const ApprovalEvent = z.looseObject({
   by: str.optional(),
   reason: str.optional(),
   view: z.looseObject({
+    layer: str.optional(),
     tool: str,
     classes: z.array(str),
     reasons: z.array(str),

@@ -2,7 +2,7 @@
  * `bulwark doctor`: host checks, each with the fix when it fails — bwrap present and working, user
  * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, who owns and may
  * write the data dir, its files and the master key file (daemonFileProblems: exactly what `bulwark start`
- * refuses), where the master key would come from (never the key itself) and which daemon holds the data dir.
+ * refuses), where the master key would come from (never the key itself) , which daemon holds the data dir and the operator's git safe.bareRepository setting.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -12,6 +12,7 @@ import { lockHolder } from '../../config/data-dir-lock.js';
 import { currentUid } from '../../config/ownership.js';
 import { CREDENTIAL_NAME, MASTER_KEY_ENV } from '../../secrets/master-key.js';
 import { daemonFileProblems, keyLocationOf } from '../../secrets/trusted-files.js';
+import { operatorGitGlobal, type GitGlobalValue } from '../../exec/host-executed/index.js';
 import type { CliContext } from '../context.js';
 import { action, formatTable, printJson } from '../output.js';
 import { examples } from '../help.js';
@@ -126,6 +127,33 @@ function fileChecks(dataDir: string): DoctorCheck[] {
   return checks;
 }
 
+const BARE_FIX = 'git config --global safe.bareRepository explicit';
+
+/**
+ * git opens a bare repository it merely finds in the directory it runs in — config, hooks and all — unless
+ * safe.bareRepository=explicit. bulwark judges every git directory an agent writes (L11.7); this closes the door
+ * for anything that slips past, and for repositories from anywhere else.
+ */
+export function bareRepositoryCheck(
+  read: () => GitGlobalValue = () => operatorGitGlobal('safe.bareRepository'),
+): DoctorCheck {
+  const name = 'git bare repositories';
+  const r = read();
+  if (!r.ok) {
+    if (r.error.missing)
+      return { name, state: 'ok', detail: 'git is not installed here: nothing opens a planted repository' };
+    return { name, state: 'warn', detail: `cannot read the global git config: ${r.error.message}`, fix: BARE_FIX };
+  }
+  if (r.value?.toLowerCase() === 'explicit')
+    return { name, state: 'ok', detail: 'safe.bareRepository=explicit: git opens no bare repository it only finds' };
+  return {
+    name,
+    state: 'warn',
+    detail: `safe.bareRepository is ${r.value === undefined ? 'not set' : `"${r.value}"`}: git run in a workspace opens a bare repository planted there and runs what its config names`,
+    fix: `${BARE_FIX}  (for every user who runs git in agent workspaces)`,
+  };
+}
+
 export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbox()): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -188,6 +216,7 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
         },
   );
   checks.push(...fileChecks(dataDir));
+  checks.push(bareRepositoryCheck());
   return checks;
 }
 
@@ -195,7 +224,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
     .description(
-      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key',
+      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key, git safe.bareRepository',
     )
     .option('--json', 'print as JSON')
     .addHelpText(
