@@ -14,7 +14,7 @@ import { loadDevCorpus } from '../scripts/l01/dev-corpus.js';
 import { ownTrainingItems } from '../scripts/l01/own-data.js';
 import { encode, type Encoded } from '../scripts/l01/recipe.js';
 import { leaveOneSourceOut, type LosoPrediction } from '../scripts/l01/loso.js';
-import { createInputGuard, riskOf } from '../src/guards/input-guard.js';
+import { createInputGuard, liftedRisk, riskOf } from '../src/guards/input-guard.js';
 import { DEFAULT_PATTERN_AGREEMENT, DEFAULT_PATTERN_ONLY } from '../src/config/sections/perimeter.js';
 import type { RiskLevel } from '../src/config/sections/perimeter.js';
 
@@ -65,11 +65,14 @@ export function l01Generalisation(): Generalisation {
   const scored: Scored[] = predictions.map((p) => ({
     row: p.row,
     probability: p.probability,
-    risk: riskOf(p.probability, p.row.patternScore, {
-      ...p.thresholds,
-      patternAgreement: DEFAULT_PATTERN_AGREEMENT,
-      patternOnly: DEFAULT_PATTERN_ONLY,
-    }),
+    risk: liftedRisk(
+      riskOf(p.probability, p.row.patternScore, {
+        ...p.thresholds,
+        patternAgreement: DEFAULT_PATTERN_AGREEMENT,
+        patternOnly: DEFAULT_PATTERN_ONLY,
+      }),
+      p.row.findings,
+    ),
   }));
 
   // --- per held-out group ---

@@ -7,13 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { barChartSvg, markdownTable, type Check, type Suite } from '../harness.js';
-import {
-  loadBipia,
-  loadInputCorpus,
-  fnv1a,
-  PERIMETER_CORPUS_FILES,
-  type CorpusItem,
-} from '../../scripts/perimeter-corpus.js';
+import { loadBipia, loadInputCorpus, fnv1a, PERIMETER_CORPUS_FILES } from '../../scripts/perimeter-corpus.js';
 import { readCorpus } from '../corpora.js';
 import { createInputGuard } from '../../src/guards/input-guard.js';
 import { canonicalise } from '../../src/text/canonical.js';
@@ -37,22 +31,6 @@ const thresholds = JSON.parse(
 ) as Thresholds;
 
 const rate = (hit: number, n: number) => (n === 0 ? 0 : hit / n);
-
-interface Pooled {
-  tpr: number;
-  fpr: number;
-  ba: number;
-  positives: number;
-  negatives: number;
-}
-
-function pooled(items: ReadonlyArray<{ item: CorpusItem; flagged: boolean }>): Pooled {
-  const p = items.filter((x) => x.item.role === 'positive');
-  const n = items.filter((x) => x.item.role === 'negative');
-  const tpr = rate(p.filter((x) => x.flagged).length, p.length);
-  const fpr = rate(n.filter((x) => x.flagged).length, n.length);
-  return { tpr, fpr, ba: (tpr + 1 - fpr) / 2, positives: p.length, negatives: n.length };
-}
 
 /** Latin small letter → a confusable small Cyrillic/Greek letter (from the data the detection view folds). */
 function homoglyphMap(): Map<string, string> {

@@ -7,7 +7,7 @@
  *     holds out whole groups (sources), so the probabilities are calibrated for text from unseen sources.
  * Nothing here looks at a held-out fold: selection happens inside the rows it is given.
  */
-import { scanText } from '../../src/text/scan.js';
+import { scanText, type Finding } from '../../src/text/scan.js';
 import { classifierWindow, patternSignals } from '../../src/text/classifier/encode.js';
 import { visitFeatures } from '../../src/text/classifier/features.js';
 import {
@@ -34,6 +34,8 @@ export interface Encoded extends Row {
   readonly source: string;
   readonly group: string;
   readonly patternScore: number;
+  /** The pattern findings, for the input guard's risk rule in the scorecard. */
+  readonly findings: readonly Finding[];
   readonly document: boolean;
 }
 
@@ -52,6 +54,7 @@ export function encode(item: Labelled): Encoded {
     source: item.source,
     group: item.group,
     patternScore: scan.score,
+    findings: scan.findings.map((f) => ({ ...f })),
     document: item.document === true,
   };
 }

@@ -4,7 +4,7 @@
  * in-repo classifier for a calibrated probability (it reads the text and the pattern families found); maps
  * probability and pattern score to a risk level (riskOf) and the configured action.
  */
-import { scanText, type Finding } from '../text/scan.js';
+import { scanText, SYNTHETIC_FINDINGS, type Finding } from '../text/scan.js';
 import type { Canonical } from '../text/canonical.js';
 import { injectionProbability } from '../text/classifier/model.js';
 import {
@@ -55,6 +55,21 @@ export function riskOf(probability: number, patternScore: number, t: RiskThresho
   return 'low';
 }
 
+/**
+ * Text hidden in Unicode tag characters and chat-template control tokens outside code blocks have no benign use
+ * in a message: such findings make the risk at least medium (reinforce), whatever the model says; never high on
+ * their own. (Inside a fenced code block such tokens are what documentation about prompts shows.)
+ */
+export function liftedRisk(risk: RiskLevel, findings: readonly Finding[]): RiskLevel {
+  if (risk !== 'low') return risk;
+  const structural = findings.some(
+    (f) =>
+      f.id === SYNTHETIC_FINDINGS.tagSmuggling.id ||
+      (f.family === 'role_marker' && f.severity === 'critical' && !f.inCode),
+  );
+  return structural ? 'medium' : risk;
+}
+
 export function createInputGuard(config: InputGuardConfigInput = {}): InputGuard {
   const cfg = InputGuardConfigSchema.parse(config);
   return {
@@ -89,7 +104,7 @@ export function createInputGuard(config: InputGuardConfigInput = {}): InputGuard
       // Without the classifier the pattern score stands in for the probability (the pre-classifier behaviour).
       const classifierScore = cfg.classifier ? injectionProbability(scan.correctedView, scan.findings) : scan.score;
       const score = classifierScore;
-      const risk = riskOf(score, scan.score, cfg.thresholds);
+      const risk = liftedRisk(riskOf(score, scan.score, cfg.thresholds), scan.findings);
       return {
         risk,
         action: cfg.actions[risk],

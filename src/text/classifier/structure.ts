@@ -1,8 +1,9 @@
 /**
  * Document-shape signals of the L01 classifier, one pass over the lines of the detection view: how long the
  * text is, and how much of it looks like mail headers, quoted replies, code, tables/CSV, logs, Markdown, URLs,
- * non-Latin script, or a message addressed to "you". They let the model learn that an e-mail, a diff or a log
- * is data, not a request, without a keyword list. Each signal is a bucket name such as "code:2" (share of
+ * or a message addressed to "you". They let the model learn that an e-mail, a diff or a log
+ * is data, not a request, without a keyword list. Length and script are left out on purpose: in the corpora they
+ * tell sources apart (attacks are short, documents long; most non-English attacks come from one source). Each signal is a bucket name such as "code:2" (share of
  * code-like lines in quarters); the model learns one weight per bucket.
  */
 
@@ -31,17 +32,13 @@ export function shapeSignals(view: string, from: number, to: number): string[] {
   let log = 0;
   let heading = 0;
   let list = 0;
-  let blank = 0;
   let start = from;
   while (start < to && lines < MAX_LINES) {
     let end = view.indexOf('\n', start);
     if (end < 0 || end > to) end = to;
     const line = view.slice(start, Math.min(end, start + 240));
     start = end + 1;
-    if (line.trim() === '') {
-      blank++;
-      continue;
-    }
+    if (line.trim() === '') continue;
     lines++;
     if (HEADER.test(line)) header++;
     if (QUOTED.test(line)) quoted++;
@@ -58,15 +55,13 @@ export function shapeSignals(view: string, from: number, to: number): string[] {
     if (cells >= 3) table++;
   }
   let urls = 0;
-  let nonAscii = 0;
   let symbols = 0;
   let you = 0;
   let words = 0;
   const sample = Math.min(to, from + 8192);
   for (let i = from; i < sample; i++) {
     const c = view.charCodeAt(i);
-    if (c > 0x7f) nonAscii++;
-    else if (
+    if (
       c === 0x7b ||
       c === 0x7d ||
       c === 0x3d ||
