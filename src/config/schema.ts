@@ -17,6 +17,7 @@ import { OutputConfigSchema } from './sections/output.js';
 import { AgentInputPolicySchema, PerimeterConfigSchema } from './sections/perimeter.js';
 import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from './sections/agent-limits.js';
 import { AgentSecretsSchema, SecretsConfigSchema } from './sections/secrets.js';
+import { AgentMemorySchema, DEFAULT_AGENT_MEMORY, MemoryConfigSchema } from './sections/memory.js';
 
 /** A reference to a secret by name; the value never lives in config. */
 export const SecretRefSchema = z.strictObject({
@@ -65,6 +66,8 @@ export const AgentSchema = z.strictObject({
   limits: AgentLimitsSchema.default(DEFAULT_AGENT_LIMITS),
   /** L01 actions for this agent: strangers' messages (`actions`) and the owner's (`ownerActions`); else guards.input's. */
   input: AgentInputPolicySchema.optional(),
+  /** L16 for this agent: which origins memory_search may return; recall and capture on or off. */
+  memory: AgentMemorySchema.default(DEFAULT_AGENT_MEMORY),
 });
 export type AgentConfig = z.infer<typeof AgentSchema>;
 
@@ -94,6 +97,8 @@ export const ConfigSchema = z.strictObject({
   models: ModelsSchema.default({}),
   /** L22: circuit breaker per provider and model. */
   breaker: BreakerConfigSchema.default(DEFAULT_BREAKER),
+  /** L14–L16: memory with provenance, recall, capture and compaction. */
+  memory: MemoryConfigSchema.prefault({}),
   logging: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
     .default({ level: 'info' }),
