@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { createProgram, type CliServices } from './cli/program.js';
 import type { CliContext } from './cli/context.js';
 import { dataDirPath } from './config/data-dir.js';
-import { offlineView, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
+import { offlineView, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause } from './core/errors.js';
 
 // Everything bulwark creates (database, logs, audit, runtime files) is private to its user unless a module says otherwise.
@@ -20,6 +20,7 @@ const ctx: CliContext = {
 
 const services: CliServices = {
   openTokens: openTokenAdmin,
+  openMemory: openMemoryAdmin,
   layers: offlineView,
   startDaemon,
   scopes: TOKEN_SCOPE_HELP,

@@ -47,7 +47,7 @@ export interface ControlsFromConfigDeps {
   /** The daemon's bulwark.db handle: usage counters live there (room 'usage'). */
   readonly db: Db;
   /** Every tool the runtime registers, for their declared classes. */
-  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass'>[];
+  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass' | 'approvalReason'>[];
   readonly workspace: (agentId: string) => string | undefined;
   readonly network: (agentId: string) => NetworkGrant;
   readonly clock?: () => number;

@@ -21,6 +21,12 @@ import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
+import { createTurnTaint } from '../core/taint.js';
+import { DEFAULT_MODEL_INFO } from '../config/sections/budget.js';
+import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
+import { SqliteCompactionStore } from './compaction-store.js';
+import { prepareHistory } from './compaction.js';
+import { captureTurn, memoryAccess, sessionKindOf } from './memory-turn.js';
 import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
 
 export interface AgentRuntimeOptions {
@@ -36,6 +42,8 @@ export interface AgentRuntimeOptions {
   readonly extraTools?: readonly Tool[];
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
+  /** The memory service (L14–L16) when memory is on and its store opened. */
+  readonly memory?: MemoryService;
 }
 
 interface PreparedAgent {
@@ -111,6 +119,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   const cwd = options.cwd ?? process.cwd();
   const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
   const sessions = new SessionStore(options.db);
+  const compactions = new SqliteCompactionStore(options.db);
+  const memory = config.memory.enabled ? options.memory : undefined;
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
   for (const [id, p] of Object.entries(config.providers))
@@ -207,17 +217,58 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         return;
       }
       release = lock.value;
-      const history = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
+      const stored = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
       const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
       yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
 
+      // The turn's taint starts with what its history carries; the loop adds every outside tool that runs.
+      const taint = createTurnTaint();
       const ctx: TurnContext = {
         agentId: agent.config.id,
         sessionId,
         traceId: request.traceId,
         caller: request.caller,
+        taint,
       };
+      const sessionKind = sessionKindOf(request.caller);
+      const writeMemory = memory
+        ? (item: MemoryWriteItem) =>
+            memory.write(pipelines.memoryWrite, item, ctx, request.signal ?? new AbortController().signal)
+        : undefined;
+      const compaction = config.memory.compaction;
+      const prepared = await prepareHistory(
+        {
+          provider: agent.provider,
+          pipelines,
+          registry,
+          store: compactions,
+          bus,
+          settings: {
+            model: agent.config.model,
+            triggerTokens: compaction.enabled
+              ? (compaction.triggerTokens ??
+                Math.floor((config.models[agent.config.model]?.contextWindow ?? DEFAULT_MODEL_INFO.contextWindow) / 2))
+              : Number.POSITIVE_INFINITY,
+            keepMessages: compaction.keepMessages,
+            maxSummaryTokens: compaction.maxSummaryTokens,
+          },
+          ...(writeMemory
+            ? {
+                remember: (item: Omit<MemoryWriteItem, 'agentId'>) =>
+                  writeMemory({ ...item, agentId: agent.config.id }),
+              }
+            : {}),
+          sessionKind,
+        },
+        stored,
+        ctx,
+        request.signal ?? new AbortController().signal,
+      );
+      const history = prepared.history;
+      for (const t of prepared.taint) taint.mark(t);
       const pending: ChatMessage[] = [];
+      /** This turn's new messages, for capture once it is over. */
+      const turnMessages: ChatMessage[] = [];
       const flush = (): void => {
         if (pending.length) sessions.append(sessionId, pending.splice(0));
       };
@@ -228,6 +279,18 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           pipelines,
           bus,
           workspace: agent.workspace,
+          ...(memory && writeMemory
+            ? {
+                memory: memoryAccess({
+                  memory,
+                  write: writeMemory,
+                  agentId: agent.config.id,
+                  searchOrigins: agent.config.memory.searchOrigins,
+                  sessionKind,
+                  ctx,
+                }),
+              }
+            : {}),
           settings: {
             model: agent.config.model,
             systemPrompt: agent.config.systemPrompt,
@@ -244,7 +307,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           incoming,
           ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
-          record: (m) => pending.push(m),
+          record: (m) => {
+            pending.push(m);
+            turnMessages.push(m);
+          },
         },
       );
       // A consumer may stop reading at the terminal event (an HTTP handler answering an error) and never
@@ -263,6 +329,22 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       } finally {
         flush();
       }
+      if (
+        writeMemory &&
+        memory &&
+        config.memory.capture.enabled &&
+        agent.config.memory.capture &&
+        terminal?.type === 'done'
+      )
+        await captureTurn({
+          memory,
+          write: writeMemory,
+          agentId: agent.config.id,
+          messages: turnMessages,
+          capture: config.memory.capture,
+          sessionKind,
+          ctx,
+        });
       release();
       release = undefined;
       if (terminal) yield terminal;

@@ -13,3 +13,4 @@ export { createHttpEmbedder, cosine, type Embedder, type FetchLike } from './emb
 export { parseImport, exportLine, type ImportRecord } from './transfer.js';
 export { openMemory, memoryFile, type OpenMemoryOptions } from './open.js';
 export { indexView, distinctTerms, coverage } from './terms.js';
+export { createMemoryAdmin, MEMORY_ID, type MemoryAdmin, type AdminListOptions, type ImportReport } from './admin.js';

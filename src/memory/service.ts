@@ -6,7 +6,7 @@
 import './events.js';
 import { auditContext, type CallContext } from '../core/context.js';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
+import type { EventBus, SecurityEvent } from '../core/events.js';
 import type { GateReport, LayerReporter } from '../core/layers.js';
 import { runPipeline, type Pipeline } from '../core/pipeline.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -113,6 +113,11 @@ export class MemoryService implements LayerReporter {
       const set = await this.store.setVector(entry.id, embedder.id, v);
       this.embedFailure = set.ok ? undefined : set.error.message;
     }
+  }
+
+  /** An operator action (forget, promote), audited. */
+  emitOperator(payload: SecurityEvent): void {
+    this.bus.emit('memory:operator', { layer: 'L14', ...payload });
   }
 
   /** Hybrid search: lexical coverage and, with an embedder, cosine similarity; an entry's score is the larger. */

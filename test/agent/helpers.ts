@@ -19,6 +19,8 @@ import { realpathSync } from 'node:fs';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import type { FakeProvider, WireFormat } from '../support/fake-provider.js';
 import type { BulwarkError } from '../../src/core/errors.js';
+import { openMemory, type MemoryService } from '../../src/memory/index.js';
+import { createMemorySaveTool, createMemorySearchTool } from '../../src/agent/tools/memory.js';
 
 export const FAKE_KEY_VALUE = 'sk-fake-0123456789abcdef-SECRET';
 
@@ -30,6 +32,8 @@ export interface Harness {
   runtime: AgentRuntime;
   /** The real services of the turn's pipelines (perimeter, output guard, controls, …). */
   parts: TurnParts;
+  /** The memory service, with `memory: true`. */
+  memory: MemoryService | undefined;
   db: Db;
   bus: EventBus;
   events: Envelope<EventType>[];
@@ -54,6 +58,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** The leak index the output guard consults (e.g. with a vault value registered). */
   leaks?: LeakIndex;
+  /** Open the data dir's memory (L14–L16) and register memory_save / memory_search. */
+  memory?: boolean;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -92,12 +98,23 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
   const workspace = join(dataDir, 'workspaces', 'coder');
+  let memory: MemoryService | undefined;
+  if (options.memory) {
+    const opened = openMemory({ dataDir, config: config.memory, bus });
+    if (!opened.ok) throw new Error(opened.error.message);
+    memory = opened.value;
+  }
+  const extraTools = [
+    ...(options.extraTools ?? []),
+    ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
+  ];
   const parts = turnParts(config, {
     bus,
     db,
     leaks: options.leaks ?? new LeakIndex(),
     canarySecret: randomBytes(32),
-    tools: [...fsTools, ...(options.extraTools ?? [])],
+    tools: [...fsTools, ...extraTools],
+    ...(memory ? { memory } : {}),
     workspace: () => {
       try {
         return realpathSync(workspace);
@@ -114,12 +131,14 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     dataDir,
     resolveSecret: options.resolveSecret ?? resolveSecret,
     pipelines: options.pipelines ? options.pipelines(parts.value.pipelines, parts.value) : parts.value.pipelines,
-    ...(options.extraTools ? { extraTools: options.extraTools } : {}),
+    ...(extraTools.length ? { extraTools } : {}),
+    ...(memory ? { memory } : {}),
   });
   if (!runtime.ok) throw new Error(runtime.error.message);
   return {
     runtime: runtime.value,
     parts: parts.value,
+    memory,
     db,
     bus,
     events,
@@ -128,6 +147,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     workspace,
     close() {
       parts.value.controls.approvals.shutdown();
+      void memory?.store.close();
       db.close();
       rmSync(root, { recursive: true, force: true });
     },

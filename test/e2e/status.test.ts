@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { createProgram, type CliServices } from '../../src/cli/program.js';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
-import { offlineView, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP, type RunningDaemon } from '../../src/daemon.js';
+import {
+  offlineView,
+  openMemoryAdmin,
+  openTokenAdmin,
+  startDaemon,
+  TOKEN_SCOPE_HELP,
+  type RunningDaemon,
+} from '../../src/daemon.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
 import { configYaml, FAKE_KEY_NAME, FAKE_KEY_VALUE, tempDataDir } from './support.js';
 
@@ -69,6 +76,7 @@ function cli() {
   };
   const services: CliServices = {
     openTokens: openTokenAdmin,
+    openMemory: openMemoryAdmin,
     layers: offlineView,
     startDaemon,
     scopes: TOKEN_SCOPE_HELP,

@@ -15,7 +15,8 @@ import { err, ok } from '../../core/result.js';
 import { buildEffect, buildView } from '../../policy/approval-effect.js';
 import type { ApprovalQueue } from '../../policy/approvals.js';
 import type { ToolCallItem, ToolRunItem } from '../boundaries.js';
-import type { Assess, AssessDeps } from './action-assessment.js';
+import type { CallContext } from '../../core/context.js';
+import type { Assess, AssessDeps, Assessment } from './action-assessment.js';
 import { createAssess } from './action-assessment.js';
 
 export interface ActionGatesDeps extends AssessDeps {
@@ -70,11 +71,28 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     return false;
   }
 
+  /**
+   * A call its class would allow, but that the tool itself says needs an operator (it would replace an owner
+   * memory): marked for L13 with the tool's reason.
+   */
+  async function escalated(a: Assessment, name: string, ctx: CallContext): Promise<Assessment> {
+    if (a.decision !== 'allow') return a;
+    const tool = deps.tool(ctx.agentId, name);
+    if (!tool?.approvalReason || a.classification.args === undefined) return a;
+    const reason = await tool.approvalReason(a.classification.args, ctx);
+    if (reason === undefined) return a;
+    return {
+      ...a,
+      decision: 'approve',
+      classification: { ...a.classification, reasons: [...a.classification.reasons, reason] },
+    };
+  }
+
   const classify: Gate<ToolCallItem> = {
     layer: 'L27',
     name: 'classify the action; refuse classes this agent may not use',
-    run(item, ctx) {
-      const a = assess(item.ref.name, argsJsonOf(item), ctx);
+    async run(item, ctx) {
+      const a = await escalated(assess(item.ref.name, argsJsonOf(item), ctx), item.ref.name, ctx);
       if (a.decision !== 'deny') return ok({ ...item, assessment: a });
       const c = a.classification;
       deps.bus.emit('tool:denied', {
@@ -175,7 +193,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
   const recheck: Gate<ToolRunItem> = {
     layer: 'L13',
     name: 're-check the effect the tool would have now against the approved one',
-    run(item, ctx) {
+    async run(item, ctx) {
       const name = item.tool.spec.name;
       let argsJson: string;
       try {
@@ -183,7 +201,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
       } catch {
         return err(refusal('approval.drift', `${name}: arguments cannot be serialised for the execution check`, 'L13'));
       }
-      const a = assess(name, argsJson, ctx, item.workspace);
+      const a = await escalated(assess(name, argsJson, ctx, item.workspace), name, ctx);
       if (a.decision === 'deny') {
         return err(
           refusal(
