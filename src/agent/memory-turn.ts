@@ -11,6 +11,7 @@ import {
   captureCandidates,
   indexView,
   MEMORY_ORIGINS,
+  trustRank,
   type MemoryEntry,
   type MemoryOrigin,
   type MemoryService,
@@ -81,12 +82,15 @@ export interface CaptureDeps {
   readonly ctx: CallContext;
 }
 
-/** Is this text (in its lexical view) already remembered by this agent, at any origin? */
-async function known(memory: MemoryService, agentId: string, text: string): Promise<boolean> {
+/**
+ * Is this text (in its lexical view) already remembered by this agent at `at` or a higher trust? A copy at a lower
+ * trust does not count: the owner's own words still become an owner entry after the model saved them tainted.
+ */
+async function known(memory: MemoryService, agentId: string, text: string, at: MemoryOrigin): Promise<boolean> {
   const view = indexView(text);
   const hits = await memory.store.searchLexical(text, {
     agentId,
-    origins: [...MEMORY_ORIGINS],
+    origins: MEMORY_ORIGINS.filter((o) => trustRank(o) >= trustRank(at)),
     limit: 5,
     includeQuarantined: true,
   });
@@ -104,8 +108,16 @@ export async function captureTurn(deps: CaptureDeps): Promise<number> {
   for (const m of deps.messages) {
     const user = m.role === 'user';
     if (m.role === 'tool' || (user && !deps.capture.user) || (!user && !deps.capture.assistant)) continue;
+    // The trust this capture can reach at most (L14 decides; this only avoids storing a copy twice).
+    const reach: MemoryOrigin = user
+      ? deps.ctx.caller.owner
+        ? 'owner'
+        : 'external'
+      : deps.ctx.caller.owner && deps.ctx.taint && !deps.ctx.taint.tainted
+        ? 'agent'
+        : 'external';
     for (const c of captureCandidates(m.content)) {
-      if (await known(deps.memory, deps.agentId, c.text)) continue;
+      if (await known(deps.memory, deps.agentId, c.text, reach)) continue;
       const r = await deps.write({
         agentId: deps.agentId,
         text: c.text,

@@ -5,6 +5,7 @@
  * of the block or of a recalled entry, so recalled memories are never captured again.
  */
 import { randomBytes } from 'node:crypto';
+import { indexView } from './terms.js';
 import { RECALLABLE_ORIGINS, type MemoryEntry, type MemoryOrigin, type ScoredEntry } from './types.js';
 
 export const RECALL_MARKER = 'bulwark memory';
@@ -26,10 +27,15 @@ export function selectForRecall(
 ): MemoryEntry[] {
   const allowed = new Set(recallOrigins(options.origins));
   const out: MemoryEntry[] = [];
+  const views = new Set<string>();
   let chars = 0;
   for (const h of hits) {
     const e = h.entry;
     if (!allowed.has(e.origin) || e.quarantined || e.supersededBy !== null || h.score < options.minScore) continue;
+    // One copy of a text (the owner's words and the model's save of them) takes one place.
+    const view = indexView(e.text);
+    if (views.has(view)) continue;
+    views.add(view);
     if (chars + e.text.length > options.maxChars) continue;
     out.push(e);
     chars += e.text.length;
