@@ -12,5 +12,5 @@ export { MemoryService, memoryLayersUnavailable } from './service.js';
 export { createHttpEmbedder, cosine, type Embedder, type FetchLike } from './embeddings.js';
 export { parseImport, exportLine, type ImportRecord } from './transfer.js';
 export { openMemory, memoryFile, type OpenMemoryOptions } from './open.js';
-export { indexView, distinctTerms, coverage } from './terms.js';
+export { indexView, distinctTerms, coverage, termsOf } from './terms.js';
 export { createMemoryAdmin, MEMORY_ID, type MemoryAdmin, type AdminListOptions, type ImportReport } from './admin.js';
