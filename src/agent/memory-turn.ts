@@ -41,10 +41,22 @@ export interface MemoryAccessDeps {
   readonly ctx: CallContext;
 }
 
+/** memory_save calls one turn may make: a model that floods memory is cut off, not the turn. */
+export const MAX_SAVES_PER_TURN = 16;
+
 export function memoryAccess(deps: MemoryAccessDeps): MemoryAccess {
   const { ctx } = deps;
+  let saves = 0;
   return {
-    save(input) {
+    async save(input) {
+      if (++saves > MAX_SAVES_PER_TURN)
+        return err(
+          bulwarkError(
+            'memory.turn_limit',
+            `memory_save: at most ${MAX_SAVES_PER_TURN} saves per turn; this one was not stored`,
+            { status: 429, layer: 'L14' },
+          ),
+        );
       return deps.write({
         agentId: deps.agentId,
         text: input.text,

@@ -22,7 +22,7 @@ const PREFERENCE = [
 ];
 const FACT = [
   /\bmy\s+[\p{L}\p{N}' -]{1,40}?\s+(?:is|are|was|were)\b/iu,
-  /\bi\s*(?:am|'m|live|work|was\s+born|have|own|use|moved)\b/i,
+  /\bi\s*(?:am|'m|was|were|live[ds]?|work(?:ed|s)?|grew up|studied|have|had|own(?:ed)?|use[ds]?|moved|speak|drive)\b/i,
   /\b(?:remember|note)\s+(?:that\b|:)/i,
   /\bcall\s+me\b/i,
   /\bour\s+[\p{L}\p{N}' -]{1,30}?\s+(?:is|are|uses?)\b/iu,
