@@ -159,6 +159,7 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     recall: recallGate({
       memory: service,
       enabledFor: (id) => config.memory.recall.enabled && agentMemory(id)?.recall === true,
+      strangers: config.memory.recall.strangers,
       bus: deps.bus,
     }),
     scan: memoryScanGate({
@@ -385,9 +386,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         cleanups.push(() => m.store.close());
         if (config.memory.embeddings) {
           // Entries written before the embedder was configured (or while it was down) get their vectors now.
-          void m.reindex().then((r) => {
-            if (!r.ok) logger.warn({ code: r.error.code }, `memory re-index: ${r.error.message}`);
-          });
+          void m.reindex().then(
+            (r) => {
+              if (!r.ok) logger.warn({ code: r.error.code }, `memory re-index: ${r.error.message}`);
+            },
+            (cause: unknown) => logger.warn({ err: describeCause(cause) }, 'memory re-index stopped'),
+          );
         }
       } else {
         logger.error({ code: opened.error.code }, opened.error.message);

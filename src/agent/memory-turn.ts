@@ -74,7 +74,11 @@ export function memoryAccess(deps: MemoryAccessDeps): MemoryAccess {
     async search(query, limit) {
       const origins = deps.searchOrigins.filter((o) => (MEMORY_ORIGINS as readonly string[]).includes(o));
       try {
-        return ok(await deps.memory.search(query, { agentId: deps.agentId, origins, limit }));
+        if (ctx.caller.owner) return ok(await deps.memory.search(query, { agentId: deps.agentId, origins, limit }));
+        // A caller who is not the owner finds only what was written in their own sessions.
+        const sender = auditContext(ctx).sender;
+        const hits = await deps.memory.search(query, { agentId: deps.agentId, origins, limit: limit * 20 });
+        return ok(hits.filter((h) => h.entry.source.sender === sender).slice(0, limit));
       } catch (cause) {
         return err(
           bulwarkError('memory.search_failed', `memory_search failed: ${describeCause(cause)}`, { status: 500 }),

@@ -177,6 +177,29 @@ describe('L16 recall', () => {
   });
 });
 
+describe("the owner's memories are the owner's", () => {
+  it("a stranger's turn gets no recall, and a stranger's memory_search finds only what their own sessions wrote", async () => {
+    fake = await startFakeProvider({
+      script: scriptFrom([
+        reply.text('noted'),
+        reply.toolCall('memory_save', { text: 'The visitor parks in bay 7.' }),
+        reply.text('ok'),
+        reply.toolCall('memory_search', { query: 'bank bay' }),
+        reply.text('done'),
+      ]),
+    });
+    h = makeHarness(fake, { memory: true });
+    await collect(h.runtime.runTurn(turn('My bank is Example Bank.', { caller: owner })));
+    await collect(h.runtime.runTurn(turn('remember where I park', { caller: stranger })));
+    await collect(h.runtime.runTurn(turn('What is my bank? Where is the bay?', { caller: stranger })));
+    const searched = fake.requests.at(-1);
+    expect(searched?.system).not.toContain('[bulwark memory');
+    const result = String(searched?.messages.find((m) => m.role === 'tool')?.content);
+    expect(result).toContain('bay 7');
+    expect(result).not.toContain('Example Bank');
+  });
+});
+
 describe('L13 on replacing an owner memory', () => {
   it('memory_save that replaces an owner entry waits for the operator; without approval nothing changes', async () => {
     let ownerId = '';

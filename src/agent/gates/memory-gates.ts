@@ -16,6 +16,8 @@ export interface RecallGateDeps {
   readonly memory: MemoryService | undefined;
   /** Whether recall is on for this agent (memory.recall.enabled and agents[].memory.recall). */
   readonly enabledFor: (agentId: string) => boolean;
+  /** memory.recall.strangers: recall into turns of callers that are not the owner. */
+  readonly strangers: boolean;
   readonly bus: EventBus;
 }
 
@@ -26,6 +28,8 @@ export function recallGate(deps: RecallGateDeps): Gate<PromptItem> {
     async run(item, ctx, signal) {
       const memory = deps.memory;
       if (!memory || !deps.enabledFor(ctx.agentId) || item.query.trim() === '') return ok(item);
+      // The owner's memories are the owner's: a stranger's turn gets none unless the operator says otherwise.
+      if (!ctx.caller.owner && !deps.strangers) return ok(item);
       let entries;
       try {
         entries = await memory.recall(item.query, ctx.agentId, signal);

@@ -34,6 +34,8 @@ export const MemoryConfigSchema = z.strictObject({
       minScore: z.number().min(0).max(1).default(0.5),
       maxEntries: z.number().int().min(1).max(50).default(5),
       maxChars: z.number().int().min(100).max(50_000).default(2000),
+      /** Recall into turns of callers that are not the owner: off, so the owner's memories never reach a stranger's prompt. */
+      strangers: z.boolean().default(false),
     })
     .prefault({}),
   capture: z
