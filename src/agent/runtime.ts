@@ -245,10 +245,13 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           bus,
           settings: {
             model: agent.config.model,
-            triggerTokens: compaction.enabled
-              ? (compaction.triggerTokens ??
-                Math.floor((config.models[agent.config.model]?.contextWindow ?? DEFAULT_MODEL_INFO.contextWindow) / 2))
-              : Number.POSITIVE_INFINITY,
+            triggerTokens:
+              compaction.enabled && config.memory.enabled
+                ? (compaction.triggerTokens ??
+                  Math.floor(
+                    (config.models[agent.config.model]?.contextWindow ?? DEFAULT_MODEL_INFO.contextWindow) / 2,
+                  ))
+                : Number.POSITIVE_INFINITY,
             keepMessages: compaction.keepMessages,
             maxSummaryTokens: compaction.maxSummaryTokens,
           },
