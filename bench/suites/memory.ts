@@ -121,7 +121,10 @@ const suite: Suite = {
                 quarantined: false,
               });
               if (!e.ok) throw new Error(e.error.message);
-              if (mode !== 'fts') await store.setVector(e.value.id, `bench@${url}`, embedLocal(text));
+              if (mode !== 'fts') {
+                const v = await store.setVector(e.value.id, `bench@${url}`, embedLocal(text));
+                if (!v.ok) throw new Error(v.error.message);
+              }
             }
             const fillSeconds = (Date.now() - fillStart) / 1000;
             const config = MemoryConfigSchema.parse(

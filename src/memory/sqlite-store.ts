@@ -323,14 +323,19 @@ export class SqliteMemoryStore implements MemoryStore {
     const blob = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
     try {
       this.db.transaction(() => {
+        // The index first (a new embedder rebuilds it from the vectors already stored), then this vector.
+        if (this.vec) this.ensureVecTable(embedder, vector.length);
+        const prev = this.db.prepare('SELECT embedder, dim FROM memory_vectors WHERE seq = ?').get(r.seq) as
+          { embedder: string; dim: number } | undefined;
         this.db
           .prepare(
             'INSERT INTO memory_vectors (seq, embedder, dim, vector) VALUES (?, ?, ?, ?) ON CONFLICT(seq) DO UPDATE SET embedder = excluded.embedder, dim = excluded.dim, vector = excluded.vector',
           )
           .run(r.seq, embedder, vector.length, blob);
         if (this.vec) {
-          this.ensureVecTable(embedder, vector.length);
-          this.db.prepare('DELETE FROM memory_vec WHERE rowid = ?').run(BigInt(r.seq));
+          // Only a vector of this embedder is in the index (a vec0 delete scans its chunks: only when needed).
+          if (prev?.embedder === embedder && prev.dim === vector.length)
+            this.db.prepare('DELETE FROM memory_vec WHERE rowid = ?').run(BigInt(r.seq));
           this.db
             .prepare('INSERT INTO memory_vec (rowid, agent_id, embedding) VALUES (?, ?, ?)')
             .run(BigInt(r.seq), r.agent_id, blob);

@@ -112,9 +112,13 @@ describe('search', () => {
       const a = await put(store, 'alpha');
       const b = await put(store, 'beta');
       const c = await put(store, 'gamma', { origin: 'external' });
-      await store.setVector(a.id, 'e1', Float32Array.from([1, 0, 0]));
-      await store.setVector(b.id, 'e1', Float32Array.from([0.6, 0.8, 0]));
-      await store.setVector(c.id, 'e1', Float32Array.from([1, 0.01, 0]));
+      for (const [e, v] of [
+        [a, [1, 0, 0]],
+        [b, [0.6, 0.8, 0]],
+        [c, [1, 0.01, 0]],
+        [a, [1, 0, 0]],
+      ] as const)
+        expect(await store.setVector(e.id, 'e1', Float32Array.from(v))).toEqual({ ok: true, value: undefined });
       const hits = await store.searchVectors(Float32Array.from([1, 0.1, 0]), 'e1', {
         agentId: 'a',
         origins: ['owner'],
@@ -123,7 +127,7 @@ describe('search', () => {
       expect(hits.map((h) => h.id)).toEqual([a.id, b.id]);
       expect(hits[0]?.similarity).toBeGreaterThan(0.99);
       expect(await store.missingVectors('e2', 10)).toHaveLength(3);
-      await store.setVector(a.id, 'e2', Float32Array.from([1, 0]));
+      expect((await store.setVector(a.id, 'e2', Float32Array.from([1, 0]))).ok).toBe(true);
       expect(
         await store.searchVectors(Float32Array.from([1, 0]), 'e2', { agentId: 'a', origins: ['owner'], limit: 5 }),
       ).toEqual([{ id: a.id, similarity: expect.closeTo(1, 5) }]);
