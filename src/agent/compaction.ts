@@ -7,6 +7,8 @@
  * external), is framed as external content (L03) when it is external, and goes through the memory-write pipeline
  * (L15 → L14) like every other memory.
  */
+import type { AgentConfig, Config } from '../config/schema.js';
+import { DEFAULT_MODEL_INFO } from '../config/sections/budget.js';
 import type { CallContext } from '../core/context.js';
 import { auditContext } from '../core/context.js';
 import type { EventBus } from '../core/events.js';
@@ -25,6 +27,19 @@ export interface CompactionSettings {
   readonly triggerTokens: number;
   readonly keepMessages: number;
   readonly maxSummaryTokens: number;
+}
+
+/** An agent's compaction settings: off with memory off; the trigger defaults to half the model's context window. */
+export function compactionSettings(config: Config, agent: AgentConfig): CompactionSettings {
+  const c = config.memory.compaction;
+  const window = config.models[agent.model]?.contextWindow ?? DEFAULT_MODEL_INFO.contextWindow;
+  return {
+    model: agent.model,
+    triggerTokens:
+      c.enabled && config.memory.enabled ? (c.triggerTokens ?? Math.floor(window / 2)) : Number.POSITIVE_INFINITY,
+    keepMessages: c.keepMessages,
+    maxSummaryTokens: c.maxSummaryTokens,
+  };
 }
 
 export interface CompactionDeps {

@@ -22,10 +22,9 @@ import type { Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
 import { createTurnTaint } from '../core/taint.js';
-import { DEFAULT_MODEL_INFO } from '../config/sections/budget.js';
 import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
 import { SqliteCompactionStore } from './compaction-store.js';
-import { prepareHistory } from './compaction.js';
+import { compactionSettings, prepareHistory } from './compaction.js';
 import { captureTurn, memoryAccess, sessionKindOf } from './memory-turn.js';
 import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
 
@@ -235,7 +234,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         ? (item: MemoryWriteItem) =>
             memory.write(pipelines.memoryWrite, item, ctx, request.signal ?? new AbortController().signal)
         : undefined;
-      const compaction = config.memory.compaction;
       const prepared = await prepareHistory(
         {
           provider: agent.provider,
@@ -243,18 +241,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           registry,
           store: compactions,
           bus,
-          settings: {
-            model: agent.config.model,
-            triggerTokens:
-              compaction.enabled && config.memory.enabled
-                ? (compaction.triggerTokens ??
-                  Math.floor(
-                    (config.models[agent.config.model]?.contextWindow ?? DEFAULT_MODEL_INFO.contextWindow) / 2,
-                  ))
-                : Number.POSITIVE_INFINITY,
-            keepMessages: compaction.keepMessages,
-            maxSummaryTokens: compaction.maxSummaryTokens,
-          },
+          settings: compactionSettings(config, agent.config),
           ...(writeMemory
             ? {
                 remember: (item: Omit<MemoryWriteItem, 'agentId'>) =>
