@@ -32,6 +32,7 @@ import { checkBindHost } from './gateway/bind-policy.js';
 import { checkDaemonFiles } from './secrets/trusted-files.js';
 import { loadConfig } from './config/load.js';
 import { AuditSink } from './core/audit.js';
+import { JsonlAuditStore } from './core/jsonl-audit-store.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
 import { EventBus } from './core/events.js';
 import { BUILD_LAYERS, LayerCatalogue, type LayerReporter, type LayerStatus } from './core/layers.js';
@@ -44,6 +45,19 @@ import { createOutputGuard, type OutputGuard } from './guards/output-guard.js';
 import { createPerimeter, type Perimeter } from './guards/perimeter.js';
 import { compileToolPolicies } from './policy/tool-policy.js';
 import { turnPipelines } from './pipelines.js';
+import { recallGate } from './agent/gates/memory-gates.js';
+import { createMemorySaveTool, createMemorySearchTool } from './agent/tools/memory.js';
+import {
+  createMemoryAdmin,
+  memoryLayersUnavailable,
+  memoryScanGate,
+  MemoryService,
+  openMemory,
+  provenanceGate,
+  SqliteMemoryStore,
+  type MemoryAdmin,
+} from './memory/index.js';
+import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
@@ -102,6 +116,8 @@ export interface TurnParts {
   readonly output: OutputGuard;
   readonly toolPolicy: ToolPolicyGates;
   readonly controls: Controls;
+  /** L14–L16: the memory service, or who says why it is off. */
+  readonly memory: LayerReporter;
   readonly pipelines: TurnPipelines;
 }
 
@@ -114,6 +130,8 @@ export interface TurnPartsDeps {
   readonly canarySecret: Buffer;
   readonly tools: readonly Tool[];
   readonly workspace: (agentId: string) => string | undefined;
+  /** The memory service when memory is on and its store opened; else why not (absent: memory not opened here). */
+  readonly memory?: MemoryService | { readonly state: 'off' | 'degraded'; readonly reason: string };
 }
 
 export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts, BulwarkError> {
@@ -140,8 +158,27 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     allowedSecretTools: config.output.allowedSecretTools,
     maxResponseChars: config.output.maxResponseChars,
   });
-  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls });
-  return ok({ perimeter, output, toolPolicy, controls, pipelines });
+  const service = deps.memory instanceof MemoryService ? deps.memory : undefined;
+  const unavailable = deps.memory instanceof MemoryService ? undefined : deps.memory;
+  const memory: LayerReporter =
+    service ?? memoryLayersUnavailable(unavailable?.state ?? 'off', unavailable?.reason ?? 'memory is not opened here');
+  const agentMemory = (id: string) => config.agents.find((a) => a.id === id)?.memory;
+  const memoryGates = {
+    recall: recallGate({
+      memory: service,
+      enabledFor: (id) => config.memory.recall.enabled && agentMemory(id)?.recall === true,
+      strangers: config.memory.recall.strangers,
+      bus: deps.bus,
+    }),
+    scan: memoryScanGate({
+      leakScanner: deps.leaks,
+      config: { maxEntryChars: config.memory.maxEntryChars, ...config.memory.scan },
+    }),
+    // Without a store nothing is written; a replacement then finds nothing to replace.
+    provenance: provenanceGate(service?.store ?? { get: async () => undefined }),
+  };
+  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates });
+  return ok({ perimeter, output, toolPolicy, controls, memory, pipelines });
 }
 
 /** Every service that reports layers, in catalogue order of wiring. */
@@ -152,6 +189,7 @@ function reporters(parts: TurnParts, others: readonly LayerReporter[]): LayerRep
     parts.toolPolicy,
     parts.controls.actions,
     parts.controls.modelCallLayers,
+    parts.memory,
     ...others,
     BUILD_LAYERS,
   ];
@@ -180,11 +218,16 @@ const SDK_ENV_VARIABLES = [
   'ANTHROPIC_WEBHOOK_SIGNING_KEY',
 ];
 
-/** Every provider's key, readable in the providers' scope only. */
+/** The L07 scope the memory service reads its embeddings key in. */
+const MEMORY_SCOPE = 'daemon:memory';
+
+/** Every provider's key, readable in the providers' scope only; the embeddings key in memory's. */
 function secretScopes(config: Config): Map<string, string[]> {
   const scopes = secretScopesFromConfig(config);
   const providerKeys = Object.values(config.providers).flatMap((p) => (p.apiKey ? [p.apiKey.secret] : []));
   scopes.set(PROVIDER_SCOPE, providerKeys);
+  const embeddingsKey = config.memory.embeddings?.apiKey?.secret;
+  scopes.set(MEMORY_SCOPE, embeddingsKey !== undefined ? [embeddingsKey] : []);
   return scopes;
 }
 
@@ -364,6 +407,37 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     cleanups.push(() => exec.stop());
     for (const line of exec.log) logger[line.level](line.message);
+    // L14–L16: memory in its own file; a store that cannot open leaves the daemon running without memory.
+    let memory: MemoryService | undefined;
+    let memoryState: { state: 'off' | 'degraded'; reason: string } = {
+      state: 'off',
+      reason: 'memory.enabled is false in config.yaml',
+    };
+    if (config.memory.enabled) {
+      const opened = openMemory({
+        dataDir,
+        config: config.memory,
+        bus,
+        secret: (name) => resolver(name, { agentId: MEMORY_SCOPE }),
+      });
+      if (opened.ok) {
+        const m = opened.value;
+        memory = m;
+        cleanups.push(() => m.store.close());
+        if (config.memory.embeddings) {
+          // Entries written before the embedder was configured (or while it was down) get their vectors now.
+          void m.reindex().then(
+            (r) => {
+              if (!r.ok) logger.warn({ code: r.error.code }, `memory re-index: ${r.error.message}`);
+            },
+            (cause: unknown) => logger.warn({ err: describeCause(cause) }, 'memory re-index stopped'),
+          );
+        }
+      } else {
+        logger.error({ code: opened.error.code }, opened.error.message);
+        memoryState = { state: 'degraded', reason: opened.error.message };
+      }
+    }
     const tools: Tool[] = [
       ...fsTools,
       createExecTool({
@@ -371,6 +445,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
       }),
       createWebFetchTool({ guard }),
+      ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
     ];
 
     const parts = unwrap(
@@ -382,6 +457,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         canarySecret: unwrap(canaryKey(store)),
         tools,
         workspace: workspaceOf(config, dataDir),
+        memory: memory ?? memoryState,
       }),
     );
     const { controls, pipelines } = parts;
@@ -396,12 +472,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       createAgentRuntime({
         config,
         sessions: stores.sessions,
+        compactions: stores.compactions,
         bus,
         dataDir,
         resolveSecret: providerSecret,
         pipelines,
         extraTools: tools.filter((t) => !fsTools.includes(t)),
         operator: controls.actions.operator,
+        ...(memory ? { memory } : {}),
       }),
     );
     const listening: { url?: string } = {};
@@ -432,6 +510,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       timeouts: config.server.timeouts,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
+        ...(memory
+          ? [
+              memoryRouteGroup({
+                admin: createMemoryAdmin(memory, pipelines.memoryWrite),
+                agentIds: config.agents.map((a) => a.id),
+              }),
+            ]
+          : []),
         statusRouteGroup({
           catalogue: layers,
           controls,
@@ -560,6 +646,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       canarySecret: randomBytes(32),
       tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
       workspace: () => undefined,
+      memory: offlineMemory(config, bus),
     });
     if (!parts.ok) return parts;
     const catalogue = new LayerCatalogue(
@@ -579,3 +666,72 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
 }
 
 export const TOKEN_SCOPE_HELP = SCOPE_HELP;
+
+/**
+ * Memory as the offline view reports it: from config, over an in-memory store (the view never creates or reads
+ * the data dir's memory.db).
+ */
+function offlineMemory(config: Config, bus: EventBus): MemoryService | { state: 'off'; reason: string } {
+  if (!config.memory.enabled) return { state: 'off', reason: 'memory.enabled is false in config.yaml' };
+  const store = SqliteMemoryStore.open({ file: ':memory:' });
+  if (!store.ok) return { state: 'off', reason: store.error.message };
+  return new MemoryService({ store: store.value, bus, config: config.memory });
+}
+
+/**
+ * The operator's memory tools on a data dir (`bulwark memory …`): the same store file and memory-write pipeline
+ * the daemon uses, with the vault's values (when a master key is available) in the leak index L15 consults.
+ */
+export function openMemoryAdmin(
+  dataDir: string,
+  leaks: LeakIndex = new LeakIndex(),
+): Result<{ admin: MemoryAdmin; agentIds: string[]; close: () => Promise<void> }, BulwarkError> {
+  const dir = ensureDataDir(dataDir);
+  if (!dir.ok) return dir;
+  const loaded = loadConfig(dataDir);
+  if (!loaded.ok) return loaded;
+  const config = loaded.value;
+  const bus = new EventBus();
+  const auditStore = JsonlAuditStore.open(childPath(dataDir, AUDIT_FILE), config.logging.audit);
+  if (!auditStore.ok) return auditStore;
+  const sanitize = createSanitizer(leaks);
+  const audit = new AuditSink(auditStore.value, sanitize);
+  audit.attach(bus);
+  const opened = openMemory({ dataDir, config: { ...config.memory, embeddings: undefined }, bus });
+  if (!opened.ok) {
+    void audit.close();
+    return opened;
+  }
+  const memory = opened.value;
+  // Only the memory-write pipeline is used here: the other parts run over throwaway in-memory stores.
+  const scratch = memoryStores();
+  if (!scratch.ok) {
+    void audit.close();
+    void memory.store.close();
+    return scratch;
+  }
+  const parts = turnParts(config, {
+    bus,
+    stores: scratch.value,
+    redact: sanitize,
+    leaks,
+    canarySecret: randomBytes(32),
+    tools: [],
+    workspace: () => undefined,
+    memory,
+  });
+  void scratch.value.close();
+  if (!parts.ok) {
+    void audit.close();
+    void memory.store.close();
+    return parts;
+  }
+  return ok({
+    admin: createMemoryAdmin(memory, parts.value.pipelines.memoryWrite),
+    agentIds: config.agents.map((a) => a.id),
+    close: async () => {
+      await memory.store.close();
+      await audit.close();
+    },
+  });
+}

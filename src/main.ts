@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { createProgram, type CliServices } from './cli/program.js';
 import type { CliContext } from './cli/context.js';
 import { dataDirPath } from './config/data-dir.js';
-import { offlineView, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
+import { offlineView, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause } from './core/errors.js';
 import { ok } from './core/result.js';
 import { embeddedStoresExist, openEmbeddedStores } from './stores.js';
@@ -47,6 +47,7 @@ const ctx: CliContext = {
 const services: CliServices = {
   openStores: async (dataDir) => (embeddedStoresExist(dataDir) ? openEmbeddedStores(dataDir) : ok(undefined)),
   openTokens: openTokenAdmin,
+  openMemory: openMemoryAdmin,
   layers: offlineView,
   startDaemon,
   scopes: TOKEN_SCOPE_HELP,

@@ -14,6 +14,7 @@
  */
 import type { SessionStore } from './agent/session-store.js';
 import { SqliteSessionStore } from './agent/sqlite-session-store.js';
+import { SqliteCompactionStore, type CompactionStore } from './agent/compaction-store.js';
 import { SqliteUsageStore } from './agent/budget/sqlite-usage-store.js';
 import type { UsageStore } from './agent/budget/usage-store.js';
 import type { AuditStore } from './core/audit.js';
@@ -35,6 +36,8 @@ export interface Stores {
   readonly usage: UsageStore;
   readonly approvals: ApprovalStore;
   readonly audit: AuditStore;
+  /** Session compactions: summaries that stand in for the early part of a long session. */
+  readonly compactions: CompactionStore;
   /** Writes what is pending (audit lines), then releases the backend. Idempotent. */
   close(): Promise<void>;
 }
@@ -51,6 +54,7 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
       sessions: new SqliteSessionStore(db, file),
       usage: new SqliteUsageStore(db, file),
       approvals: new SqliteApprovalStore(db, file),
+      compactions: new SqliteCompactionStore(db),
     });
   } catch (cause) {
     // A migration that fails leaves the file as it was (each runs in a transaction).

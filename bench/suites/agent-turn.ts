@@ -77,6 +77,7 @@ async function turnTiming(format: WireFormat, withTools: boolean, n: number): Pr
       createAgentRuntime({
         config,
         sessions: stores.sessions,
+        compactions: stores.compactions,
         bus,
         dataDir: root,
         resolveSecret: (name) => (name === 'K' ? ok('bench-key') : err(bulwarkError('secret.not_found', name))),

@@ -49,7 +49,7 @@ export interface ControlsFromConfigDeps {
   /** L09 over what the approval history keeps of a request's view. */
   readonly redact: (text: string) => string;
   /** Every tool the runtime registers, for their declared classes. */
-  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass'>[];
+  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass' | 'approvalReason'>[];
   readonly workspace: (agentId: string) => string | undefined;
   readonly network: (agentId: string) => NetworkGrant;
   readonly clock?: () => number;

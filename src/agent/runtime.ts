@@ -20,12 +20,19 @@ import { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
+import { createTurnTaint } from '../core/taint.js';
+import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
+import type { CompactionStore } from './compaction-store.js';
+import { compactionSettings, prepareHistory } from './compaction.js';
+import { captureTurn, memoryAccess, sessionKindOf } from './memory-turn.js';
 import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
 
 export interface AgentRuntimeOptions {
   readonly config: Config;
   /** Where sessions and their messages are kept (the composition root opens it: src/stores.ts). */
   readonly sessions: SessionStore;
+  /** Where session compactions (summaries of early messages) are kept (src/stores.ts). */
+  readonly compactions: CompactionStore;
   readonly bus: EventBus;
   readonly dataDir: string;
   readonly resolveSecret: SecretResolver;
@@ -37,6 +44,8 @@ export interface AgentRuntimeOptions {
   readonly cwd?: string;
   /** Lets tools ask the operator about one change their own gate refused (e.g. L11.7 host-executed files). */
   readonly operator?: OperatorApprovals;
+  /** The memory service (L14–L16) when memory is on and its store opened. */
+  readonly memory?: MemoryService;
 }
 
 interface PreparedAgent {
@@ -112,6 +121,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   const cwd = options.cwd ?? process.cwd();
   const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
   const sessions = options.sessions;
+  const compactions = options.compactions;
+  const memory = config.memory.enabled ? options.memory : undefined;
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
   for (const [id, p] of Object.entries(config.providers))
@@ -208,18 +219,50 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         return;
       }
       release = lock.value;
-      const history = request.sessionId !== undefined ? repairHistory(await sessions.history(sessionId)) : [];
+      const stored = request.sessionId !== undefined ? repairHistory(await sessions.history(sessionId)) : [];
       const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
       yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
 
+      // The turn's taint starts with what its history carries; the loop adds every outside tool that runs.
+      const taint = createTurnTaint();
       const ctx: TurnContext = {
         agentId: agent.config.id,
         sessionId,
         traceId: request.traceId,
         caller: request.caller,
+        taint,
       };
-      // The loop records messages as it goes; they are stored between events, in order, under the session lock.
+      const sessionKind = sessionKindOf(request.caller);
+      const writeMemory = memory
+        ? (item: MemoryWriteItem) =>
+            memory.write(pipelines.memoryWrite, item, ctx, request.signal ?? new AbortController().signal)
+        : undefined;
+      const prepared = await prepareHistory(
+        {
+          provider: agent.provider,
+          pipelines,
+          registry,
+          store: compactions,
+          bus,
+          settings: compactionSettings(config, agent.config),
+          ...(writeMemory
+            ? {
+                remember: (item: Omit<MemoryWriteItem, 'agentId'>) =>
+                  writeMemory({ ...item, agentId: agent.config.id }),
+              }
+            : {}),
+          sessionKind,
+        },
+        stored,
+        ctx,
+        request.signal ?? new AbortController().signal,
+      );
+      const history = prepared.history;
+      for (const t of prepared.taint) taint.mark(t);
       const pending: ChatMessage[] = [];
+      /** This turn's new messages, for capture once it is over. */
+      const turnMessages: ChatMessage[] = [];
+      // The loop records messages as it goes; they are stored between events, in order, under the session lock.
       const flush = async (): Promise<void> => {
         if (pending.length) await sessions.append(sessionId, pending.splice(0));
       };
@@ -231,6 +274,18 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           bus,
           workspace: agent.workspace,
           ...(options.operator ? { operator: options.operator } : {}),
+          ...(memory && writeMemory
+            ? {
+                memory: memoryAccess({
+                  memory,
+                  write: writeMemory,
+                  agentId: agent.config.id,
+                  searchOrigins: agent.config.memory.searchOrigins,
+                  sessionKind,
+                  ctx,
+                }),
+              }
+            : {}),
           settings: {
             model: agent.config.model,
             systemPrompt: agent.config.systemPrompt,
@@ -247,7 +302,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           incoming,
           ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
-          record: (m) => pending.push(m),
+          record: (m) => {
+            pending.push(m);
+            turnMessages.push(m);
+          },
         },
       );
       // A consumer may stop reading at the terminal event (an HTTP handler answering an error) and never
@@ -266,6 +324,22 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       } finally {
         await flush();
       }
+      if (
+        writeMemory &&
+        memory &&
+        config.memory.capture.enabled &&
+        agent.config.memory.capture &&
+        terminal?.type === 'done'
+      )
+        await captureTurn({
+          memory,
+          write: writeMemory,
+          agentId: agent.config.id,
+          messages: turnMessages,
+          capture: config.memory.capture,
+          sessionKind,
+          ctx,
+        });
       release();
       release = undefined;
       if (terminal) yield terminal;

@@ -13,6 +13,7 @@ import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './bounda
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
+import type { MemoryAccess } from './tools/tool.js';
 import type {
   ChatMessage,
   FinishReason,
@@ -51,6 +52,8 @@ export interface TurnLoopDeps {
   readonly workspace: string;
   /** Lets a tool ask the operator about one change its own gate refused (L13 queue); none: the refusal stands. */
   readonly operator?: OperatorApprovals;
+  /** The agent's memory for this turn's tools (absent when memory is off). */
+  readonly memory?: MemoryAccess;
 }
 
 export interface TurnInput {
@@ -189,6 +192,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     // Inbound: every new user message passes the inbound pipeline; its reminders go into this turn's system prompt.
     const messages: ChatMessage[] = [...input.history];
     const reminders: string[] = [];
+    const userText: string[] = [];
     for (const m of input.incoming) {
       if (m.role === 'user') {
         const r = await runPipeline(pipelines.inbound, { text: m.content, reminders: [] }, ctx, abort.signal);
@@ -197,6 +201,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           return;
         }
         reminders.push(...r.value.reminders);
+        userText.push(r.value.text);
         const accepted: ChatMessage = { role: 'user', content: r.value.text };
         messages.push(accepted);
         record(accepted);
@@ -209,7 +214,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     // Prompt: the system prompt and the tools this agent is offered.
     const prompt = await runPipeline(
       pipelines.prompt,
-      { system: settings.systemPrompt, tools: registry.list() },
+      { system: settings.systemPrompt, tools: registry.list(), query: userText.join('\n') },
       ctx,
       abort.signal,
     );
@@ -481,6 +486,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         workspace: run.value.workspace,
         signal,
         ...(operator ? { operator } : {}),
+        callId: ref.id,
+        ...(deps.memory ? { memory: deps.memory } : {}),
       });
       // A refusal inside the tool by a layer that guards arguments is a refusal like the gates'.
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
@@ -490,6 +497,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     } catch (cause) {
       outcome = { content: `error: ${ref.name} failed: ${describeCause(cause)}`, ok: false };
     }
+    // Provenance travels: once a tool whose output comes from outside has run, the rest of the turn is external.
+    if (tool.external) ctx.taint?.mark(tool.spec.name);
     bus.emit('tool:executed', {
       ...audit,
       outcome: outcome.ok ? 'success' : 'error',

@@ -14,6 +14,8 @@ import type { ApprovalStore } from '../policy/approval-store.js';
 import type { LayerStatus } from '../core/layers.js';
 import type { Result } from '../core/result.js';
 import type { CliContext } from './context.js';
+import type { MemoryAdmin } from '../memory/index.js';
+import type { LeakIndex } from '../secrets/index.js';
 import * as approvals from './commands/approvals.js';
 import * as broker from './commands/broker.js';
 import * as chat from './commands/chat.js';
@@ -21,6 +23,7 @@ import * as config from './commands/config.js';
 import * as doctor from './commands/doctor.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
+import * as memory from './commands/memory.js';
 import * as net from './commands/net.js';
 import * as sandbox from './commands/sandbox.js';
 import * as scan from './commands/scan.js';
@@ -72,9 +75,18 @@ export interface CliStores {
   close(): Promise<void>;
 }
 
+/** The operator's memory tools on a data dir; `close` releases the store. */
+export interface MemoryAdminHandle {
+  readonly admin: MemoryAdmin;
+  readonly agentIds: readonly string[];
+  close(): Promise<void>;
+}
+
 export interface CliServices {
   /** The data dir's stores as the daemon uses them; `undefined` when nothing has been stored there yet. */
   openStores(dataDir: string): Promise<Result<CliStores | undefined, BulwarkError>>;
+  /** Memory (L14–L16) on the data dir, with the daemon's memory-write pipeline; `leaks` holds the vault's values. */
+  openMemory(dataDir: string, leaks: LeakIndex): Result<MemoryAdminHandle, BulwarkError>;
   openTokens(dataDir: string): Result<TokenAdmin, BulwarkError>;
   /** Layer states and pipelines as the daemon would report them with the current config. */
   layers(dataDir: string): Result<{ layers: LayerStatus[]; pipelines: PipelineRow[] }, BulwarkError>;
@@ -95,6 +107,7 @@ const COMMANDS: readonly Register[] = [
   config.register,
   secrets.register,
   approvals.register,
+  memory.register,
   usage.register,
   sandbox.register,
   doctor.register,

@@ -23,6 +23,7 @@ import {
   RESERVED_SECRET_MESSAGE,
   SecretsConfigSchema,
 } from './sections/secrets.js';
+import { AgentMemorySchema, DEFAULT_AGENT_MEMORY, MemoryConfigSchema } from './sections/memory.js';
 
 /** A reference to a secret by name; the value never lives in config. */
 export const SecretRefSchema = z.strictObject({
@@ -74,6 +75,8 @@ export const AgentSchema = z.strictObject({
   limits: AgentLimitsSchema.default(DEFAULT_AGENT_LIMITS),
   /** L01 actions for this agent: strangers' messages (`actions`) and the owner's (`ownerActions`); else guards.input's. */
   input: AgentInputPolicySchema.optional(),
+  /** L16 for this agent: which origins memory_search may return; recall and capture on or off. */
+  memory: AgentMemorySchema.default(DEFAULT_AGENT_MEMORY),
 });
 export type AgentConfig = z.infer<typeof AgentSchema>;
 
@@ -103,6 +106,8 @@ export const ConfigSchema = z.strictObject({
   models: ModelsSchema.default({}),
   /** L22: circuit breaker per provider and model. */
   breaker: BreakerConfigSchema.default(DEFAULT_BREAKER),
+  /** L14–L16: memory with provenance, recall, capture and compaction. */
+  memory: MemoryConfigSchema.prefault({}),
   /** bulwark.log and audit.jsonl: level and size-based rotation. */
   logging: LoggingConfigSchema,
 });

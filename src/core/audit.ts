@@ -4,7 +4,16 @@ import { escapeLineBreakers } from './line-escape.js';
 import { storeErrorOf } from './store.js';
 
 /** Prefixes of events that are security decisions and must be persisted. */
-export const AUDITED_PREFIXES = ['security:', 'secret:', 'approval:', 'tool:', 'broker:', 'auth:', 'daemon:'] as const;
+export const AUDITED_PREFIXES = [
+  'security:',
+  'secret:',
+  'approval:',
+  'tool:',
+  'broker:',
+  'auth:',
+  'daemon:',
+  'memory:',
+] as const;
 
 export function isAudited(type: string): boolean {
   return AUDITED_PREFIXES.some((p) => type.startsWith(p));

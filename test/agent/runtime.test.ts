@@ -766,6 +766,7 @@ describe('agent runtime — construction', () => {
     const base = {
       config: ConfigSchema.parse({}),
       sessions: h!.stores.sessions,
+      compactions: h!.stores.compactions,
       bus: h!.bus,
       dataDir: h!.dataDir,
       resolveSecret: () => err(bulwarkError('x', 'x')),

@@ -18,6 +18,7 @@ function program(): { root: Command; take: () => string } {
   const services: CliServices = {
     openTokens: unused,
     openStores: unused,
+    openMemory: unused,
     layers: unused,
     startDaemon: unused,
     scopes: { chat: 'chat' },

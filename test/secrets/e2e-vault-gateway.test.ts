@@ -97,6 +97,7 @@ describe('vault → gateway → provider, end to end', () => {
       createAgentRuntime({
         config,
         sessions: stores.sessions,
+        compactions: stores.compactions,
         bus,
         dataDir,
         resolveSecret: (name) => resolve(name, { agentId: 'default', traceId: 'e2e' }),

@@ -1,3 +1,4 @@
+import { SqliteCompactionStore } from '../../src/agent/compaction-store.js';
 /** The embedded SQLite stores for tests that build parts by hand (the daemon opens them through src/stores.ts). */
 import { join } from 'node:path';
 import { SqliteUsageStore } from '../../src/agent/budget/sqlite-usage-store.js';
@@ -11,6 +12,7 @@ export interface TestStores {
   readonly sessions: SqliteSessionStore;
   readonly usage: SqliteUsageStore;
   readonly approvals: SqliteApprovalStore;
+  readonly compactions: SqliteCompactionStore;
 }
 
 /** Session, usage and approval stores over one open database (`file` names it in errors). */
@@ -19,6 +21,7 @@ export function sqliteStoresOn(db: Db, file = ':memory:'): TestStores {
     sessions: new SqliteSessionStore(db, file),
     usage: new SqliteUsageStore(db, file),
     approvals: new SqliteApprovalStore(db, file),
+    compactions: new SqliteCompactionStore(db),
   };
 }
 

@@ -17,7 +17,8 @@ import type { ApprovalQueue, EffectView } from '../../policy/approvals.js';
 import { canonicalJson, effectHash, type Effect } from '../../policy/effect-hash.js';
 import type { OperatorApprovals } from '../tools/tool.js';
 import type { ToolCallItem, ToolRunItem } from '../boundaries.js';
-import type { Assess, AssessDeps } from './action-assessment.js';
+import type { CallContext } from '../../core/context.js';
+import type { Assess, AssessDeps, Assessment } from './action-assessment.js';
 import { createAssess } from './action-assessment.js';
 
 export interface ActionGatesDeps extends AssessDeps {
@@ -74,11 +75,28 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     return false;
   }
 
+  /**
+   * A call its class would allow, but that the tool itself says needs an operator (it would replace an owner
+   * memory): marked for L13 with the tool's reason.
+   */
+  async function escalated(a: Assessment, name: string, ctx: CallContext): Promise<Assessment> {
+    if (a.decision !== 'allow') return a;
+    const tool = deps.tool(ctx.agentId, name);
+    if (!tool?.approvalReason || a.classification.args === undefined) return a;
+    const reason = await tool.approvalReason(a.classification.args, ctx);
+    if (reason === undefined) return a;
+    return {
+      ...a,
+      decision: 'approve',
+      classification: { ...a.classification, reasons: [...a.classification.reasons, reason] },
+    };
+  }
+
   const classify: Gate<ToolCallItem> = {
     layer: 'L27',
     name: 'classify the action; refuse classes this agent may not use',
-    run(item, ctx) {
-      const a = assess(item.ref.name, argsJsonOf(item), ctx);
+    async run(item, ctx) {
+      const a = await escalated(assess(item.ref.name, argsJsonOf(item), ctx), item.ref.name, ctx);
       if (a.decision !== 'deny') return ok({ ...item, assessment: a });
       const c = a.classification;
       deps.bus.emit('tool:denied', {
@@ -179,7 +197,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
   const recheck: Gate<ToolRunItem> = {
     layer: 'L13',
     name: 're-check the effect the tool would have now against the approved one',
-    run(item, ctx) {
+    async run(item, ctx) {
       const name = item.tool.spec.name;
       let argsJson: string;
       try {
@@ -187,7 +205,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
       } catch {
         return err(refusal('approval.drift', `${name}: arguments cannot be serialised for the execution check`, 'L13'));
       }
-      const a = assess(name, argsJson, ctx, item.workspace);
+      const a = await escalated(assess(name, argsJson, ctx, item.workspace), name, ctx);
       if (a.decision === 'deny') {
         return err(
           refusal(

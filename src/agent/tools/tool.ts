@@ -3,6 +3,8 @@ import type { Result } from '../../core/result.js';
 import type { ActionClass } from '../../config/sections/approvals.js';
 import type { GateId } from '../../core/layers.js';
 import type { ToolGroupName } from '../../policy/tool-policy.js';
+import type { CallContext } from '../../core/context.js';
+import type { MemoryEntry, MemoryKind, ScoredEntry } from '../../memory/index.js';
 import type { ToolSpec, TurnContext } from '../types.js';
 
 export type { ActionClass };
@@ -43,12 +45,31 @@ export interface OperatorApprovals {
   ): Promise<Result<void, BulwarkError>>;
 }
 
+/**
+ * The agent's memory as a tool sees it in one turn (built by the runtime): a save goes through the memory-write
+ * pipeline with this turn's caller and taint; a search sees only the origins the operator lets this agent search.
+ */
+export interface MemoryAccess {
+  save(input: {
+    readonly text: string;
+    readonly kind: MemoryKind;
+    readonly replaces?: string;
+    /** bulwark's id of the tool call that saves. */
+    readonly callId?: string;
+  }): Promise<Result<MemoryEntry, BulwarkError>>;
+  search(query: string, limit: number): Promise<Result<ScoredEntry[], BulwarkError>>;
+}
+
 export interface ToolRunContext extends TurnContext {
   /** Real path of the agent's workspace. */
   readonly workspace: string;
   readonly signal: AbortSignal;
   /** Absent when no operator can be asked (then a tool's refusal stands). */
   readonly operator?: OperatorChannel;
+  /** bulwark's id of this call (`call_<step>_<index>`). */
+  readonly callId?: string;
+  /** Present when memory is on for this agent. */
+  readonly memory?: MemoryAccess;
 }
 
 export interface Tool {
@@ -62,6 +83,11 @@ export interface Tool {
    * When in doubt, declare `true` (fail closed).
    */
   readonly external: boolean;
+  /**
+   * Why this exact call needs an operator whatever its class (e.g. it would replace an owner memory): L27 marks
+   * it for L13. Undefined: the class decides alone.
+   */
+  approvalReason?(args: unknown, ctx: CallContext): Promise<string | undefined>;
   /** Validates and runs. Arguments are untrusted JSON from the model. */
   run(args: unknown, ctx: ToolRunContext): Promise<Result<string, BulwarkError>>;
 }
