@@ -14,7 +14,7 @@
 import type { LeakHit, LeakScanner } from '../core/leak.js';
 import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN } from '../text/char-codes.js';
 import type { DecodedView } from '../text/decoded-view.js';
-import { MultiMatcher } from '../text/multi-match.js';
+import { asciiLower, MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { MAX_SEPARATOR_RUN, separatedView } from '../text/separated.js';
 import { CHARACTER_FORMS, encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
@@ -286,7 +286,7 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
 }
 
 export class LeakIndex implements LeakScanner {
-  /** lower-cased form text → who it belongs to (first registration wins for a shared form). */
+  /** form text, ASCII lower-cased → who it belongs to (first registration wins for a shared form). */
   private readonly forms = new Map<string, Entry>();
   /** Values already registered, by name, so re-registering is cheap. */
   private readonly registered = new Map<string, Set<string>>();
@@ -306,7 +306,7 @@ export class LeakIndex implements LeakScanner {
     known.add(value);
     this.registered.set(secretName, known);
     for (const f of forms) {
-      const key = f.text.toLowerCase();
+      const key = asciiLower(f.text);
       if (!this.forms.has(key)) {
         this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
