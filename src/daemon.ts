@@ -23,6 +23,9 @@ import type { AgentRuntime } from './agent/types.js';
 import { describePipelines, type PipelineRow, type TurnPipelines } from './agent/boundaries.js';
 import type { Controls } from './agent/controls.js';
 import { createToolPolicyGates, type ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
+import { effectApprover } from './agent/gates/effect-approval.js';
+import type { ApproveEffects } from './exec/effects-gate.js';
+import type { ToolRunContext } from './agent/tools/tool.js';
 import type { CallContext } from './core/context.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
@@ -321,15 +324,30 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         runtimeDir: privateDir(dataDir, 'run', 'exec'),
         bus,
         ...(broker ? { brokerSpawner: execBrokerSpawner(broker, { runDir: brokerRunDir }) } : {}),
+        // The undo journal lives in the data dir: outside every workspace and every sandbox view.
+        journalDir: privateDir(dataDir, 'journal'),
+        leakCheck: (text) => {
+          const hit = leaks.scan(text)[0];
+          return hit ? `the value of ${hit.secretName}, ${hit.encoding}` : undefined;
+        },
+        onJournalDrop: (workspace, entryId, bytes) =>
+          bus.emit('security:warning', {
+            layer: 'L11.7',
+            outcome: 'journal-dropped',
+            reason: `undo journal full: the oldest entry (${entryId}, ${bytes} bytes of pre-images) of ${workspace} was dropped`,
+          }),
       }),
     );
     cleanups.push(() => exec.stop());
     for (const line of exec.log) logger[line.level](line.message);
+    // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
+    const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
     const tools: Tool[] = [
       ...fsTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
+        approveEffects: () => late.approveEffects,
       }),
       createWebFetchTool({ guard }),
     ];
@@ -347,6 +365,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const { controls, pipelines } = parts;
     const { approvals } = controls;
     cleanups.push(() => approvals.shutdown());
+    const execNetwork = networkGrantFor(config.exec.network, config.broker);
+    late.approveEffects = effectApprover({
+      approvals,
+      network: () => execNetwork,
+      timeoutMs: (agentId) =>
+        config.agents.find((a) => a.id === agentId)?.approvals?.timeoutMs ?? config.exec.timeoutMs,
+      redact: (text, ctx) => {
+        const scanned = parts.output.scanText(text, ctx);
+        return scanned.ok ? scanned.value.text : '[REDACTED: the output guard could not scan this text]';
+      },
+    });
     const runtime = unwrap(
       createAgentRuntime({
         config,

@@ -36,6 +36,21 @@ export interface EffectView {
   readonly envNames?: readonly string[];
   /** Unified-style diff for writes. */
   readonly diff?: string;
+  /** The gate that asks (L13 for a tool call, L11.7 for a run's held effects). */
+  readonly layer?: string;
+  /** What a held exec run changed, one entry per path, with a diff for text files (L11.7). */
+  readonly effects?: readonly EffectEntryView[];
+  /** Why it was held, in one line. */
+  readonly reason?: string;
+}
+
+/** One change of a held effect set as an operator sees it. */
+export interface EffectEntryView {
+  readonly path: string;
+  readonly change: string;
+  readonly from?: string;
+  readonly bytes: number;
+  readonly diff?: string;
 }
 
 export type ApprovalSource =
@@ -303,8 +318,27 @@ export class ApprovalQueue {
     return ok(this.finish(entry, outcome));
   }
 
-  /** Operator decision by request id (authenticated admin API): mints and applies a token in one step. */
-  decide(requestId: string, decision: Decision, by: string, reason?: string): Result<ResolvedApproval, BulwarkError> {
+  /**
+   * Operator decision by request id (authenticated admin API): mints and applies a token in one step. `shownHash`
+   * is the effect hash of the view the operator decided on; a different one (the effect changed, or the operator
+   * looked at another request) is refused and changes nothing.
+   */
+  decide(
+    requestId: string,
+    decision: Decision,
+    by: string,
+    reason?: string,
+    shownHash?: string,
+  ): Result<ResolvedApproval, BulwarkError> {
+    const entry = this.pendingById.get(requestId);
+    if (entry && shownHash !== undefined && shownHash !== entry.effectHash)
+      return err(
+        queueError(
+          'approval.effect_mismatch',
+          `approval ${requestId}: the effectHash sent (${shownHash.slice(0, 12)}…) is not the one of this request (${entry.effectHash.slice(0, 12)}…); look at the request again before deciding`,
+          409,
+        ),
+      );
     const token = this.mintToken(requestId, decision);
     if (!token.ok) return token;
     return this.resolveWithToken(token.value, by, reason);

@@ -15,6 +15,7 @@ interface ConnOptions {
   token?: string;
   json?: boolean;
   reason?: string;
+  effect?: string;
 }
 
 interface ApprovalJson {
@@ -40,6 +41,9 @@ interface ApprovalJson {
     argv?: string[][];
     envNames?: string[];
     diff?: string;
+    layer?: string;
+    reason?: string;
+    effects?: Array<{ path: string; change: string; from?: string; bytes: number; diff?: string }>;
   };
 }
 
@@ -83,6 +87,13 @@ export function renderApproval(a: ApprovalJson): string {
   lines.push(`effect     sha256:${a.effectHash}`);
   lines.push(`waiting    ${a.waiters} call(s); expires ${a.expiresAt}`);
   if (v.diff) lines.push('diff', ...v.diff.split('\n').map((l) => `  ${safe(l)}`));
+  if (v.layer) lines.push(`gate       ${v.layer}${v.reason ? `: ${safe(v.reason)}` : ''}`);
+  for (const e of v.effects ?? []) {
+    lines.push(
+      `  ${e.change.padEnd(8)} ${safe(e.path)}${e.from ? ` (from ${safe(e.from)})` : ''}${e.bytes ? ` ${e.bytes} bytes` : ''}`,
+    );
+    if (e.diff) lines.push(...e.diff.split('\n').map((l) => `      ${safe(l)}`));
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -137,15 +148,23 @@ export function register(program: Command, ctx: CliContext): void {
         .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`),
     )
       .option('--reason <text>', 'note recorded in the audit log')
+      .option(
+        '--effect <sha256>',
+        'the effect hash you reviewed (default: the request is shown, then decided on its hash)',
+      )
       .action(
         action(ctx, async (id: string, opts: ConnOptions) => {
-          const a = (await call(
-            ctx,
-            opts,
-            'POST',
-            `/${encodeURIComponent(id)}/${decision}`,
-            opts.reason ? { reason: opts.reason } : {},
-          )) as ApprovalJson;
+          // A decision names the exact effect the operator saw; the daemon refuses it when the request has another.
+          let effectHash = opts.effect;
+          if (effectHash === undefined) {
+            const shown = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
+            if (!opts.json) ctx.stdout(renderApproval(shown));
+            effectHash = shown.effectHash;
+          }
+          const a = (await call(ctx, opts, 'POST', `/${encodeURIComponent(id)}/${decision}`, {
+            effectHash,
+            ...(opts.reason ? { reason: opts.reason } : {}),
+          })) as ApprovalJson;
           if (opts.json) return printJson(ctx, a);
           ctx.stdout(
             `${a.id}: ${a.decision === 'approve' ? 'approved' : 'denied'} (${a.waiters} waiting call(s) released)\n`,
