@@ -51,6 +51,14 @@ function viewError(code: string, message: string): BulwarkError {
 }
 
 export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, BulwarkError> {
+  // overlayfs reads its layers from a comma- and colon-separated option string: such a path would be misread.
+  if (/[,:\\\n]/.test(o.workspace))
+    return err(
+      viewError(
+        'workspace_path',
+        `the workspace path ${JSON.stringify(o.workspace)} contains a comma, colon, backslash or newline, which overlayfs cannot take as a layer; nothing ran. Move the workspace (agents[].workspace) to a plain path`,
+      ),
+    );
   const runDir = childPath(o.viewsDir, `${Date.now()}-${randomHex(6)}`);
   try {
     mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });

@@ -20,7 +20,10 @@ export interface Harness {
   close(): void;
 }
 
-export function startHarness(config: Partial<Record<keyof ExecConfig, unknown>> = {}): Harness {
+export function startHarness(
+  config: Partial<Record<keyof ExecConfig, unknown>> = {},
+  leakCheck?: (text: string) => string | undefined,
+): Harness {
   const root = mkdtempSync(join(tmpdir(), 'bulwark-effects-'));
   const workspace = join(root, 'ws');
   mkdirSync(workspace, { mode: 0o755 });
@@ -33,6 +36,7 @@ export function startHarness(config: Partial<Record<keyof ExecConfig, unknown>> 
     journalDir: join(root, 'journal'),
     parkedSandboxes: 0,
     bus,
+    ...(leakCheck ? { leakCheck } : {}),
   });
   if (!svc.ok) throw new Error(svc.error.message);
   return {
