@@ -8,7 +8,8 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
 import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
-import { fsTools } from './agent/tools/fs/index.js';
+import { createFsTools, fsTools } from './agent/tools/fs/index.js';
+import { fileJournal } from './exec/effects/file-journal.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import {
@@ -342,8 +343,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const line of exec.log) logger[line.level](line.message);
     // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
     const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
+    // write and edit keep what they replace in the same undo journal as exec (when the host has one).
+    const fileTools =
+      exec.journal && exec.runner
+        ? createFsTools(fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths)))
+        : fsTools;
     const tools: Tool[] = [
-      ...fsTools,
+      ...fileTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
@@ -384,7 +390,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         dataDir,
         resolveSecret: providerSecret,
         pipelines,
-        extraTools: tools.filter((t) => !fsTools.includes(t)),
+        fileTools,
+        extraTools: tools.filter((t) => !fileTools.includes(t)),
       }),
     );
     const listening: { url?: string } = {};
@@ -514,6 +521,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
   const probe = startExec({
     config: config.exec,
     runtimeDir: privateDir(dataDir, 'run', 'exec-probe'),
+    journalDir: privateDir(dataDir, 'journal'),
     parkedSandboxes: 0,
     bus,
     ...brokerSpawner,

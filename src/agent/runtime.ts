@@ -34,6 +34,8 @@ export interface AgentRuntimeOptions {
   readonly pipelines: TurnPipelines;
   /** Tools of other rooms (exec, web fetch, …) next to the built-in fs tools. */
   readonly extraTools?: readonly Tool[];
+  /** The file tools (default: `fsTools`, without an undo journal). */
+  readonly fileTools?: readonly Tool[];
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
 }
@@ -109,7 +111,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   if (!checked.ok) return checked;
   const pipelines = checked.value;
   const cwd = options.cwd ?? process.cwd();
-  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
+  const registry = new ToolRegistry([...(options.fileTools ?? fsTools), ...(options.extraTools ?? [])]);
   const sessions = new SessionStore(options.db);
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();

@@ -41,10 +41,18 @@ export type OverlayOutcome =
 
 export interface OverlayView {
   readonly runDir: string;
+  /** The merged view's (host-side empty) mount point; removed with the run. */
+  readonly mountPoint: string;
   readonly spec: OverlaySpec;
   /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
   settle(ended: { timedOut: boolean; cancelled: boolean; signal: string | null }): Result<OverlayOutcome, BulwarkError>;
 }
+
+/**
+ * Where merged views are mounted (inside each run's private namespace): a directory every user can traverse, so
+ * the unprivileged sandbox user can reach the view. On the host only an empty directory shows.
+ */
+const MOUNT_PARENT = '/tmp';
 
 function viewError(code: string, message: string): BulwarkError {
   return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7' });
@@ -59,17 +67,20 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         `the workspace path ${JSON.stringify(o.workspace)} contains a comma, colon, backslash or newline, which overlayfs cannot take as a layer; nothing ran. Move the workspace (agents[].workspace) to a plain path`,
       ),
     );
-  const runDir = childPath(o.viewsDir, `${Date.now()}-${randomHex(6)}`);
+  const id = `${Date.now()}-${randomHex(6)}`;
+  const runDir = childPath(o.viewsDir, id);
+  const mountPoint = childPath(MOUNT_PARENT, `bulwark-view-${id}`);
   try {
     mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });
     mkdirSync(runDir, { mode: 0o700 });
     mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
-    mkdirSync(childPath(runDir, 'm'), { mode: 0o700 });
+    mkdirSync(mountPoint, { mode: 0o700 });
   } catch (cause) {
     return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
   }
   const spec: OverlaySpec = {
     runDir,
+    mountPoint,
     lower: o.workspace,
     quotaKb: o.quotaMb * 1024,
     uid: o.identity.uid,
@@ -81,6 +92,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
   };
   return ok({
     runDir,
+    mountPoint,
     spec,
     settle(ended) {
       const status = read('status');

@@ -236,6 +236,7 @@ export class ExecRunner {
         if (!opened.ok) return this.failed('L11.7', opened.error, run);
         overlay = opened.value;
         handle.holdDir(overlay.runDir);
+        handle.holdDir(overlay.mountPoint);
       }
       const view = overlay
         ? undefined

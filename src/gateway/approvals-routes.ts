@@ -28,10 +28,8 @@ export interface ApprovalsRoutesDeps {
 const MAX_BODY = 16 * 1024;
 const DecisionBody = z.strictObject({
   reason: z.string().max(500).optional(),
-  effectHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "the 64 hex characters of the request's effectHash")
-    .optional(),
+  /** The request's effectHash as the operator was shown it. */
+  effectHash: z.string().min(1).max(128).optional(),
 });
 const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
 const ID = /^apr_[0-9a-f]{24}$/;
@@ -49,14 +47,15 @@ function operator(c: Context<GatewayEnv>): string {
 function present(p: PendingApproval | ResolvedApproval): Record<string, unknown> {
   const v = p.view;
   return {
-    ...p,
     layer: v.layer ?? 'L13',
     tool: v.tool,
     argv: v.argv ?? [],
     cwd: v.cwd,
     effects: v.effects ?? [],
     network: v.network,
+    // Why it asks; once decided, the operator's reason (when given) takes its place.
     reason: v.reason ?? v.reasons.join('; '),
+    ...p,
     createdAt: new Date(p.createdAt).toISOString(),
     expiresAt: new Date(p.expiresAt).toISOString(),
     ...('resolvedAt' in p

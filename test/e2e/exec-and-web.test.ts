@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
+import { lookupUser } from '../../src/exec/sandbox-identity.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon } from '../../src/daemon.js';
@@ -141,10 +142,11 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       'L11.2 on',
       'L11.3 on',
       'L11.4 on',
-      'L11.5 on',
+      // Without exec.sandboxUser on this host (bulwark init creates it) root-owned workspaces run as root: degraded.
+      `L11.5 ${lookupUser('bulwark-sandbox') ? 'on' : 'degraded'}`,
       'L11.6 on',
-      'L11.7 absent',
-      'L11.8 absent',
+      'L11.7 on',
+      'L11.8 on',
     ]);
     const answer = ask(e2e, 'look around');
     // Reading a credential file is class "credential" for L27, so L13 asks; a careless operator approves.

@@ -151,11 +151,16 @@ export async function nextApproval(e: E2E, timeoutMs = 10_000): Promise<PendingV
   throw new Error('no approval request arrived');
 }
 
+/** Decides as an operator does: looks at the request, then sends its effectHash with the decision. */
 export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): Promise<Response> {
+  const shown = await fetch(`${e.daemon.url}/v1/approvals/${id}`, {
+    headers: { authorization: `Bearer ${e.adminToken}` },
+  });
+  const { effectHash } = (await shown.json()) as { effectHash?: string };
   return fetch(`${e.daemon.url}/v1/approvals/${id}/${decision}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${e.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ reason: `e2e ${decision}` }),
+    body: JSON.stringify({ reason: `e2e ${decision}`, ...(effectHash ? { effectHash } : {}) }),
   });
 }
 

@@ -240,3 +240,20 @@ describe('refusals and limits', () => {
     expect(existsSync(join(odd, 'ran'))).toBe(false);
   });
 });
+
+describe('the sandbox identity (item 5)', () => {
+  it('a root-owned workspace runs as exec.sandboxUser on the host, never as root; applied files get the owner', async () => {
+    h = startHarness({ sandboxUser: 'nobody' });
+    const { execSync } = await import('node:child_process');
+    writeFileSync(join(h.workspace, 'root-only'), 'secret\n', { mode: 0o600 });
+    const o = await effects(
+      'cat root-only; cat /etc/ssl/private/* 2>&1 | head -1; ls /proc/self/ >/dev/null; echo made > new.txt',
+    );
+    expect(o.stdout).not.toContain('secret');
+    expect(o.stdout).not.toMatch(/BEGIN .*PRIVATE KEY/);
+    expect(o.effects?.status).toBe('applied');
+    expect(readFileSync(join(h.workspace, 'new.txt'), 'utf8')).toBe('made\n');
+    // Written by nobody in the view, applied as the workspace owner's (here root's) file.
+    expect(execSync(`stat -c %u ${join(h.workspace, 'new.txt')}`, { encoding: 'utf8' }).trim()).toBe('0');
+  });
+});

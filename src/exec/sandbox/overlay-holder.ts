@@ -8,8 +8,12 @@
  * kept), dumps the overlay's directory xattrs and copies the upper layer to disk, then exits with bwrap's
  * status. The namespace dies with it: nothing stays mounted, on any path.
  *
- * $1 run dir (root-only: t/ and m/ exist) · $2 workspace · $3 quota KiB · $4 uid · $5 gid · $6 passwd · $7 group
- * $8… bwrap and its arguments. Status lines go to $1/status.
+ * $1 run dir (root-only: t/ exists) · $2 workspace · $3 quota KiB · $4 uid · $5 gid · $6 passwd · $7 group ·
+ * $8 the merged mount point · $9… bwrap and its arguments. Status lines go to $1/status.
+ *
+ * The merged mount point must be reachable by the sandbox user: bwrap resolves a --bind-fd source back to its
+ * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
+ * directory under /tmp on the host; the overlay is mounted on it only inside the private namespace.
  */
 
 /** Descriptors the holder opens for bwrap (after the plan's 3 seccomp, 4 options, 5 daemon-alive). */
@@ -22,19 +26,19 @@ const QUOTA_SLACK_KB = 256;
 
 export const OVERLAY_HOLDER = [
   'set -u',
-  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; shift 7',
+  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; shift 8',
   'st() { echo "$1" > "$R/status"; }',
   'mount -t tmpfs -o "size=${Q}k,mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }',
   'mkdir "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
   // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
   'chown "$U:$G" "$R/t/upper" && chmod "$(stat -c %a "$WS")" "$R/t/upper" || { st mount-tmpfs; exit 125; }',
-  'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$R/m" || { st mount-overlay; exit 125; }',
-  `exec ${MERGED_FD}<"$R/m" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
+  'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
+  `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
   'if [ "$U" = 0 ]; then "$@"; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"; fi',
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
-  'umount "$R/m" || { st busy; exit "$rc"; }',
+  'umount "$M" || { st busy; exit "$rc"; }',
   `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
   '( cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . ) > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }',
   'mkdir "$R/upper" && cp -a "$R/t/upper/." "$R/upper/" 2>"$R/copy.err" || { st copy; exit "$rc"; }',
@@ -43,8 +47,10 @@ export const OVERLAY_HOLDER = [
 ].join('\n');
 
 export interface OverlaySpec {
-  /** Root-only per-run directory on disk, holding the mount points t/ and m/; the upper layer is copied to upper/. */
+  /** Root-only per-run directory on disk, holding the mount point t/; the upper layer is copied to upper/. */
   readonly runDir: string;
+  /** An empty directory the sandbox user can reach, where the merged view is mounted inside the namespace. */
+  readonly mountPoint: string;
   /** Real path of the workspace (the lower layer). */
   readonly lower: string;
   /** The quota: size of the upper tmpfs, in KiB. */
@@ -77,6 +83,7 @@ export function holderArgv(
     String(o.gid),
     stubs.passwd,
     stubs.group,
+    o.mountPoint,
     ...bwrap,
   ];
 }

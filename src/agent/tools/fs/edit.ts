@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bulwarkError } from '../../../core/errors.js';
 import { err, ok } from '../../../core/result.js';
+import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/effects/file-journal.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { WRITE_MAX_BYTES, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.js';
@@ -17,44 +18,54 @@ function occurrences(haystack: string, needle: string): number {
   return n;
 }
 
-export const editTool: Tool = {
-  spec: {
-    name: 'edit',
-    description: 'Replace one exact, unique occurrence of old_string with new_string in a workspace text file.',
-    inputSchema: jsonSchemaOf(Args),
-  },
-  group: 'fs:write',
-  actionClass: 'write',
-  // a confirmation bulwark writes itself
-  external: false,
-  async run(args, ctx) {
-    const a = parseArgs('edit', Args, args);
-    if (!a.ok) return a;
-    const { path, old_string: oldText, new_string: newText } = a.value;
-    const current = readWorkspaceFile(ctx.workspace, path, WRITE_MAX_BYTES);
-    if (!current.ok) return current;
-    const count = occurrences(current.value, oldText);
-    if (count === 0)
-      return err(
-        bulwarkError(
-          'tool.edit.not_found',
-          `old_string was not found in ${path}; read the file and copy the text exactly`,
-          { status: 400 },
-        ),
+/** The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`). */
+export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
+  return {
+    spec: {
+      name: 'edit',
+      description: 'Replace one exact, unique occurrence of old_string with new_string in a workspace text file.',
+      inputSchema: jsonSchemaOf(Args),
+    },
+    group: 'fs:write',
+    actionClass: 'write',
+    // a confirmation bulwark writes itself
+    external: false,
+    async run(args, ctx) {
+      const a = parseArgs('edit', Args, args);
+      if (!a.ok) return a;
+      const { path, old_string: oldText, new_string: newText } = a.value;
+      const current = readWorkspaceFile(ctx.workspace, path, WRITE_MAX_BYTES);
+      if (!current.ok) return current;
+      const count = occurrences(current.value, oldText);
+      if (count === 0)
+        return err(
+          bulwarkError(
+            'tool.edit.not_found',
+            `old_string was not found in ${path}; read the file and copy the text exactly`,
+            { status: 400 },
+          ),
+        );
+      if (count > 1) {
+        return err(
+          bulwarkError(
+            'tool.edit.ambiguous',
+            `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`,
+            { status: 400 },
+          ),
+        );
+      }
+      const at = current.value.indexOf(oldText);
+      const next = current.value.slice(0, at) + newText + current.value.slice(at + oldText.length);
+      const w = files.around(
+        ctx.workspace,
+        path,
+        { tool: 'edit', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
+        () => writeWorkspaceFile(ctx.workspace, path, next),
       );
-    if (count > 1) {
-      return err(
-        bulwarkError(
-          'tool.edit.ambiguous',
-          `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`,
-          { status: 400 },
-        ),
-      );
-    }
-    const at = current.value.indexOf(oldText);
-    const next = current.value.slice(0, at) + newText + current.value.slice(at + oldText.length);
-    const w = writeWorkspaceFile(ctx.workspace, path, next);
-    if (!w.ok) return w;
-    return ok(`edited ${path} (${w.value.bytes} bytes)`);
-  },
-};
+      if (!w.ok) return w;
+      return ok(`edited ${path} (${w.value.bytes} bytes)`);
+    },
+  };
+}
+
+export const editTool: Tool = createEditTool();
