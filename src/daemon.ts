@@ -10,6 +10,7 @@ import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
 import { createFsTools, fsTools } from './agent/tools/fs/index.js';
 import { fileJournal } from './exec/effects/file-journal.js';
+import { lookupUser } from './exec/sandbox-identity.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import {
@@ -368,6 +369,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         workspace: workspaceOf(config, dataDir),
       }),
     );
+    // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
+    const sandboxUser = process.getuid?.() === 0 ? lookupUser(config.exec.sandboxUser) : undefined;
+    const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
     const { approvals } = controls;
     cleanups.push(() => approvals.shutdown());
@@ -392,6 +396,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         pipelines,
         fileTools,
         extraTools: tools.filter((t) => !fileTools.includes(t)),
+        ...(sandboxOwner ? { workspaceOwner: sandboxOwner } : {}),
       }),
     );
     const listening: { url?: string } = {};

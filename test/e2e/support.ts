@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import {
   startFakeProvider,
   type FakeProvider,
@@ -77,6 +78,9 @@ export async function startE2E(
     configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, options),
     { mode: 0o600 },
   );
+  // What `bulwark init` does on a root host: the sandbox user exists, so commands never run as host root.
+  const user = ensureSandboxUser('bulwark-sandbox');
+  if (!user.ok) throw new Error(user.error.message);
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
