@@ -48,6 +48,7 @@ import { turnPipelines } from './pipelines.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
+import { workspaceRouteGroup } from './gateway/workspace-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
@@ -422,6 +423,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       authFailures: config.server.authFailures,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
+        workspaceRouteGroup({
+          ...(exec.journal ? { journal: exec.journal } : {}),
+          workspaceOf: workspaceOf(config, dataDir),
+          bus,
+        }),
         statusRouteGroup({
           catalogue: layers,
           controls,

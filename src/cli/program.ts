@@ -29,6 +29,7 @@ import * as start from './commands/start.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as usage from './commands/usage.js';
+import * as workspace from './commands/workspace.js';
 
 export interface TokenRecord {
   readonly id: string;
@@ -85,6 +86,7 @@ const COMMANDS: readonly Register[] = [
   secrets.register,
   approvals.register,
   usage.register,
+  workspace.register,
   sandbox.register,
   doctor.register,
   net.register,

@@ -63,6 +63,8 @@ export interface JudgeInput {
   readonly cwd: string;
   readonly createdThisTurn: ReadonlySet<string>;
   readonly approve?: ApproveEffects;
+  /** Judge and report, but apply nothing (`bulwark sandbox run --apply never`). */
+  readonly dryRun?: boolean;
   readonly meta: { turn?: string; sessionId?: string; agentId?: string };
 }
 
@@ -106,6 +108,18 @@ export async function judgeEffects(
   if (verdict.verdict === 'refuse')
     return {
       report: { status: 'refused', gate: 'L11.7', reason: verdict.reason, changes, bytesWritten: set.bytesWritten },
+      created: [],
+    };
+  if (input.dryRun)
+    return {
+      report: {
+        status: 'discarded',
+        gate: 'L11.7',
+        reason: `not applied (dry run)${verdict.verdict === 'hold' ? `; it would be held: it ${verdict.reasons.join('; ')}` : ''}`,
+        held: verdict.verdict === 'hold',
+        changes,
+        bytesWritten: set.bytesWritten,
+      },
       created: [],
     };
   let held = false;

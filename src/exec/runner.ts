@@ -51,6 +51,8 @@ export interface ExecRequest {
   readonly signal?: AbortSignal;
   /** Asks the operator about a held effect set (L11.7); without it a held set is discarded. */
   readonly approveEffects?: ApproveEffects;
+  /** Judge the effects but apply nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface ExecOutcome {
@@ -327,6 +329,7 @@ export class ExecRunner {
       cwd: run.cwd.rel,
       createdThisTurn: this.createdThisTurn(run.workspace, turn),
       ...(run.req.approveEffects ? { approve: run.req.approveEffects } : {}),
+      ...(run.req.dryRun ? { dryRun: true } : {}),
       meta: {
         ...(turn ? { turn } : {}),
         ...(run.ctx.sessionId ? { sessionId: run.ctx.sessionId } : {}),
