@@ -27,10 +27,18 @@ export interface HostExecutedRefusal {
   readonly rule: string;
 }
 
-export function judgeHostExecuted(change: HostChange, _view: ResultView): Result<void, HostExecutedRefusal> {
+export function judgeHostExecuted(change: HostChange, view: ResultView): Result<void, HostExecutedRefusal> {
   if (change.kind === 'deleted') return ok(undefined);
   const p = change.path;
-  if (p === '.git/config' || p.startsWith('.git/hooks/') || p === '.envrc' || p.endsWith('/.envrc'))
+  const parts = p.split('/');
+  const hooks = parts.indexOf('hooks');
+  const inGitDir = (dir: string) => dir === '.git' || dir.endsWith('/.git') || isGitDirectory(view, dir);
+  if (
+    p === '.envrc' ||
+    p.endsWith('/.envrc') ||
+    (parts.at(-1) === 'config' && inGitDir(parts.slice(0, -1).join('/'))) ||
+    (hooks > 0 && inGitDir(parts.slice(0, hooks).join('/')))
+  )
     return err({ path: p, reason: 'the host runs this file without the user choosing to run code', rule: 'stub' });
   return ok(undefined);
 }
