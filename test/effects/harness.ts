@@ -31,7 +31,9 @@ export function startHarness(
   const events: Array<Envelope<EventType>> = [];
   bus.on('*', (e) => events.push(e as Envelope<EventType>));
   const svc = startExec({
-    config: ExecConfigSchema.parse(config),
+    // Root-owned test workspaces run as root unless a test asks for another user: the effects do not depend on
+    // whether `bulwark init` created the sandbox user on this machine.
+    config: ExecConfigSchema.parse({ sandboxUser: 'root', ...config }),
     runtimeDir: join(root, 'rt'),
     journalDir: join(root, 'journal'),
     parkedSandboxes: 0,
