@@ -12,7 +12,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
-import { decide, lastToolResultText, nextApproval, startE2E, toolResultBody, type E2E } from './support.js';
+import { decide, lastToolResultText, startE2E, toolResultBody, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
 const cleanup: string[] = [];
