@@ -4,7 +4,7 @@
  * prepares the runtime files, sweeps cgroups a crashed daemon left behind, and reports the state of L11 and
  * its gates L11.2–L11.6. `stop()` kills every running command.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { LayerReporter, LayerState } from '../core/layers.js';
@@ -165,6 +165,8 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         ? { available: false, reason: 'no journal directory was given (a one-off probe)' }
         : probeOverlay(childPath(opts.runtimeDir, 'views'));
   const host = chosen === 'bwrap' ? bwrapHost(opts, d, overlay) : undefined;
+  // Views a crashed daemon left behind (its runs are gone: nothing of them can be applied any more).
+  if (overlay.available) rmSync(childPath(opts.runtimeDir, 'views'), { recursive: true, force: true });
   if (host && !host.ok) return host;
 
   const warn = (outcome: string) => (reason: string) =>
@@ -181,7 +183,8 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         ? {
             park: {
               cgroups,
-              count: opts.parkedSandboxes ?? PARKED_DEFAULT,
+              // Transactional runs start inside their view's namespace: a parked bwrap would only sit idle.
+              count: overlay.available ? 0 : (opts.parkedSandboxes ?? PARKED_DEFAULT),
               limits: config.limits,
               onError: warn('parked-sandbox'),
             },
