@@ -7,7 +7,7 @@
  * Editing the workspace from outside while a command runs is unsupported (overlayfs leaves it undefined); a
  * pre-image changed meanwhile is caught at apply time as stale.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { randomHex } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -81,6 +81,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
   const spec: OverlaySpec = {
     runDir,
     mountPoint,
+    rootMode: (lstatSync(o.workspace).mode & 0o7777).toString(8),
     lower: o.workspace,
     quotaKb: o.quotaMb * 1024,
     uid: o.identity.uid,

@@ -9,7 +9,8 @@
  * status. The namespace dies with it: nothing stays mounted, on any path.
  *
  * $1 run dir (root-only: t/ exists) · $2 workspace · $3 quota KiB · $4 uid · $5 gid · $6 passwd · $7 group ·
- * $8 the merged mount point · $9… bwrap and its arguments. Status lines go to $1/status.
+ * $8 the merged mount point · $9 the workspace root's mode (octal) · $10… bwrap and its arguments. Status lines go to
+ * $1/status.
  *
  * The merged mount point must be reachable by the sandbox user: bwrap resolves a --bind-fd source back to its
  * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
@@ -26,12 +27,12 @@ const QUOTA_SLACK_KB = 256;
 
 export const OVERLAY_HOLDER = [
   'set -u',
-  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; shift 8',
+  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
   'st() { echo "$1" > "$R/status"; }',
   'mount -t tmpfs -o "size=${Q}k,mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }',
   'mkdir "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
   // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
-  'chown "$U:$G" "$R/t/upper" && chmod "$(stat -c %a "$WS")" "$R/t/upper" || { st mount-tmpfs; exit 125; }',
+  'chown "$U:$G" "$R/t/upper" && chmod "$MODE" "$R/t/upper" || { st mount-tmpfs; exit 125; }',
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
@@ -40,6 +41,9 @@ export const OVERLAY_HOLDER = [
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   'umount "$M" || { st busy; exit "$rc"; }',
   `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
+  // Nothing written (the common case of a command that only reads): no metadata to dump, nothing to copy.
+  'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
+  'if [ -z "$f" ]; then mkdir "$R/upper" && : > "$R/xattrs" && st done; exit "$rc"; fi',
   '( cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . ) > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }',
   'mkdir "$R/upper" && cp -a "$R/t/upper/." "$R/upper/" 2>"$R/copy.err" || { st copy; exit "$rc"; }',
   'st done',
@@ -55,6 +59,8 @@ export interface OverlaySpec {
   readonly lower: string;
   /** The quota: size of the upper tmpfs, in KiB. */
   readonly quotaKb: number;
+  /** Permission bits of the workspace root (the merged root takes them), octal. */
+  readonly rootMode: string;
   /** Host identity the sandbox runs as (0: the daemon's own, root). */
   readonly uid: number;
   readonly gid: number;
@@ -84,6 +90,7 @@ export function holderArgv(
     stubs.passwd,
     stubs.group,
     o.mountPoint,
+    o.rootMode,
     ...bwrap,
   ];
 }
