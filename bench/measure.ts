@@ -24,6 +24,40 @@ export function timeSync(fn: () => unknown, n: number, warmup = Math.min(100, n)
   return summarise(samples);
 }
 
+/**
+ * Times `a` and `b` alternately, `n` samples each after `warmup` rounds, so that both see the same state of the
+ * machine and of the garbage collector; figures in microseconds.
+ */
+export function timePairSync(
+  a: () => unknown,
+  b: () => unknown,
+  n: number,
+  warmup = Math.min(20, n),
+): [Timing, Timing] {
+  for (let i = 0; i < warmup; i++) {
+    a();
+    b();
+  }
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const [fn, out] of i % 2 === 0
+      ? ([
+          [a, sa],
+          [b, sb],
+        ] as const)
+      : ([
+          [b, sb],
+          [a, sa],
+        ] as const)) {
+      const t = process.hrtime.bigint();
+      fn();
+      out.push(Number(process.hrtime.bigint() - t) / 1000);
+    }
+  }
+  return [summarise(sa), summarise(sb)];
+}
+
 export async function timeAsync(fn: () => Promise<unknown>, n: number, warmup = Math.min(20, n)): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];

@@ -1,140 +1,70 @@
 /**
- * Trains the L01 input classifier (src/text/classifier/) on the TUNING split only and writes
- * src/text/classifier/weights.json. Model selection (L2 strength and the decision threshold of the
- * combined score max(pattern score, classifier probability)) uses 5-fold cross-validation inside the
- * tuning split; the held-out split is never read here. Deterministic: fixed split, folds and order.
- * Every source weighs the same inside its class (gandalf's 1,000 rows would otherwise teach the model
- * that any mention of "instructions" or "password" is an attack), and the chosen threshold must keep
- * the cross-validated false-positive rate and NotInject over-defence under margins below the goals.
- *   node --import tsx scripts/train-input-classifier.ts
+ * Trains the L01 input classifier and writes src/text/classifier/weights.json (bucket weights, Platt
+ * scaling and the selected probability thresholds; no text). Training data: every development source
+ * (scripts/l01/dev-corpus.ts: the prompt-injection corpora, the benign documents and multilingual injections
+ * of extra/) plus the project's own written data (scripts/l01/own-data.ts). The recipe (scripts/l01/recipe.ts)
+ * calibrates and selects thresholds on grouped out-of-fold predictions inside the data it is given, so the
+ * scorecard's leave-one-source-out folds (eval/suites/perimeter.ts) run the very same procedure without the
+ * held-out source. Deterministic: fixed order, seeds and folds.
+ *   npm run train:classifier            train and write the weights
+ *   npm run train:classifier -- --loso  also print the leave-one-source-out summary (minutes)
  */
 import { writeFileSync } from 'node:fs';
-import { fnv1a, loadInputCorpus } from './perimeter-corpus.js';
 import { locateCorpora } from '../eval/corpora.js';
-import { scanText } from '../src/text/scan.js';
-import { FEATURE_BITS, featuresOf } from '../src/text/classifier/features.js';
-
-const EPOCHS = 300;
-const RATE = 2;
-const L2_GRID = [3e-4, 1e-3, 3e-3, 1e-2];
-const THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
-const MAX_CV_FPR = 0.02;
-const MAX_CV_NOTINJECT = 0.03;
-const FOLDS = 5;
-const KEEP_ABOVE = 2e-3;
-
-interface Row {
-  x: number[];
-  y: 0 | 1;
-  pattern: number;
-  fold: number;
-  source: string;
-  weight: number;
-}
+import { loadDevCorpus } from './l01/dev-corpus.js';
+import { ownTrainingItems } from './l01/own-data.js';
+import { DEFAULT_FIT, encode, trainRecipe } from './l01/recipe.js';
+import { leaveOneSourceOut } from './l01/loso.js';
+import { FEATURE_BITS } from '../src/text/classifier/features.js';
+import { encodeWeights } from '../src/text/classifier/weights-codec.js';
 
 const corpora = locateCorpora();
 if (!corpora.available) {
   console.error(`train-input-classifier: ${corpora.reason}. Nothing written; the committed weights stay as they are.`);
   process.exit(1);
 }
-const items = loadInputCorpus().filter(
-  (i) => i.split === 'tuning' && (i.role === 'positive' || i.role === 'negative' || i.role === 'extra_positive'),
-);
-const rows: Row[] = items.map((i) => {
-  const scan = scanText(i.text);
-  return {
-    x: featuresOf(scan.correctedView),
-    y: i.role === 'negative' ? 0 : 1,
-    pattern: scan.score,
-    fold: fnv1a(`fold:${i.source}:${i.text}`) % FOLDS,
-    source: i.source,
-    weight: 1,
-  };
-});
-// Source balancing: each source's rows share weight sqrt(n_source), so big sources still count more, but not linearly.
-const perSource = new Map<string, number>();
-for (const r of rows) perSource.set(r.source, (perSource.get(r.source) ?? 0) + 1);
-for (const r of rows) r.weight = 1 / Math.sqrt(perSource.get(r.source) ?? 1);
+const started = performance.now();
+const items = [...loadDevCorpus(), ...ownTrainingItems()];
+const rows = items.map((i) => encode(i));
+console.log(`encoded ${rows.length} items in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-function train(data: Row[], l2: number): { w: Float64Array; bias: number } {
-  const pos = data.filter((r) => r.y === 1).reduce((a, r) => a + r.weight, 0);
-  const neg = data.filter((r) => r.y === 0).reduce((a, r) => a + r.weight, 0);
-  const cw = [data.length / (2 * Math.max(1e-9, neg)), data.length / (2 * Math.max(1e-9, pos))];
-  const w = new Float64Array(1 << FEATURE_BITS);
-  const touched = new Set<number>();
-  for (const r of data) for (const i of r.x) touched.add(i);
-  let bias = 0;
-  const grad = new Float64Array(1 << FEATURE_BITS);
-  for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    let gBias = 0;
-    for (const r of data) {
-      let z = bias;
-      for (const i of r.x) z += w[i] ?? 0;
-      const g = (1 / (1 + Math.exp(-z)) - r.y) * (cw[r.y] ?? 1) * r.weight;
-      gBias += g;
-      for (const i of r.x) grad[i] = (grad[i] ?? 0) + g;
-    }
-    bias -= (RATE * gBias) / data.length;
-    for (const i of touched) {
-      w[i] = (w[i] ?? 0) - RATE * ((grad[i] ?? 0) / data.length + l2 * (w[i] ?? 0));
-      grad[i] = 0;
-    }
+if (process.argv.includes('--loso')) {
+  const preds = leaveOneSourceOut(rows);
+  const groups = new Map<string, { n: number; y: number; flagged: number }>();
+  for (const p of preds) {
+    const e = groups.get(p.row.group) ?? { n: 0, y: p.row.y, flagged: 0 };
+    e.n++;
+    if (p.probability >= p.thresholds.medium) e.flagged++;
+    groups.set(p.row.group, e);
   }
-  return { w, bias };
-}
-
-const predict = (m: { w: Float64Array; bias: number }, x: number[]) => {
-  let z = m.bias;
-  for (const i of x) z += m.w[i] ?? 0;
-  return 1 / (1 + Math.exp(-z));
-};
-
-let best = { l2: L2_GRID[0] ?? 1e-3, threshold: 0.5, ba: -1, tpr: 0, fpr: 1 };
-for (const l2 of L2_GRID) {
-  const combined: Array<{ y: number; v: number; source: string }> = [];
-  for (let f = 0; f < FOLDS; f++) {
-    const m = train(
-      rows.filter((r) => r.fold !== f),
-      l2,
-    );
-    for (const r of rows.filter((r) => r.fold === f))
-      combined.push({ y: r.y, v: Math.max(r.pattern, predict(m, r.x)), source: r.source });
-  }
-  for (const t of THRESHOLDS) {
-    const p = combined.filter((c) => c.y === 1);
-    const n = combined.filter((c) => c.y === 0);
-    const tpr = p.filter((c) => c.v >= t).length / p.length;
-    const fpr = n.filter((c) => c.v >= t).length / n.length;
-    const ni = combined.filter((c) => c.source === 'notinject_one');
-    const notInject = ni.filter((c) => c.v >= t).length / Math.max(1, ni.length);
-    const ba = (tpr + 1 - fpr) / 2;
+  for (const [g, e] of groups)
     console.log(
-      `l2=${l2} t=${t} cv TPR=${tpr.toFixed(3)} FPR=${fpr.toFixed(3)} NotInject=${notInject.toFixed(3)} BA=${ba.toFixed(3)}`,
+      `LOSO ${g.padEnd(28)} n=${String(e.n).padStart(5)} ${e.y ? 'TPR' : 'FPR'} ${(e.flagged / e.n).toFixed(3)}`,
     );
-    if (fpr <= MAX_CV_FPR && notInject <= MAX_CV_NOTINJECT && ba > best.ba) best = { l2, threshold: t, ba, tpr, fpr };
-  }
 }
-console.log('chosen', best);
-const model = train(rows, best.l2);
-const sparse: Array<[number, number]> = [];
-for (let i = 0; i < model.w.length; i++) {
-  const v = model.w[i] ?? 0;
-  if (Math.abs(v) > KEEP_ABOVE) sparse.push([i, Math.round(v * 1000) / 1000]);
-}
+
+const model = trainRecipe(rows, DEFAULT_FIT);
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
 const pos = rows.filter((r) => r.y === 1).length;
 const out = {
   bits: FEATURE_BITS,
-  bias: Math.round(model.bias * 1000) / 1000,
-  threshold: best.threshold,
-  cv: {
-    folds: FOLDS,
-    l2: best.l2,
-    tpr: Number(best.tpr.toFixed(3)),
-    fpr: Number(best.fpr.toFixed(3)),
-    balancedAccuracy: Number(best.ba.toFixed(3)),
+  bias: round(model.linear.bias),
+  platt: { a: round(model.platt.a), b: round(model.platt.b) },
+  thresholds: model.thresholds,
+  oof: {
+    innerFoldsHoldOut: 'whole source groups',
+    tpr: round(model.oof.tpr),
+    fpr: round(model.oof.fpr),
+    worstDocumentFpr: round(model.oof.worstDocumentFpr),
   },
-  trainedOn: `tuning split: ${pos} positive / ${rows.length - pos} negative items; logistic regression, ${EPOCHS} epochs, L2 ${best.l2}`,
-  weights: sparse,
+  trainedOn:
+    `${pos} positive / ${rows.length - pos} negative items (${new Set(rows.map((r) => r.source)).size} sources); ` +
+    `logistic regression, AdaGrad ${DEFAULT_FIT.epochs} epochs, L2 ${DEFAULT_FIT.l2}`,
+  weights: encodeWeights(model.linear.w),
 };
 writeFileSync(new URL('../src/text/classifier/weights.json', import.meta.url), JSON.stringify(out) + '\n');
-console.log(`wrote ${sparse.length} non-zero weights`);
+console.log(
+  `thresholds medium ${model.thresholds.medium} high ${model.thresholds.high}; out-of-fold TPR ${model.oof.tpr.toFixed(3)} ` +
+    `FPR ${model.oof.fpr.toFixed(3)} worst document kind FPR ${model.oof.worstDocumentFpr.toFixed(3)}; ` +
+    `wrote ${out.weights.data.length} base64 characters in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);

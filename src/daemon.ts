@@ -1,6 +1,6 @@
 /**
  * Composition root: the only place that wires concrete parts together.
- * startDaemon: data dir → config → logger → database → event bus + audit sink → layer
+ * startDaemon: data dir → config → logger → stores (src/stores.ts) → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,19 +32,37 @@ import type { CallContext } from './core/context.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
 import { ensureDataDir } from './config/data-dir.js';
+import { lockDataDir } from './config/data-dir-lock.js';
+import { checkBindHost } from './gateway/bind-policy.js';
+import { checkDaemonFiles } from './secrets/trusted-files.js';
 import { loadConfig } from './config/load.js';
 import { AuditSink } from './core/audit.js';
+import { JsonlAuditStore } from './core/jsonl-audit-store.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
 import { EventBus } from './core/events.js';
 import { BUILD_LAYERS, LayerCatalogue, type LayerReporter, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
-import { openDatabase, type Db } from './core/sqlite.js';
+import { openSqliteStore, type Db } from './core/sqlite.js';
+import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
 import { createGateway, gatewayLayers } from './gateway/app.js';
 import { createOutputGuard, type OutputGuard } from './guards/output-guard.js';
 import { createPerimeter, type Perimeter } from './guards/perimeter.js';
 import { compileToolPolicies } from './policy/tool-policy.js';
 import { turnPipelines } from './pipelines.js';
+import { recallGate } from './agent/gates/memory-gates.js';
+import { createMemorySaveTool, createMemorySearchTool } from './agent/tools/memory.js';
+import {
+  createMemoryAdmin,
+  memoryLayersUnavailable,
+  memoryScanGate,
+  MemoryService,
+  openMemory,
+  provenanceGate,
+  SqliteMemoryStore,
+  type MemoryAdmin,
+} from './memory/index.js';
+import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
@@ -79,6 +97,8 @@ export interface DaemonOptions {
 
 export interface RunningDaemon {
   readonly url: string;
+  /** Resolves once every event audited so far is in the audit store. */
+  flushAudit(): Promise<void>;
   readonly dataDir: string;
   readonly config: Config;
   readonly logFile: string;
@@ -94,8 +114,6 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export const DB_FILE = 'bulwark.db';
-export const AUDIT_FILE = 'audit.jsonl';
 export const LOG_FILE = 'bulwark.log';
 
 /** The services of a turn and the pipelines they form (the daemon's, and the offline `bulwark layers` view's). */
@@ -104,16 +122,22 @@ export interface TurnParts {
   readonly output: OutputGuard;
   readonly toolPolicy: ToolPolicyGates;
   readonly controls: Controls;
+  /** L14–L16: the memory service, or who says why it is off. */
+  readonly memory: LayerReporter;
   readonly pipelines: TurnPipelines;
 }
 
 export interface TurnPartsDeps {
   readonly bus: EventBus;
-  readonly db: Db;
+  readonly stores: Pick<Stores, 'usage' | 'approvals'>;
+  /** L09 over what the stores keep of model-chosen text (the approval history's views). */
+  readonly redact: (text: string) => string;
   readonly leaks: LeakIndex;
   readonly canarySecret: Buffer;
   readonly tools: readonly Tool[];
   readonly workspace: (agentId: string) => string | undefined;
+  /** The memory service when memory is on and its store opened; else why not (absent: memory not opened here). */
+  readonly memory?: MemoryService | { readonly state: 'off' | 'degraded'; readonly reason: string };
 }
 
 export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts, BulwarkError> {
@@ -124,7 +148,8 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
   const controls = createControlsFromConfig({
     config,
     bus: deps.bus,
-    db: deps.db,
+    stores: deps.stores,
+    redact: deps.redact,
     tools: deps.tools,
     workspace: deps.workspace,
     network: () => networkGrant,
@@ -139,8 +164,27 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     allowedSecretTools: config.output.allowedSecretTools,
     maxResponseChars: config.output.maxResponseChars,
   });
-  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls });
-  return ok({ perimeter, output, toolPolicy, controls, pipelines });
+  const service = deps.memory instanceof MemoryService ? deps.memory : undefined;
+  const unavailable = deps.memory instanceof MemoryService ? undefined : deps.memory;
+  const memory: LayerReporter =
+    service ?? memoryLayersUnavailable(unavailable?.state ?? 'off', unavailable?.reason ?? 'memory is not opened here');
+  const agentMemory = (id: string) => config.agents.find((a) => a.id === id)?.memory;
+  const memoryGates = {
+    recall: recallGate({
+      memory: service,
+      enabledFor: (id) => config.memory.recall.enabled && agentMemory(id)?.recall === true,
+      strangers: config.memory.recall.strangers,
+      bus: deps.bus,
+    }),
+    scan: memoryScanGate({
+      leakScanner: deps.leaks,
+      config: { maxEntryChars: config.memory.maxEntryChars, ...config.memory.scan },
+    }),
+    // Without a store nothing is written; a replacement then finds nothing to replace.
+    provenance: provenanceGate(service?.store ?? { get: async () => undefined }),
+  };
+  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates });
+  return ok({ perimeter, output, toolPolicy, controls, memory, pipelines });
 }
 
 /** Every service that reports layers, in catalogue order of wiring. */
@@ -151,6 +195,7 @@ function reporters(parts: TurnParts, others: readonly LayerReporter[]): LayerRep
     parts.toolPolicy,
     parts.controls.actions,
     parts.controls.modelCallLayers,
+    parts.memory,
     ...others,
     BUILD_LAYERS,
   ];
@@ -179,11 +224,16 @@ const SDK_ENV_VARIABLES = [
   'ANTHROPIC_WEBHOOK_SIGNING_KEY',
 ];
 
-/** Every provider's key, readable in the providers' scope only. */
+/** The L07 scope the memory service reads its embeddings key in. */
+const MEMORY_SCOPE = 'daemon:memory';
+
+/** Every provider's key, readable in the providers' scope only; the embeddings key in memory's. */
 function secretScopes(config: Config): Map<string, string[]> {
   const scopes = secretScopesFromConfig(config);
   const providerKeys = Object.values(config.providers).flatMap((p) => (p.apiKey ? [p.apiKey.secret] : []));
   scopes.set(PROVIDER_SCOPE, providerKeys);
+  const embeddingsKey = config.memory.embeddings?.apiKey?.secret;
+  scopes.set(MEMORY_SCOPE, embeddingsKey !== undefined ? [embeddingsKey] : []);
   return scopes;
 }
 
@@ -223,20 +273,49 @@ function workspaceOf(config: Config, dataDir: string): (agentId: string) => stri
   };
 }
 
+/** Config of a data dir that start may use: read only after its files proved trustworthy, with an allowed bind. */
+function startupConfig(dataDir: string, hostOverride: string | undefined): Result<Config, BulwarkError> {
+  const config = loadConfig(dataDir);
+  if (!config.ok) return config;
+  const bind = checkBindHost(hostOverride ?? config.value.server.host, config.value.server.insecure);
+  return bind.ok ? config : bind;
+}
+
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const dataDir = unwrap(ensureDataDir(options.dataDir));
-  const config = unwrap(loadConfig(dataDir));
+  // Nothing is read from a data dir or key file another user owns or could swap (the checks `bulwark doctor` shows).
+  unwrap(checkDaemonFiles(dataDir));
+  const lock = unwrap(lockDataDir(dataDir));
+  const loaded = startupConfig(dataDir, options.host);
+  if (!loaded.ok) {
+    lock.release();
+    throw new BulwarkFailure(loaded.error);
+  }
+  const config = loaded.value;
   const logFile = childPath(dataDir, LOG_FILE);
   const auditFile = childPath(dataDir, AUDIT_FILE);
   const leaks = new LeakIndex();
   const sanitize = createSanitizer(leaks);
-  const logger: Logger = createLogger({
-    dataDir,
-    level: config.logging.level,
-    pretty: options.pretty === true,
-    sanitizeLine: sanitize,
-  });
-  const cleanups: Array<() => void | Promise<void>> = [];
+  let logger: Logger;
+  try {
+    logger = createLogger({
+      dataDir,
+      level: config.logging.level,
+      pretty: options.pretty === true,
+      sanitizeLine: sanitize,
+      rotation: config.logging.file,
+    });
+  } catch (cause) {
+    lock.release();
+    throw new BulwarkFailure(bulwarkError('daemon.start', `cannot open ${logFile}: ${describeCause(cause)}`));
+  }
+  if (lock.tookOverFrom !== undefined)
+    logger.warn(
+      { pid: lock.tookOverFrom },
+      `took over the data dir from pid ${lock.tookOverFrom}, which is no longer running (its pid file was stale)`,
+    );
+  // Released last, after everything else has closed.
+  const cleanups: Array<() => void | Promise<void>> = [() => lock.release()];
   const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) {
       try {
@@ -247,17 +326,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
   };
   try {
-    const db: Db = openDatabase(childPath(dataDir, DB_FILE));
-    cleanups.push(() => {
-      db.close();
-    });
+    const stores = unwrap(await openEmbeddedStores(dataDir, { auditRotation: config.logging.audit }));
+    cleanups.push(() => stores.close());
     const bus = new EventBus((error, type) =>
       logger.error({ err: describeCause(error), type }, 'event handler failed'),
     );
-    const audit = new AuditSink(auditFile, sanitize);
+    const audit = new AuditSink(stores.audit, sanitize, (message) => logger.error(message));
     audit.attach(bus);
     cleanups.push(() => audit.close());
-    const tokens = new TokenStore(db);
+    const tokens = new TokenStore(stores.db);
 
     // L06/L07: the environment is snapshotted, its secrets captured and scrubbed; every value handed out joins the leak index.
     scrubProcessEnv(SDK_ENV_VARIABLES);
@@ -272,6 +349,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     cleanups.push(() => store.close());
+    if (store.keyInfo.adoptedFrom)
+      logger.info(
+        `this data dir's vault now has its own master key ${store.keyInfo.location}, copied from the shared ${store.keyInfo.adoptedFrom} (left unchanged)`,
+      );
+    for (const w of store.keyInfo.warnings ?? []) logger.warn(w);
     const scopes = secretScopes(config);
     const resolver: SecretResolver = createSecretResolver(store, scopes, bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
@@ -343,6 +425,37 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     cleanups.push(() => exec.stop());
     for (const line of exec.log) logger[line.level](line.message);
+    // L14–L16: memory in its own file; a store that cannot open leaves the daemon running without memory.
+    let memory: MemoryService | undefined;
+    let memoryState: { state: 'off' | 'degraded'; reason: string } = {
+      state: 'off',
+      reason: 'memory.enabled is false in config.yaml',
+    };
+    if (config.memory.enabled) {
+      const opened = openMemory({
+        dataDir,
+        config: config.memory,
+        bus,
+        secret: (name) => resolver(name, { agentId: MEMORY_SCOPE }),
+      });
+      if (opened.ok) {
+        const m = opened.value;
+        memory = m;
+        cleanups.push(() => m.store.close());
+        if (config.memory.embeddings) {
+          // Entries written before the embedder was configured (or while it was down) get their vectors now.
+          void m.reindex().then(
+            (r) => {
+              if (!r.ok) logger.warn({ code: r.error.code }, `memory re-index: ${r.error.message}`);
+            },
+            (cause: unknown) => logger.warn({ err: describeCause(cause) }, 'memory re-index stopped'),
+          );
+        }
+      } else {
+        logger.error({ code: opened.error.code }, opened.error.message);
+        memoryState = { state: 'degraded', reason: opened.error.message };
+      }
+    }
     // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
     const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
@@ -358,16 +471,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         approveEffects: () => late.approveEffects,
       }),
       createWebFetchTool({ guard }),
+      ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
     ];
 
     const parts = unwrap(
       turnParts(config, {
         bus,
-        db,
+        stores,
+        redact: sanitize,
         leaks,
         canarySecret: unwrap(canaryKey(store)),
         tools,
         workspace: workspaceOf(config, dataDir),
+        memory: memory ?? memoryState,
       }),
     );
     // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
@@ -375,7 +491,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
     const { approvals } = controls;
-    cleanups.push(() => approvals.shutdown());
+    cleanups.push(() => approvals.close());
+    // Requests an earlier daemon left pending died with its turns; counters past their keeping time go.
+    const abandoned = await approvals.abandonLeftovers();
+    if (abandoned > 0)
+      logger.warn(`${abandoned} approval request(s) left pending by the previous run are now abandoned`);
+    await stores.usage.prune(Date.now());
     const execNetwork = networkGrantFor(config.exec.network, config.broker);
     late.approveEffects = effectApprover({
       approvals,
@@ -390,7 +511,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        db,
+        sessions: stores.sessions,
+        compactions: stores.compactions,
         bus,
         dataDir,
         resolveSecret: providerSecret,
@@ -398,6 +520,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         fileTools,
         extraTools: tools.filter((t) => !fileTools.includes(t)),
         ...(sandboxOwner ? { workspaceOwner: sandboxOwner } : {}),
+        operator: controls.actions.operator,
+        ...(memory ? { memory } : {}),
       }),
     );
     const listening: { url?: string } = {};
@@ -411,9 +535,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ? broker
           : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
+        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
       ]),
     );
+    const host = options.host ?? config.server.host;
     const gateway = createGateway({
       runtime,
       tokens,
@@ -421,6 +546,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       logger,
       bodyLimitBytes: config.server.bodyLimitBytes,
       authFailures: config.server.authFailures,
+      bindHost: host,
+      allowedHosts: config.server.allowedHosts,
+      connections: config.server.connections,
+      timeouts: config.server.timeouts,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
         workspaceRouteGroup({
@@ -428,6 +557,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           workspaceOf: workspaceOf(config, dataDir),
           bus,
         }),
+        ...(memory
+          ? [
+              memoryRouteGroup({
+                admin: createMemoryAdmin(memory, pipelines.memoryWrite),
+                agentIds: config.agents.map((a) => a.id),
+              }),
+            ]
+          : []),
         statusRouteGroup({
           catalogue: layers,
           controls,
@@ -438,7 +575,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }),
       ],
     });
-    const host = options.host ?? config.server.host;
     const server = await listen(gateway, host, options.port ?? config.server.port);
     listening.url = server.url;
     const layerList = layers.list();
@@ -456,6 +592,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       pipelines,
       agents: runtime.listAgents(),
       bus,
+      flushAudit: () => audit.flush(),
       close: () => {
         closing ??= (async () => {
           // Deny what waits for an operator first, so those turns can finish, then stop serving.
@@ -489,13 +626,16 @@ export function openTokenAdmin(dataDir: string): Result<
 > {
   const dir = ensureDataDir(dataDir);
   if (!dir.ok) return dir;
-  let db: Db;
+  const opened = openSqliteStore(childPath(dataDir, DB_FILE));
+  if (!opened.ok) return opened;
+  const db: Db = opened.value;
+  let store: TokenStore;
   try {
-    db = openDatabase(childPath(dataDir, DB_FILE));
+    store = new TokenStore(db);
   } catch (cause) {
+    db.close();
     return err(bulwarkError('db.open', `cannot open ${childPath(dataDir, DB_FILE)}: ${describeCause(cause)}`));
   }
-  const store = new TokenStore(db);
   return ok({
     create: (name, scopes, options) => store.create(name, scopes, options),
     list: () => store.list(),
@@ -543,15 +683,18 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
     ? probe.value
     : { name: 'exec', layers: () => [{ id: 'L11', state: 'degraded', reason: probe.error.message }] };
   const guard = createNetGuard(config.net, bus);
-  const db = openDatabase(':memory:');
+  const stores = memoryStores();
+  if (!stores.ok) return stores;
   try {
     const parts = turnParts(config, {
       bus,
-      db,
+      stores: stores.value,
+      redact: (text) => text,
       leaks: new LeakIndex(),
       canarySecret: randomBytes(32),
       tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
       workspace: () => undefined,
+      memory: offlineMemory(config, bus),
     });
     if (!parts.ok) return parts;
     const catalogue = new LayerCatalogue(
@@ -561,13 +704,82 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures) },
+        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
       ]),
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });
   } finally {
-    db.close();
+    void stores.value.close();
   }
 }
 
 export const TOKEN_SCOPE_HELP = SCOPE_HELP;
+
+/**
+ * Memory as the offline view reports it: from config, over an in-memory store (the view never creates or reads
+ * the data dir's memory.db).
+ */
+function offlineMemory(config: Config, bus: EventBus): MemoryService | { state: 'off'; reason: string } {
+  if (!config.memory.enabled) return { state: 'off', reason: 'memory.enabled is false in config.yaml' };
+  const store = SqliteMemoryStore.open({ file: ':memory:' });
+  if (!store.ok) return { state: 'off', reason: store.error.message };
+  return new MemoryService({ store: store.value, bus, config: config.memory });
+}
+
+/**
+ * The operator's memory tools on a data dir (`bulwark memory …`): the same store file and memory-write pipeline
+ * the daemon uses, with the vault's values (when a master key is available) in the leak index L15 consults.
+ */
+export function openMemoryAdmin(
+  dataDir: string,
+  leaks: LeakIndex = new LeakIndex(),
+): Result<{ admin: MemoryAdmin; agentIds: string[]; close: () => Promise<void> }, BulwarkError> {
+  const dir = ensureDataDir(dataDir);
+  if (!dir.ok) return dir;
+  const loaded = loadConfig(dataDir);
+  if (!loaded.ok) return loaded;
+  const config = loaded.value;
+  const bus = new EventBus();
+  const auditStore = JsonlAuditStore.open(childPath(dataDir, AUDIT_FILE), config.logging.audit);
+  if (!auditStore.ok) return auditStore;
+  const sanitize = createSanitizer(leaks);
+  const audit = new AuditSink(auditStore.value, sanitize);
+  audit.attach(bus);
+  const opened = openMemory({ dataDir, config: { ...config.memory, embeddings: undefined }, bus });
+  if (!opened.ok) {
+    void audit.close();
+    return opened;
+  }
+  const memory = opened.value;
+  // Only the memory-write pipeline is used here: the other parts run over throwaway in-memory stores.
+  const scratch = memoryStores();
+  if (!scratch.ok) {
+    void audit.close();
+    void memory.store.close();
+    return scratch;
+  }
+  const parts = turnParts(config, {
+    bus,
+    stores: scratch.value,
+    redact: sanitize,
+    leaks,
+    canarySecret: randomBytes(32),
+    tools: [],
+    workspace: () => undefined,
+    memory,
+  });
+  void scratch.value.close();
+  if (!parts.ok) {
+    void audit.close();
+    void memory.store.close();
+    return parts;
+  }
+  return ok({
+    admin: createMemoryAdmin(memory, parts.value.pipelines.memoryWrite),
+    agentIds: config.agents.map((a) => a.id),
+    close: async () => {
+      await memory.store.close();
+      await audit.close();
+    },
+  });
+}

@@ -3,23 +3,51 @@ import { CommanderError } from 'commander';
 import { createProgram, type CliServices } from './cli/program.js';
 import type { CliContext } from './cli/context.js';
 import { dataDirPath } from './config/data-dir.js';
-import { offlineView, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
+import { offlineView, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause } from './core/errors.js';
+import { ok } from './core/result.js';
+import { embeddedStoresExist, openEmbeddedStores } from './stores.js';
+import { guardOutput } from './cli/closed-output.js';
 
 // Everything bulwark creates (database, logs, audit, runtime files) is private to its user unless a module says otherwise.
 process.umask(0o077);
 
+// A closed stdout ends the command quietly (exit 0); a command with something to shut down registers its own handler.
+let whenStdoutClosed: () => void = () => process.exit(0);
+const stdout = guardOutput(
+  process.stdout,
+  () => whenStdoutClosed(),
+  (error) => {
+    process.exitCode = 1;
+    stderr.write(`bulwark: cannot write to stdout: ${describeCause(error)}\n`);
+  },
+);
+// A closed stderr only loses the messages; the command goes on (its exit code still says how it ended).
+const stderr = guardOutput(
+  process.stderr,
+  () => undefined,
+  (error) => {
+    process.exitCode = 1;
+    stdout.write(`bulwark: cannot write to stderr: ${describeCause(error)}\n`);
+  },
+);
+
 const ctx: CliContext = {
   dataDir: dataDirPath(),
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: (text) => stdout.write(text),
+  stderr: (text) => stderr.write(text),
   setExitCode: (code) => {
     process.exitCode = code;
+  },
+  onStdoutClosed: (handler) => {
+    whenStdoutClosed = handler;
   },
 };
 
 const services: CliServices = {
+  openStores: async (dataDir) => (embeddedStoresExist(dataDir) ? openEmbeddedStores(dataDir) : ok(undefined)),
   openTokens: openTokenAdmin,
+  openMemory: openMemoryAdmin,
   layers: offlineView,
   startDaemon,
   scopes: TOKEN_SCOPE_HELP,

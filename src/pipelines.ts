@@ -3,16 +3,19 @@
  * runs these lists and nothing else, and the agent runtime is not built without them (agent/boundaries.ts).
  *
  *   inbound      L05 admit → L04 canonicalise → L01 score → L05 count → L01 act          (each user message)
- *   prompt       L12 offer → L17 canary                                                   (once per turn)
+ *   prompt       L12 offer → L16 recall → L17 canary                                      (once per turn)
  *   model-call   L22 breaker → L21 budget                                                 (before each model call)
  *   tool-call    L12 admit → L02 argument scan → L27 classify → L13 approve              (each tool call)
  *   tool-run     L13 re-check                                                             (as the tool starts)
  *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
  *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
+ *      write/edit L11.7 host-executed files (refused, or one change the operator approves)   (inside the tools)
  *   tool-result  L23 sanitise → L03 wrap → L23 cap                                        (each tool result)
  *   response     L02 (+ L17) stream filter                                                (every response text)
+ *   memory-write L15 scan → L14 provenance                                                (every memory write:
+ *                memory_save, capture, compaction summaries, imports, promote)
  *
- * Boundaries still to come: exec-effects (L11.7, L11.8) and memory-write (L15 → L14).
+ * Boundary still to come: exec-effects (L11.7, L11.8).
  */
 import type { TurnPipelines } from './agent/boundaries.js';
 import type { Controls } from './agent/controls.js';
@@ -22,12 +25,23 @@ import type { ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
 import type { GateId } from './core/layers.js';
 import type { OutputGuard } from './guards/output-guard.js';
 import type { Perimeter } from './guards/perimeter.js';
+import type { Gate } from './core/pipeline.js';
+import type { MemoryWriteItem } from './memory/index.js';
+import type { PromptItem } from './agent/boundaries.js';
+
+/** The memory layers' gates: L16 at the prompt, L15 and L14 at the memory-write boundary. */
+export interface MemoryGates {
+  readonly recall: Gate<PromptItem>;
+  readonly scan: Gate<MemoryWriteItem>;
+  readonly provenance: Gate<MemoryWriteItem>;
+}
 
 export interface PipelineParts {
   readonly perimeter: Perimeter;
   readonly output: OutputGuard;
   readonly toolPolicy: ToolPolicyGates;
   readonly controls: Pick<Controls, 'actions' | 'breakerGate' | 'budgetGate'>;
+  readonly memory: MemoryGates;
 }
 
 export function turnPipelines(parts: PipelineParts): TurnPipelines {
@@ -37,12 +51,14 @@ export function turnPipelines(parts: PipelineParts): TurnPipelines {
   const { actions } = parts.controls;
   return {
     inbound: [inbound.admit, inbound.canonicalise, inbound.score, inbound.count, inbound.act],
-    prompt: [parts.toolPolicy.offer, output.canary],
+    // L16 before L17: the canary goes into the final system prompt.
+    prompt: [parts.toolPolicy.offer, parts.memory.recall, output.canary],
     modelCall: [parts.controls.breakerGate, parts.controls.budgetGate],
     toolCall: [parts.toolPolicy.admit, output.argumentScan, actions.classify, actions.approve],
     toolRun: [actions.recheck],
     toolResult: [results.sanitize, results.wrap, results.cap],
     response: [output.response],
+    memoryWrite: [parts.memory.scan, parts.memory.provenance],
   };
 }
 

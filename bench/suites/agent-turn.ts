@@ -13,6 +13,7 @@ import { EventBus } from '../../src/core/events.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { err, ok, unwrap } from '../../src/core/result.js';
 import { openDatabase } from '../../src/core/sqlite.js';
+import { sqliteStoresOn } from '../../test/support/stores.js';
 import { randomBytes } from 'node:crypto';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
 import { fsTools } from '../../src/agent/tools/fs/index.js';
@@ -47,6 +48,7 @@ async function turnTiming(format: WireFormat, withTools: boolean, n: number): Pr
   const fake = await startFakeProvider({ script: (_req, i) => cycle[i % cycle.length] as FakeReply });
   const root = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-agent-'));
   const db = openDatabase(path.join(root, 'bulwark.db'));
+  const stores = sqliteStoresOn(db, path.join(root, 'bulwark.db'));
   try {
     const config = ConfigSchema.parse({
       providers: {
@@ -63,7 +65,8 @@ async function turnTiming(format: WireFormat, withTools: boolean, n: number): Pr
     const parts = unwrap(
       turnParts(config, {
         bus,
-        db,
+        stores,
+        redact: (text) => text,
         leaks: new LeakIndex(),
         canarySecret: randomBytes(32),
         tools: [...fsTools],
@@ -73,7 +76,8 @@ async function turnTiming(format: WireFormat, withTools: boolean, n: number): Pr
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        db,
+        sessions: stores.sessions,
+        compactions: stores.compactions,
         bus,
         dataDir: root,
         resolveSecret: (name) => (name === 'K' ? ok('bench-key') : err(bulwarkError('secret.not_found', name))),

@@ -24,7 +24,7 @@ import {
   GlobalBudgetsSchema,
   ModelInfoSchema,
 } from '../../src/config/sections/budget.js';
-import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import { usageStoreIn, queueStore } from '../../test/support/stores.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import { classifyAction } from '../../src/policy/action-classifier.js';
@@ -89,7 +89,7 @@ const suite: Suite = {
       );
 
       const bus = new EventBus();
-      const queue = new ApprovalQueue({ bus });
+      const queue = new ApprovalQueue({ bus, ...queueStore() });
       const ran = { n: 0 };
       const exec: Tool = {
         spec: { name: 'exec', description: 'x', inputSchema: {} },
@@ -101,7 +101,7 @@ const suite: Suite = {
           return ok('');
         },
       };
-      const store = UsageStore.open(ws);
+      const store = usageStoreIn(ws);
       const budget = new BudgetGuard({
         store,
         bus,
@@ -150,6 +150,8 @@ const suite: Suite = {
       );
       const dangerous = { id: 'd', name: 'exec', arguments: JSON.stringify({ command: 'rm -rf build' }) };
       const first = beforeToolCall(dangerous);
+      // The gates run one after the other (each awaited): the request is queued a few ticks later.
+      for (let i = 0; i < 100 && queue.list().length === 0; i++) await new Promise((r) => setImmediate(r));
       const pending = queue.list()[0];
       if (!pending) throw new Error('expected a pending approval');
       queue.decide(pending.id, 'approve', 'bench');
@@ -187,7 +189,7 @@ const suite: Suite = {
         const r = await runPipeline(modelGates, item, ctx, signal);
         if (!r.ok) throw new Error(r.error.message);
         for (const s of item.settlements)
-          s.after({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500 }, signal);
+          await s.after({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500 }, signal);
       };
       record(
         'model call: L21 check (5 SQLite sums) + L22 + accounting (1 upsert)',

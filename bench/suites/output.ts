@@ -28,6 +28,7 @@ function hostileRows(
   }
   return rows;
 }
+import { readFileSync } from 'node:fs';
 import { markdownTable, type Check, type Suite } from '../../eval/harness.js';
 import { timeSync } from '../measure.js';
 import { EventBus } from '../../src/core/events.js';
@@ -59,6 +60,14 @@ function document(bytes: number, secrets: readonly string[]): string {
 
 const randomToken = (n: number, seed: number): string => tok(AN, n, seed);
 
+/** The same bench on main before the one-pass secret scan (bench/baselines/output-before.json). */
+interface Before {
+  readonly commit: string;
+  readonly scanText: Readonly<Record<string, { p50us: number; p50usPerKB: number }>>;
+  readonly hostile1MB: Readonly<Record<string, { wholeMs: number; streamMs: number }>>;
+}
+const before = JSON.parse(readFileSync(new URL('../baselines/output-before.json', import.meta.url), 'utf8')) as Before;
+
 const suite: Suite = {
   name: 'output',
   async run() {
@@ -84,7 +93,7 @@ const suite: Suite = {
       Buffer.from(vault[7] as string).toString('base64'),
     ];
 
-    const rows: Array<[string, number, number, number, number]> = [];
+    const rows: Array<[string, number, number, number, number, number | string]> = [];
     const data: Record<string, unknown> = {};
     for (const [label, bytes, n] of [
       ['1 KB', 1024, 400],
@@ -93,7 +102,14 @@ const suite: Suite = {
     ] as const) {
       const text = document(bytes, secrets);
       const t = timeSync(() => guard.scanText(text, ctx), n, Math.min(20, n));
-      rows.push([`scanText, ${label}`, n, t.p50, t.p99, (t.p50 / bytes) * 1024]);
+      rows.push([
+        `scanText, ${label}`,
+        n,
+        t.p50,
+        t.p99,
+        (t.p50 / bytes) * 1024,
+        before.scanText[label]?.p50usPerKB ?? '-',
+      ]);
       data[`whole_${bytes}`] = t;
     }
 
@@ -132,15 +148,29 @@ const suite: Suite = {
     const md = [
       'Whole-response scan (formats, leak index with 50 values, canary, prompt shingles), µs:',
       '',
-      markdownTable(['case', 'runs', 'p50 µs', 'p99 µs', 'p50 µs per KB'], rows),
+      markdownTable(['case', 'runs', 'p50 µs', 'p99 µs', 'p50 µs per KB', `before (${before.commit}) µs per KB`], rows),
       '',
       'Streaming: the stream guard over the whole response vs one whole-text scan; overhead per chunk = (stream − whole) / chunks:',
       '',
       markdownTable(['case', 'chunks', 'stream p50 µs', 'whole p50 µs', 'overhead µs/chunk'], streamRows),
       '',
-      'Hostile inputs, 1 MB of the unit repeated (one run each, ms): whole-text scan, and the stream guard fed 64-character chunks:',
+      `Hostile inputs, 1 MB of the unit repeated (one run each, ms): whole-text scan, and the stream guard fed 64-character chunks; before = main at ${before.commit} on the same machine. Goal: <= 100 ms each.`,
       '',
-      markdownTable(['repeated unit', 'findings', 'whole ms', 'streamed ms'], hostileTable),
+      markdownTable(
+        ['repeated unit', 'findings', 'whole ms', 'streamed ms', 'before: whole ms', 'before: streamed ms'],
+        hostileTable.map(([name, findings, whole, streamed]) => [
+          name,
+          findings,
+          whole,
+          streamed,
+          before.hostile1MB[name]?.wholeMs ?? '-',
+          before.hostile1MB[name]?.streamMs ?? '-',
+        ]),
+      ),
+      '',
+      `Worst whole ${worstWhole} ms (before ${Math.max(...Object.values(before.hostile1MB).map((h) => h.wholeMs))} ms), ` +
+        `worst streamed ${worstStream} ms (before ${Math.max(...Object.values(before.hostile1MB).map((h) => h.streamMs))} ms); ` +
+        `units over 100 ms: whole ${hostileTable.filter((r) => r[2] > 100).length}, streamed ${hostileTable.filter((r) => r[3] > 100).length} of ${hostileTable.length}.`,
     ].join('\n');
     const checks: Check[] = [
       { name: 'scanText 1 KB p50 (µs)', value: Number(per1k.toFixed(1)), max: 5000 },

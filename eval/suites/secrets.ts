@@ -13,10 +13,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lintSource } from '@secretlint/core';
-import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
 import { barChartSvg, markdownTable, type Check, type Suite } from '../harness.js';
 import { readCorpus } from '../corpora.js';
+import { secretlint as runSecretlint } from '../secretlint.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import { scanOutput, redact } from '../../src/guards/output-guard-scan.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
@@ -169,17 +168,11 @@ const bulwarkAny: Tool = {
 const secretlint: Tool = {
   name: 'secretlint + recommended preset',
   async run(item) {
-    const result = await lintSource({
-      source: { content: item.text, filePath: 'fixture.txt', ext: '.txt', contentType: 'text' },
-      options: {
-        config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommendedPreset }] },
-        noPhysicFilePath: true,
-      },
-    });
+    const messages = await runSecretlint(item.text);
     let redacted = item.text;
-    const ranges = [...result.messages].map((m) => m.range).sort((a, b) => b[0] - a[0]);
+    const ranges = messages.map((m) => m.range).sort((a, b) => b[0] - a[0]);
     for (const [s, e] of ranges) redacted = redacted.slice(0, s) + '[REDACTED]' + redacted.slice(e);
-    return { item, flagged: result.messages.length > 0, redacted, ids: result.messages.map((m) => m.ruleId) };
+    return { item, flagged: messages.length > 0, redacted, ids: messages.map((m) => m.ruleId) };
   },
 };
 

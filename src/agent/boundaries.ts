@@ -9,6 +9,7 @@ import { gateIds, type Pipeline, type StreamPipeline } from '../core/pipeline.js
 import { bulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { InputVerdict } from '../guards/input-guard.js';
+import type { MemoryWriteItem } from '../memory/index.js';
 import type { Assessment } from './gates/action-assessment.js';
 import type { Tool } from './tools/tool.js';
 import type { ModelCallAdvice, ModelCallOutcome, ModelRequest, ToolCall, ToolCallRef } from './types.js';
@@ -26,14 +27,18 @@ export interface InboundItem {
 export interface PromptItem {
   readonly system: string;
   readonly tools: readonly Tool[];
+  /** This turn's user text (what L16 recalls memories for). */
+  readonly query: string;
+  /** Ids of the memories L16 put into the system prompt. */
+  readonly recalled?: readonly string[];
 }
 
-/** What one gate did to a model call that it must hear about when the call is over. */
+/** What one gate did to a model call that it must hear about when the call is over (the loop awaits each). */
 export interface ModelCallSettlement {
   /** The call ended (ok or failed) with this usage. */
-  after(outcome: ModelCallOutcome, signal: AbortSignal): ModelCallAdvice | void;
+  after(outcome: ModelCallOutcome, signal: AbortSignal): ModelCallAdvice | void | Promise<ModelCallAdvice | void>;
   /** The call never happened (a later gate refused it, or the turn ended first). */
-  cancel(): void;
+  cancel(): void | Promise<void>;
 }
 
 export interface ModelCallItem {
@@ -87,6 +92,8 @@ export interface TurnPipelines {
   readonly toolResult: Pipeline<ToolResultItem>;
   /** The response text, streamed (also provider error text). */
   readonly response: StreamPipeline;
+  /** Every memory write, on every path (memory_save, capture, compaction, import, promote). */
+  readonly memoryWrite: Pipeline<MemoryWriteItem>;
 }
 
 export type Boundary = keyof TurnPipelines;
@@ -94,12 +101,13 @@ export type Boundary = keyof TurnPipelines;
 /** Gates a boundary must hold for a runtime to be built (others may be added around them). */
 export const REQUIRED_GATES: Readonly<Record<Boundary, readonly GateId[]>> = {
   inbound: ['L05', 'L04', 'L01'],
-  prompt: ['L12', 'L17'],
+  prompt: ['L12', 'L16', 'L17'],
   modelCall: ['L22', 'L21'],
   toolCall: ['L12', 'L02', 'L27', 'L13'],
   toolRun: ['L13'],
   toolResult: ['L23', 'L03'],
   response: ['L02'],
+  memoryWrite: ['L15', 'L14'],
 };
 
 /** Refuses pipelines that lack a boundary or a required gate, naming what is missing. */

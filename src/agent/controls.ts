@@ -1,17 +1,17 @@
 /**
  * The agent controls, wired from config: L27 → L13 on each tool call (and L13 again at execution), L22 → L21 on
- * each model call. One approval queue (HMAC key random per start), a budget guard over SQLite counters, and one
- * circuit breaker per provider + model. Call `approvals.shutdown()` on stop.
+ * each model call. One approval queue (HMAC key random per start) recording into the approval store, a budget guard
+ * over the usage store, and one circuit breaker per provider + model. Call `await approvals.close()` on stop.
  */
 import type { EventBus } from '../core/events.js';
 import type { LayerReporter } from '../core/layers.js';
 import type { Gate } from '../core/pipeline.js';
-import type { Db } from '../core/sqlite.js';
 import { ApprovalQueue } from '../policy/approvals.js';
+import type { ApprovalStore } from '../policy/approval-store.js';
 import { DEFAULT_APPROVALS, type ApprovalsConfig } from '../config/sections/approvals.js';
 import type { NetworkGrant } from '../policy/effect-hash.js';
 import type { ModelCallItem } from './boundaries.js';
-import { BudgetGuard } from './budget/budget-guard.js';
+import { BudgetGuard, type BudgetStatus } from './budget/budget-guard.js';
 import {
   DEFAULT_AGENT_BUDGETS,
   DEFAULT_BREAKER,
@@ -22,7 +22,7 @@ import {
   type GlobalBudgets,
   type ModelInfo,
 } from '../config/sections/budget.js';
-import { UsageStore } from './budget/usage-store.js';
+import type { UsageStore } from './budget/usage-store.js';
 import { CircuitBreakers, type BreakerStatus } from './breaker/circuit-breaker.js';
 import { createActionGates, type ActionGates } from './gates/action-gates.js';
 import { breakerGate, budgetGate, modelCallReporter } from './gates/model-call-gates.js';
@@ -44,10 +44,12 @@ export interface ControlsConfigView {
 export interface ControlsFromConfigDeps {
   readonly config: ControlsConfigView;
   readonly bus: EventBus;
-  /** The daemon's bulwark.db handle: usage counters live there (room 'usage'). */
-  readonly db: Db;
+  /** Where L21 keeps its counters and L13 its history (the composition root opens them: src/stores.ts). */
+  readonly stores: { readonly usage: UsageStore; readonly approvals: ApprovalStore };
+  /** L09 over what the approval history keeps of a request's view. */
+  readonly redact: (text: string) => string;
   /** Every tool the runtime registers, for their declared classes. */
-  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass'>[];
+  readonly tools: readonly Pick<Tool, 'spec' | 'actionClass' | 'approvalReason'>[];
   readonly workspace: (agentId: string) => string | undefined;
   readonly network: (agentId: string) => NetworkGrant;
   readonly clock?: () => number;
@@ -56,7 +58,7 @@ export interface ControlsFromConfigDeps {
 export interface ControlsStatus {
   readonly approvals: ReturnType<ApprovalQueue['status']>;
   readonly breakers: readonly BreakerStatus[];
-  readonly budget: ReturnType<BudgetGuard['status']>;
+  readonly budget: BudgetStatus;
 }
 
 export interface Controls {
@@ -71,14 +73,19 @@ export interface Controls {
   readonly budgetGate: Gate<ModelCallItem>;
   /** L21 and L22, live. */
   readonly modelCallLayers: LayerReporter;
-  status(agentIds: readonly string[]): ControlsStatus;
+  status(agentIds: readonly string[]): Promise<ControlsStatus>;
 }
 
 export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls {
   const { config, bus } = deps;
   const byId = new Map(config.agents.map((a) => [a.id, a]));
-  const approvals = new ApprovalQueue({ bus, ...(deps.clock ? { clock: deps.clock } : {}) });
-  const usage = new UsageStore(deps.db);
+  const approvals = new ApprovalQueue({
+    bus,
+    store: deps.stores.approvals,
+    redact: deps.redact,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const usage = deps.stores.usage;
   const budget = new BudgetGuard({
     store: usage,
     bus,
@@ -111,10 +118,10 @@ export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls
     breakerGate: breakerGate(breakers, bus, providerOf),
     budgetGate: budgetGate(budget),
     modelCallLayers: modelCallReporter(breakers),
-    status: (agentIds) => ({
+    status: async (agentIds) => ({
       approvals: approvals.status(),
       breakers: breakers.status(),
-      budget: budget.status(agentIds),
+      budget: await budget.status(agentIds),
     }),
   };
 }

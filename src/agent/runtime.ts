@@ -9,24 +9,30 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import type { EventBus } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { absoluteFrom, childPath } from '../core/safe-path.js';
-import type { Db } from '../core/sqlite.js';
 import { callerKey } from '../core/caller.js';
 import { auditContext } from '../core/context.js';
 import { checkPipelines, type TurnPipelines } from './boundaries.js';
 import { createProvider, type SecretResolver } from './providers/factory.js';
 import { SessionLocks, type ReleaseSession } from './session-lock.js';
-import { repairHistory, SessionStore } from './session-store.js';
+import { repairHistory, type SessionStore } from './session-store.js';
 import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
-import type { Tool } from './tools/tool.js';
+import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { runTurnLoop } from './turn-loop.js';
+import { createTurnTaint } from '../core/taint.js';
+import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
+import type { CompactionStore } from './compaction-store.js';
+import { compactionSettings, prepareHistory } from './compaction.js';
+import { captureTurn, memoryAccess, sessionKindOf } from './memory-turn.js';
 import type { AgentRuntime, ChatMessage, Provider, TurnContext, TurnEvent, TurnRequest } from './types.js';
 
 export interface AgentRuntimeOptions {
   readonly config: Config;
-  /** Handle of <data dir>/bulwark.db; the runtime migrates its own tables (room 'agent'). */
-  readonly db: Db;
+  /** Where sessions and their messages are kept (the composition root opens it: src/stores.ts). */
+  readonly sessions: SessionStore;
+  /** Where session compactions (summaries of early messages) are kept (src/stores.ts). */
+  readonly compactions: CompactionStore;
   readonly bus: EventBus;
   readonly dataDir: string;
   readonly resolveSecret: SecretResolver;
@@ -40,6 +46,10 @@ export interface AgentRuntimeOptions {
   readonly fileTools?: readonly Tool[];
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
+  /** Lets tools ask the operator about one change their own gate refused (e.g. L11.7 host-executed files). */
+  readonly operator?: OperatorApprovals;
+  /** The memory service (L14–L16) when memory is on and its store opened. */
+  readonly memory?: MemoryService;
 }
 
 interface PreparedAgent {
@@ -122,7 +132,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   const pipelines = checked.value;
   const cwd = options.cwd ?? process.cwd();
   const registry = new ToolRegistry([...(options.fileTools ?? fsTools), ...(options.extraTools ?? [])]);
-  const sessions = new SessionStore(options.db);
+  const sessions = options.sessions;
+  const compactions = options.compactions;
+  const memory = config.memory.enabled ? options.memory : undefined;
   const locks = new SessionLocks();
   const providers = new Map<string, Provider>();
   for (const [id, p] of Object.entries(config.providers))
@@ -179,7 +191,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       let sessionId: string;
       if (request.sessionId !== undefined) {
-        const auth = sessions.authorize(request.sessionId, agent.config.id, callerKey(request.caller));
+        const auth = await sessions.authorize(request.sessionId, agent.config.id, callerKey(request.caller));
         if (!auth.ok) {
           if (auth.error.code === 'session.forbidden') {
             bus.emit('security:blocked', {
@@ -204,7 +216,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         }
         sessionId = auth.value;
       } else {
-        sessionId = sessions.create(agent.config.id, callerKey(request.caller));
+        sessionId = await sessions.create(agent.config.id, callerKey(request.caller));
       }
       // One turn at a time per session: the history is read, and the turn's messages appended, under the lock.
       // A waiting turn queues for at most turnTimeoutMs (the longest the running turn may take).
@@ -219,19 +231,52 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         return;
       }
       release = lock.value;
-      const history = request.sessionId !== undefined ? repairHistory(sessions.history(sessionId)) : [];
+      const stored = request.sessionId !== undefined ? repairHistory(await sessions.history(sessionId)) : [];
       const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
       yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
 
+      // The turn's taint starts with what its history carries; the loop adds every outside tool that runs.
+      const taint = createTurnTaint();
       const ctx: TurnContext = {
         agentId: agent.config.id,
         sessionId,
         traceId: request.traceId,
         caller: request.caller,
+        taint,
       };
+      const sessionKind = sessionKindOf(request.caller);
+      const writeMemory = memory
+        ? (item: MemoryWriteItem) =>
+            memory.write(pipelines.memoryWrite, item, ctx, request.signal ?? new AbortController().signal)
+        : undefined;
+      const prepared = await prepareHistory(
+        {
+          provider: agent.provider,
+          pipelines,
+          registry,
+          store: compactions,
+          bus,
+          settings: compactionSettings(config, agent.config),
+          ...(writeMemory
+            ? {
+                remember: (item: Omit<MemoryWriteItem, 'agentId'>) =>
+                  writeMemory({ ...item, agentId: agent.config.id }),
+              }
+            : {}),
+          sessionKind,
+        },
+        stored,
+        ctx,
+        request.signal ?? new AbortController().signal,
+      );
+      const history = prepared.history;
+      for (const t of prepared.taint) taint.mark(t);
       const pending: ChatMessage[] = [];
-      const flush = (): void => {
-        if (pending.length) sessions.append(sessionId, pending.splice(0));
+      /** This turn's new messages, for capture once it is over. */
+      const turnMessages: ChatMessage[] = [];
+      // The loop records messages as it goes; they are stored between events, in order, under the session lock.
+      const flush = async (): Promise<void> => {
+        if (pending.length) await sessions.append(sessionId, pending.splice(0));
       };
       const loop = runTurnLoop(
         {
@@ -240,6 +285,19 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           pipelines,
           bus,
           workspace: agent.workspace,
+          ...(options.operator ? { operator: options.operator } : {}),
+          ...(memory && writeMemory
+            ? {
+                memory: memoryAccess({
+                  memory,
+                  write: writeMemory,
+                  agentId: agent.config.id,
+                  searchOrigins: agent.config.memory.searchOrigins,
+                  sessionKind,
+                  ctx,
+                }),
+              }
+            : {}),
           settings: {
             model: agent.config.model,
             systemPrompt: agent.config.systemPrompt,
@@ -256,7 +314,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           incoming,
           ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
-          record: (m) => pending.push(m),
+          record: (m) => {
+            pending.push(m);
+            turnMessages.push(m);
+          },
         },
       );
       // A consumer may stop reading at the terminal event (an HTTP handler answering an error) and never
@@ -265,7 +326,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       let terminal: TurnEvent | undefined;
       try {
         for await (const ev of loop) {
-          flush();
+          await flush();
           if (ev.type === 'done' || ev.type === 'error') {
             terminal = ev;
             break; // closes the loop: its own clean-up (deadline timer, abort listener) runs now
@@ -273,8 +334,24 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           yield ev;
         }
       } finally {
-        flush();
+        await flush();
       }
+      if (
+        writeMemory &&
+        memory &&
+        config.memory.capture.enabled &&
+        agent.config.memory.capture &&
+        terminal?.type === 'done'
+      )
+        await captureTurn({
+          memory,
+          write: writeMemory,
+          agentId: agent.config.id,
+          messages: turnMessages,
+          capture: config.memory.capture,
+          sessionKind,
+          ctx,
+        });
       release();
       release = undefined;
       if (terminal) yield terminal;

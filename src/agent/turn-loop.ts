@@ -12,6 +12,8 @@ import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js'
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
+import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
+import type { MemoryAccess } from './tools/tool.js';
 import type {
   ChatMessage,
   FinishReason,
@@ -48,6 +50,10 @@ export interface TurnLoopDeps {
   readonly bus: EventBus;
   readonly settings: TurnSettings;
   readonly workspace: string;
+  /** Lets a tool ask the operator about one change its own gate refused (L13 queue); none: the refusal stands. */
+  readonly operator?: OperatorApprovals;
+  /** The agent's memory for this turn's tools (absent when memory is off). */
+  readonly memory?: MemoryAccess;
 }
 
 export interface TurnInput {
@@ -140,6 +146,24 @@ function scannedError(error: BulwarkError, pipelines: TurnPipelines, ctx: TurnCo
   return message === error.message ? error : { ...error, message };
 }
 
+/**
+ * Runs every step (settlements of one model call) even when one fails, so no gate keeps what it holds; then throws
+ * the first failure, if any.
+ */
+async function settleAll<T>(steps: ReadonlyArray<() => T | Promise<T>>): Promise<T[]> {
+  const out: T[] = [];
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      out.push(await step());
+    } catch (cause) {
+      failures.push(cause);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  return out;
+}
+
 /** Stored in place of the name of a tool call to a tool that does not exist. */
 export const UNKNOWN_TOOL_NAME = 'unknown_tool';
 
@@ -168,6 +192,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     // Inbound: every new user message passes the inbound pipeline; its reminders go into this turn's system prompt.
     const messages: ChatMessage[] = [...input.history];
     const reminders: string[] = [];
+    const userText: string[] = [];
     for (const m of input.incoming) {
       if (m.role === 'user') {
         const r = await runPipeline(pipelines.inbound, { text: m.content, reminders: [] }, ctx, abort.signal);
@@ -176,6 +201,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           return;
         }
         reminders.push(...r.value.reminders);
+        userText.push(r.value.text);
         const accepted: ChatMessage = { role: 'user', content: r.value.text };
         messages.push(accepted);
         record(accepted);
@@ -188,7 +214,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     // Prompt: the system prompt and the tools this agent is offered.
     const prompt = await runPipeline(
       pipelines.prompt,
-      { system: settings.systemPrompt, tools: registry.list() },
+      { system: settings.systemPrompt, tools: registry.list(), query: userText.join('\n') },
       ctx,
       abort.signal,
     );
@@ -250,7 +276,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       };
       const gate = await runPipeline(pipelines.modelCall, planned, ctx, abort.signal);
       if (!gate.ok) {
-        for (const s of planned.settlements) s.cancel();
+        await settleAll(planned.settlements.map((s) => () => s.cancel()));
         yield { type: 'error', error: gate.error };
         return;
       }
@@ -293,10 +319,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       }
       const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
       let advice: ModelCallAdvice = {};
-      for (const s of unsettled.splice(0).reverse()) {
-        const a = s.after(outcome, abort.signal);
-        if (a?.retry) advice = { retry: true };
-      }
+      const advised = await settleAll(
+        unsettled
+          .splice(0)
+          .reverse()
+          .map((s) => () => s.after(outcome, abort.signal)),
+      );
+      if (advised.some((a) => a?.retry)) advice = { retry: true };
       if (inputTokens || outputTokens) yield { type: 'usage', inputTokens, outputTokens };
       const tail = cut ? '' : underCap(filter.flush());
       if (tail) {
@@ -403,8 +432,11 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     };
   } finally {
     // A model call the turn never settled (the consumer stopped reading mid-stream) frees what its gates hold.
-    for (const s of unsettled.splice(0)) s.cancel();
-    abort.dispose();
+    try {
+      await settleAll(unsettled.splice(0).map((s) => () => s.cancel()));
+    } finally {
+      abort.dispose();
+    }
   }
 
   async function runToolCall(call: ToolCall, ref: ToolCallRef): Promise<ToolOutcome> {
@@ -445,7 +477,18 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     const started = Date.now();
     let outcome: ToolOutcome;
     try {
-      const r = await tool.run(run.value.args, { ...ctx, workspace: run.value.workspace, signal });
+      const approvals = deps.operator;
+      const operator: OperatorChannel | undefined = approvals
+        ? { ask: (request) => approvals.ask(ref.name, request, ctx, signal) }
+        : undefined;
+      const r = await tool.run(run.value.args, {
+        ...ctx,
+        workspace: run.value.workspace,
+        signal,
+        ...(operator ? { operator } : {}),
+        callId: ref.id,
+        ...(deps.memory ? { memory: deps.memory } : {}),
+      });
       // A refusal inside the tool by a layer that guards arguments is a refusal like the gates'.
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
       outcome = r.ok
@@ -454,6 +497,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     } catch (cause) {
       outcome = { content: `error: ${ref.name} failed: ${describeCause(cause)}`, ok: false };
     }
+    // Provenance travels: once a tool whose output comes from outside has run, the rest of the turn is external.
+    if (tool.external) ctx.taint?.mark(tool.spec.name);
     bus.emit('tool:executed', {
       ...audit,
       outcome: outcome.ok ? 'success' : 'error',

@@ -1,6 +1,12 @@
-/** An event bus for a CLI command that acts on the host: its audited events go to <data dir>/audit.jsonl, as the daemon's do. */
+/**
+ * An event bus for a CLI command that acts on the host: its audited events go to <data dir>/audit.jsonl, as the
+ * embedded daemon's do (the JSONL audit store; a command that cannot open it does not run).
+ */
 import { AuditSink } from '../core/audit.js';
+import type { BulwarkError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
+import { JsonlAuditStore } from '../core/jsonl-audit-store.js';
+import { ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
 import { createSanitizer } from '../logging/sanitize.js';
 import { LeakIndex } from '../secrets/leak-index.js';
@@ -9,14 +15,24 @@ export interface CliAuditBus {
   readonly bus: EventBus;
   /** Where the lines go. */
   readonly file: string;
-  close(): void;
+  /** Writes what is pending, then closes the log. */
+  close(): Promise<void>;
 }
 
-/** Opens (creates 0600) the data dir's audit log; every line passes the L09 sanitizer first. */
-export function openCliAuditBus(dataDir: string): CliAuditBus {
+/**
+ * Opens (creates 0600) the data dir's audit log; every line passes the L09 sanitizer first. A line that cannot be
+ * written is reported through `report` (the command's stderr).
+ */
+export function openCliAuditBus(
+  dataDir: string,
+  report: (message: string) => void,
+  options: { readonly bus?: EventBus; readonly leaks?: LeakIndex } = {},
+): Result<CliAuditBus, BulwarkError> {
   const file = childPath(dataDir, 'audit.jsonl');
-  const bus = new EventBus();
-  const sink = new AuditSink(file, createSanitizer(new LeakIndex()));
+  const store = JsonlAuditStore.open(file);
+  if (!store.ok) return store;
+  const bus = options.bus ?? new EventBus();
+  const sink = new AuditSink(store.value, createSanitizer(options.leaks ?? new LeakIndex()), report);
   sink.attach(bus);
-  return { bus, file, close: () => sink.close() };
+  return ok({ bus, file, close: () => sink.close() });
 }

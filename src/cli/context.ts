@@ -6,4 +6,9 @@ export interface CliContext {
   readonly stderr: (text: string) => void;
   /** Sets the process exit code (commands never call process.exit). */
   readonly setExitCode: (code: number) => void;
+  /**
+   * Replaces what happens when stdout's reader goes away (default: exit 0 at once). A command that must shut
+   * something down first (the daemon) registers here.
+   */
+  readonly onStdoutClosed?: (handler: () => void) => void;
 }

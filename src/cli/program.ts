@@ -9,9 +9,13 @@
 import { Command } from 'commander';
 import type { BulwarkError } from '../core/errors.js';
 import type { PipelineRow } from '../agent/boundaries.js';
+import type { UsageStore } from '../agent/budget/usage-store.js';
+import type { ApprovalStore } from '../policy/approval-store.js';
 import type { LayerStatus } from '../core/layers.js';
 import type { Result } from '../core/result.js';
 import type { CliContext } from './context.js';
+import type { MemoryAdmin } from '../memory/index.js';
+import type { LeakIndex } from '../secrets/index.js';
 import * as approvals from './commands/approvals.js';
 import * as broker from './commands/broker.js';
 import * as chat from './commands/chat.js';
@@ -19,6 +23,7 @@ import * as config from './commands/config.js';
 import * as doctor from './commands/doctor.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
+import * as memory from './commands/memory.js';
 import * as net from './commands/net.js';
 import * as sandbox from './commands/sandbox.js';
 import * as scan from './commands/scan.js';
@@ -64,7 +69,25 @@ export interface DaemonHandle {
   close(): Promise<void>;
 }
 
+/** The stores a command reads, opened by the composition root's factory (src/stores.ts); `close` releases them. */
+export interface CliStores {
+  readonly usage: UsageStore;
+  readonly approvals: ApprovalStore;
+  close(): Promise<void>;
+}
+
+/** The operator's memory tools on a data dir; `close` releases the store. */
+export interface MemoryAdminHandle {
+  readonly admin: MemoryAdmin;
+  readonly agentIds: readonly string[];
+  close(): Promise<void>;
+}
+
 export interface CliServices {
+  /** The data dir's stores as the daemon uses them; `undefined` when nothing has been stored there yet. */
+  openStores(dataDir: string): Promise<Result<CliStores | undefined, BulwarkError>>;
+  /** Memory (L14–L16) on the data dir, with the daemon's memory-write pipeline; `leaks` holds the vault's values. */
+  openMemory(dataDir: string, leaks: LeakIndex): Result<MemoryAdminHandle, BulwarkError>;
   openTokens(dataDir: string): Result<TokenAdmin, BulwarkError>;
   /** Layer states and pipelines as the daemon would report them with the current config. */
   layers(dataDir: string): Result<{ layers: LayerStatus[]; pipelines: PipelineRow[] }, BulwarkError>;
@@ -85,6 +108,7 @@ const COMMANDS: readonly Register[] = [
   config.register,
   secrets.register,
   approvals.register,
+  memory.register,
   usage.register,
   workspace.register,
   sandbox.register,

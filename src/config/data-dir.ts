@@ -1,10 +1,11 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { absoluteFrom, childPath } from '../core/safe-path.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { envVar } from './env.js';
+import { ancestorProblems, currentUid, describeProblems, pathProblems, type FileProblem } from './ownership.js';
 
 /** `$BULWARK_HOME`, else `~/.bulwark`. */
 export function dataDirPath(): string {
@@ -73,24 +74,97 @@ function createMissing(dir: string): Result<void, BulwarkError> {
   return ok(undefined);
 }
 
-/** Creates the data dir 0700 if missing; refuses one that group or others can write. */
+/** Entries of the data dir that are not the daemon's own: agent workspaces belong to the sandbox user. */
+export const NOT_DAEMON_OWNED = new Set(['workspaces']);
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    // Unreadable or gone: pathProblems reports it; the fix suggestion does not matter then.
+    return false;
+  }
+}
+
+/** What an entry of the data dir is, for messages. */
+function subjectOf(name: string): string {
+  if (name === 'config.yaml') return 'config file';
+  if (name.startsWith('bulwark.db')) return 'token and session database';
+  if (name.startsWith('vault.db')) return 'vault';
+  if (name.startsWith('audit.jsonl')) return 'audit log';
+  if (name.startsWith('bulwark.log')) return 'log';
+  if (name.startsWith('bulwark.lock') || name === 'bulwark.pid') return 'daemon lock';
+  return 'data dir entry';
+}
+
+/**
+ * Why the data dir must not be trusted: the dir, the directories above it and every entry in it (config.yaml, the
+ * databases, logs, the lock; `workspaces/` excepted) must be this uid's and writable by nobody else. Also used by
+ * `bulwark doctor`, so both refuse the same things. A missing data dir has no problems (it is created 0700).
+ */
+export function dataDirProblems(dir: string, uid = currentUid()): FileProblem[] {
+  const own = pathProblems('data dir', dir, uid, '700');
+  const out = [...own, ...ancestorProblems('data dir', dir, uid)];
+  if (uid === undefined || own.length > 0) return out;
+  let entries: string[];
+  try {
+    const st = statSync(dir);
+    if (!st.isDirectory()) return out;
+    if ((st.mode & 0o077) !== 0)
+      out.push({
+        code: 'datadir.readable',
+        severity: 'warn',
+        subject: 'data dir',
+        path: dir,
+        message: `data dir ${dir} can be read by group or others (mode ${(st.mode & 0o777).toString(8)})`,
+        fix: `chmod 700 ${dir}`,
+      });
+    entries = readdirSync(dir);
+  } catch (cause) {
+    if (errnoCode(cause) === 'ENOENT') return out;
+    return [
+      ...out,
+      {
+        code: 'datadir.unusable',
+        severity: 'refuse',
+        subject: 'data dir',
+        path: dir,
+        message: `cannot read data dir ${dir}: ${describeCause(cause)}`,
+        fix: FIX,
+      },
+    ];
+  }
+  for (const name of entries.sort()) {
+    if (NOT_DAEMON_OWNED.has(name)) continue;
+    const entry = childPath(dir, name);
+    out.push(...pathProblems(subjectOf(name), entry, uid, isDirectory(entry) ? '700' : '600'));
+  }
+  return out;
+}
+
+/** The refusing problems as one error naming every file and its fix; ok when there are none. */
+export function refuseProblems(problems: readonly FileProblem[], what: string): Result<void, BulwarkError> {
+  const refused = problems.filter((p) => p.severity === 'refuse');
+  if (refused.length === 0) return ok(undefined);
+  return err(
+    bulwarkError(refused[0]?.code ?? 'ownership.refused', `refusing ${what}:\n${describeProblems(refused)}`, {
+      details: { problems: refused.map((p) => ({ code: p.code, path: p.path })) },
+    }),
+  );
+}
+
+/**
+ * Creates the data dir 0700 if missing; refuses one that another user owns or could change (see dataDirProblems).
+ */
 export function ensureDataDir(dir: string): Result<string, BulwarkError> {
   const created = createMissing(dir);
   if (!created.ok) return created;
   try {
     const st = statSync(dir);
     if (!st.isDirectory()) return err(bulwarkError('datadir.not_dir', `${dir} is not a directory`));
-    if ((st.mode & 0o022) !== 0) {
-      const mode = (st.mode & 0o777).toString(8);
-      return err(
-        bulwarkError(
-          'datadir.insecure',
-          `data dir ${dir} is writable by group or others (mode ${mode}); fix it with: chmod 700 ${dir}`,
-        ),
-      );
-    }
-    return ok(dir);
   } catch (cause) {
     return err(bulwarkError('datadir.unusable', `cannot create or read data dir ${dir}: ${describeCause(cause)}`));
   }
+  const trusted = refuseProblems(dataDirProblems(dir), `the data dir ${dir}`);
+  return trusted.ok ? ok(dir) : trusted;
 }

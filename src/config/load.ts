@@ -112,7 +112,7 @@ export function loadConfig(dataDir: string): Result<Config, BulwarkError> {
 
 export const DEFAULT_CONFIG_YAML = `# bulwark configuration. Secrets never live here: refer to them by name, e.g. apiKey: { secret: ANTHROPIC_API_KEY }
 server:
-  host: 127.0.0.1   # loopback only by default
+  host: 127.0.0.1   # loopback only by default; another address also needs insecure: true (plain HTTP, no TLS yet)
   port: 8787
   # L18: refused requests without a valid token per client address before 429 (loopback included)
   # authFailures: { maxFailures: 20, windowMs: 60000 }

@@ -12,15 +12,25 @@ import {
 import { BrokerConfigSchema } from './sections/broker.js';
 import { ExecConfigSchema } from './sections/exec.js';
 import { ServerConfigSchema } from './sections/gateway.js';
+import { LoggingConfigSchema } from './sections/logging.js';
 import { DEFAULT_NET_CONFIG, NetConfigSchema } from './sections/net.js';
 import { OutputConfigSchema } from './sections/output.js';
 import { AgentInputPolicySchema, PerimeterConfigSchema } from './sections/perimeter.js';
 import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from './sections/agent-limits.js';
-import { AgentSecretsSchema, SecretsConfigSchema } from './sections/secrets.js';
+import {
+  AgentSecretsSchema,
+  isReservedSecretName,
+  RESERVED_SECRET_MESSAGE,
+  SecretsConfigSchema,
+} from './sections/secrets.js';
+import { AgentMemorySchema, DEFAULT_AGENT_MEMORY, MemoryConfigSchema } from './sections/memory.js';
 
 /** A reference to a secret by name; the value never lives in config. */
 export const SecretRefSchema = z.strictObject({
-  secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _'),
+  secret: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _')
+    .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
 });
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
@@ -65,6 +75,8 @@ export const AgentSchema = z.strictObject({
   limits: AgentLimitsSchema.default(DEFAULT_AGENT_LIMITS),
   /** L01 actions for this agent: strangers' messages (`actions`) and the owner's (`ownerActions`); else guards.input's. */
   input: AgentInputPolicySchema.optional(),
+  /** L16 for this agent: which origins memory_search may return; recall and capture on or off. */
+  memory: AgentMemorySchema.default(DEFAULT_AGENT_MEMORY),
 });
 export type AgentConfig = z.infer<typeof AgentSchema>;
 
@@ -94,8 +106,9 @@ export const ConfigSchema = z.strictObject({
   models: ModelsSchema.default({}),
   /** L22: circuit breaker per provider and model. */
   breaker: BreakerConfigSchema.default(DEFAULT_BREAKER),
-  logging: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
-    .default({ level: 'info' }),
+  /** L14–L16: memory with provenance, recall, capture and compaction. */
+  memory: MemoryConfigSchema.prefault({}),
+  /** bulwark.log and audit.jsonl: level and size-based rotation. */
+  logging: LoggingConfigSchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;

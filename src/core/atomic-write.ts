@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { randomHex } from './ids.js';
 
 /**
@@ -18,4 +18,28 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
   }
   closeSync(fd);
   renameSync(tmp, file);
+}
+
+/**
+ * Creates `file` with its whole content at once, only when it does not exist yet (a temp file hard-linked into
+ * place): never a torn file, never an overwrite. False when the file was already there.
+ */
+export function createFileAtomic(file: string, content: string | Buffer, mode = 0o600): boolean {
+  const tmp = `${file}.${randomHex(6)}.tmp`;
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw cause;
+  } finally {
+    unlinkSync(tmp);
+  }
 }

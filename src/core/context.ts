@@ -4,12 +4,15 @@
  */
 import { callerKey, type Caller } from './caller.js';
 import type { EventContext } from './events.js';
+import type { TurnTaint } from './taint.js';
 
 export interface CallContext {
   readonly agentId: string;
   readonly sessionId: string;
   readonly traceId: string;
   readonly caller: Caller;
+  /** This turn's taint (set by the agent runtime); absent means tainted to whoever reads it (fail closed). */
+  readonly taint?: TurnTaint;
 }
 
 /** The audit fields of a call context: agent, session, trace, and the caller as `kind:id` (never a secret). */

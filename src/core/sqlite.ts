@@ -1,5 +1,7 @@
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { bulwarkError, describeCause, type BulwarkError } from './errors.js';
+import { BulwarkFailure, err, ok, type Result } from './result.js';
 
 export type Db = Database.Database;
 
@@ -31,4 +33,58 @@ export function migrate(db: Db, room: string, migrations: readonly string[]): vo
     ).run(room, migrations.length);
   });
   if (current < migrations.length) apply();
+}
+
+/**
+ * The error for a SQLite failure on `file`, naming the file and what to do. A damaged or foreign file is never
+ * repaired or replaced here: the operator decides (move it aside, restore a backup).
+ */
+export function sqliteError(file: string, cause: unknown): BulwarkError {
+  const code = typeof (cause as { code?: unknown })?.code === 'string' ? (cause as { code: string }).code : '';
+  const detail = describeCause(cause);
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))
+    return bulwarkError(
+      'store.corrupt',
+      `${file} is not a usable SQLite database (${detail}). Stop bulwark, move the file aside (mv ${file} ${file}.broken, with its -wal and -shm files) and start again to get an empty one, or put back a backup; sessions, usage counters, approval history and API tokens kept in it are then gone (create a token again with \`bulwark token create\`).`,
+      { status: 500 },
+    );
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM'))
+    return bulwarkError(
+      'store.unavailable',
+      `cannot write ${file} (${detail}): check that the data dir exists and belongs to the user bulwark runs as`,
+      { status: 500 },
+    );
+  if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR'))
+    return bulwarkError(
+      'store.io',
+      `writing ${file} failed (${detail}): check the free space and health of the disk that holds the data dir`,
+      { status: 500 },
+    );
+  return bulwarkError('store.failed', `the database ${file} failed: ${detail}`, { status: 500 });
+}
+
+/**
+ * Runs a synchronous better-sqlite3 call now (so calls keep their order) and hands its result over as a Promise;
+ * a throw becomes a rejection with `sqliteError`.
+ */
+export function sqliteCall<T>(file: string, run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (cause) {
+    return Promise.reject(cause instanceof BulwarkFailure ? cause : new BulwarkFailure(sqliteError(file, cause)));
+  }
+}
+
+/** Opens `file` and applies a room's migrations; a damaged file gives `store.corrupt` naming it and the fix. */
+export function openSqliteStore(file: string): Result<Db, BulwarkError> {
+  let db: Db | undefined;
+  try {
+    db = openDatabase(file);
+    // Reads the schema: a file whose header is intact but whose pages are not fails here, at start, not mid-turn.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return ok(db);
+  } catch (cause) {
+    db?.close();
+    return err(sqliteError(file, cause));
+  }
 }

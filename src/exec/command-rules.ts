@@ -1,22 +1,14 @@
 /**
- * The destructive-command rules of exec layer 2. Each rule has a stable id and judges one
- * unwrapped simple command (its argv after wrappers, plus its redirects). Rules look at parsed
+ * The destructive-command rules of exec layer 2. Each rule has a stable id and judges one resolved
+ * command of the shell model (its argv after wrappers, plus its redirects). Rules look at parsed
  * arguments, never at substrings of the whole line, so `echo "rm -rf /"` is harmless text.
  */
-import type { Redirect, Word } from './shell-parse.js';
-import type { Unwrapped } from './command-unwrap.js';
+import type { Redirect, Word } from '../text/shell-parse.js';
+import type { ResolvedCommand } from '../text/shell-model.js';
 
 export interface RuleHit {
   readonly ruleId: string;
   readonly reason: string;
-}
-
-export interface RuleInput {
-  readonly cmd: Unwrapped;
-  readonly redirects: readonly Redirect[];
-  readonly inFunction?: string;
-  readonly piped: boolean;
-  readonly background: boolean;
 }
 
 /** Lexical normalisation of a shell path argument: `//`, `.` and `..` collapsed, trailing slashes dropped. */
@@ -131,7 +123,7 @@ function hit(ruleId: string, reason: string): RuleHit {
   return { ruleId, reason };
 }
 
-type Rule = (r: RuleInput, name: string, argv: readonly Word[]) => RuleHit | undefined;
+type Rule = (r: ResolvedCommand, name: string, argv: readonly Word[]) => RuleHit | undefined;
 
 const rm: Rule = (r, name, argv) => {
   if (name !== 'rm') return undefined;
@@ -147,7 +139,7 @@ const rm: Rule = (r, name, argv) => {
     return hit('fs.rm-recursive-home', 'recursive delete of the home directory');
   if (recursive && classes.some((c) => c === 'system'))
     return hit('fs.rm-recursive-system', 'recursive delete of a system path');
-  const fromStdin = r.cmd.wrappers.includes('xargs');
+  const fromStdin = r.wrappers.includes('xargs');
   if (
     recursive &&
     force &&
@@ -348,7 +340,7 @@ const history: Rule = (r, name, argv) => {
     return hit('history.disable', 'unsetting HISTFILE stops the shell history');
   if (
     (name === 'export' || name === 'set' || name === 'declare' || name === 'typeset' || argv.length === 0) &&
-    [...r.cmd.assignments, ...argv.map((w) => w.text)].some((a) =>
+    [...r.assignments, ...argv.map((w) => w.text)].some((a) =>
       /^HISTFILE=(\/dev\/null)?$|^HISTSIZE=0$|^HISTFILESIZE=0$/.test(a),
     )
   ) {
@@ -398,7 +390,7 @@ const rsyncDelete: Rule = (_r, name, argv) => {
 const envInjection =
   (isDenied: (name: string) => boolean): Rule =>
   (r) => {
-    for (const a of r.cmd.assignments) {
+    for (const a of r.assignments) {
       const key = a.slice(0, a.indexOf('='));
       if (isDenied(key))
         return hit('env.injection', `${key} changes what code every program loads; it is not allowed in commands`);
@@ -416,9 +408,10 @@ const forkBomb: Rule = (r, name) => {
   return undefined;
 };
 
-const redirects: Rule = (r) => {
-  for (const red of r.redirects) {
-    if (!/>/.test(red.op) || (red.op === '>&' && /^\d+$|^-$/.test(red.target.text))) continue;
+/** Writes through a redirect: onto a disk, a log or history file, the running kernel or a system file. */
+export function redirectRule(redirects: readonly Redirect[]): RuleHit | undefined {
+  for (const red of redirects) {
+    if (red.kind !== 'write') continue;
     const t = red.target.text;
     if (BLOCK_DEVICE.test(t)) return hit('disk.redirect-device', `writing to ${t} overwrites a disk or kernel memory`);
     const n = normaliseArgPath(t);
@@ -429,7 +422,7 @@ const redirects: Rule = (r) => {
       return hit('fs.redirect-system', `writing to ${t} overwrites a system file`);
   }
   return undefined;
-};
+}
 
 const INLINE_DESTRUCTIVE: ReadonlyArray<[RegExp, string, string]> = [
   [/\bshutil\s*\.\s*rmtree\b|\brmtree\s*\(/, 'code.rmtree', 'inline code deletes a directory tree'],
@@ -480,8 +473,4 @@ export function commandRules(isDeniedEnv: (name: string) => boolean): readonly R
     historySymlink,
     rsyncDelete,
   ];
-}
-
-export function redirectRule(r: RuleInput): RuleHit | undefined {
-  return redirects(r, '', []);
 }

@@ -1,8 +1,10 @@
 /**
  * The gateway's HTTP application. Order, top to bottom, for every request:
- * trace id → security headers → L18 throttle (429 for an address past its refused-request limit) → refuse credentials in the URL → (all but /health) L18 bearer
+ * trace id and access log → security headers → Host/Origin check while bound to loopback (421/403) → L18 throttle
+ * (429 for an address past its refused-request limit) → refuse credentials in the URL → (all but /health) L18 bearer
  * token → per-route scope → route. Unknown routes answer 404 only to authenticated callers,
- * so the route table is not probeable without a token.
+ * so the route table is not probeable without a token. Below the app, the connection guard caps connections and
+ * times out slow ones before they authenticate (connection-guard.ts).
  */
 import type { SecurityEvent } from '../core/events.js';
 import type { GateReport, LayerReporter } from '../core/layers.js';
@@ -13,7 +15,17 @@ import type { EventBus } from '../core/events.js';
 import { describeCause } from '../core/errors.js';
 import { newTraceId } from '../core/ids.js';
 import { ActiveTurns } from './active-turns.js';
-import { DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitConfig } from '../config/sections/gateway.js';
+import {
+  ConnectionLimitsSchema,
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  ServerTimeoutsSchema,
+  type AuthFailureLimitConfig,
+  type ConnectionLimits,
+  type ServerTimeouts,
+} from '../config/sections/gateway.js';
+import { AccessLog, truncatePath } from './access-log.js';
+import { ConnectionGuard } from './connection-guard.js';
+import { hostGuard, isLoopbackName } from './host-guard.js';
 import {
   refuseQueryTokens,
   remoteAddressOf,
@@ -22,7 +34,7 @@ import {
   throttleRefused,
   type AuthDeps,
 } from './auth/bearer.js';
-import { AuthFailureLimiter } from './auth/failure-limiter.js';
+import { AuthFailureLimiter, clientKey } from './auth/failure-limiter.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { TokenStore } from './auth/token-store.js';
 import { failure, methodNotAllowed, sendFailure } from './errors.js';
@@ -50,22 +62,37 @@ export interface GatewayDeps {
   readonly authFailures?: AuthFailureLimitConfig;
   /** Clock of the throttle windows (tests). */
   readonly clock?: () => number;
+  /** The address the server binds: on loopback, Host and Origin are checked (DNS rebinding). Default 127.0.0.1. */
+  readonly bindHost?: string;
+  /** server.allowedHosts: extra names accepted in Host/Origin while bound to loopback. */
+  readonly allowedHosts?: readonly string[];
+  /** server.connections and server.timeouts; safe defaults when absent. */
+  readonly connections?: ConnectionLimits;
+  readonly timeouts?: ServerTimeouts;
+  /** Window of the access log's summary line of requests without a valid token (tests). */
+  readonly accessSummaryMs?: number;
 }
 
 export interface Gateway extends LayerReporter {
   readonly app: GatewayApp;
   readonly turns: ActiveTurns;
+  /** Caps and pre-authentication timeouts of the HTTP server's connections (listen attaches it). */
+  readonly connections: ConnectionGuard;
+  readonly accessLog: AccessLog;
   /** Stops the L18 throttle's timer and audits the summaries of its open windows. */
   close(): void;
 }
 
 /** L18 as the gateway runs it with these limits (also the offline view's). */
-export function gatewayLayers(limits: AuthFailureLimitConfig = DEFAULT_AUTH_FAILURE_LIMIT): GateReport[] {
+export function gatewayLayers(
+  limits: AuthFailureLimitConfig = DEFAULT_AUTH_FAILURE_LIMIT,
+  connections: ConnectionLimits = ConnectionLimitsSchema.parse({}),
+): GateReport[] {
   return [
     {
       id: 'L18',
       state: 'on',
-      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s)`,
+      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s), refusals of known tokens audited on their own allowance; at most ${connections.max} connections (${connections.perAddress} per address), unauthenticated ones evicted first; Host/Origin checked on loopback`,
     },
   ];
 }
@@ -78,7 +105,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Ended windows are summarised on time even when their client never comes back.
   const sweeper = setInterval(() => limiter.sweep(), Math.min(limits.windowMs, 60_000));
   sweeper.unref();
-  const auth: AuthDeps = { tokens: deps.tokens, bus: deps.bus, limiter };
+  const connections = new ConnectionGuard(
+    deps.connections ?? ConnectionLimitsSchema.parse({}),
+    deps.timeouts ?? ServerTimeoutsSchema.parse({}),
+  );
+  const accessLog = new AccessLog(deps.logger, {
+    connections: () => connections.takeCounters(),
+    ...(deps.accessSummaryMs !== undefined ? { windowMs: deps.accessSummaryMs } : {}),
+  });
+  const auth: AuthDeps = {
+    tokens: deps.tokens,
+    bus: deps.bus,
+    limiter,
+    onAuthenticated: (c) => connections.authenticated(c.env?.incoming?.socket),
+  };
   const scope = (s: TokenScope): MiddlewareHandler<GatewayEnv> => requireScope(auth, s);
 
   app.use('*', async (c, next) => {
@@ -86,16 +126,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     c.set('traceId', newTraceId());
     await next();
     // Path only: the query string could carry a credential that was just refused.
-    deps.logger.info(
-      {
-        traceId: c.get('traceId'),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Date.now() - started,
-      },
-      'http',
-    );
+    const entry = {
+      traceId: c.get('traceId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Date.now() - started,
+      client: clientKey(remoteAddressOf(c)),
+    };
+    if ((c.get('identity') as unknown) !== undefined) accessLog.authenticated(entry);
+    else accessLog.anonymous(entry);
     // Every refused request is audited; 401/403 already were, by L18, with their reason. Without a verified
     // token, the L18 throttle decides whether this one still gets its own line.
     const status = c.res.status;
@@ -107,11 +147,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
         outcome: 'rejected',
         status,
         method: c.req.method,
-        path: c.req.path,
+        path: truncatePath(c.req.path),
       });
     }
   });
   app.use('*', securityHeaders());
+  app.use(
+    '*',
+    hostGuard({
+      enabled: isLoopbackName(deps.bindHost ?? '127.0.0.1'),
+      allowedHosts: deps.allowedHosts ?? [],
+      onRefuse: (c, reason, value) => {
+        if (limiter.fail(remoteAddressOf(c)) === 'suppress') return;
+        deps.bus.emit('security:request_rejected', {
+          layer: 'L18',
+          traceId: c.get('traceId'),
+          outcome: 'rejected',
+          reason,
+          value: value.slice(0, 100),
+          method: c.req.method,
+          path: truncatePath(c.req.path),
+        });
+      },
+    }),
+  );
   app.use('*', throttleRefused(auth));
   app.use('*', refuseQueryTokens(auth));
 
@@ -136,7 +195,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   for (const register of deps.routes ?? []) register(app, scope);
 
-  app.notFound((c) => sendFailure(c, failure(404, `no route ${c.req.method} ${c.req.path}`, 'not_found')));
+  app.notFound((c) =>
+    sendFailure(c, failure(404, `no route ${c.req.method} ${truncatePath(c.req.path)}`, 'not_found')),
+  );
   app.onError((error, c) => {
     deps.logger.error({ traceId: c.get('traceId'), err: describeCause(error) }, 'unhandled error in a route');
     return sendFailure(
@@ -146,12 +207,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   return {
     name: 'gateway',
-    layers: () => gatewayLayers(limits),
+    layers: () => gatewayLayers(limits, deps.connections),
     app,
     turns,
+    connections,
+    accessLog,
     close: () => {
       clearInterval(sweeper);
       limiter.flush();
+      accessLog.close();
     },
   };
 }

@@ -2,7 +2,8 @@
  * L13 operator API under /v1/approvals (admin scope, put on by the integrator):
  *   GET  /                 pending approvals with their full effect
  *   GET  /stream           server-sent events: one `approval` event per new request
- *   GET  /:id              one request (pending or recently decided)
+ *   GET  /history          recorded requests, newest first: ?status=&before=&limit= (the approval store)
+ *   GET  /:id              one request: pending, or decided (also by an earlier daemon: the approval store)
  *   POST /:id/approve      body { effectHash, reason? }: the effect hash of the view the operator approved
  *   POST /:id/deny         body { effectHash?, reason? }
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
@@ -12,7 +13,8 @@ import { callerKey, type Caller } from '../core/caller.js';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { ApprovalQueue, PendingApproval, ResolvedApproval } from '../policy/approvals.js';
+import type { ApprovalQueue, ApprovalSnapshot, PendingApproval } from '../policy/approvals.js';
+import { APPROVAL_STATUSES, MAX_APPROVAL_PAGE } from '../policy/approval-store.js';
 import type { Decision } from '../policy/approval-tokens.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
@@ -44,7 +46,8 @@ function operator(c: Context<GatewayEnv>): string {
  * {id, layer, tool, argv, cwd, effects, network, reason, effectHash, expiresAt}. The view was redacted (L02 and
  * the leak index) when the request was made.
  */
-function present(p: PendingApproval | ResolvedApproval): Record<string, unknown> {
+function present(p: PendingApproval | ApprovalSnapshot): Record<string, unknown> {
+  const snapshot = p as Partial<ApprovalSnapshot>;
   const v = p.view;
   return {
     layer: v.layer ?? 'L13',
@@ -56,13 +59,18 @@ function present(p: PendingApproval | ResolvedApproval): Record<string, unknown>
     // Why it asks; once decided, the operator's reason (when given) takes its place.
     reason: v.reason ?? v.reasons.join('; '),
     ...p,
+    status: snapshot.status ?? 'pending',
     createdAt: new Date(p.createdAt).toISOString(),
     expiresAt: new Date(p.expiresAt).toISOString(),
-    ...('resolvedAt' in p
-      ? { resolvedAt: new Date(p.resolvedAt).toISOString(), status: p.decision === 'approve' ? 'approved' : 'denied' }
-      : { status: 'pending' }),
+    ...(snapshot.resolvedAt !== undefined ? { resolvedAt: new Date(snapshot.resolvedAt).toISOString() } : {}),
   };
 }
+
+const HistoryQuery = z.strictObject({
+  status: z.enum(APPROVAL_STATUSES as [string, ...string[]]).optional(),
+  before: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_APPROVAL_PAGE).default(50),
+});
 
 async function readJson<T>(
   c: Context<GatewayEnv>,
@@ -146,16 +154,32 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
     return c.json(present(r.value));
   });
 
-  app.get('/:id', (c) => {
+  app.get('/history', async (c) => {
+    const parsed = HistoryQuery.safeParse(c.req.query());
+    if (!parsed.success)
+      return sendFailure(
+        c,
+        failure(
+          400,
+          `invalid query: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ')} (status is one of ${APPROVAL_STATUSES.join(', ')}; before an ISO time; limit 1-${MAX_APPROVAL_PAGE})`,
+          'invalid_request',
+        ),
+      );
+    const q = parsed.data;
+    const page = await queue.history({
+      limit: q.limit,
+      ...(q.status !== undefined ? { status: q.status as ApprovalSnapshot['status'] } : {}),
+      ...(q.before !== undefined ? { before: Date.parse(q.before) } : {}),
+    });
+    return c.json({ object: 'list', data: page.map(present) });
+  });
+
+  app.get('/:id', async (c) => {
     const id = c.req.param('id');
     if (!ID.test(id))
       return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
-    const p = queue.get(id);
-    if (!p)
-      return sendFailure(
-        c,
-        failure(404, `approval ${id} is not pending and not among the recent decisions`, 'not_found'),
-      );
+    const p = await queue.get(id);
+    if (!p) return sendFailure(c, failure(404, `no approval request ${id} was recorded`, 'not_found'));
     return c.json(present(p));
   });
 

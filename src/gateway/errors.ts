@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BulwarkError } from '../core/errors.js';
 import type { GatewayEnv } from './env.js';
+import { truncatePath } from './access-log.js';
 
 export interface OpenAIErrorBody {
   readonly error: {
@@ -76,7 +77,11 @@ export function methodNotAllowed(allow: string): MiddlewareHandler<GatewayEnv> {
     c.header('Allow', allow);
     return sendFailure(
       c,
-      failure(405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, 'method_not_allowed'),
+      failure(
+        405,
+        `method ${c.req.method} is not allowed on ${truncatePath(c.req.path)}; use ${allow}`,
+        'method_not_allowed',
+      ),
     );
   };
 }

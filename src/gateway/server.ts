@@ -25,27 +25,31 @@ export function listen(gateway: Gateway, host: string, port: number): Promise<Ru
           `cannot listen on ${host}:${port}: ${error.message}; pick another port with --port or server.port in config.yaml`,
         ),
       );
-    server = serve({ fetch: gateway.app.fetch, hostname: host, port }, (info: AddressInfo) => {
-      const http = server as Server;
-      http.off('error', onError);
-      resolveListen({
-        url: `http://${urlHost(host)}:${info.port}`,
-        host,
-        port: info.port,
-        close: () =>
-          new Promise<void>((resolveClose) => {
-            gateway.turns.cancelAll();
-            // Refusals answered while keep-alive connections drain still count: summarise after the last one.
-            http.close(() => {
-              gateway.close();
-              resolveClose();
-            });
-            http.closeIdleConnections();
-            // Streams of cancelled turns finish within a tick; whatever is left is cut.
-            setTimeout(() => http.closeAllConnections(), 200).unref();
-          }),
-      });
-    });
+    server = serve(
+      { fetch: gateway.app.fetch, hostname: host, port, serverOptions: gateway.connections.serverOptions() },
+      (info: AddressInfo) => {
+        const http = server as Server;
+        http.off('error', onError);
+        resolveListen({
+          url: `http://${urlHost(host)}:${info.port}`,
+          host,
+          port: info.port,
+          close: () =>
+            new Promise<void>((resolveClose) => {
+              gateway.turns.cancelAll();
+              // Refusals answered while keep-alive connections drain still count: summarise after the last one.
+              http.close(() => {
+                gateway.close();
+                resolveClose();
+              });
+              http.closeIdleConnections();
+              // Streams of cancelled turns finish within a tick; whatever is left is cut.
+              setTimeout(() => http.closeAllConnections(), 200).unref();
+            }),
+        });
+      },
+    );
+    gateway.connections.attach(server as Server);
     (server as Server).once('error', onError);
   });
 }

@@ -15,7 +15,7 @@ export interface StatusRoutesDeps {
   /** The daemon's layer catalogue (live: each service reports its own layers). */
   readonly catalogue: Pick<LayerCatalogue, 'list'>;
   /** Live controls state; called on every request. */
-  readonly controls: { status(agentIds: readonly string[]): ControlsStatus };
+  readonly controls: { status(agentIds: readonly string[]): Promise<ControlsStatus> };
   readonly agentIds: readonly string[];
   /** The URL the daemon listens on; known only once the server is up. */
   readonly url: () => string | undefined;
@@ -42,9 +42,9 @@ export interface StatusBody {
   readonly broker: BrokerStatus | null;
 }
 
-export function buildStatus(deps: StatusRoutesDeps): StatusBody {
+export async function buildStatus(deps: StatusRoutesDeps): Promise<StatusBody> {
   const now = (deps.clock ?? Date.now)();
-  const controls = deps.controls.status(deps.agentIds);
+  const controls = await deps.controls.status(deps.agentIds);
   const layers = deps.catalogue
     .list()
     .map(({ id, name, category, state, reason, gates }) => ({ id, name, category, state, reason, gates }));
@@ -73,7 +73,7 @@ export function statusRouteGroup(
 ): (app: GatewayApp, scope: (s: TokenScope) => MiddlewareHandler<GatewayEnv>) => void {
   return (app, scope) => {
     app.use('/v1/status', scope('admin'));
-    app.get('/v1/status', (c) => c.json(buildStatus(deps)));
+    app.get('/v1/status', async (c) => c.json(await buildStatus(deps)));
     app.all('/v1/status', methodNotAllowed('GET'));
   };
 }

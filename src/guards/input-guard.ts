@@ -1,22 +1,23 @@
 /**
- * L01 input guard: scores inbound text on its detection view (L04) with the weighted pattern
- * families, typoglycemia correction, code-block awareness, bounded decoding of encoded payloads and
- * the in-repo classifier; maps the score to a risk level and the configured action.
+ * L01 input guard: scans inbound text on its detection view (L04) with the weighted pattern families,
+ * typoglycemia correction, code-block awareness and bounded decoding of encoded payloads, then asks the
+ * in-repo classifier for a calibrated probability (it reads the text and the pattern families found); maps
+ * probability and pattern score to a risk level (riskOf) and the configured action.
  */
-import { scanText, type Finding } from '../text/scan.js';
+import { scanText, SYNTHETIC_FINDINGS, type Finding } from '../text/scan.js';
 import type { Canonical } from '../text/canonical.js';
 import { injectionProbability } from '../text/classifier/model.js';
 import {
   InputGuardConfigSchema,
   type InputAction,
-  type InputGuardConfig,
+  type InputGuardConfigInput,
   type RiskLevel,
 } from '../config/sections/perimeter.js';
 
 export interface InputVerdict {
   readonly risk: RiskLevel;
   readonly action: InputAction;
-  /** Combined score in [0, 1]: max(pattern score, classifier probability). */
+  /** Calibrated probability in [0, 1] that the text is an injection (the classifier's, 1 for oversize input). */
   readonly score: number;
   readonly patternScore: number;
   readonly classifierScore: number;
@@ -35,13 +36,41 @@ export interface InputGuard {
   assess(text: string): InputVerdict;
 }
 
-export function riskOf(score: number, thresholds: { medium: number; high: number }): RiskLevel {
-  if (score >= thresholds.high) return 'high';
-  if (score >= thresholds.medium) return 'medium';
+export interface RiskThresholds {
+  readonly medium: number;
+  readonly high: number;
+  readonly patternAgreement: number;
+  readonly patternOnly: number;
+}
+
+/**
+ * High: the probability reaches `high`, or reaches `medium` with a pattern score of `patternAgreement` (two
+ * independent signals agree). Medium: the probability reaches `medium`, or the pattern score alone reaches
+ * `patternOnly` — patterns alone never refuse a message, because on benign documents (password-reset mails,
+ * security articles) they are what fires.
+ */
+export function riskOf(probability: number, patternScore: number, t: RiskThresholds): RiskLevel {
+  if (probability >= t.high || (probability >= t.medium && patternScore >= t.patternAgreement)) return 'high';
+  if (probability >= t.medium || patternScore >= t.patternOnly) return 'medium';
   return 'low';
 }
 
-export function createInputGuard(config: Partial<InputGuardConfig> = {}): InputGuard {
+/**
+ * Text hidden in Unicode tag characters and chat-template control tokens outside code blocks have no benign use
+ * in a message: such findings make the risk at least medium (reinforce), whatever the model says; never high on
+ * their own. (Inside a fenced code block such tokens are what documentation about prompts shows.)
+ */
+export function liftedRisk(risk: RiskLevel, findings: readonly Finding[]): RiskLevel {
+  if (risk !== 'low') return risk;
+  const structural = findings.some(
+    (f) =>
+      f.id === SYNTHETIC_FINDINGS.tagSmuggling.id ||
+      (f.family === 'role_marker' && f.severity === 'critical' && !f.inCode),
+  );
+  return structural ? 'medium' : risk;
+}
+
+export function createInputGuard(config: InputGuardConfigInput = {}): InputGuard {
   const cfg = InputGuardConfigSchema.parse(config);
   return {
     assess(text: string): InputVerdict {
@@ -72,9 +101,10 @@ export function createInputGuard(config: Partial<InputGuardConfig> = {}): InputG
         };
       }
       const scan = scanText(text);
-      const classifierScore = cfg.classifier ? injectionProbability(scan.correctedView) : 0;
-      const score = Math.max(scan.score, classifierScore);
-      const risk = riskOf(score, cfg.thresholds);
+      // Without the classifier the pattern score stands in for the probability (the pre-classifier behaviour).
+      const classifierScore = cfg.classifier ? injectionProbability(scan.correctedView, scan.findings) : scan.score;
+      const score = classifierScore;
+      const risk = liftedRisk(riskOf(score, scan.score, cfg.thresholds), scan.findings);
       return {
         risk,
         action: cfg.actions[risk],

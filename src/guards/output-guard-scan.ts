@@ -9,7 +9,7 @@ import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 import { findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
-import { compileFormats, forEachFormatMatch, type CompiledFormat } from '../text/patterns/format-matches.js';
+import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 
@@ -69,20 +69,18 @@ interface FormatMatch {
 
 /** Every format match in `text` (rejected ones too: a stream must not cut through them), in raw offsets. */
 function scanFormats(
-  formats: readonly CompiledFormat[],
+  scanner: SecretScanner,
   text: string,
   toRaw: (start: number, end: number) => [number, number],
   found: (m: FormatMatch) => void,
 ): void {
-  for (const format of formats) {
-    forEachFormatMatch(format, text, (m) => {
-      const span = toRaw(m.start, m.end);
-      const open = m.end >= text.length;
-      if (!m.valid) return found({ def: undefined, span, secret: span, open });
-      const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);
-      found({ def: format.def, span, secret, open });
-    });
-  }
+  scanner.forEachMatch(text, (format, m) => {
+    const span = toRaw(m.start, m.end);
+    const open = m.end >= text.length;
+    if (!m.valid) return found({ def: undefined, span, secret: span, open });
+    const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);
+    found({ def: format.def, span, secret, open });
+  });
 }
 
 const identity = (start: number, end: number): [number, number] => [start, end];
@@ -100,7 +98,7 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   // The formats run on the view and, when it differs, on the raw text as well: a decoded escape or tag
   // character glued to a token (`…%47`, `…\u0047`) removes the word boundary a format ends at, which
   // the raw text still has. A match both passes find is one finding.
-  const formats = compileFormats(deps.formats ?? SECRET_FORMATS);
+  const formats = secretScanner(deps.formats ?? SECRET_FORMATS);
   const seen = text !== raw ? new Set<string>() : undefined;
   const found = ({ def, span, secret, open }: FormatMatch) => {
     // Only findings are de-duplicated: a rejected span seen twice costs nothing but an entry, while a key

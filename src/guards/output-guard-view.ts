@@ -2,18 +2,20 @@
  * The view the output guard's detectors read: canonicalised, then detected. Per character: NFKC,
  * invisible format characters removed, ASCII tag characters (U+E0020–E007E) decoded to the ASCII they
  * stand for (invisible to a reader, readable by a client; the tags of a subdivision flag are dropped),
- * letter and digit homoglyphs folded to ASCII with their case kept, and the escapes `%XX` and `\uXXXX`
- * of printable ASCII decoded. The case is kept: secret formats and entropy are case-sensitive, so the
- * lower-cased detection view of L04 does not suit them. Each view offset maps back to the raw text, so
- * a secret split by zero-width characters, written in full-width forms, Cyrillic look-alikes or
- * percent escapes is redacted in the raw text it came from.
+ * letter and digit homoglyphs folded to ASCII with their case kept, and escapes decoded: `%XX`, and the
+ * escapes of JSON, JavaScript and Python string literals (`\n`, `\"`, `\\`, `\/`, `\xXX`, `\uXXXX`) of
+ * printable ASCII, tab, CR and LF. So a PEM key inside a JSON string (a cloud service-account file, its
+ * newlines written `\n`) reads as the key it is. The case is kept: secret formats and entropy are
+ * case-sensitive, so the lower-cased detection view of L04 does not suit them. Each view offset maps
+ * back to the raw text, so a secret split by zero-width characters, written in full-width forms, Cyrillic
+ * look-alikes or escapes is redacted in the raw text it came from.
  */
 import { skeletonKeepCase } from '../text/fold.js';
 
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
 const PLAIN = /^[\t\n\r\x20-\x7e]*$/;
-/** An escape the view decodes (printable ASCII only, so one escape is one view character). */
-const ESCAPE = /%[2-7][0-9a-fA-F]|\\u00[2-7][0-9a-fA-F]/;
+/** An escape the view decodes (one escape is one view character). */
+const ESCAPE = /%(?:[2-7][0-9a-fA-F]|0[9aAdD])|\\(?:u00[0-7][0-9a-fA-F]|x[0-7][0-9a-fA-F]|[nrt"'\\/])/;
 const BLACK_FLAG = 0x1f3f4;
 const CANCEL_TAG = 0xe007f;
 
@@ -50,18 +52,27 @@ const hexAt = (raw: string, i: number, n: number): number => {
   return h.length === n && /^[0-9a-fA-F]+$/.test(h) ? parseInt(h, 16) : -1;
 };
 
-/** The printable ASCII character a `%XX` or `\u00XX` escape at `i` stands for, and the escape's length. */
+/** Printable ASCII, tab, LF and CR: what an escape may decode to. */
+const decodable = (v: number): boolean => (v >= 0x20 && v < 0x7f) || v === 0x09 || v === 0x0a || v === 0x0d;
+
+const NAMED: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', "'": "'", '\\': '\\', '/': '/' };
+
+/** The character an escape at `i` stands for, and the escape's length. */
 function escapeAt(raw: string, i: number): [string, number] | undefined {
   const c = raw.charCodeAt(i);
   if (c === 0x25) {
     const v = hexAt(raw, i + 1, 2);
-    return v >= 0x20 && v < 0x7f ? [String.fromCharCode(v), 3] : undefined;
+    return decodable(v) ? [String.fromCharCode(v), 3] : undefined;
   }
-  if (c === 0x5c && raw.charCodeAt(i + 1) === 0x75) {
-    const v = hexAt(raw, i + 2, 4);
-    return v >= 0x20 && v < 0x7f ? [String.fromCharCode(v), 6] : undefined;
+  if (c !== 0x5c) return undefined;
+  const kind = raw[i + 1] ?? '';
+  if (kind === 'u' || kind === 'x') {
+    const n = kind === 'u' ? 4 : 2;
+    const v = hexAt(raw, i + 2, n);
+    return decodable(v) ? [String.fromCharCode(v), n + 2] : undefined;
   }
-  return undefined;
+  const named = NAMED[kind];
+  return named === undefined ? undefined : [named, 2];
 }
 
 /** What one code point becomes in the view ('' when dropped); BMP results are memoised. */
@@ -81,41 +92,79 @@ function viewOf(cp: number): string {
   return v;
 }
 
+/** True when every character is its own view (ASCII, or BMP text that NFKC and folding leave alone: most scripts). */
+function selfViewed(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const u = raw.charCodeAt(i);
+    if (u < 0x80) continue;
+    if (u >= 0xd800 && u <= 0xdfff) return false;
+    const v = viewOf(u);
+    if (v.length !== 1 || v.charCodeAt(0) !== u) return false;
+  }
+  return true;
+}
+
 export function secretView(raw: string): SecretView {
-  if (PLAIN.test(raw) && !ESCAPE.test(raw)) return new IdentityView(raw);
-  let text = '';
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const put = (n: string, from: number, to: number) => {
-    text += n;
-    for (let k = 0; k < n.length; k++) {
-      starts.push(from);
-      ends.push(to);
+  if (!ESCAPE.test(raw) && (PLAIN.test(raw) || selfViewed(raw))) return new IdentityView(raw);
+  // Runs of plain ASCII are copied as slices; only the maps are written per character.
+  const parts: string[] = [];
+  let starts = new Int32Array(raw.length + 16);
+  let ends = new Int32Array(raw.length + 16);
+  let n = 0;
+  let run = 0;
+  const room = (k: number) => {
+    if (n + k <= starts.length) return;
+    const size = Math.max(starts.length * 2, n + k);
+    const s2 = new Int32Array(size);
+    const e2 = new Int32Array(size);
+    s2.set(starts.subarray(0, n));
+    e2.set(ends.subarray(0, n));
+    starts = s2;
+    ends = e2;
+  };
+  const flush = (to: number) => {
+    if (to > run) parts.push(raw.slice(run, to));
+  };
+  const put = (v: string, from: number, to: number) => {
+    room(v.length);
+    parts.push(v);
+    for (let k = 0; k < v.length; k++, n++) {
+      starts[n] = from;
+      ends[n] = to;
     }
   };
   let inFlag = false;
-  for (let i = 0; i < raw.length;) {
-    const cp = raw.codePointAt(i) ?? 0;
-    if (cp === 0x25 || cp === 0x5c) {
-      const esc = escapeAt(raw, i);
-      if (esc) {
-        put(esc[0], i, i + esc[1]);
-        inFlag = false;
-        i += esc[1];
-        continue;
-      }
-    }
-    const size = cp > 0xffff ? 2 : 1;
-    if (cp >= 0xe0000 && cp <= 0xe007f) {
-      if (cp === CANCEL_TAG) inFlag = false;
-      else if (!inFlag && cp >= 0xe0020 && cp <= 0xe007e) put(String.fromCharCode(cp - 0xe0000), i, i + size);
-      i += size;
+  let i = 0;
+  while (i < raw.length) {
+    const unit = raw.charCodeAt(i);
+    if (unit < 0x80 && unit !== 0x25 && unit !== 0x5c) {
+      room(1);
+      starts[n] = i;
+      ends[n] = i + 1;
+      n++;
+      inFlag = false;
+      i++;
       continue;
     }
-    inFlag = cp === BLACK_FLAG;
-    const n = viewOf(cp);
-    if (n.length > 0) put(n, i, i + size);
+    flush(i);
+    const cp = raw.codePointAt(i) ?? 0;
+    const esc = cp === 0x25 || cp === 0x5c ? escapeAt(raw, i) : undefined;
+    let size = cp > 0xffff ? 2 : 1;
+    if (esc) {
+      put(esc[0], i, i + esc[1]);
+      inFlag = false;
+      size = esc[1];
+    } else if (cp >= 0xe0000 && cp <= 0xe007f) {
+      if (cp === CANCEL_TAG) inFlag = false;
+      else if (!inFlag && cp >= 0xe0020 && cp <= 0xe007e) put(String.fromCharCode(cp - 0xe0000), i, i + size);
+    } else {
+      inFlag = cp === BLACK_FLAG;
+      const v = viewOf(cp);
+      if (v.length > 0) put(v, i, i + size);
+    }
     i += size;
+    run = i;
   }
-  return new MappedView(text, Int32Array.from(starts), Int32Array.from(ends), raw.length);
+  flush(raw.length);
+  return new MappedView(parts.join(''), starts.subarray(0, n), ends.subarray(0, n), raw.length);
 }

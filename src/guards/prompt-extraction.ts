@@ -85,6 +85,12 @@ export class PromptFingerprint {
   /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
   private readonly vocab = new Map<string, number>();
   /**
+   * The vocabulary by hash of the lower-cased word, for ASCII text read without building its words: an
+   * open-addressing table of hashes (0 = empty) whose slot indexes `slotWords`.
+   */
+  private readonly hashSlots: Uint32Array;
+  private readonly slotWords: Array<[string, number] | undefined>;
+  /**
    * Shingle keys: ids combined in base (vocabulary size + 1) while that stays exact as a double
    * (always for the default k = 3 within MAX_PROMPT_CHARS), else the ids joined as a string.
    */
@@ -101,6 +107,17 @@ export class PromptFingerprint {
     // prompt is read the same way, or a prompt with full-width or zero-width text would never match.
     const ws = words(secretView(systemPrompt.slice(0, MAX_PROMPT_CHARS)).text);
     for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
+    let size = 16;
+    while (size < this.vocab.size * 4) size *= 2;
+    this.hashSlots = new Uint32Array(size);
+    this.slotWords = new Array<[string, number] | undefined>(size);
+    for (const [w, id] of this.vocab) {
+      const key = hashWord(w, 0, w.length) || 1;
+      let slot = key & (size - 1);
+      while (this.hashSlots[slot] !== 0) slot = (slot + 1) & (size - 1);
+      this.hashSlots[slot] = key;
+      this.slotWords[slot] = [w, id];
+    }
     this.base = this.vocab.size + 1;
     // Every key is below base^k, so it is exact when base^k is a safe integer.
     this.numericKeys = this.base ** this.k <= Number.MAX_SAFE_INTEGER;
@@ -133,13 +150,21 @@ export class PromptFingerprint {
 
   scan(text: string): ExtractionResult {
     if (!this.enabled) return { spans: [], containment: 0, openFrom: -1 };
-    const ws = words(text);
-    const ids = new Int32Array(ws.length);
-    for (let i = 0; i < ws.length; i++) ids[i] = this.vocab.get((ws[i] as Word).text) ?? 0;
-    const covered = new Uint8Array(ws.length);
-    const keys: Array<number | string | undefined> = new Array<number | string | undefined>(ws.length);
+    const ws = asciiOnly(text) ? this.asciiWords(text) : this.foldedWords(text);
+    const ids = ws.ids;
+    const n = ws.count;
+    // Most text shares no word with the prompt, or none in a row: nothing to cover.
+    let run = 0;
+    let shared = false;
+    for (let i = 0; i < n && !shared; i++) {
+      run = ids[i] ? run + 1 : 0;
+      shared = run >= this.k;
+    }
+    if (!shared) return { spans: [], containment: 0, openFrom: n > 0 && n < this.k ? (ws.starts[0] as number) : -1 };
+    const covered = new Uint8Array(n);
+    const keys: Array<number | string | undefined> = new Array<number | string | undefined>(n);
     const found = new Set<number | string>();
-    for (let i = 0; i + this.k <= ws.length; i++) {
+    for (let i = 0; i + this.k <= n; i++) {
       const key = this.key(ids, i);
       if (key !== undefined && this.shingles.has(key)) {
         found.add(key);
@@ -150,7 +175,7 @@ export class PromptFingerprint {
     const containment = found.size / this.shingles.size;
     // Runs: covered words with gaps of at most maxGap. Pieces: runs with gaps of at most maxPieceGap.
     const runs: Array<{ first: number; last: number; count: number }> = [];
-    for (let i = 0; i < ws.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (!covered[i]) continue;
       const r = runs[runs.length - 1];
       if (r && i - r.last - 1 <= this.maxGap) {
@@ -160,7 +185,7 @@ export class PromptFingerprint {
     }
     const spans: ExtractionSpan[] = [];
     const span = (r: { first: number; last: number; count: number }) =>
-      spans.push({ start: (ws[r.first] as Word).start, end: (ws[r.last] as Word).end, coveredWords: r.count });
+      spans.push({ start: ws.starts[r.first] as number, end: ws.ends[r.last] as number, coveredWords: r.count });
     let openFrom = -1;
     for (let a = 0; a < runs.length;) {
       let b = a + 1;
@@ -180,10 +205,107 @@ export class PromptFingerprint {
       const whole = distinct.size >= this.minShingles && distinct.size / this.shingles.size >= this.minContainment;
       for (const r of group) if (whole || r.count >= this.minCovered) span(r);
       // A group whose last covered word is near the end may still grow with more text.
-      if (b === runs.length && ws.length - 1 - last <= this.maxPieceGap + this.k) openFrom = (ws[first] as Word).start;
+      if (b === runs.length && n - 1 - last <= this.maxPieceGap + this.k) openFrom = ws.starts[first] as number;
       a = b;
     }
-    if (openFrom < 0 && ws.length > 0 && ws.length < this.k) openFrom = (ws[0] as Word).start;
+    if (openFrom < 0 && n > 0 && n < this.k) openFrom = ws.starts[0] as number;
     return { spans, containment, openFrom };
   }
+
+  /** Words of any text, folded one by one, with their vocabulary ids. */
+  private foldedWords(text: string): WordIds {
+    const list = words(text);
+    const out = emptyWordIds(list.length);
+    for (const w of list) push(out, w.start, w.end, this.vocab.get(w.text) ?? 0);
+    return out;
+  }
+
+  /**
+   * Words of ASCII text without building them: letters and digits are hashed lower-cased as they are read
+   * and looked up by hash, the string compared only on a hash hit (responses are long, prompts short).
+   */
+  private asciiWords(text: string): WordIds {
+    const out = emptyWordIds(text.length >> 3);
+    const len = text.length;
+    let i = 0;
+    while (i < len) {
+      let c = text.charCodeAt(i);
+      if (!isWordUnit(c)) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let h = FNV_OFFSET;
+      while (i < len && isWordUnit((c = text.charCodeAt(i)))) {
+        h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), FNV_PRIME);
+        i++;
+      }
+      const key = h >>> 0 || 1;
+      const mask = this.hashSlots.length - 1;
+      let id = 0;
+      for (let slot = key & mask; this.hashSlots[slot] !== 0; slot = (slot + 1) & mask) {
+        if (this.hashSlots[slot] !== key) continue;
+        const [w, wid] = this.slotWords[slot] as [string, number];
+        if (w.length === i - start && sameLowerAscii(text, start, w)) {
+          id = wid;
+          break;
+        }
+      }
+      push(out, start, i, id);
+    }
+    return out;
+  }
+}
+
+function asciiOnly(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+const isWordUnit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+function hashWord(w: string, from: number, to: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+function sameLowerAscii(text: string, start: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    const c = text.charCodeAt(start + k);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** Words as parallel arrays: offsets into the scanned text and the vocabulary id (0 = not a prompt word). */
+interface WordIds {
+  starts: Int32Array;
+  ends: Int32Array;
+  ids: Int32Array;
+  count: number;
+}
+
+function emptyWordIds(capacity: number): WordIds {
+  const n = Math.max(16, capacity);
+  return { starts: new Int32Array(n), ends: new Int32Array(n), ids: new Int32Array(n), count: 0 };
+}
+
+function push(w: WordIds, start: number, end: number, id: number): void {
+  if (w.count === w.starts.length) {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    w.starts = grow(w.starts);
+    w.ends = grow(w.ends);
+    w.ids = grow(w.ids);
+  }
+  w.starts[w.count] = start;
+  w.ends[w.count] = end;
+  w.ids[w.count] = id;
+  w.count++;
 }

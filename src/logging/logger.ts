@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
-import { closeSync, openSync } from 'node:fs';
+import { escapeLineBreakers } from '../core/line-escape.js';
+import { DEFAULT_LOG_ROTATION, RotatingFile, type RotationPolicy } from '../core/rotating-file.js';
 import { childPath } from '../core/safe-path.js';
 import { censorSensitiveFields, REDACT_CENSOR, redactPaths } from './redact-paths.js';
 
@@ -18,6 +19,8 @@ export interface LoggerOptions {
   readonly pretty: boolean;
   /** Free-text sanitizer applied to every serialized line (L09 layers 2 and 3); see createSanitizer. */
   readonly sanitizeLine?: (line: string) => string;
+  /** Size-based rotation of bulwark.log (logging.file). */
+  readonly rotation?: RotationPolicy;
 }
 
 /** pino options with L09 layer 1 (structured-field redaction: fixed paths plus a depth walk) on. */
@@ -29,19 +32,23 @@ export function pinoOptions(level: string): pino.LoggerOptions {
   };
 }
 
-/** Wraps a destination so that every serialized line passes through `sanitize` first. */
+/**
+ * Wraps a destination so that every serialized line passes through `sanitize` first, then has U+2028, U+2029 and
+ * U+0085 escaped (no line can pass for two).
+ */
 export function sanitizedStream(
   dest: pino.DestinationStream,
   sanitize: ((line: string) => string) | undefined,
 ): pino.DestinationStream {
-  return sanitize ? { write: (line: string) => dest.write(sanitize(line)) } : dest;
+  return { write: (line: string) => dest.write(escapeLineBreakers(sanitize ? sanitize(line) : line)) };
 }
 
-/** Logs as JSON lines to <data dir>/bulwark.log, and pretty to the terminal when asked. */
+/** Logs as JSON lines to <data dir>/bulwark.log (rotated by size), and pretty to the terminal when asked. */
 export function createLogger(opts: LoggerOptions): Logger {
   const logFile = childPath(opts.dataDir, 'bulwark.log');
-  closeSync(openSync(logFile, 'a', 0o600));
-  const file = pino.destination({ dest: logFile, mkdir: false, sync: true });
+  const rotating = new RotatingFile(logFile, opts.rotation ?? DEFAULT_LOG_ROTATION);
+  rotating.open();
+  const file: pino.DestinationStream = { write: (line: string) => rotating.write(line) };
   const sanitize = opts.sanitizeLine;
   const streams: pino.StreamEntry[] = [{ level: opts.level as pino.Level, stream: sanitizedStream(file, sanitize) }];
   if (opts.pretty) {

@@ -7,11 +7,8 @@ import type { LeakScanner } from '../core/leak.js';
 import type { PatternDef } from '../text/patterns/types.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
-import {
-  compileFormats,
-  forEachFormatMatch,
-  type CompiledFormat as SharedFormat,
-} from '../text/patterns/format-matches.js';
+import { replaceSpans } from '../text/multi-match.js';
+import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
 
 /** Cap in UTF-16 code units (1 Mi): longer input is cut before any matching. */
 export const MAX_LINE_CHARS = 1024 * 1024;
@@ -47,39 +44,21 @@ function redactLeaks(line: string, leak: LeakScanner): string {
  */
 export const LOG_SECRET_FORMATS: readonly PatternDef[] = SECRET_FORMATS.filter((f) => !f.id.endsWith('_marker'));
 
-interface CompiledFormat {
-  readonly format: SharedFormat;
-  /** Stateless probe: most lines match no format, and `test` is about half the cost of a full scan. */
-  readonly probe: RegExp;
-}
-
-function compile(formats: readonly PatternDef[]): CompiledFormat[] {
-  return compileFormats(formats).map((format) => ({
-    format,
-    probe: new RegExp(format.def.regex.source, format.def.regex.flags.replace(/[gyd]/g, '')),
-  }));
-}
-
-/** Replaces each validated match (only its `secret` group when the format has one), one format after the other. */
-function redactFormats(line: string, formats: readonly CompiledFormat[]): string {
-  let out = line;
-  for (const { format, probe } of formats) {
-    if (!probe.test(out)) continue;
-    let result = '';
-    let copied = 0;
-    forEachFormatMatch(format, out, (m) => {
-      if (!m.valid || m.secretStart < copied) return;
-      result += `${out.slice(copied, m.secretStart)}[REDACTED:${format.def.id}]`;
-      copied = m.secretEnd;
-    });
-    if (copied > 0) out = result + out.slice(copied);
-  }
-  return out;
+/**
+ * Replaces each validated match (only its `secret` group when the format has one). One pass finds every
+ * format's matches; overlapping ones merge into the marker of the one that starts first.
+ */
+function redactFormats(line: string, formats: SecretScanner): string {
+  const spans: Array<{ start: number; end: number; id: string }> = [];
+  formats.forEachMatch(line, (format, m) => {
+    if (m.valid) spans.push({ start: m.secretStart, end: m.secretEnd, id: format.def.id });
+  });
+  return replaceSpans(line, spans, (s) => `[REDACTED:${s.id}]`);
 }
 
 const MAX_JSON_DEPTH = 32;
 
-function redactJsonValue(v: unknown, formats: readonly CompiledFormat[], depth: number): unknown {
+function redactJsonValue(v: unknown, formats: SecretScanner, depth: number): unknown {
   if (typeof v === 'string') return redactFormats(v, formats);
   if (v === null || typeof v !== 'object' || depth > MAX_JSON_DEPTH) return v;
   if (Array.isArray(v)) return v.map((x) => redactJsonValue(x, formats, depth + 1));
@@ -93,7 +72,7 @@ function redactJsonValue(v: unknown, formats: readonly CompiledFormat[], depth: 
  * carry escapes (newlines of a PEM block, a serialized body), each string is decoded, redacted and
  * re-encoded. Other lines (and lines that are not JSON) are matched as they are.
  */
-function redactFormatsInLine(line: string, formats: readonly CompiledFormat[]): string {
+function redactFormatsInLine(line: string, formats: SecretScanner): string {
   const newline = line.endsWith('\n') ? '\n' : '';
   const body = newline ? line.slice(0, -1) : line;
   if (body.startsWith('{') && body.includes('\\')) {
@@ -110,7 +89,7 @@ function redactFormatsInLine(line: string, formats: readonly CompiledFormat[]): 
 
 /** `(line) => line` for createLogger's `sanitizeLine` and the AuditSink's `sanitize`. */
 export function createSanitizer(leakIndex: LeakScanner, opts: SanitizerOptions = {}): LineSanitizer {
-  const formats = compile(opts.formats ?? LOG_SECRET_FORMATS);
+  const formats = secretScanner(opts.formats ?? LOG_SECRET_FORMATS);
   const max = opts.maxChars ?? MAX_LINE_CHARS;
   return (line: string) => redactFormatsInLine(redactLeaks(capLine(line, max), leakIndex), formats);
 }

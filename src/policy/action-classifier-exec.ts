@@ -1,11 +1,19 @@
 /**
- * L27 rules for shell commands: each simple command is classified from its name and arguments.
- * Unknown programs, privilege changes and anything the tokeniser cannot see through are destructive.
+ * L27 rules for shell commands. The command line is read through the shell model (text/shell-model.ts, the
+ * one parse shared with the exec command policy): each resolved command is classified from its name and
+ * arguments after wrappers, and each wrapper from its own name. The classifier wants plain words, so anything
+ * whose effect depends on text it would have to run to know (command, process or arithmetic substitution,
+ * here-documents and here-strings, script text built at run time) is destructive: fail closed. So is input the
+ * model refuses (unterminated quotes, oversized or too deeply nested lines), an unknown program, and a
+ * privilege change.
  */
 import type { ActionClass } from './action-classifier-classes.js';
-import { parseShell, type SimpleCommand } from './action-classifier-shell.js';
-import { ASSIGNMENT_WORD, ENV_OPERAND } from '../text/shell-parse.js';
-import { isDangerousEnv, type DangerousEnvKind } from '../text/dangerous-env.js';
+import { parseShell, resolveArgv, type ResolvedCommand, type ShellModel } from '../text/shell-model.js';
+import { ASSIGNMENT_WORD, type Word } from '../text/shell-parse.js';
+import { SHELLS } from '../text/shell-unwrap.js';
+import type { Result } from '../core/result.js';
+import type { BulwarkError } from '../core/errors.js';
+import { isDangerousEnv, STEERS_EXECUTION } from '../text/dangerous-env.js';
 
 export interface ExecVerdict {
   readonly classes: Set<ActionClass>;
@@ -276,9 +284,8 @@ const BUILD = new Set([
   'prettier',
 ]);
 const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'pip', 'pip3', 'gem', 'composer', 'uv', 'poetry', 'npx']);
-const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish']);
-/** Wrappers that run the rest of the line as the command; their own options are skipped. */
-const WRAPPERS = new Set([
+/** Wrappers the model sees through that add no class of their own (xargs adds exec; the others are judged by name). */
+const TRANSPARENT_WRAPPERS = new Set([
   'nice',
   'nohup',
   'time',
@@ -288,11 +295,8 @@ const WRAPPERS = new Set([
   'builtin',
   'env',
   'timeout',
-  'xargs',
   'setsid',
 ]);
-/** Kinds of the shared dangerous-variable list that make setting a variable destructive here. */
-const DESTRUCTIVE_ENV: readonly DangerousEnvKind[] = ['loader', 'command', 'lookup'];
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 /** Paths whose contents are credentials wherever they are read from. */
 const CREDENTIAL_PATH =
@@ -300,19 +304,6 @@ const CREDENTIAL_PATH =
 
 const MAX_DEPTH = 3;
 
-/** Flags that make an interpreter run code given on the command line. */
-const INLINE_CODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  python: ['-c'],
-  python3: ['-c'],
-  python2: ['-c'],
-  node: ['-e', '-p', '--eval', '--print'],
-  bun: ['-e', '--eval', '-p', '--print'],
-  deno: ['eval'],
-  perl: ['-e', '-E'],
-  ruby: ['-e'],
-  php: ['-r'],
-  lua: ['-e'],
-};
 /** `s/a/b/e`, `s/a/b/w file`, or an `e`/`w` command at the start of a sed expression. */
 const SED_EXEC_OR_WRITE = /\/[gpiImM0-9]*[ew]|(^|[;{}\s])[0-9,$]*[ew](\s|$)/;
 
@@ -333,11 +324,6 @@ export function isCredentialPath(p: string): boolean {
   return CREDENTIAL_PATH.test(p);
 }
 
-function basename(name: string): string {
-  const i = name.lastIndexOf('/');
-  return i >= 0 ? name.slice(i + 1) : name;
-}
-
 function operands(args: readonly string[]): string[] {
   return args.filter((a) => !a.startsWith('-'));
 }
@@ -353,13 +339,13 @@ function hasFlag(args: readonly string[], short: string, long: readonly string[]
 
 export function classifyCommandString(command: string, workspace: string | undefined): ExecVerdict {
   const v = newAcc();
-  classifyInto(v, command, workspace, 0);
+  classifyModel(v, parseShell(command), workspace, 0);
   return verdict(v);
 }
 
 export function classifyArgv(argv: readonly string[], workspace: string | undefined): ExecVerdict {
   const v = newAcc();
-  classifySimple(v, { assigns: [], argv, redirects: [], piped: false }, workspace, 0);
+  classifyResolved(v, resolveArgv(argv), workspace, 0, ALONE);
   return verdict(v);
 }
 
@@ -381,97 +367,132 @@ function add(v: Acc, c: ActionClass, reason: string): void {
   v.reasons.push(reason);
 }
 
-function classifyInto(v: Acc, command: string, workspace: string | undefined, depth: number): void {
-  const parsed = parseShell(command);
-  if (!parsed.ok) {
-    add(v, 'destructive', `cannot see through the command (${parsed.opaque})`);
-    return;
-  }
-  if (parsed.commands.length === 0) add(v, 'destructive', 'empty command');
-  for (const cmd of parsed.commands) classifySimple(v, cmd, workspace, depth);
+/** A word whose value comes from running something: `$(…)`, backticks or `$((…))`. */
+function substituted(w: Word): boolean {
+  return w.dynamic && (w.text.includes('$(') || w.text.includes('`'));
 }
 
-function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefined, depth: number): void {
+/** What L27 will not read past in a parsed text: substitutions, here-documents and here-strings. */
+function unreadable(m: ShellModel): string | undefined {
+  for (const c of m.commands) {
+    if (c.inSubstitution) return 'command or process substitution';
+    for (const w of c.words) if (substituted(w)) return 'command substitution';
+    for (const w of c.words) if (w.dynamic && w.text === '/dev/fd/63') return 'process substitution';
+    for (const r of c.redirects) {
+      if (r.kind === 'heredoc') return 'here-document';
+      if (r.kind === 'herestring') return 'here-string';
+      if (substituted(r.target)) return 'command substitution';
+    }
+  }
+  return undefined;
+}
+
+function classifyModel(
+  v: Acc,
+  model: Result<ShellModel, BulwarkError>,
+  workspace: string | undefined,
+  depth: number,
+): void {
+  if (!model.ok) {
+    add(v, 'destructive', `cannot see through the command (${model.error.message})`);
+    return;
+  }
+  const opaque = unreadable(model.value);
+  if (opaque !== undefined) {
+    add(v, 'destructive', `cannot see through the command (${opaque})`);
+    return;
+  }
+  if (model.value.commands.length === 0) add(v, 'destructive', 'empty command');
+  for (const c of model.value.commands) {
+    classifyResolved(v, c, workspace, depth, c.pipePosition > 0 ? PIPED : ALONE);
+  }
+}
+
+/** A wrapper the model saw through, judged by its own name. */
+function classifyWrapper(v: Acc, name: string): void {
+  if (PRIVILEGE.has(name)) add(v, 'destructive', `changes privilege with ${name}`);
+  else if (name === 'xargs') add(v, 'exec', 'xargs runs a command with arguments from its input');
+  else if (TRANSPARENT_WRAPPERS.has(name)) return;
+  else if (DESTRUCTIVE.has(name)) add(v, 'destructive', `${name} is destructive`);
+  else add(v, 'destructive', `unrecognised program ${name}`);
+}
+
+/** The words' texts; under `find -exec`, without the `{}` that stands for a found path. */
+function texts(words: readonly Word[], seat: Seat): string[] {
+  const out: string[] = [];
+  for (const w of words) if (!seat.findExec || w.text !== '{}') out.push(w.text);
+  return out;
+}
+
+interface Seat {
+  /** Reads the output of the command before it in a pipeline. */
+  readonly piped: boolean;
+  /** Run by `find -exec`: its `{}` stands for a found path. */
+  readonly findExec: boolean;
+}
+
+const ALONE: Seat = { piped: false, findExec: false };
+const PIPED: Seat = { piped: true, findExec: false };
+const FIND_EXEC: Seat = { piped: false, findExec: true };
+
+function classifyResolved(
+  v: Acc,
+  cmd: ResolvedCommand,
+  workspace: string | undefined,
+  depth: number,
+  seat: Seat,
+): void {
   v.commands++;
   if (depth > MAX_DEPTH) {
     add(v, 'destructive', 'commands nested too deeply');
     return;
   }
-  for (const a of cmd.assigns) noteEnv(v, a.slice(0, a.indexOf('=')));
+  for (const a of cmd.assignments) noteEnv(v, a.slice(0, a.indexOf('=')));
   for (const r of cmd.redirects) {
-    // `<>` opens for writing too, `>&file` and `&>` write.
-    if (!r.op.includes('>')) {
-      if (isCredentialPath(r.target)) add(v, 'credential', `reads credential file ${r.target}`);
-    } else if (r.target !== '/dev/null' && r.target !== '/dev/stdout' && r.target !== '/dev/stderr') {
-      if (leavesWorkspace(r.target, workspace)) add(v, 'destructive', `writes ${r.target} outside the workspace`);
-      else add(v, 'write', `writes ${r.target}`);
+    if (r.kind === 'dup' || r.kind === 'heredoc' || r.kind === 'herestring') continue;
+    const target = r.target.text;
+    if (r.kind === 'read') {
+      if (isCredentialPath(target)) add(v, 'credential', `reads credential file ${target}`);
+    } else if (target !== '/dev/null' && target !== '/dev/stdout' && target !== '/dev/stderr') {
+      if (leavesWorkspace(target, workspace)) add(v, 'destructive', `writes ${target} outside the workspace`);
+      else add(v, 'write', `writes ${target}`);
     }
   }
-  let argv = [...cmd.argv];
-  // Peel wrappers (env, nice, timeout, xargs, …) to reach the real program.
-  for (let guard = 0; guard < 8 && argv.length > 0; guard++) {
-    const name = basename(argv[0] as string);
-    if (PRIVILEGE.has(name)) {
-      add(v, 'destructive', `changes privilege with ${name}`);
-      argv = argv.slice(1);
-      while (argv.length > 0 && (argv[0] as string).startsWith('-')) argv = argv.slice(1);
-      continue;
-    }
-    if (!WRAPPERS.has(name)) break;
-    if (name === 'xargs') add(v, 'exec', 'xargs runs a command with arguments from its input');
-    if (name === 'env' && argv.length === 1) {
-      add(v, 'credential', 'env prints the environment');
-      return;
-    }
-    argv = argv.slice(1);
-    while (argv.length > 0) {
-      const a = argv[0] as string;
-      if (a.startsWith('-')) argv = argv.slice(1);
-      else if (name === 'env' && ENV_OPERAND.test(a)) {
-        noteEnv(v, a.slice(0, a.indexOf('=')));
-        argv = argv.slice(1);
-      } else if (name === 'timeout' && /^\d/.test(a)) argv = argv.slice(1);
-      else break;
-    }
+  const peeled = cmd.runner ? cmd.wrappers.slice(0, -1) : cmd.wrappers;
+  for (const w of peeled) classifyWrapper(v, w);
+  if (cmd.opaque?.kind === 'script') add(v, 'destructive', `cannot see through the command (${cmd.opaque.reason})`);
+  if (cmd.runner) return classifyRunner(v, cmd, texts(cmd.runner, seat), workspace, depth, seat);
+  const argv = texts(cmd.argv, seat);
+  if (argv.length === 0) {
+    if (peeled[peeled.length - 1] === 'env') add(v, 'credential', 'env prints the environment');
+    return;
   }
-  if (argv.length === 0) return;
   v.argvs.push(argv);
-  const name = basename(argv[0] as string);
+  const name = argv[0] as string;
   const args = argv.slice(1);
   for (const a of args) if (isCredentialPath(a)) add(v, 'credential', `touches credential file ${a}`);
 
-  // Without a script operand a shell or interpreter runs whatever arrives on stdin (a pipe, a
-  // redirect or the tool's stdin argument): a program the classifier never sees.
-  if (
-    (SHELLS.has(name) || INTERPRETERS.has(name)) &&
-    name !== 'awk' &&
-    name !== 'gawk' &&
-    operands(args).length === 0
-  ) {
+  // Without a script operand an interpreter runs whatever arrives on stdin (a pipe, a redirect or the
+  // tool's stdin argument): a program the classifier never sees.
+  if (cmd.readsStdinScript) {
     add(
       v,
       'destructive',
-      cmd.piped ? `pipes downloaded or generated text into ${name}` : `${name} reads its program from standard input`,
+      seat.piped ? `pipes downloaded or generated text into ${name}` : `${name} reads its program from standard input`,
     );
     return;
   }
-  if (SHELLS.has(name)) {
-    const c = args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a));
-    if (c >= 0) {
-      const script = args[c + 1];
-      if (script === undefined) add(v, 'destructive', `${name} -c without a script`);
-      else classifyInto(v, script, workspace, depth + 1);
-      return;
-    }
-    add(v, 'exec', `runs a ${name} script`);
+  if (cmd.inlineCode) {
+    add(v, 'destructive', `${name} runs an inline program the classifier cannot see through`);
     return;
   }
-  const inline = INLINE_CODE_FLAGS[name];
-  if (
-    inline &&
-    args.some((a) => inline.includes(a) || inline.some((f) => f.startsWith('--') && a.startsWith(`${f}=`)))
-  ) {
-    add(v, 'destructive', `${name} runs an inline program the classifier cannot see through`);
+  if (PRIVILEGE.has(name)) {
+    add(v, 'destructive', `changes privilege with ${name}`);
+    return;
+  }
+  if (name === 'command') {
+    // The model leaves `command -v NAME` as is: it looks a program up and runs nothing.
+    add(v, 'read', 'command -v looks a program up');
     return;
   }
   if (name === 'awk' || name === 'gawk' || name === 'mawk') {
@@ -494,7 +515,7 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
     return;
   }
   if (name === 'git') return classifyGit(v, args);
-  if (name === 'find') return classifyFind(v, args, workspace, depth);
+  if (name === 'find') return classifyFind(v, cmd, args, workspace, depth);
   if (name === 'sed') {
     add(v, 'read', 'sed filters text');
     if (hasFlag(args, 'i', ['--in-place'])) add(v, 'write', 'sed edits files in place');
@@ -553,22 +574,57 @@ function classifySimple(v: Acc, cmd: SimpleCommand, workspace: string | undefine
   add(v, 'destructive', `unrecognised program ${name}`);
 }
 
+/**
+ * A command that runs script text instead of an argv: a shell (`sh -c X`, `bash file`, `sh` reading stdin),
+ * `eval`, `su -c`, `env -S`, `watch`. The scripts it runs are classified one level deeper.
+ */
+function classifyRunner(
+  v: Acc,
+  cmd: ResolvedCommand,
+  runner: readonly string[],
+  workspace: string | undefined,
+  depth: number,
+  seat: Seat,
+): void {
+  v.argvs.push([...runner]);
+  const name = runner[0] ?? '';
+  // busybox is any program at all: judged by name like the other wrappers, not read as a shell.
+  if (SHELLS.has(name) && name !== 'busybox') {
+    if (cmd.readsStdinScript) {
+      add(
+        v,
+        'destructive',
+        seat.piped
+          ? `pipes downloaded or generated text into ${name}`
+          : `${name} reads its program from standard input`,
+      );
+      return;
+    }
+    if (cmd.scripts.length === 0) {
+      add(v, 'exec', `runs a ${name} script`);
+      return;
+    }
+  } else classifyWrapper(v, name);
+  for (const s of cmd.scripts) classifyModel(v, s.model, workspace, depth + 1);
+}
+
 function noteEnv(v: Acc, name: string): void {
   if (!v.seenEnv.has(name)) {
     v.seenEnv.add(name);
     v.envNames.push(name);
   }
-  if (isDangerousEnv(name, DESTRUCTIVE_ENV)) add(v, 'destructive', `sets ${name}, which changes what runs`);
+  if (isDangerousEnv(name, STEERS_EXECUTION)) add(v, 'destructive', `sets ${name}, which changes what runs`);
   else if (SECRET_ENV.test(name)) add(v, 'credential', `sets ${name}, which looks like a credential`);
 }
 
 function classifyGit(v: Acc, args: readonly string[]): void {
   let i = 0;
   while (i < args.length && (args[i] as string).startsWith('-')) {
+    const a = args[i] as string;
+    // `-c key=value` (or `-ckey=value`) sets configuration for this run: an alias or core.pager runs commands.
+    if (a.startsWith('-c')) add(v, 'config', 'git -c overrides configuration');
     // -c key=value and -C dir take a value.
-    if (args[i] === '-c' || args[i] === '-C') i++;
-    if ((args[i] as string).startsWith('-c')) add(v, 'config', 'git -c overrides configuration');
-    i++;
+    i += a === '-c' || a === '-C' ? 2 : 1;
   }
   const sub = args[i];
   const rest = args.slice(i + 1);
@@ -652,23 +708,18 @@ function classifyGit(v: Acc, args: readonly string[]): void {
   }
 }
 
-function classifyFind(v: Acc, args: readonly string[], workspace: string | undefined, depth: number): void {
+function classifyFind(
+  v: Acc,
+  cmd: ResolvedCommand,
+  args: readonly string[],
+  workspace: string | undefined,
+  depth: number,
+): void {
   add(v, 'read', 'find lists files');
   if (args.includes('-delete')) add(v, 'destructive', 'find -delete removes files');
   for (const flag of ['-fprint', '-fprintf', '-fls'])
     if (args.includes(flag)) add(v, 'write', `find ${flag} writes a file`);
-  for (let i = 0; i < args.length; i++) {
-    if (['-exec', '-execdir', '-ok', '-okdir'].includes(args[i] as string)) {
-      const sub: string[] = [];
-      for (let j = i + 1; j < args.length && args[j] !== ';' && args[j] !== '+'; j++) sub.push(args[j] as string);
-      classifySimple(
-        v,
-        { assigns: [], argv: sub.filter((a) => a !== '{}'), redirects: [], piped: false },
-        workspace,
-        depth + 1,
-      );
-    }
-  }
+  for (const extra of cmd.extraCommands) classifyResolved(v, extra, workspace, depth + 1, FIND_EXEC);
 }
 
 function classifyNetwork(v: Acc, name: string, args: readonly string[], workspace: string | undefined): void {

@@ -4,25 +4,38 @@
  * - a request times out after its timeout: timeout = deny;
  * - approval cache 30 s and denial cache 60 s, keyed by effect hash, each invalidating the other;
  * - decisions arrive only as HMAC-signed tokens (operator channels); shutdown denies everything pending;
- * - a waiter whose turn is cancelled (AbortSignal) is dropped; the entry goes when no waiter is left.
+ * - a waiter whose turn is cancelled (AbortSignal) is dropped; the entry goes when no waiter is left;
+ * - every request and every decision is recorded in the ApprovalStore (the view redacted first), in order; a
+ *   request that cannot be recorded is denied (fail closed), a decision that cannot be recorded is audited.
  */
 import type { ActionClass } from './action-classifier-classes.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
 import { newId } from '../core/ids.js';
+import type { GateId } from '../core/layers.js';
 import { err, ok, type Result } from '../core/result.js';
 import { ApprovalSigner, type Decision } from './approval-tokens.js';
+import type {
+  ApprovalDecisionRecord,
+  ApprovalQuery,
+  ApprovalRecord,
+  ApprovalStatus,
+  ApprovalStore,
+} from './approval-store.js';
 import type { NetworkGrant } from './effect-hash.js';
 
 declare module '../core/events.js' {
   interface EventMap {
     'approval:requested': SecurityEvent;
     'approval:resolved': SecurityEvent;
+    'approval:abandoned': SecurityEvent;
   }
 }
 
 /** What the operator reviews: the full effect, never a summary chosen by the model. */
 export interface EffectView {
+  /** The gate that asks, when it is not L13 itself (L11.7: a write that plants a host-executed file, held exec effects). */
+  readonly layer?: GateId;
   readonly tool: string;
   readonly classes: readonly ActionClass[];
   readonly reasons: readonly string[];
@@ -36,8 +49,6 @@ export interface EffectView {
   readonly envNames?: readonly string[];
   /** Unified-style diff for writes. */
   readonly diff?: string;
-  /** The gate that asks (L13 for a tool call, L11.7 for a run's held effects). */
-  readonly layer?: string;
   /** What a held exec run changed, one entry per path, with a diff for text files (L11.7). */
   readonly effects?: readonly EffectEntryView[];
   /** Why it was held, in one line. */
@@ -54,7 +65,7 @@ export interface EffectEntryView {
 }
 
 export type ApprovalSource =
-  'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full' | 'cancelled';
+  'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full' | 'cancelled' | 'unrecorded';
 
 export interface ApprovalOutcome {
   readonly decision: Decision;
@@ -77,6 +88,7 @@ export interface PendingApproval {
 }
 
 export interface ResolvedApproval extends PendingApproval {
+  readonly status: Exclude<ApprovalStatus, 'pending'>;
   readonly decision: Decision;
   readonly source: ApprovalSource;
   readonly resolvedAt: number;
@@ -84,8 +96,23 @@ export interface ResolvedApproval extends PendingApproval {
   readonly reason?: string;
 }
 
+/** A request as the operator API shows it: a pending one from memory (its full view), a decided one from the store. */
+export interface ApprovalSnapshot extends PendingApproval {
+  readonly status: ApprovalStatus;
+  readonly decision?: Decision;
+  /** How it was decided: an ApprovalSource, or `restart` for an abandoned request. */
+  readonly source?: string;
+  readonly resolvedAt?: number;
+  readonly by?: string;
+  readonly reason?: string;
+}
+
 export interface ApprovalQueueOptions {
   readonly bus: EventBus;
+  /** Where every request and decision is recorded. */
+  readonly store: ApprovalStore;
+  /** L09 over the view's JSON before it is stored (the full view stays in memory only while pending). */
+  readonly redact: (text: string) => string;
   readonly signer?: ApprovalSigner;
   readonly clock?: () => number;
   readonly approvalCacheMs?: number;
@@ -102,12 +129,13 @@ interface Entry {
   createdAt: number;
   expiresAt: number;
   waiters: number;
+  /** Set when the store could not record the request: its decision is not recorded either. */
+  unrecorded: boolean;
   timer: ReturnType<typeof setTimeout>;
   promise: Promise<ApprovalOutcome>;
   settle: (o: ApprovalOutcome) => void;
 }
 
-const HISTORY = 200;
 const CANCELLED = 'the turn was cancelled before a decision';
 /** Cache entries kept at most; expired ones go first, then the oldest (a dropped entry only means asking again). */
 const MAX_CACHE = 10_000;
@@ -137,12 +165,17 @@ export class ApprovalQueue {
   private readonly pendingById = new Map<string, Entry>();
   private readonly approved = new Map<string, { until: number; token: string; requestId: string }>();
   private readonly denied = new Map<string, { until: number; requestId: string }>();
-  private readonly history: ResolvedApproval[] = [];
+  private readonly store: ApprovalStore;
+  private readonly redact: (text: string) => string;
+  /** Store writes, chained so they keep the order of the events whatever the backend. */
+  private writes: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(p: PendingApproval) => void>();
   private closed = false;
 
   constructor(opts: ApprovalQueueOptions) {
     this.bus = opts.bus;
+    this.store = opts.store;
+    this.redact = opts.redact;
     this.signer = opts.signer ?? new ApprovalSigner();
     this.clock = opts.clock ?? Date.now;
     this.approvalCacheMs = opts.approvalCacheMs ?? 30_000;
@@ -212,6 +245,7 @@ export class ApprovalQueue {
       createdAt: now,
       expiresAt: now + timeoutMs,
       waiters: 1,
+      unrecorded: false,
       promise,
       settle,
       timer: setTimeout(
@@ -228,6 +262,17 @@ export class ApprovalQueue {
     entry.timer.unref?.();
     this.pendingByHash.set(effectHash, entry);
     this.pendingById.set(id, entry);
+    this.journal(() =>
+      this.store.recordRequest({
+        id,
+        effectHash,
+        agentId: view.agentId,
+        sessionId: view.sessionId,
+        view: this.storedView(view),
+        createdAt: entry.createdAt,
+        expiresAt: entry.expiresAt,
+      }),
+    ).catch((cause: unknown) => this.unrecorded(entry, cause));
     this.bus.emit('approval:requested', {
       ...ctx,
       layer: 'L13',
@@ -354,14 +399,39 @@ export class ApprovalQueue {
     return [...this.pendingById.values()].map((e) => this.describe(e));
   }
 
-  get(id: string): PendingApproval | ResolvedApproval | undefined {
+  /** A pending request (from memory) or a recorded one, decided by this daemon or an earlier one (from the store). */
+  async get(id: string): Promise<ApprovalSnapshot | undefined> {
     const e = this.pendingById.get(id);
-    if (e) return this.describe(e);
-    return this.history.find((h) => h.id === id);
+    if (e) return { ...this.describe(e), status: 'pending' };
+    // What this queue recorded so far is readable before the answer.
+    await this.writes;
+    const record = await this.store.get(id);
+    return record ? this.fromRecord(record) : undefined;
   }
 
-  recent(): readonly ResolvedApproval[] {
-    return [...this.history];
+  /** Recorded requests, newest first (for the operator API's history and a web UI). */
+  async history(query: ApprovalQuery): Promise<ApprovalSnapshot[]> {
+    await this.writes;
+    return (await this.store.list(query)).map((r) => {
+      const e = this.pendingById.get(r.id);
+      return e ? { ...this.describe(e), status: 'pending' } : this.fromRecord(r);
+    });
+  }
+
+  /**
+   * At start, before the first request: requests an earlier daemon left pending can never be decided (the turns that
+   * waited died with it). They are recorded as abandoned, and audited.
+   */
+  async abandonLeftovers(): Promise<number> {
+    const n = await this.journal(() => this.store.abandonPending(this.clock()));
+    if (n > 0)
+      this.bus.emit('approval:abandoned', {
+        layer: 'L13',
+        outcome: 'abandoned',
+        count: n,
+        reason: 'left pending by a daemon that stopped before a decision',
+      });
+    return n;
   }
 
   /** Called with every new pending request (SSE stream, chat channels). Returns an unsubscribe function. */
@@ -376,6 +446,89 @@ export class ApprovalQueue {
     for (const e of [...this.pendingById.values()]) {
       this.finish(e, { decision: 'deny', source: 'shutdown', requestId: e.id, reason: 'the daemon is shutting down' });
     }
+  }
+
+  /** `shutdown`, then waits until every request and decision is recorded (call before the store closes). */
+  async close(): Promise<void> {
+    this.shutdown();
+    await this.writes;
+  }
+
+  /** Runs `write` after every earlier store write has finished (failed ones too). */
+  private journal<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(write);
+    this.writes = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The view as stored: redacted JSON; a view the redaction cut (too large) keeps its header fields only. */
+  private storedView(view: EffectView): string {
+    const redacted = this.redact(JSON.stringify(view));
+    try {
+      JSON.parse(redacted);
+      return redacted;
+    } catch {
+      const { tool, classes, reasons, agentId, sessionId, network } = view;
+      return this.redact(
+        JSON.stringify({
+          tool,
+          classes,
+          reasons,
+          agentId,
+          sessionId,
+          cwd: view.cwd,
+          network,
+          args: '(too large to keep in the approval history)',
+        }),
+      );
+    }
+  }
+
+  private fromRecord(r: ApprovalRecord): ApprovalSnapshot {
+    return {
+      id: r.id,
+      effectHash: r.effectHash,
+      view: parseStoredView(r),
+      createdAt: r.createdAt,
+      expiresAt: r.expiresAt,
+      waiters: 0,
+      status: r.status,
+      ...(r.status === 'pending' ? {} : { decision: r.status === 'approved' ? 'approve' : 'deny' }),
+      ...(r.source !== undefined ? { source: r.source } : {}),
+      ...(r.decidedAt !== undefined ? { resolvedAt: r.decidedAt } : {}),
+      ...(r.decidedBy !== undefined ? { by: r.decidedBy } : {}),
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    };
+  }
+
+  /** The store could not record a request: it is denied (no decision without a record), and that is audited. */
+  private unrecorded(e: Entry, cause: unknown): void {
+    const why = `the approval request could not be recorded: ${describeCause(cause)}`;
+    e.unrecorded = true;
+    this.bus.emit('security:warning', { ...e.ctx, layer: 'L13', outcome: 'unrecorded', requestId: e.id, reason: why });
+    if (this.pendingById.get(e.id) === e)
+      this.finish(e, { decision: 'deny', source: 'unrecorded', requestId: e.id, reason: why });
+  }
+
+  private recordDecision(e: Entry, d: ApprovalDecisionRecord): void {
+    if (e.unrecorded) return;
+    const report = (why: string): void =>
+      this.bus.emit('security:warning', {
+        ...e.ctx,
+        layer: 'L13',
+        outcome: 'unrecorded',
+        requestId: e.id,
+        reason: `the decision on approval ${e.id} could not be recorded: ${why}`,
+      });
+    this.journal(() => this.store.recordDecision(e.id, d)).then(
+      (r) => {
+        if (!r.ok) report(r.error.message);
+      },
+      (cause: unknown) => report(describeCause(cause)),
+    );
   }
 
   private describe(e: Entry): PendingApproval {
@@ -405,16 +558,30 @@ export class ApprovalQueue {
       this.approved.delete(e.effectHash);
       pruneCache(this.denied, now);
     }
+    const status: ResolvedApproval['status'] =
+      outcome.decision === 'approve'
+        ? 'approved'
+        : outcome.source === 'timeout'
+          ? 'expired'
+          : outcome.source === 'cancelled'
+            ? 'cancelled'
+            : 'denied';
     const resolved: ResolvedApproval = {
       ...this.describe(e),
+      status,
       decision: outcome.decision,
       source: outcome.source,
       resolvedAt: now,
       ...(outcome.by ? { by: outcome.by } : {}),
       ...(outcome.reason ? { reason: outcome.reason } : {}),
     };
-    this.history.push(resolved);
-    if (this.history.length > HISTORY) this.history.shift();
+    this.recordDecision(e, {
+      status,
+      decidedAt: now,
+      source: outcome.source,
+      ...(outcome.by ? { decidedBy: outcome.by } : {}),
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+    });
     this.bus.emit('approval:resolved', {
       ...e.ctx,
       layer: 'L13',
@@ -440,4 +607,36 @@ export class ApprovalQueue {
     for (const v of this.denied.values()) if (v.until > now) d++;
     return { pending: this.pendingById.size, cachedApprovals: a, cachedDenials: d, closed: this.closed };
   }
+}
+
+const STRING_FIELDS = ['tool', 'agentId', 'sessionId', 'cwd', 'args'] as const;
+
+/** The stored view, or (when the row was changed outside bulwark) a view that says it cannot be read. */
+function parseStoredView(r: ApprovalRecord): EffectView {
+  let v: unknown;
+  try {
+    v = JSON.parse(r.view);
+  } catch {
+    v = undefined;
+  }
+  const o = v as Record<string, unknown> | undefined;
+  const readable =
+    typeof o === 'object' &&
+    o !== null &&
+    STRING_FIELDS.every((k) => typeof o[k] === 'string') &&
+    Array.isArray(o['classes']) &&
+    Array.isArray(o['reasons']) &&
+    typeof o['network'] === 'object' &&
+    o['network'] !== null;
+  if (readable) return o as unknown as EffectView;
+  return {
+    tool: '(unreadable)',
+    classes: [],
+    reasons: ['the stored view of this request cannot be read'],
+    agentId: r.agentId,
+    sessionId: r.sessionId,
+    cwd: '',
+    network: { mode: 'none', grants: [] },
+    args: '',
+  };
 }

@@ -20,7 +20,7 @@ interface ProfileDefinition {
 export const PROFILES: Readonly<Record<ToolProfile, ProfileDefinition>> = {
   minimal: { groups: [], tools: ['exec', 'read', 'write'] },
   coding: { groups: ['fs:read', 'fs:write', 'runtime', 'web', 'memory'], tools: [] },
-  messaging: { groups: ['messaging', 'fs:read'], tools: [] },
+  messaging: { groups: ['messaging', 'fs:read', 'memory'], tools: [] },
   supervisor: { groups: ['sessions', 'fs:read'], tools: [] },
   full: { groups: [...TOOL_GROUPS], tools: [] },
 };

@@ -3,7 +3,9 @@
  * everything else is literal. Matched without regular expressions (linear, no ReDoS).
  */
 
-export { SECRET_GLOB_RE } from '../config/sections/secrets.js';
+import { isReservedSecretName } from '../config/sections/secrets.js';
+
+export { SECRET_GLOB_RE, RESERVED_SECRET_PREFIX, isReservedSecretName } from '../config/sections/secrets.js';
 
 export function globMatches(glob: string, name: string): boolean {
   let g = 0;
@@ -29,6 +31,8 @@ export function globMatches(glob: string, name: string): boolean {
   return g === glob.length;
 }
 
+/** True when an agent's allow-list covers `name`. A reserved name (BULWARK_…) is never covered (L07). */
 export function anyGlobMatches(globs: readonly string[], name: string): boolean {
+  if (isReservedSecretName(name)) return false;
   return globs.some((g) => globMatches(g, name));
 }

@@ -2,27 +2,40 @@
  * Where the vault's master key comes from, in order:
  *   1. a systemd credential: $CREDENTIALS_DIRECTORY/bulwark-master-key (LoadCredential= / SetCredentialEncrypted=)
  *   2. an environment variable (BULWARK_MASTER_KEY), scrubbed from process.env once read
- *   3. a key file, by default ~/.config/bulwark/master.key — outside the data dir, so a copy of the
- *      data dir alone cannot be decrypted. It must be 0600 (no group/other bits); it is created on
- *      first use only when the caller asks for it.
+ *   3. a key file: `secrets.masterKeyFile`, else one per data dir, ~/.config/bulwark/keys/<data dir id>.key —
+ *      outside the data dir, so a copy of the data dir alone cannot be decrypted, and never shared by two data dirs,
+ *      so a rotation in one cannot strand another's vault. A data dir whose vault was made with the key file all data
+ *      dirs once shared (~/.config/bulwark/master.key) gets its own copy of that key the first time it opens; the
+ *      shared file is never changed. A key file must be owned by this uid and 0600; it is created on first use only
+ *      when the caller asks for it, and never for a vault that already exists (a new key could not open it).
  * A key is 32 bytes, written as base64 or hex text (or 32 raw bytes in a credential file).
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { dataDirId, readDataDirId } from '../config/data-dir-id.js';
 import { envVar, scrubProcessEnv } from '../config/env.js';
+import { ancestorProblems, describeProblems, pathProblems } from '../config/ownership.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { absoluteFrom, childPath, isInside } from '../core/safe-path.js';
 import { MASTER_KEY_BYTES } from './crypto.js';
+import { listRetired, pendingKeyPath, vaultTag } from './key-ring.js';
 
 export const MASTER_KEY_ENV = 'BULWARK_MASTER_KEY';
 export const CREDENTIAL_NAME = 'bulwark-master-key';
 const MAX_KEY_FILE_BYTES = 4096;
 
 export type MasterKeyOrigin = 'systemd-credential' | 'env' | 'file' | 'given';
+
+/** Another key that may open the vault: this vault's unfinished rotation, or a key its key file held before. */
+export interface KeyCandidate {
+  readonly key: Buffer;
+  readonly kind: 'pending' | 'retired' | 'legacy-pending' | 'legacy';
+  readonly file: string;
+}
 
 export interface MasterKey {
   readonly key: Buffer;
@@ -31,29 +44,112 @@ export interface MasterKey {
   readonly location: string;
   /** True when this call generated a new key file. */
   readonly created: boolean;
+  /** Key file origin only: other keys to try when `key` does not open the vault. */
+  readonly fallbacks: readonly KeyCandidate[];
+  /** Set when `key` was read from the key file all data dirs once shared: it is copied to `location` once it opens the vault. */
+  readonly adoptFrom?: string;
+  /** The key file is this data dir's own (named by its id), not one set by the operator. */
+  readonly perDataDir?: boolean;
 }
 
 export interface MasterKeyOptions {
-  /** Key file path; default ~/.config/bulwark/master.key ($XDG_CONFIG_HOME respected). */
+  /** Key file path; default one per data dir, ~/.config/bulwark/keys/<data dir id>.key ($XDG_CONFIG_HOME respected). */
   readonly keyFile?: string;
   /** Environment variable to read; default BULWARK_MASTER_KEY. */
   readonly envVarName?: string;
-  /** Create the key file (0600) when no source has a key. Default false. */
+  /** Create the key file (0600) when no source has a key and the vault does not exist yet. Default false. */
   readonly create?: boolean;
-  /** The data dir: a key file inside it is refused. */
+  /** The data dir: it names the default key file, and a key file inside it is refused. */
   readonly dataDir?: string;
 }
 
 const keyError = (code: string, message: string) => bulwarkError(code, message, { layer: 'L06' });
 
-export function defaultKeyFilePath(): string {
+/** ~/.config/bulwark ($XDG_CONFIG_HOME/bulwark when set). */
+export function keyConfigDir(): string {
   const xdg = envVar('XDG_CONFIG_HOME');
   const base = xdg ? absoluteFrom(homedir(), xdg) : childPath(homedir(), '.config');
-  return childPath(base, 'bulwark', 'master.key');
+  return childPath(base, 'bulwark');
 }
 
-export function resolveKeyFilePath(opts: MasterKeyOptions): string {
-  return opts.keyFile ? absoluteFrom(process.cwd(), opts.keyFile) : defaultKeyFilePath();
+/** The key file every data dir shared before keys were per data dir; read (to adopt), never written. */
+export function legacyKeyFilePath(): string {
+  return childPath(keyConfigDir(), 'master.key');
+}
+
+/** The default key file of the data dir with this id. */
+export function defaultKeyFilePath(id: string): string {
+  return childPath(keyConfigDir(), 'keys', `${id}.key`);
+}
+
+/** Where the key would come from, found without creating or reading anything secret. */
+export interface KeyLocation {
+  readonly origin: 'systemd-credential' | 'env' | 'file';
+  /** The credential file, the variable's name, or the key file (undefined: the data dir has no id yet). */
+  readonly location: string | undefined;
+  /** File origin: whether the key file exists. */
+  readonly exists: boolean;
+  /** File origin, default location: the key file all data dirs once shared, when it exists (adopted, or a fallback). */
+  readonly legacy?: string;
+  /** File origin: the key file is this data dir's own (named by its id), not one set by the operator. */
+  readonly perDataDir: boolean;
+}
+
+function credentialFile(): string | undefined {
+  const credDir = envVar('CREDENTIALS_DIRECTORY');
+  if (!credDir) return undefined;
+  const file = childPath(absoluteFrom(process.cwd(), credDir), CREDENTIAL_NAME);
+  return existsSync(file) ? file : undefined;
+}
+
+/** True when the data dir holds a vault that is more than an empty file. */
+export function vaultExists(dataDir: string | undefined): boolean {
+  if (!dataDir) return false;
+  try {
+    return statSync(childPath(dataDir, 'vault.db')).size > 0;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw cause;
+  }
+}
+
+/**
+ * Where the master key comes from for these options. `makeId` gives a data dir without an id its id now; without
+ * it such a data dir's key file is unknown (location undefined).
+ */
+export function locateMasterKey(opts: MasterKeyOptions, makeId: boolean): Result<KeyLocation, BulwarkError> {
+  const cred = credentialFile();
+  if (cred) return ok({ origin: 'systemd-credential', location: cred, exists: true, perDataDir: false });
+  const envName = opts.envVarName ?? MASTER_KEY_ENV;
+  const fromEnv = envVar(envName);
+  if (fromEnv !== undefined && fromEnv !== '')
+    return ok({ origin: 'env', location: envName, exists: true, perDataDir: false });
+  if (opts.keyFile) {
+    const file = absoluteFrom(process.cwd(), opts.keyFile);
+    return ok({ origin: 'file', location: file, exists: pathExists(file), perDataDir: false });
+  }
+  if (!opts.dataDir) {
+    const file = legacyKeyFilePath();
+    return ok({ origin: 'file', location: file, exists: pathExists(file), perDataDir: false });
+  }
+  const id = makeId ? dataDirId(opts.dataDir) : readDataDirId(opts.dataDir);
+  if (!id.ok) return id;
+  const legacy = legacyKeyFilePath();
+  const adoptable = pathExists(legacy) ? { legacy } : {};
+  if (id.value === undefined)
+    return ok({ origin: 'file', location: undefined, exists: false, perDataDir: true, ...adoptable });
+  const file = defaultKeyFilePath(id.value);
+  return ok({ origin: 'file', location: file, exists: pathExists(file), perDataDir: true, ...adoptable });
+}
+
+/** False only for a path that is certainly absent: any other failure is left to the read that follows, which names it. */
+function pathExists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch (cause) {
+    return (cause as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }
 
 /** Parses key material: 64 hex chars, base64/base64url of 32 bytes, or (credentials only) 32 raw bytes. */
@@ -77,7 +173,25 @@ export function encodeKey(key: Buffer): string {
   return `${key.toString('base64')}\n`;
 }
 
-/** Reads a key file, refusing one that group or others can access, or one inside the data dir. */
+/**
+ * Refuses a key file that another user owns or could swap (see config/ownership.ts): the same rule `bulwark start`
+ * and `bulwark doctor` apply, so every command agrees.
+ */
+export function keyFileTrust(file: string): Result<void, BulwarkError> {
+  const problems = [
+    ...pathProblems('master key file', file, undefined, '600'),
+    ...ancestorProblems('master key file', file),
+  ].filter((p) => p.severity === 'refuse');
+  if (problems.length === 0) return ok(undefined);
+  return err(
+    keyError(
+      problems[0]?.code === 'ownership.foreign_owner' ? 'masterkey.foreign_owner' : 'masterkey.untrusted',
+      `refusing the master key file ${file}:\n${describeProblems(problems)}`,
+    ),
+  );
+}
+
+/** Reads a key file, refusing one that another user owns or could swap, one group or others can access, or one inside the data dir. */
 export function readKeyFile(file: string, dataDir?: string): Result<Buffer, BulwarkError> {
   let mode: number;
   let size: number;
@@ -89,6 +203,8 @@ export function readKeyFile(file: string, dataDir?: string): Result<Buffer, Bulw
   } catch (cause) {
     return err(keyError('masterkey.unreadable', `cannot read master key file ${file}: ${describeCause(cause)}`));
   }
+  const trusted = keyFileTrust(file);
+  if (!trusted.ok) return trusted;
   if ((mode & 0o077) !== 0) {
     return err(
       keyError(
@@ -101,7 +217,7 @@ export function readKeyFile(file: string, dataDir?: string): Result<Buffer, Bulw
     return err(
       keyError(
         'masterkey.inside_data_dir',
-        `master key file ${file} is inside the data dir ${dataDir}: a copy of the data dir would carry its own key; move it elsewhere (e.g. ~/.config/bulwark/master.key) and set secrets.masterKeyFile`,
+        `master key file ${file} is inside the data dir ${dataDir}: a copy of the data dir would carry its own key; move it elsewhere (e.g. ~/.config/bulwark/) and set secrets.masterKeyFile`,
       ),
     );
   }
@@ -137,52 +253,104 @@ export function generateMasterKey(): Buffer {
   return randomBytes(MASTER_KEY_BYTES);
 }
 
+/** The other keys of a key file that may open this data dir's vault: its pending rotation, then retired keys. */
+function fallbacksOf(
+  file: string,
+  dataDir: string | undefined,
+  legacy: string | undefined,
+): Result<KeyCandidate[], BulwarkError> {
+  const out: KeyCandidate[] = [];
+  const files: Array<[KeyCandidate['kind'], string]> = [];
+  if (dataDir) files.push(['pending', pendingKeyPath(file, vaultTag(dataDir))]);
+  // A rotation by an older bulwark that crashed after its commit left the new key here.
+  files.push(['legacy-pending', `${file}.new`]);
+  try {
+    for (const r of listRetired(file)) files.push(['retired', r.file]);
+  } catch (cause) {
+    return err(
+      keyError('masterkey.unreadable', `cannot list the previous keys beside ${file}: ${describeCause(cause)}`),
+    );
+  }
+  // A copy of this data dir made before it had its own key still opens with the shared key it was made with.
+  if (legacy) files.push(['legacy', legacy]);
+  for (const [kind, f] of files) {
+    if (!existsSync(f)) continue;
+    const key = readKeyFile(f, dataDir);
+    if (!key.ok) return key;
+    out.push({ key: key.value, kind, file: f });
+  }
+  return ok(out);
+}
+
 /** Finds the master key in the sources, in order; creates the key file only when `create` is set. */
 export function loadMasterKey(opts: MasterKeyOptions = {}): Result<MasterKey, BulwarkError> {
-  const credDir = envVar('CREDENTIALS_DIRECTORY');
-  if (credDir) {
-    const credFile = childPath(absoluteFrom(process.cwd(), credDir), CREDENTIAL_NAME);
-    if (existsSync(credFile)) {
-      let raw: Buffer;
-      try {
-        raw = readFileSync(credFile);
-      } catch (cause) {
-        return err(
-          keyError('masterkey.unreadable', `cannot read systemd credential ${credFile}: ${describeCause(cause)}`),
-        );
-      }
-      const key = parseKeyMaterial(raw, `systemd credential ${CREDENTIAL_NAME}`, true);
-      return key.ok ? ok({ key: key.value, origin: 'systemd-credential', location: credFile, created: false }) : key;
-    }
-  }
-
   const envName = opts.envVarName ?? MASTER_KEY_ENV;
-  const fromEnv = envVar(envName);
+  const where = locateMasterKey(opts, true);
   scrubProcessEnv([envName]);
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const key = parseKeyMaterial(Buffer.from(fromEnv, 'latin1'), `environment variable ${envName}`, false);
-    return key.ok ? ok({ key: key.value, origin: 'env', location: envName, created: false }) : key;
-  }
-
-  const file = resolveKeyFilePath(opts);
-  let exists = true;
-  try {
-    lstatSync(file);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') {
-      return err(keyError('masterkey.unreadable', `cannot read master key file ${file}: ${describeCause(cause)}`));
+  if (!where.ok) return where;
+  const loc = where.value;
+  if (loc.origin === 'systemd-credential') {
+    const credFile = loc.location as string;
+    let raw: Buffer;
+    try {
+      raw = readFileSync(credFile);
+    } catch (cause) {
+      return err(
+        keyError('masterkey.unreadable', `cannot read systemd credential ${credFile}: ${describeCause(cause)}`),
+      );
     }
-    exists = false;
+    const key = parseKeyMaterial(raw, `systemd credential ${CREDENTIAL_NAME}`, true);
+    return key.ok
+      ? ok({ key: key.value, origin: 'systemd-credential', location: credFile, created: false, fallbacks: [] })
+      : key;
   }
-  if (exists) {
+  if (loc.origin === 'env') {
+    const key = parseKeyMaterial(
+      Buffer.from(envVar(envName) ?? '', 'latin1'),
+      `environment variable ${envName}`,
+      false,
+    );
+    return key.ok ? ok({ key: key.value, origin: 'env', location: envName, created: false, fallbacks: [] }) : key;
+  }
+  const file = loc.location;
+  if (file === undefined)
+    return err(keyError('masterkey.missing', `the data dir ${opts.dataDir ?? ''} has no id to name its key file`));
+  if (loc.exists) {
     const key = readKeyFile(file, opts.dataDir);
-    return key.ok ? ok({ key: key.value, origin: 'file', location: file, created: false }) : key;
+    if (!key.ok) return key;
+    const fallbacks = fallbacksOf(file, opts.dataDir, loc.legacy);
+    if (!fallbacks.ok) return fallbacks;
+    return ok({
+      key: key.value,
+      origin: 'file',
+      location: file,
+      created: false,
+      fallbacks: fallbacks.value,
+      perDataDir: loc.perDataDir,
+    });
   }
-  if (!opts.create) {
+  const hasVault = vaultExists(opts.dataDir);
+  if (loc.legacy && hasVault) {
+    const key = readKeyFile(loc.legacy, opts.dataDir);
+    if (!key.ok) return key;
+    return ok({
+      key: key.value,
+      origin: 'file',
+      location: file,
+      created: false,
+      fallbacks: [],
+      adoptFrom: loc.legacy,
+      perDataDir: true,
+    });
+  }
+  if (!opts.create || hasVault) {
+    const vaultNote = hasVault
+      ? `the vault in ${opts.dataDir} exists, so a new key would not open it: put its key back at ${file}, or point secrets.masterKeyFile or $${envName} at it`
+      : `run \`bulwark secrets set NAME\` once to create ${file}, or provide one of these sources`;
     return err(
       keyError(
         'masterkey.missing',
-        `no master key: none in $CREDENTIALS_DIRECTORY/${CREDENTIAL_NAME}, $${envName} or ${file}; run \`bulwark secrets set NAME\` once to create ${file}, or provide one of these sources`,
+        `no master key: none in $CREDENTIALS_DIRECTORY/${CREDENTIAL_NAME}, $${envName} or ${file}; ${vaultNote}`,
       ),
     );
   }
@@ -194,8 +362,10 @@ export function loadMasterKey(opts: MasterKeyOptions = {}): Result<MasterKey, Bu
       ),
     );
   }
+  const trusted = keyFileTrust(file);
+  if (!trusted.ok) return trusted;
   const key = generateMasterKey();
   const written = writeKeyFile(file, key);
   if (!written.ok) return written;
-  return ok({ key, origin: 'file', location: file, created: true });
+  return ok({ key, origin: 'file', location: file, created: true, fallbacks: [], perDataDir: loc.perDataDir });
 }

@@ -10,7 +10,7 @@ import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 import type { PatternDef } from '../text/patterns/types.js';
 import { looksLikeSecretEnvName } from './env-secrets.js';
 import { MASTER_KEY_ENV } from './master-key.js';
-import { compileFormats, forEachFormatMatch, type CompiledFormat } from '../text/patterns/format-matches.js';
+import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
 
 export type AuditPlace = 'config' | 'data_dir' | 'environment' | 'shell_history';
 
@@ -55,13 +55,11 @@ interface Match {
   readonly offset: number;
 }
 
-function scanText(text: string, formats: readonly CompiledFormat[], known: LeakScanner | undefined): Match[] {
+function scanText(text: string, formats: SecretScanner, known: LeakScanner | undefined): Match[] {
   const out: Match[] = [];
-  for (const format of formats) {
-    forEachFormatMatch(format, text, (m) => {
-      if (m.valid) out.push({ kind: format.def.id, offset: m.start });
-    });
-  }
+  formats.forEachMatch(text, (format, m) => {
+    if (m.valid) out.push({ kind: format.def.id, offset: m.start });
+  });
   for (const h of known?.scan(text) ?? []) out.push({ kind: `known:${h.secretName}`, offset: h.start });
   return out;
 }
@@ -127,7 +125,7 @@ function scanFile(
   place: AuditPlace,
   file: string,
   opts: AuditOptions,
-  formats: readonly CompiledFormat[],
+  formats: SecretScanner,
   out: PlaintextFinding[],
 ): void {
   const text = readHead(file, opts.maxFileBytes ?? 16 * 1024 * 1024);
@@ -168,7 +166,7 @@ function walk(dir: string, out: string[]): void {
 export function auditPlaintext(opts: AuditOptions): PlaintextFinding[] {
   const out: PlaintextFinding[] = [];
   // Compiled once for every file and variable of this audit.
-  const formats = compileFormats(opts.formats ?? SECRET_FORMATS);
+  const formats = secretScanner(opts.formats ?? SECRET_FORMATS);
   if (existsSync(opts.configFile)) scanFile('config', opts.configFile, opts, formats, out);
 
   const files: string[] = [];

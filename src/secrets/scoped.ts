@@ -7,7 +7,7 @@ import type { EventBus } from '../core/events.js';
 import { err, type Result } from '../core/result.js';
 import './events.js';
 import type { SecretAccessOutcome } from './events.js';
-import { anyGlobMatches } from './glob.js';
+import { anyGlobMatches, isReservedSecretName, RESERVED_SECRET_PREFIX } from './glob.js';
 import type { AccessContext, SecretReader } from './types.js';
 
 export function createScopedSecrets(
@@ -30,6 +30,16 @@ export function createScopedSecrets(
 
   return {
     get(name: string, ctx?: AccessContext): Result<string, BulwarkError> {
+      if (isReservedSecretName(name)) {
+        audit(name, 'denied', ctx, 'reserved name');
+        return err(
+          bulwarkError(
+            'secret.reserved',
+            `secret "${name.slice(0, 128)}" is bulwark's own (names starting with ${RESERVED_SECRET_PREFIX} are reserved); no agent may read it`,
+            { layer: 'L07', status: 403 },
+          ),
+        );
+      }
       if (!anyGlobMatches(allow, name)) {
         audit(name, 'denied', ctx, 'not in the agent allow-list');
         return err(

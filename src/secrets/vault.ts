@@ -61,26 +61,34 @@ export interface VaultOptions {
   readonly envSecrets?: EnvSecrets;
   readonly leakIndex?: LeakIndex;
   readonly bus?: EventBus;
-  /** Key to try when the main one does not verify (a rotation that crashed after its commit). */
-  readonly pendingKey?: Buffer;
-  /** Where the master key came from (for messages; never the key). */
-  readonly keyInfo?: KeyInfo;
+  /** Keys to try, in order, when the main one does not verify (a rotation that crashed after its commit, previous keys). */
+  readonly fallbackKeys?: readonly Buffer[];
+  /** Where the master key came from (for messages; never the key), or how to say so once it is known which key opened the vault. */
+  readonly keyInfo?: KeyInfo | ((usedFallback: number) => KeyInfo);
 }
 
 export interface KeyInfo {
   readonly origin: MasterKeyOrigin;
   readonly location: string;
   readonly created: boolean;
+  /** Set when the vault opened with a key its key file held before a rotation (that file), not the current one. */
+  readonly retiredKeyFile?: string;
+  /** Set when the key was copied from the key file all data dirs once shared (that file) to `location`. */
+  readonly adoptedFrom?: string;
+  /** The key file is this data dir's own (named by its id), not one set by the operator. */
+  readonly perDataDir?: boolean;
+  /** What the operator should know about the key (printed by the CLI, logged by the daemon). */
+  readonly warnings?: readonly string[];
 }
 
 export interface OpenedVault {
   readonly vault: Vault;
-  /** True when the vault verified only with `pendingKey`: the caller must promote that key. */
-  readonly usedPendingKey: boolean;
+  /** Index into `fallbackKeys` of the key that opened the vault, or -1 for the main key. */
+  readonly usedFallback: number;
 }
 
-/** Read-only integrity check of an existing vault file, before anything writes to it. */
-function checkExistingFile(file: string): Result<void, BulwarkError> {
+/** Read-only integrity check of an existing vault file, before anything writes to it (or a key is looked for). */
+export function checkExistingFile(file: string): Result<void, BulwarkError> {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -113,6 +121,7 @@ function checkExistingFile(file: string): Result<void, BulwarkError> {
 export class Vault implements SecretReader {
   readonly leakIndex: LeakIndex;
   readonly keyInfo: KeyInfo;
+  readonly dataDir: string;
   private masterKey: Buffer;
   private readonly envSecrets: EnvSecrets;
   /** Prepared once: `get` runs for every secret resolution (provider calls, broker swaps). */
@@ -123,13 +132,15 @@ export class Vault implements SecretReader {
     readonly file: string,
     masterKey: Buffer,
     opts: VaultOptions,
+    keyInfo: KeyInfo | undefined,
   ) {
     this.masterKey = Buffer.from(masterKey);
+    this.dataDir = opts.dataDir;
     this.selectSealed = db.prepare<[string], { sealed: Buffer }>('SELECT sealed FROM secrets WHERE name = ?');
     this.envSecrets = opts.envSecrets ?? EMPTY_ENV_SECRETS;
     this.leakIndex = opts.leakIndex ?? new LeakIndex();
     this.bus = opts.bus;
-    this.keyInfo = opts.keyInfo ?? { origin: 'given', location: 'caller', created: false };
+    this.keyInfo = keyInfo ?? { origin: 'given', location: 'caller', created: false };
     for (const n of this.envSecrets.names()) {
       const v = this.envSecrets.get(n);
       if (v !== undefined) this.leakIndex.register(n, v);
@@ -163,11 +174,13 @@ export class Vault implements SecretReader {
       db.close();
       return verified;
     }
-    const key = verified.value === 'pending' ? (opts.pendingKey as Buffer) : opts.masterKey;
-    return ok({ vault: new Vault(db, file, key, opts), usedPendingKey: verified.value === 'pending' });
+    const key = verified.value < 0 ? opts.masterKey : (opts.fallbackKeys?.[verified.value] as Buffer);
+    const info = typeof opts.keyInfo === 'function' ? opts.keyInfo(verified.value) : opts.keyInfo;
+    return ok({ vault: new Vault(db, file, key, opts, info), usedFallback: verified.value });
   }
 
-  private static verify(db: Db, file: string, opts: VaultOptions): Result<'main' | 'pending', BulwarkError> {
+  /** -1 when the main key verifies, else the index of the first fallback key that does. */
+  private static verify(db: Db, file: string, opts: VaultOptions): Result<number, BulwarkError> {
     const row = db.prepare('SELECT v FROM vault_meta WHERE k = ?').get('verify') as { v: Buffer } | undefined;
     if (!row) {
       const count = (db.prepare('SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
@@ -183,10 +196,11 @@ export class Vault implements SecretReader {
         'verify',
         seal(opts.masterKey, VERIFY_NAME, VERIFY_PLAINTEXT),
       );
-      return ok('main');
+      return ok(-1);
     }
-    if (Vault.keyVerifies(opts.masterKey, row.v)) return ok('main');
-    if (opts.pendingKey && Vault.keyVerifies(opts.pendingKey, row.v)) return ok('pending');
+    if (Vault.keyVerifies(opts.masterKey, row.v)) return ok(-1);
+    const i = (opts.fallbackKeys ?? []).findIndex((k) => Vault.keyVerifies(k, row.v));
+    if (i >= 0) return ok(i);
     return err(
       vaultError(
         'vault.wrong_key',

@@ -139,6 +139,12 @@ export function dangerousEnvKind(name: string): DangerousEnvKind | undefined {
   return undefined;
 }
 
+/**
+ * The kinds that change which program runs or what it runs: refused when a builtin assigns them inside a command
+ * line (exec layer 2) and destructive for L27. `context` stays out: it changes trust and routing, not the program.
+ */
+export const STEERS_EXECUTION: readonly DangerousEnvKind[] = ['loader', 'command', 'lookup'];
+
 /** True when `name` is on the list with one of `kinds`. */
 export function isDangerousEnv(name: string, kinds: readonly DangerousEnvKind[]): boolean {
   const k = dangerousEnvKind(name);

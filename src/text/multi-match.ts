@@ -17,6 +17,8 @@ export interface MultiMatch {
 export interface MultiMatcherOptions {
   /** Upper bound of the dense table in entries (4 bytes each). Default 4M entries = 16 MB. */
   readonly maxDenseEntries?: number;
+  /** ASCII letters match in either case (the patterns' own case does not matter). */
+  readonly asciiCaseInsensitive?: boolean;
 }
 
 const DEFAULT_MAX_DENSE = 4 * 1024 * 1024;
@@ -35,16 +37,22 @@ export class MultiMatcher {
   private readonly own: Array<number[] | undefined>;
   /** Nearest proper suffix node that has own outputs, or -1. */
   private readonly dictLink: Int32Array;
+  /** 1 for a node where some pattern ends (its own or through a suffix): the only nodes the scan stops at. */
+  private readonly emits: Uint8Array;
 
   constructor(patterns: readonly string[], options: MultiMatcherOptions = {}) {
     this.patternCount = patterns.length;
     this.lengths = new Int32Array(patterns.length);
     this.classOf = new Uint16Array(65536);
     let alphabet = 1;
+    const fold = options.asciiCaseInsensitive === true;
     for (const p of patterns) {
       for (let i = 0; i < p.length; i++) {
         const c = p.charCodeAt(i);
-        if (this.classOf[c] === 0) this.classOf[c] = alphabet++;
+        if (this.classOf[c] !== 0) continue;
+        const cls = alphabet++;
+        this.classOf[c] = cls;
+        if (fold && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) this.classOf[c ^ 0x20] = cls;
       }
     }
     this.alphabet = alphabet;
@@ -95,6 +103,9 @@ export class MultiMatcher {
       }
     }
 
+    this.emits = new Uint8Array(n);
+    for (let v = 0; v < n; v++) this.emits[v] = own[v] || (this.dictLink[v] as number) !== -1 ? 1 : 0;
+
     const max = options.maxDenseEntries ?? DEFAULT_MAX_DENSE;
     if (n * alphabet <= max) {
       const dense = new Int32Array(n * alphabet);
@@ -125,17 +136,15 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const dense = this.dense;
     const alphabet = this.alphabet;
+    const emits = this.emits;
     let node = 0;
-    for (let i = 0; i < text.length; i++) {
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
       const cls = classOf[text.charCodeAt(i)] as number;
-      if (dense) {
-        node = dense[node * alphabet + cls] as number;
-      } else if (cls === 0) {
-        node = 0;
-      } else {
-        node = this.step(node, cls);
-      }
-      if (node === 0) continue;
+      if (dense) node = dense[node * alphabet + cls] as number;
+      else if (cls === 0) node = 0;
+      else node = this.step(node, cls);
+      if (emits[node] === 0) continue;
       let out = this.own[node] ? node : (this.dictLink[node] as number);
       while (out !== -1) {
         for (const id of this.own[out] as number[]) {

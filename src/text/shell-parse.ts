@@ -1,7 +1,7 @@
 /**
- * A small POSIX-shell parser for the command policy (exec layer 2) and the L27 classifier. It runs nothing: it
- * turns a command line into the flat list of simple commands the shell would run, including the
- * ones hidden in subshells, `$(…)`, backticks, process substitutions and heredocs fed to a shell.
+ * The tokeniser under the shell model (text/shell-model.ts, the one reader of command lines for the command
+ * policy and L27). It runs nothing: it turns a command line into the flat list of simple commands the shell
+ * would run, including the ones hidden in subshells, `$(…)`, backticks and process substitutions.
  * Quotes are removed the way the shell removes them (including `$'…'` ANSI-C strings), so the
  * policy sees `rm` where the text says `\r"m"`. Words that depend on runtime values are flagged
  * `dynamic` so the policy can reason about what it cannot know.
@@ -22,9 +22,23 @@ export interface Word {
   readonly glob: boolean;
 }
 
+/**
+ * What a redirect does: `write` opens a file for writing (`>`, `>>`, `>|`, `&>`, `<>`, `>&file`), `read` for
+ * reading, `dup` duplicates or closes a descriptor (`2>&1`, `>&-`), `heredoc`/`herestring` feed text (`<<`, `<<<`).
+ */
+export type RedirectKind = 'read' | 'write' | 'dup' | 'heredoc' | 'herestring';
+
 export interface Redirect {
   readonly op: string;
+  readonly kind: RedirectKind;
   readonly target: Word;
+}
+
+function redirectKind(op: string, target: Word): RedirectKind {
+  if (op === '<<' || op === '<<-') return 'heredoc';
+  if (op === '<<<') return 'herestring';
+  if ((op === '>&' || op === '<&') && /^(\d+|-)$/.test(target.text)) return 'dup';
+  return op.includes('>') ? 'write' : 'read';
 }
 
 export interface SimpleCommand {
@@ -60,6 +74,8 @@ const OPERATORS = ['&&', '||', ';;', '|&', ';', '&', '|', '(', ')', '\n'];
 const REDIRECTS = ['&>>', '<<<', '<<-', '&>', '>>', '<<', '>&', '<&', '>|', '<>', '>', '<'];
 /** First characters of every operator and redirect: anything else starts a word. */
 const OPERATOR_START = new Set(['&', '|', ';', '(', ')', '\n', '<', '>']);
+/** Characters that end a word: the blanks the lexer skips, and operator starts. */
+const WORD_END = new Set([' ', '\t', '\r', ...OPERATOR_START]);
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
@@ -358,6 +374,8 @@ class Lexer {
   private readWord(): void {
     const start = this.i;
     const word = this.readWordText();
+    // Every character run() hands over starts a word; one that does not would loop here forever.
+    if (this.i === start) throw new ParseFailure(`unexpected character at offset ${start}`);
     this.tokens.push({ kind: 'word', word, start, end: this.i });
   }
 
@@ -369,7 +387,8 @@ class Lexer {
     let glob = false;
     while (this.i < s.length) {
       const c = s[this.i] as string;
-      if (/[\s;&|()<>]/.test(c)) break;
+      // Only blanks and operators end a word: bash reads \v, \f and other Unicode spaces as part of it.
+      if (WORD_END.has(c)) break;
       if (c === '\\') {
         if (s[this.i + 1] === '\n') {
           this.i += 2;
@@ -516,15 +535,19 @@ const SHELL_KEYWORDS = new Set([
 
 interface Draft {
   words: Word[];
-  redirects: Redirect[];
-  heredocs: string[];
+  /** Undefined until the command has one (most have none: no array for them). */
+  redirects: Redirect[] | undefined;
+  heredocs: string[] | undefined;
   start: number;
   end: number;
 }
 
 function emptyDraft(at: number): Draft {
-  return { words: [], redirects: [], heredocs: [], start: at, end: at };
+  return { words: [], redirects: undefined, heredocs: undefined, start: at, end: at };
 }
+
+const NO_REDIRECTS: readonly Redirect[] = Object.freeze([]);
+const NO_HEREDOCS: readonly string[] = Object.freeze([]);
 
 /** Groups tokens into simple commands, tracking pipelines, `&` and function bodies. */
 let pipelineCounter = 0;
@@ -568,7 +591,7 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
       }
       draft.words.shift();
     }
-    if (draft.words.length || draft.redirects.length) pipeline.push(draft);
+    if (draft.words.length || draft.redirects) pipeline.push(draft);
   };
   const flushPipeline = (background: boolean) => {
     const inFunction = currentFunction();
@@ -576,10 +599,10 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
     for (const d of pipeline) {
       out.push({
         words: d.words,
-        redirects: d.redirects,
-        heredocs: d.heredocs,
+        redirects: d.redirects ?? NO_REDIRECTS,
+        heredocs: d.heredocs ?? NO_HEREDOCS,
         source: src.slice(d.start, d.end).trim(),
-        ...(inFunction ? { inFunction } : {}),
+        inFunction,
         piped: pipeline.length > 1,
         pipeline: id,
         background,
@@ -592,7 +615,7 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
   for (let t = 0; t < tokens.length; t++) {
     const tok = tokens[t] as Token;
     if (tok.kind === 'word') {
-      if (draft.words.length === 0 && draft.redirects.length === 0) draft.start = tok.start;
+      if (draft.words.length === 0 && !draft.redirects) draft.start = tok.start;
       // `}` closes a group even when it follows a command on the same line without `;` only in zsh; in sh it must be a separate command.
       if (draft.words.length === 0 && tok.word.text === '}' && !tok.word.dynamic) {
         draft.words.push(tok.word);
@@ -608,10 +631,10 @@ function assemble(src: string, lex: Lexer, depth: number): SimpleCommand[] {
     if (tok.kind === 'redir') {
       const target = tokens[t + 1];
       if (!target || target.kind !== 'word') throw new ParseFailure(`redirect ${tok.op} has no target`);
-      if (draft.words.length === 0 && draft.redirects.length === 0) draft.start = tok.start;
-      draft.redirects.push({ op: tok.op, target: target.word });
+      if (draft.words.length === 0 && !draft.redirects) draft.start = tok.start;
+      (draft.redirects ??= []).push({ op: tok.op, kind: redirectKind(tok.op, target.word), target: target.word });
       const hd = lex.heredocBodies.get(t);
-      if (hd) draft.heredocs.push(hd.body);
+      if (hd) (draft.heredocs ??= []).push(hd.body);
       draft.end = target.end;
       t++;
       continue;
@@ -667,10 +690,11 @@ function parseLevel(src: string, depth: number, out: SimpleCommand[]): void {
 }
 
 /**
- * Parses a command line into every simple command it would run. Fails (and the policy denies)
- * on input the shell itself would reject, on nesting deeper than MAX_NESTING and on oversized input.
+ * Splits a command line into every simple command it would run. Fails on input the shell itself would reject,
+ * on nesting deeper than MAX_NESTING and on oversized input. Only the shell model calls this: everything else
+ * reads the model (`parseShell` in text/shell-model.ts).
  */
-export function parseShell(src: string, depth = 0): Result<SimpleCommand[], BulwarkError> {
+export function parseSimpleCommands(src: string, depth = 0): Result<SimpleCommand[], BulwarkError> {
   if (typeof src !== 'string') return err(bulwarkError('command.invalid', 'the command must be a string'));
   if (src.length > MAX_COMMAND_CHARS) {
     return err(

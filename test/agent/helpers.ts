@@ -6,7 +6,9 @@ import { bulwarkError } from '../../src/core/errors.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { err, ok, type Result } from '../../src/core/result.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
+import { sqliteStoresOn, type TestStores } from '../support/stores.js';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
+import type { SessionStore } from '../../src/agent/session-store.js';
 import type { SecretResolver } from '../../src/agent/providers/factory.js';
 import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
 import type { TurnPipelines } from '../../src/agent/boundaries.js';
@@ -19,6 +21,8 @@ import { realpathSync } from 'node:fs';
 import type { Tool } from '../../src/agent/tools/tool.js';
 import type { FakeProvider, WireFormat } from '../support/fake-provider.js';
 import type { BulwarkError } from '../../src/core/errors.js';
+import { openMemory, type MemoryService } from '../../src/memory/index.js';
+import { createMemorySaveTool, createMemorySearchTool } from '../../src/agent/tools/memory.js';
 
 export const FAKE_KEY_VALUE = 'sk-fake-0123456789abcdef-SECRET';
 
@@ -30,7 +34,11 @@ export interface Harness {
   runtime: AgentRuntime;
   /** The real services of the turn's pipelines (perimeter, output guard, controls, …). */
   parts: TurnParts;
+  /** The memory service, with `memory: true`. */
+  memory: MemoryService | undefined;
   db: Db;
+  /** The stores over `db` (sessions, usage, approvals). */
+  stores: TestStores;
   bus: EventBus;
   events: Envelope<EventType>[];
   root: string;
@@ -54,6 +62,10 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** The leak index the output guard consults (e.g. with a vault value registered). */
   leaks?: LeakIndex;
+  /** The session store the runtime gets, made from the real one (e.g. one that answers late, like a remote backend). */
+  sessions?: (real: SessionStore) => SessionStore;
+  /** Open the data dir's memory (L14–L16) and register memory_save / memory_search. */
+  memory?: boolean;
 }
 
 export function makeHarness(fake: FakeProvider | undefined, options: HarnessOptions = {}): Harness {
@@ -88,16 +100,29 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     ],
   });
   const db = openDatabase(join(dataDir, 'bulwark.db'));
+  const stores = sqliteStoresOn(db, join(dataDir, 'bulwark.db'));
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
   const workspace = join(dataDir, 'workspaces', 'coder');
+  let memory: MemoryService | undefined;
+  if (options.memory) {
+    const opened = openMemory({ dataDir, config: config.memory, bus });
+    if (!opened.ok) throw new Error(opened.error.message);
+    memory = opened.value;
+  }
+  const extraTools = [
+    ...(options.extraTools ?? []),
+    ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
+  ];
   const parts = turnParts(config, {
     bus,
-    db,
+    stores,
+    redact: (text) => text,
     leaks: options.leaks ?? new LeakIndex(),
     canarySecret: randomBytes(32),
-    tools: [...fsTools, ...(options.extraTools ?? [])],
+    tools: [...fsTools, ...extraTools],
+    ...(memory ? { memory } : {}),
     workspace: () => {
       try {
         return realpathSync(workspace);
@@ -109,18 +134,23 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
   if (!parts.ok) throw new Error(parts.error.message);
   const runtime = createAgentRuntime({
     config,
-    db,
+    sessions: options.sessions ? options.sessions(stores.sessions) : stores.sessions,
+    compactions: stores.compactions,
     bus,
     dataDir,
     resolveSecret: options.resolveSecret ?? resolveSecret,
     pipelines: options.pipelines ? options.pipelines(parts.value.pipelines, parts.value) : parts.value.pipelines,
-    ...(options.extraTools ? { extraTools: options.extraTools } : {}),
+    ...(extraTools.length ? { extraTools } : {}),
+    operator: parts.value.controls.actions.operator,
+    ...(memory ? { memory } : {}),
   });
   if (!runtime.ok) throw new Error(runtime.error.message);
   return {
     runtime: runtime.value,
     parts: parts.value,
+    memory,
     db,
+    stores,
     bus,
     events,
     root,
@@ -128,6 +158,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
     workspace,
     close() {
       parts.value.controls.approvals.shutdown();
+      void memory?.store.close();
       db.close();
       rmSync(root, { recursive: true, force: true });
     },

@@ -765,7 +765,8 @@ describe('agent runtime — construction', () => {
     const { createAgentRuntime } = await import('../../src/agent/runtime.js');
     const base = {
       config: ConfigSchema.parse({}),
-      db: h!.db,
+      sessions: h!.stores.sessions,
+      compactions: h!.stores.compactions,
       bus: h!.bus,
       dataDir: h!.dataDir,
       resolveSecret: () => err(bulwarkError('x', 'x')),

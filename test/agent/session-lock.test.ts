@@ -4,7 +4,6 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_SESSION_WAITERS, SessionLocks } from '../../src/agent/session-lock.js';
-import { SessionStore } from '../../src/agent/session-store.js';
 import type { TurnEvent } from '../../src/agent/types.js';
 import {
   reply,
@@ -81,7 +80,7 @@ describe('per-session turn lock', () => {
     expect(
       bRequest?.messages.filter((m) => m.role !== 'system').map((m) => `${String(m.role)}:${String(m.content)}`),
     ).toEqual(['user:zero', 'assistant:answer zero', 'user:hold A', 'assistant:answer hold A', 'user:B']);
-    const stored = new SessionStore(harness.db).history(sessionId);
+    const stored = await harness.stores.sessions.history(sessionId);
     expect(stored.map((m) => `${m.role}:${m.content}`)).toEqual([
       'user:zero',
       'assistant:answer zero',
@@ -121,7 +120,7 @@ describe('per-session turn lock', () => {
     gate.resolve();
     await a;
     expect(fake?.calls).toBe(2);
-    expect(new SessionStore(harness.db).history(sessionId).map((m) => m.content)).not.toContain('B');
+    expect((await harness.stores.sessions.history(sessionId)).map((m) => m.content)).not.toContain('B');
   });
 });
 
@@ -183,7 +182,7 @@ describe('a consumer that stops reading at the terminal event', () => {
     const second = await collect(harness.runtime.runTurn(turn('again', { sessionId })));
     expect(second.at(-1)).toMatchObject({ type: 'done', text: 'answer again' });
     // What the stopped turn added was stored before the session was handed on.
-    const stored = new SessionStore(harness.db).history(sessionId).map((m) => `${m.role}:${m.content}`);
+    const stored = (await harness.stores.sessions.history(sessionId)).map((m) => `${m.role}:${m.content}`);
     expect(stored).toContain(`user:${text}`);
     expect(stored.at(-1)).toBe('assistant:answer again');
   });

@@ -36,8 +36,8 @@ describe('L12 tool profiles', () => {
       'write',
     ]);
   });
-  it('messaging is messaging and fs:read', () => {
-    expect(allowed({ profile: 'messaging' })).toEqual(['ls', 'read', 'send_message']);
+  it('messaging is messaging, fs:read and memory', () => {
+    expect(allowed({ profile: 'messaging' })).toEqual(['ls', 'memory_search', 'read', 'send_message']);
   });
   it('supervisor is sessions and fs:read', () => {
     expect(allowed({ profile: 'supervisor' })).toEqual(['ls', 'read', 'sessions_list']);
@@ -59,7 +59,13 @@ describe('L12 tool profiles', () => {
 
 describe('L12 allow and deny lists', () => {
   it('allow adds a tool by name or by group', () => {
-    expect(allowed({ profile: 'messaging', allow: ['write'] })).toEqual(['ls', 'read', 'send_message', 'write']);
+    expect(allowed({ profile: 'messaging', allow: ['write'] })).toEqual([
+      'ls',
+      'memory_search',
+      'read',
+      'send_message',
+      'write',
+    ]);
     expect(allowed({ profile: 'minimal', allow: ['group:web'] })).toEqual(['exec', 'read', 'web_fetch', 'write']);
   });
   it('deny removes a tool by name or by group', () => {

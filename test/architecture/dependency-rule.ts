@@ -46,8 +46,10 @@ export function importsOf(source: string): string[] {
 /** Room of a path relative to src/: its first segment (or the file name at the top level). */
 export function roomOf(relToSrc: string): string {
   const first = relToSrc.split('/')[0] ?? relToSrc;
-  // The composition root (daemon.ts, pipelines.ts) and the entry point (main.ts) form one outermost room.
-  return first === 'daemon.ts' || first === 'main.ts' || first === 'pipelines.ts' ? 'root' : first;
+  // The composition root (daemon.ts, pipelines.ts, stores.ts) and the entry point (main.ts) form one outermost room.
+  return first === 'daemon.ts' || first === 'main.ts' || first === 'pipelines.ts' || first === 'stores.ts'
+    ? 'root'
+    : first;
 }
 
 export function checkFile(relToSrc: string, source: string): Violation[] {

@@ -46,7 +46,8 @@ describe('pipelines are required', () => {
     h = makeHarness(fake);
     const base = {
       config: ConfigSchema.parse({}),
-      db: h.db,
+      sessions: h.stores.sessions,
+      compactions: h.stores.compactions,
       bus: h.bus,
       dataDir: h.dataDir,
       resolveSecret: () => err(bulwarkError('none', 'none')),
@@ -87,6 +88,30 @@ describe('the tool-call boundary runs its gates in the declared order', () => {
   });
 });
 
+describe('the memory-write boundary runs its gates in the declared order', () => {
+  it('a memory_save passes L15 → L14, and the prompt L12 → L16 → L17', async () => {
+    const writes: GateId[] = [];
+    const prompt: GateId[] = [];
+    fake = await startFakeProvider({
+      script: scriptFrom([reply.toolCall('memory_save', { text: 'The standup is at 9.' }), reply.text('done')]),
+    });
+    h = makeHarness(fake, {
+      memory: true,
+      pipelines: (real) => ({
+        ...real,
+        prompt: real.prompt.map((g) => recorded(g, prompt)),
+        memoryWrite: real.memoryWrite.map((g) => recorded(g, writes)),
+      }),
+    });
+    const evs = await collect(h.runtime.runTurn(turn('remember the standup time')));
+    expect(evs.at(-1)).toMatchObject({ type: 'done', text: 'done' });
+    // The tool's save, then automatic capture of nothing (no fact-like sentence in this turn).
+    expect(writes).toEqual(['L15', 'L14']);
+    expect(prompt).toEqual(['L12', 'L16', 'L17']);
+    expect(h.parts.pipelines.memoryWrite.map((g) => g.layer)).toEqual(['L15', 'L14']);
+  });
+});
+
 describe('layer catalogue', () => {
   it('every layer and gate of the running daemon is reported by exactly one service, or by none when not built', async () => {
     e2e = await startE2E('openai', scriptFrom([reply.text('ok')]));
@@ -113,6 +138,9 @@ describe('layer catalogue', () => {
       'L11',
       'L12',
       'L13',
+      'L14',
+      'L15',
+      'L16',
       'L17',
       'L18',
       'L21',

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 const controls = {
-  status: (): ControlsStatus =>
+  status: async (): Promise<ControlsStatus> =>
     ({
       layers: [],
       breakers: [],

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { queueStore } from '../support/stores.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase } from '../../src/core/sqlite.js';
 import { createGateway } from '../../src/gateway/app.js';
@@ -16,7 +17,10 @@ import { listen } from '../../src/gateway/server.js';
 import { ApprovalQueue, type EffectView } from '../../src/policy/approvals.js';
 import { register as registerApprovals } from '../../src/cli/commands/approvals.js';
 import { register as registerUsage } from '../../src/cli/commands/usage.js';
-import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import { usageStoreIn } from '../support/stores.js';
+import { embeddedStoresExist, openEmbeddedStores } from '../../src/stores.js';
+import { ok } from '../../src/core/result.js';
+import type { CliServices } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/context.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -42,7 +46,7 @@ async function startGateway() {
   const dir = mkdtempSync(path.join(tmpdir(), 'bw-apr-'));
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const bus = new EventBus();
-  const queue = new ApprovalQueue({ bus });
+  const queue = new ApprovalQueue({ bus, ...queueStore() });
   const tokens = new TokenStore(db);
   const runtime = { listAgents: () => [], hasAgent: () => false, runTurn: async function* () {} };
   const gateway = createGateway({
@@ -79,8 +83,11 @@ function cli(dataDir: string) {
     setExitCode: (n) => (code = n),
   };
   const program = new Command().exitOverride();
+  const services = {
+    openStores: async (dir: string) => (embeddedStoresExist(dir) ? openEmbeddedStores(dir) : ok(undefined)),
+  } as CliServices;
   registerApprovals(program, c);
-  registerUsage(program, c);
+  registerUsage(program, c, services);
   return {
     run: async (...args: string[]) => {
       await program.parseAsync(['node', 'bulwark', ...args]);
@@ -259,8 +266,15 @@ describe('bulwark approvals / bulwark usage', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const c = cli(dir);
     expect((await c.run('usage')).out).toMatch(/no usage recorded yet/);
-    const store = UsageStore.open(dir);
-    store.record('coder', 'gpt-x', 1200, 300, 0.0125, Date.now());
+    const store = usageStoreIn(dir);
+    await store.record({
+      agent: 'coder',
+      model: 'gpt-x',
+      inputTokens: 1200,
+      outputTokens: 300,
+      cost: 0.0125,
+      at: Date.now(),
+    });
     store.close();
     const r = await c.run('usage');
     expect(r.out).toMatch(/coder\s+gpt-x\s+1\s+1200\s+300\s+0\.0125/);
@@ -493,7 +507,7 @@ describe('L13 approvals API under a large chunked body', () => {
     expect(JSON.parse(body)).toMatchObject({ error: { code: 'body_too_large', type: 'invalid_request_error' } });
     expect(sent).toBeLessThan(total);
     // Still pending (the body never reached the decision), and the daemon still answers.
-    expect(g.queue.get(id)).toMatchObject({ id });
+    expect(await g.queue.get(id)).toMatchObject({ id });
     expect((await fetch(`${g.url}/health`)).status).toBe(200);
     const list = await fetch(`${g.url}/v1/approvals`, { headers: { authorization: `Bearer ${g.admin}` } });
     expect(list.status).toBe(200);

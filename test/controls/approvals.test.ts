@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { queueStore } from '../support/stores.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { ApprovalQueue, type EffectView } from '../../src/policy/approvals.js';
 import { ApprovalSigner } from '../../src/policy/approval-tokens.js';
@@ -9,7 +10,12 @@ function setup(opts: { timeoutMs?: number } = {}) {
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
   let now = 1_000_000;
-  const queue = new ApprovalQueue({ bus, clock: () => now, defaultTimeoutMs: opts.timeoutMs ?? 60_000 });
+  const queue = new ApprovalQueue({
+    bus,
+    ...queueStore(),
+    clock: () => now,
+    defaultTimeoutMs: opts.timeoutMs ?? 60_000,
+  });
   return { bus, events, queue, advance: (ms: number) => (now += ms), now: () => now };
 }
 
@@ -175,7 +181,7 @@ describe('L13 approval queue', () => {
     await p;
     const again = queue.decide(id, 'approve', 'op');
     expect(again.ok).toBe(false);
-    expect(queue.get(id)).toMatchObject({ decision: 'deny', by: 'op' });
+    expect(await queue.get(id)).toMatchObject({ decision: 'deny', by: 'op' });
   });
 
   it('shutdown denies everything pending and every later request', async () => {
@@ -190,7 +196,7 @@ describe('L13 approval queue', () => {
 
   it('a full queue denies instead of growing without bound', async () => {
     const bus = new EventBus();
-    const queue = new ApprovalQueue({ bus, maxPending: 2 });
+    const queue = new ApprovalQueue({ bus, ...queueStore(), maxPending: 2 });
     queue.request('h1', view, ctx);
     queue.request('h2', view, ctx);
     expect((await queue.request('h3', view, ctx)).source).toBe('queue-full');

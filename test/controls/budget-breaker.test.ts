@@ -11,7 +11,7 @@ import {
   ModelInfoSchema,
 } from '../../src/config/sections/budget.js';
 import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
-import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import { usageStoreIn } from '../support/stores.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import { breakerGate, budgetGate } from '../../src/agent/gates/model-call-gates.js';
 import { callContext, modelCallDriver } from '../support/drivers.js';
@@ -50,7 +50,7 @@ function guard(
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
   bus.on('*', (e) => events.push(e));
-  const store = UsageStore.open(dir);
+  const store = usageStoreIn(dir);
   const g = new BudgetGuard({
     store,
     bus,
@@ -69,14 +69,14 @@ function guard(
 }
 
 describe('L21 budget guard', () => {
-  it('estimates pessimistically: never below bytes/4', () => {
+  it('estimates pessimistically: never below bytes/4', async () => {
     const text = 'x'.repeat(12_000);
     expect(estimatePromptTokens(req(text))).toBeGreaterThanOrEqual(3000);
   });
 
-  it('refuses a call whose estimate passes the per-execution budget, and audits it', () => {
+  it('refuses a call whose estimate passes the per-execution budget, and audits it', async () => {
     const { g, events, store } = guard(tmp(), { perExecution: 1000 });
-    const r = g.check(req('x'.repeat(6000)), ctx);
+    const r = await g.check(req('x'.repeat(6000)), ctx);
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error.code).toBe('budget.exceeded');
@@ -91,65 +91,65 @@ describe('L21 budget guard', () => {
     store.close();
   });
 
-  it('counts actual usage after the call and in-flight reservations before it', () => {
+  it('counts actual usage after the call and in-flight reservations before it', async () => {
     const { g, store } = guard(tmp(), { perExecution: 3000 });
-    const r1 = g.check(req('hi', 1000), ctx);
+    const r1 = await g.check(req('hi', 1000), ctx);
     expect(r1.ok).toBe(true);
     // While r1 is in flight its estimate is reserved: a second parallel call of the same size passes, a third does not.
-    expect(g.check(req('hi', 1000), ctx).ok).toBe(true);
-    expect(g.check(req('hi', 1000), ctx).ok).toBe(false);
-    if (r1.ok) g.settle(r1.value, { inputTokens: 10, outputTokens: 5 });
-    expect(g.status(['a']).agents[0]?.day).toBe(15);
+    expect((await g.check(req('hi', 1000), ctx)).ok).toBe(true);
+    expect((await g.check(req('hi', 1000), ctx)).ok).toBe(false);
+    if (r1.ok) await g.settle(r1.value, { inputTokens: 10, outputTokens: 5 });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(15);
     store.close();
   });
 
-  it('the context-window guard refuses above 95 % of the window', () => {
+  it('the context-window guard refuses above 95 % of the window', async () => {
     const { g, store } = guard(tmp(), { window: 10_000 });
-    expect(g.check(req('x'.repeat(3 * 9500), 100), ctx).ok).toBe(false);
-    const r = g.check(req('x'.repeat(3 * 9500), 100), ctx);
+    expect((await g.check(req('x'.repeat(3 * 9500), 100), ctx)).ok).toBe(false);
+    const r = await g.check(req('x'.repeat(3 * 9500), 100), ctx);
     if (!r.ok) expect(r.error.code).toBe('budget.context_window');
-    expect(g.check(req('x'.repeat(3 * 8000), 100), ctx).ok).toBe(true);
+    expect((await g.check(req('x'.repeat(3 * 8000), 100), ctx)).ok).toBe(true);
     store.close();
   });
 
-  it('daily counters survive a restart (new guard, same SQLite file) and reset at 00:00 UTC', () => {
+  it('daily counters survive a restart (new guard, same SQLite file) and reset at 00:00 UTC', async () => {
     const dir = tmp();
     let now = Date.UTC(2026, 10, 27, 12, 0, 0);
     const first = guard(dir, { perDay: 1000, now: () => now });
-    const r = first.g.check(req('hi', 100), ctx);
-    if (r.ok) first.g.settle(r.value, { inputTokens: 600, outputTokens: 300 });
+    const r = await first.g.check(req('hi', 100), ctx);
+    if (r.ok) await first.g.settle(r.value, { inputTokens: 600, outputTokens: 300 });
     first.store.close();
     const second = guard(dir, { perDay: 1000, now: () => now });
-    const after = second.g.check(req('hi', 100), { ...ctx, traceId: 't2' });
+    const after = await second.g.check(req('hi', 100), { ...ctx, traceId: 't2' });
     expect(after.ok).toBe(false);
     if (!after.ok) expect(after.error.details).toMatchObject({ scope: 'agent-day', used: 900 });
     now = Date.UTC(2026, 10, 28, 0, 1, 0);
-    expect(second.g.check(req('hi', 100), { ...ctx, traceId: 't3' }).ok).toBe(true);
+    expect((await second.g.check(req('hi', 100), { ...ctx, traceId: 't3' })).ok).toBe(true);
     second.store.close();
   });
 
-  it('hourly budget is a sliding 60 minutes; global budget spans agents', () => {
+  it('hourly budget is a sliding 60 minutes; global budget spans agents', async () => {
     const dir = tmp();
     let now = Date.UTC(2026, 10, 27, 12, 0, 0);
     const { g, store } = guard(dir, { perHour: 1000, globalDay: 1500, now: () => now });
-    const r = g.check(req('hi', 100), ctx);
-    if (r.ok) g.settle(r.value, { inputTokens: 900, outputTokens: 0 });
-    expect(g.check(req('hi', 200), { ...ctx, traceId: 'x' }).ok).toBe(false);
+    const r = await g.check(req('hi', 100), ctx);
+    if (r.ok) await g.settle(r.value, { inputTokens: 900, outputTokens: 0 });
+    expect((await g.check(req('hi', 200), { ...ctx, traceId: 'x' })).ok).toBe(false);
     now += 61 * 60_000;
-    expect(g.check(req('hi', 200), { ...ctx, traceId: 'y' }).ok).toBe(true);
-    const other = g.check(req('hi', 700), { ...ctx, agentId: 'b', traceId: 'z' });
+    expect((await g.check(req('hi', 200), { ...ctx, traceId: 'y' })).ok).toBe(true);
+    const other = await g.check(req('hi', 700), { ...ctx, agentId: 'b', traceId: 'z' });
     expect(other.ok).toBe(false);
     if (!other.ok) expect(other.error.details).toMatchObject({ scope: 'global-day' });
     store.close();
   });
 
-  it('records cost per model from the configured prices and ignores hostile usage figures', () => {
+  it('records cost per model from the configured prices and ignores hostile usage figures', async () => {
     const { g, store } = guard(tmp());
-    const r = g.check(req('hi'), ctx);
-    if (r.ok) g.settle(r.value, { inputTokens: 1000, outputTokens: 1000 });
-    const r2 = g.check(req('hi'), ctx);
-    if (r2.ok) g.settle(r2.value, { inputTokens: -5, outputTokens: Number.NaN });
-    const rows = store.summary(0);
+    const r = await g.check(req('hi'), ctx);
+    if (r.ok) await g.settle(r.value, { inputTokens: 1000, outputTokens: 1000 });
+    const r2 = await g.check(req('hi'), ctx);
+    if (r2.ok) await g.settle(r2.value, { inputTokens: -5, outputTokens: Number.NaN });
+    const rows = await store.summary(0);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.cost).toBeCloseTo(0.018, 6);
     expect(rows[0]?.inputTokens).toBe(1000);
@@ -281,7 +281,7 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
   it('a failure that opens the primary advises one retry, which goes to the fallback; the switch is audited', async () => {
     const s = setup({ fallbackModel: 'small' });
     expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: undefined });
-    expect(s.controls.afterModelCall(s.fail, ctx)).toEqual({ retry: true });
+    expect(await s.controls.afterModelCall(s.fail, ctx)).toEqual({ retry: true });
     expect(s.b.state('p', 'm')).toBe('open');
     expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: { model: 'small' } });
     const switched = s.events.find((e) => e.type === 'security:warning' && e.payload.outcome === 'fallback');
@@ -294,7 +294,7 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
       primaryModel: 'm',
     });
     // The fallback call is accounted to the fallback's own breaker.
-    expect(s.controls.afterModelCall(s.success, ctx)).toBeUndefined();
+    expect(await s.controls.afterModelCall(s.success, ctx)).toBeUndefined();
     expect(s.b.status().find((x) => x.key === 'p/small')).toMatchObject({ state: 'closed', inflight: 0 });
     s.close();
   });
@@ -302,9 +302,9 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
   it('a failing fallback opens its own breaker and advises no further retry', async () => {
     const s = setup({ fallbackModel: 'small' });
     await s.controls.beforeModelCall(s.request(), ctx);
-    s.controls.afterModelCall(s.fail, ctx);
+    await s.controls.afterModelCall(s.fail, ctx);
     expect(await s.controls.beforeModelCall(s.request(), ctx)).toEqual({ ok: true, value: { model: 'small' } });
-    expect(s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
+    expect(await s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
     expect(s.b.state('p', 'small')).toBe('open');
     // Both open: the primary's immediate refusal, as without a fallback.
     const r = await s.controls.beforeModelCall(s.request(), ctx);
@@ -318,7 +318,7 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
   it('without a fallback model an open breaker refuses at once and no retry is advised', async () => {
     const s = setup({});
     await s.controls.beforeModelCall(s.request(), ctx);
-    expect(s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
+    expect(await s.controls.afterModelCall(s.fail, ctx)).toBeUndefined();
     expect(await s.controls.beforeModelCall(s.request(), ctx)).toMatchObject({
       ok: false,
       error: { code: 'breaker.open' },
@@ -331,7 +331,7 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
     const { g, store } = guard(tmp(), { perExecution: 1000 });
     const s = setup({ fallbackModel: 'small' }, g);
     await s.controls.beforeModelCall(s.request(), ctx);
-    s.controls.afterModelCall(s.fail, ctx);
+    await s.controls.afterModelCall(s.fail, ctx);
     const big = { ...s.request(), messages: [{ role: 'user' as const, content: 'x'.repeat(8000) }] };
     expect(await s.controls.beforeModelCall(big, ctx)).toMatchObject({ ok: false, error: { code: 'budget.exceeded' } });
     expect(s.b.status().find((x) => x.key === 'p/small')).toMatchObject({ inflight: 0 });

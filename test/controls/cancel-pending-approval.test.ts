@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { queueStore } from '../support/stores.js';
 import { z } from 'zod';
 import { ok, type Result } from '../../src/core/result.js';
 import type { BulwarkError } from '../../src/core/errors.js';
@@ -109,7 +110,7 @@ describe('L13: a cancelled turn runs nothing after approval', () => {
     expect(last(events)).toMatchObject({ type: 'done', finishReason: 'cancelled' });
     expect(s.ran).toEqual([]);
     expect(executed(s.h.events, 'exec')).toBe(0);
-    expect(s.queue.get(pending.id)).toMatchObject({ decision: 'deny', source: 'cancelled' });
+    expect(await s.queue.get(pending.id)).toMatchObject({ decision: 'deny', source: 'cancelled' });
     const resolved = s.h.events.find((e) => e.type === 'approval:resolved');
     expect(resolved?.payload).toMatchObject({ outcome: 'cancelled', source: 'cancelled', requestId: pending.id });
     // A cancellation is not an operator denial: the same action asked again is pending, not denied from cache.
@@ -200,7 +201,7 @@ describe('L13 queue: cancelled waiters', () => {
   const ctx = { agentId: 'a', sessionId: 's', traceId: 't' };
 
   it('drops one joined waiter; the other still gets the operator decision', async () => {
-    const queue = new ApprovalQueue({ bus: new EventBus() });
+    const queue = new ApprovalQueue({ bus: new EventBus(), ...queueStore() });
     const a = new AbortController();
     const b = new AbortController();
     const pa = queue.request('h1', view, ctx, 60_000, a.signal);
@@ -216,7 +217,7 @@ describe('L13 queue: cancelled waiters', () => {
   });
 
   it('an already aborted signal never creates a pending entry', async () => {
-    const queue = new ApprovalQueue({ bus: new EventBus() });
+    const queue = new ApprovalQueue({ bus: new EventBus(), ...queueStore() });
     const a = new AbortController();
     a.abort();
     expect(await queue.request('h1', view, ctx, 60_000, a.signal)).toMatchObject({
@@ -228,7 +229,7 @@ describe('L13 queue: cancelled waiters', () => {
   });
 
   it('after a cancellation the same effect asks the operator again (no denial cached)', async () => {
-    const queue = new ApprovalQueue({ bus: new EventBus() });
+    const queue = new ApprovalQueue({ bus: new EventBus(), ...queueStore() });
     const a = new AbortController();
     const p = queue.request('h1', view, ctx, 60_000, a.signal);
     a.abort();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyAction, type ActionInput } from '../../src/policy/action-classifier.js';
-import { parseShell } from '../../src/policy/action-classifier-shell.js';
+import { parseShell } from '../../src/text/shell-model.js';
 import { classifyCommandString } from '../../src/policy/action-classifier-exec.js';
 import type { ActionClass } from '../../src/agent/tools/tool.js';
 
@@ -26,15 +26,32 @@ function cls(tool: string, declared: ActionClass | undefined, args: unknown, ext
 }
 const exec = (command: string) => cls('exec', 'exec', { command });
 
-describe('L27 shell tokeniser', () => {
+const opaqueTo27 = (command: string) =>
+  classifyCommandString(command, ws).reasons.some((r) => r.startsWith('cannot see through the command'));
+
+describe('L27 reads the shell model', () => {
   it('splits commands on separators and pipes and keeps quoted words whole', () => {
     const p = parseShell(`echo "a b" 'c;d' && ls -la | grep x; FOO=1 env >out.txt 2>&1`);
     expect(p.ok).toBe(true);
     if (!p.ok) return;
-    expect(p.commands.map((c) => c.argv)).toEqual([['echo', 'a b', 'c;d'], ['ls', '-la'], ['grep', 'x'], ['env']]);
-    expect(p.commands[2]?.piped).toBe(true);
-    expect(p.commands[3]?.assigns).toEqual(['FOO=1']);
-    expect(p.commands[3]?.redirects).toEqual([{ op: '>', target: 'out.txt' }]);
+    const cmds = p.value.commands;
+    expect(cmds.map((c) => c.words.map((w) => w.text))).toEqual([
+      ['echo', 'a b', 'c;d'],
+      ['ls', '-la'],
+      ['grep', 'x'],
+      ['FOO=1', 'env'],
+    ]);
+    expect(cmds[2]?.pipePosition).toBe(1);
+    expect(cmds[3]?.assignments).toEqual(['FOO=1']);
+    expect(cmds[3]?.wrappers).toEqual(['env']);
+    expect(cmds[3]?.redirects.filter((r) => r.kind !== 'dup').map((r) => [r.op, r.target.text])).toEqual([
+      ['>', 'out.txt'],
+    ]);
+    expect(classifyCommandString(`echo "a b" 'c;d' && ls -la | grep x`, ws).argvs).toEqual([
+      ['echo', 'a b', 'c;d'],
+      ['ls', '-la'],
+      ['grep', 'x'],
+    ]);
   });
 
   it('reports command substitution, here-documents and unterminated quotes as opaque', () => {
@@ -46,7 +63,8 @@ describe('L27 shell tokeniser', () => {
       'echo "$(whoami)"',
       'diff <(ls) <(ls a)',
     ]) {
-      expect(parseShell(c).ok, c).toBe(false);
+      expect(opaqueTo27(c), c).toBe(true);
+      expect(exec(c).primary, c).toBe('destructive');
     }
   });
 
@@ -55,6 +73,7 @@ describe('L27 shell tokeniser', () => {
       fc.property(fc.string({ maxLength: 300 }), (s) => {
         const r = parseShell(s);
         expect(typeof r.ok).toBe('boolean');
+        expect(classifyCommandString(s, ws).classes.size).toBeGreaterThan(0);
       }),
     );
   });
@@ -85,10 +104,10 @@ describe("L27 reads commands with the exec command policy's parser", () => {
       'echo $()',
       `echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`,
     ]) {
-      expect(parseShell(c).ok, c).toBe(false);
+      expect(opaqueTo27(c), c).toBe(true);
       expect(exec(c).primary, c).toBe('destructive');
     }
-    expect(parseShell(`echo '$(not run)' "\\$(nor this)"`).ok).toBe(true);
+    expect(opaqueTo27(`echo '$(not run)' "\\$(nor this)"`)).toBe(false);
   });
 });
 
@@ -163,6 +182,19 @@ describe('L27 action classifier — exec', () => {
     ['git status && git diff', 'exec'],
   ])('%s → primary %s', (command, expected) => {
     expect(exec(command).primary).toBe(expected);
+  });
+
+  it('classifies commands named like Object.prototype members instead of throwing', () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])
+      expect(exec(`${name} -x -c y`).reasons, name).toContain(`unrecognised program ${name}`);
+  });
+
+  it('git -c overrides configuration, and a line that ends in git -c or -C is classified, not thrown on', () => {
+    expect(exec('git -c core.pager=less log').classes).toContain('config');
+    expect(exec('git -ccore.pager=less log').classes).toContain('config');
+    expect(exec('git -C sub status').classes).toEqual(['exec', 'read']);
+    expect(exec('git -c').classes).toContain('config');
+    expect(exec('git -C').classes).toEqual(['exec', 'read']);
   });
 
   it('keeps the network class on a plain git push and a curl GET', () => {

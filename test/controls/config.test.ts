@@ -13,6 +13,7 @@ import {
 } from '../../src/config/sections/budget.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase } from '../../src/core/sqlite.js';
+import { sqliteStoresOn } from '../support/stores.js';
 import { ApprovalsConfigSchema } from '../../src/config/sections/approvals.js';
 
 const cleanups: Array<() => void> = [];
@@ -79,7 +80,8 @@ describe('controls config fragments', () => {
     const built = createControlsFromConfig({
       config,
       bus: new EventBus(),
-      db,
+      stores: sqliteStoresOn(db),
+      redact: (text) => text,
       tools: [{ spec: { name: 'exec', description: '', inputSchema: {} }, actionClass: 'exec' }],
       workspace: () => dir,
       network: () => ({ mode: 'none', grants: [] }),
@@ -101,7 +103,7 @@ describe('controls config fragments', () => {
     const r = await modelCallDriver([built.breakerGate, built.budgetGate]).before(big, ctx('loose'));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('budget.context_window');
-    const status = built.status(['strict', 'loose']);
+    const status = await built.status(['strict', 'loose']);
     const layers = [...built.actions.layers(), ...built.modelCallLayers.layers()];
     expect(layers.map((l) => `${l.id}:${l.state}`)).toEqual(['L27:on', 'L13:on', 'L21:on', 'L22:on']);
     expect(status.budget.agents.map((a) => a.agentId)).toEqual(['strict', 'loose']);

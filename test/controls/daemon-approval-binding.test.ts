@@ -55,11 +55,13 @@ async function start(extraConfig = ''): Promise<Running> {
     workspace,
     token: chat.value.token,
     adminToken: operator.value.token,
-    audit: () =>
-      readFileSync(auditFile, 'utf8')
+    audit: async () => {
+      await daemon.flushAudit();
+      return readFileSync(auditFile, 'utf8')
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
     close: async () => {
       await daemon.close();
       await fake.close();
@@ -102,14 +104,17 @@ describe('L13 through the daemon: cancel and network binding', () => {
     await until(async () => (await pendingCount(r)) === 0, 'the pending approval to be withdrawn');
     const approve = await decide(r, pending.id, 'approve');
     expect(approve.status).toBe(404);
-    await until(() => r.audit().some((a) => a.type === 'approval:resolved'), 'approval:resolved in the audit log');
+    await until(
+      async () => (await r.audit()).some((a) => a.type === 'approval:resolved'),
+      'approval:resolved in the audit log',
+    );
     // Give the (cancelled) turn time to wind down before reading the final audit state.
     await until(
-      () => r.audit().some((a) => a.type === 'tool:denied' && a.layer === 'L13'),
+      async () => (await r.audit()).some((a) => a.type === 'tool:denied' && a.layer === 'L13'),
       'tool:denied in the audit log',
     );
     expect(readFileSync(path.join(r.workspace, 'keep.txt'), 'utf8')).toBe('original');
-    const audit = r.audit();
+    const audit = await r.audit();
     expect(audit.filter((a) => a.type === 'tool:executed')).toEqual([]);
     expect(audit.find((a) => a.type === 'approval:resolved')).toMatchObject({
       outcome: 'cancelled',

@@ -22,7 +22,7 @@ import {
   GlobalBudgetsSchema,
   ModelInfoSchema,
 } from '../../src/config/sections/budget.js';
-import { UsageStore } from '../../src/agent/budget/usage-store.js';
+import { usageStoreIn } from '../support/stores.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import { fsTools } from '../../src/agent/tools/fs/index.js';
 import type { Tool } from '../../src/agent/tools/tool.js';
@@ -262,7 +262,7 @@ function budgetGuard(
   bus: EventBus,
   limits: { perExecution?: number | null; perDay?: number | null },
 ) {
-  const store = UsageStore.open(usageDir);
+  const store = usageStoreIn(usageDir);
   cleanups.push(() => store.close());
   return new BudgetGuard({
     store,

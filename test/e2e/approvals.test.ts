@@ -67,12 +67,10 @@ describe('approvals through the daemon', () => {
       body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(asAdmin.status).toBe(403);
-    expect(
-      e2e
-        .audit()
-        .filter((a) => a.type === 'auth:denied')
-        .map((a) => a.route),
-    ).toEqual(['/v1/approvals', '/v1/chat/completions']);
+    expect((await e2e.audit()).filter((a) => a.type === 'auth:denied').map((a) => a.route)).toEqual([
+      '/v1/approvals',
+      '/v1/chat/completions',
+    ]);
   });
 
   it('shutdown denies what is pending and does not hang', async () => {
@@ -88,7 +86,7 @@ describe('approvals through the daemon', () => {
     await e.close();
     await answer;
     expect(readFileSync(path.join(e.workspace, 'keep.txt'), 'utf8')).toBe('original');
-    const types = e.audit().map((a) => a.type);
+    const types = (await e.audit()).map((a) => a.type);
     expect(types.at(-1)).toBe('daemon:stopped');
     expect(types).not.toContain('tool:executed');
   });

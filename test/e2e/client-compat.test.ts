@@ -208,7 +208,7 @@ describe('owner vs stranger (L01 policy by caller)', () => {
     expect(own.status, await own.clone().text()).toBe(200);
     expect(r.fake.calls).toBe(1);
     expect(lastRequest(r).system).toContain('Security reminder');
-    const lines = r.audit().filter((l) => l['layer'] === 'L01');
+    const lines = (await r.audit()).filter((l) => l['layer'] === 'L01');
     expect(lines.some((l) => l['outcome'] === 'blocked' && l['owner'] === false)).toBe(true);
     expect(lines.some((l) => l['outcome'] === 'reinforced' && l['owner'] === true && l['risk'] === 'high')).toBe(true);
   });

@@ -85,13 +85,15 @@ agents:
     token: chat.value.token,
     adminToken: operator.value.token,
     workspace: path.join(dir, 'workspaces', 'default'),
-    audit: () =>
-      existsSync(auditFile)
+    audit: async () => {
+      await daemon.flushAudit();
+      return existsSync(auditFile)
         ? readFileSync(auditFile, 'utf8')
             .split('\n')
             .filter(Boolean)
             .map((l) => JSON.parse(l) as Record<string, unknown>)
-        : [],
+        : [];
+    },
     close: async () => {
       await daemon.close();
       await fake.close();
@@ -185,7 +187,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     }
     expect(section(body, 'stderr')).toMatch(/\/etc\/shadow/);
 
-    const executed = e2e.audit().filter((a) => a.type === 'tool:exec');
+    const executed = (await e2e.audit()).filter((a) => a.type === 'tool:exec');
     expect(executed).toEqual([expect.objectContaining({ layer: 'L11.5', sandbox: 'bwrap', network: 'none' })]);
     expect(readFileSync(path.join(e2e.dir, 'audit.jsonl'), 'utf8')).not.toContain(KEY_VALUE);
   });
@@ -204,7 +206,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
     const raw = seen[0] as string;
     expect(raw).toMatch(WRAPPED);
     expect(bodyOf(raw)).toMatch(/^error: L10 refused http:\/\/169\.254\.169\.254:80: .*metadata:aws-gcp-azure-oci/);
-    const blocked = e2e.audit().filter((a) => a.type === 'security:ssrf_blocked');
+    const blocked = (await e2e.audit()).filter((a) => a.type === 'security:ssrf_blocked');
     expect(blocked).toEqual([
       expect.objectContaining({
         layer: 'L10',
@@ -216,7 +218,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
         agentId: 'default',
       }),
     ]);
-    expect(e2e.audit().filter((a) => a.type === 'tool:executed')).toEqual([
+    expect((await e2e.audit()).filter((a) => a.type === 'tool:executed')).toEqual([
       expect.objectContaining({ tool: 'web_fetch', outcome: 'error' }),
     ]);
   });
@@ -246,8 +248,8 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       expect(seen[0]).toMatch(WRAPPED);
       expect(bodyOf(seen[0] as string)).toMatch(/^error: /);
       expect(readFileSync(canary, 'utf8')).toBe('still here');
-      expect(e.audit().filter((a) => a.type === 'tool:exec' || a.type === 'tool:executed')).toEqual([]);
-      expect(e.audit().filter((a) => a.type === 'approval:resolved')).toEqual([
+      expect((await e.audit()).filter((a) => a.type === 'tool:exec' || a.type === 'tool:executed')).toEqual([]);
+      expect((await e.audit()).filter((a) => a.type === 'approval:resolved')).toEqual([
         expect.objectContaining({ layer: 'L13', tool: 'exec', outcome: expect.stringMatching(/^den/) }),
       ]);
     });
@@ -263,7 +265,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       expect(seen[0]).toMatch(WRAPPED);
       expect(bodyOf(seen[0] as string)).toMatch(/^error: command refused by rule fs\.rm-recursive-home: /);
       expect(readFileSync(canary, 'utf8')).toBe('still here');
-      const blocked = e.audit().filter((a) => a.type === 'security:blocked' && a.layer === 'L11.2');
+      const blocked = (await e.audit()).filter((a) => a.type === 'security:blocked' && a.layer === 'L11.2');
       expect(blocked).toEqual([
         expect.objectContaining({
           outcome: 'denied',
@@ -272,7 +274,7 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
           agentId: 'default',
         }),
       ]);
-      expect(e.audit().filter((a) => a.type === 'tool:exec')).toEqual([]);
+      expect((await e.audit()).filter((a) => a.type === 'tool:exec')).toEqual([]);
     });
   });
 });

@@ -130,7 +130,7 @@ describe('host-executed files planted through exec', () => {
     git(ws, 'log', '--oneline');
     git(ws, '-c', 'user.name=o', '-c', 'user.email=o@o', 'commit', '--allow-empty', '-qm', 'after');
     expect(existsSync(fired)).toBe(false);
-    const blocked = e2e.audit().filter((a) => a.type === 'security:blocked' && a.layer === 'L11.7');
+    const blocked = (await e2e.audit()).filter((a) => a.type === 'security:blocked' && a.layer === 'L11.7');
     expect(blocked.length).toBeGreaterThanOrEqual(4);
   });
 });
@@ -193,6 +193,6 @@ describe('the quota', () => {
     expect(seen[0]).toMatch(/No space left on device/);
     expect(seen[0]).toMatch(/NOT changed — quota \(L11\.8\)/);
     expect(existsSync(path.join(e2e.workspace, 'big'))).toBe(false);
-    expect(e2e.audit().some((a) => a.type === 'security:blocked' && a.layer === 'L11.8')).toBe(true);
+    expect((await e2e.audit()).some((a) => a.type === 'security:blocked' && a.layer === 'L11.8')).toBe(true);
   });
 });

@@ -44,7 +44,7 @@ describe('guards wired into the daemon', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((error as Error).message).toContain('prompt-injection');
     expect(e2e.fake.calls).toBe(0);
-    const blocked = e2e.audit().filter((a) => a.type === 'security:blocked');
+    const blocked = (await e2e.audit()).filter((a) => a.type === 'security:blocked');
     expect(blocked).toEqual([expect.objectContaining({ layer: 'L01', outcome: 'blocked' })]);
     expect(JSON.stringify(blocked)).not.toContain('Ignore all previous');
   });
@@ -62,9 +62,9 @@ describe('guards wired into the daemon', () => {
       expect(canary).toMatch(/^CTKN_/);
       expect(text).not.toContain(canary);
       expect(text).toContain('[REDACTED');
-      const leaks = e2e.audit().filter((a) => a.type === 'security:canary_leak');
+      const leaks = (await e2e.audit()).filter((a) => a.type === 'security:canary_leak');
       expect(leaks.length).toBeGreaterThan(0);
-      expect(JSON.stringify(e2e.audit())).not.toContain(canary);
+      expect(JSON.stringify(await e2e.audit())).not.toContain(canary);
     });
 
     it(`L02: the provider key echoed by the model is redacted ${stream ? 'from the stream' : 'from the answer'}`, async () => {
@@ -72,7 +72,7 @@ describe('guards wired into the daemon', () => {
       const text = await answer(e2e, stream);
       expect(text).not.toContain(FAKE_KEY_VALUE);
       expect(text).toContain('the key is');
-      expect(e2e.audit().some((a) => a.type === 'security:output_finding')).toBe(true);
+      expect((await e2e.audit()).some((a) => a.type === 'security:output_finding')).toBe(true);
     });
   }
 });

@@ -54,7 +54,7 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
       expect(existsSync('/tmp/bulwark-escape.txt')).toBe(false);
       expect(existsSync('/tmp/bulwark-abs-escape.txt')).toBe(false);
       expect(readdirSync(e2e.workspace)).toEqual([]);
-      const audited = e2e.audit().filter((a) => a.type === 'tool:executed' || a.type === 'tool:denied');
+      const audited = (await e2e.audit()).filter((a) => a.type === 'tool:executed' || a.type === 'tool:denied');
       expect(audited).toEqual([expect.objectContaining({ type: 'tool:executed', tool: 'write', outcome: 'error' })]);
     });
   }
@@ -69,8 +69,8 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
     expect((await decide(e2e, pending.id, 'deny')).status).toBe(200);
     expect(await answer).toMatch(/^tool said: error: /);
     expect(existsSync(path.join(e2e.dir, 'escape.txt'))).toBe(false);
-    expect(e2e.audit().filter((a) => a.type === 'tool:executed')).toEqual([]);
-    expect(e2e.audit().some((a) => String(a.type).startsWith('approval:'))).toBe(true);
+    expect((await e2e.audit()).filter((a) => a.type === 'tool:executed')).toEqual([]);
+    expect((await e2e.audit()).some((a) => String(a.type).startsWith('approval:'))).toBe(true);
   });
 
   it('a tool the profile forbids is refused with tool:denied (L12)', async () => {
@@ -83,7 +83,7 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
     expect(answer).toBe('tool said: error: tool "write" is not available to this agent');
     expect(e2e.fake.requests[0]!.toolNames).not.toContain('write');
     expect(existsSync(path.join(e2e.workspace, 'x.txt'))).toBe(false);
-    const denied = e2e.audit().filter((a) => a.type === 'tool:denied');
+    const denied = (await e2e.audit()).filter((a) => a.type === 'tool:denied');
     expect(denied).toEqual([
       expect.objectContaining({ layer: 'L12', tool: 'write', outcome: 'denied', agentId: 'default' }),
     ]);
@@ -101,7 +101,7 @@ describe.each<WireFormat>(['openai', 'anthropic'])('hostile tool calls via %s', 
     );
     const answer = await ask(e2e, 'go');
     expect(answer).toMatch(/^tool said: error: the arguments of write are not valid JSON/);
-    expect(e2e.audit().filter((a) => a.type === 'tool:denied')).toEqual([
+    expect((await e2e.audit()).filter((a) => a.type === 'tool:denied')).toEqual([
       expect.objectContaining({ layer: 'L12', tool: 'unknown_tool' }),
     ]);
     expect(await ask(e2e, 'still alive?')).toBe('after');

@@ -62,7 +62,7 @@ describe.each<WireFormat>(['openai', 'anthropic'])("a canary in the model's tool
     expect(body).not.toContain(canary);
 
     // The L23 event was written (the file is flagged) and names the call by bulwark's id.
-    const l23 = e2e.audit().filter((l) => l['type'] === 'security:tool_output');
+    const l23 = (await e2e.audit()).filter((l) => l['type'] === 'security:tool_output');
     expect(l23).toHaveLength(1);
     expect(l23[0]).toMatchObject({ layer: 'L23', tool: 'read', toolCallId: 'call_0_0' });
     for (const file of textFiles(e2e.dir)) expect(readFileSync(file, 'utf8'), file).not.toContain(canary);

@@ -103,13 +103,13 @@ describe('a provider error passes the output scan before it reaches the client',
       expect(message.message).toContain('[REDACTED');
       expect(body).not.toContain(canary);
       expect(body).not.toContain(AWS_KEY_ID);
-      expect(e2e.audit().some((a) => a.type === 'security:canary_leak')).toBe(true);
+      expect((await e2e.audit()).some((a) => a.type === 'security:canary_leak')).toBe(true);
       const e = e2e;
       const log = await logAfterClose(e);
       expect(log).toContain('provider.bad_request');
       expect(log).not.toContain(canary);
       expect(log).not.toContain(AWS_KEY_ID);
-      expect(JSON.stringify(e.audit())).not.toContain(canary);
+      expect(JSON.stringify(await e.audit())).not.toContain(canary);
     });
   }
 

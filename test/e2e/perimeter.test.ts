@@ -33,6 +33,8 @@ describe('daemon perimeter', () => {
     admin.value.revoke(revoked.value.id);
     admin.value.close();
 
+    // Counted before the requests start: reading the log waits for its pending lines, and the requests run meanwhile.
+    const before = (await e2e.audit()).filter((a) => a.type === 'auth:denied').length;
     const attempts: Array<[Promise<Response>, number]> = [
       [post({}), 401],
       [post({ authorization: `Bearer ${generateToken()}` }), 401],
@@ -40,17 +42,13 @@ describe('daemon perimeter', () => {
       [post({ authorization: `Bearer ${adminOnly.value.token}` }), 403],
       [post({ authorization: `Bearer ${revoked.value.token}` }), 401],
     ];
-    const before = e2e.audit().filter((a) => a.type === 'auth:denied').length;
     for (const [pending, status] of attempts) {
       const res = await pending;
       expect(res.status).toBe(status);
       const json = (await res.json()) as { error: { message: string; type: string } };
       expect(typeof json.error.message).toBe('string');
     }
-    const denied = e2e
-      .audit()
-      .filter((a) => a.type === 'auth:denied')
-      .slice(before);
+    const denied = (await e2e.audit()).filter((a) => a.type === 'auth:denied').slice(before);
     expect(denied.map((d) => d.reason).sort()).toEqual([
       'missing_scope',
       'missing_token',
@@ -59,7 +57,7 @@ describe('daemon perimeter', () => {
       'unknown',
     ]);
     expect(denied.every((d) => d.layer === 'L18')).toBe(true);
-    const auditText = JSON.stringify(e2e.audit());
+    const auditText = JSON.stringify(await e2e.audit());
     for (const t of [e2e.token, adminOnly.value.token, revoked.value.token]) expect(auditText).not.toContain(t);
 
     const ok = await post({ authorization: `Bearer ${e2e.token}` });

@@ -8,8 +8,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { createProgram, type CliServices } from '../../src/cli/program.js';
+import { ok } from '../../src/core/result.js';
+import { embeddedStoresExist, openEmbeddedStores } from '../../src/stores.js';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
-import { offlineView, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP, type RunningDaemon } from '../../src/daemon.js';
+import {
+  offlineView,
+  openMemoryAdmin,
+  openTokenAdmin,
+  startDaemon,
+  TOKEN_SCOPE_HELP,
+  type RunningDaemon,
+} from '../../src/daemon.js';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
 import { configYaml, FAKE_KEY_NAME, FAKE_KEY_VALUE, tempDataDir } from './support.js';
 
@@ -68,7 +77,9 @@ function cli() {
     setExitCode: (n) => (code = n),
   };
   const services: CliServices = {
+    openStores: async (d) => (embeddedStoresExist(d) ? openEmbeddedStores(d) : ok(undefined)),
     openTokens: openTokenAdmin,
+    openMemory: openMemoryAdmin,
     layers: offlineView,
     startDaemon,
     scopes: TOKEN_SCOPE_HELP,

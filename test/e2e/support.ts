@@ -13,7 +13,7 @@ import {
   type WireFormat,
 } from '../support/fake-provider.js';
 
-export const FAKE_KEY_NAME = 'BULWARK_E2E_FAKE_KEY';
+export const FAKE_KEY_NAME = 'E2E_FAKE_PROVIDER_KEY';
 export const FAKE_KEY_VALUE = 'sk-e2e-fake-0123456789abcdef';
 
 export interface E2E {
@@ -24,7 +24,8 @@ export interface E2E {
   /** A token with the admin scope only: the operator's, for /v1/approvals. */
   readonly adminToken: string;
   readonly workspace: string;
-  audit(): Array<Record<string, unknown>>;
+  /** The audit log's lines, once every event audited so far is written. */
+  audit(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -97,13 +98,15 @@ export async function startE2E(
     token: created.value.token,
     adminToken: operator.value.token,
     workspace: path.join(dir, 'workspaces', 'default'),
-    audit: () =>
-      existsSync(auditFile)
+    audit: async () => {
+      await daemon.flushAudit();
+      return existsSync(auditFile)
         ? readFileSync(auditFile, 'utf8')
             .split('\n')
             .filter(Boolean)
             .map((l) => JSON.parse(l) as Record<string, unknown>)
-        : [],
+        : [];
+    },
     close: async () => {
       await daemon.close();
       await fake.close();

@@ -67,13 +67,13 @@ describe.each<WireFormat>(['openai', 'anthropic'])('walking skeleton via the %s 
       expect(first.toolNames).toEqual(expect.arrayContaining(['read', 'write']));
       expect(first.stream).toBe(true);
 
-      const executed = e2e.audit().filter((a) => a.type === 'tool:executed');
+      const executed = (await e2e.audit()).filter((a) => a.type === 'tool:executed');
       expect(executed.map((a) => [a.tool, a.outcome])).toEqual([
         ['write', 'success'],
         ['read', 'success'],
       ]);
-      expect(JSON.stringify(e2e.audit())).not.toContain(FAKE_KEY_VALUE);
-      expect(JSON.stringify(e2e.audit())).not.toContain(e2e.token);
+      expect(JSON.stringify(await e2e.audit())).not.toContain(FAKE_KEY_VALUE);
+      expect(JSON.stringify(await e2e.audit())).not.toContain(e2e.token);
     });
   }
 });

@@ -1,6 +1,6 @@
 /** The exec room's CLI: scan command, sandbox run/status and doctor, through commander as the binary would run them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -159,10 +159,14 @@ describe('bulwark doctor', () => {
     for (const c of checks) if (c.state !== 'ok' && c.name !== 'landlock') expect(c.fix, c.name).toBeTruthy();
   });
 
-  it('fails on a data dir others can read', () => {
+  it('warns about a data dir others can read, and fails on one others can write (as start refuses it)', () => {
     const dir = join(root, 'loose');
     mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
     const c = doctor.doctorChecks(dir).find((x) => x.name === 'data dir');
-    expect(c).toMatchObject({ state: 'fail', fix: `chmod 700 ${dir}` });
+    expect(c).toMatchObject({ state: 'warn', fix: `chmod 700 ${dir}` });
+    chmodSync(dir, 0o777);
+    const w = doctor.doctorChecks(dir).find((x) => x.name === 'data dir');
+    expect(w).toMatchObject({ state: 'fail', fix: `chmod 700 ${dir}` });
   });
 });

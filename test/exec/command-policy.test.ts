@@ -84,6 +84,8 @@ const DENY: ReadonlyArray<[string, string]> = [
   ['python3 -c \'import os; os.system("rm -rf /")\'', 'code.shell-rm'],
   ['crontab -r', 'system.crontab-remove'],
   ['mv ~ /dev/null', 'fs.mv-root'],
+  // `command -v` looks a name up only when -v is an option before the name.
+  ['command rm -rf / -v', 'fs.rm-recursive-root'],
   // Script text built at run time: judged as a class, whatever it would say.
   ['X="rm -rf /"; eval $X', 'dynamic.shell-script'],
   ['X="rm -rf /"; bash -c "$X"', 'dynamic.shell-script'],
@@ -148,6 +150,7 @@ const ALLOW = [
   'python3 -c "print(1)"',
   'node -e "console.log(process.version)"',
   'command -v rm',
+  'command -pV rm',
   'history',
   'export PATH=$PATH:./bin',
   'FOO=1 BAR=2 env',
@@ -244,6 +247,21 @@ describe('command policy (exec layer 2)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('answers for commands named like Object.prototype members (toString -x used to throw)', () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', '__defineGetter__']) {
+      expect(evaluateCommand(`${name} -x -c y`).decision, name).toBe('allow');
+      expect(evaluateCommand(`echo x | ${name} -d | sh`).decision, name).toBe('allow');
+    }
+  });
+
+  it('answers for a vertical tab, a form feed or a Unicode space in the line (the parser used to loop until out of memory)', () => {
+    expect(evaluateCommand('ls\v-la').decision).toBe('allow');
+    expect(evaluateCommand('echo a\u00a0b; rm -rf /')).toMatchObject({
+      decision: 'deny',
+      ruleId: 'fs.rm-recursive-root',
+    });
   });
 
   it('finds the shell command in one-liners that hide it behind an unbalanced quote or drown it in openers', () => {

@@ -54,7 +54,7 @@ describe('L18 throttle on refused requests', () => {
     expect(added.length).toBeLessThanOrEqual(12);
     expect(added.filter((l) => l['type'] === 'auth:denied')).toHaveLength(10);
     expect(added.filter((l) => l['type'] === 'auth:throttled')).toEqual([
-      expect.objectContaining({ layer: 'L18', reason: 'too_many_failures', client: '127.0.0.1', failures: 10 }),
+      expect.objectContaining({ layer: 'L18', reason: 'too_many_failures', client: 'loopback', failures: 10 }),
     ]);
 
     const throttled = await models(gw, generateToken());
@@ -75,7 +75,7 @@ describe('L18 throttle on refused requests', () => {
     expect(res.status).toBe(401);
     const closing = gw.audit().slice(after);
     expect(closing.filter((l) => l['type'] === 'auth:throttled')).toEqual([
-      expect.objectContaining({ reason: 'summary', client: '127.0.0.1', failures: 10, refused: 193 }),
+      expect.objectContaining({ reason: 'summary', client: 'loopback', failures: 10, refused: 193 }),
     ]);
     expect(closing.filter((l) => l['type'] === 'auth:denied')).toHaveLength(1);
   });
@@ -117,13 +117,16 @@ describe('L18 throttle on refused requests', () => {
 });
 
 describe('clientKey', () => {
-  it('counts an IPv6 client per /64 and an IPv4-mapped client as IPv4', () => {
+  it('counts an IPv6 client per /64, an IPv4-mapped client as IPv4, and all of loopback as one', () => {
     expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(clientKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
     expect(clientKey('2001:0db8:0001:0002::')).toBe('2001:db8:1:2::/64');
     expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(clientKey('::ffff:10.0.0.7')).toBe('10.0.0.7');
-    expect(clientKey('::1')).toBe('::1');
+    expect(clientKey('::1')).toBe('loopback');
+    expect(clientKey('127.0.0.1')).toBe('loopback');
+    expect(clientKey('127.45.6.7')).toBe('loopback');
+    expect(clientKey('::ffff:127.0.0.9')).toBe('loopback');
     expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
     expect(clientKey(undefined)).toBe('unknown');
     expect(clientKey('1:2:3:4:5:6:7:8:9')).toBe('1:2:3:4:5:6:7:8:9');

@@ -1,15 +1,22 @@
 /** A real gateway (real SQLite, real audit file, real HTTP on 127.0.0.1) around a scripted AgentRuntime. */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { AgentRuntime, TurnEvent, TurnRequest } from '../../src/agent/types.js';
-import { AuditSink } from '../../src/core/audit.js';
+import { AuditSink, type AuditStore } from '../../src/core/audit.js';
+import { JsonlAuditStore } from '../../src/core/jsonl-audit-store.js';
+import { unwrap } from '../../src/core/result.js';
 import { EventBus } from '../../src/core/events.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
+import { MemoryAuditStore } from '../support/stores.js';
 import { createGateway } from '../../src/gateway/app.js';
 import { TokenStore } from '../../src/gateway/auth/token-store.js';
-import type { AuthFailureLimitConfig } from '../../src/config/sections/gateway.js';
+import type { AuthFailureLimitConfig, ConnectionLimits, ServerTimeouts } from '../../src/config/sections/gateway.js';
+import type { RotationPolicy } from '../../src/core/rotating-file.js';
+import { createLogger, createSanitizer } from '../../src/logging/logger.js';
+import { LeakIndex } from '../../src/secrets/leak-index.js';
+import type { Gateway } from '../../src/gateway/app.js';
 import { listen, type RunningServer } from '../../src/gateway/server.js';
 
 export type Script = (req: TurnRequest) => AsyncIterable<TurnEvent>;
@@ -43,6 +50,7 @@ export interface TestGateway {
   readonly tokens: TokenStore;
   readonly db: Db;
   readonly server: RunningServer;
+  readonly gateway: Gateway;
   readonly runtime: ReturnType<typeof scriptedRuntime>;
   /** Parsed audit.jsonl lines. */
   audit(): Array<Record<string, unknown>>;
@@ -52,19 +60,47 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+export interface TestGatewayOptions {
+  bodyLimitBytes?: number;
+  authFailures?: AuthFailureLimitConfig;
+  clock?: () => number;
+  /** Address to bind (default 127.0.0.1); `bindHost` is what the gateway is told it is bound to. */
+  host?: string;
+  bindHost?: string;
+  allowedHosts?: string[];
+  connections?: ConnectionLimits;
+  timeouts?: ServerTimeouts;
+  /** Write bulwark.log as the daemon does (sanitized, rotated) instead of a silent logger; audit.jsonl rotates too. */
+  realLogs?: { file?: RotationPolicy; audit?: RotationPolicy };
+}
+
 export async function startTestGateway(
   script: Script = () => replyWith('hello there'),
-  opts: { bodyLimitBytes?: number; authFailures?: AuthFailureLimitConfig; clock?: () => number } = {},
+  opts: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-gw-'));
   const db = openDatabase(path.join(dir, 'bulwark.db'));
   const tokens = new TokenStore(db);
   const bus = new EventBus();
-  const auditFile = path.join(dir, 'audit.jsonl');
-  const sink = new AuditSink(auditFile);
+  // audit.jsonl as the daemon writes it, and the same lines in memory for the tests' synchronous reads.
+  const auditFile = unwrap(JsonlAuditStore.open(path.join(dir, 'audit.jsonl'), opts.realLogs?.audit));
+  const auditLines = new MemoryAuditStore();
+  const both: AuditStore = {
+    append: async (line) => {
+      await Promise.all([auditLines.append(line), auditFile.append(line)]);
+    },
+    flush: () => auditFile.flush(),
+    close: async () => {
+      await Promise.all([auditLines.close(), auditFile.close()]);
+    },
+  };
+  const sanitize = opts.realLogs ? createSanitizer(new LeakIndex()) : undefined;
+  const sink = new AuditSink(both, sanitize);
   sink.attach(bus);
   const runtime = scriptedRuntime(script);
-  const logger = pino({ level: 'silent' });
+  const logger = opts.realLogs
+    ? createLogger({ dataDir: dir, level: 'info', pretty: false, sanitizeLine: sanitize, rotation: opts.realLogs.file })
+    : pino({ level: 'silent' });
   const gateway = createGateway({
     runtime,
     tokens,
@@ -73,15 +109,20 @@ export async function startTestGateway(
     bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024,
     ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    bindHost: opts.bindHost ?? opts.host ?? '127.0.0.1',
+    ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
+    ...(opts.connections ? { connections: opts.connections } : {}),
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
   });
-  const server = await listen(gateway, '127.0.0.1', 0);
-  const auditText = (): string => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '');
+  const server = await listen(gateway, opts.host ?? '127.0.0.1', 0);
+  const auditText = (): string => auditLines.lines.map((l) => `${l}\n`).join('');
   return {
     url: server.url,
     dir,
     tokens,
     db,
     server,
+    gateway,
     runtime,
     auditText,
     audit: () =>
@@ -96,7 +137,7 @@ export async function startTestGateway(
     },
     close: async () => {
       await server.close();
-      sink.close();
+      await sink.close();
       db.close();
     },
   };

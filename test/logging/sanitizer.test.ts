@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AuditSink } from '../../src/core/audit.js';
+import { JsonlAuditStore } from '../../src/core/jsonl-audit-store.js';
+import { unwrap } from '../../src/core/result.js';
 import { EventBus } from '../../src/core/events.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import {
@@ -152,7 +154,7 @@ describe('L09 layers 2 and 3: free text', () => {
 });
 
 describe('logger and audit sink with the sanitizer', () => {
-  it('no log line and no audit line contains a registered value in any encoding', () => {
+  it('no log line and no audit line contains a registered value in any encoding', async () => {
     const d = dir();
     const secret = `val-${randomBytes(16).toString('hex')}`;
     const leak = new LeakIndex();
@@ -166,13 +168,13 @@ describe('logger and audit sink with the sanitizer', () => {
     }
     log.flush();
     const bus = new EventBus();
-    const sink = new AuditSink(path.join(d, 'audit.jsonl'), sanitize);
+    const sink = new AuditSink(unwrap(JsonlAuditStore.open(path.join(d, 'audit.jsonl'))), sanitize);
     sink.attach(bus);
     bus.emit('security:blocked', {
       layer: 'L02',
       reason: `model tried to print ${Buffer.from(secret).toString('base64')}`,
     });
-    sink.close();
+    await sink.close();
     for (const f of ['bulwark.log', 'audit.jsonl']) {
       const text = readFileSync(path.join(d, f), 'utf8');
       expect(text).toContain('[REDACTED:GITHUB_TOKEN]');

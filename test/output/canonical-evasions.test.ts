@@ -44,7 +44,15 @@ describe('secret view: canonicalise, then detect', () => {
     expect(v.text).toBe('q=Ak Id 100%');
     expect(raw.slice(...v.toRaw(2, 4))).toBe('%41%6b');
     expect(raw.slice(...v.toRaw(5, 6))).toBe('\\u0049');
-    expect(secretView('%0a%00\\u0000').text).toBe('%0a%00\\u0000');
+    expect(secretView('%00\\u0000\\x01').text).toBe('%00\\u0000\\x01');
+  });
+
+  it('decodes the escapes of JSON, JavaScript and Python string literals, and %0A', () => {
+    const raw = 'k\\n\\"q\\\\n\\/\\x41\\u000a%0A\\t';
+    const v = secretView(raw);
+    expect(v.text).toBe('k\n"q\\n/A\n\n\t');
+    expect(raw.slice(...v.toRaw(1, 2))).toBe('\\n');
+    expect(raw.slice(...v.toRaw(4, 5))).toBe('\\\\');
   });
 });
 

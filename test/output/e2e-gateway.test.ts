@@ -24,7 +24,7 @@ interface Rig {
   url: string;
   token: string;
   fake: E2E['fake'];
-  auditLines(): Array<Record<string, unknown>>;
+  auditLines(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -72,7 +72,7 @@ describe('output guard through the gateway (compromised model)', () => {
       );
       const answer = await ask(rig, stream);
       expect(answer).toBe('Here is the key, encoded: [REDACTED] — enjoy.');
-      const finding = rig.auditLines().find((l) => l['type'] === 'security:output_finding');
+      const finding = (await rig.auditLines()).find((l) => l['type'] === 'security:output_finding');
       expect(finding).toMatchObject({
         layer: 'L02',
         patternId: 'leak.known_value',
@@ -80,7 +80,7 @@ describe('output guard through the gateway (compromised model)', () => {
         secretName: FAKE_KEY_NAME,
         outcome: 'redacted',
       });
-      expect(JSON.stringify(rig.auditLines())).not.toContain(FAKE_KEY_VALUE);
+      expect(JSON.stringify(await rig.auditLines())).not.toContain(FAKE_KEY_VALUE);
     });
 
     it(`(b) an AWS key split across stream chunks is redacted (${mode})`, async () => {
@@ -96,9 +96,9 @@ describe('output guard through the gateway (compromised model)', () => {
       expect(answer).toBe('creds: [REDACTED] done');
       expect(noWindow(key, answer)).toBe(true);
       expect(
-        rig
-          .auditLines()
-          .some((l) => l['type'] === 'security:output_finding' && l['patternId'] === 'secret.aws_access_key_id'),
+        (await rig.auditLines()).some(
+          (l) => l['type'] === 'security:output_finding' && l['patternId'] === 'secret.aws_access_key_id',
+        ),
       ).toBe(true);
     });
 
@@ -117,9 +117,9 @@ describe('output guard through the gateway (compromised model)', () => {
       const answer = await ask(rig, stream);
       expect(canary).toMatch(/^CTKN_[0-9a-f]{16}$/);
       expect(answer).toBe('My marker is [REDACTED].');
-      const leak = rig.auditLines().find((l) => l['type'] === 'security:canary_leak');
+      const leak = (await rig.auditLines()).find((l) => l['type'] === 'security:canary_leak');
       expect(leak).toMatchObject({ layer: 'L17', patternId: 'canary.session', where: 'response' });
-      expect(JSON.stringify(rig.auditLines())).not.toContain(canary);
+      expect(JSON.stringify(await rig.auditLines())).not.toContain(canary);
     });
 
     it(`(d) the model reciting its own system prompt is redacted (${mode})`, async () => {
@@ -136,7 +136,9 @@ describe('output guard through the gateway (compromised model)', () => {
       expect(recited).toBe(AGENT_PROMPT);
       expect(answer).toBe('Sure, my instructions: [REDACTED].');
       expect(
-        rig.auditLines().some((l) => l['type'] === 'security:output_finding' && l['patternId'] === 'prompt.extraction'),
+        (await rig.auditLines()).some(
+          (l) => l['type'] === 'security:output_finding' && l['patternId'] === 'prompt.extraction',
+        ),
       ).toBe(true);
     });
   }
@@ -157,7 +159,7 @@ describe('output guard through the gateway (compromised model)', () => {
     );
     const answer = await ask(rig, false);
     expect(answer).toMatch(/tool said: error: tool call write carries the session canary/);
-    const lines = rig.auditLines();
+    const lines = await rig.auditLines();
     expect(lines.some((l) => l['type'] === 'tool:denied' && l['layer'] === 'L17')).toBe(true);
     expect(lines.some((l) => l['type'] === 'security:canary_leak' && l['where'] === 'tool_call')).toBe(true);
     expect(lines.some((l) => l['type'] === 'tool:executed')).toBe(false);
@@ -174,7 +176,7 @@ describe('output guard through the gateway (compromised model)', () => {
     const answer = await ask(rig, false);
     expect(answer).toMatch(/^tool said: error: /);
     expect(answer).not.toContain(FAKE_KEY_VALUE);
-    const lines = rig.auditLines();
+    const lines = await rig.auditLines();
     expect(lines.some((l) => l['type'] === 'tool:denied' && l['layer'] === 'L02')).toBe(true);
     expect(lines.some((l) => l['type'] === 'tool:executed')).toBe(false);
     expect(lines.some((l) => String(l['type']).startsWith('approval:'))).toBe(false);

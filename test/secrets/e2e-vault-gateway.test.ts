@@ -18,6 +18,8 @@ import { Command } from 'commander';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { AuditSink } from '../../src/core/audit.js';
+import { JsonlAuditStore } from '../../src/core/jsonl-audit-store.js';
+import { sqliteStoresOn } from '../support/stores.js';
 import { EventBus } from '../../src/core/events.js';
 import { unwrap } from '../../src/core/result.js';
 import { openDatabase } from '../../src/core/sqlite.js';
@@ -71,17 +73,19 @@ describe('vault → gateway → provider, end to end', () => {
     closers.push(() => store.close());
     const sanitize = createSanitizer(store.leakIndex);
     const logger = createLogger({ dataDir, level: 'debug', pretty: false, sanitizeLine: sanitize });
-    const audit = new AuditSink(path.join(dataDir, 'audit.jsonl'), sanitize);
+    const audit = new AuditSink(unwrap(JsonlAuditStore.open(path.join(dataDir, 'audit.jsonl'))), sanitize);
     audit.attach(bus);
     closers.push(() => audit.close());
     const resolve = createSecretResolver(store, secretScopesFromConfig(config), bus);
     const db = openDatabase(path.join(dataDir, 'bulwark.db'));
     closers.push(() => void db.close());
     const tokens = new TokenStore(db);
+    const stores = sqliteStoresOn(db, path.join(dataDir, 'bulwark.db'));
     const parts = unwrap(
       turnParts(config, {
         bus,
-        db,
+        stores,
+        redact: sanitize,
         leaks: store.leakIndex,
         canarySecret: randomBytes(32),
         tools: [...fsTools],
@@ -92,7 +96,8 @@ describe('vault → gateway → provider, end to end', () => {
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        db,
+        sessions: stores.sessions,
+        compactions: stores.compactions,
         bus,
         dataDir,
         resolveSecret: (name) => resolve(name, { agentId: 'default', traceId: 'e2e' }),

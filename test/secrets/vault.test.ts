@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { openSecretStore, rotateMasterKey, pendingKeyPath, type SecretStore } from '../../src/secrets/store.js';
 import { open as openRecord, seal } from '../../src/secrets/crypto.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
+import { vaultTag } from '../../src/secrets/key-ring.js';
 import { filesUnder, layout, randomSecret, tracesOf } from './helpers.js';
 
 const opened: SecretStore[] = [];
@@ -263,7 +264,7 @@ describe('rotate-key', () => {
     const r = rotateMasterKey(v);
     expect(r.ok && r.value.records).toBe(5);
     expect(readFileSync(keyFile).equals(oldKey)).toBe(false);
-    expect(existsSync(pendingKeyPath(keyFile))).toBe(false);
+    expect(existsSync(pendingKeyPath(keyFile, vaultTag(dataDir)))).toBe(false);
     v.close();
     opened.pop();
     const oldFile = path.join(root, 'old.key');
@@ -293,7 +294,7 @@ describe('rotate-key', () => {
     });
     expect(!r.ok && r.error.code).toBe('vault.rotate_failed');
     expect(readFileSync(keyFile).equals(oldKey)).toBe(true);
-    expect(existsSync(pendingKeyPath(keyFile))).toBe(false);
+    expect(existsSync(pendingKeyPath(keyFile, vaultTag(dataDir)))).toBe(false);
     const g = v.get('B');
     expect(g.ok && g.value).toBe('value-b-1234');
     v.close();
@@ -309,14 +310,14 @@ describe('rotate-key', () => {
     v.set('A', 'value-a-1234');
     // Do what rotateMasterKey does, but stop before renaming the new key over the old one.
     const newKey = randomBytes(32);
-    writeFileSync(pendingKeyPath(keyFile), newKey.toString('base64'), { mode: 0o600 });
+    writeFileSync(pendingKeyPath(keyFile, vaultTag(dataDir)), newKey.toString('base64'), { mode: 0o600 });
     expect(v.rotateKey(newKey).ok).toBe(true);
     v.close();
     opened.pop();
     const v2 = mustOpen(dataDir, keyFile, false);
     const g = v2.get('A');
     expect(g.ok && g.value).toBe('value-a-1234');
-    expect(existsSync(pendingKeyPath(keyFile))).toBe(false);
+    expect(existsSync(pendingKeyPath(keyFile, vaultTag(dataDir)))).toBe(false);
     expect(Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64').equals(newKey)).toBe(true);
   });
 
@@ -326,10 +327,10 @@ describe('rotate-key', () => {
     v.set('A', 'value-a-1234');
     v.close();
     opened.pop();
-    writeFileSync(pendingKeyPath(keyFile), randomBytes(32).toString('base64'), { mode: 0o600 });
+    writeFileSync(pendingKeyPath(keyFile, vaultTag(dataDir)), randomBytes(32).toString('base64'), { mode: 0o600 });
     const v2 = mustOpen(dataDir, keyFile, false);
     expect(v2.get('A').ok).toBe(true);
-    expect(existsSync(pendingKeyPath(keyFile))).toBe(false);
+    expect(existsSync(pendingKeyPath(keyFile, vaultTag(dataDir)))).toBe(false);
   });
 
   it('a process still holding the old key after a rotation elsewhere is told to restart, not that the vault is tampered', () => {

@@ -26,7 +26,7 @@ export interface ModelCallDriver {
   /** Runs the gates; the model the call goes to when a gate changed it (the L22 fallback). */
   before(request: ModelRequest, ctx: CallContext): Promise<Result<{ model?: string } | undefined, BulwarkError>>;
   /** Settles the last admitted call, as the turn loop does once it is over. */
-  after(outcome: ModelCallOutcome, signal?: AbortSignal): ModelCallAdvice | undefined;
+  after(outcome: ModelCallOutcome, signal?: AbortSignal): Promise<ModelCallAdvice | undefined>;
 }
 
 export function modelCallDriver(gates: Pipeline<ModelCallItem>): ModelCallDriver {
@@ -36,15 +36,16 @@ export function modelCallDriver(gates: Pipeline<ModelCallItem>): ModelCallDriver
       const item: ModelCallItem = { request, settlements: [] };
       const r = await runPipeline(gates, item, ctx, request.signal);
       if (!r.ok) {
-        for (const s of item.settlements) s.cancel();
+        for (const s of item.settlements) await s.cancel();
         return r;
       }
       pending = item.settlements;
       return ok(r.value.request.model === request.model ? undefined : { model: r.value.request.model });
     },
-    after(outcome, signal = new AbortController().signal) {
+    async after(outcome, signal = new AbortController().signal) {
       let advice: ModelCallAdvice | undefined;
-      for (const s of pending.splice(0).reverse()) if (s.after(outcome, signal)?.retry) advice = { retry: true };
+      for (const s of pending.splice(0).reverse())
+        if ((await s.after(outcome, signal))?.retry) advice = { retry: true };
       return advice;
     },
   };

@@ -3,7 +3,7 @@
  * refuse the call if it would pass a budget (per execution, per hour, per day; per agent and
  * global) or fill more than 95 % of the model's context window. Calls in flight are reserved so
  * parallel calls cannot all slip under a limit. After the call, the provider's actual usage is
- * recorded in SQLite.
+ * recorded in the usage store.
  */
 import { auditContext } from '../../core/context.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
@@ -33,6 +33,12 @@ export interface Reservation {
   readonly estimate: number;
 }
 
+export interface BudgetStatus {
+  readonly agents: Array<{ agentId: string; hour: number; day: number; budgets: AgentBudgets }>;
+  readonly global: { hour: number; day: number; budgets: GlobalBudgets };
+  readonly inflight: number;
+}
+
 type Scope = 'execution' | 'agent-hour' | 'agent-day' | 'global-hour' | 'global-day';
 
 const HOUR = 3_600_000;
@@ -44,130 +50,174 @@ export class BudgetGuard {
   private readonly inflight = new Map<number, Reservation>();
   private readonly executions = new Map<string, number>();
   private nextId = 1;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: BudgetGuardOptions) {
     this.clock = opts.clock ?? Date.now;
     this.contextFraction = opts.contextFraction ?? 0.95;
   }
 
+  /**
+   * Refuses the call, or reserves its estimate until `settle`. The sums read from the store and the reservations in
+   * flight are taken together, exclusively (no settle moves a call from one to the other in between), so parallel
+   * calls cannot all slip under a limit.
+   */
   check(
     req: Pick<ModelRequest, 'model' | 'system' | 'messages' | 'tools' | 'maxTokens'>,
     ctx: TurnContext,
-  ): Result<Reservation, BulwarkError> {
+  ): Promise<Result<Reservation, BulwarkError>> {
     const prompt = estimatePromptTokens(req);
     const estimate = prompt + Math.max(0, req.maxTokens);
     const info = this.opts.modelInfo(req.model);
     const windowLimit = Math.floor(info.contextWindow * this.contextFraction);
     if (estimate > windowLimit) {
-      return this.refuse(
-        ctx,
-        'context-window',
-        estimate,
-        0,
-        windowLimit,
-        `this call needs about ${estimate} tokens (prompt ${prompt} + max output ${req.maxTokens}), over ${Math.round(this.contextFraction * 100)} % of the ${info.contextWindow}-token context window of ${req.model}; start a new session or shorten the input`,
+      return Promise.resolve(
+        this.refuse(
+          ctx,
+          'context-window',
+          estimate,
+          0,
+          windowLimit,
+          `this call needs about ${estimate} tokens (prompt ${prompt} + max output ${req.maxTokens}), over ${Math.round(this.contextFraction * 100)} % of the ${info.contextWindow}-token context window of ${req.model}; start a new session or shorten the input`,
+        ),
       );
     }
-    const now = this.clock();
-    const b = this.opts.budgetsFor(ctx.agentId);
-    const checks: Array<[Scope, number | null, () => number]> = [
-      [
-        'execution',
-        b.perExecution,
-        () => (this.executions.get(ctx.traceId) ?? 0) + this.inflightSum((r) => r.traceId === ctx.traceId),
-      ],
-      [
-        'agent-hour',
-        b.perHour,
-        () => this.opts.store.tokensSince(now - HOUR, ctx.agentId) + this.inflightSum((r) => r.agentId === ctx.agentId),
-      ],
-      [
-        'agent-day',
-        b.perDay,
-        () =>
-          this.opts.store.tokensSince(startOfUtcDay(now), ctx.agentId) +
-          this.inflightSum((r) => r.agentId === ctx.agentId),
-      ],
-      [
-        'global-hour',
-        this.opts.global.perHour,
-        () => this.opts.store.tokensSince(now - HOUR) + this.inflightSum(() => true),
-      ],
-      [
-        'global-day',
-        this.opts.global.perDay,
-        () => this.opts.store.tokensSince(startOfUtcDay(now)) + this.inflightSum(() => true),
-      ],
-    ];
-    for (const [scope, limit, usedFn] of checks) {
-      if (limit === null) continue;
-      const used = usedFn();
-      if (used + estimate > limit) {
-        return this.refuse(
-          ctx,
-          scope,
-          estimate,
-          used,
-          limit,
-          `this call needs about ${estimate} tokens but only ${Math.max(0, limit - used)} of the ${describeScope(scope, ctx.agentId)} budget of ${limit} remain; the call was not sent. ${fixFor(scope)}`,
-        );
+    return this.exclusive(async () => {
+      const now = this.clock();
+      const b = this.opts.budgetsFor(ctx.agentId);
+      const store = this.opts.store;
+      const checks: Array<[Scope, number | null, () => Promise<number>]> = [
+        [
+          'execution',
+          b.perExecution,
+          () =>
+            Promise.resolve(
+              (this.executions.get(ctx.traceId) ?? 0) + this.inflightSum((r) => r.traceId === ctx.traceId),
+            ),
+        ],
+        [
+          'agent-hour',
+          b.perHour,
+          async () =>
+            (await store.tokensSince(now - HOUR, ctx.agentId)) + this.inflightSum((r) => r.agentId === ctx.agentId),
+        ],
+        [
+          'agent-day',
+          b.perDay,
+          async () =>
+            (await store.tokensSince(startOfUtcDay(now), ctx.agentId)) +
+            this.inflightSum((r) => r.agentId === ctx.agentId),
+        ],
+        [
+          'global-hour',
+          this.opts.global.perHour,
+          async () => (await store.tokensSince(now - HOUR)) + this.inflightSum(() => true),
+        ],
+        [
+          'global-day',
+          this.opts.global.perDay,
+          async () => (await store.tokensSince(startOfUtcDay(now))) + this.inflightSum(() => true),
+        ],
+      ];
+      for (const [scope, limit, usedFn] of checks) {
+        if (limit === null) continue;
+        const used = await usedFn();
+        if (used + estimate > limit) {
+          return this.refuse(
+            ctx,
+            scope,
+            estimate,
+            used,
+            limit,
+            `this call needs about ${estimate} tokens but only ${Math.max(0, limit - used)} of the ${describeScope(scope, ctx.agentId)} budget of ${limit} remain; the call was not sent. ${fixFor(scope)}`,
+          );
+        }
       }
-    }
-    const r: Reservation = {
-      id: this.nextId++,
-      agentId: ctx.agentId,
-      traceId: ctx.traceId,
-      model: req.model,
-      estimate,
-    };
-    this.inflight.set(r.id, r);
-    return ok(r);
+      const r: Reservation = {
+        id: this.nextId++,
+        agentId: ctx.agentId,
+        traceId: ctx.traceId,
+        model: req.model,
+        estimate,
+      };
+      this.inflight.set(r.id, r);
+      return ok(r);
+    });
   }
 
-  /** Releases the reservation and records what the provider actually reported. */
-  settle(r: Reservation, usage: { inputTokens: number; outputTokens: number }): void {
-    if (!this.inflight.delete(r.id)) return;
-    const input = sane(usage.inputTokens);
-    const output = sane(usage.outputTokens);
-    this.recordUsage(r.agentId, r.traceId, r.model, input, output);
+  /**
+   * Records what the provider actually reported, then releases the reservation. Rejects when the store cannot keep
+   * the usage (the reservation is released all the same).
+   */
+  settle(r: Reservation, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.inflight.has(r.id)) return;
+      try {
+        await this.record(r.agentId, r.traceId, r.model, sane(usage.inputTokens), sane(usage.outputTokens));
+      } finally {
+        this.inflight.delete(r.id);
+      }
+    });
   }
 
   /** Usage reported without a reservation (e.g. by a caller that skipped the check) still counts. */
-  recordUsage(agentId: string, traceId: string, model: string, input: number, output: number): void {
+  recordUsage(agentId: string, traceId: string, model: string, input: number, output: number): Promise<void> {
+    return this.exclusive(() => this.record(agentId, traceId, model, sane(input), sane(output)));
+  }
+
+  private async record(agentId: string, traceId: string, model: string, input: number, output: number): Promise<void> {
     const total = input + output;
     if (total === 0) return;
-    const info = this.opts.modelInfo(model);
-    const cost = (input / 1000) * info.costPer1kIn + (output / 1000) * info.costPer1kOut;
-    this.opts.store.record(agentId, model, input, output, cost, this.clock());
     this.executions.delete(traceId);
     this.executions.set(traceId, (this.executions.get(traceId) ?? 0) + total);
     if (this.executions.size > MAX_TRACKED_EXECUTIONS) {
       const oldest = this.executions.keys().next().value;
       if (oldest !== undefined) this.executions.delete(oldest);
     }
+    const info = this.opts.modelInfo(model);
+    const cost = (input / 1000) * info.costPer1kIn + (output / 1000) * info.costPer1kOut;
+    await this.opts.store.record({
+      agent: agentId,
+      model,
+      inputTokens: input,
+      outputTokens: output,
+      cost,
+      at: this.clock(),
+    });
   }
 
   /** For `bulwark layers`/`status` and `bulwark usage`. */
-  status(agentIds: readonly string[]): {
-    agents: Array<{ agentId: string; hour: number; day: number; budgets: AgentBudgets }>;
-    global: { hour: number; day: number; budgets: GlobalBudgets };
-    inflight: number;
-  } {
+  async status(agentIds: readonly string[]): Promise<BudgetStatus> {
     const now = this.clock();
-    return {
-      agents: agentIds.map((agentId) => ({
+    const store = this.opts.store;
+    const agents = [];
+    for (const agentId of agentIds) {
+      agents.push({
         agentId,
-        hour: this.opts.store.tokensSince(now - HOUR, agentId),
-        day: this.opts.store.tokensSince(startOfUtcDay(now), agentId),
+        hour: await store.tokensSince(now - HOUR, agentId),
+        day: await store.tokensSince(startOfUtcDay(now), agentId),
         budgets: this.opts.budgetsFor(agentId),
-      })),
+      });
+    }
+    return {
+      agents,
       global: {
-        hour: this.opts.store.tokensSince(now - HOUR),
-        day: this.opts.store.tokensSince(startOfUtcDay(now)),
+        hour: await store.tokensSince(now - HOUR),
+        day: await store.tokensSince(startOfUtcDay(now)),
         budgets: this.opts.global,
       },
       inflight: this.inflight.size,
     };
+  }
+
+  /** Runs `task` after every earlier exclusive task has finished (failed ones too). */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private inflightSum(pred: (r: Reservation) => boolean): number {

@@ -20,7 +20,7 @@ export interface Assessment {
 export interface AssessDeps {
   readonly approvalsConfig: (agentId: string) => ApprovalsConfig;
   /** The tool as registered; undefined when it does not exist (treated as destructive). */
-  readonly tool: (agentId: string, name: string) => Pick<Tool, 'actionClass'> | undefined;
+  readonly tool: (agentId: string, name: string) => Pick<Tool, 'actionClass' | 'approvalReason'> | undefined;
   /** Real path of the agent's workspace. */
   readonly workspace: (agentId: string) => string | undefined;
   /** The exec network mode and grants every effect hash binds. */

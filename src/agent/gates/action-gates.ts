@@ -13,9 +13,12 @@ import type { GateId, GateReport, LayerReporter } from '../../core/layers.js';
 import type { Gate } from '../../core/pipeline.js';
 import { err, ok } from '../../core/result.js';
 import { buildEffect, buildView } from '../../policy/approval-effect.js';
-import type { ApprovalQueue } from '../../policy/approvals.js';
+import type { ApprovalQueue, EffectView } from '../../policy/approvals.js';
+import { canonicalJson, effectHash, type Effect } from '../../policy/effect-hash.js';
+import type { OperatorApprovals } from '../tools/tool.js';
 import type { ToolCallItem, ToolRunItem } from '../boundaries.js';
-import type { Assess, AssessDeps } from './action-assessment.js';
+import type { CallContext } from '../../core/context.js';
+import type { Assess, AssessDeps, Assessment } from './action-assessment.js';
 import { createAssess } from './action-assessment.js';
 
 export interface ActionGatesDeps extends AssessDeps {
@@ -31,6 +34,8 @@ export interface ActionGates extends LayerReporter {
   /** L13 at execution: the effect the tool would have now must match a grant. */
   readonly recheck: Gate<ToolRunItem>;
   readonly assess: Assess;
+  /** A running tool asks the operator about one change its own gate refused (through the same L13 queue). */
+  readonly operator: OperatorApprovals;
 }
 
 const MAX_GRANTS = 10_000;
@@ -70,11 +75,28 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     return false;
   }
 
+  /**
+   * A call its class would allow, but that the tool itself says needs an operator (it would replace an owner
+   * memory): marked for L13 with the tool's reason.
+   */
+  async function escalated(a: Assessment, name: string, ctx: CallContext): Promise<Assessment> {
+    if (a.decision !== 'allow') return a;
+    const tool = deps.tool(ctx.agentId, name);
+    if (!tool?.approvalReason || a.classification.args === undefined) return a;
+    const reason = await tool.approvalReason(a.classification.args, ctx);
+    if (reason === undefined) return a;
+    return {
+      ...a,
+      decision: 'approve',
+      classification: { ...a.classification, reasons: [...a.classification.reasons, reason] },
+    };
+  }
+
   const classify: Gate<ToolCallItem> = {
     layer: 'L27',
     name: 'classify the action; refuse classes this agent may not use',
-    run(item, ctx) {
-      const a = assess(item.ref.name, argsJsonOf(item), ctx);
+    async run(item, ctx) {
+      const a = await escalated(assess(item.ref.name, argsJsonOf(item), ctx), item.ref.name, ctx);
       if (a.decision !== 'deny') return ok({ ...item, assessment: a });
       const c = a.classification;
       deps.bus.emit('tool:denied', {
@@ -175,7 +197,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
   const recheck: Gate<ToolRunItem> = {
     layer: 'L13',
     name: 're-check the effect the tool would have now against the approved one',
-    run(item, ctx) {
+    async run(item, ctx) {
       const name = item.tool.spec.name;
       let argsJson: string;
       try {
@@ -183,7 +205,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
       } catch {
         return err(refusal('approval.drift', `${name}: arguments cannot be serialised for the execution check`, 'L13'));
       }
-      const a = assess(name, argsJson, ctx, item.workspace);
+      const a = await escalated(assess(name, argsJson, ctx, item.workspace), name, ctx);
       if (a.decision === 'deny') {
         return err(
           refusal(
@@ -213,6 +235,78 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     },
   };
 
+  const MAX_VIEW_SUBJECT = 8_192;
+
+  const operator: OperatorApprovals = {
+    async ask(tool, request, ctx, signal) {
+      const workspace = deps.workspace(ctx.agentId) ?? '';
+      const network = deps.network(ctx.agentId);
+      // The gate's name is part of what is bound: this grant can never stand in for the call's own L13 approval.
+      const args = { gate: request.layer, ...request.subject };
+      const effect: Effect = {
+        tool,
+        args,
+        cwd: workspace,
+        network,
+        agentId: ctx.agentId,
+        sessionId: ctx.sessionId,
+        ...(request.preimage !== undefined ? { preimage: request.preimage } : {}),
+      };
+      const hash = effectHash(effect);
+      let shown = canonicalJson(args);
+      if (shown.length > MAX_VIEW_SUBJECT)
+        shown = `${shown.slice(0, MAX_VIEW_SUBJECT)}… (${shown.length} chars in total)`;
+      const view: EffectView = {
+        layer: request.layer,
+        tool,
+        classes: request.classes,
+        reasons: request.reasons,
+        agentId: ctx.agentId,
+        sessionId: ctx.sessionId,
+        cwd: workspace,
+        network,
+        args: shown,
+        ...(request.diff !== undefined ? { diff: request.diff } : {}),
+      };
+      const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
+      const outcome = await deps.approvals.request(hash, view, auditContext(ctx), timeoutMs, signal);
+      if (
+        !signal.aborted &&
+        outcome.decision === 'approve' &&
+        outcome.token &&
+        deps.approvals.verifyGrant(outcome.token, hash)
+      )
+        return ok(undefined);
+      deps.bus.emit('tool:denied', {
+        ...auditContext(ctx),
+        layer: request.layer,
+        tool,
+        classes: [...request.classes],
+        reason: `operator approval ${signal.aborted ? 'cancelled' : outcome.source}`,
+        effectHash: hash,
+      });
+      const why =
+        signal.aborted || outcome.source === 'cancelled'
+          ? 'the turn was cancelled while it waited for the operator'
+          : outcome.source === 'timeout'
+            ? 'no operator approved it in time'
+            : outcome.source === 'denial-cache'
+              ? 'the operator denied this exact change moments ago'
+              : outcome.source === 'shutdown'
+                ? 'the daemon is shutting down'
+                : outcome.source === 'queue-full'
+                  ? 'too many approvals are pending'
+                  : 'the operator denied it';
+      return err(
+        refusal(
+          'approval.denied',
+          `${tool} was not run: ${why}. Do not retry the same change; ask the user instead.`,
+          request.layer,
+        ),
+      );
+    },
+  };
+
   function layers(): GateReport[] {
     const q = deps.approvals.status();
     return [
@@ -231,5 +325,5 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     ];
   }
 
-  return { name: 'action-controls', classify, approve, recheck, assess, layers };
+  return { name: 'action-controls', classify, approve, recheck, assess, operator, layers };
 }

@@ -72,14 +72,12 @@ export function budgetGate(budget: BudgetGuard): Gate<ModelCallItem> {
   return {
     layer: 'L21',
     name: 'token budgets per execution, hour and day; the context-window guard',
-    run(item, ctx) {
-      const r = budget.check(item.request, ctx);
+    async run(item, ctx) {
+      const r = await budget.check(item.request, ctx);
       if (!r.ok) return r;
       const reservation = r.value;
       item.settlements.push({
-        after(outcome) {
-          budget.settle(reservation, outcome);
-        },
+        after: (outcome) => budget.settle(reservation, outcome),
         cancel: () => budget.settle(reservation, { inputTokens: 0, outputTokens: 0 }),
       });
       return ok(item);
@@ -95,7 +93,11 @@ export function modelCallReporter(breakers: CircuitBreakers): LayerReporter {
       const all = breakers.status();
       const open = all.filter((b) => b.state !== 'closed');
       return [
-        { id: 'L21', state: 'on', reason: 'token budgets checked before each model call; usage persisted in SQLite' },
+        {
+          id: 'L21',
+          state: 'on',
+          reason: 'token budgets checked before each model call; usage persisted in the usage store',
+        },
         open.length > 0
           ? { id: 'L22', state: 'degraded', reason: `open: ${open.map((b) => `${b.key} (${b.state})`).join(', ')}` }
           : {

@@ -1,7 +1,10 @@
 import type { BulwarkError } from '../../core/errors.js';
 import type { Result } from '../../core/result.js';
 import type { ActionClass } from '../../config/sections/approvals.js';
+import type { GateId } from '../../core/layers.js';
 import type { ToolGroupName } from '../../policy/tool-policy.js';
+import type { CallContext } from '../../core/context.js';
+import type { MemoryEntry, MemoryKind, ScoredEntry } from '../../memory/index.js';
 import type { ToolSpec, TurnContext } from '../types.js';
 
 export type { ActionClass };
@@ -9,10 +12,64 @@ export type { ActionClass };
 /** Tool groups of the L12 profiles (declared once, in policy/tool-policy.ts). */
 export type ToolGroup = ToolGroupName;
 
+/**
+ * A tool's own gate refused one exact change (e.g. L11.7: a write that plants a host-executed file) that the
+ * operator — never the model — may still allow. The request is bound to `subject` and `preimage`: the grant covers
+ * that change and nothing else, and the tool re-checks both before acting on it.
+ */
+export interface OperatorRequest {
+  /** The gate that refused and asks. */
+  readonly layer: GateId;
+  /** What is approved (canonical JSON is hashed with the agent, session, workspace and network grants). */
+  readonly subject: Readonly<Record<string, unknown>>;
+  /** sha256 of the file the change replaces, 'absent' when it is new. */
+  readonly preimage?: string;
+  readonly classes: readonly ActionClass[];
+  /** What the operator reads: what would change, which rule refused it, why. */
+  readonly reasons: readonly string[];
+  readonly diff?: string;
+}
+
+/** How a running tool asks the operator; ok means approved for exactly that request. */
+export interface OperatorChannel {
+  ask(request: OperatorRequest): Promise<Result<void, BulwarkError>>;
+}
+
+/** The runtime's side of the channel: the turn loop binds the tool, the turn and its cancellation. */
+export interface OperatorApprovals {
+  ask(
+    tool: string,
+    request: OperatorRequest,
+    ctx: TurnContext,
+    signal: AbortSignal,
+  ): Promise<Result<void, BulwarkError>>;
+}
+
+/**
+ * The agent's memory as a tool sees it in one turn (built by the runtime): a save goes through the memory-write
+ * pipeline with this turn's caller and taint; a search sees only the origins the operator lets this agent search.
+ */
+export interface MemoryAccess {
+  save(input: {
+    readonly text: string;
+    readonly kind: MemoryKind;
+    readonly replaces?: string;
+    /** bulwark's id of the tool call that saves. */
+    readonly callId?: string;
+  }): Promise<Result<MemoryEntry, BulwarkError>>;
+  search(query: string, limit: number): Promise<Result<ScoredEntry[], BulwarkError>>;
+}
+
 export interface ToolRunContext extends TurnContext {
   /** Real path of the agent's workspace. */
   readonly workspace: string;
   readonly signal: AbortSignal;
+  /** Absent when no operator can be asked (then a tool's refusal stands). */
+  readonly operator?: OperatorChannel;
+  /** bulwark's id of this call (`call_<step>_<index>`). */
+  readonly callId?: string;
+  /** Present when memory is on for this agent. */
+  readonly memory?: MemoryAccess;
 }
 
 export interface Tool {
@@ -26,6 +83,11 @@ export interface Tool {
    * When in doubt, declare `true` (fail closed).
    */
   readonly external: boolean;
+  /**
+   * Why this exact call needs an operator whatever its class (e.g. it would replace an owner memory): L27 marks
+   * it for L13. Undefined: the class decides alone.
+   */
+  approvalReason?(args: unknown, ctx: CallContext): Promise<string | undefined>;
   /** Validates and runs. Arguments are untrusted JSON from the model. */
   run(args: unknown, ctx: ToolRunContext): Promise<Result<string, BulwarkError>>;
 }

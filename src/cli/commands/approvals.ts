@@ -1,7 +1,8 @@
 /**
  * `bulwark approvals list|show|approve|deny|watch`: the operator side of L13, talking to the running
  * daemon's /v1/approvals API with an admin token. `show` prints the full effect the decision is
- * bound to: argv, cwd, env names, network grants and the file diff for writes.
+ * bound to: argv, cwd, env names, network grants and the file diff for writes; a decided request (also one an
+ * earlier daemon recorded) comes from the approval history, its view as it was stored (redacted).
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
@@ -9,6 +10,7 @@ import { z } from 'zod';
 import { describeCause } from '../../core/errors.js';
 import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
+import { examples } from '../help.js';
 
 interface ConnOptions {
   url?: string;
@@ -16,6 +18,8 @@ interface ConnOptions {
   json?: boolean;
   reason?: string;
   effect?: string;
+  all?: boolean;
+  limit?: string;
 }
 
 interface ApprovalJson {
@@ -29,7 +33,10 @@ interface ApprovalJson {
   source?: string;
   by?: string;
   reason?: string;
+  resolvedAt?: string;
   view: {
+    /** The gate that asks, when it is not L13 itself (e.g. L11.7, a host-executed file). */
+    layer?: string;
     tool: string;
     classes: string[];
     reasons: string[];
@@ -41,7 +48,6 @@ interface ApprovalJson {
     argv?: string[][];
     envNames?: string[];
     diff?: string;
-    layer?: string;
     reason?: string;
     effects?: Array<{ path: string; change: string; from?: string; bytes: number; diff?: string }>;
   };
@@ -74,6 +80,7 @@ export function renderApproval(a: ApprovalJson): string {
   const v = a.view;
   const lines = [
     `approval   ${a.id}  (${a.status}${a.decision ? `: ${a.decision} by ${a.by ?? a.source ?? '?'}` : ''})`,
+    ...(v.layer ? [`gate       ${v.layer}${v.reason ? `: ${safe(v.reason)}` : ''}`] : []),
     `tool       ${v.tool}`,
     `classes    ${v.classes.join(', ')}`,
     `why        ${v.reasons.map(safe).join('; ')}`,
@@ -85,9 +92,13 @@ export function renderApproval(a: ApprovalJson): string {
   if (v.envNames && v.envNames.length > 0) lines.push(`env names  ${v.envNames.map(safe).join(', ')}`);
   lines.push(`arguments  ${safe(v.args)}`);
   lines.push(`effect     sha256:${a.effectHash}`);
-  lines.push(`waiting    ${a.waiters} call(s); expires ${a.expiresAt}`);
+  if (a.status === 'pending') lines.push(`waiting    ${a.waiters} call(s); expires ${a.expiresAt}`);
+  else
+    lines.push(
+      `decided    ${a.status}${a.resolvedAt ? ` at ${a.resolvedAt}` : ''}${a.reason ? `: ${safe(a.reason)}` : ''}`,
+    );
   if (v.diff) lines.push('diff', ...v.diff.split('\n').map((l) => `  ${safe(l)}`));
-  if (v.layer) lines.push(`gate       ${v.layer}${v.reason ? `: ${safe(v.reason)}` : ''}`);
+  if (v.effects?.length) lines.push('changes');
   for (const e of v.effects ?? []) {
     lines.push(
       `  ${e.change.padEnd(8)} ${safe(e.path)}${e.from ? ` (from ${safe(e.from)})` : ''}${e.bytes ? ` ${e.bytes} bytes` : ''}`,
@@ -100,39 +111,79 @@ export function renderApproval(a: ApprovalJson): string {
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('approvals')
-    .description('review and decide pending tool approvals (L13) on a running daemon');
+    .description('review and decide pending tool approvals (L13) on a running daemon')
+    .addHelpText(
+      'after',
+      `
+Needs a running daemon and a token with the admin scope (BULWARK_TOKEN).
+${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcdef', 'bulwark approvals approve apr_0123456789abcdef --reason "checked the diff"', 'bulwark approvals watch --json')}`,
+    );
   const conn = (c: Command): Command =>
     c
       .option('--url <url>', 'daemon URL (default: from server.host/server.port in config.yaml)')
       .option('--token <token>', 'admin API token (prefer the BULWARK_TOKEN environment variable)')
       .option('--json', 'print JSON');
 
-  conn(cmd.command('list').description('list pending approvals')).action(
-    action(ctx, async (opts: ConnOptions) => {
-      const out = (await call(ctx, opts, 'GET', '')) as { data: ApprovalJson[] };
-      if (opts.json) return printJson(ctx, out.data);
-      if (out.data.length === 0) return ctx.stdout('no pending approvals\n');
-      ctx.stdout(
-        formatTable(
-          ['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
-          out.data.map((a) => [
-            a.id,
-            a.view.agentId,
-            a.view.tool,
-            a.view.classes.join(','),
-            String(a.waiters),
-            a.expiresAt,
-            safe(summary(a)),
-          ]),
-        ),
-      );
-    }),
-  );
+  conn(
+    cmd
+      .command('list')
+      .description('list pending approvals (--all: the recorded history, newest first)')
+      .addHelpText(
+        'after',
+        examples('bulwark approvals list', 'bulwark approvals list --all --limit 20', 'bulwark approvals list --json'),
+      ),
+  )
+    .option('--all', 'every recorded request with its status, decided ones too')
+    .option('--limit <n>', 'with --all: how many (1-500)', '50')
+    .action(
+      action(ctx, async (opts: ConnOptions) => {
+        if (opts.all) {
+          const limit = Number(opts.limit ?? '50');
+          if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+            return fail(ctx, '--limit must be a whole number from 1 to 500');
+          const page = (await call(ctx, opts, 'GET', `/history?limit=${limit}`)) as { data: ApprovalJson[] };
+          if (opts.json) return printJson(ctx, page.data);
+          if (page.data.length === 0) return ctx.stdout('no approval requests recorded\n');
+          return ctx.stdout(
+            formatTable(
+              ['ID', 'STATUS', 'AGENT', 'TOOL', 'CREATED', 'BY', 'EFFECT'],
+              page.data.map((a) => [
+                a.id,
+                a.status,
+                a.view.agentId,
+                a.view.tool,
+                a.createdAt,
+                safe(a.by ?? a.source ?? ''),
+                safe(summary(a)),
+              ]),
+            ),
+          );
+        }
+        const out = (await call(ctx, opts, 'GET', '')) as { data: ApprovalJson[] };
+        if (opts.json) return printJson(ctx, out.data);
+        if (out.data.length === 0) return ctx.stdout('no pending approvals\n');
+        ctx.stdout(
+          formatTable(
+            ['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
+            out.data.map((a) => [
+              a.id,
+              a.view.agentId,
+              a.view.tool,
+              a.view.classes.join(','),
+              String(a.waiters),
+              a.expiresAt,
+              safe(summary(a)),
+            ]),
+          ),
+        );
+      }),
+    );
 
   conn(
     cmd
       .command('show <id>')
-      .description('show the full effect of one approval: argv, cwd, env names, network grants, diff'),
+      .description('show the full effect of one approval: argv, cwd, env names, network grants, diff')
+      .addHelpText('after', examples('bulwark approvals show apr_0123456789abcdef')),
   ).action(
     action(ctx, async (id: string, opts: ConnOptions) => {
       const a = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
@@ -145,7 +196,11 @@ export function register(program: Command, ctx: CliContext): void {
     conn(
       cmd
         .command(`${decision} <id>`)
-        .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`),
+        .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`)
+        .addHelpText(
+          'after',
+          examples(`bulwark approvals ${decision} apr_0123456789abcdef --reason "reviewed the command"`),
+        ),
     )
       .option('--reason <text>', 'note recorded in the audit log')
       .option(
@@ -173,7 +228,12 @@ export function register(program: Command, ctx: CliContext): void {
       );
   }
 
-  conn(cmd.command('watch').description('print each new approval request as it arrives (server-sent events)')).action(
+  conn(
+    cmd
+      .command('watch')
+      .description('print each new approval request as it arrives (server-sent events)')
+      .addHelpText('after', examples('bulwark approvals watch', 'bulwark approvals watch --json | jq .view.tool')),
+  ).action(
     action(ctx, async (opts: ConnOptions) => {
       const { url, token } = adminConnection(ctx, opts);
       await watchApprovals(ctx, url, token, opts.json === true);
@@ -198,6 +258,7 @@ const ApprovalEvent = z.looseObject({
   by: str.optional(),
   reason: str.optional(),
   view: z.looseObject({
+    layer: str.optional(),
     tool: str,
     classes: z.array(str),
     reasons: z.array(str),

@@ -13,6 +13,7 @@ import type { CliContext } from '../context.js';
 import { DaemonStatusError, fetchDaemonStatus, isBrokerLive, type BrokerLiveJson } from '../daemon-status.js';
 import { daemonToken } from '../daemon-url.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
+import { examples } from '../help.js';
 
 const LIVE_TIMEOUT_MS = 1500;
 
@@ -95,7 +96,10 @@ export function brokerConfigFrom(dataDir: string): Result<BrokerConfig, BulwarkE
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const broker = program.command('broker').description('L08 credential broker');
+  const broker = program
+    .command('broker')
+    .description('L08 credential broker')
+    .addHelpText('after', examples('bulwark broker status', 'bulwark broker status --json'));
   broker
     .command('status')
     .description(
@@ -104,6 +108,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .option('--url <url>', 'daemon URL for the live view (default: from server.host/server.port in config.yaml)')
     .option('--token <token>', 'admin API token for the live view (prefer the BULWARK_TOKEN environment variable)')
+    .addHelpText('after', examples('bulwark broker status', 'BULWARK_TOKEN=bwk_... bulwark broker status --json'))
     .action(
       action(ctx, async (opts: BrokerStatusOptions) => {
         const cfg = brokerConfigFrom(ctx.dataDir);

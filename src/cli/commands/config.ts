@@ -6,9 +6,13 @@ import { EMPTY_LEAK_SCANNER } from '../../core/leak.js';
 import { createSanitizer, redactConfigForDisplay } from '../../logging/logger.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
+import { examples } from '../help.js';
 
 export function register(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('inspect the configuration');
+  const config = program
+    .command('config')
+    .description('inspect the configuration')
+    .addHelpText('after', examples('bulwark config show', 'bulwark config show --json'));
   config
     .command('show')
     .description(

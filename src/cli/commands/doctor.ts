@@ -1,23 +1,29 @@
 /**
  * `bulwark doctor`: host checks, each with the fix when it fails — bwrap present and working, user
- * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, data dir
- * permissions and where the master key would come from (never the key itself); copy-on-write views for exec
- * effects (L11.7) and the unprivileged sandbox user.
+ * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, who owns and may
+ * write the data dir, its files and the master key file (daemonFileProblems: exactly what `bulwark start`
+ * refuses), where the master key would come from (never the key itself), which daemon holds the data dir, the
+ * operator's git safe.bareRepository setting, copy-on-write views for exec effects (L11.7) and the unprivileged
+ * sandbox user.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { envVar } from '../../config/env.js';
-import { childPath } from '../../core/safe-path.js';
 import { describeCause } from '../../core/errors.js';
 import { tmpdir } from 'node:os';
+import { childPath } from '../../core/safe-path.js';
 import { loadConfig } from '../../config/load.js';
 import { EXEC_DEFAULTS } from '../../config/sections/exec.js';
 import { detectSandbox, type SandboxDetection } from '../../exec/detect.js';
 import { probeOverlay } from '../../exec/overlay-probe.js';
 import { lookupUser } from '../../exec/sandbox-identity.js';
-import { CREDENTIAL_NAME, MASTER_KEY_ENV, defaultKeyFilePath } from '../../secrets/master-key.js';
+import { lockHolder } from '../../config/data-dir-lock.js';
+import { currentUid } from '../../config/ownership.js';
+import { CREDENTIAL_NAME, MASTER_KEY_ENV } from '../../secrets/master-key.js';
+import { daemonFileProblems, keyLocationOf } from '../../secrets/trusted-files.js';
+import { operatorGitGlobal, type GitGlobalValue } from '../../exec/host-executed/index.js';
 import type { CliContext } from '../context.js';
 import { action, formatTable, printJson } from '../output.js';
+import { examples } from '../help.js';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
 
@@ -66,65 +72,94 @@ function userNamespaces(): DoctorCheck {
   return { name: 'user namespaces', state: 'ok', detail: `max_user_namespaces=${max ?? 'unknown'}` };
 }
 
-function masterKeySource(): DoctorCheck {
-  const credDir = envVar('CREDENTIALS_DIRECTORY');
-  if (credDir && existsSync(childPath(credDir, CREDENTIAL_NAME)))
+function masterKeySource(dataDir: string): DoctorCheck {
+  const where = keyLocationOf(dataDir);
+  if (!where.ok) return { name: 'master key', state: 'fail', detail: where.error.message };
+  const loc = where.value;
+  if (loc.origin === 'systemd-credential')
     return { name: 'master key', state: 'ok', detail: `systemd credential ${CREDENTIAL_NAME}` };
-  if (envVar(MASTER_KEY_ENV))
-    return { name: 'master key', state: 'ok', detail: `environment variable ${MASTER_KEY_ENV} (scrubbed once read)` };
-  const file = defaultKeyFilePath();
-  try {
-    const st = statSync(file);
-    if ((st.mode & 0o077) !== 0)
-      return {
-        name: 'master key',
-        state: 'fail',
-        detail: `${file} is readable by group or others`,
-        fix: `chmod 600 ${file}`,
-      };
-    return { name: 'master key', state: 'ok', detail: `key file ${file} (mode 0600)` };
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
-      return { name: 'master key', state: 'fail', detail: `${file}: ${describeCause(cause)}` };
+  if (loc.origin === 'env')
     return {
       name: 'master key',
-      state: 'warn',
-      detail: 'no master key yet',
-      fix: `run \`bulwark init\`, or provide ${MASTER_KEY_ENV} or a systemd credential ${CREDENTIAL_NAME}`,
+      state: 'ok',
+      detail: `environment variable ${loc.location ?? ''} (scrubbed once read)`,
     };
-  }
+  if (loc.exists)
+    return {
+      name: 'master key',
+      state: 'ok',
+      detail: `key file ${loc.location ?? ''}${loc.perDataDir ? " (this data dir's own)" : ''}`,
+    };
+  if (loc.legacy)
+    return {
+      name: 'master key',
+      state: 'ok',
+      detail: `this data dir's vault will get its own copy of the shared key ${loc.legacy} when it is next opened`,
+    };
+  return {
+    name: 'master key',
+    state: 'warn',
+    detail: `no master key yet; it will be made at ${loc.location ?? 'a key file named by this data dir in ~/.config/bulwark/keys/'}`,
+    fix: `run \`bulwark init\` or \`bulwark secrets set NAME\`, or provide ${MASTER_KEY_ENV} or a systemd credential ${CREDENTIAL_NAME}`,
+  };
 }
 
-function dataDirCheck(dir: string): DoctorCheck {
-  try {
-    const st = statSync(dir);
-    if (!st.isDirectory())
-      return {
-        name: 'data dir',
-        state: 'fail',
-        detail: `${dir} is not a directory`,
-        fix: `move it away and run \`bulwark init\``,
-      };
-    if ((st.mode & 0o077) !== 0)
-      return {
-        name: 'data dir',
-        state: 'fail',
-        detail: `${dir} has mode ${(st.mode & 0o777).toString(8)}`,
-        fix: `chmod 700 ${dir}`,
-      };
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid())
-      return {
-        name: 'data dir',
-        state: 'fail',
-        detail: `${dir} belongs to uid ${st.uid}, not to this user`,
-        fix: `chown -R $(id -u) ${dir}`,
-      };
-    return { name: 'data dir', state: 'ok', detail: `${dir} (mode 700)` };
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT')
-      return { name: 'data dir', state: 'warn', detail: `${dir} does not exist yet`, fix: 'run `bulwark init`' };
-    return { name: 'data dir', state: 'fail', detail: describeCause(cause) };
+/** The data dir and key file findings `bulwark start` refuses on (the same function), one line each. */
+function fileChecks(dataDir: string): DoctorCheck[] {
+  if (!existsSync(dataDir))
+    return [{ name: 'data dir', state: 'warn', detail: `${dataDir} does not exist yet`, fix: 'run `bulwark init`' }];
+  const problems = daemonFileProblems(dataDir);
+  const checks: DoctorCheck[] = problems.map((p) => ({
+    name: p.subject,
+    state: p.severity === 'refuse' ? 'fail' : 'warn',
+    detail: p.message,
+    fix: p.fix,
+  }));
+  if (!problems.some((p) => p.subject === 'data dir'))
+    checks.unshift({
+      name: 'data dir',
+      state: 'ok',
+      detail: `${dataDir} and its files belong to this user (uid ${currentUid() ?? '?'}); nobody else can write them`,
+    });
+  if (!problems.some((p) => p.severity === 'refuse')) checks.push(masterKeySource(dataDir));
+  const holder = lockHolder(dataDir);
+  checks.push(
+    holder?.alive
+      ? {
+          name: 'daemon',
+          state: 'ok',
+          detail: `a daemon holds this data dir: pid ${holder.pid}, started ${holder.startedAt}`,
+        }
+      : { name: 'daemon', state: 'ok', detail: 'no daemon holds this data dir' },
+  );
+  return checks;
+}
+
+const BARE_FIX = 'git config --global safe.bareRepository explicit';
+
+/**
+ * git opens a bare repository it merely finds in the directory it runs in — config, hooks and all — unless
+ * safe.bareRepository=explicit. bulwark judges every git directory an agent writes (L11.7); this closes the door
+ * for anything that slips past, and for repositories from anywhere else.
+ */
+export function bareRepositoryCheck(
+  read: () => GitGlobalValue = () => operatorGitGlobal('safe.bareRepository'),
+): DoctorCheck {
+  const name = 'git bare repositories';
+  const r = read();
+  if (!r.ok) {
+    if (r.error.missing)
+      return { name, state: 'ok', detail: 'git is not installed here: nothing opens a planted repository' };
+    return { name, state: 'warn', detail: `cannot read the global git config: ${r.error.message}`, fix: BARE_FIX };
   }
+  if (r.value?.toLowerCase() === 'explicit')
+    return { name, state: 'ok', detail: 'safe.bareRepository=explicit: git opens no bare repository it only finds' };
+  return {
+    name,
+    state: 'warn',
+    detail: `safe.bareRepository is ${r.value === undefined ? 'not set' : `"${r.value}"`}: git run in a workspace opens a bare repository planted there and runs what its config names`,
+    fix: `${BARE_FIX}  (for every user who runs git in agent workspaces)`,
+  };
 }
 
 export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbox()): DoctorCheck[] {
@@ -202,8 +237,8 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
     );
     checks.push(sandboxUserCheck(dataDir));
   }
-  checks.push(dataDirCheck(dataDir));
-  checks.push(masterKeySource());
+  checks.push(...fileChecks(dataDir));
+  checks.push(bareRepositoryCheck());
   return checks;
 }
 
@@ -229,10 +264,16 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
     .description(
-      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key',
+      'check this host: sandbox (bwrap, user namespaces, seccomp, Landlock, cgroups, limits), Node, data dir, master key, git safe.bareRepository',
     )
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExit code: 0 when nothing fails (warnings allowed), 1 otherwise.')
+    .addHelpText(
+      'after',
+      `
+Exit code: 0 when nothing fails (warnings allowed), 1 otherwise. What doctor fails on about the data dir and the
+master key file (owner, write access, the directories above them) is exactly what \`bulwark start\` refuses.
+${examples('bulwark doctor', 'BULWARK_HOME=/srv/bulwark bulwark doctor --json')}`,
+    )
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         const checks = doctorChecks(ctx.dataDir);

@@ -10,6 +10,7 @@ import { StubResolver, systemResolver, type Resolver } from '../../net/resolver.
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
+import { examples } from '../help.js';
 
 export interface NetCheckLine {
   /** From a --jsonl row's `id`, when present. */
@@ -93,7 +94,10 @@ export async function checkUrls(guard: SsrfGuard, items: readonly NetCheckItem[]
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const net = program.command('net').description('L10 SSRF guard: check where a URL would connect');
+  const net = program
+    .command('net')
+    .description('L10 SSRF guard: check where a URL would connect')
+    .addHelpText('after', examples('bulwark net check http://169.254.169.254/latest/meta-data/'));
   net
     .command('check')
     .description('print the L10 verdict (allow, block, invalid), the resolved addresses and the rule that fired')

@@ -16,6 +16,7 @@ import type { CliContext } from '../context.js';
 import { describeEffects } from '../../agent/tools/exec.js';
 import { confirmAtTerminal } from '../input.js';
 import { action, fail, printJson, terminalSafe } from '../output.js';
+import { examples } from '../help.js';
 
 /** One shell word for a command line built from argv. */
 export function shellQuote(arg: string): string {
@@ -32,11 +33,15 @@ function execConfigFrom(dataDir: string): ExecConfig | string {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const sandbox = program.command('sandbox').description('L11 OS exec sandbox: try it and see its state');
+  const sandbox = program
+    .command('sandbox')
+    .description('L11 OS exec sandbox: try it and see its state')
+    .addHelpText('after', examples('bulwark sandbox status', 'bulwark sandbox run -- ls -la'));
   sandbox
     .command('status')
     .description('probe the sandbox providers, seccomp, Landlock, cgroups and resource limits on this host')
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark sandbox status', 'bulwark sandbox status --json'))
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         const d = detectSandbox();
@@ -124,7 +129,9 @@ Examples:
           mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
           const ownDir = childPath(runtimeDir, `exec-cli-${process.pid}`);
           // The run is audited in the data dir's audit.jsonl, as the exec tool's runs are.
-          const audit = openCliAuditBus(dd.value);
+          const opened = openCliAuditBus(dd.value, (m) => ctx.stderr(`bulwark: ${m}\n`));
+          if (!opened.ok) return fail(ctx, opened.error);
+          const audit = opened.value;
           const svc = startExec({
             config,
             runtimeDir: ownDir,
@@ -133,13 +140,13 @@ Examples:
             journalDir: childPath(dd.value, 'journal'),
           });
           if (!svc.ok) {
-            audit.close();
+            await audit.close();
             return fail(ctx, svc.error);
           }
           for (const l of svc.value.log) if (l.level !== 'info') ctx.stderr(`bulwark: ${l.message}\n`);
           const runner = svc.value.runner;
           if (!runner) {
-            audit.close();
+            await audit.close();
             ctx.setExitCode(126);
             return ctx.stderr(`bulwark: exec is disabled: ${svc.value.layer.reason}\n`);
           }
@@ -190,7 +197,7 @@ Examples:
             ctx.setExitCode(r.value.timedOut ? 124 : (r.value.exitCode ?? 128));
           } finally {
             svc.value.stop();
-            audit.close();
+            await audit.close();
             rmSync(ownDir, { recursive: true, force: true });
           }
         },

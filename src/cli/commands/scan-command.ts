@@ -11,6 +11,7 @@ import { ok, type Result } from '../../core/result.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
+import { scanGroup } from '../help.js';
 
 export interface ScanCommandItem {
   readonly input: string;
@@ -60,9 +61,7 @@ export function parseCommandJsonl(text: string): Result<ScanCommandItem[], Bulwa
 
 /** Adds `command` under the `scan` command (created when the perimeter's `scan` is not registered yet). */
 export function register(program: Command, ctx: CliContext): void {
-  const scan =
-    program.commands.find((c) => c.name() === 'scan') ??
-    program.command('scan').description('run a detector on input without acting on it');
+  const scan = program.commands.find((c) => c.name() === 'scan') ?? scanGroup(program);
   scan
     .command('command')
     .description(

@@ -17,6 +17,7 @@ import { PromptFingerprint } from '../../guards/prompt-extraction.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
+import { scanGroup } from '../help.js';
 
 export interface ScanOutputItem {
   readonly text: string;
@@ -99,9 +100,7 @@ export interface ScanOutputRegisterOptions {
 
 /** Adds `output` under the `scan` command (created when the perimeter's `scan` is not registered yet). */
 export function register(program: Command, ctx: CliContext, options: ScanOutputRegisterOptions = {}): void {
-  const scan =
-    program.commands.find((c) => c.name() === 'scan') ??
-    program.command('scan').description('run a detector on input without acting on it');
+  const scan = program.commands.find((c) => c.name() === 'scan') ?? scanGroup(program);
   scan
     .command('output')
     .description(

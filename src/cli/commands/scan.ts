@@ -14,6 +14,7 @@ import { sanitizeToolOutput } from '../../guards/tool-output.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';
+import { scanGroup } from '../help.js';
 
 export interface ScanVerdict {
   readonly risk: 'low' | 'medium' | 'high';
@@ -78,9 +79,7 @@ export function scanItems(target: ScanTarget, items: readonly ScanItem[]): Array
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const scan =
-    program.commands.find((c) => c.name() === 'scan') ??
-    program.command('scan').description('run a detector on input without acting on it');
+  const scan = program.commands.find((c) => c.name() === 'scan') ?? scanGroup(program);
   for (const [name, factory] of Object.entries(SCAN_TARGETS)) {
     scan
       .command(name)

@@ -8,13 +8,11 @@ import type { Command } from 'commander';
 import { isCancel, password, confirm } from '@clack/prompts';
 import { envSnapshot } from '../../config/env.js';
 import { configPath, loadConfig } from '../../config/load.js';
-import { AuditSink } from '../../core/audit.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
 import { EventBus } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
-import { absoluteFrom, childPath } from '../../core/safe-path.js';
+import { absoluteFrom } from '../../core/safe-path.js';
 import { readTextFileBounded } from '../../config/read-file.js';
-import { createSanitizer } from '../../logging/sanitize.js';
 import {
   masterKeyOptionsFromConfig,
   secretScopesFromConfig,
@@ -23,13 +21,16 @@ import {
 } from '../../secrets/config.js';
 import { MIN_FORM_LENGTH } from '../../secrets/encodings.js';
 import { MAX_DOTENV_BYTES, parseDotenv } from '../../secrets/dotenv.js';
-import { anyGlobMatches } from '../../secrets/glob.js';
+import { RESERVED_SECRET_MESSAGE } from '../../config/sections/secrets.js';
+import { anyGlobMatches, isReservedSecretName } from '../../secrets/glob.js';
 import { LeakIndex } from '../../secrets/leak-index.js';
 import { auditPlaintext } from '../../secrets/plaintext-audit.js';
 import { openSecretStore, rotateMasterKey, type SecretStore } from '../../secrets/store.js';
 import { checkSecretName, vaultPath } from '../../secrets/vault.js';
+import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';
+import { examples } from '../help.js';
 
 /** Where a value is read from; tests pass a non-TTY stream. */
 export interface SecretsIo {
@@ -91,7 +92,7 @@ function openForCli(
   ctx: CliContext,
   group: GroupOptions,
   create: boolean,
-): Result<{ store: SecretStore; done: () => void; loaded: Loaded }, BulwarkError> {
+): Result<{ store: SecretStore; done: () => Promise<void>; loaded: Loaded }, BulwarkError> {
   const loaded = loadScopes(ctx);
   if (!loaded.ok) return loaded;
   const keyOpts = masterKeyOptionsFromConfig(loaded.value.secretsConfig, ctx.dataDir, create);
@@ -107,20 +108,29 @@ function openForCli(
     bus,
   });
   if (!opened.ok) return opened;
-  const sink = new AuditSink(childPath(ctx.dataDir, 'audit.jsonl'), createSanitizer(leakIndex));
-  sink.attach(bus);
+  const audit = openCliAuditBus(ctx.dataDir, (m) => ctx.stderr(`bulwark: ${m}\n`), { bus, leaks: leakIndex });
+  if (!audit.ok) {
+    opened.value.close();
+    return audit;
+  }
   const store = opened.value;
   if (store.keyInfo.created) {
     ctx.stderr(
       `bulwark: created a new master key at ${store.keyInfo.location} (mode 0600). Back it up somewhere safe: without it the vault cannot be read.\n`,
     );
   }
+  if (store.keyInfo.adoptedFrom) {
+    ctx.stderr(
+      `bulwark: this data dir now has its own master key at ${store.keyInfo.location}, a copy of the shared ${store.keyInfo.adoptedFrom} (left as it is for other data dirs)\n`,
+    );
+  }
+  for (const w of store.keyInfo.warnings ?? []) ctx.stderr(`bulwark: warning: ${w}\n`);
   return ok({
     store,
     loaded: loaded.value,
-    done: () => {
-      sink.close();
+    done: async () => {
       store.close();
+      await audit.value.close();
     },
   });
 }
@@ -144,7 +154,10 @@ export function vaultLeakIndex(ctx: CliContext, group: GroupOptions = {}): Resul
       if (v.ok) known.register(m.name, v.value);
     }
   } finally {
-    opened.value.done();
+    // A synchronous caller: the log is closed once its lines are written (the process stays up until then).
+    opened.value
+      .done()
+      .catch((cause: unknown) => ctx.stderr(`bulwark: closing the audit log failed: ${describeCause(cause)}\n`));
   }
   return ok(known);
 }
@@ -168,14 +181,15 @@ export function register(program: Command, ctx: CliContext, _services?: unknown,
     .description('the encrypted secret vault (L06): set, delete, list, import, audit, rotate-key')
     .option(
       '--key-file <path>',
-      'master key file (default: secrets.masterKeyFile in config, else ~/.config/bulwark/master.key)',
+      "master key file (default: secrets.masterKeyFile in config, else this data dir's own ~/.config/bulwark/keys/<id>.key)",
     )
     .addHelpText(
       'after',
       `
 Values are never taken from the command line. They come from a hidden prompt, or from stdin when it is not a terminal.
-The master key comes from $CREDENTIALS_DIRECTORY/bulwark-master-key (systemd), $BULWARK_MASTER_KEY, or the key file
-(created 0600 on first use, outside the data dir).
+The master key comes from $CREDENTIALS_DIRECTORY/bulwark-master-key (systemd), $BULWARK_MASTER_KEY, or a key file
+outside the data dir: secrets.masterKeyFile, else one per data dir in ~/.config/bulwark/keys/ (created 0600 on first use).
+Names starting with BULWARK_ are reserved for bulwark's own secrets.
 
 Examples:
   $ bulwark secrets set OPENAI_API_KEY                 (hidden prompt)
@@ -192,10 +206,15 @@ Examples:
     .argument('<name>', 'secret name: letters, digits and _')
     .description('store a secret (value from a hidden prompt, or stdin when not a terminal)')
     .allowExcessArguments(false)
+    .addHelpText(
+      'after',
+      examples('bulwark secrets set OPENAI_API_KEY', 'printf %s "$TOKEN" | bulwark secrets set GITHUB_TOKEN'),
+    )
     .action(
       action(ctx, async (name: string) => {
         const n = checkSecretName(name);
         if (!n.ok) return fail(ctx, n.error);
+        if (isReservedSecretName(name)) return fail(ctx, `cannot set "${name}": ${RESERVED_SECRET_MESSAGE}`);
         const value = await readSecretValue(ctx, io, name);
         if (!value.ok) return fail(ctx, value.error);
         const opened = openForCli(ctx, group(), true);
@@ -215,7 +234,7 @@ Examples:
           if (agents.length === 0)
             ctx.stderr(`bulwark: note: no agent may read ${name} yet; allow it with agents[].secrets in config.yaml\n`);
         } finally {
-          done();
+          await done();
         }
       }),
     );
@@ -224,8 +243,9 @@ Examples:
     .command('delete')
     .argument('<name>', 'secret name')
     .description('remove a secret from the vault')
+    .addHelpText('after', examples('bulwark secrets delete GITHUB_TOKEN'))
     .action(
-      action(ctx, (name: string) => {
+      action(ctx, async (name: string) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
@@ -234,7 +254,7 @@ Examples:
           if (!r.value) return fail(ctx, `secret "${name}" is not in the vault`);
           ctx.stdout(`deleted ${name}\n`);
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
       }),
     );
@@ -243,8 +263,9 @@ Examples:
     .command('list')
     .description('names, created/updated times and which agents may read each secret — never values')
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark secrets list', 'bulwark secrets list --json'))
     .action(
-      action(ctx, (opts: { json?: boolean }) => {
+      action(ctx, async (opts: { json?: boolean }) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
@@ -265,7 +286,7 @@ Examples:
             ),
           );
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
       }),
     );
@@ -276,6 +297,13 @@ Examples:
     .description('store every NAME=value of a .env file in one transaction, then offer to delete the plaintext file')
     .option('--delete-plaintext', 'delete the file after a successful import without asking')
     .option('--keep-plaintext', 'keep the file without asking')
+    .addHelpText(
+      'after',
+      examples(
+        'bulwark secrets import .env --delete-plaintext',
+        'bulwark secrets import <(sops -d secrets.env) --keep-plaintext',
+      ),
+    )
     .action(
       action(ctx, async (file: string, opts: { deletePlaintext?: boolean; keepPlaintext?: boolean }) => {
         const path = absoluteFrom(process.cwd(), file);
@@ -286,13 +314,19 @@ Examples:
         if (!parsed.ok) return fail(ctx, parsed.error);
         const entries = parsed.value.filter((e) => e.value !== '');
         if (entries.length === 0) return fail(ctx, `${path} has no NAME=value entries with a value`);
+        const reserved = entries.filter((e) => isReservedSecretName(e.name)).map((e) => e.name);
+        if (reserved.length > 0)
+          return fail(
+            ctx,
+            `${path} holds ${reserved.join(', ')}: ${RESERVED_SECRET_MESSAGE}; remove or rename them, nothing was imported`,
+          );
         const opened = openForCli(ctx, group(), true);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
           const r = opened.value.store.setMany(entries.map((e) => [e.name, e.value] as const));
           if (!r.ok) return fail(ctx, r.error);
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
         ctx.stdout(`imported ${entries.length} secret(s): ${entries.map((e) => e.name).join(', ')}\n`);
         const remove = opts.deletePlaintext
@@ -328,6 +362,7 @@ Examples:
       'find plaintext secrets in config, the data dir, the environment and shell history; exit 1 when any is found',
     )
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark secrets audit', 'bulwark secrets audit --json'))
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         // With the vault open, copies of vault values are recognised too; without a key, formats only.
@@ -360,17 +395,41 @@ Examples:
 
   secrets
     .command('rotate-key')
-    .description('re-encrypt every secret under a new master key, atomically')
+    .description(
+      're-encrypt every secret under a new master key, atomically; previous keys stay while another vault uses them',
+    )
     .option(
       '--new-key-file <path>',
       'where to write the new key when the current one comes from $BULWARK_MASTER_KEY or systemd',
     )
+    .option('--keep-previous', 'keep every previous key of the key file, even those no vault uses any more')
+    .option(
+      '--forget-previous',
+      'delete every previous key of the key file, even one another data dir still needs (its vault becomes unreadable)',
+    )
+    .addHelpText(
+      'after',
+      `
+The key the key file held is kept beside it (<key file>.retired-<fingerprint>) while another data dir's vault is
+recorded as sealed under it, so rotating here never makes another vault unreadable. A data dir's own key file
+(~/.config/bulwark/keys/<data dir id>.key) drops it once no other vault uses it; a key file set with
+secrets.masterKeyFile keeps it until you say --forget-previous (data dirs not on record may use it).
+
+Examples:
+  $ bulwark secrets rotate-key
+  $ bulwark secrets rotate-key --keep-previous
+  $ BULWARK_MASTER_KEY=... bulwark secrets rotate-key --new-key-file /root/new-master.key`,
+    )
     .action(
-      action(ctx, (opts: { newKeyFile?: string }) => {
+      action(ctx, async (opts: { newKeyFile?: string; keepPrevious?: boolean; forgetPrevious?: boolean }) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
-          const r = rotateMasterKey(opened.value.store, { newKeyFile: opts.newKeyFile });
+          const r = rotateMasterKey(opened.value.store, {
+            newKeyFile: opts.newKeyFile,
+            keepPrevious: opts.keepPrevious === true,
+            forgetPrevious: opts.forgetPrevious === true,
+          });
           if (!r.ok) return fail(ctx, r.error);
           ctx.stdout(`re-encrypted ${r.value.records} secret(s) under a new master key, now in ${r.value.keyFile}\n`);
           if (r.value.operatorMustInstall) {
@@ -378,8 +437,17 @@ Examples:
               `install that key where the old one came from (${opened.value.store.keyInfo.location}), then delete ${r.value.keyFile}\n`,
             );
           }
+          for (const k of r.value.kept)
+            ctx.stdout(
+              `kept previous key ${k.fingerprint} (${k.file}): ${k.usedBy.length ? `still used by ${k.usedBy.join(', ')}` : 'other data dirs may use this key file; remove it with --forget-previous once they have rotated'}\n`,
+            );
+          for (const k of r.value.removed)
+            ctx.stdout(
+              `removed previous key ${k.fingerprint}${k.usedBy.length ? ` although ${k.usedBy.join(', ')} still used it (--forget-previous)` : ': no other vault uses it'}\n`,
+            );
+          for (const w of r.value.warnings) ctx.stderr(`bulwark: warning: ${w}\n`);
         } finally {
-          opened.value.done();
+          await opened.value.done();
         }
       }),
     );

@@ -42,16 +42,17 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
+/** Resolves on the first SIGINT or SIGTERM, or when stdout's reader goes away (`bulwark start | head`). */
+function untilStop(ctx: CliContext): Promise<string> {
   return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals): void => {
+    const handler = (why: string): void => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
-      resolve(signal);
+      resolve(why);
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
+    ctx.onStdoutClosed?.(() => handler('a closed stdout'));
   });
 }
 
@@ -59,14 +60,19 @@ export function register(program: Command, ctx: CliContext, services: CliService
   program
     .command('start')
     .description('run the daemon in the foreground (first run also does `bulwark init`); stop with Ctrl-C or SIGTERM')
-    .option('--host <host>', 'address to bind (default: server.host in config.yaml, 127.0.0.1)')
+    .option(
+      '--host <host>',
+      'address to bind (default: server.host in config.yaml, 127.0.0.1); anything but loopback needs server.insecure: true',
+    )
     .option('--port <port>', 'port to bind, 0 for any free port (default: server.port in config.yaml, 8787)')
     .addHelpText(
       'after',
       `
 The API is OpenAI-compatible: GET /v1/models, POST /v1/chat/completions (model = agent id).
 Every route but /health needs "Authorization: Bearer <token>".
-Logs go to <data dir>/bulwark.log, security decisions to <data dir>/audit.jsonl.
+Logs go to <data dir>/bulwark.log, security decisions to <data dir>/audit.jsonl (both rotated by size).
+Refused: a data dir or master key file another user owns or could swap (see \`bulwark doctor\`), a data dir another
+daemon holds, and a host other than loopback unless server.insecure is true (plain HTTP until TLS exists).
 
 Examples:
   $ bulwark start
@@ -93,12 +99,12 @@ Examples:
         ctx.stdout(`bulwark listening on ${daemon.url}\n`);
         if (!isLoopback(host))
           ctx.stdout(
-            `warning: ${host} is not a loopback address; the API is reachable from the network (tokens are still required)\n`,
+            `warning: ${host} is not a loopback address and server.insecure is set: the API is reachable from the network over plain HTTP (tokens are still required, but cross the network unencrypted)\n`,
           );
         ctx.stdout(agentSummary(daemon.agents) + '\n');
         ctx.stdout(layerSummary(daemon.layers) + '\n');
         ctx.stdout(`logs:  ${daemon.logFile}\naudit: ${daemon.auditFile}\nstop with Ctrl-C (SIGINT) or SIGTERM\n`);
-        const signal = await untilSignal();
+        const signal = await untilStop(ctx);
         ctx.stdout(`received ${signal}, shutting down\n`);
         await daemon.close();
         ctx.stdout('bulwark stopped\n');

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';
 import type { CliServices, TokenAdmin } from '../program.js';
 import { tokenWarning } from './init.js';
+import { examples } from '../help.js';
 
 function withTokens(ctx: CliContext, services: CliServices, fn: (tokens: TokenAdmin) => void): void {
   const tokens = services.openTokens(ctx.dataDir);
@@ -58,6 +59,7 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .command('list')
     .description('list tokens (ids, names, scopes, dates; never the tokens themselves)')
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark token list', 'bulwark token list --json'))
     .action(
       action(ctx, (opts: { json?: boolean }) =>
         withTokens(ctx, services, (tokens) => {
@@ -86,6 +88,7 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .description('revoke a token by id; it is refused from then on, also by a running daemon')
     .argument('<id>', 'token id as shown by `bulwark token list` (tok_...)')
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark token revoke tok_0123456789abcdef01234567'))
     .action(
       action(ctx, (id: string, opts: { json?: boolean }) =>
         withTokens(ctx, services, (tokens) => {

@@ -128,15 +128,18 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--turn <id>', "undo one turn's changes (its trace id, from history)")
       .option('--to <time>', 'undo every change after this time (ISO 8601)'),
   ).action(
-    action(ctx, (o: Opts) => {
+    action(ctx, async (o: Opts) => {
       const target = undoTarget(o);
       if (typeof target === 'string') return fail(ctx, target);
       const w = open(ctx, o);
       if (typeof w === 'string') return fail(ctx, w);
       const chosen = selectUndo(w.journal.list(w.workspace), target);
       if (!chosen.ok) return fail(ctx, chosen.error);
+      // The audit log is opened first: an undo nobody could record does not happen.
+      const opened = openCliAuditBus(ctx.dataDir, (m) => ctx.stderr(`bulwark: ${m}\n`));
+      if (!opened.ok) return fail(ctx, opened.error);
+      const audit = opened.value;
       const r = w.journal.undo(w.workspace, chosen.value);
-      const audit = openCliAuditBus(ctx.dataDir);
       try {
         audit.bus.emit('security:warning', {
           layer: 'L11.7',
@@ -147,7 +150,7 @@ export function register(program: Command, ctx: CliContext): void {
           sender: 'cli',
         });
       } finally {
-        audit.close();
+        await audit.close();
       }
       if (!r.ok) return fail(ctx, r.error);
       if (o.json) return printJson(ctx, { undone: chosen.value.map((e) => e.id), paths: r.value });

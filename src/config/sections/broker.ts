@@ -1,5 +1,6 @@
 /** Config fragment for L08, merged into the root schema by the integrator under the key `broker`. */
 import { z } from 'zod';
+import { isReservedSecretName, RESERVED_SECRET_MESSAGE } from './secrets.js';
 
 /** `host`, `host:port`, `[v6]` or `[v6]:port` → parts; undefined when malformed. */
 export function splitHostPort(entry: string): { host: string; port?: number } | undefined {
@@ -46,7 +47,10 @@ export const BindingSchema = z
       .max(7)
       .default([]),
     /** Name of the secret to inject (resolved through the agent's L07 scope). */
-    secret: z.string().regex(SECRET_NAME, 'a secret name: letters, digits and _'),
+    secret: z
+      .string()
+      .regex(SECRET_NAME, 'a secret name: letters, digits and _')
+      .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
     /** anthropic / x-api-key: `x-api-key: KEY`; bearer: `Authorization: Bearer KEY`; query: `?<queryParam>=KEY`. */
     preset: z.enum(INJECTION_PRESETS).default('bearer'),
     queryParam: z

@@ -1,4 +1,7 @@
-/** Config of the gateway's HTTP server: `server: { host, port, bodyLimitBytes, authFailures }`. */
+/**
+ * Config of the gateway's HTTP server:
+ * `server: { host, port, insecure, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts }`.
+ */
 import { z } from 'zod';
 
 /**
@@ -21,9 +24,38 @@ export const AuthFailureLimitSchema = z.strictObject({
 export type AuthFailureLimitConfig = z.infer<typeof AuthFailureLimitSchema>;
 export const DEFAULT_AUTH_FAILURE_LIMIT: AuthFailureLimitConfig = AuthFailureLimitSchema.parse({});
 
+/**
+ * Connections held at once, in all and per client address (loopback 127.0.0.0/8 and ::1 count as one address,
+ * IPv6 per /64). At a cap, the oldest connection that has not yet sent an authenticated request makes room.
+ */
+export const ConnectionLimitsSchema = z.strictObject({
+  max: z.number().int().min(8).max(1_000_000).default(1024),
+  perAddress: z.number().int().min(1).max(1_000_000).default(256),
+});
+export type ConnectionLimits = z.infer<typeof ConnectionLimitsSchema>;
+
+/** How long a client may take: to send a request's headers (and, for the first, from connecting), its body, and between requests. */
+export const ServerTimeoutsSchema = z
+  .strictObject({
+    headersMs: z.number().int().min(500).max(120_000).default(10_000),
+    bodyMs: z.number().int().min(1000).max(600_000).default(30_000),
+    keepAliveMs: z.number().int().min(500).max(120_000).default(5_000),
+  })
+  .refine((t) => t.headersMs <= t.bodyMs, { message: 'headersMs must not be longer than bodyMs', path: ['headersMs'] });
+export type ServerTimeouts = z.infer<typeof ServerTimeoutsSchema>;
+
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
+
 export const ServerConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
+  /**
+   * Serve plain HTTP on an address that is not loopback. Until the TLS transport exists, bearer tokens then cross
+   * the network in clear, so bulwark refuses such a `host` unless this is set.
+   */
+  insecure: z.boolean().default(false),
+  /** Host names, besides localhost, 127.0.0.1 and ::1, that clients may use in Host/Origin while bound to loopback (a local reverse proxy's name). */
+  allowedHosts: z.array(z.string().max(253).regex(HOST_NAME, 'a host name')).max(64).default([]),
   bodyLimitBytes: z
     .number()
     .int()
@@ -31,5 +63,7 @@ export const ServerConfigSchema = z.strictObject({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   authFailures: AuthFailureLimitSchema.prefault({}),
+  connections: ConnectionLimitsSchema.prefault({}),
+  timeouts: ServerTimeoutsSchema.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

@@ -9,12 +9,17 @@ export type InputAction = (typeof INPUT_ACTIONS)[number];
 export type RiskLevel = 'low' | 'medium' | 'high';
 
 /**
- * Combined score (max of pattern score and classifier probability) at which a message is medium/high
- * risk. Medium is the threshold selected by cross-validation on the tuning split (training script);
- * high is where, on the tuning split, benign messages practically never land, so blocking is safe.
+ * L01 risk levels from the classifier's calibrated probability (which already weighs the pattern families)
+ * and the pattern score. medium / high are probabilities the training script selected on out-of-fold
+ * predictions for unseen sources (they equal the thresholds stored with the weights, checked by
+ * test/perimeter/config-defaults.test.ts). The pattern score alone never blocks: from `patternOnly` it makes a
+ * message medium (reinforce); with a medium probability, a pattern score from `patternAgreement` makes it high.
+ * Reasoning and figures: eval/docs/perimeter.md.
  */
-export const DEFAULT_MEDIUM_AT = 0.75; // equals the threshold stored with the classifier weights (checked by test/perimeter/config-defaults.test.ts)
-export const DEFAULT_HIGH_AT = 0.9;
+export const DEFAULT_MEDIUM_AT = 0.64;
+export const DEFAULT_HIGH_AT = 0.8;
+export const DEFAULT_PATTERN_AGREEMENT = 0.75;
+export const DEFAULT_PATTERN_ONLY = 0.9;
 
 const action = z.enum(INPUT_ACTIONS);
 
@@ -42,11 +47,22 @@ export const InputGuardConfigSchema = z
     enabled: z.boolean().default(true),
     thresholds: z
       .strictObject({
+        /** Classifier probability from which a message is medium risk. */
         medium: z.number().min(0).max(1).default(DEFAULT_MEDIUM_AT),
+        /** Classifier probability from which a message is high risk on its own. */
         high: z.number().min(0).max(1).default(DEFAULT_HIGH_AT),
+        /** Pattern score that, with a medium probability, makes a message high risk (agreement). */
+        patternAgreement: z.number().min(0).max(1).default(DEFAULT_PATTERN_AGREEMENT),
+        /** Pattern score that makes a message medium risk whatever the probability (never high on its own). */
+        patternOnly: z.number().min(0).max(1).default(DEFAULT_PATTERN_ONLY),
       })
       .refine((t) => t.medium <= t.high, 'guards.input.thresholds: medium must be <= high')
-      .default({ medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT }),
+      .default({
+        medium: DEFAULT_MEDIUM_AT,
+        high: DEFAULT_HIGH_AT,
+        patternAgreement: DEFAULT_PATTERN_AGREEMENT,
+        patternOnly: DEFAULT_PATTERN_ONLY,
+      }),
     /** What happens to a message from anyone but the owner (webhooks, other tokens, channel strangers), by risk. */
     actions: InputActionsSchema.default({ low: 'pass', medium: 'reinforce', high: 'block' }),
     /**
@@ -54,7 +70,7 @@ export const InputGuardConfigSchema = z
      * default they are never refused: high risk adds the security reminder and an audit line.
      */
     ownerActions: OwnerActionsSchema.default({ low: 'pass', medium: 'reinforce', high: 'reinforce' }),
-    /** Combine the in-repo statistical classifier with the pattern score. */
+    /** Use the in-repo classifier; off, the pattern score stands in for its probability. */
     classifier: z.boolean().default(true),
     /** Longer inbound text is refused (high risk) rather than scanned partially. */
     maxChars: z
@@ -66,13 +82,20 @@ export const InputGuardConfigSchema = z
   })
   .default({
     enabled: true,
-    thresholds: { medium: DEFAULT_MEDIUM_AT, high: DEFAULT_HIGH_AT },
+    thresholds: {
+      medium: DEFAULT_MEDIUM_AT,
+      high: DEFAULT_HIGH_AT,
+      patternAgreement: DEFAULT_PATTERN_AGREEMENT,
+      patternOnly: DEFAULT_PATTERN_ONLY,
+    },
     actions: { low: 'pass', medium: 'reinforce', high: 'block' },
     ownerActions: { low: 'pass', medium: 'reinforce', high: 'reinforce' },
     classifier: true,
     maxChars: 1024 * 1024,
   });
 export type InputGuardConfig = z.infer<typeof InputGuardConfigSchema>;
+/** What a caller may pass (defaults filled in by the schema). */
+export type InputGuardConfigInput = z.input<typeof InputGuardConfigSchema>;
 
 export const RateLimitConfigSchema = z
   .strictObject({

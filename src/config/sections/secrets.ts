@@ -5,6 +5,16 @@ export const MASTER_KEY_ENV_DEFAULT = 'BULWARK_MASTER_KEY';
 /** A secret name or glob: letters, digits, _, * and ?. */
 export const SECRET_GLOB_RE = /^[A-Za-z0-9_*?]{1,128}$/;
 
+/**
+ * Secret names bulwark keeps for itself (its canary key, the broker's CA): no agent glob ever matches them, and
+ * config cannot name them (L07).
+ */
+export const RESERVED_SECRET_PREFIX = 'BULWARK_';
+export function isReservedSecretName(name: string): boolean {
+  return name.startsWith(RESERVED_SECRET_PREFIX);
+}
+export const RESERVED_SECRET_MESSAGE = `names starting with ${RESERVED_SECRET_PREFIX} are reserved for bulwark's own secrets; use another name`;
+
 export const SecretsConfigSchema = z
   .strictObject({
     /** Master key file; default ~/.config/bulwark/master.key. Must be outside the data dir, mode 0600. */
@@ -20,6 +30,11 @@ export type SecretsConfig = z.infer<typeof SecretsConfigSchema>;
 
 /** Per-agent allow-list of secret names: `OPENAI_*`, `GITHUB_TOKEN`. Empty = no secrets. */
 export const AgentSecretsSchema = z
-  .array(z.string().regex(SECRET_GLOB_RE, 'a secret name or glob: letters, digits, _, * and ?'))
+  .array(
+    z
+      .string()
+      .regex(SECRET_GLOB_RE, 'a secret name or glob: letters, digits, _, * and ?')
+      .refine((g) => !isReservedSecretName(g), RESERVED_SECRET_MESSAGE),
+  )
   .max(256)
   .default([]);

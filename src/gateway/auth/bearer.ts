@@ -9,7 +9,8 @@ import { failure, sendFailure, type HttpFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 import type { TokenScope } from './scopes.js';
 import type { TokenStore } from './token-store.js';
-import { TOKEN_PREFIX } from './token-format.js';
+import { looksLikeToken, TOKEN_PREFIX } from './token-format.js';
+import { truncatePath } from '../access-log.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
 
 /** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
@@ -50,6 +51,8 @@ export interface AuthDeps {
   readonly bus: EventBus;
   /** Bounds the audit lines (and answers 429) for clients that keep sending refused requests without a valid token. */
   readonly limiter?: AuthFailureLimiter;
+  /** Told when a request's token verified (the connection guard then keeps its connection). */
+  readonly onAuthenticated?: (c: Ctx) => void;
 }
 
 type Ctx = Parameters<MiddlewareHandler<GatewayEnv>>[0];
@@ -66,16 +69,25 @@ function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer +(\S+) *$/i.exec(header)?.[1];
 }
 
-function deny(c: Ctx, deps: AuthDeps, f: HttpFailure, reason: string, tokenId?: string): Response {
+function deny(
+  c: Ctx,
+  deps: AuthDeps,
+  f: HttpFailure,
+  reason: string,
+  tokenId?: string,
+  wellFormedToken = false,
+): Response {
   c.set('refusalHandled', true);
-  // A caller without a verified token is counted per address; past its limit it gets no audit line of its own.
+  // A caller without a verified token draws on an allowance (per address, per known token id, per pool); past
+  // it the refusal gets no audit line of its own, only a count in a summary line.
   const anonymous = (c.get('identity') as unknown) === undefined;
-  if (anonymous && deps.limiter?.fail(remoteAddressOf(c)) === 'suppress') return answer(c, f);
+  const kind = { ...(tokenId !== undefined ? { tokenId } : {}), wellFormedToken };
+  if (anonymous && deps.limiter?.fail(remoteAddressOf(c), kind) === 'suppress') return answer(c, f);
   deps.bus.emit('auth:denied', {
     layer: 'L18',
     outcome: 'denied',
     reason,
-    route: c.req.path,
+    route: truncatePath(c.req.path),
     method: c.req.method,
     traceId: c.get('traceId'),
     ...(tokenId ? { sender: tokenId } : {}),
@@ -90,7 +102,8 @@ function answer(c: Ctx, f: HttpFailure): Response {
 
 /**
  * Answers 429 (Retry-After, no audit line of its own) to a throttled client address, unless the request
- * carries a valid token: a legitimate client behind the same address keeps working. GET /health stays open.
+ * carries a token bulwark knows: a legitimate client behind the same address keeps working, and a revoked
+ * token's refusal is still audited (on its own allowance). GET /health stays open.
  */
 export function throttleRefused(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
@@ -101,7 +114,7 @@ export function throttleRefused(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
     if (waitMs === undefined) return next();
     if (c.req.method === 'GET' && c.req.path === '/health') return next();
     const token = bearerToken(c.req.header('authorization'));
-    if (token !== undefined && deps.tokens.verify(token).ok) return next();
+    if (token !== undefined && isKnownToken(deps.tokens.verify(token))) return next();
     limiter.throttled(address);
     c.set('refusalHandled', true);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -114,6 +127,11 @@ export function throttleRefused(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
       headers: { 'Retry-After': String(seconds) },
     });
   };
+}
+
+/** A token the store recognises: valid, or refused with its id (revoked). */
+function isKnownToken(verdict: ReturnType<TokenStore['verify']>): boolean {
+  return verdict.ok || typeof verdict.error.details?.tokenId === 'string';
 }
 
 /** Refuses credentials in the query string on every route, /health included. */
@@ -168,7 +186,8 @@ export function requireToken(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
         'bad_scheme',
       );
     }
-    const verdict = deps.tokens.verify(m[1] as string);
+    const presented = m[1] as string;
+    const verdict = deps.tokens.verify(presented);
     if (!verdict.ok) {
       const reason = verdict.error.code.replace(/^auth\./, '');
       const tokenId = typeof verdict.error.details?.tokenId === 'string' ? verdict.error.details.tokenId : undefined;
@@ -179,10 +198,12 @@ export function requireToken(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
         failure(401, `${verdict.error.message}; create a new one with: bulwark token create`, code),
         reason,
         tokenId,
+        looksLikeToken(presented),
       );
     }
     const t = verdict.value;
     c.set('identity', { kind: 'token', id: t.id, scopes: t.scopes, owner: t.owner, label: t.name });
+    deps.onAuthenticated?.(c);
     await next();
   };
 }
@@ -197,7 +218,7 @@ export function requireScope(deps: AuthDeps, scope: TokenScope): MiddlewareHandl
         deps,
         failure(
           403,
-          `this token lacks the "${scope}" scope needed for ${c.req.path}; create one with: bulwark token create --scopes ${scope}`,
+          `this token lacks the "${scope}" scope needed for ${truncatePath(c.req.path)}; create one with: bulwark token create --scopes ${scope}`,
           'missing_scope',
         ),
         'missing_scope',

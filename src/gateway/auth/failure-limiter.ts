@@ -1,11 +1,17 @@
 /**
  * L18 throttle on refused unauthenticated requests. Each refusal is an fsync'd audit line, so without a
  * bound a token-less client could turn the audit log into a disk-load lever. Per client address (IPv6
- * per /64), a fixed window: the first `maxFailures` refusals are audited one by one, reaching the limit
- * is audited once (`auth:throttled`), and until the window ends requests without a valid token get 429
- * and no audit line of their own; the window's count of those is audited once when it ends. Across
- * all addresses at most `maxAuditedPerWindow` lines are written per window (a client with many
- * addresses); the rest are counted in one global summary line when that window ends.
+ * per /64, all of loopback as one: a local process can use any 127.x source), a fixed window: the first
+ * `maxFailures` refusals are audited one by one, reaching the limit is audited once (`auth:throttled`), and
+ * until the window ends requests without a valid token get 429 and no audit line of their own; the window's
+ * count of those is audited once when it ends. Across all addresses at most `maxAuditedPerWindow` lines are
+ * written per window (a client with many addresses); the rest are counted in one global summary line when that
+ * window ends.
+ *
+ * Refusals that carry a token have allowances of their own, so a flood without tokens cannot silence them: a
+ * token bulwark knows (revoked, lacking a scope) is counted per token id — its first `maxFailures` refusals in a
+ * window are always audited, whatever else is going on — and a well-formed token bulwark does not know draws on a
+ * second global allowance of `maxAuditedPerWindow`.
  */
 import type { SecurityEvent } from '../../core/events.js';
 import type { EventBus } from '../../core/events.js';
@@ -28,22 +34,36 @@ interface Entry {
 
 export type FailureVerdict = 'audit' | 'suppress';
 
-/** The key a client is counted under: the IPv4 address (also when IPv4-mapped), or the /64 prefix of an IPv6 address. */
+/** What a refused request carried, for the allowance it draws on. */
+export interface RefusalKind {
+  /** A token bulwark knows (revoked, or lacking the route's scope): counted per token id. */
+  readonly tokenId?: string;
+  /** A well-formed token bulwark does not know: the second global allowance. */
+  readonly wellFormedToken?: boolean;
+}
+
+/** The key every loopback client (127.0.0.0/8, ::1, IPv4-mapped loopback) is counted under. */
+export const LOOPBACK_KEY = 'loopback';
+
+/**
+ * The key a client is counted under: the IPv4 address (also when IPv4-mapped), the /64 prefix of an IPv6 address,
+ * or `loopback` for any loopback address.
+ */
 export function clientKey(remoteAddress: string | undefined): string {
   if (!remoteAddress) return 'unknown';
   const ip = parseIp(remoteAddress);
   if (!ip) return remoteAddress.toLowerCase();
   const b = ip.bytes;
-  if (ip.family === 4) return [...b].join('.');
+  if (ip.family === 4) return b[0] === 127 ? LOOPBACK_KEY : [...b].join('.');
   const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-  if (mapped) return [...b.subarray(12)].join('.');
-  if (b.subarray(0, 15).every((x) => x === 0) && b[15] === 1) return '::1';
+  if (mapped) return b[12] === 127 ? LOOPBACK_KEY : [...b.subarray(12)].join('.');
+  if (b.subarray(0, 15).every((x) => x === 0) && b[15] === 1) return LOOPBACK_KEY;
   const groups = [0, 2, 4, 6].map((i) => (((b[i] as number) << 8) | (b[i + 1] as number)).toString(16));
   return `${groups.join(':')}::/64`;
 }
 
 export function isLoopbackKey(key: string): boolean {
-  return key === '::1' || /^127\.\d+\.\d+\.\d+$/.test(key);
+  return key === LOOPBACK_KEY;
 }
 
 interface GlobalWindow {
@@ -52,10 +72,15 @@ interface GlobalWindow {
   suppressed: number;
 }
 
+/** The two global allowances: refusals without a token, and refusals with a well-formed unknown token. */
+type Pool = 'anonymous' | 'token';
+
 export class AuthFailureLimiter {
   private readonly clients = new Map<string, Entry>();
+  /** Refusals of tokens bulwark knows, per token id. */
+  private readonly tokens = new Map<string, Entry>();
   private readonly clock: () => number;
-  private global: GlobalWindow | undefined;
+  private readonly globals: Record<Pool, GlobalWindow | undefined> = { anonymous: undefined, token: undefined };
 
   constructor(
     private readonly config: AuthFailureLimitConfig,
@@ -80,14 +105,15 @@ export class AuthFailureLimiter {
     return e;
   }
 
-  /** Ends the global window, auditing how many lines it held back. */
-  private closeGlobal(g: GlobalWindow): void {
-    this.global = undefined;
+  /** Ends a global window, auditing how many lines it held back. */
+  private closeGlobal(pool: Pool, g: GlobalWindow): void {
+    this.globals[pool] = undefined;
     if (g.suppressed === 0) return;
     this.bus.emit('auth:throttled', {
       layer: 'L18',
       outcome: 'throttled',
       reason: 'global_summary',
+      pool,
       audited: g.audited,
       suppressed: g.suppressed,
       windowStartedAt: new Date(g.windowStart).toISOString(),
@@ -95,15 +121,15 @@ export class AuthFailureLimiter {
     });
   }
 
-  /** One audit line spent from the window's global allowance; false when it is used up (counted instead). */
-  private spend(now: number): boolean {
-    let g = this.global;
+  /** One audit line spent from a pool's global allowance this window; false when it is used up (counted instead). */
+  private spend(now: number, pool: Pool = 'anonymous'): boolean {
+    let g = this.globals[pool];
     if (g && this.ended(g.windowStart, now)) {
-      this.closeGlobal(g);
+      this.closeGlobal(pool, g);
       g = undefined;
     }
     g ??= { windowStart: now, audited: 0, suppressed: 0 };
-    this.global = g;
+    this.globals[pool] = g;
     if (g.audited >= this.config.maxAuditedPerWindow) {
       g.suppressed += 1;
       return false;
@@ -140,6 +166,46 @@ export class AuthFailureLimiter {
     }
   }
 
+  /** Ends a known token's window, auditing how many of its refusals had no line of their own. */
+  private closeToken(tokenId: string, e: Entry): void {
+    if (e.refused === 0) return;
+    this.bus.emit('auth:throttled', {
+      layer: 'L18',
+      outcome: 'throttled',
+      reason: 'token_summary',
+      sender: tokenId,
+      failures: e.failures,
+      refused: e.refused,
+      windowStartedAt: new Date(e.windowStart).toISOString(),
+      windowMs: this.config.windowMs,
+    });
+  }
+
+  /** A known token's refusal: audited while the token is within its own allowance this window. */
+  private failToken(tokenId: string, now: number): FailureVerdict {
+    let e = this.tokens.get(tokenId);
+    if (e && this.ended(e.windowStart, now)) {
+      this.tokens.delete(tokenId);
+      this.closeToken(tokenId, e);
+      e = undefined;
+    }
+    if (!e) {
+      for (const [id, old] of this.tokens) {
+        if (this.tokens.size < this.config.maxTrackedClients) break;
+        this.tokens.delete(id);
+        this.closeToken(id, old);
+      }
+      e = { windowStart: now, failures: 0, refused: 0 };
+      this.tokens.set(tokenId, e);
+    }
+    if (e.failures >= this.config.maxFailures) {
+      e.refused += 1;
+      return 'suppress';
+    }
+    e.failures += 1;
+    return 'audit';
+  }
+
   /** Milliseconds until the client may try again without a valid token, or undefined when it is not throttled. */
   retryAfterMs(remoteAddress: string | undefined): number | undefined {
     const key = clientKey(remoteAddress);
@@ -150,11 +216,13 @@ export class AuthFailureLimiter {
     return Math.max(0, e.windowStart + this.config.windowMs - now);
   }
 
-  /** Counts one refused unauthenticated request; `audit` while the client is within its limit. */
-  fail(remoteAddress: string | undefined): FailureVerdict {
+  /** Counts one refused request without a valid token; `audit` while it is within its allowance (see the module comment). */
+  fail(remoteAddress: string | undefined, kind: RefusalKind = {}): FailureVerdict {
+    const now = this.clock();
+    if (kind.tokenId !== undefined) return this.failToken(kind.tokenId, now);
     const key = clientKey(remoteAddress);
     if (this.exempt(key)) return 'audit';
-    const now = this.clock();
+    const pool: Pool = kind.wellFormedToken ? 'token' : 'anonymous';
     let e = this.current(key, now);
     if (!e) {
       this.makeRoom();
@@ -166,7 +234,7 @@ export class AuthFailureLimiter {
       return 'suppress';
     }
     e.failures += 1;
-    if (!this.spend(now)) return 'suppress';
+    if (!this.spend(now, pool)) return 'suppress';
     if (e.failures === this.config.maxFailures && this.spend(now)) {
       this.bus.emit('auth:throttled', {
         layer: 'L18',
@@ -200,7 +268,15 @@ export class AuthFailureLimiter {
       this.clients.delete(key);
       this.close(key, e);
     }
-    if (this.global && this.ended(this.global.windowStart, now)) this.closeGlobal(this.global);
+    for (const [id, e] of this.tokens) {
+      if (!this.ended(e.windowStart, now)) continue;
+      this.tokens.delete(id);
+      this.closeToken(id, e);
+    }
+    for (const pool of ['anonymous', 'token'] as const) {
+      const g = this.globals[pool];
+      if (g && this.ended(g.windowStart, now)) this.closeGlobal(pool, g);
+    }
   }
 
   /** Audits every open window's summary now (the gateway is closing). */
@@ -209,7 +285,14 @@ export class AuthFailureLimiter {
       this.clients.delete(key);
       this.close(key, e);
     }
-    if (this.global) this.closeGlobal(this.global);
+    for (const [id, e] of this.tokens) {
+      this.tokens.delete(id);
+      this.closeToken(id, e);
+    }
+    for (const pool of ['anonymous', 'token'] as const) {
+      const g = this.globals[pool];
+      if (g) this.closeGlobal(pool, g);
+    }
   }
 
   /** Number of client addresses tracked (for tests and status). */

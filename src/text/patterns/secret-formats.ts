@@ -16,44 +16,10 @@
  */
 import type { PatternDef, Severity } from './types.js';
 
-/** Shannon entropy in bits per character. */
-export function shannonEntropy(s: string): number {
-  if (s.length === 0) return 0;
-  const counts = new Map<string, number>();
-  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let h = 0;
-  const n = [...s].length;
-  for (const c of counts.values()) {
-    const p = c / n;
-    h -= p * Math.log2(p);
-  }
-  return h;
-}
+import { looksLikePlaceholder, mixedCaseHex, shannonEntropy } from './secret-checks.js';
+import { VENDOR_FORMATS } from './secret-vendors.js';
 
-/**
- * A run of x in one case stands for hidden characters. Five, case-sensitive: in a random base62 token a run
- * of four x/X in any case turns up about once in 30,000 tokens, which would leave a real key unredacted.
- */
-const PLACEHOLDER_X = /x{5}|X{5}/;
-const PLACEHOLDER_WORDS =
-  /(?:\*{3}|#{3}|\.\.|example|your[_-]|changeme|placeholder|redacted|dummy|<[^>]*>|\$\{|\$\(|\{\{|%[A-Za-z_]+%)/i;
-
-/** True for obvious stand-ins: xxxxx, ***, <token>, ${VAR}, "EXAMPLE", one repeated character. */
-export function looksLikePlaceholder(value: string): boolean {
-  if (PLACEHOLDER_WORDS.test(value) || PLACEHOLDER_X.test(value)) return true;
-  if (/^\$[A-Za-z_]/.test(value)) return true;
-  const distinct = new Set(value).size;
-  return distinct <= 2;
-}
-
-/**
- * A value made only of hex digits but in both letter cases is neither a hex encoding (one case by
- * convention) nor a random base62/base64 string (the chance that 16+ random base62 characters avoid
- * g–z and G–Z is below 1e-7): it is an edited or hand-made stand-in.
- */
-export function mixedCaseHex(value: string): boolean {
-  return value.length >= 16 && /^[0-9a-fA-F]+$/.test(value) && /[a-f]/.test(value) && /[A-F]/.test(value);
-}
+export { looksLikePlaceholder, mixedCaseHex, shannonEntropy } from './secret-checks.js';
 
 /** Value of a named group `secret` in `match` (re-run of the format's own regex), else the match. */
 function secretPart(re: RegExp, match: string): string {
@@ -71,6 +37,12 @@ function randomLooking(re: RegExp, floor: number): (match: string) => boolean {
 
 interface FormatSpec {
   readonly id: string;
+  readonly literals: readonly string[];
+  readonly literalCase: 'sensitive' | 'insensitive';
+  readonly reachBefore?: number;
+  readonly afterLiteral?: RegExp;
+  readonly vendor: string;
+  readonly source?: string;
   readonly description: string;
   readonly regex: RegExp;
   readonly severity: Severity;
@@ -85,6 +57,12 @@ function def(spec: FormatSpec): PatternDef {
     regex: spec.regex,
     weight: spec.severity === 'critical' ? 1 : 0.5,
     severity: spec.severity,
+    literals: spec.literals,
+    literalCase: spec.literalCase,
+    ...(spec.reachBefore !== undefined ? { reachBefore: spec.reachBefore } : {}),
+    ...(spec.afterLiteral ? { afterLiteral: spec.afterLiteral } : {}),
+    vendor: spec.vendor,
+    ...(spec.source ? { source: spec.source } : {}),
     ...(spec.validate ? { validate: spec.validate } : {}),
   };
 }
@@ -180,6 +158,23 @@ const WEAK_CREDENTIAL_WORDS = new Set([
   'false',
   'bearer',
   'basic',
+  // "password" in the languages a document is likely to use as a stand-in.
+  'passwort',
+  'kennwort',
+  'contraseña',
+  'contrasena',
+  'motdepasse',
+  'mot_de_passe',
+  'senha',
+  'parola',
+  'wachtwoord',
+  'lösenord',
+  'hasło',
+  'haslo',
+  'пароль',
+  '密码',
+  'パスワード',
+  '비밀번호',
 ]);
 
 /** A credential that is not a variable reference, placeholder or a bare word such as "password". */
@@ -196,7 +191,7 @@ function strongCredential(value: string, minLength: number): boolean {
 // --- HTTP credentials ----------------------------------------------------------------------
 
 const AUTH_HEADER =
-  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
+  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|SSWS|GenieKey|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
 
 function validAuthHeader(match: string): boolean {
   const m = AUTH_HEADER.exec(match);
@@ -236,7 +231,7 @@ function validApiKeyHeader(match: string): boolean {
 const VALUE_RUN = `[^\\s"'\`,;()<>[\\]{}=:]{0,256}[=:]{0,3}`;
 const ASSIGNMENT = new RegExp(
   `(?:^|[^A-Za-z0-9_.-])(?<name>[A-Za-z0-9_.-]{1,64})["']?[ \\t]{0,16}(?::=|=>|=|:)[ \\t]{0,16}["'\`]?(?=[^\\s"'\`,;()<>[\\]{}]{8})` +
-    `(?<secret>[^\\s"'\`,;()<>[\\]{}=:]{1,256}[=:]{0,3}${VALUE_RUN.repeat(4)})`,
+    `(?<secret>[^\\s"'\`,;()<>[\\]{}=:]{1,256}[=:]{0,3}${VALUE_RUN.repeat(4)})(?<call>\\()?`,
   'i',
 );
 
@@ -253,9 +248,17 @@ export const GENERIC_ENTROPY_FLOOR = 3.0;
 function validAssignment(match: string): boolean {
   const m = ASSIGNMENT.exec(match);
   const name = m?.groups?.['name'] ?? '';
-  const value = m?.groups?.['secret'] ?? '';
+  // In a query string the next `&name=` starts another parameter.
+  const value = (m?.groups?.['secret'] ?? '').replace(/&[A-Za-z_][A-Za-z0-9_.-]*=[\s\S]*$/, '');
   const lname = name.toLowerCase();
   if (!CREDENTIAL_NAME.test(name)) return false;
+  // `auth=HTTPDigestAuth(…)`, `pwd = make_password(…)`: the value is a function being called.
+  if (m?.groups?.['call']) return false;
+  // `key: bucketInfo.getKeys`: a chain of member names is code, not a credential.
+  const members = value.split('.');
+  if (members.length >= 2 && members.every((p) => /^[A-Za-z_$]+[0-9]{0,2}$/.test(p))) return false;
+  // `plain_pwd = 'plaintext_password'`: a value that names what it stands for is a stand-in.
+  if (/(?:^|[_-])(?:password|passwd|secret|token)(?:$|[_-])/i.test(value)) return false;
   if (/key$/.test(lname) && !KEY_NAME_ALLOWED.test(name) && !/(?:api|secret|access|private)[_-]?key$/i.test(name))
     return false;
   if (NAME_DENIED.test(name)) return false;
@@ -304,8 +307,41 @@ function validUrlCredentials(match: string): boolean {
  * ran on through any following header, so 1 MB of repeated BEGIN lines cost 16 KiB of matching and a
  * failed validation per line. Single hyphens stay (Proc-Type, DEK-Info, AES-128-CBC header lines).
  */
+/**
+ * A backslash is part of the body: a key whose newlines were escaped twice (JSON inside a JSON string)
+ * still reads `\\n` after the view has decoded one level.
+ */
 const PRIVATE_KEY =
-  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
+  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.\\]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
+
+/** PuTTY's own key file: the private half follows `Private-Lines: N` as base64 lines. */
+const PUTTY_KEY =
+  /PuTTY-User-Key-File-[23]: [\s\S]{0,6000}?Private-Lines: [0-9]{1,3}\r?\n(?<secret>[A-Za-z0-9+/=\r\n]{40,8192})/;
+
+/** An Azure Storage account key (64 bytes, base64) in a connection string or config. */
+const AZURE_ACCOUNT_KEY = /\bAccountKey=(?<secret>[A-Za-z0-9+/]{86}==)/i;
+/** Service Bus, Event Hubs, IoT Hub: a 256-bit key (base64, 44 characters) after SharedAccessKey=. */
+const AZURE_SHARED_ACCESS_KEY = /\bSharedAccessKey=(?<secret>[A-Za-z0-9+/]{42,43}=)/i;
+/** An Azure SAS token's signature: an HMAC-SHA256 (32 bytes) in base64, usually percent-encoded. */
+const AZURE_SAS_SIGNATURE = /[?&;]sig=(?<secret>(?:[A-Za-z0-9+/]|%2[bBfF]){43,60}(?:=|%3[dD]){0,2})/;
+
+function validSasSignature(match: string): boolean {
+  const m = AZURE_SAS_SIGNATURE.exec(match);
+  const v = decodeURIComponent(m?.groups?.['secret'] ?? '');
+  return Buffer.from(v, 'base64').length === 32 && shannonEntropy(v) >= 4;
+}
+
+const TELEGRAM_BOT_TOKEN = /\b(?<secret>[0-9]{8,10}:[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])/;
+
+function validTelegramToken(match: string): boolean {
+  const secret = match.slice(match.indexOf(':') + 1);
+  return /[A-Z]/.test(secret) && /[a-z]/.test(secret) && /[0-9]/.test(secret) && shannonEntropy(secret) >= 3.5;
+}
+
+const DISCORD_WEBHOOK =
+  /\bhttps:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/[0-9]{17,20}\/[A-Za-z0-9_-]{60,80}/;
+const TEAMS_WEBHOOK =
+  /\bhttps:\/\/[A-Za-z0-9-]{1,64}\.webhook\.office\.com\/webhookb2\/[0-9a-f-]{36}@[0-9a-f-]{36}\/IncomingWebhook\/[0-9a-f]{32}\/[0-9a-f-]{36}/;
 
 function validPrivateKey(match: string): boolean {
   const body = match.replace(/^-----BEGIN[^\n]*?-----/, '').split('-----END')[0] ?? '';
@@ -338,64 +374,31 @@ const RE = {
     /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}|(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])/,
   awsSecret:
     /(?:^|[^A-Za-z0-9])aws[_.-]?secret[_.-]?(?:access[_.-]|access)?key["']?[ \t]{0,16}(?::=|=>|=|:)[ \t]{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
-  githubToken: /\bgh[pousr]_[A-Za-z0-9]{36,251}|gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9])/,
-  githubFineGrained:
-    /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9])/,
-  gitlabToken:
-    /\bgl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-(?:(?!gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-)[A-Za-z0-9_.-]){20,80}|gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-(?:(?!gl(?:pat|ptt|rt|dt|ft|cbt|oas|imt|soat|ffct|agent)-)[A-Za-z0-9_.-]){20,80}(?![A-Za-z0-9_.-])/,
-  gitlabRunnerRegistration: /\bGR1348941[A-Za-z0-9_-]{20}\b/,
   slackToken:
     /\bxox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-(?:(?!xox[abposr]-)[A-Za-z0-9-]){8,120}|xox[abposr]-(?:[0-9]-|[0-9][0-9]-)?[0-9]{8,14}-(?:(?!xox[abposr]-)[A-Za-z0-9-]){8,120}(?![A-Za-z0-9-])/,
-  slackConfigToken:
-    /\bxoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}|xoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{64,400}(?![A-Za-z0-9])/,
-  slackAppToken:
-    /\bxapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}|xapp-[0-9]-[A-Z0-9]{9,15}-[0-9]{8,15}-[a-z0-9]{32,80}(?![A-Za-z0-9])/,
   slackWebhook:
     /\bhttps?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9]{8,14}\/[A-Za-z0-9/]{16,64}/,
-  stripeSecret:
-    /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}(?![A-Za-z0-9])/,
-  stripeWebhookSecret: /\bwhsec_[A-Za-z0-9+/=]{32,128}|whsec_[A-Za-z0-9+/=]{32,128}(?![A-Za-z0-9+/=])/,
   openaiKey:
     /\bsk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}|sk-(?:(?:proj|svcacct|admin)-)?(?:(?!sk-)[A-Za-z0-9_-]){16,180}T3BlbkFJ[A-Za-z0-9_-]{16,180}(?![A-Za-z0-9_-])/,
-  openaiProjectKey:
-    /\bsk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}|sk-(?:proj|svcacct|admin)-(?:(?!sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]){80,250}(?![A-Za-z0-9_-])/,
-  anthropicKey:
-    /\bsk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA|sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{80,110}AA(?![A-Za-z0-9_-])/,
-  googleApiKey: /\bAIza[0-9A-Za-z_-]{35}|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/,
   jwt: /(?:^|[^A-Za-z0-9_-])(?<secret>[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{16,1024})/,
-  npmToken: /\bnpm_[A-Za-z0-9]{36}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/,
-  twilioApiKey: /\bSK[0-9a-fA-F]{32}\b/,
-  sendgridKey: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/,
   azureClientSecret:
     /(?:^|[^A-Za-z0-9_~.-])(?<secret>[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/,
   facebookPageToken: /\bEAA[A-Za-z0-9]{90,400}/,
   facebookAppToken: /\b[0-9]{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])/,
-  hashicorpVault: /\bhvs\.[A-Za-z0-9_-]{90,200}|hvs\.[A-Za-z0-9_-]{90,200}(?![A-Za-z0-9_-])/,
   hashicorpVaultLegacy: /\bs\.[A-Za-z0-9]{24}\b/,
-  onePasswordServiceAccount: /\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}/,
-  ageSecretKey:
-    /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}(?![A-Za-z0-9])/,
-  // Strict on both sides: relaxed, it cost held-out precision below the 0.95 goal (eval/results/secrets.md).
-  notionToken: /\bntn_[0-9]{11}[A-Za-z0-9]{35}\b/,
-  perplexityKey: /\bpplx-[A-Za-z0-9]{48}|pplx-[A-Za-z0-9]{48}(?![A-Za-z0-9])/,
-  // Strict on both sides: `hf_` ends identifiers (`…rhf_SponsoredProducts…`, a tuning row of the eval).
-  huggingfaceToken: /\bhf_[A-Za-z0-9]{34,40}\b/,
-  atlassianToken:
-    /\bATATT3(?:(?!ATATT3)[A-Za-z0-9_=-]){150,250}|ATATT3(?:(?!ATATT3)[A-Za-z0-9_=-]){150,250}(?![A-Za-z0-9_=-])/,
-  sourcegraphToken: /\bsgp_(?:local_)?[a-fA-F0-9]{40}\b/,
-  sourcegraphInstanceToken: /\bsgp_[a-fA-F0-9]{16}_[a-fA-F0-9]{40}\b/,
-  cloudflareOriginCa: /\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b/,
   intra42Secret: /\bs-s4t2(?:ud|af)-[a-f0-9]{64}\b/,
-  octopusApiKey: /\bAPI-[A-Z0-9]{26}\b/,
   gcpServiceAccount: /"type"[ \t]{0,16}:[ \t]{0,16}"service_account"/,
   mailchimpKey: /\b[0-9a-f]{32}-us[0-9]{1,2}\b/,
-  databricksToken: /\bdapi[0-9a-f]{32}(?:-[0-9])?|dapi[0-9a-f]{32}(?:-[0-9])?(?![A-Za-z0-9])/,
-  bedrockLongTermKey: /\bABSK(?:(?!ABSK)[A-Za-z0-9+/]){60,600}={0,2}/,
 };
 
-export const SECRET_FORMATS: readonly PatternDef[] = [
+const CONTEXT_FORMATS: readonly PatternDef[] = [
   def({
     id: 'secret.aws_access_key_id',
+    vendor: 'Amazon Web Services',
+    source: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids',
+    literals: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.awsKeyId,
     description: 'AWS access key id (AKIA/ASIA… + 16 base32 characters)',
@@ -403,110 +406,55 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.aws_secret_access_key',
+    vendor: 'Amazon Web Services',
+    source: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html',
+    literals: ['secret'],
+    literalCase: 'insensitive',
+    reachBefore: 5,
     severity: 'critical',
     regex: RE.awsSecret,
     description: 'AWS secret access key (40 characters) assigned to an aws_secret_access_key name',
     validate: randomLooking(RE.awsSecret, 3.5),
   }),
   def({
-    id: 'secret.github_token',
-    severity: 'critical',
-    regex: RE.githubToken,
-    description: 'GitHub classic token (ghp_, gho_, ghu_, ghs_, ghr_)',
-    validate: randomLooking(RE.githubToken, 3.0),
-  }),
-  def({
-    id: 'secret.github_fine_grained_pat',
-    severity: 'critical',
-    regex: RE.githubFineGrained,
-    description: 'GitHub fine-grained personal access token (github_pat_)',
-    validate: randomLooking(RE.githubFineGrained, 3.0),
-  }),
-  def({
-    id: 'secret.gitlab_token',
-    severity: 'critical',
-    regex: RE.gitlabToken,
-    description: 'GitLab token (glpat-, glptt-, glrt-, gldt-, …)',
-    validate: randomLooking(RE.gitlabToken, 3.0),
-  }),
-  def({
-    id: 'secret.gitlab_runner_registration',
-    severity: 'critical',
-    regex: RE.gitlabRunnerRegistration,
-    description: 'GitLab runner registration token (GR1348941…)',
-    validate: randomLooking(RE.gitlabRunnerRegistration, 3.0),
-  }),
-  def({
     id: 'secret.slack_token',
+    vendor: 'Slack',
+    source: 'https://docs.slack.dev/authentication/tokens',
+    literals: ['xox'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.slackToken,
     description: 'Slack bot/user/workspace token (xoxb-, xoxp-, xoxa-, …)',
     validate: validSlackToken,
   }),
   def({
-    id: 'secret.slack_config_token',
-    severity: 'critical',
-    regex: RE.slackConfigToken,
-    description: 'Slack app configuration access/refresh token (xoxe.)',
-    validate: randomLooking(RE.slackConfigToken, 3.5),
-  }),
-  def({
-    id: 'secret.slack_app_token',
-    severity: 'critical',
-    regex: RE.slackAppToken,
-    description: 'Slack app-level token (xapp-)',
-    validate: randomLooking(RE.slackAppToken, 3.0),
-  }),
-  def({
     id: 'secret.slack_webhook_url',
+    vendor: 'Slack',
+    source: 'https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks',
+    literals: ['hooks.slack.com/'],
+    literalCase: 'sensitive',
+    reachBefore: 9,
     severity: 'critical',
     regex: RE.slackWebhook,
     description: 'Slack incoming webhook / workflow URL',
   }),
   def({
-    id: 'secret.stripe_secret_key',
-    severity: 'critical',
-    regex: RE.stripeSecret,
-    description: 'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_)',
-    validate: randomLooking(RE.stripeSecret, 3.0),
-  }),
-  def({
-    id: 'secret.stripe_webhook_secret',
-    severity: 'critical',
-    regex: RE.stripeWebhookSecret,
-    description: 'Stripe webhook signing secret (whsec_)',
-    validate: randomLooking(RE.stripeWebhookSecret, 3.0),
-  }),
-  def({
     id: 'secret.openai_api_key',
+    vendor: 'OpenAI',
+    source: 'https://platform.openai.com/docs/api-reference/authentication',
+    literals: ['T3BlbkFJ'],
+    literalCase: 'sensitive',
     severity: 'critical',
     regex: RE.openaiKey,
     description: 'OpenAI API key (sk-…T3BlbkFJ…)',
   }),
   def({
-    id: 'secret.openai_project_key',
-    severity: 'critical',
-    regex: RE.openaiProjectKey,
-    description: 'OpenAI project / service-account / admin key (sk-proj-, sk-svcacct-, sk-admin-)',
-    validate: randomLooking(RE.openaiProjectKey, 3.5),
-  }),
-  def({
-    id: 'secret.anthropic_api_key',
-    severity: 'critical',
-    regex: RE.anthropicKey,
-    description: 'Anthropic API or admin key (sk-ant-api03-…AA, sk-ant-admin01-…AA)',
-    validate: randomLooking(RE.anthropicKey, 3.0),
-  }),
-  // Google API keys are often public by design (Firebase, Maps JS keys restricted by referrer): audit, don't redact.
-  def({
-    id: 'secret.google_api_key',
-    severity: 'warning',
-    regex: RE.googleApiKey,
-    description: 'Google API key (AIza + 35 characters); frequently public by design',
-    validate: randomLooking(RE.googleApiKey, 3.5),
-  }),
-  def({
     id: 'secret.jwt',
+    vendor: 'IETF',
+    source: 'https://www.rfc-editor.org/rfc/rfc7519',
+    literals: ['.eyJ'],
+    literalCase: 'sensitive',
     severity: 'critical',
     regex: RE.jwt,
     description: 'JSON Web Token whose header decodes to JSON with an alg',
@@ -514,6 +462,12 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.http_authorization',
+    vendor: 'IETF',
+    source: 'https://www.rfc-editor.org/rfc/rfc9110#name-authorization',
+    literals: ['authorization'],
+    literalCase: 'insensitive',
+    reachBefore: 0,
+    afterLiteral: /["']?[ \t]{0,16}[:=]/,
     severity: 'critical',
     regex: AUTH_HEADER,
     description: 'Authorization header credential (Bearer, Basic with user:password, Token, bare)',
@@ -521,6 +475,12 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.http_api_key_header',
+    vendor: '(any API)',
+    source: 'https://swagger.io/docs/specification/v3_0/authentication/api-keys/',
+    literals: ['key', 'token'],
+    literalCase: 'insensitive',
+    reachBefore: 42,
+    afterLiteral: /["']?[ \t]{0,16}:[ \t]/,
     severity: 'critical',
     regex: API_KEY_HEADER,
     description: 'API key or token header (apikey:, X-…-ApiKey:, Token:, Private-Token:)',
@@ -528,6 +488,11 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.private_key',
+    vendor: 'IETF',
+    source: 'https://www.rfc-editor.org/rfc/rfc7468',
+    literals: ['-----BEGIN'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: PRIVATE_KEY,
     description: 'PEM / OpenSSH / PGP private key block with a key body',
@@ -535,6 +500,12 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.url_credentials',
+    vendor: 'IETF',
+    source: 'https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1',
+    literals: ['://'],
+    literalCase: 'sensitive',
+    reachBefore: 21,
+    afterLiteral: /[^\s:/@"'<>]{0,128}:/,
     severity: 'critical',
     regex: URL_CREDENTIALS,
     description: 'URL with user:password (database connection strings, package registries, webhooks)',
@@ -542,34 +513,24 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.cli_user_password',
+    vendor: 'curl',
+    source: 'https://curl.se/docs/manpage.html#-u',
+    literals: ['-u'],
+    literalCase: 'sensitive',
+    reachBefore: 2,
+    afterLiteral: /(?:ser)?[ \t]/,
     severity: 'critical',
     regex: CLI_USER,
     description: 'user:password given to -u/--user on a command line (curl, …)',
     validate: validCliUser,
   }),
   def({
-    id: 'secret.npm_token',
-    severity: 'critical',
-    regex: RE.npmToken,
-    description: 'npm access token (npm_ + 36)',
-    validate: randomLooking(RE.npmToken, 3.0),
-  }),
-  def({
-    id: 'secret.twilio_api_key_sid',
-    severity: 'warning',
-    regex: RE.twilioApiKey,
-    description: 'Twilio API key SID (SK + 32 hex); an identifier paired with a secret',
-    validate: randomLooking(RE.twilioApiKey, 3.0),
-  }),
-  def({
-    id: 'secret.sendgrid_api_key',
-    severity: 'critical',
-    regex: RE.sendgridKey,
-    description: 'SendGrid API key (SG.<22>.<43>)',
-    validate: randomLooking(RE.sendgridKey, 3.0),
-  }),
-  def({
     id: 'secret.azure_ad_client_secret',
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/entra/identity-platform/how-to-add-credentials',
+    literals: ['Q~'],
+    literalCase: 'sensitive',
+    reachBefore: 5,
     severity: 'critical',
     regex: RE.azureClientSecret,
     description: 'Microsoft Entra ID (Azure AD) client secret (xxxNQ~…)',
@@ -577,6 +538,11 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.facebook_access_token',
+    vendor: 'Meta',
+    source: 'https://developers.facebook.com/docs/facebook-login/guides/access-tokens',
+    literals: ['EAA'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.facebookPageToken,
     description: 'Facebook / Meta access token (EAA…)',
@@ -584,20 +550,23 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
   }),
   def({
     id: 'secret.facebook_app_token',
+    vendor: 'Meta',
+    source: 'https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens',
+    literals: ['|'],
+    literalCase: 'sensitive',
+    reachBefore: 17,
     severity: 'critical',
     regex: RE.facebookAppToken,
     description: 'Facebook app access token (app id|app secret)',
     validate: randomLooking(RE.facebookAppToken, 3.5),
   }),
   def({
-    id: 'secret.hashicorp_vault_token',
-    severity: 'critical',
-    regex: RE.hashicorpVault,
-    description: 'HashiCorp Vault service token (hvs.)',
-    validate: randomLooking(RE.hashicorpVault, 3.5),
-  }),
-  def({
     id: 'secret.hashicorp_vault_legacy_token',
+    vendor: 'HashiCorp',
+    source: 'https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes',
+    literals: ['s.'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.hashicorpVaultLegacy,
     description: 'HashiCorp Vault legacy service token (s. + 24, mixed case and digits)',
@@ -605,108 +574,130 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
       /[a-z]/.test(m) && /[A-Z]/.test(m.slice(2)) && /[0-9]/.test(m) && randomLooking(RE.hashicorpVaultLegacy, 3.5)(m),
   }),
   def({
-    id: 'secret.1password_service_account',
-    severity: 'critical',
-    regex: RE.onePasswordServiceAccount,
-    description: '1Password service-account token (ops_eyJ…)',
-    validate: randomLooking(RE.onePasswordServiceAccount, 4.0),
-  }),
-  def({
-    id: 'secret.age_secret_key',
-    severity: 'critical',
-    regex: RE.ageSecretKey,
-    description: 'age encryption secret key (AGE-SECRET-KEY-1 + bech32)',
-  }),
-  def({
-    id: 'secret.notion_token',
-    severity: 'critical',
-    regex: RE.notionToken,
-    description: 'Notion integration token (ntn_)',
-    validate: randomLooking(RE.notionToken, 3.5),
-  }),
-  def({
-    id: 'secret.perplexity_api_key',
-    severity: 'critical',
-    regex: RE.perplexityKey,
-    description: 'Perplexity API key (pplx-)',
-    validate: randomLooking(RE.perplexityKey, 3.5),
-  }),
-  def({
-    id: 'secret.huggingface_token',
-    severity: 'critical',
-    regex: RE.huggingfaceToken,
-    description: 'Hugging Face access token (hf_)',
-    validate: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m.slice(3)) && randomLooking(RE.huggingfaceToken, 3.5)(m),
-  }),
-  def({
-    id: 'secret.atlassian_api_token',
-    severity: 'critical',
-    regex: RE.atlassianToken,
-    description: 'Atlassian API token (ATATT3…)',
-    validate: randomLooking(RE.atlassianToken, 4.0),
-  }),
-  def({
-    id: 'secret.sourcegraph_token',
-    severity: 'critical',
-    regex: RE.sourcegraphToken,
-    description: 'Sourcegraph access token (sgp_)',
-    validate: randomLooking(RE.sourcegraphToken, 3.3),
-  }),
-  def({
-    id: 'secret.sourcegraph_instance_token',
-    severity: 'critical',
-    regex: RE.sourcegraphInstanceToken,
-    description: 'Sourcegraph instance-bound access token (sgp_<instance>_…)',
-    validate: randomLooking(RE.sourcegraphInstanceToken, 3.3),
-  }),
-  def({
-    id: 'secret.cloudflare_origin_ca_key',
-    severity: 'critical',
-    regex: RE.cloudflareOriginCa,
-    description: 'Cloudflare Origin CA key (v1.0-…)',
-  }),
-  def({
     id: 'secret.intra42_client_secret',
+    vendor: '42',
+    source: 'https://api.intra.42.fr/apidoc/guides/getting_started',
+    literals: ['s-s4t2'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
     severity: 'critical',
     regex: RE.intra42Secret,
     description: '42 intra OAuth client secret (s-s4t2ud-, s-s4t2af-)',
   }),
   def({
-    id: 'secret.octopus_deploy_api_key',
-    severity: 'critical',
-    regex: RE.octopusApiKey,
-    description: 'Octopus Deploy API key (API- + 26)',
-    validate: (m) => /[0-9]/.test(m.slice(4)) && randomLooking(RE.octopusApiKey, 3.5)(m),
-  }),
-  def({
     id: 'secret.mailchimp_api_key',
+    vendor: 'Mailchimp',
+    source: 'https://mailchimp.com/developer/marketing/guides/quick-start/',
+    literals: ['-us'],
+    literalCase: 'sensitive',
+    reachBefore: 33,
     severity: 'critical',
     regex: RE.mailchimpKey,
     description: 'Mailchimp Marketing API key (32 hex + -us<data centre>)',
     validate: randomLooking(RE.mailchimpKey, 3.0),
   }),
   def({
-    id: 'secret.databricks_token',
+    id: 'secret.putty_private_key',
+    literals: ['PuTTY-User-Key-File-'],
+    literalCase: 'sensitive',
+    reachBefore: 0,
+    vendor: 'PuTTY',
+    source: 'https://the.earth.li/~sgtatham/putty/latest/htmldoc/AppendixC.html',
     severity: 'critical',
-    regex: RE.databricksToken,
-    description: 'Databricks personal access token (dapi + 32 hex)',
-    validate: randomLooking(RE.databricksToken, 3.0),
+    regex: PUTTY_KEY,
+    description: 'PuTTY private key file (PPK v2/v3): the Private-Lines block',
+    validate: randomLooking(PUTTY_KEY, 4.0),
   }),
   def({
-    id: 'secret.aws_bedrock_api_key',
+    id: 'secret.azure_storage_account_key',
+    literals: ['AccountKey='],
+    literalCase: 'insensitive',
+    reachBefore: 0,
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string',
     severity: 'critical',
-    regex: RE.bedrockLongTermKey,
-    description: 'Amazon Bedrock long-term API key (ABSK + base64)',
-    validate: randomLooking(RE.bedrockLongTermKey, 4.0),
+    regex: AZURE_ACCOUNT_KEY,
+    description: 'Azure Storage account key (88 base64 characters) after AccountKey=',
+    validate: randomLooking(AZURE_ACCOUNT_KEY, 4.5),
+  }),
+  def({
+    id: 'secret.azure_shared_access_key',
+    literals: ['SharedAccessKey='],
+    literalCase: 'insensitive',
+    reachBefore: 0,
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/azure/service-bus-messaging/service-bus-sas',
+    severity: 'critical',
+    regex: AZURE_SHARED_ACCESS_KEY,
+    description: 'Azure Service Bus / Event Hubs / IoT Hub shared access key after SharedAccessKey=',
+    validate: randomLooking(AZURE_SHARED_ACCESS_KEY, 4.0),
+  }),
+  def({
+    id: 'secret.azure_sas_signature',
+    literals: ['sig='],
+    literalCase: 'sensitive',
+    reachBefore: 1,
+    vendor: 'Microsoft',
+    source: 'https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas',
+    severity: 'critical',
+    regex: AZURE_SAS_SIGNATURE,
+    description: 'Azure shared access signature: the sig= HMAC-SHA256 of a SAS URL (decodes to 32 bytes)',
+    validate: validSasSignature,
+  }),
+  def({
+    id: 'secret.telegram_bot_token',
+    literals: [':'],
+    literalCase: 'sensitive',
+    reachBefore: 11,
+    afterLiteral: /[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/,
+    vendor: 'Telegram',
+    source: 'https://core.telegram.org/bots/api#authorizing-your-bot',
+    severity: 'critical',
+    regex: TELEGRAM_BOT_TOKEN,
+    description: 'Telegram bot token (bot id:35 characters)',
+    validate: validTelegramToken,
+  }),
+  def({
+    id: 'secret.discord_webhook_url',
+    literals: ['/api/webhooks/'],
+    literalCase: 'sensitive',
+    reachBefore: 40,
+    vendor: 'Discord',
+    source: 'https://discord.com/developers/docs/resources/webhook#execute-webhook',
+    severity: 'critical',
+    regex: DISCORD_WEBHOOK,
+    description: 'Discord webhook URL (id and token)',
+  }),
+  def({
+    id: 'secret.teams_webhook_url',
+    literals: ['.webhook.office.com/webhookb2/'],
+    literalCase: 'sensitive',
+    reachBefore: 75,
+    vendor: 'Microsoft',
+    source:
+      'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook',
+    severity: 'critical',
+    regex: TEAMS_WEBHOOK,
+    description: 'Microsoft Teams incoming webhook URL',
   }),
   def({
     id: 'secret.gcp_service_account_marker',
+    vendor: 'Google Cloud',
+    source: 'https://cloud.google.com/iam/docs/keys-create-delete',
+    literals: ['"service_account"'],
+    literalCase: 'sensitive',
+    reachBefore: 40,
     severity: 'warning',
     regex: RE.gcpServiceAccount,
     description: 'Google service-account JSON marker (a private key is usually nearby)',
   }),
   def({
     id: 'secret.generic_assignment',
+    vendor: '(any)',
+    literals: ['passw', 'pwd', 'secret', 'token', 'key', 'credential', 'auth'],
+    literalCase: 'insensitive',
+    reachBefore: 66,
+    afterLiteral: /[A-Za-z]{0,3}["']?[ \t]{0,16}[:=]/,
     severity: 'critical',
     regex: ASSIGNMENT,
     description:
@@ -714,6 +705,9 @@ export const SECRET_FORMATS: readonly PatternDef[] = [
     validate: validAssignment,
   }),
 ];
+
+/** Every secret format: the vendor token families, then the formats read from context and structure. */
+export const SECRET_FORMATS: readonly PatternDef[] = [...VENDOR_FORMATS, ...CONTEXT_FORMATS];
 
 /** The formats whose findings are redacted before delivery. */
 export const CRITICAL_SECRET_FORMAT_IDS: ReadonlySet<string> = new Set(

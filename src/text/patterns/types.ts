@@ -37,4 +37,21 @@ export interface PatternDef {
    * apostrophe (a token such as "l'instruction" hides a \b-bounded word); then the pattern just runs.
    */
   readonly requires?: ReadonlyArray<readonly string[]>;
+  /**
+   * Secret formats: literal strings of which every match (every valid one, for formats with a
+   * `validate`) contains at least one, matched ASCII-case-insensitively unless `literalCase` is
+   * 'sensitive'. The secret scanner finds all of them in one pass and runs the format only around them.
+   */
+  readonly literals?: readonly string[];
+  readonly literalCase?: 'sensitive' | 'insensitive';
+  /**
+   * How far before a literal's start a match can begin: 0 for prefix formats, whose every match starts at
+   * the literal (the scanner then tries the regex at that one position); default the longest match.
+   */
+  readonly reachBefore?: number;
+  /** A sticky check at the literal's end that every valid match passes (e.g. `\s*[:=]` after a key word). */
+  readonly afterLiteral?: RegExp;
+  /** Secret formats: who issues the credential, and the page that documents its shape. */
+  readonly vendor?: string;
+  readonly source?: string;
 }

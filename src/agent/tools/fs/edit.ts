@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { bulwarkError } from '../../../core/errors.js';
-import { err, ok } from '../../../core/result.js';
+import type { BulwarkError } from '../../../core/errors.js';
+import { err, ok, type Result } from '../../../core/result.js';
 import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/effects/file-journal.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
+import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
 import { WRITE_MAX_BYTES, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.js';
 
 const Args = z.strictObject({
@@ -16,6 +18,32 @@ function occurrences(haystack: string, needle: string): number {
   let n = 0;
   for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n += 1;
   return n;
+}
+
+/** The file's text with the one occurrence replaced, from the file as it is now. */
+function edited(workspace: string, path: string, oldText: string, newText: string): Result<string, BulwarkError> {
+  const current = readWorkspaceFile(workspace, path, WRITE_MAX_BYTES);
+  if (!current.ok) return current;
+  const count = occurrences(current.value, oldText);
+  if (count === 0)
+    return err(
+      bulwarkError(
+        'tool.edit.not_found',
+        `old_string was not found in ${path}; read the file and copy the text exactly`,
+        { status: 400 },
+      ),
+    );
+  if (count > 1) {
+    return err(
+      bulwarkError(
+        'tool.edit.ambiguous',
+        `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`,
+        { status: 400 },
+      ),
+    );
+  }
+  const at = current.value.indexOf(oldText);
+  return ok(current.value.slice(0, at) + newText + current.value.slice(at + oldText.length));
 }
 
 /** The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`). */
@@ -34,33 +62,29 @@ export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
       const a = parseArgs('edit', Args, args);
       if (!a.ok) return a;
       const { path, old_string: oldText, new_string: newText } = a.value;
-      const current = readWorkspaceFile(ctx.workspace, path, WRITE_MAX_BYTES);
-      if (!current.ok) return current;
-      const count = occurrences(current.value, oldText);
-      if (count === 0)
-        return err(
-          bulwarkError(
-            'tool.edit.not_found',
-            `old_string was not found in ${path}; read the file and copy the text exactly`,
-            { status: 400 },
-          ),
-        );
-      if (count > 1) {
-        return err(
-          bulwarkError(
-            'tool.edit.ambiguous',
-            `old_string occurs ${count} times in ${path}; include more surrounding text so it is unique`,
-            { status: 400 },
-          ),
-        );
+      let next = edited(ctx.workspace, path, oldText, newText);
+      if (!next.ok) return next;
+      // L11.7: nothing the host would run on its own is written without the operator.
+      const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
+      if (!plan.ok) return plan;
+      if (plan.value.refusals.length > 0) {
+        const approved = await approveHostFiles(ctx, path, plan.value, next.value);
+        if (!approved.ok) return approved;
+        // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
+        next = edited(ctx.workspace, path, oldText, newText);
+        if (!next.ok) return next;
+        const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
+        if (!now.ok) return now;
+        const same = sameAsApproved(path, plan.value, now.value);
+        if (!same.ok) return same;
       }
-      const at = current.value.indexOf(oldText);
-      const next = current.value.slice(0, at) + newText + current.value.slice(at + oldText.length);
+      // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
+      const result = next.value;
       const w = files.around(
         ctx.workspace,
         path,
         { tool: 'edit', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
-        () => writeWorkspaceFile(ctx.workspace, path, next),
+        () => writeWorkspaceFile(ctx.workspace, path, result),
       );
       if (!w.ok) return w;
       return ok(`edited ${path} (${w.value.bytes} bytes)`);

@@ -3,10 +3,11 @@ import { ok } from '../../../core/result.js';
 import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/effects/file-journal.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
+import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
 import { WRITE_MAX_BYTES, writeWorkspaceFile } from './workspace-fs.js';
 
 const Args = z.strictObject({
-  path: z.string().min(1).max(4096).describe('File path relative to the workspace; parent directories are created'),
+  path: z.string().min(1).describe('File path relative to the workspace'),
   content: z.string().describe('The complete new content of the file'),
 });
 
@@ -25,14 +26,27 @@ export function createWriteTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
     async run(args, ctx) {
       const a = parseArgs('write', Args, args);
       if (!a.ok) return a;
+      const { path, content } = a.value;
+      // L11.7: nothing the host would run on its own is written without the operator.
+      const plan = planHostFiles(ctx.workspace, path, content, WRITE_MAX_BYTES);
+      if (!plan.ok) return plan;
+      if (plan.value.refusals.length > 0) {
+        const approved = await approveHostFiles(ctx, path, plan.value, content);
+        if (!approved.ok) return approved;
+        const now = planHostFiles(ctx.workspace, path, content, WRITE_MAX_BYTES);
+        if (!now.ok) return now;
+        const same = sameAsApproved(path, plan.value, now.value);
+        if (!same.ok) return same;
+      }
+      // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
       const w = files.around(
         ctx.workspace,
-        a.value.path,
+        path,
         { tool: 'write', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
-        () => writeWorkspaceFile(ctx.workspace, a.value.path, a.value.content),
+        () => writeWorkspaceFile(ctx.workspace, path, content),
       );
       if (!w.ok) return w;
-      return ok(`${w.value.created ? 'created' : 'overwrote'} ${a.value.path} (${w.value.bytes} bytes)`);
+      return ok(`${w.value.created ? 'created' : 'overwrote'} ${path} (${w.value.bytes} bytes)`);
     },
   };
 }

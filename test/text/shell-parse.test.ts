@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseShell, MAX_COMMAND_CHARS, type SimpleCommand } from '../../src/exec/shell-parse.js';
+import { parseSimpleCommands, MAX_COMMAND_CHARS, type SimpleCommand } from '../../src/text/shell-parse.js';
 
 function argvs(src: string): string[][] {
-  const r = parseShell(src);
+  const r = parseSimpleCommands(src);
   if (!r.ok) throw new Error(r.error.message);
   return r.value.map((c) => c.words.map((w) => w.text));
 }
 function parsed(src: string): SimpleCommand[] {
-  const r = parseShell(src);
+  const r = parseSimpleCommands(src);
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
@@ -84,23 +84,23 @@ describe('shell parser', () => {
 
   it('refuses input the shell would reject, oversized input and deep nesting', () => {
     for (const bad of ["echo 'open", 'echo "open', 'echo $(open', 'echo `open', 'cat <<EOF\nnever closed', 'echo >']) {
-      const r = parseShell(bad);
+      const r = parseSimpleCommands(bad);
       expect(r.ok, bad).toBe(false);
     }
-    expect(parseShell('x'.repeat(MAX_COMMAND_CHARS + 1))).toMatchObject({
+    expect(parseSimpleCommands('x'.repeat(MAX_COMMAND_CHARS + 1))).toMatchObject({
       ok: false,
       error: { code: 'command.too_long' },
     });
-    expect(parseShell('a\0b')).toMatchObject({ ok: false, error: { code: 'command.nul' } });
+    expect(parseSimpleCommands('a\0b')).toMatchObject({ ok: false, error: { code: 'command.nul' } });
     let deep = 'true';
     for (let i = 0; i < 12; i++) deep = `echo $(${deep})`;
-    expect(parseShell(deep)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
+    expect(parseSimpleCommands(deep)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
   });
 
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (s) => {
-        const r = parseShell(s);
+        const r = parseSimpleCommands(s);
         expect(typeof r.ok).toBe('boolean');
       }),
       { numRuns: 2000 },
@@ -110,10 +110,29 @@ describe('shell parser', () => {
       fc.property(
         fc.array(alphabet, { maxLength: 80 }).map((a) => a.join('')),
         (s) => {
-          expect(typeof parseShell(s).ok).toBe('boolean');
+          expect(typeof parseSimpleCommands(s).ok).toBe('boolean');
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('shell parser — blanks', () => {
+  it('reads \\v, \\f and other Unicode spaces as part of a word, as bash does (they used to loop forever)', () => {
+    expect(argvs('ls\v-la')).toEqual([['ls\v-la']]);
+    expect(argvs('a\fb \u00a0; rm\u2028-rf /')).toEqual([
+      ['a\fb', '\u00a0'],
+      ['rm\u2028-rf', '/'],
+    ]);
+  });
+
+  it('never loops, whatever code points the line holds (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        expect(typeof parseSimpleCommands(s).ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
     );
   });
 });
@@ -144,9 +163,9 @@ describe('shell parser — arithmetic expansion and deep nesting', () => {
   it('refuses quotes and substitutions nested past the limit instead of overflowing the stack', () => {
     const quoted = `echo ${'"$('.repeat(5000)}${')"'.repeat(5000)}`;
     expect(quoted.length).toBeLessThan(MAX_COMMAND_CHARS);
-    expect(parseShell(quoted)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
+    expect(parseSimpleCommands(quoted)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
     const arith = `echo "${'$(( '.repeat(6000)}1${' ))'.repeat(6000)}"`;
-    expect(parseShell(arith)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
-    expect(parseShell(`echo ${'$(( '.repeat(20)}1${' ))'.repeat(20)}`).ok).toBe(true);
+    expect(parseSimpleCommands(arith)).toMatchObject({ ok: false, error: { code: 'command.parse' } });
+    expect(parseSimpleCommands(`echo ${'$(( '.repeat(20)}1${' ))'.repeat(20)}`).ok).toBe(true);
   });
 });

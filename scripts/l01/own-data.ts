@@ -1,0 +1,122 @@
+/**
+ * Training data this project wrote itself for the L01 classifier (no third-party text): the kinds the
+ * third-party corpora lack or teach wrongly. Benign: everyday requests in many languages (including ones
+ * that mention passwords, rules, games and role play innocently), transactional e-mails (password resets,
+ * sign-in codes, receipts), code and config that handles passwords or holds an LLM prompt, tables and logs.
+ * Attacks: password and system-prompt extraction phrased as games, role play, stories or puzzles; overrides
+ * in many languages; injections hidden in e-mails, code comments and tables — built on the same benign
+ * carriers, so the model learns the injected part and not the carrier.
+ *
+ * Items are generated from templates with a seeded generator (deterministic). They always stay on the training
+ * side (group `own:*`) and are never scored as third-party data. The scorecard's own adversarial cases
+ * (eval/annotations/perimeter/l01-own-cases.json) are written separately, in other words, and never trained on.
+ */
+import type { Labelled } from './recipe.js';
+import {
+  BENIGN_REQUESTS_EN,
+  BENIGN_REQUESTS_I18N,
+  BENIGN_TRIGGER_REQUESTS,
+  CODE_SNIPPETS,
+  TRANSACTIONAL_MAILS,
+  TABLES_AND_LOGS,
+} from './own-benign.js';
+import { GAME_EXTRACTION, I18N_ATTACKS, EMBEDDED_INJECTIONS, DIRECT_ATTACKS_EN } from './own-attacks.js';
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export type Pick = <T>(xs: readonly T[]) => T;
+
+export function picker(seed: number): Pick {
+  const r = rng(seed);
+  return <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+}
+
+/** Fills `{slot}` markers from `slots` with a seeded choice. */
+export function fill(template: string, slots: Readonly<Record<string, readonly string[]>>, pick: Pick): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => {
+    const options = slots[k];
+    return options ? fill(pick(options), slots, pick) : m;
+  });
+}
+
+function expand(
+  source: string,
+  label: 0 | 1,
+  templates: readonly string[],
+  slots: Readonly<Record<string, readonly string[]>>,
+  count: number,
+  seed: number,
+  document = false,
+): Labelled[] {
+  const pick = picker(seed);
+  const seen = new Set<string>();
+  const out: Labelled[] = [];
+  for (let i = 0; out.length < count && i < count * 20; i++) {
+    const text = fill(templates[i % templates.length] as string, slots, pick);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    out.push({ text, label, source, group: `own:${source}`, document });
+  }
+  return out;
+}
+
+/** Inserts `attack` into `carrier` at a line boundary chosen by `pick` (start, middle, end). */
+function embed(carrier: string, attack: string, pick: Pick): string {
+  const lines = carrier.split('\n');
+  const at = pick([1, Math.floor(lines.length / 2), lines.length - 1, lines.length]);
+  return [...lines.slice(0, at), attack, ...lines.slice(at)].join('\n');
+}
+
+export function ownTrainingItems(): Labelled[] {
+  const items: Labelled[] = [];
+  items.push(...expand('own_benign_requests_en', 0, BENIGN_REQUESTS_EN.templates, BENIGN_REQUESTS_EN.slots, 260, 11));
+  items.push(
+    ...expand('own_benign_trigger_words', 0, BENIGN_TRIGGER_REQUESTS.templates, BENIGN_TRIGGER_REQUESTS.slots, 220, 12),
+  );
+  items.push(
+    ...BENIGN_REQUESTS_I18N.map((text) => ({
+      text,
+      label: 0 as const,
+      source: 'own_benign_requests_i18n',
+      group: 'own:i18n',
+    })),
+  );
+  const mails = expand('own_benign_mail', 0, TRANSACTIONAL_MAILS.templates, TRANSACTIONAL_MAILS.slots, 180, 13, true);
+  const code = expand('own_benign_code', 0, CODE_SNIPPETS.templates, CODE_SNIPPETS.slots, 140, 14, true);
+  const tables = expand('own_benign_tables_logs', 0, TABLES_AND_LOGS.templates, TABLES_AND_LOGS.slots, 90, 15, true);
+  items.push(...mails, ...code, ...tables);
+
+  items.push(...expand('own_attack_games', 1, GAME_EXTRACTION.templates, GAME_EXTRACTION.slots, 320, 21));
+  items.push(...expand('own_attack_direct_en', 1, DIRECT_ATTACKS_EN.templates, DIRECT_ATTACKS_EN.slots, 160, 22));
+  items.push(...expand('own_attack_i18n', 1, I18N_ATTACKS.templates, I18N_ATTACKS.slots, 260, 23));
+
+  // Injections hidden in the same kinds of carriers as the benign documents above.
+  const pick = picker(24);
+  const carriers = [...mails, ...code, ...tables];
+  const injections = expand(
+    'own_attack_embedded',
+    1,
+    EMBEDDED_INJECTIONS.templates,
+    EMBEDDED_INJECTIONS.slots,
+    400,
+    25,
+  );
+  for (let i = 0; i < 220; i++) {
+    const carrier = carriers[(i * 7) % carriers.length] as Labelled;
+    const attack = injections[i % injections.length] as Labelled;
+    items.push({
+      text: embed(carrier.text, attack.text, pick),
+      label: 1,
+      source: 'own_attack_embedded',
+      group: 'own:embedded',
+      document: true,
+    });
+  }
+  return items;
+}

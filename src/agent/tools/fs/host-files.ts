@@ -1,0 +1,156 @@
+/**
+ * L11.7 on the write and edit tools: before a file is written, the workspace as it would be after the write is
+ * judged for host-executed files (src/exec/host-executed: git config and hooks in any git directory, .envrc, editor
+ * tasks, rc files, …). A refused write does not happen; the operator — never the model — may allow that one
+ * change through the approval queue. The approval is bound to the path, the new content, the file it replaces and
+ * the refusals shown; right before writing, all of it is computed again, and a difference voids the approval.
+ */
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { bulwarkError, type BulwarkError } from '../../../core/errors.js';
+import { err, ok, type Result } from '../../../core/result.js';
+import { relativeTo, safePath } from '../../../core/safe-path.js';
+import {
+  describeRefusals,
+  fsTreeView,
+  HOST_FILES_GATE,
+  judgeChanges,
+  overlayView,
+  type HostFileChange,
+  type HostFileRefusal,
+  type OverlayEntry,
+} from '../../../exec/host-executed/index.js';
+import { canonicalJson } from '../../../policy/effect-hash.js';
+import { lineDiff } from '../../../policy/approval-effect.js';
+import type { ToolRunContext } from '../tool.js';
+
+export interface HostFilePlan {
+  /** Workspace-relative real path the write lands on. */
+  readonly rel: string;
+  readonly refusals: readonly HostFileRefusal[];
+  /** sha256 of the file now, 'absent' when there is none, 'not-a-file' otherwise. */
+  readonly preimage: string;
+  /** sha256 over everything an approval covers. */
+  readonly bind: string;
+  /** The file's text now, for the operator's diff. */
+  readonly before?: string;
+}
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** `a/./b/../c` → `a/c`; the path was already confined by safePath, so `..` never climbs above the root. */
+function lexical(untrusted: string): string {
+  const out: string[] = [];
+  for (const s of untrusted.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  return out.join('/');
+}
+
+/** Judges writing `content` at `untrusted`; synchronous, so a write right after it sees the tree it judged. */
+export function planHostFiles(
+  workspace: string,
+  untrusted: string,
+  content: string,
+  maxBytes: number,
+): Result<HostFilePlan, BulwarkError> {
+  const p = safePath(workspace, untrusted);
+  if (!p.ok) return p;
+  const root = realpathSync(workspace);
+  const rel = relativeTo(root, p.value).split('\\').join('/');
+  // The workspace itself is not a file: the write refuses it on its own.
+  if (rel === '') return ok({ rel, refusals: [], preimage: 'not-a-file', bind: '' });
+  const base = fsTreeView(root, { maxFileBytes: maxBytes + 1 });
+  const bytes = Buffer.from(content, 'utf8');
+  const changes: HostFileChange[] = [{ path: rel, kind: 'file', content: bytes }];
+  const textual = lexical(untrusted);
+  // Through a symlinked directory the file is also reachable (and loaded) under the name the model used.
+  if (textual !== rel) changes.push({ path: textual, kind: 'file', content: bytes });
+  // Directories the write creates are changes of their own: one may complete a git directory (objects/, refs/).
+  const names = rel.split('/');
+  for (let i = 1; i < names.length; i++) {
+    const dir = names.slice(0, i).join('/');
+    if (!base.exists(dir)) changes.push({ path: dir, kind: 'dir' });
+  }
+  const after = overlayView(base, new Map<string, OverlayEntry>([[rel, { kind: 'file', content: bytes }]]));
+  // Judged against the tree before: what the operator already has (extra config keys, own hooks) is not this write's.
+  const judged = judgeChanges(changes, after, { before: base });
+  const refusals = judged.ok ? [] : judged.error;
+  const current = base.readFile(rel);
+  const preimage = current !== undefined ? sha256(current) : base.exists(rel) ? 'not-a-file' : 'absent';
+  const bind = sha256(
+    canonicalJson({
+      path: rel,
+      content: sha256(bytes),
+      preimage,
+      refusals: refusals.map((r) => [r.path, r.rule, r.key ?? '']),
+    }),
+  );
+  return ok({
+    rel,
+    refusals,
+    preimage,
+    bind,
+    ...(current !== undefined ? { before: current.toString('utf8') } : {}),
+  });
+}
+
+function refusedError(path: string, refusals: readonly HostFileRefusal[], extra?: string): BulwarkError {
+  return bulwarkError(
+    'host_file.refused',
+    `Host-executed file (${HOST_FILES_GATE}): ${path} was not written.\n${describeRefusals(refusals)}${extra ? `\n${extra}` : ''}`,
+    {
+      layer: HOST_FILES_GATE,
+      status: 403,
+      details: { refusals: refusals.map((r) => ({ path: r.path, rule: r.rule, ...(r.key ? { key: r.key } : {}) })) },
+    },
+  );
+}
+
+/**
+ * A plan with refusals becomes an approval request the operator sees (path, rule, key, reason, diff). Ok only when
+ * the operator approved exactly this change; without an operator channel the refusal stands.
+ */
+export async function approveHostFiles(
+  ctx: ToolRunContext,
+  path: string,
+  plan: HostFilePlan,
+  content: string,
+): Promise<Result<void, BulwarkError>> {
+  if (plan.refusals.length === 0) return ok(undefined);
+  if (!ctx.operator)
+    return err(
+      refusedError(path, plan.refusals, 'No operator can be asked here; the operator can make the change by hand.'),
+    );
+  const asked = await ctx.operator.ask({
+    layer: HOST_FILES_GATE,
+    subject: {
+      hostFiles: {
+        path: plan.rel,
+        contentSha256: sha256(Buffer.from(content, 'utf8')),
+        bind: plan.bind,
+        refusals: plan.refusals.map((r) => ({ path: r.path, rule: r.rule, ...(r.key ? { key: r.key } : {}) })),
+      },
+    },
+    preimage: plan.preimage,
+    classes: ['config', 'exec'],
+    reasons: plan.refusals.map((r) => `${HOST_FILES_GATE} ${r.rule}${r.key ? ` ${r.key}` : ''}: ${r.reason}`),
+    diff: lineDiff(plan.rel, plan.before, content),
+  });
+  if (!asked.ok) return err(refusedError(path, plan.refusals, asked.error.message));
+  return ok(undefined);
+}
+
+/** After an approval: the change about to be written must be the one approved. */
+export function sameAsApproved(path: string, approved: HostFilePlan, now: HostFilePlan): Result<void, BulwarkError> {
+  if (now.bind === approved.bind) return ok(undefined);
+  return err(
+    bulwarkError(
+      'host_file.stale',
+      `Host-executed file (${HOST_FILES_GATE}): ${path} was not written: the file or the workspace changed while the operator decided, so the approval does not cover what would be written now.`,
+      { layer: HOST_FILES_GATE, status: 409 },
+    ),
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * The storage seam, on the composition root's side. Each room declares the store it needs (Promise-returning
+ * methods, outcomes a caller must handle as `Result`s):
+ *
+ *   sessions   agent/session-store.ts          SessionStore   (conversation history per agent and sender)
+ *   usage      agent/budget/usage-store.ts     UsageStore     (L21 token and cost counters)
+ *   approvals  policy/approval-store.ts        ApprovalStore  (L13 requests and decisions)
+ *   audit      core/audit.ts                   AuditStore     (audited events, in order)
+ *
+ * A backend is one factory returning all of them; the rooms never name a backend. The embedded default is below:
+ * SQLite in <data dir>/bulwark.db (better-sqlite3, synchronous underneath) and audit.jsonl beside it. Another
+ * backend (e.g. PostgreSQL) is a new factory here and an implementation of each interface that passes the shared
+ * contract suites in test/storage/.
+ */
+import type { SessionStore } from './agent/session-store.js';
+import { SqliteSessionStore } from './agent/sqlite-session-store.js';
+import { SqliteCompactionStore, type CompactionStore } from './agent/compaction-store.js';
+import { SqliteUsageStore } from './agent/budget/sqlite-usage-store.js';
+import type { UsageStore } from './agent/budget/usage-store.js';
+import type { AuditStore } from './core/audit.js';
+import { existsSync } from 'node:fs';
+import type { BulwarkError } from './core/errors.js';
+import { JsonlAuditStore } from './core/jsonl-audit-store.js';
+import type { RotationPolicy } from './core/rotating-file.js';
+import { err, ok, type Result } from './core/result.js';
+import { childPath } from './core/safe-path.js';
+import { openDatabase, openSqliteStore, sqliteError, type Db } from './core/sqlite.js';
+import type { ApprovalStore } from './policy/approval-store.js';
+import { SqliteApprovalStore } from './policy/sqlite-approval-store.js';
+
+export const DB_FILE = 'bulwark.db';
+export const AUDIT_FILE = 'audit.jsonl';
+
+export interface Stores {
+  readonly sessions: SessionStore;
+  readonly usage: UsageStore;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditStore;
+  /** Session compactions: summaries that stand in for the early part of a long session. */
+  readonly compactions: CompactionStore;
+  /** Writes what is pending (audit lines), then releases the backend. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface EmbeddedStores extends Stores {
+  /** The API tokens (gateway/auth) still use the database directly; they are not behind the seam yet. */
+  readonly db: Db;
+}
+
+/** The SQLite stores over an open database (`file` names it in errors). */
+function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'close'>, BulwarkError> {
+  try {
+    return ok({
+      sessions: new SqliteSessionStore(db, file),
+      usage: new SqliteUsageStore(db, file),
+      approvals: new SqliteApprovalStore(db, file),
+      compactions: new SqliteCompactionStore(db),
+    });
+  } catch (cause) {
+    // A migration that fails leaves the file as it was (each runs in a transaction).
+    return err(sqliteError(file, cause));
+  }
+}
+
+/**
+ * Opens the embedded stores of a data dir (which must exist): bulwark.db (created on first use, mode 0600) and
+ * audit.jsonl (opened for appending). A damaged database is an error naming the file and the fix; nothing is
+ * created or changed then.
+ */
+export function openEmbeddedStores(
+  dataDir: string,
+  options: { readonly auditRotation?: RotationPolicy } = {},
+): Promise<Result<EmbeddedStores, BulwarkError>> {
+  const file = childPath(dataDir, DB_FILE);
+  const opened = openSqliteStore(file);
+  if (!opened.ok) return Promise.resolve(opened);
+  const db = opened.value;
+  const stores = sqliteStores(db, file);
+  if (!stores.ok) {
+    db.close();
+    return Promise.resolve(stores);
+  }
+  const audit = JsonlAuditStore.open(childPath(dataDir, AUDIT_FILE), options.auditRotation);
+  if (!audit.ok) {
+    db.close();
+    return Promise.resolve(audit);
+  }
+  let closing: Promise<void> | undefined;
+  return Promise.resolve(
+    ok({
+      ...stores.value,
+      audit: audit.value,
+      db,
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await audit.value.close();
+          } finally {
+            db.close();
+          }
+        })()),
+    }),
+  );
+}
+
+/** True when the data dir already has an embedded database (commands that only read need not create one). */
+export function embeddedStoresExist(dataDir: string): boolean {
+  return existsSync(childPath(dataDir, DB_FILE));
+}
+
+/**
+ * Stores that live in memory only, for views that must not touch the data dir (`bulwark layers` offline): the
+ * same SQLite implementations over an in-memory database; no audit store.
+ */
+export function memoryStores(): Result<Omit<Stores, 'audit'>, BulwarkError> {
+  const db = openDatabase(':memory:');
+  const stores = sqliteStores(db, ':memory:');
+  if (!stores.ok) {
+    db.close();
+    return stores;
+  }
+  return ok({
+    ...stores.value,
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  });
+}

@@ -1,0 +1,217 @@
+/**
+ * All secret formats in one pass. One Aho-Corasick automaton over every format's literals (prefixes
+ * such as `ghp_`, `-----BEGIN`, key words such as `password`) reads the text once; each format's regex
+ * then runs only where its literals are:
+ *  - a prefix format (`reachBefore: 0`: every match starts at a literal) is tried at each hit alone;
+ *  - any other runs in windows around its hits, merged where they overlap. A window reaches from
+ *    `reachBefore` before a hit to one longest match (the bound read from the format's regex) after it,
+ *    so it holds every match that contains the hit.
+ * Every match contains a literal (a test checks it for the library), so the findings are those of
+ * running every regex over the whole text, at the cost of one pass plus the places that matter. Text
+ * without any literal costs the pass alone, however many formats there are.
+ *
+ * Formats without literals, or without a bound, run on the whole text (none in the shared library).
+ */
+import { MultiMatcher } from './multi-match.js';
+import {
+  compileFormats,
+  forEachFormatMatch,
+  secretSpan,
+  ValidationMemo,
+  type CompiledFormat,
+  type FormatMatch,
+} from './patterns/format-matches.js';
+import type { PatternDef } from './patterns/types.js';
+
+/** Context read on each side of a window (for \b and look-arounds); no match can start in it. */
+const MARGIN = 16;
+
+export interface SecretScanner {
+  readonly formats: readonly CompiledFormat[];
+  /** Every match of every format (rejected ones too, `valid` false), format by format, each in text order. */
+  forEachMatch(text: string, onMatch: (format: CompiledFormat, m: FormatMatch) => void): void;
+}
+
+interface Literal {
+  readonly pattern: string;
+  /** Exact text when the literal is case-sensitive (the automaton folds case). */
+  readonly exact: string | undefined;
+  readonly formats: number[];
+}
+
+interface Plan {
+  readonly format: CompiledFormat;
+  /** 'prefix': tried at each hit; 'window': run around hits; 'whole': run on the whole text. */
+  readonly mode: 'prefix' | 'window' | 'whole';
+  readonly before: number;
+  /** Sticky copies of the format's regex and of its afterLiteral check. */
+  readonly sticky: RegExp | undefined;
+  readonly after: RegExp | undefined;
+}
+
+const cache = new WeakMap<readonly PatternDef[], SecretScanner>();
+
+function planOf(format: CompiledFormat): Plan {
+  const d = format.def;
+  const bounded = Number.isFinite(format.maxLength) && (d.literals?.length ?? 0) > 0;
+  const mode = !bounded ? 'whole' : d.reachBefore === 0 ? 'prefix' : 'window';
+  const flags = d.regex.flags.replace(/[gyd]/g, '');
+  return {
+    format,
+    mode,
+    before: d.reachBefore ?? format.maxLength,
+    sticky: mode === 'prefix' ? new RegExp(d.regex.source, flags + 'y') : undefined,
+    after: d.afterLiteral
+      ? new RegExp(d.afterLiteral.source, d.afterLiteral.flags.replace(/[gy]/g, '') + 'y')
+      : undefined,
+  };
+}
+
+export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
+  const known = cache.get(defs);
+  if (known) return known;
+  const formats = compileFormats(defs);
+  const plans = formats.map(planOf);
+  const literals: Literal[] = [];
+  const byKey = new Map<string, Literal>();
+  plans.forEach((plan, i) => {
+    if (plan.mode === 'whole') return;
+    const sensitive = plan.format.def.literalCase === 'sensitive';
+    for (const text of plan.format.def.literals ?? []) {
+      const key = `${sensitive ? 's' : 'i'}:${sensitive ? text : text.toLowerCase()}`;
+      let lit = byKey.get(key);
+      if (!lit) {
+        lit = { pattern: text, exact: sensitive ? text : undefined, formats: [] };
+        byKey.set(key, lit);
+        literals.push(lit);
+      }
+      if (!lit.formats.includes(i)) lit.formats.push(i);
+    }
+  });
+  const wholeFormats = plans.flatMap((p, i) => (p.mode === 'whole' ? [i] : []));
+  const matcher = new MultiMatcher(
+    literals.map((l) => l.pattern),
+    { asciiCaseInsensitive: true },
+  );
+
+  const scanner: SecretScanner = {
+    formats,
+    forEachMatch(text, onMatch) {
+      // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list.
+      const found: Array<number[] | undefined> = new Array<number[] | undefined>(plans.length);
+      /** Formats with a hit, then every format without literals. */
+      const touched: number[] = [...wholeFormats];
+      matcher.forEachMatch(text, (id, start, end) => {
+        const lit = literals[id] as Literal;
+        if (lit.exact !== undefined && !text.startsWith(lit.exact, start)) return;
+        for (const fi of lit.formats) {
+          const plan = plans[fi] as Plan;
+          if (plan.after) {
+            plan.after.lastIndex = end;
+            if (!plan.after.test(text)) continue;
+          }
+          let w = found[fi];
+          if (!w) {
+            w = found[fi] = [];
+            touched.push(fi);
+          }
+          if (plan.mode === 'prefix') {
+            w.push(start);
+            continue;
+          }
+          const from = Math.max(0, start - plan.before);
+          const to = Math.min(text.length, start + plan.format.maxLength);
+          // Hits arrive by their end: with literals of different lengths a start can be a little earlier than
+          // the last one, so a merged window also takes the smaller start.
+          const last = w.length - 1;
+          if (last > 0 && from <= (w[last] as number)) {
+            w[last - 1] = Math.min(w[last - 1] as number, from);
+            w[last] = Math.max(w[last] as number, to);
+          } else w.push(from, to);
+        }
+      });
+      if (touched.length > 1) touched.sort((a, b) => a - b);
+      for (const fi of touched) {
+        const plan = plans[fi] as Plan;
+        const { format } = plan;
+        const report = (m: FormatMatch) => onMatch(format, m);
+        if (plan.mode === 'whole') {
+          forEachFormatMatch(format, text, report);
+          continue;
+        }
+        const w = found[fi] as number[];
+        const memo = new ValidationMemo();
+        if (plan.mode === 'prefix') {
+          prefixMatches(plan, text, w, memo, report);
+          continue;
+        }
+        const windows = mergedWindows(w);
+        for (let k = 0; k < windows.length; k += 2)
+          forEachFormatMatch(format, text, report, {
+            from: windows[k] as number,
+            to: windows[k + 1] as number,
+            margin: MARGIN,
+            memo,
+          });
+      }
+    },
+  };
+  cache.set(defs, scanner);
+  return scanner;
+}
+
+/**
+ * Windows [from, to) in start order with overlapping ones merged (they arrive nearly sorted: a window
+ * that starts a little before the last one's end was merged into it already, except across two).
+ */
+function mergedWindows(w: number[]): number[] {
+  let sorted = true;
+  for (let k = 2; k < w.length && sorted; k += 2) sorted = (w[k] as number) > (w[k - 1] as number);
+  if (sorted) return w;
+  const pairs: Array<[number, number]> = [];
+  for (let k = 0; k < w.length; k += 2) pairs.push([w[k] as number, w[k + 1] as number]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [from, to] of pairs) {
+    const last = out.length - 1;
+    if (last > 0 && from <= (out[last] as number)) out[last] = Math.max(out[last] as number, to);
+    else out.push(from, to);
+  }
+  return out;
+}
+
+/**
+ * A prefix format tried at each hit, in text order, as a scan over the whole text would find it: after a
+ * valid match the next one starts at its end or later; after a rejected one, at the next hit.
+ */
+function prefixMatches(
+  plan: Plan,
+  text: string,
+  starts: number[],
+  memo: ValidationMemo,
+  report: (m: FormatMatch) => void,
+): void {
+  const re = plan.sticky as RegExp;
+  const validate = plan.format.def.validate;
+  // The automaton reports hits by their end: literals of different lengths can arrive out of order.
+  for (let k = 1; k < starts.length; k++) {
+    if ((starts[k] as number) < (starts[k - 1] as number)) {
+      starts.sort((a, b) => a - b);
+      break;
+    }
+  }
+  let next = 0;
+  let prev = -1;
+  for (const s of starts) {
+    if (s < next || s === prev) continue;
+    prev = s;
+    re.lastIndex = s;
+    const m = re.exec(text);
+    if (!m || m[0].length === 0) continue;
+    const end = s + m[0].length;
+    const valid = validate ? memo.verdict(validate, m[0]) : true;
+    if (valid) next = end;
+    const g = valid ? secretSpan(plan.format, text, s) : undefined;
+    report({ start: s, end, secretStart: g ? g[0] : s, secretEnd: g ? g[1] : end, text: m[0], valid });
+  }
+}

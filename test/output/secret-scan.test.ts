@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
+import { compileFormats, forEachFormatMatch } from '../../src/text/patterns/format-matches.js';
+import { secretScanner } from '../../src/text/secret-scan.js';
+import { regexReach } from '../../src/text/regex-reach.js';
+import { sampleRegex } from '../support/regex-sample.js';
+import { AN, tok } from '../support/tokens.js';
+
+/** Every valid match, format by format, from running each regex over the whole text. */
+function reference(text: string): string[] {
+  const out: string[] = [];
+  for (const f of compileFormats(SECRET_FORMATS))
+    forEachFormatMatch(f, text, (m) => {
+      if (m.valid) out.push(`${f.def.id}@${m.start}-${m.end}/${m.secretStart}-${m.secretEnd}`);
+    });
+  return out.sort();
+}
+
+function onePass(text: string): string[] {
+  const out: string[] = [];
+  secretScanner(SECRET_FORMATS).forEachMatch(text, (f, m) => {
+    if (m.valid) out.push(`${f.def.id}@${m.start}-${m.end}/${m.secretStart}-${m.secretEnd}`);
+  });
+  return out.sort();
+}
+
+const GLUE = [' ', '\n', '=', ': ', '"', '/', '+', '_', '-', '.', 'x', '\\n', "='", ' Bearer '];
+
+/** Text made of format samples, their literals, glue and random runs: matches start, end and overlap anywhere. */
+function mixedText(seed: number): string {
+  let x = seed;
+  const rnd = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return (x >>> 16) % n;
+  };
+  let text = '';
+  for (let k = 0; k < 24; k++) {
+    const f = SECRET_FORMATS[rnd(SECRET_FORMATS.length)] ?? SECRET_FORMATS[0];
+    const kind = rnd(5);
+    if (kind === 0 && f) text += sampleRegex(f.regex, rnd(100000));
+    else if (kind === 1 && f) text += f.literals?.[rnd(f.literals.length)] ?? '';
+    else if (kind === 2) text += tok(AN, 1 + rnd(60), rnd(100000));
+    else if (kind === 3) text += ['password', 'api_key', 'Authorization', 'token', 'secret', 'https://u:'][rnd(6)];
+    text += GLUE[rnd(GLUE.length)];
+  }
+  return text;
+}
+
+describe('one-pass secret scan', () => {
+  it('every format of the library has literals and a finite longest match', () => {
+    for (const f of compileFormats(SECRET_FORMATS)) {
+      expect(f.def.literals?.length ?? 0, f.def.id).toBeGreaterThan(0);
+      expect(Number.isFinite(f.maxLength), f.def.id).toBe(true);
+    }
+  });
+
+  it('every sample of a format contains one of its literals', () => {
+    for (const f of SECRET_FORMATS) {
+      const lits = (f.literals ?? []).map((l) => (f.literalCase === 'sensitive' ? l : l.toLowerCase()));
+      for (let s = 0; s < 5; s++) {
+        const m = f.regex.exec(sampleRegex(f.regex, s));
+        // Only matches that count: some formats leave their key word to validate (an assignment's name).
+        if (!m || (f.validate && !f.validate(m[0]))) continue;
+        const seen = f.literalCase === 'sensitive' ? m[0] : m[0].toLowerCase();
+        expect(
+          lits.some((l) => seen.includes(l)),
+          `${f.id}: ${m[0].slice(0, 40)}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('finds exactly what running every regex over the whole text finds (property over mixed texts)', () => {
+    let found = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const text = mixedText(seed);
+      const got = onePass(text);
+      expect(got, `seed ${seed}`).toEqual(reference(text));
+      found += got.length;
+    }
+    expect(found).toBeGreaterThan(1000);
+  });
+
+  it('reads the longest match from the regex', () => {
+    expect(regexReach(/ab{2,5}(?:cd|e)?\b(?=x)/)).toEqual({ min: 3, max: 8 });
+    expect(regexReach(/[a-z]{3}|x{1,10}/)).toEqual({ min: 1, max: 10 });
+    expect(regexReach(/a+/).max).toBe(Infinity);
+    expect(() => regexReach(/(a)\1/)).toThrow(/back-references/);
+  });
+});
