@@ -86,10 +86,12 @@ Exit code: the command's, 124 on timeout, 126 when a layer refuses the command.
 The command runs on a copy-on-write view of the workspace (L11.7); its effect set is printed on stderr and then
 applied, held or refused as for the exec tool, and journaled (bulwark workspace undo).
 
-Examples:
-  $ bulwark sandbox run -- id
-  $ bulwark sandbox run --workspace /tmp/ws -- 'cat /etc/shadow; ls ~'
-  $ bulwark sandbox run --net host -- curl -sI https://example.com`,
+${examples(
+  'bulwark sandbox run -- id',
+  "bulwark sandbox run --workspace /tmp/ws -- 'cat /etc/shadow; ls ~'",
+  'bulwark sandbox run --apply never -- sh build.sh',
+  'bulwark sandbox run --net host -- curl -sI https://example.com',
+)}`,
     )
     .action(
       action(

@@ -15,6 +15,7 @@ import { lineDiff } from '../../policy/approval-effect.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
+import { examples } from '../help.js';
 
 interface Opts {
   agent?: string;
@@ -59,14 +60,27 @@ export function undoTarget(o: Opts): UndoTarget | string {
 export function register(program: Command, ctx: CliContext): void {
   const ws = program
     .command('workspace')
-    .description("an agent's workspace journal: what commands and file tools changed, and undo");
+    .description("an agent's workspace journal: what commands and file tools changed, and undo")
+    .addHelpText(
+      'after',
+      examples(
+        'bulwark workspace history',
+        'bulwark workspace undo --turn 0123456789abcdef0123456789abcdef',
+        'bulwark workspace undo --to 2026-01-31T12:00:00Z',
+      ),
+    );
   const agentOpt = (c: Command) =>
     c
       .option('--agent <id>', 'the agent (default: the first in config.yaml)')
       .option('--workspace <dir>', 'a workspace by path instead (e.g. one used with `bulwark sandbox run`)')
       .option('--json', 'print JSON');
 
-  agentOpt(ws.command('history').description('list the journal: each applied change set, newest last')).action(
+  agentOpt(
+    ws
+      .command('history')
+      .description('list the journal: each applied change set, newest last')
+      .addHelpText('after', examples('bulwark workspace history', 'bulwark workspace history --agent coder --json')),
+  ).action(
     action(ctx, (o: Opts) => {
       const w = open(ctx, o);
       if (typeof w === 'string') return fail(ctx, w);
@@ -96,7 +110,16 @@ export function register(program: Command, ctx: CliContext): void {
   );
 
   agentOpt(
-    ws.command('diff <entry>').description('what one entry changed: the kept pre-image against the workspace now'),
+    ws
+      .command('diff <entry>')
+      .description('what one entry changed: the kept pre-image against the workspace now')
+      .addHelpText(
+        'after',
+        examples(
+          'bulwark workspace diff 001767225600000-a1b2c3d4',
+          'bulwark workspace diff 001767225600000-a1b2c3d4 --workspace ./project --json',
+        ),
+      ),
   ).action(
     action(ctx, (id: string, o: Opts) => {
       const w = open(ctx, o);
@@ -126,7 +149,15 @@ export function register(program: Command, ctx: CliContext): void {
         'put pre-images back: the newest change set, a turn (--turn ID) or everything after a time (--to TIME)',
       )
       .option('--turn <id>', "undo one turn's changes (its trace id, from history)")
-      .option('--to <time>', 'undo every change after this time (ISO 8601)'),
+      .option('--to <time>', 'undo every change after this time (ISO 8601)')
+      .addHelpText(
+        'after',
+        examples(
+          'bulwark workspace undo',
+          'bulwark workspace undo --turn 0123456789abcdef0123456789abcdef',
+          'bulwark workspace undo --to 2026-01-31T12:00:00Z --agent coder',
+        ),
+      ),
   ).action(
     action(ctx, async (o: Opts) => {
       const target = undoTarget(o);
