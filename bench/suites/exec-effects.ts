@@ -15,6 +15,7 @@ import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { EventBus } from '../../src/core/events.js';
 import { startExec } from '../../src/exec/service.js';
 import { decide } from '../../src/exec/effects/decide.js';
+import { fsTreeView } from '../../src/exec/host-executed/index.js';
 import { mergedView } from '../../src/exec/effects/merged-view.js';
 import { PathGlobs } from '../../src/exec/effects/path-globs.js';
 import { scanUpper } from '../../src/exec/effects/upper-scan.js';
@@ -107,7 +108,8 @@ const suite: Suite = {
       const scan = timeSync(
         () => {
           const set = scanUpper({ upper, workspace: lower, xattrs: new Map() });
-          decide(set, upper, mergedView(set.root, upper, lower), policy, new Set());
+          const before = fsTreeView(lower);
+          decide(set, upper, { before, after: mergedView(set.root, upper, before, lower) }, policy, new Set());
         },
         5,
         1,

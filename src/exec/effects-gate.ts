@@ -100,11 +100,11 @@ export async function judgeEffects(
       report: { status: 'discarded', gate: o.gate, reason: o.reason, changes: [], bytesWritten: 0 },
       created: [],
     };
-  const { set, upper, view } = o;
+  const { set, upper, views } = o;
   const changes = summary(set.effects);
   if (set.effects.length === 0)
     return { report: { status: 'unchanged', changes, bytesWritten: set.bytesWritten }, created: [] };
-  const verdict = decide(set, upper, view, deps.policy, input.createdThisTurn);
+  const verdict = decide(set, upper, views, deps.policy, input.createdThisTurn);
   if (verdict.verdict === 'refuse')
     return {
       report: { status: 'refused', gate: 'L11.7', reason: verdict.reason, changes, bytesWritten: set.bytesWritten },

@@ -12,9 +12,10 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import { randomHex } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
+import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
-import type { ResultView } from './effects/host-executed-stub.js';
+import { fsTreeView } from './host-executed/index.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
 import type { OverlaySpec } from './sandbox/overlay-holder.js';
@@ -35,7 +36,8 @@ export type OverlayOutcome =
       readonly set: EffectSet;
       /** Host path of the retained upper layer. */
       readonly upper: string;
-      readonly view: ResultView;
+      /** The tree after the run (rebuilt from the upper layer) and before it, as the effect judge reads them. */
+      readonly views: EffectViews;
     }
   | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
 
@@ -138,7 +140,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         const upper = childPath(runDir, 'upper');
         const xattrs = parseXattrDump(read('xattrs'));
         const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
-        return ok({ kind: 'effects', set, upper, view: mergedView(set.root, upper, o.workspace) });
+        // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
+        const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
+        return ok({
+          kind: 'effects',
+          set,
+          upper,
+          views: { before, after: mergedView(set.root, upper, before, o.workspace) },
+        });
       } catch (cause) {
         return err(
           viewError('read', `the command's changes could not be read: ${describeCause(cause)}; nothing was applied`),

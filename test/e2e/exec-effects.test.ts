@@ -96,7 +96,8 @@ describe('host-executed files planted through exec', () => {
 
   it('a fresh .git, a .git moved aside and a bare repository, each with core.fsmonitor: nothing stays, git runs nothing', async () => {
     const fired = marker();
-    const plant = `git config core.fsmonitor "touch ${fired}; false"`;
+    const setting = `config core.fsmonitor "touch ${fired}; false"`;
+    const plant = `git ${setting}`;
     const seen: string[] = [];
     e2e = await startE2E(
       'openai',
@@ -104,7 +105,7 @@ describe('host-executed files planted through exec', () => {
         [
           `git init -q fresh && cd fresh && ${plant}`,
           `mv .git .git-aside && git init -q . && ${plant}`,
-          `git init -q --bare sub/repo.git && git -C sub/repo.git ${plant}`,
+          `git init -q --bare sub/repo.git && git -C sub/repo.git ${setting}`,
           `mkdir -p .git/hooks && printf '#!/bin/sh\\ntouch ${fired}\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit`,
         ],
         seen,
@@ -120,7 +121,7 @@ describe('host-executed files planted through exec', () => {
     const before = readFileSync(path.join(ws, '.git', 'config'), 'utf8');
     await operate(e2e, chat(e2e), 'deny');
     expect(seen).toHaveLength(4);
-    for (const s of seen) expect(s).toMatch(/workspace: NOT changed — refused by L11\.7/);
+    for (const s of seen) expect(s, s).toMatch(/workspace: NOT changed — refused by L11\.7/);
     expect(existsSync(path.join(ws, 'fresh'))).toBe(false);
     expect(existsSync(path.join(ws, '.git-aside'))).toBe(false);
     expect(existsSync(path.join(ws, 'sub'))).toBe(false);

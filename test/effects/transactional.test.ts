@@ -190,6 +190,50 @@ describe('refusals and limits', () => {
     ).toBe(true);
   });
 
+  it('everyday git through exec is applied: init, add, commit, config user.name, branch (the judge sees only the change)', async () => {
+    h = startHarness();
+    seed(h.workspace);
+    const git = (args: string) => `git -c safe.directory=* ${args}`;
+    const init = await effects(
+      `${git('init -q')} && ${git('config user.name agent')} && ${git('config user.email a@b')}`,
+    );
+    expect(init.exitCode).toBe(0);
+    expect(init.effects).toMatchObject({ status: 'applied', held: false });
+    const commit = await effects(`${git('add -A')} && ${git('commit -qm first')} && ${git('branch topic')}`);
+    expect(commit.exitCode).toBe(0);
+    expect(commit.effects).toMatchObject({ status: 'applied', held: false });
+    const { execSync } = await import('node:child_process');
+    expect(execSync(git('log --format=%an:%s'), { cwd: h.workspace, encoding: 'utf8' })).toBe('agent:first\n');
+    expect(readFileSync(join(h.workspace, '.git', 'config'), 'utf8')).toMatch(/name = agent/);
+    // The config now has keys of git's own: a later commit changes nothing the judge refuses.
+    const again = await effects(`echo more >> keep.md && ${git('commit -qam second')}`);
+    expect(again.effects).toMatchObject({ status: 'applied', held: false });
+    // What git would run is refused, also when git itself writes it.
+    const pager = await effects(git('config core.pager "touch /tmp/pwned"'));
+    expect(pager.effects).toMatchObject({ status: 'refused', gate: 'L11.7' });
+    expect(pager.effects?.reason).toMatch(/core\.pager/);
+    expect(readFileSync(join(h.workspace, '.git', 'config'), 'utf8')).not.toMatch(/pager/);
+  });
+
+  it('rc files, .npmrc and editor tasks created by exec are refused and nothing of the run lands', async () => {
+    h = startHarness();
+    for (const [cmd, rule] of [
+      ['echo "alias ls=\'touch /tmp/pwned\'" >> .bashrc', 'home.shell'],
+      ['echo "script-shell=/tmp/evil" > .npmrc', 'pkg.npm'],
+      [
+        'mkdir -p .vscode && echo \'{"tasks":[{"runOptions":{"runOn":"folderOpen"}}]}\' > .vscode/tasks.json',
+        'editor.vscode',
+      ],
+      ['mkdir -p sub/.vscode && echo {} > sub/.vscode/settings.json', 'editor.vscode'],
+      ['mkdir -p pkg && echo x > pkg/notes.txt && mv pkg/notes.txt .envrc', 'direnv'],
+    ] as const) {
+      const o = await effects(`echo kept > side.txt; ${cmd}`);
+      expect(o.effects, cmd).toMatchObject({ status: 'refused', gate: 'L11.7' });
+      expect(o.effects?.reason, cmd).toContain(`[${rule}]`);
+      expect(snapshot(h.workspace), cmd).toEqual({});
+    }
+  });
+
   it('a known secret value decoded into a file is refused (leak index)', async () => {
     const secret = 'sk-live-0123456789abcdefXYZ';
     h = startHarness({}, (text) => (text.includes(secret) ? 'the value of TEST_KEY, raw' : undefined));

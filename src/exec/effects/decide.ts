@@ -10,7 +10,14 @@
  */
 import { lstatSync, readFileSync } from 'node:fs';
 import { nestedPath } from '../../core/safe-path.js';
-import { isGitDirectory, judgeHostExecuted, type HostExecutedRefusal, type ResultView } from './host-executed-stub.js';
+import {
+  describeRefusals,
+  isGitDirectory,
+  judgeChanges,
+  type HostFileChange,
+  type HostFileRefusal,
+  type TreeView,
+} from '../host-executed/index.js';
 import { PathGlobs } from './path-globs.js';
 import type { Effect, EffectSet } from './types.js';
 
@@ -19,6 +26,12 @@ export interface EffectPolicy {
   readonly disposable: PathGlobs;
   /** Scans new content for known secret values; returns what was found (never the value). */
   readonly leakCheck?: (text: string) => string | undefined;
+}
+
+/** The tree after the run (the merged view) and before it (the workspace as it is). */
+export interface EffectViews {
+  readonly after: TreeView;
+  readonly before: TreeView;
 }
 
 export type Verdict =
@@ -31,71 +44,78 @@ export type Verdict =
       readonly path: string;
       readonly rule: string;
       readonly key?: string;
+      /** Every host-executed refusal of the run (empty for a leak-index refusal). */
+      readonly refusals: readonly HostFileRefusal[];
     };
 
 const LEAK_SCAN_MAX = 1024 * 1024;
 const GIT_HOUSEKEEPING = /^(objects|refs|logs)(\/|$)|^packed-refs$|\.lock$/;
 
-/** The git directory a path lies in (a `.git` component or anything shaped like one), and the path inside it. */
-export function insideGitDir(path: string, view: ResultView): string | undefined {
+/** The path inside the nearest git directory (any directory git would open) that holds `path`. */
+export function insideGitDir(path: string, view: TreeView): string | undefined {
   const parts = path.split('/');
   for (let i = parts.length - 2; i >= 0; i--) {
     const dir = parts.slice(0, i + 1).join('/');
-    if (parts[i] === '.git' || isGitDirectory(view, dir)) return parts.slice(i + 1).join('/');
+    if (isGitDirectory(view, dir)) return parts.slice(i + 1).join('/');
   }
   return undefined;
 }
 
-export function isGitHousekeeping(path: string, view: ResultView): boolean {
-  const inner = insideGitDir(path, view);
+/**
+ * Git's own bookkeeping in a git directory. A deleted path is judged in the tree before the run (after it, its
+ * directory may be gone); a written one in the tree after it.
+ */
+export function isGitHousekeeping(e: Effect, views: EffectViews): boolean {
+  const inner = insideGitDir(e.path, e.change === 'deleted' ? views.before : views.after);
   return inner !== undefined && GIT_HOUSEKEEPING.test(inner);
 }
 
 /** Whether a path's change needs no operator: disposable, created this turn, or git housekeeping. */
-export function exempt(e: Effect, policy: EffectPolicy, createdThisTurn: ReadonlySet<string>, view: ResultView) {
-  return policy.disposable.matches(e.path) || createdThisTurn.has(e.path) || isGitHousekeeping(e.path, view);
+export function exempt(e: Effect, policy: EffectPolicy, createdThisTurn: ReadonlySet<string>, views: EffectViews) {
+  return policy.disposable.matches(e.path) || createdThisTurn.has(e.path) || isGitHousekeeping(e, views);
 }
 
-function hostChange(e: Effect): Parameters<typeof judgeHostExecuted>[0] {
+/** An effect as the host-executed judge takes a change (content and link targets are read from the view). */
+export function hostChange(e: Effect): HostFileChange {
   switch (e.change) {
     case 'deleted':
       return { path: e.path, kind: 'deleted' };
     case 'dir':
       return { path: e.path, kind: 'dir' };
     case 'mode':
-      return { path: e.path, kind: 'mode' };
+      return { path: e.path, kind: 'mode', ...(e.mode !== undefined ? { mode: e.mode } : {}) };
     case 'symlink':
       return { path: e.path, kind: 'symlink', ...(e.linkTarget !== undefined ? { linkTarget: e.linkTarget } : {}) };
     case 'special':
       return { path: e.path, kind: 'special' };
     default:
-      return { path: e.path, kind: 'file' };
+      return { path: e.path, kind: 'file', ...(e.mode !== undefined ? { mode: e.mode } : {}) };
   }
 }
 
-function contentOf(e: Effect, upper: string, view: ResultView): Buffer | undefined {
+function leakScanned(e: Effect, upper: string, views: EffectViews): Buffer | undefined {
   if (e.change === 'created' || e.change === 'modified') {
     const abs = nestedPath(upper, e.path);
     return lstatSync(abs).size <= LEAK_SCAN_MAX ? readFileSync(abs) : undefined;
   }
-  if (e.change === 'renamed') return view.readFile(e.path);
+  if (e.change === 'renamed') return views.after.readFile(e.path);
   return undefined;
 }
 
 export function decide(
   set: EffectSet,
   upper: string,
-  view: ResultView,
+  views: EffectViews,
   policy: EffectPolicy,
   createdThisTurn: ReadonlySet<string>,
 ): Verdict {
-  for (const e of set.effects) {
-    const content = contentOf(e, upper, view);
-    const change = hostChange(e);
-    const judged = judgeHostExecuted(content ? { ...change, content } : change, view);
-    if (!judged.ok) return refusal(judged.error);
-    if (content && policy.leakCheck) {
-      const found = policy.leakCheck(content.toString('utf8'));
+  // One judgement for the whole run, against the tree before it: only what the run changed is judged.
+  const judged = judgeChanges(set.effects.map(hostChange), views.after, { before: views.before });
+  if (!judged.ok) return refusal(judged.error);
+  if (policy.leakCheck)
+    for (const e of set.effects) {
+      const content = leakScanned(e, upper, views);
+      const found = content && policy.leakCheck(content.toString('utf8'));
       if (found)
         return {
           verdict: 'refuse',
@@ -103,15 +123,15 @@ export function decide(
           path: e.path,
           rule: 'leak-index',
           reason: `${e.path} would hold a known secret value (${found}); the run's changes were discarded`,
+          refusals: [],
         };
     }
-  }
   const reasons: string[] = [];
   let touched = 0;
   const deleted: string[] = [];
   for (const e of set.effects) {
     if (!e.before || e.change === 'renamed' || e.change === 'dir') continue;
-    if (exempt(e, policy, createdThisTurn, view)) continue;
+    if (exempt(e, policy, createdThisTurn, views)) continue;
     if (e.change === 'deleted') deleted.push(e.path);
     else if (e.change === 'modified' && e.bytes === 0 && e.before.size > 0)
       reasons.push(`truncates ${e.path} to 0 bytes`);
@@ -130,13 +150,15 @@ export function decide(
   return reasons.length ? { verdict: 'hold', reasons } : { verdict: 'apply' };
 }
 
-function refusal(r: HostExecutedRefusal): Verdict {
+function refusal(refusals: readonly HostFileRefusal[]): Verdict {
+  const first = refusals[0] as HostFileRefusal;
   return {
     verdict: 'refuse',
     gate: 'L11.7',
-    path: r.path,
-    rule: r.rule,
-    ...(r.key !== undefined ? { key: r.key } : {}),
-    reason: `${r.path}${r.key ? ` (${r.key})` : ''}: ${r.reason}; the run's changes were discarded (an operator can approve a single change with \`bulwark approvals\`)`,
+    path: first.path,
+    rule: first.rule,
+    ...(first.key !== undefined ? { key: first.key } : {}),
+    reason: `the run would plant what the host runs on its own, so none of its changes were applied:\n${describeRefusals(refusals)}`,
+    refusals,
   };
 }
