@@ -2,10 +2,11 @@
  * Approval fatigue: a scripted everyday coding session through the real daemon (reads, writes, edits, sed -i, mv,
  * rm of files the agent made, caches, git add/commit/stash/branch, running tests — 32 tool calls in one turn, a
  * careless operator approving whatever is asked) and how often the operator was asked. Goal of issue 13: at most
- * 2 prompts for the session, reported per 100 tool calls.
+ * 2 prompts for the session, reported per 100 tool calls, with the workspace ending as the session run directly
+ * would leave it (few prompts because work was refused would not count).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { markdownTable, type Suite } from '../harness.js';
@@ -50,6 +51,25 @@ const SESSION: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['exec', { command: `${git} status --short` }],
 ];
 
+/** What differs from the end state of the session run directly (empty: nothing). */
+function finalStateProblems(ws: string): string[] {
+  const problems: string[] = [];
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-c', 'safe.directory=*', ...a], { cwd: ws, encoding: 'utf8' }).trim();
+  const log = git('log', '--format=%s');
+  if (log !== 'v3, docs\nadd greet\ninit') problems.push(`commits: ${JSON.stringify(log)}`);
+  if (!git('branch', '--list', 'feature')) problems.push('branch feature missing');
+  if (git('status', '--porcelain') !== '') problems.push('uncommitted changes left');
+  const file = (rel: string) => (existsSync(path.join(ws, rel)) ? readFileSync(path.join(ws, rel), 'utf8') : undefined);
+  if (file('src/app.sh') !== 'echo app v3\n') problems.push(`src/app.sh: ${JSON.stringify(file('src/app.sh'))}`);
+  if (file('src/greet.sh') !== 'greet() { echo "hi $1"; }\n') problems.push('src/greet.sh not as edited');
+  if (file('test/util_test.sh')?.includes('src/greet.sh') !== true) problems.push('test/util_test.sh not edited');
+  if (file('docs/usage.md') === undefined) problems.push('docs/usage.md missing');
+  for (const gone of ['src/util.sh', 'build', '.cache', 'node_modules', 'scratch.txt'])
+    if (existsSync(path.join(ws, gone))) problems.push(`${gone} left`);
+  return problems;
+}
+
 const suite: Suite = {
   name: 'approval-fatigue',
   async run() {
@@ -93,6 +113,17 @@ const suite: Suite = {
       const calls = audit.filter((a) => a.type === 'tool:executed' || a.type === 'tool:denied').length;
       const prompts = audit.filter((a) => a.type === 'approval:requested').length;
       const per100 = (prompts / SESSION.length) * 100;
+      // Few prompts count only if the session did its work: every run's changes landed, and the workspace ends
+      // as the same session run directly would leave it.
+      const runs = audit.filter((a) => a.type === 'tool:exec');
+      const transactional = runs.some((a) => typeof a['effects'] === 'string');
+      const notApplied = runs.filter(
+        (a) => a['effects'] !== undefined && !['applied', 'unchanged'].includes(String(a['effects'])),
+      );
+      const problems = [
+        ...notApplied.map((a) => `${String(a['command'])}: ${String(a['effects'])}`),
+        ...finalStateProblems(ws),
+      ];
       const markdown = [
         markdownTable(
           ['figure', 'value', 'goal'],
@@ -101,6 +132,12 @@ const suite: Suite = {
             ['tool calls audited', calls, '—'],
             ['operator prompts', prompts, '<= 2'],
             ['prompts per 100 tool calls', per100, '—'],
+            [
+              'runs judged on their effects (L11.7)',
+              transactional ? 'yes' : 'no (L11.7 off: the goal does not apply)',
+              'yes',
+            ],
+            ['workspace as a direct run leaves it', problems.length === 0 ? 'yes' : problems.join('; '), 'yes'],
           ],
         ),
         '',
@@ -114,8 +151,13 @@ const suite: Suite = {
       return {
         name: 'approval-fatigue',
         markdown,
-        data: { toolCalls: SESSION.length, prompts, per100, asked },
-        checks: [{ name: 'session_tool_calls', value: SESSION.length, min: 30 }],
+        data: { toolCalls: SESSION.length, prompts, per100, transactional, problems, asked },
+        checks: [
+          { name: 'session_tool_calls', value: SESSION.length, min: 30 },
+          { name: 'session_completed', value: problems.length === 0 ? 1 : 0, min: 1 },
+          // Issue 13's goal holds where runs are judged on their effects; elsewhere L27 still asks by command text.
+          ...(transactional ? [{ name: 'operator_prompts', value: prompts, max: 2 }] : []),
+        ],
       };
     } finally {
       await e2e.close();

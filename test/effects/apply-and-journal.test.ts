@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyUpper } from '../../src/exec/effects/apply.js';
+import { fileJournal, NO_FILE_JOURNAL } from '../../src/exec/effects/file-journal.js';
 import { Journal } from '../../src/exec/effects/journal.js';
 import { PathGlobs } from '../../src/exec/effects/path-globs.js';
 import { scanUpper } from '../../src/exec/effects/upper-scan.js';
@@ -174,5 +175,23 @@ describe('bad input leaves nothing half-applied', () => {
     }
     expect(journal.list(f.ws)).toHaveLength(2);
     expect(dropped).toHaveLength(1);
+  });
+});
+
+describe('what the write tools can undo (L27 asks about the rest)', () => {
+  it('a regular file that fits in the journal can be undone; emptying it, a directory or a too large file cannot', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bw-fj-'));
+    dirs.push(root);
+    const ws = join(root, 'ws');
+    mkdirSync(join(ws, 'dir'), { recursive: true });
+    writeFileSync(join(ws, 'small.txt'), 'x'.repeat(10));
+    writeFileSync(join(ws, 'big.txt'), 'x'.repeat(5000));
+    const files = fileJournal(new Journal({ root: join(root, 'j'), maxBytes: 4096 }), () => undefined);
+    expect(files.undoable(join(ws, 'small.txt'), false)).toMatch(/undo journal/);
+    expect(files.undoable(join(ws, 'small.txt'), true)).toBeUndefined();
+    expect(files.undoable(join(ws, 'big.txt'), false)).toBeUndefined();
+    expect(files.undoable(join(ws, 'dir'), false)).toBeUndefined();
+    expect(files.undoable(join(ws, 'absent.txt'), false)).toBeUndefined();
+    expect(NO_FILE_JOURNAL.undoable(join(ws, 'small.txt'), false)).toBeUndefined();
   });
 });

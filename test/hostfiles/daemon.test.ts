@@ -91,7 +91,7 @@ describe('host-executed files through the daemon', () => {
     const calls = (...cs: Array<[string, string]>): FakeReply =>
       reply.toolCalls(cs.map(([p, content]) => ({ name: 'write', arguments: { path: p, content } })));
     const steps: Array<FakeReply | FakeScript> = [
-      // Overwriting .git/config is destructive (L13, approved by the careless operator), then L11.7.
+      // Overwriting .git/config is journaled, so L13 does not ask about the overwrite; L11.7 judges its content.
       () =>
         calls(
           ['.git/config', `${gitConfig}\tfsmonitor = "${touch}"\n`],
@@ -171,7 +171,8 @@ describe('host-executed files through the daemon', () => {
       ).toBe(true);
     expect(asked.length).toBe(8);
     expect(asked.every((p) => p.view.tool === 'write' && (p.view.diff ?? '').includes('+++'))).toBe(true);
-    expect(op.seen.some((p) => p.view.layer === undefined)).toBe(true); // the ordinary L13 overwrite approval
+    // No ordinary L13 prompt: the one overwrite (.git/config) is undoable from the journal.
+    expect(op.seen.filter((p) => p.view.layer !== 'L11.7')).toEqual([]);
     const denied = (await e2e.audit()).filter((a) => a.type === 'tool:denied' && a.layer === 'L11.7');
     expect(denied.length).toBe(8);
 

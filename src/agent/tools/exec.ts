@@ -89,6 +89,8 @@ export function createExecTool(deps: ExecToolDeps): Tool {
     },
     group: 'runtime',
     actionClass: 'exec',
+    // Runs on a copy-on-write view have their workspace changes judged after the run (L11.7).
+    effectsJudged: () => deps.runner?.transactional === true,
     // Command output can carry anything the command read or fetched.
     external: true,
     async run(args, ctx) {

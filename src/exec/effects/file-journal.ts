@@ -24,6 +24,11 @@ export interface FileJournal {
     meta: WriteMeta,
     write: () => Result<T, BulwarkError>,
   ): Result<T, BulwarkError>;
+  /**
+   * Why replacing the existing file `resolved` can be undone, or undefined: the journal keeps regular files that
+   * fit in it; a write that empties the file is not counted as undoable (L11.7 holds a truncation to 0 bytes too).
+   */
+  undoable(resolved: string, emptied: boolean): string | undefined;
 }
 
 export function fileJournal(
@@ -31,6 +36,12 @@ export function fileJournal(
   noteCreated: (workspace: string, turn: string | undefined, paths: string[]) => void,
 ): FileJournal {
   return {
+    undoable(resolved, emptied) {
+      if (emptied) return undefined;
+      const st = lstatSync(resolved, { throwIfNoEntry: false });
+      if (!st?.isFile() || !journal.canKeep(st.size)) return undefined;
+      return 'its old content is kept in the undo journal (bulwark workspace undo)';
+    },
     around(workspace, untrusted, meta, write) {
       const p = safePath(workspace, untrusted);
       // The write itself refuses a bad path with the right message.
@@ -76,4 +87,4 @@ export function fileJournal(
   };
 }
 
-export const NO_FILE_JOURNAL: FileJournal = { around: (_w, _u, _m, write) => write() };
+export const NO_FILE_JOURNAL: FileJournal = { around: (_w, _u, _m, write) => write(), undoable: () => undefined };

@@ -111,6 +111,11 @@ export class Journal {
     return this.list(workspace).reduce((n, e) => n + e.bytes, 0);
   }
 
+  /** True when a pre-image of `bytes` fits in the journal (older entries are dropped to make room). */
+  canKeep(bytes: number): boolean {
+    return bytes <= this.o.maxBytes;
+  }
+
   /**
    * Makes room for `bytes` of pre-images, dropping the oldest entries; refuses when even an empty journal is
    * too small (nothing is applied then).
