@@ -135,9 +135,12 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           gate: 'L11.7',
           reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
         });
-      if (status !== 'done') return err(viewError('status', `the view ended in an unknown state: ${status}`));
+      if (status !== 'done' && status !== 'empty')
+        return err(viewError('status', `the view ended in an unknown state: ${status}`));
       try {
         const upper = childPath(runDir, 'upper');
+        // The holder copied nothing: the command wrote nothing.
+        if (status === 'empty') mkdirSync(upper, { mode: 0o700 });
         const xattrs = parseXattrDump(read('xattrs'));
         const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
         // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
