@@ -97,13 +97,18 @@ function readUpperDir(
   return { path, lowerSource, redirected: flags.redirected, opaque: flags.opaque, mode, entries };
 }
 
+/** Read buffers of sameContent, shared: the scan is synchronous, and thousands of small files each allocating
+ * two zeroed 64 KiB buffers cost more than reading them. */
+const CHUNK = 64 * 1024;
+const ba = Buffer.allocUnsafe(CHUNK);
+const bb = Buffer.allocUnsafe(CHUNK);
+
 function sameContent(a: string, b: string, size: number): boolean {
   if (size > COMPARE_MAX) return false;
   const fa = openSync(a, 'r');
-  const fb = openSync(b, 'r');
+  let fb: number | undefined;
   try {
-    const ba = Buffer.alloc(64 * 1024);
-    const bb = Buffer.alloc(64 * 1024);
+    fb = openSync(b, 'r');
     for (let off = 0; off < size;) {
       const na = readSync(fa, ba, 0, ba.length, off);
       const nb = readSync(fb, bb, 0, bb.length, off);
@@ -114,7 +119,7 @@ function sameContent(a: string, b: string, size: number): boolean {
     return true;
   } finally {
     closeSync(fa);
-    closeSync(fb);
+    if (fb !== undefined) closeSync(fb);
   }
 }
 
@@ -209,7 +214,12 @@ function matchRenames(w: Walk): Effect[] {
     out.push({ path: after, change: 'renamed', from, bytes: 0, before: pre });
   }
   const bySize = new Map<number, string[]>();
-  for (const [p, pre] of w.gone) if (pre.kind === 'file') bySize.set(pre.size, [...(bySize.get(pre.size) ?? []), p]);
+  for (const [p, pre] of w.gone) {
+    if (pre.kind !== 'file') continue;
+    const same = bySize.get(pre.size);
+    if (same) same.push(p);
+    else bySize.set(pre.size, [p]);
+  }
   const kept: Effect[] = [];
   for (const e of w.effects) {
     const candidates = e.change === 'created' ? bySize.get(e.bytes) : undefined;
