@@ -149,7 +149,8 @@ const suite: Suite = {
         '',
         'Plain runs start from a bwrap parked in its cgroup; a transactional run cannot (its sandbox must start inside',
         'the view’s mount namespace), so it pays the cgroup join (cgroup v1: an RCU grace period) besides unshare, two',
-        'mounts, the drop to the sandbox user, the unmount, getfattr and the copy of the upper layer.',
+        'mounts, the drop to the sandbox user and, when the command wrote something, the unmount, getfattr and the copy',
+        'of the upper layer.',
       ].join('\n');
       return {
         name: 'exec-effects',
