@@ -4,6 +4,8 @@
  * It reports one JSON line per event on stdout (plan.ts: JailMessage); the drill outside prints the report.
  */
 import {
+  existsSync,
+  readdirSync,
   mkdirSync,
   openSync,
   readSync,
@@ -14,6 +16,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { JAIL_HOSTNAME } from '../exec/jail/outer-jail.js';
 import { parseConfigText } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { describeCause, type BulwarkError } from '../core/errors.js';
@@ -286,6 +290,18 @@ function writeVault(dataDir: string, config: Config, values: Record<string, stri
   }
 }
 
+/**
+ * The jail's own hostname and a data dir that does not exist yet (a fresh tmpfs): anywhere else this would build a
+ * decoy world over the operator's real files, so it refuses.
+ */
+function notInJail(dataDir: string): string | undefined {
+  if (hostname() !== JAIL_HOSTNAME)
+    return `drill-jail runs only inside the drill's jail (started by \`bulwark drill\`); this host is ${hostname()}`;
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0)
+    return `drill-jail found ${dataDir} already holding files: it runs only on the jail's fresh tmpfs`;
+  return undefined;
+}
+
 function failed(message: string): JailMessage {
   return { type: 'failed', message };
 }
@@ -305,6 +321,11 @@ export async function runInJail(jail: JailServices, input: string, emit: (m: Jai
     return 1;
   }
   const plan = parsed.data;
+  const outside = notInJail(plan.dataDir);
+  if (outside) {
+    emit(failed(outside));
+    return 1;
+  }
   const library = loadLibrary(plan.libraryDir);
   if (!library.ok) {
     emit(failed(library.error.message));

@@ -24,6 +24,9 @@ import { err, ok, type Result } from '../../core/result.js';
 import { firstExisting } from '../detect.js';
 import { createJailCgroups, joinJailCgroups, removeJailCgroups, type JailCgroups } from './jail-cgroup.js';
 
+/** The jail's hostname (its own UTS namespace): what the program inside checks before it builds anything. */
+export const JAIL_HOSTNAME = 'bulwark-drill';
+
 /** The host identity the jail runs as when the drill is started by root. */
 export const JAIL_ROOT_FALLBACK_ID = 65534;
 
@@ -153,7 +156,7 @@ export function jailMountArgs(
     '--unshare-uts',
     '--unshare-cgroup-try',
     '--hostname',
-    'bulwark-drill',
+    JAIL_HOSTNAME,
   ];
   const covered = [spec.home, '/root', ...spec.hide];
   const coveredTops = new Set(covered.map(topOf));
