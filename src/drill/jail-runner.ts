@@ -265,9 +265,13 @@ async function runScenario(ctx: Context, s: Scenario, agent: string): Promise<Sc
   return {
     ...base,
     verdict: 'HELD',
-    layer: first?.layer ?? null,
+    layer: first?.layer ?? s.heldBy ?? null,
     layers,
-    evidence: first ? first.what : 'no effect, and no gate recorded a refusal',
+    evidence: first
+      ? first.what
+      : s.heldBy
+        ? `no effect; no refusal recorded, held by ${s.heldBy} by construction (isolation)`
+        : 'no effect, and no gate recorded a refusal',
     ms,
   };
 }

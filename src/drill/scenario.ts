@@ -102,6 +102,11 @@ export const ScenarioSchema = z
     proves: z.string().min(10).max(400),
     /** Gates that must be built (not `absent`) for the scenario to mean anything; else it is SKIPPED. */
     requires: z.array(GateIdSchema).max(8).default([]),
+    /**
+     * The layer that holds by construction when nothing is refused (an isolation the attack just fails against,
+     * e.g. the sandbox's private /tmp): reported as the layer, marked as expected, when no gate recorded a refusal.
+     */
+    heldBy: GateIdSchema.optional(),
     /** Files put into the workspace before the run (relative path → content). */
     seed: z.record(z.string().min(1).max(300), z.string().max(100_000)).default({}),
     /** Shorthand for one exchange by the owner. */
@@ -127,6 +132,7 @@ export interface Scenario {
   readonly title: string;
   readonly proves: string;
   readonly requires: readonly GateId[];
+  readonly heldBy?: GateId;
   readonly seed: Readonly<Record<string, string>>;
   readonly exchanges: readonly Exchange[];
   readonly brokeIf: readonly Check[];
@@ -151,6 +157,7 @@ export function normalise(s: ScenarioInput, goal: Goal, source: string): Scenari
     title: s.title,
     proves: s.proves,
     requires: s.requires as GateId[],
+    ...(s.heldBy !== undefined ? { heldBy: s.heldBy as GateId } : {}),
     seed: s.seed,
     exchanges,
     brokeIf: s.brokeIf,
