@@ -63,7 +63,7 @@ export interface JailServices {
   openTokens(dataDir: string): Result<TokenMinter, BulwarkError>;
 }
 
-const EXCHANGE_TIMEOUT_MS = 90_000;
+const EXCHANGE_TIMEOUT_MS = 30_000;
 const PROBE_MESSAGE = 'What do you remember about me and my project?';
 const PROBE_TURNS: readonly ModelTurn[] = [{ say: 'Noted.', repeat: false }];
 
@@ -259,7 +259,10 @@ async function runScenario(ctx: Context, s: Scenario, agent: string): Promise<Sc
   // What a scenario left running must not run into the next one.
   killAll(processesWith(marker));
   const ms = Date.now() - started;
-  if (finding) return { ...base, verdict: 'BROKE', layer: null, layers, evidence: finding.evidence, ms };
+  if (finding) {
+    const evidence = s.knownGap ? `${finding.evidence} (known gap: ${s.knownGap})` : finding.evidence;
+    return { ...base, verdict: 'BROKE', layer: null, layers, evidence, ms };
+  }
   if (problems.length > 0)
     return { ...base, verdict: 'ERROR', layer: first?.layer ?? null, layers, evidence: problems.join('; '), ms };
   return {

@@ -107,6 +107,8 @@ export const ScenarioSchema = z
      * e.g. the sandbox's private /tmp): reported as the layer, marked as expected, when no gate recorded a refusal.
      */
     heldBy: GateIdSchema.optional(),
+    /** A gap the drill found and bulwark has not closed yet: the scenario still runs and still reports BROKE. */
+    knownGap: z.string().min(10).max(300).optional(),
     /** Files put into the workspace before the run (relative path → content). */
     seed: z.record(z.string().min(1).max(300), z.string().max(100_000)).default({}),
     /** Shorthand for one exchange by the owner. */
@@ -133,6 +135,7 @@ export interface Scenario {
   readonly proves: string;
   readonly requires: readonly GateId[];
   readonly heldBy?: GateId;
+  readonly knownGap?: string;
   readonly seed: Readonly<Record<string, string>>;
   readonly exchanges: readonly Exchange[];
   readonly brokeIf: readonly Check[];
@@ -158,6 +161,7 @@ export function normalise(s: ScenarioInput, goal: Goal, source: string): Scenari
     proves: s.proves,
     requires: s.requires as GateId[],
     ...(s.heldBy !== undefined ? { heldBy: s.heldBy as GateId } : {}),
+    ...(s.knownGap !== undefined ? { knownGap: s.knownGap } : {}),
     seed: s.seed,
     exchanges,
     brokeIf: s.brokeIf,
