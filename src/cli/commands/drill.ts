@@ -121,6 +121,15 @@ Examples:
   program
     .command('drill-jail', { hidden: true })
     .description('the drill inside its jail (started by `bulwark drill`; refuses to run anywhere else)')
+    .addHelpText(
+      'after',
+      `
+Reads the drill's plan (JSON) on stdin and reports one JSON line per event on stdout. Only \`bulwark drill\` starts it,
+inside the outer jail; anywhere else it refuses before it builds anything.
+
+Examples:
+  $ bulwark drill-jail < plan.json   (what \`bulwark drill\` runs inside its jail)`,
+    )
     .action(
       action(ctx, async () => {
         const jail: JailServices = {
