@@ -4,6 +4,7 @@
  * for encoded payloads (decoded and read again). Facts become findings (combine.ts); the verdict is `block` when a
  * finding is critical, `warn` when there are warnings only, else `allow`.
  */
+import { parseSkillManifest } from '../manifest.js';
 import { binaryKind } from './binary.js';
 import { codeFacts, DATA_PROFILE, profileFor } from './code-facts.js';
 import { findingsFromFacts } from './combine.js';
@@ -89,6 +90,18 @@ export function scanSkill(files: readonly ScanFile[]): SkillScan {
       excerpt: '',
       reason: 'the skill has no SKILL.md at its root',
     });
+  if (skillMd) {
+    const manifest = parseSkillManifest(Buffer.from(skillMd.bytes).toString('utf8'));
+    if (!manifest.ok)
+      findings.push({
+        rule: 'skill.manifest',
+        severity: 'critical',
+        file: 'SKILL.md',
+        line: 1,
+        excerpt: '',
+        reason: manifest.error.message,
+      });
+  }
   for (const file of files) {
     bytes += file.bytes.length;
     const kind = binaryKind(file.bytes);
