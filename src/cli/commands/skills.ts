@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import { absoluteFrom } from '../../core/safe-path.js';
-import { readSkillTree } from '../../supply/skills/scan/files.js';
-import { scanSkill } from '../../supply/skills/scan/scan-skill.js';
+import { scanSkillFolder } from '../../supply/skills/scan/folder.js';
 import type { SkillScan } from '../../supply/skills/scan/types.js';
 import { addSkill, listSkills, removeSkill, setSkillAgent } from '../../supply/skills/store.js';
 import type { CliContext } from '../context.js';
@@ -24,7 +23,8 @@ function printFindings(ctx: CliContext, scan: SkillScan): void {
 export function register(program: Command, ctx: CliContext): void {
   const skills = program
     .command('skills')
-    .description('Agent Skills: scan (L24), install read-only, list, remove, enable per agent');
+    .description('Agent Skills: scan (L24), install read-only, list, remove, enable per agent')
+    .addHelpText('after', examples('bulwark skills scan ./my-skill', 'bulwark skills add ./my-skill --agent main'));
 
   skills
     .command('scan')
@@ -37,15 +37,9 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(
       action(ctx, (source: string, opts: { json?: boolean }) => {
-        const tree = readSkillTree(absoluteFrom(process.cwd(), source));
-        if (!tree.ok) return fail(ctx, tree.error);
-        const scanned = scanSkill(tree.value.files);
-        const findings = [...tree.value.findings, ...scanned.findings];
-        const scan: SkillScan = {
-          ...scanned,
-          findings,
-          verdict: findings.some((f) => f.severity === 'critical') ? 'block' : scanned.verdict,
-        };
+        const scanned = scanSkillFolder(absoluteFrom(process.cwd(), source));
+        if (!scanned.ok) return fail(ctx, scanned.error);
+        const scan = scanned.value.scan;
         if (opts.json)
           ctx.stdout(
             JSON.stringify({
@@ -71,6 +65,13 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<path>', 'the skill folder (the one with SKILL.md)')
     .option('--override <name>', "install a skill L24 blocks: give the skill's own name to confirm you read it")
     .option('--agent <id>', 'enable it for this agent right away')
+    .addHelpText(
+      'after',
+      examples(
+        'bulwark skills add ./pdf-text-extract --agent main',
+        'bulwark skills add ./odd-skill --override odd-skill',
+      ),
+    )
     .action(
       action(ctx, (source: string, opts: { override?: string; agent?: string }) => {
         const added = addSkill(ctx.dataDir, absoluteFrom(process.cwd(), source), {
@@ -92,6 +93,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('list')
     .description('installed skills: name, verdict, agents, description')
     .option('--json', 'print as JSON')
+    .addHelpText('after', examples('bulwark skills list', 'bulwark skills list --json'))
     .action(
       action(ctx, (opts: { json?: boolean }) => {
         const list = listSkills(ctx.dataDir);
@@ -116,6 +118,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('remove')
     .description('uninstall a skill')
     .argument('<name>', 'the skill name')
+    .addHelpText('after', examples('bulwark skills remove pdf-text-extract'))
     .action(
       action(ctx, (name: string) => {
         const removed = removeSkill(ctx.dataDir, name);
@@ -133,6 +136,7 @@ export function register(program: Command, ctx: CliContext): void {
       .description(`${verb} an installed skill for one agent`)
       .argument('<name>', 'the skill name')
       .requiredOption('--agent <id>', 'the agent id')
+      .addHelpText('after', examples(`bulwark skills ${verb} pdf-text-extract --agent main`))
       .action(
         action(ctx, (name: string, opts: { agent: string }) => {
           const r = setSkillAgent(ctx.dataDir, name, opts.agent, enabled);

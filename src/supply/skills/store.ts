@@ -21,7 +21,8 @@ import { err, ok, type Result } from '../../core/result.js';
 import { childPath } from '../../core/safe-path.js';
 import { parseSkillManifest, SKILL_NAME } from './manifest.js';
 import { readSkillTree } from './scan/files.js';
-import { scanSkill, type ScanFile } from './scan/scan-skill.js';
+import { scanTree } from './scan/folder.js';
+import type { ScanFile } from './scan/scan-skill.js';
 import type { SkillScan } from './scan/types.js';
 
 export interface InstalledSkill {
@@ -115,12 +116,7 @@ export function addSkill(dataDir: string, source: string, options: AddOptions = 
   const manifest = parseSkillManifest(Buffer.from(skillMd.bytes).toString('utf8'));
   if (!manifest.ok) return manifest;
   const name = manifest.value.name;
-  const scanned = scanSkill(tree.value.files);
-  const scan: SkillScan = {
-    ...scanned,
-    findings: [...tree.value.findings, ...scanned.findings],
-    verdict: tree.value.findings.some((f) => f.severity === 'critical') ? 'block' : scanned.verdict,
-  };
+  const scan = scanTree(tree.value);
   // Links, special files and oversize files are never copied, so they cannot be overridden into an install.
   if (tree.value.findings.length > 0)
     return failure(
