@@ -101,15 +101,24 @@ export function screenPackage(
 ): Result<void, BulwarkError> {
   const index = loadIndex(dataDir);
   if (!index.ok) return index;
+  return screenAgainst(index.value, spec, options);
+}
+
+/** screenPackage with an index already loaded (many lookups, one read). */
+export function screenAgainst(
+  index: AdvisoryIndex,
+  spec: PackageSpec,
+  options: ScreenOptions = {},
+): Result<void, BulwarkError> {
   const maxAge = options.maxIndexAgeDays ?? DEFAULT_MAX_INDEX_AGE_DAYS;
-  const age = indexAgeDays(index.value, options.now ?? new Date());
+  const age = indexAgeDays(index, options.now ?? new Date());
   if (!(age <= maxAge))
     return refuse(
       'stale_index',
       `the advisory index is ${Number.isFinite(age) ? Math.floor(age) : '?'} days old (limit supply.maxIndexAgeDays = ${maxAge}): new packages are refused until it is refreshed with bulwark supply update --from …`,
       503,
     );
-  const hit = lookup(index.value, spec.ecosystem, spec.name, spec.version);
+  const hit = lookup(index, spec.ecosystem, spec.name, spec.version);
   if (hit.listed)
     return refuse(
       'malicious',
