@@ -58,7 +58,14 @@ export interface EscapeContext {
 
 export const ESCAPE_LIMITS = { cpuSeconds: 10, memoryMb: 1024, processes: 64, fileSizeMb: 8, tmpMb: 16 };
 
-export function makeEscapeContext(overrides: Partial<ExecConfig> = {}): EscapeContext {
+export interface EscapeOptions {
+  /** Runs get copy-on-write views (L11.7/L11.8) with an undo journal in the data dir. */
+  readonly transactional?: boolean;
+  /** The leak index's check of new content (transactional runs). */
+  readonly leakCheck?: (text: string) => string | undefined;
+}
+
+export function makeEscapeContext(overrides: Partial<ExecConfig> = {}, opts: EscapeOptions = {}): EscapeContext {
   const root = mkdtempSync(join(tmpdir(), 'bulwark-escape-'));
   const workspace = join(root, 'workspaces', 'agent-a');
   const otherWorkspace = join(root, 'workspaces', 'agent-b');
@@ -82,7 +89,13 @@ export function makeEscapeContext(overrides: Partial<ExecConfig> = {}): EscapeCo
   writeFileSync(join(workspace, '.profile'), 'ORIGINAL\n');
   const config = ExecConfigSchema.parse({ timeoutMs: 8000, limits: ESCAPE_LIMITS, ...overrides });
   const bus = new EventBus();
-  const svc = startExec({ config, runtimeDir: join(dataDir, 'run', 'exec'), bus });
+  const svc = startExec({
+    config,
+    runtimeDir: join(dataDir, 'run', 'exec'),
+    bus,
+    ...(opts.transactional ? { journalDir: join(dataDir, 'journal') } : {}),
+    ...(opts.leakCheck ? { leakCheck: opts.leakCheck } : {}),
+  });
   if (!svc.ok) throw new Error(svc.error.message);
   if (!svc.value.runner) throw new Error(`exec is disabled: ${svc.value.layer.reason}`);
   const runner = svc.value.runner;
@@ -347,7 +360,7 @@ export const ATTEMPTS: readonly Attempt[] = [
             };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWith(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
       }
@@ -418,7 +431,7 @@ export const ATTEMPTS: readonly Attempt[] = [
         };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         if (base) sweepStaleCgroups(base);
       }
     },
@@ -455,7 +468,7 @@ export const ATTEMPTS: readonly Attempt[] = [
               why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived",
             };
       } finally {
-        for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
       }
@@ -676,3 +689,12 @@ svc.value.runner.run(workspace, { command: 'sleep 600; echo ' + mark + '; sleep 
 // The sandbox has just been spawned and is still being set up: die now, the worst moment.
 if (early === 'early') process.kill(process.pid, 'SIGKILL');
 `;
+
+/** SIGKILL a process that may already have exited (it can die between the listing and the kill). */
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') throw cause;
+  }
+}
