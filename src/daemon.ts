@@ -71,6 +71,7 @@ import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
+import { supplyLayers } from './supply/layer-report.js';
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard } from './net/index.js';
 import {
@@ -529,6 +530,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       reporters(parts, [
         secretLayers(scopes),
         logLayers(),
+        supplyLayers(),
         guard,
         // A running broker reports itself (live); one that did not start, or cannot serve exec, is reported here.
         broker && brokerState.state === 'on'
@@ -701,6 +703,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       reporters(parts.value, [
         secretLayers(secretScopes(config)),
         logLayers(),
+        supplyLayers(),
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
