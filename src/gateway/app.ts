@@ -1,8 +1,9 @@
 /**
  * The gateway's HTTP application. Order, top to bottom, for every request:
  * trace id and access log → security headers → Host/Origin check while bound to loopback (421/403) → L18 throttle
- * (429 for an address past its refused-request limit) → refuse credentials in the URL → (all but /health) L18 bearer
- * token → per-route scope → route. Unknown routes answer 404 only to authenticated callers,
+ * (429 for an address past its refused-request limit) → refuse credentials in the URL → the web UI's files and login
+ * (when on) → (all but /health) L18 bearer token, or the UI's session cookie with its origin and CSRF checks →
+ * per-route scope → route. Unknown routes answer 404 only to authenticated callers,
  * so the route table is not probeable without a token. Below the app, the connection guard caps connections and
  * times out slow ones before they authenticate (connection-guard.ts).
  */
@@ -42,6 +43,7 @@ import type { GatewayApp, GatewayEnv } from './env.js';
 import { chatCompletionsHandler } from './openai/chat-completions.js';
 import { getModelHandler, listModelsHandler } from './openai/models.js';
 import { securityHeaders } from './security-headers.js';
+import { isUiPath, type WebUi } from './ui/index.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -71,6 +73,8 @@ export interface GatewayDeps {
   readonly timeouts?: ServerTimeouts;
   /** Window of the access log's summary line of requests without a valid token (tests). */
   readonly accessSummaryMs?: number;
+  /** The web control UI (server.ui): its files and login at `/`, and its session cookie in place of a bearer token. */
+  readonly ui?: WebUi;
 }
 
 export interface Gateway extends LayerReporter {
@@ -151,7 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     }
   });
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders(deps.ui ? isUiPath : undefined));
   app.use(
     '*',
     hostGuard({
@@ -176,9 +180,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.all('/health', methodNotAllowed('GET'));
+  deps.ui?.register(app, auth);
 
+  const cookieAuth = deps.ui?.authenticate(auth);
   app.use('*', async (c, next) => {
     if (c.req.path === '/health') return next();
+    if (cookieAuth && deps.ui?.usesCookie(c)) return cookieAuth(c, next);
     return requireToken(auth)(c, next);
   });
 

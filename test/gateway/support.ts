@@ -90,6 +90,7 @@ export async function startTestGateway(
       await Promise.all([auditLines.append(line), auditFile.append(line)]);
     },
     flush: () => auditFile.flush(),
+    recent: (limit) => auditFile.recent(limit),
     close: async () => {
       await Promise.all([auditLines.close(), auditFile.close()]);
     },
