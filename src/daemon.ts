@@ -61,6 +61,11 @@ import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
+import { auditRouteGroup } from './gateway/admin/audit-routes.js';
+import { sessionsRouteGroup } from './gateway/admin/sessions-routes.js';
+import { tokenRouteGroup } from './gateway/admin/token-routes.js';
+import { usageRouteGroup } from './gateway/admin/usage-routes.js';
+import { createWebUi, loadUiAssets } from './gateway/ui/index.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
@@ -497,6 +502,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ]),
     );
     const host = options.host ?? config.server.host;
+    const ui = config.server.ui.enabled
+      ? createWebUi({ config: config.server.ui, tokens, assets: loadUiAssets() })
+      : undefined;
     const gateway = createGateway({
       runtime,
       tokens,
@@ -508,8 +516,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       allowedHosts: config.server.allowedHosts,
       connections: config.server.connections,
       timeouts: config.server.timeouts,
+      ...(ui ? { ui } : {}),
       routes: [
         approvalsRouteGroup({ queue: approvals }),
+        auditRouteGroup({ audit: stores.audit }),
+        sessionsRouteGroup({ sessions: stores.sessions, redact: sanitize }),
+        usageRouteGroup({ usage: stores.usage }),
+        tokenRouteGroup({ tokens, bus, onRevoked: (id) => ui?.sessions.endForToken(id) }),
         ...(memory
           ? [
               memoryRouteGroup({

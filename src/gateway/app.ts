@@ -196,7 +196,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.post(
     '/v1/chat/completions',
     scope('chat'),
-    chatCompletionsHandler({ runtime: deps.runtime, bodyLimitBytes: deps.bodyLimitBytes, turns, logger: deps.logger }),
+    chatCompletionsHandler({
+      runtime: deps.runtime,
+      bodyLimitBytes: deps.bodyLimitBytes,
+      turns,
+      logger: deps.logger,
+      bus: deps.bus,
+    }),
   );
   app.all('/v1/chat/completions', methodNotAllowed('POST'));
 

@@ -4,8 +4,8 @@
  *   GET  /stream           server-sent events: one `approval` event per new request
  *   GET  /history          recorded requests, newest first: ?status=&before=&limit= (the approval store)
  *   GET  /:id              one request: pending, or decided (also by an earlier daemon: the approval store)
- *   POST /:id/approve      body { reason? }
- *   POST /:id/deny         body { reason? }
+ *   POST /:id/approve      body { effectHash?, reason? }: the effect hash of the view the operator decided on
+ *   POST /:id/deny         body { effectHash?, reason? }
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
  * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
  */
@@ -28,7 +28,11 @@ export interface ApprovalsRoutesDeps {
 }
 
 const MAX_BODY = 16 * 1024;
-const DecisionBody = z.strictObject({ reason: z.string().max(500).optional() });
+const DecisionBody = z.strictObject({
+  reason: z.string().max(500).optional(),
+  /** The request's effectHash as the operator was shown it. */
+  effectHash: z.string().min(1).max(128).optional(),
+});
 const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
 const ID = /^apr_[0-9a-f]{24}$/;
 
@@ -87,6 +91,22 @@ async function readJson<T>(
       ),
     };
   return { ok: true, value: parsed.data };
+}
+
+/** A decision that names the effect it was shown must name this request's: anything else changes nothing. */
+async function shownEffectDiffers(
+  queue: ApprovalQueue,
+  id: string,
+  shown: string | undefined,
+): Promise<HttpFailure | undefined> {
+  if (shown === undefined) return undefined;
+  const current = await queue.get(id);
+  if (current === undefined || current.effectHash === shown) return undefined;
+  return failure(
+    409,
+    `approval ${id} is for another effect than the one shown (effectHash ${shown.slice(0, 16)}…); look at it again: GET /v1/approvals/${id}`,
+    'effect_hash_mismatch',
+  );
 }
 
 export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
@@ -171,6 +191,8 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
       return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const body = await readJson(c, DecisionBody, true);
     if (!body.ok) return sendFailure(c, body.failure);
+    const stale = await shownEffectDiffers(queue, id, body.value.effectHash);
+    if (stale) return sendFailure(c, stale);
     const r = queue.decide(id, decision, operator(c), body.value.reason);
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
