@@ -12,6 +12,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AuditStore } from '../../core/audit.js';
+import { isGateId } from '../../core/layers.js';
 import type { TokenScope } from '../auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';
@@ -19,10 +20,7 @@ import { failure, methodNotAllowed, sendFailure } from '../errors.js';
 const MAX_SCANNED = 5000;
 
 const AuditQuery = z.strictObject({
-  layer: z
-    .string()
-    .regex(/^L\d{2}(\.\d{1,2})?$/, 'a layer id such as L01 or L11.2')
-    .optional(),
+  layer: z.string().refine(isGateId, 'a layer or gate id such as L01 or L11.2').optional(),
   agent: z.string().min(1).max(128).optional(),
   decision: z.string().min(1).max(64).optional(),
   type: z.string().min(1).max(64).optional(),

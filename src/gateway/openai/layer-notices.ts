@@ -6,9 +6,12 @@
  * event's other fields; a turn gets at most MAX_NOTICES, the rest are counted.
  */
 import type { EventBus } from '../../core/events.js';
+import { GATES, LAYERS } from '../../core/layers.js';
 
 export interface LayerNotice {
   readonly layer: string;
+  /** The layer's or gate's name in the catalogue (`bulwark layers`). */
+  readonly name?: string;
   readonly event: string;
   readonly outcome?: string;
   readonly reason?: string;
@@ -58,8 +61,10 @@ export function layerNotices(bus: EventBus, traceId: string): LayerNotices {
     const tool = textOf(p.tool, 80);
     const risk = textOf(p.risk, 20);
     const findings = findingsOf(p);
+    const name = (GATES.find((g) => g.id === p.layer) ?? LAYERS.find((l) => l.id === p.layer))?.name;
     queue.push({
       layer: p.layer,
+      ...(name !== undefined ? { name } : {}),
       event: e.type,
       ...(outcome !== undefined ? { outcome } : {}),
       ...(reason !== undefined ? { reason } : {}),
