@@ -89,7 +89,12 @@ export function Shell({ session, onLoggedOut }: { session: UiSession; onLoggedOu
           </p>
         ) : null}
         {current === undefined ? <p>This token has no scope the UI can show.</p> : null}
-        {current?.id === 'chat' ? <ChatView admin={admin} /> : null}
+        {/* Kept mounted while another view shows: a turn waiting on an approval must outlive a look at Approvals. */}
+        {views.some((v) => v.id === 'chat') ? (
+          <div hidden={current?.id !== 'chat'}>
+            <ChatView admin={admin} />
+          </div>
+        ) : null}
         {current?.id === 'approvals' ? <ApprovalsView feed={approvals} /> : null}
         {current?.id === 'layers' ? <LayersView /> : null}
         {current?.id === 'audit' ? <AuditView /> : null}

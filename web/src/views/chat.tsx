@@ -212,6 +212,8 @@ export function ChatView({ admin }: { admin: boolean }) {
         <button
           type="button"
           onClick={() => {
+            // A turn still streaming belongs to the old conversation: stop it so it cannot write into the new one.
+            abort.current?.abort();
             sessions.current.delete(agent);
             setItems([]);
           }}
