@@ -498,7 +498,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ? broker
           : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        {
+          name: 'gateway',
+          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+        },
       ]),
     );
     const host = options.host ?? config.server.host;
@@ -669,7 +672,10 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        {
+          name: 'gateway',
+          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+        },
       ]),
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });

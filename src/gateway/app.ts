@@ -44,6 +44,7 @@ import { chatCompletionsHandler } from './openai/chat-completions.js';
 import { getModelHandler, listModelsHandler } from './openai/models.js';
 import { securityHeaders } from './security-headers.js';
 import { isUiPath, type WebUi } from './ui/index.js';
+import type { UiConfig } from '../config/sections/ui.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -91,12 +92,17 @@ export interface Gateway extends LayerReporter {
 export function gatewayLayers(
   limits: AuthFailureLimitConfig = DEFAULT_AUTH_FAILURE_LIMIT,
   connections: ConnectionLimits = ConnectionLimitsSchema.parse({}),
+  ui?: Pick<UiConfig, 'enabled' | 'sessionHours' | 'idleMinutes'>,
 ): GateReport[] {
+  const uiPart =
+    ui?.enabled === true
+      ? `; web UI at / logs in with a token once: HttpOnly SameSite=Strict cookie bound to its scopes (${ui.sessionHours} h, ${ui.idleMinutes} min idle, ends when the token is revoked), same origin and CSRF value on every change`
+      : '';
   return [
     {
       id: 'L18',
       state: 'on',
-      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s), refusals of known tokens audited on their own allowance; at most ${connections.max} connections (${connections.perAddress} per address), unauthenticated ones evicted first; Host/Origin checked on loopback`,
+      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s), refusals of known tokens audited on their own allowance; at most ${connections.max} connections (${connections.perAddress} per address), unauthenticated ones evicted first; Host/Origin checked on loopback${uiPart}`,
     },
   ];
 }
