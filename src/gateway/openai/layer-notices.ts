@@ -51,6 +51,8 @@ export function layerNotices(bus: EventBus, traceId: string): LayerNotices {
     const p = e.payload as Record<string, unknown>;
     if (p.traceId !== traceId || typeof p.layer !== 'string') return;
     if (!NOTICE_PREFIXES.some((prefix) => e.type.startsWith(prefix))) return;
+    // Every turn reads its provider key through L07: a granted read is routine, a refused one is news.
+    if (e.type === 'secret:accessed' && p.outcome === 'success') return;
     if (told >= MAX_NOTICES) {
       dropped++;
       return;
