@@ -34,6 +34,7 @@ import * as start from './commands/start.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as usage from './commands/usage.js';
+import * as workspace from './commands/workspace.js';
 
 export interface TokenRecord {
   readonly id: string;
@@ -109,6 +110,7 @@ const COMMANDS: readonly Register[] = [
   approvals.register,
   memory.register,
   usage.register,
+  workspace.register,
   sandbox.register,
   doctor.register,
   net.register,

@@ -4,7 +4,7 @@
  *   GET  /stream           server-sent events: one `approval` event per new request
  *   GET  /history          recorded requests, newest first: ?status=&before=&limit= (the approval store)
  *   GET  /:id              one request: pending, or decided (also by an earlier daemon: the approval store)
- *   POST /:id/approve      body { effectHash?, reason? }: the effect hash of the view the operator decided on
+ *   POST /:id/approve      body { effectHash, reason? }: the effect hash of the view the operator approved
  *   POST /:id/deny         body { effectHash?, reason? }
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
  * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
@@ -41,9 +41,23 @@ function operator(c: Context<GatewayEnv>): string {
   return identity ? `${callerKey(identity)}${identity.label ? ` (${identity.label})` : ''}` : 'operator';
 }
 
+/**
+ * One shape for every surface (CLI, API, web UI, chat buttons): the view's own fields, and at the top level
+ * {id, layer, tool, argv, cwd, effects, network, reason, effectHash, expiresAt}. The view was redacted (L02 and
+ * the leak index) when the request was made.
+ */
 function present(p: PendingApproval | ApprovalSnapshot): Record<string, unknown> {
   const snapshot = p as Partial<ApprovalSnapshot>;
+  const v = p.view;
   return {
+    layer: v.layer ?? 'L13',
+    tool: v.tool,
+    argv: v.argv ?? [],
+    cwd: v.cwd,
+    effects: v.effects ?? [],
+    network: v.network,
+    // Why it asks; once decided, the operator's reason (when given) takes its place.
+    reason: v.reason ?? v.reasons.join('; '),
     ...p,
     status: snapshot.status ?? 'pending',
     createdAt: new Date(p.createdAt).toISOString(),
@@ -91,22 +105,6 @@ async function readJson<T>(
       ),
     };
   return { ok: true, value: parsed.data };
-}
-
-/** A decision that names the effect it was shown must name this request's: anything else changes nothing. */
-async function shownEffectDiffers(
-  queue: ApprovalQueue,
-  id: string,
-  shown: string | undefined,
-): Promise<HttpFailure | undefined> {
-  if (shown === undefined) return undefined;
-  const current = await queue.get(id);
-  if (current === undefined || current.effectHash === shown) return undefined;
-  return failure(
-    409,
-    `approval ${id} is for another effect than the one shown (effectHash ${shown.slice(0, 16)}…); look at it again: GET /v1/approvals/${id}`,
-    'effect_hash_mismatch',
-  );
 }
 
 export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
@@ -191,9 +189,17 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
       return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const body = await readJson(c, DecisionBody, true);
     if (!body.ok) return sendFailure(c, body.failure);
-    const stale = await shownEffectDiffers(queue, id, body.value.effectHash);
-    if (stale) return sendFailure(c, stale);
-    const r = queue.decide(id, decision, operator(c), body.value.reason);
+    // An approval names the exact effect the operator saw: approving "whatever is pending under this id" is refused.
+    if (decision === 'approve' && body.value.effectHash === undefined)
+      return sendFailure(
+        c,
+        failure(
+          400,
+          'an approval must carry the effectHash of the request it approves: GET /v1/approvals/{id}, then send {"effectHash": "…"}',
+          'effect_hash_required',
+        ),
+      );
+    const r = queue.decide(id, decision, operator(c), body.value.reason, body.value.effectHash);
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
   };

@@ -4,6 +4,7 @@
  * swapped in after the check is not followed.
  */
 import {
+  chownSync,
   closeSync,
   constants,
   existsSync,
@@ -92,6 +93,16 @@ export function readWorkspaceFile(
   }
 }
 
+/**
+ * What the daemon (root) creates in a workspace owned by someone else (the sandbox user) is given to that owner,
+ * so the commands that run as the owner can use it.
+ */
+function giveToOwner(realWorkspace: string, created: string): void {
+  if (process.getuid?.() !== 0) return;
+  const owner = lstatSync(realWorkspace);
+  if (owner.uid !== 0) chownSync(created, owner.uid, owner.gid);
+}
+
 /** Creates the missing directories between the workspace and `realTarget`'s parent, checking each stays inside. */
 function ensureParents(realWorkspace: string, realTarget: string, untrusted: string): Result<void, BulwarkError> {
   const parts = relativeTo(realWorkspace, realTarget)
@@ -103,6 +114,7 @@ function ensureParents(realWorkspace: string, realTarget: string, untrusted: str
     dir = childPath(dir, name);
     try {
       mkdirSync(dir, { mode: 0o700 });
+      giveToOwner(realWorkspace, dir);
     } catch (cause) {
       if (errnoOf(cause) !== 'EEXIST')
         return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
@@ -225,6 +237,7 @@ export function writeWorkspaceFile(
     try {
       // The temp file is created O_EXCL and renamed over the name: a symlink at the name is replaced, never followed.
       writeFileAtomic(target, content, mode);
+      giveToOwner(realWorkspace, target);
     } catch (cause) {
       return err(fsError('unwritable', `cannot write ${untrusted}: ${errnoOf(cause) ?? describeCause(cause)}`));
     }
