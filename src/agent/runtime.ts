@@ -201,6 +201,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
                 traceId: request.traceId,
                 caller: request.caller,
               }),
+              // The session is bound to the caller the bearer token (L18) identified.
+              layer: 'L18',
               outcome: 'denied',
               reason: 'session belongs to another sender or agent',
             });

@@ -6,10 +6,12 @@
  * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
  */
 import type { EventBus } from '../core/events.js';
+import type { GateId } from '../core/layers.js';
 import { auditContext } from '../core/context.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
+import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
@@ -108,6 +110,8 @@ function finishOf(stop: StopReason): FinishReason {
 interface ToolOutcome {
   readonly content: string;
   readonly ok: boolean;
+  /** The gate inside the tool that refused it (L11.2, L11.4, …), for the audit line. */
+  readonly layer?: GateId;
   /** Set when a layer refused the call (or it never got scanned): its arguments are not stored. The reason id. */
   readonly refused?: string;
 }
@@ -292,11 +296,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       let stop: StopReason = 'other';
       let inputTokens = 0;
       let outputTokens = 0;
+      let receivedBytes = 0;
       const started = Date.now();
       let failure: BulwarkError | undefined;
       try {
         for await (const ev of provider.stream(request)) {
           if (ev.type === 'text_delta') {
+            receivedBytes += answerBytes(ev.text);
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
             if (cut) continue;
             text += ev.text;
@@ -306,8 +312,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
               delivered += out;
               yield { type: 'text_delta', text: out };
             }
-          } else if (ev.type === 'tool_call') calls.push(ev.call);
-          else if (ev.type === 'usage') {
+          } else if (ev.type === 'tool_call') {
+            receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
+            calls.push(ev.call);
+          } else if (ev.type === 'usage') {
             inputTokens = ev.inputTokens;
             outputTokens = ev.outputTokens;
           } else stop = ev.reason;
@@ -320,7 +328,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                 status: 502,
               });
       }
-      const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
+      const outcome = {
+        ok: failure === undefined,
+        inputTokens,
+        outputTokens,
+        latencyMs: Date.now() - started,
+        receivedBytes,
+      };
       let advice: ModelCallAdvice = {};
       const advised = await settleAll(
         unsettled
@@ -514,7 +528,12 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
       outcome = r.ok
         ? { content: r.value, ok: true }
-        : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
+        : {
+            content: `error: ${r.error.message}`,
+            ok: false,
+            ...(refusedAtRun ? { refused: r.error.code } : {}),
+            ...(r.error.layer !== undefined ? { layer: r.error.layer } : {}),
+          };
     } catch (cause) {
       outcome = { content: `error: ${ref.name} failed: ${describeCause(cause)}`, ok: false };
     }
@@ -522,6 +541,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     if (tool.external) ctx.taint?.mark(tool.spec.name);
     bus.emit('tool:executed', {
       ...audit,
+      ...(outcome.layer !== undefined ? { layer: outcome.layer } : {}),
       outcome: outcome.ok ? 'success' : 'error',
       ok: outcome.ok,
       durationMs: Date.now() - started,

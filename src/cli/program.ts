@@ -21,6 +21,7 @@ import * as broker from './commands/broker.js';
 import * as chat from './commands/chat.js';
 import * as config from './commands/config.js';
 import * as doctor from './commands/doctor.js';
+import * as drill from './commands/drill.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
 import * as memory from './commands/memory.js';
@@ -64,6 +65,8 @@ export interface DaemonHandle {
   readonly logFile: string;
   readonly auditFile: string;
   readonly layers: readonly LayerStatus[];
+  /** Resolves once every event audited so far is in the audit file. */
+  flushAudit(): Promise<void>;
   /** The configured agents (served as models). */
   readonly agents: ReadonlyArray<{ readonly id: string; readonly model: string; readonly provider?: string }>;
   close(): Promise<void>;
@@ -113,6 +116,7 @@ const COMMANDS: readonly Register[] = [
   workspace.register,
   sandbox.register,
   doctor.register,
+  drill.register,
   net.register,
   broker.register,
   scan.register,

@@ -15,7 +15,12 @@ export interface SystemMount {
 /** How this host lays out its system directories (merged /usr or not), probed once. */
 export interface SystemLayout {
   readonly mounts: readonly SystemMount[];
+  /** Private-key directories inside the bound /etc subset that exist on this host: covered by an empty tmpfs. */
+  readonly hiddenEtc?: readonly string[];
 }
+
+/** Where hosts keep TLS private keys under the /etc subset a command sees (found by the attack drill). */
+export const ETC_PRIVATE_KEY_DIRS = ['/etc/ssl/private', '/etc/pki/tls/private'];
 
 export interface BwrapPlan {
   readonly bwrapPath: string;
@@ -101,6 +106,7 @@ export function buildBwrapArgs(p: BwrapPlan): string[] {
   }
   a.push('--dir', '/etc');
   for (const e of ETC_SUBSET) a.push('--ro-bind-try', e, e);
+  for (const d of p.layout.hiddenEtc ?? []) a.push('--tmpfs', d);
   if (p.network === 'host') for (const e of ETC_NETWORK) a.push('--ro-bind-try', e, e);
   if (p.fds)
     a.push('--ro-bind-data', String(p.fds.passwd), '/etc/passwd', '--ro-bind-data', String(p.fds.group), '/etc/group');

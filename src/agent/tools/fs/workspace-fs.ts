@@ -28,7 +28,19 @@ export const WRITE_MAX_BYTES = 5 * 1024 * 1024;
 const PROC_FD = '/proc/self/fd';
 
 function fsError(code: string, message: string): BulwarkError {
-  return bulwarkError(`tool.fs.${code}`, message, { status: 400 });
+  return bulwarkError(`tool.fs.${code}`, message, {
+    status: 400,
+    ...(code === 'escape' ? { layer: WORKSPACE_GATE } : {}),
+  });
+}
+
+/** The fs tools' paths stay in the workspace by the same safePath as exec's working directory: the same gate. */
+const WORKSPACE_GATE = 'L11.4';
+
+/** safePath for a path the model gave; a refusal names the gate. */
+export function confinedPath(workspace: string, untrusted: string): Result<string, BulwarkError> {
+  const p = safePath(workspace, untrusted);
+  return p.ok ? p : err({ ...p.error, layer: WORKSPACE_GATE });
 }
 
 function errnoOf(cause: unknown): string | undefined {
@@ -54,7 +66,7 @@ export function readWorkspaceFile(
   untrusted: string,
   maxBytes: number,
 ): Result<string, BulwarkError> {
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   let fd: number;
   try {
@@ -179,7 +191,7 @@ export function listWorkspaceDir(
   untrusted: string,
   max: number,
 ): Result<{ entries: DirEntry[]; total: number }, BulwarkError> {
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   const held = holdDir(realpathSync(workspace), p.value, untrusted);
   if (!held.ok) return held;
@@ -212,7 +224,7 @@ export function writeWorkspaceFile(
   const bytes = Buffer.byteLength(content);
   if (bytes > WRITE_MAX_BYTES)
     return err(fsError('too_large', `content is ${bytes} bytes; the limit is ${WRITE_MAX_BYTES} bytes`));
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   const realWorkspace = realpathSync(workspace);
   if (p.value === realWorkspace) return err(fsError('is_dir', `${untrusted} is the workspace directory itself`));
