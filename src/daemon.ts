@@ -10,7 +10,7 @@ import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
 import { createFsTools, fsTools } from './agent/tools/fs/index.js';
 import { fileJournal } from './exec/effects/file-journal.js';
-import { lookupUser } from './exec/sandbox-identity.js';
+import { usableSandboxUser } from './exec/sandbox-identity.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import {
@@ -492,7 +492,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
-    const sandboxUser = process.getuid?.() === 0 ? lookupUser(config.exec.sandboxUser) : undefined;
+    const sandboxUser = process.getuid?.() === 0 ? usableSandboxUser(config.exec.sandboxUser) : undefined;
     const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
     const { approvals } = controls;
