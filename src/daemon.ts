@@ -66,6 +66,11 @@ import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
+import { auditRouteGroup } from './gateway/admin/audit-routes.js';
+import { sessionsRouteGroup } from './gateway/admin/sessions-routes.js';
+import { tokenRouteGroup } from './gateway/admin/token-routes.js';
+import { usageRouteGroup } from './gateway/admin/usage-routes.js';
+import { createWebUi, loadUiAssets } from './gateway/ui/index.js';
 import { workspaceRouteGroup } from './gateway/workspace-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
@@ -537,10 +542,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ? broker
           : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        {
+          name: 'gateway',
+          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+        },
       ]),
     );
     const host = options.host ?? config.server.host;
+    const ui = config.server.ui.enabled
+      ? createWebUi({ config: config.server.ui, tokens, assets: loadUiAssets() })
+      : undefined;
     const gateway = createGateway({
       runtime,
       tokens,
@@ -552,8 +563,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       allowedHosts: config.server.allowedHosts,
       connections: config.server.connections,
       timeouts: config.server.timeouts,
+      ...(ui ? { ui } : {}),
       routes: [
         approvalsRouteGroup({ queue: approvals }),
+        auditRouteGroup({ audit: stores.audit }),
+        sessionsRouteGroup({ sessions: stores.sessions, redact: sanitize }),
+        usageRouteGroup({ usage: stores.usage }),
+        tokenRouteGroup({ tokens, bus, onRevoked: (id) => ui?.sessions.endForToken(id) }),
         workspaceRouteGroup({
           ...(exec.journal ? { journal: exec.journal } : {}),
           workspaceOf: workspaceOf(config, dataDir),
@@ -707,7 +723,10 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        {
+          name: 'gateway',
+          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+        },
       ]),
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });
