@@ -183,6 +183,32 @@ function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): 
   };
 }
 
+/**
+ * Start of the shortest tail of `text` that holds `kept` characters the pass keeps, or that reaches back to
+ * a character that breaks its runs: no form can be under way from before it.
+ */
+function passTail(text: string, pass: Pass, kept: number): number {
+  let count = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if (dropped(text, i, pass)) continue;
+    const c = text.charCodeAt(i);
+    if (c >= 128 || pass.classes[c] === 0) return i + 1;
+    if (++count >= kept) return i;
+  }
+  return 0;
+}
+
+/** Start of the line `count` lines before the last one. */
+function linesBack(text: string, count: number): number {
+  let at = text.length;
+  for (let k = 0; k <= count; k++) {
+    const nl = text.lastIndexOf('\n', at - 1);
+    if (nl < 0) return 0;
+    at = nl;
+  }
+  return at + 1;
+}
+
 interface Entry {
   readonly secretName: string;
   readonly encoding: LeakEncoding;
@@ -196,6 +222,8 @@ export class LeakIndex implements LeakScanner {
   private matcher: MultiMatcher | undefined;
   private patterns: string[] = [];
   private entries: Entry[] = [];
+  /** Length of the longest indexed form. */
+  private longest = 0;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -268,6 +296,37 @@ export class LeakIndex implements LeakScanner {
     return hits;
   }
 
+  /**
+   * For a stream (the output guard's hold-back): the earliest offset of `text` from which an indexed form
+   * may still be completed by text appended later — in any encoding and in every way `scan` reads it
+   * (separators dropped, wrapped lines joined, hex dump lines) — or text.length when none. Exact, not a
+   * fixed window: a tail that begins no form holds nothing. The passes' gates are not applied: they save
+   * work on whole texts, and a form cut short may not show yet what opens them.
+   */
+  openFrom(text: string): number {
+    const n = text.length;
+    if (this.forms.size === 0 || n === 0) return n;
+    const matcher = this.compiled();
+    const at = Math.max(0, n - this.longest);
+    let from =
+      n -
+      Math.max(
+        0,
+        matcher.forEachMatch(text.slice(at), () => {}),
+      );
+    for (const pass of PASSES) {
+      const t = passTail(text, pass, this.longest);
+      const view = compacted(text.slice(t), pass);
+      const open = view ? matcher.forEachMatch(view.text, () => {}) : 0;
+      if (view && open > 0) from = Math.min(from, t + view.toRaw(view.text.length - open));
+    }
+    const lines = linesBack(text, Math.ceil(this.longest / 4) + 2);
+    const dump = hexDumpView(text.slice(lines));
+    const open = dump ? matcher.forEachMatch(dump.text, () => {}) : 0;
+    if (dump && open > 0) from = Math.min(from, lines + dump.toRaw(dump.text.length - open, dump.text.length)[0]);
+    return from;
+  }
+
   /** Replaces every indexed form in `text` with `[REDACTED:<name>]`; overlapping hits are merged. */
   redact(text: string): { text: string; hits: readonly LeakHit[] } {
     const hits = this.scan(text);
@@ -278,6 +337,7 @@ export class LeakIndex implements LeakScanner {
     if (!this.matcher) {
       this.patterns = [...this.forms.keys()];
       this.entries = this.patterns.map((p) => this.forms.get(p) as Entry);
+      this.longest = this.patterns.reduce((m, p) => Math.max(m, p.length), 0);
       this.matcher = new MultiMatcher(this.patterns);
     }
     return this.matcher;
