@@ -10,6 +10,7 @@ import { auditContext } from '../core/context.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
+import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
@@ -289,11 +290,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       let stop: StopReason = 'other';
       let inputTokens = 0;
       let outputTokens = 0;
+      let receivedBytes = 0;
       const started = Date.now();
       let failure: BulwarkError | undefined;
       try {
         for await (const ev of provider.stream(request)) {
           if (ev.type === 'text_delta') {
+            receivedBytes += answerBytes(ev.text);
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
             if (cut) continue;
             text += ev.text;
@@ -303,8 +306,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
               delivered += out;
               yield { type: 'text_delta', text: out };
             }
-          } else if (ev.type === 'tool_call') calls.push(ev.call);
-          else if (ev.type === 'usage') {
+          } else if (ev.type === 'tool_call') {
+            receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
+            calls.push(ev.call);
+          } else if (ev.type === 'usage') {
             inputTokens = ev.inputTokens;
             outputTokens = ev.outputTokens;
           } else stop = ev.reason;
@@ -317,7 +322,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                 status: 502,
               });
       }
-      const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
+      const outcome = {
+        ok: failure === undefined,
+        inputTokens,
+        outputTokens,
+        latencyMs: Date.now() - started,
+        receivedBytes,
+      };
       let advice: ModelCallAdvice = {};
       const advised = await settleAll(
         unsettled
