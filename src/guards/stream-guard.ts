@@ -14,9 +14,9 @@
  * Released text equals what the whole-text guard produces for the same response. `flush` ends a segment
  * (the turn loop flushes after every model step) and the filter stays usable for the next.
  *
- * When to scan: a push that comes `latencyMs` or more after the last scan is scanned at once (a live
- * stream: every token, so the first words go out as soon as they are complete); pushes that come faster
- * are gathered until `releaseStep` new characters arrived (a burst: fewer scans, each paid by what it
+ * When to scan: a push that comes `latencyMs` or more after the end of the last scan, and no sooner than that
+ * scan took, is scanned at once (a live stream: every token, so the first words go out as soon as they are
+ * complete); pushes that come faster are gathered until `releaseStep` new characters arrived (a burst: fewer scans, each paid by what it
  * brought). A scan costs the held text, so while much is held the next one also waits until the held text
  * grew by a quarter, or until the run that blocked the release has ended: total scan work stays linear in
  * the response length.
@@ -186,6 +186,8 @@ export function createStreamGuard(
   /** buf.length right after the last scan. */
   let heldAfterScan = 0;
   let lastScanAt = Number.NEGATIVE_INFINITY;
+  /** How long the last scan took (ms). */
+  let lastScanCost = 0;
   /** Index in buf of its last whitespace, -1 while there is none. */
   let lastWs = -1;
   /** The last scan could release nothing past the run starting here (in buf); -1 when something else held it. */
@@ -193,8 +195,13 @@ export function createStreamGuard(
 
   /** Releases what can go, keeps the rest; `all` releases everything. */
   function release(all: boolean): string {
-    lastScanAt = now();
+    const started = now();
     const out = scanAndRelease(all);
+    // A pause is counted from the end of the scan, and must be at least as long as the scan took: text that
+    // arrives back to back (a burst, or a hostile stream) is gathered, and scanning never takes more than
+    // about half of the time a live stream gives it.
+    lastScanAt = now();
+    lastScanCost = lastScanAt - started;
     heldAfterScan = buf.length;
     lastWs = lastSpace(buf);
     return out;
@@ -280,7 +287,7 @@ export function createStreamGuard(
         (buf.length > maxHold && heldAfterScan <= maxHold) ||
         (grown >= releaseStep && growing) ||
         (blockedRun >= 0 && lastWs >= blockedRun) ||
-        ((heldAfterScan <= LATENCY_HOLD || growing) && now() - lastScanAt >= latencyMs);
+        ((heldAfterScan <= LATENCY_HOLD || growing) && now() - lastScanAt >= Math.max(latencyMs, lastScanCost));
       return due ? release(false) : '';
     },
     flush(): string {

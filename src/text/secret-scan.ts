@@ -200,10 +200,13 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
         open.forEach((reader, fi) => {
           if (!reader) return;
           const plan = plans[fi] as Plan;
+          // A match still under way at the end is shorter than the longest one: it starts after n - maxLength.
+          const from = Number.isFinite(plan.format.maxLength) ? Math.max(0, text.length - plan.format.maxLength) : 0;
           const starts =
             plan.mode === 'whole'
-              ? [0, text.length]
-              : openStarts(openHits[fi], plan.before, Math.max(0, tail), text.length);
+              ? [from, text.length]
+              : openStarts(openHits[fi], plan.before, Math.max(0, tail), text.length, from);
+          if (starts.length === 0) return;
           const start = reader.openFrom(text, starts);
           if (start < text.length) onOpen(plan.format, start);
         });
@@ -221,12 +224,20 @@ function passesAfter(plan: Plan, text: string, end: number): boolean {
 }
 
 /**
- * Where a match that may still be under way can start, as sorted inclusive ranges [a, b, …]: up to `before`
- * before each literal hit, and before a literal that begins in the last `tail` characters or after the end.
+ * Where a match that may still be under way can start, as sorted inclusive ranges [a, b, …] at or after `from`:
+ * up to `before` before each literal hit, and before a literal that begins in the last `tail` characters or
+ * after the end.
  */
-function openStarts(hits: readonly number[] | undefined, before: number, tail: number, n: number): number[] {
-  const ranges: Array<[number, number]> = (hits ?? []).map((h) => [Math.max(0, h - before), h]);
-  ranges.push([Math.max(0, n - tail - before), n]);
+function openStarts(
+  hits: readonly number[] | undefined,
+  before: number,
+  tail: number,
+  n: number,
+  from: number,
+): number[] {
+  const ranges: Array<[number, number]> = [];
+  for (const h of hits ?? []) if (h >= from) ranges.push([Math.max(from, h - before), h]);
+  ranges.push([Math.max(from, n - tail - before), n]);
   ranges.sort((x, y) => x[0] - y[0]);
   const out: number[] = [];
   for (const [a, b] of ranges) {

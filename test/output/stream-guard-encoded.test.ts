@@ -32,8 +32,9 @@ const LEAD = 'Sure, here is what the configuration holds for the payment account
 const TAIL = ' and that is all there is to it.';
 
 function streamsLikeWhole(form: (guard: ReturnType<typeof makeGuard>['guard']) => string): void {
-  // Every push is scanned (latencyMs 0), as when tokens arrive slower than a scan takes.
-  const { guard } = makeGuard({ stream: { latencyMs: 0 } });
+  // Every push is scanned: each reading of the clock moves it on, as when tokens arrive slower than a scan takes.
+  let clock = 0;
+  const { guard } = makeGuard({ stream: { latencyMs: 1, now: () => (clock += 5) } });
   expectHeldUntilComplete(guard, form(guard));
 }
 
