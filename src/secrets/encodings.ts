@@ -8,6 +8,7 @@
  * so any part of it that long (one half of it, a piece cut out of it) is found too.
  */
 import { base64Cores } from '../text/base64-cores.js';
+import { asciiLower } from '../text/multi-match.js';
 import { shannonEntropy } from '../text/patterns/secret-checks.js';
 import { base32Cores, reverseText, rot13 } from '../text/reversible.js';
 import { stripSeparators } from '../text/separated.js';
@@ -110,11 +111,11 @@ export function encodedForms(value: string): EncodedForm[] {
     for (const w of windowsOf(stripped, stripSeparators(value.slice(0, body)).length))
       candidates.push({ encoding: 'partial', text: w });
 
-  // Letters compare case-insensitively: forms that differ in case only are one form.
+  // ASCII letters compare case-insensitively: forms that differ in their case only are one form.
   const seen = new Set<string>();
   const out: EncodedForm[] = [];
   for (const c of candidates) {
-    const key = c.text.toLowerCase();
+    const key = asciiLower(c.text);
     if (c.text.length < MIN_FORM_LENGTH || seen.has(key)) continue;
     seen.add(key);
     out.push(c);

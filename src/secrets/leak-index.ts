@@ -14,7 +14,7 @@
 import type { LeakHit, LeakScanner } from '../core/leak.js';
 import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from '../text/char-codes.js';
 import type { DecodedView } from '../text/decoded-view.js';
-import { MultiMatcher } from '../text/multi-match.js';
+import { asciiLower, MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
 import { MAX_SEPARATOR_RUN, openSeparatedTail, separatedView } from '../text/separated.js';
 import { CHARACTER_FORMS, encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
@@ -99,7 +99,13 @@ function fourByteEscapes(text: string): boolean {
  * is a plain lower-case run and must not cost a second scan; a UUID (8-4-4-4-12) has no four groups of
  * one size.
  */
+/** Per ASCII code: 1 = decimal digit, 2 = hex letter a-f, 3 = hex letter A-F, 0 = anything else. */
+const HEX_KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++)
+  HEX_KIND[c] = c >= 0x30 && c <= 0x39 ? 1 : c >= 0x61 && c <= 0x66 ? 2 : c >= 0x41 && c <= 0x46 ? 3 : 0;
+
 export function hexPassApplies(text: string): boolean {
+  const hexKind = HEX_KIND;
   let run = 0;
   let lower = false;
   let upper = false;
@@ -110,17 +116,17 @@ export function hexPassApplies(text: string): boolean {
   let wrapped = false;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
-    const digit = c >= 0x30 && c <= 0x39;
-    const low = c >= 0x61 && c <= 0x66;
-    const up = c >= 0x41 && c <= 0x46;
-    if (digit || low || up) {
+    const kind = c < 128 ? (hexKind[c] as number) : 0;
+    if (kind !== 0) {
       if (wrapped && run === 0) return true;
       run += 1;
-      lower ||= low;
-      upper ||= up;
+      lower ||= kind === 2;
+      upper ||= kind === 3;
       if (run >= 2 * MIN_FORM_LENGTH && lower && upper) return true;
       continue;
     }
+    // Most characters of ordinary text end no run and are no separator: nothing to update.
+    if (run === 0 && groups === 0 && !wrapped && (c | 0x20) !== 0x78) continue;
     if ((c | 0x20) === 0x78 && !escapes) {
       const p = text.charCodeAt(i - 1);
       escapes = p === 0x5c || p === 0x30;
@@ -306,7 +312,7 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
 }
 
 export class LeakIndex implements LeakScanner {
-  /** lower-cased form text → who it belongs to (first registration wins for a shared form). */
+  /** form text, ASCII lower-cased → who it belongs to (first registration wins for a shared form). */
   private readonly forms = new Map<string, Entry>();
   /** Values already registered, by name, so re-registering is cheap. */
   private readonly registered = new Map<string, Set<string>>();
@@ -328,7 +334,7 @@ export class LeakIndex implements LeakScanner {
     known.add(value);
     this.registered.set(secretName, known);
     for (const f of forms) {
-      const key = f.text.toLowerCase();
+      const key = asciiLower(f.text);
       if (!this.forms.has(key)) {
         this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));

@@ -119,13 +119,13 @@ function runs(text: string, from: number, open = false): number[] {
 
 /**
  * Where a run may start: three decimal codes of printable characters in a row (30–99999; dates and times have
- * numbers below 30), or a prefixed code. Most text has neither, and the regex engine finds that several times
+ * numbers below 30), not glued to a word or number before them (the walk skips those too), or a prefixed code. Most text has neither, and the regex engine finds that several times
  * faster than the walk, which then starts there.
  */
 const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4})';
 const GAP = '[^0-9A-Za-z]{1,3}';
 const RUN_HINT = new RegExp(
-  `${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
+  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
 );
 
 /** The decoded runs of character codes in `text`, or undefined when there is none. */

@@ -100,6 +100,14 @@ describe('leak index: reversible transforms', () => {
     expect(a.scan(`docs: keys start with sk-ant-api03- like ${other}`)).toEqual([]);
   });
 
+  it('letters outside ASCII keep their case: a value with `Ḗ` is found as written (the matcher folds ASCII only)', () => {
+    const i = new LeakIndex();
+    const value = 'Ḗ"\u0000"\u0000"\u0000 "';
+    i.register('S', value);
+    expect(i.scan(`x ${value} y`).map((h) => h.encoding)).toContain('raw');
+    expect(i.scan(JSON.stringify({ msg: value })).map((h) => h.encoding)).toContain('json');
+  });
+
   it('prose, logs and code are not hits', () => {
     const text = [
       'It is a way to go to the top of the hill, is it ok to do so? We met at 10:30 on 2024-01-02.',

@@ -7,9 +7,8 @@
  * provider that reports no usage, or too little, is counted all the same, and each such call is audited.
  */
 import { auditContext } from '../../core/context.js';
-import type { EventContext } from '../../core/events.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import type { EventBus } from '../../core/events.js';
+import type { EventBus, EventContext } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { ModelCallOutcome, ModelRequest, TurnContext } from '../types.js';
 import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/sections/budget.js';
@@ -219,8 +218,10 @@ export class BudgetGuard {
   private async record(agentId: string, traceId: string, model: string, input: number, output: number): Promise<void> {
     const total = input + output;
     if (total === 0) return;
+    // Read before the delete (which moves the entry to the end of the eviction order): the run's total accumulates.
+    const before = this.executions.get(traceId) ?? 0;
     this.executions.delete(traceId);
-    this.executions.set(traceId, (this.executions.get(traceId) ?? 0) + total);
+    this.executions.set(traceId, before + total);
     if (this.executions.size > MAX_TRACKED_EXECUTIONS) {
       const oldest = this.executions.keys().next().value;
       if (oldest !== undefined) this.executions.delete(oldest);
