@@ -14,6 +14,13 @@ export interface LeakHit {
 
 export interface LeakScanner {
   scan(text: string): readonly LeakHit[];
+  /**
+   * For streams: the earliest offset of `text` from which a known value may still be completed, in any
+   * form `scan` finds, by text appended later; text.length when none. Every way `scan` reads a form (an
+   * encoding, a pass that drops separators, joins lines or folds case) must be covered, or a stream would
+   * release the first characters of a form before the rest arrives.
+   */
+  openFrom(text: string): number;
 }
 
-export const EMPTY_LEAK_SCANNER: LeakScanner = { scan: () => [] };
+export const EMPTY_LEAK_SCANNER: LeakScanner = { scan: () => [], openFrom: (text) => text.length };

@@ -10,7 +10,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { base64Cores } from '../text/base64-cores.js';
-import { charCodeView } from '../text/char-codes.js';
+import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from '../text/char-codes.js';
 import { base32Cores, reverseText, rot13 } from '../text/reversible.js';
 
 export const CANARY_PREFIX = 'CTKN_';
@@ -150,6 +150,86 @@ function matchers(forms: readonly CanaryForm[]): Matcher[] {
   }
   matcherCache.set(forms, m);
   return m;
+}
+
+/**
+ * A form's prefixes, any of them, with the gaps `findCanaries` tolerates (a trailing gap included):
+ * `c1(?:G(?:c2(?:G(?:c3…)?)?)?)?`. The gap class never holds the next character, so there is one way
+ * to read a prefix and the pattern does not backtrack.
+ */
+function prefixSource(text: string, foldCase: boolean): string {
+  const gap = foldCase ? GAP : B64_GAP;
+  const chars = [...text].map((c) => (foldCase ? (LOOKALIKE[c] ?? escapeChar(c)) : escapeChar(c)));
+  let source = '';
+  for (let i = chars.length - 1; i >= 0; i--)
+    source = `${chars[i] as string}${i === chars.length - 1 ? `(?:${gap})?` : `(?:${gap}(?:${source})?)?`}`;
+  return source;
+}
+
+/** The prefixes of every form as two patterns anchored at the end of a text (case-folded forms, base64 forms). */
+interface OpenForms {
+  readonly folded: RegExp | undefined;
+  readonly exact: RegExp | undefined;
+  /** Longest text a prefix can take: every character and a gap after each. */
+  readonly reach: number;
+}
+
+const openCache = new WeakMap<readonly CanaryForm[], OpenForms>();
+
+function openForms(forms: readonly CanaryForm[]): OpenForms {
+  const known = openCache.get(forms);
+  if (known) return known;
+  const folded: string[] = [];
+  const exact: string[] = [];
+  let longest = 0;
+  for (const f of forms) {
+    // The raw form is read as `CTKN`, any gap, then the core (see `matchers`); the reversed form likewise.
+    const text =
+      f.encoding === 'raw' && f.text.toUpperCase().startsWith(CANARY_PREFIX)
+        ? PREFIX_LETTERS + f.text.slice(CANARY_PREFIX.length)
+        : f.encoding === 'reversed' && f.text.toUpperCase().endsWith([...CANARY_PREFIX].reverse().join(''))
+          ? f.text.slice(0, -CANARY_PREFIX.length) + [...PREFIX_LETTERS].reverse().join('')
+          : f.text;
+    longest = Math.max(longest, text.length);
+    (f.foldCase ? folded : exact).push(prefixSource(text, f.foldCase));
+    // The core alone is a form of its own (found without its prefix).
+    if (f.encoding === 'raw' && text !== f.text) folded.push(prefixSource(f.text.slice(CANARY_PREFIX.length), true));
+  }
+  const made: OpenForms = {
+    folded: folded.length ? new RegExp(`(?:${folded.join('|')})$`, 'i') : undefined,
+    exact: exact.length ? new RegExp(`(?:${exact.join('|')})$`) : undefined,
+    reach: longest * 4,
+  };
+  openCache.set(forms, made);
+  return made;
+}
+
+/**
+ * For a stream: the earliest offset from which this session's canary, in any of its forms and with the
+ * gaps `findCanaries` tolerates, may still be completed by text appended later; text.length when none.
+ */
+export function canaryOpenFrom(text: string, forms: readonly CanaryForm[]): number {
+  if (forms.length === 0) return text.length;
+  const o = openForms(forms);
+  /** Offset in `tail` of the earliest form prefix that reaches its end, or tail.length. */
+  const openIn = (tail: string) => {
+    let from = tail.length;
+    for (const re of [o.folded, o.exact]) {
+      const m = re?.exec(tail);
+      if (m && m[0].length > 0) from = Math.min(from, m.index);
+    }
+    return from;
+  };
+  const at = Math.max(0, text.length - o.reach);
+  let from = at + openIn(text.slice(at));
+  // The forms written as character codes (see findCanaries): a run of codes under way at the end.
+  const codesAt = Math.max(0, text.length - o.reach * (MAX_CODE_TOKEN + MAX_CODE_GAP));
+  const codes = openCharCodeTail(text.slice(codesAt));
+  if (codes) {
+    const open = openIn(codes.text);
+    if (open < codes.text.length) from = Math.min(from, codesAt + codes.toRaw(open, open + 1)[0]);
+  }
+  return from;
 }
 
 /**

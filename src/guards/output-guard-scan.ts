@@ -2,15 +2,23 @@
  * The one scan of L02/L17 over a piece of model output: secret formats, known secret values (leak
  * index, every encoding), canary tokens and system-prompt extraction, all on the secret view of the
  * text. Used for whole responses, for the stream guard's window and for tool-call arguments alike.
+ *
+ * For a stream (`open: true`) the scan also says from where text appended later could still change
+ * what it found: the start of any match that reaches the end, and of anything that may still become
+ * one — a format that spans whitespace with its prefix at the end (`-----BEGIN …`, `password = `), a
+ * known value's form cut short in any encoding, a canary form cut short, prompt words that may grow into
+ * an extraction. Each detector derives this from what it matches; a whitespace-free run at the very end
+ * is left to the stream guard, which holds it anyway.
  */
 import type { LeakScanner } from '../core/leak.js';
 import type { PatternDef, Severity } from '../text/patterns/types.js';
 import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
-import { findCanaries, type CanaryForm } from './canary.js';
+import { canaryOpenFrom, findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
 import { findKnownValues } from './known-values.js';
 import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
+import type { CompiledFormat } from '../text/patterns/format-matches.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 
@@ -38,10 +46,22 @@ export interface OutputScanDeps {
 
 export interface OutputScan {
   readonly findings: readonly OutputFinding[];
-  /** Raw spans of every format match, validated or not (a stream must never cut through one). */
+  /**
+   * Raw spans a stream must not cut through: every valid format match (warnings too: a match takes its
+   * text from later matches of its format) and every match that reaches the end of the text. A rejected
+   * match that ends before the end cannot change any more and takes nothing, so it is not here.
+   */
   readonly matchSpans: ReadonlyArray<readonly [number, number]>;
-  /** Raw offset from which a match reaches the end of the text and may still grow; text.length when none. */
+  /**
+   * Raw offset from which text appended later could still change the findings (with `open`); without
+   * `open`, from which a match reaches the end of the text. text.length when none.
+   */
   readonly openFrom: number;
+}
+
+export interface OutputScanOptions {
+  /** Also find what may still be under way at the end of the text (for a stream). */
+  readonly open?: boolean;
 }
 
 export const REDACTED = '[REDACTED]';
@@ -61,26 +81,31 @@ function scanFormats(
   text: string,
   toRaw: (start: number, end: number) => [number, number],
   found: (m: FormatMatch) => void,
+  onOpen?: (format: CompiledFormat, start: number) => void,
 ): void {
-  scanner.forEachMatch(text, (format, m) => {
-    const span = toRaw(m.start, m.end);
-    const open = m.end >= text.length;
-    if (!m.valid) return found({ def: undefined, span, secret: span, open });
-    const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);
-    found({ def: format.def, span, secret, open });
-  });
+  scanner.forEachMatch(
+    text,
+    (format, m) => {
+      const span = toRaw(m.start, m.end);
+      const open = m.end >= text.length;
+      if (!m.valid) return found({ def: undefined, span, secret: span, open });
+      const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);
+      found({ def: format.def, span, secret, open });
+    },
+    onOpen,
+  );
 }
 
 const identity = (start: number, end: number): [number, number] => [start, end];
 
-export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
+export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputScanOptions = {}): OutputScan {
   const view = secretView(raw);
   const text = view.text;
   const findings: OutputFinding[] = [];
   const matchSpans: Array<readonly [number, number]> = [];
   let openFrom = raw.length;
   const hold = (viewStart: number) => {
-    openFrom = Math.min(openFrom, view.toRaw(viewStart, viewStart + 1)[0]);
+    if (viewStart < text.length) openFrom = Math.min(openFrom, view.toRaw(viewStart, viewStart + 1)[0]);
   };
 
   // The formats run on the view and, when it differs, on the raw text as well: a decoded escape or tag
@@ -89,6 +114,7 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   const formats = secretScanner(deps.formats ?? SECRET_FORMATS);
   const seen = text !== raw ? new Set<string>() : undefined;
   const found = ({ def, span, secret, open }: FormatMatch) => {
+    if (!def && !open) return;
     // Only findings are de-duplicated: a rejected span seen twice costs nothing but an entry, while a key
     // per rejected match made hostile text with one escape in it several times slower.
     if (seen && def) {
@@ -109,8 +135,28 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
         matchEnd: span[1],
       });
   };
-  scanFormats(formats, text, (s, e) => view.toRaw(s, e), found);
-  if (seen) scanFormats(formats, raw, identity, found);
+  const stream = options.open === true;
+  const redacting = (format: CompiledFormat) => format.def.severity === 'critical';
+  scanFormats(
+    formats,
+    text,
+    (s, e) => view.toRaw(s, e),
+    found,
+    stream ? (format, start) => redacting(format) && hold(start) : undefined,
+  );
+  if (seen)
+    scanFormats(
+      formats,
+      raw,
+      identity,
+      found,
+      stream ? (format, start) => redacting(format) && (openFrom = Math.min(openFrom, start)) : undefined,
+    );
+  if (stream) {
+    openFrom = Math.min(openFrom, deps.leakScanner.openFrom(raw));
+    if (text !== raw) hold(deps.leakScanner.openFrom(text));
+    hold(canaryOpenFrom(text, deps.canaryForms));
+  }
 
   for (const h of findKnownValues(raw, deps.leakScanner, view)) {
     const s = h.start;

@@ -96,14 +96,14 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     return remember(fingerprints, key, { prompt, fp: new PromptFingerprint(prompt) }).fp;
   };
 
-  const scannerFor = (ctx: CallContext): ((text: string) => OutputScan) => {
+  const scannerFor = (ctx: CallContext): ((text: string, open?: boolean) => OutputScan) => {
     const deps = {
       leakScanner: options.leakScanner,
       canaryForms: canaryOf(ctx.sessionId).forms,
       prompt: fingerprintOf(ctx),
       ...(options.formats ? { formats: options.formats } : {}),
     };
-    return (text) => scanOutput(text, deps);
+    return (text, open = false) => scanOutput(text, deps, { open });
   };
 
   const audit = (

@@ -37,7 +37,10 @@ export interface ExtractionResult {
   readonly spans: readonly ExtractionSpan[];
   /** Share of the prompt's distinct shingles found in the text. */
   readonly containment: number;
-  /** Start of a span that reaches the end of the text and may still grow (for streaming), or -1. */
+  /**
+   * For streaming: the earliest start of what text appended later could still turn into a finding — a
+   * group of pieces near the end, or the last words when they could begin a shingle — or -1.
+   */
   readonly openFrom: number;
 }
 
@@ -67,6 +70,8 @@ function words(text: string): Word[] {
 
 const NON_ASCII = /[^\x20-\x7e]/;
 
+const foldedWord = (w: string): string => (NON_ASCII.test(w) ? foldWord(w) : w.toLowerCase());
+
 /** A word as the L04 detection fold reads it: diacritics off, look-alikes to their skeleton, lower case. */
 function foldWord(w: string): string {
   let out = '';
@@ -84,6 +89,8 @@ export class PromptFingerprint {
   readonly minShingles: number;
   /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
   private readonly vocab = new Map<string, number>();
+  /** Every prefix of a vocabulary word: a word cut by the end of a text may still become one. */
+  private readonly vocabPrefixes = new Set<string>();
   /**
    * The vocabulary by hash of the lower-cased word, for ASCII text read without building its words: an
    * open-addressing table of hashes (0 = empty) whose slot indexes `slotWords`.
@@ -107,6 +114,7 @@ export class PromptFingerprint {
     // prompt is read the same way, or a prompt with full-width or zero-width text would never match.
     const ws = words(secretView(systemPrompt.slice(0, MAX_PROMPT_CHARS)).text);
     for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
+    for (const w of this.vocab.keys()) for (let i = 1; i <= w.length; i++) this.vocabPrefixes.add(w.slice(0, i));
     let size = 16;
     while (size < this.vocab.size * 4) size *= 2;
     this.hashSlots = new Uint32Array(size);
@@ -160,7 +168,7 @@ export class PromptFingerprint {
       run = ids[i] ? run + 1 : 0;
       shared = run >= this.k;
     }
-    if (!shared) return { spans: [], containment: 0, openFrom: n > 0 && n < this.k ? (ws.starts[0] as number) : -1 };
+    if (!shared) return { spans: [], containment: 0, openFrom: this.trailingOpen(text, ws) };
     const covered = new Uint8Array(n);
     const keys: Array<number | string | undefined> = new Array<number | string | undefined>(n);
     const found = new Set<number | string>();
@@ -208,8 +216,29 @@ export class PromptFingerprint {
       if (b === runs.length && n - 1 - last <= this.maxPieceGap + this.k) openFrom = ws.starts[first] as number;
       a = b;
     }
-    if (openFrom < 0 && n > 0 && n < this.k) openFrom = ws.starts[0] as number;
+    const trailing = this.trailingOpen(text, ws);
+    if (trailing >= 0 && (openFrom < 0 || trailing < openFrom)) openFrom = trailing;
     return { spans, containment, openFrom };
+  }
+
+  /**
+   * Start of the last words that could begin a shingle together with words still to come: at most k − 1
+   * complete ones, each a prompt word, and a last word that the end of the text cuts (it may still grow
+   * into a prompt word, so it is one of the k itself); -1 when none.
+   */
+  private trailingOpen(text: string, ws: WordIds): number {
+    let from = -1;
+    const lastOpen = ws.count > 0 && (ws.ends[ws.count - 1] as number) >= text.length;
+    const reach = lastOpen ? this.k : this.k - 1;
+    for (let i = ws.count - 1; i >= 0 && i >= ws.count - reach; i--) {
+      const start = ws.starts[i] as number;
+      const end = ws.ends[i] as number;
+      const cut =
+        i === ws.count - 1 && end >= text.length && this.vocabPrefixes.has(foldedWord(text.slice(start, end)));
+      if (!ws.ids[i] && !cut) break;
+      from = start;
+    }
+    return from;
   }
 
   /** Words of any text, folded one by one, with their vocabulary ids. */

@@ -1,40 +1,46 @@
 /**
- * Stream-safe redaction (L02 on SSE and CLI streams). Text is held back until it can no longer be
- * part of a secret that is still arriving, then released scanned and redacted:
- *  - the last `holdBack` characters are always held;
- *  - so is the trailing run of non-whitespace (a token being streamed) and any match, validated or
- *    not, that reaches the end of the buffer (it may still grow);
- *  - the release point is moved back so it never cuts through a match.
- * Unscanned text is never emitted: `flush` scans what is left before releasing it, and when the
- * hold grows past `maxHold` (a single enormous token) the guard scans and releases with every
- * finding in the released part redacted.
- * Released text equals what the whole-text guard produces for the same response. `flush` ends a
- * segment (the turn loop flushes after every model step) and the filter stays usable for the next.
+ * Stream-safe redaction (L02 on SSE and CLI streams). Text is released as soon as nothing that arrives
+ * later can change how it is redacted, and held only while it may still be part of a secret:
+ *  - the trailing run of non-whitespace (a token being streamed: any format that holds no whitespace, a
+ *    JWT, a vendor token, most known values, lies inside one such run);
+ *  - from where the scan says something may still be under way (OutputScan.openFrom): a match reaching the
+ *    end, the prefix of a format that spans whitespace (`-----BEGIN …`, `Authorization: Bearer `,
+ *    `password = `), a known value's form cut short in any encoding, a canary form, prompt words that may
+ *    grow into an extraction — each derived by its detector from what it matches;
+ *  - and the release point never cuts through a valid match or a finding.
+ * With nothing open the hold is the last word. Unscanned text is never emitted: `flush` scans what is left
+ * before releasing it, and when the hold grows past `maxHold` (a single enormous token) the guard scans and
+ * releases with every finding in the released part redacted.
+ * Released text equals what the whole-text guard produces for the same response. `flush` ends a segment
+ * (the turn loop flushes after every model step) and the filter stays usable for the next.
  *
- * Rescans are geometric: a scan costs the held length, so rescanning a held 64 KiB token every 128
- * new characters was quadratic (seconds of event loop per response). A scan runs when the held text
- * grew by `releaseStep` and by a quarter of what the last scan left held, or once when the first
- * run of the held text has ended (a whitespace more than `holdBack` characters back) and can go.
- * Held text without any whitespace has no cut point at all, so it is not scanned before the hold
- * limit. Every scan is then paid for by the characters that arrived since the one before, or by the
- * scan that armed it: total scan work stays linear in the response length.
+ * When to scan: a push that comes `latencyMs` or more after the end of the last scan, and no sooner than that
+ * scan took, is scanned at once (a live stream: every token, so the first words go out as soon as they are
+ * complete); pushes that come faster are gathered until `releaseStep` new characters arrived (a burst: fewer scans, each paid by what it
+ * brought). A scan costs the held text, so while much is held the next one also waits until the held text
+ * grew by a quarter, or until the run that blocked the release has ended: total scan work stays linear in
+ * the response length.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
 import { criticalSpans, REDACTED } from './output-guard-scan.js';
 
 export interface StreamGuardOptions {
-  /** Characters always held back (default 256; longer than any context a format needs before its value). */
+  /** Characters held back on top of what may still change (default 0). */
   readonly holdBack?: number;
   /** Upper bound of held characters before a forced release (default 64 KiB). */
   readonly maxHold?: number;
-  /** Characters of already-released text kept as left context for the next scan (default 192; longer than the left reach of any format). */
-  readonly context?: number;
   /**
-   * New characters gathered before the next scan-and-release attempt (default 128); fewer scans, a
-   * little more latency. While more than `4 × releaseStep` characters are held, the next scan also
-   * waits until the held text has grown by a quarter (or until the run that blocks the release ends).
+   * Characters of already-released text kept as left context for the next scan (default 64): a boundary,
+   * look-behind or word boundary at the release point reads the characters before it. Nothing that may
+   * still become a match is ever released, so no match needs more.
    */
+  readonly context?: number;
+  /** New characters gathered before the next scan while text arrives faster than `latencyMs` apart (default 4096). */
   readonly releaseStep?: number;
+  /** A push this long (ms) or longer after the last scan is scanned at once (default 1). */
+  readonly latencyMs?: number;
+  /** Clock in milliseconds (default performance.now). */
+  readonly now?: () => number;
 }
 
 export interface StreamFilter {
@@ -42,24 +48,74 @@ export interface StreamFilter {
   flush(): string;
 }
 
-export const DEFAULT_HOLD_BACK = 256;
+/** A scan of `text`; with `open`, also what may still be under way at its end. */
+export type StreamScan = (text: string, open: boolean) => OutputScan;
+
+export const DEFAULT_HOLD_BACK = 0;
 export const DEFAULT_MAX_HOLD = 64 * 1024;
 /** Tail kept on a forced release: longer than the longest bounded secret format. */
 export const FORCED_TAIL = 20 * 1024;
+/** Held text up to which every push after a pause is scanned (a long key arriving token by token). */
+const LATENCY_HOLD = 4096;
 
-const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\t' || c === '\r';
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 
-/** Index of the first whitespace in `text`, or -1. */
-function firstSpace(text: string): number {
-  for (let i = 0; i < text.length; i++) if (isSpace(text[i])) return i;
+/** Index of the last whitespace in `text`, or -1. */
+function lastSpace(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) if (isSpace(text.charCodeAt(i))) return i;
   return -1;
 }
 
 /** Start of the non-whitespace run that contains position `b` (or `b` when a space precedes it). */
 function runStart(text: string, b: number): number {
   let i = b;
-  while (i > 0 && !isSpace(text[i - 1])) i--;
+  while (i > 0 && !isSpace(text.charCodeAt(i - 1))) i--;
   return i;
+}
+
+/**
+ * Where an escape the secret view decodes (`%XX`, `\uXXXX`, `\xXX`, `\n`, …) may begin at the end of
+ * `text` without being complete yet, or text.length. A lone high surrogate waits for its pair the same
+ * way. What the view reads there can still change, so the scan stops before it (it is in the held run).
+ */
+function partialTail(text: string): number {
+  const n = text.length;
+  const last = text.charCodeAt(n - 1);
+  if (last >= 0xd800 && last <= 0xdbff) return n - 1;
+  for (let i = Math.max(0, n - 5); i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x25 && c !== 0x5c) continue;
+    const rest = text.slice(i);
+    if (PENDING_ESCAPES.some((t) => cutShort(rest, t)) && (c === 0x25 || !escapedBackslash(text, i))) return i;
+  }
+  return n;
+}
+
+/** The escapes the view decodes into ASCII, one class per character: `%XX`, `\u00XX`, `\xXX`. */
+const HEX = /[0-9a-fA-F]/;
+const LOW = /[0-7]/;
+const PENDING_ESCAPES: ReadonlyArray<ReadonlyArray<string | RegExp>> = [
+  ['%', LOW, HEX],
+  ['\\', 'u', '0', '0', LOW, HEX],
+  ['\\', 'x', LOW, HEX],
+];
+
+/** True when `rest` is a proper prefix of an escape of `template`. */
+function cutShort(rest: string, template: ReadonlyArray<string | RegExp>): boolean {
+  if (rest.length >= template.length) return false;
+  for (let i = 0; i < rest.length; i++) {
+    const t = template[i] as string | RegExp;
+    const ch = rest[i] as string;
+    if (typeof t === 'string' ? t !== ch : !t.test(ch)) return false;
+  }
+  return true;
+}
+
+/** True when the backslash at `i` is the second half of `\\` (an escape already complete). */
+function escapedBackslash(text: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && text.charCodeAt(k) === 0x5c) k--;
+  return (i - 1 - k) % 2 === 1;
 }
 
 /**
@@ -70,7 +126,7 @@ function runStart(text: string, b: number): number {
 function leftContext(released: string, size: number): string {
   if (released.length <= size) return released;
   const tail = released.slice(-size);
-  for (let i = 0; i < tail.length; i++) if (isSpace(tail[i])) return tail.slice(i);
+  for (let i = 0; i < tail.length; i++) if (isSpace(tail.charCodeAt(i))) return tail.slice(i);
   return 'x' + tail;
 }
 
@@ -115,53 +171,81 @@ function cutOutsideMatches(buf: string, b: number, r: OutputScan, off: number): 
 }
 
 export function createStreamGuard(
-  scan: (text: string) => OutputScan,
+  scan: StreamScan,
   onFindings: (findings: readonly OutputFinding[]) => void,
   options: StreamGuardOptions = {},
 ): StreamFilter {
   const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
   const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2, FORCED_TAIL * 2);
-  const contextSize = options.context ?? 192;
-  const releaseStep = options.releaseStep ?? 128;
+  const contextSize = options.context ?? 64;
+  const releaseStep = options.releaseStep ?? 4096;
+  const latencyMs = options.latencyMs ?? 1;
+  const now = options.now ?? (() => performance.now());
   let buf = '';
   let ctx = '';
   /** buf.length right after the last scan. */
   let heldAfterScan = 0;
-  /** Index in buf of its first whitespace, -1 while there is none. */
-  let firstWs = -1;
-  /** The last scan left a first run that had not visibly ended: its end may trigger one scan. */
-  let wsArmed = false;
-  const runEnded = () => firstWs >= 0 && buf.length - holdBack > firstWs;
+  let lastScanAt = Number.NEGATIVE_INFINITY;
+  /** How long the last scan took (ms). */
+  let lastScanCost = 0;
+  /** Index in buf of its last whitespace, -1 while there is none. */
+  let lastWs = -1;
+  /** The last scan could release nothing past the run starting here (in buf); -1 when something else held it. */
+  let blockedRun = -1;
 
-  /** Releases buf[0, b) redacted, keeps the rest; `all` releases everything. */
+  /** Releases what can go, keeps the rest; `all` releases everything. */
   function release(all: boolean): string {
+    const started = now();
     const out = scanAndRelease(all);
+    // A pause is counted from the end of the scan, and must be at least as long as the scan took: text that
+    // arrives back to back (a burst, or a hostile stream) is gathered, and scanning never takes more than
+    // about half of the time a live stream gives it.
+    lastScanAt = now();
+    lastScanCost = lastScanAt - started;
     heldAfterScan = buf.length;
-    firstWs = firstSpace(buf);
-    wsArmed = !runEnded();
+    lastWs = lastSpace(buf);
     return out;
   }
 
   function scanAndRelease(all: boolean): string {
+    blockedRun = -1;
     if (buf.length === 0) return '';
-    const text = ctx + buf;
     const off = ctx.length;
-    const r = scan(text);
+    const end = all ? buf.length : partialTail(buf);
+    const r = scan(ctx + buf.slice(0, end), !all);
     let b = buf.length;
     if (!all) {
-      b = Math.min(buf.length - holdBack, r.openFrom - off);
+      const run = lastWs + 1;
+      const open = r.openFrom - off;
+      b = Math.min(buf.length - holdBack, run, open);
       b = cutOutsideMatches(buf, runStart(buf, Math.max(0, b)), r, off);
+      // Held only by the trailing run: its end is worth a scan however much is held.
+      if (b === Math.max(0, run) && run <= open) blockedRun = run - b;
       if (b <= 0 && buf.length > maxHold) {
-        // One enormous run (minified JSON, a base64 blob): release all but a tail as long as the longest
-        // secret format (a PEM key, a JWT) that may still be completing, redacting every finding in it.
-        b = buf.length - Math.max(holdBack, FORCED_TAIL);
-        for (const f of r.findings) {
-          if (f.severity === 'critical' && f.start - off < b && f.end - off > b)
-            b = Math.max(b, Math.min(buf.length, f.end - off));
-        }
+        // One enormous run (minified JSON, a base64 blob) or a match that never ends: scan it whole and
+        // release all but a tail as long as the longest secret format (a PEM key, a JWT) that may still be
+        // completing, redacting every finding in it.
+        return forcedRelease(end === buf.length ? r : undefined);
       }
       if (b <= 0) return '';
     }
+    return releaseTo(b, r, off);
+  }
+
+  /** `whole`: a scan of all of ctx + buf already made (findings do not depend on `open`). */
+  function forcedRelease(whole: OutputScan | undefined): string {
+    const off = ctx.length;
+    const r = whole ?? scan(ctx + buf, false);
+    let b = buf.length - Math.max(holdBack, FORCED_TAIL);
+    for (const f of r.findings) {
+      if (f.severity === 'critical' && f.start - off < b && f.end - off > b)
+        b = Math.max(b, Math.min(buf.length, f.end - off));
+    }
+    return releaseTo(b, r, off);
+  }
+
+  /** Emits buf[0, b) with the findings of `r` that touch it redacted, and keeps the rest. */
+  function releaseTo(b: number, r: OutputScan, off: number): string {
     const released = r.findings.filter((f) => f.end - off > 0 && f.start - off < b);
     let out = '';
     let at = 0;
@@ -192,16 +276,18 @@ export function createStreamGuard(
     push(chunk: string): string {
       const before = buf.length;
       buf += chunk;
-      if (firstWs < 0) {
-        const i = firstSpace(chunk);
-        if (i >= 0) firstWs = before + i;
-      }
+      const ws = lastSpace(chunk);
+      if (ws >= 0) lastWs = before + ws;
       const grown = buf.length - heldAfterScan;
-      if (buf.length <= holdBack || grown < releaseStep) return '';
+      if (buf.length <= holdBack || grown <= 0) return '';
       // Held text without a whitespace is one run: no cut point until a whitespace or the hold limit.
-      if (firstWs < 0 && buf.length <= maxHold) return '';
+      if (lastWs < 0 && buf.length <= maxHold) return '';
+      const growing = grown * 4 >= heldAfterScan;
       const due =
-        grown * 4 >= heldAfterScan || (buf.length > maxHold && heldAfterScan <= maxHold) || (wsArmed && runEnded());
+        (buf.length > maxHold && heldAfterScan <= maxHold) ||
+        (grown >= releaseStep && growing) ||
+        (blockedRun >= 0 && lastWs >= blockedRun) ||
+        ((heldAfterScan <= LATENCY_HOLD || growing) && now() - lastScanAt >= Math.max(latencyMs, lastScanCost));
       return due ? release(false) : '';
     },
     flush(): string {

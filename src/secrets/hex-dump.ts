@@ -33,9 +33,10 @@ function lineHex(line: string): string | undefined {
 /** Cheap test before any work: a line break followed by something shaped like a dump offset. */
 const DUMP_HINT = /(?:^|\n)[ \t]*[0-9a-fA-F]{6,16}:?[ \t]+[0-9a-fA-F]{2}/;
 
-export function hexDumpView(text: string): HexDumpView | undefined {
+/** `minLines`: dump lines needed (a stream passes 1: the next line may arrive later). */
+export function hexDumpView(text: string, minLines = 2): HexDumpView | undefined {
   // A single line (every log line) can never hold two dump lines.
-  if (text.indexOf('\n') < 0 || !DUMP_HINT.test(text)) return undefined;
+  if ((minLines > 1 && text.indexOf('\n') < 0) || !DUMP_HINT.test(text)) return undefined;
   let view = '';
   /** Per view character, the index of its raw line in `lines`. */
   const owner: number[] = [];
@@ -63,7 +64,7 @@ export function hexDumpView(text: string): HexDumpView | undefined {
     start = nl + 1;
   }
   // One dump line is already one run of the plain scan; only several lines need this view.
-  if (dumpLines < 2) return undefined;
+  if (dumpLines < minLines) return undefined;
   return {
     text: view,
     toRaw(s: number, e: number): [number, number] {

@@ -12,11 +12,11 @@
  * stream's hold-back must cover).
  */
 import type { LeakHit, LeakScanner } from '../core/leak.js';
-import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN } from '../text/char-codes.js';
+import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from '../text/char-codes.js';
 import type { DecodedView } from '../text/decoded-view.js';
 import { asciiLower, MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
-import { MAX_SEPARATOR_RUN, separatedView } from '../text/separated.js';
+import { MAX_SEPARATOR_RUN, openSeparatedTail, separatedView } from '../text/separated.js';
 import { CHARACTER_FORMS, encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 import { hexDumpView } from './hex-dump.js';
 
@@ -254,6 +254,32 @@ function spanBound(encoding: LeakEncoding, length: number): number {
   return bound;
 }
 
+/**
+ * Start of the shortest tail of `text` that holds `kept` characters the pass keeps, or that reaches back to
+ * a character that breaks its runs: no form can be under way from before it.
+ */
+function passTail(text: string, pass: Pass, kept: number): number {
+  let count = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if (droppable(text, i, pass)) continue;
+    const c = text.charCodeAt(i);
+    if (c >= 128 || pass.classes[c] === 0) return i + 1;
+    if (++count >= kept) return i;
+  }
+  return 0;
+}
+
+/** Start of the line `count` lines before the last one. */
+function linesBack(text: string, count: number): number {
+  let at = text.length;
+  for (let k = 0; k <= count; k++) {
+    const nl = text.lastIndexOf('\n', at - 1);
+    if (nl < 0) return 0;
+    at = nl;
+  }
+  return at + 1;
+}
+
 interface Entry {
   readonly secretName: string;
   readonly encoding: LeakEncoding;
@@ -293,6 +319,8 @@ export class LeakIndex implements LeakScanner {
   private matcher: MultiMatcher | undefined;
   private entries: Entry[] = [];
   private longestSpan = 0;
+  /** Length of the longest indexed form. */
+  private longestText = 0;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -310,6 +338,7 @@ export class LeakIndex implements LeakScanner {
       if (!this.forms.has(key)) {
         this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
+        this.longestText = Math.max(this.longestText, f.text.length);
         this.matcher = undefined;
       }
     }
@@ -396,6 +425,50 @@ export class LeakIndex implements LeakScanner {
       });
     }
     return mergePartials(hits);
+  }
+
+  /**
+   * For a stream (the output guard's hold-back): the earliest offset of `text` from which an indexed form may
+   * still be completed by text appended later, in every way `scan` reads one — plain, hex with separators,
+   * wrapped base64, separated writing, character codes, hex dumps — or text.length when none. Exact, not a
+   * fixed window: a tail that begins no form holds nothing. Each rewrite is read as it may still turn out:
+   * the passes' gates are not applied, and a run of separated writing or of character codes at the end counts
+   * however short it is yet (what opens them may not have arrived).
+   */
+  openFrom(text: string): number {
+    const n = text.length;
+    if (this.forms.size === 0 || n === 0) return n;
+    const matcher = this.compiled();
+    /** Length of the longest suffix of `view` that begins a form (0 when none or when it ends in a break). */
+    const openTail = (view: string) =>
+      Math.max(
+        0,
+        matcher.forEachMatch(view, () => {}),
+      );
+    const reach = Math.min(n, this.longestSpan);
+    const at = n - reach;
+    let from = n - Math.min(openTail(text.slice(at)), reach);
+    const longest = this.longestText;
+    for (const pass of PASSES) {
+      const t = passTail(text, pass, longest);
+      const view = compacted(text.slice(t), pass);
+      const open = view ? openTail(view.text) : 0;
+      if (view && open > 0) from = Math.min(from, t + view.toRaw(view.text.length - open, view.text.length)[0]);
+    }
+    const tail = text.slice(at);
+    for (const view of [openSeparatedTail(tail), openCharCodeTail(tail)]) {
+      const open = view ? openTail(view.text) : 0;
+      if (view && open > 0) from = Math.min(from, at + view.toRaw(view.text.length - open, view.text.length)[0]);
+    }
+    // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
+    const lines = linesBack(text, Math.ceil(longest / 4) + 2);
+    const lastBreak = text.lastIndexOf('\n');
+    for (const end of lastBreak >= lines ? [lastBreak, n] : [n]) {
+      const dump = hexDumpView(text.slice(lines, end), 1);
+      const open = dump ? openTail(dump.text) : 0;
+      if (dump && open > 0) from = Math.min(from, lines + dump.toRaw(dump.text.length - open, dump.text.length)[0]);
+    }
+    return from;
   }
 
   /** Replaces every indexed form in `text` with `[REDACTED:<name>]`; overlapping hits are merged. */

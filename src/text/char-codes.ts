@@ -73,7 +73,7 @@ const mayStart = (c: number) => isDigit(c) || c === 0x26 || c === 0x5c || c === 
  * numbers or words, or alone: a digit glued to a letter or digit before it is skipped at once, and a run is
  * only tracked as a start index, a count and where its last code ended.
  */
-function runs(text: string, from: number): number[] {
+function runs(text: string, from: number, open = false): number[] {
   const out: number[] = [];
   let runStart = -1;
   let count = 0;
@@ -91,6 +91,9 @@ function runs(text: string, from: number): number[] {
       continue;
     }
     const code = codeAt(text, i);
+    // In open mode a code at the end may be one cut short (`45` of `457`), and what does not read as one yet
+    // may become one: the run is still under way there.
+    if (open && (code ? code[1] >= n : count > 0 && i >= n - MAX_CODE_TOKEN)) break;
     if (!code) {
       if (count > 0 && (isAlnum(c) || i - lastEnd >= MAX_CODE_GAP)) {
         if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
@@ -108,6 +111,8 @@ function runs(text: string, from: number): number[] {
     lastEnd = code[1];
     i = code[1];
   }
+  // In open mode only the run under way at the end counts.
+  if (open) return count > 0 && n - lastEnd <= MAX_CODE_GAP + MAX_CODE_TOKEN ? [runStart, lastEnd] : [];
   if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
   return out;
 }
@@ -141,6 +146,25 @@ export function charCodeView(text: string): DecodedView | undefined {
       } else i++;
     }
     out.breakPart(end);
+  }
+  return out.build();
+}
+
+/**
+ * For a stream: the run of character codes still under way at the end of `text` (however few codes it has yet,
+ * and a code cut short at the end left out), decoded and with no break after it; undefined when there is none.
+ */
+export function openCharCodeTail(text: string): DecodedView | undefined {
+  const [start, end] = runs(text, 0, true);
+  if (start === undefined || end === undefined) return undefined;
+  const out = new DecodedViewBuilder();
+  let i = start;
+  while (i < end) {
+    const code = codeAt(text, i);
+    if (code) {
+      out.add(code[0], i, code[1]);
+      i = code[1];
+    } else i++;
   }
   return out.build();
 }

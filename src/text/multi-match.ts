@@ -47,6 +47,8 @@ export class MultiMatcher {
   private readonly dictLink: Int32Array;
   /** 1 for a node where some pattern ends (its own or through a suffix): the only nodes the scan stops at. */
   private readonly emits: Uint8Array;
+  /** Length of the pattern prefix each node spells. */
+  private readonly depth: Int32Array;
 
   constructor(patterns: readonly string[], options: MultiMatcherOptions = {}) {
     this.patternCount = patterns.length;
@@ -68,6 +70,7 @@ export class MultiMatcher {
     // Trie over alphabet classes.
     const children: Array<Map<number, number>> = [new Map()];
     const own: Array<number[] | undefined> = [undefined];
+    const depth: number[] = [0];
     patterns.forEach((p, id) => {
       if (p.length === 0) throw new RangeError(`MultiMatcher: pattern ${id} is empty`);
       this.lengths[id] = p.length;
@@ -80,6 +83,7 @@ export class MultiMatcher {
           next = children.length;
           children.push(new Map());
           own.push(undefined);
+          depth.push(i + 1);
           kids.set(cls, next);
         }
         node = next;
@@ -89,6 +93,7 @@ export class MultiMatcher {
     const n = children.length;
     this.children = children;
     this.own = own;
+    this.depth = Int32Array.from(depth);
     this.fail = new Int32Array(n);
     this.dictLink = new Int32Array(n).fill(-1);
 
@@ -138,9 +143,12 @@ export class MultiMatcher {
   /**
    * Calls `onMatch(pattern, start, end)` for every occurrence, in order of `end`.
    * Return `false` from the callback to stop early.
+   *
+   * Returns the length of the longest suffix of `text` that begins some pattern (a pattern that may be
+   * completed by text appended later; 0 when none), or -1 when the callback stopped the scan.
    */
-  forEachMatch(text: string, onMatch: (pattern: number, start: number, end: number) => boolean | void): void {
-    if (this.patternCount === 0) return;
+  forEachMatch(text: string, onMatch: (pattern: number, start: number, end: number) => boolean | void): number {
+    if (this.patternCount === 0) return 0;
     const classOf = this.classOf;
     const dense = this.dense;
     const alphabet = this.alphabet;
@@ -157,11 +165,12 @@ export class MultiMatcher {
       while (out !== -1) {
         for (const id of this.own[out] as number[]) {
           const end = i + 1;
-          if (onMatch(id, end - (this.lengths[id] as number), end) === false) return;
+          if (onMatch(id, end - (this.lengths[id] as number), end) === false) return -1;
         }
         out = this.dictLink[out] as number;
       }
     }
+    return this.depth[node] as number;
   }
 
   /** Every occurrence, overlapping ones included, up to `limit`. */

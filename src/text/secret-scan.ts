@@ -11,6 +11,13 @@
  * without any literal costs the pass alone, however many formats there are.
  *
  * Formats without literals, or without a bound, run on the whole text (none in the shared library).
+ *
+ * For a stream, the same pass also says where a match may still be under way at the end of the text
+ * (`onOpen`). A format whose matches hold no whitespace lies inside one whitespace-free run, which the
+ * stream guard holds anyway; for each of the others (a PEM block, `Authorization: Bearer …`,
+ * `password = …`) an automaton over every prefix of its matches (open-match.ts) runs from the places a
+ * match could start: up to `reachBefore` before each of its literals, and before a literal that the end of
+ * the text cuts short or that has not arrived yet.
  */
 import { MultiMatcher } from './multi-match.js';
 import {
@@ -22,14 +29,24 @@ import {
   type FormatMatch,
 } from './patterns/format-matches.js';
 import type { PatternDef } from './patterns/types.js';
+import { openMatcher, type OpenMatcher } from './open-match.js';
+import { regexReach } from './regex-reach.js';
 
 /** Context read on each side of a window (for \b and look-arounds); no match can start in it. */
 const MARGIN = 16;
 
 export interface SecretScanner {
   readonly formats: readonly CompiledFormat[];
-  /** Every match of every format (rejected ones too, `valid` false), format by format, each in text order. */
-  forEachMatch(text: string, onMatch: (format: CompiledFormat, m: FormatMatch) => void): void;
+  /**
+   * Every match of every format (rejected ones too, `valid` false), format by format, each in text order.
+   * With `onOpen`, also every format whose match may still be under way at the end of the text (a
+   * whitespace-free run excepted: see above), with the earliest place such a match may start.
+   */
+  forEachMatch(
+    text: string,
+    onMatch: (format: CompiledFormat, m: FormatMatch) => void,
+    onOpen?: (format: CompiledFormat, start: number) => void,
+  ): void;
 }
 
 interface Literal {
@@ -47,6 +64,16 @@ interface Plan {
   /** Sticky copies of the format's regex and of its afterLiteral check. */
   readonly sticky: RegExp | undefined;
   readonly after: RegExp | undefined;
+  /** Longest text the afterLiteral check reads: a hit closer than this to the end may still pass it. */
+  readonly afterReach: number;
+}
+
+/** The open-match reader of each format whose matches can hold whitespace (built on first use). */
+function openers(plans: readonly Plan[]): Array<OpenMatcher | undefined> {
+  return plans.map((p) => {
+    const m = openMatcher(p.format.def.regex, p.format.maxLength);
+    return m.spansWhitespace ? m : undefined;
+  });
 }
 
 const cache = new WeakMap<readonly PatternDef[], SecretScanner>();
@@ -64,6 +91,7 @@ function planOf(format: CompiledFormat): Plan {
     after: d.afterLiteral
       ? new RegExp(d.afterLiteral.source, d.afterLiteral.flags.replace(/[gy]/g, '') + 'y')
       : undefined,
+    afterReach: d.afterLiteral ? regexReach(d.afterLiteral).max : 0,
   };
 }
 
@@ -94,15 +122,29 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
     { asciiCaseInsensitive: true },
   );
 
+  let readers: Array<OpenMatcher | undefined> | undefined;
+
   const scanner: SecretScanner = {
     formats,
-    forEachMatch(text, onMatch) {
+    forEachMatch(text, onMatch, onOpen) {
       // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list.
       const found: Array<number[] | undefined> = new Array<number[] | undefined>(plans.length);
       /** Formats with a hit, then every format without literals. */
       const touched: number[] = [...wholeFormats];
-      matcher.forEachMatch(text, (id, start, end) => {
+      const open = onOpen ? (readers ??= openers(plans)) : undefined;
+      /** Per format that can span whitespace: hit starts from which an open match is looked for. */
+      const openHits: Array<number[] | undefined> | undefined = open ? new Array(plans.length) : undefined;
+      const tail = matcher.forEachMatch(text, (id, start, end) => {
         const lit = literals[id] as Literal;
+        if (open && openHits) {
+          for (const fi of lit.formats) {
+            if (
+              open[fi] &&
+              (end + (plans[fi] as Plan).afterReach >= text.length || passesAfter(plans[fi] as Plan, text, end))
+            )
+              (openHits[fi] ??= []).push(start);
+          }
+        }
         if (lit.exact !== undefined && !text.startsWith(lit.exact, start)) return;
         for (const fi of lit.formats) {
           const plan = plans[fi] as Plan;
@@ -154,10 +196,56 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
             memo,
           });
       }
+      if (open && openHits && onOpen) {
+        open.forEach((reader, fi) => {
+          if (!reader) return;
+          const plan = plans[fi] as Plan;
+          // A match still under way at the end is shorter than the longest one: it starts after n - maxLength.
+          const from = Number.isFinite(plan.format.maxLength) ? Math.max(0, text.length - plan.format.maxLength) : 0;
+          const starts =
+            plan.mode === 'whole'
+              ? [from, text.length]
+              : openStarts(openHits[fi], plan.before, Math.max(0, tail), text.length, from);
+          if (starts.length === 0) return;
+          const start = reader.openFrom(text, starts);
+          if (start < text.length) onOpen(plan.format, start);
+        });
+      }
     },
   };
   cache.set(defs, scanner);
   return scanner;
+}
+
+function passesAfter(plan: Plan, text: string, end: number): boolean {
+  if (!plan.after) return true;
+  plan.after.lastIndex = end;
+  return plan.after.test(text);
+}
+
+/**
+ * Where a match that may still be under way can start, as sorted inclusive ranges [a, b, …] at or after `from`:
+ * up to `before` before each literal hit, and before a literal that begins in the last `tail` characters or
+ * after the end.
+ */
+function openStarts(
+  hits: readonly number[] | undefined,
+  before: number,
+  tail: number,
+  n: number,
+  from: number,
+): number[] {
+  const ranges: Array<[number, number]> = [];
+  for (const h of hits ?? []) if (h >= from) ranges.push([Math.max(from, h - before), h]);
+  ranges.push([Math.max(from, n - tail - before), n]);
+  ranges.sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [a, b] of ranges) {
+    const last = out.length - 1;
+    if (last > 0 && a <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, b);
+    else out.push(a, b);
+  }
+  return out;
 }
 
 /**

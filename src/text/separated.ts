@@ -45,7 +45,7 @@ export function stripSeparators(value: string): string {
  * [start, end) of every region of separated writing in `text`. One walk; the state is a few numbers, and a
  * region is only remembered once it has MIN_GROUPS groups.
  */
-function regions(text: string): number[] {
+function regions(text: string, open = false): number[] {
   const out: number[] = [];
   let regionStart = -1;
   let groups = 0;
@@ -101,6 +101,11 @@ function regions(text: string): number[] {
       sepStart = -1;
     }
     if (k === 0) {
+      // In open mode the end of the text is no break: the region there may still reach MIN_GROUPS.
+      if (open && i === text.length) {
+        if (groups > 0) out.push(regionStart, text.length);
+        return out;
+      }
       close();
       continue;
     }
@@ -125,6 +130,22 @@ export function separatedView(text: string): DecodedView | undefined {
       if (c < 128 && CLASS[c] === 1) out.add(c, i, i + 1);
     }
     out.breakPart(end);
+  }
+  return out.build();
+}
+
+/**
+ * For a stream: the region of separated writing still under way at the end of `text` (however few groups it has
+ * yet, since later text may bring the rest), separators dropped and with no break after it; undefined when
+ * the text does not end in one.
+ */
+export function openSeparatedTail(text: string): DecodedView | undefined {
+  const found = regions(text, true);
+  if (found.length < 2 || found[found.length - 1] !== text.length) return undefined;
+  const out = new DecodedViewBuilder();
+  for (let i = found[found.length - 2] as number; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && CLASS[c] === 1) out.add(c, i, i + 1);
   }
   return out.build();
 }

@@ -2,6 +2,7 @@ import { callContext, testCaller } from '../support/drivers.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { createOutputGuard, type OutputGuard } from '../../src/guards/output-guard.js';
+import type { StreamGuardOptions } from '../../src/guards/stream-guard.js';
 import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
 import type { PatternDef } from '../../src/text/patterns/types.js';
 
@@ -13,7 +14,7 @@ export const SYSTEM_PROMPT =
 /** A value registered in the leak index as if the vault had handed it out (built at run time, not a real key). */
 export const VAULT_VALUE = ['vlt', 'Q7f9', 'Kx2mZp', 'R4tW8yLb3N'].join('-');
 
-export function makeGuard(extra: { allowedSecretTools?: Record<string, string[]> } = {}): {
+export function makeGuard(extra: { allowedSecretTools?: Record<string, string[]>; stream?: StreamGuardOptions } = {}): {
   guard: OutputGuard;
   bus: EventBus;
   events: Envelope<EventType>[];
@@ -30,6 +31,7 @@ export function makeGuard(extra: { allowedSecretTools?: Record<string, string[]>
     systemPromptFor: (agentId) => (agentId === 'atlas' ? SYSTEM_PROMPT : undefined),
     bus,
     ...(extra.allowedSecretTools ? { allowedSecretTools: extra.allowedSecretTools } : {}),
+    ...(extra.stream ? { stream: extra.stream } : {}),
   });
   return { guard, bus, events, leaks };
 }

@@ -33,14 +33,16 @@ describe('stream guard (L02 on streams)', () => {
 
   it('flush releases a held tail only after scanning it', () => {
     const { guard } = makeGuard();
+    // When a push is scanned depends on the clock: what is released early may vary, never what is held.
     const f = guard.outputFilter(CTX);
-    expect(f.push('short answer ')).toBe('');
-    expect(f.push(VAULT_VALUE.slice(0, 5))).toBe('');
-    expect(f.flush()).toBe(`short answer ${VAULT_VALUE.slice(0, 5)}`);
+    const early = f.push('short answer ') + f.push(VAULT_VALUE.slice(0, 5));
+    expect('short answer '.startsWith(early)).toBe(true);
+    expect(early + f.flush()).toBe(`short answer ${VAULT_VALUE.slice(0, 5)}`);
     const g = guard.outputFilter(CTX);
-    expect(g.push(`x ${VAULT_VALUE.slice(0, 9)}`)).toBe('');
+    const first = g.push(`x ${VAULT_VALUE.slice(0, 9)}`);
+    expect(first).toBe('x ');
     expect(g.push(VAULT_VALUE.slice(9))).toBe('');
-    expect(g.flush()).toBe('x [REDACTED]');
+    expect(g.flush()).toBe('[REDACTED]');
   });
 
   it('stays usable after flush: one filter per turn, flushed after every model step', () => {
