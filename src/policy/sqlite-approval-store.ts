@@ -165,7 +165,7 @@ export class SqliteApprovalStore implements ApprovalStore {
       args.push(Math.floor(q.before));
     }
     const sql = `SELECT ${COLUMNS} FROM approval_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY created_at DESC, id DESC LIMIT ?`;
+                 ORDER BY created_at DESC, rowid DESC LIMIT ?`;
     return this.call(() => (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toRecord));
   }
 

@@ -141,6 +141,7 @@ describe('daemon behaviour end to end', () => {
     e2e.daemon.bus.emit('security:warning', {
       reason: `leaked ${FAKE_KEY_VALUE} and ${githubToken} and ${Buffer.from(FAKE_KEY_VALUE).toString('base64')}`,
     });
+    await e2e.daemon.flushAudit();
     const auditText = readFileSync(path.join(e2e.dir, 'audit.jsonl'), 'utf8');
     expect(auditText).toContain('leaked ');
     expect(auditText).not.toContain(FAKE_KEY_VALUE);

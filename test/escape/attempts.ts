@@ -347,7 +347,7 @@ export const ATTEMPTS: readonly Attempt[] = [
             };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const p of hostProcessesWith(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWith(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
       }
@@ -418,7 +418,7 @@ export const ATTEMPTS: readonly Attempt[] = [
         };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         if (base) sweepStaleCgroups(base);
       }
     },
@@ -455,7 +455,7 @@ export const ATTEMPTS: readonly Attempt[] = [
               why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived",
             };
       } finally {
-        for (const p of hostProcessesWithAnywhere(mark)) process.kill(p, 'SIGKILL');
+        for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
       }
@@ -676,3 +676,12 @@ svc.value.runner.run(workspace, { command: 'sleep 600; echo ' + mark + '; sleep 
 // The sandbox has just been spawned and is still being set up: die now, the worst moment.
 if (early === 'early') process.kill(process.pid, 'SIGKILL');
 `;
+
+/** SIGKILL a process that may already have exited (it can die between the listing and the kill). */
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') throw cause;
+  }
+}
