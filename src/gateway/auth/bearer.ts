@@ -13,6 +13,7 @@ import { looksLikeToken, TOKEN_PREFIX } from './token-format.js';
 import { truncatePath } from '../access-log.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
 import type { ClientCertAuth } from './client-cert.js';
+import { callerKey } from '../../core/caller.js';
 
 /** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
 const CREDENTIAL_PARAMS = new Set([
@@ -206,6 +207,19 @@ async function byCertificate(
     );
   }
   c.set('identity', v.caller);
+  if (certs.firstOnConnection(c))
+    deps.bus.emit('auth:granted', {
+      layer: 'L19',
+      outcome: 'allowed',
+      reason: 'client_certificate',
+      sender: callerKey(v.caller),
+      subject: v.subject.slice(0, 200),
+      serial: v.serial,
+      scopes: v.caller.scopes.join(','),
+      owner: v.caller.owner,
+      route: truncatePath(c.req.path),
+      traceId: c.get('traceId'),
+    });
   deps.onAuthenticated?.(c);
   await next();
   return 'done';

@@ -14,6 +14,8 @@ export interface ClientCertAuth {
   judge(c: Ctx): ClientCertVerdict;
   /** `server.tls.clientCert: required`: a request without a verified, mapped certificate is refused. */
   readonly required: boolean;
+  /** True the first time it is asked about a request's TLS connection: its grant is audited once, not per request. */
+  firstOnConnection(c: Ctx): boolean;
 }
 
 function tlsSocketOf(c: Ctx): TLSSocket | undefined {
@@ -22,8 +24,15 @@ function tlsSocketOf(c: Ctx): TLSSocket | undefined {
 }
 
 export function clientCertAuth(authority: ClientCertAuthority, required: boolean): ClientCertAuth {
+  const seen = new WeakSet<TLSSocket>();
   return {
     required,
+    firstOnConnection(c) {
+      const socket = tlsSocketOf(c);
+      if (!socket || seen.has(socket)) return false;
+      seen.add(socket);
+      return true;
+    },
     judge(c) {
       const socket = tlsSocketOf(c);
       if (!socket) return { kind: 'none' };
