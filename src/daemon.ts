@@ -95,6 +95,8 @@ export interface DaemonOptions {
   readonly port?: number;
   /** Pretty logs on stderr as well as JSON in bulwark.log. */
   readonly pretty?: boolean;
+  /** Milliseconds since the epoch for the webhook window and replay cache (L20); tests move it. */
+  readonly clock?: () => number;
 }
 
 export interface RunningDaemon {
@@ -431,6 +433,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       secret: (name) => resolver(name, { agentId: HOOKS_SCOPE }),
       replay: new SqliteReplayCache(stores.db),
       bus,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     const pruning = setInterval(
       () =>

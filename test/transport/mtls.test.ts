@@ -34,9 +34,10 @@ function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: str
 let d: TlsDaemon;
 let dir: string;
 let serverCa: string;
-const pairs: Record<string, ClientPair & { certFile: string; keyFile: string }> = {};
+type Pair = ClientPair & { certFile: string; keyFile: string };
+const pairs = {} as Record<'alice' | 'root' | 'mallory' | 'old' | 'lost' | 'later' | 'forged', Pair>;
 
-function load(certFile: string, keyFile: string): ClientPair & { certFile: string; keyFile: string } {
+function load(certFile: string, keyFile: string): Pair {
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
 

@@ -17,13 +17,17 @@ export interface TlsDaemon {
   close(): Promise<void>;
 }
 
-/** `serverYaml` is the YAML of the `server:` mapping's extra keys (indented two spaces, e.g. "  tls: {...}"). */
+/**
+ * `serverYaml` is the YAML of the `server:` mapping's extra keys (indented two spaces, e.g. "  tls: {...}"); empty
+ * for plain HTTP. `clock` is the daemon's L20 clock.
+ */
 export async function startTlsDaemon(
   dir: string,
   script: FakeScript,
   serverYaml: string,
   extraYaml = '',
   agentYaml = '',
+  clock?: () => number,
 ): Promise<TlsDaemon> {
   process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
   resetEnvSnapshotForTests();
@@ -47,7 +51,7 @@ ${extraYaml}
 `,
     { mode: 0o600 },
   );
-  const daemon = await startDaemon({ dataDir: dir, port: 0 });
+  const daemon = await startDaemon({ dataDir: dir, port: 0, ...(clock ? { clock } : {}) });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
   const chat = admin.value.create('e2e', ['chat']);

@@ -3,27 +3,9 @@
  * at the case's own `now`; plus the generic scheme, replay keys, the window's edges and headers sent twice.
  */
 import { describe, expect, it } from 'vitest';
-import { readCorpus } from '../../eval/corpora.js';
 import { corporaNote, noCorpora } from '../support/corpora.js';
 import { signGeneric, verifyWebhook } from '../../src/transport/webhooks/verify.js';
-import type { WebhookProvider } from '../../src/config/sections/hooks.js';
-
-export interface VectorCase {
-  readonly provider: WebhookProvider;
-  readonly name: string;
-  readonly secret: string;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  readonly now?: number;
-  readonly expected_valid: boolean;
-}
-
-export function vectorCases(): VectorCase[] {
-  return (JSON.parse(readCorpus('webhooks/signature_vectors.json')) as { cases: VectorCase[] }).cases;
-}
-
-/** GitHub vectors carry no time: they are checked at any fixed now. */
-export const GITHUB_NOW = 1_700_000_000;
+import { GITHUB_NOW, vectorCases, type VectorCase } from './vectors.js';
 
 describe('L20 signature vectors', () => {
   it.skipIf(noCorpora)(`every corpus case verifies as labelled ${corporaNote}`, () => {
