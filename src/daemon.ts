@@ -599,7 +599,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(tls ? { tls: tlsSummary(config) as TlsSummary } : {}),
       signedRoutes: [hooksRouteGroup({ receiver: hooks, runtime, logger })],
       routes: [
-        approvalsRouteGroup({ queue: approvals }),
+        approvalsRouteGroup({ queue: approvals, grants: controls.grants }),
         ...(memory
           ? [
               memoryRouteGroup({
