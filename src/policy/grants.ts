@@ -58,7 +58,7 @@ export interface GrantCheck {
 export const MAX_GRANT_MINUTES = 24 * 60;
 const MAX_GRANTS = 200;
 const NEVER: readonly ActionClass[] = ['credential', 'config'];
-const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9-]{1,63}$/;
 const PROGRAM = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 const GLOB = /^[^\0\n]{1,256}$/;
 
@@ -80,6 +80,19 @@ export function globRegExp(glob: string): RegExp {
     else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
+}
+
+/** A DNS name, optionally `*.` for its subdomains; labels of letters, digits and inner hyphens. */
+function isHostName(h: string): boolean {
+  const name = h.startsWith('*.') ? h.slice(2) : h;
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    name
+      .toLowerCase()
+      .split('.')
+      .every((l) => LABEL.test(l))
+  );
 }
 
 function hostCovered(host: string, granted: readonly string[]): boolean {
@@ -109,7 +122,7 @@ export function validateGrant(r: GrantRequest): Result<GrantRequest, BulwarkErro
   if (!Number.isInteger(r.minutes) || r.minutes < 1 || r.minutes > MAX_GRANT_MINUTES)
     return err(grantError('grant.minutes', `minutes must be a whole number from 1 to ${MAX_GRANT_MINUTES}`));
   for (const h of s.hosts ?? [])
-    if (!HOST.test(h))
+    if (!isHostName(h))
       return err(grantError('grant.host', `"${h.slice(0, 80)}" is not a host name (e.g. github.com or *.github.com)`));
   for (const p of s.paths ?? [])
     if (!GLOB.test(p) || p.startsWith('/') || p.split('/').some((x) => x === '..' || x.startsWith('.')))
