@@ -306,6 +306,14 @@ function workspaceOf(config: Config, dataDir: string): (agentId: string) => stri
 function startupConfig(dataDir: string, hostOverride: string | undefined): Result<Config, BulwarkError> {
   const config = loadConfig(dataDir);
   if (!config.ok) return config;
+  // The schema of channels.telegram is in place, the channel itself is not: a configured bot must not look served.
+  if (config.value.channels.telegram !== undefined)
+    return err(
+      bulwarkError(
+        'config.channel_unavailable',
+        'channels.telegram is configured, but this build has no Telegram channel yet: remove channels.telegram from config.yaml (use the HTTP API or bulwark chat meanwhile)',
+      ),
+    );
   const bind = checkBindHost(
     hostOverride ?? config.value.server.host,
     config.value.server.insecure,

@@ -166,3 +166,17 @@ describe('L20 through the daemon and by hand', () => {
     expect(accepted[0]).toMatchObject({ layer: 'L20', sender: 'hook:gen', agentId: 'default' });
   }, 60_000);
 });
+
+describe('channels', () => {
+  it('a configured Telegram channel stops the start with the fix (the channel is not built yet)', async () => {
+    const other = tempDataDir();
+    await expect(
+      startTlsDaemon(
+        other,
+        scriptFrom([reply.text('x')]),
+        '',
+        'channels:\n  telegram: { botToken: { secret: TG_TOKEN }, agent: default, users: [{ id: 42, approver: true }] }',
+      ),
+    ).rejects.toThrow(/no Telegram channel yet: remove channels\.telegram/);
+  });
+});
