@@ -8,7 +8,9 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
 import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
-import { fsTools } from './agent/tools/fs/index.js';
+import { createFsTools, fsTools } from './agent/tools/fs/index.js';
+import { fileJournal } from './exec/effects/file-journal.js';
+import { usableSandboxUser } from './exec/sandbox-identity.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import {
@@ -23,6 +25,9 @@ import type { AgentRuntime } from './agent/types.js';
 import { describePipelines, type PipelineRow, type TurnPipelines } from './agent/boundaries.js';
 import type { Controls } from './agent/controls.js';
 import { createToolPolicyGates, type ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
+import { effectApprover } from './agent/gates/effect-approval.js';
+import type { ApproveEffects } from './exec/effects-gate.js';
+import type { ToolRunContext } from './agent/tools/tool.js';
 import type { CallContext } from './core/context.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
@@ -61,6 +66,12 @@ import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
+import { auditRouteGroup } from './gateway/admin/audit-routes.js';
+import { sessionsRouteGroup } from './gateway/admin/sessions-routes.js';
+import { tokenRouteGroup } from './gateway/admin/token-routes.js';
+import { usageRouteGroup } from './gateway/admin/usage-routes.js';
+import { createWebUi, loadUiAssets } from './gateway/ui/index.js';
+import { workspaceRouteGroup } from './gateway/workspace-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
@@ -73,6 +84,7 @@ import { CrlWatcher } from './transport/crl.js';
 import { HookReceiver } from './transport/webhooks/receiver.js';
 import { SqliteReplayCache } from './transport/webhooks/replay-cache.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
+import { supplyLayers } from './supply/layer-report.js';
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard } from './net/index.js';
 import {
@@ -494,6 +506,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         runtimeDir: privateDir(dataDir, 'run', 'exec'),
         bus,
         ...(broker ? { brokerSpawner: execBrokerSpawner(broker, { runDir: brokerRunDir }) } : {}),
+        // The undo journal lives in the data dir: outside every workspace and every sandbox view.
+        journalDir: privateDir(dataDir, 'journal'),
+        leakCheck: (text) => {
+          const hit = leaks.scan(text)[0];
+          return hit ? `the value of ${hit.secretName}, ${hit.encoding}` : undefined;
+        },
+        onJournalDrop: (workspace, entryId, bytes) =>
+          bus.emit('security:warning', {
+            layer: 'L11.7',
+            outcome: 'journal-dropped',
+            reason: `undo journal full: the oldest entry (${entryId}, ${bytes} bytes of pre-images) of ${workspace} was dropped`,
+          }),
       }),
     );
     cleanups.push(() => exec.stop());
@@ -529,11 +553,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         memoryState = { state: 'degraded', reason: opened.error.message };
       }
     }
+    // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
+    const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
+    // write and edit keep what they replace in the same undo journal as exec (when the host has one).
+    const fileTools =
+      exec.journal && exec.runner
+        ? createFsTools(fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths)))
+        : fsTools;
     const tools: Tool[] = [
-      ...fsTools,
+      ...fileTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
+        approveEffects: () => late.approveEffects,
       }),
       createWebFetchTool({ guard }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
@@ -551,6 +583,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         memory: memory ?? memoryState,
       }),
     );
+    // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
+    const sandboxUser = process.getuid?.() === 0 ? usableSandboxUser(config.exec.sandboxUser) : undefined;
+    const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
     const { approvals } = controls;
     cleanups.push(() => approvals.close());
@@ -559,6 +594,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (abandoned > 0)
       logger.warn(`${abandoned} approval request(s) left pending by the previous run are now abandoned`);
     await stores.usage.prune(Date.now());
+    const execNetwork = networkGrantFor(config.exec.network, config.broker);
+    late.approveEffects = effectApprover({
+      approvals,
+      network: () => execNetwork,
+      timeoutMs: (agentId) =>
+        config.agents.find((a) => a.id === agentId)?.approvals?.timeoutMs ?? config.exec.timeoutMs,
+      redact: (text, ctx) => {
+        const scanned = parts.output.scanText(text, ctx);
+        return scanned.ok ? scanned.value.text : '[REDACTED: the output guard could not scan this text]';
+      },
+    });
     const runtime = unwrap(
       createAgentRuntime({
         config,
@@ -568,7 +614,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         dataDir,
         resolveSecret: providerSecret,
         pipelines,
-        extraTools: tools.filter((t) => !fsTools.includes(t)),
+        fileTools,
+        extraTools: tools.filter((t) => !fileTools.includes(t)),
+        ...(sandboxOwner ? { workspaceOwner: sandboxOwner } : {}),
         operator: controls.actions.operator,
         ...(memory ? { memory } : {}),
       }),
@@ -578,6 +626,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       reporters(parts, [
         secretLayers(scopes),
         logLayers(),
+        supplyLayers(),
         guard,
         // A running broker reports itself (live); one that did not start, or cannot serve exec, is reported here.
         broker && brokerState.state === 'on'
@@ -586,12 +635,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         exec,
         {
           name: 'gateway',
-          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, tlsSummary(config)),
+          layers: () =>
+            gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui, tlsSummary(config)),
         },
         hooks,
       ]),
     );
     const host = options.host ?? config.server.host;
+    const ui = config.server.ui.enabled
+      ? createWebUi({ config: config.server.ui, tokens, assets: loadUiAssets() })
+      : undefined;
     const gateway = createGateway({
       runtime,
       tokens,
@@ -606,8 +659,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(certificates ? { certificates } : {}),
       ...(tls ? { tls: tlsSummary(config) as TlsSummary } : {}),
       signedRoutes: [hooksRouteGroup({ receiver: hooks, runtime, logger })],
+      ...(ui ? { ui } : {}),
       routes: [
         approvalsRouteGroup({ queue: approvals, grants: controls.grants }),
+        auditRouteGroup({ audit: stores.audit }),
+        sessionsRouteGroup({ sessions: stores.sessions, redact: sanitize }),
+        usageRouteGroup({ usage: stores.usage }),
+        tokenRouteGroup({ tokens, bus, onRevoked: (id) => ui?.sessions.endForToken(id) }),
+        workspaceRouteGroup({
+          ...(exec.journal ? { journal: exec.journal } : {}),
+          workspaceOf: workspaceOf(config, dataDir),
+          bus,
+        }),
         ...(memory
           ? [
               memoryRouteGroup({
@@ -728,6 +791,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
   const probe = startExec({
     config: config.exec,
     runtimeDir: privateDir(dataDir, 'run', 'exec-probe'),
+    journalDir: privateDir(dataDir, 'journal'),
     parkedSandboxes: 0,
     bus,
     ...brokerSpawner,
@@ -756,12 +820,14 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       reporters(parts.value, [
         secretLayers(secretScopes(config)),
         logLayers(),
+        supplyLayers(),
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
         {
           name: 'gateway',
-          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, tlsSummary(config)),
+          layers: () =>
+            gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui, tlsSummary(config)),
         },
         new HookReceiver({
           hooks: config.hooks,

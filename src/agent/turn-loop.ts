@@ -6,10 +6,12 @@
  * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
  */
 import type { EventBus } from '../core/events.js';
+import type { GateId } from '../core/layers.js';
 import { auditContext } from '../core/context.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
+import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
@@ -29,6 +31,9 @@ import type {
   TurnContext,
   TurnEvent,
 } from './types.js';
+
+/** The most of a tool call's arguments or result a client is shown (tool progress events). */
+export const TOOL_TEXT_SHOWN_CHARS = 8000;
 
 /** Tool calls beyond this in one model answer get an error result instead of running. */
 export const MAX_TOOL_CALLS_PER_STEP = 32;
@@ -109,6 +114,8 @@ function finishOf(stop: StopReason): FinishReason {
 interface ToolOutcome {
   readonly content: string;
   readonly ok: boolean;
+  /** The gate inside the tool that refused it (L11.2, L11.4, …), for the audit line. */
+  readonly layer?: GateId;
   /** Set when a layer refused the call (or it never got scanned): its arguments are not stored. The reason id. */
   readonly refused?: string;
 }
@@ -294,11 +301,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       let stop: StopReason = 'other';
       let inputTokens = 0;
       let outputTokens = 0;
+      let receivedBytes = 0;
       const started = Date.now();
       let failure: BulwarkError | undefined;
       try {
         for await (const ev of provider.stream(request)) {
           if (ev.type === 'text_delta') {
+            receivedBytes += answerBytes(ev.text);
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
             if (cut) continue;
             text += ev.text;
@@ -308,8 +317,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
               delivered += out;
               yield { type: 'text_delta', text: out };
             }
-          } else if (ev.type === 'tool_call') calls.push(ev.call);
-          else if (ev.type === 'usage') {
+          } else if (ev.type === 'tool_call') {
+            receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
+            calls.push(ev.call);
+          } else if (ev.type === 'usage') {
             inputTokens = ev.inputTokens;
             outputTokens = ev.outputTokens;
           } else stop = ev.reason;
@@ -322,7 +333,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                 status: 502,
               });
       }
-      const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
+      const outcome = {
+        ok: failure === undefined,
+        inputTokens,
+        outputTokens,
+        latencyMs: Date.now() - started,
+        receivedBytes,
+      };
       let advice: ModelCallAdvice = {};
       const advised = await settleAll(
         unsettled
@@ -380,7 +397,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           if (abort.signal.aborted) break;
           // The model's call id is unscanned model output: events and gates get an id of ours, history keeps the model's for pairing.
           const ref: ToolCallRef = { id: `call_${step}_${index}`, name: shownName(call.name, registry) };
-          yield { type: 'tool_started', id: ref.id, name: ref.name };
+          yield { type: 'tool_started', id: ref.id, name: ref.name, arguments: shownToClient(call.arguments) };
           const outcome: ToolOutcome =
             index >= MAX_TOOL_CALLS_PER_STEP
               ? {
@@ -406,7 +423,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
             content: resultText,
             ...(outcome.ok && result.ok ? {} : { isError: true }),
           });
-          yield { type: 'tool_finished', id: ref.id, name: ref.name, ok: outcome.ok };
+          yield {
+            type: 'tool_finished',
+            id: ref.id,
+            name: ref.name,
+            ok: outcome.ok,
+            result: shownToClient(resultText),
+          };
         }
       } finally {
         // Also when the consumer stops mid-step: what ran is stored, calls without a result are repaired on the next turn.
@@ -442,6 +465,18 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     } finally {
       abort.dispose();
     }
+  }
+
+  /**
+   * A tool call's arguments (model output) or its result (what the model was given) as a client may see them: the
+   * response pipeline's scan (L02 formats and known values, L17 canary, prompt overlap) redacts, then the cap cuts.
+   */
+  function shownToClient(text: string): string {
+    const filter = openStream(pipelines.response, ctx);
+    const out = filter.push(text) + filter.flush();
+    return out.length > TOOL_TEXT_SHOWN_CHARS
+      ? `${out.slice(0, TOOL_TEXT_SHOWN_CHARS)}… (${out.length} chars in all)`
+      : out;
   }
 
   async function runToolCall(call: ToolCall, ref: ToolCallRef): Promise<ToolOutcome> {
@@ -498,7 +533,12 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
       outcome = r.ok
         ? { content: r.value, ok: true }
-        : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
+        : {
+            content: `error: ${r.error.message}`,
+            ok: false,
+            ...(refusedAtRun ? { refused: r.error.code } : {}),
+            ...(r.error.layer !== undefined ? { layer: r.error.layer } : {}),
+          };
     } catch (cause) {
       outcome = { content: `error: ${ref.name} failed: ${describeCause(cause)}`, ok: false };
     }
@@ -506,6 +546,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     if (tool.external) ctx.taint?.mark(tool.spec.name);
     bus.emit('tool:executed', {
       ...audit,
+      ...(outcome.layer !== undefined ? { layer: outcome.layer } : {}),
       outcome: outcome.ok ? 'success' : 'error',
       ok: outcome.ok,
       durationMs: Date.now() - started,

@@ -23,6 +23,7 @@ import * as webhooks from './commands/webhooks.js';
 import * as chat from './commands/chat.js';
 import * as config from './commands/config.js';
 import * as doctor from './commands/doctor.js';
+import * as drill from './commands/drill.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
 import * as memory from './commands/memory.js';
@@ -32,10 +33,13 @@ import * as scan from './commands/scan.js';
 import * as scanCommand from './commands/scan-command.js';
 import * as scanOutput from './commands/scan-output.js';
 import * as secrets from './commands/secrets.js';
+import * as skills from './commands/skills.js';
+import * as supplyCommand from './commands/supply.js';
 import * as start from './commands/start.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as usage from './commands/usage.js';
+import * as workspace from './commands/workspace.js';
 
 export interface TokenRecord {
   readonly id: string;
@@ -65,6 +69,8 @@ export interface DaemonHandle {
   readonly logFile: string;
   readonly auditFile: string;
   readonly layers: readonly LayerStatus[];
+  /** Resolves once every event audited so far is in the audit file. */
+  flushAudit(): Promise<void>;
   /** The configured agents (served as models). */
   readonly agents: ReadonlyArray<{ readonly id: string; readonly model: string; readonly provider?: string }>;
   close(): Promise<void>;
@@ -111,13 +117,17 @@ const COMMANDS: readonly Register[] = [
   approvals.register,
   memory.register,
   usage.register,
+  workspace.register,
   sandbox.register,
   doctor.register,
+  drill.register,
   net.register,
   broker.register,
   cert.register,
   webhooks.register,
   scan.register,
+  skills.register,
+  supplyCommand.register,
   scanCommand.register,
   (program, ctx) => scanOutput.register(program, ctx, { leakScanner: () => secrets.vaultLeakIndex(ctx) }),
 ];

@@ -38,6 +38,7 @@ function lateSessions(real: SessionStore, opts: { failAppends?: () => boolean } 
     create: async (a, s) => late(await real.create(a, s)),
     authorize: async (id, a, s) => late(await real.authorize(id, a, s)),
     history: async (id) => late(await real.history(id)),
+    list: async (o) => late(await real.list(o)),
     append: async (id, messages) => {
       await late(undefined);
       if (opts.failAppends?.())
@@ -143,7 +144,7 @@ describe('the budget guard over a late usage store', () => {
     expect(first.ok).toBe(true);
     if (!first.ok) return;
     const second = guard.check({ ...request, maxTokens: 1000 }, callContext('a', { traceId: 't2' }));
-    const settled = guard.settle(first.value, { inputTokens: estimate, outputTokens: 0 });
+    const settled = guard.settle(first.value, { ok: true, inputTokens: estimate, outputTokens: 0, receivedBytes: 0 });
     const [r] = await Promise.all([second, settled]);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.details).toMatchObject({ scope: 'agent-hour', used: estimate });
@@ -161,6 +162,7 @@ describe('the audit sink over a store that fails or answers late', () => {
         if (line.includes('"n":3')) throw storeFailure('store.io', 'the audit backend is down');
       },
       flush: () => late(undefined),
+      recent: (limit) => late(kept.slice(-limit)),
       close: () => Promise.resolve(),
     };
     const reported: string[] = [];

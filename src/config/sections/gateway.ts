@@ -1,9 +1,10 @@
 /**
  * Config of the gateway's HTTP server:
- * `server: { host, port, insecure, tls, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts }`.
+ * `server: { host, port, insecure, tls, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts, ui }`.
  */
 import { z } from 'zod';
 import { TlsConfigSchema } from './tls.js';
+import { UiConfigSchema } from './ui.js';
 
 /**
  * L18 throttle on refused unauthenticated requests, per client address (IPv6 per /64): after `maxFailures`
@@ -68,5 +69,7 @@ export const ServerConfigSchema = z.strictObject({
   authFailures: AuthFailureLimitSchema.prefault({}),
   connections: ConnectionLimitsSchema.prefault({}),
   timeouts: ServerTimeoutsSchema.prefault({}),
+  /** The web control UI at `/` (src/gateway/ui/). */
+  ui: UiConfigSchema.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
