@@ -75,6 +75,14 @@ import { workspaceRouteGroup } from './gateway/workspace-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
+import { hooksRouteGroup } from './gateway/hooks-routes.js';
+import { clientCertAuth } from './gateway/auth/client-cert.js';
+import type { TlsSummary } from './gateway/app.js';
+import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from './transport/tls-material.js';
+import { ClientCertAuthority } from './transport/client-cert.js';
+import { CrlWatcher } from './transport/crl.js';
+import { HookReceiver } from './transport/webhooks/receiver.js';
+import { SqliteReplayCache } from './transport/webhooks/replay-cache.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
 import { supplyLayers } from './supply/layer-report.js';
 import { startExec, type ExecService } from './exec/service.js';
@@ -99,6 +107,8 @@ export interface DaemonOptions {
   readonly port?: number;
   /** Pretty logs on stderr as well as JSON in bulwark.log. */
   readonly pretty?: boolean;
+  /** Milliseconds since the epoch for the webhook window and replay cache (L20); tests move it. */
+  readonly clock?: () => number;
 }
 
 export interface RunningDaemon {
@@ -232,6 +242,22 @@ const SDK_ENV_VARIABLES = [
 
 /** The L07 scope the memory service reads its embeddings key in. */
 const MEMORY_SCOPE = 'daemon:memory';
+/** The L07 scope of the webhook receiver (L20): the hooks' signing secrets. */
+const HOOKS_SCOPE = 'daemon:hooks';
+/** The L07 scope of the chat channels: their bot tokens and webhook secrets. */
+const CHANNELS_SCOPE = 'daemon:channels';
+
+/** What L19 reports for this config (the daemon's and the offline view's). */
+function tlsSummary(config: Config): TlsSummary | undefined {
+  const tls = config.server.tls;
+  if (!tls) return undefined;
+  return {
+    clientCa: tls.clientCa !== undefined,
+    clientCert: tls.clientCert,
+    clients: tls.clients.length,
+    crl: tls.crl !== undefined,
+  };
+}
 
 /** Every provider's key, readable in the providers' scope only; the embeddings key in memory's. */
 function secretScopes(config: Config): Map<string, string[]> {
@@ -240,6 +266,15 @@ function secretScopes(config: Config): Map<string, string[]> {
   scopes.set(PROVIDER_SCOPE, providerKeys);
   const embeddingsKey = config.memory.embeddings?.apiKey?.secret;
   scopes.set(MEMORY_SCOPE, embeddingsKey !== undefined ? [embeddingsKey] : []);
+  scopes.set(
+    HOOKS_SCOPE,
+    Object.values(config.hooks).map((h) => h.secret.secret),
+  );
+  const telegram = config.channels.telegram;
+  scopes.set(
+    CHANNELS_SCOPE,
+    telegram ? [telegram.botToken.secret, ...(telegram.webhookSecret ? [telegram.webhookSecret.secret] : [])] : [],
+  );
   return scopes;
 }
 
@@ -283,7 +318,19 @@ function workspaceOf(config: Config, dataDir: string): (agentId: string) => stri
 function startupConfig(dataDir: string, hostOverride: string | undefined): Result<Config, BulwarkError> {
   const config = loadConfig(dataDir);
   if (!config.ok) return config;
-  const bind = checkBindHost(hostOverride ?? config.value.server.host, config.value.server.insecure);
+  // The schema of channels.telegram is in place, the channel itself is not: a configured bot must not look served.
+  if (config.value.channels.telegram !== undefined)
+    return err(
+      bulwarkError(
+        'config.channel_unavailable',
+        'channels.telegram is configured, but this build has no Telegram channel yet: remove channels.telegram from config.yaml (use the HTTP API or bulwark chat meanwhile)',
+      ),
+    );
+  const bind = checkBindHost(
+    hostOverride ?? config.value.server.host,
+    config.value.server.insecure,
+    config.value.server.tls !== undefined,
+  );
   return bind.ok ? config : bind;
 }
 
@@ -341,6 +388,30 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     audit.attach(bus);
     cleanups.push(() => audit.close());
     const tokens = new TokenStore(stores.db);
+    // HTTPS and L19: the files are checked before anything listens; a CRL is re-read when it changes.
+    let tls: TlsMaterial | undefined;
+    let certificates: ReturnType<typeof clientCertAuth> | undefined;
+    if (config.server.tls) {
+      tls = unwrap(loadTlsMaterial(config.server.tls, dataDir));
+      let crl: CrlWatcher | undefined;
+      if (tls.files.crl !== undefined) {
+        const file = tls.files.crl;
+        const watcher = new CrlWatcher(file, tls.clientCaCerts, (state) => {
+          if (state.ok) logger.info({ revoked: state.serials.size }, `L19: CRL ${file} read`);
+          else logger.error(`L19: every client certificate is refused until the CRL can be used: ${state.reason}`);
+        });
+        await watcher.start();
+        cleanups.push(() => watcher.stop());
+        crl = watcher;
+      }
+      if (tls.clientCaPem !== undefined) {
+        const authority = new ClientCertAuthority(
+          config.server.tls.clients,
+          crl ? (serial) => (crl as CrlWatcher).check(serial) : undefined,
+        );
+        certificates = clientCertAuth(authority, config.server.tls.clientCert === 'required');
+      }
+    }
 
     // L06/L07: the environment is snapshotted, its secrets captured and scrubbed; every value handed out joins the leak index.
     scrubProcessEnv(SDK_ENV_VARIABLES);
@@ -375,6 +446,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     const providerSecret = (name: string, who?: CallContext): Result<string, BulwarkError> =>
       who ? providerKeyResolver(name, who) : resolver(name, { agentId: PROVIDER_SCOPE });
+
+    // L20: signed webhooks; their secrets in the hooks' own scope, the replay cache in bulwark.db.
+    const hooks = new HookReceiver({
+      hooks: config.hooks,
+      secret: (name) => resolver(name, { agentId: HOOKS_SCOPE }),
+      replay: new SqliteReplayCache(stores.db),
+      bus,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const pruning = setInterval(
+      () =>
+        void hooks
+          .prune()
+          .catch((cause: unknown) =>
+            logger.warn({ err: describeCause(cause) }, 'pruning the webhook replay cache failed'),
+          ),
+      10 * 60_000,
+    );
+    pruning.unref();
+    cleanups.push(() => clearInterval(pruning));
 
     // L10 for every outbound fetch an agent can influence; L08 when the operator enabled it.
     const guard = createNetGuard(config.net, bus);
@@ -544,8 +635,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         exec,
         {
           name: 'gateway',
-          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+          layers: () =>
+            gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui, tlsSummary(config)),
         },
+        hooks,
       ]),
     );
     const host = options.host ?? config.server.host;
@@ -563,9 +656,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       allowedHosts: config.server.allowedHosts,
       connections: config.server.connections,
       timeouts: config.server.timeouts,
+      ...(certificates ? { certificates } : {}),
+      ...(tls ? { tls: tlsSummary(config) as TlsSummary } : {}),
+      signedRoutes: [hooksRouteGroup({ receiver: hooks, runtime, logger })],
       ...(ui ? { ui } : {}),
       routes: [
-        approvalsRouteGroup({ queue: approvals }),
+        approvalsRouteGroup({ queue: approvals, grants: controls.grants }),
         auditRouteGroup({ audit: stores.audit }),
         sessionsRouteGroup({ sessions: stores.sessions, redact: sanitize }),
         usageRouteGroup({ usage: stores.usage }),
@@ -593,7 +689,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }),
       ],
     });
-    const server = await listen(gateway, host, options.port ?? config.server.port);
+    const server = await listen(
+      gateway,
+      host,
+      options.port ?? config.server.port,
+      tls ? tlsServerOptions(tls, config.server.timeouts.headersMs) : undefined,
+    );
     listening.url = server.url;
     const layerList = layers.list();
     bus.emit('daemon:started', { outcome: 'started', url: server.url, layers: layers.summary() });
@@ -725,8 +826,15 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         exec,
         {
           name: 'gateway',
-          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+          layers: () =>
+            gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui, tlsSummary(config)),
         },
+        new HookReceiver({
+          hooks: config.hooks,
+          secret: () => err(bulwarkError('webhook.offline', 'offline view: no secrets')),
+          replay: { claim: async () => false, prune: async () => 0 },
+          bus,
+        }),
       ]),
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });

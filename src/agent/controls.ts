@@ -7,6 +7,7 @@ import type { EventBus } from '../core/events.js';
 import type { LayerReporter } from '../core/layers.js';
 import type { Gate } from '../core/pipeline.js';
 import { ApprovalQueue } from '../policy/approvals.js';
+import { ScopedGrants } from '../policy/grants.js';
 import type { ApprovalStore } from '../policy/approval-store.js';
 import { DEFAULT_APPROVALS, type ApprovalsConfig } from '../config/sections/approvals.js';
 import type { NetworkGrant } from '../policy/effect-hash.js';
@@ -63,6 +64,8 @@ export interface ControlsStatus {
 
 export interface Controls {
   readonly approvals: ApprovalQueue;
+  /** Scoped, expiring grants (made by approvers through the admin API only). */
+  readonly grants: ScopedGrants;
   readonly budget: BudgetGuard;
   readonly breakers: CircuitBreakers;
   readonly usage: UsageStore;
@@ -79,10 +82,12 @@ export interface Controls {
 export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls {
   const { config, bus } = deps;
   const byId = new Map(config.agents.map((a) => [a.id, a]));
+  const grants = new ScopedGrants(bus, (id) => deps.workspace(id) ?? '', deps.clock);
   const approvals = new ApprovalQueue({
     bus,
     store: deps.stores.approvals,
     redact: deps.redact,
+    grants,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const usage = deps.stores.usage;
@@ -111,6 +116,7 @@ export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls
   const providerOf = (id: string) => byId.get(id)?.provider ?? 'default';
   return {
     approvals,
+    grants,
     budget,
     breakers,
     usage,

@@ -239,6 +239,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
 
       // The turn's taint starts with what its history carries; the loop adds every outside tool that runs.
       const taint = createTurnTaint();
+      // Outside content in the user message itself (a webhook payload) taints the turn before anything runs.
+      if (request.external) taint.mark(`external:${request.external.source}`);
       const ctx: TurnContext = {
         agentId: agent.config.id,
         sessionId,
@@ -315,6 +317,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           history,
           incoming,
           ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
+          ...(request.external ? { external: request.external } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
           record: (m) => {
             pending.push(m);

@@ -16,8 +16,10 @@ import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
 import type { MemoryAccess } from './tools/tool.js';
+import { wrapExternal } from '../guards/wrap-external.js';
 import type {
   ChatMessage,
+  ExternalInput,
   FinishReason,
   ModelCallAdvice,
   ModelRequest,
@@ -69,6 +71,8 @@ export interface TurnInput {
   readonly incoming: readonly ChatMessage[];
   /** The client's system/developer instructions: they pass the inbound pipeline and follow the operator's prompt. */
   readonly clientInstructions?: string;
+  /** The user messages are outside content: scored as they are, then framed by L03 (TurnRequest.external). */
+  readonly external?: ExternalInput;
   readonly signal?: AbortSignal;
   /** Called with each message the turn adds to the conversation, in order (for persistence). */
   readonly record: (message: ChatMessage) => void;
@@ -209,7 +213,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         }
         reminders.push(...r.value.reminders);
         userText.push(r.value.text);
-        const accepted: ChatMessage = { role: 'user', content: r.value.text };
+        const content = input.external ? framedExternal(r.value.text, input.external) : r.value.text;
+        const accepted: ChatMessage = { role: 'user', content };
         messages.push(accepted);
         record(accepted);
       } else {
@@ -556,4 +561,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
  */
 function shownName(name: string, registry: ToolRegistry): string {
   return registry.get(name) ? name : UNKNOWN_TOOL_NAME;
+}
+
+/** L03 for a user message that is outside content: the operator's preamble, then the content framed as data. */
+function framedExternal(text: string, external: ExternalInput): string {
+  const framed = wrapExternal(text, { source: external.source }).text;
+  return external.preamble ? `${external.preamble}\n\n${framed}` : framed;
 }

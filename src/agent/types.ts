@@ -97,6 +97,17 @@ export interface TurnRequest {
   readonly sampling?: Sampling;
   /** max_tokens the client asked for; capped at the agent's maxTokens. */
   readonly maxTokens?: number;
+  /**
+   * The user messages are content from outside (a webhook payload): L01 scores each as it arrived, then L03 frames it as
+   * untrusted data from `source`, after `preamble` (the operator's own text from config). The turn is tainted from the
+   * start.
+   */
+  readonly external?: ExternalInput;
+}
+
+export interface ExternalInput {
+  readonly source: string;
+  readonly preamble?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'step_limit' | 'blocked' | 'cancelled';

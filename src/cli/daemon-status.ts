@@ -116,7 +116,7 @@ export function adminConnection(ctx: CliContext, opts: ConnOptions): { url: stri
 }
 
 export interface DaemonRequest {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly body?: unknown;
   readonly timeoutMs?: number;
   /** Appended to the message of a 403 answer. */

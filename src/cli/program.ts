@@ -18,6 +18,8 @@ import type { MemoryAdmin } from '../memory/index.js';
 import type { LeakIndex } from '../secrets/index.js';
 import * as approvals from './commands/approvals.js';
 import * as broker from './commands/broker.js';
+import * as cert from './commands/cert.js';
+import * as webhooks from './commands/webhooks.js';
 import * as chat from './commands/chat.js';
 import * as config from './commands/config.js';
 import * as doctor from './commands/doctor.js';
@@ -121,6 +123,8 @@ const COMMANDS: readonly Register[] = [
   drill.register,
   net.register,
   broker.register,
+  cert.register,
+  webhooks.register,
   scan.register,
   skills.register,
   supplyCommand.register,

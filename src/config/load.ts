@@ -73,6 +73,17 @@ export function parseConfigText(text: string, source: string): Result<Config, Bu
       );
     }
   }
+  const unknownAgent = (where: string, agent: string): Result<never, BulwarkError> =>
+    err(
+      bulwarkError(
+        'config.invalid',
+        `${source} is invalid:\n  - ${where}.agent: "${agent}" is not one of the agents (${[...ids].join(', ')})`,
+      ),
+    );
+  for (const [name, hook] of Object.entries(parsed.data.hooks))
+    if (!ids.has(hook.agent)) return unknownAgent(`hooks.${name}`, hook.agent);
+  const telegram = parsed.data.channels.telegram;
+  if (telegram && !ids.has(telegram.agent)) return unknownAgent('channels.telegram', telegram.agent);
   return ok(parsed.data);
 }
 
@@ -112,7 +123,7 @@ export function loadConfig(dataDir: string): Result<Config, BulwarkError> {
 
 export const DEFAULT_CONFIG_YAML = `# bulwark configuration. Secrets never live here: refer to them by name, e.g. apiKey: { secret: ANTHROPIC_API_KEY }
 server:
-  host: 127.0.0.1   # loopback only by default; another address also needs insecure: true (plain HTTP, no TLS yet)
+  host: 127.0.0.1   # loopback only by default; another address needs tls (bulwark init --tls) or insecure: true (plain HTTP)
   port: 8787
   # L18: refused requests without a valid token per client address before 429 (loopback included)
   # authFailures: { maxFailures: 20, windowMs: 60000 }

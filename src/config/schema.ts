@@ -17,22 +17,12 @@ import { DEFAULT_NET_CONFIG, NetConfigSchema } from './sections/net.js';
 import { OutputConfigSchema } from './sections/output.js';
 import { AgentInputPolicySchema, PerimeterConfigSchema } from './sections/perimeter.js';
 import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from './sections/agent-limits.js';
-import {
-  AgentSecretsSchema,
-  isReservedSecretName,
-  RESERVED_SECRET_MESSAGE,
-  SecretsConfigSchema,
-} from './sections/secrets.js';
+import { AgentSecretsSchema, SecretRefSchema, SecretsConfigSchema } from './sections/secrets.js';
+import { HooksConfigSchema } from './sections/hooks.js';
+import { ChannelsConfigSchema } from './sections/channels.js';
 import { AgentMemorySchema, DEFAULT_AGENT_MEMORY, MemoryConfigSchema } from './sections/memory.js';
 
-/** A reference to a secret by name; the value never lives in config. */
-export const SecretRefSchema = z.strictObject({
-  secret: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _')
-    .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
-});
-export type SecretRef = z.infer<typeof SecretRefSchema>;
+export { SecretRefSchema, type SecretRef } from './sections/secrets.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'an id: lowercase letters, digits, - and _ (max 64)');
 
@@ -110,5 +100,9 @@ export const ConfigSchema = z.strictObject({
   memory: MemoryConfigSchema.prefault({}),
   /** bulwark.log and audit.jsonl: level and size-based rotation. */
   logging: LoggingConfigSchema,
+  /** L20: signed webhooks that trigger agents (POST /v1/hooks/:name). */
+  hooks: HooksConfigSchema,
+  /** Chat channels (Telegram) that reach agents and carry approval buttons. */
+  channels: ChannelsConfigSchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -17,6 +17,8 @@ export const AUDITED_PREFIXES = [
   'auth:',
   'daemon:',
   'memory:',
+  'webhook:',
+  'channel:',
 ] as const;
 
 export function isAudited(type: string): boolean {

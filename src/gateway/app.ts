@@ -38,6 +38,7 @@ import {
 import { AuthFailureLimiter, clientKey } from './auth/failure-limiter.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { TokenStore } from './auth/token-store.js';
+import type { ClientCertAuth } from './auth/client-cert.js';
 import { failure, methodNotAllowed, sendFailure } from './errors.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
 import { chatCompletionsHandler } from './openai/chat-completions.js';
@@ -74,8 +75,31 @@ export interface GatewayDeps {
   readonly timeouts?: ServerTimeouts;
   /** Window of the access log's summary line of requests without a valid token (tests). */
   readonly accessSummaryMs?: number;
+  /** L19: client certificates of TLS connections (server.tls.clientCa). */
+  readonly certificates?: ClientCertAuth;
+  /** What L19 reports: the TLS setup the server runs with (absent: plain HTTP). */
+  readonly tls?: TlsSummary;
+  /**
+   * Routes that authenticate each request themselves (L20 webhook signatures, a channel's secret token): mounted before
+   * L18 under their prefix, so they need neither a bearer token nor a client certificate.
+   */
+  readonly signedRoutes?: ReadonlyArray<SignedRoutes>;
   /** The web control UI (server.ui): its files and login at `/`, and its session cookie in place of a bearer token. */
   readonly ui?: WebUi;
+}
+
+/** A route group that authenticates its own requests; turns it starts join the gateway's (cancelled at shutdown). */
+export interface SignedRoutes {
+  readonly prefix: string;
+  register(app: GatewayApp, turns: ActiveTurns): void;
+}
+
+/** The TLS setup as L19 reports it. */
+export interface TlsSummary {
+  readonly clientCa: boolean;
+  readonly clientCert: 'required' | 'optional';
+  readonly clients: number;
+  readonly crl: boolean;
 }
 
 export interface Gateway extends LayerReporter {
@@ -88,17 +112,35 @@ export interface Gateway extends LayerReporter {
   close(): void;
 }
 
-/** L18 as the gateway runs it with these limits (also the offline view's). */
+/** L19 for this TLS setup. */
+export function mtlsLayer(tls: TlsSummary | undefined): GateReport {
+  if (!tls) return { id: 'L19', state: 'off', reason: 'server.tls is not configured: plain HTTP, bearer tokens only' };
+  if (!tls.clientCa)
+    return {
+      id: 'L19',
+      state: 'off',
+      reason: 'HTTPS on (server.tls); no server.tls.clientCa, so callers authenticate with bearer tokens only',
+    };
+  return {
+    id: 'L19',
+    state: 'on',
+    reason: `client certificates verified against server.tls.clientCa (chain, validity, clientAuth usage${tls.crl ? ', CRL re-read on change' : ''}) and mapped to callers by ${tls.clients} server.tls.clients entr${tls.clients === 1 ? 'y' : 'ies'}; unmapped ones get nothing; a certificate is ${tls.clientCert === 'required' ? 'required on every route but /health and signed routes' : 'optional (bearer tokens also accepted)'}`,
+  };
+}
+
+/** L18 (and L19) as the gateway runs it with these limits (also the offline view's). */
 export function gatewayLayers(
   limits: AuthFailureLimitConfig = DEFAULT_AUTH_FAILURE_LIMIT,
   connections: ConnectionLimits = ConnectionLimitsSchema.parse({}),
   ui?: Pick<UiConfig, 'enabled' | 'sessionHours' | 'idleMinutes'>,
+  tls?: TlsSummary,
 ): GateReport[] {
   const uiPart =
     ui?.enabled === true
       ? `; web UI at / logs in with a token once: HttpOnly SameSite=Strict cookie bound to its scopes (${ui.sessionHours} h, ${ui.idleMinutes} min idle, ends when the token is revoked), same origin and CSRF value on every change`
       : '';
   return [
+    mtlsLayer(tls),
     {
       id: 'L18',
       state: 'on',
@@ -128,6 +170,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     bus: deps.bus,
     limiter,
     onAuthenticated: (c) => connections.authenticated(c.env?.incoming?.socket),
+    ...(deps.certificates ? { certificates: deps.certificates } : {}),
   };
   const scope = (s: TokenScope): MiddlewareHandler<GatewayEnv> => requireScope(auth, s);
 
@@ -188,9 +231,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.all('/health', methodNotAllowed('GET'));
   deps.ui?.register(app, auth);
 
+  const signed = deps.signedRoutes ?? [];
+  for (const r of signed) r.register(app, turns);
   const cookieAuth = deps.ui?.authenticate(auth);
   app.use('*', async (c, next) => {
-    if (c.req.path === '/health') return next();
+    if (c.req.path === '/health' || signed.some((r) => c.req.path.startsWith(r.prefix))) return next();
     if (cookieAuth && deps.ui?.usesCookie(c)) return cookieAuth(c, next);
     return requireToken(auth)(c, next);
   });
@@ -226,7 +271,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   return {
     name: 'gateway',
-    layers: () => gatewayLayers(limits, deps.connections),
+    layers: () => gatewayLayers(limits, deps.connections, undefined, deps.tls),
     app,
     turns,
     connections,

@@ -7,6 +7,9 @@
  *   POST /:id/approve      body { effectHash, reason? }: the effect hash of the view the operator approved
  *   POST /:id/deny         body { effectHash?, reason? }
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
+ *   GET  /grants           live scoped grants (src/policy/grants.ts)
+ *   POST /grants           body { agent, session?, hosts?, paths?, exec?, minutes, reason? }: an approver's grant
+ *   DELETE /grants/:id     revokes one
  * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
  */
 import { callerKey, type Caller } from '../core/caller.js';
@@ -16,6 +19,7 @@ import { z } from 'zod';
 import type { ApprovalQueue, ApprovalSnapshot, PendingApproval } from '../policy/approvals.js';
 import { APPROVAL_STATUSES, MAX_APPROVAL_PAGE } from '../policy/approval-store.js';
 import type { Decision } from '../policy/approval-tokens.js';
+import { MAX_GRANT_MINUTES, type Grant, type ScopedGrants } from '../policy/grants.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
 import { readBoundedBody } from './body.js';
@@ -23,6 +27,8 @@ import { failure, sendFailure, type HttpFailure } from './errors.js';
 
 export interface ApprovalsRoutesDeps {
   readonly queue: ApprovalQueue;
+  /** Scoped grants; without them the /grants routes answer 404. */
+  readonly grants?: ScopedGrants;
   /** Keep-alive comment interval of the SSE stream (default 15 s). */
   readonly keepAliveMs?: number;
 }
@@ -35,6 +41,20 @@ const DecisionBody = z.strictObject({
 });
 const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
 const ID = /^apr_[0-9a-f]{24}$/;
+const GRANT_ID = /^grt_[0-9a-f]{24}$/;
+const GrantBody = z.strictObject({
+  agent: z.string().min(1).max(64),
+  session: z.string().min(1).max(128).optional(),
+  hosts: z.array(z.string().min(1).max(253)).min(1).max(32).optional(),
+  paths: z.array(z.string().min(1).max(256)).min(1).max(32).optional(),
+  exec: z.string().min(1).max(64).optional(),
+  minutes: z.number().int().min(1).max(MAX_GRANT_MINUTES),
+  reason: z.string().max(500).optional(),
+});
+
+function presentGrant(g: Grant): Record<string, unknown> {
+  return { ...g, createdAt: new Date(g.createdAt).toISOString(), expiresAt: new Date(g.expiresAt).toISOString() };
+}
 
 function operator(c: Context<GatewayEnv>): string {
   const identity = c.get('identity') as Caller | undefined;
@@ -152,6 +172,52 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
     const r = queue.resolveWithToken(body.value.token, operator(c), body.value.reason);
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
+  });
+
+  // Only an authenticated approver makes a grant: the model reaches no admin route, and a hook or channel caller
+  // (whose words may be a stranger's) cannot make one either.
+  const grants = deps.grants;
+  app.get('/grants', (c) =>
+    grants
+      ? c.json({ object: 'list', data: grants.list().map(presentGrant) })
+      : sendFailure(c, failure(404, 'grants are not available on this daemon', 'not_found')),
+  );
+  app.post('/grants', async (c) => {
+    if (!grants) return sendFailure(c, failure(404, 'grants are not available on this daemon', 'not_found'));
+    const identity = c.get('identity') as Caller | undefined;
+    if (!identity || (identity.kind !== 'token' && identity.kind !== 'cert'))
+      return sendFailure(
+        c,
+        failure(403, 'grants are made by an operator with an admin token or certificate', 'forbidden'),
+      );
+    const body = await readJson(c, GrantBody, false);
+    if (!body.ok) return sendFailure(c, body.failure);
+    const b = body.value;
+    const r = grants.create(
+      {
+        agentId: b.agent,
+        ...(b.session !== undefined ? { sessionId: b.session } : {}),
+        scope: {
+          ...(b.hosts ? { hosts: b.hosts } : {}),
+          ...(b.paths ? { paths: b.paths } : {}),
+          ...(b.exec !== undefined ? { executable: b.exec } : {}),
+        },
+        minutes: b.minutes,
+        ...(b.reason !== undefined ? { reason: b.reason } : {}),
+      },
+      operator(c),
+    );
+    if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
+    return c.json(presentGrant(r.value), 201);
+  });
+  app.delete('/grants/:id', (c) => {
+    if (!grants) return sendFailure(c, failure(404, 'grants are not available on this daemon', 'not_found'));
+    const id = c.req.param('id');
+    if (!GRANT_ID.test(id))
+      return sendFailure(c, failure(400, 'not a grant id (grt_ followed by 24 hex characters)', 'invalid_id'));
+    const r = grants.revoke(id, operator(c));
+    if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
+    return c.json({ ...presentGrant(r.value), revoked: true });
   });
 
   app.get('/history', async (c) => {

@@ -16,6 +16,8 @@ import { clientKey } from './auth/failure-limiter.js';
 
 interface Tracked {
   readonly key: string;
+  /** remote address|port, taken when admitted (a closed socket no longer has them). */
+  readonly peer: string;
   authenticated: boolean;
   firstRequest: NodeJS.Timeout | undefined;
 }
@@ -26,6 +28,8 @@ export class ConnectionGuard {
   /** Insertion order is age order: the oldest connection comes first. */
   private readonly conns = new Map<Socket, Tracked>();
   private readonly perKey = new Map<string, number>();
+  /** Over TLS a request's socket is the TLS socket, not the TCP one admitted: both share the peer's address and port. */
+  private readonly byPeer = new Map<string, Socket>();
   private evicted = 0;
   private refused = 0;
   private timedOut = 0;
@@ -52,7 +56,7 @@ export class ConnectionGuard {
 
   /** The request on this socket carried a valid token: its connection is no longer evictable. */
   authenticated(socket: Socket | undefined): void {
-    const t = socket ? this.conns.get(socket) : undefined;
+    const t = socket ? this.tracked(socket) : undefined;
     if (t) t.authenticated = true;
   }
 
@@ -75,13 +79,14 @@ export class ConnectionGuard {
       return this.refuse(socket);
     }
     if (this.conns.size >= this.limits.max && !this.evictOldest(() => true)) return this.refuse(socket);
-    const tracked: Tracked = { key, authenticated: false, firstRequest: undefined };
+    const tracked: Tracked = { key, peer: peerOf(socket), authenticated: false, firstRequest: undefined };
     tracked.firstRequest = setTimeout(() => {
       this.timedOut += 1;
       socket.destroy();
     }, this.timeouts.headersMs);
     tracked.firstRequest.unref();
     this.conns.set(socket, tracked);
+    this.byPeer.set(tracked.peer, socket);
     this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
     socket.once('close', () => this.forget(socket));
   }
@@ -102,8 +107,15 @@ export class ConnectionGuard {
     return false;
   }
 
+  private tracked(socket: Socket): Tracked | undefined {
+    const direct = this.conns.get(socket);
+    if (direct) return direct;
+    const raw = this.byPeer.get(peerOf(socket));
+    return raw ? this.conns.get(raw) : undefined;
+  }
+
   private started(req: IncomingMessage, res: ServerResponse): void {
-    const t = this.conns.get(req.socket);
+    const t = this.tracked(req.socket);
     if (!t) return;
     if (t.firstRequest) clearTimeout(t.firstRequest);
     t.firstRequest = undefined;
@@ -118,8 +130,13 @@ export class ConnectionGuard {
     if (!t) return;
     if (t.firstRequest) clearTimeout(t.firstRequest);
     this.conns.delete(socket);
+    if (this.byPeer.get(t.peer) === socket) this.byPeer.delete(t.peer);
     const n = (this.perKey.get(t.key) ?? 1) - 1;
     if (n <= 0) this.perKey.delete(t.key);
     else this.perKey.set(t.key, n);
   }
+}
+
+function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
 }

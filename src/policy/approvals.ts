@@ -23,6 +23,7 @@ import type {
   ApprovalStore,
 } from './approval-store.js';
 import type { NetworkGrant } from './effect-hash.js';
+import type { GrantCheck } from './grants.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -65,7 +66,15 @@ export interface EffectEntryView {
 }
 
 export type ApprovalSource =
-  'operator' | 'approval-cache' | 'denial-cache' | 'timeout' | 'shutdown' | 'queue-full' | 'cancelled' | 'unrecorded';
+  | 'operator'
+  | 'grant'
+  | 'approval-cache'
+  | 'denial-cache'
+  | 'timeout'
+  | 'shutdown'
+  | 'queue-full'
+  | 'cancelled'
+  | 'unrecorded';
 
 export interface ApprovalOutcome {
   readonly decision: Decision;
@@ -119,6 +128,8 @@ export interface ApprovalQueueOptions {
   readonly denialCacheMs?: number;
   readonly defaultTimeoutMs?: number;
   readonly maxPending?: number;
+  /** Scoped, expiring grants an approver made (src/policy/grants.ts): an effect they cover needs no prompt. */
+  readonly grants?: GrantCheck;
 }
 
 interface Entry {
@@ -170,6 +181,7 @@ export class ApprovalQueue {
   /** Store writes, chained so they keep the order of the events whatever the backend. */
   private writes: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(p: PendingApproval) => void>();
+  private readonly grants: GrantCheck | undefined;
   private closed = false;
 
   constructor(opts: ApprovalQueueOptions) {
@@ -182,6 +194,7 @@ export class ApprovalQueue {
     this.denialCacheMs = opts.denialCacheMs ?? 60_000;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 120_000;
     this.maxPending = opts.maxPending ?? 1000;
+    this.grants = opts.grants;
   }
 
   /**
@@ -210,6 +223,31 @@ export class ApprovalQueue {
       });
     }
     if (denial) this.denied.delete(effectHash);
+    const covered = this.grants?.covering(view, now);
+    if (covered) {
+      this.grants?.used(covered);
+      const grantIds = covered.map((g) => g.id);
+      // Its own request id, so the single-use grant token the gate keeps is bound like an operator's.
+      const requestId = newId('apr');
+      this.bus.emit('approval:resolved', {
+        ...ctx,
+        layer: 'L13',
+        requestId,
+        tool: view.tool,
+        effectHash,
+        outcome: 'approve',
+        source: 'grant',
+        grants: grantIds.join(','),
+        by: [...new Set(covered.map((g) => g.by))].join(','),
+      });
+      return Promise.resolve({
+        decision: 'approve',
+        source: 'grant',
+        requestId,
+        token: this.signer.sign(requestId, effectHash, 'approve', now + this.approvalCacheMs),
+        by: covered[0]?.by as string,
+      });
+    }
     const approval = this.approved.get(effectHash);
     if (approval && approval.until > now) {
       return Promise.resolve({

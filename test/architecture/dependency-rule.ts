@@ -17,6 +17,7 @@ export const TIERS: Readonly<Record<string, number>> = {
   exec: 3,
   policy: 3,
   memory: 3,
+  transport: 3,
   broker: 4,
   agent: 4,
   supply: 4,
@@ -24,6 +25,7 @@ export const TIERS: Readonly<Record<string, number>> = {
   drill: 4,
   gateway: 5,
   cli: 5,
+  channels: 5,
   root: 6,
 };
 

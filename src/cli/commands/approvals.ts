@@ -11,6 +11,7 @@ import { describeCause } from '../../core/errors.js';
 import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 import { examples } from '../help.js';
+import { registerGrants } from './approval-grants.js';
 
 interface ConnOptions {
   url?: string;
@@ -123,6 +124,8 @@ ${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcde
       .option('--url <url>', 'daemon URL (default: from server.host/server.port in config.yaml)')
       .option('--token <token>', 'admin API token (prefer the BULWARK_TOKEN environment variable)')
       .option('--json', 'print JSON');
+
+  registerGrants(cmd, ctx, conn);
 
   conn(
     cmd

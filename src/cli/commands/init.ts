@@ -10,6 +10,9 @@ import { ensureSandboxUser } from '../../exec/sandbox-user.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 import type { CliServices, TokenRecord } from '../program.js';
+import { isMap } from 'yaml';
+import { createServerPair, TLS_FILES } from '../../transport/cert-files.js';
+import { editConfig } from '../config-edit.js';
 
 export interface InitOutcome {
   readonly dataDir: string;
@@ -66,6 +69,26 @@ export function runInit(dataDir: string, services: CliServices): Result<InitOutc
   }
 }
 
+/** `init --tls`: a self-signed server pair, named by server.tls in config.yaml (an existing server.tls is kept). */
+export async function initTls(
+  dataDir: string,
+  hostList: string,
+): Promise<Result<{ certFile: string; keyFile: string; fingerprint: string }, BulwarkError>> {
+  const hosts = hostList
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (hosts.length === 0 || !hosts.every((h) => /^[A-Za-z0-9.:-]{1,253}$/.test(h)))
+    return err(bulwarkError('init.tls_host', '--tls-host must be comma-separated host names or IP addresses'));
+  const pair = await createServerPair(dataDir, hosts);
+  if (!pair.ok) return pair;
+  const edited = editConfig(dataDir, (doc) => {
+    if (isMap(doc.getIn(['server', 'tls']))) return;
+    doc.setIn(['server', 'tls'], doc.createNode({ cert: TLS_FILES.serverCert, key: TLS_FILES.serverKey }));
+  });
+  return edited.ok ? pair : edited;
+}
+
 export function tokenWarning(token: string, scopes: readonly string[]): string {
   return [
     '',
@@ -103,22 +126,41 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .command('init')
     .description('create the data dir (mode 0700), a default config.yaml and the first API token (shown once)')
     .option('--json', 'print the outcome as JSON (includes the token when one is created)')
+    .option('--tls', 'also create a self-signed server certificate (tls/server.crt, key 0600) and serve HTTPS with it')
+    .option(
+      '--tls-host <names>',
+      'comma-separated names and addresses the certificate is for',
+      'localhost,127.0.0.1,::1',
+    )
     .addHelpText(
       'after',
       `
 Safe to run again: an existing config.yaml is kept and no second first token is made.
 The data dir is $BULWARK_HOME, else ~/.bulwark.
 
+With --tls, server.tls in config.yaml names the new pair; clients trust tls/server.crt
+(curl --cacert, NODE_EXTRA_CA_CERTS). Then client certificates: bulwark cert ca.
+
 Examples:
   $ bulwark init
+  $ bulwark init --tls --tls-host bulwark.lan,192.0.2.10
   $ BULWARK_HOME=/srv/bulwark bulwark init --json`,
     )
     .action(
-      action(ctx, (opts: { json?: boolean }) => {
+      action(ctx, async (opts: { json?: boolean; tls?: boolean; tlsHost: string }) => {
         const outcome = runInit(ctx.dataDir, services);
         if (!outcome.ok) return fail(ctx, outcome.error);
-        if (opts.json) printJson(ctx, outcome.value);
-        else printInitOutcome(ctx, outcome.value);
+        const tls = opts.tls ? await initTls(ctx.dataDir, opts.tlsHost) : undefined;
+        if (tls && !tls.ok) return fail(ctx, tls.error);
+        const value = tls?.ok ? { ...outcome.value, tls: tls.value } : outcome.value;
+        if (opts.json) printJson(ctx, value);
+        else {
+          printInitOutcome(ctx, outcome.value);
+          if (tls?.ok)
+            ctx.stdout(
+              `tls:      ${tls.value.certFile} (sha256 ${tls.value.fingerprint})\n          clients trust it with: curl --cacert ${tls.value.certFile} https://…\n`,
+            );
+        }
       }),
     );
 }

@@ -1,8 +1,9 @@
 /**
  * Config of the gateway's HTTP server:
- * `server: { host, port, insecure, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts, ui }`.
+ * `server: { host, port, insecure, tls, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts, ui }`.
  */
 import { z } from 'zod';
+import { TlsConfigSchema } from './tls.js';
 import { UiConfigSchema } from './ui.js';
 
 /**
@@ -51,10 +52,12 @@ export const ServerConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
   /**
-   * Serve plain HTTP on an address that is not loopback. Until the TLS transport exists, bearer tokens then cross
-   * the network in clear, so bulwark refuses such a `host` unless this is set.
+   * Serve plain HTTP on an address that is not loopback: bearer tokens then cross the network in clear, so bulwark
+   * refuses such a `host` unless this is set or `tls` is configured.
    */
   insecure: z.boolean().default(false),
+  /** HTTPS, and L19 mutual TLS with `clientCa` (see tls.ts). */
+  tls: TlsConfigSchema.optional(),
   /** Host names, besides localhost, 127.0.0.1 and ::1, that clients may use in Host/Origin while bound to loopback (a local reverse proxy's name). */
   allowedHosts: z.array(z.string().max(253).regex(HOST_NAME, 'a host name')).max(64).default([]),
   bodyLimitBytes: z

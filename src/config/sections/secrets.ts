@@ -28,6 +28,15 @@ export const SecretsConfigSchema = z
   .default({ masterKeyEnv: MASTER_KEY_ENV_DEFAULT });
 export type SecretsConfig = z.infer<typeof SecretsConfigSchema>;
 
+/** A reference to a secret by name; the value never lives in config. */
+export const SecretRefSchema = z.strictObject({
+  secret: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name: letters, digits and _')
+    .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
+});
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
 /** Per-agent allow-list of secret names: `OPENAI_*`, `GITHUB_TOKEN`. Empty = no secrets. */
 export const AgentSecretsSchema = z
   .array(

@@ -12,6 +12,8 @@ import type { TokenStore } from './token-store.js';
 import { looksLikeToken, TOKEN_PREFIX } from './token-format.js';
 import { truncatePath } from '../access-log.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
+import type { ClientCertAuth } from './client-cert.js';
+import { callerKey } from '../../core/caller.js';
 
 /** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
 const CREDENTIAL_PARAMS = new Set([
@@ -53,6 +55,8 @@ export interface AuthDeps {
   readonly limiter?: AuthFailureLimiter;
   /** Told when a request's token verified (the connection guard then keeps its connection). */
   readonly onAuthenticated?: (c: Ctx) => void;
+  /** L19: client certificates of TLS connections (server.tls.clientCa); absent without mTLS. */
+  readonly certificates?: ClientCertAuth;
 }
 
 type Ctx = Parameters<MiddlewareHandler<GatewayEnv>>[0];
@@ -76,6 +80,7 @@ export function deny(
   reason: string,
   tokenId?: string,
   wellFormedToken = false,
+  extra: Readonly<Record<string, string>> = {},
 ): Response {
   c.set('refusalHandled', true);
   // A caller without a verified token draws on an allowance (per address, per known token id, per pool); past
@@ -84,9 +89,10 @@ export function deny(
   const kind = { ...(tokenId !== undefined ? { tokenId } : {}), wellFormedToken };
   if (anonymous && deps.limiter?.fail(remoteAddressOf(c), kind) === 'suppress') return answer(c, f);
   deps.bus.emit('auth:denied', {
-    layer: 'L18',
+    layer: reason.startsWith('cert_') || reason.startsWith('crl_') ? 'L19' : 'L18',
     outcome: 'denied',
     reason,
+    ...extra,
     route: truncatePath(c.req.path),
     method: c.req.method,
     traceId: c.get('traceId'),
@@ -115,6 +121,7 @@ export function throttleRefused(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
     if (c.req.method === 'GET' && c.req.path === '/health') return next();
     const token = bearerToken(c.req.header('authorization'));
     if (token !== undefined && isKnownToken(deps.tokens.verify(token))) return next();
+    if (deps.certificates?.judge(c).kind === 'caller') return next();
     limiter.throttled(address);
     c.set('refusalHandled', true);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -153,9 +160,77 @@ export function refuseQueryTokens(deps: AuthDeps): MiddlewareHandler<GatewayEnv>
   };
 }
 
-/** Verifies the bearer token and stores the caller's identity for the route. */
+/**
+ * L19 before L18: a client certificate that fails verification, is revoked or maps to no caller refuses the request
+ * (a bearer token does not make up for it); a verified, mapped one authenticates it, and an Authorization header is then
+ * not read (clients such as the OpenAI SDKs always send one). Returns 'done' or a refusal when the certificate decided,
+ * undefined when the bearer token decides.
+ */
+async function byCertificate(
+  c: Ctx,
+  deps: AuthDeps,
+  next: () => Promise<void>,
+): Promise<Response | 'done' | undefined> {
+  const certs = deps.certificates;
+  if (!certs) return undefined;
+  const v = certs.judge(c);
+  if (v.kind === 'refused') {
+    const unmapped = v.reason === 'cert_unmapped';
+    return deny(
+      c,
+      deps,
+      failure(
+        unmapped ? 403 : 401,
+        `${v.detail}${unmapped ? '' : '; present a certificate issued by the client CA (bulwark cert issue NAME)'}`,
+        unmapped ? 'certificate_unmapped' : 'invalid_certificate',
+      ),
+      v.reason,
+      undefined,
+      false,
+      {
+        ...(v.subject !== undefined ? { subject: v.subject.slice(0, 200) } : {}),
+        ...(v.serial ? { serial: v.serial } : {}),
+      },
+    );
+  }
+  if (v.kind === 'none') {
+    if (!certs.required) return undefined;
+    return deny(
+      c,
+      deps,
+      failure(
+        401,
+        'this server requires a client certificate (mutual TLS): connect with one issued by its client CA (bulwark cert issue NAME)',
+        'certificate_required',
+      ),
+      'cert_missing',
+    );
+  }
+  c.set('identity', v.caller);
+  if (certs.firstOnConnection(c))
+    deps.bus.emit('auth:granted', {
+      layer: 'L19',
+      outcome: 'allowed',
+      reason: 'client_certificate',
+      sender: callerKey(v.caller),
+      subject: v.subject.slice(0, 200),
+      serial: v.serial,
+      scopes: v.caller.scopes.join(','),
+      owner: v.caller.owner,
+      route: truncatePath(c.req.path),
+      traceId: c.get('traceId'),
+    });
+  deps.onAuthenticated?.(c);
+  await next();
+  return 'done';
+}
+
+/** Verifies the client certificate (L19) or the bearer token (L18) and stores the caller's identity for the route. */
 export function requireToken(deps: AuthDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
+    const byCert = await byCertificate(c, deps, next);
+    if (byCert === 'done') return;
+    if (byCert !== undefined) return byCert;
     const header = c.req.header('authorization');
     if (header === undefined || header.length === 0) {
       return deny(
@@ -218,7 +293,9 @@ export function requireScope(deps: AuthDeps, scope: TokenScope): MiddlewareHandl
         deps,
         failure(
           403,
-          `this token lacks the "${scope}" scope needed for ${truncatePath(c.req.path)}; create one with: bulwark token create --scopes ${scope}`,
+          identity.kind === 'cert'
+            ? `this client certificate (${identity.id}) lacks the "${scope}" scope needed for ${truncatePath(c.req.path)}; add it to its server.tls.clients entry`
+            : `this token lacks the "${scope}" scope needed for ${truncatePath(c.req.path)}; create one with: bulwark token create --scopes ${scope}`,
           'missing_scope',
         ),
         'missing_scope',

@@ -1,0 +1,260 @@
+/**
+ * L13 scoped, expiring grants: an approver (never the model: grants are made only through the admin API) lets a
+ * scope of effects run without a prompt, for one session or a number of minutes:
+ *   - egress: network effects whose every reachable host is one of `hosts` (never the host network mode);
+ *   - paths: file-tool writes and deletions whose target, relative to the workspace, matches a glob;
+ *   - executable: commands whose every program is this one, run inside the workspace — their pre-run text checks
+ *     only: a destructive command (deletions such as `git clean -fdx`, history rewrites) is never covered.
+ * An effect runs under grants only when every class that needs approval is covered by one of them. Never covered:
+ * credential and config classes (secrets, configuration), anything a tool's own gate asks about (`view.layer`, e.g.
+ * L11.7 host-executed files), and paths with a dot segment (.git, .github, .envrc …: files other programs execute).
+ */
+import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import type { EventBus, SecurityEvent } from '../core/events.js';
+import { newId } from '../core/ids.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { ActionClass } from './action-classifier-classes.js';
+import type { EffectView } from './approvals.js';
+
+declare module '../core/events.js' {
+  interface EventMap {
+    'grant:created': SecurityEvent;
+    'grant:revoked': SecurityEvent;
+  }
+}
+
+export interface GrantScope {
+  readonly hosts?: readonly string[];
+  /** Globs relative to the agent's workspace: `*` within a name, `**` across directories. */
+  readonly paths?: readonly string[];
+  /** A program name as the command runs it (its last path segment), e.g. `git`. */
+  readonly executable?: string;
+}
+
+export interface GrantRequest {
+  readonly agentId: string;
+  /** Bound to one session; without it, every session of the agent. */
+  readonly sessionId?: string;
+  readonly scope: GrantScope;
+  /** Minutes until it lapses (a session grant lapses too: at most a day). */
+  readonly minutes: number;
+  readonly reason?: string;
+}
+
+export interface Grant extends GrantRequest {
+  readonly id: string;
+  readonly by: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly uses: number;
+}
+
+/** What the approval queue asks: a live grant (or set of grants) that covers this whole effect. */
+export interface GrantCheck {
+  covering(view: EffectView, now: number): readonly Grant[] | undefined;
+  used(grants: readonly Grant[]): void;
+}
+
+export const MAX_GRANT_MINUTES = 24 * 60;
+const MAX_GRANTS = 200;
+const NEVER: readonly ActionClass[] = ['credential', 'config'];
+const LABEL = /^[a-z0-9-]{1,63}$/;
+const PROGRAM = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+const GLOB = /^[^\0\n]{1,256}$/;
+
+function grantError(code: string, message: string, status = 400): BulwarkError {
+  return bulwarkError(code, message, { layer: 'L13', status });
+}
+
+/** A workspace-relative glob as a regular expression over `/`-separated relative paths. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i] as string;
+    if (ch === '*' && glob[i + 1] === '*') {
+      const slash = glob[i + 2] === '/';
+      re += slash ? '(?:[^/]+/)*' : '.*';
+      i += slash ? 2 : 1;
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** A DNS name, optionally `*.` for its subdomains; labels of letters, digits and inner hyphens. */
+function isHostName(h: string): boolean {
+  const name = h.startsWith('*.') ? h.slice(2) : h;
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    name
+      .toLowerCase()
+      .split('.')
+      .every((l) => LABEL.test(l))
+  );
+}
+
+function hostCovered(host: string, granted: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return granted.some((g) => (g.startsWith('*.') ? h.endsWith(g.slice(1)) && h.length > g.length - 1 : h === g));
+}
+
+/** The workspace-relative target of a file-tool write, from the view's diff header; undefined when not inside. */
+function relativeTarget(view: EffectView, workspace: string): string | undefined {
+  const m = view.diff ? /^\+\+\+ (.+)$/m.exec(view.diff) : null;
+  const target = m?.[1];
+  if (!target) return undefined;
+  const rel = target.startsWith(`${workspace}/`) ? target.slice(workspace.length + 1) : target;
+  if (rel.startsWith('/') || rel.split('/').some((s) => s === '..' || s === '' || s.startsWith('.'))) return undefined;
+  return rel;
+}
+
+function insideWorkspace(cwd: string, workspace: string): boolean {
+  return workspace !== '' && (cwd === workspace || cwd.startsWith(`${workspace}/`));
+}
+
+export function validateGrant(r: GrantRequest): Result<GrantRequest, BulwarkError> {
+  const s = r.scope;
+  const kinds = [s.hosts, s.paths, s.executable].filter((k) => k !== undefined).length;
+  if (kinds === 0)
+    return err(grantError('grant.empty', 'a grant needs a scope: --host, --path or --exec (one or more)'));
+  if (!Number.isInteger(r.minutes) || r.minutes < 1 || r.minutes > MAX_GRANT_MINUTES)
+    return err(grantError('grant.minutes', `minutes must be a whole number from 1 to ${MAX_GRANT_MINUTES}`));
+  for (const h of s.hosts ?? [])
+    if (!isHostName(h))
+      return err(grantError('grant.host', `"${h.slice(0, 80)}" is not a host name (e.g. github.com or *.github.com)`));
+  for (const p of s.paths ?? [])
+    if (!GLOB.test(p) || p.startsWith('/') || p.split('/').some((x) => x === '..' || x.startsWith('.')))
+      return err(
+        grantError(
+          'grant.path',
+          `"${p.slice(0, 80)}" is not a workspace-relative glob without .. or dot segments (e.g. src/**)`,
+        ),
+      );
+  if (s.executable !== undefined && !PROGRAM.test(s.executable))
+    return err(grantError('grant.exec', `"${s.executable.slice(0, 80)}" is not a program name (e.g. git)`));
+  return ok(r);
+}
+
+export class ScopedGrants implements GrantCheck {
+  private readonly grants = new Map<string, Grant>();
+
+  constructor(
+    private readonly bus: EventBus,
+    /** Real path of an agent's workspace ('' when it has none). */
+    private readonly workspace: (agentId: string) => string,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  create(request: GrantRequest, by: string): Result<Grant, BulwarkError> {
+    const v = validateGrant(request);
+    if (!v.ok) return v;
+    if (this.workspace(request.agentId) === '')
+      return err(
+        grantError(
+          'grant.agent',
+          `no agent "${request.agentId.slice(0, 64)}" with a workspace (see bulwark status)`,
+          404,
+        ),
+      );
+    this.prune();
+    if (this.grants.size >= MAX_GRANTS)
+      return err(grantError('grant.too_many', `more than ${MAX_GRANTS} grants are live; revoke some first`, 409));
+    const now = this.clock();
+    const g: Grant = {
+      ...request,
+      scope: {
+        ...(request.scope.hosts ? { hosts: request.scope.hosts.map((h) => h.toLowerCase()) } : {}),
+        ...(request.scope.paths ? { paths: [...request.scope.paths] } : {}),
+        ...(request.scope.executable ? { executable: request.scope.executable } : {}),
+      },
+      id: newId('grt'),
+      by,
+      createdAt: now,
+      expiresAt: now + request.minutes * 60_000,
+      uses: 0,
+    };
+    this.grants.set(g.id, g);
+    this.bus.emit('grant:created', {
+      layer: 'L13',
+      outcome: 'created',
+      grantId: g.id,
+      agentId: g.agentId,
+      ...(g.sessionId ? { sessionId: g.sessionId } : {}),
+      by,
+      scope: JSON.stringify(g.scope),
+      expiresAt: new Date(g.expiresAt).toISOString(),
+      ...(g.reason ? { reason: g.reason } : {}),
+    });
+    return ok(g);
+  }
+
+  revoke(id: string, by: string): Result<Grant, BulwarkError> {
+    const g = this.grants.get(id);
+    if (!g)
+      return err(grantError('grant.unknown', `no live grant ${id.slice(0, 40)} (see bulwark approvals grants)`, 404));
+    this.grants.delete(id);
+    this.bus.emit('grant:revoked', { layer: 'L13', outcome: 'revoked', grantId: id, agentId: g.agentId, by });
+    return ok(g);
+  }
+
+  list(): Grant[] {
+    this.prune();
+    return [...this.grants.values()];
+  }
+
+  covering(view: EffectView, now: number): readonly Grant[] | undefined {
+    if (view.layer !== undefined || view.classes.some((c) => NEVER.includes(c))) return undefined;
+    const live = [...this.grants.values()].filter(
+      (g) =>
+        g.expiresAt > now &&
+        g.agentId === view.agentId &&
+        (g.sessionId === undefined || g.sessionId === view.sessionId),
+    );
+    if (live.length === 0) return undefined;
+    const workspace = this.workspace(view.agentId);
+    const used = new Set<Grant>();
+    const argvs = view.argv ?? [];
+    const programs = argvs.map((a) => (a[0] ?? '').split('/').pop() ?? '');
+    for (const cls of view.classes) {
+      let by: Grant | undefined;
+      if (cls === 'read') continue;
+      if (cls === 'network') {
+        const hosts = view.network.grants;
+        if (view.network.mode === 'host' || hosts.length === 0) return undefined;
+        by = live.find((g) => g.scope.hosts && hosts.every((h) => hostCovered(h, g.scope.hosts as string[])));
+      } else if (cls === 'exec' || (cls === 'write' && argvs.length > 0)) {
+        by = live.find(
+          (g) =>
+            g.scope.executable !== undefined &&
+            programs.length > 0 &&
+            programs.every((p) => p === g.scope.executable) &&
+            insideWorkspace(view.cwd, workspace),
+        );
+      } else if ((cls === 'write' || cls === 'destructive') && argvs.length === 0) {
+        const rel = relativeTarget(view, workspace);
+        by =
+          rel === undefined
+            ? undefined
+            : live.find((g) => g.scope.paths?.some((p) => globRegExp(p).test(rel)) === true);
+      }
+      // Anything else (a destructive command, messaging, memory …) is never covered by a grant.
+      if (!by) return undefined;
+      used.add(by);
+    }
+    return used.size > 0 ? [...used] : undefined;
+  }
+
+  used(grants: readonly Grant[]): void {
+    for (const g of grants) {
+      const cur = this.grants.get(g.id);
+      if (cur) this.grants.set(g.id, { ...cur, uses: cur.uses + 1 });
+    }
+  }
+
+  private prune(): void {
+    const now = this.clock();
+    for (const [id, g] of this.grants) if (g.expiresAt <= now) this.grants.delete(id);
+  }
+}

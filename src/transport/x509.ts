@@ -1,0 +1,235 @@
+/**
+ * Certificates for the gateway's TLS and L19 mTLS, made with @peculiar/x509 on WebCrypto ECDSA P-256: a local client
+ * CA, client certificates it issues (CN = the name, optional SANs), a self-signed server pair (`bulwark init --tls`)
+ * and CRLs. Private keys are PKCS#8 PEM; callers write them 0600.
+ */
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
+import 'reflect-metadata';
+import { randomBytes, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import { attemptAsync, type Result } from '../core/result.js';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const DAY = 86_400_000;
+
+export interface KeyedCertificate {
+  readonly certPem: string;
+  /** PKCS#8 PEM. */
+  readonly keyPem: string;
+  /** Hex serial number (as a CRL lists it). */
+  readonly serial: string;
+  readonly notAfter: Date;
+}
+
+export interface RevokedEntry {
+  readonly serial: string;
+  readonly revokedAt: Date;
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+function derOf(pemText: string, label: string): Buffer {
+  const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(pemText);
+  if (!m) throw new Error(`no ${label} block in the PEM text`);
+  return Buffer.from((m[1] as string).replace(/\s+/g, ''), 'base64');
+}
+
+function newSerial(): string {
+  const b = randomBytes(16);
+  b[0] = ((b[0] as number) & 0x7f) | 0x01; // positive, no leading zero byte
+  return b.toString('hex');
+}
+
+async function keyPair(): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+async function keyPem(key: CryptoKey): Promise<string> {
+  return pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', key));
+}
+
+function importSigningKey(keyPemText: string): Promise<CryptoKey> {
+  return webcrypto.subtle.importKey('pkcs8', derOf(keyPemText, 'PRIVATE KEY'), ALG, false, ['sign']);
+}
+
+/** A name safe inside a distinguished name: no separators or quoting a DN parser would read differently. */
+function dnValue(v: string): string {
+  if (!/^[A-Za-z0-9 ._@:-]{1,64}$/.test(v))
+    throw new Error(`"${v.slice(0, 80)}" is not a usable name: 1-64 letters, digits, space, . _ @ : -`);
+  return v;
+}
+
+function certError(code: string, what: string, cause: unknown): BulwarkError {
+  return bulwarkError(code, `${what}: ${describeCause(cause)}`, { layer: 'L19' });
+}
+
+/** A CA for client certificates (and their CRLs): self-signed, may sign leaves only. */
+export function createClientCa(
+  commonName = 'bulwark client CA',
+  validDays = 3650,
+): Promise<Result<KeyedCertificate, BulwarkError>> {
+  return attemptAsync(
+    async () => {
+      const keys = await keyPair();
+      const now = Date.now();
+      const serial = newSerial();
+      const notAfter = new Date(now + validDays * DAY);
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: serial,
+        name: `CN=${dnValue(commonName)}, O=bulwark`,
+        notBefore: new Date(now - 60_000),
+        notAfter,
+        signingAlgorithm: ALG,
+        keys,
+        extensions: [
+          new x509.BasicConstraintsExtension(true, 0, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        ],
+      });
+      return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey), serial, notAfter };
+    },
+    (cause) => certError('cert.ca_create', 'cannot create the client CA', cause),
+  );
+}
+
+export interface IssueOptions {
+  readonly validDays?: number;
+  /** DNS names, e-mail addresses (with @) or URIs (with ://) put in the SubjectAlternativeName. */
+  readonly san?: readonly string[];
+  /** Backdate/shorten validity (tests of expired certificates). */
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+}
+
+function generalName(v: string): x509.JsonGeneralName {
+  if (v.includes('://')) return { type: 'url', value: v };
+  if (v.includes('@')) return { type: 'email', value: v };
+  if (/^[0-9.]+$/.test(v) || v.includes(':')) return { type: 'ip', value: v };
+  return { type: 'dns', value: v };
+}
+
+/** A client certificate (CN = `name`, extended key usage clientAuth) signed by the CA. */
+export function issueClientCertificate(
+  ca: { certPem: string; keyPem: string },
+  name: string,
+  opts: IssueOptions = {},
+): Promise<Result<KeyedCertificate, BulwarkError>> {
+  return attemptAsync(
+    async () => {
+      const caCert = new x509.X509Certificate(ca.certPem);
+      const signingKey = await importSigningKey(ca.keyPem);
+      const keys = await keyPair();
+      const now = Date.now();
+      const serial = newSerial();
+      const notAfter = opts.notAfter ?? new Date(now + (opts.validDays ?? 365) * DAY);
+      const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: serial,
+        subject: `CN=${dnValue(name)}`,
+        issuer: caCert.subject,
+        notBefore: opts.notBefore ?? new Date(now - 60_000),
+        notAfter,
+        signingAlgorithm: ALG,
+        publicKey: keys.publicKey,
+        signingKey,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+          ...(opts.san && opts.san.length > 0
+            ? [new x509.SubjectAlternativeNameExtension(opts.san.map(generalName))]
+            : []),
+          await x509.AuthorityKeyIdentifierExtension.create(caCert),
+        ],
+      });
+      return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey), serial, notAfter };
+    },
+    (cause) => certError('cert.issue', `cannot issue a client certificate for "${name.slice(0, 80)}"`, cause),
+  );
+}
+
+/** A self-signed server certificate for `hosts` (names and IP addresses), usable as its own trust anchor. */
+export function selfSignedServerCertificate(
+  hosts: readonly string[],
+  validDays = 825,
+): Promise<Result<KeyedCertificate, BulwarkError>> {
+  return attemptAsync(
+    async () => {
+      const first = hosts[0];
+      if (first === undefined) throw new Error('at least one host name is needed');
+      const keys = await keyPair();
+      const now = Date.now();
+      const serial = newSerial();
+      const notAfter = new Date(now + validDays * DAY);
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: serial,
+        name: `CN=${dnValue(first)}, O=bulwark`,
+        notBefore: new Date(now - 60_000),
+        notAfter,
+        signingAlgorithm: ALG,
+        keys,
+        extensions: [
+          // CA:true so that clients accept it as its own anchor (curl --cacert, NODE_EXTRA_CA_CERTS).
+          new x509.BasicConstraintsExtension(true, 0, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+          new x509.SubjectAlternativeNameExtension(hosts.map(generalName)),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        ],
+      });
+      return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey), serial, notAfter };
+    },
+    (cause) => certError('cert.server', 'cannot create the server certificate', cause),
+  );
+}
+
+/** A CRL signed by the CA listing `revoked`, valid for `validDays`. */
+export function createCrl(
+  ca: { certPem: string; keyPem: string },
+  revoked: readonly RevokedEntry[],
+  validDays = 30,
+): Promise<Result<string, BulwarkError>> {
+  return attemptAsync(
+    async () => {
+      const caCert = new x509.X509Certificate(ca.certPem);
+      const now = Date.now();
+      const crl = await x509.X509CrlGenerator.create({
+        issuer: caCert.subject,
+        thisUpdate: new Date(now - 60_000),
+        nextUpdate: new Date(now + validDays * DAY),
+        signingAlgorithm: ALG,
+        signingKey: await importSigningKey(ca.keyPem),
+        entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt })),
+        extensions: [await x509.AuthorityKeyIdentifierExtension.create(caCert)],
+      });
+      return crl.toString('pem') + '\n';
+    },
+    (cause) => certError('cert.crl', 'cannot create the CRL', cause),
+  );
+}
+
+/** Serial numbers (lower-case hex, no leading zeros) listed in a CRL. */
+export function crlSerials(crl: x509.X509Crl): Set<string> {
+  return new Set(crl.entries.map((e) => normaliseSerial(e.serialNumber)));
+}
+
+export function normaliseSerial(hex: string): string {
+  return hex
+    .toLowerCase()
+    .replace(/^(00)+/, '')
+    .replace(/^0+(?=.)/, '');
+}
+
+export { x509 };
