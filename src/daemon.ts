@@ -3,6 +3,7 @@
  * startDaemon: data dir → config → logger → stores (src/stores.ts) → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
+import { secretPlaceholderGate } from './agent/gates/secret-placeholder-gate.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
@@ -177,7 +178,11 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     // Without a store nothing is written; a replacement then finds nothing to replace.
     provenance: provenanceGate(service?.store ?? { get: async () => undefined }),
   };
-  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates });
+  const secrets = {
+    raw: secretPlaceholderGate(deps.leaks, deps.bus, 'as the tool returned it'),
+    canonical: secretPlaceholderGate(deps.leaks, deps.bus, 'after canonicalising'),
+  };
+  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates, secrets });
   return ok({ perimeter, output, toolPolicy, controls, memory, pipelines });
 }
 
@@ -348,6 +353,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         `this data dir's vault now has its own master key ${store.keyInfo.location}, copied from the shared ${store.keyInfo.adoptedFrom} (left unchanged)`,
       );
     for (const w of store.keyInfo.warnings ?? []) logger.warn(w);
+    // Every vault value joins the leak index now, not on its first read: L23 and the session store must know it.
+    const indexed = store.indexAll();
+    if (!indexed.ok) logger.error({ code: indexed.error.code }, indexed.error.message);
     const scopes = secretScopes(config);
     const resolver: SecretResolver = createSecretResolver(store, scopes, bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.

@@ -318,6 +318,30 @@ export class Vault implements SecretReader {
     }
   }
 
+  /**
+   * Registers every value the vault holds with the leak index, so a value found in a tool result or a file is
+   * known before any agent asked for it (L23 placeholders, the session store's redaction). The values stay in
+   * memory only. A record that does not open is named in the error; the others are registered.
+   */
+  indexAll(): Result<number, BulwarkError> {
+    const names = (this.db.prepare('SELECT name FROM secrets ORDER BY name').all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    const failed: string[] = [];
+    for (const name of names) {
+      const r = this.get(name);
+      if (!r.ok) failed.push(name);
+    }
+    if (failed.length > 0)
+      return err(
+        vaultError(
+          'vault.unreadable_records',
+          `${failed.length} vault record(s) could not be opened for the leak index (${failed.slice(0, 5).join(', ')}): their values are not redacted from tool results; set them again with: bulwark secrets set NAME`,
+        ),
+      );
+    return ok(names.length);
+  }
+
   /** Operator view (CLI only; never reachable by agents): names and times, never values. */
   list(): SecretMeta[] {
     const rows = this.db.prepare('SELECT name, created_at, updated_at FROM secrets ORDER BY name').all() as Array<{

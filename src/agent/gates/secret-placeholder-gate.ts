@@ -1,0 +1,63 @@
+/**
+ * L23, known values: a vault value found by the leak index in a tool result (any encoding the index knows) is
+ * replaced by a stable placeholder naming the secret (`[secret:GITHUB_TOKEN]`) before the model or the session
+ * store sees the result. The model can still reason about which secret a file holds; tools that need the value
+ * get it through the broker, never through the conversation. Audited with the names, never a value.
+ */
+import { auditContext } from '../../core/context.js';
+import type { EventBus, SecurityEvent } from '../../core/events.js';
+import type { LeakScanner } from '../../core/leak.js';
+import type { Gate } from '../../core/pipeline.js';
+import { ok } from '../../core/result.js';
+import { replaceSpans } from '../../text/multi-match.js';
+import type { ToolResultItem } from '../boundaries.js';
+
+declare module '../../core/events.js' {
+  interface EventMap {
+    /** Known secret values in a tool result replaced by placeholders: names and encodings, never a value. */
+    'security:secret_placeholder': SecurityEvent;
+  }
+}
+
+/** The placeholder that stands for a secret's value in text the model or the session store sees. */
+export function secretPlaceholder(name: string): string {
+  return `[secret:${name}]`;
+}
+
+/** Every indexed form of a known value in `text` replaced by its placeholder; the hits, for the audit. */
+export function withPlaceholders(
+  text: string,
+  leaks: LeakScanner,
+): { text: string; names: string[]; encodings: string[]; count: number } {
+  const hits = leaks.scan(text);
+  if (hits.length === 0) return { text, names: [], encodings: [], count: 0 };
+  return {
+    text: replaceSpans(text, hits, (h) => secretPlaceholder(h.secretName)),
+    names: [...new Set(hits.map((h) => h.secretName))],
+    encodings: [...new Set(hits.map((h) => h.encoding))],
+    count: hits.length,
+  };
+}
+
+/** `stage` says where in the pipeline this instance runs (before canonicalising, after). */
+export function secretPlaceholderGate(leaks: LeakScanner, bus: EventBus, stage: string): Gate<ToolResultItem> {
+  return {
+    layer: 'L23',
+    name: `known secret values (every indexed encoding) replaced by [secret:NAME] (${stage})`,
+    run: (item, ctx) => {
+      const r = withPlaceholders(item.text, leaks);
+      if (r.count === 0) return ok(item);
+      bus.emit('security:secret_placeholder', {
+        ...auditContext(ctx),
+        layer: 'L23',
+        outcome: 'replaced',
+        tool: item.ref.name,
+        toolCallId: item.ref.id,
+        secretNames: r.names,
+        encodings: r.encodings,
+        count: r.count,
+      });
+      return ok({ ...item, text: r.text });
+    },
+  };
+}
