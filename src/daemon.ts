@@ -3,6 +3,7 @@
  * startDaemon: data dir → config → logger → stores (src/stores.ts) → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
+import { redactingCompactionStore, redactingSessionStore } from './agent/redacting-session-store.js';
 import { secretPlaceholderGate } from './agent/gates/secret-placeholder-gate.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
@@ -469,6 +470,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     const { controls, pipelines } = parts;
+    const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId) };
     const { approvals } = controls;
     cleanups.push(() => approvals.close());
     // Requests an earlier daemon left pending died with its turns; counters past their keeping time go.
@@ -479,8 +481,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        sessions: stores.sessions,
-        compactions: stores.compactions,
+        // Nothing secret at rest: every write to the session store passes the leak index, formats and canaries.
+        sessions: redactingSessionStore(stores.sessions, atRest),
+        compactions: redactingCompactionStore(stores.compactions, atRest),
         bus,
         dataDir,
         resolveSecret: providerSecret,

@@ -49,7 +49,7 @@ export const REDACTED = '[REDACTED]';
  * A base64 hit covers only the characters that depend on the secret alone; the up to three characters
  * on each side still carry some of its bits (and the padding), so they are redacted with it.
  */
-function widenBase64(raw: string, start: number, end: number, url: boolean): [number, number] {
+export function widenBase64(raw: string, start: number, end: number, url: boolean): [number, number] {
   const inAlphabet = (c: string | undefined) => c !== undefined && (url ? /[A-Za-z0-9_=-]/ : /[A-Za-z0-9+/=]/).test(c);
   let s = start;
   let e = end;

@@ -9,7 +9,7 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import type { EventBus } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
-import { migrate, openDatabase, type Db } from '../core/sqlite.js';
+import { migrate, openDatabase, type Db, closeDatabase, checkpointTruncate } from '../core/sqlite.js';
 import { open as openRecord, seal } from './crypto.js';
 import { EMPTY_ENV_SECRETS, type EnvSecrets } from './env-secrets.js';
 import './events.js';
@@ -311,6 +311,7 @@ export class Vault implements SecretReader {
     if (!n.ok) return n;
     try {
       const changed = this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes > 0;
+      if (changed) checkpointTruncate(this.db);
       if (changed) this.bus?.emit('secret:changed', { layer: 'L06', secretName: name, action: 'delete' });
       return ok(changed);
     } catch (cause) {
@@ -404,6 +405,6 @@ export class Vault implements SecretReader {
 
   close(): void {
     this.masterKey.fill(0);
-    this.db.close();
+    closeDatabase(this.db);
   }
 }

@@ -9,6 +9,7 @@ import type { EventBus, SecurityEvent } from '../../core/events.js';
 import type { LeakScanner } from '../../core/leak.js';
 import type { Gate } from '../../core/pipeline.js';
 import { ok } from '../../core/result.js';
+import { widenBase64 } from '../../guards/output-guard-scan.js';
 import { replaceSpans } from '../../text/multi-match.js';
 import type { ToolResultItem } from '../boundaries.js';
 
@@ -29,13 +30,21 @@ export function withPlaceholders(
   text: string,
   leaks: LeakScanner,
 ): { text: string; names: string[]; encodings: string[]; count: number } {
-  const hits = leaks.scan(text);
-  if (hits.length === 0) return { text, names: [], encodings: [], count: 0 };
+  const found = leaks.scan(text);
+  if (found.length === 0) return { text, names: [], encodings: [], count: 0 };
+  // A base64 hit's neighbours (up to three characters each side, and the padding) still carry bits of the value.
+  const hits = found.map((h) => {
+    if (!h.encoding.startsWith('base64')) return h;
+    const [wide, end] = widenBase64(text, h.start, h.end, h.encoding === 'base64url');
+    // `=` is padding, found only after base64: one before the hit ends an assignment (`KEY=`), not the encoding.
+    const eq = text.lastIndexOf('=', h.start - 1);
+    return { ...h, start: eq >= wide ? eq + 1 : wide, end };
+  });
   return {
     text: replaceSpans(text, hits, (h) => secretPlaceholder(h.secretName)),
     names: [...new Set(hits.map((h) => h.secretName))],
     encodings: [...new Set(hits.map((h) => h.encoding))],
-    count: hits.length,
+    count: found.length,
   };
 }
 
