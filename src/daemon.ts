@@ -4,6 +4,7 @@
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
 import { redactingCompactionStore, redactingSessionStore } from './agent/redacting-session-store.js';
+import { SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './agent/egress-taint.js';
 import { secretPlaceholderGate } from './agent/gates/secret-placeholder-gate.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
@@ -37,7 +38,7 @@ import { AuditSink } from './core/audit.js';
 import { JsonlAuditStore } from './core/jsonl-audit-store.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
 import { EventBus } from './core/events.js';
-import { BUILD_LAYERS, LayerCatalogue, type LayerReporter, type LayerStatus } from './core/layers.js';
+import { BUILD_LAYERS, LayerCatalogue, staticReporter, type LayerReporter, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
 import { openSqliteStore, type Db } from './core/sqlite.js';
@@ -181,7 +182,7 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
   };
   const secrets = {
     raw: secretPlaceholderGate(deps.leaks, deps.bus, 'as the tool returned it'),
-    canonical: secretPlaceholderGate(deps.leaks, deps.bus, 'after canonicalising'),
+    canonical: secretPlaceholderGate(deps.leaks, deps.bus, 'after canonicalising', true),
   };
   const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates, secrets });
   return ok({ perimeter, output, toolPolicy, controls, memory, pipelines });
@@ -199,6 +200,11 @@ function reporters(parts: TurnParts, others: readonly LayerReporter[]): LayerRep
     ...others,
     BUILD_LAYERS,
   ];
+}
+
+/** net.egress.trusted, or by default the hosts of the broker's bindings. */
+function egressTrustedHosts(config: Config): string[] {
+  return config.net.egress.trusted ?? [...new Set(config.broker.bindings.map((b) => b.host))];
 }
 
 /** The L07 scope the daemon itself uses to read provider keys on the agents' behalf. */
@@ -447,13 +453,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         memoryState = { state: 'degraded', reason: opened.error.message };
       }
     }
+    // L08.1: sessions that saw secret material, from the audit events of L23, L02 and L17.
+    const secretTaint = new SecretTaint();
+    cleanups.push(watchSecretTaint(bus, secretTaint));
+    const trustedList = egressTrustedHosts(config);
+    const egressTrusted = trustedHosts(trustedList);
     const tools: Tool[] = [
       ...fsTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
       }),
-      createWebFetchTool({ guard }),
+      createWebFetchTool({ guard, egress: taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus }) }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
     ];
 
@@ -505,6 +516,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
         exec,
         { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        staticReporter('egress-taint', [
+          {
+            id: 'L08.1',
+            state: 'on',
+            reason: `web_fetch of a session that saw secret material waits for the operator when it carries a decodable high-entropy value to a host outside net.egress.trusted (${trustedList.length} trusted); broker egress is not judged yet`,
+          },
+        ]),
       ]),
     );
     const host = options.host ?? config.server.host;

@@ -6,10 +6,10 @@
  */
 import { auditContext } from '../../core/context.js';
 import type { EventBus, SecurityEvent } from '../../core/events.js';
-import type { LeakScanner } from '../../core/leak.js';
+import { EMPTY_LEAK_SCANNER, type LeakScanner } from '../../core/leak.js';
 import type { Gate } from '../../core/pipeline.js';
 import { ok } from '../../core/result.js';
-import { widenBase64 } from '../../guards/output-guard-scan.js';
+import { scanOutput, widenBase64 } from '../../guards/output-guard-scan.js';
 import { replaceSpans } from '../../text/multi-match.js';
 import type { ToolResultItem } from '../boundaries.js';
 
@@ -17,6 +17,8 @@ declare module '../../core/events.js' {
   interface EventMap {
     /** Known secret values in a tool result replaced by placeholders: names and encodings, never a value. */
     'security:secret_placeholder': SecurityEvent;
+    /** A secret format or a canary in a tool result (kept; the session store redacts it): kinds, never a value. */
+    'security:secret_seen': SecurityEvent;
   }
 }
 
@@ -48,13 +50,39 @@ export function withPlaceholders(
   };
 }
 
-/** `stage` says where in the pipeline this instance runs (before canonicalising, after). */
-export function secretPlaceholderGate(leaks: LeakScanner, bus: EventBus, stage: string): Gate<ToolResultItem> {
+/** Kinds of secret material other than known values in `text`: formats, canary-shaped tokens. */
+function otherSecretKinds(text: string): string[] {
+  const scan = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] });
+  return [...new Set(scan.findings.filter((f) => f.severity === 'critical').map((f) => f.kind.replace('_', ' ')))];
+}
+
+/**
+ * `stage` says where in the pipeline this instance runs (before canonicalising, after). With `reportOther`, a
+ * secret format or canary in the result is audited too (`security:secret_seen`: L08.1 taints the session).
+ */
+export function secretPlaceholderGate(
+  leaks: LeakScanner,
+  bus: EventBus,
+  stage: string,
+  reportOther = false,
+): Gate<ToolResultItem> {
   return {
     layer: 'L23',
     name: `known secret values (every indexed encoding) replaced by [secret:NAME] (${stage})`,
     run: (item, ctx) => {
       const r = withPlaceholders(item.text, leaks);
+      if (reportOther) {
+        const kinds = otherSecretKinds(r.text);
+        if (kinds.length)
+          bus.emit('security:secret_seen', {
+            ...auditContext(ctx),
+            layer: 'L23',
+            outcome: 'seen',
+            tool: item.ref.name,
+            toolCallId: item.ref.id,
+            kind: kinds.join(', '),
+          });
+      }
       if (r.count === 0) return ok(item);
       bus.emit('security:secret_placeholder', {
         ...auditContext(ctx),
