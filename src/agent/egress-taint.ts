@@ -12,6 +12,7 @@ import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus, SecurityEvent } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
+import { splitHostPort } from '../config/sections/broker.js';
 import { egressCandidates, type EgressCandidate } from '../net/egress-candidates.js';
 import type { ToolRunContext } from './tools/tool.js';
 
@@ -90,16 +91,16 @@ export function watchSecretTaint(bus: EventBus, taint: SecretTaint): () => void 
 
 /** `host` or `host:port` entries; a port-less entry trusts every port of the host. */
 export function trustedHosts(entries: readonly string[]): (url: URL) => boolean {
-  const parsed = entries.map((e) => {
-    const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(e.trim().toLowerCase());
-    return { host: (m?.[1] ?? e).replace(/\.$/, ''), port: m?.[2] };
+  const parsed = entries.flatMap((e) => {
+    const p = splitHostPort(e);
+    return p ? [{ host: p.host.replace(/\.$/, ''), port: p.port }] : [];
   });
   return (url) => {
     const host = url.hostname
       .toLowerCase()
       .replace(/^\[|\]$/g, '')
       .replace(/\.$/, '');
-    const port = url.port || (url.protocol === 'http:' ? '80' : '443');
+    const port = Number(url.port || (url.protocol === 'http:' ? 80 : 443));
     return parsed.some((t) => t.host === host && (t.port === undefined || t.port === port));
   };
 }

@@ -25,12 +25,18 @@ export const MIN_BITS_PER_CHAR = 4;
 export const MAX_SCAN_CHARS = 256 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HEX = /^(?:[0-9a-f]{2})+$/i;
+const HEX = /^[0-9a-f]+$/i;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 const BASE32 = /^[A-Z2-7]+=*$/i;
 /** Printable text: no control characters (tab, line breaks allowed), no U+FFFD from bad UTF-8. */
-const PRINTABLE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]+$/;
+function printable(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f || c === 0xfffd) return false;
+  }
+  return text.length > 0;
+}
 
 export function bitsPerChar(s: string): number {
   const counts = new Map<string, number>();
@@ -46,7 +52,7 @@ export function bitsPerChar(s: string): number {
 
 function utf8(bytes: Buffer): string | undefined {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  return PRINTABLE.test(text) ? text : undefined;
+  return printable(text) ? text : undefined;
 }
 
 function base32(token: string): Buffer | undefined {
@@ -85,7 +91,7 @@ function decodings(token: string): Array<[CandidateEncoding, string]> {
   };
   if (keyLike(token)) out.push(['url', token]);
   if (token.length < 27) return out;
-  if (HEX.test(token)) push('hex', Buffer.from(token, 'hex'));
+  if (HEX.test(token) && token.length % 2 === 0) push('hex', Buffer.from(token, 'hex'));
   if (BASE32.test(token) && token.length % 8 !== 1) push('base32', base32(token));
   if (BASE64URL.test(token) && /[-_]/.test(token)) push('base64url', Buffer.from(token, 'base64url'));
   else if (BASE64.test(token)) push('base64', Buffer.from(token, 'base64'));

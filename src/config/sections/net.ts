@@ -1,5 +1,6 @@
 /** Config fragment for L10, merged into the root schema by the integrator under the key `net`. */
 import { z } from 'zod';
+import { splitHostPort } from './broker.js';
 
 const hostPort = z
   .string()
@@ -38,7 +39,7 @@ export const NetConfigSchema = z.strictObject({
           z
             .string()
             .max(300)
-            .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?$/, 'a host or host:port, e.g. api.github.com'),
+            .refine((v) => splitHostPort(v) !== undefined, 'a host or host:port, e.g. api.github.com'),
         )
         .max(200)
         .optional(),
