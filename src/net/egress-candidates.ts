@@ -4,6 +4,8 @@
  * base64url, hex or base32 is text of at least 20 characters at 4 bits per character or more (Shannon entropy over
  * its characters) — unless it is a UUID or one of the given git object ids (the workspace's own commits and blobs).
  *
+ * A canary-shaped value (L17's `CTKN_` + 16 hex) is a candidate whatever its entropy.
+ *
  * Decodings must give printable text: secret values are text, and random bytes (a hash written as hex) are not a
  * way of writing one. A raw (URL-decoded) value must mix letters and digits, as keys and tokens do and words and
  * slugs do not, in a run of 16 or more between separators. The finder reads at most `MAX_SCAN_CHARS` of a request; past that the request is a candidate itself.
@@ -24,6 +26,8 @@ export const MIN_CANDIDATE_CHARS = 20;
 export const MIN_BITS_PER_CHAR = 4;
 export const MAX_SCAN_CHARS = 256 * 1024;
 
+/** L17's canary shape (guards/canary.ts), without importing upward. */
+const CANARY_SHAPE = /CTKN[_-]?[0-9a-f]{16}/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]+$/i;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -124,7 +128,9 @@ function judge(where: EgressCandidate['where'], value: string, opts: CandidateOp
     for (const [encoding, decoded] of decodings(token)) {
       if (decoded.length < MIN_CANDIDATE_CHARS) continue;
       const bits = bitsPerChar(decoded);
-      if (bits >= MIN_BITS_PER_CHAR) out.push({ where, encoding, decoded, bitsPerChar: Number(bits.toFixed(2)) });
+      // A canary (CTKN_ + 16 hex) sits near 4 bits per character: its shape counts whatever its entropy.
+      if (bits >= MIN_BITS_PER_CHAR || CANARY_SHAPE.test(decoded))
+        out.push({ where, encoding, decoded, bitsPerChar: Number(bits.toFixed(2)) });
     }
   }
 }
