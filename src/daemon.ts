@@ -11,7 +11,9 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
 import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
-import { fsTools } from './agent/tools/fs/index.js';
+import { createFsTools, fsTools } from './agent/tools/fs/index.js';
+import { fileJournal } from './exec/effects/file-journal.js';
+import { lookupUser } from './exec/sandbox-identity.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import {
@@ -26,6 +28,9 @@ import type { AgentRuntime } from './agent/types.js';
 import { describePipelines, type PipelineRow, type TurnPipelines } from './agent/boundaries.js';
 import type { Controls } from './agent/controls.js';
 import { createToolPolicyGates, type ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
+import { effectApprover } from './agent/gates/effect-approval.js';
+import type { ApproveEffects } from './exec/effects-gate.js';
+import type { ToolRunContext } from './agent/tools/tool.js';
 import type { CallContext } from './core/context.js';
 import { scrubProcessEnv } from './config/env.js';
 import type { Config } from './config/schema.js';
@@ -64,6 +69,7 @@ import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
+import { workspaceRouteGroup } from './gateway/workspace-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
@@ -418,6 +424,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         runtimeDir: privateDir(dataDir, 'run', 'exec'),
         bus,
         ...(broker ? { brokerSpawner: execBrokerSpawner(broker, { runDir: brokerRunDir }) } : {}),
+        // The undo journal lives in the data dir: outside every workspace and every sandbox view.
+        journalDir: privateDir(dataDir, 'journal'),
+        leakCheck: (text) => {
+          const hit = leaks.scan(text)[0];
+          return hit ? `the value of ${hit.secretName}, ${hit.encoding}` : undefined;
+        },
+        onJournalDrop: (workspace, entryId, bytes) =>
+          bus.emit('security:warning', {
+            layer: 'L11.7',
+            outcome: 'journal-dropped',
+            reason: `undo journal full: the oldest entry (${entryId}, ${bytes} bytes of pre-images) of ${workspace} was dropped`,
+          }),
       }),
     );
     cleanups.push(() => exec.stop());
@@ -458,11 +476,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(watchSecretTaint(bus, secretTaint));
     const trustedList = egressTrustedHosts(config);
     const egressTrusted = trustedHosts(trustedList);
+    // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
+    const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
+    // write and edit keep what they replace in the same undo journal as exec (when the host has one).
+    const fileTools =
+      exec.journal && exec.runner
+        ? createFsTools(fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths)))
+        : fsTools;
     const tools: Tool[] = [
-      ...fsTools,
+      ...fileTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
+        approveEffects: () => late.approveEffects,
       }),
       createWebFetchTool({ guard, egress: taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus }) }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
@@ -480,6 +506,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         memory: memory ?? memoryState,
       }),
     );
+    // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
+    const sandboxUser = process.getuid?.() === 0 ? lookupUser(config.exec.sandboxUser) : undefined;
+    const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
     const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId) };
     const { approvals } = controls;
@@ -489,6 +518,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (abandoned > 0)
       logger.warn(`${abandoned} approval request(s) left pending by the previous run are now abandoned`);
     await stores.usage.prune(Date.now());
+    const execNetwork = networkGrantFor(config.exec.network, config.broker);
+    late.approveEffects = effectApprover({
+      approvals,
+      network: () => execNetwork,
+      timeoutMs: (agentId) =>
+        config.agents.find((a) => a.id === agentId)?.approvals?.timeoutMs ?? config.exec.timeoutMs,
+      redact: (text, ctx) => {
+        const scanned = parts.output.scanText(text, ctx);
+        return scanned.ok ? scanned.value.text : '[REDACTED: the output guard could not scan this text]';
+      },
+    });
     const runtime = unwrap(
       createAgentRuntime({
         config,
@@ -499,7 +539,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         dataDir,
         resolveSecret: providerSecret,
         pipelines,
-        extraTools: tools.filter((t) => !fsTools.includes(t)),
+        fileTools,
+        extraTools: tools.filter((t) => !fileTools.includes(t)),
+        ...(sandboxOwner ? { workspaceOwner: sandboxOwner } : {}),
         operator: controls.actions.operator,
         ...(memory ? { memory } : {}),
       }),
@@ -539,6 +581,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       timeouts: config.server.timeouts,
       routes: [
         approvalsRouteGroup({ queue: approvals }),
+        workspaceRouteGroup({
+          ...(exec.journal ? { journal: exec.journal } : {}),
+          workspaceOf: workspaceOf(config, dataDir),
+          bus,
+        }),
         ...(memory
           ? [
               memoryRouteGroup({
@@ -654,6 +701,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
   const probe = startExec({
     config: config.exec,
     runtimeDir: privateDir(dataDir, 'run', 'exec-probe'),
+    journalDir: privateDir(dataDir, 'journal'),
     parkedSandboxes: 0,
     bus,
     ...brokerSpawner,

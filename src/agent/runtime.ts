@@ -3,7 +3,7 @@
  * runs the turn loop with the pipelines it was built with (it is not built without them). `runTurn` never
  * throws; failures are `error` events.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import type { Config, AgentConfig } from '../config/schema.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
@@ -40,6 +40,10 @@ export interface AgentRuntimeOptions {
   readonly pipelines: TurnPipelines;
   /** Tools of other rooms (exec, web fetch, …) next to the built-in fs tools. */
   readonly extraTools?: readonly Tool[];
+  /** Owner of the workspaces this runtime creates (the sandbox user, under a root daemon). */
+  readonly workspaceOwner?: { readonly uid: number; readonly gid: number };
+  /** The file tools (default: `fsTools`, without an undo journal). */
+  readonly fileTools?: readonly Tool[];
   /** Working directory that relative `workspace` paths in config are taken from (default: process.cwd()). */
   readonly cwd?: string;
   /** Lets tools ask the operator about one change their own gate refused (e.g. L11.7 host-executed files). */
@@ -82,10 +86,18 @@ export function workspacePath(agent: Pick<AgentConfig, 'id' | 'workspace'>, data
     : childPath(dataDir, 'workspaces', agent.id);
 }
 
-function prepareWorkspace(agent: AgentConfig, dataDir: string, cwd: string): Result<string, BulwarkError> {
+function prepareWorkspace(
+  agent: AgentConfig,
+  dataDir: string,
+  cwd: string,
+  owner?: { uid: number; gid: number },
+): Result<string, BulwarkError> {
   const dir = workspacePath(agent, dataDir, cwd);
   try {
+    const existed = existsSync(dir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // A workspace bulwark creates belongs to the sandbox user, so commands in it never need host root.
+    if (!existed && owner) chownSync(dir, owner.uid, owner.gid);
     if (!statSync(dir).isDirectory())
       return err(bulwarkError('agent.workspace', `workspace of agent "${agent.id}" (${dir}) is not a directory`));
     return ok(dir);
@@ -119,7 +131,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
   if (!checked.ok) return checked;
   const pipelines = checked.value;
   const cwd = options.cwd ?? process.cwd();
-  const registry = new ToolRegistry([...fsTools, ...(options.extraTools ?? [])]);
+  const registry = new ToolRegistry([...(options.fileTools ?? fsTools), ...(options.extraTools ?? [])]);
   const sessions = options.sessions;
   const compactions = options.compactions;
   const memory = config.memory.enabled ? options.memory : undefined;
@@ -141,7 +153,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         ),
       );
     }
-    const workspace = prepareWorkspace(agent, options.dataDir, cwd);
+    const workspace = prepareWorkspace(agent, options.dataDir, cwd, options.workspaceOwner);
     if (!workspace.ok) return workspace;
     agents.set(agent.id, {
       config: agent,
@@ -192,6 +204,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
                 traceId: request.traceId,
                 caller: request.caller,
               }),
+              // The session is bound to the caller the bearer token (L18) identified.
+              layer: 'L18',
               outcome: 'denied',
               reason: 'session belongs to another sender or agent',
             });

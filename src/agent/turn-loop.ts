@@ -6,6 +6,7 @@
  * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
  */
 import type { EventBus } from '../core/events.js';
+import type { GateId } from '../core/layers.js';
 import { auditContext } from '../core/context.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -139,6 +140,8 @@ function finishOf(stop: StopReason): FinishReason {
 interface ToolOutcome {
   readonly content: string;
   readonly ok: boolean;
+  /** The gate inside the tool that refused it (L11.2, L11.4, …), for the audit line. */
+  readonly layer?: GateId;
   /** Set when a layer refused the call (or it never got scanned): its arguments are not stored. The reason id. */
   readonly refused?: string;
 }
@@ -530,7 +533,12 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const refusedAtRun = !r.ok && r.error.layer !== undefined && REFUSING_LAYERS.has(r.error.layer);
       outcome = r.ok
         ? { content: r.value, ok: true }
-        : { content: `error: ${r.error.message}`, ok: false, ...(refusedAtRun ? { refused: r.error.code } : {}) };
+        : {
+            content: `error: ${r.error.message}`,
+            ok: false,
+            ...(refusedAtRun ? { refused: r.error.code } : {}),
+            ...(r.error.layer !== undefined ? { layer: r.error.layer } : {}),
+          };
     } catch (cause) {
       outcome = { content: `error: ${ref.name} failed: ${describeCause(cause)}`, ok: false };
     }
@@ -538,6 +546,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     if (tool.external) ctx.taint?.mark(tool.spec.name);
     bus.emit('tool:executed', {
       ...audit,
+      ...(outcome.layer !== undefined ? { layer: outcome.layer } : {}),
       outcome: outcome.ok ? 'success' : 'error',
       ok: outcome.ok,
       durationMs: Date.now() - started,

@@ -69,3 +69,15 @@ export function parseJsonlRows(
   }
   return ok(out);
 }
+
+/** Asks a yes/no question on the terminal (stderr); undefined when stdin is not a terminal (nobody to ask). */
+export async function confirmAtTerminal(question: string): Promise<boolean | undefined> {
+  if (!process.stdin.isTTY) return undefined;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -21,6 +21,7 @@ import * as broker from './commands/broker.js';
 import * as chat from './commands/chat.js';
 import * as config from './commands/config.js';
 import * as doctor from './commands/doctor.js';
+import * as drill from './commands/drill.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
 import * as memory from './commands/memory.js';
@@ -34,6 +35,7 @@ import * as start from './commands/start.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as usage from './commands/usage.js';
+import * as workspace from './commands/workspace.js';
 
 export interface TokenRecord {
   readonly id: string;
@@ -63,6 +65,8 @@ export interface DaemonHandle {
   readonly logFile: string;
   readonly auditFile: string;
   readonly layers: readonly LayerStatus[];
+  /** Resolves once every event audited so far is in the audit file. */
+  flushAudit(): Promise<void>;
   /** The configured agents (served as models). */
   readonly agents: ReadonlyArray<{ readonly id: string; readonly model: string; readonly provider?: string }>;
   close(): Promise<void>;
@@ -109,8 +113,10 @@ const COMMANDS: readonly Register[] = [
   approvals.register,
   memory.register,
   usage.register,
+  workspace.register,
   sandbox.register,
   doctor.register,
+  drill.register,
   net.register,
   broker.register,
   scan.register,

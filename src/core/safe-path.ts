@@ -82,6 +82,14 @@ export function childPath(base: string, ...names: string[]): string {
   return path.join(base, ...names);
 }
 
+/**
+ * A path below `base` from a relative, '/'-separated path whose every part is a plain name (as exec effects and the
+ * journal record them). Throws RangeError on '', '.', '..' or a backslash in any part.
+ */
+export function nestedPath(base: string, rel: string): string {
+  return rel === '' ? base : childPath(base, ...rel.split('/'));
+}
+
 /** Absolute form of an operator-supplied path (config, CLI flags), relative to `cwd`. */
 export function absoluteFrom(cwd: string, operatorPath: string): string {
   return path.resolve(cwd, operatorPath);

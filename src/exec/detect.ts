@@ -18,7 +18,13 @@ import {
 import { tmpdir, platform } from 'node:os';
 import { childPath } from '../core/safe-path.js';
 import { describeCause } from '../core/errors.js';
-import { buildBwrapArgs, SYSTEM_DIRS, type SystemLayout, type SystemMount } from './sandbox/bwrap-args.js';
+import {
+  buildBwrapArgs,
+  ETC_PRIVATE_KEY_DIRS,
+  SYSTEM_DIRS,
+  type SystemLayout,
+  type SystemMount,
+} from './sandbox/bwrap-args.js';
 import { buildSeccompFilter, seccompSupportedArch } from './sandbox/seccomp.js';
 import { findCgroupBase, type CgroupBase } from './cgroup.js';
 import { smokeTestSandboxExec } from './sandbox/sbpl.js';
@@ -73,7 +79,16 @@ export function probeSystemLayout(): SystemLayout {
     if (st.isSymbolicLink()) mounts.push({ kind: 'symlink', source: readlinkSync(d), dest: d });
     else if (st.isDirectory()) mounts.push({ kind: 'ro-bind', source: d, dest: d });
   }
-  return { mounts };
+  const hiddenEtc = ETC_PRIVATE_KEY_DIRS.filter((d) => {
+    try {
+      return lstatSync(d).isDirectory();
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT' || (cause as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return false;
+      throw cause;
+    }
+  });
+  return { mounts, hiddenEtc };
 }
 
 const USERNS_FIX =

@@ -12,6 +12,10 @@ export interface ExecLayerInput {
   readonly detection: SandboxDetection;
   /** The provider exec runs with; absent when exec is disabled. */
   readonly mode?: SandboxMode;
+  /** Whether runs get a copy-on-write view (L11.7, L11.8). */
+  readonly overlay?: { readonly available: boolean; readonly reason: string; readonly fix?: string };
+  /** Whether exec.sandboxUser exists (and is not root). */
+  readonly sandboxUser?: boolean;
 }
 
 /** The gates that hold whatever the host offers, while exec runs at all. */
@@ -43,7 +47,7 @@ function bounds(d: SandboxDetection, config: ExecConfig, mode: SandboxMode): { w
 /** L11 first, then its gates in order. */
 export type ExecGateReports = readonly [GateReport, ...GateReport[]];
 
-export function execGateReports({ config, detection: d, mode }: ExecLayerInput): ExecGateReports {
+export function execGateReports({ config, detection: d, mode, overlay, sandboxUser }: ExecLayerInput): ExecGateReports {
   let sandbox: { state: LayerState; reason: string };
   let others: LayerState = 'on';
   let othersWhy: string | undefined;
@@ -70,6 +74,32 @@ export function execGateReports({ config, detection: d, mode }: ExecLayerInput):
     state: others,
     reason: othersWhy ?? GATE_REASONS[id],
   });
+  // Under a root daemon the sandbox should run as an unprivileged host user (workspace owner or exec.sandboxUser).
+  if (mode === 'bwrap' && overlay?.available && !sandboxUser && sandbox.state === 'on' && process.getuid?.() === 0)
+    sandbox = {
+      state: 'degraded',
+      reason: `${sandbox.reason}; exec.sandboxUser "${config.sandboxUser}" does not exist, so root-owned workspaces run as host root (create it: bulwark init)`,
+    };
+  const effects: { state: LayerState; reason: string } = !mode
+    ? { state: 'off', reason: othersWhy ?? 'exec is disabled' }
+    : overlay?.available
+      ? {
+          state: 'on',
+          reason: `each command runs on a copy-on-write view (${overlay.reason}); its effects are judged after it ends: host-executed files refused, deletions, truncations and more than ${config.holdOver.files} changed files held for the operator, the rest applied and journaled (bulwark workspace undo)`,
+        }
+      : {
+          state: 'degraded',
+          reason: `no copy-on-write view: ${overlay?.reason ?? 'not probed'}${overlay?.fix ? ` — fix: ${overlay.fix}` : ''}; commands change the workspace directly (persistence paths read-only and quarantined)`,
+        };
+  const quota: { state: LayerState; reason: string } = overlay?.available
+    ? {
+        state: 'on',
+        reason: `one exec may add at most ${config.limits.workspaceWriteMb} MiB (a size-capped upper layer: ENOSPC inside the sandbox, then its changes are discarded)`,
+      }
+    : {
+        state: effects.state === 'off' ? 'off' : 'degraded',
+        reason: `no copy-on-write view: only the per-file limit (${config.limits.fileSizeMb} MiB) applies`,
+      };
   return [
     { id: 'L11', ...sandbox },
     gate('L11.2'),
@@ -77,5 +107,7 @@ export function execGateReports({ config, detection: d, mode }: ExecLayerInput):
     gate('L11.4'),
     { id: 'L11.5', ...sandbox },
     gate('L11.6'),
+    { id: 'L11.7', ...effects },
+    { id: 'L11.8', ...quota },
   ];
 }

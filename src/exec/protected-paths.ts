@@ -1,61 +1,67 @@
 /**
- * Persistence paths inside a workspace: files other programs run or trust later, outside the
- * sandbox (git hooks run on the operator's next commit, shell rc files, package-manager and MCP
- * configs, editor task files). The sandbox mounts them read-only so a command cannot plant
- * something that executes on the host afterwards.
+ * Host-executed paths a run without a copy-on-write view (L11.7 degraded, or macOS) is kept from writing: the sandbox
+ * mounts them read-only (macOS: denies writes), and whatever of them a run creates anyway is moved out of the
+ * workspace afterwards (quarantine). There is no list of its own here: the paths are the judge's table
+ * (host-executed/table.ts) at the workspace root and in its `.git`, as far as a path without a wildcard can name
+ * them — deeper or wildcard paths are only caught by the effect check, which needs the copy-on-write view.
  */
 import { lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { randomHex } from '../core/ids.js';
 import { childPath } from '../core/safe-path.js';
-
-/** Built-in list; `d:` marks directories. Paths are relative to the workspace. */
-const BUILT_IN = [
-  'd:.git/hooks',
-  '.git/config',
-  '.git/info/attributes',
-  '.gitmodules',
-  '.gitconfig',
-  '.bashrc',
-  '.bash_profile',
-  '.bash_login',
-  '.bash_logout',
-  '.profile',
-  '.zshrc',
-  '.zshenv',
-  '.zprofile',
-  '.zlogin',
-  '.inputrc',
-  '.npmrc',
-  '.yarnrc',
-  '.yarnrc.yml',
-  '.pnpmfile.cjs',
-  '.envrc',
-  '.mcp.json',
-  '.ripgreprc',
-  '.pypirc',
-  '.curlrc',
-  '.wgetrc',
-  'd:.vscode',
-  'd:.idea',
-  'd:.devcontainer',
-  'd:.claude',
-  'd:.cursor',
-  'd:.ssh',
-  'd:.config/autostart',
-  'd:.config/systemd',
-  'd:.cargo',
-  'd:.docker',
-];
+import { HOST_EXECUTED, type HostExecutedRule } from './host-executed/index.js';
 
 export interface ProtectedEntry {
   /** Path relative to the workspace. */
   readonly rel: string;
   readonly dir: boolean;
+  /**
+   * When missing: an empty read-only placeholder is mounted (it stays behind, empty, so only where git tolerates
+   * one: inside `.git`), or it is quarantined after the run if the command created it.
+   */
+  readonly whenMissing: 'placeholder' | 'quarantine';
 }
 
+/** The `.git` of the workspace root is where git-dir entries are protected; the repository itself stays writable. */
+const ROOT_GIT_DIR = '.git';
+
+function fromRule(rule: HostExecutedRule, pattern: string): ProtectedEntry | undefined {
+  // `.git` itself is the repository (git writes objects and refs there on every commit): its entries are protected.
+  if (rule.id === 'git.dotgit') return undefined;
+  const segs = pattern.split('/');
+  const last = segs.at(-1) as string;
+  const parents = segs.slice(0, -1);
+  if (parents.some((s) => s.includes('*'))) return undefined;
+  const inGit = rule.scope === 'git-dir';
+  const dir = last === '**' || last === '*';
+  if (!dir && last.includes('*')) return undefined;
+  const rel = [...(inGit ? [ROOT_GIT_DIR] : []), ...(dir ? parents : segs)].join('/');
+  // Only git's hook directories and its config may appear empty; a pointer or todo list must not (git would follow
+  // or run it), and other files are not left behind empty: those are quarantined instead.
+  const placeholderOk = inGit && (dir || pattern === 'config');
+  return { rel, dir, whenMissing: placeholderOk ? 'placeholder' : 'quarantine' };
+}
+
+const FROM_TABLE: readonly ProtectedEntry[] = (() => {
+  const byRel = new Map<string, ProtectedEntry>();
+  for (const rule of HOST_EXECUTED)
+    for (const pattern of rule.paths) {
+      const e = fromRule(rule, pattern);
+      if (e && !byRel.has(e.rel)) byRel.set(e.rel, e);
+    }
+  return [...byRel.values()];
+})();
+
+/** The table's protectable paths plus `extra` (exec.protectedPaths; a trailing `/` marks a directory). */
 export function protectedEntries(extra: readonly string[] = []): ProtectedEntry[] {
-  const out = BUILT_IN.map((p) => (p.startsWith('d:') ? { rel: p.slice(2), dir: true } : { rel: p, dir: false }));
-  for (const e of extra) out.push({ rel: e.replace(/\/+$/, ''), dir: e.endsWith('/') });
+  const out = [...FROM_TABLE];
+  for (const e of extra) {
+    const rel = e.replace(/\/+$/, '');
+    out.push({
+      rel,
+      dir: e.endsWith('/'),
+      whenMissing: rel.startsWith(`${ROOT_GIT_DIR}/`) ? 'placeholder' : 'quarantine',
+    });
+  }
   return out;
 }
 
@@ -108,21 +114,20 @@ export function protectedMounts(
     if (k === 'file') out.push({ host, inside, kind: 'file' });
     else if (k === 'dir') out.push({ host, inside, kind: 'dir' });
     else if (k === 'symlink') out.push({ host, inside, kind: e.dir ? 'missing-dir' : 'missing-file' });
-    // Only plant placeholders for missing paths inside an existing .git (hooks) — elsewhere a
-    // missing file cannot be protected without leaving an empty file in the workspace.
-    else if (e.rel.startsWith('.git/')) out.push({ host, inside, kind: e.dir ? 'missing-dir' : 'missing-file' });
+    // Placeholders only where an empty one is harmless (inside an existing .git): elsewhere a missing file cannot
+    // be protected without leaving an empty file in the workspace, and it is quarantined after the run instead.
+    else if (e.whenMissing === 'placeholder') out.push({ host, inside, kind: e.dir ? 'missing-dir' : 'missing-file' });
   }
   return out;
 }
 
 /**
- * Persistence paths a run could still create: the missing ones outside `.git/` (a placeholder
- * there would litter the workspace). Checked before a run; whatever of them exists afterwards
- * was planted by the command and is moved out of the workspace (see `quarantineNew`).
+ * Protected paths a run could still create: the missing ones without a placeholder. Checked before a run; whatever
+ * of them exists afterwards was planted by the command and is moved out of the workspace (see `quarantineNew`).
  */
 export function missingCreatable(workspace: string, entries: readonly ProtectedEntry[]): ProtectedEntry[] {
   return entries.filter((e) => {
-    if (e.rel.startsWith('.git/')) return false;
+    if (e.whenMissing === 'placeholder') return false;
     let p = workspace;
     for (const part of e.rel.split('/')) p = childPath(p, part);
     return kindOf(p) === 'missing';

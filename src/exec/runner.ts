@@ -3,8 +3,12 @@
  *
  *   L11.2 command policy → L11.3 env denylist → L11.4 working directory (safePath)
  *   → L11.5 OS sandbox: hold the run's processes (cgroup, or a sandbox started ahead) → broker session
- *     → workspace view → L11.6 child env allow-list inside the provider's plan → spawn → wait (timeout and
- *     abort kill) → cgroup empty → settle the view (quarantine) → audit → release.
+ *     → workspace view (a copy-on-write overlay, quota L11.8) → L11.6 child env allow-list inside the
+ *     provider's plan → spawn → wait (timeout and abort kill) → cgroup empty (overlay unmounted)
+ *   → L11.7 effects: judge the effect set, hold it for the operator or refuse it, apply and journal → audit → release.
+ *
+ * Without copy-on-write views (not root, no overlayfs) the view is the workspace itself with persistence paths
+ * read-only and quarantined (L11.7 reported degraded).
  *
  * Every refusal names its gate and is audited (`security:blocked`); every run is audited (`tool:exec`).
  */
@@ -23,6 +27,9 @@ import { protectedEntries, type ProtectedEntry } from './protected-paths.js';
 import { RunHandle } from './run-handle.js';
 import type { RunSpec, SandboxMode, SandboxProvider } from './sandbox/provider.js';
 import { spawnRun, type Exit } from './spawn.js';
+import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport } from './effects-gate.js';
+import { openOverlayView, type OverlayView } from './overlay-view.js';
+import { sandboxIdentity } from './sandbox-identity.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
 import { WorkspaceLocks } from './workspace-locks.js';
 
@@ -42,6 +49,10 @@ export interface ExecRequest {
   readonly timeoutMs?: number;
   readonly stdin?: string;
   readonly signal?: AbortSignal;
+  /** Asks the operator about a held effect set (L11.7); without it a held set is discarded. */
+  readonly approveEffects?: ApproveEffects;
+  /** Judge the effects but apply nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface ExecOutcome {
@@ -58,6 +69,8 @@ export interface ExecOutcome {
   readonly network: ExecConfig['network'];
   /** Persistence paths the command created (e.g. .bashrc, .mcp.json), moved out of the workspace. */
   readonly quarantined: readonly string[];
+  /** What L11.7 did with the run's changes; absent when the run had no copy-on-write view. */
+  readonly effects?: EffectsReport;
 }
 
 export interface ExecRunnerDeps {
@@ -71,7 +84,12 @@ export interface ExecRunnerDeps {
   readonly brokerSpawner?: BrokerSpawner;
   /** Where persistence files a command created in the workspace are moved to (outside every workspace). */
   readonly quarantineDir?: string;
+  /** Copy-on-write views and their judge (L11.7/L11.8); absent when the host cannot mount them. */
+  readonly effects?: EffectsDeps & { readonly viewsDir: string };
 }
+
+/** Turns whose created files are remembered (a file the agent made in this turn may go without asking). */
+const TURNS_REMEMBERED = 256;
 
 const SHOWN_COMMAND_CHARS = 1000;
 
@@ -100,6 +118,8 @@ export class ExecRunner {
   private readonly locks = new WorkspaceLocks();
   private readonly live = new Set<RunHandle>();
   private readonly releasing = new Set<RunHandle>();
+  /** workspace + turn → paths created in that turn (exec effects and the write tools). */
+  private readonly createdInTurn = new Map<string, Set<string>>();
 
   /** Runs that started from a sandbox prepared ahead (the rest joined their cgroup during the run). */
   parkedRuns = 0;
@@ -113,6 +133,29 @@ export class ExecRunner {
 
   get mode(): SandboxMode {
     return this.provider.mode;
+  }
+
+  /** True when runs get a copy-on-write view and their effects are judged (L11.7). */
+  get transactional(): boolean {
+    return this.deps.effects !== undefined && this.provider.overlay === true;
+  }
+
+  /** Paths created in a turn: a later deletion of them in the same turn needs no operator. */
+  createdThisTurn(workspace: string, turn: string | undefined): ReadonlySet<string> {
+    return this.createdInTurn.get(`${workspace}\0${turn ?? ''}`) ?? new Set();
+  }
+
+  noteCreated(workspace: string, turn: string | undefined, paths: readonly string[]): void {
+    if (!paths.length) return;
+    const key = `${workspace}\0${turn ?? ''}`;
+    const set = this.createdInTurn.get(key) ?? new Set<string>();
+    for (const p of paths) set.add(p);
+    this.createdInTurn.delete(key);
+    this.createdInTurn.set(key, set);
+    if (this.createdInTurn.size > TURNS_REMEMBERED) {
+      const oldest = this.createdInTurn.keys().next().value;
+      if (oldest !== undefined) this.createdInTurn.delete(oldest);
+    }
   }
 
   /** L11.2 alone: the verdict on a command line. */
@@ -172,7 +215,8 @@ export class ExecRunner {
 
   /** L11.5, with L11.6 in the provider's plan: the command in the OS sandbox, from hold to release. */
   private async sandboxed(run: CheckedRun): Promise<Result<ExecOutcome, BulwarkError>> {
-    const held = this.hold();
+    const transactional = this.transactional;
+    const held = this.hold(!transactional);
     if (!held.ok) return this.failed('L11.5', held.error, run);
     const handle = held.value;
     let broker: BrokerSpawn | undefined;
@@ -182,15 +226,31 @@ export class ExecRunner {
         if (!opened.ok) return this.failed('L11.5', opened.error, run);
         broker = opened.value;
       }
-      // The workspace as this run sees it (the copy-on-write view of exec effects will be opened here).
-      const view = openDirectView({
-        workspace: run.workspace,
-        protectedPaths: this.protectedList,
-        ...(this.deps.quarantineDir ? { quarantineDir: this.deps.quarantineDir } : {}),
-      });
+      // The workspace as this run sees it: a copy-on-write view (L11.7, quota L11.8), else the workspace itself.
+      let overlay: OverlayView | undefined;
+      if (transactional && this.deps.effects) {
+        const opened = openOverlayView({
+          workspace: run.workspace,
+          viewsDir: this.deps.effects.viewsDir,
+          quotaMb: this.config.limits.workspaceWriteMb,
+          identity: sandboxIdentity(run.workspace, this.config.sandboxUser),
+        });
+        if (!opened.ok) return this.failed('L11.7', opened.error, run);
+        overlay = opened.value;
+        handle.holdDir(overlay.runDir);
+        handle.holdDir(overlay.mountPoint);
+      }
+      const view = overlay
+        ? undefined
+        : openDirectView({
+            workspace: run.workspace,
+            protectedPaths: this.protectedList,
+            ...(this.deps.quarantineDir ? { quarantineDir: this.deps.quarantineDir } : {}),
+          });
       const plan = this.provider.prepare({
-        workspace: view.root,
-        protectedPaths: view.protectedPaths,
+        workspace: view?.root ?? run.workspace,
+        protectedPaths: view?.protectedPaths ?? [],
+        ...(overlay ? { overlay: overlay.spec } : {}),
         cwd: run.cwd,
         command: run.command,
         // L11.6: nothing of the daemon's environment; the allow-list, the model's checked variables, the paths.
@@ -219,7 +279,8 @@ export class ExecRunner {
 
       // What the run changed is read once nothing of it is left running.
       await handle.emptied();
-      return this.settle(run, view, exit.value);
+      if (overlay) return await this.judge(run, overlay, exit.value);
+      return this.settle(run, view as WorkspaceView, exit.value);
     } finally {
       // The session's token dies with the run, whether it ran, failed or was refused.
       if (broker) await this.closeBroker(broker, run.ctx);
@@ -252,10 +313,69 @@ export class ExecRunner {
     return ok(o);
   }
 
+  /**
+   * L11.7 after a transactional run: the effect set is judged, held or applied; the model gets an honest result
+   * either way, and the run is audited with what happened to its changes.
+   */
+  private async judge(run: CheckedRun, overlay: OverlayView, exit: Exit): Promise<Result<ExecOutcome, BulwarkError>> {
+    const settled = overlay.settle(exit);
+    if (!settled.ok) return this.failed('L11.7', settled.error, run);
+    const effects = this.deps.effects as EffectsDeps;
+    const turn = run.ctx.traceId;
+    const { report, created } = await judgeEffects(effects, {
+      outcome: settled.value,
+      workspace: run.workspace,
+      command: run.command,
+      cwd: run.cwd.rel,
+      createdThisTurn: this.createdThisTurn(run.workspace, turn),
+      ...(run.req.approveEffects ? { approve: run.req.approveEffects } : {}),
+      ...(run.req.dryRun ? { dryRun: true } : {}),
+      meta: {
+        ...(turn ? { turn } : {}),
+        ...(run.ctx.sessionId ? { sessionId: run.ctx.sessionId } : {}),
+        ...(run.ctx.agentId ? { agentId: run.ctx.agentId } : {}),
+      },
+    });
+    this.noteCreated(run.workspace, turn, created);
+    if (
+      report.status === 'refused' ||
+      report.status === 'held-denied' ||
+      (report.status === 'discarded' && report.gate === 'L11.8')
+    )
+      this.bus.emit('security:blocked', {
+        ...run.ctx,
+        layer: report.gate ?? 'L11.7',
+        outcome: report.status,
+        reason: report.reason ?? report.status,
+        paths: report.changes.slice(0, 50).map((c) => c.path),
+        command: run.shown,
+      });
+    const o: ExecOutcome = {
+      ...exit,
+      sandbox: this.provider.mode,
+      network: this.config.network,
+      quarantined: [],
+      effects: report,
+    };
+    this.audit(run.ctx, {
+      outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran',
+      exitCode: o.exitCode,
+      durationMs: o.durationMs,
+      cwd: run.cwd.rel || '.',
+      command: run.shown,
+      effects: report.status,
+      files: report.changes.length,
+      bytesWritten: report.bytesWritten,
+      ...(report.held ? { held: true } : {}),
+      ...(report.journalId ? { journal: report.journalId } : {}),
+    });
+    return ok(o);
+  }
+
   /** The run's process bound: a sandbox started ahead in its own cgroup, else a cgroup from the pool. */
-  private hold(): Result<RunHandle, BulwarkError> {
+  private hold(prestart: boolean): Result<RunHandle, BulwarkError> {
     const problem = (outcome: string, reason: string) => this.warn({}, outcome, reason);
-    const prestarted = this.provider.takePrestarted?.();
+    const prestarted = prestart ? this.provider.takePrestarted?.() : undefined;
     if (prestarted) {
       this.parkedRuns++;
       const h = new RunHandle(prestarted.cgroup, this.deps.cgroups, problem, prestarted);

@@ -4,7 +4,7 @@
  * prepares the runtime files, sweeps cgroups a crashed daemon left behind, and reports the state of L11 and
  * its gates L11.2–L11.6. `stop()` kills every running command.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { bulwarkError, type BulwarkError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { LayerReporter, LayerState } from '../core/layers.js';
@@ -15,7 +15,11 @@ import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
 import type { ExecConfig } from '../config/sections/exec.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
 import { execGateReports, type ExecGateReports } from './exec-layers.js';
+import { Journal } from './effects/journal.js';
+import { PathGlobs } from './effects/path-globs.js';
+import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
 import { ExecRunner } from './runner.js';
+import { lookupUser } from './sandbox-identity.js';
 import { BwrapProvider, type BwrapHost } from './sandbox/bwrap.js';
 import { writeEtcStubs } from './sandbox/etc-stubs.js';
 import { NoSandboxProvider } from './sandbox/none.js';
@@ -39,6 +43,15 @@ export interface StartExecOptions {
   readonly runtimePaths?: readonly string[];
   /** bwrap processes parked in their cgroups ahead of runs (default 2); 0 for a one-shot run (CLI). */
   readonly parkedSandboxes?: number;
+  /**
+   * Where the undo journal keeps pre-images (outside every workspace and view), e.g. <data dir>/journal. Without
+   * it, runs get no copy-on-write view (L11.7 off).
+   */
+  readonly journalDir?: string;
+  /** The leak index's check of new file content (L11.7 refuses a known secret value written to a file). */
+  readonly leakCheck?: (text: string) => string | undefined;
+  /** Audits a journal entry dropped to make room. */
+  readonly onJournalDrop?: (workspace: string, entryId: string, bytes: number) => void;
 }
 
 export interface ExecService extends LayerReporter {
@@ -50,6 +63,8 @@ export interface ExecService extends LayerReporter {
   readonly layer: { readonly state: LayerState; readonly reason: string };
   /** Lines for the startup log: level and message (what is wrong and what to do). */
   readonly log: ReadonlyArray<{ readonly level: 'info' | 'warn' | 'error'; readonly message: string }>;
+  /** The undo journal (absent without copy-on-write views). */
+  readonly journal?: Journal;
   stop(): void;
 }
 
@@ -69,12 +84,19 @@ function chooseProvider(config: ExecConfig, d: SandboxDetection): SandboxDetecti
   return d.provider;
 }
 
-function service(d: SandboxDetection, reports: ExecGateReports, log: LogLine[], runner?: ExecRunner): ExecService {
+function service(
+  d: SandboxDetection,
+  reports: ExecGateReports,
+  log: LogLine[],
+  runner?: ExecRunner,
+  journal?: Journal,
+): ExecService {
   const [l11] = reports;
   return {
     name: 'exec',
     detection: d,
     ...(runner ? { runner } : {}),
+    ...(journal ? { journal } : {}),
     enabled: runner !== undefined,
     layer: { state: l11.state, reason: l11.reason },
     log,
@@ -84,7 +106,11 @@ function service(d: SandboxDetection, reports: ExecGateReports, log: LogLine[], 
 }
 
 /** bwrap's runtime files (passwd/group stubs, the compiled seccomp filter) in the private runtime directory. */
-function bwrapHost(opts: StartExecOptions, d: SandboxDetection): Result<BwrapHost, BulwarkError> {
+function bwrapHost(
+  opts: StartExecOptions,
+  d: SandboxDetection,
+  overlay: OverlaySupport,
+): Result<BwrapHost, BulwarkError> {
   const { config } = opts;
   const bw = d.providers.find((p) => p.name === 'bwrap');
   if (!bw?.path || !d.layout) return startError('exec.runtime', 'bwrap was detected without its path or layout');
@@ -100,6 +126,7 @@ function bwrapHost(opts: StartExecOptions, d: SandboxDetection): Result<BwrapHos
     ...(seccompFile ? { seccompFile } : {}),
     runtimePaths: opts.runtimePaths ?? [],
     tmpMb: config.limits.tmpMb,
+    ...(overlay.tools ? { overlayTools: overlay.tools } : {}),
   });
 }
 
@@ -127,7 +154,19 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     log.push({ level: 'error', message: `L11 ${reports[0].state}: ${reports[0].reason}` });
     return ok(service(d, reports, log));
   }
-  const host = chosen === 'bwrap' ? bwrapHost(opts, d) : undefined;
+  // Copy-on-write views need bwrap (the holder starts it) and a journal to keep pre-images in.
+  const overlay: OverlaySupport =
+    chosen !== 'bwrap'
+      ? {
+          available: false,
+          reason: `the ${chosen === 'none' ? 'unsandboxed' : chosen} provider runs on the workspace itself`,
+        }
+      : !opts.journalDir
+        ? { available: false, reason: 'no journal directory was given (a one-off probe)' }
+        : probeOverlay(childPath(opts.runtimeDir, 'views'));
+  const host = chosen === 'bwrap' ? bwrapHost(opts, d, overlay) : undefined;
+  // Views a crashed daemon left behind (its runs are gone: nothing of them can be applied any more).
+  if (overlay.available) rmSync(childPath(opts.runtimeDir, 'views'), { recursive: true, force: true });
   if (host && !host.ok) return host;
 
   const warn = (outcome: string) => (reason: string) =>
@@ -144,7 +183,8 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         ? {
             park: {
               cgroups,
-              count: opts.parkedSandboxes ?? PARKED_DEFAULT,
+              // Transactional runs start inside their view's namespace: a parked bwrap would only sit idle.
+              count: overlay.available ? 0 : (opts.parkedSandboxes ?? PARKED_DEFAULT),
               limits: config.limits,
               onError: warn('parked-sandbox'),
             },
@@ -154,6 +194,14 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   else if (chosen === 'sandbox-exec') provider = new SandboxExecProvider({ runtimePaths: opts.runtimePaths ?? [] });
   else provider = new NoSandboxProvider();
 
+  const journal =
+    overlay.available && opts.journalDir
+      ? new Journal({
+          root: opts.journalDir,
+          maxBytes: config.journal.maxMb * 1024 * 1024,
+          onDrop: (ws, e) => opts.onJournalDrop?.(ws, e.id, e.bytes),
+        })
+      : undefined;
   const runner = new ExecRunner({
     config,
     provider,
@@ -161,8 +209,28 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     ...(cgroups ? { cgroups } : {}),
     ...(opts.brokerSpawner ? { brokerSpawner: opts.brokerSpawner } : {}),
     quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
+    ...(journal
+      ? {
+          effects: {
+            journal,
+            viewsDir: childPath(opts.runtimeDir, 'views'),
+            policy: {
+              holdOverFiles: config.holdOver.files,
+              disposable: new PathGlobs(config.disposable),
+              ...(opts.leakCheck ? { leakCheck: opts.leakCheck } : {}),
+            },
+          },
+        }
+      : {}),
   });
-  const reports = execGateReports({ config, detection: d, mode: provider.mode });
+  const sandboxUser = lookupUser(config.sandboxUser);
+  const reports = execGateReports({
+    config,
+    detection: d,
+    mode: provider.mode,
+    overlay,
+    sandboxUser: sandboxUser !== undefined && sandboxUser.uid !== 0,
+  });
   const [l11] = reports;
   log.push({ level: l11.state === 'on' ? 'info' : 'warn', message: `L11 ${l11.state}: ${l11.reason}` });
   if (config.network === 'host')
@@ -170,5 +238,10 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
       level: 'warn',
       message: 'exec.network is host: sandboxed commands can reach the host network and the internet (explicit opt-in)',
     });
-  return ok(service(d, reports, log, runner));
+  if (!overlay.available)
+    log.push({
+      level: 'warn',
+      message: `L11.7 degraded: ${overlay.reason}${overlay.fix ? ` — fix: ${overlay.fix}` : ''}`,
+    });
+  return ok(service(d, reports, log, runner, journal));
 }

@@ -4,8 +4,8 @@
  *   GET  /stream           server-sent events: one `approval` event per new request
  *   GET  /history          recorded requests, newest first: ?status=&before=&limit= (the approval store)
  *   GET  /:id              one request: pending, or decided (also by an earlier daemon: the approval store)
- *   POST /:id/approve      body { reason? }
- *   POST /:id/deny         body { reason? }
+ *   POST /:id/approve      body { effectHash, reason? }: the effect hash of the view the operator approved
+ *   POST /:id/deny         body { effectHash?, reason? }
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
  * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
  */
@@ -28,7 +28,11 @@ export interface ApprovalsRoutesDeps {
 }
 
 const MAX_BODY = 16 * 1024;
-const DecisionBody = z.strictObject({ reason: z.string().max(500).optional() });
+const DecisionBody = z.strictObject({
+  reason: z.string().max(500).optional(),
+  /** The request's effectHash as the operator was shown it. */
+  effectHash: z.string().min(1).max(128).optional(),
+});
 const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
 const ID = /^apr_[0-9a-f]{24}$/;
 
@@ -37,9 +41,23 @@ function operator(c: Context<GatewayEnv>): string {
   return identity ? `${callerKey(identity)}${identity.label ? ` (${identity.label})` : ''}` : 'operator';
 }
 
+/**
+ * One shape for every surface (CLI, API, web UI, chat buttons): the view's own fields, and at the top level
+ * {id, layer, tool, argv, cwd, effects, network, reason, effectHash, expiresAt}. The view was redacted (L02 and
+ * the leak index) when the request was made.
+ */
 function present(p: PendingApproval | ApprovalSnapshot): Record<string, unknown> {
   const snapshot = p as Partial<ApprovalSnapshot>;
+  const v = p.view;
   return {
+    layer: v.layer ?? 'L13',
+    tool: v.tool,
+    argv: v.argv ?? [],
+    cwd: v.cwd,
+    effects: v.effects ?? [],
+    network: v.network,
+    // Why it asks; once decided, the operator's reason (when given) takes its place.
+    reason: v.reason ?? v.reasons.join('; '),
     ...p,
     status: snapshot.status ?? 'pending',
     createdAt: new Date(p.createdAt).toISOString(),
@@ -171,7 +189,17 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
       return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const body = await readJson(c, DecisionBody, true);
     if (!body.ok) return sendFailure(c, body.failure);
-    const r = queue.decide(id, decision, operator(c), body.value.reason);
+    // An approval names the exact effect the operator saw: approving "whatever is pending under this id" is refused.
+    if (decision === 'approve' && body.value.effectHash === undefined)
+      return sendFailure(
+        c,
+        failure(
+          400,
+          'an approval must carry the effectHash of the request it approves: GET /v1/approvals/{id}, then send {"effectHash": "…"}',
+          'effect_hash_required',
+        ),
+      );
+    const r = queue.decide(id, decision, operator(c), body.value.reason, body.value.effectHash);
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
   };

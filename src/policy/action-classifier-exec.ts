@@ -6,6 +6,13 @@
  * here-documents and here-strings, script text built at run time) is destructive: fail closed. So is input the
  * model refuses (unterminated quotes, oversized or too deeply nested lines), an unknown program, and a
  * privilege change.
+ *
+ * When the command's effects are judged after the run (transactional exec, L11.7 on), a command is approved once,
+ * on its effects: changes to files inside the workspace that look destructive (rm, shred, truncate, dd into a
+ * workspace file, chmod -R, find -delete, git clean/reset --hard/checkout -- ./rebase/branch -D, git config of
+ * the repository, git -c for one run) are `write` here, because the effect check holds deletions for the operator,
+ * refuses what the host would run and journals the rest. What cannot be undone keeps asking: anything outside
+ * the workspace, the network, processes and the system, privilege, and text the classifier cannot read.
  */
 import type { ActionClass } from './action-classifier-classes.js';
 import { parseShell, resolveArgv, type ResolvedCommand, type ShellModel } from '../text/shell-model.js';
@@ -26,6 +33,8 @@ export interface ExecVerdict {
 
 /** The verdict being built, with sets beside the lists so each addition is O(1), not a scan of all before it. */
 interface Acc {
+  /** The command's workspace changes are judged on their effects after the run (L11.7). */
+  readonly effectsJudged: boolean;
   readonly classes: Set<ActionClass>;
   readonly reasons: string[];
   readonly argvs: string[][];
@@ -35,8 +44,9 @@ interface Acc {
   commands: number;
 }
 
-function newAcc(): Acc {
+function newAcc(effectsJudged = false): Acc {
   return {
+    effectsJudged,
     classes: new Set(['exec']),
     reasons: [],
     argvs: [],
@@ -337,14 +347,27 @@ function hasFlag(args: readonly string[], short: string, long: readonly string[]
   );
 }
 
-export function classifyCommandString(command: string, workspace: string | undefined): ExecVerdict {
-  const v = newAcc();
+export interface ExecClassifyOptions {
+  /** The command runs on a copy-on-write view and its effects are judged before they land (L11.7). */
+  readonly effectsJudged?: boolean;
+}
+
+export function classifyCommandString(
+  command: string,
+  workspace: string | undefined,
+  options: ExecClassifyOptions = {},
+): ExecVerdict {
+  const v = newAcc(options.effectsJudged === true);
   classifyModel(v, parseShell(command), workspace, 0);
   return verdict(v);
 }
 
-export function classifyArgv(argv: readonly string[], workspace: string | undefined): ExecVerdict {
-  const v = newAcc();
+export function classifyArgv(
+  argv: readonly string[],
+  workspace: string | undefined,
+  options: ExecClassifyOptions = {},
+): ExecVerdict {
+  const v = newAcc(options.effectsJudged === true);
   classifyResolved(v, resolveArgv(argv), workspace, 0, ALONE);
   return verdict(v);
 }
@@ -359,6 +382,18 @@ export function classifyEnvNames(names: readonly string[]): ExecVerdict {
   }
   return verdict(v);
 }
+
+/**
+ * A change to files inside the workspace that looks destructive: with effects judged (L11.7) the effect check
+ * decides after the run (deletions held, the rest journaled), so it is a write here; without, the operator is asked.
+ */
+function workspaceChange(v: Acc, reason: string): void {
+  if (v.effectsJudged) add(v, 'write', `${reason} (judged on its effects after the run, L11.7)`);
+  else add(v, 'destructive', reason);
+}
+
+/** Programs whose only effect is on the files they name. */
+const FILE_DESTROYERS = new Set(['rm', 'shred', 'truncate']);
 
 function add(v: Acc, c: ActionClass, reason: string): void {
   v.classes.add(c);
@@ -516,6 +551,7 @@ function classifyResolved(
   }
   if (name === 'git') return classifyGit(v, args);
   if (name === 'find') return classifyFind(v, cmd, args, workspace, depth);
+  if (name === 'dd') return classifyDd(v, args, workspace);
   if (name === 'sed') {
     add(v, 'read', 'sed filters text');
     if (hasFlag(args, 'i', ['--in-place'])) add(v, 'write', 'sed edits files in place');
@@ -543,7 +579,11 @@ function classifyResolved(
   if (NETWORK.has(name)) return classifyNetwork(v, name, args, workspace);
   if (PACKAGE_MANAGERS.has(name)) return classifyPackageManager(v, name, args);
   if (DESTRUCTIVE.has(name)) {
-    add(v, 'destructive', `${name} is destructive`);
+    const outside = operands(args).filter((a) => leavesWorkspace(a, workspace));
+    // Paths from xargs' input are not known before the run.
+    if (FILE_DESTROYERS.has(name) && outside.length === 0 && !cmd.wrappers.includes('xargs'))
+      workspaceChange(v, `${name} is destructive`);
+    else add(v, 'destructive', `${name} is destructive`);
     return;
   }
   if (CONFIG.has(name)) {
@@ -557,8 +597,8 @@ function classifyResolved(
   if (WRITERS.has(name)) {
     const recursiveMode =
       (name === 'chmod' || name === 'chown' || name === 'chgrp') && hasFlag(args, 'R', ['--recursive']);
-    if (recursiveMode) add(v, 'destructive', `${name} -R changes a whole tree`);
     const outside = operands(args).filter((a) => leavesWorkspace(a, workspace));
+    if (recursiveMode) workspaceChange(v, `${name} -R changes a whole tree`);
     if (outside.length > 0) add(v, 'destructive', `${name} touches ${outside.join(', ')} outside the workspace`);
     else add(v, 'write', `${name} writes inside the workspace`);
     return;
@@ -622,7 +662,15 @@ function classifyGit(v: Acc, args: readonly string[]): void {
   while (i < args.length && (args[i] as string).startsWith('-')) {
     const a = args[i] as string;
     // `-c key=value` (or `-ckey=value`) sets configuration for this run: an alias or core.pager runs commands.
-    if (a.startsWith('-c')) add(v, 'config', 'git -c overrides configuration');
+    // In a judged run those commands run in the same sandbox as the command itself, and nothing of it persists.
+    if (a.startsWith('-c'))
+      add(
+        v,
+        v.effectsJudged ? 'exec' : 'config',
+        v.effectsJudged
+          ? 'git -c sets configuration for this run, inside the sandbox'
+          : 'git -c overrides configuration',
+      );
     // -c key=value and -C dir take a value.
     i += a === '-c' || a === '-C' ? 2 : 1;
   }
@@ -645,7 +693,7 @@ function classifyGit(v: Acc, args: readonly string[]): void {
     case 'branch':
     case 'tag':
       if (hasFlag(rest, 'D', ['--delete', '--force']) || hasFlag(rest, 'd') || hasFlag(rest, 'f'))
-        add(v, 'destructive', `git ${sub} deletes or moves refs`);
+        workspaceChange(v, `git ${sub} deletes or moves refs`);
       else add(v, 'write', `git ${sub}`);
       return;
     case 'add':
@@ -664,19 +712,19 @@ function classifyGit(v: Acc, args: readonly string[]): void {
     case 'checkout':
     case 'restore':
       if (rest.includes('--') || rest.includes('.') || hasFlag(rest, 'f', ['--force']))
-        add(v, 'destructive', `git ${sub} discards changes`);
+        workspaceChange(v, `git ${sub} discards changes`);
       else add(v, 'write', `git ${sub}`);
       return;
     case 'reset':
       if (rest.includes('--hard') || rest.includes('--merge') || rest.includes('--keep'))
-        add(v, 'destructive', 'git reset --hard discards work');
+        workspaceChange(v, 'git reset --hard discards work');
       else add(v, 'write', 'git reset');
       return;
     case 'clean':
-      add(v, 'destructive', 'git clean deletes untracked files');
+      workspaceChange(v, 'git clean deletes untracked files');
       return;
     case 'rebase':
-      add(v, 'destructive', 'git rebase rewrites history');
+      workspaceChange(v, 'git rebase rewrites history');
       return;
     case 'push':
       add(v, 'network', 'git push sends commits to a remote');
@@ -697,6 +745,16 @@ function classifyGit(v: Acc, args: readonly string[]): void {
       return;
     case 'config':
     case 'remote':
+      // The repository's own config is in the workspace: a judged run's change to it meets the host-executed
+      // judge's allow-list (user.*, remote URLs, …). Another file, the user's or the system's is not.
+      if (v.effectsJudged && !rest.some((a) => /^--(global|system|file|blob)(=|$)|^-f$/.test(a)))
+        add(
+          v,
+          'write',
+          `git ${sub} changes the repository's configuration (judged on its effects after the run, L11.7)`,
+        );
+      else add(v, 'config', `git ${sub} changes repository configuration`);
+      return;
     case 'hooks':
       add(v, 'config', `git ${sub} changes repository configuration`);
       return;
@@ -716,10 +774,27 @@ function classifyFind(
   depth: number,
 ): void {
   add(v, 'read', 'find lists files');
-  if (args.includes('-delete')) add(v, 'destructive', 'find -delete removes files');
+  if (args.includes('-delete')) {
+    const starts: string[] = [];
+    for (const a of args) {
+      if (a.startsWith('-') || a === '(' || a === '!') break;
+      starts.push(a);
+    }
+    if (starts.some((a) => leavesWorkspace(a, workspace))) add(v, 'destructive', 'find -delete removes files');
+    else workspaceChange(v, 'find -delete removes files');
+  }
   for (const flag of ['-fprint', '-fprintf', '-fls'])
     if (args.includes(flag)) add(v, 'write', `find ${flag} writes a file`);
   for (const extra of cmd.extraCommands) classifyResolved(v, extra, workspace, depth + 1, FIND_EXEC);
+}
+
+/** dd writes the file its `of=` names (standard output without one). */
+function classifyDd(v: Acc, args: readonly string[], workspace: string | undefined): void {
+  const targets = args.filter((a) => a.startsWith('of=')).map((a) => a.slice(3));
+  if (targets.some((t) => t === '' || leavesWorkspace(t, workspace))) add(v, 'destructive', 'dd is destructive');
+  else if (targets.length > 0) workspaceChange(v, 'dd is destructive');
+  else if (v.effectsJudged) add(v, 'read', 'dd copies to standard output');
+  else add(v, 'destructive', 'dd is destructive');
 }
 
 function classifyNetwork(v: Acc, name: string, args: readonly string[], workspace: string | undefined): void {

@@ -42,6 +42,16 @@ export interface ActionInput {
   readonly scratch: readonly string[];
   /** A caller that already parsed the command may pass its argv here (the exec tool's own parser). */
   readonly parsedArgv?: readonly string[];
+  /**
+   * An exec tool whose runs are judged on their effects after the run (L11.7 on): workspace file changes that look
+   * destructive are left to the effect check, and only what cannot be undone asks (see action-classifier-exec.ts).
+   */
+  readonly effectsJudged?: boolean;
+  /**
+   * A write tool that can undo the overwrite of the existing file at `resolved`: why, or undefined when it cannot.
+   * `emptied`: the write leaves the file empty.
+   */
+  readonly undoableOverwrite?: (target: { readonly resolved: string; readonly emptied: boolean }) => string | undefined;
 }
 
 export interface WriteTarget {
@@ -190,10 +200,11 @@ function classifyExec(
 ): Classification {
   const command = firstString(o, COMMAND_KEYS);
   const argvRaw = input.parsedArgv ?? ARGV_KEYS.map((k) => o[k]).find((x) => Array.isArray(x));
+  const options = { effectsJudged: input.effectsJudged === true };
   let verdict;
-  if (command !== undefined) verdict = classifyCommandString(command, input.workspace);
+  if (command !== undefined) verdict = classifyCommandString(command, input.workspace, options);
   else if (Array.isArray(argvRaw) && argvRaw.length > 0 && argvRaw.every((a) => typeof a === 'string')) {
-    verdict = classifyArgv(argvRaw as string[], input.workspace);
+    verdict = classifyArgv(argvRaw as string[], input.workspace, options);
   } else {
     classes.add('destructive');
     reasons.push('exec call without a recognisable command');
@@ -268,10 +279,17 @@ function classifyWrite(
   const exists = existsSync(target);
   const scratch = isInside(input.workspace, target) && inScratch(input.workspace, target, input.scratch);
   const pre = exists ? readPreimage(target) : { preimage: 'absent' };
-  if (exists && !scratch) {
+  // Only a regular file that could be read is journaled (not a FIFO, a device or an unreadable file).
+  const hashed = /^[0-9a-f]{64}$/.test(pre.preimage);
+  const undoable =
+    exists && !scratch && hashed
+      ? input.undoableOverwrite?.({ resolved: target, emptied: newContent === '' })
+      : undefined;
+  if (exists && !scratch && undoable === undefined) {
     classes.add('destructive');
     reasons.push(`overwrites existing file ${p} outside the scratch area`);
-  } else reasons.push(exists ? `overwrites ${p} in the scratch area` : `creates ${p}`);
+  } else if (undoable !== undefined) reasons.push(`overwrites ${p}: ${undoable}`);
+  else reasons.push(exists ? `overwrites ${p} in the scratch area` : `creates ${p}`);
   return finish(classes, reasons, o, { write: { ...base, resolved: target, exists, inScratch: scratch, ...pre } });
 }
 

@@ -34,7 +34,7 @@ declare module '../core/events.js' {
 
 /** What the operator reviews: the full effect, never a summary chosen by the model. */
 export interface EffectView {
-  /** The gate that asks, when it is not L13 itself (e.g. L11.7 for a write that plants a host-executed file). */
+  /** The gate that asks, when it is not L13 itself (L11.7: a write that plants a host-executed file, held exec effects). */
   readonly layer?: GateId;
   readonly tool: string;
   readonly classes: readonly ActionClass[];
@@ -48,6 +48,19 @@ export interface EffectView {
   readonly argv?: readonly (readonly string[])[];
   readonly envNames?: readonly string[];
   /** Unified-style diff for writes. */
+  readonly diff?: string;
+  /** What a held exec run changed, one entry per path, with a diff for text files (L11.7). */
+  readonly effects?: readonly EffectEntryView[];
+  /** Why it was held, in one line. */
+  readonly reason?: string;
+}
+
+/** One change of a held effect set as an operator sees it. */
+export interface EffectEntryView {
+  readonly path: string;
+  readonly change: string;
+  readonly from?: string;
+  readonly bytes: number;
   readonly diff?: string;
 }
 
@@ -350,8 +363,27 @@ export class ApprovalQueue {
     return ok(this.finish(entry, outcome));
   }
 
-  /** Operator decision by request id (authenticated admin API): mints and applies a token in one step. */
-  decide(requestId: string, decision: Decision, by: string, reason?: string): Result<ResolvedApproval, BulwarkError> {
+  /**
+   * Operator decision by request id (authenticated admin API): mints and applies a token in one step. `shownHash`
+   * is the effect hash of the view the operator decided on; a different one (the effect changed, or the operator
+   * looked at another request) is refused and changes nothing.
+   */
+  decide(
+    requestId: string,
+    decision: Decision,
+    by: string,
+    reason?: string,
+    shownHash?: string,
+  ): Result<ResolvedApproval, BulwarkError> {
+    const entry = this.pendingById.get(requestId);
+    if (entry && shownHash !== undefined && shownHash !== entry.effectHash)
+      return err(
+        queueError(
+          'approval.effect_mismatch',
+          `approval ${requestId}: the effectHash sent (${shownHash.slice(0, 12)}…) is not the one of this request (${entry.effectHash.slice(0, 12)}…); look at the request again before deciding`,
+          409,
+        ),
+      );
     const token = this.mintToken(requestId, decision);
     if (!token.ok) return token;
     return this.resolveWithToken(token.value, by, reason);

@@ -20,6 +20,8 @@ export const TIERS: Readonly<Record<string, number>> = {
   broker: 4,
   agent: 4,
   supply: 4,
+  /** The attack drill: plays a hostile model against a daemon the composition root hands it. */
+  drill: 4,
   gateway: 5,
   cli: 5,
   root: 6,

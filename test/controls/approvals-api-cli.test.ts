@@ -123,11 +123,20 @@ describe('L13 approvals API', () => {
       status: string;
     };
     expect(shown).toMatchObject({ status: 'pending', view: { argv: [['rm', '-rf', '~']], envNames: ['API_TOKEN'] } });
-    const res = await fetch(`${g.url}/v1/approvals/${id}/approve`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: '{"reason":"checked"}',
-    });
+    // An approval must name the effect it was shown: none, or another one, is refused and changes nothing.
+    const post = (body: string) =>
+      fetch(`${g.url}/v1/approvals/${id}/approve`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+    const bare = await post('{"reason":"checked"}');
+    expect(bare.status).toBe(400);
+    expect(await bare.text()).toMatch(/effectHash/);
+    const other = await post('{"reason":"checked","effectHash":"h2"}');
+    expect(other.status).toBe(409);
+    expect(g.queue.list()).toHaveLength(1);
+    const res = await post('{"reason":"checked","effectHash":"h1"}');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'approved', reason: 'checked' });
     expect((await waiting).decision).toBe('approve');
@@ -150,7 +159,7 @@ describe('L13 approvals API', () => {
         await fetch(`${g.url}/v1/approvals/${id}/approve`, {
           method: 'POST',
           headers: auth,
-          body: JSON.stringify({ reason: 'x'.repeat(20_000) }),
+          body: JSON.stringify({ reason: 'x'.repeat(20_000), effectHash: 'h1' }),
         })
       ).status,
     ).toBe(413);

@@ -103,6 +103,20 @@ describe('L21 budget guard', () => {
     store.close();
   });
 
+  it('adds up every settled call of one execution (found by the drill: each call used to replace the total)', async () => {
+    const { g, store } = guard(tmp(), { perExecution: 5000 });
+    for (let i = 0; i < 3; i++) {
+      const r = await g.check(req('hi', 100), ctx);
+      expect(r.ok).toBe(true);
+      if (r.ok) await g.settle(r.value, { inputTokens: 1500, outputTokens: 100 });
+    }
+    // 4800 settled + this call's estimate is over 5000: refused, though no single call came near it.
+    const fourth = await g.check(req('hi', 300), ctx);
+    expect(fourth.ok).toBe(false);
+    if (!fourth.ok) expect(fourth.error.code).toBe('budget.exceeded');
+    store.close();
+  });
+
   it('the context-window guard refuses above 95 % of the window', async () => {
     const { g, store } = guard(tmp(), { window: 10_000 });
     expect((await g.check(req('x'.repeat(3 * 9500), 100), ctx)).ok).toBe(false);

@@ -338,3 +338,105 @@ describe('L27 action classifier — declarations and arguments', () => {
     );
   });
 });
+
+describe('L27 with effects judged after the run (L11.7): a command is approved once, on its effects', () => {
+  const judged = (command: string) => cls('exec', 'exec', { command }, { effectsJudged: true });
+
+  it.each([
+    'rm -rf build',
+    'rm -rf ./* ./.[!.]*',
+    'timeout 5 rm -r x',
+    "r''m -rf x",
+    'shred -u a.txt',
+    'truncate -s 0 a.txt',
+    'find . -name "*.log" -delete',
+    'dd if=/dev/zero of=out.bin count=1',
+    'chmod -R 700 src',
+    'git clean -fdx',
+    'git reset --hard HEAD~3',
+    'git checkout -- .',
+    'git branch -D feature',
+    'git rebase main',
+    'git config user.name agent',
+    'git config core.fsmonitor x',
+    'git -c user.name=a -c user.email=a@b commit -qm x',
+    'bash -c "rm -rf build"',
+  ])('%s changes only workspace files: write, left to the effect check (without it: asked)', (command) => {
+    const c = judged(command);
+    expect(c.classes).not.toContain('destructive');
+    expect(c.classes).not.toContain('config');
+    expect(['write', 'exec']).toContain(c.primary);
+    const plain = exec(command);
+    expect(['destructive', 'config']).toContain(plain.primary);
+  });
+
+  it.each([
+    ['rm -rf ~', 'destructive'],
+    ['rm /etc/passwd', 'destructive'],
+    ['rm ../sibling.txt', 'destructive'],
+    ['rm $TARGET', 'destructive'],
+    ['xargs rm < list.txt', 'destructive'],
+    ['find / -delete', 'destructive'],
+    ['dd if=/dev/zero of=/dev/sda', 'destructive'],
+    ['chmod -R 777 /etc', 'destructive'],
+    ['git push --force', 'destructive'],
+    ['sudo ls', 'destructive'],
+    ['echo $(rm -rf ~)', 'destructive'],
+    ["git -c alias.x='!sh -c id' x", 'destructive'],
+    ['git config --global user.name x', 'config'],
+    ['git config -f ../other/config a.b c', 'config'],
+    ['crontab -e', 'config'],
+  ])('%s still asks: it reaches outside the workspace or cannot be undone (%s)', (command, expected) => {
+    expect(judged(command).primary).toBe(expected);
+  });
+
+  it('keeps the network class (the effect check cannot take back what was sent)', () => {
+    expect(judged('curl https://example.org').classes).toContain('network');
+  });
+
+  it('names the effect check in the reason the operator and the audit see', () => {
+    expect(judged('rm -r build').reasons.join('; ')).toMatch(/judged on its effects after the run, L11\.7/);
+  });
+
+  it('dd without of= only copies to standard output', () => {
+    expect(judged('dd if=a.bin bs=1 count=4').classes).toEqual(['exec', 'read']);
+    expect(exec('dd if=a.bin bs=1 count=4').primary).toBe('destructive');
+  });
+});
+
+describe('L27 on an overwrite the write tool can undo', () => {
+  const undoable = () => 'its old content is kept in the undo journal';
+
+  it('an overwrite the tool journals is a write, with the reason; without it the overwrite asks', () => {
+    const c = cls('write', 'write', { path: 'README.md', content: 'x' }, { undoableOverwrite: undoable });
+    expect(c.primary).toBe('write');
+    expect(c.reasons.join('; ')).toContain('README.md: its old content is kept in the undo journal');
+    expect(cls('write', 'write', { path: 'README.md', content: 'x' }).primary).toBe('destructive');
+  });
+
+  it('the tool decides: an emptying write it does not count as undoable still asks', () => {
+    const seen: Array<{ resolved: string; emptied: boolean }> = [];
+    const onlyNonEmpty = (t: { resolved: string; emptied: boolean }) => {
+      seen.push(t);
+      return t.emptied ? undefined : 'journaled';
+    };
+    expect(cls('write', 'write', { path: 'README.md', content: '' }, { undoableOverwrite: onlyNonEmpty }).primary).toBe(
+      'destructive',
+    );
+    expect(seen).toEqual([{ resolved: path.join(ws, 'README.md'), emptied: true }]);
+  });
+
+  it('is not consulted for a new file, a scratch file or a path outside the workspace', () => {
+    let asked = 0;
+    const count = () => {
+      asked++;
+      return 'journaled';
+    };
+    for (const p of ['new.txt', 'scratch/notes.txt', '../x', '/etc/passwd'])
+      cls('write', 'write', { path: p, content: 'x' }, { undoableOverwrite: count });
+    expect(asked).toBe(0);
+    expect(cls('write', 'write', { path: '/etc/passwd', content: 'x' }, { undoableOverwrite: count }).primary).toBe(
+      'destructive',
+    );
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * L13 through the real daemon (startDaemon, gateway, /v1/approvals):
- * - the reviewer's repro: a client disconnects while its write waits for an operator; the operator
+ * - the reviewer's repro: a client disconnects while its write (emptying a file) waits for an operator; the operator
  *   then approves → nothing is left to approve, the file is untouched, no tool:executed is audited;
  * - the pending effect carries the exec network mode the daemon runs (exec.network: host), not "none".
  */
@@ -33,7 +33,8 @@ async function start(extraConfig = ''): Promise<Running> {
   process.env[FAKE_KEY_NAME] = FAKE_KEY_VALUE;
   resetEnvSnapshotForTests();
   const fake = await startFakeProvider({
-    script: scriptFrom([reply.toolCall('write', { path: 'keep.txt', content: 'replaced' }), reply.text('done')]),
+    // Emptying a file asks even with the undo journal (an overwrite with content would be journaled, not asked).
+    script: scriptFrom([reply.toolCall('write', { path: 'keep.txt', content: '' }), reply.text('done')]),
   });
   const dir = tempDataDir();
   writeFileSync(path.join(dir, 'config.yaml'), configYaml('openai', fake.openaiBaseUrl) + extraConfig, { mode: 0o600 });

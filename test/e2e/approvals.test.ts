@@ -15,9 +15,10 @@ afterEach(async () => {
   e2e = undefined;
 });
 
-const overwrite = () =>
+/** Emptying a file asks even with the undo journal; an overwrite with content is journaled instead (below). */
+const overwrite = (content = '') =>
   scriptFrom([
-    reply.toolCall('write', { path: 'keep.txt', content: 'replaced' }),
+    reply.toolCall('write', { path: 'keep.txt', content }),
     (req: FakeRequest) => reply.text(`tool said: ${toolResultBody(lastToolResultText(req))}`),
   ]);
 
@@ -34,7 +35,7 @@ function chat(e: E2E): Promise<string> {
 }
 
 describe('approvals through the daemon', () => {
-  it('overwriting a file waits for the operator; approved, it runs', async () => {
+  it('emptying a file waits for the operator; approved, it runs', async () => {
     e2e = await startE2E('openai', overwrite());
     seed(e2e);
     const answer = chat(e2e);
@@ -44,7 +45,20 @@ describe('approvals through the daemon', () => {
     expect(readFileSync(path.join(e2e.workspace, 'keep.txt'), 'utf8')).toBe('original');
     expect((await decide(e2e, pending.id, 'approve')).status).toBe(200);
     expect(await answer).not.toContain('error');
+    expect(readFileSync(path.join(e2e.workspace, 'keep.txt'), 'utf8')).toBe('');
+  });
+
+  it('an overwrite the undo journal keeps asks nobody, and the journal can undo it', async () => {
+    e2e = await startE2E('openai', overwrite('replaced'));
+    seed(e2e);
+    expect(await chat(e2e)).toMatch(/^tool said: overwrote keep\.txt/);
     expect(readFileSync(path.join(e2e.workspace, 'keep.txt'), 'utf8')).toBe('replaced');
+    const audit = await e2e.audit();
+    expect(audit.filter((a) => a.type === 'approval:requested')).toEqual([]);
+    const auth = { authorization: `Bearer ${e2e.adminToken}` };
+    const undo = await fetch(`${e2e.daemon.url}/v1/workspaces/default/undo`, { method: 'POST', headers: auth });
+    expect(undo.status).toBe(200);
+    expect(readFileSync(path.join(e2e.workspace, 'keep.txt'), 'utf8')).toBe('original');
   });
 
   it('denied, it does not run', async () => {

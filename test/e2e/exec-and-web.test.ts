@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
+import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon } from '../../src/daemon.js';
@@ -66,6 +67,9 @@ agents:
 `,
     { mode: 0o600 },
   );
+  // As `bulwark init` does on a root host.
+  const user = ensureSandboxUser('bulwark-sandbox');
+  if (!user.ok) throw new Error(user.error.message);
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
@@ -145,8 +149,8 @@ describe('exec and web_fetch through the daemon, played by a compromised model',
       'L11.4 on',
       'L11.5 on',
       'L11.6 on',
-      'L11.7 absent',
-      'L11.8 absent',
+      'L11.7 on',
+      'L11.8 on',
     ]);
     const answer = ask(e2e, 'look around');
     // Reading a credential file is class "credential" for L27, so L13 asks; a careless operator approves.

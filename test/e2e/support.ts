@@ -5,6 +5,7 @@ import path from 'node:path';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemon.js';
 import { openSecretStore } from '../../src/secrets/index.js';
+import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import {
   startFakeProvider,
   type FakeProvider,
@@ -94,6 +95,9 @@ export async function startE2E(
     configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, yamlOptions),
     { mode: 0o600 },
   );
+  // What `bulwark init` does on a root host: the sandbox user exists, so commands never run as host root.
+  const user = ensureSandboxUser('bulwark-sandbox');
+  if (!user.ok) throw new Error(user.error.message);
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
@@ -170,11 +174,16 @@ export async function nextApproval(e: E2E, timeoutMs = 10_000): Promise<PendingV
   throw new Error('no approval request arrived');
 }
 
+/** Decides as an operator does: looks at the request, then sends its effectHash with the decision. */
 export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): Promise<Response> {
+  const shown = await fetch(`${e.daemon.url}/v1/approvals/${id}`, {
+    headers: { authorization: `Bearer ${e.adminToken}` },
+  });
+  const { effectHash } = (await shown.json()) as { effectHash?: string };
   return fetch(`${e.daemon.url}/v1/approvals/${id}/${decision}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${e.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ reason: `e2e ${decision}` }),
+    body: JSON.stringify({ reason: `e2e ${decision}`, ...(effectHash ? { effectHash } : {}) }),
   });
 }
 

@@ -58,7 +58,14 @@ export interface EscapeContext {
 
 export const ESCAPE_LIMITS = { cpuSeconds: 10, memoryMb: 1024, processes: 64, fileSizeMb: 8, tmpMb: 16 };
 
-export function makeEscapeContext(overrides: Partial<ExecConfig> = {}): EscapeContext {
+export interface EscapeOptions {
+  /** Runs get copy-on-write views (L11.7/L11.8) with an undo journal in the data dir. */
+  readonly transactional?: boolean;
+  /** The leak index's check of new content (transactional runs). */
+  readonly leakCheck?: (text: string) => string | undefined;
+}
+
+export function makeEscapeContext(overrides: Partial<ExecConfig> = {}, opts: EscapeOptions = {}): EscapeContext {
   const root = mkdtempSync(join(tmpdir(), 'bulwark-escape-'));
   const workspace = join(root, 'workspaces', 'agent-a');
   const otherWorkspace = join(root, 'workspaces', 'agent-b');
@@ -82,7 +89,13 @@ export function makeEscapeContext(overrides: Partial<ExecConfig> = {}): EscapeCo
   writeFileSync(join(workspace, '.profile'), 'ORIGINAL\n');
   const config = ExecConfigSchema.parse({ timeoutMs: 8000, limits: ESCAPE_LIMITS, ...overrides });
   const bus = new EventBus();
-  const svc = startExec({ config, runtimeDir: join(dataDir, 'run', 'exec'), bus });
+  const svc = startExec({
+    config,
+    runtimeDir: join(dataDir, 'run', 'exec'),
+    bus,
+    ...(opts.transactional ? { journalDir: join(dataDir, 'journal') } : {}),
+    ...(opts.leakCheck ? { leakCheck: opts.leakCheck } : {}),
+  });
   if (!svc.ok) throw new Error(svc.error.message);
   if (!svc.value.runner) throw new Error(`exec is disabled: ${svc.value.layer.reason}`);
   const runner = svc.value.runner;

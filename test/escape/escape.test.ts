@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
+import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
 
 let ctx: EscapeContext;
 
@@ -73,5 +75,24 @@ describe('controls: the same checks detect an escape when the OS sandbox is off'
   it('still refuses the command policy and env layers without the sandbox', async () => {
     const r = await ATTEMPTS.find((a) => a.name.startsWith('LD_PRELOAD'))?.run(off);
     expect(r?.escaped).toBe(false);
+  });
+});
+
+describe('escape attempts against exec effects (L11.7), the quota (L11.8) and the sandbox identity', () => {
+  let fx: EscapeContext;
+  beforeAll(() => {
+    fx = makeEffectContext();
+  });
+  afterAll(() => fx?.close());
+
+  for (const attempt of EFFECT_ATTEMPTS) {
+    it(`blocks: ${attempt.name}`, async () => {
+      const r = await attempt.run(fx);
+      expect(r, r.why).toMatchObject({ escaped: false });
+    });
+  }
+
+  it('git on the host afterwards runs nothing planted', () => {
+    expect(existsSync(EFFECTS_FIRED_MARKER)).toBe(false);
   });
 });

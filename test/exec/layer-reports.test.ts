@@ -35,10 +35,12 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** A host user that exists everywhere stands in for exec.sandboxUser, so the reports do not depend on `init`. */
 function start(config: Record<string, unknown>, d: SandboxDetection = detection): ExecService {
   const s = startExec({
-    config: ExecConfigSchema.parse(config),
+    config: ExecConfigSchema.parse({ sandboxUser: 'nobody', ...config }),
     runtimeDir: join(root, `rt-${started.length}`),
+    journalDir: join(root, `journal-${started.length}`),
     detection: d,
     bus: new EventBus(),
     parkedSandboxes: 0,
@@ -55,7 +57,7 @@ describe('exec layer reports', () => {
   it('on this host: L11 and every gate on, in order, L11.5 naming bwrap, the cgroup limit and seccomp', () => {
     const s = start({});
     expect(s.name).toBe('exec');
-    expect(s.layers().map((g) => g.id)).toEqual(['L11', 'L11.2', 'L11.3', 'L11.4', 'L11.5', 'L11.6']);
+    expect(s.layers().map((g) => g.id)).toEqual(['L11', 'L11.2', 'L11.3', 'L11.4', 'L11.5', 'L11.6', 'L11.7', 'L11.8']);
     expect(new Set(Object.values(states(s)))).toEqual(new Set(['on']));
     expect(reason(s, 'L11.5')).toMatch(/^bwrap, network none; process limit 256 \(cgroup\); .*seccomp filter/);
     expect(s.layer).toEqual({ state: 'on', reason: reason(s, 'L11.5') });
@@ -74,10 +76,33 @@ describe('exec layer reports', () => {
       'L11.4': 'on',
       'L11.5': 'degraded',
       'L11.6': 'on',
+      'L11.7': 'on',
+      'L11.8': 'on',
     });
     expect(reason(s, 'L11.5')).toContain('NO process limit (no usable cgroup)');
     const r = await s.runner?.run(ws, { command: 'echo still-runs' });
     expect(r?.ok && r.value.stdout).toBe('still-runs\n');
+  });
+
+  it('L11.5 degraded when exec.sandboxUser does not exist: root-owned workspaces would run as host root', () => {
+    const s = start({ sandboxUser: 'no-such-user-here' });
+    expect(states(s)['L11.5']).toBe('degraded');
+    expect(reason(s, 'L11.5')).toMatch(/exec\.sandboxUser "no-such-user-here" does not exist.*bulwark init/);
+  });
+
+  it('L11.7 and L11.8 degraded, saying why, without a copy-on-write view', () => {
+    const s = startExec({
+      config: ExecConfigSchema.parse({ sandboxUser: 'nobody' }),
+      runtimeDir: join(root, 'rt-nojournal'),
+      detection,
+      bus: new EventBus(),
+      parkedSandboxes: 0,
+    });
+    if (!s.ok) throw new Error(s.error.message);
+    started.push(s.value);
+    expect(states(s.value)['L11.7']).toBe('degraded');
+    expect(reason(s.value, 'L11.7')).toMatch(/no copy-on-write view.*commands change the workspace directly/);
+    expect(reason(s.value, 'L11.8')).toMatch(/only the per-file limit/);
   });
 
   it('L11.5 degraded when the seccomp filter is wanted but cannot load; on when the operator turned it off', () => {
@@ -100,7 +125,10 @@ describe('exec layer reports', () => {
       'L11.4': 'on',
       'L11.5': 'off',
       'L11.6': 'on',
+      'L11.7': 'degraded',
+      'L11.8': 'degraded',
     });
+    expect(reason(s, 'L11.7')).toMatch(/unsandboxed provider runs on the workspace itself/);
     expect(reason(s, 'L11.5')).toMatch(/WITHOUT an OS sandbox/);
   });
 
@@ -114,6 +142,8 @@ describe('exec layer reports', () => {
       'L11.4': 'off',
       'L11.5': 'degraded',
       'L11.6': 'off',
+      'L11.7': 'off',
+      'L11.8': 'off',
     });
     expect(reason(s, 'L11.5')).toMatch(/No permissions to create new namespace.*exec\.sandbox: off/);
     expect(reason(s, 'L11.2')).toMatch(/exec is disabled/);
@@ -127,7 +157,7 @@ describe('exec layer reports', () => {
     ]);
     const catalogue = new LayerCatalogue([exec, net, broker]);
     const owners = catalogue.owners();
-    for (const id of ['L11', 'L11.2', 'L11.3', 'L11.4', 'L11.5', 'L11.6'] as const)
+    for (const id of ['L11', 'L11.2', 'L11.3', 'L11.4', 'L11.5', 'L11.6', 'L11.7', 'L11.8'] as const)
       expect(owners.get(id)).toEqual(['exec']);
     expect(owners.get('L10')).toEqual(['net']);
     const l11 = catalogue.get('L11');
@@ -138,8 +168,8 @@ describe('exec layer reports', () => {
       ['L11.4', 'on'],
       ['L11.5', 'on'],
       ['L11.6', 'on'],
-      ['L11.7', 'absent'],
-      ['L11.8', 'absent'],
+      ['L11.7', 'on'],
+      ['L11.8', 'on'],
     ]);
     expect(catalogue.get('L08').state).toBe('off');
   });

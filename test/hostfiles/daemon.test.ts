@@ -29,6 +29,7 @@ afterEach(async () => {
 
 interface Pending {
   readonly id: string;
+  readonly effectHash: string;
   readonly view: { readonly layer?: string; readonly tool: string; readonly reasons: string[]; readonly diff?: string };
 }
 
@@ -46,7 +47,8 @@ function operator(e: E2E, decide: (p: Pending) => 'approve' | 'deny'): { seen: P
         await fetch(`${e.daemon.url}/v1/approvals/${p.id}/${decide(p)}`, {
           method: 'POST',
           headers: { authorization: `Bearer ${e.adminToken}`, 'content-type': 'application/json' },
-          body: '{}',
+          // A decision names the effect it was shown.
+          body: JSON.stringify({ effectHash: p.effectHash }),
         });
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -89,7 +91,7 @@ describe('host-executed files through the daemon', () => {
     const calls = (...cs: Array<[string, string]>): FakeReply =>
       reply.toolCalls(cs.map(([p, content]) => ({ name: 'write', arguments: { path: p, content } })));
     const steps: Array<FakeReply | FakeScript> = [
-      // Overwriting .git/config is destructive (L13, approved by the careless operator), then L11.7.
+      // Overwriting .git/config is journaled, so L13 does not ask about the overwrite; L11.7 judges its content.
       () =>
         calls(
           ['.git/config', `${gitConfig}\tfsmonitor = "${touch}"\n`],
@@ -169,7 +171,8 @@ describe('host-executed files through the daemon', () => {
       ).toBe(true);
     expect(asked.length).toBe(8);
     expect(asked.every((p) => p.view.tool === 'write' && (p.view.diff ?? '').includes('+++'))).toBe(true);
-    expect(op.seen.some((p) => p.view.layer === undefined)).toBe(true); // the ordinary L13 overwrite approval
+    // No ordinary L13 prompt: the one overwrite (.git/config) is undoable from the journal.
+    expect(op.seen.filter((p) => p.view.layer !== 'L11.7')).toEqual([]);
     const denied = (await e2e.audit()).filter((a) => a.type === 'tool:denied' && a.layer === 'L11.7');
     expect(denied.length).toBe(8);
 

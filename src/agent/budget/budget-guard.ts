@@ -168,8 +168,10 @@ export class BudgetGuard {
   private async record(agentId: string, traceId: string, model: string, input: number, output: number): Promise<void> {
     const total = input + output;
     if (total === 0) return;
+    // Read before the delete (which moves the entry to the end of the eviction order): the run's total accumulates.
+    const before = this.executions.get(traceId) ?? 0;
     this.executions.delete(traceId);
-    this.executions.set(traceId, (this.executions.get(traceId) ?? 0) + total);
+    this.executions.set(traceId, before + total);
     if (this.executions.size > MAX_TRACKED_EXECUTIONS) {
       const oldest = this.executions.keys().next().value;
       if (oldest !== undefined) this.executions.delete(oldest);

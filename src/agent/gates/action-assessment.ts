@@ -20,7 +20,10 @@ export interface Assessment {
 export interface AssessDeps {
   readonly approvalsConfig: (agentId: string) => ApprovalsConfig;
   /** The tool as registered; undefined when it does not exist (treated as destructive). */
-  readonly tool: (agentId: string, name: string) => Pick<Tool, 'actionClass' | 'approvalReason'> | undefined;
+  readonly tool: (
+    agentId: string,
+    name: string,
+  ) => Pick<Tool, 'actionClass' | 'approvalReason' | 'effectsJudged' | 'undoableOverwrite'> | undefined;
   /** Real path of the agent's workspace. */
   readonly workspace: (agentId: string) => string | undefined;
   /** The exec network mode and grants every effect hash binds. */
@@ -38,13 +41,15 @@ export function createAssess(deps: AssessDeps): Assess {
   return (tool, argsJson, ctx, workspaceOverride) => {
     const cfg = deps.approvalsConfig(ctx.agentId);
     const workspace = workspaceOverride ?? deps.workspace(ctx.agentId) ?? '';
-    const declared = deps.tool(ctx.agentId, tool)?.actionClass;
+    const t = deps.tool(ctx.agentId, tool);
     const classification = classifyAction({
       tool,
-      declared,
+      declared: t?.actionClass,
       argsJson,
       scratch: cfg.scratch,
       ...(workspace ? { workspace } : {}),
+      ...(t?.effectsJudged?.() === true ? { effectsJudged: true } : {}),
+      ...(t?.undoableOverwrite ? { undoableOverwrite: (target) => t.undoableOverwrite?.(target) } : {}),
     });
     const { hash } = buildEffect(classification, {
       tool,

@@ -8,9 +8,10 @@ import { auditContext } from '../../core/context.js';
 import { z } from 'zod';
 import { bulwarkError } from '../../core/errors.js';
 import { err, ok } from '../../core/result.js';
+import type { ApproveEffects, EffectsReport } from '../../exec/effects-gate.js';
 import type { ExecRunner } from '../../exec/runner.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
-import type { Tool } from './tool.js';
+import type { Tool, ToolRunContext } from './tool.js';
 
 const ArgsSchema = z.strictObject({
   command: z
@@ -47,6 +48,34 @@ export interface ExecToolDeps {
   readonly runner?: ExecRunner;
   /** Why exec is disabled, shown to the model and the operator. */
   readonly disabledReason?: string;
+  /** Held effect sets (L11.7) go to the operator through this (bound late: the approval queue comes later). */
+  readonly approveEffects?: () => ((ctx: ToolRunContext) => ApproveEffects) | undefined;
+}
+
+const SHOWN_CHANGES = 20;
+
+/** The model's honest account of what happened to the command's changes. */
+export function describeEffects(r: EffectsReport): string {
+  const list = r.changes
+    .slice(0, SHOWN_CHANGES)
+    .map((c) => `  ${c.change} ${c.path}${c.from ? ` (from ${c.from})` : ''}`)
+    .join('\n');
+  const more = r.changes.length > SHOWN_CHANGES ? `\n  … ${r.changes.length - SHOWN_CHANGES} more` : '';
+  const files = `${r.changes.length} change${r.changes.length === 1 ? '' : 's'}`;
+  switch (r.status) {
+    case 'unchanged':
+      return 'workspace: unchanged';
+    case 'applied':
+      return `workspace: ${files} applied${r.held ? ' after the operator approved them' : ''} (undo journal ${r.journalId ?? '-'}):\n${list}${more}`;
+    case 'refused':
+      return `workspace: NOT changed — refused by ${r.gate}: ${r.reason}`;
+    case 'held-denied':
+      return `workspace: NOT changed — ${r.reason}. Do not retry the same command; ask the user.`;
+    case 'discarded':
+      return `workspace: NOT changed — ${r.gate === 'L11.8' ? 'quota (L11.8)' : r.gate}: ${r.reason}`;
+    case 'failed':
+      return `workspace: NOT changed — ${r.reason}`;
+  }
 }
 
 export function createExecTool(deps: ExecToolDeps): Tool {
@@ -60,6 +89,8 @@ export function createExecTool(deps: ExecToolDeps): Tool {
     },
     group: 'runtime',
     actionClass: 'exec',
+    // Runs on a copy-on-write view have their workspace changes judged after the run (L11.7).
+    effectsJudged: () => deps.runner?.transactional === true,
     // Command output can carry anything the command read or fetched.
     external: true,
     async run(args, ctx) {
@@ -75,6 +106,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
         );
       }
       const a = parsed.value;
+      const approver = deps.approveEffects?.();
       const r = await deps.runner.run(
         ctx.workspace,
         {
@@ -84,6 +116,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}),
           ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
           signal: ctx.signal,
+          ...(approver ? { approveEffects: approver(ctx) } : {}),
         },
         auditContext(ctx),
       );
@@ -100,6 +133,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       if (o.stdout) parts.push(`stdout${o.stdoutTruncated ? ' (truncated)' : ''}:\n${o.stdout}`);
       if (o.stderr) parts.push(`stderr${o.stderrTruncated ? ' (truncated)' : ''}:\n${o.stderr}`);
       if (!o.stdout && !o.stderr) parts.push('(no output)');
+      if (o.effects) parts.push(describeEffects(o.effects));
       if (o.quarantined.length)
         parts.push(
           `note: persistence files were created and moved out of the workspace by the operator's policy: ${o.quarantined.join(', ')}`,

@@ -88,6 +88,17 @@ export interface Tool {
    * it for L13. Undefined: the class decides alone.
    */
   approvalReason?(args: unknown, ctx: CallContext): Promise<string | undefined>;
+  /**
+   * An exec-like tool whose workspace changes are judged on their effects after it ran (transactional exec, L11.7
+   * on): L27 then asks only about what cannot be undone, not about file operations the effect check decides.
+   */
+  effectsJudged?(): boolean;
+  /**
+   * A write-like tool that can undo replacing the existing file at `target.resolved` (inside the workspace):
+   * why (it keeps the old content in the undo journal), or undefined. L27 does not ask about an overwrite the tool
+   * can undo. `emptied`: the write leaves the file empty (asked, as L11.7 holds a truncation to 0 bytes).
+   */
+  undoableOverwrite?(target: { readonly resolved: string; readonly emptied: boolean }): string | undefined;
   /** Validates and runs. Arguments are untrusted JSON from the model. */
   run(args: unknown, ctx: ToolRunContext): Promise<Result<string, BulwarkError>>;
 }

@@ -17,6 +17,7 @@ interface ConnOptions {
   token?: string;
   json?: boolean;
   reason?: string;
+  effect?: string;
   all?: boolean;
   limit?: string;
 }
@@ -47,6 +48,8 @@ interface ApprovalJson {
     argv?: string[][];
     envNames?: string[];
     diff?: string;
+    reason?: string;
+    effects?: Array<{ path: string; change: string; from?: string; bytes: number; diff?: string }>;
   };
 }
 
@@ -77,7 +80,7 @@ export function renderApproval(a: ApprovalJson): string {
   const v = a.view;
   const lines = [
     `approval   ${a.id}  (${a.status}${a.decision ? `: ${a.decision} by ${a.by ?? a.source ?? '?'}` : ''})`,
-    ...(v.layer ? [`gate       ${v.layer}`] : []),
+    ...(v.layer ? [`gate       ${v.layer}${v.reason ? `: ${safe(v.reason)}` : ''}`] : []),
     `tool       ${v.tool}`,
     `classes    ${v.classes.join(', ')}`,
     `why        ${v.reasons.map(safe).join('; ')}`,
@@ -95,6 +98,13 @@ export function renderApproval(a: ApprovalJson): string {
       `decided    ${a.status}${a.resolvedAt ? ` at ${a.resolvedAt}` : ''}${a.reason ? `: ${safe(a.reason)}` : ''}`,
     );
   if (v.diff) lines.push('diff', ...v.diff.split('\n').map((l) => `  ${safe(l)}`));
+  if (v.effects?.length) lines.push('changes');
+  for (const e of v.effects ?? []) {
+    lines.push(
+      `  ${e.change.padEnd(8)} ${safe(e.path)}${e.from ? ` (from ${safe(e.from)})` : ''}${e.bytes ? ` ${e.bytes} bytes` : ''}`,
+    );
+    if (e.diff) lines.push(...e.diff.split('\n').map((l) => `      ${safe(l)}`));
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -193,15 +203,23 @@ ${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcde
         ),
     )
       .option('--reason <text>', 'note recorded in the audit log')
+      .option(
+        '--effect <sha256>',
+        'the effect hash you reviewed (default: the request is shown, then decided on its hash)',
+      )
       .action(
         action(ctx, async (id: string, opts: ConnOptions) => {
-          const a = (await call(
-            ctx,
-            opts,
-            'POST',
-            `/${encodeURIComponent(id)}/${decision}`,
-            opts.reason ? { reason: opts.reason } : {},
-          )) as ApprovalJson;
+          // A decision names the exact effect the operator saw; the daemon refuses it when the request has another.
+          let effectHash = opts.effect;
+          if (effectHash === undefined) {
+            const shown = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
+            if (!opts.json) ctx.stdout(renderApproval(shown));
+            effectHash = shown.effectHash;
+          }
+          const a = (await call(ctx, opts, 'POST', `/${encodeURIComponent(id)}/${decision}`, {
+            effectHash,
+            ...(opts.reason ? { reason: opts.reason } : {}),
+          })) as ApprovalJson;
           if (opts.json) return printJson(ctx, a);
           ctx.stdout(
             `${a.id}: ${a.decision === 'approve' ? 'approved' : 'denied'} (${a.waiters} waiting call(s) released)\n`,

@@ -2,12 +2,20 @@
  * `bulwark doctor`: host checks, each with the fix when it fails — bwrap present and working, user
  * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, who owns and may
  * write the data dir, its files and the master key file (daemonFileProblems: exactly what `bulwark start`
- * refuses), where the master key would come from (never the key itself) , which daemon holds the data dir and the operator's git safe.bareRepository setting.
+ * refuses), where the master key would come from (never the key itself), which daemon holds the data dir, the
+ * operator's git safe.bareRepository setting, copy-on-write views for exec effects (L11.7) and the unprivileged
+ * sandbox user.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeCause } from '../../core/errors.js';
+import { tmpdir } from 'node:os';
+import { childPath } from '../../core/safe-path.js';
+import { loadConfig } from '../../config/load.js';
+import { EXEC_DEFAULTS } from '../../config/sections/exec.js';
 import { detectSandbox, type SandboxDetection } from '../../exec/detect.js';
+import { probeOverlay } from '../../exec/overlay-probe.js';
+import { lookupUser } from '../../exec/sandbox-identity.js';
 import { lockHolder } from '../../config/data-dir-lock.js';
 import { currentUid } from '../../config/ownership.js';
 import { CREDENTIAL_NAME, MASTER_KEY_ENV } from '../../secrets/master-key.js';
@@ -215,9 +223,41 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
           ...(d.rlimits.fix ? { fix: d.rlimits.fix } : {}),
         },
   );
+  if (d.platform === 'linux') {
+    const overlay = probeOverlay(childPath(tmpdir(), `bulwark-doctor-${process.pid}`));
+    checks.push(
+      overlay.available
+        ? { name: 'exec effects', state: 'ok', detail: overlay.reason }
+        : {
+            name: 'exec effects',
+            state: 'warn',
+            detail: `no copy-on-write view (L11.7/L11.8 degraded): ${overlay.reason}`,
+            ...(overlay.fix ? { fix: overlay.fix } : {}),
+          },
+    );
+    checks.push(sandboxUserCheck(dataDir));
+  }
   checks.push(...fileChecks(dataDir));
   checks.push(bareRepositoryCheck());
   return checks;
+}
+
+/** Under a root daemon the sandbox drops to exec.sandboxUser; without it root-owned workspaces run as root. */
+function sandboxUserCheck(dataDir: string): DoctorCheck {
+  const config = loadConfig(dataDir);
+  const name = config.ok ? config.value.exec.sandboxUser : EXEC_DEFAULTS.sandboxUser;
+  if (process.getuid?.() !== 0)
+    return { name: 'sandbox user', state: 'ok', detail: 'the daemon is not root: sandboxes run as its own user' };
+  const u = lookupUser(name);
+  if (u && u.uid !== 0) return { name: 'sandbox user', state: 'ok', detail: `${name} (uid ${u.uid})` };
+  return {
+    name: 'sandbox user',
+    state: 'warn',
+    detail: u
+      ? `exec.sandboxUser ${name} is root`
+      : `exec.sandboxUser ${name} does not exist: commands in root-owned workspaces run as host root`,
+    fix: 'run `bulwark init` as root (it creates the user), or set exec.sandboxUser to an unprivileged user',
+  };
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -6,6 +6,7 @@ import { configPath, DEFAULT_CONFIG_YAML, loadConfig } from '../../config/load.j
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
 import { err, ok, type Result } from '../../core/result.js';
+import { ensureSandboxUser } from '../../exec/sandbox-user.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 import type { CliServices, TokenRecord } from '../program.js';
@@ -14,6 +15,13 @@ export interface InitOutcome {
   readonly dataDir: string;
   readonly configFile: string;
   readonly configCreated: boolean;
+  /** The host user sandboxes run as (exec.sandboxUser), under a root daemon; or why it could not be made. */
+  readonly sandboxUser?: {
+    readonly name: string;
+    readonly uid?: number;
+    readonly created?: boolean;
+    readonly problem?: string;
+  };
   /** Only when this run created the first token. */
   readonly token?: TokenRecord & { readonly token: string };
 }
@@ -36,14 +44,23 @@ export function runInit(dataDir: string, services: CliServices): Result<InitOutc
   }
   const config = loadConfig(dataDir);
   if (!config.ok) return config;
+  // Under root, sandboxes drop to this user; without root the daemon's own user is not root anyway.
+  const name = config.value.exec.sandboxUser;
+  const user = process.getuid?.() === 0 ? ensureSandboxUser(name) : undefined;
+  const sandboxUser = user
+    ? user.ok
+      ? { name, uid: user.value.uid, created: user.value.created }
+      : { name, problem: user.error.message }
+    : undefined;
+  const base = { dataDir, configFile: file, configCreated, ...(sandboxUser ? { sandboxUser } : {}) };
   const tokens = services.openTokens(dataDir);
   if (!tokens.ok) return tokens;
   try {
-    if (tokens.value.count() > 0) return ok({ dataDir, configFile: file, configCreated });
+    if (tokens.value.count() > 0) return ok(base);
     // The first token is the operator's own: its caller is the owner.
     const created = tokens.value.create('first token', FIRST_TOKEN_SCOPES, { owner: true });
     if (!created.ok) return created;
-    return ok({ dataDir, configFile: file, configCreated, token: created.value });
+    return ok({ ...base, token: created.value });
   } finally {
     tokens.value.close();
   }
@@ -66,6 +83,13 @@ export function printInitOutcome(ctx: CliContext, outcome: InitOutcome): void {
   ctx.stdout(
     `config:   ${outcome.configFile}${outcome.configCreated ? ' (created with defaults)' : ' (kept as it is)'}\n`,
   );
+  const u = outcome.sandboxUser;
+  if (u)
+    ctx.stdout(
+      u.problem
+        ? `sandbox:  user ${u.name} is missing (${u.problem}); commands in root-owned workspaces would run as root\n`
+        : `sandbox:  commands run as the unprivileged user ${u.name} (uid ${u.uid}${u.created ? ', created' : ''})\n`,
+    );
   if (outcome.token) {
     ctx.stdout(`first token ${outcome.token.id} created:\n`);
     ctx.stdout(tokenWarning(outcome.token.token, outcome.token.scopes) + '\n');

@@ -1,7 +1,7 @@
 /**
- * `bulwark sandbox run [--workspace DIR] [--net none|host] -- CMD…`: runs a command exactly as the
- * exec tool would (gates L11.2–L11.6), audited in the data dir's audit.jsonl, for operators to try the
- * sandbox and for tests.
+ * `bulwark sandbox run [--workspace DIR] [--net none|host] [--apply never|ask|auto] -- CMD…`: runs a command
+ * exactly as the exec tool would (gates L11.2–L11.8: on a copy-on-write view whose effect set is printed and
+ * judged), audited in the data dir's audit.jsonl, for operators to try the sandbox and for tests.
  * `bulwark sandbox status`: which provider works and why the others do not.
  */
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
@@ -13,7 +13,9 @@ import { describeCause } from '../../core/errors.js';
 import { detectSandbox, ExecConfigSchema, startExec, type ExecConfig } from '../../exec/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
-import { action, fail, printJson } from '../output.js';
+import { describeEffects } from '../../agent/tools/exec.js';
+import { confirmAtTerminal } from '../input.js';
+import { action, fail, printJson, terminalSafe } from '../output.js';
 import { examples } from '../help.js';
 
 /** One shell word for a command line built from argv. */
@@ -66,6 +68,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--timeout <ms>', 'kill the command after this many milliseconds')
     .option('--cwd <dir>', 'working directory relative to the workspace')
     .option(
+      '--apply <mode>',
+      "what to do with the command's file changes: never (show them only), ask (held ones are asked here; default), auto (held ones applied without asking; refused ones never)",
+      'ask',
+    )
+    .option(
       '--env <NAME=value>',
       'extra environment variable (repeatable; loader variables are refused)',
       (v: string, acc: string[]) => [...acc, v],
@@ -76,20 +83,26 @@ export function register(program: Command, ctx: CliContext): void {
       'after',
       `
 Exit code: the command's, 124 on timeout, 126 when a layer refuses the command.
+The command runs on a copy-on-write view of the workspace (L11.7); its effect set is printed on stderr and then
+applied, held or refused as for the exec tool, and journaled (bulwark workspace undo).
 
-Examples:
-  $ bulwark sandbox run -- id
-  $ bulwark sandbox run --workspace /tmp/ws -- 'cat /etc/shadow; ls ~'
-  $ bulwark sandbox run --net host -- curl -sI https://example.com`,
+${examples(
+  'bulwark sandbox run -- id',
+  "bulwark sandbox run --workspace /tmp/ws -- 'cat /etc/shadow; ls ~'",
+  'bulwark sandbox run --apply never -- sh build.sh',
+  'bulwark sandbox run --net host -- curl -sI https://example.com',
+)}`,
     )
     .action(
       action(
         ctx,
         async (
           cmd: string[],
-          opts: { workspace?: string; net: string; timeout?: string; cwd?: string; env: string[] },
+          opts: { workspace?: string; net: string; timeout?: string; cwd?: string; env: string[]; apply: string },
         ) => {
           if (opts.net !== 'none' && opts.net !== 'host') return fail(ctx, '--net takes none or host');
+          if (opts.apply !== 'never' && opts.apply !== 'ask' && opts.apply !== 'auto')
+            return fail(ctx, '--apply takes never, ask or auto');
           const base = execConfigFrom(ctx.dataDir);
           if (typeof base === 'string') return fail(ctx, base);
           const timeoutMs = opts.timeout !== undefined ? Number(opts.timeout) : undefined;
@@ -121,7 +134,13 @@ Examples:
           const opened = openCliAuditBus(dd.value, (m) => ctx.stderr(`bulwark: ${m}\n`));
           if (!opened.ok) return fail(ctx, opened.error);
           const audit = opened.value;
-          const svc = startExec({ config, runtimeDir: ownDir, parkedSandboxes: 0, bus: audit.bus });
+          const svc = startExec({
+            config,
+            runtimeDir: ownDir,
+            parkedSandboxes: 0,
+            bus: audit.bus,
+            journalDir: childPath(dd.value, 'journal'),
+          });
           if (!svc.ok) {
             await audit.close();
             return fail(ctx, svc.error);
@@ -142,6 +161,25 @@ Examples:
                 ...(opts.cwd ? { cwd: opts.cwd } : {}),
                 env,
                 ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+                ...(opts.apply === 'never' ? { dryRun: true } : {}),
+                approveEffects: async (held) => {
+                  ctx.stderr(`bulwark: the command's changes are held (L11.7): it ${held.reasons.join('; ')}\n`);
+                  for (const e of held.effects.slice(0, 50))
+                    ctx.stderr(
+                      `  ${e.change} ${terminalSafe(e.path)}${e.from ? ` (from ${terminalSafe(e.from)})` : ''}\n`,
+                    );
+                  if (opts.apply === 'auto') return { approved: true, reason: '--apply auto' };
+                  const yes = await confirmAtTerminal('apply these changes? [y/N] ');
+                  return yes
+                    ? { approved: true, reason: 'confirmed at the terminal' }
+                    : {
+                        approved: false,
+                        reason:
+                          yes === undefined
+                            ? 'no terminal to ask (use --apply auto or never)'
+                            : 'declined at the terminal',
+                      };
+                },
               },
               { sender: 'cli' },
             );
@@ -152,6 +190,11 @@ Examples:
             }
             ctx.stdout(r.value.stdout);
             if (r.value.stderr) ctx.stderr(r.value.stderr);
+            if (r.value.effects) ctx.stderr(`bulwark: ${terminalSafe(describeEffects(r.value.effects))}\n`);
+            else
+              ctx.stderr(
+                'bulwark: no copy-on-write view on this host (L11.7 degraded): the command changed the workspace directly\n',
+              );
             if (r.value.timedOut) ctx.stderr(`bulwark: killed after ${timeoutMs ?? config.timeoutMs} ms\n`);
             ctx.setExitCode(r.value.timedOut ? 124 : (r.value.exitCode ?? 128));
           } finally {

@@ -12,10 +12,41 @@ export const ExecLimitsSchema = z.strictObject({
   fileSizeMb: z.number().int().min(1).max(1_048_576).default(1024),
   /** Size of the private /tmp tmpfs, in MiB. */
   tmpMb: z.number().int().min(1).max(65_536).default(256),
+  /** What one exec may add to the workspace, in MiB (L11.8: the size of its copy-on-write upper layer). */
+  workspaceWriteMb: z.number().int().min(1).max(1_048_576).default(2048),
 });
 export type ExecLimits = z.infer<typeof ExecLimitsSchema>;
 
-const LIMIT_DEFAULTS: ExecLimits = { cpuSeconds: 120, memoryMb: 4096, processes: 256, fileSizeMb: 1024, tmpMb: 256 };
+const LIMIT_DEFAULTS: ExecLimits = {
+  cpuSeconds: 120,
+  memoryMb: 4096,
+  processes: 256,
+  fileSizeMb: 1024,
+  tmpMb: 256,
+  workspaceWriteMb: 2048,
+};
+
+/** Paths whose deletion or change never needs the operator and is not journaled (caches, build output). */
+export const DISPOSABLE_DEFAULTS = [
+  'node_modules/**',
+  'dist/**',
+  'build/**',
+  'target/**',
+  '.venv/**',
+  '.next/**',
+  'coverage/**',
+  '.pytest_cache/**',
+  '.cache/**',
+  '__pycache__/**',
+  '*.pyc',
+  '*.o',
+];
+
+const RelativeGlob = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'a workspace-relative pattern');
 
 export const ExecConfigSchema = z.strictObject({
   /** auto: the best working OS sandbox, exec disabled when none works; bwrap: bwrap or nothing; off: no OS sandbox (explicit, every run audited as unsandboxed). */
@@ -44,6 +75,17 @@ export const ExecConfigSchema = z.strictObject({
     )
     .max(64)
     .default([]),
+  /** L11.7: a run that deletes or changes more pre-existing files than this waits for the operator. */
+  holdOver: z.strictObject({ files: z.number().int().min(0).max(1_000_000).default(50) }).default({ files: 50 }),
+  /** L11.7: paths changed or deleted without asking and without journaling (`*` one name, `**` any depth). */
+  disposable: z.array(RelativeGlob).max(256).default(DISPOSABLE_DEFAULTS),
+  /** Host user the sandbox runs as when the workspace's owner is root (created by `bulwark init`). */
+  sandboxUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name')
+    .default('bulwark-sandbox'),
+  /** The undo journal of applied changes: pre-images kept per workspace, oldest dropped beyond this. */
+  journal: z.strictObject({ maxMb: z.number().int().min(1).max(1_048_576).default(1024) }).default({ maxMb: 1024 }),
 });
 export type ExecConfig = z.infer<typeof ExecConfigSchema>;
 

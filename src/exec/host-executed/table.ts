@@ -316,6 +316,30 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
     reason: 'the desktop session and systemd --user start what these list',
   },
   {
+    id: 'home.fetchers',
+    scope: 'root',
+    paths: ['.curlrc', '.wgetrc'],
+    judge: 'refuse',
+    reason:
+      'curl and wget read it from the home directory on every run: it can make them write downloads over other files (output, output_document) or upload local ones',
+  },
+  {
+    id: 'home.ripgrep',
+    scope: 'root',
+    paths: ['.ripgreprc'],
+    judge: 'refuse',
+    reason:
+      'ripgrep loads it when RIPGREP_CONFIG_PATH names it (set up in the home directory); its --pre option runs a program on every file searched',
+  },
+  {
+    id: 'home.pypirc',
+    scope: 'root',
+    paths: ['.pypirc'],
+    judge: 'refuse',
+    reason:
+      'twine and setuptools read it from the home directory: a planted repository URL receives the uploads and the credentials sent with them',
+  },
+  {
     id: 'home.docker',
     scope: 'root',
     paths: ['.docker/**'],

@@ -15,13 +15,24 @@ export interface SystemMount {
 /** How this host lays out its system directories (merged /usr or not), probed once. */
 export interface SystemLayout {
   readonly mounts: readonly SystemMount[];
+  /** Private-key directories inside the bound /etc subset that exist on this host: covered by an empty tmpfs. */
+  readonly hiddenEtc?: readonly string[];
 }
+
+/** Where hosts keep TLS private keys under the /etc subset a command sees (found by the attack drill). */
+export const ETC_PRIVATE_KEY_DIRS = ['/etc/ssl/private', '/etc/pki/tls/private'];
 
 export interface BwrapPlan {
   readonly bwrapPath: string;
   readonly layout: SystemLayout;
-  /** Real host path of the workspace. */
+  /** Real host path of the workspace (bound by path unless `workspaceFd` is given). */
   readonly workspace: string;
+  /**
+   * Descriptors opened by the process that starts bwrap (the overlay holder): the workspace view (bound with
+   * --bind-fd, so the sandbox user needs no access to the path) and the passwd/group stubs (copied in with
+   * --ro-bind-data).
+   */
+  readonly fds?: { readonly workspace: number; readonly passwd: number; readonly group: number };
   /** Where the workspace appears inside. */
   readonly insideWorkspace: string;
   /** Working directory inside the sandbox. */
@@ -52,7 +63,9 @@ export interface BwrapPlan {
 
 /** Pieces of /etc a command needs to work (TLS roots, dynamic loader cache, time zone, alternatives links). */
 export const ETC_SUBSET = [
-  '/etc/ssl',
+  // The certificates only: /etc/ssl/private holds private keys.
+  '/etc/ssl/certs',
+  '/etc/ssl/openssl.cnf',
   '/etc/ca-certificates',
   '/etc/pki',
   '/etc/crypto-policies',
@@ -93,12 +106,16 @@ export function buildBwrapArgs(p: BwrapPlan): string[] {
   }
   a.push('--dir', '/etc');
   for (const e of ETC_SUBSET) a.push('--ro-bind-try', e, e);
+  for (const d of p.layout.hiddenEtc ?? []) a.push('--tmpfs', d);
   if (p.network === 'host') for (const e of ETC_NETWORK) a.push('--ro-bind-try', e, e);
-  a.push('--ro-bind', p.etcStubs.passwd, '/etc/passwd', '--ro-bind', p.etcStubs.group, '/etc/group');
+  if (p.fds)
+    a.push('--ro-bind-data', String(p.fds.passwd), '/etc/passwd', '--ro-bind-data', String(p.fds.group), '/etc/group');
+  else a.push('--ro-bind', p.etcStubs.passwd, '/etc/passwd', '--ro-bind', p.etcStubs.group, '/etc/group');
   for (const r of p.runtimePaths) a.push('--ro-bind', r, r);
   a.push('--proc', '/proc', '--dev', '/dev');
   a.push('--size', String(p.tmpBytes), '--tmpfs', '/tmp', '--dir', '/var', '--symlink', '../tmp', '/var/tmp');
-  a.push('--bind', p.workspace, p.insideWorkspace);
+  if (p.fds) a.push('--bind-fd', String(p.fds.workspace), p.insideWorkspace);
+  else a.push('--bind', p.workspace, p.insideWorkspace);
   for (const prot of p.protected) {
     if (prot.kind === 'file' || prot.kind === 'dir') a.push('--ro-bind', prot.host, prot.inside);
     else if (prot.kind === 'missing-file') a.push('--ro-bind', '/dev/null', prot.inside);

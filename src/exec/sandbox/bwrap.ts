@@ -11,6 +11,7 @@ import type { ExecConfig } from '../../config/sections/exec.js';
 import { protectedMounts } from '../protected-paths.js';
 import { buildBwrapArgs, type SystemLayout } from './bwrap-args.js';
 import type { EtcStubs } from './etc-stubs.js';
+import { GROUP_FD, holderArgv, MERGED_FD, PASSWD_FD } from './overlay-holder.js';
 import { ParkedBwrapPool } from './parked-bwrap.js';
 import {
   ALIVE_FD,
@@ -25,8 +26,13 @@ import { commandShell, PARKED_COMMAND_VAR, parkedShell } from './shell.js';
 
 export const INSIDE_WORKSPACE = '/workspace';
 const INSIDE_TMP = '/tmp';
-/** The sandbox user. Under a root daemon it maps to host uid 0 (issue 13 moves the run to an unprivileged uid). */
+/**
+ * The sandbox user inside. With a copy-on-write view the holder starts bwrap as an unprivileged host user, so this
+ * maps to that user; on the direct view under a root daemon it maps to host uid 0.
+ */
 const SANDBOX_UID = 1000;
+/** The holder's PATH for mount, setpriv, getfattr, cp (bwrap clears the environment for the command). */
+const HOLDER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const MIB = 1024 * 1024;
 
 export interface BwrapHost {
@@ -38,6 +44,8 @@ export interface BwrapHost {
   /** Approved runtime directories bound read-only (e.g. a Node install outside /usr). */
   readonly runtimePaths: readonly string[];
   readonly tmpMb: number;
+  /** Absolute paths of setpriv and unshare (util-linux), when the host can run copy-on-write views. */
+  readonly overlayTools?: { readonly setpriv: string; readonly unshare: string };
 }
 
 export interface BwrapProviderOptions {
@@ -81,6 +89,10 @@ export class BwrapProvider implements SandboxProvider {
     return true;
   }
 
+  get overlay(): boolean {
+    return this.host.overlayTools !== undefined;
+  }
+
   takePrestarted(): PrestartedSandbox | undefined {
     return this.parked?.take();
   }
@@ -94,7 +106,13 @@ export class BwrapProvider implements SandboxProvider {
           'exec.network is broker, but this run has no broker session; enable the broker (broker.enabled), or use exec.network: none, or host to opt in to the host network',
         ),
       );
-    const prestarted = spec.prestarted;
+    const overlay = spec.overlay;
+    if (overlay && !h.overlayTools)
+      return err(
+        refused('exec.effects.unavailable', 'this host cannot run copy-on-write views (setpriv/unshare missing)'),
+      );
+    // A transactional run is never given a parked bwrap: its sandbox must start inside the view's namespace.
+    const prestarted = overlay ? undefined : spec.prestarted;
     const args = buildBwrapArgs({
       bwrapPath: h.bwrapPath,
       layout: h.layout,
@@ -105,18 +123,21 @@ export class BwrapProvider implements SandboxProvider {
       network: spec.network,
       ...(spec.broker ? { broker: spec.broker.access } : {}),
       tmpBytes: h.tmpMb * MIB,
-      protected: protectedMounts(spec.workspace, INSIDE_WORKSPACE, spec.protectedPaths),
+      // On a copy-on-write view nothing is mounted read-only: the effects are judged instead (L11.7).
+      protected: overlay ? [] : protectedMounts(spec.workspace, INSIDE_WORKSPACE, spec.protectedPaths),
+      ...(overlay ? { fds: { workspace: MERGED_FD, passwd: PASSWD_FD, group: GROUP_FD } } : {}),
       etcStubs: h.etcStubs,
       runtimePaths: h.runtimePaths,
       ...(h.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
       // A prestarted bwrap is inside its cgroup already; otherwise the command's shell joins it first thing.
-      ...(spec.cgroup && !prestarted ? { cgroupProcs: spec.cgroup.procsFile } : {}),
+      ...(spec.cgroup && !prestarted && !overlay ? { cgroupProcs: spec.cgroup.procsFile } : {}),
       uid: SANDBOX_UID,
       gid: SANDBOX_UID,
       command: commandShell({
         command: spec.command,
         limits: spec.limits,
-        joinCgroup: !!spec.cgroup,
+        // The holder is born inside the cgroup: the command's shell has nothing to join.
+        joinCgroup: !!spec.cgroup && !overlay,
         ...(spec.network === 'broker' && spec.broker ? { broker: spec.broker } : {}),
       }),
     });
@@ -126,6 +147,24 @@ export class BwrapProvider implements SandboxProvider {
     // The options go through a pipe (--args), so the sandbox's /proc/1/cmdline shows no host path (workspace,
     // data dir) and no environment. The command after `--` must stay on the command line.
     const dashdash = args.indexOf('--');
+    if (overlay && h.overlayTools)
+      return ok({
+        // The holder dies with the daemon (parent-death signal kept across exec), bwrap with the holder.
+        argv: [
+          h.overlayTools.setpriv,
+          '--pdeathsig',
+          'KILL',
+          '--',
+          ...holderArgv(overlay, h.etcStubs, [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)]).map(
+            (a, i) => (i === 0 ? (h.overlayTools?.unshare ?? a) : a),
+          ),
+        ],
+        argsViaFd: args.slice(0, dashdash),
+        cwd: '/',
+        env: { PATH: HOLDER_PATH },
+        ...(h.seccompFile ? { seccompFile: h.seccompFile } : {}),
+        joinsCgroupInside: false,
+      });
     if (prestarted)
       // A parked bwrap has its command line already: the options and the command come through the pipe.
       return ok({

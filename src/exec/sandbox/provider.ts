@@ -11,6 +11,7 @@ import type { BrokerSpawn } from '../broker-access.js';
 import type { SandboxCgroup } from '../cgroup.js';
 import type { ExecConfig, ExecLimits } from '../../config/sections/exec.js';
 import type { ProtectedEntry } from '../protected-paths.js';
+import type { OverlaySpec } from './overlay-holder.js';
 
 /** Which provider ran a command (in every outcome and `tool:exec` audit line). */
 export type SandboxMode = 'bwrap' | 'sandbox-exec' | 'unsandboxed';
@@ -42,6 +43,11 @@ export interface RunSpec {
   readonly broker?: BrokerSpawn;
   /** The run's pids cgroup, when the host has one. */
   readonly cgroup?: SandboxCgroup;
+  /**
+   * A copy-on-write view of the workspace (L11.7): the provider starts the sandbox through the overlay holder,
+   * which mounts the view and runs the sandbox as `uid`/`gid`. Only providers with `overlay` set accept it.
+   */
+  readonly overlay?: OverlaySpec;
   /** A sandbox process the provider started ahead of time (see `SandboxProvider.takePrestarted`). */
   readonly prestarted?: PrestartedSandbox;
 }
@@ -83,6 +89,8 @@ export interface SandboxProvider {
   readonly mode: SandboxMode;
   /** The network modes this provider can confine. */
   supports(network: ExecConfig['network']): boolean;
+  /** True when runs can be given a copy-on-write view (`RunSpec.overlay`). */
+  readonly overlay?: boolean;
   /** A sandbox started ahead of time, already inside its cgroup; undefined when none is ready. */
   takePrestarted?(): PrestartedSandbox | undefined;
   /** L11.5: the plan for one run, or a refusal naming the problem. */

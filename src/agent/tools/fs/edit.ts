@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bulwarkError } from '../../../core/errors.js';
 import type { BulwarkError } from '../../../core/errors.js';
 import { err, ok, type Result } from '../../../core/result.js';
+import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/effects/file-journal.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
@@ -45,39 +46,51 @@ function edited(workspace: string, path: string, oldText: string, newText: strin
   return ok(current.value.slice(0, at) + newText + current.value.slice(at + oldText.length));
 }
 
-export const editTool: Tool = {
-  spec: {
-    name: 'edit',
-    description: 'Replace one exact, unique occurrence of old_string with new_string in a workspace text file.',
-    inputSchema: jsonSchemaOf(Args),
-  },
-  group: 'fs:write',
-  actionClass: 'write',
-  // a confirmation bulwark writes itself
-  external: false,
-  async run(args, ctx) {
-    const a = parseArgs('edit', Args, args);
-    if (!a.ok) return a;
-    const { path, old_string: oldText, new_string: newText } = a.value;
-    let next = edited(ctx.workspace, path, oldText, newText);
-    if (!next.ok) return next;
-    // L11.7: nothing the host would run on its own is written without the operator.
-    const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
-    if (!plan.ok) return plan;
-    if (plan.value.refusals.length > 0) {
-      const approved = await approveHostFiles(ctx, path, plan.value, next.value);
-      if (!approved.ok) return approved;
-      // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
-      next = edited(ctx.workspace, path, oldText, newText);
+/** The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`). */
+export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
+  return {
+    spec: {
+      name: 'edit',
+      description: 'Replace one exact, unique occurrence of old_string with new_string in a workspace text file.',
+      inputSchema: jsonSchemaOf(Args),
+    },
+    group: 'fs:write',
+    actionClass: 'write',
+    // a confirmation bulwark writes itself
+    external: false,
+    undoableOverwrite: (target) => files.undoable(target.resolved, target.emptied),
+    async run(args, ctx) {
+      const a = parseArgs('edit', Args, args);
+      if (!a.ok) return a;
+      const { path, old_string: oldText, new_string: newText } = a.value;
+      let next = edited(ctx.workspace, path, oldText, newText);
       if (!next.ok) return next;
-      const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
-      if (!now.ok) return now;
-      const same = sameAsApproved(path, plan.value, now.value);
-      if (!same.ok) return same;
-    }
-    // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
-    const w = writeWorkspaceFile(ctx.workspace, path, next.value);
-    if (!w.ok) return w;
-    return ok(`edited ${path} (${w.value.bytes} bytes)`);
-  },
-};
+      // L11.7: nothing the host would run on its own is written without the operator.
+      const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
+      if (!plan.ok) return plan;
+      if (plan.value.refusals.length > 0) {
+        const approved = await approveHostFiles(ctx, path, plan.value, next.value);
+        if (!approved.ok) return approved;
+        // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
+        next = edited(ctx.workspace, path, oldText, newText);
+        if (!next.ok) return next;
+        const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
+        if (!now.ok) return now;
+        const same = sameAsApproved(path, plan.value, now.value);
+        if (!same.ok) return same;
+      }
+      // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
+      const result = next.value;
+      const w = files.around(
+        ctx.workspace,
+        path,
+        { tool: 'edit', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
+        () => writeWorkspaceFile(ctx.workspace, path, result),
+      );
+      if (!w.ok) return w;
+      return ok(`edited ${path} (${w.value.bytes} bytes)`);
+    },
+  };
+}
+
+export const editTool: Tool = createEditTool();

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { bulwarkError, type BulwarkError } from '../../../core/errors.js';
 import { err, ok, type Result } from '../../../core/result.js';
-import { relativeTo, safePath } from '../../../core/safe-path.js';
+import { relativeTo } from '../../../core/safe-path.js';
+import { confinedPath } from './workspace-fs.js';
 import {
   describeRefusals,
   fsTreeView,
@@ -56,7 +57,7 @@ export function planHostFiles(
   content: string,
   maxBytes: number,
 ): Result<HostFilePlan, BulwarkError> {
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   const root = realpathSync(workspace);
   const rel = relativeTo(root, p.value).split('\\').join('/');

@@ -1,10 +1,16 @@
+import type { FileJournal } from '../../../exec/effects/file-journal.js';
 import type { Tool } from '../tool.js';
-import { editTool } from './edit.js';
+import { createEditTool, editTool } from './edit.js';
 import { lsTool } from './ls.js';
 import { readTool } from './read.js';
-import { writeTool } from './write.js';
+import { createWriteTool, writeTool } from './write.js';
 
 export { editTool, lsTool, readTool, writeTool };
 
 /** The built-in workspace file tools. */
 export const fsTools: readonly Tool[] = [readTool, writeTool, editTool, lsTool];
+
+/** The file tools with an undo journal for what write and edit replace. */
+export function createFsTools(files: FileJournal): readonly Tool[] {
+  return [readTool, createWriteTool(files), createEditTool(files), lsTool];
+}

@@ -4,6 +4,7 @@
  * swapped in after the check is not followed.
  */
 import {
+  chownSync,
   closeSync,
   constants,
   existsSync,
@@ -27,7 +28,19 @@ export const WRITE_MAX_BYTES = 5 * 1024 * 1024;
 const PROC_FD = '/proc/self/fd';
 
 function fsError(code: string, message: string): BulwarkError {
-  return bulwarkError(`tool.fs.${code}`, message, { status: 400 });
+  return bulwarkError(`tool.fs.${code}`, message, {
+    status: 400,
+    ...(code === 'escape' ? { layer: WORKSPACE_GATE } : {}),
+  });
+}
+
+/** The fs tools' paths stay in the workspace by the same safePath as exec's working directory: the same gate. */
+const WORKSPACE_GATE = 'L11.4';
+
+/** safePath for a path the model gave; a refusal names the gate. */
+export function confinedPath(workspace: string, untrusted: string): Result<string, BulwarkError> {
+  const p = safePath(workspace, untrusted);
+  return p.ok ? p : err({ ...p.error, layer: WORKSPACE_GATE });
 }
 
 function errnoOf(cause: unknown): string | undefined {
@@ -53,7 +66,7 @@ export function readWorkspaceFile(
   untrusted: string,
   maxBytes: number,
 ): Result<string, BulwarkError> {
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   let fd: number;
   try {
@@ -92,6 +105,16 @@ export function readWorkspaceFile(
   }
 }
 
+/**
+ * What the daemon (root) creates in a workspace owned by someone else (the sandbox user) is given to that owner,
+ * so the commands that run as the owner can use it.
+ */
+function giveToOwner(realWorkspace: string, created: string): void {
+  if (process.getuid?.() !== 0) return;
+  const owner = lstatSync(realWorkspace);
+  if (owner.uid !== 0) chownSync(created, owner.uid, owner.gid);
+}
+
 /** Creates the missing directories between the workspace and `realTarget`'s parent, checking each stays inside. */
 function ensureParents(realWorkspace: string, realTarget: string, untrusted: string): Result<void, BulwarkError> {
   const parts = relativeTo(realWorkspace, realTarget)
@@ -103,6 +126,7 @@ function ensureParents(realWorkspace: string, realTarget: string, untrusted: str
     dir = childPath(dir, name);
     try {
       mkdirSync(dir, { mode: 0o700 });
+      giveToOwner(realWorkspace, dir);
     } catch (cause) {
       if (errnoOf(cause) !== 'EEXIST')
         return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
@@ -167,7 +191,7 @@ export function listWorkspaceDir(
   untrusted: string,
   max: number,
 ): Result<{ entries: DirEntry[]; total: number }, BulwarkError> {
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   const held = holdDir(realpathSync(workspace), p.value, untrusted);
   if (!held.ok) return held;
@@ -200,7 +224,7 @@ export function writeWorkspaceFile(
   const bytes = Buffer.byteLength(content);
   if (bytes > WRITE_MAX_BYTES)
     return err(fsError('too_large', `content is ${bytes} bytes; the limit is ${WRITE_MAX_BYTES} bytes`));
-  const p = safePath(workspace, untrusted);
+  const p = confinedPath(workspace, untrusted);
   if (!p.ok) return p;
   const realWorkspace = realpathSync(workspace);
   if (p.value === realWorkspace) return err(fsError('is_dir', `${untrusted} is the workspace directory itself`));
@@ -225,6 +249,7 @@ export function writeWorkspaceFile(
     try {
       // The temp file is created O_EXCL and renamed over the name: a symlink at the name is replaced, never followed.
       writeFileAtomic(target, content, mode);
+      giveToOwner(realWorkspace, target);
     } catch (cause) {
       return err(fsError('unwritable', `cannot write ${untrusted}: ${errnoOf(cause) ?? describeCause(cause)}`));
     }

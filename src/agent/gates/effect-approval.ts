@@ -1,0 +1,79 @@
+/**
+ * L11.7 → L13: a transactional exec whose effects are held waits for the operator through the same approval
+ * queue as every tool call, with one view shape (the changes, a diff per text file, why it was held), redacted
+ * by the output guard (L02 and the leak index) before any surface shows it. The decision is bound to the hash
+ * of the exact effect set; the command is not run again, its retained changes are applied as shown.
+ */
+import { auditContext } from '../../core/context.js';
+import type { ApproveEffects, HeldEffects } from '../../exec/effects-gate.js';
+import { lineDiff } from '../../policy/approval-effect.js';
+import type { ApprovalQueue, EffectView } from '../../policy/approvals.js';
+import type { NetworkGrant } from '../../policy/effect-hash.js';
+import type { ToolRunContext } from '../tools/tool.js';
+
+export interface EffectApprovalDeps {
+  readonly approvals: ApprovalQueue;
+  readonly network: (agentId: string) => NetworkGrant;
+  readonly timeoutMs: (agentId: string) => number;
+  /** L02 + leak index over text an operator will see; never returns the unredacted text on failure. */
+  readonly redact: (text: string, ctx: ToolRunContext) => string;
+}
+
+const MAX_SHOWN = 200;
+
+export function effectApprover(deps: EffectApprovalDeps): (ctx: ToolRunContext) => ApproveEffects {
+  return (ctx) => async (held: HeldEffects) => {
+    const r = (t: string) => deps.redact(t, ctx);
+    const effects = held.effects.slice(0, MAX_SHOWN).map((e) => {
+      const before = held.textBefore(e.path);
+      const after = held.textAfter(e.path);
+      const diff =
+        after !== undefined
+          ? lineDiff(e.path, before, after)
+          : e.change === 'deleted' && before !== undefined
+            ? lineDiff(e.path, before, '')
+            : undefined;
+      return {
+        path: r(e.path),
+        change: e.change,
+        ...(e.from !== undefined ? { from: r(e.from) } : {}),
+        bytes: e.bytes,
+        ...(diff !== undefined ? { diff: r(diff) } : {}),
+      };
+    });
+    const more = held.effects.length - effects.length;
+    const reason = r(
+      `the command's effects were held: it ${held.reasons.join('; ')}${more > 0 ? ` (${more} more changes not listed)` : ''}`,
+    );
+    const view: EffectView = {
+      tool: 'exec',
+      classes: ['destructive'],
+      reasons: held.reasons.map(r),
+      agentId: ctx.agentId,
+      sessionId: ctx.sessionId,
+      cwd: held.cwd || '.',
+      network: deps.network(ctx.agentId),
+      args: r(JSON.stringify({ command: held.command })),
+      argv: [['/bin/sh', '-c', r(held.command)]],
+      layer: 'L11.7',
+      reason,
+      effects,
+    };
+    const outcome = await deps.approvals.request(
+      held.effectHash,
+      view,
+      auditContext(ctx),
+      deps.timeoutMs(ctx.agentId),
+      ctx.signal,
+    );
+    const approved =
+      outcome.decision === 'approve' &&
+      outcome.token !== undefined &&
+      deps.approvals.verifyGrant(outcome.token, held.effectHash) &&
+      !ctx.signal.aborted;
+    return {
+      approved,
+      reason: approved ? `approved by ${outcome.by ?? outcome.source}` : (outcome.reason ?? outcome.source),
+    };
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * `bulwark workspace history|diff|undo`: the undo journal of an agent's workspace (exec effects and the write and
+ * edit tools keep every pre-image there). Works on the data dir; run it while the agent is idle (an undo during a
+ * command of the same workspace is caught as stale by that command, not the other way round).
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { workspacePath } from '../../agent/runtime.js';
+import { absoluteFrom, childPath } from '../../core/safe-path.js';
+import { Journal } from '../../exec/effects/journal.js';
+import { entryTexts } from '../../exec/effects/journal-read.js';
+import { selectUndo, type UndoTarget } from '../../exec/effects/journal-query.js';
+import { lineDiff } from '../../policy/approval-effect.js';
+import { openCliAuditBus } from '../audit-bus.js';
+import type { CliContext } from '../context.js';
+import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
+import { examples } from '../help.js';
+
+interface Opts {
+  agent?: string;
+  workspace?: string;
+  json?: boolean;
+  turn?: string;
+  to?: string;
+}
+
+function open(ctx: CliContext, o: Opts): { journal: Journal; workspace: string } | string {
+  const agentId = o.agent;
+  const config = loadConfig(ctx.dataDir);
+  if (!config.ok) return config.error.message;
+  const journal = new Journal({
+    root: childPath(ctx.dataDir, 'journal'),
+    maxBytes: config.value.exec.journal.maxMb * 1024 * 1024,
+  });
+  if (o.workspace !== undefined) {
+    const dir = absoluteFrom(process.cwd(), o.workspace);
+    if (!existsSync(dir)) return `the workspace ${dir} does not exist`;
+    return { journal, workspace: realpathSync(dir) };
+  }
+  const agent = agentId ? config.value.agents.find((a) => a.id === agentId) : config.value.agents[0];
+  if (!agent)
+    return `no agent "${agentId}" in config.yaml (agents: ${config.value.agents.map((a) => a.id).join(', ')})`;
+  const dir = workspacePath(agent, ctx.dataDir, process.cwd());
+  if (!existsSync(dir)) return `the workspace of agent "${agent.id}" (${dir}) does not exist yet`;
+  return { journal, workspace: realpathSync(dir) };
+}
+
+export function undoTarget(o: Opts): UndoTarget | string {
+  if (o.turn !== undefined && o.to !== undefined) return 'give --turn or --to, not both';
+  if (o.turn !== undefined) return { turn: o.turn };
+  if (o.to !== undefined) {
+    const t = new Date(o.to);
+    if (Number.isNaN(t.getTime())) return `--to takes a time (ISO 8601, e.g. 2026-01-31T12:00:00Z), got "${o.to}"`;
+    return { to: t };
+  }
+  return { last: true };
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const ws = program
+    .command('workspace')
+    .description("an agent's workspace journal: what commands and file tools changed, and undo")
+    .addHelpText(
+      'after',
+      examples(
+        'bulwark workspace history',
+        'bulwark workspace undo --turn 0123456789abcdef0123456789abcdef',
+        'bulwark workspace undo --to 2026-01-31T12:00:00Z',
+      ),
+    );
+  const agentOpt = (c: Command) =>
+    c
+      .option('--agent <id>', 'the agent (default: the first in config.yaml)')
+      .option('--workspace <dir>', 'a workspace by path instead (e.g. one used with `bulwark sandbox run`)')
+      .option('--json', 'print JSON');
+
+  agentOpt(
+    ws
+      .command('history')
+      .description('list the journal: each applied change set, newest last')
+      .addHelpText('after', examples('bulwark workspace history', 'bulwark workspace history --agent coder --json')),
+  ).action(
+    action(ctx, (o: Opts) => {
+      const w = open(ctx, o);
+      if (typeof w === 'string') return fail(ctx, w);
+      const entries = w.journal.list(w.workspace);
+      if (o.json) return printJson(ctx, entries);
+      if (!entries.length) return ctx.stdout('the journal is empty\n');
+      ctx.stdout(
+        formatTable(
+          ['ENTRY', 'AT', 'TOOL', 'TURN', 'CHANGES', 'KEPT', 'UNDONE'],
+          entries.map((e) => [
+            e.id,
+            e.at,
+            e.tool,
+            e.turn ?? '-',
+            terminalSafe(
+              e.changes
+                .slice(0, 3)
+                .map((c) => `${c.change} ${c.path}`)
+                .join(', ') + (e.changes.length > 3 ? ` (+${e.changes.length - 3})` : ''),
+            ),
+            `${e.bytes} B`,
+            e.undoneAt ?? '',
+          ]),
+        ),
+      );
+    }),
+  );
+
+  agentOpt(
+    ws
+      .command('diff <entry>')
+      .description('what one entry changed: the kept pre-image against the workspace now')
+      .addHelpText(
+        'after',
+        examples(
+          'bulwark workspace diff 001767225600000-a1b2c3d4',
+          'bulwark workspace diff 001767225600000-a1b2c3d4 --workspace ./project --json',
+        ),
+      ),
+  ).action(
+    action(ctx, (id: string, o: Opts) => {
+      const w = open(ctx, o);
+      if (typeof w === 'string') return fail(ctx, w);
+      const entry = w.journal.list(w.workspace).find((e) => e.id === id);
+      if (!entry) return fail(ctx, `no journal entry ${id} (see \`bulwark workspace history\`)`);
+      const texts = entryTexts(w.journal, w.workspace, entry);
+      if (o.json) return printJson(ctx, { entry, changes: texts });
+      for (const t of texts) {
+        const c = t.change;
+        ctx.stdout(`${c.change} ${terminalSafe(c.path)}${c.from ? ` (from ${terminalSafe(c.from)})` : ''}\n`);
+        if (t.before !== undefined || t.now !== undefined)
+          ctx.stdout(
+            lineDiff(c.path, t.before, t.now ?? '')
+              .split('\n')
+              .map((l) => `  ${terminalSafe(l)}`)
+              .join('\n') + '\n',
+          );
+      }
+    }),
+  );
+
+  agentOpt(
+    ws
+      .command('undo')
+      .description(
+        'put pre-images back: the newest change set, a turn (--turn ID) or everything after a time (--to TIME)',
+      )
+      .option('--turn <id>', "undo one turn's changes (its trace id, from history)")
+      .option('--to <time>', 'undo every change after this time (ISO 8601)')
+      .addHelpText(
+        'after',
+        examples(
+          'bulwark workspace undo',
+          'bulwark workspace undo --turn 0123456789abcdef0123456789abcdef',
+          'bulwark workspace undo --to 2026-01-31T12:00:00Z --agent coder',
+        ),
+      ),
+  ).action(
+    action(ctx, async (o: Opts) => {
+      const target = undoTarget(o);
+      if (typeof target === 'string') return fail(ctx, target);
+      const w = open(ctx, o);
+      if (typeof w === 'string') return fail(ctx, w);
+      const chosen = selectUndo(w.journal.list(w.workspace), target);
+      if (!chosen.ok) return fail(ctx, chosen.error);
+      // The audit log is opened first: an undo nobody could record does not happen.
+      const opened = openCliAuditBus(ctx.dataDir, (m) => ctx.stderr(`bulwark: ${m}\n`));
+      if (!opened.ok) return fail(ctx, opened.error);
+      const audit = opened.value;
+      const r = w.journal.undo(w.workspace, chosen.value);
+      try {
+        audit.bus.emit('security:warning', {
+          layer: 'L11.7',
+          outcome: r.ok ? 'undone' : 'undo-failed',
+          reason: r.ok
+            ? `workspace undo: ${chosen.value.length} journal entr${chosen.value.length === 1 ? 'y' : 'ies'} reversed (${chosen.value.map((e) => e.id).join(', ')})`
+            : r.error.message,
+          sender: 'cli',
+        });
+      } finally {
+        await audit.close();
+      }
+      if (!r.ok) return fail(ctx, r.error);
+      if (o.json) return printJson(ctx, { undone: chosen.value.map((e) => e.id), paths: r.value });
+      ctx.stdout(`undone ${chosen.value.length} change set(s); restored ${r.value.length} path(s)\n`);
+    }),
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * Gate L11.7 after a transactional run: the effect set is judged (host-executed files and known secret values
+ * refused, destructive changes held for the operator, the rest applied) and applied exactly as judged from the
+ * retained upper layer — the command is never run again. A held set waits for the operator through the
+ * approval callback the caller gives (the turn waits); a denial or timeout discards it.
+ */
+import { lstatSync, readFileSync } from 'node:fs';
+import type { BulwarkError } from '../core/errors.js';
+import { nestedPath } from '../core/safe-path.js';
+import { applyUpper } from './effects/apply.js';
+import { decide, type EffectPolicy } from './effects/decide.js';
+import { effectSetHash } from './effects/effect-hash.js';
+import type { Journal } from './effects/journal.js';
+import type { Effect } from './effects/types.js';
+import type { OverlayOutcome } from './overlay-view.js';
+
+/** What the operator is shown for a held run (the approval surface redacts it before showing). */
+export interface HeldEffects {
+  readonly command: string;
+  /** Working directory relative to the workspace ('' is its root). */
+  readonly cwd: string;
+  readonly effects: readonly Effect[];
+  readonly reasons: readonly string[];
+  readonly bytesWritten: number;
+  readonly effectHash: string;
+  /** Text of a changed file before and after (undefined when absent, binary or too large to show). */
+  textBefore(path: string): string | undefined;
+  textAfter(path: string): string | undefined;
+}
+
+export interface EffectDecision {
+  readonly approved: boolean;
+  /** Why (timeout, operator denied, …), for the tool result and the audit line. */
+  readonly reason: string;
+}
+
+/** Asks the operator about a held effect set; never rejects. */
+export type ApproveEffects = (held: HeldEffects) => Promise<EffectDecision>;
+
+export type EffectsStatus = 'applied' | 'unchanged' | 'refused' | 'held-denied' | 'discarded' | 'failed';
+
+export interface EffectsReport {
+  readonly status: EffectsStatus;
+  /** The gate that decided when nothing was applied (L11.7 effects, L11.8 quota). */
+  readonly gate?: 'L11.7' | 'L11.8';
+  readonly reason?: string;
+  /** Operator approval was asked (and given, when status is applied). */
+  readonly held?: boolean;
+  readonly changes: readonly Pick<Effect, 'path' | 'change' | 'from' | 'bytes'>[];
+  readonly bytesWritten: number;
+  readonly journalId?: string;
+}
+
+export interface EffectsDeps {
+  readonly journal: Journal;
+  readonly policy: EffectPolicy;
+}
+
+export interface JudgeInput {
+  readonly outcome: OverlayOutcome;
+  readonly workspace: string;
+  readonly command: string;
+  readonly cwd: string;
+  readonly createdThisTurn: ReadonlySet<string>;
+  readonly approve?: ApproveEffects;
+  /** Judge and report, but apply nothing (`bulwark sandbox run --apply never`). */
+  readonly dryRun?: boolean;
+  readonly meta: { turn?: string; sessionId?: string; agentId?: string };
+}
+
+const TEXT_MAX = 256 * 1024;
+
+function text(abs: string): string | undefined {
+  try {
+    const st = lstatSync(abs);
+    if (!st.isFile() || st.size > TEXT_MAX) return undefined;
+    const b = readFileSync(abs);
+    return b.includes(0) ? undefined : b.toString('utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+}
+
+const summary = (effects: readonly Effect[]) =>
+  effects.map((e) => ({
+    path: e.path,
+    change: e.change,
+    ...(e.from !== undefined ? { from: e.from } : {}),
+    bytes: e.bytes,
+  }));
+
+export async function judgeEffects(
+  deps: EffectsDeps,
+  input: JudgeInput,
+): Promise<{ report: EffectsReport; created: string[]; error?: BulwarkError }> {
+  const o = input.outcome;
+  if (o.kind === 'discarded')
+    return {
+      report: { status: 'discarded', gate: o.gate, reason: o.reason, changes: [], bytesWritten: 0 },
+      created: [],
+    };
+  const { set, upper, views } = o;
+  const changes = summary(set.effects);
+  if (set.effects.length === 0)
+    return { report: { status: 'unchanged', changes, bytesWritten: set.bytesWritten }, created: [] };
+  const verdict = decide(set, upper, views, deps.policy, input.createdThisTurn);
+  if (verdict.verdict === 'refuse')
+    return {
+      report: { status: 'refused', gate: 'L11.7', reason: verdict.reason, changes, bytesWritten: set.bytesWritten },
+      created: [],
+    };
+  if (input.dryRun)
+    return {
+      report: {
+        status: 'discarded',
+        gate: 'L11.7',
+        reason: `not applied (dry run)${verdict.verdict === 'hold' ? `; it would be held: it ${verdict.reasons.join('; ')}` : ''}`,
+        held: verdict.verdict === 'hold',
+        changes,
+        bytesWritten: set.bytesWritten,
+      },
+      created: [],
+    };
+  let held = false;
+  if (verdict.verdict === 'hold') {
+    held = true;
+    const reason = `held for the operator: it ${verdict.reasons.join('; ')}`;
+    if (!input.approve)
+      return {
+        report: {
+          status: 'held-denied',
+          gate: 'L11.7',
+          reason: `${reason}; no operator channel can approve it here, so everything it changed was discarded`,
+          held,
+          changes,
+          bytesWritten: set.bytesWritten,
+        },
+        created: [],
+      };
+    const decision = await input.approve({
+      command: input.command,
+      cwd: input.cwd,
+      effects: set.effects,
+      reasons: verdict.reasons,
+      bytesWritten: set.bytesWritten,
+      effectHash: effectSetHash(input.command, input.cwd, set, upper),
+      textBefore: (p) => {
+        const e = set.effects.find((x) => x.path === p);
+        return e?.before ? text(nestedPath(input.workspace, e.change === 'renamed' && e.from ? e.from : p)) : undefined;
+      },
+      textAfter: (p) => {
+        const e = set.effects.find((x) => x.path === p);
+        return e && (e.change === 'created' || e.change === 'modified') ? text(nestedPath(upper, p)) : undefined;
+      },
+    });
+    if (!decision.approved)
+      return {
+        report: {
+          status: 'held-denied',
+          gate: 'L11.7',
+          reason: `${reason}; not approved (${decision.reason}), so everything it changed was discarded`,
+          held,
+          changes,
+          bytesWritten: set.bytesWritten,
+        },
+        created: [],
+      };
+  }
+  const owner = lstatSync(input.workspace);
+  const applied = applyUpper({
+    set,
+    upper,
+    workspace: input.workspace,
+    journal: deps.journal,
+    disposable: deps.policy.disposable,
+    owner: { uid: owner.uid, gid: owner.gid },
+    meta: { tool: 'exec', command: input.command.slice(0, 1000), ...input.meta },
+  });
+  if (!applied.ok)
+    return {
+      report: {
+        status: 'failed',
+        gate: 'L11.7',
+        reason: applied.error.message,
+        held,
+        changes,
+        bytesWritten: set.bytesWritten,
+      },
+      created: [],
+      error: applied.error,
+    };
+  const created = set.effects
+    .filter(
+      (e) =>
+        !e.before && (e.change === 'created' || e.change === 'symlink' || e.change === 'special' || e.change === 'dir'),
+    )
+    .map((e) => e.path)
+    .concat(
+      set.effects.filter((e) => e.change === 'renamed' && input.createdThisTurn.has(e.from ?? '')).map((e) => e.path),
+    );
+  return {
+    report: {
+      status: 'applied',
+      held,
+      changes,
+      bytesWritten: set.bytesWritten,
+      journalId: applied.value.journalId,
+    },
+    created,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Applies a run's retained upper layer to the workspace exactly as judged (gate L11.7): each pre-image is
+ * re-checked first (a file changed since the run is stale: nothing is applied), then moved into the journal,
+ * and the new entries are moved in from the upper layer. Any failure (disk full, a vanished file) rolls back
+ * everything done so far: nothing is half-applied.
+ */
+import { chmodSync, lchownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { childPath, nestedPath } from '../../core/safe-path.js';
+import { moveEntry } from './fs-moves.js';
+import { sizeOf, type Journal, type JournalChange } from './journal.js';
+import type { PathGlobs } from './path-globs.js';
+import type { Effect, EffectSet, UpperDir } from './types.js';
+import { join } from './upper-scan.js';
+
+export interface ApplyInput {
+  readonly set: EffectSet;
+  /** Host path of the retained upper layer. */
+  readonly upper: string;
+  /** Real path of the workspace. */
+  readonly workspace: string;
+  readonly journal: Journal;
+  readonly disposable: PathGlobs;
+  /** Owner given to applied entries (the workspace's owner). */
+  readonly owner: { readonly uid: number; readonly gid: number };
+  readonly meta: { tool: string; turn?: string; sessionId?: string; agentId?: string; command?: string };
+}
+
+export interface Applied {
+  readonly journalId: string;
+  readonly changes: readonly JournalChange[];
+}
+
+function applyError(code: string, message: string): BulwarkError {
+  return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7', status: 409 });
+}
+
+function lstatOrUndefined(p: string) {
+  try {
+    return lstatSync(p);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' || (cause as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
+    throw cause;
+  }
+}
+
+/** A pre-image that no longer matches what the effect set recorded: the workspace changed since the run. */
+export function staleness(set: EffectSet, workspace: string): string | undefined {
+  for (const e of set.effects) {
+    const at = e.change === 'renamed' ? e.from : e.path;
+    if (!e.before || at === undefined) continue;
+    const st = lstatOrUndefined(nestedPath(workspace, at));
+    if (!st) return `${at} no longer exists`;
+    if (
+      st.ino !== e.before.ino ||
+      (e.before.kind !== 'dir' && (st.size !== e.before.size || st.mtimeMs !== e.before.mtimeMs))
+    )
+      return `${at} changed after the command ran`;
+  }
+  return undefined;
+}
+
+/** Bytes the journal must keep for this apply (pre-images of non-disposable paths). */
+export function preImageBytes(set: EffectSet, disposable: PathGlobs): number {
+  return set.effects.reduce(
+    (n, e) => n + (e.before && e.change !== 'renamed' && !disposable.matches(e.path) ? e.before.size : 0),
+    0,
+  );
+}
+
+function redirects(dir: UpperDir, out: Array<{ from: string; to: string }>): void {
+  if (dir.redirected && dir.lowerSource !== undefined) out.push({ from: dir.lowerSource, to: dir.path });
+  for (const e of dir.entries.values()) if (e.kind === 'dir') redirects(e.dir, out);
+}
+
+export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
+  const { set, upper, workspace, journal } = input;
+  const stale = staleness(set, workspace);
+  if (stale) return err(applyError('stale', `not applied: ${stale} (stale); nothing was changed`));
+  const reserved = journal.reserve(workspace, preImageBytes(set, input.disposable));
+  if (!reserved.ok) return reserved;
+  const entry = journal.begin(workspace);
+  const trash = childPath(entry.dir, 'disposable');
+  const stage = childPath(entry.dir, 'moving');
+  const undo: Array<() => void> = [];
+  const changes: JournalChange[] = [];
+  let blobs = 0;
+  let kept = 0;
+  const ws = (rel: string) => nestedPath(workspace, rel);
+
+  /** Moves what is at a workspace path into the journal (or the disposable trash) and records how to put it back. */
+  const preserve = (rel: string, change: JournalChange['change']) => {
+    const abs = ws(rel);
+    if (!lstatOrUndefined(abs)) return;
+    const disposable = input.disposable.matches(rel);
+    mkdirSync(trash, { recursive: true, mode: 0o700 });
+    const name = String(blobs++);
+    const dest = disposable ? childPath(trash, name) : childPath(entry.dir, name);
+    const bytes = disposable ? 0 : sizeOf(abs);
+    moveEntry(abs, dest);
+    undo.push(() => moveEntry(dest, abs));
+    if (!disposable) {
+      kept += bytes;
+      changes.push({ path: rel, change, blob: name, bytes });
+    }
+  };
+  const place = (from: string, rel: string, change: JournalChange['change'], extra: Partial<JournalChange> = {}) => {
+    moveEntry(from, ws(rel));
+    undo.push(() => moveEntry(ws(rel), from));
+    const st = lstatSync(ws(rel));
+    if (st.uid !== input.owner.uid || st.gid !== input.owner.gid) lchownSync(ws(rel), input.owner.uid, input.owner.gid);
+    // No set-id bits come out of a sandbox.
+    if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) chmodSync(ws(rel), st.mode & 0o1777);
+    if (!input.disposable.matches(rel) || change === 'moved-dir') changes.push({ path: rel, change, ...extra });
+  };
+  const byPath = new Map<string, Effect>(set.effects.map((e) => [e.path, e]));
+
+  const walk = (dir: UpperDir) => {
+    for (const [name, e] of dir.entries) {
+      const rel = join(dir.path, name);
+      const here = lstatOrUndefined(ws(rel));
+      if (e.kind === 'whiteout') {
+        if (here) preserve(rel, 'deleted');
+        continue;
+      }
+      if (e.kind === 'dir') {
+        const d = e.dir;
+        if (d.redirected && d.lowerSource !== undefined) {
+          if (here) preserve(rel, 'deleted');
+          place(childPath(stage, String(moves.findIndex((m) => m.to === rel))), rel, 'moved-dir', {
+            from: d.lowerSource,
+          });
+        } else if (d.lowerSource === undefined) {
+          // New, or replacing what was here (rm -rf, then mkdir): the old one goes to the journal.
+          if (here) preserve(rel, 'deleted');
+          mkdirSync(ws(rel), { mode: d.mode & 0o777 });
+          undo.push(() => rmSync(ws(rel), { recursive: true, force: true }));
+          if (input.owner.uid !== 0 || input.owner.gid !== 0) lchownSync(ws(rel), input.owner.uid, input.owner.gid);
+          if (!input.disposable.matches(rel)) changes.push({ path: rel, change: 'dir' });
+        } else if (here && (here.mode & 0o7777) !== d.mode) {
+          // Merged in place (what is here now is the directory's lower side, wherever it came from).
+          const before = here.mode & 0o7777;
+          chmodSync(ws(rel), d.mode & 0o1777);
+          undo.push(() => chmodSync(ws(rel), before));
+          changes.push({ path: rel, change: 'mode', mode: before });
+        }
+        walk(d);
+        continue;
+      }
+      const effect = byPath.get(rel);
+      if (!effect) continue; // a rewrite with the same content: nothing to apply
+      if (effect.change === 'mode' && here) {
+        const before = here.mode & 0o7777;
+        chmodSync(ws(rel), (effect.mode ?? before) & 0o1777);
+        undo.push(() => chmodSync(ws(rel), before));
+        changes.push({ path: rel, change: 'mode', mode: before });
+        continue;
+      }
+      if (here) preserve(rel, effect.change === 'created' ? 'modified' : effect.change);
+      const last = changes.at(-1);
+      const blob = last?.path === rel ? last.blob : undefined;
+      if (last?.path === rel) changes.pop();
+      place(nestedPath(upper, rel), rel, effect.change, {
+        ...(blob !== undefined ? { blob } : {}),
+        ...(effect.from !== undefined ? { from: effect.from } : {}),
+      });
+    }
+  };
+
+  const moves: Array<{ from: string; to: string }> = [];
+  redirects(set.root, moves);
+  try {
+    mkdirSync(stage, { mode: 0o700 });
+    // Directories that move are taken out first, deepest first, so nested and swapped moves cannot collide.
+    const order = moves
+      .map((m, i) => ({ ...m, i }))
+      .sort((a, b) => b.from.split('/').length - a.from.split('/').length);
+    for (const m of order) {
+      const dest = childPath(stage, String(m.i));
+      moveEntry(ws(m.from), dest);
+      undo.push(() => moveEntry(dest, ws(m.from)));
+    }
+    walk(set.root);
+  } catch (cause) {
+    const problems: string[] = [];
+    for (const u of undo.reverse()) {
+      try {
+        u();
+      } catch (rollback) {
+        problems.push(describeCause(rollback));
+      }
+    }
+    journal.abandon(workspace, entry.id);
+    const full = (cause as NodeJS.ErrnoException).code === 'ENOSPC';
+    return err(
+      applyError(
+        full ? 'disk_full' : 'apply_failed',
+        `${full ? 'the disk filled up while applying the command’s changes' : `applying the command’s changes failed: ${describeCause(cause)}`}; ${
+          problems.length
+            ? `ROLLBACK INCOMPLETE (${problems.join('; ')}) — check the workspace`
+            : 'everything was rolled back, nothing was applied'
+        }`,
+      ),
+    );
+  }
+  rmSync(trash, { recursive: true, force: true });
+  rmSync(stage, { recursive: true, force: true });
+  const committed = journal.commit(workspace, {
+    id: entry.id,
+    at: new Date().toISOString(),
+    ...input.meta,
+    changes,
+    bytes: kept,
+  });
+  if (!committed.ok) return committed;
+  return ok({ journalId: entry.id, changes });
+}

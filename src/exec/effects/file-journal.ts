@@ -1,0 +1,90 @@
+/**
+ * The undo journal for the write and edit tools: the file a write replaces keeps its pre-image (a hard link to
+ * the old inode — the atomic write renames a new file over the name, so the link keeps the old content without a
+ * copy — or a copy across filesystems); a file it creates is noted as created in this turn.
+ */
+import { copyFileSync, linkSync, lstatSync, realpathSync } from 'node:fs';
+import type { BulwarkError } from '../../core/errors.js';
+import type { Result } from '../../core/result.js';
+import { childPath, relativeTo, safePath } from '../../core/safe-path.js';
+import type { Journal } from './journal.js';
+
+export interface WriteMeta {
+  readonly tool: string;
+  readonly turn?: string;
+  readonly sessionId?: string;
+  readonly agentId?: string;
+}
+
+export interface FileJournal {
+  /** Runs `write` on the workspace path `untrusted` with its pre-image journaled first. */
+  around<T>(
+    workspace: string,
+    untrusted: string,
+    meta: WriteMeta,
+    write: () => Result<T, BulwarkError>,
+  ): Result<T, BulwarkError>;
+  /**
+   * Why replacing the existing file `resolved` can be undone, or undefined: the journal keeps regular files that
+   * fit in it; a write that empties the file is not counted as undoable (L11.7 holds a truncation to 0 bytes too).
+   */
+  undoable(resolved: string, emptied: boolean): string | undefined;
+}
+
+export function fileJournal(
+  journal: Journal,
+  noteCreated: (workspace: string, turn: string | undefined, paths: string[]) => void,
+): FileJournal {
+  return {
+    undoable(resolved, emptied) {
+      if (emptied) return undefined;
+      const st = lstatSync(resolved, { throwIfNoEntry: false });
+      if (!st?.isFile() || !journal.canKeep(st.size)) return undefined;
+      return 'its old content is kept in the undo journal (bulwark workspace undo)';
+    },
+    around(workspace, untrusted, meta, write) {
+      const p = safePath(workspace, untrusted);
+      // The write itself refuses a bad path with the right message.
+      if (!p.ok) return write();
+      const ws = realpathSync(workspace);
+      const rel = relativeTo(ws, p.value).split(/[\\/]/).join('/');
+      const st = lstatSync(p.value, { throwIfNoEntry: false });
+      const existing = st?.isFile() ? st : undefined;
+      let entry: { id: string; dir: string } | undefined;
+      if (existing) {
+        const room = journal.reserve(ws, existing.size);
+        if (!room.ok) return room;
+        entry = journal.begin(ws);
+        const blob = childPath(entry.dir, '0');
+        try {
+          linkSync(p.value, blob);
+        } catch (cause) {
+          if ((cause as NodeJS.ErrnoException).code !== 'EXDEV') {
+            journal.abandon(ws, entry.id);
+            throw cause;
+          }
+          copyFileSync(p.value, blob);
+        }
+      }
+      const r = write();
+      if (!r.ok) {
+        if (entry) journal.abandon(ws, entry.id);
+        return r;
+      }
+      if (!existing) {
+        noteCreated(ws, meta.turn, [rel]);
+        return r;
+      }
+      const committed = journal.commit(ws, {
+        id: (entry as { id: string }).id,
+        at: new Date().toISOString(),
+        ...meta,
+        changes: [{ path: rel, change: 'modified', blob: '0', bytes: existing.size }],
+        bytes: existing.size,
+      });
+      return committed.ok ? r : committed;
+    },
+  };
+}
+
+export const NO_FILE_JOURNAL: FileJournal = { around: (_w, _u, _m, write) => write(), undoable: () => undefined };

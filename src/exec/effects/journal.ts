@@ -1,0 +1,213 @@
+/**
+ * The per-workspace undo journal: every applied deletion or modification keeps its pre-image here, outside the
+ * workspace and every sandbox view (moved in by rename on the same filesystem, else copied). Entries are capped
+ * in total size; the oldest are dropped first (audited by the caller). `undo` puts pre-images back.
+ *
+ *   <root>/<workspace key>/<entry id>/entry.json   what the entry changed
+ *   <root>/<workspace key>/<entry id>/<n>          pre-image n (a file, a link or a whole directory)
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import { randomHex } from '../../core/ids.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { childPath, isInside, nestedPath } from '../../core/safe-path.js';
+import { moveEntry } from './fs-moves.js';
+import type { ChangeKind } from './types.js';
+
+export interface JournalChange {
+  readonly path: string;
+  readonly change: ChangeKind | 'moved-dir';
+  readonly from?: string;
+  /** Name of the pre-image inside the entry's directory. */
+  readonly blob?: string;
+  /** Permission bits before (mode changes). */
+  readonly mode?: number;
+  readonly bytes?: number;
+}
+
+export interface JournalEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly tool: string;
+  readonly turn?: string;
+  readonly sessionId?: string;
+  readonly agentId?: string;
+  readonly command?: string;
+  readonly changes: readonly JournalChange[];
+  /** Bytes of pre-images kept. */
+  readonly bytes: number;
+  /** Set once undone. */
+  readonly undoneAt?: string;
+}
+
+export interface JournalOptions {
+  readonly root: string;
+  readonly maxBytes: number;
+  /** Called for each entry dropped to make room (the caller audits it). */
+  readonly onDrop?: (workspace: string, entry: JournalEntry) => void;
+}
+
+function journalError(code: string, message: string): BulwarkError {
+  return bulwarkError(`journal.${code}`, message, { layer: 'L11.7', status: 400 });
+}
+
+/** Bytes a path occupies (a directory: all of it). */
+export function sizeOf(p: string): number {
+  const st = lstatSync(p);
+  if (!st.isDirectory()) return st.size;
+  let n = 0;
+  for (const name of readdirSync(p)) n += sizeOf(childPath(p, name));
+  return n;
+}
+
+export class Journal {
+  constructor(private readonly o: JournalOptions) {}
+
+  /** Journal directory of one workspace (created 0700). */
+  dirOf(workspace: string): string {
+    const key = createHash('sha256').update(workspace).digest('hex').slice(0, 24);
+    const dir = childPath(this.o.root, key);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  /** Starts an entry: a directory pre-images are moved into; `commit` records it, `abandon` removes it. */
+  begin(workspace: string): { readonly id: string; readonly dir: string } {
+    const id = `${Date.now().toString().padStart(15, '0')}-${randomHex(4)}`;
+    const dir = childPath(this.dirOf(workspace), id);
+    mkdirSync(dir, { mode: 0o700 });
+    return { id, dir };
+  }
+
+  commit(workspace: string, entry: JournalEntry): Result<void, BulwarkError> {
+    try {
+      writeFileAtomic(childPath(this.dirOf(workspace), entry.id, 'entry.json'), JSON.stringify(entry), 0o600);
+      return ok(undefined);
+    } catch (cause) {
+      return err(journalError('write', `cannot record the journal entry: ${describeCause(cause)}`));
+    }
+  }
+
+  abandon(workspace: string, id: string): void {
+    rmSync(childPath(this.dirOf(workspace), id), { recursive: true, force: true });
+  }
+
+  /** Entries, oldest first (incomplete ones — no entry.json — are skipped). */
+  list(workspace: string): JournalEntry[] {
+    const dir = this.dirOf(workspace);
+    const out: JournalEntry[] = [];
+    for (const id of readdirSync(dir).sort()) {
+      const f = childPath(dir, id, 'entry.json');
+      if (existsSync(f)) out.push(JSON.parse(readFileSync(f, 'utf8')) as JournalEntry);
+    }
+    return out;
+  }
+
+  /** Total bytes of kept pre-images. */
+  used(workspace: string): number {
+    return this.list(workspace).reduce((n, e) => n + e.bytes, 0);
+  }
+
+  /** True when a pre-image of `bytes` fits in the journal (older entries are dropped to make room). */
+  canKeep(bytes: number): boolean {
+    return bytes <= this.o.maxBytes;
+  }
+
+  /**
+   * Makes room for `bytes` of pre-images, dropping the oldest entries; refuses when even an empty journal is
+   * too small (nothing is applied then).
+   */
+  reserve(workspace: string, bytes: number): Result<void, BulwarkError> {
+    if (bytes > this.o.maxBytes)
+      return err(
+        journalError(
+          'full',
+          `the undo journal cannot keep this change: its pre-images are ${bytes} bytes, more than exec.journal.maxMb (${Math.floor(this.o.maxBytes / 1048576)} MiB) in all; nothing was applied. Raise exec.journal.maxMb, or make the change in smaller steps`,
+        ),
+      );
+    const entries = this.list(workspace);
+    let used = entries.reduce((n, e) => n + e.bytes, 0);
+    for (const e of entries) {
+      if (used + bytes <= this.o.maxBytes) break;
+      this.abandon(workspace, e.id);
+      used -= e.bytes;
+      this.o.onDrop?.(workspace, e);
+    }
+    return ok(undefined);
+  }
+
+  pathOf(workspace: string, id: string, blob: string): string {
+    return childPath(this.dirOf(workspace), id, blob);
+  }
+
+  /**
+   * Undoes entries (newest first): `entries` must be the newest not-yet-undone entries of the workspace, so
+   * nothing undone sits under a later change. Each change is reversed; the entry is marked undone.
+   */
+  undo(workspace: string, entries: readonly JournalEntry[]): Result<string[], BulwarkError> {
+    const restored: string[] = [];
+    for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
+      for (const c of [...e.changes].reverse()) {
+        const r = this.reverse(workspace, e, c);
+        if (!r.ok) return r;
+        restored.push(c.path);
+      }
+      const marked = this.commit(workspace, { ...e, undoneAt: new Date().toISOString() });
+      if (!marked.ok) return marked;
+    }
+    return ok(restored);
+  }
+
+  private reverse(workspace: string, e: JournalEntry, c: JournalChange): Result<void, BulwarkError> {
+    const at = guardedPath(workspace, c.path);
+    if (!at.ok) return at;
+    try {
+      if (c.change === 'renamed' || c.change === 'moved-dir') {
+        if (c.from === undefined) return ok(undefined);
+        const back = guardedPath(workspace, c.from);
+        if (!back.ok) return back;
+        if (existsSync(at.value)) {
+          rmSync(back.value, { recursive: true, force: true });
+          moveEntry(at.value, back.value);
+        }
+        return ok(undefined);
+      }
+      if (c.change === 'mode') {
+        if (c.mode !== undefined && existsSync(at.value)) chmodSync(at.value, c.mode);
+        return ok(undefined);
+      }
+      rmSync(at.value, { recursive: true, force: true });
+      if (c.blob !== undefined) {
+        const blob = this.pathOf(workspace, e.id, c.blob);
+        if (existsSync(blob)) {
+          mkdirSync(path.dirname(at.value), { recursive: true });
+          moveEntry(blob, at.value);
+        }
+      }
+      return ok(undefined);
+    } catch (cause) {
+      return err(journalError('undo', `cannot restore ${c.path}: ${describeCause(cause)}`));
+    }
+  }
+}
+
+/**
+ * A workspace path for an undo: its parent must resolve inside the workspace (a symlink planted after the change
+ * must not make the daemon write elsewhere); the last name itself is replaced, never followed.
+ */
+function guardedPath(workspace: string, rel: string): Result<string, BulwarkError> {
+  let abs: string;
+  try {
+    abs = nestedPath(workspace, rel);
+  } catch {
+    return err(journalError('bad_path', `the journal names an invalid path: ${rel}`));
+  }
+  let dir = path.dirname(abs);
+  while (!existsSync(dir) && dir !== workspace) dir = path.dirname(dir);
+  if (!isInside(realpathSync(workspace), realpathSync(dir)))
+    return err(journalError('escape', `${rel}: a parent directory now leads outside the workspace; not restored`));
+  return ok(abs);
+}

@@ -1,0 +1,161 @@
+/**
+ * A transactional run's workspace view (gate L11.7): the run gets a copy-on-write overlay of the workspace, held
+ * by the overlay holder (sandbox/overlay-holder.ts) in a private mount namespace; the workspace itself is not
+ * touched while the command runs. Once the run's cgroup is empty (the holder has unmounted the overlay and
+ * copied the upper layer out), `settle` reads the effect set; the runner decides and applies or discards it.
+ *
+ * Editing the workspace from outside while a command runs is unsupported (overlayfs leaves it undefined); a
+ * pre-image changed meanwhile is caught at apply time as stale.
+ */
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import { randomHex } from '../core/ids.js';
+import { err, ok, type Result } from '../core/result.js';
+import { childPath } from '../core/safe-path.js';
+import type { EffectViews } from './effects/decide.js';
+import { mergedView } from './effects/merged-view.js';
+import { parseXattrDump } from './effects/overlay-xattrs.js';
+import { fsTreeView } from './host-executed/index.js';
+import type { EffectSet } from './effects/types.js';
+import { scanUpper } from './effects/upper-scan.js';
+import type { OverlaySpec } from './sandbox/overlay-holder.js';
+import type { SandboxIdentity } from './sandbox-identity.js';
+
+export interface OverlayViewOptions {
+  readonly workspace: string;
+  /** Root-only directory on disk (ideally the workspace's filesystem) for per-run view directories. */
+  readonly viewsDir: string;
+  readonly quotaMb: number;
+  readonly identity: SandboxIdentity;
+}
+
+/** What the run left: its effect set to judge, or why there is nothing to apply. */
+export type OverlayOutcome =
+  | {
+      readonly kind: 'effects';
+      readonly set: EffectSet;
+      /** Host path of the retained upper layer. */
+      readonly upper: string;
+      /** The tree after the run (rebuilt from the upper layer) and before it, as the effect judge reads them. */
+      readonly views: EffectViews;
+    }
+  | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
+
+export interface OverlayView {
+  readonly runDir: string;
+  /** The merged view's (host-side empty) mount point; removed with the run. */
+  readonly mountPoint: string;
+  readonly spec: OverlaySpec;
+  /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
+  settle(ended: { timedOut: boolean; cancelled: boolean; signal: string | null }): Result<OverlayOutcome, BulwarkError>;
+}
+
+/**
+ * Where merged views are mounted (inside each run's private namespace): a directory every user can traverse, so
+ * the unprivileged sandbox user can reach the view. On the host only an empty directory shows.
+ */
+const MOUNT_PARENT = '/tmp';
+
+function viewError(code: string, message: string): BulwarkError {
+  return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7' });
+}
+
+export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, BulwarkError> {
+  // overlayfs reads its layers from a comma- and colon-separated option string: such a path would be misread.
+  if (/[,:\\\n]/.test(o.workspace))
+    return err(
+      viewError(
+        'workspace_path',
+        `the workspace path ${JSON.stringify(o.workspace)} contains a comma, colon, backslash or newline, which overlayfs cannot take as a layer; nothing ran. Move the workspace (agents[].workspace) to a plain path`,
+      ),
+    );
+  const id = `${Date.now()}-${randomHex(6)}`;
+  const runDir = childPath(o.viewsDir, id);
+  const mountPoint = childPath(MOUNT_PARENT, `bulwark-view-${id}`);
+  try {
+    mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });
+    mkdirSync(runDir, { mode: 0o700 });
+    mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
+    mkdirSync(mountPoint, { mode: 0o700 });
+  } catch (cause) {
+    return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
+  }
+  const spec: OverlaySpec = {
+    runDir,
+    mountPoint,
+    rootMode: (lstatSync(o.workspace).mode & 0o7777).toString(8),
+    lower: o.workspace,
+    quotaKb: o.quotaMb * 1024,
+    uid: o.identity.uid,
+    gid: o.identity.gid,
+  };
+  const read = (name: string) => {
+    const f = childPath(runDir, name);
+    return existsSync(f) ? readFileSync(f, 'utf8').trim() : '';
+  };
+  return ok({
+    runDir,
+    mountPoint,
+    spec,
+    settle(ended) {
+      const status = read('status');
+      if (status === 'mount-tmpfs' || status === 'mount-overlay')
+        return err(
+          viewError(
+            'mount_refused',
+            `the copy-on-write view of the workspace could not be mounted (${status}): nothing ran and nothing changed. The workspace must be on a filesystem overlayfs accepts as a lower layer (ext4, xfs, btrfs, tmpfs; not NFS or another overlay); \`bulwark doctor\` checks the host`,
+          ),
+        );
+      if (ended.timedOut || ended.cancelled || ended.signal || status === 'running')
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.7',
+          reason: `the command ${ended.timedOut ? 'timed out' : ended.cancelled ? 'was cancelled' : 'was killed'}; everything it changed was discarded`,
+        });
+      if (status === '')
+        return err(
+          viewError('not_started', 'the copy-on-write view did not start (see the command output); nothing changed'),
+        );
+      if (status === 'quota')
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.8',
+          reason: `the command wrote more than exec.limits.workspaceWriteMb (${o.quotaMb} MiB) into the workspace and got "no space left"; everything it changed was discarded`,
+        });
+      if (status === 'busy')
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.7',
+          reason:
+            'something of the command still held the workspace when it ended; everything it changed was discarded',
+        });
+      if (status === 'copy' || status === 'xattrs')
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.7',
+          reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
+        });
+      if (status !== 'done' && status !== 'empty')
+        return err(viewError('status', `the view ended in an unknown state: ${status}`));
+      try {
+        const upper = childPath(runDir, 'upper');
+        // The holder copied nothing: the command wrote nothing.
+        if (status === 'empty') mkdirSync(upper, { mode: 0o700 });
+        const xattrs = parseXattrDump(read('xattrs'));
+        const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
+        // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
+        const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
+        return ok({
+          kind: 'effects',
+          set,
+          upper,
+          views: { before, after: mergedView(set.root, upper, before, o.workspace) },
+        });
+      } catch (cause) {
+        return err(
+          viewError('read', `the command's changes could not be read: ${describeCause(cause)}; nothing was applied`),
+        );
+      }
+    },
+  });
+}

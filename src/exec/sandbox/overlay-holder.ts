@@ -1,0 +1,97 @@
+/**
+ * The process that holds a transactional run's copy-on-write view (gate L11.7, quota L11.8): started as root in
+ * a private mount namespace (`unshare --mount --propagation private`, no new user namespace), inside the run's
+ * cgroup. It mounts a size-capped tmpfs (the quota: the command gets ENOSPC past it) holding the overlay's upper
+ * and work directories, mounts the overlay (`redirect_dir=on`) over the workspace, opens the merged directory and
+ * the passwd/group stubs as descriptors, drops to the sandbox user and starts bwrap, which binds those
+ * descriptors. When bwrap is gone and the upper layer is empty it reports `empty` at once (nothing to judge); else
+ * it unmounts the overlay (a busy mount means something still runs: nothing is kept), dumps the overlay's
+ * directory xattrs and copies the upper layer to disk, then exits with bwrap's status. The namespace dies with it: nothing stays mounted, on any path.
+ *
+ * $1 run dir (root-only: t/ exists) · $2 workspace · $3 quota KiB · $4 uid · $5 gid · $6 passwd · $7 group ·
+ * $8 the merged mount point · $9 the workspace root's mode (octal) · $10… bwrap and its arguments. Status lines go to
+ * $1/status.
+ *
+ * The merged mount point must be reachable by the sandbox user: bwrap resolves a --bind-fd source back to its
+ * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
+ * directory under /tmp on the host; the overlay is mounted on it only inside the private namespace.
+ */
+
+/** Descriptors the holder opens for bwrap (after the plan's 3 seccomp, 4 options, 5 daemon-alive). */
+export const MERGED_FD = 6;
+export const PASSWD_FD = 7;
+export const GROUP_FD = 8;
+
+/** Free space below this in the upper tmpfs after the run means the command hit the quota. */
+const QUOTA_SLACK_KB = 256;
+
+export const OVERLAY_HOLDER = [
+  'set -u',
+  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
+  'st() { echo "$1" > "$R/status"; }',
+  'mount -t tmpfs -o "size=${Q}k,mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }',
+  // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
+  // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
+  'install -d -o "$U" -g "$G" -m "$MODE" "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
+  'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
+  `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
+  'st running',
+  'if [ "$U" = 0 ]; then "$@"; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"; fi',
+  'rc=$?',
+  `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
+  // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
+  // into the view now is dropped with the namespace, and nothing of this run is applied.
+  'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
+  'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
+  'umount "$M" || { st busy; exit "$rc"; }',
+  `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
+  '( cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . ) > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }',
+  'cp -a "$R/t/upper" "$R/upper" 2>"$R/copy.err" || { st copy; exit "$rc"; }',
+  'st done',
+  'exit "$rc"',
+].join('\n');
+
+export interface OverlaySpec {
+  /** Root-only per-run directory on disk, holding the mount point t/; the upper layer is copied to upper/. */
+  readonly runDir: string;
+  /** An empty directory the sandbox user can reach, where the merged view is mounted inside the namespace. */
+  readonly mountPoint: string;
+  /** Real path of the workspace (the lower layer). */
+  readonly lower: string;
+  /** The quota: size of the upper tmpfs, in KiB. */
+  readonly quotaKb: number;
+  /** Permission bits of the workspace root (the merged root takes them), octal. */
+  readonly rootMode: string;
+  /** Host identity the sandbox runs as (0: the daemon's own, root). */
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** argv of the holder around a bwrap argv. */
+export function holderArgv(
+  o: OverlaySpec,
+  stubs: { passwd: string; group: string },
+  bwrap: readonly string[],
+): string[] {
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    '/bin/sh',
+    '-c',
+    OVERLAY_HOLDER,
+    'bulwark-view',
+    o.runDir,
+    o.lower,
+    String(o.quotaKb),
+    String(o.uid),
+    String(o.gid),
+    stubs.passwd,
+    stubs.group,
+    o.mountPoint,
+    o.rootMode,
+    ...bwrap,
+  ];
+}

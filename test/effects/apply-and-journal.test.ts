@@ -1,0 +1,197 @@
+/**
+ * Applying and undoing on real filesystems: a run applied from its copy-on-write view equals the same commands run
+ * directly when nothing is held (property test); disk full in the middle of an apply and a journal too small leave
+ * the workspace exactly as it was, with a message that names the problem.
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyUpper } from '../../src/exec/effects/apply.js';
+import { fileJournal, NO_FILE_JOURNAL } from '../../src/exec/effects/file-journal.js';
+import { Journal } from '../../src/exec/effects/journal.js';
+import { PathGlobs } from '../../src/exec/effects/path-globs.js';
+import { scanUpper } from '../../src/exec/effects/upper-scan.js';
+import { startHarness, snapshot, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+const dirs: string[] = [];
+afterEach(() => {
+  h?.close();
+  h = undefined;
+  for (const d of dirs.splice(0)) {
+    execSync(`umount ${d}/ws 2>/dev/null || true`);
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+/** Commands that create, edit, rename and move but never delete a pre-existing file (so nothing is held). */
+const op = fc.oneof(
+  fc.record({ k: fc.constant('new'), n: fc.integer({ min: 0, max: 5 }), t: fc.stringMatching(/^[a-z]{1,8}$/) }),
+  fc.record({ k: fc.constant('append'), n: fc.integer({ min: 0, max: 5 }), t: fc.stringMatching(/^[a-z]{1,8}$/) }),
+  fc.record({ k: fc.constant('mv'), n: fc.integer({ min: 0, max: 5 }), m: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ k: fc.constant('mvdir'), n: fc.integer({ min: 0, max: 2 }), m: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({ k: fc.constant('mkdir'), n: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({ k: fc.constant('sed'), n: fc.integer({ min: 0, max: 5 }) }),
+);
+type Op = { k: string; n: number; m?: number; t?: string };
+
+function shell(o: Op): string {
+  switch (o.k) {
+    case 'new':
+      return `[ -e n${o.n}.txt ] || echo ${o.t} > n${o.n}.txt`;
+    case 'append':
+      return `[ -f f${o.n}.txt ] && echo ${o.t} >> f${o.n}.txt || true`;
+    case 'mv':
+      return `[ -f f${o.n}.txt ] && [ ! -e g${o.m}.txt ] && mv f${o.n}.txt g${o.m}.txt || true`;
+    case 'mvdir':
+      return `[ -d d${o.n} ] && [ ! -e e${o.m} ] && mv d${o.n} e${o.m} || true`;
+    case 'mkdir':
+      return `mkdir -p d${o.n}/in && echo x > d${o.n}/in/x${o.n}`;
+    default:
+      return `[ -f f${o.n}.txt ] && sed -i 's/^/> /' f${o.n}.txt || true`;
+  }
+}
+
+function seedTree(ws: string): void {
+  for (let i = 0; i < 4; i++) writeFileSync(join(ws, `f${i}.txt`), `file ${i}\n`);
+  mkdirSync(join(ws, 'd0', 'deep'), { recursive: true });
+  writeFileSync(join(ws, 'd0', 'deep', 'a'), 'a\n');
+  mkdirSync(join(ws, 'd1'));
+  writeFileSync(join(ws, 'd1', 'b'), 'b\n');
+}
+
+describe('applying equals running directly', () => {
+  it('for random command sequences with nothing held, the applied workspace equals a direct run', async () => {
+    h = startHarness();
+    const harness = h;
+    const direct = join(h.root, 'direct');
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
+        async (runs) => {
+          round++;
+          rmSync(harness.workspace, { recursive: true, force: true });
+          rmSync(direct, { recursive: true, force: true });
+          mkdirSync(harness.workspace);
+          mkdirSync(direct);
+          seedTree(harness.workspace);
+          seedTree(direct);
+          for (const cmds of runs) {
+            const line = cmds.map(shell).join('; ');
+            const r = await harness.run(line, undefined, `prop-${round}`);
+            expect(r.ok).toBe(true);
+            expect(r.ok && r.value.effects?.status).toMatch(/^(applied|unchanged)$/);
+            execFileSync('/bin/sh', ['-c', line], { cwd: direct });
+          }
+          expect(snapshot(harness.workspace)).toEqual(snapshot(direct));
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+});
+
+describe('bad input leaves nothing half-applied', () => {
+  function fixture(): { root: string; ws: string; upper: string; journal: Journal } {
+    const root = mkdtempSync(join(tmpdir(), 'bulwark-apply-'));
+    dirs.push(root);
+    const ws = join(root, 'ws');
+    const upper = join(root, 'upper');
+    mkdirSync(ws);
+    mkdirSync(upper);
+    return { root, ws, upper, journal: new Journal({ root: join(root, 'journal'), maxBytes: 64 * 1024 * 1024 }) };
+  }
+
+  it('disk full in the middle of an apply: everything rolled back, the message says so', () => {
+    const f = fixture();
+    // The workspace is a 1 MiB filesystem; the upper layer (elsewhere) holds more than fits.
+    execSync(`mount -t tmpfs -o size=1m bulwark-test ${f.ws}`);
+    writeFileSync(join(f.ws, 'keep.txt'), 'keep\n');
+    writeFileSync(join(f.upper, 'keep.txt'), 'changed\n');
+    writeFileSync(join(f.upper, 'big1'), Buffer.alloc(600 * 1024, 1));
+    writeFileSync(join(f.upper, 'big2'), Buffer.alloc(600 * 1024, 2));
+    const before = snapshot(f.ws);
+    const set = scanUpper({ upper: f.upper, workspace: f.ws, xattrs: new Map() });
+    const r = applyUpper({
+      set,
+      upper: f.upper,
+      workspace: f.ws,
+      journal: f.journal,
+      disposable: new PathGlobs([]),
+      owner: { uid: 0, gid: 0 },
+      meta: { tool: 'exec' },
+    });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatchObject({ code: 'exec.effects.disk_full', layer: 'L11.7' });
+    expect(!r.ok && r.error.message).toMatch(/disk filled up.*everything was rolled back, nothing was applied/);
+    expect(snapshot(f.ws)).toEqual(before);
+    expect(f.journal.list(f.ws)).toEqual([]);
+  });
+
+  it('a journal too small for the pre-images: refused before anything changes, naming the setting', () => {
+    const f = fixture();
+    const journal = new Journal({ root: join(f.root, 'small-journal'), maxBytes: 1024 });
+    writeFileSync(join(f.ws, 'large.txt'), 'x'.repeat(4096));
+    writeFileSync(join(f.upper, 'large.txt'), 'y'.repeat(10));
+    const before = snapshot(f.ws);
+    const set = scanUpper({ upper: f.upper, workspace: f.ws, xattrs: new Map() });
+    const r = applyUpper({
+      set,
+      upper: f.upper,
+      workspace: f.ws,
+      journal,
+      disposable: new PathGlobs([]),
+      owner: { uid: 0, gid: 0 },
+      meta: { tool: 'exec' },
+    });
+    expect(!r.ok && r.error.message).toMatch(/undo journal cannot keep this change.*exec\.journal\.maxMb/);
+    expect(snapshot(f.ws)).toEqual(before);
+  });
+
+  it('a full journal drops its oldest entries to make room, and says which', () => {
+    const f = fixture();
+    const dropped: string[] = [];
+    const journal = new Journal({ root: join(f.root, 'j'), maxBytes: 3000, onDrop: (_w, e) => dropped.push(e.id) });
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(join(f.ws, 'f.txt'), String(i).repeat(1200));
+      rmSync(f.upper, { recursive: true, force: true });
+      cpSync(f.ws, f.upper, { recursive: true });
+      writeFileSync(join(f.upper, 'f.txt'), 'new');
+      const set = scanUpper({ upper: f.upper, workspace: f.ws, xattrs: new Map() });
+      const r = applyUpper({
+        set,
+        upper: f.upper,
+        workspace: f.ws,
+        journal,
+        disposable: new PathGlobs([]),
+        owner: { uid: 0, gid: 0 },
+        meta: { tool: 'exec' },
+      });
+      expect(r.ok).toBe(true);
+    }
+    expect(journal.list(f.ws)).toHaveLength(2);
+    expect(dropped).toHaveLength(1);
+  });
+});
+
+describe('what the write tools can undo (L27 asks about the rest)', () => {
+  it('a regular file that fits in the journal can be undone; emptying it, a directory or a too large file cannot', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bw-fj-'));
+    dirs.push(root);
+    const ws = join(root, 'ws');
+    mkdirSync(join(ws, 'dir'), { recursive: true });
+    writeFileSync(join(ws, 'small.txt'), 'x'.repeat(10));
+    writeFileSync(join(ws, 'big.txt'), 'x'.repeat(5000));
+    const files = fileJournal(new Journal({ root: join(root, 'j'), maxBytes: 4096 }), () => undefined);
+    expect(files.undoable(join(ws, 'small.txt'), false)).toMatch(/undo journal/);
+    expect(files.undoable(join(ws, 'small.txt'), true)).toBeUndefined();
+    expect(files.undoable(join(ws, 'big.txt'), false)).toBeUndefined();
+    expect(files.undoable(join(ws, 'dir'), false)).toBeUndefined();
+    expect(files.undoable(join(ws, 'absent.txt'), false)).toBeUndefined();
+    expect(NO_FILE_JOURNAL.undoable(join(ws, 'small.txt'), false)).toBeUndefined();
+  });
+});
