@@ -8,6 +8,7 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import { openStream, runPipeline } from '../core/pipeline.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { ModelCallItem, TurnPipelines } from './boundaries.js';
+import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ChatMessage, Provider } from './types.js';
 
@@ -38,11 +39,15 @@ export async function callModelOnce(
   let text = '';
   let inputTokens = 0;
   let outputTokens = 0;
+  let receivedBytes = 0;
   let failure: BulwarkError | undefined;
   const started = Date.now();
   try {
     for await (const ev of provider.stream(gate.value.request)) {
-      if (ev.type === 'text_delta') text += filter.push(ev.text);
+      if (ev.type === 'text_delta') {
+        receivedBytes += answerBytes(ev.text);
+        text += filter.push(ev.text);
+      } else if (ev.type === 'tool_call') receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
       else if (ev.type === 'usage') {
         inputTokens = ev.inputTokens;
         outputTokens = ev.outputTokens;
@@ -54,7 +59,13 @@ export async function callModelOnce(
         ? cause.toBulwarkError()
         : bulwarkError('provider.failed', `provider "${provider.id}" failed: ${describeCause(cause)}`, { status: 502 });
   }
-  const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
+  const outcome = {
+    ok: failure === undefined,
+    inputTokens,
+    outputTokens,
+    latencyMs: Date.now() - started,
+    receivedBytes,
+  };
   for (const s of planned.settlements.reverse()) s.after(outcome, signal);
   text += filter.flush();
   if (failure) return err(failure);

@@ -12,6 +12,7 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import { newId } from '../core/ids.js';
 import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
+import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
@@ -327,11 +328,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       let stop: StopReason = 'other';
       let inputTokens = 0;
       let outputTokens = 0;
+      let receivedBytes = 0;
       const started = Date.now();
       let failure: BulwarkError | undefined;
       try {
         for await (const ev of provider.stream(request)) {
           if (ev.type === 'text_delta') {
+            receivedBytes += answerBytes(ev.text);
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
             if (cut) continue;
             text += ev.text;
@@ -341,9 +344,10 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
               delivered += out;
               yield { type: 'text_delta', text: out };
             }
-          } else if (ev.type === 'tool_call')
+          } else if (ev.type === 'tool_call') {
+            receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
             calls.push({ ...ev.call, id: deps.callIds ? deps.callIds.assign(ev.call.id) : newId('call') });
-          else if (ev.type === 'usage') {
+          } else if (ev.type === 'usage') {
             inputTokens = ev.inputTokens;
             outputTokens = ev.outputTokens;
           } else stop = ev.reason;
@@ -356,7 +360,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                 status: 502,
               });
       }
-      const outcome = { ok: failure === undefined, inputTokens, outputTokens, latencyMs: Date.now() - started };
+      const outcome = {
+        ok: failure === undefined,
+        inputTokens,
+        outputTokens,
+        latencyMs: Date.now() - started,
+        receivedBytes,
+      };
       let advice: ModelCallAdvice = {};
       const advised = await settleAll(
         unsettled

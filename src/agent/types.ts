@@ -126,6 +126,11 @@ export interface ModelCallOutcome {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly latencyMs: number;
+  /**
+   * UTF-8 bytes of text and tool calls the provider sent back, counted whatever it reports as usage: what L21
+   * estimates the output from when the reported usage is missing, zero or implausibly low.
+   */
+  readonly receivedBytes: number;
 }
 
 /** What a model-call gate advises the turn loop once the call is over. */

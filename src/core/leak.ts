@@ -8,7 +8,7 @@ export interface LeakHit {
   readonly end: number;
   /** Name of the secret whose value (in some encoding) was found; never the value itself. */
   readonly secretName: string;
-  /** raw | base64 | base64url | hex | url | json */
+  /** raw, case-folded, base64, base64url, base32, hex, url, json, reversed, rot13, spaced, partial, char-codes */
   readonly encoding: string;
 }
 

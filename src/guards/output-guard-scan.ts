@@ -9,6 +9,7 @@ import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
 import { findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
+import { findKnownValues } from './known-values.js';
 import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
@@ -44,19 +45,6 @@ export interface OutputScan {
 }
 
 export const REDACTED = '[REDACTED]';
-
-/**
- * A base64 hit covers only the characters that depend on the secret alone; the up to three characters
- * on each side still carry some of its bits (and the padding), so they are redacted with it.
- */
-export function widenBase64(raw: string, start: number, end: number, url: boolean): [number, number] {
-  const inAlphabet = (c: string | undefined) => c !== undefined && (url ? /[A-Za-z0-9_=-]/ : /[A-Za-z0-9+/=]/).test(c);
-  let s = start;
-  let e = end;
-  while (s > 0 && start - s < 3 && inAlphabet(raw[s - 1])) s--;
-  while (e < raw.length && e - end < 3 && inAlphabet(raw[e])) e++;
-  return [s, e];
-}
 
 /** One format match, in raw offsets; `def` is undefined when the format's validation rejected it. */
 interface FormatMatch {
@@ -124,17 +112,9 @@ export function scanOutput(raw: string, deps: OutputScanDeps): OutputScan {
   scanFormats(formats, text, (s, e) => view.toRaw(s, e), found);
   if (seen) scanFormats(formats, raw, identity, found);
 
-  const leakHits = deps.leakScanner.scan(raw).map((h) => ({ ...h }));
-  if (text !== raw) {
-    for (const h of deps.leakScanner.scan(text)) {
-      const [s, e] = view.toRaw(h.start, h.end);
-      leakHits.push({ ...h, start: s, end: e });
-    }
-  }
-  for (const h of leakHits) {
-    const [s, e] = h.encoding.startsWith('base64')
-      ? widenBase64(raw, h.start, h.end, h.encoding === 'base64url')
-      : [h.start, h.end];
+  for (const h of findKnownValues(raw, deps.leakScanner, view)) {
+    const s = h.start;
+    const e = h.end;
     findings.push({
       kind: 'known_secret',
       patternId: 'leak.known_value',

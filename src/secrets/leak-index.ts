@@ -1,27 +1,43 @@
 /**
  * The leak index (DESIGN §3 "secrets are values the system knows"): every secret value handed out is
- * registered with its encoded forms; `scan` finds any of them in one linear pass (Aho-Corasick),
- * whatever the number of secrets. Values are held in memory only, never written anywhere.
+ * registered with its encoded forms; `scan` finds any of them in one linear pass (Aho-Corasick, letters in
+ * either case), whatever the number of secrets. Values are held in memory only, never written anywhere.
+ *
+ * What one scan finds: every form of encodings.ts (raw, base64/base64url/base32 at every alignment, hex, URL,
+ * JSON, reversed, rot13, the value without its separators, windows of a high-entropy value), in any letter case;
+ * and, in rewritten copies of the parts of the text that need them, hex written in groups or as byte escapes,
+ * base64 wrapped over lines, a value written with separators between its pieces (`s k - a n t`, `AbCd-EfGh-…`),
+ * a value written as character codes (`115, 107, 45`, `&#115;`, `\u0073`) and hex dumps. Every rewrite has a
+ * bounded expansion, so a hit never spans more than `maxHitSpan()` characters of the scanned text (what a
+ * stream's hold-back must cover).
  */
 import type { LeakHit, LeakScanner } from '../core/leak.js';
-import { MultiMatcher } from '../text/multi-match.js';
+import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN } from '../text/char-codes.js';
+import type { DecodedView } from '../text/decoded-view.js';
+import { asciiLower, MultiMatcher } from '../text/multi-match.js';
 import { redactLeakHits } from '../text/leak-redact.js';
-import { encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
+import { MAX_SEPARATOR_RUN, separatedView } from '../text/separated.js';
+import { CHARACTER_FORMS, encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 import { hexDumpView } from './hex-dump.js';
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
- * `:`, `-`, `,` and whitespace dropped, the `\x` or `0x` in front of each byte dropped, and letters
- * lower-cased (aa:bb, `xxd` groups, \x61\x62, 0x61, 0x62, mixed-case hex); base64 with whitespace
- * dropped when the text has a line break (wrapped, indented). Every other character becomes NUL, which
- * no indexed form contains, so a hit never spans two runs. Base64 cut into groups on one line is not
- * looked for: it would cost every single-line log a second pass.
+ * `:`, `-`, `,` and whitespace dropped, the `\x` or `0x` in front of each byte dropped (aa:bb, `xxd` groups,
+ * \x61\x62, 0x61, 0x62); base64 with whitespace dropped when the text has a line break (wrapped, indented).
+ * Every other character becomes NUL, which no indexed form contains, so a hit never spans two runs. A run of
+ * dropped characters longer than `maxDrop`, or one that follows the previous one after fewer than `minKept`
+ * kept characters, is a break too: that bounds how far a hit can spread in the raw text. Base64 cut into groups
+ * on one line is not looked for: it would cost every single-line log a second pass.
  */
 interface Pass {
   /** 1 = kept, 2 = separator (dropped), 0 = run break; per ASCII code unit, 0 above ASCII. */
   readonly classes: Uint8Array;
   readonly lowerHex: boolean;
   readonly encodings: readonly LeakEncoding[];
+  /** Longest run of dropped characters; a longer one breaks the run. */
+  readonly maxDrop: number;
+  /** Kept characters needed between two runs of dropped ones; fewer break the run. */
+  readonly minKept: number;
   /**
    * Cheap test that the pass can find anything the plain scan did not: most text (every log line) has
    * neither separated hex groups nor a long hex run, and no line break for base64 to be wrapped at, and
@@ -83,7 +99,13 @@ function fourByteEscapes(text: string): boolean {
  * is a plain lower-case run and must not cost a second scan; a UUID (8-4-4-4-12) has no four groups of
  * one size.
  */
+/** Per ASCII code: 1 = decimal digit, 2 = hex letter a-f, 3 = hex letter A-F, 0 = anything else. */
+const HEX_KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++)
+  HEX_KIND[c] = c >= 0x30 && c <= 0x39 ? 1 : c >= 0x61 && c <= 0x66 ? 2 : c >= 0x41 && c <= 0x46 ? 3 : 0;
+
 export function hexPassApplies(text: string): boolean {
+  const hexKind = HEX_KIND;
   let run = 0;
   let lower = false;
   let upper = false;
@@ -94,17 +116,17 @@ export function hexPassApplies(text: string): boolean {
   let wrapped = false;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
-    const digit = c >= 0x30 && c <= 0x39;
-    const low = c >= 0x61 && c <= 0x66;
-    const up = c >= 0x41 && c <= 0x46;
-    if (digit || low || up) {
+    const kind = c < 128 ? (hexKind[c] as number) : 0;
+    if (kind !== 0) {
       if (wrapped && run === 0) return true;
       run += 1;
-      lower ||= low;
-      upper ||= up;
+      lower ||= kind === 2;
+      upper ||= kind === 3;
       if (run >= 2 * MIN_FORM_LENGTH && lower && upper) return true;
       continue;
     }
+    // Most characters of ordinary text end no run and are no separator: nothing to update.
+    if (run === 0 && groups === 0 && !wrapped && (c | 0x20) !== 0x78) continue;
     if ((c | 0x20) === 0x78 && !escapes) {
       const p = text.charCodeAt(i - 1);
       escapes = p === 0x5c || p === 0x30;
@@ -126,20 +148,27 @@ export function hexPassApplies(text: string): boolean {
   return escapes && fourByteEscapes(text);
 }
 
-const PASSES: readonly Pass[] = [
-  { classes: classes(/[0-9a-fA-F]/, /[\s:,-]/), lowerHex: true, encodings: ['hex'], applies: hexPassApplies },
-  {
-    classes: classes(/[A-Za-z0-9+/_=-]/, /\s/),
-    lowerHex: false,
-    encodings: ['base64', 'base64url'],
-    applies: (t) => LINE_BREAK.test(t),
-  },
-];
-const CHECKPOINT = 1024;
+const HEX_PASS: Pass = {
+  classes: classes(/[0-9a-fA-F]/, /[\s:,-]/),
+  lowerHex: true,
+  encodings: ['hex'],
+  maxDrop: 4,
+  minKept: 2,
+  applies: hexPassApplies,
+};
+const BASE64_PASS: Pass = {
+  classes: classes(/[A-Za-z0-9+/_=-]/, /\s/),
+  lowerHex: false,
+  encodings: ['base64', 'base64url'],
+  maxDrop: 16,
+  minKept: 8,
+  applies: (t) => LINE_BREAK.test(t),
+};
+const PASSES: readonly Pass[] = [HEX_PASS, BASE64_PASS];
 const UTF16 = new TextDecoder('utf-16le');
 
-/** Whether text[i] is dropped from the pass's copy: a separator, or a byte prefix in the hex pass. */
-function dropped(text: string, i: number, pass: Pass): boolean {
+/** Whether text[i] is a character the pass drops: a separator, or a byte prefix in the hex pass. */
+function droppable(text: string, i: number, pass: Pass): boolean {
   const c = text.charCodeAt(i);
   if (c >= 128) return false;
   if (pass.classes[c] === 2) return true;
@@ -147,25 +176,43 @@ function dropped(text: string, i: number, pass: Pass): boolean {
 }
 
 /**
- * The rewritten copy, or undefined when it would equal the text's own runs (nothing dropped or
- * lower-cased). Every character but a dropped one yields one unit, so view offset o is the o-th
- * character of the text not dropped; checkpoints every 1024 units keep the lookback short.
+ * The rewritten copy, or undefined when it would equal the text's own runs (nothing dropped or lower-cased).
+ * Each view unit records the raw index it came from.
  */
-function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): number } | undefined {
+function compacted(text: string, pass: Pass): DecodedView | undefined {
   const units = new Uint16Array(text.length);
-  const marks: number[] = [];
+  const raw = new Int32Array(text.length);
   let n = 0;
   let changed = false;
+  /** Dropped characters in the current run, kept ones since the last run (-1: no run in this part yet). */
+  let drop = 0;
+  let kept = -1;
   for (let i = 0; i < text.length; i++) {
-    if (dropped(text, i, pass)) {
-      changed = true;
+    const c = text.charCodeAt(i);
+    if (droppable(text, i, pass)) {
+      const starts = drop === 0;
+      drop++;
+      if (drop <= pass.maxDrop && !(starts && kept >= 0 && kept < pass.minKept)) {
+        changed = true;
+        continue;
+      }
+      // Too long a run, or too close to the previous one: a break, not a separator.
+      raw[n] = i;
+      units[n++] = 0;
+      kept = -1;
       continue;
     }
-    const c = text.charCodeAt(i);
+    if (drop > 0) kept = 0;
+    drop = 0;
     const k = c < 128 ? (pass.classes[c] as number) : 0;
-    if (n % CHECKPOINT === 0) marks.push(i);
-    if (k === 0) units[n++] = 0;
-    else if (pass.lowerHex && c >= 0x41 && c <= 0x46) {
+    raw[n] = i;
+    if (k === 0) {
+      units[n++] = 0;
+      kept = -1;
+      continue;
+    }
+    if (kept >= 0) kept++;
+    if (pass.lowerHex && c >= 0x41 && c <= 0x46) {
       units[n++] = c + 32;
       changed = true;
     } else units[n++] = c;
@@ -173,29 +220,79 @@ function compacted(text: string, pass: Pass): { text: string; toRaw(o: number): 
   if (!changed) return undefined;
   return {
     text: UTF16.decode(units.subarray(0, n)),
-    toRaw(o: number): number {
-      let i = marks[Math.floor(o / CHECKPOINT)] as number;
-      for (let left = o % CHECKPOINT; ; i++) {
-        if (dropped(text, i, pass)) continue;
-        if (left-- === 0) return i;
-      }
-    },
+    toRaw: (start, end) => [raw[start] as number, (raw[Math.max(start, end - 1)] as number) + 1],
   };
+}
+
+/** A rewritten copy of parts of the text and the encodings a hit in it may have, with the label it gets. */
+interface ViewPass {
+  readonly view: (text: string) => DecodedView | undefined;
+  readonly accepts: (encoding: LeakEncoding) => boolean;
+  readonly label: (encoding: LeakEncoding) => string;
+}
+
+const VIEW_PASSES: readonly ViewPass[] = [
+  {
+    view: separatedView,
+    accepts: (e) => CHARACTER_FORMS.has(e),
+    label: (e) => (e === 'raw' || e === 'spaced' ? 'spaced' : e),
+  },
+  { view: charCodeView, accepts: (e) => CHARACTER_FORMS.has(e), label: () => 'char-codes' },
+];
+
+/** How far a hit of a form of `length` characters and this encoding can spread in the scanned text. */
+function spanBound(encoding: LeakEncoding, length: number): number {
+  const gaps = (minKept: number) => Math.max(0, Math.floor((length - 1) / minKept));
+  let bound = length;
+  if (encoding === 'hex') bound = Math.max(bound, length + gaps(HEX_PASS.minKept) * HEX_PASS.maxDrop);
+  if (encoding === 'base64' || encoding === 'base64url')
+    bound = Math.max(bound, length + gaps(BASE64_PASS.minKept) * BASE64_PASS.maxDrop);
+  if (CHARACTER_FORMS.has(encoding)) {
+    bound = Math.max(bound, length + gaps(1) * MAX_SEPARATOR_RUN);
+    bound = Math.max(bound, length * MAX_CODE_TOKEN + gaps(1) * MAX_CODE_GAP);
+  }
+  return bound;
 }
 
 interface Entry {
   readonly secretName: string;
   readonly encoding: LeakEncoding;
+  /** The form as registered (its case), to tell a case-folded copy of the raw value. */
+  readonly form: string;
+}
+
+/** A hit while the scan runs: whether it came from a window (windows of one secret are merged). */
+interface Found extends LeakHit {
+  readonly partial: boolean;
+}
+
+/** Hits as `scan` returns them: windows of one secret that overlap or touch are one hit, and none lies inside a full hit. */
+function mergePartials(found: readonly Found[]): LeakHit[] {
+  const hit = (f: Found): LeakHit => ({ start: f.start, end: f.end, secretName: f.secretName, encoding: f.encoding });
+  if (!found.some((f) => f.partial)) return found.map(hit);
+  const full = found.filter((f) => !f.partial).map(hit);
+  const merged: LeakHit[] = [];
+  for (const f of found.filter((x) => x.partial).sort((a, b) => a.start - b.start)) {
+    let at = -1;
+    for (let i = merged.length - 1; i >= 0 && at < 0; i--)
+      if ((merged[i] as LeakHit).secretName === f.secretName) at = i;
+    const last = merged[at];
+    if (last && f.start <= last.end) merged[at] = { ...last, end: Math.max(last.end, f.end) };
+    else merged.push(hit(f));
+  }
+  const covered = (p: LeakHit) =>
+    full.some((f) => f.secretName === p.secretName && f.start <= p.start && f.end >= p.end);
+  return [...full, ...merged.filter((p) => !covered(p))];
 }
 
 export class LeakIndex implements LeakScanner {
-  /** form text → who it belongs to (first registration wins for a shared form). */
+  /** form text, ASCII lower-cased → who it belongs to (first registration wins for a shared form). */
   private readonly forms = new Map<string, Entry>();
   /** Values already registered, by name, so re-registering is cheap. */
   private readonly registered = new Map<string, Set<string>>();
   private matcher: MultiMatcher | undefined;
-  private patterns: string[] = [];
   private entries: Entry[] = [];
+  private longestSpan = 0;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -209,8 +306,10 @@ export class LeakIndex implements LeakScanner {
     known.add(value);
     this.registered.set(secretName, known);
     for (const f of forms) {
-      if (!this.forms.has(f.text)) {
-        this.forms.set(f.text, { secretName, encoding: f.encoding });
+      const key = asciiLower(f.text);
+      if (!this.forms.has(key)) {
+        this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
+        this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
         this.matcher = undefined;
       }
     }
@@ -222,37 +321,68 @@ export class LeakIndex implements LeakScanner {
     return this.forms.size;
   }
 
+  /**
+   * The most characters of scanned text one hit can span, over every registered value and every rewrite the
+   * scan reads (hex in groups, wrapped base64, separated writing, character codes); hex dumps aside, whose hits
+   * are whole lines. A stream that holds back at least this much never releases part of a hit it could still
+   * find. 0 while nothing is registered.
+   */
+  maxHitSpan(): number {
+    return this.longestSpan;
+  }
+
   scan(text: string): readonly LeakHit[] {
     if (this.forms.size === 0 || text.length === 0) return [];
     const matcher = this.compiled();
-    const hits: LeakHit[] = [];
+    const hits: Found[] = [];
     matcher.forEachMatch(text, (pattern, start, end) => {
       const e = this.entries[pattern] as Entry;
-      hits.push({ start, end, secretName: e.secretName, encoding: e.encoding });
+      const folded = e.encoding === 'raw' && text.slice(start, end) !== e.form;
+      hits.push({
+        start,
+        end,
+        secretName: e.secretName,
+        encoding: folded ? 'case-folded' : e.encoding,
+        partial: e.encoding === 'partial',
+      });
     });
-    // Hex with separators or in mixed case, and base64 wrapped over lines or cut into groups: each run
-    // is rewritten into the form the index holds (lower-case hex, base64 without whitespace) and scanned
-    // again, rather than indexing every way of writing a form.
+    // Hex with separators and base64 wrapped over lines: each run is rewritten into the form the index holds
+    // (hex without separators, base64 without whitespace) and scanned again, rather than indexing every way of
+    // writing a form.
     let seen: Set<string> | undefined;
+    const add = (hit: Found): void => {
+      seen ??= new Set(hits.map((h) => `${h.start}:${h.end}:${h.secretName}`));
+      const key = `${hit.start}:${hit.end}:${hit.secretName}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      hits.push(hit);
+    };
     for (const pass of PASSES) {
       if (!pass.applies(text)) continue;
-      seen ??= new Set(hits.map((h) => `${h.start}:${h.end}:${h.secretName}`));
-      const known = seen;
       const view = compacted(text, pass);
       if (!view) continue;
       matcher.forEachMatch(view.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
         if (!pass.encodings.includes(e.encoding)) return;
-        const hit = {
-          start: view.toRaw(start),
-          end: view.toRaw(end - 1) + 1,
+        const [s, t] = view.toRaw(start, end);
+        add({ start: s, end: t, secretName: e.secretName, encoding: e.encoding, partial: false });
+      });
+    }
+    // Separated writing and character codes: only the parts of the text written that way are copied.
+    for (const pass of VIEW_PASSES) {
+      const view = pass.view(text);
+      if (!view) continue;
+      matcher.forEachMatch(view.text, (pattern, start, end) => {
+        const e = this.entries[pattern] as Entry;
+        if (!pass.accepts(e.encoding)) return;
+        const [s, t] = view.toRaw(start, end);
+        add({
+          start: s,
+          end: t,
           secretName: e.secretName,
-          encoding: e.encoding,
-        };
-        const key = `${hit.start}:${hit.end}:${hit.secretName}`;
-        if (known.has(key)) return;
-        known.add(key);
-        hits.push(hit);
+          encoding: pass.label(e.encoding),
+          partial: e.encoding === 'partial',
+        });
       });
     }
     // A hex dump of a value longer than one line (xxd, hexdump -C): its hit covers the whole lines.
@@ -262,10 +392,10 @@ export class LeakIndex implements LeakScanner {
         const e = this.entries[pattern] as Entry;
         if (e.encoding !== 'hex') return;
         const [s, t] = dump.toRaw(start, end);
-        hits.push({ start: s, end: t, secretName: e.secretName, encoding: e.encoding });
+        hits.push({ start: s, end: t, secretName: e.secretName, encoding: e.encoding, partial: false });
       });
     }
-    return hits;
+    return mergePartials(hits);
   }
 
   /** Replaces every indexed form in `text` with `[REDACTED:<name>]`; overlapping hits are merged. */
@@ -276,9 +406,9 @@ export class LeakIndex implements LeakScanner {
 
   private compiled(): MultiMatcher {
     if (!this.matcher) {
-      this.patterns = [...this.forms.keys()];
-      this.entries = this.patterns.map((p) => this.forms.get(p) as Entry);
-      this.matcher = new MultiMatcher(this.patterns);
+      const patterns = [...this.forms.keys()];
+      this.entries = patterns.map((p) => this.forms.get(p) as Entry);
+      this.matcher = new MultiMatcher(patterns, { asciiCaseInsensitive: true });
     }
     return this.matcher;
   }

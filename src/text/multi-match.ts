@@ -23,6 +23,14 @@ export interface MultiMatcherOptions {
 
 const DEFAULT_MAX_DENSE = 4 * 1024 * 1024;
 
+/**
+ * `text` with ASCII capitals lower-cased and nothing else changed: the key under which `asciiCaseInsensitive`
+ * patterns are equal. (`toLowerCase` also folds other scripts, which the matcher does not: `Ḗ` would never match.)
+ */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
 export class MultiMatcher {
   readonly patternCount: number;
   private readonly lengths: Int32Array;

@@ -36,6 +36,14 @@ const req = (text: string, maxTokens = 100) => ({
   maxTokens,
 });
 
+/** A call the provider answered with these usage figures and nothing else to count. */
+const answered = (inputTokens: number, outputTokens: number) => ({
+  ok: true,
+  inputTokens,
+  outputTokens,
+  receivedBytes: 0,
+});
+
 function guard(
   dir: string,
   opts: {
@@ -98,7 +106,7 @@ describe('L21 budget guard', () => {
     // While r1 is in flight its estimate is reserved: a second parallel call of the same size passes, a third does not.
     expect((await g.check(req('hi', 1000), ctx)).ok).toBe(true);
     expect((await g.check(req('hi', 1000), ctx)).ok).toBe(false);
-    if (r1.ok) await g.settle(r1.value, { inputTokens: 10, outputTokens: 5 });
+    if (r1.ok) await g.settle(r1.value, answered(10, 5));
     expect((await g.status(['a'])).agents[0]?.day).toBe(15);
     store.close();
   });
@@ -108,7 +116,7 @@ describe('L21 budget guard', () => {
     for (let i = 0; i < 3; i++) {
       const r = await g.check(req('hi', 100), ctx);
       expect(r.ok).toBe(true);
-      if (r.ok) await g.settle(r.value, { inputTokens: 1500, outputTokens: 100 });
+      if (r.ok) await g.settle(r.value, answered(1500, 100));
     }
     // 4800 settled + this call's estimate is over 5000: refused, though no single call came near it.
     const fourth = await g.check(req('hi', 300), ctx);
@@ -131,7 +139,7 @@ describe('L21 budget guard', () => {
     let now = Date.UTC(2026, 10, 27, 12, 0, 0);
     const first = guard(dir, { perDay: 1000, now: () => now });
     const r = await first.g.check(req('hi', 100), ctx);
-    if (r.ok) await first.g.settle(r.value, { inputTokens: 600, outputTokens: 300 });
+    if (r.ok) await first.g.settle(r.value, answered(600, 300));
     first.store.close();
     const second = guard(dir, { perDay: 1000, now: () => now });
     const after = await second.g.check(req('hi', 100), { ...ctx, traceId: 't2' });
@@ -147,7 +155,7 @@ describe('L21 budget guard', () => {
     let now = Date.UTC(2026, 10, 27, 12, 0, 0);
     const { g, store } = guard(dir, { perHour: 1000, globalDay: 1500, now: () => now });
     const r = await g.check(req('hi', 100), ctx);
-    if (r.ok) await g.settle(r.value, { inputTokens: 900, outputTokens: 0 });
+    if (r.ok) await g.settle(r.value, answered(900, 0));
     expect((await g.check(req('hi', 200), { ...ctx, traceId: 'x' })).ok).toBe(false);
     now += 61 * 60_000;
     expect((await g.check(req('hi', 200), { ...ctx, traceId: 'y' })).ok).toBe(true);
@@ -160,13 +168,66 @@ describe('L21 budget guard', () => {
   it('records cost per model from the configured prices and ignores hostile usage figures', async () => {
     const { g, store } = guard(tmp());
     const r = await g.check(req('hi'), ctx);
-    if (r.ok) await g.settle(r.value, { inputTokens: 1000, outputTokens: 1000 });
+    if (r.ok) await g.settle(r.value, answered(1000, 1000));
     const r2 = await g.check(req('hi'), ctx);
-    if (r2.ok) await g.settle(r2.value, { inputTokens: -5, outputTokens: Number.NaN });
+    if (r2.ok) await g.settle(r2.value, answered(-5, Number.NaN));
     const rows = await store.summary(0);
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.cost).toBeCloseTo(0.018, 6);
-    expect(rows[0]?.inputTokens).toBe(1000);
+    // The hostile figures count as zero, and the second call as its floor: 5 bytes sent ('sys', 'hi') = 2 tokens.
+    expect(rows[0]?.inputTokens).toBe(1002);
+    expect(rows[0]?.outputTokens).toBe(1000);
+    expect(rows[0]?.cost).toBeCloseTo((1002 / 1000) * 0.003 + 0.015, 6);
+    store.close();
+  });
+
+  it('a provider reporting zero usage is counted from the bytes sent and received, and audited', async () => {
+    const { g, store, events } = guard(tmp());
+    const prompt = 'p'.repeat(4000);
+    const r = await g.check(req(prompt), ctx);
+    expect(r.ok).toBe(true);
+    if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 0, outputTokens: 0, receivedBytes: 2000 });
+    // (3 + 4000) bytes / 4 = 1001 in, 2000 / 4 = 500 out.
+    expect((await g.status(['a'])).agents[0]?.day).toBe(1001 + 500);
+    expect(events.find((e) => e.type === 'security:warning')?.payload).toMatchObject({
+      layer: 'L21',
+      outcome: 'estimated',
+      agentId: 'a',
+      reportedInputTokens: 0,
+      reportedOutputTokens: 0,
+      countedInputTokens: 1001,
+      countedOutputTokens: 500,
+    });
+    store.close();
+  });
+
+  it('counts max(reported, estimated) per direction: an honest figure above the floor stands, a low one does not', async () => {
+    const { g, store, events } = guard(tmp());
+    const r = await g.check(req('q'.repeat(400)), ctx);
+    // Input 5000 reported (above the floor of 101), output 3 reported for 4000 bytes received (floor 1000).
+    if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 5000, outputTokens: 3, receivedBytes: 4000 });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(5000 + 1000);
+    expect(events.filter((e) => e.type === 'security:warning')).toHaveLength(1);
+    const honest = await g.check(req('q'.repeat(400)), { ...ctx, traceId: 't9' });
+    if (honest.ok) await g.settle(honest.value, { ok: true, inputTokens: 150, outputTokens: 40, receivedBytes: 100 });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(6000 + 190);
+    expect(events.filter((e) => e.type === 'security:warning')).toHaveLength(1);
+    store.close();
+  });
+
+  it('a call that failed before any answer, or never happened, counts nothing', async () => {
+    const { g, store, events } = guard(tmp(), { perExecution: 1000 });
+    const failed = await g.check(req('x'.repeat(600), 400), ctx);
+    if (failed.ok) await g.settle(failed.value, { ok: false, inputTokens: 0, outputTokens: 0, receivedBytes: 0 });
+    const cancelled = await g.check(req('x'.repeat(600), 400), ctx);
+    expect(cancelled.ok).toBe(true);
+    if (cancelled.ok) await g.release(cancelled.value);
+    expect((await g.status(['a'])).agents[0]?.day).toBe(0);
+    expect((await g.status(['a'])).inflight).toBe(0);
+    expect(events.some((e) => e.type === 'security:warning')).toBe(false);
+    // A failed call that had already streamed part of an answer is counted (input and output floors).
+    const partial = await g.check(req('x'.repeat(600), 400), ctx);
+    if (partial.ok) await g.settle(partial.value, { ok: false, inputTokens: 0, outputTokens: 0, receivedBytes: 40 });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(Math.ceil(603 / 4) + 10);
     store.close();
   });
 });
@@ -287,8 +348,8 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
       afterModelCall: (o: ModelCallOutcome, _ctx?: unknown) => driver.after(o),
     };
     const request = (model = 'm') => ({ ...req('hi'), model, signal: new AbortController().signal });
-    const fail = { ok: false, inputTokens: 0, outputTokens: 0, latencyMs: 5 };
-    const success = { ok: true, inputTokens: 10, outputTokens: 5, latencyMs: 5 };
+    const fail = { ok: false, inputTokens: 0, outputTokens: 0, latencyMs: 5, receivedBytes: 0 };
+    const success = { ok: true, inputTokens: 10, outputTokens: 5, latencyMs: 5, receivedBytes: 20 };
     return { b, events, controls, request, fail, success, close: () => undefined };
   }
 

@@ -326,6 +326,45 @@ describe('compromised model vs L21 budget guard', () => {
     });
     expect(s2.fake.calls).toBe(0);
   });
+
+  it('a provider reporting zero usage is counted from the bytes it was sent and sent back, and stopped by the budget', async () => {
+    const bus = new EventBus();
+    const budget = budgetGuard(tmpDir(), bus, { perDay: 30_000 });
+    const zero = { usage: { inputTokens: 0, outputTokens: 0 } };
+    // Every request: read an 8 KB file, then answer at length, each call reporting zero tokens.
+    const s = await setup(
+      (req) =>
+        req.messages.at(-1)?.['role'] === 'tool'
+          ? reply.text('B'.repeat(2000), zero)
+          : reply.toolCall('read', { path: 'notes.txt' }, zero),
+      { budget, bus },
+    );
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(s.h.workspace, 'notes.txt'), 'A'.repeat(8000));
+    const ends: TurnEvent[] = [];
+    for (let i = 0; i < 12; i++) {
+      const end = (await collect(s.h.runtime.runTurn(turn(`summarise notes.txt (${i})`)))).at(-1);
+      if (end) ends.push(end);
+      if (end?.type === 'error') break;
+    }
+    // Each request counts at least (8000 + 2000) / 4 tokens: the day budget ends the run well before 12 requests.
+    const refused = ends.at(-1);
+    expect(refused).toMatchObject({
+      type: 'error',
+      error: { code: 'budget.exceeded', details: { scope: 'agent-day' } },
+    });
+    expect(ends.length).toBeLessThan(12);
+    expect(s.fake.calls).toBeLessThan(24);
+    const day = (await budget.status(['coder'])).agents[0]?.day ?? 0;
+    expect(day).toBeGreaterThan(ends.filter((e) => e.type === 'done').length * 2500);
+    // Every call that answered is audited as counted from its bytes, never as the zero it reported.
+    const estimated = s.h.events.filter(
+      (e) => e.type === 'security:warning' && e.payload.layer === 'L21' && e.payload.outcome === 'estimated',
+    );
+    expect(estimated).toHaveLength(s.fake.calls);
+    for (const e of estimated)
+      expect(e.payload).toMatchObject({ agentId: 'coder', reportedInputTokens: 0, reportedOutputTokens: 0 });
+  });
 });
 
 describe('failing or hanging provider vs L22 circuit breaker', () => {

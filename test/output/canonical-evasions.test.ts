@@ -119,7 +119,8 @@ describe('canary variants in responses', () => {
 
   it('does not flag other 16-hex strings, a lone CTKN or a near miss of the core', () => {
     const sha = 'deadbeefcafebabe0123456789abcdef01234567';
-    const near = core.slice(0, 15) + (core[15] === '0' ? '1' : '0');
+    // Eleven characters of the core are below the window (12): a near miss, not a piece of it.
+    const near = core.slice(0, 11) + [...core.slice(11)].map((ch) => (ch === '0' ? '1' : '0')).join('');
     for (const text of [
       `commit ${sha}`,
       'the CTKN prefix',
@@ -127,6 +128,13 @@ describe('canary variants in responses', () => {
       `hex ${[...core].reverse().join('').slice(1)}`,
     ]) {
       expect(ids(guard.scanText(text, CTX))).toEqual([]);
+    }
+  });
+
+  it('twelve characters of the core, or the canary in two halves, are a piece of it', () => {
+    const c = guard.canary(CTX.sessionId);
+    for (const text of [`id ${core.slice(0, 15)}x`, `first ${c.slice(0, 12)} then ${c.slice(12)}`]) {
+      expect(ids(guard.scanText(text, CTX)), text).toContain('canary.session');
     }
   });
 });

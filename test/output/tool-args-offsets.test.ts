@@ -45,7 +45,13 @@ describe('tool-call findings point into the arguments', () => {
   });
 
   it('a secret visible only in the decoded strings is reported over the whole arguments, not at a foreign offset', () => {
-    const c = call('stripe_charge', { pad: 'x'.repeat(40), a: VAULT_VALUE.slice(0, 9), b: VAULT_VALUE.slice(9) });
+    // Pieces shorter than a window (12 characters): a longer piece would be found in place, as a partial value.
+    const c = call('stripe_charge', {
+      pad: 'x'.repeat(40),
+      a: VAULT_VALUE.slice(0, 9),
+      b: VAULT_VALUE.slice(9, 18),
+      c: VAULT_VALUE.slice(18),
+    });
     const r = checkToolArgs(c, scanner(), () => true);
     expect(r.ok).toBe(true);
     if (!r.ok) return;

@@ -2,16 +2,17 @@
  * L21 budget guard. Before each model call: estimate the prompt plus the requested max output and
  * refuse the call if it would pass a budget (per execution, per hour, per day; per agent and
  * global) or fill more than 95 % of the model's context window. Calls in flight are reserved so
- * parallel calls cannot all slip under a limit. After the call, the provider's actual usage is
- * recorded in the usage store.
+ * parallel calls cannot all slip under a limit. After the call, the usage store records the larger of what the
+ * provider reported and a floor estimated from the bytes sent and received (estimate.ts), per direction: a
+ * provider that reports no usage, or too little, is counted all the same, and each such call is audited.
  */
 import { auditContext } from '../../core/context.js';
 import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import type { EventBus } from '../../core/events.js';
+import type { EventBus, EventContext } from '../../core/events.js';
 import { err, ok, type Result } from '../../core/result.js';
-import type { ModelRequest, TurnContext } from '../types.js';
+import type { ModelCallOutcome, ModelRequest, TurnContext } from '../types.js';
 import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/sections/budget.js';
-import { estimatePromptTokens } from './estimate.js';
+import { estimatePromptTokens, floorTokens, requestBytes } from './estimate.js';
 import { startOfUtcDay, type UsageStore } from './usage-store.js';
 
 export interface BudgetGuardOptions {
@@ -31,7 +32,14 @@ export interface Reservation {
   readonly traceId: string;
   readonly model: string;
   readonly estimate: number;
+  /** UTF-8 bytes the request sends (the input floor after the call). */
+  readonly sentBytes: number;
+  /** Who the call was for, in audit events. */
+  readonly audit: EventContext;
 }
+
+/** What `settle` needs of a finished call. */
+export type SettledCall = Pick<ModelCallOutcome, 'ok' | 'inputTokens' | 'outputTokens' | 'receivedBytes'>;
 
 export interface BudgetStatus {
   readonly agents: Array<{ agentId: string; hour: number; day: number; budgets: AgentBudgets }>;
@@ -139,6 +147,8 @@ export class BudgetGuard {
         traceId: ctx.traceId,
         model: req.model,
         estimate,
+        sentBytes: requestBytes(req),
+        audit: auditContext(ctx),
       };
       this.inflight.set(r.id, r);
       return ok(r);
@@ -146,17 +156,57 @@ export class BudgetGuard {
   }
 
   /**
-   * Records what the provider actually reported, then releases the reservation. Rejects when the store cannot keep
-   * the usage (the reservation is released all the same).
+   * Records the call's usage, then releases the reservation. Each direction counts max(reported, floor): the input
+   * floor is estimated from the bytes sent once the provider answered (the call succeeded or sent anything back),
+   * the output floor from the bytes received. A call counted above what the provider reported is audited. Rejects
+   * when the store cannot keep the usage (the reservation is released all the same).
    */
-  settle(r: Reservation, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  settle(r: Reservation, call: SettledCall): Promise<void> {
     return this.exclusive(async () => {
       if (!this.inflight.has(r.id)) return;
       try {
-        await this.record(r.agentId, r.traceId, r.model, sane(usage.inputTokens), sane(usage.outputTokens));
+        const reported = { input: sane(call.inputTokens), output: sane(call.outputTokens) };
+        const answered = call.ok || call.receivedBytes > 0;
+        const floor = { input: answered ? floorTokens(r.sentBytes) : 0, output: floorTokens(call.receivedBytes) };
+        const counted = {
+          input: Math.max(reported.input, floor.input),
+          output: Math.max(reported.output, floor.output),
+        };
+        if (counted.input > reported.input || counted.output > reported.output)
+          this.auditEstimate(r, reported, counted);
+        await this.record(r.agentId, r.traceId, r.model, counted.input, counted.output);
       } finally {
         this.inflight.delete(r.id);
       }
+    });
+  }
+
+  /** Releases the reservation of a call that never happened (a later gate refused it, or the turn ended first). */
+  release(r: Reservation): Promise<void> {
+    return this.exclusive(() => {
+      this.inflight.delete(r.id);
+      return Promise.resolve();
+    });
+  }
+
+  private auditEstimate(
+    r: Reservation,
+    reported: { input: number; output: number },
+    counted: { input: number; output: number },
+  ): void {
+    const none = reported.input + reported.output === 0;
+    this.opts.bus.emit('security:warning', {
+      ...r.audit,
+      layer: 'L21',
+      outcome: 'estimated',
+      reason: none
+        ? 'the provider reported no usage: the call is counted from the bytes sent and received'
+        : 'the provider reported less usage than the bytes sent and received carry: the estimate is counted',
+      model: r.model,
+      reportedInputTokens: reported.input,
+      reportedOutputTokens: reported.output,
+      countedInputTokens: counted.input,
+      countedOutputTokens: counted.output,
     });
   }
 

@@ -78,7 +78,7 @@ export function budgetGate(budget: BudgetGuard): Gate<ModelCallItem> {
       const reservation = r.value;
       item.settlements.push({
         after: (outcome) => budget.settle(reservation, outcome),
-        cancel: () => budget.settle(reservation, { inputTokens: 0, outputTokens: 0 }),
+        cancel: () => budget.release(reservation),
       });
       return ok(item);
     },
@@ -96,7 +96,8 @@ export function modelCallReporter(breakers: CircuitBreakers): LayerReporter {
         {
           id: 'L21',
           state: 'on',
-          reason: 'token budgets checked before each model call; usage persisted in the usage store',
+          reason:
+            'token budgets checked before each model call; usage counted as max(reported, estimated from bytes) and persisted in the usage store',
         },
         open.length > 0
           ? { id: 'L22', state: 'degraded', reason: `open: ${open.map((b) => `${b.key} (${b.state})`).join(', ')}` }

@@ -9,7 +9,7 @@ import type { EventBus, SecurityEvent } from '../../core/events.js';
 import { EMPTY_LEAK_SCANNER, type LeakScanner } from '../../core/leak.js';
 import type { Gate } from '../../core/pipeline.js';
 import { ok } from '../../core/result.js';
-import { scanOutput, widenBase64 } from '../../guards/output-guard-scan.js';
+import { scanOutput } from '../../guards/output-guard-scan.js';
 import { replaceSpans } from '../../text/multi-match.js';
 import type { ToolResultItem } from '../boundaries.js';
 
@@ -20,6 +20,19 @@ declare module '../../core/events.js' {
     /** A secret format or a canary in a tool result (kept; the session store redacts it): kinds, never a value. */
     'security:secret_seen': SecurityEvent;
   }
+}
+
+/**
+ * A base64 hit covers the characters that depend on the value alone; up to three characters each side (and the
+ * padding) still carry some of its bits, so the placeholder covers them too.
+ */
+function widenBase64(raw: string, start: number, end: number, url: boolean): [number, number] {
+  const inAlphabet = (c: string | undefined) => c !== undefined && (url ? /[A-Za-z0-9_=-]/ : /[A-Za-z0-9+/=]/).test(c);
+  let s = start;
+  let e = end;
+  while (s > 0 && start - s < 3 && inAlphabet(raw[s - 1])) s--;
+  while (e < raw.length && e - end < 3 && inAlphabet(raw[e])) e++;
+  return [s, e];
 }
 
 /** The placeholder that stands for a secret's value in text the model or the session store sees. */

@@ -1,0 +1,146 @@
+/**
+ * A value written as character codes: decimal lists (`115, 107, 45`, the arguments of String.fromCharCode, a
+ * byte array), `0x73 0x6b`, `\u0073`, `\x73`, `&#115;`, `&#x6b;`, `U+0073`. A run of at least MIN_CHAR_CODE_RUN
+ * codes, each at most MAX_CODE_GAP non-alphanumeric characters after the one before, is decoded into the
+ * characters it stands for (code points 32–65535, no surrogates); everything else stays out of the view. One walk
+ * over the text, no regex; text without such a run costs that walk only.
+ */
+import { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
+
+export const MIN_CHAR_CODE_RUN = 6;
+/** Non-alphanumeric characters allowed between two codes (`, `, `], [`). */
+export const MAX_CODE_GAP = 3;
+/** Longest code token read (`&#65535;`). */
+export const MAX_CODE_TOKEN = 8;
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+const isAlnum = (c: number) => isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+
+/** Digits of `radix` at text[i…], at most `max` of them: [value, count]. */
+function digits(text: string, i: number, max: number, hex: boolean): [number, number] {
+  let v = 0;
+  let k = 0;
+  while (k < max && i + k < text.length) {
+    const c = text.charCodeAt(i + k);
+    if (hex ? !isHex(c) : !isDigit(c)) break;
+    v = v * (hex ? 16 : 10) + (isDigit(c) ? c - 0x30 : (c | 0x20) - 0x57);
+    k++;
+  }
+  return [v, k];
+}
+
+const usable = (v: number) => v >= 0x20 && v !== 0x7f && v <= 0xffff && (v < 0xd800 || v > 0xdfff);
+
+/** The code written at text[i], as [value, end]; undefined when no code token starts there. */
+function codeAt(text: string, i: number): [number, number] | undefined {
+  const c = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  if (c === 0x26 && next === 0x23) {
+    // &#115; or &#x73;
+    const hex = (text.charCodeAt(i + 2) | 0x20) === 0x78;
+    const from = i + (hex ? 3 : 2);
+    const [v, k] = digits(text, from, hex ? 4 : 5, hex);
+    if (k === 0 || text.charCodeAt(from + k) !== 0x3b) return undefined;
+    return usable(v) ? [v, from + k + 1] : undefined;
+  }
+  if (c === 0x5c && (next === 0x75 || next === 0x78)) {
+    // \u0073 or \x73
+    const n = next === 0x75 ? 4 : 2;
+    const [v, k] = digits(text, i + 2, n, true);
+    return k === n && usable(v) ? [v, i + 2 + n] : undefined;
+  }
+  if ((c === 0x55 || c === 0x75) && next === 0x2b && !isAlnum(text.charCodeAt(i - 1))) {
+    // U+0073
+    const [v, k] = digits(text, i + 2, 4, true);
+    return k === 4 && usable(v) && !isAlnum(text.charCodeAt(i + 6)) ? [v, i + 6] : undefined;
+  }
+  if (!isDigit(c) || isAlnum(text.charCodeAt(i - 1))) return undefined;
+  if (c === 0x30 && (next | 0x20) === 0x78) {
+    // 0x73
+    const [v, k] = digits(text, i + 2, 4, true);
+    return k >= 2 && usable(v) && !isAlnum(text.charCodeAt(i + 2 + k)) ? [v, i + 2 + k] : undefined;
+  }
+  const [v, k] = digits(text, i, 5, false);
+  return k >= 2 && usable(v) && !isAlnum(text.charCodeAt(i + k)) ? [v, i + k] : undefined;
+}
+
+/** Could a code token start at text[i]? (The first character of every form codeAt reads.) */
+const mayStart = (c: number) => isDigit(c) || c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75;
+
+/**
+ * [start, end) of every run of at least MIN_CHAR_CODE_RUN codes. Most text has digits only inside longer
+ * numbers or words, or alone: a digit glued to a letter or digit before it is skipped at once, and a run is
+ * only tracked as a start index, a count and where its last code ended.
+ */
+function runs(text: string, from: number): number[] {
+  const out: number[] = [];
+  let runStart = -1;
+  let count = 0;
+  let lastEnd = -1;
+  let i = from;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (!mayStart(c) || (isDigit(c) && isAlnum(text.charCodeAt(i - 1)) && c !== 0x30)) {
+      if (count > 0 && (isAlnum(c) || i - lastEnd >= MAX_CODE_GAP)) {
+        if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+        count = 0;
+      }
+      i++;
+      continue;
+    }
+    const code = codeAt(text, i);
+    if (!code) {
+      if (count > 0 && (isAlnum(c) || i - lastEnd >= MAX_CODE_GAP)) {
+        if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+        count = 0;
+      }
+      i++;
+      continue;
+    }
+    if (count > 0 && i - lastEnd > MAX_CODE_GAP) {
+      if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+      count = 0;
+    }
+    if (count === 0) runStart = i;
+    count++;
+    lastEnd = code[1];
+    i = code[1];
+  }
+  if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+  return out;
+}
+
+/**
+ * Where a run may start: three decimal codes of printable characters in a row (30–99999; dates and times have
+ * numbers below 30), not glued to a word or number before them (the walk skips those too), or a prefixed code. Most text has neither, and the regex engine finds that several times
+ * faster than the walk, which then starts there.
+ */
+const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4})';
+const GAP = '[^0-9A-Za-z]{1,3}';
+const RUN_HINT = new RegExp(
+  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
+);
+
+/** The decoded runs of character codes in `text`, or undefined when there is none. */
+export function charCodeView(text: string): DecodedView | undefined {
+  const hint = RUN_HINT.exec(text);
+  if (!hint) return undefined;
+  const found = runs(text, hint.index);
+  if (found.length === 0) return undefined;
+  const out = new DecodedViewBuilder();
+  for (let r = 0; r < found.length; r += 2) {
+    const end = found[r + 1] as number;
+    let i = found[r] as number;
+    while (i < end) {
+      const code = codeAt(text, i);
+      if (code) {
+        out.add(code[0], i, code[1]);
+        i = code[1];
+      } else i++;
+    }
+    out.breakPart(end);
+  }
+  return out.build();
+}

@@ -1,0 +1,130 @@
+/**
+ * A value written with separators between its pieces: `s k - a n t`, `'s','k'`, `AbCd-EfGh-IjKl-MnOp`,
+ * `ab.cd.ef.gh`. A region of at least MIN_GROUPS short alphanumeric groups, each joined to the next by a short run
+ * of separator characters, is copied without its separators; the leak index holds every value with its own
+ * separators dropped as well, so the copy matches. Groups joined by other separators may hold up to 8 characters.
+ * Whitespace alone joins groups of up to 2 characters (spelled-out writing), or of up to 4 when one of the two
+ * looks random (letters and digits, or a capital after its first letter: `AbCd 3xQz`), so prose — short words
+ * between spaces — does not count. One walk over the text with a table lookup per character.
+ */
+import { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
+
+/** Characters a separated form may put between the pieces of a value (and that are dropped from forms). */
+export const SEPARATOR_CHARS = ' \t-_.,:;|/\\*+~\'"`()[]{}';
+/** Longest run of separators between two groups (`", "` between quoted letters is 4, `","_","` 7). */
+export const MAX_SEPARATOR_RUN = 7;
+const MAX_GROUP = 8;
+const MAX_SPACED_GROUP = 4;
+const MAX_SPELLED_GROUP = 2;
+const MIN_GROUPS = 4;
+
+/** Per ASCII code: 1 = letter or digit, 2 = separator, 3 = whitespace separator, 0 = anything else. */
+const CLASS = new Uint8Array(128);
+/** Per ASCII code: 1 = digit, 2 = lower-case letter, 4 = capital. */
+const KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  KIND[c] = /[0-9]/.test(ch) ? 1 : /[a-z]/.test(ch) ? 2 : /[A-Z]/.test(ch) ? 4 : 0;
+  if (/[A-Za-z0-9]/.test(ch)) CLASS[c] = 1;
+  else if (ch === ' ' || ch === '\t') CLASS[c] = 3;
+  else if (SEPARATOR_CHARS.includes(ch)) CLASS[c] = 2;
+}
+
+/** `value` without separator characters (the form a separated copy is compared with). */
+export function stripSeparators(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 128 && (CLASS[c] === 2 || CLASS[c] === 3)) continue;
+    out += value[i];
+  }
+  return out;
+}
+
+/**
+ * [start, end) of every region of separated writing in `text`. One walk; the state is a few numbers, and a
+ * region is only remembered once it has MIN_GROUPS groups.
+ */
+function regions(text: string): number[] {
+  const out: number[] = [];
+  let regionStart = -1;
+  let groups = 0;
+  let lastGroupEnd = -1;
+  let prevLen = 0;
+  let prevRandom = false;
+  let groupStart = -1;
+  /** Kinds seen in the current group (KIND bits), and whether a capital came after its first character. */
+  let kinds = 0;
+  let innerCapital = false;
+  let sepStart = -1;
+  let sepSpacesOnly = true;
+  const close = () => {
+    if (groups >= MIN_GROUPS) out.push(regionStart, lastGroupEnd);
+    groups = 0;
+  };
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const k = c < 128 ? (CLASS[c] as number) : 0;
+    if (k === 1) {
+      const kind = KIND[c] as number;
+      if (groupStart < 0) {
+        groupStart = i;
+        kinds = kind;
+        innerCapital = false;
+      } else {
+        kinds |= kind;
+        if (kind === 4) innerCapital = true;
+      }
+      continue;
+    }
+    if (groupStart >= 0) {
+      const len = i - groupStart;
+      if (len > MAX_GROUP) {
+        close();
+      } else {
+        const random = innerCapital || ((kinds & 1) !== 0 && (kinds & 6) !== 0);
+        const spaced =
+          (len <= MAX_SPELLED_GROUP && prevLen <= MAX_SPELLED_GROUP) ||
+          (len <= MAX_SPACED_GROUP && prevLen <= MAX_SPACED_GROUP && (random || prevRandom));
+        const joins =
+          groups > 0 && sepStart >= 0 && groupStart - sepStart <= MAX_SEPARATOR_RUN && (!sepSpacesOnly || spaced);
+        if (!joins) {
+          close();
+          regionStart = groupStart;
+        }
+        groups++;
+        lastGroupEnd = i;
+        prevLen = len;
+        prevRandom = random;
+      }
+      groupStart = -1;
+      sepStart = -1;
+    }
+    if (k === 0) {
+      close();
+      continue;
+    }
+    if (sepStart < 0) {
+      sepStart = i;
+      sepSpacesOnly = k === 3;
+    } else if (k === 2) sepSpacesOnly = false;
+  }
+  close();
+  return out;
+}
+
+/** The regions of separated writing in `text`, separators dropped; undefined when there is none. */
+export function separatedView(text: string): DecodedView | undefined {
+  const found = regions(text);
+  if (found.length === 0) return undefined;
+  const out = new DecodedViewBuilder();
+  for (let r = 0; r < found.length; r += 2) {
+    const end = found[r + 1] as number;
+    for (let i = found[r] as number; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 128 && CLASS[c] === 1) out.add(c, i, i + 1);
+    }
+    out.breakPart(end);
+  }
+  return out.build();
+}
