@@ -4,8 +4,8 @@
  * tool call ids (raw, base64, hex, reversed) and names, into the arguments of a write, and into its answers.
  * Then every file bulwark wrote in the data dir — bulwark.db with its -wal, the memory and vault databases,
  * bulwark.log, audit.jsonl — is read as bytes and searched for every vault value and the canary, raw, base64,
- * hex and reversed: none is there, while the daemon runs and after it closed. The workspace (the user's own
- * files, and their journal) is left out: the user's files hold what the user put there.
+ * hex and reversed: none is there, while the daemon runs and after it closed. The workspace and the journal's
+ * pre-images (the user's own files) are left out: the user's files hold what the user put there.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -34,15 +34,18 @@ function forms(v: string): Array<[string, string]> {
   ];
 }
 
-/** Every regular file under the data dir but the workspaces (the user's files). */
-function bulwarkFiles(dir: string): string[] {
+/**
+ * Every regular file under the data dir but the user's own: the workspaces, and the pre-images the undo journal
+ * keeps of workspace files (its index, each entry.json, is bulwark's and is searched).
+ */
+function bulwarkFiles(dir: string, inJournal = false): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     const st = statSync(p);
     if (st.isDirectory()) {
-      if (name !== 'workspaces') out.push(...bulwarkFiles(p));
-    } else if (st.isFile()) out.push(p);
+      if (name !== 'workspaces') out.push(...bulwarkFiles(p, inJournal || name === 'journal'));
+    } else if (st.isFile() && (!inJournal || name === 'entry.json')) out.push(p);
   }
   return out;
 }
