@@ -96,6 +96,8 @@ export default tseslint.config(
       'eval/results/**',
       'bench/results/**',
       'test/fixtures/lint/**',
+      // Inert skill samples (some malicious) the L24 scorecard reads as data.
+      'eval/skills/**',
     ],
   },
   js.configs.recommended,

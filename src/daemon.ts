@@ -13,7 +13,7 @@ import { createAgentRuntime, workspacePath } from './agent/runtime.js';
 import { createExecTool } from './agent/tools/exec.js';
 import { createFsTools, fsTools } from './agent/tools/fs/index.js';
 import { fileJournal } from './exec/effects/file-journal.js';
-import { lookupUser } from './exec/sandbox-identity.js';
+import { usableSandboxUser } from './exec/sandbox-identity.js';
 import type { Tool } from './agent/tools/tool.js';
 import { createWebFetchTool } from './agent/tools/web-fetch.js';
 import {
@@ -69,11 +69,17 @@ import { memoryRouteGroup } from './gateway/memory-routes.js';
 import { networkGrantFor } from './policy/network-grant.js';
 import { approvalsRouteGroup } from './gateway/approvals-routes.js';
 import { statusRouteGroup } from './gateway/status-routes.js';
+import { auditRouteGroup } from './gateway/admin/audit-routes.js';
+import { sessionsRouteGroup } from './gateway/admin/sessions-routes.js';
+import { tokenRouteGroup } from './gateway/admin/token-routes.js';
+import { usageRouteGroup } from './gateway/admin/usage-routes.js';
+import { createWebUi, loadUiAssets } from './gateway/ui/index.js';
 import { workspaceRouteGroup } from './gateway/workspace-routes.js';
 import { SCOPE_HELP } from './gateway/auth/scopes.js';
 import { TokenStore } from './gateway/auth/token-store.js';
 import { listen } from './gateway/server.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
+import { supplyLayers } from './supply/layer-report.js';
 import { startExec, type ExecService } from './exec/service.js';
 import { createNetGuard } from './net/index.js';
 import {
@@ -507,7 +513,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
     );
     // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
-    const sandboxUser = process.getuid?.() === 0 ? lookupUser(config.exec.sandboxUser) : undefined;
+    const sandboxUser = process.getuid?.() === 0 ? usableSandboxUser(config.exec.sandboxUser) : undefined;
     const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
     const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId) };
@@ -551,13 +557,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       reporters(parts, [
         secretLayers(scopes),
         logLayers(),
+        supplyLayers(),
         guard,
         // A running broker reports itself (live); one that did not start, or cannot serve exec, is reported here.
         broker && brokerState.state === 'on'
           ? broker
           : { name: 'broker', layers: () => [{ id: 'L08', ...brokerState }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        {
+          name: 'gateway',
+          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+        },
         staticReporter('egress-taint', [
           {
             id: 'L08.1',
@@ -568,6 +578,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ]),
     );
     const host = options.host ?? config.server.host;
+    const ui = config.server.ui.enabled
+      ? createWebUi({ config: config.server.ui, tokens, assets: loadUiAssets() })
+      : undefined;
     const gateway = createGateway({
       runtime,
       tokens,
@@ -579,8 +592,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       allowedHosts: config.server.allowedHosts,
       connections: config.server.connections,
       timeouts: config.server.timeouts,
+      ...(ui ? { ui } : {}),
       routes: [
         approvalsRouteGroup({ queue: approvals }),
+        auditRouteGroup({ audit: stores.audit }),
+        sessionsRouteGroup({ sessions: stores.sessions, redact: sanitize }),
+        usageRouteGroup({ usage: stores.usage }),
+        tokenRouteGroup({ tokens, bus, onRevoked: (id) => ui?.sessions.endForToken(id) }),
         workspaceRouteGroup({
           ...(exec.journal ? { journal: exec.journal } : {}),
           workspaceOf: workspaceOf(config, dataDir),
@@ -730,10 +748,14 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       reporters(parts.value, [
         secretLayers(secretScopes(config)),
         logLayers(),
+        supplyLayers(),
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         exec,
-        { name: 'gateway', layers: () => gatewayLayers(config.server.authFailures, config.server.connections) },
+        {
+          name: 'gateway',
+          layers: () => gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui),
+        },
       ]),
     );
     return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });

@@ -62,6 +62,7 @@ export function redactingSessionStore(inner: SessionStore, r: AtRestRedaction): 
     create: (agentId, sender) => inner.create(agentId, sender),
     authorize: (sessionId, agentId, sender) => inner.authorize(sessionId, agentId, sender),
     history: (sessionId) => inner.history(sessionId),
+    list: (options) => inner.list(options),
     append(sessionId, messages) {
       const forms = r.canary ? canaryForms(r.canary(sessionId)) : [];
       const clean = (t: string) => redactAtRest(t, forms, r.leaks);

@@ -20,6 +20,7 @@ export interface SessionError extends BulwarkError {
  *   does not know and `session.forbidden` for another agent's or sender's session;
  * - `append` keeps the messages of one call together and calls in the order they were made, also when the caller
  *   does not wait for one before making the next; appending to an unknown session stores nothing and rejects;
+ * - `list` orders by last use, newest first, and never returns more than `limit` (capped at MAX_SESSION_PAGE);
  * - `history` returns the messages in that order, exactly as appended (text that is not valid Unicode comes back
  *   with U+FFFD in place of each lone surrogate); an unknown session has an empty history;
  * - a storage failure rejects with a `store.*` error naming the store and the fix.
@@ -32,6 +33,30 @@ export interface SessionStore {
   authorize(sessionId: string, agentId: string, sender: string): Promise<Result<string, SessionError>>;
   history(sessionId: string): Promise<ChatMessage[]>;
   append(sessionId: string, messages: readonly ChatMessage[]): Promise<void>;
+  /**
+   * The operator's overview (admin API, web UI): sessions, most recently used first, at most `limit`
+   * (<= MAX_SESSION_PAGE), optionally of one agent and used before `before` (an ISO time, for paging).
+   */
+  list(options: SessionListOptions): Promise<SessionSummary[]>;
+}
+
+export const MAX_SESSION_PAGE = 500;
+
+export interface SessionListOptions {
+  readonly agentId?: string;
+  readonly limit: number;
+  /** Only sessions last used strictly before this ISO time. */
+  readonly before?: string;
+}
+
+export interface SessionSummary {
+  readonly id: string;
+  readonly agentId: string;
+  /** The caller key (`kind:id`) the session belongs to. */
+  readonly sender: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly messages: number;
 }
 
 const SESSION_ID = /^ses_[0-9a-f]{24}$/;

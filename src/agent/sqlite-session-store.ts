@@ -4,7 +4,15 @@ import { newId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import { migrate, sqliteCall, type Db } from '../core/sqlite.js';
 import { storeClosed, storeFailure, wellFormed } from '../core/store.js';
-import { checkSessionId, sessionDenied, type SessionError, type SessionStore } from './session-store.js';
+import {
+  checkSessionId,
+  MAX_SESSION_PAGE,
+  sessionDenied,
+  type SessionError,
+  type SessionListOptions,
+  type SessionStore,
+  type SessionSummary,
+} from './session-store.js';
 import type { ChatMessage, ToolCall } from './types.js';
 
 const MIGRATIONS = [
@@ -104,6 +112,45 @@ export class SqliteSessionStore implements SessionStore {
   append(sessionId: string, messages: readonly ChatMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return this.call(() => this.appendAll(sessionId, messages));
+  }
+
+  list(options: SessionListOptions): Promise<SessionSummary[]> {
+    const limit = Math.max(0, Math.min(MAX_SESSION_PAGE, Math.floor(options.limit)));
+    return this.call(() => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (options.agentId !== undefined) {
+        where.push('s.agent_id = ?');
+        params.push(options.agentId);
+      }
+      if (options.before !== undefined) {
+        where.push('s.updated_at < ?');
+        params.push(options.before);
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT s.id, s.agent_id, s.sender, s.created_at, s.updated_at,
+             (SELECT count(*) FROM agent_messages m WHERE m.session_id = s.id) AS messages
+           FROM agent_sessions s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY s.updated_at DESC, s.id DESC LIMIT ?`,
+        )
+        .all(...params, limit) as Array<{
+        id: string;
+        agent_id: string;
+        sender: string;
+        created_at: string;
+        updated_at: string;
+        messages: number;
+      }>;
+      return rows.map((r) => ({
+        id: r.id,
+        agentId: r.agent_id,
+        sender: r.sender,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        messages: r.messages,
+      }));
+    });
   }
 
   private insertOne(sessionId: string, m: ChatMessage, now: string): void {

@@ -31,6 +31,9 @@ import type {
   TurnEvent,
 } from './types.js';
 
+/** The most of a tool call's arguments or result a client is shown (tool progress events). */
+export const TOOL_TEXT_SHOWN_CHARS = 8000;
+
 /** Tool calls beyond this in one model answer get an error result instead of running. */
 export const MAX_TOOL_CALLS_PER_STEP = 32;
 
@@ -425,7 +428,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           // The model's call id is unscanned model output: `call.id` is already one of ours (history, store); events
           // name the call by its place in the turn.
           const ref: ToolCallRef = { id: `call_${step}_${index}`, name: shownName(call.name, registry) };
-          yield { type: 'tool_started', id: ref.id, name: ref.name };
+          yield { type: 'tool_started', id: ref.id, name: ref.name, arguments: shownToClient(call.arguments) };
           const outcome: ToolOutcome =
             index >= MAX_TOOL_CALLS_PER_STEP
               ? {
@@ -451,7 +454,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
             content: resultText,
             ...(outcome.ok && result.ok ? {} : { isError: true }),
           });
-          yield { type: 'tool_finished', id: ref.id, name: ref.name, ok: outcome.ok };
+          yield {
+            type: 'tool_finished',
+            id: ref.id,
+            name: ref.name,
+            ok: outcome.ok,
+            result: shownToClient(resultText),
+          };
         }
       } finally {
         // Also when the consumer stops mid-step: what ran is stored, calls without a result are repaired on the next turn.
@@ -487,6 +496,18 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     } finally {
       abort.dispose();
     }
+  }
+
+  /**
+   * A tool call's arguments (model output) or its result (what the model was given) as a client may see them: the
+   * response pipeline's scan (L02 formats and known values, L17 canary, prompt overlap) redacts, then the cap cuts.
+   */
+  function shownToClient(text: string): string {
+    const filter = openStream(pipelines.response, ctx);
+    const out = filter.push(text) + filter.flush();
+    return out.length > TOOL_TEXT_SHOWN_CHARS
+      ? `${out.slice(0, TOOL_TEXT_SHOWN_CHARS)}… (${out.length} chars in all)`
+      : out;
   }
 
   async function runToolCall(call: ToolCall, ref: ToolCallRef): Promise<ToolOutcome> {

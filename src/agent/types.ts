@@ -105,9 +105,18 @@ export type TurnEvent =
   /** First event of a turn: its session, and the client parameters that were clamped or ignored (`name=asked>used`). */
   | { readonly type: 'session'; readonly sessionId: string; readonly clamped?: readonly string[] }
   | { readonly type: 'text_delta'; readonly text: string }
-  /** `id` is bulwark's (`call_<step>_<index>`, unique in the turn), never the model's call id. */
-  | { readonly type: 'tool_started'; readonly id: string; readonly name: string }
-  | { readonly type: 'tool_finished'; readonly id: string; readonly name: string; readonly ok: boolean }
+  /**
+   * `id` is bulwark's (`call_<step>_<index>`, unique in the turn), never the model's call id. `arguments` and `result`
+   * are what a client may be shown: through the response scan (L02, L17) and capped (TOOL_TEXT_SHOWN_CHARS).
+   */
+  | { readonly type: 'tool_started'; readonly id: string; readonly name: string; readonly arguments?: string }
+  | {
+      readonly type: 'tool_finished';
+      readonly id: string;
+      readonly name: string;
+      readonly ok: boolean;
+      readonly result?: string;
+    }
   | { readonly type: 'usage'; readonly inputTokens: number; readonly outputTokens: number }
   | { readonly type: 'done'; readonly finishReason: FinishReason; readonly text: string }
   | { readonly type: 'error'; readonly error: BulwarkError };

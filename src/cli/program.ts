@@ -31,6 +31,8 @@ import * as scan from './commands/scan.js';
 import * as scanCommand from './commands/scan-command.js';
 import * as scanOutput from './commands/scan-output.js';
 import * as secrets from './commands/secrets.js';
+import * as skills from './commands/skills.js';
+import * as supplyCommand from './commands/supply.js';
 import * as start from './commands/start.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
@@ -120,6 +122,8 @@ const COMMANDS: readonly Register[] = [
   net.register,
   broker.register,
   scan.register,
+  skills.register,
+  supplyCommand.register,
   scanCommand.register,
   (program, ctx) => scanOutput.register(program, ctx, { leakScanner: () => secrets.vaultLeakIndex(ctx) }),
 ];

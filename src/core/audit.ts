@@ -3,6 +3,10 @@ import type { Envelope, EventBus, EventType } from './events.js';
 import { escapeLineBreakers } from './line-escape.js';
 import { storeErrorOf } from './store.js';
 
+/** The most lines `AuditStore.recent` returns, and the most bytes it reads to find them. */
+export const MAX_RECENT_AUDIT_LINES = 5000;
+export const MAX_RECENT_AUDIT_BYTES = 8 * 1024 * 1024;
+
 /** Prefixes of events that are security decisions and must be persisted. */
 export const AUDITED_PREFIXES = [
   'security:',
@@ -24,10 +28,15 @@ export function isAudited(type: string): boolean {
  * - `append` takes one audit line (a JSON object's text, already through L09, no line break) and keeps lines in
  *   the order of the calls, also when the caller does not wait for one before the next;
  * - `flush` resolves once every line appended before it is stored durably; `close` flushes, then refuses more;
- * - a line holding a line break is refused (it would let one event forge a second line).
+ * - a line holding a line break is refused (it would let one event forge a second line);
+ * - `recent(limit)` returns the newest lines, at most `limit` (capped at MAX_RECENT_AUDIT_LINES), oldest first, once
+ *   every line appended before the call is stored; it reads a bounded amount (MAX_RECENT_AUDIT_BYTES), so a few huge
+ *   lines may leave it with fewer.
  */
 export interface AuditStore {
   append(line: string): Promise<void>;
+  /** The newest audit lines for the operator's feed (admin API, web UI), oldest first. */
+  recent(limit: number): Promise<string[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

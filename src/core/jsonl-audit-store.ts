@@ -4,12 +4,13 @@
  * followed by one fdatasync, so the event loop never waits for the disk and lines keep the order of the calls.
  * `close()` writes everything still queued before the file is closed.
  */
-import { closeSync, constants, fdatasync, fstatSync, openSync, write } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fstatSync, openSync, write } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { bulwarkError, describeCause, type BulwarkError } from './errors.js';
-import type { AuditStore } from './audit.js';
+import { MAX_RECENT_AUDIT_BYTES, MAX_RECENT_AUDIT_LINES, type AuditStore } from './audit.js';
 import { err, ok, type Result } from './result.js';
-import { DEFAULT_AUDIT_ROTATION, shiftRotated, type RotationPolicy } from './rotating-file.js';
+import { DEFAULT_AUDIT_ROTATION, rotatedPath, shiftRotated, type RotationPolicy } from './rotating-file.js';
 import { storeClosed, storeFailure } from './store.js';
 
 const writeAsync = promisify(write);
@@ -81,6 +82,32 @@ export class JsonlAuditStore implements AuditStore {
     return this.last;
   }
 
+  /**
+   * Reads backwards from the end of audit.jsonl, and of audit.jsonl.1 when that is not enough, at most
+   * MAX_RECENT_AUDIT_BYTES in all; a line cut by that bound is left out, never returned in part.
+   */
+  async recent(limit: number): Promise<string[]> {
+    const want = Math.max(0, Math.min(MAX_RECENT_AUDIT_LINES, Math.floor(limit)));
+    if (want === 0) return [];
+    await this.last;
+    let budget = MAX_RECENT_AUDIT_BYTES;
+    const out: string[] = [];
+    for (const file of [this.file, rotatedPath(this.file, 1)]) {
+      if (out.length >= want || budget <= 0 || !existsSync(file)) continue;
+      try {
+        const { lines, bytesRead } = await tailLines(file, budget, want - out.length);
+        out.unshift(...lines);
+        budget -= bytesRead;
+      } catch (cause) {
+        throw storeFailure(
+          'store.io',
+          `reading the audit log ${file} failed (${describeCause(cause)}): check that it belongs to the user bulwark runs as`,
+        );
+      }
+    }
+    return out;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.last;
@@ -136,6 +163,29 @@ export class JsonlAuditStore implements AuditStore {
       shiftRotated(this.file, this.rotation.keep);
       this.fd = openAppend(this.file);
     }
+  }
+}
+
+/** The last `max` whole lines of `file`, reading at most `budget` bytes from its end. */
+async function tailLines(file: string, budget: number, max: number): Promise<{ lines: string[]; bytesRead: number }> {
+  const handle = await openFile(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const start = Math.max(0, size - budget);
+    const buffer = Buffer.alloc(size - start);
+    let read = 0;
+    while (read < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, start + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    const parts = buffer.subarray(0, read).toString('utf8').split('\n');
+    // The text before the first line break is part of a line that began before what was read.
+    if (start > 0) parts.shift();
+    const lines = parts.filter((l) => l.length > 0);
+    return { lines: lines.slice(-max), bytesRead: read };
+  } finally {
+    await handle.close();
   }
 }
 

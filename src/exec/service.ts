@@ -19,7 +19,7 @@ import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
 import { ExecRunner } from './runner.js';
-import { lookupUser } from './sandbox-identity.js';
+import { usableSandboxUser } from './sandbox-identity.js';
 import { BwrapProvider, type BwrapHost } from './sandbox/bwrap.js';
 import { writeEtcStubs } from './sandbox/etc-stubs.js';
 import { NoSandboxProvider } from './sandbox/none.js';
@@ -223,7 +223,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         }
       : {}),
   });
-  const sandboxUser = lookupUser(config.sandboxUser);
+  const sandboxUser = usableSandboxUser(config.sandboxUser);
   const reports = execGateReports({
     config,
     detection: d,

@@ -1,8 +1,9 @@
 /**
  * The gateway's HTTP application. Order, top to bottom, for every request:
  * trace id and access log → security headers → Host/Origin check while bound to loopback (421/403) → L18 throttle
- * (429 for an address past its refused-request limit) → refuse credentials in the URL → (all but /health) L18 bearer
- * token → per-route scope → route. Unknown routes answer 404 only to authenticated callers,
+ * (429 for an address past its refused-request limit) → refuse credentials in the URL → the web UI's files and login
+ * (when on) → (all but /health) L18 bearer token, or the UI's session cookie with its origin and CSRF checks →
+ * per-route scope → route. Unknown routes answer 404 only to authenticated callers,
  * so the route table is not probeable without a token. Below the app, the connection guard caps connections and
  * times out slow ones before they authenticate (connection-guard.ts).
  */
@@ -42,6 +43,8 @@ import type { GatewayApp, GatewayEnv } from './env.js';
 import { chatCompletionsHandler } from './openai/chat-completions.js';
 import { getModelHandler, listModelsHandler } from './openai/models.js';
 import { securityHeaders } from './security-headers.js';
+import { isUiPath, type WebUi } from './ui/index.js';
+import type { UiConfig } from '../config/sections/ui.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -71,6 +74,8 @@ export interface GatewayDeps {
   readonly timeouts?: ServerTimeouts;
   /** Window of the access log's summary line of requests without a valid token (tests). */
   readonly accessSummaryMs?: number;
+  /** The web control UI (server.ui): its files and login at `/`, and its session cookie in place of a bearer token. */
+  readonly ui?: WebUi;
 }
 
 export interface Gateway extends LayerReporter {
@@ -87,12 +92,17 @@ export interface Gateway extends LayerReporter {
 export function gatewayLayers(
   limits: AuthFailureLimitConfig = DEFAULT_AUTH_FAILURE_LIMIT,
   connections: ConnectionLimits = ConnectionLimitsSchema.parse({}),
+  ui?: Pick<UiConfig, 'enabled' | 'sessionHours' | 'idleMinutes'>,
 ): GateReport[] {
+  const uiPart =
+    ui?.enabled === true
+      ? `; web UI at / logs in with a token once: HttpOnly SameSite=Strict cookie bound to its scopes (${ui.sessionHours} h, ${ui.idleMinutes} min idle, ends when the token is revoked), same origin and CSRF value on every change`
+      : '';
   return [
     {
       id: 'L18',
       state: 'on',
-      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s), refusals of known tokens audited on their own allowance; at most ${connections.max} connections (${connections.perAddress} per address), unauthenticated ones evicted first; Host/Origin checked on loopback`,
+      reason: `bearer token with scopes required on every route but /health; tokens stored as SHA-256 hashes; token-less refusals throttled per client address (${limits.maxFailures} per ${limits.windowMs / 1000} s), refusals of known tokens audited on their own allowance; at most ${connections.max} connections (${connections.perAddress} per address), unauthenticated ones evicted first; Host/Origin checked on loopback${uiPart}`,
     },
   ];
 }
@@ -151,7 +161,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     }
   });
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders(deps.ui ? isUiPath : undefined));
   app.use(
     '*',
     hostGuard({
@@ -176,9 +186,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.all('/health', methodNotAllowed('GET'));
+  deps.ui?.register(app, auth);
 
+  const cookieAuth = deps.ui?.authenticate(auth);
   app.use('*', async (c, next) => {
     if (c.req.path === '/health') return next();
+    if (cookieAuth && deps.ui?.usesCookie(c)) return cookieAuth(c, next);
     return requireToken(auth)(c, next);
   });
 
@@ -189,7 +202,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.post(
     '/v1/chat/completions',
     scope('chat'),
-    chatCompletionsHandler({ runtime: deps.runtime, bodyLimitBytes: deps.bodyLimitBytes, turns, logger: deps.logger }),
+    chatCompletionsHandler({
+      runtime: deps.runtime,
+      bodyLimitBytes: deps.bodyLimitBytes,
+      turns,
+      logger: deps.logger,
+      bus: deps.bus,
+    }),
   );
   app.all('/v1/chat/completions', methodNotAllowed('POST'));
 

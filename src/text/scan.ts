@@ -36,6 +36,11 @@ export interface ScanOptions {
   readonly patterns?: readonly PatternDef[];
   /** Decode base64/hex/rot13 payloads and rescan them (default true). */
   readonly decode?: boolean;
+  /**
+   * Correct scrambled key words before matching (default true). Long technical documents (skills, references) are
+   * read without it: among thousands of ordinary words, corrections make phrases nobody wrote.
+   */
+  readonly correctTypos?: boolean;
 }
 
 export interface ScanResult {
@@ -250,7 +255,7 @@ export function scanText(raw: string, options: ScanOptions = {}, depth = 0): Sca
   const patterns = options.patterns ?? INJECTION_PATTERNS;
   const canonical = canonicalise(raw);
   const view = detectionView(raw);
-  const first = scanAnchors(view.text, patterns, MAX_CORRECTIONS);
+  const first = scanAnchors(view.text, patterns, options.correctTypos === false ? 0 : MAX_CORRECTIONS);
   const corrections = first.typos;
   const corrected = applyCorrections(view.text, corrections);
   const anchors =

@@ -598,19 +598,31 @@ describe('agent runtime — pipelines', () => {
       },
     );
     const evs = await collect(h!.runtime.runTurn(turn('hel\u200blo')));
+    // Each tool call's arguments and result also pass the response scan before a client is shown them.
     expect(order).toEqual([
       'inbound',
       'prompt',
       'response',
       'model-call',
       'settled:true',
+      'response',
       'tool-call',
       'tool-result',
+      'response',
+      'response',
       'tool-call',
       'tool-run',
       'tool-result',
+      'response',
       'model-call',
       'settled:true',
+    ]);
+    const shown = evs.filter((e) => e.type === 'tool_started' || e.type === 'tool_finished');
+    expect(shown.map((e) => (e.type === 'tool_started' ? e.arguments : e.result))).toEqual([
+      expect.any(String),
+      expect.stringContaining('operator denied the write'),
+      expect.any(String),
+      expect.stringContaining('(empty directory)'),
     ]);
     expect(done(evs).text).toBe('[REDACTED] [sanitized] error: operator denied the write | (empty directory)');
     expect(existsSync(join(h!.workspace, 'denied.txt'))).toBe(false);

@@ -16,7 +16,8 @@ import type { AuthFailureLimitConfig, ConnectionLimits, ServerTimeouts } from '.
 import type { RotationPolicy } from '../../src/core/rotating-file.js';
 import { createLogger, createSanitizer } from '../../src/logging/logger.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
-import type { Gateway } from '../../src/gateway/app.js';
+import type { Gateway, GatewayDeps } from '../../src/gateway/app.js';
+import type { WebUi } from '../../src/gateway/ui/index.js';
 import { listen, type RunningServer } from '../../src/gateway/server.js';
 
 export type Script = (req: TurnRequest) => AsyncIterable<TurnEvent>;
@@ -70,6 +71,10 @@ export interface TestGatewayOptions {
   allowedHosts?: string[];
   connections?: ConnectionLimits;
   timeouts?: ServerTimeouts;
+  /** The web UI (its files, login and session cookie), as createWebUi makes it. */
+  ui?: (tokens: TokenStore, bus: EventBus) => WebUi;
+  /** Extra route groups, as the daemon passes them (they get the token store and the bus). */
+  routes?: (tokens: TokenStore, bus: EventBus) => NonNullable<GatewayDeps['routes']>;
   /** Write bulwark.log as the daemon does (sanitized, rotated) instead of a silent logger; audit.jsonl rotates too. */
   realLogs?: { file?: RotationPolicy; audit?: RotationPolicy };
 }
@@ -90,6 +95,7 @@ export async function startTestGateway(
       await Promise.all([auditLines.append(line), auditFile.append(line)]);
     },
     flush: () => auditFile.flush(),
+    recent: (limit) => auditFile.recent(limit),
     close: async () => {
       await Promise.all([auditLines.close(), auditFile.close()]);
     },
@@ -101,6 +107,7 @@ export async function startTestGateway(
   const logger = opts.realLogs
     ? createLogger({ dataDir: dir, level: 'info', pretty: false, sanitizeLine: sanitize, rotation: opts.realLogs.file })
     : pino({ level: 'silent' });
+  const ui = opts.ui?.(tokens, bus);
   const gateway = createGateway({
     runtime,
     tokens,
@@ -113,6 +120,8 @@ export async function startTestGateway(
     ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(ui ? { ui } : {}),
+    ...(opts.routes ? { routes: opts.routes(tokens, bus) } : {}),
   });
   const server = await listen(gateway, opts.host ?? '127.0.0.1', 0);
   const auditText = (): string => auditLines.lines.map((l) => `${l}\n`).join('');

@@ -38,6 +38,7 @@ function lateSessions(real: SessionStore, opts: { failAppends?: () => boolean } 
     create: async (a, s) => late(await real.create(a, s)),
     authorize: async (id, a, s) => late(await real.authorize(id, a, s)),
     history: async (id) => late(await real.history(id)),
+    list: async (o) => late(await real.list(o)),
     append: async (id, messages) => {
       await late(undefined);
       if (opts.failAppends?.())
@@ -161,6 +162,7 @@ describe('the audit sink over a store that fails or answers late', () => {
         if (line.includes('"n":3')) throw storeFailure('store.io', 'the audit backend is down');
       },
       flush: () => late(undefined),
+      recent: (limit) => late(kept.slice(-limit)),
       close: () => Promise.resolve(),
     };
     const reported: string[] = [];

@@ -1,6 +1,6 @@
 /** The AuditStore contract (src/core/audit.ts): any implementation must pass it. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditStore } from '../../src/core/audit.js';
+import { MAX_RECENT_AUDIT_LINES, type AuditStore } from '../../src/core/audit.js';
 import { rejection } from './subject.js';
 
 export interface AuditSubject {
@@ -59,6 +59,17 @@ export function auditStoreContract(backend: string, open: () => Promise<AuditSub
       const lines = await subject.readBack();
       expect(lines.map((l) => l.length)).toEqual([line(1).length, huge.length, line(3).length]);
       expect(lines[1] === huge).toBe(true);
+    });
+
+    it('recent(limit) gives the newest lines, oldest first, including those still queued', async () => {
+      expect(await subject.store.recent(10)).toEqual([]);
+      for (let i = 0; i < 50; i++) void subject.store.append(line(i));
+      expect(await subject.store.recent(3)).toEqual([line(47), line(48), line(49)]);
+      expect(await subject.store.recent(100)).toHaveLength(50);
+      expect(await subject.store.recent(0)).toEqual([]);
+      expect((await subject.store.recent(MAX_RECENT_AUDIT_LINES + 10)).length).toBeLessThanOrEqual(
+        MAX_RECENT_AUDIT_LINES,
+      );
     });
 
     it('flush with nothing pending resolves', async () => {

@@ -31,6 +31,26 @@ export function sessionStoreContract(backend: string, open: OpenSubject<SessionS
       await subject.close();
     });
 
+    it('lists sessions by last use, newest first, per agent, bounded and paged by time', async () => {
+      const pause = () => new Promise((r) => setTimeout(r, 5));
+      const a = await store.create('coder', 'alice');
+      await pause();
+      const b = await store.create('coder', 'bob');
+      await pause();
+      const c = await store.create('writer', 'alice');
+      await pause();
+      await store.append(a, CONVERSATION.slice(0, 2));
+      const all = await store.list({ limit: 10 });
+      expect(all.map((s) => s.id)).toEqual([a, c, b]);
+      expect(all[0]).toMatchObject({ agentId: 'coder', sender: 'alice', messages: 2 });
+      expect(all[1]).toMatchObject({ agentId: 'writer', messages: 0 });
+      expect((await store.list({ agentId: 'coder', limit: 10 })).map((s) => s.id)).toEqual([a, b]);
+      expect(await store.list({ limit: 1 })).toHaveLength(1);
+      const older = await store.list({ limit: 10, before: (all[1] as { updatedAt: string }).updatedAt });
+      expect(older.map((s) => s.id)).toEqual([b]);
+      expect(await store.list({ limit: 0 })).toEqual([]);
+    });
+
     it('returns the whole conversation as appended, tool calls and results included, also after a reopen', async () => {
       const id = await store.create('coder', 'alice');
       await store.append(id, CONVERSATION.slice(0, 2));

@@ -3,7 +3,7 @@ import { SqliteCompactionStore } from '../../src/agent/compaction-store.js';
 import { join } from 'node:path';
 import { SqliteUsageStore } from '../../src/agent/budget/sqlite-usage-store.js';
 import { SqliteSessionStore } from '../../src/agent/sqlite-session-store.js';
-import type { AuditStore } from '../../src/core/audit.js';
+import { MAX_RECENT_AUDIT_LINES, type AuditStore } from '../../src/core/audit.js';
 import { openDatabase, type Db } from '../../src/core/sqlite.js';
 import { storeClosed, storeFailure } from '../../src/core/store.js';
 import { SqliteApprovalStore } from '../../src/policy/sqlite-approval-store.js';
@@ -60,6 +60,11 @@ export class MemoryAuditStore implements AuditStore {
 
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  recent(limit: number): Promise<string[]> {
+    const n = Math.max(0, Math.min(MAX_RECENT_AUDIT_LINES, Math.floor(limit)));
+    return Promise.resolve(n === 0 ? [] : this.lines.slice(-n));
   }
 
   close(): Promise<void> {

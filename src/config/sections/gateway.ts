@@ -1,8 +1,9 @@
 /**
  * Config of the gateway's HTTP server:
- * `server: { host, port, insecure, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts }`.
+ * `server: { host, port, insecure, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts, ui }`.
  */
 import { z } from 'zod';
+import { UiConfigSchema } from './ui.js';
 
 /**
  * L18 throttle on refused unauthenticated requests, per client address (IPv6 per /64): after `maxFailures`
@@ -65,5 +66,7 @@ export const ServerConfigSchema = z.strictObject({
   authFailures: AuthFailureLimitSchema.prefault({}),
   connections: ConnectionLimitsSchema.prefault({}),
   timeouts: ServerTimeoutsSchema.prefault({}),
+  /** The web control UI at `/` (src/gateway/ui/). */
+  ui: UiConfigSchema.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

@@ -69,7 +69,7 @@ function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer +(\S+) *$/i.exec(header)?.[1];
 }
 
-function deny(
+export function deny(
   c: Ctx,
   deps: AuthDeps,
   f: HttpFailure,

@@ -152,6 +152,15 @@ export class TokenStore {
     return ok(toInfo({ ...row, revoked_at: revokedAt }));
   }
 
+  /**
+   * The token with this id as it stands now (revoked or not), from the same data_version-aware cache `verify` reads:
+   * a revocation by the CLI or the API shows on the next call. Used by the web UI's sessions, which hold a token id.
+   */
+  info(id: string): TokenInfo | undefined {
+    const row = this.rows().find((r) => r.id === id);
+    return row ? toInfo(row) : undefined;
+  }
+
   /** Constant-time check of a presented token against every stored hash. */
   verify(presented: string): Result<TokenInfo, BulwarkError> {
     if (!looksLikeToken(presented)) {

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import type { AgentRuntime, TurnEvent } from '../../agent/types.js';
 import { describeCause } from '../../core/errors.js';
 import type { ActiveTurns } from '../active-turns.js';
+import type { EventBus } from '../../core/events.js';
+import { layerNotices, type LayerNotices } from './layer-notices.js';
 import { readJsonBody } from '../body.js';
 import { failure, failureFromBulwarkError, sendFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
@@ -29,7 +31,10 @@ export const SESSION_HEADER = 'x-bulwark-session';
 export const CLAMPED_HEADER = 'x-bulwark-clamped';
 /** Known OpenAI request fields bulwark accepted but does not act on. */
 export const IGNORED_HEADER = 'x-bulwark-ignored';
-/** Opt-in: `x-bulwark-events: tools` adds tool progress chunks (with empty `choices`) to a stream. */
+/**
+ * Opt-in: `x-bulwark-events: tools` adds tool progress chunks (with empty `choices`) to a stream, with the call's
+ * arguments and result as a client may see them; `notices` adds a chunk for each layer that acted on this turn.
+ */
 export const EVENTS_HEADER = 'x-bulwark-events';
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -38,6 +43,8 @@ export interface ChatDeps {
   readonly bodyLimitBytes: number;
   readonly turns: ActiveTurns;
   readonly logger: Logger;
+  /** The audit bus: the source of layer notices (`x-bulwark-events: notices`). */
+  readonly bus?: EventBus;
 }
 
 export function chatCompletionsHandler(deps: ChatDeps) {
@@ -70,6 +77,9 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     }
 
     const askedMaxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
+    const wanted = (c.req.header(EVENTS_HEADER) ?? '').split(',').map((s) => s.trim());
+    // Subscribed before the turn starts: the inbound layers act before its first event.
+    const notices = req.stream && wanted.includes('notices') && deps.bus ? layerNotices(deps.bus, traceId) : undefined;
     const turn = deps.turns.start(c.req.raw.signal);
     const identity = c.get('identity');
     const events = deps.runtime.runTurn({
@@ -127,10 +137,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       };
 
       if (req.stream) {
-        const wantTools = (c.req.header(EVENTS_HEADER) ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .includes('tools');
+        const wantTools = wanted.includes('tools');
         const includeUsage = req.stream_options?.include_usage === true;
         const stream = sseStream({
           first,
@@ -142,6 +149,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
           includeUsage,
           traceId,
           logger: deps.logger,
+          ...(notices ? { notices } : {}),
         });
         handedOver = true;
         return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
@@ -166,6 +174,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       return c.json(completionObject(meta, finalText ?? text, finish, usage));
     } finally {
       if (!handedOver) {
+        notices?.close();
         turn.end();
         await close();
       }
@@ -211,6 +220,8 @@ interface StreamArgs {
   readonly includeUsage: boolean;
   readonly traceId: string;
   readonly logger: Logger;
+  /** Layer notices of this turn, delivered between its events. */
+  readonly notices?: LayerNotices;
 }
 
 function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
@@ -220,6 +231,7 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   const finish = async (): Promise<void> => {
     finished = true;
+    a.notices?.close();
     a.turn.end();
     await a.close();
   };
@@ -232,6 +244,9 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
       for (;;) {
         const r = pending ?? (await a.next());
         pending = undefined;
+        // Whatever layers did up to this event is told before it.
+        for (const notice of a.notices?.take() ?? [])
+          controller.enqueue(encoder.encode(sseData(emptyChunk(a.meta, { bulwark: { notice } }))));
         if (r.done) {
           controller.enqueue(encoder.encode(sseData('[DONE]')));
           controller.close();
@@ -245,8 +260,19 @@ function sseStream(a: StreamArgs): ReadableStream<Uint8Array> {
         else if ((e.type === 'tool_started' || e.type === 'tool_finished') && a.wantTools) {
           const tool =
             e.type === 'tool_started'
-              ? { id: e.id, name: e.name, status: 'started' }
-              : { id: e.id, name: e.name, status: 'finished', ok: e.ok };
+              ? {
+                  id: e.id,
+                  name: e.name,
+                  status: 'started',
+                  ...(e.arguments !== undefined ? { arguments: e.arguments } : {}),
+                }
+              : {
+                  id: e.id,
+                  name: e.name,
+                  status: 'finished',
+                  ok: e.ok,
+                  ...(e.result !== undefined ? { result: e.result } : {}),
+                };
           out = sseData(emptyChunk(a.meta, { bulwark: { tool } }));
         } else if (e.type === 'done') {
           out = sseData(chunkObject(a.meta, {}, toOpenAIFinishReason(e.finishReason)));

@@ -1,0 +1,166 @@
+/** What waits for the operator, with the exact effect, and Approve / Deny bound to the effect hash shown. */
+import { useState } from 'preact/hooks';
+import { messageOf, post } from '../api.js';
+import type { ApprovalsFeed, Pending } from '../approvals-feed.js';
+
+function DiffBlock({ diff }: { diff: string }) {
+  return (
+    <pre class="diff" aria-label="File diff">
+      {diff.split('\n').map((line, i) => (
+        <span
+          key={i}
+          class={
+            line.startsWith('+') && !line.startsWith('+++')
+              ? 'add'
+              : line.startsWith('-') && !line.startsWith('---')
+                ? 'del'
+                : undefined
+          }
+        >
+          {line}
+          {'\n'}
+        </span>
+      ))}
+    </pre>
+  );
+}
+
+function json(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+}
+
+function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void }) {
+  const v = p.view;
+  const [reason, setReason] = useState('');
+  const [grant, setGrant] = useState(p.grantScopes?.[0] ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const effects = p.effects ?? v.effects ?? [];
+  const decide = async (decision: 'approve' | 'deny') => {
+    setBusy(true);
+    setError('');
+    try {
+      await post(`/v1/approvals/${p.id}/${decision}`, {
+        // The decision names the effect this card shows: if the request is another one now, the daemon refuses.
+        effectHash: p.effectHash,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+        ...(decision === 'approve' && p.grantScopes?.length ? { grant } : {}),
+      });
+      onDone(p.id);
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+  const headingId = `apr-${p.id}`;
+  return (
+    <article class="panel approval" aria-labelledby={headingId}>
+      <h3 id={headingId}>
+        {v.tool} — {v.classes.join(', ')}
+        {v.layer && v.layer !== 'L13' ? ` (${v.layer})` : ''}
+      </h3>
+      <ul>
+        {(v.reasons.length ? v.reasons : v.reason ? [v.reason] : []).map((r, i) => (
+          <li key={i}>{r}</li>
+        ))}
+      </ul>
+      <dl>
+        <dt>Agent</dt>
+        <dd>{v.agentId}</dd>
+        <dt>Session</dt>
+        <dd>
+          <code>{v.sessionId}</code>
+        </dd>
+        <dt>Working directory</dt>
+        <dd>
+          <code>{v.cwd}</code>
+        </dd>
+        <dt>Network</dt>
+        <dd>
+          <code>{json(v.network)}</code>
+        </dd>
+        {v.argv?.length ? (
+          <>
+            <dt>Commands (argv)</dt>
+            <dd>
+              {v.argv.map((a, i) => (
+                <pre key={i}>{JSON.stringify(a)}</pre>
+              ))}
+            </dd>
+          </>
+        ) : null}
+        {v.envNames?.length ? (
+          <>
+            <dt>Environment</dt>
+            <dd>{v.envNames.join(', ')}</dd>
+          </>
+        ) : null}
+        <dt>Expires</dt>
+        <dd>{new Date(p.expiresAt).toLocaleTimeString()}</dd>
+        <dt>Effect hash</dt>
+        <dd>
+          <code>{p.effectHash}</code>
+        </dd>
+      </dl>
+      {v.diff ? <DiffBlock diff={v.diff} /> : null}
+      {effects.length ? (
+        <details open>
+          <summary>Effect set ({effects.length})</summary>
+          <pre>{json(effects)}</pre>
+        </details>
+      ) : null}
+      <details>
+        <summary>Arguments</summary>
+        <pre>{v.args}</pre>
+      </details>
+      {p.grantScopes?.length ? (
+        <fieldset>
+          <legend>Grant</legend>
+          {p.grantScopes.map((g) => (
+            <label key={g}>
+              <input type="radio" name={`grant-${p.id}`} value={g} checked={grant === g} onChange={() => setGrant(g)} />{' '}
+              {g}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+      <div class="row">
+        <label for={`reason-${p.id}`}>Reason</label>
+        <input
+          id={`reason-${p.id}`}
+          value={reason}
+          maxLength={500}
+          placeholder="optional"
+          onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+        />
+        <button type="button" class="approve" disabled={busy} onClick={() => void decide('approve')}>
+          Approve
+        </button>
+        <button type="button" class="deny" disabled={busy} onClick={() => void decide('deny')}>
+          Deny
+        </button>
+      </div>
+      {error ? (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+export function ApprovalsView({ feed }: { feed: ApprovalsFeed }) {
+  return (
+    <section aria-labelledby="approvals-h">
+      <h2 id="approvals-h">Approvals</h2>
+      <p class="muted" aria-live="polite">
+        {feed.pending.length} pending · {feed.connected ? 'live' : 'connecting…'}
+      </p>
+      {feed.error ? <p class="error">{feed.error}</p> : null}
+      {feed.pending.length === 0 ? <p>Nothing waits for a decision.</p> : null}
+      {feed.pending.map((p) => (
+        <ApprovalCard key={p.id} p={p} onDone={feed.remove} />
+      ))}
+    </section>
+  );
+}
