@@ -3,6 +3,9 @@
  * startDaemon: data dir → config → logger → stores (src/stores.ts) → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
+import { redactingCompactionStore, redactingSessionStore } from './agent/redacting-session-store.js';
+import { SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './agent/egress-taint.js';
+import { secretPlaceholderGate } from './agent/gates/secret-placeholder-gate.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { createControlsFromConfig } from './agent/controls.js';
@@ -40,7 +43,7 @@ import { AuditSink } from './core/audit.js';
 import { JsonlAuditStore } from './core/jsonl-audit-store.js';
 import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
 import { EventBus } from './core/events.js';
-import { BUILD_LAYERS, LayerCatalogue, type LayerReporter, type LayerStatus } from './core/layers.js';
+import { BUILD_LAYERS, LayerCatalogue, staticReporter, type LayerReporter, type LayerStatus } from './core/layers.js';
 import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
 import { openSqliteStore, type Db } from './core/sqlite.js';
@@ -199,7 +202,11 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     // Without a store nothing is written; a replacement then finds nothing to replace.
     provenance: provenanceGate(service?.store ?? { get: async () => undefined }),
   };
-  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates });
+  const secrets = {
+    raw: secretPlaceholderGate(deps.leaks, deps.bus, 'as the tool returned it'),
+    canonical: secretPlaceholderGate(deps.leaks, deps.bus, 'after canonicalising', true),
+  };
+  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates, secrets });
   return ok({ perimeter, output, toolPolicy, controls, memory, pipelines });
 }
 
@@ -215,6 +222,11 @@ function reporters(parts: TurnParts, others: readonly LayerReporter[]): LayerRep
     ...others,
     BUILD_LAYERS,
   ];
+}
+
+/** net.egress.trusted, or by default the hosts of the broker's bindings. */
+function egressTrustedHosts(config: Config): string[] {
+  return config.net.egress.trusted ?? [...new Set(config.broker.bindings.map((b) => b.host))];
 }
 
 /** The L07 scope the daemon itself uses to read provider keys on the agents' behalf. */
@@ -431,6 +443,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         `this data dir's vault now has its own master key ${store.keyInfo.location}, copied from the shared ${store.keyInfo.adoptedFrom} (left unchanged)`,
       );
     for (const w of store.keyInfo.warnings ?? []) logger.warn(w);
+    // Every vault value joins the leak index now, not on its first read: L23 and the session store must know it.
+    const indexed = store.indexAll();
+    if (!indexed.ok) logger.error({ code: indexed.error.code }, indexed.error.message);
     const scopes = secretScopes(config);
     const resolver: SecretResolver = createSecretResolver(store, scopes, bus);
     // A turn's model call reads only its agent's provider key, audited under that agent, session and trace.
@@ -553,6 +568,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         memoryState = { state: 'degraded', reason: opened.error.message };
       }
     }
+    // L08.1: sessions that saw secret material, from the audit events of L23, L02 and L17.
+    const secretTaint = new SecretTaint();
+    cleanups.push(watchSecretTaint(bus, secretTaint));
+    const trustedList = egressTrustedHosts(config);
+    const egressTrusted = trustedHosts(trustedList);
     // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
     const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
@@ -567,7 +587,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
         approveEffects: () => late.approveEffects,
       }),
-      createWebFetchTool({ guard }),
+      createWebFetchTool({ guard, egress: taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus }) }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
     ];
 
@@ -587,6 +607,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const sandboxUser = process.getuid?.() === 0 ? usableSandboxUser(config.exec.sandboxUser) : undefined;
     const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
+    const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId) };
     const { approvals } = controls;
     cleanups.push(() => approvals.close());
     // Requests an earlier daemon left pending died with its turns; counters past their keeping time go.
@@ -608,8 +629,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        sessions: stores.sessions,
-        compactions: stores.compactions,
+        // Nothing secret at rest: every write to the session store passes the leak index, formats and canaries.
+        sessions: redactingSessionStore(stores.sessions, atRest),
+        compactions: redactingCompactionStore(stores.compactions, atRest),
         bus,
         dataDir,
         resolveSecret: providerSecret,
@@ -639,6 +661,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui, tlsSummary(config)),
         },
         hooks,
+        staticReporter('egress-taint', [
+          {
+            id: 'L08.1',
+            state: 'on',
+            reason: `web_fetch of a session that saw secret material waits for the operator when it carries a decodable high-entropy value to a host outside net.egress.trusted (${trustedList.length} trusted); broker egress is not judged yet`,
+          },
+        ]),
       ]),
     );
     const host = options.host ?? config.server.host;

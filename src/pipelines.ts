@@ -10,7 +10,8 @@
  *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
  *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
  *      write/edit L11.7 host-executed files (refused, or one change the operator approves)   (inside the tools)
- *   tool-result  L23 sanitise → L03 wrap → L23 cap                                        (each tool result)
+ *   tool-result  L23 known values → L23 sanitise → L23 known values → L03 wrap → L23 cap   (each tool result;
+ *                known values become [secret:NAME] before and after canonicalising)
  *   response     L02 (+ L17) stream filter                                                (every response text)
  *   memory-write L15 scan → L14 provenance                                                (every memory write:
  *                memory_save, capture, compaction summaries, imports, promote)
@@ -27,6 +28,7 @@ import type { OutputGuard } from './guards/output-guard.js';
 import type { Perimeter } from './guards/perimeter.js';
 import type { Gate } from './core/pipeline.js';
 import type { MemoryWriteItem } from './memory/index.js';
+import type { ToolResultItem } from './agent/boundaries.js';
 import type { PromptItem } from './agent/boundaries.js';
 
 /** The memory layers' gates: L16 at the prompt, L15 and L14 at the memory-write boundary. */
@@ -42,6 +44,8 @@ export interface PipelineParts {
   readonly toolPolicy: ToolPolicyGates;
   readonly controls: Pick<Controls, 'actions' | 'breakerGate' | 'budgetGate'>;
   readonly memory: MemoryGates;
+  /** L23's known-value placeholders: one instance on the raw result, one on the canonical text. */
+  readonly secrets: { readonly raw: Gate<ToolResultItem>; readonly canonical: Gate<ToolResultItem> };
 }
 
 export function turnPipelines(parts: PipelineParts): TurnPipelines {
@@ -56,7 +60,7 @@ export function turnPipelines(parts: PipelineParts): TurnPipelines {
     modelCall: [parts.controls.breakerGate, parts.controls.budgetGate],
     toolCall: [parts.toolPolicy.admit, output.argumentScan, actions.classify, actions.approve],
     toolRun: [actions.recheck],
-    toolResult: [results.sanitize, results.wrap, results.cap],
+    toolResult: [parts.secrets.raw, results.sanitize, parts.secrets.canonical, results.wrap, results.cap],
     response: [output.response],
     memoryWrite: [parts.memory.scan, parts.memory.provenance],
   };

@@ -24,7 +24,7 @@ import { JsonlAuditStore } from './core/jsonl-audit-store.js';
 import type { RotationPolicy } from './core/rotating-file.js';
 import { err, ok, type Result } from './core/result.js';
 import { childPath } from './core/safe-path.js';
-import { openDatabase, openSqliteStore, sqliteError, type Db } from './core/sqlite.js';
+import { closeDatabase, openDatabase, openSqliteStore, sqliteError, type Db } from './core/sqlite.js';
 import type { ApprovalStore } from './policy/approval-store.js';
 import { SqliteApprovalStore } from './policy/sqlite-approval-store.js';
 
@@ -96,7 +96,7 @@ export function openEmbeddedStores(
           try {
             await audit.value.close();
           } finally {
-            db.close();
+            closeDatabase(db);
           }
         })()),
     }),

@@ -19,7 +19,7 @@ import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
-import { runTurnLoop } from './turn-loop.js';
+import { runTurnLoop, ToolCallIds } from './turn-loop.js';
 import { createTurnTaint } from '../core/taint.js';
 import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
 import type { CompactionStore } from './compaction-store.js';
@@ -162,6 +162,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
     });
   }
 
+  // One map for the runtime: bulwark's tool call ids are unique, so sessions never collide in it.
+  const callIds = new ToolCallIds();
+
   async function* runTurn(request: TurnRequest): AsyncGenerator<TurnEvent> {
     let release: ReleaseSession | undefined;
     try {
@@ -289,6 +292,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           pipelines,
           bus,
           workspace: agent.workspace,
+          callIds,
           ...(options.operator ? { operator: options.operator } : {}),
           ...(memory && writeMemory
             ? {

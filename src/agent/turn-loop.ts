@@ -9,6 +9,7 @@ import type { EventBus } from '../core/events.js';
 import type { GateId } from '../core/layers.js';
 import { auditContext } from '../core/context.js';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
 import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
 import { answerBytes } from './budget/estimate.js';
@@ -61,6 +62,39 @@ export interface TurnLoopDeps {
   readonly operator?: OperatorApprovals;
   /** The agent's memory for this turn's tools (absent when memory is off). */
   readonly memory?: MemoryAccess;
+  /** bulwark's tool call ids → the model's own, to put the model's back on the wire (absent: ours are sent). */
+  readonly callIds?: ToolCallIds;
+}
+
+/**
+ * A tool call id is text the model chooses: it may carry the canary or a secret. The conversation (session store,
+ * events, history) keeps an id bulwark assigns; the model's own goes back to the provider only on the wire, from
+ * this map in memory (bounded; after a restart or past the bound, bulwark's id is sent, which pairs just as well).
+ */
+export class ToolCallIds {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly limit = 10_000) {}
+
+  assign(modelId: string): string {
+    const ours = newId('call');
+    if (this.map.size >= this.limit) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+    this.map.set(ours, modelId);
+    return ours;
+  }
+
+  /** The messages as the provider should see them: each known id of ours replaced by the model's. */
+  onWire(messages: readonly ChatMessage[]): ChatMessage[] {
+    const back = (id: string) => this.map.get(id) ?? id;
+    return messages.map((m) => {
+      if (m.role === 'tool') return this.map.has(m.toolCallId) ? { ...m, toolCallId: back(m.toolCallId) } : m;
+      if (m.role === 'assistant' && m.toolCalls?.some((c) => this.map.has(c.id)))
+        return { ...m, toolCalls: m.toolCalls.map((c) => ({ ...c, id: back(c.id) })) };
+      return m;
+    });
+  }
 }
 
 export interface TurnInput {
@@ -132,6 +166,7 @@ const REFUSING_LAYERS: ReadonlySet<string> = new Set(['L02', 'L12', 'L13', 'L17'
 function storedCall(call: ToolCall, reason: string, registry: ToolRegistry): ToolCall {
   return {
     id: call.id,
+    // call.id is already bulwark's (see ToolCallIds).
     name: shownName(call.name, registry),
     arguments: JSON.stringify({ refused: reason }),
   };
@@ -277,7 +312,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         request: {
           model: settings.model,
           system,
-          messages: [...messages],
+          messages: deps.callIds ? deps.callIds.onWire(messages) : [...messages],
           tools,
           maxTokens: settings.maxTokens,
           ...(settings.sampling ? { sampling: settings.sampling } : {}),
@@ -319,7 +354,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
             }
           } else if (ev.type === 'tool_call') {
             receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
-            calls.push(ev.call);
+            calls.push({ ...ev.call, id: deps.callIds ? deps.callIds.assign(ev.call.id) : newId('call') });
           } else if (ev.type === 'usage') {
             inputTokens = ev.inputTokens;
             outputTokens = ev.outputTokens;
@@ -395,7 +430,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       try {
         for (const [index, call] of calls.entries()) {
           if (abort.signal.aborted) break;
-          // The model's call id is unscanned model output: events and gates get an id of ours, history keeps the model's for pairing.
+          // The model's call id is unscanned model output: `call.id` is already one of ours (history, store); events
+          // name the call by its place in the turn.
           const ref: ToolCallRef = { id: `call_${step}_${index}`, name: shownName(call.name, registry) };
           yield { type: 'tool_started', id: ref.id, name: ref.name, arguments: shownToClient(call.arguments) };
           const outcome: ToolOutcome =

@@ -5,16 +5,39 @@ import { BulwarkFailure, err, ok, type Result } from './result.js';
 
 export type Db = Database.Database;
 
-/** Opens (creating if needed) a SQLite database in WAL mode with a busy timeout; file mode 0600. */
+/**
+ * Opens (creating if needed) a SQLite database in WAL mode with a busy timeout; file mode 0600. `secure_delete`
+ * overwrites deleted and replaced content with zeros, so a redacted or removed row does not survive in free pages.
+ */
 export function openDatabase(file: string): Db {
   const db = new Database(file, { fileMustExist: false });
   // Before WAL mode creates the -wal and -shm files, which SQLite gives the database file's permissions.
   if (file !== ':memory:') chmodSync(file, 0o600);
+  db.pragma('secure_delete = ON');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * Copies the WAL into the database and truncates it to zero bytes: pages with content that was since deleted or
+ * replaced do not stay behind in the -wal file. Where rows are removed and at close. A reader still open elsewhere
+ * can keep the checkpoint from completing; SQLite then truncates at the next chance, nothing is lost.
+ */
+export function checkpointTruncate(db: Db): void {
+  if (db.open && db.name !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
+/** Checkpoints (truncating the WAL) and closes. */
+export function closeDatabase(db: Db): void {
+  if (!db.open) return;
+  try {
+    checkpointTruncate(db);
+  } finally {
+    db.close();
+  }
 }
 
 /**

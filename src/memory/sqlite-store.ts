@@ -11,7 +11,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
-import { migrate, openDatabase, type Db } from '../core/sqlite.js';
+import { migrate, openDatabase, type Db, closeDatabase, checkpointTruncate } from '../core/sqlite.js';
 import { cosine } from './embeddings.js';
 import type { MemoryStore, MemoryStoreStats, VectorHit } from './store.js';
 import { coverage, distinctTerms, indexView, matchExpression, MAX_QUERY_TERMS } from './terms.js';
@@ -439,6 +439,8 @@ export class SqliteMemoryStore implements MemoryStore {
       this.db.prepare('UPDATE memory_entries SET superseded_by = NULL WHERE superseded_by = ?').run(id);
     })();
     this.cache?.rows.delete(r.seq);
+    // A forgotten entry must not stay readable in the WAL (secure_delete zeroes the database's own free pages).
+    checkpointTruncate(this.db);
     return ok(toEntry(r));
   }
 
@@ -465,7 +467,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    closeDatabase(this.db);
   }
 }
 

@@ -9,7 +9,7 @@ import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.j
 import type { EventBus } from '../core/events.js';
 import { err, ok, type Result } from '../core/result.js';
 import { childPath } from '../core/safe-path.js';
-import { migrate, openDatabase, type Db } from '../core/sqlite.js';
+import { migrate, openDatabase, type Db, closeDatabase, checkpointTruncate } from '../core/sqlite.js';
 import { open as openRecord, seal } from './crypto.js';
 import { EMPTY_ENV_SECRETS, type EnvSecrets } from './env-secrets.js';
 import './events.js';
@@ -311,11 +311,36 @@ export class Vault implements SecretReader {
     if (!n.ok) return n;
     try {
       const changed = this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes > 0;
+      if (changed) checkpointTruncate(this.db);
       if (changed) this.bus?.emit('secret:changed', { layer: 'L06', secretName: name, action: 'delete' });
       return ok(changed);
     } catch (cause) {
       return err(vaultError('vault.write_failed', `cannot delete from vault ${this.file}: ${describeCause(cause)}`));
     }
+  }
+
+  /**
+   * Registers every value the vault holds with the leak index, so a value found in a tool result or a file is
+   * known before any agent asked for it (L23 placeholders, the session store's redaction). The values stay in
+   * memory only. A record that does not open is named in the error; the others are registered.
+   */
+  indexAll(): Result<number, BulwarkError> {
+    const names = (this.db.prepare('SELECT name FROM secrets ORDER BY name').all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    const failed: string[] = [];
+    for (const name of names) {
+      const r = this.get(name);
+      if (!r.ok) failed.push(name);
+    }
+    if (failed.length > 0)
+      return err(
+        vaultError(
+          'vault.unreadable_records',
+          `${failed.length} vault record(s) could not be opened for the leak index (${failed.slice(0, 5).join(', ')}): their values are not redacted from tool results; set them again with: bulwark secrets set NAME`,
+        ),
+      );
+    return ok(names.length);
   }
 
   /** Operator view (CLI only; never reachable by agents): names and times, never values. */
@@ -380,6 +405,6 @@ export class Vault implements SecretReader {
 
   close(): void {
     this.masterKey.fill(0);
-    this.db.close();
+    closeDatabase(this.db);
   }
 }

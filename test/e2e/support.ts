@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { openSecretStore } from '../../src/secrets/index.js';
 import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import {
   startFakeProvider,
@@ -40,6 +41,8 @@ export interface E2EOptions {
   readonly systemPrompt?: string;
   /** Top-level YAML sections appended to config.yaml (e.g. "output: { maxResponseChars: 1024 }"). */
   readonly extraYaml?: string;
+  /** Secrets put into the data dir's vault before the daemon starts (a master key file beside the data dir). */
+  readonly vault?: Readonly<Record<string, string>>;
 }
 
 export function configYaml(
@@ -74,9 +77,22 @@ export async function startE2E(
   resetEnvSnapshotForTests();
   const fake = await startFakeProvider({ script });
   const dir = tempDataDir();
+  let yamlOptions = options;
+  if (options.vault) {
+    const keyFile = path.join(path.dirname(dir), 'master.key');
+    const store = openSecretStore({ dataDir: dir, masterKeySource: { keyFile, create: true, dataDir: dir } });
+    if (!store.ok) throw new Error(store.error.message);
+    for (const [name, value] of Object.entries(options.vault)) {
+      const set = store.value.set(name, value);
+      if (!set.ok) throw new Error(set.error.message);
+    }
+    store.value.close();
+    const secrets = `secrets: { masterKeyFile: ${keyFile} }`;
+    yamlOptions = { ...options, extraYaml: options.extraYaml ? `${options.extraYaml}\n${secrets}` : secrets };
+  }
   writeFileSync(
     path.join(dir, 'config.yaml'),
-    configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, options),
+    configYaml(format, format === 'openai' ? fake.openaiBaseUrl : fake.anthropicBaseUrl, agentTools, yamlOptions),
     { mode: 0o600 },
   );
   // What `bulwark init` does on a root host: the sandbox user exists, so commands never run as host root.

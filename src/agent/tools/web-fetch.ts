@@ -13,6 +13,7 @@ import type { SsrfGuard } from '../../net/guard.js';
 import { guardedFetch, type FetchLimits } from '../../net/fetch.js';
 import type { Transport } from '../../net/pinned-transport.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
+import type { EgressCheck } from '../egress-taint.js';
 import type { Tool } from './tool.js';
 
 export interface WebFetchDeps {
@@ -21,6 +22,8 @@ export interface WebFetchDeps {
   readonly limits?: Partial<FetchLimits>;
   /** Upper bound of returned characters (the model may ask for fewer). */
   readonly maxChars?: number;
+  /** L08.1: a tainted session's request that carries candidates to an untrusted host waits for the operator. */
+  readonly egress?: EgressCheck;
 }
 
 const DEFAULT_MAX_CHARS = 50_000;
@@ -89,6 +92,11 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
     async run(rawArgs, ctx) {
       const args = parseArgs('web_fetch', ArgsSchema, rawArgs);
       if (!args.ok) return args;
+      if (deps.egress && URL.canParse(args.value.url)) {
+        // A URL that does not parse is refused by L10 below; only one that could be sent is judged here.
+        const held = await deps.egress(new URL(args.value.url), undefined, ctx);
+        if (!held.ok) return held;
+      }
       const res = await guardedFetch(
         { guard: deps.guard, limits, ...(deps.transport ? { transport: deps.transport } : {}) },
         args.value.url,

@@ -1,5 +1,6 @@
 /** Config fragment for L10, merged into the root schema by the integrator under the key `net`. */
 import { z } from 'zod';
+import { splitHostPort } from './broker.js';
 
 const hostPort = z
   .string()
@@ -29,6 +30,21 @@ export const NetConfigSchema = z.strictObject({
     .default(5 * 1024 * 1024),
   timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
   maxRedirects: z.number().int().min(0).max(20).default(5),
+  /** L08.1: hosts a tainted session may send secret-like values to without the operator. */
+  egress: z
+    .strictObject({
+      /** `host` or `host:port`; absent: the hosts of the broker's bindings. */
+      trusted: z
+        .array(
+          z
+            .string()
+            .max(300)
+            .refine((v) => splitHostPort(v) !== undefined, 'a host or host:port, e.g. api.github.com'),
+        )
+        .max(200)
+        .optional(),
+    })
+    .default({}),
 });
 export type NetConfig = z.infer<typeof NetConfigSchema>;
 

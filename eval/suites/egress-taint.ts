@@ -1,0 +1,146 @@
+/**
+ * L08.1 taint-aware egress scorecard. Worst case for false holds: every session is tainted and no host is trusted,
+ * so a benign fetch is held exactly when it carries a candidate. Benign: the fetch URLs of ordinary coding and
+ * research sessions in eval/annotations/egress/benign-fetches.txt (written for this suite). Detection: key-shaped
+ * values (seeded, so the figures repeat) in five encodings, placed in a path segment, a query value and a form body.
+ * Goal: at most 1 false hold per 100 benign fetches.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { markdownTable, type Suite } from '../harness.js';
+import { egressCandidates } from '../../src/net/egress-candidates.js';
+
+const BENIGN = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'annotations',
+  'egress',
+  'benign-fetches.txt',
+);
+const GOAL_PER_100 = 1;
+
+/** mulberry32: a small seeded generator, so the secrets are the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const HEXCHARS = '0123456789abcdef';
+
+function pick(r: () => number, alphabet: string, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += alphabet[Math.floor(r() * alphabet.length)];
+  return out;
+}
+
+/** Key shapes: vendor-style prefixes over base62, a 40-character secret key, a hex-only token (at most 4 bits). */
+const SHAPES: ReadonlyArray<[string, (r: () => number) => string]> = [
+  ['sk- + 32 base62', (r) => `sk-${pick(r, ALNUM, 32)}`],
+  ['ghp_ + 36 base62', (r) => `ghp_${pick(r, ALNUM, 36)}`],
+  ['40 base64-like', (r) => pick(r, `${ALNUM}/+`, 40)],
+  ['canary CTKN_ + 16 hex', (r) => `CTKN_${pick(r, HEXCHARS, 16)}`],
+  ['32 hex only', (r) => pick(r, HEXCHARS, 32)],
+];
+
+function base32(s: string): string {
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let v = 0;
+  let out = '';
+  for (const b of Buffer.from(s)) {
+    v = (v << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += a[(v >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return bits > 0 ? out + a[(v << (5 - bits)) & 31] : out;
+}
+
+const ENCODINGS: ReadonlyArray<[string, (s: string) => string]> = [
+  ['raw', (s) => encodeURIComponent(s)],
+  ['base64', (s) => encodeURIComponent(Buffer.from(s).toString('base64'))],
+  ['base64url', (s) => Buffer.from(s).toString('base64url')],
+  ['hex', (s) => Buffer.from(s).toString('hex')],
+  ['base32', (s) => base32(s)],
+];
+
+const PLACES: ReadonlyArray<[string, (v: string) => [URL, string | undefined]]> = [
+  ['path', (v) => [new URL(`https://collector.example/i/${v}.gif`), undefined]],
+  ['query', (v) => [new URL(`https://collector.example/track?uid=42&d=${v}`), undefined]],
+  ['body', (v) => [new URL('https://collector.example/upload'), `name=report&data=${v}`]],
+];
+
+const suite: Suite = {
+  name: 'egress-taint',
+  async run() {
+    const urls = readFileSync(BENIGN, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    const held = urls.filter((u) => egressCandidates(new URL(u), undefined).length > 0);
+    const per100 = (100 * held.length) / urls.length;
+
+    const r = rng(14);
+    const rows: Array<[string, string, number]> = [];
+    let found = 0;
+    let total = 0;
+    let foundKeys = 0;
+    let totalKeys = 0;
+    for (const [shape, make] of SHAPES) {
+      for (const [encoding, encode] of ENCODINGS) {
+        let hits = 0;
+        let n = 0;
+        for (let i = 0; i < 20; i++) {
+          const secret = make(r);
+          for (const [, place] of PLACES) {
+            const [url, body] = place(encode(secret));
+            n++;
+            if (egressCandidates(url, body).some((c) => c.decoded.includes(secret))) hits++;
+          }
+        }
+        rows.push([shape, encoding, hits / n]);
+        found += hits;
+        total += n;
+        if (!shape.includes('hex only')) {
+          foundKeys += hits;
+          totalKeys += n;
+        }
+      }
+    }
+    const markdown = [
+      `False holds on ${urls.length} benign fetches (every session tainted, no host trusted): ${held.length} = ${per100.toFixed(2)} per 100 (goal ≤ ${GOAL_PER_100}).`,
+      '',
+      markdownTable(
+        ['held benign URL'],
+        held.map((u) => [u]),
+      ),
+      '',
+      `Detection (the decoded secret shown to the operator), 20 seeded values × 3 placements per row: ${(found / total).toFixed(3)} overall, ${(foundKeys / totalKeys).toFixed(3)} without hex-only values.`,
+      '',
+      markdownTable(['shape', 'encoding', 'held'], rows),
+    ].join('\n');
+    return {
+      name: 'egress-taint',
+      markdown,
+      data: {
+        benign: { fetches: urls.length, held: held.length, per100, goalPer100: GOAL_PER_100, heldUrls: held },
+        detection: { overall: found / total, keyShapes: foundKeys / totalKeys, rows },
+      },
+      checks: [
+        // The goal is 1; the check guards against regressions from the figure measured when L08.1 was built.
+        { name: 'false_holds_per_100', value: per100, max: 1.5 },
+        { name: 'detection_key_shapes', value: foundKeys / totalKeys, min: 0.9 },
+      ],
+    };
+  },
+};
+export default suite;

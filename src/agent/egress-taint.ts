@@ -1,0 +1,172 @@
+/**
+ * L08.1 taint-aware egress. A session that has seen secret material — a vault value (L23 replaced it), a secret
+ * format or a canary in a tool result, a secret or canary finding of L02/L17 in the model's output — is tainted
+ * for as long as the daemon runs. From then on, an outbound request of that session to a host outside
+ * `net.egress.trusted` that carries a candidate (net/egress-candidates.ts: a value that decodes to long,
+ * high-entropy text) waits for the operator, who is shown the decoded candidate. The answer to encodings no list
+ * covers: the model may re-encode a secret any way it likes, the request still has to carry it somewhere.
+ */
+import { existsSync } from 'node:fs';
+import { auditContext } from '../core/context.js';
+import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import type { EventBus, SecurityEvent } from '../core/events.js';
+import { err, ok, type Result } from '../core/result.js';
+import { childPath } from '../core/safe-path.js';
+import { splitHostPort } from '../config/sections/broker.js';
+import { egressCandidates, type EgressCandidate } from '../net/egress-candidates.js';
+import type { ToolRunContext } from './tools/tool.js';
+
+declare module '../core/events.js' {
+  interface EventMap {
+    /** A session saw secret material (what kind, never the value): L08.1 treats it as tainted. */
+    'security:session_tainted': SecurityEvent;
+    /** An outbound request of a tainted session carried candidates to an untrusted host: held for the operator. */
+    'security:egress_held': SecurityEvent;
+  }
+}
+
+const MAX_SESSIONS = 10_000;
+const MAX_REASONS = 8;
+
+/** Tainted sessions and why, in memory (bounded; the oldest session is forgotten first). */
+export class SecretTaint {
+  private readonly sessions = new Map<string, string[]>();
+
+  mark(sessionId: string, reason: string): boolean {
+    const known = this.sessions.get(sessionId);
+    if (known) {
+      if (!known.includes(reason) && known.length < MAX_REASONS) known.push(reason);
+      return false;
+    }
+    if (this.sessions.size >= MAX_SESSIONS) {
+      const oldest = this.sessions.keys().next();
+      if (!oldest.done) this.sessions.delete(oldest.value);
+    }
+    this.sessions.set(sessionId, [reason]);
+    return true;
+  }
+
+  reasons(sessionId: string): readonly string[] | undefined {
+    return this.sessions.get(sessionId);
+  }
+}
+
+function reasonOf(type: string, p: SecurityEvent): string | undefined {
+  if (type === 'security:secret_placeholder') return 'a vault value in a tool result';
+  if (type === 'security:secret_seen') return `${String(p['kind'] ?? 'secret material')} in a tool result`;
+  if (type === 'security:canary_leak') return 'the canary in model output';
+  if (type === 'security:output_finding') {
+    const kind = p['kind'];
+    if (kind === 'secret_format' || kind === 'known_secret') return `a ${kind.replace('_', ' ')} in model output`;
+  }
+  return undefined;
+}
+
+/** Marks sessions from the audit events of L23, L02 and L17; returns the unsubscribe function. */
+export function watchSecretTaint(bus: EventBus, taint: SecretTaint): () => void {
+  const types = [
+    'security:secret_placeholder',
+    'security:secret_seen',
+    'security:canary_leak',
+    'security:output_finding',
+  ] as const;
+  const offs = types.map((type) =>
+    bus.on(type, (e) => {
+      const p = e.payload;
+      const reason = reasonOf(type, p);
+      if (reason === undefined || typeof p.sessionId !== 'string') return;
+      if (taint.mark(p.sessionId, reason))
+        bus.emit('security:session_tainted', {
+          agentId: p.agentId,
+          sessionId: p.sessionId,
+          traceId: p.traceId,
+          layer: 'L08.1',
+          outcome: 'tainted',
+          reason,
+        });
+    }),
+  );
+  return () => offs.forEach((off) => off());
+}
+
+/** `host` or `host:port` entries; a port-less entry trusts every port of the host. */
+export function trustedHosts(entries: readonly string[]): (url: URL) => boolean {
+  const parsed = entries.flatMap((e) => {
+    const p = splitHostPort(e);
+    return p ? [{ host: p.host.replace(/\.$/, ''), port: p.port }] : [];
+  });
+  return (url) => {
+    const host = url.hostname
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
+    const port = Number(url.port || (url.protocol === 'http:' ? 80 : 443));
+    return parsed.some((t) => t.host === host && (t.port === undefined || t.port === port));
+  };
+}
+
+/** A loose object of the workspace's own repository (packed objects are not looked up). */
+function workspaceGitObject(workspace: string): (id: string) => boolean {
+  return (id) => {
+    const full = id.toLowerCase();
+    const p = childPath(workspace, '.git', 'objects', full.slice(0, 2), full.slice(2));
+    return existsSync(p);
+  };
+}
+
+export interface EgressCheckDeps {
+  readonly taint: SecretTaint;
+  readonly trusted: (url: URL) => boolean;
+  readonly bus: EventBus;
+}
+
+/** What an outbound request of a tool asks L08.1 (ok: it may go). */
+export type EgressCheck = (
+  url: URL,
+  body: string | undefined,
+  ctx: ToolRunContext,
+) => Promise<Result<void, BulwarkError>>;
+
+const SHOWN_CANDIDATES = 5;
+const SHOWN_CHARS = 200;
+
+function shown(c: EgressCandidate): string {
+  const text = c.decoded.length > SHOWN_CHARS ? `${c.decoded.slice(0, SHOWN_CHARS)}…` : c.decoded;
+  return `${c.where} value, decoded as ${c.encoding}: ${JSON.stringify(text)} (${c.bitsPerChar} bits per character)`;
+}
+
+export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
+  return async (url, body, ctx) => {
+    const reasons = deps.taint.reasons(ctx.sessionId);
+    if (!reasons || deps.trusted(url)) return ok(undefined);
+    const candidates = egressCandidates(url, body, { isGitObject: workspaceGitObject(ctx.workspace) });
+    if (candidates.length === 0) return ok(undefined);
+    const audit = {
+      ...auditContext(ctx),
+      layer: 'L08.1' as const,
+      host: url.hostname,
+      candidates: candidates.length,
+      encodings: [...new Set(candidates.map((c) => c.encoding))],
+    };
+    deps.bus.emit('security:egress_held', { ...audit, outcome: 'held', reason: reasons.join('; ') });
+    const refusal = (why: string) =>
+      bulwarkError(
+        'egress.tainted',
+        `L08.1: this session has seen secret material (${reasons.join('; ')}) and the request to ${url.hostname} carries ${candidates.length} value(s) that decode to secret-like text; ${why}. Add the host to net.egress.trusted if it may receive such values.`,
+        { layer: 'L08.1', status: 403 },
+      );
+    if (!ctx.operator) return err(refusal('no operator channel can approve it'));
+    const asked = await ctx.operator.ask({
+      layer: 'L08.1',
+      subject: { url: url.href, ...(body !== undefined ? { body } : {}) },
+      classes: ['network'],
+      reasons: [
+        `this session has seen secret material: ${reasons.join('; ')}`,
+        `${url.hostname} is not in net.egress.trusted`,
+        ...candidates.slice(0, SHOWN_CANDIDATES).map(shown),
+      ],
+    });
+    deps.bus.emit('security:egress_held', { ...audit, outcome: asked.ok ? 'approved' : 'denied' });
+    return asked.ok ? ok(undefined) : err(refusal('the operator did not approve it'));
+  };
+}
