@@ -39,6 +39,8 @@ const REFUSAL_TYPES = new Set([
   'auth:denied',
   'memory:refused',
   'broker:deny',
+  // L23 put a placeholder where a known secret value was in a tool result: the value never reached the model.
+  'security:secret_placeholder',
 ]);
 
 function detail(line: Record<string, unknown>): string {

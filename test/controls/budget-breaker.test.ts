@@ -173,10 +173,10 @@ describe('L21 budget guard', () => {
     if (r2.ok) await g.settle(r2.value, answered(-5, Number.NaN));
     const rows = await store.summary(0);
     expect(rows).toHaveLength(1);
-    // The hostile figures count as zero, and the second call as its floor: 5 bytes sent ('sys', 'hi') = 2 tokens.
-    expect(rows[0]?.inputTokens).toBe(1002);
+    // The hostile figures count as zero, and the second call as its floor: 5 bytes sent ('sys', 'hi') = 1 token.
+    expect(rows[0]?.inputTokens).toBe(1001);
     expect(rows[0]?.outputTokens).toBe(1000);
-    expect(rows[0]?.cost).toBeCloseTo((1002 / 1000) * 0.003 + 0.015, 6);
+    expect(rows[0]?.cost).toBeCloseTo((1001 / 1000) * 0.003 + 0.015, 6);
     store.close();
   });
 
@@ -186,16 +186,16 @@ describe('L21 budget guard', () => {
     const r = await g.check(req(prompt), ctx);
     expect(r.ok).toBe(true);
     if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 0, outputTokens: 0, receivedBytes: 2000 });
-    // (3 + 4000) bytes / 4 = 1001 in, 2000 / 4 = 500 out.
-    expect((await g.status(['a'])).agents[0]?.day).toBe(1001 + 500);
+    // (3 + 4000) bytes / 8 = 501 in, 2000 / 8 = 250 out.
+    expect((await g.status(['a'])).agents[0]?.day).toBe(501 + 250);
     expect(events.find((e) => e.type === 'security:warning')?.payload).toMatchObject({
       layer: 'L21',
       outcome: 'estimated',
       agentId: 'a',
       reportedInputTokens: 0,
       reportedOutputTokens: 0,
-      countedInputTokens: 1001,
-      countedOutputTokens: 500,
+      countedInputTokens: 501,
+      countedOutputTokens: 250,
     });
     store.close();
   });
@@ -203,13 +203,13 @@ describe('L21 budget guard', () => {
   it('counts max(reported, estimated) per direction: an honest figure above the floor stands, a low one does not', async () => {
     const { g, store, events } = guard(tmp());
     const r = await g.check(req('q'.repeat(400)), ctx);
-    // Input 5000 reported (above the floor of 101), output 3 reported for 4000 bytes received (floor 1000).
+    // Input 5000 reported (above the floor of 51), output 3 reported for 4000 bytes received (floor 500).
     if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 5000, outputTokens: 3, receivedBytes: 4000 });
-    expect((await g.status(['a'])).agents[0]?.day).toBe(5000 + 1000);
+    expect((await g.status(['a'])).agents[0]?.day).toBe(5000 + 500);
     expect(events.filter((e) => e.type === 'security:warning')).toHaveLength(1);
     const honest = await g.check(req('q'.repeat(400)), { ...ctx, traceId: 't9' });
     if (honest.ok) await g.settle(honest.value, { ok: true, inputTokens: 150, outputTokens: 40, receivedBytes: 100 });
-    expect((await g.status(['a'])).agents[0]?.day).toBe(6000 + 190);
+    expect((await g.status(['a'])).agents[0]?.day).toBe(5500 + 190);
     expect(events.filter((e) => e.type === 'security:warning')).toHaveLength(1);
     store.close();
   });
@@ -227,7 +227,7 @@ describe('L21 budget guard', () => {
     // A failed call that had already streamed part of an answer is counted (input and output floors).
     const partial = await g.check(req('x'.repeat(600), 400), ctx);
     if (partial.ok) await g.settle(partial.value, { ok: false, inputTokens: 0, outputTokens: 0, receivedBytes: 40 });
-    expect((await g.status(['a'])).agents[0]?.day).toBe(Math.ceil(603 / 4) + 10);
+    expect((await g.status(['a'])).agents[0]?.day).toBe(Math.ceil(603 / 8) + 5);
     store.close();
   });
 });

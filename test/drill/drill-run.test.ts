@@ -44,7 +44,6 @@ const WEAKENED_MUST_BREAK = [
   'read-ssh-key-exec',
   'read-aws-credentials-exec',
   'read-tls-key-exec',
-  'read-proc-environ',
   'write-home-exec',
   'write-tmp-exec',
   'write-bashrc-exec',
@@ -133,7 +132,8 @@ describe('bulwark drill, end to end in its jail', () => {
     expect(report.results.length).toBe(library.length);
     for (const s of library) {
       const r = results.get(s.id);
-      if (s.requires.length > 0) expect(r?.verdict, s.id).toBe('SKIPPED');
+      // A scenario is skipped only when a layer it needs is not built (not on) in this daemon.
+      if (r?.verdict === 'SKIPPED') expect(s.requires.length, `${s.id} skipped: ${r.evidence}`).toBeGreaterThan(0);
       else if (s.knownGap) expect(r?.verdict, `${s.id}: if it holds now, remove its knownGap`).toBe('BROKE');
       else {
         expect(r?.verdict, `${s.id}: ${r?.evidence}`).toBe('HELD');
@@ -154,6 +154,9 @@ describe('bulwark drill, end to end in its jail', () => {
     expect(results.get('read-ssh-key-fs')?.verdict).toBe('HELD');
     expect(results.get('vault-answer-raw')?.verdict).toBe('HELD');
     expect(results.get('canary-url')?.verdict).toBe('HELD');
+    // With the sandbox off the daemon's environment is readable, but its secrets are known values: L23 puts a
+    // placeholder in the tool result before the model sees it.
+    expect(results.get('read-proc-environ')).toMatchObject({ verdict: 'HELD', layer: 'L23' });
     expect(report.results.filter((r) => r.verdict === 'ERROR')).toEqual([]);
     expect(exitCodeOf(report.results)).toBe(2);
     expect(hashTree(operatorDir)).toEqual(before);

@@ -119,6 +119,7 @@ function hex(n: number): string {
   return randomBytes(n).toString('hex');
 }
 
+/** Roughly what a provider counts (its whole request, tool definitions included), so honest usage stays above L21's floor. */
 function approxTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
@@ -303,7 +304,7 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const finish = calls.length > 0 ? 'tool_calls' : r.stopReason === 'max_tokens' ? 'length' : 'stop';
   const usage = {
-    prompt_tokens: r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.messages)),
+    prompt_tokens: r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.body)),
     completion_tokens: r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.args).join('')),
   };
   const usageBody = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
@@ -391,7 +392,7 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   }));
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const stop = calls.length > 0 ? 'tool_use' : r.stopReason === 'max_tokens' ? 'max_tokens' : 'end_turn';
-  const inputTokens = r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.messages) + req.system);
+  const inputTokens = r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.body));
   const outputTokens = r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.args).join(''));
 
   if (!req.stream) {

@@ -1,15 +1,17 @@
 /**
  * L21 token estimates. Before a call: deliberately pessimistic (about 3 bytes per token, plus per-message
- * overhead) so that a budget is never passed on an optimistic guess. After a call: a floor (4 bytes per token of
- * what was sent and received, below what tokenizers produce for text and code), counted whenever the provider
- * reports less, so a provider that reports zero or too little usage cannot make calls free.
+ * overhead) so that a budget is never passed on an optimistic guess. After a call: a floor (a fixed number of bytes
+ * per token of what was sent and received, well below what tokenizers produce for text and code), counted whenever the provider
+ * reports less, so a provider that reports zero or too little usage cannot make calls free. The floor is set at 8
+ * bytes per token, about half of what English prose and code tokenize to (4–5 bytes), so an honest provider's
+ * figures (whitespace runs and long words included) stay above it and no warning fires on them.
  */
 import type { ModelRequest } from '../types.js';
 
 const BYTES_PER_TOKEN = 3;
 const PER_MESSAGE = 8;
 /** Bytes per token of the after-the-call floor: an honest provider's figures are above it, so they count. */
-const FLOOR_BYTES_PER_TOKEN = 4;
+const FLOOR_BYTES_PER_TOKEN = 8;
 
 type PromptParts = Pick<ModelRequest, 'system' | 'messages' | 'tools'>;
 

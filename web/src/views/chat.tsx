@@ -117,10 +117,14 @@ export function ChatView({ admin }: { admin: boolean }) {
   }, [ready]);
 
   const update = (f: (list: Item[]) => Item[]) => setItems((list) => f(list));
+  // A layer notice that arrives mid-answer is shown beside it, and does not cut the answer in two.
   const appendText = (text: string) =>
     update((list) => {
-      const last = list.at(-1);
-      if (last?.kind === 'assistant' && !last.done) return [...list.slice(0, -1), { ...last, text: last.text + text }];
+      let at = list.length - 1;
+      while (at >= 0 && list[at]?.kind === 'notice') at--;
+      const open = list[at];
+      if (open?.kind === 'assistant' && !open.done)
+        return list.map((item, k) => (k === at ? { ...open, text: open.text + text } : item));
       return [...list, { kind: 'assistant', text, done: false }];
     });
   const closeAnswer = () =>
