@@ -74,6 +74,17 @@ const restrictedImportPaths = (allowChildProcess, allowPathFns) => [
       ]),
 ];
 
+// Another room is reached through its index.ts (its public surface), never through its internals. The exact check,
+// room by room, is test/architecture; this pattern catches it while editing. No subfolder shares a room's name.
+const ROOMS =
+  'core|config|text|guards|secrets|logging|net|exec|policy|memory|broker|agent|supply|transport|gateway|cli';
+const deepImportBans = [
+  {
+    regex: `^(\\.\\./)+(${ROOMS})/(?!index\\.js$).+`,
+    message: "Import another room through its index.ts (e.g. '../core/index.js'), not its internals (DESIGN §4).",
+  },
+];
+
 function srcRules({ env = false, childProcess = false, pathFns = false } = {}) {
   return {
     'no-restricted-syntax': [
@@ -83,7 +94,10 @@ function srcRules({ env = false, childProcess = false, pathFns = false } = {}) {
       ...(childProcess ? [] : childProcessBans),
       ...(pathFns ? [] : pathBans),
     ],
-    'no-restricted-imports': ['error', { paths: restrictedImportPaths(childProcess, pathFns) }],
+    'no-restricted-imports': [
+      'error',
+      { paths: restrictedImportPaths(childProcess, pathFns), patterns: deepImportBans },
+    ],
   };
 }
 

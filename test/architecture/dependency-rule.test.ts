@@ -29,6 +29,13 @@ describe('L26 dependency rule (DESIGN §4)', () => {
     expect(checkFile('text/t.ts', "const m = await import('../gateway/server.js');")).toHaveLength(1);
   });
 
+  it("rejects reaching into another room's internals instead of its index.ts", () => {
+    const v = checkFile('gateway/app.ts', "import { ok } from '../core/result.js';");
+    expect(v[0]?.reason).toMatch(/core's internals; import from its public surface core\/index.ts/);
+    expect(checkFile('cli/commands/x.ts', "import { z } from '../../exec/sandbox/provider.js';")).toHaveLength(1);
+    expect(checkFile('cli/commands/x.ts', "import { z } from '../../exec/index.js';")).toEqual([]);
+  });
+
   it('rejects a file in an unknown room', () => {
     expect(checkFile('misc/x.ts', '')[0]?.reason).toMatch(/not a room/);
   });
@@ -37,7 +44,7 @@ describe('L26 dependency rule (DESIGN §4)', () => {
     expect(
       checkFile(
         'gateway/app.ts',
-        "import { ok } from '../core/result.js';\nimport { y } from './y.js';\nimport { z } from '../agent/types.js';",
+        "import { ok } from '../core/index.js';\nimport { y } from './y.js';\nimport { z } from '../agent/index.js';",
       ),
     ).toEqual([]);
   });

@@ -76,7 +76,8 @@ export function checkFile(relToSrc: string, source: string): Violation[] {
       violations.push({ file: relToSrc, imports: spec, reason: 'imports from outside src/' });
       continue;
     }
-    const to = roomOf(target.replace(/\.js$/, '.ts'));
+    const targetTs = target.replace(/\.js$/, '.ts');
+    const to = roomOf(targetTs);
     if (to === from) continue;
     const toTier = TIERS[to];
     if (toTier === undefined) {
@@ -86,6 +87,12 @@ export function checkFile(relToSrc: string, source: string): Violation[] {
         file: relToSrc,
         imports: spec,
         reason: `${from} (tier ${fromTier}) must not import ${to} (tier ${toTier})`,
+      });
+    } else if (targetTs !== `${to}/index.ts`) {
+      violations.push({
+        file: relToSrc,
+        imports: spec,
+        reason: `reaches into ${to}'s internals; import from its public surface ${to}/index.ts`,
       });
     }
   }

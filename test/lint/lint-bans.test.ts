@@ -49,6 +49,12 @@ const cases: Array<{ name: string; code: string; file: string; expect: RegExp }>
     file: 'src/core/x.ts',
     expect: /process\.env is read only/,
   },
+  {
+    name: "reaching into another room's internals",
+    code: "import { ok } from '../../core/result.js';\nexport { ok };\n",
+    file: 'src/cli/commands/x.ts',
+    expect: /through its index\.ts/,
+  },
   { name: 'eval', code: 'export const v = eval("1+1");\n', file: 'src/text/x.ts', expect: /no-eval/ },
   {
     name: 'new Function',
@@ -154,6 +160,11 @@ describe('L26 lint security bans', () => {
       'src/core/safe-path.ts',
     );
     expect(found.filter((m) => /safe-path/.test(m))).toEqual([]);
+  });
+
+  it("allows another room's index.ts and a room's own files", async () => {
+    const code = "import { ok } from '../../core/index.js';\nimport { y } from '../tools/y.js';\nexport { ok, y };\n";
+    expect((await messages(code, 'src/agent/gates/x.ts')).filter((m) => /index\.ts/.test(m))).toEqual([]);
   });
 
   it('still bans swallowed errors in tests', async () => {
