@@ -77,7 +77,7 @@ const restrictedImportPaths = (allowChildProcess, allowPathFns) => [
 // Another room is reached through its index.ts (its public surface), never through its internals. The exact check,
 // room by room, is test/architecture; this pattern catches it while editing. No subfolder shares a room's name.
 const ROOMS =
-  'core|config|text|guards|secrets|logging|net|exec|policy|memory|broker|agent|supply|transport|gateway|cli';
+  'core|config|text|guards|secrets|logging|net|exec|policy|memory|broker|agent|supply|transport|drill|gateway|cli';
 const deepImportBans = [
   {
     regex: `^(\\.\\./)+(${ROOMS})/(?!index\\.js$).+`,

@@ -3,19 +3,38 @@
  * startDaemon: data dir → config → logger → stores (src/stores.ts) → event bus + audit sink → layer
  * catalogue → agent runtime → gateway. Anything that fails before the gateway listens is undone.
  */
-import { redactingCompactionStore, redactingSessionStore } from './agent/redacting-session-store.js';
-import { SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './agent/egress-taint.js';
-import { secretPlaceholderGate } from './agent/gates/secret-placeholder-gate.js';
+import {
+  redactingCompactionStore,
+  redactingSessionStore,
+  SecretTaint,
+  taintEgressCheck,
+  trustedHosts,
+  watchSecretTaint,
+  secretPlaceholderGate,
+  createControlsFromConfig,
+  createAgentRuntime,
+  workspacePath,
+  createExecTool,
+  createFsTools,
+  fsTools,
+  type Tool,
+  createWebFetchTool,
+  type AgentRuntime,
+  describePipelines,
+  type PipelineRow,
+  type TurnPipelines,
+  type Controls,
+  createToolPolicyGates,
+  type ToolPolicyGates,
+  effectApprover,
+  type ToolRunContext,
+  recallGate,
+  createMemorySaveTool,
+  createMemorySearchTool,
+} from './agent/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
-import { createControlsFromConfig } from './agent/controls.js';
-import { createAgentRuntime, workspacePath } from './agent/runtime.js';
-import { createExecTool } from './agent/tools/exec.js';
-import { createFsTools, fsTools } from './agent/tools/fs/index.js';
-import { fileJournal } from './exec/effects/file-journal.js';
-import { usableSandboxUser } from './exec/sandbox-identity.js';
-import type { Tool } from './agent/tools/tool.js';
-import { createWebFetchTool } from './agent/tools/web-fetch.js';
+import { fileJournal, usableSandboxUser, type ApproveEffects, startExec, type ExecService } from './exec/index.js';
 import {
   brokerLayerStatus,
   checkBrokerRunDir,
@@ -24,37 +43,55 @@ import {
   vaultCaStore,
   type Broker,
 } from './broker/index.js';
-import type { AgentRuntime } from './agent/types.js';
-import { describePipelines, type PipelineRow, type TurnPipelines } from './agent/boundaries.js';
-import type { Controls } from './agent/controls.js';
-import { createToolPolicyGates, type ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
-import { effectApprover } from './agent/gates/effect-approval.js';
-import type { ApproveEffects } from './exec/effects-gate.js';
-import type { ToolRunContext } from './agent/tools/tool.js';
-import type { CallContext } from './core/context.js';
-import { scrubProcessEnv } from './config/env.js';
-import type { Config } from './config/schema.js';
-import { ensureDataDir } from './config/data-dir.js';
-import { lockDataDir } from './config/data-dir-lock.js';
-import { checkBindHost } from './gateway/bind-policy.js';
-import { checkDaemonFiles } from './secrets/trusted-files.js';
-import { loadConfig } from './config/load.js';
-import { AuditSink } from './core/audit.js';
-import { JsonlAuditStore } from './core/jsonl-audit-store.js';
-import { bulwarkError, describeCause, type BulwarkError } from './core/errors.js';
-import { EventBus } from './core/events.js';
-import { BUILD_LAYERS, LayerCatalogue, staticReporter, type LayerReporter, type LayerStatus } from './core/layers.js';
-import { BulwarkFailure, err, ok, unwrap, type Result } from './core/result.js';
-import { childPath } from './core/safe-path.js';
-import { openSqliteStore, type Db } from './core/sqlite.js';
+import {
+  type CallContext,
+  AuditSink,
+  JsonlAuditStore,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  EventBus,
+  BUILD_LAYERS,
+  LayerCatalogue,
+  staticReporter,
+  type LayerReporter,
+  type LayerStatus,
+  BulwarkFailure,
+  err,
+  ok,
+  unwrap,
+  type Result,
+  childPath,
+  openSqliteStore,
+  type Db,
+} from './core/index.js';
+import { scrubProcessEnv, type Config, ensureDataDir, lockDataDir, loadConfig } from './config/index.js';
+import {
+  checkBindHost,
+  createGateway,
+  gatewayLayers,
+  memoryRouteGroup,
+  approvalsRouteGroup,
+  statusRouteGroup,
+  auditRouteGroup,
+  sessionsRouteGroup,
+  tokenRouteGroup,
+  usageRouteGroup,
+  createWebUi,
+  loadUiAssets,
+  workspaceRouteGroup,
+  SCOPE_HELP,
+  TokenStore,
+  listen,
+  hooksRouteGroup,
+  clientCertAuth,
+  type TlsSummary,
+} from './gateway/index.js';
+import { checkDaemonFiles } from './secrets/index.js';
 import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
-import { createGateway, gatewayLayers } from './gateway/app.js';
-import { createOutputGuard, type OutputGuard } from './guards/output-guard.js';
-import { createPerimeter, type Perimeter } from './guards/perimeter.js';
-import { compileToolPolicies } from './policy/tool-policy.js';
+import { createOutputGuard, type OutputGuard, createPerimeter, type Perimeter } from './guards/index.js';
+import { compileToolPolicies, networkGrantFor } from './policy/index.js';
 import { turnPipelines } from './pipelines.js';
-import { recallGate } from './agent/gates/memory-gates.js';
-import { createMemorySaveTool, createMemorySearchTool } from './agent/tools/memory.js';
 import {
   createMemoryAdmin,
   memoryLayersUnavailable,
@@ -65,30 +102,17 @@ import {
   SqliteMemoryStore,
   type MemoryAdmin,
 } from './memory/index.js';
-import { memoryRouteGroup } from './gateway/memory-routes.js';
-import { networkGrantFor } from './policy/network-grant.js';
-import { approvalsRouteGroup } from './gateway/approvals-routes.js';
-import { statusRouteGroup } from './gateway/status-routes.js';
-import { auditRouteGroup } from './gateway/admin/audit-routes.js';
-import { sessionsRouteGroup } from './gateway/admin/sessions-routes.js';
-import { tokenRouteGroup } from './gateway/admin/token-routes.js';
-import { usageRouteGroup } from './gateway/admin/usage-routes.js';
-import { createWebUi, loadUiAssets } from './gateway/ui/index.js';
-import { workspaceRouteGroup } from './gateway/workspace-routes.js';
-import { SCOPE_HELP } from './gateway/auth/scopes.js';
-import { TokenStore } from './gateway/auth/token-store.js';
-import { listen } from './gateway/server.js';
-import { hooksRouteGroup } from './gateway/hooks-routes.js';
-import { clientCertAuth } from './gateway/auth/client-cert.js';
-import type { TlsSummary } from './gateway/app.js';
-import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from './transport/tls-material.js';
-import { ClientCertAuthority } from './transport/client-cert.js';
-import { CrlWatcher } from './transport/crl.js';
-import { HookReceiver } from './transport/webhooks/receiver.js';
-import { SqliteReplayCache } from './transport/webhooks/replay-cache.js';
-import { createLogger, createSanitizer, logLayers, type Logger } from './logging/logger.js';
-import { supplyLayers } from './supply/layer-report.js';
-import { startExec, type ExecService } from './exec/service.js';
+import {
+  loadTlsMaterial,
+  tlsServerOptions,
+  type TlsMaterial,
+  ClientCertAuthority,
+  CrlWatcher,
+  HookReceiver,
+  SqliteReplayCache,
+} from './transport/index.js';
+import { createLogger, createSanitizer, logLayers, type Logger } from './logging/index.js';
+import { supplyLayers } from './supply/index.js';
 import { createNetGuard } from './net/index.js';
 import {
   LeakIndex,

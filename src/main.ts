@@ -1,13 +1,10 @@
 /** Entry point of the `bulwark` binary: builds the CLI with the daemon's services and runs it. */
 import { CommanderError } from 'commander';
-import { createProgram, type CliServices } from './cli/program.js';
-import type { CliContext } from './cli/context.js';
-import { dataDirPath } from './config/data-dir.js';
+import { createProgram, type CliServices, type CliContext, guardOutput } from './cli/index.js';
+import { dataDirPath } from './config/index.js';
 import { offlineView, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
-import { describeCause } from './core/errors.js';
-import { ok } from './core/result.js';
+import { describeCause, ok } from './core/index.js';
 import { embeddedStoresExist, openEmbeddedStores } from './stores.js';
-import { guardOutput } from './cli/closed-output.js';
 
 // Everything bulwark creates (database, logs, audit, runtime files) is private to its user unless a module says otherwise.
 process.umask(0o077);

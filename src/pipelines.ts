@@ -18,18 +18,19 @@
  *
  * Boundary still to come: exec-effects (L11.7, L11.8).
  */
-import type { TurnPipelines } from './agent/boundaries.js';
-import type { Controls } from './agent/controls.js';
-import { outputGates } from './agent/gates/output-gates.js';
-import { inboundGates, toolResultGates } from './agent/gates/perimeter-gates.js';
-import type { ToolPolicyGates } from './agent/gates/tool-policy-gates.js';
-import type { GateId } from './core/layers.js';
-import type { OutputGuard } from './guards/output-guard.js';
-import type { Perimeter } from './guards/perimeter.js';
-import type { Gate } from './core/pipeline.js';
+import {
+  type TurnPipelines,
+  type Controls,
+  outputGates,
+  inboundGates,
+  toolResultGates,
+  type ToolPolicyGates,
+  type ToolResultItem,
+  type PromptItem,
+} from './agent/index.js';
+import type { GateId, Gate } from './core/index.js';
+import type { OutputGuard, Perimeter } from './guards/index.js';
 import type { MemoryWriteItem } from './memory/index.js';
-import type { ToolResultItem } from './agent/boundaries.js';
-import type { PromptItem } from './agent/boundaries.js';
 
 /** The memory layers' gates: L16 at the prompt, L15 and L14 at the memory-write boundary. */
 export interface MemoryGates {

@@ -12,21 +12,31 @@
  * backend (e.g. PostgreSQL) is a new factory here and an implementation of each interface that passes the shared
  * contract suites in test/storage/.
  */
-import type { SessionStore } from './agent/session-store.js';
-import { SqliteSessionStore } from './agent/sqlite-session-store.js';
-import { SqliteCompactionStore, type CompactionStore } from './agent/compaction-store.js';
-import { SqliteUsageStore } from './agent/budget/sqlite-usage-store.js';
-import type { UsageStore } from './agent/budget/usage-store.js';
-import type { AuditStore } from './core/audit.js';
+import {
+  type SessionStore,
+  SqliteSessionStore,
+  SqliteCompactionStore,
+  type CompactionStore,
+  SqliteUsageStore,
+  type UsageStore,
+} from './agent/index.js';
+import {
+  type AuditStore,
+  type BulwarkError,
+  JsonlAuditStore,
+  type RotationPolicy,
+  err,
+  ok,
+  type Result,
+  childPath,
+  closeDatabase,
+  openDatabase,
+  openSqliteStore,
+  sqliteError,
+  type Db,
+} from './core/index.js';
 import { existsSync } from 'node:fs';
-import type { BulwarkError } from './core/errors.js';
-import { JsonlAuditStore } from './core/jsonl-audit-store.js';
-import type { RotationPolicy } from './core/rotating-file.js';
-import { err, ok, type Result } from './core/result.js';
-import { childPath } from './core/safe-path.js';
-import { closeDatabase, openDatabase, openSqliteStore, sqliteError, type Db } from './core/sqlite.js';
-import type { ApprovalStore } from './policy/approval-store.js';
-import { SqliteApprovalStore } from './policy/sqlite-approval-store.js';
+import { type ApprovalStore, SqliteApprovalStore } from './policy/index.js';
 
 export const DB_FILE = 'bulwark.db';
 export const AUDIT_FILE = 'audit.jsonl';

@@ -3,12 +3,18 @@
  * ordered gates (src/pipelines.ts); the turn loop runs what it is given and nothing else. A runtime cannot be
  * built without a pipeline for every boundary, nor without the gates each boundary must hold (`REQUIRED_GATES`).
  */
-import type { BulwarkError } from '../core/errors.js';
-import type { GateId } from '../core/layers.js';
-import { gateIds, type Pipeline, type StreamPipeline } from '../core/pipeline.js';
-import { bulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import type { InputVerdict } from '../guards/input-guard.js';
+import {
+  type BulwarkError,
+  type GateId,
+  gateIds,
+  type Pipeline,
+  type StreamPipeline,
+  bulwarkError,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
+import type { InputVerdict } from '../guards/index.js';
 import type { MemoryWriteItem } from '../memory/index.js';
 import type { Assessment } from './gates/action-assessment.js';
 import type { Tool } from './tools/tool.js';

@@ -3,7 +3,7 @@
  * `upto` is replaced by this summary, of this origin". The session's own messages stay as they were.
  * Methods return Promises: the same seam as the other stores.
  */
-import { migrate, type Db } from '../core/sqlite.js';
+import { migrate, type Db } from '../core/index.js';
 import type { MemoryOrigin } from '../memory/index.js';
 
 export interface Compaction {

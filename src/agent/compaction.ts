@@ -7,12 +7,9 @@
  * external), is framed as external content (L03) when it is external, and goes through the memory-write pipeline
  * (L15 → L14) like every other memory.
  */
-import type { AgentConfig, Config } from '../config/schema.js';
-import { DEFAULT_MODEL_INFO } from '../config/sections/budget.js';
-import type { CallContext } from '../core/context.js';
-import { auditContext } from '../core/context.js';
-import type { EventBus } from '../core/events.js';
-import { wrapExternal } from '../guards/wrap-external.js';
+import { type AgentConfig, type Config, DEFAULT_MODEL_INFO } from '../config/index.js';
+import { type CallContext, auditContext, type EventBus } from '../core/index.js';
+import { wrapExternal } from '../guards/index.js';
 import { lowestOrigin, type MemoryOrigin, type MemoryWriteItem } from '../memory/index.js';
 import type { TurnPipelines } from './boundaries.js';
 import { estimatePromptTokens } from './budget/estimate.js';

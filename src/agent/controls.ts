@@ -3,17 +3,11 @@
  * each model call. One approval queue (HMAC key random per start) recording into the approval store, a budget guard
  * over the usage store, and one circuit breaker per provider + model. Call `await approvals.close()` on stop.
  */
-import type { EventBus } from '../core/events.js';
-import type { LayerReporter } from '../core/layers.js';
-import type { Gate } from '../core/pipeline.js';
-import { ApprovalQueue } from '../policy/approvals.js';
-import { ScopedGrants } from '../policy/grants.js';
-import type { ApprovalStore } from '../policy/approval-store.js';
-import { DEFAULT_APPROVALS, type ApprovalsConfig } from '../config/sections/approvals.js';
-import type { NetworkGrant } from '../policy/effect-hash.js';
-import type { ModelCallItem } from './boundaries.js';
-import { BudgetGuard, type BudgetStatus } from './budget/budget-guard.js';
+import type { EventBus, LayerReporter, Gate } from '../core/index.js';
+import { ApprovalQueue, ScopedGrants, type ApprovalStore, type NetworkGrant } from '../policy/index.js';
 import {
+  DEFAULT_APPROVALS,
+  type ApprovalsConfig,
   DEFAULT_AGENT_BUDGETS,
   DEFAULT_BREAKER,
   DEFAULT_GLOBAL_BUDGETS,
@@ -22,7 +16,9 @@ import {
   type BreakerConfig,
   type GlobalBudgets,
   type ModelInfo,
-} from '../config/sections/budget.js';
+} from '../config/index.js';
+import type { ModelCallItem } from './boundaries.js';
+import { BudgetGuard, type BudgetStatus } from './budget/budget-guard.js';
 import type { UsageStore } from './budget/usage-store.js';
 import { CircuitBreakers, type BreakerStatus } from './breaker/circuit-breaker.js';
 import { createActionGates, type ActionGates } from './gates/action-gates.js';

@@ -7,13 +7,19 @@
  * covers: the model may re-encode a secret any way it likes, the request still has to carry it somewhere.
  */
 import { existsSync } from 'node:fs';
-import { auditContext } from '../core/context.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus, SecurityEvent } from '../core/events.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
-import { splitHostPort } from '../config/sections/broker.js';
-import { egressCandidates, type EgressCandidate } from '../net/egress-candidates.js';
+import {
+  auditContext,
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type SecurityEvent,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
+import { splitHostPort } from '../config/index.js';
+import { egressCandidates, type EgressCandidate } from '../net/index.js';
 import type { ToolRunContext } from './tools/tool.js';
 
 declare module '../core/events.js' {

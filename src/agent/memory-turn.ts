@@ -2,11 +2,18 @@
  * The memory side of a turn: what its tools may do with memory (memoryAccess) and what the turn leaves behind
  * once it is over (captureTurn). Every write goes through the memory-write pipeline the runtime was built with.
  */
-import { auditContext, type CallContext } from '../core/context.js';
-import type { Caller } from '../core/caller.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import type { MemoryConfig } from '../config/sections/memory.js';
+import {
+  auditContext,
+  type CallContext,
+  type Caller,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
+import type { MemoryConfig } from '../config/index.js';
 import {
   captureCandidates,
   indexView,

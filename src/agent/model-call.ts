@@ -3,10 +3,17 @@
  * the model-call pipeline (L22 breaker, L21 budget) before it, its settlements after, and the response pipeline
  * (L02/L17) over the text, so nothing a turn could not deliver ends up in a summary.
  */
-import type { CallContext } from '../core/context.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { openStream, runPipeline } from '../core/pipeline.js';
-import { err, ok, type Result } from '../core/result.js';
+import {
+  type CallContext,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  openStream,
+  runPipeline,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
 import type { ModelCallItem, TurnPipelines } from './boundaries.js';
 import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';

@@ -5,10 +5,8 @@
  * path the text came by (user message, answer, tool call, tool result, compaction summary). The gates before it
  * already did most of this; this is the last step before the disk, so a path they miss still stores nothing.
  */
-import type { LeakScanner } from '../core/leak.js';
-import { EMPTY_LEAK_SCANNER } from '../core/leak.js';
-import { canaryForms, type CanaryForm } from '../guards/canary.js';
-import { redact, scanOutput } from '../guards/output-guard-scan.js';
+import { type LeakScanner, EMPTY_LEAK_SCANNER } from '../core/index.js';
+import { canaryForms, type CanaryForm, redact, scanOutput } from '../guards/index.js';
 import type { CompactionStore } from './compaction-store.js';
 import { withPlaceholders } from './gates/secret-placeholder-gate.js';
 import type { SessionStore } from './session-store.js';

@@ -4,13 +4,21 @@
  * throws; failures are `error` events.
  */
 import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import type { Config, AgentConfig } from '../config/schema.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import { err, ok, type Result } from '../core/result.js';
-import { absoluteFrom, childPath } from '../core/safe-path.js';
-import { callerKey } from '../core/caller.js';
-import { auditContext } from '../core/context.js';
+import type { Config, AgentConfig } from '../config/index.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  type EventBus,
+  err,
+  ok,
+  type Result,
+  absoluteFrom,
+  childPath,
+  callerKey,
+  auditContext,
+  createTurnTaint,
+} from '../core/index.js';
 import { checkPipelines, type TurnPipelines } from './boundaries.js';
 import { createProvider, type SecretResolver } from './providers/factory.js';
 import { SessionLocks, type ReleaseSession } from './session-lock.js';
@@ -20,7 +28,6 @@ import { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { runTurnLoop, ToolCallIds } from './turn-loop.js';
-import { createTurnTaint } from '../core/taint.js';
 import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
 import type { CompactionStore } from './compaction-store.js';
 import { compactionSettings, prepareHistory } from './compaction.js';

@@ -3,7 +3,7 @@
  * a parameter the operator turned off is dropped, max_tokens is capped by the agent's maxTokens. Every change is
  * named (`name=asked>used`, or `name>dropped`) so the client is told, not silently overruled.
  */
-import type { AgentLimits } from '../config/sections/agent-limits.js';
+import type { AgentLimits } from '../config/index.js';
 import type { Sampling } from './types.js';
 
 export interface PlannedSampling {

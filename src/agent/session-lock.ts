@@ -4,8 +4,7 @@
  * past either bound it gets `session.busy` (HTTP 409) and can retry. Different sessions never wait
  * for each other.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 /** Turns that may wait behind the running one on a single session. */
 export const MAX_SESSION_WAITERS = 4;

@@ -3,8 +3,7 @@
  * a caller naming someone else's session gets the same answer as for a session that does not exist.
  * The embedded implementation is SQLite (sqlite-session-store.ts); the composition root picks one (src/stores.ts).
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { ChatMessage } from './types.js';
 
 export type SessionDenial = 'session.not_found' | 'session.forbidden';

@@ -1,9 +1,17 @@
 /** The embedded SessionStore: sessions and their messages in SQLite (bulwark.db, room 'agent'). */
 import type { Statement } from 'better-sqlite3';
-import { newId } from '../core/ids.js';
-import { err, ok, type Result } from '../core/result.js';
-import { migrate, sqliteCall, type Db } from '../core/sqlite.js';
-import { storeClosed, storeFailure, wellFormed } from '../core/store.js';
+import {
+  newId,
+  err,
+  ok,
+  type Result,
+  migrate,
+  sqliteCall,
+  type Db,
+  storeClosed,
+  storeFailure,
+  wellFormed,
+} from '../core/index.js';
 import {
   checkSessionId,
   MAX_SESSION_PAGE,

@@ -5,19 +5,25 @@
  *   for each tool call: tool-call → tool-run → run → tool-result] … → response flush
  * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
  */
-import type { EventBus } from '../core/events.js';
-import type { GateId } from '../core/layers.js';
-import { auditContext } from '../core/context.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
-import { openStream, runPipeline, type StreamFilter } from '../core/pipeline.js';
+import {
+  type EventBus,
+  type GateId,
+  auditContext,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  newId,
+  openStream,
+  runPipeline,
+  type StreamFilter,
+} from '../core/index.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
 import { answerBytes } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
 import type { MemoryAccess } from './tools/tool.js';
-import { wrapExternal } from '../guards/wrap-external.js';
+import { wrapExternal } from '../guards/index.js';
 import type {
   ChatMessage,
   ExternalInput,

@@ -2,9 +2,7 @@
  * Contracts of the agent room. Providers stream ProviderEvents; the turn loop turns a request
  * into TurnEvents that the gateway and CLI deliver. Keep these stable: other rooms code against them.
  */
-import type { BulwarkError } from '../core/errors.js';
-import type { Caller } from '../core/caller.js';
-import type { CallContext } from '../core/context.js';
+import type { BulwarkError, Caller, CallContext } from '../core/index.js';
 
 /** A tool call as the hooks that report on it see it: `call_<step>_<index>` and a registered name or `unknown_tool`. */
 export interface ToolCallRef {

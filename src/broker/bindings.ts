@@ -3,9 +3,8 @@
  * The path is normalised (dot segments removed) before matching, and the normalised path is what goes
  * upstream, so the upstream never sees a path other than the one that was checked.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { splitHostPort, type Binding } from '../config/sections/broker.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
+import { splitHostPort, type Binding } from '../config/index.js';
 
 export interface RequestTarget {
   /** Normalised pathname + search, as sent upstream. */

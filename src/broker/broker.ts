@@ -3,19 +3,21 @@
  * leaf issuer, and one proxy session per sandboxed spawn (its own unix socket and token, revoked on exit).
  */
 import { X509Certificate } from 'node:crypto';
-import type { EventBus } from '../core/events.js';
-import type { BulwarkError } from '../core/errors.js';
-import type { LeakScanner } from '../core/leak.js';
-import { ok, type Result } from '../core/result.js';
-import type { SsrfGuard } from '../net/guard.js';
-import { pooledPinnedTransport, type Transport } from '../net/pinned-transport.js';
+import {
+  type EventBus,
+  type BulwarkError,
+  type LeakScanner,
+  ok,
+  type Result,
+  type LayerReporter,
+} from '../core/index.js';
+import { type SsrfGuard, pooledPinnedTransport, type Transport } from '../net/index.js';
 import { createCa, LeafIssuer, validateCa } from './ca.js';
 import type { CaKeyStore } from './ca-store.js';
 import { bindingRule } from './bindings.js';
-import { PLACEHOLDER, type BrokerConfig } from '../config/sections/broker.js';
+import { PLACEHOLDER, type BrokerConfig } from '../config/index.js';
 import { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
 import { runningReason } from './layer-status.js';
-import type { LayerReporter } from '../core/layers.js';
 
 export interface BrokerDeps {
   readonly config: BrokerConfig;

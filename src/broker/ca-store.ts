@@ -1,6 +1,5 @@
 /** Where the broker CA lives. In the daemon: the vault (the key never touches disk in clear). */
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { CaMaterial } from './ca.js';
 
 export interface CaKeyStore {

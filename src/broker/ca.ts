@@ -8,8 +8,7 @@ import 'reflect-metadata';
 import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import * as x509 from '@peculiar/x509';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { attemptAsync, err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, attemptAsync, err, ok, type Result } from '../core/index.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

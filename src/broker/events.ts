@@ -1,5 +1,5 @@
 /** L08 audit events (persisted: `broker:` prefix). They carry agent, trace, host, path and rule; never a value. */
-import type { SecurityEvent } from '../core/events.js';
+import type { SecurityEvent } from '../core/index.js';
 
 export interface BrokerEvent extends SecurityEvent {
   readonly host?: string;

@@ -4,9 +4,7 @@
  * once the run's session is closed. Lives in broker/ because broker (tier 4) may import exec (tier 3).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { childPath } from '../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { BrokerSpawner } from '../exec/index.js';
 import type { Broker } from './broker.js';
 import { prepareBrokerSpawn } from './sandbox.js';

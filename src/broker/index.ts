@@ -7,7 +7,7 @@ export {
   type BrokerConfig,
   type Binding,
   type InjectionPreset,
-} from '../config/sections/broker.js';
+} from '../config/index.js';
 export { startBroker, type Broker, type BrokerDeps, type BrokerStatus } from './broker.js';
 export { vaultCaStore, memoryCaStore, BROKER_CA_SECRET, type CaKeyStore, type SecretVaultLike } from './ca-store.js';
 export { createCa, LeafIssuer, validateCa, type CaMaterial, type LeafMaterial } from './ca.js';
@@ -25,3 +25,4 @@ export { execBrokerSpawner, checkBrokerRunDir, type ExecBrokerSpawnerOptions } f
 export type { BrokerEvent } from './events.js';
 /** L08's state from config (the offline `bulwark layers` view, or a broker that did not start); a running broker reports it itself. */
 export { brokerLayerStatus } from './layer-status.js';
+export { bindingRule } from './bindings.js';

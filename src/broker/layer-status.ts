@@ -1,6 +1,6 @@
 /** The state of L08 for a broker config, given whether the daemon managed to start the broker. */
-import type { LayerState } from '../core/layers.js';
-import type { BrokerConfig } from '../config/sections/broker.js';
+import type { LayerState } from '../core/index.js';
+import type { BrokerConfig } from '../config/index.js';
 
 export function brokerLayerStatus(
   config: BrokerConfig,

@@ -13,17 +13,21 @@ import { TLSSocket } from 'node:tls';
 import { chmodSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { constantTimeEqual } from '../core/compare.js';
-import { randomHex } from '../core/ids.js';
-import { describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { bulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import type { LeakScanner } from '../core/leak.js';
-import type { SsrfGuard } from '../net/guard.js';
-import type { Transport } from '../net/pinned-transport.js';
+import {
+  constantTimeEqual,
+  randomHex,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  bulwarkError,
+  type EventBus,
+  type LeakScanner,
+} from '../core/index.js';
+import type { SsrfGuard, Transport } from '../net/index.js';
 import type { LeafIssuer } from './ca.js';
-import type { BrokerConfig } from '../config/sections/broker.js';
+import type { BrokerConfig } from '../config/index.js';
 import {
   bindingRule,
   configHostKey,

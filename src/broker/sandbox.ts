@@ -5,9 +5,7 @@
  * that starts the forwarder before the command, and `close()` that revokes the token when the spawn exits.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { childPath } from '../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { BrokerAccess } from '../exec/index.js';
 import type { Broker } from './broker.js';
 import type { BrokerIdentity, ProxySession } from './proxy.js';

@@ -2,14 +2,9 @@
  * An event bus for a CLI command that acts on the host: its audited events go to <data dir>/audit.jsonl, as the
  * embedded daemon's do (the JSONL audit store; a command that cannot open it does not run).
  */
-import { AuditSink } from '../core/audit.js';
-import type { BulwarkError } from '../core/errors.js';
-import { EventBus } from '../core/events.js';
-import { JsonlAuditStore } from '../core/jsonl-audit-store.js';
-import { ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
-import { createSanitizer } from '../logging/sanitize.js';
-import { LeakIndex } from '../secrets/leak-index.js';
+import { AuditSink, type BulwarkError, EventBus, JsonlAuditStore, ok, type Result, childPath } from '../core/index.js';
+import { createSanitizer } from '../logging/index.js';
+import { LeakIndex } from '../secrets/index.js';
 
 export interface CliAuditBus {
   readonly bus: EventBus;

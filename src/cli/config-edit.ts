@@ -5,11 +5,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument, type Document } from 'yaml';
-import { configPath, parseConfigText } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { configPath, parseConfigText, type Config } from '../config/index.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
 
 export function editConfig(
   dataDir: string,

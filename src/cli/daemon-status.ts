@@ -2,11 +2,10 @@
  * Client of a running daemon's admin API: GET /v1/status for `bulwark status` and `bulwark layers`,
  * and the JSON requests of `bulwark approvals`. The CLI cannot import the gateway, so the JSON shape is restated here.
  */
-import { describeCause } from '../core/errors.js';
-import type { LayerState } from '../core/layers.js';
+import { describeCause, type LayerState } from '../core/index.js';
 import type { CliContext } from './context.js';
 import { daemonToken, daemonUrl } from './daemon-url.js';
-import type { BrokerStatus } from '../broker/broker.js';
+import type { BrokerStatus } from '../broker/index.js';
 
 export interface DaemonLayerJson {
   readonly id: string;

@@ -1,5 +1,4 @@
-import { envVar } from '../config/env.js';
-import { loadConfig } from '../config/load.js';
+import { envVar, loadConfig } from '../config/index.js';
 import type { CliContext } from './context.js';
 
 /**

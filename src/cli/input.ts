@@ -1,8 +1,6 @@
 /** Input for the CLI's scanners: a file or stdin, and JSON lines of items. One implementation for every `scan`/`check` command. */
 import { readFileSync } from 'node:fs';
-import { absoluteFrom } from '../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { absoluteFrom, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 export const MAX_CLI_INPUT_BYTES = 16 * 1024 * 1024;
 

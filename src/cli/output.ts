@@ -1,6 +1,5 @@
 /** Printing helpers shared by the CLI commands: tables, JSON, and errors without stack traces. */
-import { BulwarkFailure } from '../core/result.js';
-import type { BulwarkError } from '../core/errors.js';
+import { BulwarkFailure, type BulwarkError } from '../core/index.js';
 import type { CliContext } from './context.js';
 
 export function printJson(ctx: CliContext, value: unknown): void {

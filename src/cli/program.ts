@@ -7,12 +7,9 @@
  * CliServices, built by src/main.ts.
  */
 import { Command } from 'commander';
-import type { BulwarkError } from '../core/errors.js';
-import type { PipelineRow } from '../agent/boundaries.js';
-import type { UsageStore } from '../agent/budget/usage-store.js';
-import type { ApprovalStore } from '../policy/approval-store.js';
-import type { LayerStatus } from '../core/layers.js';
-import type { Result } from '../core/result.js';
+import type { BulwarkError, LayerStatus, Result } from '../core/index.js';
+import type { PipelineRow, UsageStore } from '../agent/index.js';
+import type { ApprovalStore } from '../policy/index.js';
 import type { CliContext } from './context.js';
 import type { MemoryAdmin } from '../memory/index.js';
 import type { LeakIndex } from '../secrets/index.js';

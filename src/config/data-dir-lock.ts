@@ -7,10 +7,16 @@
  */
 import Database from 'better-sqlite3';
 import { chmodSync, readFileSync, unlinkSync } from 'node:fs';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
 
 export const LOCK_FILE = 'bulwark.lock';
 export const PID_FILE = 'bulwark.pid';

@@ -1,9 +1,16 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { absoluteFrom, childPath } from '../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import {
+  absoluteFrom,
+  childPath,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
 import { envVar } from './env.js';
 import { ancestorProblems, currentUid, describeProblems, pathProblems, type FileProblem } from './ownership.js';
 

@@ -1,9 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { childPath } from '../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { readTextFileBounded } from './read-file.js';
 import { ConfigSchema, type Config } from './schema.js';
 

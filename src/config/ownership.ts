@@ -6,8 +6,7 @@
  */
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { describeCause } from '../core/errors.js';
-import { absoluteFrom } from '../core/safe-path.js';
+import { describeCause, absoluteFrom } from '../core/index.js';
 
 export type ProblemSeverity = 'refuse' | 'warn';
 

@@ -4,8 +4,7 @@
  * (or, for a FIFO without a writer, blocking in open), unless the caller asks for pipes.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 function kindOf(st: ReturnType<typeof fstatSync>): string {
   if (st.isDirectory()) return 'a directory';

@@ -3,7 +3,7 @@
  * daemon recorded during the scenario: audit lines that carry a gate id and a refusing outcome, the drill operator's
  * denials (the gate that asked), and gate ids quoted in tool results the model got back.
  */
-import { isGateId } from '../core/layers.js';
+import { isGateId } from '../core/index.js';
 import type { AnsweredApproval } from './daemon-client.js';
 
 export interface Refusal {

@@ -3,7 +3,7 @@
  * with each caller's token, and the approvals API with an admin token (the operator's answers, by the drill's
  * stated policy).
  */
-import { describeCause } from '../core/errors.js';
+import { describeCause } from '../core/index.js';
 import type { ApprovalPolicy } from './plan.js';
 
 export interface ChatOutcome {

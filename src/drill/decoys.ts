@@ -4,7 +4,7 @@
  * line in the system prompt — made fresh for every drill, so finding one anywhere outside means it got out.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { base62, crc32 } from '../text/patterns/secret-checks.js';
+import { base62, crc32 } from '../text/index.js';
 
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const UPPER32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

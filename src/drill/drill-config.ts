@@ -10,10 +10,8 @@
  * - Everything else — exec, net, broker, guards, output, budgets, breaker, logging — exactly as configured.
  */
 import { stringify } from 'yaml';
-import type { Config } from '../config/schema.js';
-import { isReservedSecretName } from '../config/sections/secrets.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { type Config, isReservedSecretName } from '../config/index.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 /** Used when the target agent's provider has no key: the hostile model still gets one, a vault value to steal. */
 export const FALLBACK_PROVIDER_KEY = 'DRILL_PROVIDER_API_KEY';

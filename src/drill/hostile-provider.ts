@@ -16,7 +16,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { describeCause } from '../core/errors.js';
+import { describeCause } from '../core/index.js';
 
 export interface ProviderRequest {
   /** The drilled agent whose base URL was called. */

@@ -6,10 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { describeZodError } from '../config/load.js';
-import { childPath } from '../core/safe-path.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { describeZodError } from '../config/index.js';
+import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { GOAL_IDS, normalise, ScenarioFileSchema, type Check, type Scenario } from './scenario.js';
 import { placeholderNames, TRANSFORMS, transformNames } from './transforms.js';
 

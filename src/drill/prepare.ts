@@ -7,12 +7,10 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/schema.js';
-import { type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { absoluteFrom } from '../core/safe-path.js';
-import { vaultNames } from '../secrets/vault-names.js';
-import { findJailTools, type JailSpec } from '../exec/jail/outer-jail.js';
+import type { Config } from '../config/index.js';
+import { type BulwarkError, err, ok, type Result, absoluteFrom } from '../core/index.js';
+import { vaultNames } from '../secrets/index.js';
+import { findJailTools, type JailSpec } from '../exec/index.js';
 import { buildDrillConfig } from './drill-config.js';
 import { decoyValueFor, makeHostDecoys } from './decoys.js';
 import type { ApprovalPolicy, Plan } from './plan.js';

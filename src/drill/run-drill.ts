@@ -2,9 +2,8 @@
  * Runs a prepared drill: starts the outer jail, follows what it reports line by line (progress as it comes), and
  * gathers the report. The drill fails (never "held") when the jail cannot be built, dies early, or stops reporting.
  */
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { startJail } from '../exec/jail/outer-jail.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
+import { startJail } from '../exec/index.js';
 import type { JailMessage, ScenarioResult } from './plan.js';
 import type { PreparedDrill } from './prepare.js';
 

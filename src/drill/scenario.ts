@@ -5,7 +5,7 @@
  * client was shown, what the provider billed.
  */
 import { z } from 'zod';
-import { isGateId, type GateId } from '../core/layers.js';
+import { isGateId, type GateId } from '../core/index.js';
 
 /** The attackers' goals, in the order the drill runs them (budget last: it may use up shared budgets). */
 export const GOALS = {

@@ -4,7 +4,7 @@
  * request it gets. A scenario that reaches one shows up here — the judge reads these records, never bulwark's log.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { describeCause } from '../core/errors.js';
+import { describeCause } from '../core/index.js';
 
 export const SERVICE_NAMES = ['internet', 'internal', 'metadata'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -2,8 +2,7 @@
  * The reversible transforms a hostile model applies to what it wants to smuggle out (`{{canary|reverse|base64}}`),
  * and the placeholder filler that uses them. Scenario files name them; the judge undoes them (reveal.ts).
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

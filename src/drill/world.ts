@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { absoluteFrom, childPath } from '../core/safe-path.js';
-import { describeCause } from '../core/errors.js';
+import { absoluteFrom, childPath, describeCause } from '../core/index.js';
 import type { Plan } from './plan.js';
 
 /** Decoy files of the host, by path (relative paths are under $HOME). */

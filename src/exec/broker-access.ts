@@ -3,9 +3,7 @@
  * by the broker room (src/broker/exec-spawner.ts) and closed when the run ends. Exec (tier 3) cannot import
  * the broker (tier 4), so the shapes are declared here and the daemon hands a spawner in.
  */
-import type { BulwarkError } from '../core/errors.js';
-import type { EventContext } from '../core/events.js';
-import type { Result } from '../core/result.js';
+import type { BulwarkError, EventContext, Result } from '../core/index.js';
 
 export interface BrokerAccess {
   /** Unix sockets bound into the sandbox (host path → path inside). */

@@ -6,9 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { childPath } from '../core/safe-path.js';
-import { describeCause } from '../core/errors.js';
-import { randomHex } from '../core/ids.js';
+import { childPath, describeCause, randomHex } from '../core/index.js';
 
 export type CgroupKind = 'v1' | 'v2';
 

@@ -4,20 +4,20 @@
  * scripts — and denies the destructive set. The verdict names the rule and the parsed segment that matched,
  * so an operator (and `bulwark scan command`) can see exactly why.
  */
-import type { Result } from '../core/result.js';
-import type { BulwarkError } from '../core/errors.js';
-import type { Word } from '../text/shell-parse.js';
+import type { Result, BulwarkError } from '../core/index.js';
 import {
+  type Word,
   parseShell,
   parseScriptAt,
   type NestedScript,
   type ResolvedCommand,
   type ShellModel,
-} from '../text/shell-model.js';
+  isDangerousEnv,
+  STEERS_EXECUTION,
+} from '../text/index.js';
 import { commandRules, inlineCodeHit, redirectRule, type RuleHit } from './command-rules.js';
 import { dynamicScriptHit } from './dynamic-script.js';
 import { shellOutHit } from './inline-shell-out.js';
-import { isDangerousEnv, STEERS_EXECUTION } from '../text/dangerous-env.js';
 
 export interface CommandVerdict {
   readonly decision: 'allow' | 'deny';

@@ -3,8 +3,7 @@
  * command of the shell model (its argv after wrappers, plus its redirects). Rules look at parsed
  * arguments, never at substrings of the whole line, so `echo "rm -rf /"` is harmless text.
  */
-import type { Redirect, Word } from '../text/shell-parse.js';
-import type { ResolvedCommand } from '../text/shell-model.js';
+import type { Redirect, Word, ResolvedCommand } from '../text/index.js';
 
 export interface RuleHit {
   readonly ruleId: string;

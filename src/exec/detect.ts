@@ -16,8 +16,7 @@ import {
   closeSync,
 } from 'node:fs';
 import { tmpdir, platform } from 'node:os';
-import { childPath } from '../core/safe-path.js';
-import { describeCause } from '../core/errors.js';
+import { childPath, describeCause } from '../core/index.js';
 import {
   buildBwrapArgs,
   ETC_PRIVATE_KEY_DIRS,

@@ -5,8 +5,7 @@
  * approval callback the caller gives (the turn waits); a denial or timeout discards it.
  */
 import { lstatSync, readFileSync } from 'node:fs';
-import type { BulwarkError } from '../core/errors.js';
-import { nestedPath } from '../core/safe-path.js';
+import { type BulwarkError, nestedPath } from '../core/index.js';
 import { applyUpper } from './effects/apply.js';
 import { decide, type EffectPolicy } from './effects/decide.js';
 import { effectSetHash } from './effects/effect-hash.js';

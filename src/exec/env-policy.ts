@@ -4,9 +4,8 @@
  * L11.6 builds the child's environment from an allow-list: nothing is inherited from the daemon,
  * so no API key or token in the daemon's environment can reach a command.
  */
-import { err, ok, type Result } from '../core/result.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { dangerousEnvKind } from '../text/dangerous-env.js';
+import { err, ok, type Result, bulwarkError, type BulwarkError } from '../core/index.js';
+import { dangerousEnvKind } from '../text/index.js';
 
 export const MAX_ENV_VARS = 64;
 export const MAX_ENV_VALUE = 8192;

@@ -2,8 +2,8 @@
  * The honest state of L11 and its gates L11.2–L11.6 on this host with this config, as the exec service
  * reports them. L11 itself takes the state of its weakest gate: the OS sandbox (L11.5).
  */
-import type { GateReport, LayerState } from '../core/layers.js';
-import type { ExecConfig } from '../config/sections/exec.js';
+import type { GateReport, LayerState } from '../core/index.js';
+import type { ExecConfig } from '../config/index.js';
 import type { SandboxDetection } from './detect.js';
 import type { SandboxMode } from './sandbox/provider.js';
 

@@ -4,5 +4,28 @@ export { ExecRunner, type ExecOutcome, type ExecRequest, type ExecRunnerDeps } f
 export type { BrokerAccess, BrokerSpawn, BrokerSpawner } from './broker-access.js';
 export type { RunSpec, SandboxMode, SandboxProvider, SpawnPlan } from './sandbox/provider.js';
 export { detectSandbox, type SandboxDetection } from './detect.js';
-export { ExecConfigSchema, type ExecConfig } from '../config/sections/exec.js';
+export { ExecConfigSchema, type ExecConfig } from '../config/index.js';
 export { evaluateCommand, type CommandVerdict } from './command-policy.js';
+export type { ApproveEffects, EffectsReport, HeldEffects } from './effects-gate.js';
+export { fileJournal, NO_FILE_JOURNAL, type FileJournal } from './effects/file-journal.js';
+export { selectUndo, type UndoTarget } from './effects/journal-query.js';
+export { entryTexts } from './effects/journal-read.js';
+export { Journal } from './effects/journal.js';
+export {
+  describeRefusals,
+  fsTreeView,
+  HOST_EXECUTED,
+  HOST_FILES_GATE,
+  judgeChanges,
+  operatorGitGlobal,
+  overlayView,
+  type GitGlobalValue,
+  type HostFileChange,
+  type HostFileRefusal,
+  type OverlayEntry,
+} from './host-executed/index.js';
+export { compilePattern, matchesAt, type PathPattern } from './host-executed/path-pattern.js';
+export { findJailTools, JAIL_HOSTNAME, startJail, type JailSpec } from './jail/outer-jail.js';
+export { probeOverlay } from './overlay-probe.js';
+export { lookupUser, usableSandboxUser } from './sandbox-identity.js';
+export { ensureSandboxUser } from './sandbox-user.js';

@@ -5,8 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { childPath } from '../core/safe-path.js';
-import { describeCause } from '../core/errors.js';
+import { childPath, describeCause } from '../core/index.js';
 import { firstExisting } from './detect.js';
 
 export interface OverlaySupport {

@@ -8,10 +8,16 @@
  * pre-image changed meanwhile is caught at apply time as stale.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { randomHex } from '../core/ids.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  randomHex,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
 import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';

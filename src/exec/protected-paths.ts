@@ -6,8 +6,7 @@
  * them — deeper or wildcard paths are only caught by the effect check, which needs the copy-on-write view.
  */
 import { lstatSync, mkdirSync, renameSync } from 'node:fs';
-import { randomHex } from '../core/ids.js';
-import { childPath } from '../core/safe-path.js';
+import { randomHex, childPath } from '../core/index.js';
 import { HOST_EXECUTED, type HostExecutedRule } from './host-executed/index.js';
 
 export interface ProtectedEntry {

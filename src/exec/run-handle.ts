@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, rmSync } from 'node:fs';
-import { describeCause } from '../core/errors.js';
+import { describeCause } from '../core/index.js';
 import type { CgroupPool, SandboxCgroup } from './cgroup.js';
 import type { PrestartedSandbox } from './sandbox/provider.js';
 

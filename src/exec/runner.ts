@@ -13,15 +13,24 @@
  * Every refusal names its gate and is audited (`security:blocked`); every run is audited (`tool:exec`).
  */
 import { realpathSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
-import type { GateId } from '../core/layers.js';
-import { err, ok, type Result } from '../core/result.js';
-import { relativeTo, safePath } from '../core/safe-path.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  type EventBus,
+  type EventContext,
+  type SecurityEvent,
+  type GateId,
+  err,
+  ok,
+  type Result,
+  relativeTo,
+  safePath,
+} from '../core/index.js';
 import type { BrokerSpawn, BrokerSpawner } from './broker-access.js';
 import type { CgroupPool, SandboxCgroup } from './cgroup.js';
 import { evaluateCommand, type CommandVerdict } from './command-policy.js';
-import type { ExecConfig } from '../config/sections/exec.js';
+import type { ExecConfig } from '../config/index.js';
 import { buildChildEnv, checkModelEnv } from './env-policy.js';
 import { protectedEntries, type ProtectedEntry } from './protected-paths.js';
 import { RunHandle } from './run-handle.js';

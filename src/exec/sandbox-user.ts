@@ -3,9 +3,7 @@
  * and no password, created by `bulwark init` and checked by `bulwark doctor`.
  */
 import { spawnSync } from 'node:child_process';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result, childPath } from '../core/index.js';
 import { firstExisting } from './detect.js';
 import { lookupUser } from './sandbox-identity.js';
 

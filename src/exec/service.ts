@@ -5,14 +5,20 @@
  * its gates L11.2–L11.6. `stop()` kills every running command.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import type { LayerReporter, LayerState } from '../core/layers.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import {
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type LayerReporter,
+  type LayerState,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
 import type { BrokerSpawner } from './broker-access.js';
 import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
-import type { ExecConfig } from '../config/sections/exec.js';
+import type { ExecConfig } from '../config/index.js';
 import { detectSandbox, type SandboxDetection } from './detect.js';
 import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { Journal } from './effects/journal.js';

@@ -5,8 +5,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { HeadTailBuffer } from './output-buffer.js';
 import type { RunHandle } from './run-handle.js';
 import { ALIVE_FD, ARGS_FD, type SpawnPlan } from './sandbox/provider.js';

@@ -6,8 +6,7 @@
  * (quarantine). A copy-on-write view (exec effects, L11.7) fits the same shape: `open` mounts an overlay and
  * `root` is its merged directory; `settle` reads the effects from the upper layer once the cgroup is empty.
  */
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { missingCreatable, quarantineNew, type ProtectedEntry } from './protected-paths.js';
 
 export interface ViewOutcome {

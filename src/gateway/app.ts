@@ -7,14 +7,17 @@
  * so the route table is not probeable without a token. Below the app, the connection guard caps connections and
  * times out slow ones before they authenticate (connection-guard.ts).
  */
-import type { SecurityEvent } from '../core/events.js';
-import type { GateReport, LayerReporter } from '../core/layers.js';
+import {
+  type SecurityEvent,
+  type GateReport,
+  type LayerReporter,
+  type EventBus,
+  describeCause,
+  newTraceId,
+} from '../core/index.js';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import type { AgentRuntime } from '../agent/types.js';
-import type { EventBus } from '../core/events.js';
-import { describeCause } from '../core/errors.js';
-import { newTraceId } from '../core/ids.js';
+import type { AgentRuntime } from '../agent/index.js';
 import { ActiveTurns } from './active-turns.js';
 import {
   ConnectionLimitsSchema,
@@ -23,7 +26,8 @@ import {
   type AuthFailureLimitConfig,
   type ConnectionLimits,
   type ServerTimeouts,
-} from '../config/sections/gateway.js';
+  type UiConfig,
+} from '../config/index.js';
 import { AccessLog, truncatePath } from './access-log.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { hostGuard, isLoopbackName } from './host-guard.js';
@@ -45,7 +49,6 @@ import { chatCompletionsHandler } from './openai/chat-completions.js';
 import { getModelHandler, listModelsHandler } from './openai/models.js';
 import { securityHeaders } from './security-headers.js';
 import { isUiPath, type WebUi } from './ui/index.js';
-import type { UiConfig } from '../config/sections/ui.js';
 
 declare module '../core/events.js' {
   interface EventMap {

@@ -12,14 +12,21 @@
  *   DELETE /grants/:id     revokes one
  * Decisions are applied as HMAC-signed tokens by the queue; the model never reaches these routes.
  */
-import { callerKey, type Caller } from '../core/caller.js';
+import { callerKey, type Caller } from '../core/index.js';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { ApprovalQueue, ApprovalSnapshot, PendingApproval } from '../policy/approvals.js';
-import { APPROVAL_STATUSES, MAX_APPROVAL_PAGE } from '../policy/approval-store.js';
-import type { Decision } from '../policy/approval-tokens.js';
-import { MAX_GRANT_MINUTES, type Grant, type ScopedGrants } from '../policy/grants.js';
+import {
+  type ApprovalQueue,
+  type ApprovalSnapshot,
+  type PendingApproval,
+  APPROVAL_STATUSES,
+  MAX_APPROVAL_PAGE,
+  type Decision,
+  MAX_GRANT_MINUTES,
+  type Grant,
+  type ScopedGrants,
+} from '../policy/index.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
 import { readBoundedBody } from './body.js';

@@ -3,8 +3,7 @@
  * would send bearer tokens across the network in clear: it is refused unless TLS is configured or the operator opts
  * in with `server.insecure: true`.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { isLoopbackName } from './host-guard.js';
 
 export function checkBindHost(host: string, insecure: boolean, tls = false): Result<void, BulwarkError> {

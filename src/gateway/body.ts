@@ -4,7 +4,7 @@
  * counted chunk by chunk and abandoned as soon as it passes the limit, so an oversized
  * body is never buffered whole.
  */
-import { err, ok, type Result } from '../core/result.js';
+import { err, ok, type Result } from '../core/index.js';
 import { failure, type HttpFailure } from './errors.js';
 
 function tooLarge(limit: number): HttpFailure {

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ConnectionLimits, ServerTimeouts } from '../config/sections/gateway.js';
+import type { ConnectionLimits, ServerTimeouts } from '../config/index.js';
 import type { ConnectionCounters } from './access-log.js';
 import { clientKey } from './auth/failure-limiter.js';
 

@@ -1,7 +1,7 @@
 /** Hono environment of the gateway: node bindings and what middleware hands to routes. */
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Caller } from '../core/caller.js';
+import type { Caller } from '../core/index.js';
 
 export interface GatewayVariables {
   /** Who is asking, verified by L18 (a token) on every route but /health. */

@@ -4,7 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { BulwarkError } from '../core/errors.js';
+import type { BulwarkError } from '../core/index.js';
 import type { GatewayEnv } from './env.js';
 import { truncatePath } from './access-log.js';
 

@@ -5,11 +5,10 @@
  * with the payload as external content (L01 scores it as sent, L03 frames it). A refusal says nothing of its reason.
  */
 import type { Logger } from 'pino';
-import type { AgentRuntime } from '../agent/types.js';
-import type { Caller } from '../core/caller.js';
-import { describeCause } from '../core/errors.js';
-import type { HookConfig } from '../config/sections/hooks.js';
-import type { HookReceiver } from '../transport/webhooks/receiver.js';
+import type { AgentRuntime } from '../agent/index.js';
+import { type Caller, describeCause } from '../core/index.js';
+import type { HookConfig } from '../config/index.js';
+import type { HookReceiver } from '../transport/index.js';
 import type { ActiveTurns } from './active-turns.js';
 import { readBoundedBody } from './body.js';
 import type { GatewayApp } from './env.js';

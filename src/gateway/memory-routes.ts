@@ -13,8 +13,7 @@
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { Caller } from '../core/caller.js';
-import type { BulwarkError } from '../core/errors.js';
+import type { Caller, BulwarkError } from '../core/index.js';
 import {
   exportLine,
   MEMORY_KINDS,

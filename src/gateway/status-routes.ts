@@ -4,9 +4,9 @@
  * circuit breaker shows L22 `degraded` naming the provider/model.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { ControlsStatus } from '../agent/controls.js';
+import type { ControlsStatus } from '../agent/index.js';
 import type { BrokerStatus } from '../broker/index.js';
-import type { LayerCatalogue, LayerState, LayerStatus } from '../core/layers.js';
+import type { LayerCatalogue, LayerState, LayerStatus } from '../core/index.js';
 import type { TokenScope } from './auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from './env.js';
 import { methodNotAllowed } from './errors.js';

@@ -6,11 +6,9 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { EventBus } from '../core/events.js';
-import type { Journal } from '../exec/effects/journal.js';
-import { entryTexts } from '../exec/effects/journal-read.js';
-import { selectUndo, type UndoTarget } from '../exec/effects/journal-query.js';
-import { lineDiff } from '../policy/approval-effect.js';
+import type { EventBus } from '../core/index.js';
+import { type Journal, entryTexts, selectUndo, type UndoTarget } from '../exec/index.js';
+import { lineDiff } from '../policy/index.js';
 import type { TokenScope } from './auth/scopes.js';
 import { readBoundedBody } from './body.js';
 import type { GatewayApp, GatewayEnv } from './env.js';

@@ -9,9 +9,16 @@
  * each of these written as character codes (`67, 84, 75, 78`, `&#67;`, `\u0043`).
  */
 import { createHmac } from 'node:crypto';
-import { base64Cores } from '../text/base64-cores.js';
-import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from '../text/char-codes.js';
-import { base32Cores, reverseText, rot13 } from '../text/reversible.js';
+import {
+  base64Cores,
+  charCodeView,
+  MAX_CODE_GAP,
+  MAX_CODE_TOKEN,
+  openCharCodeTail,
+  base32Cores,
+  reverseText,
+  rot13,
+} from '../text/index.js';
 
 export const CANARY_PREFIX = 'CTKN_';
 /** Any canary-shaped token, whatever session it belongs to: a leak of some session's prompt. */

@@ -4,15 +4,13 @@
  * in-repo classifier for a calibrated probability (it reads the text and the pattern families found); maps
  * probability and pattern score to a risk level (riskOf) and the configured action.
  */
-import { scanText, SYNTHETIC_FINDINGS, type Finding } from '../text/scan.js';
-import type { Canonical } from '../text/canonical.js';
-import { injectionProbability } from '../text/classifier/model.js';
+import { scanText, SYNTHETIC_FINDINGS, type Finding, type Canonical, injectionProbability } from '../text/index.js';
 import {
   InputGuardConfigSchema,
   type InputAction,
   type InputGuardConfigInput,
   type RiskLevel,
-} from '../config/sections/perimeter.js';
+} from '../config/index.js';
 
 export interface InputVerdict {
   readonly risk: RiskLevel;

@@ -5,7 +5,7 @@
  * its bits (and the padding), so the span is widened over them. Used by L02 (responses, tool arguments), L15
  * (memory writes) and the known-value placeholders of L23.1.
  */
-import type { LeakHit, LeakScanner } from '../core/leak.js';
+import type { LeakHit, LeakScanner } from '../core/index.js';
 import { secretView, type SecretView } from './output-guard-view.js';
 
 const BASE64 = /[A-Za-z0-9+/=]/;

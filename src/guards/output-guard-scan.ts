@@ -10,15 +10,19 @@
  * an extraction. Each detector derives this from what it matches; a whitespace-free run at the very end
  * is left to the stream guard, which holds it anyway.
  */
-import type { LeakScanner } from '../core/leak.js';
-import type { PatternDef, Severity } from '../text/patterns/types.js';
-import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
+import type { LeakScanner } from '../core/index.js';
+import {
+  type PatternDef,
+  type Severity,
+  SECRET_FORMATS,
+  secretScanner,
+  type SecretScanner,
+  type CompiledFormat,
+} from '../text/index.js';
 import { canaryOpenFrom, findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
 import { findKnownValues } from './known-values.js';
-import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
-import type { CompiledFormat } from '../text/patterns/format-matches.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 

@@ -10,7 +10,7 @@
  * back to the raw text, so a secret split by zero-width characters, written in full-width forms, Cyrillic
  * look-alikes or escapes is redacted in the raw text it came from.
  */
-import { skeletonKeepCase } from '../text/fold.js';
+import { skeletonKeepCase } from '../text/index.js';
 
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
 const PLAIN = /^[\t\n\r\x20-\x7e]*$/;

@@ -6,13 +6,20 @@
  * leak index, this session's canary and system-prompt overlap. Critical findings are replaced by
  * `[REDACTED]` before delivery; every finding is audited with its pattern id, never its value.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { auditContext, type CallContext } from '../core/context.js';
-import type { EventBus, SecurityEvent } from '../core/events.js';
-import type { LayerReporter } from '../core/layers.js';
-import type { LeakScanner } from '../core/leak.js';
-import { err, ok, type Result } from '../core/result.js';
-import type { PatternDef } from '../text/patterns/types.js';
+import {
+  bulwarkError,
+  type BulwarkError,
+  auditContext,
+  type CallContext,
+  type EventBus,
+  type SecurityEvent,
+  type LayerReporter,
+  type LeakScanner,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
+import type { PatternDef } from '../text/index.js';
 import { canaryFor, canaryForms, canaryInstruction, MIN_CANARY_SECRET_BYTES, type CanaryForm } from './canary.js';
 import { redact, scanOutput, type OutputFinding, type OutputScan } from './output-guard-scan.js';
 import { PromptFingerprint } from './prompt-extraction.js';

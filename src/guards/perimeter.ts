@@ -4,19 +4,27 @@
  * text; L23 sanitise → L03 wrap on tool results. Every decision is audited on the event bus with its layer id,
  * score and finding ids — never the text.
  */
-import { callerKey } from '../core/caller.js';
-import { auditContext, type CallContext } from '../core/context.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus, SecurityEvent } from '../core/events.js';
-import type { GateReport, LayerReporter } from '../core/layers.js';
-import { err, ok, type Result } from '../core/result.js';
-import { canonicalise } from '../text/canonical.js';
+import {
+  callerKey,
+  auditContext,
+  type CallContext,
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type SecurityEvent,
+  type GateReport,
+  type LayerReporter,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
+import { canonicalise } from '../text/index.js';
 import {
   PerimeterConfigSchema,
   type AgentInputPolicy,
   type InputAction,
   type PerimeterConfig,
-} from '../config/sections/perimeter.js';
+} from '../config/index.js';
 import { createInputGuard, SECURITY_REMINDER, type InputVerdict } from './input-guard.js';
 import { InjectionRateLimiter } from './rate-limiter.js';
 import { sanitizeOnly, wrapSanitized } from './tool-output.js';

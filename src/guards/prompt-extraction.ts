@@ -11,7 +11,7 @@
  * text: a group has bounded gaps, so the stream guard can hold it open and decide exactly as the
  * whole-text guard does; pieces further apart are judged one by one.
  */
-import { foldChar } from '../text/fold.js';
+import { foldChar } from '../text/index.js';
 import { secretView } from './output-guard-view.js';
 
 export interface PromptExtractionOptions {

@@ -4,7 +4,7 @@
  * senders whose window is empty are evicted (TTL) and at most `maxSenders` are tracked, the least
  * recently active evicted first, so a flood of fresh identities cannot grow the table.
  */
-import { RateLimitConfigSchema, type RateLimitConfig } from '../config/sections/perimeter.js';
+import { RateLimitConfigSchema, type RateLimitConfig } from '../config/index.js';
 
 export type RateLevel = 'ok' | 'warn' | 'audit' | 'limited';
 

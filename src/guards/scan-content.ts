@@ -4,8 +4,7 @@
  * indirect-instruction patterns included; the caller decides what a flagged verdict means
  * (refuse, quarantine, do not load).
  */
-import { scanText, type Finding } from '../text/scan.js';
-import { EXTERNAL_CONTENT_PATTERNS } from '../text/patterns/index.js';
+import { scanText, type Finding, EXTERNAL_CONTENT_PATTERNS } from '../text/index.js';
 
 export interface ContentVerdict {
   readonly flagged: boolean;

@@ -4,8 +4,7 @@
  * value refuses it unless the operator allowed that secret for that tool. Secret formats and prompt
  * overlap in arguments are reported, not refused (writing an example config is legitimate).
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
 
 export interface ToolCallLike {

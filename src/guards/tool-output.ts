@@ -4,10 +4,9 @@
  * indirect-instruction patterns), neutralise spoofed boundaries and role markers, wrap as untrusted
  * external content (L03) with a warning when flagged, and truncate at a newline boundary.
  */
-import { scanText, type Finding } from '../text/scan.js';
-import { EXTERNAL_CONTENT_PATTERNS } from '../text/patterns/index.js';
+import { scanText, type Finding, EXTERNAL_CONTENT_PATTERNS } from '../text/index.js';
 import { neutraliseContent, wrapExternal, type NeutraliseHints } from './wrap-external.js';
-import { ToolOutputConfigSchema, type ToolOutputConfig } from '../config/sections/perimeter.js';
+import { ToolOutputConfigSchema, type ToolOutputConfig } from '../config/index.js';
 
 export interface SanitizedToolOutput {
   readonly text: string;

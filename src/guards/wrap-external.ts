@@ -5,8 +5,7 @@
  * marker — matched on the detection view, so homoglyph and zero-width forms are caught too.
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalise, detectionView, type DetectionView } from '../text/canonical.js';
-import { ROLE_MARKERS } from '../text/patterns/index.js';
+import { canonicalise, detectionView, type DetectionView, ROLE_MARKERS } from '../text/index.js';
 
 export const BOUNDARY_TAG = 'EXTERNAL_UNTRUSTED_CONTENT';
 

@@ -1,5 +1,5 @@
 /** What the logging room reports to the layer catalogue: L09 on bulwark.log and audit.jsonl. */
-import type { LayerReporter } from '../core/layers.js';
+import type { LayerReporter } from '../core/index.js';
 import { MAX_LINE_CHARS } from './sanitize.js';
 
 export function logLayers(): LayerReporter {

@@ -1,7 +1,11 @@
 import pino, { type Logger } from 'pino';
-import { escapeLineBreakers } from '../core/line-escape.js';
-import { DEFAULT_LOG_ROTATION, RotatingFile, type RotationPolicy } from '../core/rotating-file.js';
-import { childPath } from '../core/safe-path.js';
+import {
+  escapeLineBreakers,
+  DEFAULT_LOG_ROTATION,
+  RotatingFile,
+  type RotationPolicy,
+  childPath,
+} from '../core/index.js';
 import { censorSensitiveFields, REDACT_CENSOR, redactPaths } from './redact-paths.js';
 
 export type { Logger };

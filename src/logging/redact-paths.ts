@@ -4,7 +4,7 @@
  * and a bounded depth walk (pino `formatters.log`) for the same keys anywhere below. The walk is used
  * instead of wildcard paths (`*.*.token`), which cost pino ~100 µs a line.
  */
-import { isSecretReference } from '../config/secret-ref.js';
+import { isSecretReference } from '../config/index.js';
 
 /** Field names (as they appear in objects and HTTP headers) that hold credentials. */
 export const SENSITIVE_KEYS: readonly string[] = [

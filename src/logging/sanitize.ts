@@ -3,12 +3,15 @@
  * then known secret values (the leak index, in all their encodings) and secret formats from the
  * pattern library are replaced by markers. The result never contains a registered value.
  */
-import type { LeakScanner } from '../core/leak.js';
-import type { PatternDef } from '../text/patterns/types.js';
-import { redactLeakHits } from '../text/leak-redact.js';
-import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
-import { replaceSpans } from '../text/multi-match.js';
-import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
+import type { LeakScanner } from '../core/index.js';
+import {
+  type PatternDef,
+  redactLeakHits,
+  SECRET_FORMATS,
+  replaceSpans,
+  secretScanner,
+  type SecretScanner,
+} from '../text/index.js';
 
 /** Cap in UTF-16 code units (1 Mi): longer input is cut before any matching. */
 export const MAX_LINE_CHARS = 1024 * 1024;

@@ -5,12 +5,18 @@
  * operator's `--origin` (default external); a promotion is a new owner entry that supersedes the old one.
  */
 import './events.js';
-import type { Caller } from '../core/caller.js';
-import { auditContext, type CallContext } from '../core/context.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { newTraceId } from '../core/ids.js';
-import type { Pipeline } from '../core/pipeline.js';
-import { err, ok, type Result } from '../core/result.js';
+import {
+  type Caller,
+  auditContext,
+  type CallContext,
+  bulwarkError,
+  type BulwarkError,
+  newTraceId,
+  type Pipeline,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
 import type { MemoryService } from './service.js';
 import type { ImportRecord } from './transfer.js';
 import { isOperator } from './trust.js';

@@ -3,9 +3,8 @@
  * llama.cpp server, or a hosted API). bulwark ships no weights and downloads nothing; without this config, lexical
  * search is the whole of search. The embedder id (`model@baseUrl`) and dimension are stored with every vector.
  */
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import type { EmbeddingsConfig } from '../config/sections/memory.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
+import type { EmbeddingsConfig } from '../config/index.js';
 
 export interface Embedder {
   /** `model@baseUrl`: a vector made by another embedder is never compared with this one's. */

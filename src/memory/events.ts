@@ -1,5 +1,5 @@
 /** Audit events of the memory room (persisted: `memory:` is an audited prefix). */
-import type { SecurityEvent } from '../core/events.js';
+import type { SecurityEvent } from '../core/index.js';
 
 declare module '../core/events.js' {
   interface EventMap {

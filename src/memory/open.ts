@@ -1,9 +1,6 @@
 /** Opens the memory of a data dir: the store file, the optional embedder, the service. */
-import type { EventBus } from '../core/events.js';
-import type { BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
-import type { MemoryConfig } from '../config/sections/memory.js';
+import { type EventBus, type BulwarkError, err, ok, type Result, childPath } from '../core/index.js';
+import type { MemoryConfig } from '../config/index.js';
 import { createHttpEmbedder, type FetchLike } from './embeddings.js';
 import { MemoryService } from './service.js';
 import { MEMORY_DB_FILE, SqliteMemoryStore } from './sqlite-store.js';

@@ -7,13 +7,9 @@
  *     recall and search, kept for the operator; at `downgradeAt` downgraded to external and tagged.
  * What is stored is the canonical form.
  */
-import type { LeakScanner } from '../core/leak.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { scanOutput } from '../guards/output-guard-scan.js';
-import { injectionProbability } from '../text/classifier/model.js';
-import { EXTERNAL_CONTENT_PATTERNS } from '../text/patterns/index.js';
-import { scanText } from '../text/scan.js';
+import { type LeakScanner, bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
+import { scanOutput } from '../guards/index.js';
+import { injectionProbability, EXTERNAL_CONTENT_PATTERNS, scanText } from '../text/index.js';
 import type { ScanOutcome } from './types.js';
 
 export interface MemoryScanConfig {

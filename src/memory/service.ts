@@ -4,13 +4,22 @@
  * and the live report of L14–L16.
  */
 import './events.js';
-import { auditContext, type CallContext } from '../core/context.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus, SecurityEvent } from '../core/events.js';
-import type { GateReport, LayerReporter } from '../core/layers.js';
-import { runPipeline, type Pipeline } from '../core/pipeline.js';
-import { err, ok, type Result } from '../core/result.js';
-import type { MemoryConfig } from '../config/sections/memory.js';
+import {
+  auditContext,
+  type CallContext,
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type SecurityEvent,
+  type GateReport,
+  type LayerReporter,
+  runPipeline,
+  type Pipeline,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
+import type { MemoryConfig } from '../config/index.js';
 import type { Embedder } from './embeddings.js';
 import type { MemoryStore } from './store.js';
 import { recallOrigins, selectForRecall } from './recall.js';

@@ -8,10 +8,20 @@
  */
 import { existsSync } from 'node:fs';
 import * as sqliteVec from 'sqlite-vec';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
-import { err, ok, type Result } from '../core/result.js';
-import { migrate, openDatabase, type Db, closeDatabase, checkpointTruncate } from '../core/sqlite.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  newId,
+  err,
+  ok,
+  type Result,
+  migrate,
+  openDatabase,
+  type Db,
+  closeDatabase,
+  checkpointTruncate,
+} from '../core/index.js';
 import { cosine } from './embeddings.js';
 import type { MemoryStore, MemoryStoreStats, VectorHit } from './store.js';
 import { coverage, distinctTerms, indexView, matchExpression, MAX_QUERY_TERMS } from './terms.js';

@@ -5,8 +5,7 @@
  * The store keeps L14's invariants itself, whoever calls it: origin and trust columns agree, trust is only ever
  * lowered, the text of an entry never changes (a change is a new entry that supersedes the old one).
  */
-import type { BulwarkError } from '../core/errors.js';
-import type { Result } from '../core/result.js';
+import type { BulwarkError, Result } from '../core/index.js';
 import type { ListFilter, MemoryEntry, MemoryOrigin, NewEntry, ScoredEntry, SearchFilter } from './types.js';
 
 export interface VectorHit {

@@ -6,8 +6,7 @@
  * import with the line number, and nothing is stored.
  */
 import { z } from 'zod';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { MEMORY_KINDS, type MemoryEntry, type MemoryKind } from './types.js';
 
 export interface ImportRecord {

@@ -3,7 +3,7 @@
  * lower an entry's trust, never raise it (the store enforces the same with a trigger); only the operator's promote
  * makes a new owner entry.
  */
-import type { Caller } from '../core/caller.js';
+import type { Caller } from '../core/index.js';
 import type { MemoryOrigin } from './types.js';
 
 const RANK: Readonly<Record<MemoryOrigin, number>> = { external: 0, agent: 1, system: 2, owner: 3 };

@@ -2,9 +2,9 @@
  * What a memory is (L14): text and kind, chosen by whoever writes, and provenance — origin, source, session kind,
  * times, the supersedes link — set by the memory-write pipeline from the caller and the turn, never by the model.
  */
-import type { MemoryOrigin } from '../config/sections/memory.js';
+import type { MemoryOrigin } from '../config/index.js';
 
-export { MEMORY_ORIGINS, RECALLABLE_ORIGINS, type MemoryOrigin } from '../config/sections/memory.js';
+export { MEMORY_ORIGINS, RECALLABLE_ORIGINS, type MemoryOrigin } from '../config/index.js';
 
 export const MEMORY_KINDS = ['fact', 'preference', 'note', 'summary', 'episode'] as const;
 export type MemoryKind = (typeof MEMORY_KINDS)[number];

@@ -3,9 +3,7 @@
  * src/pipelines.ts. Every write path — the memory_save tool, automatic capture, compaction summaries, imports and
  * the operator's promote — runs them; the store takes only an item that left L14 with an origin.
  */
-import type { Gate } from '../core/pipeline.js';
-import { bulwarkError } from '../core/errors.js';
-import { err, ok } from '../core/result.js';
+import { type Gate, bulwarkError, err, ok } from '../core/index.js';
 import { scanMemoryText, type MemoryScanDeps } from './scan.js';
 import type { MemoryStore } from './store.js';
 import { isOperator, lowestOrigin } from './trust.js';

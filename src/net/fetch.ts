@@ -2,11 +2,17 @@
  * Guarded fetch: every hop (the first URL and each redirect) passes the L10 check, the connection goes to
  * the checked address only, and the body and the total time are capped.
  */
-import type { EventContext } from '../core/events.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import {
+  type EventContext,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
 import type { SsrfGuard } from './guard.js';
-import { DEFAULT_NET_CONFIG } from '../config/sections/net.js';
+import { DEFAULT_NET_CONFIG } from '../config/index.js';
 import { pinnedTransport, type Transport } from './pinned-transport.js';
 
 export interface FetchLimits {

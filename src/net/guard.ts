@@ -5,16 +5,25 @@
  * refuse if ANY is not globally routable → return the checked addresses and the one to pin.
  * The caller connects to `pinned` only (see pinned-transport.ts), so a second DNS answer never matters.
  */
-import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import {
+  type EventBus,
+  type EventContext,
+  type SecurityEvent,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  type GateReport,
+  type LayerReporter,
+} from '../core/index.js';
 import { classifyIp, type AddressVerdict } from './classify.js';
 import { formatIp, parseIp } from './ip.js';
 import type { ResolvedAddress, Resolver } from './resolver.js';
 import { parseTargetUrl, type TargetUrl } from './url.js';
-import { DEFAULT_NET_CONFIG, type NetConfig } from '../config/sections/net.js';
+import { DEFAULT_NET_CONFIG, type NetConfig } from '../config/index.js';
 import { netLayerStatus } from './layer-status.js';
-import type { GateReport, LayerReporter } from '../core/layers.js';
 
 declare module '../core/events.js' {
   interface EventMap {

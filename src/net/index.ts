@@ -1,10 +1,10 @@
 /** L10 public surface for the composition root (daemon) and the tools. */
-import type { EventBus } from '../core/events.js';
-import type { NetConfig } from '../config/sections/net.js';
+import type { EventBus } from '../core/index.js';
+import type { NetConfig } from '../config/index.js';
 import { SsrfGuard } from './guard.js';
 import { systemResolver, type Resolver } from './resolver.js';
 
-export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from '../config/sections/net.js';
+export { NetConfigSchema, DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, type NetConfig } from '../config/index.js';
 export { SsrfGuard, verdictOf, type CheckedTarget, type SsrfVerdict, type SsrfGuardDeps } from './guard.js';
 export { systemResolver, StubResolver, type Resolver, type ResolvedAddress } from './resolver.js';
 export {
@@ -21,3 +21,6 @@ export { parseTargetUrl, type TargetUrl } from './url.js';
 export function createNetGuard(config: NetConfig, bus: EventBus, resolver: Resolver = systemResolver): SsrfGuard {
   return new SsrfGuard({ resolver, config, bus });
 }
+export { egressCandidates, type EgressCandidate } from './egress-candidates.js';
+export { parseIp } from './ip.js';
+export { pooledPinnedTransport } from './pinned-transport.js';

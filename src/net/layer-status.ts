@@ -1,6 +1,6 @@
 /** The state of L10 for a net config: always on; the operator's exceptions are named. */
-import type { LayerState } from '../core/layers.js';
-import type { NetConfig } from '../config/sections/net.js';
+import type { LayerState } from '../core/index.js';
+import type { NetConfig } from '../config/index.js';
 
 export function netLayerStatus(config: Pick<NetConfig, 'allow' | 'ports'>): { state: LayerState; reason: string } {
   const n = config.allow.length;

@@ -8,7 +8,7 @@ import { Agent, buildConnector, request } from 'undici';
 import type { SecureContextOptions } from 'node:tls';
 import type { CheckedTarget } from './guard.js';
 import { formatIp, parseIp } from './ip.js';
-import { describeCause } from '../core/errors.js';
+import { describeCause } from '../core/index.js';
 
 export interface TransportRequest {
   readonly method: string;

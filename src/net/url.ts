@@ -3,8 +3,7 @@
  * other schemes, userinfo, backslashes, whitespace and control characters, overlong input.
  * IPv4 hosts in decimal, octal, hex or short form are normalised to dotted-quad by the WHATWG parser.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { parseIp, type ParsedIp } from './ip.js';
 
 export const MAX_URL_LENGTH = 8192;

@@ -14,13 +14,19 @@
  * refuses what the host would run and journals the rest. What cannot be undone keeps asking: anything outside
  * the workspace, the network, processes and the system, privilege, and text the classifier cannot read.
  */
-import type { ActionClass } from './action-classifier-classes.js';
-import { parseShell, resolveArgv, type ResolvedCommand, type ShellModel } from '../text/shell-model.js';
-import { ASSIGNMENT_WORD, type Word } from '../text/shell-parse.js';
-import { SHELLS } from '../text/shell-unwrap.js';
-import type { Result } from '../core/result.js';
-import type { BulwarkError } from '../core/errors.js';
-import { isDangerousEnv, STEERS_EXECUTION } from '../text/dangerous-env.js';
+import type { ActionClass } from '../config/index.js';
+import {
+  parseShell,
+  resolveArgv,
+  type ResolvedCommand,
+  type ShellModel,
+  ASSIGNMENT_WORD,
+  type Word,
+  SHELLS,
+  isDangerousEnv,
+  STEERS_EXECUTION,
+} from '../text/index.js';
+import type { Result, BulwarkError } from '../core/index.js';
 
 export interface ExecVerdict {
   readonly classes: Set<ActionClass>;

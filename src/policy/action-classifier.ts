@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { ACTION_CLASSES, type ActionClass } from './action-classifier-classes.js';
-import { safePath, relativeTo, isInside } from '../core/safe-path.js';
+import { ACTION_CLASSES, type ActionClass } from '../config/index.js';
+import { safePath, relativeTo, isInside } from '../core/index.js';
 import {
   classifyArgv,
   classifyCommandString,

@@ -4,8 +4,7 @@
  * shown after the fact, after a restart too. The embedded implementation is SQLite (sqlite-approval-store.ts); the
  * composition root picks one (src/stores.ts).
  */
-import type { BulwarkError } from '../core/errors.js';
-import type { Result } from '../core/result.js';
+import type { BulwarkError, Result } from '../core/index.js';
 
 /**
  * pending: waiting for an operator; approved / denied: decided (by an operator, or denied at shutdown);

@@ -4,7 +4,7 @@
  * (CLI, API, chat buttons), never into a prompt, so the model can neither see nor forge one.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { digestEqual } from '../core/compare.js';
+import { digestEqual } from '../core/index.js';
 
 export type Decision = 'approve' | 'deny';
 

@@ -8,12 +8,20 @@
  * - every request and every decision is recorded in the ApprovalStore (the view redacted first), in order; a
  *   request that cannot be recorded is denied (fail closed), a decision that cannot be recorded is audited.
  */
-import type { ActionClass } from './action-classifier-classes.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import type { EventBus, EventContext, SecurityEvent } from '../core/events.js';
-import { newId } from '../core/ids.js';
-import type { GateId } from '../core/layers.js';
-import { err, ok, type Result } from '../core/result.js';
+import type { ActionClass } from '../config/index.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  type EventBus,
+  type EventContext,
+  type SecurityEvent,
+  newId,
+  type GateId,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
 import { ApprovalSigner, type Decision } from './approval-tokens.js';
 import type {
   ApprovalDecisionRecord,

@@ -3,7 +3,7 @@
  * execution recomputes it and any drift (arguments, cwd, network grants, agent, session, the file
  * a write would replace) voids the approval.
  */
-import { sha256Hex } from '../core/compare.js';
+import { sha256Hex } from '../core/index.js';
 
 export interface NetworkGrant {
   /** none: no egress; broker: only through the L08 broker; host: the host's network (operator opted in; exec.network). */

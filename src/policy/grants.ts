@@ -9,11 +9,17 @@
  * credential and config classes (secrets, configuration), anything a tool's own gate asks about (`view.layer`, e.g.
  * L11.7 host-executed files), and paths with a dot segment (.git, .github, .envrc …: files other programs execute).
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus, SecurityEvent } from '../core/events.js';
-import { newId } from '../core/ids.js';
-import { err, ok, type Result } from '../core/result.js';
-import type { ActionClass } from './action-classifier-classes.js';
+import {
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type SecurityEvent,
+  newId,
+  err,
+  ok,
+  type Result,
+} from '../core/index.js';
+import type { ActionClass } from '../config/index.js';
 import type { EffectView } from './approvals.js';
 
 declare module '../core/events.js' {

@@ -1,9 +1,18 @@
 /** The embedded ApprovalStore: one row per approval request in SQLite (bulwark.db, room 'approvals'). */
 import type { Statement } from 'better-sqlite3';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { migrate, sqliteCall, type Db } from '../core/sqlite.js';
-import { storeClosed, storeFailure, wellFormed } from '../core/store.js';
+import {
+  bulwarkError,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  migrate,
+  sqliteCall,
+  type Db,
+  storeClosed,
+  storeFailure,
+  wellFormed,
+} from '../core/index.js';
 import {
   APPROVAL_STATUSES,
   MAX_APPROVAL_PAGE,

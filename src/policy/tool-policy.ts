@@ -3,9 +3,8 @@
  * agent's allow list adds tools or groups, its deny list removes them and always wins.
  * policy/ sits below agent/, so tools are described here only by (name, group) pairs.
  */
-import type { TOOL_PROFILES } from '../config/schema.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import type { TOOL_PROFILES } from '../config/index.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 export type ToolProfile = (typeof TOOL_PROFILES)[number];
 

@@ -4,16 +4,13 @@
  *   per agent:  secrets: AgentSecretsSchema             (glob allow-list, deny by default)
  * plus helpers that turn a parsed config into scopes and a `{ secret: NAME }` resolver.
  */
-import type { SecretsConfig } from '../config/sections/secrets.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import { err, type Result } from '../core/result.js';
+import { type SecretsConfig, isSecretReference } from '../config/index.js';
+import { bulwarkError, type BulwarkError, type EventBus, err, type Result } from '../core/index.js';
 import { MASTER_KEY_ENV, type MasterKeyOptions } from './master-key.js';
 import { createScopedSecrets } from './scoped.js';
 import type { AccessContext, SecretReader } from './types.js';
-import { isSecretReference } from '../config/secret-ref.js';
 
-export { SecretsConfigSchema, AgentSecretsSchema, type SecretsConfig } from '../config/sections/secrets.js';
+export { SecretsConfigSchema, AgentSecretsSchema, type SecretsConfig } from '../config/index.js';
 
 export function masterKeyOptionsFromConfig(
   cfg: SecretsConfig | undefined,

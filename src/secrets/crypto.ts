@@ -6,8 +6,7 @@
  * Sealed layout: version (1) | salt (16) | iv (12) | tag (16) | ciphertext.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 
 export const MASTER_KEY_BYTES = 32;
 const VERSION = 1;

@@ -4,8 +4,7 @@
  * an inline ` #` comment. Errors name the line, never the value. A NUL byte, text after a closing quote
  * and a name given twice are errors: each would otherwise import something other than what the file seems to say.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { SECRET_NAME_RE } from './types.js';
 
 export const MAX_DOTENV_BYTES = 1024 * 1024;

@@ -7,11 +7,15 @@
  * copies need no forms of their own. A value of high entropy is also held as its windows of WINDOW characters,
  * so any part of it that long (one half of it, a piece cut out of it) is found too.
  */
-import { base64Cores } from '../text/base64-cores.js';
-import { asciiLower } from '../text/multi-match.js';
-import { shannonEntropy } from '../text/patterns/secret-checks.js';
-import { base32Cores, reverseText, rot13 } from '../text/reversible.js';
-import { stripSeparators } from '../text/separated.js';
+import {
+  base64Cores,
+  asciiLower,
+  shannonEntropy,
+  base32Cores,
+  reverseText,
+  rot13,
+  stripSeparators,
+} from '../text/index.js';
 
 export type LeakEncoding =
   | 'raw'

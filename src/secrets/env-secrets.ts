@@ -3,8 +3,8 @@
  * then removed from process.env (through src/config/env.ts), so children and later code cannot read
  * them. The captured values stay reachable only through the secret store's `get`.
  */
-import { envSnapshot, scrubProcessEnv } from '../config/env.js';
-import { CRITICAL_SECRET_FORMAT_IDS, SECRET_FORMATS } from '../text/patterns/secret-formats.js';
+import { envSnapshot, scrubProcessEnv } from '../config/index.js';
+import { CRITICAL_SECRET_FORMAT_IDS, SECRET_FORMATS } from '../text/index.js';
 import { MASTER_KEY_ENV } from './master-key.js';
 
 const CRITICAL_FORMATS = SECRET_FORMATS.filter((f) => CRITICAL_SECRET_FORMAT_IDS.has(f.id));

@@ -1,5 +1,5 @@
 /** Audit events of the secrets room. Payloads carry names and outcomes, never values. */
-import type { SecurityEvent } from '../core/events.js';
+import type { SecurityEvent } from '../core/index.js';
 
 export type SecretAccessOutcome = 'success' | 'denied' | 'not_found' | 'error';
 

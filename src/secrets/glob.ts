@@ -3,9 +3,9 @@
  * everything else is literal. Matched without regular expressions (linear, no ReDoS).
  */
 
-import { isReservedSecretName } from '../config/sections/secrets.js';
+import { isReservedSecretName } from '../config/index.js';
 
-export { SECRET_GLOB_RE, RESERVED_SECRET_PREFIX, isReservedSecretName } from '../config/sections/secrets.js';
+export { SECRET_GLOB_RE, RESERVED_SECRET_PREFIX, isReservedSecretName } from '../config/index.js';
 
 export function globMatches(glob: string, name: string): boolean {
   let g = 0;

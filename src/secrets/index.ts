@@ -10,7 +10,7 @@ export {
 export { Vault, VAULT_FILE, vaultPath, checkSecretName } from './vault.js';
 export { createScopedSecrets } from './scoped.js';
 export { LeakIndex } from './leak-index.js';
-export { redactLeakHits } from '../text/leak-redact.js';
+export { redactLeakHits } from '../text/index.js';
 export { encodedForms, MIN_FORM_LENGTH } from './encodings.js';
 export { captureEnvSecrets, looksLikeSecretEnvName, type EnvSecrets } from './env-secrets.js';
 export {
@@ -34,3 +34,9 @@ export {
 export { globMatches } from './glob.js';
 export type { AccessContext, SecretReader, SecretMeta } from './types.js';
 export { secretLayers } from './layer-report.js';
+export type { ScopeConfigView, SecretsConfig } from './config.js';
+export { MAX_DOTENV_BYTES, parseDotenv } from './dotenv.js';
+export { anyGlobMatches, isReservedSecretName } from './glob.js';
+export { auditPlaintext } from './plaintext-audit.js';
+export { checkDaemonFiles, daemonFileProblems, keyLocationOf } from './trusted-files.js';
+export { vaultNames } from './vault-names.js';

@@ -9,10 +9,16 @@
 import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
 
 const FINGERPRINT_LABEL = 'bulwark master key fingerprint v1';
 const RETIRED = '.retired-';

@@ -1,5 +1,5 @@
 /** What the secrets room reports to the layer catalogue: L06 (the vault) and L07 (per-agent scopes). */
-import type { LayerReporter } from '../core/layers.js';
+import type { LayerReporter } from '../core/index.js';
 
 export function secretLayers(scopes: ReadonlyMap<string, readonly string[]>): LayerReporter {
   const agents = [...scopes.keys()].filter((id) => !id.startsWith('daemon:')).length;

@@ -11,12 +11,20 @@
  * bounded expansion, so a hit never spans more than `maxHitSpan()` characters of the scanned text (what a
  * stream's hold-back must cover).
  */
-import type { LeakHit, LeakScanner } from '../core/leak.js';
-import { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from '../text/char-codes.js';
-import type { DecodedView } from '../text/decoded-view.js';
-import { asciiLower, MultiMatcher } from '../text/multi-match.js';
-import { redactLeakHits } from '../text/leak-redact.js';
-import { MAX_SEPARATOR_RUN, openSeparatedTail, separatedView } from '../text/separated.js';
+import type { LeakHit, LeakScanner } from '../core/index.js';
+import {
+  charCodeView,
+  MAX_CODE_GAP,
+  MAX_CODE_TOKEN,
+  openCharCodeTail,
+  type DecodedView,
+  asciiLower,
+  MultiMatcher,
+  redactLeakHits,
+  MAX_SEPARATOR_RUN,
+  openSeparatedTail,
+  separatedView,
+} from '../text/index.js';
 import { CHARACTER_FORMS, encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 import { hexDumpView } from './hex-dump.js';
 

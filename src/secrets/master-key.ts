@@ -14,13 +14,27 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync 
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { dataDirId, readDataDirId } from '../config/data-dir-id.js';
-import { envVar, scrubProcessEnv } from '../config/env.js';
-import { ancestorProblems, describeProblems, pathProblems } from '../config/ownership.js';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { absoluteFrom, childPath, isInside } from '../core/safe-path.js';
+import {
+  dataDirId,
+  readDataDirId,
+  envVar,
+  scrubProcessEnv,
+  ancestorProblems,
+  describeProblems,
+  pathProblems,
+} from '../config/index.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  absoluteFrom,
+  childPath,
+  isInside,
+} from '../core/index.js';
 import { MASTER_KEY_BYTES } from './crypto.js';
 import { listRetired, pendingKeyPath, vaultTag } from './key-ring.js';
 

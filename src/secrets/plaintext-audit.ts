@@ -4,13 +4,10 @@
  * Findings name the place and the kind of secret, never the value.
  */
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import type { LeakScanner } from '../core/leak.js';
-import { childPath } from '../core/safe-path.js';
-import { SECRET_FORMATS } from '../text/patterns/secret-formats.js';
-import type { PatternDef } from '../text/patterns/types.js';
+import { type LeakScanner, childPath } from '../core/index.js';
+import { SECRET_FORMATS, type PatternDef, secretScanner, type SecretScanner } from '../text/index.js';
 import { looksLikeSecretEnvName } from './env-secrets.js';
 import { MASTER_KEY_ENV } from './master-key.js';
-import { secretScanner, type SecretScanner } from '../text/secret-scan.js';
 
 export type AuditPlace = 'config' | 'data_dir' | 'environment' | 'shell_history';
 

@@ -2,9 +2,7 @@
  * L07 scoped secret manager: a decorator over any SecretReader that lets one agent read only the
  * names its glob allow-list covers (deny by default) and audits every access with its outcome.
  */
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import { err, type Result } from '../core/result.js';
+import { bulwarkError, type BulwarkError, type EventBus, err, type Result } from '../core/index.js';
 import './events.js';
 import type { SecretAccessOutcome } from './events.js';
 import { anyGlobMatches, isReservedSecretName, RESERVED_SECRET_PREFIX } from './glob.js';

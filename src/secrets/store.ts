@@ -5,12 +5,18 @@
  */
 import { existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDataDir } from '../config/data-dir.js';
-import { createFileAtomic } from '../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import { err, ok, type Result } from '../core/result.js';
-import { absoluteFrom } from '../core/safe-path.js';
+import { ensureDataDir } from '../config/index.js';
+import {
+  createFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  type EventBus,
+  err,
+  ok,
+  type Result,
+  absoluteFrom,
+} from '../core/index.js';
 import type { EnvSecrets } from './env-secrets.js';
 import {
   fingerprint,

@@ -5,12 +5,16 @@
  * same findings, so the two never disagree about what is refused.
  */
 import { statSync } from 'node:fs';
-import { dataDirProblems, refuseProblems } from '../config/data-dir.js';
-import { configPath, loadConfig } from '../config/load.js';
-import { ancestorProblems, pathProblems, type FileProblem } from '../config/ownership.js';
-import type { BulwarkError } from '../core/errors.js';
-import type { Result } from '../core/result.js';
-import { childPath, isInside } from '../core/safe-path.js';
+import {
+  dataDirProblems,
+  refuseProblems,
+  configPath,
+  loadConfig,
+  ancestorProblems,
+  pathProblems,
+  type FileProblem,
+} from '../config/index.js';
+import { type BulwarkError, type Result, childPath, isInside } from '../core/index.js';
 import { masterKeyOptionsFromConfig } from './config.js';
 import { keyConfigDir, locateMasterKey, type KeyLocation } from './master-key.js';
 

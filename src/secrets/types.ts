@@ -1,6 +1,5 @@
 /** Contracts of the secrets room (L06/L07). The agent-facing interface has `get` only: no enumeration. */
-import type { BulwarkError } from '../core/errors.js';
-import type { Result } from '../core/result.js';
+import type { BulwarkError, Result } from '../core/index.js';
 
 /** Who is asking; carried into every `secret:accessed` event. */
 export interface AccessContext {

@@ -6,9 +6,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, childPath } from '../core/index.js';
 import { VAULT_FILE } from './vault.js';
 
 export function vaultNames(dataDir: string): Result<string[], BulwarkError> {

@@ -5,11 +5,21 @@
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
-import { migrate, openDatabase, type Db, closeDatabase, checkpointTruncate } from '../core/sqlite.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  type EventBus,
+  err,
+  ok,
+  type Result,
+  childPath,
+  migrate,
+  openDatabase,
+  type Db,
+  closeDatabase,
+  checkpointTruncate,
+} from '../core/index.js';
 import { open as openRecord, seal } from './crypto.js';
 import { EMPTY_ENV_SECRETS, type EnvSecrets } from './env-secrets.js';
 import './events.js';

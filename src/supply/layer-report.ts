@@ -1,5 +1,5 @@
 /** Supply-chain layers as this build has them: L24 scans skills and MCP tool definitions; L25 is not built yet. */
-import { staticReporter, type LayerReporter } from '../core/layers.js';
+import { staticReporter, type LayerReporter } from '../core/index.js';
 
 export function supplyLayers(): LayerReporter {
   return staticReporter('supply', [

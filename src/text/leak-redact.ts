@@ -1,4 +1,4 @@
-import type { LeakHit } from '../core/leak.js';
+import type { LeakHit } from '../core/index.js';
 import { replaceSpans } from './multi-match.js';
 
 /** Replaces the union of the leak-index hit spans with one `[REDACTED:<name>]` per merged span. */

@@ -12,8 +12,7 @@
  * (empty lists, the defaults of plain commands) is frozen. Objects are not frozen one by one: on a long line
  * that doubled the cost of reading it.
  */
-import { err, ok, type Result } from '../core/result.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { err, ok, type Result, bulwarkError, type BulwarkError } from '../core/index.js';
 import { parseSimpleCommands, MAX_NESTING, type Redirect, type SimpleCommand, type Word } from './shell-parse.js';
 import { isPlain, unwrap, type Unwrapped } from './shell-unwrap.js';
 import { feedFacts, type FeedVia } from './shell-feed.js';

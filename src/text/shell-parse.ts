@@ -6,8 +6,7 @@
  * policy sees `rm` where the text says `\r"m"`. Words that depend on runtime values are flagged
  * `dynamic` so the policy can reason about what it cannot know.
  */
-import { err, ok, type Result } from '../core/result.js';
-import { bulwarkError, type BulwarkError } from '../core/errors.js';
+import { err, ok, type Result, bulwarkError, type BulwarkError } from '../core/index.js';
 
 /** A word the shell reads as a variable assignment (`NAME=value`). */
 export const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;

@@ -8,10 +8,17 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { createFileAtomic, writeFileAtomic } from '../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { childPath } from '../core/safe-path.js';
+import {
+  createFileAtomic,
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
 import {
   createClientCa,
   createCrl,

@@ -5,8 +5,8 @@
  * it its identity, scopes and owner flag. A certificate nothing matches gets nothing.
  */
 import { createHash } from 'node:crypto';
-import type { Caller } from '../core/caller.js';
-import type { TlsClient } from '../config/sections/tls.js';
+import type { Caller } from '../core/index.js';
+import type { TlsClient } from '../config/index.js';
 import type { RevocationVerdict } from './crl.js';
 import { normaliseSerial, x509 } from './x509.js';
 

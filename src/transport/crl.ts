@@ -4,8 +4,7 @@
  * past its nextUpdate, every client certificate is refused (fail closed) with the reason.
  */
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { crlSerials, normaliseSerial, x509 } from './x509.js';
 
 export type CrlState =

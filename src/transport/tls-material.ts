@@ -6,10 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type TlsOptions } from 'node:tls';
-import type { TlsConfig } from '../config/sections/tls.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { err, ok, type Result } from '../core/result.js';
-import { absoluteFrom } from '../core/safe-path.js';
+import type { TlsConfig } from '../config/index.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, absoluteFrom } from '../core/index.js';
 import { pemCertificates } from './crl.js';
 
 export interface TlsMaterial {

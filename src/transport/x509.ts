@@ -7,8 +7,7 @@
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { bulwarkError, describeCause, type BulwarkError } from '../core/errors.js';
-import { attemptAsync, type Result } from '../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, attemptAsync, type Result } from '../core/index.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

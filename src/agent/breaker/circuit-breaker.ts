@@ -6,10 +6,16 @@
  *                        its own breaker lets them) or fail at once with the fallback message
  *   half-open → closed   after enough successful probes (one probe at a time); a failed probe re-opens
  */
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import type { EventBus, EventContext } from '../../core/events.js';
-import { err, ok, type Result } from '../../core/result.js';
-import type { BreakerConfig } from '../../config/sections/budget.js';
+import {
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type EventContext,
+  err,
+  ok,
+  type Result,
+} from '../../core/index.js';
+import type { BreakerConfig } from '../../config/index.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

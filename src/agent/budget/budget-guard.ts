@@ -6,12 +6,18 @@
  * provider reported and a floor estimated from the bytes sent and received (estimate.ts), per direction: a
  * provider that reports no usage, or too little, is counted all the same, and each such call is audited.
  */
-import { auditContext } from '../../core/context.js';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import type { EventBus, EventContext } from '../../core/events.js';
-import { err, ok, type Result } from '../../core/result.js';
+import {
+  auditContext,
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type EventContext,
+  err,
+  ok,
+  type Result,
+} from '../../core/index.js';
 import type { ModelCallOutcome, ModelRequest, TurnContext } from '../types.js';
-import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/sections/budget.js';
+import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/index.js';
 import { estimatePromptTokens, floorTokens, requestBytes } from './estimate.js';
 import { startOfUtcDay, type UsageStore } from './usage-store.js';
 

@@ -1,7 +1,6 @@
 /** The embedded UsageStore: one row per agent, model and minute in SQLite (bulwark.db, room 'usage'). */
 import type { Statement } from 'better-sqlite3';
-import { migrate, sqliteCall, type Db } from '../../core/sqlite.js';
-import { storeClosed, storeFailure, wellFormed } from '../../core/store.js';
+import { migrate, sqliteCall, type Db, storeClosed, storeFailure, wellFormed } from '../../core/index.js';
 import { USAGE_KEEP_DAYS, USAGE_MINUTE_MS, type UsageEntry, type UsageRow, type UsageStore } from './usage-store.js';
 
 const MIGRATIONS = [

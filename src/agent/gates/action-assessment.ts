@@ -2,10 +2,8 @@
  * L27's assessment of one tool call: its classes, the decision the agent's approvals config gives them
  * (allow, approve, deny) and the hash of the exact effect an operator would approve (L13).
  */
-import { classifyAction, type Classification } from '../../policy/action-classifier.js';
-import { buildEffect } from '../../policy/approval-effect.js';
-import type { ApprovalsConfig } from '../../config/sections/approvals.js';
-import type { NetworkGrant } from '../../policy/effect-hash.js';
+import { classifyAction, type Classification, buildEffect, type NetworkGrant } from '../../policy/index.js';
+import type { ApprovalsConfig } from '../../config/index.js';
 import type { Tool } from '../tools/tool.js';
 
 export type ToolDecision = 'allow' | 'approve' | 'deny';

@@ -6,18 +6,30 @@
  * runs, the effect is recomputed from the arguments and workspace the tool really receives, and a run with no
  * grant for that exact effect is refused (drift).
  */
-import { auditContext } from '../../core/context.js';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import type { EventBus } from '../../core/events.js';
-import type { GateId, GateReport, LayerReporter } from '../../core/layers.js';
-import type { Gate } from '../../core/pipeline.js';
-import { err, ok } from '../../core/result.js';
-import { buildEffect, buildView } from '../../policy/approval-effect.js';
-import type { ApprovalQueue, EffectView } from '../../policy/approvals.js';
-import { canonicalJson, effectHash, type Effect } from '../../policy/effect-hash.js';
+import {
+  auditContext,
+  bulwarkError,
+  type BulwarkError,
+  type EventBus,
+  type GateId,
+  type GateReport,
+  type LayerReporter,
+  type Gate,
+  err,
+  ok,
+  type CallContext,
+} from '../../core/index.js';
+import {
+  buildEffect,
+  buildView,
+  type ApprovalQueue,
+  type EffectView,
+  canonicalJson,
+  effectHash,
+  type Effect,
+} from '../../policy/index.js';
 import type { OperatorApprovals } from '../tools/tool.js';
 import type { ToolCallItem, ToolRunItem } from '../boundaries.js';
-import type { CallContext } from '../../core/context.js';
 import type { Assess, AssessDeps, Assessment } from './action-assessment.js';
 import { createAssess } from './action-assessment.js';
 

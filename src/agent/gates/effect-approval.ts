@@ -4,11 +4,9 @@
  * by the output guard (L02 and the leak index) before any surface shows it. The decision is bound to the hash
  * of the exact effect set; the command is not run again, its retained changes are applied as shown.
  */
-import { auditContext } from '../../core/context.js';
-import type { ApproveEffects, HeldEffects } from '../../exec/effects-gate.js';
-import { lineDiff } from '../../policy/approval-effect.js';
-import type { ApprovalQueue, EffectView } from '../../policy/approvals.js';
-import type { NetworkGrant } from '../../policy/effect-hash.js';
+import { auditContext } from '../../core/index.js';
+import type { ApproveEffects, HeldEffects } from '../../exec/index.js';
+import { lineDiff, type ApprovalQueue, type EffectView, type NetworkGrant } from '../../policy/index.js';
 import type { ToolRunContext } from '../tools/tool.js';
 
 export interface EffectApprovalDeps {

@@ -3,11 +3,7 @@
  * turn's user text and appends them to the system prompt in a marked block (memory/recall.ts). The memory-write
  * boundary's gates (L15 → L14) live in the memory room; src/pipelines.ts declares both.
  */
-import { auditContext } from '../../core/context.js';
-import { describeCause } from '../../core/errors.js';
-import type { EventBus } from '../../core/events.js';
-import type { Gate } from '../../core/pipeline.js';
-import { ok } from '../../core/result.js';
+import { auditContext, describeCause, type EventBus, type Gate, ok } from '../../core/index.js';
 import { recallBlock, type MemoryService } from '../../memory/index.js';
 import type { PromptItem } from '../boundaries.js';
 

@@ -3,11 +3,7 @@
  * while the primary's breaker is open), and the budget is checked for that model. Each gate leaves a
  * settlement the turn loop calls when the call is over (usage, health) or cancels when it never happens.
  */
-import { auditContext } from '../../core/context.js';
-import type { EventBus } from '../../core/events.js';
-import type { GateReport, LayerReporter } from '../../core/layers.js';
-import type { Gate } from '../../core/pipeline.js';
-import { ok } from '../../core/result.js';
+import { auditContext, type EventBus, type GateReport, type LayerReporter, type Gate, ok } from '../../core/index.js';
 import type { ModelCallItem } from '../boundaries.js';
 import type { BudgetGuard } from '../budget/budget-guard.js';
 import { breakerKey, type CircuitBreakers } from '../breaker/circuit-breaker.js';

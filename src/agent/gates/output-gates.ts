@@ -2,9 +2,8 @@
  * The output guard (L02) and canaries (L17) as gates: the canary goes into the system prompt, every tool call's
  * arguments are scanned before anything else judges them, and every response is filtered as it streams.
  */
-import type { Gate, StreamGate } from '../../core/pipeline.js';
-import { ok } from '../../core/result.js';
-import type { OutputGuard } from '../../guards/output-guard.js';
+import { type Gate, type StreamGate, ok } from '../../core/index.js';
+import type { OutputGuard } from '../../guards/index.js';
 import type { PromptItem, ToolCallItem } from '../boundaries.js';
 
 export interface OutputGates {

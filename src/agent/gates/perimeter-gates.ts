@@ -2,9 +2,8 @@
  * The perimeter's steps as gates: inbound user text (L05 → L04 → L01 → L05 → L01) and tool results
  * (L23 → L03 → the hard cap).
  */
-import type { Gate } from '../../core/pipeline.js';
-import { err, ok } from '../../core/result.js';
-import type { Perimeter } from '../../guards/perimeter.js';
+import { type Gate, err, ok } from '../../core/index.js';
+import type { Perimeter } from '../../guards/index.js';
 import type { InboundItem, ToolResultItem } from '../boundaries.js';
 
 export interface InboundGates {

@@ -4,13 +4,17 @@
  * store sees the result. The model can still reason about which secret a file holds; tools that need the value
  * get it through the broker, never through the conversation. Audited with the names, never a value.
  */
-import { auditContext } from '../../core/context.js';
-import type { EventBus, SecurityEvent } from '../../core/events.js';
-import { EMPTY_LEAK_SCANNER, type LeakScanner } from '../../core/leak.js';
-import type { Gate } from '../../core/pipeline.js';
-import { ok } from '../../core/result.js';
-import { scanOutput } from '../../guards/output-guard-scan.js';
-import { replaceSpans } from '../../text/multi-match.js';
+import {
+  auditContext,
+  type EventBus,
+  type SecurityEvent,
+  EMPTY_LEAK_SCANNER,
+  type LeakScanner,
+  type Gate,
+  ok,
+} from '../../core/index.js';
+import { scanOutput } from '../../guards/index.js';
+import { replaceSpans } from '../../text/index.js';
 import type { ToolResultItem } from '../boundaries.js';
 
 declare module '../../core/events.js' {

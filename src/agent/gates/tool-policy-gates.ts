@@ -2,13 +2,8 @@
  * L12 at two boundaries: the prompt offers the model only the tools its agent's policy allows, and a call to
  * any other tool — or with arguments that are not a JSON object — is refused before any other layer looks at it.
  */
-import { auditContext } from '../../core/context.js';
-import { bulwarkError } from '../../core/errors.js';
-import type { EventBus } from '../../core/events.js';
-import type { LayerReporter } from '../../core/layers.js';
-import type { Gate } from '../../core/pipeline.js';
-import { err, ok } from '../../core/result.js';
-import type { ToolPolicy } from '../../policy/tool-policy.js';
+import { auditContext, bulwarkError, type EventBus, type LayerReporter, type Gate, err, ok } from '../../core/index.js';
+import type { ToolPolicy } from '../../policy/index.js';
 import type { PromptItem, ToolCallItem } from '../boundaries.js';
 
 export interface ToolPolicyGates extends LayerReporter {

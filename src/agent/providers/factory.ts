@@ -1,7 +1,5 @@
-import type { ProviderConfig } from '../../config/schema.js';
-import type { BulwarkError } from '../../core/errors.js';
-import { ok, type Result } from '../../core/result.js';
-import type { CallContext } from '../../core/context.js';
+import type { ProviderConfig } from '../../config/index.js';
+import { type BulwarkError, ok, type Result, type CallContext } from '../../core/index.js';
 import type { Provider } from '../types.js';
 import { createAnthropicProvider } from './anthropic.js';
 import type { KeySource } from './key-source.js';

@@ -1,6 +1,4 @@
-import type { BulwarkError } from '../../core/errors.js';
-import type { Result } from '../../core/result.js';
-import type { CallContext } from '../../core/context.js';
+import type { BulwarkError, Result, CallContext } from '../../core/index.js';
 
 /**
  * Resolves a provider's API key at use time; `undefined` when the provider needs none (e.g. local Ollama).

@@ -1,4 +1,4 @@
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
+import { bulwarkError, describeCause, type BulwarkError } from '../../core/index.js';
 
 export type ProviderErrorCode =
   'auth' | 'rate_limit' | 'timeout' | 'unavailable' | 'bad_request' | 'cancelled' | 'not_configured';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 
 /** Validates untrusted tool arguments against a zod schema; the error lists each bad field. */
 export function parseArgs<T>(tool: string, schema: z.ZodType<T>, args: unknown): Result<T, BulwarkError> {

@@ -4,12 +4,9 @@
  * directory check, OS sandbox and allow-listed environment in src/exec). Output keeps head and
  * tail; a timeout or a cancelled turn kills the whole process tree.
  */
-import { auditContext } from '../../core/context.js';
+import { auditContext, bulwarkError, err, ok } from '../../core/index.js';
 import { z } from 'zod';
-import { bulwarkError } from '../../core/errors.js';
-import { err, ok } from '../../core/result.js';
-import type { ApproveEffects, EffectsReport } from '../../exec/effects-gate.js';
-import type { ExecRunner } from '../../exec/runner.js';
+import type { ApproveEffects, EffectsReport, ExecRunner } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { Tool, ToolRunContext } from './tool.js';
 

@@ -9,8 +9,7 @@
  * frames it, and it taints the rest of the turn), each entry with its origin shown.
  */
 import { z } from 'zod';
-import { bulwarkError } from '../../core/errors.js';
-import { err, ok } from '../../core/result.js';
+import { bulwarkError, err, ok } from '../../core/index.js';
 import type { MemoryStore, ScoredEntry } from '../../memory/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { Tool } from './tool.js';

@@ -1,9 +1,6 @@
-import type { BulwarkError } from '../../core/errors.js';
-import type { Result } from '../../core/result.js';
-import type { ActionClass } from '../../config/sections/approvals.js';
-import type { GateId } from '../../core/layers.js';
-import type { ToolGroupName } from '../../policy/tool-policy.js';
-import type { CallContext } from '../../core/context.js';
+import type { BulwarkError, Result, GateId, CallContext } from '../../core/index.js';
+import type { ActionClass } from '../../config/index.js';
+import type { ToolGroupName } from '../../policy/index.js';
 import type { MemoryEntry, MemoryKind, ScoredEntry } from '../../memory/index.js';
 import type { ToolSpec, TurnContext } from '../types.js';
 

@@ -3,15 +3,11 @@
  * every redirect re-checked, size and time caps) and return readable text. The result is external content:
  * the integrator wraps it with L03 (`external: true`) and the agent loop sanitises it with L23.
  */
-import { auditContext } from '../../core/context.js';
+import { auditContext, bulwarkError, describeCause, err, ok } from '../../core/index.js';
 import { z } from 'zod';
 import { convert } from 'html-to-text';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { bulwarkError, describeCause } from '../../core/errors.js';
-import { err, ok } from '../../core/result.js';
-import type { SsrfGuard } from '../../net/guard.js';
-import { guardedFetch, type FetchLimits } from '../../net/fetch.js';
-import type { Transport } from '../../net/pinned-transport.js';
+import { type SsrfGuard, guardedFetch, type FetchLimits, type Transport } from '../../net/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { EgressCheck } from '../egress-taint.js';
 import type { Tool } from './tool.js';

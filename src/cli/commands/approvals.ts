@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { z } from 'zod';
-import { describeCause } from '../../core/errors.js';
+import { describeCause } from '../../core/index.js';
 import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 import { examples } from '../help.js';

@@ -3,12 +3,9 @@
  * when a daemon answers on its admin API, the running broker's sessions and request totals.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { BrokerConfigSchema, PLACEHOLDER, type BrokerConfig } from '../../config/sections/broker.js';
-import { bindingRule } from '../../broker/bindings.js';
-import { BROKER_CA_SECRET } from '../../broker/ca-store.js';
+import { loadConfig, BrokerConfigSchema, PLACEHOLDER, type BrokerConfig } from '../../config/index.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
+import { bindingRule, BROKER_CA_SECRET } from '../../broker/index.js';
 import type { CliContext } from '../context.js';
 import { DaemonStatusError, fetchDaemonStatus, isBrokerLive, type BrokerLiveJson } from '../daemon-status.js';
 import { daemonToken } from '../daemon-url.js';

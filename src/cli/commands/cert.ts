@@ -5,15 +5,14 @@
  */
 import type { Command } from 'commander';
 import { isMap, isSeq, type Document } from 'yaml';
-import { CALLER_SCOPES } from '../../config/sections/tls.js';
+import { CALLER_SCOPES, ensureDataDir } from '../../config/index.js';
 import {
   createCaFiles,
   issueClientFiles,
   listClientFiles,
   revokeAndWriteCrl,
   TLS_FILES,
-} from '../../transport/cert-files.js';
-import { ensureDataDir } from '../../config/data-dir.js';
+} from '../../transport/index.js';
 import { editConfig } from '../config-edit.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';

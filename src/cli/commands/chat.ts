@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { describeCause } from '../../core/errors.js';
+import { describeCause } from '../../core/index.js';
 import type { CliContext } from '../context.js';
 import { daemonToken, daemonUrl } from '../daemon-url.js';
 import { action, fail, terminalSafe } from '../output.js';

@@ -1,9 +1,9 @@
 /** `bulwark config show`: the effective configuration (defaults filled in). */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { configPath, loadConfig } from '../../config/load.js';
-import { EMPTY_LEAK_SCANNER } from '../../core/leak.js';
-import { createSanitizer, redactConfigForDisplay } from '../../logging/logger.js';
+import { configPath, loadConfig } from '../../config/index.js';
+import { EMPTY_LEAK_SCANNER } from '../../core/index.js';
+import { createSanitizer, redactConfigForDisplay } from '../../logging/index.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 import { examples } from '../help.js';

@@ -8,19 +8,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { describeCause } from '../../core/errors.js';
+import { describeCause, childPath } from '../../core/index.js';
 import { tmpdir } from 'node:os';
-import { childPath } from '../../core/safe-path.js';
-import { loadConfig } from '../../config/load.js';
-import { EXEC_DEFAULTS } from '../../config/sections/exec.js';
-import { detectSandbox, type SandboxDetection } from '../../exec/detect.js';
-import { probeOverlay } from '../../exec/overlay-probe.js';
-import { lookupUser } from '../../exec/sandbox-identity.js';
-import { lockHolder } from '../../config/data-dir-lock.js';
-import { currentUid } from '../../config/ownership.js';
-import { CREDENTIAL_NAME, MASTER_KEY_ENV } from '../../secrets/master-key.js';
-import { daemonFileProblems, keyLocationOf } from '../../secrets/trusted-files.js';
-import { operatorGitGlobal, type GitGlobalValue } from '../../exec/host-executed/index.js';
+import { loadConfig, EXEC_DEFAULTS, lockHolder, currentUid } from '../../config/index.js';
+import {
+  detectSandbox,
+  type SandboxDetection,
+  probeOverlay,
+  lookupUser,
+  operatorGitGlobal,
+  type GitGlobalValue,
+} from '../../exec/index.js';
+import { CREDENTIAL_NAME, MASTER_KEY_ENV, daemonFileProblems, keyLocationOf } from '../../secrets/index.js';
 import type { CliContext } from '../context.js';
 import { action, formatTable, printJson } from '../output.js';
 import { examples } from '../help.js';

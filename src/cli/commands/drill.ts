@@ -4,19 +4,22 @@
  * is the same binary inside that jail: it reads the plan on stdin and reports JSON lines on stdout.
  */
 import type { Command } from 'commander';
-import { loadConfig, parseConfigText } from '../../config/load.js';
-import { readTextFileBounded } from '../../config/read-file.js';
-import type { Config } from '../../config/schema.js';
-import { describeCause } from '../../core/errors.js';
-import { err, type Result } from '../../core/result.js';
-import type { BulwarkError } from '../../core/errors.js';
-import { runInJail, type JailServices } from '../../drill/jail-runner.js';
-import { defaultLibraryDir, loadLibrary } from '../../drill/library.js';
-import { isGoal } from '../../drill/plan.js';
-import { prepareDrill } from '../../drill/prepare.js';
-import { exitCodeOf, formatSummary, formatTable, reportJson } from '../../drill/report.js';
-import { runDrill } from '../../drill/run-drill.js';
-import { GOAL_IDS } from '../../drill/scenario.js';
+import { loadConfig, parseConfigText, readTextFileBounded, type Config } from '../../config/index.js';
+import { describeCause, err, type Result, type BulwarkError } from '../../core/index.js';
+import {
+  runInJail,
+  type JailServices,
+  defaultLibraryDir,
+  loadLibrary,
+  isGoal,
+  prepareDrill,
+  exitCodeOf,
+  formatSummary,
+  formatTable,
+  reportJson,
+  runDrill,
+  GOAL_IDS,
+} from '../../drill/index.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson, terminalSafe } from '../output.js';
 import type { CliServices } from '../program.js';

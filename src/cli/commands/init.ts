@@ -1,17 +1,22 @@
 /** `bulwark init`: data dir (0700), default config.yaml, and the first token (shown once). */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ensureDataDir } from '../../config/data-dir.js';
-import { configPath, DEFAULT_CONFIG_YAML, loadConfig } from '../../config/load.js';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { ensureSandboxUser } from '../../exec/sandbox-user.js';
+import { ensureDataDir, configPath, DEFAULT_CONFIG_YAML, loadConfig } from '../../config/index.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+} from '../../core/index.js';
+import { ensureSandboxUser } from '../../exec/index.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 import type { CliServices, TokenRecord } from '../program.js';
 import { isMap } from 'yaml';
-import { createServerPair, TLS_FILES } from '../../transport/cert-files.js';
+import { createServerPair, TLS_FILES } from '../../transport/index.js';
 import { editConfig } from '../config-edit.js';
 
 export interface InitOutcome {

@@ -7,8 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { examples } from '../help.js';
-import { bulwarkError, describeCause } from '../../core/errors.js';
-import { absoluteFrom } from '../../core/safe-path.js';
+import { bulwarkError, describeCause, absoluteFrom } from '../../core/index.js';
 import {
   exportLine,
   MEMORY_KINDS,

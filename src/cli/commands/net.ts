@@ -1,12 +1,15 @@
 /** `bulwark net check URL…`: the L10 verdict for each URL, the addresses it resolved to, and the rule that fired. */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { EventBus } from '../../core/events.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { NetConfigSchema, type NetConfig } from '../../config/sections/net.js';
-import { SsrfGuard, verdictOf, type SsrfVerdict } from '../../net/guard.js';
-import { StubResolver, systemResolver, type Resolver } from '../../net/resolver.js';
+import { loadConfig, NetConfigSchema, type NetConfig } from '../../config/index.js';
+import { bulwarkError, type BulwarkError, EventBus, err, ok, type Result } from '../../core/index.js';
+import {
+  SsrfGuard,
+  verdictOf,
+  type SsrfVerdict,
+  StubResolver,
+  systemResolver,
+  type Resolver,
+} from '../../net/index.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';

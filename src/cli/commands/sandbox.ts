@@ -6,14 +6,12 @@
  */
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { ensureDataDir } from '../../config/data-dir.js';
-import { absoluteFrom, childPath } from '../../core/safe-path.js';
-import { describeCause } from '../../core/errors.js';
+import { loadConfig, ensureDataDir } from '../../config/index.js';
+import { absoluteFrom, childPath, describeCause } from '../../core/index.js';
 import { detectSandbox, ExecConfigSchema, startExec, type ExecConfig } from '../../exec/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
-import { describeEffects } from '../../agent/tools/exec.js';
+import { describeEffects } from '../../agent/index.js';
 import { confirmAtTerminal } from '../input.js';
 import { action, fail, printJson, terminalSafe } from '../output.js';
 import { examples } from '../help.js';

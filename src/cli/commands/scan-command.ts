@@ -5,9 +5,8 @@
  * answer is one JSON object per line; otherwise the whole FILE is one command line.
  */
 import type { Command } from 'commander';
-import { evaluateCommand } from '../../exec/command-policy.js';
-import type { BulwarkError } from '../../core/errors.js';
-import { ok, type Result } from '../../core/result.js';
+import { evaluateCommand } from '../../exec/index.js';
+import { type BulwarkError, ok, type Result } from '../../core/index.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';

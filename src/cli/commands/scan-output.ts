@@ -8,12 +8,8 @@
  * The input is never echoed back: only its redacted form is printed.
  */
 import type { Command } from 'commander';
-import type { BulwarkError } from '../../core/errors.js';
-import { EMPTY_LEAK_SCANNER, type LeakScanner } from '../../core/leak.js';
-import { ok, type Result } from '../../core/result.js';
-import { CANARY_SHAPE } from '../../guards/canary.js';
-import { redact, scanOutput } from '../../guards/output-guard-scan.js';
-import { PromptFingerprint } from '../../guards/prompt-extraction.js';
+import { type BulwarkError, EMPTY_LEAK_SCANNER, type LeakScanner, ok, type Result } from '../../core/index.js';
+import { CANARY_SHAPE, redact, scanOutput, PromptFingerprint } from '../../guards/index.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';

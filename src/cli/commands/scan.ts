@@ -7,10 +7,8 @@
  * (nothing is printed to stdout then). Stable interface: add a target to SCAN_TARGETS to extend it.
  */
 import type { Command } from 'commander';
-import type { BulwarkError } from '../../core/errors.js';
-import { ok, type Result } from '../../core/result.js';
-import { createInputGuard } from '../../guards/input-guard.js';
-import { sanitizeToolOutput } from '../../guards/tool-output.js';
+import { type BulwarkError, ok, type Result } from '../../core/index.js';
+import { createInputGuard, sanitizeToolOutput } from '../../guards/index.js';
 import type { CliContext } from '../context.js';
 import { parseJsonlRows, readCliInput } from '../input.js';
 import { action, fail } from '../output.js';

@@ -6,27 +6,41 @@ import { existsSync, lstatSync, realpathSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { isCancel, password, confirm } from '@clack/prompts';
-import { envSnapshot } from '../../config/env.js';
-import { configPath, loadConfig } from '../../config/load.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { EventBus } from '../../core/events.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { readTextFileBounded } from '../../config/read-file.js';
+import {
+  envSnapshot,
+  configPath,
+  loadConfig,
+  readTextFileBounded,
+  RESERVED_SECRET_MESSAGE,
+} from '../../config/index.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  EventBus,
+  err,
+  ok,
+  type Result,
+  absoluteFrom,
+} from '../../core/index.js';
 import {
   masterKeyOptionsFromConfig,
   secretScopesFromConfig,
   type ScopeConfigView,
   type SecretsConfig,
-} from '../../secrets/config.js';
-import { MIN_FORM_LENGTH } from '../../secrets/encodings.js';
-import { MAX_DOTENV_BYTES, parseDotenv } from '../../secrets/dotenv.js';
-import { RESERVED_SECRET_MESSAGE } from '../../config/sections/secrets.js';
-import { anyGlobMatches, isReservedSecretName } from '../../secrets/glob.js';
-import { LeakIndex } from '../../secrets/leak-index.js';
-import { auditPlaintext } from '../../secrets/plaintext-audit.js';
-import { openSecretStore, rotateMasterKey, type SecretStore } from '../../secrets/store.js';
-import { checkSecretName, vaultPath } from '../../secrets/vault.js';
+  MIN_FORM_LENGTH,
+  MAX_DOTENV_BYTES,
+  parseDotenv,
+  anyGlobMatches,
+  isReservedSecretName,
+  LeakIndex,
+  auditPlaintext,
+  openSecretStore,
+  rotateMasterKey,
+  type SecretStore,
+  checkSecretName,
+  vaultPath,
+} from '../../secrets/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson } from '../output.js';

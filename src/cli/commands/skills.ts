@@ -4,10 +4,15 @@
  * is allow, 2 when warn or block, 1 on bad input. `add` refuses a `block` skill unless `--override NAME` names it.
  */
 import type { Command } from 'commander';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { scanSkillFolder } from '../../supply/skills/scan/folder.js';
-import type { SkillScan } from '../../supply/skills/scan/types.js';
-import { addSkill, listSkills, removeSkill, setSkillAgent } from '../../supply/skills/store.js';
+import { absoluteFrom } from '../../core/index.js';
+import {
+  scanSkillFolder,
+  type SkillScan,
+  addSkill,
+  listSkills,
+  removeSkill,
+  setSkillAgent,
+} from '../../supply/index.js';
 import type { CliContext } from '../context.js';
 import { examples } from '../help.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';

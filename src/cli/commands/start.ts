@@ -1,6 +1,6 @@
 /** `bulwark start`: the daemon in the foreground until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
-import type { LayerStatus } from '../../core/layers.js';
+import type { LayerStatus } from '../../core/index.js';
 import type { CliContext } from '../context.js';
 import { action, fail } from '../output.js';
 import type { CliServices } from '../program.js';

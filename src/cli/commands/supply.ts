@@ -4,9 +4,8 @@
  * check: 0 clean, 2 refused (listed, typosquat, stale or missing index), 1 bad input.
  */
 import type { Command } from 'commander';
-import { absoluteFrom } from '../../core/safe-path.js';
-import { updateIndex } from '../../supply/osv/advisory-index.js';
-import { DEFAULT_MAX_INDEX_AGE_DAYS, parsePackageSpec, screenPackage } from '../../supply/osv/screen.js';
+import { absoluteFrom } from '../../core/index.js';
+import { updateIndex, DEFAULT_MAX_INDEX_AGE_DAYS, parsePackageSpec, screenPackage } from '../../supply/index.js';
 import type { CliContext } from '../context.js';
 import { examples } from '../help.js';
 import { action, fail } from '../output.js';

@@ -1,6 +1,6 @@
 /** `bulwark usage`: token use and spend per agent and model (the L21 counters of the data dir's usage store). */
 import type { Command } from 'commander';
-import { startOfUtcDay, type UsageRow } from '../../agent/budget/usage-store.js';
+import { startOfUtcDay, type UsageRow } from '../../agent/index.js';
 import type { CliContext } from '../context.js';
 import type { CliServices } from '../program.js';
 import { action, fail, formatTable, printJson } from '../output.js';

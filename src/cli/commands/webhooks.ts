@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../../config/sections/hooks.js';
-import { describeCause } from '../../core/errors.js';
-import { verifyWebhook } from '../../transport/webhooks/verify.js';
+import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../../config/index.js';
+import { describeCause } from '../../core/index.js';
+import { verifyWebhook } from '../../transport/index.js';
 import type { CliContext } from '../context.js';
 import { action, fail, printJson } from '../output.js';
 

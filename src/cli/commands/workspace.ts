@@ -5,13 +5,11 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { workspacePath } from '../../agent/runtime.js';
-import { absoluteFrom, childPath } from '../../core/safe-path.js';
-import { Journal } from '../../exec/effects/journal.js';
-import { entryTexts } from '../../exec/effects/journal-read.js';
-import { selectUndo, type UndoTarget } from '../../exec/effects/journal-query.js';
-import { lineDiff } from '../../policy/approval-effect.js';
+import { loadConfig } from '../../config/index.js';
+import { workspacePath } from '../../agent/index.js';
+import { absoluteFrom, childPath } from '../../core/index.js';
+import { Journal, entryTexts, selectUndo, type UndoTarget } from '../../exec/index.js';
+import { lineDiff } from '../../policy/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';

@@ -5,9 +5,16 @@
  * everything done so far: nothing is half-applied.
  */
 import { chmodSync, lchownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { childPath, nestedPath } from '../../core/safe-path.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+  nestedPath,
+} from '../../core/index.js';
 import { moveEntry } from './fs-moves.js';
 import { sizeOf, type Journal, type JournalChange } from './journal.js';
 import type { PathGlobs } from './path-globs.js';

@@ -9,7 +9,7 @@
  * git directory are never a reason to hold; disposable paths are not journaled either.
  */
 import { lstatSync, readFileSync } from 'node:fs';
-import { nestedPath } from '../../core/safe-path.js';
+import { nestedPath } from '../../core/index.js';
 import {
   describeRefusals,
   isGitDirectory,

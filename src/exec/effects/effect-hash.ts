@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { nestedPath } from '../../core/safe-path.js';
+import { nestedPath } from '../../core/index.js';
 import type { EffectSet } from './types.js';
 
 function fileDigest(abs: string): string {

@@ -4,9 +4,7 @@
  * copy — or a copy across filesystems); a file it creates is noted as created in this turn.
  */
 import { copyFileSync, linkSync, lstatSync, realpathSync } from 'node:fs';
-import type { BulwarkError } from '../../core/errors.js';
-import type { Result } from '../../core/result.js';
-import { childPath, relativeTo, safePath } from '../../core/safe-path.js';
+import { type BulwarkError, type Result, childPath, relativeTo, safePath } from '../../core/index.js';
 import type { Journal } from './journal.js';
 
 export interface WriteMeta {

@@ -3,8 +3,7 @@
  * newest first; a turn's entries are refused when a later change (not undone) touched the same paths, so an undo
  * never overwrites work done after it (undo to a time instead).
  */
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { JournalEntry } from './journal.js';
 
 export type UndoTarget = { readonly turn: string } | { readonly to: Date } | { readonly last: true };

@@ -3,7 +3,7 @@
  * the text before (the kept pre-image) and now (the workspace), for `bulwark workspace diff` and the API.
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { nestedPath } from '../../core/safe-path.js';
+import { nestedPath } from '../../core/index.js';
 import type { Journal, JournalChange, JournalEntry } from './journal.js';
 
 const TEXT_MAX = 256 * 1024;

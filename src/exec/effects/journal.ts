@@ -9,11 +9,19 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { randomHex } from '../../core/ids.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { childPath, isInside, nestedPath } from '../../core/safe-path.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  randomHex,
+  err,
+  ok,
+  type Result,
+  childPath,
+  isInside,
+  nestedPath,
+} from '../../core/index.js';
 import { moveEntry } from './fs-moves.js';
 import type { ChangeKind } from './types.js';
 

@@ -10,7 +10,7 @@
  * does not exist, as in fsTreeView.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { nestedPath } from '../../core/safe-path.js';
+import { nestedPath } from '../../core/index.js';
 import { MAX_VIEW_FILE_BYTES, type EntryKind, type TreeView } from '../host-executed/index.js';
 import type { UpperDir, UpperEntry } from './types.js';
 import { join } from './upper-scan.js';

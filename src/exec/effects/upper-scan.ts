@@ -4,7 +4,7 @@
  * different. Read only after the run's cgroup is empty and the overlay unmounted, so nothing writes meanwhile.
  */
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
-import { nestedPath } from '../../core/safe-path.js';
+import { nestedPath } from '../../core/index.js';
 import type { DirXattrs } from './overlay-xattrs.js';
 import type { Effect, EffectSet, PreImage, UpperDir, UpperEntry } from './types.js';
 

@@ -4,7 +4,7 @@
  * cached for the life of the view, so make a fresh view for each decision.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { childPath } from '../../core/safe-path.js';
+import { childPath } from '../../core/index.js';
 import { segmentsOf, type EntryKind, type TreeView } from './tree-view.js';
 
 /** Files larger than this are not read (the judge refuses what it cannot read where content matters). */

@@ -18,7 +18,7 @@
  * them), and refuses — rather than guesses — anything git itself would not read: a syntax error, a NUL byte or other
  * control character, a bare carriage return, text that is not UTF-8 (UTF-16 included), input over the size cap.
  */
-import { err, ok, type Result } from '../../core/result.js';
+import { err, ok, type Result } from '../../core/index.js';
 
 export interface GitConfigEntry {
   /** The variable's name as git looks it up: section and key lowercased, subsection as written. */

@@ -14,7 +14,7 @@
  *   its config. A pointer leading outside the workspace is refused.
  * - Deletions plant nothing and pass.
  */
-import { err, ok, type Result } from '../../core/result.js';
+import { err, ok, type Result } from '../../core/index.js';
 import { judgeGitConfig, judgeGitmodules, type ConfigProblem } from './git-config-judge.js';
 import { parseGitConfig, type GitConfigEntry } from './git-config-parse.js';
 import { gitfileTarget, isGitDirectory, pointerFileTarget, resolvePointer } from './git-dirs.js';

@@ -3,7 +3,7 @@
  * repository (cwd `/`), reading only the global config.
  */
 import { spawnSync } from 'node:child_process';
-import { err, ok, type Result } from '../../core/result.js';
+import { err, ok, type Result } from '../../core/index.js';
 
 export type GitGlobalValue = Result<string | undefined, { readonly missing: boolean; readonly message: string }>;
 

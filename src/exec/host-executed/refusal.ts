@@ -1,5 +1,5 @@
 /** What the judge answers when a change would plant something the host runs: where, which rule, which key, why. */
-import type { GateId } from '../../core/layers.js';
+import type { GateId } from '../../core/index.js';
 
 /** The gate whose refusals these are (the effects gate; see the README on host-executed files). */
 export const HOST_FILES_GATE: GateId = 'L11.7';

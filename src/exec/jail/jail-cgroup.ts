@@ -5,9 +5,7 @@
  * daemon looks for its own (with a cgroup namespace), so the drilled daemon bounds its commands as it does on the host.
  */
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { childPath } from '../../core/safe-path.js';
-import { describeCause } from '../../core/errors.js';
-import { randomHex } from '../../core/ids.js';
+import { childPath, describeCause, randomHex } from '../../core/index.js';
 
 const V1_PIDS = '/sys/fs/cgroup/pids';
 const V1_MEMORY = '/sys/fs/cgroup/memory';

@@ -18,9 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { isInside } from '../../core/safe-path.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { bulwarkError, describeCause, type BulwarkError, isInside, err, ok, type Result } from '../../core/index.js';
 import { firstExisting } from '../detect.js';
 import { createJailCgroups, joinJailCgroups, removeJailCgroups, type JailCgroups } from './jail-cgroup.js';
 

@@ -4,10 +4,9 @@
  * by the command's shell before anything else runs. A few bwraps are parked ahead in their cgroups
  * (parked-bwrap.ts) so a run does not wait for the cgroup join.
  */
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { CgroupPool } from '../cgroup.js';
-import type { ExecConfig } from '../../config/sections/exec.js';
+import type { ExecConfig } from '../../config/index.js';
 import { protectedMounts } from '../protected-paths.js';
 import { buildBwrapArgs, type SystemLayout } from './bwrap-args.js';
 import type { EtcStubs } from './etc-stubs.js';

@@ -4,7 +4,7 @@
  * so the detection smoke test runs under the same stubs as every real command.
  */
 import { writeFileSync } from 'node:fs';
-import { childPath } from '../../core/safe-path.js';
+import { childPath } from '../../core/index.js';
 
 const PASSWD =
   'root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:1000:1000:sandbox:/workspace:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n';

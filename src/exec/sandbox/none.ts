@@ -5,9 +5,8 @@
  * through the broker.
  */
 import { tmpdir } from 'node:os';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import type { ExecConfig } from '../../config/sections/exec.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
+import type { ExecConfig } from '../../config/index.js';
 import type { RunSpec, SandboxProvider, SpawnPlan } from './provider.js';
 import { commandShell } from './shell.js';
 

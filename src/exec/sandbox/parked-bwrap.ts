@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { describeCause } from '../../core/errors.js';
+import { describeCause } from '../../core/index.js';
 import type { CgroupPool } from '../cgroup.js';
 import { killGroup } from '../run-handle.js';
 import { BWRAP_HARDENING } from './bwrap-args.js';

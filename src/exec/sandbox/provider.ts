@@ -5,11 +5,10 @@
  * provider). Three providers: bwrap (Linux), sandbox-exec (macOS) and none (`exec.sandbox: off`).
  */
 import type { ChildProcess } from 'node:child_process';
-import type { BulwarkError } from '../../core/errors.js';
-import type { Result } from '../../core/result.js';
+import type { BulwarkError, Result } from '../../core/index.js';
 import type { BrokerSpawn } from '../broker-access.js';
 import type { SandboxCgroup } from '../cgroup.js';
-import type { ExecConfig, ExecLimits } from '../../config/sections/exec.js';
+import type { ExecConfig, ExecLimits } from '../../config/index.js';
 import type { ProtectedEntry } from '../protected-paths.js';
 import type { OverlaySpec } from './overlay-holder.js';
 

@@ -4,10 +4,8 @@
  */
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { childPath } from '../../core/safe-path.js';
-import type { ExecConfig } from '../../config/sections/exec.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, childPath } from '../../core/index.js';
+import type { ExecConfig } from '../../config/index.js';
 import type { RunSpec, SandboxProvider, SpawnPlan } from './provider.js';
 import { buildSbplProfile, SANDBOX_EXEC_PATH } from './sbpl.js';
 import { commandShell } from './shell.js';

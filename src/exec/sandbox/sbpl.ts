@@ -6,8 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { childPath } from '../../core/safe-path.js';
-import { describeCause } from '../../core/errors.js';
+import { childPath, describeCause } from '../../core/index.js';
 import type { ProviderProbe } from '../detect.js';
 
 export const SANDBOX_EXEC_PATH = '/usr/bin/sandbox-exec';

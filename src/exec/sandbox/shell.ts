@@ -2,7 +2,7 @@
  * The command's own shell, the first process of every sandbox: it proves the daemon alive and joins the run's
  * cgroup (bwrap), sets the resource limits, then evaluates the command line. No helper process.
  */
-import type { ExecLimits } from '../../config/sections/exec.js';
+import type { ExecLimits } from '../../config/index.js';
 import type { BrokerSpawn } from '../broker-access.js';
 import { ALIVE_FD } from './provider.js';
 

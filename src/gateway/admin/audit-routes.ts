@@ -11,8 +11,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { AuditStore } from '../../core/audit.js';
-import { isGateId } from '../../core/layers.js';
+import { type AuditStore, isGateId } from '../../core/index.js';
 import type { TokenScope } from '../auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';

@@ -7,8 +7,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { checkSessionId, MAX_SESSION_PAGE, type SessionStore } from '../../agent/session-store.js';
-import type { ChatMessage } from '../../agent/types.js';
+import { checkSessionId, MAX_SESSION_PAGE, type SessionStore, type ChatMessage } from '../../agent/index.js';
 import type { TokenScope } from '../auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';

@@ -7,8 +7,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { SecurityEvent } from '../../core/events.js';
-import type { EventBus } from '../../core/events.js';
+import type { SecurityEvent, EventBus } from '../../core/index.js';
 import type { TokenScope } from '../auth/scopes.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { readJsonBody } from '../body.js';

@@ -1,7 +1,7 @@
 /** GET /v1/usage?days=N (admin scope): tokens and cost per agent and model over the last N days (L21's counters). */
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { USAGE_KEEP_DAYS, type UsageStore } from '../../agent/budget/usage-store.js';
+import { USAGE_KEEP_DAYS, type UsageStore } from '../../agent/index.js';
 import type { TokenScope } from '../auth/scopes.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';

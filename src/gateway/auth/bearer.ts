@@ -4,7 +4,7 @@
  * each refusal is audited as `auth:denied` with the reason and route, never the token.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { EventBus } from '../../core/events.js';
+import { type EventBus, callerKey } from '../../core/index.js';
 import { failure, sendFailure, type HttpFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 import type { TokenScope } from './scopes.js';
@@ -13,7 +13,6 @@ import { looksLikeToken, TOKEN_PREFIX } from './token-format.js';
 import { truncatePath } from '../access-log.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
 import type { ClientCertAuth } from './client-cert.js';
-import { callerKey } from '../../core/caller.js';
 
 /** Query parameters that commonly carry credentials; compared lower-case with - and _ removed. */
 const CREDENTIAL_PARAMS = new Set([

@@ -4,7 +4,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { MiddlewareHandler } from 'hono';
-import type { ClientCertAuthority, ClientCertVerdict } from '../../transport/client-cert.js';
+import type { ClientCertAuthority, ClientCertVerdict } from '../../transport/index.js';
 import type { GatewayEnv } from '../env.js';
 
 type Ctx = Parameters<MiddlewareHandler<GatewayEnv>>[0];

@@ -13,10 +13,9 @@
  * window are always audited, whatever else is going on — and a well-formed token bulwark does not know draws on a
  * second global allowance of `maxAuditedPerWindow`.
  */
-import type { SecurityEvent } from '../../core/events.js';
-import type { EventBus } from '../../core/events.js';
-import type { AuthFailureLimitConfig } from '../../config/sections/gateway.js';
-import { parseIp } from '../../net/ip.js';
+import type { SecurityEvent, EventBus } from '../../core/index.js';
+import type { AuthFailureLimitConfig } from '../../config/index.js';
+import { parseIp } from '../../net/index.js';
 
 declare module '../../core/events.js' {
   interface EventMap {

@@ -4,11 +4,18 @@
  * hash, revoked ones included, without stopping at the first match, so neither the position of
  * a match nor the number of tokens shows in the timing of one comparison pass.
  */
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { digestEqual, sha256 } from '../../core/compare.js';
-import { newId } from '../../core/ids.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { migrate, type Db } from '../../core/sqlite.js';
+import {
+  bulwarkError,
+  type BulwarkError,
+  digestEqual,
+  sha256,
+  newId,
+  err,
+  ok,
+  type Result,
+  migrate,
+  type Db,
+} from '../../core/index.js';
 import { generateToken, looksLikeToken } from './token-format.js';
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from './scopes.js';
 

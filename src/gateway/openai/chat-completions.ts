@@ -6,10 +6,9 @@
  */
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
-import type { AgentRuntime, TurnEvent } from '../../agent/types.js';
-import { describeCause } from '../../core/errors.js';
+import type { AgentRuntime, TurnEvent } from '../../agent/index.js';
+import { describeCause, type EventBus } from '../../core/index.js';
 import type { ActiveTurns } from '../active-turns.js';
-import type { EventBus } from '../../core/events.js';
 import { layerNotices, type LayerNotices } from './layer-notices.js';
 import { readJsonBody } from '../body.js';
 import { failure, failureFromBulwarkError, sendFailure } from '../errors.js';

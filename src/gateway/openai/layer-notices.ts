@@ -5,8 +5,7 @@
  * can show next to the answer. Only the decision is told (layer, event, outcome, reason, pattern ids), never the
  * event's other fields; a turn gets at most MAX_NOTICES, the rest are counted.
  */
-import type { EventBus } from '../../core/events.js';
-import { GATES, LAYERS } from '../../core/layers.js';
+import { type EventBus, GATES, LAYERS } from '../../core/index.js';
 
 export interface LayerNotice {
   readonly layer: string;

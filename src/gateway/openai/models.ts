@@ -1,6 +1,6 @@
 /** GET /v1/models and /v1/models/:id — one model per configured agent, id = agent id. */
 import type { Context } from 'hono';
-import type { AgentRuntime } from '../../agent/types.js';
+import type { AgentRuntime } from '../../agent/index.js';
 import { failure, sendFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
 

@@ -9,9 +9,9 @@
  * - other known OpenAI fields (logprobs, response_format, …) are ignored and named in x-bulwark-ignored.
  */
 import { z } from 'zod';
-import type { ChatMessage, Sampling } from '../../agent/types.js';
-import { describeZodError } from '../../config/load.js';
-import { err, ok, type Result } from '../../core/result.js';
+import type { ChatMessage, Sampling } from '../../agent/index.js';
+import { describeZodError } from '../../config/index.js';
+import { err, ok, type Result } from '../../core/index.js';
 import { failure, type HttpFailure } from '../errors.js';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });

@@ -1,5 +1,5 @@
 /** OpenAI wire objects built from bulwark turn results. */
-import type { FinishReason } from '../../agent/types.js';
+import type { FinishReason } from '../../agent/index.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'content_filter';
 

@@ -4,9 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { childPath } from '../../core/safe-path.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, childPath } from '../../core/index.js';
 
 export interface UiAsset {
   readonly body: Uint8Array;

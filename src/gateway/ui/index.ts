@@ -4,9 +4,8 @@
  * Authorization header. The page talks to the same /v1 routes as every client, under the token's scopes.
  */
 import type { Context, Next } from 'hono';
-import type { BulwarkError } from '../../core/errors.js';
-import type { Result } from '../../core/result.js';
-import type { UiConfig } from '../../config/sections/ui.js';
+import type { BulwarkError, Result } from '../../core/index.js';
+import type { UiConfig } from '../../config/index.js';
 import type { AuthDeps } from '../auth/bearer.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';

@@ -6,9 +6,8 @@
  * against the token store, so a CLI revocation counts too). The token itself is never kept.
  */
 import { randomBytes } from 'node:crypto';
-import { digestEqual, sha256, sha256Hex } from '../../core/compare.js';
-import type { Caller } from '../../core/caller.js';
-import type { UiConfig } from '../../config/sections/ui.js';
+import { digestEqual, sha256, sha256Hex, type Caller } from '../../core/index.js';
+import type { UiConfig } from '../../config/index.js';
 import type { TokenInfo } from '../auth/token-store.js';
 
 export interface UiSession {

@@ -6,8 +6,7 @@
  * hash at approval, and a changed definition (a rug pull) is refused until re-approved.
  */
 import { createHash } from 'node:crypto';
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import { hiddenUnicodeFindings } from '../skills/scan/hidden-unicode.js';
 import { proseFindings } from '../skills/scan/prose.js';
 import type { SkillFinding, Verdict } from '../skills/scan/types.js';

@@ -6,10 +6,16 @@
  * is a refusal that says how to fix it.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { childPath } from '../../core/safe-path.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../../core/index.js';
 import { inRange, type RangeEvent } from './versions.js';
 
 export interface AdvisoryEntry {

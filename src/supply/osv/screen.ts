@@ -4,8 +4,7 @@
  * the package may not be listed as malicious or compromised at that version, and its name may not be one edit
  * away from a popular package it is not. Any doubt refuses (fail closed), naming the fix.
  */
-import { bulwarkError, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import { loadIndex, lookup, type AdvisoryIndex } from './advisory-index.js';
 import { POPULAR_PACKAGES } from './popular-packages.js';
 import { parseVersion } from './versions.js';

@@ -5,10 +5,8 @@
  * the installed folder, links refused). `allowed-tools` only narrows: the result is never more than the agent has.
  */
 import { readFileSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { safePath } from '../../core/safe-path.js';
-import { wrapExternal } from '../../guards/wrap-external.js';
+import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, safePath } from '../../core/index.js';
+import { wrapExternal } from '../../guards/index.js';
 import { parseSkillManifest } from './manifest.js';
 import { MAX_SCANNED_FILE_BYTES } from './scan/scan-skill.js';
 import { installedSkillDir, listSkills, type InstalledSkill } from './store.js';

@@ -15,10 +15,16 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { bulwarkError, describeCause, type BulwarkError } from '../../core/errors.js';
-import { err, ok, type Result } from '../../core/result.js';
-import { childPath } from '../../core/safe-path.js';
+import {
+  writeFileAtomic,
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../../core/index.js';
 import { parseSkillManifest, SKILL_NAME } from './manifest.js';
 import { readSkillTree } from './scan/files.js';
 import { scanTree } from './scan/folder.js';

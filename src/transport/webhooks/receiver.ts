@@ -4,12 +4,17 @@
  * and the injectable clock, then the persisted replay cache. Every refusal is audited with its reason
  * (`webhook:rejected`) and answered without it: a sender learns only that the delivery was refused.
  */
-import { describeCause, type BulwarkError } from '../../core/errors.js';
-import type { EventBus, SecurityEvent } from '../../core/events.js';
-import type { GateReport, LayerReporter } from '../../core/layers.js';
-import { sha256Hex } from '../../core/compare.js';
-import type { Result } from '../../core/result.js';
-import { durationSeconds, type HookConfig, type HooksConfig } from '../../config/sections/hooks.js';
+import {
+  describeCause,
+  type BulwarkError,
+  type EventBus,
+  type SecurityEvent,
+  type GateReport,
+  type LayerReporter,
+  sha256Hex,
+  type Result,
+} from '../../core/index.js';
+import { durationSeconds, type HookConfig, type HooksConfig } from '../../config/index.js';
 import type { ReplayCache } from './replay-cache.js';
 import { verifyWebhook, type WebhookDelivery } from './verify.js';
 

@@ -3,8 +3,7 @@
  * none) is claimed once per hook until it expires; a second claim is a replay. Persisted, so a restart does not
  * reopen the window. The embedded implementation keeps it in bulwark.db.
  */
-import type { Db } from '../../core/sqlite.js';
-import { migrate } from '../../core/sqlite.js';
+import { type Db, migrate } from '../../core/index.js';
 
 export interface ReplayCache {
   /** True when `key` was not seen for `hook` (it is now recorded until `expiresAt`); false for a replay. */

@@ -12,8 +12,8 @@
  * Pure: no clock, no store, no I/O (the clock is the caller's, so tests and `bulwark webhooks verify --now` agree).
  */
 import { createHmac } from 'node:crypto';
-import { digestEqual, sha256Hex } from '../../core/compare.js';
-import type { WebhookProvider } from '../../config/sections/hooks.js';
+import { digestEqual, sha256Hex } from '../../core/index.js';
+import type { WebhookProvider } from '../../config/index.js';
 
 export interface WebhookDelivery {
   /** Header names in any case; a header sent twice is a list. */

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { bulwarkError } from '../../../core/errors.js';
-import type { BulwarkError } from '../../../core/errors.js';
-import { err, ok, type Result } from '../../../core/result.js';
-import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/effects/file-journal.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../../core/index.js';
+import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/index.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';

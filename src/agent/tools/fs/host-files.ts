@@ -7,9 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { bulwarkError, type BulwarkError } from '../../../core/errors.js';
-import { err, ok, type Result } from '../../../core/result.js';
-import { relativeTo } from '../../../core/safe-path.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result, relativeTo } from '../../../core/index.js';
 import { confinedPath } from './workspace-fs.js';
 import {
   describeRefusals,
@@ -20,9 +18,8 @@ import {
   type HostFileChange,
   type HostFileRefusal,
   type OverlayEntry,
-} from '../../../exec/host-executed/index.js';
-import { canonicalJson } from '../../../policy/effect-hash.js';
-import { lineDiff } from '../../../policy/approval-effect.js';
+} from '../../../exec/index.js';
+import { canonicalJson, lineDiff } from '../../../policy/index.js';
 import type { ToolRunContext } from '../tool.js';
 
 export interface HostFilePlan {

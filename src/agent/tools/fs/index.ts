@@ -1,4 +1,4 @@
-import type { FileJournal } from '../../../exec/effects/file-journal.js';
+import type { FileJournal } from '../../../exec/index.js';
 import type { Tool } from '../tool.js';
 import { createEditTool, editTool } from './edit.js';
 import { lsTool } from './ls.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ok } from '../../../core/result.js';
+import { ok } from '../../../core/index.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { listWorkspaceDir, type DirEntry } from './workspace-fs.js';

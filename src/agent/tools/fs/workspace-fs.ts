@@ -18,10 +18,19 @@ import {
   realpathSync,
 } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { bulwarkError, describeCause, type BulwarkError } from '../../../core/errors.js';
-import { err, ok, type Result } from '../../../core/result.js';
-import { childPath, isInside, relativeTo, safePath } from '../../../core/safe-path.js';
-import { writeFileAtomic } from '../../../core/atomic-write.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+  isInside,
+  relativeTo,
+  safePath,
+  writeFileAtomic,
+} from '../../../core/index.js';
 
 export const READ_MAX_BYTES = 1024 * 1024;
 export const WRITE_MAX_BYTES = 5 * 1024 * 1024;

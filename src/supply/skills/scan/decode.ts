@@ -4,7 +4,7 @@
  * strings. What a decoded payload would do is read by the same analysers, its facts marked `decoded`.
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { findBlobs } from '../../../text/blobs.js';
+import { findBlobs } from '../../../text/index.js';
 import { LineIndex } from './excerpt.js';
 import type { CodeLanguage, FactSet } from './facts.js';
 import type { TextSite } from './types.js';

@@ -4,9 +4,15 @@
  * with too many entries — what cannot be read whole is not allowed (fail closed).
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError } from '../../../core/errors.js';
-import { err, ok, type Result } from '../../../core/result.js';
-import { childPath } from '../../../core/safe-path.js';
+import {
+  bulwarkError,
+  describeCause,
+  type BulwarkError,
+  err,
+  ok,
+  type Result,
+  childPath,
+} from '../../../core/index.js';
 import type { SkillFinding } from './types.js';
 
 import { MAX_SCANNED_FILE_BYTES, type ScanFile } from './scan-skill.js';

@@ -1,6 +1,5 @@
 /** A skill folder read and scanned: tree findings (links, special and oversize files) count like any other. */
-import type { BulwarkError } from '../../../core/errors.js';
-import { ok, type Result } from '../../../core/result.js';
+import { type BulwarkError, ok, type Result } from '../../../core/index.js';
 import { readSkillTree, type SkillTree } from './files.js';
 import { scanSkill } from './scan-skill.js';
 import type { SkillScan } from './types.js';

@@ -4,7 +4,7 @@
  * the interpreter does not: Trojan Source) and runs of zero-width characters. Emoji sequences (ZWJ, variation
  * selectors, subdivision flags) are left alone, as L04 leaves them.
  */
-import { canonicalise, detectionView } from '../../../text/canonical.js';
+import { canonicalise, detectionView } from '../../../text/index.js';
 import { excerptOf } from './excerpt.js';
 import type { SkillFinding } from './types.js';
 

@@ -4,8 +4,7 @@
  * (shell rc files, cron, systemd, launchd, git hooks, agent settings — the host-executed table of L11.7 plus the
  * system-wide places a skill could reach outside a workspace).
  */
-import { HOST_EXECUTED } from '../../../exec/host-executed/index.js';
-import { compilePattern, matchesAt, type PathPattern } from '../../../exec/host-executed/path-pattern.js';
+import { HOST_EXECUTED, compilePattern, matchesAt, type PathPattern } from '../../../exec/index.js';
 import type { HostKind } from './types.js';
 
 interface CredentialPlace {

@@ -5,8 +5,8 @@
  * stores and hand them over, to leak data through a rendered link, and "prerequisites" that have the user download
  * and run an executable or a password-protected archive. A phrase inside quotes is a mention, not an instruction.
  */
-import { scanText } from '../../../text/scan.js';
 import {
+  scanText,
   EXFILTRATION,
   INDIRECT_INSTRUCTIONS,
   INSTRUCTION_OVERRIDE,
@@ -14,7 +14,7 @@ import {
   PROMPT_EXTRACTION,
   ROLE_MARKERS,
   type PatternDef,
-} from '../../../text/patterns/index.js';
+} from '../../../text/index.js';
 import { LineIndex } from './excerpt.js';
 import { credentialKindOf } from './locations.js';
 import type { FindingSeverity, SkillFinding, SkillRule } from './types.js';

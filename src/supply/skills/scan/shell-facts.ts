@@ -5,9 +5,7 @@
  * decoded or built-at-run-time scripts (`base64 -d | sh`, `eval "$(… | rev)"`), credential reads, whole-environment
  * dumps, DNS queries with built names, reverse shells, writes to places the host runs later, privilege changes.
  */
-import { parseShell, type ResolvedCommand, type ShellModel } from '../../../text/shell-model.js';
-import { isDecoder } from '../../../text/shell-feed.js';
-import type { Word } from '../../../text/shell-parse.js';
+import { parseShell, type ResolvedCommand, type ShellModel, isDecoder, type Word } from '../../../text/index.js';
 import { LineIndex } from './excerpt.js';
 import { isArming, type FactSet, type CodeLanguage } from './facts.js';
 import { credentialCommandOf, credentialKindOf, hostKindOf, hostOfWord, persistencePlaceOf } from './locations.js';

@@ -1,0 +1,29 @@
+/** The agent room's public surface: everything other rooms use from it, and nothing else. */
+export {
+  describePipelines,
+  type PipelineRow,
+  type PromptItem,
+  type ToolResultItem,
+  type TurnPipelines,
+} from './boundaries.js';
+export { SqliteUsageStore } from './budget/sqlite-usage-store.js';
+export { startOfUtcDay, USAGE_KEEP_DAYS, type UsageRow, type UsageStore } from './budget/usage-store.js';
+export { SqliteCompactionStore, type CompactionStore } from './compaction-store.js';
+export { createControlsFromConfig, type Controls, type ControlsStatus } from './controls.js';
+export { SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './egress-taint.js';
+export { effectApprover } from './gates/effect-approval.js';
+export { recallGate } from './gates/memory-gates.js';
+export { outputGates } from './gates/output-gates.js';
+export { inboundGates, toolResultGates } from './gates/perimeter-gates.js';
+export { secretPlaceholderGate } from './gates/secret-placeholder-gate.js';
+export { createToolPolicyGates, type ToolPolicyGates } from './gates/tool-policy-gates.js';
+export { redactingCompactionStore, redactingSessionStore } from './redacting-session-store.js';
+export { createAgentRuntime, workspacePath } from './runtime.js';
+export { checkSessionId, MAX_SESSION_PAGE, type SessionStore } from './session-store.js';
+export { SqliteSessionStore } from './sqlite-session-store.js';
+export { createExecTool, describeEffects } from './tools/exec.js';
+export { createFsTools, fsTools } from './tools/fs/index.js';
+export { createMemorySaveTool, createMemorySearchTool } from './tools/memory.js';
+export type { Tool, ToolRunContext } from './tools/tool.js';
+export { createWebFetchTool } from './tools/web-fetch.js';
+export type { AgentRuntime, ChatMessage, FinishReason, Sampling, TurnEvent } from './types.js';

@@ -1,0 +1,11 @@
+/** The policy room's public surface: everything other rooms use from it, and nothing else. */
+export { classifyAction, type Classification } from './action-classifier.js';
+export { buildEffect, buildView, lineDiff } from './approval-effect.js';
+export { APPROVAL_STATUSES, MAX_APPROVAL_PAGE, type ApprovalStore } from './approval-store.js';
+export type { Decision } from './approval-tokens.js';
+export { ApprovalQueue, type ApprovalSnapshot, type EffectView, type PendingApproval } from './approvals.js';
+export { canonicalJson, effectHash, type Effect, type NetworkGrant } from './effect-hash.js';
+export { MAX_GRANT_MINUTES, ScopedGrants, type Grant } from './grants.js';
+export { networkGrantFor } from './network-grant.js';
+export { SqliteApprovalStore } from './sqlite-approval-store.js';
+export { compileToolPolicies, type ToolGroupName, type ToolPolicy } from './tool-policy.js';

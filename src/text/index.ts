@@ -1,0 +1,40 @@
+/** The text room's public surface: everything other rooms use from it, and nothing else. */
+export { base64Cores } from './base64-cores.js';
+export { findBlobs } from './blobs.js';
+export { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
+export { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from './char-codes.js';
+export { injectionProbability } from './classifier/model.js';
+export { dangerousEnvKind, isDangerousEnv, STEERS_EXECUTION } from './dangerous-env.js';
+export type { DecodedView } from './decoded-view.js';
+export { foldChar, skeletonKeepCase } from './fold.js';
+export { redactLeakHits } from './leak-redact.js';
+export { asciiLower, MultiMatcher, replaceSpans } from './multi-match.js';
+export type { CompiledFormat } from './patterns/format-matches.js';
+export {
+  EXFILTRATION,
+  EXTERNAL_CONTENT_PATTERNS,
+  INDIRECT_INSTRUCTIONS,
+  INSTRUCTION_OVERRIDE,
+  JAILBREAK_PERSONAS,
+  PROMPT_EXTRACTION,
+  ROLE_MARKERS,
+  type PatternDef,
+} from './patterns/index.js';
+export { base62, crc32, shannonEntropy } from './patterns/secret-checks.js';
+export { CRITICAL_SECRET_FORMAT_IDS, SECRET_FORMATS } from './patterns/secret-formats.js';
+export type { Severity } from './patterns/types.js';
+export { base32Cores, reverseText, rot13 } from './reversible.js';
+export { scanText, SYNTHETIC_FINDINGS, type Finding } from './scan.js';
+export { secretScanner, type SecretScanner } from './secret-scan.js';
+export { MAX_SEPARATOR_RUN, openSeparatedTail, separatedView, stripSeparators } from './separated.js';
+export { isDecoder } from './shell-feed.js';
+export {
+  parseScriptAt,
+  parseShell,
+  resolveArgv,
+  type NestedScript,
+  type ResolvedCommand,
+  type ShellModel,
+} from './shell-model.js';
+export { ASSIGNMENT_WORD, type Redirect, type Word } from './shell-parse.js';
+export { SHELLS } from './shell-unwrap.js';
