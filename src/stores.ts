@@ -10,7 +10,7 @@
  * A backend is one factory returning all of them; the rooms never name a backend. The embedded default is below:
  * SQLite in <data dir>/bulwark.db (better-sqlite3, synchronous underneath) and audit.jsonl beside it. Another
  * backend (e.g. PostgreSQL) is a new factory here and an implementation of each interface that passes the shared
- * contract suites in test/storage/.
+ * contract suites in test/stores/.
  */
 import {
   type SessionStore,

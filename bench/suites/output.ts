@@ -4,7 +4,7 @@ import type { CallContext } from '../../src/core/context.js';
  * L02 output guard cost: whole-response scan per 1 KB and per 100 KB (ordinary prose with a few
  * secrets, a leak index of 50 vault values, this session's canary, a system prompt to compare
  * against), and the streaming guard's overhead per chunk against the same scan done once.
- * Hostile inputs: 1 MB of a format's prefix repeated (test/output/hostile-inputs.ts), whole text and
+ * Hostile inputs: 1 MB of a format's prefix repeated (test/guards/hostile-inputs.ts), whole text and
  * streamed in 64-character chunks, one run each (these are worst cases, not a distribution).
  */
 const HOSTILE_SIZE = 1 << 20;
@@ -34,7 +34,7 @@ import { timeSync } from '../measure.js';
 import { EventBus } from '../../src/core/events.js';
 import { createOutputGuard } from '../../src/guards/output-guard.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
-import { HOSTILE_UNITS, hostile } from '../../test/output/hostile-inputs.js';
+import { HOSTILE_UNITS, hostile } from '../../test/guards/hostile-inputs.js';
 import { AN, tok } from '../../test/support/tokens.js';
 
 const PROMPT =

@@ -13,7 +13,7 @@ export interface SessionError extends BulwarkError {
 }
 
 /**
- * The contract every implementation keeps (test/storage/session-store.contract.ts checks it):
+ * The contract every implementation keeps (test/stores/session-store.contract.ts checks it):
  * - `create` returns a new, unguessable id (`ses_` + 24 hex characters);
  * - `authorize` answers `session.invalid_id` for a malformed id without a lookup, `session.not_found` for an id it
  *   does not know and `session.forbidden` for another agent's or sender's session;

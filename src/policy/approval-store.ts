@@ -60,7 +60,7 @@ export interface ApprovalQuery {
 }
 
 /**
- * The contract every implementation keeps (test/storage/approval-store.contract.ts checks it):
+ * The contract every implementation keeps (test/stores/approval-store.contract.ts checks it):
  * - `recordRequest` stores a new request as pending; an id that is already stored rejects and changes nothing;
  * - `recordDecision` moves a pending request to its final status once: for an unknown id or a request that is no
  *   longer pending it answers `approval.not_pending` and changes nothing;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { repairHistory } from '../../src/agent/session-store.js';
 import type { ChatMessage } from '../../src/agent/types.js';
 
-// The store itself (any implementation) is checked by the shared contract suite: test/storage/session-store.contract.ts.
+// The store itself (any implementation) is checked by the shared contract suite: test/stores/session-store.contract.ts.
 
 describe('repairHistory', () => {
   it('adds an error result for each tool call left unanswered, in place', () => {

@@ -44,7 +44,7 @@ export function queueStore(): { store: SqliteApprovalStore; redact: (text: strin
 
 /**
  * An AuditStore that keeps its lines in memory, for harnesses that read the audit trail synchronously (the gateway
- * tests). It keeps the AuditStore contract (test/storage/contract.test.ts runs the suite against it too).
+ * tests). It keeps the AuditStore contract (test/stores/contract.test.ts runs the suite against it too).
  */
 export class MemoryAuditStore implements AuditStore {
   readonly lines: string[] = [];

@@ -30,7 +30,7 @@ export const USAGE_MINUTE_MS = 60_000;
 export const USAGE_KEEP_DAYS = 35;
 
 /**
- * The contract every implementation keeps (test/storage/usage-store.contract.ts checks it):
+ * The contract every implementation keeps (test/stores/usage-store.contract.ts checks it):
  * - `record` adds one call to the counters of its agent, model and minute; records made without waiting for each
  *   other all count;
  * - `tokensSince` sums input + output tokens from the minute of `since` on, for one agent or all;

@@ -12,7 +12,7 @@ export type RiskLevel = 'low' | 'medium' | 'high';
  * L01 risk levels from the classifier's calibrated probability (which already weighs the pattern families)
  * and the pattern score. medium / high are probabilities the training script selected on out-of-fold
  * predictions for unseen sources (they equal the thresholds stored with the weights, checked by
- * test/perimeter/config-defaults.test.ts). The pattern score alone never blocks: from `patternOnly` it makes a
+ * test/guards/config-defaults.test.ts). The pattern score alone never blocks: from `patternOnly` it makes a
  * message medium (reinforce); with a medium probability, a pattern score from `patternAgreement` makes it high.
  * Reasoning and figures: eval/docs/perimeter.md.
  */

@@ -16,7 +16,7 @@ import { renderApproval } from '../../src/cli/commands/approvals.js';
 import { fsTreeView, judgeTree } from '../../src/exec/host-executed/index.js';
 import { startE2E, type E2E } from '../e2e/support.js';
 import { reply, scriptFrom, type FakeReply, type FakeScript } from '../support/fake-provider.js';
-import { git, mustGit } from './git.js';
+import { git, mustGit } from './host-files-git.js';
 
 let e2e: E2E | undefined;
 let stopOperator: (() => Promise<void>) | undefined;

@@ -21,7 +21,7 @@ import {
   type OverlayEntry,
   type TreeView,
 } from '../../src/exec/host-executed/index.js';
-import { mustGit } from './git.js';
+import { mustGit } from './host-files-git.js';
 
 type Spec = Record<string, string | { link: string } | null>;
 

@@ -14,7 +14,7 @@ import { fileJournal, NO_FILE_JOURNAL } from '../../src/exec/effects/file-journa
 import { Journal } from '../../src/exec/effects/journal.js';
 import { PathGlobs } from '../../src/exec/effects/path-globs.js';
 import { scanUpper } from '../../src/exec/effects/upper-scan.js';
-import { startHarness, snapshot, type Harness } from './harness.js';
+import { startHarness, snapshot, type Harness } from './effects-harness.js';
 
 let h: Harness | undefined;
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * How a contract suite gets a store to test: any backend passes the same suites (test/storage/*.contract.ts).
+ * How a contract suite gets a store to test: any backend passes the same suites (test/stores/*.contract.ts).
  * A PostgreSQL adapter would add one `describe` per store in its own test file with its own `open`.
  */
 export interface StoreSubject<S> {

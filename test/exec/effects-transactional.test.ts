@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApproveEffects, HeldEffects } from '../../src/exec/effects-gate.js';
-import { startHarness, snapshot, type Harness } from './harness.js';
+import { startHarness, snapshot, type Harness } from './effects-harness.js';
 
 let h: Harness | undefined;
 afterEach(() => {

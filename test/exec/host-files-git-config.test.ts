@@ -14,7 +14,7 @@ import {
   parseGitConfig,
   refuseRemoteUrl,
 } from '../../src/exec/host-executed/index.js';
-import { gitReads, mustGit } from './git.js';
+import { gitReads, mustGit } from './host-files-git.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'bulwark-gitconfig-'));
 
@@ -365,4 +365,4 @@ describe('hostile input', () => {
   });
 });
 
-writeFileSync(path.join(root, 'README'), 'scratch for test/hostfiles/git-config.test.ts\n');
+writeFileSync(path.join(root, 'README'), 'scratch for test/exec/host-files-git-config.test.ts\n');
