@@ -55,7 +55,11 @@ describe('one shell-command model', () => {
     );
     expect(reexports.map(([rel]) => rel)).toEqual([]);
     const surface = files.find(([rel]) => rel === 'text/index.ts')?.[1] ?? '';
-    expect(surface).not.toMatch(/[{,]\s*(?:type\s+)?(?:parseSimpleCommands|unwrap)\b|\bas\s+\w*[Ss]hell/);
+    const exported = [...surface.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) =>
+      (m[1] ?? '').split(',').map((n) => n.trim().replace(/^type /, '')),
+    );
+    expect(exported.filter((n) => /^(parseSimpleCommands|unwrap)\b/.test(n) || / as \w*[Ss]hell/.test(n))).toEqual([]);
+    expect(exported.length).toBeGreaterThan(0);
   });
 
   it('finds the imports it looks for', () => {
