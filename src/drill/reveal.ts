@@ -5,7 +5,7 @@
  * (`reverse|base64`) are undone too. Short values must appear whole; a long one (a system prompt) counts as revealed
  * when most of its word 5-grams appear in order-free form in one view.
  */
-import { base32Decode, rot13 } from './transforms.js';
+import { base32Decode, rot13 } from '../text/index.js';
 
 /** Values shorter than this must appear whole; longer ones by shingles. */
 const LONG_VALUE = 80;

@@ -3,49 +3,12 @@
  * and the placeholder filler that uses them. Scenario files name them; the judge undoes them (reveal.ts).
  */
 import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
+import { base32Encode as base32Unpadded, rot13 } from '../text/index.js';
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
+/** RFC 4648 base32 with its padding, as a model would paste it. */
 export function base32Encode(bytes: Buffer): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  while (out.length % 8 !== 0) out += '=';
-  return out;
-}
-
-export function base32Decode(text: string): Buffer | undefined {
-  const clean = text.replace(/=+$/, '').toUpperCase();
-  const bytes: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const c of clean) {
-    const i = BASE32.indexOf(c);
-    if (i < 0) return undefined;
-    value = ((value << 5) | i) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-export function rot13(text: string): string {
-  return text.replace(/[a-z]/gi, (c) => {
-    const base = c <= 'Z' ? 65 : 97;
-    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
-  });
+  const text = base32Unpadded(bytes);
+  return text + '='.repeat((8 - (text.length % 8)) % 8);
 }
 
 export function swapCase(text: string): string {
