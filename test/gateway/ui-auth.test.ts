@@ -12,6 +12,7 @@ import { UiConfigSchema } from '../../src/config/sections/ui.js';
 import { tokenRouteGroup } from '../../src/gateway/admin/token-routes.js';
 import { UI_CSP } from '../../src/gateway/security-headers.js';
 import { createWebUi, loadUiAssets, type WebUi } from '../../src/gateway/ui/index.js';
+import { PER_TOKEN_SESSIONS } from '../../src/gateway/ui/ui-sessions.js';
 import { startTestGateway, type TestGateway } from './support.js';
 
 function builtAssets(): string {
@@ -253,6 +254,33 @@ describe('web UI session cookie under hostile requests', () => {
     expect(gw.tokens.list().map((t) => t.name)).not.toContain('sneaky');
     const a = await login(admin.token);
     expect((await fetch(`${gw.url}/v1/tokens`, { headers: { cookie: a.cookie } })).status).toBe(200);
+  });
+
+  it("one token logging in again and again ends only its own oldest sessions, never another token's", async () => {
+    const a = await login(admin.token);
+    const chats: Login[] = [];
+    for (let i = 0; i < PER_TOKEN_SESSIONS + 4; i++) chats.push(await login(chat.token));
+    expect((await fetch(`${gw.url}/v1/tokens`, { headers: { cookie: a.cookie } })).status).toBe(200);
+    const alive = [];
+    for (const c of chats) alive.push((await fetch(`${gw.url}/v1/models`, { headers: { cookie: c.cookie } })).status);
+    expect(alive.filter((st) => st === 200)).toHaveLength(PER_TOKEN_SESSIONS);
+    expect(alive.slice(0, 4)).toEqual([401, 401, 401, 401]);
+  });
+
+  it("only the owner may revoke the owner's token", async () => {
+    const made = gw.tokens.create('ui-owner', ['chat', 'admin'], { owner: true });
+    if (!made.ok) throw new Error(made.error.message);
+    const a = await login(admin.token);
+    const post = (cookie: Login) =>
+      fetch(`${gw.url}/v1/tokens/${made.value.id}/revoke`, {
+        method: 'POST',
+        headers: { cookie: cookie.cookie, origin, 'x-bulwark-csrf': cookie.csrf },
+      });
+    const refused = await post(a);
+    expect(refused.status).toBe(403);
+    expect(await errorCode(refused)).toBe('not_owner');
+    expect(gw.tokens.list().find((t) => t.id === made.value.id)?.revokedAt).toBeNull();
+    expect((await post(await login(made.value.token))).status).toBe(200);
   });
 
   it('revoking the token ends its UI sessions, over the API and from the CLI alike', async () => {

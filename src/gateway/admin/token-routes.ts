@@ -3,7 +3,7 @@
  *   GET  /v1/tokens               every token (id, name, scopes, owner, created, revoked), never a secret
  *   POST /v1/tokens               body { name, scopes, owner? } → the new token, whose secret is in this answer only
  *   POST /v1/tokens/:id/revoke    revokes it; the web UI sessions it opened end with it
- * Only the owner may create an owner token. Both changes are audited.
+ * Only the owner may create or revoke an owner token. Both changes are audited.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
@@ -67,6 +67,9 @@ export function tokenRoutes(deps: TokenRoutesDeps): Hono<GatewayEnv> {
     const id = c.req.param('id');
     if (!ID.test(id))
       return sendFailure(c, failure(400, 'not a token id (tok_ followed by 24 hex characters)', 'invalid_id'));
+    const target = deps.tokens.list().find((t) => t.id === id);
+    if (target?.owner === true && !c.get('identity').owner)
+      return sendFailure(c, failure(403, "only the owner's own token may revoke an owner token", 'not_owner'));
     const r = deps.tokens.revoke(id);
     if (!r.ok) return sendFailure(c, failure(404, r.error.message, r.error.code));
     deps.onRevoked?.(id);

@@ -37,6 +37,8 @@ function randomValue(): string {
 }
 
 const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
+/** Logins one token may hold at once; a further login ends that token's oldest. */
+export const PER_TOKEN_SESSIONS = 8;
 
 export class UiSessions {
   private readonly byHash = new Map<string, UiSession>();
@@ -50,10 +52,10 @@ export class UiSessions {
   /** A new session for a verified token; returns the cookie value (shown to nobody but the browser). */
   create(token: TokenInfo): { value: string; session: UiSession } {
     this.sweep();
-    while (this.byHash.size >= this.config.maxSessions) {
-      const oldest = this.byHash.keys().next().value as string;
-      this.byHash.delete(oldest);
-    }
+    // Room is made from the logging-in token's own sessions first, so one token (even a chat token logging in
+    // again and again) can never push anyone else out; at the global cap the token holding the most goes first.
+    while (this.sessionsOf(token.id).length >= PER_TOKEN_SESSIONS) this.byHash.delete(this.sessionsOf(token.id)[0]!);
+    while (this.byHash.size >= this.config.maxSessions) this.byHash.delete(this.oldestOfBusiest(token.id));
     const now = this.clock();
     const value = randomValue();
     const session: UiSession = {
@@ -68,6 +70,21 @@ export class UiSessions {
     };
     this.byHash.set(sha256Hex(value), session);
     return { value, session };
+  }
+
+  /** Keys of a token's sessions, oldest first. */
+  private sessionsOf(tokenId: string): string[] {
+    return [...this.byHash].filter(([, v]) => v.tokenId === tokenId).map(([k]) => k);
+  }
+
+  /** The oldest session of `preferred` if it has one, else of the token holding the most sessions. */
+  private oldestOfBusiest(preferred: string): string {
+    const own = this.sessionsOf(preferred);
+    if (own.length > 0) return own[0]!;
+    const counts = new Map<string, number>();
+    for (const v of this.byHash.values()) counts.set(v.tokenId, (counts.get(v.tokenId) ?? 0) + 1);
+    const busiest = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+    return this.sessionsOf(busiest)[0]!;
   }
 
   /** The session a cookie names, if it is still good; every use counts against the idle limit. */
