@@ -31,6 +31,7 @@ import {
   recallGate,
   createMemorySaveTool,
   createMemorySearchTool,
+  egressTaintLayers,
 } from './agent/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
@@ -53,7 +54,6 @@ import {
   EventBus,
   BUILD_LAYERS,
   LayerCatalogue,
-  staticReporter,
   type LayerReporter,
   type LayerStatus,
   BulwarkFailure,
@@ -685,13 +685,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             gatewayLayers(config.server.authFailures, config.server.connections, config.server.ui, tlsSummary(config)),
         },
         hooks,
-        staticReporter('egress-taint', [
-          {
-            id: 'L08.1',
-            state: 'on',
-            reason: `web_fetch of a session that saw secret material waits for the operator when it carries a decodable high-entropy value to a host outside net.egress.trusted (${trustedList.length} trusted); broker egress is not judged yet`,
-          },
-        ]),
+        egressTaintLayers(trustedList.length),
       ]),
     );
     const host = options.host ?? config.server.host;
@@ -876,6 +870,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         supplyLayers(),
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
+        egressTaintLayers(egressTrustedHosts(config).length),
         exec,
         {
           name: 'gateway',

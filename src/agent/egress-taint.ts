@@ -17,6 +17,8 @@ import {
   ok,
   type Result,
   childPath,
+  type LayerReporter,
+  staticReporter,
 } from '../core/index.js';
 import { splitHostPort } from '../config/index.js';
 import { egressCandidates, type EgressCandidate } from '../net/index.js';
@@ -175,4 +177,15 @@ export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
     deps.bus.emit('security:egress_held', { ...audit, outcome: asked.ok ? 'approved' : 'denied' });
     return asked.ok ? ok(undefined) : err(refusal('the operator did not approve it'));
   };
+}
+
+/** L08.1 as `bulwark layers` reports it, live and offline alike. */
+export function egressTaintLayers(trustedCount: number): LayerReporter {
+  return staticReporter('egress-taint', [
+    {
+      id: 'L08.1',
+      state: 'on',
+      reason: `web_fetch of a session that saw secret material waits for the operator when it carries a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted); broker egress is not judged yet`,
+    },
+  ]);
 }

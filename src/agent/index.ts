@@ -10,7 +10,7 @@ export { SqliteUsageStore } from './budget/sqlite-usage-store.js';
 export { startOfUtcDay, USAGE_KEEP_DAYS, type UsageRow, type UsageStore } from './budget/usage-store.js';
 export { SqliteCompactionStore, type CompactionStore } from './compaction-store.js';
 export { createControlsFromConfig, type Controls, type ControlsStatus } from './controls.js';
-export { SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './egress-taint.js';
+export { egressTaintLayers, SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './egress-taint.js';
 export { effectApprover } from './gates/effect-approval.js';
 export { recallGate } from './gates/memory-gates.js';
 export { outputGates } from './gates/output-gates.js';
