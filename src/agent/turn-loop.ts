@@ -524,7 +524,18 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
   async function runToolCall(call: ToolCall, ref: ToolCallRef): Promise<ToolOutcome> {
     const signal = abort.signal;
     const gated = await runPipeline(pipelines.toolCall, { call, ref, tool: registry.get(call.name) }, ctx, signal);
-    if (!gated.ok) return { content: `error: ${gated.error.message}`, ok: false, refused: gated.error.code };
+    if (!gated.ok) {
+      // A gate that refuses audits its own refusal; a gate that crashed could not, so its refusal is audited here.
+      if (gated.error.code === 'gate.failed')
+        bus.emit('tool:denied', {
+          ...auditContext(ctx),
+          tool: ref.name,
+          layer: gated.error.layer ?? 'L12',
+          outcome: 'error',
+          reason: gated.error.message,
+        });
+      return { content: `error: ${gated.error.message}`, ok: false, refused: gated.error.code };
+    }
     const { tool, args } = gated.value;
     if (!tool)
       return {

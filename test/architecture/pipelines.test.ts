@@ -88,6 +88,38 @@ describe('the tool-call boundary runs its gates in the declared order', () => {
   });
 });
 
+describe('a gate that crashes', () => {
+  it('refuses the call, names its layer to the model and is audited', async () => {
+    fake = await startFakeProvider({
+      script: scriptFrom([reply.toolCall('write', { path: 'crash.txt', content: 'x' }), reply.text('done')]),
+    });
+    h = makeHarness(fake, {
+      pipelines: (real) => ({
+        ...real,
+        toolCall: real.toolCall.map((g) =>
+          g.layer === 'L27'
+            ? {
+                layer: g.layer,
+                name: g.name,
+                run: () => {
+                  throw new Error('classifier exploded');
+                },
+              }
+            : g,
+        ),
+      }),
+    });
+    await collect(h.runtime.runTurn(turn('write it')));
+    const toolMessage = JSON.stringify(fake.requests.at(-1)?.messages.at(-1));
+    expect(toolMessage).toContain('L27');
+    expect(h.events.find((e) => e.type === 'tool:denied')?.payload).toMatchObject({
+      layer: 'L27',
+      outcome: 'error',
+      tool: 'write',
+    });
+  });
+});
+
 describe('the memory-write boundary runs its gates in the declared order', () => {
   it('a memory_save passes L15 → L14, and the prompt L12 → L16 → L17', async () => {
     const writes: GateId[] = [];
