@@ -16,7 +16,9 @@
  *   memory-write L15 scan → L14 provenance                                                (every memory write:
  *                memory_save, capture, compaction summaries, imports, promote)
  *
- * Boundary still to come: exec-effects (L11.7, L11.8).
+ * Inside the exec tool (src/exec/runner.ts), in this order, not a declared list yet: L11.2 command policy →
+ * L11.3 env denylist → L11.4 working directory → L11.5 OS sandbox (L11.6 env allow-list, L11.8 quota) → L11.7
+ * effects once the run's cgroup is empty.
  */
 import {
   type TurnPipelines,
