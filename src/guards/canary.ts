@@ -9,6 +9,7 @@
  * each of these written as character codes (`67, 84, 75, 78`, `&#67;`, `\u0043`).
  */
 import { createHmac } from 'node:crypto';
+import { canaryPrefilter, type CanaryPrefilter } from './canary-prefilter.js';
 import {
   base64Cores,
   charCodeView,
@@ -120,6 +121,14 @@ interface Matcher {
   readonly encoding: CanaryEncoding;
   /** For the core: where the prefix (raw) or reversed prefix (reversed) that turns a core hit into a full one sits. */
   readonly prefix?: 'before' | 'after';
+  /** The literal forms the pattern looks for, for the prefilter. */
+  readonly keys: readonly string[];
+}
+
+/** The matchers, and the prefilter over them whose last index stands for `CANARY_SHAPE`. */
+interface Matchers {
+  readonly list: readonly Matcher[];
+  readonly prefilter: CanaryPrefilter;
 }
 
 const PREFIX_LETTERS = CANARY_PREFIX.replace(/[^A-Za-z0-9]/g, '');
@@ -128,35 +137,40 @@ const PREFIX_BEFORE = new RegExp(`${tolerant(PREFIX_LETTERS, true)}${GAP}$`, 'i'
 const PREFIX_AFTER = new RegExp(`^${GAP}${tolerant([...PREFIX_LETTERS].reverse().join(''), true)}`, 'i');
 const PREFIX_REACH = PREFIX_LETTERS.length * 4;
 
-const matcherCache = new WeakMap<readonly CanaryForm[], Matcher[]>();
+const matcherCache = new WeakMap<readonly CanaryForm[], Matchers>();
 
-function matchers(forms: readonly CanaryForm[]): Matcher[] {
-  let m = matcherCache.get(forms);
-  if (m) return m;
-  m = [];
+function matchers(forms: readonly CanaryForm[]): Matchers {
+  const known = matcherCache.get(forms);
+  if (known) return known;
+  const m: Matcher[] = [];
   // The windows are one alternation: one pass over the text for all of them.
-  const windows = forms.filter((f) => f.encoding === 'partial').map((f) => tolerant(f.text, true));
-  if (windows.length > 0) m.push({ re: new RegExp(`(?:${windows.join('|')})`, 'gi'), encoding: 'partial' });
+  const windows = forms.filter((f) => f.encoding === 'partial').map((f) => f.text);
+  if (windows.length > 0)
+    m.push({
+      re: new RegExp(`(?:${windows.map((w) => tolerant(w, true)).join('|')})`, 'gi'),
+      encoding: 'partial',
+      keys: windows,
+    });
   for (const f of forms) {
     if (f.encoding === 'partial') continue;
     if (f.encoding === 'raw' && f.text.toUpperCase().startsWith(CANARY_PREFIX)) {
-      m.push({
-        re: new RegExp(tolerant(f.text.slice(CANARY_PREFIX.length), true), 'gi'),
-        encoding: 'raw',
-        prefix: 'before',
-      });
+      const core = f.text.slice(CANARY_PREFIX.length);
+      m.push({ re: new RegExp(tolerant(core, true), 'gi'), encoding: 'raw', prefix: 'before', keys: [core] });
     } else if (f.encoding === 'reversed' && f.text.toUpperCase().endsWith([...CANARY_PREFIX].reverse().join(''))) {
-      m.push({
-        re: new RegExp(tolerant(f.text.slice(0, -CANARY_PREFIX.length), true), 'gi'),
-        encoding: 'reversed',
-        prefix: 'after',
-      });
+      const core = f.text.slice(0, -CANARY_PREFIX.length);
+      m.push({ re: new RegExp(tolerant(core, true), 'gi'), encoding: 'reversed', prefix: 'after', keys: [core] });
     } else {
-      m.push({ re: new RegExp(tolerant(f.text, f.foldCase), f.foldCase ? 'gi' : 'g'), encoding: f.encoding });
+      m.push({
+        re: new RegExp(tolerant(f.text, f.foldCase), f.foldCase ? 'gi' : 'g'),
+        encoding: f.encoding,
+        keys: [f.text],
+      });
     }
   }
-  matcherCache.set(forms, m);
-  return m;
+  // CANARY_SHAPE always holds `CTKN` as written.
+  const made: Matchers = { list: m, prefilter: canaryPrefilter([...m.map((x) => x.keys), [PREFIX_LETTERS]]) };
+  matcherCache.set(forms, made);
+  return made;
 }
 
 /**
@@ -262,7 +276,12 @@ export function findCanaries(text: string, forms: readonly CanaryForm[]): Canary
 
 function findIn(text: string, forms: readonly CanaryForm[]): CanaryHit[] {
   const hits: CanaryHit[] = [];
-  for (const m of matchers(forms)) {
+  const { list, prefilter } = matchers(forms);
+  // Only the patterns whose form the text holds run (see canary-prefilter.ts); the rest cannot match.
+  const live = prefilter.live(text);
+  if (live.size === 0) return hits;
+  for (const [i, m] of list.entries()) {
+    if (!live.has(i)) continue;
     m.re.lastIndex = 0;
     for (const x of text.matchAll(m.re)) {
       let start = x.index ?? 0;
@@ -280,6 +299,7 @@ function findIn(text: string, forms: readonly CanaryForm[]): CanaryHit[] {
       hits.push({ start, end, encoding, ownSession: true });
     }
   }
+  if (!live.has(list.length)) return hits;
   const covered = (s: number, e: number) => hits.some((h) => h.ownSession && h.start <= s && h.end >= e);
   for (const m of text.matchAll(CANARY_SHAPE)) {
     const start = m.index ?? 0;
