@@ -23,6 +23,7 @@ import { canaryOpenFrom, findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
 import { findKnownValues } from './known-values.js';
+import { encodedRuns, openEncodedRun } from './encoded-runs.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 
@@ -207,6 +208,26 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
       });
     }
     if (r.openFrom >= 0) hold(r.openFrom);
+    // The prompt base64-encoded: the run that decodes to an extraction is redacted whole. A run reaching
+    // the end may still grow (over line breaks too), so a stream holds it.
+    for (const run of encodedRuns(text)) {
+      if (deps.prompt.scan(secretView(run.decoded).text).spans.length === 0) continue;
+      const [s, e] = view.toRaw(run.start, run.end);
+      findings.push({
+        kind: 'prompt_extraction',
+        patternId: 'prompt.extraction',
+        severity: 'critical',
+        start: s,
+        end: e,
+        matchStart: s,
+        matchEnd: e,
+        encoding: 'base64',
+      });
+    }
+    if (stream) {
+      const open = openEncodedRun(text);
+      if (open >= 0) hold(open);
+    }
   }
 
   findings.sort((a, b) => a.start - b.start || b.end - a.end);

@@ -10,6 +10,12 @@
  * with filler between them is redacted too. Containment is measured per group, not over the whole
  * text: a group has bounded gaps, so the stream guard can hold it open and decide exactly as the
  * whole-text guard does; pieces further apart are judged one by one.
+ * Third trigger, a distinctive clause: a clause of the prompt (text between sentence punctuation, a colon
+ * or a line break) of at least `MIN_CLAUSE_WORDS` words that holds an identifier-like token (a compound of
+ * three or more parts joined by `-` or `_` with a letter in it, or a word mixing letters and digits) is
+ * found when one run repeats at least `CLAUSE_SHARE` of its shingles, one of them on the token: the
+ * confidential line of a prompt repeated alone is shorter than `minCovered`, but a benign answer that
+ * shares common phrases with the prompt does not also repeat its passphrases, hostnames and ids verbatim.
  */
 import { foldChar } from '../text/index.js';
 import { secretView } from './output-guard-view.js';
@@ -53,6 +59,30 @@ interface Word {
 /** Letters and digits, with combining marks kept inside the word (the fold drops them). */
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
 export const MAX_PROMPT_CHARS = 200_000;
+/** Words a clause needs to be judged on its own (shorter clauses are common phrases more often than not). */
+export const MIN_CLAUSE_WORDS = 8;
+/** Share of a distinctive clause's shingles a run must repeat (near-verbatim: one or two words may differ). */
+export const CLAUSE_SHARE = 0.8;
+/** Ends a clause: sentence punctuation or a colon before whitespace or the end, or a line break. */
+const CLAUSE_END = /[.!?;:](?=\s|$)|\n/gu;
+const ALNUM = /^[\p{L}\p{N}]+$/u;
+const LETTER = /\p{L}/u;
+const DIGIT = /\p{N}/u;
+
+/** An identifier-like token: three or more parts joined by `-` or `_` with a letter, or one word mixing letters and digits. */
+function identifierLike(token: string): boolean {
+  const parts = token.split(/[-_]/);
+  if (parts.length >= 3) return parts.every((p) => ALNUM.test(p)) && LETTER.test(token);
+  if (token.length < 6 || !ALNUM.test(token)) return false;
+  let letters = 0;
+  let digits = 0;
+  for (const ch of token) {
+    if (DIGIT.test(ch)) digits++;
+    else if (LETTER.test(ch)) letters++;
+  }
+  return letters >= 2 && digits >= 2;
+}
+const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 
 /**
  * Words of `text` with offsets into `text` itself: each word is folded on its own (case, and for a word
@@ -104,6 +134,10 @@ export class PromptFingerprint {
   private readonly shingles = new Set<number | string>();
   private readonly base: number;
   private readonly numericKeys: boolean;
+  /** Distinctive clauses: shingle key → the clauses it lies in; per clause, its shingles needed and its token shingles. */
+  private readonly clausesOf = new Map<number | string, number[]>();
+  private readonly clauseNeed: number[] = [];
+  private readonly clauseTokenKeys: Array<Set<number | string>> = [];
 
   constructor(systemPrompt: string, options: PromptExtractionOptions = {}) {
     this.k = options.k ?? 3;
@@ -112,7 +146,8 @@ export class PromptFingerprint {
     this.maxGap = options.maxGap ?? 3;
     // The output scan reads responses through the secret view (NFKC, invisible characters removed); the
     // prompt is read the same way, or a prompt with full-width or zero-width text would never match.
-    const ws = words(secretView(systemPrompt.slice(0, MAX_PROMPT_CHARS)).text);
+    const promptText = secretView(systemPrompt.slice(0, MAX_PROMPT_CHARS)).text;
+    const ws = words(promptText);
     for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
     for (const w of this.vocab.keys()) for (let i = 1; i <= w.length; i++) this.vocabPrefixes.add(w.slice(0, i));
     let size = 16;
@@ -134,6 +169,7 @@ export class PromptFingerprint {
       const key = this.key(ids, i);
       if (key !== undefined) this.shingles.add(key);
     }
+    this.indexClauses(promptText, ws, ids);
     // A prompt shorter than the threshold is found when most of it is repeated; below 6 words it is not tracked.
     const wanted = options.minCovered ?? 12;
     this.minCovered =
@@ -141,6 +177,69 @@ export class PromptFingerprint {
     this.minContainment = options.minContainment ?? 0.5;
     this.maxPieceGap = Math.max(this.maxGap, options.maxPieceGap ?? 24);
     this.minShingles = Math.max(1, this.minCovered - this.k + 1);
+  }
+
+  /** Records every distinctive clause of the prompt (see the file comment) with its shingles. */
+  private indexClauses(text: string, ws: readonly Word[], ids: readonly number[]): void {
+    const distinctive = new Uint8Array(ws.length);
+    let w = 0;
+    for (const m of text.matchAll(/\S+/gu)) {
+      const start = m.index ?? 0;
+      const end = start + m[0].length;
+      while (w < ws.length && (ws[w] as Word).start < start) w++;
+      const token = m[0].replace(EDGE_PUNCT, '');
+      if (!identifierLike(token)) continue;
+      for (let i = w; i < ws.length && (ws[i] as Word).end <= end; i++) distinctive[i] = 1;
+    }
+    const ends = [...text.matchAll(CLAUSE_END)].map((m) => m.index ?? 0);
+    let first = 0;
+    for (const boundary of [...ends, text.length]) {
+      let last = first;
+      while (last < ws.length && (ws[last] as Word).start < boundary) last++;
+      this.addClause(first, last, ids, distinctive);
+      first = last;
+    }
+  }
+
+  private addClause(from: number, to: number, ids: readonly number[], distinctive: Uint8Array): void {
+    if (to - from < Math.max(MIN_CLAUSE_WORDS, this.k)) return;
+    const keys = new Set<number | string>();
+    const tokenKeys = new Set<number | string>();
+    for (let i = from; i + this.k <= to; i++) {
+      const key = this.key(ids, i);
+      if (key === undefined) continue;
+      keys.add(key);
+      if (distinctive.subarray(i, i + this.k).some((d) => d === 1)) tokenKeys.add(key);
+    }
+    if (tokenKeys.size === 0) return;
+    const clause = this.clauseNeed.length;
+    this.clauseNeed.push(Math.ceil(keys.size * CLAUSE_SHARE));
+    this.clauseTokenKeys.push(tokenKeys);
+    for (const key of keys) {
+      const list = this.clausesOf.get(key);
+      if (list) list.push(clause);
+      else this.clausesOf.set(key, [clause]);
+    }
+  }
+
+  /** True when the run of covered words [first, last] repeats a distinctive clause near-verbatim. */
+  private repeatsClause(first: number, last: number, keys: ReadonlyArray<number | string | undefined>): boolean {
+    if (this.clauseNeed.length === 0) return false;
+    const found = new Map<number, Set<number | string>>();
+    for (let i = first; i + this.k - 1 <= last; i++) {
+      const key = keys[i];
+      if (key === undefined) continue;
+      for (const c of this.clausesOf.get(key) ?? []) {
+        const set = found.get(c) ?? new Set<number | string>();
+        set.add(key);
+        found.set(c, set);
+      }
+    }
+    for (const [c, set] of found) {
+      if (set.size < (this.clauseNeed[c] as number)) continue;
+      for (const key of set) if ((this.clauseTokenKeys[c] as Set<number | string>).has(key)) return true;
+    }
+    return false;
   }
 
   get enabled(): boolean {
@@ -211,7 +310,8 @@ export class PromptFingerprint {
         if (key !== undefined) distinct.add(key);
       }
       const whole = distinct.size >= this.minShingles && distinct.size / this.shingles.size >= this.minContainment;
-      for (const r of group) if (whole || r.count >= this.minCovered) span(r);
+      for (const r of group)
+        if (whole || r.count >= this.minCovered || this.repeatsClause(r.first, r.last, keys)) span(r);
       // A group whose last covered word is near the end may still grow with more text.
       if (b === runs.length && n - 1 - last <= this.maxPieceGap + this.k) openFrom = ws.starts[first] as number;
       a = b;

@@ -1,8 +1,10 @@
 /**
  * L02/L17 on tool calls: the same output scan runs over a tool call's arguments before the tool runs.
  * The canary in any encoding refuses the call (prompt exfiltration through a tool); a known secret
- * value refuses it unless the operator allowed that secret for that tool. Secret formats and prompt
- * overlap in arguments are reported, not refused (writing an example config is legitimate).
+ * value refuses it unless the operator allowed that secret for that tool; the system prompt (verbatim,
+ * percent-decoded in a URL, base64-encoded, or its distinctive confidential line) refuses it too: a tool's
+ * arguments leave the guard's sight (a URL, a file, a message), so there is no redacting them afterwards.
+ * Secret formats in arguments are reported, not refused (writing an example config is legitimate).
  */
 import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
@@ -115,6 +117,17 @@ export function checkToolArgs(
         'output.canary_in_tool_call',
         `tool call ${call.name} carries the session canary (${canary.encoding ?? 'raw'} form): the system prompt is being exfiltrated; the call is refused`,
         { layer: 'L17', status: 403, details: { tool: call.name, patternId: canary.patternId } },
+      ),
+      findings,
+    });
+  }
+  const extracted = findings.find((f) => f.kind === 'prompt_extraction');
+  if (extracted) {
+    return err({
+      ...bulwarkError(
+        'output.prompt_in_tool_call',
+        `tool call ${call.name} carries the agent's system prompt${extracted.encoding ? ` (${extracted.encoding} form)` : ''}: the prompt is being exfiltrated; the call is refused`,
+        { layer: 'L02', status: 403, details: { tool: call.name, patternId: extracted.patternId } },
       ),
       findings,
     });
