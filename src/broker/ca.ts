@@ -3,20 +3,19 @@
  * leaf certificates for the hosts the broker terminates TLS for. Only the CA certificate leaves the daemon
  * (into sandboxes' trust bundles); its private key is kept by a CaKeyStore (the vault, in the daemon).
  */
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
-import 'reflect-metadata';
-import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import * as x509 from '@peculiar/x509';
+import {
+  DAY_MS,
+  EC_ALG,
+  importSigningKey,
+  newKeyPair,
+  newSerial,
+  privateKeyPem,
+  x509,
+  type CryptoKey,
+} from '../secrets/index.js';
 import { bulwarkError, describeCause, type BulwarkError, attemptAsync, err, ok, type Result } from '../core/index.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-const DAY = 86_400_000;
 
 export interface CaMaterial {
   readonly certPem: string;
@@ -30,46 +29,20 @@ export interface LeafMaterial {
   readonly notAfter: Date;
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
-function derOf(pemText: string): Buffer {
-  return Buffer.from(pemText.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
-}
-
-function serial(): string {
-  const b = randomBytes(16);
-  b[0] = (b[0] as number) & 0x7f; // positive
-  return b.toString('hex');
-}
-
-async function keyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-}
-
-async function exportKeyPem(key: CryptoKey): Promise<string> {
-  return pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', key));
-}
-
 export async function createCa(
   commonName = 'bulwark credential broker CA',
   validDays = 3650,
 ): Promise<Result<CaMaterial, BulwarkError>> {
   return attemptAsync(
     async () => {
-      const keys = await keyPair();
+      const keys = await newKeyPair();
       const now = Date.now();
       const cert = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: serial(),
+        serialNumber: newSerial(),
         name: `CN=${commonName}, O=bulwark`,
-        notBefore: new Date(now - DAY),
-        notAfter: new Date(now + validDays * DAY),
-        signingAlgorithm: ALG,
+        notBefore: new Date(now - DAY_MS),
+        notAfter: new Date(now + validDays * DAY_MS),
+        signingAlgorithm: EC_ALG,
         keys,
         extensions: [
           new x509.BasicConstraintsExtension(true, 0, true),
@@ -77,7 +50,7 @@ export async function createCa(
           await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],
       });
-      return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+      return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey) };
     },
     (cause) =>
       bulwarkError('broker.ca_create', `cannot create the broker CA: ${describeCause(cause)}`, { layer: 'L08' }),
@@ -150,7 +123,7 @@ export class LeafIssuer {
   async contextFor(host: string): Promise<Result<SecureContext, BulwarkError>> {
     const key = host.toLowerCase();
     const hit = this.cache.get(key);
-    if (hit && hit.leaf.notAfter.getTime() - Date.now() > DAY) return ok(hit.context);
+    if (hit && hit.leaf.notAfter.getTime() - Date.now() > DAY_MS) return ok(hit.context);
     let p = this.pending.get(key);
     if (!p) {
       p = this.issueEntry(key);
@@ -175,18 +148,18 @@ export class LeafIssuer {
       async () => {
         const names = [host, ...altNames];
         if (!names.every((n) => /^[a-z0-9_.:-]{1,253}$/i.test(n))) throw new Error('not a host name or IP address');
-        this.caKey ??= await webcrypto.subtle.importKey('pkcs8', derOf(this.ca.keyPem), ALG, false, ['sign']);
-        const keys = await keyPair();
+        this.caKey ??= await importSigningKey(this.ca.keyPem);
+        const keys = await newKeyPair();
         const now = Date.now();
-        const notAfter = new Date(now + (this.opts.validDays ?? 7) * DAY);
+        const notAfter = new Date(now + (this.opts.validDays ?? 7) * DAY_MS);
         const isIp = (n: string) => /^[0-9.]+$/.test(n) || n.includes(':');
         const cert = await x509.X509CertificateGenerator.create({
-          serialNumber: serial(),
+          serialNumber: newSerial(),
           subject: `CN=${host}`,
           issuer: this.caCert.subject,
           notBefore: new Date(now - 3_600_000),
           notAfter,
-          signingAlgorithm: ALG,
+          signingAlgorithm: EC_ALG,
           publicKey: keys.publicKey,
           signingKey: this.caKey,
           extensions: [
@@ -197,7 +170,7 @@ export class LeafIssuer {
             await x509.AuthorityKeyIdentifierExtension.create(this.caCert),
           ],
         });
-        return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey), notAfter };
+        return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), notAfter };
       },
       (cause) =>
         bulwarkError('broker.leaf_issue', `cannot issue a certificate for ${host}: ${describeCause(cause)}`, {

@@ -40,3 +40,16 @@ export { anyGlobMatches, isReservedSecretName } from './glob.js';
 export { auditPlaintext } from './plaintext-audit.js';
 export { checkDaemonFiles, daemonFileProblems, keyLocationOf } from './trusted-files.js';
 export { vaultNames } from './vault-names.js';
+export {
+  DAY_MS,
+  EC_ALG,
+  importSigningKey,
+  newKeyPair,
+  newSerial,
+  pemBlock,
+  pemDer,
+  privateKeyPem,
+  x509,
+  type CryptoKey,
+  type CryptoKeyPair,
+} from './ec-certificates.js';

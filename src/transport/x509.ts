@@ -3,19 +3,8 @@
  * CA, client certificates it issues (CN = the name, optional SANs), a self-signed server pair (`bulwark init --tls`)
  * and CRLs. Private keys are PKCS#8 PEM; callers write them 0600.
  */
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
-import 'reflect-metadata';
-import { randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { DAY_MS, EC_ALG, importSigningKey, newKeyPair, newSerial, privateKeyPem, x509 } from '../secrets/index.js';
 import { bulwarkError, describeCause, type BulwarkError, attemptAsync, type Result } from '../core/index.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-const DAY = 86_400_000;
 
 export interface KeyedCertificate {
   readonly certPem: string;
@@ -29,38 +18,6 @@ export interface KeyedCertificate {
 export interface RevokedEntry {
   readonly serial: string;
   readonly revokedAt: Date;
-}
-
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
-function derOf(pemText: string, label: string): Buffer {
-  const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(pemText);
-  if (!m) throw new Error(`no ${label} block in the PEM text`);
-  return Buffer.from((m[1] as string).replace(/\s+/g, ''), 'base64');
-}
-
-function newSerial(): string {
-  const b = randomBytes(16);
-  b[0] = ((b[0] as number) & 0x7f) | 0x01; // positive, no leading zero byte
-  return b.toString('hex');
-}
-
-async function keyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-}
-
-async function keyPem(key: CryptoKey): Promise<string> {
-  return pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', key));
-}
-
-function importSigningKey(keyPemText: string): Promise<CryptoKey> {
-  return webcrypto.subtle.importKey('pkcs8', derOf(keyPemText, 'PRIVATE KEY'), ALG, false, ['sign']);
 }
 
 /** A name safe inside a distinguished name: no separators or quoting a DN parser would read differently. */
@@ -81,16 +38,16 @@ export function createClientCa(
 ): Promise<Result<KeyedCertificate, BulwarkError>> {
   return attemptAsync(
     async () => {
-      const keys = await keyPair();
+      const keys = await newKeyPair();
       const now = Date.now();
       const serial = newSerial();
-      const notAfter = new Date(now + validDays * DAY);
+      const notAfter = new Date(now + validDays * DAY_MS);
       const cert = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: serial,
         name: `CN=${dnValue(commonName)}, O=bulwark`,
         notBefore: new Date(now - 60_000),
         notAfter,
-        signingAlgorithm: ALG,
+        signingAlgorithm: EC_ALG,
         keys,
         extensions: [
           new x509.BasicConstraintsExtension(true, 0, true),
@@ -98,7 +55,7 @@ export function createClientCa(
           await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],
       });
-      return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey), serial, notAfter };
+      return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), serial, notAfter };
     },
     (cause) => certError('cert.ca_create', 'cannot create the client CA', cause),
   );
@@ -130,17 +87,17 @@ export function issueClientCertificate(
     async () => {
       const caCert = new x509.X509Certificate(ca.certPem);
       const signingKey = await importSigningKey(ca.keyPem);
-      const keys = await keyPair();
+      const keys = await newKeyPair();
       const now = Date.now();
       const serial = newSerial();
-      const notAfter = opts.notAfter ?? new Date(now + (opts.validDays ?? 365) * DAY);
+      const notAfter = opts.notAfter ?? new Date(now + (opts.validDays ?? 365) * DAY_MS);
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serial,
         subject: `CN=${dnValue(name)}`,
         issuer: caCert.subject,
         notBefore: opts.notBefore ?? new Date(now - 60_000),
         notAfter,
-        signingAlgorithm: ALG,
+        signingAlgorithm: EC_ALG,
         publicKey: keys.publicKey,
         signingKey,
         extensions: [
@@ -153,7 +110,7 @@ export function issueClientCertificate(
           await x509.AuthorityKeyIdentifierExtension.create(caCert),
         ],
       });
-      return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey), serial, notAfter };
+      return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), serial, notAfter };
     },
     (cause) => certError('cert.issue', `cannot issue a client certificate for "${name.slice(0, 80)}"`, cause),
   );
@@ -168,16 +125,16 @@ export function selfSignedServerCertificate(
     async () => {
       const first = hosts[0];
       if (first === undefined) throw new Error('at least one host name is needed');
-      const keys = await keyPair();
+      const keys = await newKeyPair();
       const now = Date.now();
       const serial = newSerial();
-      const notAfter = new Date(now + validDays * DAY);
+      const notAfter = new Date(now + validDays * DAY_MS);
       const cert = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: serial,
         name: `CN=${dnValue(first)}, O=bulwark`,
         notBefore: new Date(now - 60_000),
         notAfter,
-        signingAlgorithm: ALG,
+        signingAlgorithm: EC_ALG,
         keys,
         extensions: [
           // CA:true so that clients accept it as its own anchor (curl --cacert, NODE_EXTRA_CA_CERTS).
@@ -188,7 +145,7 @@ export function selfSignedServerCertificate(
           await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],
       });
-      return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey), serial, notAfter };
+      return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), serial, notAfter };
     },
     (cause) => certError('cert.server', 'cannot create the server certificate', cause),
   );
@@ -207,8 +164,8 @@ export function createCrl(
       const crl = await x509.X509CrlGenerator.create({
         issuer: caCert.subject,
         thisUpdate: new Date(now - 60_000),
-        nextUpdate: new Date(now + validDays * DAY),
-        signingAlgorithm: ALG,
+        nextUpdate: new Date(now + validDays * DAY_MS),
+        signingAlgorithm: EC_ALG,
         signingKey: await importSigningKey(ca.keyPem),
         entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt })),
         extensions: [await x509.AuthorityKeyIdentifierExtension.create(caCert)],
