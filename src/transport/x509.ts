@@ -3,7 +3,16 @@
  * CA, client certificates it issues (CN = the name, optional SANs), a self-signed server pair (`bulwark init --tls`)
  * and CRLs. Private keys are PKCS#8 PEM; callers write them 0600.
  */
-import { DAY_MS, EC_ALG, importSigningKey, newKeyPair, newSerial, privateKeyPem, x509 } from '../secrets/index.js';
+import {
+  DAY_MS,
+  EC_ALG,
+  importSigningKey,
+  newKeyPair,
+  newSerial,
+  privateKeyPem,
+  x509,
+  type CryptoKeyPair,
+} from '../secrets/index.js';
 import { bulwarkError, describeCause, type BulwarkError, attemptAsync, type Result } from '../core/index.js';
 
 export interface KeyedCertificate {
@@ -31,32 +40,40 @@ function certError(code: string, what: string, cause: unknown): BulwarkError {
   return bulwarkError(code, `${what}: ${describeCause(cause)}`, { layer: 'L19' });
 }
 
+/** A self-signed P-256 certificate valid from a minute ago for `validDays`, with the extensions `extensions` gives. */
+async function selfSigned(
+  commonName: string,
+  validDays: number,
+  extensions: (keys: CryptoKeyPair) => Promise<x509.Extension[]>,
+): Promise<KeyedCertificate> {
+  const keys = await newKeyPair();
+  const now = Date.now();
+  const serial = newSerial();
+  const notAfter = new Date(now + validDays * DAY_MS);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial,
+    name: `CN=${dnValue(commonName)}, O=bulwark`,
+    notBefore: new Date(now - 60_000),
+    notAfter,
+    signingAlgorithm: EC_ALG,
+    keys,
+    extensions: await extensions(keys),
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), serial, notAfter };
+}
+
 /** A CA for client certificates (and their CRLs): self-signed, may sign leaves only. */
 export function createClientCa(
   commonName = 'bulwark client CA',
   validDays = 3650,
 ): Promise<Result<KeyedCertificate, BulwarkError>> {
   return attemptAsync(
-    async () => {
-      const keys = await newKeyPair();
-      const now = Date.now();
-      const serial = newSerial();
-      const notAfter = new Date(now + validDays * DAY_MS);
-      const cert = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: serial,
-        name: `CN=${dnValue(commonName)}, O=bulwark`,
-        notBefore: new Date(now - 60_000),
-        notAfter,
-        signingAlgorithm: EC_ALG,
-        keys,
-        extensions: [
-          new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        ],
-      });
-      return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), serial, notAfter };
-    },
+    () =>
+      selfSigned(commonName, validDays, async (keys) => [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ]),
     (cause) => certError('cert.ca_create', 'cannot create the client CA', cause),
   );
 }
@@ -125,27 +142,14 @@ export function selfSignedServerCertificate(
     async () => {
       const first = hosts[0];
       if (first === undefined) throw new Error('at least one host name is needed');
-      const keys = await newKeyPair();
-      const now = Date.now();
-      const serial = newSerial();
-      const notAfter = new Date(now + validDays * DAY_MS);
-      const cert = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: serial,
-        name: `CN=${dnValue(first)}, O=bulwark`,
-        notBefore: new Date(now - 60_000),
-        notAfter,
-        signingAlgorithm: EC_ALG,
-        keys,
-        extensions: [
-          // CA:true so that clients accept it as its own anchor (curl --cacert, NODE_EXTRA_CA_CERTS).
-          new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-          new x509.SubjectAlternativeNameExtension(hosts.map(generalName)),
-          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        ],
-      });
-      return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys.privateKey), serial, notAfter };
+      return selfSigned(first, validDays, async (keys) => [
+        // CA:true so that clients accept it as its own anchor (curl --cacert, NODE_EXTRA_CA_CERTS).
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(hosts.map(generalName)),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ]);
     },
     (cause) => certError('cert.server', 'cannot create the server certificate', cause),
   );
