@@ -5,3 +5,4 @@ export { DEFAULT_MAX_INDEX_AGE_DAYS, parsePackageSpec, screenPackage } from './o
 export { scanSkillFolder } from './skills/scan/folder.js';
 export type { SkillScan } from './skills/scan/types.js';
 export { addSkill, listSkills, removeSkill, setSkillAgent } from './skills/store.js';
+export { addSkillFrom, scanSkillSource } from './skills/source.js';
