@@ -252,7 +252,8 @@ describe('hostile skill archives are refused whole', () => {
 
   it('zip: a damaged CRC', () => {
     const bytes = zip([{ name: 'SKILL.md', data: SKILL_MD, store: true }]);
-    bytes[30 + 'SKILL.md'.length + 5] ^= 0xff;
+    const at = 30 + 'SKILL.md'.length + 5;
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
     expect(refusedCode(archiveFile('x.zip', bytes))).toBe('skill.archive.corrupt');
   });
 
