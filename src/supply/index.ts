@@ -6,3 +6,4 @@ export { scanSkillFolder } from './skills/scan/folder.js';
 export type { SkillScan } from './skills/scan/types.js';
 export { addSkill, listSkills, removeSkill, setSkillAgent } from './skills/store.js';
 export { addSkillFrom, scanSkillSource } from './skills/source.js';
+export { enabledSkillDirs, skillShelf } from './skills/disclosure.js';
