@@ -63,39 +63,42 @@ async function expectHeld(
 }
 
 describe('installed skills are bound read-only into exec (real bwrap)', () => {
-  it('a direct run (no copy-on-write view): runs the script, every write to the skill fails', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'bulwark-rodirect-'));
-    const ws = join(root, 'ws');
-    mkdirSync(ws);
-    const svc = startExec({
-      config: ExecConfigSchema.parse({ sandboxUser: 'root' }),
-      runtimeDir: join(root, 'rt'),
-      parkedSandboxes: 0,
-      bus: new EventBus(),
+  for (const parked of [0, 2])
+    it(`a direct run (no copy-on-write view${parked ? ', from a parked bwrap' : ''}): runs the script, every write fails`, async () => {
+      const root = mkdtempSync(join(tmpdir(), 'bulwark-rodirect-'));
+      const ws = join(root, 'ws');
+      mkdirSync(ws);
+      const svc = startExec({
+        config: ExecConfigSchema.parse({ sandboxUser: 'root' }),
+        runtimeDir: join(root, 'rt'),
+        parkedSandboxes: parked,
+        bus: new EventBus(),
+      });
+      if (!svc.ok) throw new Error(svc.error.message);
+      const service: ExecService = svc.value;
+      cleanup.push(() => {
+        service.stop();
+        rmSync(root, { recursive: true, force: true });
+      });
+      const runner = service.runner;
+      if (!runner) throw new Error('exec disabled');
+      expect(runner.transactional).toBe(false);
+      const { tree, script } = installedSkill();
+      await expectHeld(
+        async (command, t) => {
+          if (parked) await runner.settled();
+          const r = await runner.run(ws, { command, readOnly: [t] }, { agentId: 'a', sessionId: 's', traceId: 't' });
+          if (!r.ok) throw new Error(r.error.message);
+          return r.value;
+        },
+        tree,
+        script,
+      );
+      if (parked) expect(runner.parkedRuns).toBeGreaterThan(0);
+      // Without the tree the run sees no /skills at all.
+      const bare = await runner.run(ws, { command: 'ls /skills' }, {});
+      expect(bare.ok && bare.value.exitCode).not.toBe(0);
     });
-    if (!svc.ok) throw new Error(svc.error.message);
-    const service: ExecService = svc.value;
-    cleanup.push(() => {
-      service.stop();
-      rmSync(root, { recursive: true, force: true });
-    });
-    const runner = service.runner;
-    if (!runner) throw new Error('exec disabled');
-    expect(runner.transactional).toBe(false);
-    const { tree, script } = installedSkill();
-    await expectHeld(
-      async (command, t) => {
-        const r = await runner.run(ws, { command, readOnly: [t] }, { agentId: 'a', sessionId: 's', traceId: 't' });
-        if (!r.ok) throw new Error(r.error.message);
-        return r.value;
-      },
-      tree,
-      script,
-    );
-    // Without the tree the run sees no /skills at all.
-    const bare = await runner.run(ws, { command: 'ls /skills' }, {});
-    expect(bare.ok && bare.value.exitCode).not.toBe(0);
-  });
 
   it('a copy-on-write run as an unprivileged user: a root-owned copy is bound, then removed', async () => {
     const h: Harness = startHarness({ sandboxUser: 'nobody' });
