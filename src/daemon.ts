@@ -117,7 +117,9 @@ import {
   SqliteReplayCache,
 } from './transport/index.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/index.js';
-import { enabledSkillDirs, skillShelf, supplyLayers } from './supply/index.js';
+import { supplyLayers } from './supply/index.js';
+// Agent Skills (L24): the installed skills an agent reads and its exec binds read-only.
+import { enabledSkillDirs, skillShelf } from './supply/index.js';
 import { createNetGuard } from './net/index.js';
 import {
   LeakIndex,
