@@ -604,14 +604,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       exec.journal && exec.runner
         ? createFsTools(fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths)))
         : fsTools;
+    // L08.1 judges web_fetch and the broker's requests of exec runs alike.
+    const egressCheck = taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus });
     const tools: Tool[] = [
       ...fileTools,
       createExecTool({
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
         approveEffects: () => late.approveEffects,
+        egress: egressCheck,
       }),
-      createWebFetchTool({ guard, egress: taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus }) }),
+      createWebFetchTool({ guard, egress: egressCheck }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
     ];
 

@@ -8,6 +8,7 @@ import { auditContext, bulwarkError, err, ok } from '../../core/index.js';
 import { z } from 'zod';
 import type { ApproveEffects, EffectsReport, ExecRunner } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
+import type { EgressCheck } from '../egress-taint.js';
 import type { Tool, ToolRunContext } from './tool.js';
 
 const ArgsSchema = z.strictObject({
@@ -47,6 +48,8 @@ export interface ExecToolDeps {
   readonly disabledReason?: string;
   /** Held effect sets (L11.7) go to the operator through this (bound late: the approval queue comes later). */
   readonly approveEffects?: () => ((ctx: ToolRunContext) => ApproveEffects) | undefined;
+  /** L08.1 for the requests the run sends through the broker (exec.network: broker), bound to this turn. */
+  readonly egress?: EgressCheck;
 }
 
 const SHOWN_CHANGES = 20;
@@ -104,6 +107,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       }
       const a = parsed.value;
       const approver = deps.approveEffects?.();
+      const egress = deps.egress;
       const r = await deps.runner.run(
         ctx.workspace,
         {
@@ -114,6 +118,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
           signal: ctx.signal,
           ...(approver ? { approveEffects: approver(ctx) } : {}),
+          ...(egress ? { egress: (url: URL, body: string | undefined) => egress(url, body, ctx) } : {}),
         },
         auditContext(ctx),
       );
