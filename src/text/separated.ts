@@ -118,20 +118,47 @@ function regions(text: string, open = false): number[] {
   return out;
 }
 
-/** The regions of separated writing in `text`, separators dropped; undefined when there is none. */
+const UTF16 = new TextDecoder('utf-16le');
+
+/**
+ * The regions of separated writing in `text`, separators dropped; undefined when there is none. Built in one
+ * allocation (the regions' total length bounds it) with one raw index per view character: every kept character
+ * stands for itself, so its raw span is [index, index + 1). Parts are joined by NUL.
+ */
 export function separatedView(text: string): DecodedView | undefined {
   const found = regions(text);
   if (found.length === 0) return undefined;
-  const out = new DecodedViewBuilder();
+  let size = 0;
+  for (let r = 0; r < found.length; r += 2) size += (found[r + 1] as number) - (found[r] as number) + 1;
+  const units = new Uint16Array(size);
+  const raw = new Int32Array(size);
+  let n = 0;
   for (let r = 0; r < found.length; r += 2) {
     const end = found[r + 1] as number;
     for (let i = found[r] as number; i < end; i++) {
       const c = text.charCodeAt(i);
-      if (c < 128 && CLASS[c] === 1) out.add(c, i, i + 1);
+      if (c < 128 && CLASS[c] === 1) {
+        units[n] = c;
+        raw[n++] = i;
+      }
     }
-    out.breakPart(end);
+    if (n > 0 && units[n - 1] !== 0) {
+      units[n] = 0;
+      raw[n++] = end;
+    }
   }
-  return out.build();
+  if (n === 0) return undefined;
+  const last = n - 1;
+  return {
+    text: UTF16.decode(units.subarray(0, n)),
+    toRaw(start: number, end: number): [number, number] {
+      const s = raw[Math.min(start, last)] as number;
+      const at = Math.min(Math.max(end, start + 1), n) - 1;
+      // A NUL stands for the break at the end of its region: an empty span there.
+      const e = units[at] === 0 ? (raw[at] as number) : (raw[at] as number) + 1;
+      return [s, Math.max(s, e)];
+    },
+  };
 }
 
 /**
