@@ -66,15 +66,19 @@ function regions(text: string, open = false): number[] {
     const c = i < text.length ? text.charCodeAt(i) : 0;
     const k = c < 128 ? (CLASS[c] as number) : 0;
     if (k === 1) {
-      const kind = KIND[c] as number;
-      if (groupStart < 0) {
-        groupStart = i;
-        kinds = kind;
-        innerCapital = false;
-      } else {
+      // A group is the whole run of letters and digits, read in one tight loop.
+      groupStart = i;
+      kinds = KIND[c] as number;
+      innerCapital = false;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d >= 128 || CLASS[d] !== 1) break;
+        const kind = KIND[d] as number;
         kinds |= kind;
         if (kind === 4) innerCapital = true;
       }
+      i = j - 1;
       continue;
     }
     if (groupStart >= 0) {
