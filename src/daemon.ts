@@ -627,6 +627,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       exec.journal && exec.runner
         ? createFsTools(fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths)))
         : fsTools;
+    // L08.1 judges web_fetch and the broker's requests of exec runs alike.
+    const egressCheck = taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus });
     const tools: Tool[] = [
       ...fileTools,
       createExecTool({
@@ -638,8 +640,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           // An unreadable skills index binds no skill: the run goes on with less, never with more.
           return dirs.ok ? dirs.value.map((d) => ({ name: d.name, host: d.dir })) : [];
         },
+        egress: egressCheck,
       }),
-      createWebFetchTool({ guard, egress: taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus }) }),
+      createWebFetchTool({ guard, egress: egressCheck }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
       ...createSkillTools(skills.shelf, skills.narrowing),
     ];

@@ -1,8 +1,8 @@
 /**
  * Secrets room costs: AES-256-GCM + HKDF per record (seal/open) and through the SQLite vault,
  * leak-index scan throughput with 100 registered secrets (dense and sparse automaton) with every transform it
- * looks for (reversed, case-folded, rot13, base32, character codes, separated writing, 12-character windows),
- * over log text and over prose, the cost per MB of each decoded view, and the L09 log sanitizer's cost per log line
+ * looks for (reversed, case-folded, rot13, base32, character codes, separated writing, their compositions,
+ * 12-character windows), over log text and over prose, the cost per MB of each decoded view, and the L09 log sanitizer's cost per log line
  * on top of plain pino. Scan figures are given in wall time and in CPU time (the process's own), best of several
  * runs: on a machine shared with other work, CPU time is the figure that does not depend on the neighbours.
  */

@@ -136,8 +136,9 @@ const suite: Suite = {
         detection: { overall: found / total, keyShapes: foundKeys / totalKeys, rows },
       },
       checks: [
-        // The goal is 1; the check guards against regressions from the figure measured when L08.1 was built.
-        { name: 'false_holds_per_100', value: per100, max: 1.5 },
+        // The goal (1 per 100) is met since raw values need a credential's structure and base64 of JSON is judged by
+        // its values (1.48 before, 0.49 after).
+        { name: 'false_holds_per_100', value: per100, max: GOAL_PER_100 },
         { name: 'detection_key_shapes', value: foundKeys / totalKeys, min: 0.9 },
       ],
     };

@@ -185,7 +185,7 @@ export function egressTaintLayers(trustedCount: number): LayerReporter {
     {
       id: 'L08.1',
       state: 'on',
-      reason: `web_fetch of a session that saw secret material waits for the operator when it carries a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted); broker egress is not judged yet`,
+      reason: `web_fetch (every redirect hop) and broker requests of exec runs of a session that saw secret material wait for the operator when they carry a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted)`,
     },
   ]);
 }

@@ -16,7 +16,7 @@ import { createCa, LeafIssuer, validateCa } from './ca.js';
 import type { CaKeyStore } from './ca-store.js';
 import { bindingRule } from './bindings.js';
 import { PLACEHOLDER, type BrokerConfig } from '../config/index.js';
-import { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
+import { ProxySession, type BrokerIdentity, type BrokerSecretResolver, type ProxySessionOptions } from './proxy.js';
 import { runningReason } from './layer-status.js';
 
 export interface BrokerDeps {
@@ -46,7 +46,11 @@ export interface Broker extends LayerReporter {
   /** PEM of the CA certificate: the only CA material that leaves the daemon. */
   readonly caCertPem: string;
   /** A proxy endpoint for one spawn, listening on `socketPath` (a path in a directory only the daemon can write). */
-  openSession(identity: BrokerIdentity, socketPath: string): Promise<Result<ProxySession, BulwarkError>>;
+  openSession(
+    identity: BrokerIdentity,
+    socketPath: string,
+    opts?: ProxySessionOptions,
+  ): Promise<Result<ProxySession, BulwarkError>>;
   /** Variables for the sandboxed child: proxy, CA bundle paths and one placeholder per bound secret. */
   sandboxEnv(opts: { proxyUrl: string; caBundlePath: string }): Record<string, string>;
   status(): BrokerStatus;
@@ -93,12 +97,18 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
         { id: 'L08', state: 'on', reason: `${runningReason(deps.config)}; ${sessions.size} session(s) open now` },
       ];
     },
-    async openSession(identity, socketPath) {
+    async openSession(identity, socketPath, opts = {}) {
       // Totals survive the session; the token dies with it.
-      const s = await ProxySession.open(proxyDeps, identity, socketPath, (closed) => {
-        if (sessions.delete(closed))
-          for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += closed.stats[k];
-      });
+      const s = await ProxySession.open(
+        proxyDeps,
+        identity,
+        socketPath,
+        (closed) => {
+          if (sessions.delete(closed))
+            for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += closed.stats[k];
+        },
+        opts,
+      );
       if (!s.ok) return s;
       sessions.add(s.value);
       return s;

@@ -72,6 +72,7 @@ export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions
     const prepared = await prepareBrokerSpawn(broker, identity, {
       hostDir,
       ...(opts.nodePath ? { nodePath: opts.nodePath } : {}),
+      ...(ctx.egress ? { egress: ctx.egress } : {}),
     });
     if (!prepared.ok) {
       rmSync(hostDir, { recursive: true, force: true });

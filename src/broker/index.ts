@@ -11,7 +11,7 @@ export {
 export { startBroker, type Broker, type BrokerDeps, type BrokerStatus } from './broker.js';
 export { vaultCaStore, memoryCaStore, BROKER_CA_SECRET, type CaKeyStore, type SecretVaultLike } from './ca-store.js';
 export { createCa, LeafIssuer, validateCa, type CaMaterial, type LeafMaterial } from './ca.js';
-export { ProxySession, type BrokerIdentity, type BrokerSecretResolver } from './proxy.js';
+export { ProxySession, type BrokerIdentity, type BrokerSecretResolver, type ProxySessionOptions } from './proxy.js';
 export {
   prepareBrokerSpawn,
   FORWARDER_PORT,

@@ -26,6 +26,7 @@ import {
   type LeakScanner,
 } from '../core/index.js';
 import type { SsrfGuard, Transport } from '../net/index.js';
+import type { EgressJudge } from '../exec/index.js';
 import type { LeafIssuer } from './ca.js';
 import type { BrokerConfig } from '../config/index.js';
 import {
@@ -59,6 +60,14 @@ export interface ProxyDeps {
   readonly leakScanner: LeakScanner;
   readonly bus: EventBus;
   readonly isHoneytoken: (secretName: string) => boolean;
+}
+
+export interface ProxySessionOptions {
+  /**
+   * L08.1: asked about each request that passed the binding and leak checks, before L10 and before anything goes
+   * upstream, with the URL and body as the sandbox sent them (placeholders, not secrets). A refusal is a 403.
+   */
+  readonly egress?: EgressJudge;
 }
 
 export interface ProxyStats {
@@ -115,6 +124,7 @@ export class ProxySession {
     readonly identity: BrokerIdentity,
     readonly socketPath: string,
     private readonly onClose: (s: ProxySession) => void,
+    private readonly options: ProxySessionOptions,
   ) {
     this.outer = createServer();
     this.outer.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onConnect(req, socket, head));
@@ -137,8 +147,9 @@ export class ProxySession {
     identity: BrokerIdentity,
     socketPath: string,
     onClose: (s: ProxySession) => void = () => undefined,
+    options: ProxySessionOptions = {},
   ): Promise<Result<ProxySession, BulwarkError>> {
-    const s = new ProxySession(deps, identity, socketPath, onClose);
+    const s = new ProxySession(deps, identity, socketPath, onClose, options);
     try {
       s.outer.listen(socketPath);
       await once(s.outer, 'listening');
@@ -382,6 +393,13 @@ export class ProxySession {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end('bulwark broker: request blocked: it carries a known secret value\n', () => res.socket?.destroy());
       return;
+    }
+
+    // L08.1: a tainted session's request to a host outside net.egress.trusted that carries a candidate waits.
+    if (this.options.egress) {
+      const url = new URL(`https://${bracketedHost}:${tunnel.port}${target.value.pathAndQuery}`);
+      const judged = await this.options.egress(url, body.length > 0 ? body.toString('utf8') : undefined);
+      if (!judged.ok) return this.deny(res, 403, judged.error.message, 'L08.1', { ...where, layer: 'L08.1' });
     }
 
     // L10 on the upstream (checked before injection so that no secret reaches the guard's audit).

@@ -6,7 +6,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
-import type { BrokerAccess } from '../exec/index.js';
+import type { BrokerAccess, EgressJudge } from '../exec/index.js';
 import type { Broker } from './broker.js';
 import type { BrokerIdentity, ProxySession } from './proxy.js';
 
@@ -52,6 +52,8 @@ export interface BrokerSpawnOptions {
   readonly hostDir: string;
   /** Node binary visible inside the sandbox (bound read-only there); default: the daemon's own. */
   readonly nodePath?: string;
+  /** L08.1 for this run's requests (see ProxySessionOptions). */
+  readonly egress?: EgressJudge;
 }
 
 export async function prepareBrokerSpawn(
@@ -73,7 +75,11 @@ export async function prepareBrokerSpawn(
       ),
     );
   }
-  const session = await broker.openSession(identity, childPath(opts.hostDir, 'broker.sock'));
+  const session = await broker.openSession(
+    identity,
+    childPath(opts.hostDir, 'broker.sock'),
+    opts.egress ? { egress: opts.egress } : {},
+  );
   if (!session.ok) return session;
   const s = session.value;
   const proxyUrl = `http://bulwark:${s.token}@127.0.0.1:${FORWARDER_PORT}`;

@@ -22,5 +22,16 @@ export interface BrokerSpawn {
   close(): Promise<void>;
 }
 
+/**
+ * L08.1 for one run: asked about each request the broker would forward (its URL and body as the sandbox sent
+ * them); ok means it may go. The exec tool binds it to its turn, so a hold reaches that turn's operator.
+ */
+export type EgressJudge = (url: URL, body: string | undefined) => Promise<Result<void, BulwarkError>>;
+
+/** Who a broker session is for, and the egress judge of its run (absent: L08.1 does not judge this run). */
+export interface BrokerSpawnContext extends EventContext {
+  readonly egress?: EgressJudge;
+}
+
 /** Opens a broker session for one run, for the identity that asked. */
-export type BrokerSpawner = (ctx: EventContext) => Promise<Result<BrokerSpawn, BulwarkError>>;
+export type BrokerSpawner = (ctx: BrokerSpawnContext) => Promise<Result<BrokerSpawn, BulwarkError>>;

@@ -27,7 +27,7 @@ import {
   relativeTo,
   safePath,
 } from '../core/index.js';
-import type { BrokerSpawn, BrokerSpawner } from './broker-access.js';
+import type { BrokerSpawn, BrokerSpawnContext, BrokerSpawner, EgressJudge } from './broker-access.js';
 import type { CgroupPool, SandboxCgroup } from './cgroup.js';
 import { evaluateCommand, type CommandVerdict } from './command-policy.js';
 import type { ExecConfig } from '../config/index.js';
@@ -65,6 +65,8 @@ export interface ExecRequest {
   readonly approveEffects?: ApproveEffects;
   /** Judge the effects but apply nothing. */
   readonly dryRun?: boolean;
+  /** L08.1: the broker asks it about each request of this run (exec.network: broker). */
+  readonly egress?: EgressJudge;
 }
 
 export interface ExecOutcome {
@@ -237,7 +239,7 @@ export class ExecRunner {
     let broker: BrokerSpawn | undefined;
     try {
       if (this.config.network === 'broker' && this.provider.supports('broker')) {
-        const opened = await this.openBroker(run.ctx);
+        const opened = await this.openBroker(run.req.egress ? { ...run.ctx, egress: run.req.egress } : run.ctx);
         if (!opened.ok) return this.failed('L11.5', opened.error, run);
         broker = opened.value;
       }
@@ -423,7 +425,7 @@ export class ExecRunner {
     setImmediate(() => this.provider.idle?.());
   }
 
-  private async openBroker(ctx: EventContext): Promise<Result<BrokerSpawn, BulwarkError>> {
+  private async openBroker(ctx: BrokerSpawnContext): Promise<Result<BrokerSpawn, BulwarkError>> {
     const spawner = this.deps.brokerSpawner;
     const why = 'exec.network is broker, but no broker session could be opened for this run';
     if (!spawner)

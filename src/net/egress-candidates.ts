@@ -7,8 +7,9 @@
  * A canary-shaped value (L17's `CTKN_` + 16 hex) is a candidate whatever its entropy.
  *
  * Decodings must give printable text: secret values are text, and random bytes (a hash written as hex) are not a
- * way of writing one. A raw (URL-decoded) value must mix letters and digits, as keys and tokens do and words and
- * slugs do not, in a run of 16 or more between separators. The finder reads at most `MAX_SCAN_CHARS` of a request; past that the request is a candidate itself.
+ * way of writing one. Base64 that decodes to JSON (pagination cursors, a JWT's header and claims) is judged by the
+ * JSON's own keys and values. A raw (URL-decoded) value must mix letters and digits, as keys and tokens do and words
+ * and slugs do not, in a run of 16 or more between separators, with a credential's structure around it (keyLike). The finder reads at most `MAX_SCAN_CHARS` of a request; past that the request is a candidate itself.
  */
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
@@ -78,28 +79,62 @@ function base32(token: string): Buffer | undefined {
   return Buffer.from(out);
 }
 
+/** A bare base62 run (no vendor prefix, no base64 punctuation) counts raw from this length on (AWS secret keys: 40). */
+export const MIN_BARE_RUN = 40;
+
 /**
- * A raw value that looks like a key or token: a run of at least 16 characters between separators that mixes
- * letters and digits. Slugs and words (`how-to-configure-nginx-2024`) have short runs.
+ * A raw value that looks like a credential as credentials are issued: a run of at least 16 characters between
+ * separators that mixes letters and digits (slugs and words, `how-to-configure-nginx-2024`, have short runs), and
+ * credential structure around it: a short letters-only part joined to it by `-`, `_`, `.` or `~` (a vendor prefix,
+ * `sk-`, `ghp_`, `sk_live_`, or its reversal), base64 punctuation (`+`, `/`, `=`), or a bare run of MIN_BARE_RUN or
+ * more. A shorter bare base62 run is how platforms name public resources (documents, files, media, short links,
+ * a JWT's signature): indistinguishable from a prefix-less key, it is not held raw (encoded, it still is).
  */
 function keyLike(token: string): boolean {
-  return token.split(/[-_.~]/).some((run) => run.length >= 16 && /[0-9]/.test(run) && /[A-Za-z]/.test(run));
+  const runs = token.split(/[-_.~]/);
+  const random = runs.filter((run) => run.length >= 16 && /[0-9]/.test(run) && /[A-Za-z]/.test(run));
+  if (random.length === 0) return false;
+  if (/[+/=]/.test(token)) return true;
+  if (runs.length > 1 && runs.some((run) => /^[A-Za-z]{2,8}$/.test(run))) return true;
+  return random.some((run) => run.length >= MIN_BARE_RUN);
 }
 
-/** The decodings of one token worth a look, as text. */
-function decodings(token: string): Array<[CandidateEncoding, string]> {
-  const out: Array<[CandidateEncoding, string]> = [];
+/** JSON text (an object or an array): its keys and values are judged one by one, not the text as a whole. */
+function json(text: string): boolean {
+  const t = text.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The decodings of one token worth a look, as text, and the decoded structured values (JSON) whose own tokens are
+ * judged instead. A token whose base64 decoding is text is judged by that text, not raw: pagination cursors and a
+ * JWT's header and claims are base64 of JSON with nothing secret-like inside, and a random key never decodes to text.
+ */
+function decodings(token: string): { texts: Array<[CandidateEncoding, string]>; nested: string[] } {
+  const texts: Array<[CandidateEncoding, string]> = [];
+  const nested: string[] = [];
+  let base64Text = false;
   const push = (enc: CandidateEncoding, bytes: Buffer | undefined) => {
     const text = bytes && bytes.length >= MIN_CANDIDATE_CHARS ? utf8(bytes) : undefined;
-    if (text !== undefined) out.push([enc, text]);
+    if (text === undefined) return;
+    if (enc === 'base64' || enc === 'base64url') base64Text = true;
+    if (json(text)) nested.push(text);
+    else texts.push([enc, text]);
   };
-  if (keyLike(token)) out.push(['url', token]);
-  if (token.length < 27) return out;
-  if (HEX.test(token) && token.length % 2 === 0) push('hex', Buffer.from(token, 'hex'));
-  if (BASE32.test(token) && token.length % 8 !== 1) push('base32', base32(token));
-  if (BASE64URL.test(token) && /[-_]/.test(token)) push('base64url', Buffer.from(token, 'base64url'));
-  else if (BASE64.test(token)) push('base64', Buffer.from(token, 'base64'));
-  return out;
+  if (token.length >= 27) {
+    if (HEX.test(token) && token.length % 2 === 0) push('hex', Buffer.from(token, 'hex'));
+    if (BASE32.test(token) && token.length % 8 !== 1) push('base32', base32(token));
+    if (BASE64URL.test(token) && /[-_]/.test(token)) push('base64url', Buffer.from(token, 'base64url'));
+    else if (BASE64.test(token)) push('base64', Buffer.from(token, 'base64'));
+  }
+  if (!base64Text && keyLike(token)) texts.unshift(['url', token]);
+  return { texts, nested };
 }
 
 function urlDecoded(s: string): string {
@@ -121,16 +156,31 @@ export interface CandidateOptions {
   readonly isGitObject?: (id: string) => boolean;
 }
 
-function judge(where: EgressCandidate['where'], value: string, opts: CandidateOptions, out: EgressCandidate[]): void {
+/** How deep base64 of JSON of base64… is followed. */
+const MAX_NESTING = 3;
+
+function judge(
+  where: EgressCandidate['where'],
+  value: string,
+  opts: CandidateOptions,
+  out: EgressCandidate[],
+  depth = 0,
+): void {
   for (const token of tokens(value)) {
     if (UUID.test(token)) continue;
     if (/^[0-9a-f]{40}$|^[0-9a-f]{64}$/i.test(token) && opts.isGitObject?.(token.toLowerCase()) === true) continue;
-    for (const [encoding, decoded] of decodings(token)) {
+    const { texts, nested } = decodings(token);
+    for (const [encoding, decoded] of texts) {
       if (decoded.length < MIN_CANDIDATE_CHARS) continue;
       const bits = bitsPerChar(decoded);
       // A canary (CTKN_ + 16 hex) sits near 4 bits per character: its shape counts whatever its entropy.
       if (bits >= MIN_BITS_PER_CHAR || CANARY_SHAPE.test(decoded))
         out.push({ where, encoding, decoded, bitsPerChar: Number(bits.toFixed(2)) });
+    }
+    for (const text of nested) {
+      // Too deep a nesting is held whole: it is no way an ordinary request writes a value.
+      if (depth >= MAX_NESTING) out.push({ where, encoding: 'base64', decoded: text, bitsPerChar: 0 });
+      else judge(where, text, opts, out, depth + 1);
     }
   }
 }

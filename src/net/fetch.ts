@@ -33,6 +33,11 @@ export interface FetchInit {
   readonly body?: string;
   readonly ctx?: EventContext;
   readonly signal?: AbortSignal;
+  /**
+   * Asked before each hop (the first URL and every redirect target) is checked by L10 and sent: a refusal ends
+   * the fetch with its error. L08.1 uses it, as a redirect can carry what the first URL did not.
+   */
+  readonly beforeHop?: (url: URL, body: string | undefined) => Promise<Result<void, BulwarkError>>;
 }
 
 export interface FetchedResponse {
@@ -77,6 +82,11 @@ export async function guardedFetch(
   const hops: string[] = [];
 
   for (let hop = 0; ; hop++) {
+    // A URL that does not parse is refused by L10 below; only one that could be sent is judged by the hook.
+    if (init.beforeHop && URL.canParse(url)) {
+      const judged = await init.beforeHop(new URL(url), body);
+      if (!judged.ok) return judged;
+    }
     const checked = await deps.guard.check(url, init.ctx);
     if (!checked.ok) return checked;
     const target = checked.value;

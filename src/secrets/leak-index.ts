@@ -25,7 +25,7 @@ import {
   openSeparatedTail,
   separatedView,
 } from '../text/index.js';
-import { CHARACTER_FORMS, encodedForms, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
+import { encodedForms, isCharacterForm, isWindow, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 import { hexDumpView } from './hex-dump.js';
 
 /**
@@ -112,8 +112,13 @@ const HEX_KIND = new Uint8Array(128);
 for (let c = 0; c < 128; c++)
   HEX_KIND[c] = c >= 0x30 && c <= 0x39 ? 1 : c >= 0x61 && c <= 0x66 ? 2 : c >= 0x41 && c <= 0x46 ? 3 : 0;
 
+/** Hex digits in a run as long as the shortest indexed hex form. */
+const LONG_HEX_RUN = 2 * MIN_FORM_LENGTH;
+
 export function hexPassApplies(text: string): boolean {
   const hexKind = HEX_KIND;
+  // A local copy: an imported binding read per character costs a getter call under a transpiling loader.
+  const longRun = LONG_HEX_RUN;
   let run = 0;
   let lower = false;
   let upper = false;
@@ -130,7 +135,7 @@ export function hexPassApplies(text: string): boolean {
       run += 1;
       lower ||= kind === 2;
       upper ||= kind === 3;
-      if (run >= 2 * MIN_FORM_LENGTH && lower && upper) return true;
+      if (run >= longRun && lower && upper) return true;
       continue;
     }
     // Most characters of ordinary text end no run and are no separator: nothing to update.
@@ -148,7 +153,7 @@ export function hexPassApplies(text: string): boolean {
       groups = 0;
     }
     const lineBreak = c === 0x0a || c === 0x0d;
-    wrapped = lineBreak && (run >= 2 * MIN_FORM_LENGTH || (wrapped && run === 0));
+    wrapped = lineBreak && (run >= longRun || (wrapped && run === 0));
     run = 0;
     lower = false;
     upper = false;
@@ -242,10 +247,10 @@ interface ViewPass {
 const VIEW_PASSES: readonly ViewPass[] = [
   {
     view: separatedView,
-    accepts: (e) => CHARACTER_FORMS.has(e),
-    label: (e) => (e === 'raw' || e === 'spaced' ? 'spaced' : e),
+    accepts: isCharacterForm,
+    label: (e) => (e === 'raw' || e === 'spaced' ? 'spaced' : e.includes('spaced') || isWindow(e) ? e : `${e}+spaced`),
   },
-  { view: charCodeView, accepts: (e) => CHARACTER_FORMS.has(e), label: () => 'char-codes' },
+  { view: charCodeView, accepts: isCharacterForm, label: () => 'char-codes' },
 ];
 
 /** How far a hit of a form of `length` characters and this encoding can spread in the scanned text. */
@@ -255,7 +260,7 @@ function spanBound(encoding: LeakEncoding, length: number): number {
   if (encoding === 'hex') bound = Math.max(bound, length + gaps(HEX_PASS.minKept) * HEX_PASS.maxDrop);
   if (encoding === 'base64' || encoding === 'base64url')
     bound = Math.max(bound, length + gaps(BASE64_PASS.minKept) * BASE64_PASS.maxDrop);
-  if (CHARACTER_FORMS.has(encoding)) {
+  if (isCharacterForm(encoding)) {
     bound = Math.max(bound, length + gaps(1) * MAX_SEPARATOR_RUN);
     bound = Math.max(bound, length * MAX_CODE_TOKEN + gaps(1) * MAX_CODE_GAP);
   }
@@ -380,7 +385,7 @@ export class LeakIndex implements LeakScanner {
         end,
         secretName: e.secretName,
         encoding: folded ? 'case-folded' : e.encoding,
-        partial: e.encoding === 'partial',
+        partial: isWindow(e.encoding),
       });
     });
     // Hex with separators and base64 wrapped over lines: each run is rewritten into the form the index holds
@@ -418,7 +423,7 @@ export class LeakIndex implements LeakScanner {
           end: t,
           secretName: e.secretName,
           encoding: pass.label(e.encoding),
-          partial: e.encoding === 'partial',
+          partial: isWindow(e.encoding),
         });
       });
     }

@@ -66,15 +66,19 @@ function regions(text: string, open = false): number[] {
     const c = i < text.length ? text.charCodeAt(i) : 0;
     const k = c < 128 ? (CLASS[c] as number) : 0;
     if (k === 1) {
-      const kind = KIND[c] as number;
-      if (groupStart < 0) {
-        groupStart = i;
-        kinds = kind;
-        innerCapital = false;
-      } else {
+      // A group is the whole run of letters and digits, read in one tight loop.
+      groupStart = i;
+      kinds = KIND[c] as number;
+      innerCapital = false;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d >= 128 || CLASS[d] !== 1) break;
+        const kind = KIND[d] as number;
         kinds |= kind;
         if (kind === 4) innerCapital = true;
       }
+      i = j - 1;
       continue;
     }
     if (groupStart >= 0) {
@@ -118,20 +122,47 @@ function regions(text: string, open = false): number[] {
   return out;
 }
 
-/** The regions of separated writing in `text`, separators dropped; undefined when there is none. */
+const UTF16 = new TextDecoder('utf-16le');
+
+/**
+ * The regions of separated writing in `text`, separators dropped; undefined when there is none. Built in one
+ * allocation (the regions' total length bounds it) with one raw index per view character: every kept character
+ * stands for itself, so its raw span is [index, index + 1). Parts are joined by NUL.
+ */
 export function separatedView(text: string): DecodedView | undefined {
   const found = regions(text);
   if (found.length === 0) return undefined;
-  const out = new DecodedViewBuilder();
+  let size = 0;
+  for (let r = 0; r < found.length; r += 2) size += (found[r + 1] as number) - (found[r] as number) + 1;
+  const units = new Uint16Array(size);
+  const raw = new Int32Array(size);
+  let n = 0;
   for (let r = 0; r < found.length; r += 2) {
     const end = found[r + 1] as number;
     for (let i = found[r] as number; i < end; i++) {
       const c = text.charCodeAt(i);
-      if (c < 128 && CLASS[c] === 1) out.add(c, i, i + 1);
+      if (c < 128 && CLASS[c] === 1) {
+        units[n] = c;
+        raw[n++] = i;
+      }
     }
-    out.breakPart(end);
+    if (n > 0 && units[n - 1] !== 0) {
+      units[n] = 0;
+      raw[n++] = end;
+    }
   }
-  return out.build();
+  if (n === 0) return undefined;
+  const last = n - 1;
+  return {
+    text: UTF16.decode(units.subarray(0, n)),
+    toRaw(start: number, end: number): [number, number] {
+      const s = raw[Math.min(start, last)] as number;
+      const at = Math.min(Math.max(end, start + 1), n) - 1;
+      // A NUL stands for the break at the end of its region: an empty span there.
+      const e = units[at] === 0 ? (raw[at] as number) : (raw[at] as number) + 1;
+      return [s, Math.max(s, e)];
+    },
+  };
 }
 
 /**

@@ -63,4 +63,42 @@ describe('egress candidates', () => {
     expect(egressCandidates(url, undefined).length).toBeGreaterThan(0);
     expect(egressCandidates(url, undefined, { isGitObject: (x) => x === id })).toEqual([]);
   });
+
+  describe('credential structure and structured base64', () => {
+    const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const bare = (n: number) => 'Zq8vN3kR7tW2yP5mX9cB4dF6hJ1aL0sE'.repeat(3).slice(0, n);
+
+    it.each([
+      [
+        'a pagination cursor (base64 of JSON)',
+        `https://api.example/items?cursor=${b64u({ id: 12345, ts: 1700000000 })}`,
+      ],
+      [
+        'a JWT: header, claims and signature',
+        `https://x.example/dl?token=${b64u({ alg: 'HS256', typ: 'JWT' })}.${b64u({ sub: '1234567890', name: 'Jo Doe', iat: 1516239022 })}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c`,
+      ],
+      ['a bare base62 resource id under 40 characters', `https://media.example/episode/${bare(22)}`],
+      ['a 33-character file id', `https://files.example/file/d/${bare(33)}/view`],
+    ])('%s is no candidate', (_what, url) => {
+      expect(at(url)).toEqual([]);
+    });
+
+    it.each([
+      ['with a vendor prefix', `https://x.example/c/key_${bare(24)}`],
+      ['reversed, the prefix at the end', `https://x.example/c/${[...`sk-${bare(24)}`].reverse().join('')}`],
+      ['with base64 punctuation', `https://x.example/c?d=${encodeURIComponent(`${bare(20)}/${bare(8)}+x`)}`],
+      [`bare, from ${40} characters on`, `https://x.example/c/${bare(40)}`],
+    ])('a raw key %s is a candidate', (_what, url) => {
+      expect(at(url).map((c) => c.encoding)).toContain('url');
+    });
+
+    it('a bare key under 40 characters is still a candidate once encoded', () => {
+      expect(at(`https://x.example/c/${Buffer.from(bare(24)).toString('base64url')}`)[0]?.decoded).toBe(bare(24));
+    });
+
+    it('a secret inside base64 of JSON is found among its values, however deep', () => {
+      const inner = b64u({ user: 'me', k: SECRET });
+      expect(at(`https://x.example/c?state=${b64u({ page: 2, blob: inner })}`).map((c) => c.decoded)).toContain(SECRET);
+    });
+  });
 });

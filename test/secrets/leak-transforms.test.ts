@@ -40,6 +40,28 @@ export function transforms(v: string): Array<[string, string, string[]?]> {
     ['quoted letters', JSON.stringify([...v])],
     ['groups of 4, dashed', (v.match(/.{1,4}/g) ?? []).join('-')],
     ['groups of 4, spaced', (v.match(/.{1,4}/g) ?? []).join(' ')],
+    // Compositions: the index composes its character transforms rather than listing each combination.
+    ['reversed, then dashed', [...v].reverse().join('-')],
+    ['dashed, then reversed', [...[...v].join('-')].reverse().join('')],
+    [
+      'reversed in groups of 4, spaced',
+      (
+        [...v]
+          .reverse()
+          .join('')
+          .match(/.{1,4}/g) ?? []
+      ).join(' '),
+    ],
+    ['rot13, then spaced', [...rot13(v)].join(' ')],
+    ['reversed rot13', [...rot13(v)].reverse().join('')],
+    ['reversed rot13, quoted letters', JSON.stringify([...rot13(v)].reverse())],
+    [
+      'reversed, as decimal char codes',
+      [...v]
+        .reverse()
+        .map((c) => c.charCodeAt(0))
+        .join(', '),
+    ],
   ];
 }
 
@@ -73,6 +95,9 @@ describe('leak index: reversible transforms', () => {
     expect(label([...VALUE].reverse().join(''))).toEqual(['reversed']);
     expect(label(rot13(VALUE))).toEqual(['rot13']);
     expect(label([...VALUE].join(' '))).toEqual(['spaced']);
+    expect(label([...VALUE].reverse().join('-'))).toEqual(['reversed+spaced']);
+    expect(label([...rot13(VALUE)].reverse().join(''))).toEqual(['reversed+rot13']);
+    expect(label(rot13(VALUE.replace('_', '')))).toEqual(['rot13+spaced']);
     expect(label(VALUE.slice(0, 20))).toEqual(['partial']);
     expect(label([...VALUE].map((c) => c.charCodeAt(0)).join(', '))).toEqual(['char-codes']);
   });

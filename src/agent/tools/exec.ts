@@ -8,6 +8,7 @@ import { auditContext, bulwarkError, err, ok } from '../../core/index.js';
 import { z } from 'zod';
 import type { ApproveEffects, EffectsReport, ExecRunner, ReadOnlyTree } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
+import type { EgressCheck } from '../egress-taint.js';
 import type { Tool, ToolRunContext } from './tool.js';
 
 const ArgsSchema = z.strictObject({
@@ -49,6 +50,8 @@ export interface ExecToolDeps {
   readonly approveEffects?: () => ((ctx: ToolRunContext) => ApproveEffects) | undefined;
   /** Folders the agent's runs see read-only under /skills (its enabled skills), read at each run. */
   readonly readOnlyFor?: (agentId: string) => readonly ReadOnlyTree[];
+  /** L08.1 for the requests the run sends through the broker (exec.network: broker), bound to this turn. */
+  readonly egress?: EgressCheck;
 }
 
 const SHOWN_CHANGES = 20;
@@ -107,6 +110,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       const a = parsed.value;
       const approver = deps.approveEffects?.();
       const readOnly = deps.readOnlyFor?.(ctx.agentId) ?? [];
+      const egress = deps.egress;
       const r = await deps.runner.run(
         ctx.workspace,
         {
@@ -118,6 +122,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
           signal: ctx.signal,
           ...(approver ? { approveEffects: approver(ctx) } : {}),
+          ...(egress ? { egress: (url: URL, body: string | undefined) => egress(url, body, ctx) } : {}),
         },
         auditContext(ctx),
       );

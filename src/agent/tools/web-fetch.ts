@@ -1,6 +1,6 @@
 /**
  * `web_fetch` (group web): GET a URL through L10 (strict parse, every address checked, pinned connection,
- * every redirect re-checked, size and time caps) and return readable text. The result is external content:
+ * every redirect re-checked, size and time caps; L08.1 on every hop too) and return readable text. The result is external content:
  * the integrator wraps it with L03 (`external: true`) and the agent loop sanitises it with L23.
  */
 import { auditContext, bulwarkError, describeCause, err, ok } from '../../core/index.js';
@@ -88,11 +88,7 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
     async run(rawArgs, ctx) {
       const args = parseArgs('web_fetch', ArgsSchema, rawArgs);
       if (!args.ok) return args;
-      if (deps.egress && URL.canParse(args.value.url)) {
-        // A URL that does not parse is refused by L10 below; only one that could be sent is judged here.
-        const held = await deps.egress(new URL(args.value.url), undefined, ctx);
-        if (!held.ok) return held;
-      }
+      const egress = deps.egress;
       const res = await guardedFetch(
         { guard: deps.guard, limits, ...(deps.transport ? { transport: deps.transport } : {}) },
         args.value.url,
@@ -105,6 +101,8 @@ export function createWebFetchTool(deps: WebFetchDeps): Tool {
           },
           ctx: auditContext(ctx),
           signal: ctx.signal,
+          // L08.1 on every hop: an open redirect of a trusted host can point anywhere.
+          ...(egress ? { beforeHop: (url: URL, body: string | undefined) => egress(url, body, ctx) } : {}),
         },
       );
       if (!res.ok) return res;
