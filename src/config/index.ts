@@ -78,3 +78,10 @@ export {
 } from './sections/secrets.js';
 export { CALLER_SCOPES, type TlsClient, type TlsConfig } from './sections/tls.js';
 export type { UiConfig } from './sections/ui.js';
+export {
+  MCP_SERVER_NAME,
+  McpServerSchema,
+  type McpConfig,
+  type McpServerConfig,
+  type SupplyConfig,
+} from './sections/mcp.js';

@@ -5,3 +5,11 @@ export { DEFAULT_MAX_INDEX_AGE_DAYS, parsePackageSpec, screenPackage } from './o
 export { scanSkillFolder } from './skills/scan/folder.js';
 export type { SkillScan } from './skills/scan/types.js';
 export { addSkill, listSkills, removeSkill, setSkillAgent } from './skills/store.js';
+export { approveReview, reviewServer, type ServerReview } from './mcp/approve.js';
+export { serverStateDir, type ConnectDeps, type GuardedFetchLike } from './mcp/connect.js';
+export { McpHost, type McpHostDeps, type McpToolSource, type ServerStatus } from './mcp/host.js';
+export type { McpPinStore, McpToolPin } from './mcp/pin-store.js';
+export { SqliteMcpPinStore } from './mcp/sqlite-pin-store.js';
+export { screenPackageTree, type ScreenedTree } from './mcp/package-tree.js';
+export type { SupplyLayerOptions } from './layer-report.js';
+export { l10Fetch } from './mcp/guarded-fetch.js';
