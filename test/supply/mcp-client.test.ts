@@ -132,4 +132,85 @@ describe('MCP client, stdio inside the exec sandbox', () => {
       listener.close();
     }
   });
+
+  it('a poisoned description is refused at review and never pinned; the clean tools of the server still are', async () => {
+    const s = testServer('delta', 'poisoned');
+    const review = await reviewServer(s, { ...deps(), builtins: BUILTINS });
+    expect(review.ok).toBe(true);
+    if (!review.ok) return;
+    const add = review.value.tools.find((t) => t.definition.name === 'add');
+    expect(add?.scan.verdict).toBe('block');
+    expect(add?.state).toMatchObject({ status: 'refused', error: { code: 'mcp.tool_poisoned', layer: 'L24' } });
+    const approved = await approveReview(review.value, pins);
+    expect(approved).toEqual({ ok: true, value: 3 });
+    expect([...(await pins.pins('delta')).keys()].sort()).toEqual(['echo', 'flip', 'probe']);
+    const bus = new EventBus();
+    const blocked: unknown[] = [];
+    bus.on('security:blocked', (e) => blocked.push(e.payload));
+    const h = await host([s], bus);
+    expect(h.tools().map((t) => t.name)).not.toContain('delta__add');
+    expect(blocked).toContainEqual(
+      expect.objectContaining({ layer: 'L24', outcome: 'mcp.tool_poisoned', tool: 'add' }),
+    );
+  });
+
+  it('a description changed after approval (rug pull) disables that tool until approved again', async () => {
+    await approve(testServer('eps', 'clean'));
+    const changed = testServer('eps', 'changed');
+    const h = await host([changed]);
+    expect(
+      h
+        .tools()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['eps__flip', 'eps__probe']);
+    await h.close();
+    await approve(changed);
+    const again = await host([changed]);
+    expect(again.tools().map((t) => t.name)).toContain('eps__echo');
+  });
+
+  it('a live rug pull (tools/list_changed with a new description) disables the tool for the next call', async () => {
+    const s = testServer('zeta', 'clean');
+    await approve(s);
+    const h = await host([s]);
+    const echo = h.tools().find((t) => t.name === 'zeta__echo');
+    expect((await echo!.call({ text: 'a' }, AbortSignal.timeout(10_000))).ok).toBe(true);
+    const flip = h.tools().find((t) => t.name === 'zeta__flip');
+    expect((await flip!.call({}, AbortSignal.timeout(10_000))).ok).toBe(true);
+    let r = await echo!.call({ text: 'b' }, AbortSignal.timeout(10_000));
+    for (let i = 0; i < 50 && r.ok; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      r = await echo!.call({ text: 'b' }, AbortSignal.timeout(10_000));
+    }
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'mcp.tool_changed', layer: 'L24' });
+    expect(h.servers()[0]).toMatchObject({ enabled: 2, refused: 1 });
+  });
+
+  it('a tool whose name shadows a built-in is refused', async () => {
+    const review = await reviewServer(testServer('eta', 'clean'), { ...deps(), builtins: [...BUILTINS, 'echo'] });
+    expect(review.ok).toBe(true);
+    if (!review.ok) return;
+    expect(review.value.tools.find((t) => t.definition.name === 'echo')?.state).toMatchObject({
+      status: 'refused',
+      error: { code: 'mcp.tool_shadowing' },
+    });
+  });
+
+  it('without the sandbox a stdio server is not started at all', async () => {
+    const { startService: _omit, ...rest } = deps();
+    const h = new McpHost({
+      ...rest,
+      sandboxMissing: 'exec.sandbox is off',
+      servers: [testServer('theta', 'clean')],
+      pins,
+      bus: new EventBus(),
+      builtins: BUILTINS,
+    });
+    hosts.push(h);
+    await h.start();
+    expect(h.servers()[0]).toMatchObject({ state: 'failed' });
+    expect(h.servers()[0]?.reason).toContain('exec sandbox');
+  });
 });

@@ -74,17 +74,20 @@ export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<
     tmpBytes: host.tmpMb * MIB,
     protected: [],
     etcStubs: host.etcStubs,
-    runtimePaths: [...host.runtimePaths, ...spec.readOnlyPaths],
+    runtimePaths: host.runtimePaths,
     ...(host.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
-    extraBinds: spec.workspace ? [{ host: spec.stateDir, inside: SERVICE_STATE, writable: true }] : [],
+    // Bound after /tmp's tmpfs, so a path under /tmp stays visible.
+    extraBinds: [
+      ...(spec.workspace ? [{ host: spec.stateDir, inside: SERVICE_STATE, writable: true }] : []),
+      ...spec.readOnlyPaths.map((p) => ({ host: p, inside: p, writable: false })),
+    ],
     uid: SERVICE_UID,
     gid: SERVICE_UID,
     command: ['/bin/sh', '-c', LIMITS_EXEC_SCRIPT, 'sh', ...limitArgs(spec.limits), ...inner],
   });
-  const fixed = args;
-  if (fixed.some((a) => a.includes('\0')))
+  if (args.some((a) => a.includes('\0')))
     return refused('exec.nul_byte', `service "${spec.name}": an argument, a path or a variable holds a NUL byte`);
-  const dashdash = fixed.indexOf('--');
+  const dashdash = args.indexOf('--');
   let seccompFd: number | undefined;
   try {
     if (host.seccompFile) seccompFd = openSync(host.seccompFile, 'r');
@@ -93,7 +96,7 @@ export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<
   }
   let child: ChildProcess;
   try {
-    child = spawn(host.bwrapPath, ['--args', String(ARGS_FD), ...fixed.slice(dashdash)], {
+    child = spawn(host.bwrapPath, ['--args', String(ARGS_FD), ...args.slice(dashdash)], {
       cwd: '/',
       env: {},
       stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe'],
@@ -109,7 +112,7 @@ export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<
   const argsPipe = pipes[ARGS_FD];
   argsPipe?.on('error', () => child.kill('SIGKILL'));
   argsPipe?.end(
-    fixed
+    args
       .slice(0, dashdash)
       .map((a) => `${a}\0`)
       .join(''),
