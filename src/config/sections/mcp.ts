@@ -18,6 +18,25 @@ const absolutePath = z
     'an absolute path without .. segments',
   );
 
+const NPM_PART = /^[a-z0-9~-][a-z0-9._~-]{0,213}$/;
+const VERSION_CORE = /^\d{1,9}\.\d{1,9}\.\d{1,9}$/;
+const PRERELEASE = /^[0-9A-Za-z.-]{1,80}$/;
+
+function exactVersion(v: string): boolean {
+  const dash = v.indexOf('-');
+  return dash < 0 ? VERSION_CORE.test(v) : VERSION_CORE.test(v.slice(0, dash)) && PRERELEASE.test(v.slice(dash + 1));
+}
+
+/** `name@1.2.3` or `@scope/name@1.2.3`: one exact version (L25 screens it again, with the index). */
+function pinnedNpmSpec(spec: string): boolean {
+  const at = spec.lastIndexOf('@');
+  if (at <= 0) return false;
+  const name = spec.slice(0, at);
+  const parts = name.startsWith('@') ? name.slice(1).split('/') : [name];
+  if (parts.length !== (name.startsWith('@') ? 2 : 1)) return false;
+  return parts.every((p) => NPM_PART.test(p)) && exactVersion(spec.slice(at + 1));
+}
+
 const argument = z
   .string()
   .max(4000)
@@ -35,7 +54,11 @@ export const McpServerSchema = z
       .optional(),
     args: z.array(argument).max(100).default([]),
     /** stdio: a pinned npm package (`name@x.y.z`) whose bin is started; L25 screens its whole tree first. */
-    package: z.string().min(3).max(300).optional(),
+    package: z
+      .string()
+      .max(300)
+      .refine(pinnedNpmSpec, 'a pinned npm package: name@x.y.z (ranges, tags and URLs cannot be screened by L25)')
+      .optional(),
     /** The installed package tree of `package` (holding package-lock.json and node_modules), bound read-only. */
     packageDir: absolutePath.optional(),
     /** http: the server's streamable-HTTP endpoint, fetched through L10. */
