@@ -36,7 +36,14 @@ import {
 } from './agent/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
-import { fileJournal, usableSandboxUser, type ApproveEffects, startExec, type ExecService } from './exec/index.js';
+import {
+  type BrokerSpawner,
+  fileJournal,
+  usableSandboxUser,
+  type ApproveEffects,
+  startExec,
+  type ExecService,
+} from './exec/index.js';
 import {
   brokerLayerStatus,
   checkBrokerRunDir,
@@ -627,7 +634,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ];
     // MCP servers: stdio ones inside the exec sandbox, HTTP ones through L10; only approved, unchanged tools join.
     const mcp = new McpHost({
-      ...mcpConnectDeps(config, dataDir, exec, guard),
+      ...mcpConnectDeps(
+        config,
+        dataDir,
+        exec,
+        guard,
+        broker ? execBrokerSpawner(broker, { runDir: brokerRunDir }) : undefined,
+      ),
       servers: config.mcp.servers,
       pins: stores.mcpPins,
       bus,
@@ -988,9 +1001,16 @@ export function openMemoryAdmin(
 }
 
 /** How MCP servers are reached: the exec sandbox's service start (stdio), L10 (http), L25 with the config's age. */
-function mcpConnectDeps(config: Config, dataDir: string, exec: ExecService, guard: SsrfGuard): ConnectDeps {
+function mcpConnectDeps(
+  config: Config,
+  dataDir: string,
+  exec: ExecService,
+  guard: SsrfGuard,
+  brokerSpawner?: BrokerSpawner,
+): ConnectDeps {
   return {
     dataDir,
+    ...(brokerSpawner ? { brokerSession: (server: string) => brokerSpawner({ agentId: `mcp:${server}` }) } : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),
     fetchFor: (server) => l10Fetch(guard, server),
     limits: config.exec.limits,
@@ -1038,6 +1058,8 @@ export function openMcpAdmin(dataDir: string): Result<McpAdmin, BulwarkError> {
   }
   const deps = {
     ...mcpConnectDeps(config, dataDir, exec.value, createNetGuard(config.net, bus)),
+    // The CLI runs no broker: a review starts broker-mode servers without any network.
+    offline: true,
     builtins: [...fsTools.map((t) => t.spec.name), 'exec', 'web_fetch', 'memory_save', 'memory_search'],
   };
   return ok({

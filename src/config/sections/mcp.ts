@@ -74,6 +74,8 @@ export const McpServerSchema = z
     readOnlyPaths: z.array(absolutePath).max(20).default([]),
     /** Plain (non-secret) variables for the server's environment. */
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'an upper-case variable name'), argument).default({}),
+    /** stdio: `none` (default) or `broker`: egress only through the credential broker (L08) and its host allow-list. */
+    network: z.enum(['none', 'broker']).default('none'),
     /** How long start-up and each call may take. */
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   })

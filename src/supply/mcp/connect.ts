@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { bulwarkError, childPath, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits, McpServerConfig } from '../../config/index.js';
-import type { ServiceProcess, ServiceSpec } from '../../exec/index.js';
+import type { BrokerSpawn, ServiceProcess, ServiceSpec } from '../../exec/index.js';
 import { screenPackageTree } from './package-tree.js';
 import { ProcessTransport } from './process-transport.js';
 import type { ToolDefinition } from './tool-poisoning.js';
@@ -25,6 +25,10 @@ export interface ConnectDeps {
   readonly sandboxMissing?: string;
   /** A fetch through L10 for one server (the daemon builds it from the SSRF guard). */
   readonly fetchFor?: (server: string) => GuardedFetchLike;
+  /** Opens a broker session for a server with `network: broker`; absent when no broker runs. */
+  readonly brokerSession?: (server: string) => Promise<Result<BrokerSpawn, BulwarkError>>;
+  /** Start every server without network whatever its config (the CLI's review has no broker to offer). */
+  readonly offline?: boolean;
   readonly limits: ExecLimits;
   readonly workspaceOf: (agentId: string) => string | undefined;
   readonly maxIndexAgeDays: number;
@@ -50,10 +54,27 @@ export function serverStateDir(dataDir: string, server: string): string {
   return childPath(dataDir, 'mcp', server);
 }
 
-function stdioTransport(
+/** The broker session of a `network: broker` server (none for `network: none` or an offline review). */
+async function brokerFor(
   server: McpServerConfig,
   deps: ConnectDeps,
-): Result<{ transport: ProcessTransport; checked: string[] }, BulwarkError> {
+): Promise<Result<BrokerSpawn | undefined, BulwarkError>> {
+  if (server.network !== 'broker' || deps.offline === true) return ok(undefined);
+  if (!deps.brokerSession)
+    return err(
+      bulwarkError(
+        'mcp.no_broker',
+        `MCP server "${server.name}" has network: broker, but the credential broker is not running (broker.enabled); it is not started with any other network`,
+        { layer: 'L08', status: 503 },
+      ),
+    );
+  return deps.brokerSession(server.name);
+}
+
+async function stdioTransport(
+  server: McpServerConfig,
+  deps: ConnectDeps,
+): Promise<Result<{ transport: ProcessTransport; checked: string[] }, BulwarkError>> {
   if (!deps.startService)
     return err(
       failure(
@@ -85,8 +106,12 @@ function stdioTransport(
     return err(
       failure('workspace', `MCP server "${server.name}" names agent "${server.workspace}", which has no workspace`),
     );
+  const broker = await brokerFor(server, deps);
+  if (!broker.ok) return broker;
+  const session = broker.value;
   const started = deps.startService({
     name: `mcp:${server.name}`,
+    ...(session ? { broker: session } : {}),
     ...(workspace !== undefined ? { workspace } : {}),
     stateDir,
     readOnlyPaths: readOnly.filter((p, i) => readOnly.indexOf(p) === i && !p.startsWith('/usr/')),
@@ -95,8 +120,20 @@ function stdioTransport(
     // A server lives as long as the daemon: CPU time is not capped by the per-command limit.
     limits: { ...deps.limits, cpuSeconds: 86_400 },
   });
-  if (!started.ok) return started;
-  return ok({ transport: new ProcessTransport(started.value), checked });
+  if (!started.ok) {
+    await session?.close();
+    return started;
+  }
+  const service = started.value;
+  // The broker session (its token) ends with the server.
+  service.child.once('exit', () => {
+    session
+      ?.close()
+      .then(undefined, (cause: unknown) =>
+        process.emitWarning(`closing the broker session of MCP server ${server.name}: ${describeCause(cause)}`),
+      );
+  });
+  return ok({ transport: new ProcessTransport(service), checked });
 }
 
 function httpTransport(server: McpServerConfig, deps: ConnectDeps): Result<Transport, BulwarkError> {
@@ -134,7 +171,7 @@ export async function connectServer(
     if (!t.ok) return t;
     transport = t.value;
   } else {
-    const t = stdioTransport(server, deps);
+    const t = await stdioTransport(server, deps);
     if (!t.ok) return t;
     transport = t.value.transport;
     checked = t.value.checked;
