@@ -114,6 +114,15 @@ describe('L25 on MCP package servers', () => {
     expect(good.ok && good.value.checked).toEqual(['mcp-fixture-server@1.2.3', 'plain-dep@2.0.0', 'evil-helper@0.4.2']);
   });
 
+  it('the server name is checked for typosquats; its dependencies against the index only', () => {
+    const data = fresh();
+    indexWith(data, 'evil-helper');
+    const dep = screenPackageTree(data, 'mcp-fixture-server@1.2.3', packageTree({ preact: '10.29.8' }));
+    expect(dep.ok).toBe(true);
+    const squat = screenPackageTree(data, 'expresss@4.19.2', packageTree({}));
+    expect(squat.ok || squat.error.code).toBe('supply.typosquat');
+  });
+
   it('the daemon host starts a screened package server in the sandbox, and refuses it without an index', async () => {
     const tree = packageTree({ 'plain-dep': '2.0.0' });
     const server = McpServerSchema.parse({

@@ -1,8 +1,9 @@
 /**
  * L25 for an MCP server started from a package: the spec must be pinned (`name@x.y.z`), the installed tree must
  * hold exactly that package at its root (`packageDir/package-lock.json`, lockfile v2/v3), and every resolved
- * name@version in the lockfile — transitive dependencies included — must pass the local advisory index (fresh,
- * not listed, no typosquat). Any doubt refuses. The server's program is the package's own bin, run by node.
+ * name@version in the lockfile — transitive dependencies included — must pass the local advisory index (fresh, not
+ * listed; the server's own name also no typosquat of a popular one). Any doubt refuses. The server's program is the
+ * package's own bin, run by node.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import {
@@ -141,7 +142,9 @@ export function screenPackageTree(
         'unpinned_dependency',
         `the dependency ${name}@${entry.version} is not an exact registry version: refused`,
       );
-    const verdict = screenAgainst(index.value, dep.value, options);
+    // A dependency is checked against the index only: the typosquat rule guards the name an operator types, and on
+    // real trees it misfires (preact is one edit from react).
+    const verdict = screenAgainst(index.value, dep.value, { ...options, typosquat: false });
     if (!verdict.ok)
       return err({
         ...verdict.error,
