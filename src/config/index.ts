@@ -85,3 +85,4 @@ export {
   type McpServerConfig,
   type SupplyConfig,
 } from './sections/mcp.js';
+export { parsePublicOrigin, type PublicOrigin } from './sections/public-origin.js';
