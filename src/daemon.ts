@@ -17,6 +17,7 @@ import {
   createExecTool,
   createFsTools,
   fsTools,
+  remoteTool,
   type Tool,
   createWebFetchTool,
   type AgentRuntime,
@@ -40,7 +41,14 @@ import {
 } from './agent/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
-import { fileJournal, usableSandboxUser, type ApproveEffects, startExec, type ExecService } from './exec/index.js';
+import {
+  type BrokerSpawner,
+  fileJournal,
+  usableSandboxUser,
+  type ApproveEffects,
+  startExec,
+  type ExecService,
+} from './exec/index.js';
 import {
   brokerLayerStatus,
   checkBrokerRunDir,
@@ -117,10 +125,20 @@ import {
   SqliteReplayCache,
 } from './transport/index.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/index.js';
-import { supplyLayers } from './supply/index.js';
+import {
+  approveReview,
+  type ConnectDeps,
+  l10Fetch,
+  McpHost,
+  type McpPinStore,
+  reviewServer,
+  type ServerReview,
+  SqliteMcpPinStore,
+  supplyLayers,
+} from './supply/index.js';
 // Agent Skills (L24): the installed skills an agent reads and its exec binds read-only.
 import { enabledSkillDirs, skillShelf } from './supply/index.js';
-import { createNetGuard } from './net/index.js';
+import { createNetGuard, type SsrfGuard } from './net/index.js';
 import {
   LeakIndex,
   captureEnvSecrets,
@@ -646,6 +664,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
       ...createSkillTools(skills.shelf, skills.narrowing),
     ];
+    // MCP servers: stdio ones inside the exec sandbox, HTTP ones through L10; only approved, unchanged tools join.
+    const mcp = new McpHost({
+      ...mcpConnectDeps(
+        config,
+        dataDir,
+        exec,
+        guard,
+        broker ? execBrokerSpawner(broker, { runDir: brokerRunDir }) : undefined,
+      ),
+      servers: config.mcp.servers,
+      pins: stores.mcpPins,
+      bus,
+      builtins: tools.map((t) => t.spec.name),
+    });
+    cleanups.push(() => mcp.close());
+    await mcp.start();
+    for (const s of mcp.servers())
+      if (s.state === 'failed')
+        logger.error({ server: s.name }, `MCP server ${s.name} did not start: ${s.reason ?? ''}`);
+    tools.push(...mcp.tools().map(remoteTool));
 
     const parts = unwrap(
       turnParts(config, {
@@ -705,7 +743,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       reporters(parts, [
         secretLayers(scopes),
         logLayers(),
-        supplyLayers(),
+        supplyLayers({ dataDir, maxIndexAgeDays: config.supply.maxIndexAgeDays }),
         guard,
         // A running broker reports itself (live); one that did not start, or cannot serve exec, is reported here.
         broker && brokerState.state === 'on'
@@ -907,7 +945,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       reporters(parts.value, [
         secretLayers(secretScopes(config)),
         logLayers(),
-        supplyLayers(),
+        supplyLayers({ dataDir, maxIndexAgeDays: config.supply.maxIndexAgeDays }),
         guard,
         { name: 'broker', layers: () => [{ id: 'L08', ...brokerLayerStatus(config.broker, config.broker.enabled) }] },
         egressTaintLayers(egressTrustedHosts(config).length),
@@ -998,6 +1036,91 @@ export function openMemoryAdmin(
     close: async () => {
       await memory.store.close();
       await audit.close();
+    },
+  });
+}
+
+/** How MCP servers are reached: the exec sandbox's service start (stdio), L10 (http), L25 with the config's age. */
+function mcpConnectDeps(
+  config: Config,
+  dataDir: string,
+  exec: ExecService,
+  guard: SsrfGuard,
+  brokerSpawner?: BrokerSpawner,
+): ConnectDeps {
+  return {
+    dataDir,
+    ...(brokerSpawner ? { brokerSession: (server: string) => brokerSpawner({ agentId: `mcp:${server}` }) } : {}),
+    ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),
+    fetchFor: (server) => l10Fetch(guard, server),
+    limits: config.exec.limits,
+    workspaceOf: workspaceOf(config, dataDir),
+    maxIndexAgeDays: config.supply.maxIndexAgeDays,
+  };
+}
+
+/** What `bulwark mcp scan|approve|list|remove` work on: the config, the pins, and the daemon's way to start servers. */
+export interface McpAdmin {
+  readonly config: Config;
+  readonly pins: McpPinStore;
+  review(name: string): Promise<Result<ServerReview, BulwarkError>>;
+  approve(review: ServerReview): Promise<Result<number, BulwarkError>>;
+  close(): void;
+}
+
+export function openMcpAdmin(dataDir: string): Result<McpAdmin, BulwarkError> {
+  const dir = ensureDataDir(dataDir);
+  if (!dir.ok) return dir;
+  const loaded = loadConfig(dataDir);
+  if (!loaded.ok) return loaded;
+  const config = loaded.value;
+  const file = childPath(dataDir, DB_FILE);
+  const opened = openSqliteStore(file);
+  if (!opened.ok) return opened;
+  const db: Db = opened.value;
+  let pins: McpPinStore;
+  try {
+    pins = new SqliteMcpPinStore(db, file);
+  } catch (cause) {
+    db.close();
+    return err(bulwarkError('db.open', `cannot open ${file}: ${describeCause(cause)}`));
+  }
+  const bus = new EventBus();
+  const exec = startExec({
+    config: config.exec,
+    runtimeDir: privateDir(dataDir, 'run', 'exec-mcp'),
+    parkedSandboxes: 0,
+    bus,
+  });
+  if (!exec.ok) {
+    db.close();
+    return exec;
+  }
+  const deps = {
+    ...mcpConnectDeps(config, dataDir, exec.value, createNetGuard(config.net, bus)),
+    // The CLI runs no broker: a review starts broker-mode servers without any network.
+    offline: true,
+    builtins: [...fsTools.map((t) => t.spec.name), 'exec', 'web_fetch', 'memory_save', 'memory_search'],
+  };
+  return ok({
+    config,
+    pins,
+    review: async (name) => {
+      const server = config.mcp.servers.find((s) => s.name === name);
+      if (!server)
+        return err(
+          bulwarkError(
+            'mcp.unknown_server',
+            `no MCP server "${name}" in config.yaml (mcp.servers); add it with bulwark mcp add ${name} -- COMMAND`,
+            { status: 404 },
+          ),
+        );
+      return reviewServer(server, deps);
+    },
+    approve: (review) => approveReview(review, pins),
+    close: () => {
+      exec.value.stop();
+      db.close();
     },
   });
 }

@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { createProgram, type CliServices, type CliContext, guardOutput } from './cli/index.js';
 import { dataDirPath } from './config/index.js';
-import { offlineView, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
+import { offlineView, openMcpAdmin, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause, ok } from './core/index.js';
 import { embeddedStoresExist, openEmbeddedStores } from './stores.js';
 
@@ -45,6 +45,7 @@ const services: CliServices = {
   openStores: async (dataDir) => (embeddedStoresExist(dataDir) ? openEmbeddedStores(dataDir) : ok(undefined)),
   openTokens: openTokenAdmin,
   openMemory: openMemoryAdmin,
+  openMcp: openMcpAdmin,
   layers: offlineView,
   startDaemon,
   scopes: TOKEN_SCOPE_HELP,

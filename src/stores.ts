@@ -6,6 +6,7 @@
  *   usage      agent/budget/usage-store.ts     UsageStore     (L21 token and cost counters)
  *   approvals  policy/approval-store.ts        ApprovalStore  (L13 requests and decisions)
  *   audit      core/audit.ts                   AuditStore     (audited events, in order)
+ *   mcpPins    supply/mcp/pin-store.ts         McpPinStore    (approved MCP tool definitions, by hash)
  *
  * A backend is one factory returning all of them; the rooms never name a backend. The embedded default is below:
  * SQLite in <data dir>/bulwark.db (better-sqlite3, synchronous underneath) and audit.jsonl beside it. Another
@@ -37,6 +38,7 @@ import {
 } from './core/index.js';
 import { existsSync } from 'node:fs';
 import { type ApprovalStore, SqliteApprovalStore } from './policy/index.js';
+import { type McpPinStore, SqliteMcpPinStore } from './supply/index.js';
 
 export const DB_FILE = 'bulwark.db';
 export const AUDIT_FILE = 'audit.jsonl';
@@ -48,6 +50,8 @@ export interface Stores {
   readonly audit: AuditStore;
   /** Session compactions: summaries that stand in for the early part of a long session. */
   readonly compactions: CompactionStore;
+  /** Approved MCP tool definitions (L24 pins). */
+  readonly mcpPins: McpPinStore;
   /** Writes what is pending (audit lines), then releases the backend. Idempotent. */
   close(): Promise<void>;
 }
@@ -65,6 +69,7 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
       usage: new SqliteUsageStore(db, file),
       approvals: new SqliteApprovalStore(db, file),
       compactions: new SqliteCompactionStore(db),
+      mcpPins: new SqliteMcpPinStore(db, file),
     });
   } catch (cause) {
     // A migration that fails leaves the file as it was (each runs in a transaction).

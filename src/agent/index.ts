@@ -27,5 +27,6 @@ export { createExecTool, describeEffects } from './tools/exec.js';
 export { createFsTools, fsTools } from './tools/fs/index.js';
 export { createMemorySaveTool, createMemorySearchTool } from './tools/memory.js';
 export type { Tool, ToolRunContext } from './tools/tool.js';
+export { remoteTool, type RemoteToolSource } from './tools/remote.js';
 export { createWebFetchTool } from './tools/web-fetch.js';
 export type { AgentRuntime, ChatMessage, FinishReason, Sampling, TurnEvent } from './types.js';

@@ -13,6 +13,7 @@ import type { ApprovalStore } from '../policy/index.js';
 import type { CliContext } from './context.js';
 import type { MemoryAdmin } from '../memory/index.js';
 import type { LeakIndex } from '../secrets/index.js';
+import type { McpPinStore, ServerReview } from '../supply/index.js';
 import * as approvals from './commands/approvals.js';
 import * as broker from './commands/broker.js';
 import * as cert from './commands/cert.js';
@@ -23,6 +24,7 @@ import * as doctor from './commands/doctor.js';
 import * as drill from './commands/drill.js';
 import * as init from './commands/init.js';
 import * as layers from './commands/layers.js';
+import * as mcpCommand from './commands/mcp.js';
 import * as memory from './commands/memory.js';
 import * as net from './commands/net.js';
 import * as sandbox from './commands/sandbox.js';
@@ -87,6 +89,14 @@ export interface MemoryAdminHandle {
   close(): Promise<void>;
 }
 
+/** MCP servers of a data dir: started sandboxed the way the daemon would, and their approval pins. */
+export interface McpAdminHandle {
+  readonly pins: McpPinStore;
+  review(name: string): Promise<Result<ServerReview, BulwarkError>>;
+  approve(review: ServerReview): Promise<Result<number, BulwarkError>>;
+  close(): void;
+}
+
 export interface CliServices {
   /** The data dir's stores as the daemon uses them; `undefined` when nothing has been stored there yet. */
   openStores(dataDir: string): Promise<Result<CliStores | undefined, BulwarkError>>;
@@ -96,6 +106,8 @@ export interface CliServices {
   /** Layer states and pipelines as the daemon would report them with the current config. */
   layers(dataDir: string): Result<{ layers: LayerStatus[]; pipelines: PipelineRow[] }, BulwarkError>;
   startDaemon(options: { dataDir: string; host?: string; port?: number; pretty: boolean }): Promise<DaemonHandle>;
+  /** MCP administration (`bulwark mcp`); absent in builds that cannot start servers. */
+  openMcp?(dataDir: string): Result<McpAdminHandle, BulwarkError>;
   /** Known token scopes with a line of help each. */
   readonly scopes: Readonly<Record<string, string>>;
 }
@@ -125,6 +137,7 @@ const COMMANDS: readonly Register[] = [
   scan.register,
   skills.register,
   supplyCommand.register,
+  mcpCommand.register,
   scanCommand.register,
   (program, ctx) => scanOutput.register(program, ctx, { leakScanner: () => secrets.vaultLeakIndex(ctx) }),
 ];

@@ -78,4 +78,11 @@ export {
 } from './sections/secrets.js';
 export { CALLER_SCOPES, type TlsClient, type TlsConfig } from './sections/tls.js';
 export type { UiConfig } from './sections/ui.js';
+export {
+  MCP_SERVER_NAME,
+  McpServerSchema,
+  type McpConfig,
+  type McpServerConfig,
+  type SupplyConfig,
+} from './sections/mcp.js';
 export { parsePublicOrigin, type PublicOrigin } from './sections/public-origin.js';

@@ -21,6 +21,7 @@ import { AgentSecretsSchema, SecretRefSchema, SecretsConfigSchema } from './sect
 import { HooksConfigSchema } from './sections/hooks.js';
 import { ChannelsConfigSchema } from './sections/channels.js';
 import { AgentMemorySchema, DEFAULT_AGENT_MEMORY, MemoryConfigSchema } from './sections/memory.js';
+import { McpConfigSchema, SupplyConfigSchema } from './sections/mcp.js';
 
 export { SecretRefSchema, type SecretRef } from './sections/secrets.js';
 
@@ -104,5 +105,9 @@ export const ConfigSchema = z.strictObject({
   hooks: HooksConfigSchema,
   /** Chat channels (Telegram) that reach agents and carry approval buttons. */
   channels: ChannelsConfigSchema,
+  /** MCP tool servers, sandboxed (stdio) or behind L10 (http); their tools pass L24 pins and L12. */
+  mcp: McpConfigSchema.prefault({}),
+  /** L25: how old the offline advisory index may be. */
+  supply: SupplyConfigSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;

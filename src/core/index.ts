@@ -46,5 +46,5 @@ export {
   sqliteError,
   type Db,
 } from './sqlite.js';
-export { storeClosed, storeFailure, wellFormed } from './store.js';
+export { storeClosed, storeErrorOf, storeFailure, wellFormed } from './store.js';
 export { createTurnTaint } from './taint.js';

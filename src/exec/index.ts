@@ -4,6 +4,7 @@ export { ExecRunner, type ExecOutcome, type ExecRequest, type ExecRunnerDeps } f
 export type { BrokerAccess, BrokerSpawn, BrokerSpawnContext, BrokerSpawner, EgressJudge } from './broker-access.js';
 export { READ_ONLY_ROOT, type ReadOnlyTree } from './read-only-trees.js';
 export type { RunSpec, SandboxMode, SandboxProvider, SpawnPlan } from './sandbox/provider.js';
+export { SERVICE_STATE, SERVICE_WORKSPACE, type ServiceProcess, type ServiceSpec } from './sandbox/service-sandbox.js';
 export { detectSandbox, type SandboxDetection } from './detect.js';
 export { ExecConfigSchema, type ExecConfig } from '../config/index.js';
 export { evaluateCommand, type CommandVerdict } from './command-policy.js';

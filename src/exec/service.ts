@@ -31,6 +31,7 @@ import { writeEtcStubs } from './sandbox/etc-stubs.js';
 import { NoSandboxProvider } from './sandbox/none.js';
 import type { SandboxProvider } from './sandbox/provider.js';
 import { SandboxExecProvider } from './sandbox/sandbox-exec.js';
+import { startServiceSandbox, type ServiceProcess, type ServiceSpec } from './sandbox/service-sandbox.js';
 import { buildSeccompFilter } from './sandbox/seccomp.js';
 
 export interface StartExecOptions {
@@ -71,6 +72,8 @@ export interface ExecService extends LayerReporter {
   readonly log: ReadonlyArray<{ readonly level: 'info' | 'warn' | 'error'; readonly message: string }>;
   /** The undo journal (absent without copy-on-write views). */
   readonly journal?: Journal;
+  /** Starts a long-lived sandboxed service (an MCP server over stdio); absent unless bwrap runs commands. */
+  readonly startService?: (spec: ServiceSpec) => Result<ServiceProcess, BulwarkError>;
   stop(): void;
 }
 
@@ -96,12 +99,14 @@ function service(
   log: LogLine[],
   runner?: ExecRunner,
   journal?: Journal,
+  host?: BwrapHost,
 ): ExecService {
   const [l11] = reports;
   return {
     name: 'exec',
     detection: d,
     ...(runner ? { runner } : {}),
+    ...(host ? { startService: (spec: ServiceSpec) => startServiceSandbox(host, spec) } : {}),
     ...(journal ? { journal } : {}),
     enabled: runner !== undefined,
     layer: { state: l11.state, reason: l11.reason },
@@ -249,5 +254,5 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
       level: 'warn',
       message: `L11.7 degraded: ${overlay.reason}${overlay.fix ? ` — fix: ${overlay.fix}` : ''}`,
     });
-  return ok(service(d, reports, log, runner, journal));
+  return ok(service(d, reports, log, runner, journal, host?.value));
 }

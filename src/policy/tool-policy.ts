@@ -8,7 +8,7 @@ import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/i
 
 export type ToolProfile = (typeof TOOL_PROFILES)[number];
 
-export const TOOL_GROUPS = ['fs:read', 'fs:write', 'runtime', 'web', 'memory', 'messaging', 'sessions'] as const;
+export const TOOL_GROUPS = ['fs:read', 'fs:write', 'runtime', 'web', 'memory', 'messaging', 'sessions', 'mcp'] as const;
 export type ToolGroupName = (typeof TOOL_GROUPS)[number];
 
 interface ProfileDefinition {

@@ -44,6 +44,8 @@ export interface E2EOptions {
   readonly extraYaml?: string;
   /** Secrets put into the data dir's vault before the daemon starts (a master key file beside the data dir). */
   readonly vault?: Readonly<Record<string, string>>;
+  /** Runs on the data dir after config.yaml is written, before the daemon starts (e.g. approving MCP tools). */
+  readonly beforeStart?: (dataDir: string) => Promise<void>;
 }
 
 export function configYaml(
@@ -103,6 +105,7 @@ export async function startE2E(
   // What `bulwark init` does on a root host: the sandbox user exists, so commands never run as host root.
   const user = ensureSandboxUser('bulwark-sandbox');
   if (!user.ok) throw new Error(user.error.message);
+  await options.beforeStart?.(dir);
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);

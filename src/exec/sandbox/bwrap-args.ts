@@ -59,6 +59,10 @@ export interface BwrapPlan {
   readonly cgroupProcs?: string;
   readonly uid: number;
   readonly gid: number;
+  /** The workspace bound read-only (a long-lived service sandbox: no transactional view to judge its writes). */
+  readonly workspaceReadOnly?: boolean;
+  /** Further host directories bound in (a service's private state directory, its install). */
+  readonly extraBinds?: ReadonlyArray<{ readonly host: string; readonly inside: string; readonly writable: boolean }>;
   /** argv run inside the sandbox. */
   readonly command: readonly string[];
 }
@@ -117,7 +121,8 @@ export function buildBwrapArgs(p: BwrapPlan): string[] {
   a.push('--proc', '/proc', '--dev', '/dev');
   a.push('--size', String(p.tmpBytes), '--tmpfs', '/tmp', '--dir', '/var', '--symlink', '../tmp', '/var/tmp');
   if (p.fds) a.push('--bind-fd', String(p.fds.workspace), p.insideWorkspace);
-  else a.push('--bind', p.workspace, p.insideWorkspace);
+  else a.push(p.workspaceReadOnly ? '--ro-bind' : '--bind', p.workspace, p.insideWorkspace);
+  for (const b of p.extraBinds ?? []) a.push(b.writable ? '--bind' : '--ro-bind', b.host, b.inside);
   for (const prot of p.protected) {
     if (prot.kind === 'file' || prot.kind === 'dir') a.push('--ro-bind', prot.host, prot.inside);
     else if (prot.kind === 'missing-file') a.push('--ro-bind', '/dev/null', prot.inside);

@@ -86,6 +86,8 @@ export function typosquatOf(ecosystem: string, name: string): string | undefined
 export interface ScreenOptions {
   readonly maxIndexAgeDays?: number;
   readonly now?: Date;
+  /** Check the name against popular names (default true; off for dependencies, which their authors chose). */
+  readonly typosquat?: boolean;
 }
 
 export function indexAgeDays(index: AdvisoryIndex, now: Date): number {
@@ -123,7 +125,7 @@ export function screenAgainst(
       'malicious',
       `${spec.name}@${spec.version} (${spec.ecosystem}) is listed as malicious or compromised (${hit.ids.slice(0, 3).join(', ')})${hit.uncertain ? ': its version could not be compared with the listed ranges, so it is refused' : ''}: do not install it`,
     );
-  const squat = typosquatOf(spec.ecosystem, spec.name);
+  const squat = options.typosquat === false ? undefined : typosquatOf(spec.ecosystem, spec.name);
   if (squat !== undefined)
     return refuse(
       'typosquat',
