@@ -13,6 +13,7 @@ import {
   describeCause,
   type BulwarkError,
   type EventBus,
+  type SecurityEvent,
   err,
   newTraceId,
   ok,
@@ -92,8 +93,7 @@ export class TelegramChannel implements Channel {
     this.unsubscribe.push(
       bus.on('approval:resolved', (e) => {
         const id = e.payload['requestId'];
-        if (typeof id === 'string' && this.shown.has(id))
-          this.track(this.closeRequest(id, `Decided: ${String(e.payload.outcome)} (${String(e.payload['source'])})`));
+        if (typeof id === 'string' && this.shown.has(id)) this.track(this.closeRequest(id, decidedLine(e.payload)));
       }),
     );
     if (config.mode === 'polling') this.poller = this.poll();
@@ -337,8 +337,8 @@ export class TelegramChannel implements Channel {
       requestId: p?.requestId,
       effectHash: p?.effectHash,
     });
+    // The request's messages are updated from its approval:resolved event, like a decision made elsewhere.
     await answer(applied.value);
-    if (p) await this.closeRequest(p.requestId, `${applied.value} by ${user.name ?? String(user.id)}`);
   }
 
   /** Applies a press (synchronously). The decision names the effect hash the message showed. */
@@ -463,6 +463,13 @@ function keyboard(buttons: readonly OfferedButton[]): {
       row(buttons.filter((b) => b.choice.kind === 'deny')),
     ],
   };
+}
+
+/** How a request was decided, for the last line of its messages. */
+function decidedLine(e: SecurityEvent): string {
+  const verdict = e.outcome === 'approve' ? 'Approved' : e.outcome === 'deny' ? 'Denied' : String(e.outcome);
+  const by = typeof e['by'] === 'string' ? e['by'] : undefined;
+  return by !== undefined ? `${verdict} by ${by}` : `${verdict} (${String(e['source'])})`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
