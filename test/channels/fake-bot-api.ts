@@ -219,13 +219,12 @@ export async function startFakeBotApi(token: string): Promise<FakeBotApi> {
       void (async () => {
         const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
         let answer: Answer;
-        let params: Record<string, unknown> = {};
         if (req.method !== 'POST' && req.method !== 'GET') answer = fail(405, 'Method Not Allowed');
         else if (!m || m[1] !== token) answer = fail(401, 'Unauthorized');
         else {
           try {
             const text = Buffer.concat(chunks).toString('utf8');
-            params = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+            const params = text ? (JSON.parse(text) as Record<string, unknown>) : {};
             api.calls.push({ method: m[2] as string, params });
             answer = await handle(m[2] as string, params);
           } catch {
