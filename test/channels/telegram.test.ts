@@ -163,7 +163,7 @@ describe('telegram channel', () => {
     expect(audit.filter((a) => a.type === 'approval:resolved').map((a) => a.source)).toEqual(['operator', 'grant']);
   });
 
-  it('hostile updates: malformed ones are refused, an oversized text never reaches the agent, unknown fields are ignored', async () => {
+  it('hostile updates: malformed ones are refused, an oversized text and a group chat never reach the agent, unknown fields are ignored', async () => {
     h = await startTelegram(scriptFrom([reply.text('only this one')]));
     const t = h;
     t.bot.raw({ update_id: 1, message: 'not an object' });
@@ -172,6 +172,10 @@ describe('telegram channel', () => {
     t.bot.raw({
       update_id: 3,
       message: { message_id: 2, from: { id: ALICE }, chat: { id: ALICE, type: 'private' }, text: 'x'.repeat(200_000) },
+    });
+    t.bot.raw({
+      update_id: 5,
+      message: { message_id: 9, from: { id: ALICE }, chat: { id: -100123, type: 'supergroup' }, text: 'in a group' },
     });
     t.bot.raw({
       update_id: 4,
@@ -191,6 +195,8 @@ describe('telegram channel', () => {
     const refused = (await t.audit()).filter((a) => a.type === 'channel:refused').map((a) => String(a.reason));
     expect(refused.filter((r) => r.startsWith('malformed update'))).toHaveLength(3);
     expect(refused.some((r) => r.includes('200000 characters'))).toBe(true);
+    expect(refused).toContain('a supergroup chat, not a private one');
+    expect(t.bot.messages.filter((m) => m.chatId < 0)).toEqual([]);
   });
 
   it('the bot token never appears in the log or the audit, also when L10 refuses the Bot API', async () => {

@@ -196,6 +196,11 @@ export class TelegramChannel implements Channel {
       this.refused('L18', 'sender is not in channels.telegram.users', traceId, m.from?.id, m.chat.id);
       return;
     }
+    if (m.chat.type !== 'private') {
+      // In a group every member would read the agent's answers (and the owner's data in them): private chats only.
+      this.refused('L18', `a ${m.chat.type.slice(0, 20)} chat, not a private one`, traceId, user.id, m.chat.id);
+      return;
+    }
     const chatId = m.chat.id;
     const key = `${chatId}:${user.id}`;
     const previous = this.chats.get(key) ?? Promise.resolve();
