@@ -29,6 +29,11 @@ import {
   effectApprover,
   type ToolRunContext,
   recallGate,
+  createSkillTools,
+  SkillNarrowing,
+  skillCatalogueGate,
+  skillNarrowingGate,
+  type SkillShelf,
   createMemorySaveTool,
   createMemorySearchTool,
   egressTaintLayers,
@@ -115,6 +120,8 @@ import {
 } from './transport/index.js';
 import { createLogger, createSanitizer, logLayers, type Logger } from './logging/index.js';
 import { supplyLayers } from './supply/index.js';
+// Agent Skills (L24): the installed skills an agent reads and its exec binds read-only.
+import { enabledSkillDirs, skillShelf } from './supply/index.js';
 import { createNetGuard } from './net/index.js';
 import {
   LeakIndex,
@@ -183,6 +190,8 @@ export interface TurnPartsDeps {
   readonly workspace: (agentId: string) => string | undefined;
   /** The memory service when memory is on and its store opened; else why not (absent: memory not opened here). */
   readonly memory?: MemoryService | { readonly state: 'off' | 'degraded'; readonly reason: string };
+  /** Installed Agent Skills and the sessions they narrowed (absent: no skill gates). */
+  readonly skills?: { readonly shelf: SkillShelf; readonly narrowing: SkillNarrowing };
 }
 
 export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts, BulwarkError> {
@@ -232,7 +241,19 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     raw: secretPlaceholderGate(deps.leaks, deps.bus, 'as the tool returned it'),
     canonical: secretPlaceholderGate(deps.leaks, deps.bus, 'after canonicalising', true),
   };
-  const pipelines = turnPipelines({ perimeter, output, toolPolicy, controls, memory: memoryGates, secrets });
+  const skills = deps.skills && {
+    catalogue: skillCatalogueGate(deps.skills.shelf, deps.bus),
+    narrowing: skillNarrowingGate(deps.skills.narrowing, deps.bus),
+  };
+  const pipelines = turnPipelines({
+    perimeter,
+    output,
+    toolPolicy,
+    controls,
+    memory: memoryGates,
+    secrets,
+    ...(skills ? { skills } : {}),
+  });
   return ok({ perimeter, output, toolPolicy, controls, memory, pipelines });
 }
 
@@ -593,6 +614,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const egressTrusted = trustedHosts(trustedList);
     // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
     const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
+    // Agent Skills installed with `bulwark skills add`: disclosed progressively, scripts bound read-only into exec.
+    const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing() };
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
     const fileTools =
       exec.journal && exec.runner
@@ -604,9 +627,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ...(exec.runner ? { runner: exec.runner } : {}),
         ...(exec.enabled ? {} : { disabledReason: exec.layer.reason }),
         approveEffects: () => late.approveEffects,
+        readOnlyFor: (agentId) => {
+          const dirs = enabledSkillDirs(dataDir, agentId);
+          // An unreadable skills index binds no skill: the run goes on with less, never with more.
+          return dirs.ok ? dirs.value.map((d) => ({ name: d.name, host: d.dir })) : [];
+        },
       }),
       createWebFetchTool({ guard, egress: taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus }) }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
+      ...createSkillTools(skills.shelf, skills.narrowing),
     ];
 
     const parts = unwrap(
@@ -619,6 +648,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         tools,
         workspace: workspaceOf(config, dataDir),
         memory: memory ?? memoryState,
+        skills,
       }),
     );
     // Under root, the workspaces the runtime creates belong to exec.sandboxUser (created by `bulwark init`).
@@ -708,7 +738,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     const host = options.host ?? config.server.host;
     const ui = config.server.ui.enabled
-      ? createWebUi({ config: config.server.ui, tokens, assets: loadUiAssets() })
+      ? createWebUi({
+          config: config.server.ui,
+          tokens,
+          assets: loadUiAssets(),
+          publicOrigin: config.server.publicOrigin,
+        })
       : undefined;
     const gateway = createGateway({
       runtime,
@@ -719,6 +754,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       authFailures: config.server.authFailures,
       bindHost: host,
       allowedHosts: config.server.allowedHosts,
+      publicOrigin: config.server.publicOrigin,
       connections: config.server.connections,
       timeouts: config.server.timeouts,
       ...(certificates ? { certificates } : {}),
@@ -891,6 +927,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
       workspace: () => undefined,
       memory: offlineMemory(config, bus),
+      skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing() },
     });
     if (!parts.ok) return parts;
     const catalogue = new LayerCatalogue(

@@ -3,9 +3,10 @@
  * runs these lists and nothing else, and the agent runtime is not built without them (agent/boundaries.ts).
  *
  *   inbound      L05 admit → L04 canonicalise → L01 score → L05 count → L01 act          (each user message)
- *   prompt       L12 offer → L16 recall → L17 canary                                      (once per turn)
+ *   prompt       L12 offer → L03 skills catalogue → L16 recall → L17 canary               (once per turn)
  *   model-call   L22 breaker → L21 budget                                                 (before each model call)
- *   tool-call    L12 admit → L02 argument scan → L27 classify → L13 approve              (each tool call)
+ *   tool-call    L12 admit → L12 skill narrowing → L02 argument scan → L27 classify →
+ *                L13 approve                                                              (each tool call)
  *   tool-run     L13 re-check                                                             (as the tool starts)
  *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
  *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
@@ -29,6 +30,7 @@ import {
   type ToolPolicyGates,
   type ToolResultItem,
   type PromptItem,
+  type ToolCallItem,
 } from './agent/index.js';
 import type { GateId, Gate } from './core/index.js';
 import type { OutputGuard, Perimeter } from './guards/index.js';
@@ -49,6 +51,8 @@ export interface PipelineParts {
   readonly memory: MemoryGates;
   /** L23's known-value placeholders: one instance on the raw result, one on the canonical text. */
   readonly secrets: { readonly raw: Gate<ToolResultItem>; readonly canonical: Gate<ToolResultItem> };
+  /** Agent Skills (agent/skills.ts): the catalogue framed as external content, allowed-tools narrowing. */
+  readonly skills?: { readonly catalogue: Gate<PromptItem>; readonly narrowing: Gate<ToolCallItem> };
 }
 
 export function turnPipelines(parts: PipelineParts): TurnPipelines {
@@ -56,12 +60,19 @@ export function turnPipelines(parts: PipelineParts): TurnPipelines {
   const results = toolResultGates(parts.perimeter);
   const output = outputGates(parts.output);
   const { actions } = parts.controls;
+  const skills = parts.skills;
   return {
     inbound: [inbound.admit, inbound.canonicalise, inbound.score, inbound.count, inbound.act],
     // L16 before L17: the canary goes into the final system prompt.
-    prompt: [parts.toolPolicy.offer, parts.memory.recall, output.canary],
+    prompt: [parts.toolPolicy.offer, ...(skills ? [skills.catalogue] : []), parts.memory.recall, output.canary],
     modelCall: [parts.controls.breakerGate, parts.controls.budgetGate],
-    toolCall: [parts.toolPolicy.admit, output.argumentScan, actions.classify, actions.approve],
+    toolCall: [
+      parts.toolPolicy.admit,
+      ...(skills ? [skills.narrowing] : []),
+      output.argumentScan,
+      actions.classify,
+      actions.approve,
+    ],
     toolRun: [actions.recheck],
     toolResult: [parts.secrets.raw, results.sanitize, parts.secrets.canonical, results.wrap, results.cap],
     response: [output.response],

@@ -3,6 +3,7 @@ export {
   describePipelines,
   type PipelineRow,
   type PromptItem,
+  type ToolCallItem,
   type ToolResultItem,
   type TurnPipelines,
 } from './boundaries.js';
@@ -20,6 +21,7 @@ export { createToolPolicyGates, type ToolPolicyGates } from './gates/tool-policy
 export { redactingCompactionStore, redactingSessionStore } from './redacting-session-store.js';
 export { createAgentRuntime, workspacePath } from './runtime.js';
 export { checkSessionId, MAX_SESSION_PAGE, type SessionStore } from './session-store.js';
+export { createSkillTools, SkillNarrowing, skillCatalogueGate, skillNarrowingGate, type SkillShelf } from './skills.js';
 export { SqliteSessionStore } from './sqlite-session-store.js';
 export { createExecTool, describeEffects } from './tools/exec.js';
 export { createFsTools, fsTools } from './tools/fs/index.js';

@@ -2,6 +2,7 @@
 export { startExec, type ExecService, type StartExecOptions } from './service.js';
 export { ExecRunner, type ExecOutcome, type ExecRequest, type ExecRunnerDeps } from './runner.js';
 export type { BrokerAccess, BrokerSpawn, BrokerSpawner } from './broker-access.js';
+export { READ_ONLY_ROOT, type ReadOnlyTree } from './read-only-trees.js';
 export type { RunSpec, SandboxMode, SandboxProvider, SpawnPlan } from './sandbox/provider.js';
 export { detectSandbox, type SandboxDetection } from './detect.js';
 export { ExecConfigSchema, type ExecConfig } from '../config/index.js';

@@ -40,6 +40,7 @@ import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
+import { readOnlyBinds, type ReadOnlyTree } from './read-only-trees.js';
 import { WorkspaceLocks } from './workspace-locks.js';
 
 declare module '../core/events.js' {
@@ -51,6 +52,8 @@ declare module '../core/events.js' {
 
 export interface ExecRequest {
   readonly command: string;
+  /** Folders outside the workspace the run sees read-only under /skills (the agent's enabled skills). */
+  readonly readOnly?: readonly ReadOnlyTree[];
   /** Working directory relative to the workspace. */
   readonly cwd?: string;
   /** Variables the model asks for (checked by L11.3). */
@@ -101,6 +104,9 @@ export interface ExecRunnerDeps {
 const TURNS_REMEMBERED = 256;
 
 const SHOWN_COMMAND_CHARS = 1000;
+
+/** Where read-only copies for copy-on-write runs go: a parent every sandbox user can traverse. */
+const READ_ONLY_COPY_PARENT = '/tmp';
 
 /** Who an audit line is about: the caller's context and the command as shown (capped). */
 interface AuditAt {
@@ -256,8 +262,13 @@ export class ExecRunner {
             protectedPaths: this.protectedList,
             ...(this.deps.quarantineDir ? { quarantineDir: this.deps.quarantineDir } : {}),
           });
+      // A copy-on-write run's sandbox user cannot reach the data dir: it gets a root-owned copy under /tmp.
+      const trees = readOnlyBinds(run.req.readOnly ?? [], overlay ? READ_ONLY_COPY_PARENT : undefined);
+      if (!trees.ok) return this.failed('L11.5', trees.error, run);
+      if (trees.value.copied) handle.holdDir(trees.value.copied);
       const plan = this.provider.prepare({
         workspace: view?.root ?? run.workspace,
+        ...(trees.value.binds.length ? { readOnly: trees.value.binds } : {}),
         protectedPaths: view?.protectedPaths ?? [],
         ...(overlay ? { overlay: overlay.spec } : {}),
         cwd: run.cwd,

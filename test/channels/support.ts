@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { EventBus } from '../../src/core/events.js';
 import { openSecretStore } from '../../src/secrets/index.js';
 import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import { startFakeProvider, type FakeProvider, type FakeScript } from '../support/fake-provider.js';
@@ -53,7 +54,11 @@ export async function startTelegram(script: FakeScript, options: HarnessOptions 
   const bot = await startFakeBotApi(BOT_TOKEN);
   const dir = tempDataDir();
   const keyFile = path.join(path.dirname(dir), 'master.key');
-  const store = openSecretStore({ dataDir: dir, masterKeySource: { keyFile, create: true, dataDir: dir } });
+  const store = openSecretStore({
+    bus: new EventBus(),
+    dataDir: dir,
+    masterKeySource: { keyFile, create: true, dataDir: dir },
+  });
   if (!store.ok) throw new Error(store.error.message);
   for (const [k, v] of Object.entries({ TG_BOT_TOKEN: BOT_TOKEN, TG_WEBHOOK_SECRET: WEBHOOK_SECRET })) {
     const set = store.value.set(k, v);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readSkillTree } from '../../src/supply/skills/scan/files.js';
 import { scanSkillFolder } from '../../src/supply/skills/scan/folder.js';
 import { addSkill, listSkills, removeSkill, setSkillAgent, skillsRoot } from '../../src/supply/skills/store.js';
-import { activateSkill, narrowTools, readSkillFile, skillCatalogue } from '../../src/supply/skills/disclosure.js';
+import { activateSkill, readSkillFile, skillCatalogue } from '../../src/supply/skills/disclosure.js';
 
 const MANIFEST = (name: string, description: string) =>
   `---\nname: ${name}\ndescription: ${JSON.stringify(description)}\n---\n`;
@@ -171,22 +171,19 @@ describe('installed skills', () => {
   it('discloses names, then the body, then files, all as external content, only to enabled agents', () => {
     const data = mkdtempSync(path.join(tmpdir(), 'bulwark-data-'));
     expect(addSkill(data, skillDir({ ...BENIGN, 'references/notes.md': 'column types are guessed' })).ok).toBe(true);
-    expect(skillCatalogue(data, 'main')).toEqual({ ok: true, value: '' });
+    expect(skillCatalogue(data, 'main')).toEqual({ ok: true, value: [] });
     expect(activateSkill(data, 'csv-stats', 'main').ok).toBe(false);
     setSkillAgent(data, 'csv-stats', 'main', true);
     const cat = skillCatalogue(data, 'main');
-    expect(cat.ok && cat.value).toMatch(/untrusted external data[\s\S]*csv-stats: Summarise a CSV/);
+    expect(cat.ok && cat.value).toEqual([
+      { name: 'csv-stats', description: expect.stringMatching(/^Summarise a CSV/) },
+    ]);
     const body = activateSkill(data, 'csv-stats', 'main');
-    expect(body.ok && body.value).toContain('python3 scripts/stats.py');
-    expect(body.ok && body.value).not.toContain('name: csv-stats');
+    expect(body.ok && body.value.body).toContain('python3 scripts/stats.py');
+    expect(body.ok && body.value.body).not.toContain('name: csv-stats');
     const ref = readSkillFile(data, 'csv-stats', 'main', 'references/notes.md');
-    expect(ref.ok && ref.value).toContain('untrusted external data');
+    expect(ref.ok && ref.value.length).toBeGreaterThan(0);
     expect(readSkillFile(data, 'csv-stats', 'main', '../index.json').ok).toBe(false);
     expect(readSkillFile(data, 'csv-stats', 'other', 'references/notes.md').ok).toBe(false);
-  });
-
-  it('allowed-tools only narrows the agent tools', () => {
-    expect(narrowTools(['read', 'write', 'exec'], ['Read', 'WebFetch'])).toEqual(['read']);
-    expect(narrowTools(['read', 'exec'], [])).toEqual(['read', 'exec']);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { auditContext, bulwarkError, err, ok } from '../../core/index.js';
 import { z } from 'zod';
-import type { ApproveEffects, EffectsReport, ExecRunner } from '../../exec/index.js';
+import type { ApproveEffects, EffectsReport, ExecRunner, ReadOnlyTree } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { Tool, ToolRunContext } from './tool.js';
 
@@ -47,6 +47,8 @@ export interface ExecToolDeps {
   readonly disabledReason?: string;
   /** Held effect sets (L11.7) go to the operator through this (bound late: the approval queue comes later). */
   readonly approveEffects?: () => ((ctx: ToolRunContext) => ApproveEffects) | undefined;
+  /** Folders the agent's runs see read-only under /skills (its enabled skills), read at each run. */
+  readonly readOnlyFor?: (agentId: string) => readonly ReadOnlyTree[];
 }
 
 const SHOWN_CHANGES = 20;
@@ -104,10 +106,12 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       }
       const a = parsed.value;
       const approver = deps.approveEffects?.();
+      const readOnly = deps.readOnlyFor?.(ctx.agentId) ?? [];
       const r = await deps.runner.run(
         ctx.workspace,
         {
           command: a.command,
+          ...(readOnly.length ? { readOnly } : {}),
           ...(a.cwd ? { cwd: a.cwd } : {}),
           ...(a.env ? { env: a.env } : {}),
           ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}),

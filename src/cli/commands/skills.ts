@@ -6,9 +6,9 @@
 import type { Command } from 'commander';
 import { absoluteFrom } from '../../core/index.js';
 import {
-  scanSkillFolder,
+  scanSkillSource,
   type SkillScan,
-  addSkill,
+  addSkillFrom,
   listSkills,
   removeSkill,
   setSkillAgent,
@@ -33,8 +33,10 @@ export function register(program: Command, ctx: CliContext): void {
 
   skills
     .command('scan')
-    .description('scan every file of a skill folder and print the verdict (allow, warn, block) with findings')
-    .argument('<path>', 'the skill folder (the one with SKILL.md)')
+    .description(
+      'scan every file of a skill (folder or archive) and print the verdict (allow, warn, block) with findings',
+    )
+    .argument('<path>', 'the skill folder (the one with SKILL.md), or a .zip, .tar.gz/.tgz or .tar of it')
     .option('--json', 'print {"verdict","findings":[{"rule","severity","file","line"}]}')
     .addHelpText(
       'after',
@@ -42,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(
       action(ctx, (source: string, opts: { json?: boolean }) => {
-        const scanned = scanSkillFolder(absoluteFrom(process.cwd(), source));
+        const scanned = scanSkillSource(absoluteFrom(process.cwd(), source));
         if (!scanned.ok) return fail(ctx, scanned.error);
         const scan = scanned.value.scan;
         if (opts.json)
@@ -66,20 +68,23 @@ export function register(program: Command, ctx: CliContext): void {
 
   skills
     .command('add')
-    .description('scan a skill folder and install it read-only into the data dir (refused when L24 blocks it)')
-    .argument('<path>', 'the skill folder (the one with SKILL.md)')
+    .description(
+      'scan a skill (folder or archive, unpacked safely) and install it read-only into the data dir (refused when L24 blocks it)',
+    )
+    .argument('<path>', 'the skill folder (the one with SKILL.md), or a .zip, .tar.gz/.tgz or .tar of it')
     .option('--override <name>', "install a skill L24 blocks: give the skill's own name to confirm you read it")
     .option('--agent <id>', 'enable it for this agent right away')
     .addHelpText(
       'after',
       examples(
         'bulwark skills add ./pdf-text-extract --agent main',
+        'bulwark skills add ./pdf-text-extract.zip',
         'bulwark skills add ./odd-skill --override odd-skill',
       ),
     )
     .action(
       action(ctx, (source: string, opts: { override?: string; agent?: string }) => {
-        const added = addSkill(ctx.dataDir, absoluteFrom(process.cwd(), source), {
+        const added = addSkillFrom(ctx.dataDir, absoluteFrom(process.cwd(), source), {
           ...(opts.override !== undefined ? { override: opts.override } : {}),
         });
         if (!added.ok) return fail(ctx, added.error);

@@ -51,6 +51,8 @@ export interface BwrapPlan {
   readonly etcStubs: { readonly passwd: string; readonly group: string };
   /** Extra approved runtime directories, read-only at the same path. */
   readonly runtimePaths: readonly string[];
+  /** Folders outside the workspace (installed skills), read-only at their inside path. */
+  readonly readOnly?: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
   /** File descriptor (in bwrap's process) holding the compiled seccomp filter. */
   readonly seccompFd?: number;
   /** Host path of the run's cgroup.procs, bound writable at /run/bulwark/cgroup.procs for the command's shell to join. */
@@ -121,6 +123,7 @@ export function buildBwrapArgs(p: BwrapPlan): string[] {
     else if (prot.kind === 'missing-file') a.push('--ro-bind', '/dev/null', prot.inside);
     else a.push('--tmpfs', prot.inside, '--remount-ro', prot.inside);
   }
+  for (const r of p.readOnly ?? []) a.push('--ro-bind', r.host, r.inside);
   if (p.network === 'broker' || p.cgroupProcs) a.push('--dir', '/run', '--dir', '/run/bulwark');
   if (p.cgroupProcs) a.push('--bind', p.cgroupProcs, '/run/bulwark/cgroup.procs');
   if (p.network === 'broker') {

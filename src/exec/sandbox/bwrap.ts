@@ -127,6 +127,7 @@ export class BwrapProvider implements SandboxProvider {
       ...(overlay ? { fds: { workspace: MERGED_FD, passwd: PASSWD_FD, group: GROUP_FD } } : {}),
       etcStubs: h.etcStubs,
       runtimePaths: h.runtimePaths,
+      ...(spec.readOnly ? { readOnly: spec.readOnly } : {}),
       ...(h.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
       // A prestarted bwrap is inside its cgroup already; otherwise the command's shell joins it first thing.
       ...(spec.cgroup && !prestarted && !overlay ? { cgroupProcs: spec.cgroup.procsFile } : {}),

@@ -10,6 +10,7 @@ import type { BrokerSpawn } from '../broker-access.js';
 import type { SandboxCgroup } from '../cgroup.js';
 import type { ExecConfig, ExecLimits } from '../../config/index.js';
 import type { ProtectedEntry } from '../protected-paths.js';
+import type { ReadOnlyBind } from '../read-only-trees.js';
 import type { OverlaySpec } from './overlay-holder.js';
 
 /** Which provider ran a command (in every outcome and `tool:exec` audit line). */
@@ -30,6 +31,8 @@ export interface RunSpec {
   readonly workspace: string;
   /** Persistence paths inside the workspace that stay read-only (git hooks, shell rc files, …). */
   readonly protectedPaths: readonly ProtectedEntry[];
+  /** Folders outside the workspace bound read-only (bwrap only; the other providers show none of them). */
+  readonly readOnly?: readonly ReadOnlyBind[];
   /** Working directory, checked by L11.4: relative to the workspace ('' is its root) and as a host path. */
   readonly cwd: { readonly rel: string; readonly host: string };
   /** The command line, run by `/bin/sh -c` after the limits are set. */

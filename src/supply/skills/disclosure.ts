@@ -1,12 +1,11 @@
 /**
- * Progressive disclosure of installed skills to an agent, always as external content (L03), never as system
- * instructions: the catalogue (names and descriptions of the skills enabled for the agent) goes in the prompt,
- * a skill's SKILL.md body when the agent activates it, its other files one at a time on demand (resolved inside
- * the installed folder, links refused). `allowed-tools` only narrows: the result is never more than the agent has.
+ * Progressive disclosure of installed skills to an agent: the catalogue (names and descriptions of the skills enabled
+ * for the agent), a skill's SKILL.md body and `allowed-tools` when the agent activates it, its other files one at a
+ * time on demand (resolved inside the installed folder, links refused). This returns the text as installed; the
+ * agent room frames all of it as external content (L03), never as system instructions (agent/skills.ts).
  */
 import { readFileSync } from 'node:fs';
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, safePath } from '../../core/index.js';
-import { wrapExternal } from '../../guards/index.js';
 import { parseSkillManifest } from './manifest.js';
 import { MAX_SCANNED_FILE_BYTES } from './scan/scan-skill.js';
 import { installedSkillDir, listSkills, type InstalledSkill } from './store.js';
@@ -19,32 +18,42 @@ function enabledSkill(dataDir: string, name: string, agent: string): Result<Inst
   if (!skills.ok) return skills;
   const skill = skills.value.find((s) => s.name === name);
   if (!skill || !skill.agents.includes(agent))
-    return failure('not_enabled', `skill "${name}" is not enabled for agent "${agent}"`, 404);
+    return failure(
+      'not_enabled',
+      `skill "${name}" is not enabled for agent "${agent}" (see the skills catalogue)`,
+      404,
+    );
   return ok(skill);
 }
 
-/** Names and descriptions of the skills enabled for `agent`, wrapped as external content; '' when there are none. */
-export function skillCatalogue(dataDir: string, agent: string): Result<string, BulwarkError> {
+/** Names and descriptions of the skills enabled for `agent`. */
+export function skillCatalogue(
+  dataDir: string,
+  agent: string,
+): Result<Array<{ name: string; description: string }>, BulwarkError> {
   const skills = listSkills(dataDir);
   if (!skills.ok) return skills;
-  const mine = skills.value.filter((s) => s.agents.includes(agent));
-  if (mine.length === 0) return ok('');
-  const text = mine.map((s) => `- ${s.name}: ${s.description}`).join('\n');
-  return ok(wrapExternal(text, { source: 'skills:catalogue' }).text);
+  return ok(
+    skills.value.filter((s) => s.agents.includes(agent)).map((s) => ({ name: s.name, description: s.description })),
+  );
 }
 
-/** The SKILL.md body of an enabled skill, wrapped as external content. */
-export function activateSkill(dataDir: string, name: string, agent: string): Result<string, BulwarkError> {
+/** The SKILL.md body and `allowed-tools` of an enabled skill, read from the installed copy. */
+export function activateSkill(
+  dataDir: string,
+  name: string,
+  agent: string,
+): Result<{ body: string; allowedTools: readonly string[] }, BulwarkError> {
   const skill = enabledSkill(dataDir, name, agent);
   if (!skill.ok) return skill;
   const file = readInstalled(dataDir, name, 'SKILL.md');
   if (!file.ok) return file;
   const manifest = parseSkillManifest(file.value);
   if (!manifest.ok) return manifest;
-  return ok(wrapExternal(manifest.value.body, { source: `skill:${name}` }).text);
+  return ok({ body: manifest.value.body, allowedTools: manifest.value.allowedTools });
 }
 
-/** One file of an enabled skill (a reference, an asset listing), wrapped as external content. */
+/** One file of an enabled skill (a reference, an asset, a script to inspect). */
 export function readSkillFile(
   dataDir: string,
   name: string,
@@ -53,9 +62,7 @@ export function readSkillFile(
 ): Result<string, BulwarkError> {
   const skill = enabledSkill(dataDir, name, agent);
   if (!skill.ok) return skill;
-  const file = readInstalled(dataDir, name, relPath);
-  if (!file.ok) return file;
-  return ok(wrapExternal(file.value, { source: `skill:${name}/${relPath}` }).text);
+  return readInstalled(dataDir, name, relPath);
 }
 
 function readInstalled(dataDir: string, name: string, relPath: string): Result<string, BulwarkError> {
@@ -70,9 +77,25 @@ function readInstalled(dataDir: string, name: string, relPath: string): Result<s
   }
 }
 
-/** The tools an agent keeps while a skill is active: `allowed-tools` narrows, never adds. */
-export function narrowTools(agentTools: readonly string[], allowed: readonly string[]): string[] {
-  if (allowed.length === 0) return [...agentTools];
-  const wanted = new Set(allowed.map((t) => t.toLowerCase()));
-  return agentTools.filter((t) => wanted.has(t.toLowerCase()));
+/** The installed skills of `dataDir` as an agent runtime reads them (the agent room's `SkillShelf`). */
+export function skillShelf(dataDir: string) {
+  return {
+    catalogue: (agentId: string) => skillCatalogue(dataDir, agentId),
+    activate: (agentId: string, name: string) => activateSkill(dataDir, name, agentId),
+    readFile: (agentId: string, name: string, path: string) => readSkillFile(dataDir, name, agentId, path),
+  };
+}
+
+/** Host folders of the skills enabled for `agent`, to bind read-only into its exec sandbox. */
+export function enabledSkillDirs(
+  dataDir: string,
+  agent: string,
+): Result<Array<{ name: string; dir: string }>, BulwarkError> {
+  const skills = listSkills(dataDir);
+  if (!skills.ok) return skills;
+  return ok(
+    skills.value
+      .filter((s) => s.agents.includes(agent))
+      .map((s) => ({ name: s.name, dir: installedSkillDir(dataDir, s.name) })),
+  );
 }

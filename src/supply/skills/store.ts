@@ -94,6 +94,8 @@ export function contentHash(files: readonly ScanFile[]): string {
 export interface AddOptions {
   /** The skill's name, given by the operator to install a skill the scanner blocks. */
   readonly override?: string;
+  /** How the operator named the source (an archive unpacked into a temporary folder), for the messages. */
+  readonly shownAs?: string;
 }
 
 export interface Added {
@@ -114,8 +116,9 @@ function blockedMessage(name: string, scan: SkillScan, source: string): string {
 }
 
 /** Scans and installs the skill folder at `source`. Nothing is written when it is refused. */
-export function addSkill(dataDir: string, source: string, options: AddOptions = {}): Result<Added, BulwarkError> {
-  const tree = readSkillTree(source);
+export function addSkill(dataDir: string, folder: string, options: AddOptions = {}): Result<Added, BulwarkError> {
+  const source = options.shownAs ?? folder;
+  const tree = readSkillTree(folder);
   if (!tree.ok) return tree;
   const skillMd = tree.value.files.find((f) => f.path === 'SKILL.md');
   if (!skillMd) return failure('manifest', `${source} has no SKILL.md at its top: give the skill's own folder`);

@@ -1,0 +1,116 @@
+/**
+ * A zip reader: the central directory is the list of entries (the local headers are only used to find the data),
+ * stored and deflated entries only, every CRC-32 verified. Encrypted entries, zip64, links (Unix mode in the external
+ * attributes) and declared sizes that disagree with what an entry inflates to refuse the whole archive. Inflating is
+ * capped at the declared size (itself under the budget), so a bomb stops at the cap instead of filling memory.
+ */
+import { inflateRawSync } from 'node:zlib';
+import { type BulwarkError, describeCause, ok, type Result } from '../../../core/index.js';
+import { type ArchiveBudget, type ArchiveEntry, archiveError, entryPath, refusedKind } from './entry.js';
+
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const S_IFMT = 0o170000;
+const UNIX_KINDS: Readonly<Record<number, string>> = {
+  0o120000: 'a symbolic link',
+  0o020000: 'a character device',
+  0o060000: 'a block device',
+  0o010000: 'a FIFO',
+  0o140000: 'a socket',
+};
+
+function findEnd(zip: Buffer): number {
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--)
+    if (zip.readUInt32LE(i) === EOCD) return i;
+  return -1;
+}
+
+export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry[], BulwarkError> {
+  const end = findEnd(zip);
+  if (end < 0) return archiveError('corrupt', 'no end of central directory: not a zip file, or truncated');
+  const count = zip.readUInt16LE(end + 10);
+  const cdSize = zip.readUInt32LE(end + 12);
+  const cdAt = zip.readUInt32LE(end + 16);
+  if (count === 0xffff || cdAt === 0xffffffff || cdSize === 0xffffffff)
+    return archiveError('zip64', 'zip64 archives are not read (a skill is far below 4 GB): pack it as a plain zip');
+  if (zip.readUInt16LE(end + 4) !== 0 || zip.readUInt16LE(end + 6) !== 0)
+    return archiveError('multi_disk', 'multi-part zip archives are not read: pack the skill as one file');
+  if (cdAt + cdSize > end) return archiveError('corrupt', 'the central directory lies outside the file');
+  const entries: ArchiveEntry[] = [];
+  let at = cdAt;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > end || zip.readUInt32LE(at) !== CENTRAL)
+      return archiveError('corrupt', `central directory entry ${i} is damaged`);
+    const madeBy = zip.readUInt16LE(at + 4) >> 8;
+    const flags = zip.readUInt16LE(at + 8);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const packed = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLen = zip.readUInt16LE(at + 28);
+    const next = at + 46 + nameLen + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const external = zip.readUInt32LE(at + 38);
+    const localAt = zip.readUInt32LE(at + 42);
+    const rawName = zip.subarray(at + 46, at + 46 + nameLen).toString('utf8');
+    at = next;
+    const path = entryPath(rawName);
+    if (!path.ok) return path;
+    const counted = budget.entry(path.value);
+    if (!counted.ok) return counted;
+    // Unix-made entries carry the file type in the high 16 bits (3 = Unix in "version made by").
+    const unixKind = madeBy === 3 ? UNIX_KINDS[(external >>> 16) & S_IFMT] : undefined;
+    if (unixKind !== undefined) return refusedKind(path.value || rawName, unixKind);
+    if (flags & 1)
+      return archiveError('encrypted', `${rawName} is encrypted: a skill that hides its content is not installed`);
+    const isDir = rawName.endsWith('/');
+    if (isDir) {
+      if (path.value) entries.push({ path: path.value, kind: 'dir', bytes: new Uint8Array() });
+      continue;
+    }
+    if (!path.value) return archiveError('path', 'a file entry has an empty name');
+    if (method !== 0 && method !== 8)
+      return archiveError(
+        'method',
+        `${path.value} uses compression method ${method}: only stored and deflate are read`,
+      );
+    const fits = budget.bytes(path.value, size);
+    if (!fits.ok) return fits;
+    if (localAt + 30 > cdAt || zip.readUInt32LE(localAt) !== LOCAL)
+      return archiveError('corrupt', `the local header of ${path.value} is damaged`);
+    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
+    if (dataAt + packed > cdAt) return archiveError('corrupt', `the data of ${path.value} runs past its bounds`);
+    const raw = zip.subarray(dataAt, dataAt + packed);
+    let bytes: Buffer;
+    if (method === 0) bytes = raw;
+    else
+      try {
+        // One byte more than declared: an entry that inflates past its declared size is caught, not trusted.
+        bytes = inflateRawSync(raw, { maxOutputLength: size + 1 });
+      } catch (cause) {
+        return archiveError('corrupt', `${path.value} does not inflate (${describeCause(cause)}) or exceeds the caps`);
+      }
+    if (bytes.length !== size)
+      return archiveError('corrupt', `${path.value} unpacks to ${bytes.length} bytes but declares ${size}`);
+    if (crc32(bytes) !== crc) return archiveError('corrupt', `${path.value} fails its CRC-32 check: damaged`);
+    entries.push({ path: path.value, kind: 'file', bytes: new Uint8Array(bytes) });
+  }
+  return ok(entries);
+}
