@@ -97,10 +97,12 @@ import {
   TokenStore,
   listen,
   hooksRouteGroup,
+  channelWebhookRouteGroup,
   clientCertAuth,
   type TlsSummary,
 } from './gateway/index.js';
 import { checkDaemonFiles } from './secrets/index.js';
+import { openTelegramChannel, type OpenedTelegram } from './channels/index.js';
 import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
 import { createOutputGuard, type OutputGuard, createPerimeter, type Perimeter } from './guards/index.js';
 import { compileToolPolicies, networkGrantFor } from './policy/index.js';
@@ -197,7 +199,7 @@ export interface TurnParts {
 
 export interface TurnPartsDeps {
   readonly bus: EventBus;
-  readonly stores: Pick<Stores, 'usage' | 'approvals'>;
+  readonly stores: Pick<Stores, 'usage' | 'approvals'> & Partial<Pick<Stores, 'grants'>>;
   /** L09 over what the stores keep of model-chosen text (the approval history's views). */
   readonly redact: (text: string) => string;
   readonly leaks: LeakIndex;
@@ -393,14 +395,6 @@ function workspaceOf(config: Config, dataDir: string): (agentId: string) => stri
 function startupConfig(dataDir: string, hostOverride: string | undefined): Result<Config, BulwarkError> {
   const config = loadConfig(dataDir);
   if (!config.ok) return config;
-  // The schema of channels.telegram is in place, the channel itself is not: a configured bot must not look served.
-  if (config.value.channels.telegram !== undefined)
-    return err(
-      bulwarkError(
-        'config.channel_unavailable',
-        'channels.telegram is configured, but this build has no Telegram channel yet: remove channels.telegram from config.yaml (use the HTTP API or bulwark chat meanwhile)',
-      ),
-    );
   const bind = checkBindHost(
     hostOverride ?? config.value.server.host,
     config.value.server.insecure,
@@ -705,6 +699,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId) };
     const { approvals } = controls;
     cleanups.push(() => approvals.close());
+    cleanups.push(() => controls.grants.flush());
+    const restored = await controls.grants.restore();
+    if (restored > 0) logger.info(`${restored} scoped grant(s) of an earlier run are live until they lapse`);
     // Requests an earlier daemon left pending died with its turns; counters past their keeping time go.
     const abandoned = await approvals.abandonLeftovers();
     if (abandoned > 0)
@@ -738,6 +735,27 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ...(memory ? { memory } : {}),
       }),
     );
+    // The Telegram channel (its token read once, in the channels' scope); it starts receiving once the gateway listens.
+    let telegram: OpenedTelegram | undefined;
+    if (config.channels.telegram) {
+      const t = unwrap(
+        openTelegramChannel({
+          config: config.channels.telegram,
+          secret: (name) => resolver(name, { agentId: CHANNELS_SCOPE }),
+          guard,
+          dataDir,
+          runtime,
+          approvals,
+          grants: controls.grants,
+          bus,
+          logger,
+          redact: sanitize,
+          ...(config.channels.telegram.webhookUrl ? { webhookUrl: config.channels.telegram.webhookUrl } : {}),
+        }),
+      );
+      telegram = t;
+      cleanups.push(() => t.close());
+    }
     const listening: { url?: string } = {};
     const layers = new LayerCatalogue(
       reporters(parts, [
@@ -782,7 +800,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       timeouts: config.server.timeouts,
       ...(certificates ? { certificates } : {}),
       ...(tls ? { tls: tlsSummary(config) as TlsSummary } : {}),
-      signedRoutes: [hooksRouteGroup({ receiver: hooks, runtime, logger })],
+      signedRoutes: [
+        hooksRouteGroup({ receiver: hooks, runtime, logger }),
+        ...(telegram?.channel.webhookPath
+          ? [
+              channelWebhookRouteGroup({
+                path: telegram.channel.webhookPath,
+                maxBodyBytes: 1024 * 1024,
+                handle: (r) => (telegram as OpenedTelegram).channel.handleWebhook(r),
+              }),
+            ]
+          : []),
+      ],
       ...(ui ? { ui } : {}),
       routes: [
         approvalsRouteGroup({ queue: approvals, grants: controls.grants }),
@@ -820,6 +849,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       tls ? tlsServerOptions(tls, config.server.timeouts.headersMs) : undefined,
     );
     listening.url = server.url;
+    if (telegram) unwrap(await telegram.channel.start());
     const layerList = layers.list();
     bus.emit('daemon:started', { outcome: 'started', url: server.url, layers: layers.summary() });
     logger.info({ url: server.url, layers: layers.summary() }, 'bulwark started');

@@ -5,6 +5,7 @@
  *   sessions   agent/session-store.ts          SessionStore   (conversation history per agent and sender)
  *   usage      agent/budget/usage-store.ts     UsageStore     (L21 token and cost counters)
  *   approvals  policy/approval-store.ts        ApprovalStore  (L13 requests and decisions)
+ *   grants     policy/grant-store.ts           GrantStore     (L13 scoped, expiring grants)
  *   audit      core/audit.ts                   AuditStore     (audited events, in order)
  *   mcpPins    supply/mcp/pin-store.ts         McpPinStore    (approved MCP tool definitions, by hash)
  *
@@ -37,7 +38,7 @@ import {
   type Db,
 } from './core/index.js';
 import { existsSync } from 'node:fs';
-import { type ApprovalStore, SqliteApprovalStore } from './policy/index.js';
+import { type ApprovalStore, type GrantStore, SqliteApprovalStore, SqliteGrantStore } from './policy/index.js';
 import { type McpPinStore, SqliteMcpPinStore } from './supply/index.js';
 
 export const DB_FILE = 'bulwark.db';
@@ -47,6 +48,7 @@ export interface Stores {
   readonly sessions: SessionStore;
   readonly usage: UsageStore;
   readonly approvals: ApprovalStore;
+  readonly grants: GrantStore;
   readonly audit: AuditStore;
   /** Session compactions: summaries that stand in for the early part of a long session. */
   readonly compactions: CompactionStore;
@@ -68,6 +70,7 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
       sessions: new SqliteSessionStore(db, file),
       usage: new SqliteUsageStore(db, file),
       approvals: new SqliteApprovalStore(db, file),
+      grants: new SqliteGrantStore(db, file),
       compactions: new SqliteCompactionStore(db),
       mcpPins: new SqliteMcpPinStore(db, file),
     });

@@ -4,7 +4,13 @@
  * over the usage store, and one circuit breaker per provider + model. Call `await approvals.close()` on stop.
  */
 import type { EventBus, LayerReporter, Gate } from '../core/index.js';
-import { ApprovalQueue, ScopedGrants, type ApprovalStore, type NetworkGrant } from '../policy/index.js';
+import {
+  ApprovalQueue,
+  ScopedGrants,
+  type ApprovalStore,
+  type GrantStore,
+  type NetworkGrant,
+} from '../policy/index.js';
 import {
   DEFAULT_APPROVALS,
   type ApprovalsConfig,
@@ -42,7 +48,7 @@ export interface ControlsFromConfigDeps {
   readonly config: ControlsConfigView;
   readonly bus: EventBus;
   /** Where L21 keeps its counters and L13 its history (the composition root opens them: src/stores.ts). */
-  readonly stores: { readonly usage: UsageStore; readonly approvals: ApprovalStore };
+  readonly stores: { readonly usage: UsageStore; readonly approvals: ApprovalStore; readonly grants?: GrantStore };
   /** L09 over what the approval history keeps of a request's view. */
   readonly redact: (text: string) => string;
   /** Every tool the runtime registers, for their declared classes. */
@@ -78,7 +84,7 @@ export interface Controls {
 export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls {
   const { config, bus } = deps;
   const byId = new Map(config.agents.map((a) => [a.id, a]));
-  const grants = new ScopedGrants(bus, (id) => deps.workspace(id) ?? '', deps.clock);
+  const grants = new ScopedGrants(bus, (id) => deps.workspace(id) ?? '', deps.clock, deps.stores.grants);
   const approvals = new ApprovalQueue({
     bus,
     store: deps.stores.approvals,

@@ -19,6 +19,7 @@ export const AUDITED_PREFIXES = [
   'memory:',
   'webhook:',
   'channel:',
+  'grant:',
 ] as const;
 
 export function isAudited(type: string): boolean {

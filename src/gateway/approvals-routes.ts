@@ -6,6 +6,7 @@
  *   GET  /:id              one request: pending, or decided (also by an earlier daemon: the approval store)
  *   POST /:id/approve      body { effectHash, reason? }: the effect hash of the view the operator approved
  *   POST /:id/deny         body { effectHash?, reason? }
+ *   POST /:id/grant        body { effectHash, minutes, reason? }: approves, and grants the request's own scope for N min
  *   POST /decide           body { token, reason? }: a decision token minted for an operator channel
  *   GET  /grants           live scoped grants (src/policy/grants.ts)
  *   POST /grants           body { agent, session?, hosts?, paths?, exec?, minutes, reason? }: an approver's grant
@@ -49,6 +50,11 @@ const DecisionBody = z.strictObject({
 const TokenBody = z.strictObject({ token: z.string().min(1).max(512), reason: z.string().max(500).optional() });
 const ID = /^apr_[0-9a-f]{24}$/;
 const GRANT_ID = /^grt_[0-9a-f]{24}$/;
+const GrantFromRequestBody = z.strictObject({
+  effectHash: z.string().min(1).max(128),
+  minutes: z.number().int().min(1).max(MAX_GRANT_MINUTES),
+  reason: z.string().max(500).optional(),
+});
 const GrantBody = z.strictObject({
   agent: z.string().min(1).max(64),
   session: z.string().min(1).max(128).optional(),
@@ -276,6 +282,47 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 400, r.error.message, r.error.code));
     return c.json(present(r.value));
   };
+  // "Approve for N minutes": this request is approved, and a grant of its own narrowest scope (its one program, its
+  // hosts, its one workspace file) lets the same kind of effect run without a prompt until it lapses.
+  app.post('/:id/grant', async (c) => {
+    if (!grants) return sendFailure(c, failure(404, 'grants are not available on this daemon', 'not_found'));
+    const identity = c.get('identity') as Caller | undefined;
+    if (!identity || (identity.kind !== 'token' && identity.kind !== 'cert'))
+      return sendFailure(
+        c,
+        failure(403, 'grants are made by an operator with an admin token or certificate', 'forbidden'),
+      );
+    const id = c.req.param('id');
+    if (!ID.test(id))
+      return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
+    const body = await readJson(c, GrantFromRequestBody, false);
+    if (!body.ok) return sendFailure(c, body.failure);
+    const p = await queue.get(id);
+    if (!p || p.status !== 'pending')
+      return sendFailure(
+        c,
+        failure(404, `approval ${id} is not pending (already decided, expired or unknown)`, 'not_found'),
+      );
+    const scope = grants.scopeFor(p.view);
+    if (!scope.ok) return sendFailure(c, failure(scope.error.status ?? 409, scope.error.message, scope.error.code));
+    const by = operator(c);
+    const decided = queue.decide(id, 'approve', by, body.value.reason, body.value.effectHash);
+    if (!decided.ok)
+      return sendFailure(c, failure(decided.error.status ?? 400, decided.error.message, decided.error.code));
+    const g = grants.create(
+      {
+        agentId: p.view.agentId,
+        scope: scope.value,
+        minutes: body.value.minutes,
+        reason: body.value.reason ?? `approve for ${body.value.minutes} min on request ${id}`,
+      },
+      by,
+    );
+    return c.json({
+      approval: present(decided.value),
+      ...(g.ok ? { grant: presentGrant(g.value) } : { grantError: g.error.message }),
+    });
+  });
   app.post('/:id/approve', decide('approve'));
   app.post('/:id/deny', decide('deny'));
   return app;

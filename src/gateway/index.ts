@@ -9,6 +9,7 @@ export { clientCertAuth } from './auth/client-cert.js';
 export { SCOPE_HELP } from './auth/scopes.js';
 export { TokenStore } from './auth/token-store.js';
 export { checkBindHost } from './bind-policy.js';
+export { channelWebhookRouteGroup } from './channel-routes.js';
 export { hooksRouteGroup } from './hooks-routes.js';
 export { memoryRouteGroup } from './memory-routes.js';
 export { listen } from './server.js';

@@ -11,6 +11,7 @@
  */
 import {
   bulwarkError,
+  describeCause,
   type BulwarkError,
   type EventBus,
   type SecurityEvent,
@@ -21,6 +22,7 @@ import {
 } from '../core/index.js';
 import type { ActionClass } from '../config/index.js';
 import type { EffectView } from './approvals.js';
+import type { GrantStore } from './grant-store.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -145,13 +147,48 @@ export function validateGrant(r: GrantRequest): Result<GrantRequest, BulwarkErro
 
 export class ScopedGrants implements GrantCheck {
   private readonly grants = new Map<string, Grant>();
+  /** Store writes in order; a failed one is audited (the grant then lives in memory only, until a restart). */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: EventBus,
     /** Real path of an agent's workspace ('' when it has none). */
     private readonly workspace: (agentId: string) => string,
     private readonly clock: () => number = Date.now,
+    /** Where grants persist across restarts; without one they live in memory only. */
+    private readonly store?: GrantStore,
   ) {}
+
+  /** At start: the grants an earlier daemon made that have not lapsed. Returns how many. */
+  async restore(): Promise<number> {
+    if (!this.store) return 0;
+    const now = this.clock();
+    await this.store.prune(now);
+    const live = await this.store.live(now);
+    for (const g of live) if (validateGrant(g).ok) this.grants.set(g.id, g);
+    return this.grants.size;
+  }
+
+  /** Resolves once every change so far is in the store. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  private persist(what: string, write: (store: GrantStore) => Promise<unknown>): void {
+    const store = this.store;
+    if (!store) return;
+    this.writes = this.writes
+      .then(() => write(store))
+      .then(
+        () => undefined,
+        (cause: unknown) =>
+          this.bus.emit('security:warning', {
+            layer: 'L13',
+            outcome: 'unrecorded',
+            reason: `${what} could not be stored: ${describeCause(cause)}`,
+          }),
+      );
+  }
 
   create(request: GrantRequest, by: string): Result<Grant, BulwarkError> {
     const v = validateGrant(request);
@@ -182,6 +219,7 @@ export class ScopedGrants implements GrantCheck {
       uses: 0,
     };
     this.grants.set(g.id, g);
+    this.persist(`grant ${g.id}`, (store) => store.save(g));
     this.bus.emit('grant:created', {
       layer: 'L13',
       outcome: 'created',
@@ -201,6 +239,7 @@ export class ScopedGrants implements GrantCheck {
     if (!g)
       return err(grantError('grant.unknown', `no live grant ${id.slice(0, 40)} (see bulwark approvals grants)`, 404));
     this.grants.delete(id);
+    this.persist(`the revocation of grant ${id}`, (store) => store.remove(id));
     this.bus.emit('grant:revoked', { layer: 'L13', outcome: 'revoked', grantId: id, agentId: g.agentId, by });
     return ok(g);
   }
@@ -211,13 +250,56 @@ export class ScopedGrants implements GrantCheck {
   }
 
   covering(view: EffectView, now: number): readonly Grant[] | undefined {
-    if (view.layer !== undefined || view.classes.some((c) => NEVER.includes(c))) return undefined;
     const live = [...this.grants.values()].filter(
       (g) =>
         g.expiresAt > now &&
         g.agentId === view.agentId &&
         (g.sessionId === undefined || g.sessionId === view.sessionId),
     );
+    return this.cover(view, live);
+  }
+
+  /**
+   * The narrowest scope a grant made from this pending request would have ("approve for N minutes"): the one program
+   * its commands run, the hosts it reaches, the exact workspace file it writes. An error when no grant could cover it
+   * (destructive commands, credentials, host-executed files, dot paths …): those are asked every time.
+   */
+  scopeFor(view: EffectView): Result<GrantScope, BulwarkError> {
+    const notGrantable = (why: string) =>
+      err(grantError('grant.not_grantable', `a grant cannot cover this effect: ${why}; it is asked every time`, 409));
+    if (view.layer !== undefined) return notGrantable(`${view.layer} asks about it itself`);
+    const workspace = this.workspace(view.agentId);
+    const argvs = view.argv ?? [];
+    const programs = [...new Set(argvs.map((a) => (a[0] ?? '').split('/').pop() ?? ''))];
+    const needs = (c: ActionClass) => view.classes.includes(c);
+    const rel = argvs.length === 0 ? relativeTarget(view, workspace) : undefined;
+    const scope: GrantScope = {
+      ...(programs.length === 1 && PROGRAM.test(programs[0] as string) ? { executable: programs[0] as string } : {}),
+      ...(needs('network') && view.network.mode !== 'host' && view.network.grants.length > 0
+        ? { hosts: view.network.grants.map((h) => h.toLowerCase()) }
+        : {}),
+      ...(rel !== undefined && !/[*?]/.test(rel) ? { paths: [rel] } : {}),
+    };
+    if (scope.executable === undefined && scope.hosts === undefined && scope.paths === undefined)
+      return notGrantable('it names no single program, host list or workspace file');
+    const now = this.clock();
+    const candidate: Grant = {
+      agentId: view.agentId,
+      scope,
+      minutes: 1,
+      id: 'grt_candidate',
+      by: '',
+      createdAt: now,
+      expiresAt: now + 60_000,
+      uses: 0,
+    };
+    return this.cover(view, [candidate])
+      ? ok(scope)
+      : notGrantable(`its classes (${view.classes.join(', ')}) are not all coverable`);
+  }
+
+  private cover(view: EffectView, live: readonly Grant[]): readonly Grant[] | undefined {
+    if (view.layer !== undefined || view.classes.some((c) => NEVER.includes(c))) return undefined;
     if (live.length === 0) return undefined;
     const workspace = this.workspace(view.agentId);
     const used = new Set<Grant>();
@@ -255,12 +337,20 @@ export class ScopedGrants implements GrantCheck {
   used(grants: readonly Grant[]): void {
     for (const g of grants) {
       const cur = this.grants.get(g.id);
-      if (cur) this.grants.set(g.id, { ...cur, uses: cur.uses + 1 });
+      if (!cur) continue;
+      this.grants.set(g.id, { ...cur, uses: cur.uses + 1 });
+      this.persist(`the use count of grant ${g.id}`, (store) => store.setUses(g.id, cur.uses + 1));
     }
   }
 
   private prune(): void {
     const now = this.clock();
-    for (const [id, g] of this.grants) if (g.expiresAt <= now) this.grants.delete(id);
+    let lapsed = 0;
+    for (const [id, g] of this.grants)
+      if (g.expiresAt <= now) {
+        this.grants.delete(id);
+        lapsed++;
+      }
+    if (lapsed > 0) this.persist('pruning lapsed grants', (store) => store.prune(now));
   }
 }

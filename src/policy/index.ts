@@ -5,7 +5,9 @@ export { APPROVAL_STATUSES, MAX_APPROVAL_PAGE, type ApprovalStore } from './appr
 export type { Decision } from './approval-tokens.js';
 export { ApprovalQueue, type ApprovalSnapshot, type EffectView, type PendingApproval } from './approvals.js';
 export { canonicalJson, effectHash, type Effect, type NetworkGrant } from './effect-hash.js';
-export { MAX_GRANT_MINUTES, ScopedGrants, type Grant } from './grants.js';
+export type { GrantStore } from './grant-store.js';
+export { MAX_GRANT_MINUTES, ScopedGrants, type Grant, type GrantScope } from './grants.js';
 export { networkGrantFor } from './network-grant.js';
 export { SqliteApprovalStore } from './sqlite-approval-store.js';
+export { SqliteGrantStore } from './sqlite-grant-store.js';
 export { compileToolPolicies, type ToolGroupName, type ToolPolicy } from './tool-policy.js';

@@ -127,6 +127,7 @@ describe('the budget guard over a late usage store', () => {
         await real.record(e);
       },
       tokensSince: async (since, agent) => after(20, await real.tokensSince(since, agent)),
+      tokensSinceCaller: async (since, caller) => after(20, await real.tokensSinceCaller(since, caller)),
       summary: (since) => real.summary(since),
       prune: (now) => real.prune(now),
     };

@@ -38,6 +38,17 @@ export function usageStoreContract(backend: string, open: OpenSubject<UsageStore
       expect(await (await subject.reopen()).tokensSince(T0)).toBe(130);
     });
 
+    it('sums tokens per caller over all agents; entries without a caller count for nobody', async () => {
+      await store.record({ ...entry('a', 'm', 100, 20, T0), caller: 'channel:telegram:1' });
+      await store.record({ ...entry('b', 'm', 5, 5, T0), caller: 'channel:telegram:1' });
+      await store.record({ ...entry('a', 'm', 7, 0, T0), caller: 'hook:gh' });
+      await store.record(entry('a', 'm', 1000, 0, T0));
+      expect(await store.tokensSinceCaller(T0, 'channel:telegram:1')).toBe(130);
+      expect(await store.tokensSinceCaller(T0, 'hook:gh')).toBe(7);
+      expect(await store.tokensSinceCaller(T0, 'token:nobody')).toBe(0);
+      expect(await store.tokensSince(T0)).toBe(1137);
+    });
+
     it('counts per minute: a since inside a minute counts that whole minute, the next minute does not', async () => {
       await store.record(entry('a', 'm', 10, 0, T0 + 10_000));
       expect(await store.tokensSince(T0 + 50_000)).toBe(10);

@@ -168,7 +168,7 @@ describe('L20 through the daemon and by hand', () => {
 });
 
 describe('channels', () => {
-  it('a configured Telegram channel stops the start with the fix (the channel is not built yet)', async () => {
+  it('a configured Telegram channel whose bot token is not in the vault stops the start, naming the secret', async () => {
     const other = tempDataDir();
     await expect(
       startTlsDaemon(
@@ -177,6 +177,6 @@ describe('channels', () => {
         '',
         'channels:\n  telegram: { botToken: { secret: TG_TOKEN }, agent: default, users: [{ id: 42, approver: true }] }',
       ),
-    ).rejects.toThrow(/no Telegram channel yet: remove channels\.telegram/);
+    ).rejects.toThrow(/TG_TOKEN/);
   });
 });

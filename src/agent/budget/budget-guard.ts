@@ -9,6 +9,7 @@
 import {
   auditContext,
   bulwarkError,
+  callerKey,
   type BulwarkError,
   type EventBus,
   type EventContext,
@@ -36,6 +37,8 @@ export interface Reservation {
   readonly id: number;
   readonly agentId: string;
   readonly traceId: string;
+  /** `kind:id` of the caller the call is for (L21 per caller). */
+  readonly caller: string;
   readonly model: string;
   readonly estimate: number;
   /** UTF-8 bytes the request sends (the input floor after the call). */
@@ -53,7 +56,7 @@ export interface BudgetStatus {
   readonly inflight: number;
 }
 
-type Scope = 'execution' | 'agent-hour' | 'agent-day' | 'global-hour' | 'global-day';
+type Scope = 'execution' | 'agent-hour' | 'agent-day' | 'caller-hour' | 'caller-day' | 'global-hour' | 'global-day';
 
 const HOUR = 3_600_000;
 const MAX_TRACKED_EXECUTIONS = 10_000;
@@ -100,6 +103,7 @@ export class BudgetGuard {
       const now = this.clock();
       const b = this.opts.budgetsFor(ctx.agentId);
       const store = this.opts.store;
+      const caller = callerKey(ctx.caller);
       const checks: Array<[Scope, number | null, () => Promise<number>]> = [
         [
           'execution',
@@ -121,6 +125,18 @@ export class BudgetGuard {
           async () =>
             (await store.tokensSince(startOfUtcDay(now), ctx.agentId)) +
             this.inflightSum((r) => r.agentId === ctx.agentId),
+        ],
+        [
+          'caller-hour',
+          this.opts.global.perCaller?.perHour ?? null,
+          async () =>
+            (await store.tokensSinceCaller(now - HOUR, caller)) + this.inflightSum((r) => r.caller === caller),
+        ],
+        [
+          'caller-day',
+          this.opts.global.perCaller?.perDay ?? null,
+          async () =>
+            (await store.tokensSinceCaller(startOfUtcDay(now), caller)) + this.inflightSum((r) => r.caller === caller),
         ],
         [
           'global-hour',
@@ -151,6 +167,7 @@ export class BudgetGuard {
         id: this.nextId++,
         agentId: ctx.agentId,
         traceId: ctx.traceId,
+        caller,
         model: req.model,
         estimate,
         sentBytes: requestBytes(req),
@@ -180,7 +197,7 @@ export class BudgetGuard {
         };
         if (counted.input > reported.input || counted.output > reported.output)
           this.auditEstimate(r, reported, counted);
-        await this.record(r.agentId, r.traceId, r.model, counted.input, counted.output);
+        await this.record(r.agentId, r.traceId, r.model, counted.input, counted.output, r.caller);
       } finally {
         this.inflight.delete(r.id);
       }
@@ -221,7 +238,14 @@ export class BudgetGuard {
     return this.exclusive(() => this.record(agentId, traceId, model, sane(input), sane(output)));
   }
 
-  private async record(agentId: string, traceId: string, model: string, input: number, output: number): Promise<void> {
+  private async record(
+    agentId: string,
+    traceId: string,
+    model: string,
+    input: number,
+    output: number,
+    caller?: string,
+  ): Promise<void> {
     const total = input + output;
     if (total === 0) return;
     // Read before the delete (which moves the entry to the end of the eviction order): the run's total accumulates.
@@ -241,6 +265,7 @@ export class BudgetGuard {
       outputTokens: output,
       cost,
       at: this.clock(),
+      ...(caller !== undefined ? { caller } : {}),
     });
   }
 
@@ -327,6 +352,10 @@ function describeScope(scope: Scope, agentId: string): string {
       return `hourly (agent "${agentId}")`;
     case 'agent-day':
       return `daily (agent "${agentId}")`;
+    case 'caller-hour':
+      return 'hourly per-caller';
+    case 'caller-day':
+      return 'daily per-caller';
     case 'global-hour':
       return 'global hourly';
     case 'global-day':
@@ -342,6 +371,10 @@ function fixFor(scope: Scope): string {
       return 'Wait for the hour to roll over, or raise budgets.perHour for this agent.';
     case 'agent-day':
       return 'Wait until 00:00 UTC, or raise budgets.perDay for this agent.';
+    case 'caller-hour':
+      return 'Wait for the hour to roll over, or raise budgets.perCaller.perHour.';
+    case 'caller-day':
+      return 'Wait until 00:00 UTC, or raise budgets.perCaller.perDay.';
     case 'global-hour':
       return 'Wait for the hour to roll over, or raise the global budgets.perHour.';
     case 'global-day':

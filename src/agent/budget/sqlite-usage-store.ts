@@ -9,6 +9,11 @@ const MIGRATIONS = [
      input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL, calls INTEGER NOT NULL,
      PRIMARY KEY (agent, model, minute));
    CREATE INDEX usage_minutes_minute ON usage_minutes (minute);`,
+  // L21 per caller: tokens per caller and minute, over all agents.
+  `CREATE TABLE usage_caller_minutes (
+     caller TEXT NOT NULL, minute INTEGER NOT NULL, tokens INTEGER NOT NULL,
+     PRIMARY KEY (caller, minute));
+   CREATE INDEX usage_caller_minutes_minute ON usage_caller_minutes (minute);`,
 ];
 
 const minuteOf = (ms: number): number => Math.floor(ms / USAGE_MINUTE_MS);
@@ -24,6 +29,9 @@ export class SqliteUsageStore implements UsageStore {
   private readonly tokensSinceAgent: Statement;
   private readonly summarySince: Statement;
   private readonly deleteBefore: Statement;
+  private readonly insertCallerMinute: Statement;
+  private readonly tokensSinceCallerStmt: Statement;
+  private readonly deleteCallerBefore: Statement;
 
   /** `file` names the database in errors. */
   constructor(
@@ -47,6 +55,14 @@ export class SqliteUsageStore implements UsageStore {
          FROM usage_minutes WHERE minute >= ? GROUP BY agent, model ORDER BY agent, model`,
     );
     this.deleteBefore = db.prepare('DELETE FROM usage_minutes WHERE minute < ?');
+    this.insertCallerMinute = db.prepare(
+      `INSERT INTO usage_caller_minutes (caller, minute, tokens) VALUES (?, ?, ?)
+       ON CONFLICT(caller, minute) DO UPDATE SET tokens = tokens + excluded.tokens`,
+    );
+    this.tokensSinceCallerStmt = db.prepare(
+      'SELECT COALESCE(SUM(tokens), 0) AS n FROM usage_caller_minutes WHERE minute >= ? AND caller = ?',
+    );
+    this.deleteCallerBefore = db.prepare('DELETE FROM usage_caller_minutes WHERE minute < ?');
   }
 
   record(e: UsageEntry): Promise<void> {
@@ -57,16 +73,28 @@ export class SqliteUsageStore implements UsageStore {
           `usage of agent ${JSON.stringify(e.agent)} was not recorded: token counts and cost must be finite and not negative`,
         ),
       );
-    return this.call(() => {
-      this.insertMinute.run(
-        wellFormed(e.agent),
-        wellFormed(e.model),
-        minuteOf(e.at),
-        Math.floor(e.inputTokens),
-        Math.floor(e.outputTokens),
-        e.cost,
-      );
-    });
+    return this.call(() =>
+      this.db.transaction(() => {
+        this.insertMinute.run(
+          wellFormed(e.agent),
+          wellFormed(e.model),
+          minuteOf(e.at),
+          Math.floor(e.inputTokens),
+          Math.floor(e.outputTokens),
+          e.cost,
+        );
+        if (e.caller !== undefined)
+          this.insertCallerMinute.run(
+            wellFormed(e.caller),
+            minuteOf(e.at),
+            Math.floor(e.inputTokens) + Math.floor(e.outputTokens),
+          );
+      })(),
+    );
+  }
+
+  tokensSinceCaller(since: number, caller: string): Promise<number> {
+    return this.call(() => (this.tokensSinceCallerStmt.get(minuteOf(since), wellFormed(caller)) as { n: number }).n);
   }
 
   tokensSince(since: number, agent?: string): Promise<number> {
@@ -87,6 +115,7 @@ export class SqliteUsageStore implements UsageStore {
   prune(now: number): Promise<void> {
     return this.call(() => {
       this.deleteBefore.run(minuteOf(now - USAGE_KEEP_DAYS * 86_400_000));
+      this.deleteCallerBefore.run(minuteOf(now - USAGE_KEEP_DAYS * 86_400_000));
     });
   }
 

@@ -22,6 +22,8 @@ export interface UsageEntry {
   readonly cost: number;
   /** When the call ended (ms since the epoch). */
   readonly at: number;
+  /** Who the call was for (`kind:id`, callerKey): L21's per-caller budget counts it. */
+  readonly caller?: string;
 }
 
 /** Counters are kept per minute: a `since` is rounded down to its minute. */
@@ -34,6 +36,7 @@ export const USAGE_KEEP_DAYS = 35;
  * - `record` adds one call to the counters of its agent, model and minute; records made without waiting for each
  *   other all count;
  * - `tokensSince` sums input + output tokens from the minute of `since` on, for one agent or all;
+ * - `tokensSinceCaller` sums them for the entries recorded with that caller;
  * - `summary` gives per agent and model totals from the minute of `since` on, ordered by agent then model;
  * - `prune` drops counters older than `USAGE_KEEP_DAYS` before `now`;
  * - a storage failure rejects with a `store.*` error naming the store and the fix.
@@ -42,6 +45,8 @@ export interface UsageStore {
   record(entry: UsageEntry): Promise<void>;
   /** Tokens (in + out) since `since` (ms), for one agent or all agents. */
   tokensSince(since: number, agent?: string): Promise<number>;
+  /** Tokens (in + out) since `since` (ms) of calls recorded for this caller, over all agents. */
+  tokensSinceCaller(since: number, caller: string): Promise<number>;
   /** Per agent and model totals since `since`. */
   summary(since: number): Promise<UsageRow[]>;
   prune(now: number): Promise<void>;

@@ -14,6 +14,7 @@ import { examples } from '../help.js';
 import { registerGrants } from './approval-grants.js';
 
 interface ConnOptions {
+  for?: string;
   url?: string;
   token?: string;
   json?: boolean;
@@ -196,7 +197,7 @@ ${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcde
   );
 
   for (const decision of ['approve', 'deny'] as const) {
-    conn(
+    const command = conn(
       cmd
         .command(`${decision} <id>`)
         .description(`${decision} one pending request (it is bound to the exact effect shown by \`show\`)`)
@@ -209,26 +210,46 @@ ${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcde
       .option(
         '--effect <sha256>',
         'the effect hash you reviewed (default: the request is shown, then decided on its hash)',
-      )
-      .action(
-        action(ctx, async (id: string, opts: ConnOptions) => {
-          // A decision names the exact effect the operator saw; the daemon refuses it when the request has another.
-          let effectHash = opts.effect;
-          if (effectHash === undefined) {
-            const shown = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
-            if (!opts.json) ctx.stdout(renderApproval(shown));
-            effectHash = shown.effectHash;
-          }
-          const a = (await call(ctx, opts, 'POST', `/${encodeURIComponent(id)}/${decision}`, {
-            effectHash,
-            ...(opts.reason ? { reason: opts.reason } : {}),
-          })) as ApprovalJson;
-          if (opts.json) return printJson(ctx, a);
-          ctx.stdout(
-            `${a.id}: ${a.decision === 'approve' ? 'approved' : 'denied'} (${a.waiters} waiting call(s) released)\n`,
-          );
-        }),
       );
+    if (decision === 'approve')
+      command.option(
+        '--for <minutes>',
+        "also grant this request's own scope (its program, hosts or file) for N minutes",
+      );
+    command.action(
+      action(ctx, async (id: string, opts: ConnOptions) => {
+        // A decision names the exact effect the operator saw; the daemon refuses it when the request has another.
+        let effectHash = opts.effect;
+        if (effectHash === undefined) {
+          const shown = (await call(ctx, opts, 'GET', `/${encodeURIComponent(id)}`)) as ApprovalJson;
+          if (!opts.json) ctx.stdout(renderApproval(shown));
+          effectHash = shown.effectHash;
+        }
+        if (opts.for !== undefined) {
+          const minutes = Number(opts.for);
+          if (decision !== 'approve' || !Number.isInteger(minutes) || minutes < 1)
+            return fail(ctx, '--for takes a whole number of minutes and works with approve only');
+          const r = (await call(ctx, opts, 'POST', `/${encodeURIComponent(id)}/grant`, {
+            effectHash,
+            minutes,
+            ...(opts.reason ? { reason: opts.reason } : {}),
+          })) as { approval: ApprovalJson; grant?: { id: string; expiresAt: string }; grantError?: string };
+          if (opts.json) return printJson(ctx, r);
+          ctx.stdout(
+            `${r.approval.id}: approved; ${r.grant ? `grant ${r.grant.id} until ${r.grant.expiresAt}` : `no grant: ${r.grantError ?? '?'}`}\n`,
+          );
+          return;
+        }
+        const a = (await call(ctx, opts, 'POST', `/${encodeURIComponent(id)}/${decision}`, {
+          effectHash,
+          ...(opts.reason ? { reason: opts.reason } : {}),
+        })) as ApprovalJson;
+        if (opts.json) return printJson(ctx, a);
+        ctx.stdout(
+          `${a.id}: ${a.decision === 'approve' ? 'approved' : 'denied'} (${a.waiters} waiting call(s) released)\n`,
+        );
+      }),
+    );
   }
 
   conn(

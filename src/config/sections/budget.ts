@@ -18,6 +18,8 @@ export type AgentBudgets = z.infer<typeof AgentBudgetsSchema>;
 export const GlobalBudgetsSchema = z.strictObject({
   perHour: tokens.default(null),
   perDay: tokens.default(null),
+  /** Per caller (`kind:id`: a token, certificate, channel user or hook), over all agents; absent: unlimited. */
+  perCaller: z.strictObject({ perHour: tokens.default(null), perDay: tokens.default(null) }).optional(),
 });
 export type GlobalBudgets = z.infer<typeof GlobalBudgetsSchema>;
 

@@ -28,6 +28,8 @@ export const TelegramChannelSchema = z
     mode: z.enum(['polling', 'webhook']).default('polling'),
     /** With `webhook`: the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (setWebhook's secret_token). */
     webhookSecret: SecretRefSchema.optional(),
+    /** With `webhook`: the public https URL Telegram posts to; when set, setWebhook is called with it at start. */
+    webhookUrl: z.url({ protocol: /^https$/ }).optional(),
     /** The Bot API; https only (another value is for a local Bot API server or tests). */
     apiBase: z.url({ protocol: /^https$/ }).default('https://api.telegram.org'),
     /** Extra PEM trust anchors for apiBase (a local Bot API server behind an internal CA). */

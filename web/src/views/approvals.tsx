@@ -52,6 +52,23 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
       setBusy(false);
     }
   };
+  // Approve, and grant this request's own scope (its program, hosts or file) for ten minutes; the daemon refuses
+  // effects no grant can cover (destructive commands, credentials …) and says why.
+  const approveFor = async (minutes: number) => {
+    setBusy(true);
+    setError('');
+    try {
+      await post(`/v1/approvals/${p.id}/grant`, {
+        effectHash: p.effectHash,
+        minutes,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+      });
+      onDone(p.id);
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
   const headingId = `apr-${p.id}`;
   return (
     <article class="panel approval" aria-labelledby={headingId}>
@@ -135,6 +152,9 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         />
         <button type="button" class="approve" disabled={busy} onClick={() => void decide('approve')}>
           Approve
+        </button>
+        <button type="button" class="approve" disabled={busy} onClick={() => void approveFor(10)}>
+          Approve for 10 min
         </button>
         <button type="button" class="deny" disabled={busy} onClick={() => void decide('deny')}>
           Deny
