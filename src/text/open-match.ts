@@ -17,8 +17,12 @@
  */
 import { parseRegex, type RegexNode } from './regex-ast.js';
 
-/** Quantifier bounds up to this are expanded exactly; larger ones repeat without bound. */
-const EXPAND = 32;
+/**
+ * Quantifier bounds up to this are expanded exactly; larger ones repeat without bound. Small on purpose: every
+ * expanded copy is a state a thread can sit in, and `[ A-Z0-9]{0,30}` expanded kept ~30 threads alive per
+ * character of a hostile stream (a PEM header repeated). Holding a little more in rare text is the price.
+ */
+const EXPAND = 3;
 
 /** What the stream guard cuts at: a match holding one of these cannot lie in one whitespace-free run. */
 const CUT_SPACES = [' ', '\t', '\n', '\r'];
