@@ -98,11 +98,11 @@ function decodeReadable(part: string): string | undefined {
 
 /** The run decoded at the first of the four alignments that yields readable text (a glued prefix shifts it). */
 function decodeRun(run: string): string | undefined {
-  const body = run
-    .replace(/[\r\n]/g, '')
-    .replace(/=+$/, '')
-    .replace(/-/g, '+')
-    .replace(/_/g, '/');
+  // Node's base64 decoder reads the URL-safe alphabet as well, so `-` and `_` need no rewriting; a run that
+  // wraps over lines is joined first (rewriting a long run cost more than decoding it).
+  let end = run.length;
+  while (end > 0 && run.charCodeAt(end - 1) === 0x3d) end--;
+  const body = /[\r\n]/.test(run) ? run.replace(/[\r\n]/g, '').replace(/=+$/, '') : run.slice(0, end);
   for (let shift = 0; shift < 4 && body.length - shift >= 16; shift++) {
     const part = body.slice(shift);
     // Bytes that are not UTF-8 decode to U+FFFD, which does not count as readable.
@@ -141,12 +141,24 @@ function runs(text: string): Array<[number, number]> {
 /** Every run of `text` that decodes to readable text. */
 export function encodedRuns(text: string): EncodedRun[] {
   const out: EncodedRun[] = [];
+  // Short runs that repeat (a hostile answer repeats one) are decoded once.
+  const memo = new Map<string, string | undefined>();
   for (const [start, end] of runs(text)) {
-    const decoded = decodeRun(text.slice(start, end));
+    const run = text.slice(start, end);
+    const short = run.length <= MEMO_RUN;
+    let decoded = short ? memo.get(run) : undefined;
+    if (decoded === undefined && !(short && memo.has(run))) {
+      decoded = decodeRun(run);
+      if (short && memo.size < MEMO_SIZE) memo.set(run, decoded);
+    }
     if (decoded !== undefined) out.push({ start, end, decoded });
   }
   return out;
 }
+
+/** Runs up to this long are memoised within one call, up to MEMO_SIZE of them. */
+const MEMO_RUN = 256;
+const MEMO_SIZE = 4096;
 
 /** A character no run holds, on any line (runs hold their alphabet, `=` padding and the breaks they wrap over). */
 function outsideRuns(c: number): boolean {

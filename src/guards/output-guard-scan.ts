@@ -210,8 +210,14 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
     if (r.openFrom >= 0) hold(r.openFrom);
     // The prompt base64-encoded: the run that decodes to an extraction is redacted whole. A run reaching
     // the end may still grow (over line breaks too), so a stream holds it.
+    const extracts = new Map<string, boolean>();
     for (const run of encodedRuns(text)) {
-      if (deps.prompt.scan(secretView(run.decoded).text).spans.length === 0) continue;
+      let hit = extracts.get(run.decoded);
+      if (hit === undefined) {
+        hit = deps.prompt.scan(secretView(run.decoded).text).spans.length > 0;
+        if (extracts.size < 4096) extracts.set(run.decoded, hit);
+      }
+      if (!hit) continue;
       const [s, e] = view.toRaw(run.start, run.end);
       findings.push({
         kind: 'prompt_extraction',
