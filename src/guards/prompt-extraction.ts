@@ -316,11 +316,14 @@ export class PromptFingerprint {
         if (whole || r.count >= this.minCovered || this.repeatsClause(r.first, r.last, keys)) span(r);
       // The last group grows when a word not yet covered becomes covered within maxPieceGap of its last one:
       // the earliest such word begins the trailing words that may still begin a shingle (or is the next word).
-      // Then what more text could still turn into a finding is held: its first run that is not settled
-      // already (a run of minCovered words clear of the last k, whose shingles the end can no longer change).
+      // Then what more text could still turn into a finding is held: from its first run that is not settled
+      // (a finding by its own count whose words and following gap lie clear of the last k words, so the end
+      // can neither change its shingles nor extend it; the last run may always extend).
       const next = trailing >= 0 ? trailing : n;
       if (b === runs.length && next - last - 1 <= this.maxPieceGap) {
-        const open = group.find((r) => !(r.count >= this.minCovered && r.last < n - this.k));
+        const settled = (r: (typeof runs)[number]) =>
+          r.count >= this.minCovered && r.last + this.maxGap + 1 < n - this.k;
+        const open = group.find((r, i) => i === group.length - 1 || !settled(r));
         if (open) openFrom = ws.starts[open.first] as number;
       }
       a = b;
