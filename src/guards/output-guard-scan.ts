@@ -62,6 +62,16 @@ export interface OutputScan {
    * `open`, from which a match reaches the end of the text. text.length when none.
    */
   readonly openFrom: number;
+  /**
+   * With `open`: the earliest raw offset in the trailing whitespace-free run where a finding's redacted part
+   * may still begin as text is appended, from what openFrom leaves to the stream guard — a whitespace-free
+   * format's secret, a base64 run that may grow into an encoded prompt or widen a known value's hit;
+   * text.length when none. The run's
+   * start when the secret view differs from the raw text (not read exactly then). Text before it in the run
+   * is context only: the stream guard may release it once its left context keeps the run whole. Absent: the
+   * run is held whole.
+   */
+  readonly runFrom?: number;
 }
 
 export interface OutputScanOptions {
@@ -237,7 +247,33 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
   }
 
   findings.sort((a, b) => a.start - b.start || b.end - a.end);
-  return { findings, matchSpans, openFrom };
+  return { findings, matchSpans, openFrom, runFrom: stream ? trailingRunFrom(raw, text, formats) : raw.length };
+}
+
+const isCut = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+const inBase64Run = (c: number) =>
+  (c >= 0x30 && c <= 0x39) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x61 && c <= 0x7a) ||
+  c === 0x2b ||
+  c === 0x2f ||
+  c === 0x5f ||
+  c === 0x2d ||
+  c === 0x3d;
+
+/** OutputScan.runFrom. */
+function trailingRunFrom(raw: string, text: string, formats: SecretScanner): number {
+  const n = raw.length;
+  let run = n;
+  while (run > 0 && !isCut(raw.charCodeAt(run - 1))) run--;
+  if (run === n || text !== raw) return run;
+  // A trailing stretch of the base64 (and base32) alphabet is held from its start: an encoded prompt is
+  // redacted from the start of its run, and a known value's base64 or base32 hit is widened over up to 7
+  // alphabet characters before it, so a value glued to the stretch may take part of it.
+  let b = n;
+  while (b > run && inBase64Run(raw.charCodeAt(b - 1))) b--;
+  if (b < n) return b;
+  return formats.openSecretFrom(raw, run);
 }
 
 /** Merged raw spans of the critical findings. */
