@@ -261,12 +261,15 @@ const inBase64Run = (c: number) =>
   c === 0x2d ||
   c === 0x3d;
 
-/** OutputScan.runFrom. */
+/** Longest trailing run the stream guard may release before it ends (well inside the left context it keeps). */
+export const RELEASABLE_RUN = 48;
+
+/** OutputScan.runFrom; a longer run than RELEASABLE_RUN is not read (it is held whole). */
 function trailingRunFrom(raw: string, text: string, formats: SecretScanner): number {
   const n = raw.length;
   let run = n;
   while (run > 0 && !isCut(raw.charCodeAt(run - 1))) run--;
-  if (run === n || text !== raw) return run;
+  if (run === n || text !== raw || n - run > RELEASABLE_RUN) return run;
   // A trailing stretch of the base64 (and base32) alphabet is held from its start: an encoded prompt is
   // redacted from the start of its run, and a known value's base64 or base32 hit is widened over up to 7
   // alphabet characters before it, so a value glued to the stretch may take part of it.

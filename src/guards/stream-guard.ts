@@ -22,7 +22,7 @@
  * the response length.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
-import { criticalSpans, REDACTED } from './output-guard-scan.js';
+import { criticalSpans, REDACTED, RELEASABLE_RUN } from './output-guard-scan.js';
 
 export interface StreamGuardOptions {
   /** Characters held back on top of what may still change (default 0). */
@@ -55,8 +55,6 @@ export const DEFAULT_HOLD_BACK = 0;
 export const DEFAULT_MAX_HOLD = 64 * 1024;
 /** Tail kept on a forced release: longer than the longest bounded secret format. */
 export const FORCED_TAIL = 20 * 1024;
-/** Longest trailing run released before it ends: well inside the left context kept (`context`, less a margin). */
-const RELEASABLE_RUN = 48;
 /** Held text up to which every push after a pause is scanned (a long key arriving token by token). */
 const LATENCY_HOLD = 4096;
 
