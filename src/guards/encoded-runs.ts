@@ -4,8 +4,7 @@
  * wrapped over lines (MIME, PEM style); it is decoded whole, with the line breaks out. Only runs that decode
  * to readable UTF-8 text are returned: random tokens and keys decode to bytes that are not.
  */
-/** A run of at least 16 characters of either alphabet on one line. */
-const RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+/** A run is at least 16 characters of either alphabet on one line (`[A-Za-z0-9+/_-]{16,}={0,2}`), read by runs(). */
 /** A line that is wholly a run (a wrapped run goes on with it). */
 const WHOLE_LINE = /^[A-Za-z0-9+/_-]{4,}={0,2}\r?$/;
 /** Share of decoded characters that must be printable (or tab, line feed, carriage return). */
@@ -129,13 +128,40 @@ function wrappedEnd(text: string, end: number): number {
 /** Each run of `text` as [start, end), wrapped lines joined. */
 function runs(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const re = new RegExp(RUN.source, 'g');
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const end = wrappedEnd(text, m.index + m[0].length);
-    out.push([m.index, end]);
-    re.lastIndex = end;
+  // Read by hand, in one pass: the regex `[A-Za-z0-9+/_-]{16,}={0,2}` re-reads up to 16 characters from every
+  // position of ordinary text, whose words are shorter. A match is a maximal run of the alphabet of 16 or more,
+  // then up to two `=`.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!inRunAlphabet(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && inRunAlphabet(text.charCodeAt(i))) i++;
+    if (i - start < MIN_RUN) continue;
+    let end = i;
+    while (end < n && end - i < 2 && text.charCodeAt(end) === 0x3d) end++;
+    end = wrappedEnd(text, end);
+    out.push([start, end]);
+    i = end;
   }
   return out;
+}
+
+/** The shortest run, and the alphabet of runs (base64 and base64url). */
+const MIN_RUN = 16;
+function inRunAlphabet(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x2b ||
+    c === 0x2f ||
+    c === 0x5f ||
+    c === 0x2d
+  );
 }
 
 /** Every run of `text` that decodes to readable text. */
