@@ -4,8 +4,7 @@
  * wrapped over lines (MIME, PEM style); it is decoded whole, with the line breaks out. Only runs that decode
  * to readable UTF-8 text are returned: random tokens and keys decode to bytes that are not.
  */
-/** A run of at least 16 characters of either alphabet on one line. */
-const RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+/** A run is at least 16 characters of either alphabet on one line (`[A-Za-z0-9+/_-]{16,}={0,2}`), read by runs(). */
 /** A line that is wholly a run (a wrapped run goes on with it). */
 const WHOLE_LINE = /^[A-Za-z0-9+/_-]{4,}={0,2}\r?$/;
 /** Share of decoded characters that must be printable (or tab, line feed, carriage return). */
@@ -20,34 +19,94 @@ export interface EncodedRun {
   readonly decoded: string;
 }
 
-function readable(text: string): boolean {
-  if (text.length === 0) return false;
-  let ok = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (
-      c === 0x09 ||
-      c === 0x0a ||
-      c === 0x0d ||
-      (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0) && c !== REPLACEMENT)
-    )
-      ok++;
+const printable = (c: number): boolean =>
+  c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0) && c !== REPLACEMENT);
+
+/** The code point at `i` and its length in code units. */
+function codePointAt(text: string, i: number): [number, number] {
+  const c = text.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    const lo = text.charCodeAt(i + 1);
+    if (lo >= 0xdc00 && lo <= 0xdfff) return [0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00), 2];
   }
-  return ok >= text.length * READABLE_SHARE;
+  return [c, 1];
+}
+
+/** Code points of `text` that are not printable. */
+function unreadable(text: string): number {
+  let bad = 0;
+  for (let i = 0; i < text.length;) {
+    const [c, size] = codePointAt(text, i);
+    if (!printable(c)) bad++;
+    i += size;
+  }
+  return bad;
+}
+
+/**
+ * At least READABLE_SHARE of the code points printable (or tab, line feed, carriage return), against the
+ * length in code units. Stops as soon as the unreadable ones alone rule that out.
+ */
+function readable(text: string): boolean {
+  const n = text.length;
+  if (n === 0) return false;
+  const need = n * READABLE_SHARE;
+  const allowed = n - need;
+  let ok = 0;
+  let bad = 0;
+  for (let i = 0; i < n;) {
+    const [c, size] = codePointAt(text, i);
+    if (printable(c)) ok++;
+    else if (++bad > allowed) return false;
+    i += size;
+  }
+  return ok >= need;
+}
+
+/** Base64 characters decoded per step when a long run is read piece by piece (a multiple of 4). */
+const STEP = 4096;
+
+/**
+ * `part` decoded, or undefined as soon as the decoded prefix alone has too many unreadable characters for
+ * the whole to be readable: each decoded byte yields at most one UTF-16 unit, so the text is at most
+ * `bytes` long and more than (1 − READABLE_SHARE) · bytes bad characters settle it. A long random token or
+ * a hostile run is given up after a part, not decoded whole four times. Base64 decodes 4 characters at a
+ * time and the streaming UTF-8 decoder keeps a cut sequence for the next piece, so the pieces join into
+ * exactly the whole decoding. (Padding inside a wrapped run ends a piece differently: such runs are read whole.)
+ */
+function decodeReadable(part: string): string | undefined {
+  if (part.length <= STEP || part.includes('=')) {
+    const text = UTF8.decode(Buffer.from(part, 'base64'));
+    return readable(text) ? text : undefined;
+  }
+  const bytes = Math.floor((part.length * 3) / 4);
+  const allowed = bytes * (1 - READABLE_SHARE);
+  const decoder = new TextDecoder('utf-8');
+  const pieces: string[] = [];
+  let bad = 0;
+  for (let at = 0; at < part.length; at += STEP) {
+    const last = at + STEP >= part.length;
+    const piece = decoder.decode(Buffer.from(part.slice(at, at + STEP), 'base64'), { stream: !last });
+    bad += unreadable(piece);
+    if (bad > allowed) return undefined;
+    pieces.push(piece);
+  }
+  const text = pieces.join('');
+  return readable(text) ? text : undefined;
 }
 
 /** The run decoded at the first of the four alignments that yields readable text (a glued prefix shifts it). */
 function decodeRun(run: string): string | undefined {
-  const body = run
-    .replace(/[\r\n]/g, '')
-    .replace(/=+$/, '')
-    .replace(/-/g, '+')
-    .replace(/_/g, '/');
+  // Node's base64 decoder reads the URL-safe alphabet as well, so `-` and `_` need no rewriting; a run that
+  // wraps over lines is joined first (rewriting a long run cost more than decoding it).
+  let end = run.length;
+  while (end > 0 && run.charCodeAt(end - 1) === 0x3d) end--;
+  const body = /[\r\n]/.test(run) ? run.replace(/[\r\n]/g, '').replace(/=+$/, '') : run.slice(0, end);
   for (let shift = 0; shift < 4 && body.length - shift >= 16; shift++) {
     const part = body.slice(shift);
     // Bytes that are not UTF-8 decode to U+FFFD, which does not count as readable.
-    const text = UTF8.decode(Buffer.from(part.slice(0, part.length - (part.length % 4 === 1 ? 1 : 0)), 'base64'));
-    if (readable(text)) return text;
+    const text = decodeReadable(part.slice(0, part.length - (part.length % 4 === 1 ? 1 : 0)));
+    if (text !== undefined) return text;
   }
   return undefined;
 }
@@ -69,27 +128,79 @@ function wrappedEnd(text: string, end: number): number {
 /** Each run of `text` as [start, end), wrapped lines joined. */
 function runs(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const re = new RegExp(RUN.source, 'g');
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const end = wrappedEnd(text, m.index + m[0].length);
-    out.push([m.index, end]);
-    re.lastIndex = end;
+  // Read by hand, in one pass: the regex `[A-Za-z0-9+/_-]{16,}={0,2}` re-reads up to 16 characters from every
+  // position of ordinary text, whose words are shorter. A match is a maximal run of the alphabet of 16 or more,
+  // then up to two `=`.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!inRunAlphabet(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && inRunAlphabet(text.charCodeAt(i))) i++;
+    if (i - start < MIN_RUN) continue;
+    let end = i;
+    while (end < n && end - i < 2 && text.charCodeAt(end) === 0x3d) end++;
+    end = wrappedEnd(text, end);
+    out.push([start, end]);
+    i = end;
   }
   return out;
+}
+
+/** The shortest run, and the alphabet of runs (base64 and base64url). */
+const MIN_RUN = 16;
+function inRunAlphabet(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x2b ||
+    c === 0x2f ||
+    c === 0x5f ||
+    c === 0x2d
+  );
 }
 
 /** Every run of `text` that decodes to readable text. */
 export function encodedRuns(text: string): EncodedRun[] {
   const out: EncodedRun[] = [];
+  // Short runs that repeat (a hostile answer repeats one) are decoded once.
+  const memo = new Map<string, string | undefined>();
   for (const [start, end] of runs(text)) {
-    const decoded = decodeRun(text.slice(start, end));
+    const run = text.slice(start, end);
+    const short = run.length <= MEMO_RUN;
+    let decoded = short ? memo.get(run) : undefined;
+    if (decoded === undefined && !(short && memo.has(run))) {
+      decoded = decodeRun(run);
+      if (short && memo.size < MEMO_SIZE) memo.set(run, decoded);
+    }
     if (decoded !== undefined) out.push({ start, end, decoded });
   }
   return out;
 }
 
-/** Start of a run that reaches the end of `text` (it may still grow), or -1. */
+/** Runs up to this long are memoised within one call, up to MEMO_SIZE of them. */
+const MEMO_RUN = 256;
+const MEMO_SIZE = 4096;
+
+/** A character no run holds, on any line (runs hold their alphabet, `=` padding and the breaks they wrap over). */
+function outsideRuns(c: number): boolean {
+  const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  return !alnum && c !== 0x2b && c !== 0x2f && c !== 0x5f && c !== 0x2d && c !== 0x3d && c !== 0x0a && c !== 0x0d;
+}
+
+/**
+ * Start of a run that reaches the end of `text` (it may still grow), or -1. Only the tail after the last
+ * character that no run holds is read: runs that start after it are the same as in the whole text, and a run
+ * reaching the end starts after it. A stream asks this at every scan, so the cost is the tail's, not the text's.
+ */
 export function openEncodedRun(text: string): number {
-  const last = runs(text).pop();
-  return last && last[1] >= text.trimEnd().length ? last[0] : -1;
+  const end = text.trimEnd().length;
+  let from = end - 1;
+  while (from >= 0 && !outsideRuns(text.charCodeAt(from))) from--;
+  const last = runs(text.slice(from + 1)).pop();
+  return last && from + 1 + last[1] >= end ? from + 1 + last[0] : -1;
 }

@@ -62,6 +62,16 @@ export interface OutputScan {
    * `open`, from which a match reaches the end of the text. text.length when none.
    */
   readonly openFrom: number;
+  /**
+   * With `open`: the earliest raw offset in the trailing whitespace-free run where a finding's redacted part
+   * may still begin as text is appended, from what openFrom leaves to the stream guard — a whitespace-free
+   * format's secret, a base64 run that may grow into an encoded prompt or widen a known value's hit;
+   * text.length when none. The run's
+   * start when the secret view differs from the raw text (not read exactly then). Text before it in the run
+   * is context only: the stream guard may release it once its left context keeps the run whole. Absent: the
+   * run is held whole.
+   */
+  readonly runFrom?: number;
 }
 
 export interface OutputScanOptions {
@@ -210,8 +220,14 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
     if (r.openFrom >= 0) hold(r.openFrom);
     // The prompt base64-encoded: the run that decodes to an extraction is redacted whole. A run reaching
     // the end may still grow (over line breaks too), so a stream holds it.
+    const extracts = new Map<string, boolean>();
     for (const run of encodedRuns(text)) {
-      if (deps.prompt.scan(secretView(run.decoded).text).spans.length === 0) continue;
+      let hit = extracts.get(run.decoded);
+      if (hit === undefined) {
+        hit = deps.prompt.scan(secretView(run.decoded).text).spans.length > 0;
+        if (extracts.size < 4096) extracts.set(run.decoded, hit);
+      }
+      if (!hit) continue;
       const [s, e] = view.toRaw(run.start, run.end);
       findings.push({
         kind: 'prompt_extraction',
@@ -231,7 +247,36 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
   }
 
   findings.sort((a, b) => a.start - b.start || b.end - a.end);
-  return { findings, matchSpans, openFrom };
+  return { findings, matchSpans, openFrom, runFrom: stream ? trailingRunFrom(raw, text, formats) : raw.length };
+}
+
+const isCut = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+const inBase64Run = (c: number) =>
+  (c >= 0x30 && c <= 0x39) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x61 && c <= 0x7a) ||
+  c === 0x2b ||
+  c === 0x2f ||
+  c === 0x5f ||
+  c === 0x2d ||
+  c === 0x3d;
+
+/** Longest trailing run the stream guard may release before it ends (well inside the left context it keeps). */
+export const RELEASABLE_RUN = 48;
+
+/** OutputScan.runFrom; a longer run than RELEASABLE_RUN is not read (it is held whole). */
+function trailingRunFrom(raw: string, text: string, formats: SecretScanner): number {
+  const n = raw.length;
+  let run = n;
+  while (run > 0 && !isCut(raw.charCodeAt(run - 1))) run--;
+  if (run === n || text !== raw || n - run > RELEASABLE_RUN) return run;
+  // A trailing stretch of the base64 (and base32) alphabet is held from its start: an encoded prompt is
+  // redacted from the start of its run, and a known value's base64 or base32 hit is widened over up to 7
+  // alphabet characters before it, so a value glued to the stretch may take part of it.
+  let b = n;
+  while (b > run && inBase64Run(raw.charCodeAt(b - 1))) b--;
+  if (b < n) return b;
+  return formats.openSecretFrom(raw, run);
 }
 
 /** Merged raw spans of the critical findings. */

@@ -113,6 +113,11 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     return (text, open = false) => scanOutput(text, deps, { open });
   };
 
+  /**
+   * One event per distinct finding kind in one response or call (layer, pattern, severity, encoding, secret
+   * name), with `count` when it was found more than once: a hostile answer with 20,000 matches of one format
+   * is one audit line, not 20,000 (the audit log is no place to flood).
+   */
   const audit = (
     findings: readonly OutputFinding[],
     ctx: CallContext,
@@ -120,16 +125,25 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     tool?: string,
     refused = false,
   ) => {
+    if (findings.length === 0) return;
     const seen = new Set<string>();
+    const groups = new Map<string, { finding: OutputFinding; count: number }>();
     for (const f of findings) {
       const key = `${f.patternId}:${f.start}:${f.end}:${f.encoding ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      const group = `${f.patternId}\u0000${f.kind}\u0000${f.severity}\u0000${f.encoding ?? ''}\u0000${f.secretName ?? ''}`;
+      const known = groups.get(group);
+      if (known) known.count++;
+      else groups.set(group, { finding: f, count: 1 });
+    }
+    const context = auditContext(ctx);
+    for (const { finding: f, count } of groups.values()) {
       const layer = f.kind === 'canary' ? 'L17' : 'L02';
       const action =
         where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';
       const payload: SecurityEvent = {
-        ...auditContext(ctx),
+        ...context,
         layer,
         outcome: action,
         where,
@@ -139,6 +153,7 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
         ...(f.encoding ? { encoding: f.encoding } : {}),
         ...(f.secretName ? { secretName: f.secretName } : {}),
         ...(tool ? { tool } : {}),
+        ...(count > 1 ? { count } : {}),
       };
       options.bus.emit('security:output_finding', payload);
       if (f.kind === 'canary')

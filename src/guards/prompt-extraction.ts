@@ -267,7 +267,9 @@ export class PromptFingerprint {
       run = ids[i] ? run + 1 : 0;
       shared = run >= this.k;
     }
-    if (!shared) return { spans: [], containment: 0, openFrom: this.trailingOpen(text, ws) };
+    const trailing = this.trailingOpen(text, ws);
+    const trailingAt = trailing >= 0 ? (ws.starts[trailing] as number) : -1;
+    if (!shared) return { spans: [], containment: 0, openFrom: trailingAt };
     const covered = new Uint8Array(n);
     const keys: Array<number | string | undefined> = new Array<number | string | undefined>(n);
     const found = new Set<number | string>();
@@ -312,17 +314,26 @@ export class PromptFingerprint {
       const whole = distinct.size >= this.minShingles && distinct.size / this.shingles.size >= this.minContainment;
       for (const r of group)
         if (whole || r.count >= this.minCovered || this.repeatsClause(r.first, r.last, keys)) span(r);
-      // A group whose last covered word is near the end may still grow with more text.
-      if (b === runs.length && n - 1 - last <= this.maxPieceGap + this.k) openFrom = ws.starts[first] as number;
+      // The last group grows when a word not yet covered becomes covered within maxPieceGap of its last one:
+      // the earliest such word begins the trailing words that may still begin a shingle (or is the next word).
+      // Then what more text could still turn into a finding is held: from its first run that is not settled
+      // (a finding by its own count whose words and following gap lie clear of the last k words, so the end
+      // can neither change its shingles nor extend it; the last run may always extend).
+      const next = trailing >= 0 ? trailing : n;
+      if (b === runs.length && next - last - 1 <= this.maxPieceGap) {
+        const settled = (r: (typeof runs)[number]) =>
+          r.count >= this.minCovered && r.last + this.maxGap + 1 < n - this.k;
+        const open = group.find((r, i) => i === group.length - 1 || !settled(r));
+        if (open) openFrom = ws.starts[open.first] as number;
+      }
       a = b;
     }
-    const trailing = this.trailingOpen(text, ws);
-    if (trailing >= 0 && (openFrom < 0 || trailing < openFrom)) openFrom = trailing;
+    if (trailingAt >= 0 && (openFrom < 0 || trailingAt < openFrom)) openFrom = trailingAt;
     return { spans, containment, openFrom };
   }
 
   /**
-   * Start of the last words that could begin a shingle together with words still to come: at most k − 1
+   * Index of the first of the last words that could begin a shingle together with words still to come: at most k − 1
    * complete ones, each a prompt word, and a last word that the end of the text cuts (it may still grow
    * into a prompt word, so it is one of the k itself); -1 when none.
    */
@@ -336,7 +347,7 @@ export class PromptFingerprint {
       const cut =
         i === ws.count - 1 && end >= text.length && this.vocabPrefixes.has(foldedWord(text.slice(start, end)));
       if (!ws.ids[i] && !cut) break;
-      from = start;
+      from = i;
     }
     return from;
   }

@@ -22,7 +22,7 @@
  * the response length.
  */
 import type { OutputFinding, OutputScan } from './output-guard-scan.js';
-import { criticalSpans, REDACTED } from './output-guard-scan.js';
+import { criticalSpans, REDACTED, RELEASABLE_RUN } from './output-guard-scan.js';
 
 export interface StreamGuardOptions {
   /** Characters held back on top of what may still change (default 0). */
@@ -217,8 +217,8 @@ export function createStreamGuard(
     if (!all) {
       const run = lastWs + 1;
       const open = r.openFrom - off;
-      b = Math.min(buf.length - holdBack, run, open);
-      b = cutOutsideMatches(buf, runStart(buf, Math.max(0, b)), r, off);
+      b = Math.min(buf.length - holdBack, runReleasable(r, off, end, run) ? buf.length : run, open);
+      b = cutOutsideMatches(buf, b >= buf.length ? buf.length : runStart(buf, Math.max(0, b)), r, off);
       // Held only by the trailing run: its end is worth a scan however much is held.
       if (b === Math.max(0, run) && run <= open) blockedRun = run - b;
       if (b <= 0 && buf.length > maxHold) {
@@ -230,6 +230,17 @@ export function createStreamGuard(
       if (b <= 0) return '';
     }
     return releaseTo(b, r, off);
+  }
+
+  /**
+   * The trailing run may go out whole: the scan read all of it, no redacted part can begin in it (runFrom), and
+   * the left context kept after its release holds it whole and what precedes it, so a match that later text
+   * completes from inside it is still found there (it begins at a whitespace, or the stream's start).
+   */
+  function runReleasable(r: OutputScan, off: number, end: number, run: number): boolean {
+    if (r.runFrom === undefined || end < buf.length || r.runFrom - off < buf.length) return false;
+    if (buf.length - run > Math.min(RELEASABLE_RUN, contextSize - 16)) return false;
+    return run > 0 || ctx.length === 0 || isSpace(ctx.charCodeAt(ctx.length - 1));
   }
 
   /** `whole`: a scan of all of ctx + buf already made (findings do not depend on `open`). */
@@ -280,8 +291,9 @@ export function createStreamGuard(
       if (ws >= 0) lastWs = before + ws;
       const grown = buf.length - heldAfterScan;
       if (buf.length <= holdBack || grown <= 0) return '';
-      // Held text without a whitespace is one run: no cut point until a whitespace or the hold limit.
-      if (lastWs < 0 && buf.length <= maxHold) return '';
+      // Held text without a whitespace is one run: no cut point until a whitespace or the hold limit, unless
+      // the whole run may go out (a first word that can begin no secret).
+      if (lastWs < 0 && buf.length > RELEASABLE_RUN && buf.length <= maxHold) return '';
       const growing = grown * 4 >= heldAfterScan;
       const due =
         (buf.length > maxHold && heldAfterScan <= maxHold) ||

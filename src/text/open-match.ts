@@ -17,14 +17,18 @@
  */
 import { parseRegex, type RegexNode } from './regex-ast.js';
 
-/** Quantifier bounds up to this are expanded exactly; larger ones repeat without bound. */
-const EXPAND = 32;
+/**
+ * Quantifier bounds up to this are expanded exactly; larger ones repeat without bound. Small on purpose: every
+ * expanded copy is a state a thread can sit in, and `[ A-Z0-9]{0,30}` expanded kept ~30 threads alive per
+ * character of a hostile stream (a PEM header repeated). Holding a little more in rare text is the price.
+ */
+const EXPAND = 3;
 
 /** What the stream guard cuts at: a match holding one of these cannot lie in one whitespace-free run. */
 const CUT_SPACES = [' ', '\t', '\n', '\r'];
 
 /** Automaton state kinds. */
-const Kind = { Char: 0, Split: 1, Eps: 2, Assert: 3, Match: 4 } as const;
+const Kind = { Char: 0, Split: 1, Eps: 2, Assert: 3, Match: 4, Mark: 5 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** Assertion kinds. */
@@ -112,8 +116,14 @@ function build(a: Automaton, node: RegexNode): Fragment {
       const s = a.state(Kind.Char, a.test(node.source));
       return { start: s, exits: [s * 2] };
     }
-    case 'group':
-      return build(a, node.node);
+    case 'group': {
+      const inner = build(a, node.node);
+      if (node.name !== 'secret') return inner;
+      // Where the redacted part begins: a thread passing here records the position (secretOpenFrom).
+      const mark = a.state(Kind.Mark);
+      a.out1[mark] = inner.start;
+      return { start: mark, exits: inner.exits };
+    }
     case 'seq': {
       if (node.items.length === 0) return empty(a);
       let first: Fragment | undefined;
@@ -256,6 +266,11 @@ export interface OpenMatcher {
    * which text[p, end) can still be continued into a match; text.length when there is none.
    */
   openFrom(text: string, starts: readonly number[]): number;
+  /**
+   * As openFrom, but the earliest position where the redacted part of such a match (its `secret` group, or
+   * the whole match when it names none) may begin: text before it is context, never redacted.
+   */
+  secretOpenFrom(text: string, starts: readonly number[]): number;
 }
 
 /** The open-match reader of `re`, whose longest match is `maxLength` code units. */
@@ -267,7 +282,7 @@ export function openMatcher(re: RegExp, maxLength: number): OpenMatcher {
   const f = build(a, root);
   const match = a.state(Kind.Match);
   patch(a, f.exits, match);
-  return new PikeReader(a, f.start, maxLength, spansSpace(root, flags));
+  return new PikeReader(a, f.start, maxLength, spansSpace(root, flags), hasSecretGroup(root));
 }
 
 class PikeReader implements OpenMatcher {
@@ -277,9 +292,20 @@ class PikeReader implements OpenMatcher {
   private readonly arg: Int32Array;
   private readonly lookTest: Int32Array;
   private readonly tests: readonly CharTest[];
-  /** Two thread lists (current, next): states, earliest and latest start per state, a generation mark. */
-  private readonly lists: Array<{ states: Int32Array; min: Float64Array; max: Float64Array; mark: Uint32Array }>;
+  /**
+   * Two thread lists (current, next): states, earliest and latest start per state, the earliest start of the
+   * redacted part (Infinity before a thread entered it), a generation mark.
+   */
+  private readonly lists: Array<{
+    states: Int32Array;
+    min: Float64Array;
+    max: Float64Array;
+    sec: Float64Array;
+    mark: Uint32Array;
+  }>;
   private readonly stack: Int32Array;
+  /** The redacted part's start carried with each stack entry. */
+  private readonly secs: Float64Array;
   private gen = 0;
 
   constructor(
@@ -287,6 +313,7 @@ class PikeReader implements OpenMatcher {
     private readonly start: number,
     private readonly maxLength: number,
     readonly spansWhitespace: boolean,
+    private readonly secretGroup: boolean,
   ) {
     const n = a.kind.length;
     this.kind = Uint8Array.from(a.kind);
@@ -299,14 +326,25 @@ class PikeReader implements OpenMatcher {
       states: new Int32Array(n),
       min: new Float64Array(n),
       max: new Float64Array(n),
+      sec: new Float64Array(n),
       mark: new Uint32Array(n),
     });
     this.lists = [list(), list()];
-    // One closure visits each state at most once (a second visit widens nothing), pushing two successors at most.
-    this.stack = new Int32Array(2 * n + 2);
+    // One closure visits each state at most twice (its start range is the closure's; the redacted part's start is
+    // that or the closure's position, and a visit that widens nothing stops), pushing two successors at most.
+    this.stack = new Int32Array(4 * n + 4);
+    this.secs = new Float64Array(4 * n + 4);
   }
 
   openFrom(text: string, starts: readonly number[]): number {
+    return this.run(text, starts, false);
+  }
+
+  secretOpenFrom(text: string, starts: readonly number[]): number {
+    return this.run(text, starts, true);
+  }
+
+  private run(text: string, starts: readonly number[], secret: boolean): number {
     const n = text.length;
     if (starts.length === 0) return n;
     const limit = Number.isFinite(this.maxLength) ? this.maxLength : Infinity;
@@ -320,7 +358,7 @@ class PikeReader implements OpenMatcher {
     for (;;) {
       while (ri < starts.length && (starts[ri + 1] as number) < p) ri += 2;
       if (ri < starts.length && (starts[ri] as number) <= p)
-        count = this.add(cur, curGen, count, this.start, p, p, p, text);
+        count = this.add(cur, curGen, count, this.start, p, p, p, this.secretGroup ? Infinity : p, text);
       // A thread as long as the longest match cannot grow any further.
       if (count > 0 && p - limit >= 0) count = this.prune(cur, count, p - limit + 1);
       if (p >= n) break;
@@ -348,6 +386,7 @@ class PikeReader implements OpenMatcher {
           p + 1,
           cur.min[s] as number,
           cur.max[s] as number,
+          cur.sec[s] as number,
           text,
         );
       }
@@ -357,7 +396,8 @@ class PikeReader implements OpenMatcher {
       p += 1;
     }
     let best = n;
-    for (let i = 0; i < count; i++) best = Math.min(best, cur.min[cur.states[i] as number] as number);
+    const at = secret ? cur.sec : cur.min;
+    for (let i = 0; i < count; i++) best = Math.min(best, at[cur.states[i] as number] as number);
     return best;
   }
 
@@ -386,34 +426,49 @@ class PikeReader implements OpenMatcher {
     pos: number,
     mn: number,
     mx: number,
+    sc0: number,
     text: string,
   ): number {
     const stack = this.stack;
+    const secs = this.secs;
     let top = 0;
+    secs[top] = sc0;
     stack[top++] = s0;
     while (top > 0) {
       const s = stack[--top] as number;
+      const sc = secs[top] as number;
       if (s < 0) continue;
       if (list.mark[s] === gen) {
-        if (mn >= (list.min[s] as number) && mx <= (list.max[s] as number)) continue;
+        if (mn >= (list.min[s] as number) && mx <= (list.max[s] as number) && sc >= (list.sec[s] as number)) continue;
         if (mn < (list.min[s] as number)) list.min[s] = mn;
         if (mx > (list.max[s] as number)) list.max[s] = mx;
+        if (sc < (list.sec[s] as number)) list.sec[s] = sc;
       } else {
         list.mark[s] = gen;
         list.min[s] = mn;
         list.max[s] = mx;
+        list.sec[s] = sc;
         const k = this.kind[s];
         if (k === Kind.Char || k === Kind.Match) list.states[count++] = s;
       }
       switch (this.kind[s]) {
         case Kind.Split:
+          secs[top] = sc;
           stack[top++] = this.out2[s] as number;
+          secs[top] = sc;
           stack[top++] = this.out1[s] as number;
           break;
         case Kind.Eps:
+          secs[top] = sc;
+          stack[top++] = this.out1[s] as number;
+          break;
+        case Kind.Mark:
+          // Past this point the thread is inside the redacted part, which began here (or earlier).
+          secs[top] = Math.min(sc, pos);
           stack[top++] = this.out1[s] as number;
           break;
         case Kind.Assert:
+          secs[top] = sc;
           if (this.holds(s, pos, text)) stack[top++] = this.out1[s] as number;
           break;
         default:

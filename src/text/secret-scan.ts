@@ -47,6 +47,13 @@ export interface SecretScanner {
     onMatch: (format: CompiledFormat, m: FormatMatch) => void,
     onOpen?: (format: CompiledFormat, start: number) => void,
   ): void;
+  /**
+   * For a stream's trailing whitespace-free run text[from, end): the earliest position in it where the redacted
+   * part (the `secret` group, or the whole match) of a format whose matches hold no whitespace may begin, in a
+   * match that text appended later could complete; text.length when none. A prefix format is read from its
+   * literals in the run and a literal cut short at the end; any other from every position of the run.
+   */
+  openSecretFrom(text: string, from: number): number;
 }
 
 interface Literal {
@@ -123,9 +130,13 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
   );
 
   let readers: Array<OpenMatcher | undefined> | undefined;
+  /** The open-match reader of every format whose matches hold no whitespace (the others are read by forEachMatch). */
+  let runReaders: Array<OpenMatcher | undefined> | undefined;
+  const windowed = plans.flatMap((p, i) => (p.mode === 'prefix' ? [] : [i]));
 
   const scanner: SecretScanner = {
     formats,
+    openSecretFrom,
     forEachMatch(text, onMatch, onOpen) {
       // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list.
       const found: Array<number[] | undefined> = new Array<number[] | undefined>(plans.length);
@@ -213,6 +224,40 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
       }
     },
   };
+  function openSecretFrom(text: string, from: number): number {
+    const n = text.length;
+    if (from >= n) return n;
+    runReaders ??= plans.map((p) => {
+      const m = openMatcher(p.format.def.regex, p.format.maxLength);
+      return m.spansWhitespace ? undefined : m;
+    });
+    const run = text.slice(from);
+    const hits = new Map<number, number[]>();
+    const tail = matcher.forEachMatch(run, (id, start) => {
+      for (const fi of (literals[id] as Literal).formats) {
+        const list = hits.get(fi);
+        if (list) list.push(from + start);
+        else hits.set(fi, [from + start]);
+      }
+    });
+    let best = n;
+    const read = (fi: number, starts: number[]) => {
+      const reader = runReaders?.[fi];
+      if (reader && starts.length > 0) best = Math.min(best, reader.secretOpenFrom(text, starts));
+    };
+    // A literal cut short at the end may begin a match of any prefix format it belongs to.
+    const cut = tail > 0 ? n - tail : n;
+    plans.forEach((plan, fi) => {
+      if (plan.mode !== 'prefix' || !runReaders?.[fi]) return;
+      const at = hits.get(fi) ?? [];
+      const ranges: number[] = [];
+      for (const h of at.sort((a, b) => a - b)) ranges.push(h, h);
+      if (cut < n) ranges.push(cut, n);
+      read(fi, mergedWindows(ranges));
+    });
+    for (const fi of windowed) read(fi, [Math.max(from, n - (plans[fi] as Plan).format.maxLength), n]);
+    return best;
+  }
   cache.set(defs, scanner);
   return scanner;
 }

@@ -92,6 +92,19 @@ describe('canary derivation (L17)', () => {
 });
 
 describe('output guard (L02)', () => {
+  it('audits many findings of one kind in one response as one event with their count', () => {
+    const keys = [1, 2, 3].map((i) => fakeAwsKeyId(20 + i));
+    const r = scan(`first ${keys[0]}, second ${keys[1]}, third ${keys[2]} and a canary-free rest`);
+    expect(r.text).toBe('first [REDACTED], second [REDACTED], third [REDACTED] and a canary-free rest');
+    const found = r.events.filter(
+      (e) => e.type === 'security:output_finding' && e.payload['patternId'] === 'secret.aws_access_key_id',
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]?.payload['count']).toBe(3);
+    const one = scan(`only ${keys[0]} here`).events.find((e) => e.type === 'security:output_finding');
+    expect(one?.payload['count']).toBeUndefined();
+  });
+
   it('redacts an AWS key and audits the pattern id, never the value', () => {
     const key = fakeAwsKeyId(11);
     const r = scan(`use ${key} for uploads`);

@@ -31,6 +31,22 @@ describe('stream guard (L02 on streams)', () => {
     for (let w = 0; w + 8 <= key.length; w++) expect(all).not.toContain(key.slice(w, w + 8));
   });
 
+  it('releases a first token at once when nothing can begin in it, and holds one a secret could begin in', () => {
+    let clock = 0;
+    const { guard } = makeGuard({ stream: { now: () => clock } });
+    const f = guard.outputFilter(CTX);
+    expect(f.push('##')).toBe('##');
+    clock += 5;
+    // A word may be the first segment of a JWT or the start of a glued value: it waits for what follows.
+    expect(f.push(' Totals')).toBe(' ');
+    clock += 5;
+    expect(f.push('\n\n- open')).toBe('Totals\n\n- ');
+    clock += 5;
+    // `eyJ…` followed by `.` may still be a token: held.
+    expect(f.push(' eyJhbGciOiJIUzI1NiJ9.')).toBe('open ');
+    expect(f.flush()).toBe('eyJhbGciOiJIUzI1NiJ9.');
+  });
+
   it('flush releases a held tail only after scanning it', () => {
     const { guard } = makeGuard();
     // When a push is scanned depends on the clock: what is released early may vary, never what is held.
