@@ -42,7 +42,7 @@ export function supplyLayers(options: SupplyLayerOptions = {}): LayerReporter {
       id: 'L24',
       state: 'on',
       reason:
-        'every file of a skill is scanned on `bulwark skills add` (and `bulwark skills scan`); a blocked skill is not installed unless the operator overrides it by name; installed skills are read-only',
+        'every file of a skill (folder or archive, unpacked with caps) is scanned on `bulwark skills add` and `bulwark skills scan`; a blocked skill is not installed unless the operator overrides it by name; installed skills are read-only, bound read-only at /skills in exec, and reach the model only as external content; MCP tool descriptions and schemas get the same checks plus shadowing and hash pins (a changed tool is disabled)',
     },
   ]);
   // Read on every report: the index can be refreshed (or go stale) while the daemon runs.
