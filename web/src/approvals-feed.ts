@@ -27,8 +27,6 @@ export interface Pending {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly waiters: number;
-  /** Grant scopes the daemon offers for this request, when it offers any. */
-  readonly grantScopes?: readonly string[];
   readonly effects?: readonly unknown[];
 }
 

@@ -32,7 +32,6 @@ function json(v: unknown): string {
 function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void }) {
   const v = p.view;
   const [reason, setReason] = useState('');
-  const [grant, setGrant] = useState(p.grantScopes?.[0] ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const effects = p.effects ?? v.effects ?? [];
@@ -44,7 +43,6 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         // The decision names the effect this card shows: if the request is another one now, the daemon refuses.
         effectHash: p.effectHash,
         ...(reason.trim() ? { reason: reason.trim() } : {}),
-        ...(decision === 'approve' && p.grantScopes?.length ? { grant } : {}),
       });
       onDone(p.id);
     } catch (e) {
@@ -130,17 +128,6 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         <summary>Arguments</summary>
         <pre>{v.args}</pre>
       </details>
-      {p.grantScopes?.length ? (
-        <fieldset>
-          <legend>Grant</legend>
-          {p.grantScopes.map((g) => (
-            <label key={g}>
-              <input type="radio" name={`grant-${p.id}`} value={g} checked={grant === g} onChange={() => setGrant(g)} />{' '}
-              {g}
-            </label>
-          ))}
-        </fieldset>
-      ) : null}
       <div class="row">
         <label for={`reason-${p.id}`}>Reason</label>
         <input
