@@ -33,6 +33,8 @@ export interface OverlayViewOptions {
   readonly viewsDir: string;
   readonly quotaMb: number;
   readonly identity: SandboxIdentity;
+  /** The run directory and mount point of a parked holder (made at park time); else they are made here. */
+  readonly parked?: { readonly runDir: string; readonly mountPoint: string };
 }
 
 /** What the run left: its effect set to judge, or why there is nothing to apply. */
@@ -60,7 +62,7 @@ export interface OverlayView {
  * Where merged views are mounted (inside each run's private namespace): a directory every user can traverse, so
  * the unprivileged sandbox user can reach the view. On the host only an empty directory shows.
  */
-const MOUNT_PARENT = '/tmp';
+export const MOUNT_PARENT = '/tmp';
 
 function viewError(code: string, message: string): BulwarkError {
   return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7' });
@@ -76,16 +78,17 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
       ),
     );
   const id = `${Date.now()}-${randomHex(6)}`;
-  const runDir = childPath(o.viewsDir, id);
-  const mountPoint = childPath(MOUNT_PARENT, `bulwark-view-${id}`);
-  try {
-    mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });
-    mkdirSync(runDir, { mode: 0o700 });
-    mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
-    mkdirSync(mountPoint, { mode: 0o700 });
-  } catch (cause) {
-    return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
-  }
+  const runDir = o.parked?.runDir ?? childPath(o.viewsDir, id);
+  const mountPoint = o.parked?.mountPoint ?? childPath(MOUNT_PARENT, `bulwark-view-${id}`);
+  if (!o.parked)
+    try {
+      mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });
+      mkdirSync(runDir, { mode: 0o700 });
+      mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
+      mkdirSync(mountPoint, { mode: 0o700 });
+    } catch (cause) {
+      return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
+    }
   const spec: OverlaySpec = {
     runDir,
     mountPoint,

@@ -225,7 +225,7 @@ export class ExecRunner {
   /** L11.5, with L11.6 in the provider's plan: the command in the OS sandbox, from hold to release. */
   private async sandboxed(run: CheckedRun): Promise<Result<ExecOutcome, BulwarkError>> {
     const transactional = this.transactional;
-    const held = this.hold(!transactional);
+    const held = this.hold(transactional ? 'view' : 'plain');
     if (!held.ok) return this.failed('L11.5', held.error, run);
     const handle = held.value;
     let broker: BrokerSpawn | undefined;
@@ -241,13 +241,16 @@ export class ExecRunner {
         const opened = openOverlayView({
           workspace: run.workspace,
           viewsDir: this.deps.effects.viewsDir,
+          ...(handle.prestarted?.view ? { parked: handle.prestarted.view } : {}),
           quotaMb: this.config.limits.workspaceWriteMb,
           identity: sandboxIdentity(run.workspace, this.config.sandboxUser),
         });
         if (!opened.ok) return this.failed('L11.7', opened.error, run);
         overlay = opened.value;
-        handle.holdDir(overlay.runDir);
-        handle.holdDir(overlay.mountPoint);
+        if (!handle.prestarted?.view) {
+          handle.holdDir(overlay.runDir);
+          handle.holdDir(overlay.mountPoint);
+        }
       }
       const view = overlay
         ? undefined
@@ -381,10 +384,13 @@ export class ExecRunner {
     return ok(o);
   }
 
-  /** The run's process bound: a sandbox started ahead in its own cgroup, else a cgroup from the pool. */
-  private hold(prestart: boolean): Result<RunHandle, BulwarkError> {
+  /**
+   * The run's process bound: a sandbox started ahead in its own cgroup (a parked bwrap, or a parked holder of a
+   * copy-on-write view), else a cgroup from the pool.
+   */
+  private hold(kind: 'plain' | 'view'): Result<RunHandle, BulwarkError> {
     const problem = (outcome: string, reason: string) => this.warn({}, outcome, reason);
-    const prestarted = prestart ? this.provider.takePrestarted?.() : undefined;
+    const prestarted = kind === 'view' ? this.provider.takePrestartedView?.() : this.provider.takePrestarted?.();
     if (prestarted) {
       this.parkedRuns++;
       const h = new RunHandle(prestarted.cgroup, this.deps.cgroups, problem, prestarted);

@@ -24,6 +24,7 @@ import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
+import { MOUNT_PARENT } from './overlay-view.js';
 import { ExecRunner } from './runner.js';
 import { usableSandboxUser } from './sandbox-identity.js';
 import { BwrapProvider, type BwrapHost } from './sandbox/bwrap.js';
@@ -194,6 +195,18 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
               limits: config.limits,
               onError: warn('parked-sandbox'),
             },
+            ...(overlay.available
+              ? {
+                  parkViews: {
+                    cgroups,
+                    count: opts.parkedSandboxes ?? PARKED_DEFAULT,
+                    limits: config.limits,
+                    viewsDir: childPath(opts.runtimeDir, 'views'),
+                    mountParent: MOUNT_PARENT,
+                    onError: warn('parked-view'),
+                  },
+                }
+              : {}),
           }
         : {}),
     });
