@@ -7,7 +7,7 @@
  * Editing the workspace from outside while a command runs is unsupported (overlayfs leaves it undefined); a
  * pre-image changed meanwhile is caught at apply time as stale.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import {
   bulwarkError,
   describeCause,
@@ -17,6 +17,7 @@ import {
   ok,
   type Result,
   childPath,
+  nestedPath,
 } from '../core/index.js';
 import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
@@ -66,6 +67,22 @@ export const MOUNT_PARENT = '/tmp';
 
 function viewError(code: string, message: string): BulwarkError {
   return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7' });
+}
+
+/**
+ * An upper layer of directories only, from the holder's list (`find -printf '%m %P\0'`, parents first): each
+ * directory made with its permission bits. Throws on an entry it does not understand: nothing misread is judged.
+ */
+export function rebuildDirs(upper: string, list: Buffer): void {
+  mkdirSync(upper, { mode: 0o700 });
+  for (const raw of list.toString('utf8').split('\0')) {
+    if (raw === '') continue;
+    const m = /^([0-7]{1,4}) (.+)$/s.exec(raw);
+    if (!m?.[1] || !m[2]) throw new SyntaxError(`unexpected entry in the upper layer's directory list: ${raw}`);
+    const dir = nestedPath(upper, m[2]);
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, parseInt(m[1], 8));
+  }
 }
 
 export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, BulwarkError> {
@@ -144,12 +161,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           gate: 'L11.7',
           reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
         });
-      if (status !== 'done' && status !== 'empty')
+      if (status !== 'done' && status !== 'empty' && status !== 'dirs')
         return err(viewError('status', `the view ended in an unknown state: ${status}`));
       try {
         const upper = childPath(runDir, 'upper');
         // The holder copied nothing: the command wrote nothing.
         if (status === 'empty') mkdirSync(upper, { mode: 0o700 });
+        // Only directories: rebuilt from their list, as the copy would have made them (the scan reads their modes).
+        if (status === 'dirs') rebuildDirs(upper, readFileSync(childPath(runDir, 'dirs')));
         const xattrs = parseXattrDump(read('xattrs'));
         const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
         // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
