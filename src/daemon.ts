@@ -690,7 +690,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     const host = options.host ?? config.server.host;
     const ui = config.server.ui.enabled
-      ? createWebUi({ config: config.server.ui, tokens, assets: loadUiAssets() })
+      ? createWebUi({
+          config: config.server.ui,
+          tokens,
+          assets: loadUiAssets(),
+          publicOrigin: config.server.publicOrigin,
+        })
       : undefined;
     const gateway = createGateway({
       runtime,
@@ -701,6 +706,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       authFailures: config.server.authFailures,
       bindHost: host,
       allowedHosts: config.server.allowedHosts,
+      publicOrigin: config.server.publicOrigin,
       connections: config.server.connections,
       timeouts: config.server.timeouts,
       ...(certificates ? { certificates } : {}),

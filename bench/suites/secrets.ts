@@ -21,6 +21,7 @@ import { encodedForms } from '../../src/secrets/encodings.js';
 import { createSanitizer, pinoOptions, sanitizedStream } from '../../src/logging/logger.js';
 import { separatedView } from '../../src/text/separated.js';
 import { charCodeView } from '../../src/text/char-codes.js';
+import { EventBus } from '../../src/core/index.js';
 
 const SECRETS = 100;
 
@@ -99,7 +100,7 @@ const suite: Suite = {
     const tOpen = timeSync(() => openRecord(key, 'OPENAI_API_KEY', sealed), 5000);
 
     const root = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-secrets-'));
-    const store = openSecretStore({ dataDir: path.join(root, 'data'), masterKeySource: { key } });
+    const store = openSecretStore({ bus: new EventBus(), dataDir: path.join(root, 'data'), masterKeySource: { key } });
     if (!store.ok) throw new Error(store.error.message);
     let n = 0;
     const tSet = timeSync(() => store.value.set(`S${n++ % 50}`, value.toString()), 1000);

@@ -104,7 +104,10 @@ export interface TurnPipelines {
 
 export type Boundary = keyof TurnPipelines;
 
-/** Gates a boundary must hold for a runtime to be built (others may be added around them). */
+/**
+ * Gates a boundary must hold for a runtime to be built, in the order they must run (others may be added around and
+ * between them): e.g. L23 redacts secrets before L03 wraps the result, so the wrapper never carries a raw value.
+ */
 export const REQUIRED_GATES: Readonly<Record<Boundary, readonly GateId[]>> = {
   inbound: ['L05', 'L04', 'L01'],
   prompt: ['L12', 'L16', 'L17'],
@@ -116,7 +119,7 @@ export const REQUIRED_GATES: Readonly<Record<Boundary, readonly GateId[]>> = {
   memoryWrite: ['L15', 'L14'],
 };
 
-/** Refuses pipelines that lack a boundary or a required gate, naming what is missing. */
+/** Refuses pipelines that lack a boundary or a required gate, or run required gates out of order, naming which. */
 export function checkPipelines(pipelines: TurnPipelines | undefined): Result<TurnPipelines, BulwarkError> {
   if (!pipelines) {
     return err(
@@ -143,6 +146,17 @@ export function checkPipelines(pipelines: TurnPipelines | undefined): Result<Tur
         bulwarkError(
           'runtime.gate_missing',
           `the ${boundary} pipeline lacks ${missing.join(', ')}; the agent runtime is not built without it`,
+        ),
+      );
+    }
+    const positions = REQUIRED_GATES[boundary].map((id) => ids.indexOf(id));
+    const misplaced = positions.findIndex((at, i) => i > 0 && at < (positions[i - 1] as number));
+    if (misplaced > 0) {
+      const required = REQUIRED_GATES[boundary];
+      return err(
+        bulwarkError(
+          'runtime.gate_order',
+          `the ${boundary} pipeline runs ${required[misplaced]} before ${required[misplaced - 1]}; they must run in the order ${required.join(' → ')}`,
         ),
       );
     }

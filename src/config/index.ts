@@ -78,3 +78,4 @@ export {
 } from './sections/secrets.js';
 export { CALLER_SCOPES, type TlsClient, type TlsConfig } from './sections/tls.js';
 export type { UiConfig } from './sections/ui.js';
+export { parsePublicOrigin, type PublicOrigin } from './sections/public-origin.js';

@@ -19,7 +19,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JAIL_HOSTNAME } from '../exec/index.js';
 import { parseConfigText, type Config } from '../config/index.js';
-import { describeCause, type BulwarkError, type LayerStatus, ok, type Result, childPath } from '../core/index.js';
+import {
+  describeCause,
+  EventBus,
+  type BulwarkError,
+  type LayerStatus,
+  ok,
+  type Result,
+  childPath,
+} from '../core/index.js';
 import { masterKeyOptionsFromConfig, openSecretStore } from '../secrets/index.js';
 import { approvalRefusals, auditRefusals, orderLayers, quotedRefusals, type Refusal } from './attribution.js';
 import { chat, DrillOperator, type ChatOutcome } from './daemon-client.js';
@@ -275,7 +283,9 @@ async function runScenario(ctx: Context, s: Scenario, agent: string): Promise<Sc
 }
 
 function writeVault(dataDir: string, config: Config, values: Record<string, string>): Result<string, BulwarkError> {
+  // The scratch vault is seeded before the drilled daemon starts: no audit sink listens yet.
   const opened = openSecretStore({
+    bus: new EventBus(),
     dataDir,
     masterKeySource: masterKeyOptionsFromConfig(config.secrets, dataDir, true),
   });

@@ -7,6 +7,7 @@
  * so the route table is not probeable without a token. Below the app, the connection guard caps connections and
  * times out slow ones before they authenticate (connection-guard.ts).
  */
+import type { PublicOrigin } from '../config/index.js';
 import {
   type SecurityEvent,
   type GateReport,
@@ -73,6 +74,8 @@ export interface GatewayDeps {
   readonly bindHost?: string;
   /** server.allowedHosts: extra names accepted in Host/Origin while bound to loopback. */
   readonly allowedHosts?: readonly string[];
+  /** server.publicOrigin: the origin browsers use through a TLS-terminating reverse proxy. */
+  readonly publicOrigin?: PublicOrigin | undefined;
   /** server.connections and server.timeouts; safe defaults when absent. */
   readonly connections?: ConnectionLimits;
   readonly timeouts?: ServerTimeouts;
@@ -213,6 +216,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     hostGuard({
       enabled: isLoopbackName(deps.bindHost ?? '127.0.0.1'),
       allowedHosts: deps.allowedHosts ?? [],
+      publicOrigin: deps.publicOrigin,
       onRefuse: (c, reason, value) => {
         if (limiter.fail(remoteAddressOf(c)) === 'suppress') return;
         deps.bus.emit('security:request_rejected', {

@@ -3,17 +3,21 @@
  * to 127.0.0.1 and send requests to this port: the browser then sends `Host: evil.example` (and its own Origin). A
  * request naming any host other than localhost, a loopback address or `server.allowedHosts`, or another port, is
  * refused with 421; a request whose Origin is not such a host on this port (a web page elsewhere, a local web app
- * on another port, or `null`) with 403.
+ * on another port, or `null`) with 403. `server.publicOrigin` (a reverse proxy's origin) is accepted in both.
  */
 import type { MiddlewareHandler } from 'hono';
+import type { PublicOrigin } from '../config/index.js';
 import { failure, sendFailure, type HttpFailure } from './errors.js';
 import type { GatewayEnv } from './env.js';
+import { hostIsPublic } from './public-origin.js';
 
 export interface HostGuardOptions {
   /** On when the gateway is bound to a loopback address. */
   readonly enabled: boolean;
   /** Extra host names accepted (server.allowedHosts). */
   readonly allowedHosts: readonly string[];
+  /** server.publicOrigin: a reverse proxy's origin, accepted in Host and Origin whatever its port. */
+  readonly publicOrigin?: PublicOrigin | undefined;
   /** Told of each refusal (it audits, within the L18 allowance). */
   readonly onRefuse: (c: Parameters<MiddlewareHandler<GatewayEnv>>[0], reason: string, value: string) => void;
 }
@@ -80,7 +84,7 @@ export function hostGuard(opts: HostGuardOptions): MiddlewareHandler<GatewayEnv>
     const portOk = (port: number | undefined, fallback: number): boolean =>
       localPort === undefined || (port ?? fallback) === localPort;
     const host = c.req.header('host');
-    if (host !== undefined) {
+    if (host !== undefined && !hostIsPublic(opts.publicOrigin, host)) {
       const a = parseAuthority(host);
       // A Host without a port is taken as meant for this port (browsers always name a non-default one).
       if (!a || !allowedName(a.hostname) || (a.port !== undefined && !portOk(a.port, 80)))
@@ -98,7 +102,7 @@ export function hostGuard(opts: HostGuardOptions): MiddlewareHandler<GatewayEnv>
     }
     const origin = c.req.header('origin');
     if (origin !== undefined) {
-      const ok = originAllowed(origin, allowedName, portOk);
+      const ok = origin.toLowerCase() === opts.publicOrigin?.origin || originAllowed(origin, allowedName, portOk);
       if (!ok)
         return refuse(
           c,

@@ -50,7 +50,7 @@ export interface OpenSecretStoreOptions {
   readonly masterKeySource?: MasterKeySource;
   readonly envSecrets?: EnvSecrets;
   readonly leakIndex?: LeakIndex;
-  readonly bus?: EventBus;
+  readonly bus: EventBus;
 }
 
 export type SecretStore = Vault;

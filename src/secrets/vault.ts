@@ -70,7 +70,7 @@ export interface VaultOptions {
   readonly masterKey: Buffer;
   readonly envSecrets?: EnvSecrets;
   readonly leakIndex?: LeakIndex;
-  readonly bus?: EventBus;
+  readonly bus: EventBus;
   /** Keys to try, in order, when the main one does not verify (a rotation that crashed after its commit, previous keys). */
   readonly fallbackKeys?: readonly Buffer[];
   /** Where the master key came from (for messages; never the key), or how to say so once it is known which key opened the vault. */
@@ -156,7 +156,7 @@ export class Vault implements SecretReader {
       if (v !== undefined) this.leakIndex.register(n, v);
     }
   }
-  private readonly bus: EventBus | undefined;
+  private readonly bus: EventBus;
 
   static open(opts: VaultOptions): Result<OpenedVault, BulwarkError> {
     const file = vaultPath(opts.dataDir);
@@ -310,7 +310,7 @@ export class Vault implements SecretReader {
     }
     for (const [name, value] of entries) {
       this.leakIndex.register(name, value);
-      this.bus?.emit('secret:changed', { layer: 'L06', secretName: name, action: 'set' });
+      this.bus.emit('secret:changed', { layer: 'L06', secretName: name, action: 'set' });
     }
     return ok(undefined);
   }
@@ -322,7 +322,7 @@ export class Vault implements SecretReader {
     try {
       const changed = this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes > 0;
       if (changed) checkpointTruncate(this.db);
-      if (changed) this.bus?.emit('secret:changed', { layer: 'L06', secretName: name, action: 'delete' });
+      if (changed) this.bus.emit('secret:changed', { layer: 'L06', secretName: name, action: 'delete' });
       return ok(changed);
     } catch (cause) {
       return err(vaultError('vault.write_failed', `cannot delete from vault ${this.file}: ${describeCause(cause)}`));
@@ -409,7 +409,7 @@ export class Vault implements SecretReader {
     }
     this.masterKey.fill(0);
     this.masterKey = Buffer.from(newKey);
-    this.bus?.emit('secret:changed', { layer: 'L06', secretName: '*', action: 'rotate_key' });
+    this.bus.emit('secret:changed', { layer: 'L06', secretName: '*', action: 'rotate_key' });
     return ok(rows.length);
   }
 

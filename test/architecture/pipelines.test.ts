@@ -66,6 +66,25 @@ describe('pipelines are required', () => {
     }
     expect(checkPipelines(real).ok).toBe(true);
   });
+
+  it('nor with two required gates of a boundary swapped', async () => {
+    fake = await startFakeProvider({ script: scriptFrom([reply.text('ok')]) });
+    h = makeHarness(fake);
+    const real = h.parts.pipelines;
+    for (const [boundary, required] of Object.entries(REQUIRED_GATES) as Array<[keyof TurnPipelines, GateId[]]>) {
+      const list = real[boundary] as ReadonlyArray<{ layer: GateId }>;
+      for (let i = 1; i < required.length; i++) {
+        const a = list.findIndex((g) => g.layer === required[i - 1]);
+        const b = list.findIndex((g) => g.layer === required[i]);
+        const swapped = [...list];
+        [swapped[a], swapped[b]] = [list[b] as { layer: GateId }, list[a] as { layer: GateId }];
+        const r = checkPipelines({ ...real, [boundary]: swapped } as TurnPipelines);
+        expect(r.ok ? `built with ${boundary} ${required[i]} before ${required[i - 1]}` : r.error.code).toBe(
+          'runtime.gate_order',
+        );
+      }
+    }
+  });
 });
 
 describe('the tool-call boundary runs its gates in the declared order', () => {

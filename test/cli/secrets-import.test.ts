@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { register, type SecretsIo } from '../../src/cli/commands/secrets.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { openSecretStore } from '../../src/secrets/store.js';
+import { EventBus } from '../../src/core/index.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'bulwark-import-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -100,7 +101,7 @@ describe('bulwark secrets import: the file itself', () => {
     expect(await done).toBe(0);
     expect(r.code).toBe(0);
     expect(r.out).toContain('imported 1 secret(s): A_TOKEN');
-    const store = openSecretStore({ dataDir: l.dataDir, masterKeySource: { keyFile: l.keyFile } });
+    const store = openSecretStore({ bus: new EventBus(), dataDir: l.dataDir, masterKeySource: { keyFile: l.keyFile } });
     if (!store.ok) throw new Error(store.error.message);
     const v = store.value.get('A_TOKEN');
     expect(v.ok && v.value).toBe('piped-value-123');

@@ -21,6 +21,7 @@ import { runDrill, type DrillReport } from '../../src/drill/run-drill.js';
 import type { Scenario } from '../../src/drill/scenario.js';
 import { masterKeyOptionsFromConfig } from '../../src/secrets/config.js';
 import { openSecretStore } from '../../src/secrets/store.js';
+import { EventBus } from '../../src/core/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -111,6 +112,7 @@ beforeAll(() => {
   const cfg = parseConfigText(DEFAULT_CONFIG_YAML, 'default');
   if (!cfg.ok) throw new Error(cfg.error.message);
   const vault = openSecretStore({
+    bus: new EventBus(),
     dataDir: operatorDir,
     masterKeySource: masterKeyOptionsFromConfig(cfg.value.secrets, operatorDir, true),
   });

@@ -13,6 +13,7 @@ import {
   type FakeScript,
   type WireFormat,
 } from '../support/fake-provider.js';
+import { EventBus } from '../../src/core/index.js';
 
 export const FAKE_KEY_NAME = 'E2E_FAKE_PROVIDER_KEY';
 export const FAKE_KEY_VALUE = 'sk-e2e-fake-0123456789abcdef';
@@ -80,7 +81,11 @@ export async function startE2E(
   let yamlOptions = options;
   if (options.vault) {
     const keyFile = path.join(path.dirname(dir), 'master.key');
-    const store = openSecretStore({ dataDir: dir, masterKeySource: { keyFile, create: true, dataDir: dir } });
+    const store = openSecretStore({
+      bus: new EventBus(),
+      dataDir: dir,
+      masterKeySource: { keyFile, create: true, dataDir: dir },
+    });
     if (!store.ok) throw new Error(store.error.message);
     for (const [name, value] of Object.entries(options.vault)) {
       const set = store.value.set(name, value);

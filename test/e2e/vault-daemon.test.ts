@@ -12,6 +12,7 @@ import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemo
 import { openSecretStore } from '../../src/secrets/index.js';
 import { reply, scriptFrom, startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
 import { tempDataDir } from './support.js';
+import { EventBus } from '../../src/core/index.js';
 
 const NAME = 'VAULT_ONLY_PROVIDER_KEY';
 const VALUE = 'sk-vault-only-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
@@ -50,7 +51,11 @@ describe('vault-held provider key through the daemon', () => {
     resetEnvSnapshotForTests();
     const dir = tempDataDir();
     const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-key-')), 'master.key');
-    const stored = openSecretStore({ dataDir: dir, masterKeySource: { keyFile, create: true, dataDir: dir } });
+    const stored = openSecretStore({
+      bus: new EventBus(),
+      dataDir: dir,
+      masterKeySource: { keyFile, create: true, dataDir: dir },
+    });
     if (!stored.ok) throw new Error(stored.error.message);
     expect(stored.value.set(NAME, VALUE).ok).toBe(true);
     stored.value.close();

@@ -13,6 +13,7 @@ import { MemoryAuditStore } from '../support/stores.js';
 import { createGateway } from '../../src/gateway/app.js';
 import { TokenStore } from '../../src/gateway/auth/token-store.js';
 import type { AuthFailureLimitConfig, ConnectionLimits, ServerTimeouts } from '../../src/config/sections/gateway.js';
+import type { PublicOrigin } from '../../src/config/sections/public-origin.js';
 import type { RotationPolicy } from '../../src/core/rotating-file.js';
 import { createLogger, createSanitizer } from '../../src/logging/logger.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
@@ -69,6 +70,7 @@ export interface TestGatewayOptions {
   host?: string;
   bindHost?: string;
   allowedHosts?: string[];
+  publicOrigin?: PublicOrigin;
   connections?: ConnectionLimits;
   timeouts?: ServerTimeouts;
   /** The web UI (its files, login and session cookie), as createWebUi makes it. */
@@ -118,6 +120,7 @@ export async function startTestGateway(
     ...(opts.clock ? { clock: opts.clock } : {}),
     bindHost: opts.bindHost ?? opts.host ?? '127.0.0.1',
     ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
+    ...(opts.publicOrigin ? { publicOrigin: opts.publicOrigin } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     ...(ui ? { ui } : {}),

@@ -8,11 +8,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ServerConfigSchema } from '../../src/config/sections/gateway.js';
+import { parsePublicOrigin } from '../../src/config/sections/public-origin.js';
 import { UiConfigSchema } from '../../src/config/sections/ui.js';
 import { tokenRouteGroup } from '../../src/gateway/admin/token-routes.js';
 import { UI_CSP } from '../../src/gateway/security-headers.js';
 import { createWebUi, loadUiAssets, type WebUi } from '../../src/gateway/ui/index.js';
 import { PER_TOKEN_SESSIONS } from '../../src/gateway/ui/ui-sessions.js';
+import { rawRequest, type RawResponse } from './support-sockets.js';
 import { startTestGateway, type TestGateway } from './support.js';
 
 function builtAssets(): string {
@@ -362,5 +365,75 @@ describe('web UI not built', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe('behind a TLS-terminating reverse proxy (server.publicOrigin)', () => {
+  const PUBLIC = 'https://bulwark.example.com';
+
+  it('accepts the proxy origin in Host and Origin, makes the cookie Secure, and still refuses other sites', async () => {
+    const parsed = parsePublicOrigin(PUBLIC);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const assets = loadUiAssets(builtAssets());
+    let ui: WebUi | undefined;
+    const gw = await startTestGateway(undefined, {
+      publicOrigin: parsed.value,
+      ui: (tokens) => {
+        ui = createWebUi({ config: UiConfigSchema.parse({}), tokens, assets, publicOrigin: parsed.value });
+        return ui;
+      },
+    });
+    try {
+      const made = gw.tokens.create('proxy-admin', ['chat', 'admin']);
+      if (!made.ok) throw new Error(made.error.message);
+      const loginVia = (headers: Record<string, string>): Promise<RawResponse> =>
+        rawRequest(gw.url, {
+          path: '/ui/login',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ token: made.value.token }),
+        });
+
+      // As the proxy forwards it: Host is the public name (with or without :443), Origin the public origin.
+      for (const host of ['bulwark.example.com', 'bulwark.example.com:443', 'BULWARK.example.com']) {
+        const res = await loginVia({ host, origin: PUBLIC });
+        expect(res.status, host).toBe(200);
+        expect(String(res.headers['set-cookie'])).toMatch(/^__Host-bulwark_ui=[A-Za-z0-9_-]{43};.*; Secure/);
+      }
+      // The public name on another port, or another scheme of it, is not the proxy.
+      expect((await loginVia({ host: 'bulwark.example.com:8443', origin: PUBLIC })).status).toBe(421);
+      expect((await loginVia({ host: 'bulwark.example.com', origin: 'http://bulwark.example.com' })).status).toBe(403);
+      expect((await loginVia({ host: 'bulwark.example.com', origin: 'https://evil.example' })).status).toBe(403);
+      // Direct loopback use keeps working, with a plain cookie.
+      const direct = await loginVia({ origin: gw.url });
+      expect(direct.status).toBe(200);
+      expect(String(direct.headers['set-cookie'])).toMatch(/^bulwark_ui=/);
+      expect(String(direct.headers['set-cookie'])).not.toMatch(/Secure/);
+      // A page on loopback cannot act as the public origin's page: its Origin does not match its Host.
+      expect((await loginVia({ host: new URL(gw.url).host, origin: PUBLIC })).status).toBe(403);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses a value that is not an origin, naming the fix', () => {
+    for (const bad of [
+      'bulwark.example.com',
+      'https://bulwark.example.com/path',
+      'https://user:pw@bulwark.example.com',
+      'ftp://bulwark.example.com',
+      'https://bulwark.example.com?x=1',
+      `https://${'a'.repeat(400)}.com`,
+    ]) {
+      const r = ServerConfigSchema.safeParse({ publicOrigin: bad });
+      expect(r.success, bad).toBe(false);
+      expect(JSON.stringify(r.error?.issues), bad).toMatch(/server\.publicOrigin/);
+    }
+    const good = ServerConfigSchema.parse({ publicOrigin: 'https://Bulwark.Example.com:8443/' });
+    expect(good.publicOrigin).toEqual({
+      origin: 'https://bulwark.example.com:8443',
+      authority: 'bulwark.example.com:8443',
+      secure: true,
+    });
   });
 });

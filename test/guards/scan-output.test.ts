@@ -13,6 +13,7 @@ import { err, ok, type Result } from '../../src/core/result.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { parseOutputJsonl, register, scanOutputItems } from '../../src/cli/commands/scan-output.js';
 import { SYSTEM_PROMPT, VAULT_VALUE, fakeAwsKeyId } from './helpers.js';
+import { EventBus } from '../../src/core/index.js';
 
 type Opened = () => Result<LeakScanner, BulwarkError>;
 
@@ -170,7 +171,11 @@ describe('bulwark scan output as the program wires it (the vault of the data dir
       mode: 0o600,
     });
     if (Object.keys(values).length > 0) {
-      const store = openSecretStore({ dataDir, masterKeySource: { keyFile, dataDir, create: true } });
+      const store = openSecretStore({
+        bus: new EventBus(),
+        dataDir,
+        masterKeySource: { keyFile, dataDir, create: true },
+      });
       if (!store.ok) throw new Error(store.error.message);
       for (const [k, v] of Object.entries(values)) {
         const set = store.value.set(k, v);

@@ -10,6 +10,7 @@ import type { CliContext } from '../../src/cli/context.js';
 import type { Register } from '../../src/cli/program.js';
 import { openSecretStore } from '../../src/secrets/store.js';
 import { filesUnder, layout, tracesOf } from './helpers.js';
+import { EventBus } from '../../src/core/index.js';
 
 interface Run {
   out: string;
@@ -83,7 +84,7 @@ describe('bulwark secrets', () => {
     expect(audit).toContain('"type":"secret:changed"');
     expect(tracesOf(secret, filesUnder(dataDir))).toEqual([]);
 
-    const store = openSecretStore({ dataDir, masterKeySource: { keyFile } });
+    const store = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile } });
     if (!store.ok) throw new Error(store.error.message);
     const got = store.value.get('OPENAI_API_KEY');
     expect(got.ok && got.value).toBe(secret);
@@ -124,7 +125,7 @@ describe('bulwark secrets', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('imported 3 secret(s): A_TOKEN, B_KEY, C_PASS');
     expect(existsSync(env)).toBe(false);
-    const store = openSecretStore({ dataDir, masterKeySource: { keyFile } });
+    const store = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile } });
     if (!store.ok) throw new Error(store.error.message);
     const b = store.value.get('B_KEY');
     expect(b.ok && b.value).toBe('line1\nline2');

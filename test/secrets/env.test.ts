@@ -8,6 +8,7 @@ import { captureEnvSecrets, looksLikeSecretEnvName } from '../../src/secrets/env
 import { CREDENTIAL_NAME, loadMasterKey } from '../../src/secrets/master-key.js';
 import { openSecretStore } from '../../src/secrets/store.js';
 import { layout } from './helpers.js';
+import { EventBus } from '../../src/core/index.js';
 
 const saved = { ...process.env };
 beforeEach(() => resetEnvSnapshotForTests());
@@ -71,7 +72,12 @@ describe('environment snapshot and scrub', () => {
     process.env.SOME_SERVICE_TOKEN = 'env-token-value-123';
     const env = captureEnvSecrets();
     const { dataDir } = layout();
-    const r = openSecretStore({ dataDir, masterKeySource: { key: randomBytes(32) }, envSecrets: env });
+    const r = openSecretStore({
+      bus: new EventBus(),
+      dataDir,
+      masterKeySource: { key: randomBytes(32) },
+      envSecrets: env,
+    });
     if (!r.ok) throw new Error(r.error.message);
     const g = r.value.get('SOME_SERVICE_TOKEN');
     expect(g.ok && g.value).toBe('env-token-value-123');

@@ -12,6 +12,7 @@ import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { defaultKeyFilePath, legacyKeyFilePath } from '../../src/secrets/master-key.js';
 import { openSecretStore, rotateMasterKey, type SecretStore } from '../../src/secrets/store.js';
 import type { MasterKeyOptions } from '../../src/secrets/master-key.js';
+import { EventBus } from '../../src/core/index.js';
 
 let configHome: string;
 let savedXdg: string | undefined;
@@ -35,7 +36,7 @@ function dataDir(): string {
 }
 
 function open(dir: string, source: MasterKeyOptions = {}, create = false): SecretStore {
-  const r = openSecretStore({ dataDir: dir, masterKeySource: { ...source, create } });
+  const r = openSecretStore({ bus: new EventBus(), dataDir: dir, masterKeySource: { ...source, create } });
   if (!r.ok) throw new Error(r.error.message);
   opened.push(r.value);
   return r.value;
@@ -172,7 +173,7 @@ describe('rotate-key across data dirs', () => {
     expect(ra2.removed.length).toBeGreaterThan(0);
     expect(ra2.removed.every((k) => !k.usedBy.includes(a))).toBe(true);
     // --forget-previous dropped the key b is sealed under: exactly the data loss the default never causes.
-    const lost = openSecretStore({ dataDir: b, masterKeySource: src });
+    const lost = openSecretStore({ bus: new EventBus(), dataDir: b, masterKeySource: src });
     expect(!lost.ok && lost.error.code).toBe('vault.wrong_key');
     if (lost.ok) lost.value.close();
   });

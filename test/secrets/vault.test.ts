@@ -11,7 +11,7 @@ import { filesUnder, layout, randomSecret, tracesOf } from './helpers.js';
 
 const opened: SecretStore[] = [];
 function mustOpen(dataDir: string, keyFile: string, create = true, bus?: EventBus): SecretStore {
-  const r = openSecretStore({ dataDir, masterKeySource: { keyFile, create }, bus });
+  const r = openSecretStore({ dataDir, masterKeySource: { keyFile, create }, bus: bus ?? new EventBus() });
   if (!r.ok) throw new Error(r.error.message);
   opened.push(r.value);
   return r.value;
@@ -161,11 +161,11 @@ describe('vault', () => {
     const before = readFileSync(dbFile);
     const other = path.join(root, 'other.key');
     writeFileSync(other, randomBytes(32).toString('base64'), { mode: 0o600 });
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile: other } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile: other } });
     expect(!r.ok && r.error.code).toBe('vault.wrong_key');
     expect(!r.ok && r.error.message).toMatch(/master key does not match/);
     expect(readFileSync(dbFile).equals(before)).toBe(true);
-    const byKey = openSecretStore({ dataDir, masterKeySource: { key: randomBytes(32) } });
+    const byKey = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { key: randomBytes(32) } });
     expect(!byKey.ok && byKey.error.code).toBe('vault.wrong_key');
   });
 
@@ -183,7 +183,7 @@ describe('vault', () => {
     const size = statSync(dbFile).size;
     truncateSync(dbFile, Math.floor(size / 2) + 100);
     const before = readFileSync(dbFile);
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile } });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.code).toBe('vault.corrupt');
     expect(!r.ok && r.error.message).toMatch(/nothing was changed/);
@@ -194,7 +194,7 @@ describe('vault', () => {
     const { dataDir, keyFile } = layout();
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(dataDir, 'vault.db'), 'this is not sqlite '.repeat(100));
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile, create: true } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile, create: true } });
     expect(!r.ok && r.error.code).toBe('vault.corrupt');
     expect(readFileSync(path.join(dataDir, 'vault.db'), 'utf8')).toMatch(/^this is not sqlite/);
   });
@@ -221,7 +221,7 @@ describe('master key file', () => {
     mustOpen(dataDir, keyFile).close();
     opened.pop();
     chmodSync(keyFile, 0o640);
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile } });
     expect(!r.ok && r.error.code).toBe('masterkey.insecure_mode');
     expect(!r.ok && r.error.message).toContain(`chmod 600 ${keyFile}`);
   });
@@ -231,15 +231,19 @@ describe('master key file', () => {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const inside = path.join(dataDir, 'master.key');
     writeFileSync(inside, randomBytes(32).toString('hex'), { mode: 0o600 });
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile: inside } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile: inside } });
     expect(!r.ok && r.error.code).toBe('masterkey.inside_data_dir');
-    const created = openSecretStore({ dataDir, masterKeySource: { keyFile: path.join(dataDir, 'k2'), create: true } });
+    const created = openSecretStore({
+      bus: new EventBus(),
+      dataDir,
+      masterKeySource: { keyFile: path.join(dataDir, 'k2'), create: true },
+    });
     expect(!created.ok && created.error.code).toBe('masterkey.inside_data_dir');
   });
 
   it('is not created unless asked, with a message saying how to get one', () => {
     const { dataDir, keyFile } = layout();
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile } });
     expect(!r.ok && r.error.code).toBe('masterkey.missing');
     expect(existsSync(keyFile)).toBe(false);
   });
@@ -248,7 +252,7 @@ describe('master key file', () => {
     const { dataDir, keyFile, root } = layout();
     const bad = path.join(root, 'bad.key');
     writeFileSync(bad, 'not a key', { mode: 0o600 });
-    const r = openSecretStore({ dataDir, masterKeySource: { keyFile: bad } });
+    const r = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile: bad } });
     expect(!r.ok && r.error.code).toBe('masterkey.malformed');
     expect(existsSync(keyFile)).toBe(false);
   });
@@ -269,7 +273,7 @@ describe('rotate-key', () => {
     opened.pop();
     const oldFile = path.join(root, 'old.key');
     writeFileSync(oldFile, oldKey, { mode: 0o600 });
-    const withOld = openSecretStore({ dataDir, masterKeySource: { keyFile: oldFile } });
+    const withOld = openSecretStore({ bus: new EventBus(), dataDir, masterKeySource: { keyFile: oldFile } });
     expect(!withOld.ok && withOld.error.code).toBe('vault.wrong_key');
     const v2 = mustOpen(dataDir, keyFile, false);
     for (const [n, val] of Object.entries(values)) {

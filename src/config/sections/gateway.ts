@@ -1,8 +1,9 @@
 /**
  * Config of the gateway's HTTP server:
- * `server: { host, port, insecure, tls, allowedHosts, bodyLimitBytes, authFailures, connections, timeouts, ui }`.
+ * `server: { host, port, insecure, tls, allowedHosts, publicOrigin, bodyLimitBytes, authFailures, connections, timeouts, ui }`.
  */
 import { z } from 'zod';
+import { PublicOriginSchema } from './public-origin.js';
 import { TlsConfigSchema } from './tls.js';
 import { UiConfigSchema } from './ui.js';
 
@@ -60,6 +61,11 @@ export const ServerConfigSchema = z.strictObject({
   tls: TlsConfigSchema.optional(),
   /** Host names, besides localhost, 127.0.0.1 and ::1, that clients may use in Host/Origin while bound to loopback (a local reverse proxy's name). */
   allowedHosts: z.array(z.string().max(253).regex(HOST_NAME, 'a host name')).max(64).default([]),
+  /**
+   * The origin browsers use when a TLS-terminating reverse proxy forwards to this gateway
+   * (`https://bulwark.example.com`): accepted in Host/Origin, and the UI cookie is Secure under it.
+   */
+  publicOrigin: PublicOriginSchema.optional(),
   bodyLimitBytes: z
     .number()
     .int()

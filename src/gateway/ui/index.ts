@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'hono';
 import type { BulwarkError, Result } from '../../core/index.js';
-import type { UiConfig } from '../../config/index.js';
+import type { PublicOrigin, UiConfig } from '../../config/index.js';
 import type { AuthDeps } from '../auth/bearer.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';
@@ -23,6 +23,8 @@ export interface WebUiDeps {
   /** The built files (loadUiAssets), or why there are none: the UI routes then answer 503 saying how to build. */
   readonly assets: Result<ReadonlyMap<string, UiAsset>, BulwarkError>;
   readonly clock?: () => number;
+  /** server.publicOrigin: the page's origin when a TLS-terminating reverse proxy forwards to the gateway. */
+  readonly publicOrigin?: PublicOrigin | undefined;
 }
 
 export interface WebUi {
@@ -52,7 +54,7 @@ export function createWebUi(deps: WebUiDeps): WebUi {
   return {
     sessions,
     register(app, auth) {
-      const uiDeps = { sessions, auth, cookieSeconds };
+      const uiDeps = { sessions, auth, cookieSeconds, publicOrigin: deps.publicOrigin };
       app.get('/', serve('index.html'));
       app.all('/', methodNotAllowed('GET'));
       const names = deps.assets.ok ? [...deps.assets.value.keys()].filter((n) => n !== 'index.html') : [];
@@ -62,7 +64,7 @@ export function createWebUi(deps: WebUiDeps): WebUi {
       }
       registerUiAuthRoutes(app, uiDeps);
     },
-    usesCookie: (c) => c.req.header('authorization') === undefined && sessionCookie(c) !== undefined,
-    authenticate: (auth) => cookieAuth({ sessions, auth, cookieSeconds }),
+    usesCookie: (c) => c.req.header('authorization') === undefined && sessionCookie(c, deps.publicOrigin) !== undefined,
+    authenticate: (auth) => cookieAuth({ sessions, auth, cookieSeconds, publicOrigin: deps.publicOrigin }),
   };
 }

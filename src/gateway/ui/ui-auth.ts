@@ -19,6 +19,8 @@ import { deny, type AuthDeps } from '../auth/bearer.js';
 import { readJsonBody } from '../body.js';
 import type { GatewayApp, GatewayEnv } from '../env.js';
 import { failure, methodNotAllowed, sendFailure } from '../errors.js';
+import type { PublicOrigin } from '../../config/index.js';
+import { hostIsPublic } from '../public-origin.js';
 import type { UiSession, UiSessions } from './ui-sessions.js';
 
 export const CSRF_HEADER = 'x-bulwark-csrf';
@@ -28,37 +30,40 @@ const LoginBody = z.strictObject({ token: z.string().min(1).max(1024) });
 
 type Ctx = Context<GatewayEnv>;
 
-/** True when the request arrived over TLS: the cookie is then Secure and `__Host-` prefixed. */
-export function overTls(c: Ctx): boolean {
+/** Where the page is served from: over TLS itself, or through a TLS-terminating proxy (server.publicOrigin). */
+function pageIsSecure(c: Ctx, publicOrigin: PublicOrigin | undefined): boolean {
   const socket = c.env?.incoming?.socket as Partial<TLSSocket> | undefined;
-  return socket?.encrypted === true;
+  if (socket?.encrypted === true) return true;
+  return publicOrigin?.secure === true && hostIsPublic(publicOrigin, c.req.header('host'));
 }
 
-function cookieName(c: Ctx): string {
-  return overTls(c) ? SECURE_COOKIE : COOKIE;
+function cookieName(c: Ctx, publicOrigin: PublicOrigin | undefined): string {
+  return pageIsSecure(c, publicOrigin) ? SECURE_COOKIE : COOKIE;
 }
 
 /** The session cookie's value, if the request carries one. */
-export function sessionCookie(c: Ctx): string | undefined {
-  const v = getCookie(c, cookieName(c));
+export function sessionCookie(c: Ctx, publicOrigin: PublicOrigin | undefined): string | undefined {
+  const v = getCookie(c, cookieName(c, publicOrigin));
   return v === undefined || v.length === 0 ? undefined : v;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** This request's own origin, as the browser would write it. */
-function ownOrigin(c: Ctx): string | undefined {
+function ownOrigin(c: Ctx, publicOrigin: PublicOrigin | undefined): string | undefined {
   const host = c.req.header('host');
-  return host === undefined ? undefined : `${overTls(c) ? 'https' : 'http'}://${host.toLowerCase()}`;
+  if (host === undefined) return undefined;
+  if (publicOrigin !== undefined && hostIsPublic(publicOrigin, host)) return publicOrigin.origin;
+  return `${pageIsSecure(c, undefined) ? 'https' : 'http'}://${host.toLowerCase()}`;
 }
 
 /** Why a state-changing cookie request is not from this origin, or undefined when it is. */
-function crossSiteReason(c: Ctx): string | undefined {
+function crossSiteReason(c: Ctx, publicOrigin: PublicOrigin | undefined): string | undefined {
   const site = c.req.header('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site is "${site.slice(0, 40)}"`;
   const origin = c.req.header('origin');
   if (origin === undefined) return 'no Origin header';
-  if (origin.toLowerCase() !== ownOrigin(c)) return `Origin "${origin.slice(0, 100)}" is not this site`;
+  if (origin.toLowerCase() !== ownOrigin(c, publicOrigin)) return `Origin "${origin.slice(0, 100)}" is not this site`;
   return undefined;
 }
 
@@ -67,13 +72,15 @@ export interface UiAuthDeps {
   readonly auth: AuthDeps;
   /** Max-Age of the cookie, seconds (the session's lifetime). */
   readonly cookieSeconds: number;
+  /** server.publicOrigin, when a TLS-terminating reverse proxy serves the page. */
+  readonly publicOrigin?: PublicOrigin | undefined;
 }
 
-function setSessionCookie(c: Ctx, value: string, maxAge: number): void {
-  setCookie(c, cookieName(c), value, {
+function setSessionCookie(c: Ctx, deps: UiAuthDeps, value: string, maxAge: number): void {
+  setCookie(c, cookieName(c, deps.publicOrigin), value, {
     httpOnly: true,
     sameSite: 'Strict',
-    secure: overTls(c),
+    secure: pageIsSecure(c, deps.publicOrigin),
     path: '/',
     maxAge,
   });
@@ -99,11 +106,11 @@ const EXPIRED_HINT = 'log in again with an API token (bulwark token create)';
  */
 export function cookieAuth(deps: UiAuthDeps): (c: Ctx, next: Next) => Promise<Response | void> {
   return async (c, next) => {
-    const value = sessionCookie(c) as string;
+    const value = sessionCookie(c, deps.publicOrigin) as string;
     const found = deps.sessions.lookup(value);
     if (!found.ok) {
       // An ended session's cookie is dropped so the page falls back to its login form.
-      setSessionCookie(c, '', 0);
+      setSessionCookie(c, deps, '', 0);
       return deny(
         c,
         deps.auth,
@@ -114,7 +121,7 @@ export function cookieAuth(deps: UiAuthDeps): (c: Ctx, next: Next) => Promise<Re
     const session = found.session;
     const caller = deps.sessions.callerOf(session);
     if (!SAFE_METHODS.has(c.req.method)) {
-      const crossSite = crossSiteReason(c);
+      const crossSite = crossSiteReason(c, deps.publicOrigin);
       if (crossSite !== undefined)
         return deny(
           c,
@@ -151,7 +158,7 @@ export function registerUiAuthRoutes(app: GatewayApp, deps: UiAuthDeps): void {
   const { sessions, auth } = deps;
 
   app.post('/ui/login', async (c) => {
-    const crossSite = crossSiteReason(c);
+    const crossSite = crossSiteReason(c, deps.publicOrigin);
     if (crossSite !== undefined)
       return deny(
         c,
@@ -188,17 +195,17 @@ export function registerUiAuthRoutes(app: GatewayApp, deps: UiAuthDeps): void {
       scopes: session.scopes,
       traceId: c.get('traceId'),
     });
-    setSessionCookie(c, value, deps.cookieSeconds);
+    setSessionCookie(c, deps, value, deps.cookieSeconds);
     return c.json(sessionBody(session));
   });
   app.all('/ui/login', methodNotAllowed('POST'));
 
   app.get('/ui/session', (c) => {
-    const value = sessionCookie(c);
+    const value = sessionCookie(c, deps.publicOrigin);
     if (value === undefined) return sendFailure(c, failure(401, `not logged in; ${EXPIRED_HINT}`, 'not_logged_in'));
     const found = sessions.lookup(value);
     if (!found.ok) {
-      setSessionCookie(c, '', 0);
+      setSessionCookie(c, deps, '', 0);
       return sendFailure(c, failure(401, `the web UI session has ended; ${EXPIRED_HINT}`, found.reason));
     }
     c.set('identity', sessions.callerOf(found.session));
@@ -207,12 +214,13 @@ export function registerUiAuthRoutes(app: GatewayApp, deps: UiAuthDeps): void {
   app.all('/ui/session', methodNotAllowed('GET'));
 
   const logout: MiddlewareHandler<GatewayEnv> = async (c, next) => {
-    if (sessionCookie(c) === undefined) return sendFailure(c, failure(401, 'not logged in', 'not_logged_in'));
+    if (sessionCookie(c, deps.publicOrigin) === undefined)
+      return sendFailure(c, failure(401, 'not logged in', 'not_logged_in'));
     return cookieAuth(deps)(c, next);
   };
   app.post('/ui/logout', logout, (c) => {
     const identity = c.get('identity');
-    sessions.end(sessionCookie(c) as string);
+    sessions.end(sessionCookie(c, deps.publicOrigin) as string);
     auth.bus.emit('auth:granted', {
       layer: 'L18',
       outcome: 'logged_out',
@@ -220,7 +228,7 @@ export function registerUiAuthRoutes(app: GatewayApp, deps: UiAuthDeps): void {
       sender: identity.id,
       traceId: c.get('traceId'),
     });
-    setSessionCookie(c, '', 0);
+    setSessionCookie(c, deps, '', 0);
     return c.json({ object: 'ui_session', loggedOut: true });
   });
   app.all('/ui/logout', methodNotAllowed('POST'));
