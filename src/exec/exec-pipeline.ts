@@ -20,6 +20,7 @@ import type { ExecRequest, ExecOutcome } from './runner.js';
 import type { OverlayView } from './overlay-view.js';
 import type { ChildPaths, RunSpec } from './sandbox/provider.js';
 import type { Exit } from './spawn.js';
+import type { WorkspaceLease } from './workspace-locks.js';
 import type { WorkspaceView } from './workspace-view.js';
 
 /** One exec on its way through the gates; later fields are set by the gates that establish them. */
@@ -35,6 +36,8 @@ export interface ExecItem {
   /** L11.4: the workspace's real path and the working directory inside it. */
   readonly real?: string;
   readonly cwd?: RunSpec['cwd'];
+  /** L11.4: the run's hold on its workspace (released while it waits for the operator). */
+  readonly lease?: WorkspaceLease;
   /** L11.6: the child's whole environment, for the paths the provider chooses. */
   readonly childEnv?: (paths: ChildPaths) => Record<string, string>;
   /** L11.8: what one exec may add to the workspace, in MiB. */

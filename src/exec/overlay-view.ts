@@ -47,6 +47,8 @@ export type OverlayOutcome =
       readonly upper: string;
       /** The tree after the run (rebuilt from the upper layer) and before it, as the effect judge reads them. */
       readonly views: EffectViews;
+      /** The effect set read again against the workspace as it is now (after the operator took their time). */
+      rescan(): EffectSet;
     }
   | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
 
@@ -170,7 +172,8 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         // Only directories: rebuilt from their list, as the copy would have made them (the scan reads their modes).
         if (status === 'dirs') rebuildDirs(upper, readFileSync(childPath(runDir, 'dirs')));
         const xattrs = parseXattrDump(read('xattrs'));
-        const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
+        const rescan = () => scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
+        const set = rescan();
         // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
         const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
         return ok({
@@ -178,6 +181,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           set,
           upper,
           views: { before, after: mergedView(set.root, upper, before, o.workspace) },
+          rescan,
         });
       } catch (cause) {
         return err(

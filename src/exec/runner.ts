@@ -43,7 +43,7 @@ import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
-import { WorkspaceLocks } from './workspace-locks.js';
+import { WorkspaceLease, WorkspaceLocks } from './workspace-locks.js';
 import {
   checkExecPipeline,
   requiredExecPipeline,
@@ -258,10 +258,11 @@ export class ExecRunner {
         }
         // One run at a time per workspace: the persistence-path mounts are planned from what is on disk, and a
         // concurrent run in the same workspace could swap a path for a symlink between the check and bwrap's bind.
-        item.cleanups.push(await this.locks.acquire(ws));
+        const lease = await WorkspaceLease.take(this.locks, ws);
+        item.cleanups.push(() => lease.release());
         const cwd = safePath(ws, item.req.cwd ?? '.');
         if (!cwd.ok) return this.refuse('L11.4', { ...cwd.error, code: `exec.cwd.${cwd.error.code}` }, item);
-        return ok({ ...item, real: ws, cwd: { rel: relativeTo(ws, cwd.value), host: cwd.value } });
+        return ok({ ...item, real: ws, cwd: { rel: relativeTo(ws, cwd.value), host: cwd.value }, lease });
       }),
       childEnv: gate('L11.6', 'child environment allow-list', async (item) => {
         const extra = item.modelEnv;
@@ -420,7 +421,7 @@ export class ExecRunner {
       command: run.command,
       cwd: run.cwd.rel,
       createdThisTurn: this.createdThisTurn(run.real, turn),
-      ...(run.req.approveEffects ? { approve: run.req.approveEffects } : {}),
+      ...(run.req.approveEffects ? { approve: this.awayFromLock(run.req.approveEffects, run.lease) } : {}),
       ...(run.req.dryRun ? { dryRun: true } : {}),
       meta: {
         ...(turn ? { turn } : {}),
@@ -462,6 +463,23 @@ export class ExecRunner {
       ...(report.journalId ? { journal: report.journalId } : {}),
     });
     return ok(o);
+  }
+
+  /**
+   * The operator is asked without the workspace lock: other runs in the workspace go on while the turn waits, and the
+   * held effects are re-read against the workspace once the lock is back (judgeEffects refuses them if they differ
+   * from what was shown).
+   */
+  private awayFromLock(approve: ApproveEffects, lease: WorkspaceLease | undefined): ApproveEffects {
+    if (!lease) return approve;
+    return async (held) => {
+      lease.release();
+      try {
+        return await approve(held);
+      } finally {
+        await lease.retake();
+      }
+    };
   }
 
   /**
