@@ -43,6 +43,9 @@ const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
 export class ParkedPool {
   private readonly ready: PrestartedSandbox[] = [];
+  /** Started but not yet ready: killed by close() at once, so a daemon that stops mid-park leaves nothing behind. */
+  private readonly starting = new Set<PrestartedSandbox>();
+  private readonly killed = new WeakSet<PrestartedSandbox>();
   private parking = 0;
   private closed = false;
 
@@ -113,6 +116,16 @@ export class ParkedPool {
       ...(launched.view ? { view: launched.view } : {}),
     };
     setRef(child, false);
+    this.starting.add(p);
+    try {
+      return await this.settle(p, launched);
+    } finally {
+      this.starting.delete(p);
+    }
+  }
+
+  private async settle(p: PrestartedSandbox, launched: Launched): Promise<PrestartedSandbox | undefined> {
+    const { child, cgroup } = p;
     // A parked process that dies (killed from outside, or the spawn failed) is dropped with its cgroup.
     child.once('exit', () => {
       const i = this.ready.indexOf(p);
@@ -149,6 +162,8 @@ export class ParkedPool {
   }
 
   private kill(p: PrestartedSandbox): void {
+    if (this.killed.has(p)) return;
+    this.killed.add(p);
     if (alive(p.child)) {
       const problem = killGroup(p.child.pid);
       if (problem) this.onError(`cannot kill a parked sandbox: ${problem}`);
@@ -170,6 +185,8 @@ export class ParkedPool {
   /** Daemon stop: kills every parked process and removes its cgroup, waiting for the kernel. */
   close(): void {
     this.closed = true;
+    // Their cgroups go back when their park() finishes (it discards what it parked once the pool is closed).
+    for (const p of this.starting) this.kill(p);
     for (const p of this.ready.splice(0)) {
       this.kill(p);
       const problem = p.cgroup.destroy();
