@@ -106,7 +106,7 @@ import { openTelegramChannel, type OpenedTelegram } from './channels/index.js';
 import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
 import { createOutputGuard, type OutputGuard, createPerimeter, type Perimeter } from './guards/index.js';
 import { compileToolPolicies, networkGrantFor } from './policy/index.js';
-import { turnPipelines } from './pipelines.js';
+import { describeExecPipeline, execPipeline, turnPipelines } from './pipelines.js';
 import {
   createMemoryAdmin,
   memoryLayersUnavailable,
@@ -580,6 +580,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ...(broker ? { brokerSpawner: execBrokerSpawner(broker, { runDir: brokerRunDir }) } : {}),
         // The undo journal lives in the data dir: outside every workspace and every sandbox view.
         journalDir: privateDir(dataDir, 'journal'),
+        pipeline: execPipeline,
         leakCheck: (text) => {
           const hit = leaks.scan(text)[0];
           return hit ? `the value of ${hit.secretName}, ${hit.encoding}` : undefined;
@@ -948,6 +949,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
     journalDir: privateDir(dataDir, 'journal'),
     parkedSandboxes: 0,
     bus,
+    pipeline: execPipeline,
     ...brokerSpawner,
   });
   // The probe runs no command; its reports are fixed at start and stay valid once it is stopped.
@@ -993,7 +995,8 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
         }),
       ]),
     );
-    return ok({ layers: catalogue.list(), pipelines: describePipelines(parts.value.pipelines) });
+    const execRow = probe.ok && probe.value.runner ? [describeExecPipeline(probe.value.runner.pipeline)] : [];
+    return ok({ layers: catalogue.list(), pipelines: [...describePipelines(parts.value.pipelines), ...execRow] });
   } finally {
     void stores.value.close();
   }

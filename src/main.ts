@@ -5,6 +5,7 @@ import { dataDirPath } from './config/index.js';
 import { offlineView, openMcpAdmin, openMemoryAdmin, openTokenAdmin, startDaemon, TOKEN_SCOPE_HELP } from './daemon.js';
 import { describeCause, ok } from './core/index.js';
 import { embeddedStoresExist, openEmbeddedStores } from './stores.js';
+import { execPipeline } from './pipelines.js';
 
 // Everything bulwark creates (database, logs, audit, runtime files) is private to its user unless a module says otherwise.
 process.umask(0o077);
@@ -49,6 +50,7 @@ const services: CliServices = {
   layers: offlineView,
   startDaemon,
   scopes: TOKEN_SCOPE_HELP,
+  execPipeline,
 };
 
 try {

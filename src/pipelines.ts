@@ -8,18 +8,15 @@
  *   tool-call    L12 admit → L12 skill narrowing → L02 argument scan → L27 classify →
  *                L13 approve                                                              (each tool call)
  *   tool-run     L13 re-check                                                             (as the tool starts)
- *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →
- *                 L11.5 OS sandbox (L11.6 env allow-list built inside its plan)            (inside the exec tool)
+ *      exec       L11.2 command policy → L11.3 env denylist → L11.4 working directory →    (inside the exec tool:
+ *                 L11.6 env allow-list → L11.8 write quota → L11.5 OS sandbox →            `execPipeline`)
+ *                 L11.7 effects (judged once the run's cgroup is empty)
  *      write/edit L11.7 host-executed files (refused, or one change the operator approves)   (inside the tools)
  *   tool-result  L23 known values → L23 sanitise → L23 known values → L03 wrap → L23 cap   (each tool result;
  *                known values become [secret:NAME] before and after canonicalising)
  *   response     L02 (+ L17) stream filter                                                (every response text)
  *   memory-write L15 scan → L14 provenance                                                (every memory write:
  *                memory_save, capture, compaction summaries, imports, promote)
- *
- * Inside the exec tool (src/exec/runner.ts), in this order, not a declared list yet: L11.2 command policy →
- * L11.3 env denylist → L11.4 working directory → L11.5 OS sandbox (L11.6 env allow-list, L11.8 quota) → L11.7
- * effects once the run's cgroup is empty.
  */
 import {
   type TurnPipelines,
@@ -31,8 +28,10 @@ import {
   type ToolResultItem,
   type PromptItem,
   type ToolCallItem,
+  type PipelineRow,
 } from './agent/index.js';
 import type { GateId, Gate } from './core/index.js';
+import type { ExecPipeline, ExecPipelineDecl } from './exec/index.js';
 import type { OutputGuard, Perimeter } from './guards/index.js';
 import type { MemoryWriteItem } from './memory/index.js';
 
@@ -78,6 +77,27 @@ export function turnPipelines(parts: PipelineParts): TurnPipelines {
     response: [output.response],
     memoryWrite: [parts.memory.scan, parts.memory.provenance],
   };
+}
+
+/**
+ * The exec tool's own gates, in the order every run passes them (after L12 and the tool-call pipeline). The runner
+ * builds the gates and runs this list; it refuses a list that lacks a required gate or misorders them
+ * (REQUIRED_EXEC_GATES). L11.6 and L11.8 come before the sandbox: they set the child's environment and the size of
+ * the copy-on-write view it starts on.
+ */
+export const execPipeline: ExecPipelineDecl = (g) => [
+  g.command,
+  g.env,
+  g.workdir,
+  g.childEnv,
+  g.quota,
+  g.sandbox,
+  g.effects,
+];
+
+/** The exec boundary as `bulwark layers --pipelines` shows it: the list a runner really runs. */
+export function describeExecPipeline(pipeline: ExecPipeline): PipelineRow {
+  return { boundary: 'exec', gates: pipeline.map((g) => ({ id: g.layer, name: g.name })) };
 }
 
 /** The exec tool's own layers, in the order the runner applies them (after L12 and the tool-call pipeline). */

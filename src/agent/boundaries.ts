@@ -166,7 +166,8 @@ export function checkPipelines(pipelines: TurnPipelines | undefined): Result<Tur
 
 /** A boundary and its gates in order, as `bulwark layers --pipelines` and the README show them. */
 export interface PipelineRow {
-  readonly boundary: Boundary;
+  /** A boundary of a turn, or `exec`: the gates inside the exec tool (src/pipelines.ts `execPipeline`). */
+  readonly boundary: Boundary | 'exec';
   readonly gates: ReadonlyArray<{ readonly id: GateId; readonly name: string }>;
 }
 

@@ -14,6 +14,7 @@ import type { CliContext } from './context.js';
 import type { MemoryAdmin } from '../memory/index.js';
 import type { LeakIndex } from '../secrets/index.js';
 import type { McpPinStore, ServerReview } from '../supply/index.js';
+import type { ExecPipelineDecl } from '../exec/index.js';
 import * as approvals from './commands/approvals.js';
 import * as broker from './commands/broker.js';
 import * as cert from './commands/cert.js';
@@ -110,6 +111,8 @@ export interface CliServices {
   openMcp?(dataDir: string): Result<McpAdminHandle, BulwarkError>;
   /** Known token scopes with a line of help each. */
   readonly scopes: Readonly<Record<string, string>>;
+  /** The declared order of the exec gates (src/pipelines.ts), for `bulwark sandbox run`. */
+  readonly execPipeline?: ExecPipelineDecl;
 }
 
 export type Register = (program: Command, ctx: CliContext, services: CliServices) => void;

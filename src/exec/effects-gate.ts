@@ -123,6 +123,7 @@ export async function judgeEffects(
     };
   let held = false;
   if (verdict.verdict === 'hold') {
+    const effectHash = effectSetHash(input.command, input.cwd, set, upper);
     held = true;
     const reason = `held for the operator: it ${verdict.reasons.join('; ')}`;
     if (!input.approve)
@@ -143,7 +144,7 @@ export async function judgeEffects(
       effects: set.effects,
       reasons: verdict.reasons,
       bytesWritten: set.bytesWritten,
-      effectHash: effectSetHash(input.command, input.cwd, set, upper),
+      effectHash,
       textBefore: (p) => {
         const e = set.effects.find((x) => x.path === p);
         return e?.before ? text(nestedPath(input.workspace, e.change === 'renamed' && e.from ? e.from : p)) : undefined;
@@ -159,6 +160,18 @@ export async function judgeEffects(
           status: 'held-denied',
           gate: 'L11.7',
           reason: `${reason}; not approved (${decision.reason}), so everything it changed was discarded`,
+          held,
+          changes,
+          bytesWritten: set.bytesWritten,
+        },
+        created: [],
+      }; // The workspace was not locked while the operator decided: what was approved must still be what would be applied.
+    if (effectSetHash(input.command, input.cwd, o.rescan(), upper) !== effectHash)
+      return {
+        report: {
+          status: 'failed',
+          gate: 'L11.7',
+          reason: `${reason}; approved, but the workspace changed at these paths while the operator decided (stale), so nothing was applied; run the command again`,
           held,
           changes,
           bytesWritten: set.bytesWritten,

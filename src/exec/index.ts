@@ -3,6 +3,14 @@ export { startExec, type ExecService, type StartExecOptions } from './service.js
 export { ExecRunner, type ExecOutcome, type ExecRequest, type ExecRunnerDeps } from './runner.js';
 export type { BrokerAccess, BrokerSpawn, BrokerSpawnContext, BrokerSpawner, EgressJudge } from './broker-access.js';
 export { READ_ONLY_ROOT, type ReadOnlyTree } from './read-only-trees.js';
+export {
+  checkExecPipeline,
+  REQUIRED_EXEC_GATES,
+  type ExecGate,
+  type ExecGateSet,
+  type ExecPipeline,
+  type ExecPipelineDecl,
+} from './exec-pipeline.js';
 export type { RunSpec, SandboxMode, SandboxProvider, SpawnPlan } from './sandbox/provider.js';
 export { SERVICE_STATE, SERVICE_WORKSPACE, type ServiceProcess, type ServiceSpec } from './sandbox/service-sandbox.js';
 export { detectSandbox, type SandboxDetection } from './detect.js';

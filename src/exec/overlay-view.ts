@@ -7,7 +7,7 @@
  * Editing the workspace from outside while a command runs is unsupported (overlayfs leaves it undefined); a
  * pre-image changed meanwhile is caught at apply time as stale.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import {
   bulwarkError,
   describeCause,
@@ -17,6 +17,7 @@ import {
   ok,
   type Result,
   childPath,
+  nestedPath,
 } from '../core/index.js';
 import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
@@ -33,6 +34,8 @@ export interface OverlayViewOptions {
   readonly viewsDir: string;
   readonly quotaMb: number;
   readonly identity: SandboxIdentity;
+  /** The run directory and mount point of a parked holder (made at park time); else they are made here. */
+  readonly parked?: { readonly runDir: string; readonly mountPoint: string };
 }
 
 /** What the run left: its effect set to judge, or why there is nothing to apply. */
@@ -44,6 +47,8 @@ export type OverlayOutcome =
       readonly upper: string;
       /** The tree after the run (rebuilt from the upper layer) and before it, as the effect judge reads them. */
       readonly views: EffectViews;
+      /** The effect set read again against the workspace as it is now (after the operator took their time). */
+      rescan(): EffectSet;
     }
   | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
 
@@ -60,10 +65,26 @@ export interface OverlayView {
  * Where merged views are mounted (inside each run's private namespace): a directory every user can traverse, so
  * the unprivileged sandbox user can reach the view. On the host only an empty directory shows.
  */
-const MOUNT_PARENT = '/tmp';
+export const MOUNT_PARENT = '/tmp';
 
 function viewError(code: string, message: string): BulwarkError {
   return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7' });
+}
+
+/**
+ * An upper layer of directories only, from the holder's list (`find -printf '%m %P\0'`, parents first): each
+ * directory made with its permission bits. Throws on an entry it does not understand: nothing misread is judged.
+ */
+export function rebuildDirs(upper: string, list: Buffer): void {
+  mkdirSync(upper, { mode: 0o700 });
+  for (const raw of list.toString('utf8').split('\0')) {
+    if (raw === '') continue;
+    const m = /^([0-7]{1,4}) (.+)$/s.exec(raw);
+    if (!m?.[1] || !m[2]) throw new SyntaxError(`unexpected entry in the upper layer's directory list: ${raw}`);
+    const dir = nestedPath(upper, m[2]);
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, parseInt(m[1], 8));
+  }
 }
 
 export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, BulwarkError> {
@@ -76,16 +97,17 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
       ),
     );
   const id = `${Date.now()}-${randomHex(6)}`;
-  const runDir = childPath(o.viewsDir, id);
-  const mountPoint = childPath(MOUNT_PARENT, `bulwark-view-${id}`);
-  try {
-    mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });
-    mkdirSync(runDir, { mode: 0o700 });
-    mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
-    mkdirSync(mountPoint, { mode: 0o700 });
-  } catch (cause) {
-    return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
-  }
+  const runDir = o.parked?.runDir ?? childPath(o.viewsDir, id);
+  const mountPoint = o.parked?.mountPoint ?? childPath(MOUNT_PARENT, `bulwark-view-${id}`);
+  if (!o.parked)
+    try {
+      mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });
+      mkdirSync(runDir, { mode: 0o700 });
+      mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
+      mkdirSync(mountPoint, { mode: 0o700 });
+    } catch (cause) {
+      return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
+    }
   const spec: OverlaySpec = {
     runDir,
     mountPoint,
@@ -141,14 +163,17 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           gate: 'L11.7',
           reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
         });
-      if (status !== 'done' && status !== 'empty')
+      if (status !== 'done' && status !== 'empty' && status !== 'dirs')
         return err(viewError('status', `the view ended in an unknown state: ${status}`));
       try {
         const upper = childPath(runDir, 'upper');
         // The holder copied nothing: the command wrote nothing.
         if (status === 'empty') mkdirSync(upper, { mode: 0o700 });
+        // Only directories: rebuilt from their list, as the copy would have made them (the scan reads their modes).
+        if (status === 'dirs') rebuildDirs(upper, readFileSync(childPath(runDir, 'dirs')));
         const xattrs = parseXattrDump(read('xattrs'));
-        const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
+        const rescan = () => scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
+        const set = rescan();
         // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
         const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
         return ok({
@@ -156,6 +181,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           set,
           upper,
           views: { before, after: mergedView(set.root, upper, before, o.workspace) },
+          rescan,
         });
       } catch (cause) {
         return err(

@@ -5,8 +5,8 @@
  * (host-executed/table.ts) at the workspace root and in its `.git`, as far as a path without a wildcard can name
  * them — deeper or wildcard paths are only caught by the effect check, which needs the copy-on-write view.
  */
-import { lstatSync, mkdirSync, renameSync } from 'node:fs';
-import { randomHex, childPath } from '../core/index.js';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync } from 'node:fs';
+import { absoluteFrom, childPath, isInside, randomHex, relativeTo } from '../core/index.js';
 import { HOST_EXECUTED, type HostExecutedRule } from './host-executed/index.js';
 
 export interface ProtectedEntry {
@@ -61,6 +61,64 @@ export function protectedEntries(extra: readonly string[] = []): ProtectedEntry[
       whenMissing: rel.startsWith(`${ROOT_GIT_DIR}/`) ? 'placeholder' : 'quarantine',
     });
   }
+  return out;
+}
+
+/** Largest `.git` or `commondir` pointer file read (git's own are one short line). */
+const POINTER_MAX = 4096;
+
+function readPointer(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+    throw cause;
+  }
+  try {
+    const buf = Buffer.alloc(POINTER_MAX);
+    return buf.subarray(0, readSync(fd, buf, 0, POINTER_MAX, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A pointer's target inside the workspace (relative), or undefined when it names nothing there. */
+function pointerInside(workspace: string, base: string, value: string | undefined): string | undefined {
+  if (!value?.trim()) return undefined;
+  let real: string;
+  try {
+    real = realpathSync(absoluteFrom(base, value.trim()));
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+  const rel = relativeTo(workspace, real);
+  return isInside(workspace, real) && rel !== '' && kindOf(real) === 'dir' ? rel : undefined;
+}
+
+/**
+ * When the workspace's `.git` is a file (a linked worktree, a submodule): the file itself, and the `.git` entries of
+ * `entries` again in each git directory it leads to inside the workspace (its `gitdir:`, that one's `commondir`) —
+ * where the host's git reads config and hooks from. `workspace` is a real path. Targets outside the workspace are
+ * not reachable from the sandbox at all.
+ */
+export function linkedGitEntries(workspace: string, entries: readonly ProtectedEntry[]): ProtectedEntry[] {
+  const dotgit = childPath(workspace, ROOT_GIT_DIR);
+  if (kindOf(dotgit) !== 'file') return [];
+  const out: ProtectedEntry[] = [{ rel: ROOT_GIT_DIR, dir: false, whenMissing: 'quarantine' }];
+  const gitdir = pointerInside(workspace, workspace, /^gitdir:(.*)$/m.exec(readPointer(dotgit) ?? '')?.[1]);
+  const dirs: string[] = [];
+  if (gitdir) {
+    dirs.push(gitdir);
+    const gitdirAbs = childPath(workspace, ...gitdir.split('/'));
+    const common = pointerInside(workspace, gitdirAbs, readPointer(childPath(gitdirAbs, 'commondir')));
+    if (common && common !== gitdir) dirs.push(common);
+  }
+  for (const dir of dirs)
+    for (const e of entries)
+      if (e.rel.startsWith(`${ROOT_GIT_DIR}/`)) out.push({ ...e, rel: `${dir}${e.rel.slice(ROOT_GIT_DIR.length)}` });
   return out;
 }
 

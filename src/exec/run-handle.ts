@@ -42,6 +42,8 @@ export class RunHandle {
     if (prestarted) {
       this.child = prestarted.child;
       if (prestarted.seccompFd !== undefined) this.fds.push(prestarted.seccompFd);
+      // A parked view's directories go with the run, whether it used them or not.
+      if (prestarted.view) this.dirs.push(prestarted.view.runDir, prestarted.view.mountPoint);
     }
   }
 

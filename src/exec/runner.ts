@@ -1,11 +1,14 @@
 /**
- * Runs one command through the exec gates, in order (L12 tool policy sits above, in the tool-call pipeline):
+ * Runs one command through the exec gates in the order src/pipelines.ts declares (`execPipeline`; L12 tool policy
+ * sits above, in the tool-call pipeline). The gates are built here (exec-pipeline.ts says their shape):
  *
- *   L11.2 command policy → L11.3 env denylist → L11.4 working directory (safePath)
- *   → L11.5 OS sandbox: hold the run's processes (cgroup, or a sandbox started ahead) → broker session
- *     → workspace view (a copy-on-write overlay, quota L11.8) → L11.6 child env allow-list inside the
- *     provider's plan → spawn → wait (timeout and abort kill) → cgroup empty (overlay unmounted)
- *   → L11.7 effects: judge the effect set, hold it for the operator or refuse it, apply and journal → audit → release.
+ *   L11.2 command policy → L11.3 env denylist → L11.4 working directory (safePath, then the workspace lock)
+ *   → L11.6 child env allow-list → L11.8 write quota
+ *   → L11.5 OS sandbox: hold the run's processes (cgroup, or a sandbox parked ahead) → broker session → workspace
+ *     view (a copy-on-write overlay sized by the quota) → the provider's plan with the child env → spawn → wait
+ *     (timeout and abort kill) → cgroup empty (overlay unmounted)
+ *   → L11.7 effects: judge the effect set, hold it for the operator or refuse it, apply and journal → audit.
+ *   Then, whatever happened: broker session closed, sandbox released, workspace unlocked.
  *
  * Without copy-on-write views (not root, no overlayfs) the view is the workspace itself with persistence paths
  * read-only and quarantined (L11.7 reported degraded).
@@ -34,14 +37,23 @@ import type { ExecConfig } from '../config/index.js';
 import { buildChildEnv, checkModelEnv } from './env-policy.js';
 import { protectedEntries, type ProtectedEntry } from './protected-paths.js';
 import { RunHandle } from './run-handle.js';
-import type { RunSpec, SandboxMode, SandboxProvider } from './sandbox/provider.js';
+import type { ChildPaths, RunSpec, SandboxMode, SandboxProvider } from './sandbox/provider.js';
 import { spawnRun, type Exit } from './spawn.js';
 import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport } from './effects-gate.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
 import { readOnlyBinds, type ReadOnlyTree } from './read-only-trees.js';
-import { WorkspaceLocks } from './workspace-locks.js';
+import { WorkspaceLease, WorkspaceLocks } from './workspace-locks.js';
+import {
+  checkExecPipeline,
+  requiredExecPipeline,
+  type ExecGate,
+  type ExecGateSet,
+  type ExecItem,
+  type ExecPipeline,
+  type ExecPipelineDecl,
+} from './exec-pipeline.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -100,6 +112,11 @@ export interface ExecRunnerDeps {
   readonly quarantineDir?: string;
   /** Copy-on-write views and their judge (L11.7/L11.8); absent when the host cannot mount them. */
   readonly effects?: EffectsDeps & { readonly viewsDir: string };
+  /**
+   * The order of the exec gates, as declared in src/pipelines.ts (`execPipeline`); without it the required gates
+   * alone, in their required order (a one-shot CLI run). A list that lacks one or misorders them runs nothing.
+   */
+  readonly pipeline?: ExecPipelineDecl;
 }
 
 /** Turns whose created files are remembered (a file the agent made in this turn may go without asking). */
@@ -116,15 +133,12 @@ interface AuditAt {
   readonly shown: string;
 }
 
-/** A run that passed L11.2–L11.4: what the sandbox step works from. */
-interface CheckedRun extends AuditAt {
+/** A run that passed L11.2–L11.4 and L11.6: what the sandbox and effects steps work from. */
+interface CheckedRun extends ExecItem {
   /** Real path of the workspace. */
-  readonly workspace: string;
+  readonly real: string;
   readonly cwd: RunSpec['cwd'];
-  readonly command: string;
-  /** The variables the model passed, checked by L11.3. */
-  readonly modelEnv: Record<string, string>;
-  readonly req: ExecRequest;
+  readonly childEnv: (paths: ChildPaths) => Record<string, string>;
 }
 
 export class ExecRunner {
@@ -141,11 +155,18 @@ export class ExecRunner {
   /** Runs that started from a sandbox prepared ahead (the rest joined their cgroup during the run). */
   parkedRuns = 0;
 
+  /** The exec gates in the declared order: what every run passes, and nothing else. */
+  readonly pipeline: ExecPipeline;
+  /** The declared list, checked: a list that lacks a required gate or misorders them runs nothing. */
+  readonly checked: Result<ExecPipeline, BulwarkError>;
+
   constructor(private readonly deps: ExecRunnerDeps) {
     this.config = deps.config;
     this.provider = deps.provider;
     this.bus = deps.bus;
     this.protectedList = protectedEntries(deps.config.protectedPaths);
+    this.pipeline = (deps.pipeline ?? requiredExecPipeline)(this.gates());
+    this.checked = checkExecPipeline(this.pipeline);
   }
 
   get mode(): SandboxMode {
@@ -182,132 +203,195 @@ export class ExecRunner {
 
   async run(workspace: string, req: ExecRequest, ctx: EventContext = {}): Promise<Result<ExecOutcome, BulwarkError>> {
     const command = typeof req.command === 'string' ? req.command : '';
-    const at: AuditAt = { ctx, shown: command.slice(0, SHOWN_COMMAND_CHARS) };
-
-    // L11.2: the command policy, on the parsed command line.
-    const verdict = evaluateCommand(command);
-    if (verdict.decision === 'deny')
-      return this.refuse(
-        'L11.2',
-        bulwarkError(
-          'exec.command.denied',
-          `command refused by rule ${verdict.ruleId}: ${verdict.reason} (matched: ${verdict.segment ?? command.slice(0, 200)})`,
-          { details: { rule: verdict.ruleId, segment: verdict.segment } },
-        ),
-        at,
-        { rule: verdict.ruleId, segment: verdict.segment },
-      );
-
-    // L11.3: the variables the model passes.
-    const modelEnv = checkModelEnv(req.env);
-    if (!modelEnv.ok) return this.refuse('L11.3', modelEnv.error, at);
-
-    // L11.4: the working directory stays inside the workspace, symlinks resolved.
-    let ws: string;
+    const shown = command.slice(0, SHOWN_COMMAND_CHARS);
+    if (!this.checked.ok) return this.failed('L11', this.checked.error, { ctx, shown });
+    let item: ExecItem = { workspace, req, command, ctx, shown, cleanups: [] };
+    const { cleanups } = item;
     try {
-      ws = realpathSync(workspace);
-    } catch (cause) {
-      const missing = `the workspace ${workspace} does not exist: ${describeCause(cause)}`;
-      return this.failed('L11.4', bulwarkError('exec.workspace', missing), at);
-    }
-    // One run at a time per workspace: the persistence-path mounts are planned from what is on disk, and a
-    // concurrent run in the same workspace could swap a path for a symlink between the check and bwrap's bind.
-    const unlock = await this.locks.acquire(ws);
-    try {
-      const cwd = safePath(ws, req.cwd ?? '.');
-      if (!cwd.ok) return this.refuse('L11.4', { ...cwd.error, code: `exec.cwd.${cwd.error.code}` }, at);
-      const cwdRel = relativeTo(ws, cwd.value);
-      return await this.sandboxed({
-        ...at,
-        workspace: ws,
-        cwd: { rel: cwdRel, host: cwd.value },
-        command,
-        modelEnv: modelEnv.value,
-        req,
-      });
+      for (const gate of this.pipeline) {
+        let r: Result<ExecItem, BulwarkError>;
+        try {
+          r = await gate.run(item);
+        } catch (cause) {
+          const why = `${gate.layer} (${gate.name}) failed, so the command was refused: ${describeCause(cause)}`;
+          return this.failed(gate.layer, bulwarkError('exec.gate_failed', why, { status: 500 }), item);
+        }
+        if (!r.ok) return r;
+        item = r.value;
+      }
     } finally {
-      unlock();
+      for (const release of cleanups.splice(0).reverse()) await release();
     }
+    if (!item.outcome)
+      return this.failed(
+        'L11',
+        bulwarkError('exec.no_outcome', 'the exec pipeline ended without settling the run (see src/pipelines.ts)'),
+        item,
+      );
+    return ok(item.outcome);
   }
 
-  /** L11.5, with L11.6 in the provider's plan: the command in the OS sandbox, from hold to release. */
-  private async sandboxed(run: CheckedRun): Promise<Result<ExecOutcome, BulwarkError>> {
+  /** The exec gates; the declaration (src/pipelines.ts) picks their order. */
+  private gates(): ExecGateSet {
+    const gate = (layer: GateId, name: string, run: ExecGate['run']): ExecGate => ({ layer, name, run });
+    return {
+      command: gate('L11.2', 'command policy', async (item) => {
+        const { command } = item;
+        const verdict = evaluateCommand(command);
+        if (verdict.decision === 'deny')
+          return this.refuse(
+            'L11.2',
+            bulwarkError(
+              'exec.command.denied',
+              `command refused by rule ${verdict.ruleId}: ${verdict.reason} (matched: ${verdict.segment ?? command.slice(0, 200)})`,
+              { details: { rule: verdict.ruleId, segment: verdict.segment } },
+            ),
+            item,
+            { rule: verdict.ruleId, segment: verdict.segment },
+          );
+        return ok(item);
+      }),
+      env: gate('L11.3', 'environment denylist', async (item) => {
+        const modelEnv = checkModelEnv(item.req.env);
+        if (!modelEnv.ok) return this.refuse('L11.3', modelEnv.error, item);
+        return ok({ ...item, modelEnv: modelEnv.value });
+      }),
+      workdir: gate('L11.4', 'working directory (safePath)', async (item) => {
+        let ws: string;
+        try {
+          ws = realpathSync(item.workspace);
+        } catch (cause) {
+          const missing = `the workspace ${item.workspace} does not exist: ${describeCause(cause)}`;
+          return this.failed('L11.4', bulwarkError('exec.workspace', missing), item);
+        }
+        // One run at a time per workspace: the persistence-path mounts are planned from what is on disk, and a
+        // concurrent run in the same workspace could swap a path for a symlink between the check and bwrap's bind.
+        const lease = await WorkspaceLease.take(this.locks, ws);
+        item.cleanups.push(() => lease.release());
+        const cwd = safePath(ws, item.req.cwd ?? '.');
+        if (!cwd.ok) return this.refuse('L11.4', { ...cwd.error, code: `exec.cwd.${cwd.error.code}` }, item);
+        return ok({ ...item, real: ws, cwd: { rel: relativeTo(ws, cwd.value), host: cwd.value }, lease });
+      }),
+      childEnv: gate('L11.6', 'child environment allow-list', async (item) => {
+        const extra = item.modelEnv;
+        if (!extra) return this.misdeclared('L11.6', 'the checked variables (L11.3)', item);
+        // Nothing of the daemon's environment: the allow-list, the model's checked variables, the paths.
+        return ok({ ...item, childEnv: (paths: ChildPaths) => buildChildEnv({ ...paths, extra }) });
+      }),
+      quota: gate('L11.8', 'workspace write quota', async (item) =>
+        ok({ ...item, quotaMb: this.config.limits.workspaceWriteMb }),
+      ),
+      sandbox: gate('L11.5', 'OS sandbox', (item) => this.sandboxed(item)),
+      effects: gate('L11.7', 'exec effects', async (item) => {
+        const ran = item.ran;
+        if (!ran) return this.misdeclared('L11.7', 'a finished run (L11.5)', item);
+        const run = item as CheckedRun;
+        const outcome = ran.overlay
+          ? await this.judge(run, ran.overlay, ran.exit)
+          : this.settle(run, ran.view as WorkspaceView, ran.exit);
+        if (!outcome.ok) return outcome;
+        return ok({ ...item, outcome: outcome.value });
+      }),
+    };
+  }
+
+  /** A gate did not find what an earlier gate establishes: the declared list dropped or reordered one. */
+  private misdeclared(gate: GateId, what: string, at: AuditAt): Result<never, BulwarkError> {
+    const why = `${gate} needs ${what}, which no earlier gate of the exec pipeline established; nothing ran (see src/pipelines.ts)`;
+    return this.failed(gate, bulwarkError('exec.gate_order', why), at);
+  }
+
+  /**
+   * L11.5, with L11.6's environment in the provider's plan and L11.8's quota on the view: the command in the OS
+   * sandbox, from hold to an empty cgroup. What holds the run is released when it leaves the pipeline.
+   */
+  private async sandboxed(item: ExecItem): Promise<Result<ExecItem, BulwarkError>> {
+    const { real, cwd, childEnv, quotaMb } = item;
+    if (real === undefined || !cwd) return this.misdeclared('L11.5', 'a checked working directory (L11.4)', item);
+    if (!childEnv) return this.misdeclared('L11.5', "the child's environment (L11.6)", item);
     const transactional = this.transactional;
-    const held = this.hold(!transactional);
+    if (transactional && quotaMb === undefined) return this.misdeclared('L11.5', 'the write quota (L11.8)', item);
+    const run: CheckedRun = { ...item, real, cwd, childEnv };
+    const held = this.hold(transactional ? 'view' : 'plain');
     if (!held.ok) return this.failed('L11.5', held.error, run);
     const handle = held.value;
-    let broker: BrokerSpawn | undefined;
-    try {
-      if (this.config.network === 'broker' && this.provider.supports('broker')) {
-        const opened = await this.openBroker(run.req.egress ? { ...run.ctx, egress: run.req.egress } : run.ctx);
-        if (!opened.ok) return this.failed('L11.5', opened.error, run);
-        broker = opened.value;
-      }
-      // The workspace as this run sees it: a copy-on-write view (L11.7, quota L11.8), else the workspace itself.
-      let overlay: OverlayView | undefined;
-      if (transactional && this.deps.effects) {
-        const opened = openOverlayView({
-          workspace: run.workspace,
-          viewsDir: this.deps.effects.viewsDir,
-          quotaMb: this.config.limits.workspaceWriteMb,
-          identity: sandboxIdentity(run.workspace, this.config.sandboxUser),
-        });
-        if (!opened.ok) return this.failed('L11.7', opened.error, run);
-        overlay = opened.value;
+    item.cleanups.push(() => this.release(handle));
+    if (this.config.network === 'broker' && this.provider.supports('broker')) {
+      const opened = await this.openBroker(run.req.egress ? { ...run.ctx, egress: run.req.egress } : run.ctx);
+      if (!opened.ok) return this.failed('L11.5', opened.error, run);
+      const broker = opened.value;
+      // The session's token dies with the run, whether it ran, failed or was refused.
+      item.cleanups.push(() => this.closeBroker(broker, run.ctx));
+      return this.inSandbox(item, run, handle, broker);
+    }
+    return this.inSandbox(item, run, handle);
+  }
+
+  private async inSandbox(
+    item: ExecItem,
+    run: CheckedRun,
+    handle: RunHandle,
+    broker?: BrokerSpawn,
+  ): Promise<Result<ExecItem, BulwarkError>> {
+    // The workspace as this run sees it: a copy-on-write view (L11.7, quota L11.8), else the workspace itself.
+    let overlay: OverlayView | undefined;
+    if (this.transactional && this.deps.effects) {
+      const opened = openOverlayView({
+        workspace: run.real,
+        viewsDir: this.deps.effects.viewsDir,
+        ...(handle.prestarted?.view ? { parked: handle.prestarted.view } : {}),
+        quotaMb: item.quotaMb ?? 0,
+        identity: sandboxIdentity(run.real, this.config.sandboxUser),
+      });
+      if (!opened.ok) return this.failed('L11.7', opened.error, run);
+      overlay = opened.value;
+      if (!handle.prestarted?.view) {
         handle.holdDir(overlay.runDir);
         handle.holdDir(overlay.mountPoint);
       }
-      const view = overlay
-        ? undefined
-        : openDirectView({
-            workspace: run.workspace,
-            protectedPaths: this.protectedList,
-            ...(this.deps.quarantineDir ? { quarantineDir: this.deps.quarantineDir } : {}),
-          });
-      // A copy-on-write run's sandbox user cannot reach the data dir: it gets a root-owned copy under /tmp.
-      const trees = readOnlyBinds(run.req.readOnly ?? [], overlay ? READ_ONLY_COPY_PARENT : undefined);
-      if (!trees.ok) return this.failed('L11.5', trees.error, run);
-      if (trees.value.copied) handle.holdDir(trees.value.copied);
-      const plan = this.provider.prepare({
-        workspace: view?.root ?? run.workspace,
-        ...(trees.value.binds.length ? { readOnly: trees.value.binds } : {}),
-        protectedPaths: view?.protectedPaths ?? [],
-        ...(overlay ? { overlay: overlay.spec } : {}),
-        cwd: run.cwd,
-        command: run.command,
-        // L11.6: nothing of the daemon's environment; the allow-list, the model's checked variables, the paths.
-        childEnv: (paths) => buildChildEnv({ ...paths, extra: run.modelEnv }),
-        limits: this.config.limits,
-        network: this.config.network,
-        ...(broker ? { broker } : {}),
-        ...(handle.cgroup ? { cgroup: handle.cgroup } : {}),
-        ...(handle.prestarted ? { prestarted: handle.prestarted } : {}),
-      });
-      if (!plan.ok)
-        return plan.error.status === 403
-          ? this.refuse('L11.5', plan.error, run)
-          : this.failed('L11.5', plan.error, run);
-      if (plan.value.cleanupDir) handle.holdDir(plan.value.cleanupDir);
-      this.warnings(run);
-
-      const exit = await spawnRun(plan.value, handle, {
-        ...(run.req.stdin !== undefined ? { stdin: run.req.stdin } : {}),
-        ...(run.req.signal ? { signal: run.req.signal } : {}),
-        timeoutMs: Math.min(Math.max(100, run.req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs),
-        maxOutputBytes: this.config.maxOutputBytes,
-        warn: (outcome, reason) => this.warn(run.ctx, outcome, reason),
-      });
-      if (!exit.ok) return this.failed('L11.5', exit.error, run);
-
-      // What the run changed is read once nothing of it is left running.
-      await handle.emptied();
-      if (overlay) return await this.judge(run, overlay, exit.value);
-      return this.settle(run, view as WorkspaceView, exit.value);
-    } finally {
-      // The session's token dies with the run, whether it ran, failed or was refused.
-      if (broker) await this.closeBroker(broker, run.ctx);
-      this.release(handle);
     }
+    const view = overlay
+      ? undefined
+      : openDirectView({
+          workspace: run.real,
+          protectedPaths: this.protectedList,
+          ...(this.deps.quarantineDir ? { quarantineDir: this.deps.quarantineDir } : {}),
+        });
+    // A copy-on-write run's sandbox user cannot reach the data dir: it gets a root-owned copy under /tmp.
+    const trees = readOnlyBinds(run.req.readOnly ?? [], overlay ? READ_ONLY_COPY_PARENT : undefined);
+    if (!trees.ok) return this.failed('L11.5', trees.error, run);
+    if (trees.value.copied) handle.holdDir(trees.value.copied);
+    const plan = this.provider.prepare({
+      workspace: view?.root ?? run.real,
+      ...(trees.value.binds.length ? { readOnly: trees.value.binds } : {}),
+      protectedPaths: view?.protectedPaths ?? [],
+      ...(overlay ? { overlay: overlay.spec } : {}),
+      cwd: run.cwd,
+      command: run.command,
+      childEnv: run.childEnv,
+      limits: this.config.limits,
+      network: this.config.network,
+      ...(broker ? { broker } : {}),
+      ...(handle.cgroup ? { cgroup: handle.cgroup } : {}),
+      ...(handle.prestarted ? { prestarted: handle.prestarted } : {}),
+    });
+    if (!plan.ok)
+      return plan.error.status === 403 ? this.refuse('L11.5', plan.error, run) : this.failed('L11.5', plan.error, run);
+    if (plan.value.cleanupDir) handle.holdDir(plan.value.cleanupDir);
+    this.warnings(run);
+
+    const exit = await spawnRun(plan.value, handle, {
+      ...(run.req.stdin !== undefined ? { stdin: run.req.stdin } : {}),
+      ...(run.req.signal ? { signal: run.req.signal } : {}),
+      timeoutMs: Math.min(Math.max(100, run.req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs),
+      maxOutputBytes: this.config.maxOutputBytes,
+      warn: (outcome, reason) => this.warn(run.ctx, outcome, reason),
+    });
+    if (!exit.ok) return this.failed('L11.5', exit.error, run);
+
+    // What the run changed is read once nothing of it is left running.
+    await handle.emptied();
+    return ok({ ...item, ran: { exit: exit.value, ...(overlay ? { overlay } : {}), ...(view ? { view } : {}) } });
   }
 
   /** The run is over and its cgroup empty: the view applies what it changed, and the run is audited. */
@@ -346,11 +430,11 @@ export class ExecRunner {
     const turn = run.ctx.traceId;
     const { report, created } = await judgeEffects(effects, {
       outcome: settled.value,
-      workspace: run.workspace,
+      workspace: run.real,
       command: run.command,
       cwd: run.cwd.rel,
-      createdThisTurn: this.createdThisTurn(run.workspace, turn),
-      ...(run.req.approveEffects ? { approve: run.req.approveEffects } : {}),
+      createdThisTurn: this.createdThisTurn(run.real, turn),
+      ...(run.req.approveEffects ? { approve: this.awayFromLock(run.req.approveEffects, run.lease) } : {}),
       ...(run.req.dryRun ? { dryRun: true } : {}),
       meta: {
         ...(turn ? { turn } : {}),
@@ -358,7 +442,7 @@ export class ExecRunner {
         ...(run.ctx.agentId ? { agentId: run.ctx.agentId } : {}),
       },
     });
-    this.noteCreated(run.workspace, turn, created);
+    this.noteCreated(run.real, turn, created);
     if (
       report.status === 'refused' ||
       report.status === 'held-denied' ||
@@ -394,10 +478,30 @@ export class ExecRunner {
     return ok(o);
   }
 
-  /** The run's process bound: a sandbox started ahead in its own cgroup, else a cgroup from the pool. */
-  private hold(prestart: boolean): Result<RunHandle, BulwarkError> {
+  /**
+   * The operator is asked without the workspace lock: other runs in the workspace go on while the turn waits, and the
+   * held effects are re-read against the workspace once the lock is back (judgeEffects refuses them if they differ
+   * from what was shown).
+   */
+  private awayFromLock(approve: ApproveEffects, lease: WorkspaceLease | undefined): ApproveEffects {
+    if (!lease) return approve;
+    return async (held) => {
+      lease.release();
+      try {
+        return await approve(held);
+      } finally {
+        await lease.retake();
+      }
+    };
+  }
+
+  /**
+   * The run's process bound: a sandbox started ahead in its own cgroup (a parked bwrap, or a parked holder of a
+   * copy-on-write view), else a cgroup from the pool.
+   */
+  private hold(kind: 'plain' | 'view'): Result<RunHandle, BulwarkError> {
     const problem = (outcome: string, reason: string) => this.warn({}, outcome, reason);
-    const prestarted = prestart ? this.provider.takePrestarted?.() : undefined;
+    const prestarted = kind === 'view' ? this.provider.takePrestartedView?.() : this.provider.takePrestarted?.();
     if (prestarted) {
       this.parkedRuns++;
       const h = new RunHandle(prestarted.cgroup, this.deps.cgroups, problem, prestarted);

@@ -24,6 +24,8 @@ import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
+import { MOUNT_PARENT } from './overlay-view.js';
+import type { ExecPipelineDecl } from './exec-pipeline.js';
 import { ExecRunner } from './runner.js';
 import { usableSandboxUser } from './sandbox-identity.js';
 import { BwrapProvider, type BwrapHost } from './sandbox/bwrap.js';
@@ -59,6 +61,8 @@ export interface StartExecOptions {
   readonly leakCheck?: (text: string) => string | undefined;
   /** Audits a journal entry dropped to make room. */
   readonly onJournalDrop?: (workspace: string, entryId: string, bytes: number) => void;
+  /** The order of the exec gates (src/pipelines.ts `execPipeline`); the required gates alone when absent. */
+  readonly pipeline?: ExecPipelineDecl;
 }
 
 export interface ExecService extends LayerReporter {
@@ -199,6 +203,18 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
               limits: config.limits,
               onError: warn('parked-sandbox'),
             },
+            ...(overlay.available
+              ? {
+                  parkViews: {
+                    cgroups,
+                    count: opts.parkedSandboxes ?? PARKED_DEFAULT,
+                    limits: config.limits,
+                    viewsDir: childPath(opts.runtimeDir, 'views'),
+                    mountParent: MOUNT_PARENT,
+                    onError: warn('parked-view'),
+                  },
+                }
+              : {}),
           }
         : {}),
     });
@@ -220,6 +236,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     ...(cgroups ? { cgroups } : {}),
     ...(opts.brokerSpawner ? { brokerSpawner: opts.brokerSpawner } : {}),
     quarantineDir: childPath(opts.runtimeDir, 'quarantine'),
+    ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
     ...(journal
       ? {
           effects: {
@@ -234,6 +251,10 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         }
       : {}),
   });
+  if (!runner.checked.ok) {
+    runner.killAll();
+    return err(runner.checked.error);
+  }
   const sandboxUser = usableSandboxUser(config.sandboxUser);
   const reports = execGateReports({
     config,

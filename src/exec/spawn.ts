@@ -8,6 +8,7 @@ import { openSync } from 'node:fs';
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { HeadTailBuffer } from './output-buffer.js';
 import type { RunHandle } from './run-handle.js';
+import { PARAMS_FD, startParkedView } from './sandbox/overlay-holder.js';
 import { ALIVE_FD, ARGS_FD, type SpawnPlan } from './sandbox/provider.js';
 
 export interface SpawnIo {
@@ -37,6 +38,19 @@ function failed(code: string, what: string, cause: unknown): Result<never, Bulwa
 
 /** The child of a plan, started (or adopted) with the descriptors the plan asks for. */
 function start(plan: SpawnPlan, handle: RunHandle, stdin: boolean): Result<ChildProcess, BulwarkError> {
+  if (plan.prestarted && plan.view) {
+    const child = plan.prestarted.child;
+    const params = (child.stdio as unknown as ReadonlyArray<NodeJS.WritableStream | null | undefined>)[PARAMS_FD];
+    try {
+      if (child.pid === undefined || !params) throw new Error('the parked holder has no pid or parameter pipe');
+      // A holder that died meanwhile: the run ends with its exit status, and nothing was mounted.
+      params.on('error', () => handle.kill());
+      startParkedView(child.pid, params, plan.view);
+    } catch (cause) {
+      return failed('exec.spawn', 'cannot hand the parked copy-on-write view its run', cause);
+    }
+    return ok(child);
+  }
   if (plan.prestarted) return ok(plan.prestarted.child);
   let seccompFd: number | undefined;
   try {

@@ -16,3 +16,32 @@ export class WorkspaceLocks {
     };
   }
 }
+
+/**
+ * One run's hold on its workspace: released while the run waits for the operator (other runs may go on meanwhile,
+ * and what they change is caught when the held effects are re-checked) and taken again before anything is applied.
+ */
+export class WorkspaceLease {
+  private unlock: (() => void) | undefined;
+
+  private constructor(
+    private readonly locks: WorkspaceLocks,
+    private readonly workspace: string,
+  ) {}
+
+  static async take(locks: WorkspaceLocks, workspace: string): Promise<WorkspaceLease> {
+    const lease = new WorkspaceLease(locks, workspace);
+    await lease.retake();
+    return lease;
+  }
+
+  async retake(): Promise<void> {
+    if (!this.unlock) this.unlock = await this.locks.acquire(this.workspace);
+  }
+
+  release(): void {
+    const unlock = this.unlock;
+    this.unlock = undefined;
+    unlock?.();
+  }
+}

@@ -7,7 +7,7 @@
  * `root` is its merged directory; `settle` reads the effects from the upper layer once the cgroup is empty.
  */
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
-import { missingCreatable, quarantineNew, type ProtectedEntry } from './protected-paths.js';
+import { linkedGitEntries, missingCreatable, quarantineNew, type ProtectedEntry } from './protected-paths.js';
 
 export interface ViewOutcome {
   /** Persistence paths the command created (e.g. .bashrc, .mcp.json), moved out of the workspace. */
@@ -33,10 +33,12 @@ export interface DirectViewOptions {
 
 /** The workspace itself, bound read-write, with new persistence files quarantined after the run. */
 export function openDirectView(o: DirectViewOptions): WorkspaceView {
-  const creatable = o.quarantineDir ? missingCreatable(o.workspace, o.protectedPaths) : [];
+  // A linked worktree's git directory is protected like `.git` (git reads its config and hooks from there).
+  const protectedPaths = [...o.protectedPaths, ...linkedGitEntries(o.workspace, o.protectedPaths)];
+  const creatable = o.quarantineDir ? missingCreatable(o.workspace, protectedPaths) : [];
   return {
     root: o.workspace,
-    protectedPaths: o.protectedPaths,
+    protectedPaths,
     settle() {
       if (!o.quarantineDir || creatable.length === 0) return ok({ quarantined: [] });
       try {

@@ -11,7 +11,15 @@ import { bulwarkError } from '../../src/core/errors.js';
 import { GATES, LAYERS, type GateId } from '../../src/core/layers.js';
 import type { Gate } from '../../src/core/pipeline.js';
 import { err } from '../../src/core/result.js';
-import { EXEC_GATES } from '../../src/pipelines.js';
+import { EXEC_GATES, execPipeline } from '../../src/pipelines.js';
+import { checkExecPipeline, REQUIRED_EXEC_GATES, type ExecGate } from '../../src/exec/exec-pipeline.js';
+import { startExec } from '../../src/exec/service.js';
+import { ExecConfigSchema } from '../../src/config/sections/exec.js';
+import { EventBus } from '../../src/core/events.js';
+import { offlineView } from '../../src/daemon.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { collect, makeHarness, turn, type Harness } from '../agent/helpers.js';
 import { startE2E, type E2E } from '../e2e/support.js';
 import { reply, scriptFrom, startFakeProvider, type FakeProvider } from '../support/fake-provider.js';
@@ -208,5 +216,87 @@ describe('layer catalogue', () => {
     // …and the exec service reports each of them, as the guard reports L10.
     for (const id of EXEC_GATES) expect(owners.get(id)).toEqual(['exec']);
     expect(owners.get('L10')).toEqual(['net']);
+  });
+});
+
+describe('the exec boundary runs its declared gates, all of them, in order', () => {
+  const recordedExec = (gate: ExecGate, seen: GateId[]): ExecGate => ({
+    layer: gate.layer,
+    name: gate.name,
+    run(item) {
+      seen.push(gate.layer);
+      return gate.run(item);
+    },
+  });
+
+  it('one exec passes L11.2 → L11.3 → L11.4 → L11.6 → L11.8 → L11.5 → L11.7, the declared list', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bulwark-exec-order-'));
+    const seen: GateId[] = [];
+    const svc = startExec({
+      config: ExecConfigSchema.parse({ sandboxUser: 'root' }),
+      runtimeDir: join(root, 'rt'),
+      journalDir: join(root, 'journal'),
+      parkedSandboxes: 0,
+      bus: new EventBus(),
+      pipeline: (g) => execPipeline(g).map((gate) => recordedExec(gate, seen)),
+    });
+    try {
+      if (!svc.ok || !svc.value.runner) throw new Error('exec is not available on this host');
+      const r = await svc.value.runner.run(root, { command: 'echo hi' });
+      expect(r.ok && r.value.stdout).toBe('hi\n');
+      expect(seen).toEqual(['L11.2', 'L11.3', 'L11.4', 'L11.6', 'L11.8', 'L11.5', 'L11.7']);
+      expect(svc.value.runner.pipeline.map((g) => g.layer)).toEqual(seen);
+      // A refusal stops the list at the gate that refused.
+      seen.length = 0;
+      const refused = await svc.value.runner.run(root, { command: 'echo hi', env: { LD_PRELOAD: '/x.so' } });
+      expect(refused.ok ? 'ran' : refused.error.layer).toBe('L11.3');
+      expect(seen).toEqual(['L11.2', 'L11.3']);
+    } finally {
+      if (svc.ok) svc.value.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('exec does not start with a list that lacks a required gate or runs two out of order', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bulwark-exec-order-'));
+    try {
+      const start = (pipeline: Parameters<typeof startExec>[0]['pipeline']) =>
+        startExec({
+          config: ExecConfigSchema.parse({}),
+          runtimeDir: join(root, 'rt'),
+          parkedSandboxes: 0,
+          bus: new EventBus(),
+          ...(pipeline ? { pipeline } : {}),
+        });
+      for (const id of REQUIRED_EXEC_GATES) {
+        const r = start((g) => execPipeline(g).filter((gate) => gate.layer !== id));
+        expect(r.ok ? `started without ${id}` : r.error.code).toBe('exec.gate_missing');
+      }
+      // The sandbox before the working directory is checked; effects judged before the run.
+      const swapped = start((g) => [g.command, g.env, g.childEnv, g.quota, g.sandbox, g.workdir, g.effects]);
+      expect(swapped.ok ? 'started' : swapped.error.code).toBe('exec.gate_order');
+      const late = start((g) => [g.command, g.env, g.workdir, g.childEnv, g.quota, g.effects, g.sandbox]);
+      expect(late.ok ? 'started' : late.error.message).toMatch(/runs L11.7 before L11.5/);
+      const declared = start(execPipeline);
+      expect(declared.ok).toBe(true);
+      if (declared.ok) {
+        expect(checkExecPipeline(declared.value.runner?.pipeline ?? []).ok).toBe(true);
+        declared.value.stop();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('`bulwark layers --pipelines` shows the exec boundary as the runner runs it', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-exec-order-'));
+    try {
+      const view = offlineView(dataDir);
+      if (!view.ok) throw new Error(view.error.message);
+      const exec = view.value.pipelines.find((p) => p.boundary === 'exec');
+      expect(exec?.gates.map((g) => g.id)).toEqual(['L11.2', 'L11.3', 'L11.4', 'L11.6', 'L11.8', 'L11.5', 'L11.7']);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

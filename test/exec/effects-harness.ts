@@ -36,7 +36,6 @@ export function startHarness(
     config: ExecConfigSchema.parse({ sandboxUser: 'root', ...config }),
     runtimeDir: join(root, 'rt'),
     journalDir: join(root, 'journal'),
-    parkedSandboxes: 0,
     bus,
     ...(leakCheck ? { leakCheck } : {}),
   });

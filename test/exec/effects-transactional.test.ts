@@ -273,6 +273,40 @@ describe('refusals and limits', () => {
     expect(existsSync(join(ws, 'a.txt'))).toBe(true);
   });
 
+  it('the workspace is not locked while the operator decides: another run goes on, and an approval still applies', async () => {
+    h = startHarness();
+    seed(h.workspace);
+    const ws = h.workspace;
+    const runner = h.svc.runner!;
+    let meanwhile: Awaited<ReturnType<typeof runner.run>> | undefined;
+    const o = await effects('rm a.txt', async () => {
+      // Before, this second run waited for the lock the held run kept: the turn and the operator deadlocked.
+      meanwhile = await runner.run(ws, { command: 'echo other > other.txt' }, { traceId: 'turn-2' });
+      return { approved: true, reason: 'ok' };
+    });
+    expect(meanwhile?.ok && meanwhile.value.effects?.status).toBe('applied');
+    expect(readFileSync(join(ws, 'other.txt'), 'utf8')).toBe('other\n');
+    expect(o.effects).toMatchObject({ status: 'applied', held: true });
+    expect(existsSync(join(ws, 'a.txt'))).toBe(false);
+  });
+
+  it('an approval is refused as stale when a run applied meanwhile changed what the held run would apply', async () => {
+    h = startHarness();
+    seed(h.workspace);
+    const ws = h.workspace;
+    const runner = h.svc.runner!;
+    const o = await effects('rm a.txt && echo mine > new.txt', async (held) => {
+      expect(held.effects.map((e) => `${e.change} ${e.path}`)).toContain('created new.txt');
+      const other = await runner.run(ws, { command: 'echo theirs > new.txt' }, { traceId: 'turn-2' });
+      expect(other.ok && other.value.effects?.status).toBe('applied');
+      return { approved: true, reason: 'ok' };
+    });
+    expect(o.effects?.status).toBe('failed');
+    expect(o.effects?.reason).toMatch(/stale/);
+    expect(readFileSync(join(ws, 'new.txt'), 'utf8')).toBe('theirs\n');
+    expect(existsSync(join(ws, 'a.txt'))).toBe(true);
+  });
+
   it('a workspace path overlayfs cannot take is refused with the fix, before anything runs', async () => {
     h = startHarness();
     const odd = join(h.root, 'odd,lowerdir=x');

@@ -11,6 +11,7 @@ import { absoluteFrom, childPath, describeCause } from '../../core/index.js';
 import { detectSandbox, ExecConfigSchema, startExec, type ExecConfig } from '../../exec/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
+import type { CliServices } from '../program.js';
 import { describeEffects } from '../../agent/index.js';
 import { confirmAtTerminal } from '../input.js';
 import { action, fail, printJson, terminalSafe } from '../output.js';
@@ -30,7 +31,7 @@ function execConfigFrom(dataDir: string): ExecConfig | string {
   return parsed.data;
 }
 
-export function register(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext, services?: Pick<CliServices, 'execPipeline'>): void {
   const sandbox = program
     .command('sandbox')
     .description('L11 OS exec sandbox: try it and see its state')
@@ -138,6 +139,7 @@ ${examples(
             parkedSandboxes: 0,
             bus: audit.bus,
             journalDir: childPath(dd.value, 'journal'),
+            ...(services?.execPipeline ? { pipeline: services.execPipeline } : {}),
           });
           if (!svc.ok) {
             await audit.close();

@@ -12,6 +12,7 @@ import { buildBwrapArgs, type SystemLayout } from './bwrap-args.js';
 import type { EtcStubs } from './etc-stubs.js';
 import { GROUP_FD, holderArgv, MERGED_FD, PASSWD_FD } from './overlay-holder.js';
 import { ParkedBwrapPool } from './parked-bwrap.js';
+import { ParkedHolderPool } from './parked-holder.js';
 import {
   ALIVE_FD,
   ARGS_FD,
@@ -21,7 +22,7 @@ import {
   type SandboxProvider,
   type SpawnPlan,
 } from './provider.js';
-import { commandShell, PARKED_COMMAND_VAR, parkedShell } from './shell.js';
+import { commandShell, PARKED_COMMAND_VAR, parkedShell, parkedViewShell } from './shell.js';
 
 export const INSIDE_WORKSPACE = '/workspace';
 const INSIDE_TMP = '/tmp';
@@ -56,6 +57,19 @@ export interface BwrapProviderOptions {
     readonly limits: ExecConfig['limits'];
     readonly onError: (problem: string) => void;
   };
+  /**
+   * With a cgroup pool, overlay tools and a count above 0, that many overlay holders are parked ahead for
+   * transactional runs (not for network `broker`).
+   */
+  readonly parkViews?: {
+    readonly cgroups: CgroupPool;
+    readonly count: number;
+    readonly limits: ExecConfig['limits'];
+    /** Root-only directory for per-run view directories, and where merged views are mounted (see overlay-view.ts). */
+    readonly viewsDir: string;
+    readonly mountParent: string;
+    readonly onError: (problem: string) => void;
+  };
 }
 
 function refused(code: string, message: string): BulwarkError {
@@ -66,6 +80,7 @@ export class BwrapProvider implements SandboxProvider {
   readonly mode = 'bwrap' as const;
   private readonly host: BwrapHost;
   private readonly parked?: ParkedBwrapPool;
+  private readonly parkedViews?: ParkedHolderPool;
 
   constructor(o: BwrapProviderOptions) {
     this.host = o.host;
@@ -82,6 +97,24 @@ export class BwrapProvider implements SandboxProvider {
         o.park.count,
         o.park.onError,
       );
+    const v = o.parkViews;
+    if (v && v.count > 0 && o.host.overlayTools)
+      this.parkedViews = new ParkedHolderPool(
+        {
+          ...o.host.overlayTools,
+          bwrapPath: o.host.bwrapPath,
+          ...(o.host.seccompFile ? { seccompFile: o.host.seccompFile } : {}),
+          viewsDir: v.viewsDir,
+          mountParent: v.mountParent,
+          quotaKb: v.limits.workspaceWriteMb * 1024,
+          etcStubs: o.host.etcStubs,
+          shell: parkedViewShell(v.limits),
+          path: HOLDER_PATH,
+        },
+        v.cgroups,
+        v.count,
+        v.onError,
+      );
   }
 
   supports(): boolean {
@@ -94,6 +127,10 @@ export class BwrapProvider implements SandboxProvider {
 
   takePrestarted(): PrestartedSandbox | undefined {
     return this.parked?.take();
+  }
+
+  takePrestartedView(): PrestartedSandbox | undefined {
+    return this.parkedViews?.take();
   }
 
   prepare(spec: RunSpec): Result<SpawnPlan, BulwarkError> {
@@ -110,8 +147,9 @@ export class BwrapProvider implements SandboxProvider {
       return err(
         refused('exec.effects.unavailable', 'this host cannot run copy-on-write views (setpriv/unshare missing)'),
       );
-    // A transactional run is never given a parked bwrap: its sandbox must start inside the view's namespace.
-    const prestarted = overlay ? undefined : spec.prestarted;
+    // A transactional run is never given a parked bwrap (its sandbox must start inside the view's namespace), only
+    // a parked holder of a view; a plain run never a holder.
+    const prestarted = !!overlay === !!spec.prestarted?.view && spec.network !== 'broker' ? spec.prestarted : undefined;
     const args = buildBwrapArgs({
       bwrapPath: h.bwrapPath,
       layout: h.layout,
@@ -147,6 +185,18 @@ export class BwrapProvider implements SandboxProvider {
     // The options go through a pipe (--args), so the sandbox's /proc/1/cmdline shows no host path (workspace,
     // data dir) and no environment. The command after `--` must stay on the command line.
     const dashdash = args.indexOf('--');
+    if (overlay && prestarted)
+      // A parked holder has its bwrap command line already: the options and the command come through the pipe,
+      // the view's identity and workspace through the holder's parameter pipe.
+      return ok({
+        argv: [],
+        argsViaFd: [...args.slice(0, dashdash), '--setenv', PARKED_COMMAND_VAR, spec.command],
+        cwd: '/',
+        env: {},
+        joinsCgroupInside: false,
+        prestarted,
+        view: overlay,
+      });
     if (overlay && h.overlayTools)
       return ok({
         // The holder dies with the daemon (parent-death signal kept across exec), bwrap with the holder.
@@ -187,13 +237,15 @@ export class BwrapProvider implements SandboxProvider {
 
   idle(): void {
     this.parked?.refill();
+    this.parkedViews?.refill();
   }
 
   get busy(): boolean {
-    return this.parked?.busy ?? false;
+    return (this.parked?.busy ?? false) || (this.parkedViews?.busy ?? false);
   }
 
   close(): void {
     this.parked?.close();
+    this.parkedViews?.close();
   }
 }

@@ -16,23 +16,28 @@
  * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
  * directory under /tmp on the host; the overlay is mounted on it only inside the private namespace.
  */
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { childPath, nestedPath } from '../../core/index.js';
 
 /** Descriptors the holder opens for bwrap (after the plan's 3 seccomp, 4 options, 5 daemon-alive). */
 export const MERGED_FD = 6;
 export const PASSWD_FD = 7;
 export const GROUP_FD = 8;
+/** A parked holder's parameter pipe (a parked run has no daemon-alive pipe: the holder dies with the daemon). */
+export const PARAMS_FD = 5;
 
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
 
-export const OVERLAY_HOLDER = [
-  'set -u',
-  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
-  'st() { echo "$1" > "$R/status"; }',
-  'mount -t tmpfs -o "size=${Q}k,mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }',
-  // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
-  // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
-  'install -d -o "$U" -g "$G" -m "$MODE" "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
+/** The identity the sandbox runs as: numbers only (it reaches setpriv). */
+const CHECK_IDS = 'case "$U$G" in "" | *[!0-9]*) st params; exit 125;; esac';
+
+/** The overlay metadata of the upper directories (see effects/overlay-xattrs.ts), as paths relative to its root. */
+const XATTR_DUMP =
+  'cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
+
+/** From the overlay mount to the end of the run: the same for a holder started per run and a parked one. */
+const RUN_AND_KEEP = [
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
@@ -43,12 +48,56 @@ export const OVERLAY_HOLDER = [
   // into the view now is dropped with the namespace, and nothing of this run is applied.
   'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
   'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
+  // Only directories (what a tool that makes and removes a lock file leaves, e.g. `git status`): their list with
+  // modes and their overlay xattrs say everything, without the unmount, the quota check (directories use no
+  // blocks of the upper tmpfs) and the copy. bwrap's pid namespace is gone: nothing of the command still runs.
+  'find "$R/t/upper" -mindepth 1 \\( -type d -fprintf "$R/dirs" \'%m %P\\0\' \\) -o \\( -fprint "$R/other" -quit \\) 2>"$R/copy.err" || { st copy; exit "$rc"; }',
+  'if [ ! -s "$R/other" ]; then',
+  `  ${XATTR_DUMP}`,
+  '  st dirs; exit "$rc"',
+  'fi',
   'umount "$M" || { st busy; exit "$rc"; }',
   `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
-  '( cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . ) > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }',
+  XATTR_DUMP,
   'cp -a "$R/t/upper" "$R/upper" 2>"$R/copy.err" || { st copy; exit "$rc"; }',
   'st done',
   'exit "$rc"',
+];
+
+const MOUNT_UPPER =
+  'mount -t tmpfs -o "size=${Q}k,mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }';
+
+export const OVERLAY_HOLDER = [
+  'set -u',
+  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
+  'st() { echo "$1" > "$R/status"; }',
+  CHECK_IDS,
+  MOUNT_UPPER,
+  // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
+  // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
+  'install -d -o "$U" -g "$G" -m "$MODE" "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
+  ...RUN_AND_KEEP,
+].join('\n');
+
+/**
+ * A holder started ahead of its run (parked-holder.ts): it enters its mount namespace and mounts the upper tmpfs
+ * at once, says so with one byte on the parameter pipe (fd PARAMS_FD), and waits there — in its cgroup by then —
+ * for the run's parameters: the sandbox uid, gid and the workspace, one line each. The daemon makes upper/ and
+ * work/ through /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted
+ * anywhere but in its own namespace.
+ *
+ * $1 run dir · $2 quota KiB · $3 passwd · $4 group · $5 the merged mount point · $6… bwrap and its arguments.
+ */
+export const PARKED_HOLDER = [
+  'set -u',
+  'R=$1; Q=$2; PW=$3; GR=$4; M=$5; shift 5',
+  'st() { echo "$1" > "$R/status"; }',
+  MOUNT_UPPER,
+  `printf p >&${PARAMS_FD} || exit 125`,
+  `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} || exit 125`,
+  `exec ${PARAMS_FD}<&-`,
+  CHECK_IDS,
+  ...RUN_AND_KEEP,
 ].join('\n');
 
 export interface OverlaySpec {
@@ -94,4 +143,41 @@ export function holderArgv(
     o.rootMode,
     ...bwrap,
   ];
+}
+
+/** argv of a parked holder (after setpriv/unshare paths are filled in by the caller) around a fixed bwrap argv. */
+export function parkedHolderArgv(
+  o: { readonly runDir: string; readonly mountPoint: string; readonly quotaKb: number },
+  stubs: { passwd: string; group: string },
+  bwrap: readonly string[],
+): string[] {
+  return [
+    '/bin/sh',
+    '-c',
+    PARKED_HOLDER,
+    'bulwark-view',
+    o.runDir,
+    String(o.quotaKb),
+    stubs.passwd,
+    stubs.group,
+    o.mountPoint,
+    ...bwrap,
+  ];
+}
+
+/**
+ * Hands a parked holder its run: makes the upper and work directories on its tmpfs through its /proc root (no
+ * process spawned for that; nothing of the run has started in that namespace yet), then sends the identity and
+ * the workspace. Throws when the holder is gone (the run then fails to start, and nothing was mounted).
+ */
+export function startParkedView(pid: number, params: NodeJS.WritableStream, o: OverlaySpec): void {
+  const t = nestedPath(`/proc/${pid}/root`, `${o.runDir.replace(/^\/+/, '')}/t`);
+  const mode = parseInt(o.rootMode, 8);
+  for (const name of ['upper', 'work']) {
+    const d = childPath(t, name);
+    mkdirSync(d, { mode: 0o700 });
+    chownSync(d, o.uid, o.gid);
+    chmodSync(d, mode);
+  }
+  params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
 }

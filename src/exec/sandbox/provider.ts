@@ -60,6 +60,11 @@ export interface PrestartedSandbox {
   readonly cgroup: SandboxCgroup;
   /** The seccomp filter opened for it; closed when the run is released. */
   readonly seccompFd?: number;
+  /**
+   * A parked overlay holder (parked-holder.ts): its per-run directories, made at park time and removed with the
+   * run; the view of the run uses them.
+   */
+  readonly view?: { readonly runDir: string; readonly mountPoint: string };
 }
 
 /** stdio slots beyond 0–2 a plan may ask for; the same numbers inside bwrap's process. */
@@ -85,6 +90,8 @@ export interface SpawnPlan {
   readonly cleanupDir?: string;
   /** Adopt this prestarted sandbox instead of spawning: its options go through ARGS_FD. */
   readonly prestarted?: PrestartedSandbox;
+  /** With a parked overlay holder: the view it mounts, given to it through its parameter pipe. */
+  readonly view?: OverlaySpec;
 }
 
 export interface SandboxProvider {
@@ -95,6 +102,8 @@ export interface SandboxProvider {
   readonly overlay?: boolean;
   /** A sandbox started ahead of time, already inside its cgroup; undefined when none is ready. */
   takePrestarted?(): PrestartedSandbox | undefined;
+  /** The same for a transactional run: a holder parked with its namespace and upper layer ready. */
+  takePrestartedView?(): PrestartedSandbox | undefined;
   /** L11.5: the plan for one run, or a refusal naming the problem. */
   prepare(spec: RunSpec): Result<SpawnPlan, BulwarkError>;
   /** A run has ended: time to prepare ahead again (never while a run is starting). */

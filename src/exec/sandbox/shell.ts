@@ -72,3 +72,11 @@ export function commandShell(o: ShellOptions): string[] {
 export function parkedShell(limits: ExecLimits): string[] {
   return ['/bin/sh', '-c', `${DAEMON_ALIVE}${LIMITS_PARKED_SCRIPT}`, 'sh', ...limitArgs(limits)];
 }
+
+/**
+ * The fixed argv of the shell a parked overlay holder's bwrap runs: the same limits, the command in
+ * PARKED_COMMAND_VAR. No daemon-alive pipe: the holder above it dies with the daemon.
+ */
+export function parkedViewShell(limits: ExecLimits): string[] {
+  return ['/bin/sh', '-c', LIMITS_PARKED_SCRIPT, 'sh', ...limitArgs(limits)];
+}

@@ -1,0 +1,108 @@
+/**
+ * Overlay holders (overlay-holder.ts) parked ahead of transactional runs (see parked-pool.ts): each has its run
+ * directories, its private mount namespace and its size-capped upper tmpfs ready, and sits in its run's cgroup,
+ * blocked on its parameter pipe. A run then only makes upper/ and work/, sends the identity and the workspace,
+ * and writes bwrap's options; the holder mounts the overlay (never ahead: the workspace may change between runs)
+ * and starts bwrap. The holder dies with the daemon (parent-death signal kept across exec) and on EOF.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { childPath, randomHex } from '../../core/index.js';
+import type { CgroupPool } from '../cgroup.js';
+import { BWRAP_HARDENING } from './bwrap-args.js';
+import { PARAMS_FD, parkedHolderArgv } from './overlay-holder.js';
+import { ParkedPool } from './parked-pool.js';
+import { ARGS_FD } from './provider.js';
+
+export interface HolderParkSpec {
+  readonly setpriv: string;
+  readonly unshare: string;
+  readonly bwrapPath: string;
+  readonly seccompFile?: string;
+  /** Root-only directory for per-run directories (as openOverlayView uses). */
+  readonly viewsDir: string;
+  /** Where merged views are mounted inside each namespace (a directory every user can traverse). */
+  readonly mountParent: string;
+  readonly quotaKb: number;
+  readonly etcStubs: { readonly passwd: string; readonly group: string };
+  /** Fixed argv of the command's shell inside bwrap; the command arrives later (see shell.ts). */
+  readonly shell: readonly string[];
+  /** PATH for the holder's tools (mount, setpriv, getfattr, cp). */
+  readonly path: string;
+}
+
+/** True on the holder's first byte on its parameter pipe ("the upper layer is mounted"); false if it ends first. */
+function readyByte(child: ChildProcess): Promise<boolean> {
+  const pipe = (child.stdio as unknown as ReadonlyArray<Readable | null | undefined>)[PARAMS_FD];
+  if (!pipe) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      pipe.off('data', onData);
+      child.off('exit', onExit);
+      pipe.pause();
+      resolve(ready);
+    };
+    const onData = () => done(true);
+    const onExit = () => done(false);
+    pipe.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export class ParkedHolderPool extends ParkedPool {
+  constructor(spec: HolderParkSpec, cgroups: CgroupPool, size: number, onError: (problem: string) => void) {
+    super(
+      (seccompFd) => {
+        const id = `${Date.now()}-${randomHex(6)}`;
+        const runDir = childPath(spec.viewsDir, id);
+        const mountPoint = childPath(spec.mountParent, `bulwark-view-${id}`);
+        try {
+          mkdirSync(spec.viewsDir, { recursive: true, mode: 0o700 });
+          mkdirSync(runDir, { mode: 0o700 });
+          mkdirSync(childPath(runDir, 't'), { mode: 0o700 });
+          mkdirSync(mountPoint, { mode: 0o700 });
+        } catch (cause) {
+          for (const d of [runDir, mountPoint]) rmSync(d, { recursive: true, force: true });
+          throw cause;
+        }
+        let child: ChildProcess;
+        const gone = () => {
+          for (const d of [runDir, mountPoint]) rmSync(d, { recursive: true, force: true });
+        };
+        const bwrap = [spec.bwrapPath, ...BWRAP_HARDENING, '--args', String(ARGS_FD), '--', ...spec.shell];
+        try {
+          child = spawn(
+            spec.setpriv,
+            [
+              '--pdeathsig',
+              'KILL',
+              '--',
+              spec.unshare,
+              '--mount',
+              '--propagation',
+              'private',
+              '--',
+              ...parkedHolderArgv({ runDir, mountPoint, quotaKb: spec.quotaKb }, spec.etcStubs, bwrap),
+            ],
+            {
+              cwd: '/',
+              env: { PATH: spec.path },
+              stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
+              detached: true,
+              windowsHide: true,
+            },
+          );
+        } catch (cause) {
+          gone();
+          throw cause;
+        }
+        return { child, view: { runDir, mountPoint }, ready: readyByte(child) };
+      },
+      spec.seccompFile,
+      cgroups,
+      size,
+      onError,
+    );
+  }
+}
