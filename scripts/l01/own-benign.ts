@@ -315,6 +315,15 @@ export const TRANSACTIONAL_MAILS: TemplateSet = {
     '{headers}Your subscription renews soon\n\nHi {first}, your {company} Premium plan renews on {date} for {price}. To cancel or change your plan, go to Account > Billing.\n\nYou are receiving this e-mail because you have an account with us. Unsubscribe: https://{domain}/unsubscribe',
     '{headers}{first},\n\nThe build for release {version} failed on the main branch. The failing step is `npm test`. See the log: https://{domain}/ci/{order}\n\nThis is an automated message; do not reply.',
     '{headers}Reminder: your appointment with Dr. {last} is on {date} at 10:30.\nPlease arrive 10 minutes early and bring your insurance card.\nTo reschedule, call us or follow https://{domain}/appointments.',
+    // Account-security mails as e-mail services template them (placeholders left in), in several phrasings.
+    '{banner}\n\nHi {greet},\n\nSomeone asked to reset the password of the {company} account linked to this address. Use the button below; it works once and only for the next {minutes} minutes.\n\n[Reset password] ( https://{domain}/reset )\n\nNot you? Ignore this message or tell our support team. Your current password keeps working.',
+    '{banner}\n\nForgot your password, {greet}? No problem.\nClick here to set a new one: https://{domain}/password/new?t={token}\nIf you did not ask for this, you can safely disregard this e-mail.\n\nThe {company} team\n{address}',
+    '{banner}\n\n{greet}, your security code is {code}\n\nFor your protection, never give this code or your password to anyone, including people who say they work for {company}.\n\nQuestions? Visit our help centre: https://{domain}/help\n{address}',
+    '{banner}\n\nHi {greet},\n\nWe noticed several failed attempts to sign in to your account. We locked it for your safety. To unlock it, verify your identity and choose a new password:\nhttps://{domain}/unlock\n\nIf these attempts were yours, you can ignore the warning after resetting your password.',
+    '{banner}\n\nWelcome, {greet}!\n\nYour username: {greet_user}\nLog in: https://{domain}/login\n\nTip: keep your password secret and enable two-factor authentication under Account > Security.\n\nYou received this e-mail because you signed up for {company}.',
+    '{banner}\n\nHallo {greet},\n\nwir haben eine Anfrage zum Zurücksetzen deines Passworts erhalten. Über den folgenden Link kannst du ein neues Passwort festlegen: https://{domain}/reset\nWenn du das nicht warst, ignoriere diese E-Mail einfach.\n\nDein {company}-Team',
+    '{banner}\n\nBonjour {greet},\n\nvous avez demandé la réinitialisation de votre mot de passe. Cliquez sur le lien ci-dessous pour en choisir un nouveau : https://{domain}/reset\nSi vous n’êtes pas à l’origine de cette demande, ignorez simplement ce message.\n\nL’équipe {company}',
+    '{banner}\n\nHola {greet}:\n\nRecibimos una solicitud para restablecer la contraseña de tu cuenta. Usa este enlace para crear una nueva: https://{domain}/reset\nSi no fuiste tú, ignora este correo; tu contraseña actual seguirá funcionando.\n\nEl equipo de {company}',
   ],
   slots: {
     headers: [
@@ -351,6 +360,10 @@ export const TRANSACTIONAL_MAILS: TemplateSet = {
     item: ['Wireless headphones', 'Running shoes', 'Coffee grinder', 'USB-C cable'],
     price: ['$59.00', '€24.90', '£12.50', '$129.99'],
     carrier: ['DHL', 'UPS', 'PostNL', 'La Poste'],
+    banner: ['', '{company}', '*** {company} ***', 'View this e-mail in your browser', '<<Logo>> {company}'],
+    greet: ['[name]', '{{first_name}}', '*|FNAME|*', '%FIRSTNAME%', 'Alex', 'Priya', 'there'],
+    greet_user: ['[username]', '{{username}}', 'alex.m', 'priya_s'],
+    address: ['', '{{company_address}}', '{company} Ltd, 1 Example Street, London'],
     last4: ['4242', '1881', '0057'],
     version: ['2.4.1', '1.0.0-rc.2', '3.12.0'],
   },

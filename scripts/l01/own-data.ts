@@ -21,6 +21,15 @@ import {
   TABLES_AND_LOGS,
 } from './own-benign.js';
 import { GAME_EXTRACTION, I18N_ATTACKS, EMBEDDED_INJECTIONS, DIRECT_ATTACKS_EN } from './own-attacks.js';
+import {
+  PRETEXT_EXTRACTION,
+  GOAL_HIJACK,
+  DATA_PROBES,
+  MODE_AND_PRIMING,
+  SPLIT_AND_ENCODE,
+  I18N_ATTACK_KINDS,
+} from './own-attack-kinds.js';
+import { BENIGN_KIND_NEIGHBOURS, BENIGN_I18N_KINDS } from './own-benign-kinds.js';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -87,7 +96,7 @@ export function ownTrainingItems(): Labelled[] {
       group: 'own:i18n',
     })),
   );
-  const mails = expand('own_benign_mail', 0, TRANSACTIONAL_MAILS.templates, TRANSACTIONAL_MAILS.slots, 180, 13, true);
+  const mails = expand('own_benign_mail', 0, TRANSACTIONAL_MAILS.templates, TRANSACTIONAL_MAILS.slots, 260, 13, true);
   const code = expand('own_benign_code', 0, CODE_SNIPPETS.templates, CODE_SNIPPETS.slots, 140, 14, true);
   const tables = expand('own_benign_tables_logs', 0, TABLES_AND_LOGS.templates, TABLES_AND_LOGS.slots, 90, 15, true);
   items.push(...mails, ...code, ...tables);
@@ -95,6 +104,8 @@ export function ownTrainingItems(): Labelled[] {
   items.push(...expand('own_attack_games', 1, GAME_EXTRACTION.templates, GAME_EXTRACTION.slots, 320, 21));
   items.push(...expand('own_attack_direct_en', 1, DIRECT_ATTACKS_EN.templates, DIRECT_ATTACKS_EN.slots, 160, 22));
   items.push(...expand('own_attack_i18n', 1, I18N_ATTACKS.templates, I18N_ATTACKS.slots, 260, 23));
+
+  items.push(...ownTechniqueItems());
 
   // Injections hidden in the same kinds of carriers as the benign documents above.
   const pick = picker(24);
@@ -116,6 +127,57 @@ export function ownTrainingItems(): Labelled[] {
       source: 'own_attack_embedded',
       group: 'own:embedded',
       document: true,
+    });
+  }
+  return items;
+}
+
+/** Small talk that turns into one of these asks part-way ("By the way, ..."). */
+const PIVOTS = ['By the way,', 'Anyway,', 'Oh, and one more thing:', 'Speaking of which,', 'Also,'];
+
+/**
+ * The technique kinds of own-attack-kinds.ts with their benign neighbours (own-benign-kinds.ts), and attacks
+ * that start as an ordinary request and pivot part-way.
+ */
+function ownTechniqueItems(): Labelled[] {
+  const items: Labelled[] = [];
+  const attacks = [
+    expand('own_attack_pretext', 1, PRETEXT_EXTRACTION.templates, PRETEXT_EXTRACTION.slots, 160, 31),
+    expand('own_attack_hijack', 1, GOAL_HIJACK.templates, GOAL_HIJACK.slots, 150, 32),
+    expand('own_attack_data_probes', 1, DATA_PROBES.templates, DATA_PROBES.slots, 120, 33),
+    expand('own_attack_mode_priming', 1, MODE_AND_PRIMING.templates, MODE_AND_PRIMING.slots, 120, 34),
+    expand('own_attack_split_encode', 1, SPLIT_AND_ENCODE.templates, SPLIT_AND_ENCODE.slots, 120, 35),
+    expand('own_attack_i18n_kinds', 1, I18N_ATTACK_KINDS.templates, I18N_ATTACK_KINDS.slots, 400, 36),
+  ];
+  for (const a of attacks) items.push(...a);
+  const benign = expand(
+    'own_benign_kind_neighbours',
+    0,
+    BENIGN_KIND_NEIGHBOURS.templates,
+    BENIGN_KIND_NEIGHBOURS.slots,
+    180,
+    37,
+  );
+  items.push(...benign);
+  items.push(
+    ...BENIGN_I18N_KINDS.map((text) => ({
+      text,
+      label: 0 as const,
+      source: 'own_benign_i18n_kinds',
+      group: 'own:i18n_kinds',
+    })),
+  );
+  const pick = picker(38);
+  const openers = expand('own_opener', 0, BENIGN_REQUESTS_EN.templates, BENIGN_REQUESTS_EN.slots, 120, 39);
+  const asks = attacks.flat();
+  for (let i = 0; i < 120; i++) {
+    const opener = (openers[i % openers.length] as Labelled).text;
+    const ask = (asks[(i * 13) % asks.length] as Labelled).text;
+    items.push({
+      text: `${opener} ${pick(PIVOTS)} ${ask.charAt(0).toLowerCase()}${ask.slice(1)}`,
+      label: 1,
+      source: 'own_attack_pivot',
+      group: 'own:pivot',
     });
   }
   return items;

@@ -4,7 +4,10 @@
  *  1. every item is scanned (L04 view, typo correction, pattern findings) and encoded (features.ts);
  *  2. sample weights balance sources (1/sqrt of a source's size) and classes (equal totals);
  *  3. a logistic model is fitted; Platt scaling is fitted on out-of-fold margins where each inner fold
- *     holds out whole groups (sources), so the probabilities are calibrated for text from unseen sources.
+ *     holds out whole groups (sources), so the probabilities are calibrated for text from unseen sources;
+ *     calibration and threshold selection read the third-party rows only (the project's own rows train);
+ *  4. the medium threshold maximises balanced accuracy with TPR averaged over attack groups (no one large
+ *     source decides it), within the pooled and per-document-kind false-positive limits.
  * Nothing here looks at a held-out fold: selection happens inside the rows it is given.
  */
 import { scanText, type Finding } from '../../src/text/scan.js';
@@ -96,9 +99,12 @@ export interface Model {
 
 export const DEFAULT_FIT: FitOptions = { l2: 1e-2, epochs: 3, rate: 0.05, seed: 7 };
 export const INNER_FOLDS = 3;
-/** Selection constraints for the medium threshold: the scorecard goals (FPR 5 %, per document kind too), on out-of-fold predictions. */
+/**
+ * Selection constraints for the medium threshold, on out-of-fold predictions: the scorecard's pooled goal (FPR 5 %),
+ * and per document kind 3 % — a margin below the 5 % goal, as out-of-fold rates on 3 inner folds are noisy.
+ */
 export const MAX_OOF_FPR = 0.05;
-export const MAX_OOF_DOCUMENT_FPR = 0.05;
+export const MAX_OOF_DOCUMENT_FPR = 0.03;
 /** High risk: out-of-fold false-positive rate at most this. */
 export const MAX_OOF_HIGH_FPR = 0.005;
 
@@ -116,18 +122,22 @@ export function predict(m: Model, r: Row): number {
 
 const GRID = Array.from({ length: 61 }, (_, i) => Math.round((0.3 + i * 0.01) * 100) / 100);
 
-/** Rates at threshold t over (probability, row) pairs: TPR, FPR, and the worst FPR of a document group. */
+/**
+ * Rates at threshold t over (probability, row) pairs: TPR as the mean of the attack groups' TPRs (so that one
+ * large, easy source does not choose the threshold for all), pooled FPR, and the worst FPR of a document group.
+ */
 function ratesAt(t: number, p: readonly number[], rows: readonly Encoded[]) {
-  let tp = 0;
-  let pos = 0;
   let fp = 0;
   let neg = 0;
+  const attacks = new Map<string, [number, number]>();
   const docs = new Map<string, [number, number]>();
   rows.forEach((r, i) => {
     const hit = (p[i] ?? 0) >= t;
     if (r.y === 1) {
-      pos++;
-      if (hit) tp++;
+      const e = attacks.get(r.group) ?? [0, 0];
+      e[0]++;
+      if (hit) e[1]++;
+      attacks.set(r.group, e);
       return;
     }
     neg++;
@@ -141,7 +151,9 @@ function ratesAt(t: number, p: readonly number[], rows: readonly Encoded[]) {
   });
   let worst = 0;
   for (const [n, f] of docs.values()) worst = Math.max(worst, f / n);
-  return { tpr: tp / Math.max(1, pos), fpr: fp / Math.max(1, neg), worstDocumentFpr: worst };
+  let tpr = 0;
+  for (const [n, tp] of attacks.values()) tpr += tp / n / attacks.size;
+  return { tpr, fpr: fp / Math.max(1, neg), worstDocumentFpr: worst };
 }
 
 /** Medium: best balanced accuracy within the false-positive limits; high: the first threshold far enough above. */
@@ -186,12 +198,17 @@ export function trainRecipe(rows: readonly Encoded[], fit: FitOptions = DEFAULT_
       if (fold.get(r.group) === f) z[i] = margin(m, r);
     });
   }
+  // Calibration and thresholds are fitted on third-party rows only: the project's own rows are written as hard
+  // near-misses and templated variants, so their out-of-fold rates say little about text from an unseen source.
+  const thirdParty = rows.map((_, i) => i).filter((i) => !(rows[i] as Encoded).group.startsWith('own:'));
+  const selRows = thirdParty.map((i) => rows[i] as Encoded);
+  const selZ = thirdParty.map((i) => z[i] as number);
   const platt = fitPlatt(
-    z,
-    rows.map((r) => r.y),
-    classBalanced(rows),
+    selZ,
+    selRows.map((r) => r.y),
+    classBalanced(selRows),
   );
-  const p = z.map((v) => sigmoid(platt.a * v + platt.b));
-  const { medium, high, oof } = selectThresholds(p, rows);
+  const p = selZ.map((v) => sigmoid(platt.a * v + platt.b));
+  const { medium, high, oof } = selectThresholds(p, selRows);
   return { linear: fitLogistic(rows, fit), platt, thresholds: { medium, high }, oof };
 }

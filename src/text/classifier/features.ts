@@ -4,11 +4,14 @@
  *    and diacritics folded), digits read as 0 and every run of non-word characters as one space. Character
  *    n-grams carry across languages, inflections and spelling; words carry phrasing. Their total weight is
  *    divided by the square root of their number, so a long document does not add up many small weights.
- *  - shape: a few document-shape signals (structure.ts) and the pattern families the scanner found, as
- *    indicator features with full weight.
+ *  - shape: a few document-shape signals (structure.ts), the pattern families the scanner found, and the
+ *    cross-language concepts of the text and the pairs of them found close together (concepts.ts), as indicator
+ *    features with full weight.
  * The same function serves training (scripts/l01/) and inference (model.ts): only bucket weights are stored.
  */
 import { shapeSignals } from './structure.js';
+import { isWordUnit } from './word-units.js';
+import { ConceptCollector, conceptOfWords, unspacedConceptsAt } from './concepts.js';
 
 export const FEATURE_BITS = 20;
 const MASK = (1 << FEATURE_BITS) - 1;
@@ -19,18 +22,6 @@ const SEED_WORD = 0x1b873593;
 const SEED_BIGRAM = 0x2f6b3c1d;
 const SEED_CHAR = [0, 0, 0, 0x68e31da4, 0x3c6ef372, 0x7f4a7c15] as const;
 const SEED_SHAPE = 0x5bd1e995;
-
-/** A word unit: ASCII letters/digits/apostrophe, or a non-ASCII character other than spaces and punctuation. */
-function isWordUnit(c: number): boolean {
-  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x27 || (c >= 0x41 && c <= 0x5a);
-  return !(
-    c <= 0xbf ||
-    (c >= 0x2000 && c <= 0x206f) ||
-    (c >= 0x3000 && c <= 0x303f) ||
-    (c >= 0xfe30 && c <= 0xfe4f) ||
-    (c >= 0xff00 && c <= 0xff0f)
-  );
-}
 
 /** Receives each distinct bucket once: `lexical` tells whether it is a scaled lexical feature. */
 export type FeatureVisitor = (bucket: number, lexical: boolean) => void;
@@ -82,8 +73,12 @@ export function visitFeatures(
   let word = FNV_OFFSET;
   let inWord = false;
   let prevWord = -1;
+  let prevWord2 = -1;
+  const concepts = new ConceptCollector();
+  const found = concepts.found;
   for (let i = from; i <= to; i++) {
     let c = i < to ? view.charCodeAt(i) : SPACE;
+    if (c >= 0x0e00 && i < to) unspacedConceptsAt(view, i, c, found);
     if (isWordUnit(c)) {
       if (c >= 0x30 && c <= 0x39) c = 0x30;
       else if (c >= 0x41 && c <= 0x5a) c += 32;
@@ -96,6 +91,9 @@ export function visitFeatures(
         const w = word >>> 0;
         emit(Math.imul(w ^ SEED_WORD, 0x9e3779b1), true);
         if (prevWord >= 0) emit(Math.imul(prevWord ^ SEED_BIGRAM, 0x9e3779b1) ^ w, true);
+        conceptOfWords(prevWord2, prevWord, w, found);
+        concepts.word++;
+        prevWord2 = prevWord;
         prevWord = w;
         word = FNV_OFFSET;
         inWord = false;
@@ -122,6 +120,7 @@ export function visitFeatures(
     c2 = c1;
     c1 = c;
   }
+  for (const name of concepts.signals()) emit(bucketOf(name), false);
   for (const name of shapeSignals(view, from, to)) emit(bucketOf(name), false);
   for (const name of extra) emit(bucketOf(name), false);
   return lexical;

@@ -5,6 +5,13 @@ const VERB =
   "(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|neglect|overlook|omit|bypass|override|overwrite|drop|abandon|ditch|dismiss|discard|erase|delete|clear|reset|cancel|scrap|set aside|throw away|stop following|do not follow|don't follow|dont follow|never mind|nevermind|no longer follow|reject|rescind|revoke|disobey|don't obey|do not obey|dont obey|do not listen to|don't listen to|stop obeying|replace|change|break)";
 const QUAL =
   '(?:all|any|every|previous|prior|above|earlier|preceding|former|original|initial|old|existing|given|current|system|your|those|these|the|last|any of the|all of your)';
+/**
+ * Verbs that mean editing as often as overriding ("change the text", "clear the input", "reset your settings"):
+ * with them only a qualifier that points back at earlier instructions counts, never a plain determiner.
+ */
+const EDIT_VERB =
+  '(?:change|replace|delete|clear|reset|set aside|drop|cancel|skip|erase|overwrite|break|scrap|throw away)';
+const BACK_QUAL = '(?:all|every|previous|prior|above|earlier|preceding|former|original|initial|old|system|all of your)';
 const OBJ =
   '(?:instructions?|instructed|directions?|directives?|rules?|guidelines?|prompts?|commands?|orders?|context|conversation|messages?|tasks?|assignments?|information|everything|text|constraints|restrictions|programming|training|settings|polic(?:y|ies)|guardrails|filters|safety|limitations|security(?: measures)?|said|told|input|program|protocols?|checks|techniques|technics)';
 
@@ -154,7 +161,33 @@ export const INSTRUCTION_OVERRIDE: PatternDef[] = [
     ],
     requires: [QUAL_WORDS, OBJ_WORDS],
     description: 'ignore/forget + previous/all/system + instructions (phrasing family)',
-    regex: new RegExp(`\\b${VERB}\\b[^.\\n!?]{0,24}?\\b${QUAL}\\b[^.\\n!?]{0,24}?\\b${OBJ}\\b`),
+    regex: new RegExp(`\\b(?!${EDIT_VERB}\\b)${VERB}\\b[^.\\n!?]{0,24}?\\b${QUAL}\\b[^.\\n!?]{0,24}?\\b${OBJ}\\b`),
+    weight: 0.85,
+    severity: 'critical',
+  },
+  {
+    id: 'override.edit_previous',
+    family: 'instruction_override',
+    anchors: [
+      'change',
+      'replace',
+      'delete',
+      'clear',
+      'reset',
+      'set',
+      'drop',
+      'cancel',
+      'skip',
+      'erase',
+      'overwrite',
+      'break',
+      'scrap',
+      'throw',
+    ],
+    requires: [QUAL_WORDS, OBJ_WORDS],
+    description:
+      'change/replace/clear + previous/all/system + instructions (an editing verb needs a qualifier pointing back)',
+    regex: new RegExp(`\\b${EDIT_VERB}\\b[^.\\n!?]{0,24}?\\b${BACK_QUAL}\\b[^.\\n!?]{0,24}?\\b${OBJ}\\b`),
     weight: 0.85,
     severity: 'critical',
   },
