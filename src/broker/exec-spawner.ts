@@ -3,7 +3,8 @@
  * for the identity that asked, in a fresh 0700 directory (socket, CA bundle, forwarder) that is removed
  * once the run's session is closed. Lives in broker/ because broker (tier 4) may import exec (tier 3).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { BrokerSpawner } from '../exec/index.js';
 import type { Broker } from './broker.js';
@@ -37,6 +38,20 @@ export function checkBrokerRunDir(runDir: string): Result<void, BulwarkError> {
 }
 
 /**
+ * Where the sessions of runs that start as another user live: the data dir is 0700, so such a run's bwrap could not
+ * reach a socket there. One 0711 directory under the system temp dir per daemon, created when first needed.
+ */
+let base: string | undefined;
+function sharedBase(): string {
+  if (base === undefined) {
+    const made = mkdtempSync(childPath(tmpdir(), 'bulwark-brk-'));
+    chmodSync(made, 0o711);
+    base = made;
+  }
+  return base;
+}
+
+/**
  * The exec runtime's `brokerSpawner` (pass it to startExec as `brokerSpawner`). Runs without an agent
  * id are refused: the broker resolves secrets in the agent's scope, and an anonymous run has none.
  * A run directory too long for a socket path refuses every run with that reason (see checkBrokerRunDir).
@@ -52,14 +67,17 @@ export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions
           status: 403,
         }),
       );
+    const runAs = ctx.runAs;
     let hostDir: string;
     try {
-      hostDir = mkdtempSync(childPath(opts.runDir, 's-'));
+      hostDir = mkdtempSync(childPath(runAs ? sharedBase() : opts.runDir, 's-'));
+      // The sandbox's user may pass through (never list) to bind the socket and files; only it may use the socket.
+      if (runAs) chmodSync(hostDir, 0o711);
     } catch (cause) {
       return err(
         bulwarkError(
           'broker.spawn_dir',
-          `cannot create the run's broker directory in ${opts.runDir}: ${describeCause(cause)}`,
+          `cannot create the run's broker directory in ${runAs ? tmpdir() : opts.runDir}: ${describeCause(cause)}`,
           { layer: 'L08' },
         ),
       );
@@ -79,6 +97,24 @@ export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions
       return prepared;
     }
     const spawn = prepared.value;
+    if (runAs) {
+      try {
+        for (const socket of spawn.access.sockets) {
+          chownSync(socket.host, runAs.uid, runAs.gid);
+          chmodSync(socket.host, 0o600);
+        }
+      } catch (cause) {
+        await spawn.close();
+        rmSync(hostDir, { recursive: true, force: true });
+        return err(
+          bulwarkError(
+            'broker.spawn_owner',
+            `cannot hand the run's broker socket to uid ${runAs.uid}: ${describeCause(cause)}`,
+            { layer: 'L08' },
+          ),
+        );
+      }
+    }
     return ok({
       access: spawn.access,
       wrapCommand: (argv: readonly string[]) => spawn.wrapCommand(argv),

@@ -31,6 +31,11 @@ export type EgressJudge = (url: URL, body: string | undefined) => Promise<Result
 /** Who a broker session is for, and the egress judge of its run (absent: L08.1 does not judge this run). */
 export interface BrokerSpawnContext extends EventContext {
   readonly egress?: EgressJudge;
+  /**
+   * The unprivileged host user the run's sandbox starts as (a root daemon's copy-on-write runs): the session's
+   * socket and files must be reachable by it, outside the daemon's 0700 data dir. Absent: the daemon's own uid.
+   */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 /** Opens a broker session for one run, for the identity that asked. */

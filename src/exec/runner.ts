@@ -317,7 +317,12 @@ export class ExecRunner {
     const handle = held.value;
     item.cleanups.push(() => this.release(handle));
     if (this.config.network === 'broker' && this.provider.supports('broker')) {
-      const opened = await this.openBroker(run.req.egress ? { ...run.ctx, egress: run.req.egress } : run.ctx);
+      const identity = transactional ? sandboxIdentity(run.real, this.config.sandboxUser) : undefined;
+      const opened = await this.openBroker({
+        ...run.ctx,
+        ...(run.req.egress ? { egress: run.req.egress } : {}),
+        ...(identity && identity.uid !== process.getuid?.() ? { runAs: { uid: identity.uid, gid: identity.gid } } : {}),
+      });
       if (!opened.ok) return this.failed('L11.5', opened.error, run);
       const broker = opened.value;
       // The session's token dies with the run, whether it ran, failed or was refused.

@@ -7,7 +7,7 @@ import { testCaller } from '../support/drivers.js';
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
@@ -234,12 +234,9 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     s.stop();
   });
 
-  // KNOWN BUG (found by this test): under the sandbox user bwrap runs as that unprivileged uid and cannot reach the
-  // run's broker socket in the daemon's 0700 broker run directory ("Can't find source path …/broker.sock:
-  // Permission denied"), so broker-mode exec fails for root-owned workspaces on a copy-on-write view. The session
-  // directory (and the socket's write bit) must be given to the sandbox identity. Marked `fails` until fixed: it
-  // then fails here, and `fails` comes off.
-  (usableSandboxUser('bulwark-sandbox') ? it.fails : it.skip)(
+  // Under the sandbox user bwrap runs as that unprivileged uid: the run's broker session then lives outside the
+  // daemon's 0700 data dir (a 0711 directory under the temp dir), its socket owned by that uid alone.
+  (usableSandboxUser('bulwark-sandbox') ? it : it.skip)(
     'under the sandbox user (a copy-on-write view, an unprivileged host uid) the broker works and the key stays out',
     async () => {
       const tx = startExec({
@@ -252,16 +249,18 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
       if (!tx.ok) throw new Error(tx.error.message);
       try {
         expect(tx.value.runner?.transactional).toBe(true);
-        const host = usableSandboxUser('bulwark-sandbox')?.uid;
-        // The root-owned workspace runs as the sandbox user on the host: the user namespace maps to its uid, not 0.
-        const map = await viaTool(tx.value, 'cat /proc/self/uid_map');
-        expect(map).toMatch(new RegExp(`^\\s*\\d+\\s+${host}\\s+1\\s*$`, 'm'));
+        // The root-owned workspace runs as the sandbox user on the host, not as root: a root-only file is unreadable.
+        writeFileSync(join(workspace, 'root-only.key'), 'ROOT-ONLY\n', { mode: 0o600 });
+        const denied = await viaTool(tx.value, 'cat root-only.key 2>&1; true');
+        expect(denied).toMatch(/Permission denied/);
+        expect(denied).not.toContain('ROOT-ONLY');
         const before = r.upstream.log.length;
         const out = await viaTool(
           tx.value,
           `curl -sS -w '\\n%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' https://api.test:${r.upstream.port}/v1/messages > reply.txt; tail -n1 reply.txt`,
         );
-        expect(lastLine(out)).toBe('200');
+        // The status line is the command's last output line (the effect summary follows it).
+        expect(out).toMatch(/\nstdout:\n200\n/);
         expect(out).not.toContain(REAL_KEY);
         expect(r.upstream.log).toHaveLength(before + 1);
         expect(r.upstream.log.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
