@@ -56,7 +56,16 @@ export const BENIGN_KIND_NEIGHBOURS: TemplateSet = {
     word: ['necessary', 'rhythm', 'Wednesday', 'separate'],
     famous: ['the Dalai Lama', 'the Pope', 'the King of Norway'],
     lang: ['German', 'Thai', 'Bengali', 'Swahili', 'Vietnamese'],
-    subject: ['Rust', 'the Roman empire', 'black holes', 'sourdough baking', 'Kubernetes', 'the French revolution', 'jazz', 'tides'],
+    subject: [
+      'Rust',
+      'the Roman empire',
+      'black holes',
+      'sourdough baking',
+      'Kubernetes',
+      'the French revolution',
+      'jazz',
+      'tides',
+    ],
   },
 };
 
