@@ -3,35 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliContext } from '../../src/cli/context.js';
-import { createProgram, type CliServices } from '../../src/cli/program.js';
+import { runCliInProcess, type CliRun } from '../support/cli-in-process.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bw-drill-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let errText = '';
-  let code = 0;
-  const ctx: CliContext = {
-    dataDir: path.join(dir, 'data'),
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (errText += t),
-    setExitCode: (c) => void (code = c),
-  };
-  const unused = (): never => {
-    throw new Error('not used before the input is checked');
-  };
-  const services: CliServices = {
-    openTokens: unused,
-    openStores: unused,
-    openMemory: unused,
-    layers: unused,
-    startDaemon: unused,
-    scopes: {},
-  };
-  await createProgram(ctx, services).parseAsync(['node', 'bulwark', ...args]);
-  return { code, out, err: errText };
+function run(args: string[]): Promise<CliRun> {
+  return runCliInProcess(path.join(dir, 'data'), args);
 }
 
 describe('bulwark drill input', () => {

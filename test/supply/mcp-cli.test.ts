@@ -3,37 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProgram, type CliServices } from '../../src/cli/program.js';
-import type { CliContext } from '../../src/cli/context.js';
+import { runCliInProcess, type CliRun } from '../support/cli-in-process.js';
 import { openMcpAdmin } from '../../src/daemon.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs');
 
-async function bulwark(dataDir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let errText = '';
-  let code = 0;
-  const ctx: CliContext = {
-    dataDir,
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (errText += t),
-    setExitCode: (c) => void (code = c),
-  };
-  const unused = (): never => {
-    throw new Error('not used by mcp');
-  };
-  const services: CliServices = {
-    openTokens: unused,
-    openStores: unused,
-    openMemory: unused,
-    layers: unused,
-    startDaemon: unused,
-    openMcp: openMcpAdmin,
-    scopes: {},
-  };
-  await createProgram(ctx, services).parseAsync(['node', 'bulwark', ...args]);
-  return { code, out, err: errText };
+function bulwark(dataDir: string, ...args: string[]): Promise<CliRun> {
+  return runCliInProcess(dataDir, args, { openMcp: openMcpAdmin });
 }
 
 function dataDir(): string {

@@ -4,34 +4,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProgram, type CliServices } from '../../src/cli/program.js';
-import type { CliContext } from '../../src/cli/context.js';
+import { runCliInProcess, type CliRun } from '../support/cli-in-process.js';
 import { supplyLayers } from '../../src/supply/layer-report.js';
 import { zip } from './archive-builder.js';
 
-async function bulwark(dataDir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let errText = '';
-  let code = 0;
-  const ctx: CliContext = {
-    dataDir,
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (errText += t),
-    setExitCode: (c) => void (code = c),
-  };
-  const unused = (): never => {
-    throw new Error('not used by skills');
-  };
-  const services: CliServices = {
-    openTokens: unused,
-    openStores: unused,
-    openMemory: unused,
-    layers: unused,
-    startDaemon: unused,
-    scopes: {},
-  };
-  await createProgram(ctx, services).parseAsync(['node', 'bulwark', ...args]);
-  return { code, out, err: errText };
+function bulwark(dataDir: string, ...args: string[]): Promise<CliRun> {
+  return runCliInProcess(dataDir, args);
 }
 
 function skill(body: string): string {
