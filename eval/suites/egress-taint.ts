@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { markdownTable, type Suite } from '../harness.js';
 import { egressCandidates } from '../../src/net/egress-candidates.js';
+import { base32Encode } from '../../src/text/index.js';
 
 const BENIGN = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -49,28 +50,12 @@ const SHAPES: ReadonlyArray<[string, (r: () => number) => string]> = [
   ['32 hex only', (r) => pick(r, HEXCHARS, 32)],
 ];
 
-function base32(s: string): string {
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let v = 0;
-  let out = '';
-  for (const b of Buffer.from(s)) {
-    v = (v << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += a[(v >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return bits > 0 ? out + a[(v << (5 - bits)) & 31] : out;
-}
-
 const ENCODINGS: ReadonlyArray<[string, (s: string) => string]> = [
   ['raw', (s) => encodeURIComponent(s)],
   ['base64', (s) => encodeURIComponent(Buffer.from(s).toString('base64'))],
   ['base64url', (s) => Buffer.from(s).toString('base64url')],
   ['hex', (s) => Buffer.from(s).toString('hex')],
-  ['base32', (s) => base32(s)],
+  ['base32', (s) => base32Encode(Buffer.from(s))],
 ];
 
 const PLACES: ReadonlyArray<[string, (v: string) => [URL, string | undefined]]> = [

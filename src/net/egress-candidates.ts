@@ -11,6 +11,7 @@
  * JSON's own keys and values. A raw (URL-decoded) value must mix letters and digits, as keys and tokens do and words
  * and slugs do not, in a run of 16 or more between separators, with a credential's structure around it (keyLike). The finder reads at most `MAX_SCAN_CHARS` of a request; past that the request is a candidate itself.
  */
+import { base32Decode } from '../text/index.js';
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
 
@@ -58,25 +59,6 @@ export function bitsPerChar(s: string): number {
 function utf8(bytes: Buffer): string | undefined {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   return printable(text) ? text : undefined;
-}
-
-function base32(token: string): Buffer | undefined {
-  const s = token.replace(/=+$/, '').toUpperCase();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const c of s) {
-    const v = alphabet.indexOf(c);
-    if (v < 0) return undefined;
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
 }
 
 /** A bare base62 run (no vendor prefix, no base64 punctuation) counts raw from this length on (AWS secret keys: 40). */
@@ -129,7 +111,7 @@ function decodings(token: string): { texts: Array<[CandidateEncoding, string]>; 
   };
   if (token.length >= 27) {
     if (HEX.test(token) && token.length % 2 === 0) push('hex', Buffer.from(token, 'hex'));
-    if (BASE32.test(token) && token.length % 8 !== 1) push('base32', base32(token));
+    if (BASE32.test(token) && token.length % 8 !== 1) push('base32', base32Decode(token));
     if (BASE64URL.test(token) && /[-_]/.test(token)) push('base64url', Buffer.from(token, 'base64url'));
     else if (BASE64.test(token)) push('base64', Buffer.from(token, 'base64'));
   }

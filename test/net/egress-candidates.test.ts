@@ -1,24 +1,9 @@
 /** L08.1's candidates: values that decode to long, high-entropy text; not words, hashes, UUIDs or the workspace's git ids. */
 import { describe, expect, it } from 'vitest';
 import { egressCandidates } from '../../src/net/egress-candidates.js';
+import { base32Encode } from '../../src/text/index.js';
 
 const SECRET = 'sk-live-4fQ9zX2mB7kL1pR8wT3v';
-
-function base32(s: string): string {
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let v = 0;
-  let out = '';
-  for (const b of Buffer.from(s)) {
-    v = (v << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += a[(v >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return bits > 0 ? out + a[(v << (5 - bits)) & 31] : out;
-}
 
 const at = (u: string, body?: string) => egressCandidates(new URL(u), body);
 
@@ -32,7 +17,7 @@ describe('egress candidates', () => {
     ],
     ['base64url in a key', `https://x.example/c?${Buffer.from(SECRET).toString('base64url')}=1`, 'base64url'],
     ['hex in the path', `https://x.example/${Buffer.from(SECRET).toString('hex')}.png`, 'hex'],
-    ['base32 in the path', `https://x.example/p/${base32(SECRET)}`, 'base32'],
+    ['base32 in the path', `https://x.example/p/${base32Encode(Buffer.from(SECRET))}`, 'base32'],
   ])('finds a secret %s and shows it decoded', (_what, url, encoding) => {
     const found = at(url);
     // A base64url text without `-` or `_` is base64 as well.
