@@ -27,7 +27,7 @@ afterEach(() => {
   }
 });
 
-/** Commands that create, edit, rename and move but never delete a pre-existing file (so nothing is held). */
+/** Commands that create, edit, rename and move but never delete a pre-existing file (so nothing is held, but see editedThenMoved). */
 const op = fc.oneof(
   fc.record({ k: fc.constant('new'), n: fc.integer({ min: 0, max: 5 }), t: fc.stringMatching(/^[a-z]{1,8}$/) }),
   fc.record({ k: fc.constant('append'), n: fc.integer({ min: 0, max: 5 }), t: fc.stringMatching(/^[a-z]{1,8}$/) }),
@@ -53,6 +53,12 @@ function shell(o: Op): string {
     default:
       return `[ -f f${o.n}.txt ] && sed -i 's/^/> /' f${o.n}.txt || true`;
   }
+}
+
+function editedThenMoved(cmds: readonly Op[]): boolean {
+  return cmds.some(
+    (o, i) => o.k === 'mv' && cmds.slice(0, i).some((p) => (p.k === 'sed' || p.k === 'append') && p.n === o.n),
+  );
 }
 
 function seedTree(ws: string): void {
@@ -84,7 +90,11 @@ describe('applying equals running directly', () => {
             const line = cmds.map(shell).join('; ');
             const r = await harness.run(line, undefined, `prop-${round}`);
             expect(r.ok).toBe(true);
-            expect(r.ok && r.value.effects?.status).toMatch(/^(applied|unchanged)$/);
+            const status = r.ok ? r.value.effects?.status : undefined;
+            // A file edited and then moved in one run leaves its old content nowhere: by the effect rules that is a
+            // deletion of a pre-existing file, held (here denied) — the only case of this generator that may hold.
+            if (status === 'held-denied' && editedThenMoved(cmds)) continue;
+            expect(status).toMatch(/^(applied|unchanged)$/);
             execFileSync('/bin/sh', ['-c', line], { cwd: direct });
           }
           expect(snapshot(harness.workspace)).toEqual(snapshot(direct));
