@@ -102,7 +102,7 @@ import {
   type TlsSummary,
 } from './gateway/index.js';
 import { checkDaemonFiles } from './secrets/index.js';
-import { openTelegramChannel, type OpenedTelegram } from './channels/index.js';
+import { channelLayers, openTelegramChannel, type OpenedTelegram } from './channels/index.js';
 import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
 import { createOutputGuard, type OutputGuard, createPerimeter, type Perimeter } from './guards/index.js';
 import { compileToolPolicies, networkGrantFor } from './policy/index.js';
@@ -750,6 +750,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           grants: controls.grants,
           bus,
           logger,
+          state: stores.channels,
           redact: sanitize,
           ...(config.channels.telegram.webhookUrl ? { webhookUrl: config.channels.telegram.webhookUrl } : {}),
         }),
@@ -776,6 +777,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         },
         hooks,
         egressTaintLayers(trustedList.length),
+        channelLayers(config.channels),
       ]),
     );
     const host = options.host ?? config.server.host;
@@ -993,6 +995,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
           replay: { claim: async () => false, prune: async () => 0 },
           bus,
         }),
+        channelLayers(config.channels),
       ]),
     );
     const execRow = probe.ok && probe.value.runner ? [describeExecPipeline(probe.value.runner.pipeline)] : [];
