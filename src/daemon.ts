@@ -634,7 +634,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
     const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
     // Agent Skills installed with `bulwark skills add`: disclosed progressively, scripts bound read-only into exec.
-    const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing() };
+    const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing(stores.skillNarrowing) };
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
     const fileTools =
       exec.journal && exec.runner
@@ -972,7 +972,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
       workspace: () => undefined,
       memory: offlineMemory(config, bus),
-      skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing() },
+      skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing(stores.value.skillNarrowing) },
     });
     if (!parts.ok) return parts;
     const catalogue = new LayerCatalogue(
