@@ -27,7 +27,7 @@ supply: { maxIndexAgeDays: 3 }
     ['a file URL', '{ name: a, url: "file:///etc/passwd" }'],
     ['an unpinned package', '{ name: a, package: "left-pad@^1.3.0", packageDir: /opt/x }'],
     ['a package tag', '{ name: a, package: "left-pad@latest", packageDir: /opt/x }'],
-    ['a package without its folder', '{ name: a, package: "left-pad@1.3.0" }'],
+    ['a folder without its package', '{ name: a, command: /bin/true, packageDir: /opt/x }'],
     ['a relative read-only path', '{ name: a, command: /bin/true, readOnlyPaths: [opt/x] }'],
     ['a .. read-only path', '{ name: a, command: /bin/true, readOnlyPaths: [/opt/../root] }'],
     ['a command with a space', '{ name: a, command: "/bin/sh -c x" }'],
