@@ -5,7 +5,7 @@
  * cache, screened again against the current index); a tree with a listed transitive package is refused, naming it
  * and its path; lifecycle scripts never run; a tarball on any other host is refused by the broker.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +204,13 @@ describe('L25: bulwark installs package MCP servers itself', () => {
   it('runs no lifecycle script of the server or its dependencies', async () => {
     const data = fresh();
     indexWith(data, [['evil-helper', '0.4.1']]);
+    // The work folder of an install a killed daemon abandoned is swept; one that may still be running is not.
+    const abandoned = path.join(data, 'mcp-packages', '.install-abandoned');
+    const recent = path.join(data, 'mcp-packages', '.install-recent');
+    mkdirSync(abandoned, { recursive: true });
+    mkdirSync(recent);
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    utimesSync(abandoned, dayAgo, dayAgo);
     const r = await connectServer(server('scripty', 'mcp-scripty@1.0.0'), depsFor(data));
     if (!r.ok) throw new Error(r.error.message);
     await r.value.close();
@@ -216,6 +223,7 @@ describe('L25: bulwark installs package MCP servers itself', () => {
     };
     expect(Object.keys(manifest.scripts ?? {})).toEqual(['preinstall', 'install', 'postinstall', 'prepare']);
     expect(readdirSync(dir).filter((f) => f.endsWith('-ran'))).toEqual([]);
+    expect([existsSync(abandoned), existsSync(recent)]).toEqual([false, true]);
   });
 
   it("the install's network is the broker, for the registry host only: a tarball on another host is refused and nothing is kept", async () => {

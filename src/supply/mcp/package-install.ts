@@ -6,7 +6,17 @@
  * and refused. Screening the tree it produced is package-tree.ts's job, on every start.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { bulwarkError, childPath, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits } from '../../config/index.js';
@@ -72,6 +82,16 @@ function finished(dir: string, spec: PackageSpec, registry: string): boolean {
     return marker.spec === `${spec.name}@${spec.version}` && marker.registry === registry;
   } catch {
     return false;
+  }
+}
+
+/** Work folders of installs that never finished (a daemon killed mid-install), older than any live one can be. */
+function sweepAbandoned(root: string, timeoutMs: number): void {
+  const cutoff = Date.now() - 2 * timeoutMs;
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith('.install-')) continue;
+    const dir = childPath(root, name);
+    if (statSync(dir).mtimeMs < cutoff) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -156,6 +176,7 @@ export async function ensureInstalled(spec: PackageSpec, deps: InstallDeps): Pro
   let work: string;
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
+    sweepAbandoned(root, deps.timeoutMs);
     // A partial install of an earlier, interrupted start is never reused.
     rmSync(target, { recursive: true, force: true });
     work = mkdtempSync(childPath(root, '.install-'));
