@@ -37,6 +37,7 @@ interface LockEntry {
   readonly version?: unknown;
   readonly name?: unknown;
   readonly link?: unknown;
+  readonly resolved?: unknown;
   readonly bin?: unknown;
   readonly dependencies?: unknown;
   readonly optionalDependencies?: unknown;
@@ -203,6 +204,13 @@ export function screenPackageTree(
     const name = typeof entry.name === 'string' ? entry.name : nameOfKey(key);
     if (entry.link === true)
       return refuse('linked_package', `${key} in the lockfile is a link to a local folder: L25 cannot check it`);
+    // A folder, tarball or git checkout takes whatever name and version its package.json claims: not a registry
+    // version the index can vouch for.
+    if (typeof entry.resolved === 'string' && !/^https?:\/\//.test(entry.resolved))
+      return refuse(
+        'local_dependency',
+        `${key} in the lockfile comes from ${entry.resolved.slice(0, 120)}, not from a registry: L25 cannot check it`,
+      );
     if (name === undefined || typeof entry.version !== 'string')
       return refuse('bad_lockfile', `lockfile entry "${key}" has no name or exact version: L25 cannot check it`, 400);
     const dep = parsePackageSpec('npm', `${name}@${entry.version}`);
