@@ -1096,6 +1096,7 @@ function mcpConnectDeps(
     maxIndexAgeDays: config.supply.maxIndexAgeDays,
     registry: config.supply.registry,
     installTimeoutMs: config.supply.installTimeoutMs,
+    ...(config.supply.npmCli !== undefined ? { npmCli: config.supply.npmCli } : {}),
   };
 }
 

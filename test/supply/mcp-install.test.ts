@@ -256,6 +256,12 @@ describe('L25: bulwark installs package MCP servers itself', () => {
     if (!nb.ok) expect(nb.error.message).toContain('broker.enabled');
     const offline = await connectServer(server('clean', 'mcp-clean@1.0.0'), { ...depsFor(noBroker), offline: true });
     expect(offline.ok || offline.error.code).toBe('supply.not_installed');
+    const noNpm = await connectServer(server('clean', 'mcp-clean@1.0.0'), {
+      ...depsFor(noBroker),
+      npmCli: '/nonexistent/npm/bin/npm-cli.js',
+    });
+    expect(noNpm.ok || noNpm.error.code).toBe('supply.install_no_npm');
+    if (!noNpm.ok) expect(noNpm.error.message).toContain('supply.npmCli');
     expect(registry.requests.length).toBe(before);
   });
 

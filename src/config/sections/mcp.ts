@@ -118,5 +118,7 @@ export const SupplyConfigSchema = z.strictObject({
     .default('https://registry.npmjs.org/'),
   /** How long one package install may take before it is killed and refused. */
   installTimeoutMs: z.number().int().min(1000).max(1_800_000).default(300_000),
+  /** npm's `npm-cli.js` for those installs (default: the one installed with node); bound read-only into the sandbox. */
+  npmCli: absolutePath.optional(),
 });
 export type SupplyConfig = z.infer<typeof SupplyConfigSchema>;

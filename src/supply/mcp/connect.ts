@@ -43,6 +43,8 @@ export interface ConnectDeps {
   readonly registry?: string;
   /** How long one package install may take (supply.installTimeoutMs). */
   readonly installTimeoutMs?: number;
+  /** npm's CLI script for package installs (supply.npmCli; default: the npm that ships with node). */
+  readonly npmCli?: string;
 }
 
 const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
@@ -108,6 +110,7 @@ async function packageTree(
     limits: deps.limits,
     timeoutMs: deps.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS,
     cachedOnly: deps.offline === true,
+    ...(deps.npmCli !== undefined ? { npmCli: deps.npmCli } : {}),
   });
 }
 

@@ -64,9 +64,16 @@ export function installDir(dataDir: string, spec: PackageSpec, registry: string)
   return childPath(childPath(dataDir, 'mcp-packages'), `${readable}-${key}`);
 }
 
-/** npm's CLI as installed with node (`<prefix>/lib/node_modules/npm/bin/npm-cli.js`). */
+/**
+ * npm's CLI as installed with node (`<prefix>/lib/node_modules/npm/bin/npm-cli.js`), else where Debian's npm
+ * package puts it; the first that exists (supply.npmCli overrides).
+ */
 export function defaultNpmCli(): string {
-  return childPath(path.dirname(path.dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  const candidates = [
+    childPath(path.dirname(path.dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+    childPath('/usr', 'share', 'nodejs', 'npm', 'bin', 'npm-cli.js'),
+  ];
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
 }
 
 interface Marker {
@@ -169,7 +176,7 @@ export async function ensureInstalled(spec: PackageSpec, deps: InstallDeps): Pro
   if (!existsSync(npmCli))
     return refuse(
       'install_no_npm',
-      `npm is not at ${npmCli}: install npm next to node to let bulwark install ${pinned}`,
+      `npm is not at ${npmCli}: install npm next to node, or set supply.npmCli to its npm-cli.js, to let bulwark install ${pinned}`,
       503,
     );
   const root = path.dirname(target);
