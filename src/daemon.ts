@@ -1086,12 +1086,20 @@ function mcpConnectDeps(
 ): ConnectDeps {
   return {
     dataDir,
-    ...(brokerSpawner ? { brokerSession: (server: string) => brokerSpawner({ agentId: `mcp:${server}` }) } : {}),
+    ...(brokerSpawner
+      ? {
+          brokerSession: (server: string, onlyHosts?: readonly string[]) =>
+            brokerSpawner({ agentId: `mcp:${server}`, ...(onlyHosts ? { onlyHosts } : {}) }),
+        }
+      : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),
     fetchFor: (server) => l10Fetch(guard, server),
     limits: config.exec.limits,
     workspaceOf: workspaceOf(config, dataDir),
     maxIndexAgeDays: config.supply.maxIndexAgeDays,
+    registry: config.supply.registry,
+    installTimeoutMs: config.supply.installTimeoutMs,
+    ...(config.supply.npmCli !== undefined ? { npmCli: config.supply.npmCli } : {}),
   };
 }
 
