@@ -168,6 +168,39 @@ export function hexPassApplies(text: string): boolean {
   return escapes && fourByteEscapes(text);
 }
 
+/**
+ * Per UTF-16 code unit, for the walk below without a branch per character: STRETCH_KEEP is all ones for a hex digit
+ * and for what the hex pass may drop between digits (separators, `\\`, `x`), 0 for a break; STRETCH_DIGIT is 1 for
+ * a hex digit.
+ */
+const STRETCH_KEEP = new Int32Array(65536);
+const STRETCH_DIGIT = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const digit = /[0-9a-fA-F]/.test(ch);
+  STRETCH_DIGIT[c] = digit ? 1 : 0;
+  STRETCH_KEEP[c] = digit || /[\s:,\\xX-]/.test(ch) ? -1 : 0;
+}
+
+/**
+ * Whether the text holds `min` hex digits with nothing but what the hex pass drops between them: the least a hit of
+ * the shortest hex form needs in its copy (every other character breaks a run there). A superset of what the copy
+ * keeps, so a false answer is exact. Text that is mostly words (prose, log lines) has no such stretch, and this walk
+ * costs a fraction of the gate's.
+ */
+export function hexStretchAtLeast(text: string, min: number): boolean {
+  const keep = STRETCH_KEEP;
+  const digit = STRETCH_DIGIT;
+  const n = text.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    count = (count & (keep[c] as number)) + (digit[c] as number);
+    if (count >= min) return true;
+  }
+  return false;
+}
+
 const HEX_PASS: Pass = {
   classes: classes(/[0-9a-fA-F]/, /[\s:,-]/),
   lowerHex: true,
@@ -342,6 +375,8 @@ export class LeakIndex implements LeakScanner {
   private longestSpan = 0;
   /** Length of the longest indexed form. */
   private longestText = 0;
+  /** Length of the shortest indexed hex form (what the hex pass can find). */
+  private shortestHexForm = Number.MAX_SAFE_INTEGER;
   /** Length of the shortest indexed character form (what separated writing and character codes can carry). */
   private shortestCharacterForm = Number.MAX_SAFE_INTEGER;
 
@@ -362,6 +397,7 @@ export class LeakIndex implements LeakScanner {
         this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
         this.longestText = Math.max(this.longestText, f.text.length);
+        if (f.encoding === 'hex') this.shortestHexForm = Math.min(this.shortestHexForm, f.text.length);
         if (isCharacterForm(f.encoding))
           this.shortestCharacterForm = Math.min(this.shortestCharacterForm, f.text.length);
         this.matcher = undefined;
@@ -412,6 +448,7 @@ export class LeakIndex implements LeakScanner {
       hits.push(hit);
     };
     for (const pass of PASSES) {
+      if (pass === HEX_PASS && !hexStretchAtLeast(text, this.shortestHexForm)) continue;
       if (!pass.applies(text)) continue;
       const view = compacted(text, pass);
       if (!view) continue;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LeakIndex, hexPassApplies } from '../../src/secrets/leak-index.js';
+import { LeakIndex, hexPassApplies, hexStretchAtLeast } from '../../src/secrets/leak-index.js';
 import { separatedView } from '../../src/text/separated.js';
 import { transforms } from './leak-transforms.test.js';
 
@@ -161,5 +161,45 @@ describe('hex gate', () => {
     expect(hexPassApplies('It is a way to go; we met at 10:30 on 2024-01-02 (see src/agent/x.ts) to talk. ')).toBe(
       false,
     );
+  });
+});
+
+describe('hex stretch: the least a hex hit needs', () => {
+  it('is true exactly when, separators and byte prefixes dropped, that many hex digits stand together', () => {
+    const chars = [...'aF09 :,-\\xX\n\tgZ.é\u00a0'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...chars), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 16 }),
+        (cs, min) => {
+          const text = cs.join('');
+          const reference = new RegExp(`[0-9a-fA-F]{${min}}`).test(text.replace(/[ \t\n\v\f\r:,\\xX-]/g, ''));
+          expect(hexStretchAtLeast(text, min)).toBe(reference);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('hex of the shortest value is still found written in every way the hex pass reads', () => {
+    const value = 'q7Xk2Z';
+    const idx = new LeakIndex();
+    idx.register('SHORT', value);
+    const hex = Buffer.from(value).toString('hex');
+    const pairs = hex.match(/../g) ?? [];
+    for (const written of [
+      pairs.join(':'),
+      pairs.join(' ').toUpperCase(),
+      pairs.map((p) => `\\x${p}`).join(''),
+      pairs.map((p) => `0x${p}`).join(', '),
+      // (Three groups of four are below the gate's four groups: not found before these shortcuts either.)
+      `${hex}${hex.slice(0, 4)}`.match(/.{1,4}/g)?.join(' ') ?? '',
+    ]) {
+      const hits = idx.scan(`dump: ${written} (end)`);
+      expect(
+        hits.some((h) => h.encoding === 'hex'),
+        written,
+      ).toBe(true);
+    }
   });
 });
