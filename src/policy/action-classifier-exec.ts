@@ -854,23 +854,60 @@ function classifyNetwork(v: Acc, name: string, args: readonly string[], workspac
 const CURL_ARG_FLAGS = new Set([...'AbcCdDeEFHKmoPQrtTuUwxXyYz']);
 const WGET_ARG_FLAGS = new Set([...'aABDeiIloOPQRtTUwX']);
 
+/** The options whose argument is a file (or directory) the tool writes, short and long, per tool. */
+const WRITES: Readonly<Record<'curl' | 'wget', { short: ReadonlySet<string>; long: readonly string[] }>> = {
+  // -o output, -c cookie jar, -D dumped headers; the long ones write traces, logs, code, ETags, caches, a directory.
+  curl: {
+    short: new Set(['o', 'c', 'D']),
+    long: [
+      '--output',
+      '--cookie-jar',
+      '--dump-header',
+      '--trace',
+      '--trace-ascii',
+      '--stderr',
+      '--libcurl',
+      '--etag-save',
+      '--output-dir',
+      '--hsts',
+      '--alt-svc',
+    ],
+  },
+  // -O document, -o/-a log, -P directory prefix.
+  wget: {
+    short: new Set(['O', 'o', 'a', 'P']),
+    long: [
+      '--output-document',
+      '--output-file',
+      '--append-output',
+      '--save-cookies',
+      '--warc-file',
+      '--directory-prefix',
+    ],
+  },
+};
+
 /**
- * Every file a curl or wget command line names as where it writes: `-o f`, `-O f`, `--output f`,
- * `--output-document f`, `--output=f`, `--output-document=f`, and `o`/`O` inside a cluster of short options
- * (`-sSo f`, `-sof`), where the rest of the cluster or the next argument is the file.
+ * Every file a curl or wget command line names as where it writes (WRITES): `-o f`, `--output f`, `--output=f`, and
+ * a writing short option inside a cluster (`-sSo f`, `-sof`, `-sD h`), where the rest of the cluster or the next
+ * argument is the file. `-` (standard output or error) is no file.
  */
 function downloadTargets(name: string, args: readonly string[]): string[] {
-  const argFlags = name === 'wget' ? WGET_ARG_FLAGS : CURL_ARG_FLAGS;
+  const tool = name === 'wget' ? 'wget' : 'curl';
+  const argFlags = tool === 'wget' ? WGET_ARG_FLAGS : CURL_ARG_FLAGS;
+  const writes = WRITES[tool];
   const out: string[] = [];
+  const keep = (value: string | undefined) => {
+    if (value !== undefined && value !== '-') out.push(value);
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    if (a === '--output' || a === '--output-document') {
-      if (i + 1 < args.length) out.push(args[++i] as string);
-      continue;
-    }
-    const eq = /^--output(?:-document)?=(.*)$/s.exec(a);
-    if (eq) {
-      out.push(eq[1] as string);
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const option = eq < 0 ? a : a.slice(0, eq);
+      if (!writes.long.includes(option)) continue;
+      if (eq >= 0) keep(a.slice(eq + 1));
+      else if (i + 1 < args.length) keep(args[++i]);
       continue;
     }
     if (!/^-[A-Za-z]/.test(a)) continue;
@@ -880,8 +917,8 @@ function downloadTargets(name: string, args: readonly string[]): string[] {
       const rest = a.slice(k + 1);
       const value = rest !== '' ? rest : args[i + 1];
       if (rest === '') i++;
-      // wget's `-O` and `-o` (its log) name a file; curl's `-O` takes no argument (not in its set).
-      if ((flag === 'o' || flag === 'O') && value !== undefined) out.push(value);
+      // curl's `-O` takes no argument (not in its set); wget's names the document.
+      if (writes.short.has(flag)) keep(value);
       break;
     }
   }

@@ -61,4 +61,29 @@ describe('downloads to the null device', () => {
     expect(classes('curl -o discard https://example.com')).toEqual(['exec', 'network', 'write']);
     expect(classes('curl -O https://example.com/file.txt')).toEqual(['exec', 'network', 'write']);
   });
+
+  it('every other file curl and wget write is judged too (cookie jar, dumped headers, traces, logs, directories)', () => {
+    for (const command of [
+      'curl -c /etc/cron.d/x https://example.com',
+      'curl -sSc/etc/cron.d/x https://example.com',
+      'curl -D /root/.bashrc https://example.com',
+      'curl --cookie-jar /etc/x https://example.com',
+      'curl --dump-header=/etc/x https://example.com',
+      'curl --trace-ascii /etc/x https://example.com',
+      'curl --stderr /etc/x https://example.com',
+      'curl --libcurl /etc/x.c https://example.com',
+      'curl --etag-save /etc/x https://example.com',
+      'curl -O --output-dir /etc https://example.com/x',
+      'wget -o /etc/x https://example.com',
+      'wget -a /etc/x https://example.com',
+      'wget --save-cookies /etc/x https://example.com',
+      'wget -P /etc https://example.com',
+      'wget --directory-prefix=/etc https://example.com',
+    ])
+      expect(classes(command), command).toContain('destructive');
+    // Standard output and error are no file.
+    expect(classes('curl -D - https://example.com')).toEqual(['exec', 'network']);
+    expect(classes('curl --stderr - https://example.com')).toEqual(['exec', 'network']);
+    expect(classes('curl -c jar.txt https://example.com')).toEqual(['exec', 'network', 'write']);
+  });
 });
