@@ -16,7 +16,7 @@
  * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
  * directory under /tmp on the host; the overlay is mounted on it only inside the private namespace.
  */
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { childPath, nestedPath } from '../../core/index.js';
 
 /** Descriptors the holder opens for bwrap (after the plan's 3 seccomp, 4 options, 5 daemon-alive). */
@@ -32,12 +32,37 @@ const QUOTA_SLACK_KB = 256;
 /** The identity the sandbox runs as: numbers only (it reaches setpriv). */
 const CHECK_IDS = 'case "$U$G" in "" | *[!0-9]*) st params; exit 125;; esac';
 
-/** The overlay metadata of the upper directories (see effects/overlay-xattrs.ts), as paths relative to its root. */
+/**
+ * The overlay metadata of the upper layer (see effects/overlay-xattrs.ts), as paths relative to its root: the
+ * directories' opaque and redirect marks, and the origin (lower file handle) of what was copied up.
+ */
 const XATTR_DUMP =
-  'cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
+  'cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect|origin)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
+
+/**
+ * Only directories in the upper layer? A walk with shell builtins (no process): a symlink, whiteout, file or special
+ * file anywhere says no. Globs that match nothing stay literal and do not exist.
+ */
+const ONLY_DIRS =
+  'only_dirs() { for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do if [ -L "$f" ]; then return 1; elif [ -d "$f" ]; then only_dirs "$f" || return 1; elif [ -e "$f" ]; then return 1; fi; done; }';
+
+/**
+ * What a run that left only directories keeps (what a tool that makes and removes a lock file leaves, e.g.
+ * `git status`): no unmount, no quota check (directories use no blocks of the upper tmpfs), no copy. A holder
+ * started per run lists them with their modes; a parked one leaves them on its tmpfs, which the daemon holds open
+ * (openParkedUpper) and reads once the holder is gone.
+ */
+const DIRS_LISTED = [
+  'find "$R/t/upper" -mindepth 1 \\( -type d -fprintf "$R/dirs" \'%m %P\\0\' \\) -o \\( -fprint "$R/other" -quit \\) 2>"$R/copy.err" || { st copy; exit "$rc"; }',
+  'if [ ! -s "$R/other" ]; then',
+  `  ${XATTR_DUMP}`,
+  '  st dirs; exit "$rc"',
+  'fi',
+];
+const DIRS_KEPT = [ONLY_DIRS, 'if only_dirs "$R/t/upper"; then', `  ${XATTR_DUMP}`, '  st kept; exit "$rc"', 'fi'];
 
 /** From the overlay mount to the end of the run: the same for a holder started per run and a parked one. */
-const RUN_AND_KEEP = [
+const runAndKeep = (dirs: readonly string[]) => [
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
@@ -48,14 +73,9 @@ const RUN_AND_KEEP = [
   // into the view now is dropped with the namespace, and nothing of this run is applied.
   'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
   'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
-  // Only directories (what a tool that makes and removes a lock file leaves, e.g. `git status`): their list with
-  // modes and their overlay xattrs say everything, without the unmount, the quota check (directories use no
-  // blocks of the upper tmpfs) and the copy. bwrap's pid namespace is gone: nothing of the command still runs.
-  'find "$R/t/upper" -mindepth 1 \\( -type d -fprintf "$R/dirs" \'%m %P\\0\' \\) -o \\( -fprint "$R/other" -quit \\) 2>"$R/copy.err" || { st copy; exit "$rc"; }',
-  'if [ ! -s "$R/other" ]; then',
-  `  ${XATTR_DUMP}`,
-  '  st dirs; exit "$rc"',
-  'fi',
+  // Only directories: their modes and overlay xattrs say everything. bwrap's pid namespace is gone: nothing of the
+  // command still runs.
+  ...dirs,
   'umount "$M" || { st busy; exit "$rc"; }',
   `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
   XATTR_DUMP,
@@ -76,7 +96,7 @@ export const OVERLAY_HOLDER = [
   // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
   // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
   'install -d -o "$U" -g "$G" -m "$MODE" "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
-  ...RUN_AND_KEEP,
+  ...runAndKeep(DIRS_LISTED),
 ].join('\n');
 
 /**
@@ -97,7 +117,7 @@ export const PARKED_HOLDER = [
   `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} || exit 125`,
   `exec ${PARAMS_FD}<&-`,
   CHECK_IDS,
-  ...RUN_AND_KEEP,
+  ...runAndKeep(DIRS_KEPT),
 ].join('\n');
 
 export interface OverlaySpec {
@@ -180,4 +200,26 @@ export function startParkedView(pid: number, params: NodeJS.WritableStream, o: O
     chmodSync(d, mode);
   }
   params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Opens a parked holder's upper tmpfs (its t/ directory, through its /proc root) before the run is handed over.
+ * The descriptor keeps that tmpfs readable after the holder and its mount namespace are gone (`/proc/self/fd/N`),
+ * so a run that left only directories is read without copying it out. Throws when it is not the holder's tmpfs.
+ */
+export function openParkedUpper(pid: number, runDir: string): number {
+  const fd = openSync(
+    nestedPath(`/proc/${pid}/root`, `${runDir.replace(/^\/+/, '')}/t`),
+    constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+  );
+  try {
+    if (statfsSync(`/proc/self/fd/${fd}`).type !== TMPFS_MAGIC)
+      throw new Error(`the parked holder ${pid} has no upper tmpfs mounted at ${runDir}/t`);
+  } catch (cause) {
+    closeSync(fd);
+    throw cause;
+  }
+  return fd;
 }
