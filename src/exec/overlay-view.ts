@@ -21,6 +21,7 @@ import {
 } from '../core/index.js';
 import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
+import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
 import { fsTreeView } from './host-executed/index.js';
 import type { EffectSet } from './effects/types.js';
@@ -62,6 +63,11 @@ export interface OverlayView {
   readonly spec: OverlaySpec;
   /** A parked holder's upper tmpfs, held open (see openParkedUpper); the caller closes it when the run is released. */
   readonly upperFd?: number;
+  /**
+   * A parked holder's question after a run that left only directories, while its merged view is still mounted:
+   * can they be read without their xattrs (effects/plain-dirs.ts)? Never throws: what cannot be read says no.
+   */
+  plainDirs(holderPid: number): boolean;
   /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
   settle(ended: { timedOut: boolean; cancelled: boolean; signal: string | null }): Result<OverlayOutcome, BulwarkError>;
 }
@@ -114,6 +120,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
       return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
     }
   let upperFd: number | undefined;
+  let provenPlain = false;
   if (o.parked)
     try {
       upperFd = openParkedUpper(o.parked.holderPid, runDir);
@@ -138,6 +145,20 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     mountPoint,
     spec,
     ...(upperFd !== undefined ? { upperFd } : {}),
+    plainDirs(holderPid) {
+      if (upperFd === undefined) return false;
+      try {
+        provenPlain = showsWorkspaceOnly({
+          upper: `/proc/self/fd/${upperFd}/upper`,
+          merged: nestedPath(`/proc/${holderPid}/root`, mountPoint.replace(/^\/+/, '')),
+          workspace: o.workspace,
+        });
+      } catch {
+        // Unreadable (the holder went away, a name vanished): no proof, so the holder dumps the xattrs.
+        provenPlain = false;
+      }
+      return provenPlain;
+    },
     settle(ended) {
       const status = read('status');
       if (status === 'mount-tmpfs' || status === 'mount-overlay')
@@ -176,15 +197,20 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           gate: 'L11.7',
           reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
         });
-      if (status !== 'done' && status !== 'empty' && status !== 'dirs' && status !== 'kept')
+      if (!['done', 'empty', 'dirs', 'kept', 'kept-plain'].includes(status))
         return err(viewError('status', `the view ended in an unknown state: ${status}`));
-      if (status === 'kept' && upperFd === undefined)
+      const kept = status === 'kept' || status === 'kept-plain';
+      if (kept && upperFd === undefined)
         return err(
           viewError('status', 'the view kept its upper layer, but no descriptor holds it; nothing was applied'),
         );
+      if (status === 'kept-plain' && !provenPlain)
+        return err(
+          viewError('status', 'the view skipped its xattrs without the daemon having compared it; nothing was applied'),
+        );
       try {
         // Only directories, left on the parked holder's tmpfs: read where they are (nothing of the run is left).
-        const upper = status === 'kept' ? `/proc/self/fd/${upperFd}/upper` : childPath(runDir, 'upper');
+        const upper = kept ? `/proc/self/fd/${upperFd}/upper` : childPath(runDir, 'upper');
         // The holder copied nothing: the command wrote nothing.
         if (status === 'empty') mkdirSync(upper, { mode: 0o700 });
         // Only directories: rebuilt from their list, as the copy would have made them (the scan reads their modes).

@@ -59,14 +59,25 @@ const DIRS_LISTED = [
   '  st dirs; exit "$rc"',
   'fi',
 ];
-const DIRS_KEPT = [ONLY_DIRS, 'if only_dirs "$R/t/upper"; then', `  ${XATTR_DUMP}`, '  st kept; exit "$rc"', 'fi'];
+const DIRS_KEPT = [
+  ONLY_DIRS,
+  'if only_dirs "$R/t/upper"; then',
+  // The daemon compares the merged view, still mounted, with the workspace (effects/plain-dirs.ts): "plain" means
+  // no directory's xattrs can matter, so none are dumped. Anything else (or a daemon gone: EOF) dumps them.
+  "  trap '' PIPE",
+  `  A=; printf k >&${PARAMS_FD} && IFS= read -r A <&${PARAMS_FD}`,
+  '  if [ "$A" = plain ]; then st kept-plain; exit "$rc"; fi',
+  `  ${XATTR_DUMP}`,
+  '  st kept; exit "$rc"',
+  'fi',
+];
 
 /** From the overlay mount to the end of the run: the same for a holder started per run and a parked one. */
-const runAndKeep = (dirs: readonly string[]) => [
+const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  'if [ "$U" = 0 ]; then "$@"; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"; fi',
+  `if [ "$U" = 0 ]; then "$@"${closeForRun}; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"${closeForRun}; fi`,
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
@@ -115,9 +126,9 @@ export const PARKED_HOLDER = [
   MOUNT_UPPER,
   `printf p >&${PARAMS_FD} || exit 125`,
   `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} || exit 125`,
-  `exec ${PARAMS_FD}<&-`,
   CHECK_IDS,
-  ...runAndKeep(DIRS_KEPT),
+  // The parameter pipe stays open for the question after the run (DIRS_KEPT); the sandbox never gets it.
+  ...runAndKeep(DIRS_KEPT, ` ${PARAMS_FD}<&-`),
 ].join('\n');
 
 export interface OverlaySpec {
@@ -188,9 +199,16 @@ export function parkedHolderArgv(
 /**
  * Hands a parked holder its run: makes the upper and work directories on its tmpfs through its /proc root (no
  * process spawned for that; nothing of the run has started in that namespace yet), then sends the identity and
- * the workspace. Throws when the holder is gone (the run then fails to start, and nothing was mounted).
+ * the workspace. With `plainDirs`, the pipe stays open for the holder's one question after a run that left only
+ * directories: can they be read without their xattrs (see effects/plain-dirs.ts)? Throws when the holder is gone
+ * (the run then fails to start, and nothing was mounted).
  */
-export function startParkedView(pid: number, params: NodeJS.WritableStream, o: OverlaySpec): void {
+export function startParkedView(
+  pid: number,
+  params: NodeJS.ReadWriteStream,
+  o: OverlaySpec,
+  plainDirs?: (holderPid: number) => boolean,
+): void {
   const t = nestedPath(`/proc/${pid}/root`, `${o.runDir.replace(/^\/+/, '')}/t`);
   const mode = parseInt(o.rootMode, 8);
   for (const name of ['upper', 'work']) {
@@ -199,7 +217,14 @@ export function startParkedView(pid: number, params: NodeJS.WritableStream, o: O
     chownSync(d, o.uid, o.gid);
     chmodSync(d, mode);
   }
-  params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+  if (!plainDirs) {
+    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+    return;
+  }
+  params.write(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+  // Asked once, after the run, when it left only directories (the holder waits for the answer).
+  params.once('data', () => params.end(plainDirs(pid) ? 'plain\n' : 'dump\n'));
+  params.resume();
 }
 
 const TMPFS_MAGIC = 0x01021994;
