@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { originInode, parseXattrDump } from '../../src/exec/effects/overlay-xattrs.js';
 
 /** An overlay origin (struct ovl_fb) as the kernel writes it for an ext4 file: ino32 + generation. */
-function origin(ino: number, type = 1, bigEndian = false): string {
-  const fid = Buffer.alloc(8);
+function origin(ino: number, type = 1, bigEndian = false, words = type === 2 ? 4 : 2): string {
+  const fid = Buffer.alloc(words * 4);
   if (bigEndian) fid.writeUInt32BE(ino, 0);
   else fid.writeUInt32LE(ino, 0);
   fid.writeUInt32LE(0xdeadbeef, 4);
@@ -41,6 +41,8 @@ describe('the overlay xattr dump', () => {
     expect(originInode(hex(origin(0x01020304, 1, true)))).toBe(0x01020304);
     // btrfs, or a handle whose length byte disagrees: no identity (content-based detection stays the fallback).
     expect(originInode(hex(origin(7, 0x4d)))).toBeUndefined();
+    // tmpfs's handle is also type 1, but three words with the generation first: not an inode handle here.
+    expect(originInode(hex(origin(7, 1, false, 3)))).toBeUndefined();
     const short = hex(origin(7));
     expect(originInode(short.subarray(0, short.length - 1))).toBeUndefined();
   });

@@ -10,15 +10,22 @@ export interface DirXattrs {
   readonly redirect?: string;
   /**
    * Inode number of the workspace file this entry was copied up from (`trusted.overlay.origin`), when its file
-   * handle is of a kind that names the inode (ext4's and xfs's 32-bit inode handles). A file edited in place and
+   * handle is of a kind that names the inode (ext4's and xfs's 32-bit inode handles; else content matching is the
+   * fallback). A file edited in place and
    * then moved keeps it; a file replaced by a new one (`sed -i`, write-to-temp-and-rename) has none.
    */
   readonly originIno?: number;
 }
 
-/** Kernel file handle types that start with a 32-bit inode number (include/linux/exportfs.h). */
-const FILEID_INO32_GEN = 1;
-const FILEID_INO32_GEN_PARENT = 2;
+/**
+ * Kernel file handle types that start with a 32-bit inode number (include/linux/exportfs.h), by the length of the
+ * handle they have there: inode + generation (+ the parent's). tmpfs also says type 1, with a different layout of
+ * three words (generation first): that length is not taken.
+ */
+const INODE_HANDLES = new Map<number, number>([
+  [1, 8],
+  [2, 16],
+]);
 /** struct ovl_fb: version, magic, len, flags, type, uuid[16], then the file handle. */
 const OVL_FH_MAGIC = 0xfb;
 const OVL_FH_HEADER = 21;
@@ -27,8 +34,8 @@ const OVL_FH_FLAG_BIG_ENDIAN = 1;
 /** The lower inode an overlay origin handle names, or undefined when its handle type does not say. */
 export function originInode(fh: Buffer): number | undefined {
   if (fh.length < OVL_FH_HEADER + 4 || fh[1] !== OVL_FH_MAGIC || fh[2] !== fh.length) return undefined;
-  const type = fh[4];
-  if (type !== FILEID_INO32_GEN && type !== FILEID_INO32_GEN_PARENT) return undefined;
+  const handleBytes = INODE_HANDLES.get(fh[4] as number);
+  if (handleBytes === undefined || fh.length - OVL_FH_HEADER !== handleBytes) return undefined;
   return ((fh[3] as number) & OVL_FH_FLAG_BIG_ENDIAN) !== 0
     ? fh.readUInt32BE(OVL_FH_HEADER)
     : fh.readUInt32LE(OVL_FH_HEADER);
