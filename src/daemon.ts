@@ -53,6 +53,7 @@ import {
   brokerLayerStatus,
   checkBrokerRunDir,
   execBrokerSpawner,
+  removeBrokerSessionBase,
   startBroker,
   vaultCaStore,
   type Broker,
@@ -557,6 +558,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         broker = started.value;
         const b = broker;
         cleanups.push(() => b.close());
+        // Runs after exec and MCP have stopped (cleanups run in reverse): their sessions are closed by then.
+        cleanups.push(() => {
+          const problem = removeBrokerSessionBase();
+          if (problem) logger.error(problem);
+        });
       } else {
         logger.error({ code: started.error.code }, `credential broker did not start: ${started.error.message}`);
       }

@@ -3,7 +3,7 @@
  * for the identity that asked, in a fresh 0700 directory (socket, CA bundle, forwarder) that is removed
  * once the run's session is closed. Lives in broker/ because broker (tier 4) may import exec (tier 3).
  */
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { childPath, bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import type { BrokerSpawner } from '../exec/index.js';
@@ -39,16 +39,39 @@ export function checkBrokerRunDir(runDir: string): Result<void, BulwarkError> {
 
 /**
  * Where the sessions of runs that start as another user live: the data dir is 0700, so such a run's bwrap could not
- * reach a socket there. One 0711 directory under the system temp dir per daemon, created when first needed.
+ * reach a socket there. One 0711 directory under the system temp dir per daemon, created when first needed and
+ * removed at shutdown (removeBrokerSessionBase).
  */
 let base: string | undefined;
 function sharedBase(): string {
-  if (base === undefined) {
+  if (base === undefined || !existsSync(base)) {
     const made = mkdtempSync(childPath(tmpdir(), 'bulwark-brk-'));
     chmodSync(made, 0o711);
     base = made;
   }
   return base;
+}
+
+/**
+ * Daemon stop, once every run's session is closed: removes the shared session directory. Only an empty one (each
+ * session removes its own directory when it closes): a session still open in it — another daemon in the same
+ * process — keeps it, and it goes at that daemon's stop. Returns what went wrong, if anything.
+ */
+export function removeBrokerSessionBase(): string | undefined {
+  if (base === undefined) return undefined;
+  try {
+    rmdirSync(base);
+    base = undefined;
+    return undefined;
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      base = undefined;
+      return undefined;
+    }
+    if (code === 'ENOTEMPTY') return undefined;
+    return `cannot remove the broker session directory ${base}: ${describeCause(cause)}`;
+  }
 }
 
 /**

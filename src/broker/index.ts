@@ -21,7 +21,12 @@ export {
   type BrokerSpawnOptions,
 } from './sandbox.js';
 export { startForwarder } from './forwarder.js';
-export { execBrokerSpawner, checkBrokerRunDir, type ExecBrokerSpawnerOptions } from './exec-spawner.js';
+export {
+  execBrokerSpawner,
+  checkBrokerRunDir,
+  removeBrokerSessionBase,
+  type ExecBrokerSpawnerOptions,
+} from './exec-spawner.js';
 export type { BrokerEvent } from './events.js';
 /** L08's state from config (the offline `bulwark layers` view, or a broker that did not start); a running broker reports it itself. */
 export { brokerLayerStatus } from './layer-status.js';

@@ -45,7 +45,7 @@ export interface EffectsReport {
   readonly reason?: string;
   /** Operator approval was asked (and given, when status is applied). */
   readonly held?: boolean;
-  readonly changes: readonly Pick<Effect, 'path' | 'change' | 'from' | 'bytes'>[];
+  readonly changes: readonly Pick<Effect, 'path' | 'change' | 'from' | 'modified' | 'bytes'>[];
   readonly bytesWritten: number;
   readonly journalId?: string;
 }
@@ -86,6 +86,7 @@ const summary = (effects: readonly Effect[]) =>
     path: e.path,
     change: e.change,
     ...(e.from !== undefined ? { from: e.from } : {}),
+    ...(e.modified ? { modified: true } : {}),
     bytes: e.bytes,
   }));
 
@@ -151,7 +152,9 @@ export async function judgeEffects(
       },
       textAfter: (p) => {
         const e = set.effects.find((x) => x.path === p);
-        return e && (e.change === 'created' || e.change === 'modified') ? text(nestedPath(upper, p)) : undefined;
+        return e && (e.change === 'created' || e.change === 'modified' || e.modified)
+          ? text(nestedPath(upper, p))
+          : undefined;
       },
     });
     if (!decision.approved)

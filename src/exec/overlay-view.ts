@@ -21,11 +21,12 @@ import {
 } from '../core/index.js';
 import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
+import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
 import { fsTreeView } from './host-executed/index.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
-import type { OverlaySpec } from './sandbox/overlay-holder.js';
+import { openParkedUpper, type OverlaySpec } from './sandbox/overlay-holder.js';
 import type { SandboxIdentity } from './sandbox-identity.js';
 
 export interface OverlayViewOptions {
@@ -34,8 +35,11 @@ export interface OverlayViewOptions {
   readonly viewsDir: string;
   readonly quotaMb: number;
   readonly identity: SandboxIdentity;
-  /** The run directory and mount point of a parked holder (made at park time); else they are made here. */
-  readonly parked?: { readonly runDir: string; readonly mountPoint: string };
+  /**
+   * The run directory and mount point of a parked holder (made at park time), and the holder's pid (its upper
+   * tmpfs is opened here); else they are made here.
+   */
+  readonly parked?: { readonly runDir: string; readonly mountPoint: string; readonly holderPid: number };
 }
 
 /** What the run left: its effect set to judge, or why there is nothing to apply. */
@@ -57,6 +61,13 @@ export interface OverlayView {
   /** The merged view's (host-side empty) mount point; removed with the run. */
   readonly mountPoint: string;
   readonly spec: OverlaySpec;
+  /** A parked holder's upper tmpfs, held open (see openParkedUpper); the caller closes it when the run is released. */
+  readonly upperFd?: number;
+  /**
+   * A parked holder's question after a run that left only directories, while its merged view is still mounted:
+   * can they be read without their xattrs (effects/plain-dirs.ts)? Never throws: what cannot be read says no.
+   */
+  plainDirs(holderPid: number): boolean;
   /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
   settle(ended: { timedOut: boolean; cancelled: boolean; signal: string | null }): Result<OverlayOutcome, BulwarkError>;
 }
@@ -108,6 +119,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     } catch (cause) {
       return err(viewError('view_dir', `cannot prepare the run's copy-on-write view: ${describeCause(cause)}`));
     }
+  let upperFd: number | undefined;
+  let provenPlain = false;
+  if (o.parked)
+    try {
+      upperFd = openParkedUpper(o.parked.holderPid, runDir);
+    } catch (cause) {
+      return err(viewError('view_dir', `cannot open the parked copy-on-write view: ${describeCause(cause)}`));
+    }
   const spec: OverlaySpec = {
     runDir,
     mountPoint,
@@ -125,6 +144,21 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     runDir,
     mountPoint,
     spec,
+    ...(upperFd !== undefined ? { upperFd } : {}),
+    plainDirs(holderPid) {
+      if (upperFd === undefined) return false;
+      try {
+        provenPlain = showsWorkspaceOnly({
+          upper: `/proc/self/fd/${upperFd}/upper`,
+          merged: nestedPath(`/proc/${holderPid}/root`, mountPoint.replace(/^\/+/, '')),
+          workspace: o.workspace,
+        });
+      } catch {
+        // Unreadable (the holder went away, a name vanished): no proof, so the holder dumps the xattrs.
+        provenPlain = false;
+      }
+      return provenPlain;
+    },
     settle(ended) {
       const status = read('status');
       if (status === 'mount-tmpfs' || status === 'mount-overlay')
@@ -163,10 +197,20 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           gate: 'L11.7',
           reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
         });
-      if (status !== 'done' && status !== 'empty' && status !== 'dirs')
+      if (!['done', 'empty', 'dirs', 'kept', 'kept-plain'].includes(status))
         return err(viewError('status', `the view ended in an unknown state: ${status}`));
+      const kept = status === 'kept' || status === 'kept-plain';
+      if (kept && upperFd === undefined)
+        return err(
+          viewError('status', 'the view kept its upper layer, but no descriptor holds it; nothing was applied'),
+        );
+      if (status === 'kept-plain' && !provenPlain)
+        return err(
+          viewError('status', 'the view skipped its xattrs without the daemon having compared it; nothing was applied'),
+        );
       try {
-        const upper = childPath(runDir, 'upper');
+        // Only directories, left on the parked holder's tmpfs: read where they are (nothing of the run is left).
+        const upper = kept ? `/proc/self/fd/${upperFd}/upper` : childPath(runDir, 'upper');
         // The holder copied nothing: the command wrote nothing.
         if (status === 'empty') mkdirSync(upper, { mode: 0o700 });
         // Only directories: rebuilt from their list, as the copy would have made them (the scan reads their modes).

@@ -344,12 +344,15 @@ export class ExecRunner {
       const opened = openOverlayView({
         workspace: run.real,
         viewsDir: this.deps.effects.viewsDir,
-        ...(handle.prestarted?.view ? { parked: handle.prestarted.view } : {}),
+        ...(handle.prestarted?.view && handle.prestarted.child.pid !== undefined
+          ? { parked: { ...handle.prestarted.view, holderPid: handle.prestarted.child.pid } }
+          : {}),
         quotaMb: item.quotaMb ?? 0,
         identity: sandboxIdentity(run.real, this.config.sandboxUser),
       });
       if (!opened.ok) return this.failed('L11.7', opened.error, run);
       overlay = opened.value;
+      if (overlay.upperFd !== undefined) handle.holdFd(overlay.upperFd);
       if (!handle.prestarted?.view) {
         handle.holdDir(overlay.runDir);
         handle.holdDir(overlay.mountPoint);
@@ -391,6 +394,7 @@ export class ExecRunner {
       timeoutMs: Math.min(Math.max(100, run.req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs),
       maxOutputBytes: this.config.maxOutputBytes,
       warn: (outcome, reason) => this.warn(run.ctx, outcome, reason),
+      ...(overlay ? { plainDirs: (pid: number) => (overlay as OverlayView).plainDirs(pid) } : {}),
     });
     if (!exit.ok) return this.failed('L11.5', exit.error, run);
 

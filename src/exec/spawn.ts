@@ -18,6 +18,8 @@ export interface SpawnIo {
   /** Output kept per stream. */
   readonly maxOutputBytes: number;
   readonly warn: (outcome: string, reason: string) => void;
+  /** A parked holder's question after a run that left only directories (see startParkedView). */
+  readonly plainDirs?: (holderPid: number) => boolean;
 }
 
 export interface Exit {
@@ -37,15 +39,20 @@ function failed(code: string, what: string, cause: unknown): Result<never, Bulwa
 }
 
 /** The child of a plan, started (or adopted) with the descriptors the plan asks for. */
-function start(plan: SpawnPlan, handle: RunHandle, stdin: boolean): Result<ChildProcess, BulwarkError> {
+function start(
+  plan: SpawnPlan,
+  handle: RunHandle,
+  stdin: boolean,
+  plainDirs?: (holderPid: number) => boolean,
+): Result<ChildProcess, BulwarkError> {
   if (plan.prestarted && plan.view) {
     const child = plan.prestarted.child;
-    const params = (child.stdio as unknown as ReadonlyArray<NodeJS.WritableStream | null | undefined>)[PARAMS_FD];
+    const params = (child.stdio as unknown as ReadonlyArray<NodeJS.ReadWriteStream | null | undefined>)[PARAMS_FD];
     try {
       if (child.pid === undefined || !params) throw new Error('the parked holder has no pid or parameter pipe');
       // A holder that died meanwhile: the run ends with its exit status, and nothing was mounted.
       params.on('error', () => handle.kill());
-      startParkedView(child.pid, params, plan.view);
+      startParkedView(child.pid, params, plan.view, plainDirs);
     } catch (cause) {
       return failed('exec.spawn', 'cannot hand the parked copy-on-write view its run', cause);
     }
@@ -84,7 +91,7 @@ function start(plan: SpawnPlan, handle: RunHandle, stdin: boolean): Result<Child
 
 export function spawnRun(plan: SpawnPlan, handle: RunHandle, io: SpawnIo): Promise<Result<Exit, BulwarkError>> {
   const started = Date.now();
-  const child = start(plan, handle, io.stdin !== undefined);
+  const child = start(plan, handle, io.stdin !== undefined, io.plainDirs);
   if (!child.ok) return Promise.resolve(child);
   const c = child.value;
   handle.attach(c);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { err, type Result } from '../../src/core/result.js';
@@ -18,7 +18,7 @@ import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { BrokerSpawn, BrokerSpawner } from '../../src/exec/broker-access.js';
 import { createExecTool } from '../../src/agent/tools/exec.js';
 import { usableSandboxUser } from '../../src/exec/sandbox-identity.js';
-import { checkBrokerRunDir, execBrokerSpawner } from '../../src/broker/exec-spawner.js';
+import { checkBrokerRunDir, execBrokerSpawner, removeBrokerSessionBase } from '../../src/broker/exec-spawner.js';
 import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 import { rig, REAL_KEY, type Rig } from '../broker/harness.js';
 
@@ -289,6 +289,30 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
       brokerSpawner: rec.spawner,
     });
     expect(off).toMatchObject({ ok: false, error: { code: 'exec.network.broker_unsandboxed' } });
+  });
+
+  it('the shared session directory of runs started as another user is removed at daemon stop, once its sessions are closed', async () => {
+    const spawner = execBrokerSpawner(r.broker, { runDir });
+    const session = await spawner({ agentId: 'agent-1', runAs: { uid: 65534, gid: 65534 } });
+    if (!session.ok) throw new Error(session.error.message);
+    const socket = session.value.access.sockets[0]?.host ?? '';
+    const base = dirname(dirname(socket));
+    expect(base.startsWith(join(tmpdir(), 'bulwark-brk-'))).toBe(true);
+    // A session still open keeps it (another daemon in this process may be using it).
+    expect(removeBrokerSessionBase()).toBeUndefined();
+    expect(existsSync(socket)).toBe(true);
+    await session.value.close();
+    expect(readdirSync(base)).toEqual([]);
+    expect(removeBrokerSessionBase()).toBeUndefined();
+    expect(existsSync(base)).toBe(false);
+    // The next such run makes a new one.
+    const again = await spawner({ agentId: 'agent-1', runAs: { uid: 65534, gid: 65534 } });
+    if (!again.ok) throw new Error(again.error.message);
+    const next = dirname(dirname(again.value.access.sockets[0]?.host ?? ''));
+    expect(existsSync(next)).toBe(true);
+    await again.value.close();
+    expect(removeBrokerSessionBase()).toBeUndefined();
+    expect(existsSync(next)).toBe(false);
   });
 
   it('a broker run directory too long for a unix socket path is reported by the check, and every run is refused with it', async () => {

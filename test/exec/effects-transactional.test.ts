@@ -65,6 +65,36 @@ describe('directory operations on the copy-on-write view', () => {
     );
   });
 
+  it('a file edited in place and then moved is followed by its overlay origin: a rename with a modification', async () => {
+    h = startHarness();
+    seed(h.workspace);
+    const before = snapshot(h.workspace);
+    let asked = false;
+    const o = await effects('echo more >> a.txt && mv a.txt b.txt', async () => {
+      asked = true;
+      return { approved: false, reason: 'not expected' };
+    });
+    expect(asked).toBe(false);
+    expect(o.effects).toMatchObject({ status: 'applied', held: false });
+    expect(o.effects?.changes).toEqual([
+      { path: 'b.txt', change: 'renamed', from: 'a.txt', modified: true, bytes: 11 },
+    ]);
+    const s = snapshot(h.workspace);
+    expect(s['b.txt']).toBe('alpha\nmore\n');
+    expect(s['a.txt']).toBeUndefined();
+    const journal = h.svc.journal;
+    expect(journal?.undo(h.workspace, journal.list(h.workspace)).ok).toBe(true);
+    expect(snapshot(h.workspace)).toEqual(before);
+  });
+
+  it('a file replaced by a new one (sed -i) and moved has no origin: its old content reappears nowhere, a deletion', async () => {
+    h = startHarness();
+    seed(h.workspace);
+    const o = await effects("sed -i 's/alpha/beta/' a.txt && mv a.txt b.txt", denyAll);
+    expect(o.effects?.status).toBe('held-denied');
+    expect(o.effects?.changes.map((c) => `${c.change} ${c.path}`).sort()).toEqual(['created b.txt', 'deleted a.txt']);
+  });
+
   it('git mv DIR NEW in a repository works and is applied', async () => {
     h = startHarness();
     seed(h.workspace);

@@ -150,7 +150,7 @@ describe('transactional runs', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(join(root, 'parked'));
   });
 
-  it('an upper layer of directories only is judged from its list: no-op, new, re-moded and emptied directories', async () => {
+  it('an upper layer of directories only is judged where the holder left it: no-op, new, re-moded, emptied and moved directories', async () => {
     const svc = service('dirs');
     const runner = svc.runner as NonNullable<ExecService['runner']>;
     const ws = join(root, 'ws-dirs');
@@ -177,6 +177,18 @@ describe('transactional runs', () => {
         'deleted sub/f.txt',
       );
       expect(readFileSync(join(ws, 'sub', 'f.txt'), 'utf8')).toBe('x');
+      await runner.settled();
+      // Moved and its old name made again: only directories (a redirected one, an opaque one), read where the
+      // parked holder left them, with their overlay xattrs: a rename of the file inside, nothing deleted.
+      const moved = await runner.run(ws, { command: 'mv sub sub2 && mkdir sub' });
+      expect(moved.ok && moved.value.effects?.changes.map((c) => `${c.change} ${c.path}`).sort()).toEqual([
+        'dir sub2',
+        'renamed sub2/f.txt',
+      ]);
+      expect(moved.ok && moved.value.effects?.status).toBe('applied');
+      expect(readFileSync(join(ws, 'sub2', 'f.txt'), 'utf8')).toBe('x');
+      expect(readdirSync(join(ws, 'sub'))).toEqual([]);
+      expect(runner.parkedRuns).toBeGreaterThan(0);
     } finally {
       await runner.settled();
       svc.stop();

@@ -60,7 +60,7 @@ const SHOWN_CHANGES = 20;
 export function describeEffects(r: EffectsReport): string {
   const list = r.changes
     .slice(0, SHOWN_CHANGES)
-    .map((c) => `  ${c.change} ${c.path}${c.from ? ` (from ${c.from})` : ''}`)
+    .map((c) => `  ${c.change} ${c.path}${c.from ? ` (from ${c.from}${c.modified ? ', edited' : ''})` : ''}`)
     .join('\n');
   const more = r.changes.length > SHOWN_CHANGES ? `\n  … ${r.changes.length - SHOWN_CHANGES} more` : '';
   const files = `${r.changes.length} change${r.changes.length === 1 ? '' : 's'}`;

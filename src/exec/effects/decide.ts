@@ -94,7 +94,7 @@ export function hostChange(e: Effect): HostFileChange {
 }
 
 function leakScanned(e: Effect, upper: string, views: EffectViews): Buffer | undefined {
-  if (e.change === 'created' || e.change === 'modified') {
+  if (e.change === 'created' || e.change === 'modified' || e.modified) {
     const abs = nestedPath(upper, e.path);
     return lstatSync(abs).size <= LEAK_SCAN_MAX ? readFileSync(abs) : undefined;
   }
@@ -130,10 +130,11 @@ export function decide(
   let touched = 0;
   const deleted: string[] = [];
   for (const e of set.effects) {
-    if (!e.before || e.change === 'renamed' || e.change === 'dir') continue;
+    // A rename alone changes no content; a file edited and moved (modified) counts as an edit.
+    if (!e.before || (e.change === 'renamed' && !e.modified) || e.change === 'dir') continue;
     if (exempt(e, policy, createdThisTurn, views)) continue;
     if (e.change === 'deleted') deleted.push(e.path);
-    else if (e.change === 'modified' && e.bytes === 0 && e.before.size > 0)
+    else if ((e.change === 'modified' || e.change === 'renamed') && e.bytes === 0 && e.before.size > 0)
       reasons.push(`truncates ${e.path} to 0 bytes`);
     else if ((e.change === 'symlink' || e.change === 'special') && e.before.kind === 'file')
       reasons.push(`replaces the file ${e.path} by a ${e.change === 'symlink' ? 'symlink' : 'special file'}`);

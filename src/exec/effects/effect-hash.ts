@@ -28,7 +28,8 @@ export function effectSetHash(command: string, cwd: string, set: EffectSet, uppe
     mode: e.mode ?? null,
     link: e.linkTarget ?? null,
     before: e.before ? [e.before.ino, e.before.size, e.before.mtimeMs] : null,
-    content: e.change === 'created' || e.change === 'modified' ? fileDigest(nestedPath(upper, e.path)) : null,
+    content:
+      e.change === 'created' || e.change === 'modified' || e.modified ? fileDigest(nestedPath(upper, e.path)) : null,
   }));
   return createHash('sha256')
     .update(JSON.stringify({ v: 1, tool: 'exec', command, cwd, changes }))

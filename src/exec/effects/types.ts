@@ -20,7 +20,10 @@ export type ChangeKind =
   | 'modified'
   /** A pre-existing file (or a directory's files) gone. */
   | 'deleted'
-  /** A pre-existing file at a new path (content unchanged); `from` says where it was. */
+  /**
+   * A pre-existing file at a new path; `from` says where it was. Content unchanged, unless `modified` says the
+   * same file (followed by the overlay's origin) was also edited.
+   */
   | 'renamed'
   /** Only the permission bits changed. */
   | 'mode'
@@ -36,6 +39,8 @@ export interface Effect {
   readonly change: ChangeKind;
   /** For renames: where the file was. */
   readonly from?: string;
+  /** For renames: the file's content changed too (edited in place, then moved). */
+  readonly modified?: boolean;
   /** Bytes of the new content (regular files). */
   readonly bytes: number;
   /** What was there before (absent for new paths). */
@@ -63,7 +68,13 @@ export interface UpperDir {
 
 export type UpperEntry =
   | { readonly kind: 'whiteout' }
-  | { readonly kind: 'file'; readonly size: number; readonly mode: number }
+  | {
+      readonly kind: 'file';
+      readonly size: number;
+      readonly mode: number;
+      /** Inode of the workspace file it was copied up from (see DirXattrs.originIno). */
+      readonly originIno?: number;
+    }
   | { readonly kind: 'symlink'; readonly target: string }
   | { readonly kind: 'special'; readonly mode: number }
   | { readonly kind: 'dir'; readonly dir: UpperDir };

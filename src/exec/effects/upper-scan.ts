@@ -61,8 +61,15 @@ function readUpperDir(
     const rel = join(path, name);
     const st = lstatSync(nestedPath(input.upper, rel));
     if (isWhiteout(st)) entries.set(name, { kind: 'whiteout' });
-    else if (st.isFile()) entries.set(name, { kind: 'file', size: st.size, mode: st.mode & 0o7777 });
-    else if (st.isSymbolicLink())
+    else if (st.isFile()) {
+      const originIno = input.xattrs.get(rel)?.originIno;
+      entries.set(name, {
+        kind: 'file',
+        size: st.size,
+        mode: st.mode & 0o7777,
+        ...(originIno !== undefined ? { originIno } : {}),
+      });
+    } else if (st.isSymbolicLink())
       entries.set(name, { kind: 'symlink', target: readlinkSync(nestedPath(input.upper, rel)) });
     else if (st.isDirectory()) {
       const x = input.xattrs.get(rel);
@@ -140,6 +147,8 @@ interface Walk {
   readonly gone: Map<string, PreImage>;
   /** Files that show at a new path from a moved directory: after path → before path. */
   readonly moved: Map<string, string>;
+  /** Upper files copied up from a workspace file: path → that file's inode (overlay origin). */
+  readonly origins: Map<string, number>;
   readonly effects: Effect[];
   bytes: number;
 }
@@ -182,6 +191,7 @@ function walk(w: Walk, dir: UpperDir): void {
     const pre = prior && !prior.isDirectory() ? preImageOf(prior) : undefined;
     if (e.kind === 'file') {
       w.bytes += e.size;
+      if (e.originIno !== undefined) w.origins.set(rel, e.originIno);
       if (pre?.kind === 'file' && pre.size === e.size && sameContent(nestedPath(ws, rel), upperAbs, e.size)) {
         if (pre.mode !== e.mode) w.effects.push({ path: rel, change: 'mode', bytes: 0, before: pre, mode: e.mode });
         continue;
@@ -204,7 +214,23 @@ function walk(w: Walk, dir: UpperDir): void {
   }
 }
 
-/** A pre-existing file that reappears elsewhere with the same content is a rename, not a deletion. */
+/**
+ * The gone pre-existing file a new path was copied up from (its overlay origin names the inode), on the
+ * workspace's own filesystem: the same file, moved (and perhaps edited).
+ */
+function followedFile(w: Walk, e: Effect, byIno: ReadonlyMap<number, string>): string | undefined {
+  const ino = w.origins.get(e.path);
+  const from = ino !== undefined ? byIno.get(ino) : undefined;
+  if (from === undefined || !w.gone.has(from)) return undefined;
+  const st = lstatOrUndefined(nestedPath(w.input.workspace, from));
+  return st !== undefined && st.ino === ino && st.dev === lstatSync(w.input.workspace).dev ? from : undefined;
+}
+
+/**
+ * A pre-existing file that reappears elsewhere is a rename, not a deletion: followed by its identity where the
+ * overlay recorded it (origin: edited in place and moved, a rename with a modification), else by its content
+ * (unchanged content at a new path — what a file replaced by a new one, as `sed -i` does, cannot show).
+ */
 function matchRenames(w: Walk): Effect[] {
   const out: Effect[] = [];
   for (const [after, from] of w.moved) {
@@ -220,8 +246,20 @@ function matchRenames(w: Walk): Effect[] {
     if (same) same.push(p);
     else bySize.set(pre.size, [p]);
   }
+  const byIno = new Map<number, string>();
+  for (const [p, pre] of w.gone) if (pre.kind === 'file') byIno.set(pre.ino, p);
   const kept: Effect[] = [];
   for (const e of w.effects) {
+    const followed = e.change === 'created' ? followedFile(w, e, byIno) : undefined;
+    if (followed !== undefined) {
+      const pre = w.gone.get(followed) as PreImage;
+      w.gone.delete(followed);
+      const same =
+        pre.size === e.bytes &&
+        sameContent(nestedPath(w.input.workspace, followed), nestedPath(w.input.upper, e.path), e.bytes);
+      kept.push({ ...e, change: 'renamed', from: followed, before: pre, ...(same ? {} : { modified: true }) });
+      continue;
+    }
     const candidates = e.change === 'created' ? bySize.get(e.bytes) : undefined;
     const hit = candidates?.find(
       (g) => w.gone.has(g) && sameContent(nestedPath(w.input.workspace, g), nestedPath(w.input.upper, e.path), e.bytes),
@@ -241,7 +279,7 @@ function matchRenames(w: Walk): Effect[] {
 export function scanUpper(input: ScanInput, rootXattrs: DirXattrs = { opaque: false }): EffectSet {
   const rootMode = lstatSync(input.workspace).mode & 0o7777;
   const root = readUpperDir(input, '', '', { redirected: false, opaque: rootXattrs.opaque }, rootMode);
-  const w: Walk = { input, gone: new Map(), moved: new Map(), effects: [], bytes: 0 };
+  const w: Walk = { input, gone: new Map(), moved: new Map(), origins: new Map(), effects: [], bytes: 0 };
   walk(w, root);
   const effects = matchRenames(w).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { effects, bytesWritten: w.bytes, root };

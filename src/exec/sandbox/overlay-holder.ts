@@ -16,7 +16,7 @@
  * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
  * directory under /tmp on the host; the overlay is mounted on it only inside the private namespace.
  */
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { childPath, nestedPath } from '../../core/index.js';
 
 /** Descriptors the holder opens for bwrap (after the plan's 3 seccomp, 4 options, 5 daemon-alive). */
@@ -32,30 +32,61 @@ const QUOTA_SLACK_KB = 256;
 /** The identity the sandbox runs as: numbers only (it reaches setpriv). */
 const CHECK_IDS = 'case "$U$G" in "" | *[!0-9]*) st params; exit 125;; esac';
 
-/** The overlay metadata of the upper directories (see effects/overlay-xattrs.ts), as paths relative to its root. */
+/**
+ * The overlay metadata of the upper layer (see effects/overlay-xattrs.ts), as paths relative to its root: the
+ * directories' opaque and redirect marks, and the origin (lower file handle) of what was copied up.
+ */
 const XATTR_DUMP =
-  'cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
+  'cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect|origin)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
+
+/**
+ * Only directories in the upper layer? A walk with shell builtins (no process): a symlink, whiteout, file or special
+ * file anywhere says no. Globs that match nothing stay literal and do not exist.
+ */
+const ONLY_DIRS =
+  'only_dirs() { for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do if [ -L "$f" ]; then return 1; elif [ -d "$f" ]; then only_dirs "$f" || return 1; elif [ -e "$f" ]; then return 1; fi; done; }';
+
+/**
+ * What a run that left only directories keeps (what a tool that makes and removes a lock file leaves, e.g.
+ * `git status`): no unmount, no quota check (directories use no blocks of the upper tmpfs), no copy. A holder
+ * started per run lists them with their modes; a parked one leaves them on its tmpfs, which the daemon holds open
+ * (openParkedUpper) and reads once the holder is gone.
+ */
+const DIRS_LISTED = [
+  'find "$R/t/upper" -mindepth 1 \\( -type d -fprintf "$R/dirs" \'%m %P\\0\' \\) -o \\( -fprint "$R/other" -quit \\) 2>"$R/copy.err" || { st copy; exit "$rc"; }',
+  'if [ ! -s "$R/other" ]; then',
+  `  ${XATTR_DUMP}`,
+  '  st dirs; exit "$rc"',
+  'fi',
+];
+const DIRS_KEPT = [
+  ONLY_DIRS,
+  'if only_dirs "$R/t/upper"; then',
+  // The daemon compares the merged view, still mounted, with the workspace (effects/plain-dirs.ts): "plain" means
+  // no directory's xattrs can matter, so none are dumped. Anything else (or a daemon gone: EOF) dumps them.
+  "  trap '' PIPE",
+  `  A=; printf k >&${PARAMS_FD} && IFS= read -r A <&${PARAMS_FD}`,
+  '  if [ "$A" = plain ]; then st kept-plain; exit "$rc"; fi',
+  `  ${XATTR_DUMP}`,
+  '  st kept; exit "$rc"',
+  'fi',
+];
 
 /** From the overlay mount to the end of the run: the same for a holder started per run and a parked one. */
-const RUN_AND_KEEP = [
+const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  'if [ "$U" = 0 ]; then "$@"; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"; fi',
+  `if [ "$U" = 0 ]; then "$@"${closeForRun}; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"${closeForRun}; fi`,
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
   // into the view now is dropped with the namespace, and nothing of this run is applied.
   'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
   'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
-  // Only directories (what a tool that makes and removes a lock file leaves, e.g. `git status`): their list with
-  // modes and their overlay xattrs say everything, without the unmount, the quota check (directories use no
-  // blocks of the upper tmpfs) and the copy. bwrap's pid namespace is gone: nothing of the command still runs.
-  'find "$R/t/upper" -mindepth 1 \\( -type d -fprintf "$R/dirs" \'%m %P\\0\' \\) -o \\( -fprint "$R/other" -quit \\) 2>"$R/copy.err" || { st copy; exit "$rc"; }',
-  'if [ ! -s "$R/other" ]; then',
-  `  ${XATTR_DUMP}`,
-  '  st dirs; exit "$rc"',
-  'fi',
+  // Only directories: their modes and overlay xattrs say everything. bwrap's pid namespace is gone: nothing of the
+  // command still runs.
+  ...dirs,
   'umount "$M" || { st busy; exit "$rc"; }',
   `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
   XATTR_DUMP,
@@ -76,7 +107,7 @@ export const OVERLAY_HOLDER = [
   // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
   // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
   'install -d -o "$U" -g "$G" -m "$MODE" "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
-  ...RUN_AND_KEEP,
+  ...runAndKeep(DIRS_LISTED),
 ].join('\n');
 
 /**
@@ -95,9 +126,9 @@ export const PARKED_HOLDER = [
   MOUNT_UPPER,
   `printf p >&${PARAMS_FD} || exit 125`,
   `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} || exit 125`,
-  `exec ${PARAMS_FD}<&-`,
   CHECK_IDS,
-  ...RUN_AND_KEEP,
+  // The parameter pipe stays open for the question after the run (DIRS_KEPT); the sandbox never gets it.
+  ...runAndKeep(DIRS_KEPT, ` ${PARAMS_FD}<&-`),
 ].join('\n');
 
 export interface OverlaySpec {
@@ -168,9 +199,16 @@ export function parkedHolderArgv(
 /**
  * Hands a parked holder its run: makes the upper and work directories on its tmpfs through its /proc root (no
  * process spawned for that; nothing of the run has started in that namespace yet), then sends the identity and
- * the workspace. Throws when the holder is gone (the run then fails to start, and nothing was mounted).
+ * the workspace. With `plainDirs`, the pipe stays open for the holder's one question after a run that left only
+ * directories: can they be read without their xattrs (see effects/plain-dirs.ts)? Throws when the holder is gone
+ * (the run then fails to start, and nothing was mounted).
  */
-export function startParkedView(pid: number, params: NodeJS.WritableStream, o: OverlaySpec): void {
+export function startParkedView(
+  pid: number,
+  params: NodeJS.ReadWriteStream,
+  o: OverlaySpec,
+  plainDirs?: (holderPid: number) => boolean,
+): void {
   const t = nestedPath(`/proc/${pid}/root`, `${o.runDir.replace(/^\/+/, '')}/t`);
   const mode = parseInt(o.rootMode, 8);
   for (const name of ['upper', 'work']) {
@@ -179,5 +217,34 @@ export function startParkedView(pid: number, params: NodeJS.WritableStream, o: O
     chownSync(d, o.uid, o.gid);
     chmodSync(d, mode);
   }
-  params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+  if (!plainDirs) {
+    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+    return;
+  }
+  params.write(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+  // Asked once, after the run, when it left only directories (the holder waits for the answer).
+  params.once('data', () => params.end(plainDirs(pid) ? 'plain\n' : 'dump\n'));
+  params.resume();
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Opens a parked holder's upper tmpfs (its t/ directory, through its /proc root) before the run is handed over.
+ * The descriptor keeps that tmpfs readable after the holder and its mount namespace are gone (`/proc/self/fd/N`),
+ * so a run that left only directories is read without copying it out. Throws when it is not the holder's tmpfs.
+ */
+export function openParkedUpper(pid: number, runDir: string): number {
+  const fd = openSync(
+    nestedPath(`/proc/${pid}/root`, `${runDir.replace(/^\/+/, '')}/t`),
+    constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+  );
+  try {
+    if (statfsSync(`/proc/self/fd/${fd}`).type !== TMPFS_MAGIC)
+      throw new Error(`the parked holder ${pid} has no upper tmpfs mounted at ${runDir}/t`);
+  } catch (cause) {
+    closeSync(fd);
+    throw cause;
+  }
+  return fd;
 }
