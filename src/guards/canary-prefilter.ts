@@ -54,7 +54,7 @@ export function canaryPrefilter(keys: readonly (readonly string[])[]): CanaryPre
   return {
     live(text) {
       const found = new Set<number>();
-      ac.forEachMatch(canaryKey(text), (id) => {
+      ac.forEachKeyMatch(text, KEY_CODE, (id) => {
         found.add(owner[id] as number);
         return found.size < keys.length;
       });

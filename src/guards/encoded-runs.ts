@@ -138,7 +138,14 @@ function runs(text: string): Array<[number, number]> {
       i++;
       continue;
     }
+    // A run shorter than MIN_RUN is most words: its MIN_RUN-th character, when it is outside the alphabet,
+    // skips the run without reading the rest of it one by one.
     const start = i;
+    const probe = start + MIN_RUN - 1;
+    if (probe < n && !inRunAlphabet(text.charCodeAt(probe))) {
+      i = probe + 1;
+      continue;
+    }
     while (i < n && inRunAlphabet(text.charCodeAt(i))) i++;
     if (i - start < MIN_RUN) continue;
     let end = i;
@@ -152,16 +159,10 @@ function runs(text: string): Array<[number, number]> {
 
 /** The shortest run, and the alphabet of runs (base64 and base64url). */
 const MIN_RUN = 16;
+const RUN_ALPHABET = new Uint8Array(128);
+for (let c = 0; c < 128; c++) RUN_ALPHABET[c] = /[A-Za-z0-9+/_-]/.test(String.fromCharCode(c)) ? 1 : 0;
 function inRunAlphabet(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    c === 0x2b ||
-    c === 0x2f ||
-    c === 0x5f ||
-    c === 0x2d
-  );
+  return c < 128 && RUN_ALPHABET[c] === 1;
 }
 
 /** Every run of `text` that decodes to readable text. */

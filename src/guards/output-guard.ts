@@ -64,6 +64,7 @@ export interface OutputGuard extends LayerReporter {
 }
 
 const CACHE_LIMIT = 1024;
+const SPAN_BASE = 0x4000000;
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
   if (map.size >= CACHE_LIMIT) {
@@ -126,19 +127,43 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     refused = false,
   ) => {
     if (findings.length === 0) return;
-    const seen = new Set<string>();
-    const groups = new Map<string, { finding: OutputFinding; count: number }>();
+    // A finding is counted once per pattern, encoding and span; a group is a pattern, kind, severity, encoding and
+    // secret name. Both are looked up without a string key per finding (a hostile answer brings tens of thousands).
+    const seen = new Map<string, Map<string, Set<number | string>>>();
+    const groups = new Map<string, Array<{ finding: OutputFinding; count: number }>>();
+    const order: Array<{ finding: OutputFinding; count: number }> = [];
     for (const f of findings) {
-      const key = `${f.patternId}:${f.start}:${f.end}:${f.encoding ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const group = `${f.patternId}\u0000${f.kind}\u0000${f.severity}\u0000${f.encoding ?? ''}\u0000${f.secretName ?? ''}`;
-      const known = groups.get(group);
+      const encoding = f.encoding ?? '';
+      let byEncoding = seen.get(f.patternId);
+      if (!byEncoding) seen.set(f.patternId, (byEncoding = new Map()));
+      let spans = byEncoding.get(encoding);
+      if (!spans) byEncoding.set(encoding, (spans = new Set()));
+      // start * 2^26 + end names one span exactly while both are below 2^26 in magnitude (the default response
+      // limit is 2^23); beyond, a string does.
+      const span =
+        Math.abs(f.start) < SPAN_BASE && Math.abs(f.end) < SPAN_BASE
+          ? f.start * SPAN_BASE + f.end
+          : `${f.start}:${f.end}`;
+      if (spans.has(span)) continue;
+      spans.add(span);
+      let list = groups.get(f.patternId);
+      if (!list) groups.set(f.patternId, (list = []));
+      const known = list.find(
+        (g) =>
+          g.finding.kind === f.kind &&
+          g.finding.severity === f.severity &&
+          (g.finding.encoding ?? '') === encoding &&
+          g.finding.secretName === f.secretName,
+      );
       if (known) known.count++;
-      else groups.set(group, { finding: f, count: 1 });
+      else {
+        const group = { finding: f, count: 1 };
+        list.push(group);
+        order.push(group);
+      }
     }
     const context = auditContext(ctx);
-    for (const { finding: f, count } of groups.values()) {
+    for (const { finding: f, count } of order) {
       const layer = f.kind === 'canary' ? 'L17' : 'L02';
       const action =
         where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';

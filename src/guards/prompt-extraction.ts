@@ -316,16 +316,11 @@ export class PromptFingerprint {
         if (whole || r.count >= this.minCovered || this.repeatsClause(r.first, r.last, keys)) span(r);
       // The last group grows when a word not yet covered becomes covered within maxPieceGap of its last one:
       // the earliest such word begins the trailing words that may still begin a shingle (or is the next word).
-      // Then what more text could still turn into a finding is held: from its first run that is not settled
-      // (a finding by its own count whose words and following gap lie clear of the last k words, so the end
-      // can neither change its shingles nor extend it; the last run may always extend).
+      // Then the group is held from its first run: a run that joins it later is judged by the shingles of the
+      // whole group (containment), so every run of it must still be in view, even one that is a finding by its
+      // own count (releasing those let a later piece of a prompt cut into pieces be judged alone, and go out).
       const next = trailing >= 0 ? trailing : n;
-      if (b === runs.length && next - last - 1 <= this.maxPieceGap) {
-        const settled = (r: (typeof runs)[number]) =>
-          r.count >= this.minCovered && r.last + this.maxGap + 1 < n - this.k;
-        const open = group.find((r, i) => i === group.length - 1 || !settled(r));
-        if (open) openFrom = ws.starts[open.first] as number;
-      }
+      if (b === runs.length && next - last - 1 <= this.maxPieceGap) openFrom = ws.starts[first] as number;
       a = b;
     }
     if (trailingAt >= 0 && (openFrom < 0 || trailingAt < openFrom)) openFrom = trailingAt;

@@ -173,6 +173,37 @@ export class MultiMatcher {
     return this.depth[node] as number;
   }
 
+  /**
+   * Which patterns occur in the key of `text`: each code unit c read as keyOf[c], dropped where that is 0 or
+   * c is beyond the table (so a pattern may span dropped characters). The key is read on the fly, not built.
+   * Calls `onMatch(pattern)` per occurrence; return `false` to stop.
+   */
+  forEachKeyMatch(text: string, keyOf: Uint16Array, onMatch: (pattern: number) => boolean | void): void {
+    if (this.patternCount === 0) return;
+    const classOf = this.classOf;
+    const emits = this.emits;
+    const size = keyOf.length;
+    const dense = this.dense;
+    const alphabet = this.alphabet;
+    const n = text.length;
+    let node = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      const k = c < size ? (keyOf[c] as number) : 0;
+      if (k === 0) continue;
+      const cls = classOf[k] as number;
+      if (dense) node = dense[node * alphabet + cls] as number;
+      else if (cls === 0) node = 0;
+      else node = this.step(node, cls);
+      if (emits[node] === 0) continue;
+      let out = this.own[node] ? node : (this.dictLink[node] as number);
+      while (out !== -1) {
+        for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+        out = this.dictLink[out] as number;
+      }
+    }
+  }
+
   /** Every occurrence, overlapping ones included, up to `limit`. */
   matchAll(text: string, limit = Number.POSITIVE_INFINITY): MultiMatch[] {
     const out: MultiMatch[] = [];

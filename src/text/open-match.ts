@@ -271,6 +271,12 @@ export interface OpenMatcher {
    * the whole match when it names none) may begin: text before it is context, never redacted.
    */
   secretOpenFrom(text: string, starts: readonly number[]): number;
+  /**
+   * openFrom by the forward reader (a thread from every allowed start, over the last maxLength characters): the
+   * reference the backward pass is checked against. It may name an earlier start than openFrom where start
+   * ranges merged in one state were clamped, never a later one.
+   */
+  openFromForward(text: string, starts: readonly number[]): number;
 }
 
 /** The open-match reader of `re`, whose longest match is `maxLength` code units. */
@@ -283,6 +289,42 @@ export function openMatcher(re: RegExp, maxLength: number): OpenMatcher {
   const match = a.state(Kind.Match);
   patch(a, f.exits, match);
   return new PikeReader(a, f.start, maxLength, spansSpace(root, flags), hasSecretGroup(root));
+}
+
+/**
+ * The states that read no character (split, ε, mark, assertion) in post-order over their ε-edges: each after
+ * the states it leads to, so one pass computes them all. An ε-cycle is reported (the pass then repeats).
+ */
+function freeOrder(kind: Uint8Array, out1: Int32Array, out2: Int32Array): { states: number[]; cycle: boolean } {
+  const n = kind.length;
+  const reads = (s: number) => kind[s] === Kind.Char || kind[s] === Kind.Match;
+  const state = new Uint8Array(n); // 0 new, 1 on the path, 2 done
+  const states: number[] = [];
+  let cycle = false;
+  for (let root = 0; root < n; root++) {
+    if (reads(root) || state[root] !== 0) continue;
+    const path: Array<[number, number]> = [[root, 0]];
+    state[root] = 1;
+    while (path.length > 0) {
+      const top = path[path.length - 1] as [number, number];
+      const [s, k] = top;
+      const succ = k === 0 ? out1[s] : kind[s] === Kind.Split && k === 1 ? out2[s] : -2;
+      if (succ === -2 || succ === undefined) {
+        state[s] = 2;
+        states.push(s);
+        path.pop();
+        continue;
+      }
+      top[1] = k + 1;
+      if (succ < 0 || reads(succ)) continue;
+      if (state[succ] === 1) cycle = true;
+      else if (state[succ] === 0) {
+        state[succ] = 1;
+        path.push([succ, 0]);
+      }
+    }
+  }
+  return { states, cycle };
 }
 
 class PikeReader implements OpenMatcher {
@@ -307,6 +349,14 @@ class PikeReader implements OpenMatcher {
   /** The redacted part's start carried with each stack entry. */
   private readonly secs: Float64Array;
   private gen = 0;
+  /** Character-reading states, and the states that read none in an order where successors come first. */
+  private readonly chars: Int32Array;
+  private readonly free: Int32Array;
+  /** The free states have an ε-cycle (a repeat of something that may be empty): their pass runs to a fixpoint. */
+  private readonly freeCycle: boolean;
+  /** Backward pass: per state, whether a thread there at the position (current, next) is alive at the end. */
+  private live: Uint8Array;
+  private liveNext: Uint8Array;
 
   constructor(
     a: Automaton,
@@ -334,14 +384,98 @@ class PikeReader implements OpenMatcher {
     // that or the closure's position, and a visit that widens nothing stops), pushing two successors at most.
     this.stack = new Int32Array(4 * n + 4);
     this.secs = new Float64Array(4 * n + 4);
+    const chars: number[] = [];
+    for (let s = 0; s < n; s++) if (this.kind[s] === Kind.Char) chars.push(s);
+    this.chars = Int32Array.from(chars);
+    const order = freeOrder(this.kind, this.out1, this.out2);
+    this.free = Int32Array.from(order.states);
+    this.freeCycle = order.cycle;
+    this.live = new Uint8Array(n);
+    this.liveNext = new Uint8Array(n);
+  }
+
+  /**
+   * openFrom read backwards from the end: live[s] at position p says whether a thread in state s at p (before
+   * its ε-closure) survives to the end of the text. At the end that is any thread that reaches a character-
+   * reading or final state; one position earlier, a character state whose character is text[p] and whose
+   * successor is live at p + 1. A start p is open when the start state is live at p. Once no character state
+   * is live nothing earlier can be either, so the pass stops there: it reads only as far back as a match
+   * could still reach, where the forward reader ran over the last maxLength characters with every thread.
+   * Exact (the earliest open start within `starts`), where the forward reader's merged start ranges may name
+   * an earlier one.
+   */
+  private back(text: string, starts: readonly number[]): number {
+    const n = text.length;
+    if (starts.length === 0) return n;
+    const limit = Number.isFinite(this.maxLength) ? this.maxLength : Infinity;
+    // A thread as long as the longest match cannot grow: an open start lies after n - limit.
+    const lowest = Math.max(0, starts[0] as number, limit === Infinity ? 0 : n - limit + 1);
+    let ri = starts.length - 2;
+    let best = n;
+    let live = this.live;
+    let next = this.liveNext;
+    for (let p = n; p >= lowest; p--) {
+      let any = false;
+      if (p === n) {
+        for (let i = 0; i < this.chars.length; i++) live[this.chars[i] as number] = 1;
+        any = this.chars.length > 0;
+        for (let s = 0; s < live.length; s++) if (this.kind[s] === Kind.Match) live[s] = 1;
+      } else {
+        const c = text.charCodeAt(p);
+        for (let i = 0; i < this.chars.length; i++) {
+          const s = this.chars[i] as number;
+          const v =
+            next[this.out1[s] as number] === 1 && (this.tests[this.arg[s] as number] as CharTest).has(c) ? 1 : 0;
+          live[s] = v;
+          if (v) any = true;
+        }
+        for (let s = 0; s < live.length; s++) if (this.kind[s] === Kind.Match) live[s] = 0;
+      }
+      if (!any && p < n) break;
+      this.closeFree(live, p, text);
+      while (ri >= 0 && (starts[ri] as number) > p) ri -= 2;
+      if (ri >= 0 && (starts[ri + 1] as number) >= p && live[this.start] === 1) best = p;
+      [live, next] = [next, live];
+    }
+    this.live = live;
+    this.liveNext = next;
+    return best;
+  }
+
+  /** live[] of the states that read no character at `p`, from their successors'. */
+  private closeFree(live: Uint8Array, p: number, text: string): void {
+    for (let round = 0; ; round++) {
+      let changed = false;
+      for (let i = 0; i < this.free.length; i++) {
+        const s = this.free[i] as number;
+        let v: number;
+        switch (this.kind[s]) {
+          case Kind.Split:
+            v = live[this.out1[s] as number] === 1 || live[this.out2[s] as number] === 1 ? 1 : 0;
+            break;
+          case Kind.Assert:
+            v = live[this.out1[s] as number] === 1 && this.holds(s, p, text) ? 1 : 0;
+            break;
+          default:
+            v = live[this.out1[s] as number] === 1 ? 1 : 0;
+        }
+        if (round > 0 && v !== live[s]) changed = true;
+        live[s] = v;
+      }
+      if (!this.freeCycle || (round > 0 && !changed)) return;
+    }
   }
 
   openFrom(text: string, starts: readonly number[]): number {
-    return this.run(text, starts, false);
+    return this.back(text, starts);
   }
 
   secretOpenFrom(text: string, starts: readonly number[]): number {
     return this.run(text, starts, true);
+  }
+
+  openFromForward(text: string, starts: readonly number[]): number {
+    return this.run(text, starts, false);
   }
 
   private run(text: string, starts: readonly number[], secret: boolean): number {

@@ -74,3 +74,27 @@ describe('MultiMatcher (Aho-Corasick)', () => {
     expect(out).toBe('01#7#9');
   });
 });
+
+describe('MultiMatcher.forEachKeyMatch', () => {
+  it('finds the patterns in the key of a text, as in the key built first', () => {
+    const key = new Uint16Array(128);
+    for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789') key[c.charCodeAt(0)] = c.charCodeAt(0);
+    for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') key[c.charCodeAt(0)] = c.toLowerCase().charCodeAt(0);
+    const keyOf = (t: string) =>
+      [...t]
+        .map((c) => (c.charCodeAt(0) < 128 ? key[c.charCodeAt(0)] : 0))
+        .filter((k) => k)
+        .map((k) => String.fromCharCode(k as number))
+        .join('');
+    const m = new MultiMatcher(['ctkn', 'abc1', 'zz']);
+    for (const text of ['C-T K_N: x', 'a.b.c.1 and é zz', 'nothing here', 'ctk']) {
+      const viaKey = new Set<number>();
+      m.forEachKeyMatch(text, key, (id) => void viaKey.add(id));
+      const built = new Set(m.matchAll(keyOf(text)).map((x) => x.pattern));
+      expect([...viaKey].sort()).toEqual([...built].sort());
+    }
+    const first: number[] = [];
+    m.forEachKeyMatch('ctkn abc1 zz', key, (id) => (first.push(id), false));
+    expect(first).toEqual([0]);
+  });
+});
