@@ -51,6 +51,7 @@ import {
 } from './exec/index.js';
 import {
   brokerLayerStatus,
+  loadUpstreamCas,
   checkBrokerRunDir,
   execBrokerSpawner,
   startBroker,
@@ -544,9 +545,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     let broker: Broker | undefined;
     let brokerState = brokerLayerStatus(config.broker, false);
     if (config.broker.enabled) {
+      // A CA file the operator named must be usable: the daemon does not start without it (never a silent drop).
+      const upstreamCas = unwrap(loadUpstreamCas(config.broker, dataDir));
       const started = await startBroker({
         config: config.broker,
         guard,
+        upstreamCas,
         resolveSecret: (name, who) =>
           resolver(name, { agentId: who.agentId, ...(who.traceId ? { traceId: who.traceId } : {}) }),
         leakScanner: leaks,

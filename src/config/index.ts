@@ -20,6 +20,7 @@ export {
   type Binding,
   type BrokerConfig,
   type InjectionPreset,
+  type UpstreamCa,
 } from './sections/broker.js';
 export {
   DEFAULT_AGENT_BUDGETS,
