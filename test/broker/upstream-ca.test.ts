@@ -14,6 +14,8 @@ import { createCa, LeafIssuer } from '../../src/broker/ca.js';
 import { unwrap } from '../../src/core/result.js';
 import { describeZodError } from '../../src/config/load.js';
 import { nodeClient, rig, type Rig } from './harness.js';
+import { startDaemon } from '../../src/daemon.js';
+import { tempDataDir } from '../e2e/support.js';
 
 let r: Rig | undefined;
 afterEach(async () => {
@@ -119,5 +121,19 @@ describe('broker.upstreamCas', () => {
     const later = loadUpstreamCas(cfg, dir, new Date(Date.now() + 50 * 365 * 24 * 3600_000));
     expect(later.ok).toBe(false);
     if (!later.ok) expect(later.error.message).toMatch(/is not valid now/);
+  });
+
+  it('a daemon with a broken caFile does not start, and says which key and file to fix', async () => {
+    const dataDir = tempDataDir();
+    writeFileSync(
+      path.join(dataDir, 'config.yaml'),
+      `server: { host: 127.0.0.1, port: 0 }
+broker: { enabled: true, egressAllow: ["git.internal:8443"], upstreamCas: [{ host: "git.internal:8443", caFile: nowhere.pem }] }
+`,
+      { mode: 0o600 },
+    );
+    await expect(startDaemon({ dataDir, port: 0 })).rejects.toThrow(
+      /broker\.upstreamCas\[0\]\.caFile \(for git\.internal:8443\): .*nowhere\.pem does not exist; point it at a PEM file/,
+    );
   });
 });
