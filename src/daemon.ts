@@ -549,7 +549,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const upstreamCas = unwrap(loadUpstreamCas(config.broker, dataDir));
       const started = await startBroker({
         config: config.broker,
-        guard,
+        guard: guard.for('broker'),
         upstreamCas,
         resolveSecret: (name, who) =>
           resolver(name, { agentId: who.agentId, ...(who.traceId ? { traceId: who.traceId } : {}) }),
@@ -659,7 +659,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         },
         egress: egressCheck,
       }),
-      createWebFetchTool({ guard, egress: egressCheck }),
+      createWebFetchTool({ guard: guard.for('web_fetch'), egress: egressCheck }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
       ...createSkillTools(skills.shelf, skills.narrowing),
     ];
@@ -747,7 +747,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         openTelegramChannel({
           config: config.channels.telegram,
           secret: (name) => resolver(name, { agentId: CHANNELS_SCOPE }),
-          guard,
+          guard: guard.for('channels'),
           dataDir,
           runtime,
           approvals,
@@ -971,7 +971,11 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       redact: (text) => text,
       leaks: new LeakIndex(),
       canarySecret: randomBytes(32),
-      tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
+      tools: [
+        ...fsTools,
+        createExecTool({ disabledReason: 'offline view' }),
+        createWebFetchTool({ guard: guard.for('web_fetch') }),
+      ],
       workspace: () => undefined,
       memory: offlineMemory(config, bus),
       skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing() },
@@ -1089,7 +1093,7 @@ function mcpConnectDeps(
     dataDir,
     ...(brokerSpawner ? { brokerSession: (server: string) => brokerSpawner({ agentId: `mcp:${server}` }) } : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),
-    fetchFor: (server) => l10Fetch(guard, server),
+    fetchFor: (server) => l10Fetch(guard.for('mcp'), server),
     limits: config.exec.limits,
     workspaceOf: workspaceOf(config, dataDir),
     maxIndexAgeDays: config.supply.maxIndexAgeDays,

@@ -120,7 +120,7 @@ describe('a 10-minute grant for git and the git host, pushing through the broker
   bindings: [{ host: "${hostPort}", secret: GIT_PUSH_TOKEN, preset: bearer }]
   upstreamCas: [{ host: "${hostPort}", caFile: ${caFile} }]
 exec: { network: broker, sandboxUser: bulwark-e2e-none }
-net: { allow: ["${hostPort}"] }`,
+net: { allowFor: { broker: ["${hostPort}"] } }`,
       },
     );
     const e = e2e;
