@@ -1,8 +1,8 @@
 /**
  * A 10-minute grant for git in the workspace and egress to the git host, end to end on a real daemon with real bwrap
  * and the real broker: a git smart-HTTP server over HTTPS on loopback (its own test CA, trusted by the broker for that
- * host only through broker.upstreamCas) requires a push token that lives in the vault; the broker injects it, the
- * sandbox only holds a placeholder. The first commit-and-push is held (exec and network need approval for this
+ * host only through broker.upstreamCas, and open past L10 for the broker only through net.allowFor.broker) requires a
+ * push token that lives in the vault; the broker injects it, the sandbox only holds a placeholder. The first commit-and-push is held (exec and network need approval for this
  * agent); the operator grants it for 10 minutes from the pending request (POST /v1/approvals/:id/grant). Then
  * `git commit` and `git push` run without a prompt and the commits are in the server's bare repository, while
  * `git clean -fdx` and `rm -rf src` are still held (exec effects on: the grant matcher reads their text, not only
