@@ -88,7 +88,9 @@ describe('a 10-minute grant for git and the git host, pushing through the broker
   it('commit and push run without prompts after the grant; git clean -fdx and rm -rf src are still held', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'bulwark-git-server-'));
     dirs.push(root);
-    const srv = await startGitHttpsServer(root, PUSH_TOKEN);
+    // As git hosts take a push token: HTTP Basic with a fixed user name and the token as the password.
+    const required = `Basic ${Buffer.from(`x-access-token:${PUSH_TOKEN}`).toString('base64')}`;
+    const srv = await startGitHttpsServer(root, required);
     server = srv;
     const bare = srv.bareRepo('project');
     const caFile = path.join(root, 'git-ca.pem');
@@ -117,7 +119,7 @@ describe('a 10-minute grant for git and the git host, pushing through the broker
         // No sandbox user: a root daemon that runs commands as one cannot hand the sandbox the broker socket yet.
         extraYaml: `broker:
   enabled: true
-  bindings: [{ host: "${hostPort}", secret: GIT_PUSH_TOKEN, preset: bearer }]
+  bindings: [{ host: "${hostPort}", secret: GIT_PUSH_TOKEN, preset: basic, username: x-access-token }]
   upstreamCas: [{ host: "${hostPort}", caFile: ${caFile} }]
 exec: { network: broker, sandboxUser: bulwark-e2e-none }
 net: { allowFor: { broker: ["${hostPort}"] } }`,
@@ -181,15 +183,18 @@ net: { allowFor: { broker: ["${hostPort}"] } }`,
       ['operator', 'deny'],
     ]);
     expect(audit.filter((a) => a['type'] === 'approval:requested')).toHaveLength(3);
-    // The token went upstream from the broker only: every authorized request carried it, injected per binding.
+    // The token went upstream from the broker only: every authorized request carried it (HTTP Basic, preset basic).
     const pushes = srv.requests.filter((r) => r.authorized);
     expect(pushes.map((r) => r.path)).toEqual(
       expect.arrayContaining(['/project.git/info/refs?service=git-receive-pack', '/project.git/git-receive-pack']),
     );
     expect(audit.filter((a) => a['type'] === 'broker:inject').length).toBe(pushes.length);
     // The sandbox never saw it: not in the workspace (git config, credentials), not in any log or audit line.
-    expect(filesContaining(ws, PUSH_TOKEN)).toEqual([]);
-    expect(JSON.stringify(audit)).not.toContain(PUSH_TOKEN);
-    expect(readFileSync(e.daemon.logFile, 'utf8')).not.toContain(PUSH_TOKEN);
+    const log = readFileSync(e.daemon.logFile, 'utf8');
+    for (const form of [PUSH_TOKEN, required]) {
+      expect(filesContaining(ws, form)).toEqual([]);
+      expect(JSON.stringify(audit)).not.toContain(form);
+      expect(log).not.toContain(form);
+    }
   }, 180_000);
 });

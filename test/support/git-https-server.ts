@@ -1,7 +1,8 @@
 /**
  * A git smart-HTTP server over HTTPS on loopback: a Node https server that runs `git http-backend` as a CGI program
  * for every request, with a certificate issued by its own test CA (the broker's CA helpers, so a real chain: leaf +
- * CA). Every request must carry `Authorization: Bearer <token>`; anything else gets 401 and never reaches git.
+ * CA). Every request must carry exactly the `Authorization` header given (e.g. Basic for `x-access-token:<token>`, as
+ * git hosts take a push token); anything else gets 401 and never reaches git.
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -88,13 +89,13 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-export async function startGitHttpsServer(root: string, token: string): Promise<GitHttpsServer> {
+export async function startGitHttpsServer(root: string, requiredAuthorization: string): Promise<GitHttpsServer> {
   const ca = unwrap(await createCa('bulwark test git CA'));
   const leaf = unwrap(await new LeafIssuer(ca).issue('127.0.0.1'));
   const requests: GitRequest[] = [];
   const server: Server = createServer({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem }, (req, res) => {
     const authorization = req.headers.authorization;
-    const authorized = authorization === `Bearer ${token}`;
+    const authorized = authorization === requiredAuthorization;
     requests.push({
       method: req.method ?? '',
       path: req.url ?? '',
@@ -104,7 +105,7 @@ export async function startGitHttpsServer(root: string, token: string): Promise<
     if (!authorized) {
       req.resume();
       res.writeHead(401, { 'content-type': 'text/plain' });
-      res.end('a bearer token is required\n');
+      res.end('credentials are required\n');
       return;
     }
     cgi(root, req, res);

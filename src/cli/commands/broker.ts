@@ -140,7 +140,11 @@ export function register(program: Command, ctx: CliContext): void {
               c.bindings.map((b) => [
                 bindingRule(b),
                 b.secret,
-                b.preset === 'query' ? `query ?${b.queryParam ?? ''}=` : b.preset,
+                b.preset === 'query'
+                  ? `query ?${b.queryParam ?? ''}=`
+                  : b.preset === 'basic'
+                    ? `basic, user ${b.username ?? ''}`
+                    : b.preset,
                 b.env ?? b.secret,
               ]),
             ),

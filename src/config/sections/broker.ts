@@ -32,7 +32,7 @@ const hostEntry = z
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
-export const INJECTION_PRESETS = ['anthropic', 'bearer', 'x-api-key', 'query'] as const;
+export const INJECTION_PRESETS = ['anthropic', 'bearer', 'x-api-key', 'query', 'basic'] as const;
 export type InjectionPreset = (typeof INJECTION_PRESETS)[number];
 
 export const BindingSchema = z
@@ -51,8 +51,16 @@ export const BindingSchema = z
       .string()
       .regex(SECRET_NAME, 'a secret name: letters, digits and _')
       .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
-    /** anthropic / x-api-key: `x-api-key: KEY`; bearer: `Authorization: Bearer KEY`; query: `?<queryParam>=KEY`. */
+    /**
+     * anthropic / x-api-key: `x-api-key: KEY`; bearer: `Authorization: Bearer KEY`; query: `?<queryParam>=KEY`;
+     * basic: `Authorization: Basic base64(<username>:KEY)` (git hosts: x-access-token, oauth2, …).
+     */
     preset: z.enum(INJECTION_PRESETS).default('bearer'),
+    /** The user name of preset basic (the secret is the password). */
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@+-]{1,128}$/, 'a user name of letters, digits and _ . @ + - (no colon)')
+      .optional(),
     queryParam: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
@@ -62,6 +70,9 @@ export const BindingSchema = z
   })
   .refine((b) => b.preset !== 'query' || b.queryParam !== undefined, {
     message: 'preset "query" needs queryParam (e.g. "key")',
+  })
+  .refine((b) => (b.preset === 'basic') === (b.username !== undefined), {
+    message: 'preset "basic" needs username (e.g. "x-access-token"), and username is only for preset "basic"',
   });
 export type Binding = z.infer<typeof BindingSchema>;
 
