@@ -103,7 +103,7 @@ import {
   type TlsSummary,
 } from './gateway/index.js';
 import { checkDaemonFiles } from './secrets/index.js';
-import { openTelegramChannel, type OpenedTelegram } from './channels/index.js';
+import { channelLayers, openTelegramChannel, type OpenedTelegram } from './channels/index.js';
 import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
 import { createOutputGuard, type OutputGuard, createPerimeter, type Perimeter } from './guards/index.js';
 import { compileToolPolicies, networkGrantFor } from './policy/index.js';
@@ -638,7 +638,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // Held exec effects go through the approval queue, which exists once the turn's parts are built below.
     const late: { approveEffects?: (ctx: ToolRunContext) => ApproveEffects } = {};
     // Agent Skills installed with `bulwark skills add`: disclosed progressively, scripts bound read-only into exec.
-    const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing() };
+    const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing(stores.skillNarrowing) };
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
     const fileTools =
       exec.journal && exec.runner
@@ -754,6 +754,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           grants: controls.grants,
           bus,
           logger,
+          state: stores.channels,
           redact: sanitize,
           ...(config.channels.telegram.webhookUrl ? { webhookUrl: config.channels.telegram.webhookUrl } : {}),
         }),
@@ -780,6 +781,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         },
         hooks,
         egressTaintLayers(trustedList.length),
+        channelLayers(config.channels),
       ]),
     );
     const host = options.host ?? config.server.host;
@@ -978,7 +980,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       ],
       workspace: () => undefined,
       memory: offlineMemory(config, bus),
-      skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing() },
+      skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing(stores.value.skillNarrowing) },
     });
     if (!parts.ok) return parts;
     const catalogue = new LayerCatalogue(
@@ -1001,6 +1003,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
           replay: { claim: async () => false, prune: async () => 0 },
           bus,
         }),
+        channelLayers(config.channels),
       ]),
     );
     const execRow = probe.ok && probe.value.runner ? [describeExecPipeline(probe.value.runner.pipeline)] : [];
@@ -1091,12 +1094,20 @@ function mcpConnectDeps(
 ): ConnectDeps {
   return {
     dataDir,
-    ...(brokerSpawner ? { brokerSession: (server: string) => brokerSpawner({ agentId: `mcp:${server}` }) } : {}),
+    ...(brokerSpawner
+      ? {
+          brokerSession: (server: string, onlyHosts?: readonly string[]) =>
+            brokerSpawner({ agentId: `mcp:${server}`, ...(onlyHosts ? { onlyHosts } : {}) }),
+        }
+      : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),
     fetchFor: (server) => l10Fetch(guard.for('mcp'), server),
     limits: config.exec.limits,
     workspaceOf: workspaceOf(config, dataDir),
     maxIndexAgeDays: config.supply.maxIndexAgeDays,
+    registry: config.supply.registry,
+    installTimeoutMs: config.supply.installTimeoutMs,
+    ...(config.supply.npmCli !== undefined ? { npmCli: config.supply.npmCli } : {}),
   };
 }
 

@@ -8,6 +8,8 @@
  *   grants     policy/grant-store.ts           GrantStore     (L13 scoped, expiring grants)
  *   audit      core/audit.ts                   AuditStore     (audited events, in order)
  *   mcpPins    supply/mcp/pin-store.ts         McpPinStore    (approved MCP tool definitions, by hash)
+ *   channels   channels/channel-state-store.ts ChannelStateStore (chat → session, update cursor per platform)
+ *   skillNarrowing agent/skill-narrowing-store.ts SkillNarrowingStore (allowed-tools in force per session)
  *
  * A backend is one factory returning all of them; the rooms never name a backend. The embedded default is below:
  * SQLite in <data dir>/bulwark.db (better-sqlite3, synchronous underneath) and audit.jsonl beside it. Another
@@ -21,6 +23,8 @@ import {
   type CompactionStore,
   SqliteUsageStore,
   type UsageStore,
+  type SkillNarrowingStore,
+  SqliteSkillNarrowingStore,
 } from './agent/index.js';
 import {
   type AuditStore,
@@ -40,6 +44,7 @@ import {
 import { existsSync } from 'node:fs';
 import { type ApprovalStore, type GrantStore, SqliteApprovalStore, SqliteGrantStore } from './policy/index.js';
 import { type McpPinStore, SqliteMcpPinStore } from './supply/index.js';
+import { type ChannelStateStore, SqliteChannelStateStore } from './channels/index.js';
 
 export const DB_FILE = 'bulwark.db';
 export const AUDIT_FILE = 'audit.jsonl';
@@ -54,6 +59,10 @@ export interface Stores {
   readonly compactions: CompactionStore;
   /** Approved MCP tool definitions (L24 pins). */
   readonly mcpPins: McpPinStore;
+  /** What chat channels keep across restarts (which session a chat continues, the update cursor). */
+  readonly channels: ChannelStateStore;
+  /** The tools activated skills still allow, per session (narrowing only). */
+  readonly skillNarrowing: SkillNarrowingStore;
   /** Writes what is pending (audit lines), then releases the backend. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +82,8 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
       grants: new SqliteGrantStore(db, file),
       compactions: new SqliteCompactionStore(db),
       mcpPins: new SqliteMcpPinStore(db, file),
+      channels: new SqliteChannelStateStore(db, file),
+      skillNarrowing: new SqliteSkillNarrowingStore(db, file),
     });
   } catch (cause) {
     // A migration that fails leaves the file as it was (each runs in a transaction).

@@ -64,6 +64,59 @@ const PLACES: ReadonlyArray<[string, (v: string) => [URL, string | undefined]]> 
   ['body', (v) => [new URL('https://collector.example/upload'), `name=report&data=${v}`]],
 ];
 
+/** A SigV4 presigned query around `over` (its signature, session token, ...): the shape a key may hide in. */
+function presigned(r: () => number, over: Record<string, string>): URL {
+  const params: Record<string, string> = {
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Credential': `AKIA${pick(r, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}/20240611/us-east-1/s3/aws4_request`,
+    'X-Amz-Date': '20240611T093012Z',
+    'X-Amz-SignedHeaders': 'host',
+    'X-Amz-Signature': pick(r, HEXCHARS, 64),
+    ...over,
+  };
+  const query = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  return new URL(`https://bucket.s3.us-east-1.amazonaws.com/f.csv?${query.join('&')}`);
+}
+
+/** Shapes that are binary by structure (not held for what they are), with a key written into them. */
+const HIDDEN: ReadonlyArray<[string, (s: string, r: () => number) => URL]> = [
+  ['base32 as the SigV4 signature', (s, r) => presigned(r, { 'X-Amz-Signature': base32Encode(Buffer.from(s)) })],
+  [
+    'base64 as the SigV4 session token',
+    (s, r) => presigned(r, { 'X-Amz-Security-Token': Buffer.from(s).toString('base64') }),
+  ],
+  [
+    'inside the SigV4 session token bytes',
+    (s, r) =>
+      presigned(r, {
+        'X-Amz-Security-Token': Buffer.concat([
+          Buffer.from([1, 2, 3, 4]),
+          Buffer.from(s),
+          Buffer.from([5, 6]),
+        ]).toString('base64'),
+      }),
+  ],
+  [
+    'text as an SRI sha512 digest',
+    (s) =>
+      new URL(
+        `https://cdn.example/v?integrity=sha512-${encodeURIComponent(Buffer.from(s.padEnd(64, ' ')).toString('base64'))}`,
+      ),
+  ],
+  [
+    'a PNG text chunk',
+    (s) => {
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        Buffer.from(`tEXtComment\0${s}\0`),
+      ]);
+      return new URL(
+        `https://api.example/t?image=${encodeURIComponent(`data:image/png;base64,${png.toString('base64')}`)}`,
+      );
+    },
+  ],
+];
+
 const suite: Suite = {
   name: 'egress-taint',
   async run() {
@@ -101,6 +154,20 @@ const suite: Suite = {
         }
       }
     }
+    // Keys hidden in binary shapes (the vendor-prefixed shapes: a 64-byte digest holds at most 64 characters).
+    const hiddenRows: Array<[string, number]> = [];
+    let hiddenFound = 0;
+    let hiddenTotal = 0;
+    for (const [shape, hide] of HIDDEN) {
+      let hits = 0;
+      for (let i = 0; i < 20; i++) {
+        const secret = (SHAPES[i % 2] as (typeof SHAPES)[number])[1](r);
+        if (egressCandidates(hide(secret, r), undefined).some((c) => c.decoded.includes(secret))) hits++;
+      }
+      hiddenRows.push([shape, hits / 20]);
+      hiddenFound += hits;
+      hiddenTotal += 20;
+    }
     const markdown = [
       `False holds on ${urls.length} benign fetches (every session tainted, no host trusted): ${held.length} = ${per100.toFixed(2)} per 100 (goal ≤ ${GOAL_PER_100}).`,
       '',
@@ -112,6 +179,10 @@ const suite: Suite = {
       `Detection (the decoded secret shown to the operator), 20 seeded values × 3 placements per row: ${(found / total).toFixed(3)} overall, ${(foundKeys / totalKeys).toFixed(3)} without hex-only values.`,
       '',
       markdownTable(['shape', 'encoding', 'held'], rows),
+      '',
+      `Keys hidden in shapes that are binary by structure (presigned S3 URLs, SRI digests and images are not held for what they are): ${hiddenFound}/${hiddenTotal} held, shown decoded.`,
+      '',
+      markdownTable(['hidden in', 'held'], hiddenRows),
     ].join('\n');
     return {
       name: 'egress-taint',
@@ -119,12 +190,14 @@ const suite: Suite = {
       data: {
         benign: { fetches: urls.length, held: held.length, per100, goalPer100: GOAL_PER_100, heldUrls: held },
         detection: { overall: found / total, keyShapes: foundKeys / totalKeys, rows },
+        hidden: { found: hiddenFound, total: hiddenTotal, rows: hiddenRows },
       },
       checks: [
         // The goal (1 per 100) is met since raw values need a credential's structure and base64 of JSON is judged by
         // its values (1.48 before, 0.49 after).
         { name: 'false_holds_per_100', value: per100, max: GOAL_PER_100 },
         { name: 'detection_key_shapes', value: foundKeys / totalKeys, min: 0.9 },
+        { name: 'detection_hidden_in_binary_shapes', value: hiddenFound / hiddenTotal, min: 1 },
       ],
     };
   },

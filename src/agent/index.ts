@@ -22,6 +22,8 @@ export { redactingCompactionStore, redactingSessionStore } from './redacting-ses
 export { createAgentRuntime, workspacePath } from './runtime.js';
 export { checkSessionId, MAX_SESSION_PAGE, type SessionStore } from './session-store.js';
 export { createSkillTools, SkillNarrowing, skillCatalogueGate, skillNarrowingGate, type SkillShelf } from './skills.js';
+export type { SkillNarrowingStore } from './skill-narrowing-store.js';
+export { SqliteSkillNarrowingStore } from './sqlite-skill-narrowing-store.js';
 export { SqliteSessionStore } from './sqlite-session-store.js';
 export { createExecTool, describeEffects } from './tools/exec.js';
 export { createFsTools, fsTools } from './tools/fs/index.js';

@@ -14,6 +14,7 @@
 import {
   auditContext,
   bulwarkError,
+  describeCause,
   type BulwarkError,
   type EventBus,
   type Gate,
@@ -25,6 +26,7 @@ import { READ_ONLY_ROOT } from '../exec/index.js';
 import { wrapExternal } from '../guards/index.js';
 import { z } from 'zod';
 import type { PromptItem, ToolCallItem } from './boundaries.js';
+import type { SkillNarrowingStore } from './skill-narrowing-store.js';
 import { jsonSchemaOf, parseArgs } from './tools/args.js';
 import type { Tool } from './tools/tool.js';
 
@@ -63,30 +65,39 @@ export function allowedToolSet(names: readonly string[]): Set<string> {
   return new Set(names.map((n) => ALIASES[n.toLowerCase()] ?? n.toLowerCase()));
 }
 
-/** Per session, the tools activated skills still allow (absent: no skill narrowed this session). */
+/** Per session, the tools activated skills still allow (kept in a store: a restart does not widen a session). */
 export class SkillNarrowing {
-  private readonly sessions = new Map<string, Set<string>>();
-  private static readonly MAX_SESSIONS = 10_000;
+  constructor(private readonly store: SkillNarrowingStore) {}
 
   /** Narrows the session to `allowed` (∩ what earlier skills allowed). An empty list narrows nothing. */
-  narrow(sessionId: string, allowed: readonly string[]): void {
-    if (allowed.length === 0) return;
-    const wanted = allowedToolSet(allowed);
-    const before = this.sessions.get(sessionId);
-    const next = before ? new Set([...before].filter((t) => wanted.has(t))) : wanted;
-    this.sessions.delete(sessionId);
-    if (this.sessions.size >= SkillNarrowing.MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
+  async narrow(sessionId: string, allowed: readonly string[]): Promise<Result<void, BulwarkError>> {
+    if (allowed.length === 0) return ok(undefined);
+    try {
+      await this.store.narrow(sessionId, [...allowedToolSet(allowed)]);
+      return ok(undefined);
+    } catch (cause) {
+      return err(storeFailure(cause));
     }
-    this.sessions.set(sessionId, next);
   }
 
-  /** Whether `tool` may be called in `sessionId` as far as activated skills are concerned. */
-  allows(sessionId: string, tool: string): boolean {
-    const allowed = this.sessions.get(sessionId);
-    return !allowed || allowed.has(tool) || SKILL_TOOLS.includes(tool);
+  /** Whether `tool` may be called in `sessionId` as far as activated skills are concerned (a store failure: no). */
+  async allows(sessionId: string, tool: string): Promise<Result<boolean, BulwarkError>> {
+    if (SKILL_TOOLS.includes(tool)) return ok(true);
+    try {
+      const allowed = await this.store.allowed(sessionId);
+      return ok(allowed === undefined || allowed.includes(tool));
+    } catch (cause) {
+      return err(storeFailure(cause));
+    }
   }
+}
+
+function storeFailure(cause: unknown): BulwarkError {
+  return bulwarkError(
+    'tool.skill_narrowing_store',
+    `the skill narrowing of this session could not be read or kept (${describeCause(cause)}); refused rather than run unnarrowed`,
+    { layer: 'L12', status: 503 },
+  );
 }
 
 const ActivateArgs = z.strictObject({
@@ -114,17 +125,18 @@ export function createSkillTools(shelf: SkillShelf, narrowing: SkillNarrowing): 
     group: 'fs:read',
     actionClass: 'read',
     external: true,
-    run(raw, ctx) {
+    async run(raw, ctx) {
       const a = parseArgs('skill_activate', ActivateArgs, raw);
-      if (!a.ok) return Promise.resolve(a);
+      if (!a.ok) return a;
       const skill = shelf.activate(ctx.agentId, a.value.name);
-      if (!skill.ok) return Promise.resolve(skill);
-      narrowing.narrow(ctx.sessionId, skill.value.allowedTools);
+      if (!skill.ok) return skill;
+      const narrowed = await narrowing.narrow(ctx.sessionId, skill.value.allowedTools);
+      if (!narrowed.ok) return narrowed;
       const limit = skill.value.allowedTools.length
         ? `\n\n(bulwark: this skill limits the tools of this session to ${[...allowedToolSet(skill.value.allowedTools)].join(', ')}, within what you already had.)`
         : '';
       const files = `\n\n(bulwark: this skill's files are read-only at ${READ_ONLY_ROOT}/${a.value.name}/ for exec; read them with skill_read.)`;
-      return Promise.resolve(ok(`${skill.value.body}${files}${limit}`));
+      return ok(`${skill.value.body}${files}${limit}`);
     },
   };
   const read: Tool = {
@@ -180,8 +192,11 @@ export function skillNarrowingGate(narrowing: SkillNarrowing, bus: EventBus): Ga
   return {
     layer: 'L12',
     name: "refuse tools outside the activated skills' allowed-tools (narrowing only)",
-    run(item, ctx) {
-      if (!item.tool || narrowing.allows(ctx.sessionId, item.tool.spec.name)) return ok(item);
+    async run(item, ctx) {
+      if (!item.tool) return ok(item);
+      const allowed = await narrowing.allows(ctx.sessionId, item.tool.spec.name);
+      if (!allowed.ok) return allowed;
+      if (allowed.value) return ok(item);
       const reason = `an activated skill's allowed-tools does not include "${item.ref.name}"`;
       bus.emit('tool:denied', { ...auditContext(ctx), tool: item.ref.name, layer: 'L12', outcome: 'denied', reason });
       return err(

@@ -91,6 +91,7 @@ export function execBrokerSpawner(broker: Broker, opts: ExecBrokerSpawnerOptions
       hostDir,
       ...(opts.nodePath ? { nodePath: opts.nodePath } : {}),
       ...(ctx.egress ? { egress: ctx.egress } : {}),
+      ...(ctx.onlyHosts ? { onlyHosts: ctx.onlyHosts } : {}),
     });
     if (!prepared.ok) {
       rmSync(hostDir, { recursive: true, force: true });

@@ -70,6 +70,12 @@ export interface ProxySessionOptions {
    * upstream, with the URL and body as the sandbox sent them (placeholders, not secrets). A refusal is a 403.
    */
   readonly egress?: EgressJudge;
+  /**
+   * This session may reach these hosts (`host:port`) and no other, whatever broker.bindings and broker.egressAllow
+   * say; one without a binding passes through without injection (still L10 and the leak check). An MCP package
+   * install uses it to reach the configured registry only.
+   */
+  readonly onlyHosts?: readonly string[];
 }
 
 export interface ProxyStats {
@@ -227,7 +233,10 @@ export class ProxySession {
     const host = (target[1] as string).replace(/^\[|\]$/g, '').toLowerCase();
     const port = Number(target[2]);
     const key = hostKey(host, port);
-    if (!hostHasBinding(this.deps.config.bindings, key) && !this.egressAllowed(key)) {
+    const allowed = this.options.onlyHosts
+      ? this.egressAllowed(key)
+      : hostHasBinding(this.deps.config.bindings, key) || this.egressAllowed(key);
+    if (!allowed) {
       this.stats.denied++;
       this.deps.bus.emit(
         'broker:deny',
@@ -236,7 +245,9 @@ export class ProxySession {
           status: 403,
           host,
           rule: 'no-binding',
-          reason: 'no binding and not in broker.egressAllow',
+          reason: this.options.onlyHosts
+            ? `this session may reach only ${this.options.onlyHosts.join(', ')}`
+            : 'no binding and not in broker.egressAllow',
         }),
       );
       return rawEnd(403, 'Forbidden');
@@ -277,6 +288,7 @@ export class ProxySession {
   }
 
   private egressAllowed(key: string): boolean {
+    if (this.options.onlyHosts) return this.options.onlyHosts.some((e) => configHostKey(e) === key);
     return this.deps.config.egressAllow.some((e) => configHostKey(e) === key);
   }
 

@@ -54,6 +54,8 @@ export interface BrokerSpawnOptions {
   readonly nodePath?: string;
   /** L08.1 for this run's requests (see ProxySessionOptions). */
   readonly egress?: EgressJudge;
+  /** The only hosts this spawn may reach (see ProxySessionOptions.onlyHosts). */
+  readonly onlyHosts?: readonly string[];
 }
 
 export async function prepareBrokerSpawn(
@@ -75,11 +77,10 @@ export async function prepareBrokerSpawn(
       ),
     );
   }
-  const session = await broker.openSession(
-    identity,
-    childPath(opts.hostDir, 'broker.sock'),
-    opts.egress ? { egress: opts.egress } : {},
-  );
+  const session = await broker.openSession(identity, childPath(opts.hostDir, 'broker.sock'), {
+    ...(opts.egress ? { egress: opts.egress } : {}),
+    ...(opts.onlyHosts ? { onlyHosts: opts.onlyHosts } : {}),
+  });
   if (!session.ok) return session;
   const s = session.value;
   const proxyUrl = `http://bulwark:${s.token}@127.0.0.1:${FORWARDER_PORT}`;

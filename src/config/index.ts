@@ -10,7 +10,7 @@ export type { AgentConfig, Config, ProviderConfig, TOOL_PROFILES } from './schem
 export { isSecretReference } from './secret-ref.js';
 export type { AgentLimits } from './sections/agent-limits.js';
 export { ACTION_CLASSES, DEFAULT_APPROVALS, type ActionClass, type ApprovalsConfig } from './sections/approvals.js';
-export type { ChannelUser, TelegramChannelConfig } from './sections/channels.js';
+export type { ChannelsConfig, ChannelUser, TelegramChannelConfig } from './sections/channels.js';
 export {
   BindingSchema,
   BrokerConfigSchema,

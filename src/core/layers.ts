@@ -103,6 +103,7 @@ export const GATES: readonly GateDefinition[] = [
   { id: 'L11.6', layer: 'L11', name: 'Environment allow-list', contract: "the child's environment is built from an allow-list: no API key reaches it" },
   { id: 'L11.7', layer: 'L11', name: 'Exec effects', contract: 'the command runs on a copy-on-write view; its file changes are judged before they become real' },
   { id: 'L11.8', layer: 'L11', name: 'Workspace write quota', contract: 'one exec may add at most exec.limits.workspaceWriteMb to the workspace' },
+  { id: 'L18.1', layer: 'L18', name: 'Channel senders', contract: 'a chat channel admits only the platform user ids its config lists, in private chats; approval buttons count only from approvers, once, for the effect shown' },
 ];
 
 const KNOWN_GATES: ReadonlySet<string> = new Set<string>([...LAYER_IDS, ...GATES.map((g) => g.id)]);

@@ -36,6 +36,8 @@ export interface BrokerSpawnContext extends EventContext {
    * socket and files must be reachable by it, outside the daemon's 0700 data dir. Absent: the daemon's own uid.
    */
   readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** The only hosts (`host:port`) the session may reach, bindings and broker.egressAllow notwithstanding. */
+  readonly onlyHosts?: readonly string[];
 }
 
 /** Opens a broker session for one run, for the identity that asked. */

@@ -110,7 +110,7 @@ function service(
     name: 'exec',
     detection: d,
     ...(runner ? { runner } : {}),
-    ...(host ? { startService: (spec: ServiceSpec) => startServiceSandbox(host, spec) } : {}),
+    ...(host ? { startService: (spec: ServiceSpec) => startServiceSandbox(host, spec, d.cgroup.base) } : {}),
     ...(journal ? { journal } : {}),
     enabled: runner !== undefined,
     layer: { state: l11.state, reason: l11.reason },

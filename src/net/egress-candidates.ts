@@ -9,9 +9,17 @@
  * Decodings must give printable text: secret values are text, and random bytes (a hash written as hex) are not a
  * way of writing one. Base64 that decodes to JSON (pagination cursors, a JWT's header and claims) is judged by the
  * JSON's own keys and values. A raw (URL-decoded) value must mix letters and digits, as keys and tokens do and words
- * and slugs do not, in a run of 16 or more between separators, with a credential's structure around it (keyLike). The finder reads at most `MAX_SCAN_CHARS` of a request; past that the request is a candidate itself.
+ * and slugs do not, in a run of 16 or more between separators, with a credential's structure around it (keyLike).
+ *
+ * Values that carry binary data by their structure (egress-shapes.ts: a subresource-integrity digest, base64 that
+ * decodes to an image, the signature and session token of an AWS SigV4 presigned URL) are judged by their decodings
+ * only: decoded text, or a run of text inside the decoded bytes, is a candidate; their raw characters are not.
+ *
+ * The finder reads at most `MAX_SCAN_CHARS` of a request body; a longer body is a candidate itself (what lies past
+ * that is not read, so it cannot be cleared). The URL is read whole: the fetch layer refuses one longer than 8,192.
  */
 import { base32Decode } from '../text/index.js';
+import { isImage, sigV4Query, sriDigest, textRuns } from './egress-shapes.js';
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
 
@@ -93,18 +101,35 @@ function json(text: string): boolean {
   }
 }
 
+/** What a token decodes to: text worth a look, JSON judged by its own values, and decodings that are not text. */
+interface Decodings {
+  readonly texts: Array<[CandidateEncoding, string]>;
+  readonly nested: string[];
+  readonly binary: Buffer[];
+  /** Its base64 decoding is an image: judged by the text inside, not raw. */
+  readonly image: boolean;
+}
+
 /**
  * The decodings of one token worth a look, as text, and the decoded structured values (JSON) whose own tokens are
  * judged instead. A token whose base64 decoding is text is judged by that text, not raw: pagination cursors and a
  * JWT's header and claims are base64 of JSON with nothing secret-like inside, and a random key never decodes to text.
+ * With `raw` false (a value whose structure says it is binary) the token's own characters are never a candidate.
  */
-function decodings(token: string): { texts: Array<[CandidateEncoding, string]>; nested: string[] } {
+function decodings(token: string, raw: boolean): Decodings {
   const texts: Array<[CandidateEncoding, string]> = [];
   const nested: string[] = [];
+  const binary: Buffer[] = [];
   let base64Text = false;
+  let image = false;
   const push = (enc: CandidateEncoding, bytes: Buffer | undefined) => {
-    const text = bytes && bytes.length >= MIN_CANDIDATE_CHARS ? utf8(bytes) : undefined;
-    if (text === undefined) return;
+    if (!bytes || bytes.length < MIN_CANDIDATE_CHARS) return;
+    if ((enc === 'base64' || enc === 'base64url') && isImage(bytes)) image = true;
+    const text = utf8(bytes);
+    if (text === undefined) {
+      binary.push(bytes);
+      return;
+    }
     if (enc === 'base64' || enc === 'base64url') base64Text = true;
     if (json(text)) nested.push(text);
     else texts.push([enc, text]);
@@ -115,8 +140,8 @@ function decodings(token: string): { texts: Array<[CandidateEncoding, string]>; 
     if (BASE64URL.test(token) && /[-_]/.test(token)) push('base64url', Buffer.from(token, 'base64url'));
     else if (BASE64.test(token)) push('base64', Buffer.from(token, 'base64'));
   }
-  if (!base64Text && keyLike(token)) texts.unshift(['url', token]);
-  return { texts, nested };
+  if (raw && !image && !base64Text && keyLike(token)) texts.unshift(['url', token]);
+  return { texts, nested, binary, image };
 }
 
 function urlDecoded(s: string): string {
@@ -141,29 +166,60 @@ export interface CandidateOptions {
 /** How deep base64 of JSON of base64… is followed. */
 const MAX_NESTING = 3;
 
+/** A decoded text as a candidate when it is long and random enough, or canary-shaped. */
+function consider(
+  where: EgressCandidate['where'],
+  encoding: CandidateEncoding,
+  decoded: string,
+  out: EgressCandidate[],
+) {
+  if (decoded.length < MIN_CANDIDATE_CHARS) return;
+  const bits = bitsPerChar(decoded);
+  // A canary (CTKN_ + 16 hex) sits near 4 bits per character: its shape counts whatever its entropy.
+  if (bits >= MIN_BITS_PER_CHAR || CANARY_SHAPE.test(decoded))
+    out.push({ where, encoding, decoded, bitsPerChar: Number(bits.toFixed(2)) });
+}
+
+/**
+ * The tokens of `value` judged one by one. `raw` false: the value is binary by its structure (a SigV4 signature or
+ * session token), so its characters are not judged raw and text inside its decoded bytes is.
+ */
 function judge(
   where: EgressCandidate['where'],
   value: string,
   opts: CandidateOptions,
   out: EgressCandidate[],
   depth = 0,
+  raw = true,
 ): void {
+  const nestedText = (text: string) => {
+    // Too deep a nesting is held whole: it is no way an ordinary request writes a value.
+    if (depth >= MAX_NESTING) out.push({ where, encoding: 'base64', decoded: text, bitsPerChar: 0 });
+    else judge(where, text, opts, out, depth + 1);
+  };
+  // Text found in bytes that are binary by structure: judged by its tokens, and a long random token counts as
+  // decoded text does (raw, a key without digits would not be key-like; an image or a digest holds no such text).
+  const carriedText = (text: string) => {
+    nestedText(text);
+    for (const t of tokens(text)) if (!out.some((c) => c.decoded === t)) consider(where, 'base64', t, out);
+  };
   for (const token of tokens(value)) {
     if (UUID.test(token)) continue;
     if (/^[0-9a-f]{40}$|^[0-9a-f]{64}$/i.test(token) && opts.isGitObject?.(token.toLowerCase()) === true) continue;
-    const { texts, nested } = decodings(token);
-    for (const [encoding, decoded] of texts) {
-      if (decoded.length < MIN_CANDIDATE_CHARS) continue;
-      const bits = bitsPerChar(decoded);
-      // A canary (CTKN_ + 16 hex) sits near 4 bits per character: its shape counts whatever its entropy.
-      if (bits >= MIN_BITS_PER_CHAR || CANARY_SHAPE.test(decoded))
-        out.push({ where, encoding, decoded, bitsPerChar: Number(bits.toFixed(2)) });
+    // A subresource-integrity digest is binary: text in place of the digest, or inside it, is what counts.
+    const digest = sriDigest(token);
+    if (digest) {
+      // Text where a digest belongs is judged whole and by its own tokens (padding cannot dilute a key in it).
+      const text = utf8(digest);
+      if (text !== undefined) consider(where, 'base64', text, out);
+      for (const run of text !== undefined ? [text] : textRuns(digest, MIN_CANDIDATE_CHARS)) carriedText(run);
+      continue;
     }
-    for (const text of nested) {
-      // Too deep a nesting is held whole: it is no way an ordinary request writes a value.
-      if (depth >= MAX_NESTING) out.push({ where, encoding: 'base64', decoded: text, bitsPerChar: 0 });
-      else judge(where, text, opts, out, depth + 1);
-    }
+    const { texts, nested, binary, image } = decodings(token, raw);
+    for (const [encoding, decoded] of texts) consider(where, encoding, decoded, out);
+    for (const text of nested) nestedText(text);
+    if (image || !raw)
+      for (const bytes of binary) for (const run of textRuns(bytes, MIN_CANDIDATE_CHARS)) carriedText(run);
   }
 }
 
@@ -171,10 +227,22 @@ function judge(
 export function egressCandidates(url: URL, body: string | undefined, opts: CandidateOptions = {}): EgressCandidate[] {
   const out: EgressCandidate[] = [];
   for (const segment of url.pathname.split('/')) judge('path', urlDecoded(segment), opts, out);
+  // A presigned URL's signature and session token are binary by construction, and its credential is a scope
+  // whose parts are judged one by one; every other parameter of the URL is judged as any.
+  const sigV4 = sigV4Query(url.searchParams);
   for (const [k, v] of url.searchParams) {
     judge('query', k, opts, out);
-    judge('query', v, opts, out);
+    if (sigV4 && k === 'X-Amz-Credential') for (const part of v.split('/')) judge('query', part, opts, out);
+    else if (sigV4 && (k === 'X-Amz-Signature' || k === 'X-Amz-Security-Token')) judge('query', v, opts, out, 0, false);
+    else judge('query', v, opts, out);
   }
   if (body !== undefined) judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
+  if (body !== undefined && body.length > MAX_SCAN_CHARS)
+    out.push({
+      where: 'body',
+      encoding: 'url',
+      decoded: `a body of ${body.length} characters, longer than the ${MAX_SCAN_CHARS} read`,
+      bitsPerChar: 0,
+    });
   return out;
 }

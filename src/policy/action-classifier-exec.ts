@@ -837,12 +837,55 @@ function classifyNetwork(v: Acc, name: string, args: readonly string[], workspac
             .toUpperCase();
     if (sends || (m !== undefined && !['GET', 'HEAD', 'OPTIONS'].includes(m)))
       add(v, 'destructive', `${name} sends data to a remote server`);
-    const out = args.findIndex((a) => a === '-o' || a === '-O' || a === '--output' || a === '--output-document');
-    const target = out >= 0 ? args[out + 1] : undefined;
-    if (target !== undefined && leavesWorkspace(target, workspace))
-      add(v, 'destructive', `${name} writes ${target} outside the workspace`);
-    else if (target !== undefined || args.includes('-O') || name === 'wget') add(v, 'write', `${name} saves a file`);
+    const targets = downloadTargets(name, args);
+    // The null device discards what is written to it: no effect. Only its exact name: `/dev//null`,
+    // `/dev/null/../sda` or any other path under /dev is judged as the path it is.
+    const written = targets.filter((t) => t !== '/dev/null');
+    for (const target of written)
+      if (leavesWorkspace(target, workspace)) add(v, 'destructive', `${name} writes ${target} outside the workspace`);
+    // curl's `-O` keeps the remote name (in the working directory); wget saves a file unless told where.
+    const remoteName = name !== 'wget' && args.some((a) => a.startsWith('--remote-name') || /^-[A-Za-z]*O/.test(a));
+    if (written.length > 0 || remoteName || (name === 'wget' && targets.length === 0))
+      add(v, 'write', `${name} saves a file`);
   }
+}
+
+/** Short options that take an argument, per tool: in a cluster (`-sSo file`) the rest of it is theirs. */
+const CURL_ARG_FLAGS = new Set([...'AbcCdDeEFHKmoPQrtTuUwxXyYz']);
+const WGET_ARG_FLAGS = new Set([...'aABDeiIloOPQRtTUwX']);
+
+/**
+ * Every file a curl or wget command line names as where it writes: `-o f`, `-O f`, `--output f`,
+ * `--output-document f`, `--output=f`, `--output-document=f`, and `o`/`O` inside a cluster of short options
+ * (`-sSo f`, `-sof`), where the rest of the cluster or the next argument is the file.
+ */
+function downloadTargets(name: string, args: readonly string[]): string[] {
+  const argFlags = name === 'wget' ? WGET_ARG_FLAGS : CURL_ARG_FLAGS;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--output' || a === '--output-document') {
+      if (i + 1 < args.length) out.push(args[++i] as string);
+      continue;
+    }
+    const eq = /^--output(?:-document)?=(.*)$/s.exec(a);
+    if (eq) {
+      out.push(eq[1] as string);
+      continue;
+    }
+    if (!/^-[A-Za-z]/.test(a)) continue;
+    for (let k = 1; k < a.length; k++) {
+      const flag = a[k] as string;
+      if (!argFlags.has(flag)) continue;
+      const rest = a.slice(k + 1);
+      const value = rest !== '' ? rest : args[i + 1];
+      if (rest === '') i++;
+      // wget's `-O` and `-o` (its log) name a file; curl's `-O` takes no argument (not in its set).
+      if ((flag === 'o' || flag === 'O') && value !== undefined) out.push(value);
+      break;
+    }
+  }
+  return out;
 }
 
 function classifyPackageManager(v: Acc, name: string, args: readonly string[]): void {

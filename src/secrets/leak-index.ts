@@ -119,27 +119,37 @@ export function hexPassApplies(text: string): boolean {
   const hexKind = HEX_KIND;
   // A local copy: an imported binding read per character costs a getter call under a transpiling loader.
   const longRun = LONG_HEX_RUN;
-  let run = 0;
-  let lower = false;
-  let upper = false;
+  const n = text.length;
   let size = 0;
   let groups = 0;
   let escapes = false;
   // A long hex run that a line break continues (`xxd -p`, wrapped at 60 digits).
   let wrapped = false;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0;
+  for (let i = 0; i <= n; i++) {
+    let c = i < n ? text.charCodeAt(i) : 0;
     const kind = c < 128 ? (hexKind[c] as number) : 0;
+    let run = 0;
     if (kind !== 0) {
-      if (wrapped && run === 0) return true;
-      run += 1;
-      lower ||= kind === 2;
-      upper ||= kind === 3;
+      if (wrapped) return true;
+      // A run of hex digits is read in one tight loop; what follows is handled below with its length.
+      let lower = kind === 2;
+      let upper = kind === 3;
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        const k = d < 128 ? (hexKind[d] as number) : 0;
+        if (k === 0) break;
+        if (k === 2) lower = true;
+        else if (k === 3) upper = true;
+      }
+      run = j - i;
       if (run >= longRun && lower && upper) return true;
-      continue;
+      i = j;
+      c = i < n ? text.charCodeAt(i) : 0;
     }
-    // Most characters of ordinary text end no run and are no separator: nothing to update.
-    if (run === 0 && groups === 0 && !wrapped && (c | 0x20) !== 0x78) continue;
+    // Most characters of ordinary text, and most runs of prose (`a`, `be`, `face`: no group size, too short to
+    // wrap), change nothing when no groups are being counted.
+    if (groups === 0 && !wrapped && (c | 0x20) !== 0x78 && (run === 0 || (run < 8 && (run & 1) === 1))) continue;
     if ((c | 0x20) === 0x78 && !escapes) {
       const p = text.charCodeAt(i - 1);
       escapes = p === 0x5c || p === 0x30;
@@ -154,11 +164,41 @@ export function hexPassApplies(text: string): boolean {
     }
     const lineBreak = c === 0x0a || c === 0x0d;
     wrapped = lineBreak && (run >= longRun || (wrapped && run === 0));
-    run = 0;
-    lower = false;
-    upper = false;
   }
   return escapes && fourByteEscapes(text);
+}
+
+/**
+ * Per UTF-16 code unit, for the walk below without a branch per character: STRETCH_KEEP is all ones for a hex digit
+ * and for what the hex pass may drop between digits (separators, `\\`, `x`), 0 for a break; STRETCH_DIGIT is 1 for
+ * a hex digit.
+ */
+const STRETCH_KEEP = new Int32Array(65536);
+const STRETCH_DIGIT = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const digit = /[0-9a-fA-F]/.test(ch);
+  STRETCH_DIGIT[c] = digit ? 1 : 0;
+  STRETCH_KEEP[c] = digit || /[\s:,\\xX-]/.test(ch) ? -1 : 0;
+}
+
+/**
+ * Whether the text holds `min` hex digits with nothing but what the hex pass drops between them: the least a hit of
+ * the shortest hex form needs in its copy (every other character breaks a run there). A superset of what the copy
+ * keeps, so a false answer is exact. Text that is mostly words (prose, log lines) has no such stretch, and this walk
+ * costs a fraction of the gate's.
+ */
+export function hexStretchAtLeast(text: string, min: number): boolean {
+  const keep = STRETCH_KEEP;
+  const digit = STRETCH_DIGIT;
+  const n = text.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    count = (count & (keep[c] as number)) + (digit[c] as number);
+    if (count >= min) return true;
+  }
+  return false;
 }
 
 const HEX_PASS: Pass = {
@@ -239,18 +279,19 @@ function compacted(text: string, pass: Pass): DecodedView | undefined {
 
 /** A rewritten copy of parts of the text and the encodings a hit in it may have, with the label it gets. */
 interface ViewPass {
-  readonly view: (text: string) => DecodedView | undefined;
+  /** `minKept`: the shortest character form indexed; a part of the copy shorter than that cannot hold one. */
+  readonly view: (text: string, minKept: number) => DecodedView | undefined;
   readonly accepts: (encoding: LeakEncoding) => boolean;
   readonly label: (encoding: LeakEncoding) => string;
 }
 
 const VIEW_PASSES: readonly ViewPass[] = [
   {
-    view: separatedView,
+    view: (text, minKept) => separatedView(text, minKept),
     accepts: isCharacterForm,
     label: (e) => (e === 'raw' || e === 'spaced' ? 'spaced' : e.includes('spaced') || isWindow(e) ? e : `${e}+spaced`),
   },
-  { view: charCodeView, accepts: isCharacterForm, label: () => 'char-codes' },
+  { view: (text) => charCodeView(text), accepts: isCharacterForm, label: () => 'char-codes' },
 ];
 
 /** How far a hit of a form of `length` characters and this encoding can spread in the scanned text. */
@@ -334,6 +375,10 @@ export class LeakIndex implements LeakScanner {
   private longestSpan = 0;
   /** Length of the longest indexed form. */
   private longestText = 0;
+  /** Length of the shortest indexed hex form (what the hex pass can find). */
+  private shortestHexForm = Number.MAX_SAFE_INTEGER;
+  /** Length of the shortest indexed character form (what separated writing and character codes can carry). */
+  private shortestCharacterForm = Number.MAX_SAFE_INTEGER;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -352,6 +397,9 @@ export class LeakIndex implements LeakScanner {
         this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
         this.longestText = Math.max(this.longestText, f.text.length);
+        if (f.encoding === 'hex') this.shortestHexForm = Math.min(this.shortestHexForm, f.text.length);
+        if (isCharacterForm(f.encoding))
+          this.shortestCharacterForm = Math.min(this.shortestCharacterForm, f.text.length);
         this.matcher = undefined;
       }
     }
@@ -400,6 +448,7 @@ export class LeakIndex implements LeakScanner {
       hits.push(hit);
     };
     for (const pass of PASSES) {
+      if (pass === HEX_PASS && !hexStretchAtLeast(text, this.shortestHexForm)) continue;
       if (!pass.applies(text)) continue;
       const view = compacted(text, pass);
       if (!view) continue;
@@ -412,7 +461,7 @@ export class LeakIndex implements LeakScanner {
     }
     // Separated writing and character codes: only the parts of the text written that way are copied.
     for (const pass of VIEW_PASSES) {
-      const view = pass.view(text);
+      const view = pass.view(text, this.shortestCharacterForm);
       if (!view) continue;
       matcher.forEachMatch(view.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;

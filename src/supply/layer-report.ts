@@ -32,7 +32,7 @@ function l25(options: SupplyLayerOptions): GateReport {
   return {
     id: 'L25',
     state: 'on',
-    reason: `every MCP server started from a package is pinned and its whole lockfile tree checked against the offline index (${Object.keys(index.value.entries).length} listed packages, built ${index.value.builtAt}) before it starts; a listed, unpinned or typosquat package never starts`,
+    reason: `every MCP server started from a package is pinned and its whole lockfile tree checked against the offline index (${Object.keys(index.value.entries).length} listed packages, built ${index.value.builtAt}) before every start; bulwark installs such packages itself (scripts disabled, sandboxed, network only a broker session to supply.registry); a listed, unpinned or typosquat package never starts`,
   };
 }
 

@@ -42,49 +42,46 @@ export function stripSeparators(value: string): string {
 }
 
 /**
- * [start, end) of every region of separated writing in `text`. One walk; the state is a few numbers, and a
- * region is only remembered once it has MIN_GROUPS groups.
+ * [start, end) of every region of separated writing in `text` that keeps at least `minKept` letters and digits
+ * (a region shorter than every form the caller looks for cannot hold one). One walk; the state is a few
+ * numbers held in locals (no closure: captured variables would live on the heap and cost a load and a store
+ * per group), and a region is only remembered once it has MIN_GROUPS groups.
  */
-function regions(text: string, open = false): number[] {
+function regions(text: string, open = false, minKept = 0): number[] {
   const out: number[] = [];
+  const n = text.length;
+  const cls = CLASS;
+  const kindOf = KIND;
   let regionStart = -1;
   let groups = 0;
+  /** Letters and digits in the groups of the current region. */
+  let kept = 0;
   let lastGroupEnd = -1;
   let prevLen = 0;
   let prevRandom = false;
-  let groupStart = -1;
-  /** Kinds seen in the current group (KIND bits), and whether a capital came after its first character. */
-  let kinds = 0;
-  let innerCapital = false;
   let sepStart = -1;
   let sepSpacesOnly = true;
-  const close = () => {
-    if (groups >= MIN_GROUPS) out.push(regionStart, lastGroupEnd);
-    groups = 0;
-  };
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0;
-    const k = c < 128 ? (CLASS[c] as number) : 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 0;
+    let k = c < 128 ? (cls[c] as number) : 0;
     if (k === 1) {
       // A group is the whole run of letters and digits, read in one tight loop.
-      groupStart = i;
-      kinds = KIND[c] as number;
-      innerCapital = false;
+      const groupStart = i;
+      let kinds = kindOf[c] as number;
+      let innerCapital = false;
       let j = i + 1;
-      for (; j < text.length; j++) {
+      for (; j < n; j++) {
         const d = text.charCodeAt(j);
-        if (d >= 128 || CLASS[d] !== 1) break;
-        const kind = KIND[d] as number;
+        if (d >= 128 || cls[d] !== 1) break;
+        const kind = kindOf[d] as number;
         kinds |= kind;
         if (kind === 4) innerCapital = true;
       }
-      i = j - 1;
-      continue;
-    }
-    if (groupStart >= 0) {
+      i = j;
       const len = i - groupStart;
       if (len > MAX_GROUP) {
-        close();
+        if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+        groups = 0;
       } else {
         const random = innerCapital || ((kinds & 1) !== 0 && (kinds & 6) !== 0);
         const spaced =
@@ -93,24 +90,29 @@ function regions(text: string, open = false): number[] {
         const joins =
           groups > 0 && sepStart >= 0 && groupStart - sepStart <= MAX_SEPARATOR_RUN && (!sepSpacesOnly || spaced);
         if (!joins) {
-          close();
+          if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+          groups = 0;
+          kept = 0;
           regionStart = groupStart;
         }
         groups++;
+        kept += len;
         lastGroupEnd = i;
         prevLen = len;
         prevRandom = random;
       }
-      groupStart = -1;
       sepStart = -1;
+      const e = i < n ? text.charCodeAt(i) : 0;
+      k = e < 128 ? (cls[e] as number) : 0;
     }
     if (k === 0) {
       // In open mode the end of the text is no break: the region there may still reach MIN_GROUPS.
-      if (open && i === text.length) {
-        if (groups > 0) out.push(regionStart, text.length);
+      if (open && i >= n) {
+        if (groups > 0) out.push(regionStart, n);
         return out;
       }
-      close();
+      if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+      groups = 0;
       continue;
     }
     if (sepStart < 0) {
@@ -118,7 +120,7 @@ function regions(text: string, open = false): number[] {
       sepSpacesOnly = k === 3;
     } else if (k === 2) sepSpacesOnly = false;
   }
-  close();
+  if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
   return out;
 }
 
@@ -127,10 +129,11 @@ const UTF16 = new TextDecoder('utf-16le');
 /**
  * The regions of separated writing in `text`, separators dropped; undefined when there is none. Built in one
  * allocation (the regions' total length bounds it) with one raw index per view character: every kept character
- * stands for itself, so its raw span is [index, index + 1). Parts are joined by NUL.
+ * stands for itself, so its raw span is [index, index + 1). Parts are joined by NUL. Regions keeping fewer than
+ * `minKept` letters and digits are left out (the caller's shortest form).
  */
-export function separatedView(text: string): DecodedView | undefined {
-  const found = regions(text);
+export function separatedView(text: string, minKept = 0): DecodedView | undefined {
+  const found = regions(text, false, minKept);
   if (found.length === 0) return undefined;
   let size = 0;
   for (let r = 0; r < found.length; r += 2) size += (found[r + 1] as number) - (found[r] as number) + 1;

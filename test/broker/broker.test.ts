@@ -168,6 +168,25 @@ describe('L08 credential broker (real TLS, unix socket, Node client)', () => {
     });
   });
 
+  it('a session limited to onlyHosts reaches those hosts (without a binding) and no other, bound hosts included', async () => {
+    r = await rig();
+    const limited = await r.broker.openSession({ agentId: 'agent-1' }, `${r.dir}/b4.sock`, {
+      onlyHosts: [`unbound.test:${r.upstream.port}`],
+    });
+    if (!limited.ok) throw new Error(limited.error.message);
+    const to = (host: string) =>
+      nodeClient(limited.value.socketPath, r!.broker.caCertPem, {
+        token: limited.value.token,
+        host,
+        port: r!.upstream.port,
+        path: '/v1/messages',
+      });
+    expect(await to('api.test')).toMatchObject({ connectStatus: 403 });
+    expect(await to('unbound.test')).toMatchObject({ connectStatus: 200, status: 200 });
+    expect(r.upstream.log.map((l) => l.headers.host)).toEqual([`unbound.test:${r.upstream.port}`]);
+    expect(r.upstream.log[0]?.headers['x-api-key']).toBeUndefined();
+  });
+
   it('a secret outside the agent scope → 502 (the resolver decides per agent)', async () => {
     r = await rig();
     const other = await r.broker.openSession({ agentId: 'agent-2' }, `${r.dir}/b3.sock`);

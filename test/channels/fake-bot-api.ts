@@ -143,7 +143,10 @@ export async function startFakeBotApi(token: string): Promise<FakeBotApi> {
         const t = setTimeout(done, timeoutSec * 1000);
         waiters.add(done);
       });
-    const out = pending.splice(0, 100);
+    // As the real Bot API: updates stay until a later call's offset confirms them. A hostile one without a
+    // numeric update_id can never be confirmed: it is handed out once.
+    const out = pending.filter((u) => idOf(u) >= offset).slice(0, 100);
+    for (const u of out) if (idOf(u) === Infinity) pending.splice(pending.indexOf(u), 1);
     return ok(out);
   }
 

@@ -18,6 +18,7 @@ export const STRANGER = 333_333;
 
 export interface TelegramHarness {
   readonly dir: string;
+  /** The running daemon (a new one after restart()). */
   readonly daemon: RunningDaemon;
   readonly bot: FakeBotApi;
   readonly fake: FakeProvider;
@@ -25,6 +26,8 @@ export interface TelegramHarness {
   audit(): Promise<Array<Record<string, unknown>>>;
   /** bulwark.log and audit.jsonl as text. */
   logs(): Promise<string>;
+  /** Stops the daemon and starts a new one on the same data dir, Bot API and provider. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,12 +106,14 @@ ${options.extraYaml ?? ''}
   );
   const user = ensureSandboxUser('bulwark-sandbox');
   if (!user.ok) throw new Error(user.error.message);
-  const daemon = await startDaemon({ dataDir: dir, port: 0 });
+  let daemon = await startDaemon({ dataDir: dir, port: 0 });
   const auditFile = path.join(dir, 'audit.jsonl');
   const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
   return {
     dir,
-    daemon,
+    get daemon() {
+      return daemon;
+    },
     bot,
     fake,
     workspace: path.join(dir, 'workspaces', 'default'),
@@ -122,6 +127,10 @@ ${options.extraYaml ?? ''}
     logs: async () => {
       await daemon.flushAudit();
       return `${read(daemon.logFile)}\n${read(auditFile)}`;
+    },
+    restart: async () => {
+      await daemon.close();
+      daemon = await startDaemon({ dataDir: dir, port: 0 });
     },
     close: async () => {
       await daemon.close();

@@ -46,6 +46,36 @@ describe('telegram channel', () => {
     expect(accepted).toMatchObject({ sender: `channel:telegram:${ALICE}`, outcome: 'message' });
   });
 
+  it('after a restart a chat continues its session and no update taken before it runs again', async () => {
+    h = await startTelegram(
+      scriptFrom([reply.text('first answer'), reply.text('second answer'), reply.text('third answer')]),
+    );
+    const t = h;
+    const first = t.bot.say(ALICE, 'remember the word heliotrope');
+    await waitFor('the first answer', () => t.bot.messagesTo(ALICE).find((m) => m.text === 'first answer'));
+    await t.restart();
+    // The new daemon's first getUpdates asks from the stored cursor, which confirms what the old one took.
+    const polls = () => t.bot.calls.filter((c) => c.method === 'getUpdates');
+    const before = polls().length;
+    await waitFor('a poll by the new daemon', () => polls().length > before);
+    expect(polls()[before]?.params['offset']).toBe(first + 1);
+    t.bot.say(ALICE, 'which word?');
+    await waitFor('the second answer', () => t.bot.messagesTo(ALICE).find((m) => m.text === 'second answer'));
+    expect(t.fake.requests).toHaveLength(2);
+    const history = JSON.stringify(t.fake.requests[1]?.messages);
+    expect(history).toContain('remember the word heliotrope');
+    expect(history).toContain('first answer');
+    // /new starts over, also after a restart.
+    t.bot.say(ALICE, '/new');
+    await waitFor('the reset notice', () =>
+      t.bot.messagesTo(ALICE).find((m) => m.text === 'Started a new conversation.'),
+    );
+    await t.restart();
+    t.bot.say(ALICE, 'fresh start');
+    await waitFor('the third request', () => t.fake.requests.length === 3);
+    expect(JSON.stringify(t.fake.requests[2]?.messages)).not.toContain('heliotrope');
+  });
+
   it('a stranger gets nothing, and the refusal is audited', async () => {
     h = await startTelegram(scriptFrom([reply.text('never')]));
     h.bot.say(STRANGER, 'let me in');

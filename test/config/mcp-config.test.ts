@@ -17,6 +17,17 @@ supply: { maxIndexAgeDays: 3 }
     if (!r.ok) return;
     expect(r.value.mcp.servers[0]).toMatchObject({ actionClass: 'unknown', network: 'none', env: {} });
     expect(r.value.supply.maxIndexAgeDays).toBe(3);
+    expect(r.value.supply.registry).toBe('https://registry.npmjs.org/');
+  });
+
+  it.each([
+    ['an http registry', '{ registry: "http://registry.example.com/" }'],
+    ['a registry with credentials', '{ registry: "https://u:p@registry.example.com/" }'],
+    ['a relative npmCli', '{ npmCli: "npm-cli.js" }'],
+  ])('refuses supply with %s', (_what, supply) => {
+    const r = load(`supply: ${supply}\n`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toContain('supply');
   });
 
   it.each([
@@ -27,7 +38,7 @@ supply: { maxIndexAgeDays: 3 }
     ['a file URL', '{ name: a, url: "file:///etc/passwd" }'],
     ['an unpinned package', '{ name: a, package: "left-pad@^1.3.0", packageDir: /opt/x }'],
     ['a package tag', '{ name: a, package: "left-pad@latest", packageDir: /opt/x }'],
-    ['a package without its folder', '{ name: a, package: "left-pad@1.3.0" }'],
+    ['a folder without its package', '{ name: a, command: /bin/true, packageDir: /opt/x }'],
     ['a relative read-only path', '{ name: a, command: /bin/true, readOnlyPaths: [opt/x] }'],
     ['a .. read-only path', '{ name: a, command: /bin/true, readOnlyPaths: [/opt/../root] }'],
     ['a command with a space', '{ name: a, command: "/bin/sh -c x" }'],

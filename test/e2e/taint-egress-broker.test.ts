@@ -50,10 +50,8 @@ describe('L08.1 on broker egress', () => {
     };
     e2e = await startE2E('openai', script, undefined, {
       vault: { DEPLOY_KEY: deploy },
-      // No sandbox user: a root daemon that runs commands as one cannot hand the sandbox the broker socket yet (the
-      // run directory and socket are root's, 0700/0600); the commands run as root inside bwrap instead.
-      extraYaml:
-        'broker: { enabled: true, egressAllow: [collector.example] }\nexec: { network: broker, sandboxUser: bulwark-e2e-none }',
+      // The default sandbox user: the run's broker socket is handed to it (see src/broker/exec-spawner.ts).
+      extraYaml: 'broker: { enabled: true, egressAllow: [collector.example] }\nexec: { network: broker }',
     });
     mkdirSync(path.join(e2e.workspace, 'notes'), { recursive: true });
     writeFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), `deploy ${deploy}\nstripe ${stripe}\n`);

@@ -80,7 +80,7 @@ describe('bulwark mcp', () => {
       [['mcp', 'add', 'x', '--url', 'http://127.0.0.1:1/mcp', '--', '/bin/true'], /exactly one of/],
       [['mcp', 'add', 'x', '--url', 'file:///etc/passwd'], /url/],
       [['mcp', 'add', 'x', '--package', 'left-pad@^1.0.0', '--package-dir', '/opt/x'], /pinned npm package/],
-      [['mcp', 'add', 'x', '--package', 'left-pad@1.3.0'], /packageDir/],
+      [['mcp', 'add', 'x', '--package-dir', '/opt/x', '--', '/bin/true'], /packageDir only goes with package/],
       [['mcp', 'add', 'x', '--action-class', 'harmless', '--', '/bin/true'], /actionClass/],
       [['mcp', 'add', 'x', '--env', 'NOEQUALS', '--', '/bin/true'], /KEY=VALUE/],
       [['mcp', 'add', 'x', '--env', 'lower=1', '--', '/bin/true'], /env/],

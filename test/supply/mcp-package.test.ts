@@ -2,7 +2,7 @@
  * L25 for MCP servers started from a package: the spec is pinned, the index exists and is fresh, and every
  * name@version of the installed tree's lockfile passes it; only then is the package's bin started (sandboxed).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,29 @@ describe('L25 on MCP package servers', () => {
       packageTree({ 'plain-dep': '2.0.0', 'evil-helper': '0.4.2' }),
     );
     expect(good.ok && good.value.checked).toEqual(['mcp-fixture-server@1.2.3', 'plain-dep@2.0.0', 'evil-helper@0.4.2']);
+  });
+
+  it('refuses a dependency that comes from a folder, a tarball path or git: its name and version are only claims', () => {
+    const data = fresh();
+    indexWith(data, 'evil-helper');
+    for (const resolved of ['file:vendor/plain-dep', 'git+ssh://git@example.com/x/plain-dep.git#abc']) {
+      const tree = packageTree({ 'plain-dep': '2.0.0' });
+      const lockFile = path.join(tree, 'package-lock.json');
+      const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { packages: Record<string, Record<string, unknown>> };
+      lock.packages['node_modules/plain-dep'] = { version: '2.0.0', resolved };
+      writeFileSync(lockFile, JSON.stringify(lock));
+      const r = screenPackageTree(data, 'mcp-fixture-server@1.2.3', tree);
+      expect(r.ok || r.error.code).toBe('supply.local_dependency');
+    }
+    const registryTree = packageTree({ 'plain-dep': '2.0.0' });
+    const lockFile = path.join(registryTree, 'package-lock.json');
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { packages: Record<string, Record<string, unknown>> };
+    lock.packages['node_modules/plain-dep'] = {
+      version: '2.0.0',
+      resolved: 'https://registry.npmjs.org/plain-dep/-/plain-dep-2.0.0.tgz',
+    };
+    writeFileSync(lockFile, JSON.stringify(lock));
+    expect(screenPackageTree(data, 'mcp-fixture-server@1.2.3', registryTree).ok).toBe(true);
   });
 
   it('the server name is checked for typosquats; its dependencies against the index only', () => {

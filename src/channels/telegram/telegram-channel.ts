@@ -27,6 +27,7 @@ import { channelCaller, type Channel, type ChannelWebhookAnswer, type ChannelWeb
 import { ApprovalButtons, type ButtonChoice, type ButtonPress, type OfferedButton } from '../approval-buttons.js';
 import { approvalText } from '../approval-text.js';
 import { StreamedReply, type MessageSink } from '../streamed-reply.js';
+import type { ChannelStateStore } from '../channel-state-store.js';
 import type { BotApi } from './bot-api.js';
 import { parseUpdate, type TelegramCallbackQuery, type TelegramMessage } from './updates.js';
 
@@ -45,6 +46,8 @@ export interface TelegramChannelDeps {
   readonly grants: Pick<ScopedGrants, 'scopeFor' | 'create'>;
   readonly bus: EventBus;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Which session each chat continues and the update cursor, kept across restarts. */
+  readonly state: ChannelStateStore;
   /** L09 over what the channel shows (approval views) on top of their own redaction. */
   readonly redact: (text: string) => string;
   /** The X-Telegram-Bot-Api-Secret-Token value (webhook mode). */
@@ -65,7 +68,6 @@ export class TelegramChannel implements Channel {
   readonly webhookPath: string | undefined;
   private readonly users: Map<number, ChannelUser>;
   private readonly buttons: ApprovalButtons;
-  private readonly sessions = new Map<string, string>();
   private readonly chats = new Map<string, Promise<void>>();
   private readonly shown = new Map<string, ShownRequest>();
   private readonly recent = new Set<number>();
@@ -147,6 +149,8 @@ export class TelegramChannel implements Channel {
     const { api, config, logger } = this.deps;
     const signal = this.stopping.signal;
     let backoff = 1000;
+    // Updates before the stored cursor were taken before a restart: asking from there confirms them, so none runs twice.
+    this.offset = Math.max(this.offset, (await this.deps.state.cursor(TELEGRAM)) ?? 0);
     while (!signal.aborted) {
       const r = await api.call<unknown>(
         'getUpdates',
@@ -164,11 +168,27 @@ export class TelegramChannel implements Channel {
         continue;
       }
       backoff = 1000;
-      for (const raw of r.value as unknown[]) {
+      const batch = r.value as unknown[];
+      const taken = this.offset;
+      for (const raw of batch) {
         const id = (raw as { update_id?: unknown } | null)?.update_id;
         if (typeof id === 'number' && Number.isSafeInteger(id) && id >= this.offset) this.offset = id + 1;
-        this.dispatch(raw, newTraceId());
       }
+      // The cursor is stored before the batch runs: after a crash an update is lost rather than run twice
+      // (a repeated message could repeat what the agent did).
+      if (this.offset !== taken) await this.storeCursor();
+      for (const raw of batch) this.dispatch(raw, newTraceId());
+    }
+  }
+
+  private async storeCursor(): Promise<void> {
+    try {
+      await this.deps.state.setCursor(TELEGRAM, this.offset);
+    } catch (cause) {
+      this.deps.logger.error(
+        { err: describeCause(cause) },
+        'telegram: the update cursor was not stored; after a restart these updates may run again',
+      );
     }
   }
 
@@ -235,8 +255,9 @@ export class TelegramChannel implements Channel {
       await say(`That message has ${m.text.length} characters; the limit is ${TELEGRAM_TEXT_LIMIT}.`);
       return;
     }
+    const { state } = this.deps;
     if (m.text.trim() === '/new') {
-      this.sessions.delete(key);
+      await state.forgetSession(TELEGRAM, key);
       await say('Started a new conversation.');
       return;
     }
@@ -249,8 +270,9 @@ export class TelegramChannel implements Channel {
       chat: chatId,
     });
     const reply = new StreamedReply(this.sink(chatId), config.editIntervalMs, TELEGRAM_TEXT_LIMIT, this.deps.clock);
-    const sessionId = this.sessions.get(key);
+    const sessionId = await state.session(TELEGRAM, key);
     let final = '';
+    let started: string | undefined;
     let failure: BulwarkError | undefined;
     for await (const e of runtime.runTurn({
       agentId: config.agent,
@@ -260,12 +282,13 @@ export class TelegramChannel implements Channel {
       traceId,
       signal: this.stopping.signal,
     })) {
-      if (e.type === 'session') this.sessions.set(key, e.sessionId);
+      if (e.type === 'session') started = e.sessionId;
       else if (e.type === 'text_delta') reply.append(e.text);
       else if (e.type === 'done') final = e.text;
       else if (e.type === 'error') failure = e.error;
     }
-    if (failure?.code.startsWith('session.')) this.sessions.delete(key);
+    if (failure?.code.startsWith('session.')) await state.forgetSession(TELEGRAM, key);
+    else if (started !== undefined && started !== sessionId) await state.setSession(TELEGRAM, key, started);
     const delivered = await reply.finish(failure ? `Not answered: ${this.deps.redact(failure.message)}` : final);
     if (!delivered.ok)
       this.deps.logger.warn(

@@ -129,8 +129,14 @@ export function register(program: Command, ctx: CliContext, services: CliService
     .argument('<name>', 'server name: letters, digits and - (its tools appear as <name>__<tool>)')
     .argument('[command...]', 'stdio: the program and its arguments, after --')
     .option('--url <url>', 'an HTTP (streamable) MCP endpoint, fetched through L10')
-    .option('--package <name@x.y.z>', 'a pinned npm package whose bin is the server (L25 screens its tree)')
-    .option('--package-dir <dir>', 'the folder holding that package installed (package-lock.json, node_modules)')
+    .option(
+      '--package <name@x.y.z>',
+      'a pinned npm package whose bin is the server: bulwark installs it (scripts off, sandboxed, through the broker to supply.registry); L25 screens its tree',
+    )
+    .option(
+      '--package-dir <dir>',
+      'optional: a tree of that package you installed yourself (package-lock.json, node_modules) instead',
+    )
     .option('--action-class <class>', `L27 class of its tools: ${ACTION_CLASSES.join(', ')} or unknown (default)`)
     .option('--read-only <path>', 'a host path the server needs, bound read-only (repeatable)', collect)
     .option('--env <KEY=VALUE>', 'a plain variable for the server (repeatable; never a secret)', collect)
@@ -140,7 +146,7 @@ export function register(program: Command, ctx: CliContext, services: CliService
       'after',
       examples(
         'bulwark mcp add notes --read-only /opt/mcp/notes -- /usr/bin/node /opt/mcp/notes/server.js',
-        'bulwark mcp add files --package @modelcontextprotocol/server-filesystem@2026.1.14 --package-dir /opt/mcp/fs',
+        'bulwark mcp add files --package @modelcontextprotocol/server-filesystem@2026.1.14',
         'bulwark mcp add search --url https://mcp.example.com/mcp --action-class read',
       ),
     )

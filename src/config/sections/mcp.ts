@@ -59,7 +59,10 @@ export const McpServerSchema = z
       .max(300)
       .refine(pinnedNpmSpec, 'a pinned npm package: name@x.y.z (ranges, tags and URLs cannot be screened by L25)')
       .optional(),
-    /** The installed package tree of `package` (holding package-lock.json and node_modules), bound read-only. */
+    /**
+     * Optional: a tree the operator installed (holding package-lock.json and node_modules), bound read-only. Without
+     * it bulwark installs `package` itself (scripts disabled, sandboxed, through the broker to supply.registry only).
+     */
     packageDir: absolutePath.optional(),
     /** http: the server's streamable-HTTP endpoint, fetched through L10. */
     url: z.url({ protocol: /^https?$/ }).optional(),
@@ -82,8 +85,8 @@ export const McpServerSchema = z
   .refine((s) => [s.command, s.package, s.url].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of command (stdio), package (pinned npm, stdio) or url (http)',
   })
-  .refine((s) => s.package === undefined || s.packageDir !== undefined, {
-    message: 'a package server needs packageDir: the folder holding its package-lock.json and node_modules',
+  .refine((s) => s.package !== undefined || s.packageDir === undefined, {
+    message: 'packageDir only goes with package (the installed tree of that pinned package)',
   });
 export type McpServerConfig = z.infer<typeof McpServerSchema>;
 
@@ -102,5 +105,20 @@ export type McpConfig = z.infer<typeof McpConfigSchema>;
 export const SupplyConfigSchema = z.strictObject({
   /** L25: an advisory index older than this refuses new package starts (running servers keep running). */
   maxIndexAgeDays: z.number().min(0).max(365).default(7),
+  /**
+   * The npm registry MCP package servers are installed from (https only: the install reaches it through the broker,
+   * which lets that session reach this host and no other).
+   */
+  registry: z
+    .url({ protocol: /^https$/ })
+    .refine((u) => {
+      const url = new URL(u);
+      return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+    }, 'an https URL without credentials, query or fragment (a token goes in a broker binding)')
+    .default('https://registry.npmjs.org/'),
+  /** How long one package install may take before it is killed and refused. */
+  installTimeoutMs: z.number().int().min(1000).max(1_800_000).default(300_000),
+  /** npm's `npm-cli.js` for those installs (default: the one installed with node); bound read-only into the sandbox. */
+  npmCli: absolutePath.optional(),
 });
 export type SupplyConfig = z.infer<typeof SupplyConfigSchema>;

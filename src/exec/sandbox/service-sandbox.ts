@@ -2,13 +2,16 @@
  * A long-lived process under bwrap (an MCP server over stdio): the same hardening, system view, seccomp filter
  * and limits as a command, but no transactional view — so the workspace is bound read-only, the service writes
  * only its own private state directory (its HOME) and a private /tmp, and it has no network of its own (only the
- * broker's socket, when a broker session is given). stdin and stdout are the service's protocol channel.
+ * broker's socket, when a broker session is given). stdin and stdout are the service's protocol channel. With a
+ * cgroup pids controller, bwrap is born in the service's own cgroup (`pids.max` = limits.processes, like a command's),
+ * so a fork bomb in a server stops at its cap; the cgroup is killed and removed when the service ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits } from '../../config/index.js';
 import type { BrokerSpawn } from '../broker-access.js';
+import { SandboxCgroup, type CgroupBase } from '../cgroup.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import type { BwrapHost } from './bwrap.js';
 import { ARGS_FD, SECCOMP_FD } from './provider.js';
@@ -40,6 +43,8 @@ export interface ServiceSpec {
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
+  /** The service's pids cgroup directory (absent without a cgroup pids controller). */
+  readonly cgroupDir?: string;
   /** Kills the whole sandbox (bwrap's process group). */
   stop(): void;
 }
@@ -48,8 +53,28 @@ function refused(code: string, message: string): Result<never, BulwarkError> {
   return err(bulwarkError(code, message, { layer: 'L11.5', status: 403 }));
 }
 
-/** Starts `spec` under bwrap; its stdin/stdout/stderr are pipes. */
-export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<ServiceProcess, BulwarkError> {
+/** The service's own pids cgroup, or why it cannot have one (then only the ulimits bound it). */
+function serviceCgroup(
+  base: CgroupBase | undefined,
+  spec: ServiceSpec,
+): Result<SandboxCgroup | undefined, BulwarkError> {
+  if (!base) return ok(undefined);
+  try {
+    return ok(SandboxCgroup.create(base, spec.limits.processes));
+  } catch (cause) {
+    return refused(
+      'exec.service.cgroup',
+      `cannot create the cgroup of service "${spec.name}": ${describeCause(cause)}`,
+    );
+  }
+}
+
+/** Starts `spec` under bwrap (in its own pids cgroup when `cgroupBase` is given); stdin/stdout/stderr are pipes. */
+export function startServiceSandbox(
+  host: BwrapHost,
+  spec: ServiceSpec,
+  cgroupBase?: CgroupBase,
+): Result<ServiceProcess, BulwarkError> {
   const [program] = spec.argv;
   if (program === undefined) return refused('exec.service.no_program', `service "${spec.name}" has no program`);
   const env: Record<string, string> = {
@@ -94,16 +119,24 @@ export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<
   } catch (cause) {
     return refused('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`);
   }
-  let child: ChildProcess;
-  try {
-    child = spawn(host.bwrapPath, ['--args', String(ARGS_FD), ...args.slice(dashdash)], {
+  const cgroup = serviceCgroup(cgroupBase, spec);
+  if (!cgroup.ok) {
+    if (seccompFd !== undefined) closeSync(seccompFd);
+    return cgroup;
+  }
+  const launch = () =>
+    spawn(host.bwrapPath, ['--args', String(ARGS_FD), ...args.slice(dashdash)], {
       cwd: '/',
       env: {},
       stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe'],
       detached: true,
       windowsHide: true,
     });
+  let child: ChildProcess;
+  try {
+    child = cgroup.value ? cgroup.value.spawnInside(launch) : launch();
   } catch (cause) {
+    cgroup.value?.destroy();
     return refused('exec.spawn', `cannot start service "${spec.name}": ${describeCause(cause)}`);
   } finally {
     if (seccompFd !== undefined) closeSync(seccompFd);
@@ -121,6 +154,9 @@ export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<
   const stop = () => {
     if (stopped || child.pid === undefined) return;
     stopped = true;
+    // The cgroup also holds whatever left bwrap's process group.
+    const problem = cgroup.value?.killAll();
+    if (problem !== undefined) process.emitWarning(`stopping service ${spec.name}: ${problem}`);
     try {
       process.kill(-child.pid, 'SIGKILL');
     } catch (cause) {
@@ -130,6 +166,12 @@ export function startServiceSandbox(host: BwrapHost, spec: ServiceSpec): Result<
   };
   child.once('exit', () => {
     stopped = true;
+    cgroup.value?.destroyAsync().then(
+      (problem) => {
+        if (problem !== undefined) process.emitWarning(`removing the cgroup of service ${spec.name}: ${problem}`);
+      },
+      (cause: unknown) => process.emitWarning(`removing the cgroup of service ${spec.name}: ${describeCause(cause)}`),
+    );
   });
-  return ok({ child, stop });
+  return ok({ child, stop, ...(cgroup.value ? { cgroupDir: cgroup.value.dir } : {}) });
 }

@@ -10,7 +10,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { bulwarkError, childPath, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits, McpServerConfig } from '../../config/index.js';
 import type { BrokerSpawn, ServiceProcess, ServiceSpec } from '../../exec/index.js';
-import { screenPackageTree } from './package-tree.js';
+import { ensureInstalled } from './package-install.js';
+import { screenPackageSpec, screenPackageTree } from './package-tree.js';
 import { ProcessTransport } from './process-transport.js';
 import type { ToolDefinition } from './tool-poisoning.js';
 
@@ -25,14 +26,29 @@ export interface ConnectDeps {
   readonly sandboxMissing?: string;
   /** A fetch through L10 for one server (the daemon builds it from the SSRF guard). */
   readonly fetchFor?: (server: string) => GuardedFetchLike;
-  /** Opens a broker session for a server with `network: broker`; absent when no broker runs. */
-  readonly brokerSession?: (server: string) => Promise<Result<BrokerSpawn, BulwarkError>>;
+  /**
+   * Opens a broker session for a server with `network: broker` (or, with `onlyHosts`, one that may reach those hosts
+   * only: a package install's); absent when no broker runs.
+   */
+  readonly brokerSession?: (
+    server: string,
+    onlyHosts?: readonly string[],
+  ) => Promise<Result<BrokerSpawn, BulwarkError>>;
   /** Start every server without network whatever its config (the CLI's review has no broker to offer). */
   readonly offline?: boolean;
   readonly limits: ExecLimits;
   readonly workspaceOf: (agentId: string) => string | undefined;
   readonly maxIndexAgeDays: number;
+  /** Where package servers without packageDir are installed from (supply.registry; default the npm registry). */
+  readonly registry?: string;
+  /** How long one package install may take (supply.installTimeoutMs). */
+  readonly installTimeoutMs?: number;
+  /** npm's CLI script for package installs (supply.npmCli; default: the npm that ships with node). */
+  readonly npmCli?: string;
 }
+
+const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
+const DEFAULT_INSTALL_TIMEOUT_MS = 300_000;
 
 export interface McpConnection {
   readonly server: McpServerConfig;
@@ -71,6 +87,33 @@ async function brokerFor(
   return deps.brokerSession(server.name);
 }
 
+/**
+ * The installed tree of a package server: the operator's packageDir, or bulwark's own sandboxed install (cached).
+ * Either way the tree is screened afterwards, on every start: the index can learn of a package later.
+ */
+async function packageTree(
+  server: McpServerConfig,
+  rawSpec: string,
+  deps: ConnectDeps,
+  startService: (spec: ServiceSpec) => Result<ServiceProcess, BulwarkError>,
+): Promise<Result<string, BulwarkError>> {
+  if (server.packageDir !== undefined) return ok(server.packageDir);
+  // A refused name (listed, typosquat, unpinned) or a missing/stale index is never even downloaded.
+  const spec = screenPackageSpec(deps.dataDir, rawSpec, { maxIndexAgeDays: deps.maxIndexAgeDays });
+  if (!spec.ok) return spec;
+  const session = deps.brokerSession;
+  return ensureInstalled(spec.value.spec, {
+    dataDir: deps.dataDir,
+    registry: deps.registry ?? DEFAULT_REGISTRY,
+    startService,
+    ...(session ? { brokerSession: (hosts: readonly string[]) => session(server.name, hosts) } : {}),
+    limits: deps.limits,
+    timeoutMs: deps.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS,
+    cachedOnly: deps.offline === true,
+    ...(deps.npmCli !== undefined ? { npmCli: deps.npmCli } : {}),
+  });
+}
+
 async function stdioTransport(
   server: McpServerConfig,
   deps: ConnectDeps,
@@ -86,13 +129,15 @@ async function stdioTransport(
   let argv: string[];
   let readOnly = [...server.readOnlyPaths];
   let checked: string[] = [];
-  if (server.package !== undefined && server.packageDir !== undefined) {
-    const screened = screenPackageTree(deps.dataDir, server.package, server.packageDir, {
+  if (server.package !== undefined) {
+    const tree = await packageTree(server, server.package, deps, deps.startService);
+    if (!tree.ok) return tree;
+    const screened = screenPackageTree(deps.dataDir, server.package, tree.value, {
       maxIndexAgeDays: deps.maxIndexAgeDays,
     });
     if (!screened.ok) return screened;
     argv = [process.execPath, screened.value.bin, ...server.args];
-    readOnly = [...readOnly, server.packageDir, process.execPath];
+    readOnly = [...readOnly, tree.value, process.execPath];
     checked = [...screened.value.checked];
   } else argv = [server.command ?? '', ...server.args];
   const stateDir = serverStateDir(deps.dataDir, server.name);
