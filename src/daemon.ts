@@ -51,6 +51,7 @@ import {
 } from './exec/index.js';
 import {
   brokerLayerStatus,
+  loadUpstreamCas,
   checkBrokerRunDir,
   execBrokerSpawner,
   removeBrokerSessionBase,
@@ -545,9 +546,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     let broker: Broker | undefined;
     let brokerState = brokerLayerStatus(config.broker, false);
     if (config.broker.enabled) {
+      // A CA file the operator named must be usable: the daemon does not start without it (never a silent drop).
+      const upstreamCas = unwrap(loadUpstreamCas(config.broker, dataDir));
       const started = await startBroker({
         config: config.broker,
-        guard,
+        guard: guard.for('broker'),
+        upstreamCas,
         resolveSecret: (name, who) =>
           resolver(name, { agentId: who.agentId, ...(who.traceId ? { traceId: who.traceId } : {}) }),
         leakScanner: leaks,
@@ -661,7 +665,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         },
         egress: egressCheck,
       }),
-      createWebFetchTool({ guard, egress: egressCheck }),
+      createWebFetchTool({ guard: guard.for('web_fetch'), egress: egressCheck }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),
       ...createSkillTools(skills.shelf, skills.narrowing),
     ];
@@ -749,7 +753,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         openTelegramChannel({
           config: config.channels.telegram,
           secret: (name) => resolver(name, { agentId: CHANNELS_SCOPE }),
-          guard,
+          guard: guard.for('channels'),
           dataDir,
           runtime,
           approvals,
@@ -975,7 +979,11 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
       redact: (text) => text,
       leaks: new LeakIndex(),
       canarySecret: randomBytes(32),
-      tools: [...fsTools, createExecTool({ disabledReason: 'offline view' }), createWebFetchTool({ guard })],
+      tools: [
+        ...fsTools,
+        createExecTool({ disabledReason: 'offline view' }),
+        createWebFetchTool({ guard: guard.for('web_fetch') }),
+      ],
       workspace: () => undefined,
       memory: offlineMemory(config, bus),
       skills: { shelf: skillShelf(dir.value), narrowing: new SkillNarrowing(stores.value.skillNarrowing) },
@@ -1099,7 +1107,7 @@ function mcpConnectDeps(
         }
       : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),
-    fetchFor: (server) => l10Fetch(guard, server),
+    fetchFor: (server) => l10Fetch(guard.for('mcp'), server),
     limits: config.exec.limits,
     workspaceOf: workspaceOf(config, dataDir),
     maxIndexAgeDays: config.supply.maxIndexAgeDays,

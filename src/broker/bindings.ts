@@ -93,6 +93,9 @@ export function injectSecret(
     case 'bearer':
       out['authorization'] = `Bearer ${value}`;
       return { headers: out, pathAndQuery };
+    case 'basic':
+      out['authorization'] = `Basic ${Buffer.from(`${binding.username ?? ''}:${value}`).toString('base64')}`;
+      return { headers: out, pathAndQuery };
     case 'query': {
       const param = binding.queryParam as string;
       const u = new URL(pathAndQuery, 'https://broker.invalid');

@@ -18,6 +18,7 @@ import { bindingRule } from './bindings.js';
 import { PLACEHOLDER, type BrokerConfig } from '../config/index.js';
 import { ProxySession, type BrokerIdentity, type BrokerSecretResolver, type ProxySessionOptions } from './proxy.js';
 import { runningReason } from './layer-status.js';
+import type { UpstreamCaPems } from './upstream-ca.js';
 
 export interface BrokerDeps {
   readonly config: BrokerConfig;
@@ -28,6 +29,11 @@ export interface BrokerDeps {
   readonly caStore: CaKeyStore;
   /** Upstream transport; default: the pooled L10 pinned transport with the system trust store. */
   readonly transport?: Transport;
+  /**
+   * Per-host trust anchors (loadUpstreamCas): a host listed here is reached through its own pooled L10 transport
+   * that trusts these CA certificates only; no other host ever trusts them.
+   */
+  readonly upstreamCas?: UpstreamCaPems;
   /** Names in the leak index that are honeytokens (default: names containing HONEYTOKEN or CANARY). */
   readonly isHoneytoken?: (secretName: string) => boolean;
 }
@@ -39,6 +45,8 @@ export interface BrokerStatus {
   readonly cachedLeaves: number;
   readonly bindings: readonly string[];
   readonly egressAllow: readonly string[];
+  /** Hosts whose upstream certificate is verified against a CA of broker.upstreamCas instead of the system roots. */
+  readonly upstreamCaHosts: readonly string[];
   readonly totals: { requests: number; injected: number; passthrough: number; denied: number };
 }
 
@@ -78,10 +86,15 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
   const sessions = new Set<ProxySession>();
   const totals = { requests: 0, injected: 0, passthrough: 0, denied: 0 };
   const pool = deps.transport ? undefined : pooledPinnedTransport();
+  const caPools = [...(deps.upstreamCas ?? new Map<string, string>())].map(
+    ([key, ca]) => [key, pooledPinnedTransport({ ca, maxPools: 4 })] as const,
+  );
+  const upstreamTransports = new Map(caPools.map(([key, p]) => [key, p.transport]));
   const proxyDeps = {
     config: deps.config,
     guard: deps.guard,
     transport: deps.transport ?? (pool as NonNullable<typeof pool>).transport,
+    upstreamTransports,
     leaves,
     resolveSecret: deps.resolveSecret,
     leakScanner: deps.leakScanner,
@@ -123,6 +136,8 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
         SSL_CERT_FILE: caBundlePath,
         REQUESTS_CA_BUNDLE: caBundlePath,
         CURL_CA_BUNDLE: caBundlePath,
+        // git's libcurl reads its compiled-in bundle and ignores SSL_CERT_FILE; this is git's own setting.
+        GIT_SSL_CAINFO: caBundlePath,
       };
       for (const b of deps.config.bindings) env[b.env ?? b.secret] = PLACEHOLDER;
       return env;
@@ -137,12 +152,14 @@ export async function startBroker(deps: BrokerDeps): Promise<Result<Broker, Bulw
         cachedLeaves: leaves.cached,
         bindings: deps.config.bindings.map(bindingRule),
         egressAllow: [...deps.config.egressAllow],
+        upstreamCaHosts: [...upstreamTransports.keys()],
         totals: live,
       };
     },
     async close() {
       for (const s of [...sessions]) await s.close();
       await pool?.close();
+      await Promise.all(caPools.map(([, p]) => p.close()));
     },
   };
   return ok(broker);

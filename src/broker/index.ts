@@ -31,3 +31,4 @@ export type { BrokerEvent } from './events.js';
 /** L08's state from config (the offline `bulwark layers` view, or a broker that did not start); a running broker reports it itself. */
 export { brokerLayerStatus } from './layer-status.js';
 export { bindingRule } from './bindings.js';
+export { loadUpstreamCas, type UpstreamCaPems } from './upstream-ca.js';

@@ -55,6 +55,8 @@ export interface ProxyDeps {
   readonly config: BrokerConfig;
   readonly guard: SsrfGuard;
   readonly transport: Transport;
+  /** host:port → the transport for that upstream when it has its own trust anchors (broker.upstreamCas). */
+  readonly upstreamTransports?: ReadonlyMap<string, Transport>;
   readonly leaves: LeafIssuer;
   readonly resolveSecret: BrokerSecretResolver;
   readonly leakScanner: LeakScanner;
@@ -431,7 +433,8 @@ export class ProxySession {
 
     let up;
     try {
-      up = await this.deps.transport(
+      const transport = this.deps.upstreamTransports?.get(tunnel.key) ?? this.deps.transport;
+      up = await transport(
         { ...checked.value, url: upstreamUrl },
         {
           method,

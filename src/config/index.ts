@@ -20,6 +20,7 @@ export {
   type Binding,
   type BrokerConfig,
   type InjectionPreset,
+  type UpstreamCa,
 } from './sections/broker.js';
 export {
   DEFAULT_AGENT_BUDGETS,
@@ -54,7 +55,14 @@ export {
   type MemoryConfig,
   type MemoryOrigin,
 } from './sections/memory.js';
-export { DEFAULT_NET_CONFIG, DEFAULT_NET_PORTS, NetConfigSchema, type NetConfig } from './sections/net.js';
+export {
+  DEFAULT_NET_CONFIG,
+  DEFAULT_NET_PORTS,
+  NET_CONSUMERS,
+  NetConfigSchema,
+  type NetConfig,
+  type NetConsumer,
+} from './sections/net.js';
 export {
   InputGuardConfigSchema,
   PerimeterConfigSchema,

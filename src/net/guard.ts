@@ -22,7 +22,7 @@ import { classifyIp, type AddressVerdict } from './classify.js';
 import { formatIp, parseIp } from './ip.js';
 import type { ResolvedAddress, Resolver } from './resolver.js';
 import { parseTargetUrl, type TargetUrl } from './url.js';
-import { DEFAULT_NET_CONFIG, type NetConfig } from '../config/index.js';
+import { DEFAULT_NET_CONFIG, type NetConfig, type NetConsumer } from '../config/index.js';
 import { netLayerStatus } from './layer-status.js';
 
 declare module '../core/events.js' {
@@ -44,7 +44,9 @@ export interface CheckedTarget extends TargetUrl {
 
 export interface SsrfGuardDeps {
   readonly resolver: Resolver;
-  readonly config?: Pick<NetConfig, 'allow' | 'ports'>;
+  readonly config?: Pick<NetConfig, 'allow' | 'ports'> & Partial<Pick<NetConfig, 'allowFor'>>;
+  /** Whose fetches this guard checks: its `net.allowFor` entries join `net.allow`; without one, `net.allow` only. */
+  readonly consumer?: NetConsumer;
   /** Every refusal is audited: a guard that cannot audit does not run. */
   readonly bus: EventBus;
   /** Upper bound for one DNS resolution. */
@@ -64,7 +66,7 @@ const FORBIDDEN_NAMES = [
 function allowHint(rule: string, hostPort: string): string {
   return rule.startsWith('metadata:')
     ? ''
-    : `; if this is a trusted local service, an operator can allow it with net.allow: ["${hostPort}"]`;
+    : `; if this is a trusted local service, an operator can allow it with net.allow: ["${hostPort}"] (or for one consumer only: net.allowFor)`;
 }
 
 export function verdictOf(r: Result<unknown, BulwarkError>): SsrfVerdict {
@@ -85,12 +87,18 @@ export class SsrfGuard implements LayerReporter {
   readonly name = 'net';
   private readonly allow: ReadonlySet<string>;
   private readonly ports: ReadonlySet<number>;
-  private readonly config: Pick<NetConfig, 'allow' | 'ports'>;
+  private readonly config: NonNullable<SsrfGuardDeps['config']>;
 
   constructor(private readonly deps: SsrfGuardDeps) {
     this.config = deps.config ?? DEFAULT_NET_CONFIG;
-    this.allow = new Set(this.config.allow.map(normaliseHostPort));
+    const own = deps.consumer ? (this.config.allowFor?.[deps.consumer] ?? []) : [];
+    this.allow = new Set([...this.config.allow, ...own].map(normaliseHostPort));
     this.ports = new Set(this.config.ports);
+  }
+
+  /** The same policy for one consumer: its `net.allowFor` exceptions added, nobody else's. */
+  for(consumer: NetConsumer): SsrfGuard {
+    return new SsrfGuard({ ...this.deps, consumer });
   }
 
   /** L10, as this guard enforces it. */

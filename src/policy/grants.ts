@@ -4,7 +4,9 @@
  *   - egress: network effects whose every reachable host is one of `hosts` (never the host network mode);
  *   - paths: file-tool writes and deletions whose target, relative to the workspace, matches a glob;
  *   - executable: commands whose every program is this one, run inside the workspace — their pre-run text checks
- *     only: a destructive command (deletions such as `git clean -fdx`, history rewrites) is never covered.
+ *     only: a command whose text reads as destructive (deletions such as `git clean -fdx` or `rm -rf src`, history
+ *     rewrites), credential or config is never covered, checked on the command itself whatever classes the gate
+ *     gave it (with exec effects on, L11.7 judges workspace deletions after the run and the gate says `write`).
  * An effect runs under grants only when every class that needs approval is covered by one of them. Never covered:
  * credential and config classes (secrets, configuration), anything a tool's own gate asks about (`view.layer`, e.g.
  * L11.7 host-executed files), and paths with a dot segment (.git, .github, .envrc …: files other programs execute).
@@ -23,6 +25,7 @@ import {
 import type { ActionClass } from '../config/index.js';
 import type { EffectView } from './approvals.js';
 import type { GrantStore } from './grant-store.js';
+import { classifyArgv } from './action-classifier-exec.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -90,9 +93,24 @@ export function globRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** A DNS name, optionally `*.` for its subdomains; labels of letters, digits and inner hyphens. */
+/** `name` or `name:port` → parts; a port out of range gives undefined. */
+function splitPort(h: string): { name: string; port: number } | undefined {
+  const colon = h.lastIndexOf(':');
+  const digits = colon === -1 ? undefined : h.slice(colon + 1);
+  if (digits !== undefined && !/^[0-9]{1,5}$/.test(digits)) return undefined;
+  const port = digits === undefined ? 443 : Number(digits);
+  if (port < 1 || port > 65535) return undefined;
+  return { name: (colon === -1 ? h : h.slice(0, colon)).toLowerCase().replace(/\.$/, ''), port };
+}
+
+/**
+ * A DNS name or IPv4 address, optionally `*.` for its subdomains, optionally with `:port` (default 443, the port the
+ * broker's hosts default to); labels of letters, digits and inner hyphens.
+ */
 function isHostName(h: string): boolean {
-  const name = h.startsWith('*.') ? h.slice(2) : h;
+  const parts = splitPort(h);
+  if (!parts) return false;
+  const name = parts.name.startsWith('*.') ? parts.name.slice(2) : parts.name;
   return (
     name.length > 0 &&
     name.length <= 253 &&
@@ -103,9 +121,17 @@ function isHostName(h: string): boolean {
   );
 }
 
+/** The same port, and the same name (or a subdomain of a `*.` grant). */
 function hostCovered(host: string, granted: readonly string[]): boolean {
-  const h = host.toLowerCase();
-  return granted.some((g) => (g.startsWith('*.') ? h.endsWith(g.slice(1)) && h.length > g.length - 1 : h === g));
+  const h = splitPort(host);
+  if (!h) return false;
+  return granted.some((entry) => {
+    const g = splitPort(entry);
+    if (!g || g.port !== h.port) return false;
+    return g.name.startsWith('*.')
+      ? h.name.endsWith(g.name.slice(1)) && h.name.length > g.name.length - 1
+      : h.name === g.name;
+  });
 }
 
 /** The workspace-relative target of a file-tool write, from the view's diff header; undefined when not inside. */
@@ -116,6 +142,22 @@ function relativeTarget(view: EffectView, workspace: string): string | undefined
   const rel = target.startsWith(`${workspace}/`) ? target.slice(workspace.length + 1) : target;
   if (rel.startsWith('/') || rel.split('/').some((s) => s === '..' || s === '' || s.startsWith('.'))) return undefined;
   return rel;
+}
+
+/** Classes no grant covers, whichever of them the command's text alone earns. */
+const TEXT_NEVER: readonly ActionClass[] = ['destructive', ...NEVER];
+
+/**
+ * Each command as the pre-run text check reads it when nothing judges its effects afterwards: `git clean -fdx` and
+ * `rm -rf src` are destructive here even when the gate classed them `write` because L11.7 holds their deletions.
+ * The reason of the first command no grant may cover, or undefined.
+ */
+function destructiveByText(argvs: readonly (readonly string[])[], workspace: string): string | undefined {
+  for (const argv of argvs) {
+    const v = classifyArgv(argv, workspace === '' ? undefined : workspace);
+    if (TEXT_NEVER.some((c) => v.classes.has(c))) return v.reasons.join('; ') || argv.join(' ');
+  }
+  return undefined;
 }
 
 function insideWorkspace(cwd: string, workspace: string): boolean {
@@ -131,7 +173,12 @@ export function validateGrant(r: GrantRequest): Result<GrantRequest, BulwarkErro
     return err(grantError('grant.minutes', `minutes must be a whole number from 1 to ${MAX_GRANT_MINUTES}`));
   for (const h of s.hosts ?? [])
     if (!isHostName(h))
-      return err(grantError('grant.host', `"${h.slice(0, 80)}" is not a host name (e.g. github.com or *.github.com)`));
+      return err(
+        grantError(
+          'grant.host',
+          `"${h.slice(0, 80)}" is not a host name (e.g. github.com, *.github.com or git.internal:8443)`,
+        ),
+      );
   for (const p of s.paths ?? [])
     if (!GLOB.test(p) || p.startsWith('/') || p.split('/').some((x) => x === '..' || x.startsWith('.')))
       return err(
@@ -270,6 +317,8 @@ export class ScopedGrants implements GrantCheck {
     if (view.layer !== undefined) return notGrantable(`${view.layer} asks about it itself`);
     const workspace = this.workspace(view.agentId);
     const argvs = view.argv ?? [];
+    const destructive = destructiveByText(argvs, workspace);
+    if (destructive !== undefined) return notGrantable(`its text is destructive (${destructive})`);
     const programs = [...new Set(argvs.map((a) => (a[0] ?? '').split('/').pop() ?? ''))];
     const needs = (c: ActionClass) => view.classes.includes(c);
     const rel = argvs.length === 0 ? relativeTarget(view, workspace) : undefined;
@@ -304,6 +353,8 @@ export class ScopedGrants implements GrantCheck {
     const workspace = this.workspace(view.agentId);
     const used = new Set<Grant>();
     const argvs = view.argv ?? [];
+    // By construction, whatever classes the gate gave (with L11.7 on, deletions in the workspace are `write`).
+    if (destructiveByText(argvs, workspace) !== undefined) return undefined;
     const programs = argvs.map((a) => (a[0] ?? '').split('/').pop() ?? '');
     for (const cls of view.classes) {
       let by: Grant | undefined;

@@ -16,6 +16,7 @@ import { pinnedTransport, pooledPinnedTransport } from '../../src/net/pinned-tra
 import { BrokerConfigSchema, type BrokerConfig } from '../../src/config/sections/broker.js';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { memoryCaStore } from '../../src/broker/ca-store.js';
+import { loadUpstreamCas } from '../../src/broker/upstream-ca.js';
 import type { ProxySession } from '../../src/broker/proxy.js';
 import { tlsFixture, type TestServer } from '../net/helpers.js';
 
@@ -39,7 +40,8 @@ export interface Rig {
 }
 
 export async function rig(
-  extra: (upstreamPort: number) => Record<string, unknown> = () => ({}),
+  /** Extra broker config; gets the upstream's port and the PEM of the CA that signed its certificate. */
+  extra: (upstreamPort: number, upstreamCaPem: string) => Record<string, unknown> = () => ({}),
   secrets: Record<string, string> = { ANTHROPIC_API_KEY: REAL_KEY },
   trustUpstream = true,
 ): Promise<Rig> {
@@ -70,7 +72,7 @@ export async function rig(
         queryParam: 'key',
       },
     ],
-    ...extra(upstream.port),
+    ...extra(upstream.port, tls.caPem),
   });
   const bus = new EventBus();
   const events: Envelope<EventType>[] = [];
@@ -94,6 +96,8 @@ export async function rig(
     await startBroker({
       config,
       guard,
+      // broker.upstreamCas, read as the daemon reads them (paths relative to the working directory here).
+      upstreamCas: unwrap(loadUpstreamCas(config, process.cwd())),
       transport: trustUpstream ? pool.transport : pinnedTransport(),
       resolveSecret: (name, ctx) =>
         ctx.agentId === 'agent-1' && secrets[name] !== undefined

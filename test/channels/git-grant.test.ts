@@ -1,9 +1,10 @@
 /**
  * A grant for git from the Telegram button, end to end on a real daemon with real bwrap: the first `git commit` is
  * held (exec needs approval for this agent), the approver's "Approve for 10 min" runs it and grants `git` in the
- * workspace; the next commit runs without a prompt, while `git clean -fdx` is still refused (L11.2) and `rm -rf src`
- * still held (and, unanswered, denied at its timeout). `git push` needs the broker's egress and is covered at the queue level in
- * test/policy/grants.test.ts.
+ * workspace; the next commit runs without a prompt, while `git clean -fdx` and `rm -rf src` are still held (and,
+ * unanswered, denied at their timeout): the grant never covers a command whose text is destructive, even though with
+ * exec effects on the gate classes both as writes (L11.7 judges their deletions). `git push` through the broker to an
+ * HTTPS git server is covered end to end in test/e2e/git-push-grant.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ function git(cwd: string, ...args: string[]): string {
 const exec = (command: string) => reply.toolCall('exec', { command });
 
 describe('a 10-minute grant for git from a Telegram button', () => {
-  it('lets git commit run without prompts; git clean -fdx is still refused and rm -rf src held', async () => {
+  it('lets git commit run without prompts; git clean -fdx and rm -rf src are still held', async () => {
     h = await startTelegram(
       scriptFrom([
         exec('git add -A && git commit -qm first'),
@@ -86,14 +87,10 @@ describe('a 10-minute grant for git from a Telegram button', () => {
       by: `channel:telegram:${ALICE} (alice)`,
     });
     const resolved = audit.filter((a) => a.type === 'approval:resolved').map((a) => a.source);
-    // commit: the button; commit again: the grant; git clean passes L13 on the grant's pre-run text check for git and
-    // is refused by the command policy (L11.2; had it run, its deletions would be held by L11.7, which no grant
-    // covers); rm -rf src is another program: asked, unanswered, denied at the timeout.
-    expect(resolved).toEqual(['operator', 'grant', 'grant', 'timeout']);
-    expect(audit.find((a) => a.type === 'security:blocked' && a.layer === 'L11.2')).toMatchObject({
-      reason: expect.stringContaining('git.clean-force'),
-    });
-    expect(audit.filter((a) => a.type === 'tool:denied' && a.layer === 'L13')).toHaveLength(1);
-    expect(audit.filter((a) => a.type === 'approval:requested')).toHaveLength(2);
+    // commit: the button; commit again: the grant; git clean -fdx is git, but its text is destructive, so the grant
+    // does not cover it: asked, unanswered, denied at the timeout; rm -rf src likewise.
+    expect(resolved).toEqual(['operator', 'grant', 'timeout', 'timeout']);
+    expect(audit.filter((a) => a.type === 'tool:denied' && a.layer === 'L13')).toHaveLength(2);
+    expect(audit.filter((a) => a.type === 'approval:requested')).toHaveLength(3);
   }, 60_000);
 });

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   readonly mode?: 'polling' | 'webhook';
   /** Put the fake Bot API into net.allow (L10); without it every Bot API call is refused. */
   readonly allowNet?: boolean;
+  /** Open the fake Bot API to the channel only (net.allowFor.channels) instead of net.allow. */
+  readonly allowNetForChannelsOnly?: boolean;
   readonly approvalsTimeoutMs?: number;
   readonly extraYaml?: string;
   readonly agentExtra?: string;
@@ -84,7 +86,7 @@ agents:
     systemPrompt: You are a test agent.
     tools: { profile: coding }
 ${options.approvalsTimeoutMs ? `    approvals: { timeoutMs: ${options.approvalsTimeoutMs} }\n` : ''}${options.agentExtra ?? ''}
-net: { allow: [${options.allowNet === false ? '' : `"127.0.0.1:${bot.port}"`}] }
+${options.allowNetForChannelsOnly ? `net: { allowFor: { channels: ["127.0.0.1:${bot.port}"] } }` : `net: { allow: [${options.allowNet === false ? '' : `"127.0.0.1:${bot.port}"`}] }`}
 channels:
   telegram:
     botToken: { secret: TG_BOT_TOKEN }

@@ -3,6 +3,7 @@ import { EventBus, type Envelope, type EventType } from '../../src/core/events.j
 import { SsrfGuard, verdictOf } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { parseTargetUrl } from '../../src/net/url.js';
+import { NetConfigSchema } from '../../src/config/sections/net.js';
 
 /** The L10 refusals of these checks are audited on a real bus. */
 const NET_BUS = new EventBus();
@@ -123,6 +124,32 @@ describe('SsrfGuard', () => {
     expect((await g.check('http://127.0.0.1:8081/')).ok).toBe(false);
     expect((await g.check('http://127.0.0.2:8080/')).ok).toBe(false);
     expect((await g.check('http://localhost:8080/')).ok).toBe(false);
+  });
+
+  it('net.allowFor opens a host for one consumer only; net.allow stays for all', async () => {
+    const config = NetConfigSchema.parse({
+      allow: ['ollama.lan:11434'],
+      allowFor: { channels: ['127.0.0.1:8081'], broker: ['[::1]:8443'] },
+      ports: [443],
+    });
+    const base = new SsrfGuard({ bus: NET_BUS, resolver: resolver(), config });
+    const channels = base.for('channels');
+    expect((await channels.check('https://127.0.0.1:8081/botX/getMe')).ok).toBe(true);
+    expect((await channels.check('http://ollama.lan:11434/')).ok).toBe(true);
+    expect((await channels.check('https://[::1]:8443/')).ok).toBe(false);
+    // The loopback Bot API is not reachable for web_fetch, the broker, MCP, or a guard with no consumer.
+    for (const other of [base.for('web_fetch'), base.for('broker'), base.for('mcp'), base]) {
+      const r = await other.check('https://127.0.0.1:8081/botX/getMe');
+      expect(r.ok).toBe(false);
+      expect((await other.check('http://ollama.lan:11434/')).ok).toBe(true);
+    }
+    expect((await base.for('broker').check('https://[::1]:8443/')).ok).toBe(true);
+    expect(base.layers()[0]?.reason).toContain(
+      'for one consumer only (net.allowFor): channels: 127.0.0.1:8081; broker: [::1]:8443',
+    );
+    const bad = NetConfigSchema.safeParse({ allowFor: { webfetch: ['127.0.0.1:80'] } });
+    expect(bad.success).toBe(false);
+    expect(NetConfigSchema.safeParse({ allowFor: { mcp: ['127.0.0.1'] } }).success).toBe(false);
   });
 
   it('audits every refusal with the rule, never the query string', async () => {

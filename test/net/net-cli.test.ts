@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/net.js';
 import type { CliContext } from '../../src/cli/context.js';
 
-async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
+async function run(args: string[], configYaml?: string): Promise<{ out: string; err: string; code: number }> {
   let out = '';
   let errText = '';
   let code = 0;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-net-'));
+  if (configYaml !== undefined) writeFileSync(path.join(dataDir, 'config.yaml'), configYaml, { mode: 0o600 });
   const ctx: CliContext = {
     dataDir,
     stdout: (t) => (out += t),
@@ -24,6 +25,19 @@ async function run(args: string[]): Promise<{ out: string; err: string; code: nu
 }
 
 describe('bulwark net check', () => {
+  it("--for checks as one consumer: its net.allowFor exceptions apply, nobody else's", async () => {
+    const yaml = 'net: { allowFor: { channels: ["127.0.0.1:8081"] } }\n';
+    const asChannel = await run(['net', 'check', '--for', 'channels', 'https://127.0.0.1:8081/'], yaml);
+    expect(asChannel.out).toMatch(/ALLOW\s+https:\/\/127.0.0.1:8081\/[\s\S]*rule: net.allow 127.0.0.1:8081/);
+    expect(asChannel.code).toBe(0);
+    const asWebFetch = await run(['net', 'check', '--for', 'web_fetch', 'https://127.0.0.1:8081/'], yaml);
+    expect(asWebFetch.out).toMatch(/BLOCK\s+https:\/\/127.0.0.1:8081\//);
+    expect(asWebFetch.code).toBe(2);
+    const bad = await run(['net', 'check', '--for', 'webfetch', 'https://127.0.0.1:8081/'], yaml);
+    expect(bad.err).toContain('--for takes one of web_fetch, broker, channels, mcp');
+    expect(bad.code).toBe(1);
+  });
+
   it('prints verdict, addresses and rule; exit code 2 when anything is refused', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-dns-'));
     const dns = path.join(dir, 'dns.json');

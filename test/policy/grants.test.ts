@@ -49,9 +49,15 @@ function setup() {
   return { grants, queue, events, bus, advance: (ms: number) => (now += ms) };
 }
 
-function effectOf(tool: 'exec' | 'write', args: object, network: NetworkGrant = BROKER, sessionId = 'ses_1') {
+function effectOf(
+  tool: 'exec' | 'write',
+  args: object,
+  network: NetworkGrant = BROKER,
+  sessionId = 'ses_1',
+  effectsJudged = false,
+) {
   const argsJson = JSON.stringify(args);
-  const c = classifyAction({ tool, declared: tool, argsJson, workspace: WS, scratch: [] });
+  const c = classifyAction({ tool, declared: tool, argsJson, workspace: WS, scratch: [], effectsJudged });
   const { effect, hash } = buildEffect(c, { tool, argsJson, agentId: 'coder', sessionId, workspace: WS, network });
   return { hash, view: buildView(c, effect) };
 }
@@ -107,6 +113,59 @@ describe('L13 scoped grants', () => {
     expect(used).toHaveLength(2);
     expect(used[0]?.payload).toMatchObject({ layer: 'L13', grants: (g.ok && g.value.id) as string, by: 'token:op' });
     expect(grants.list()[0]?.uses).toBe(2);
+  });
+
+  it('with exec effects judged after the run (L11.7), an executable grant still never covers a destructive text', async () => {
+    const { grants, queue } = setup();
+    grants.create({ agentId: 'coder', scope: { executable: 'git', hosts: ['github.com'] }, minutes: 10 }, 'token:op');
+    grants.create({ agentId: 'coder', scope: { executable: 'rm' }, minutes: 10 }, 'token:op');
+    const judged = (command: string) => effectOf('exec', cmd(command), BROKER, 'ses_1', true);
+    // The gate's own classes leave the deletions to L11.7: without the text check these would be covered.
+    expect(judged('git clean -fdx').view.classes).not.toContain('destructive');
+    expect(judged('rm -rf src').view.classes).not.toContain('destructive');
+    expect(await ask(queue, judged('git commit -m fix'))).toMatchObject({ source: 'grant' });
+    expect(await ask(queue, judged('git push origin main'))).toMatchObject({ source: 'grant' });
+    for (const destructive of [
+      'git clean -fdx',
+      'git reset --hard HEAD~1',
+      'git checkout -- .',
+      'git rebase main',
+      'git branch -D topic',
+      'git add -A && git clean -fdx',
+      'git -c core.pager=x log',
+      'rm -rf src',
+      'rm src/a.txt',
+    ])
+      expect(await ask(queue, judged(destructive)), destructive).toBe('held');
+    // "Approve for N minutes" on such a request names the reason instead of making a grant.
+    const scope = grants.scopeFor(judged('git clean -fdx').view);
+    expect(scope.ok).toBe(false);
+    if (!scope.ok) expect(scope.error.message).toContain('git clean deletes untracked files');
+  });
+
+  it('host grants may name a port (default 443) and cover that port only', async () => {
+    const { grants, queue } = setup();
+    const internal: NetworkGrant = { mode: 'broker', grants: ['git.internal:8443'] };
+    const g = grants.create(
+      { agentId: 'coder', scope: { executable: 'git', hosts: ['git.internal:8443'] }, minutes: 10 },
+      'token:op',
+    );
+    expect(g.ok).toBe(true);
+    expect(await ask(queue, effectOf('exec', cmd('git push origin main'), internal))).toMatchObject({
+      source: 'grant',
+    });
+    const otherPort: NetworkGrant = { mode: 'broker', grants: ['git.internal'] };
+    expect(await ask(queue, effectOf('exec', cmd('git push origin main'), otherPort))).toBe('held');
+    grants.create({ agentId: 'coder', scope: { executable: 'git', hosts: ['github.com'] }, minutes: 10 }, 'token:op');
+    const explicit443: NetworkGrant = { mode: 'broker', grants: ['github.com:443'] };
+    expect(await ask(queue, effectOf('exec', cmd('git push origin main'), explicit443))).toMatchObject({
+      source: 'grant',
+    });
+    // "Approve for N minutes" on a request to a host with a port makes a grant for exactly that host and port.
+    const scope = grants.scopeFor(effectOf('exec', cmd('git push origin main'), internal).view);
+    expect(scope).toMatchObject({ ok: true, value: { executable: 'git', hosts: ['git.internal:8443'] } });
+    expect(grants.create({ agentId: 'coder', scope: { hosts: ['a.example:0'] }, minutes: 1 }, 'op').ok).toBe(false);
+    expect(grants.create({ agentId: 'coder', scope: { hosts: ['a.example:99999'] }, minutes: 1 }, 'op').ok).toBe(false);
   });
 
   it('path grants cover file writes under the glob only, never dot paths, credentials or a gate of its own', async () => {

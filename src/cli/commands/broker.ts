@@ -118,6 +118,7 @@ export function register(program: Command, ctx: CliContext): void {
             caSecret: BROKER_CA_SECRET,
             bindings: c.bindings,
             egressAllow: c.egressAllow,
+            upstreamCas: c.upstreamCas,
             placeholder: PLACEHOLDER,
             live,
             source: note,
@@ -139,7 +140,11 @@ export function register(program: Command, ctx: CliContext): void {
               c.bindings.map((b) => [
                 bindingRule(b),
                 b.secret,
-                b.preset === 'query' ? `query ?${b.queryParam ?? ''}=` : b.preset,
+                b.preset === 'query'
+                  ? `query ?${b.queryParam ?? ''}=`
+                  : b.preset === 'basic'
+                    ? `basic, user ${b.username ?? ''}`
+                    : b.preset,
                 b.env ?? b.secret,
               ]),
             ),
@@ -148,6 +153,10 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stdout(
           `\nEgress allow-list (no injection, still L10 + leak check): ${c.egressAllow.length ? c.egressAllow.join(', ') : '(none)'}\n`,
         );
+        if (c.upstreamCas.length > 0)
+          ctx.stdout(
+            `Upstream CAs (each trusted for its host only, instead of the system roots): ${c.upstreamCas.map((u) => `${u.host} ← ${terminalSafe(u.caFile)}`).join(', ')}\n`,
+          );
       }),
     );
 }

@@ -1,6 +1,6 @@
 /** `bulwark net check URL…`: the L10 verdict for each URL, the addresses it resolved to, and the rule that fired. */
 import type { Command } from 'commander';
-import { loadConfig, NetConfigSchema, type NetConfig } from '../../config/index.js';
+import { loadConfig, NET_CONSUMERS, NetConfigSchema, type NetConfig, type NetConsumer } from '../../config/index.js';
 import { bulwarkError, type BulwarkError, EventBus, err, ok, type Result } from '../../core/index.js';
 import {
   SsrfGuard,
@@ -116,6 +116,10 @@ export function register(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option(
+      '--for <consumer>',
+      `check as one consumer sees it, with its net.allowFor exceptions (${NET_CONSUMERS.join(', ')})`,
+    )
+    .option(
       '--dns <file>',
       'answer DNS from a JSON table {"hosts": {"name": [["1.2.3.4"]]}} instead of the system resolver',
     )
@@ -128,14 +132,21 @@ Exit code: 0 when every URL is allowed, 2 when at least one is refused, 1 on bad
 Examples:
   $ bulwark net check http://169.254.169.254/latest/meta-data/ https://example.com/
   $ bulwark net check --allow 127.0.0.1:11434 http://127.0.0.1:11434/api/tags
+  $ bulwark net check --for channels https://127.0.0.1:8081/
   $ bulwark net check --jsonl urls.jsonl`,
     )
     .action(
       action(
         ctx,
-        async (urls: string[], opts: { jsonl?: string | boolean; allow?: string[]; dns?: string; json?: boolean }) => {
+        async (
+          urls: string[],
+          opts: { jsonl?: string | boolean; allow?: string[]; for?: string; dns?: string; json?: boolean },
+        ) => {
           const cfg = netConfigFrom(ctx.dataDir, opts.allow ?? []);
           if (!cfg.ok) return fail(ctx, cfg.error);
+          const consumer = opts.for as NetConsumer | undefined;
+          if (consumer !== undefined && !NET_CONSUMERS.includes(consumer))
+            return fail(ctx, `--for takes one of ${NET_CONSUMERS.join(', ')} (the consumers of net.allowFor)`);
           let resolver: Resolver = systemResolver;
           if (opts.dns) {
             const t = readCliInput(opts.dns);
@@ -157,7 +168,7 @@ Examples:
           if (items.length === 0) return fail(ctx, 'give at least one URL, or --jsonl FILE');
           // A check, not a fetch: nothing leaves the host, so the guard's refusal events are not written to the audit log.
           const bus = new EventBus();
-          const guard = new SsrfGuard({ resolver, config: cfg.value, bus });
+          const guard = new SsrfGuard({ resolver, config: cfg.value, bus, ...(consumer ? { consumer } : {}) });
           const lines = await checkUrls(guard, items);
           for (const l of lines) {
             if (opts.json || opts.jsonl) ctx.stdout(JSON.stringify(l) + '\n');

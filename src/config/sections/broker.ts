@@ -32,7 +32,7 @@ const hostEntry = z
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
-export const INJECTION_PRESETS = ['anthropic', 'bearer', 'x-api-key', 'query'] as const;
+export const INJECTION_PRESETS = ['anthropic', 'bearer', 'x-api-key', 'query', 'basic'] as const;
 export type InjectionPreset = (typeof INJECTION_PRESETS)[number];
 
 export const BindingSchema = z
@@ -51,8 +51,16 @@ export const BindingSchema = z
       .string()
       .regex(SECRET_NAME, 'a secret name: letters, digits and _')
       .refine((n) => !isReservedSecretName(n), RESERVED_SECRET_MESSAGE),
-    /** anthropic / x-api-key: `x-api-key: KEY`; bearer: `Authorization: Bearer KEY`; query: `?<queryParam>=KEY`. */
+    /**
+     * anthropic / x-api-key: `x-api-key: KEY`; bearer: `Authorization: Bearer KEY`; query: `?<queryParam>=KEY`;
+     * basic: `Authorization: Basic base64(<username>:KEY)` (git hosts: x-access-token, oauth2, …).
+     */
     preset: z.enum(INJECTION_PRESETS).default('bearer'),
+    /** The user name of preset basic (the secret is the password). */
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@+-]{1,128}$/, 'a user name of letters, digits and _ . @ + - (no colon)')
+      .optional(),
     queryParam: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
@@ -62,22 +70,66 @@ export const BindingSchema = z
   })
   .refine((b) => b.preset !== 'query' || b.queryParam !== undefined, {
     message: 'preset "query" needs queryParam (e.g. "key")',
+  })
+  .refine((b) => (b.preset === 'basic') === (b.username !== undefined), {
+    message: 'preset "basic" needs username (e.g. "x-access-token"), and username is only for preset "basic"',
   });
 export type Binding = z.infer<typeof BindingSchema>;
 
-export const BrokerConfigSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  bindings: z.array(BindingSchema).max(200).default([]),
-  /** Hosts (host or host:port) reachable without a binding: passed through without injection, still via L10 and the leak check. */
-  egressAllow: z.array(hostEntry).max(200).default([]),
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(100 * 1024 * 1024)
-    .default(10 * 1024 * 1024),
-  upstreamTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+/** Default port of a host entry without one: the broker only speaks HTTPS upstream. */
+function hostKeyOf(entry: string): string {
+  const p = splitHostPort(entry);
+  return p ? `${p.host.replace(/\.$/, '')}:${p.port ?? 443}` : `invalid:${entry}`;
+}
+
+/**
+ * An extra trust anchor for ONE upstream host (an internal git server, a registry behind a private CA): the broker
+ * verifies that host's certificate against these CA certificates only; every other host keeps the system roots.
+ */
+export const UpstreamCaSchema = z.strictObject({
+  /** A host (or host:port, default 443) that a binding or egressAllow names. */
+  host: hostEntry,
+  /** PEM file with the CA certificate(s); relative paths are read from the data dir. Checked when the daemon starts. */
+  caFile: z.string().min(1).max(4096),
 });
+export type UpstreamCa = z.infer<typeof UpstreamCaSchema>;
+
+export const BrokerConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    bindings: z.array(BindingSchema).max(200).default([]),
+    /** Hosts (host or host:port) reachable without a binding: passed through without injection, still via L10 and the leak check. */
+    egressAllow: z.array(hostEntry).max(200).default([]),
+    /** Per-host upstream trust anchors (see UpstreamCaSchema); never added to the trust of any other host. */
+    upstreamCas: z.array(UpstreamCaSchema).max(50).default([]),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    upstreamTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+  })
+  .superRefine((b, ctx) => {
+    const reachable = new Set([...b.bindings.map((x) => hostKeyOf(x.host)), ...b.egressAllow.map(hostKeyOf)]);
+    const seen = new Set<string>();
+    b.upstreamCas.forEach((u, i) => {
+      const key = hostKeyOf(u.host);
+      if (!reachable.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreamCas', i, 'host'],
+          message: `"${u.host}" is not the host of a binding or an egressAllow entry (same host and port); a CA for a host the broker never reaches would do nothing`,
+        });
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreamCas', i, 'host'],
+          message: `"${u.host}" has more than one upstreamCas entry; put all its CA certificates into one PEM file`,
+        });
+      seen.add(key);
+    });
+  });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
 export const PLACEHOLDER = 'bulwark-placeholder';

@@ -12,9 +12,18 @@ const hostPort = z
 
 export const DEFAULT_NET_PORTS = [80, 443, 8000, 8080, 8443] as const;
 
+/** Who fetches through L10: each gets its own guard, and `net.allowFor.<consumer>` opens a host for it alone. */
+export const NET_CONSUMERS = ['web_fetch', 'broker', 'channels', 'mcp'] as const;
+export type NetConsumer = (typeof NET_CONSUMERS)[number];
+
 export const NetConfigSchema = z.strictObject({
-  /** The only way past L10: exact host:port pairs an operator trusts (e.g. a local Ollama). */
+  /** The only way past L10: exact host:port pairs an operator trusts (e.g. a local Ollama), for every consumer. */
   allow: z.array(hostPort).max(200).default([]),
+  /**
+   * Exceptions for one consumer only, e.g. `{ channels: ["127.0.0.1:8081"] }`: a loopback Bot API reachable by the
+   * Telegram channel and by nothing else (not web_fetch, not the broker). Added to `allow` for that consumer.
+   */
+  allowFor: z.partialRecord(z.enum(NET_CONSUMERS), z.array(hostPort).max(200)).default({}),
   /** Destination ports allowed for everything not in `allow`. */
   ports: z
     .array(z.number().int().min(1).max(65535))
