@@ -116,12 +116,11 @@ describe('a 10-minute grant for git and the git host, pushing through the broker
       '{ profile: coding }\n    approvals: { require: [exec, network, destructive, credential, config], timeoutMs: 60000 }\n    secrets: [GIT_PUSH_TOKEN]',
       {
         vault: { GIT_PUSH_TOKEN: PUSH_TOKEN },
-        // No sandbox user: a root daemon that runs commands as one cannot hand the sandbox the broker socket yet.
         extraYaml: `broker:
   enabled: true
   bindings: [{ host: "${hostPort}", secret: GIT_PUSH_TOKEN, preset: basic, username: x-access-token }]
   upstreamCas: [{ host: "${hostPort}", caFile: ${caFile} }]
-exec: { network: broker, sandboxUser: bulwark-e2e-none }
+exec: { network: broker }
 net: { allowFor: { broker: ["${hostPort}"] } }`,
       },
     );
@@ -133,6 +132,10 @@ net: { allowFor: { broker: ["${hostPort}"] } }`,
     git(ws, 'config', 'user.email', 'agent@example.org');
     git(ws, 'config', 'user.name', 'agent');
     git(ws, 'remote', 'add', 'origin', srv.url('project'));
+    // The workspace belongs to the sandbox user, as the daemon made it: git refuses a repository another user owns.
+    const owner = statSync(ws);
+    const own = () => execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, ws]);
+    own();
 
     // 1. Held; the operator approves it for 10 minutes from the pending request.
     const first = chat(e, 'commit and push');
@@ -157,12 +160,14 @@ net: { allowFor: { broker: ["${hostPort}"] } }`,
 
     // 2. No prompt: the grant covers the commit and the push (the push goes through the broker to the HTTPS server).
     writeFileSync(path.join(ws, 'src', 'b.txt'), 'b\n');
+    own();
     await chat(e, 'commit again');
     await chat(e, 'push again');
     expect(git(bare, 'log', '--format=%s', 'main').trim().split('\n')).toEqual(['second', 'first']);
 
     // 3. Still held (denied by the operator here): git clean -fdx and rm -rf src, though git is granted.
     writeFileSync(path.join(ws, 'untracked.txt'), 'keep me\n');
+    own();
     for (const text of ['clean up', 'remove src']) {
       const turn = chat(e, text);
       const held = await nextApproval(e, 30_000);
