@@ -30,6 +30,8 @@ import {
   I18N_ATTACK_KINDS,
 } from './own-attack-kinds.js';
 import { BENIGN_KIND_NEIGHBOURS, BENIGN_I18N_KINDS } from './own-benign-kinds.js';
+import { SHORT_NOTICES } from './own-benign-notices.js';
+import { CONTENT_INJECTIONS, CONTENT_CLEAN, LEVER_ATTACKS, LEVER_BENIGN } from './own-request-content.js';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -106,6 +108,7 @@ export function ownTrainingItems(): Labelled[] {
   items.push(...expand('own_attack_i18n', 1, I18N_ATTACKS.templates, I18N_ATTACKS.slots, 260, 23));
 
   items.push(...ownTechniqueItems());
+  items.push(...ownRequestContentItems());
 
   // Injections hidden in the same kinds of carriers as the benign documents above.
   const pick = picker(24);
@@ -130,6 +133,20 @@ export function ownTrainingItems(): Labelled[] {
     });
   }
   return items;
+}
+
+const listed = (texts: readonly string[], label: 0 | 1, source: string): Labelled[] =>
+  texts.map((text) => ({ text, label, source, group: `own:${source}` }));
+
+/** Requests about handed-over content with and without a hidden instruction; rewards and imagined worlds. */
+function ownRequestContentItems(): Labelled[] {
+  return [
+    ...expand('own_attack_in_content', 1, CONTENT_INJECTIONS.templates, CONTENT_INJECTIONS.slots, 360, 41),
+    ...expand('own_benign_content', 0, CONTENT_CLEAN.templates, CONTENT_CLEAN.slots, 360, 42),
+    ...listed(LEVER_ATTACKS, 1, 'own_attack_levers'),
+    ...listed(LEVER_BENIGN, 0, 'own_benign_levers'),
+    ...expand('own_benign_notices', 0, SHORT_NOTICES.templates, SHORT_NOTICES.slots, 160, 43, true),
+  ];
 }
 
 /** Small talk that turns into one of these asks part-way ("By the way, ..."). */
