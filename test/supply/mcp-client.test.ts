@@ -16,6 +16,7 @@ import { approveReview, reviewServer } from '../../src/supply/mcp/approve.js';
 import type { ConnectDeps } from '../../src/supply/mcp/connect.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
+import { toolPin } from '../../src/supply/mcp/tool-poisoning.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs');
@@ -186,6 +187,27 @@ describe('MCP client, stdio inside the exec sandbox', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: 'mcp.tool_changed', layer: 'L24' });
     expect(h.servers()[0]).toMatchObject({ enabled: 2, refused: 1 });
+    // A pin of anything but the current definition changes nothing; the operator approving exactly what the server
+    // now lists enables the tool again for its next call, without a restart.
+    const current = (description: string) => ({
+      server: 'zeta',
+      tool: 'echo',
+      pin: toolPin({
+        name: 'echo',
+        description,
+        inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+      }),
+      description,
+      approvedAt: Date.now(),
+    });
+    const kept = [...(await pins.pins('zeta')).values()].filter((p) => p.tool !== 'echo');
+    await pins.replace('zeta', [...kept, current('Echoes the given text back, version three.')]);
+    const stillOff = await echo!.call({ text: 'c' }, AbortSignal.timeout(10_000));
+    expect(stillOff.ok ? 'ran' : stillOff.error.code).toBe('mcp.tool_changed');
+    await pins.replace('zeta', [...kept, current('Echoes the given text back, version two.')]);
+    const back = await echo!.call({ text: 'd' }, AbortSignal.timeout(10_000));
+    expect(back.ok ? back.value : back.error.message).toContain('d');
+    expect(h.servers()[0]).toMatchObject({ enabled: 3, refused: 0 });
   });
 
   it('a tool whose name shadows a built-in is refused', async () => {

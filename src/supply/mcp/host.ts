@@ -2,7 +2,8 @@
  * The daemon's MCP client: connects every configured server at start (stdio inside the exec sandbox, HTTP through
  * L10; package servers only after L25), gates each listed tool (name, L24 scan, approval pin) and offers the
  * enabled ones as `<server>__<tool>`. When a server says its tool list changed, the list is read again and a tool
- * whose definition drifted from its pin is disabled (a rug pull) until the operator approves it again. A server
+ * whose definition drifted from its pin is disabled (a rug pull) until the operator approves it again (the next call
+ * reads the pins again, so no restart is needed for a tool that was offered at start). A server
  * that fails to start leaves the daemon running without its tools, reported in `bulwark layers` and the audit.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -49,6 +50,8 @@ export interface McpHostDeps extends ConnectDeps {
 }
 
 const MAX_RESULT_CHARS = 200_000;
+/** Refusals an approval made while the daemon runs can lift (a call re-reads the pins). */
+const AWAITS_APPROVAL: ReadonlySet<string> = new Set(['mcp.tool_changed', 'mcp.tool_unapproved']);
 
 interface Running {
   readonly connection: McpConnection;
@@ -209,7 +212,13 @@ export class McpHost {
   ): Promise<Result<string, BulwarkError>> {
     const entry = this.running.get(server);
     if (!entry) return refusedCall('mcp.server_stopped', `MCP server "${server}" is not running`, 'L11.5');
-    const state = entry.tools.get(tool)?.state;
+    let state = entry.tools.get(tool)?.state;
+    if (state?.status === 'refused' && AWAITS_APPROVAL.has(state.error.code)) {
+      // Disabled for want of a matching pin: the operator may have approved the current definition since (`bulwark
+      // mcp approve` writes the store, not this process). Read the list and the pins again; only an exact pin enables.
+      await this.relist(server);
+      state = this.running.get(server)?.tools.get(tool)?.state;
+    }
     if (!state) return refusedCall('mcp.tool_gone', `MCP server "${server}" no longer lists the tool "${tool}"`);
     if (state.status === 'refused') return err(state.error);
     try {
