@@ -4,7 +4,7 @@
  * run equals running it directly when nothing is held.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApproveEffects, HeldEffects } from '../../src/exec/effects-gate.js';
 import { startHarness, snapshot, type Harness } from './effects-harness.js';
@@ -262,6 +262,27 @@ describe('refusals and limits', () => {
       expect(o.effects?.reason, cmd).toContain(`[${rule}]`);
       expect(snapshot(h.workspace), cmd).toEqual({});
     }
+  });
+
+  it('symlinks a run makes (to a file already there, dangling, absolute, replaced with ln -sf) are judged and applied', async () => {
+    h = startHarness();
+    seed(h.workspace);
+    // getfattr without -h followed each link in the upper layer: a link to a workspace file (not in the upper layer),
+    // a dangling one or an absolute one made the xattr dump fail and the whole run was discarded.
+    const o = await effects(
+      'ln -s a.txt link.txt && ln -s missing dangling && ln -s /etc/hostname abs && mkdir -p node_modules/.bin && ln -s ../x/cli.js node_modules/.bin/x && ln -sf keep.md link2 && ln -sf a.txt link2',
+    );
+    expect(o.effects?.status, JSON.stringify(o.effects)).toBe('applied');
+    const ws = (h as Harness).workspace;
+    expect(readlinkSync(join(ws, 'link.txt'))).toBe('a.txt');
+    expect(readlinkSync(join(ws, 'dangling'))).toBe('missing');
+    expect(readlinkSync(join(ws, 'abs'))).toBe('/etc/hostname');
+    expect(readlinkSync(join(ws, 'link2'))).toBe('a.txt');
+    expect(readFileSync(join(ws, 'a.txt'), 'utf8')).toBe('alpha\n');
+    // A link that already existed, replaced by a run (copy-up of a symlink): still a link change, not a failure.
+    const again = await effects('ln -sf keep.md link.txt');
+    expect(again.effects?.status, JSON.stringify(again.effects)).not.toBe('failed');
+    expect(readlinkSync(join(ws, 'link.txt'))).toBe(again.effects?.status === 'applied' ? 'keep.md' : 'a.txt');
   });
 
   it('a known secret value decoded into a file is refused (leak index)', async () => {

@@ -37,7 +37,7 @@ const CHECK_IDS = 'case "$U$G" in "" | *[!0-9]*) st params; exit 125;; esac';
  * directories' opaque and redirect marks, and the origin (lower file handle) of what was copied up.
  */
 const XATTR_DUMP =
-  'cd "$R/t/upper" && getfattr -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect|origin)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
+  'cd "$R/t/upper" && getfattr -h -R -e hex -d -m \'^trusted\\.overlay\\.(opaque|redirect|origin)$\' . > "$R/xattrs" 2>"$R/xattrs.err" || { st xattrs; exit "$rc"; }';
 
 /**
  * Only directories in the upper layer? A walk with shell builtins (no process): a symlink, whiteout, file or special
