@@ -107,7 +107,14 @@ export async function judgeEffects(
   const verdict = decide(set, upper, views, deps.policy, input.createdThisTurn);
   if (verdict.verdict === 'refuse')
     return {
-      report: { status: 'refused', gate: 'L11.7', reason: verdict.reason, changes, bytesWritten: set.bytesWritten },
+      report: {
+        status: 'refused',
+        gate: 'L11.7',
+        reason: verdict.reason,
+        // A secret found in a name would be repeated by the list of changed paths: a leak refusal lists none.
+        changes: verdict.rule === 'leak-index' ? [] : changes,
+        bytesWritten: set.bytesWritten,
+      },
       created: [],
     };
   if (input.dryRun)

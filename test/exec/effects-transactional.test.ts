@@ -295,6 +295,29 @@ describe('refusals and limits', () => {
     expect(existsSync(join(h.workspace, 'notes.txt'))).toBe(false);
   });
 
+  it('a known secret value is found past the first MiB, across a piece boundary, in a file name and a link target', async () => {
+    const secret = 'sk-live-0123456789abcdefXYZ';
+    const reversed = [...secret].reverse().join('');
+    h = startHarness({}, (text) => (text.includes(secret) ? 'the value of TEST_KEY, raw' : undefined));
+    const filler = (bytes: number) => `head -c ${bytes} /dev/zero | tr '\\0' x`;
+    for (const [label, cmd] of [
+      ['past 1 MiB', `{ ${filler(1_500_000)}; echo $(echo ${reversed} | rev); } > big.txt`],
+      [
+        'across the 1 MiB piece boundary',
+        `{ ${filler(1024 * 1024 - 10)}; echo $(echo ${reversed} | rev); } > edge.txt`,
+      ],
+      ['as a file name', `touch "notes-$(echo ${reversed} | rev).txt"`],
+      ['as a directory name', `mkdir "d-$(echo ${reversed} | rev)"`],
+      ['as a link target', `ln -s "$(echo ${reversed} | rev)" pointer`],
+    ]) {
+      const o = await effects(cmd as string);
+      expect(o.effects, label).toMatchObject({ status: 'refused', gate: 'L11.7' });
+      expect(o.effects?.reason, label).toMatch(/TEST_KEY/);
+      expect(JSON.stringify(o.effects), label).not.toContain(secret);
+    }
+    expect(Object.keys(snapshot((h as Harness).workspace))).toEqual([]);
+  });
+
   it('one exec writing past exec.limits.workspaceWriteMb stops at the quota and is discarded (L11.8)', async () => {
     h = startHarness({ limits: { workspaceWriteMb: 8 } });
     const o = await effects('dd if=/dev/zero of=big bs=1M count=64 2>&1; echo done');

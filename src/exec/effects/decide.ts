@@ -8,7 +8,7 @@
  * Files created earlier in the same turn, disposable paths (caches, build output) and git housekeeping inside a
  * git directory are never a reason to hold; disposable paths are not journaled either.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { nestedPath } from '../../core/index.js';
 import {
   describeRefusals,
@@ -48,7 +48,6 @@ export type Verdict =
       readonly refusals: readonly HostFileRefusal[];
     };
 
-const LEAK_SCAN_MAX = 1024 * 1024;
 const GIT_HOUSEKEEPING = /^(objects|refs|logs)(\/|$)|^packed-refs$|\.lock$/;
 
 /** The path inside the nearest git directory (any directory git would open) that holds `path`. */
@@ -93,14 +92,55 @@ export function hostChange(e: Effect): HostFileChange {
   }
 }
 
-function leakScanned(e: Effect, upper: string, views: EffectViews): Buffer | undefined {
-  if (e.change === 'created' || e.change === 'modified' || e.modified) {
-    const abs = nestedPath(upper, e.path);
-    return lstatSync(abs).size <= LEAK_SCAN_MAX ? readFileSync(abs) : undefined;
-  }
-  if (e.change === 'renamed') return views.after.readFile(e.path);
-  return undefined;
+/** New content is read in pieces of this size, each overlapping the last by LEAK_OVERLAP (a form cut between two). */
+const LEAK_CHUNK = 1024 * 1024;
+/** Longer than any form the leak index matches (a PEM key in spaced hex or character codes stays far below). */
+const LEAK_OVERLAP = 64 * 1024;
+/** What one run's new content may total before it is held instead of scanned. */
+const LEAK_SCAN_BUDGET = 256 * 1024 * 1024;
+
+/** The text a leak check reads of an effect besides file content: its path, where it came from, a link's target. */
+function effectNames(e: Effect): string {
+  return [e.path, e.from, e.linkTarget].filter((t): t is string => t !== undefined).join('\n');
 }
+
+/**
+ * Scans the new content of one effect in overlapping pieces; returns what the check found, or 'over-budget' when
+ * the run's new content is more than LEAK_SCAN_BUDGET (left unscanned: the caller holds the run).
+ */
+function leakInContent(
+  e: Effect,
+  upper: string,
+  views: EffectViews,
+  check: (text: string) => string | undefined,
+  budget: { left: number },
+): string | undefined {
+  if (e.change === 'renamed' && !e.modified) {
+    const content = views.after.readFile(e.path);
+    return content ? check(content.toString('utf8')) : undefined;
+  }
+  if (e.change !== 'created' && e.change !== 'modified' && !e.modified) return undefined;
+  const abs = nestedPath(upper, e.path);
+  const size = lstatSync(abs).size;
+  if (size > budget.left) return OVER_BUDGET;
+  budget.left -= size;
+  if (size <= LEAK_CHUNK) return check(readFileSync(abs).toString('utf8'));
+  const fd = openSync(abs, 'r');
+  try {
+    const buf = Buffer.alloc(LEAK_CHUNK + LEAK_OVERLAP);
+    for (let pos = 0; pos < size; pos += LEAK_CHUNK) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      const found = check(buf.toString('utf8', 0, n));
+      if (found) return found;
+      if (pos + n >= size) break;
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const OVER_BUDGET = 'over-budget';
 
 export function decide(
   set: EffectSet,
@@ -112,21 +152,33 @@ export function decide(
   // One judgement for the whole run, against the tree before it: only what the run changed is judged.
   const judged = judgeChanges(set.effects.map(hostChange), views.after, { before: views.before });
   if (!judged.ok) return refusal(judged.error);
-  if (policy.leakCheck)
+  const reasons: string[] = [];
+  if (policy.leakCheck) {
+    const budget = { left: LEAK_SCAN_BUDGET };
+    let unscanned = 0;
     for (const e of set.effects) {
-      const content = leakScanned(e, upper, views);
-      const found = content && policy.leakCheck(content.toString('utf8'));
+      // A name is chosen by the command as freely as content: a value decoded into a file name is a leak too.
+      const named = policy.leakCheck(effectNames(e));
+      const found = named ?? leakInContent(e, upper, views, policy.leakCheck, budget);
+      if (found === OVER_BUDGET) {
+        unscanned++;
+        continue;
+      }
       if (found)
         return {
           verdict: 'refuse',
           gate: 'L11.7',
-          path: e.path,
+          path: named ? '(a path of the run)' : e.path,
           rule: 'leak-index',
-          reason: `${e.path} would hold a known secret value (${found}); the run's changes were discarded`,
+          reason: `${named ? 'a path the run made' : e.path} would hold a known secret value (${found}); the run's changes were discarded`,
           refusals: [],
         };
     }
-  const reasons: string[] = [];
+    if (unscanned > 0)
+      reasons.push(
+        `writes more new content than the secret scan reads (${LEAK_SCAN_BUDGET / 1024 / 1024} MiB): ${unscanned} file${unscanned === 1 ? '' : 's'} not scanned for known secret values`,
+      );
+  }
   let touched = 0;
   const deleted: string[] = [];
   for (const e of set.effects) {
