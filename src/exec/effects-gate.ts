@@ -6,8 +6,8 @@
  */
 import { lstatSync, readFileSync } from 'node:fs';
 import { type BulwarkError, nestedPath } from '../core/index.js';
-import { applyUpper } from './effects/apply.js';
-import { decide, type EffectPolicy } from './effects/decide.js';
+import { applyUpper, preImageBytes } from './effects/apply.js';
+import { decide, type EffectPolicy, type Verdict } from './effects/decide.js';
 import { effectSetHash } from './effects/effect-hash.js';
 import type { Journal } from './effects/journal.js';
 import type { Effect } from './effects/types.js';
@@ -104,7 +104,10 @@ export async function judgeEffects(
   const changes = summary(set.effects);
   if (set.effects.length === 0)
     return { report: { status: 'unchanged', changes, bytesWritten: set.bytesWritten }, created: [] };
-  const verdict = decide(set, upper, views, deps.policy, input.createdThisTurn);
+  const verdict = keepsUndoHistory(
+    decide(set, upper, views, deps.policy, input.createdThisTurn),
+    deps.journal.wouldDrop(input.workspace, preImageBytes(set, deps.policy.disposable)),
+  );
   if (verdict.verdict === 'refuse')
     return {
       report: {
@@ -231,4 +234,15 @@ export async function judgeEffects(
     },
     created,
   };
+}
+
+/**
+ * A run whose pre-images only fit by dropping older undo entries is held: otherwise a command could flush the
+ * journal (rewriting a large file of its own, again and again) and make an earlier change of the user's files
+ * impossible to undo without anyone approving it.
+ */
+function keepsUndoHistory(verdict: Verdict, drops: number): Verdict {
+  if (drops === 0 || verdict.verdict === 'refuse') return verdict;
+  const reason = `needs room in the undo journal (exec.journal.maxMb): applying it drops the undo history of the ${drops} oldest change${drops === 1 ? '' : 's'}`;
+  return { verdict: 'hold', reasons: [...(verdict.verdict === 'hold' ? verdict.reasons : []), reason] };
 }

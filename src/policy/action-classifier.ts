@@ -51,7 +51,11 @@ export interface ActionInput {
    * A write tool that can undo the overwrite of the existing file at `resolved`: why, or undefined when it cannot.
    * `emptied`: the write leaves the file empty.
    */
-  readonly undoableOverwrite?: (target: { readonly resolved: string; readonly emptied: boolean }) => string | undefined;
+  readonly undoableOverwrite?: (target: {
+    readonly workspace: string;
+    readonly resolved: string;
+    readonly emptied: boolean;
+  }) => string | undefined;
 }
 
 export interface WriteTarget {
@@ -283,7 +287,7 @@ function classifyWrite(
   const hashed = /^[0-9a-f]{64}$/.test(pre.preimage);
   const undoable =
     exists && !scratch && hashed
-      ? input.undoableOverwrite?.({ resolved: target, emptied: newContent === '' })
+      ? input.undoableOverwrite?.({ workspace: input.workspace, resolved: target, emptied: newContent === '' })
       : undefined;
   if (exists && !scratch && undoable === undefined) {
     classes.add('destructive');

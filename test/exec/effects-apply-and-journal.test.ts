@@ -4,7 +4,7 @@
  * the workspace exactly as it was, with a message that names the problem.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -208,11 +208,35 @@ describe('what the write tools can undo (L27 asks about the rest)', () => {
     writeFileSync(join(ws, 'small.txt'), 'x'.repeat(10));
     writeFileSync(join(ws, 'big.txt'), 'x'.repeat(5000));
     const files = fileJournal(new Journal({ root: join(root, 'j'), maxBytes: 4096 }), () => undefined);
-    expect(files.undoable(join(ws, 'small.txt'), false)).toMatch(/undo journal/);
-    expect(files.undoable(join(ws, 'small.txt'), true)).toBeUndefined();
-    expect(files.undoable(join(ws, 'big.txt'), false)).toBeUndefined();
-    expect(files.undoable(join(ws, 'dir'), false)).toBeUndefined();
-    expect(files.undoable(join(ws, 'absent.txt'), false)).toBeUndefined();
-    expect(NO_FILE_JOURNAL.undoable(join(ws, 'small.txt'), false)).toBeUndefined();
+    expect(files.undoable(ws, join(ws, 'small.txt'), false)).toMatch(/undo journal/);
+    expect(files.undoable(ws, join(ws, 'small.txt'), true)).toBeUndefined();
+    expect(files.undoable(ws, join(ws, 'big.txt'), false)).toBeUndefined();
+    expect(files.undoable(ws, join(ws, 'dir'), false)).toBeUndefined();
+    expect(files.undoable(ws, join(ws, 'absent.txt'), false)).toBeUndefined();
+    expect(NO_FILE_JOURNAL.undoable(ws, join(ws, 'small.txt'), false)).toBeUndefined();
+  });
+
+  it('a write whose pre-image only fits by dropping older entries is not undoable (so it asks): no silent flush', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bw-fj-'));
+    dirs.push(root);
+    const ws = join(root, 'ws');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(ws, 'thesis.txt'), 't'.repeat(1000));
+    writeFileSync(join(ws, 'blob.bin'), 'b'.repeat(2500));
+    const journal = new Journal({ root: join(root, 'j'), maxBytes: 4096 });
+    const files = fileJournal(journal, () => undefined);
+    const write = (name: string, content: string) =>
+      files.around(ws, name, { tool: 'write' }, () => {
+        writeFileSync(join(ws, name), content);
+        return { ok: true as const, value: undefined };
+      });
+    expect(files.undoable(ws, join(ws, 'thesis.txt'), false)).toMatch(/undo journal/);
+    expect(write('thesis.txt', 'garbage').ok).toBe(true);
+    expect(files.undoable(ws, join(ws, 'blob.bin'), false)).toMatch(/undo journal/);
+    expect(write('blob.bin', 'b'.repeat(2500)).ok).toBe(true);
+    // 1,000 + 2,500 kept in 4,096: keeping another 2,500 would drop both (the thesis entry first).
+    expect(journal.wouldDrop(realpathSync(ws), 2500)).toBe(2);
+    expect(files.undoable(ws, join(ws, 'blob.bin'), false)).toBeUndefined();
+    expect(journal.list(realpathSync(ws)).map((e) => e.changes[0]?.path)).toEqual(['thesis.txt', 'blob.bin']);
   });
 });

@@ -318,6 +318,24 @@ describe('refusals and limits', () => {
     expect(Object.keys(snapshot((h as Harness).workspace))).toEqual([]);
   });
 
+  it('a run that needs room in a full undo journal is held: the model cannot flush the undo history of earlier changes', async () => {
+    h = startHarness({ journal: { maxMb: 1 } });
+    const ws = (h as Harness).workspace;
+    writeFileSync(join(ws, 'thesis.txt'), 'chapter one\n'.repeat(100));
+    writeFileSync(join(ws, 'blob.bin'), 'b'.repeat(600_000));
+    expect((await effects('echo garbage > thesis.txt')).effects?.status).toBe('applied');
+    expect((await effects("head -c 600000 /dev/zero | tr '\\0' c > blob.bin")).effects?.status).toBe('applied');
+    // Keeping the blob's 600 KB again would drop the thesis entry: held, and denied here, so nothing is dropped.
+    const third = await effects("head -c 600000 /dev/zero | tr '\\0' d > blob.bin", denyAll);
+    expect(third.effects).toMatchObject({ status: 'held-denied', held: true });
+    expect(third.effects?.reason).toMatch(/drops the undo history of the \d+ oldest change/);
+    const journal = (h as Harness).svc.journal;
+    const entries = journal?.list(ws) ?? [];
+    expect(entries).toHaveLength(2);
+    expect(journal?.undo(ws, entries).ok).toBe(true);
+    expect(readFileSync(join(ws, 'thesis.txt'), 'utf8')).toBe('chapter one\n'.repeat(100));
+  });
+
   it('one exec writing past exec.limits.workspaceWriteMb stops at the quota and is discarded (L11.8)', async () => {
     h = startHarness({ limits: { workspaceWriteMb: 8 } });
     const o = await effects('dd if=/dev/zero of=big bs=1M count=64 2>&1; echo done');

@@ -423,7 +423,7 @@ describe('L27 on an overwrite the write tool can undo', () => {
     expect(cls('write', 'write', { path: 'README.md', content: '' }, { undoableOverwrite: onlyNonEmpty }).primary).toBe(
       'destructive',
     );
-    expect(seen).toEqual([{ resolved: path.join(ws, 'README.md'), emptied: true }]);
+    expect(seen).toEqual([{ workspace: ws, resolved: path.join(ws, 'README.md'), emptied: true }]);
   });
 
   it('is not consulted for a new file, a scratch file or a path outside the workspace', () => {

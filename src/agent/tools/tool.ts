@@ -95,7 +95,11 @@ export interface Tool {
    * why (it keeps the old content in the undo journal), or undefined. L27 does not ask about an overwrite the tool
    * can undo. `emptied`: the write leaves the file empty (asked, as L11.7 holds a truncation to 0 bytes).
    */
-  undoableOverwrite?(target: { readonly resolved: string; readonly emptied: boolean }): string | undefined;
+  undoableOverwrite?(target: {
+    readonly workspace: string;
+    readonly resolved: string;
+    readonly emptied: boolean;
+  }): string | undefined;
   /** Validates and runs. Arguments are untrusted JSON from the model. */
   run(args: unknown, ctx: ToolRunContext): Promise<Result<string, BulwarkError>>;
 }

@@ -24,9 +24,10 @@ export interface FileJournal {
   ): Result<T, BulwarkError>;
   /**
    * Why replacing the existing file `resolved` can be undone, or undefined: the journal keeps regular files that
-   * fit in it; a write that empties the file is not counted as undoable (L11.7 holds a truncation to 0 bytes too).
+   * fit in it without dropping older entries (a write that needs their room would flush the undo history of earlier
+   * changes, so it asks); a write that empties the file is not counted as undoable (L11.7 holds a truncation too).
    */
-  undoable(resolved: string, emptied: boolean): string | undefined;
+  undoable(workspace: string, resolved: string, emptied: boolean): string | undefined;
 }
 
 export function fileJournal(
@@ -34,10 +35,11 @@ export function fileJournal(
   noteCreated: (workspace: string, turn: string | undefined, paths: string[]) => void,
 ): FileJournal {
   return {
-    undoable(resolved, emptied) {
+    undoable(workspace, resolved, emptied) {
       if (emptied) return undefined;
       const st = lstatSync(resolved, { throwIfNoEntry: false });
       if (!st?.isFile() || !journal.canKeep(st.size)) return undefined;
+      if (journal.wouldDrop(realpathSync(workspace), st.size) > 0) return undefined;
       return 'its old content is kept in the undo journal (bulwark workspace undo)';
     },
     around(workspace, untrusted, meta, write) {

@@ -124,6 +124,20 @@ export class Journal {
     return bytes <= this.o.maxBytes;
   }
 
+  /** How many of the oldest entries reserve(workspace, bytes) would drop to make room (0: it fits as it is). */
+  wouldDrop(workspace: string, bytes: number): number {
+    if (bytes > this.o.maxBytes) return 0;
+    const entries = this.list(workspace);
+    let used = entries.reduce((n, e) => n + e.bytes, 0);
+    let dropped = 0;
+    for (const e of entries) {
+      if (used + bytes <= this.o.maxBytes) break;
+      used -= e.bytes;
+      dropped++;
+    }
+    return dropped;
+  }
+
   /**
    * Makes room for `bytes` of pre-images, dropping the oldest entries; refuses when even an empty journal is
    * too small (nothing is applied then).

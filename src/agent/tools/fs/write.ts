@@ -23,7 +23,7 @@ export function createWriteTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
     actionClass: 'write',
     // a confirmation bulwark writes itself
     external: false,
-    undoableOverwrite: (target) => files.undoable(target.resolved, target.emptied),
+    undoableOverwrite: (target) => files.undoable(target.workspace, target.resolved, target.emptied),
     async run(args, ctx) {
       const a = parseArgs('write', Args, args);
       if (!a.ok) return a;
