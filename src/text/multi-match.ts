@@ -157,20 +157,33 @@ export class MultiMatcher {
     const n = text.length;
     for (let i = 0; i < n; i++) {
       const cls = classOf[text.charCodeAt(i)] as number;
-      if (dense) node = dense[node * alphabet + cls] as number;
-      else if (cls === 0) node = 0;
+      if (dense) {
+        // The common case in one tight loop: a dense step per character until a node where a pattern ends.
+        node = dense[node * alphabet + cls] as number;
+        while (emits[node] === 0 && ++i < n)
+          node = dense[node * alphabet + (classOf[text.charCodeAt(i)] as number)] as number;
+        if (i >= n) break;
+      } else if (cls === 0) node = 0;
       else node = this.step(node, cls);
       if (emits[node] === 0) continue;
-      let out = this.own[node] ? node : (this.dictLink[node] as number);
-      while (out !== -1) {
-        for (const id of this.own[out] as number[]) {
-          const end = i + 1;
-          if (onMatch(id, end - (this.lengths[id] as number), end) === false) return -1;
-        }
-        out = this.dictLink[out] as number;
-      }
+      if (this.emit(node, i + 1, onMatch) === false) return -1;
     }
     return this.depth[node] as number;
+  }
+
+  /** Calls `onMatch` for every pattern ending at `end` in `node` (its own and through suffixes); false when stopped. */
+  private emit(
+    node: number,
+    end: number,
+    onMatch: (pattern: number, start: number, end: number) => boolean | void,
+  ): boolean {
+    let out = this.own[node] ? node : (this.dictLink[node] as number);
+    while (out !== -1) {
+      for (const id of this.own[out] as number[])
+        if (onMatch(id, end - (this.lengths[id] as number), end) === false) return false;
+      out = this.dictLink[out] as number;
+    }
+    return true;
   }
 
   /**
@@ -180,20 +193,39 @@ export class MultiMatcher {
    */
   forEachKeyMatch(text: string, keyOf: Uint16Array, onMatch: (pattern: number) => boolean | void): void {
     if (this.patternCount === 0) return;
-    const classOf = this.classOf;
     const emits = this.emits;
-    const size = keyOf.length;
     const dense = this.dense;
     const alphabet = this.alphabet;
     const n = text.length;
+    if (dense) {
+      // Per code unit of the table: the alphabet class of its key, or -1 when it is dropped.
+      const keyClass = this.keyClasses(keyOf);
+      const size = keyClass.length;
+      let node = 0;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= size) continue;
+        const cls = keyClass[c] as number;
+        if (cls < 0) continue;
+        node = dense[node * alphabet + cls] as number;
+        if (emits[node] === 0) continue;
+        let out = this.own[node] ? node : (this.dictLink[node] as number);
+        while (out !== -1) {
+          for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+          out = this.dictLink[out] as number;
+        }
+      }
+      return;
+    }
+    const classOf = this.classOf;
+    const size = keyOf.length;
     let node = 0;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       const k = c < size ? (keyOf[c] as number) : 0;
       if (k === 0) continue;
       const cls = classOf[k] as number;
-      if (dense) node = dense[node * alphabet + cls] as number;
-      else if (cls === 0) node = 0;
+      if (cls === 0) node = 0;
       else node = this.step(node, cls);
       if (emits[node] === 0) continue;
       let out = this.own[node] ? node : (this.dictLink[node] as number);
@@ -202,6 +234,20 @@ export class MultiMatcher {
         out = this.dictLink[out] as number;
       }
     }
+  }
+
+  private keyTable: { keyOf: Uint16Array; classes: Int32Array } | undefined;
+
+  /** keyOf composed with the alphabet classes (-1 where the key drops the unit); the last table is kept. */
+  private keyClasses(keyOf: Uint16Array): Int32Array {
+    if (this.keyTable?.keyOf === keyOf) return this.keyTable.classes;
+    const classes = new Int32Array(keyOf.length);
+    for (let c = 0; c < keyOf.length; c++) {
+      const k = keyOf[c] as number;
+      classes[c] = k === 0 ? -1 : (this.classOf[k] as number);
+    }
+    this.keyTable = { keyOf, classes };
+    return classes;
   }
 
   /** Every occurrence, overlapping ones included, up to `limit`. */
