@@ -37,7 +37,11 @@ export class MultiMatcher {
   /** Char code → alphabet class (0 = a character no pattern contains). */
   private readonly classOf: Uint16Array;
   private readonly alphabet: number;
-  /** Dense transitions, node * alphabet + class → node; undefined when sparse mode is used. */
+  /**
+   * Dense transitions by row: row + class → the next node's row (node * alphabet), written as ~row when some
+   * pattern ends at that node, so one read per character both steps and says whether to stop; undefined when
+   * sparse mode is used.
+   */
   private readonly dense: Int32Array | undefined;
   private readonly children: Array<Map<number, number>>;
   private readonly fail: Int32Array;
@@ -131,6 +135,10 @@ export class MultiMatcher {
         for (const [cls, v] of children[u] as Map<number, number>) dense[row + cls] = v;
         dense[row] = 0;
       }
+      for (let e = 0; e < dense.length; e++) {
+        const v = dense[e] as number;
+        dense[e] = this.emits[v] === 1 ? ~(v * alphabet) : v * alphabet;
+      }
       this.dense = dense;
     }
   }
@@ -152,21 +160,24 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const dense = this.dense;
     const alphabet = this.alphabet;
+    const n = text.length;
+    if (dense) {
+      let row = 0;
+      for (let i = 0; i < n; i++) {
+        row = dense[row + (classOf[text.charCodeAt(i)] as number)] as number;
+        if (row >= 0) continue;
+        row = ~row;
+        if (!this.emit(row / alphabet, i + 1, onMatch)) return -1;
+      }
+      return this.depth[row / alphabet] as number;
+    }
     const emits = this.emits;
     let node = 0;
-    const n = text.length;
     for (let i = 0; i < n; i++) {
       const cls = classOf[text.charCodeAt(i)] as number;
-      if (dense) {
-        // The common case in one tight loop: a dense step per character until a node where a pattern ends.
-        node = dense[node * alphabet + cls] as number;
-        while (emits[node] === 0 && ++i < n)
-          node = dense[node * alphabet + (classOf[text.charCodeAt(i)] as number)] as number;
-        if (i >= n) break;
-      } else if (cls === 0) node = 0;
-      else node = this.step(node, cls);
+      node = cls === 0 ? 0 : this.step(node, cls);
       if (emits[node] === 0) continue;
-      if (this.emit(node, i + 1, onMatch) === false) return -1;
+      if (!this.emit(node, i + 1, onMatch)) return -1;
     }
     return this.depth[node] as number;
   }
@@ -201,14 +212,16 @@ export class MultiMatcher {
       // Per code unit of the table: the alphabet class of its key, or -1 when it is dropped.
       const keyClass = this.keyClasses(keyOf);
       const size = keyClass.length;
-      let node = 0;
+      let row = 0;
       for (let i = 0; i < n; i++) {
         const c = text.charCodeAt(i);
         if (c >= size) continue;
         const cls = keyClass[c] as number;
         if (cls < 0) continue;
-        node = dense[node * alphabet + cls] as number;
-        if (emits[node] === 0) continue;
+        row = dense[row + cls] as number;
+        if (row >= 0) continue;
+        row = ~row;
+        const node = row / alphabet;
         let out = this.own[node] ? node : (this.dictLink[node] as number);
         while (out !== -1) {
           for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
