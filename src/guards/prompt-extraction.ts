@@ -376,22 +376,20 @@ export class PromptFingerprint {
     const mask = slots.length - 1;
     let i = 0;
     while (i < len) {
-      let c = text.charCodeAt(i);
-      if (c > 0x7f) return undefined;
-      let u = unit[c] as number;
+      let u = unit[text.charCodeAt(i)] as number;
       if (u === 0) {
         i++;
         continue;
       }
+      if (u === BEYOND_ASCII) return undefined;
       const start = i;
       let h = FNV_OFFSET;
       for (;;) {
         h = Math.imul(h ^ u, FNV_PRIME);
         if (++i >= len) break;
-        c = text.charCodeAt(i);
-        if (c > 0x7f) return undefined;
-        u = unit[c] as number;
+        u = unit[text.charCodeAt(i)] as number;
         if (u === 0) break;
+        if (u === BEYOND_ASCII) return undefined;
       }
       const key = h >>> 0 || 1;
       let id = 0;
@@ -421,8 +419,12 @@ export class PromptFingerprint {
   }
 }
 
-/** Per ASCII code: the lower-cased code of a letter or digit, 0 for anything else. */
-const ASCII_UNIT = new Uint8Array(128);
+/**
+ * Per UTF-16 code unit: the lower-cased code of an ASCII letter or digit, BEYOND_ASCII for any unit above ASCII,
+ * 0 for anything else.
+ */
+const BEYOND_ASCII = 0xff;
+const ASCII_UNIT = new Uint8Array(65536).fill(BEYOND_ASCII);
 for (let c = 0; c < 128; c++)
   ASCII_UNIT[c] = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) ? c : c >= 0x41 && c <= 0x5a ? c | 0x20 : 0;
 const FNV_OFFSET = 0x811c9dc5;

@@ -211,12 +211,9 @@ export class MultiMatcher {
     if (dense) {
       // Per code unit of the table: the alphabet class of its key, or -1 when it is dropped.
       const keyClass = this.keyClasses(keyOf);
-      const size = keyClass.length;
       let row = 0;
       for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= size) continue;
-        const cls = keyClass[c] as number;
+        const cls = keyClass[text.charCodeAt(i)] as number;
         if (cls < 0) continue;
         row = dense[row + cls] as number;
         if (row >= 0) continue;
@@ -249,15 +246,19 @@ export class MultiMatcher {
     }
   }
 
-  private keyTable: { keyOf: Uint16Array; classes: Int32Array } | undefined;
+  private keyTable: { keyOf: Uint16Array; classes: Int16Array } | undefined;
 
-  /** keyOf composed with the alphabet classes (-1 where the key drops the unit); the last table is kept. */
-  private keyClasses(keyOf: Uint16Array): Int32Array {
+  /**
+   * keyOf composed with the alphabet classes, for every UTF-16 code unit (-1 where the key drops the unit, and
+   * beyond the table); the last table is kept (keyOf must not change after it was first given). Only used with the
+   * dense table, whose alphabet is far below 2^15.
+   */
+  private keyClasses(keyOf: Uint16Array): Int16Array {
     if (this.keyTable?.keyOf === keyOf) return this.keyTable.classes;
-    const classes = new Int32Array(keyOf.length);
-    for (let c = 0; c < keyOf.length; c++) {
+    const classes = new Int16Array(65536).fill(-1);
+    for (let c = 0; c < keyOf.length && c < 65536; c++) {
       const k = keyOf[c] as number;
-      classes[c] = k === 0 ? -1 : (this.classOf[k] as number);
+      if (k !== 0) classes[c] = this.classOf[k] as number;
     }
     this.keyTable = { keyOf, classes };
     return classes;
