@@ -257,7 +257,7 @@ export class PromptFingerprint {
 
   scan(text: string): ExtractionResult {
     if (!this.enabled) return { spans: [], containment: 0, openFrom: -1 };
-    const ws = asciiOnly(text) ? this.asciiWords(text) : this.foldedWords(text);
+    const ws = this.asciiWords(text) ?? this.foldedWords(text);
     const ids = ws.ids;
     const n = ws.count;
     // Most text shares no word with the prompt, or none in a row: nothing to cover.
@@ -358,48 +358,77 @@ export class PromptFingerprint {
   /**
    * Words of ASCII text without building them: letters and digits are hashed lower-cased as they are read
    * and looked up by hash, the string compared only on a hash hit (responses are long, prompts short).
+   * Undefined as soon as a character beyond ASCII appears (the text is then read by `foldedWords`): one walk
+   * both checks and reads the text. The arrays are scratch buffers shared by every scan (a scan is synchronous
+   * and returns none of them), so reading a response allocates nothing.
    */
-  private asciiWords(text: string): WordIds {
-    const out = emptyWordIds(text.length >> 3);
+  private asciiWords(text: string): WordIds | undefined {
     const len = text.length;
+    const out = scratchWordIds(len >> 3);
+    let starts = out.starts;
+    let ends = out.ends;
+    let ids = out.ids;
+    let cap = starts.length;
+    let count = 0;
+    const unit = ASCII_UNIT;
+    const slots = this.hashSlots;
+    const slotWords = this.slotWords;
+    const mask = slots.length - 1;
     let i = 0;
     while (i < len) {
-      let c = text.charCodeAt(i);
-      if (!isWordUnit(c)) {
+      let u = unit[text.charCodeAt(i)] as number;
+      if (u === 0) {
         i++;
         continue;
       }
+      if (u === BEYOND_ASCII) return undefined;
       const start = i;
       let h = FNV_OFFSET;
-      while (i < len && isWordUnit((c = text.charCodeAt(i)))) {
-        h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), FNV_PRIME);
-        i++;
+      for (;;) {
+        h = Math.imul(h ^ u, FNV_PRIME);
+        if (++i >= len) break;
+        u = unit[text.charCodeAt(i)] as number;
+        if (u === 0) break;
+        if (u === BEYOND_ASCII) return undefined;
       }
       const key = h >>> 0 || 1;
-      const mask = this.hashSlots.length - 1;
       let id = 0;
-      for (let slot = key & mask; this.hashSlots[slot] !== 0; slot = (slot + 1) & mask) {
-        if (this.hashSlots[slot] !== key) continue;
-        const [w, wid] = this.slotWords[slot] as [string, number];
+      for (let slot = key & mask; slots[slot] !== 0; slot = (slot + 1) & mask) {
+        if (slots[slot] !== key) continue;
+        const [w, wid] = slotWords[slot] as [string, number];
         if (w.length === i - start && sameLowerAscii(text, start, w)) {
           id = wid;
           break;
         }
       }
-      push(out, start, i, id);
+      if (count === cap) {
+        out.count = count;
+        grow(out);
+        starts = out.starts;
+        ends = out.ends;
+        ids = out.ids;
+        cap = starts.length;
+      }
+      starts[count] = start;
+      ends[count] = i;
+      ids[count] = id;
+      count++;
     }
+    out.count = count;
     return out;
   }
 }
 
-function asciiOnly(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
+/**
+ * Per UTF-16 code unit: the lower-cased code of an ASCII letter or digit, BEYOND_ASCII for any unit above ASCII,
+ * 0 for anything else.
+ */
+const BEYOND_ASCII = 0xff;
+const ASCII_UNIT = new Uint8Array(65536).fill(BEYOND_ASCII);
+for (let c = 0; c < 128; c++)
+  ASCII_UNIT[c] = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) ? c : c >= 0x41 && c <= 0x5a ? c | 0x20 : 0;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-
-const isWordUnit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
 function hashWord(w: string, from: number, to: number): number {
   let h = FNV_OFFSET;
@@ -428,17 +457,31 @@ function emptyWordIds(capacity: number): WordIds {
   return { starts: new Int32Array(n), ends: new Int32Array(n), ids: new Int32Array(n), count: 0 };
 }
 
+/** Scratch arrays for `asciiWords`, grown as needed; kept only up to SCRATCH_KEEP words (a huge response's are dropped). */
+let scratch: WordIds | undefined;
+const SCRATCH_KEEP = 1 << 16;
+
+function scratchWordIds(capacity: number): WordIds {
+  const n = Math.max(16, capacity);
+  if (scratch && scratch.starts.length > SCRATCH_KEEP) scratch = undefined;
+  if (!scratch || scratch.starts.length < n) scratch = emptyWordIds(n);
+  scratch.count = 0;
+  return scratch;
+}
+
+function grow(w: WordIds): void {
+  const twice = (a: Int32Array) => {
+    const b = new Int32Array(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  w.starts = twice(w.starts);
+  w.ends = twice(w.ends);
+  w.ids = twice(w.ids);
+}
+
 function push(w: WordIds, start: number, end: number, id: number): void {
-  if (w.count === w.starts.length) {
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    w.starts = grow(w.starts);
-    w.ends = grow(w.ends);
-    w.ids = grow(w.ids);
-  }
+  if (w.count === w.starts.length) grow(w);
   w.starts[w.count] = start;
   w.ends[w.count] = end;
   w.ids[w.count] = id;

@@ -130,6 +130,18 @@ const RUN_HINT = new RegExp(
 
 /** The decoded runs of character codes in `text`, or undefined when there is none. */
 export function charCodeView(text: string): DecodedView | undefined {
+  // The output scan asks twice for the same text (leak index, canary); a view is immutable, so the last is reused.
+  if (lastView !== undefined && lastView.text === text) return lastView.view;
+  const view = buildCharCodeView(text);
+  lastView = text.length <= MEMO_MAX ? { text, view } : undefined;
+  return view;
+}
+
+/** The last text asked for and its view (texts up to MEMO_MAX code units; a longer one is not kept alive). */
+let lastView: { readonly text: string; readonly view: DecodedView | undefined } | undefined;
+const MEMO_MAX = 1 << 20;
+
+function buildCharCodeView(text: string): DecodedView | undefined {
   const hint = RUN_HINT.exec(text);
   if (!hint) return undefined;
   const found = runs(text, hint.index);

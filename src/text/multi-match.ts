@@ -37,7 +37,11 @@ export class MultiMatcher {
   /** Char code → alphabet class (0 = a character no pattern contains). */
   private readonly classOf: Uint16Array;
   private readonly alphabet: number;
-  /** Dense transitions, node * alphabet + class → node; undefined when sparse mode is used. */
+  /**
+   * Dense transitions by row: row + class → the next node's row (node * alphabet), written as ~row when some
+   * pattern ends at that node, so one read per character both steps and says whether to stop; undefined when
+   * sparse mode is used.
+   */
   private readonly dense: Int32Array | undefined;
   private readonly children: Array<Map<number, number>>;
   private readonly fail: Int32Array;
@@ -131,6 +135,10 @@ export class MultiMatcher {
         for (const [cls, v] of children[u] as Map<number, number>) dense[row + cls] = v;
         dense[row] = 0;
       }
+      for (let e = 0; e < dense.length; e++) {
+        const v = dense[e] as number;
+        dense[e] = this.emits[v] === 1 ? ~(v * alphabet) : v * alphabet;
+      }
       this.dense = dense;
     }
   }
@@ -152,25 +160,41 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const dense = this.dense;
     const alphabet = this.alphabet;
+    const n = text.length;
+    if (dense) {
+      let row = 0;
+      for (let i = 0; i < n; i++) {
+        row = dense[row + (classOf[text.charCodeAt(i)] as number)] as number;
+        if (row >= 0) continue;
+        row = ~row;
+        if (!this.emit(row / alphabet, i + 1, onMatch)) return -1;
+      }
+      return this.depth[row / alphabet] as number;
+    }
     const emits = this.emits;
     let node = 0;
-    const n = text.length;
     for (let i = 0; i < n; i++) {
       const cls = classOf[text.charCodeAt(i)] as number;
-      if (dense) node = dense[node * alphabet + cls] as number;
-      else if (cls === 0) node = 0;
-      else node = this.step(node, cls);
+      node = cls === 0 ? 0 : this.step(node, cls);
       if (emits[node] === 0) continue;
-      let out = this.own[node] ? node : (this.dictLink[node] as number);
-      while (out !== -1) {
-        for (const id of this.own[out] as number[]) {
-          const end = i + 1;
-          if (onMatch(id, end - (this.lengths[id] as number), end) === false) return -1;
-        }
-        out = this.dictLink[out] as number;
-      }
+      if (!this.emit(node, i + 1, onMatch)) return -1;
     }
     return this.depth[node] as number;
+  }
+
+  /** Calls `onMatch` for every pattern ending at `end` in `node` (its own and through suffixes); false when stopped. */
+  private emit(
+    node: number,
+    end: number,
+    onMatch: (pattern: number, start: number, end: number) => boolean | void,
+  ): boolean {
+    let out = this.own[node] ? node : (this.dictLink[node] as number);
+    while (out !== -1) {
+      for (const id of this.own[out] as number[])
+        if (onMatch(id, end - (this.lengths[id] as number), end) === false) return false;
+      out = this.dictLink[out] as number;
+    }
+    return true;
   }
 
   /**
@@ -180,20 +204,38 @@ export class MultiMatcher {
    */
   forEachKeyMatch(text: string, keyOf: Uint16Array, onMatch: (pattern: number) => boolean | void): void {
     if (this.patternCount === 0) return;
-    const classOf = this.classOf;
     const emits = this.emits;
-    const size = keyOf.length;
     const dense = this.dense;
     const alphabet = this.alphabet;
     const n = text.length;
+    if (dense) {
+      // Per code unit of the table: the alphabet class of its key, or -1 when it is dropped.
+      const keyClass = this.keyClasses(keyOf);
+      let row = 0;
+      for (let i = 0; i < n; i++) {
+        const cls = keyClass[text.charCodeAt(i)] as number;
+        if (cls < 0) continue;
+        row = dense[row + cls] as number;
+        if (row >= 0) continue;
+        row = ~row;
+        const node = row / alphabet;
+        let out = this.own[node] ? node : (this.dictLink[node] as number);
+        while (out !== -1) {
+          for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+          out = this.dictLink[out] as number;
+        }
+      }
+      return;
+    }
+    const classOf = this.classOf;
+    const size = keyOf.length;
     let node = 0;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       const k = c < size ? (keyOf[c] as number) : 0;
       if (k === 0) continue;
       const cls = classOf[k] as number;
-      if (dense) node = dense[node * alphabet + cls] as number;
-      else if (cls === 0) node = 0;
+      if (cls === 0) node = 0;
       else node = this.step(node, cls);
       if (emits[node] === 0) continue;
       let out = this.own[node] ? node : (this.dictLink[node] as number);
@@ -202,6 +244,24 @@ export class MultiMatcher {
         out = this.dictLink[out] as number;
       }
     }
+  }
+
+  private keyTable: { keyOf: Uint16Array; classes: Int16Array } | undefined;
+
+  /**
+   * keyOf composed with the alphabet classes, for every UTF-16 code unit (-1 where the key drops the unit, and
+   * beyond the table); the last table is kept (keyOf must not change after it was first given). Only used with the
+   * dense table, whose alphabet is far below 2^15.
+   */
+  private keyClasses(keyOf: Uint16Array): Int16Array {
+    if (this.keyTable?.keyOf === keyOf) return this.keyTable.classes;
+    const classes = new Int16Array(65536).fill(-1);
+    for (let c = 0; c < keyOf.length && c < 65536; c++) {
+      const k = keyOf[c] as number;
+      if (k !== 0) classes[c] = this.classOf[k] as number;
+    }
+    this.keyTable = { keyOf, classes };
+    return classes;
   }
 
   /** Every occurrence, overlapping ones included, up to `limit`. */

@@ -29,6 +29,12 @@ for (let c = 0; c < 128; c++) {
   else if (ch === ' ' || ch === '\t') CLASS[c] = 3;
   else if (SEPARATOR_CHARS.includes(ch)) CLASS[c] = 2;
 }
+/**
+ * Per UTF-16 code unit, for the group loop (one load per character instead of a range check and two): KIND for a
+ * letter or digit, 0 for anything else (every code unit beyond ASCII included).
+ */
+const GROUP_KIND = new Uint8Array(65536);
+GROUP_KIND.set(KIND);
 
 /** `value` without separator characters (the form a separated copy is compared with). */
 export function stripSeparators(value: string): string {
@@ -52,6 +58,7 @@ function regions(text: string, open = false, minKept = 0): number[] {
   const n = text.length;
   const cls = CLASS;
   const kindOf = KIND;
+  const groupKind = GROUP_KIND;
   let regionStart = -1;
   let groups = 0;
   /** Letters and digits in the groups of the current region. */
@@ -67,16 +74,16 @@ function regions(text: string, open = false, minKept = 0): number[] {
     if (k === 1) {
       // A group is the whole run of letters and digits, read in one tight loop.
       const groupStart = i;
-      let kinds = kindOf[c] as number;
-      let innerCapital = false;
+      // Kinds of the characters after the first: a capital among them is an inner capital.
+      let inner = 0;
       let j = i + 1;
       for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (d >= 128 || cls[d] !== 1) break;
-        const kind = kindOf[d] as number;
-        kinds |= kind;
-        if (kind === 4) innerCapital = true;
+        const kind = groupKind[text.charCodeAt(j)] as number;
+        if (kind === 0) break;
+        inner |= kind;
       }
+      const kinds = (kindOf[c] as number) | inner;
+      const innerCapital = (inner & 4) !== 0;
       i = j;
       const len = i - groupStart;
       if (len > MAX_GROUP) {

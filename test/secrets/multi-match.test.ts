@@ -97,4 +97,44 @@ describe('MultiMatcher.forEachKeyMatch', () => {
     m.forEachKeyMatch('ctkn abc1 zz', key, (id) => (first.push(id), false));
     expect(first).toEqual([0]);
   });
+
+  it('agrees with a naive search of the built key on random inputs, dense and sparse, whatever the table', () => {
+    // Two key tables on one matcher: the composed table it keeps must follow the one it is given.
+    const lower = new Uint16Array(128);
+    for (const c of 'abcd') lower[c.charCodeAt(0)] = c.charCodeAt(0);
+    for (const c of 'ABCD') lower[c.charCodeAt(0)] = c.toLowerCase().charCodeAt(0);
+    const swap = new Uint16Array(100);
+    for (const [from, to] of [
+      ['a', 'b'],
+      ['b', 'a'],
+      ['c', 'c'],
+      ['x', 'd'],
+    ])
+      swap[(from as string).charCodeAt(0)] = (to as string).charCodeAt(0);
+    const keyOf = (t: string, table: Uint16Array) =>
+      [...t]
+        .map((c) => (c.charCodeAt(0) < table.length ? (table[c.charCodeAt(0)] as number) : 0))
+        .filter((k) => k !== 0)
+        .map((k) => String.fromCharCode(k))
+        .join('');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 4 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'C', 'D', 'x', '-', ' ', 'é', '😀'), maxLength: 60 }),
+        (patterns, text) => {
+          for (const m of [new MultiMatcher(patterns), new MultiMatcher(patterns, { maxDenseEntries: 0 })])
+            for (const table of [lower, swap, lower]) {
+              const viaKey: number[] = [];
+              m.forEachKeyMatch(text, table, (id) => void viaKey.push(id));
+              const built = naive(patterns, keyOf(text, table)).map((x) => Number(x.split(':')[0]));
+              expect(viaKey.sort()).toEqual(built.sort());
+            }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
