@@ -80,6 +80,10 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX memory_vectors_embedder ON memory_vectors (embedder);
    CREATE TABLE memory_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // FTS5 keeps a deleted row's terms in its index (a delete only adds a marker): secure-delete removes them at once,
+  // and an optimize rewrites what earlier deletes left behind.
+  `INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);
+   INSERT INTO memory_fts (memory_fts) VALUES ('optimize');`,
 ];
 
 interface Row {

@@ -4,7 +4,7 @@
  * processes, a corrupt file): clear errors, nothing lost.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -77,6 +77,23 @@ describe('L14 held by the database', () => {
     expect((await store.list({})).map((e) => e.id)).toEqual([next.id]);
     expect((await store.forget(next.id)).ok).toBe(true);
     expect((await store.list({})).map((e) => e.id)).toEqual([old.id]);
+  });
+});
+
+describe('forgetting leaves nothing readable', () => {
+  it("a forgotten entry's words are gone from memory.db and its WAL, the full-text index included", async () => {
+    const file = join(dir, 'memory.db');
+    const store = open(file);
+    const word = 'zqxvortelbrand';
+    for (let i = 0; i < 20; i++) await put(store, `note ${i}: keep this ordinary line about the garden`);
+    const secret = await put(store, `The vault phrase is ${word} and the door code is ${word}7.`);
+    await put(store, 'another ordinary line');
+    expect((await store.searchLexical(word, { agentId: 'a', origins: ['owner'], limit: 5 })).length).toBe(1);
+    expect((await store.forget(secret.id)).ok).toBe(true);
+    await store.close();
+    stores = stores.filter((s) => s !== store);
+    for (const f of [file, `${file}-wal`])
+      expect(existsSync(f) ? readFileSync(f).includes(word) : false, f).toBe(false);
   });
 });
 
