@@ -11,22 +11,12 @@
  * wrong "yes" could only leave out what the run did, never apply what was not judged. Anything unexpected says
  * no: the holder then dumps the xattrs as before.
  */
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { nestedPath } from '../../core/index.js';
-import { join } from './upper-scan.js';
+import { join, lstatOrUndefined } from './upper-scan.js';
 
 /** Beyond this many entries the xattr dump (one process) is cheaper than the comparison. */
 const MAX_ENTRIES = 2000;
-
-function lstatOrUndefined(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw cause;
-  }
-}
 
 export interface PlainDirsInput {
   /** The upper layer (directories only). */

@@ -23,7 +23,8 @@ export function join(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
 }
 
-function lstatOrUndefined(p: string): Stats | undefined {
+/** lstat, or undefined when the path (or a parent) is not there. */
+export function lstatOrUndefined(p: string): Stats | undefined {
   try {
     return lstatSync(p);
   } catch (cause) {
