@@ -1111,6 +1111,7 @@ function mcpConnectDeps(
     limits: config.exec.limits,
     workspaceOf: workspaceOf(config, dataDir),
     maxIndexAgeDays: config.supply.maxIndexAgeDays,
+    allowNames: config.supply.allowNames,
     registry: config.supply.registry,
     installTimeoutMs: config.supply.installTimeoutMs,
     ...(config.supply.npmCli !== undefined ? { npmCli: config.supply.npmCli } : {}),

@@ -99,7 +99,7 @@ const suite: Suite = {
               figures.nearMissAllowed,
             ],
             [
-              'popular packages allowed (typosquat check must not fire)',
+              'popular packages allowed (exact names, a sanity check: the false-positive rate is in supply-typosquat)',
               `${popularAllowed}/${popular.length}`,
               figures.popularAllowed,
             ],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadIndex, updateIndex } from '../../src/supply/osv/advisory-index.js';
-import { parsePackageSpec, screenPackage, typosquatOf } from '../../src/supply/osv/screen.js';
+import { parsePackageSpec, screenPackage } from '../../src/supply/osv/screen.js';
 import { inRange } from '../../src/supply/osv/versions.js';
 
 const mal = (id: string, name: string, affected: Record<string, unknown>) => ({
@@ -106,15 +106,6 @@ describe('L25 advisory index', () => {
     writeFileSync(path.join(data, 'supply', 'advisories.json'), '[]');
     const broken = screenPackage(data, spec('express@4.19.2'));
     expect(!broken.ok && broken.error.code).toBe('supply.bad_index');
-  });
-
-  it('names typosquats of popular packages and leaves the packages themselves alone', () => {
-    expect(typosquatOf('npm', 'expresss')).toBe('express');
-    expect(typosquatOf('npm', 'lodahs')).toBe('lodash');
-    expect(typosquatOf('pypi', 'reqeusts')).toBe('requests');
-    expect(typosquatOf('pypi', 'python_dateutil')).toBe('python-dateutil');
-    expect(typosquatOf('npm', 'express')).toBeUndefined();
-    expect(typosquatOf('npm', 'left-pad')).toBeUndefined();
   });
 
   it('matches OSV ranges', () => {

@@ -65,7 +65,8 @@ export interface ZipItem {
   readonly size?: number;
 }
 
-export function zip(items: readonly ZipItem[]): Buffer {
+/** `zip64`: write the zip64 end record and locator, with the classic end record's fields set to "see zip64". */
+export function zip(items: readonly ZipItem[], options: { zip64?: boolean } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -103,6 +104,28 @@ export function zip(items: readonly ZipItem[]): Buffer {
     offset += 30 + name.length + packed.length;
   }
   const cd = Buffer.concat(centrals);
+  if (options.zip64) {
+    const rec = Buffer.alloc(56);
+    rec.writeUInt32LE(0x06064b50, 0);
+    rec.writeBigUInt64LE(44n, 4);
+    rec.writeUInt16LE(45, 12);
+    rec.writeUInt16LE(45, 14);
+    rec.writeBigUInt64LE(BigInt(items.length), 24);
+    rec.writeBigUInt64LE(BigInt(items.length), 32);
+    rec.writeBigUInt64LE(BigInt(cd.length), 40);
+    rec.writeBigUInt64LE(BigInt(offset), 48);
+    const loc = Buffer.alloc(20);
+    loc.writeUInt32LE(0x07064b50, 0);
+    loc.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+    loc.writeUInt32LE(1, 16);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(0xffff, 8);
+    end.writeUInt16LE(0xffff, 10);
+    end.writeUInt32LE(0xffffffff, 12);
+    end.writeUInt32LE(0xffffffff, 16);
+    return Buffer.concat([...locals, cd, rec, loc, end]);
+  }
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(items.length, 8);

@@ -91,6 +91,9 @@ export function register(program: Command, ctx: CliContext): void {
         const { skill, scan } = added.value;
         ctx.stdout(`installed ${skill.name} (verdict ${scan.verdict}${skill.overridden ? ', overridden' : ''})\n`);
         if (scan.findings.length) printFindings(ctx, scan);
+        const deps = added.value.dependencies;
+        if (deps.checked) ctx.stdout(`L25: ${deps.checked} pinned dependencies checked, none listed\n`);
+        for (const w of deps.warnings) ctx.stdout(terminalSafe(`  warning ${w}\n`));
         if (opts.agent !== undefined) {
           const enabled = setSkillAgent(ctx.dataDir, skill.name, opts.agent, true);
           if (!enabled.ok) return fail(ctx, enabled.error);

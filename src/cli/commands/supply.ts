@@ -1,9 +1,10 @@
 /**
- * `bulwark supply update --from DIR|FILE` builds the local L25 advisory index from OSV exports (MAL- records) and
+ * `bulwark supply update --from DIR|FILE|ZIP` builds the local L25 advisory index from OSV exports (MAL- records) and
  * compromised-version lists; `bulwark supply check ECOSYSTEM NAME [VERSION] [--json]` asks it. Exit codes of
  * check: 0 clean, 2 refused (listed, typosquat, stale or missing index), 1 bad input.
  */
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
 import { absoluteFrom } from '../../core/index.js';
 import { updateIndex, DEFAULT_MAX_INDEX_AGE_DAYS, parsePackageSpec, screenPackage } from '../../supply/index.js';
 import type { CliContext } from '../context.js';
@@ -19,9 +20,15 @@ export function register(program: Command, ctx: CliContext): void {
   supply
     .command('update')
     .description('import OSV JSON records (MAL- ones) and compromised-version lists into the local index')
-    .requiredOption('--from <path>', 'a folder of OSV JSON records (searched recursively) or one .json/.csv file')
+    .requiredOption(
+      '--from <path>',
+      'a folder of OSV JSON records (searched recursively), one .json/.csv file, or an OSV export zip (all.zip)',
+    )
     .option('--ecosystem <name>', 'ecosystem of list files that do not name it (default npm)')
-    .addHelpText('after', examples('bulwark supply update --from ./malicious-packages/osv'))
+    .addHelpText(
+      'after',
+      examples('bulwark supply update --from ./malicious-packages/osv', 'bulwark supply update --from ./npm-all.zip'),
+    )
     .action(
       action(ctx, (opts: { from: string; ecosystem?: string }) => {
         const r = updateIndex(ctx.dataDir, absoluteFrom(process.cwd(), opts.from), {
@@ -42,7 +49,10 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<name>', 'the package name')
     .argument('[version]', 'the exact version')
     .option('--json', 'print {"ecosystem","name","version","verdict","reason"}')
-    .option('--max-age-days <n>', `refuse when the index is older (default ${DEFAULT_MAX_INDEX_AGE_DAYS})`)
+    .option(
+      '--max-age-days <n>',
+      `refuse when the index is older (default supply.maxIndexAgeDays, ${DEFAULT_MAX_INDEX_AGE_DAYS})`,
+    )
     .addHelpText(
       'after',
       `\nExit code: 0 allowed, 2 refused, 1 bad input.\n${examples('bulwark supply check npm @modelcontextprotocol/server-memory 2026.8.31', 'bulwark supply check pypi requests 2.32.3 --json')}`,
@@ -62,8 +72,11 @@ export function register(program: Command, ctx: CliContext): void {
           const sep = ecosystem.toLowerCase() === 'pypi' ? '==' : '@';
           const spec = parsePackageSpec(ecosystem, version === undefined ? name : `${name}${sep}${version}`);
           if (!spec.ok && spec.error.code !== 'supply.unpinned') return fail(ctx, spec.error);
+          const config = loadConfig(ctx.dataDir);
+          if (!config.ok) return fail(ctx, config.error);
+          const { allowNames, maxIndexAgeDays } = config.value.supply;
           const verdict = spec.ok
-            ? screenPackage(ctx.dataDir, spec.value, maxAge === undefined ? {} : { maxIndexAgeDays: maxAge })
+            ? screenPackage(ctx.dataDir, spec.value, { allowNames, maxIndexAgeDays: maxAge ?? maxIndexAgeDays })
             : spec;
           const out = {
             ecosystem: ecosystem.toLowerCase(),

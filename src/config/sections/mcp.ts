@@ -105,6 +105,17 @@ export type McpConfig = z.infer<typeof McpConfigSchema>;
 export const SupplyConfigSchema = z.strictObject({
   /** L25: an advisory index older than this refuses new package starts (running servers keep running). */
   maxIndexAgeDays: z.number().min(0).max(365).default(7),
+  /** L25: exact package names the operator vouches for, never refused as typosquats (still checked in the index). */
+  allowNames: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(214)
+        .regex(/^[@A-Za-z0-9~._/-]+$/, 'a package name (letters, digits, @ / . _ ~ -)'),
+    )
+    .max(1000)
+    .default([]),
   /**
    * The npm registry MCP package servers are installed from (https only: the install reaches it through the broker,
    * which lets that session reach this host and no other).

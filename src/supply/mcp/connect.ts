@@ -39,6 +39,8 @@ export interface ConnectDeps {
   readonly limits: ExecLimits;
   readonly workspaceOf: (agentId: string) => string | undefined;
   readonly maxIndexAgeDays: number;
+  /** supply.allowNames: exact names never refused as typosquats. */
+  readonly allowNames?: readonly string[];
   /** Where package servers without packageDir are installed from (supply.registry; default the npm registry). */
   readonly registry?: string;
   /** How long one package install may take (supply.installTimeoutMs). */
@@ -99,7 +101,10 @@ async function packageTree(
 ): Promise<Result<string, BulwarkError>> {
   if (server.packageDir !== undefined) return ok(server.packageDir);
   // A refused name (listed, typosquat, unpinned) or a missing/stale index is never even downloaded.
-  const spec = screenPackageSpec(deps.dataDir, rawSpec, { maxIndexAgeDays: deps.maxIndexAgeDays });
+  const spec = screenPackageSpec(deps.dataDir, rawSpec, {
+    maxIndexAgeDays: deps.maxIndexAgeDays,
+    ...(deps.allowNames ? { allowNames: deps.allowNames } : {}),
+  });
   if (!spec.ok) return spec;
   const session = deps.brokerSession;
   return ensureInstalled(spec.value.spec, {
@@ -134,6 +139,7 @@ async function stdioTransport(
     if (!tree.ok) return tree;
     const screened = screenPackageTree(deps.dataDir, server.package, tree.value, {
       maxIndexAgeDays: deps.maxIndexAgeDays,
+      ...(deps.allowNames ? { allowNames: deps.allowNames } : {}),
     });
     if (!screened.ok) return screened;
     argv = [process.execPath, screened.value.bin, ...server.args];

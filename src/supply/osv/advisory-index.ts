@@ -1,11 +1,11 @@
 /**
- * L25's local advisory index, built offline from OSV exports (`bulwark supply update --from DIR|FILE`): OSV JSON
+ * L25's local advisory index, built offline from OSV exports (`bulwark supply update --from DIR|FILE|ZIP`): OSV JSON
  * records whose id starts with `MAL-` (malicious packages), plus lists of compromised versions (a CSV
  * `Package,Compromised Versions` or a JSON map name → {versions}). Stored as `<dataDir>/supply/advisories.json`
  * with each source and the build date. Lookups fail closed: no index, a stale index or a spec that does not parse
  * is a refusal that says how to fix it.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import {
   writeFileAtomic,
   bulwarkError,
@@ -16,6 +16,7 @@ import {
   type Result,
   childPath,
 } from '../../core/index.js';
+import { walkZip } from '../skills/archive/zip.js';
 import { inRange, type RangeEvent } from './versions.js';
 
 export interface AdvisoryEntry {
@@ -34,6 +35,14 @@ export interface AdvisoryIndex {
 }
 
 const MAX_FILES = 2_000_000;
+/** Caps for an OSV export zip: large (npm's all.zip holds hundreds of thousands of records), each record small. */
+export const OSV_ZIP_LIMITS = {
+  maxZipBytes: 1024 * 1024 * 1024,
+  maxEntries: MAX_FILES,
+  maxRecordBytes: 4 * 1024 * 1024,
+  maxTotalBytes: 16 * 1024 * 1024 * 1024,
+  maxRatio: 100,
+};
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 const fail = (code: string, message: string, status = 400): Result<never, BulwarkError> =>
@@ -155,7 +164,16 @@ function importFile(
 ): Result<number, BulwarkError> {
   const size = lstatSync(file).size;
   if (size > MAX_FILE_BYTES) return fail('too_large', `${file} is larger than ${MAX_FILE_BYTES} bytes`);
-  const text = readFileSync(file, 'utf8');
+  return importText(entries, file, readFileSync(file, 'utf8'), ecosystem);
+}
+
+/** One file's text (`file` names it in errors; `.csv` means a compromised-versions list, anything else JSON). */
+function importText(
+  entries: Record<string, AdvisoryEntry>,
+  file: string,
+  text: string,
+  ecosystem: string,
+): Result<number, BulwarkError> {
   const base = file.split('/').pop() ?? file;
   if (file.endsWith('.csv')) {
     if (!/^Package,/i.test(text))
@@ -168,7 +186,8 @@ function importFile(
   } catch (cause) {
     return fail('format', `${file} is not JSON (${describeCause(cause)}): give OSV JSON records or a folder of them`);
   }
-  if (data && typeof data === 'object' && !Array.isArray(data) && 'affected' in data)
+  // An OSV record without `affected` (withdrawn, or another ecosystem's shape) is a record, never a name map.
+  if (data && typeof data === 'object' && !Array.isArray(data) && ('affected' in data || 'id' in data))
     return ok(importOsvRecord(entries, data as OsvRecord));
   if (Array.isArray(data)) return ok(data.reduce<number>((n, r) => n + importOsvRecord(entries, r as OsvRecord), 0));
   if (data && typeof data === 'object')
@@ -188,9 +207,8 @@ export function updateIndex(
   from: string,
   options: UpdateOptions = {},
 ): Result<AdvisoryIndex, BulwarkError> {
-  if (from.endsWith('.zip'))
-    return fail('zip', `${from}: zip archives are not read here; unpack it (unzip ${from} -d osv) and give the folder`);
-  if (!existsSync(from)) return fail('source', `${from} does not exist: give a folder of OSV JSON records or one file`);
+  if (!existsSync(from))
+    return fail('source', `${from} does not exist: give a folder of OSV JSON records, one file, or an OSV all.zip`);
   const previous = existsSync(indexFile(dataDir)) ? loadIndex(dataDir) : ok(undefined);
   if (!previous.ok) return previous;
   const entries: Record<string, AdvisoryEntry> = structuredClone(previous.value?.entries ?? {});
@@ -215,8 +233,9 @@ export function updateIndex(
     return ok(undefined);
   };
   try {
-    const r = walk(from);
+    const r = isZip(from) ? importZip(entries, from, ecosystem) : walk(from);
     if (!r.ok) return r;
+    if (typeof r.value === 'number') records += r.value;
   } catch (cause) {
     return fail('source', `cannot read ${from}: ${describeCause(cause)}`);
   }
@@ -235,6 +254,66 @@ export function updateIndex(
   mkdirSync(childPath(dataDir, 'supply'), { recursive: true, mode: 0o700 });
   writeFileAtomic(indexFile(dataDir), JSON.stringify(index) + '\n');
   return ok(index);
+}
+
+/** A zip is told by its first bytes, not its name. */
+function isZip(path: string): boolean {
+  if (!lstatSync(path).isFile()) return false;
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An OSV export zip (`all.zip`: one JSON record per entry) read with the skill archive's zip reader, entry by entry:
+ * each record is parsed and dropped before the next is inflated. A hostile or damaged archive (a path that climbs
+ * out, a link, an encrypted entry, a CRC or size that lies, a bomb past the caps) refuses the whole import.
+ */
+function importZip(
+  entries: Record<string, AdvisoryEntry>,
+  file: string,
+  ecosystem: string,
+): Result<number, BulwarkError> {
+  const size = lstatSync(file).size;
+  if (size > OSV_ZIP_LIMITS.maxZipBytes)
+    return fail('too_large', `${file} is ${size} bytes, over ${OSV_ZIP_LIMITS.maxZipBytes}: split the export`);
+  let records = 0;
+  let count = 0;
+  let total = 0;
+  const walked = walkZip(readFileSync(file), {
+    zip64: true,
+    entry: (p) =>
+      ++count > OSV_ZIP_LIMITS.maxEntries
+        ? fail('too_many', `${file} has more than ${OSV_ZIP_LIMITS.maxEntries} entries (at ${p})`)
+        : ok(undefined),
+    bytes: (p, n) => {
+      if (n > OSV_ZIP_LIMITS.maxRecordBytes)
+        return fail(
+          'too_large',
+          `${file}: ${p} unpacks to ${n} bytes, over ${OSV_ZIP_LIMITS.maxRecordBytes} per record`,
+        );
+      total += n;
+      if (total > OSV_ZIP_LIMITS.maxTotalBytes || (total > 1024 * 1024 && total > size * OSV_ZIP_LIMITS.maxRatio))
+        return fail('too_large', `${file} unpacks to more than its caps (or is a compression bomb): refused`);
+      return ok(undefined);
+    },
+    file: (p, bytes) => {
+      if (!/\.(?:json|csv)$/.test(p)) return ok(undefined);
+      const n = importText(entries, `${file}:${p}`, Buffer.from(bytes).toString('utf8'), ecosystem);
+      if (!n.ok) return n;
+      records += n.value;
+      return ok(undefined);
+    },
+  });
+  if (!walked.ok)
+    return walked.error.code.startsWith('supply.')
+      ? walked
+      : fail('zip', `${file}: ${walked.error.message}; nothing imported, the index is unchanged`);
+  return ok(records);
 }
 
 export type Lookup =

@@ -72,6 +72,11 @@ export const POPULAR_PACKAGES: Readonly<Record<string, readonly string[]>> = {
     'cheerio',
     'marked',
     'sharp',
+    '@babel/core',
+    '@types/node',
+    '@angular/core',
+    '@modelcontextprotocol/sdk',
+    '@anthropic-ai/sdk',
   ],
   pypi: [
     'requests',

@@ -1,12 +1,12 @@
 /**
  * L25 gate for starting a package (an MCP server, a skill dependency): the spec must be pinned (`name@1.2.3` for
  * npm, `name==1.2.3` for PyPI), an advisory index must exist and be fresh (`supply.maxIndexAgeDays`, default 7),
- * the package may not be listed as malicious or compromised at that version, and its name may not be one edit
- * away from a popular package it is not. Any doubt refuses (fail closed), naming the fix.
+ * the package may not be listed as malicious or compromised at that version, and its name may not be a typosquat
+ * shape of a popular package (typosquat.ts) unless the operator allows that exact name (`supply.allowNames`). Any doubt refuses (fail closed), naming the fix.
  */
 import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import { loadIndex, lookup, type AdvisoryIndex } from './advisory-index.js';
-import { POPULAR_PACKAGES } from './popular-packages.js';
+import { typosquatOf } from './typosquat.js';
 import { parseVersion } from './versions.js';
 
 export const DEFAULT_MAX_INDEX_AGE_DAYS = 7;
@@ -58,36 +58,13 @@ export function parsePackageSpec(ecosystem: string, spec: string): Result<Packag
   return refuse('ecosystem', `ecosystem "${ecosystem}" is not supported: use npm or pypi`, 400);
 }
 
-/** Damerau-free edit distance ≤ 1 (one insertion, deletion or substitution), or two adjacent letters swapped. */
-function oneEditApart(a: string, b: string): boolean {
-  if (a === b || Math.abs(a.length - b.length) > 1) return false;
-  if (a.length === b.length) {
-    const diff: number[] = [];
-    for (let i = 0; i < a.length && diff.length <= 2; i++) if (a[i] !== b[i]) diff.push(i);
-    if (diff.length === 1) return true;
-    const [i, j] = diff;
-    return diff.length === 2 && i !== undefined && j === i + 1 && a[i] === b[j] && a[j] === b[i];
-  }
-  const [s, l] = a.length < b.length ? [a, b] : [b, a];
-  let i = 0;
-  while (i < s.length && s[i] === l[i]) i++;
-  return s.slice(i) === l.slice(i + 1);
-}
-
-/** The popular package `name` imitates, if any (a near-miss spelling or separator trick, not the name itself). */
-export function typosquatOf(ecosystem: string, name: string): string | undefined {
-  const list = POPULAR_PACKAGES[ecosystem.toLowerCase()] ?? [];
-  const n = name.toLowerCase();
-  if (list.includes(n)) return undefined;
-  const squash = (s: string) => s.replace(/[-_.]/g, '');
-  return list.find((p) => p.length >= 4 && (oneEditApart(n, p) || (squash(n) === squash(p) && n !== p)));
-}
-
 export interface ScreenOptions {
   readonly maxIndexAgeDays?: number;
   readonly now?: Date;
   /** Check the name against popular names (default true; off for dependencies, which their authors chose). */
   readonly typosquat?: boolean;
+  /** Exact names the operator vouches for (`supply.allowNames`): never refused as typosquats (still screened). */
+  readonly allowNames?: readonly string[];
 }
 
 export function indexAgeDays(index: AdvisoryIndex, now: Date): number {
@@ -125,11 +102,11 @@ export function screenAgainst(
       'malicious',
       `${spec.name}@${spec.version} (${spec.ecosystem}) is listed as malicious or compromised (${hit.ids.slice(0, 3).join(', ')})${hit.uncertain ? ': its version could not be compared with the listed ranges, so it is refused' : ''}: do not install it`,
     );
-  const squat = options.typosquat === false ? undefined : typosquatOf(spec.ecosystem, spec.name);
+  const squat = options.typosquat === false ? undefined : typosquatOf(spec.ecosystem, spec.name, options.allowNames);
   if (squat !== undefined)
     return refuse(
       'typosquat',
-      `${spec.name} (${spec.ecosystem}) is one edit away from the popular package "${squat}": check the spelling; refused`,
+      `${spec.name} (${spec.ecosystem}) looks like a typosquat of the popular package "${squat.popular}" (${squat.shape}): check the spelling; if ${spec.name} is the package you mean, add "${spec.name}" to supply.allowNames in the config`,
     );
   return ok(undefined);
 }

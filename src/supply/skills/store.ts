@@ -2,7 +2,8 @@
  * Installed skills: `<dataDir>/skills/<name>/` (outside every workspace), files read-only (0444, folders 0555) so an
  * agent that can write its workspace cannot edit a script that runs later, and `<dataDir>/skills/index.json` with
  * what was installed, the scan verdict, the content hash and the agents it is enabled for. A skill is scanned (L24)
- * on install; `block` is refused unless the operator overrides by the skill's name.
+ * on install; `block` is refused unless the operator overrides by the skill's name. Its own pinned dependencies
+ * are screened by L25 (dependencies.ts): a listed one refuses the install whatever the override.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -25,6 +26,7 @@ import {
   type Result,
   childPath,
 } from '../../core/index.js';
+import { screenSkillDependencies, type ScreenedDependencies } from './dependencies.js';
 import { parseSkillManifest, SKILL_NAME } from './manifest.js';
 import { readSkillTree } from './scan/files.js';
 import { scanTree } from './scan/folder.js';
@@ -101,6 +103,8 @@ export interface AddOptions {
 export interface Added {
   readonly skill: InstalledSkill;
   readonly scan: SkillScan;
+  /** L25 on the skill's own pinned dependencies (package.json, package-lock.json, requirements.txt). */
+  readonly dependencies: ScreenedDependencies;
 }
 
 function blockedMessage(name: string, scan: SkillScan, source: string): string {
@@ -142,6 +146,8 @@ export function addSkill(dataDir: string, folder: string, options: AddOptions = 
         : `--override names "${options.override}" but the skill is "${name}": give the skill's own name`,
       403,
     );
+  const dependencies = screenSkillDependencies(dataDir, tree.value.files);
+  if (!dependencies.ok) return dependencies;
   const index = readIndex(dataDir);
   if (!index.ok) return index;
   if (index.value.skills[name])
@@ -168,7 +174,7 @@ export function addSkill(dataDir: string, folder: string, options: AddOptions = 
     allowedTools: manifest.value.allowedTools,
   };
   writeIndex(dataDir, { version: 1, skills: { ...index.value.skills, [name]: skill } });
-  return ok({ skill, scan });
+  return ok({ skill, scan, dependencies: dependencies.value });
 }
 
 /** Writes the files, then makes every file 0444 and every folder 0555 (deepest first). */

@@ -43,18 +43,65 @@ function findEnd(zip: Buffer): number {
   return -1;
 }
 
+/** What a zip walk asks of its caller, entry by entry; the first error stops the walk and refuses the archive. */
+export interface ZipVisitor {
+  /** Counts an entry (its checked path) before anything about it is trusted. */
+  entry(path: string): Result<void, BulwarkError>;
+  /** A file's declared size, before it is inflated (it must then inflate to exactly that). */
+  bytes(path: string, size: number): Result<void, BulwarkError>;
+  /** A verified file; `bytes` is not kept by the walk, so a visitor that drops it keeps memory flat. */
+  file(path: string, bytes: Uint8Array): Result<void, BulwarkError>;
+  dir?(path: string): void;
+  /** Read the zip64 end record (more than 65535 entries; OSV exports). Entries must still be under 4 GB. */
+  readonly zip64?: boolean;
+}
+
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_END = 0x06064b50;
+
+/** Entry count and central directory of a zip64 archive, from the locator just before the end record. */
+function zip64End(zip: Buffer, end: number): { count: number; cdSize: number; cdAt: number } | undefined {
+  const loc = end - 20;
+  if (loc < 0 || zip.readUInt32LE(loc) !== ZIP64_LOCATOR) return undefined;
+  const at = Number(zip.readBigUInt64LE(loc + 8));
+  if (!(at >= 0 && at + 56 <= loc) || zip.readUInt32LE(at) !== ZIP64_END) return undefined;
+  return {
+    count: Number(zip.readBigUInt64LE(at + 32)),
+    cdSize: Number(zip.readBigUInt64LE(at + 40)),
+    cdAt: Number(zip.readBigUInt64LE(at + 48)),
+  };
+}
+
 export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry[], BulwarkError> {
+  const entries: ArchiveEntry[] = [];
+  const walked = walkZip(zip, {
+    entry: (p) => budget.entry(p),
+    bytes: (p, n) => budget.bytes(p, n),
+    file: (p, bytes) => {
+      entries.push({ path: p, kind: 'file', bytes });
+      return ok(undefined);
+    },
+    dir: (p) => entries.push({ path: p, kind: 'dir', bytes: new Uint8Array() }),
+  });
+  return walked.ok ? ok(entries) : walked;
+}
+
+/** Every entry of `zip` in central-directory order, checked (paths, kinds, sizes, CRC) before `visit` sees it. */
+export function walkZip(zip: Buffer, visit: ZipVisitor): Result<void, BulwarkError> {
   const end = findEnd(zip);
   if (end < 0) return archiveError('corrupt', 'no end of central directory: not a zip file, or truncated');
-  const count = zip.readUInt16LE(end + 10);
-  const cdSize = zip.readUInt32LE(end + 12);
-  const cdAt = zip.readUInt32LE(end + 16);
-  if (count === 0xffff || cdAt === 0xffffffff || cdSize === 0xffffffff)
-    return archiveError('zip64', 'zip64 archives are not read (a skill is far below 4 GB): pack it as a plain zip');
+  let count = zip.readUInt16LE(end + 10);
+  let cdSize = zip.readUInt32LE(end + 12);
+  let cdAt = zip.readUInt32LE(end + 16);
+  if (count === 0xffff || cdAt === 0xffffffff || cdSize === 0xffffffff) {
+    const z64 = visit.zip64 ? zip64End(zip, end) : undefined;
+    if (!z64)
+      return archiveError('zip64', 'zip64 archives are not read (a skill is far below 4 GB): pack it as a plain zip');
+    ({ count, cdSize, cdAt } = z64);
+  }
   if (zip.readUInt16LE(end + 4) !== 0 || zip.readUInt16LE(end + 6) !== 0)
     return archiveError('multi_disk', 'multi-part zip archives are not read: pack the skill as one file');
   if (cdAt + cdSize > end) return archiveError('corrupt', 'the central directory lies outside the file');
-  const entries: ArchiveEntry[] = [];
   let at = cdAt;
   for (let i = 0; i < count; i++) {
     if (at + 46 > end || zip.readUInt32LE(at) !== CENTRAL)
@@ -73,7 +120,7 @@ export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry
     at = next;
     const path = entryPath(rawName);
     if (!path.ok) return path;
-    const counted = budget.entry(path.value);
+    const counted = visit.entry(path.value);
     if (!counted.ok) return counted;
     // Unix-made entries carry the file type in the high 16 bits (3 = Unix in "version made by").
     const unixKind = madeBy === 3 ? UNIX_KINDS[(external >>> 16) & S_IFMT] : undefined;
@@ -82,16 +129,18 @@ export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry
       return archiveError('encrypted', `${rawName} is encrypted: a skill that hides its content is not installed`);
     const isDir = rawName.endsWith('/');
     if (isDir) {
-      if (path.value) entries.push({ path: path.value, kind: 'dir', bytes: new Uint8Array() });
+      if (path.value) visit.dir?.(path.value);
       continue;
     }
     if (!path.value) return archiveError('path', 'a file entry has an empty name');
+    if (packed === 0xffffffff || size === 0xffffffff || localAt === 0xffffffff)
+      return archiveError('zip64', `${path.value} is a zip64 entry (4 GB or more, or past 4 GB in the file): not read`);
     if (method !== 0 && method !== 8)
       return archiveError(
         'method',
         `${path.value} uses compression method ${method}: only stored and deflate are read`,
       );
-    const fits = budget.bytes(path.value, size);
+    const fits = visit.bytes(path.value, size);
     if (!fits.ok) return fits;
     if (localAt + 30 > cdAt || zip.readUInt32LE(localAt) !== LOCAL)
       return archiveError('corrupt', `the local header of ${path.value} is damaged`);
@@ -110,7 +159,8 @@ export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry
     if (bytes.length !== size)
       return archiveError('corrupt', `${path.value} unpacks to ${bytes.length} bytes but declares ${size}`);
     if (crc32(bytes) !== crc) return archiveError('corrupt', `${path.value} fails its CRC-32 check: damaged`);
-    entries.push({ path: path.value, kind: 'file', bytes: new Uint8Array(bytes) });
+    const seen = visit.file(path.value, new Uint8Array(bytes));
+    if (!seen.ok) return seen;
   }
-  return ok(entries);
+  return ok(undefined);
 }
