@@ -1,8 +1,10 @@
 /**
  * L13 approval gates: a queue of pending approvals, each bound to the hash of the exact effect.
- * - identical concurrent requests (same effect hash) join one pending entry;
+ * - identical concurrent requests (same effect hash, same caller) join one pending entry;
  * - a request times out after its timeout: timeout = deny;
- * - approval cache 30 s and denial cache 60 s, keyed by effect hash, each invalidating the other;
+ * - approval cache 30 s and denial cache 60 s, keyed by caller and effect hash, each invalidating the other;
+ * - only the owner's turns run under a grant or a cached approval: a stranger's (webhook, non-owner channel user,
+ *   token or certificate) is asked every time, and never joins a request someone else's turn made;
  * - decisions arrive only as HMAC-signed tokens (operator channels); shutdown denies everything pending;
  * - a waiter whose turn is cancelled (AbortSignal) is dropped; the entry goes when no waiter is left;
  * - every request and every decision is recorded in the ApprovalStore (the view redacted first), in order; a
@@ -39,6 +41,12 @@ declare module '../core/events.js' {
     'approval:resolved': SecurityEvent;
     'approval:abandoned': SecurityEvent;
   }
+}
+
+/** The audit context of the turn that asks, and whether its caller is the owner (`Caller.owner`). */
+export interface ApprovalContext extends EventContext {
+  /** Only `true` lets a grant or a cached approval answer; anything else is a stranger, asked every time. */
+  readonly owner: boolean;
 }
 
 /** What the operator reviews: the full effect, never a summary chosen by the model. */
@@ -142,6 +150,8 @@ export interface ApprovalQueueOptions {
 
 interface Entry {
   id: string;
+  /** Caller and effect hash: what joins and caches key on. */
+  key: string;
   effectHash: string;
   view: EffectView;
   ctx: EventContext;
@@ -158,6 +168,11 @@ interface Entry {
 const CANCELLED = 'the turn was cancelled before a decision';
 /** Cache entries kept at most; expired ones go first, then the oldest (a dropped entry only means asking again). */
 const MAX_CACHE = 10_000;
+
+/** Joins and caches are per caller: an operator's decision for one caller's turn never answers another's. */
+function scopedKey(ctx: EventContext, effectHash: string): string {
+  return `${ctx.sender ?? '(unknown)'}\n${effectHash}`;
+}
 
 function pruneCache(m: Map<string, { until: number }>, now: number): void {
   if (m.size <= MAX_CACHE) return;
@@ -180,7 +195,7 @@ export class ApprovalQueue {
   private readonly denialCacheMs: number;
   private readonly defaultTimeoutMs: number;
   private readonly maxPending: number;
-  private readonly pendingByHash = new Map<string, Entry>();
+  private readonly pendingByKey = new Map<string, Entry>();
   private readonly pendingById = new Map<string, Entry>();
   private readonly approved = new Map<string, { until: number; token: string; requestId: string }>();
   private readonly denied = new Map<string, { until: number; requestId: string }>();
@@ -213,15 +228,18 @@ export class ApprovalQueue {
   request(
     effectHash: string,
     view: EffectView,
-    ctx: EventContext,
+    asker: ApprovalContext,
     timeoutMs = this.defaultTimeoutMs,
     signal?: AbortSignal,
   ): Promise<ApprovalOutcome> {
     const now = this.clock();
+    const { owner: ownerFlag, ...ctx } = asker;
+    const owner = ownerFlag === true;
+    const key = scopedKey(ctx, effectHash);
     if (signal?.aborted) return Promise.resolve({ decision: 'deny', source: 'cancelled', reason: CANCELLED });
     if (this.closed)
       return Promise.resolve({ decision: 'deny', source: 'shutdown', reason: 'the daemon is shutting down' });
-    const denial = this.denied.get(effectHash);
+    const denial = this.denied.get(key);
     if (denial && denial.until > now) {
       return Promise.resolve({
         decision: 'deny',
@@ -230,8 +248,8 @@ export class ApprovalQueue {
         reason: 'this exact action was denied less than a minute ago',
       });
     }
-    if (denial) this.denied.delete(effectHash);
-    const covered = this.grants?.covering(view, now);
+    if (denial) this.denied.delete(key);
+    const covered = owner ? this.grants?.covering(view, now, { owner }) : undefined;
     if (covered) {
       this.grants?.used(covered);
       const grantIds = covered.map((g) => g.id);
@@ -256,7 +274,7 @@ export class ApprovalQueue {
         by: covered[0]?.by as string,
       });
     }
-    const approval = this.approved.get(effectHash);
+    const approval = owner ? this.approved.get(key) : undefined;
     if (approval && approval.until > now) {
       return Promise.resolve({
         decision: 'approve',
@@ -265,8 +283,8 @@ export class ApprovalQueue {
         token: approval.token,
       });
     }
-    if (approval) this.approved.delete(effectHash);
-    const joined = this.pendingByHash.get(effectHash);
+    if (approval) this.approved.delete(key);
+    const joined = this.pendingByKey.get(key);
     if (joined) {
       joined.waiters += 1;
       return this.wait(joined, signal);
@@ -285,6 +303,7 @@ export class ApprovalQueue {
     });
     const entry: Entry = {
       id,
+      key,
       effectHash,
       view,
       ctx,
@@ -306,7 +325,7 @@ export class ApprovalQueue {
       ),
     };
     entry.timer.unref?.();
-    this.pendingByHash.set(effectHash, entry);
+    this.pendingByKey.set(key, entry);
     this.pendingById.set(id, entry);
     this.journal(() =>
       this.store.recordRequest({
@@ -591,17 +610,18 @@ export class ApprovalQueue {
   private finish(e: Entry, outcome: ApprovalOutcome): ResolvedApproval {
     clearTimeout(e.timer);
     this.pendingById.delete(e.id);
-    if (this.pendingByHash.get(e.effectHash) === e) this.pendingByHash.delete(e.effectHash);
+    if (this.pendingByKey.get(e.key) === e) this.pendingByKey.delete(e.key);
     const now = this.clock();
     if (outcome.decision === 'approve' && outcome.token) {
-      this.approved.delete(e.effectHash);
-      this.approved.set(e.effectHash, { until: now + this.approvalCacheMs, token: outcome.token, requestId: e.id });
-      this.denied.delete(e.effectHash);
+      // Kept for the same caller; a stranger's turn never reads it (request() skips the cache for non-owners).
+      this.approved.delete(e.key);
+      this.approved.set(e.key, { until: now + this.approvalCacheMs, token: outcome.token, requestId: e.id });
+      this.denied.delete(e.key);
       pruneCache(this.approved, now);
     } else if (outcome.source !== 'shutdown' && outcome.source !== 'cancelled') {
-      this.denied.delete(e.effectHash);
-      this.denied.set(e.effectHash, { until: now + this.denialCacheMs, requestId: e.id });
-      this.approved.delete(e.effectHash);
+      this.denied.delete(e.key);
+      this.denied.set(e.key, { until: now + this.denialCacheMs, requestId: e.id });
+      this.approved.delete(e.key);
       pruneCache(this.denied, now);
     }
     const status: ResolvedApproval['status'] =

@@ -60,9 +60,17 @@ export interface Grant extends GrantRequest {
   readonly uses: number;
 }
 
-/** What the approval queue asks: a live grant (or set of grants) that covers this whole effect. */
+/**
+ * Whose turn asks: only the owner's (`Caller.owner`) turns may run under a grant. Strangers — webhooks, channel users
+ * and tokens or certificates not mapped to the owner, internal components — are asked every time.
+ */
+export interface GrantAsker {
+  readonly owner: boolean;
+}
+
+/** What the approval queue asks: a live grant (or set of grants) that covers this whole effect for this caller. */
 export interface GrantCheck {
-  covering(view: EffectView, now: number): readonly Grant[] | undefined;
+  covering(view: EffectView, now: number, asker: GrantAsker): readonly Grant[] | undefined;
   used(grants: readonly Grant[]): void;
 }
 
@@ -296,7 +304,10 @@ export class ScopedGrants implements GrantCheck {
     return [...this.grants.values()];
   }
 
-  covering(view: EffectView, now: number): readonly Grant[] | undefined {
+  covering(view: EffectView, now: number, asker: GrantAsker): readonly Grant[] | undefined {
+    // A grant is the operator's trust in their own agent's work, never in content a stranger sent (issue 17: nothing
+    // a webhook starts is auto-approved). Strictly `true`: a caller that cannot say it is the owner is not.
+    if (asker.owner !== true) return undefined;
     const live = [...this.grants.values()].filter(
       (g) =>
         g.expiresAt > now &&

@@ -3,7 +3,13 @@ export { classifyAction, type Classification } from './action-classifier.js';
 export { buildEffect, buildView, lineDiff } from './approval-effect.js';
 export { APPROVAL_STATUSES, MAX_APPROVAL_PAGE, type ApprovalStore } from './approval-store.js';
 export type { Decision } from './approval-tokens.js';
-export { ApprovalQueue, type ApprovalSnapshot, type EffectView, type PendingApproval } from './approvals.js';
+export {
+  ApprovalQueue,
+  type ApprovalContext,
+  type ApprovalSnapshot,
+  type EffectView,
+  type PendingApproval,
+} from './approvals.js';
 export { canonicalJson, effectHash, type Effect, type NetworkGrant } from './effect-hash.js';
 export type { GrantStore } from './grant-store.js';
 export { MAX_GRANT_MINUTES, ScopedGrants, type Grant, type GrantScope } from './grants.js';

@@ -116,6 +116,7 @@ describe('a 10-minute grant for git and the git host, pushing through the broker
       '{ profile: coding }\n    approvals: { require: [exec, network, destructive, credential, config], timeoutMs: 60000 }\n    secrets: [GIT_PUSH_TOKEN]',
       {
         vault: { GIT_PUSH_TOKEN: PUSH_TOKEN },
+        owner: true,
         extraYaml: `broker:
   enabled: true
   bindings: [{ host: "${hostPort}", secret: GIT_PUSH_TOKEN, preset: basic, username: x-access-token }]

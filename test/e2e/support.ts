@@ -46,6 +46,8 @@ export interface E2EOptions {
   readonly vault?: Readonly<Record<string, string>>;
   /** Runs on the data dir after config.yaml is written, before the daemon starts (e.g. approving MCP tools). */
   readonly beforeStart?: (dataDir: string) => Promise<void>;
+  /** The chat token is the owner's (as the first token of `bulwark init`): only the owner's turns run under grants. */
+  readonly owner?: boolean;
 }
 
 export function configYaml(
@@ -109,7 +111,7 @@ export async function startE2E(
   const daemon = await startDaemon({ dataDir: dir, port: 0 });
   const admin = openTokenAdmin(dir);
   if (!admin.ok) throw new Error(admin.error.message);
-  const created = admin.value.create('e2e', ['chat']);
+  const created = admin.value.create('e2e', ['chat'], options.owner ? { owner: true } : {});
   const operator = admin.value.create('operator', ['admin']);
   admin.value.close();
   if (!created.ok) throw new Error(created.error.message);

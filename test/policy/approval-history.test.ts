@@ -37,7 +37,7 @@ const view: EffectView = {
   args: `{"command":"rm -rf build","env":{"TOKEN":"${SECRET}"}}`,
   argv: [['rm', '-rf', 'build']],
 };
-const ctx = { agentId: 'coder', sessionId: 'ses_1', traceId: 't' };
+const ctx = { agentId: 'coder', sessionId: 'ses_1', traceId: 't', owner: true };
 const redact = (text: string): string => text.replaceAll(SECRET, '[REDACTED]');
 
 function tempFile(): string {

@@ -40,7 +40,7 @@ const view: EffectView = {
   argv: [['rm', '-rf', '~']],
   envNames: ['API_TOKEN'],
 };
-const ctx = { agentId: 'coder', sessionId: 'sess_1', traceId: 't' };
+const ctx = { agentId: 'coder', sessionId: 'sess_1', traceId: 't', owner: true };
 
 async function startGateway() {
   const dir = mkdtempSync(path.join(tmpdir(), 'bw-apr-'));

@@ -29,7 +29,7 @@ const view: EffectView = {
   network: { mode: 'none', grants: [] },
   args: '{"command":"rm -rf x"}',
 };
-const ctx = { agentId: 'a', sessionId: 's', traceId: 't' };
+const ctx = { agentId: 'a', sessionId: 's', traceId: 't', owner: true };
 
 const base: Effect = {
   tool: 'exec',

@@ -198,7 +198,7 @@ describe('L13 queue: cancelled waiters', () => {
     network: { mode: 'none', grants: [] },
     args: '{}',
   };
-  const ctx = { agentId: 'a', sessionId: 's', traceId: 't' };
+  const ctx = { agentId: 'a', sessionId: 's', traceId: 't', owner: true };
 
   it('drops one joined waiter; the other still gets the operator decision', async () => {
     const queue = new ApprovalQueue({ bus: new EventBus(), ...queueStore() });

@@ -69,6 +69,8 @@ describe('persisted grants', () => {
         reply.toolCall('write', { path: 'keep.txt', content: '' }),
         reply.text('second'),
       ]),
+      undefined,
+      { owner: true },
     );
     const e = e2e;
     mkdirSync(e.workspace, { recursive: true });

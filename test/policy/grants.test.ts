@@ -63,9 +63,17 @@ function effectOf(
 }
 
 /** Settles at once when a grant (or cache) answers; otherwise the request is pending: `held`. */
-async function ask(queue: ApprovalQueue, e: { hash: string; view: EffectView }): Promise<ApprovalOutcome | 'held'> {
+/** The operator's own turn, and a webhook's (a stranger: issue 17, nothing it starts is auto-approved). */
+const OWNER = { sender: 'token:tok_owner', owner: true };
+const HOOK = { sender: 'hook:gen', owner: false };
+
+async function ask(
+  queue: ApprovalQueue,
+  e: { hash: string; view: EffectView },
+  caller: { sender: string; owner: boolean } = OWNER,
+): Promise<ApprovalOutcome | 'held'> {
   const before = queue.list().length;
-  const p = queue.request(e.hash, e.view, { agentId: e.view.agentId, sessionId: e.view.sessionId }, 60_000);
+  const p = queue.request(e.hash, e.view, { agentId: e.view.agentId, sessionId: e.view.sessionId, ...caller }, 60_000);
   if (queue.list().length > before) {
     const pending = queue.list().find((x) => x.effectHash === e.hash);
     if (pending) queue.decide(pending.id, 'deny', 'test');
@@ -78,6 +86,52 @@ async function ask(queue: ApprovalQueue, e: { hash: string; view: EffectView }):
 const cmd = (command: string) => ({ command });
 
 describe('L13 scoped grants', () => {
+  it('a grant covers only the owner: the same effect in a webhook turn is held, and the grant is not used', async () => {
+    const { grants, queue, events } = setup();
+    const g = grants.create(
+      { agentId: 'coder', scope: { executable: 'git', hosts: ['github.com'] }, minutes: 10 },
+      'token:op',
+    );
+    expect(g.ok).toBe(true);
+    const e = effectOf('exec', cmd('git commit -m fix'));
+    const at = 1_800_000_000_001;
+    expect(grants.covering(e.view, at, { owner: true })?.map((x) => x.id)).toEqual([g.ok && g.value.id]);
+    expect(grants.covering(e.view, at, { owner: false })).toBeUndefined();
+    expect(await ask(queue, e, HOOK)).toBe('held');
+    expect(await ask(queue, effectOf('exec', cmd('git push origin main')), HOOK)).toBe('held');
+    expect(grants.list()[0]?.uses).toBe(0);
+    expect(events.some((x) => x.type === 'approval:resolved' && x.payload.source === 'grant')).toBe(false);
+    const asked = events.filter((x) => x.type === 'approval:requested').map((x) => x.payload.sender);
+    expect(asked).toEqual(['hook:gen', 'hook:gen']);
+    // The owner's identical call in the same minute is covered.
+    expect(await ask(queue, effectOf('exec', cmd('git push origin main')))).toMatchObject({ source: 'grant' });
+    expect(grants.list()[0]?.uses).toBe(1);
+  });
+
+  it("an operator's approval of the owner's call never answers a webhook turn's identical call (cache and join)", async () => {
+    const { queue } = setup();
+    const e = effectOf('exec', cmd('curl -X POST https://github.com/api'));
+    const ctxOf = (c: { sender: string; owner: boolean }) => ({ agentId: 'coder', sessionId: 'ses_1', ...c });
+    // Joining: the hook's identical request waits on its own entry, not the owner's.
+    const ownerCall = queue.request(e.hash, e.view, ctxOf(OWNER), 60_000);
+    const hookCall = queue.request(e.hash, e.view, ctxOf(HOOK), 60_000);
+    expect(queue.list()).toHaveLength(2);
+    const ownerEntry = queue.list()[0];
+    expect(queue.decide(ownerEntry?.id as string, 'approve', 'token:op').ok).toBe(true);
+    expect(await ownerCall).toMatchObject({ decision: 'approve', source: 'operator' });
+    expect(queue.list()).toHaveLength(1);
+    // The approval cache answers the owner's repeat, never the hook's.
+    expect(await queue.request(e.hash, e.view, ctxOf(OWNER), 60_000)).toMatchObject({ source: 'approval-cache' });
+    const again = queue.request(e.hash, e.view, ctxOf(HOOK), 60_000);
+    expect(queue.list()).toHaveLength(1); // joined the hook's own pending entry
+    expect(queue.list()[0]?.waiters).toBe(2);
+    queue.decide(queue.list()[0]?.id as string, 'approve', 'token:op');
+    expect(await hookCall).toMatchObject({ source: 'operator' });
+    expect(await again).toMatchObject({ source: 'operator' });
+    // Even the hook's own approved decision is not cached for it: its next identical call asks again.
+    expect(await ask(queue, e, HOOK)).toBe('held');
+  });
+
   it('git in the workspace and egress to the git host: commit and push run, clean -fdx and rm -rf stay held', async () => {
     const { grants, queue, events } = setup();
     const g = grants.create(

@@ -29,6 +29,7 @@ import {
   type Effect,
 } from '../../policy/index.js';
 import type { OperatorApprovals } from '../tools/tool.js';
+import { approvalContext } from './approval-context.js';
 import type { ToolCallItem, ToolRunItem } from '../boundaries.js';
 import type { Assess, AssessDeps, Assessment } from './action-assessment.js';
 import { createAssess } from './action-assessment.js';
@@ -157,7 +158,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
       });
       const view = buildView(c, effect);
       const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
-      const outcome = await deps.approvals.request(a.hash, view, auditContext(ctx), timeoutMs, signal);
+      const outcome = await deps.approvals.request(a.hash, view, approvalContext(ctx), timeoutMs, signal);
       // An approval that lands after the turn was cancelled leaves no grant behind: nothing of this turn may run.
       if (signal.aborted && outcome.source !== 'cancelled') {
         deps.bus.emit('tool:denied', {
@@ -281,7 +282,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
         ...(request.diff !== undefined ? { diff: request.diff } : {}),
       };
       const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
-      const outcome = await deps.approvals.request(hash, view, auditContext(ctx), timeoutMs, signal);
+      const outcome = await deps.approvals.request(hash, view, approvalContext(ctx), timeoutMs, signal);
       if (
         !signal.aborted &&
         outcome.decision === 'approve' &&

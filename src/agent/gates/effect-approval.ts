@@ -4,7 +4,7 @@
  * by the output guard (L02 and the leak index) before any surface shows it. The decision is bound to the hash
  * of the exact effect set; the command is not run again, its retained changes are applied as shown.
  */
-import { auditContext } from '../../core/index.js';
+import { approvalContext } from './approval-context.js';
 import type { ApproveEffects, HeldEffects } from '../../exec/index.js';
 import { lineDiff, type ApprovalQueue, type EffectView, type NetworkGrant } from '../../policy/index.js';
 import type { ToolRunContext } from '../tools/tool.js';
@@ -60,7 +60,7 @@ export function effectApprover(deps: EffectApprovalDeps): (ctx: ToolRunContext) 
     const outcome = await deps.approvals.request(
       held.effectHash,
       view,
-      auditContext(ctx),
+      approvalContext(ctx),
       deps.timeoutMs(ctx.agentId),
       ctx.signal,
     );

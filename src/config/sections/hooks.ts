@@ -39,8 +39,13 @@ export const HookSchema = z.strictObject({
   replayTtl: duration.default('24h'),
   /** Text of the operator placed before the payload (the payload itself is framed as external content). */
   prompt: z.string().min(1).max(4000).optional(),
-  /** Deliveries accepted per minute for this hook (verified or not); past it 429. */
+  /** Verified deliveries per minute for this hook; past it 429. Refused deliveries never count against it. */
   perMinute: z.number().int().min(1).max(10_000).default(60),
+  /**
+   * Refused deliveries (signature, window, replay, size) audited one by one per minute; past it they are still
+   * refused and verified (a real delivery still gets through) but only counted, in the next audited line.
+   */
+  refusedPerMinute: z.number().int().min(1).max(10_000).default(60),
   maxBodyBytes: z
     .number()
     .int()

@@ -1,8 +1,10 @@
 /**
- * L20 receiver: for `POST /v1/hooks/:name`, in order — a configured hook, its rate (per minute, verified or not),
- * the body size, the signature over the raw bytes (src/transport/webhooks/verify.ts) with the secret from the vault
+ * L20 receiver: for `POST /v1/hooks/:name`, in order — a configured hook, its rate (verified deliveries per minute:
+ * whoever merely knows the URL cannot use it up), the body size, the signature over the raw bytes (src/transport/webhooks/verify.ts) with the secret from the vault
  * and the injectable clock, then the persisted replay cache. Every refusal is audited with its reason
- * (`webhook:rejected`) and answered without it: a sender learns only that the delivery was refused.
+ * (`webhook:rejected`) and answered without it: a sender learns only that the delivery was refused. Refusals have their
+ * own allowance (`refusedPerMinute`): past it they are counted, not audited one by one, so a flood of forged
+ * deliveries bounds the audit log and never touches the verified budget.
  */
 import {
   describeCause,
@@ -51,7 +53,10 @@ const WINDOW_MS = 60_000;
 export class HookReceiver implements LayerReporter {
   readonly name = 'webhooks';
   private readonly clock: () => number;
+  /** Verified deliveries per hook in the last minute (what `perMinute` limits). */
   private readonly rates = new Map<string, number[]>();
+  /** Audited refusals per hook in the last minute, and refusals past that allowance not audited yet. */
+  private readonly refusals = new Map<string, { times: number[]; unaudited: number }>();
   /** Refusals past the rate not audited one by one: hook → [window start, count]. */
   private readonly limited = new Map<string, { since: number; count: number }>();
 
@@ -69,8 +74,8 @@ export class HookReceiver implements LayerReporter {
     if (!hook) return { ok: false, status: 404, reason: 'unknown_hook', message: 'no such hook' };
     const now = this.clock();
     const recent = (this.rates.get(name) ?? []).filter((t) => t > now - WINDOW_MS);
+    this.rates.set(name, recent);
     if (recent.length >= hook.perMinute) {
-      this.rates.set(name, recent);
       // One audit line per hook and minute for a flood; the count of the rest goes into the next one.
       const l = this.limited.get(name);
       if (l && l.since > now - WINDOW_MS) {
@@ -83,12 +88,10 @@ export class HookReceiver implements LayerReporter {
         traceId,
         429,
         'rate_limited',
-        `more than ${hook.perMinute} deliveries in a minute${l && l.count > 0 ? ` (${l.count} more refused in the previous minute)` : ''}`,
+        `more than ${hook.perMinute} verified deliveries in a minute${l && l.count > 0 ? ` (${l.count} more refused in the previous minute)` : ''}`,
         'too many deliveries; retry later',
       );
     }
-    recent.push(now);
-    this.rates.set(name, recent);
     return undefined;
   }
 
@@ -123,12 +126,32 @@ export class HookReceiver implements LayerReporter {
       toleranceSec: hook.toleranceSec,
     });
     if (!v.valid) return this.refuse(name, traceId, 401, v.reason, v.detail);
+    // Only verified deliveries use up the rate: checked again here (admit ran before the body was read) and a slot
+    // taken before the replay claim awaits, so concurrent deliveries cannot pass it together; given back if refused.
+    const rate = (this.rates.get(name) ?? []).filter((t) => t > now - WINDOW_MS);
+    this.rates.set(name, rate);
+    if (rate.length >= hook.perMinute)
+      return this.refuse(
+        name,
+        traceId,
+        429,
+        'rate_limited',
+        `more than ${hook.perMinute} verified deliveries in a minute`,
+        'too many deliveries; retry later',
+      );
+    rate.push(now);
+    const giveBack = (): void => {
+      const current = this.rates.get(name) ?? [];
+      const i = current.lastIndexOf(now);
+      if (i !== -1) current.splice(i, 1);
+    };
     // A signed id is kept past the window; a signature digest (GitHub signs no time) for replayTtl.
     const ttlSec = Math.max(durationSeconds(hook.replayTtl), 2 * hook.toleranceSec + 60);
     let fresh: boolean;
     try {
       fresh = await this.deps.replay.claim(name, v.replayKey, now + ttlSec * 1000, now);
     } catch (cause) {
+      giveBack();
       return this.refuse(
         name,
         traceId,
@@ -139,6 +162,7 @@ export class HookReceiver implements LayerReporter {
       );
     }
     const deliveryId = sha256Hex(`${name}\n${v.replayKey}`).slice(0, 24);
+    if (!fresh) giveBack();
     if (!fresh) return this.refuse(name, traceId, 401, 'replay', `delivery ${deliveryId} was already received`);
     this.deps.bus.emit('webhook:accepted', {
       layer: 'L20',
@@ -180,6 +204,21 @@ export class HookReceiver implements LayerReporter {
     detail: string,
     shown = 'the delivery was refused',
   ): Reception {
+    const hook = this.hook(name);
+    let unaudited = 0;
+    if (hook && status !== 429) {
+      const now = this.clock();
+      const r = this.refusals.get(name) ?? { times: [], unaudited: 0 };
+      r.times = r.times.filter((t) => t > now - WINDOW_MS);
+      this.refusals.set(name, r);
+      if (r.times.length >= hook.refusedPerMinute) {
+        r.unaudited += 1;
+        return { ok: false, status, reason, message: shown };
+      }
+      r.times.push(now);
+      unaudited = r.unaudited;
+      r.unaudited = 0;
+    }
     this.deps.bus.emit('webhook:rejected', {
       layer: 'L20',
       outcome: 'rejected',
@@ -189,6 +228,8 @@ export class HookReceiver implements LayerReporter {
       reason,
       detail,
       status,
+      // Refusals past the allowance since the last audited one (counted, not audited one by one).
+      ...(unaudited > 0 ? { unaudited } : {}),
     });
     return { ok: false, status, reason, message: shown };
   }
