@@ -3,8 +3,10 @@
  * Controls prove the checks can fail: the same reads succeed when the sandbox is off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
 import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
 
@@ -92,7 +94,26 @@ describe('escape attempts against exec effects (L11.7), the quota (L11.8) and th
     });
   }
 
-  it('git on the host afterwards runs nothing planted', () => {
+  it('git on the host afterwards runs nothing planted (and the same planting made outside bulwark does fire)', () => {
     expect(existsSync(EFFECTS_FIRED_MARKER)).toBe(false);
+    // Real git, as the operator would run it, in every repository an attempt tried to make or change; a planted
+    // core.fsmonitor runs on status. safe.directory=* so git's ownership check cannot hide a planting.
+    const git = (cwd: string, ...args: string[]) =>
+      spawnSync('git', ['-c', 'safe.directory=*', ...args], { cwd, env: { PATH: '/usr/bin:/bin', HOME: cwd } });
+    for (const dir of [fx.workspace, join(fx.workspace, 'fresh'), join(fx.workspace, 'lib')])
+      if (existsSync(dir)) git(dir, 'status');
+    if (existsSync(join(fx.workspace, 'lib', 'x.git'))) git(fx.workspace, '--git-dir', 'lib/x.git', 'status');
+    expect(existsSync(EFFECTS_FIRED_MARKER)).toBe(false);
+    // The control: the same planting written directly fires, so the check above could fail.
+    const control = mkdtempSync(join(tmpdir(), 'bulwark-fsmonitor-control-'));
+    try {
+      git(control, 'init', '-q');
+      git(control, 'config', 'core.fsmonitor', `touch ${EFFECTS_FIRED_MARKER}`);
+      git(control, 'status');
+      expect(existsSync(EFFECTS_FIRED_MARKER)).toBe(true);
+    } finally {
+      rmSync(control, { recursive: true, force: true });
+      rmSync(EFFECTS_FIRED_MARKER, { force: true });
+    }
   });
 });
