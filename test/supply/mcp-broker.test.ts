@@ -10,12 +10,12 @@ import { execBrokerSpawner } from '../../src/broker/exec-spawner.js';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { McpServerSchema } from '../../src/config/sections/mcp.js';
 import { EventBus } from '../../src/core/events.js';
-import { openSqliteStore } from '../../src/core/sqlite.js';
-import { startExec, type ExecService } from '../../src/exec/service.js';
+import type { ExecService } from '../../src/exec/service.js';
 import { approveReview, reviewServer } from '../../src/supply/mcp/approve.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
 import { rig, type Rig } from '../broker/harness.js';
+import { mcpPinStore, startMcpExec } from './mcp-exec.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs');
@@ -24,25 +24,14 @@ let exec: ExecService;
 let r: Rig;
 beforeAll(async () => {
   r = await rig();
-  const started = startExec({
-    config: ExecConfigSchema.parse({}),
-    runtimeDir: path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-mcp-b-')), 'run'),
-    parkedSandboxes: 0,
-    bus: new EventBus(),
-  });
-  if (!started.ok) throw new Error(started.error.message);
-  exec = started.value;
+  exec = startMcpExec();
 });
 afterAll(async () => {
   exec.stop();
   await r.close();
 });
 
-function pinStore(): SqliteMcpPinStore {
-  const db = openSqliteStore(path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-pins-')), 'p.db'));
-  if (!db.ok) throw new Error(db.error.message);
-  return new SqliteMcpPinStore(db.value, 'p.db');
-}
+const pinStore = (): SqliteMcpPinStore => mcpPinStore();
 
 describe('MCP server with network: broker', () => {
   it('egress only through the broker: a bound host passes, others are refused, direct connections fail', async () => {

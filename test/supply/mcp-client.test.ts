@@ -10,13 +10,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { McpServerSchema, type McpServerConfig } from '../../src/config/sections/mcp.js';
 import { EventBus } from '../../src/core/events.js';
-import { openSqliteStore } from '../../src/core/sqlite.js';
-import { startExec, type ExecService } from '../../src/exec/service.js';
+import type { ExecService } from '../../src/exec/service.js';
 import { approveReview, reviewServer } from '../../src/supply/mcp/approve.js';
 import type { ConnectDeps } from '../../src/supply/mcp/connect.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
 import { toolPin } from '../../src/supply/mcp/tool-poisoning.js';
+import { mcpPinStore, startMcpExec } from './mcp-exec.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs');
@@ -45,17 +45,8 @@ beforeAll(() => {
   dataDir = path.join(root, 'data');
   workspace = path.join(root, 'ws');
   mkdirSync(workspace);
-  const started = startExec({
-    config: ExecConfigSchema.parse({}),
-    runtimeDir: path.join(root, 'run'),
-    parkedSandboxes: 0,
-    bus: new EventBus(),
-  });
-  if (!started.ok) throw new Error(started.error.message);
-  exec = started.value;
-  const db = openSqliteStore(path.join(root, 'test.db'));
-  if (!db.ok) throw new Error(db.error.message);
-  pins = new SqliteMcpPinStore(db.value, 'test.db');
+  exec = startMcpExec(root);
+  pins = mcpPinStore(root);
 });
 afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.close()));

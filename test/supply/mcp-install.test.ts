@@ -18,7 +18,7 @@ import { McpServerSchema } from '../../src/config/sections/mcp.js';
 import { bulwarkError } from '../../src/core/errors.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { err, unwrap } from '../../src/core/result.js';
-import { startExec, type ExecService } from '../../src/exec/service.js';
+import type { ExecService } from '../../src/exec/service.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { pooledPinnedTransport } from '../../src/net/pinned-transport.js';
 import { StubResolver } from '../../src/net/resolver.js';
@@ -28,6 +28,7 @@ import { INSTALL_MARKER, installDir } from '../../src/supply/mcp/package-install
 import { updateIndex } from '../../src/supply/osv/advisory-index.js';
 import { tlsFixture } from '../net/helpers.js';
 import { fakeRegistry, type FakePackage, type FakeRegistry } from './fake-registry.js';
+import { startMcpExec } from './mcp-exec.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs');
@@ -103,14 +104,7 @@ beforeAll(async () => {
   );
   // Short: the broker's unix socket path must fit in 107 bytes.
   spawner = execBrokerSpawner(broker, { runDir: mkdtempSync(path.join(tmpdir(), 'b-')) });
-  const started = startExec({
-    config: ExecConfigSchema.parse({}),
-    runtimeDir: path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-mcp-i-')), 'run'),
-    parkedSandboxes: 0,
-    bus: new EventBus(),
-  });
-  if (!started.ok) throw new Error(started.error.message);
-  exec = started.value;
+  exec = startMcpExec();
 });
 afterAll(async () => {
   exec.stop();

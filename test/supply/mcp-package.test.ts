@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { McpServerSchema } from '../../src/config/sections/mcp.js';
 import { EventBus } from '../../src/core/events.js';
-import { openSqliteStore } from '../../src/core/sqlite.js';
-import { startExec, type ExecService } from '../../src/exec/service.js';
+import type { ExecService } from '../../src/exec/service.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
 import { screenPackageTree } from '../../src/supply/mcp/package-tree.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
 import { updateIndex } from '../../src/supply/osv/advisory-index.js';
+import { mcpPinStore, startMcpExec } from './mcp-exec.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs');
@@ -55,17 +55,8 @@ let exec: ExecService;
 let pins: SqliteMcpPinStore;
 beforeAll(() => {
   const root = mkdtempSync(path.join(tmpdir(), 'bulwark-mcp-pkg-'));
-  const started = startExec({
-    config: ExecConfigSchema.parse({}),
-    runtimeDir: path.join(root, 'run'),
-    parkedSandboxes: 0,
-    bus: new EventBus(),
-  });
-  if (!started.ok) throw new Error(started.error.message);
-  exec = started.value;
-  const db = openSqliteStore(path.join(root, 'test.db'));
-  if (!db.ok) throw new Error(db.error.message);
-  pins = new SqliteMcpPinStore(db.value, 'test.db');
+  exec = startMcpExec(root);
+  pins = mcpPinStore(root);
 });
 afterAll(() => exec.stop());
 
