@@ -184,6 +184,17 @@ export async function nextApproval(e: E2E, timeoutMs = 10_000): Promise<PendingV
   throw new Error('no approval request arrived');
 }
 
+/** One chat turn with the chat token; the HTTP status (the body is read and dropped). */
+export async function chatStatus(e: E2E, content: string): Promise<number> {
+  const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${e.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content }] }),
+  });
+  await res.text();
+  return res.status;
+}
+
 /** Decides as an operator does: looks at the request, then sends its effectHash with the decision. */
 export async function decide(e: E2E, id: string, decision: 'approve' | 'deny'): Promise<Response> {
   const shown = await fetch(`${e.daemon.url}/v1/approvals/${id}`, {

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
-import { decide, lastToolResultText, nextApproval, startE2E, type E2E } from './support.js';
+import { chatStatus as chat, decide, lastToolResultText, nextApproval, startE2E, type E2E } from './support.js';
 import { base32Encode } from '../../src/text/index.js';
 
 let e2e: E2E | undefined;
@@ -20,16 +20,6 @@ afterEach(async () => {
   await e2e?.close();
   e2e = undefined;
 });
-
-async function chat(e: E2E, content: string): Promise<number> {
-  const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${e.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content }] }),
-  });
-  await res.text();
-  return res.status;
-}
 
 describe('L08.1 on broker egress', () => {
   it('the host has curl (this test needs it)', () => {
