@@ -4,9 +4,10 @@
  * Judged on the HOST after the run. Shared by test/escape/escape.test.ts and the eval matrix (exec-escape).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeEscapeContext, type Attempt, type EscapeContext } from './attempts.js';
+import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
 
 /** A value the leak index knows (as the vault would register it). */
 export const EFFECT_SECRET = 'sk-live-EFFECTS-0123456789abcdef';
@@ -22,6 +23,8 @@ export function makeEffectContext(): EscapeContext {
   );
   writeFileSync(join(ctx.workspace, 'README.md'), 'readme\n');
   writeFileSync(join(ctx.workspace, 'main.c'), 'int main(){}\n');
+  // The workspace is a real checkout with an upstream outside it, so the operator's `git fetch` can be run.
+  makeOperatorRepo(ctx.workspace, makeFetchRemote(remoteOf(ctx.root)));
   const nobody = execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim();
   execFileSync('chown', ['-R', `${nobody}:${nobody}`, ctx.workspace]);
   // One file only root may read, left root's: the sandbox runs as the workspace's owner, never as root.
@@ -38,6 +41,29 @@ function judged(r: Awaited<ReturnType<EscapeContext['run']>>): string {
 }
 
 const FIRED = '/tmp/bulwark-effects-fired';
+const FETCH_FIRED = '/tmp/bulwark-effects-fired-on-fetch';
+
+/** What of the workspace's git directory a planting could change: its config and its hooks. */
+function gitDirState(workspace: string): string {
+  const gitDir = join(workspace, '.git');
+  const hooks = existsSync(join(gitDir, 'hooks')) ? readdirSync(join(gitDir, 'hooks')).sort().join(',') : '';
+  return `${readFileSync(join(gitDir, 'config'), 'utf8')}\nhooks: ${hooks}`;
+}
+
+/** Each planting through bulwark, then a real `git fetch` on the host that must run nothing. */
+const FETCH_ATTEMPTS: readonly Attempt[] = FETCH_PLANTINGS.map((p) => ({
+  name: `plant ${p.name} in the workspace repository, then git fetch on the host`,
+  expected: 'blocked' as const,
+  run: async (ctx: EscapeContext) => {
+    const before = gitDirState(ctx.workspace);
+    const r = await ctx.run({ command: p.plant(FETCH_FIRED, remoteOf(ctx.root)) });
+    if (hostFetchFires(ctx.workspace, remoteOf(ctx.root), FETCH_FIRED))
+      return { escaped: true, why: `git fetch on the host ran the planted ${p.name}` };
+    return gitDirState(ctx.workspace) !== before || existsSync(join(ctx.workspace, 'hk'))
+      ? { escaped: true, why: '.git was changed' }
+      : { escaped: false, why: judged(r) };
+  },
+}));
 
 export const EFFECT_ATTEMPTS: readonly Attempt[] = [
   {
@@ -118,6 +144,8 @@ export const EFFECT_ATTEMPTS: readonly Attempt[] = [
         : { escaped: false, why: `sandbox (L11.5): ${(r.value.stderr || r.value.stdout).trim().split('\n')[0] ?? ''}` };
     },
   },
+  ...FETCH_ATTEMPTS,
 ];
 
 export const EFFECTS_FIRED_MARKER = FIRED;
+export const FETCH_FIRED_MARKER = FETCH_FIRED;

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
-import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
+import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, FETCH_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
+import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
 
 let ctx: EscapeContext;
 
@@ -100,10 +101,21 @@ describe('escape attempts against exec effects (L11.7), the quota (L11.8) and th
     // core.fsmonitor runs on status. safe.directory=* so git's ownership check cannot hide a planting.
     const git = (cwd: string, ...args: string[]) =>
       spawnSync('git', ['-c', 'safe.directory=*', ...args], { cwd, env: { PATH: '/usr/bin:/bin', HOME: cwd } });
+    // A planting that fires on fetch is caught too: fetch from a local upstream in each of them.
+    const upstream = remoteOf(fx.root);
     for (const dir of [fx.workspace, join(fx.workspace, 'fresh'), join(fx.workspace, 'lib')])
-      if (existsSync(dir)) git(dir, 'status');
-    if (existsSync(join(fx.workspace, 'lib', 'x.git'))) git(fx.workspace, '--git-dir', 'lib/x.git', 'status');
+      if (existsSync(dir)) {
+        git(dir, 'status');
+        git(dir, 'log', '-1');
+        git(dir, 'fetch', '-q', upstream);
+      }
+    if (existsSync(join(fx.workspace, 'lib', 'x.git'))) {
+      git(fx.workspace, '--git-dir', 'lib/x.git', 'status');
+      git(fx.workspace, '--git-dir', 'lib/x.git', 'fetch', '-q', upstream);
+    }
+    expect(hostFetchFires(fx.workspace, upstream, FETCH_FIRED_MARKER)).toBe(false);
     expect(existsSync(EFFECTS_FIRED_MARKER)).toBe(false);
+    expect(existsSync(FETCH_FIRED_MARKER)).toBe(false);
     // The control: the same planting written directly fires, so the check above could fail.
     const control = mkdtempSync(join(tmpdir(), 'bulwark-fsmonitor-control-'));
     try {
@@ -114,6 +126,24 @@ describe('escape attempts against exec effects (L11.7), the quota (L11.8) and th
     } finally {
       rmSync(control, { recursive: true, force: true });
       rmSync(EFFECTS_FIRED_MARKER, { force: true });
+    }
+  });
+
+  it('controls: each fetch planting made outside bulwark does fire on the host git fetch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-fetch-control-'));
+    try {
+      const upstream = makeFetchRemote(remoteOf(dir));
+      const fired = FETCH_PLANTINGS.map((p, i) => {
+        const repo = makeOperatorRepo(join(dir, `repo-${i}`), upstream);
+        if (i === 0) expect(hostFetchFires(repo, upstream, FETCH_FIRED_MARKER), 'nothing planted yet').toBe(false);
+        const planted = spawnSync('sh', ['-c', p.plant(FETCH_FIRED_MARKER, upstream)], { cwd: repo, encoding: 'utf8' });
+        expect(planted.status, planted.stderr).toBe(0);
+        return [p.name, hostFetchFires(repo, upstream, FETCH_FIRED_MARKER)];
+      });
+      expect(fired).toEqual(FETCH_PLANTINGS.map((p) => [p.name, true]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(FETCH_FIRED_MARKER, { force: true });
     }
   });
 });
