@@ -94,7 +94,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<GatewayEnv> {
       reason: r.ok ? `workspace undo over the API: ${chosen.value.map((e) => e.id).join(', ')}` : r.error.message,
       agentId: c.req.param('agent'),
     });
-    if (!r.ok) return sendFailure(c, failure(500, r.error.message, r.error.code));
+    if (!r.ok) return sendFailure(c, failure(r.error.status ?? 500, r.error.message, r.error.code));
     return c.json({ undone: chosen.value.map((e) => e.id), paths: r.value });
   });
   return app;

@@ -179,6 +179,83 @@ describe('the script wipe and undo', () => {
   });
 });
 
+describe('the undo journal over the API', () => {
+  it('history, diff and undo by turn and by time; bad input and a stale file are refused and change nothing', async () => {
+    const seen: string[] = [];
+    e2e = await startE2E(
+      'anthropic',
+      scriptFrom([
+        reply.toolCall('exec', { command: 'echo A2 > a.txt' }),
+        (req: FakeRequest) => (seen.push(toolResultBody(lastToolResultText(req))), reply.text('done')),
+        reply.toolCall('exec', { command: 'echo B2 > b.txt' }),
+        (req: FakeRequest) => (seen.push(toolResultBody(lastToolResultText(req))), reply.text('done')),
+      ]),
+    );
+    const ws = e2e.workspace;
+    writeFileSync(path.join(ws, 'a.txt'), 'A1\n');
+    writeFileSync(path.join(ws, 'b.txt'), 'B1\n');
+    own(ws);
+    await operate(e2e, chat(e2e, 'edit a'), 'deny');
+    await operate(e2e, chat(e2e, 'edit b'), 'deny');
+    expect(
+      seen.every((s) => /1 change applied/.test(s)),
+      seen.join('\n'),
+    ).toBe(true);
+    const read = (p: string) => readFileSync(path.join(ws, p), 'utf8');
+    const auth = { authorization: `Bearer ${e2e.adminToken}`, 'content-type': 'application/json' };
+    const api = (p: string, body?: unknown) =>
+      fetch(`${e2e?.daemon.url}/v1/workspaces/${p}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: auth,
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+    const history = async () =>
+      (
+        (await (await api('default/history')).json()) as {
+          data: Array<{ id: string; turn?: string; undoneAt?: string }>;
+        }
+      ).data;
+    const [first, second] = await history();
+    expect(first?.turn).toBeDefined();
+    expect(second?.turn).toBeDefined();
+    expect(first?.turn).not.toBe(second?.turn);
+    const diff = (await (await api(`default/diff/${first?.id}`)).json()) as { changes: Array<{ diff?: string }> };
+    expect(diff.changes[0]?.diff).toMatch(/-A1\n\+A2/);
+    expect((await api('default/diff/000000000000000-deadbeef')).status).toBe(404);
+
+    const bad: Array<[string, unknown, number, RegExp]> = [
+      ['default/undo', { turn: 'no-such-turn' }, 404, /no change of turn no-such-turn is left to undo/],
+      ['default/undo', { to: 'yesterday' }, 400, /to\\" must be an ISO 8601 time/],
+      ['default/undo', { turn: 'x', to: '2026-01-01T00:00:00Z' }, 400, /body: \{\}/],
+      ['default/undo', '{not json', 400, /not valid JSON/],
+      ['default/undo', { to: '2999-01-01T00:00:00Z' }, 404, /nothing to undo/],
+      ['nobody/undo', {}, 404, /no agent \\"nobody\\"/],
+    ];
+    for (const [p, body, status, message] of bad) {
+      const r = await api(p, body);
+      expect(r.status, JSON.stringify(body)).toBe(status);
+      expect(await r.text()).toMatch(message);
+    }
+    expect([read('a.txt'), read('b.txt')]).toEqual(['A2\n', 'B2\n']);
+
+    // The first turn alone: its file comes back, the later turn's stays.
+    const byTurn = await api('default/undo', { turn: first?.turn });
+    expect(byTurn.status).toBe(200);
+    expect([read('a.txt'), read('b.txt')]).toEqual(['A1\n', 'B2\n']);
+    const again = await api('default/undo', { turn: first?.turn });
+    expect(again.status).toBe(404);
+    expect(await again.text()).toMatch(/no change of turn .* is left to undo/);
+
+    // The operator edits b.txt after the second turn: undoing that turn would overwrite the edit.
+    writeFileSync(path.join(ws, 'b.txt'), 'B by the operator\n');
+    const stale = await api('default/undo', { to: '2000-01-01T00:00:00Z' });
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toMatch(/b\.txt was changed after entry .*nothing was undone/);
+    expect([read('a.txt'), read('b.txt')]).toEqual(['A1\n', 'B by the operator\n']);
+    expect((await history()).map((h) => Boolean(h.undoneAt))).toEqual([true, false]);
+  });
+});
+
 describe('the quota', () => {
   it('an exec writing gigabytes stops at exec.limits.workspaceWriteMb and its changes are discarded (L11.8)', async () => {
     const seen: string[] = [];

@@ -74,7 +74,8 @@ export function describeEffects(r: EffectsReport): string {
     case 'held-denied':
       return `workspace: NOT changed — ${r.reason}. Do not retry the same command; ask the user.`;
     case 'discarded':
-      return `workspace: NOT changed — ${r.gate === 'L11.8' ? 'quota (L11.8)' : r.gate}: ${r.reason}`;
+      // A dry run still shows what the command would have changed.
+      return `workspace: NOT changed — ${r.gate === 'L11.8' ? 'quota (L11.8)' : r.gate}: ${r.reason}${list ? `:\n${list}${more}` : ''}`;
     case 'failed':
       return `workspace: NOT changed — ${r.reason}`;
   }

@@ -58,8 +58,8 @@ export interface JournalOptions {
   readonly onDrop?: (workspace: string, entry: JournalEntry) => void;
 }
 
-function journalError(code: string, message: string): BulwarkError {
-  return bulwarkError(`journal.${code}`, message, { layer: 'L11.7', status: 400 });
+function journalError(code: string, message: string, status = 400): BulwarkError {
+  return bulwarkError(`journal.${code}`, message, { layer: 'L11.7', status });
 }
 
 /** Bytes a path occupies (a directory: all of it). */
@@ -170,6 +170,8 @@ export class Journal {
    * nothing undone sits under a later change. Each change is reversed; the entry is marked undone.
    */
   undo(workspace: string, entries: readonly JournalEntry[]): Result<string[], BulwarkError> {
+    const checked = this.checkUndo(workspace, entries);
+    if (!checked.ok) return checked;
     const restored: string[] = [];
     for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
       for (const c of [...e.changes].reverse()) {
@@ -181,6 +183,46 @@ export class Journal {
       if (!marked.ok) return marked;
     }
     return ok(restored);
+  }
+
+  /**
+   * Refuses an undo before it changes anything: a pre-image missing from the journal, a path whose parent now
+   * leads outside the workspace, or a file changed after the entry that would restore it (undo would overwrite
+   * that later work). A path touched by several of the entries is checked against the newest one.
+   */
+  private checkUndo(workspace: string, entries: readonly JournalEntry[]): Result<void, BulwarkError> {
+    const newest = new Map<string, JournalEntry>();
+    for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1)))
+      for (const c of e.changes) if (!newest.has(c.path)) newest.set(c.path, e);
+    for (const e of entries)
+      for (const c of e.changes) {
+        const at = guardedPath(workspace, c.path);
+        if (!at.ok)
+          return err(journalError(at.error.code.replace(/^journal\./, ''), `${at.error.message}; nothing was undone`));
+        if (c.blob !== undefined && !lstatSync(this.pathOf(workspace, e.id, c.blob), { throwIfNoEntry: false }))
+          return err(
+            journalError(
+              'missing_pre_image',
+              `the pre-image of ${c.path} is gone from the journal (entry ${e.id}); nothing was undone`,
+            ),
+          );
+        if (newest.get(c.path) !== e || c.change === 'mode') continue;
+        // The inode change time: set when the change was applied, before the entry was recorded, and not settable by
+        // a command (a future mtime must not make its change un-undoable); later means someone changed it since.
+        for (const rel of c.from !== undefined ? [c.path, c.from] : [c.path]) {
+          const p = guardedPath(workspace, rel);
+          const now = p.ok ? lstatSync(p.value, { throwIfNoEntry: false }) : undefined;
+          if (now && !now.isDirectory() && now.ctimeMs >= Date.parse(e.at) + 1)
+            return err(
+              journalError(
+                'stale',
+                `${rel} was changed after entry ${e.id} (${new Date(now.ctimeMs).toISOString()}, entry at ${e.at}); undo would overwrite that change, so nothing was undone`,
+                409,
+              ),
+            );
+        }
+      }
+    return ok(undefined);
   }
 
   private reverse(workspace: string, e: JournalEntry, c: JournalChange): Result<void, BulwarkError> {

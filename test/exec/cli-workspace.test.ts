@@ -1,0 +1,174 @@
+/**
+ * `bulwark sandbox run --apply never|ask|auto` and `bulwark workspace history|diff|undo` through commander as the
+ * binary runs them, against a real data dir: real bwrap runs on copy-on-write views, the real undo journal. Bad
+ * input (unknown turn, malformed time, an undo of what is already undone, a stale or missing pre-image) gets a clear
+ * message and changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import * as sandbox from '../../src/cli/commands/sandbox.js';
+import * as workspace from '../../src/cli/commands/workspace.js';
+import type { CliContext } from '../../src/cli/context.js';
+
+let root: string;
+let ws: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'bulwark-ws-cli-'));
+  ws = join(root, 'ws');
+  mkdirSync(ws);
+  writeFileSync(join(ws, 'a.txt'), 'one\n');
+  writeFileSync(join(ws, 'b.txt'), 'bee\n');
+  // A workspace owned by root runs as exec.sandboxUser; give it the workspace, as `bulwark init` would.
+  execFileSync('chown', ['-R', 'bulwark-sandbox:', ws]);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
+  let out = '';
+  let err = '';
+  let code = 0;
+  const ctx: CliContext = {
+    dataDir: join(root, 'data'),
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    setExitCode: (c) => (code = c),
+  };
+  const program = new Command()
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
+  sandbox.register(program, ctx);
+  workspace.register(program, ctx);
+  await program.parseAsync(['node', 'bulwark', ...args]);
+  return { out, err, code };
+}
+
+const run = (apply: string, command: string) =>
+  cli(['sandbox', 'run', '--workspace', ws, '--apply', apply, '--', command]);
+const wsCli = (...args: string[]) => cli(['workspace', ...args, '--workspace', ws]);
+const read = (p: string) => (existsSync(join(ws, p)) ? readFileSync(join(ws, p), 'utf8') : undefined);
+const state = () => ({ a: read('a.txt'), b: read('b.txt'), c: read('c.txt') });
+interface Entry {
+  id: string;
+  undoneAt?: string;
+  changes: Array<{ path: string; change: string; blob?: string }>;
+}
+const history = async () => JSON.parse((await wsCli('history', '--json')).out) as Entry[];
+/** The journal directory of one entry, found by its id under the data dir's journal. */
+function entryDir(id: string): string {
+  const base = join(root, 'data', 'journal');
+  const key = readdirSync(base).find((k) => existsSync(join(base, k, id)));
+  if (!key) throw new Error(`no journal entry ${id}`);
+  return join(base, key, id);
+}
+
+describe('bulwark sandbox run --apply', () => {
+  it('never: prints the effect set (and that it would be held) and changes nothing', async () => {
+    const r = await run('never', 'echo two > a.txt && echo new > c.txt && rm b.txt');
+    expect(r.err).toMatch(/not applied \(dry run\); it would be held: it deletes/);
+    expect(r.err).toMatch(/modified a\.txt/);
+    expect(r.err).toMatch(/created c\.txt/);
+    expect(r.err).toMatch(/deleted b\.txt/);
+    expect(state()).toEqual({ a: 'one\n', b: 'bee\n', c: undefined });
+    expect((await wsCli('history')).out).toBe('the journal is empty\n');
+  });
+
+  it('ask: with no terminal to ask, the held changes are listed and discarded', async () => {
+    const r = await run('ask', 'rm b.txt');
+    expect(r.err).toMatch(/changes are held \(L11\.7\): it deletes 1 pre-existing file/);
+    expect(r.err).toMatch(/ {2}deleted b\.txt/);
+    expect(r.err).toMatch(/not approved \(no terminal to ask \(use --apply auto or never\)\)/);
+    expect(state()).toEqual({ a: 'one\n', b: 'bee\n', c: undefined });
+  });
+
+  it('a bad --apply value is refused before anything runs', async () => {
+    const r = await run('sometimes', 'echo x > c.txt');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--apply takes never, ask or auto');
+    expect(state().c).toBeUndefined();
+  });
+
+  it('auto: applies the effect set, prints it, and journals it', async () => {
+    const r = await run('auto', 'echo two > a.txt && rm b.txt');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/workspace: 2 changes applied after the operator approved them \(undo journal \S+\)/);
+    expect(state()).toEqual({ a: 'two\n', b: undefined, c: undefined });
+    const h = await history();
+    expect(h).toHaveLength(1);
+    expect(h[0]?.changes.map((c) => `${c.change} ${c.path}`).sort()).toEqual(['deleted b.txt', 'modified a.txt']);
+  });
+});
+
+describe('bulwark workspace history|diff|undo', () => {
+  it('history and diff show what the entry changed', async () => {
+    const [e] = await history();
+    const table = await wsCli('history');
+    expect(table.out).toMatch(/ENTRY\s+AT\s+TOOL\s+TURN\s+CHANGES/);
+    expect(table.out).toContain(e?.id);
+    const d = await wsCli('diff', e?.id ?? '');
+    expect(d.out).toMatch(/modified a\.txt/);
+    expect(d.out).toMatch(/-one/);
+    expect(d.out).toMatch(/deleted b\.txt/);
+    expect(d.out).toMatch(/-bee/);
+    const unknown = await wsCli('diff', '000000000000000-deadbeef');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no journal entry 000000000000000-deadbeef');
+  });
+
+  it('refuses an unknown turn, a malformed time and --turn with --to, changing nothing', async () => {
+    const before = state();
+    const cases: Array<[string[], RegExp]> = [
+      [['--turn', 'no-such-turn'], /no change of turn no-such-turn is left to undo/],
+      [['--to', 'yesterday'], /--to takes a time \(ISO 8601/],
+      [['--turn', 'x', '--to', '2026-01-01T00:00:00Z'], /give --turn or --to, not both/],
+      [['--to', '2999-01-01T00:00:00Z'], /nothing to undo: no change after 2999/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await wsCli('undo', ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err).toMatch(message);
+    }
+    expect(state()).toEqual(before);
+    expect((await history()).every((e) => !e.undoneAt)).toBe(true);
+  });
+
+  it('undo --to a time puts the pre-images back; undoing it again says there is nothing left', async () => {
+    const r = await wsCli('undo', '--to', '2000-01-01T00:00:00Z');
+    expect(r.err).toBe('');
+    expect(r.out).toBe('undone 1 change set(s); restored 2 path(s)\n');
+    expect(state()).toEqual({ a: 'one\n', b: 'bee\n', c: undefined });
+    expect((await history())[0]?.undoneAt).toBeDefined();
+    for (const args of [[], ['--to', '2000-01-01T00:00:00Z']]) {
+      const again = await wsCli('undo', ...args);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/nothing to undo/);
+    }
+    expect(state()).toEqual({ a: 'one\n', b: 'bee\n', c: undefined });
+  });
+
+  it('refuses to undo over a file changed since the entry (stale), changing nothing', async () => {
+    expect((await run('auto', 'echo three > a.txt && echo bee2 > b.txt')).code).toBe(0);
+    writeFileSync(join(ws, 'a.txt'), 'the operator kept working\n');
+    const r = await wsCli('undo');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /a\.txt was changed after entry \S+ .*undo would overwrite that change, so nothing was undone/,
+    );
+    expect(state()).toEqual({ a: 'the operator kept working\n', b: 'bee2\n', c: undefined });
+    expect((await history()).at(-1)?.undoneAt).toBeUndefined();
+  });
+
+  it('refuses an undo whose pre-image is gone from the journal, changing nothing', async () => {
+    expect((await run('auto', 'echo four > a.txt && echo bee3 > b.txt')).code).toBe(0);
+    const last = (await history()).at(-1) as Entry;
+    const blob = last.changes.find((c) => c.path === 'b.txt')?.blob;
+    rmSync(join(entryDir(last.id), blob ?? 'missing'));
+    const r = await wsCli('undo');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/the pre-image of b\.txt is gone from the journal \(entry \S+\); nothing was undone/);
+    expect(state()).toEqual({ a: 'four\n', b: 'bee3\n', c: undefined });
+  });
+});
