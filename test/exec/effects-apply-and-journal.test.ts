@@ -4,7 +4,7 @@
  * the workspace exactly as it was, with a message that names the problem.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,7 +14,7 @@ import { fileJournal, NO_FILE_JOURNAL } from '../../src/exec/effects/file-journa
 import { Journal } from '../../src/exec/effects/journal.js';
 import { PathGlobs } from '../../src/exec/effects/path-globs.js';
 import { scanUpper } from '../../src/exec/effects/upper-scan.js';
-import { startHarness, snapshot, type Harness } from './effects-harness.js';
+import { fullSnapshot, startHarness, snapshot, type Harness } from './effects-harness.js';
 
 let h: Harness | undefined;
 const dirs: string[] = [];
@@ -27,16 +27,32 @@ afterEach(() => {
   }
 });
 
-/** Commands that create, edit, rename and move but never delete a pre-existing file (so nothing is held, but see replacedThenMoved). */
+/**
+ * Commands that create, edit, rename, move, link and chmod (keeping the owner's read and write), and delete only
+ * what this turn created: nothing is held (but see replacedThenMoved). `rmseed` deletes a pre-existing file: that
+ * run must be held, and (denied) change nothing.
+ */
+const word = fc.stringMatching(/^[a-z]{1,8}$/);
 const op = fc.oneof(
-  fc.record({ k: fc.constant('new'), n: fc.integer({ min: 0, max: 5 }), t: fc.stringMatching(/^[a-z]{1,8}$/) }),
-  fc.record({ k: fc.constant('append'), n: fc.integer({ min: 0, max: 5 }), t: fc.stringMatching(/^[a-z]{1,8}$/) }),
+  fc.record({ k: fc.constant('new'), n: fc.integer({ min: 0, max: 5 }), t: word }),
+  fc.record({ k: fc.constant('append'), n: fc.integer({ min: 0, max: 5 }), t: word }),
   fc.record({ k: fc.constant('mv'), n: fc.integer({ min: 0, max: 5 }), m: fc.integer({ min: 0, max: 5 }) }),
   fc.record({ k: fc.constant('mvdir'), n: fc.integer({ min: 0, max: 2 }), m: fc.integer({ min: 0, max: 2 }) }),
   fc.record({ k: fc.constant('mkdir'), n: fc.integer({ min: 0, max: 2 }) }),
   fc.record({ k: fc.constant('sed'), n: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ k: fc.constant('rmnew'), n: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ k: fc.constant('tmp'), n: fc.integer({ min: 0, max: 5 }), t: word }),
+  fc.record({ k: fc.constant('ln'), n: fc.integer({ min: 0, max: 5 }), m: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ k: fc.constant('chmod'), n: fc.integer({ min: 0, max: 5 }), m: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ k: fc.constant('chmoddir'), n: fc.integer({ min: 0, max: 2 }), m: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({ k: fc.constant('rmseed'), n: fc.integer({ min: 0, max: 3 }) }),
 );
 type Op = { k: string; n: number; m?: number; t?: string };
+
+const FILE_MODES = ['600', '644', '640', '700', '755', '604'];
+const DIR_MODES = ['755', '750', '700'];
+/** Link targets: a file (relative), a directory, a parent-relative path, and one that never exists (dangling). */
+const LINK_TARGETS = (n: number) => [`f${n}.txt`, `d${n % 3}`, `../ws-elsewhere/x${n}`, `nowhere${n}`];
 
 function shell(o: Op): string {
   switch (o.k) {
@@ -50,6 +66,19 @@ function shell(o: Op): string {
       return `[ -d d${o.n} ] && [ ! -e e${o.m} ] && mv d${o.n} e${o.m} || true`;
     case 'mkdir':
       return `mkdir -p d${o.n}/in && echo x > d${o.n}/in/x${o.n}`;
+    case 'rmnew':
+      // n*.txt and l* are only ever created in this turn (one trace id per round): deleting them is not held.
+      return `rm -f n${o.n}.txt l${o.n}`;
+    case 'tmp':
+      return `echo ${o.t} > t${o.n}.txt && rm t${o.n}.txt`;
+    case 'ln':
+      return `ln -sfn ${LINK_TARGETS(o.n)[o.m ?? 0]} l${o.n}`;
+    case 'chmod':
+      return `for f in f${o.n}.txt n${o.n}.txt g${o.n}.txt; do [ -f $f ] && [ ! -L $f ] && chmod ${FILE_MODES[o.m ?? 0]} $f; done; true`;
+    case 'chmoddir':
+      return `[ -d d${o.n} ] && chmod ${DIR_MODES[o.m ?? 0]} d${o.n} || true`;
+    case 'rmseed':
+      return `rm -f f${o.n}.txt`;
     default:
       return `[ -f f${o.n}.txt ] && sed -i 's/^/> /' f${o.n}.txt || true`;
   }
@@ -62,6 +91,16 @@ function shell(o: Op): string {
  */
 function replacedThenMoved(cmds: readonly Op[]): boolean {
   return cmds.some((o, i) => o.k === 'mv' && cmds.slice(0, i).some((p) => p.k === 'sed' && p.n === o.n));
+}
+
+/** A run deleting a pre-existing file (f*.txt exist only as seeded) that no earlier command of the run moved. */
+function deletesPreExisting(cmds: readonly Op[], tree: string): boolean {
+  return cmds.some(
+    (o, i) =>
+      o.k === 'rmseed' &&
+      existsSync(join(tree, `f${o.n}.txt`)) &&
+      !cmds.slice(0, i).some((p) => p.k === 'mv' && p.n === o.n),
+  );
 }
 
 function seedTree(ws: string): void {
@@ -100,19 +139,25 @@ async function applyingEqualsDirect(seed?: number): Promise<void> {
         seedTree(direct);
         for (const cmds of runs) {
           const line = cmds.map(shell).join('; ');
+          const before = fullSnapshot(harness.workspace);
+          const mustHold = deletesPreExisting(cmds, direct);
           const r = await harness.run(line, undefined, `prop-${round}`);
           expect(r.ok).toBe(true);
           const status = r.ok ? r.value.effects?.status : undefined;
           // A file replaced (sed -i) and then moved in one run leaves its old content nowhere: by the effect rules
-          // a deletion of a pre-existing file, held (here denied) — the only case of this generator that may hold.
-          if (status === 'held-denied' && replacedThenMoved(cmds)) continue;
-          expect(status).toMatch(/^(applied|unchanged)$/);
+          // a deletion of a pre-existing file, held (here denied) as a deleted seeded file is.
+          if (status === 'held-denied' && (mustHold || replacedThenMoved(cmds))) {
+            expect(fullSnapshot(harness.workspace), line).toEqual(before);
+            continue;
+          }
+          expect(mustHold, `${line}: deletes a pre-existing file, so it must be held`).toBe(false);
+          expect(status, line).toMatch(/^(applied|unchanged)$/);
           execFileSync('/bin/sh', ['-c', line], { cwd: direct });
         }
-        expect(snapshot(harness.workspace)).toEqual(snapshot(direct));
+        expect(fullSnapshot(harness.workspace)).toEqual(fullSnapshot(direct));
       },
     ),
-    { numRuns: 6, ...(seed !== undefined ? { seed } : {}) },
+    { numRuns: Number(process.env.PROP_RUNS ?? 6), ...(seed !== undefined ? { seed } : {}) },
   );
 }
 

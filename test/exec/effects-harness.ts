@@ -1,5 +1,5 @@
 /** A real exec service with copy-on-write views over a temporary workspace, for the effects tests. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, lstatSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
@@ -73,6 +73,24 @@ export function snapshot(dir: string, base = ''): Record<string, string> {
       Object.assign(out, snapshot(p, rel));
     } else if (st.isSymbolicLink()) out[rel] = '->';
     else out[rel] = readFileSync(p, 'utf8');
+  }
+  return out;
+}
+
+/** Like `snapshot`, with each entry's permission bits and each link's target: what a property test compares. */
+export function fullSnapshot(dir: string, base = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const rel = base ? `${base}/${name}` : name;
+    const st = lstatSync(p);
+    const mode = (st.mode & 0o7777).toString(8);
+    if (st.isDirectory()) {
+      out[`${rel}/`] = `dir ${mode}`;
+      Object.assign(out, fullSnapshot(p, rel));
+    } else if (st.isSymbolicLink()) out[rel] = `link -> ${readlinkSync(p)}`;
+    else if (st.isFile()) out[rel] = `file ${mode} ${readFileSync(p, 'utf8')}`;
+    else out[rel] = `special ${st.mode.toString(8)}`;
   }
   return out;
 }
