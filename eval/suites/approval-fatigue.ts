@@ -1,12 +1,13 @@
 /**
  * Approval fatigue: a scripted everyday coding session through the real daemon (reads, writes, edits, sed -i, mv,
- * rm of files the agent made, caches, git add/commit/stash/branch, running tests — 32 tool calls in one turn, a
+ * rm of files the agent made, caches, git add/commit/stash/branch, running tests, `npm pack` and `npm install` of a
+ * local package, symlinks, and rm of a pre-existing file (held by design: one ask) — in one turn, a
  * careless operator approving whatever is asked) and how often the operator was asked. Goal of issue 13: at most
  * 2 prompts for the session, reported per 100 tool calls, with the workspace ending as the session run directly
  * would leave it (few prompts because work was refused would not count).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { markdownTable, type Suite } from '../harness.js';
@@ -45,6 +46,32 @@ const SESSION: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['exec', { command: 'sh src/app.sh' }],
   ['write', { path: 'docs/usage.md', content: '# Usage\n\nRun src/app.sh.\n' }],
   ['exec', { command: 'mkdir -p node_modules/dep && echo x > node_modules/dep/index.js && rm -r node_modules' }],
+  // A local package, packed and installed with npm (no network: the sandbox has none).
+  ['write', { path: '.gitignore', content: 'node_modules/\n*.tgz\n' }],
+  [
+    'write',
+    { path: 'vendor/greet-lib/package.json', content: '{"name":"greet-lib","version":"1.0.0","main":"index.js"}\n' },
+  ],
+  ['write', { path: 'vendor/greet-lib/index.js', content: 'module.exports = (n) => `hi ${n}`;\n' }],
+  [
+    'exec',
+    {
+      command:
+        'cd vendor && npm --cache /tmp/npm-cache --no-audit --no-fund --no-update-notifier --offline pack ./greet-lib --silent',
+    },
+  ],
+  [
+    'exec',
+    {
+      command:
+        'npm --cache /tmp/npm-cache --no-audit --no-fund --no-update-notifier --offline install ./vendor/greet-lib-1.0.0.tgz --silent',
+    },
+  ],
+  ['write', { path: 'test/greet_test.js', content: "console.log(require('greet-lib')('x'));\n" }],
+  ['exec', { command: 'node test/greet_test.js' }],
+  ['exec', { command: 'ln -s greet.sh src/hello.sh && ln -s docs manual && ls -l src/hello.sh manual' }],
+  // A pre-existing file removed: held by design (a deletion), so it asks once.
+  ['exec', { command: 'rm OLD_NOTES.md' }],
   ['exec', { command: `${git} add -A && ${git} commit -qm "v3, docs"` }],
   ['exec', { command: 'ls -R src docs' }],
   ['read', { path: 'docs/usage.md' }],
@@ -65,7 +92,16 @@ function finalStateProblems(ws: string): string[] {
   if (file('src/greet.sh') !== 'greet() { echo "hi $1"; }\n') problems.push('src/greet.sh not as edited');
   if (file('test/util_test.sh')?.includes('src/greet.sh') !== true) problems.push('test/util_test.sh not edited');
   if (file('docs/usage.md') === undefined) problems.push('docs/usage.md missing');
-  for (const gone of ['src/util.sh', 'build', '.cache', 'node_modules', 'scratch.txt'])
+  if (file('node_modules/greet-lib/index.js') === undefined) problems.push('greet-lib not installed in node_modules');
+  if (!file('package.json')?.includes('"greet-lib"')) problems.push('package.json does not list greet-lib');
+  if (file('package-lock.json') === undefined) problems.push('package-lock.json missing');
+  const link = (rel: string) =>
+    lstatSync(path.join(ws, rel), { throwIfNoEntry: false })?.isSymbolicLink()
+      ? readlinkSync(path.join(ws, rel))
+      : undefined;
+  if (link('src/hello.sh') !== 'greet.sh' || link('manual') !== 'docs')
+    problems.push('symlinks src/hello.sh, manual not as made');
+  for (const gone of ['src/util.sh', 'build', '.cache', 'scratch.txt', 'OLD_NOTES.md'])
     if (existsSync(path.join(ws, gone))) problems.push(`${gone} left`);
   return problems;
 }
@@ -80,6 +116,8 @@ const suite: Suite = {
       mkdirSync(path.join(ws, 'src'), { recursive: true });
       writeFileSync(path.join(ws, 'README.md'), '# Project\n');
       writeFileSync(path.join(ws, 'src', 'app.sh'), 'echo app\n');
+      writeFileSync(path.join(ws, 'OLD_NOTES.md'), 'old notes\n');
+      writeFileSync(path.join(ws, 'package.json'), '{ "name": "project", "version": "1.0.0", "private": true }\n');
       const g = (...a: string[]) =>
         execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=o', '-c', 'user.email=o@o', ...a], { cwd: ws });
       g('init', '-q');
