@@ -5,7 +5,8 @@
  * message and changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { childEnv, ROOT } from '../cli/binary.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,35 @@ describe('bulwark sandbox run --apply', () => {
     expect(r.err).toMatch(/not approved \(no terminal to ask \(use --apply auto or never\)\)/);
     expect(state()).toEqual({ a: 'one\n', b: 'bee\n', c: undefined });
   });
+
+  it('ask at a terminal: "y" applies the held changes, "n" discards them', async () => {
+    // The real program on a pseudo-terminal (script(1)), answering the prompt on its stdin.
+    const ask = (dir: string, answer: string) =>
+      new Promise<string>((resolve, reject) => {
+        const line = `node --import tsx src/main.ts sandbox run --workspace ${dir} --apply ask -- rm k.txt`;
+        const child = spawn('script', ['-qec', line, '/dev/null'], {
+          cwd: ROOT,
+          env: { ...childEnv({}), BULWARK_HOME: join(root, 'data') },
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('error', reject);
+        child.on('close', () => resolve(out));
+        child.stdin.end(`${answer}\n`);
+      });
+    const dirs = ['yes', 'no'].map((d) => join(root, `ask-${d}`));
+    for (const d of dirs) {
+      mkdirSync(d);
+      writeFileSync(join(d, 'k.txt'), 'keep\n');
+      execFileSync('chown', ['-R', 'bulwark-sandbox:', d]);
+    }
+    const [yes, no] = await Promise.all([ask(dirs[0] as string, 'y'), ask(dirs[1] as string, 'n')]);
+    expect(yes).toMatch(/apply these changes\? \[y\/N\]/);
+    expect(yes).toMatch(/1 change applied after the operator approved them/);
+    expect(existsSync(join(dirs[0] as string, 'k.txt'))).toBe(false);
+    expect(no).toMatch(/not approved \(declined at the terminal\)/);
+    expect(readFileSync(join(dirs[1] as string, 'k.txt'), 'utf8')).toBe('keep\n');
+  }, 60_000);
 
   it('a bad --apply value is refused before anything runs', async () => {
     const r = await run('sometimes', 'echo x > c.txt');
