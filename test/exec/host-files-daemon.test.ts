@@ -17,6 +17,7 @@ import { fsTreeView, judgeTree } from '../../src/exec/host-executed/index.js';
 import { startE2E, type E2E } from '../e2e/support.js';
 import { reply, scriptFrom, type FakeReply, type FakeScript } from '../support/fake-provider.js';
 import { git, mustGit } from './host-files-git.js';
+import { makeFetchRemote } from '../escape/fetch-plantings.js';
 
 let e2e: E2E | undefined;
 let stopOperator: (() => Promise<void>) | undefined;
@@ -176,15 +177,18 @@ describe('host-executed files through the daemon', () => {
     const denied = (await e2e.audit()).filter((a) => a.type === 'tool:denied' && a.layer === 'L11.7');
     expect(denied.length).toBe(8);
 
-    // Real git on the host executes nothing.
+    // Real git on the host executes nothing (status, log, commit, and a fetch from a local upstream).
+    const upstream = makeFetchRemote(path.join(scratch, 'upstream.git'));
     const runs: Array<[string, string[]]> = [
       ['', ['status']],
       ['', ['log']],
+      ['', ['fetch', '-q', upstream]],
       ['', ['commit', '-q', '--allow-empty', '-m', 'after']],
       ['sub', ['status']],
       ['planted', ['status']],
       ['bare', ['status']],
       ['elsewhere', ['status']],
+      ...['sub', 'planted', 'bare', 'elsewhere'].map((d): [string, string[]] => [d, ['fetch', '-q', upstream]]),
     ];
     for (const [dir, args] of runs) git(path.join(ws, dir), ...args);
     expect(existsSync(marker)).toBe(false);
@@ -197,6 +201,7 @@ describe('host-executed files through the daemon', () => {
     };
     writeFileSync(path.join(ws, '.git', 'config'), `${gitConfig}\tfsmonitor = "${touch}"\n`);
     expect(fired('', 'status')).toBe(true);
+    expect(fired('', 'fetch', '-q', upstream)).toBe(true);
     writeFileSync(path.join(ws, '.git', 'config'), gitConfig);
     writeFileSync(path.join(ws, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\ntouch ${marker}\n`);
     chmodSync(path.join(ws, '.git', 'hooks', 'pre-commit'), 0o755);
