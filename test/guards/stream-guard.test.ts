@@ -147,10 +147,10 @@ describe('stream guard, one enormous token', () => {
       Buffer.from('{"sub":"' + 'u'.repeat(3000) + '"}').toString('base64url') +
       '.' +
       'Sg'.repeat(30);
-    // Minified JSON with no whitespace at all, far past the 120 KiB hold limit.
+    // Minified JSON with no whitespace at all, past the 240 KiB hold limit.
     const blob =
       '{"rows":[' +
-      Array.from({ length: 6000 }, (_, i) => `{"id":${i},"name":"item-${i}"}`).join(',') +
+      Array.from({ length: 10_000 }, (_, i) => `{"id":${i},"name":"item-${i}"}`).join(',') +
       `],"k":"${key}","t":"${jwt}","pad":"` +
       'p'.repeat(20_000) +
       '"}';
