@@ -4,12 +4,13 @@
  * set; every response word covered by a shingle found in that set is marked; covered words that lie
  * close together (gaps of at most `maxGap` uncovered words, which tolerates small edits) form a span;
  * a span with at least `minCovered` covered words is a finding, and its text is what gets redacted.
- * Second trigger, containment: covered runs no more than `maxPieceGap` uncovered words apart form a
- * group; a group that holds at least `minContainment` of the prompt's distinct shingles (and no fewer
- * than a minimal span would) makes every one of its runs a finding, so a prompt cut into short pieces
- * with filler between them is redacted too. Containment is measured per group, not over the whole
- * text: a group has bounded gaps, so the stream guard can hold it open and decide exactly as the
- * whole-text guard does; pieces further apart are judged one by one.
+ * Second trigger, containment: covered runs no more than `maxPieceGap` uncovered words and
+ * `maxPieceGapChars` characters apart (which bounds what a stream holds back) form a group; a group that
+ * holds at least `minContainment` of the prompt's distinct shingles (and no fewer than a minimal span
+ * would) makes every one of its runs a finding, so a prompt cut into short pieces with filler between
+ * them is redacted too. Containment is measured per group, not over the whole text: a group has bounded
+ * gaps, so the stream guard can hold it open and decide exactly as the whole-text guard does; pieces
+ * further apart are judged one by one.
  * Third trigger, a distinctive clause: a clause of the prompt (text between sentence punctuation, a colon
  * or a line break) of at least `MIN_CLAUSE_WORDS` words that holds an identifier-like token (a compound of
  * three or more parts joined by `-` or `_` with a letter in it, or a word mixing letters and digits) is
@@ -31,6 +32,12 @@ export interface PromptExtractionOptions {
   readonly minContainment?: number;
   /** Uncovered words tolerated between the pieces of one group (default 24). */
   readonly maxPieceGap?: number;
+  /**
+   * Characters tolerated between the pieces of one group, from the end of one to the start of the next (default
+   * 80): a stream holds an open group from its first piece, so this bounds the hold-back of prose that shares a
+   * phrase with the prompt.
+   */
+  readonly maxPieceGapChars?: number;
 }
 
 export interface ExtractionSpan {
@@ -115,6 +122,7 @@ export class PromptFingerprint {
   readonly maxGap: number;
   readonly minContainment: number;
   readonly maxPieceGap: number;
+  readonly maxPieceGapChars: number;
   /** Distinct prompt shingles the containment trigger needs at least (as many as a minimal verbatim span has). */
   readonly minShingles: number;
   /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
@@ -176,6 +184,7 @@ export class PromptFingerprint {
       ws.length >= 6 ? Math.min(wanted, Math.max(6, Math.ceil(ws.length * 0.8))) : Number.POSITIVE_INFINITY;
     this.minContainment = options.minContainment ?? 0.5;
     this.maxPieceGap = Math.max(this.maxGap, options.maxPieceGap ?? 24);
+    this.maxPieceGapChars = options.maxPieceGapChars ?? 80;
     this.minShingles = Math.max(1, this.minCovered - this.k + 1);
   }
 
@@ -300,7 +309,7 @@ export class PromptFingerprint {
       let b = a + 1;
       while (
         b < runs.length &&
-        (runs[b] as (typeof runs)[number]).first - (runs[b - 1] as (typeof runs)[number]).last - 1 <= this.maxPieceGap
+        this.joins(ws, (runs[b - 1] as (typeof runs)[number]).last, (runs[b] as (typeof runs)[number]).first)
       )
         b++;
       const group = runs.slice(a, b);
@@ -320,11 +329,24 @@ export class PromptFingerprint {
       // whole group (containment), so every run of it must still be in view, even one that is a finding by its
       // own count (releasing those let a later piece of a prompt cut into pieces be judged alone, and go out).
       const next = trailing >= 0 ? trailing : n;
-      if (b === runs.length && next - last - 1 <= this.maxPieceGap) openFrom = ws.starts[first] as number;
+      const nextAt = trailing >= 0 ? (ws.starts[trailing] as number) : text.length;
+      // A run grows over up to maxGap uncovered words of any length; a group only within maxPieceGapChars.
+      const gap = next - last - 1;
+      const grows =
+        gap <= this.maxGap || (gap <= this.maxPieceGap && nextAt - (ws.ends[last] as number) <= this.maxPieceGapChars);
+      if (b === runs.length && grows) openFrom = ws.starts[first] as number;
       a = b;
     }
     if (trailingAt >= 0 && (openFrom < 0 || trailingAt < openFrom)) openFrom = trailingAt;
     return { spans, containment, openFrom };
+  }
+
+  /** True when a covered run starting at word `next` joins the group whose last covered word is `last`. */
+  private joins(ws: WordIds, last: number, next: number): boolean {
+    return (
+      next - last - 1 <= this.maxPieceGap &&
+      (ws.starts[next] as number) - (ws.ends[last] as number) <= this.maxPieceGapChars
+    );
   }
 
   /**

@@ -27,7 +27,7 @@ import { criticalSpans, REDACTED, RELEASABLE_RUN } from './output-guard-scan.js'
 export interface StreamGuardOptions {
   /** Characters held back on top of what may still change (default 0). */
   readonly holdBack?: number;
-  /** Upper bound of held characters before a forced release (default DEFAULT_MAX_HOLD, 120 KiB). */
+  /** Upper bound of held characters before a forced release (default DEFAULT_MAX_HOLD, 240 KiB). */
   readonly maxHold?: number;
   /**
    * Characters of already-released text kept as left context for the next scan (default 64): a boundary,
@@ -35,7 +35,7 @@ export interface StreamGuardOptions {
    * still become a match is ever released, so no match needs more.
    */
   readonly context?: number;
-  /** New characters gathered before the next scan while text arrives faster than `latencyMs` apart (default 4096). */
+  /** New characters gathered before the next scan while text arrives faster than `latencyMs` apart (default 16 KiB). */
   readonly releaseStep?: number;
   /** A push this long (ms) or longer after the last scan is scanned at once (default 1). */
   readonly latencyMs?: number;
@@ -56,10 +56,16 @@ export const DEFAULT_HOLD_BACK = 0;
 export const FORCED_TAIL = 20 * 1024;
 /**
  * Each forced release scans the held text and keeps FORCED_TAIL of it for the next scan, so a stream of one
- * enormous run is scanned maxHold / (maxHold - FORCED_TAIL) times over: at 6 tails (120 KiB) 1.2 times, where
- * 64 KiB read it 1.45 times.
+ * enormous run is scanned maxHold / (maxHold - FORCED_TAIL) times over: at 12 tails (240 KiB) 1.09 times, where
+ * 6 tails read it 1.2 times and 64 KiB 1.45 times.
  */
-export const DEFAULT_MAX_HOLD = 6 * FORCED_TAIL;
+export const DEFAULT_MAX_HOLD = 12 * FORCED_TAIL;
+/**
+ * New characters gathered before the next scan while text arrives back to back (a burst): every scan has a
+ * fixed cost (the view, the open-form checks of the canary, the leak index and the prompt), so hostile text
+ * pushed in small chunks paid it 4 times as often at 4 KiB. A live stream is scanned at every pause instead.
+ */
+export const DEFAULT_RELEASE_STEP = 16 * 1024;
 /** Held text up to which every push after a pause is scanned (a long key arriving token by token). */
 const LATENCY_HOLD = 4096;
 
@@ -183,7 +189,7 @@ export function createStreamGuard(
   const holdBack = options.holdBack ?? DEFAULT_HOLD_BACK;
   const maxHold = Math.max(options.maxHold ?? DEFAULT_MAX_HOLD, holdBack * 2, FORCED_TAIL * 2);
   const contextSize = options.context ?? 64;
-  const releaseStep = options.releaseStep ?? 4096;
+  const releaseStep = options.releaseStep ?? DEFAULT_RELEASE_STEP;
   const latencyMs = options.latencyMs ?? 1;
   const now = options.now ?? (() => performance.now());
   let buf = '';
@@ -215,6 +221,9 @@ export function createStreamGuard(
   function scanAndRelease(all: boolean): string {
     blockedRun = -1;
     if (buf.length === 0) return '';
+    // One run longer than the hold limit has no cut point, and a forced release keeps its tail whatever an open
+    // scan would say: a closed scan (no open-match reading, the costly part on hostile text) is enough.
+    if (!all && lastWs < 0 && buf.length > maxHold) return forcedRelease(undefined);
     const off = ctx.length;
     const end = all ? buf.length : partialTail(buf);
     const r = scan(ctx + buf.slice(0, end), !all);
@@ -283,7 +292,8 @@ export function createStreamGuard(
           matchEnd: f.matchEnd - off,
         })),
       );
-    ctx = leftContext(ctx + buf.slice(0, b), contextSize);
+    // The context is read from the tail of what was released: joining all of it first copied every release.
+    ctx = leftContext(b > contextSize ? buf.slice(b - contextSize - 1, b) : ctx + buf.slice(0, b), contextSize);
     buf = buf.slice(b);
     return out;
   }
