@@ -31,6 +31,10 @@ const MARK = /\p{M}/u;
 
 /** Weight of one non-ASCII code point. */
 function wide(cp: number): number {
+  // The common blocks first (kana, CJK unified ideographs, Hangul syllables; Cyrillic): no regex per character.
+  if ((cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af))
+    return IDEOGRAPH;
+  if (cp >= 0x0410 && cp <= 0x044f) return OTHER_LETTER;
   const ch = String.fromCodePoint(cp);
   if (IDEOGRAPHIC.test(ch)) return IDEOGRAPH;
   if (MARK.test(ch)) return 0;
