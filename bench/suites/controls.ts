@@ -189,7 +189,10 @@ const suite: Suite = {
         const r = await runPipeline(modelGates, item, ctx, signal);
         if (!r.ok) throw new Error(r.error.message);
         for (const s of item.settlements)
-          await s.after({ ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500, receivedBytes: 800 }, signal);
+          await s.after(
+            { ok: true, inputTokens: 1400, outputTokens: 200, latencyMs: 500, receivedBytes: 800, receivedTokens: 200 },
+            signal,
+          );
       };
       record(
         'model call: L21 check (5 SQLite sums) + L22 + accounting (1 upsert)',

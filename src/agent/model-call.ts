@@ -15,7 +15,7 @@ import {
   type Result,
 } from '../core/index.js';
 import type { ModelCallItem, TurnPipelines } from './boundaries.js';
-import { answerBytes } from './budget/estimate.js';
+import { AnswerTally } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ChatMessage, Provider } from './types.js';
 
@@ -46,15 +46,15 @@ export async function callModelOnce(
   let text = '';
   let inputTokens = 0;
   let outputTokens = 0;
-  let receivedBytes = 0;
+  const received = new AnswerTally();
   let failure: BulwarkError | undefined;
   const started = Date.now();
   try {
     for await (const ev of provider.stream(gate.value.request)) {
       if (ev.type === 'text_delta') {
-        receivedBytes += answerBytes(ev.text);
+        received.addText(ev.text);
         text += filter.push(ev.text);
-      } else if (ev.type === 'tool_call') receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
+      } else if (ev.type === 'tool_call') received.addToolCall(ev.call);
       else if (ev.type === 'usage') {
         inputTokens = ev.inputTokens;
         outputTokens = ev.outputTokens;
@@ -71,7 +71,8 @@ export async function callModelOnce(
     inputTokens,
     outputTokens,
     latencyMs: Date.now() - started,
-    receivedBytes,
+    receivedBytes: received.bytes,
+    receivedTokens: received.tokens(),
   };
   for (const s of planned.settlements.reverse()) s.after(outcome, signal);
   text += filter.flush();

@@ -18,7 +18,7 @@ import {
   type StreamFilter,
 } from '../core/index.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
-import { answerBytes } from './budget/estimate.js';
+import { AnswerTally } from './budget/estimate.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
@@ -342,13 +342,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       let stop: StopReason = 'other';
       let inputTokens = 0;
       let outputTokens = 0;
-      let receivedBytes = 0;
+      const received = new AnswerTally();
       const started = Date.now();
       let failure: BulwarkError | undefined;
       try {
         for await (const ev of provider.stream(request)) {
           if (ev.type === 'text_delta') {
-            receivedBytes += answerBytes(ev.text);
+            received.addText(ev.text);
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.
             if (cut) continue;
             text += ev.text;
@@ -359,7 +359,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
               yield { type: 'text_delta', text: out };
             }
           } else if (ev.type === 'tool_call') {
-            receivedBytes += answerBytes(ev.call.id + ev.call.name + ev.call.arguments);
+            received.addToolCall(ev.call);
             calls.push({ ...ev.call, id: deps.callIds ? deps.callIds.assign(ev.call.id) : newId('call') });
           } else if (ev.type === 'usage') {
             inputTokens = ev.inputTokens;
@@ -379,7 +379,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
         inputTokens,
         outputTokens,
         latencyMs: Date.now() - started,
-        receivedBytes,
+        receivedBytes: received.bytes,
+        receivedTokens: received.tokens(),
       };
       let advice: ModelCallAdvice = {};
       const advised = await settleAll(

@@ -145,10 +145,12 @@ export interface ModelCallOutcome {
   readonly outputTokens: number;
   readonly latencyMs: number;
   /**
-   * UTF-8 bytes of text and tool calls the provider sent back, counted whatever it reports as usage: what L21
-   * estimates the output from when the reported usage is missing, zero or implausibly low.
+   * UTF-8 bytes of text and tool calls the provider sent back, whatever it reports as usage: whether it answered
+   * at all (L21 then counts the input estimate).
    */
   readonly receivedBytes: number;
+  /** Estimated tokens of that text and those tool calls (budget/token-estimate.ts): L21's output estimate. */
+  readonly receivedTokens: number;
 }
 
 /** What a model-call gate advises the turn loop once the call is over. */

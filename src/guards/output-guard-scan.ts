@@ -215,6 +215,7 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
         end: e,
         matchStart: s,
         matchEnd: e,
+        ...(sp.form === 'raw' ? {} : { encoding: sp.form }),
       });
     }
     if (r.openFrom >= 0) hold(r.openFrom);

@@ -17,8 +17,11 @@
  * found when one run repeats at least `CLAUSE_SHARE` of its shingles, one of them on the token: the
  * confidential line of a prompt repeated alone is shorter than `minCovered`, but a benign answer that
  * shares common phrases with the prompt does not also repeat its passphrases, hostnames and ids verbatim.
+ * Forms: the prompt is also held reversed (letters and word order, as reversing the whole text gives), rot13'd
+ * and both; every form has its own shingles and clauses over one shared vocabulary, so a response is read in
+ * one word pass and each form is judged on its own (a span of one form does not count toward another).
  */
-import { foldChar } from '../text/index.js';
+import { foldChar, reverseText, rot13 } from '../text/index.js';
 import { secretView } from './output-guard-view.js';
 
 export interface PromptExtractionOptions {
@@ -40,15 +43,19 @@ export interface PromptExtractionOptions {
   readonly maxPieceGapChars?: number;
 }
 
+/** A form the prompt is held in: as written, or under the character transforms a model can apply without tools. */
+export type PromptForm = 'raw' | 'reversed' | 'rot13' | 'reversed+rot13';
+
 export interface ExtractionSpan {
   readonly start: number;
   readonly end: number;
   readonly coveredWords: number;
+  readonly form: PromptForm;
 }
 
 export interface ExtractionResult {
   readonly spans: readonly ExtractionSpan[];
-  /** Share of the prompt's distinct shingles found in the text. */
+  /** Share of the prompt's distinct shingles found in the text (the highest over the forms). */
   readonly containment: number;
   /**
    * For streaming: the earliest start of what text appended later could still turn into a finding — a
@@ -91,6 +98,25 @@ function identifierLike(token: string): boolean {
 }
 const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 
+/** How each form is made from the prompt's folded words: per word, and whether the word order is reversed. */
+const FORMS: ReadonlyArray<{ name: PromptForm; word: (w: string) => string; reversed: boolean }> = [
+  { name: 'raw', word: (w) => w, reversed: false },
+  { name: 'reversed', word: reverseText, reversed: true },
+  { name: 'rot13', word: rot13, reversed: false },
+  { name: 'reversed+rot13', word: (w) => rot13(reverseText(w)), reversed: true },
+];
+
+/** The shingles and distinctive clauses of one form of the prompt. */
+interface FormIndex {
+  readonly name: PromptForm;
+  readonly bit: number;
+  readonly shingles: Set<number | string>;
+  /** Distinctive clauses: shingle key → the clauses it lies in; per clause, its shingles needed and its token shingles. */
+  readonly clausesOf: Map<number | string, number[]>;
+  readonly clauseNeed: number[];
+  readonly clauseTokenKeys: Array<Set<number | string>>;
+}
+
 /**
  * Words of `text` with offsets into `text` itself: each word is folded on its own (case, and for a word
  * with non-ASCII letters diacritics and look-alikes too), because folding the whole text first can change
@@ -116,6 +142,35 @@ function foldWord(w: string): string {
   return out;
 }
 
+/** Marks the words that lie in an identifier-like token of the prompt (see the file comment). */
+function distinctiveWords(text: string, ws: readonly Word[]): Uint8Array {
+  const distinctive = new Uint8Array(ws.length);
+  let w = 0;
+  for (const m of text.matchAll(/\S+/gu)) {
+    const start = m.index ?? 0;
+    const end = start + m[0].length;
+    while (w < ws.length && (ws[w] as Word).start < start) w++;
+    const token = m[0].replace(EDGE_PUNCT, '');
+    if (!identifierLike(token)) continue;
+    for (let i = w; i < ws.length && (ws[i] as Word).end <= end; i++) distinctive[i] = 1;
+  }
+  return distinctive;
+}
+
+/** The prompt's clauses as word ranges [from, to). */
+function clauseRanges(text: string, ws: readonly Word[]): Array<[number, number]> {
+  const ends = [...text.matchAll(CLAUSE_END)].map((m) => m.index ?? 0);
+  const out: Array<[number, number]> = [];
+  let first = 0;
+  for (const boundary of [...ends, text.length]) {
+    let last = first;
+    while (last < ws.length && (ws[last] as Word).start < boundary) last++;
+    out.push([first, last]);
+    first = last;
+  }
+  return out;
+}
+
 export class PromptFingerprint {
   readonly k: number;
   readonly minCovered: number;
@@ -125,8 +180,10 @@ export class PromptFingerprint {
   readonly maxPieceGapChars: number;
   /** Distinct prompt shingles the containment trigger needs at least (as many as a minimal verbatim span has). */
   readonly minShingles: number;
-  /** Prompt vocabulary: word → id (1-based); a response word outside it cannot be in a shared shingle. */
+  /** Prompt vocabulary over every form: word → id (1-based); a response word outside it cannot be in a shared shingle. */
   private readonly vocab = new Map<string, number>();
+  /** Per vocabulary id, the forms (bits) whose words include it; id 0 (not a prompt word) has none. */
+  private formMask = new Uint8Array(1);
   /** Every prefix of a vocabulary word: a word cut by the end of a text may still become one. */
   private readonly vocabPrefixes = new Set<string>();
   /**
@@ -139,13 +196,10 @@ export class PromptFingerprint {
    * Shingle keys: ids combined in base (vocabulary size + 1) while that stays exact as a double
    * (always for the default k = 3 within MAX_PROMPT_CHARS), else the ids joined as a string.
    */
-  private readonly shingles = new Set<number | string>();
   private readonly base: number;
   private readonly numericKeys: boolean;
-  /** Distinctive clauses: shingle key → the clauses it lies in; per clause, its shingles needed and its token shingles. */
-  private readonly clausesOf = new Map<number | string, number[]>();
-  private readonly clauseNeed: number[] = [];
-  private readonly clauseTokenKeys: Array<Set<number | string>> = [];
+  private readonly forms: FormIndex[] = [];
+  private readonly allForms: number;
 
   constructor(systemPrompt: string, options: PromptExtractionOptions = {}) {
     this.k = options.k ?? 3;
@@ -156,7 +210,24 @@ export class PromptFingerprint {
     // prompt is read the same way, or a prompt with full-width or zero-width text would never match.
     const promptText = secretView(systemPrompt.slice(0, MAX_PROMPT_CHARS)).text;
     const ws = words(promptText);
-    for (const w of ws) if (!this.vocab.has(w.text)) this.vocab.set(w.text, this.vocab.size + 1);
+    // Each form's words in the order that form of the text has them (reversed forms back to front).
+    const formWords = FORMS.map((f) => {
+      const list = ws.map((w) => f.word(w.text));
+      return f.reversed ? list.reverse() : list;
+    });
+    const masks: number[] = [0];
+    formWords.forEach((list, f) => {
+      for (const w of list) {
+        let id = this.vocab.get(w);
+        if (id === undefined) {
+          id = this.vocab.size + 1;
+          this.vocab.set(w, id);
+          masks.push(0);
+        }
+        masks[id] = (masks[id] as number) | (1 << f);
+      }
+    });
+    this.formMask = Uint8Array.from(masks);
     for (const w of this.vocab.keys()) for (let i = 1; i <= w.length; i++) this.vocabPrefixes.add(w.slice(0, i));
     let size = 16;
     while (size < this.vocab.size * 4) size *= 2;
@@ -172,12 +243,30 @@ export class PromptFingerprint {
     this.base = this.vocab.size + 1;
     // Every key is below base^k, so it is exact when base^k is a safe integer.
     this.numericKeys = this.base ** this.k <= Number.MAX_SAFE_INTEGER;
-    const ids = ws.map((w) => this.vocab.get(w.text) ?? 0);
-    for (let i = 0; i + this.k <= ids.length; i++) {
-      const key = this.key(ids, i);
-      if (key !== undefined) this.shingles.add(key);
-    }
-    this.indexClauses(promptText, ws, ids);
+    const clauses = clauseRanges(promptText, ws);
+    const distinctive = distinctiveWords(promptText, ws);
+    const n = ws.length;
+    FORMS.forEach((f, i) => {
+      const ids = (formWords[i] as string[]).map((w) => this.vocab.get(w) ?? 0);
+      const form: FormIndex = {
+        name: f.name,
+        bit: 1 << i,
+        shingles: new Set(),
+        clausesOf: new Map(),
+        clauseNeed: [],
+        clauseTokenKeys: [],
+      };
+      for (let j = 0; j + this.k <= ids.length; j++) {
+        const key = this.key(ids, j);
+        if (key !== undefined) form.shingles.add(key);
+      }
+      // A reversed form holds the prompt's word j at n - 1 - j: its clauses and distinctive words are mirrored.
+      const flags = f.reversed ? distinctive.slice().reverse() : distinctive;
+      for (const [from, to] of clauses)
+        this.addClause(form, f.reversed ? n - to : from, f.reversed ? n - from : to, ids, flags);
+      this.forms.push(form);
+    });
+    this.allForms = (1 << FORMS.length) - 1;
     // A prompt shorter than the threshold is found when most of it is repeated; below 6 words it is not tracked.
     const wanted = options.minCovered ?? 12;
     this.minCovered =
@@ -188,29 +277,7 @@ export class PromptFingerprint {
     this.minShingles = Math.max(1, this.minCovered - this.k + 1);
   }
 
-  /** Records every distinctive clause of the prompt (see the file comment) with its shingles. */
-  private indexClauses(text: string, ws: readonly Word[], ids: readonly number[]): void {
-    const distinctive = new Uint8Array(ws.length);
-    let w = 0;
-    for (const m of text.matchAll(/\S+/gu)) {
-      const start = m.index ?? 0;
-      const end = start + m[0].length;
-      while (w < ws.length && (ws[w] as Word).start < start) w++;
-      const token = m[0].replace(EDGE_PUNCT, '');
-      if (!identifierLike(token)) continue;
-      for (let i = w; i < ws.length && (ws[i] as Word).end <= end; i++) distinctive[i] = 1;
-    }
-    const ends = [...text.matchAll(CLAUSE_END)].map((m) => m.index ?? 0);
-    let first = 0;
-    for (const boundary of [...ends, text.length]) {
-      let last = first;
-      while (last < ws.length && (ws[last] as Word).start < boundary) last++;
-      this.addClause(first, last, ids, distinctive);
-      first = last;
-    }
-  }
-
-  private addClause(from: number, to: number, ids: readonly number[], distinctive: Uint8Array): void {
+  private addClause(form: FormIndex, from: number, to: number, ids: readonly number[], distinctive: Uint8Array): void {
     if (to - from < Math.max(MIN_CLAUSE_WORDS, this.k)) return;
     const keys = new Set<number | string>();
     const tokenKeys = new Set<number | string>();
@@ -221,38 +288,43 @@ export class PromptFingerprint {
       if (distinctive.subarray(i, i + this.k).some((d) => d === 1)) tokenKeys.add(key);
     }
     if (tokenKeys.size === 0) return;
-    const clause = this.clauseNeed.length;
-    this.clauseNeed.push(Math.ceil(keys.size * CLAUSE_SHARE));
-    this.clauseTokenKeys.push(tokenKeys);
+    const clause = form.clauseNeed.length;
+    form.clauseNeed.push(Math.ceil(keys.size * CLAUSE_SHARE));
+    form.clauseTokenKeys.push(tokenKeys);
     for (const key of keys) {
-      const list = this.clausesOf.get(key);
+      const list = form.clausesOf.get(key);
       if (list) list.push(clause);
-      else this.clausesOf.set(key, [clause]);
+      else form.clausesOf.set(key, [clause]);
     }
   }
 
-  /** True when the run of covered words [first, last] repeats a distinctive clause near-verbatim. */
-  private repeatsClause(first: number, last: number, keys: ReadonlyArray<number | string | undefined>): boolean {
-    if (this.clauseNeed.length === 0) return false;
+  /** True when the run of covered words [first, last] repeats a distinctive clause of `form` near-verbatim. */
+  private repeatsClause(
+    form: FormIndex,
+    first: number,
+    last: number,
+    keys: ReadonlyArray<number | string | undefined>,
+  ): boolean {
+    if (form.clauseNeed.length === 0) return false;
     const found = new Map<number, Set<number | string>>();
     for (let i = first; i + this.k - 1 <= last; i++) {
       const key = keys[i];
       if (key === undefined) continue;
-      for (const c of this.clausesOf.get(key) ?? []) {
+      for (const c of form.clausesOf.get(key) ?? []) {
         const set = found.get(c) ?? new Set<number | string>();
         set.add(key);
         found.set(c, set);
       }
     }
     for (const [c, set] of found) {
-      if (set.size < (this.clauseNeed[c] as number)) continue;
-      for (const key of set) if ((this.clauseTokenKeys[c] as Set<number | string>).has(key)) return true;
+      if (set.size < (form.clauseNeed[c] as number)) continue;
+      for (const key of set) if ((form.clauseTokenKeys[c] as Set<number | string>).has(key)) return true;
     }
     return false;
   }
 
   get enabled(): boolean {
-    return Number.isFinite(this.minCovered) && this.shingles.size > 0;
+    return Number.isFinite(this.minCovered) && (this.forms[0] as FormIndex).shingles.size > 0;
   }
 
   /** Shingle key of ids[i, i+k), or undefined when a word is outside the prompt's vocabulary. */
@@ -269,28 +341,59 @@ export class PromptFingerprint {
     const ws = this.asciiWords(text) ?? this.foldedWords(text);
     const ids = ws.ids;
     const n = ws.count;
-    // Most text shares no word with the prompt, or none in a row: nothing to cover.
-    let run = 0;
-    let shared = false;
-    for (let i = 0; i < n && !shared; i++) {
-      run = ids[i] ? run + 1 : 0;
-      shared = run >= this.k;
+    const masks = this.formMask;
+    const k = this.k;
+    // Most text shares no word with the prompt, or none in a row within one form: nothing to cover.
+    let shared = 0;
+    // Per form, a run of k words of that form in a row: `acc` holds the forms every word of the current
+    // window belongs to, recomputed only from a word that belongs to some form.
+    for (let i = k - 1; i < n; i++) {
+      let acc = masks[ids[i] as number] as number;
+      if (acc === 0) {
+        i += k - 1;
+        continue;
+      }
+      for (let j = 1; j < k && acc !== 0; j++) acc &= masks[ids[i - j] as number] as number;
+      shared |= acc;
     }
     const trailing = this.trailingOpen(text, ws);
     const trailingAt = trailing >= 0 ? (ws.starts[trailing] as number) : -1;
-    if (!shared) return { spans: [], containment: 0, openFrom: trailingAt };
+    if (shared === 0) return { spans: [], containment: 0, openFrom: trailingAt };
+    const spans: ExtractionSpan[] = [];
+    let containment = 0;
+    let openFrom = -1;
+    for (const form of this.forms) {
+      if ((shared & form.bit) === 0) continue;
+      const r = this.scanForm(form, ws, trailing, spans);
+      containment = Math.max(containment, r.containment);
+      if (r.openFrom >= 0 && (openFrom < 0 || r.openFrom < openFrom)) openFrom = r.openFrom;
+    }
+    if (trailingAt >= 0 && (openFrom < 0 || trailingAt < openFrom)) openFrom = trailingAt;
+    if (spans.length > 1) spans.sort((a, b) => a.start - b.start || b.end - a.end);
+    return { spans, containment, openFrom };
+  }
+
+  /** The shingle triggers for one form (see the file comment); spans go to `spans`. */
+  private scanForm(
+    form: FormIndex,
+    ws: WordIds,
+    trailing: number,
+    spans: ExtractionSpan[],
+  ): { containment: number; openFrom: number } {
+    const ids = ws.ids;
+    const n = ws.count;
     const covered = new Uint8Array(n);
     const keys: Array<number | string | undefined> = new Array<number | string | undefined>(n);
     const found = new Set<number | string>();
     for (let i = 0; i + this.k <= n; i++) {
       const key = this.key(ids, i);
-      if (key !== undefined && this.shingles.has(key)) {
+      if (key !== undefined && form.shingles.has(key)) {
         found.add(key);
         keys[i] = key;
         covered.fill(1, i, i + this.k);
       }
     }
-    const containment = found.size / this.shingles.size;
+    const containment = found.size / form.shingles.size;
     // Runs: covered words with gaps of at most maxGap. Pieces: runs with gaps of at most maxPieceGap.
     const runs: Array<{ first: number; last: number; count: number }> = [];
     for (let i = 0; i < n; i++) {
@@ -301,9 +404,13 @@ export class PromptFingerprint {
         r.count++;
       } else runs.push({ first: i, last: i, count: 1 });
     }
-    const spans: ExtractionSpan[] = [];
     const span = (r: { first: number; last: number; count: number }) =>
-      spans.push({ start: ws.starts[r.first] as number, end: ws.ends[r.last] as number, coveredWords: r.count });
+      spans.push({
+        start: ws.starts[r.first] as number,
+        end: ws.ends[r.last] as number,
+        coveredWords: r.count,
+        form: form.name,
+      });
     let openFrom = -1;
     for (let a = 0; a < runs.length;) {
       let b = a + 1;
@@ -320,9 +427,9 @@ export class PromptFingerprint {
         const key = keys[i];
         if (key !== undefined) distinct.add(key);
       }
-      const whole = distinct.size >= this.minShingles && distinct.size / this.shingles.size >= this.minContainment;
+      const whole = distinct.size >= this.minShingles && distinct.size / form.shingles.size >= this.minContainment;
       for (const r of group)
-        if (whole || r.count >= this.minCovered || this.repeatsClause(r.first, r.last, keys)) span(r);
+        if (whole || r.count >= this.minCovered || this.repeatsClause(form, r.first, r.last, keys)) span(r);
       // The last group grows when a word not yet covered becomes covered within maxPieceGap of its last one:
       // the earliest such word begins the trailing words that may still begin a shingle (or is the next word).
       // Then the group is held from its first run: a run that joins it later is judged by the shingles of the
@@ -337,8 +444,7 @@ export class PromptFingerprint {
       if (b === runs.length && grows) openFrom = ws.starts[first] as number;
       a = b;
     }
-    if (trailingAt >= 0 && (openFrom < 0 || trailingAt < openFrom)) openFrom = trailingAt;
-    return { spans, containment, openFrom };
+    return { containment, openFrom };
   }
 
   /** True when a covered run starting at word `next` joins the group whose last covered word is `last`. */

@@ -1,17 +1,21 @@
 /**
  * Nothing secret at rest, after hostile turns through the real daemon: the user pastes a vault value, a file
  * the model reads holds vault values in three encodings, the model puts the provider key and the canary into
- * tool call ids (raw, base64, hex, reversed) and names, into the arguments of a write, and into its answers.
+ * tool call ids (raw, base64, hex, reversed) and names, into the arguments of a write, and into its answers, and
+ * overwrites the file of keys it read (an undo-journal entry whose pre-image holds them).
  * Then every file bulwark wrote in the data dir — bulwark.db with its -wal, the memory and vault databases,
- * bulwark.log, audit.jsonl — is read as bytes and searched for every vault value and the canary, raw, base64,
- * hex and reversed: none is there, while the daemon runs and after it closed. The workspace and the journal's
- * pre-images (the user's own files) are left out: the user's files hold what the user put there.
+ * bulwark.log, audit.jsonl, the journal's entry.json — is read as bytes and searched for every vault value and the
+ * canary in every encoding the leak index knows that a file could hold (raw in any letter case, base64, base64url,
+ * hex, base32, URL-encoded, reversed, rot13): none is there, while the daemon runs and after it closed. The
+ * workspace and the journal's pre-images (the user's own files) are left out: the user's files hold what the user
+ * put there. A value planted in entry.json is found (the search can fail).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
+import { base32Encode, reverseText, rot13 } from '../../src/text/index.js';
 import { FAKE_KEY_VALUE, startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
@@ -22,7 +26,7 @@ afterEach(async () => {
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');
 const hex = (v: string) => Buffer.from(v).toString('hex');
-const rev = (v: string) => [...v].reverse().join('');
+const rev = reverseText;
 
 function forms(v: string): Array<[string, string]> {
   return [
@@ -30,9 +34,16 @@ function forms(v: string): Array<[string, string]> {
     ['base64', b64(v)],
     ['base64url', Buffer.from(v).toString('base64url')],
     ['hex', hex(v)],
-    ['reversed', rev(v)],
+    ['base32', base32Encode(Buffer.from(v)).replace(/=+$/, '')],
+    ['url', encodeURIComponent(v)],
+    ['reversed', reverseText(v)],
+    ['rot13', rot13(v)],
+    ['reversed rot13', rot13(reverseText(v))],
   ];
 }
+
+/** Forms whose letter case carries nothing (hex, base32, rot13 and the raw value read case-folded). */
+const CASELESS = new Set(['raw', 'hex', 'base32', 'url', 'reversed', 'rot13', 'reversed rot13']);
 
 /**
  * Every regular file under the data dir but the user's own: the workspaces, and the pre-images the undo journal
@@ -54,8 +65,11 @@ function leaksIn(dir: string, values: Record<string, string>): string[] {
   const found: string[] = [];
   for (const file of bulwarkFiles(dir)) {
     const bytes = readFileSync(file).toString('latin1');
+    const lower = bytes.toLowerCase();
     for (const [name, v] of Object.entries(values))
-      for (const [enc, f] of forms(v)) if (bytes.includes(f)) found.push(`${path.relative(dir, file)}: ${name} ${enc}`);
+      for (const [enc, f] of forms(v))
+        if (CASELESS.has(enc) ? lower.includes(f.toLowerCase()) : bytes.includes(f))
+          found.push(`${path.relative(dir, file)}: ${name} ${enc}`);
   }
   return found;
 }
@@ -76,7 +90,7 @@ async function chat(e: E2E, content: string, session?: string): Promise<string |
 }
 
 describe('a data dir after hostile turns', () => {
-  it('holds no vault value and no canary, in any of raw, base64, hex, reversed', async () => {
+  it('holds no vault value and no canary in any encoding, the journal entry of an applied overwrite included', async () => {
     const github = `ghp_${randomBytes(18).toString('hex')}`;
     const deploy = `deploy-${randomBytes(16).toString('hex')}`;
     let canary = '';
@@ -94,7 +108,11 @@ describe('a data dir after hostile turns', () => {
         case 1:
           return reply.text(`Here: ${github} and ${b64(deploy)} and ${canary} and ${hex(key)}`);
         case 2:
-          return reply.toolCalls([{ name: 'read', arguments: { path: 'notes/keys.txt' }, id: `${canary}` }]);
+          return reply.toolCalls([
+            { name: 'read', arguments: { path: 'notes/keys.txt' }, id: `${canary}` },
+            // A modification applied through write: the journal keeps the keys file's pre-image and an entry.json.
+            { name: 'write', arguments: { path: 'notes/keys.txt', content: 'rotated\n' }, id: `w_${key}` },
+          ]);
         default:
           return reply.text(`again ${deploy} ${rev(canary)}`);
       }
@@ -117,6 +135,12 @@ describe('a data dir after hostile turns', () => {
     expect(second).toContain(`"tool_call_id":"${hex(canary)}"`);
 
     const values = { GITHUB_TOKEN: github, DEPLOY_KEY: deploy, PROVIDER_KEY: FAKE_KEY_VALUE, CANARY: canary };
+    // The overwrite was applied and journaled: the entry is among the files searched.
+    expect(readFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), 'utf8')).toBe('rotated\n');
+    const entries = bulwarkFiles(e2e.dir).filter((f) => path.basename(f) === 'entry.json');
+    expect(entries).toHaveLength(1);
+    const entry = readFileSync(entries[0] as string, 'utf8');
+    expect(entry).toContain('notes/keys.txt');
     await e2e.daemon.flushAudit();
     expect(existsSync(path.join(e2e.dir, 'bulwark.db-wal'))).toBe(true);
     expect(leaksIn(e2e.dir, values)).toEqual([]);
@@ -131,5 +155,8 @@ describe('a data dir after hostile turns', () => {
     const db = readFileSync(path.join(dir, 'bulwark.db')).toString('latin1');
     expect(db).toContain('[secret:GITHUB_TOKEN]');
     expect(db).toContain('[secret:DEPLOY_KEY]');
+    // The search can fail: a value in the journal's entry.json (rot13'd, upper-cased) is found there.
+    writeFileSync(entries[0] as string, `${entry}${rot13(deploy).toUpperCase()}`);
+    expect(leaksIn(dir, values)).toEqual([`${path.relative(dir, entries[0] as string)}: DEPLOY_KEY rot13`]);
   });
 });

@@ -327,45 +327,68 @@ describe('compromised model vs L21 budget guard', () => {
     expect(s2.fake.calls).toBe(0);
   });
 
-  it('a provider reporting zero usage is counted from the bytes it was sent and sent back, and stopped by the budget', async () => {
+  /**
+   * Requests (read a file of prose, then answer at length) until the day budget refuses one; `usage` is what every
+   * call reports (undefined: the provider's honest count, about a token per 4 characters of its whole request).
+   */
+  async function untilRefused(usage: { inputTokens: number; outputTokens: number } | undefined, perDay: number) {
     const bus = new EventBus();
-    const budget = budgetGuard(tmpDir(), bus, { perDay: 12_000 });
-    const zero = { usage: { inputTokens: 0, outputTokens: 0 } };
-    // Every request: read an 8 KB file, then answer at length, each call reporting zero tokens.
+    const budget = budgetGuard(tmpDir(), bus, { perDay });
+    const opts = usage ? { usage } : {};
     const s = await setup(
       (req) =>
         req.messages.at(-1)?.['role'] === 'tool'
-          ? reply.text('B'.repeat(2000), zero)
-          : reply.toolCall('read', { path: 'notes.txt' }, zero),
+          ? reply.text(prose(2000), opts)
+          : reply.toolCall('read', { path: 'notes.txt' }, opts),
       { budget, bus },
     );
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(path.join(s.h.workspace, 'notes.txt'), 'A'.repeat(8000));
+    writeFileSync(path.join(s.h.workspace, 'notes.txt'), prose(8000));
     const ends: TurnEvent[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 40; i++) {
       const end = (await collect(s.h.runtime.runTurn(turn(`summarise notes.txt (${i})`)))).at(-1);
       if (end) ends.push(end);
       if (end?.type === 'error') break;
     }
-    // Each request counts at least (8000 + 2000) / 8 tokens: the day budget ends the run well before 12 requests.
-    const refused = ends.at(-1);
-    expect(refused).toMatchObject({
-      type: 'error',
-      error: { code: 'budget.exceeded', details: { scope: 'agent-day' } },
-    });
-    expect(ends.length).toBeLessThan(12);
-    expect(s.fake.calls).toBeLessThan(24);
-    const day = (await budget.status(['coder'])).agents[0]?.day ?? 0;
-    expect(day).toBeGreaterThan(ends.filter((e) => e.type === 'done').length * 1250);
-    // Every call that answered is audited as counted from its bytes, never as the zero it reported.
-    const estimated = s.h.events.filter(
+    return { s, ends, done: ends.filter((e) => e.type === 'done').length, budget };
+  }
+
+  it('a provider reporting zero usage is counted from what it was sent and sent back, and stopped after about as many requests as an honest one', async () => {
+    const perDay = 60_000;
+    const honest = await untilRefused(undefined, perDay);
+    const zero = await untilRefused({ inputTokens: 0, outputTokens: 0 }, perDay);
+    for (const run of [honest, zero])
+      expect(run.ends.at(-1)).toMatchObject({
+        type: 'error',
+        error: { code: 'budget.exceeded', details: { scope: 'agent-day' } },
+      });
+    // The estimate is of the content only (not the wire's JSON), so it stays at or under an honest count: the zero
+    // reporter gets a few more requests, never twice as many (a floor of 8 bytes per token gave it about 2x).
+    expect(honest.done).toBeGreaterThanOrEqual(3);
+    expect(zero.done).toBeGreaterThanOrEqual(honest.done);
+    expect(zero.done).toBeLessThanOrEqual(Math.ceil(honest.done * 1.5));
+    // Every call that answered is audited as counted from its content, never as the zero it reported.
+    const estimated = zero.s.h.events.filter(
       (e) => e.type === 'security:warning' && e.payload.layer === 'L21' && e.payload.outcome === 'estimated',
     );
-    expect(estimated).toHaveLength(s.fake.calls);
+    expect(estimated).toHaveLength(zero.s.fake.calls);
     for (const e of estimated)
       expect(e.payload).toMatchObject({ agentId: 'coder', reportedInputTokens: 0, reportedOutputTokens: 0 });
-  });
+    // The honest provider's figures stand: none of its calls was counted above its report.
+    expect(honest.s.h.events.filter((e) => e.type === 'security:warning' && e.payload.layer === 'L21')).toEqual([]);
+  }, 60_000);
 });
+
+/** `n` characters of varied English prose (an honest tokenizer's ordinary input). */
+function prose(n: number): string {
+  const words =
+    'the shipment left our warehouse on tuesday and should arrive before the end of next week while stock levels for blue widgets remain low so consider reordering from the usual supplier after the quarterly review lists open orders returns and pending invoices'.split(
+      ' ',
+    );
+  let out = '';
+  for (let i = 0; out.length < n; i++) out += `${words[(i * 7) % words.length]}${i % 11 === 10 ? '. ' : ' '}`;
+  return out.slice(0, n);
+}
 
 describe('failing or hanging provider vs L22 circuit breaker', () => {
   function breakers(clock: () => number) {

@@ -10,7 +10,8 @@ import {
   GlobalBudgetsSchema,
   ModelInfoSchema,
 } from '../../src/config/sections/budget.js';
-import { estimatePromptTokens } from '../../src/agent/budget/estimate.js';
+import { AnswerTally, estimatePromptTokens } from '../../src/agent/budget/estimate.js';
+import { estimateTextTokens as tokens } from '../../src/agent/budget/token-estimate.js';
 import { usageStoreIn } from '../support/stores.js';
 import { CircuitBreakers } from '../../src/agent/breaker/circuit-breaker.js';
 import { breakerGate, budgetGate } from '../../src/agent/gates/model-call-gates.js';
@@ -42,7 +43,15 @@ const answered = (inputTokens: number, outputTokens: number) => ({
   inputTokens,
   outputTokens,
   receivedBytes: 0,
+  receivedTokens: 0,
 });
+
+/** What a provider that streamed `text` back sent, as the turn loop tallies it. */
+function received(text: string): { receivedBytes: number; receivedTokens: number } {
+  const t = new AnswerTally();
+  t.addText(text);
+  return { receivedBytes: t.bytes, receivedTokens: t.tokens() };
+}
 
 function guard(
   dir: string,
@@ -173,43 +182,45 @@ describe('L21 budget guard', () => {
     if (r2.ok) await g.settle(r2.value, answered(-5, Number.NaN));
     const rows = await store.summary(0);
     expect(rows).toHaveLength(1);
-    // The hostile figures count as zero, and the second call as its floor: 5 bytes sent ('sys', 'hi') = 1 token.
-    expect(rows[0]?.inputTokens).toBe(1001);
+    // The hostile figures count as zero, and the second call as its estimate: two words sent ('sys', 'hi') = 2 tokens.
+    expect(rows[0]?.inputTokens).toBe(1002);
     expect(rows[0]?.outputTokens).toBe(1000);
-    expect(rows[0]?.cost).toBeCloseTo((1001 / 1000) * 0.003 + 0.015, 6);
+    expect(rows[0]?.cost).toBeCloseTo((1002 / 1000) * 0.003 + 0.015, 6);
     store.close();
   });
 
-  it('a provider reporting zero usage is counted from the bytes sent and received, and audited', async () => {
+  it('a provider reporting zero usage is counted from the content sent and received, and audited', async () => {
     const { g, store, events } = guard(tmp());
-    const prompt = 'p'.repeat(4000);
+    const prompt = 'abcd'.repeat(1000);
     const r = await g.check(req(prompt), ctx);
     expect(r.ok).toBe(true);
-    if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 0, outputTokens: 0, receivedBytes: 2000 });
-    // (3 + 4000) bytes / 8 = 501 in, 2000 / 8 = 250 out.
-    expect((await g.status(['a'])).agents[0]?.day).toBe(501 + 250);
+    if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 0, outputTokens: 0, ...received('abcd'.repeat(500)) });
+    // 'sys' is one word (1), 4000 letters at 6 per token 667: 668 in; 2000 letters back, 334 out.
+    expect((await g.status(['a'])).agents[0]?.day).toBe(668 + 334);
     expect(events.find((e) => e.type === 'security:warning')?.payload).toMatchObject({
       layer: 'L21',
       outcome: 'estimated',
       agentId: 'a',
       reportedInputTokens: 0,
       reportedOutputTokens: 0,
-      countedInputTokens: 501,
-      countedOutputTokens: 250,
+      countedInputTokens: 668,
+      countedOutputTokens: 334,
     });
     store.close();
   });
 
   it('counts max(reported, estimated) per direction: an honest figure above the floor stands, a low one does not', async () => {
     const { g, store, events } = guard(tmp());
-    const r = await g.check(req('q'.repeat(400)), ctx);
-    // Input 5000 reported (above the floor of 51), output 3 reported for 4000 bytes received (floor 500).
-    if (r.ok) await g.settle(r.value, { ok: true, inputTokens: 5000, outputTokens: 3, receivedBytes: 4000 });
-    expect((await g.status(['a'])).agents[0]?.day).toBe(5000 + 500);
+    const r = await g.check(req('abcd'.repeat(100)), ctx);
+    // Input 5000 reported (above the estimate of 68), output 3 reported for 4000 letters received (estimate 667).
+    if (r.ok)
+      await g.settle(r.value, { ok: true, inputTokens: 5000, outputTokens: 3, ...received('abcd'.repeat(1000)) });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(5000 + 667);
     expect(events.filter((e) => e.type === 'security:warning')).toHaveLength(1);
-    const honest = await g.check(req('q'.repeat(400)), { ...ctx, traceId: 't9' });
-    if (honest.ok) await g.settle(honest.value, { ok: true, inputTokens: 150, outputTokens: 40, receivedBytes: 100 });
-    expect((await g.status(['a'])).agents[0]?.day).toBe(5500 + 190);
+    const honest = await g.check(req('abcd'.repeat(100)), { ...ctx, traceId: 't9' });
+    if (honest.ok)
+      await g.settle(honest.value, { ok: true, inputTokens: 150, outputTokens: 40, ...received('abcd'.repeat(25)) });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(5667 + 190);
     expect(events.filter((e) => e.type === 'security:warning')).toHaveLength(1);
     store.close();
   });
@@ -217,7 +228,7 @@ describe('L21 budget guard', () => {
   it('a call that failed before any answer, or never happened, counts nothing', async () => {
     const { g, store, events } = guard(tmp(), { perExecution: 1000 });
     const failed = await g.check(req('x'.repeat(600), 400), ctx);
-    if (failed.ok) await g.settle(failed.value, { ok: false, inputTokens: 0, outputTokens: 0, receivedBytes: 0 });
+    if (failed.ok) await g.settle(failed.value, { ok: false, inputTokens: 0, outputTokens: 0, ...received('') });
     const cancelled = await g.check(req('x'.repeat(600), 400), ctx);
     expect(cancelled.ok).toBe(true);
     if (cancelled.ok) await g.release(cancelled.value);
@@ -225,9 +236,12 @@ describe('L21 budget guard', () => {
     expect((await g.status(['a'])).inflight).toBe(0);
     expect(events.some((e) => e.type === 'security:warning')).toBe(false);
     // A failed call that had already streamed part of an answer is counted (input and output floors).
-    const partial = await g.check(req('x'.repeat(600), 400), ctx);
-    if (partial.ok) await g.settle(partial.value, { ok: false, inputTokens: 0, outputTokens: 0, receivedBytes: 40 });
-    expect((await g.status(['a'])).agents[0]?.day).toBe(Math.ceil(603 / 8) + 5);
+    const partial = await g.check(req('abcd'.repeat(150), 400), ctx);
+    if (partial.ok)
+      await g.settle(partial.value, { ok: false, inputTokens: 0, outputTokens: 0, ...received('abcd'.repeat(10)) });
+    expect((await g.status(['a'])).agents[0]?.day).toBe(
+      tokens('sys') + tokens('abcd'.repeat(150)) + tokens('abcd'.repeat(10)),
+    );
     store.close();
   });
 });
@@ -348,8 +362,8 @@ describe('L22 fallback model in the controls (beforeModelCall / afterModelCall)'
       afterModelCall: (o: ModelCallOutcome, _ctx?: unknown) => driver.after(o),
     };
     const request = (model = 'm') => ({ ...req('hi'), model, signal: new AbortController().signal });
-    const fail = { ok: false, inputTokens: 0, outputTokens: 0, latencyMs: 5, receivedBytes: 0 };
-    const success = { ok: true, inputTokens: 10, outputTokens: 5, latencyMs: 5, receivedBytes: 20 };
+    const fail = { ok: false, inputTokens: 0, outputTokens: 0, latencyMs: 5, receivedBytes: 0, receivedTokens: 0 };
+    const success = { ok: true, inputTokens: 10, outputTokens: 5, latencyMs: 5, receivedBytes: 20, receivedTokens: 5 };
     return { b, events, controls, request, fail, success, close: () => undefined };
   }
 

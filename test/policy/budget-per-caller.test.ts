@@ -45,7 +45,7 @@ describe('L21 per caller', () => {
     });
     const first = await g.check(req, callContext('a', { caller: alice, traceId: 't1' }));
     if (!first.ok) throw new Error(first.error.message);
-    await g.settle(first.value, { ok: true, inputTokens: 600, outputTokens: 300, receivedBytes: 0 });
+    await g.settle(first.value, { ok: true, inputTokens: 600, outputTokens: 300, receivedBytes: 0, receivedTokens: 0 });
     expect(await store.tokensSinceCaller(0, 'channel:telegram:111')).toBe(900);
     // Another agent, same caller: over the caller's hour.
     const refused = await g.check(req, callContext('b', { caller: alice, traceId: 't2' }));

@@ -145,7 +145,13 @@ describe('the budget guard over a late usage store', () => {
     expect(first.ok).toBe(true);
     if (!first.ok) return;
     const second = guard.check({ ...request, maxTokens: 1000 }, callContext('a', { traceId: 't2' }));
-    const settled = guard.settle(first.value, { ok: true, inputTokens: estimate, outputTokens: 0, receivedBytes: 0 });
+    const settled = guard.settle(first.value, {
+      ok: true,
+      inputTokens: estimate,
+      outputTokens: 0,
+      receivedBytes: 0,
+      receivedTokens: 0,
+    });
     const [r] = await Promise.all([second, settled]);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.details).toMatchObject({ scope: 'agent-hour', used: estimate });

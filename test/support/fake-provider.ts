@@ -305,7 +305,7 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
   const finish = calls.length > 0 ? 'tool_calls' : r.stopReason === 'max_tokens' ? 'length' : 'stop';
   const usage = {
     prompt_tokens: r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.body)),
-    completion_tokens: r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.args).join('')),
+    completion_tokens: r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.name + c.args).join('')),
   };
   const usageBody = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
 
@@ -393,7 +393,7 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const stop = calls.length > 0 ? 'tool_use' : r.stopReason === 'max_tokens' ? 'max_tokens' : 'end_turn';
   const inputTokens = r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.body));
-  const outputTokens = r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.args).join(''));
+  const outputTokens = r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.name + c.args).join(''));
 
   if (!req.stream) {
     const content: Record<string, unknown>[] = [];

@@ -3,7 +3,7 @@
  * refuse the call if it would pass a budget (per execution, per hour, per day; per agent and
  * global) or fill more than 95 % of the model's context window. Calls in flight are reserved so
  * parallel calls cannot all slip under a limit. After the call, the usage store records the larger of what the
- * provider reported and a floor estimated from the bytes sent and received (estimate.ts), per direction: a
+ * provider reported and an estimate of the content sent and received (estimate.ts), per direction: a
  * provider that reports no usage, or too little, is counted all the same, and each such call is audited.
  */
 import {
@@ -19,7 +19,7 @@ import {
 } from '../../core/index.js';
 import type { ModelCallOutcome, ModelRequest, TurnContext } from '../types.js';
 import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/index.js';
-import { estimatePromptTokens, floorTokens, requestBytes } from './estimate.js';
+import { estimatePromptTokens, requestTokens } from './estimate.js';
 import { startOfUtcDay, type UsageStore } from './usage-store.js';
 
 export interface BudgetGuardOptions {
@@ -41,14 +41,17 @@ export interface Reservation {
   readonly caller: string;
   readonly model: string;
   readonly estimate: number;
-  /** UTF-8 bytes the request sends (the input floor after the call). */
-  readonly sentBytes: number;
+  /** Estimated tokens of the content the request sends (counted after the call when the provider reports less). */
+  readonly sentTokens: number;
   /** Who the call was for, in audit events. */
   readonly audit: EventContext;
 }
 
 /** What `settle` needs of a finished call. */
-export type SettledCall = Pick<ModelCallOutcome, 'ok' | 'inputTokens' | 'outputTokens' | 'receivedBytes'>;
+export type SettledCall = Pick<
+  ModelCallOutcome,
+  'ok' | 'inputTokens' | 'outputTokens' | 'receivedBytes' | 'receivedTokens'
+>;
 
 export interface BudgetStatus {
   readonly agents: Array<{ agentId: string; hour: number; day: number; budgets: AgentBudgets }>;
@@ -170,7 +173,7 @@ export class BudgetGuard {
         caller,
         model: req.model,
         estimate,
-        sentBytes: requestBytes(req),
+        sentTokens: requestTokens(req),
         audit: auditContext(ctx),
       };
       this.inflight.set(r.id, r);
@@ -179,9 +182,9 @@ export class BudgetGuard {
   }
 
   /**
-   * Records the call's usage, then releases the reservation. Each direction counts max(reported, floor): the input
-   * floor is estimated from the bytes sent once the provider answered (the call succeeded or sent anything back),
-   * the output floor from the bytes received. A call counted above what the provider reported is audited. Rejects
+   * Records the call's usage, then releases the reservation. Each direction counts max(reported, estimate): the input
+   * estimate is of the content sent, counted once the provider answered (the call succeeded or sent anything back),
+   * the output estimate of the text and tool calls received. A call counted above what the provider reported is audited. Rejects
    * when the store cannot keep the usage (the reservation is released all the same).
    */
   settle(r: Reservation, call: SettledCall): Promise<void> {
@@ -190,10 +193,10 @@ export class BudgetGuard {
       try {
         const reported = { input: sane(call.inputTokens), output: sane(call.outputTokens) };
         const answered = call.ok || call.receivedBytes > 0;
-        const floor = { input: answered ? floorTokens(r.sentBytes) : 0, output: floorTokens(call.receivedBytes) };
+        const estimate = { input: answered ? r.sentTokens : 0, output: call.receivedTokens };
         const counted = {
-          input: Math.max(reported.input, floor.input),
-          output: Math.max(reported.output, floor.output),
+          input: Math.max(reported.input, estimate.input),
+          output: Math.max(reported.output, estimate.output),
         };
         if (counted.input > reported.input || counted.output > reported.output)
           this.auditEstimate(r, reported, counted);
@@ -223,8 +226,8 @@ export class BudgetGuard {
       layer: 'L21',
       outcome: 'estimated',
       reason: none
-        ? 'the provider reported no usage: the call is counted from the bytes sent and received'
-        : 'the provider reported less usage than the bytes sent and received carry: the estimate is counted',
+        ? 'the provider reported no usage: the call is counted from an estimate of what was sent and received'
+        : 'the provider reported less usage than what was sent and received is estimated at: the estimate is counted',
       model: r.model,
       reportedInputTokens: reported.input,
       reportedOutputTokens: reported.output,

@@ -1,17 +1,14 @@
 /**
  * L21 token estimates. Before a call: deliberately pessimistic (about 3 bytes per token, plus per-message
- * overhead) so that a budget is never passed on an optimistic guess. After a call: a floor (a fixed number of bytes
- * per token of what was sent and received, well below what tokenizers produce for text and code), counted whenever the provider
- * reports less, so a provider that reports zero or too little usage cannot make calls free. The floor is set at 8
- * bytes per token, about half of what English prose and code tokenize to (4–5 bytes), so an honest provider's
- * figures (whitespace runs and long words included) stay above it and no warning fires on them.
+ * overhead) so that a budget is never passed on an optimistic guess. After a call: an estimate of the content sent
+ * and received (token-estimate.ts: by kind of text, about what tokenizers produce and not above it), counted whenever
+ * the provider reports less, so a provider that reports zero or too little usage is counted about as an honest one.
  */
 import type { ModelRequest } from '../types.js';
+import { estimateTextTokens, TokenEstimator } from './token-estimate.js';
 
 const BYTES_PER_TOKEN = 3;
 const PER_MESSAGE = 8;
-/** Bytes per token of the after-the-call floor: an honest provider's figures are above it, so they count. */
-const FLOOR_BYTES_PER_TOKEN = 8;
 
 type PromptParts = Pick<ModelRequest, 'system' | 'messages' | 'tools'>;
 
@@ -34,25 +31,43 @@ export function estimatePromptTokens(req: PromptParts): number {
   return n;
 }
 
-/** UTF-8 bytes of what a request sends the provider: system prompt, messages, tool calls and tool definitions. */
-export function requestBytes(req: PromptParts): number {
-  let n = bytes(req.system);
+/** Estimated tokens of what a request sends the provider: system prompt, messages, tool calls and tool definitions. */
+export function requestTokens(req: PromptParts): number {
+  let n = estimateTextTokens(req.system);
   for (const m of req.messages) {
-    n += bytes(m.content);
-    if (m.role === 'assistant' && m.toolCalls) for (const c of m.toolCalls) n += bytes(c.name) + bytes(c.arguments);
-    if (m.role === 'tool') n += bytes(m.name);
+    n += estimateTextTokens(m.content);
+    if (m.role === 'assistant' && m.toolCalls)
+      for (const c of m.toolCalls) n += estimateTextTokens(c.name) + estimateTextTokens(c.arguments);
+    if (m.role === 'tool') n += estimateTextTokens(m.name);
   }
   for (const tool of req.tools)
-    n += bytes(tool.name) + bytes(tool.description) + bytes(JSON.stringify(tool.inputSchema));
+    n +=
+      estimateTextTokens(tool.name) +
+      estimateTextTokens(tool.description) +
+      estimateTextTokens(JSON.stringify(tool.inputSchema));
   return n;
 }
 
-/** UTF-8 bytes of a piece of a model's answer (text, a tool call's name or arguments). */
-export function answerBytes(text: string): number {
-  return bytes(text);
-}
+/**
+ * What a provider sent back, tallied as it streams: bytes (whether it answered at all) and estimated tokens of the
+ * text (one text however its deltas were cut) and of each tool call's name and arguments.
+ */
+export class AnswerTally {
+  bytes = 0;
+  private readonly text = new TokenEstimator();
+  private calls = 0;
 
-/** The fewest tokens `n` bytes of text are counted as after a call, whatever the provider reports. */
-export function floorTokens(n: number): number {
-  return Math.ceil(Math.max(0, n) / FLOOR_BYTES_PER_TOKEN);
+  addText(delta: string): void {
+    this.bytes += Buffer.byteLength(delta, 'utf8');
+    this.text.push(delta);
+  }
+
+  addToolCall(call: { readonly id: string; readonly name: string; readonly arguments: string }): void {
+    this.bytes += Buffer.byteLength(call.id + call.name + call.arguments, 'utf8');
+    this.calls += estimateTextTokens(`${call.name} ${call.arguments}`);
+  }
+
+  tokens(): number {
+    return this.text.tokens() + this.calls;
+  }
 }
