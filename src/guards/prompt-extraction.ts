@@ -364,7 +364,7 @@ export class PromptFingerprint {
     let openFrom = -1;
     for (const form of this.forms) {
       if ((shared & form.bit) === 0) continue;
-      const r = this.scanForm(form, ws, trailing, spans);
+      const r = this.scanForm(form, ws, trailing, text.length, spans);
       containment = Math.max(containment, r.containment);
       if (r.openFrom >= 0 && (openFrom < 0 || r.openFrom < openFrom)) openFrom = r.openFrom;
     }
@@ -378,6 +378,7 @@ export class PromptFingerprint {
     form: FormIndex,
     ws: WordIds,
     trailing: number,
+    textLength: number,
     spans: ExtractionSpan[],
   ): { containment: number; openFrom: number } {
     const ids = ws.ids;
@@ -436,7 +437,7 @@ export class PromptFingerprint {
       // whole group (containment), so every run of it must still be in view, even one that is a finding by its
       // own count (releasing those let a later piece of a prompt cut into pieces be judged alone, and go out).
       const next = trailing >= 0 ? trailing : n;
-      const nextAt = trailing >= 0 ? (ws.starts[trailing] as number) : text.length;
+      const nextAt = trailing >= 0 ? (ws.starts[trailing] as number) : textLength;
       // A run grows over up to maxGap uncovered words of any length; a group only within maxPieceGapChars.
       const gap = next - last - 1;
       const grows =
