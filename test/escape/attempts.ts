@@ -19,7 +19,8 @@ import {
 } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import { EventBus } from '../../src/core/events.js';
 import { ExecConfigSchema, type ExecConfig } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
@@ -88,6 +89,13 @@ export function makeEscapeContext(overrides: Partial<ExecConfig> = {}, opts: Esc
   writeFileSync(join(workspace, '.git', 'config'), '[core]\n\tbare = false\n');
   writeFileSync(join(workspace, '.profile'), 'ORIGINAL\n');
   const config = ExecConfigSchema.parse({ timeoutMs: 8000, limits: ESCAPE_LIMITS, ...overrides });
+  // As a root daemon's workspaces are: owned by the sandbox user every run drops to.
+  if (process.getuid?.() === 0) {
+    const user = ensureSandboxUser(config.sandboxUser);
+    if (user.ok)
+      for (const ws of [workspace, otherWorkspace])
+        spawnSync('chown', ['-R', `${user.value.uid}:${user.value.gid}`, ws], { stdio: 'ignore' });
+  }
   const bus = new EventBus();
   const svc = startExec({
     config,
@@ -680,8 +688,14 @@ const MINI_DAEMON = `
 import { startExec } from ${JSON.stringify(new URL('../../src/exec/service.ts', import.meta.url).href)};
 import { EventBus } from ${JSON.stringify(new URL('../../src/core/events.ts', import.meta.url).href)};
 import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/config/sections/exec.ts', import.meta.url).href)};
-const [workspace, runtimeDir, mark, early] = process.argv.slice(2);
-const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir, bus: new EventBus() });
+import { mkdirSync } from 'node:fs';
+const [given, runtimeDir, mark, early] = process.argv.slice(2);
+// Bwraps are parked only for runs that do not drop to the sandbox user (a root daemon's runs in a root-owned
+// workspace with no sandbox user): the parked variant runs there.
+const parked = early === 'parked';
+const workspace = parked ? runtimeDir + '-ws' : given;
+if (parked) mkdirSync(workspace, { recursive: true });
+const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000, ...(parked ? { sandboxUser: 'root' } : {}) }), runtimeDir, bus: new EventBus() });
 if (!svc.ok || !svc.value.runner) { console.error(svc.ok ? svc.value.layer.reason : svc.error.message); process.exit(3); }
 // 'parked': wait until bwraps are parked in their cgroups, so the run starts from one (and others sit idle).
 if (early === 'parked') { await svc.value.runner.settled(); setTimeout(() => console.log('parked-runs=' + svc.value.runner.parkedRuns), 300); }
