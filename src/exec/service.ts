@@ -252,7 +252,13 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         : {}),
     });
   else if (chosen === 'sandbox-exec') provider = new SandboxExecProvider({ runtimePaths: opts.runtimePaths ?? [] });
-  else provider = new NoSandboxProvider();
+  else {
+    // Unsandboxed by the operator's choice, yet under a root daemon still not as root (the bind holder's drop).
+    const tools = dropTools()?.dropTools;
+    provider = new NoSandboxProvider(
+      tools ? { drop: { tools, stubs: { passwd: '/etc/passwd', group: '/etc/group' } } } : {},
+    );
+  }
 
   const journal =
     overlay.available && opts.journalDir

@@ -150,7 +150,20 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
     dirs.push(top);
     const r = spawnSync(
       '/bin/sh',
-      ['-c', BIND_HOLDER, 'bulwark-bind', top, top, '999', '999', '/dev/null', '/dev/null', 'true'],
+      [
+        '-c',
+        BIND_HOLDER,
+        'bulwark-bind',
+        top,
+        top,
+        '999',
+        '999',
+        '/dev/null',
+        '/dev/null',
+        '',
+        '/usr/bin/setpriv',
+        'true',
+      ],
       {
         env: { PATH: '/usr/bin:/bin', [OWNER_VAR]: `0123456789abcdef:${process.pid + 1000000}:1` },
         encoding: 'utf8',

@@ -34,14 +34,17 @@ function layout(user: { uid: number; gid: number }) {
 }
 
 describe.runIf(root)('the direct path drops to the sandbox user (root daemon)', () => {
-  it('runs as the sandbox user: files it makes are its own on the host, a root-only file stays unreadable', async () => {
+  it.each([
+    ['bwrap without a copy-on-write view', 'auto'],
+    ['exec.sandbox: off', 'off'],
+  ])('%s: files it makes are its own on the host, a root-only file stays unreadable', async (_name, sandbox) => {
     const made = ensureSandboxUser('bulwark-sandbox');
     if (!made.ok) throw new Error(made.error.message);
     const user = made.value;
     const { top, ws } = layout(user);
     // No journal directory: no copy-on-write view, the degraded direct path.
     const svc = startExec({
-      config: ExecConfigSchema.parse({}),
+      config: ExecConfigSchema.parse({ sandbox }),
       runtimeDir: join(top, 'rt'),
       bus: new EventBus(),
     });
@@ -52,13 +55,15 @@ describe.runIf(root)('the direct path drops to the sandbox user (root daemon)', 
       expect(runner.transactional).toBe(false);
       const r = await runner.run(
         ws,
-        { command: 'cat notes.txt; cat root-secret; echo made > made.txt; id -u' },
+        { command: 'cat notes.txt; cat root-secret; echo made > made.txt; cat /etc/shadow | head -c 1; id -u' },
         { traceId: 't', sessionId: 's', agentId: 'a' },
       );
       if (!r.ok) throw new Error(r.error.message);
       expect(r.value.stdout).toContain('hello');
       expect(r.value.stdout).not.toContain('TOP-SECRET');
       expect(r.value.stderr).toMatch(/root-secret: Permission denied/);
+      // Unsandboxed, the host's /etc/shadow is there, and still closed.
+      if (sandbox === 'off') expect(r.value.stderr).toMatch(/shadow: Permission denied/);
       // Seen from the host: what the sandbox wrote belongs to the sandbox user, not to root.
       const st = lstatSync(join(ws, 'made.txt'));
       expect(st.uid).toBe(user.uid);

@@ -6,19 +6,26 @@
  * (the data dir above the workspace is root's), opens it and the passwd/group stubs as descriptors, then drops to
  * the sandbox user and execs bwrap, which binds those descriptors. Nothing stays mounted outside the namespace.
  *
- * $1 workspace · $2 the mount point · $3 uid · $4 gid · $5 passwd · $6 group · $7… bwrap and its arguments.
+ * The same holder drops an unsandboxed command (`exec.sandbox: off`) under a root daemon: it starts in its working
+ * directory under the bind point, as the sandbox user.
+ *
+ * $1 workspace · $2 the mount point · $3 uid · $4 gid · $5 passwd · $6 group · $7 working directory relative to the
+ * workspace · $8 setpriv · $9… the program and its arguments.
  */
 import { GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
 
 export const BIND_HOLDER = [
   'set -u',
   PARENT_CHECK,
-  'WS=$1; M=$2; U=$3; G=$4; PW=$5; GR=$6; shift 6',
+  'WS=$1; M=$2; U=$3; G=$4; PW=$5; GR=$6; REL=$7; SETPRIV=$8; shift 8',
   'case "$U$G" in "" | *[!0-9]*) exit 125;; esac',
   '[ "$U" != 0 ] || exit 125',
-  'mount --bind "$WS" "$M" || exit 125',
+  // The holder's own tools by a fixed PATH; what it execs keeps the environment it was given.
+  'PATH=/usr/sbin:/usr/bin:/sbin:/bin mount --bind "$WS" "$M" || exit 125',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || exit 125`,
-  'exec setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"',
+  // Where the program starts: bwrap changes directory itself; an unsandboxed command starts in its working directory.
+  'cd "$M/$REL" || exit 125',
+  'exec "$SETPRIV" --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"',
 ].join('\n');
 
 export interface BindHolderSpec {
@@ -26,14 +33,16 @@ export interface BindHolderSpec {
   readonly mountPoint: string;
   readonly uid: number;
   readonly gid: number;
+  /** Working directory relative to the workspace ('' is its root). */
+  readonly cwd?: string;
 }
 
-/** argv of the holder (setpriv and unshare as absolute paths) around a bwrap argv. */
+/** argv of the holder (setpriv and unshare as absolute paths) around a program's argv (bwrap, or an unsandboxed shell). */
 export function bindHolderArgv(
   tools: { readonly setpriv: string; readonly unshare: string },
   o: BindHolderSpec,
   stubs: { readonly passwd: string; readonly group: string },
-  bwrap: readonly string[],
+  program: readonly string[],
 ): string[] {
   return [
     // The holder dies with the daemon; bwrap, which replaces it, arms its own parent-death signal.
@@ -56,6 +65,8 @@ export function bindHolderArgv(
     String(o.gid),
     stubs.passwd,
     stubs.group,
-    ...bwrap,
+    o.cwd ?? '',
+    tools.setpriv,
+    ...program,
   ];
 }
