@@ -153,7 +153,6 @@ export class ExecRunner {
   /** Upper layers of held runs, per workspace: they count toward the next runs' quota (L11.8). */
   private readonly heldUppers = new HeldUppers();
   /** workspace + turn → paths created in that turn (exec effects and the write tools). */
-
   private readonly createdInTurn = new Map<string, Set<string>>();
 
   /** Runs that started from a sandbox prepared ahead (the rest joined their cgroup during the run). */

@@ -120,9 +120,10 @@ export const OVERLAY_HOLDER = [
 /**
  * A holder started ahead of its run (parked-holder.ts): it enters its mount namespace and mounts the upper tmpfs
  * at once, says so with one byte on the parameter pipe (fd PARAMS_FD), and waits there — in its cgroup by then —
- * for the run's parameters: the sandbox uid, gid, the workspace and the run's quota in KiB, one line each. The daemon makes upper/ and
- * work/ through /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted
- * anywhere but in its own namespace.
+ * for the run's parameters: the sandbox uid, gid, the workspace and the run's quota in KiB (its tmpfs is remounted
+ * to that size when held runs take part of the limit), one line each. The daemon makes upper/ and work/ through
+ * /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted anywhere but in its
+ * own namespace.
  *
  * $1 run dir · $2 quota KiB · $3 passwd · $4 group · $5 the merged mount point · $6… bwrap and its arguments.
  */
