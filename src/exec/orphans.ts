@@ -10,8 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { describeCause } from '../core/index.js';
+import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { childPath, describeCause } from '../core/index.js';
 
 /** The environment variable of the owner tag: `<runtime dir hash>:<daemon pid>:<daemon start time>`. */
 export const OWNER_VAR = 'BULWARK_EXEC_OWNER';
@@ -56,11 +56,20 @@ function commandOf(pid: number): string {
 export interface SweptOrphans {
   readonly killed: ReadonlyArray<{ readonly pid: number; readonly owner: number; readonly command: string }>;
   readonly unmounted: readonly string[];
+  /** Empty bind points (sandbox/bind-holder.ts) removed. */
+  readonly removed: readonly string[];
   readonly problems: readonly string[];
 }
 
-/** Kills what a dead daemon of `runtimeDir` left running and detaches its mounts under `viewsDir`. */
-export function sweepOrphans(runtimeDir: string, viewsDir: string): SweptOrphans {
+/**
+ * Kills what a dead daemon of `runtimeDir` left running, detaches its mounts under `viewsDir` and removes the empty
+ * bind points it named after its tag under `binds.parent`.
+ */
+export function sweepOrphans(
+  runtimeDir: string,
+  viewsDir: string,
+  binds?: { readonly parent: string; readonly prefix: string },
+): SweptOrphans {
   const mine = dirHash(runtimeDir);
   const killed: Array<{ pid: number; owner: number; command: string }> = [];
   const problems: string[] = [];
@@ -70,7 +79,7 @@ export function sweepOrphans(runtimeDir: string, viewsDir: string): SweptOrphans
       .filter((n) => /^\d+$/.test(n))
       .map(Number);
   } catch (cause) {
-    return { killed, unmounted: [], problems: [`cannot list processes: ${describeCause(cause)}`] };
+    return { killed, unmounted: [], removed: [], problems: [`cannot list processes: ${describeCause(cause)}`] };
   }
   for (const pid of pids) {
     if (pid === process.pid) continue;
@@ -88,7 +97,32 @@ export function sweepOrphans(runtimeDir: string, viewsDir: string): SweptOrphans
         problems.push(`cannot kill ${pid}: ${describeCause(cause)}`);
     }
   }
-  return { killed, unmounted: detachMounts(viewsDir, problems), problems };
+  const unmounted = detachMounts(viewsDir, problems);
+  return { killed, unmounted, removed: binds ? removeBindPoints(mine, binds, problems) : [], problems };
+}
+
+/** `<prefix><hash>-<pid>-<start>-XXXXXX` of a dead daemon: empty on the host (rmdir, never recursive). */
+function removeBindPoints(mine: string, binds: { parent: string; prefix: string }, problems: string[]): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(binds.parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(`${binds.prefix}${mine}-`)) continue;
+    const [pid, start] = name.slice(binds.prefix.length + mine.length + 1).split('-');
+    if (startTime(Number(pid)) === start) continue;
+    const dir = childPath(binds.parent, name);
+    try {
+      rmdirSync(dir);
+      removed.push(dir);
+    } catch (cause) {
+      problems.push(`cannot remove the leftover bind point ${dir}: ${describeCause(cause)}`);
+    }
+  }
+  return removed;
 }
 
 /** Mounts under `dir` in this mount namespace (none should be: views are mounted in their holders' namespaces). */

@@ -25,6 +25,7 @@ import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
 import { ownerTag, sweepOrphans } from './orphans.js';
+import { BIND_PARENT, BIND_PREFIX } from './sandbox/bind-holder.js';
 import { MOUNT_PARENT } from './overlay-view.js';
 import type { ExecPipelineDecl } from './exec-pipeline.js';
 import { ExecRunner } from './runner.js';
@@ -159,12 +160,16 @@ function bwrapHost(
 }
 
 function sweepLeftovers(opts: StartExecOptions, log: LogLine[]): void {
-  const swept = sweepOrphans(opts.runtimeDir, childPath(opts.runtimeDir, 'views'));
+  const swept = sweepOrphans(opts.runtimeDir, childPath(opts.runtimeDir, 'views'), {
+    parent: BIND_PARENT,
+    prefix: BIND_PREFIX,
+  });
   for (const k of swept.killed) {
     const reason = `killed sandbox process ${k.pid} (${k.command}) left by the dead daemon ${k.owner} of this data dir`;
     log.push({ level: 'warn', message: `exec: ${reason}` });
     opts.bus.emit('security:warning', { layer: 'L11.5', outcome: 'orphan-swept', reason });
   }
+  for (const d of swept.removed) log.push({ level: 'warn', message: `exec: removed the leftover bind point ${d}` });
   for (const m of swept.unmounted) {
     const reason = `detached the mount ${m} a dead daemon of this data dir left`;
     log.push({ level: 'warn', message: `exec: ${reason}` });
@@ -256,7 +261,11 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     // Unsandboxed by the operator's choice, yet under a root daemon still not as root (the bind holder's drop).
     const tools = dropTools()?.dropTools;
     provider = new NoSandboxProvider(
-      tools ? { drop: { tools, stubs: { passwd: '/etc/passwd', group: '/etc/group' } } } : {},
+      tools
+        ? {
+            drop: { tools, stubs: { passwd: '/etc/passwd', group: '/etc/group' }, ownerTag: ownerTag(opts.runtimeDir) },
+          }
+        : {},
     );
   }
 

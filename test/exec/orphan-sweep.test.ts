@@ -5,7 +5,7 @@
  * longer the daemon that started them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,12 +52,14 @@ const service = pathToFileURL(join(process.cwd(), 'src/exec/service.ts')).href;
 const orphans = pathToFileURL(join(process.cwd(), 'src/exec/orphans.ts')).href;
 const config = pathToFileURL(join(process.cwd(), 'src/config/sections/exec.ts')).href;
 const core = pathToFileURL(join(process.cwd(), 'src/core/events.ts')).href;
+const bindHolder = pathToFileURL(join(process.cwd(), 'src/exec/sandbox/bind-holder.ts')).href;
 
 /** A daemon with parked sandboxes, and one process caught mid-way: tagged, outside any cgroup, no parent-death signal. */
 const DAEMON = `
 import { spawn } from 'node:child_process';
 import { startExec } from ${JSON.stringify(service)};
 import { OWNER_VAR, ownerTag } from ${JSON.stringify(orphans)};
+import { makeBindPoint } from ${JSON.stringify(bindHolder)};
 import { ExecConfigSchema } from ${JSON.stringify(config)};
 import { EventBus } from ${JSON.stringify(core)};
 const [rt, journal] = process.argv.slice(-2);
@@ -65,7 +67,9 @@ const svc = startExec({ config: ExecConfigSchema.parse({ sandboxUser: 'root' }),
 if (!svc.ok) { console.error(svc.error.message); process.exit(2); }
 const caught = spawn('sleep', ['600'], { env: { [OWNER_VAR]: ownerTag(rt) }, detached: true, stdio: 'ignore' });
 caught.unref();
-const wait = () => (svc.value.runner && !svc.value.runner.busy ? console.log('ready ' + caught.pid) : setTimeout(wait, 20));
+// A run's bind point, as a run killed with the daemon leaves it.
+const point = makeBindPoint(ownerTag(rt));
+const wait = () => (svc.value.runner && !svc.value.runner.busy ? console.log('ready ' + caught.pid + ' ' + point) : setTimeout(wait, 20));
 setTimeout(wait, 200);
 setInterval(() => undefined, 1000);
 `;
@@ -83,8 +87,10 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
     let errText = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (errText += c.toString()));
-    for (let i = 0; i < 300 && !/ready \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !/ready \d+ \S+/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     const caught = Number(/ready (\d+)/.exec(out)?.[1]);
+    const point = /ready \d+ (\S+)/.exec(out)?.[1] ?? '';
+    expect(existsSync(point)).toBe(true);
     expect(caught, errText).toBeGreaterThan(0);
     const daemonPid = child.pid as number;
     expect(tagged(daemonPid).length).toBeGreaterThan(1);
@@ -111,6 +117,7 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
       for (let i = 0; i < 50 && alive(caught); i++) await new Promise((r) => setTimeout(r, 20));
       expect(alive(caught)).toBe(false);
       expect(tagged(daemonPid)).toEqual([]);
+      expect(existsSync(point)).toBe(false);
       expect(again.value.log.map((l) => l.message).join('\n')).toMatch(
         new RegExp(`killed sandbox process ${caught} .* left by the dead daemon ${daemonPid}`),
       );

@@ -12,7 +12,22 @@
  * $1 workspace · $2 the mount point · $3 uid · $4 gid · $5 passwd · $6 group · $7 working directory relative to the
  * workspace · $8 setpriv · $9… the program and its arguments.
  */
+import { mkdtempSync } from 'node:fs';
+import { childPath } from '../../core/index.js';
 import { GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
+
+/** Where a run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
+export const BIND_PARENT = '/tmp';
+export const BIND_PREFIX = 'bulwark-ws-';
+
+/**
+ * A run's (host-side empty) bind point. Named after the daemon's owner tag (orphans.ts), so the next start can
+ * remove those a daemon killed mid-run left.
+ */
+export function makeBindPoint(ownerTag: string | undefined): string {
+  const owner = ownerTag ? `${ownerTag.replaceAll(':', '-')}-` : '';
+  return mkdtempSync(childPath(BIND_PARENT, `${BIND_PREFIX}${owner}`));
+}
 
 export const BIND_HOLDER = [
   'set -u',

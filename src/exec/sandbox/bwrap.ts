@@ -4,8 +4,8 @@
  * by the command's shell before anything else runs. A few bwraps are parked ahead in their cgroups
  * (parked-bwrap.ts) so a run does not wait for the cgroup join.
  */
-import { bulwarkError, type BulwarkError, childPath, describeCause, err, ok, type Result } from '../../core/index.js';
-import { mkdtempSync, rmdirSync } from 'node:fs';
+import { bulwarkError, type BulwarkError, describeCause, err, ok, type Result } from '../../core/index.js';
+import { rmdirSync } from 'node:fs';
 import type { CgroupPool } from '../cgroup.js';
 import type { ExecConfig } from '../../config/index.js';
 import { protectedMounts } from '../protected-paths.js';
@@ -24,7 +24,7 @@ import {
   type SpawnPlan,
 } from './provider.js';
 import { commandShell, PARKED_COMMAND_VAR, parkedShell, parkedViewShell } from './shell.js';
-import { bindHolderArgv } from './bind-holder.js';
+import { bindHolderArgv, makeBindPoint } from './bind-holder.js';
 import { OWNER_VAR } from '../orphans.js';
 
 export const INSIDE_WORKSPACE = '/workspace';
@@ -55,9 +55,6 @@ export interface BwrapHost {
   /** setpriv and unshare for the drop to the sandbox user on the direct view (root daemon); absent when missing. */
   readonly dropTools?: { readonly setpriv: string; readonly unshare: string };
 }
-
-/** Where a direct run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
-const BIND_PARENT = '/tmp';
 
 export interface BwrapProviderOptions {
   readonly host: BwrapHost;
@@ -171,7 +168,7 @@ export class BwrapProvider implements SandboxProvider {
     let bindPoint: string | undefined;
     if (drop) {
       try {
-        bindPoint = mkdtempSync(childPath(BIND_PARENT, 'bulwark-ws-'));
+        bindPoint = makeBindPoint(h.ownerTag);
       } catch (cause) {
         return err(
           refused('exec.sandbox_user.no_drop', `cannot make the workspace's bind point: ${describeCause(cause)}`),

@@ -4,10 +4,9 @@
  * run is audited as unsandboxed. Never used for network `broker`: without a sandbox nothing forces traffic
  * through the broker.
  */
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { bulwarkError, type BulwarkError, childPath, describeCause, err, ok, type Result } from '../../core/index.js';
-import { bindHolderArgv } from './bind-holder.js';
+import { bulwarkError, type BulwarkError, describeCause, err, ok, type Result } from '../../core/index.js';
+import { bindHolderArgv, makeBindPoint } from './bind-holder.js';
 import type { ExecConfig } from '../../config/index.js';
 import type { RunSpec, SandboxProvider, SpawnPlan } from './provider.js';
 import { commandShell } from './shell.js';
@@ -18,6 +17,8 @@ export interface NoSandboxOptions {
   readonly drop?: {
     readonly tools: { readonly setpriv: string; readonly unshare: string };
     readonly stubs: { readonly passwd: string; readonly group: string };
+    /** Names the bind points (orphans.ts). */
+    readonly ownerTag?: string;
   };
 }
 
@@ -60,7 +61,7 @@ export class NoSandboxProvider implements SandboxProvider {
       );
     let bindPoint: string;
     try {
-      bindPoint = mkdtempSync(childPath(tmpdir(), 'bulwark-ws-'));
+      bindPoint = makeBindPoint(this.drop.ownerTag);
     } catch (cause) {
       return err(
         bulwarkError('exec.sandbox_user.no_drop', `cannot make the workspace's bind point: ${describeCause(cause)}`, {
