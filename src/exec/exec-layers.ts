@@ -74,8 +74,9 @@ export function execGateReports({ config, detection: d, mode, overlay, sandboxUs
     state: others,
     reason: othersWhy ?? GATE_REASONS[id],
   });
-  // Under a root daemon the sandbox should run as an unprivileged host user (workspace owner or exec.sandboxUser).
-  if (mode === 'bwrap' && overlay?.available && !sandboxUser && sandbox.state === 'on' && process.getuid?.() === 0)
+  // Under a root daemon the sandbox runs as an unprivileged host user (workspace owner or exec.sandboxUser), with a
+  // copy-on-write view or without: without that user, root-owned workspaces run as host root on either path.
+  if (mode === 'bwrap' && !sandboxUser && sandbox.state === 'on' && process.getuid?.() === 0)
     sandbox = {
       state: 'degraded',
       reason: `${sandbox.reason}; exec.sandboxUser "${config.sandboxUser}" does not exist, so root-owned workspaces run as host root (create it: bulwark init)`,

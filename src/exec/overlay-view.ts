@@ -132,7 +132,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     mountPoint,
     rootMode: (lstatSync(o.workspace).mode & 0o7777).toString(8),
     lower: o.workspace,
-    quotaKb: o.quotaMb * 1024,
+    quotaKb: Math.floor(o.quotaMb * 1024),
     uid: o.identity.uid,
     gid: o.identity.gid,
   };

@@ -42,6 +42,7 @@ import { spawnRun, type Exit } from './spawn.js';
 import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport } from './effects-gate.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
+import { describeHeld, HeldUppers, quotaLeftKb } from './held-uppers.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
 import { readOnlyBinds, type ReadOnlyTree } from './read-only-trees.js';
 import { WorkspaceLease, WorkspaceLocks } from './workspace-locks.js';
@@ -149,6 +150,8 @@ export class ExecRunner {
   private readonly locks = new WorkspaceLocks();
   private readonly live = new Set<RunHandle>();
   private readonly releasing = new Set<RunHandle>();
+  /** Upper layers of held runs, per workspace: they count toward the next runs' quota (L11.8). */
+  private readonly heldUppers = new HeldUppers();
   /** workspace + turn → paths created in that turn (exec effects and the write tools). */
   private readonly createdInTurn = new Map<string, Set<string>>();
 
@@ -278,9 +281,24 @@ export class ExecRunner {
         // Nothing of the daemon's environment: the allow-list, the model's checked variables, the paths.
         return ok({ ...item, childEnv: (paths: ChildPaths) => buildChildEnv({ ...paths, extra }) });
       }),
-      quota: gate('L11.8', 'workspace write quota', async (item) =>
-        ok({ ...item, quotaMb: this.config.limits.workspaceWriteMb }),
-      ),
+      quota: gate('L11.8', 'workspace write quota', async (item) => {
+        const limit = this.config.limits.workspaceWriteMb;
+        // Held runs keep their upper layers while the operator decides: they count toward the quota.
+        const held = item.real !== undefined ? this.heldUppers.of(item.real) : [];
+        if (!held.length) return ok({ ...item, quotaMb: limit });
+        const leftKb = quotaLeftKb(limit, this.heldUppers.bytes(item.real as string));
+        if (leftKb === undefined)
+          return this.refuse(
+            'L11.8',
+            bulwarkError(
+              'exec.quota.held',
+              `nothing ran: the write quota (L11.8) of this workspace (exec.limits.workspaceWriteMb ${limit} MiB) is taken by ${held.length} held run${held.length === 1 ? '' : 's'} waiting for the operator: ${describeHeld(held)}. Wait until the operator approves or denies ${held.length === 1 ? 'it' : 'them'} (bulwark approvals), then try again`,
+              { details: { held: held.length, heldBytes: this.heldUppers.bytes(item.real as string) } },
+            ),
+            item,
+          );
+        return ok({ ...item, quotaMb: leftKb / 1024 });
+      }),
       sandbox: gate('L11.5', 'OS sandbox', (item) => this.sandboxed(item)),
       effects: gate('L11.7', 'exec effects', async (item) => {
         const ran = item.ran;
@@ -312,30 +330,34 @@ export class ExecRunner {
     const transactional = this.transactional;
     if (transactional && quotaMb === undefined) return this.misdeclared('L11.5', 'the write quota (L11.8)', item);
     const run: CheckedRun = { ...item, real, cwd, childEnv };
-    const held = this.hold(transactional ? 'view' : 'plain');
+    // Under a root daemon every path drops to an unprivileged host user before the sandbox starts (issue 13 item 5).
+    const identity = process.getuid?.() === 0 ? sandboxIdentity(run.real, this.config.sandboxUser) : undefined;
+    const runAs = identity && identity.uid !== 0 ? { uid: identity.uid, gid: identity.gid } : undefined;
+    // A parked bwrap was started as the daemon's user: a run that drops never takes one.
+    const held = this.hold(transactional ? 'view' : runAs ? 'dropped' : 'plain');
     if (!held.ok) return this.failed('L11.5', held.error, run);
     const handle = held.value;
     item.cleanups.push(() => this.release(handle));
     if (this.config.network === 'broker' && this.provider.supports('broker')) {
-      const identity = transactional ? sandboxIdentity(run.real, this.config.sandboxUser) : undefined;
       const opened = await this.openBroker({
         ...run.ctx,
         ...(run.req.egress ? { egress: run.req.egress } : {}),
-        ...(identity && identity.uid !== process.getuid?.() ? { runAs: { uid: identity.uid, gid: identity.gid } } : {}),
+        ...(runAs ? { runAs } : {}),
       });
       if (!opened.ok) return this.failed('L11.5', opened.error, run);
       const broker = opened.value;
       // The session's token dies with the run, whether it ran, failed or was refused.
       item.cleanups.push(() => this.closeBroker(broker, run.ctx));
-      return this.inSandbox(item, run, handle, broker);
+      return this.inSandbox(item, run, handle, runAs, broker);
     }
-    return this.inSandbox(item, run, handle);
+    return this.inSandbox(item, run, handle, runAs);
   }
 
   private async inSandbox(
     item: ExecItem,
     run: CheckedRun,
     handle: RunHandle,
+    runAs: { uid: number; gid: number } | undefined,
     broker?: BrokerSpawn,
   ): Promise<Result<ExecItem, BulwarkError>> {
     // The workspace as this run sees it: a copy-on-write view (L11.7, quota L11.8), else the workspace itself.
@@ -365,8 +387,8 @@ export class ExecRunner {
           protectedPaths: this.protectedList,
           ...(this.deps.quarantineDir ? { quarantineDir: this.deps.quarantineDir } : {}),
         });
-    // A copy-on-write run's sandbox user cannot reach the data dir: it gets a root-owned copy under /tmp.
-    const trees = readOnlyBinds(run.req.readOnly ?? [], overlay ? READ_ONLY_COPY_PARENT : undefined);
+    // A sandbox user (copy-on-write or dropped) cannot reach the data dir: it gets a root-owned copy under /tmp.
+    const trees = readOnlyBinds(run.req.readOnly ?? [], overlay || runAs ? READ_ONLY_COPY_PARENT : undefined);
     if (!trees.ok) return this.failed('L11.5', trees.error, run);
     if (trees.value.copied) handle.holdDir(trees.value.copied);
     const plan = this.provider.prepare({
@@ -382,6 +404,7 @@ export class ExecRunner {
       ...(broker ? { broker } : {}),
       ...(handle.cgroup ? { cgroup: handle.cgroup } : {}),
       ...(handle.prestarted ? { prestarted: handle.prestarted } : {}),
+      ...(runAs ? { runAs } : {}),
     });
     if (!plan.ok)
       return plan.error.status === 403 ? this.refuse('L11.5', plan.error, run) : this.failed('L11.5', plan.error, run);
@@ -437,20 +460,31 @@ export class ExecRunner {
     if (!settled.ok) return this.failed('L11.7', settled.error, run);
     const effects = this.deps.effects as EffectsDeps;
     const turn = run.ctx.traceId;
-    const { report, created } = await judgeEffects(effects, {
-      outcome: settled.value,
-      workspace: run.real,
-      command: run.command,
-      cwd: run.cwd.rel,
-      createdThisTurn: this.createdThisTurn(run.real, turn),
-      ...(run.req.approveEffects ? { approve: this.awayFromLock(run.req.approveEffects, run.lease) } : {}),
-      ...(run.req.dryRun ? { dryRun: true } : {}),
-      meta: {
-        ...(turn ? { turn } : {}),
-        ...(run.ctx.sessionId ? { sessionId: run.ctx.sessionId } : {}),
-        ...(run.ctx.agentId ? { agentId: run.ctx.agentId } : {}),
-      },
-    });
+    let releaseHeld = () => undefined as void;
+    const held = { set: (release: () => void) => (releaseHeld = release) };
+    let judged: Awaited<ReturnType<typeof judgeEffects>>;
+    try {
+      judged = await judgeEffects(effects, {
+        outcome: settled.value,
+        workspace: run.real,
+        command: run.command,
+        cwd: run.cwd.rel,
+        createdThisTurn: this.createdThisTurn(run.real, turn),
+        ...(run.req.approveEffects
+          ? { approve: this.countedWhileHeld(run, held, this.awayFromLock(run.req.approveEffects, run.lease)) }
+          : {}),
+        ...(run.req.dryRun ? { dryRun: true } : {}),
+        meta: {
+          ...(turn ? { turn } : {}),
+          ...(run.ctx.sessionId ? { sessionId: run.ctx.sessionId } : {}),
+          ...(run.ctx.agentId ? { agentId: run.ctx.agentId } : {}),
+        },
+      });
+    } finally {
+      // Applied, denied, expired or stale: the held upper layer no longer counts.
+      releaseHeld();
+    }
+    const { report, created } = judged;
     this.noteCreated(run.real, turn, created);
     if (
       report.status === 'refused' ||
@@ -487,6 +521,25 @@ export class ExecRunner {
     return ok(o);
   }
 
+  /** While the operator decides, the held run's upper layer counts toward the workspace's quota (L11.8). */
+  private countedWhileHeld(
+    run: CheckedRun,
+    held: { set(release: () => void): void },
+    approve: ApproveEffects,
+  ): ApproveEffects {
+    return (h) => {
+      held.set(
+        this.heldUppers.hold(run.real, {
+          command: run.shown,
+          bytes: h.bytesWritten,
+          effectHash: h.effectHash,
+          ...(run.ctx.sessionId ? { sessionId: run.ctx.sessionId } : {}),
+        }),
+      );
+      return approve(h);
+    };
+  }
+
   /**
    * The operator is asked without the workspace lock: other runs in the workspace go on while the turn waits, and the
    * held effects are re-read against the workspace once the lock is back (judgeEffects refuses them if they differ
@@ -508,9 +561,14 @@ export class ExecRunner {
    * The run's process bound: a sandbox started ahead in its own cgroup (a parked bwrap, or a parked holder of a
    * copy-on-write view), else a cgroup from the pool.
    */
-  private hold(kind: 'plain' | 'view'): Result<RunHandle, BulwarkError> {
+  private hold(kind: 'plain' | 'view' | 'dropped'): Result<RunHandle, BulwarkError> {
     const problem = (outcome: string, reason: string) => this.warn({}, outcome, reason);
-    const prestarted = kind === 'view' ? this.provider.takePrestartedView?.() : this.provider.takePrestarted?.();
+    const prestarted =
+      kind === 'view'
+        ? this.provider.takePrestartedView?.()
+        : kind === 'plain'
+          ? this.provider.takePrestarted?.()
+          : undefined;
     if (prestarted) {
       this.parkedRuns++;
       const h = new RunHandle(prestarted.cgroup, this.deps.cgroups, problem, prestarted);

@@ -19,11 +19,13 @@ import {
 import type { BrokerSpawner } from './broker-access.js';
 import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
 import type { ExecConfig } from '../config/index.js';
-import { detectSandbox, type SandboxDetection } from './detect.js';
+import { detectSandbox, firstExisting, type SandboxDetection } from './detect.js';
 import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
+import { ownerTag, sweepOrphans } from './orphans.js';
+import { BIND_PARENT, BIND_PREFIX } from './sandbox/bind-holder.js';
 import { MOUNT_PARENT } from './overlay-view.js';
 import type { ExecPipelineDecl } from './exec-pipeline.js';
 import { ExecRunner } from './runner.js';
@@ -120,6 +122,16 @@ function service(
   };
 }
 
+/** Under a root daemon: setpriv and unshare, with which every sandbox drops to an unprivileged user. */
+function dropTools(): { dropTools: { setpriv: string; unshare: string } } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const find = (name: string) =>
+    firstExisting(['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((d) => childPath(d, name)));
+  const setpriv = find('setpriv');
+  const unshare = find('unshare');
+  return setpriv && unshare ? { dropTools: { setpriv, unshare } } : undefined;
+}
+
 /** bwrap's runtime files (passwd/group stubs, the compiled seccomp filter) in the private runtime directory. */
 function bwrapHost(
   opts: StartExecOptions,
@@ -142,7 +154,28 @@ function bwrapHost(
     runtimePaths: opts.runtimePaths ?? [],
     tmpMb: config.limits.tmpMb,
     ...(overlay.tools ? { overlayTools: overlay.tools } : {}),
+    ...(dropTools() ?? {}),
+    ownerTag: ownerTag(opts.runtimeDir),
   });
+}
+
+function sweepLeftovers(opts: StartExecOptions, log: LogLine[]): void {
+  const swept = sweepOrphans(opts.runtimeDir, childPath(opts.runtimeDir, 'views'), {
+    parent: BIND_PARENT,
+    prefix: BIND_PREFIX,
+  });
+  for (const k of swept.killed) {
+    const reason = `killed sandbox process ${k.pid} (${k.command}) left by the dead daemon ${k.owner} of this data dir`;
+    log.push({ level: 'warn', message: `exec: ${reason}` });
+    opts.bus.emit('security:warning', { layer: 'L11.5', outcome: 'orphan-swept', reason });
+  }
+  for (const d of swept.removed) log.push({ level: 'warn', message: `exec: removed the leftover bind point ${d}` });
+  for (const m of swept.unmounted) {
+    const reason = `detached the mount ${m} a dead daemon of this data dir left`;
+    log.push({ level: 'warn', message: `exec: ${reason}` });
+    opts.bus.emit('security:warning', { layer: 'L11.5', outcome: 'orphan-swept', reason });
+  }
+  for (const p of swept.problems) log.push({ level: 'error', message: `exec: ${p}` });
 }
 
 export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkError> {
@@ -163,6 +196,8 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
 
   for (const c of d.cgroup.base ? sweepStaleCgroups(d.cgroup.base) : [])
     log.push({ level: 'warn', message: `exec: stale sandbox cgroup: ${c}` });
+  // Sandbox processes and mounts a dead daemon of this data dir left outside any cgroup (see orphans.ts).
+  if (process.platform === 'linux') sweepLeftovers(opts, log);
 
   if (!chosen) {
     const reports = execGateReports({ config, detection: d });
@@ -189,6 +224,8 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   const cgroups = d.cgroup.base
     ? new CgroupPool(d.cgroup.base, config.limits.processes, CGROUP_POOL_SIZE, warn('cgroup-pool'))
     : undefined;
+  const usable = usableSandboxUser(config.sandboxUser);
+  const dropsAll = process.getuid?.() === 0 && usable !== undefined && usable.uid !== 0;
   let provider: SandboxProvider;
   if (host)
     provider = new BwrapProvider({
@@ -198,8 +235,9 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         ? {
             park: {
               cgroups,
-              // Transactional runs start inside their view's namespace: a parked bwrap would only sit idle.
-              count: overlay.available ? 0 : (opts.parkedSandboxes ?? PARKED_DEFAULT),
+              // Transactional runs start inside their view's namespace, and under a root daemon with a sandbox user
+              // every run drops to it first: a parked bwrap (started as root) would only sit idle.
+              count: overlay.available || dropsAll ? 0 : (opts.parkedSandboxes ?? PARKED_DEFAULT),
               limits: config.limits,
               onError: warn('parked-sandbox'),
             },
@@ -219,7 +257,17 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
         : {}),
     });
   else if (chosen === 'sandbox-exec') provider = new SandboxExecProvider({ runtimePaths: opts.runtimePaths ?? [] });
-  else provider = new NoSandboxProvider();
+  else {
+    // Unsandboxed by the operator's choice, yet under a root daemon still not as root (the bind holder's drop).
+    const tools = dropTools()?.dropTools;
+    provider = new NoSandboxProvider(
+      tools
+        ? {
+            drop: { tools, stubs: { passwd: '/etc/passwd', group: '/etc/group' }, ownerTag: ownerTag(opts.runtimeDir) },
+          }
+        : {},
+    );
+  }
 
   const journal =
     overlay.available && opts.journalDir
@@ -255,7 +303,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     runner.killAll();
     return err(runner.checked.error);
   }
-  const sandboxUser = usableSandboxUser(config.sandboxUser);
+  const sandboxUser = usable;
   const reports = execGateReports({
     config,
     detection: d,

@@ -19,11 +19,14 @@ import {
 } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import { EventBus } from '../../src/core/events.js';
 import { ExecConfigSchema, type ExecConfig } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import { sweepStaleCgroups } from '../../src/exec/cgroup.js';
+import { sweepOrphans } from '../../src/exec/orphans.js';
+import { BIND_PARENT, BIND_PREFIX } from '../../src/exec/sandbox/bind-holder.js';
 import type { ExecOutcome, ExecRunner, ExecRequest } from '../../src/exec/runner.js';
 import type { BulwarkError } from '../../src/core/errors.js';
 import type { Result } from '../../src/core/result.js';
@@ -88,6 +91,13 @@ export function makeEscapeContext(overrides: Partial<ExecConfig> = {}, opts: Esc
   writeFileSync(join(workspace, '.git', 'config'), '[core]\n\tbare = false\n');
   writeFileSync(join(workspace, '.profile'), 'ORIGINAL\n');
   const config = ExecConfigSchema.parse({ timeoutMs: 8000, limits: ESCAPE_LIMITS, ...overrides });
+  // As a root daemon's workspaces are: owned by the sandbox user every run drops to.
+  if (process.getuid?.() === 0) {
+    const user = ensureSandboxUser(config.sandboxUser);
+    if (user.ok)
+      for (const ws of [workspace, otherWorkspace])
+        spawnSync('chown', ['-R', `${user.value.uid}:${user.value.gid}`, ws], { stdio: 'ignore' });
+  }
   const bus = new EventBus();
   const svc = startExec({
     config,
@@ -363,6 +373,11 @@ export const ATTEMPTS: readonly Attempt[] = [
         for (const p of hostProcessesWith(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
+        // What the killed daemon left outside its cgroups (a run's bind point), as its next start would.
+        sweepOrphans(join(ctx.root, 'mini-run'), join(ctx.root, 'mini-run', 'views'), {
+          parent: BIND_PARENT,
+          prefix: BIND_PREFIX,
+        });
       }
     },
   },
@@ -433,6 +448,11 @@ export const ATTEMPTS: readonly Attempt[] = [
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         if (base) sweepStaleCgroups(base);
+        // What the killed daemon left outside its cgroups (a run's bind point), as its next start would.
+        sweepOrphans(join(ctx.root, 'mini-run-parked'), join(ctx.root, 'mini-run-parked', 'views'), {
+          parent: BIND_PARENT,
+          prefix: BIND_PREFIX,
+        });
       }
     },
   },
@@ -471,6 +491,11 @@ export const ATTEMPTS: readonly Attempt[] = [
         for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
+        // What the killed daemon left outside its cgroups (a run's bind point), as its next start would.
+        sweepOrphans(join(ctx.root, 'mini-run-early'), join(ctx.root, 'mini-run-early', 'views'), {
+          parent: BIND_PARENT,
+          prefix: BIND_PREFIX,
+        });
       }
     },
   },
@@ -680,8 +705,14 @@ const MINI_DAEMON = `
 import { startExec } from ${JSON.stringify(new URL('../../src/exec/service.ts', import.meta.url).href)};
 import { EventBus } from ${JSON.stringify(new URL('../../src/core/events.ts', import.meta.url).href)};
 import { ExecConfigSchema } from ${JSON.stringify(new URL('../../src/config/sections/exec.ts', import.meta.url).href)};
-const [workspace, runtimeDir, mark, early] = process.argv.slice(2);
-const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000 }), runtimeDir, bus: new EventBus() });
+import { mkdirSync } from 'node:fs';
+const [given, runtimeDir, mark, early] = process.argv.slice(2);
+// Bwraps are parked only for runs that do not drop to the sandbox user (a root daemon's runs in a root-owned
+// workspace with no sandbox user): the parked variant runs there.
+const parked = early === 'parked';
+const workspace = parked ? runtimeDir + '-ws' : given;
+if (parked) mkdirSync(workspace, { recursive: true });
+const svc = startExec({ config: ExecConfigSchema.parse({ timeoutMs: 600000, ...(parked ? { sandboxUser: 'root' } : {}) }), runtimeDir, bus: new EventBus() });
 if (!svc.ok || !svc.value.runner) { console.error(svc.ok ? svc.value.layer.reason : svc.error.message); process.exit(3); }
 // 'parked': wait until bwraps are parked in their cgroups, so the run starts from one (and others sit idle).
 if (early === 'parked') { await svc.value.runner.settled(); setTimeout(() => console.log('parked-runs=' + svc.value.runner.parkedRuns), 300); }

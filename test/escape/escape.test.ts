@@ -62,7 +62,9 @@ describe('escape attempts under bwrap (all six layers)', () => {
 describe('controls: the same checks detect an escape when the OS sandbox is off', () => {
   let off: EscapeContext;
   beforeAll(() => {
-    off = makeEscapeContext({ sandbox: 'off' });
+    // Nothing between the command and the host: no sandbox and, with no sandbox user, no drop from root either (a root
+    // daemon's exec.sandbox: off otherwise runs commands as the sandbox user, which cannot enter the data dir).
+    off = makeEscapeContext({ sandbox: 'off', sandboxUser: 'root' });
   });
   afterAll(() => off?.close());
 

@@ -274,6 +274,40 @@ describe.skipIf(!hostReady)('exec network mode broker (real runner, real bwrap)'
     },
   );
 
+  // Without a copy-on-write view a root daemon drops as well (the bind holder): the broker session is the sandbox
+  // user's in the same way.
+  (usableSandboxUser('bulwark-sandbox') && process.getuid?.() === 0 ? it : it.skip)(
+    'under the sandbox user on the direct path (no copy-on-write view) the broker works and a root-only file stays closed',
+    async () => {
+      const direct = startExec({
+        config: ExecConfigSchema.parse({ network: 'broker', sandboxUser: 'bulwark-sandbox' }),
+        runtimeDir: join(root, 'rt-direct'),
+        bus,
+        brokerSpawner: rec.spawner,
+      });
+      if (!direct.ok) throw new Error(direct.error.message);
+      try {
+        expect(direct.value.runner?.transactional).toBe(false);
+        writeFileSync(join(workspace, 'root-only.key'), 'ROOT-ONLY\n', { mode: 0o600 });
+        const denied = await viaTool(direct.value, 'cat root-only.key 2>&1; id -u; true');
+        expect(denied).toMatch(/Permission denied/);
+        expect(denied).not.toContain('ROOT-ONLY');
+        const before = r.upstream.log.length;
+        const out = await viaTool(
+          direct.value,
+          `curl -sS -o /dev/null -w '%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -d '{}' https://api.test:${r.upstream.port}/v1/messages`,
+        );
+        expect(out).toContain('200');
+        expect(out).not.toContain(REAL_KEY);
+        expect(r.upstream.log).toHaveLength(before + 1);
+        expect(r.upstream.log.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
+      } finally {
+        await direct.value.runner?.settled();
+        direct.value.stop();
+      }
+    },
+  );
+
   it('without a broker, exec.network broker is refused at start with the fix; with sandbox off it is refused too', () => {
     const none = startExec({
       config: ExecConfigSchema.parse({ network: 'broker' }),

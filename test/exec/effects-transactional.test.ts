@@ -256,6 +256,13 @@ describe('refusals and limits', () => {
       ],
       ['mkdir -p sub/.vscode && echo {} > sub/.vscode/settings.json', 'editor.vscode'],
       ['mkdir -p pkg && echo x > pkg/notes.txt && mv pkg/notes.txt .envrc', 'direnv'],
+      [
+        'mkdir -p gradle/wrapper && echo distributionUrl=https://example.invalid/g.zip > gradle/wrapper/gradle-wrapper.properties',
+        'build.gradle-wrapper',
+      ],
+      ['mkdir -p .mvn && echo -javaagent:/tmp/a.jar > .mvn/jvm.config', 'build.maven'],
+      ['mkdir -p .mvn/wrapper && echo x > .mvn/wrapper/maven-wrapper.properties', 'build.maven'],
+      ['mkdir -p .bundle && echo "BUNDLE_GEMFILE: x.rb" > .bundle/config', 'pkg.bundler'],
     ] as const) {
       const o = await effects(`echo kept > side.txt; ${cmd}`);
       expect(o.effects, cmd).toMatchObject({ status: 'refused', gate: 'L11.7' });

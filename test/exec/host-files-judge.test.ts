@@ -74,6 +74,11 @@ describe('everyday files pass', () => {
     ['.git/info/exclude', '*.tmp\n'],
     ['.git/description', 'x\n'],
     ['.editorconfig', 'root = true\n'],
+    ['.nvmrc', '20\n'],
+    ['gradle.properties', 'version=1.2.3\n'],
+    ['build.gradle', 'plugins { id "java" }\n'],
+    ['gradle/libs.versions.toml', '[versions]\n'],
+    ['.mvn/README.md', 'notes\n'],
   ]) {
     it(p as string, () => expect(rules(write(root, p as string, content as string))).toEqual([]));
   }
@@ -134,6 +139,19 @@ describe('plantings are refused with rule and key', () => {
     ['lefthook.yml', 'pre-commit: {}\n', ['hooks.lefthook']],
     ['.lintstagedrc.json', '{}', ['hooks.other']],
     ['.gitmodules', '[submodule "a"]\n\turl = ext::sh -c id\n', ['git.gitmodules submodule.a.url']],
+    [
+      'gradle/wrapper/gradle-wrapper.properties',
+      'distributionUrl=https\\://example.invalid/gradle.zip\n',
+      ['build.gradle-wrapper'],
+    ],
+    ['app/gradle/wrapper/gradle-wrapper.jar', 'PK', ['build.gradle-wrapper']],
+    ['.mvn/jvm.config', '-javaagent:/tmp/a.jar\n', ['build.maven']],
+    ['.mvn/maven.config', '-Dexec.executable=/tmp/x\n', ['build.maven']],
+    ['.mvn/extensions.xml', '<extensions/>', ['build.maven']],
+    ['sub/.mvn/wrapper/maven-wrapper.properties', 'distributionUrl=https://example.invalid/m.zip\n', ['build.maven']],
+    ['.bundle/config', 'BUNDLE_GEMFILE: "evil.rb"\n', ['pkg.bundler']],
+    ['.tool-versions', 'nodejs path:/workspace/bin\n', ['pkg.tool-versions']],
+    ['.hg/hgrc', '[hooks]\npre-status = id\n', ['vcs.mercurial']],
   ];
   for (const [p, content, expected] of cases) {
     it(`${p}`, () => {

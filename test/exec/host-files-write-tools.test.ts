@@ -66,6 +66,18 @@ describe('refused without an operator', () => {
         'editor.vscode',
       ],
       ['sub/.git', 'gitdir: /tmp\n', 'git.dotgit'],
+      [
+        'gradle/wrapper/gradle-wrapper.properties',
+        'distributionUrl=https\\://example.invalid/g.zip\n',
+        'build.gradle-wrapper',
+      ],
+      ['.mvn/jvm.config', '-javaagent:/tmp/a.jar\n', 'build.maven'],
+      ['.mvn/maven.config', '-X\n', 'build.maven'],
+      ['.mvn/extensions.xml', '<extensions/>', 'build.maven'],
+      ['.mvn/wrapper/maven-wrapper.properties', 'distributionUrl=https://example.invalid/m.zip\n', 'build.maven'],
+      ['.bundle/config', 'BUNDLE_PATH: x\n', 'pkg.bundler'],
+      ['.tool-versions', 'nodejs path:/tmp/x\n', 'pkg.tool-versions'],
+      ['.hg/hgrc', '[extensions]\nx = /tmp/x.py\n', 'vcs.mercurial'],
     ]) {
       const r = await run(writeTool, { path, content });
       expect(r.ok ? '' : r.error.message, path).toContain(`[${rule}`);

@@ -90,6 +90,20 @@ describe('exec layer reports', () => {
     expect(reason(s, 'L11.5')).toMatch(/exec\.sandboxUser "no-such-user-here" does not exist.*bulwark init/);
   });
 
+  it('L11.5 degraded without exec.sandboxUser on the direct path (no copy-on-write view) too', () => {
+    const s = startExec({
+      config: ExecConfigSchema.parse({ sandboxUser: 'no-such-user-here' }),
+      runtimeDir: join(root, 'rt-nojournal-nouser'),
+      detection,
+      bus: new EventBus(),
+      parkedSandboxes: 0,
+    });
+    if (!s.ok) throw new Error(s.error.message);
+    started.push(s.value);
+    expect(states(s.value)['L11.7']).toBe('degraded');
+    if (process.getuid?.() === 0) expect(reason(s.value, 'L11.5')).toMatch(/"no-such-user-here" does not exist/);
+  });
+
   it('L11.7 and L11.8 degraded, saying why, without a copy-on-write view', () => {
     const s = startExec({
       config: ExecConfigSchema.parse({ sandboxUser: 'nobody' }),

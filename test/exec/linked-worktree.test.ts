@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { EventBus } from '../../src/core/events.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
+import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
+import { execFileSync } from 'node:child_process';
 
 let root: string | undefined;
 let svc: ExecService | undefined;
@@ -30,6 +32,13 @@ function setup(): { ws: string; run: (command: string) => ReturnType<NonNullable
   writeFileSync(join(ws, 'repo', 'worktrees', 'wt', 'HEAD'), 'ref: refs/heads/main\n');
   writeFileSync(join(ws, 'repo', 'worktrees', 'wt', 'commondir'), '../..\n');
   writeFileSync(join(ws, '.git'), 'gitdir: repo/worktrees/wt\n');
+  // As a root daemon's workspaces are: owned by the sandbox user every run drops to (the read-only entries then
+  // come through the holder's bind of the workspace).
+  if (process.getuid?.() === 0) {
+    const user = ensureSandboxUser('bulwark-sandbox');
+    if (!user.ok) throw new Error(user.error.message);
+    execFileSync('chown', ['-R', `${user.value.uid}:${user.value.gid}`, ws]);
+  }
   const s = startExec({
     config: ExecConfigSchema.parse({}),
     runtimeDir: join(root, 'rt'),

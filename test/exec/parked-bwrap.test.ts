@@ -34,7 +34,8 @@ beforeAll(() => {
   ws = join(root, 'ws');
   mkdirSync(ws);
   const s = startExec({
-    config: ExecConfigSchema.parse({ limits: { processes: 32 } }),
+    // Under root with a sandbox user every run drops to it and nothing is parked: parking serves the other cases.
+    config: ExecConfigSchema.parse({ sandboxUser: 'root', limits: { processes: 32 } }),
     runtimeDir: join(root, 'rt'),
     bus: new EventBus(),
   });
@@ -143,7 +144,8 @@ describe('runs that start from a parked sandbox', () => {
 
   it('are not prepared at all for a one-shot runner (parkedSandboxes: 0), which joins its cgroup during the run', async () => {
     const one = startExec({
-      config: ExecConfigSchema.parse({ limits: { processes: 32 } }),
+      // Under root with a sandbox user every run drops to it and nothing is parked: parking serves the other cases.
+      config: ExecConfigSchema.parse({ sandboxUser: 'root', limits: { processes: 32 } }),
       runtimeDir: join(root, 'rt-one'),
       parkedSandboxes: 0,
       bus: new EventBus(),

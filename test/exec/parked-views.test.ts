@@ -71,7 +71,7 @@ describe('a parked overlay holder', () => {
         quotaKb: 1024,
         etcStubs: writeEtcStubs(join(root, 'stubs')),
         shell: ['/bin/sh', '-c', 'echo RAN'],
-        path: '/usr/sbin:/usr/bin:/sbin:/bin',
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       },
       cgroups,
       1,

@@ -251,7 +251,7 @@ describe('sandbox-exec provider', () => {
 });
 
 describe('no sandbox (exec.sandbox: off)', () => {
-  const provider = new NoSandboxProvider(false);
+  const provider = new NoSandboxProvider({ macos: false });
 
   it('runs the limits shell in the workspace on the host, with the allow-listed environment', () => {
     const plan = planOf(provider.prepare(spec()));
@@ -264,7 +264,7 @@ describe('no sandbox (exec.sandbox: off)', () => {
   });
 
   it('drops the address-space limit on macOS, which refuses it', () => {
-    expect(planOf(new NoSandboxProvider(true).prepare(spec())).argv[2]).toBe(LIMITS_SCRIPT_MACOS);
+    expect(planOf(new NoSandboxProvider({ macos: true }).prepare(spec())).argv[2]).toBe(LIMITS_SCRIPT_MACOS);
   });
 
   it('refuses network broker (L11.5): nothing would force traffic through the broker', () => {

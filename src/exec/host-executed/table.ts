@@ -17,7 +17,10 @@
  *
  * A rename, a new directory, a symlink or a mode change that produces such a file is judged as writing it; a
  * directory becoming a git directory is judged as writing its config and hooks. `.gitattributes` is deliberately
- * absent: it names filters and diff drivers, but only config defines what they run.
+ * absent: it names filters and diff drivers, but only config defines what they run. So are files that only name a
+ * version (`.nvmrc`, `.python-version`, `.ruby-version`) and the project's own build scripts and their settings
+ * (`build.gradle`, `gradle.properties`, `pom.xml`, `Makefile`, `pyproject.toml`, `Directory.Build.props`): they are
+ * the project's code, run when the user builds it, and refusing them would refuse everyday work.
  */
 
 export type HostFileScope = 'git-dir' | 'anywhere' | 'root';
@@ -261,6 +264,46 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
     paths: ['.condarc'],
     judge: 'refuse',
     reason: 'its channels decide which code conda installs',
+  },
+  {
+    id: 'build.gradle-wrapper',
+    scope: 'anywhere',
+    paths: ['gradle/wrapper/gradle-wrapper.properties', 'gradle/wrapper/gradle-wrapper.jar'],
+    judge: 'refuse',
+    reason:
+      "the user's ./gradlew downloads the distribution its distributionUrl names and runs it (the jar is the code ./gradlew starts)",
+  },
+  {
+    id: 'build.maven',
+    scope: 'anywhere',
+    paths: ['.mvn/jvm.config', '.mvn/maven.config', '.mvn/extensions.xml', '.mvn/wrapper/**'],
+    judge: 'refuse',
+    reason:
+      'Maven reads .mvn/ on every mvn or ./mvnw run: jvm.config adds JVM options (-javaagent), maven.config command-line options, extensions.xml loads extension code, and the wrapper downloads and runs the distribution (and jar) it names',
+  },
+  {
+    id: 'pkg.bundler',
+    scope: 'anywhere',
+    paths: ['.bundle/config'],
+    judge: 'refuse',
+    reason:
+      'Bundler reads it on every bundle command in the project: BUNDLE_GEMFILE, BUNDLE_PATH and mirror settings choose which Ruby code bundle install and bundle exec load',
+  },
+  {
+    id: 'pkg.tool-versions',
+    scope: 'anywhere',
+    paths: ['.tool-versions'],
+    judge: 'refuse',
+    reason:
+      'asdf and mise shims read it whenever the user runs node, python, ruby … below it; a `path:` version makes the shim run a program from that directory instead of the installed tool',
+  },
+  {
+    id: 'vcs.mercurial',
+    scope: 'anywhere',
+    paths: ['.hg/hgrc'],
+    judge: 'refuse',
+    reason:
+      'Mercurial reads it on every hg command in the repository: [hooks] run commands and [extensions] load Python code (hg status included)',
   },
   // At the workspace root: read when it is someone's home directory.
   {

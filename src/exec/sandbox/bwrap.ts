@@ -4,7 +4,8 @@
  * by the command's shell before anything else runs. A few bwraps are parked ahead in their cgroups
  * (parked-bwrap.ts) so a run does not wait for the cgroup join.
  */
-import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../core/index.js';
+import { bulwarkError, type BulwarkError, describeCause, err, ok, type Result } from '../../core/index.js';
+import { rmdirSync } from 'node:fs';
 import type { CgroupPool } from '../cgroup.js';
 import type { ExecConfig } from '../../config/index.js';
 import { protectedMounts } from '../protected-paths.js';
@@ -23,12 +24,15 @@ import {
   type SpawnPlan,
 } from './provider.js';
 import { commandShell, PARKED_COMMAND_VAR, parkedShell, parkedViewShell } from './shell.js';
+import { bindHolderArgv, makeBindPoint } from './bind-holder.js';
+import { OWNER_VAR } from '../orphans.js';
 
 export const INSIDE_WORKSPACE = '/workspace';
 const INSIDE_TMP = '/tmp';
 /**
- * The sandbox user inside. With a copy-on-write view the holder starts bwrap as an unprivileged host user, so this
- * maps to that user; on the direct view under a root daemon it maps to host uid 0.
+ * The sandbox user inside. Under a root daemon a holder starts bwrap as an unprivileged host user (with a
+ * copy-on-write view or without), so this maps to that user; only when there is no such user (degraded, reported
+ * by L11.5) does it map to host uid 0.
  */
 const SANDBOX_UID = 1000;
 /** The holder's PATH for mount, setpriv, getfattr, cp (bwrap clears the environment for the command). */
@@ -46,6 +50,10 @@ export interface BwrapHost {
   readonly tmpMb: number;
   /** Absolute paths of setpriv and unshare (util-linux), when the host can run copy-on-write views. */
   readonly overlayTools?: { readonly setpriv: string; readonly unshare: string };
+  /** The owner tag every sandbox process carries in its environment (orphans.ts); bwrap clears it for the command. */
+  readonly ownerTag?: string;
+  /** setpriv and unshare for the drop to the sandbox user on the direct view (root daemon); absent when missing. */
+  readonly dropTools?: { readonly setpriv: string; readonly unshare: string };
 }
 
 export interface BwrapProviderOptions {
@@ -92,6 +100,7 @@ export class BwrapProvider implements SandboxProvider {
           argsFd: ARGS_FD,
           aliveFd: ALIVE_FD,
           shell: parkedShell(o.park.limits),
+          env: this.tagEnv(),
         },
         o.park.cgroups,
         o.park.count,
@@ -109,12 +118,16 @@ export class BwrapProvider implements SandboxProvider {
           quotaKb: v.limits.workspaceWriteMb * 1024,
           etcStubs: o.host.etcStubs,
           shell: parkedViewShell(v.limits),
-          path: HOLDER_PATH,
+          env: this.tagEnv({ PATH: HOLDER_PATH }),
         },
         v.cgroups,
         v.count,
         v.onError,
       );
+  }
+
+  private tagEnv(env: Record<string, string> = {}): Record<string, string> {
+    return this.host.ownerTag ? { ...env, [OWNER_VAR]: this.host.ownerTag } : env;
   }
 
   supports(): boolean {
@@ -143,13 +156,34 @@ export class BwrapProvider implements SandboxProvider {
         ),
       );
     const overlay = spec.overlay;
+    // On the direct view a drop goes through the bind holder: a parked bwrap (started as root) never serves it.
+    const drop = !overlay && spec.runAs && spec.runAs.uid !== 0 ? spec.runAs : undefined;
+    if (drop && !h.dropTools)
+      return err(
+        refused(
+          'exec.sandbox_user.no_drop',
+          'the daemon runs as root and cannot drop the sandbox to an unprivileged user: setpriv or unshare is missing (apt-get install util-linux)',
+        ),
+      );
+    let bindPoint: string | undefined;
+    if (drop) {
+      try {
+        bindPoint = makeBindPoint(h.ownerTag);
+      } catch (cause) {
+        return err(
+          refused('exec.sandbox_user.no_drop', `cannot make the workspace's bind point: ${describeCause(cause)}`),
+        );
+      }
+    }
     if (overlay && !h.overlayTools)
       return err(
         refused('exec.effects.unavailable', 'this host cannot run copy-on-write views (setpriv/unshare missing)'),
       );
     // A transactional run is never given a parked bwrap (its sandbox must start inside the view's namespace), only
     // a parked holder of a view; a plain run never a holder.
-    const prestarted = !!overlay === !!spec.prestarted?.view && spec.network !== 'broker' ? spec.prestarted : undefined;
+    const prestarted =
+      !!overlay === !!spec.prestarted?.view && spec.network !== 'broker' && !drop ? spec.prestarted : undefined;
+    const protectedList = overlay ? [] : protectedMounts(spec.workspace, INSIDE_WORKSPACE, spec.protectedPaths);
     const args = buildBwrapArgs({
       bwrapPath: h.bwrapPath,
       layout: h.layout,
@@ -161,27 +195,33 @@ export class BwrapProvider implements SandboxProvider {
       ...(spec.broker ? { broker: spec.broker.access } : {}),
       tmpBytes: h.tmpMb * MIB,
       // On a copy-on-write view nothing is mounted read-only: the effects are judged instead (L11.7).
-      protected: overlay ? [] : protectedMounts(spec.workspace, INSIDE_WORKSPACE, spec.protectedPaths),
-      ...(overlay ? { fds: { workspace: MERGED_FD, passwd: PASSWD_FD, group: GROUP_FD } } : {}),
+      // Dropped, the sandbox user reaches the workspace only through the holder's bind point.
+      protected: bindPoint
+        ? protectedList.map((m) => ({ ...m, host: bindPoint + m.host.slice(spec.workspace.length) }))
+        : protectedList,
+      ...(overlay || drop ? { fds: { workspace: MERGED_FD, passwd: PASSWD_FD, group: GROUP_FD } } : {}),
       etcStubs: h.etcStubs,
       runtimePaths: h.runtimePaths,
       ...(spec.readOnly ? { readOnly: spec.readOnly } : {}),
       ...(h.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
       // A prestarted bwrap is inside its cgroup already; otherwise the command's shell joins it first thing.
-      ...(spec.cgroup && !prestarted && !overlay ? { cgroupProcs: spec.cgroup.procsFile } : {}),
+      // Dropped, the shell could not write to the root-owned cgroup.procs: the holder is born in the cgroup instead.
+      ...(spec.cgroup && !prestarted && !overlay && !drop ? { cgroupProcs: spec.cgroup.procsFile } : {}),
       uid: SANDBOX_UID,
       gid: SANDBOX_UID,
       command: commandShell({
         command: spec.command,
         limits: spec.limits,
         // The holder is born inside the cgroup: the command's shell has nothing to join.
-        joinCgroup: !!spec.cgroup && !overlay,
+        joinCgroup: !!spec.cgroup && !overlay && !drop,
         ...(spec.network === 'broker' && spec.broker ? { broker: spec.broker } : {}),
       }),
     });
     // NUL separates the options in the pipe: a NUL inside a value would smuggle in an option of its own.
-    if (spec.command.includes('\0') || args.some((a) => a.includes('\0')))
+    if (spec.command.includes('\0') || args.some((a) => a.includes('\0'))) {
+      if (bindPoint) rmdirSync(bindPoint);
       return err(refused('exec.nul_byte', 'the command line, a path or a variable holds a NUL byte; remove it'));
+    }
     // The options go through a pipe (--args), so the sandbox's /proc/1/cmdline shows no host path (workspace,
     // data dir) and no environment. The command after `--` must stay on the command line.
     const dashdash = args.indexOf('--');
@@ -211,9 +251,24 @@ export class BwrapProvider implements SandboxProvider {
         ],
         argsViaFd: args.slice(0, dashdash),
         cwd: '/',
-        env: { PATH: HOLDER_PATH },
+        env: this.tagEnv({ PATH: HOLDER_PATH }),
         ...(h.seccompFile ? { seccompFile: h.seccompFile } : {}),
         joinsCgroupInside: false,
+      });
+    if (drop && bindPoint && h.dropTools)
+      return ok({
+        argv: bindHolderArgv(
+          h.dropTools,
+          { workspace: spec.workspace, mountPoint: bindPoint, uid: drop.uid, gid: drop.gid },
+          h.etcStubs,
+          [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)],
+        ),
+        argsViaFd: args.slice(0, dashdash),
+        cwd: '/',
+        env: this.tagEnv({ PATH: HOLDER_PATH }),
+        ...(h.seccompFile ? { seccompFile: h.seccompFile } : {}),
+        joinsCgroupInside: false,
+        cleanupDir: bindPoint,
       });
     if (prestarted)
       // A parked bwrap has its command line already: the options and the command come through the pipe.
@@ -229,7 +284,7 @@ export class BwrapProvider implements SandboxProvider {
       argv: [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)],
       argsViaFd: args.slice(0, dashdash),
       cwd: '/',
-      env: {},
+      env: this.tagEnv(),
       ...(h.seccompFile ? { seccompFile: h.seccompFile } : {}),
       joinsCgroupInside: !!spec.cgroup,
     });

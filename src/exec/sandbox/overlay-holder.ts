@@ -26,6 +26,12 @@ export const GROUP_FD = 8;
 /** A parked holder's parameter pipe (a parked run has no daemon-alive pipe: the holder dies with the daemon). */
 export const PARAMS_FD = 5;
 
+/**
+ * First thing: the parent is still the daemon that started it. setpriv armed the parent-death signal before this
+ * shell started; a daemon that died before that (prctl(2): check the parent after setting it) left it to init.
+ */
+export const PARENT_CHECK = `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`;
+
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
 
@@ -100,6 +106,7 @@ const MOUNT_UPPER =
 
 export const OVERLAY_HOLDER = [
   'set -u',
+  PARENT_CHECK,
   'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
   'st() { echo "$1" > "$R/status"; }',
   CHECK_IDS,
@@ -113,20 +120,25 @@ export const OVERLAY_HOLDER = [
 /**
  * A holder started ahead of its run (parked-holder.ts): it enters its mount namespace and mounts the upper tmpfs
  * at once, says so with one byte on the parameter pipe (fd PARAMS_FD), and waits there — in its cgroup by then —
- * for the run's parameters: the sandbox uid, gid and the workspace, one line each. The daemon makes upper/ and
- * work/ through /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted
- * anywhere but in its own namespace.
+ * for the run's parameters: the sandbox uid, gid, the workspace and the run's quota in KiB (its tmpfs is remounted
+ * to that size when held runs take part of the limit), one line each. The daemon makes upper/ and work/ through
+ * /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted anywhere but in its
+ * own namespace.
  *
  * $1 run dir · $2 quota KiB · $3 passwd · $4 group · $5 the merged mount point · $6… bwrap and its arguments.
  */
 export const PARKED_HOLDER = [
   'set -u',
+  PARENT_CHECK,
   'R=$1; Q=$2; PW=$3; GR=$4; M=$5; shift 5',
   'st() { echo "$1" > "$R/status"; }',
   MOUNT_UPPER,
   `printf p >&${PARAMS_FD} || exit 125`,
-  `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} || exit 125`,
+  `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} && IFS= read -r QR <&${PARAMS_FD} || exit 125`,
   CHECK_IDS,
+  // This run's quota: less than the parked size while held runs keep their upper layers (L11.8).
+  'case "$QR" in "" | *[!0-9]*) st params; exit 125;; esac',
+  'if [ "$QR" != "$Q" ]; then mount -o "remount,size=${QR}k" "$R/t" || { st mount-tmpfs; exit 125; }; fi',
   // The parameter pipe stays open for the question after the run (DIRS_KEPT); the sandbox never gets it.
   ...runAndKeep(DIRS_KEPT, ` ${PARAMS_FD}<&-`),
 ].join('\n');
@@ -218,10 +230,10 @@ export function startParkedView(
     chmodSync(d, mode);
   }
   if (!plainDirs) {
-    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n${o.quotaKb}\n`);
     return;
   }
-  params.write(`${o.uid}\n${o.gid}\n${o.lower}\n`);
+  params.write(`${o.uid}\n${o.gid}\n${o.lower}\n${o.quotaKb}\n`);
   // Asked once, after the run, when it left only directories (the holder waits for the answer).
   params.once('data', () => params.end(plainDirs(pid) ? 'plain\n' : 'dump\n'));
   params.resume();

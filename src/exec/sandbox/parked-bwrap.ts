@@ -22,6 +22,8 @@ export interface ParkSpec {
   /** stdio slots after 0–2: [3] seccomp, [4] the options pipe, [5] the daemon-alive pipe. */
   readonly argsFd: number;
   readonly aliveFd: number;
+  /** bwrap's own environment (the owner tag, orphans.ts); --clearenv keeps it from the command. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class ParkedBwrapPool extends ParkedPool {
@@ -30,7 +32,7 @@ export class ParkedBwrapPool extends ParkedPool {
       (seccompFd) => ({
         child: spawn(spec.bwrapPath, [...BWRAP_HARDENING, '--args', String(spec.argsFd), '--', ...spec.shell], {
           cwd: '/',
-          env: {},
+          env: { ...spec.env },
           stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
           detached: true,
           windowsHide: true,

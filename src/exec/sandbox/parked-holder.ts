@@ -28,8 +28,8 @@ export interface HolderParkSpec {
   readonly etcStubs: { readonly passwd: string; readonly group: string };
   /** Fixed argv of the command's shell inside bwrap; the command arrives later (see shell.ts). */
   readonly shell: readonly string[];
-  /** PATH for the holder's tools (mount, setpriv, getfattr, cp). */
-  readonly path: string;
+  /** The holder's environment: PATH for its tools (mount, setpriv, getfattr, cp) and the owner tag (orphans.ts). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** True on the holder's first byte on its parameter pipe ("the upper layer is mounted"); false if it ends first. */
@@ -87,7 +87,7 @@ export class ParkedHolderPool extends ParkedPool {
             ],
             {
               cwd: '/',
-              env: { PATH: spec.path },
+              env: { ...spec.env },
               stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
               detached: true,
               windowsHide: true,

@@ -52,6 +52,11 @@ export interface RunSpec {
   readonly overlay?: OverlaySpec;
   /** A sandbox process the provider started ahead of time (see `SandboxProvider.takePrestarted`). */
   readonly prestarted?: PrestartedSandbox;
+  /**
+   * Under a root daemon, the unprivileged host user the sandbox runs as (the workspace's owner or
+   * exec.sandboxUser): the provider drops to it before the sandbox starts, on every path.
+   */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 /** A sandbox process started before its run, already bound by its own cgroup (bwrap's parked pool). */
