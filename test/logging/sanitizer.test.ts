@@ -7,6 +7,7 @@ import { AuditSink } from '../../src/core/audit.js';
 import { JsonlAuditStore } from '../../src/core/jsonl-audit-store.js';
 import { unwrap } from '../../src/core/result.js';
 import { EventBus } from '../../src/core/events.js';
+import { newId } from '../../src/core/ids.js';
 import { EMPTY_LEAK_SCANNER } from '../../src/core/leak.js';
 import {
   createLogger,
@@ -180,6 +181,24 @@ describe('logger and audit sink with the sanitizer', () => {
       expect(text).toContain('[REDACTED:GITHUB_TOKEN]');
       for (const form of encodings(secret)) expect(text, `${f}: ${form}`).not.toContain(form);
     }
+  });
+});
+
+describe('audit lines keep who acted', () => {
+  it("a caller named by its token's public id stays readable; a token-shaped secret beside it is still redacted", async () => {
+    const d = dir();
+    const sanitize = createSanitizer(EMPTY_LEAK_SCANNER);
+    const bus = new EventBus();
+    const sink = new AuditSink(unwrap(JsonlAuditStore.open(path.join(d, 'audit.jsonl'))), sanitize);
+    sink.attach(bus);
+    const sender = `token:${newId('tok')}`;
+    const secretValue = pick(ALNUM, 32);
+    bus.emit('security:blocked', { layer: 'L18', reason: `token: ${secretValue}`, sender });
+    await sink.close();
+    const text = readFileSync(path.join(d, 'audit.jsonl'), 'utf8');
+    expect(text).toContain(`"sender":"${sender}"`);
+    expect(text).not.toContain(secretValue);
+    expect(text).toMatch(/"reason":"token: \[REDACTED:secret\.[a-z_]+\]"/);
   });
 });
 

@@ -270,6 +270,8 @@ function validAssignment(match: string): boolean {
   if (/^[a-z][a-z0-9._/-]*[a-z0-9]$/.test(value) && (value.match(/[._/-]/g)?.length ?? 0) >= 2) return false; // dotted identifier or path
   if (/^https?:\/\//i.test(value) || /^[./~]/.test(value)) return false;
   if (/^(?:true|false|null|none|undefined)$/i.test(value)) return false;
+  // `token:tok_…` is how audit lines name a caller: a token's public id, never its secret (which is `bwk_…`).
+  if (/^tok_[0-9a-f]{24}$/.test(value)) return false;
   const minLength = /(?:password|passwd|pwd)$/i.test(name) ? 8 : 12;
   if (value.length < minLength) return false;
   return shannonEntropy(value) >= GENERIC_ENTROPY_FLOOR;
