@@ -5,12 +5,13 @@
  * parent-death signal or its move into a cgroup. Every process the exec service starts for a sandbox carries an
  * owner tag in its environment (bwrap clears it for the command): the data dir's runtime directory (hashed) and the
  * daemon's pid and start time. At start, any process tagged for this runtime directory by a daemon that is no
- * longer alive is killed, and overlay mounts left in the host's mount namespace under the views directory are
- * detached. Each is reported for the audit log.
+ * longer alive is killed, overlay mounts left in the host's mount namespace under the views directory are
+ * detached, and the host-side mount points it named after its tag in /tmp (bind points, merged views' points) are
+ * removed. Each is reported for the audit log.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { childPath, describeCause } from '../core/index.js';
 
 /** The environment variable of the owner tag: `<runtime dir hash>:<daemon pid>:<daemon start time>`. */
@@ -28,6 +29,12 @@ function startTime(pid: number): string | undefined {
 }
 
 const dirHash = (runtimeDir: string) => createHash('sha256').update(runtimeDir).digest('hex').slice(0, 16);
+
+/**
+ * The part of a host-side mount point's name (a bind point, a merged view's point) that carries the daemon's owner
+ * tag, so the next start can remove those a daemon killed mid-run left: `<hash>-<pid>-<start>-`; empty without a tag.
+ */
+export const ownerPart = (tag: string | undefined) => (tag ? `${tag.replaceAll(':', '-')}-` : '');
 
 /** This daemon's tag for sandboxes started from `runtimeDir`. */
 export function ownerTag(runtimeDir: string): string {
@@ -56,20 +63,23 @@ function commandOf(pid: number): string {
 export interface SweptOrphans {
   readonly killed: ReadonlyArray<{ readonly pid: number; readonly owner: number; readonly command: string }>;
   readonly unmounted: readonly string[];
-  /** Empty bind points (sandbox/bind-holder.ts) removed. */
+  /** Empty host-side mount points (bind points, merged views' points) removed. */
   readonly removed: readonly string[];
   readonly problems: readonly string[];
 }
 
+/** Where a daemon names host-side mount points after its tag: `<parent>/<prefix><hash>-<pid>-<start>-…`. */
+export interface TaggedPoints {
+  readonly parent: string;
+  readonly prefix: string;
+}
+
 /**
  * Kills what a dead daemon of `runtimeDir` left running, detaches its mounts under `viewsDir` and removes the empty
- * bind points it named after its tag under `binds.parent`.
+ * mount points it named after its tag (`points`: the bind points of sandbox/bind-holder.ts, the merged views' points
+ * of sandbox/overlay-holder.ts).
  */
-export function sweepOrphans(
-  runtimeDir: string,
-  viewsDir: string,
-  binds?: { readonly parent: string; readonly prefix: string },
-): SweptOrphans {
+export function sweepOrphans(runtimeDir: string, viewsDir: string, points: readonly TaggedPoints[] = []): SweptOrphans {
   const mine = dirHash(runtimeDir);
   const killed: Array<{ pid: number; owner: number; command: string }> = [];
   const problems: string[] = [];
@@ -97,36 +107,52 @@ export function sweepOrphans(
         problems.push(`cannot kill ${pid}: ${describeCause(cause)}`);
     }
   }
-  const unmounted = detachMounts(viewsDir, problems);
-  return { killed, unmounted, removed: binds ? removeBindPoints(mine, binds, problems) : [], problems };
+  const unmounted = detachMounts((p) => p.startsWith(`${viewsDir}/`), problems);
+  const removed: string[] = [];
+  for (const at of points) removed.push(...removePoints(mine, at, unmounted, problems));
+  return { killed, unmounted, removed, problems };
 }
 
-/** `<prefix><hash>-<pid>-<start>-XXXXXX` of a dead daemon: empty on the host (rmdir, never recursive). */
-function removeBindPoints(mine: string, binds: { parent: string; prefix: string }, problems: string[]): string[] {
+/**
+ * `<prefix><hash>-<pid>-<start>-…` of a dead daemon: detached first if something is still mounted on it in this
+ * namespace (views and binds are mounted only in their holders' namespaces, so normally nothing is), then removed
+ * with rmdir (never recursive: a point that is not an empty directory stays, reported).
+ */
+function removePoints(mine: string, at: TaggedPoints, unmounted: string[], problems: string[]): string[] {
   let names: string[];
   try {
-    names = readdirSync(binds.parent);
+    names = readdirSync(at.parent);
   } catch {
     return [];
   }
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(`${binds.prefix}${mine}-`)) continue;
-    const [pid, start] = name.slice(binds.prefix.length + mine.length + 1).split('-');
+    if (!name.startsWith(`${at.prefix}${mine}-`)) continue;
+    const [pid, start] = name.slice(at.prefix.length + mine.length + 1).split('-');
     if (startTime(Number(pid)) === start) continue;
-    const dir = childPath(binds.parent, name);
+    const dir = childPath(at.parent, name);
+    try {
+      // Never a symlink's target: the name alone is in a world-writable directory.
+      if (!lstatSync(dir).isDirectory()) {
+        problems.push(`the leftover mount point ${dir} is not a directory; left in place`);
+        continue;
+      }
+    } catch {
+      continue;
+    }
+    unmounted.push(...detachMounts((p) => p === dir || p.startsWith(`${dir}/`), problems));
     try {
       rmdirSync(dir);
       removed.push(dir);
     } catch (cause) {
-      problems.push(`cannot remove the leftover bind point ${dir}: ${describeCause(cause)}`);
+      problems.push(`cannot remove the leftover mount point ${dir}: ${describeCause(cause)}`);
     }
   }
   return removed;
 }
 
-/** Mounts under `dir` in this mount namespace (none should be: views are mounted in their holders' namespaces). */
-function detachMounts(dir: string, problems: string[]): string[] {
+/** Mounts in this mount namespace whose mount point `match`es (none should: views and binds are mounted in their holders' namespaces). */
+function detachMounts(match: (point: string) => boolean, problems: string[]): string[] {
   let info: string;
   try {
     info = readFileSync('/proc/self/mountinfo', 'utf8');
@@ -136,8 +162,8 @@ function detachMounts(dir: string, problems: string[]): string[] {
   const points = info
     .split('\n')
     .map((l) => l.split(' ')[4]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
-    .filter((p): p is string => p !== undefined && p.startsWith(`${dir}/`))
-    // Deepest first.
+    .filter((p): p is string => p !== undefined && match(p))
+    // Deepest first; a point mounted over more than once is detached once per mount.
     .sort((a, b) => b.length - a.length);
   const done: string[] = [];
   for (const p of points) {

@@ -26,7 +26,7 @@ import { parseXattrDump } from './effects/overlay-xattrs.js';
 import { fsTreeView } from './host-executed/index.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
-import { openParkedUpper, type OverlaySpec } from './sandbox/overlay-holder.js';
+import { openParkedUpper, viewPointName, type OverlaySpec } from './sandbox/overlay-holder.js';
 import type { SandboxIdentity } from './sandbox-identity.js';
 
 export interface OverlayViewOptions {
@@ -35,6 +35,8 @@ export interface OverlayViewOptions {
   readonly viewsDir: string;
   readonly quotaMb: number;
   readonly identity: SandboxIdentity;
+  /** The daemon's owner tag (orphans.ts): the mount point is named after it, so a dead daemon's are swept. */
+  readonly ownerTag?: string;
   /**
    * The run directory and mount point of a parked holder (made at park time), and the holder's pid (its upper
    * tmpfs is opened here); else they are made here.
@@ -109,7 +111,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     );
   const id = `${Date.now()}-${randomHex(6)}`;
   const runDir = o.parked?.runDir ?? childPath(o.viewsDir, id);
-  const mountPoint = o.parked?.mountPoint ?? childPath(MOUNT_PARENT, `bulwark-view-${id}`);
+  const mountPoint = o.parked?.mountPoint ?? childPath(MOUNT_PARENT, viewPointName(o.ownerTag, id));
   if (!o.parked)
     try {
       mkdirSync(o.viewsDir, { recursive: true, mode: 0o700 });

@@ -112,7 +112,7 @@ export interface ExecRunnerDeps {
   /** Where persistence files a command created in the workspace are moved to (outside every workspace). */
   readonly quarantineDir?: string;
   /** Copy-on-write views and their judge (L11.7/L11.8); absent when the host cannot mount them. */
-  readonly effects?: EffectsDeps & { readonly viewsDir: string };
+  readonly effects?: EffectsDeps & { readonly viewsDir: string; readonly ownerTag?: string };
   /**
    * The order of the exec gates, as declared in src/pipelines.ts (`execPipeline`); without it the required gates
    * alone, in their required order (a one-shot CLI run). A list that lacks one or misorders them runs nothing.
@@ -366,6 +366,7 @@ export class ExecRunner {
       const opened = openOverlayView({
         workspace: run.real,
         viewsDir: this.deps.effects.viewsDir,
+        ...(this.deps.effects.ownerTag ? { ownerTag: this.deps.effects.ownerTag } : {}),
         ...(handle.prestarted?.view && handle.prestarted.child.pid !== undefined
           ? { parked: { ...handle.prestarted.view, holderPid: handle.prestarted.child.pid } }
           : {}),

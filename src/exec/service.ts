@@ -24,9 +24,10 @@ import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
-import { ownerTag, sweepOrphans } from './orphans.js';
+import { ownerTag, sweepOrphans, type TaggedPoints } from './orphans.js';
 import { BIND_PARENT, BIND_PREFIX } from './sandbox/bind-holder.js';
 import { MOUNT_PARENT } from './overlay-view.js';
+import { VIEW_PREFIX } from './sandbox/overlay-holder.js';
 import type { ExecPipelineDecl } from './exec-pipeline.js';
 import { ExecRunner } from './runner.js';
 import { usableSandboxUser } from './sandbox-identity.js';
@@ -159,17 +160,24 @@ function bwrapHost(
   });
 }
 
+/** Where runs leave host-side mount points named after the owner tag (swept at start: see orphans.ts). */
+export const TAGGED_POINTS: readonly TaggedPoints[] = [
+  { parent: BIND_PARENT, prefix: BIND_PREFIX },
+  { parent: MOUNT_PARENT, prefix: VIEW_PREFIX },
+];
+
 function sweepLeftovers(opts: StartExecOptions, log: LogLine[]): void {
-  const swept = sweepOrphans(opts.runtimeDir, childPath(opts.runtimeDir, 'views'), {
-    parent: BIND_PARENT,
-    prefix: BIND_PREFIX,
-  });
+  const swept = sweepOrphans(opts.runtimeDir, childPath(opts.runtimeDir, 'views'), TAGGED_POINTS);
   for (const k of swept.killed) {
     const reason = `killed sandbox process ${k.pid} (${k.command}) left by the dead daemon ${k.owner} of this data dir`;
     log.push({ level: 'warn', message: `exec: ${reason}` });
     opts.bus.emit('security:warning', { layer: 'L11.5', outcome: 'orphan-swept', reason });
   }
-  for (const d of swept.removed) log.push({ level: 'warn', message: `exec: removed the leftover bind point ${d}` });
+  for (const d of swept.removed) {
+    const reason = `removed the empty mount point ${d} a dead daemon of this data dir left`;
+    log.push({ level: 'warn', message: `exec: ${reason}` });
+    opts.bus.emit('security:warning', { layer: 'L11.5', outcome: 'orphan-swept', reason });
+  }
   for (const m of swept.unmounted) {
     const reason = `detached the mount ${m} a dead daemon of this data dir left`;
     log.push({ level: 'warn', message: `exec: ${reason}` });
@@ -290,6 +298,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
           effects: {
             journal,
             viewsDir: childPath(opts.runtimeDir, 'views'),
+            ownerTag: ownerTag(opts.runtimeDir),
             policy: {
               holdOverFiles: config.holdOver.files,
               disposable: new PathGlobs(config.disposable),

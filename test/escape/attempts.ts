@@ -23,10 +23,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
 import { EventBus } from '../../src/core/events.js';
 import { ExecConfigSchema, type ExecConfig } from '../../src/config/sections/exec.js';
-import { startExec, type ExecService } from '../../src/exec/service.js';
+import { startExec, TAGGED_POINTS, type ExecService } from '../../src/exec/service.js';
 import { sweepStaleCgroups } from '../../src/exec/cgroup.js';
 import { sweepOrphans } from '../../src/exec/orphans.js';
-import { BIND_PARENT, BIND_PREFIX } from '../../src/exec/sandbox/bind-holder.js';
 import type { ExecOutcome, ExecRunner, ExecRequest } from '../../src/exec/runner.js';
 import type { BulwarkError } from '../../src/core/errors.js';
 import type { Result } from '../../src/core/result.js';
@@ -373,11 +372,8 @@ export const ATTEMPTS: readonly Attempt[] = [
         for (const p of hostProcessesWith(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
-        // What the killed daemon left outside its cgroups (a run's bind point), as its next start would.
-        sweepOrphans(join(ctx.root, 'mini-run'), join(ctx.root, 'mini-run', 'views'), {
-          parent: BIND_PARENT,
-          prefix: BIND_PREFIX,
-        });
+        // What the killed daemon left outside its cgroups (a run's bind point, parked views' mount points), as its next start would.
+        sweepOrphans(join(ctx.root, 'mini-run'), join(ctx.root, 'mini-run', 'views'), TAGGED_POINTS);
       }
     },
   },
@@ -448,11 +444,8 @@ export const ATTEMPTS: readonly Attempt[] = [
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         if (base) sweepStaleCgroups(base);
-        // What the killed daemon left outside its cgroups (a run's bind point), as its next start would.
-        sweepOrphans(join(ctx.root, 'mini-run-parked'), join(ctx.root, 'mini-run-parked', 'views'), {
-          parent: BIND_PARENT,
-          prefix: BIND_PREFIX,
-        });
+        // What the killed daemon left outside its cgroups (a run's bind point, parked views' mount points), as its next start would.
+        sweepOrphans(join(ctx.root, 'mini-run-parked'), join(ctx.root, 'mini-run-parked', 'views'), TAGGED_POINTS);
       }
     },
   },
@@ -491,11 +484,8 @@ export const ATTEMPTS: readonly Attempt[] = [
         for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);
         const base = ctx.service.detection.cgroup.base;
         if (base) sweepStaleCgroups(base);
-        // What the killed daemon left outside its cgroups (a run's bind point), as its next start would.
-        sweepOrphans(join(ctx.root, 'mini-run-early'), join(ctx.root, 'mini-run-early', 'views'), {
-          parent: BIND_PARENT,
-          prefix: BIND_PREFIX,
-        });
+        // What the killed daemon left outside its cgroups (a run's bind point, parked views' mount points), as its next start would.
+        sweepOrphans(join(ctx.root, 'mini-run-early'), join(ctx.root, 'mini-run-early', 'views'), TAGGED_POINTS);
       }
     },
   },

@@ -1,11 +1,21 @@
 /**
  * A daemon killed with kill -9 while a sandbox process is caught between its spawn and its parent-death signal or
  * its cgroup leaves that process running (parent 1). The next daemon of the same data dir finds it by its owner tag
- * and kills it, audited; a daemon that is alive keeps its own. Holders refuse to go on when their parent is no
- * longer the daemon that started them.
+ * and kills it, audited; a daemon that is alive keeps its own. The empty mount points its runs and parked views left
+ * in /tmp (named after its tag) are removed too: unmounted first when something is mounted on one in the host's
+ * namespace, never recursively. Holders refuse to go on when their parent is no longer the daemon that started them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +57,16 @@ const tagged = (daemonPid: number) =>
       }
     })
     .map(Number);
+
+/** Merged views' mount points in /tmp named after the daemon `daemonPid`'s tag. */
+const viewPoints = (daemonPid: number) =>
+  readdirSync('/tmp')
+    .filter((n) => new RegExp(`^bulwark-view-[0-9a-f]{16}-${daemonPid}-\\d+-`).test(n))
+    .map((n) => join('/tmp', n));
+const mountedAt = (p: string) =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === p);
 
 const service = pathToFileURL(join(process.cwd(), 'src/exec/service.ts')).href;
 const orphans = pathToFileURL(join(process.cwd(), 'src/exec/orphans.ts')).href;
@@ -94,6 +114,9 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
     expect(caught, errText).toBeGreaterThan(0);
     const daemonPid = child.pid as number;
     expect(tagged(daemonPid).length).toBeGreaterThan(1);
+    // The parked views' mount points (made at park time, empty on the host), named after the daemon's tag.
+    const views = viewPoints(daemonPid);
+    expect(views.length).toBeGreaterThan(0);
 
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -101,6 +124,14 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
     // The parked holders died with it; the one caught mid-way did not.
     expect(alive(caught)).toBe(true);
     expect(ppid(caught)).not.toBe(daemonPid);
+    expect(views.every((v) => existsSync(v))).toBe(true);
+    // One point still has a view mounted on it in the host's namespace; a file named like a point but holding
+    // something is never emptied (rmdir only).
+    const [mounted] = views as [string];
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'bulwark-leftover', mounted]).status).toBe(0);
+    const full = `${mounted}-kept`;
+    mkdirSync(full);
+    writeFileSync(join(full, 'keep'), 'x');
 
     const bus = new EventBus();
     const events: Array<Envelope<EventType>> = [];
@@ -118,6 +149,13 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
       expect(alive(caught)).toBe(false);
       expect(tagged(daemonPid)).toEqual([]);
       expect(existsSync(point)).toBe(false);
+      expect(mountedAt(mounted)).toBe(false);
+      expect(viewPoints(daemonPid)).toEqual([full]);
+      expect(readFileSync(join(full, 'keep'), 'utf8')).toBe('x');
+      const log = again.value.log.map((l) => l.message).join('\n');
+      expect(log).toContain(`detached the mount ${mounted}`);
+      expect(log).toContain(`removed the empty mount point ${mounted}`);
+      expect(log).toMatch(new RegExp(`cannot remove the leftover mount point ${full}: .*ENOTEMPTY`));
       expect(again.value.log.map((l) => l.message).join('\n')).toMatch(
         new RegExp(`killed sandbox process ${caught} .* left by the dead daemon ${daemonPid}`),
       );
@@ -129,6 +167,9 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
     } finally {
       again.value.stop();
       if (alive(caught)) process.kill(caught, 'SIGKILL');
+      while (mountedAt(mounted)) spawnSync('umount', [mounted]);
+      rmSync(full, { recursive: true, force: true });
+      for (const v of viewPoints(daemonPid)) rmdirSync(v);
     }
   });
 

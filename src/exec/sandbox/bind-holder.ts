@@ -14,19 +14,16 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
+import { ownerPart } from '../orphans.js';
 import { GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
 
 /** Where a run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
 export const BIND_PARENT = '/tmp';
 export const BIND_PREFIX = 'bulwark-ws-';
 
-/**
- * A run's (host-side empty) bind point. Named after the daemon's owner tag (orphans.ts), so the next start can
- * remove those a daemon killed mid-run left.
- */
+/** A run's (host-side empty) bind point, named after the daemon's owner tag. */
 export function makeBindPoint(ownerTag: string | undefined): string {
-  const owner = ownerTag ? `${ownerTag.replaceAll(':', '-')}-` : '';
-  return mkdtempSync(childPath(BIND_PARENT, `${BIND_PREFIX}${owner}`));
+  return mkdtempSync(childPath(BIND_PARENT, `${BIND_PREFIX}${ownerPart(ownerTag)}`));
 }
 
 export const BIND_HOLDER = [

@@ -115,6 +115,7 @@ export class BwrapProvider implements SandboxProvider {
           ...(o.host.seccompFile ? { seccompFile: o.host.seccompFile } : {}),
           viewsDir: v.viewsDir,
           mountParent: v.mountParent,
+          ...(o.host.ownerTag ? { ownerTag: o.host.ownerTag } : {}),
           quotaKb: v.limits.workspaceWriteMb * 1024,
           etcStubs: o.host.etcStubs,
           shell: parkedViewShell(v.limits),

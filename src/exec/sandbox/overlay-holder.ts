@@ -18,6 +18,11 @@
  */
 import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { childPath, nestedPath } from '../../core/index.js';
+import { ownerPart } from '../orphans.js';
+
+/** Host-side (empty) mount points of merged views: `bulwark-view-<owner tag>-<run id>` (see orphans.ts). */
+export const VIEW_PREFIX = 'bulwark-view-';
+export const viewPointName = (ownerTag: string | undefined, id: string) => `${VIEW_PREFIX}${ownerPart(ownerTag)}${id}`;
 
 /** Descriptors the holder opens for bwrap (after the plan's 3 seccomp, 4 options, 5 daemon-alive). */
 export const MERGED_FD = 6;

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { childPath, randomHex } from '../../core/index.js';
 import type { CgroupPool } from '../cgroup.js';
 import { BWRAP_HARDENING } from './bwrap-args.js';
-import { PARAMS_FD, parkedHolderArgv } from './overlay-holder.js';
+import { PARAMS_FD, parkedHolderArgv, viewPointName } from './overlay-holder.js';
 import { ParkedPool } from './parked-pool.js';
 import { ARGS_FD } from './provider.js';
 
@@ -24,6 +24,8 @@ export interface HolderParkSpec {
   readonly viewsDir: string;
   /** Where merged views are mounted inside each namespace (a directory every user can traverse). */
   readonly mountParent: string;
+  /** The daemon's owner tag: mount points are named after it (orphans.ts). */
+  readonly ownerTag?: string;
   readonly quotaKb: number;
   readonly etcStubs: { readonly passwd: string; readonly group: string };
   /** Fixed argv of the command's shell inside bwrap; the command arrives later (see shell.ts). */
@@ -56,7 +58,7 @@ export class ParkedHolderPool extends ParkedPool {
       (seccompFd) => {
         const id = `${Date.now()}-${randomHex(6)}`;
         const runDir = childPath(spec.viewsDir, id);
-        const mountPoint = childPath(spec.mountParent, `bulwark-view-${id}`);
+        const mountPoint = childPath(spec.mountParent, viewPointName(spec.ownerTag, id));
         try {
           mkdirSync(spec.viewsDir, { recursive: true, mode: 0o700 });
           mkdirSync(runDir, { mode: 0o700 });
