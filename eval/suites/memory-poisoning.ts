@@ -208,7 +208,8 @@ async function measure(
   fn: () => Promise<ReadonlyArray<'perimeter' | 'failed' | undefined> | void>,
 ): Promise<void> {
   const before = new Set((await allEntries(h)).map((e) => e.id));
-  const refusedBefore = h.events.filter((e) => e.type === 'memory:refused').length;
+  // The harness records every event; over thousands of turns that record (and scanning it) would grow without end.
+  h.events.length = 0;
   for (const outcome of (await fn()) ?? []) if (outcome) counts[outcome]++;
   const created = (await allEntries(h)).filter((e) => !before.has(e.id) && carries(e.text, poison));
   counts.poisons++;
@@ -216,7 +217,8 @@ async function measure(
     if (e.quarantined) counts.quarantined++;
     else counts[e.origin]++;
   }
-  counts.refused += h.events.filter((e) => e.type === 'memory:refused').length - refusedBefore;
+  counts.refused += h.events.filter((e) => e.type === 'memory:refused').length;
+  h.events.length = 0;
 }
 
 function recallGateOf(h: Harness) {

@@ -19,7 +19,7 @@ import {
   ok,
   type Result,
 } from '../core/index.js';
-import type { PatternDef } from '../text/index.js';
+import { BoundedLru, type PatternDef } from '../text/index.js';
 import { canaryFor, canaryForms, canaryInstruction, MIN_CANARY_SECRET_BYTES, type CanaryForm } from './canary.js';
 import { redact, scanOutput, type OutputFinding, type OutputScan } from './output-guard-scan.js';
 import { PromptFingerprint } from './prompt-extraction.js';
@@ -61,19 +61,22 @@ export interface OutputGuard extends LayerReporter {
   scanText(text: string, ctx: CallContext): Result<{ text: string; findings: readonly OutputFinding[] }, BulwarkError>;
   /** This session's canary (for tests and the attack drill). */
   canary(sessionId: string): string;
+  /** How many entries each per-session cache holds now (for tests and diagnostics). */
+  cached(): { readonly canaries: number; readonly prompts: number; readonly fingerprints: number };
 }
 
-const CACHE_LIMIT = 1024;
+/**
+ * Sessions whose canary matchers stay built. Each holds compiled patterns and a prefilter, about 1 MB of heap
+ * and machine code once they have run, and costs tens of milliseconds of CPU to rebuild: enough for the sessions
+ * in use, few enough that a daemon serving thousands of sessions does not hold one per session it ever saw.
+ */
+export const CANARY_SESSIONS = 64;
+/** Sessions whose system prompt is remembered (a string the sessions of one agent share). */
+const PROMPT_SESSIONS = 1024;
+/** Distinct system prompts with a fingerprint; the sessions of an agent share one. */
+const FINGERPRINTS = 32;
 const SPAN_BASE = 0x4000000;
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
-  if (map.size >= CACHE_LIMIT) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
-  return value;
-}
+const one = () => 1;
 
 export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
   if (options.canarySecret.length < MIN_CANARY_SECRET_BYTES) {
@@ -84,24 +87,29 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
   }
   const secret = Buffer.from(options.canarySecret);
   const maxResponse = options.maxResponseChars ?? 8 * 1024 * 1024;
-  const canaries = new Map<string, { token: string; forms: CanaryForm[] }>();
-  const seenPrompts = new Map<string, string>();
-  const fingerprints = new Map<string, { prompt: string; fp: PromptFingerprint }>();
+  // Least recently used first out: a session's matchers are rebuilt (same HMAC, same forms) when it comes back.
+  const canaries = new BoundedLru<{ token: string; forms: CanaryForm[] }>(CANARY_SESSIONS, Infinity);
+  const seenPrompts = new BoundedLru<string>(PROMPT_SESSIONS, Infinity);
+  // Keyed by the prompt itself: the fingerprint depends on nothing else.
+  const fingerprints = new BoundedLru<PromptFingerprint>(FINGERPRINTS, Infinity);
 
   const canaryOf = (sessionId: string) => {
     const known = canaries.get(sessionId);
     if (known) return known;
     const token = canaryFor(secret, sessionId);
-    return remember(canaries, sessionId, { token, forms: canaryForms(token) });
+    const made = { token, forms: canaryForms(token) };
+    canaries.set(sessionId, made, one);
+    return made;
   };
 
   const fingerprintOf = (ctx: CallContext): PromptFingerprint | undefined => {
     const prompt = options.systemPromptFor?.(ctx.agentId) ?? seenPrompts.get(ctx.sessionId);
     if (!prompt) return undefined;
-    const key = `${ctx.agentId}\u0000${ctx.sessionId}`;
-    const cached = fingerprints.get(key);
-    if (cached && cached.prompt === prompt) return cached.fp;
-    return remember(fingerprints, key, { prompt, fp: new PromptFingerprint(prompt) }).fp;
+    const cached = fingerprints.get(prompt);
+    if (cached) return cached;
+    const fp = new PromptFingerprint(prompt);
+    fingerprints.set(prompt, fp, one);
+    return fp;
   };
 
   const scannerFor = (ctx: CallContext): ((text: string, open?: boolean) => OutputScan) => {
@@ -194,7 +202,7 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
 
   return {
     systemPrompt(base, ctx) {
-      remember(seenPrompts, ctx.sessionId, base);
+      seenPrompts.set(ctx.sessionId, base, one);
       return base + canaryInstruction(canaryOf(ctx.sessionId).token);
     },
 
@@ -255,6 +263,8 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
     canary(sessionId) {
       return canaryOf(sessionId).token;
     },
+
+    cached: () => ({ canaries: canaries.size, prompts: seenPrompts.size, fingerprints: fingerprints.size }),
   };
 }
 

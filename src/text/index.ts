@@ -1,6 +1,7 @@
 /** The text room's public surface: everything other rooms use from it, and nothing else. */
 export { base64Cores } from './base64-cores.js';
 export { findBlobs } from './blobs.js';
+export { BoundedLru } from './bounded-lru.js';
 export { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
 export { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from './char-codes.js';
 export { injectionProbability } from './classifier/model.js';
