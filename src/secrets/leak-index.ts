@@ -17,6 +17,7 @@ import {
   MAX_CODE_GAP,
   MAX_CODE_TOKEN,
   openCharCodeTail,
+  pendingCharCode,
   type DecodedView,
   asciiLower,
   MultiMatcher,
@@ -522,6 +523,8 @@ export class LeakIndex implements LeakScanner {
       const open = view ? openTail(view.text) : 0;
       if (view && open > 0) from = Math.min(from, at + view.toRaw(view.text.length - open, view.text.length)[0]);
     }
+    // A code at the end, or the start of one, may begin a form the codes after it complete.
+    from = Math.min(from, at + pendingCharCode(tail));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
     const lines = linesBack(text, Math.ceil(longest / 4) + 2);
     const lastBreak = text.lastIndexOf('\n');
