@@ -16,6 +16,7 @@ import {
   MAX_CODE_GAP,
   MAX_CODE_TOKEN,
   openCharCodeTail,
+  pendingCharCode,
   base32Cores,
   reverseText,
   rot13,
@@ -250,7 +251,8 @@ export function canaryOpenFrom(text: string, forms: readonly CanaryForm[]): numb
     const open = openIn(codes.text);
     if (open < codes.text.length) from = Math.min(from, codesAt + codes.toRaw(open, open + 1)[0]);
   }
-  return from;
+  // A code at the end, or the start of one, may begin a form the codes after it complete.
+  return Math.min(from, pendingCharCode(text));
 }
 
 /**

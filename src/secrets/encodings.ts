@@ -31,6 +31,8 @@ export type LeakEncoding =
   | 'url'
   | 'json'
   | 'base32'
+  /** Hex of the value's bytes in little-endian 16-bit words, as `od -x` and `hexdump` print them. */
+  | 'hex-words'
   /** The value with its separator characters dropped (matched in a copy of separated writing). */
   | 'spaced'
   /** A window of WINDOW characters of a high-entropy value. */
@@ -133,6 +135,22 @@ function compositions(): Composition[] {
 
 const COMPOSITIONS = compositions();
 
+/**
+ * The value's hex as a dump of little-endian 16-bit words shows it (`od -x`, `hexdump` without `-C`), starting at
+ * either byte of a word: only the whole words that hold value bytes alone, each with its two bytes swapped. (32-bit
+ * words, `od -X`, would take four more forms per value: past the dense automaton for 100 secrets.)
+ */
+function wordSwappedHex(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let skip = 0; skip < 2; skip++) {
+    let t = '';
+    for (let i = skip; i + 2 <= bytes.length; i += 2)
+      t += (bytes[i + 1] as number).toString(16).padStart(2, '0') + (bytes[i] as number).toString(16).padStart(2, '0');
+    out.push(t);
+  }
+  return out;
+}
+
 /** All distinct forms of `value`, each labelled with its encoding; forms shorter than MIN_FORM_LENGTH are left out. */
 export function encodedForms(value: string): EncodedForm[] {
   const bytes = Buffer.from(value, 'utf8');
@@ -140,6 +158,7 @@ export function encodedForms(value: string): EncodedForm[] {
   for (const t of base64Cores(bytes, 'base64')) candidates.push({ encoding: 'base64', text: t });
   for (const t of base64Cores(bytes, 'base64url')) candidates.push({ encoding: 'base64url', text: t });
   candidates.push({ encoding: 'hex', text: bytes.toString('hex') });
+  for (const t of wordSwappedHex(bytes)) candidates.push({ encoding: 'hex-words', text: t });
   const url = encodeURIComponent(value);
   candidates.push({ encoding: 'url', text: url });
   candidates.push({ encoding: 'url', text: url.replace(/%20/g, '+') });

@@ -17,6 +17,7 @@ import {
   MAX_CODE_GAP,
   MAX_CODE_TOKEN,
   openCharCodeTail,
+  pendingCharCode,
   type DecodedView,
   asciiLower,
   MultiMatcher,
@@ -156,10 +157,10 @@ export function hexPassApplies(text: string): boolean {
     }
     if (run === 2 || run === 4 || run === 8) {
       if (run === size && groups >= 3) return true;
-      const separator = c === 0x3a || c === 0x2d || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+      const separator = c === 0x3a || c === 0x2d || c === 0x2c || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
       groups = separator ? (run === size ? groups + 1 : 1) : 0;
       size = run;
-    } else if (run > 0 || !(c === 0x3a || c === 0x2d || c === 0x20)) {
+    } else if (run > 0 || !(c === 0x3a || c === 0x2d || c === 0x2c || c === 0x20)) {
       groups = 0;
     }
     const lineBreak = c === 0x0a || c === 0x0d;
@@ -204,7 +205,7 @@ export function hexStretchAtLeast(text: string, min: number): boolean {
 const HEX_PASS: Pass = {
   classes: classes(/[0-9a-fA-F]/, /[\s:,-]/),
   lowerHex: true,
-  encodings: ['hex'],
+  encodings: ['hex', 'hex-words'],
   maxDrop: 4,
   minKept: 2,
   applies: hexPassApplies,
@@ -298,7 +299,8 @@ const VIEW_PASSES: readonly ViewPass[] = [
 function spanBound(encoding: LeakEncoding, length: number): number {
   const gaps = (minKept: number) => Math.max(0, Math.floor((length - 1) / minKept));
   let bound = length;
-  if (encoding === 'hex') bound = Math.max(bound, length + gaps(HEX_PASS.minKept) * HEX_PASS.maxDrop);
+  if (encoding === 'hex' || encoding === 'hex-words')
+    bound = Math.max(bound, length + gaps(HEX_PASS.minKept) * HEX_PASS.maxDrop);
   if (encoding === 'base64' || encoding === 'base64url')
     bound = Math.max(bound, length + gaps(BASE64_PASS.minKept) * BASE64_PASS.maxDrop);
   if (isCharacterForm(encoding)) {
@@ -397,7 +399,8 @@ export class LeakIndex implements LeakScanner {
         this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
         this.longestText = Math.max(this.longestText, f.text.length);
-        if (f.encoding === 'hex') this.shortestHexForm = Math.min(this.shortestHexForm, f.text.length);
+        if (f.encoding === 'hex' || f.encoding === 'hex-words')
+          this.shortestHexForm = Math.min(this.shortestHexForm, f.text.length);
         if (isCharacterForm(f.encoding))
           this.shortestCharacterForm = Math.min(this.shortestCharacterForm, f.text.length);
         this.matcher = undefined;
@@ -481,7 +484,7 @@ export class LeakIndex implements LeakScanner {
     if (dump) {
       matcher.forEachMatch(dump.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
-        if (e.encoding !== 'hex') return;
+        if (e.encoding !== 'hex' && e.encoding !== 'hex-words') return;
         const [s, t] = dump.toRaw(start, end);
         hits.push({ start: s, end: t, secretName: e.secretName, encoding: e.encoding, partial: false });
       });
@@ -522,6 +525,8 @@ export class LeakIndex implements LeakScanner {
       const open = view ? openTail(view.text) : 0;
       if (view && open > 0) from = Math.min(from, at + view.toRaw(view.text.length - open, view.text.length)[0]);
     }
+    // A code at the end, or the start of one, may begin a form the codes after it complete.
+    from = Math.min(from, at + pendingCharCode(tail));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
     const lines = linesBack(text, Math.ceil(longest / 4) + 2);
     const lastBreak = text.lastIndexOf('\n');

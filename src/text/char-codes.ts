@@ -162,6 +162,52 @@ function buildCharCodeView(text: string): DecodedView | undefined {
   return out.build();
 }
 
+/** True when s[from…] is at most `max` characters that all pass `ok` (an optional `;` after them with `semi`). */
+function restIs(s: string, from: number, max: number, ok: (c: number) => boolean, semi = false): boolean {
+  let end = s.length;
+  if (semi && end > from && s.charCodeAt(end - 1) === 0x3b) end--;
+  if (end - from > max) return false;
+  for (let k = from; k < end; k++) if (!ok(s.charCodeAt(k))) return false;
+  return true;
+}
+
+/**
+ * Whether `s` (the end of a stream's text) is a code token or the start of one (`&`, `&#1`, `&#81;`, `\x7`,
+ * `U+00`, `0x`, a digit): later text may complete it, lengthen it (`11` of `118`) or follow it with more codes,
+ * so a match of the decoded run may begin there whatever the view says yet.
+ */
+function openCode(s: string): boolean {
+  const c = s.charCodeAt(0);
+  const next = s.charCodeAt(1);
+  if (s.length === 1 && (c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75)) return true;
+  if (c === 0x26) {
+    if (next !== 0x23) return false;
+    const hex = (s.charCodeAt(2) | 0x20) === 0x78;
+    return hex ? restIs(s, 3, 4, isHex, true) : restIs(s, 2, 5, isDigit, true);
+  }
+  if (c === 0x5c) return next === 0x75 ? restIs(s, 2, 4, isHex) : next === 0x78 && restIs(s, 2, 2, isHex);
+  if (c === 0x55 || c === 0x75) return next === 0x2b && restIs(s, 2, 4, isHex);
+  if (c === 0x30 && (next | 0x20) === 0x78) return restIs(s, 2, 4, isHex);
+  return isDigit(c) && restIs(s, 0, 5, isDigit);
+}
+
+/**
+ * For a stream: where a code token (or what may still become one) that reaches the end of `text` starts, or
+ * text.length when none does. Held from there, the first code of a run is never released before the codes after
+ * it show whether the run spells a secret.
+ */
+export function pendingCharCode(text: string): number {
+  const n = text.length;
+  for (let i = Math.max(0, n - MAX_CODE_TOKEN); i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (!mayStart(c)) continue;
+    // Decimal codes, `0x` and `U+` must not be glued to a word or number before them (as codeAt reads them).
+    if (c !== 0x26 && c !== 0x5c && isAlnum(text.charCodeAt(i - 1))) continue;
+    if (openCode(text.slice(i))) return i;
+  }
+  return n;
+}
+
 /**
  * For a stream: the run of character codes still under way at the end of `text` (however few codes it has yet,
  * and a code cut short at the end left out), decoded and with no break after it; undefined when there is none.

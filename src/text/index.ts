@@ -3,7 +3,7 @@ export { base64Cores } from './base64-cores.js';
 export { findBlobs } from './blobs.js';
 export { BoundedLru } from './bounded-lru.js';
 export { canonicalise, detectionView, type Canonical, type DetectionView } from './canonical.js';
-export { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail } from './char-codes.js';
+export { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail, pendingCharCode } from './char-codes.js';
 export { injectionProbability } from './classifier/model.js';
 export { dangerousEnvKind, isDangerousEnv, STEERS_EXECUTION } from './dangerous-env.js';
 export type { DecodedView } from './decoded-view.js';

@@ -180,3 +180,61 @@ describe('a vault value under a reversible transform, real vault and leak index'
     expect(audit.some((a) => a['layer'] === 'L11.7' && /DEPLOY_KEY/.test(JSON.stringify(a)))).toBe(true);
   });
 });
+
+/** The content of each delta of an SSE chat-completion body, in order. */
+function contentDeltas(body: string): string[] {
+  const out: string[] = [];
+  for (const line of body.split('\n')) {
+    if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+    const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
+    for (const c of chunk.choices ?? []) if (c.delta?.content) out.push(c.delta.content);
+  }
+  return out;
+}
+
+describe('a vault value streamed as character codes by a hostile provider', () => {
+  const CODE_FORMS: ReadonlyArray<readonly [string, (code: number) => string, string]> = [
+    ['HTML entities', (c) => `&#${c};`, ''],
+    ['hex HTML entities', (c) => `&#x${c.toString(16)};`, ''],
+    ['decimal codes', String, ', '],
+    ['\\x escapes', (c) => `\\x${c.toString(16)}`, ''],
+  ];
+
+  it('an answer that opens with the codes, cut inside or right after the first one: none of it reaches the client', async () => {
+    // A key that opens with a two-digit code (`Q`, 81).
+    const v = `Q${deployKey()}`;
+    const codes = CODE_FORMS.map(([, write]) => [...v].map((c) => write(c.charCodeAt(0))));
+    // Per form, two streamed answers (cut inside the first code, cut right after it), then the same unstreamed.
+    const answers = CODE_FORMS.map(([, , sep], i) => `${(codes[i] as string[]).join(sep)} and that is all.`);
+    const steps = CODE_FORMS.flatMap(([, , sep], i) => {
+      const list = codes[i] as string[];
+      const first = list[0] as string;
+      const rest = `${sep}${list.slice(1).join(sep)} and that is all.`;
+      const cuts = [
+        [first.slice(0, 1), first.slice(1), rest],
+        [first, rest],
+      ];
+      return [
+        ...cuts.map((chunks) => reply.text(chunks.join(''), { chunks, chunkDelayMs: 20 })),
+        reply.text(answers[i] as string),
+      ];
+    });
+    e2e = await startE2E('openai', scriptFrom(steps), undefined, { vault: { DEPLOY_KEY: v } });
+    const ask = async (stream: boolean) =>
+      fetch(`${(e2e as E2E).daemon.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${(e2e as E2E).token}` },
+        body: JSON.stringify({ model: 'default', stream, messages: [{ role: 'user', content: 'the key as codes' }] }),
+      }).then((r) => r.text());
+    for (const [name] of CODE_FORMS) {
+      const streamed = [contentDeltas(await ask(true)), contentDeltas(await ask(true))];
+      const whole = (JSON.parse(await ask(false)) as { choices: Array<{ message: { content: string } }> }).choices[0]
+        ?.message.content;
+      expect(whole, name).toBe('[REDACTED] and that is all.');
+      for (const deltas of streamed) {
+        // Equal to the unstreamed answer: not the first code, nor what opens it, went out before the redaction.
+        expect(deltas.join(''), name).toBe(whole);
+      }
+    }
+  });
+});

@@ -18,6 +18,11 @@ const FORMS: ReadonlyArray<readonly [string, string]> = [
   ['character codes', [...VAULT_VALUE].map((c) => c.charCodeAt(0)).join(', ')],
   ['HTML entities', [...VAULT_VALUE].map((c) => `&#${c.charCodeAt(0)};`).join(' ')],
   ['hex in pairs', [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')],
+  [
+    'hex in little-endian words (od -x)',
+    (bytes.toString('hex').match(/..../g) ?? []).map((w) => w.slice(2) + w.slice(0, 2)).join(' '),
+  ],
+  ['hex groups split by ", "', (bytes.toString('hex').match(/..../g) ?? []).join(', ')],
 ];
 
 /** The session canary's forms (canary.ts), built from the canary the guard derives for the session. */

@@ -86,10 +86,10 @@ function hexGateReference(text: string): boolean {
     }
     if (run === 2 || run === 4 || run === 8) {
       if (run === size && groups >= 3) return true;
-      const separator = [0x3a, 0x2d, 0x20, 0x09, 0x0a, 0x0d].includes(c);
+      const separator = [0x3a, 0x2d, 0x2c, 0x20, 0x09, 0x0a, 0x0d].includes(c);
       groups = separator ? (run === size ? groups + 1 : 1) : 0;
       size = run;
-    } else if (run > 0 || ![0x3a, 0x2d, 0x20].includes(c)) {
+    } else if (run > 0 || ![0x3a, 0x2d, 0x2c, 0x20].includes(c)) {
       groups = 0;
     }
     wrapped = (c === 0x0a || c === 0x0d) && (run >= 12 || (wrapped && run === 0));
