@@ -15,7 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
-import { GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
+import { ARMED, GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
 
 /** Where a run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
 export const BIND_PARENT = '/tmp';
@@ -37,7 +37,7 @@ export const BIND_HOLDER = [
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || exit 125`,
   // Where the program starts: bwrap changes directory itself; an unsandboxed command starts in its working directory.
   'cd "$M/$REL" || exit 125',
-  'exec "$SETPRIV" --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"',
+  `exec "$SETPRIV" --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all ${ARMED} "$PPID" "$@"`,
 ].join('\n');
 
 export interface BindHolderSpec {
@@ -57,7 +57,7 @@ export function bindHolderArgv(
   program: readonly string[],
 ): string[] {
   return [
-    // The holder dies with the daemon; bwrap, which replaces it, arms its own parent-death signal.
+    // The holder dies with the daemon; after the drop, setpriv arms the signal again for bwrap, which replaces it.
     tools.setpriv,
     '--pdeathsig',
     'KILL',

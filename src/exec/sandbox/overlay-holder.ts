@@ -37,6 +37,14 @@ export const PARAMS_FD = 5;
  */
 export const PARENT_CHECK = `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`;
 
+/**
+ * What starts bwrap (or a dropped program) under a holder: setpriv arms the parent-death signal again after any change
+ * of identity (a credential change clears it, and bwrap arms its own only once it runs), then a shell checks that its
+ * parent is still the one given as $0 before it execs the program. Without it, a parent killed between the two left
+ * bwrap running under init. Used as: setpriv [identity] ARMED <expected parent pid> <program…>.
+ */
+export const ARMED = `--pdeathsig KILL -- /bin/sh -c '[ "$PPID" = "$0" ] || exit 125; exec "$@"'`;
+
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
 
@@ -88,7 +96,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  `if [ "$U" = 0 ]; then "$@"${closeForRun}; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"${closeForRun}; fi`,
+  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$$" "$@"${closeForRun}; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all ${ARMED} "$$" "$@"${closeForRun}; fi`,
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
