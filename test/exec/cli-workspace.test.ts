@@ -201,4 +201,28 @@ describe('bulwark workspace history|diff|undo', () => {
     expect(r.err).toMatch(/the pre-image of b\.txt is gone from the journal \(entry \S+\); nothing was undone/);
     expect(state()).toEqual({ a: 'four\n', b: 'bee3\n', c: undefined });
   });
+
+  it('refuses to undo a new directory the operator has since put files in; undo after they leave removes it', async () => {
+    expect((await run('auto', 'mkdir -p made/sub && echo x > made/sub/f.txt')).code).toBe(0);
+    writeFileSync(join(ws, 'made', 'sub', 'mine.txt'), 'the operator kept working\n');
+    const r = await wsCli('undo');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/made\/sub\/mine\.txt was changed after entry \S+ .*so nothing was undone/);
+    expect(read('made/sub/mine.txt')).toBe('the operator kept working\n');
+    expect(read('made/sub/f.txt')).toBe('x\n');
+    rmSync(join(ws, 'made', 'sub', 'mine.txt'));
+    expect((await wsCli('undo')).code).toBe(0);
+    expect(existsSync(join(ws, 'made'))).toBe(false);
+  });
+
+  it('refuses to undo a file the operator has since replaced by a directory of their own', async () => {
+    expect((await run('auto', 'echo x > spot')).code).toBe(0);
+    rmSync(join(ws, 'spot'));
+    mkdirSync(join(ws, 'spot'));
+    writeFileSync(join(ws, 'spot', 'keep.txt'), 'mine\n');
+    const r = await wsCli('undo');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/spot was changed after entry \S+ .*so nothing was undone/);
+    expect(read('spot/keep.txt')).toBe('mine\n');
+  });
 });

@@ -194,6 +194,15 @@ export class Journal {
     const newest = new Map<string, JournalEntry>();
     for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1)))
       for (const c of e.changes) if (!newest.has(c.path)) newest.set(c.path, e);
+    // Paths where one of these entries leaves a directory, and every path they journal (checked on its own).
+    const expectsDir = new Set<string>();
+    const journaled = new Set<string>();
+    for (const e of entries)
+      for (const c of e.changes) {
+        journaled.add(c.path);
+        if (c.from !== undefined) journaled.add(c.from);
+        if (c.change === 'dir' || c.change === 'moved-dir') expectsDir.add(c.path);
+      }
     for (const e of entries)
       for (const c of e.changes) {
         const at = guardedPath(workspace, c.path);
@@ -212,11 +221,23 @@ export class Journal {
         for (const rel of c.from !== undefined ? [c.path, c.from] : [c.path]) {
           const p = guardedPath(workspace, rel);
           const now = p.ok ? lstatSync(p.value, { throwIfNoEntry: false }) : undefined;
-          if (now && !now.isDirectory() && now.ctimeMs >= Date.parse(e.at) + 1)
+          // Undo removes what stands at these paths recursively: a directory there must be the entry's own, and hold
+          // nothing changed after it (a directory's own times move with every entry inside, so its contents are read).
+          const later =
+            now === undefined
+              ? undefined
+              : !now.isDirectory()
+                ? now.ctimeMs >= Date.parse(e.at) + 1
+                  ? { rel, ctimeMs: now.ctimeMs }
+                  : undefined
+                : !expectsDir.has(rel)
+                  ? { rel, ctimeMs: now.ctimeMs }
+                  : changedInside(workspace, rel, Date.parse(e.at) + 1, journaled);
+          if (later)
             return err(
               journalError(
                 'stale',
-                `${rel} was changed after entry ${e.id} (${new Date(now.ctimeMs).toISOString()}, entry at ${e.at}); undo would overwrite that change, so nothing was undone`,
+                `${later.rel} was changed after entry ${e.id} (${new Date(later.ctimeMs).toISOString()}, entry at ${e.at}); undo would overwrite that change, so nothing was undone`,
                 409,
               ),
             );
@@ -274,4 +295,40 @@ function guardedPath(workspace: string, rel: string): Result<string, BulwarkErro
   if (!isInside(realpathSync(workspace), realpathSync(dir)))
     return err(journalError('escape', `${rel}: a parent directory now leads outside the workspace; not restored`));
   return ok(abs);
+}
+
+/** Most entries read below a directory before an undo gives up and calls it changed. */
+const MAX_UNDO_SCAN = 100_000;
+
+/**
+ * The first entry below `rel` (not itself journaled) whose inode changed at or after `since`: a file or directory
+ * someone added, moved in or edited after the entry. Reading stops at MAX_UNDO_SCAN entries, which counts as changed.
+ */
+function changedInside(
+  workspace: string,
+  rel: string,
+  since: number,
+  journaled: ReadonlySet<string>,
+): { rel: string; ctimeMs: number } | undefined {
+  const stack = [rel];
+  let seen = 0;
+  while (stack.length) {
+    const dir = stack.pop() as string;
+    let names: string[];
+    try {
+      names = readdirSync(nestedPath(workspace, dir));
+    } catch {
+      // Unreadable now, so not as the entry left it: refuse rather than remove what cannot be seen.
+      return { rel: dir, ctimeMs: Date.now() };
+    }
+    for (const name of names) {
+      const child = `${dir}/${name}`;
+      if (++seen > MAX_UNDO_SCAN) return { rel: child, ctimeMs: Date.now() };
+      if (journaled.has(child)) continue;
+      const st = lstatSync(nestedPath(workspace, child));
+      if (st.ctimeMs >= since) return { rel: child, ctimeMs: st.ctimeMs };
+      if (st.isDirectory()) stack.push(child);
+    }
+  }
+  return undefined;
 }
