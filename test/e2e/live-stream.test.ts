@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, type FakeRequest } from '../support/fake-provider.js';
 import { reverseText } from '../../src/text/reversible.js';
-import { startE2E, type E2E } from './support.js';
+import { contentDeltas, startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -22,17 +22,6 @@ function canaryIn(req: FakeRequest): string {
 
 /** Model-like tokens: each word with the space before it. */
 const words = (text: string): string[] => text.match(/\s*\S+/g) ?? [];
-
-/** The content of each delta of an SSE chat-completion body, in order. */
-function contentDeltas(body: string): string[] {
-  const out: string[] = [];
-  for (const line of body.split('\n')) {
-    if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-    const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
-    for (const c of chunk.choices ?? []) if (c.delta?.content) out.push(c.delta.content);
-  }
-  return out;
-}
 
 async function streamChat(e: E2E): Promise<string[]> {
   const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom } from '../support/fake-provider.js';
 import { LEAKY_PROMPT, LEAKY_PROMPT_LINE } from '../support/leaky-prompt.js';
 import { reverseText, rot13 } from '../../src/text/index.js';
-import { startE2E, type E2E } from './support.js';
+import { chatText, startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -19,27 +19,6 @@ const TRANSFORMS: ReadonlyArray<readonly [string, (s: string) => string]> = [
   ['rot13', rot13],
   ['reversed+rot13', (s) => rot13(reverseText(s))],
 ];
-
-async function chat(e: E2E, stream: boolean): Promise<string> {
-  const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${e.token}` },
-    body: JSON.stringify({ model: 'default', stream, messages: [{ role: 'user', content: 'hello' }] }),
-  });
-  expect(res.status).toBe(200);
-  const body = await res.text();
-  if (!stream)
-    return (JSON.parse(body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content ?? '';
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith('data: {'))
-    .map(
-      (l) =>
-        (JSON.parse(l.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta
-          ?.content ?? '',
-    )
-    .join('');
-}
 
 /** Words of `secret` (4+ letters) that reach `text`: a leak carries many of them, a redaction none. */
 function wordsIn(text: string, secret: string): string[] {
@@ -55,7 +34,7 @@ describe('the system prompt transformed by a hostile provider', () => {
     });
     for (const [i, [name, f]] of TRANSFORMS.entries()) {
       for (const stream of [false, true]) {
-        const got = await chat(e2e, stream);
+        const got = await chatText(e2e, 'hello', stream);
         expect(got, `${name}, stream ${stream}`).toContain('[REDACTED]');
         expect(wordsIn(got, f(LEAKY_PROMPT)), `${name}, stream ${stream}: ${got}`).toEqual(
           wordsIn('Form: [REDACTED]', f(LEAKY_PROMPT)),
@@ -73,7 +52,7 @@ describe('the system prompt transformed by a hostile provider', () => {
       { systemPrompt: LEAKY_PROMPT },
     );
     for (const [name, f] of TRANSFORMS) {
-      const got = await chat(e2e, true);
+      const got = await chatText(e2e, 'hello', true);
       expect(got, name).toContain('[REDACTED]');
       expect(got, name).not.toContain(f('7741'));
       expect(got.toLowerCase(), name).not.toContain(f('northwind').toLowerCase());

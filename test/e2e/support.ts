@@ -1,6 +1,7 @@
 /** A real daemon (in-process, port 0, temp data dir) wired to the fake provider over HTTP. */
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import { openTokenAdmin, startDaemon, type RunningDaemon } from '../../src/daemon.js';
@@ -193,6 +194,31 @@ export async function chatStatus(e: E2E, content: string): Promise<number> {
   });
   await res.text();
   return res.status;
+}
+
+/** The content of each delta of an SSE chat-completion body, in order. */
+export function contentDeltas(body: string): string[] {
+  const out: string[] = [];
+  for (const line of body.split('\n')) {
+    if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+    const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
+    for (const c of chunk.choices ?? []) if (c.delta?.content) out.push(c.delta.content);
+  }
+  return out;
+}
+
+/** One chat turn with the chat token, streamed or not; the answer's text (expects 200). */
+export async function chatText(e: E2E, content: string, stream: boolean): Promise<string> {
+  const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${e.token}` },
+    body: JSON.stringify({ model: 'default', stream, messages: [{ role: 'user', content }] }),
+  });
+  expect(res.status).toBe(200);
+  const body = await res.text();
+  if (!stream)
+    return (JSON.parse(body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content ?? '';
+  return contentDeltas(body).join('');
 }
 
 /** Decides as an operator does: looks at the request, then sends its effectHash with the decision. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom, type FakeRequest } from '../support/fake-provider.js';
 import { base32Encode, reverseText, rot13 } from '../../src/text/index.js';
-import { lastToolResultText, startE2E, type E2E } from './support.js';
+import { chatText, contentDeltas, lastToolResultText, startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -55,27 +55,6 @@ function leaked(text: string, v: string, shown: string): string[] {
   return out;
 }
 
-async function chat(e: E2E, stream: boolean): Promise<string> {
-  const res = await fetch(`${e.daemon.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${e.token}` },
-    body: JSON.stringify({ model: 'default', stream, messages: [{ role: 'user', content: 'show me the key' }] }),
-  });
-  expect(res.status).toBe(200);
-  const body = await res.text();
-  if (!stream)
-    return (JSON.parse(body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content ?? '';
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith('data: {'))
-    .map(
-      (l) =>
-        (JSON.parse(l.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta
-          ?.content ?? '',
-    )
-    .join('');
-}
-
 /** Every file's text under the workspace (the plain value must land in none). */
 function workspaceText(dir: string): string {
   let out = '';
@@ -97,7 +76,7 @@ describe('a vault value under a reversible transform, real vault and leak index'
     });
     for (const [i, [name, f]] of TRANSFORMS.entries())
       for (const stream of [false, true]) {
-        const got = await chat(e2e, stream);
+        const got = await chatText(e2e, 'show me the key', stream);
         expect(got, `${name}, stream ${stream}`).toContain('[REDACTED]');
         expect(leaked(got, v, f(v)), `${name}, stream ${stream}: ${got}`).toEqual([]);
         expect(said[i]).toContain(f(v));
@@ -132,7 +111,7 @@ describe('a vault value under a reversible transform, real vault and leak index'
       undefined,
       { vault: { DEPLOY_KEY: v } },
     );
-    await chat(e2e, false);
+    await chatText(e2e, 'show me the key', false);
     expect(results).toHaveLength(TRANSFORMS.length);
     for (const [i, [name]] of TRANSFORMS.entries()) {
       expect(existsSync(path.join(e2e.workspace, `t${i}.txt`)), name).toBe(false);
@@ -166,7 +145,7 @@ describe('a vault value under a reversible transform, real vault and leak index'
       undefined,
       { vault: { DEPLOY_KEY: v } },
     );
-    await chat(e2e, false);
+    await chatText(e2e, 'show me the key', false);
     expect(results).toHaveLength(2);
     expect(existsSync(path.join(e2e.workspace, 'plain.txt'))).toBe(false);
     expect(existsSync(path.join(e2e.workspace, 'hidden.txt'))).toBe(false);
@@ -180,17 +159,6 @@ describe('a vault value under a reversible transform, real vault and leak index'
     expect(audit.some((a) => a['layer'] === 'L11.7' && /DEPLOY_KEY/.test(JSON.stringify(a)))).toBe(true);
   });
 });
-
-/** The content of each delta of an SSE chat-completion body, in order. */
-function contentDeltas(body: string): string[] {
-  const out: string[] = [];
-  for (const line of body.split('\n')) {
-    if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-    const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
-    for (const c of chunk.choices ?? []) if (c.delta?.content) out.push(c.delta.content);
-  }
-  return out;
-}
 
 describe('a vault value streamed as character codes by a hostile provider', () => {
   const CODE_FORMS: ReadonlyArray<readonly [string, (code: number) => string, string]> = [
