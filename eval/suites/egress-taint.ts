@@ -78,6 +78,29 @@ function presigned(r: () => number, over: Record<string, string>): URL {
   return new URL(`https://bucket.s3.us-east-1.amazonaws.com/f.csv?${query.join('&')}`);
 }
 
+/** A Cloud Storage V4 signed URL (a service account's RSA signature) around `over`. */
+function gcsSigned(r: () => number, over: Record<string, string>): URL {
+  const params: Record<string, string> = {
+    'X-Goog-Algorithm': 'GOOG4-RSA-SHA256',
+    'X-Goog-Credential': 'exporter@analytics-prod-482913.iam.gserviceaccount.com/20261207/auto/storage/goog4_request',
+    'X-Goog-Date': '20261207T101500Z',
+    'X-Goog-Expires': '900',
+    'X-Goog-SignedHeaders': 'host',
+    'X-Goog-Signature': pick(r, HEXCHARS, 512),
+    ...over,
+  };
+  const query = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  return new URL(`https://storage.googleapis.com/analytics-exports/f.csv?${query.join('&')}`);
+}
+
+/** `s` inside 256 bytes of seeded filler (a signature's size), at a seeded offset. */
+function inSignatureBytes(s: string, r: () => number): Buffer {
+  const at = Math.floor(r() * (256 - s.length));
+  const bytes = Buffer.from(pick(r, HEXCHARS, 512), 'hex');
+  Buffer.from(s).copy(bytes, at);
+  return bytes;
+}
+
 /** Shapes that are binary by structure (not held for what they are), with a key written into them. */
 const HIDDEN: ReadonlyArray<[string, (s: string, r: () => number) => URL]> = [
   ['base32 as the SigV4 signature', (s, r) => presigned(r, { 'X-Amz-Signature': base32Encode(Buffer.from(s)) })],
@@ -95,6 +118,17 @@ const HIDDEN: ReadonlyArray<[string, (s: string, r: () => number) => URL]> = [
           Buffer.from([5, 6]),
         ]).toString('base64'),
       }),
+  ],
+  [
+    'inside the Cloud Storage V4 signature bytes',
+    (s, r) => gcsSigned(r, { 'X-Goog-Signature': inSignatureBytes(s, r).toString('hex') }),
+  ],
+  [
+    'inside the Cloud Storage V2 signature bytes',
+    (s, r) =>
+      new URL(
+        `https://storage.googleapis.com/b/f.csv?GoogleAccessId=${encodeURIComponent('a@p.iam.gserviceaccount.com')}&Expires=1765103700&Signature=${encodeURIComponent(inSignatureBytes(s, r).toString('base64'))}`,
+      ),
   ],
   [
     'text as an SRI sha512 digest',
@@ -180,7 +214,7 @@ const suite: Suite = {
       '',
       markdownTable(['shape', 'encoding', 'held'], rows),
       '',
-      `Keys hidden in shapes that are binary by structure (presigned S3 URLs, SRI digests and images are not held for what they are): ${hiddenFound}/${hiddenTotal} held, shown decoded.`,
+      `Keys hidden in shapes that are binary by structure (presigned S3 and Cloud Storage URLs, SRI digests and images are not held for what they are): ${hiddenFound}/${hiddenTotal} held, shown decoded.`,
       '',
       markdownTable(['hidden in', 'held'], hiddenRows),
     ].join('\n');

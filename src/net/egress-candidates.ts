@@ -12,14 +12,15 @@
  * and slugs do not, in a run of 16 or more between separators, with a credential's structure around it (keyLike).
  *
  * Values that carry binary data by their structure (egress-shapes.ts: a subresource-integrity digest, base64 that
- * decodes to an image, the signature and session token of an AWS SigV4 presigned URL) are judged by their decodings
+ * decodes to an image, the signature and session token of an AWS SigV4 presigned URL, the signature of a Cloud Storage
+ * V4 or V2 signed URL) are judged by their decodings
  * only: decoded text, or a run of text inside the decoded bytes, is a candidate; their raw characters are not.
  *
  * The finder reads at most `MAX_SCAN_CHARS` of a request body; a longer body is a candidate itself (what lies past
  * that is not read, so it cannot be cleared). The URL is read whole: the fetch layer refuses one longer than 8,192.
  */
 import { base32Decode } from '../text/index.js';
-import { isImage, sigV4Query, sriDigest, textRuns } from './egress-shapes.js';
+import { isImage, signedQuery, sriDigest, textRuns } from './egress-shapes.js';
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
 
@@ -227,13 +228,14 @@ function judge(
 export function egressCandidates(url: URL, body: string | undefined, opts: CandidateOptions = {}): EgressCandidate[] {
   const out: EgressCandidate[] = [];
   for (const segment of url.pathname.split('/')) judge('path', urlDecoded(segment), opts, out);
-  // A presigned URL's signature and session token are binary by construction, and its credential is a scope
-  // whose parts are judged one by one; every other parameter of the URL is judged as any.
-  const sigV4 = sigV4Query(url.searchParams);
+  // A signed URL's signature and session token are binary by construction, and its credential is a scope whose
+  // parts are judged one by one; every other parameter of the URL is judged as any. A Cloud Storage HMAC access id
+  // (`GOOG` + 56 characters) is judged as any value too: base32 of a key after its prefix would pass a shape check.
+  const signed = signedQuery(url.searchParams);
   for (const [k, v] of url.searchParams) {
     judge('query', k, opts, out);
-    if (sigV4 && k === 'X-Amz-Credential') for (const part of v.split('/')) judge('query', part, opts, out);
-    else if (sigV4 && (k === 'X-Amz-Signature' || k === 'X-Amz-Security-Token')) judge('query', v, opts, out, 0, false);
+    if (signed?.scope === k) for (const part of v.split('/')) judge('query', part, opts, out);
+    else if (signed?.binary.has(k)) judge('query', v, opts, out, 0, false);
     else judge('query', v, opts, out);
   }
   if (body !== undefined) judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
