@@ -26,6 +26,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { EventBus } from '../../src/core/events.js';
 import { ensureSandboxUser } from '../../src/exec/sandbox-user.js';
+import { ownerTag } from '../../src/exec/orphans.js';
 import { SERVICE_POINT_PREFIX } from '../../src/exec/sandbox/service-holder.js';
 import { startExec } from '../../src/exec/service.js';
 
@@ -73,7 +74,9 @@ function uids(pid: number): number[] {
   return (line ?? '').split(/\s+/).slice(1, 3).map(Number);
 }
 
-const points = () => readdirSync('/tmp').filter((n) => n.startsWith(SERVICE_POINT_PREFIX));
+/** The bind points of services of the exec service on `runtimeDir` (named after its owner tag: see orphans.ts). */
+const points = (runtimeDir: string) =>
+  readdirSync('/tmp').filter((n) => n.startsWith(`${SERVICE_POINT_PREFIX}${ownerTag(runtimeDir).split(':')[0]}-`));
 
 async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (check()) return;
@@ -106,14 +109,14 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
     if (!made.ok) throw new Error(made.error.message);
     const user = made.value;
     const { top, state, pkg, outside } = layout();
+    const rt = join(top, 'data', 'run', 'exec');
     const exec = startExec({
       config: ExecConfigSchema.parse({}),
-      runtimeDir: join(top, 'data', 'run', 'exec'),
+      runtimeDir: rt,
       parkedSandboxes: 0,
       bus: new EventBus(),
     });
     if (!exec.ok) throw new Error(exec.error.message);
-    const before = points();
     try {
       expect(exec.value.serviceRunAs).toEqual({ uid: user.uid, gid: user.gid });
       const script = [
@@ -158,14 +161,14 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
         // The install tree stays root's.
         expect(lstatSync(join(pkg, 'readable.txt')).uid).toBe(0);
         // One bind point on the host while it runs, empty there (its mounts live in the holder's namespace).
-        const during = points().filter((p) => !before.includes(p));
+        const during = points(rt);
         expect(during).toHaveLength(1);
         expect(readdirSync(join('/tmp', during[0] as string))).toEqual([]);
 
         svc.stop();
         await exited;
         await until(() => procs.every((p) => !alive(p)), 'the sandbox to die');
-        await until(() => points().filter((p) => !before.includes(p)).length === 0, 'the bind point to go');
+        await until(() => points(rt).length === 0, 'the bind point to go');
         if (svc.cgroupDir) await until(() => !existsSync(svc.cgroupDir as string), 'the cgroup to go');
       } finally {
         svc.stop();
@@ -179,9 +182,10 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
     const made = ensureSandboxUser('bulwark-sandbox');
     if (!made.ok) throw new Error(made.error.message);
     const { top, state, pkg } = layout();
+    const rt = join(top, 'data', 'run', 'exec');
     const exec = startExec({
       config: ExecConfigSchema.parse({}),
-      runtimeDir: join(top, 'data', 'run', 'exec'),
+      runtimeDir: rt,
       parkedSandboxes: 0,
       bus: new EventBus(),
     });
@@ -190,7 +194,6 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
     const sock = join(top, 'broker.sock');
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(sock, r));
-    const before = points();
     try {
       const base = {
         name: 'closed',
@@ -220,7 +223,7 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
       if (!wrongSession.ok) expect(wrongSession.error.code).toBe('exec.service.broker_owner');
       // Nothing was handed over or left behind.
       expect(lstatSync(join(state, 'earlier.txt')).uid).toBe(0);
-      expect(points().filter((p) => !before.includes(p))).toEqual([]);
+      expect(points(rt)).toEqual([]);
     } finally {
       server.close();
       exec.value.stop();
@@ -274,7 +277,6 @@ describe.runIf(root)('a dropped service and a daemon killed with kill -9', () =>
     if (!made.ok) throw new Error(made.error.message);
     const { top, state } = layout();
     const rt = join(top, 'data', 'run', 'exec');
-    const before = points();
     const daemon = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DAEMON, rt, state], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -288,7 +290,7 @@ describe.runIf(root)('a dropped service and a daemon killed with kill -9', () =>
       expect(pid, errText).toBeGreaterThan(0);
       const procs = tree(pid);
       expect(procs.length).toBeGreaterThan(1);
-      const left = points().filter((p) => !before.includes(p));
+      const left = points(rt);
       expect(left).toHaveLength(1);
 
       daemon.kill('SIGKILL');

@@ -17,7 +17,7 @@ import { BIND_PARENT } from './bind-holder.js';
 import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
 import { ARMED, PARENT_CHECK } from './overlay-holder.js';
 
-export const SERVICE_POINT_PREFIX = 'bulwark-svc-';
+export const SERVICE_POINT_PREFIX = 'bulwark-service-';
 
 /** A service's (host-side empty) mount point, named after the daemon's owner tag (see orphans.ts). */
 export function makeServicePoint(ownerTag: string | undefined): string {
