@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -95,6 +96,8 @@ function layout() {
   const outside = join(top, 'data', 'outside-secret');
   writeFileSync(outside, 'OUTSIDE\n', { mode: 0o600 });
   symlinkSync(outside, join(state, 'link'));
+  // A hard link to it shares its inode: never the state dir's to hand over.
+  linkSync(outside, join(state, 'hard'));
   const pkg = join(top, 'data', 'pkg');
   mkdirSync(pkg, { mode: 0o755 });
   writeFileSync(join(pkg, 'readable.txt'), 'READABLE\n', { mode: 0o644 });
@@ -153,7 +156,7 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
         const procs = tree(svc.child.pid as number);
         expect(procs.length).toBeGreaterThan(1);
         for (const p of procs) expect(uids(p)).toEqual([user.uid, user.uid]);
-        // What it wrote in its state dir, and what was there, is its own; the link's target stays root's.
+        // What it wrote in its state dir, and what was there, is its own; the links' target stays root's.
         expect(lstatSync(join(state, 'made.txt')).uid).toBe(user.uid);
         expect(lstatSync(join(state, 'earlier.txt')).uid).toBe(user.uid);
         expect(lstatSync(join(state, 'link')).uid).toBe(user.uid);
