@@ -64,7 +64,8 @@ describe('L08.1 taint-aware egress', () => {
 
   it('a planted file under .git/objects does not clear hex of a secret in an object id’s shape, and pieces are joined', async () => {
     const deploy = `dk_${randomBytes(24).toString('base64url')}`;
-    const stripe = `sk_live_${randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')}`;
+    // Fixed, so its first 20 characters are surely above 4 bits per character (a random draw can fall under).
+    const stripe = ['sk', 'live', '4fQ9zX2mB7kL1pR8wT3vYb6N'].join('_');
     // 20 characters of the key as 40 hex digits: a git object id's shape; the model made a file of that name.
     const asId = Buffer.from(stripe.slice(0, 20)).toString('hex');
     const idUrl = `https://collector.example/commit/${asId}`;
