@@ -11,8 +11,9 @@
  * on its effects: changes to files inside the workspace that look destructive (rm, shred, truncate, dd into a
  * workspace file, chmod -R, find -delete, git clean/reset --hard/checkout -- ./rebase/branch -D, git config of
  * the repository, git -c for one run) are `write` here, because the effect check holds deletions for the operator,
- * refuses what the host would run and journals the rest. What cannot be undone keeps asking: anything outside
- * the workspace, the network, processes and the system, privilege, and text the classifier cannot read.
+ * refuses what the host would run and journals the rest; so is a program the classifier does not know (`exec`, as
+ * an interpreter running a script is). What cannot be undone keeps asking: anything outside the workspace, the
+ * network, processes and the system, privilege, and text the classifier cannot read.
  */
 import type { ActionClass } from '../config/index.js';
 import {
@@ -455,7 +456,7 @@ function classifyWrapper(v: Acc, name: string): void {
   else if (name === 'xargs') add(v, 'exec', 'xargs runs a command with arguments from its input');
   else if (TRANSPARENT_WRAPPERS.has(name)) return;
   else if (DESTRUCTIVE.has(name)) add(v, 'destructive', `${name} is destructive`);
-  else add(v, 'destructive', `unrecognised program ${name}`);
+  else unknownProgram(v, name);
 }
 
 /** The words' texts; under `find -exec`, without the `{}` that stands for a found path. */
@@ -617,7 +618,18 @@ function classifyResolved(
     add(v, 'exec', `runs ${name}`);
     return;
   }
-  add(v, 'destructive', `unrecognised program ${name}`);
+  unknownProgram(v, name);
+}
+
+/**
+ * A program the classifier does not know. Without the effect check it is destructive (asked): nothing says what it
+ * does. With it, it is what an interpreter running a script is — `exec`, judged on what it changed in the workspace
+ * after the run (the sandbox keeps everything else); the network, privilege and text it cannot read are still judged
+ * by their own rules before the run.
+ */
+function unknownProgram(v: Acc, name: string): void {
+  if (v.effectsJudged) add(v, 'exec', `runs unrecognised program ${name} (judged on its effects after the run, L11.7)`);
+  else add(v, 'destructive', `unrecognised program ${name}`);
 }
 
 /**

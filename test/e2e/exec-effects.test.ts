@@ -179,6 +179,23 @@ describe('the script wipe and undo', () => {
   });
 });
 
+describe('a program L27 does not know', () => {
+  it('./wipe is asked about once, on its effects (L11.7), not before the run: its deletions are held', async () => {
+    const seen: string[] = [];
+    e2e = await startE2E('anthropic', execAll(['./wipe'], seen));
+    const ws = e2e.workspace;
+    writeFileSync(path.join(ws, 'a.txt'), 'a\n');
+    writeFileSync(path.join(ws, 'b.txt'), 'b\n');
+    writeFileSync(path.join(ws, 'wipe'), '#!/bin/sh\nrm -f a.txt b.txt\n', { mode: 0o755 });
+    own(ws);
+    const layers = await operate(e2e, chat(e2e, 'run it'), 'deny');
+    expect(layers).toEqual(['L11.7']);
+    expect(seen[0]).toMatch(/NOT changed — held for the operator: it deletes 2 pre-existing files/);
+    expect(readFileSync(path.join(ws, 'a.txt'), 'utf8')).toBe('a\n');
+    expect(readFileSync(path.join(ws, 'b.txt'), 'utf8')).toBe('b\n');
+  });
+});
+
 describe('the undo journal over the API', () => {
   it('history, diff and undo by turn and by time; bad input and a stale file are refused and change nothing', async () => {
     const seen: string[] = [];

@@ -390,6 +390,16 @@ describe('L27 with effects judged after the run (L11.7): a command is approved o
     expect(judged(command).primary).toBe(expected);
   });
 
+  it('an unrecognised program is exec, judged on its effects (without the effect check: asked as destructive)', () => {
+    const c = judged('./configure --prefix=/usr/local && mytool build --out dist');
+    expect(c.classes).not.toContain('destructive');
+    expect(c.reasons).toContain('runs unrecognised program mytool (judged on its effects after the run, L11.7)');
+    expect(exec('mytool build').primary).toBe('destructive');
+    // Still asked for what it reaches before the run: privilege, and text it cannot read.
+    expect(judged('sudo mytool').primary).toBe('destructive');
+    expect(judged('mytool $(cat x)').primary).toBe('destructive');
+  });
+
   it('keeps the network class (the effect check cannot take back what was sent)', () => {
     expect(judged('curl https://example.org').classes).toContain('network');
   });
