@@ -10,10 +10,7 @@ import { childEnv, ROOT } from '../cli/binary.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import * as sandbox from '../../src/cli/commands/sandbox.js';
-import * as workspace from '../../src/cli/commands/workspace.js';
-import type { CliContext } from '../../src/cli/context.js';
+import { runCliInProcess } from '../support/cli-in-process.js';
 
 let root: string;
 let ws: string;
@@ -28,24 +25,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  let code = 0;
-  const ctx: CliContext = {
-    dataDir: join(root, 'data'),
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    setExitCode: (c) => (code = c),
-  };
-  const program = new Command()
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
-  sandbox.register(program, ctx);
-  workspace.register(program, ctx);
-  await program.parseAsync(['node', 'bulwark', ...args]);
-  return { out, err, code };
-}
+/** The real program (every command), in this process, against this test's data dir. */
+const cli = (args: string[]) => runCliInProcess(join(root, 'data'), args);
 
 const run = (apply: string, command: string) =>
   cli(['sandbox', 'run', '--workspace', ws, '--apply', apply, '--', command]);
