@@ -21,7 +21,7 @@ import {
 import { encodedRuns, openEncodedRun } from './encoded-runs.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
-import { segmentedView, suffixBeginsWord } from './prompt-segment.js';
+import { longestWord, segmentedOpenView, segmentedView } from './prompt-segment.js';
 
 export interface EncodedPromptFinding {
   /** Offsets in the scanned text. */
@@ -104,9 +104,22 @@ export function openEncodedPrompt(text: string, prompt: PromptFingerprint): numb
     if (at >= 0) hold(view.toRaw(at, at + 1)[0]);
   }
   const region = openSpelledTail(text);
-  // A region's cut into words may still change as letters arrive: it is held whole while any of it reads as a
-  // word of the prompt, or its last letters begin one.
-  if (region && (segmentedView(region, prompt) !== undefined || suffixBeginsWord(region.text, prompt)))
-    hold(region.toRaw(0, 1)[0]);
+  if (region) {
+    // As for the other kinds, from where the words may still turn into a finding: the region cut into words up to
+    // the word still under way, and a word's length further back (letters still to come can change how the last
+    // ones are cut: `the` + `re` → `there`). Holding the whole region held hostile spelled text (`a: a: a:`) until
+    // the hold limit, scanning it again and again.
+    const words = segmentedOpenView(region, prompt);
+    const r = prompt.scan(words.text);
+    let w = r.openFrom;
+    for (const sp of r.spans) if (w < 0 || sp.start < w) w = sp.start;
+    if (w >= 0) {
+      const raw = words.toRaw(w, w + 1)[0];
+      let k = 0;
+      while (k < region.text.length && region.toRaw(k, k + 1)[0] < raw) k++;
+      const back = Math.max(0, k - longestWord(prompt));
+      hold(region.toRaw(back, back + 1)[0]);
+    }
+  }
   return from;
 }

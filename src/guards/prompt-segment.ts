@@ -142,8 +142,8 @@ export function segmentedView(view: DecodedView, vocab: Vocabulary): DecodedView
   return any ? out.build() : undefined;
 }
 
-/** Whether some ending of `letters` begins a vocabulary word (the letters still to come may complete it). */
-export function suffixBeginsWord(letters: string, vocab: Vocabulary): boolean {
+/** Start of the longest ending of `letters` that begins a vocabulary word (letters still to come may complete it), or -1. */
+export function pendingWord(letters: string, vocab: Vocabulary): number {
   const trie = trieOf(vocab);
   for (let start = Math.max(0, letters.length - trie.depth); start < letters.length; start++) {
     let node = 0;
@@ -153,7 +153,39 @@ export function suffixBeginsWord(letters: string, vocab: Vocabulary): boolean {
       node = slot < 0 ? 0 : (trie.next[node * ALPHABET + slot] as number);
       if (node === 0) break;
     }
-    if (k === letters.length) return true;
+    if (k === letters.length) return start;
   }
-  return false;
+  return -1;
+}
+
+/**
+ * For a stream: an open spelled region (no NUL in it) cut into words up to its pending word (the longest ending that
+ * may still grow into a word), which follows as one word cut short, so the shingle check reads it as a word under
+ * way rather than as pieces cut from a word not yet complete.
+ */
+export function segmentedOpenView(view: DecodedView, vocab: Vocabulary): DecodedView {
+  const trie = trieOf(vocab);
+  const text = view.text;
+  const pending = pendingWord(text, vocab);
+  const head = pending < 0 ? text.length : pending;
+  const out = new DecodedViewBuilder();
+  const pieces = head > 0 ? segment(text, 0, head, trie) : [];
+  if (pieces.length === 0 && head > 0) pieces.push([0, head, false]);
+  if (pending >= 0) pieces.push([pending, text.length, false]);
+  pieces.forEach(([s, e], n) => {
+    if (n > 0) {
+      const at = view.toRaw(s, s + 1)[0];
+      out.add(0x20, at, at);
+    }
+    for (let k = s; k < e; k++) {
+      const [rs, re] = view.toRaw(k, k + 1);
+      out.add(text.charCodeAt(k), rs, re);
+    }
+  });
+  return out.build() ?? view;
+}
+
+/** Length of the longest vocabulary word of letters and digits. */
+export function longestWord(vocab: Vocabulary): number {
+  return trieOf(vocab).depth;
 }
