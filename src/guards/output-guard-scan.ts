@@ -219,7 +219,7 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
       });
     }
     if (r.openFrom >= 0) hold(r.openFrom);
-    // The prompt encoded (base64, base32, hex, character codes, separated letters): see prompt-encoded.ts.
+    // The prompt encoded (base64, base32, hex, character codes, spelled-out letters): see prompt-encoded.ts.
     for (const f of findEncodedPrompt(text, deps.prompt)) {
       const [s, e] = view.toRaw(f.start, f.end);
       findings.push({
