@@ -1,9 +1,11 @@
 /**
- * Base64 and base64url runs in a text with what they decode to, for detectors that match words (the L02
+ * Base64, base64url and base32 runs in a text with what they decode to, for detectors that match words (the L02
  * prompt-extraction check): an encoded copy of the system prompt has no words of its own. A run may be
  * wrapped over lines (MIME, PEM style); it is decoded whole, with the line breaks out. Only runs that decode
  * to readable UTF-8 text are returned: random tokens and keys decode to bytes that are not.
  */
+import { base32Decode } from '../text/index.js';
+
 /** A run is at least 16 characters of either alphabet on one line (`[A-Za-z0-9+/_-]{16,}={0,2}`), read by runs(). */
 /** A line that is wholly a run (a wrapped run goes on with it). */
 const WHOLE_LINE = /^[A-Za-z0-9+/_-]{4,}={0,2}\r?$/;
@@ -17,6 +19,7 @@ export interface EncodedRun {
   readonly start: number;
   readonly end: number;
   readonly decoded: string;
+  readonly encoding: 'base64' | 'base32';
 }
 
 const printable = (c: number): boolean =>
@@ -95,8 +98,46 @@ function decodeReadable(part: string): string | undefined {
   return readable(text) ? text : undefined;
 }
 
+const BASE32_RUN = /^[A-Z2-7]+$|^[a-z2-7]+$/;
+
+/**
+ * A run of one case of the base32 alphabet decoded as base32 at the first of the eight alignments that yields
+ * readable text; base64 decodes such a run to bytes that are not text, so it is only tried when base64 failed.
+ */
+function decodeBase32(body: string): string | undefined {
+  if (!BASE32_RUN.test(body)) return undefined;
+  for (let shift = 0; shift < 8 && body.length - shift >= 16; shift++) {
+    const text = decodeBase32Readable(body.slice(shift));
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** Base32 characters decoded per step (a multiple of 8: whole groups of 5 bytes). */
+const BASE32_STEP = 4096;
+
+/** As decodeReadable, for base32: a long run is decoded piece by piece and given up once it cannot be readable. */
+function decodeBase32Readable(part: string): string | undefined {
+  const bytes = Math.floor((part.length * 5) / 8);
+  const allowed = bytes * (1 - READABLE_SHARE);
+  const decoder = new TextDecoder('utf-8');
+  const pieces: string[] = [];
+  let bad = 0;
+  for (let at = 0; at < part.length; at += BASE32_STEP) {
+    const last = at + BASE32_STEP >= part.length;
+    const raw = base32Decode(part.slice(at, at + BASE32_STEP));
+    if (!raw) return undefined;
+    const piece = decoder.decode(raw, { stream: !last });
+    bad += unreadable(piece);
+    if (bad > allowed) return undefined;
+    pieces.push(piece);
+  }
+  const text = pieces.join('');
+  return readable(text) ? text : undefined;
+}
+
 /** The run decoded at the first of the four alignments that yields readable text (a glued prefix shifts it). */
-function decodeRun(run: string): string | undefined {
+function decodeRun(run: string): [string, EncodedRun['encoding']] | undefined {
   // Node's base64 decoder reads the URL-safe alphabet as well, so `-` and `_` need no rewriting; a run that
   // wraps over lines is joined first (rewriting a long run cost more than decoding it).
   let end = run.length;
@@ -106,9 +147,10 @@ function decodeRun(run: string): string | undefined {
     const part = body.slice(shift);
     // Bytes that are not UTF-8 decode to U+FFFD, which does not count as readable.
     const text = decodeReadable(part.slice(0, part.length - (part.length % 4 === 1 ? 1 : 0)));
-    if (text !== undefined) return text;
+    if (text !== undefined) return [text, 'base64'];
   }
-  return undefined;
+  const text = decodeBase32(body);
+  return text === undefined ? undefined : [text, 'base32'];
 }
 
 /** The end of the run matched at [start, end), continued over following lines that are wholly runs. */
@@ -169,7 +211,7 @@ function inRunAlphabet(c: number): boolean {
 export function encodedRuns(text: string): EncodedRun[] {
   const out: EncodedRun[] = [];
   // Short runs that repeat (a hostile answer repeats one) are decoded once.
-  const memo = new Map<string, string | undefined>();
+  const memo = new Map<string, [string, EncodedRun['encoding']] | undefined>();
   for (const [start, end] of runs(text)) {
     const run = text.slice(start, end);
     const short = run.length <= MEMO_RUN;
@@ -178,7 +220,7 @@ export function encodedRuns(text: string): EncodedRun[] {
       decoded = decodeRun(run);
       if (short && memo.size < MEMO_SIZE) memo.set(run, decoded);
     }
-    if (decoded !== undefined) out.push({ start, end, decoded });
+    if (decoded !== undefined) out.push({ start, end, decoded: decoded[0], encoding: decoded[1] });
   }
   return out;
 }

@@ -23,7 +23,7 @@ import { canaryOpenFrom, findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
 import { findKnownValues } from './known-values.js';
-import { encodedRuns, openEncodedRun } from './encoded-runs.js';
+import { findEncodedPrompt, openEncodedPrompt } from './prompt-encoded.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 
@@ -219,17 +219,9 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
       });
     }
     if (r.openFrom >= 0) hold(r.openFrom);
-    // The prompt base64-encoded: the run that decodes to an extraction is redacted whole. A run reaching
-    // the end may still grow (over line breaks too), so a stream holds it.
-    const extracts = new Map<string, boolean>();
-    for (const run of encodedRuns(text)) {
-      let hit = extracts.get(run.decoded);
-      if (hit === undefined) {
-        hit = deps.prompt.scan(secretView(run.decoded).text).spans.length > 0;
-        if (extracts.size < 4096) extracts.set(run.decoded, hit);
-      }
-      if (!hit) continue;
-      const [s, e] = view.toRaw(run.start, run.end);
+    // The prompt encoded (base64, base32, hex, character codes, spelled-out letters): see prompt-encoded.ts.
+    for (const f of findEncodedPrompt(text, deps.prompt)) {
+      const [s, e] = view.toRaw(f.start, f.end);
       findings.push({
         kind: 'prompt_extraction',
         patternId: 'prompt.extraction',
@@ -238,11 +230,11 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
         end: e,
         matchStart: s,
         matchEnd: e,
-        encoding: 'base64',
+        encoding: f.encoding,
       });
     }
     if (stream) {
-      const open = openEncodedRun(text);
+      const open = openEncodedPrompt(text, deps.prompt);
       if (open >= 0) hold(open);
     }
   }

@@ -323,6 +323,11 @@ export class PromptFingerprint {
     return false;
   }
 
+  /** The words of every form of the prompt, folded (lower case). */
+  vocabulary(): IterableIterator<string> {
+    return this.vocab.keys();
+  }
+
   get enabled(): boolean {
     return Number.isFinite(this.minCovered) && (this.forms[0] as FormIndex).shingles.size > 0;
   }

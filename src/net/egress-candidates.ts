@@ -20,10 +20,14 @@
  * V4 or V2 signed URL) are judged by their decodings
  * only: decoded text, or a run of text inside the decoded bytes, is a candidate; their raw characters are not.
  *
+ * A token that is no candidate is judged once more without low-entropy filler (egress-filler.ts): a key padded or
+ * interleaved with a repeated character is diluted under the entropy threshold, and its decoding broken.
+ *
  * The finder reads at most `MAX_SCAN_CHARS` of a request body; a longer body is a candidate itself (what lies past
  * that is not read, so it cannot be cleared). The URL is read whole: the fetch layer refuses one longer than 8,192.
  */
 import { base32Decode } from '../text/index.js';
+import { withoutFiller } from './egress-filler.js';
 import { isImage, signedQuery, sriDigest, textRuns } from './egress-shapes.js';
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
@@ -278,11 +282,16 @@ function judge(
       for (const run of text !== undefined ? [text] : textRuns(digest, MIN_CANDIDATE_CHARS)) carriedText(run);
       continue;
     }
+    const found = out.length;
     const { texts, nested, binary, image } = decodings(token, raw);
     for (const [encoding, decoded] of texts) consider(where, encoding, decoded, out);
     for (const text of nested) nestedText(text);
     if (image || !raw)
       for (const bytes of binary) for (const run of textRuns(bytes, MIN_CANDIDATE_CHARS)) carriedText(run);
+    // Nothing found: the token once more without low-entropy filler, which can dilute a key under the threshold.
+    const stripped = out.length === found && depth < MAX_NESTING ? withoutFiller(token) : undefined;
+    if (stripped !== undefined && stripped.length >= MIN_CANDIDATE_CHARS)
+      judge(where, stripped, opts, out, depth + 1, raw);
   }
 }
 

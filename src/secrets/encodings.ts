@@ -138,7 +138,8 @@ const COMPOSITIONS = compositions();
 /**
  * The value's hex as a dump of little-endian 16-bit words shows it (`od -x`, `hexdump` without `-C`), starting at
  * either byte of a word: only the whole words that hold value bytes alone, each with its two bytes swapped. (32-bit
- * words, `od -X`, would take four more forms per value: past the dense automaton for 100 secrets.)
+ * words, `od -X`, would take four more forms per value, past the dense automaton for 100 secrets: the leak index
+ * rewrites runs of them into byte order instead, see hex-words32.ts.)
  */
 function wordSwappedHex(bytes: Buffer): string[] {
   const out: string[] = [];

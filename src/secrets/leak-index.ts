@@ -7,7 +7,8 @@
  * JSON, reversed, rot13, the value without its separators, windows of a high-entropy value), in any letter case;
  * and, in rewritten copies of the parts of the text that need them, hex written in groups or as byte escapes,
  * base64 wrapped over lines, a value written with separators between its pieces (`s k - a n t`, `AbCd-EfGh-…`),
- * a value written as character codes (`115, 107, 45`, `&#115;`, `\u0073`) and hex dumps. Every rewrite has a
+ * a value written as character codes (`115, 107, 45`, `&#115;`, `\u0073`), hex dumps and hex in little-endian 32-bit
+ * words (`od -X`, rewritten into byte order). Every rewrite has a
  * bounded expansion, so a hit never spans more than `maxHitSpan()` characters of the scanned text (what a
  * stream's hold-back must cover).
  */
@@ -28,6 +29,7 @@ import {
 } from '../text/index.js';
 import { encodedForms, isCharacterForm, isWindow, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 import { hexDumpView } from './hex-dump.js';
+import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
@@ -301,6 +303,11 @@ function spanBound(encoding: LeakEncoding, length: number): number {
   let bound = length;
   if (encoding === 'hex' || encoding === 'hex-words')
     bound = Math.max(bound, length + gaps(HEX_PASS.minKept) * HEX_PASS.maxDrop);
+  if (encoding === 'hex') {
+    // In 32-bit words the value may start at any byte of its first word: one word more than its length needs.
+    const words = Math.ceil(length / 8) + 1;
+    bound = Math.max(bound, words * 8 + (words - 1) * MAX_WORD_GAP);
+  }
   if (encoding === 'base64' || encoding === 'base64url')
     bound = Math.max(bound, length + gaps(BASE64_PASS.minKept) * BASE64_PASS.maxDrop);
   if (isCharacterForm(encoding)) {
@@ -450,8 +457,9 @@ export class LeakIndex implements LeakScanner {
       seen.add(key);
       hits.push(hit);
     };
+    const hexStretch = hexStretchAtLeast(text, this.shortestHexForm);
     for (const pass of PASSES) {
-      if (pass === HEX_PASS && !hexStretchAtLeast(text, this.shortestHexForm)) continue;
+      if (pass === HEX_PASS && !hexStretch) continue;
       if (!pass.applies(text)) continue;
       const view = compacted(text, pass);
       if (!view) continue;
@@ -477,6 +485,16 @@ export class LeakIndex implements LeakScanner {
           encoding: pass.label(e.encoding),
           partial: isWindow(e.encoding),
         });
+      });
+    }
+    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there.
+    const words32 = hexStretch ? wordSwapped32View(text) : undefined;
+    if (words32) {
+      matcher.forEachMatch(words32.text, (pattern, start, end) => {
+        const e = this.entries[pattern] as Entry;
+        if (e.encoding !== 'hex') return;
+        const [s, t] = words32.toRaw(start, end);
+        add({ start: s, end: t, secretName: e.secretName, encoding: 'hex-words32', partial: false });
       });
     }
     // A hex dump of a value longer than one line (xxd, hexdump -C): its hit covers the whole lines.
@@ -521,7 +539,7 @@ export class LeakIndex implements LeakScanner {
       if (view && open > 0) from = Math.min(from, t + view.toRaw(view.text.length - open, view.text.length)[0]);
     }
     const tail = text.slice(at);
-    for (const view of [openSeparatedTail(tail), openCharCodeTail(tail)]) {
+    for (const view of [openSeparatedTail(tail), openCharCodeTail(tail), wordSwapped32View(tail, true)]) {
       const open = view ? openTail(view.text) : 0;
       if (view && open > 0) from = Math.min(from, at + view.toRaw(view.text.length - open, view.text.length)[0]);
     }

@@ -6,8 +6,9 @@ export { canonicalise, detectionView, type Canonical, type DetectionView } from 
 export { charCodeView, MAX_CODE_GAP, MAX_CODE_TOKEN, openCharCodeTail, pendingCharCode } from './char-codes.js';
 export { injectionProbability } from './classifier/model.js';
 export { dangerousEnvKind, isDangerousEnv, STEERS_EXECUTION } from './dangerous-env.js';
-export type { DecodedView } from './decoded-view.js';
+export { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
 export { foldChar, skeletonKeepCase } from './fold.js';
+export { hexTextView, openHexTextTail } from './hex-text.js';
 export { redactLeakHits } from './leak-redact.js';
 export { asciiLower, MultiMatcher, replaceSpans } from './multi-match.js';
 export type { CompiledFormat } from './patterns/format-matches.js';
@@ -28,6 +29,7 @@ export { base32Cores, base32Decode, base32Encode, reverseText, rot13 } from './r
 export { scanText, SYNTHETIC_FINDINGS, type Finding } from './scan.js';
 export { secretScanner, type SecretScanner } from './secret-scan.js';
 export { MAX_SEPARATOR_RUN, openSeparatedTail, separatedView, stripSeparators } from './separated.js';
+export { openSpelledTail, spelledView } from './spelled.js';
 export { isDecoder } from './shell-feed.js';
 export {
   parseScriptAt,

@@ -1,10 +1,13 @@
 /**
  * L02 through the daemon: a hostile provider answers with the agent's system prompt reversed, rot13'd or both,
- * whole or only its confidential line; the client gets none of it, streamed or not.
+ * whole or only its confidential line, or written as hex, base32, character codes or separated letters; the client
+ * (the openai SDK, and plain HTTP) gets none of it, streamed in small deltas or not.
  */
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom } from '../support/fake-provider.js';
 import { LEAKY_PROMPT, LEAKY_PROMPT_LINE } from '../support/leaky-prompt.js';
+import { PROMPT_ENCODINGS } from '../support/prompt-encodings.js';
 import { reverseText, rot13 } from '../../src/text/index.js';
 import { chatText, startE2E, type E2E } from './support.js';
 
@@ -56,6 +59,41 @@ describe('the system prompt transformed by a hostile provider', () => {
       expect(got, name).toContain('[REDACTED]');
       expect(got, name).not.toContain(f('7741'));
       expect(got.toLowerCase(), name).not.toContain(f('northwind').toLowerCase());
+    }
+  });
+});
+
+describe('the system prompt encoded by a hostile provider', () => {
+  /** `text` in deltas of 1 to 9 characters, as a model streams tokens. */
+  const deltas = (text: string) => text.match(/[\s\S]{1,9}/g) ?? [];
+
+  it('reaches the client in no encoding, through the openai SDK streamed in small deltas and not', async () => {
+    const said = PROMPT_ENCODINGS.map(([, encode]) => `Encoded: ${encode(LEAKY_PROMPT)} That is all.`);
+    e2e = await startE2E(
+      'openai',
+      scriptFrom(said.flatMap((s) => [reply.text(s), reply.text(s, { chunks: deltas(s) })])),
+      undefined,
+      { systemPrompt: LEAKY_PROMPT },
+    );
+    const client = new OpenAI({ baseURL: `${e2e.daemon.url}/v1`, apiKey: e2e.token, maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'hello' }];
+    for (const [i, [name, encode]] of PROMPT_ENCODINGS.entries()) {
+      const form = encode(LEAKY_PROMPT);
+      const whole = (await client.chat.completions.create({ model: 'default', messages })).choices[0]?.message.content;
+      let streamed = '';
+      for await (const chunk of await client.chat.completions.create({ model: 'default', messages, stream: true }))
+        streamed += chunk.choices[0]?.delta.content ?? '';
+      for (const [how, got] of [
+        ['whole', whole ?? ''],
+        ['streamed', streamed],
+      ] as const) {
+        expect(got, `${name}, ${how}`).toContain('[REDACTED]');
+        // Not one piece of 12 characters of the encoded prompt gets through.
+        for (let at = 0; at + 12 <= form.length; at += 6)
+          expect(got.includes(form.slice(at, at + 12)), `${name}, ${how}: ${got}`).toBe(false);
+        expect(got, `${name}, ${how}`).toMatch(/^Encoded: /);
+      }
+      expect(said[i]).toContain(form);
     }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Reversible transforms of a vault value through the daemon, with the real vault and leak index (no stub check): a
  * hostile provider writes the value reversed, upper- and lower-cased, rot13'd, in base32, as decimal character codes,
- * cut in two halves with words between them, dashed and spaced — in its answer (L02) and in a tool's arguments (the
+ * cut in two halves with words between them, dashed and spaced, as `od -X` words — in its answer (L02) and in a tool's arguments (the
  * tool-argument scan) — and none of it reaches the client or a tool. Through exec, `echo <reversed> | rev > f` never
  * lands the plain value in the workspace, and a command that hides the value from the argument scan (reversed
  * halves in two variables) is refused by the effect-set scan (L11.7).
@@ -38,7 +38,16 @@ const TRANSFORMS: ReadonlyArray<readonly [string, (v: string) => string]> = [
   ['two halves', (v) => `${v.slice(0, half(v))} and, later on, ${v.slice(half(v))}`],
   ['dashed', (v) => [...v].join('-')],
   ['spaced', (v) => [...v].join(' ')],
+  ['od -X (little-endian 32-bit words)', od32],
 ];
+
+/** `v`'s bytes as `od -X` prints them: 32-bit little-endian words, the last one zero-padded. */
+function od32(v: string): string {
+  const bytes = Buffer.concat([Buffer.from(v), Buffer.alloc(3)]);
+  const words: string[] = [];
+  for (let at = 0; at + 4 <= bytes.length; at += 4) words.push(bytes.readUInt32LE(at).toString(16).padStart(8, '0'));
+  return words.join(' ');
+}
 
 /** Pieces of the value any of whose presence is a leak: each half, as written and case-folded. */
 function pieces(v: string): string[] {

@@ -22,6 +22,16 @@ const FORMS: ReadonlyArray<readonly [string, string]> = [
     'hex in little-endian words (od -x)',
     (bytes.toString('hex').match(/..../g) ?? []).map((w) => w.slice(2) + w.slice(0, 2)).join(' '),
   ],
+  [
+    'hex in little-endian 32-bit words (od -X, the last word zero-padded)',
+    (
+      Buffer.concat([bytes, Buffer.alloc(3)])
+        .toString('hex')
+        .match(/.{8}/g) ?? []
+    )
+      .map((w) => (w.match(/../g) ?? []).reverse().join(''))
+      .join(' '),
+  ],
   ['hex groups split by ", "', (bytes.toString('hex').match(/..../g) ?? []).join(', ')],
 ];
 
