@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
 import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, FETCH_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
 import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
+import { EXEC_PLANTINGS, gitState, PLANT_FIRED, statusFires } from './planting-attempts.js';
 
 let ctx: EscapeContext;
 
@@ -146,6 +147,25 @@ describe('escape attempts against exec effects (L11.7), the quota (L11.8) and th
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(FETCH_FIRED_MARKER, { force: true });
+    }
+  });
+
+  it('controls: each exec planting run outside bulwark does plant (its git directory changes or git status fires)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-plant-control-'));
+    try {
+      const planted = EXEC_PLANTINGS.map((p, i) => {
+        const repo = makeOperatorRepo(join(dir, `repo-${i}`), remoteOf(dir));
+        p.setup?.(repo);
+        const before = gitState(repo);
+        const r = spawnSync('sh', ['-c', p.command], { cwd: repo, encoding: 'utf8' });
+        expect(r.status, `${p.name}: ${r.stderr}`).toBe(0);
+        const fired = ['.', ...p.worktrees].some((w) => statusFires(join(repo, w)));
+        return [p.name, fired || gitState(repo) !== before];
+      });
+      expect(planted).toEqual(EXEC_PLANTINGS.map((p) => [p.name, true]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(PLANT_FIRED, { force: true });
     }
   });
 });
