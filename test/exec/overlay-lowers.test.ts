@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { EventBus } from '../../src/core/events.js';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { OverlayLowers } from '../../src/exec/overlay-lowers.js';
+import { workspaceFsChecks } from '../../src/cli/commands/doctor.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 
 let root: string;
@@ -107,5 +108,22 @@ describe('the workspace filesystem as the lower layer of a view (L11.7)', () => 
     expect(lowers.check(plain)).toMatchObject({ ok: false, error: { code: 'exec.effects.lower_probe' } });
     rmSync(scratch);
     expect(lowers.check(plain).ok).toBe(true);
+  });
+
+  it('bulwark doctor names each configured workspace whose filesystem overlayfs refuses, with the fix', () => {
+    const dataDir = join(root, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    writeFileSync(
+      join(dataDir, 'config.yaml'),
+      `agents:\n  - id: deep\n    workspace: ${deep}\n  - id: plain\n    workspace: ${plain}\n  - id: gone\n    workspace: ${join(root, 'nowhere')}\n`,
+      { mode: 0o600 },
+    );
+    const checks = workspaceFsChecks(dataDir, '/usr/bin/unshare');
+    expect(checks.map((c) => [c.name, c.state])).toEqual([
+      ['workspace of deep', 'warn'],
+      ['workspace of plain', 'ok'],
+    ]);
+    expect(checks[0]?.detail).toContain(`the workspace ${deep} is on the overlay filesystem lowers-b`);
+    expect(checks[0]?.fix).toContain('keep the workspace (agents[].workspace) on a local filesystem');
   });
 });
