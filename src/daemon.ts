@@ -1111,7 +1111,12 @@ function mcpConnectDeps(
     ...(brokerSpawner
       ? {
           brokerSession: (server: string, onlyHosts?: readonly string[]) =>
-            brokerSpawner({ agentId: `mcp:${server}`, ...(onlyHosts ? { onlyHosts } : {}) }),
+            brokerSpawner({
+              agentId: `mcp:${server}`,
+              ...(onlyHosts ? { onlyHosts } : {}),
+              // The server runs as the sandbox user under a root daemon: its socket must be that user's.
+              ...(exec.serviceRunAs ? { runAs: exec.serviceRunAs } : {}),
+            }),
         }
       : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),

@@ -6,7 +6,9 @@
  * high-entropy text) waits for the operator, who is shown the decoded candidate. The answer to encodings no list
  * covers: the model may re-encode a secret any way it likes, the request still has to carry it somewhere.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import {
   auditContext,
   bulwarkError,
@@ -113,12 +115,33 @@ export function trustedHosts(entries: readonly string[]): (url: URL) => boolean 
   };
 }
 
-/** A loose object of the workspace's own repository (packed objects are not looked up). */
+/** Largest loose object read to verify an id (a commit, a tree, a blob a model would cite). */
+const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A loose object of the workspace's own repository, verified: the file under `.git/objects` inflates to an object
+ * whose hash is the id (the model can write that directory, so a file's name proves nothing). Packed objects are
+ * not looked up.
+ */
 function workspaceGitObject(workspace: string): (id: string) => boolean {
   return (id) => {
     const full = id.toLowerCase();
     const p = childPath(workspace, '.git', 'objects', full.slice(0, 2), full.slice(2));
-    return existsSync(p);
+    try {
+      const st = lstatSync(p);
+      if (!st.isFile() || st.size > MAX_OBJECT_BYTES) return false;
+      const object = inflateSync(readFileSync(p), { maxOutputLength: MAX_OBJECT_BYTES * 4 });
+      const header = object.indexOf(0);
+      if (header < 0 || !/^(blob|tree|commit|tag) \d+$/.test(object.toString('latin1', 0, header))) return false;
+      return (
+        createHash(full.length === 64 ? 'sha256' : 'sha1')
+          .update(object)
+          .digest('hex') === full
+      );
+    } catch {
+      // Absent, unreadable or not zlib: not an object of this repository, so the id is judged as any value.
+      return false;
+    }
   };
 }
 

@@ -40,3 +40,4 @@ export { probeOverlay } from './overlay-probe.js';
 export { LOWER_FIX, OverlayLowers } from './overlay-lowers.js';
 export { lookupUser, usableSandboxUser } from './sandbox-identity.js';
 export { ensureSandboxUser } from './sandbox-user.js';
+export { chownTree } from './chown-tree.js';
