@@ -162,6 +162,15 @@ export const EXEC_PLANTINGS: readonly ExecPlanting[] = [
   },
 ];
 
+/** A repository written file by file, and a nested `.git` file that makes `vendor/` one of its work trees. */
+export const PLANTED_REPOSITORY: ReadonlyArray<readonly [string, string]> = [
+  ['planted/config', fsmonitor],
+  ['planted/HEAD', 'ref: refs/heads/main\n'],
+  ['planted/objects/info/packs', ''],
+  ['planted/refs/heads/.keep', ''],
+  ['vendor/.git', 'gitdir: ../planted\n'],
+];
+
 export const PLANTING_ATTEMPTS: readonly Attempt[] = [
   toolPlanting('write .git/config with core.fsmonitor', writeTool, (ctx) => ({
     path: '.git/config',
@@ -188,15 +197,8 @@ export const PLANTING_ATTEMPTS: readonly Attempt[] = [
     name: 'write a planted repository file by file, then a nested .git file pointing at it (the write tool, not exec)',
     expected: 'blocked',
     run: async (ctx) => {
-      const files: Array<[string, string]> = [
-        ['planted/config', fsmonitor],
-        ['planted/HEAD', 'ref: refs/heads/main\n'],
-        ['planted/objects/info/packs', ''],
-        ['planted/refs/heads/.keep', ''],
-        ['vendor/.git', 'gitdir: ../planted\n'],
-      ];
       const said: string[] = [];
-      for (const [path, content] of files) {
+      for (const [path, content] of PLANTED_REPOSITORY) {
         const r = await writeTool.run({ path, content }, toolContext(ctx));
         said.push(`${path}: ${r.ok ? 'written' : r.error.message.slice(0, 100)}`);
       }
