@@ -7,7 +7,7 @@
  * gets a clear error naming its filesystem, before anything of a run starts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { bulwarkError, type BulwarkError, childPath, describeCause, err, ok, type Result } from '../core/index.js';
 import { VIEW_OVERLAY_OPTIONS } from './sandbox/overlay-holder.js';
 import { describeFs, workspaceFs, type WorkspaceFs } from './workspace-fs.js';
@@ -33,33 +33,56 @@ function refused(workspace: string, fs: WorkspaceFs, why: string): BulwarkError 
   );
 }
 
+function unreadable(workspace: string, cause: unknown): BulwarkError {
+  return bulwarkError('exec.workspace', `cannot read the workspace ${workspace}: ${describeCause(cause)}`, {
+    layer: 'L11.7',
+  });
+}
+
 export interface OverlayLowersOptions {
   readonly unshare: string;
   /** Root-only scratch directory for the probes' mount points. */
   readonly scratchParent: string;
 }
 
+/** The verdict on one filesystem: the filesystem as first seen, and why overlayfs refused it (absent: it takes it). */
+interface Kept {
+  readonly fs: WorkspaceFs;
+  readonly refused?: string;
+}
+
 export class OverlayLowers {
-  private readonly byDev = new Map<number, Result<WorkspaceFs, string>>();
+  private readonly byDev = new Map<number, Kept>();
+  /** The device each checked workspace was on (what a refusal at run time is kept against). */
+  private readonly devOf = new Map<string, number>();
 
   constructor(private readonly o: OverlayLowersOptions) {}
 
-  /** The workspace's filesystem when overlayfs takes it as a lower layer; probed once per device id. */
+  /**
+   * The workspace's filesystem when overlayfs takes it as a lower layer; probed once per device id (a kept verdict
+   * costs one stat: mountinfo is read only for a new filesystem).
+   */
   check(workspace: string): Result<WorkspaceFs, BulwarkError> {
-    let fs: WorkspaceFs;
+    let dev: number;
     try {
-      fs = workspaceFs(workspace);
+      dev = statSync(workspace).dev;
     } catch (cause) {
-      return err(
-        bulwarkError('exec.workspace', `cannot read the workspace ${workspace}: ${describeCause(cause)}`, {
-          layer: 'L11.7',
-        }),
-      );
+      return err(unreadable(workspace, cause));
     }
-    let verdict = this.byDev.get(fs.dev);
-    if (!verdict) {
+    // overlayfs reads its layers from a comma- and colon-separated option string: the view refuses such a path with
+    // its own message (overlay-view.ts), and it says nothing about the filesystem.
+    if (/[,:\\\n]/.test(workspace)) return ok({ dev, type: 'unknown' });
+    this.devOf.set(workspace, dev);
+    let kept = this.byDev.get(dev);
+    if (!kept) {
+      let fs: WorkspaceFs;
       try {
-        verdict = this.probe(workspace, fs);
+        fs = workspaceFs(workspace);
+      } catch (cause) {
+        return err(unreadable(workspace, cause));
+      }
+      try {
+        kept = this.probe(workspace, fs);
       } catch (cause) {
         // The probe itself failed (scratch dir, spawn): not a verdict on the filesystem, so it is not kept.
         return err(
@@ -70,9 +93,9 @@ export class OverlayLowers {
           ),
         );
       }
-      this.byDev.set(fs.dev, verdict);
+      this.byDev.set(dev, kept);
     }
-    return verdict.ok ? ok(fs) : err(refused(workspace, fs, verdict.error));
+    return kept.refused === undefined ? ok(kept.fs) : err(refused(workspace, kept.fs, kept.refused));
   }
 
   /**
@@ -80,20 +103,13 @@ export class OverlayLowers {
    * id): the device is refused from now on, and the error says why.
    */
   refusedAtRun(workspace: string, why: string): BulwarkError {
-    let fs: WorkspaceFs;
-    try {
-      fs = workspaceFs(workspace);
-    } catch {
-      fs = { dev: -1, type: 'unknown' };
-    }
-    if (fs.dev >= 0) this.byDev.set(fs.dev, err(why));
+    const dev = this.devOf.get(workspace);
+    const fs = (dev !== undefined ? this.byDev.get(dev)?.fs : undefined) ?? { dev: -1, type: 'unknown' };
+    if (dev !== undefined) this.byDev.set(dev, { fs, refused: why });
     return refused(workspace, fs, why);
   }
 
-  private probe(workspace: string, fs: WorkspaceFs): Result<WorkspaceFs, string> {
-    // overlayfs reads its layers from a comma- and colon-separated option string: the view refuses such a path
-    // with its own message (overlay-view.ts).
-    if (/[,:\\\n]/.test(workspace)) return ok(fs);
+  private probe(workspace: string, fs: WorkspaceFs): Kept {
     let dir: string | undefined;
     try {
       mkdirSync(this.o.scratchParent, { recursive: true, mode: 0o700 });
@@ -105,10 +121,10 @@ export class OverlayLowers {
         ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', PROBE, 'lower-probe', dir, workspace],
         { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 10_000 },
       );
-      if (r.status === 0) return ok(fs);
+      if (r.status === 0) return { fs };
       // mount(8) names the probe's own mount point first: only its reason helps the operator.
       const said = (r.stderr || r.error?.message || `exit ${String(r.status ?? r.signal)}`).trim().split('\n')[0] ?? '';
-      return err(`mount: ${said.split(`${dir}/m: `).pop()?.slice(0, 200) ?? said}`);
+      return { fs, refused: `mount: ${said.split(`${dir}/m: `).pop()?.slice(0, 200) ?? said}` };
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
