@@ -393,6 +393,12 @@ function workspaceOf(config: Config, dataDir: string): (agentId: string) => stri
   };
 }
 
+/** Real paths of the agents' workspaces that exist (exec probes their filesystems at start). */
+function configuredWorkspaces(config: Config, dataDir: string): string[] {
+  const of = workspaceOf(config, dataDir);
+  return [...new Set(config.agents.map((a) => of(a.id)).filter((w): w is string => w !== undefined))];
+}
+
 /** Config of a data dir that start may use: read only after its files proved trustworthy, with an allowed bind. */
 function startupConfig(dataDir: string, hostOverride: string | undefined): Result<Config, BulwarkError> {
   const config = loadConfig(dataDir);
@@ -591,6 +597,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         // The undo journal lives in the data dir: outside every workspace and every sandbox view.
         journalDir: privateDir(dataDir, 'journal'),
         pipeline: execPipeline,
+        workspaces: configuredWorkspaces(config, dataDir),
         leakCheck: (text) => {
           const hit = leaks.scan(text)[0];
           return hit ? `the value of ${hit.secretName}, ${hit.encoding}` : undefined;
@@ -962,6 +969,7 @@ export function offlineView(dataDir: string): Result<OfflineView, BulwarkError> 
     parkedSandboxes: 0,
     bus,
     pipeline: execPipeline,
+    workspaces: configuredWorkspaces(config, dataDir),
     ...brokerSpawner,
   });
   // The probe runs no command; its reports are fixed at start and stay valid once it is stopped.

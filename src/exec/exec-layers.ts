@@ -14,6 +14,8 @@ export interface ExecLayerInput {
   readonly mode?: SandboxMode;
   /** Whether runs get a copy-on-write view (L11.7, L11.8). */
   readonly overlay?: { readonly available: boolean; readonly reason: string; readonly fix?: string };
+  /** Why overlayfs refused configured workspaces as lower layers (their runs are refused). */
+  readonly refusedLowers?: readonly string[];
   /** Whether exec.sandboxUser exists (and is not root). */
   readonly sandboxUser?: boolean;
 }
@@ -47,7 +49,14 @@ function bounds(d: SandboxDetection, config: ExecConfig, mode: SandboxMode): { w
 /** L11 first, then its gates in order. */
 export type ExecGateReports = readonly [GateReport, ...GateReport[]];
 
-export function execGateReports({ config, detection: d, mode, overlay, sandboxUser }: ExecLayerInput): ExecGateReports {
+export function execGateReports({
+  config,
+  detection: d,
+  mode,
+  overlay,
+  refusedLowers = [],
+  sandboxUser,
+}: ExecLayerInput): ExecGateReports {
   let sandbox: { state: LayerState; reason: string };
   let others: LayerState = 'on';
   let othersWhy: string | undefined;
@@ -83,15 +92,20 @@ export function execGateReports({ config, detection: d, mode, overlay, sandboxUs
     };
   const effects: { state: LayerState; reason: string } = !mode
     ? { state: 'off', reason: othersWhy ?? 'exec is disabled' }
-    : overlay?.available
+    : overlay?.available && refusedLowers.length
       ? {
-          state: 'on',
-          reason: `each command runs on a copy-on-write view (${overlay.reason}); its effects are judged after it ends: host-executed files refused, deletions, truncations and more than ${config.holdOver.files} changed files held for the operator, the rest applied and journaled (bulwark workspace undo)`,
-        }
-      : {
           state: 'degraded',
-          reason: `no copy-on-write view: ${overlay?.reason ?? 'not probed'}${overlay?.fix ? ` — fix: ${overlay.fix}` : ''}; commands change the workspace directly (persistence paths read-only and quarantined)`,
-        };
+          reason: `copy-on-write views work on this host, but not in ${refusedLowers.length} configured workspace${refusedLowers.length === 1 ? '' : 's'}, where exec refuses to run: ${refusedLowers.join('; ')}`,
+        }
+      : overlay?.available
+        ? {
+            state: 'on',
+            reason: `each command runs on a copy-on-write view (${overlay.reason}); its effects are judged after it ends: host-executed files refused, deletions, truncations and more than ${config.holdOver.files} changed files held for the operator, the rest applied and journaled (bulwark workspace undo)`,
+          }
+        : {
+            state: 'degraded',
+            reason: `no copy-on-write view: ${overlay?.reason ?? 'not probed'}${overlay?.fix ? ` — fix: ${overlay.fix}` : ''}; commands change the workspace directly (persistence paths read-only and quarantined)`,
+          };
   const quota: { state: LayerState; reason: string } = overlay?.available
     ? {
         state: 'on',

@@ -80,8 +80,8 @@ export interface OverlayView {
  */
 export const MOUNT_PARENT = '/tmp';
 
-function viewError(code: string, message: string): BulwarkError {
-  return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7' });
+function viewError(code: string, message: string, details?: Record<string, unknown>): BulwarkError {
+  return bulwarkError(`exec.effects.${code}`, message, { layer: 'L11.7', ...(details ? { details } : {}) });
 }
 
 /**
@@ -168,6 +168,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           viewError(
             'mount_refused',
             `the copy-on-write view of the workspace could not be mounted (${status}): nothing ran and nothing changed. The workspace must be on a filesystem overlayfs accepts as a lower layer (ext4, xfs, btrfs, tmpfs; not NFS or another overlay); \`bulwark doctor\` checks the host`,
+            { status },
           ),
         );
       if (ended.timedOut || ended.cancelled || ended.signal || status === 'running')

@@ -178,19 +178,6 @@ export function protectedMounts(
   return out;
 }
 
-/**
- * Protected paths a run could still create: the missing ones without a placeholder. Checked before a run; whatever
- * of them exists afterwards was planted by the command and is moved out of the workspace (see `quarantineNew`).
- */
-export function missingCreatable(workspace: string, entries: readonly ProtectedEntry[]): ProtectedEntry[] {
-  return entries.filter((e) => {
-    if (e.whenMissing === 'placeholder') return false;
-    let p = workspace;
-    for (const part of e.rel.split('/')) p = childPath(p, part);
-    return kindOf(p) === 'missing';
-  });
-}
-
 /** Moves each entry of `candidates` that now exists into `quarantineDir`; returns the relative paths moved. */
 export function quarantineNew(
   workspace: string,

@@ -40,6 +40,7 @@ import { RunHandle } from './run-handle.js';
 import type { ChildPaths, RunSpec, SandboxMode, SandboxProvider } from './sandbox/provider.js';
 import { spawnRun, type Exit } from './spawn.js';
 import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport } from './effects-gate.js';
+import type { OverlayLowers } from './overlay-lowers.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
 import { describeHeld, HeldUppers, quotaLeftKb } from './held-uppers.js';
@@ -112,7 +113,12 @@ export interface ExecRunnerDeps {
   /** Where persistence files a command created in the workspace are moved to (outside every workspace). */
   readonly quarantineDir?: string;
   /** Copy-on-write views and their judge (L11.7/L11.8); absent when the host cannot mount them. */
-  readonly effects?: EffectsDeps & { readonly viewsDir: string; readonly ownerTag?: string };
+  readonly effects?: EffectsDeps & {
+    readonly viewsDir: string;
+    readonly ownerTag?: string;
+    /** Whether overlayfs takes a workspace's filesystem as a lower layer (probed once per filesystem). */
+    readonly lowers?: OverlayLowers;
+  };
   /**
    * The order of the exec gates, as declared in src/pipelines.ts (`execPipeline`); without it the required gates
    * alone, in their required order (a one-shot CLI run). A list that lacks one or misorders them runs nothing.
@@ -330,6 +336,9 @@ export class ExecRunner {
     const transactional = this.transactional;
     if (transactional && quotaMb === undefined) return this.misdeclared('L11.5', 'the write quota (L11.8)', item);
     const run: CheckedRun = { ...item, real, cwd, childEnv };
+    // A workspace whose filesystem overlayfs refuses as a lower layer gets no view: nothing starts, with the reason.
+    const lower = transactional ? this.deps.effects?.lowers?.check(real) : undefined;
+    if (lower && !lower.ok) return this.failed('L11.7', lower.error, run);
     // Under a root daemon every path drops to an unprivileged host user before the sandbox starts (issue 13 item 5).
     const identity = process.getuid?.() === 0 ? sandboxIdentity(run.real, this.config.sandboxUser) : undefined;
     const runAs = identity && identity.uid !== 0 ? { uid: identity.uid, gid: identity.gid } : undefined;
@@ -458,7 +467,18 @@ export class ExecRunner {
    */
   private async judge(run: CheckedRun, overlay: OverlayView, exit: Exit): Promise<Result<ExecOutcome, BulwarkError>> {
     const settled = overlay.settle(exit);
-    if (!settled.ok) return this.failed('L11.7', settled.error, run);
+    if (!settled.ok) {
+      const lowers = this.deps.effects?.lowers;
+      const refusedLower =
+        settled.error.code === 'exec.effects.mount_refused' && settled.error.details?.['status'] === 'mount-overlay';
+      return this.failed(
+        'L11.7',
+        refusedLower && lowers
+          ? lowers.refusedAtRun(run.real, 'the mount of the view was refused at run time')
+          : settled.error,
+        run,
+      );
+    }
     const effects = this.deps.effects as EffectsDeps;
     const turn = run.ctx.traceId;
     let releaseHeld = () => undefined as void;

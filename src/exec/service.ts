@@ -23,6 +23,7 @@ import { detectSandbox, firstExisting, type SandboxDetection } from './detect.js
 import { execGateReports, type ExecGateReports } from './exec-layers.js';
 import { Journal } from './effects/journal.js';
 import { PathGlobs } from './effects/path-globs.js';
+import { OverlayLowers } from './overlay-lowers.js';
 import { probeOverlay, type OverlaySupport } from './overlay-probe.js';
 import { ownerTag, sweepOrphans, type TaggedPoints } from './orphans.js';
 import { BIND_PARENT, BIND_PREFIX } from './sandbox/bind-holder.js';
@@ -67,6 +68,11 @@ export interface StartExecOptions {
   readonly onJournalDrop?: (workspace: string, entryId: string, bytes: number) => void;
   /** The order of the exec gates (src/pipelines.ts `execPipeline`); the required gates alone when absent. */
   readonly pipeline?: ExecPipelineDecl;
+  /**
+   * The configured workspaces (real paths that exist): each one's filesystem is probed at start as the lower layer
+   * of a view, and one overlayfs refuses is reported (L11.7 degraded). Others are probed at their first run.
+   */
+  readonly workspaces?: readonly string[];
 }
 
 export interface ExecService extends LayerReporter {
@@ -296,6 +302,15 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
           onDrop: (ws, e) => opts.onJournalDrop?.(ws, e.id, e.bytes),
         })
       : undefined;
+  const lowers =
+    journal && overlay.tools
+      ? new OverlayLowers({ unshare: overlay.tools.unshare, scratchParent: childPath(opts.runtimeDir, 'views') })
+      : undefined;
+  const refusedLowers: string[] = [];
+  for (const ws of lowers ? (opts.workspaces ?? []) : []) {
+    const checked = lowers?.check(ws);
+    if (checked && !checked.ok) refusedLowers.push(checked.error.message);
+  }
   const runner = new ExecRunner({
     config,
     provider,
@@ -310,6 +325,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
             journal,
             viewsDir: childPath(opts.runtimeDir, 'views'),
             ownerTag: ownerTag(opts.runtimeDir),
+            ...(lowers ? { lowers } : {}),
             policy: {
               holdOverFiles: config.holdOver.files,
               disposable: new PathGlobs(config.disposable),
@@ -329,6 +345,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
     detection: d,
     mode: provider.mode,
     overlay,
+    refusedLowers,
     sandboxUser: sandboxUser !== undefined && sandboxUser.uid !== 0,
   });
   const [l11] = reports;
@@ -338,6 +355,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
       level: 'warn',
       message: 'exec.network is host: sandboxed commands can reach the host network and the internet (explicit opt-in)',
     });
+  for (const why of refusedLowers) log.push({ level: 'error', message: `L11.7: ${why}` });
   if (!overlay.available)
     log.push({
       level: 'warn',

@@ -7,7 +7,8 @@
  * `root` is its merged directory; `settle` reads the effects from the upper layer once the cgroup is empty.
  */
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
-import { linkedGitEntries, missingCreatable, quarantineNew, type ProtectedEntry } from './protected-paths.js';
+import { changedSince, identities, watchedEntries } from './protected-identity.js';
+import { linkedGitEntries, quarantineNew, type ProtectedEntry } from './protected-paths.js';
 
 export interface ViewOutcome {
   /** Persistence paths the command created (e.g. .bashrc, .mcp.json), moved out of the workspace. */
@@ -35,14 +36,18 @@ export interface DirectViewOptions {
 export function openDirectView(o: DirectViewOptions): WorkspaceView {
   // A linked worktree's git directory is protected like `.git` (git reads its config and hooks from there).
   const protectedPaths = [...o.protectedPaths, ...linkedGitEntries(o.workspace, o.protectedPaths)];
-  const creatable = o.quarantineDir ? missingCreatable(o.workspace, protectedPaths) : [];
+  // What is at each protected path now: whatever is there after the run and is not that was planted (created, or
+  // put there by moving its read-only parent aside).
+  const watched = watchedEntries(protectedPaths);
+  const before = o.quarantineDir ? identities(o.workspace, watched) : undefined;
   return {
     root: o.workspace,
     protectedPaths,
     settle() {
-      if (!o.quarantineDir || creatable.length === 0) return ok({ quarantined: [] });
+      if (!o.quarantineDir || !before) return ok({ quarantined: [] });
       try {
-        return ok({ quarantined: quarantineNew(o.workspace, creatable, o.quarantineDir) });
+        const planted = changedSince(o.workspace, watched, before);
+        return ok({ quarantined: planted.length ? quarantineNew(o.workspace, planted, o.quarantineDir) : [] });
       } catch (cause) {
         return err(
           bulwarkError(

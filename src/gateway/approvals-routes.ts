@@ -82,12 +82,19 @@ function operator(c: Context<GatewayEnv>): string {
 function present(p: PendingApproval | ApprovalSnapshot): Record<string, unknown> {
   const snapshot = p as Partial<ApprovalSnapshot>;
   const v = p.view;
+  const effects = v.effects ?? [];
+  const total = v.effectsTotal ?? effects.length;
   return {
     layer: v.layer ?? 'L13',
     tool: v.tool,
     argv: v.argv ?? [],
     cwd: v.cwd,
-    effects: v.effects ?? [],
+    effects,
+    // A long effect set is cut for display; the hash the decision must carry covers every change.
+    effectsTotal: total,
+    ...(total > effects.length
+      ? { effectsNote: `${effects.length} of ${total} changes shown; the effect hash covers all ${total}` }
+      : {}),
     network: v.network,
     // Why it asks; once decided, the operator's reason (when given) takes its place.
     reason: v.reason ?? v.reasons.join('; '),

@@ -54,9 +54,16 @@ export function buildView(c: Classification, effect: Effect): EffectView {
     network: effect.network,
     args,
     ...(c.exec ? { argv: c.exec.argvs, envNames: c.exec.envNames } : {}),
-    ...(c.write ? { diff: writeDiff(c.write) } : {}),
+    ...(c.write ? writeViews(c.write) : {}),
   };
   return view;
+}
+
+/** A write's diff, at the top level (as before) and as its one entry of `effects` (the shape held exec runs use). */
+function writeViews(w: WriteTarget): Pick<EffectView, 'diff' | 'effects'> {
+  const diff = writeDiff(w);
+  const bytes = w.newContent === undefined ? 0 : Buffer.byteLength(w.newContent, 'utf8');
+  return { diff, effects: [{ path: w.path, change: w.exists ? 'modified' : 'created', bytes, diff }] };
 }
 
 /** The diff is built from the bytes the classifier read and hashed (`preimageBytes`), never from a fresh read of the file. */

@@ -66,8 +66,13 @@ export interface EffectView {
   readonly envNames?: readonly string[];
   /** Unified-style diff for writes. */
   readonly diff?: string;
-  /** What a held exec run changed, one entry per path, with a diff for text files (L11.7). */
+  /**
+   * What would change, one entry per path, with a diff for text files: a held exec run's effect set (L11.7), the
+   * one file of a write or edit.
+   */
   readonly effects?: readonly EffectEntryView[];
+  /** How many changes the effect hash covers, when `effects` lists fewer (a long list is cut for display). */
+  readonly effectsTotal?: number;
   /** Why it was held, in one line. */
   readonly reason?: string;
 }

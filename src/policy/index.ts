@@ -7,6 +7,7 @@ export {
   ApprovalQueue,
   type ApprovalContext,
   type ApprovalSnapshot,
+  type EffectEntryView,
   type EffectView,
   type PendingApproval,
 } from './approvals.js';

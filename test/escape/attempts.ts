@@ -13,7 +13,9 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -673,6 +675,45 @@ export const ATTEMPTS: readonly Attempt[] = [
       return {
         escaped: false,
         why: `existing .profile is mounted read-only (${r.value.stderr.trim().split('\n').pop() ?? ''}); new ones were moved out of the workspace after the run (${r.value.quarantined.join(', ')})`,
+      };
+    },
+  },
+  {
+    name: 'move .git aside and plant a new .git/config, or a .git file to a planted repository (no copy-on-write view)',
+    expected: 'blocked',
+    run: async (ctx) => {
+      const git = join(ctx.workspace, '.git');
+      const aside = join(ctx.workspace, '.git-aside');
+      const plant = "printf '[core]\\n\\tfsmonitor = touch /tmp/bulwark-aside-fired\\n'";
+      const said: string[] = [];
+      try {
+        for (const command of [
+          `mv .git .git-aside && mkdir .git && ${plant} > .git/config`,
+          `mv .git .git-aside && mkdir -p evil/objects evil/refs && echo 'ref: refs/heads/main' > evil/HEAD && ${plant} > evil/config && echo 'gitdir: evil' > .git`,
+        ]) {
+          const r = await ctx.run({ command });
+          said.push(r.ok ? `quarantined ${r.value.quarantined.join(', ') || 'nothing'}` : r.error.message);
+          const planted =
+            existsSync(join(git, 'config')) && readFileSync(join(git, 'config'), 'utf8').includes('fsmonitor');
+          const pointer = existsSync(git) && !statSync(git).isDirectory();
+          if (planted || pointer)
+            return { escaped: true, why: `the host's git would read the planted config (${command})` };
+          // Put the operator's repository back for the next attempt.
+          rmSync(join(ctx.workspace, 'evil'), { recursive: true, force: true });
+          if (existsSync(aside)) {
+            rmSync(git, { recursive: true, force: true });
+            renameSync(aside, git);
+          }
+        }
+      } finally {
+        if (existsSync(aside)) {
+          rmSync(git, { recursive: true, force: true });
+          renameSync(aside, git);
+        }
+      }
+      return {
+        escaped: false,
+        why: `a read-only mount moves with its parent; what was new at the protected paths was moved out after the run (${said.join('; ')})`,
       };
     },
   },

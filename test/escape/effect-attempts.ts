@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { makeEscapeContext, type Attempt, type EscapeContext } from './attempts.js';
 import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
+import { PLANTING_ATTEMPTS } from './planting-attempts.js';
 
 /** A value the leak index knows (as the vault would register it). */
 export const EFFECT_SECRET = 'sk-live-EFFECTS-0123456789abcdef';
@@ -145,6 +146,7 @@ export const EFFECT_ATTEMPTS: readonly Attempt[] = [
     },
   },
   ...FETCH_ATTEMPTS,
+  ...PLANTING_ATTEMPTS,
 ];
 
 export const EFFECTS_FIRED_MARKER = FIRED;

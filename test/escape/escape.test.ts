@@ -4,12 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
 import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, FETCH_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
 import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
+import { EXEC_PLANTINGS, gitState, PLANT_FIRED, PLANTED_REPOSITORY, statusFires } from './planting-attempts.js';
 
 let ctx: EscapeContext;
 
@@ -146,6 +147,39 @@ describe('escape attempts against exec effects (L11.7), the quota (L11.8) and th
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(FETCH_FIRED_MARKER, { force: true });
+    }
+  });
+
+  it('controls: each exec planting run outside bulwark does plant (its git directory changes or git status fires)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-plant-control-'));
+    try {
+      const planted = EXEC_PLANTINGS.map((p, i) => {
+        const repo = makeOperatorRepo(join(dir, `repo-${i}`), remoteOf(dir));
+        p.setup?.(repo);
+        const before = gitState(repo);
+        const r = spawnSync('sh', ['-c', p.command], { cwd: repo, encoding: 'utf8' });
+        expect(r.status, `${p.name}: ${r.stderr}`).toBe(0);
+        const fired = ['.', ...p.worktrees].some((w) => statusFires(join(repo, w)));
+        return [p.name, fired || gitState(repo) !== before];
+      });
+      expect(planted).toEqual(EXEC_PLANTINGS.map((p) => [p.name, true]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(PLANT_FIRED, { force: true });
+    }
+  });
+
+  it('control: the repository the write tool rows plant file by file, written directly, fires the host git', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-planted-control-'));
+    try {
+      for (const [file, content] of PLANTED_REPOSITORY) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), content);
+      }
+      expect(statusFires(join(dir, 'vendor'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(PLANT_FIRED, { force: true });
     }
   });
 });

@@ -207,3 +207,36 @@ describe('bulwark workspace history|diff|undo', () => {
     expect(read('spot/keep.txt')).toBe('mine\n');
   });
 });
+
+describe('bulwark workspace undo --to a time between two entries', () => {
+  it('undoes only the later entry; the earlier one and its change stay', async () => {
+    const dir = join(root, 'between');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.txt'), 'one\n');
+    execFileSync('chown', ['-R', 'bulwark-sandbox:', dir]);
+    const at = (...args: string[]) => cli(['workspace', ...args, '--workspace', dir]);
+    const runIn = (command: string) => cli(['sandbox', 'run', '--workspace', dir, '--apply', 'auto', '--', command]);
+    const file = (p: string) => (existsSync(join(dir, p)) ? readFileSync(join(dir, p), 'utf8') : undefined);
+    expect((await runIn('echo two > a.txt')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await runIn('echo three > a.txt && echo new > c.txt')).code).toBe(0);
+    const [first, second] = JSON.parse((await at('history', '--json')).out) as Array<Entry & { at: string }>;
+    const [t1, t2] = [Date.parse(first?.at ?? ''), Date.parse(second?.at ?? '')];
+    expect(t2 - t1).toBeGreaterThanOrEqual(2);
+    // At the later entry's own time: nothing is after it, so nothing changes.
+    const none = await at('undo', '--to', new Date(t2).toISOString());
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/nothing to undo: no change after/);
+    expect([file('a.txt'), file('c.txt')]).toEqual(['three\n', 'new\n']);
+    const between = new Date(Math.floor((t1 + t2) / 2)).toISOString();
+    const r = await at('undo', '--to', between);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^undone 1 change set\(s\)/);
+    expect([file('a.txt'), file('c.txt')]).toEqual(['two\n', undefined]);
+    const after = JSON.parse((await at('history', '--json')).out) as Entry[];
+    expect(after.map((e) => [e.id, e.undoneAt !== undefined])).toEqual([
+      [first?.id, false],
+      [second?.id, true],
+    ]);
+  });
+});

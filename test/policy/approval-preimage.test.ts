@@ -36,6 +36,14 @@ describe('L13 preimage of a write: one capped read for the hash and the diff', (
     expect(approve('config.txt', 'one\nthree\n').hash).not.toBe(a.hash);
   });
 
+  it('the view carries the write as its one entry of effects (the shape held exec runs use), the diff also on top', () => {
+    writeFileSync(path.join(ws, 'shape.txt'), 'one\n');
+    const v = approve('shape.txt', 'one\ntwö\n').view();
+    expect(v.effects).toEqual([{ path: 'shape.txt', change: 'modified', bytes: 9, diff: v.diff }]);
+    expect(v.diff).toContain('+twö');
+    expect(approve('new.txt', 'x').view().effects).toMatchObject([{ path: 'new.txt', change: 'created', bytes: 1 }]);
+  });
+
   it('a file larger than the diff cap: hashed whole in the same read, no diff, and a change anywhere voids the approval', () => {
     const big = path.join(ws, 'big.bin');
     writeFileSync(big, Buffer.alloc(MAX_PREIMAGE_BYTES + 10, 0x61));

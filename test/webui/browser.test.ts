@@ -228,6 +228,8 @@ describe.skipIf(missing !== undefined)(`web UI in Chromium${missing ? ` (skipped
     expect(text).toContain(e2e.workspace.split(path.sep).at(-1));
     const diff = (await card.getByLabel('File diff').textContent()) ?? '';
     expect(diff).toContain('-original keep');
+    // The same effects shape as a held exec run: the one file, folded under the diff.
+    expect(text).toContain('Effect set (1)');
     const pending = (await (
       await fetch(`${base}/v1/approvals`, { headers: { authorization: `Bearer ${adminToken}` } })
     ).json()) as { data: Array<{ id: string; effectHash: string }> };

@@ -28,6 +28,9 @@ export interface Pending {
   readonly expiresAt: string;
   readonly waiters: number;
   readonly effects?: readonly unknown[];
+  /** How many changes the effect hash covers (more than `effects` lists when the list was cut). */
+  readonly effectsTotal?: number;
+  readonly effectsNote?: string;
 }
 
 export interface ApprovalsFeed {

@@ -280,6 +280,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
         network,
         args: shown,
         ...(request.diff !== undefined ? { diff: request.diff } : {}),
+        ...(request.effects !== undefined ? { effects: request.effects } : {}),
       };
       const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
       const outcome = await deps.approvals.request(hash, view, approvalContext(ctx), timeoutMs, signal);

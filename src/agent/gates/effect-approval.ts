@@ -41,7 +41,7 @@ export function effectApprover(deps: EffectApprovalDeps): (ctx: ToolRunContext) 
     });
     const more = held.effects.length - effects.length;
     const reason = r(
-      `the command's effects were held: it ${held.reasons.join('; ')}${more > 0 ? ` (${more} more changes not listed)` : ''}`,
+      `the command's effects were held: it ${held.reasons.join('; ')}${more > 0 ? ` (${more} more changes not listed; the effect hash covers all ${held.effects.length})` : ''}`,
     );
     const view: EffectView = {
       tool: 'exec',
@@ -56,6 +56,7 @@ export function effectApprover(deps: EffectApprovalDeps): (ctx: ToolRunContext) 
       layer: 'L11.7',
       reason,
       effects,
+      effectsTotal: held.effects.length,
     };
     const outcome = await deps.approvals.request(
       held.effectHash,

@@ -1,6 +1,6 @@
 import type { BulwarkError, Result, GateId, CallContext } from '../../core/index.js';
 import type { ActionClass } from '../../config/index.js';
-import type { ToolGroupName } from '../../policy/index.js';
+import type { EffectEntryView, ToolGroupName } from '../../policy/index.js';
 import type { MemoryEntry, MemoryKind, ScoredEntry } from '../../memory/index.js';
 import type { ToolSpec, TurnContext } from '../types.js';
 
@@ -25,6 +25,8 @@ export interface OperatorRequest {
   /** What the operator reads: what would change, which rule refused it, why. */
   readonly reasons: readonly string[];
   readonly diff?: string;
+  /** The same change as an entry per path (the approval view's `effects`). */
+  readonly effects?: readonly EffectEntryView[];
 }
 
 /** How a running tool asks the operator; ok means approved for exactly that request. */

@@ -52,6 +52,7 @@ interface ApprovalJson {
     diff?: string;
     reason?: string;
     effects?: Array<{ path: string; change: string; from?: string; bytes: number; diff?: string }>;
+    effectsTotal?: number;
   };
 }
 
@@ -100,7 +101,13 @@ export function renderApproval(a: ApprovalJson): string {
       `decided    ${a.status}${a.resolvedAt ? ` at ${a.resolvedAt}` : ''}${a.reason ? `: ${safe(a.reason)}` : ''}`,
     );
   if (v.diff) lines.push('diff', ...v.diff.split('\n').map((l) => `  ${safe(l)}`));
-  if (v.effects?.length) lines.push('changes');
+  const total = v.effectsTotal ?? v.effects?.length ?? 0;
+  if (v.effects?.length)
+    lines.push(
+      total > v.effects.length
+        ? `changes    ${v.effects.length} of ${total} shown; the effect hash covers all ${total}`
+        : 'changes',
+    );
   for (const e of v.effects ?? []) {
     lines.push(
       `  ${e.change.padEnd(8)} ${safe(e.path)}${e.from ? ` (from ${safe(e.from)})` : ''}${e.bytes ? ` ${e.bytes} bytes` : ''}`,

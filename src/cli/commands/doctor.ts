@@ -6,7 +6,7 @@
  * operator's git safe.bareRepository setting, copy-on-write views for exec effects (L11.7) and the unprivileged
  * sandbox user.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeCause, childPath } from '../../core/index.js';
 import { tmpdir } from 'node:os';
@@ -15,11 +15,14 @@ import {
   detectSandbox,
   type SandboxDetection,
   probeOverlay,
+  LOWER_FIX,
+  OverlayLowers,
   lookupUser,
   operatorGitGlobal,
   type GitGlobalValue,
 } from '../../exec/index.js';
 import { CREDENTIAL_NAME, MASTER_KEY_ENV, daemonFileProblems, keyLocationOf } from '../../secrets/index.js';
+import { workspacePath } from '../../agent/index.js';
 import type { CliContext } from '../context.js';
 import { action, formatTable, printJson } from '../output.js';
 import { examples } from '../help.js';
@@ -234,10 +237,38 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
             ...(overlay.fix ? { fix: overlay.fix } : {}),
           },
     );
+    if (overlay.available && overlay.tools) checks.push(...workspaceFsChecks(dataDir, overlay.tools.unshare));
     checks.push(sandboxUserCheck(dataDir));
   }
   checks.push(...fileChecks(dataDir));
   checks.push(bareRepositoryCheck());
+  return checks;
+}
+
+/**
+ * Each configured workspace that exists, on the filesystem it really sits on: overlayfs may refuse it as the lower
+ * layer of a view although the host probe passed (NFS, FUSE, an overlay stacked on an overlay); exec then refuses
+ * to run there.
+ */
+export function workspaceFsChecks(dataDir: string, unshare: string): DoctorCheck[] {
+  const config = loadConfig(dataDir);
+  if (!config.ok) return [];
+  const lowers = new OverlayLowers({
+    unshare,
+    scratchParent: childPath(tmpdir(), `bulwark-doctor-lowers-${process.pid}`),
+  });
+  const checks: DoctorCheck[] = [];
+  for (const agent of config.value.agents) {
+    const dir = workspacePath(agent, dataDir, process.cwd());
+    if (!existsSync(dir)) continue;
+    const name = `workspace of ${agent.id}`;
+    const checked = lowers.check(realpathSync(dir));
+    checks.push(
+      checked.ok
+        ? { name, state: 'ok', detail: `${dir}: copy-on-write views work on its filesystem (${checked.value.type})` }
+        : { name, state: 'warn', detail: checked.error.message, fix: LOWER_FIX },
+    );
+  }
   return checks;
 }
 

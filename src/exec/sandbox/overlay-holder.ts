@@ -93,8 +93,11 @@ const DIRS_KEPT = [
 ];
 
 /** From the overlay mount to the end of the run: the same for a holder started per run and a parked one. */
+/** The overlay options of every view, and of the probe of a workspace's filesystem (overlay-lowers.ts). */
+export const VIEW_OVERLAY_OPTIONS = 'redirect_dir=on,index=off,metacopy=off,xino=off';
+
 const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
-  'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
+  `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
   `if [ "$U" = 0 ]; then setpriv ${ARMED} "$$" "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$$" "$@"${closeForRun}; fi`,

@@ -119,8 +119,9 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
       </dl>
       {v.diff ? <DiffBlock diff={v.diff} /> : null}
       {effects.length ? (
-        <details open>
-          <summary>Effect set ({effects.length})</summary>
+        // A write's one change repeats the diff above: its entry stays folded.
+        <details open={!v.diff}>
+          <summary>Effect set ({p.effectsNote ?? effects.length})</summary>
           <pre>{json(effects)}</pre>
         </details>
       ) : null}

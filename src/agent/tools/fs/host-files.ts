@@ -122,6 +122,7 @@ export async function approveHostFiles(
     return err(
       refusedError(path, plan.refusals, 'No operator can be asked here; the operator can make the change by hand.'),
     );
+  const diff = lineDiff(plan.rel, plan.before, content);
   const asked = await ctx.operator.ask({
     layer: HOST_FILES_GATE,
     subject: {
@@ -135,7 +136,15 @@ export async function approveHostFiles(
     preimage: plan.preimage,
     classes: ['config', 'exec'],
     reasons: plan.refusals.map((r) => `${HOST_FILES_GATE} ${r.rule}${r.key ? ` ${r.key}` : ''}: ${r.reason}`),
-    diff: lineDiff(plan.rel, plan.before, content),
+    diff,
+    effects: [
+      {
+        path: plan.rel,
+        change: plan.before === undefined ? 'created' : 'modified',
+        bytes: Buffer.byteLength(content, 'utf8'),
+        diff,
+      },
+    ],
   });
   if (!asked.ok) return err(refusedError(path, plan.refusals, asked.error.message));
   return ok(undefined);
