@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { seededRandom } from '../seeded.js';
 import { markdownTable, type Suite } from '../harness.js';
 import { egressCandidates } from '../../src/net/egress-candidates.js';
 import { base32Encode } from '../../src/text/index.js';
@@ -22,17 +23,6 @@ const BENIGN = path.join(
 const GOAL_PER_100 = 1;
 /** The part of a secret a held piece-wise request must show joined (a last piece too short to read may be lost). */
 const MIN_JOINED = 20;
-
-/** mulberry32: a small seeded generator, so the secrets are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const HEXCHARS = '0123456789abcdef';
@@ -202,7 +192,7 @@ const suite: Suite = {
     const held = urls.filter((u) => egressCandidates(new URL(u), undefined).length > 0);
     const per100 = (100 * held.length) / urls.length;
 
-    const r = rng(14);
+    const r = seededRandom(14);
     const rows: Array<[string, string, number]> = [];
     let found = 0;
     let total = 0;

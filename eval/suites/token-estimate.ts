@@ -14,22 +14,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getEncoding, type Tiktoken } from 'js-tiktoken';
+import { seededRandom } from '../seeded.js';
 import { markdownTable, type Check, type Suite } from '../harness.js';
 import { locateCorpora } from '../corpora.js';
 import { estimateTextTokens } from '../../src/agent/budget/token-estimate.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** mulberry32, so the generated items are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The project's README cut into paragraphs of at least 400 characters. */
 function prose(): string[] {
@@ -180,7 +170,7 @@ const MAX_SUM_RATIO = 1;
 const suite: Suite = {
   name: 'token-estimate',
   async run() {
-    const r = rng(21);
+    const r = seededRandom(21);
     const kinds: Array<[string, string[]]> = [
       ['prose (README)', prose()],
       ['code (src/guards)', code()],

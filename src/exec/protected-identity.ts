@@ -5,9 +5,10 @@
  * file, or a `git init` where there was no repository). So each protected path's identity (device and inode) is
  * noted before the run, and whatever sits at such a path afterwards that is not what was there is quarantined.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { childPath } from '../core/index.js';
 import type { ProtectedEntry } from './protected-paths.js';
+import { lstatOrUndefined as stat } from './effects/upper-scan.js';
 
 /** What was at each protected path before the run: `dev:ino`, or undefined when nothing was. */
 export type Identities = ReadonlyMap<string, string | undefined>;
@@ -17,16 +18,6 @@ const DOT_GIT: ProtectedEntry = { rel: '.git', dir: true, whenMissing: 'quaranti
 
 function at(workspace: string, rel: string): string {
   return childPath(workspace, ...rel.split('/'));
-}
-
-function stat(p: string) {
-  try {
-    return lstatSync(p);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw cause;
-  }
 }
 
 /** The entries whose identity is watched: `.git` first (a replaced `.git` is moved out whole), then the rest. */
