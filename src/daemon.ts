@@ -637,7 +637,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }
     }
     // L08.1: sessions that saw secret material, from the audit events of L23, L02 and L17.
-    const secretTaint = new SecretTaint();
+    const secretTaint = new SecretTaint(stores.taint);
     cleanups.push(watchSecretTaint(bus, secretTaint));
     const trustedList = egressTrustedHosts(config);
     const egressTrusted = trustedHosts(trustedList);
@@ -688,7 +688,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const s of mcp.servers())
       if (s.state === 'failed')
         logger.error({ server: s.name }, `MCP server ${s.name} did not start: ${s.reason ?? ''}`);
-    tools.push(...mcp.tools().map(remoteTool));
+    tools.push(...mcp.tools().map((t) => remoteTool(t, egressCheck)));
 
     const parts = unwrap(
       turnParts(config, {
@@ -1103,7 +1103,12 @@ function mcpConnectDeps(
     ...(brokerSpawner
       ? {
           brokerSession: (server: string, onlyHosts?: readonly string[]) =>
-            brokerSpawner({ agentId: `mcp:${server}`, ...(onlyHosts ? { onlyHosts } : {}) }),
+            brokerSpawner({
+              agentId: `mcp:${server}`,
+              ...(onlyHosts ? { onlyHosts } : {}),
+              // The server runs as the sandbox user under a root daemon: its socket must be that user's.
+              ...(exec.serviceRunAs ? { runAs: exec.serviceRunAs } : {}),
+            }),
         }
       : {}),
     ...(exec.startService ? { startService: exec.startService } : { sandboxMissing: exec.layer.reason }),

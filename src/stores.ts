@@ -10,6 +10,7 @@
  *   mcpPins    supply/mcp/pin-store.ts         McpPinStore    (approved MCP tool definitions, by hash)
  *   channels   channels/channel-state-store.ts ChannelStateStore (chat → session, update cursor per platform)
  *   skillNarrowing agent/skill-narrowing-store.ts SkillNarrowingStore (allowed-tools in force per session)
+ *   taint      agent/taint-store.ts            TaintStore     (L08.1: sessions that saw secret material, and why)
  *
  * A backend is one factory returning all of them; the rooms never name a backend. The embedded default is below:
  * SQLite in <data dir>/bulwark.db (better-sqlite3, synchronous underneath) and audit.jsonl beside it. Another
@@ -25,6 +26,8 @@ import {
   type UsageStore,
   type SkillNarrowingStore,
   SqliteSkillNarrowingStore,
+  type TaintStore,
+  SqliteTaintStore,
 } from './agent/index.js';
 import {
   type AuditStore,
@@ -63,6 +66,8 @@ export interface Stores {
   readonly channels: ChannelStateStore;
   /** The tools activated skills still allow, per session (narrowing only). */
   readonly skillNarrowing: SkillNarrowingStore;
+  /** L08.1's tainted sessions (kept across restarts). */
+  readonly taint: TaintStore;
   /** Writes what is pending (audit lines), then releases the backend. Idempotent. */
   close(): Promise<void>;
 }
@@ -84,6 +89,7 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
       mcpPins: new SqliteMcpPinStore(db, file),
       channels: new SqliteChannelStateStore(db, file),
       skillNarrowing: new SqliteSkillNarrowingStore(db, file),
+      taint: new SqliteTaintStore(db, file),
     });
   } catch (cause) {
     // A migration that fails leaves the file as it was (each runs in a transaction).

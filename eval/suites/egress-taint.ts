@@ -20,6 +20,8 @@ const BENIGN = path.join(
   'benign-fetches.txt',
 );
 const GOAL_PER_100 = 1;
+/** The part of a secret a held piece-wise request must show joined (a last piece too short to read may be lost). */
+const MIN_JOINED = 20;
 
 /** mulberry32: a small seeded generator, so the secrets are the same on every run. */
 function rng(seed: number): () => number {
@@ -78,6 +80,29 @@ function presigned(r: () => number, over: Record<string, string>): URL {
   return new URL(`https://bucket.s3.us-east-1.amazonaws.com/f.csv?${query.join('&')}`);
 }
 
+/** A Cloud Storage V4 signed URL (a service account's RSA signature) around `over`. */
+function gcsSigned(r: () => number, over: Record<string, string>): URL {
+  const params: Record<string, string> = {
+    'X-Goog-Algorithm': 'GOOG4-RSA-SHA256',
+    'X-Goog-Credential': 'exporter@analytics-prod-482913.iam.gserviceaccount.com/20261207/auto/storage/goog4_request',
+    'X-Goog-Date': '20261207T101500Z',
+    'X-Goog-Expires': '900',
+    'X-Goog-SignedHeaders': 'host',
+    'X-Goog-Signature': pick(r, HEXCHARS, 512),
+    ...over,
+  };
+  const query = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  return new URL(`https://storage.googleapis.com/analytics-exports/f.csv?${query.join('&')}`);
+}
+
+/** `s` inside 256 bytes of seeded filler (a signature's size), at a seeded offset. */
+function inSignatureBytes(s: string, r: () => number): Buffer {
+  const at = Math.floor(r() * (256 - s.length));
+  const bytes = Buffer.from(pick(r, HEXCHARS, 512), 'hex');
+  Buffer.from(s).copy(bytes, at);
+  return bytes;
+}
+
 /** Shapes that are binary by structure (not held for what they are), with a key written into them. */
 const HIDDEN: ReadonlyArray<[string, (s: string, r: () => number) => URL]> = [
   ['base32 as the SigV4 signature', (s, r) => presigned(r, { 'X-Amz-Signature': base32Encode(Buffer.from(s)) })],
@@ -95,6 +120,17 @@ const HIDDEN: ReadonlyArray<[string, (s: string, r: () => number) => URL]> = [
           Buffer.from([5, 6]),
         ]).toString('base64'),
       }),
+  ],
+  [
+    'inside the Cloud Storage V4 signature bytes',
+    (s, r) => gcsSigned(r, { 'X-Goog-Signature': inSignatureBytes(s, r).toString('hex') }),
+  ],
+  [
+    'inside the Cloud Storage V2 signature bytes',
+    (s, r) =>
+      new URL(
+        `https://storage.googleapis.com/b/f.csv?GoogleAccessId=${encodeURIComponent('a@p.iam.gserviceaccount.com')}&Expires=1765103700&Signature=${encodeURIComponent(inSignatureBytes(s, r).toString('base64'))}`,
+      ),
   ],
   [
     'text as an SRI sha512 digest',
@@ -116,6 +152,45 @@ const HIDDEN: ReadonlyArray<[string, (s: string, r: () => number) => URL]> = [
     },
   ],
 ];
+
+/** A secret cut into short pieces, each encoded on its own, spread over one request. */
+const PIECES: ReadonlyArray<[string, (s: string) => [URL, string | undefined]]> = [
+  [
+    'base64url, 9 characters per query parameter',
+    (s) => [
+      new URL(
+        `https://collector.example/c?${cut(s, 9)
+          .map((p, i) => `p${i}=${Buffer.from(p).toString('base64url')}`)
+          .join('&')}`,
+      ),
+      undefined,
+    ],
+  ],
+  [
+    'hex, 8 characters per path segment',
+    (s) => [
+      new URL(
+        `https://collector.example/${cut(s, 8)
+          .map((p) => Buffer.from(p).toString('hex'))
+          .join('/')}`,
+      ),
+      undefined,
+    ],
+  ],
+  [
+    'base32, 10 characters per form field',
+    (s) => [
+      new URL('https://collector.example/upload'),
+      cut(s, 10)
+        .map((p, i) => `f${i}=${base32Encode(Buffer.from(p)).replace(/=/g, '')}`)
+        .join('&'),
+    ],
+  ],
+];
+
+function cut(s: string, n: number): string[] {
+  return s.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
+}
 
 const suite: Suite = {
   name: 'egress-taint',
@@ -168,6 +243,21 @@ const suite: Suite = {
       hiddenFound += hits;
       hiddenTotal += 20;
     }
+    // Secrets in pieces: the vendor-prefixed and base64-like shapes (a piece of a 32-hex value is hex text).
+    const pieceRows: Array<[string, number]> = [];
+    let piecesFound = 0;
+    let piecesTotal = 0;
+    for (const [how, spread] of PIECES) {
+      let hits = 0;
+      for (let i = 0; i < 20; i++) {
+        const secret = (SHAPES[i % 3] as (typeof SHAPES)[number])[1](r);
+        const [url, body] = spread(secret);
+        if (egressCandidates(url, body).some((c) => c.decoded.includes(secret.slice(0, MIN_JOINED)))) hits++;
+      }
+      pieceRows.push([how, hits / 20]);
+      piecesFound += hits;
+      piecesTotal += 20;
+    }
     const markdown = [
       `False holds on ${urls.length} benign fetches (every session tainted, no host trusted): ${held.length} = ${per100.toFixed(2)} per 100 (goal ≤ ${GOAL_PER_100}).`,
       '',
@@ -180,9 +270,13 @@ const suite: Suite = {
       '',
       markdownTable(['shape', 'encoding', 'held'], rows),
       '',
-      `Keys hidden in shapes that are binary by structure (presigned S3 URLs, SRI digests and images are not held for what they are): ${hiddenFound}/${hiddenTotal} held, shown decoded.`,
+      `Keys hidden in shapes that are binary by structure (presigned S3 and Cloud Storage URLs, SRI digests and images are not held for what they are): ${hiddenFound}/${hiddenTotal} held, shown decoded.`,
       '',
       markdownTable(['hidden in', 'held'], hiddenRows),
+      '',
+      `Secrets cut into short pieces spread over one request (each piece encoded alone, too short to count by itself; the decoded pieces are joined): ${piecesFound}/${piecesTotal} held.`,
+      '',
+      markdownTable(['pieces', 'held'], pieceRows),
     ].join('\n');
     return {
       name: 'egress-taint',
@@ -191,6 +285,7 @@ const suite: Suite = {
         benign: { fetches: urls.length, held: held.length, per100, goalPer100: GOAL_PER_100, heldUrls: held },
         detection: { overall: found / total, keyShapes: foundKeys / totalKeys, rows },
         hidden: { found: hiddenFound, total: hiddenTotal, rows: hiddenRows },
+        pieces: { found: piecesFound, total: piecesTotal, rows: pieceRows },
       },
       checks: [
         // The goal (1 per 100) is met since raw values need a credential's structure and base64 of JSON is judged by
@@ -198,6 +293,7 @@ const suite: Suite = {
         { name: 'false_holds_per_100', value: per100, max: GOAL_PER_100 },
         { name: 'detection_key_shapes', value: foundKeys / totalKeys, min: 0.9 },
         { name: 'detection_hidden_in_binary_shapes', value: hiddenFound / hiddenTotal, min: 1 },
+        { name: 'detection_pieces', value: piecesFound / piecesTotal, min: 0.9 },
       ],
     };
   },

@@ -1,12 +1,14 @@
 /**
  * L08.1 taint-aware egress. A session that has seen secret material — a vault value (L23 replaced it), a secret
  * format or a canary in a tool result, a secret or canary finding of L02/L17 in the model's output — is tainted
- * for as long as the daemon runs. From then on, an outbound request of that session to a host outside
+ * for good (the record is kept in the store: neither a restart nor other sessions clear it). From then on, an outbound request of that session to a host outside
  * `net.egress.trusted` that carries a candidate (net/egress-candidates.ts: a value that decodes to long,
  * high-entropy text) waits for the operator, who is shown the decoded candidate. The answer to encodings no list
  * covers: the model may re-encode a secret any way it likes, the request still has to carry it somewhere.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import {
   auditContext,
   bulwarkError,
@@ -17,12 +19,14 @@ import {
   ok,
   type Result,
   childPath,
+  describeCause,
   type LayerReporter,
   staticReporter,
 } from '../core/index.js';
 import { splitHostPort } from '../config/index.js';
 import { egressCandidates, type EgressCandidate } from '../net/index.js';
 import type { ToolRunContext } from './tools/tool.js';
+import { MAX_TAINT_REASONS, type TaintStore } from './taint-store.js';
 
 declare module '../core/events.js' {
   interface EventMap {
@@ -33,29 +37,48 @@ declare module '../core/events.js' {
   }
 }
 
-const MAX_SESSIONS = 10_000;
-const MAX_REASONS = 8;
+/** Sessions whose taint is also kept in memory (a cache in front of the store: forgetting one loses nothing). */
+const CACHED_SESSIONS = 10_000;
 
-/** Tainted sessions and why, in memory (bounded; the oldest session is forgotten first). */
+/**
+ * Tainted sessions and why. With a TaintStore the store is what counts and memory only a bounded cache in front of
+ * it, so neither a restart nor a flood of new sessions forgets a taint; without one (tests, tools), memory only.
+ * `mark` records in memory at once (a check that follows in the same turn sees it) and in the store before it
+ * resolves.
+ */
 export class SecretTaint {
-  private readonly sessions = new Map<string, string[]>();
+  private readonly cache = new Map<string, string[]>();
 
-  mark(sessionId: string, reason: string): boolean {
-    const known = this.sessions.get(sessionId);
+  constructor(private readonly store?: TaintStore) {}
+
+  /** Resolves true when the session was not tainted before (in the store when there is one). */
+  mark(sessionId: string, reason: string): Promise<boolean> {
+    const known = this.cache.get(sessionId);
+    const fresh = known === undefined;
     if (known) {
-      if (!known.includes(reason) && known.length < MAX_REASONS) known.push(reason);
-      return false;
+      if (!known.includes(reason) && known.length < MAX_TAINT_REASONS) known.push(reason);
+    } else {
+      if (this.cache.size >= CACHED_SESSIONS) {
+        const oldest = this.cache.keys().next();
+        if (!oldest.done) this.cache.delete(oldest.value);
+      }
+      this.cache.set(sessionId, [reason]);
     }
-    if (this.sessions.size >= MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next();
-      if (!oldest.done) this.sessions.delete(oldest.value);
-    }
-    this.sessions.set(sessionId, [reason]);
-    return true;
+    return this.store ? this.store.mark(sessionId, reason) : Promise.resolve(fresh);
   }
 
-  reasons(sessionId: string): readonly string[] | undefined {
-    return this.sessions.get(sessionId);
+  /**
+   * Why the session is tainted, or undefined. A store that cannot be read gives a reason saying so: the session is
+   * treated as tainted rather than let through.
+   */
+  async reasons(sessionId: string): Promise<readonly string[] | undefined> {
+    const cached = this.cache.get(sessionId);
+    if (cached || !this.store) return cached;
+    try {
+      return await this.store.reasons(sessionId);
+    } catch (cause) {
+      return [`the taint record could not be read (${describeCause(cause)}), so the session counts as tainted`];
+    }
   }
 }
 
@@ -83,15 +106,27 @@ export function watchSecretTaint(bus: EventBus, taint: SecretTaint): () => void 
       const p = e.payload;
       const reason = reasonOf(type, p);
       if (reason === undefined || typeof p.sessionId !== 'string') return;
-      if (taint.mark(p.sessionId, reason))
-        bus.emit('security:session_tainted', {
-          agentId: p.agentId,
-          sessionId: p.sessionId,
-          traceId: p.traceId,
-          layer: 'L08.1',
-          outcome: 'tainted',
-          reason,
-        });
+      const sessionId = p.sessionId;
+      const tainted = {
+        agentId: p.agentId,
+        sessionId,
+        traceId: p.traceId,
+        layer: 'L08.1' as const,
+        outcome: 'tainted',
+        reason,
+      };
+      taint.mark(sessionId, reason).then(
+        (fresh) => {
+          if (fresh) bus.emit('security:session_tainted', tainted);
+        },
+        // Marked in memory already; the store's failure is audited (the record may not survive a restart).
+        (cause: unknown) =>
+          bus.emit('security:session_tainted', {
+            ...tainted,
+            outcome: 'tainted-not-stored',
+            reason: `${reason}; the taint store failed: ${describeCause(cause)}`,
+          }),
+      );
     }),
   );
   return () => offs.forEach((off) => off());
@@ -113,12 +148,33 @@ export function trustedHosts(entries: readonly string[]): (url: URL) => boolean 
   };
 }
 
-/** A loose object of the workspace's own repository (packed objects are not looked up). */
+/** Largest loose object read to verify an id (a commit, a tree, a blob a model would cite). */
+const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A loose object of the workspace's own repository, verified: the file under `.git/objects` inflates to an object
+ * whose hash is the id (the model can write that directory, so a file's name proves nothing). Packed objects are
+ * not looked up.
+ */
 function workspaceGitObject(workspace: string): (id: string) => boolean {
   return (id) => {
     const full = id.toLowerCase();
     const p = childPath(workspace, '.git', 'objects', full.slice(0, 2), full.slice(2));
-    return existsSync(p);
+    try {
+      const st = lstatSync(p);
+      if (!st.isFile() || st.size > MAX_OBJECT_BYTES) return false;
+      const object = inflateSync(readFileSync(p), { maxOutputLength: MAX_OBJECT_BYTES * 4 });
+      const header = object.indexOf(0);
+      if (header < 0 || !/^(blob|tree|commit|tag) \d+$/.test(object.toString('latin1', 0, header))) return false;
+      return (
+        createHash(full.length === 64 ? 'sha256' : 'sha1')
+          .update(object)
+          .digest('hex') === full
+      );
+    } catch {
+      // Absent, unreadable or not zlib: not an object of this repository, so the id is judged as any value.
+      return false;
+    }
   };
 }
 
@@ -145,7 +201,7 @@ function shown(c: EgressCandidate): string {
 
 export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
   return async (url, body, ctx) => {
-    const reasons = deps.taint.reasons(ctx.sessionId);
+    const reasons = await deps.taint.reasons(ctx.sessionId);
     if (!reasons || deps.trusted(url)) return ok(undefined);
     const candidates = egressCandidates(url, body, { isGitObject: workspaceGitObject(ctx.workspace) });
     if (candidates.length === 0) return ok(undefined);

@@ -12,6 +12,8 @@ export { startOfUtcDay, USAGE_KEEP_DAYS, type UsageRow, type UsageStore } from '
 export { SqliteCompactionStore, type CompactionStore } from './compaction-store.js';
 export { createControlsFromConfig, type Controls, type ControlsStatus } from './controls.js';
 export { egressTaintLayers, SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './egress-taint.js';
+export type { TaintStore } from './taint-store.js';
+export { SqliteTaintStore } from './sqlite-taint-store.js';
 export { effectApprover } from './gates/effect-approval.js';
 export { recallGate } from './gates/memory-gates.js';
 export { outputGates } from './gates/output-gates.js';

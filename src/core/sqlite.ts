@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, closeSync, constants, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { bulwarkError, describeCause, type BulwarkError } from './errors.js';
 import { BulwarkFailure, err, ok, type Result } from './result.js';
@@ -10,6 +10,14 @@ export type Db = Database.Database;
  * overwrites deleted and replaced content with zeros, so a redacted or removed row does not survive in free pages.
  */
 export function openDatabase(file: string): Db {
+  // A new file is made 0600 before SQLite opens it: created by SQLite it would carry the umask's mode until the chmod.
+  if (file !== ':memory:') {
+    try {
+      closeSync(openSync(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
+    }
+  }
   const db = new Database(file, { fileMustExist: false });
   // Before WAL mode creates the -wal and -shm files, which SQLite gives the database file's permissions.
   if (file !== ':memory:') chmodSync(file, 0o600);

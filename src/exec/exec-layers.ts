@@ -79,7 +79,7 @@ export function execGateReports({ config, detection: d, mode, overlay, sandboxUs
   if (mode === 'bwrap' && !sandboxUser && sandbox.state === 'on' && process.getuid?.() === 0)
     sandbox = {
       state: 'degraded',
-      reason: `${sandbox.reason}; exec.sandboxUser "${config.sandboxUser}" does not exist, so root-owned workspaces run as host root (create it: bulwark init)`,
+      reason: `${sandbox.reason}; exec.sandboxUser "${config.sandboxUser}" does not exist, so root-owned workspaces and MCP stdio servers run as host root (create it: bulwark init)`,
     };
   const effects: { state: LayerState; reason: string } = !mode
     ? { state: 'off', reason: othersWhy ?? 'exec is disabled' }

@@ -39,3 +39,4 @@ export { findJailTools, JAIL_HOSTNAME, startJail, type JailSpec } from './jail/o
 export { probeOverlay } from './overlay-probe.js';
 export { lookupUser, usableSandboxUser } from './sandbox-identity.js';
 export { ensureSandboxUser } from './sandbox-user.js';
+export { chownTree } from './chown-tree.js';

@@ -28,6 +28,7 @@ import { ownerTag, sweepOrphans, type TaggedPoints } from './orphans.js';
 import { BIND_PARENT, BIND_PREFIX } from './sandbox/bind-holder.js';
 import { MOUNT_PARENT } from './overlay-view.js';
 import { VIEW_PREFIX } from './sandbox/overlay-holder.js';
+import { SERVICE_POINT_PREFIX } from './sandbox/service-holder.js';
 import type { ExecPipelineDecl } from './exec-pipeline.js';
 import { ExecRunner } from './runner.js';
 import { usableSandboxUser } from './sandbox-identity.js';
@@ -81,6 +82,11 @@ export interface ExecService extends LayerReporter {
   readonly journal?: Journal;
   /** Starts a long-lived sandboxed service (an MCP server over stdio); absent unless bwrap runs commands. */
   readonly startService?: (spec: ServiceSpec) => Result<ServiceProcess, BulwarkError>;
+  /**
+   * The host user services run as under a root daemon (exec.sandboxUser): a service's broker session must be opened
+   * for it (BrokerSpawnContext.runAs). Absent: services run as the daemon's own user.
+   */
+  readonly serviceRunAs?: { readonly uid: number; readonly gid: number };
   stop(): void;
 }
 
@@ -107,13 +113,17 @@ function service(
   runner?: ExecRunner,
   journal?: Journal,
   host?: BwrapHost,
+  serviceRunAs?: { readonly uid: number; readonly gid: number },
 ): ExecService {
   const [l11] = reports;
   return {
     name: 'exec',
     detection: d,
     ...(runner ? { runner } : {}),
-    ...(host ? { startService: (spec: ServiceSpec) => startServiceSandbox(host, spec, d.cgroup.base) } : {}),
+    ...(host
+      ? { startService: (spec: ServiceSpec) => startServiceSandbox(host, spec, d.cgroup.base, serviceRunAs) }
+      : {}),
+    ...(host && serviceRunAs ? { serviceRunAs } : {}),
     ...(journal ? { journal } : {}),
     enabled: runner !== undefined,
     layer: { state: l11.state, reason: l11.reason },
@@ -163,6 +173,7 @@ function bwrapHost(
 /** Where runs leave host-side mount points named after the owner tag (swept at start: see orphans.ts). */
 export const TAGGED_POINTS: readonly TaggedPoints[] = [
   { parent: BIND_PARENT, prefix: BIND_PREFIX },
+  { parent: BIND_PARENT, prefix: SERVICE_POINT_PREFIX },
   { parent: MOUNT_PARENT, prefix: VIEW_PREFIX },
 ];
 
@@ -332,5 +343,12 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
       level: 'warn',
       message: `L11.7 degraded: ${overlay.reason}${overlay.fix ? ` — fix: ${overlay.fix}` : ''}`,
     });
-  return ok(service(d, reports, log, runner, journal, host?.value));
+  // Services (MCP stdio servers) run as the sandbox user under a root daemon; without it, as host root (reported).
+  const serviceRunAs = dropsAll && usable ? { uid: usable.uid, gid: usable.gid } : undefined;
+  if (host && process.getuid?.() === 0 && !serviceRunAs)
+    log.push({
+      level: 'warn',
+      message: `exec: exec.sandboxUser "${config.sandboxUser}" does not exist: MCP stdio servers run as host root inside their sandbox (create it: bulwark init)`,
+    });
+  return ok(service(d, reports, log, runner, journal, host?.value, serviceRunAs));
 }

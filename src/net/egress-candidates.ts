@@ -2,7 +2,11 @@
  * L08.1's candidates: values in an outbound request (path segments, query keys and values, body tokens) that could
  * carry secret material in some encoding. A value is a candidate when it, URL-decoded, or its decoding as base64,
  * base64url, hex or base32 is text of at least 20 characters at 4 bits per character or more (Shannon entropy over
- * its characters) — unless it is a UUID or one of the given git object ids (the workspace's own commits and blobs).
+ * its characters) — unless it is a UUID or one of the given git object ids (the workspace's own commits and blobs)
+ * whose bytes are not text: hex of a secret written in a UUID's or an object id's shape is judged by its text.
+ *
+ * Pieces: a secret cut into pieces too short to count alone (base64 of 12 characters per query parameter) is put back
+ * together: the decodings of a request's short tokens that are text are joined in order and judged as one value.
  *
  * A canary-shaped value (L17's `CTKN_` + 16 hex) is a candidate whatever its entropy.
  *
@@ -12,7 +16,8 @@
  * and slugs do not, in a run of 16 or more between separators, with a credential's structure around it (keyLike).
  *
  * Values that carry binary data by their structure (egress-shapes.ts: a subresource-integrity digest, base64 that
- * decodes to an image, the signature and session token of an AWS SigV4 presigned URL) are judged by their decodings
+ * decodes to an image, the signature and session token of an AWS SigV4 presigned URL, the signature of a Cloud Storage
+ * V4 or V2 signed URL) are judged by their decodings
  * only: decoded text, or a run of text inside the decoded bytes, is a candidate; their raw characters are not.
  *
  * A token that is no candidate is judged once more without low-entropy filler (egress-filler.ts): a key padded or
@@ -23,7 +28,7 @@
  */
 import { base32Decode } from '../text/index.js';
 import { withoutFiller } from './egress-filler.js';
-import { isImage, sigV4Query, sriDigest, textRuns } from './egress-shapes.js';
+import { isImage, signedQuery, sriDigest, textRuns } from './egress-shapes.js';
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
 
@@ -34,6 +39,8 @@ export interface EgressCandidate {
   /** The decoded text (what the operator is shown). */
   readonly decoded: string;
   readonly bitsPerChar: number;
+  /** Joined from short pieces of the request (each too short to count alone). */
+  readonly pieces?: true;
 }
 
 export const MIN_CANDIDATE_CHARS = 20;
@@ -170,6 +177,55 @@ export interface CandidateOptions {
 /** How deep base64 of JSON of base64… is followed. */
 const MAX_NESTING = 3;
 
+/** Hex digits in an id's shape (UUID, git object id) that decode to text: a secret written in that shape. */
+function hexText(token: string): string | undefined {
+  const bytes = Buffer.from(token.replace(/-/g, ''), 'hex');
+  return utf8(bytes);
+}
+
+/** The shortest token whose decoding is kept as a piece (base64 of 3 bytes, hex of 2), and the shortest decoded piece. */
+const MIN_PIECE_TOKEN = 4;
+const MIN_PIECE_TEXT = 2;
+
+/** The decoded text of one short token, when one of the encodings makes text of it (in the order tried). */
+function pieceText(token: string): [CandidateEncoding, string] | undefined {
+  const tries: Array<[CandidateEncoding, () => Buffer | undefined]> = [];
+  if (HEX.test(token) && token.length % 2 === 0) tries.push(['hex', () => Buffer.from(token, 'hex')]);
+  if (BASE64URL.test(token) && /[-_]/.test(token)) tries.push(['base64url', () => Buffer.from(token, 'base64url')]);
+  else if (BASE64.test(token) && token.length % 4 !== 1) tries.push(['base64', () => Buffer.from(token, 'base64')]);
+  if (BASE32.test(token) && token.length % 8 !== 1) tries.push(['base32', () => base32Decode(token)]);
+  for (const [encoding, decode] of tries) {
+    const bytes = decode();
+    if (!bytes || bytes.length < MIN_PIECE_TEXT) continue;
+    const text = utf8(bytes);
+    if (text !== undefined && !json(text)) return [encoding, text];
+  }
+  return undefined;
+}
+
+/**
+ * The short tokens of a request's values (each under what counts alone) whose decoding is text, joined in order: a
+ * secret sent in pieces in one request. Random ids and words seldom decode to text (each byte printable by chance
+ * about one time in three), so the join of ordinary requests stays short.
+ */
+function joinedPieces(values: ReadonlyArray<[EgressCandidate['where'], string]>, out: EgressCandidate[]): void {
+  let joined = '';
+  let first: [EgressCandidate['where'], CandidateEncoding] | undefined;
+  for (const [where, value] of values) {
+    for (const token of value.split(/[^A-Za-z0-9+/=_-]+|=(?=[^=])/)) {
+      if (token.length < MIN_PIECE_TOKEN || token.length >= 27) continue;
+      const piece = pieceText(token);
+      if (!piece) continue;
+      first ??= [where, piece[0]];
+      joined += piece[1];
+    }
+  }
+  if (!first || joined.length < MIN_CANDIDATE_CHARS || out.some((c) => c.decoded.includes(joined))) return;
+  const before = out.length;
+  consider(first[0], first[1], joined, out);
+  if (out.length > before) out[out.length - 1] = { ...(out[out.length - 1] as EgressCandidate), pieces: true };
+}
+
 /** A decoded text as a candidate when it is long and random enough, or canary-shaped. */
 function consider(
   where: EgressCandidate['where'],
@@ -208,8 +264,15 @@ function judge(
     for (const t of tokens(text)) if (!out.some((c) => c.decoded === t)) consider(where, 'base64', t, out);
   };
   for (const token of tokens(value)) {
-    if (UUID.test(token)) continue;
-    if (/^[0-9a-f]{40}$|^[0-9a-f]{64}$/i.test(token) && opts.isGitObject?.(token.toLowerCase()) === true) continue;
+    if (UUID.test(token)) {
+      // A UUID's bytes are random (RFC 9562 variant bits alone make byte 8 non-text); text there was put there.
+      const text = hexText(token);
+      if (text !== undefined)
+        out.push({ where, encoding: 'hex', decoded: text, bitsPerChar: Number(bitsPerChar(text).toFixed(2)) });
+      continue;
+    }
+    const gitId = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i.test(token);
+    if (gitId && hexText(token) === undefined && opts.isGitObject?.(token.toLowerCase()) === true) continue;
     // A subresource-integrity digest is binary: text in place of the digest, or inside it, is what counts.
     const digest = sriDigest(token);
     if (digest) {
@@ -235,17 +298,27 @@ function judge(
 /** The candidates of one request (URL and optional body), in the order found. */
 export function egressCandidates(url: URL, body: string | undefined, opts: CandidateOptions = {}): EgressCandidate[] {
   const out: EgressCandidate[] = [];
-  for (const segment of url.pathname.split('/')) judge('path', urlDecoded(segment), opts, out);
-  // A presigned URL's signature and session token are binary by construction, and its credential is a scope
-  // whose parts are judged one by one; every other parameter of the URL is judged as any.
-  const sigV4 = sigV4Query(url.searchParams);
+  const values: Array<[EgressCandidate['where'], string]> = [];
+  for (const segment of url.pathname.split('/')) {
+    judge('path', urlDecoded(segment), opts, out);
+    values.push(['path', urlDecoded(segment)]);
+  }
+  // A signed URL's signature and session token are binary by construction, and its credential is a scope whose
+  // parts are judged one by one; every other parameter of the URL is judged as any. A Cloud Storage HMAC access id
+  // (`GOOG` + 56 characters) is judged as any value too: base32 of a key after its prefix would pass a shape check.
+  const signed = signedQuery(url.searchParams);
   for (const [k, v] of url.searchParams) {
     judge('query', k, opts, out);
-    if (sigV4 && k === 'X-Amz-Credential') for (const part of v.split('/')) judge('query', part, opts, out);
-    else if (sigV4 && (k === 'X-Amz-Signature' || k === 'X-Amz-Security-Token')) judge('query', v, opts, out, 0, false);
+    if (signed?.scope === k) for (const part of v.split('/')) judge('query', part, opts, out);
+    else if (signed?.binary.has(k)) judge('query', v, opts, out, 0, false);
     else judge('query', v, opts, out);
+    if (!signed?.binary.has(k)) values.push(['query', k], ['query', v]);
   }
-  if (body !== undefined) judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
+  if (body !== undefined) {
+    judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
+    values.push(['body', urlDecoded(body.slice(0, MAX_SCAN_CHARS))]);
+  }
+  joinedPieces(values, out);
   if (body !== undefined && body.length > MAX_SCAN_CHARS)
     out.push({
       where: 'body',

@@ -161,8 +161,6 @@ export interface RotateOptions {
   readonly newKeyFile?: string;
   /** Test hook: called after each record is re-encrypted, inside the transaction. */
   readonly onRecord?: (name: string, index: number) => void;
-  /** Keep every previous key of the key file, even those no vault uses any more. */
-  readonly keepPrevious?: boolean;
   /** Delete every previous key of the key file, even those another vault still uses (that vault becomes unreadable). */
   readonly forgetPrevious?: boolean;
 }
@@ -188,14 +186,13 @@ export interface Rotated {
 }
 
 /**
- * Previous keys of F after a rotation: a key is deleted when no other recorded vault uses it and F is this data
- * dir's own key file (for a key file the operator set, other data dirs may use it without being on record, so its
- * previous keys stay until the operator says otherwise), or whenever the operator asks with `forgetPrevious`.
+ * Previous keys of F after a rotation: every one is kept (F.retired-<fingerprint>) until the operator asks with
+ * `forgetPrevious`. A vault that is not on record may still be sealed under one: a backup or copy of this data dir
+ * has its id, and so its key file, and was never opened to be recorded. The vaults known to use each are reported.
  */
 function collectPrevious(
   keyFile: string,
   selfTag: string,
-  perDataDir: boolean,
   opts: RotateOptions,
 ): { kept: PreviousKey[]; removed: PreviousKey[] } {
   const uses = vaultUses(keyFile).filter((u) => u.tag !== selfTag);
@@ -204,8 +201,7 @@ function collectPrevious(
   for (const r of listRetired(keyFile)) {
     const usedBy = uses.filter((u) => u.fingerprint === r.fingerprint || u.fingerprint === '*').map((u) => u.dataDir);
     const entry: PreviousKey = { fingerprint: r.fingerprint, file: r.file, usedBy };
-    const unused = usedBy.length === 0 && perDataDir;
-    if (opts.forgetPrevious || (unused && !opts.keepPrevious)) {
+    if (opts.forgetPrevious) {
       unlinkSync(r.file);
       removed.push(entry);
     } else kept.push(entry);
@@ -229,8 +225,6 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
       ),
     );
   }
-  if (opts.keepPrevious && opts.forgetPrevious)
-    return err(keyError('masterkey.rotate_options', 'choose one of --keep-previous and --forget-previous'));
   const keyFile = store.keyInfo.location;
   const tag = vaultTag(store.dataDir);
   const target = fromFile ? pendingKeyPath(keyFile, tag) : absoluteFrom(process.cwd(), opts.newKeyFile as string);
@@ -296,8 +290,7 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
   if (!registered.ok) warnings.push(registered.error.message);
   let previous: { kept: PreviousKey[]; removed: PreviousKey[] };
   try {
-    // Without a record of this vault, a previous key could be one it still needs: keep them all.
-    previous = collectPrevious(keyFile, tag, isPerDataDir(store) && registered.ok, opts);
+    previous = collectPrevious(keyFile, tag, opts);
   } catch (cause) {
     return err(
       keyError(
@@ -307,8 +300,4 @@ export function rotateMasterKey(store: SecretStore, opts: RotateOptions = {}): R
     );
   }
   return ok({ records: rotated.value, keyFile, operatorMustInstall: false, ...previous, warnings });
-}
-
-function isPerDataDir(store: SecretStore): boolean {
-  return store.keyInfo.perDataDir === true;
 }

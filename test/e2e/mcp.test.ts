@@ -3,10 +3,12 @@
  * exec sandbox; an agent turn calls `<server>__<tool>`; the call passes L12, L27 (unknown class = destructive,
  * held for the operator) and its result reaches the model as external content (L03).
  */
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMcpAdmin } from '../../src/daemon.js';
+import { lookupUser } from '../../src/exec/sandbox-identity.js';
 import { reply, scriptFrom, type FakeRequest } from '../support/fake-provider.js';
 import { decide, lastToolResultText, nextApproval, startE2E, type E2E } from './support.js';
 
@@ -19,15 +21,15 @@ afterEach(async () => {
   e2e = undefined;
 });
 
-function mcpYaml(mode: string, actionClass?: string): string {
-  return `mcp:
+function mcpYaml(mode: string, actionClass?: string, network?: string): string {
+  return `${network === 'broker' ? 'broker: { enabled: true }\n' : ''}mcp:
   servers:
     - name: notes
       command: ${JSON.stringify(process.execPath)}
       args: [${JSON.stringify(SERVER)}]
       readOnlyPaths: [${JSON.stringify(REPO)}]
       env: { MCP_TEST_MODE: ${mode} }
-      timeoutMs: 20000${actionClass ? `\n      actionClass: ${actionClass}` : ''}`;
+      timeoutMs: 20000${actionClass ? `\n      actionClass: ${actionClass}` : ''}${network ? `\n      network: ${network}` : ''}`;
 }
 
 async function approveNotes(dataDir: string): Promise<void> {
@@ -71,6 +73,24 @@ describe('MCP servers through the daemon', () => {
     expect(text).toContain('echo: hello');
     expect(text).toMatch(/EXTERNAL_UNTRUSTED_CONTENT id="[0-9a-f]{24}"/);
     expect(e2e.fake.requests[0]?.tools?.map((t) => t.name)).toContain('notes__echo');
+  });
+
+  it('a network: broker server runs as the sandbox user, never host root, its broker session opened for that user', async () => {
+    e2e = await startE2E(
+      'openai',
+      scriptFrom([
+        reply.toolCall('notes__probe', {}),
+        (req: FakeRequest) => reply.text(`probe said: ${lastToolResultText(req)}`),
+      ]),
+      "{ profile: coding, allow: ['group:mcp'] }",
+      { extraYaml: mcpYaml('clean', 'read', 'broker'), beforeStart: approveNotes },
+    );
+    const text = await chat(e2e);
+    expect(text).toContain('"state":"read 4 bytes"');
+    // What the server wrote in its HOME belongs, on the host, to the sandbox user (support.ts creates it).
+    const user = lookupUser('bulwark-sandbox');
+    expect(user?.uid).toBeGreaterThan(0);
+    expect(lstatSync(path.join(e2e.dir, 'mcp', 'notes', 'note.txt')).uid).toBe(user?.uid);
   });
 
   it('a tool whose description changed since approval is not offered, and a call to it is refused', async () => {

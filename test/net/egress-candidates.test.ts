@@ -1,4 +1,5 @@
 /** L08.1's candidates: values that decode to long, high-entropy text; not words, hashes, UUIDs or the workspace's git ids. */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { egressCandidates } from '../../src/net/egress-candidates.js';
 import { base32Encode } from '../../src/text/index.js';
@@ -42,11 +43,69 @@ describe('egress candidates', () => {
     expect(at(url)).toEqual([]);
   });
 
-  it("does not count the workspace's own git object ids", () => {
-    const id = Buffer.from('0123456789abcdefghij').toString('hex');
-    const url = new URL(`https://x.example/blob/${id}`);
-    expect(egressCandidates(url, undefined).length).toBeGreaterThan(0);
-    expect(egressCandidates(url, undefined, { isGitObject: (x) => x === id })).toEqual([]);
+  it("does not count the workspace's own git object ids; hex of text in an id's shape counts whatever it is called", () => {
+    const real = randomBytes(20).toString('hex');
+    expect(egressCandidates(new URL(`https://x.example/commit/${real}`), undefined)).toEqual([]);
+    const textId = Buffer.from('0123456789abcdefghij').toString('hex');
+    const url = new URL(`https://x.example/blob/${textId}`);
+    // Even when the caller vouches for it (a file of that name exists): a real object id's bytes are never text.
+    expect(egressCandidates(url, undefined, { isGitObject: (x) => x === textId }).map((c) => c.decoded)).toEqual([
+      '0123456789abcdefghij',
+    ]);
+  });
+
+  it('a UUID is no candidate; hex of text in a UUID’s shape is, shown decoded', () => {
+    expect(at(`https://x.example/o/${randomUUID()}`)).toEqual([]);
+    const hex = Buffer.from('sk-live-4fQ9zX2mB7k').subarray(0, 16).toString('hex');
+    const uuidShaped = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    expect(at(`https://x.example/o/${uuidShaped}`).map((c) => c.decoded)).toEqual(['sk-live-4fQ9zX2m']);
+  });
+
+  describe('a secret in short pieces across one request', () => {
+    const pieces = (s: string, n: number) => s.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
+    const reversed = [...SECRET].reverse().join('');
+    it.each([
+      [
+        'base64url pieces in query parameters',
+        `https://x.example/c?${pieces(SECRET, 12)
+          .map((p, i) => `p${i}=${Buffer.from(p).toString('base64url')}`)
+          .join('&')}`,
+        SECRET,
+      ],
+      [
+        'base64 of the reversed value cut into 16-character parameters',
+        `https://x.example/c?${pieces(Buffer.from(reversed).toString('base64'), 16)
+          .map((p, i) => `p${i}=${encodeURIComponent(p)}`)
+          .join('&')}`,
+        reversed,
+      ],
+      [
+        'hex pieces in path segments',
+        `https://x.example/${pieces(SECRET, 9)
+          .map((p) => Buffer.from(p).toString('hex'))
+          .join('/')}`,
+        // The last piece, one character (2 hex digits), is shorter than a piece is read from.
+        SECRET.slice(0, 27),
+      ],
+      [
+        'base32 pieces split between the query and the body',
+        `https://x.example/c?a=${base32Encode(Buffer.from(SECRET.slice(0, 10))).replace(/=/g, '')}`,
+        SECRET,
+        `b=${base32Encode(Buffer.from(SECRET.slice(10, 20))).replace(/=/g, '')}&c=${base32Encode(Buffer.from(SECRET.slice(20))).replace(/=/g, '')}`,
+      ],
+    ])('%s: joined and shown decoded', (_what, url, secret, body?: string) => {
+      const found = egressCandidates(new URL(url), body);
+      expect(found.some((c) => c.pieces === true && c.decoded.includes(secret))).toBe(true);
+    });
+
+    it('ordinary many-parameter requests do not add up to a candidate', () => {
+      for (const url of [
+        'https://www.example.com/search?q=rust+async+trait+objects&hl=en&num=20&start=40&safe=off&source=hp&ei=Xy7kZb2',
+        'https://api.example.com/v2/users/12345/orders?page=3&per_page=50&sort=created_at&direction=desc&state=open',
+        'https://shop.example/p/blue-widget-deluxe?utm_source=newsletter&utm_medium=email&utm_campaign=winter2026',
+      ])
+        expect(at(url)).toEqual([]);
+    });
   });
 
   describe('credential structure and structured base64', () => {

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { egressCandidates, MAX_SCAN_CHARS } from '../../src/net/egress-candidates.js';
-import { isImage, sigV4Query, sriDigest, textRuns } from '../../src/net/egress-shapes.js';
+import { isImage, signedQuery, sigV4Query, sriDigest, textRuns } from '../../src/net/egress-shapes.js';
 import { base32Encode } from '../../src/text/index.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { createOutputGuard } from '../../src/guards/output-guard.js';
@@ -38,6 +38,41 @@ function presigned(over: Record<string, string> = {}): string {
   return `https://bucket.s3.us-east-1.amazonaws.com/exports/report.csv?${query}`;
 }
 
+const SA = 'uploader@my-project-123456.iam.gserviceaccount.com';
+/** A user account's HMAC access id (24 characters); a service account's (61) is judged as any value. */
+const hmacId = () => `GOOG1E${akid('').slice(0, 16)}WQ`;
+
+/** A Cloud Storage V4 signed URL (RSA by default: a 2048-bit key's 256-byte signature as hex). */
+function gcsV4(over: Record<string, string> = {}, hmac = false): string {
+  const params: Record<string, string> = {
+    'X-Goog-Algorithm': hmac ? 'GOOG4-HMAC-SHA256' : 'GOOG4-RSA-SHA256',
+    'X-Goog-Credential': `${hmac ? hmacId() : SA}/20261207/us-central1/storage/goog4_request`,
+    'X-Goog-Date': '20261207T101500Z',
+    'X-Goog-Expires': '900',
+    'X-Goog-SignedHeaders': 'host',
+    'X-Goog-Signature': randomBytes(hmac ? 32 : 256).toString('hex'),
+    ...over,
+  };
+  const query = Object.entries(params)
+    .map(([k, v]) => `${k}=${enc(v)}`)
+    .join('&');
+  return `https://storage.googleapis.com/example-bucket/reports/q3.pdf?${query}`;
+}
+
+/** A Cloud Storage V2 signed URL (an RSA signature as base64). */
+function gcsV2(over: Record<string, string> = {}): string {
+  const params: Record<string, string> = {
+    GoogleAccessId: SA,
+    Expires: '1765103700',
+    Signature: randomBytes(256).toString('base64'),
+    ...over,
+  };
+  const query = Object.entries(params)
+    .map(([k, v]) => `${k}=${enc(v)}`)
+    .join('&');
+  return `https://storage.googleapis.com/example-bucket/cat.jpeg?${query}`;
+}
+
 const sessionToken = (inside: Buffer = randomBytes(380)) =>
   Buffer.concat([Buffer.from('!\n\torigin_ec\x10'), randomBytes(24), inside, randomBytes(24)]).toString('base64');
 
@@ -57,6 +92,13 @@ describe('binary by structure: not held', () => {
   it.each([
     ['a presigned S3 URL', presigned()],
     ['a presigned S3 URL with a session token', presigned({ 'X-Amz-Security-Token': sessionToken() })],
+    ['a Cloud Storage V4 signed URL (RSA)', gcsV4()],
+    ['a Cloud Storage V4 signed URL with a short HMAC access id', gcsV4({}, true)],
+    ['a Cloud Storage V2 signed URL', gcsV2()],
+    [
+      'a Cloud Storage V2 signed URL with an HMAC access id',
+      gcsV2({ GoogleAccessId: hmacId(), Signature: randomBytes(20).toString('base64') }),
+    ],
     ['an SRI sha384 digest', `https://www.srihash.org/?integrity=${enc(sri('sha384', randomBytes(64)))}`],
     ['an SRI sha512 digest', `https://registry.example/audit?integrity=${enc(sri('sha512', randomBytes(64)))}`],
     [
@@ -72,7 +114,7 @@ describe('binary by structure: not held', () => {
       `https://ocr.example/r?img=${enc(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(120)]).toString('base64'))}`,
     ],
   ])('%s', (_what, url) => {
-    expect(at(url)).toEqual([]);
+    expect(at(url).map((c) => c.decoded)).toEqual([]);
   });
 
   it('the shapes are read exactly: digest length, image magic, SigV4 signature and scope', () => {
@@ -85,6 +127,18 @@ describe('binary by structure: not held', () => {
     expect(sigV4Query(ok)).toBeDefined();
     const base32Signature = new URL(presigned({ 'X-Amz-Signature': base32Encode(Buffer.from(SECRET)) })).searchParams;
     expect(sigV4Query(base32Signature)).toBeUndefined();
+    expect(signedQuery(new URL(gcsV4()).searchParams)?.scheme).toBe('gcs-v4');
+    expect(signedQuery(new URL(gcsV2()).searchParams)?.scheme).toBe('gcs-v2');
+    // A signature whose length is not the algorithm's, or a scope of another service, is no signed URL.
+    expect(
+      signedQuery(new URL(gcsV4({ 'X-Goog-Signature': randomBytes(32).toString('hex') })).searchParams),
+    ).toBeUndefined();
+    const otherService = gcsV4({ 'X-Goog-Credential': `${SA}/20261207/us/compute/goog4_request` });
+    expect(signedQuery(new URL(otherService).searchParams)).toBeUndefined();
+    expect(
+      signedQuery(new URL(gcsV2({ Signature: randomBytes(100).toString('base64') })).searchParams),
+    ).toBeUndefined();
+    expect(signedQuery(new URL(gcsV2({ Expires: 'soon' })).searchParams)).toBeUndefined();
     expect(textRuns(Buffer.concat([randomBytes(4).fill(1), Buffer.from(SECRET), Buffer.from([0])]), 20)).toEqual([
       SECRET,
     ]);
@@ -120,6 +174,38 @@ describe('a secret hidden in such a shape: still a candidate, shown decoded', ()
       `${presigned()}&d=${enc(Buffer.from(SECRET).toString('base64'))}`,
     ],
     [
+      'hex of the secret in place of the Cloud Storage signature (wrong length: judged as any value)',
+      gcsV4({ 'X-Goog-Signature': Buffer.from(SECRET).toString('hex') }),
+    ],
+    [
+      'the secret inside the bytes of a well-formed Cloud Storage V4 signature',
+      gcsV4({
+        'X-Goog-Signature': Buffer.concat([
+          randomBytes(100).fill(7),
+          Buffer.from(SECRET),
+          randomBytes(256 - 100 - SECRET.length).fill(8),
+        ]).toString('hex'),
+      }),
+    ],
+    [
+      'the secret inside the bytes of a Cloud Storage V2 signature',
+      gcsV2({
+        Signature: Buffer.concat([
+          randomBytes(100).fill(7),
+          Buffer.from(SECRET),
+          randomBytes(256 - 100 - SECRET.length).fill(8),
+        ]).toString('base64'),
+      }),
+    ],
+    [
+      'the secret as a part of the Cloud Storage credential scope',
+      gcsV4({ 'X-Goog-Credential': `${SA}/20261207/${SECRET}/storage/goog4_request` }),
+    ],
+    [
+      'the secret in another parameter of a Cloud Storage signed URL',
+      `${gcsV4()}&d=${enc(Buffer.from(SECRET).toString('base64'))}`,
+    ],
+    [
       'the secret as text in place of an SRI digest',
       `https://cdn.example/v?integrity=sha512-${enc(Buffer.from(SECRET.padEnd(64, '.')).toString('base64'))}`,
     ],
@@ -137,6 +223,13 @@ describe('a secret hidden in such a shape: still a candidate, shown decoded', ()
     ],
   ])('%s', (_what, url, secret = SECRET) => {
     expect(shows(url, secret)).toBe(true);
+  });
+
+  it('a long Cloud Storage HMAC access id is judged as any value: base32 of a key after its GOOG prefix is held', () => {
+    const id = `GOOG${base32Encode(Buffer.from(SECRET.slice(0, 30))).replace(/=/g, '')}`;
+    const url = gcsV2({ GoogleAccessId: id, Signature: randomBytes(20).toString('base64') });
+    expect(signedQuery(new URL(url).searchParams)?.scheme).toBe('gcs-v2');
+    expect(at(url).map((c) => c.decoded)).toEqual([id]);
   });
 
   it('a body longer than what is read is a candidate itself', () => {

@@ -4,7 +4,7 @@
  * its previous keys while another vault is on record as using them.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -90,9 +90,9 @@ describe('rotate-key across data dirs', () => {
 
     const r = rotate(a);
     expect(r.records).toBe(1);
-    // The previous key of a's own file went: no other vault uses it.
-    expect(r.removed).toHaveLength(1);
-    expect(r.kept).toEqual([]);
+    // The previous key of a's own file stays (a backup of a may need it), used by no vault on record.
+    expect(r.removed).toEqual([]);
+    expect(r.kept).toEqual([expect.objectContaining({ usedBy: [] })]);
     expect(readAll(a, ['A_TOKEN'])).toEqual({ A_TOKEN: 'value-of-a-0123456789' });
     expect(readAll(b, ['B_TOKEN'])).toEqual({ B_TOKEN: 'value-of-b-0123456789' });
     expect(readFileSync(defaultKeyFilePath(readFileSync(path.join(b, 'bulwark.id'), 'utf8').trim()))).toEqual(bKey);
@@ -136,9 +136,29 @@ describe('rotate-key across data dirs', () => {
     close(s);
     writeFileSync(path.join(copy, 'bulwark.id'), readFileSync(path.join(a, 'bulwark.id')));
     const reopened = open(copy);
-    expect(reopened.keyInfo.retiredKeyFile).toBe(legacy);
+    // Sealed under the shared key: a's kept copy of it (retired by the rotation) or the shared file itself opens it.
+    expect(reopened.get('C')).toMatchObject({ ok: true, value: 'value-of-copy-0123456789' });
+    expect(reopened.keyInfo.retiredKeyFile).toBeDefined();
     expect(reopened.keyInfo.warnings?.[0]).toMatch(/previous key/);
     close(reopened);
+  });
+
+  it('a backup of a data dir made before a rotation still opens after it (it is on no record)', () => {
+    const a = dataDir();
+    const sa = open(a, {}, true);
+    sa.set('A_TOKEN', 'value-of-a-0123456789');
+    close(sa);
+    const backup = mkdtempSync(path.join(tmpdir(), 'bulwark-backup-'));
+    cpSync(a, backup, { recursive: true });
+    rotate(a);
+    rotate(a);
+    expect(readAll(backup, ['A_TOKEN'])).toEqual({ A_TOKEN: 'value-of-a-0123456789' });
+    expect(readAll(a, ['A_TOKEN'])).toEqual({ A_TOKEN: 'value-of-a-0123456789' });
+    // The operator drops the previous keys: the backup's key goes with them, as the option says.
+    rotate(a, {}, { forgetPrevious: true });
+    const lost = openSecretStore({ bus: new EventBus(), dataDir: backup, masterKeySource: {} });
+    expect(!lost.ok && lost.error.code).toBe('vault.wrong_key');
+    if (lost.ok) lost.value.close();
   });
 
   it('a key file the operator shares: the previous key stays while the other vault uses it, then goes on request', () => {

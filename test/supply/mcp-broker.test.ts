@@ -2,7 +2,7 @@
  * An MCP server with `network: broker` reaches the network only through the credential broker (L08): a CONNECT to a
  * bound host passes, one to any other host is refused by the broker, and a direct connection still fails.
  */
-import { mkdtempSync } from 'node:fs';
+import { lstatSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ import { execBrokerSpawner } from '../../src/broker/exec-spawner.js';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { McpServerSchema } from '../../src/config/sections/mcp.js';
 import { EventBus } from '../../src/core/events.js';
+import { lookupUser } from '../../src/exec/sandbox-identity.js';
 import type { ExecService } from '../../src/exec/service.js';
+import { serverStateDir } from '../../src/supply/mcp/connect.js';
 import { approveReview, reviewServer } from '../../src/supply/mcp/approve.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
@@ -51,7 +53,9 @@ describe('MCP server with network: broker', () => {
     const deps = {
       dataDir: mkdtempSync(path.join(tmpdir(), 'bulwark-data-')),
       startService: exec.startService!,
-      brokerSession: (name: string) => spawner({ agentId: `mcp:${name}` }),
+      // As the daemon does: under a root daemon the server runs as the sandbox user, and its socket must be its own.
+      brokerSession: (name: string) =>
+        spawner({ agentId: `mcp:${name}`, ...(exec.serviceRunAs ? { runAs: exec.serviceRunAs } : {}) }),
       limits: ExecConfigSchema.parse({}).limits,
       workspaceOf: () => undefined,
       maxIndexAgeDays: 7,
@@ -74,6 +78,12 @@ describe('MCP server with network: broker', () => {
       expect(bound.internet).toMatch(/^error/);
       const other = await call('example.com:443');
       expect(other.proxy).toMatch(/^HTTP\/1\.1 403/);
+      // Under a root daemon with the sandbox user, the server ran as that user: what it wrote in its HOME is its own.
+      if (process.getuid?.() === 0) {
+        const user = lookupUser('bulwark-sandbox');
+        expect(exec.serviceRunAs).toEqual(user);
+        expect(lstatSync(path.join(serverStateDir(deps.dataDir, 'net'), 'note.txt')).uid).toBe(user?.uid);
+      }
     } finally {
       await host.close();
     }

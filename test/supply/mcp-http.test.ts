@@ -20,18 +20,27 @@ import { createNetGuard } from '../../src/net/index.js';
 import { approveReview, reviewServer } from '../../src/supply/mcp/approve.js';
 import { l10Fetch } from '../../src/supply/mcp/guarded-fetch.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
+import { SecretTaint, taintEgressCheck, trustedHosts } from '../../src/agent/egress-taint.js';
+import { remoteTool } from '../../src/agent/tools/remote.js';
+import type { ToolRunContext } from '../../src/agent/tools/tool.js';
+import { testCaller } from '../support/drivers.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
 
 let http: HttpServer;
 let port: number;
 let requests = 0;
+/** Arguments of every tools/call the server received. */
+const called: unknown[] = [];
 
 function mcpServer(): Server {
   const s = new Server({ name: 'http-test', version: '1.0.0' }, { capabilities: { tools: {} } });
   s.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [{ name: 'lookup', description: 'Looks a word up.', inputSchema: { type: 'object', properties: {} } }],
   }));
-  s.setRequestHandler(CallToolRequestSchema, () => ({ content: [{ type: 'text', text: 'found it' }] }));
+  s.setRequestHandler(CallToolRequestSchema, (req) => {
+    called.push(req.params.arguments);
+    return { content: [{ type: 'text', text: 'found it' }] };
+  });
   return s;
 }
 
@@ -88,6 +97,41 @@ describe('HTTP MCP servers through L10', () => {
       const [tool] = host.tools();
       expect(tool).toMatchObject({ name: 'web__lookup', actionClass: 'read' });
       expect(await tool!.call({}, AbortSignal.timeout(10_000))).toEqual({ ok: true, value: 'found it' });
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('L08.1 on the arguments of an HTTP MCP server', () => {
+  it("a tainted session's call carrying an encoded secret is refused before it leaves; an untainted one goes", async () => {
+    const d = deps([`127.0.0.1:${port}`]);
+    const review = await reviewServer(server(), d);
+    if (!review.ok) throw new Error(review.error.message);
+    await approveReview(review.value, d.pins);
+    const host = new McpHost({ ...d, servers: [server()] });
+    await host.start();
+    const taint = new SecretTaint();
+    await taint.mark('tainted', 'a vault value in a tool result');
+    const egress = taintEgressCheck({ taint, trusted: trustedHosts([]), bus: d.bus });
+    const ctx = (sessionId: string): ToolRunContext => ({
+      agentId: 'a',
+      sessionId,
+      traceId: 't',
+      caller: testCaller('u'),
+      workspace: '/nonexistent',
+      signal: AbortSignal.timeout(10_000),
+    });
+    try {
+      const tool = remoteTool(host.tools()[0]!, egress);
+      const carried = { q: Buffer.from(['sk', 'live', '4fQ9zX2mB7kL1pR8wT3vYb6N'].join('_')).toString('base64') };
+      const before = called.length;
+      const refused = await tool.run(carried, ctx('tainted'));
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) expect(refused.error.layer).toBe('L08.1');
+      expect(called.length).toBe(before);
+      expect(await tool.run(carried, ctx('clean'))).toEqual({ ok: true, value: 'found it' });
+      expect(called.at(-1)).toEqual(carried);
     } finally {
       await host.close();
     }

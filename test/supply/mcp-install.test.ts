@@ -5,7 +5,16 @@
  * cache, screened again against the current index); a tree with a listed transitive package is refused, naming it
  * and its path; lifecycle scripts never run; a tarball on any other host is refused by the broker.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,7 +141,11 @@ function depsFor(dataDir: string, withBroker = true): ConnectDeps {
     ...(withBroker
       ? {
           brokerSession: (name: string, onlyHosts?: readonly string[]) =>
-            spawner({ agentId: `mcp:${name}`, ...(onlyHosts ? { onlyHosts } : {}) }),
+            spawner({
+              agentId: `mcp:${name}`,
+              ...(onlyHosts ? { onlyHosts } : {}),
+              ...(exec.serviceRunAs ? { runAs: exec.serviceRunAs } : {}),
+            }),
         }
       : {}),
     limits: ExecConfigSchema.parse({}).limits,
@@ -169,6 +182,17 @@ describe('L25: bulwark installs package MCP servers itself', () => {
       packages: Record<string, { version?: string }>;
     };
     expect(lock.packages['node_modules/clean-dep']?.version).toBe('1.0.0');
+    // npm ran as the sandbox user under a root daemon; the tree it left is root's again, every entry of it.
+    if (exec.serviceRunAs) {
+      const owners = new Set<number>();
+      const walk = (p: string): void => {
+        const st = lstatSync(p);
+        owners.add(st.uid);
+        if (st.isDirectory()) for (const n of readdirSync(p)) walk(path.join(p, n));
+      };
+      walk(dir);
+      expect([...owners]).toEqual([0]);
+    }
 
     // The cache is reused: no request reaches the registry; and the index learnt of clean-dep meanwhile.
     const before = registry.requests.length;

@@ -2,7 +2,7 @@
  * L25 for MCP servers started from a package: the spec is pinned, the index exists and is fresh, and every
  * name@version of the installed tree's lockfile passes it; only then is the package's bin started (sandboxed).
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ const SERVER = path.join(import.meta.dirname, 'fixtures', 'mcp-test-server.mjs')
 /** An installed package tree: the server package (its bin starts the test server) and two dependencies. */
 function packageTree(deps: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-pkg-'));
+  // World-readable, as npm leaves an install: the server runs as the sandbox user under a root daemon.
+  chmodSync(dir, 0o755);
   const pkg = path.join(dir, 'node_modules', 'mcp-fixture-server');
   mkdirSync(pkg, { recursive: true });
   writeFileSync(

@@ -254,7 +254,7 @@ function sandboxUserCheck(dataDir: string): DoctorCheck {
     state: 'warn',
     detail: u
       ? `exec.sandboxUser ${name} is root`
-      : `exec.sandboxUser ${name} does not exist: commands in root-owned workspaces run as host root`,
+      : `exec.sandboxUser ${name} does not exist: commands in root-owned workspaces and MCP stdio servers run as host root`,
     fix: 'run `bulwark init` as root (it creates the user), or set exec.sandboxUser to an unprivileged user',
   };
 }

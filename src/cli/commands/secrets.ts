@@ -410,13 +410,12 @@ Examples:
   secrets
     .command('rotate-key')
     .description(
-      're-encrypt every secret under a new master key, atomically; previous keys stay while another vault uses them',
+      're-encrypt every secret under a new master key, atomically; previous keys stay until --forget-previous',
     )
     .option(
       '--new-key-file <path>',
       'where to write the new key when the current one comes from $BULWARK_MASTER_KEY or systemd',
     )
-    .option('--keep-previous', 'keep every previous key of the key file, even those no vault uses any more')
     .option(
       '--forget-previous',
       'delete every previous key of the key file, even one another data dir still needs (its vault becomes unreadable)',
@@ -424,24 +423,23 @@ Examples:
     .addHelpText(
       'after',
       `
-The key the key file held is kept beside it (<key file>.retired-<fingerprint>) while another data dir's vault is
-recorded as sealed under it, so rotating here never makes another vault unreadable. A data dir's own key file
-(~/.config/bulwark/keys/<data dir id>.key) drops it once no other vault uses it; a key file set with
-secrets.masterKeyFile keeps it until you say --forget-previous (data dirs not on record may use it).
+The key the key file held is kept beside it (<key file>.retired-<fingerprint>) until you say --forget-previous,
+so rotating here never makes another vault unreadable: another data dir sealed under the same key file, or a backup
+or copy of this data dir (it has this data dir's id, so its key file, and is on no record until it is opened).
+The output names the vaults on record that still use each previous key.
 
 Examples:
   $ bulwark secrets rotate-key
-  $ bulwark secrets rotate-key --keep-previous
+  $ bulwark secrets rotate-key --forget-previous   # once no backup or other data dir needs the old key
   $ BULWARK_MASTER_KEY=... bulwark secrets rotate-key --new-key-file /root/new-master.key`,
     )
     .action(
-      action(ctx, async (opts: { newKeyFile?: string; keepPrevious?: boolean; forgetPrevious?: boolean }) => {
+      action(ctx, async (opts: { newKeyFile?: string; forgetPrevious?: boolean }) => {
         const opened = openForCli(ctx, group(), false);
         if (!opened.ok) return fail(ctx, opened.error);
         try {
           const r = rotateMasterKey(opened.value.store, {
             newKeyFile: opts.newKeyFile,
-            keepPrevious: opts.keepPrevious === true,
             forgetPrevious: opts.forgetPrevious === true,
           });
           if (!r.ok) return fail(ctx, r.error);
@@ -453,11 +451,11 @@ Examples:
           }
           for (const k of r.value.kept)
             ctx.stdout(
-              `kept previous key ${k.fingerprint} (${k.file}): ${k.usedBy.length ? `still used by ${k.usedBy.join(', ')}` : 'other data dirs may use this key file; remove it with --forget-previous once they have rotated'}\n`,
+              `kept previous key ${k.fingerprint} (${k.file}): ${k.usedBy.length ? `still used by ${k.usedBy.join(', ')}` : 'no vault on record uses it; backups of this data dir may: remove it with --forget-previous once none does'}\n`,
             );
           for (const k of r.value.removed)
             ctx.stdout(
-              `removed previous key ${k.fingerprint}${k.usedBy.length ? ` although ${k.usedBy.join(', ')} still used it (--forget-previous)` : ': no other vault uses it'}\n`,
+              `removed previous key ${k.fingerprint}${k.usedBy.length ? ` although ${k.usedBy.join(', ')} still used it` : ''} (--forget-previous)\n`,
             );
           for (const w of r.value.warnings) ctx.stderr(`bulwark: warning: ${w}\n`);
         } finally {

@@ -15,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
+import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
 import { ARMED, GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
 
 /** Where a run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
@@ -37,7 +38,7 @@ export const BIND_HOLDER = [
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || exit 125`,
   // Where the program starts: bwrap changes directory itself; an unsandboxed command starts in its working directory.
   'cd "$M/$REL" || exit 125',
-  `exec "$SETPRIV" --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all ${ARMED} "$PPID" "$@"`,
+  `exec "$SETPRIV" ${AS_SANDBOX_USER} ${ARMED} "$PPID" "$@"`,
 ].join('\n');
 
 export interface BindHolderSpec {
@@ -51,26 +52,14 @@ export interface BindHolderSpec {
 
 /** argv of the holder (setpriv and unshare as absolute paths) around a program's argv (bwrap, or an unsandboxed shell). */
 export function bindHolderArgv(
-  tools: { readonly setpriv: string; readonly unshare: string },
+  tools: HolderTools,
   o: BindHolderSpec,
   stubs: { readonly passwd: string; readonly group: string },
   program: readonly string[],
 ): string[] {
+  // The holder dies with the daemon; after the drop, setpriv arms the signal again for bwrap, which replaces it.
   return [
-    // The holder dies with the daemon; after the drop, setpriv arms the signal again for bwrap, which replaces it.
-    tools.setpriv,
-    '--pdeathsig',
-    'KILL',
-    '--',
-    tools.unshare,
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
-    '/bin/sh',
-    '-c',
-    BIND_HOLDER,
-    'bulwark-bind',
+    ...holderStart(tools, BIND_HOLDER, 'bulwark-bind'),
     o.workspace,
     o.mountPoint,
     String(o.uid),

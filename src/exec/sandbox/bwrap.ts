@@ -241,15 +241,12 @@ export class BwrapProvider implements SandboxProvider {
     if (overlay && h.overlayTools)
       return ok({
         // The holder dies with the daemon (parent-death signal kept across exec), bwrap with the holder.
-        argv: [
-          h.overlayTools.setpriv,
-          '--pdeathsig',
-          'KILL',
-          '--',
-          ...holderArgv(overlay, h.etcStubs, [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)]).map(
-            (a, i) => (i === 0 ? (h.overlayTools?.unshare ?? a) : a),
-          ),
-        ],
+        argv: holderArgv(h.overlayTools, overlay, h.etcStubs, [
+          h.bwrapPath,
+          '--args',
+          String(ARGS_FD),
+          ...args.slice(dashdash),
+        ]),
         argsViaFd: args.slice(0, dashdash),
         cwd: '/',
         env: this.tagEnv({ PATH: HOLDER_PATH }),

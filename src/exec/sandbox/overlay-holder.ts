@@ -19,6 +19,7 @@
 import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { childPath, nestedPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
+import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
 
 /** Host-side (empty) mount points of merged views: `bulwark-view-<owner tag>-<run id>` (see orphans.ts). */
 export const VIEW_PREFIX = 'bulwark-view-';
@@ -96,7 +97,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   'mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,redirect_dir=on,index=off,metacopy=off,xino=off" "$M" || { st mount-overlay; exit 125; }',
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$$" "$@"${closeForRun}; else setpriv --reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all ${ARMED} "$$" "$@"${closeForRun}; fi`,
+  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$$" "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$$" "$@"${closeForRun}; fi`,
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
@@ -172,22 +173,15 @@ export interface OverlaySpec {
   readonly gid: number;
 }
 
-/** argv of the holder around a bwrap argv. */
+/** argv of the holder around a bwrap argv; it dies with the daemon (bwrap with it). */
 export function holderArgv(
+  tools: HolderTools,
   o: OverlaySpec,
   stubs: { passwd: string; group: string },
   bwrap: readonly string[],
 ): string[] {
   return [
-    'unshare',
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
-    '/bin/sh',
-    '-c',
-    OVERLAY_HOLDER,
-    'bulwark-view',
+    ...holderStart(tools, OVERLAY_HOLDER, 'bulwark-view'),
     o.runDir,
     o.lower,
     String(o.quotaKb),
@@ -201,17 +195,15 @@ export function holderArgv(
   ];
 }
 
-/** argv of a parked holder (after setpriv/unshare paths are filled in by the caller) around a fixed bwrap argv. */
+/** argv of a parked holder around a fixed bwrap argv. */
 export function parkedHolderArgv(
+  tools: HolderTools,
   o: { readonly runDir: string; readonly mountPoint: string; readonly quotaKb: number },
   stubs: { passwd: string; group: string },
   bwrap: readonly string[],
 ): string[] {
   return [
-    '/bin/sh',
-    '-c',
-    PARKED_HOLDER,
-    'bulwark-view',
+    ...holderStart(tools, PARKED_HOLDER, 'bulwark-view'),
     o.runDir,
     String(o.quotaKb),
     stubs.passwd,

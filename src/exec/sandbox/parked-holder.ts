@@ -74,27 +74,15 @@ export class ParkedHolderPool extends ParkedPool {
         };
         const bwrap = [spec.bwrapPath, ...BWRAP_HARDENING, '--args', String(ARGS_FD), '--', ...spec.shell];
         try {
-          child = spawn(
-            spec.setpriv,
-            [
-              '--pdeathsig',
-              'KILL',
-              '--',
-              spec.unshare,
-              '--mount',
-              '--propagation',
-              'private',
-              '--',
-              ...parkedHolderArgv({ runDir, mountPoint, quotaKb: spec.quotaKb }, spec.etcStubs, bwrap),
-            ],
-            {
-              cwd: '/',
-              env: { ...spec.env },
-              stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
-              detached: true,
-              windowsHide: true,
-            },
-          );
+          const argv = parkedHolderArgv(spec, { runDir, mountPoint, quotaKb: spec.quotaKb }, spec.etcStubs, bwrap);
+          // argv[0] is setpriv (holderStart).
+          child = spawn(spec.setpriv, argv.slice(1), {
+            cwd: '/',
+            env: { ...spec.env },
+            stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
+            detached: true,
+            windowsHide: true,
+          });
         } catch (cause) {
           gone();
           throw cause;

@@ -5,16 +5,24 @@
  * broker's socket, when a broker session is given). stdin and stdout are the service's protocol channel. With a
  * cgroup pids controller, bwrap is born in the service's own cgroup (`pids.max` = limits.processes, like a command's),
  * so a fork bomb in a server stops at its cap; the cgroup is killed and removed when the service ends.
+ *
+ * Under a root daemon the service runs as the unprivileged sandbox user (`runAs`), never as host root: its state
+ * directory is handed to that user, and a holder (service-holder.ts) makes the paths reachable and drops before
+ * bwrap starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, rmdirSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits } from '../../config/index.js';
 import type { BrokerSpawn } from '../broker-access.js';
 import { SandboxCgroup, type CgroupBase } from '../cgroup.js';
+import { chownTree } from '../chown-tree.js';
+import { OWNER_VAR } from '../orphans.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import type { BwrapHost } from './bwrap.js';
 import { ARGS_FD, SECCOMP_FD } from './provider.js';
+import { makeServicePoint, serviceHolderArgv, servicePointEntry } from './service-holder.js';
 import { limitArgs, LIMITS_EXEC_SCRIPT } from './shell.js';
 
 export const SERVICE_WORKSPACE = '/workspace';
@@ -22,6 +30,8 @@ export const SERVICE_STATE = '/state';
 const SERVICE_UID = 1000;
 const MIB = 1024 * 1024;
 const SERVICE_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** The holder's PATH for mount and setpriv (bwrap clears the environment for the service). */
+const HOLDER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface ServiceSpec {
   /** Names the service in errors. */
@@ -45,8 +55,83 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** The service's pids cgroup directory (absent without a cgroup pids controller). */
   readonly cgroupDir?: string;
+  /** The host user the service runs as, when it dropped from root. */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
   /** Kills the whole sandbox (bwrap's process group). */
   stop(): void;
+}
+
+/** How the service reaches its paths: directly, or (dropped) through the holder's entries under `point`. */
+interface Reach {
+  readonly at: (hostPath: string) => string;
+  readonly point?: string;
+  readonly paths: readonly string[];
+}
+
+/**
+ * Why `user` (no supplementary groups: the drop clears them) may not read `p` itself, or enter it when it is a
+ * directory; undefined when it may. Only the top: what lies below is the service's to find out, as with any file.
+ */
+function unreadable(p: string, user: { readonly uid: number; readonly gid: number }): string | undefined {
+  let st;
+  try {
+    st = statSync(p);
+  } catch (cause) {
+    return describeCause(cause);
+  }
+  const shift = st.uid === user.uid ? 6 : st.gid === user.gid ? 3 : 0;
+  const need = st.isDirectory() ? 0o5 : 0o4;
+  return ((st.mode >> shift) & need) === need
+    ? undefined
+    : `uid ${user.uid} (exec.sandboxUser), which the service runs as, cannot read ${p}: make it readable by that user (e.g. chmod a+rX), or leave it out`;
+}
+
+/** Hands the state directory to `runAs` and lays out the holder's entries; nothing is left behind on failure. */
+function dropReach(
+  host: BwrapHost,
+  spec: ServiceSpec,
+  runAs: { readonly uid: number; readonly gid: number },
+): Result<Reach, BulwarkError> {
+  if (!host.dropTools)
+    return refused(
+      'exec.sandbox_user.no_drop',
+      `the daemon runs as root and cannot drop service "${spec.name}" to an unprivileged user: setpriv or unshare is missing (apt-get install util-linux)`,
+    );
+  // The session must be opened for this user (BrokerSpawnContext.runAs): a socket under the daemon's own 0700 dir,
+  // or root's, would fail inside bwrap with a message that names neither.
+  for (const socket of spec.broker?.access.sockets ?? []) {
+    let owner: number;
+    try {
+      owner = lstatSync(socket.host).uid;
+    } catch (cause) {
+      return refused('exec.service.broker_owner', `service "${spec.name}": ${describeCause(cause)}`);
+    }
+    if (owner !== runAs.uid)
+      return refused(
+        'exec.service.broker_owner',
+        `service "${spec.name}" runs as uid ${runAs.uid}, but its broker session was opened for uid ${owner}: open it with runAs (ExecService.serviceRunAs)`,
+      );
+  }
+  for (const p of [...(spec.workspace !== undefined ? [spec.workspace] : []), ...spec.readOnlyPaths]) {
+    const why = unreadable(p, runAs);
+    if (why !== undefined) return refused('exec.service.unreadable', `service "${spec.name}": ${why}`);
+  }
+  const owned = chownTree(spec.stateDir, runAs.uid, runAs.gid);
+  if (!owned.ok) return owned;
+  let point: string;
+  try {
+    point = makeServicePoint(host.ownerTag);
+  } catch (cause) {
+    return refused('exec.sandbox_user.no_drop', `cannot make the service's bind point: ${describeCause(cause)}`);
+  }
+  const paths = [
+    spec.stateDir,
+    ...(spec.workspace !== undefined ? [spec.workspace] : []),
+    ...spec.readOnlyPaths,
+    host.etcStubs.passwd,
+    host.etcStubs.group,
+  ].filter((p, i, all) => all.indexOf(p) === i);
+  return ok({ at: (p) => servicePointEntry(point, paths.indexOf(p)), point, paths });
 }
 
 function refused(code: string, message: string): Result<never, BulwarkError> {
@@ -69,14 +154,38 @@ function serviceCgroup(
   }
 }
 
-/** Starts `spec` under bwrap (in its own pids cgroup when `cgroupBase` is given); stdin/stdout/stderr are pipes. */
+/**
+ * Starts `spec` under bwrap (in its own pids cgroup when `cgroupBase` is given), as `runAs` when given (a root
+ * daemon's sandbox user); stdin/stdout/stderr are pipes.
+ */
 export function startServiceSandbox(
   host: BwrapHost,
   spec: ServiceSpec,
   cgroupBase?: CgroupBase,
+  runAs?: { readonly uid: number; readonly gid: number },
 ): Result<ServiceProcess, BulwarkError> {
   const [program] = spec.argv;
   if (program === undefined) return refused('exec.service.no_program', `service "${spec.name}" has no program`);
+  const relative = [
+    spec.stateDir,
+    ...(spec.workspace !== undefined ? [spec.workspace] : []),
+    ...spec.readOnlyPaths,
+  ].find((p) => !isAbsolute(p));
+  if (relative !== undefined)
+    return refused('exec.service.relative_path', `service "${spec.name}": the path "${relative}" is not absolute`);
+  const drop = runAs && runAs.uid !== 0 ? runAs : undefined;
+  const dropped = drop ? dropReach(host, spec, drop) : ok<Reach>({ at: (p) => p, paths: [] });
+  if (!dropped.ok) return dropped;
+  const reach = dropped.value;
+  const removePoint = () => {
+    if (reach.point === undefined) return;
+    try {
+      rmdirSync(reach.point);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+        process.emitWarning(`removing the bind point of service ${spec.name}: ${describeCause(cause)}`);
+    }
+  };
   const env: Record<string, string> = {
     PATH: SERVICE_PATH,
     HOME: SERVICE_STATE,
@@ -89,7 +198,7 @@ export function startServiceSandbox(
     bwrapPath: host.bwrapPath,
     layout: host.layout,
     // Without a workspace the state directory takes its place (writable); with one, the workspace is read-only.
-    workspace: spec.workspace ?? spec.stateDir,
+    workspace: reach.at(spec.workspace ?? spec.stateDir),
     workspaceReadOnly: spec.workspace !== undefined,
     insideWorkspace: spec.workspace ? SERVICE_WORKSPACE : SERVICE_STATE,
     cwdInside: SERVICE_STATE,
@@ -98,36 +207,48 @@ export function startServiceSandbox(
     ...(spec.broker ? { broker: spec.broker.access } : {}),
     tmpBytes: host.tmpMb * MIB,
     protected: [],
-    etcStubs: host.etcStubs,
+    etcStubs: { passwd: reach.at(host.etcStubs.passwd), group: reach.at(host.etcStubs.group) },
     runtimePaths: host.runtimePaths,
     ...(host.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
     // Bound after /tmp's tmpfs, so a path under /tmp stays visible.
     extraBinds: [
-      ...(spec.workspace ? [{ host: spec.stateDir, inside: SERVICE_STATE, writable: true }] : []),
-      ...spec.readOnlyPaths.map((p) => ({ host: p, inside: p, writable: false })),
+      ...(spec.workspace ? [{ host: reach.at(spec.stateDir), inside: SERVICE_STATE, writable: true }] : []),
+      ...spec.readOnlyPaths.map((p) => ({ host: reach.at(p), inside: p, writable: false })),
     ],
     uid: SERVICE_UID,
     gid: SERVICE_UID,
     command: ['/bin/sh', '-c', LIMITS_EXEC_SCRIPT, 'sh', ...limitArgs(spec.limits), ...inner],
   });
-  if (args.some((a) => a.includes('\0')))
+  if (args.some((a) => a.includes('\0'))) {
+    removePoint();
     return refused('exec.nul_byte', `service "${spec.name}": an argument, a path or a variable holds a NUL byte`);
+  }
   const dashdash = args.indexOf('--');
   let seccompFd: number | undefined;
   try {
     if (host.seccompFile) seccompFd = openSync(host.seccompFile, 'r');
   } catch (cause) {
+    removePoint();
     return refused('exec.seccomp', `cannot open the seccomp filter: ${describeCause(cause)}`);
   }
   const cgroup = serviceCgroup(cgroupBase, spec);
   if (!cgroup.ok) {
     if (seccompFd !== undefined) closeSync(seccompFd);
+    removePoint();
     return cgroup;
   }
+  const bwrap = [host.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)];
+  // Dropped: the holder (born in the cgroup, dying with the daemon) binds the paths, drops, and execs bwrap.
+  const [file, ...argv] =
+    drop && reach.point !== undefined && host.dropTools
+      ? serviceHolderArgv(host.dropTools, { mountPoint: reach.point, ...drop }, reach.paths, bwrap)
+      : bwrap;
+  const launchEnv: Record<string, string> = drop ? { PATH: HOLDER_PATH } : {};
+  if (drop && host.ownerTag) launchEnv[OWNER_VAR] = host.ownerTag;
   const launch = () =>
-    spawn(host.bwrapPath, ['--args', String(ARGS_FD), ...args.slice(dashdash)], {
+    spawn(file ?? host.bwrapPath, argv, {
       cwd: '/',
-      env: {},
+      env: launchEnv,
       stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe'],
       detached: true,
       windowsHide: true,
@@ -137,6 +258,7 @@ export function startServiceSandbox(
     child = cgroup.value ? cgroup.value.spawnInside(launch) : launch();
   } catch (cause) {
     cgroup.value?.destroy();
+    removePoint();
     return refused('exec.spawn', `cannot start service "${spec.name}": ${describeCause(cause)}`);
   } finally {
     if (seccompFd !== undefined) closeSync(seccompFd);
@@ -166,6 +288,8 @@ export function startServiceSandbox(
   };
   child.once('exit', () => {
     stopped = true;
+    // The holder's namespace (the only place anything was mounted on it) is gone with it.
+    removePoint();
     cgroup.value?.destroyAsync().then(
       (problem) => {
         if (problem !== undefined) process.emitWarning(`removing the cgroup of service ${spec.name}: ${problem}`);
@@ -173,5 +297,10 @@ export function startServiceSandbox(
       (cause: unknown) => process.emitWarning(`removing the cgroup of service ${spec.name}: ${describeCause(cause)}`),
     );
   });
-  return ok({ child, stop, ...(cgroup.value ? { cgroupDir: cgroup.value.dir } : {}) });
+  return ok({
+    child,
+    stop,
+    ...(cgroup.value ? { cgroupDir: cgroup.value.dir } : {}),
+    ...(drop ? { runAs: { uid: drop.uid, gid: drop.gid } } : {}),
+  });
 }

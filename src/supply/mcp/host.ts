@@ -28,6 +28,8 @@ export interface McpToolSource {
   readonly description: string;
   readonly inputSchema: Readonly<Record<string, unknown>>;
   readonly actionClass?: ActionClass;
+  /** Where an HTTP server receives the call's arguments (L08.1 judges them as an outbound request); none for stdio. */
+  readonly endpoint?: URL;
   call(args: unknown, signal: AbortSignal): Promise<Result<string, BulwarkError>>;
 }
 
@@ -197,6 +199,7 @@ export class McpHost {
           inputSchema:
             schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>) : { type: 'object' },
           ...(config.actionClass !== 'unknown' ? { actionClass: config.actionClass } : {}),
+          ...(config.url !== undefined ? { endpoint: new URL(config.url) } : {}),
           call: (args, signal) => this.call(server, toolName, args, signal),
         });
       }

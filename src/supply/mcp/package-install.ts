@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -20,7 +21,7 @@ import {
 import path from 'node:path';
 import { bulwarkError, childPath, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits } from '../../config/index.js';
-import type { BrokerSpawn, ServiceProcess, ServiceSpec } from '../../exec/index.js';
+import { chownTree, type BrokerSpawn, type ServiceProcess, type ServiceSpec } from '../../exec/index.js';
 import type { PackageSpec } from '../osv/screen.js';
 
 /** Written last into a finished install; its absence marks a partial one. */
@@ -268,6 +269,20 @@ async function runInstall(
         `installing ${pinned} left no ${existsSync(lock) ? `node_modules/${spec.name}` : 'package-lock.json'}: a partial install is never started; nothing was kept`,
         502,
       );
+    // npm ran as the sandbox user (a root daemon): the tree later bound read-only into the server goes back to
+    // root, readable by that user (mkdtemp made its root 0700).
+    if (!started.value.runAs) return ok(undefined);
+    const owned = chownTree(work, 0, 0);
+    if (!owned.ok) return owned;
+    try {
+      chmodSync(work, 0o755);
+    } catch (cause) {
+      return refuse(
+        'install_failed',
+        `cannot open the install of ${pinned} to the sandbox user: ${describeCause(cause)}`,
+        500,
+      );
+    }
     return ok(undefined);
   } finally {
     await session.value.close();
