@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, scriptFrom } from '../support/fake-provider.js';
+import { reverseText, rot13 } from '../../src/text/index.js';
 import { chatText, startE2E, type E2E } from './support.js';
 
 let e2e: E2E | undefined;
@@ -56,5 +57,34 @@ describe('a vault value cut into pieces shorter than a window', () => {
     const streamed = await chatText(e2e, 'again', true);
     expect(streamed).toContain('[REDACTED');
     expect(pieces(streamed, v)).toEqual([]);
+  });
+
+  it('encoded after a transform (base64 of it reversed, hex of it rot13, base64 of a half, octal): no trace reaches the provider', async () => {
+    const v = key();
+    const encoded = [
+      Buffer.from(reverseText(v)).toString('base64'),
+      Buffer.from(rot13(v)).toString('hex'),
+      Buffer.from(v.slice(v.length >> 1)).toString('base64'),
+      [...v].map((c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`).join(''),
+    ];
+    e2e = await startE2E(
+      'openai',
+      scriptFrom([reply.toolCall('read', { path: 'notes.txt' }), reply.text('ok')]),
+      undefined,
+      {
+        vault: { DEPLOY_KEY: v },
+      },
+    );
+    writeFileSync(path.join(e2e.workspace, 'notes.txt'), encoded.map((e, i) => `form ${i}: ${e}\n`).join(''));
+    await chatText(e2e, 'read notes.txt', false);
+    const toolResult = e2e.fake.requests
+      .flatMap((r) => r.messages)
+      .filter((m) => m['role'] === 'tool')
+      .map((m) => String(m['content']))
+      .join('\n');
+    for (const [i, e] of encoded.entries()) {
+      expect(toolResult, `form ${i}`).toContain(`form ${i}: [secret:DEPLOY_KEY]`);
+      expect(toolResult, `form ${i}`).not.toContain(e.slice(4, 20));
+    }
   });
 });
