@@ -114,12 +114,22 @@ export function decodedRunsView(text: string, minKept = 1): DecodedView | undefi
   const b64 = B64;
   const n = text.length;
   const out = new DecodedViewBuilder();
-  for (let i = 0; i < n; i++) {
-    if ((b64[text.charCodeAt(i)] as number) < 0) continue;
-    let j = i + 1;
-    while (j < n && (b64[text.charCodeAt(j)] as number) >= 0) j++;
-    if (j - i >= MIN_RUN) decodeRun(text, i, j, out, minKept);
-    i = j;
+  // Every run of MIN_RUN or more holds one of the probed positions (at most MIN_RUN apart, the next probe MIN_RUN
+  // past the last break): text of words and short tokens is mostly skipped, not walked.
+  let lastEnd = 0;
+  let i = MIN_RUN - 1;
+  while (i < n) {
+    if ((b64[text.charCodeAt(i)] as number) < 0) {
+      i += MIN_RUN;
+      continue;
+    }
+    let start = i;
+    while (start > lastEnd && (b64[text.charCodeAt(start - 1)] as number) >= 0) start--;
+    let end = i + 1;
+    while (end < n && (b64[text.charCodeAt(end)] as number) >= 0) end++;
+    if (end - start >= MIN_RUN) decodeRun(text, start, end, out, minKept);
+    lastEnd = end;
+    i = end + MIN_RUN;
   }
   return out.build();
 }

@@ -51,6 +51,11 @@ describe('combined encodings of a vault value', () => {
     expect(decodedRunsView(`x ${b64('hello world, again')} y`)?.text).toBe('hello world, again\u0000');
     expect(decodedRunsView(`x ${hex('hello world!')} y`)?.text).toBe('hello world!\u0000');
     expect(decodedRunsView('short abc123 runs only, and words')).toBeUndefined();
+    // A run of exactly the shortest length is found wherever it starts (the walk probes every 16th position).
+    for (let at = 0; at < 40; at++) {
+      const text = `${'a b '.repeat(at).slice(0, at)} ${b64('exactly12byt')} ,`;
+      expect(decodedRunsView(text)?.text, String(at)).toBe('exactly12byt\u0000');
+    }
   });
 
   it('a stream holds a run under way at its end from its own alignment', () => {
