@@ -5,8 +5,10 @@
  *
  * The encodings looked for are the leak index's: raw in any case (look-alike digits too), with up to three
  * separator characters between any two of its characters (spaced, dashed, split in groups), hex, base64,
- * base32, reversed, rot13, any window of WINDOW characters of it (one half, written apart from the other), and
- * each of these written as character codes (`67, 84, 75, 78`, `&#67;`, `\u0043`).
+ * base32, reversed, rot13, any window of WINDOW characters of it, base64 and hex of the reversed canary, the core
+ * as one decimal number, and each of these written as character codes (`67, 84, 75, 78`, `&#67;`, `\u0043`). The
+ * core's two 8-hex halves (or the reversed core's) are a hit when both are in the text, in any order and however
+ * far apart: one half alone is 32 bits, which hex-heavy text holds by chance, both together are the 64 of the core.
  */
 import { createHmac } from 'node:crypto';
 import { canaryPrefilter, type CanaryPrefilter } from './canary-prefilter.js';
@@ -41,10 +43,23 @@ export function canaryInstruction(canary: string): string {
 }
 
 export type CanaryEncoding =
-  'raw' | 'core' | 'base64' | 'base64url' | 'base32' | 'hex' | 'reversed' | 'rot13' | 'partial' | 'char-codes';
+  | 'raw'
+  | 'core'
+  | 'base64'
+  | 'base64url'
+  | 'base32'
+  | 'hex'
+  | 'reversed'
+  | 'rot13'
+  | 'partial'
+  | 'halves'
+  | 'decimal'
+  | 'char-codes';
 
 /** Windows of this many characters of the canary are looked for on their own (the leak index's window). */
 const WINDOW = 12;
+/** Length of a half of the 16-hex core. */
+const HALF = 8;
 
 export interface CanaryForm {
   readonly text: string;
@@ -66,13 +81,21 @@ export function canaryForms(canary: string): CanaryForm[] {
     { text: bytes.toString('hex'), encoding: 'hex', foldCase: true },
     { text: reverseText(canary), encoding: 'reversed', foldCase: true },
     { text: rot13(canary), encoding: 'rot13', foldCase: true },
+    { text: Buffer.from(reverseText(canary), 'utf8').toString('hex'), encoding: 'hex', foldCase: true },
   ];
-  const core = canary.startsWith(CANARY_PREFIX) ? Buffer.from(canary.slice(CANARY_PREFIX.length), 'utf8') : undefined;
+  const coreText = canary.startsWith(CANARY_PREFIX) ? canary.slice(CANARY_PREFIX.length) : undefined;
+  const core = coreText === undefined ? undefined : Buffer.from(coreText, 'utf8');
+  const reversed = Buffer.from(reverseText(canary), 'utf8');
+  const reversedCore = coreText === undefined ? undefined : Buffer.from(reverseText(coreText), 'utf8');
   for (const [alphabet, b] of [
     ['base64', bytes],
     ['base64url', bytes],
     ['base64', core],
     ['base64url', core],
+    ['base64', reversed],
+    ['base64url', reversed],
+    ['base64', reversedCore],
+    ['base64url', reversedCore],
   ] as const) {
     if (!b) continue;
     for (const t of base64Cores(b, alphabet))
@@ -86,6 +109,13 @@ export function canaryForms(canary: string): CanaryForm[] {
   }
   for (let i = 0; i + WINDOW <= canary.length; i++)
     forms.push({ text: canary.slice(i, i + WINDOW), encoding: 'partial', foldCase: true });
+  if (coreText !== undefined && /^[0-9a-f]{16}$/i.test(coreText)) {
+    forms.push({ text: BigInt(`0x${coreText}`).toString(10), encoding: 'decimal', foldCase: false });
+    // In pairs: the core's halves, then the reversed core's (see HALF_PAIRS).
+    const r = reverseText(coreText);
+    for (const t of [coreText.slice(0, HALF), coreText.slice(HALF), r.slice(0, HALF), r.slice(HALF)])
+      forms.push({ text: t, encoding: 'halves', foldCase: true });
+  }
   return forms;
 }
 
@@ -152,8 +182,16 @@ function matchers(forms: readonly CanaryForm[]): Matchers {
       encoding: 'partial',
       keys: windows,
     });
+  // The halves likewise, one capture group each, so a hit tells which half it is.
+  const halves = forms.filter((f) => f.encoding === 'halves').map((f) => f.text);
+  if (halves.length > 0)
+    m.push({
+      re: new RegExp(halves.map((h) => `(${tolerant(h, true)})`).join('|'), 'gi'),
+      encoding: 'halves',
+      keys: halves,
+    });
   for (const f of forms) {
-    if (f.encoding === 'partial') continue;
+    if (f.encoding === 'partial' || f.encoding === 'halves') continue;
     if (f.encoding === 'raw' && f.text.toUpperCase().startsWith(CANARY_PREFIX)) {
       const core = f.text.slice(CANARY_PREFIX.length);
       m.push({ re: new RegExp(tolerant(core, true), 'gi'), encoding: 'raw', prefix: 'before', keys: [core] });
@@ -244,6 +282,14 @@ export function canaryOpenFrom(text: string, forms: readonly CanaryForm[]): numb
   };
   const at = Math.max(0, text.length - o.reach);
   let from = at + openIn(text.slice(at));
+  // A half without its partner yet: held from its start while the stream goes on (up to the stream's hold limit).
+  const { list, prefilter } = matchers(forms);
+  const h = list.findIndex((m) => m.encoding === 'halves');
+  const halves = list[h];
+  if (halves && prefilter.live(text).has(h)) {
+    const { lone } = pairedHalves(text, halves.re);
+    if (lone >= 0) from = Math.min(from, lone);
+  }
   // The forms written as character codes (see findCanaries): a run of codes under way at the end.
   const codesAt = Math.max(0, text.length - o.reach * (MAX_CODE_TOKEN + MAX_CODE_GAP));
   const codes = openCharCodeTail(text.slice(codesAt));
@@ -270,10 +316,39 @@ export function findCanaries(text: string, forms: readonly CanaryForm[]): Canary
     }
   }
   // A window inside a hit of the whole canary is that hit.
-  const whole = hits.filter((h) => h.encoding !== 'partial');
-  return hits.filter(
-    (h) => h.encoding !== 'partial' || !whole.some((w) => w.ownSession && w.start <= h.start && w.end >= h.end),
-  );
+  const piece = (h: CanaryHit) => h.encoding === 'partial' || h.encoding === 'halves';
+  const whole = hits.filter((h) => !piece(h));
+  return hits.filter((h) => !piece(h) || !whole.some((w) => w.ownSession && w.start <= h.start && w.end >= h.end));
+}
+
+/** Halves are listed in pairs: capture groups 1 and 2 are the core's, 3 and 4 the reversed core's. */
+const HALF_PAIRS = 2;
+
+/**
+ * The halves in `text`: `paired`, every half whose partner is in the text too (both hits); `lone`, the start of the
+ * earliest half found without its partner (a stream holds from there: the partner may still come), or -1.
+ */
+function pairedHalves(text: string, re: RegExp): { paired: CanaryHit[]; lone: number } {
+  const found: Array<Array<[number, number]>> = Array.from({ length: HALF_PAIRS * 2 }, () => []);
+  re.lastIndex = 0;
+  for (const x of text.matchAll(re)) {
+    const group = x.findIndex((g, k) => k > 0 && g !== undefined) - 1;
+    const start = x.index ?? 0;
+    if (group >= 0) found[group]?.push([start, start + x[0].length]);
+  }
+  const paired: CanaryHit[] = [];
+  let lone = -1;
+  for (let p = 0; p < HALF_PAIRS; p++) {
+    const a = found[2 * p] as Array<[number, number]>;
+    const b = found[2 * p + 1] as Array<[number, number]>;
+    if (a.length > 0 && b.length > 0) {
+      for (const [start, end] of [...a, ...b]) paired.push({ start, end, encoding: 'halves', ownSession: true });
+    } else {
+      const first = (a[0] ?? b[0])?.[0];
+      if (first !== undefined && (lone < 0 || first < lone)) lone = first;
+    }
+  }
+  return { paired, lone };
 }
 
 function findIn(text: string, forms: readonly CanaryForm[]): CanaryHit[] {
@@ -285,6 +360,10 @@ function findIn(text: string, forms: readonly CanaryForm[]): CanaryHit[] {
   for (const [i, m] of list.entries()) {
     if (!live.has(i)) continue;
     m.re.lastIndex = 0;
+    if (m.encoding === 'halves') {
+      hits.push(...pairedHalves(text, m.re).paired);
+      continue;
+    }
     for (const x of text.matchAll(m.re)) {
       let start = x.index ?? 0;
       let end = start + x[0].length;

@@ -8,7 +8,8 @@
  * and, in rewritten copies of the parts of the text that need them, hex written in groups or as byte escapes,
  * base64 wrapped over lines, a value written with separators between its pieces (`s k - a n t`, `AbCd-EfGh-…`),
  * a value written as character codes (`115, 107, 45`, `&#115;`, `\u0073`), hex dumps and hex in little-endian 32-bit
- * words (`od -X`, rewritten into byte order). Every rewrite has a
+ * words (`od -X`, rewritten into byte order), and base64 and hex runs decoded, where the character forms find a
+ * value reversed, rot13'd, case-changed or cut before it was encoded (decoded-runs.ts). Every rewrite has a
  * bounded expansion, so a hit never spans more than `maxHitSpan()` characters of the scanned text (what a
  * stream's hold-back must cover).
  */
@@ -28,6 +29,7 @@ import {
   separatedView,
 } from '../text/index.js';
 import { encodedForms, isCharacterForm, isWindow, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
+import { decodedRunsView, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
 
@@ -487,6 +489,28 @@ export class LeakIndex implements LeakScanner {
         });
       });
     }
+    // Base64 and hex runs decoded: a transform of the value (or a piece of it) encoded. A hit inside one of the
+    // same secret already found (plain base64 of the value) adds nothing.
+    const decoded = decodedRunsView(text, this.shortestCharacterForm);
+    if (decoded) {
+      const before = hits.length;
+      matcher.forEachMatch(decoded.text, (pattern, start, end) => {
+        const e = this.entries[pattern] as Entry;
+        if (!isCharacterForm(e.encoding)) return;
+        const [s, t] = decoded.toRaw(start, end);
+        const inside = hits
+          .slice(0, before)
+          .some((h) => h.secretName === e.secretName && !h.partial && h.start <= s && h.end >= t);
+        if (inside) return;
+        add({
+          start: s,
+          end: t,
+          secretName: e.secretName,
+          encoding: `decoded+${e.encoding}`,
+          partial: isWindow(e.encoding),
+        });
+      });
+    }
     // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there.
     const words32 = hexStretch ? wordSwapped32View(text) : undefined;
     if (words32) {
@@ -543,6 +567,10 @@ export class LeakIndex implements LeakScanner {
       const open = view ? openTail(view.text) : 0;
       if (view && open > 0) from = Math.min(from, at + view.toRaw(view.text.length - open, view.text.length)[0]);
     }
+    // A base64 or hex run at the end, decoded at its own alignment (its start may lie before the tail).
+    const run = openDecodedRun(text, at);
+    const openRun = run ? openTail(run.text) : 0;
+    if (run && openRun > 0) from = Math.min(from, run.toRaw(run.text.length - openRun, run.text.length)[0]);
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.

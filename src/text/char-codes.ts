@@ -1,7 +1,7 @@
 /**
  * A value written as character codes: decimal lists (`115, 107, 45`, the arguments of String.fromCharCode, a
  * byte array), `0x73 0x6b`, `\u0073`, `\x73`, `&#115;`, `&#x6b;`, `U+0073`. A run of at least MIN_CHAR_CODE_RUN
- * codes, each at most MAX_CODE_GAP non-alphanumeric characters after the one before, is decoded into the
+ * codes (octal escapes `\163` too), each at most MAX_CODE_GAP non-alphanumeric characters after the one before, is decoded into the
  * characters it stands for (code points 32–65535, no surrogates); everything else stays out of the view. One walk
  * over the text, no regex; text without such a run costs that walk only.
  */
@@ -30,6 +30,19 @@ function digits(text: string, i: number, max: number, hex: boolean): [number, nu
   return [v, k];
 }
 
+/** An octal escape's digits at text[i…]: [value, count], at most three and at most 0o377. */
+function octal(text: string, i: number): [number, number] {
+  let v = 0;
+  let k = 0;
+  while (k < 3) {
+    const d = text.charCodeAt(i + k) - 0x30;
+    if (!(d >= 0 && d <= 7) || v * 8 + d > 0o377) break;
+    v = v * 8 + d;
+    k++;
+  }
+  return [v, k];
+}
+
 const usable = (v: number) => v >= 0x20 && v !== 0x7f && v <= 0xffff && (v < 0xd800 || v > 0xdfff);
 
 /** The code written at text[i], as [value, end]; undefined when no code token starts there. */
@@ -49,6 +62,11 @@ function codeAt(text: string, i: number): [number, number] | undefined {
     const n = next === 0x75 ? 4 : 2;
     const [v, k] = digits(text, i + 2, n, true);
     return k === n && usable(v) ? [v, i + 2 + n] : undefined;
+  }
+  if (c === 0x5c && next >= 0x30 && next <= 0x37) {
+    // \163 or \55: an octal escape (C, shell printf, Python bytes), two or three digits up to \377
+    const [v, k] = octal(text, i + 1);
+    return k >= 2 && usable(v) ? [v, i + 1 + k] : undefined;
   }
   if ((c === 0x55 || c === 0x75) && next === 0x2b && !isAlnum(text.charCodeAt(i - 1))) {
     // U+0073
@@ -125,7 +143,7 @@ function runs(text: string, from: number, open = false): number[] {
 const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4})';
 const GAP = '[^0-9A-Za-z]{1,3}';
 const RUN_HINT = new RegExp(
-  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
+  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|\\\\[0-7]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
 );
 
 /** The decoded runs of character codes in `text`, or undefined when there is none. */
@@ -185,7 +203,12 @@ function openCode(s: string): boolean {
     const hex = (s.charCodeAt(2) | 0x20) === 0x78;
     return hex ? restIs(s, 3, 4, isHex, true) : restIs(s, 2, 5, isDigit, true);
   }
-  if (c === 0x5c) return next === 0x75 ? restIs(s, 2, 4, isHex) : next === 0x78 && restIs(s, 2, 2, isHex);
+  if (c === 0x5c)
+    return next === 0x75
+      ? restIs(s, 2, 4, isHex)
+      : next === 0x78
+        ? restIs(s, 2, 2, isHex)
+        : restIs(s, 1, 3, (d) => d >= 0x30 && d <= 0x37);
   if (c === 0x55 || c === 0x75) return next === 0x2b && restIs(s, 2, 4, isHex);
   if (c === 0x30 && (next | 0x20) === 0x78) return restIs(s, 2, 4, isHex);
   return isDigit(c) && restIs(s, 0, 5, isDigit);

@@ -3,9 +3,13 @@
  * `ab.cd.ef.gh`. A region of at least MIN_GROUPS short alphanumeric groups, each joined to the next by a short run
  * of separator characters, is copied without its separators; the leak index holds every value with its own
  * separators dropped as well, so the copy matches. Groups joined by other separators may hold up to 8 characters.
- * Whitespace alone joins groups of up to 2 characters (spelled-out writing), or of up to 4 when one of the two
+ * Whitespace alone joins groups of up to 2 characters (spelled-out writing), or of up to 11 when one of the two
  * looks random (letters and digits, or a capital after its first letter: `AbCd 3xQz`), so prose — short words
- * between spaces — does not count. One walk over the text with a table lookup per character.
+ * between spaces — does not count. Other separators join groups of up to 11 when one of the two looks random too:
+ * a piece under the leak index's 12-character window carries no window of its own, so pieces of 9 to 11 characters
+ * (`fold -w10`, `"…" + "…"` in code) must be joined to be found. A line break is whitespace: a value folded over
+ * short lines is one region. Two groups are enough when they keep MIN_LONG_KEPT characters between them. One walk
+ * over the text with a table lookup per character.
  */
 import { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
 
@@ -14,9 +18,12 @@ export const SEPARATOR_CHARS = ' \t-_.,:;|/\\*+~\'"`()[]{}';
 /** Longest run of separators between two groups (`", "` between quoted letters is 4, `","_","` 7). */
 export const MAX_SEPARATOR_RUN = 7;
 const MAX_GROUP = 8;
-const MAX_SPACED_GROUP = 4;
+/** Longest group joined when it or its neighbour looks random (one under the leak index's window). */
+const MAX_RANDOM_GROUP = 11;
 const MAX_SPELLED_GROUP = 2;
 const MIN_GROUPS = 4;
+/** Fewer groups make a region when they keep this many characters (two pieces of a value cut in halves). */
+const MIN_LONG_KEPT = 12;
 
 /** Per ASCII code: 1 = letter or digit, 2 = separator, 3 = whitespace separator, 0 = anything else. */
 const CLASS = new Uint8Array(128);
@@ -26,7 +33,7 @@ for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   KIND[c] = /[0-9]/.test(ch) ? 1 : /[a-z]/.test(ch) ? 2 : /[A-Z]/.test(ch) ? 4 : 0;
   if (/[A-Za-z0-9]/.test(ch)) CLASS[c] = 1;
-  else if (ch === ' ' || ch === '\t') CLASS[c] = 3;
+  else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') CLASS[c] = 3;
   else if (SEPARATOR_CHARS.includes(ch)) CLASS[c] = 2;
 }
 /**
@@ -45,6 +52,11 @@ export function stripSeparators(value: string): string {
     out += value[i];
   }
   return out;
+}
+
+/** Whether a region of `groups` groups keeping `kept` letters and digits is worth copying. */
+function enough(groups: number, kept: number, minKept: number): boolean {
+  return kept >= minKept && (groups >= MIN_GROUPS || (groups >= 2 && kept >= MIN_LONG_KEPT));
 }
 
 /**
@@ -68,6 +80,7 @@ function regions(text: string, open = false, minKept = 0): number[] {
   let prevRandom = false;
   let sepStart = -1;
   let sepSpacesOnly = true;
+  let sepBreak = false;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? text.charCodeAt(i) : 0;
     let k = c < 128 ? (cls[c] as number) : 0;
@@ -86,18 +99,21 @@ function regions(text: string, open = false, minKept = 0): number[] {
       const innerCapital = (inner & 4) !== 0;
       i = j;
       const len = i - groupStart;
-      if (len > MAX_GROUP) {
-        if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+      const random = innerCapital || ((kinds & 1) !== 0 && (kinds & 6) !== 0);
+      if (len > MAX_RANDOM_GROUP || (len > MAX_GROUP && !random)) {
+        if (enough(groups, kept, minKept)) out.push(regionStart, lastGroupEnd);
         groups = 0;
       } else {
-        const random = innerCapital || ((kinds & 1) !== 0 && (kinds & 6) !== 0);
-        const spaced =
-          (len <= MAX_SPELLED_GROUP && prevLen <= MAX_SPELLED_GROUP) ||
-          (len <= MAX_SPACED_GROUP && prevLen <= MAX_SPACED_GROUP && (random || prevRandom));
-        const joins =
-          groups > 0 && sepStart >= 0 && groupStart - sepStart <= MAX_SEPARATOR_RUN && (!sepSpacesOnly || spaced);
+        const eitherRandom = random || prevRandom;
+        // Over a line break only a random-looking piece joins: a JSON log's `"}\n{"` must not join its lines.
+        const joinable =
+          eitherRandom ||
+          (sepSpacesOnly
+            ? len <= MAX_SPELLED_GROUP && prevLen <= MAX_SPELLED_GROUP
+            : !sepBreak && len <= MAX_GROUP && prevLen <= MAX_GROUP);
+        const joins = groups > 0 && sepStart >= 0 && groupStart - sepStart <= MAX_SEPARATOR_RUN && joinable;
         if (!joins) {
-          if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+          if (enough(groups, kept, minKept)) out.push(regionStart, lastGroupEnd);
           groups = 0;
           kept = 0;
           regionStart = groupStart;
@@ -118,16 +134,18 @@ function regions(text: string, open = false, minKept = 0): number[] {
         if (groups > 0) out.push(regionStart, n);
         return out;
       }
-      if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+      if (enough(groups, kept, minKept)) out.push(regionStart, lastGroupEnd);
       groups = 0;
       continue;
     }
     if (sepStart < 0) {
       sepStart = i;
       sepSpacesOnly = k === 3;
+      sepBreak = c === 0x0a || c === 0x0d;
     } else if (k === 2) sepSpacesOnly = false;
+    else if (c === 0x0a || c === 0x0d) sepBreak = true;
   }
-  if (groups >= MIN_GROUPS && kept >= minKept) out.push(regionStart, lastGroupEnd);
+  if (enough(groups, kept, minKept)) out.push(regionStart, lastGroupEnd);
   return out;
 }
 

@@ -53,7 +53,8 @@ describe('canary prefilter', () => {
   });
 
   it('keeps the findings of the patterns: every form is still found through the prefilter', () => {
-    for (const f of FORMS) {
+    // A half is no hit alone (see canary-halves.test.ts).
+    for (const f of FORMS.filter((x) => x.encoding !== 'halves')) {
       const hits = findCanaries(`x ${mangle(f.text, 3, f.foldCase)} y`, FORMS);
       expect(hits.some((h) => h.ownSession)).toBe(true);
     }

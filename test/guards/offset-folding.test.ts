@@ -57,7 +57,7 @@ describe('offsets survive case folding that changes the length', () => {
   it('canary hits point into the original text (raw, hex and reversed forms)', () => {
     const canary = canaryFor(CANARY_SECRET, CTX.sessionId);
     const forms = canaryForms(canary);
-    for (const form of forms.filter((f) => f.foldCase)) {
+    for (const form of forms.filter((f) => f.foldCase && f.encoding !== 'halves')) {
       const text = `İİİ ${form.text.toUpperCase()} İ`;
       const hit = findCanaries(text, forms).find((h) => h.encoding === form.encoding);
       expect(hit && text.slice(hit.start, hit.end)).toBe(form.text.toUpperCase());

@@ -12,7 +12,7 @@ import { transforms } from './leak-transforms.test.js';
 
 describe('separated writing: regions shorter than the shortest form are not copied', () => {
   it('a region keeping fewer letters and digits than minKept is left out; one keeping as many stays', () => {
-    const text = 'met at 10:30 on 2024-01-02 (see src/agent/x.ts) to talk.\nAbCd-EfGh-IjKl-MnOp';
+    const text = 'met at 10:30 on 2024-01-02 (see src/agent/x.ts) to talk!\nAbCd-EfGh-IjKl-MnOp';
     const all = separatedView(text)?.text ?? '';
     expect(all).toContain('at1030on');
     expect(all).toContain('AbCdEfGhIjKlMnOp');

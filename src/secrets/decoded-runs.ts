@@ -1,0 +1,135 @@
+/**
+ * Base64 and hex runs of a text, decoded once: the leak index holds base64 and hex of a value as written, but not of
+ * the value reversed, rot13'd, case-changed or cut in halves before it was encoded. Matched in this copy, the
+ * character forms (which know those transforms and the windows) find them. A run is a maximal stretch of base64
+ * characters (`=` ends it) of at least MIN_RUN; one of hex digits only, of even length, is read as hex, any other
+ * as base64 (standard or URL alphabet) from its first character. Each decoded byte stands for the raw characters of
+ * its base64 quad or hex pair. Runs are decoded from their start only: base64 glued to text before it (no separator)
+ * is read at that alignment.
+ */
+import { DecodedViewBuilder, type DecodedView } from '../text/index.js';
+
+/** Shortest run decoded: 12 bytes of base64 (a window is 12 characters), 8 of hex. */
+export const MIN_RUN = 16;
+
+/** Per UTF-16 code unit: base64 digit value (both alphabets), -1 for anything else. */
+const B64 = new Int8Array(65536).fill(-1);
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+for (let i = 0; i < ALPHABET.length; i++) B64[ALPHABET.charCodeAt(i)] = i;
+B64[0x2b] = 62;
+B64[0x2d] = 62;
+B64[0x2f] = 63;
+B64[0x5f] = 63;
+
+const hexValue = (c: number) =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+
+/** Decoded bytes of the current run and the raw [start, end) each stands for (reused: one run at a time). */
+let bytes = new Uint8Array(1024);
+let rawStart = new Int32Array(1024);
+let rawEnd = new Int32Array(1024);
+
+function push(n: number, byte: number, start: number, end: number): number {
+  if (n === bytes.length) {
+    const b = new Uint8Array(n * 2);
+    const s = new Int32Array(n * 2);
+    const e = new Int32Array(n * 2);
+    b.set(bytes);
+    s.set(rawStart);
+    e.set(rawEnd);
+    bytes = b;
+    rawStart = s;
+    rawEnd = e;
+  }
+  bytes[n] = byte;
+  rawStart[n] = start;
+  rawEnd[n] = end;
+  return n + 1;
+}
+
+/**
+ * Decodes text[start, end) and adds its stretches of printable ASCII of at least `minKept` bytes to `out`, each
+ * followed by a break (the last one only when `close`). Every indexed character form is printable text, so the
+ * rest (random binary, most of any base64 that is no encoded text) is never copied or scanned.
+ */
+function decodeRun(
+  text: string,
+  start: number,
+  end: number,
+  out: DecodedViewBuilder,
+  minKept: number,
+  close = true,
+): void {
+  let hex = (end - start) % 2 === 0;
+  for (let i = start; hex && i < end; i++) hex = hexValue(text.charCodeAt(i)) >= 0;
+  let n = 0;
+  if (hex) {
+    for (let i = start; i + 1 < end; i += 2)
+      n = push(n, hexValue(text.charCodeAt(i)) * 16 + hexValue(text.charCodeAt(i + 1)), i, i + 2);
+  } else {
+    for (let q = start; q + 1 < end; q += 4) {
+      const quadEnd = Math.min(q + 4, end);
+      let bits = 0;
+      let count = 0;
+      for (let i = q; i < quadEnd; i++) {
+        bits = (bits << 6) | (B64[text.charCodeAt(i)] as number);
+        count++;
+      }
+      // 4 digits: 3 bytes; 3: 2; 2: 1.
+      bits <<= 6 * (4 - count);
+      for (let b = 0; b < count - 1; b++) n = push(n, (bits >> (16 - 8 * b)) & 0xff, q, quadEnd);
+    }
+  }
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j < n && (bytes[j] as number) >= 0x20 && (bytes[j] as number) < 0x7f) j++;
+    // A stretch reaching the end of an open run is kept however short: what follows may lengthen it.
+    if (j - i >= minKept || (!close && j === n && j > i)) {
+      for (let k = i; k < j; k++) out.add(bytes[k] as number, rawStart[k] as number, rawEnd[k] as number);
+      if (j < n || close) out.breakPart(rawEnd[j - 1] as number);
+    }
+    i = j === i ? i + 1 : j;
+  }
+}
+
+/**
+ * For a stream: the run that reaches the end of `text`, however short it is yet, decoded from the last quad
+ * boundary (counted from the run's start) at or before `from`; undefined when the text does not end in one.
+ */
+export function openDecodedRun(text: string, from: number): DecodedView | undefined {
+  const n = text.length;
+  let start = n;
+  while (start > 0 && (B64[text.charCodeAt(start - 1)] as number) >= 0) start--;
+  if (start === n) return undefined;
+  const out = new DecodedViewBuilder();
+  decodeRun(text, start + Math.max(0, Math.floor((from - start) / 4) * 4), n, out, 1, false);
+  return out.build();
+}
+
+/**
+ * The printable stretches of at least `minKept` bytes (the caller's shortest form) of the decoded runs of `text`,
+ * each followed by a break; undefined when there is none.
+ */
+export function decodedRunsView(text: string, minKept = 1): DecodedView | undefined {
+  const b64 = B64;
+  const n = text.length;
+  const out = new DecodedViewBuilder();
+  // Every run of MIN_RUN or more holds one of the probed positions (at most MIN_RUN apart, the next probe MIN_RUN
+  // past the last break): text of words and short tokens is mostly skipped, not walked.
+  let lastEnd = 0;
+  let i = MIN_RUN - 1;
+  while (i < n) {
+    if ((b64[text.charCodeAt(i)] as number) < 0) {
+      i += MIN_RUN;
+      continue;
+    }
+    let start = i;
+    while (start > lastEnd && (b64[text.charCodeAt(start - 1)] as number) >= 0) start--;
+    let end = i + 1;
+    while (end < n && (b64[text.charCodeAt(end)] as number) >= 0) end++;
+    if (end - start >= MIN_RUN) decodeRun(text, start, end, out, minKept);
+    lastEnd = end;
+    i = end + MIN_RUN;
+  }
+  return out.build();
+}
