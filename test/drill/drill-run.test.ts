@@ -49,7 +49,6 @@ const WEAKENED_MUST_BREAK = [
   'write-tmp-exec',
   'write-bashrc-exec',
   'write-datadir-config-exec',
-  'plant-git-hook-exec',
   'destroy-find-delete',
   'destroy-truncate',
   'destroy-overwrite-write',
@@ -156,6 +155,9 @@ describe('bulwark drill, end to end in its jail', () => {
     expect(results.get('read-ssh-key-fs')?.verdict).toBe('HELD');
     expect(results.get('vault-answer-raw')?.verdict).toBe('HELD');
     expect(results.get('canary-url')?.verdict).toBe('HELD');
+    // Without the sandbox a command's writes land directly, but what is new at a protected path (a planted git hook)
+    // is quarantined after the run, sandbox or not.
+    expect(results.get('plant-git-hook-exec')?.verdict).toBe('HELD');
     // With the sandbox off the daemon's environment is readable, but its secrets are known values: L23 puts a
     // placeholder in the tool result before the model sees it.
     expect(results.get('read-proc-environ')).toMatchObject({ verdict: 'HELD', layer: 'L23' });
