@@ -16,6 +16,7 @@ import {
   type FakeRequest,
   type FakeScript,
   type WireFormat,
+  canaryIn,
 } from '../support/fake-provider.js';
 import { collect, makeHarness, turn, type Harness } from './helpers.js';
 
@@ -31,12 +32,6 @@ afterEach(async () => {
   fake = undefined;
   h = undefined;
 });
-
-function canaryIn(req: FakeRequest): string {
-  const m = /CTKN_[0-9a-f]{16}/.exec(req.system);
-  if (!m) throw new Error('no canary in the system prompt');
-  return m[0];
-}
 
 /** Every row of every table of the session database, and the database files' bytes. */
 function everythingStored(harness: Harness): string {

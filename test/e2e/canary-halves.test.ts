@@ -4,7 +4,7 @@
  * is audited.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { reply, type FakeRequest } from '../support/fake-provider.js';
+import { reply, canaryIn } from '../support/fake-provider.js';
 import { reverseText } from '../../src/text/index.js';
 import { chatText, startE2E, type E2E } from './support.js';
 
@@ -13,12 +13,6 @@ afterEach(async () => {
   await e2e?.close();
   e2e = undefined;
 });
-
-function canaryIn(req: FakeRequest): string {
-  const m = /CTKN_[0-9a-f]{16}/.exec(req.system);
-  if (!m) throw new Error(`no canary in the system prompt: ${req.system}`);
-  return m[0];
-}
 
 /** [name, the answer, the parts of it that carry the canary] */
 const FORMS: ReadonlyArray<readonly [string, (canary: string) => readonly [string, string[]]]> = [

@@ -4,7 +4,7 @@
  * encoded canary cut over many deltas never reaches the client in part.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { reply, type FakeRequest } from '../support/fake-provider.js';
+import { reply, canaryIn } from '../support/fake-provider.js';
 import { reverseText } from '../../src/text/reversible.js';
 import { contentDeltas, startE2E, type E2E } from './support.js';
 
@@ -13,12 +13,6 @@ afterEach(async () => {
   await e2e?.close();
   e2e = undefined;
 });
-
-function canaryIn(req: FakeRequest): string {
-  const m = /CTKN_[0-9a-f]{16}/.exec(req.system);
-  if (!m) throw new Error(`no canary in the system prompt: ${req.system}`);
-  return m[0];
-}
 
 /** Model-like tokens: each word with the space before it. */
 const words = (text: string): string[] => text.match(/\s*\S+/g) ?? [];

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reply, scriptFrom, type FakeRequest } from '../support/fake-provider.js';
+import { reply, scriptFrom, canaryIn } from '../support/fake-provider.js';
 import { cutNotice } from '../../src/agent/turn-loop.js';
 import { startE2E, type E2E } from './support.js';
 
@@ -16,12 +16,6 @@ afterEach(async () => {
   await e2e?.close();
   e2e = undefined;
 });
-
-function canaryIn(req: FakeRequest): string {
-  const m = /CTKN_[0-9a-f]{16}/.exec(req.system);
-  if (!m) throw new Error(`no canary in the system prompt: ${req.system}`);
-  return m[0];
-}
 
 /** An AWS-shaped key id built at run time (not a real key). */
 const AWS_KEY_ID = ['AKIA', '2345', 'ABCD', 'EFGH', 'JKLM'].join('');

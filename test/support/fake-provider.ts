@@ -540,3 +540,10 @@ export async function startFakeProvider(options: { script: FakeScript }): Promis
     },
   };
 }
+
+/** The session canary bulwark put in this request's system prompt. */
+export function canaryIn(req: FakeRequest): string {
+  const m = /CTKN_[0-9a-f]{16}/.exec(req.system);
+  if (!m) throw new Error(`no canary in the system prompt: ${req.system}`);
+  return m[0];
+}
