@@ -19,6 +19,7 @@
  * match could start: up to `reachBefore` before each of its literals, and before a literal that the end of
  * the text cuts short or that has not arrived yet.
  */
+import { IntList } from './int-list.js';
 import { MultiMatcher } from './multi-match.js';
 import {
   compileFormats,
@@ -138,39 +139,43 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
     formats,
     openSecretFrom,
     forEachMatch(text, onMatch, onOpen) {
-      // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list.
+      // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list. Hostile text makes
+      // a hit every few characters: the starts go to typed lists, and a start already recorded is not again.
+      const starts: Array<IntList | undefined> = new Array<IntList | undefined>(plans.length);
       const found: Array<number[] | undefined> = new Array<number[] | undefined>(plans.length);
       /** Formats with a hit, then every format without literals. */
       const touched: number[] = [...wholeFormats];
       const open = onOpen ? (readers ??= openers(plans)) : undefined;
       /** Per format that can span whitespace: hit starts from which an open match is looked for. */
-      const openHits: Array<number[] | undefined> | undefined = open ? new Array(plans.length) : undefined;
+      const openHits: Array<IntList | undefined> | undefined = open ? new Array(plans.length) : undefined;
       const tail = matcher.forEachMatch(text, (id, start, end) => {
         const lit = literals[id] as Literal;
-        if (open && openHits) {
-          for (const fi of lit.formats) {
-            if (
-              open[fi] &&
-              (end + (plans[fi] as Plan).afterReach >= text.length || passesAfter(plans[fi] as Plan, text, end))
-            )
-              (openHits[fi] ??= []).push(start);
-          }
-        }
-        if (lit.exact !== undefined && !text.startsWith(lit.exact, start)) return;
+        const exact = lit.exact === undefined || text.startsWith(lit.exact, start);
         for (const fi of lit.formats) {
           const plan = plans[fi] as Plan;
-          if (plan.after) {
-            plan.after.lastIndex = end;
-            if (!plan.after.test(text)) continue;
+          // The afterLiteral check, read at most once per hit and format.
+          let passes: boolean | undefined;
+          if (open && openHits && open[fi]) {
+            if (end + plan.afterReach >= text.length || (passes = passesAfter(plan, text, end))) {
+              const h = (openHits[fi] ??= new IntList());
+              if (h.last() !== start) h.push(start);
+            }
+          }
+          if (!exact) continue;
+          if (plan.after && !(passes ?? passesAfter(plan, text, end))) continue;
+          if (plan.mode === 'prefix') {
+            let l = starts[fi];
+            if (!l) {
+              l = starts[fi] = new IntList();
+              touched.push(fi);
+            }
+            if (l.last() !== start) l.push(start);
+            continue;
           }
           let w = found[fi];
           if (!w) {
             w = found[fi] = [];
             touched.push(fi);
-          }
-          if (plan.mode === 'prefix') {
-            w.push(start);
-            continue;
           }
           const from = Math.max(0, start - plan.before);
           const to = Math.min(text.length, start + plan.format.maxLength);
@@ -192,13 +197,12 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           forEachFormatMatch(format, text, report);
           continue;
         }
-        const w = found[fi] as number[];
         const memo = new ValidationMemo();
         if (plan.mode === 'prefix') {
-          prefixMatches(plan, text, w, memo, report);
+          prefixMatches(plan, text, (starts[fi] as IntList).view(), memo, report);
           continue;
         }
-        const windows = mergedWindows(w);
+        const windows = mergedWindows(found[fi] as number[]);
         for (let k = 0; k < windows.length; k += 2)
           forEachFormatMatch(format, text, report, {
             from: windows[k] as number,
@@ -216,7 +220,7 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           const starts =
             plan.mode === 'whole'
               ? [from, text.length]
-              : openStarts(openHits[fi], plan.before, Math.max(0, tail), text.length, from);
+              : openStarts(openHits[fi]?.view(), plan.before, Math.max(0, tail), text.length, from);
           if (starts.length === 0) return;
           const start = reader.openFrom(text, starts);
           if (start < text.length) onOpen(plan.format, start);
@@ -271,26 +275,38 @@ function passesAfter(plan: Plan, text: string, end: number): boolean {
 /**
  * Where a match that may still be under way can start, as sorted inclusive ranges [a, b, …] at or after `from`:
  * up to `before` before each literal hit, and before a literal that begins in the last `tail` characters or
- * after the end.
+ * after the end. Every hit range has the same width, so sorting the hits sorts the ranges.
  */
-function openStarts(
-  hits: readonly number[] | undefined,
-  before: number,
-  tail: number,
-  n: number,
-  from: number,
-): number[] {
-  const ranges: Array<[number, number]> = [];
-  for (const h of hits ?? []) if (h >= from) ranges.push([Math.max(from, h - before), h]);
-  ranges.push([Math.max(from, n - tail - before), n]);
-  ranges.sort((x, y) => x[0] - y[0]);
+function openStarts(hits: Int32Array | undefined, before: number, tail: number, n: number, from: number): number[] {
   const out: number[] = [];
-  for (const [a, b] of ranges) {
-    const last = out.length - 1;
-    if (last > 0 && a <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, b);
-    else out.push(a, b);
+  if (hits) {
+    sortAscending(hits);
+    for (const h of hits) {
+      if (h < from) continue;
+      const a = Math.max(from, h - before);
+      const last = out.length - 1;
+      if (last > 0 && a <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, h);
+      else out.push(a, h);
+    }
   }
+  // The range at the end reaches past every other: it takes in each range it meets.
+  let a = Math.max(from, n - tail - before);
+  while (out.length > 0 && (out[out.length - 1] as number) + 1 >= a) {
+    a = Math.min(a, out[out.length - 2] as number);
+    out.length -= 2;
+  }
+  out.push(a, n);
   return out;
+}
+
+/** Sorts in place unless already in order (hits arrive by their end, nearly always by their start too). */
+function sortAscending(values: Int32Array): void {
+  for (let k = 1; k < values.length; k++) {
+    if ((values[k] as number) < (values[k - 1] as number)) {
+      values.sort();
+      return;
+    }
+  }
 }
 
 /**
@@ -320,19 +336,14 @@ function mergedWindows(w: number[]): number[] {
 function prefixMatches(
   plan: Plan,
   text: string,
-  starts: number[],
+  starts: Int32Array,
   memo: ValidationMemo,
   report: (m: FormatMatch) => void,
 ): void {
   const re = plan.sticky as RegExp;
   const validate = plan.format.def.validate;
   // The automaton reports hits by their end: literals of different lengths can arrive out of order.
-  for (let k = 1; k < starts.length; k++) {
-    if ((starts[k] as number) < (starts[k - 1] as number)) {
-      starts.sort((a, b) => a - b);
-      break;
-    }
-  }
+  sortAscending(starts);
   let next = 0;
   let prev = -1;
   for (const s of starts) {
