@@ -32,6 +32,7 @@ import {
 import type { PatternDef } from './patterns/types.js';
 import { openMatcher, type OpenMatcher } from './open-match.js';
 import { regexReach } from './regex-reach.js';
+import { withoutCaptures } from './without-captures.js';
 
 /** Context read on each side of a window (for \b and look-arounds); no match can start in it. */
 const MARGIN = 16;
@@ -95,7 +96,7 @@ function planOf(format: CompiledFormat): Plan {
     format,
     mode,
     before: d.reachBefore ?? format.maxLength,
-    sticky: mode === 'prefix' ? new RegExp(d.regex.source, flags + 'y') : undefined,
+    sticky: mode === 'prefix' ? new RegExp(withoutCaptures(d.regex.source), flags + 'y') : undefined,
     after: d.afterLiteral
       ? new RegExp(d.afterLiteral.source, d.afterLiteral.flags.replace(/[gy]/g, '') + 'y')
       : undefined,
