@@ -20,7 +20,7 @@
  * the text cuts short or that has not arrived yet.
  */
 import { IntList } from './int-list.js';
-import { MultiMatcher } from './multi-match.js';
+import { asciiLower, MultiMatcher } from './multi-match.js';
 import {
   compileFormats,
   forEachFormatMatch,
@@ -134,6 +134,8 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
   let readers: Array<OpenMatcher | undefined> | undefined;
   /** The open-match reader of every format whose matches hold no whitespace (the others are read by forEachMatch). */
   let runReaders: Array<OpenMatcher | undefined> | undefined;
+  /** Every prefix of a prefix format's literal, ASCII lower-cased → the formats it begins (built on first use). */
+  let literalPrefixes: Map<string, number[]> | undefined;
   const windowed = plans.flatMap((p, i) => (p.mode === 'prefix' ? [] : [i]));
 
   const scanner: SecretScanner = {
@@ -250,14 +252,24 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
       const reader = runReaders?.[fi];
       if (reader && starts.length > 0) best = Math.min(best, reader.secretOpenFrom(text, starts));
     };
-    // A literal cut short at the end may begin a match of any prefix format it belongs to.
-    const cut = tail > 0 ? n - tail : n;
+    // A literal cut short at the end may begin a match of the prefix formats it belongs to: from the earliest
+    // place whose rest of the text begins one of their literals (reading every prefix format from there cost
+    // most of a stream's scan of a short trailing run).
+    const cutAt = new Map<number, number>();
+    if (tail > 0) {
+      const rest = asciiLower(text.slice(n - tail));
+      for (let q = n - tail; q < n; q++)
+        for (const fi of (literalPrefixes ??= prefixesOfLiterals(plans)).get(rest.slice(q - (n - tail))) ?? [])
+          if (!cutAt.has(fi)) cutAt.set(fi, q);
+    }
     plans.forEach((plan, fi) => {
       if (plan.mode !== 'prefix' || !runReaders?.[fi]) return;
-      const at = hits.get(fi) ?? [];
+      const at = hits.get(fi);
+      const cut = cutAt.get(fi);
+      if (!at && cut === undefined) return;
       const ranges: number[] = [];
-      for (const h of at.sort((a, b) => a - b)) ranges.push(h, h);
-      if (cut < n) ranges.push(cut, n);
+      for (const h of (at ?? []).sort((a, b) => a - b)) ranges.push(h, h);
+      if (cut !== undefined) ranges.push(cut, n);
       read(fi, mergedWindows(ranges));
     });
     for (const fi of windowed) read(fi, [Math.max(from, n - (plans[fi] as Plan).format.maxLength), n]);
@@ -265,6 +277,22 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
   }
   cache.set(defs, scanner);
   return scanner;
+}
+
+function prefixesOfLiterals(plans: readonly Plan[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  plans.forEach((plan, fi) => {
+    if (plan.mode !== 'prefix') return;
+    for (const lit of plan.format.def.literals ?? []) {
+      const lower = asciiLower(lit);
+      for (let k = 1; k <= lower.length; k++) {
+        const list = out.get(lower.slice(0, k));
+        if (!list) out.set(lower.slice(0, k), [fi]);
+        else if (!list.includes(fi)) list.push(fi);
+      }
+    }
+  });
+  return out;
 }
 
 function passesAfter(plan: Plan, text: string, end: number): boolean {
