@@ -1,0 +1,58 @@
+/**
+ * The write quota (L11.8) against what the upper tmpfs's block count misses: files that are mostly holes (their
+ * length counts), unbounded numbers of entries (the upper layer's inode count), and renames journaled as copies.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHarness, type Harness } from './effects-harness.js';
+
+let h: Harness | undefined;
+afterEach(() => {
+  h?.close();
+  h = undefined;
+});
+
+async function effects(cmd: string) {
+  const r = await (h as Harness).run(cmd);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('sparse files count by their length', () => {
+  it('a file of holes longer than the quota is discarded; a shorter one is applied', async () => {
+    h = startHarness({ limits: { workspaceWriteMb: 8 } });
+    const big = await effects('truncate -s 64M g1 && truncate -s 64M g2 && echo made');
+    expect(big.stdout).toContain('made');
+    expect(big.effects).toMatchObject({ status: 'discarded', gate: 'L11.8' });
+    expect(big.effects?.reason).toMatch(/134217728 bytes \(their length, holes included\)/);
+    expect(existsSync(join(h.workspace, 'g1'))).toBe(false);
+    const small = await effects('truncate -s 4M g3');
+    expect(small.effects?.status).toBe('applied');
+    expect(statSync(join(h.workspace, 'g3')).size).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('the number of entries one exec may leave (exec.limits.workspaceFiles)', () => {
+  it('more files than the limit: the command gets ENOSPC, and the run is discarded with the limit named', async () => {
+    h = startHarness({ limits: { workspaceFiles: 100 } });
+    const o = await effects('i=0; while [ $i -lt 300 ]; do i=$((i+1)); touch f$i || break; done; echo stopped at $i');
+    // The upper tmpfs has room for a few more inodes than the limit (copy-ups in flight), then none.
+    expect(o.stdout).toMatch(/stopped at 10\d/);
+    expect(o.stderr).toMatch(/No space left on device/);
+    expect(o.effects).toMatchObject({ status: 'discarded', gate: 'L11.8' });
+    expect(o.effects?.reason).toMatch(/more than exec\.limits\.workspaceFiles \(100\)/);
+    expect(existsSync(join(h.workspace, 'f1'))).toBe(false);
+  });
+
+  it('directories count too; fewer entries than the limit are applied', async () => {
+    h = startHarness({ limits: { workspaceFiles: 100 } });
+    const dirs = await effects('mkdir $(seq -f d%g 1 101)');
+    expect(dirs.effects).toMatchObject({ status: 'discarded', gate: 'L11.8' });
+    expect(existsSync(join(h.workspace, 'd1'))).toBe(false);
+    // A new directory's overlay xattr takes a little inode room too (tmpfs on Linux 6.6 and later): not exact.
+    const fits = await effects('mkdir $(seq -f d%g 1 45) && touch $(seq -f d%g/x 1 45)');
+    expect(fits.effects?.status).toBe('applied');
+    expect(existsSync(join(h.workspace, 'd45', 'x'))).toBe(true);
+  });
+});
