@@ -3,7 +3,7 @@
  * length counts), unbounded numbers of entries (the upper layer's inode count), and renames journaled as copies.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, type Harness } from './effects-harness.js';
 
@@ -54,5 +54,40 @@ describe('the number of entries one exec may leave (exec.limits.workspaceFiles)'
     const fits = await effects('mkdir $(seq -f d%g 1 45) && touch $(seq -f d%g/x 1 45)');
     expect(fits.effects?.status).toBe('applied');
     expect(existsSync(join(h.workspace, 'd45', 'x'))).toBe(true);
+  });
+});
+
+describe('renames in the undo journal', () => {
+  it('mv moves the file itself: nothing is kept, and undo renames it back', async () => {
+    h = startHarness();
+    const ws = h.workspace;
+    const data = Buffer.alloc(5_000_000, 7);
+    writeFileSync(join(ws, 'data.bin'), data);
+    const ino = statSync(join(ws, 'data.bin')).ino;
+    const o = await effects('mv data.bin data2.bin');
+    expect(o.effects?.status).toBe('applied');
+    expect(statSync(join(ws, 'data2.bin')).ino).toBe(ino);
+    const journal = h.svc.journal;
+    const entries = journal?.list(ws) ?? [];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.bytes).toBe(0);
+    expect(journal?.undo(ws, entries).ok).toBe(true);
+    expect(existsSync(join(ws, 'data2.bin'))).toBe(false);
+    expect(readFileSync(join(ws, 'data.bin')).equals(data)).toBe(true);
+  });
+
+  it('a rename whose old path is written again keeps the old copy, counted, and undo restores both paths', async () => {
+    h = startHarness();
+    const ws = h.workspace;
+    writeFileSync(join(ws, 'a.txt'), 'original\n'.repeat(1000));
+    const o = await effects('mv a.txt b.txt && echo new > a.txt');
+    expect(o.effects?.status).toBe('applied');
+    expect(readFileSync(join(ws, 'a.txt'), 'utf8')).toBe('new\n');
+    const journal = h.svc.journal;
+    const entries = journal?.list(ws) ?? [];
+    expect(entries[0]?.bytes).toBe(9000);
+    expect(journal?.undo(ws, entries).ok).toBe(true);
+    expect(readFileSync(join(ws, 'a.txt'), 'utf8')).toBe('original\n'.repeat(1000));
+    expect(existsSync(join(ws, 'b.txt'))).toBe(false);
   });
 });
