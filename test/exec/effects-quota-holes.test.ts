@@ -90,4 +90,19 @@ describe('renames in the undo journal', () => {
     expect(readFileSync(join(ws, 'a.txt'), 'utf8')).toBe('original\n'.repeat(1000));
     expect(existsSync(join(ws, 'b.txt'))).toBe(false);
   });
+
+  it('that kept copy counts toward the journal cap: a run that would exceed it is held', async () => {
+    h = startHarness({ journal: { maxMb: 1 } });
+    const ws = h.workspace;
+    writeFileSync(join(ws, 'notes.txt'), 'n'.repeat(600_000));
+    writeFileSync(join(ws, 'big.bin'), 'b'.repeat(600_000));
+    expect((await effects("head -c 600000 /dev/zero | tr '\\0' c > notes.txt")).effects?.status).toBe('applied');
+    // Keeping big.bin's 600 KB as well would drop the notes entry: held, and denied (no operator here).
+    // A rename with a mode change is applied from the upper layer's copy: the old file is kept in the journal.
+    const o = await effects('mv big.bin big2.bin && chmod 600 big2.bin');
+    expect(o.effects).toMatchObject({ status: 'held-denied', held: true });
+    expect(o.effects?.reason).toMatch(/drops the undo history/);
+    expect(h.svc.journal?.list(ws)).toHaveLength(1);
+    expect(readFileSync(join(ws, 'big.bin'), 'utf8')).toBe('b'.repeat(600_000));
+  });
 });

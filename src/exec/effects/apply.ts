@@ -81,13 +81,18 @@ function upperFileAt(root: UpperDir, rel: string): boolean {
   return false;
 }
 
+/** Paths with an effect of their own other than a rename to them (their old content, if any, is journaled there). */
+function writtenPaths(set: EffectSet): Set<string> {
+  return new Set(set.effects.filter((e) => e.change !== 'renamed').map((e) => e.path));
+}
+
 /**
  * Renames applied by moving the workspace's own file to its new path (undo moves it back): nothing is copied into
  * the journal. Not when the file was also edited or its mode changed (the new path then takes the upper layer's
  * copy), nor when its old path was written again in the same run (that path's old content is journaled).
  */
 export function renamesInPlace(set: EffectSet): Map<string, Effect> {
-  const written = new Set(set.effects.filter((e) => e.change !== 'renamed').map((e) => e.path));
+  const written = writtenPaths(set);
   const out = new Map<string, Effect>();
   for (const e of set.effects)
     if (
@@ -109,11 +114,17 @@ export function renamesInPlace(set: EffectSet): Map<string, Effect> {
  */
 export function preImageBytes(set: EffectSet, disposable: PathGlobs): number {
   const inPlace = renamesInPlace(set);
+  const written = writtenPaths(set);
   const counted = (e: Effect) =>
     e.change !== 'renamed'
       ? !disposable.matches(e.path)
-      : // The old path is journaled as deleted and the upper layer's copy placed at the new one.
-        !inPlace.has(e.path) && upperFileAt(set.root, e.path) && !disposable.matches(e.from ?? e.path);
+      : // The old path is journaled as deleted (unless written again: counted there) and the upper layer's copy
+        // placed at the new one.
+        !inPlace.has(e.path) &&
+        upperFileAt(set.root, e.path) &&
+        e.from !== undefined &&
+        !written.has(e.from) &&
+        !disposable.matches(e.from);
   return set.effects.reduce((n, e) => n + (e.before && counted(e) ? e.before.size : 0), 0);
 }
 
