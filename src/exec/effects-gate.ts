@@ -134,7 +134,7 @@ export async function judgeEffects(
     };
   let held = false;
   if (verdict.verdict === 'hold') {
-    const effectHash = effectSetHash(input.command, input.cwd, set, upper);
+    const effectHash = await effectSetHash(input.command, input.cwd, set, upper);
     held = true;
     const reason = `held for the operator: it ${verdict.reasons.join('; ')}`;
     if (!input.approve)
@@ -179,7 +179,7 @@ export async function judgeEffects(
         },
         created: [],
       }; // The workspace was not locked while the operator decided: what was approved must still be what would be applied.
-    if (effectSetHash(input.command, input.cwd, o.rescan(), upper) !== effectHash)
+    if ((await effectSetHash(input.command, input.cwd, o.rescan(), upper)) !== effectHash)
       return {
         report: {
           status: 'failed',

@@ -34,6 +34,8 @@ export interface OverlayViewOptions {
   /** Root-only directory on disk (ideally the workspace's filesystem) for per-run view directories. */
   readonly viewsDir: string;
   readonly quotaMb: number;
+  /** Most entries the run may leave in its upper layer (exec.limits.workspaceFiles). */
+  readonly maxFiles: number;
   readonly identity: SandboxIdentity;
   /** The daemon's owner tag (orphans.ts): the mount point is named after it, so a dead daemon's are swept. */
   readonly ownerTag?: string;
@@ -135,6 +137,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     rootMode: (lstatSync(o.workspace).mode & 0o7777).toString(8),
     lower: o.workspace,
     quotaKb: Math.floor(o.quotaMb * 1024),
+    maxFiles: o.maxFiles,
     uid: o.identity.uid,
     gid: o.identity.gid,
   };
@@ -187,6 +190,12 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           gate: 'L11.8',
           reason: `the command wrote more than exec.limits.workspaceWriteMb (${o.quotaMb} MiB) into the workspace and got "no space left"; everything it changed was discarded`,
         });
+      if (status === 'files')
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.8',
+          reason: `the command left more than exec.limits.workspaceFiles (${o.maxFiles}) new files, directories, links or deletions in the workspace (or got "no space left" making them); everything it changed was discarded`,
+        });
       if (status === 'busy')
         return ok({
           kind: 'discarded',
@@ -221,6 +230,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         const xattrs = parseXattrDump(read('xattrs'));
         const rescan = () => scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
         const set = rescan();
+        // The upper tmpfs counts allocated blocks; a file that is mostly holes passes it but is written out in full
+        // wherever it is copied (to a workspace on another filesystem, into the journal): its length counts.
+        if (set.bytesWritten > spec.quotaKb * 1024)
+          return ok({
+            kind: 'discarded',
+            gate: 'L11.8',
+            reason: `the command's files add up to ${set.bytesWritten} bytes (their length, holes included), more than exec.limits.workspaceWriteMb allows this run (${spec.quotaKb} KiB); everything it changed was discarded`,
+          });
         // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
         const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
         return ok({

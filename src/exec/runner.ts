@@ -380,6 +380,7 @@ export class ExecRunner {
           ? { parked: { ...handle.prestarted.view, holderPid: handle.prestarted.child.pid } }
           : {}),
         quotaMb: item.quotaMb ?? 0,
+        maxFiles: this.config.limits.workspaceFiles,
         identity: sandboxIdentity(run.real, this.config.sandboxUser),
       });
       if (!opened.ok) return this.failed('L11.7', opened.error, run);

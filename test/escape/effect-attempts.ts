@@ -18,7 +18,15 @@ export function makeEffectContext(): EscapeContext {
   const ctx = makeEscapeContext(
     {
       sandboxUser: 'nobody',
-      limits: { cpuSeconds: 10, memoryMb: 1024, processes: 64, fileSizeMb: 1024, tmpMb: 16, workspaceWriteMb: 32 },
+      limits: {
+        cpuSeconds: 10,
+        memoryMb: 1024,
+        processes: 64,
+        fileSizeMb: 1024,
+        tmpMb: 16,
+        workspaceWriteMb: 32,
+        workspaceFiles: 20_000,
+      },
     },
     { transactional: true, leakCheck: (t) => (t.includes(EFFECT_SECRET) ? 'the value of EFFECT_KEY, raw' : undefined) },
   );

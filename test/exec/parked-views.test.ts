@@ -69,6 +69,7 @@ describe('a parked overlay holder', () => {
         viewsDir: join(root, 'views'),
         mountParent: root,
         quotaKb: 1024,
+        maxFiles: 1000,
         etcStubs: writeEtcStubs(join(root, 'stubs')),
         shell: ['/bin/sh', '-c', 'echo RAN'],
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },

@@ -14,6 +14,12 @@ export const ExecLimitsSchema = z.strictObject({
   tmpMb: z.number().int().min(1).max(65_536).default(256),
   /** What one exec may add to the workspace, in MiB (L11.8: the size of its copy-on-write upper layer). */
   workspaceWriteMb: z.number().int().min(1).max(1_048_576).default(2048),
+  /**
+   * Entries one exec may leave in its copy-on-write upper layer (new files, directories, links, deletion marks):
+   * the inode count of that layer (L11.8). Each one costs the daemon memory and time when it judges the run.
+   * Approximate: overlayfs's own xattrs (a new directory's opaque mark, a copy-up's origin) take a little of the room.
+   */
+  workspaceFiles: z.number().int().min(16).max(10_000_000).default(20_000),
 });
 export type ExecLimits = z.infer<typeof ExecLimitsSchema>;
 
@@ -24,6 +30,7 @@ const LIMIT_DEFAULTS: ExecLimits = {
   fileSizeMb: 1024,
   tmpMb: 256,
   workspaceWriteMb: 2048,
+  workspaceFiles: 20_000,
 };
 
 /** Paths whose deletion or change never needs the operator and is not journaled (caches, build output). */

@@ -18,7 +18,7 @@ import {
 import { moveEntry } from './fs-moves.js';
 import { sizeOf, type Journal, type JournalChange } from './journal.js';
 import type { PathGlobs } from './path-globs.js';
-import type { Effect, EffectSet, UpperDir } from './types.js';
+import type { Effect, EffectSet, UpperDir, UpperEntry } from './types.js';
 import { join } from './upper-scan.js';
 
 export interface ApplyInput {
@@ -69,12 +69,63 @@ export function staleness(set: EffectSet, workspace: string): string | undefined
   return undefined;
 }
 
-/** Bytes the journal must keep for this apply (pre-images of non-disposable paths). */
+/** The upper layer's regular file at a path, if there is one. */
+function upperFileAt(root: UpperDir, rel: string): boolean {
+  let dir: UpperDir | undefined = root;
+  const names = rel.split('/');
+  for (const [i, name] of names.entries()) {
+    const e: UpperEntry | undefined = dir?.entries.get(name);
+    if (i === names.length - 1) return e?.kind === 'file';
+    dir = e?.kind === 'dir' ? e.dir : undefined;
+  }
+  return false;
+}
+
+/** Paths with an effect of their own other than a rename to them (their old content, if any, is journaled there). */
+function writtenPaths(set: EffectSet): Set<string> {
+  return new Set(set.effects.filter((e) => e.change !== 'renamed').map((e) => e.path));
+}
+
+/**
+ * Renames applied by moving the workspace's own file to its new path (undo moves it back): nothing is copied into
+ * the journal. Not when the file was also edited or its mode changed (the new path then takes the upper layer's
+ * copy), nor when its old path was written again in the same run (that path's old content is journaled).
+ */
+export function renamesInPlace(set: EffectSet): Map<string, Effect> {
+  const written = writtenPaths(set);
+  const out = new Map<string, Effect>();
+  for (const e of set.effects)
+    if (
+      e.change === 'renamed' &&
+      e.from !== undefined &&
+      !e.modified &&
+      e.before?.kind === 'file' &&
+      e.mode === e.before.mode &&
+      !written.has(e.from) &&
+      upperFileAt(set.root, e.path)
+    )
+      out.set(e.path, e);
+  return out;
+}
+
+/**
+ * Bytes the journal must keep for this apply (pre-images of non-disposable paths). A rename moved in place keeps
+ * nothing, as does a file showing through a moved directory; any other rename keeps its old copy.
+ */
 export function preImageBytes(set: EffectSet, disposable: PathGlobs): number {
-  return set.effects.reduce(
-    (n, e) => n + (e.before && e.change !== 'renamed' && !disposable.matches(e.path) ? e.before.size : 0),
-    0,
-  );
+  const inPlace = renamesInPlace(set);
+  const written = writtenPaths(set);
+  const counted = (e: Effect) =>
+    e.change !== 'renamed'
+      ? !disposable.matches(e.path)
+      : // The old path is journaled as deleted (unless written again: counted there) and the upper layer's copy
+        // placed at the new one.
+        !inPlace.has(e.path) &&
+        upperFileAt(set.root, e.path) &&
+        e.from !== undefined &&
+        !written.has(e.from) &&
+        !disposable.matches(e.from);
+  return set.effects.reduce((n, e) => n + (e.before && counted(e) ? e.before.size : 0), 0);
 }
 
 function redirects(dir: UpperDir, out: Array<{ from: string; to: string }>): void {
@@ -123,6 +174,8 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
     if (!input.disposable.matches(rel) || change === 'moved-dir') changes.push({ path: rel, change, ...extra });
   };
   const byPath = new Map<string, Effect>(set.effects.map((e) => [e.path, e]));
+  const inPlace = renamesInPlace(set);
+  const inPlaceSlot = new Map([...inPlace.keys()].map((p, i) => [p, childPath(stage, `r${i}`)]));
 
   const walk = (dir: UpperDir) => {
     for (const [name, e] of dir.entries) {
@@ -166,6 +219,10 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
         continue;
       }
       if (here) preserve(rel, effect.change === 'created' ? 'modified' : effect.change);
+      if (inPlace.has(rel)) {
+        place(inPlaceSlot.get(rel) as string, rel, 'renamed', { from: effect.from });
+        continue;
+      }
       const last = changes.at(-1);
       const blob = last?.path === rel ? last.blob : undefined;
       if (last?.path === rel) changes.pop();
@@ -180,6 +237,14 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
   redirects(set.root, moves);
   try {
     mkdirSync(stage, { mode: 0o700 });
+    // Files renamed in place are taken out first, before any directory moves away from under them or their old
+    // path is journaled as deleted.
+    for (const [rel, e] of inPlace) {
+      const from = ws(e.from as string);
+      const dest = inPlaceSlot.get(rel) as string;
+      moveEntry(from, dest);
+      undo.push(() => moveEntry(dest, from));
+    }
     // Directories that move are taken out first, deepest first, so nested and swapped moves cannot collide.
     const order = moves
       .map((m, i) => ({ ...m, i }))

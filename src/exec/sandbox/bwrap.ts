@@ -117,6 +117,7 @@ export class BwrapProvider implements SandboxProvider {
           mountParent: v.mountParent,
           ...(o.host.ownerTag ? { ownerTag: o.host.ownerTag } : {}),
           quotaKb: v.limits.workspaceWriteMb * 1024,
+          maxFiles: v.limits.workspaceFiles,
           etcStubs: o.host.etcStubs,
           shell: parkedViewShell(v.limits),
           env: this.tagEnv({ PATH: HOLDER_PATH }),

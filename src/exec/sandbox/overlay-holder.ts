@@ -9,8 +9,8 @@
  * directory xattrs and copies the upper layer to disk, then exits with bwrap's status. The namespace dies with it: nothing stays mounted, on any path.
  *
  * $1 run dir (root-only: t/ exists) · $2 workspace · $3 quota KiB · $4 uid · $5 gid · $6 passwd · $7 group ·
- * $8 the merged mount point · $9 the workspace root's mode (octal) · $10… bwrap and its arguments. Status lines go to
- * $1/status.
+ * $8 the merged mount point · $9 the workspace root's mode (octal) · $10 most entries the upper layer may hold ·
+ * $11… bwrap and its arguments. Status lines go to $1/status.
  *
  * The merged mount point must be reachable by the sandbox user: bwrap resolves a --bind-fd source back to its
  * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
@@ -48,6 +48,24 @@ export const ARMED = `--pdeathsig KILL -- /bin/sh -c '[ "$PPID" = "$0" ] || exit
 
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
+
+/**
+ * Inodes of the upper tmpfs that are not the run's: its root, upper/, work/ and the work/work overlayfs makes, and
+ * room for the temporary files of copy-ups in flight. The tmpfs gets N + this many (nr_inodes).
+ */
+export const INODE_SLACK = 8;
+/**
+ * Inodes in use on an upper tmpfs once the overlay is mounted, before the command wrote anything: its root, upper/,
+ * work/, work/work and one more overlayfs keeps (as measured on Linux 5.x/6.x; a kernel that keeps one less lets a
+ * run leave one entry more).
+ */
+const INODES_AT_REST = 5;
+
+/**
+ * More entries in the upper layer than the run may leave (or the tmpfs ran out of inodes: the command got
+ * ENOSPC): nothing is listed, copied or judged. $N is the limit.
+ */
+const TOO_MANY_FILES = `if [ "$(( $(stat -f -c '%c - %d' "$R/t") - ${INODES_AT_REST} ))" -gt "$N" ]; then st files; exit "$rc"; fi`;
 
 /** The identity the sandbox runs as: numbers only (it reaches setpriv). */
 const CHECK_IDS = 'case "$U$G" in "" | *[!0-9]*) st params; exit 125;; esac';
@@ -107,6 +125,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   // into the view now is dropped with the namespace, and nothing of this run is applied.
   'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
   'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
+  TOO_MANY_FILES,
   // Only directories: their modes and overlay xattrs say everything. bwrap's pid namespace is gone: nothing of the
   // command still runs.
   ...dirs,
@@ -118,15 +137,18 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   'exit "$rc"',
 ];
 
-const MOUNT_UPPER =
-  'mount -t tmpfs -o "size=${Q}k,mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }';
+const MOUNT_UPPER = `mount -t tmpfs -o "size=\${Q}k,nr_inodes=$((N + ${INODE_SLACK})),mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }`;
+
+/** The entry limit: a number (it reaches mount's options). */
+const CHECK_FILES = 'case "$N" in "" | *[!0-9]*) st params; exit 125;; esac';
 
 export const OVERLAY_HOLDER = [
   'set -u',
   PARENT_CHECK,
-  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
+  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; N=${10}; shift 10',
   'st() { echo "$1" > "$R/status"; }',
   CHECK_IDS,
+  CHECK_FILES,
   MOUNT_UPPER,
   // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
   // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
@@ -142,13 +164,15 @@ export const OVERLAY_HOLDER = [
  * /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted anywhere but in its
  * own namespace.
  *
- * $1 run dir · $2 quota KiB · $3 passwd · $4 group · $5 the merged mount point · $6… bwrap and its arguments.
+ * $1 run dir · $2 quota KiB · $3 passwd · $4 group · $5 the merged mount point · $6 most entries the upper layer
+ * may hold · $7… bwrap and its arguments.
  */
 export const PARKED_HOLDER = [
   'set -u',
   PARENT_CHECK,
-  'R=$1; Q=$2; PW=$3; GR=$4; M=$5; shift 5',
+  'R=$1; Q=$2; PW=$3; GR=$4; M=$5; N=$6; shift 6',
   'st() { echo "$1" > "$R/status"; }',
+  CHECK_FILES,
   MOUNT_UPPER,
   `printf p >&${PARAMS_FD} || exit 125`,
   `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} && IFS= read -r QR <&${PARAMS_FD} || exit 125`,
@@ -169,6 +193,8 @@ export interface OverlaySpec {
   readonly lower: string;
   /** The quota: size of the upper tmpfs, in KiB. */
   readonly quotaKb: number;
+  /** Most entries the upper layer may hold (exec.limits.workspaceFiles): its inode count. */
+  readonly maxFiles: number;
   /** Permission bits of the workspace root (the merged root takes them), octal. */
   readonly rootMode: string;
   /** Host identity the sandbox runs as (0: the daemon's own, root). */
@@ -194,6 +220,7 @@ export function holderArgv(
     stubs.group,
     o.mountPoint,
     o.rootMode,
+    String(o.maxFiles),
     ...bwrap,
   ];
 }
@@ -201,7 +228,7 @@ export function holderArgv(
 /** argv of a parked holder around a fixed bwrap argv. */
 export function parkedHolderArgv(
   tools: HolderTools,
-  o: { readonly runDir: string; readonly mountPoint: string; readonly quotaKb: number },
+  o: { readonly runDir: string; readonly mountPoint: string; readonly quotaKb: number; readonly maxFiles: number },
   stubs: { passwd: string; group: string },
   bwrap: readonly string[],
 ): string[] {
@@ -212,6 +239,7 @@ export function parkedHolderArgv(
     stubs.passwd,
     stubs.group,
     o.mountPoint,
+    String(o.maxFiles),
     ...bwrap,
   ];
 }

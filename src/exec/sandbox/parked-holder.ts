@@ -27,6 +27,8 @@ export interface HolderParkSpec {
   /** The daemon's owner tag: mount points are named after it (orphans.ts). */
   readonly ownerTag?: string;
   readonly quotaKb: number;
+  /** Most entries the upper layer may hold (exec.limits.workspaceFiles). */
+  readonly maxFiles: number;
   readonly etcStubs: { readonly passwd: string; readonly group: string };
   /** Fixed argv of the command's shell inside bwrap; the command arrives later (see shell.ts). */
   readonly shell: readonly string[];
@@ -74,7 +76,12 @@ export class ParkedHolderPool extends ParkedPool {
         };
         const bwrap = [spec.bwrapPath, ...BWRAP_HARDENING, '--args', String(ARGS_FD), '--', ...spec.shell];
         try {
-          const argv = parkedHolderArgv(spec, { runDir, mountPoint, quotaKb: spec.quotaKb }, spec.etcStubs, bwrap);
+          const argv = parkedHolderArgv(
+            spec,
+            { runDir, mountPoint, quotaKb: spec.quotaKb, maxFiles: spec.maxFiles },
+            spec.etcStubs,
+            bwrap,
+          );
           // argv[0] is setpriv (holderStart).
           child = spawn(spec.setpriv, argv.slice(1), {
             cwd: '/',
