@@ -43,6 +43,7 @@ import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport
 import type { OverlayLowers } from './overlay-lowers.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
+import { handGitLeftovers } from './git-leftovers.js';
 import { describeHeld, HeldUppers, quotaLeftKb } from './held-uppers.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
 import { readOnlyBinds, type ReadOnlyTree } from './read-only-trees.js';
@@ -342,6 +343,16 @@ export class ExecRunner {
     // Under a root daemon every path drops to an unprivileged host user before the sandbox starts (issue 13 item 5).
     const identity = process.getuid?.() === 0 ? sandboxIdentity(run.real, this.config.sandboxUser) : undefined;
     const runAs = identity && identity.uid !== 0 ? { uid: identity.uid, gid: identity.gid } : undefined;
+    if (runAs) {
+      const handed = handGitLeftovers(run.real, runAs.uid, runAs.gid);
+      if (!handed.ok) return this.failed('L11.5', handed.error, run);
+      if (handed.value)
+        this.warn(
+          run.ctx,
+          'git-leftovers',
+          `${handed.value} root-owned entr${handed.value === 1 ? 'y' : 'ies'} in .git (left by git run as root on the host) handed to uid ${runAs.uid} so the sandbox's git can write them`,
+        );
+    }
     // A parked bwrap was started as the daemon's user: a run that drops never takes one.
     const held = this.hold(transactional ? 'view' : runAs ? 'dropped' : 'plain');
     if (!held.ok) return this.failed('L11.5', held.error, run);
