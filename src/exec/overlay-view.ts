@@ -24,6 +24,7 @@ import { mergedView } from './effects/merged-view.js';
 import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
 import { fsTreeView } from './host-executed/index.js';
+import { pointerRoots } from './pointer-roots.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
 import { openParkedUpper, viewPointName, type OverlaySpec } from './sandbox/overlay-holder.js';
@@ -221,8 +222,9 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         const xattrs = parseXattrDump(read('xattrs'));
         const rescan = () => scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
         const set = rescan();
-        // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
-        const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
+        // The host's git reads pointers against the workspace's real path; git in the sandbox writes them against its
+        // mount point: the absolute roots of both views (see pointer-roots.ts for when the mount point counts).
+        const before = fsTreeView(o.workspace, { absoluteRoots: pointerRoots(o.workspace) });
         return ok({
           kind: 'effects',
           set,
