@@ -130,11 +130,13 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     } catch (cause) {
       return err(viewError('view_dir', `cannot open the parked copy-on-write view: ${describeCause(cause)}`));
     }
+  const lowerSt = lstatSync(o.workspace);
   const spec: OverlaySpec = {
     runDir,
     mountPoint,
-    rootMode: (lstatSync(o.workspace).mode & 0o7777).toString(8),
+    rootMode: (lowerSt.mode & 0o7777).toString(8),
     lower: o.workspace,
+    lowerId: `${lowerSt.dev}:${lowerSt.ino}`,
     quotaKb: Math.floor(o.quotaMb * 1024),
     uid: o.identity.uid,
     gid: o.identity.gid,
@@ -169,6 +171,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           viewError(
             'mount_refused',
             `the copy-on-write view of the workspace could not be mounted (${status}): nothing ran and nothing changed. The workspace must be on a filesystem overlayfs accepts as a lower layer (ext4, xfs, btrfs, tmpfs; not NFS or another overlay); \`bulwark doctor\` checks the host`,
+            { status },
+          ),
+        );
+      if (status === 'stale-lower')
+        return err(
+          viewError(
+            'stale_lower',
+            `the workspace ${o.workspace} was not the directory checked before the run when its copy-on-write view was mounted (a filesystem was mounted on or above it, or it was replaced, meanwhile): nothing ran and nothing changed; run the command again`,
             { status },
           ),
         );

@@ -354,7 +354,7 @@ export class ExecRunner {
         );
     }
     // A parked bwrap was started as the daemon's user: a run that drops never takes one.
-    const held = this.hold(transactional ? 'view' : runAs ? 'dropped' : 'plain');
+    const held = this.hold(transactional ? 'view' : runAs ? 'dropped' : 'plain', run.real);
     if (!held.ok) return this.failed('L11.5', held.error, run);
     const handle = held.value;
     item.cleanups.push(() => this.release(handle));
@@ -593,11 +593,11 @@ export class ExecRunner {
    * The run's process bound: a sandbox started ahead in its own cgroup (a parked bwrap, or a parked holder of a
    * copy-on-write view), else a cgroup from the pool.
    */
-  private hold(kind: 'plain' | 'view' | 'dropped'): Result<RunHandle, BulwarkError> {
+  private hold(kind: 'plain' | 'view' | 'dropped', workspace: string): Result<RunHandle, BulwarkError> {
     const problem = (outcome: string, reason: string) => this.warn({}, outcome, reason);
     const prestarted =
       kind === 'view'
-        ? this.provider.takePrestartedView?.()
+        ? this.provider.takePrestartedView?.(workspace)
         : kind === 'plain'
           ? this.provider.takePrestarted?.()
           : undefined;
