@@ -12,6 +12,8 @@ export interface ChownTreeOptions {
   readonly onlyFromUid?: number;
   /** Directories only: their files are never rewritten in place, so their owner does not matter. */
   readonly dirsOnly?: boolean;
+  /** Directories this deep below `dir` are not listed (1: only `dir`'s own entries). */
+  readonly maxDepth?: number;
   /** Error code of a failure; default exec.service.state_owner. */
   readonly code?: string;
 }
@@ -23,10 +25,11 @@ export function chownTree(
   gid: number,
   options: ChownTreeOptions = {},
 ): Result<number, BulwarkError> {
-  const pending = [dir];
+  const pending: Array<[string, number]> = [[dir, 0]];
   let handed = 0;
   try {
-    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const [at, depth] = next;
       const st = lstatSync(at);
       if (!st.isDirectory() && (st.nlink > 1 || options.dirsOnly)) continue;
       const from = options.onlyFromUid;
@@ -34,10 +37,10 @@ export function chownTree(
         lchownSync(at, uid, gid);
         handed++;
       }
-      if (!st.isDirectory()) continue;
+      if (!st.isDirectory() || depth >= (options.maxDepth ?? Infinity)) continue;
       // Names from readdir are plain (never '/', '.' or '..'); childPath would refuse a legitimate backslash.
       for (const e of readdirSync(at, { withFileTypes: true }))
-        if (!options.dirsOnly || e.isDirectory()) pending.push(`${at}/${e.name}`);
+        if (!options.dirsOnly || e.isDirectory()) pending.push([`${at}/${e.name}`, depth + 1]);
     }
     return ok(handed);
   } catch (cause) {

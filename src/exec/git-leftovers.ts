@@ -18,8 +18,13 @@ import { lstatOrUndefined } from './effects/upper-scan.js';
  * `dirsOnly`: git never rewrites those files in place (objects are immutable, refs replaced by rename), so only
  * the directories it creates files in need a writable owner.
  */
-export const GIT_LEFTOVERS: ReadonlyArray<{ readonly name: string; readonly dirsOnly: boolean }> = [
-  { name: 'objects', dirsOnly: true },
+export const GIT_LEFTOVERS: ReadonlyArray<{
+  readonly name: string;
+  readonly dirsOnly: boolean;
+  readonly maxDepth?: number;
+}> = [
+  // objects/<xx>/, pack/ and info/ hold only files: not listed (a thousand-object repository costs no readdirs).
+  { name: 'objects', dirsOnly: true, maxDepth: 1 },
   { name: 'refs', dirsOnly: true },
   { name: 'lfs', dirsOnly: true },
   { name: 'logs', dirsOnly: false },
@@ -45,12 +50,40 @@ export const GIT_LEFTOVERS: ReadonlyArray<{ readonly name: string; readonly dirs
 
 const ROOT = 0;
 
+/**
+ * `objects/` is the costly part (a stat per fan-out directory, on every run): skipped while its listing is unchanged
+ * since a pass that handed everything. Its mtime says whether an entry was added; one that changed within the last
+ * second is not trusted (a directory made in the same clock tick as the pass leaves the mtime as it was).
+ */
+const SETTLED_NS = 1_000_000_000n;
+const CHECKED_MAX = 256;
+const checked = new Map<string, string>();
+
+function listingStamp(p: string): string | undefined {
+  const st = lstatSync(p, { bigint: true });
+  if (!st.isDirectory()) return undefined;
+  if (BigInt(Date.now()) * 1_000_000n - st.mtimeNs < SETTLED_NS) return undefined;
+  return `${st.dev}:${st.ino}:${st.mtimeNs}`;
+}
+
 function handDir(gitDir: string, uid: number, gid: number): Result<number, BulwarkError> {
   let handed = 0;
-  for (const { name, dirsOnly } of GIT_LEFTOVERS) {
+  for (const { name, dirsOnly, maxDepth } of GIT_LEFTOVERS) {
     const p = childPath(gitDir, name);
     if (!lstatOrUndefined(p)) continue;
-    const r = chownTree(p, uid, gid, { onlyFromUid: ROOT, dirsOnly, code: 'exec.git_leftovers' });
+    const stamp = maxDepth === 1 ? listingStamp(p) : undefined;
+    if (stamp !== undefined && checked.get(p) === `${uid}:${gid}:${stamp}`) continue;
+    const r = chownTree(p, uid, gid, {
+      onlyFromUid: ROOT,
+      dirsOnly,
+      ...(maxDepth !== undefined ? { maxDepth } : {}),
+      code: 'exec.git_leftovers',
+    });
+    if (r.ok && stamp !== undefined) {
+      checked.delete(p);
+      checked.set(p, `${uid}:${gid}:${stamp}`);
+      if (checked.size > CHECKED_MAX) checked.delete(checked.keys().next().value as string);
+    }
     if (!r.ok)
       return err({
         ...r.error,

@@ -3,7 +3,17 @@
  * git rewrites, never host-executed files, never through a symlink, never a hard-linked file, and nothing at all in
  * a repository root owns. Real chown; needs root.
  */
-import { chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +85,19 @@ describe.skipIf(process.getuid?.() !== 0)('handGitLeftovers', () => {
       expect(uid(join(git, p)), p).toBe(0);
     // Nothing left to hand the second time.
     expect(handGitLeftovers(ws, U, G)).toEqual({ ok: true, value: 0 });
+  });
+
+  it('a fan-out directory root adds after a pass whose objects/ listing was kept is still handed', () => {
+    const { ws, git } = tree();
+    const objects = join(git, 'objects');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(objects, past, past);
+    expect(handGitLeftovers(ws, U, G).ok).toBe(true);
+    expect(uid(join(objects, 'ab'))).toBe(U);
+    mkdirSync(join(objects, 'cd'));
+    expect(uid(join(objects, 'cd'))).toBe(0);
+    expect(handGitLeftovers(ws, U, G)).toEqual({ ok: true, value: 1 });
+    expect(uid(join(objects, 'cd'))).toBe(U);
   });
 
   it('follows no symlink and leaves a hard-linked file alone', () => {
