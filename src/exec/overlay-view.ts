@@ -130,13 +130,11 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     } catch (cause) {
       return err(viewError('view_dir', `cannot open the parked copy-on-write view: ${describeCause(cause)}`));
     }
-  const lowerSt = lstatSync(o.workspace);
   const spec: OverlaySpec = {
     runDir,
     mountPoint,
-    rootMode: (lowerSt.mode & 0o7777).toString(8),
+    rootMode: (lstatSync(o.workspace).mode & 0o7777).toString(8),
     lower: o.workspace,
-    lowerId: `${lowerSt.dev}:${lowerSt.ino}`,
     quotaKb: Math.floor(o.quotaMb * 1024),
     uid: o.identity.uid,
     gid: o.identity.gid,
@@ -178,7 +176,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         return err(
           viewError(
             'stale_lower',
-            `the workspace ${o.workspace} was not the directory checked before the run when its copy-on-write view was mounted (a filesystem was mounted on or above it, or it was replaced, meanwhile): nothing ran and nothing changed; run the command again`,
+            `the workspace ${o.workspace} the copy-on-write view would have been mounted over was not the daemon's (a filesystem was mounted on or above it, or it was replaced, after the view's holder started): nothing ran and nothing changed; run the command again`,
             { status },
           ),
         );

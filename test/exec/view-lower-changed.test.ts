@@ -5,13 +5,13 @@
  * that sees the same directory, and a holder that finds another directory at the workspace's path mounts nothing —
  * the run is refused with a clear message, nothing ran and nothing changed. Real mounts, overlayfs and bwrap; root.
  */
-import { spawnSync } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOverlayView } from '../../src/exec/overlay-view.js';
-import { holderArgv } from '../../src/exec/sandbox/overlay-holder.js';
+import { parkedHolderArgv, startParkedView } from '../../src/exec/sandbox/overlay-holder.js';
 import { startHarness, type Harness } from './effects-harness.js';
 
 let h: Harness | undefined;
@@ -68,50 +68,72 @@ describe.skipIf(process.getuid?.() !== 0)('the workspace changed under a view af
     expect(readdirSync(ws).sort()).toEqual(['f1', 'f2', 'f3']);
   });
 
-  it('a holder that finds another directory at the workspace path mounts nothing; the run is refused, clearly', () => {
+  it('a parked holder whose namespace has another directory at the workspace path mounts nothing; the run is refused, clearly', async () => {
     h = startHarness();
     writeFileSync(join(h.workspace, 'a'), 'a\n');
-    const view = openOverlayView({
-      workspace: h.workspace,
-      viewsDir: join(h.root, 'views'),
-      quotaMb: 8,
-      identity: { uid: 0, gid: 0, source: 'root' },
-    });
-    if (!view.ok) throw new Error(view.error.message);
     const stubs = join(h.root, 'stubs');
     mkdirSync(stubs);
     writeFileSync(join(stubs, 'passwd'), 'root:x:0:0::/:/bin/sh\n');
     writeFileSync(join(stubs, 'group'), 'root:x:0:\n');
-    const argv = (lowerId: string) =>
-      holderArgv(
+    const harness = h;
+    /** Parks a holder (the daemon's way: fd 5 its parameter pipe), lets `meanwhile` run, then hands it the run. */
+    const parkAndRun = async (name: string, meanwhile: () => void) => {
+      const runDir = join(harness.root, `run-${name}`);
+      const mountPoint = join(harness.root, `point-${name}`);
+      mkdirSync(join(runDir, 't'), { recursive: true });
+      mkdirSync(mountPoint);
+      const [cmd, ...args] = parkedHolderArgv(
         { setpriv: '/usr/bin/setpriv', unshare: '/usr/bin/unshare' },
-        { ...view.value.spec, lowerId },
+        { runDir, mountPoint, quotaKb: 8192 },
         { passwd: join(stubs, 'passwd'), group: join(stubs, 'group') },
-        ['/bin/sh', '-c', 'echo planted > "$0/b"', view.value.mountPoint],
+        ['/bin/sh', '-c', 'echo planted > "$0/b"', mountPoint],
       );
-    const run = (lowerId: string) => {
-      const [cmd, ...args] = argv(lowerId);
-      return spawnSync(cmd as string, args, { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const child = spawn(cmd as string, args, {
+        stdio: ['ignore', 'ignore', 'pipe', 'ignore', 'ignore', 'pipe'],
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      });
+      const pipe = (child.stdio as unknown as Duplex[])[5] as Duplex;
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      await new Promise<void>((res, rej) => {
+        pipe.once('data', () => res());
+        child.once('exit', () => rej(new Error('the holder ended before it was parked')));
+      });
+      meanwhile();
+      const view = openOverlayView({
+        workspace: harness.workspace,
+        viewsDir: join(harness.root, 'views'),
+        quotaMb: 8,
+        identity: { uid: 0, gid: 0, source: 'root' },
+        parked: { runDir, mountPoint, holderPid: child.pid as number },
+      });
+      if (!view.ok) throw new Error(view.error.message);
+      startParkedView(child.pid as number, pipe, view.value.spec);
+      const code = await exited;
+      if (view.value.upperFd !== undefined) closeSync(view.value.upperFd);
+      return { code, view: view.value, status: readFileSync(join(runDir, 'status'), 'utf8').trim() };
     };
-    const stale = run('1:1');
-    expect(stale.status).toBe(125);
-    expect(readFileSync(join(view.value.runDir, 'status'), 'utf8').trim()).toBe('stale-lower');
-    const settled = view.value.settle({ timedOut: false, cancelled: false, signal: null });
+
+    // Control: nothing changed while it was parked; the view is mounted and the command writes into it.
+    const fine = await parkAndRun('fine', () => undefined);
+    expect(fine.code).toBe(0);
+    expect(fine.status).toBe('done');
+    expect(readFileSync(join(fine.view.runDir, 'upper', 'b'), 'utf8')).toBe('planted\n');
+
+    // A filesystem mounted over the workspace after the holder was parked: its namespace still has the old directory.
+    const stale = await parkAndRun('stale', () => mountTmpfs(harness.workspace));
+    expect(stale.code).toBe(125);
+    expect(stale.status).toBe('stale-lower');
+    expect(existsSync(join(stale.view.runDir, 'upper'))).toBe(false);
+    const settled = stale.view.settle({ timedOut: false, cancelled: false, signal: null });
     expect(settled.ok).toBe(false);
     if (!settled.ok) {
       expect(settled.error.code).toBe('exec.effects.stale_lower');
       expect(settled.error.message).toMatch(
-        /was not the directory checked before the run.*nothing ran and nothing changed/,
+        /was not the daemon's.*nothing ran and nothing changed; run the command again/,
       );
     }
-    expect(readdirSync(h.workspace)).toEqual(['a']);
-    expect(existsSync(join(view.value.runDir, 'upper'))).toBe(false);
-    // Control: with the workspace's own device:inode the same holder mounts the view and the command writes into it.
-    const own = run(view.value.spec.lowerId);
-    expect(own.status, own.stderr).toBe(0);
-    expect(readFileSync(join(view.value.runDir, 'status'), 'utf8').trim()).toBe('done');
-    expect(readFileSync(join(view.value.runDir, 'upper', 'b'), 'utf8')).toBe('planted\n');
-    expect(readdirSync(h.workspace)).toEqual(['a']);
-    rmdirSync(view.value.mountPoint);
+    expect(readdirSync(harness.workspace)).toEqual([]);
+    execFileSync('umount', [mounted.pop() as string]);
+    expect(readdirSync(harness.workspace)).toEqual(['a']);
   });
 });

@@ -9,8 +9,8 @@
  * directory xattrs and copies the upper layer to disk, then exits with bwrap's status. The namespace dies with it: nothing stays mounted, on any path.
  *
  * $1 run dir (root-only: t/ exists) · $2 workspace · $3 quota KiB · $4 uid · $5 gid · $6 passwd · $7 group ·
- * $8 the merged mount point · $9 the workspace root's mode (octal) · $10 the workspace's device:inode as the daemon
- * saw it · $11… bwrap and its arguments. Status lines go to $1/status.
+ * $8 the merged mount point · $9 the workspace root's mode (octal) · $10… bwrap and its arguments. Status lines go to
+ * $1/status.
  *
  * The merged mount point must be reachable by the sandbox user: bwrap resolves a --bind-fd source back to its
  * path, and after the drop to an unprivileged uid the process may not use its own /proc/self/fd. It is an empty
@@ -97,8 +97,9 @@ const DIRS_KEPT = [
 export const VIEW_OVERLAY_OPTIONS = 'redirect_dir=on,index=off,metacopy=off,xino=off';
 
 const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
-  // The workspace this namespace resolves is the one the daemon checked (device:inode): else nothing is mounted.
-  '[ "$(stat -c %d:%i -- "$WS" 2>/dev/null)" = "$ID" ] || { st stale-lower; exit 125; }',
+  // The workspace this namespace resolves is the one the daemon (the parent) sees now — the test builtin compares
+  // device and inode through the daemon's /proc root — else nothing is mounted (see same-lower.ts).
+  '[ "$WS" -ef "/proc/$PPID/root$WS" ] || { st stale-lower; exit 125; }',
   `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
@@ -126,7 +127,7 @@ const MOUNT_UPPER =
 export const OVERLAY_HOLDER = [
   'set -u',
   PARENT_CHECK,
-  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; ID=${10}; shift 10',
+  'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; shift 9',
   'st() { echo "$1" > "$R/status"; }',
   CHECK_IDS,
   MOUNT_UPPER,
@@ -139,7 +140,7 @@ export const OVERLAY_HOLDER = [
 /**
  * A holder started ahead of its run (parked-holder.ts): it enters its mount namespace and mounts the upper tmpfs
  * at once, says so with one byte on the parameter pipe (fd PARAMS_FD), and waits there — in its cgroup by then —
- * for the run's parameters: the sandbox uid, gid, the workspace, its device:inode and the run's quota in KiB (its tmpfs is remounted
+ * for the run's parameters: the sandbox uid, gid, the workspace and the run's quota in KiB (its tmpfs is remounted
  * to that size when held runs take part of the limit), one line each. The daemon makes upper/ and work/ through
  * /proc/<holder>/root before it sends them. EOF (the daemon died) ends it with nothing mounted anywhere but in its
  * own namespace.
@@ -153,7 +154,7 @@ export const PARKED_HOLDER = [
   'st() { echo "$1" > "$R/status"; }',
   MOUNT_UPPER,
   `printf p >&${PARAMS_FD} || exit 125`,
-  `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} && IFS= read -r ID <&${PARAMS_FD} && IFS= read -r QR <&${PARAMS_FD} || exit 125`,
+  `IFS= read -r U <&${PARAMS_FD} && IFS= read -r G <&${PARAMS_FD} && IFS= read -r WS <&${PARAMS_FD} && IFS= read -r QR <&${PARAMS_FD} || exit 125`,
   CHECK_IDS,
   // This run's quota: less than the parked size while held runs keep their upper layers (L11.8).
   'case "$QR" in "" | *[!0-9]*) st params; exit 125;; esac',
@@ -169,8 +170,6 @@ export interface OverlaySpec {
   readonly mountPoint: string;
   /** Real path of the workspace (the lower layer). */
   readonly lower: string;
-  /** `dev:ino` of the workspace as the daemon saw it: the holder mounts nothing over another directory. */
-  readonly lowerId: string;
   /** The quota: size of the upper tmpfs, in KiB. */
   readonly quotaKb: number;
   /** Permission bits of the workspace root (the merged root takes them), octal. */
@@ -198,7 +197,6 @@ export function holderArgv(
     stubs.group,
     o.mountPoint,
     o.rootMode,
-    o.lowerId,
     ...bwrap,
   ];
 }
@@ -243,10 +241,10 @@ export function startParkedView(
     chmodSync(d, mode);
   }
   if (!plainDirs) {
-    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n${o.lowerId}\n${o.quotaKb}\n`);
+    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n${o.quotaKb}\n`);
     return;
   }
-  params.write(`${o.uid}\n${o.gid}\n${o.lower}\n${o.lowerId}\n${o.quotaKb}\n`);
+  params.write(`${o.uid}\n${o.gid}\n${o.lower}\n${o.quotaKb}\n`);
   // Asked once, after the run, when it left only directories (the holder waits for the answer).
   params.once('data', () => params.end(plainDirs(pid) ? 'plain\n' : 'dump\n'));
   params.resume();
