@@ -13,7 +13,7 @@ import { markdownTable } from './harness.js';
 import { loadDevCorpus } from '../scripts/l01/dev-corpus.js';
 import { ownTrainingItems } from '../scripts/l01/own-data.js';
 import { encode, type Encoded } from '../scripts/l01/recipe.js';
-import { leaveOneSourceOut, type LosoPrediction } from '../scripts/l01/loso.js';
+import { leaveOneSourceOutParallel, type LosoPrediction } from '../scripts/l01/loso.js';
 import { createInputGuard, liftedRisk, riskOf } from '../src/guards/input-guard.js';
 import { DEFAULT_PATTERN_AGREEMENT, DEFAULT_PATTERN_ONLY } from '../src/config/sections/perimeter.js';
 import type { RiskLevel } from '../src/config/sections/perimeter.js';
@@ -57,10 +57,10 @@ export interface Generalisation {
   readonly data: unknown;
 }
 
-export function l01Generalisation(): Generalisation {
+export async function l01Generalisation(): Promise<Generalisation> {
   const rows = [...loadDevCorpus(), ...ownTrainingItems()].map((i) => encode(i));
   const started = performance.now();
-  const predictions: LosoPrediction[] = leaveOneSourceOut(rows);
+  const predictions: LosoPrediction[] = await leaveOneSourceOutParallel(rows);
   const losoSeconds = (performance.now() - started) / 1000;
   const scored: Scored[] = predictions.map((p) => ({
     row: p.row,

@@ -14,7 +14,7 @@ import { locateCorpora } from '../eval/corpora.js';
 import { loadDevCorpus } from './l01/dev-corpus.js';
 import { ownTrainingItems } from './l01/own-data.js';
 import { DEFAULT_FIT, encode, trainRecipe } from './l01/recipe.js';
-import { leaveOneSourceOut } from './l01/loso.js';
+import { leaveOneSourceOutParallel } from './l01/loso.js';
 import { FEATURE_BITS } from '../src/text/classifier/features.js';
 import { encodeWeights } from '../src/text/classifier/weights-codec.js';
 
@@ -29,7 +29,7 @@ const rows = items.map((i) => encode(i));
 console.log(`encoded ${rows.length} items in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 if (process.argv.includes('--loso')) {
-  const preds = leaveOneSourceOut(rows);
+  const preds = await leaveOneSourceOutParallel(rows);
   const groups = new Map<string, { n: number; y: number; flagged: number }>();
   for (const p of preds) {
     const e = groups.get(p.row.group) ?? { n: 0, y: p.row.y, flagged: 0 };

@@ -97,7 +97,7 @@ const suite: Suite = {
       return { item, flagged: v.risk !== 'low', blocked: v.risk === 'high', score: v.score };
     });
     const meanUs = Number(process.hrtime.bigint() - started) / 1000 / items.length;
-    const generalisation = l01Generalisation();
+    const generalisation = await l01Generalisation();
 
     const jbbFlagged = rate(
       scored.filter((s) => s.item.source === 'jbb_attacks' && s.flagged).length,

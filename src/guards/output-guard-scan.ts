@@ -101,8 +101,10 @@ function scanFormats(
   scanner.forEachMatch(
     text,
     (format, m) => {
-      const span = toRaw(m.start, m.end);
       const open = m.end >= text.length;
+      // A rejected match that ends before the end changes nothing (hostile text makes one every few characters).
+      if (!m.valid && !open) return;
+      const span = toRaw(m.start, m.end);
       if (!m.valid) return found({ def: undefined, span, secret: span, open });
       const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);
       found({ def: format.def, span, secret, open });

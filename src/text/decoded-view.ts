@@ -11,55 +11,85 @@ export interface DecodedView {
 
 const UTF16 = new TextDecoder('utf-16le');
 
-/** Collects view characters with their raw spans; `build` returns undefined when nothing was added. */
+/** Storage of a builder: the view's code units and the raw span of each. */
+interface Scratch {
+  units: Uint16Array;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/**
+ * Storage kept between builds. A view of hostile text holds about one character per raw character, and growing
+ * fresh arrays to that size by doubling allocated about three times what the view keeps, which cost more than
+ * the decoding itself: a builder takes storage from here and gives it back on `build`, keeping an exact copy of
+ * the spans. Builders may nest (a part built inside a larger view), hence a few; the largest storage kept is
+ * bounded (MAX_KEPT units, 10 bytes each).
+ */
+const pool: Scratch[] = [];
+const MAX_POOLED = 2;
+const MAX_KEPT = 1 << 20;
+
+const fresh = (size: number): Scratch => ({
+  units: new Uint16Array(size),
+  starts: new Int32Array(size),
+  ends: new Int32Array(size),
+});
+
+/** Collects view characters with their raw spans; `build` returns undefined when nothing was added, and ends the builder. */
 export class DecodedViewBuilder {
-  private units = new Uint16Array(256);
-  private starts = new Int32Array(256);
-  private ends = new Int32Array(256);
+  private s: Scratch | undefined = pool.pop() ?? fresh(256);
   private n = 0;
 
   get length(): number {
     return this.n;
   }
 
-  private grow(): void {
-    const size = this.n * 2;
-    const u = new Uint16Array(size);
-    const s = new Int32Array(size);
-    const e = new Int32Array(size);
-    u.set(this.units);
-    s.set(this.starts);
-    e.set(this.ends);
-    this.units = u;
-    this.starts = s;
-    this.ends = e;
+  private grow(s: Scratch): void {
+    const next = fresh(s.units.length * 2);
+    next.units.set(s.units);
+    next.starts.set(s.starts);
+    next.ends.set(s.ends);
+    this.s = next;
+  }
+
+  private storage(): Scratch {
+    if (!this.s) throw new Error('DecodedViewBuilder: used after build');
+    return this.s;
   }
 
   /** One view character (a UTF-16 unit) standing for raw[start, end). */
   add(unit: number, start: number, end: number): void {
-    if (this.n === this.units.length) this.grow();
-    this.units[this.n] = unit;
-    this.starts[this.n] = start;
-    this.ends[this.n] = end;
+    let s = this.storage();
+    if (this.n === s.units.length) {
+      this.grow(s);
+      s = this.s as Scratch;
+    }
+    s.units[this.n] = unit;
+    s.starts[this.n] = start;
+    s.ends[this.n] = end;
     this.n++;
   }
 
   /** Ends a part: the next character cannot continue a match of this one. */
   breakPart(at: number): void {
-    if (this.n > 0 && this.units[this.n - 1] !== 0) this.add(0, at, at);
+    if (this.n > 0 && this.storage().units[this.n - 1] !== 0) this.add(0, at, at);
   }
 
   build(): DecodedView | undefined {
-    if (this.n === 0) return undefined;
-    const text = UTF16.decode(this.units.subarray(0, this.n));
-    const starts = this.starts.subarray(0, this.n);
-    const ends = this.ends.subarray(0, this.n);
+    const s = this.storage();
+    this.s = undefined;
+    const n = this.n;
+    const text = n === 0 ? '' : UTF16.decode(s.units.subarray(0, n));
+    const starts = n === 0 ? undefined : s.starts.slice(0, n);
+    const ends = n === 0 ? undefined : s.ends.slice(0, n);
+    if (pool.length < MAX_POOLED && s.units.length <= MAX_KEPT) pool.push(s);
+    if (!starts || !ends) return undefined;
     return {
       text,
       toRaw(start: number, end: number): [number, number] {
-        const s = starts[Math.min(start, starts.length - 1)] as number;
+        const a = starts[Math.min(start, starts.length - 1)] as number;
         const e = ends[Math.min(Math.max(end, start + 1), ends.length) - 1] as number;
-        return [s, Math.max(s, e)];
+        return [a, Math.max(a, e)];
       },
     };
   }

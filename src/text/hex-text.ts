@@ -26,6 +26,16 @@ const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 &
 const isSeparator = (c: number) =>
   c === 0x20 || c === 0x09 || c === 0x2c || c === 0x3a || c === 0x3b || c === 0x2d || c === 0x0a || c === 0x0d;
 
+/**
+ * A letter that is no hex digit and cannot start a token's digits (`x` of `0x`, `\x`): the word it stands in is
+ * glued to any token before it in the word, or is no token, so `runs` closes its run there and resumes after the
+ * word in the state it starts in.
+ */
+const endsRuns = (c: number) => {
+  const l = c | 0x20;
+  return l >= 0x67 && l <= 0x7a && l !== 0x78;
+};
+
 /** A run: the raw index of each byte's first hex digit (the second follows it). */
 type Run = Int32Array;
 
@@ -210,11 +220,27 @@ export function hexTextView(text: string): DecodedView | undefined {
  * decoded, with no break after it; undefined when the text does not end in one.
  */
 export function openHexTextTail(text: string): DecodedView | undefined {
-  // Only the tail after the last character no run holds can hold the open run.
+  return openTail(text, true);
+}
+
+/** openHexTextTail read from the start of the tail, every word parsed: the reference it is checked against. */
+export function openHexTextTailUnskipped(text: string): DecodedView | undefined {
+  return openTail(text, false);
+}
+
+function openTail(text: string, skipWords: boolean): DecodedView | undefined {
+  // Only the tail after the last character no run holds can hold the open run, and only what follows the last
+  // word that ends any run: a stream asks at every scan, so the cost is the open run's, not the text's.
   let from = text.length;
   while (from > 0) {
     const c = text.charCodeAt(from - 1);
     if (!(isAlnum(c) || isSeparator(c) || c === 0x5c)) break;
+    if (skipWords && endsRuns(c)) {
+      let end = from;
+      while (end < text.length && isAlnum(text.charCodeAt(end))) end++;
+      from = end;
+      break;
+    }
     from--;
   }
   const [run] = runs(text, from, true);

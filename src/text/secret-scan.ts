@@ -19,7 +19,8 @@
  * match could start: up to `reachBefore` before each of its literals, and before a literal that the end of
  * the text cuts short or that has not arrived yet.
  */
-import { MultiMatcher } from './multi-match.js';
+import { IntList } from './int-list.js';
+import { asciiLower, MultiMatcher } from './multi-match.js';
 import {
   compileFormats,
   forEachFormatMatch,
@@ -31,6 +32,7 @@ import {
 import type { PatternDef } from './patterns/types.js';
 import { openMatcher, type OpenMatcher } from './open-match.js';
 import { regexReach } from './regex-reach.js';
+import { withoutCaptures } from './without-captures.js';
 
 /** Context read on each side of a window (for \b and look-arounds); no match can start in it. */
 const MARGIN = 16;
@@ -94,7 +96,7 @@ function planOf(format: CompiledFormat): Plan {
     format,
     mode,
     before: d.reachBefore ?? format.maxLength,
-    sticky: mode === 'prefix' ? new RegExp(d.regex.source, flags + 'y') : undefined,
+    sticky: mode === 'prefix' ? new RegExp(withoutCaptures(d.regex.source), flags + 'y') : undefined,
     after: d.afterLiteral
       ? new RegExp(d.afterLiteral.source, d.afterLiteral.flags.replace(/[gy]/g, '') + 'y')
       : undefined,
@@ -132,45 +134,51 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
   let readers: Array<OpenMatcher | undefined> | undefined;
   /** The open-match reader of every format whose matches hold no whitespace (the others are read by forEachMatch). */
   let runReaders: Array<OpenMatcher | undefined> | undefined;
+  /** Every prefix of a prefix format's literal, ASCII lower-cased → the formats it begins (built on first use). */
+  let literalPrefixes: Map<string, number[]> | undefined;
   const windowed = plans.flatMap((p, i) => (p.mode === 'prefix' ? [] : [i]));
 
   const scanner: SecretScanner = {
     formats,
     openSecretFrom,
     forEachMatch(text, onMatch, onOpen) {
-      // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list.
+      // Per format: hit starts (prefix formats) or merged windows [from, to) as a flat list. Hostile text makes
+      // a hit every few characters: the starts go to typed lists, and a start already recorded is not again.
+      const starts: Array<IntList | undefined> = new Array<IntList | undefined>(plans.length);
       const found: Array<number[] | undefined> = new Array<number[] | undefined>(plans.length);
       /** Formats with a hit, then every format without literals. */
       const touched: number[] = [...wholeFormats];
       const open = onOpen ? (readers ??= openers(plans)) : undefined;
       /** Per format that can span whitespace: hit starts from which an open match is looked for. */
-      const openHits: Array<number[] | undefined> | undefined = open ? new Array(plans.length) : undefined;
+      const openHits: Array<IntList | undefined> | undefined = open ? new Array(plans.length) : undefined;
       const tail = matcher.forEachMatch(text, (id, start, end) => {
         const lit = literals[id] as Literal;
-        if (open && openHits) {
-          for (const fi of lit.formats) {
-            if (
-              open[fi] &&
-              (end + (plans[fi] as Plan).afterReach >= text.length || passesAfter(plans[fi] as Plan, text, end))
-            )
-              (openHits[fi] ??= []).push(start);
-          }
-        }
-        if (lit.exact !== undefined && !text.startsWith(lit.exact, start)) return;
+        const exact = lit.exact === undefined || text.startsWith(lit.exact, start);
         for (const fi of lit.formats) {
           const plan = plans[fi] as Plan;
-          if (plan.after) {
-            plan.after.lastIndex = end;
-            if (!plan.after.test(text)) continue;
+          // The afterLiteral check, read at most once per hit and format.
+          let passes: boolean | undefined;
+          if (open && openHits && open[fi]) {
+            if (end + plan.afterReach >= text.length || (passes = passesAfter(plan, text, end))) {
+              const h = (openHits[fi] ??= new IntList());
+              if (h.last() !== start) h.push(start);
+            }
+          }
+          if (!exact) continue;
+          if (plan.after && !(passes ?? passesAfter(plan, text, end))) continue;
+          if (plan.mode === 'prefix') {
+            let l = starts[fi];
+            if (!l) {
+              l = starts[fi] = new IntList();
+              touched.push(fi);
+            }
+            if (l.last() !== start) l.push(start);
+            continue;
           }
           let w = found[fi];
           if (!w) {
             w = found[fi] = [];
             touched.push(fi);
-          }
-          if (plan.mode === 'prefix') {
-            w.push(start);
-            continue;
           }
           const from = Math.max(0, start - plan.before);
           const to = Math.min(text.length, start + plan.format.maxLength);
@@ -192,13 +200,12 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           forEachFormatMatch(format, text, report);
           continue;
         }
-        const w = found[fi] as number[];
         const memo = new ValidationMemo();
         if (plan.mode === 'prefix') {
-          prefixMatches(plan, text, w, memo, report);
+          prefixMatches(plan, text, (starts[fi] as IntList).view(), memo, report);
           continue;
         }
-        const windows = mergedWindows(w);
+        const windows = mergedWindows(found[fi] as number[]);
         for (let k = 0; k < windows.length; k += 2)
           forEachFormatMatch(format, text, report, {
             from: windows[k] as number,
@@ -216,7 +223,7 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           const starts =
             plan.mode === 'whole'
               ? [from, text.length]
-              : openStarts(openHits[fi], plan.before, Math.max(0, tail), text.length, from);
+              : openStarts(openHits[fi]?.view(), plan.before, Math.max(0, tail), text.length, from);
           if (starts.length === 0) return;
           const start = reader.openFrom(text, starts);
           if (start < text.length) onOpen(plan.format, start);
@@ -245,14 +252,24 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
       const reader = runReaders?.[fi];
       if (reader && starts.length > 0) best = Math.min(best, reader.secretOpenFrom(text, starts));
     };
-    // A literal cut short at the end may begin a match of any prefix format it belongs to.
-    const cut = tail > 0 ? n - tail : n;
+    // A literal cut short at the end may begin a match of the prefix formats it belongs to: from the earliest
+    // place whose rest of the text begins one of their literals (reading every prefix format from there cost
+    // most of a stream's scan of a short trailing run).
+    const cutAt = new Map<number, number>();
+    if (tail > 0) {
+      const rest = asciiLower(text.slice(n - tail));
+      for (let q = n - tail; q < n; q++)
+        for (const fi of (literalPrefixes ??= prefixesOfLiterals(plans)).get(rest.slice(q - (n - tail))) ?? [])
+          if (!cutAt.has(fi)) cutAt.set(fi, q);
+    }
     plans.forEach((plan, fi) => {
       if (plan.mode !== 'prefix' || !runReaders?.[fi]) return;
-      const at = hits.get(fi) ?? [];
+      const at = hits.get(fi);
+      const cut = cutAt.get(fi);
+      if (!at && cut === undefined) return;
       const ranges: number[] = [];
-      for (const h of at.sort((a, b) => a - b)) ranges.push(h, h);
-      if (cut < n) ranges.push(cut, n);
+      for (const h of (at ?? []).sort((a, b) => a - b)) ranges.push(h, h);
+      if (cut !== undefined) ranges.push(cut, n);
       read(fi, mergedWindows(ranges));
     });
     for (const fi of windowed) read(fi, [Math.max(from, n - (plans[fi] as Plan).format.maxLength), n]);
@@ -260,6 +277,22 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
   }
   cache.set(defs, scanner);
   return scanner;
+}
+
+function prefixesOfLiterals(plans: readonly Plan[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  plans.forEach((plan, fi) => {
+    if (plan.mode !== 'prefix') return;
+    for (const lit of plan.format.def.literals ?? []) {
+      const lower = asciiLower(lit);
+      for (let k = 1; k <= lower.length; k++) {
+        const list = out.get(lower.slice(0, k));
+        if (!list) out.set(lower.slice(0, k), [fi]);
+        else if (!list.includes(fi)) list.push(fi);
+      }
+    }
+  });
+  return out;
 }
 
 function passesAfter(plan: Plan, text: string, end: number): boolean {
@@ -271,26 +304,38 @@ function passesAfter(plan: Plan, text: string, end: number): boolean {
 /**
  * Where a match that may still be under way can start, as sorted inclusive ranges [a, b, …] at or after `from`:
  * up to `before` before each literal hit, and before a literal that begins in the last `tail` characters or
- * after the end.
+ * after the end. Every hit range has the same width, so sorting the hits sorts the ranges.
  */
-function openStarts(
-  hits: readonly number[] | undefined,
-  before: number,
-  tail: number,
-  n: number,
-  from: number,
-): number[] {
-  const ranges: Array<[number, number]> = [];
-  for (const h of hits ?? []) if (h >= from) ranges.push([Math.max(from, h - before), h]);
-  ranges.push([Math.max(from, n - tail - before), n]);
-  ranges.sort((x, y) => x[0] - y[0]);
+function openStarts(hits: Int32Array | undefined, before: number, tail: number, n: number, from: number): number[] {
   const out: number[] = [];
-  for (const [a, b] of ranges) {
-    const last = out.length - 1;
-    if (last > 0 && a <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, b);
-    else out.push(a, b);
+  if (hits) {
+    sortAscending(hits);
+    for (const h of hits) {
+      if (h < from) continue;
+      const a = Math.max(from, h - before);
+      const last = out.length - 1;
+      if (last > 0 && a <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, h);
+      else out.push(a, h);
+    }
   }
+  // The range at the end reaches past every other: it takes in each range it meets.
+  let a = Math.max(from, n - tail - before);
+  while (out.length > 0 && (out[out.length - 1] as number) + 1 >= a) {
+    a = Math.min(a, out[out.length - 2] as number);
+    out.length -= 2;
+  }
+  out.push(a, n);
   return out;
+}
+
+/** Sorts in place unless already in order (hits arrive by their end, nearly always by their start too). */
+function sortAscending(values: Int32Array): void {
+  for (let k = 1; k < values.length; k++) {
+    if ((values[k] as number) < (values[k - 1] as number)) {
+      values.sort();
+      return;
+    }
+  }
 }
 
 /**
@@ -320,19 +365,14 @@ function mergedWindows(w: number[]): number[] {
 function prefixMatches(
   plan: Plan,
   text: string,
-  starts: number[],
+  starts: Int32Array,
   memo: ValidationMemo,
   report: (m: FormatMatch) => void,
 ): void {
   const re = plan.sticky as RegExp;
   const validate = plan.format.def.validate;
   // The automaton reports hits by their end: literals of different lengths can arrive out of order.
-  for (let k = 1; k < starts.length; k++) {
-    if ((starts[k] as number) < (starts[k - 1] as number)) {
-      starts.sort((a, b) => a - b);
-      break;
-    }
-  }
+  sortAscending(starts);
   let next = 0;
   let prev = -1;
   for (const s of starts) {

@@ -79,6 +79,9 @@ describe('everyday files pass', () => {
     ['build.gradle', 'plugins { id "java" }\n'],
     ['gradle/libs.versions.toml', '[versions]\n'],
     ['.mvn/README.md', 'notes\n'],
+    ['bin/setup', '#!/bin/sh\nnpm ci\n'],
+    ['sub/.local/bin/tool', '#!/bin/sh\n'],
+    ['infra/.aws/config', '[default]\nregion = eu-west-1\n'],
   ]) {
     it(p as string, () => expect(rules(write(root, p as string, content as string))).toEqual([]));
   }
@@ -152,6 +155,16 @@ describe('plantings are refused with rule and key', () => {
     ['.bundle/config', 'BUNDLE_GEMFILE: "evil.rb"\n', ['pkg.bundler']],
     ['.tool-versions', 'nodejs path:/workspace/bin\n', ['pkg.tool-versions']],
     ['.hg/hgrc', '[hooks]\npre-status = id\n', ['vcs.mercurial']],
+    ['lib/.jj/repo/config.toml', '[ui]\npager = "sh -c id"\n', ['vcs.jujutsu']],
+    ['.helix/languages.toml', '[[language-server]]\ncommand = "id"\n', ['editor.helix']],
+    ['pnpm-workspace.yaml', 'pnpmfilePath: x.cjs\n', ['pkg.pnpm']],
+    ['.local/bin/git', '#!/bin/sh\nid\n', ['home.path-bin']],
+    ['.aws/config', '[default]\ncredential_process = id\n', ['home.cloud-cli']],
+    ['.kube/config', 'users: [{user: {exec: {command: id}}}]\n', ['home.cloud-cli']],
+    ['.psqlrc', '\\! id\n', ['home.tool-rc']],
+    ['.config/nvim/init.lua', 'os.execute("id")\n', ['home.tool-rc']],
+    ['.emacs.d/init.el', '(shell-command "id")\n', ['home.tool-rc']],
+    ['.xprofile', 'id\n', ['home.x-session']],
   ];
   for (const [p, content, expected] of cases) {
     it(`${p}`, () => {

@@ -116,6 +116,26 @@ describe('secret formats', () => {
     expect(critical.map((f) => f.patternId)).toEqual([]);
   });
 
+  it('an Authorization value stops where a header glued after it begins: both values are found', () => {
+    const a = tok(AN, 26, 60);
+    const b = tok(AN, 26, 61);
+    for (const glue of ['.', ':', '@', '~']) {
+      const text = `Authorization: Bearer ${a}${glue}Authorization: Bearer ${b} the end`;
+      const spans = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] })
+        .findings.filter((f) => f.patternId === 'secret.http_authorization')
+        .map((f) => text.slice(f.start, f.end));
+      expect(spans, glue).toEqual([a + glue, b]);
+    }
+    // Basic user:password keeps its colon.
+    const basic = Buffer.from('admin:' + tok(AN, 16, 62)).toString('base64');
+    const userPass = 'svc-user:' + tok(AN, 16, 63);
+    for (const v of [basic, userPass]) {
+      const text = `Authorization: ${v} and more`;
+      const f = scanOutput(text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: [] }).findings;
+      expect(f.map((x) => text.slice(x.start, x.end))).toContain(v);
+    }
+  });
+
   it('entropy and placeholder helpers behave', () => {
     expect(shannonEntropy('aaaa')).toBe(0);
     expect(shannonEntropy('abcd')).toBe(2);

@@ -81,6 +81,21 @@ describe('one-pass secret scan', () => {
     expect(found).toBeGreaterThan(1000);
   });
 
+  it('a stream run ending in a literal cut short is held from there, for every prefix format', () => {
+    const scanner = secretScanner(SECRET_FORMATS);
+    const whitespaceFree = (f: (typeof SECRET_FORMATS)[number]) => !/\\s|\[[^\]]*[ \t]/.test(f.regex.source);
+    for (const f of SECRET_FORMATS.filter((x) => x.reachBefore === 0 && whitespaceFree(x))) {
+      for (const lit of (f.literals ?? []).filter((l) => !/\s/.test(l))) {
+        for (let k = 1; k < lit.length; k++) {
+          const text = `see ${lit.slice(0, k)}`;
+          expect(scanner.openSecretFrom(text, 4), `${f.id} ${text}`).toBeLessThanOrEqual(4);
+        }
+      }
+    }
+    // A run that begins no literal holds nothing.
+    expect(scanner.openSecretFrom('see ;;;', 4)).toBe(7);
+  });
+
   it('reads the longest match from the regex', () => {
     expect(regexReach(/ab{2,5}(?:cd|e)?\b(?=x)/)).toEqual({ min: 3, max: 8 });
     expect(regexReach(/[a-z]{3}|x{1,10}/)).toEqual({ min: 1, max: 10 });

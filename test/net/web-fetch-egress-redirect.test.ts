@@ -5,10 +5,10 @@
  * hold lets it through.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { testCaller } from '../support/drivers.js';
+import { toolRunContext } from '../support/drivers.js';
 import { createWebFetchTool } from '../../src/agent/tools/web-fetch.js';
 import { SecretTaint, taintEgressCheck, trustedHosts } from '../../src/agent/egress-taint.js';
-import type { OperatorRequest, ToolRunContext } from '../../src/agent/tools/tool.js';
+import type { OperatorRequest } from '../../src/agent/tools/tool.js';
 import { SsrfGuard } from '../../src/net/guard.js';
 import { StubResolver } from '../../src/net/resolver.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
@@ -50,22 +50,17 @@ async function setup(decision: 'approve' | 'deny') {
   taint.mark('tainted', 'a vault value in a tool result');
   const egress = taintEgressCheck({ taint, trusted: trustedHosts(['docs.test']), bus });
   const asked: OperatorRequest[] = [];
-  const ctx = (sessionId: string): ToolRunContext => ({
-    agentId: 'a',
-    sessionId,
-    traceId: 't',
-    caller: testCaller('u'),
-    workspace: '/nonexistent',
-    signal: new AbortController().signal,
-    operator: {
-      ask: (request) => {
-        asked.push(request);
-        return Promise.resolve(
-          decision === 'approve' ? ok(undefined) : err(bulwarkError('approval.denied', 'the operator denied it')),
-        );
+  const ctx = (sessionId: string) =>
+    toolRunContext(sessionId, {
+      operator: {
+        ask: (request) => {
+          asked.push(request);
+          return Promise.resolve(
+            decision === 'approve' ? ok(undefined) : err(bulwarkError('approval.denied', 'the operator denied it')),
+          );
+        },
       },
-    },
-  });
+    });
   return { s, tool: createWebFetchTool({ guard, egress }), url: `http://docs.test:${port}/go`, ctx, asked, events };
 }
 

@@ -22,8 +22,7 @@ import { l10Fetch } from '../../src/supply/mcp/guarded-fetch.js';
 import { McpHost } from '../../src/supply/mcp/host.js';
 import { SecretTaint, taintEgressCheck, trustedHosts } from '../../src/agent/egress-taint.js';
 import { remoteTool } from '../../src/agent/tools/remote.js';
-import type { ToolRunContext } from '../../src/agent/tools/tool.js';
-import { testCaller } from '../support/drivers.js';
+import { toolRunContext } from '../support/drivers.js';
 import { SqliteMcpPinStore } from '../../src/supply/mcp/sqlite-pin-store.js';
 
 let http: HttpServer;
@@ -114,14 +113,7 @@ describe('L08.1 on the arguments of an HTTP MCP server', () => {
     const taint = new SecretTaint();
     await taint.mark('tainted', 'a vault value in a tool result');
     const egress = taintEgressCheck({ taint, trusted: trustedHosts([]), bus: d.bus });
-    const ctx = (sessionId: string): ToolRunContext => ({
-      agentId: 'a',
-      sessionId,
-      traceId: 't',
-      caller: testCaller('u'),
-      workspace: '/nonexistent',
-      signal: AbortSignal.timeout(10_000),
-    });
+    const ctx = (sessionId: string) => toolRunContext(sessionId);
     try {
       const tool = remoteTool(host.tools()[0]!, egress);
       const carried = { q: Buffer.from(['sk', 'live', '4fQ9zX2mB7kL1pR8wT3vYb6N'].join('_')).toString('base64') };

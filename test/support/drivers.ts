@@ -22,6 +22,19 @@ export function callContext(agentId = 'a', extra: Partial<CallContext> = {}): Ca
   return { agentId, sessionId: 's', traceId: 't', caller: testCaller(), ...extra };
 }
 
+/** The context a tool run gets, for a session of a test caller in a workspace that does not exist. */
+export function toolRunContext(sessionId: string, extra: Partial<ToolRunContext> = {}): ToolRunContext {
+  return {
+    agentId: 'a',
+    sessionId,
+    traceId: 't',
+    caller: testCaller('u'),
+    workspace: '/nonexistent',
+    signal: AbortSignal.timeout(10_000),
+    ...extra,
+  };
+}
+
 export interface ModelCallDriver {
   /** Runs the gates; the model the call goes to when a gate changed it (the L22 fallback). */
   before(request: ModelRequest, ctx: CallContext): Promise<Result<{ model?: string } | undefined, BulwarkError>>;

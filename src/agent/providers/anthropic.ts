@@ -1,5 +1,5 @@
 /** Anthropic Messages adapter (official `@anthropic-ai/sdk`, raw streaming events, tool_use blocks). */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, StopReason, ToolSpec } from '../types.js';
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
@@ -86,12 +86,14 @@ function stopReason(reason: string | null | undefined, hadToolCalls: boolean): S
 
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   const { id } = options;
-  // One client per key value: a rotated key (the resolver answers differently) gets a fresh client.
+  // One client per key value: a rotated key (the resolver answers differently) gets a fresh client. The SDK is
+  // loaded on the first call, so CLI commands that never call a model start without its hundreds of modules.
   let cached: { key: string; client: Anthropic } | undefined;
-  const clientFor = (key: string): Anthropic => {
+  const clientFor = async (key: string): Promise<Anthropic> => {
     if (cached && cached.key === key) return cached.client;
     // Explicit key and base URL: the SDK must not pick up ANTHROPIC_* variables of the environment.
-    const client = new Anthropic({
+    const { default: SDK } = await import('@anthropic-ai/sdk');
+    const client = new SDK({
       apiKey: key,
       baseURL: options.baseUrl ?? 'https://api.anthropic.com',
       timeout: options.timeoutMs,
@@ -116,7 +118,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const secrets = [key.value];
       const call = callSignal(request.signal, options.timeoutMs);
       try {
-        const client = clientFor(key.value);
+        const client = await clientFor(key.value);
         const tools = toAnthropicTools(request.tools);
         const stream = await client.messages.create(
           {

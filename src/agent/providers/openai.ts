@@ -2,7 +2,7 @@
  * OpenAI Chat Completions adapter (official `openai` SDK). With `baseUrl` it serves every
  * OpenAI-compatible server: Ollama, vLLM, llama.cpp, OpenRouter, Groq.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, StopReason, ToolSpec } from '../types.js';
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
@@ -75,12 +75,14 @@ function stopReason(finish: string | null | undefined, hadToolCalls: boolean): S
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const { id } = options;
-  // One client per key value: a rotated key (the resolver answers differently) gets a fresh client.
+  // One client per key value: a rotated key (the resolver answers differently) gets a fresh client. The SDK is
+  // loaded on the first call, so CLI commands that never call a model start without its hundreds of modules.
   let cached: { key: string | undefined; client: OpenAI } | undefined;
-  const clientFor = (key: string | undefined): OpenAI => {
+  const clientFor = async (key: string | undefined): Promise<OpenAI> => {
     if (cached && cached.key === key) return cached.client;
     // Every option is explicit so the SDK never falls back to OPENAI_* variables of the environment.
-    const client = new OpenAI({
+    const { default: SDK } = await import('openai');
+    const client = new SDK({
       apiKey: key ?? 'no-key',
       baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
       organization: null,
@@ -100,7 +102,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       const secrets = key.value === undefined ? [] : [key.value];
       const call = callSignal(request.signal, options.timeoutMs);
       try {
-        const client = clientFor(key.value);
+        const client = await clientFor(key.value);
         const tools = toOpenAITools(request.tools);
         const stream = await client.chat.completions.create(
           {

@@ -9,9 +9,8 @@
  * before the run, so each workspace path is looked up once for both. Nothing is followed: a path through a symlink
  * does not exist, as in fsTreeView.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { nestedPath } from '../../core/index.js';
-import { MAX_VIEW_FILE_BYTES, type EntryKind, type TreeView } from '../host-executed/index.js';
+import { MAX_VIEW_FILE_BYTES, readRegularNoFollow, type EntryKind, type TreeView } from '../host-executed/index.js';
 import type { UpperDir, UpperEntry } from './types.js';
 import { join } from './upper-scan.js';
 
@@ -20,30 +19,6 @@ type Where =
   | { readonly layer: 'upper-root'; readonly dir: UpperDir }
   | { readonly layer: 'lower'; readonly rel: string }
   | undefined;
-
-function readUpperFile(abs: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== undefined) return undefined;
-    throw cause;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_VIEW_FILE_BYTES) return undefined;
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * `root` is the upper tree, `upper` its host path, `before` the workspace as it is and `workspace` its real path
@@ -109,7 +84,7 @@ export function mergedView(root: UpperDir, upper: string, before: TreeView, work
       const w = resolve(p);
       if (!w || w.layer === 'upper-root') return undefined;
       if (w.layer === 'lower') return before.readFile(w.rel);
-      return w.entry.kind === 'file' ? readUpperFile(nestedPath(upper, w.rel)) : undefined;
+      return w.entry.kind === 'file' ? readRegularNoFollow(nestedPath(upper, w.rel), MAX_VIEW_FILE_BYTES) : undefined;
     },
     readLink(p) {
       const w = resolve(p);

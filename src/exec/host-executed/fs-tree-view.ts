@@ -3,8 +3,9 @@
  * path is looked up name by name with lstat, and a path through a symlink or a file does not exist. Lookups are
  * cached for the life of the view, so make a fresh view for each decision.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
+import { readRegularNoFollow } from './read-regular.js';
 import { segmentsOf, type EntryKind, type TreeView } from './tree-view.js';
 
 /** Files larger than this are not read (the judge refuses what it cannot read where content matters). */
@@ -49,7 +50,7 @@ export function fsTreeView(root: string, options: FsTreeViewOptions = {}): TreeV
     isDir: (p) => kindOf(p) === 'dir',
     readFile(p) {
       if (kindOf(p) !== 'file') return undefined;
-      return readRegular(hostPath(segmentsOf(p) ?? []), maxBytes);
+      return readRegularNoFollow(hostPath(segmentsOf(p) ?? []), maxBytes);
     },
     list(p) {
       if (kindOf(p) !== 'dir') return [];
@@ -89,32 +90,5 @@ function lstatKind(p: string): Kind {
   } catch (cause) {
     if (errno(cause) !== undefined) return 'missing';
     throw cause;
-  }
-}
-
-function readRegular(p: string, maxBytes: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (cause) {
-    if (errno(cause) !== undefined) return undefined;
-    throw cause;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > maxBytes) return undefined;
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } catch (cause) {
-    if (errno(cause) !== undefined) return undefined;
-    throw cause;
-  } finally {
-    closeSync(fd);
   }
 }

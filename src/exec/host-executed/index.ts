@@ -15,6 +15,7 @@ export { gitDirectoriesOf, isGitDirectory, resolvePointer, type PointerTarget } 
 export { describeRefusals, HOST_FILES_GATE, OPERATOR_ONLY, type HostFileRefusal } from './refusal.js';
 export { overlayView, type EntryKind, type OverlayEntry, type TreeView } from './tree-view.js';
 export { fsTreeView, MAX_VIEW_FILE_BYTES, type FsTreeViewOptions } from './fs-tree-view.js';
+export { readRegularNoFollow } from './read-regular.js';
 export {
   parseGitConfig,
   type GitConfigEntry,

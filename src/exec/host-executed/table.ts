@@ -232,9 +232,10 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
   {
     id: 'pkg.pnpm',
     scope: 'anywhere',
-    paths: ['.pnpmfile.cjs', '.pnpmfile.mjs'],
+    paths: ['.pnpmfile.cjs', '.pnpmfile.mjs', 'pnpm-workspace.yaml', 'pnpm-workspace.yml'],
     judge: 'refuse',
-    reason: 'pnpm runs it as code on every install',
+    reason:
+      'pnpm runs a pnpmfile as code on every install; since pnpm 10 pnpm-workspace.yaml holds the settings .npmrc held (pnpmfile path, script shell, which dependencies may run build scripts)',
   },
   {
     id: 'pkg.bun',
@@ -304,6 +305,22 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
     judge: 'refuse',
     reason:
       'Mercurial reads it on every hg command in the repository: [hooks] run commands and [extensions] load Python code (hg status included)',
+  },
+  {
+    id: 'vcs.jujutsu',
+    scope: 'anywhere',
+    paths: ['.jj/repo/config.toml'],
+    judge: 'refuse',
+    reason:
+      "Jujutsu reads the repository's config on every jj command: ui.pager, ui.diff-formatter and merge or fix tools name programs it runs (jj log included)",
+  },
+  {
+    id: 'editor.helix',
+    scope: 'anywhere',
+    paths: ['.helix/**'],
+    judge: 'refuse',
+    reason:
+      'Helix loads .helix/languages.toml and config.toml from the project it opens: language servers and formatters are commands it runs',
   },
   // At the workspace root: read when it is someone's home directory.
   {
@@ -388,5 +405,45 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
     paths: ['.docker/**'],
     judge: 'refuse',
     reason: 'docker runs CLI plugins and credential helpers from here when the workspace is a home directory',
+  },
+  {
+    id: 'home.path-bin',
+    scope: 'root',
+    paths: ['.local/bin/**'],
+    judge: 'refuse',
+    reason:
+      "the default profile of most distributions puts ~/.local/bin first on PATH: a program planted there runs instead of the one the user types (a project's own bin/ is not on PATH and stays writable)",
+  },
+  {
+    id: 'home.cloud-cli',
+    scope: 'root',
+    paths: ['.aws/config', '.aws/credentials', '.kube/config', '.kube/kubeconfig'],
+    judge: 'refuse',
+    reason:
+      'the AWS CLI and SDKs run credential_process, and kubectl runs exec credential plugins, named in these files when the workspace is a home directory',
+  },
+  {
+    id: 'home.tool-rc',
+    scope: 'root',
+    paths: [
+      '.psqlrc',
+      '.gnupg/**',
+      '.config/nvim/**',
+      '.vim/**',
+      '.emacs',
+      '.emacs.el',
+      '.emacs.d/**',
+      '.config/emacs/**',
+    ],
+    judge: 'refuse',
+    reason:
+      'psql runs \\! shell commands from .psqlrc; gpg loads programs its gpg.conf and gpg-agent.conf name; Vim, Neovim and Emacs run their init files and plugins: all from the home directory',
+  },
+  {
+    id: 'home.x-session',
+    scope: 'root',
+    paths: ['.xprofile', '.xinitrc', '.xsession', '.xsessionrc'],
+    judge: 'refuse',
+    reason: 'the display manager or startx runs it at every graphical login when the workspace is a home directory',
   },
 ];

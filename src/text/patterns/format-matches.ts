@@ -7,11 +7,12 @@
  * secret-formats.ts).
  */
 import { regexReach } from '../regex-reach.js';
+import { withoutCaptures } from '../without-captures.js';
 import type { PatternDef } from './types.js';
 
 export interface CompiledFormat {
   readonly def: PatternDef;
-  /** Global, for finding matches. */
+  /** Global, for finding matches; without captures (a match's text and offset are all it gives). */
   readonly re: RegExp;
   /** Sticky with match indices (`d`), re-run at a valid match's start for the named group `secret` (indices cost every exec). */
   readonly indices: RegExp | undefined;
@@ -27,7 +28,7 @@ export function compileFormat(def: PatternDef): CompiledFormat {
   const flags = def.regex.flags.replace(/[gyd]/g, '');
   return {
     def,
-    re: new RegExp(def.regex.source, flags + 'g'),
+    re: new RegExp(withoutCaptures(def.regex.source), flags + 'g'),
     indices: def.regex.source.includes('(?<secret>') ? new RegExp(def.regex.source, flags + 'yd') : undefined,
     maxLength: reach.max,
     minLength: reach.min,

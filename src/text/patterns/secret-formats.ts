@@ -190,8 +190,13 @@ function strongCredential(value: string, minLength: number): boolean {
 
 // --- HTTP credentials ----------------------------------------------------------------------
 
+/**
+ * The value's class holds `:` and `@` (Basic user:password), so it would run on into a header glued after it
+ * (`Bearer X.Authorization: Bearer Y`) and take the second header's name as part of the first value, leaving Y
+ * outside every match: the value stops where another `Authorization` header begins.
+ */
 const AUTH_HEADER =
-  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|SSWS|GenieKey|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>[A-Za-z0-9._~+/=@:-]{8,4096})/i;
+  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|SSWS|GenieKey|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>(?:(?!Authorization["' \t:=])[A-Za-z0-9._~+/=@:-]){8,4096})/i;
 
 function validAuthHeader(match: string): boolean {
   const m = AUTH_HEADER.exec(match);
