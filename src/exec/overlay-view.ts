@@ -24,6 +24,7 @@ import { mergedView } from './effects/merged-view.js';
 import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
 import { fsTreeView } from './host-executed/index.js';
+import { pointerRoots } from './pointer-roots.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
 import { openParkedUpper, viewPointName, type OverlaySpec } from './sandbox/overlay-holder.js';
@@ -174,6 +175,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
             { status },
           ),
         );
+      if (status === 'stale-lower')
+        return err(
+          viewError(
+            'stale_lower',
+            `the workspace ${o.workspace} the copy-on-write view would have been mounted over was not the daemon's (a filesystem was mounted on or above it, or it was replaced, after the view's holder started): nothing ran and nothing changed; run the command again`,
+            { status },
+          ),
+        );
       if (ended.timedOut || ended.cancelled || ended.signal || status === 'running')
         return ok({
           kind: 'discarded',
@@ -238,8 +247,9 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
             gate: 'L11.8',
             reason: `the command's files add up to ${set.bytesWritten} bytes (their length, holes included), more than exec.limits.workspaceWriteMb allows this run (${spec.quotaKb} KiB); everything it changed was discarded`,
           });
-        // The host's git reads pointers against the workspace's real path: that is the absolute root of both views.
-        const before = fsTreeView(o.workspace, { absoluteRoots: [o.workspace] });
+        // The host's git reads pointers against the workspace's real path; git in the sandbox writes them against its
+        // mount point: the absolute roots of both views (see pointer-roots.ts for when the mount point counts).
+        const before = fsTreeView(o.workspace, { absoluteRoots: pointerRoots(o.workspace) });
         return ok({
           kind: 'effects',
           set,

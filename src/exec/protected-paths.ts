@@ -8,6 +8,7 @@
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync } from 'node:fs';
 import { absoluteFrom, childPath, isInside, randomHex, relativeTo } from '../core/index.js';
 import { HOST_EXECUTED, type HostExecutedRule } from './host-executed/index.js';
+import { pointerRoots } from './pointer-roots.js';
 
 export interface ProtectedEntry {
   /** Path relative to the workspace. */
@@ -84,12 +85,18 @@ function readPointer(file: string): string | undefined {
   }
 }
 
-/** A pointer's target inside the workspace (relative), or undefined when it names nothing there. */
+/**
+ * A pointer's target inside the workspace (relative), or undefined when it names nothing there. git in the sandbox
+ * writes its mount point (`gitdir: /workspace/…`): read as the workspace when pointer-roots.ts allows it.
+ */
 function pointerInside(workspace: string, base: string, value: string | undefined): string | undefined {
   if (!value?.trim()) return undefined;
+  let target = value.trim();
+  const mount = pointerRoots(workspace).find((r) => r !== workspace && target.startsWith(`${r}/`));
+  if (mount !== undefined) target = `${workspace}${target.slice(mount.length)}`;
   let real: string;
   try {
-    real = realpathSync(absoluteFrom(base, value.trim()));
+    real = realpathSync(absoluteFrom(base, target));
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw cause;

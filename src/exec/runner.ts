@@ -43,6 +43,7 @@ import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport
 import type { OverlayLowers } from './overlay-lowers.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
+import { handGitLeftovers } from './git-leftovers.js';
 import { describeHeld, HeldUppers, quotaLeftKb } from './held-uppers.js';
 import { openDirectView, type WorkspaceView } from './workspace-view.js';
 import { readOnlyBinds, type ReadOnlyTree } from './read-only-trees.js';
@@ -342,8 +343,18 @@ export class ExecRunner {
     // Under a root daemon every path drops to an unprivileged host user before the sandbox starts (issue 13 item 5).
     const identity = process.getuid?.() === 0 ? sandboxIdentity(run.real, this.config.sandboxUser) : undefined;
     const runAs = identity && identity.uid !== 0 ? { uid: identity.uid, gid: identity.gid } : undefined;
+    if (runAs) {
+      const handed = handGitLeftovers(run.real, runAs.uid, runAs.gid);
+      if (!handed.ok) return this.failed('L11.5', handed.error, run);
+      if (handed.value)
+        this.warn(
+          run.ctx,
+          'git-leftovers',
+          `${handed.value} root-owned entr${handed.value === 1 ? 'y' : 'ies'} in .git (left by git run as root on the host) handed to uid ${runAs.uid} so the sandbox's git can write them`,
+        );
+    }
     // A parked bwrap was started as the daemon's user: a run that drops never takes one.
-    const held = this.hold(transactional ? 'view' : runAs ? 'dropped' : 'plain');
+    const held = this.hold(transactional ? 'view' : runAs ? 'dropped' : 'plain', run.real);
     if (!held.ok) return this.failed('L11.5', held.error, run);
     const handle = held.value;
     item.cleanups.push(() => this.release(handle));
@@ -583,11 +594,11 @@ export class ExecRunner {
    * The run's process bound: a sandbox started ahead in its own cgroup (a parked bwrap, or a parked holder of a
    * copy-on-write view), else a cgroup from the pool.
    */
-  private hold(kind: 'plain' | 'view' | 'dropped'): Result<RunHandle, BulwarkError> {
+  private hold(kind: 'plain' | 'view' | 'dropped', workspace: string): Result<RunHandle, BulwarkError> {
     const problem = (outcome: string, reason: string) => this.warn({}, outcome, reason);
     const prestarted =
       kind === 'view'
-        ? this.provider.takePrestartedView?.()
+        ? this.provider.takePrestartedView?.(workspace)
         : kind === 'plain'
           ? this.provider.takePrestarted?.()
           : undefined;

@@ -22,7 +22,10 @@ afterEach(() => {
   root = undefined;
 });
 
-function setup(): { ws: string; run: (command: string) => ReturnType<NonNullable<ExecService['runner']>['run']> } {
+function setup(gitdir = 'repo/worktrees/wt'): {
+  ws: string;
+  run: (command: string) => ReturnType<NonNullable<ExecService['runner']>['run']>;
+} {
   root = mkdtempSync(join(tmpdir(), 'bulwark-linked-'));
   const ws = join(root, 'ws');
   // The worktree's own git directory and the repository's common one, both inside the workspace.
@@ -31,7 +34,7 @@ function setup(): { ws: string; run: (command: string) => ReturnType<NonNullable
   writeFileSync(join(ws, 'repo', 'config'), '[core]\n\tbare = true\n');
   writeFileSync(join(ws, 'repo', 'worktrees', 'wt', 'HEAD'), 'ref: refs/heads/main\n');
   writeFileSync(join(ws, 'repo', 'worktrees', 'wt', 'commondir'), '../..\n');
-  writeFileSync(join(ws, '.git'), 'gitdir: repo/worktrees/wt\n');
+  writeFileSync(join(ws, '.git'), `gitdir: ${gitdir}\n`);
   // As a root daemon's workspaces are: owned by the sandbox user every run drops to (the read-only entries then
   // come through the holder's bind of the workspace).
   if (process.getuid?.() === 0) {
@@ -52,23 +55,29 @@ function setup(): { ws: string; run: (command: string) => ReturnType<NonNullable
 }
 
 describe("a linked worktree's git directories on the direct view", () => {
-  it('keep their config, hooks and the .git pointer read-only; other files stay writable', async () => {
-    const { ws, run } = setup();
-    const r = await run(
-      [
-        'echo "[core] fsmonitor = touch /tmp/pwned" >> repo/config',
-        'echo "[core] fsmonitor = x" > repo/worktrees/wt/config.worktree',
-        'printf "#!/bin/sh\\n" > repo/hooks/pre-commit',
-        'echo "gitdir: planted" > .git',
-        'echo fine > notes.txt',
-        'true',
-      ].join('; '),
-    );
-    expect(r.ok).toBe(true);
-    expect(readFileSync(join(ws, 'repo', 'config'), 'utf8')).toBe('[core]\n\tbare = true\n');
-    expect(existsSync(join(ws, 'repo', 'hooks', 'pre-commit'))).toBe(false);
-    expect(readFileSync(join(ws, '.git'), 'utf8')).toBe('gitdir: repo/worktrees/wt\n');
-    expect(existsSync(join(ws, 'repo', 'worktrees', 'wt', 'config.worktree'))).toBe(false);
-    expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('fine\n');
-  });
+  it.each([
+    ['relative', 'repo/worktrees/wt'],
+    ["the sandbox's mount point, as git in the sandbox writes it", '/workspace/repo/worktrees/wt'],
+  ])(
+    'keep their config, hooks and the .git pointer read-only (gitdir: %s); other files stay writable',
+    async (_, gitdir) => {
+      const { ws, run } = setup(gitdir);
+      const r = await run(
+        [
+          'echo "[core] fsmonitor = touch /tmp/pwned" >> repo/config',
+          'echo "[core] fsmonitor = x" > repo/worktrees/wt/config.worktree',
+          'printf "#!/bin/sh\\n" > repo/hooks/pre-commit',
+          'echo "gitdir: planted" > .git',
+          'echo fine > notes.txt',
+          'true',
+        ].join('; '),
+      );
+      expect(r.ok).toBe(true);
+      expect(readFileSync(join(ws, 'repo', 'config'), 'utf8')).toBe('[core]\n\tbare = true\n');
+      expect(existsSync(join(ws, 'repo', 'hooks', 'pre-commit'))).toBe(false);
+      expect(readFileSync(join(ws, '.git'), 'utf8')).toBe(`gitdir: ${gitdir}\n`);
+      expect(existsSync(join(ws, 'repo', 'worktrees', 'wt', 'config.worktree'))).toBe(false);
+      expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('fine\n');
+    },
+  );
 });

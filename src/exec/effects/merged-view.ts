@@ -22,7 +22,7 @@ type Where =
 
 /**
  * `root` is the upper tree, `upper` its host path, `before` the workspace as it is and `workspace` its real path
- * (the absolute root the host's git reads pointers against).
+ * (the absolute root the host's git reads pointers against, when `before` names none).
  */
 export function mergedView(root: UpperDir, upper: string, before: TreeView, workspace: string): TreeView {
   const cache = new Map<string, Where>();
@@ -105,6 +105,6 @@ export function mergedView(root: UpperDir, upper: string, before: TreeView, work
       }
       return [...names].sort();
     },
-    absoluteRoots: [workspace],
+    absoluteRoots: before.absoluteRoots ?? [workspace],
   };
 }

@@ -26,6 +26,7 @@ import {
 import { commandShell, PARKED_COMMAND_VAR, parkedShell, parkedViewShell } from './shell.js';
 import { bindHolderArgv, makeBindPoint } from './bind-holder.js';
 import { OWNER_VAR } from '../orphans.js';
+import { seesSameWorkspace } from './same-lower.js';
 
 export const INSIDE_WORKSPACE = '/workspace';
 const INSIDE_TMP = '/tmp';
@@ -144,8 +145,9 @@ export class BwrapProvider implements SandboxProvider {
     return this.parked?.take();
   }
 
-  takePrestartedView(): PrestartedSandbox | undefined {
-    return this.parkedViews?.take();
+  takePrestartedView(workspace?: string): PrestartedSandbox | undefined {
+    if (workspace === undefined) return this.parkedViews?.take();
+    return this.parkedViews?.take((p) => p.child.pid !== undefined && seesSameWorkspace(p.child.pid, workspace));
   }
 
   prepare(spec: RunSpec): Result<SpawnPlan, BulwarkError> {

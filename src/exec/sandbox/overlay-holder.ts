@@ -115,6 +115,9 @@ const DIRS_KEPT = [
 export const VIEW_OVERLAY_OPTIONS = 'redirect_dir=on,index=off,metacopy=off,xino=off';
 
 const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
+  // The workspace this namespace resolves is the one the daemon (the parent) sees now — the test builtin compares
+  // device and inode through the daemon's /proc root — else nothing is mounted (see same-lower.ts).
+  '[ "$WS" -ef "/proc/$PPID/root$WS" ] || { st stale-lower; exit 125; }',
   `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',

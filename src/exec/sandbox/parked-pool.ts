@@ -60,14 +60,16 @@ export class ParkedPool {
   }
 
   /**
-   * A parked process already bound by its cgroup, or undefined (the caller starts one the usual way). The pool is
+   * A parked process already bound by its cgroup (and `fits`, when given), or undefined (the caller starts one the
+   * usual way). The pool is
    * not refilled here: starting and moving the next one would compete with this run, so the caller calls refill()
    * once the run is over (an empty pool refills at once).
    */
-  take(): PrestartedSandbox | undefined {
+  take(fits?: (p: PrestartedSandbox) => boolean): PrestartedSandbox | undefined {
     let p: PrestartedSandbox | undefined;
     while ((p = this.ready.shift())) {
-      if (alive(p.child)) break;
+      // One that does not fit this run (see same-lower.ts) is stale for any run after it: it is not kept either.
+      if (alive(p.child) && (!fits || fits(p))) break;
       this.discard(p);
     }
     if (!p) {

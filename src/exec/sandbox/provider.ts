@@ -107,8 +107,11 @@ export interface SandboxProvider {
   readonly overlay?: boolean;
   /** A sandbox started ahead of time, already inside its cgroup; undefined when none is ready. */
   takePrestarted?(): PrestartedSandbox | undefined;
-  /** The same for a transactional run: a holder parked with its namespace and upper layer ready. */
-  takePrestartedView?(): PrestartedSandbox | undefined;
+  /**
+   * The same for a transactional run: a holder parked with its namespace and upper layer ready — one that sees
+   * `workspace` (a real path) as the daemon does, when given.
+   */
+  takePrestartedView?(workspace?: string): PrestartedSandbox | undefined;
   /** L11.5: the plan for one run, or a refusal naming the problem. */
   prepare(spec: RunSpec): Result<SpawnPlan, BulwarkError>;
   /** A run has ended: time to prepare ahead again (never while a run is starting). */
