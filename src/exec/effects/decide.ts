@@ -142,6 +142,19 @@ function leakInContent(
 
 const OVER_BUDGET = 'over-budget';
 
+/**
+ * The host-executed part of the decision alone: a refusal, or undefined when the run plants nothing. One judgement
+ * for the whole run, against the tree before it: only what the run changed is judged. A held run is judged again
+ * with it right before it is applied, against the workspace as it is then.
+ */
+export function hostFilesVerdict(
+  set: EffectSet,
+  views: EffectViews,
+): Extract<Verdict, { verdict: 'refuse' }> | undefined {
+  const judged = judgeChanges(set.effects.map(hostChange), views.after, { before: views.before });
+  return judged.ok ? undefined : refusal(judged.error);
+}
+
 export function decide(
   set: EffectSet,
   upper: string,
@@ -149,9 +162,8 @@ export function decide(
   policy: EffectPolicy,
   createdThisTurn: ReadonlySet<string>,
 ): Verdict {
-  // One judgement for the whole run, against the tree before it: only what the run changed is judged.
-  const judged = judgeChanges(set.effects.map(hostChange), views.after, { before: views.before });
-  if (!judged.ok) return refusal(judged.error);
+  const refused = hostFilesVerdict(set, views);
+  if (refused) return refused;
   const reasons: string[] = [];
   if (policy.leakCheck) {
     const budget = { left: LEAK_SCAN_BUDGET };
@@ -203,7 +215,7 @@ export function decide(
   return reasons.length ? { verdict: 'hold', reasons } : { verdict: 'apply' };
 }
 
-function refusal(refusals: readonly HostFileRefusal[]): Verdict {
+function refusal(refusals: readonly HostFileRefusal[]): Extract<Verdict, { verdict: 'refuse' }> {
   const first = refusals[0] as HostFileRefusal;
   return {
     verdict: 'refuse',
