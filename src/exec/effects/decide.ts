@@ -69,6 +69,14 @@ export function isGitHousekeeping(e: Effect, views: EffectViews): boolean {
   return inner !== undefined && GIT_HOUSEKEEPING.test(inner);
 }
 
+/**
+ * A rename out of the user's files into a disposable path (a cache, build output): disposable paths are deleted
+ * without asking and without the journal, so this is judged as deleting the file, and its pre-image is kept.
+ */
+export function intoDisposablePath(e: Effect, disposable: PathGlobs): boolean {
+  return e.change === 'renamed' && e.from !== undefined && !disposable.matches(e.from) && disposable.matches(e.path);
+}
+
 /** Whether a path's change needs no operator: disposable, created this turn, or git housekeeping. */
 export function exempt(e: Effect, policy: EffectPolicy, createdThisTurn: ReadonlySet<string>, views: EffectViews) {
   return policy.disposable.matches(e.path) || createdThisTurn.has(e.path) || isGitHousekeeping(e, views);
@@ -193,7 +201,13 @@ export function decide(
   }
   let touched = 0;
   const deleted: string[] = [];
+  const intoDisposable: Effect[] = [];
   for (const e of set.effects) {
+    if (e.before && intoDisposablePath(e, policy.disposable) && !createdThisTurn.has(e.from ?? '')) {
+      intoDisposable.push(e);
+      touched++;
+      continue;
+    }
     // A rename alone changes no content; a file edited and moved (modified) counts as an edit.
     if (!e.before || (e.change === 'renamed' && !e.modified) || e.change === 'dir') continue;
     if (exempt(e, policy, createdThisTurn, views)) continue;
@@ -205,6 +219,12 @@ export function decide(
     else if (e.change === 'mode' && e.mode !== undefined && (e.before.mode & 0o600 & ~e.mode) !== 0)
       reasons.push(`removes the owner's read/write permission on ${e.path}`);
     if (e.change !== 'mode') touched++;
+  }
+  if (intoDisposable.length) {
+    const shown = intoDisposable.slice(0, 5).map((e) => `${e.from} → ${e.path}`);
+    reasons.unshift(
+      `moves ${intoDisposable.length} pre-existing file${intoDisposable.length === 1 ? '' : 's'} into disposable paths (exec.disposable), where later runs delete without asking or journaling: as good as deleting ${intoDisposable.length === 1 ? 'it' : 'them'} (${shown.join(', ')}${intoDisposable.length > 5 ? ', …' : ''})`,
+    );
   }
   if (deleted.length)
     reasons.unshift(
