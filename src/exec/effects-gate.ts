@@ -7,7 +7,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { type BulwarkError, nestedPath } from '../core/index.js';
 import { applyUpper, preImageBytes } from './effects/apply.js';
-import { decide, type EffectPolicy, type Verdict } from './effects/decide.js';
+import { decide, hostFilesVerdict, type EffectPolicy, type Verdict } from './effects/decide.js';
 import { effectSetHash } from './effects/effect-hash.js';
 import type { Journal } from './effects/journal.js';
 import type { Effect } from './effects/types.js';
@@ -178,13 +178,30 @@ export async function judgeEffects(
           bytesWritten: set.bytesWritten,
         },
         created: [],
-      }; // The workspace was not locked while the operator decided: what was approved must still be what would be applied.
-    if ((await effectSetHash(input.command, input.cwd, o.rescan(), upper)) !== effectHash)
+      };
+    // The workspace was not locked while the operator decided: what was approved must still be what would be
+    // applied, and what it completes must still plant nothing (a run applied meanwhile may have written the config
+    // of a directory this run turns into a git directory).
+    const now = o.rescan();
+    if ((await effectSetHash(input.command, input.cwd, now.set, upper)) !== effectHash)
       return {
         report: {
           status: 'failed',
           gate: 'L11.7',
           reason: `${reason}; approved, but the workspace changed at these paths while the operator decided (stale), so nothing was applied; run the command again`,
+          held,
+          changes,
+          bytesWritten: set.bytesWritten,
+        },
+        created: [],
+      };
+    const planted = hostFilesVerdict(now.set, now.views);
+    if (planted)
+      return {
+        report: {
+          status: 'refused',
+          gate: 'L11.7',
+          reason: `${reason}; approved, but judged again against the workspace as it is now (runs applied while the operator decided changed it): ${planted.reason}`,
           held,
           changes,
           bytesWritten: set.bytesWritten,

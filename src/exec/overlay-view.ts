@@ -56,8 +56,11 @@ export type OverlayOutcome =
       readonly upper: string;
       /** The tree after the run (rebuilt from the upper layer) and before it, as the effect judge reads them. */
       readonly views: EffectViews;
-      /** The effect set read again against the workspace as it is now (after the operator took their time). */
-      rescan(): EffectSet;
+      /**
+       * The effect set and both views read again against the workspace as it is now (after the operator took their
+       * time, while other runs may have changed it).
+       */
+      rescan(): { readonly set: EffectSet; readonly views: EffectViews };
     }
   | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
 
@@ -237,8 +240,14 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         // Only directories: rebuilt from their list, as the copy would have made them (the scan reads their modes).
         if (status === 'dirs') rebuildDirs(upper, readFileSync(childPath(runDir, 'dirs')));
         const xattrs = parseXattrDump(read('xattrs'));
-        const rescan = () => scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
-        const set = rescan();
+        const rescan = () => {
+          const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
+          // The host's git reads pointers against the workspace's real path; git in the sandbox writes them against
+          // its mount point: the absolute roots of both views (see pointer-roots.ts for when the mount point counts).
+          const before = fsTreeView(o.workspace, { absoluteRoots: pointerRoots(o.workspace) });
+          return { set, views: { before, after: mergedView(set.root, upper, before, o.workspace) } };
+        };
+        const { set, views } = rescan();
         // The upper tmpfs counts allocated blocks; a file that is mostly holes passes it but is written out in full
         // wherever it is copied (to a workspace on another filesystem, into the journal): its length counts.
         if (set.bytesWritten > spec.quotaKb * 1024)
@@ -247,16 +256,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
             gate: 'L11.8',
             reason: `the command's files add up to ${set.bytesWritten} bytes (their length, holes included), more than exec.limits.workspaceWriteMb allows this run (${spec.quotaKb} KiB); everything it changed was discarded`,
           });
-        // The host's git reads pointers against the workspace's real path; git in the sandbox writes them against its
-        // mount point: the absolute roots of both views (see pointer-roots.ts for when the mount point counts).
-        const before = fsTreeView(o.workspace, { absoluteRoots: pointerRoots(o.workspace) });
-        return ok({
-          kind: 'effects',
-          set,
-          upper,
-          views: { before, after: mergedView(set.root, upper, before, o.workspace) },
-          rescan,
-        });
+        return ok({ kind: 'effects', set, upper, views, rescan });
       } catch (cause) {
         return err(
           viewError('read', `the command's changes could not be read: ${describeCause(cause)}; nothing was applied`),

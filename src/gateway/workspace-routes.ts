@@ -7,7 +7,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { EventBus } from '../core/index.js';
-import { type Journal, entryTexts, selectUndo, type UndoTarget } from '../exec/index.js';
+import { type Journal, entryTexts, notRestoredText, selectUndo, type UndoTarget } from '../exec/index.js';
 import { lineDiff } from '../policy/index.js';
 import type { TokenScope } from './auth/scopes.js';
 import { readBoundedBody } from './body.js';
@@ -88,14 +88,19 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<GatewayEnv> {
     const chosen = selectUndo(w.journal.list(w.ws), target);
     if (!chosen.ok) return sendFailure(c, failure(chosen.error.status ?? 400, chosen.error.message, chosen.error.code));
     const r = w.journal.undo(w.ws, chosen.value);
+    const lost = r.ok && r.value.notRestored.length ? notRestoredText(r.value.notRestored) : undefined;
     deps.bus.emit('security:warning', {
       layer: 'L11.7',
-      outcome: r.ok ? 'undone' : 'undo-failed',
-      reason: r.ok ? `workspace undo over the API: ${chosen.value.map((e) => e.id).join(', ')}` : r.error.message,
+      outcome: !r.ok || lost ? 'undo-failed' : 'undone',
+      reason: r.ok
+        ? `workspace undo over the API: ${chosen.value.map((e) => e.id).join(', ')}${lost ? `; ${lost}` : ''}`
+        : r.error.message,
       agentId: c.req.param('agent'),
     });
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 500, r.error.message, r.error.code));
-    return c.json({ undone: chosen.value.map((e) => e.id), paths: r.value });
+    // The rest was put back; what could not be is a failure, never counted as restored.
+    if (lost) return sendFailure(c, failure(409, lost, 'journal.not_restored'));
+    return c.json({ undone: chosen.value.map((e) => e.id), paths: r.value.restored });
   });
   return app;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { makeEscapeContext, type Attempt, type EscapeContext } from './attempts.js';
 import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
 import { PLANTING_ATTEMPTS } from './planting-attempts.js';
+import { APPLY_HOLE_ATTEMPTS } from './apply-hole-attempts.js';
 
 /** A value the leak index knows (as the vault would register it). */
 export const EFFECT_SECRET = 'sk-live-EFFECTS-0123456789abcdef';
@@ -155,6 +156,7 @@ export const EFFECT_ATTEMPTS: readonly Attempt[] = [
   },
   ...FETCH_ATTEMPTS,
   ...PLANTING_ATTEMPTS,
+  ...APPLY_HOLE_ATTEMPTS,
 ];
 
 export const EFFECTS_FIRED_MARKER = FIRED;

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { workspacePath } from '../../agent/index.js';
 import { absoluteFrom, childPath } from '../../core/index.js';
-import { Journal, entryTexts, selectUndo, type UndoTarget } from '../../exec/index.js';
+import { Journal, entryTexts, notRestoredText, selectUndo, type UndoTarget } from '../../exec/index.js';
 import { lineDiff } from '../../policy/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
@@ -172,9 +172,9 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         audit.bus.emit('security:warning', {
           layer: 'L11.7',
-          outcome: r.ok ? 'undone' : 'undo-failed',
+          outcome: !r.ok || r.value.notRestored.length ? 'undo-failed' : 'undone',
           reason: r.ok
-            ? `workspace undo: ${chosen.value.length} journal entr${chosen.value.length === 1 ? 'y' : 'ies'} reversed (${chosen.value.map((e) => e.id).join(', ')})`
+            ? `workspace undo: ${chosen.value.length} journal entr${chosen.value.length === 1 ? 'y' : 'ies'} reversed (${chosen.value.map((e) => e.id).join(', ')})${r.value.notRestored.length ? `; ${notRestoredText(r.value.notRestored)}` : ''}`
             : r.error.message,
           sender: 'cli',
         });
@@ -182,8 +182,15 @@ export function register(program: Command, ctx: CliContext): void {
         await audit.close();
       }
       if (!r.ok) return fail(ctx, r.error);
-      if (o.json) return printJson(ctx, { undone: chosen.value.map((e) => e.id), paths: r.value });
-      ctx.stdout(`undone ${chosen.value.length} change set(s); restored ${r.value.length} path(s)\n`);
+      const { restored, notRestored } = r.value;
+      if (o.json)
+        printJson(ctx, {
+          undone: chosen.value.map((e) => e.id),
+          paths: restored,
+          ...(notRestored.length ? { notRestored } : {}),
+        });
+      else ctx.stdout(`undone ${chosen.value.length} change set(s); restored ${restored.length} path(s)\n`);
+      if (notRestored.length) fail(ctx, notRestoredText(notRestored));
     }),
   );
 }

@@ -15,7 +15,8 @@ import {
   childPath,
   nestedPath,
 } from '../../core/index.js';
-import { moveEntry } from './fs-moves.js';
+import { intoDisposablePath } from './decide.js';
+import { copyPreImage, moveEntry } from './fs-moves.js';
 import { sizeOf, type Journal, type JournalChange } from './journal.js';
 import type { PathGlobs } from './path-globs.js';
 import type { Effect, EffectSet, UpperDir, UpperEntry } from './types.js';
@@ -89,9 +90,11 @@ function writtenPaths(set: EffectSet): Set<string> {
 /**
  * Renames applied by moving the workspace's own file to its new path (undo moves it back): nothing is copied into
  * the journal. Not when the file was also edited or its mode changed (the new path then takes the upper layer's
- * copy), nor when its old path was written again in the same run (that path's old content is journaled).
+ * copy), nor when its old path was written again in the same run (that path's old content is journaled), nor when
+ * it moves out of the user's files into a disposable path (its old path is journaled as deleted: a later run may
+ * delete the disposable path without the journal).
  */
-export function renamesInPlace(set: EffectSet): Map<string, Effect> {
+export function renamesInPlace(set: EffectSet, disposable: PathGlobs): Map<string, Effect> {
   const written = writtenPaths(set);
   const out = new Map<string, Effect>();
   for (const e of set.effects)
@@ -102,6 +105,7 @@ export function renamesInPlace(set: EffectSet): Map<string, Effect> {
       e.before?.kind === 'file' &&
       e.mode === e.before.mode &&
       !written.has(e.from) &&
+      !intoDisposablePath(e, disposable) &&
       upperFileAt(set.root, e.path)
     )
       out.set(e.path, e);
@@ -110,23 +114,27 @@ export function renamesInPlace(set: EffectSet): Map<string, Effect> {
 
 /**
  * Bytes the journal must keep for this apply (pre-images of non-disposable paths). A rename moved in place keeps
- * nothing, as does a file showing through a moved directory; any other rename keeps its old copy.
+ * nothing, as does a file showing through a moved directory; any other rename keeps its old copy, and so does a
+ * rename out of the user's files into a disposable path (a later run may delete it there without asking).
  */
 export function preImageBytes(set: EffectSet, disposable: PathGlobs): number {
-  const inPlace = renamesInPlace(set);
+  const inPlace = renamesInPlace(set, disposable);
   const written = writtenPaths(set);
   const counted = (e: Effect) =>
     e.change !== 'renamed'
       ? !disposable.matches(e.path)
-      : // The old path is journaled as deleted (unless written again: counted there) and the upper layer's copy
+      : intoDisposablePath(e, disposable) ||
+        // The old path is journaled as deleted (unless written again: counted there) and the upper layer's copy
         // placed at the new one.
-        !inPlace.has(e.path) &&
-        upperFileAt(set.root, e.path) &&
-        e.from !== undefined &&
-        !written.has(e.from) &&
-        !disposable.matches(e.from);
+        (!inPlace.has(e.path) &&
+          upperFileAt(set.root, e.path) &&
+          e.from !== undefined &&
+          !written.has(e.from) &&
+          !disposable.matches(e.from));
   return set.effects.reduce((n, e) => n + (e.before && counted(e) ? e.before.size : 0), 0);
 }
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
 
 function redirects(dir: UpperDir, out: Array<{ from: string; to: string }>): void {
   if (dir.redirected && dir.lowerSource !== undefined) out.push({ from: dir.lowerSource, to: dir.path });
@@ -174,7 +182,7 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
     if (!input.disposable.matches(rel) || change === 'moved-dir') changes.push({ path: rel, change, ...extra });
   };
   const byPath = new Map<string, Effect>(set.effects.map((e) => [e.path, e]));
-  const inPlace = renamesInPlace(set);
+  const inPlace = renamesInPlace(set, input.disposable);
   const inPlaceSlot = new Map([...inPlace.keys()].map((p, i) => [p, childPath(stage, `r${i}`)]));
 
   const walk = (dir: UpperDir) => {
@@ -189,8 +197,11 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
         const d = e.dir;
         if (d.redirected && d.lowerSource !== undefined) {
           if (here) preserve(rel, 'deleted');
-          place(childPath(stage, String(moves.findIndex((m) => m.to === rel))), rel, 'moved-dir', {
+          const i = moves.findIndex((m) => m.to === rel);
+          const source = sources.get(i);
+          place(childPath(stage, String(i)), rel, 'moved-dir', {
             from: d.lowerSource,
+            ...(source !== undefined ? { source } : {}),
           });
         } else if (d.lowerSource === undefined) {
           // New, or replacing what was here (rm -rf, then mkdir): the old one goes to the journal.
@@ -235,8 +246,21 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
 
   const moves: Array<{ from: string; to: string }> = [];
   redirects(set.root, moves);
+  // A moved directory that takes user files into a disposable path is kept whole, as it was: only the journal can
+  // bring those files back once a later run deletes them there. (A file moved on its own leaves a whiteout at its
+  // old path, whose pre-image is journaled as a deletion.)
+  const intoDisposable = set.effects.filter((e) => intoDisposablePath(e, input.disposable));
+  const sources = new Map<number, string>();
   try {
     mkdirSync(stage, { mode: 0o700 });
+    // Copies first, while every moved directory still holds all it held before the run.
+    for (const [i, m] of moves.entries()) {
+      if (!intoDisposable.some((e) => under(e.from as string, m.from))) continue;
+      const name = String(blobs++);
+      copyPreImage(ws(m.from), childPath(entry.dir, name));
+      kept += sizeOf(childPath(entry.dir, name));
+      sources.set(i, name);
+    }
     // Files renamed in place are taken out first, before any directory moves away from under them or their old
     // path is journaled as deleted.
     for (const [rel, e] of inPlace) {

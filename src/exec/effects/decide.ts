@@ -69,6 +69,14 @@ export function isGitHousekeeping(e: Effect, views: EffectViews): boolean {
   return inner !== undefined && GIT_HOUSEKEEPING.test(inner);
 }
 
+/**
+ * A rename out of the user's files into a disposable path (a cache, build output): disposable paths are deleted
+ * without asking and without the journal, so this is judged as deleting the file, and its pre-image is kept.
+ */
+export function intoDisposablePath(e: Effect, disposable: PathGlobs): boolean {
+  return e.change === 'renamed' && e.from !== undefined && !disposable.matches(e.from) && disposable.matches(e.path);
+}
+
 /** Whether a path's change needs no operator: disposable, created this turn, or git housekeeping. */
 export function exempt(e: Effect, policy: EffectPolicy, createdThisTurn: ReadonlySet<string>, views: EffectViews) {
   return policy.disposable.matches(e.path) || createdThisTurn.has(e.path) || isGitHousekeeping(e, views);
@@ -142,6 +150,19 @@ function leakInContent(
 
 const OVER_BUDGET = 'over-budget';
 
+/**
+ * The host-executed part of the decision alone: a refusal, or undefined when the run plants nothing. One judgement
+ * for the whole run, against the tree before it: only what the run changed is judged. A held run is judged again
+ * with it right before it is applied, against the workspace as it is then.
+ */
+export function hostFilesVerdict(
+  set: EffectSet,
+  views: EffectViews,
+): Extract<Verdict, { verdict: 'refuse' }> | undefined {
+  const judged = judgeChanges(set.effects.map(hostChange), views.after, { before: views.before });
+  return judged.ok ? undefined : refusal(judged.error);
+}
+
 export function decide(
   set: EffectSet,
   upper: string,
@@ -149,9 +170,8 @@ export function decide(
   policy: EffectPolicy,
   createdThisTurn: ReadonlySet<string>,
 ): Verdict {
-  // One judgement for the whole run, against the tree before it: only what the run changed is judged.
-  const judged = judgeChanges(set.effects.map(hostChange), views.after, { before: views.before });
-  if (!judged.ok) return refusal(judged.error);
+  const refused = hostFilesVerdict(set, views);
+  if (refused) return refused;
   const reasons: string[] = [];
   if (policy.leakCheck) {
     const budget = { left: LEAK_SCAN_BUDGET };
@@ -181,7 +201,13 @@ export function decide(
   }
   let touched = 0;
   const deleted: string[] = [];
+  const intoDisposable: Effect[] = [];
   for (const e of set.effects) {
+    if (e.before && intoDisposablePath(e, policy.disposable) && !createdThisTurn.has(e.from ?? '')) {
+      intoDisposable.push(e);
+      touched++;
+      continue;
+    }
     // A rename alone changes no content; a file edited and moved (modified) counts as an edit.
     if (!e.before || (e.change === 'renamed' && !e.modified) || e.change === 'dir') continue;
     if (exempt(e, policy, createdThisTurn, views)) continue;
@@ -194,6 +220,12 @@ export function decide(
       reasons.push(`removes the owner's read/write permission on ${e.path}`);
     if (e.change !== 'mode') touched++;
   }
+  if (intoDisposable.length) {
+    const shown = intoDisposable.slice(0, 5).map((e) => `${e.from} → ${e.path}`);
+    reasons.unshift(
+      `moves ${intoDisposable.length} pre-existing file${intoDisposable.length === 1 ? '' : 's'} into disposable paths (exec.disposable), where later runs delete without asking or journaling: as good as deleting ${intoDisposable.length === 1 ? 'it' : 'them'} (${shown.join(', ')}${intoDisposable.length > 5 ? ', …' : ''})`,
+    );
+  }
   if (deleted.length)
     reasons.unshift(
       `deletes ${deleted.length} pre-existing file${deleted.length === 1 ? '' : 's'} (${deleted.slice(0, 5).join(', ')}${deleted.length > 5 ? ', …' : ''})`,
@@ -203,7 +235,7 @@ export function decide(
   return reasons.length ? { verdict: 'hold', reasons } : { verdict: 'apply' };
 }
 
-function refusal(refusals: readonly HostFileRefusal[]): Verdict {
+function refusal(refusals: readonly HostFileRefusal[]): Extract<Verdict, { verdict: 'refuse' }> {
   const first = refusals[0] as HostFileRefusal;
   return {
     verdict: 'refuse',

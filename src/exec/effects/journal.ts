@@ -31,9 +31,33 @@ export interface JournalChange {
   readonly from?: string;
   /** Name of the pre-image inside the entry's directory. */
   readonly blob?: string;
+  /**
+   * A moved directory's copy as it was before the move, inside the entry's directory: kept when the move took user
+   * files into a disposable path, where a later run may delete them without the journal. Undo restores it.
+   */
+  readonly source?: string;
   /** Permission bits before (mode changes). */
   readonly mode?: number;
   readonly bytes?: number;
+}
+
+/** A path an undo could not put back, and why. */
+export interface NotRestored {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface UndoResult {
+  /** Paths of the changes reversed. */
+  readonly restored: readonly string[];
+  readonly notRestored: readonly NotRestored[];
+}
+
+type Reversed = 'restored' | 'target-gone' | 'nothing';
+
+/** The message an undo with paths it could not restore fails with (the rest was restored). */
+export function notRestoredText(lost: readonly NotRestored[]): string {
+  return `could not restore ${lost.map((l) => l.reason).join(', ')}; everything else of the undone entries was restored`;
 }
 
 export interface JournalEntry {
@@ -167,22 +191,37 @@ export class Journal {
 
   /**
    * Undoes entries (newest first): `entries` must be the newest not-yet-undone entries of the workspace, so
-   * nothing undone sits under a later change. Each change is reversed; the entry is marked undone.
+   * nothing undone sits under a later change. Each change is reversed; the entry is marked undone. A path that could
+   * not be put back (a renamed file or directory whose new path is gone, with no copy kept) is listed in
+   * `notRestored`, never in `restored`: the caller reports it as a failure.
    */
-  undo(workspace: string, entries: readonly JournalEntry[]): Result<string[], BulwarkError> {
+  undo(workspace: string, entries: readonly JournalEntry[]): Result<UndoResult, BulwarkError> {
     const checked = this.checkUndo(workspace, entries);
     if (!checked.ok) return checked;
     const restored: string[] = [];
+    const notRestored: NotRestored[] = [];
     for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
+      const lost: JournalChange[] = [];
       for (const c of [...e.changes].reverse()) {
         const r = this.reverse(workspace, e, c);
         if (!r.ok) return r;
-        restored.push(c.path);
+        if (r.value === 'restored') restored.push(c.path);
+        else if (r.value === 'target-gone') lost.push(c);
+      }
+      // Another change of the entry may have put the old path back (a file moved away is also kept as deleted).
+      for (const c of lost) {
+        const back = c.from !== undefined ? guardedPath(workspace, c.from) : undefined;
+        if (back?.ok && lstatSync(back.value, { throwIfNoEntry: false })) restored.push(c.path);
+        else
+          notRestored.push({
+            path: c.from ?? c.path,
+            reason: `${c.from ?? c.path} (moved to ${c.path}, which is gone; no copy was kept)`,
+          });
       }
       const marked = this.commit(workspace, { ...e, undoneAt: new Date().toISOString() });
       if (!marked.ok) return marked;
     }
-    return ok(restored);
+    return ok({ restored, notRestored });
   }
 
   /**
@@ -208,7 +247,8 @@ export class Journal {
         const at = guardedPath(workspace, c.path);
         if (!at.ok)
           return err(journalError(at.error.code.replace(/^journal\./, ''), `${at.error.message}; nothing was undone`));
-        if (c.blob !== undefined && !lstatSync(this.pathOf(workspace, e.id, c.blob), { throwIfNoEntry: false }))
+        const kept = [c.blob, c.source].filter((b): b is string => b !== undefined);
+        if (kept.some((b) => !lstatSync(this.pathOf(workspace, e.id, b), { throwIfNoEntry: false })))
           return err(
             journalError(
               'missing_pre_image',
@@ -246,23 +286,33 @@ export class Journal {
     return ok(undefined);
   }
 
-  private reverse(workspace: string, e: JournalEntry, c: JournalChange): Result<void, BulwarkError> {
+  /** Reverses one change; says whether it put something back, or could not because the moved entry is gone. */
+  private reverse(workspace: string, e: JournalEntry, c: JournalChange): Result<Reversed, BulwarkError> {
     const at = guardedPath(workspace, c.path);
     if (!at.ok) return at;
     try {
       if (c.change === 'renamed' || c.change === 'moved-dir') {
-        if (c.from === undefined) return ok(undefined);
+        if (c.from === undefined) return ok('restored');
         const back = guardedPath(workspace, c.from);
         if (!back.ok) return back;
-        if (existsSync(at.value)) {
+        if (c.source !== undefined) {
+          // The copy kept at apply: what the moved directory held then, whatever happened to it since.
+          rmSync(at.value, { recursive: true, force: true });
           rmSync(back.value, { recursive: true, force: true });
-          moveEntry(at.value, back.value);
+          mkdirSync(path.dirname(back.value), { recursive: true });
+          moveEntry(this.pathOf(workspace, e.id, c.source), back.value);
+          return ok('restored');
         }
-        return ok(undefined);
+        if (!lstatSync(at.value, { throwIfNoEntry: false })) return ok('target-gone');
+        rmSync(back.value, { recursive: true, force: true });
+        moveEntry(at.value, back.value);
+        return ok('restored');
       }
       if (c.change === 'mode') {
-        if (c.mode !== undefined && existsSync(at.value)) chmodSync(at.value, c.mode);
-        return ok(undefined);
+        // A file that is gone has no mode to put back (nor is it restored).
+        if (c.mode === undefined || !existsSync(at.value)) return ok('nothing');
+        chmodSync(at.value, c.mode);
+        return ok('restored');
       }
       rmSync(at.value, { recursive: true, force: true });
       if (c.blob !== undefined) {
@@ -272,7 +322,7 @@ export class Journal {
           moveEntry(blob, at.value);
         }
       }
-      return ok(undefined);
+      return ok('restored');
     } catch (cause) {
       return err(journalError('undo', `cannot restore ${c.path}: ${describeCause(cause)}`));
     }

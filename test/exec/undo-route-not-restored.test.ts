@@ -1,0 +1,39 @@
+/**
+ * POST /v1/workspaces/:agent/undo when a path cannot be put back (a renamed directory whose new path is gone, with
+ * no copy kept): a 409 that names it, never a 200 counting it as restored. A real run on a copy-on-write view makes
+ * the journal entry; the route is the gateway's own.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
+import { workspaceRoutes } from '../../src/gateway/workspace-routes.js';
+import { startHarness, type Harness } from './effects-harness.js';
+
+let h: Harness | undefined;
+afterEach(() => {
+  h?.close();
+  h = undefined;
+});
+
+describe('undo over the API', () => {
+  it('answers 409 journal.not_restored naming the path it could not restore', async () => {
+    h = startHarness();
+    const ws = h.workspace;
+    mkdirSync(join(ws, 'src'));
+    writeFileSync(join(ws, 'src', 'main.c'), 'int main(){}\n');
+    const moved = await h.run('mv src code');
+    expect(moved.ok && moved.value.effects?.status).toBe('applied');
+    rmSync(join(ws, 'code'), { recursive: true });
+    const bus = new EventBus();
+    const events: Array<Envelope<EventType>> = [];
+    bus.on('*', (e) => events.push(e as Envelope<EventType>));
+    const app = workspaceRoutes({ journal: h.svc.journal!, workspaceOf: () => ws, bus });
+    const r = await app.request('/default/undo', { method: 'POST' });
+    expect(r.status).toBe(409);
+    const text = await r.text();
+    expect(text).toMatch(/journal\.not_restored/);
+    expect(text).toMatch(/could not restore src \(moved to code, which is gone; no copy was kept\)/);
+    expect(events.map((e) => (e.payload as { outcome?: string }).outcome)).toEqual(['undo-failed']);
+  });
+});
