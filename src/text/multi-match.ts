@@ -198,21 +198,27 @@ export class MultiMatcher {
   }
 
   /**
-   * Which patterns occur in the key of `text`: each code unit c read as keyOf[c], dropped where that is 0 or
+   * Which patterns occur in the key of text[from, to): each code unit c read as keyOf[c], dropped where that is 0 or
    * c is beyond the table (so a pattern may span dropped characters). The key is read on the fly, not built.
    * Calls `onMatch(pattern)` per occurrence; return `false` to stop.
    */
-  forEachKeyMatch(text: string, keyOf: Uint16Array, onMatch: (pattern: number) => boolean | void): void {
+  forEachKeyMatch(
+    text: string,
+    keyOf: Uint16Array,
+    onMatch: (pattern: number) => boolean | void,
+    from = 0,
+    to = text.length,
+  ): void {
     if (this.patternCount === 0) return;
     const emits = this.emits;
     const dense = this.dense;
     const alphabet = this.alphabet;
-    const n = text.length;
+    const n = Math.min(to, text.length);
     if (dense) {
       // Per code unit of the table: the alphabet class of its key, or -1 when it is dropped.
       const keyClass = this.keyClasses(keyOf);
       let row = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < n; i++) {
         const cls = keyClass[text.charCodeAt(i)] as number;
         if (cls < 0) continue;
         row = dense[row + cls] as number;
@@ -230,7 +236,7 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const size = keyOf.length;
     let node = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const c = text.charCodeAt(i);
       const k = c < size ? (keyOf[c] as number) : 0;
       if (k === 0) continue;
@@ -246,21 +252,23 @@ export class MultiMatcher {
     }
   }
 
-  private keyTable: { keyOf: Uint16Array; classes: Int16Array } | undefined;
+  /** Composed key tables by key table (a few fixed tables per matcher: the canary's, the leak index's passes). */
+  private readonly keyTables = new Map<Uint16Array, Int16Array>();
 
   /**
    * keyOf composed with the alphabet classes, for every UTF-16 code unit (-1 where the key drops the unit, and
-   * beyond the table); the last table is kept (keyOf must not change after it was first given). Only used with the
-   * dense table, whose alphabet is far below 2^15.
+   * beyond the table); kept per table (keyOf must not change after it was first given). Only used with the dense
+   * table, whose alphabet is far below 2^15.
    */
   private keyClasses(keyOf: Uint16Array): Int16Array {
-    if (this.keyTable?.keyOf === keyOf) return this.keyTable.classes;
+    const known = this.keyTables.get(keyOf);
+    if (known) return known;
     const classes = new Int16Array(65536).fill(-1);
     for (let c = 0; c < keyOf.length && c < 65536; c++) {
       const k = keyOf[c] as number;
       if (k !== 0) classes[c] = this.classOf[k] as number;
     }
-    this.keyTable = { keyOf, classes };
+    this.keyTables.set(keyOf, classes);
     return classes;
   }
 
