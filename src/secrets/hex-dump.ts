@@ -19,10 +19,10 @@ const MIN_OFFSET = 6;
 const MAX_OFFSET = 16;
 
 /** Per ASCII code: 1 = hex digit, 2 = blank (space, tab), 0 = anything else. */
-const KIND = new Uint8Array(128);
+const KIND = new Uint8Array(65536);
 for (let c = 0; c < 128; c++)
   KIND[c] = /[0-9a-fA-F]/.test(String.fromCharCode(c)) ? 1 : c === 0x20 || c === 0x09 ? 2 : 0;
-const kindOf = (c: number) => (c < 128 ? (KIND[c] as number) : 0);
+const kindOf = (c: number) => KIND[c] as number;
 
 const UTF16 = new TextDecoder('utf-16le');
 
@@ -74,10 +74,10 @@ export function hexDumpView(text: string, minLines = 2): HexDumpView | undefined
   if ((minLines > 1 && text.indexOf('\n') < 0) || !DUMP_HINT.test(text)) return undefined;
   // Each line gives at most its own length in digits, or one NUL: the view is never longer than the text plus one.
   const units = new Uint16Array(text.length + 1);
-  /** Per view character, the index of its raw line in `starts` / `ends`. */
-  const owner = new Int32Array(text.length + 1);
+  /** Per dump line: its raw start and end, and where its digits start in the view. */
   const starts: number[] = [];
   const ends: number[] = [];
+  const viewStarts: number[] = [];
   let v = 0;
   let previousWasDump = false;
   for (let start = 0; start <= text.length;) {
@@ -85,15 +85,13 @@ export function hexDumpView(text: string, minLines = 2): HexDumpView | undefined
     const end = nl < 0 ? text.length : nl;
     const digits = lineHex(text, start, end, units, v);
     if (digits === 0) {
-      if (previousWasDump) {
-        units[v] = 0;
-        owner[v++] = starts.length - 1;
-      }
+      // The NUL after a dump belongs to its last line (the next line's digits start after it).
+      if (previousWasDump) units[v++] = 0;
       previousWasDump = false;
     } else {
       starts.push(start);
       ends.push(end);
-      owner.fill(starts.length - 1, v, v + digits);
+      viewStarts.push(v);
       v += digits;
       previousWasDump = true;
     }
@@ -102,10 +100,21 @@ export function hexDumpView(text: string, minLines = 2): HexDumpView | undefined
   }
   // One dump line is already one run of the plain scan; only several lines need this view.
   if (starts.length < minLines) return undefined;
+  /** The dump line view offset `at` came from: the last one whose digits start at or before it. */
+  const lineOf = (at: number): number => {
+    let lo = 0;
+    let hi = viewStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((viewStarts[mid] as number) <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   return {
     text: UTF16.decode(units.subarray(0, v)),
     toRaw(s: number, e: number): [number, number] {
-      return [starts[owner[s] as number] as number, ends[owner[Math.max(s, e - 1)] as number] as number];
+      return [starts[lineOf(s)] as number, ends[lineOf(Math.max(s, e - 1))] as number];
     },
   };
 }
