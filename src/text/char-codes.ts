@@ -87,8 +87,16 @@ function codeAt(text: string, i: number): number {
     const k = digits(text, i + 2, 4, true);
     return k >= 2 && usable(readValue) && !isAlnum(text.charCodeAt(i + 2 + k)) ? i + 2 + k : -1;
   }
-  const k = digits(text, i, 5, false);
-  return k >= 2 && usable(readValue) && !isAlnum(text.charCodeAt(i + k)) ? i + k : -1;
+  // A decimal code, read here rather than by `digits`: the most frequent token of a hostile list.
+  let v = 0;
+  let k = 0;
+  for (; k < 5; k++) {
+    const d = text.charCodeAt(i + k) - 0x30;
+    if (!(d >= 0 && d <= 9)) break;
+    v = v * 10 + d;
+  }
+  readValue = v;
+  return k >= 2 && usable(v) && !isAlnum(text.charCodeAt(i + k)) ? i + k : -1;
 }
 
 /** Could a code token start at text[i]? (The first character of every form codeAt reads.) */
@@ -99,6 +107,9 @@ const ALNUM = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) if (isAlnum(c)) ALNUM[c] = 1;
 const PREFIX = new Uint8Array(65536);
 for (const c of [0x26, 0x5c, 0x55, 0x75]) PREFIX[c] = 1;
+
+/** Where the walk below may read a code: a prefix, a `0`, or another digit with no letter or digit before it. */
+const CANDIDATE = /[&\\Uu0]|(?<![0-9A-Za-z])[1-9]/g;
 
 /** Ends the run of `count` codes: kept (with a break after it in `out`) when long enough, else taken back out of `out`. */
 function endRun(
@@ -131,7 +142,14 @@ function runs(text: string, from: number, open = false, out?: DecodedViewBuilder
   let mark = 0;
   let i = from;
   const n = text.length;
+  const next = CANDIDATE;
   while (i < n) {
+    if (count === 0) {
+      // Outside a run nothing happens until a code may start: the regex engine finds that place.
+      next.lastIndex = i;
+      if (!next.test(text)) break;
+      i = next.lastIndex - 1;
+    }
     const c = text.charCodeAt(i);
     // Not a digit a code may start with (a digit glued to a word or number before it, `0` aside) and no prefix.
     const a = alnum[c] as number;
