@@ -330,6 +330,9 @@ interface ViewPass {
 const VIEW_PASSES: readonly ViewPass[] = [
   {
     view: (text, minKept, maybe) => {
+      // The whole text's key first: one matcher pass, cheaper than finding the regions of a text made of them (a hex
+      // dump, a list of numbers); only where it holds a form are the regions found and each one's key read.
+      if (!maybe(SEPARATED_KEY, 0, text.length)) return undefined;
       const regions = separatedRegions(text, minKept);
       for (let r = 0; r < regions.length; r += 2)
         if (maybe(SEPARATED_KEY, regions[r] as number, regions[r + 1] as number)) return separatedViewOf(text, regions);
