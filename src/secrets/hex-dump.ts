@@ -45,21 +45,25 @@ function lineHex(text: string, start: number, end: number, units: Uint16Array, a
   while (j < end) {
     while (j < end && kindOf(text.charCodeAt(j)) === 2) j++;
     if (j >= end) break;
+    // Digits are written as they are read (past `digits`, so a token that turns out wrong leaves nothing behind);
+    // the first character that is no hex digit ends the line's groups, a lone `|` aside.
     let k = j;
-    let hex = true;
+    let kind = 1;
     for (; k < end; k++) {
-      const kind = kindOf(text.charCodeAt(k));
-      if (kind === 2) break;
-      if (kind !== 1) hex = false;
+      const c = text.charCodeAt(k);
+      kind = kindOf(c);
+      if (kind !== 1 || k - j === 8) break;
+      units[at + digits + k - j] = c >= 0x41 && c <= 0x46 ? c | 0x20 : c;
+    }
+    if (kind === 0 || (kind === 1 && k < end)) {
+      const bar = k === j && text.charCodeAt(j) === 0x7c && (j + 1 >= end || kindOf(text.charCodeAt(j + 1)) === 2);
+      if (!bar) break;
+      j++;
+      continue;
     }
     const len = k - j;
-    if (!(len === 1 && text.charCodeAt(j) === 0x7c)) {
-      if (!hex || len < 2 || len > 8 || len % 2 !== 0 || (digits + len) / 2 > MAX_BYTES_PER_LINE) break;
-      for (let d = j; d < k; d++) {
-        const c = text.charCodeAt(d);
-        units[at + digits++] = c >= 0x41 && c <= 0x46 ? c | 0x20 : c;
-      }
-    }
+    if (len < 2 || len % 2 !== 0 || (digits + len) / 2 > MAX_BYTES_PER_LINE) break;
+    digits += len;
     j = k;
   }
   return digits >= 4 ? digits : 0;
