@@ -43,6 +43,8 @@ export class MultiMatcher {
    * sparse mode is used.
    */
   private readonly dense: Int32Array | undefined;
+  /** The node each dense row stands for (rows are in breadth-first order). */
+  private readonly nodeOfRow: Int32Array = new Int32Array(0);
   private readonly children: Array<Map<number, number>>;
   private readonly fail: Int32Array;
   /** Pattern ids ending exactly at each node (not via suffixes). */
@@ -135,11 +137,23 @@ export class MultiMatcher {
         for (const [cls, v] of children[u] as Map<number, number>) dense[row + cls] = v;
         dense[row] = 0;
       }
-      for (let e = 0; e < dense.length; e++) {
-        const v = dense[e] as number;
-        dense[e] = this.emits[v] === 1 ? ~(v * alphabet) : v * alphabet;
+      // Rows are laid out breadth first: the shallow nodes a scan of text that begins no pattern keeps returning to
+      // (text in the patterns' own alphabet: random base64 against base64 forms) share a few hundred kilobytes of
+      // the table rather than being spread over all of it, one cache miss per character.
+      const nodeOfRow = Int32Array.from([0, ...order]);
+      const rowOf = new Int32Array(n);
+      for (let r = 0; r < n; r++) rowOf[nodeOfRow[r] as number] = r;
+      const laid = new Int32Array(n * alphabet);
+      for (let r = 0; r < n; r++) {
+        const from = (nodeOfRow[r] as number) * alphabet;
+        for (let cls = 0; cls < alphabet; cls++) {
+          const v = dense[from + cls] as number;
+          const at = (rowOf[v] as number) * alphabet;
+          laid[r * alphabet + cls] = this.emits[v] === 1 ? ~at : at;
+        }
       }
-      this.dense = dense;
+      this.dense = laid;
+      this.nodeOfRow = nodeOfRow;
     }
   }
 
@@ -160,6 +174,7 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const dense = this.dense;
     const alphabet = this.alphabet;
+    const nodeOfRow = this.nodeOfRow;
     const n = text.length;
     if (dense) {
       let row = 0;
@@ -167,9 +182,9 @@ export class MultiMatcher {
         row = dense[row + (classOf[text.charCodeAt(i)] as number)] as number;
         if (row >= 0) continue;
         row = ~row;
-        if (!this.emit(row / alphabet, i + 1, onMatch)) return -1;
+        if (!this.emit(nodeOfRow[row / alphabet] as number, i + 1, onMatch)) return -1;
       }
-      return this.depth[row / alphabet] as number;
+      return this.depth[nodeOfRow[row / alphabet] as number] as number;
     }
     const emits = this.emits;
     let node = 0;
@@ -224,7 +239,7 @@ export class MultiMatcher {
         row = dense[row + cls] as number;
         if (row >= 0) continue;
         row = ~row;
-        const node = row / alphabet;
+        const node = this.nodeOfRow[row / alphabet] as number;
         let out = this.own[node] ? node : (this.dictLink[node] as number);
         while (out !== -1) {
           for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
