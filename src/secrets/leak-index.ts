@@ -72,9 +72,13 @@ interface Pass {
 /** Key value of a character that ends a run: no match spans it (any value other than 0 keeps the key a superset). */
 const KEY_BREAK = 0xffff;
 
-/** The key of a pass: kept characters as themselves, separators (and `also`) dropped, the rest breaks. */
+/**
+ * The key of a pass: kept characters as themselves, separators (and `also`) dropped, other ASCII breaks. Beyond ASCII
+ * the matcher drops what a key table does not cover: looser than a break, still a superset, and a table of 128
+ * entries costs a new matcher little to compose.
+ */
 function passKey(table: Uint8Array, also = ''): Uint16Array {
-  const key = new Uint16Array(65536).fill(KEY_BREAK);
+  const key = new Uint16Array(128).fill(KEY_BREAK);
   for (let c = 0; c < 128; c++) if (table[c] !== 0) key[c] = table[c] === 1 ? c : 0;
   for (let i = 0; i < also.length; i++) key[also.charCodeAt(i)] = 0;
   return key;

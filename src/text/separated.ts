@@ -167,11 +167,11 @@ export function separatedRegions(text: string, minKept = 0): number[] {
 }
 
 /**
- * Per UTF-16 code unit, what a copy of a region keeps: the letter or digit itself, 0 for a separator it drops, 0xffff
- * for anything else (which ends a region). Read as a matcher's key over a region, it finds every match the region's
- * copy can hold without building the copy.
+ * Per ASCII code unit, what a copy of a region keeps: the letter or digit itself, 0 for a separator it drops, 0xffff
+ * for anything else (which ends a region; beyond ASCII a matcher's key drops the unit, which only finds more). Read as
+ * a matcher's key over a region, it finds every match the region's copy can hold without building the copy.
  */
-export const SEPARATED_KEY = new Uint16Array(65536).fill(0xffff);
+export const SEPARATED_KEY = new Uint16Array(128).fill(0xffff);
 for (let c = 0; c < 128; c++) if (CLASS[c] !== 0) SEPARATED_KEY[c] = CLASS[c] === 1 ? c : 0;
 
 /** The copy of `found` (separatedRegions of `text`), separators dropped; undefined when there is none. */
