@@ -47,6 +47,38 @@ function push(n: number, byte: number, start: number, end: number): number {
   return n + 1;
 }
 
+/** Per byte value: 1 for printable ASCII. */
+const PRINTABLE = new Uint8Array(256);
+for (let b = 0x20; b < 0x7f; b++) PRINTABLE[b] = 1;
+
+/**
+ * Whether text[start, end) decodes (as decodeRun reads it) to `minKept` printable bytes in a row. Nothing is stored:
+ * most runs of a hostile text (random base64, a hex dump's digits) decode to binary and are never copied.
+ */
+function printableStretch(text: string, start: number, end: number, hex: boolean, minKept: number): boolean {
+  const b64 = B64;
+  const printable = PRINTABLE;
+  let row = 0;
+  if (hex) {
+    for (let i = start; i + 1 < end; i += 2) {
+      row = printable[hexValue(text.charCodeAt(i)) * 16 + hexValue(text.charCodeAt(i + 1))] === 1 ? row + 1 : 0;
+      if (row >= minKept) return true;
+    }
+    return false;
+  }
+  for (let q = start; q + 1 < end; q += 4) {
+    const count = Math.min(4, end - q);
+    let bits = 0;
+    for (let i = q; i < q + count; i++) bits = (bits << 6) | (b64[text.charCodeAt(i)] as number);
+    bits <<= 6 * (4 - count);
+    for (let b = 0; b < count - 1; b++) {
+      row = printable[(bits >> (16 - 8 * b)) & 0xff] === 1 ? row + 1 : 0;
+      if (row >= minKept) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Decodes text[start, end) and adds its stretches of printable ASCII of at least `minKept` bytes to `out`, each
  * followed by a break (the last one only when `close`). Every indexed character form is printable text, so the
@@ -62,6 +94,7 @@ function decodeRun(
 ): void {
   let hex = (end - start) % 2 === 0;
   for (let i = start; hex && i < end; i++) hex = hexValue(text.charCodeAt(i)) >= 0;
+  if (close && !printableStretch(text, start, end, hex, minKept)) return;
   let n = 0;
   if (hex) {
     for (let i = start; i + 1 < end; i += 2)

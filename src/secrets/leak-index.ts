@@ -26,7 +26,9 @@ import {
   redactLeakHits,
   MAX_SEPARATOR_RUN,
   openSeparatedTail,
-  separatedView,
+  SEPARATED_KEY,
+  separatedRegions,
+  separatedViewOf,
 } from '../text/index.js';
 import { encodedForms, isCharacterForm, isWindow, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
 import { decodedRunsView, openDecodedRun } from './decoded-runs.js';
@@ -52,11 +54,34 @@ interface Pass {
   /** Kept characters needed between two runs of dropped ones; fewer break the run. */
   readonly minKept: number;
   /**
+   * Per UTF-16 code unit, what the copy keeps (0: dropped, 0xffff: a break), or would keep: read as the matcher's
+   * key over the text, it finds every match the copy can hold (and more: it knows no bound on dropped runs), so a
+   * text whose key holds none needs no copy. Valid for a text `keyCovers` accepts.
+   */
+  readonly key: Uint16Array;
+  /** Whether every character the copy drops from `text` is one the key drops. */
+  readonly keyCovers: (text: string) => boolean;
+  /**
    * Cheap test that the pass can find anything the plain scan did not: most text (every log line) has
    * neither separated hex groups nor a long hex run, and no line break for base64 to be wrapped at, and
    * a pass costs a copy and a second scan of the whole text.
    */
   readonly applies: (text: string) => boolean;
+}
+
+/** Key value of a character that ends a run: no match spans it (any value other than 0 keeps the key a superset). */
+const KEY_BREAK = 0xffff;
+
+/**
+ * The key of a pass: kept characters as themselves, separators (and `also`) dropped, other ASCII breaks. Beyond ASCII
+ * the matcher drops what a key table does not cover: looser than a break, still a superset, and a table of 128
+ * entries costs a new matcher little to compose.
+ */
+function passKey(table: Uint8Array, also = ''): Uint16Array {
+  const key = new Uint16Array(128).fill(KEY_BREAK);
+  for (let c = 0; c < 128; c++) if (table[c] !== 0) key[c] = table[c] === 1 ? c : 0;
+  for (let i = 0; i < also.length; i++) key[also.charCodeAt(i)] = 0;
+  return key;
 }
 
 function classes(kept: RegExp, separators: RegExp): Uint8Array {
@@ -206,16 +231,24 @@ export function hexStretchAtLeast(text: string, min: number): boolean {
   return false;
 }
 
+const HEX_CLASSES = classes(/[0-9a-fA-F]/, /[\s:,-]/);
 const HEX_PASS: Pass = {
-  classes: classes(/[0-9a-fA-F]/, /[\s:,-]/),
+  classes: HEX_CLASSES,
+  // A byte prefix `\x` loses its backslash and `x` in the key wherever they stand; `0x` would keep its `0`, so a text
+  // holding one is copied.
+  key: passKey(HEX_CLASSES, '\\xX'),
+  keyCovers: (t) => t.indexOf('0x') < 0 && t.indexOf('0X') < 0,
   lowerHex: true,
   encodings: ['hex', 'hex-words'],
   maxDrop: 4,
   minKept: 2,
   applies: hexPassApplies,
 };
+const BASE64_CLASSES = classes(/[A-Za-z0-9+/_=-]/, /\s/);
 const BASE64_PASS: Pass = {
-  classes: classes(/[A-Za-z0-9+/_=-]/, /\s/),
+  classes: BASE64_CLASSES,
+  key: passKey(BASE64_CLASSES),
+  keyCovers: () => true,
   lowerHex: false,
   encodings: ['base64', 'base64url'],
   maxDrop: 16,
@@ -284,15 +317,31 @@ function compacted(text: string, pass: Pass): DecodedView | undefined {
 
 /** A rewritten copy of parts of the text and the encodings a hit in it may have, with the label it gets. */
 interface ViewPass {
-  /** `minKept`: the shortest character form indexed; a part of the copy shorter than that cannot hold one. */
-  readonly view: (text: string, minKept: number) => DecodedView | undefined;
+  /**
+   * `minKept`: the shortest character form indexed; a part of the copy shorter than that cannot hold one. `maybe`
+   * tells whether the key of text[from, to) under `key` holds a form the pass accepts: where it does not, no copy
+   * is needed.
+   */
+  readonly view: (
+    text: string,
+    minKept: number,
+    maybe: (key: Uint16Array, from: number, to: number) => boolean,
+  ) => DecodedView | undefined;
   readonly accepts: (encoding: LeakEncoding) => boolean;
   readonly label: (encoding: LeakEncoding) => string;
 }
 
 const VIEW_PASSES: readonly ViewPass[] = [
   {
-    view: (text, minKept) => separatedView(text, minKept),
+    view: (text, minKept, maybe) => {
+      // The whole text's key first: one matcher pass, cheaper than finding the regions of a text made of them (a hex
+      // dump, a list of numbers); only where it holds a form are the regions found and each one's key read.
+      if (!maybe(SEPARATED_KEY, 0, text.length)) return undefined;
+      const regions = separatedRegions(text, minKept);
+      for (let r = 0; r < regions.length; r += 2)
+        if (maybe(SEPARATED_KEY, regions[r] as number, regions[r + 1] as number)) return separatedViewOf(text, regions);
+      return undefined;
+    },
     accepts: isCharacterForm,
     label: (e) => (e === 'raw' || e === 'spaced' ? 'spaced' : e.includes('spaced') || isWindow(e) ? e : `${e}+spaced`),
   },
@@ -463,6 +512,7 @@ export class LeakIndex implements LeakScanner {
     for (const pass of PASSES) {
       if (pass === HEX_PASS && !hexStretch) continue;
       if (!pass.applies(text)) continue;
+      if (pass.keyCovers(text) && !this.keyHolds(text, pass.key, (e) => pass.encodings.includes(e))) continue;
       const view = compacted(text, pass);
       if (!view) continue;
       matcher.forEachMatch(view.text, (pattern, start, end) => {
@@ -474,7 +524,9 @@ export class LeakIndex implements LeakScanner {
     }
     // Separated writing and character codes: only the parts of the text written that way are copied.
     for (const pass of VIEW_PASSES) {
-      const view = pass.view(text, this.shortestCharacterForm);
+      const view = pass.view(text, this.shortestCharacterForm, (key, from, to) =>
+        this.keyHolds(text, key, pass.accepts, from, to),
+      );
       if (!view) continue;
       matcher.forEachMatch(view.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
@@ -588,6 +640,28 @@ export class LeakIndex implements LeakScanner {
   redact(text: string): { text: string; hits: readonly LeakHit[] } {
     const hits = this.scan(text);
     return { text: hits.length ? redactLeakHits(text, hits) : text, hits };
+  }
+
+  /** Whether the key of text[from, to) holds an indexed form of an encoding `accepts` takes. */
+  private keyHolds(
+    text: string,
+    key: Uint16Array,
+    accepts: (encoding: LeakEncoding) => boolean,
+    from = 0,
+    to = text.length,
+  ): boolean {
+    let found = false;
+    this.compiled().forEachKeyMatch(
+      text,
+      key,
+      (pattern) => {
+        found = accepts((this.entries[pattern] as Entry).encoding);
+        return !found;
+      },
+      from,
+      to,
+    );
+    return found;
   }
 
   private compiled(): MultiMatcher {

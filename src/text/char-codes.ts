@@ -17,8 +17,14 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 const isAlnum = (c: number) => isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 
-/** Digits of `radix` at text[i…], at most `max` of them: [value, count]. */
-function digits(text: string, i: number, max: number, hex: boolean): [number, number] {
+/**
+ * The scanners below return a position and leave a value here: one code is read per character of a hostile list of
+ * codes, and a tuple per read (two with the digits) was most of the view's cost.
+ */
+let readValue = 0;
+
+/** Digits of `radix` at text[i…], at most `max` of them: their count, the value in readValue. */
+function digits(text: string, i: number, max: number, hex: boolean): number {
   let v = 0;
   let k = 0;
   while (k < max && i + k < text.length) {
@@ -27,11 +33,12 @@ function digits(text: string, i: number, max: number, hex: boolean): [number, nu
     v = v * (hex ? 16 : 10) + (isDigit(c) ? c - 0x30 : (c | 0x20) - 0x57);
     k++;
   }
-  return [v, k];
+  readValue = v;
+  return k;
 }
 
-/** An octal escape's digits at text[i…]: [value, count], at most three and at most 0o377. */
-function octal(text: string, i: number): [number, number] {
+/** An octal escape's digits at text[i…], at most three and at most 0o377: their count, the value in readValue. */
+function octal(text: string, i: number): number {
   let v = 0;
   let k = 0;
   while (k < 3) {
@@ -40,99 +47,150 @@ function octal(text: string, i: number): [number, number] {
     v = v * 8 + d;
     k++;
   }
-  return [v, k];
+  readValue = v;
+  return k;
 }
 
 const usable = (v: number) => v >= 0x20 && v !== 0x7f && v <= 0xffff && (v < 0xd800 || v > 0xdfff);
 
-/** The code written at text[i], as [value, end]; undefined when no code token starts there. */
-function codeAt(text: string, i: number): [number, number] | undefined {
+/** Where the code written at text[i] ends, its value in readValue; -1 when no code token starts there. */
+function codeAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
   const next = text.charCodeAt(i + 1);
   if (c === 0x26 && next === 0x23) {
     // &#115; or &#x73;
     const hex = (text.charCodeAt(i + 2) | 0x20) === 0x78;
     const from = i + (hex ? 3 : 2);
-    const [v, k] = digits(text, from, hex ? 4 : 5, hex);
-    if (k === 0 || text.charCodeAt(from + k) !== 0x3b) return undefined;
-    return usable(v) ? [v, from + k + 1] : undefined;
+    const k = digits(text, from, hex ? 4 : 5, hex);
+    if (k === 0 || text.charCodeAt(from + k) !== 0x3b) return -1;
+    return usable(readValue) ? from + k + 1 : -1;
   }
   if (c === 0x5c && (next === 0x75 || next === 0x78)) {
     // \u0073 or \x73
     const n = next === 0x75 ? 4 : 2;
-    const [v, k] = digits(text, i + 2, n, true);
-    return k === n && usable(v) ? [v, i + 2 + n] : undefined;
+    const k = digits(text, i + 2, n, true);
+    return k === n && usable(readValue) ? i + 2 + n : -1;
   }
   if (c === 0x5c && next >= 0x30 && next <= 0x37) {
     // \163 or \55: an octal escape (C, shell printf, Python bytes), two or three digits up to \377
-    const [v, k] = octal(text, i + 1);
-    return k >= 2 && usable(v) ? [v, i + 1 + k] : undefined;
+    const k = octal(text, i + 1);
+    return k >= 2 && usable(readValue) ? i + 1 + k : -1;
   }
   if ((c === 0x55 || c === 0x75) && next === 0x2b && !isAlnum(text.charCodeAt(i - 1))) {
     // U+0073
-    const [v, k] = digits(text, i + 2, 4, true);
-    return k === 4 && usable(v) && !isAlnum(text.charCodeAt(i + 6)) ? [v, i + 6] : undefined;
+    const k = digits(text, i + 2, 4, true);
+    return k === 4 && usable(readValue) && !isAlnum(text.charCodeAt(i + 6)) ? i + 6 : -1;
   }
-  if (!isDigit(c) || isAlnum(text.charCodeAt(i - 1))) return undefined;
+  if (!isDigit(c) || isAlnum(text.charCodeAt(i - 1))) return -1;
   if (c === 0x30 && (next | 0x20) === 0x78) {
     // 0x73
-    const [v, k] = digits(text, i + 2, 4, true);
-    return k >= 2 && usable(v) && !isAlnum(text.charCodeAt(i + 2 + k)) ? [v, i + 2 + k] : undefined;
+    const k = digits(text, i + 2, 4, true);
+    return k >= 2 && usable(readValue) && !isAlnum(text.charCodeAt(i + 2 + k)) ? i + 2 + k : -1;
   }
-  const [v, k] = digits(text, i, 5, false);
-  return k >= 2 && usable(v) && !isAlnum(text.charCodeAt(i + k)) ? [v, i + k] : undefined;
+  // A decimal code, read here rather than by `digits`: the most frequent token of a hostile list.
+  let v = 0;
+  let k = 0;
+  for (; k < 5; k++) {
+    const d = text.charCodeAt(i + k) - 0x30;
+    if (!(d >= 0 && d <= 9)) break;
+    v = v * 10 + d;
+  }
+  readValue = v;
+  return k >= 2 && usable(v) && !isAlnum(text.charCodeAt(i + k)) ? i + k : -1;
 }
 
 /** Could a code token start at text[i]? (The first character of every form codeAt reads.) */
 const mayStart = (c: number) => isDigit(c) || c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75;
 
+/** Per UTF-16 code unit: 1 = letter or digit, 2 = the first character of a prefixed code (`&`, `\\`, `U`, `u`: a letter too). */
+const ALNUM = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) if (isAlnum(c)) ALNUM[c] = 1;
+const PREFIX = new Uint8Array(65536);
+for (const c of [0x26, 0x5c, 0x55, 0x75]) PREFIX[c] = 1;
+
+/** Where the walk below may read a code: a prefix, a `0`, or another digit with no letter or digit before it. */
+const CANDIDATE = /[&\\Uu0]|(?<![0-9A-Za-z])[1-9]/g;
+
+/** Ends the run of `count` codes: kept (with a break after it in `out`) when long enough, else taken back out of `out`. */
+function endRun(
+  found: number[],
+  out: DecodedViewBuilder | undefined,
+  count: number,
+  start: number,
+  end: number,
+  mark: number,
+): void {
+  if (count >= MIN_CHAR_CODE_RUN) {
+    found.push(start, end);
+    out?.breakPart(end);
+  } else out?.truncate(mark);
+}
+
 /**
- * [start, end) of every run of at least MIN_CHAR_CODE_RUN codes. Most text has digits only inside longer
- * numbers or words, or alone: a digit glued to a letter or digit before it is skipped at once, and a run is
+ * [start, end) of every run of at least MIN_CHAR_CODE_RUN codes, and with `out` their codes decoded into it as they
+ * are read (a run that stays too short is taken back out): each code is read once. Most text has digits only inside
+ * longer numbers or words, or alone: a digit glued to a letter or digit before it is skipped at once, and a run is
  * only tracked as a start index, a count and where its last code ended.
  */
-function runs(text: string, from: number, open = false): number[] {
-  const out: number[] = [];
+function runs(text: string, from: number, open = false, out?: DecodedViewBuilder): number[] {
+  const found: number[] = [];
+  const alnum = ALNUM;
+  const prefix = PREFIX;
   let runStart = -1;
   let count = 0;
   let lastEnd = -1;
+  let mark = 0;
   let i = from;
   const n = text.length;
+  const next = CANDIDATE;
   while (i < n) {
+    if (count === 0) {
+      // Outside a run nothing happens until a code may start: the regex engine finds that place.
+      next.lastIndex = i;
+      if (!next.test(text)) break;
+      i = next.lastIndex - 1;
+    }
     const c = text.charCodeAt(i);
-    if (!mayStart(c) || (isDigit(c) && isAlnum(text.charCodeAt(i - 1)) && c !== 0x30)) {
-      if (count > 0 && (isAlnum(c) || i - lastEnd >= MAX_CODE_GAP)) {
-        if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+    // Not a digit a code may start with (a digit glued to a word or number before it, `0` aside) and no prefix.
+    const a = alnum[c] as number;
+    const digit = c >= 0x30 && c <= 0x39;
+    if ((prefix[c] as number) === 0 && (!digit || (c !== 0x30 && (alnum[text.charCodeAt(i - 1)] as number) === 1))) {
+      if (count > 0 && (a === 1 || i - lastEnd >= MAX_CODE_GAP)) {
+        endRun(found, out, count, runStart, lastEnd, mark);
         count = 0;
       }
       i++;
       continue;
     }
-    const code = codeAt(text, i);
+    const codeEnd = codeAt(text, i);
     // In open mode a code at the end may be one cut short (`45` of `457`), and what does not read as one yet
     // may become one: the run is still under way there.
-    if (open && (code ? code[1] >= n : count > 0 && i >= n - MAX_CODE_TOKEN)) break;
-    if (!code) {
-      if (count > 0 && (isAlnum(c) || i - lastEnd >= MAX_CODE_GAP)) {
-        if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+    if (open && (codeEnd >= 0 ? codeEnd >= n : count > 0 && i >= n - MAX_CODE_TOKEN)) break;
+    if (codeEnd < 0) {
+      if (count > 0 && (a === 1 || i - lastEnd >= MAX_CODE_GAP)) {
+        endRun(found, out, count, runStart, lastEnd, mark);
         count = 0;
       }
       i++;
       continue;
     }
     if (count > 0 && i - lastEnd > MAX_CODE_GAP) {
-      if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
+      endRun(found, out, count, runStart, lastEnd, mark);
       count = 0;
     }
-    if (count === 0) runStart = i;
+    if (count === 0) {
+      runStart = i;
+      mark = out ? out.length : 0;
+    }
     count++;
-    lastEnd = code[1];
-    i = code[1];
+    out?.add(readValue, i, codeEnd);
+    lastEnd = codeEnd;
+    i = codeEnd;
   }
   // In open mode only the run under way at the end counts.
   if (open) return count > 0 && n - lastEnd <= MAX_CODE_GAP + MAX_CODE_TOKEN ? [runStart, lastEnd] : [];
-  if (count >= MIN_CHAR_CODE_RUN) out.push(runStart, lastEnd);
-  return out;
+  if (count > 0) endRun(found, out, count, runStart, lastEnd, mark);
+  return found;
 }
 
 /**
@@ -162,21 +220,8 @@ const MEMO_MAX = 1 << 20;
 function buildCharCodeView(text: string): DecodedView | undefined {
   const hint = RUN_HINT.exec(text);
   if (!hint) return undefined;
-  const found = runs(text, hint.index);
-  if (found.length === 0) return undefined;
   const out = new DecodedViewBuilder();
-  for (let r = 0; r < found.length; r += 2) {
-    const end = found[r + 1] as number;
-    let i = found[r] as number;
-    while (i < end) {
-      const code = codeAt(text, i);
-      if (code) {
-        out.add(code[0], i, code[1]);
-        i = code[1];
-      } else i++;
-    }
-    out.breakPart(end);
-  }
+  runs(text, hint.index, false, out);
   return out.build();
 }
 
@@ -241,10 +286,10 @@ export function openCharCodeTail(text: string): DecodedView | undefined {
   const out = new DecodedViewBuilder();
   let i = start;
   while (i < end) {
-    const code = codeAt(text, i);
-    if (code) {
-      out.add(code[0], i, code[1]);
-      i = code[1];
+    const codeEnd = codeAt(text, i);
+    if (codeEnd >= 0) {
+      out.add(readValue, i, codeEnd);
+      i = codeEnd;
     } else i++;
   }
   return out.build();

@@ -70,6 +70,11 @@ export class DecodedViewBuilder {
     this.n++;
   }
 
+  /** Takes back everything added after the first `length` characters. */
+  truncate(length: number): void {
+    this.n = Math.min(this.n, length);
+  }
+
   /** Ends a part: the next character cannot continue a match of this one. */
   breakPart(at: number): void {
     if (this.n > 0 && this.storage().units[this.n - 1] !== 0) this.add(0, at, at);

@@ -28,7 +28,15 @@ export type { Severity } from './patterns/types.js';
 export { base32Cores, base32Decode, base32Encode, reverseText, rot13 } from './reversible.js';
 export { scanText, SYNTHETIC_FINDINGS, type Finding } from './scan.js';
 export { secretScanner, type SecretScanner } from './secret-scan.js';
-export { MAX_SEPARATOR_RUN, openSeparatedTail, separatedView, stripSeparators } from './separated.js';
+export {
+  MAX_SEPARATOR_RUN,
+  openSeparatedTail,
+  SEPARATED_KEY,
+  separatedRegions,
+  separatedView,
+  separatedViewOf,
+  stripSeparators,
+} from './separated.js';
 export { openSpelledTail, spelledView } from './spelled.js';
 export { isDecoder } from './shell-feed.js';
 export {

@@ -43,6 +43,8 @@ export class MultiMatcher {
    * sparse mode is used.
    */
   private readonly dense: Int32Array | undefined;
+  /** The node each dense row stands for (rows are in breadth-first order). */
+  private readonly nodeOfRow: Int32Array = new Int32Array(0);
   private readonly children: Array<Map<number, number>>;
   private readonly fail: Int32Array;
   /** Pattern ids ending exactly at each node (not via suffixes). */
@@ -135,11 +137,23 @@ export class MultiMatcher {
         for (const [cls, v] of children[u] as Map<number, number>) dense[row + cls] = v;
         dense[row] = 0;
       }
-      for (let e = 0; e < dense.length; e++) {
-        const v = dense[e] as number;
-        dense[e] = this.emits[v] === 1 ? ~(v * alphabet) : v * alphabet;
+      // Rows are laid out breadth first: the shallow nodes a scan of text that begins no pattern keeps returning to
+      // (text in the patterns' own alphabet: random base64 against base64 forms) share a few hundred kilobytes of
+      // the table rather than being spread over all of it, one cache miss per character.
+      const nodeOfRow = Int32Array.from([0, ...order]);
+      const rowOf = new Int32Array(n);
+      for (let r = 0; r < n; r++) rowOf[nodeOfRow[r] as number] = r;
+      const laid = new Int32Array(n * alphabet);
+      for (let r = 0; r < n; r++) {
+        const from = (nodeOfRow[r] as number) * alphabet;
+        for (let cls = 0; cls < alphabet; cls++) {
+          const v = dense[from + cls] as number;
+          const at = (rowOf[v] as number) * alphabet;
+          laid[r * alphabet + cls] = this.emits[v] === 1 ? ~at : at;
+        }
       }
-      this.dense = dense;
+      this.dense = laid;
+      this.nodeOfRow = nodeOfRow;
     }
   }
 
@@ -160,6 +174,7 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const dense = this.dense;
     const alphabet = this.alphabet;
+    const nodeOfRow = this.nodeOfRow;
     const n = text.length;
     if (dense) {
       let row = 0;
@@ -167,9 +182,9 @@ export class MultiMatcher {
         row = dense[row + (classOf[text.charCodeAt(i)] as number)] as number;
         if (row >= 0) continue;
         row = ~row;
-        if (!this.emit(row / alphabet, i + 1, onMatch)) return -1;
+        if (!this.emit(nodeOfRow[row / alphabet] as number, i + 1, onMatch)) return -1;
       }
-      return this.depth[row / alphabet] as number;
+      return this.depth[nodeOfRow[row / alphabet] as number] as number;
     }
     const emits = this.emits;
     let node = 0;
@@ -198,27 +213,33 @@ export class MultiMatcher {
   }
 
   /**
-   * Which patterns occur in the key of `text`: each code unit c read as keyOf[c], dropped where that is 0 or
+   * Which patterns occur in the key of text[from, to): each code unit c read as keyOf[c], dropped where that is 0 or
    * c is beyond the table (so a pattern may span dropped characters). The key is read on the fly, not built.
    * Calls `onMatch(pattern)` per occurrence; return `false` to stop.
    */
-  forEachKeyMatch(text: string, keyOf: Uint16Array, onMatch: (pattern: number) => boolean | void): void {
+  forEachKeyMatch(
+    text: string,
+    keyOf: Uint16Array,
+    onMatch: (pattern: number) => boolean | void,
+    from = 0,
+    to = text.length,
+  ): void {
     if (this.patternCount === 0) return;
     const emits = this.emits;
     const dense = this.dense;
     const alphabet = this.alphabet;
-    const n = text.length;
+    const n = Math.min(to, text.length);
     if (dense) {
       // Per code unit of the table: the alphabet class of its key, or -1 when it is dropped.
       const keyClass = this.keyClasses(keyOf);
       let row = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < n; i++) {
         const cls = keyClass[text.charCodeAt(i)] as number;
         if (cls < 0) continue;
         row = dense[row + cls] as number;
         if (row >= 0) continue;
         row = ~row;
-        const node = row / alphabet;
+        const node = this.nodeOfRow[row / alphabet] as number;
         let out = this.own[node] ? node : (this.dictLink[node] as number);
         while (out !== -1) {
           for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
@@ -230,7 +251,7 @@ export class MultiMatcher {
     const classOf = this.classOf;
     const size = keyOf.length;
     let node = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const c = text.charCodeAt(i);
       const k = c < size ? (keyOf[c] as number) : 0;
       if (k === 0) continue;
@@ -246,21 +267,23 @@ export class MultiMatcher {
     }
   }
 
-  private keyTable: { keyOf: Uint16Array; classes: Int16Array } | undefined;
+  /** Composed key tables by key table (a few fixed tables per matcher: the canary's, the leak index's passes). */
+  private readonly keyTables = new Map<Uint16Array, Int16Array>();
 
   /**
    * keyOf composed with the alphabet classes, for every UTF-16 code unit (-1 where the key drops the unit, and
-   * beyond the table); the last table is kept (keyOf must not change after it was first given). Only used with the
-   * dense table, whose alphabet is far below 2^15.
+   * beyond the table); kept per table (keyOf must not change after it was first given). Only used with the dense
+   * table, whose alphabet is far below 2^15.
    */
   private keyClasses(keyOf: Uint16Array): Int16Array {
-    if (this.keyTable?.keyOf === keyOf) return this.keyTable.classes;
+    const known = this.keyTables.get(keyOf);
+    if (known) return known;
     const classes = new Int16Array(65536).fill(-1);
     for (let c = 0; c < keyOf.length && c < 65536; c++) {
       const k = keyOf[c] as number;
       if (k !== 0) classes[c] = this.classOf[k] as number;
     }
-    this.keyTable = { keyOf, classes };
+    this.keyTables.set(keyOf, classes);
     return classes;
   }
 

@@ -158,7 +158,24 @@ const UTF16 = new TextDecoder('utf-16le');
  * `minKept` letters and digits are left out (the caller's shortest form).
  */
 export function separatedView(text: string, minKept = 0): DecodedView | undefined {
-  const found = regions(text, false, minKept);
+  return separatedViewOf(text, separatedRegions(text, minKept));
+}
+
+/** [start, end) of every region of separated writing that keeps at least `minKept` letters and digits, flat. */
+export function separatedRegions(text: string, minKept = 0): number[] {
+  return regions(text, false, minKept);
+}
+
+/**
+ * Per ASCII code unit, what a copy of a region keeps: the letter or digit itself, 0 for a separator it drops, 0xffff
+ * for anything else (which ends a region; beyond ASCII a matcher's key drops the unit, which only finds more). Read as
+ * a matcher's key over a region, it finds every match the region's copy can hold without building the copy.
+ */
+export const SEPARATED_KEY = new Uint16Array(128).fill(0xffff);
+for (let c = 0; c < 128; c++) if (CLASS[c] !== 0) SEPARATED_KEY[c] = CLASS[c] === 1 ? c : 0;
+
+/** The copy of `found` (separatedRegions of `text`), separators dropped; undefined when there is none. */
+export function separatedViewOf(text: string, found: readonly number[]): DecodedView | undefined {
   if (found.length === 0) return undefined;
   let size = 0;
   for (let r = 0; r < found.length; r += 2) size += (found[r + 1] as number) - (found[r] as number) + 1;

@@ -98,6 +98,33 @@ describe('MultiMatcher.forEachKeyMatch', () => {
     expect(first).toEqual([0]);
   });
 
+  it('reads only the range it is given, as the key of that slice', () => {
+    const key = new Uint16Array(128);
+    for (const c of 'abcd') key[c.charCodeAt(0)] = c.charCodeAt(0);
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 3 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '-'), maxLength: 40 }),
+        fc.nat(40),
+        fc.nat(40),
+        (patterns, text, x, y) => {
+          const [from, to] = x <= y ? [x, y] : [y, x];
+          for (const m of [new MultiMatcher(patterns), new MultiMatcher(patterns, { maxDenseEntries: 0 })]) {
+            const inRange: number[] = [];
+            m.forEachKeyMatch(text, key, (id) => void inRange.push(id), from, to);
+            const sliced: number[] = [];
+            m.forEachKeyMatch(text.slice(from, to), key, (id) => void sliced.push(id));
+            expect(inRange.sort()).toEqual(sliced.sort());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('agrees with a naive search of the built key on random inputs, dense and sparse, whatever the table', () => {
     // Two key tables on one matcher: the composed table it keeps must follow the one it is given.
     const lower = new Uint16Array(128);
