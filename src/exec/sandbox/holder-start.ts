@@ -5,9 +5,10 @@
  *
  * The kernel kills every process of a PID namespace when its first process dies, bwrap's sandboxes included (their
  * PID namespaces nest in it). So the whole tree dies with the daemon however far its set-up got: `setpriv` arms
- * the parent-death signal of `unshare` (which stays outside, waiting), `unshare --kill-child` arms the holder's,
- * and the holder's first statement proves both were armed in time (HOLDER_PRELUDE). bwrap's own window between its
- * clone(2) and the parent-death signal it arms for its child no longer matters.
+ * the parent-death signal of `unshare` (which stays outside, waiting) and a shell proves it was armed in time
+ * (OUTSIDE); `unshare --kill-child` arms the holder's, and the holder's first statement proves that one was
+ * (HOLDER_PRELUDE). bwrap's own window between its clone(2) and the parent-death signal it arms for its child no
+ * longer matters.
  */
 
 export interface HolderTools {
@@ -23,48 +24,56 @@ export interface HolderTools {
 export const HOLDER_CGROUP_VAR = 'BULWARK_HOLDER_CGROUP';
 
 /**
- * `hp PID|self`: the host pid of that process in _h and of its parent in _p, from the host's /proc (still mounted
- * when the holder starts: inside the namespace $$ is 1 and $PPID 0). The command name may hold spaces: the fields
- * after the last ')'.
- */
-const HOST_PIDS =
-  'hp() { IFS= read -r _s < "/proc/$1/stat" || exit 125; _h=${_s%% *}; _s=${_s##*) }; _s=${_s#* }; _p=${_s%% *}; }';
-
-/**
- * A descriptor on the host's /proc/<pid>/stat of the holder's `unshare`, kept for ARMED (overlay-holder.ts): reading
- * it fails once that process is gone, and shows Z while it is a zombie, whatever /proc is mounted by then.
+ * Descriptors on the host's /proc/<pid>/stat of the holder's `unshare`, opened before it starts (each with its own
+ * offset: a stat file reads once). Reading one fails once that process is gone, and shows Z while it is a zombie,
+ * whatever /proc is mounted by then: the holder's prelude reads CHECK_FD, ARMED (overlay-holder.ts) PARENT_FD.
  */
 export const PARENT_FD = 9;
+const CHECK_FD = 8;
 
 /**
- * First statements of every holder. The holder's parent must still be the `unshare` that started it, and that one's
- * parent the daemon named in the owner tag (orphans.ts): a parent-death signal armed after its parent died never
- * fires (prctl(2)), so a daemon or an `unshare` that died before arming leaves a holder whose parent is init. Then
- * it keeps PARENT_FD, joins its cgroup when it is given one, and mounts the /proc of its PID namespace (bwrap finds
- * its own processes there by the pids it sees; the host's /proc would show others under those numbers).
+ * Runs in the process that becomes `unshare`, before it does: its parent must still be the daemon named in the owner
+ * tag (orphans.ts), since a parent-death signal armed after the parent died never fires (prctl(2)); then it opens
+ * the two descriptors on its own stat.
  */
-export const HOLDER_PRELUDE = [
-  HOST_PIDS,
-  'hp self; hp "$_p"; _u=$_h',
-  `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$_p:"*) ;; *) exit 125;; esac`,
-  `exec ${PARENT_FD}<"/proc/$_u/stat" || exit 125`,
-  `if [ -n "\${${HOLDER_CGROUP_VAR}:-}" ]; then echo 0 > "$${HOLDER_CGROUP_VAR}" || exit 125; fi`,
-  `unset ${HOLDER_CGROUP_VAR} _s _h _p _u`,
-  'PATH=/usr/sbin:/usr/bin:/sbin:/bin mount -t proc -o nosuid,nodev,noexec bulwark-proc /proc || exit 125',
+const OUTSIDE = [
+  `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`,
+  `exec ${CHECK_FD}</proc/self/stat ${PARENT_FD}</proc/self/stat || exit 125`,
+  'exec "$@"',
 ].join('\n');
 
-/** argv up to the holder script's own arguments ($1…): `name` is its $0. */
+/**
+ * First statements of every holder: its `unshare` is still alive (so the parent-death signal `--kill-child` armed
+ * before this shell started will fire), then it joins its cgroup, when it is given one.
+ */
+export const HOLDER_PRELUDE = [
+  `IFS= read -r _s <&${CHECK_FD} || exit 125`,
+  `exec ${CHECK_FD}<&-`,
+  'case "${_s##*) }" in [ZX]*) exit 125;; esac',
+  `if [ -n "\${${HOLDER_CGROUP_VAR}:-}" ]; then echo 0 > "$${HOLDER_CGROUP_VAR}" || exit 125; fi`,
+  `unset ${HOLDER_CGROUP_VAR} _s`,
+].join('\n');
+
+/**
+ * argv up to the holder script's own arguments ($1…): `name` is its $0. `unshare --mount-proc` mounts the /proc of
+ * the new PID namespace for the holder (bwrap finds its own processes there by the pids it sees; the host's /proc
+ * would show others under those numbers).
+ */
 export function holderStart(tools: HolderTools, script: string, name: string): string[] {
   return [
     tools.setpriv,
     '--pdeathsig',
     'KILL',
     '--',
+    '/bin/sh',
+    '-c',
+    OUTSIDE,
+    name,
     tools.unshare,
     '--pid',
     '--fork',
     '--kill-child',
-    '--mount',
+    '--mount-proc',
     '--propagation',
     'private',
     '--',
