@@ -3,7 +3,7 @@
  * exec runner (all six layers); each must be blocked, and the matrix says what stopped it.
  */
 import { markdownTable, type Suite } from '../harness.js';
-import { ATTEMPTS, makeEscapeContext, runAttempt, type EscapeContext } from '../../test/escape/attempts.js';
+import { ATTEMPTS, makeEscapeContext, type EscapeContext } from '../../test/escape/attempts.js';
 import { EFFECT_ATTEMPTS, makeEffectContext } from '../../test/escape/effect-attempts.js';
 
 const suite: Suite = {
@@ -25,7 +25,7 @@ const suite: Suite = {
     let blocked = 0;
     try {
       for (const a of ATTEMPTS) {
-        const r = await runAttempt(a, ctx);
+        const r = await a.run(ctx);
         if (!r.escaped) blocked++;
         rows.push([
           a.name,

@@ -41,22 +41,7 @@ export interface AttemptResult {
 export interface Attempt {
   readonly name: string;
   readonly expected: 'blocked';
-  /**
-   * A known race outside bulwark that can make one try of this attempt fail although the layer holds: the attempt is
-   * tried again up to this many times, and the reason is printed with every retry (never set without one).
-   */
-  readonly retries?: { readonly times: number; readonly why: string };
   run(ctx: EscapeContext): Promise<AttemptResult>;
-}
-
-/** Runs `a`, again while it escapes and a documented race allows a retry; each retried escape is reported. */
-export async function runAttempt(a: Attempt, ctx: EscapeContext): Promise<AttemptResult> {
-  let r = await a.run(ctx);
-  for (let i = 0; r.escaped && a.retries && i < a.retries.times; i++) {
-    process.emitWarning(`escape attempt "${a.name}" escaped once (${r.why}); retrying: ${a.retries.why}`);
-    r = await a.run(ctx);
-  }
-  return r;
 }
 
 export interface EscapeContext {
@@ -349,12 +334,9 @@ export const ATTEMPTS: readonly Attempt[] = [
   {
     name: 'outlive the daemon (kill -9 the daemon)',
     expected: 'blocked',
-    // Seen about once in five full CI runs: bwrap's sandbox init survived (parent pid 1) a daemon killed while bwrap
-    // set it up. bwrap arms that process's parent-death signal itself after clone(2) and again after its credential
-    // switch; a parent that dies in between leaves it running until the next start's orphan sweep. A holder that is
-    // the first process of its own PID namespace closes it (tried: parked holders are moved between cgroups by pid,
-    // so that needs the pool to move the namespace's first process too).
-    retries: { times: 2, why: "bwrap's own window between clone(2) and arming its child's parent-death signal" },
+    // Once seen about once in five full CI runs: bwrap's sandbox init outlived a daemon killed while bwrap set it up
+    // (bwrap arms that process's parent-death signal itself, after clone(2)). Every holder is now the first process of
+    // its own PID namespace, so the kernel takes the whole tree down with it (test/exec/daemon-kill-setup.test.ts).
     run: async (ctx) => {
       const mark = marker();
       const script = join(ctx.root, 'mini-daemon.mjs');
@@ -388,7 +370,7 @@ export const ATTEMPTS: readonly Attempt[] = [
             }
           : {
               escaped: false,
-              why: `bwrap --die-with-parent: all ${sandboxed.length} sandbox processes died with the daemon`,
+              why: `all ${sandboxed.length} sandbox processes died with the daemon (its holder's PID namespace, and bwrap --die-with-parent)`,
             };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -461,7 +443,7 @@ export const ATTEMPTS: readonly Attempt[] = [
           };
         return {
           escaped: false,
-          why: `the run started parked; with the daemon gone its sandbox died (--die-with-parent) and the ${before - seen.length} idle parked bwrap process(es) read EOF and exited (no root filesystem)`,
+          why: `the run started parked; with the daemon gone its sandbox and the ${before - seen.length} idle parked bwrap process(es) died with their holders' PID namespaces (without a holder: --die-with-parent, and EOF with no root filesystem)`,
         };
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -501,7 +483,7 @@ export const ATTEMPTS: readonly Attempt[] = [
             }
           : {
               escaped: false,
-              why: "the sandbox's first statement proves the daemon is alive (a socket only the daemon holds); otherwise --die-with-parent; nothing survived",
+              why: "every holder proves its parents armed, and its PID namespace dies with it; without a holder, the sandbox's first statement proves the daemon alive (a socket only the daemon holds); nothing survived",
             };
       } finally {
         for (const p of hostProcessesWithAnywhere(mark)) killIfAlive(p);

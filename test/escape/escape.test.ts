@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ATTEMPTS, runAttempt, makeEscapeContext, type EscapeContext } from './attempts.js';
+import { ATTEMPTS, makeEscapeContext, type EscapeContext } from './attempts.js';
 import { EFFECT_ATTEMPTS, EFFECTS_FIRED_MARKER, FETCH_FIRED_MARKER, makeEffectContext } from './effect-attempts.js';
 import { FETCH_PLANTINGS, hostFetchFires, makeFetchRemote, makeOperatorRepo, remoteOf } from './fetch-plantings.js';
 import { EXEC_PLANTINGS, gitState, PLANT_FIRED, PLANTED_REPOSITORY, statusFires } from './planting-attempts.js';
@@ -31,7 +31,7 @@ describe('escape attempts under bwrap (all six layers)', () => {
 
   for (const attempt of ATTEMPTS) {
     it(`blocks: ${attempt.name}`, async () => {
-      const r = await runAttempt(attempt, ctx);
+      const r = await attempt.run(ctx);
       expect(r.why.length).toBeGreaterThan(0);
       expect(r, r.why).toMatchObject({ escaped: false });
     });

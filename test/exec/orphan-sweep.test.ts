@@ -24,7 +24,7 @@ import { EventBus, type Envelope, type EventType } from '../../src/core/events.j
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { startExec } from '../../src/exec/service.js';
 import { OWNER_VAR, ownerTag } from '../../src/exec/orphans.js';
-import { BIND_HOLDER } from '../../src/exec/sandbox/bind-holder.js';
+import { bindHolderArgv } from '../../src/exec/sandbox/bind-holder.js';
 
 const root = process.getuid?.() === 0;
 const dirs: string[] = [];
@@ -196,28 +196,23 @@ describe.runIf(root)('leftovers of a daemon killed with kill -9', () => {
   it('a holder whose parent is not the daemon named in its tag stops before it mounts anything', () => {
     const top = mkdtempSync(join(tmpdir(), 'bulwark-orphans-'));
     dirs.push(top);
-    const r = spawnSync(
-      '/bin/sh',
-      [
-        '-c',
-        BIND_HOLDER,
-        'bulwark-bind',
-        top,
-        top,
-        '999',
-        '999',
-        '/dev/null',
-        '/dev/null',
-        '',
-        '/usr/bin/setpriv',
-        'true',
-      ],
-      {
-        env: { PATH: '/usr/bin:/bin', [OWNER_VAR]: `0123456789abcdef:${process.pid + 1000000}:1` },
-        encoding: 'utf8',
-      },
+    const [file, ...argv] = bindHolderArgv(
+      { setpriv: '/usr/bin/setpriv', unshare: '/usr/bin/unshare' },
+      { workspace: top, mountPoint: top, uid: 999, gid: 999 },
+      { passwd: '/dev/null', group: '/dev/null' },
+      ['/bin/sh', '-c', 'echo STARTED'],
     );
+    const holder = (daemonPid: number) =>
+      spawnSync(file as string, argv, {
+        env: { PATH: '/usr/bin:/bin', [OWNER_VAR]: `0123456789abcdef:${daemonPid}:1` },
+        encoding: 'utf8',
+      });
+    const r = holder(process.pid + 1000000);
     expect(r.status).toBe(125);
+    expect(r.stdout).not.toContain('STARTED');
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(top);
+    // The control: started by the daemon its tag names, the same holder runs the program.
+    const ok = holder(process.pid);
+    expect(ok.stdout, ok.stderr).toContain('STARTED');
   });
 });

@@ -89,8 +89,12 @@ describe('a parked overlay holder', () => {
     const pid = p.child.pid as number;
     const view = p.view as { runDir: string; mountPoint: string };
     try {
-      expect(p.cgroup.pids()).toEqual([pid]);
-      expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()).toBe('');
+      // The holder is the one child of its `unshare` (which waits outside the cgroup): the first process of its PID
+      // namespace, alone in the cgroup, blocked on its parameters with nothing started.
+      const holder = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim());
+      expect(p.cgroup.pids()).toEqual([holder]);
+      expect(readFileSync(`/proc/${holder}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
+      expect(readFileSync(`/proc/${holder}/task/${holder}/children`, 'utf8').trim()).toBe('');
       const upper = `${view.runDir}/t`;
       expect(readFileSync(`/proc/${pid}/mountinfo`, 'utf8')).toContain(` ${upper} `);
       expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(view.runDir);

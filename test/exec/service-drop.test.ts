@@ -152,10 +152,18 @@ describe.runIf(root)('a service sandbox drops to the sandbox user (root daemon)'
         expect(out).toContain('from an earlier start');
         expect(out).not.toContain('TOP-SECRET');
         expect(out).toMatch(/secret: Permission denied/);
-        // From the host: every process of the sandbox (bwrap, the shell) runs as the sandbox user, none as root.
-        const procs = tree(svc.child.pid as number);
+        // From the host: every process of the sandbox (bwrap, the shell) runs as the sandbox user, none as root. The
+        // one root process is the holder's `unshare` (the child the daemon spawned): outside the holder's PID
+        // namespace and outside the service's cgroup, it only waits for the namespace's first process (bwrap, once
+        // the holder has dropped) and takes the whole namespace down with it when it dies.
+        const procs = tree(svc.child.pid as number).filter((p) => p !== svc.child.pid);
         expect(procs.length).toBeGreaterThan(1);
         for (const p of procs) expect(uids(p)).toEqual([user.uid, user.uid]);
+        expect(readFileSync(`/proc/${svc.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--kill-child');
+        if (svc.cgroupDir) {
+          const inCgroup = readFileSync(join(svc.cgroupDir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+          expect(inCgroup.map(Number).sort()).toEqual([...procs].sort());
+        }
         // What it wrote in its state dir, and what was there, is its own; the links' target stays root's.
         expect(lstatSync(join(state, 'made.txt')).uid).toBe(user.uid);
         expect(lstatSync(join(state, 'earlier.txt')).uid).toBe(user.uid);

@@ -16,7 +16,7 @@ import { mkdtempSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
 import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
-import { ARMED, GROUP_FD, MERGED_FD, PARENT_CHECK, PASSWD_FD } from './overlay-holder.js';
+import { ARMED, GROUP_FD, MERGED_FD, PASSWD_FD } from './overlay-holder.js';
 
 /** Where a run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
 export const BIND_PARENT = '/tmp';
@@ -29,7 +29,6 @@ export function makeBindPoint(ownerTag: string | undefined): string {
 
 export const BIND_HOLDER = [
   'set -u',
-  PARENT_CHECK,
   'WS=$1; M=$2; U=$3; G=$4; PW=$5; GR=$6; REL=$7; SETPRIV=$8; shift 8',
   'case "$U$G" in "" | *[!0-9]*) exit 125;; esac',
   '[ "$U" != 0 ] || exit 125',
@@ -38,7 +37,7 @@ export const BIND_HOLDER = [
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || exit 125`,
   // Where the program starts: bwrap changes directory itself; an unsandboxed command starts in its working directory.
   'cd "$M/$REL" || exit 125',
-  `exec "$SETPRIV" ${AS_SANDBOX_USER} ${ARMED} "$PPID" "$@"`,
+  `exec "$SETPRIV" ${AS_SANDBOX_USER} ${ARMED} "$@"`,
 ].join('\n');
 
 export interface BindHolderSpec {

@@ -25,6 +25,7 @@ import {
 } from './provider.js';
 import { commandShell, PARKED_COMMAND_VAR, parkedShell, parkedViewShell } from './shell.js';
 import { bindHolderArgv, makeBindPoint } from './bind-holder.js';
+import { EXEC_HOLDER, holderStart } from './holder-start.js';
 import { OWNER_VAR } from '../orphans.js';
 import { seesSameWorkspace } from './same-lower.js';
 
@@ -102,6 +103,7 @@ export class BwrapProvider implements SandboxProvider {
           aliveFd: ALIVE_FD,
           shell: parkedShell(o.park.limits),
           env: this.tagEnv(),
+          ...(o.host.dropTools ? { holder: o.host.dropTools } : {}),
         },
         o.park.cgroups,
         o.park.count,
@@ -281,8 +283,10 @@ export class BwrapProvider implements SandboxProvider {
         joinsCgroupInside: true,
         prestarted,
       });
+    const bwrap = [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)];
     return ok({
-      argv: [h.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)],
+      // Under a root daemon a holder starts bwrap, as the first process of a PID namespace that dies with the daemon.
+      argv: h.dropTools ? [...holderStart(h.dropTools, EXEC_HOLDER, 'bulwark-bwrap'), ...bwrap] : bwrap,
       argsViaFd: args.slice(0, dashdash),
       cwd: '/',
       env: this.tagEnv(),

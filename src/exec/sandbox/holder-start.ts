@@ -1,7 +1,14 @@
 /**
- * How every holder starts (bind-holder.ts, overlay-holder.ts, parked-holder.ts, service-holder.ts): as root, with the
- * parent-death signal armed so it dies with the daemon, in a private mount namespace of its own (no new user
+ * How every holder starts (bind-holder.ts, overlay-holder.ts, parked-holder.ts, parked-bwrap.ts, service-holder.ts):
+ * as root, as the first process of a PID namespace of its own and in a private mount namespace (no new user
  * namespace: its mounts need root, and the host never sees them), running one shell script.
+ *
+ * The kernel kills every process of a PID namespace when its first process dies, bwrap's sandboxes included (their
+ * PID namespaces nest in it). So the whole tree dies with the daemon however far its set-up got: `setpriv` arms
+ * the parent-death signal of `unshare` (which stays outside, waiting) and a shell proves it was armed in time
+ * (OUTSIDE); `unshare --kill-child` arms the holder's, and the holder's first statement proves that one was
+ * (HOLDER_PRELUDE). bwrap's own window between its clone(2) and the parent-death signal it arms for its child no
+ * longer matters.
  */
 
 export interface HolderTools {
@@ -10,24 +17,75 @@ export interface HolderTools {
   readonly unshare: string;
 }
 
-/** argv up to the holder script's own arguments ($1…): `name` is its $0. */
+/**
+ * When set in a holder's environment: the cgroup.procs file the holder joins first thing, before it starts anything,
+ * so its whole tree is bound by that cgroup while `unshare` (root, only waiting) stays out of it.
+ */
+export const HOLDER_CGROUP_VAR = 'BULWARK_HOLDER_CGROUP';
+
+/**
+ * Descriptors on the host's /proc/<pid>/stat of the holder's `unshare`, opened before it starts (each with its own
+ * offset: a stat file reads once). Reading one fails once that process is gone, and shows Z while it is a zombie,
+ * whatever /proc is mounted by then: the holder's prelude reads CHECK_FD, ARMED (overlay-holder.ts) PARENT_FD.
+ */
+export const PARENT_FD = 9;
+const CHECK_FD = 8;
+
+/**
+ * Runs in the process that becomes `unshare`, before it does: its parent must still be the daemon named in the owner
+ * tag (orphans.ts), since a parent-death signal armed after the parent died never fires (prctl(2)); then it opens
+ * the two descriptors on its own stat.
+ */
+const OUTSIDE = [
+  `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`,
+  `exec ${CHECK_FD}</proc/self/stat ${PARENT_FD}</proc/self/stat || exit 125`,
+  'exec "$@"',
+].join('\n');
+
+/**
+ * First statements of every holder: its `unshare` is still alive (so the parent-death signal `--kill-child` armed
+ * before this shell started will fire), then it joins its cgroup, when it is given one.
+ */
+export const HOLDER_PRELUDE = [
+  `IFS= read -r _s <&${CHECK_FD} || exit 125`,
+  `exec ${CHECK_FD}<&-`,
+  'case "${_s##*) }" in [ZX]*) exit 125;; esac',
+  `if [ -n "\${${HOLDER_CGROUP_VAR}:-}" ]; then echo 0 > "$${HOLDER_CGROUP_VAR}" || exit 125; fi`,
+  `unset ${HOLDER_CGROUP_VAR} _s`,
+].join('\n');
+
+/**
+ * argv up to the holder script's own arguments ($1…): `name` is its $0. `unshare --mount-proc` mounts the /proc of
+ * the new PID namespace for the holder (bwrap finds its own processes there by the pids it sees; the host's /proc
+ * would show others under those numbers).
+ */
 export function holderStart(tools: HolderTools, script: string, name: string): string[] {
   return [
     tools.setpriv,
     '--pdeathsig',
     'KILL',
     '--',
+    '/bin/sh',
+    '-c',
+    OUTSIDE,
+    name,
     tools.unshare,
-    '--mount',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--mount-proc',
     '--propagation',
     'private',
     '--',
     '/bin/sh',
     '-c',
-    script,
+    `${HOLDER_PRELUDE}\n${script}`,
     name,
   ];
 }
+
+/** A holder that only starts its program (bwrap as root): the PID namespace is all it adds. */
+export const EXEC_HOLDER = `exec ${PARENT_FD}<&-; exec "$@"`;
 
 /** setpriv's options (in a holder script) that become the sandbox user $U:$G, with no other group and no capability. */
 export const AS_SANDBOX_USER = '--reuid="$U" --regid="$G" --clear-groups --inh-caps=-all --bounding-set=-all';

@@ -19,7 +19,7 @@
 import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { childPath, nestedPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
-import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
+import { AS_SANDBOX_USER, holderStart, PARENT_FD, type HolderTools } from './holder-start.js';
 
 /** Host-side (empty) mount points of merged views: `bulwark-view-<owner tag>-<run id>` (see orphans.ts). */
 export const VIEW_PREFIX = 'bulwark-view-';
@@ -33,18 +33,13 @@ export const GROUP_FD = 8;
 export const PARAMS_FD = 5;
 
 /**
- * First thing: the parent is still the daemon that started it. setpriv armed the parent-death signal before this
- * shell started; a daemon that died before that (prctl(2): check the parent after setting it) left it to init.
- */
-export const PARENT_CHECK = `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`;
-
-/**
  * What starts bwrap (or a dropped program) under a holder: setpriv arms the parent-death signal again after any change
- * of identity (a credential change clears it, and bwrap arms its own only once it runs), then a shell checks that its
- * parent is still the one given as $0 before it execs the program. Without it, a parent killed between the two left
- * bwrap running under init. Used as: setpriv [identity] ARMED <expected parent pid> <program…>.
+ * of identity (a credential change clears it, and bwrap arms its own only once it runs), then a shell checks that the
+ * holder's `unshare` is still there (PARENT_FD, holder-start.ts) before it execs the program. Without it, an
+ * `unshare` killed between the two left the holder's namespace running under init. Used as: setpriv [identity] ARMED
+ * <program…>, with PARENT_FD open.
  */
-export const ARMED = `--pdeathsig KILL -- /bin/sh -c '[ "$PPID" = "$0" ] || exit 125; exec "$@"'`;
+export const ARMED = `--pdeathsig KILL -- /bin/sh -c 'IFS= read -r s <&${PARENT_FD} || exit 125; exec ${PARENT_FD}<&-; case "\${s##*) }" in [ZX]*) exit 125;; esac; exec "$@"' bulwark-armed`;
 
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
@@ -121,7 +116,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$$" "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$$" "$@"${closeForRun}; fi`,
+  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$@"${closeForRun}; fi`,
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
@@ -147,7 +142,6 @@ const CHECK_FILES = 'case "$N" in "" | *[!0-9]*) st params; exit 125;; esac';
 
 export const OVERLAY_HOLDER = [
   'set -u',
-  PARENT_CHECK,
   'R=$1; WS=$2; Q=$3; U=$4; G=$5; PW=$6; GR=$7; M=$8; MODE=$9; N=${10}; shift 10',
   'st() { echo "$1" > "$R/status"; }',
   CHECK_IDS,
@@ -172,7 +166,6 @@ export const OVERLAY_HOLDER = [
  */
 export const PARKED_HOLDER = [
   'set -u',
-  PARENT_CHECK,
   'R=$1; Q=$2; PW=$3; GR=$4; M=$5; N=$6; shift 6',
   'st() { echo "$1" > "$R/status"; }',
   CHECK_FILES,

@@ -4,11 +4,17 @@
  * command line as well as in the options the run writes: if the daemon dies while a bwrap is parked, bwrap reads
  * EOF and starts with namespaces but no root filesystem (exec fails, nothing runs), and the command's shell first
  * proves the daemon is alive anyway.
+ *
+ * Under a root daemon each parked bwrap is started by a holder (holder-start.ts): the first process of its own PID
+ * namespace, which joins the cgroup, says so with one byte on the daemon-alive pipe, and execs bwrap. A daemon killed
+ * at any moment then takes the whole tree with it, bwrap's sandbox included (its own set-up has a window in which
+ * its child outlives it).
  */
 import { spawn } from 'node:child_process';
 import type { CgroupPool } from '../cgroup.js';
 import { BWRAP_HARDENING } from './bwrap-args.js';
-import { ParkedPool } from './parked-pool.js';
+import { EXEC_HOLDER, HOLDER_CGROUP_VAR, holderStart, type HolderTools } from './holder-start.js';
+import { ParkedPool, readyByte } from './parked-pool.js';
 import type { PrestartedSandbox } from './provider.js';
 
 /** A parked bwrap is a sandbox prestarted for the bwrap provider. */
@@ -24,20 +30,30 @@ export interface ParkSpec {
   readonly aliveFd: number;
   /** bwrap's own environment (the owner tag, orphans.ts); --clearenv keeps it from the command. */
   readonly env?: Readonly<Record<string, string>>;
+  /** setpriv and unshare (root daemon): each bwrap is started by a holder in a PID namespace of its own. */
+  readonly holder?: HolderTools;
 }
+
+/** The holder of a parked bwrap: ready (in its cgroup by then: HOLDER_PRELUDE), then bwrap in its place. */
+export const PARKED_BWRAP_HOLDER = (aliveFd: number) => `printf p >&${aliveFd} || exit 125\n${EXEC_HOLDER}`;
 
 export class ParkedBwrapPool extends ParkedPool {
   constructor(spec: ParkSpec, cgroups: CgroupPool, size: number, onError: (problem: string) => void) {
     super(
-      (seccompFd) => ({
-        child: spawn(spec.bwrapPath, [...BWRAP_HARDENING, '--args', String(spec.argsFd), '--', ...spec.shell], {
+      (seccompFd, procsFile) => {
+        const bwrap = [spec.bwrapPath, ...BWRAP_HARDENING, '--args', String(spec.argsFd), '--', ...spec.shell];
+        const [file, ...args] = spec.holder
+          ? [...holderStart(spec.holder, PARKED_BWRAP_HOLDER(spec.aliveFd), 'bulwark-park'), ...bwrap]
+          : bwrap;
+        const child = spawn(file ?? spec.bwrapPath, args, {
           cwd: '/',
-          env: { ...spec.env },
+          env: spec.holder ? { ...spec.env, [HOLDER_CGROUP_VAR]: procsFile } : { ...spec.env },
           stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
           detached: true,
           windowsHide: true,
-        }),
-      }),
+        });
+        return spec.holder ? { child, ready: readyByte(child, spec.aliveFd), joinsCgroup: true } : { child };
+      },
       spec.seccompFile,
       cgroups,
       size,

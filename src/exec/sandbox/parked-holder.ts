@@ -3,16 +3,17 @@
  * directories, its private mount namespace and its size-capped upper tmpfs ready, and sits in its run's cgroup,
  * blocked on its parameter pipe. A run then only makes upper/ and work/, sends the identity and the workspace,
  * and writes bwrap's options; the holder mounts the overlay (never ahead: the workspace may change between runs)
- * and starts bwrap. The holder dies with the daemon (parent-death signal kept across exec) and on EOF.
+ * and starts bwrap. The holder joins its cgroup itself (holder-start.ts), dies with the daemon (its PID namespace
+ * with it) and on EOF.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { childPath, randomHex } from '../../core/index.js';
 import type { CgroupPool } from '../cgroup.js';
 import { BWRAP_HARDENING } from './bwrap-args.js';
 import { PARAMS_FD, parkedHolderArgv, viewPointName } from './overlay-holder.js';
-import { ParkedPool } from './parked-pool.js';
+import { ParkedPool, readyByte } from './parked-pool.js';
+import { HOLDER_CGROUP_VAR } from './holder-start.js';
 import { ARGS_FD } from './provider.js';
 
 export interface HolderParkSpec {
@@ -36,28 +37,10 @@ export interface HolderParkSpec {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** True on the holder's first byte on its parameter pipe ("the upper layer is mounted"); false if it ends first. */
-function readyByte(child: ChildProcess): Promise<boolean> {
-  const pipe = (child.stdio as unknown as ReadonlyArray<Readable | null | undefined>)[PARAMS_FD];
-  if (!pipe) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ready: boolean) => {
-      pipe.off('data', onData);
-      child.off('exit', onExit);
-      pipe.pause();
-      resolve(ready);
-    };
-    const onData = () => done(true);
-    const onExit = () => done(false);
-    pipe.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
 export class ParkedHolderPool extends ParkedPool {
   constructor(spec: HolderParkSpec, cgroups: CgroupPool, size: number, onError: (problem: string) => void) {
     super(
-      (seccompFd) => {
+      (seccompFd, procsFile) => {
         const id = `${Date.now()}-${randomHex(6)}`;
         const runDir = childPath(spec.viewsDir, id);
         const mountPoint = childPath(spec.mountParent, viewPointName(spec.ownerTag, id));
@@ -85,7 +68,7 @@ export class ParkedHolderPool extends ParkedPool {
           // argv[0] is setpriv (holderStart).
           child = spawn(spec.setpriv, argv.slice(1), {
             cwd: '/',
-            env: { ...spec.env },
+            env: { ...spec.env, [HOLDER_CGROUP_VAR]: procsFile },
             stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
             detached: true,
             windowsHide: true,
@@ -94,7 +77,7 @@ export class ParkedHolderPool extends ParkedPool {
           gone();
           throw cause;
         }
-        return { child, view: { runDir, mountPoint }, ready: readyByte(child) };
+        return { child, view: { runDir, mountPoint }, ready: readyByte(child, PARAMS_FD), joinsCgroup: true };
       },
       spec.seccompFile,
       cgroups,

@@ -4,15 +4,18 @@
  * can prepare before it knows its run. What is parked is up to the launcher: a bwrap blocked on its options
  * (parked-bwrap.ts), or an overlay holder with its namespace and upper tmpfs ready (parked-holder.ts).
  *
- * A parked process is blocked reading from a pipe: it has started nothing that outlives it yet. The daemon moves
- * its pid into the cgroup while it is blocked there, and only a process whose move succeeded (and that said it is
- * ready, when its launcher asks for that) is handed out; everything the sandbox ever runs descends from it, so the
- * process bound holds as if it had been born in the cgroup.
+ * A parked process is blocked reading from a pipe: it has started nothing that outlives it yet. A holder (under a
+ * root daemon) joins the cgroup itself, as the first process of its PID namespace, before it starts anything; a bare
+ * bwrap's pid is moved in by the daemon while it is blocked there. Only a process that is in the cgroup (and that said
+ * it is ready, when its launcher asks for that) is handed out; everything the sandbox ever runs descends from it, so
+ * the process bound holds as if it had been born in the cgroup. A holder's `unshare`, outside its namespace, stays
+ * out of the cgroup: it only waits.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { describeCause } from '../../core/index.js';
 import type { CgroupPool } from '../cgroup.js';
 import { killGroup } from '../run-handle.js';
@@ -24,10 +27,47 @@ export interface Launched {
   readonly view?: PrestartedSandbox['view'];
   /** Resolves true once the process has prepared what it prepares ahead, false when it ended first. */
   readonly ready?: Promise<boolean>;
+  /**
+   * A holder (holder-start.ts): the first process of its PID namespace joins the cgroup itself before `ready`; the
+   * pool checks that it did. Otherwise the pool moves the process in.
+   */
+  readonly joinsCgroup?: boolean;
 }
 
-/** Starts one process to park (synchronously: the spawn itself), given the seccomp filter's descriptor. */
-export type Launcher = (seccompFd: number | undefined) => Launched;
+/**
+ * Starts one process to park (synchronously: the spawn itself), given the seccomp filter's descriptor and the
+ * cgroup.procs file of its cgroup (for a launcher that joins it itself).
+ */
+export type Launcher = (seccompFd: number | undefined, procsFile: string) => Launched;
+
+/** True on the process's first byte on pipe `fd` ("ready"); false if it ends first. The pipe is paused after it. */
+export function readyByte(child: ChildProcess, fd: number): Promise<boolean> {
+  const pipe = (child.stdio as unknown as ReadonlyArray<Readable | null | undefined>)[fd];
+  if (!pipe) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      pipe.off('data', onData);
+      child.off('exit', onExit);
+      pipe.pause();
+      resolve(ready);
+    };
+    const onData = () => done(true);
+    const onExit = () => done(false);
+    pipe.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/** The host pid of the first process of a holder's PID namespace: the one child of its `unshare`. */
+function namespaceInit(unsharePid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(' ');
+    return children.length === 1 && children[0] ? Number(children[0]) : undefined;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+}
 
 function setRef(child: ChildProcess, on: boolean): void {
   if (on) child.ref();
@@ -104,7 +144,7 @@ export class ParkedPool {
     let launched: Launched;
     try {
       if (this.seccompFile) seccompFd = openSync(this.seccompFile, 'r');
-      launched = this.launch(seccompFd);
+      launched = this.launch(seccompFd, cgroup.procsFile);
     } catch (cause) {
       if (seccompFd !== undefined) closeSync(seccompFd);
       void this.cgroups.put(cgroup);
@@ -142,16 +182,18 @@ export class ParkedPool {
       this.discard(p);
       return undefined;
     }
-    try {
-      // Off the event loop: the join waits for the kernel, and the process is blocked on its pipe meanwhile.
-      await writeFile(cgroup.procsFile, String(child.pid));
-    } catch (cause) {
-      this.onError(`cannot move a parked sandbox into its cgroup: ${describeCause(cause)}`);
-      this.discard(p);
-      return undefined;
-    }
+    if (!launched.joinsCgroup)
+      try {
+        // Off the event loop: the join waits for the kernel, and the process is blocked on its pipe meanwhile.
+        await writeFile(cgroup.procsFile, String(child.pid));
+      } catch (cause) {
+        this.onError(`cannot move a parked sandbox into its cgroup: ${describeCause(cause)}`);
+        this.discard(p);
+        return undefined;
+      }
     const ready = (await launched.ready) ?? true;
-    if (!ready || !alive(child) || !cgroup.pids().includes(child.pid)) {
+    const bound = launched.joinsCgroup && alive(child) ? namespaceInit(child.pid) : child.pid;
+    if (!ready || !alive(child) || bound === undefined || !cgroup.pids().includes(bound)) {
       this.discard(p);
       return undefined;
     }

@@ -15,7 +15,7 @@ import { childPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
 import { BIND_PARENT } from './bind-holder.js';
 import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
-import { ARMED, PARENT_CHECK } from './overlay-holder.js';
+import { ARMED } from './overlay-holder.js';
 
 export const SERVICE_POINT_PREFIX = 'bulwark-service-';
 
@@ -26,7 +26,6 @@ export function makeServicePoint(ownerTag: string | undefined): string {
 
 export const SERVICE_HOLDER = [
   'set -u',
-  PARENT_CHECK,
   'M=$1; U=$2; G=$3; SETPRIV=$4; N=$5; shift 5',
   'case "$U$G" in "" | *[!0-9]*) exit 125;; esac',
   '[ "$U" != 0 ] || exit 125',
@@ -40,7 +39,7 @@ export const SERVICE_HOLDER = [
   '  mount --bind "$1" "$M/$i" || exit 125',
   '  shift; i=$((i + 1))',
   'done',
-  `exec "$SETPRIV" ${AS_SANDBOX_USER} ${ARMED} "$PPID" "$@"`,
+  `exec "$SETPRIV" ${AS_SANDBOX_USER} ${ARMED} "$@"`,
 ].join('\n');
 
 /** Where the holder binds the n-th host path. */

@@ -4,7 +4,10 @@
  * only its own private state directory (its HOME) and a private /tmp, and it has no network of its own (only the
  * broker's socket, when a broker session is given). stdin and stdout are the service's protocol channel. With a
  * cgroup pids controller, bwrap is born in the service's own cgroup (`pids.max` = limits.processes, like a command's),
- * so a fork bomb in a server stops at its cap; the cgroup is killed and removed when the service ends.
+ * so a fork bomb in a server stops at its cap; the cgroup is killed and removed when the service ends. Dropped, the
+ * holder joins that cgroup itself as the first process of its PID namespace (holder-start.ts), before it starts
+ * anything: its `unshare` (root, only waiting for it) stays out, so no process in the service's cgroup is root once
+ * the holder has dropped.
  *
  * Under a root daemon the service runs as the unprivileged sandbox user (`runAs`), never as host root: its state
  * directory is handed to that user, and a holder (service-holder.ts) makes the paths reachable and drops before
@@ -22,6 +25,7 @@ import { OWNER_VAR } from '../orphans.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import type { BwrapHost } from './bwrap.js';
 import { ARGS_FD, SECCOMP_FD } from './provider.js';
+import { HOLDER_CGROUP_VAR } from './holder-start.js';
 import { makeServicePoint, serviceHolderArgv, servicePointEntry } from './service-holder.js';
 import { limitArgs, LIMITS_EXEC_SCRIPT } from './shell.js';
 
@@ -238,13 +242,15 @@ export function startServiceSandbox(
     return cgroup;
   }
   const bwrap = [host.bwrapPath, '--args', String(ARGS_FD), ...args.slice(dashdash)];
-  // Dropped: the holder (born in the cgroup, dying with the daemon) binds the paths, drops, and execs bwrap.
+  // Dropped: the holder (joining the cgroup, dying with the daemon) binds the paths, drops, and execs bwrap.
   const [file, ...argv] =
     drop && reach.point !== undefined && host.dropTools
       ? serviceHolderArgv(host.dropTools, { mountPoint: reach.point, ...drop }, reach.paths, bwrap)
       : bwrap;
   const launchEnv: Record<string, string> = drop ? { PATH: HOLDER_PATH } : {};
   if (drop && host.ownerTag) launchEnv[OWNER_VAR] = host.ownerTag;
+  const holderJoins = drop !== undefined && reach.point !== undefined && host.dropTools !== undefined;
+  if (holderJoins && cgroup.value) launchEnv[HOLDER_CGROUP_VAR] = cgroup.value.procsFile;
   const launch = () =>
     spawn(file ?? host.bwrapPath, argv, {
       cwd: '/',
@@ -255,7 +261,7 @@ export function startServiceSandbox(
     });
   let child: ChildProcess;
   try {
-    child = cgroup.value ? cgroup.value.spawnInside(launch) : launch();
+    child = cgroup.value && !holderJoins ? cgroup.value.spawnInside(launch) : launch();
   } catch (cause) {
     cgroup.value?.destroy();
     removePoint();
