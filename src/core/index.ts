@@ -8,6 +8,7 @@ export { bulwarkError, describeCause, type BulwarkError } from './errors.js';
 export { EventBus, type EventContext, type SecurityEvent } from './events.js';
 export { newId, newTraceId, randomHex } from './ids.js';
 export { JsonlAuditStore } from './jsonl-audit-store.js';
+export { readFdFully } from './read-fd.js';
 export {
   BUILD_LAYERS,
   GATES,

@@ -5,6 +5,15 @@
 import { cpSync, lchownSync, lstatSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
 
+/** A copy as it is: links kept as links, times kept, nothing overwritten. */
+const AS_IS = {
+  recursive: true,
+  verbatimSymlinks: true,
+  errorOnExist: true,
+  force: false,
+  preserveTimestamps: true,
+} as const;
+
 export function moveEntry(from: string, to: string): void {
   try {
     renameSync(from, to);
@@ -13,13 +22,7 @@ export function moveEntry(from: string, to: string): void {
     if ((cause as NodeJS.ErrnoException).code !== 'EXDEV') throw cause;
   }
   try {
-    cpSync(from, to, {
-      recursive: true,
-      verbatimSymlinks: true,
-      errorOnExist: true,
-      force: false,
-      preserveTimestamps: true,
-    });
+    cpSync(from, to, AS_IS);
   } catch (cause) {
     rmSync(to, { recursive: true, force: true });
     throw cause;
@@ -32,13 +35,7 @@ export function moveEntry(from: string, to: string): void {
  * owners kept, so that an undo puts back what was there.
  */
 export function copyPreImage(from: string, to: string): void {
-  cpSync(from, to, {
-    recursive: true,
-    verbatimSymlinks: true,
-    errorOnExist: true,
-    force: false,
-    preserveTimestamps: true,
-  });
+  cpSync(from, to, AS_IS);
   const owners = (src: string, dest: string): void => {
     const st = lstatSync(src);
     lchownSync(dest, st.uid, st.gid);

@@ -1,5 +1,6 @@
 /** Reading a regular file for a TreeView without following a symlink or blocking on a FIFO. */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { readFdFully } from '../../core/index.js';
 
 /** The content of the regular file at `p`; undefined for anything else, above `maxBytes`, or when it cannot be read. */
 export function readRegularNoFollow(p: string, maxBytes: number): Buffer | undefined {
@@ -13,14 +14,7 @@ export function readRegularNoFollow(p: string, maxBytes: number): Buffer | undef
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > maxBytes) return undefined;
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return readFdFully(fd, st.size);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== undefined) return undefined;
     throw cause;

@@ -12,7 +12,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readSync,
   readdirSync,
   readlinkSync,
   realpathSync,
@@ -27,6 +26,7 @@ import {
   type Result,
   childPath,
   isInside,
+  readFdFully,
   relativeTo,
   safePath,
   writeFileAtomic,
@@ -97,14 +97,7 @@ export function readWorkspaceFile(
     if (st.size > maxBytes) {
       return err(fsError('too_large', `${untrusted} is ${st.size} bytes; the limit is ${maxBytes} bytes`));
     }
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    const data = buf.subarray(0, off);
+    const data = readFdFully(fd, st.size);
     if (data.includes(0)) return err(fsError('binary', `${untrusted} is a binary file; only text files can be read`));
     return ok(data.toString('utf8'));
   } catch (cause) {
