@@ -6,7 +6,7 @@
  * The kernel kills every process of a PID namespace when its first process dies, bwrap's sandboxes included (their
  * PID namespaces nest in it). So the whole tree dies with the daemon however far its set-up got: `setpriv` arms
  * the parent-death signal of `unshare` (which stays outside, waiting) and a shell proves it was armed in time
- * (OUTSIDE); `unshare --kill-child` arms the holder's, and the holder's first statement proves that one was
+ * (outside); `unshare --kill-child` arms the holder's, and the holder's first statement proves that one was
  * (HOLDER_PRELUDE). bwrap's own window between its clone(2) and the parent-death signal it arms for its child no
  * longer matters.
  */
@@ -32,15 +32,25 @@ export const PARENT_FD = 9;
 const CHECK_FD = 8;
 
 /**
+ * A descriptor on the daemon's root directory, opened before the holder's own mount namespace exists, for the holders
+ * that ask for it (overlay-holder.ts): a path looked up through /proc/self/fd/<it> crosses the daemon's mounts as they
+ * are now, whatever the holder's namespace and its /proc (a new PID namespace's) show. The holder closes it once it
+ * has compared the workspace, before the command starts (the slot is MERGED_FD's afterwards).
+ */
+export const DAEMON_ROOT_FD = 6;
+
+/**
  * Runs in the process that becomes `unshare`, before it does: its parent must still be the daemon named in the owner
  * tag (orphans.ts), since a parent-death signal armed after the parent died never fires (prctl(2)); then it opens
- * the two descriptors on its own stat.
+ * the two descriptors on its own stat (and, when asked, the one on the daemon's root).
  */
-const OUTSIDE = [
-  `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`,
-  `exec ${CHECK_FD}</proc/self/stat ${PARENT_FD}</proc/self/stat || exit 125`,
-  'exec "$@"',
-].join('\n');
+const outside = (daemonRoot: boolean) =>
+  [
+    `case "\${BULWARK_EXEC_OWNER:-}" in "" | *":$PPID:"*) ;; *) exit 125;; esac`,
+    `exec ${CHECK_FD}</proc/self/stat ${PARENT_FD}</proc/self/stat || exit 125`,
+    ...(daemonRoot ? [`exec ${DAEMON_ROOT_FD}</ || exit 125`] : []),
+    'exec "$@"',
+  ].join('\n');
 
 /**
  * First statements of every holder: its `unshare` is still alive (so the parent-death signal `--kill-child` armed
@@ -59,7 +69,12 @@ export const HOLDER_PRELUDE = [
  * the new PID namespace for the holder (bwrap finds its own processes there by the pids it sees; the host's /proc
  * would show others under those numbers).
  */
-export function holderStart(tools: HolderTools, script: string, name: string): string[] {
+export function holderStart(
+  tools: HolderTools,
+  script: string,
+  name: string,
+  options: { readonly daemonRoot?: boolean } = {},
+): string[] {
   return [
     tools.setpriv,
     '--pdeathsig',
@@ -67,7 +82,7 @@ export function holderStart(tools: HolderTools, script: string, name: string): s
     '--',
     '/bin/sh',
     '-c',
-    OUTSIDE,
+    outside(options.daemonRoot === true),
     name,
     tools.unshare,
     '--pid',

@@ -19,7 +19,7 @@
 import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { childPath, nestedPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
-import { AS_SANDBOX_USER, holderStart, PARENT_FD, type HolderTools } from './holder-start.js';
+import { AS_SANDBOX_USER, DAEMON_ROOT_FD, holderStart, PARENT_FD, type HolderTools } from './holder-start.js';
 
 /** Host-side (empty) mount points of merged views: `bulwark-view-<owner tag>-<run id>` (see orphans.ts). */
 export const VIEW_PREFIX = 'bulwark-view-';
@@ -110,9 +110,10 @@ const DIRS_KEPT = [
 export const VIEW_OVERLAY_OPTIONS = 'redirect_dir=on,index=off,metacopy=off,xino=off';
 
 const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
-  // The workspace this namespace resolves is the one the daemon (the parent) sees now — the test builtin compares
-  // device and inode through the daemon's /proc root — else nothing is mounted (see same-lower.ts).
-  '[ "$WS" -ef "/proc/$PPID/root$WS" ] || { st stale-lower; exit 125; }',
+  // The workspace this namespace resolves is the one the daemon sees now — the test builtin compares device and inode
+  // through the descriptor on the daemon's root (holder-start.ts) — else nothing is mounted (see same-lower.ts).
+  `[ "$WS" -ef "/proc/self/fd/${DAEMON_ROOT_FD}$WS" ] || { st stale-lower; exit 125; }`,
+  `exec ${DAEMON_ROOT_FD}<&-`,
   `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
@@ -206,7 +207,7 @@ export function holderArgv(
   bwrap: readonly string[],
 ): string[] {
   return [
-    ...holderStart(tools, OVERLAY_HOLDER, 'bulwark-view'),
+    ...holderStart(tools, OVERLAY_HOLDER, 'bulwark-view', { daemonRoot: true }),
     o.runDir,
     o.lower,
     String(o.quotaKb),
@@ -229,7 +230,7 @@ export function parkedHolderArgv(
   bwrap: readonly string[],
 ): string[] {
   return [
-    ...holderStart(tools, PARKED_HOLDER, 'bulwark-view'),
+    ...holderStart(tools, PARKED_HOLDER, 'bulwark-view', { daemonRoot: true }),
     o.runDir,
     String(o.quotaKb),
     stubs.passwd,
