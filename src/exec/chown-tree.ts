@@ -3,8 +3,13 @@
  * the service's HOME), an install it wrote back to root once it is done, root's leftovers in a repository to the
  * user who owns it. Never follows a symlink (the link itself changes owner), and leaves a non-directory with more
  * than one hard link alone: that inode is shared with a path outside the tree, and not the tree's to hand over.
+ *
+ * Another process may change the tree while it is walked (a service sharing the workspace): every entry below `dir`
+ * is named through its parent's open descriptor (`/proc/self/fd/N/name`), so a directory swapped for a symlink
+ * meanwhile cannot lead the walk out of the tree, and directories and regular files change owner through their own
+ * descriptor, after the checks, so a name swapped between the check and the change cannot take it elsewhere.
  */
-import { lchownSync, lstatSync, readdirSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fstatSync, lchownSync, lstatSync, openSync, readdirSync } from 'node:fs';
 import { bulwarkError, type BulwarkError, describeCause, err, ok, type Result } from '../core/index.js';
 
 export interface ChownTreeOptions {
@@ -18,6 +23,8 @@ export interface ChownTreeOptions {
   readonly code?: string;
 }
 
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /** How many entries changed owner. */
 export function chownTree(
   dir: string,
@@ -25,23 +32,40 @@ export function chownTree(
   gid: number,
   options: ChownTreeOptions = {},
 ): Result<number, BulwarkError> {
-  const pending: Array<[string, number]> = [[dir, 0]];
   let handed = 0;
-  try {
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      const [at, depth] = next;
-      const st = lstatSync(at);
-      if (!st.isDirectory() && (st.nlink > 1 || options.dirsOnly)) continue;
-      const from = options.onlyFromUid;
-      if ((from === undefined || st.uid === from) && (st.uid !== uid || st.gid !== gid)) {
+  const wanted = (st: { uid: number; gid: number }) =>
+    (options.onlyFromUid === undefined || st.uid === options.onlyFromUid) && (st.uid !== uid || st.gid !== gid);
+  const walk = (at: string, depth: number): void => {
+    const seen = lstatSync(at);
+    if (!seen.isDirectory() && !seen.isFile()) {
+      // A symlink or special file: never opened (a device may act on open); lchown changes the entry itself.
+      if (!options.dirsOnly && seen.nlink === 1 && wanted(seen)) {
         lchownSync(at, uid, gid);
         handed++;
       }
-      if (!st.isDirectory() || depth >= (options.maxDepth ?? Infinity)) continue;
-      // Names from readdir are plain (never '/', '.' or '..'); childPath would refuse a legitimate backslash.
-      for (const e of readdirSync(at, { withFileTypes: true }))
-        if (!options.dirsOnly || e.isDirectory()) pending.push([`${at}/${e.name}`, depth + 1]);
+      return;
     }
+    if (seen.isFile() && options.dirsOnly) return;
+    const fd = openSync(at, seen.isDirectory() ? NO_FOLLOW | constants.O_DIRECTORY : NO_FOLLOW);
+    try {
+      const st = fstatSync(fd);
+      // Swapped between the look and the open: whatever is there now is not what was looked at; left alone.
+      if (st.ino !== seen.ino || st.dev !== seen.dev) return;
+      if (!st.isDirectory() && st.nlink > 1) return;
+      if (wanted(st)) {
+        fchownSync(fd, uid, gid);
+        handed++;
+      }
+      if (!st.isDirectory() || depth >= (options.maxDepth ?? Infinity)) return;
+      const here = `/proc/self/fd/${fd}`;
+      for (const e of readdirSync(here, { withFileTypes: true }))
+        if (!options.dirsOnly || e.isDirectory()) walk(`${here}/${e.name}`, depth + 1);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  try {
+    walk(dir, 0);
     return ok(handed);
   } catch (cause) {
     return err(
