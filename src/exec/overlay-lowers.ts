@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { bulwarkError, type BulwarkError, childPath, describeCause, err, ok, type Result } from '../core/index.js';
 import { VIEW_OVERLAY_OPTIONS } from './sandbox/overlay-holder.js';
 import { describeFs, workspaceFs, type WorkspaceFs } from './workspace-fs.js';
+import { isTransientMountFailure, mountReason } from './mount-reason.js';
 
 const PROBE = [
   'set -e',
@@ -99,14 +100,27 @@ export class OverlayLowers {
   }
 
   /**
-   * A view's mount was refused at run time although the probe passed (the filesystem changed under the same device
-   * id): the device is refused from now on, and the error says why.
+   * A view's mount was refused at run time although the probe passed. A refusal of the moment (out of mounts or
+   * memory) says nothing about the filesystem: the verdict stays. Any other refusal means the filesystem may have
+   * changed under the same device id: its verdict is dropped, so the next run probes it again (and, if overlayfs
+   * now refuses it, is refused with the probe's reason) instead of being refused until the daemon restarts.
    */
-  refusedAtRun(workspace: string, why: string): BulwarkError {
+  refusedAtRun(workspace: string, reason: string): BulwarkError {
     const dev = this.devOf.get(workspace);
     const fs = (dev !== undefined ? this.byDev.get(dev)?.fs : undefined) ?? { dev: -1, type: 'unknown' };
-    if (dev !== undefined) this.byDev.set(dev, { fs, refused: why });
-    return refused(workspace, fs, why);
+    const said = reason ? ` (mount: ${reason})` : '';
+    if (isTransientMountFailure(reason))
+      return bulwarkError(
+        'exec.effects.mount_refused',
+        `the copy-on-write view of the workspace ${workspace} could not be mounted${said}: the host is out of mounts or memory for the moment (fs.mount-max, free memory); nothing ran and nothing changed. Run the command again`,
+        { layer: 'L11.7', details: { workspace, reason, transient: true } },
+      );
+    if (dev !== undefined) this.byDev.delete(dev);
+    return bulwarkError(
+      'exec.effects.mount_refused',
+      `the copy-on-write view of the workspace ${workspace} (${describeFs(fs)}) could not be mounted at run time${said}, although overlayfs took this filesystem when it was checked: nothing ran and nothing changed. The filesystem is checked again before the next run; if overlayfs refuses it then, that run says why. Fix, if it keeps failing: ${LOWER_FIX}`,
+      { layer: 'L11.7', details: { workspace, filesystem: fs.type, reason } },
+    );
   }
 
   private probe(workspace: string, fs: WorkspaceFs): Kept {
@@ -122,9 +136,10 @@ export class OverlayLowers {
         { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 10_000 },
       );
       if (r.status === 0) return { fs };
-      // mount(8) names the probe's own mount point first: only its reason helps the operator.
-      const said = (r.stderr || r.error?.message || `exit ${String(r.status ?? r.signal)}`).trim().split('\n')[0] ?? '';
-      return { fs, refused: `mount: ${said.split(`${dir}/m: `).pop()?.slice(0, 200) ?? said}` };
+      const said = mountReason(r.stderr || r.error?.message || `exit ${String(r.status ?? r.signal)}`, `${dir}/m`);
+      // Out of mounts or memory is not a verdict on the filesystem: reported as a failed probe, not kept.
+      if (isTransientMountFailure(said)) throw new Error(`mount: ${said}`);
+      return { fs, refused: `mount: ${said}` };
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }

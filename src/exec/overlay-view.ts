@@ -21,6 +21,7 @@ import {
 } from '../core/index.js';
 import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
+import { isTransientMountFailure, mountReason } from './mount-reason.js';
 import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
 import { fsTreeView } from './host-executed/index.js';
@@ -170,14 +171,18 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     },
     settle(ended) {
       const status = read('status');
-      if (status === 'mount-tmpfs' || status === 'mount-overlay')
+      if (status === 'mount-tmpfs' || status === 'mount-overlay') {
+        const reason = mountReason(read('mount.err'), status === 'mount-tmpfs' ? `${runDir}/t` : mountPoint);
         return err(
           viewError(
             'mount_refused',
-            `the copy-on-write view of the workspace could not be mounted (${status}): nothing ran and nothing changed. The workspace must be on a filesystem overlayfs accepts as a lower layer (ext4, xfs, btrfs, tmpfs; not NFS or another overlay); \`bulwark doctor\` checks the host`,
-            { status },
+            status === 'mount-tmpfs'
+              ? `the run's upper layer (a tmpfs) could not be mounted${reason ? ` (mount: ${reason})` : ''}: nothing ran and nothing changed. ${isTransientMountFailure(reason) ? 'The host is out of mounts or memory for the moment (fs.mount-max, free memory); run the command again' : '`bulwark doctor` checks the host'}`
+              : `the copy-on-write view of the workspace could not be mounted${reason ? ` (mount: ${reason})` : ''}: nothing ran and nothing changed`,
+            { status, ...(reason ? { reason } : {}) },
           ),
         );
+      }
       if (status === 'stale-lower')
         return err(
           viewError(

@@ -486,7 +486,7 @@ export class ExecRunner {
       return this.failed(
         'L11.7',
         refusedLower && lowers
-          ? lowers.refusedAtRun(run.real, 'the mount of the view was refused at run time')
+          ? lowers.refusedAtRun(run.real, String(settled.error.details?.['reason'] ?? ''))
           : settled.error,
         run,
       );

@@ -114,7 +114,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   // through the descriptor on the daemon's root (holder-start.ts) — else nothing is mounted (see same-lower.ts).
   `[ "$WS" -ef "/proc/self/fd/${DAEMON_ROOT_FD}$WS" ] || { st stale-lower; exit 125; }`,
   `exec ${DAEMON_ROOT_FD}<&-`,
-  `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" || { st mount-overlay; exit 125; }`,
+  `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" 2>"$R/mount.err" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
   `if [ "$U" = 0 ]; then setpriv ${ARMED} "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$@"${closeForRun}; fi`,
@@ -136,7 +136,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   'exit "$rc"',
 ];
 
-const MOUNT_UPPER = `mount -t tmpfs -o "size=\${Q}k,nr_inodes=$((N + ${INODE_SLACK})),mode=0700,nosuid,nodev" bulwark-upper "$R/t" || { st mount-tmpfs; exit 125; }`;
+const MOUNT_UPPER = `mount -t tmpfs -o "size=\${Q}k,nr_inodes=$((N + ${INODE_SLACK})),mode=0700,nosuid,nodev" bulwark-upper "$R/t" 2>"$R/mount.err" || { st mount-tmpfs; exit 125; }`;
 
 /** The entry limit: a number (it reaches mount's options). */
 const CHECK_FILES = 'case "$N" in "" | *[!0-9]*) st params; exit 125;; esac';
@@ -176,7 +176,7 @@ export const PARKED_HOLDER = [
   CHECK_IDS,
   // This run's quota: less than the parked size while held runs keep their upper layers (L11.8).
   'case "$QR" in "" | *[!0-9]*) st params; exit 125;; esac',
-  'if [ "$QR" != "$Q" ]; then mount -o "remount,size=${QR}k" "$R/t" || { st mount-tmpfs; exit 125; }; fi',
+  'if [ "$QR" != "$Q" ]; then mount -o "remount,size=${QR}k" "$R/t" 2>"$R/mount.err" || { st mount-tmpfs; exit 125; }; fi',
   // The parameter pipe stays open for the question after the run (DIRS_KEPT); the sandbox never gets it.
   ...runAndKeep(DIRS_KEPT, ` ${PARAMS_FD}<&-`),
 ].join('\n');
