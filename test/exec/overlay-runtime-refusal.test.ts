@@ -19,7 +19,17 @@ import { OverlayLowers } from '../../src/exec/overlay-lowers.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 
 const MOUNT_MAX = '/proc/sys/fs/mount-max';
-const asRoot = process.getuid?.() === 0;
+/** Root, and a kernel that lets it set fs.mount-max (a read-only /proc/sys in a container does not). */
+const asRoot = process.getuid?.() === 0 && mountMaxWritable();
+
+function mountMaxWritable(): boolean {
+  try {
+    writeFileSync(MOUNT_MAX, readFileSync(MOUNT_MAX, 'utf8').trim());
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 let root: string;
 let ws: string;
