@@ -105,7 +105,7 @@ export async function judgeEffects(
   if (set.effects.length === 0)
     return { report: { status: 'unchanged', changes, bytesWritten: set.bytesWritten }, created: [] };
   const verdict = keepsUndoHistory(
-    decide(set, upper, views, deps.policy, input.createdThisTurn),
+    await decide(set, upper, views, deps.policy, input.createdThisTurn),
     deps.journal.wouldDrop(input.workspace, preImageBytes(set, deps.policy.disposable)),
   );
   if (verdict.verdict === 'refuse')

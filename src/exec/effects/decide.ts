@@ -8,7 +8,8 @@
  * Files created earlier in the same turn, disposable paths (caches, build output) and git housekeeping inside a
  * git directory are never a reason to hold; disposable paths are not journaled either.
  */
-import { closeSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { nestedPath } from '../../core/index.js';
 import {
   describeRefusals,
@@ -114,37 +115,45 @@ function effectNames(e: Effect): string {
 
 /**
  * Scans the new content of one effect in overlapping pieces; returns what the check found, or 'over-budget' when
- * the run's new content is more than LEAK_SCAN_BUDGET (left unscanned: the caller holds the run).
+ * the run's new content is more than LEAK_SCAN_BUDGET (left unscanned: the caller holds the run). Every piece is
+ * read asynchronously, so a run that wrote hundreds of MiB does not hold the daemon's event loop for the whole scan
+ * (other sessions, the gateway and streaming answers go on between pieces).
  */
-function leakInContent(
+async function leakInContent(
   e: Effect,
   upper: string,
   views: EffectViews,
   check: (text: string) => string | undefined,
   budget: { left: number },
-): string | undefined {
+): Promise<string | undefined> {
   if (e.change === 'renamed' && !e.modified) {
     const content = views.after.readFile(e.path);
     return content ? check(content.toString('utf8')) : undefined;
   }
   if (e.change !== 'created' && e.change !== 'modified' && !e.modified) return undefined;
-  const abs = nestedPath(upper, e.path);
-  const size = lstatSync(abs).size;
-  if (size > budget.left) return OVER_BUDGET;
-  budget.left -= size;
-  if (size <= LEAK_CHUNK) return check(readFileSync(abs).toString('utf8'));
-  const fd = openSync(abs, 'r');
+  // The upper layer is the finished run's: never a symlink followed or a fifo waited on, whatever it claims to be.
+  let file: FileHandle;
   try {
-    const buf = Buffer.alloc(LEAK_CHUNK + LEAK_OVERLAP);
-    for (let pos = 0; pos < size; pos += LEAK_CHUNK) {
-      const n = readSync(fd, buf, 0, buf.length, pos);
+    file = await open(nestedPath(upper, e.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw cause;
+  }
+  try {
+    const st = await file.stat();
+    if (!st.isFile()) return undefined;
+    if (st.size > budget.left) return OVER_BUDGET;
+    budget.left -= st.size;
+    const buf = Buffer.alloc(Math.min(st.size, LEAK_CHUNK + LEAK_OVERLAP));
+    for (let pos = 0; pos < st.size; pos += LEAK_CHUNK) {
+      const { bytesRead: n } = await file.read(buf, 0, buf.length, pos);
       const found = check(buf.toString('utf8', 0, n));
       if (found) return found;
-      if (pos + n >= size) break;
+      if (pos + n >= st.size) break;
     }
     return undefined;
   } finally {
-    closeSync(fd);
+    await file.close();
   }
 }
 
@@ -163,13 +172,13 @@ export function hostFilesVerdict(
   return judged.ok ? undefined : refusal(judged.error);
 }
 
-export function decide(
+export async function decide(
   set: EffectSet,
   upper: string,
   views: EffectViews,
   policy: EffectPolicy,
   createdThisTurn: ReadonlySet<string>,
-): Verdict {
+): Promise<Verdict> {
   const refused = hostFilesVerdict(set, views);
   if (refused) return refused;
   const reasons: string[] = [];
@@ -179,7 +188,7 @@ export function decide(
     for (const e of set.effects) {
       // A name is chosen by the command as freely as content: a value decoded into a file name is a leak too.
       const named = policy.leakCheck(effectNames(e));
-      const found = named ?? leakInContent(e, upper, views, policy.leakCheck, budget);
+      const found = named ?? (await leakInContent(e, upper, views, policy.leakCheck, budget));
       if (found === OVER_BUDGET) {
         unscanned++;
         continue;
