@@ -5,14 +5,17 @@
  * park between runs (a bwrap, an overlay holder), as the daemon does. Interleaved medians of wall time; CPU time
  * (the daemon's and its reaped children's, parking included) in separate blocks, since the machine is shared.
  * Goals (checked): transactional within 1.5x of plain, and at most 30 ms added for `true`.
- * Also: computing the effect set of 10,000 changed files (scan of the upper layer against the workspace).
+ * Also: computing the effect set of 10,000 changed files (scan of the upper layer against the workspace), and the
+ * leak check of a run's new content: how long the event loop waits at most while it runs.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, type Suite } from '../../eval/harness.js';
-import { summarise, timeSync } from '../measure.js';
+import { summarise, timeAsync } from '../measure.js';
+import { LeakIndex } from '../../src/secrets/index.js';
 import { ExecConfigSchema } from '../../src/config/sections/exec.js';
 import { EventBus } from '../../src/core/events.js';
 import { startExec } from '../../src/exec/service.js';
@@ -27,6 +30,62 @@ const N_GIT = 20;
 const N_FRESH = 10;
 const FILES = 1000;
 const CHANGED = 10_000;
+/** New content a run leaves for the leak scan: hex-dump lines, the leak index's slowest everyday kind. */
+const SCANNED_MB = 32;
+
+/** `xxd`-like lines of random bytes. */
+function hexDump(bytes: number): string {
+  const raw = randomBytes(bytes);
+  const lines: string[] = [];
+  for (let off = 0; off < raw.length; off += 16) {
+    const row = raw.subarray(off, off + 16).toString('hex');
+    lines.push(`${off.toString(16).padStart(8, '0')}: ${row.replace(/(.{4})/g, '$1 ').trim()}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The leak check of a run's new content with 100 vault values registered: its total time and the longest time the
+ * event loop waited meanwhile (what every other session, the gateway and streaming answers wait at most).
+ */
+async function leakScanStall(root: string): Promise<{ totalMs: number; longestStallMs: number; mb: number }> {
+  const leak = new LeakIndex();
+  for (let i = 0; i < 100; i++) leak.register(`SECRET_${i}`, `tok_${randomBytes(24).toString('base64url')}`);
+  const upper = join(root, 'scan-upper');
+  const ws = join(root, 'scan-ws');
+  mkdirSync(upper);
+  mkdirSync(ws);
+  const files: Record<string, number> = {};
+  for (let i = 0; i < SCANNED_MB / 8; i++) {
+    const text = hexDump(Math.floor((8 * 1024 * 1024) / 3.2));
+    writeFileSync(join(upper, `dump${i}.txt`), text);
+    files[`dump${i}.txt`] = Buffer.byteLength(text);
+  }
+  const set = {
+    effects: Object.entries(files).map(([path, bytes]) => ({ path, change: 'created' as const, bytes, mode: 0o644 })),
+    bytesWritten: Object.values(files).reduce((a, b) => a + b, 0),
+    root: { path: '', lowerSource: '', redirected: false, opaque: false, mode: 0o755, entries: new Map() },
+  };
+  const policy = {
+    holdOverFiles: 50,
+    disposable: new PathGlobs([]),
+    leakCheck: (text: string) => (leak.scan(text)[0] ? 'found' : undefined),
+  };
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  const start = performance.now();
+  last = start;
+  await decide(set, upper, { before: fsTreeView(ws), after: fsTreeView(upper) }, policy, new Set());
+  const totalMs = performance.now() - start;
+  longest = Math.max(longest, performance.now() - last);
+  clearInterval(timer);
+  return { totalMs, longestStallMs: longest, mb: set.bytesWritten / 1024 / 1024 };
+}
 
 /** CPU milliseconds so far: this process, and its children once reaped (clock ticks of /proc/self/stat). */
 function cpuMs(): { self: number; children: number } {
@@ -172,15 +231,16 @@ const suite: Suite = {
         }
       }
       const policy = { holdOverFiles: 50, disposable: new PathGlobs(config.disposable) };
-      const scan = timeSync(
-        () => {
+      const scan = await timeAsync(
+        async () => {
           const set = scanUpper({ upper, workspace: lower, xattrs: new Map() });
           const before = fsTreeView(lower);
-          decide(set, upper, { before, after: mergedView(set.root, upper, before, lower) }, policy, new Set());
+          await decide(set, upper, { before, after: mergedView(set.root, upper, before, lower) }, policy, new Set());
         },
         5,
         1,
       );
+      const stall = await leakScanStall(root);
 
       const t = { truePlain: summarise(samples.truePlain), trueTx: summarise(samples.trueTx) };
       const g = { gitPlain: summarise(samples.gitPlain), gitTx: summarise(samples.gitTx) };
@@ -257,6 +317,11 @@ const suite: Suite = {
               '—',
             ],
             [`effect set + decision, ${CHANGED} changed files (p50, ms)`, ms(scan.p50), '—'],
+            [
+              `leak check of ${stall.mb.toFixed(0)} MiB of new hex-dump content, 100 vault values: total / longest event-loop wait (ms)`,
+              `${stall.totalMs.toFixed(0)} / ${stall.longestStallMs.toFixed(0)}`,
+              '—',
+            ],
             ['runs started parked (plain / transactional)', `${parked.plain} / ${parked.tx}`, '—'],
           ],
         ),
@@ -277,7 +342,7 @@ const suite: Suite = {
       return {
         name: 'exec-effects',
         markdown,
-        data: { ...t, ...g, fresh: f, freshCpu, freshRatio, scan, trueRatio, trueAdded, gitRatio, cpu, parked },
+        data: { ...t, ...g, fresh: f, freshCpu, freshRatio, scan, stall, trueRatio, trueAdded, gitRatio, cpu, parked },
         checks: [
           { name: 'transactional_true_ratio', value: trueRatio, max: 1.5 },
           { name: 'transactional_true_added_ms', value: trueAdded, max: 30 },
