@@ -23,6 +23,8 @@ import {
   nestedPath,
 } from '../../core/index.js';
 import { moveEntry } from './fs-moves.js';
+import { describeRefusals, fsTreeView, HOST_FILES_GATE, judgeChanges } from '../host-executed/index.js';
+import { undoPlan, type UndoStep } from './undo-view.js';
 import type { ChangeKind } from './types.js';
 
 export interface JournalChange {
@@ -198,6 +200,8 @@ export class Journal {
   undo(workspace: string, entries: readonly JournalEntry[]): Result<UndoResult, BulwarkError> {
     const checked = this.checkUndo(workspace, entries);
     if (!checked.ok) return checked;
+    const judged = this.judgeUndo(workspace, entries);
+    if (!judged.ok) return judged;
     const restored: string[] = [];
     const notRestored: NotRestored[] = [];
     for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
@@ -286,13 +290,51 @@ export class Journal {
     return ok(undefined);
   }
 
+  /**
+   * Undo is a write path like the tools and exec (L11.7): the workspace as the undo would leave it is judged for
+   * host-executed files before anything changes — putting a renamed directory back can complete a git directory
+   * whose config was written while it did not look like one.
+   */
+  private judgeUndo(workspace: string, entries: readonly JournalEntry[]): Result<void, BulwarkError> {
+    const steps: UndoStep[] = [];
+    for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
+      const entryDir = childPath(this.dirOf(workspace), e.id);
+      for (const c of [...e.changes].reverse()) {
+        if (c.change === 'renamed' || c.change === 'moved-dir') {
+          if (c.from === undefined || c.from === c.path) continue;
+          if (c.source !== undefined) {
+            steps.push({ kind: 'remove', path: c.path });
+            steps.push({ kind: 'restore', path: c.from, entryDir, blob: c.source });
+          } else steps.push({ kind: 'move', from: c.path, to: c.from });
+        } else if (c.change === 'mode') {
+          if (c.mode !== undefined) steps.push({ kind: 'mode', path: c.path, mode: c.mode });
+        } else {
+          steps.push({ kind: 'remove', path: c.path });
+          if (c.blob !== undefined) steps.push({ kind: 'restore', path: c.path, entryDir, blob: c.blob });
+        }
+      }
+    }
+    const root = realpathSync(workspace);
+    const plan = undoPlan(root, steps);
+    const judged = judgeChanges(plan.changes, plan.view, { before: fsTreeView(root) });
+    if (judged.ok) return ok(undefined);
+    return err(
+      journalError(
+        'host_file',
+        `the undo would leave a file the host executes (${HOST_FILES_GATE}); nothing was undone.\n${describeRefusals(judged.error)}\nRemove or fix the file named above (it was written after the entries being undone), then undo again.`,
+        403,
+      ),
+    );
+  }
+
   /** Reverses one change; says whether it put something back, or could not because the moved entry is gone. */
   private reverse(workspace: string, e: JournalEntry, c: JournalChange): Result<Reversed, BulwarkError> {
     const at = guardedPath(workspace, c.path);
     if (!at.ok) return at;
     try {
       if (c.change === 'renamed' || c.change === 'moved-dir') {
-        if (c.from === undefined) return ok('restored');
+        // Moved away and back in one run (`mv d x && mv x d`): the overlay records a rename onto itself; nothing moves.
+        if (c.from === undefined || c.from === c.path) return ok('restored');
         const back = guardedPath(workspace, c.from);
         if (!back.ok) return back;
         if (c.source !== undefined) {
