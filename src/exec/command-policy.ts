@@ -15,7 +15,7 @@ import {
   isDangerousEnv,
   STEERS_EXECUTION,
 } from '../text/index.js';
-import { commandRules, inlineCodeHit, redirectRule, type RuleHit } from './command-rules.js';
+import { commandRules, inlineCodeHit, redirectRule, type Rule, type RuleHit } from './command-rules.js';
 import { dynamicScriptHit } from './dynamic-script.js';
 import { shellOutHit } from './inline-shell-out.js';
 
@@ -38,6 +38,8 @@ export function isInjectionEnv(name: string): boolean {
 }
 
 const RULES = commandRules(isInjectionEnv);
+/** The same rules where exec effects (L11.7) judge what a command changes in the workspace. */
+const RULES_EFFECTS_JUDGED = commandRules(isInjectionEnv, { effectsJudged: true });
 
 /** Builtins that assign to a variable given by name as an operand. */
 const ASSIGNING_BUILTINS = new Set(['printf', 'read', 'mapfile', 'readarray', 'getopts']);
@@ -54,6 +56,8 @@ function show(words: readonly Word[]): string {
 
 class Evaluator {
   examined = 0;
+
+  constructor(private readonly rules: readonly Rule[]) {}
 
   /** A script's model (or the reason it has none), judged; `text` is shown when it could not be parsed. */
   judge(model: Result<ShellModel, BulwarkError>, text: string, depth: number, via: string[]): Found | undefined {
@@ -100,7 +104,7 @@ class Evaluator {
     if (red) return { hit: red, segment: c.source || show(c.words), via };
     const chain = [...via, ...c.wrappers];
     const name = c.argv[0]?.text ?? '';
-    for (const rule of RULES) {
+    for (const rule of this.rules) {
       const hit = rule(c, name, c.argv);
       if (hit) return { hit, segment: show(c.argv.length ? c.argv : c.words), via: chain };
     }
@@ -194,8 +198,13 @@ function rule0(c: ResolvedCommand, argv: readonly Word[]): RuleHit | undefined {
 }
 
 /** Judges a command line without running it. Never throws; unparseable input is denied. */
-export function evaluateCommand(line: string): CommandVerdict {
-  const ev = new Evaluator();
+export interface EvaluateOptions {
+  /** Exec effects (L11.7) judge what the command changes in the workspace (see RuleOptions). */
+  readonly effectsJudged?: boolean;
+}
+
+export function evaluateCommand(line: string, options: EvaluateOptions = {}): CommandVerdict {
+  const ev = new Evaluator(options.effectsJudged ? RULES_EFFECTS_JUDGED : RULES);
   if (typeof line !== 'string')
     return { decision: 'deny', ruleId: 'parse.error', reason: 'the command must be a string', commands: 0 };
   if (line.trim() === '')

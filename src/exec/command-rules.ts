@@ -122,38 +122,53 @@ function hit(ruleId: string, reason: string): RuleHit {
   return { ruleId, reason };
 }
 
-type Rule = (r: ResolvedCommand, name: string, argv: readonly Word[]) => RuleHit | undefined;
+export type Rule = (r: ResolvedCommand, name: string, argv: readonly Word[]) => RuleHit | undefined;
 
-const rm: Rule = (r, name, argv) => {
-  if (name !== 'rm') return undefined;
-  const { short, long, operands } = splitArgs(argv);
-  const recursive = short.has('r') || short.has('R') || long.has('--recursive');
-  const force = short.has('f') || long.has('--force');
-  if (long.has('--no-preserve-root'))
-    return hit('fs.rm-no-preserve-root', 'rm --no-preserve-root disables the last guard against deleting /');
-  const classes = operands.map((w) => classifyPath(w.text));
-  if (recursive && classes.some((c) => c === 'root'))
-    return hit('fs.rm-recursive-root', 'recursive delete of / (or everything under it)');
-  if (recursive && classes.some((c) => c === 'home'))
-    return hit('fs.rm-recursive-home', 'recursive delete of the home directory');
-  if (recursive && classes.some((c) => c === 'system'))
-    return hit('fs.rm-recursive-system', 'recursive delete of a system path');
-  const fromStdin = r.wrappers.includes('xargs');
-  if (
-    recursive &&
-    force &&
-    (fromStdin ||
-      operands.some((w, i) => classes[i] !== 'temp' || (w.dynamic && !TEMP_PREFIXES.some((t) => w.text.startsWith(t)))))
-  ) {
-    return hit(
-      'fs.rm-recursive-force',
-      'rm -rf outside a temporary directory deletes without confirmation and cannot be undone; delete specific files, or use rm -r',
-    );
-  }
-  if (operands.some((w) => LOG_OR_HISTORY.test(normaliseArgPath(w.text))))
-    return hit('history.log-wipe', 'deleting shell history or system logs hides what happened');
-  return undefined;
-};
+/**
+ * Whether an operand can only name something inside the workspace: a static relative path that never climbs with
+ * `..` (globs allowed). With exec effects on (L11.7) what such a delete does is judged on its effects — held when it
+ * deletes pre-existing files, journaled for undo — so the text check need not ask about it.
+ */
+function workspaceOnlyOperand(w: Word): boolean {
+  return !w.dynamic && !w.text.startsWith('/') && !w.text.startsWith('~') && !w.text.split('/').includes('..');
+}
+
+const rm =
+  (effectsJudged: boolean): Rule =>
+  (r, name, argv) => {
+    if (name !== 'rm') return undefined;
+    const { short, long, operands } = splitArgs(argv);
+    const recursive = short.has('r') || short.has('R') || long.has('--recursive');
+    const force = short.has('f') || long.has('--force');
+    if (long.has('--no-preserve-root'))
+      return hit('fs.rm-no-preserve-root', 'rm --no-preserve-root disables the last guard against deleting /');
+    const classes = operands.map((w) => classifyPath(w.text));
+    if (recursive && classes.some((c) => c === 'root'))
+      return hit('fs.rm-recursive-root', 'recursive delete of / (or everything under it)');
+    if (recursive && classes.some((c) => c === 'home'))
+      return hit('fs.rm-recursive-home', 'recursive delete of the home directory');
+    if (recursive && classes.some((c) => c === 'system'))
+      return hit('fs.rm-recursive-system', 'recursive delete of a system path');
+    const fromStdin = r.wrappers.includes('xargs');
+    if (
+      recursive &&
+      force &&
+      (fromStdin ||
+        operands.some(
+          (w, i) =>
+            !(effectsJudged && workspaceOnlyOperand(w)) &&
+            (classes[i] !== 'temp' || (w.dynamic && !TEMP_PREFIXES.some((t) => w.text.startsWith(t)))),
+        ))
+    ) {
+      return hit(
+        'fs.rm-recursive-force',
+        'rm -rf outside a temporary directory deletes without confirmation and cannot be undone; delete specific files, or use rm -r',
+      );
+    }
+    if (operands.some((w) => LOG_OR_HISTORY.test(normaliseArgPath(w.text))))
+      return hit('history.log-wipe', 'deleting shell history or system logs hides what happened');
+    return undefined;
+  };
 
 const mkfs: Rule = (_r, name, argv) => {
   if (
@@ -270,7 +285,26 @@ const findDelete: Rule = (_r, name, argv) => {
   return undefined;
 };
 
-const git: Rule = (_r, name, argv) => {
+/** Destructive only to the repository's own files and refs: journaled and judged on its effects under L11.7. */
+const LOCAL_GIT_RULES = new Set([
+  'git.reset-hard',
+  'git.reset-merge',
+  'git.clean-force',
+  'git.stash-drop',
+  'git.stash-clear',
+  'git.branch-force-delete',
+]);
+
+const git =
+  (effectsJudged: boolean): Rule =>
+  (r, name, argv) => {
+    const h = gitHit(r, name, argv);
+    // `-C`, `--git-dir` and `--work-tree` can point git elsewhere: those keep the text check.
+    const elsewhere = argv.some((w) => ['-C', '--git-dir', '--work-tree'].includes(w.text.split('=')[0] ?? ''));
+    return h && effectsJudged && !elsewhere && LOCAL_GIT_RULES.has(h.ruleId) ? undefined : h;
+  };
+
+const gitHit: Rule = (_r, name, argv) => {
   if (name !== 'git') return undefined;
   // Skip git's global options to find the subcommand.
   let i = 1;
@@ -455,11 +489,20 @@ export function inlineCodeHit(code: string): RuleHit | undefined {
   return undefined;
 }
 
-export function commandRules(isDeniedEnv: (name: string) => boolean): readonly Rule[] {
+export interface RuleOptions {
+  /**
+   * Exec effects (L11.7) judge what a command changes in the workspace: deletes and git operations that can only
+   * touch the workspace are left to that judgement (approved once, on their effects) instead of refused by text.
+   */
+  readonly effectsJudged?: boolean;
+}
+
+export function commandRules(isDeniedEnv: (name: string) => boolean, options: RuleOptions = {}): readonly Rule[] {
+  const effectsJudged = options.effectsJudged === true;
   return [
     envInjection(isDeniedEnv),
     forkBomb,
-    rm,
+    rm(effectsJudged),
     mkfs,
     dd,
     shred,
@@ -467,7 +510,7 @@ export function commandRules(isDeniedEnv: (name: string) => boolean): readonly R
     perms,
     moveCritical,
     findDelete,
-    git,
+    git(effectsJudged),
     history,
     historySymlink,
     rsyncDelete,

@@ -247,7 +247,8 @@ export class ExecRunner {
     return {
       command: gate('L11.2', 'command policy', async (item) => {
         const { command } = item;
-        const verdict = evaluateCommand(command);
+        // With copy-on-write views a delete inside the workspace is judged on its effects (held, journaled).
+        const verdict = evaluateCommand(command, { effectsJudged: this.transactional && !!this.deps.effects });
         if (verdict.decision === 'deny')
           return this.refuse(
             'L11.2',

@@ -184,6 +184,38 @@ const ALLOW = [
   'rsync -a --delete dist/ deploy@host:site/',
 ];
 
+describe('command policy with exec effects on (L11.7 judges what stays inside the workspace)', () => {
+  const judged = (cmd: string) => evaluateCommand(cmd, { effectsJudged: true });
+  it.each([
+    'rm -rf dist',
+    'rm -rf ./build node_modules',
+    'rm -rf *',
+    'rm -rf .',
+    'git clean -fdx',
+    'git reset --hard',
+    'git stash clear',
+    'git branch -D old',
+  ])('leaves %j to the effect check (held when it deletes pre-existing files, journaled for undo)', (cmd) => {
+    expect(judged(cmd).decision).toBe('allow');
+    expect(evaluateCommand(cmd).decision).toBe('deny');
+  });
+  it.each([
+    ['rm -rf /', 'fs.rm-recursive-root'],
+    ['rm -rf $X', 'fs.rm-recursive-force'],
+    ['rm -rf ../other', 'fs.rm-recursive-force'],
+    ['rm -rf /workspace/dist', 'fs.rm-recursive-force'],
+    ['rm -rf ~/.cache', 'fs.rm-recursive-force'],
+    ['ls | xargs rm -rf', 'fs.rm-recursive-force'],
+    ['rm -rf .bash_history', 'history.log-wipe'],
+    ['git -C /srv/repo reset --hard', 'git.reset-hard'],
+    ['git --work-tree=/srv clean -fdx', 'git.clean-force'],
+    ['git push --force', 'git.push-force'],
+    ['rm -rf dist && rm -rf /', 'fs.rm-recursive-root'],
+  ])('still refuses %j (%s): it can reach outside the workspace or the text says nothing more', (cmd, rule) => {
+    expect(judged(cmd)).toMatchObject({ decision: 'deny', ruleId: rule });
+  });
+});
+
 describe('command policy (exec layer 2)', () => {
   for (const [cmd, rule] of DENY) {
     it(`denies ${JSON.stringify(cmd)} by ${rule}`, () => {

@@ -116,7 +116,8 @@ describe('directory operations on the copy-on-write view', () => {
     seed(h.workspace);
     const before = snapshot(h.workspace);
     let shown: HeldEffects | undefined;
-    const o = await effects('rm -r src', async (held) => {
+    // -rf as the title says: with exec effects on, L11.2 leaves a delete inside the workspace to the effect check.
+    const o = await effects('rm -rf src', async (held) => {
       shown = held;
       return { approved: false, reason: 'no' };
     });
@@ -124,7 +125,7 @@ describe('directory operations on the copy-on-write view', () => {
     expect(shown?.reasons.join(' ')).toMatch(/deletes 2 pre-existing files/);
     expect(shown?.effectHash).toMatch(/^[0-9a-f]{64}$/);
     expect(snapshot(h.workspace)).toEqual(before);
-    const ok = await effects('rm -r src', approveAll);
+    const ok = await effects('rm -rf src', approveAll);
     expect(ok.effects?.status).toBe('applied');
     expect(existsSync(join(h.workspace, 'src'))).toBe(false);
     const journal = h.svc.journal;
@@ -188,7 +189,7 @@ describe('directory operations on the copy-on-write view', () => {
       (await effects('echo tmp > scratch.txt && mkdir -p node_modules/x && echo m > node_modules/x/i.js')).effects
         ?.status,
     ).toBe('applied');
-    const o = await effects('rm scratch.txt && rm -r node_modules');
+    const o = await effects('rm scratch.txt && rm -rf node_modules');
     expect(o.effects?.status).toBe('applied');
     expect(existsSync(join(h.workspace, 'scratch.txt'))).toBe(false);
   });
