@@ -29,6 +29,7 @@ import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
 import { openParkedUpper, viewPointName, type OverlaySpec } from './sandbox/overlay-holder.js';
 import type { SandboxIdentity } from './sandbox-identity.js';
+import { describeMemoryKilled, type MemoryKilled } from './memory-cgroup.js';
 
 export interface OverlayViewOptions {
   readonly workspace: string;
@@ -62,7 +63,7 @@ export type OverlayOutcome =
        */
       rescan(): { readonly set: EffectSet; readonly views: EffectViews };
     }
-  | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
+  | { readonly kind: 'discarded'; readonly gate: 'L11.5' | 'L11.7' | 'L11.8'; readonly reason: string };
 
 export interface OverlayView {
   readonly runDir: string;
@@ -77,7 +78,12 @@ export interface OverlayView {
    */
   plainDirs(holderPid: number): boolean;
   /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
-  settle(ended: { timedOut: boolean; cancelled: boolean; signal: string | null }): Result<OverlayOutcome, BulwarkError>;
+  settle(ended: {
+    timedOut: boolean;
+    cancelled: boolean;
+    signal: string | null;
+    memoryKilled?: MemoryKilled;
+  }): Result<OverlayOutcome, BulwarkError>;
 }
 
 /**
@@ -186,6 +192,12 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
             { status },
           ),
         );
+      if (ended.memoryKilled)
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.5',
+          reason: `${describeMemoryKilled(ended.memoryKilled)}; everything it changed was discarded`,
+        });
       if (ended.timedOut || ended.cancelled || ended.signal || status === 'running')
         return ok({
           kind: 'discarded',
