@@ -38,6 +38,7 @@ export {
 export { compilePattern, matchesAt, type PathPattern } from './host-executed/path-pattern.js';
 export { findJailTools, JAIL_HOSTNAME, startJail, type JailSpec } from './jail/outer-jail.js';
 export { probeOverlay } from './overlay-probe.js';
+export { workspaceTreeView } from './pointer-roots.js';
 export { LOWER_FIX, OverlayLowers } from './overlay-lowers.js';
 export { lookupUser, usableSandboxUser } from './sandbox-identity.js';
 export { ensureSandboxUser } from './sandbox-user.js';

@@ -23,8 +23,7 @@ import type { EffectViews } from './effects/decide.js';
 import { mergedView } from './effects/merged-view.js';
 import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
-import { fsTreeView } from './host-executed/index.js';
-import { pointerRoots } from './pointer-roots.js';
+import { workspaceTreeView } from './pointer-roots.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
 import { openParkedUpper, viewPointName, type OverlaySpec } from './sandbox/overlay-holder.js';
@@ -256,7 +255,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
           // The host's git reads pointers against the workspace's real path; git in the sandbox writes them against
           // its mount point: the absolute roots of both views (see pointer-roots.ts for when the mount point counts).
-          const before = fsTreeView(o.workspace, { absoluteRoots: pointerRoots(o.workspace) });
+          const before = workspaceTreeView(o.workspace);
           return { set, views: { before, after: mergedView(set.root, upper, before, o.workspace) } };
         };
         const { set, views } = rescan();
