@@ -10,6 +10,7 @@ import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { childPath, describeCause, randomHex } from '../core/index.js';
 import {
   createV1Memory,
+  createV1MemoryAsync,
   findV1MemoryBase,
   findV2MemoryBase,
   oomKills,
@@ -295,7 +296,11 @@ export class SandboxCgroup {
     await mkdir(dir);
     try {
       await writeFile(childPath(dir, 'pids.max'), String(limits.processes));
-      return new SandboxCgroup(base, dir, SandboxCgroup.memoryFor(base, dir, name, limits), limits.memoryBytes);
+      const memory =
+        base.memory?.kind === 'v1'
+          ? await createV1MemoryAsync(base.memory, name, limits.memoryBytes)
+          : SandboxCgroup.memoryFor(base, dir, name, limits);
+      return new SandboxCgroup(base, dir, memory, limits.memoryBytes);
     } catch (cause) {
       await rmdir(dir);
       throw cause;

@@ -6,7 +6,7 @@
  * kernel OOM-kills inside the cgroup when a run reaches its cap; the oom_kill counter says whether it did.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { childPath, describeCause, randomHex } from '../core/index.js';
 
 /** A run the kernel stopped at its memory cap: how many of its processes it killed, and the cap. */
@@ -96,6 +96,25 @@ export function createV1Memory(base: { readonly dir: string }, name: string, byt
     writeMemoryLimit('v1', dir, bytes);
   } catch (cause) {
     rmdirSync(dir);
+    throw cause;
+  }
+  return dir;
+}
+
+/** The same off the event loop (a pool filling between runs): creating a cgroup waits for the kernel. */
+export async function createV1MemoryAsync(
+  base: { readonly dir: string },
+  name: string,
+  bytes: number,
+): Promise<string> {
+  const dir = childPath(base.dir, name);
+  await mkdir(dir);
+  try {
+    await writeFile(childPath(dir, 'memory.limit_in_bytes'), String(bytes));
+    const memsw = childPath(dir, 'memory.memsw.limit_in_bytes');
+    if (existsSync(memsw)) await writeFile(memsw, String(bytes));
+  } catch (cause) {
+    await rmdir(dir);
     throw cause;
   }
   return dir;
