@@ -59,7 +59,7 @@ const suite: Suite = {
       });
       // Interleaved, so that load from anything else on the host hits the three variants alike.
       const base = d.cgroup.base;
-      const cg = base ? SandboxCgroup.create(base, 256) : undefined;
+      const cg = base ? SandboxCgroup.create(base, { processes: 256, memoryBytes: 4096 * 1024 * 1024 }) : undefined;
       const samples: Record<'direct' | 'raw' | 'rawCgroup' | 'full', number[]> = {
         direct: [],
         raw: [],

@@ -3,10 +3,22 @@
  * bind a root daemon (the kernel exempts it, even across the user namespace), so this is what
  * actually contains a fork bomb. cgroup v1 (`/sys/fs/cgroup/pids`) and v2 (a delegated subtree
  * under `/sys/fs/cgroup`) are both handled; when neither is writable the caller reports it.
+ * Where a memory controller is writable, the run's total memory is capped too (memory-cgroup.ts).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { childPath, describeCause, randomHex } from '../core/index.js';
+import {
+  createV1Memory,
+  createV1MemoryAsync,
+  findV1MemoryBase,
+  findV2MemoryBase,
+  oomKills,
+  removeV1Memory,
+  removeV1MemorySync,
+  writeMemoryLimit,
+  type MemoryBase,
+} from './memory-cgroup.js';
 
 export type CgroupKind = 'v1' | 'v2';
 
@@ -16,6 +28,21 @@ export interface CgroupBase {
   readonly dir: string;
   /** The file that puts the daemon's main thread back where it was (v1 `tasks`, v2 `cgroup.procs`). */
   readonly home: string;
+  /** Where runs' memory is capped (absent: no writable memory controller, `memoryReason` says why). */
+  readonly memory?: MemoryBase;
+  readonly memoryReason: string;
+}
+
+/** What every run's cgroup is capped at. */
+export interface CgroupLimits {
+  readonly processes: number;
+  /** exec.limits.memoryMb in bytes; ignored without a memory controller. */
+  readonly memoryBytes: number;
+}
+
+/** A run's cgroup caps from exec.limits. */
+export function cgroupLimits(l: { readonly processes: number; readonly memoryMb: number }): CgroupLimits {
+  return { processes: l.processes, memoryBytes: l.memoryMb * 1024 * 1024 };
 }
 
 /** The daemon's own cgroup directory for the pids hierarchy (v1) or the unified one (v2), from /proc/self/cgroup. */
@@ -52,11 +79,19 @@ function tryDir(dir: string, prepare: () => void): { base?: string; reason?: str
 export function findCgroupBase(): { base?: CgroupBase; reason: string } {
   if (existsSync(childPath(V1_PIDS, 'cgroup.procs'))) {
     const r = tryDir(childPath(V1_PIDS, GROUP_NAME), () => undefined);
-    if (r.base)
+    if (r.base) {
+      const m = findV1MemoryBase();
       return {
-        base: { kind: 'v1', dir: r.base, home: childPath(ownCgroupDir('v1'), 'tasks') },
+        base: {
+          kind: 'v1',
+          dir: r.base,
+          home: childPath(ownCgroupDir('v1'), 'tasks'),
+          ...(m.base ? { memory: m.base } : {}),
+          memoryReason: m.reason,
+        },
         reason: `cgroup v1 pids controller at ${r.base}`,
       };
+    }
     return {
       reason: `cgroup v1 pids controller present but not writable (${r.reason}); run the daemon as root or delegate ${V1_PIDS}`,
     };
@@ -70,11 +105,24 @@ export function findCgroupBase(): { base?: CgroupBase; reason: string } {
       writeFileSync(childPath(V2_ROOT, 'cgroup.subtree_control'), '+pids');
       writeFileSync(childPath(dir, 'cgroup.subtree_control'), '+pids');
     });
-    if (r.base)
+    if (r.base) {
+      const m = readFileSync(controllers, 'utf8').split(/\s+/).includes('memory')
+        ? findV2MemoryBase(() => {
+            writeFileSync(childPath(V2_ROOT, 'cgroup.subtree_control'), '+memory');
+            writeFileSync(childPath(dir, 'cgroup.subtree_control'), '+memory');
+          })
+        : { reason: 'cgroup v2 without the memory controller' };
       return {
-        base: { kind: 'v2', dir: r.base, home: childPath(ownCgroupDir('v2'), 'cgroup.procs') },
+        base: {
+          kind: 'v2',
+          dir: r.base,
+          home: childPath(ownCgroupDir('v2'), 'cgroup.procs'),
+          ...(m.base ? { memory: m.base } : {}),
+          memoryReason: m.reason,
+        },
         reason: `cgroup v2 pids controller at ${r.base}`,
       };
+    }
     return {
       reason: `cgroup v2 present but ${dir} is not usable (${r.reason}); run the daemon as root or give it a delegated cgroup (systemd Delegate=yes)`,
     };
@@ -86,17 +134,51 @@ export class SandboxCgroup {
   private constructor(
     readonly base: CgroupBase,
     readonly dir: string,
+    /** The run's memory cgroup: a directory of its own on v1, `dir` itself on v2; absent without one. */
+    readonly memoryDir: string | undefined,
+    /** The cap, for the run's result. */
+    readonly memoryBytes: number,
   ) {}
 
-  static create(base: CgroupBase, maxProcesses: number): SandboxCgroup {
-    const dir = childPath(base.dir, `run-${process.pid}-${randomHex(6)}`);
+  static create(base: CgroupBase, limits: CgroupLimits): SandboxCgroup {
+    const name = `run-${process.pid}-${randomHex(6)}`;
+    const dir = childPath(base.dir, name);
     mkdirSync(dir);
-    writeFileSync(childPath(dir, 'pids.max'), String(maxProcesses));
-    return new SandboxCgroup(base, dir);
+    try {
+      writeFileSync(childPath(dir, 'pids.max'), String(limits.processes));
+      return new SandboxCgroup(base, dir, SandboxCgroup.memoryFor(base, dir, name, limits), limits.memoryBytes);
+    } catch (cause) {
+      rmdirSync(dir);
+      throw cause;
+    }
   }
 
+  private static memoryFor(base: CgroupBase, dir: string, name: string, limits: CgroupLimits): string | undefined {
+    if (!base.memory) return undefined;
+    if (base.memory.kind === 'v1') return createV1Memory(base.memory, name, limits.memoryBytes);
+    writeMemoryLimit('v2', dir, limits.memoryBytes);
+    return dir;
+  }
+
+  /** The pids cgroup's procs file (v2: the one cgroup's). */
   get procsFile(): string {
     return childPath(this.dir, 'cgroup.procs');
+  }
+
+  /** The v1 memory cgroup's procs file, which a process must join too; undefined on v2 or without one. */
+  get memoryProcsFile(): string | undefined {
+    return this.memoryDir && this.memoryDir !== this.dir ? childPath(this.memoryDir, 'cgroup.procs') : undefined;
+  }
+
+  /** Every procs file a process joins to be bound by this run's cgroup. */
+  get joinFiles(): string[] {
+    const memory = this.memoryProcsFile;
+    return memory ? [this.procsFile, memory] : [this.procsFile];
+  }
+
+  /** How many processes the kernel killed at the memory cap so far (a pooled cgroup counts across runs). */
+  oomKills(): number | undefined {
+    return this.memoryDir && this.base.memory ? oomKills(this.base.memory.kind, this.memoryDir) : undefined;
   }
 
   /**
@@ -106,9 +188,15 @@ export class SandboxCgroup {
    * process for that instant. The thread goes home before this returns.
    */
   spawnInside<T>(spawn: () => T): T {
+    const memory = this.memoryProcsFile && this.base.memory?.kind === 'v1' ? this.base.memory : undefined;
     writeFileSync(childPath(this.dir, this.base.kind === 'v1' ? 'tasks' : 'cgroup.procs'), String(process.pid));
     try {
-      return spawn();
+      if (memory) writeFileSync(childPath(this.memoryDir as string, 'tasks'), String(process.pid));
+      try {
+        return spawn();
+      } finally {
+        if (memory) writeFileSync(memory.home, String(process.pid));
+      }
     } finally {
       writeFileSync(this.base.home, String(process.pid));
     }
@@ -125,7 +213,9 @@ export class SandboxCgroup {
 
   /** Kills every process left in the cgroup and removes it, waiting synchronously (start/stop paths). */
   destroy(): string | undefined {
-    return destroyCgroupDir(this.base, this.dir);
+    const problem = destroyCgroupDir(this.base, this.dir);
+    if (problem) return problem;
+    return this.memoryProcsFile ? removeV1MemorySync(this.memoryDir as string) : undefined;
   }
 
   /**
@@ -135,8 +225,12 @@ export class SandboxCgroup {
   async destroyAsync(): Promise<string | undefined> {
     for (let round = 0; round < 200; round++) {
       const r = await killAndRemoveAsync(this.base, this.dir);
-      if (r !== 'busy') return r;
-      await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
+      if (r === 'busy') {
+        await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
+        continue;
+      }
+      if (r) return r;
+      return this.memoryProcsFile ? removeV1Memory(this.memoryDir as string) : undefined;
     }
     return `cgroup ${this.dir} still has processes after repeated SIGKILL`;
   }
@@ -196,11 +290,21 @@ export class SandboxCgroup {
     return `cgroup ${this.dir} still has processes after repeated SIGKILL`;
   }
 
-  static async createAsync(base: CgroupBase, maxProcesses: number): Promise<SandboxCgroup> {
-    const dir = childPath(base.dir, `run-${process.pid}-${randomHex(6)}`);
+  static async createAsync(base: CgroupBase, limits: CgroupLimits): Promise<SandboxCgroup> {
+    const name = `run-${process.pid}-${randomHex(6)}`;
+    const dir = childPath(base.dir, name);
     await mkdir(dir);
-    await writeFile(childPath(dir, 'pids.max'), String(maxProcesses));
-    return new SandboxCgroup(base, dir);
+    try {
+      await writeFile(childPath(dir, 'pids.max'), String(limits.processes));
+      const memory =
+        base.memory?.kind === 'v1'
+          ? await createV1MemoryAsync(base.memory, name, limits.memoryBytes)
+          : SandboxCgroup.memoryFor(base, dir, name, limits);
+      return new SandboxCgroup(base, dir, memory, limits.memoryBytes);
+    } catch (cause) {
+      await rmdir(dir);
+      throw cause;
+    }
   }
 }
 
@@ -216,7 +320,7 @@ export class CgroupPool {
 
   constructor(
     private readonly base: CgroupBase,
-    private readonly maxProcesses: number,
+    private readonly limits: CgroupLimits,
     private readonly size = 4,
     private readonly onError: (problem: string) => void = () => undefined,
   ) {
@@ -224,7 +328,7 @@ export class CgroupPool {
   }
 
   take(): SandboxCgroup {
-    const c = this.ready.shift() ?? SandboxCgroup.create(this.base, this.maxProcesses);
+    const c = this.ready.shift() ?? SandboxCgroup.create(this.base, this.limits);
     this.refill();
     return c;
   }
@@ -236,7 +340,7 @@ export class CgroupPool {
 
   /** Same as take(), but a cgroup that must be created is created off the event loop. */
   async takeAsync(): Promise<SandboxCgroup> {
-    const c = this.ready.shift() ?? (await SandboxCgroup.createAsync(this.base, this.maxProcesses));
+    const c = this.ready.shift() ?? (await SandboxCgroup.createAsync(this.base, this.limits));
     this.refill();
     return c;
   }
@@ -244,7 +348,7 @@ export class CgroupPool {
   private refill(): void {
     while (!this.closed && this.ready.length + this.filling < this.size) {
       this.filling++;
-      SandboxCgroup.createAsync(this.base, this.maxProcesses).then(
+      SandboxCgroup.createAsync(this.base, this.limits).then(
         (c) => {
           this.filling--;
           if (this.closed) this.drop(c);
@@ -401,5 +505,14 @@ export function sweepStaleCgroups(base: CgroupBase, all = false): string[] {
     const p = destroyCgroupDir(base, childPath(base.dir, name));
     if (p) problems.push(p);
   }
+  if (base.memory?.kind === 'v1')
+    for (const name of readdirSync(base.memory.dir)) {
+      const m = /^run-(\d+)-/.exec(name);
+      if (!m) continue;
+      const owner = Number(m[1]);
+      if (!(all && owner === process.pid) && (owner === process.pid || processAlive(owner))) continue;
+      const p = removeV1MemorySync(childPath(base.memory.dir, name));
+      if (p) problems.push(p);
+    }
   return problems;
 }

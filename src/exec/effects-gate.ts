@@ -40,8 +40,8 @@ export type EffectsStatus = 'applied' | 'unchanged' | 'refused' | 'held-denied' 
 
 export interface EffectsReport {
   readonly status: EffectsStatus;
-  /** The gate that decided when nothing was applied (L11.7 effects, L11.8 quota). */
-  readonly gate?: 'L11.7' | 'L11.8';
+  /** The gate that decided when nothing was applied (L11.5 memory cap, L11.7 effects, L11.8 quota). */
+  readonly gate?: 'L11.5' | 'L11.7' | 'L11.8';
   readonly reason?: string;
   /** Operator approval was asked (and given, when status is applied). */
   readonly held?: boolean;

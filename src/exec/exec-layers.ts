@@ -36,14 +36,24 @@ function bounds(d: SandboxDetection, config: ExecConfig, mode: SandboxMode): { w
   const seccompWanted = mode === 'bwrap' && config.seccomp;
   const parts = [
     d.cgroup.available ? `process limit ${config.limits.processes} (cgroup)` : 'NO process limit (no usable cgroup)',
+    memoryBound(d, config),
     d.rlimits.available ? 'CPU/memory/file-size limits' : `NO CPU/memory/file-size limits (${d.rlimits.reason})`,
     d.seccomp.available && config.seccomp
       ? 'seccomp filter'
       : `no seccomp (${config.seccomp ? d.seccomp.reason : 'disabled in config'})`,
     `Landlock: ${d.landlock.reason}`,
   ];
-  const weak = !d.cgroup.available || !d.rlimits.available || (seccompWanted && !d.seccomp.available);
+  const weak =
+    !d.cgroup.available || !d.cgroup.base?.memory || !d.rlimits.available || (seccompWanted && !d.seccomp.available);
   return { weak, parts };
+}
+
+/** A run's total memory: capped by its memory cgroup, or — without one — only each process's address space. */
+export function memoryBound(d: SandboxDetection, config: ExecConfig): string {
+  const mb = config.limits.memoryMb;
+  if (d.cgroup.base?.memory) return `memory limit ${mb} MiB per run (cgroup ${d.cgroup.base.memory.kind})`;
+  const why = d.cgroup.base ? d.cgroup.base.memoryReason : 'no usable cgroup';
+  return `NO memory limit per run (${why}): only ${mb} MiB of address space per process, however many it forks`;
 }
 
 /** L11 first, then its gates in order. */

@@ -1,6 +1,7 @@
 /** The exec room's public surface (L11 and its gates L11.2–L11.6) for the composition root, the CLI and the broker. */
 export { startExec, type ExecService, type StartExecOptions } from './service.js';
 export { ExecRunner, type ExecOutcome, type ExecRequest, type ExecRunnerDeps } from './runner.js';
+export { describeMemoryKilled, type MemoryKilled } from './memory-cgroup.js';
 export type { BrokerAccess, BrokerSpawn, BrokerSpawnContext, BrokerSpawner, EgressJudge } from './broker-access.js';
 export { READ_ONLY_ROOT, type ReadOnlyTree } from './read-only-trees.js';
 export {
@@ -37,6 +38,7 @@ export {
 export { compilePattern, matchesAt, type PathPattern } from './host-executed/path-pattern.js';
 export { findJailTools, JAIL_HOSTNAME, startJail, type JailSpec } from './jail/outer-jail.js';
 export { probeOverlay } from './overlay-probe.js';
+export { workspaceTreeView } from './pointer-roots.js';
 export { LOWER_FIX, OverlayLowers } from './overlay-lowers.js';
 export { lookupUser, usableSandboxUser } from './sandbox-identity.js';
 export { ensureSandboxUser } from './sandbox-user.js';

@@ -24,12 +24,12 @@ import { mergedView } from './effects/merged-view.js';
 import { isTransientMountFailure, mountReason } from './mount-reason.js';
 import { showsWorkspaceOnly } from './effects/plain-dirs.js';
 import { parseXattrDump } from './effects/overlay-xattrs.js';
-import { fsTreeView } from './host-executed/index.js';
-import { pointerRoots } from './pointer-roots.js';
+import { workspaceTreeView } from './pointer-roots.js';
 import type { EffectSet } from './effects/types.js';
 import { scanUpper } from './effects/upper-scan.js';
 import { openParkedUpper, viewPointName, type OverlaySpec } from './sandbox/overlay-holder.js';
 import type { SandboxIdentity } from './sandbox-identity.js';
+import { describeMemoryKilled, type MemoryKilled } from './memory-cgroup.js';
 
 export interface OverlayViewOptions {
   readonly workspace: string;
@@ -63,7 +63,7 @@ export type OverlayOutcome =
        */
       rescan(): { readonly set: EffectSet; readonly views: EffectViews };
     }
-  | { readonly kind: 'discarded'; readonly gate: 'L11.7' | 'L11.8'; readonly reason: string };
+  | { readonly kind: 'discarded'; readonly gate: 'L11.5' | 'L11.7' | 'L11.8'; readonly reason: string };
 
 export interface OverlayView {
   readonly runDir: string;
@@ -78,7 +78,12 @@ export interface OverlayView {
    */
   plainDirs(holderPid: number): boolean;
   /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
-  settle(ended: { timedOut: boolean; cancelled: boolean; signal: string | null }): Result<OverlayOutcome, BulwarkError>;
+  settle(ended: {
+    timedOut: boolean;
+    cancelled: boolean;
+    signal: string | null;
+    memoryKilled?: MemoryKilled;
+  }): Result<OverlayOutcome, BulwarkError>;
 }
 
 /**
@@ -191,6 +196,12 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
             { status },
           ),
         );
+      if (ended.memoryKilled)
+        return ok({
+          kind: 'discarded',
+          gate: 'L11.5',
+          reason: `${describeMemoryKilled(ended.memoryKilled)}; everything it changed was discarded`,
+        });
       if (ended.timedOut || ended.cancelled || ended.signal || status === 'running')
         return ok({
           kind: 'discarded',
@@ -249,7 +260,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
           const set = scanUpper({ upper, workspace: o.workspace, xattrs }, xattrs.get(''));
           // The host's git reads pointers against the workspace's real path; git in the sandbox writes them against
           // its mount point: the absolute roots of both views (see pointer-roots.ts for when the mount point counts).
-          const before = fsTreeView(o.workspace, { absoluteRoots: pointerRoots(o.workspace) });
+          const before = workspaceTreeView(o.workspace);
           return { set, views: { before, after: mergedView(set.root, upper, before, o.workspace) } };
         };
         const { set, views } = rescan();

@@ -7,6 +7,8 @@
  * through it would lead the host's git somewhere never judged, so the mount point does not count then.
  */
 import { realpathSync } from 'node:fs';
+import { fsTreeView, type FsTreeViewOptions } from './host-executed/index.js';
+import type { TreeView } from './host-executed/index.js';
 import { INSIDE_WORKSPACE } from './sandbox/bwrap.js';
 
 /** `workspace` is a real path; `mountPoint` is the sandbox's (a parameter for tests). */
@@ -19,4 +21,16 @@ export function pointerRoots(workspace: string, mountPoint = INSIDE_WORKSPACE): 
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw cause;
   }
   return hostSide === undefined || hostSide === workspace ? [...new Set([workspace, mountPoint])] : [workspace];
+}
+
+/**
+ * The workspace as the host-executed judge reads it, on every write path (exec's effects, the write and edit tools):
+ * a pointer to `/workspace/…` means the same on each.
+ */
+export function workspaceTreeView(
+  workspace: string,
+  options: Omit<FsTreeViewOptions, 'absoluteRoots'> = {},
+  mountPoint?: string,
+): TreeView {
+  return fsTreeView(workspace, { ...options, absoluteRoots: pointerRoots(workspace, mountPoint) });
 }

@@ -28,6 +28,7 @@ export class RunHandle {
   private readonly dirs: string[] = [];
   private state: 'live' | 'releasing' | 'released' = 'live';
   private releasing: Promise<void> | undefined;
+  private readonly oomBefore: number | undefined;
 
   /**
    * @param cgroups where the cgroup goes back to once empty (it is removed instead when absent)
@@ -39,6 +40,8 @@ export class RunHandle {
     private readonly problem: (outcome: string, reason: string) => void,
     readonly prestarted?: PrestartedSandbox,
   ) {
+    // A pooled cgroup's counter goes on across runs: this run's kills are the difference.
+    this.oomBefore = this.readOomKills();
     if (prestarted) {
       this.child = prestarted.child;
       if (prestarted.seccompFd !== undefined) this.fds.push(prestarted.seccompFd);
@@ -85,6 +88,21 @@ export class RunHandle {
     this.kill();
     const left = await this.cgroup?.emptied();
     if (left) this.problem('cgroup-not-empty', left);
+  }
+
+  /** After emptied(): how many of the run's processes the kernel killed at its memory cap (0 without a count). */
+  oomKilled(): number {
+    const now = this.readOomKills();
+    return now !== undefined && this.oomBefore !== undefined ? Math.max(0, now - this.oomBefore) : 0;
+  }
+
+  private readOomKills(): number | undefined {
+    try {
+      return this.cgroup?.oomKills();
+    } catch (cause) {
+      this.problem('memory-count-unreadable', `cannot read the run's OOM-kill count: ${describeCause(cause)}`);
+      return undefined;
+    }
   }
 
   /** Kills what is left, closes the descriptors, removes the per-run directories, gives the cgroup back once empty. */

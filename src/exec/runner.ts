@@ -39,6 +39,7 @@ import { protectedEntries, type ProtectedEntry } from './protected-paths.js';
 import { RunHandle } from './run-handle.js';
 import type { ChildPaths, RunSpec, SandboxMode, SandboxProvider } from './sandbox/provider.js';
 import { spawnRun, type Exit } from './spawn.js';
+import type { MemoryKilled } from './memory-cgroup.js';
 import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport } from './effects-gate.js';
 import type { OverlayLowers } from './overlay-lowers.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
@@ -94,6 +95,8 @@ export interface ExecOutcome {
   readonly stdoutTruncated: boolean;
   readonly stderrTruncated: boolean;
   readonly durationMs: number;
+  /** The kernel killed processes of the run at its memory cap (exec.limits.memoryMb). */
+  readonly memoryKilled?: MemoryKilled;
   readonly sandbox: SandboxMode;
   readonly network: ExecConfig['network'];
   /** Persistence paths the command created (e.g. .bashrc, .mcp.json), moved out of the workspace. */
@@ -446,7 +449,11 @@ export class ExecRunner {
 
     // What the run changed is read once nothing of it is left running.
     await handle.emptied();
-    return ok({ ...item, ran: { exit: exit.value, ...(overlay ? { overlay } : {}), ...(view ? { view } : {}) } });
+    const killed = handle.oomKilled();
+    const ended: Exit = killed
+      ? { ...exit.value, memoryKilled: { processes: killed, limitMb: this.config.limits.memoryMb } }
+      : exit.value;
+    return ok({ ...item, ran: { exit: ended, ...(overlay ? { overlay } : {}), ...(view ? { view } : {}) } });
   }
 
   /** The run is over and its cgroup empty: the view applies what it changed, and the run is audited. */
@@ -466,6 +473,7 @@ export class ExecRunner {
     const o: ExecOutcome = { ...exit, sandbox: this.provider.mode, network: this.config.network, quarantined };
     this.audit(run.ctx, {
       outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran',
+      ...(o.memoryKilled ? { memoryKilled: o.memoryKilled.processes } : {}),
       exitCode: o.exitCode,
       durationMs: o.durationMs,
       cwd: run.cwd.rel || '.',
@@ -523,7 +531,7 @@ export class ExecRunner {
     if (
       report.status === 'refused' ||
       report.status === 'held-denied' ||
-      (report.status === 'discarded' && report.gate === 'L11.8')
+      (report.status === 'discarded' && (report.gate === 'L11.8' || report.gate === 'L11.5'))
     )
       this.bus.emit('security:blocked', {
         ...run.ctx,
@@ -542,6 +550,7 @@ export class ExecRunner {
     };
     this.audit(run.ctx, {
       outcome: o.timedOut ? 'timeout' : o.cancelled ? 'cancelled' : 'ran',
+      ...(o.memoryKilled ? { memoryKilled: o.memoryKilled.processes } : {}),
       exitCode: o.exitCode,
       durationMs: o.durationMs,
       cwd: run.cwd.rel || '.',

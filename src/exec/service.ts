@@ -17,7 +17,7 @@ import {
   childPath,
 } from '../core/index.js';
 import type { BrokerSpawner } from './broker-access.js';
-import { CgroupPool, sweepStaleCgroups } from './cgroup.js';
+import { CgroupPool, cgroupLimits, sweepStaleCgroups } from './cgroup.js';
 import type { ExecConfig } from '../config/index.js';
 import { detectSandbox, firstExisting, type SandboxDetection } from './detect.js';
 import { execGateReports, type ExecGateReports } from './exec-layers.js';
@@ -247,7 +247,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
   const warn = (outcome: string) => (reason: string) =>
     bus.emit('security:warning', { layer: 'L11.5', outcome, reason });
   const cgroups = d.cgroup.base
-    ? new CgroupPool(d.cgroup.base, config.limits.processes, CGROUP_POOL_SIZE, warn('cgroup-pool'))
+    ? new CgroupPool(d.cgroup.base, cgroupLimits(config.limits), CGROUP_POOL_SIZE, warn('cgroup-pool'))
     : undefined;
   const usable = usableSandboxUser(config.sandboxUser);
   const dropsAll = process.getuid?.() === 0 && usable !== undefined && usable.uid !== 0;

@@ -8,6 +8,7 @@ import { openSync } from 'node:fs';
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../core/index.js';
 import { HeadTailBuffer } from './output-buffer.js';
 import type { RunHandle } from './run-handle.js';
+import type { MemoryKilled } from './memory-cgroup.js';
 import { PARAMS_FD, startParkedView } from './sandbox/overlay-holder.js';
 import { ALIVE_FD, ARGS_FD, type SpawnPlan } from './sandbox/provider.js';
 
@@ -32,6 +33,8 @@ export interface Exit {
   readonly stdoutTruncated: boolean;
   readonly stderrTruncated: boolean;
   readonly durationMs: number;
+  /** The kernel killed processes of the run at its memory cap (exec.limits.memoryMb). */
+  readonly memoryKilled?: MemoryKilled;
 }
 
 function failed(code: string, what: string, cause: unknown): Result<never, BulwarkError> {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, type Harness } from './effects-harness.js';
+import { OVERLAY_HOLDER, PARKED_HOLDER } from '../../src/exec/sandbox/overlay-holder.js';
 
 let h: Harness | undefined;
 afterEach(() => {
@@ -104,5 +105,11 @@ describe('renames in the undo journal', () => {
     expect(o.effects?.reason).toMatch(/drops the undo history/);
     expect(h.svc.journal?.list(ws)).toHaveLength(1);
     expect(readFileSync(join(ws, 'big.bin'), 'utf8')).toBe('b'.repeat(600_000));
+  });
+});
+
+describe('the holder reads its upper tmpfs once', () => {
+  it('one `stat -f` serves both the file cap and the quota check, in both holder scripts', () => {
+    for (const script of [OVERLAY_HOLDER, PARKED_HOLDER]) expect(script.match(/stat -f/g)).toHaveLength(1);
   });
 });

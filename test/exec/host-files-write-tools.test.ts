@@ -231,3 +231,25 @@ describe("the operator's own config is not the write's", () => {
     expect(r.ok ? '' : r.error.message).toContain('[git.config core.editor]');
   });
 });
+
+describe('a `/workspace/…` pointer means what it means to exec (the same judge view)', () => {
+  it('a .git file naming the workspace repository through the mount point is written', async () => {
+    const r = await run(writeTool, { path: 'sub/.git', content: 'gitdir: /workspace/.git\n' });
+    expect(r.ok ? '' : r.error.message).toBe('');
+    expect(readFileSync(join(ws, 'sub', '.git'), 'utf8')).toBe('gitdir: /workspace/.git\n');
+  });
+
+  it('one naming a planted config through the mount point is judged there: refused for its key', async () => {
+    mkdirSync(join(ws, 'notgit'));
+    writeFileSync(join(ws, 'notgit', 'config'), '[core]\n\tfsmonitor = touch /tmp/x\n');
+    const r = await run(writeTool, { path: 'v/.git', content: 'gitdir: /workspace/notgit\n' });
+    expect(r.ok ? '' : r.error.message).toContain('core.fsmonitor');
+    expect(existsSync(join(ws, 'v'))).toBe(false);
+  });
+
+  it('one leading out of the workspace through the mount point stays refused', async () => {
+    const r = await run(writeTool, { path: 'v/.git', content: 'gitdir: /workspace/../etc\n' });
+    expect(r.ok ? '' : r.error.message).toMatch(/leads out of the workspace/);
+    expect(existsSync(join(ws, 'v'))).toBe(false);
+  });
+});

@@ -78,7 +78,7 @@ function procsIn(dir: string): string[] {
 
 describe('RunHandle.kill: the process group, then the cgroup', () => {
   it('kills a tree whose members left the group (setsid) or the parent (double fork), and empties the cgroup', async () => {
-    const cg = SandboxCgroup.create(base, 64);
+    const cg = SandboxCgroup.create(base, { processes: 64, memoryBytes: 1024 * 1024 * 1024 });
     const problems: string[] = [];
     const handle = new RunHandle(cg, undefined, (o, r) => problems.push(`${o}: ${r}`));
     const ds = durations(3);
@@ -103,7 +103,7 @@ describe('RunHandle.kill: the process group, then the cgroup', () => {
   });
 
   it('kills a prestarted sandbox process that never got its command when the run is released', async () => {
-    const cg = SandboxCgroup.create(base, 64);
+    const cg = SandboxCgroup.create(base, { processes: 64, memoryBytes: 1024 * 1024 * 1024 });
     const [d] = durations(1) as [string];
     const child = cg.spawnInside(() =>
       spawn('/bin/sleep', [d], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: {} }),

@@ -62,6 +62,14 @@ describe('git worktree add in the sandbox (copy-on-write view)', () => {
     expect(existsSync(join(h.workspace, 'notgit'))).toBe(false);
   });
 
+  it('a .git file naming the workspace repository through the mount point is applied (as the write tool writes it)', async () => {
+    h = startHarness();
+    outcome(await h.run(base));
+    const r = outcome(await h.run('mkdir sub && echo "gitdir: /workspace/.git" > sub/.git'));
+    expect(r.status, r.reason).toBe('applied');
+    expect(readFileSync(join(h.workspace, 'sub', '.git'), 'utf8')).toBe('gitdir: /workspace/.git\n');
+  });
+
   it('a pointer through the mount point out of the workspace stays refused', async () => {
     h = startHarness();
     const r = outcome(await h.run('mkdir v && echo "gitdir: /workspace/../etc" > v/.git'));

@@ -55,7 +55,7 @@ describe('a parked bwrap', () => {
   beforeAll(() => {
     const base = svc.detection.cgroup.base;
     if (!base) throw new Error('no cgroup on this host');
-    cgroups = new CgroupPool(base, 32, 1);
+    cgroups = new CgroupPool(base, { processes: 32, memoryBytes: 4096 * 1024 * 1024 }, 1);
     const bwrap = svc.detection.providers.find((p) => p.name === 'bwrap')?.path as string;
     pool = new ParkedBwrapPool(
       { bwrapPath: bwrap, argsFd: 4, aliveFd: 5, shell: ['/bin/sh', '-c', 'echo RAN'] },

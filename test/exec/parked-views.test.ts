@@ -60,7 +60,7 @@ describe('a parked overlay holder', () => {
     const bwrap = d.providers.find((p) => p.name === 'bwrap')?.path;
     const tools = probeOverlay(join(root, 'probe')).tools;
     if (!base || !bwrap || !tools) throw new Error('no cgroup, bwrap or overlay on this host');
-    cgroups = new CgroupPool(base, 32, 1);
+    cgroups = new CgroupPool(base, { processes: 32, memoryBytes: 4096 * 1024 * 1024 }, 1);
     mkdirSync(join(root, 'stubs'));
     pool = new ParkedHolderPool(
       {

@@ -63,9 +63,23 @@ describe('service sandbox pids cgroup', () => {
       if (first !== svc.child.pid) expect(procs()).not.toContain(String(svc.child.pid));
       expect(procs().length).toBeLessThanOrEqual(12);
       expect(procs().length).toBeGreaterThan(2);
+      // Its memory cgroup (v1: a directory of the same name in the memory hierarchy) holds the same processes,
+      // capped at limits.memoryMb.
+      const memory = exec.detection.cgroup.base?.memory;
+      if (memory?.kind === 'v1') {
+        const mem = path.join(memory.dir, path.basename(dir));
+        expect(readFileSync(path.join(mem, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(
+          String(limits.memoryMb * 1024 * 1024),
+        );
+        expect(readFileSync(path.join(mem, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(
+          procs().sort(),
+        );
+      }
     } finally {
       svc.stop();
     }
     await until(() => !existsSync(dir));
+    const memory = exec.detection.cgroup.base?.memory;
+    if (memory?.kind === 'v1') await until(() => !existsSync(path.join(memory.dir, path.basename(dir))));
   });
 });

@@ -4,7 +4,7 @@
  * the journal entry; the route is the gateway's own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { workspaceRoutes } from '../../src/gateway/workspace-routes.js';
@@ -35,5 +35,33 @@ describe('undo over the API', () => {
     expect(text).toMatch(/journal\.not_restored/);
     expect(text).toMatch(/could not restore src \(moved to code, which is gone; no copy was kept\)/);
     expect(events.map((e) => (e.payload as { outcome?: string }).outcome)).toEqual(['undo-failed']);
+
+    // The entry stays not undone, with the path it could not put back remembered: a second undo retries that path
+    // (and only it), rather than finding nothing to undo.
+    const [entry] = h.svc.journal!.list(ws);
+    expect(entry?.undoneAt).toBeUndefined();
+    expect(entry?.unrestored).toEqual(['code']);
+    const again = await app.request('/default/undo', { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toMatch(/could not restore src \(moved to code, which is gone; no copy was kept\)/);
+  });
+
+  it('the retry reverses only what is left: a deletion undone the first time is not redone', async () => {
+    h = startHarness();
+    const ws = h.workspace;
+    writeFileSync(join(ws, 'keep.txt'), 'kept\n');
+    writeFileSync(join(ws, 'a.txt'), 'a\n');
+    const moved = await h.run('mv a.txt b.txt && rm keep.txt', async () => ({ approved: true, reason: 'test' }));
+    expect(moved.ok && moved.value.effects?.status).toBe('applied');
+    rmSync(join(ws, 'b.txt'));
+    const app = workspaceRoutes({ journal: h.svc.journal!, workspaceOf: () => ws, bus: new EventBus() });
+    const first = await app.request('/default/undo', { method: 'POST' });
+    expect(first.status).toBe(409);
+    expect(readFileSync(join(ws, 'keep.txt'), 'utf8')).toBe('kept\n');
+    // Its pre-image was used: retrying the whole entry would refuse it as gone from the journal.
+    const second = await app.request('/default/undo', { method: 'POST' });
+    expect(second.status).toBe(409);
+    expect(await second.text()).toMatch(/could not restore a\.txt \(moved to b\.txt/);
+    expect(readFileSync(join(ws, 'keep.txt'), 'utf8')).toBe('kept\n');
   });
 });

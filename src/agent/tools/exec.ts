@@ -6,7 +6,13 @@
  */
 import { auditContext, bulwarkError, err, ok } from '../../core/index.js';
 import { z } from 'zod';
-import type { ApproveEffects, EffectsReport, ExecRunner, ReadOnlyTree } from '../../exec/index.js';
+import {
+  describeMemoryKilled,
+  type ApproveEffects,
+  type EffectsReport,
+  type ExecRunner,
+  type ReadOnlyTree,
+} from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { EgressCheck } from '../egress-taint.js';
 import type { Tool, ToolRunContext } from './tool.js';
@@ -75,7 +81,7 @@ export function describeEffects(r: EffectsReport): string {
       return `workspace: NOT changed — ${r.reason}. Do not retry the same command; ask the user.`;
     case 'discarded':
       // A dry run still shows what the command would have changed.
-      return `workspace: NOT changed — ${r.gate === 'L11.8' ? 'quota (L11.8)' : r.gate}: ${r.reason}${list ? `:\n${list}${more}` : ''}`;
+      return `workspace: NOT changed — ${r.gate === 'L11.8' ? 'quota (L11.8)' : r.gate === 'L11.5' ? 'memory limit (L11.5)' : r.gate}: ${r.reason}${list ? `:\n${list}${more}` : ''}`;
     case 'failed':
       return `workspace: NOT changed — ${r.reason}`;
   }
@@ -129,13 +135,15 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       );
       if (!r.ok) return r;
       const o = r.value;
-      const status = o.timedOut
-        ? `killed after timeout`
-        : o.cancelled
-          ? 'cancelled'
-          : o.signal
-            ? `killed by ${o.signal}`
-            : `exit code ${o.exitCode}`;
+      const status = o.memoryKilled
+        ? `${describeMemoryKilled(o.memoryKilled)}; exit code ${o.exitCode ?? o.signal}`
+        : o.timedOut
+          ? `killed after timeout`
+          : o.cancelled
+            ? 'cancelled'
+            : o.signal
+              ? `killed by ${o.signal}`
+              : `exit code ${o.exitCode}`;
       const parts = [`[${status}; ${o.durationMs} ms; sandbox ${o.sandbox}]`];
       if (o.stdout) parts.push(`stdout${o.stdoutTruncated ? ' (truncated)' : ''}:\n${o.stdout}`);
       if (o.stderr) parts.push(`stderr${o.stderrTruncated ? ' (truncated)' : ''}:\n${o.stderr}`);

@@ -216,6 +216,16 @@ export function doctorChecks(dataDir: string, d: SandboxDetection = detectSandbo
         },
   );
   checks.push(
+    d.cgroup.base?.memory
+      ? { name: 'memory limit', state: 'ok', detail: d.cgroup.base.memoryReason }
+      : {
+          name: 'memory limit',
+          state: 'warn',
+          detail: d.cgroup.base?.memoryReason ?? 'no usable cgroup: a run is not bounded in total memory',
+          fix: 'run the daemon as root, or give it a cgroup with the memory controller delegated (systemd Delegate=yes)',
+        },
+  );
+  checks.push(
     d.rlimits.available
       ? { name: 'resource limits', state: 'ok', detail: d.rlimits.reason }
       : {

@@ -53,6 +53,9 @@ export function register(program: Command, ctx: CliContext, services?: Pick<CliS
         ctx.stdout(`seccomp: ${d.seccomp.available ? 'on' : 'off'} — ${d.seccomp.reason}\n`);
         ctx.stdout(`landlock: ${d.landlock.reason}\n`);
         ctx.stdout(`process limit (cgroup): ${d.cgroup.available ? 'on' : 'off'} — ${d.cgroup.reason}\n`);
+        ctx.stdout(
+          `memory limit (cgroup): ${d.cgroup.base?.memory ? 'on' : 'off'} — ${d.cgroup.base?.memoryReason ?? 'no usable cgroup'}\n`,
+        );
         ctx.stdout(`rlimits: ${d.rlimits.available ? 'on' : 'off'} — ${d.rlimits.reason}\n`);
         if (!d.provider) ctx.setExitCode(1);
       }),

@@ -100,7 +100,7 @@ export function register(program: Command, ctx: CliContext): void {
                 .join(', ') + (e.changes.length > 3 ? ` (+${e.changes.length - 3})` : ''),
             ),
             `${e.bytes} B`,
-            e.undoneAt ?? '',
+            e.undoneAt ?? (e.unrestored ? terminalSafe(`partly: ${e.unrestored.join(', ')} not restored`) : ''),
           ]),
         ),
       );

@@ -75,6 +75,17 @@ export interface JournalEntry {
   readonly bytes: number;
   /** Set once undone. */
   readonly undoneAt?: string;
+  /**
+   * Set when an undo reversed the entry but could not put these paths (changes' `path`) back: the entry stays
+   * not undone, and the next undo retries only them (the rest was reversed, its pre-images used).
+   */
+  readonly unrestored?: readonly string[];
+}
+
+/** What an undo of the entry still has to reverse. */
+function pending(e: JournalEntry): JournalEntry {
+  const left = e.unrestored;
+  return left ? { ...e, changes: e.changes.filter((c) => left.includes(c.path)) } : e;
 }
 
 export interface JournalOptions {
@@ -195,15 +206,18 @@ export class Journal {
    * Undoes entries (newest first): `entries` must be the newest not-yet-undone entries of the workspace, so
    * nothing undone sits under a later change. Each change is reversed; the entry is marked undone. A path that could
    * not be put back (a renamed file or directory whose new path is gone, with no copy kept) is listed in
-   * `notRestored`, never in `restored`: the caller reports it as a failure.
+   * `notRestored`, never in `restored`: the caller reports it as a failure, and the entry stays not undone with
+   * that path remembered (`unrestored`), so the next undo retries it.
    */
-  undo(workspace: string, entries: readonly JournalEntry[]): Result<UndoResult, BulwarkError> {
+  undo(workspace: string, all: readonly JournalEntry[]): Result<UndoResult, BulwarkError> {
+    const entries = all.map(pending);
     const checked = this.checkUndo(workspace, entries);
     if (!checked.ok) return checked;
     const judged = this.judgeUndo(workspace, entries);
     if (!judged.ok) return judged;
     const restored: string[] = [];
     const notRestored: NotRestored[] = [];
+    const original = new Map(all.map((e) => [e.id, e]));
     for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
       const lost: JournalChange[] = [];
       for (const c of [...e.changes].reverse()) {
@@ -213,16 +227,23 @@ export class Journal {
         else if (r.value === 'target-gone') lost.push(c);
       }
       // Another change of the entry may have put the old path back (a file moved away is also kept as deleted).
+      const left: string[] = [];
       for (const c of lost) {
         const back = c.from !== undefined ? guardedPath(workspace, c.from) : undefined;
         if (back?.ok && lstatSync(back.value, { throwIfNoEntry: false })) restored.push(c.path);
-        else
+        else {
+          left.push(c.path);
           notRestored.push({
             path: c.from ?? c.path,
             reason: `${c.from ?? c.path} (moved to ${c.path}, which is gone; no copy was kept)`,
           });
+        }
       }
-      const marked = this.commit(workspace, { ...e, undoneAt: new Date().toISOString() });
+      const { unrestored: _was, ...entry } = original.get(e.id) ?? e;
+      const marked = this.commit(
+        workspace,
+        left.length ? { ...entry, unrestored: left } : { ...entry, undoneAt: new Date().toISOString() },
+      );
       if (!marked.ok) return marked;
     }
     return ok({ restored, notRestored });

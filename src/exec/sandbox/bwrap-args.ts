@@ -57,6 +57,8 @@ export interface BwrapPlan {
   readonly seccompFd?: number;
   /** Host path of the run's cgroup.procs, bound writable at /run/bulwark/cgroup.procs for the command's shell to join. */
   readonly cgroupProcs?: string;
+  /** The same for the run's v1 memory cgroup, bound at /run/bulwark/memory.procs. */
+  readonly memoryProcs?: string;
   readonly uid: number;
   readonly gid: number;
   /** The workspace bound read-only (a long-lived service sandbox: no transactional view to judge its writes). */
@@ -131,6 +133,7 @@ export function buildBwrapArgs(p: BwrapPlan): string[] {
   for (const r of p.readOnly ?? []) a.push('--ro-bind', r.host, r.inside);
   if (p.network === 'broker' || p.cgroupProcs) a.push('--dir', '/run', '--dir', '/run/bulwark');
   if (p.cgroupProcs) a.push('--bind', p.cgroupProcs, '/run/bulwark/cgroup.procs');
+  if (p.cgroupProcs && p.memoryProcs) a.push('--bind', p.memoryProcs, '/run/bulwark/memory.procs');
   if (p.network === 'broker') {
     if (!p.broker) throw new RangeError('network mode broker needs the broker access plan');
     for (const s of p.broker.sockets) a.push('--bind', s.host, s.inside);

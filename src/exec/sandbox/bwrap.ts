@@ -212,7 +212,12 @@ export class BwrapProvider implements SandboxProvider {
       ...(h.seccompFile ? { seccompFd: SECCOMP_FD } : {}),
       // A prestarted bwrap is inside its cgroup already; otherwise the command's shell joins it first thing.
       // Dropped, the shell could not write to the root-owned cgroup.procs: the holder is born in the cgroup instead.
-      ...(spec.cgroup && !prestarted && !overlay && !drop ? { cgroupProcs: spec.cgroup.procsFile } : {}),
+      ...(spec.cgroup && !prestarted && !overlay && !drop
+        ? {
+            cgroupProcs: spec.cgroup.procsFile,
+            ...(spec.cgroup.memoryProcsFile ? { memoryProcs: spec.cgroup.memoryProcsFile } : {}),
+          }
+        : {}),
       uid: SANDBOX_UID,
       gid: SANDBOX_UID,
       command: commandShell({
@@ -220,6 +225,7 @@ export class BwrapProvider implements SandboxProvider {
         limits: spec.limits,
         // The holder is born inside the cgroup: the command's shell has nothing to join.
         joinCgroup: !!spec.cgroup && !overlay && !drop,
+        joinMemory: !!spec.cgroup?.memoryProcsFile,
         ...(spec.network === 'broker' && spec.broker ? { broker: spec.broker } : {}),
       }),
     });

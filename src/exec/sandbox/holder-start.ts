@@ -22,6 +22,16 @@ export interface HolderTools {
  * so its whole tree is bound by that cgroup while `unshare` (root, only waiting) stays out of it.
  */
 export const HOLDER_CGROUP_VAR = 'BULWARK_HOLDER_CGROUP';
+/** The same for the run's memory cgroup when it is a hierarchy of its own (cgroup v1). */
+export const HOLDER_MEMCG_VAR = 'BULWARK_HOLDER_MEMCG';
+
+/** A holder's environment entries that make it join `cgroup` (pids, and memory when separate) first thing. */
+export function holderCgroupEnv(cgroup: { readonly procsFile: string; readonly memoryProcsFile: string | undefined }) {
+  return {
+    [HOLDER_CGROUP_VAR]: cgroup.procsFile,
+    ...(cgroup.memoryProcsFile ? { [HOLDER_MEMCG_VAR]: cgroup.memoryProcsFile } : {}),
+  };
+}
 
 /**
  * Descriptors on the host's /proc/<pid>/stat of the holder's `unshare`, opened before it starts (each with its own
@@ -61,7 +71,8 @@ export const HOLDER_PRELUDE = [
   `exec ${CHECK_FD}<&-`,
   'case "${_s##*) }" in [ZX]*) exit 125;; esac',
   `if [ -n "\${${HOLDER_CGROUP_VAR}:-}" ]; then echo 0 > "$${HOLDER_CGROUP_VAR}" || exit 125; fi`,
-  `unset ${HOLDER_CGROUP_VAR} _s`,
+  `if [ -n "\${${HOLDER_MEMCG_VAR}:-}" ]; then echo 0 > "$${HOLDER_MEMCG_VAR}" || exit 125; fi`,
+  `unset ${HOLDER_CGROUP_VAR} ${HOLDER_MEMCG_VAR} _s`,
 ].join('\n');
 
 /**

@@ -57,10 +57,20 @@ export const INODE_SLACK = 8;
 const INODES_AT_REST = 5;
 
 /**
+ * The upper tmpfs's inodes (total, free) and blocks (free, size), read once the command is gone (its PID namespace
+ * died with it: nothing writes any more) by one `stat` for both checks below, into $1…$4 (the command's argv is
+ * not needed after the run).
+ */
+const UPPER_USAGE = `set -- $(stat -f -c '%c %d %a %S' "$R/t" 2>"$R/copy.err") && [ $# = 4 ] || { st copy; exit "$rc"; }`;
+
+/**
  * More entries in the upper layer than the run may leave (or the tmpfs ran out of inodes: the command got
  * ENOSPC): nothing is listed, copied or judged. $N is the limit.
  */
-const TOO_MANY_FILES = `if [ "$(( $(stat -f -c '%c - %d' "$R/t") - ${INODES_AT_REST} ))" -gt "$N" ]; then st files; exit "$rc"; fi`;
+const TOO_MANY_FILES = `if [ "$(( $1 - $2 - ${INODES_AT_REST} ))" -gt "$N" ]; then st files; exit "$rc"; fi`;
+
+/** Less room left in the upper tmpfs than QUOTA_SLACK_KB: the command hit the quota (ENOSPC). */
+const QUOTA_HIT = `if [ "$(( $3 * $4 / 1024 ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`;
 
 /** The identity the sandbox runs as: numbers only (it reaches setpriv). */
 const CHECK_IDS = 'case "$U$G" in "" | *[!0-9]*) st params; exit 125;; esac';
@@ -124,12 +134,13 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   // into the view now is dropped with the namespace, and nothing of this run is applied.
   'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
   'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
+  UPPER_USAGE,
   TOO_MANY_FILES,
   // Only directories: their modes and overlay xattrs say everything. bwrap's pid namespace is gone: nothing of the
   // command still runs.
   ...dirs,
   'umount "$M" || { st busy; exit "$rc"; }',
-  `if [ "$(( $(stat -f -c '%a * %S / 1024' "$R/t") ))" -lt ${QUOTA_SLACK_KB} ]; then st quota; exit "$rc"; fi`,
+  QUOTA_HIT,
   XATTR_DUMP,
   'cp -a "$R/t/upper" "$R/upper" 2>"$R/copy.err" || { st copy; exit "$rc"; }',
   'st done',

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import type { CgroupPool } from '../cgroup.js';
 import { BWRAP_HARDENING } from './bwrap-args.js';
-import { EXEC_HOLDER, HOLDER_CGROUP_VAR, holderStart, type HolderTools } from './holder-start.js';
+import { EXEC_HOLDER, holderCgroupEnv, holderStart, type HolderTools } from './holder-start.js';
 import { ParkedPool, readyByte } from './parked-pool.js';
 import type { PrestartedSandbox } from './provider.js';
 
@@ -40,14 +40,14 @@ export const PARKED_BWRAP_HOLDER = (aliveFd: number) => `printf p >&${aliveFd} |
 export class ParkedBwrapPool extends ParkedPool {
   constructor(spec: ParkSpec, cgroups: CgroupPool, size: number, onError: (problem: string) => void) {
     super(
-      (seccompFd, procsFile) => {
+      (seccompFd, cgroup) => {
         const bwrap = [spec.bwrapPath, ...BWRAP_HARDENING, '--args', String(spec.argsFd), '--', ...spec.shell];
         const [file, ...args] = spec.holder
           ? [...holderStart(spec.holder, PARKED_BWRAP_HOLDER(spec.aliveFd), 'bulwark-park'), ...bwrap]
           : bwrap;
         const child = spawn(file ?? spec.bwrapPath, args, {
           cwd: '/',
-          env: spec.holder ? { ...spec.env, [HOLDER_CGROUP_VAR]: procsFile } : { ...spec.env },
+          env: spec.holder ? { ...spec.env, ...holderCgroupEnv(cgroup) } : { ...spec.env },
           stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
           detached: true,
           windowsHide: true,

@@ -13,7 +13,7 @@ import type { CgroupPool } from '../cgroup.js';
 import { BWRAP_HARDENING } from './bwrap-args.js';
 import { PARAMS_FD, parkedHolderArgv, viewPointName } from './overlay-holder.js';
 import { ParkedPool, readyByte } from './parked-pool.js';
-import { HOLDER_CGROUP_VAR } from './holder-start.js';
+import { holderCgroupEnv } from './holder-start.js';
 import { ARGS_FD } from './provider.js';
 
 export interface HolderParkSpec {
@@ -40,7 +40,7 @@ export interface HolderParkSpec {
 export class ParkedHolderPool extends ParkedPool {
   constructor(spec: HolderParkSpec, cgroups: CgroupPool, size: number, onError: (problem: string) => void) {
     super(
-      (seccompFd, procsFile) => {
+      (seccompFd, cgroup) => {
         const id = `${Date.now()}-${randomHex(6)}`;
         const runDir = childPath(spec.viewsDir, id);
         const mountPoint = childPath(spec.mountParent, viewPointName(spec.ownerTag, id));
@@ -68,7 +68,7 @@ export class ParkedHolderPool extends ParkedPool {
           // argv[0] is setpriv (holderStart).
           child = spawn(spec.setpriv, argv.slice(1), {
             cwd: '/',
-            env: { ...spec.env, [HOLDER_CGROUP_VAR]: procsFile },
+            env: { ...spec.env, ...holderCgroupEnv(cgroup) },
             stdio: ['pipe', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
             detached: true,
             windowsHide: true,

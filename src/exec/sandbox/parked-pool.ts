@@ -17,7 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { describeCause } from '../../core/index.js';
-import type { CgroupPool } from '../cgroup.js';
+import type { CgroupPool, SandboxCgroup } from '../cgroup.js';
 import { killGroup } from '../run-handle.js';
 import type { PrestartedSandbox } from './provider.js';
 
@@ -36,9 +36,9 @@ export interface Launched {
 
 /**
  * Starts one process to park (synchronously: the spawn itself), given the seccomp filter's descriptor and the
- * cgroup.procs file of its cgroup (for a launcher that joins it itself).
+ * cgroup it is to be bound by (a launcher that joins it itself reads its procs files).
  */
-export type Launcher = (seccompFd: number | undefined, procsFile: string) => Launched;
+export type Launcher = (seccompFd: number | undefined, cgroup: SandboxCgroup) => Launched;
 
 /** True on the process's first byte on pipe `fd` ("ready"); false if it ends first. The pipe is paused after it. */
 export function readyByte(child: ChildProcess, fd: number): Promise<boolean> {
@@ -144,7 +144,7 @@ export class ParkedPool {
     let launched: Launched;
     try {
       if (this.seccompFile) seccompFd = openSync(this.seccompFile, 'r');
-      launched = this.launch(seccompFd, cgroup.procsFile);
+      launched = this.launch(seccompFd, cgroup);
     } catch (cause) {
       if (seccompFd !== undefined) closeSync(seccompFd);
       void this.cgroups.put(cgroup);
@@ -185,7 +185,7 @@ export class ParkedPool {
     if (!launched.joinsCgroup)
       try {
         // Off the event loop: the join waits for the kernel, and the process is blocked on its pipe meanwhile.
-        await writeFile(cgroup.procsFile, String(child.pid));
+        for (const file of cgroup.joinFiles) await writeFile(file, String(child.pid));
       } catch (cause) {
         this.onError(`cannot move a parked sandbox into its cgroup: ${describeCause(cause)}`);
         this.discard(p);

@@ -19,13 +19,13 @@ import { isAbsolute } from 'node:path';
 import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result } from '../../core/index.js';
 import type { ExecLimits } from '../../config/index.js';
 import type { BrokerSpawn } from '../broker-access.js';
-import { SandboxCgroup, type CgroupBase } from '../cgroup.js';
+import { cgroupLimits, SandboxCgroup, type CgroupBase } from '../cgroup.js';
 import { chownTree } from '../chown-tree.js';
 import { OWNER_VAR } from '../orphans.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import type { BwrapHost } from './bwrap.js';
 import { ARGS_FD, SECCOMP_FD } from './provider.js';
-import { HOLDER_CGROUP_VAR } from './holder-start.js';
+import { holderCgroupEnv } from './holder-start.js';
 import { makeServicePoint, serviceHolderArgv, servicePointEntry } from './service-holder.js';
 import { limitArgs, LIMITS_EXEC_SCRIPT } from './shell.js';
 
@@ -142,14 +142,14 @@ function refused(code: string, message: string): Result<never, BulwarkError> {
   return err(bulwarkError(code, message, { layer: 'L11.5', status: 403 }));
 }
 
-/** The service's own pids cgroup, or why it cannot have one (then only the ulimits bound it). */
+/** The service's own pids (and memory) cgroup, or why it cannot have one (then only the ulimits bound it). */
 function serviceCgroup(
   base: CgroupBase | undefined,
   spec: ServiceSpec,
 ): Result<SandboxCgroup | undefined, BulwarkError> {
   if (!base) return ok(undefined);
   try {
-    return ok(SandboxCgroup.create(base, spec.limits.processes));
+    return ok(SandboxCgroup.create(base, cgroupLimits(spec.limits)));
   } catch (cause) {
     return refused(
       'exec.service.cgroup',
@@ -250,7 +250,7 @@ export function startServiceSandbox(
   const launchEnv: Record<string, string> = drop ? { PATH: HOLDER_PATH } : {};
   if (drop && host.ownerTag) launchEnv[OWNER_VAR] = host.ownerTag;
   const holderJoins = drop !== undefined && reach.point !== undefined && host.dropTools !== undefined;
-  if (holderJoins && cgroup.value) launchEnv[HOLDER_CGROUP_VAR] = cgroup.value.procsFile;
+  if (holderJoins && cgroup.value) Object.assign(launchEnv, holderCgroupEnv(cgroup.value));
   const launch = () =>
     spawn(file ?? host.bwrapPath, argv, {
       cwd: '/',

@@ -17,8 +17,11 @@ const EVAL_COMMAND = 'set --; eval "unset bulwark_cmd; $bulwark_cmd"';
 export const LIMITS_SCRIPT = `${ULIMITS}bulwark_cmd=$4; ${EVAL_COMMAND}`;
 /** Where the run's cgroup.procs is bound inside bwrap. */
 export const CGROUP_PROCS_INSIDE = '/run/bulwark/cgroup.procs';
+/** Where the run's v1 memory cgroup.procs is bound inside bwrap (a hierarchy of its own). */
+export const MEMORY_PROCS_INSIDE = '/run/bulwark/memory.procs';
 /** First statement of the command's shell under bwrap: join the run's cgroup, or refuse to run. */
 const JOIN_CGROUP = `echo $$ > ${CGROUP_PROCS_INSIDE} || exit 125; `;
+const JOIN_MEMORY = `echo $$ > ${MEMORY_PROCS_INSIDE} || exit 125; `;
 /**
  * Before that: prove the daemon is still alive by writing to a pipe only the daemon holds the other end of
  * (EPIPE/SIGPIPE when it died). bwrap's --die-with-parent has a window during set-up in which a dying daemon
@@ -45,6 +48,8 @@ export interface ShellOptions {
   readonly limits: ExecLimits;
   /** Prove the daemon alive, then join the cgroup whose procs file is bound at CGROUP_PROCS_INSIDE. */
   readonly joinCgroup?: boolean;
+  /** Join the memory cgroup bound at MEMORY_PROCS_INSIDE too. */
+  readonly joinMemory?: boolean;
   /** Start the broker's forwarder first, then the command (network `broker`). */
   readonly broker?: BrokerSpawn;
   /** macOS: no address-space limit. */
@@ -54,7 +59,7 @@ export interface ShellOptions {
 /** argv of the command's shell: limits first, then the command line (through the broker's wrapper, if any). */
 export function commandShell(o: ShellOptions): string[] {
   const limits = limitArgs(o.limits);
-  const prefix = o.joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}` : '';
+  const prefix = o.joinCgroup ? `${DAEMON_ALIVE}${JOIN_CGROUP}${o.joinMemory ? JOIN_MEMORY : ''}` : '';
   if (o.broker)
     return [
       '/bin/sh',

@@ -11,10 +11,10 @@ import { bulwarkError, type BulwarkError, err, ok, type Result, relativeTo } fro
 import { confinedPath } from './workspace-fs.js';
 import {
   describeRefusals,
-  fsTreeView,
   HOST_FILES_GATE,
   judgeChanges,
   overlayView,
+  workspaceTreeView,
   type HostFileChange,
   type HostFileRefusal,
   type OverlayEntry,
@@ -60,7 +60,7 @@ export function planHostFiles(
   const rel = relativeTo(root, p.value).split('\\').join('/');
   // The workspace itself is not a file: the write refuses it on its own.
   if (rel === '') return ok({ rel, refusals: [], preimage: 'not-a-file', bind: '' });
-  const base = fsTreeView(root, { maxFileBytes: maxBytes + 1 });
+  const base = workspaceTreeView(root, { maxFileBytes: maxBytes + 1 });
   const bytes = Buffer.from(content, 'utf8');
   const changes: HostFileChange[] = [{ path: rel, kind: 'file', content: bytes }];
   const textual = lexical(untrusted);
