@@ -26,7 +26,7 @@ import {
 } from './wire.js';
 
 export const SESSION_HEADER = 'x-bulwark-session';
-/** Sampling parameters the agent's limits changed: `name=asked>used`, `name>dropped`. */
+/** Sampling parameters the agent's limits or its provider changed: `name=asked>used`, `name>dropped`. */
 export const CLAMPED_HEADER = 'x-bulwark-clamped';
 /** Known OpenAI request fields bulwark accepted but does not act on, and parameters the agent's provider does not take. */
 export const IGNORED_HEADER = 'x-bulwark-ignored';
