@@ -27,6 +27,7 @@ import { fsTools } from './tools/fs/index.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
+import { samplingRulesFor } from './provider-sampling.js';
 import { runTurnLoop, ToolCallIds } from './turn-loop.js';
 import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
 import type { CompactionStore } from './compaction-store.js';
@@ -244,8 +245,19 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
       }
       release = lock.value;
       const stored = request.sessionId !== undefined ? repairHistory(await sessions.history(sessionId)) : [];
-      const planned = planSampling(agent.config.limits, agent.config.maxTokens, request.sampling, request.maxTokens);
-      yield { type: 'session', sessionId, ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}) };
+      const planned = planSampling(
+        agent.config.limits,
+        agent.config.maxTokens,
+        request.sampling,
+        request.maxTokens,
+        samplingRulesFor(agent.provider.kind),
+      );
+      yield {
+        type: 'session',
+        sessionId,
+        ...(planned.clamped.length > 0 ? { clamped: planned.clamped } : {}),
+        ...(planned.ignored.length > 0 ? { ignored: planned.ignored } : {}),
+      };
 
       // The turn's taint starts with what its history carries; the loop adds every outside tool that runs.
       const taint = createTurnTaint();

@@ -111,8 +111,16 @@ export interface ExternalInput {
 export type FinishReason = 'stop' | 'length' | 'step_limit' | 'blocked' | 'cancelled';
 
 export type TurnEvent =
-  /** First event of a turn: its session, and the client parameters that were clamped or ignored (`name=asked>used`). */
-  | { readonly type: 'session'; readonly sessionId: string; readonly clamped?: readonly string[] }
+  /**
+   * First event of a turn: its session, the client parameters that were clamped or dropped (`name=asked>used`,
+   * `name>dropped`) and those the agent's provider has no field for (by name).
+   */
+  | {
+      readonly type: 'session';
+      readonly sessionId: string;
+      readonly clamped?: readonly string[];
+      readonly ignored?: readonly string[];
+    }
   | { readonly type: 'text_delta'; readonly text: string }
   /**
    * `id` is bulwark's (`call_<step>_<index>`, unique in the turn), never the model's call id. `arguments` and `result`

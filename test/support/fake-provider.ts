@@ -462,6 +462,18 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   w.end();
 }
 
+/**
+ * What the Messages API itself answers 400 to in sampling: temperature outside 0–1, and (on its current models)
+ * temperature together with top_p. The script is not consulted: the real service never runs such a request.
+ */
+function anthropicSamplingRefusal(body: Record<string, unknown>): string | undefined {
+  const t = body['temperature'];
+  if (typeof t === 'number' && (t < 0 || t > 1)) return 'temperature: must be between 0 and 1 (fake provider)';
+  if (t !== undefined && body['top_p'] !== undefined)
+    return 'temperature and top_p are not both accepted for this model (fake provider)';
+  return undefined;
+}
+
 // ---------------------------------------------------------------- server
 
 export async function startFakeProvider(options: { script: FakeScript }): Promise<FakeProvider> {
@@ -493,6 +505,11 @@ export async function startFakeProvider(options: { script: FakeScript }): Promis
     requests.push(parsed);
     const callIndex = calls;
     calls += 1;
+    const refused = format === 'anthropic' ? anthropicSamplingRefusal(body) : undefined;
+    if (refused) {
+      sendError(res, format, 400, refused);
+      return;
+    }
     const r = await options.script(parsed, callIndex);
     if (r.delayMs) await sleep(r.delayMs);
     if (r.hang) return; // left open: the client's timeout/abort or close() ends it

@@ -26,20 +26,21 @@ function parseInput(args: string): Record<string, unknown> {
   }
 }
 
-/** Maps the history; tool results become user turns of tool_result blocks and adjacent same-role turns merge. */
 /**
- * The client's sampling parameters in the Anthropic wire names. Anthropic's temperature range is 0–1: values above 1
- * (OpenAI allows up to 2) are sent as 1. It has no seed or penalties, so those are not sent.
+ * The client's sampling parameters in the Anthropic wire names. The turn's plan (agent/sampling.ts with Anthropic's
+ * rules) already brought temperature into 0–1, kept only one of temperature and top_p and named what it changed;
+ * Anthropic has no seed or penalties, so those are never sent.
  */
 function anthropicSampling(s: Sampling | undefined): Record<string, unknown> {
   if (!s) return {};
   return {
-    ...(s.temperature !== undefined ? { temperature: Math.min(1, s.temperature) } : {}),
+    ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
     ...(s.topP !== undefined ? { top_p: s.topP } : {}),
     ...(s.stop !== undefined && s.stop.length > 0 ? { stop_sequences: [...s.stop] } : {}),
   };
 }
 
+/** Maps the history; tool results become user turns of tool_result blocks and adjacent same-role turns merge. */
 export function toAnthropicMessages(messages: readonly ChatMessage[]): WireMessage[] {
   const out: { role: 'user' | 'assistant'; content: WireBlock[] }[] = [];
   const push = (role: 'user' | 'assistant', blocks: WireBlock[]): void => {

@@ -26,9 +26,9 @@ import {
 } from './wire.js';
 
 export const SESSION_HEADER = 'x-bulwark-session';
-/** Sampling parameters the agent's limits changed: `name=asked>used`, `name>dropped`. */
+/** Sampling parameters the agent's limits or its provider changed: `name=asked>used`, `name>dropped`. */
 export const CLAMPED_HEADER = 'x-bulwark-clamped';
-/** Known OpenAI request fields bulwark accepted but does not act on. */
+/** Known OpenAI request fields bulwark accepted but does not act on, and parameters the agent's provider does not take. */
 export const IGNORED_HEADER = 'x-bulwark-ignored';
 /**
  * Opt-in: `x-bulwark-events: tools` adds tool progress chunks (with empty `choices`) to a stream, with the call's
@@ -114,12 +114,16 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       // unknown session) still gets a proper HTTP status instead of a broken stream.
       let sessionId = sessionHeader;
       let clamped: readonly string[] = [];
+      let providerIgnored: readonly string[] = [];
       let first = await next();
       while (!first.done && first.value.type === 'session') {
         sessionId = first.value.sessionId;
         clamped = first.value.clamped ?? clamped;
+        providerIgnored = first.value.ignored ?? providerIgnored;
         first = await next();
       }
+      // Fields bulwark does not act on, then parameters the agent's provider has no field for (seed on Anthropic).
+      ignored.push(...providerIgnored);
       if (sessionId) c.header(SESSION_HEADER, sessionId);
       // The client is told what of its request was changed or not acted on, never silently overruled.
       if (clamped.length > 0) c.header(CLAMPED_HEADER, clamped.join(', '));

@@ -4,9 +4,11 @@
  *   caller's trust, never replace it;
  * - sampling parameters (temperature, top_p, stop, seed, penalties, max_tokens) pass through within the agent's
  *   limits (agents[].limits); what was changed is named in the x-bulwark-clamped response header;
- * - `n > 1` and client-side `tools`/tool messages are refused with a message saying what to do instead: the agent
- *   runs one turn with its own tools inside the daemon;
- * - other known OpenAI fields (logprobs, response_format, …) are ignored and named in x-bulwark-ignored.
+ * - `n > 1`, client-side `tools` (and the legacy `functions`/`function_call`) and tool messages are refused with a
+ *   message saying what to do instead: the agent runs one turn with its own tools inside the daemon;
+ * - content parts other than text (images, audio, files) are refused naming the part: the agent takes text only;
+ * - other known OpenAI fields (logprobs, response_format, tool_choice, user, …) are ignored and named in
+ *   x-bulwark-ignored.
  */
 import { z } from 'zod';
 import type { ChatMessage, Sampling } from '../../agent/index.js';
@@ -14,8 +16,8 @@ import { describeZodError } from '../../config/index.js';
 import { err, ok, type Result } from '../../core/index.js';
 import { failure, type HttpFailure } from '../errors.js';
 
-const TextPart = z.object({ type: z.literal('text'), text: z.string() });
-const Content = z.union([z.string(), z.array(TextPart).max(1000)]);
+// Parts are checked one by one in toChatMessages, so an image or audio part gets an error that names it.
+const Content = z.union([z.string(), z.array(z.unknown()).max(1000)]);
 
 const Message = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
@@ -41,6 +43,8 @@ export const ChatCompletionRequestSchema = z.object({
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
   tools: z.array(z.unknown()).max(1000).nullable().optional(),
+  functions: z.array(z.unknown()).max(1000).nullable().optional(),
+  function_call: z.unknown().optional(),
   tool_choice: z.unknown().optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
   user: z.string().max(256).optional(),
@@ -60,8 +64,17 @@ export const IGNORED_FIELDS = [
   'prediction',
   'reasoning_effort',
   'web_search_options',
+  'safety_identifier',
+  'prompt_cache_key',
+  'verbosity',
+  // Without client tools these choose nothing (a non-empty tools or functions list is refused before).
+  'tools',
   'functions',
   'function_call',
+  'tool_choice',
+  'parallel_tool_calls',
+  // Not forwarded: the provider would see a name the client chose, not the caller bulwark authenticated.
+  'user',
 ] as const;
 
 /** Which of the request's top-level keys are ignored known fields, for the x-bulwark-ignored header. */
@@ -89,10 +102,56 @@ export function parseChatCompletionRequest(body: unknown): Result<ChatCompletion
   return ok(parsed.data);
 }
 
-function contentText(content: z.infer<typeof Content> | null | undefined): string {
-  if (content === null || content === undefined) return '';
-  if (typeof content === 'string') return content;
-  return content.map((p) => p.text).join('');
+/** What other part types are, for the refusal. */
+const PART_KINDS: ReadonlyMap<string, string> = new Map([
+  ['image_url', 'images'],
+  ['input_image', 'images'],
+  ['input_audio', 'audio'],
+  ['file', 'files'],
+  ['input_file', 'files'],
+]);
+
+const MAX_TYPE_SHOWN = 40;
+
+function contentText(content: z.infer<typeof Content> | null | undefined, param: string): Result<string, HttpFailure> {
+  if (content === null || content === undefined) return ok('');
+  if (typeof content === 'string') return ok(content);
+  let text = '';
+  for (const [j, part] of content.entries()) {
+    const at = `${param}[${j}]`;
+    const p =
+      typeof part === 'object' && part !== null && !Array.isArray(part) ? (part as Record<string, unknown>) : {};
+    const type = p['type'];
+    if (typeof type !== 'string') {
+      return err(
+        failure(
+          400,
+          `${at}: a content part must be an object with a "type"; "text" is supported`,
+          'invalid_request',
+          at,
+        ),
+      );
+    }
+    if (type !== 'text') {
+      const shown = JSON.stringify(type.slice(0, MAX_TYPE_SHOWN));
+      const kind = PART_KINDS.get(type);
+      return err(
+        failure(
+          400,
+          kind
+            ? `${at}: content parts of type ${shown} are not supported: the agent takes text only, not ${kind}; send the message's text parts (or a string) and leave the ${kind} out`
+            : `${at}: content parts of type ${shown} are not supported: only "text" parts (or a string) are`,
+          'unsupported_content',
+          at,
+        ),
+      );
+    }
+    if (typeof p['text'] !== 'string') {
+      return err(failure(400, `${at}.text: a "text" part needs a string "text"`, 'invalid_request', `${at}.text`));
+    }
+    text += p['text'];
+  }
+  return ok(text);
 }
 
 /** What a request asks of the agent: the conversation, and the client's own system/developer instructions. */
@@ -114,16 +173,22 @@ export function checkUnsupported(req: ChatCompletionRequest): Result<void, HttpF
       ),
     );
   }
-  if (req.tools && req.tools.length > 0) {
-    return err(
+  const refuseTools = (param: string, what: string, remove: string): Result<void, HttpFailure> =>
+    err(
       failure(
         400,
-        "tools: client-side tools are not accepted: the agent runs its own tools inside the daemon, under its policy and approvals; remove `tools` from the request (the operator chooses the agent's tools in config.yaml, agents[].tools)",
+        `${param}: ${what} are not accepted: the agent runs its own tools inside the daemon, under its policy and approvals; remove ${remove} from the request (the operator chooses the agent's tools in config.yaml, agents[].tools)`,
         'unsupported_parameter',
-        'tools',
+        param,
       ),
     );
-  }
+  if (req.tools && req.tools.length > 0) return refuseTools('tools', 'client-side tools', '`tools`');
+  const legacy = 'client-side functions (the legacy form of tools)';
+  if (req.functions && req.functions.length > 0)
+    return refuseTools('functions', legacy, '`functions` and `function_call`');
+  // A call forced by name ({"name": …}) asks for a client function; "none" and "auto" are only ignored.
+  if (typeof req.function_call === 'object' && req.function_call !== null)
+    return refuseTools('function_call', legacy, '`functions` and `function_call`');
   return ok(undefined);
 }
 
@@ -143,7 +208,9 @@ export function toChatMessages(req: ChatCompletionRequest): Result<ClientTurn, H
         ),
       );
     }
-    const text = contentText(m.content);
+    const content = contentText(m.content, `messages[${i}].content`);
+    if (!content.ok) return content;
+    const text = content.value;
     if (m.role === 'system' || m.role === 'developer') {
       if (text.trim() !== '') instructions.push(text);
     } else if (m.role === 'user') out.push({ role: 'user', content: text });
