@@ -115,7 +115,7 @@ export const SIGNATURE_FORMATS: readonly PatternDef[] = [
   signature({
     id: 'azure_ai_services_key',
     vendor: 'Microsoft',
-    source: 'https://learn.microsoft.com/en-us/purview/sit-defn-azure-cognitive-service-key',
+    source: 'https://learn.microsoft.com/en-us/azure/ai-services/authentication',
     description: 'Azure AI services key in the 84-character format (JQQJ99 after 52 random characters)',
     literals: ['JQQJ99'],
     literalCase: 'sensitive',

@@ -22,7 +22,7 @@ export const RECENT_FAMILIES: readonly Family[] = [
     what: 'API key',
     prefixes: ['tvly-'],
     body: '(?:dev-|prod-)?[A-Za-z0-9]{32}',
-    source: 'https://docs.tavily.com/documentation/api-reference/introduction',
+    source: 'https://docs.tavily.com/api-reference/introduction',
     floor: 3.5,
   },
   {
@@ -128,7 +128,7 @@ export const RECENT_FAMILIES: readonly Family[] = [
     what: 'personal access or service account token',
     prefixes: ['pat.', 'sat.'],
     body: '[A-Za-z0-9_-]{22}\\.[A-Za-z0-9]{24}\\.[A-Za-z0-9]{20}',
-    source: 'https://developer.harness.io/docs/platform/automation/api/add-and-manage-api-keys',
+    source: 'https://developer.harness.io/docs/platform/User-Management/add-and-manage-api-keys',
     floor: 3.5,
   },
   {
