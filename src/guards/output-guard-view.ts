@@ -4,9 +4,10 @@
  * stand for (invisible to a reader, readable by a client; the tags of a subdivision flag are dropped),
  * letter and digit homoglyphs folded to ASCII with their case kept, and escapes decoded: `%XX`, and the
  * escapes of JSON, JavaScript and Python string literals (`\n`, `\"`, `\\`, `\/`, `\xXX`, `\uXXXX`) of
- * printable ASCII, tab, CR and LF. So a PEM key inside a JSON string (a cloud service-account file, its
- * newlines written `\n`) reads as the key it is. The case is kept: secret formats and entropy are
- * case-sensitive, so the lower-cased detection view of L04 does not suit them. Each view offset maps
+ * printable ASCII, tab, CR and LF, and HTML character references (`&#47;`, `&#x2F;`, `&quot;`, `&amp;`).
+ * So a PEM key inside a JSON string (a cloud service-account file, its newlines written `\n`) reads as
+ * the key it is. The case is kept: secret formats and entropy are case-sensitive, so the lower-cased
+ * detection view of L04 does not suit them. Each view offset maps
  * back to the raw text, so a secret split by zero-width characters, written in full-width forms, Cyrillic
  * look-alikes or escapes is redacted in the raw text it came from.
  */
@@ -15,7 +16,8 @@ import { skeletonKeepCase } from '../text/index.js';
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
 const PLAIN = /^[\t\n\r\x20-\x7e]*$/;
 /** An escape the view decodes (one escape is one view character). */
-const ESCAPE = /%(?:[2-7][0-9a-fA-F]|0[9aAdD])|\\(?:u00[0-7][0-9a-fA-F]|x[0-7][0-9a-fA-F]|[nrt"'\\/])/;
+const ESCAPE =
+  /%(?:[2-7][0-9a-fA-F]|0[9aAdD])|\\(?:u00[0-7][0-9a-fA-F]|x[0-7][0-9a-fA-F]|[nrt"'\\/])|&(?:#[0-9]{1,3}|#[xX][0-9a-fA-F]{1,2}|quot|amp|lt|gt|apos);/;
 const BLACK_FLAG = 0x1f3f4;
 const CANCEL_TAG = 0xe007f;
 
@@ -57,9 +59,23 @@ const decodable = (v: number): boolean => (v >= 0x20 && v < 0x7f) || v === 0x09 
 
 const NAMED: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', "'": "'", '\\': '\\', '/': '/' };
 
+/** HTML character references: a secret pasted into a page or a template reads `&#x2F;` for `/`, `&quot;` for `"`. */
+const HTML_NAMED: Readonly<Record<string, string>> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
+const HTML_REF = /&(?:#([0-9]{1,3})|#[xX]([0-9a-fA-F]{1,2})|(quot|amp|lt|gt|apos));/y;
+
+function htmlReferenceAt(raw: string, i: number): [string, number] | undefined {
+  HTML_REF.lastIndex = i;
+  const m = HTML_REF.exec(raw);
+  if (!m) return undefined;
+  if (m[3]) return [HTML_NAMED[m[3]] as string, m[0].length];
+  const v = m[1] !== undefined ? parseInt(m[1], 10) : parseInt(m[2] ?? '', 16);
+  return decodable(v) ? [String.fromCharCode(v), m[0].length] : undefined;
+}
+
 /** The character an escape at `i` stands for, and the escape's length. */
 function escapeAt(raw: string, i: number): [string, number] | undefined {
   const c = raw.charCodeAt(i);
+  if (c === 0x26) return htmlReferenceAt(raw, i);
   if (c === 0x25) {
     const v = hexAt(raw, i + 1, 2);
     return decodable(v) ? [String.fromCharCode(v), 3] : undefined;
@@ -137,7 +153,7 @@ export function secretView(raw: string): SecretView {
   let i = 0;
   while (i < raw.length) {
     const unit = raw.charCodeAt(i);
-    if (unit < 0x80 && unit !== 0x25 && unit !== 0x5c) {
+    if (unit < 0x80 && unit !== 0x25 && unit !== 0x5c && unit !== 0x26) {
       room(1);
       starts[n] = i;
       ends[n] = i + 1;
@@ -148,7 +164,7 @@ export function secretView(raw: string): SecretView {
     }
     flush(i);
     const cp = raw.codePointAt(i) ?? 0;
-    const esc = cp === 0x25 || cp === 0x5c ? escapeAt(raw, i) : undefined;
+    const esc = cp === 0x25 || cp === 0x5c || cp === 0x26 ? escapeAt(raw, i) : undefined;
     let size = cp > 0xffff ? 2 : 1;
     if (esc) {
       put(esc[0], i, i + esc[1]);

@@ -34,6 +34,14 @@ const BUILDERS: Readonly<Record<string, (seed: number) => string>> = {
   'secret.github_server_to_server_token': checksummed('ghs_'),
   'secret.github_refresh_token': checksummed('ghr_'),
   'secret.npm_token': checksummed('npm_'),
+  // A run of A, then base64 with its `+`, `/` and `=` percent-encoded (the shape the X developer portal shows).
+  'secret.x_app_bearer_token': (seed) =>
+    `AAAAAAAAAAAAAAAAAAAAA${tok(AN, 8, seed)}AAAAAAAA${tok(AN, 14, seed + 1)}%2B${tok(AN, 10, seed + 2)}%3D${tok(AN, 50, seed + 3)}`,
+  'secret.session_cookie': (seed) =>
+    `Cookie: ${['session', '_gitlab_session', 'JSESSIONID', 'PHPSESSID', 'connect.sid'][seed % 5]}=${tok(AN, 32, seed)}`,
+  // The bot's id (a snowflake) in base64url, a timestamp, an HMAC.
+  'secret.discord_bot_token': (seed) =>
+    `${Buffer.from(String(1_100_000_000_000_000_000n + BigInt(seed) * 7_919n)).toString('base64url')}.${tok(AN, 6, seed)}.${tok(AN + '-_', 38, seed + 1)}`,
   'secret.pypi_upload_token': (seed) =>
     'pypi-' +
     Buffer.concat([

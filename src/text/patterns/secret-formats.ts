@@ -17,6 +17,7 @@
 import type { PatternDef, Severity } from './types.js';
 
 import { looksLikePlaceholder, mixedCaseHex, shannonEntropy } from './secret-checks.js';
+import { SIGNATURE_FORMATS } from './secret-signatures.js';
 import { VENDOR_FORMATS } from './secret-vendors.js';
 
 export { looksLikePlaceholder, mixedCaseHex, shannonEntropy } from './secret-checks.js';
@@ -97,6 +98,22 @@ const CREDENTIAL_CLAIM =
   /^(?:iss|sub|aud|exp|nbf|iat|jti|azp|acr|amr|nonce|at_hash|sid|tid|oid|scp|upn|cid|ver|typ)$|user|account|tenant|org|client|role|scope|perm|group|session|email|login|admin|auth|name|[:/]/i;
 
 /**
+ * The example token of the jwt.io debugger and of countless tutorials (subject "1234567890", issued at
+ * 1516239022): a value printed in public documentation authenticates nobody.
+ */
+function isDocumentationSampleJwt(payload: Record<string, unknown>): boolean {
+  return payload['sub'] === '1234567890' && payload['iat'] === 1516239022;
+}
+
+/** A value that is the documentation sample JWT (a header, an assignment or a bare token carrying it). */
+function isSampleJwtValue(value: string): boolean {
+  const payload = value.split('.')[1];
+  if (payload === undefined || !payload.startsWith('eyJ')) return false;
+  const claims = jsonObject(base64UrlDecode(payload));
+  return claims !== undefined && isDocumentationSampleJwt(claims);
+}
+
+/**
  * A JWT's header must decode to a JSON object with an `alg` member, and its payload to a JSON object
  * with at least one claim that identifies a principal, an audience, a lifetime or a permission: a
  * signed blob of other data (`{"confidence":0.8}`) authenticates nobody.
@@ -105,6 +122,7 @@ function validJwt(match: string): boolean {
   const [h, p] = match.replace(/^[^A-Za-z0-9_-]/, '').split('.');
   const payload = jsonObject(base64UrlDecode(p ?? ''));
   if (payload === undefined || !Object.keys(payload).some((k) => CREDENTIAL_CLAIM.test(k))) return false;
+  if (isDocumentationSampleJwt(payload)) return false;
   return jwtHeaderStart(h ?? '') >= 0;
 }
 
@@ -205,6 +223,7 @@ function validAuthHeader(match: string): boolean {
   if (looksLikePlaceholder(value) || /^\$/.test(value)) return false;
   if (scheme === 'basic') return validBasic(value);
   if (scheme === undefined && /^(?:bearer|basic|token|digest)$/i.test(value)) return false;
+  if (isSampleJwtValue(value)) return false;
   return shannonEntropy(value) >= 2.8;
 }
 
@@ -217,6 +236,7 @@ function validApiKeyHeader(match: string): boolean {
   const m = API_KEY_HEADER.exec(match);
   const v = m?.groups?.['secret'] ?? '';
   if (!API_KEY_HEADER_NAME.test(m?.groups?.['name'] ?? '')) return false;
+  if (isSampleJwtValue(v)) return false;
   return !looksLikePlaceholder(v) && !mixedCaseHex(v) && !/^\$/.test(v) && shannonEntropy(v) >= 2.8 && /[0-9]/.test(v);
 }
 
@@ -271,6 +291,7 @@ function validAssignment(match: string): boolean {
     if (!strongCredential(value, 8)) return false;
   }
   if (looksLikePlaceholder(value) || mixedCaseHex(value) || /^[$%@&]/.test(value)) return false;
+  if (isSampleJwtValue(value)) return false;
   if (/^[A-Z][A-Z0-9_]*[A-Z0-9]$/.test(value) && value.includes('_')) return false; // a constant / env-var name
   if (/^[a-z][a-z0-9._/-]*[a-z0-9]$/.test(value) && (value.match(/[._/-]/g)?.length ?? 0) >= 2) return false; // dotted identifier or path
   if (/^https?:\/\//i.test(value) || /^[./~]/.test(value)) return false;
@@ -301,9 +322,20 @@ function validCliUser(match: string): boolean {
 const URL_CREDENTIALS =
   /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?<user>[^\s:/@"'<>]{0,128}):(?<secret>[^\s/@"'<>]{3,256})@[A-Za-z0-9][A-Za-z0-9.-]{0,253}/i;
 
+/**
+ * Passwords that server images and quick-start guides ship as the default (RabbitMQ's guest, the sample
+ * `requirepass foobared` of redis.conf, the official database images' own names): in a URL they configure a
+ * local development service, not a secret anyone issued.
+ */
+const DEFAULT_PASSWORDS = new Set(['guest', 'foobared', 'postgres', 'root', 'mysql', 'redis', 'rabbitmq', 'default']);
+
 function validUrlCredentials(match: string): boolean {
-  const pass = URL_CREDENTIALS.exec(match)?.groups?.['secret'] ?? '';
-  if (looksLikePlaceholder(pass) || /^[$%]/.test(pass) || WEAK_CREDENTIAL_WORDS.has(pass.toLowerCase())) return false;
+  const m = URL_CREDENTIALS.exec(match);
+  const pass = m?.groups?.['secret'] ?? '';
+  const lower = pass.toLowerCase();
+  if (looksLikePlaceholder(pass) || /^[$%]/.test(pass) || WEAK_CREDENTIAL_WORDS.has(lower)) return false;
+  // `postgres:postgres`, `guest:guest`, `admin:admin`: the user name repeated is a default, not a secret.
+  if (DEFAULT_PASSWORDS.has(lower) || lower === (m?.groups?.['user'] ?? '').toLowerCase()) return false;
   return pass.length >= 4 && shannonEntropy(pass) >= 1.9;
 }
 
@@ -318,8 +350,12 @@ function validUrlCredentials(match: string): boolean {
  * A backslash is part of the body: a key whose newlines were escaped twice (JSON inside a JSON string)
  * still reads `\\n` after the view has decoded one level.
  */
+/**
+ * Quotes are part of the body too: a key written as adjacent string literals, one per line (Python's
+ * `("-----BEGIN…\n"` / `"MIIE…\n"` …, or JavaScript's `"…" +`), reads as lines wrapped in quotes.
+ */
 const PRIVATE_KEY =
-  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.\\]|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
+  /-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.\\"']|-(?!-)){20,16384}(?:-----END[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----|)/;
 
 /** PuTTY's own key file: the private half follows `Private-Lines: N` as base64 lines. */
 const PUTTY_KEY =
@@ -354,9 +390,10 @@ function validPrivateKey(match: string): boolean {
   const body = match.replace(/^-----BEGIN[^\n]*?-----/, '').split('-----END')[0] ?? '';
   const payload = body
     .split(/\r?\n/)
+    .map((l) => l.replace(/["'+]*\s*$|^\s*["']+/g, ''))
     .filter((l) => !/^[A-Za-z-]+: /.test(l))
     .join('')
-    .replace(/\s+/g, '');
+    .replace(/[\s"']+/g, '');
   return /[A-Za-z0-9+/]{40,}/.test(payload) && shannonEntropy(payload) >= 4;
 }
 
@@ -713,8 +750,8 @@ const CONTEXT_FORMATS: readonly PatternDef[] = [
   }),
 ];
 
-/** Every secret format: the vendor token families, then the formats read from context and structure. */
-export const SECRET_FORMATS: readonly PatternDef[] = [...VENDOR_FORMATS, ...CONTEXT_FORMATS];
+/** Every secret format: the vendor token families, the signature formats, then the formats read from context and structure. */
+export const SECRET_FORMATS: readonly PatternDef[] = [...VENDOR_FORMATS, ...SIGNATURE_FORMATS, ...CONTEXT_FORMATS];
 
 /** The formats whose findings are redacted before delivery. */
 export const CRITICAL_SECRET_FORMAT_IDS: ReadonlySet<string> = new Set(

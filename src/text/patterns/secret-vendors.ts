@@ -20,8 +20,9 @@ import {
   shannonEntropy,
 } from './secret-checks.js';
 import type { PatternDef, Severity } from './types.js';
+import { RECENT_FAMILIES } from './secret-vendors-recent.js';
 
-interface Family {
+export interface Family {
   /** Without the `secret.` namespace. */
   readonly id: string;
   readonly vendor: string;
@@ -1509,4 +1510,4 @@ const FAMILIES: readonly Family[] = [
   },
 ];
 
-export const VENDOR_FORMATS: readonly PatternDef[] = FAMILIES.map(family);
+export const VENDOR_FORMATS: readonly PatternDef[] = [...FAMILIES, ...RECENT_FAMILIES].map(family);
