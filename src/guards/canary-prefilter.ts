@@ -35,7 +35,7 @@ export function canaryKey(text: string): string {
 
 export interface CanaryPrefilter {
   /** Indexes (into the list given to `canaryPrefilter`) of the matchers whose form occurs in the text's key. */
-  live(text: string): Set<number>;
+  live(text: string): ReadonlySet<number>;
 }
 
 /** `keys[i]` are the forms matcher i looks for (a matcher may look for several, e.g. an alternation). */
@@ -51,13 +51,20 @@ export function canaryPrefilter(keys: readonly (readonly string[])[]): CanaryPre
     }
   });
   const ac = new MultiMatcher(patterns);
+  // A stream's scan asks twice about the same text (the open halves check, then the find): the last answer is
+  // kept for the same string (compared by reference first, so a different text costs no walk of its own).
+  let lastText: string | undefined;
+  let lastFound: ReadonlySet<number> = new Set();
   return {
     live(text) {
+      if (text === lastText) return lastFound;
       const found = new Set<number>();
       ac.forEachKeyMatch(text, KEY_CODE, (id) => {
         found.add(owner[id] as number);
         return found.size < keys.length;
       });
+      lastText = text;
+      lastFound = found;
       return found;
     },
   };

@@ -21,7 +21,7 @@ import {
 import { encodedRuns, openEncodedRun } from './encoded-runs.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
-import { longestWord, segmentedOpenView, segmentedView } from './prompt-segment.js';
+import { holdsWord, longestWord, pendingWord, segmentedOpenView, segmentedView } from './prompt-segment.js';
 
 export interface EncodedPromptFinding {
   /** Offsets in the scanned text. */
@@ -109,17 +109,38 @@ export function openEncodedPrompt(text: string, prompt: PromptFingerprint): numb
     // the word still under way, and a word's length further back (letters still to come can change how the last
     // ones are cut: `the` + `re` → `there`). Holding the whole region held hostile spelled text (`a: a: a:`) until
     // the hold limit, scanning it again and again.
-    const words = segmentedOpenView(region, prompt);
-    const r = prompt.scan(words.text);
-    let w = r.openFrom;
-    for (const sp of r.spans) if (w < 0 || sp.start < w) w = sp.start;
-    if (w >= 0) {
-      const raw = words.toRaw(w, w + 1)[0];
-      let k = 0;
-      while (k < region.text.length && region.toRaw(k, k + 1)[0] < raw) k++;
+    const k = openSpelledLetter(region, prompt);
+    if (k >= 0) {
       const back = Math.max(0, k - longestWord(prompt));
       hold(region.toRaw(back, back + 1)[0]);
     }
   }
   return from;
+}
+
+/**
+ * The letter of an open spelled region from which its words may still turn into a finding, or -1. When no
+ * vocabulary word lies before the word under way (hostile spelled text, `-u a: -u a:`), the shingle check sees
+ * one unknown word and at most that word: the answer is the word under way, found without cutting the whole
+ * region into words and reading them (a stream asks at every scan).
+ */
+function openSpelledLetter(region: DecodedView, prompt: PromptFingerprint): number {
+  const letters = region.text;
+  const pending = pendingWord(letters, prompt);
+  if (prompt.k >= 2 && !holdsWord(letters, pending < 0 ? letters.length : pending, prompt)) return pending;
+  const words = segmentedOpenView(region, prompt);
+  const r = prompt.scan(words.text);
+  let w = r.openFrom;
+  for (const sp of r.spans) if (w < 0 || sp.start < w) w = sp.start;
+  if (w < 0) return -1;
+  const raw = words.toRaw(w, w + 1)[0];
+  // The first letter at or after `raw` (raw offsets grow with the letters).
+  let lo = 0;
+  let hi = letters.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (region.toRaw(mid, mid + 1)[0] < raw) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -158,6 +158,21 @@ export function pendingWord(letters: string, vocab: Vocabulary): number {
   return -1;
 }
 
+/** True when some vocabulary word lies in text[0, to): one trie walk per position, no segmentation. */
+export function holdsWord(text: string, to: number, vocab: Vocabulary): boolean {
+  const { next, word } = trieOf(vocab);
+  for (let i = 0; i < to; i++) {
+    let node = 0;
+    for (let j = i; j < to; j++) {
+      const slot = slotOf(text.charCodeAt(j));
+      node = slot < 0 ? 0 : (next[node * ALPHABET + slot] as number);
+      if (node === 0) break;
+      if (word[node] === 1) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * For a stream: an open spelled region (no NUL in it) cut into words up to its pending word (the longest ending that
  * may still grow into a word), which follows as one word cut short, so the shingle check reads it as a word under

@@ -200,15 +200,14 @@ export function hexTextView(text: string): DecodedView | undefined {
   const out = new DecodedViewBuilder();
   for (const run of runs(text, 0, false)) {
     if (run.length < MIN_HEX_BYTES) continue;
-    const part = new DecodedViewBuilder();
+    // Decoded in place and taken back when unreadable: a copy through a view of its own cost a second walk and
+    // a raw-span lookup per character (a megabyte of hex-letter text decodes to a third of a million).
+    const kept = out.length;
     // Each byte yields at most one character: more bad ones than the share allows of the bytes rules the run out.
-    const { chars, bad } = decodeRun(text, run, part, false, run.length * (1 - READABLE_SHARE));
-    if (chars === 0 || bad > chars * (1 - READABLE_SHARE)) continue;
-    const view = part.build();
-    if (!view) continue;
-    for (let k = 0; k < view.text.length; k++) {
-      const [s, e] = view.toRaw(k, k + 1);
-      out.add(view.text.charCodeAt(k), s, e);
+    const { chars, bad } = decodeRun(text, run, out, false, run.length * (1 - READABLE_SHARE));
+    if (chars === 0 || bad > chars * (1 - READABLE_SHARE)) {
+      out.truncate(kept);
+      continue;
     }
     out.breakPart(run[run.length - 1] as number);
   }

@@ -61,3 +61,17 @@ describe('canary prefilter', () => {
     expect(findCanaries('plain prose with no marker at all', FORMS)).toEqual([]);
   });
 });
+
+describe('the last answer kept', () => {
+  it('answers for each text asked, the same text twice or another one of the same length', () => {
+    const pre = canaryPrefilter(FORMS.map((f) => [f.text]));
+    const raw = FORMS.findIndex((f) => f.encoding === 'raw');
+    const form = (FORMS[raw] as (typeof FORMS)[number]).text;
+    const hit = `see ${form} here`;
+    const miss = `see ${'x'.repeat(form.length)} here`;
+    expect(pre.live(hit).has(raw)).toBe(true);
+    expect(pre.live(hit).has(raw)).toBe(true);
+    expect(pre.live(miss).size).toBe(0);
+    expect(pre.live(hit).has(raw)).toBe(true);
+  });
+});

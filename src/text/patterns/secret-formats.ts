@@ -210,11 +210,18 @@ function strongCredential(value: string, minLength: number): boolean {
 
 /**
  * The value's class holds `:` and `@` (Basic user:password), so it would run on into a header glued after it
- * (`Bearer X.Authorization: Bearer Y`) and take the second header's name as part of the first value, leaving Y
- * outside every match: the value stops where another `Authorization` header begins.
+ * (`Bearer X.Authorization: Bearer Y`, or with nothing between them) and take the second header's name as part
+ * of the first value: the value stops where a credential header's name begins (the names other than
+ * Authorization with a space after their colon, so a Basic `apikey:password` keeps its user name). A header
+ * glued to what precedes it, with no word boundary before its name, is taken only with a scheme
+ * (`…XAuthorization: Bearer Y`): `requiresAuthorization: someRoleName` is no header.
  */
-const AUTH_HEADER =
-  /\bAuthorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|SSWS|GenieKey|token|bearer|basic)[ \t])?[ \t]{0,16}(?<secret>(?:(?!Authorization["' \t:=])[A-Za-z0-9._~+/=@:-]){8,4096})/i;
+const AUTH_SCHEMES = 'Bearer|Basic|Token|Api-Token|Bot|Digest|Negotiate|SSWS|GenieKey';
+const GLUED_HEADER = String.raw`Proxy-Authorization["' \t:=]|Authorization["' \t:=]|Set-Cookie:[ \t]|Cookie:[ \t]|X-Api-Key:[ \t]|Api-Key:[ \t]|ApiKey:[ \t]|X-Auth-Token:[ \t]|Private-Token:[ \t]`;
+const AUTH_HEADER = new RegExp(
+  String.raw`(?:\b|(?<=[A-Za-z0-9._~+/=@:-])(?=Authorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:${AUTH_SCHEMES})[ \t]))Authorization["']?[ \t]{0,16}[:=][ \t]{0,16}["']?(?:(?<scheme>${AUTH_SCHEMES})[ \t])?[ \t]{0,16}(?<secret>(?:(?!${GLUED_HEADER})[A-Za-z0-9._~+/=@:-]){8,4096})`,
+  'i',
+);
 
 function validAuthHeader(match: string): boolean {
   const m = AUTH_HEADER.exec(match);
