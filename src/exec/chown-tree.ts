@@ -19,6 +19,11 @@ export interface ChownTreeOptions {
   readonly dirsOnly?: boolean;
   /** Directories this deep below `dir` are not listed (1: only `dir`'s own entries). */
   readonly maxDepth?: number;
+  /**
+   * Files only when their mode already lets others read them: a file kept from everyone but its owner stays its
+   * owner's (a root-only file moved into a git directory must not become the sandbox user's to read).
+   */
+  readonly sharedFilesOnly?: boolean;
   /** Error code of a failure; default exec.service.state_owner. */
   readonly code?: string;
 }
@@ -52,6 +57,7 @@ export function chownTree(
       // Swapped between the look and the open: whatever is there now is not what was looked at; left alone.
       if (st.ino !== seen.ino || st.dev !== seen.dev) return;
       if (!st.isDirectory() && st.nlink > 1) return;
+      if (!st.isDirectory() && options.sharedFilesOnly && (st.mode & 0o004) === 0) return;
       if (wanted(st)) {
         fchownSync(fd, uid, gid);
         handed++;

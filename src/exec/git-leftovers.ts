@@ -76,6 +76,8 @@ function handDir(gitDir: string, uid: number, gid: number): Result<number, Bulwa
     const r = chownTree(p, uid, gid, {
       onlyFromUid: ROOT,
       dirsOnly,
+      // What root's git writes is readable by all (umask 022); a root-only file here was put there by someone else.
+      sharedFilesOnly: true,
       ...(maxDepth !== undefined ? { maxDepth } : {}),
       code: 'exec.git_leftovers',
     });

@@ -100,6 +100,21 @@ describe.skipIf(process.getuid?.() !== 0)('handGitLeftovers', () => {
     expect(uid(join(objects, 'cd'))).toBe(U);
   });
 
+  it("leaves a root-only file root's, wherever in the git directory it was put", () => {
+    // A file only root may read, moved into .git by the model (a rename needs no read permission): handing it over
+    // would give the sandbox user its content. What root's git writes is readable by all.
+    const { ws, git } = tree();
+    for (const f of ['logs/HEAD', 'index', 'rr-cache-secret'])
+      writeFileSync(join(git, f), 'only root\n', { mode: 0o600 });
+    mkdirSync(join(git, 'rr-cache', 'ab'), { recursive: true });
+    writeFileSync(join(git, 'rr-cache', 'ab', 'preimage'), 'only root\n', { mode: 0o600 });
+    writeFileSync(join(git, 'logs', 'shared'), 'x\n', { mode: 0o644 });
+    expect(handGitLeftovers(ws, U, G).ok).toBe(true);
+    for (const p of ['logs/HEAD', 'index', 'rr-cache/ab/preimage']) expect(uid(join(git, p)), p).toBe(0);
+    expect(uid(join(git, 'logs', 'shared'))).toBe(U);
+    expect(uid(join(git, 'rr-cache', 'ab'))).toBe(U);
+  });
+
   it('follows no symlink and leaves a hard-linked file alone', () => {
     const { ws, git, outside } = tree();
     rmSync(join(git, 'refs'), { recursive: true });
