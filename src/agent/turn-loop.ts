@@ -1,7 +1,7 @@
 /**
  * One agent turn: prompt → model → tool calls → model … until the model answers, the step limit,
  * the turn timeout or cancellation. The loop runs the pipelines it is given (src/pipelines.ts), in flow order:
- *   inbound (each user message) → prompt → [model-call → model stream (response) → settlements →
+ *   inbound (each client message) → prompt → [model-call → model stream (response) → settlements →
  *   for each tool call: tool-call → tool-run → run → tool-result] … → response flush
  * The model is untrusted: any tool name, any arguments, any number of calls are handled as data.
  */
