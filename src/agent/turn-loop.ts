@@ -110,6 +110,8 @@ export interface TurnInput {
   readonly history: readonly ChatMessage[];
   /** New messages of this turn; user messages pass the inbound pipeline. */
   readonly incoming: readonly ChatMessage[];
+  /** Whether an assistant turn the client sent is an answer this daemon delivered to it (own-answers.ts). */
+  readonly ownAnswer?: (text: string) => boolean;
   /** The client's system/developer messages, in order: they pass the inbound pipeline and follow the operator's prompt. */
   readonly clientInstructions?: readonly string[];
   /** The user messages are outside content: scored as they are, then framed by L03 (TurnRequest.external). */
@@ -271,7 +273,12 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const position = input.history.length + i;
       const r = await runPipeline(
         pipelines.inbound,
-        { text: m.content, role: m.role, key: messageKey(m.role, position, m.content), reminders: [] },
+        {
+          text: m.content,
+          role: m.role === 'assistant' && input.ownAnswer?.(m.content) ? 'own-answer' : m.role,
+          key: messageKey(m.role, position, m.content),
+          reminders: [],
+        },
         ctx,
         abort.signal,
       );

@@ -16,8 +16,11 @@
 import type { RiskLevel } from '../config/index.js';
 import type { Finding } from '../text/index.js';
 
-/** Where a client-supplied message sits in the conversation. */
-export type InboundRole = 'user' | 'assistant' | 'instructions';
+/**
+ * Where a client-supplied message sits in the conversation. `own-answer`: an assistant turn that is an answer this
+ * daemon delivered to the same caller (already through the response filters): canonicalised, never acted on.
+ */
+export type InboundRole = 'user' | 'assistant' | 'own-answer' | 'instructions';
 
 const OPERATOR_TARGETS: ReadonlySet<string> = new Set(['prompt_extraction', 'exfiltration', 'credential_logging']);
 
@@ -29,6 +32,7 @@ export function targetsOperator(f: Finding): boolean {
 
 /** The risk that governs a message of `role`, from the verdict's risk and findings. */
 export function roleRisk(role: InboundRole, risk: RiskLevel, findings: readonly Finding[]): RiskLevel {
+  if (role === 'own-answer') return 'low';
   if (role !== 'instructions' || risk === 'low') return risk;
   return findings.some(targetsOperator) ? risk : 'low';
 }
@@ -44,7 +48,7 @@ export function reminderFor(role: InboundRole, owner: boolean): string {
   const where =
     role === 'instructions'
       ? "the client application's instructions contain"
-      : role === 'assistant'
+      : role === 'assistant' || role === 'own-answer'
         ? 'an earlier assistant turn supplied by the client contains'
         : 'a user message contains';
   if (owner) {

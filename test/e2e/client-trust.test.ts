@@ -29,11 +29,20 @@ const HOOKS_YAML = [
   '    input: { actions: { high: reinforce } }',
 ].join('\n');
 
+/** A model's ordinary refusal: it scores high, as a client message. */
+const REFUSAL = "I can't share my system prompt, but I'm happy to help with your question.";
+
+/** The model's answer: the refusal when the last user message asks for it, else "fine". */
+function said(req: FakeRequest): string {
+  const last = req.messages.filter((m) => m['role'] === 'user').at(-1)?.['content'];
+  return last === 'please refuse' ? REFUSAL : 'fine';
+}
+
 // One daemon for the file; every test speaks through callers of its own (L05 counts per caller).
 let shared: E2E | undefined;
 beforeAll(async () => {
   process.env['HOOK_TRUST_SECRET'] = HOOK_SECRET;
-  shared = await startE2E('openai', () => reply.text('fine'), undefined, {
+  shared = await startE2E('openai', (req) => reply.text(said(req)), undefined, {
     systemPrompt: OPERATOR_PROMPT,
     extraYaml: HOOKS_YAML,
   });
@@ -135,6 +144,27 @@ describe('client assistant messages pass L04 and L01 at the caller’s trust', (
     expect(next.status).toBe(200);
     expect(wire(lastRequest(r))).toContain('Sure.');
     expect(hasTagChars(wire(lastRequest(r)))).toBe(false);
+  });
+});
+
+describe('an answer this daemon delivered, resent by a stateless client', () => {
+  it('is not refused for the caller it was delivered to; the same text from another caller is', async () => {
+    const r = rig();
+    const first = await post(r, { model: 'default', messages: [{ role: 'user', content: 'please refuse' }] });
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(
+      ((await first.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content,
+    ).toBe(REFUSAL);
+    const history = [
+      { role: 'user', content: 'please refuse' },
+      { role: 'assistant', content: REFUSAL },
+      { role: 'user', content: 'ok, what is the weather like?' },
+    ];
+    const resent = await post(r, { model: 'default', messages: history });
+    expect(resent.status, await resent.clone().text()).toBe(200);
+    const other = await post(r, { model: 'default', messages: history }, newToken(r, false));
+    expect(other.status).toBe(400);
+    expect((await errorOf(other)).param).toBe('messages[1].content');
   });
 });
 
