@@ -106,7 +106,13 @@ import {
 import { checkDaemonFiles } from './secrets/index.js';
 import { channelLayers, openTelegramChannel, type OpenedTelegram } from './channels/index.js';
 import { AUDIT_FILE, DB_FILE, memoryStores, openEmbeddedStores, type Stores } from './stores.js';
-import { createOutputGuard, type OutputGuard, createPerimeter, type Perimeter } from './guards/index.js';
+import {
+  createOutputGuard,
+  type OutputGuard,
+  createPerimeter,
+  type Perimeter,
+  sourceInputPolicy,
+} from './guards/index.js';
 import { compileToolPolicies, networkGrantFor } from './policy/index.js';
 import { describeExecPipeline, execPipeline, turnPipelines } from './pipelines.js';
 import {
@@ -229,7 +235,12 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
     network: () => networkGrant,
   });
   const toolPolicy = createToolPolicyGates(policies.value, deps.bus);
-  const perimeter = createPerimeter(config.guards, deps.bus, (id) => config.agents.find((a) => a.id === id)?.input);
+  const perimeter = createPerimeter(
+    config.guards,
+    deps.bus,
+    (id) => config.agents.find((a) => a.id === id)?.input,
+    (caller) => sourceInputPolicy(config, caller),
+  );
   const output = createOutputGuard({
     leakScanner: deps.leaks,
     canarySecret: deps.canarySecret,

@@ -2,7 +2,7 @@
  * What runs, in which order, at every boundary of a turn. This file is the one place that says it; the turn loop
  * runs these lists and nothing else, and the agent runtime is not built without them (agent/boundaries.ts).
  *
- *   inbound      L05 admit → L04 canonicalise → L01 score → L05 count → L01 act          (each user message)
+ *   inbound      L05 admit → L04 canonicalise → L01 score → L05 count → L01 act          (each client message)
  *   prompt       L12 offer → L03 skills catalogue → L16 recall → L17 canary               (once per turn)
  *   model-call   L22 breaker → L21 budget                                                 (before each model call)
  *   tool-call    L12 admit → L12 skill narrowing → L02 argument scan → L27 classify →

@@ -14,15 +14,19 @@ import {
   ok,
   type Result,
 } from '../core/index.js';
-import type { InputVerdict } from '../guards/index.js';
+import type { InboundRole, InputVerdict } from '../guards/index.js';
 import type { MemoryWriteItem } from '../memory/index.js';
 import type { Assessment } from './gates/action-assessment.js';
 import type { Tool } from './tools/tool.js';
 import type { ModelCallAdvice, ModelCallOutcome, ModelRequest, ToolCall, ToolCallRef } from './types.js';
 
-/** A user message of this turn. */
+/** A client-supplied message of this turn: a user message, an assistant turn it sent, or its own instructions. */
 export interface InboundItem {
   readonly text: string;
+  /** Its role (default user): the client's instructions are judged by their own rule, reminders name the role. */
+  readonly role?: InboundRole;
+  /** Identifies the message in its conversation (role, position, content): L05 counts it once per caller. */
+  readonly key?: string;
   /** Lines added to this turn's system prompt (L01 reinforce). */
   readonly reminders: readonly string[];
   /** The L01 verdict, once scored (absent when the input guard is off). */

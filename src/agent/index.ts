@@ -22,6 +22,7 @@ export { secretPlaceholderGate } from './gates/secret-placeholder-gate.js';
 export { createToolPolicyGates, type ToolPolicyGates } from './gates/tool-policy-gates.js';
 export { redactingCompactionStore, redactingSessionStore } from './redacting-session-store.js';
 export { createAgentRuntime, workspacePath } from './runtime.js';
+export type { RefusedInput } from './turn-loop.js';
 export { checkSessionId, MAX_SESSION_PAGE, type SessionStore } from './session-store.js';
 export { createSkillTools, SkillNarrowing, skillCatalogueGate, skillNarrowingGate, type SkillShelf } from './skills.js';
 export type { SkillNarrowingStore } from './skill-narrowing-store.js';

@@ -29,6 +29,7 @@ import type { OperatorApprovals, Tool } from './tools/tool.js';
 import { planSampling } from './sampling.js';
 import { samplingRulesFor } from './provider-sampling.js';
 import { runTurnLoop, ToolCallIds } from './turn-loop.js';
+import { OwnAnswers } from './own-answers.js';
 import type { MemoryService, MemoryWriteItem } from '../memory/index.js';
 import type { CompactionStore } from './compaction-store.js';
 import { compactionSettings, prepareHistory } from './compaction.js';
@@ -172,6 +173,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
 
   // One map for the runtime: bulwark's tool call ids are unique, so sessions never collide in it.
   const callIds = new ToolCallIds();
+  const ownAnswers = new OwnAnswers();
 
   async function* runTurn(request: TurnRequest): AsyncGenerator<TurnEvent> {
     let release: ReleaseSession | undefined;
@@ -340,6 +342,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           history,
           incoming,
           ...(request.clientInstructions ? { clientInstructions: request.clientInstructions } : {}),
+          ownAnswer: (text) => ownAnswers.delivered(request.caller, text),
           ...(request.external ? { external: request.external } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
           record: (m) => {
@@ -380,6 +383,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
           sessionKind,
           ctx,
         });
+      if (terminal?.type === 'done') ownAnswers.remember(request.caller, terminal.text);
       release();
       release = undefined;
       if (terminal) yield terminal;

@@ -87,10 +87,11 @@ export interface TurnRequest {
   readonly traceId: string;
   readonly signal?: AbortSignal;
   /**
-   * The client's own system/developer instructions for this turn: placed after the operator's system prompt, at the
-   * caller's trust (they pass the inbound pipeline like a user message), never replacing it. Not stored.
+   * The client's own system/developer messages for this turn, in order: placed after the operator's system prompt in
+   * an L03 frame, at the caller's trust (they pass the inbound pipeline, judged by their own rule), never replacing
+   * it. Not stored.
    */
-  readonly clientInstructions?: string;
+  readonly clientInstructions?: readonly string[];
   /** Sampling parameters the client asked for; clamped to agents[].limits (what was changed comes back in `session`). */
   readonly sampling?: Sampling;
   /** max_tokens the client asked for; capped at the agent's maxTokens. */

@@ -70,6 +70,7 @@ export {
   ToolOutputConfigSchema,
   type AgentInputPolicy,
   type InputAction,
+  type InputActions,
   type InputGuardConfigInput,
   type PerimeterConfig,
   type RateLimitConfig,

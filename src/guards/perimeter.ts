@@ -7,6 +7,7 @@
 import {
   callerKey,
   auditContext,
+  type Caller,
   type CallContext,
   bulwarkError,
   type BulwarkError,
@@ -23,9 +24,11 @@ import {
   PerimeterConfigSchema,
   type AgentInputPolicy,
   type InputAction,
+  type InputActions,
   type PerimeterConfig,
 } from '../config/index.js';
-import { createInputGuard, SECURITY_REMINDER, type InputVerdict } from './input-guard.js';
+import { createInputGuard, type InputVerdict } from './input-guard.js';
+import { reminderFor, roleRisk, type InboundRole } from './inbound-role.js';
 import { InjectionRateLimiter } from './rate-limiter.js';
 import { sanitizeOnly, wrapSanitized } from './tool-output.js';
 
@@ -53,16 +56,22 @@ export interface SanitizedResult {
 }
 
 export interface Perimeter extends LayerReporter {
-  /** L05: a sender past the detection limit is throttled before anything else looks at the text. */
-  admit(ctx: CallContext): Result<void, BulwarkError>;
+  /**
+   * L05: a sender past the detection limit is throttled before anything else looks at the text — unless it is the
+   * owner and the owner's policy never blocks: then the reminder and an audit line, as L01 does for the owner.
+   */
+  admit(ctx: CallContext): Result<{ reminder?: string }, BulwarkError>;
   /** L04: NFKC and invisible characters out; what the model and every later layer see. */
   canonicalise(text: string, ctx: CallContext): string;
-  /** L01: the verdict on canonical text; undefined when the input guard is off. */
-  score(text: string): InputVerdict | undefined;
-  /** L05: a medium or high verdict counts against its sender. */
-  count(verdict: InputVerdict, ctx: CallContext): void;
+  /** L01: the verdict on canonical text, its risk judged for the message's role; undefined when the guard is off. */
+  score(text: string, role?: InboundRole): InputVerdict | undefined;
+  /**
+   * L05: a medium or high verdict counts against its sender — once per `message` key (role, position, content)
+   * inside the window, so a resent history is not counted again.
+   */
+  count(verdict: InputVerdict, ctx: CallContext, message?: string): void;
   /** L01: the verdict's action — pass, warn, reinforce (a reminder for the system prompt) or block. */
-  act(verdict: InputVerdict, ctx: CallContext): Result<{ reminder?: string }, BulwarkError>;
+  act(verdict: InputVerdict, ctx: CallContext, role?: InboundRole): Result<{ reminder?: string }, BulwarkError>;
   /** L23: canonicalise, flag instruction-like text, neutralise spoofed frames, truncate at a newline. */
   sanitizeToolResult(text: string, ref: ToolResultRef, ctx: CallContext): SanitizedResult;
   /** L03: frame external content (or every result with `wrap: always`) in a random boundary with a header. */
@@ -82,6 +91,8 @@ export function createPerimeter(
   bus: EventBus,
   /** Per-agent input policy (agents[].input): overrides guards.input's actions for that agent. */
   agentPolicy: (agentId: string) => AgentInputPolicy | undefined = () => undefined,
+  /** Per-source input policy (channels.*.input, hooks.*.input): overrides the agent's and guards.input's. */
+  sourcePolicy: (caller: Caller) => AgentInputPolicy | undefined = () => undefined,
 ): Perimeter {
   const cfg = PerimeterConfigSchema.parse({
     input: config?.input,
@@ -91,10 +102,29 @@ export function createPerimeter(
   const guard = createInputGuard(cfg.input);
   const limiter = new InjectionRateLimiter(cfg.rateLimit);
 
-  function admit(ctx: CallContext): Result<void, BulwarkError> {
-    if (!cfg.rateLimit.enabled) return ok(undefined);
+  /** The action table for this caller: its source's, else its agent's, else guards.input's. */
+  function tableFor(ctx: CallContext): InputActions {
+    const src = sourcePolicy(ctx.caller);
+    const own = agentPolicy(ctx.agentId);
+    return ctx.caller.owner
+      ? (src?.ownerActions ?? own?.ownerActions ?? cfg.input.ownerActions)
+      : (src?.actions ?? own?.actions ?? cfg.input.actions);
+  }
+
+  function admit(ctx: CallContext): Result<{ reminder?: string }, BulwarkError> {
+    if (!cfg.rateLimit.enabled) return ok({});
     const admission = limiter.admit(callerKey(ctx.caller));
-    if (admission.allowed) return ok(undefined);
+    if (admission.allowed) return ok({});
+    if (ctx.caller.owner && tableFor(ctx).high !== 'block') {
+      bus.emit('security:injection_rate', {
+        ...auditContext(ctx),
+        layer: 'L05',
+        outcome: 'reinforced',
+        reason: `${admission.count} injection detections in the window; the owner is not locked out (ownerActions)`,
+        owner: true,
+      });
+      return ok({ reminder: reminderFor('user', true) });
+    }
     bus.emit('security:blocked', {
       ...auditContext(ctx),
       layer: 'L05',
@@ -118,9 +148,9 @@ export function createPerimeter(
     return c.text;
   }
 
-  function count(v: InputVerdict, ctx: CallContext): void {
+  function count(v: InputVerdict, ctx: CallContext, message?: string): void {
     if (v.risk === 'low' || !cfg.rateLimit.enabled) return;
-    const state = limiter.record(callerKey(ctx.caller));
+    const state = limiter.record(callerKey(ctx.caller), message);
     if (!state.crossed) return;
     const type = state.level === 'warn' ? 'security:warning' : 'security:injection_rate';
     bus.emit(type, {
@@ -137,14 +167,14 @@ export function createPerimeter(
    */
   function actionFor(v: InputVerdict, ctx: CallContext): InputAction {
     if (v.oversize) return 'block';
-    const own = agentPolicy(ctx.agentId);
-    const table = ctx.caller.owner
-      ? (own?.ownerActions ?? cfg.input.ownerActions)
-      : (own?.actions ?? cfg.input.actions);
-    return table[v.risk];
+    return tableFor(ctx)[v.risk];
   }
 
-  function act(v: InputVerdict, ctx: CallContext): Result<{ reminder?: string }, BulwarkError> {
+  function act(
+    v: InputVerdict,
+    ctx: CallContext,
+    role: InboundRole = 'user',
+  ): Result<{ reminder?: string }, BulwarkError> {
     const event = {
       ...auditContext(ctx),
       layer: 'L01' as const,
@@ -152,6 +182,7 @@ export function createPerimeter(
       score: Number(v.score.toFixed(3)),
       findings: ids(v),
       owner: ctx.caller.owner,
+      role,
     };
     switch (actionFor(v, ctx)) {
       case 'pass':
@@ -161,7 +192,7 @@ export function createPerimeter(
         return ok({});
       case 'reinforce':
         bus.emit('security:warning', { ...event, outcome: 'reinforced' });
-        return ok({ reminder: SECURITY_REMINDER });
+        return ok({ reminder: reminderFor(role, ctx.caller.owner) });
       case 'block':
         bus.emit('security:blocked', {
           ...event,
@@ -173,7 +204,9 @@ export function createPerimeter(
             'input.blocked',
             v.oversize
               ? `Message refused: it is longer than ${cfg.input.maxChars} characters (guards.input.maxChars).`
-              : 'Message refused: it looks like a prompt-injection or jailbreak attempt. Rephrase the request without instructions aimed at the assistant itself.',
+              : role === 'instructions'
+                ? "The client's system/developer instructions were refused: they aim at the operator's instructions, prompt or secrets. Remove that part; the client's own instructions (format, persona, tone) are accepted."
+                : 'Message refused: it looks like a prompt-injection or jailbreak attempt. Rephrase the request without instructions aimed at the assistant itself.',
             { layer: 'L01', status: 400, details: { risk: v.risk, score: event.score, findings: event.findings } },
           ),
         );
@@ -246,7 +279,12 @@ export function createPerimeter(
     layers,
     admit,
     canonicalise: canonicaliseInbound,
-    score: (text) => (cfg.input.enabled ? guard.assess(text) : undefined),
+    score: (text, role = 'user') => {
+      if (!cfg.input.enabled) return undefined;
+      const v = guard.assess(text);
+      const risk = v.oversize ? v.risk : roleRisk(role, v.risk, v.findings);
+      return risk === v.risk ? v : { ...v, risk };
+    },
     count,
     act,
     sanitizeToolResult,

@@ -12,6 +12,20 @@ function clock(start = 1_000_000) {
 }
 
 describe('L05 injection rate limiter', () => {
+  it('counts a message key once per sender inside the window, again after it', () => {
+    const c = clock();
+    const rl = new InjectionRateLimiter({ windowMs: 60_000 }, c.now);
+    const resent = [1, 2, 3, 4, 5, 6].map(() => rl.record('alice', 'user:0:quoted'));
+    expect(resent.map((s) => s.count)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(resent.every((s) => s.level === 'ok')).toBe(true);
+    // Another sender's same message, and the same sender's other message, count.
+    expect(rl.record('bob', 'user:0:quoted').count).toBe(1);
+    expect(rl.record('alice', 'user:2:other').count).toBe(2);
+    expect(rl.admit('alice').allowed).toBe(true);
+    c.advance(60_001);
+    expect(rl.record('alice', 'user:0:quoted').count).toBe(1);
+  });
+
   it('warns at 3, audits at 5 and then limits the sender', () => {
     const c = clock();
     const rl = new InjectionRateLimiter({}, c.now);

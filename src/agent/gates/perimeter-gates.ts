@@ -1,5 +1,5 @@
 /**
- * The perimeter's steps as gates: inbound user text (L05 → L04 → L01 → L05 → L01) and tool results
+ * The perimeter's steps as gates: every client-supplied message (L05 → L04 → L01 → L05 → L01) and tool results
  * (L23 → L03 → the hard cap).
  */
 import { type Gate, err, ok } from '../../core/index.js';
@@ -21,7 +21,8 @@ export function inboundGates(p: Perimeter): InboundGates {
       name: 'a caller past the injection-detection limit is throttled',
       run: (item, ctx) => {
         const r = p.admit(ctx);
-        return r.ok ? ok(item) : r;
+        if (!r.ok) return r;
+        return ok(r.value.reminder ? { ...item, reminders: [...item.reminders, r.value.reminder] } : item);
       },
     },
     canonicalise: {
@@ -33,7 +34,7 @@ export function inboundGates(p: Perimeter): InboundGates {
       layer: 'L01',
       name: 'injection/jailbreak score and risk level on the canonical text',
       run: (item) => {
-        const verdict = p.score(item.text);
+        const verdict = p.score(item.text, item.role);
         return ok(verdict ? { ...item, verdict } : item);
       },
     },
@@ -41,7 +42,7 @@ export function inboundGates(p: Perimeter): InboundGates {
       layer: 'L05',
       name: 'a medium or high risk message counts against its caller',
       run: (item, ctx) => {
-        if (item.verdict) p.count(item.verdict, ctx);
+        if (item.verdict) p.count(item.verdict, ctx, item.key);
         return ok(item);
       },
     },
@@ -50,7 +51,7 @@ export function inboundGates(p: Perimeter): InboundGates {
       name: 'pass, warn, reinforce (a reminder in the system prompt) or block by risk',
       run: (item, ctx) => {
         if (!item.verdict) return ok(item);
-        const r = p.act(item.verdict, ctx);
+        const r = p.act(item.verdict, ctx, item.role);
         if (!r.ok) return err(r.error);
         return ok(r.value.reminder ? { ...item, reminders: [...item.reminders, r.value.reminder] } : item);
       },

@@ -3,6 +3,7 @@
  * platform's numeric id), which of them is the owner, and which may decide approvals.
  */
 import { z } from 'zod';
+import { AgentInputPolicySchema } from './perimeter.js';
 import { SecretRefSchema } from './secrets.js';
 
 export const ChannelUserSchema = z.strictObject({
@@ -49,6 +50,8 @@ export const TelegramChannelSchema = z
       )
       .max(3)
       .default([10]),
+    /** L01 policy for this channel's messages (same shape as agents[].input); it wins over the agent's. */
+    input: AgentInputPolicySchema.optional(),
   })
   .refine((t) => t.mode !== 'webhook' || t.webhookSecret !== undefined, {
     message: 'mode webhook needs webhookSecret (the X-Telegram-Bot-Api-Secret-Token Telegram must send)',

@@ -3,6 +3,7 @@
  * checked, where the secret lives (the vault), the freshness window, the replay cache's keeping time and a rate.
  */
 import { z } from 'zod';
+import { AgentInputPolicySchema } from './perimeter.js';
 import { SecretRefSchema } from './secrets.js';
 
 export const WEBHOOK_PROVIDERS = ['github', 'stripe', 'slack', 'standard-webhooks', 'generic'] as const;
@@ -52,6 +53,8 @@ export const HookSchema = z.strictObject({
     .min(1024)
     .max(16 * 1024 * 1024)
     .default(256 * 1024),
+  /** L01 policy for this hook's deliveries (same shape as agents[].input); it wins over the agent's. */
+  input: AgentInputPolicySchema.optional(),
 });
 export type HookConfig = z.infer<typeof HookSchema>;
 

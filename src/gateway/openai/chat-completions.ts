@@ -6,14 +6,21 @@
  */
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
-import type { AgentRuntime, TurnEvent } from '../../agent/index.js';
-import { describeCause, type EventBus } from '../../core/index.js';
+import type { AgentRuntime, RefusedInput, TurnEvent } from '../../agent/index.js';
+import { describeCause, type BulwarkError, type EventBus } from '../../core/index.js';
 import type { ActiveTurns } from '../active-turns.js';
 import { layerNotices, type LayerNotices } from './layer-notices.js';
 import { readJsonBody } from '../body.js';
-import { failure, failureFromBulwarkError, sendFailure } from '../errors.js';
+import { failure, failureFromBulwarkError, sendFailure, type HttpFailure } from '../errors.js';
 import type { GatewayEnv } from '../env.js';
-import { checkUnsupported, ignoredFields, parseChatCompletionRequest, samplingOf, toChatMessages } from './schema.js';
+import {
+  checkUnsupported,
+  ignoredFields,
+  parseChatCompletionRequest,
+  samplingOf,
+  toChatMessages,
+  type ClientTurn,
+} from './schema.js';
 import {
   chunkObject,
   completionObject,
@@ -75,6 +82,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       return sendFailure(c, failure(400, `${SESSION_HEADER} must be 1-128 letters, digits, - or _`, 'invalid_session'));
     }
 
+    const origin = messages.value.origin;
     const askedMaxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
     const wanted = (c.req.header(EVENTS_HEADER) ?? '').split(',').map((s) => s.trim());
     // Subscribed before the turn starts: the inbound layers act before its first event.
@@ -131,7 +139,10 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       c.header('x-bulwark-trace', traceId);
       if (!first.done && first.value.type === 'error') {
         logTurnError(deps.logger, traceId, first.value.error);
-        return sendFailure(c, failureFromBulwarkError(first.value.error, traceId));
+        return sendFailure(
+          c,
+          withParam(failureFromBulwarkError(first.value.error, traceId), first.value.error, origin),
+        );
       }
       const meta: CompletionMeta = {
         id: `chatcmpl-${traceId}`,
@@ -183,6 +194,16 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       }
     }
   };
+}
+
+/** A refusal of one client message names it in `param` (`messages[i].content`), as OpenAI does for bad fields. */
+function withParam(f: HttpFailure, error: BulwarkError, origin: ClientTurn['origin']): HttpFailure {
+  const input = error.details?.['input'] as RefusedInput | undefined;
+  if (!input || f.status !== 400) return f;
+  const at = (input.part === 'message' ? origin.messages : origin.instructions)[input.index];
+  if (at === undefined) return f;
+  const param = `messages[${at}].content`;
+  return { ...f, body: { error: { ...f.body.error, param } } };
 }
 
 function once(f: () => Promise<void>): () => Promise<void> {

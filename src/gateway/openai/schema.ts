@@ -157,8 +157,10 @@ function contentText(content: z.infer<typeof Content> | null | undefined, param:
 /** What a request asks of the agent: the conversation, and the client's own system/developer instructions. */
 export interface ClientTurn {
   readonly messages: ChatMessage[];
-  /** system and developer messages, in order, joined; they follow the operator's prompt at the caller's trust. */
-  readonly instructions?: string;
+  /** system and developer messages, in order; they follow the operator's prompt at the caller's trust. */
+  readonly instructions?: string[];
+  /** Where each of `messages` and `instructions` is in the request (to name a refused one in `param`). */
+  readonly origin: { readonly messages: readonly number[]; readonly instructions: readonly number[] };
 }
 
 /** Refusals with what to do instead: n > 1 and client-side tools. */
@@ -196,6 +198,7 @@ export function checkUnsupported(req: ChatCompletionRequest): Result<void, HttpF
 export function toChatMessages(req: ChatCompletionRequest): Result<ClientTurn, HttpFailure> {
   const out: ChatMessage[] = [];
   const instructions: string[] = [];
+  const origin = { messages: [] as number[], instructions: [] as number[] };
   for (const [i, m] of req.messages.entries()) {
     const param = `messages[${i}].role`;
     if (m.role === 'tool' || (m.tool_calls && m.tool_calls.length > 0)) {
@@ -212,9 +215,13 @@ export function toChatMessages(req: ChatCompletionRequest): Result<ClientTurn, H
     if (!content.ok) return content;
     const text = content.value;
     if (m.role === 'system' || m.role === 'developer') {
-      if (text.trim() !== '') instructions.push(text);
-    } else if (m.role === 'user') out.push({ role: 'user', content: text });
-    else out.push({ role: 'assistant', content: text });
+      if (text.trim() === '') continue;
+      instructions.push(text);
+      origin.instructions.push(i);
+    } else {
+      out.push({ role: m.role, content: text });
+      origin.messages.push(i);
+    }
   }
   if (out.at(-1)?.role !== 'user') {
     return err(
@@ -226,7 +233,7 @@ export function toChatMessages(req: ChatCompletionRequest): Result<ClientTurn, H
       ),
     );
   }
-  return ok({ messages: out, ...(instructions.length > 0 ? { instructions: instructions.join('\n\n') } : {}) });
+  return ok({ messages: out, origin, ...(instructions.length > 0 ? { instructions } : {}) });
 }
 
 /** The request's sampling parameters in the agent's terms (clamped later, per agent). */
