@@ -31,6 +31,7 @@ import {
 } from './own-attack-kinds.js';
 import { BENIGN_KIND_NEIGHBOURS, BENIGN_I18N_KINDS } from './own-benign-kinds.js';
 import { SHORT_NOTICES } from './own-benign-notices.js';
+import { BENIGN_PROSE } from './own-benign-prose.js';
 import { CONTENT_INJECTIONS, CONTENT_CLEAN, LEVER_ATTACKS, LEVER_BENIGN } from './own-request-content.js';
 
 export function rng(seed: number): () => number {
@@ -102,6 +103,7 @@ export function ownTrainingItems(): Labelled[] {
   const code = expand('own_benign_code', 0, CODE_SNIPPETS.templates, CODE_SNIPPETS.slots, 140, 14, true);
   const tables = expand('own_benign_tables_logs', 0, TABLES_AND_LOGS.templates, TABLES_AND_LOGS.slots, 90, 15, true);
   items.push(...mails, ...code, ...tables);
+  items.push(...expand('own_benign_prose', 0, BENIGN_PROSE.templates, BENIGN_PROSE.slots, 400, 16, true));
 
   items.push(...expand('own_attack_games', 1, GAME_EXTRACTION.templates, GAME_EXTRACTION.slots, 320, 21));
   items.push(...expand('own_attack_direct_en', 1, DIRECT_ATTACKS_EN.templates, DIRECT_ATTACKS_EN.slots, 160, 22));
