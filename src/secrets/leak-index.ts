@@ -128,29 +128,13 @@ for (let c = 0; c < 128; c++) {
   STRETCH_KEEP[c] = digit || /[\s:,\\xX-]/.test(ch) ? -1 : 0;
 }
 
-/**
- * Whether the text holds `min` hex digits with nothing but what the hex pass drops between them: the least a hit of
- * the shortest hex form needs in its copy (every other character breaks a run there). A superset of what the copy
- * keeps, so a false answer is exact. Text that is mostly words (prose, log lines) has no such stretch, and this walk
- * costs a fraction of the gate's.
- */
-export function hexStretchAtLeast(text: string, min: number): boolean {
-  const keep = STRETCH_KEEP;
-  const digit = STRETCH_DIGIT;
-  const n = text.length;
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    count = (count & (keep[c] as number)) + (digit[c] as number);
-    if (count >= min) return true;
-  }
-  return false;
-}
+/** Digits in the shortest run of 32-bit words: a word and a short last word of two digits. */
+const MIN_WORDS_STRETCH = 10;
 
 /**
- * Whether the text holds a stretch as `hexStretchAtLeast` reads it with `min` hex digits and something the hex pass
- * drops between two of them: what a hit of the hex pass has that the plain scan (any letter case) does not find.
- * Whatever the group sizes (`xxd -g 8`, groups of 6, three groups) and whatever else the text holds: a contiguous
+ * Whether the text holds a stretch of hex digits and what the hex pass drops between them (separators, `\\`, `x`;
+ * every other character breaks a run in its copy) with `min` digits and something dropped between two of them:
+ * what a hit of the hex pass has that the plain scan (any letter case) does not find. Whatever the group sizes (`xxd -g 8`, groups of 6, three groups) and whatever else the text holds: a contiguous
  * run of digits (a trace id, a commit hash) does not open it.
  */
 export function separatedHexStretch(text: string, min: number): boolean {
@@ -500,8 +484,10 @@ export class LeakIndex implements LeakScanner {
         });
       });
     }
-    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there.
-    const words32 = hexStretchAtLeast(text, this.shortestHexForm) ? wordSwapped32View(text) : undefined;
+    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there. Its own
+    // gate: a run is at least a word and a short word on one line (`xxd -e` breaks a longer stretch with its text
+    // column, so the hex pass's gate would miss a value longer than one line).
+    const words32 = separatedHexStretch(text, MIN_WORDS_STRETCH) ? wordSwapped32View(text) : undefined;
     if (words32) {
       matcher.forEachMatch(words32.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
