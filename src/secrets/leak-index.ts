@@ -128,8 +128,11 @@ for (let c = 0; c < 128; c++) {
   STRETCH_KEEP[c] = digit || /[\s:,\\xX-]/.test(ch) ? -1 : 0;
 }
 
-/** Digits in the shortest run of 32-bit words: a word and a short last word of two digits. */
-const MIN_WORDS_STRETCH = 10;
+/**
+ * Digits a run of 32-bit words holds on one line at least: two words, or one after an offset column (`xxd -e -c 4`).
+ * A value shorter than that is its own bound (a word and a short last word).
+ */
+const MIN_WORDS_STRETCH = 16;
 
 /**
  * Whether the text holds a stretch of hex digits and what the hex pass drops between them (separators, `\\`, `x`;
@@ -138,20 +141,32 @@ const MIN_WORDS_STRETCH = 10;
  * run of digits (a trace id, a commit hash) does not open it.
  */
 export function separatedHexStretch(text: string, min: number): boolean {
+  return separatedHexDigits(text, min, min) >= min;
+}
+
+/**
+ * The most digits of such a stretch, counted up to `cap`, or a number below `floor` when none has `floor`: one walk
+ * answers both the hex pass's gate and the 32-bit word view's.
+ */
+function separatedHexDigits(text: string, floor: number, cap: number): number {
   const keep = STRETCH_KEEP;
   const digit = STRETCH_DIGIT;
   const n = text.length;
   /** Digits in the stretch, and in its current contiguous run: more in the stretch means a separator stood between. */
   let count = 0;
   let plain = 0;
+  let best = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const d = digit[c] as number;
     count = (count & (keep[c] as number)) + d;
     plain = (plain & -d) + d;
-    if (count >= min && count > plain && d === 1) return true;
+    if (count >= floor && count > plain && d === 1 && count > best) {
+      best = count;
+      if (best >= cap) return best;
+    }
   }
-  return false;
+  return best;
 }
 
 const HEX_CLASSES = classes(/[0-9a-fA-F]/, /[\s:,-]/);
@@ -431,8 +446,10 @@ export class LeakIndex implements LeakScanner {
       seen.add(key);
       hits.push(hit);
     };
+    const wordsFloor = Math.min(MIN_WORDS_STRETCH, this.shortestHexForm);
+    const hexDigits = separatedHexDigits(text, wordsFloor, this.shortestHexForm);
     for (const pass of PASSES) {
-      if (!pass.applies(text, this.shortestHexForm)) continue;
+      if (pass === HEX_PASS ? hexDigits < this.shortestHexForm : !pass.applies(text, this.shortestHexForm)) continue;
       if (pass.keyCovers(text) && !this.keyHolds(text, pass.key, (e) => pass.encodings.includes(e))) continue;
       const view = compacted(text, pass);
       if (!view) continue;
@@ -484,10 +501,9 @@ export class LeakIndex implements LeakScanner {
         });
       });
     }
-    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there. Its own
-    // gate: a run is at least a word and a short word on one line (`xxd -e` breaks a longer stretch with its text
-    // column, so the hex pass's gate would miss a value longer than one line).
-    const words32 = separatedHexStretch(text, MIN_WORDS_STRETCH) ? wordSwapped32View(text) : undefined;
+    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there. A gate of
+    // its own: `xxd -e` breaks each line's hex with its text column, which keeps the hex pass's gate closed.
+    const words32 = hexDigits >= wordsFloor ? wordSwapped32View(text) : undefined;
     if (words32) {
       matcher.forEachMatch(words32.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
