@@ -1,7 +1,8 @@
 /**
  * The view the output guard's detectors read: canonicalised, then detected. Per character: NFKC,
  * invisible format characters removed, ASCII tag characters (U+E0020–E007E) decoded to the ASCII they
- * stand for (invisible to a reader, readable by a client; the tags of a subdivision flag are dropped),
+ * stand for (invisible to a reader, readable by a client; only the tags of a subdivision flag are dropped: 2 to 6
+ * tag digits or letters then the cancel tag, right after U+1F3F4),
  * letter and digit homoglyphs folded to ASCII with their case kept, and escapes decoded: `%XX`, and the
  * escapes of JSON, JavaScript and Python string literals (`\n`, `\"`, `\\`, `\/`, `\xXX`, `\uXXXX`) of
  * printable ASCII, tab, CR and LF, and HTML character references (`&#47;`, `&#x2F;`, `&quot;`, `&amp;`).
@@ -11,7 +12,7 @@
  * back to the raw text, so a secret split by zero-width characters, written in full-width forms, Cyrillic
  * look-alikes or escapes is redacted in the raw text it came from.
  */
-import { skeletonKeepCase } from '../text/index.js';
+import { flagTagRunLength, skeletonKeepCase } from '../text/index.js';
 
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
 const PLAIN = /^[\t\n\r\x20-\x7e]*$/;
@@ -19,7 +20,6 @@ const PLAIN = /^[\t\n\r\x20-\x7e]*$/;
 const ESCAPE =
   /%(?:[2-7][0-9a-fA-F]|0[9aAdD])|\\(?:u00[0-7][0-9a-fA-F]|x[0-7][0-9a-fA-F]|[nrt"'\\/])|&(?:#[0-9]{1,3}|#[xX][0-9a-fA-F]{1,2}|quot|amp|lt|gt|apos);/;
 const BLACK_FLAG = 0x1f3f4;
-const CANCEL_TAG = 0xe007f;
 
 export interface SecretView {
   readonly text: string;
@@ -149,7 +149,6 @@ export function secretView(raw: string): SecretView {
       ends[n] = to;
     }
   };
-  let inFlag = false;
   let i = 0;
   while (i < raw.length) {
     const unit = raw.charCodeAt(i);
@@ -158,7 +157,6 @@ export function secretView(raw: string): SecretView {
       starts[n] = i;
       ends[n] = i + 1;
       n++;
-      inFlag = false;
       i++;
       continue;
     }
@@ -168,15 +166,14 @@ export function secretView(raw: string): SecretView {
     let size = cp > 0xffff ? 2 : 1;
     if (esc) {
       put(esc[0], i, i + esc[1]);
-      inFlag = false;
       size = esc[1];
     } else if (cp >= 0xe0000 && cp <= 0xe007f) {
-      if (cp === CANCEL_TAG) inFlag = false;
-      else if (!inFlag && cp >= 0xe0020 && cp <= 0xe007e) put(String.fromCharCode(cp - 0xe0000), i, i + size);
+      if (cp >= 0xe0020 && cp <= 0xe007e) put(String.fromCharCode(cp - 0xe0000), i, i + size);
     } else {
-      inFlag = cp === BLACK_FLAG;
       const v = viewOf(cp);
       if (v.length > 0) put(v, i, i + size);
+      // A subdivision flag's tags are part of the emoji, not text; any other tag after a flag is decoded.
+      if (cp === BLACK_FLAG) size += flagTagRunLength(raw, i + size);
     }
     i += size;
     run = i;

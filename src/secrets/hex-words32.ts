@@ -5,7 +5,8 @@
  * byte pairs reversed, lower case) and the index's plain hex forms are matched in that copy, wherever the value
  * starts. A run is two or more words of exactly 8 hex digits apart from each other by a little whitespace; at a line
  * break it goes on over an offset column (`0000020`, `00000010:`) and over the text column of the line before
- * (`xxd -e` prints one after two spaces).
+ * (`xxd -e` prints one after two spaces). `xxd -e` prints the last word of a value whose length is no multiple of four
+ * short and right-aligned (`    3272`): read as its low bytes, it ends the run.
  */
 import type { DecodedView } from '../text/index.js';
 
@@ -52,6 +53,17 @@ function afterOffset(text: string, i: number): number {
 }
 
 /**
+ * Where a right-aligned short last word (2, 4 or 6 digits, its missing digits printed as blanks after the one blank
+ * between words) starts after the word ending at `end`, or -1.
+ */
+function shortWord(text: string, end: number): number {
+  let i = end;
+  while (i < text.length && i - end < 7 && isBlank(text.charCodeAt(i))) i++;
+  const len = hexToken(text, i);
+  return len >= 2 && len <= 6 && len % 2 === 0 && i - end - 1 === 8 - len ? i : -1;
+}
+
+/**
  * Where the next word of a run starts after the word ending at `end`, or -1: a few blanks, or (possibly after a
  * text column) a line break and an offset column.
  */
@@ -86,6 +98,8 @@ export function wordSwapped32View(text: string, open = false): DecodedView | und
   const runs: number[][] = [];
   const word = WORD;
   word.lastIndex = 0;
+  /** Per run, the digits of its last word (8, or fewer for a short last word). */
+  const lastDigits: number[] = [];
   for (let m = word.exec(text); m; m = word.exec(text)) {
     const i = m.index;
     const words = [i];
@@ -94,13 +108,20 @@ export function wordSwapped32View(text: string, open = false): DecodedView | und
       words.push(at);
       at = nextWord(text, at + 8);
     }
-    if (words.length >= minWords) runs.push(words);
-    word.lastIndex = (words[words.length - 1] as number) + 8;
+    const short = shortWord(text, (words[words.length - 1] as number) + 8);
+    if (short >= 0) words.push(short);
+    const last = short >= 0 ? hexToken(text, short) : 8;
+    if (words.length >= minWords) {
+      runs.push(words);
+      lastDigits.push(last);
+    }
+    word.lastIndex = (words[words.length - 1] as number) + last;
   }
   if (open) {
     const last = runs[runs.length - 1];
     if (!last || text.length - ((last[last.length - 1] as number) + 8) > MAX_WORD_GAP + 8) return undefined;
     runs.splice(0, runs.length - 1);
+    lastDigits.splice(0, lastDigits.length - 1);
   }
   if (runs.length === 0) return undefined;
   let size = 0;
@@ -108,18 +129,26 @@ export function wordSwapped32View(text: string, open = false): DecodedView | und
   let units = new Uint16Array(size);
   /** Per view character, the raw start of the word it came from (a break: where its run ended). */
   const wordOf = new Int32Array(size);
+  /** Per view character, the raw end of its word. */
+  const endOf = new Int32Array(size);
   let v = 0;
-  for (const r of runs) {
-    for (const w of r)
-      for (let b = 3; b >= 0; b--)
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k] as number[];
+    const lastLen = lastDigits[k] as number;
+    for (let x = 0; x < r.length; x++) {
+      const w = r[x] as number;
+      const len = x === r.length - 1 ? lastLen : 8;
+      for (let b = len / 2 - 1; b >= 0; b--)
         for (let d = 0; d < 2; d++) {
           const c = text.charCodeAt(w + 2 * b + d);
           units[v] = c >= 0x41 && c <= 0x46 ? c | 0x20 : c;
+          endOf[v] = w + len;
           wordOf[v++] = w;
         }
+    }
     if (open) break;
     units[v] = 0;
-    wordOf[v++] = (r[r.length - 1] as number) + 8;
+    wordOf[v++] = (r[r.length - 1] as number) + lastLen;
   }
   units = units.subarray(0, v);
   return {
@@ -128,7 +157,7 @@ export function wordSwapped32View(text: string, open = false): DecodedView | und
     toRaw(start: number, end: number): [number, number] {
       const s = wordOf[Math.min(start, v - 1)] as number;
       const last = Math.min(Math.max(end, start + 1), v) - 1;
-      return [s, units[last] === 0 ? (wordOf[last] as number) : (wordOf[last] as number) + 8];
+      return [s, units[last] === 0 ? (wordOf[last] as number) : (endOf[last] as number)];
     },
   };
 }

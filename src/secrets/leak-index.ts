@@ -30,7 +30,7 @@ import {
   separatedRegions,
   separatedViewOf,
 } from '../text/index.js';
-import { encodedForms, isCharacterForm, isWindow, MIN_FORM_LENGTH, type LeakEncoding } from './encodings.js';
+import { encodedForms, isCharacterForm, isWindow, type LeakEncoding } from './encodings.js';
 import { decodedRunsView, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
@@ -62,11 +62,12 @@ interface Pass {
   /** Whether every character the copy drops from `text` is one the key drops. */
   readonly keyCovers: (text: string) => boolean;
   /**
-   * Cheap test that the pass can find anything the plain scan did not: most text (every log line) has
-   * neither separated hex groups nor a long hex run, and no line break for base64 to be wrapped at, and
-   * a pass costs a copy and a second scan of the whole text.
+   * Cheap test that the pass can find anything the plain scan did not (`minHex`: the shortest indexed hex form):
+   * most text (every log line) has no separated stretch of hex digits that long, and no line break for base64 to
+   * be wrapped at, and a pass costs a copy and a second scan of the whole text. It reads only what a hit's own span
+   * holds, so a stream that holds a hit opens it as the whole text does.
    */
-  readonly applies: (text: string) => boolean;
+  readonly applies: (text: string, minHex: number) => boolean;
 }
 
 /** Key value of a character that ends a run: no match spans it (any value other than 0 keeps the key a superset). */
@@ -113,91 +114,6 @@ function bytePrefixAt(text: string, i: number): boolean {
   return (n === 0x78 || n === 0x58) && isHexDigit(text.charCodeAt(at + 2)) && isHexDigit(text.charCodeAt(at + 3));
 }
 
-/** Four byte escapes in a row: `\x61\x62…` or `0x61, 0x62, …` (C arrays, hexdump tools). */
-function fourByteEscapes(text: string): boolean {
-  let count = 0;
-  let end = -1;
-  for (let i = 0; i + 3 < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c !== 0x5c && c !== 0x30) || !bytePrefixAt(text, i)) continue;
-    const gap = text.slice(end, i);
-    count = end >= 0 && (gap === '' || gap === ',' || gap === ' ' || gap === ', ' || gap === '\t') ? count + 1 : 1;
-    if (count >= 4) return true;
-    end = i + 4;
-    i += 3;
-  }
-  return false;
-}
-
-/**
- * Hex the plain scan cannot see: four or more groups of 2, 4 or 8 hex digits of one size split by one
- * separator (`aa:bb:cc:dd`, `aa bb …`, `xxd`'s `6162 6364 …`, `61626364 65666768 …`), four byte escapes
- * in a row, or a run of hex digits as long as the shortest indexed hex form, in both letter cases. One
- * walk over the text (another only when it holds a `\x` or `0x`), no regex: a trace id in every log line
- * is a plain lower-case run and must not cost a second scan; a UUID (8-4-4-4-12) has no four groups of
- * one size.
- */
-/** Per ASCII code: 1 = decimal digit, 2 = hex letter a-f, 3 = hex letter A-F, 0 = anything else. */
-const HEX_KIND = new Uint8Array(128);
-for (let c = 0; c < 128; c++)
-  HEX_KIND[c] = c >= 0x30 && c <= 0x39 ? 1 : c >= 0x61 && c <= 0x66 ? 2 : c >= 0x41 && c <= 0x46 ? 3 : 0;
-
-/** Hex digits in a run as long as the shortest indexed hex form. */
-const LONG_HEX_RUN = 2 * MIN_FORM_LENGTH;
-
-export function hexPassApplies(text: string): boolean {
-  const hexKind = HEX_KIND;
-  // A local copy: an imported binding read per character costs a getter call under a transpiling loader.
-  const longRun = LONG_HEX_RUN;
-  const n = text.length;
-  let size = 0;
-  let groups = 0;
-  let escapes = false;
-  // A long hex run that a line break continues (`xxd -p`, wrapped at 60 digits).
-  let wrapped = false;
-  for (let i = 0; i <= n; i++) {
-    let c = i < n ? text.charCodeAt(i) : 0;
-    const kind = c < 128 ? (hexKind[c] as number) : 0;
-    let run = 0;
-    if (kind !== 0) {
-      if (wrapped) return true;
-      // A run of hex digits is read in one tight loop; what follows is handled below with its length.
-      let lower = kind === 2;
-      let upper = kind === 3;
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        const k = d < 128 ? (hexKind[d] as number) : 0;
-        if (k === 0) break;
-        if (k === 2) lower = true;
-        else if (k === 3) upper = true;
-      }
-      run = j - i;
-      if (run >= longRun && lower && upper) return true;
-      i = j;
-      c = i < n ? text.charCodeAt(i) : 0;
-    }
-    // Most characters of ordinary text, and most runs of prose (`a`, `be`, `face`: no group size, too short to
-    // wrap), change nothing when no groups are being counted.
-    if (groups === 0 && !wrapped && (c | 0x20) !== 0x78 && (run === 0 || (run < 8 && (run & 1) === 1))) continue;
-    if ((c | 0x20) === 0x78 && !escapes) {
-      const p = text.charCodeAt(i - 1);
-      escapes = p === 0x5c || p === 0x30;
-    }
-    if (run === 2 || run === 4 || run === 8) {
-      if (run === size && groups >= 3) return true;
-      const separator = c === 0x3a || c === 0x2d || c === 0x2c || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-      groups = separator ? (run === size ? groups + 1 : 1) : 0;
-      size = run;
-    } else if (run > 0 || !(c === 0x3a || c === 0x2d || c === 0x2c || c === 0x20)) {
-      groups = 0;
-    }
-    const lineBreak = c === 0x0a || c === 0x0d;
-    wrapped = lineBreak && (run >= longRun || (wrapped && run === 0));
-  }
-  return escapes && fourByteEscapes(text);
-}
-
 /**
  * Per UTF-16 code unit, for the walk below without a branch per character: STRETCH_KEEP is all ones for a hex digit
  * and for what the hex pass may drop between digits (separators, `\\`, `x`), 0 for a break; STRETCH_DIGIT is 1 for
@@ -213,22 +129,44 @@ for (let c = 0; c < 128; c++) {
 }
 
 /**
- * Whether the text holds `min` hex digits with nothing but what the hex pass drops between them: the least a hit of
- * the shortest hex form needs in its copy (every other character breaks a run there). A superset of what the copy
- * keeps, so a false answer is exact. Text that is mostly words (prose, log lines) has no such stretch, and this walk
- * costs a fraction of the gate's.
+ * Digits a run of 32-bit words holds on one line at least: two words, or one after an offset column (`xxd -e -c 4`).
+ * A value shorter than that is its own bound (a word and a short last word).
  */
-export function hexStretchAtLeast(text: string, min: number): boolean {
+const MIN_WORDS_STRETCH = 16;
+
+/**
+ * Whether the text holds a stretch of hex digits and what the hex pass drops between them (separators, `\\`, `x`;
+ * every other character breaks a run in its copy) with `min` digits and something dropped between two of them:
+ * what a hit of the hex pass has that the plain scan (any letter case) does not find. Whatever the group sizes (`xxd -g 8`, groups of 6, three groups) and whatever else the text holds: a contiguous
+ * run of digits (a trace id, a commit hash) does not open it.
+ */
+export function separatedHexStretch(text: string, min: number): boolean {
+  return separatedHexDigits(text, min, min) >= min;
+}
+
+/**
+ * The most digits of such a stretch, counted up to `cap`, or a number below `floor` when none has `floor`: one walk
+ * answers both the hex pass's gate and the 32-bit word view's.
+ */
+function separatedHexDigits(text: string, floor: number, cap: number): number {
   const keep = STRETCH_KEEP;
   const digit = STRETCH_DIGIT;
   const n = text.length;
+  /** Digits in the stretch, and in its current contiguous run: more in the stretch means a separator stood between. */
   let count = 0;
+  let plain = 0;
+  let best = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    count = (count & (keep[c] as number)) + (digit[c] as number);
-    if (count >= min) return true;
+    const d = digit[c] as number;
+    count = (count & (keep[c] as number)) + d;
+    plain = (plain & -d) + d;
+    if (count >= floor && count > plain && d === 1 && count > best) {
+      best = count;
+      if (best >= cap) return best;
+    }
   }
-  return false;
+  return best;
 }
 
 const HEX_CLASSES = classes(/[0-9a-fA-F]/, /[\s:,-]/);
@@ -242,7 +180,7 @@ const HEX_PASS: Pass = {
   encodings: ['hex', 'hex-words'],
   maxDrop: 4,
   minKept: 2,
-  applies: hexPassApplies,
+  applies: separatedHexStretch,
 };
 const BASE64_CLASSES = classes(/[A-Za-z0-9+/_=-]/, /\s/);
 const BASE64_PASS: Pass = {
@@ -508,10 +446,10 @@ export class LeakIndex implements LeakScanner {
       seen.add(key);
       hits.push(hit);
     };
-    const hexStretch = hexStretchAtLeast(text, this.shortestHexForm);
+    const wordsFloor = Math.min(MIN_WORDS_STRETCH, this.shortestHexForm);
+    const hexDigits = separatedHexDigits(text, wordsFloor, this.shortestHexForm);
     for (const pass of PASSES) {
-      if (pass === HEX_PASS && !hexStretch) continue;
-      if (!pass.applies(text)) continue;
+      if (pass === HEX_PASS ? hexDigits < this.shortestHexForm : !pass.applies(text, this.shortestHexForm)) continue;
       if (pass.keyCovers(text) && !this.keyHolds(text, pass.key, (e) => pass.encodings.includes(e))) continue;
       const view = compacted(text, pass);
       if (!view) continue;
@@ -563,8 +501,9 @@ export class LeakIndex implements LeakScanner {
         });
       });
     }
-    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there.
-    const words32 = hexStretch ? wordSwapped32View(text) : undefined;
+    // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there. A gate of
+    // its own: `xxd -e` breaks each line's hex with its text column, which keeps the hex pass's gate closed.
+    const words32 = hexDigits >= wordsFloor ? wordSwapped32View(text) : undefined;
     if (words32) {
       matcher.forEachMatch(words32.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;

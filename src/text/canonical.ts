@@ -10,14 +10,13 @@
  */
 import {
   BLACK_FLAG,
-  CANCEL_TAG,
   VS15,
   VS16,
   ZWJ,
   isAsciiTag,
   isBidiControl,
   isEmojiModifier,
-  isFlagTag,
+  flagTagRunLength,
   isHan,
   isInvisible,
   isKeycapBase,
@@ -41,24 +40,10 @@ export interface Canonical {
 }
 
 const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
-const MAX_FLAG_TAGS = 6;
 const KEYCAP = 0x20e3;
 
 const isRegionalIndicator = (cp: number) => cp >= 0x1f1e6 && cp <= 0x1f1ff;
 const isZeroWidth = (cp: number) => (cp >= 0x200b && cp <= 0x200d) || cp === 0x2060 || cp === 0xfeff || cp === 0x180e;
-
-/** Length of a valid subdivision-flag tag run starting at `i` (tags then cancel tag), or 0. */
-function flagTagRunLength(text: string, i: number): number {
-  let j = i;
-  let n = 0;
-  while (j < text.length) {
-    const cp = text.codePointAt(j) ?? 0;
-    if (cp === CANCEL_TAG) return n >= 2 && n <= MAX_FLAG_TAGS ? j + 2 - i : 0;
-    if (!isFlagTag(cp) || ++n > MAX_FLAG_TAGS) return 0;
-    j += 2;
-  }
-  return 0;
-}
 
 function countStripped(counts: StripCounts, cp: number): void {
   if (isBidiControl(cp)) counts.bidi++;

@@ -8,8 +8,12 @@
 import { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
 
 export const MIN_CHAR_CODE_RUN = 6;
-/** Non-alphanumeric characters allowed between two codes (`, `, `], [`). */
-export const MAX_CODE_GAP = 3;
+/** Non-alphanumeric characters other than whitespace allowed between two codes (`,`, `], [`). */
+const MAX_CODE_PUNCT = 3;
+/** Whitespace allowed between two codes besides them: a line break and the next line's indentation. */
+const MAX_CODE_SPACE = 10;
+/** Most raw characters between two codes of one run (what a hit's span is bounded by). */
+export const MAX_CODE_GAP = MAX_CODE_PUNCT + MAX_CODE_SPACE;
 /** Longest code token read (`&#65535;`). */
 export const MAX_CODE_TOKEN = 8;
 
@@ -49,6 +53,21 @@ function octal(text: string, i: number): number {
   }
   readValue = v;
   return k;
+}
+
+/**
+ * Whether text[from, to) may stand between two codes of one run. Up to MAX_CODE_PUNCT characters (`, `) always may;
+ * a longer gap may hold whitespace besides, so a list broken over indented lines stays one run.
+ */
+function gapFits(text: string, from: number, to: number): boolean {
+  if (to - from <= MAX_CODE_PUNCT) return true;
+  if (to - from > MAX_CODE_GAP) return false;
+  let punct = 0;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (!(c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) && ++punct > MAX_CODE_PUNCT) return false;
+  }
+  return to - from - punct <= MAX_CODE_SPACE;
 }
 
 const usable = (v: number) => v >= 0x20 && v !== 0x7f && v <= 0xffff && (v < 0xd800 || v > 0xdfff);
@@ -155,7 +174,7 @@ function runs(text: string, from: number, open = false, out?: DecodedViewBuilder
     const a = alnum[c] as number;
     const digit = c >= 0x30 && c <= 0x39;
     if ((prefix[c] as number) === 0 && (!digit || (c !== 0x30 && (alnum[text.charCodeAt(i - 1)] as number) === 1))) {
-      if (count > 0 && (a === 1 || i - lastEnd >= MAX_CODE_GAP)) {
+      if (count > 0 && (a === 1 || !gapFits(text, lastEnd, i + 1))) {
         endRun(found, out, count, runStart, lastEnd, mark);
         count = 0;
       }
@@ -167,14 +186,14 @@ function runs(text: string, from: number, open = false, out?: DecodedViewBuilder
     // may become one: the run is still under way there.
     if (open && (codeEnd >= 0 ? codeEnd >= n : count > 0 && i >= n - MAX_CODE_TOKEN)) break;
     if (codeEnd < 0) {
-      if (count > 0 && (a === 1 || i - lastEnd >= MAX_CODE_GAP)) {
+      if (count > 0 && (a === 1 || !gapFits(text, lastEnd, i + 1))) {
         endRun(found, out, count, runStart, lastEnd, mark);
         count = 0;
       }
       i++;
       continue;
     }
-    if (count > 0 && i - lastEnd > MAX_CODE_GAP) {
+    if (count > 0 && !gapFits(text, lastEnd, i)) {
       endRun(found, out, count, runStart, lastEnd, mark);
       count = 0;
     }
@@ -194,12 +213,12 @@ function runs(text: string, from: number, open = false, out?: DecodedViewBuilder
 }
 
 /**
- * Where a run may start: three decimal codes of printable characters in a row (30–99999; dates and times have
- * numbers below 30), not glued to a word or number before them (the walk skips those too), or a prefixed code. Most text has neither, and the regex engine finds that several times
+ * Where a run may start: three decimal codes of printable characters in a row (30–99999, or zero-padded to three
+ * or more digits; dates and times have numbers below 30), not glued to a word or number before them (the walk skips those too), or a prefixed code. Most text has neither, and the regex engine finds that several times
  * faster than the walk, which then starts there.
  */
-const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4})';
-const GAP = '[^0-9A-Za-z]{1,3}';
+const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4}|0\\d{2,4})';
+const GAP = `[^0-9A-Za-z]{1,${MAX_CODE_GAP}}`;
 const RUN_HINT = new RegExp(
   `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|\\\\[0-7]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
 );

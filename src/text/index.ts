@@ -8,6 +8,7 @@ export { injectionProbability } from './classifier/model.js';
 export { dangerousEnvKind, isDangerousEnv, STEERS_EXECUTION } from './dangerous-env.js';
 export { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
 export { foldChar, skeletonKeepCase } from './fold.js';
+export { flagTagRunLength } from './invisible.js';
 export { hexTextView, openHexTextTail } from './hex-text.js';
 export { redactLeakHits } from './leak-redact.js';
 export { asciiLower, MultiMatcher, replaceSpans } from './multi-match.js';

@@ -63,6 +63,24 @@ export function isFlagTag(cp: number): boolean {
   return (cp >= 0xe0030 && cp <= 0xe0039) || (cp >= 0xe0061 && cp <= 0xe007a);
 }
 
+const MAX_FLAG_TAGS = 6;
+
+/**
+ * Length in UTF-16 units of a valid subdivision-flag tag run starting at `i` (2 to 6 tag digits or lower-case tag
+ * letters, then the cancel tag), or 0. Only such a run belongs to a black flag before it; any other tag is text.
+ */
+export function flagTagRunLength(text: string, i: number): number {
+  let j = i;
+  let n = 0;
+  while (j < text.length) {
+    const cp = text.codePointAt(j) ?? 0;
+    if (cp === CANCEL_TAG) return n >= 2 && n <= MAX_FLAG_TAGS ? j + 2 - i : 0;
+    if (!isFlagTag(cp) || ++n > MAX_FLAG_TAGS) return 0;
+    j += 2;
+  }
+  return 0;
+}
+
 /** Line breaks that are folded to "\n"; every other White_Space becomes " ". */
 export function isLineBreak(cp: number): boolean {
   return cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029;

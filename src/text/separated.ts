@@ -9,7 +9,9 @@
  * a piece under the leak index's 12-character window carries no window of its own, so pieces of 9 to 11 characters
  * (`fold -w10`, `"…" + "…"` in code) must be joined to be found. A line break is whitespace: a value folded over
  * short lines is one region. Two groups are enough when they keep MIN_LONG_KEPT characters between them. One walk
- * over the text with a table lookup per character.
+ * over the text with a table lookup per character. ASCII symbols that are no separator (`& ! $ # @ = ? % ^ < >`) are
+ * part of a group and kept in the copy (a password holds them); beyond ASCII, punctuation and symbols (`·`, `•`, `—`,
+ * `→`) and surrogates (an emoji) separate like the ASCII separators.
  */
 import { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
 
@@ -25,9 +27,12 @@ const MIN_GROUPS = 4;
 /** Fewer groups make a region when they keep this many characters (two pieces of a value cut in halves). */
 const MIN_LONG_KEPT = 12;
 
-/** Per ASCII code: 1 = letter or digit, 2 = separator, 3 = whitespace separator, 0 = anything else. */
-const CLASS = new Uint8Array(128);
-/** Per ASCII code: 1 = digit, 2 = lower-case letter, 4 = capital. */
+/**
+ * Per UTF-16 code unit: 1 = kept in a group (letter, digit, ASCII symbol), 2 = separator, 3 = whitespace separator,
+ * 0 = anything else.
+ */
+const CLASS = new Uint8Array(65536);
+/** Per ASCII code: 1 = digit, 2 = lower-case letter, 4 = capital, 8 = symbol. */
 const KIND = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -35,10 +40,17 @@ for (let c = 0; c < 128; c++) {
   if (/[A-Za-z0-9]/.test(ch)) CLASS[c] = 1;
   else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') CLASS[c] = 3;
   else if (SEPARATOR_CHARS.includes(ch)) CLASS[c] = 2;
+  else if (c > 0x20 && c < 0x7f) {
+    CLASS[c] = 1;
+    KIND[c] = 8;
+  }
 }
+const NON_ASCII_SEPARATOR = /[\p{P}\p{S}]/u;
+for (let c = 128; c < 65536; c++)
+  if ((c >= 0xd800 && c <= 0xdfff) || NON_ASCII_SEPARATOR.test(String.fromCharCode(c))) CLASS[c] = 2;
 /**
  * Per UTF-16 code unit, for the group loop (one load per character instead of a range check and two): KIND for a
- * letter or digit, 0 for anything else (every code unit beyond ASCII included).
+ * letter, digit or ASCII symbol, 0 for anything else (every code unit beyond ASCII included).
  */
 const GROUP_KIND = new Uint8Array(65536);
 GROUP_KIND.set(KIND);
@@ -48,7 +60,7 @@ export function stripSeparators(value: string): string {
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 128 && (CLASS[c] === 2 || CLASS[c] === 3)) continue;
+    if (CLASS[c] === 2 || CLASS[c] === 3) continue;
     out += value[i];
   }
   return out;
@@ -83,7 +95,7 @@ function regions(text: string, open = false, minKept = 0): number[] {
   let sepBreak = false;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? text.charCodeAt(i) : 0;
-    let k = c < 128 ? (cls[c] as number) : 0;
+    let k = cls[c] as number;
     if (k === 1) {
       // A group is the whole run of letters and digits, read in one tight loop.
       const groupStart = i;
@@ -99,6 +111,7 @@ function regions(text: string, open = false, minKept = 0): number[] {
       const innerCapital = (inner & 4) !== 0;
       i = j;
       const len = i - groupStart;
+      // A symbol alone makes no group look random: prose ends words with `!` and `?`.
       const random = innerCapital || ((kinds & 1) !== 0 && (kinds & 6) !== 0);
       if (len > MAX_RANDOM_GROUP || (len > MAX_GROUP && !random)) {
         if (enough(groups, kept, minKept)) out.push(regionStart, lastGroupEnd);
@@ -126,7 +139,7 @@ function regions(text: string, open = false, minKept = 0): number[] {
       }
       sepStart = -1;
       const e = i < n ? text.charCodeAt(i) : 0;
-      k = e < 128 ? (cls[e] as number) : 0;
+      k = cls[e] as number;
     }
     if (k === 0) {
       // In open mode the end of the text is no break: the region there may still reach MIN_GROUPS.

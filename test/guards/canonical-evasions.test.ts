@@ -67,6 +67,22 @@ describe('L17/L02 on the canonical view (homoglyphs, tags)', () => {
     expect(both(`m ${tags(c)} (tags)`)).toBe('m [REDACTED] (tags)');
   });
 
+  it('reads tag characters after a black flag that are not a subdivision flag (2-6 tag digits/letters, cancel tag)', () => {
+    const { guard } = makeGuard();
+    const flag = '\u{1f3f4}';
+    const c = guard.canary(CTX.sessionId);
+    const key = fakeAwsKeyId(3);
+    expect(secretView(`${flag}${tags('hidden text')}`).text).toBe(`${flag}hidden text`);
+    // A flag's own run, then a payload: the run is dropped, the payload read.
+    const scotland = '\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}';
+    expect(secretView(`${flag}${scotland}${tags('abc')}`).text).toBe(`${flag}abc`);
+    // Seven lower-case tags then a cancel tag are no flag.
+    expect(secretView(`${flag}${tags('abcdefg')}\u{e007f}`).text).toBe(`${flag}abcdefg`);
+    expect(both(`ok ${flag}${tags(VAULT_VALUE)} end`)).toBe(`ok ${flag}[REDACTED] end`);
+    expect(both(`ok ${flag}${tags(c)} end`)).toBe(`ok ${flag}[REDACTED] end`);
+    expect(ids(guard.scanText(`ok ${flag}${tags(`key ${key}`)}`, CTX))).toContain('secret.aws_access_key_id');
+  });
+
   it('finds a vault value with a homoglyph inside', () => {
     const { guard } = makeGuard();
     const r = guard.scanText(`v ${VAULT_VALUE.replace('Q', '\u051a')} end`, CTX);

@@ -60,13 +60,13 @@ describe('hex dumps of a known value', () => {
 
 describe('xxd -p (plain hex wrapped at 60 digits)', () => {
   it('is found across its line breaks, and a single long hex line does not trigger the pass', async () => {
-    const { hexPassApplies } = await import('../../src/secrets/leak-index.js');
+    const { separatedHexStretch } = await import('../../src/secrets/leak-index.js');
     const leaks = new LeakIndex();
     leaks.register('K', VALUE);
     const plain = (bytes.toString('hex').match(/.{1,60}/g) ?? []).join('\n');
     const r = leaks.redact(`dump:\n${plain}\nend`);
     expect(r.hits.map((h) => h.encoding)).toContain('hex');
     expect(r.text).not.toContain(Buffer.from('Qz8vK2mL').toString('hex'));
-    expect(hexPassApplies('{"traceId":"0123456789abcdef0123456789abcdef","msg":"ok"}\n')).toBe(false);
+    expect(separatedHexStretch('{"traceId":"0123456789abcdef0123456789abcdef","msg":"ok"}\n', 24)).toBe(false);
   });
 });

