@@ -1,15 +1,22 @@
-import { closeSync, fsyncSync, linkSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, fchownSync, fsyncSync, linkSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { randomHex } from './ids.js';
 
 /**
  * Writes a file atomically: a temp file beside it is written and fsync'd, then renamed over
  * the target, so a crash leaves either the old or the new content, never a torn file.
  */
-export function writeFileAtomic(file: string, content: string | Buffer, mode = 0o600): void {
+export function writeFileAtomic(
+  file: string,
+  content: string | Buffer,
+  mode = 0o600,
+  /** Owner of the new file, set on the temp file's descriptor before the rename: no name is ever followed. */
+  owner?: { readonly uid: number; readonly gid: number },
+): void {
   const tmp = `${file}.${randomHex(6)}.tmp`;
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

@@ -7,7 +7,17 @@
  *   <root>/<workspace key>/<entry id>/<n>          pre-image n (a file, a link or a whole directory)
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import {
   writeFileAtomic,
@@ -220,9 +230,17 @@ export class Journal {
     const original = new Map(all.map((e) => [e.id, e]));
     for (const e of [...entries].sort((a, b) => (a.id < b.id ? 1 : -1))) {
       const lost: JournalChange[] = [];
-      for (const c of [...e.changes].reverse()) {
+      const order = [...e.changes].reverse();
+      for (const [i, c] of order.entries()) {
         const r = this.reverse(workspace, e, c);
-        if (!r.ok) return r;
+        if (!r.ok) {
+          // Stopped part-way (a full disk): what was put back stays put back, and the entry remembers the rest, so
+          // the next undo goes on from here instead of asking for pre-images already used.
+          const { unrestored: _was, ...entry } = original.get(e.id) ?? e;
+          const rest = [...lost, ...order.slice(i)].map((x) => x.path);
+          const marked = this.commit(workspace, { ...entry, unrestored: rest });
+          return marked.ok ? r : marked;
+        }
         if (r.value === 'restored') restored.push(c.path);
         else if (r.value === 'target-gone') lost.push(c);
       }
@@ -360,10 +378,8 @@ export class Journal {
         if (!back.ok) return back;
         if (c.source !== undefined) {
           // The copy kept at apply: what the moved directory held then, whatever happened to it since.
+          putBack(this.pathOf(workspace, e.id, c.source), back.value);
           rmSync(at.value, { recursive: true, force: true });
-          rmSync(back.value, { recursive: true, force: true });
-          mkdirSync(path.dirname(back.value), { recursive: true });
-          moveEntry(this.pathOf(workspace, e.id, c.source), back.value);
           return ok('restored');
         }
         if (!lstatSync(at.value, { throwIfNoEntry: false })) return ok('target-gone');
@@ -377,18 +393,32 @@ export class Journal {
         chmodSync(at.value, c.mode);
         return ok('restored');
       }
-      rmSync(at.value, { recursive: true, force: true });
-      if (c.blob !== undefined) {
-        const blob = this.pathOf(workspace, e.id, c.blob);
-        if (existsSync(blob)) {
-          mkdirSync(path.dirname(at.value), { recursive: true });
-          moveEntry(blob, at.value);
-        }
-      }
+      const blob = c.blob !== undefined ? this.pathOf(workspace, e.id, c.blob) : undefined;
+      if (blob !== undefined && existsSync(blob)) putBack(blob, at.value);
+      else rmSync(at.value, { recursive: true, force: true });
       return ok('restored');
     } catch (cause) {
       return err(journalError('undo', `cannot restore ${c.path}: ${describeCause(cause)}`));
     }
+  }
+}
+
+/**
+ * Puts a kept pre-image back at `at`: first moved beside it under a temporary name (a copy when the journal is on
+ * another filesystem — the step that can fail, with a full disk), and only then is what stands at `at` replaced by a
+ * rename. A failed copy leaves both the workspace and the journal's pre-image as they were.
+ */
+function putBack(kept: string, at: string): void {
+  mkdirSync(path.dirname(at), { recursive: true });
+  const staged = `${at}.bulwark-undo-${randomHex(6)}`;
+  moveEntry(kept, staged);
+  try {
+    rmSync(at, { recursive: true, force: true });
+    renameSync(staged, at);
+  } catch (cause) {
+    // The pre-image goes back to the journal, so a later undo can still use it.
+    moveEntry(staged, kept);
+    throw cause;
   }
 }
 

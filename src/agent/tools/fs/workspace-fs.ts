@@ -4,8 +4,8 @@
  * swapped in after the check is not followed.
  */
 import {
-  chownSync,
   closeSync,
+  fchownSync,
   constants,
   existsSync,
   fstatSync,
@@ -109,47 +109,66 @@ export function readWorkspaceFile(
 
 /**
  * What the daemon (root) creates in a workspace owned by someone else (the sandbox user) is given to that owner,
- * so the commands that run as the owner can use it.
+ * so the commands that run as the owner can use it. Always through the new entry's own descriptor: a name a
+ * command running in the workspace swaps for a symlink must never lead root's chown to a host file.
  */
-function giveToOwner(realWorkspace: string, created: string): void {
-  if (process.getuid?.() !== 0) return;
-  const owner = lstatSync(realWorkspace);
-  if (owner.uid !== 0) chownSync(created, owner.uid, owner.gid);
+function ownerFor(realWorkspace: string): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const st = lstatSync(realWorkspace);
+  return st.uid !== 0 ? { uid: st.uid, gid: st.gid } : undefined;
 }
 
-/** Creates the missing directories between the workspace and `realTarget`'s parent, checking each stays inside. */
+const DIR_NOFOLLOW = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Creates the missing directories between the workspace and `realTarget`'s parent, one name at a time below the
+ * descriptor of the one before (never through a path a concurrent command could re-point): each stays inside.
+ */
 function ensureParents(realWorkspace: string, realTarget: string, untrusted: string): Result<void, BulwarkError> {
   const parts = relativeTo(realWorkspace, realTarget)
     .split(/[\\/]/)
     .filter((s) => s !== '');
   parts.pop();
-  let dir = realWorkspace;
-  for (const name of parts) {
-    dir = childPath(dir, name);
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-      giveToOwner(realWorkspace, dir);
-    } catch (cause) {
-      if (errnoOf(cause) !== 'EEXIST')
-        return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
+  if (parts.length === 0) return ok(undefined);
+  const owner = ownerFor(realWorkspace);
+  const viaProc = existsSync(PROC_FD);
+  let fd = openSync(realWorkspace, DIR_NOFOLLOW);
+  let path = realWorkspace;
+  try {
+    for (const name of parts) {
+      const at = viaProc ? childPath(PROC_FD, String(fd), name) : childPath(path, name);
+      let made = false;
+      try {
+        mkdirSync(at, { mode: 0o700 });
+        made = true;
+      } catch (cause) {
+        if (errnoOf(cause) !== 'EEXIST')
+          return err(fsError('mkdir', `cannot create the directory for ${untrusted}: ${errnoOf(cause) ?? 'error'}`));
+      }
+      let next: number;
+      try {
+        next = openSync(at, DIR_NOFOLLOW);
+      } catch (cause) {
+        const code = errnoOf(cause);
+        if (code === 'ENOTDIR' || code === 'ELOOP')
+          return err(fsError('escape', `a parent of ${untrusted} is not a directory inside the workspace; refused`));
+        // Changed under us (removed, replaced) between mkdir and the open.
+        return err(
+          fsError('raced', `a parent of ${untrusted} changed while being created (${code ?? 'error'}); try again`),
+        );
+      }
+      if (made && owner) fchownSync(next, owner.uid, owner.gid);
+      closeSync(fd);
+      fd = next;
+      path = childPath(path, name);
     }
-    let inside: boolean;
-    try {
-      const st = lstatSync(dir);
-      inside = !st.isSymbolicLink() && st.isDirectory() && isInside(realWorkspace, realpathSync(dir));
-    } catch (cause) {
-      // Changed under us (removed, replaced) between mkdir and the check.
-      return err(
-        fsError(
-          'raced',
-          `a parent of ${untrusted} changed while being created (${errnoOf(cause) ?? 'error'}); try again`,
-        ),
-      );
-    }
-    if (!inside)
+    // Without /proc the names were paths: the result is checked by its real path, as before the descriptor walk.
+    if (!viaProc && !isInside(realWorkspace, realpathSync(path)))
       return err(fsError('escape', `a parent of ${untrusted} is not a directory inside the workspace; refused`));
+    return ok(undefined);
+  } finally {
+    closeSync(fd);
   }
-  return ok(undefined);
 }
 
 /**
@@ -250,8 +269,7 @@ export function writeWorkspaceFile(
     }
     try {
       // The temp file is created O_EXCL and renamed over the name: a symlink at the name is replaced, never followed.
-      writeFileAtomic(target, content, mode);
-      giveToOwner(realWorkspace, target);
+      writeFileAtomic(target, content, mode, ownerFor(realWorkspace));
     } catch (cause) {
       return err(fsError('unwritable', `cannot write ${untrusted}: ${errnoOf(cause) ?? describeCause(cause)}`));
     }
