@@ -4,13 +4,14 @@
  * the workspace exactly as it was, with a message that names the problem.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyUpper } from '../../src/exec/effects/apply.js';
 import { fileJournal, NO_FILE_JOURNAL } from '../../src/exec/effects/file-journal.js';
+import { selectUndo } from '../../src/exec/effects/journal-query.js';
 import { Journal } from '../../src/exec/effects/journal.js';
 import { PathGlobs } from '../../src/exec/effects/path-globs.js';
 import { scanUpper } from '../../src/exec/effects/upper-scan.js';
@@ -283,5 +284,29 @@ describe('what the write tools can undo (L27 asks about the rest)', () => {
     expect(journal.wouldDrop(realpathSync(ws), 2500)).toBe(2);
     expect(files.undoable(ws, join(ws, 'blob.bin'), false)).toBeUndefined();
     expect(journal.list(realpathSync(ws)).map((e) => e.changes[0]?.path)).toEqual(['thesis.txt', 'blob.bin']);
+  });
+
+  it('a file the write tool created is journaled as created: undo --to a time before it removes it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bw-fj-'));
+    dirs.push(root);
+    const ws = join(root, 'ws');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(ws, 'kept.txt'), 'kept\n');
+    const journal = new Journal({ root: join(root, 'j'), maxBytes: 4096 });
+    const files = fileJournal(journal, () => undefined);
+    const before = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    const made = files.around(ws, 'new.txt', { tool: 'write' }, () => {
+      writeFileSync(join(ws, 'new.txt'), 'made by the model\n');
+      return { ok: true as const, value: undefined };
+    });
+    expect(made.ok).toBe(true);
+    const real = realpathSync(ws);
+    expect(journal.list(real).map((e) => e.changes)).toEqual([[{ path: 'new.txt', change: 'created', bytes: 0 }]]);
+    const chosen = selectUndo(journal.list(real), { to: before });
+    if (!chosen.ok) throw new Error(chosen.error.message);
+    const undone = journal.undo(real, chosen.value);
+    if (!undone.ok) throw new Error(undone.error.message);
+    expect(readdirSync(ws)).toEqual(['kept.txt']);
   });
 });

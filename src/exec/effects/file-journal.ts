@@ -1,7 +1,8 @@
 /**
  * The undo journal for the write and edit tools: the file a write replaces keeps its pre-image (a hard link to
  * the old inode — the atomic write renames a new file over the name, so the link keeps the old content without a
- * copy — or a copy across filesystems); a file it creates is noted as created in this turn.
+ * copy — or a copy across filesystems); a file it creates is noted as created in this turn and journaled as created
+ * (no pre-image), so an undo to a time before it removes it.
  */
 import { copyFileSync, linkSync, lstatSync, realpathSync } from 'node:fs';
 import { type BulwarkError, type Result, childPath, relativeTo, safePath } from '../../core/index.js';
@@ -71,16 +72,16 @@ export function fileJournal(
         if (entry) journal.abandon(ws, entry.id);
         return r;
       }
-      if (!existing) {
-        noteCreated(ws, meta.turn, [rel]);
-        return r;
-      }
+      if (!existing) noteCreated(ws, meta.turn, [rel]);
+      // A file the tool created is journaled too (no pre-image): `undo --to` a time before it removes it.
       const committed = journal.commit(ws, {
-        id: (entry as { id: string }).id,
+        id: entry?.id ?? journal.begin(ws).id,
         at: new Date().toISOString(),
         ...meta,
-        changes: [{ path: rel, change: 'modified', blob: '0', bytes: existing.size }],
-        bytes: existing.size,
+        changes: existing
+          ? [{ path: rel, change: 'modified', blob: '0', bytes: existing.size }]
+          : [{ path: rel, change: 'created', bytes: 0 }],
+        bytes: existing?.size ?? 0,
       });
       return committed.ok ? r : committed;
     },
