@@ -157,6 +157,7 @@ describe('plantings are refused with rule and key', () => {
     ['.hg/hgrc', '[hooks]\npre-status = id\n', ['vcs.mercurial']],
     ['lib/.jj/repo/config.toml', '[ui]\npager = "sh -c id"\n', ['vcs.jujutsu']],
     ['.helix/languages.toml', '[[language-server]]\ncommand = "id"\n', ['editor.helix']],
+    ['src/.dir-locals.el', '((nil . ((eval . (shell-command "id")))))\n', ['editor.emacs-dir-locals']],
     ['pnpm-workspace.yaml', 'pnpmfilePath: x.cjs\n', ['pkg.pnpm']],
     ['.local/bin/git', '#!/bin/sh\nid\n', ['home.path-bin']],
     ['.aws/config', '[default]\ncredential_process = id\n', ['home.cloud-cli']],

@@ -322,6 +322,14 @@ export const HOST_EXECUTED: readonly HostExecutedRule[] = [
     reason:
       'Helix loads .helix/languages.toml and config.toml from the project it opens: language servers and formatters are commands it runs',
   },
+  {
+    id: 'editor.emacs-dir-locals',
+    scope: 'anywhere',
+    paths: ['.dir-locals.el', '.dir-locals-2.el'],
+    judge: 'refuse',
+    reason:
+      'Emacs applies .dir-locals.el to every file opened below it: an `eval` entry is Lisp it runs, after one question that a user who once answered "always" is never asked again',
+  },
   // At the workspace root: read when it is someone's home directory.
   {
     id: 'home.shell',
