@@ -52,6 +52,19 @@ describe('a vault value in pieces shorter than a window', () => {
       }
     });
 
+  // Known gap (found by the randomized test above, about one run in fifty): a piece that reads like a word
+  // ("Torguqcvox": letters only) ends the separated region, so only the part after it is matched and redacted and the
+  // first pieces stay readable. The value is still found. Redaction should grow back over the pieces before a hit
+  // that spell the value's preceding characters.
+  it.fails('a word-like piece before the matched part: the whole value is redacted', () => {
+    const v = 'dk-vwfNSnWTorguqcvoxQ7mZp2Rk9Lw3Xc8Hn4Bv6Jt';
+    const index = new LeakIndex();
+    index.register('DEPLOY_KEY', v);
+    const out = index.redact(cut(v, 10).join(' - ')).text;
+    expect(index.scan(cut(v, 10).join(' - ')).length).toBeGreaterThan(0);
+    expect(out).not.toContain('vwfNSnW');
+  });
+
   it('two halves of 9 to 11 characters joined by a separator make a region of their own', () => {
     expect(separatedView('a = "Xk3mQ9pLw2" + "Rt7vNb4Hs"', 6)?.text).toContain('Xk3mQ9pLw2Rt7vNb4Hs');
   });
