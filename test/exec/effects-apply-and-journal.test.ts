@@ -120,6 +120,10 @@ describe('applying equals running directly', () => {
   it('replays seed 545440680: a file replaced by sed -i and then moved is still the one shape that may hold', async () => {
     await applyingEqualsDirect(545440680);
   });
+
+  it('replays seed -796305959: a directory chmodded and then moved in one run keeps its new mode', async () => {
+    await applyingEqualsDirect(-796305959);
+  });
 });
 
 async function applyingEqualsDirect(seed?: number): Promise<void> {

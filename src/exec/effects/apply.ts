@@ -203,6 +203,13 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
             from: d.lowerSource,
             ...(source !== undefined ? { source } : {}),
           });
+          // Moved and chmodded in the same run (`chmod 750 d && mv d e`): the directory brought its old mode along.
+          const moved = lstatSync(ws(rel)).mode & 0o7777;
+          if (moved !== d.mode) {
+            chmodSync(ws(rel), d.mode & 0o1777);
+            undo.push(() => chmodSync(ws(rel), moved));
+            changes.push({ path: rel, change: 'mode', mode: moved });
+          }
         } else if (d.lowerSource === undefined) {
           // New, or replacing what was here (rm -rf, then mkdir): the old one goes to the journal.
           if (here) preserve(rel, 'deleted');
