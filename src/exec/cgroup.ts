@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { childPath, describeCause, randomHex } from '../core/index.js';
+import { killPids } from './kill-pids.js';
 import {
   createV1Memory,
   createV1MemoryAsync,
@@ -467,19 +468,6 @@ function destroyCgroupDir(base: CgroupBase, dir: string): string | undefined {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
   return `cgroup ${dir} still has processes after repeated SIGKILL`;
-}
-
-/** SIGKILL to each pid of a cgroup (never the daemon itself); undefined when done, else what went wrong. */
-function killPids(pids: readonly number[], dir: string): string | undefined {
-  for (const pid of pids) {
-    if (pid === process.pid) return `the daemon's own thread is still in ${dir}`;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
-    }
-  }
-  return undefined;
 }
 
 function processAlive(pid: number): boolean {

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { childPath, describeCause, randomHex } from '../core/index.js';
+import { killPids } from './kill-pids.js';
 
 /** A run the kernel stopped at its memory cap: how many of its processes it killed, and the cap. */
 export interface MemoryKilled {
@@ -151,7 +152,7 @@ export async function removeV1Memory(dir: string): Promise<string | undefined> {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return `cannot read ${dir}: ${describeCause(cause)}`;
     }
-    const problem = killAll(pids, dir);
+    const problem = killPids(pids.map(Number), dir);
     if (problem) return problem;
     await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
   }
@@ -176,22 +177,9 @@ export function removeV1MemorySync(dir: string): string | undefined {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return `cannot read ${dir}: ${describeCause(cause)}`;
     }
-    const problem = killAll(pids, dir);
+    const problem = killPids(pids.map(Number), dir);
     if (problem) return problem;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
   return `memory cgroup ${dir} still has processes after repeated SIGKILL`;
-}
-
-/** SIGKILL to each pid listed (never the daemon); undefined when done, else what went wrong. */
-function killAll(pids: readonly string[], dir: string): string | undefined {
-  for (const pid of pids.map(Number)) {
-    if (pid === process.pid) return `the daemon's own thread is still in ${dir}`;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ESRCH') return `cannot kill ${pid}: ${describeCause(cause)}`;
-    }
-  }
-  return undefined;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { effectSetHash } from '../../src/exec/effects/effect-hash.js';
-import type { EffectSet } from '../../src/exec/effects/types.js';
+import { effectSetOf } from './effects-harness.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -12,26 +12,18 @@ afterEach(() => {
   dir = undefined;
 });
 
-function setOf(files: Record<string, number>): EffectSet {
-  return {
-    effects: Object.entries(files).map(([path, bytes]) => ({ path, change: 'created' as const, bytes, mode: 0o644 })),
-    bytesWritten: Object.values(files).reduce((a, b) => a + b, 0),
-    root: { path: '', lowerSource: '', redirected: false, opaque: false, mode: 0o755, entries: new Map() },
-  };
-}
-
 it('other work runs while a 64 MiB file of holes is hashed, and the hash follows its content', async () => {
   dir = mkdtempSync(join(tmpdir(), 'bulwark-hash-'));
   writeFileSync(join(dir, 'g'), '');
   truncateSync(join(dir, 'g'), 64 * 1024 * 1024);
   let ticks = 0;
   const timer = setInterval(() => ticks++, 0);
-  const pending = effectSetHash('truncate -s 64M g', '.', setOf({ g: 64 * 1024 * 1024 }), dir);
+  const pending = effectSetHash('truncate -s 64M g', '.', effectSetOf({ g: 64 * 1024 * 1024 }), dir);
   expect(pending).toBeInstanceOf(Promise);
   const first = await pending;
   clearInterval(timer);
   expect(ticks).toBeGreaterThan(0);
   expect(first).toMatch(/^[0-9a-f]{64}$/);
   writeFileSync(join(dir, 'g'), 'x', { flag: 'r+' });
-  expect(await effectSetHash('truncate -s 64M g', '.', setOf({ g: 64 * 1024 * 1024 }), dir)).not.toBe(first);
+  expect(await effectSetHash('truncate -s 64M g', '.', effectSetOf({ g: 64 * 1024 * 1024 }), dir)).not.toBe(first);
 });

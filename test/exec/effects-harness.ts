@@ -6,6 +6,7 @@ import { EventBus, type Envelope, type EventType } from '../../src/core/events.j
 import { ExecConfigSchema, type ExecConfig } from '../../src/config/sections/exec.js';
 import { startExec, type ExecService } from '../../src/exec/service.js';
 import type { ApproveEffects } from '../../src/exec/effects-gate.js';
+import type { EffectSet } from '../../src/exec/effects/types.js';
 
 export interface Harness {
   readonly root: string;
@@ -93,4 +94,13 @@ export function fullSnapshot(dir: string, base = ''): Record<string, string> {
     else out[rel] = `special ${st.mode.toString(8)}`;
   }
   return out;
+}
+
+/** An effect set of new regular files (path → bytes), for tests that call the judge or the hash directly. */
+export function effectSetOf(files: Record<string, number>): EffectSet {
+  return {
+    effects: Object.entries(files).map(([path, bytes]) => ({ path, change: 'created' as const, bytes, mode: 0o644 })),
+    bytesWritten: Object.values(files).reduce((a, b) => a + b, 0),
+    root: { path: '', lowerSource: '', redirected: false, opaque: false, mode: 0o755, entries: new Map() },
+  };
 }

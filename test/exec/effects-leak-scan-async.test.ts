@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decide, type EffectPolicy } from '../../src/exec/effects/decide.js';
 import { PathGlobs } from '../../src/exec/effects/path-globs.js';
-import type { EffectSet } from '../../src/exec/effects/types.js';
+import { effectSetOf } from './effects-harness.js';
 import { fsTreeView } from '../../src/exec/host-executed/index.js';
 
 const SECRET = 'leak-check-value-Zq8Lm2Xp9Rt4';
@@ -21,14 +21,6 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-function setOf(files: Record<string, number>): EffectSet {
-  return {
-    effects: Object.entries(files).map(([path, bytes]) => ({ path, change: 'created' as const, bytes, mode: 0o644 })),
-    bytesWritten: Object.values(files).reduce((a, b) => a + b, 0),
-    root: { path: '', lowerSource: '', redirected: false, opaque: false, mode: 0o755, entries: new Map() },
-  };
-}
 
 const policy: EffectPolicy = {
   holdOverFiles: 50,
@@ -52,7 +44,7 @@ it('other work runs while 24 MiB of new content is scanned, and a value at its e
   let ticks = 0;
   const timer = setInterval(() => ticks++, 0);
   const pending = decide(
-    setOf({ 'a.txt': filler.length, 'b.txt': filler.length, 'c.txt': filler.length + SECRET.length + 2 }),
+    effectSetOf({ 'a.txt': filler.length, 'b.txt': filler.length, 'c.txt': filler.length + SECRET.length + 2 }),
     upper,
     views(upper, ws),
     policy,
@@ -74,6 +66,6 @@ it('a fifo or a symlink where the effect set says a new file is neither waited o
   const outside = join(dir, 'outside.txt');
   writeFileSync(outside, `${SECRET}\n`);
   symlinkSync(outside, join(upper, 'link'));
-  const verdict = await decide(setOf({ pipe: 0, link: 0 }), upper, views(upper, ws), policy, new Set());
+  const verdict = await decide(effectSetOf({ pipe: 0, link: 0 }), upper, views(upper, ws), policy, new Set());
   expect(verdict.verdict).toBe('apply');
 });
