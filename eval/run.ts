@@ -57,6 +57,7 @@ function writeReport(resultsDir: string, report: SuiteReport): void {
 export interface TimeBudget {
   readonly overall: number;
   readonly tolerance: number;
+  readonly runTolerance: number;
   readonly budgets: Readonly<Record<string, number>>;
   readonly fallback: number;
 }
@@ -164,6 +165,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     {
       overall: budgets.eval.seconds,
       tolerance: budgets.tolerance,
+      runTolerance: budgets.runTolerance,
       budgets: budgets.eval.suites,
       fallback: budgets.eval.defaultSuiteSeconds,
     },

@@ -6,15 +6,16 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { budgetAllocationProblems, budgetFolder, judgeRun, loadBudgets, type Budgets } from '../support/budgets.js';
 
-const limits = { overall: 100, tolerance: 2, budgets: { 'test/a': 10, 'test/b': 20 }, fallback: 5 };
+const limits = { overall: 100, tolerance: 2, runTolerance: 1.2, budgets: { 'test/a': 10, 'test/b': 20 }, fallback: 5 };
 
 describe('test/budgets.json', () => {
   it('loads, and its parts claim no more than their runs, nor the runs more than CI', () => {
     const b = loadBudgets();
     expect(budgetAllocationProblems(b)).toEqual([]);
-    // 21 minutes on 2 cores (15, 19.5, 21.5, 19.5 once the scorecard's folds ran on both cores, 21 when runs of the
-    // same code took 18:16 to 20:09): bring it back down (two vitest workers are still untried), never raise it again.
-    expect(b.ci.seconds).toBeLessThanOrEqual(21 * 60);
+    // 15 minutes on 2 cores, failing above 18 (it was 21 and failed a landing at 880 s of vitest by 6 s of noise,
+    // until test files shared one module graph per worker): never raise it, take time out instead.
+    expect(b.ci.seconds).toBeLessThanOrEqual(15 * 60);
+    expect(b.ci.seconds * b.runTolerance).toBeLessThanOrEqual(18 * 60);
   });
 
   it('budgets every test folder and every scorecard suite that exists today', () => {
@@ -64,9 +65,15 @@ describe('judgeRun', () => {
     expect(v.failures.join()).toMatch(/test\/b took 41.0 s, more than 2 x its budget of 20 s/);
   });
 
-  it('fails when the whole run is over its overall budget, even if every folder is within its own', () => {
-    const v = judgeRun('eval', [{ name: 'test/a', seconds: 1 }], 101, limits);
-    expect(v.failures.join()).toMatch(/the run took 101.0 s, over its overall budget of 100 s/);
+  it('only warns when the whole run is over its overall budget but within the run tolerance', () => {
+    const v = judgeRun('eval', [{ name: 'test/a', seconds: 1 }], 119, limits);
+    expect(v.failures).toEqual([]);
+    expect(v.warnings.join()).toMatch(/the run took 119.0 s, over its overall budget of 100 s \(within 1.2x\)/);
+  });
+
+  it('fails when the whole run is over its overall budget x run tolerance, even if every folder is within its own', () => {
+    const v = judgeRun('eval', [{ name: 'test/a', seconds: 1 }], 121, limits);
+    expect(v.failures.join()).toMatch(/the run took 121.0 s, more than 1.2 x its overall budget of 100 s/);
   });
 
   it('gives a folder without a budget the default, with a warning', () => {

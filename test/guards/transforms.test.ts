@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { base32Encode, rot13 } from '../../src/text/reversible.js';
-import { transforms } from '../secrets/leak-transforms.test.js';
+import { transforms } from '../secrets/transforms-fixture.js';
 import { CTX, VAULT_VALUE, makeGuard, streamAll } from './helpers.js';
 
 const { guard } = makeGuard();

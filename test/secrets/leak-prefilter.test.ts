@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LeakIndex, separatedHexStretch } from '../../src/secrets/leak-index.js';
 import { separatedView } from '../../src/text/separated.js';
-import { transforms } from './leak-transforms.test.js';
+import { transforms } from './transforms-fixture.js';
 
 describe('separated writing: regions shorter than the shortest form are not copied', () => {
   it('a region keeping fewer letters and digits than minKept is left out; one keeping as many stays', () => {

@@ -2,7 +2,7 @@
  * A vitest reporter (next to the default one, see vitest.config.ts) that prints, after every run, the time
  * of each test folder against its budget in test/budgets.json and the tests that were skipped, with their
  * names (a test that needs an absent resource says why in its name). It fails the run only when the whole
- * run exceeds its overall budget, a folder exceeds its budget by the tolerance factor, or the budgets do
+ * run exceeds its overall budget by the run tolerance, a folder exceeds its budget by the tolerance factor, or the budgets do
  * not add up (test/support/budgets.ts).
  */
 import path from 'node:path';
@@ -37,6 +37,7 @@ export default class BudgetReporter implements Reporter {
     const verdict = judgeRun('vitest', parts, wall, {
       overall: budgets.vitest.seconds,
       tolerance: budgets.tolerance,
+      runTolerance: budgets.runTolerance,
       budgets: budgets.vitest.folders,
       fallback: budgets.vitest.defaultFolderSeconds,
     });
