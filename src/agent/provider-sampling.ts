@@ -31,8 +31,27 @@ const ANTHROPIC: ProviderSamplingRules = {
   oneOfTemperatureTopP: true,
 };
 
-export function samplingRulesFor(kind: Provider['kind']): ProviderSamplingRules {
-  return kind === 'anthropic' ? ANTHROPIC : OPENAI;
+/**
+ * OpenAI's reasoning models (o1, o3, o4-mini, the gpt-5 family but its chat models) answer 400 to any temperature,
+ * top_p or penalty but the default, so none is sent to them; a compatible server's other models take them all.
+ */
+const OPENAI_REASONING: ProviderSamplingRules = {
+  temperature: OPENAI.temperature,
+  unsupported: new Set(['temperature', 'topP', 'presencePenalty', 'frequencyPenalty']),
+  oneOfTemperatureTopP: false,
+};
+
+/** The model's own name: routers name OpenAI's models with a vendor prefix (`openai/o3-mini`). */
+const REASONING_MODEL = /^(?:o1|o3|o4-mini|gpt-5(?!-chat))(?:$|[-.])/;
+
+/** True for a model id OpenAI documents as a reasoning model (sampling parameters other than the defaults refused). */
+export function isOpenAIReasoningModel(model: string): boolean {
+  return REASONING_MODEL.test(model.slice(model.lastIndexOf('/') + 1).toLowerCase());
+}
+
+export function samplingRulesFor(kind: Provider['kind'], model = ''): ProviderSamplingRules {
+  if (kind === 'anthropic') return ANTHROPIC;
+  return isOpenAIReasoningModel(model) ? OPENAI_REASONING : OPENAI;
 }
 
 /** The OpenAI wire name of a sampling parameter, as the client sent it and as the headers name it. */

@@ -252,7 +252,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): Result<AgentRu
         agent.config.maxTokens,
         request.sampling,
         request.maxTokens,
-        samplingRulesFor(agent.provider.kind),
+        samplingRulesFor(agent.provider.kind, agent.config.model),
       );
       yield {
         type: 'session',

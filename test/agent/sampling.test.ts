@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planSampling } from '../../src/agent/sampling.js';
-import { samplingRulesFor } from '../../src/agent/provider-sampling.js';
+import { isOpenAIReasoningModel, samplingRulesFor } from '../../src/agent/provider-sampling.js';
 import { AgentLimitsSchema, DEFAULT_AGENT_LIMITS } from '../../src/config/sections/agent-limits.js';
 
 const OPENAI = samplingRulesFor('openai');
@@ -79,5 +79,29 @@ describe('client sampling within what the provider takes', () => {
     expect(p.sampling).toEqual(asked);
     expect(p.clamped).toEqual([]);
     expect(p.ignored).toEqual([]);
+  });
+
+  it("OpenAI's reasoning models: no temperature, top_p or penalty is sent, each named; seed and stop pass", () => {
+    const asked = { temperature: 0.2, topP: 0.9, seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5, stop: ['X'] };
+    const p = planSampling(DEFAULT_AGENT_LIMITS, 10, asked, undefined, samplingRulesFor('openai', 'o3-mini'));
+    expect(p.sampling).toEqual({ seed: 7, stop: ['X'] });
+    expect(p.ignored).toEqual(['temperature', 'top_p', 'presence_penalty', 'frequency_penalty']);
+  });
+
+  it('tells reasoning models by their documented names, with or without a router prefix', () => {
+    for (const m of [
+      'o1',
+      'o1-mini',
+      'o3',
+      'o3-mini-2025-01-31',
+      'o4-mini',
+      'gpt-5',
+      'gpt-5-mini',
+      'gpt-5.1',
+      'openai/o3',
+    ])
+      expect(isOpenAIReasoningModel(m), m).toBe(true);
+    for (const m of ['gpt-4.1', 'gpt-4o', 'gpt-5-chat-latest', 'llama3.1', 'o10', 'oz', 'qwen3:o3', 'mistral-o1x', ''])
+      expect(isOpenAIReasoningModel(m), m).toBe(false);
   });
 });

@@ -79,7 +79,9 @@ describe('an OpenAI agent', () => {
   // One daemon for both: the second counts provider calls from where the first left off.
   let r: E2E;
   beforeAll(async () => {
-    r = await startE2E('openai', () => reply.text('compatible answer'));
+    // A second agent on an OpenAI reasoning model, appended to the agents list.
+    const reasoner = '  - id: reasoner\n    provider: fake\n    model: o3-mini\n    tools: { profile: coding }';
+    r = await startE2E('openai', () => reply.text('compatible answer'), undefined, { extraYaml: reasoner });
   });
   afterAll(async () => {
     await r.close();
@@ -98,6 +100,23 @@ describe('an OpenAI agent', () => {
     for (const k of ['user', 'tool_choice', 'parallel_tool_calls']) expect(lastRequest(r).body[k], k).toBeUndefined();
     expect(response.headers.get('x-bulwark-clamped')).toBeNull();
     expect(response.headers.get('x-bulwark-ignored')).toBe('tool_choice, parallel_tool_calls, user');
+  });
+
+  it('a reasoning model gets no temperature, top_p or penalties, each named; unknown fields are named, hostile names counted', async () => {
+    const { response } = await client(r)
+      .chat.completions.create(
+        { ...EVERYTHING, model: 'reasoner' },
+        { body: { ...EVERYTHING, model: 'reasoner', new_field: 1, 'x\u2028y': 2 } },
+      )
+      .withResponse();
+    const body = lastRequest(r).body;
+    expect(body['model']).toBe('o3-mini');
+    for (const k of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'new_field'])
+      expect(body[k], k).toBeUndefined();
+    expect(body).toMatchObject({ seed: 7, stop: ['END'] });
+    expect(response.headers.get('x-bulwark-ignored')).toBe(
+      'tool_choice, parallel_tool_calls, user, new_field, 1 other unknown field, temperature, top_p, presence_penalty, frequency_penalty',
+    );
   });
 
   it('an image part (Open WebUI) is refused naming the part; legacy functions like tools; function_call "none" is named', async () => {

@@ -136,7 +136,9 @@ export function judgeRun(
   if (wallSeconds > limits.overall * limits.runTolerance)
     failures.push(`${took}, more than ${limits.runTolerance} x its overall budget of ${limits.overall} s`);
   else if (wallSeconds > limits.overall)
-    warnings.push(`${took}, over its overall budget of ${limits.overall} s (within ${limits.runTolerance}x): take time out`);
+    warnings.push(
+      `${took}, over its overall budget of ${limits.overall} s (within ${limits.runTolerance}x): take time out`,
+    );
   return { lines, warnings, failures };
 }
 

@@ -77,9 +77,24 @@ export const IGNORED_FIELDS = [
   'user',
 ] as const;
 
-/** Which of the request's top-level keys are ignored known fields, for the x-bulwark-ignored header. */
+/** At most this many unknown field names go into x-bulwark-ignored; the rest are counted. */
+const MAX_UNKNOWN_NAMED = 10;
+/** A field name shown as it is; any other (long, control or non-ASCII characters) is only counted. */
+const SHOWABLE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Which of the request's top-level keys bulwark ignores, for the x-bulwark-ignored header: the known fields it does
+ * not act on, then fields it does not know at all (a newer OpenAI field, a client's extension), so that nothing a
+ * client asked for is dropped without a word. Names are client-chosen: only plain ones are shown, and few.
+ */
 export function ignoredFields(body: Record<string, unknown>): string[] {
-  return IGNORED_FIELDS.filter((k) => body[k] !== undefined && body[k] !== null);
+  const known = IGNORED_FIELDS.filter((k) => body[k] !== undefined && body[k] !== null);
+  const unknown = Object.keys(body).filter(
+    (k) => !(k in ChatCompletionRequestSchema.shape) && !(IGNORED_FIELDS as readonly string[]).includes(k),
+  );
+  const shown = unknown.filter((k) => SHOWABLE_NAME.test(k)).slice(0, MAX_UNKNOWN_NAMED);
+  const rest = unknown.length - shown.length;
+  return [...known, ...shown, ...(rest > 0 ? [`${rest} other unknown field${rest === 1 ? '' : 's'}`] : [])];
 }
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
