@@ -6,7 +6,7 @@
  * kernel OOM-kills inside the cgroup when a run reaches its cap; the oom_kill counter says whether it did.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { childPath, describeCause, randomHex } from '../core/index.js';
 import { killPids } from './kill-pids.js';
 
@@ -134,52 +134,48 @@ export function oomKills(kind: MemoryBase['kind'], dir: string): number | undefi
   }
 }
 
+/**
+ * One attempt at removing a v1 memory cgroup: done (undefined, or a problem to report), or `again` after SIGKILL to
+ * what it still lists. Synchronous: cgroupfs answers from memory, so only the waits between rounds differ.
+ */
+function removeV1MemoryRound(dir: string): { done: string | undefined } | 'again' {
+  try {
+    rmdirSync(dir);
+    return { done: undefined };
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { done: undefined };
+    if (code !== 'EBUSY') return { done: `cannot remove memory cgroup ${dir}: ${describeCause(cause)}` };
+  }
+  let pids: string[];
+  try {
+    pids = readFileSync(childPath(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { done: undefined };
+    return { done: `cannot read ${dir}: ${describeCause(cause)}` };
+  }
+  const problem = killPids(pids.map(Number), dir);
+  return problem ? { done: problem } : 'again';
+}
+
+const stillBusy = (dir: string) => `memory cgroup ${dir} still has processes after repeated SIGKILL`;
+
 /** Removes an empty v1 memory cgroup, waiting while the kernel still lists an exiting task. */
 export async function removeV1Memory(dir: string): Promise<string | undefined> {
   for (let round = 0; round < 200; round++) {
-    try {
-      await rmdir(dir);
-      return undefined;
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      if (code !== 'EBUSY') return `cannot remove memory cgroup ${dir}: ${describeCause(cause)}`;
-    }
-    let pids: string[];
-    try {
-      pids = (await readFile(childPath(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      return `cannot read ${dir}: ${describeCause(cause)}`;
-    }
-    const problem = killPids(pids.map(Number), dir);
-    if (problem) return problem;
+    const r = removeV1MemoryRound(dir);
+    if (r !== 'again') return r.done;
     await new Promise((res) => setTimeout(res, round < 10 ? 2 : 20));
   }
-  return `memory cgroup ${dir} still has processes after repeated SIGKILL`;
+  return stillBusy(dir);
 }
 
 /** The same, waiting synchronously (start and stop paths). */
 export function removeV1MemorySync(dir: string): string | undefined {
   for (let round = 0; round < 100; round++) {
-    try {
-      rmdirSync(dir);
-      return undefined;
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      if (code !== 'EBUSY') return `cannot remove memory cgroup ${dir}: ${describeCause(cause)}`;
-    }
-    let pids: string[];
-    try {
-      pids = readFileSync(childPath(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      return `cannot read ${dir}: ${describeCause(cause)}`;
-    }
-    const problem = killPids(pids.map(Number), dir);
-    if (problem) return problem;
+    const r = removeV1MemoryRound(dir);
+    if (r !== 'again') return r.done;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
-  return `memory cgroup ${dir} still has processes after repeated SIGKILL`;
+  return stillBusy(dir);
 }
