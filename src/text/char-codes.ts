@@ -295,12 +295,45 @@ export function pendingCharCode(text: string): number {
   return n;
 }
 
+/** Letters that no code token holds (hex digits, `u`, `U`, `x` and `X` may be inside one). */
+const ENDS_RUN = new Uint8Array(65536);
+for (let c = 0; c < 128; c++)
+  if (isAlnum(c) && !isHex(c) && (c | 0x20) !== 0x75 && (c | 0x20) !== 0x78) ENDS_RUN[c] = 1;
+
+/**
+ * A place from which the walk of `runs` reads the same runs to the end as from the start of `text`: just after the
+ * last letter no code token can hold, short of the last MAX_CODE_TOKEN characters. The walk meets that letter
+ * outside every code, so any run under way ends there and none begins until after it; from there on the walk
+ * depends on the text alone. A stream asks at every scan, and walking from the start read all of what it held.
+ */
+export function codeWalkStart(text: string): number {
+  const ends = ENDS_RUN;
+  // Not among the last MAX_CODE_TOKEN characters, where the walk may stop early in a run it holds as open.
+  for (let i = text.length - MAX_CODE_TOKEN - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if ((ends[c] as number) === 1) return i + 1;
+    if ((ALNUM[c] as number) === 1 && !isDigit(c) && outsideCode(text, i, c)) return i + 1;
+  }
+  return 0;
+}
+
+/**
+ * For a hex letter, `u`, `U`, `x` or `X` at text[i]: true when no code token holds it. Inside one such a letter
+ * follows `#`, a backslash, `+`, `0x`, `u` or another hex digit, or is the `U` of `U+`.
+ */
+function outsideCode(text: string, i: number, c: number): boolean {
+  if ((c | 0x20) === 0x75 && text.charCodeAt(i + 1) === 0x2b) return false;
+  const p = text.charCodeAt(i - 1);
+  return !(isHex(p) || (p | 0x20) === 0x78 || (p | 0x20) === 0x75 || p === 0x23 || p === 0x5c || p === 0x2b);
+}
+
 /**
  * For a stream: the run of character codes still under way at the end of `text` (however few codes it has yet,
  * and a code cut short at the end left out), decoded and with no break after it; undefined when there is none.
+ * The walk starts at `from` (0 reads the same, at the cost of the whole text).
  */
-export function openCharCodeTail(text: string): DecodedView | undefined {
-  const [start, end] = runs(text, 0, true);
+export function openCharCodeTail(text: string, from = codeWalkStart(text)): DecodedView | undefined {
+  const [start, end] = runs(text, from, true);
   if (start === undefined || end === undefined) return undefined;
   const out = new DecodedViewBuilder();
   let i = start;

@@ -158,7 +158,8 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
           const plan = plans[fi] as Plan;
           // The afterLiteral check, read at most once per hit and format.
           let passes: boolean | undefined;
-          if (open && openHits && open[fi]) {
+          // A hit more than the longest match before the end begins no match still under way (see openStarts).
+          if (open && openHits && open[fi] && start >= text.length - plan.format.maxLength) {
             if (end + plan.afterReach >= text.length || (passes = passesAfter(plan, text, end))) {
               const h = (openHits[fi] ??= new IntList());
               if (h.last() !== start) h.push(start);

@@ -78,10 +78,32 @@ export function spelledView(text: string, minLetters: number): DecodedView | und
 /**
  * For a stream: the spelled-out region still under way at the end of `text` (however few letters yet), separators
  * dropped, with no break after it; undefined when the text does not end in one. Only the tail after the last
- * character no region holds is read.
+ * place where the walk of `regions` starts afresh is read (openTailStart; `from` 0 reads the same from the start).
  */
-export function openSpelledTail(text: string): DecodedView | undefined {
-  let from = text.length;
-  while (from > 0 && (CLASS[text.charCodeAt(from - 1)] as number) !== 0) from--;
+export function openSpelledTail(text: string, from = openTailStart(text)): DecodedView | undefined {
   return build(text, regions(text, from, 1, true), false);
+}
+
+/**
+ * The last place at or after which the walk of `regions` is in the state it starts in (no letter counted, no gap)
+ * whatever came before: after a character no region holds, after a word of two or more letters, or after more
+ * separators in a row than a gap may have. A stream asks at every scan, and text made of words and separators
+ * only (`Authorization: Bearer …`) has no character of the first kind: walking back to one read all of it.
+ */
+export function openTailStart(text: string): number {
+  const cls = CLASS;
+  /** End of the stretch of letters or of separators that position i - 1 belongs to. */
+  let stretchEnd = text.length;
+  let prev = -1;
+  for (let i = text.length; i > 0; i--) {
+    const k = cls[text.charCodeAt(i - 1)] as number;
+    if (k === 0) return i;
+    if (k !== prev) {
+      stretchEnd = i;
+      prev = k;
+    }
+    if (k === 1 && stretchEnd - (i - 1) >= 2) return stretchEnd;
+    if (k === 2 && stretchEnd - (i - 1) > MAX_SEPARATOR_RUN) return stretchEnd;
+  }
+  return 0;
 }
