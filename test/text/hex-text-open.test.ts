@@ -1,17 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { openHexTextTail, openHexTextTailUnskipped } from '../../src/text/hex-text.js';
+import { seededText } from '../support/seeded-text.js';
 
-/** Deterministic text over the characters the hex reader cares about: digits, hex and other letters, separators. */
-function text(seed: number, length: number): string {
-  const alphabet = ['4', '1', 'a', 'F', '0', 'x', 'X', 'g', 'Z', 'q', ' ', ':', '-', ',', '\n', '\\', '.', '0x', '\\x'];
-  let s = seed >>> 0;
-  let out = '';
-  while (out.length < length) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out += alphabet[(s >>> 8) % alphabet.length] as string;
-  }
-  return out;
-}
+/** The characters the hex reader cares about: digits, hex and other letters, separators. */
+const HEX_ALPHABET = [
+  '4',
+  '1',
+  'a',
+  'F',
+  '0',
+  'x',
+  'X',
+  'g',
+  'Z',
+  'q',
+  ' ',
+  ':',
+  '-',
+  ',',
+  '\n',
+  '\\',
+  '.',
+  '0x',
+  '\\x',
+];
+const text = (seed: number, length: number) => seededText(HEX_ALPHABET, seed, length);
 
 const read = (view: ReturnType<typeof openHexTextTail>) =>
   view ? { text: view.text, spans: [...view.text].map((_, k) => view.toRaw(k, k + 1)) } : undefined;

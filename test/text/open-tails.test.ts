@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { codeWalkStart, openCharCodeTail } from '../../src/text/char-codes.js';
 import { openSpelledTail, openTailStart } from '../../src/text/spelled.js';
 import { hostile } from '../guards/hostile-inputs.js';
-
-/** Deterministic text over `alphabet`. */
-function text(alphabet: readonly string[], seed: number, length: number): string {
-  let s = seed >>> 0;
-  let out = '';
-  while (out.length < length) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out += alphabet[(s >>> 8) % alphabet.length] as string;
-  }
-  return out;
-}
+import { seededText as text } from '../support/seeded-text.js';
 
 /** Code tokens, their prefixes cut short, hex and other letters, gaps. */
 const CODES = [
