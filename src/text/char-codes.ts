@@ -1,6 +1,6 @@
 /**
  * A value written as character codes: decimal lists (`115, 107, 45`, the arguments of String.fromCharCode, a
- * byte array), `0x73 0x6b`, `\u0073`, `\x73`, `&#115;`, `&#x6b;`, `U+0073`. A run of at least MIN_CHAR_CODE_RUN
+ * byte array), `0x73 0x6b`, `\u0073`, `\x73`, `&#115;`, `&#x6b;`, `U+0073`, percent-encoding `%73` and `%u0073`. A run of at least MIN_CHAR_CODE_RUN
  * codes (octal escapes `\163` too), each at most MAX_CODE_GAP non-alphanumeric characters after the one before, is decoded into the
  * characters it stands for (code points 32–65535, no surrogates); everything else stays out of the view. One walk
  * over the text, no regex; text without such a run costs that walk only.
@@ -84,6 +84,12 @@ function codeAt(text: string, i: number): number {
     if (k === 0 || text.charCodeAt(from + k) !== 0x3b) return -1;
     return usable(readValue) ? from + k + 1 : -1;
   }
+  if (c === 0x25) {
+    // %73 (every character percent-encoded, not only the reserved ones) or the old JavaScript %u0073
+    const n = (next | 0x20) === 0x75 ? 4 : 2;
+    const k = digits(text, i + (n === 4 ? 2 : 1), n, true);
+    return k === n && usable(readValue) ? i + (n === 4 ? 2 : 1) + n : -1;
+  }
   if (c === 0x5c && (next === 0x75 || next === 0x78)) {
     // \u0073 or \x73
     const n = next === 0x75 ? 4 : 2;
@@ -119,16 +125,16 @@ function codeAt(text: string, i: number): number {
 }
 
 /** Could a code token start at text[i]? (The first character of every form codeAt reads.) */
-const mayStart = (c: number) => isDigit(c) || c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75;
+const mayStart = (c: number) => isDigit(c) || c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75 || c === 0x25;
 
-/** Per UTF-16 code unit: 1 = letter or digit, 2 = the first character of a prefixed code (`&`, `\\`, `U`, `u`: a letter too). */
+/** Per UTF-16 code unit: 1 = letter or digit, 2 = the first character of a prefixed code (`&`, `\\`, `%`, `U`, `u`: a letter too). */
 const ALNUM = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) if (isAlnum(c)) ALNUM[c] = 1;
 const PREFIX = new Uint8Array(65536);
-for (const c of [0x26, 0x5c, 0x55, 0x75]) PREFIX[c] = 1;
+for (const c of [0x26, 0x5c, 0x55, 0x75, 0x25]) PREFIX[c] = 1;
 
 /** Where the walk below may read a code: a prefix, a `0`, or another digit with no letter or digit before it. */
-const CANDIDATE = /[&\\Uu0]|(?<![0-9A-Za-z])[1-9]/g;
+const CANDIDATE = /[&\\%Uu0]|(?<![0-9A-Za-z])[1-9]/g;
 
 /** Ends the run of `count` codes: kept (with a break after it in `out`) when long enough, else taken back out of `out`. */
 function endRun(
@@ -220,7 +226,7 @@ function runs(text: string, from: number, open = false, out?: DecodedViewBuilder
 const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4}|0\\d{2,4})';
 const GAP = `[^0-9A-Za-z]{1,${MAX_CODE_GAP}}`;
 const RUN_HINT = new RegExp(
-  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|\\\\[0-7]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}`,
+  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|\\\\[0-7]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}|%[0-9a-fA-F]{2}[^0-9A-Za-z]{0,${MAX_CODE_PUNCT}}%[0-9a-fA-F]{2}|%[uU][0-9a-fA-F]{4}`,
 );
 
 /** The decoded runs of character codes in `text`, or undefined when there is none. */
@@ -261,7 +267,8 @@ function restIs(s: string, from: number, max: number, ok: (c: number) => boolean
 function openCode(s: string): boolean {
   const c = s.charCodeAt(0);
   const next = s.charCodeAt(1);
-  if (s.length === 1 && (c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75)) return true;
+  if (s.length === 1 && (c === 0x26 || c === 0x5c || c === 0x55 || c === 0x75 || c === 0x25)) return true;
+  if (c === 0x25) return (next | 0x20) === 0x75 ? restIs(s, 2, 4, isHex) : restIs(s, 1, 2, isHex);
   if (c === 0x26) {
     if (next !== 0x23) return false;
     const hex = (s.charCodeAt(2) | 0x20) === 0x78;
@@ -289,7 +296,7 @@ export function pendingCharCode(text: string): number {
     const c = text.charCodeAt(i);
     if (!mayStart(c)) continue;
     // Decimal codes, `0x` and `U+` must not be glued to a word or number before them (as codeAt reads them).
-    if (c !== 0x26 && c !== 0x5c && isAlnum(text.charCodeAt(i - 1))) continue;
+    if (c !== 0x26 && c !== 0x5c && c !== 0x25 && isAlnum(text.charCodeAt(i - 1))) continue;
     if (openCode(text.slice(i))) return i;
   }
   return n;
@@ -319,12 +326,20 @@ export function codeWalkStart(text: string): number {
 
 /**
  * For a hex letter, `u`, `U`, `x` or `X` at text[i]: true when no code token holds it. Inside one such a letter
- * follows `#`, a backslash, `+`, `0x`, `u` or another hex digit, or is the `U` of `U+`.
+ * follows `#`, a backslash, `%`, `+`, `0x`, `u` or another hex digit, or is the `U` of `U+`.
  */
 function outsideCode(text: string, i: number, c: number): boolean {
   if ((c | 0x20) === 0x75 && text.charCodeAt(i + 1) === 0x2b) return false;
   const p = text.charCodeAt(i - 1);
-  return !(isHex(p) || (p | 0x20) === 0x78 || (p | 0x20) === 0x75 || p === 0x23 || p === 0x5c || p === 0x2b);
+  return !(
+    isHex(p) ||
+    (p | 0x20) === 0x78 ||
+    (p | 0x20) === 0x75 ||
+    p === 0x23 ||
+    p === 0x5c ||
+    p === 0x2b ||
+    p === 0x25
+  );
 }
 
 /**

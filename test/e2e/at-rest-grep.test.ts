@@ -6,7 +6,7 @@
  * Then every file bulwark wrote in the data dir — bulwark.db with its -wal, the memory and vault databases,
  * bulwark.log, audit.jsonl, the journal's entry.json — is read as bytes and searched for every vault value and the
  * canary in every encoding the leak index knows that a file could hold (raw in any letter case, base64, base64url,
- * hex, base32, URL-encoded, reversed, rot13): none is there, while the daemon runs and after it closed. The
+ * hex, base32, URL-encoded, every character percent-encoded, reversed, rot13): none is there, while the daemon runs and after it closed. The
  * workspace and the journal's pre-images (the user's own files) are left out: the user's files hold what the user
  * put there. A value planted in entry.json is found (the search can fail).
  */
@@ -27,6 +27,8 @@ afterEach(async () => {
 const b64 = (v: string) => Buffer.from(v).toString('base64');
 const hex = (v: string) => Buffer.from(v).toString('hex');
 const rev = reverseText;
+/** Every character percent-encoded (encodeURIComponent leaves letters and digits as they are). */
+const pct = (v: string) => [...Buffer.from(v)].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
 
 function forms(v: string): Array<[string, string]> {
   return [
@@ -36,6 +38,7 @@ function forms(v: string): Array<[string, string]> {
     ['hex', hex(v)],
     ['base32', base32Encode(Buffer.from(v)).replace(/=+$/, '')],
     ['url', encodeURIComponent(v)],
+    ['percent', pct(v)],
     ['reversed', reverseText(v)],
     ['rot13', rot13(v)],
     ['reversed rot13', rot13(reverseText(v))],
@@ -43,7 +46,7 @@ function forms(v: string): Array<[string, string]> {
 }
 
 /** Forms whose letter case carries nothing (hex, base32, rot13 and the raw value read case-folded). */
-const CASELESS = new Set(['raw', 'hex', 'base32', 'url', 'reversed', 'rot13', 'reversed rot13']);
+const CASELESS = new Set(['raw', 'hex', 'base32', 'url', 'percent', 'reversed', 'rot13', 'reversed rot13']);
 
 /**
  * Every regular file under the data dir but the user's own: the workspaces, and the pre-images the undo journal
@@ -121,7 +124,7 @@ describe('a data dir after hostile turns', () => {
     mkdirSync(path.join(e2e.workspace, 'notes'), { recursive: true });
     writeFileSync(
       path.join(e2e.workspace, 'notes', 'keys.txt'),
-      `github ${github}\ndeploy ${hex(deploy)}\nprovider ${b64(FAKE_KEY_VALUE)}\n`,
+      `github ${github}\ndeploy ${hex(deploy)}\nprovider ${b64(FAKE_KEY_VALUE)}\nbackup ${pct(deploy).toUpperCase()}\n`,
     );
 
     const session = await chat(e2e, `my deploy key is ${deploy}, keep it safe`);
@@ -129,6 +132,10 @@ describe('a data dir after hostile turns', () => {
     await chat(e2e, 'read the notes again', session ?? undefined);
     expect(e2e.fake.calls).toBe(4);
     expect(canary).toMatch(/^CTKN_[0-9a-f]{16}$/);
+    // The file's percent-encoded copy reached the model as the placeholder, not as the value.
+    const sent = JSON.stringify(e2e.fake.requests).toLowerCase();
+    expect(sent).not.toContain(pct(deploy));
+    expect(sent).toContain('[secret:deploy_key]');
     // The conversation keeps bulwark's ids; the provider gets its own ids back on the wire, so calls still pair.
     const second = JSON.stringify(e2e.fake.requests[1]?.messages ?? []);
     expect(second).toContain(`"id":"${hex(canary)}"`);

@@ -34,6 +34,8 @@ export function encodingsOf(value: string): Record<string, string> {
     hex: b.toString('hex'),
     hexUpper: b.toString('hex').toUpperCase(),
     url: encodeURIComponent(value),
+    // Every character percent-encoded, not only the reserved ones (encodeURIComponent leaves letters and digits).
+    percentAll: [...b].map((x) => `%${x.toString(16).padStart(2, '0').toUpperCase()}`).join(''),
     json: JSON.stringify(value).slice(1, -1),
   };
 }

@@ -125,10 +125,21 @@ describe('decoded views', () => {
       codes.map((c) => `&#x${c.toString(16)};`).join(''),
       codes.map((c) => `\\x${c.toString(16)}`).join(''),
       codes.map((c) => `U+${c.toString(16).padStart(4, '0')}`).join(' '),
+      codes.map((c) => `%${c.toString(16).toUpperCase()}`).join(''),
+      codes.map((c) => `%u${c.toString(16).padStart(4, '0')}`).join(''),
     ]) {
       expect(charCodeView(`[${t}]`)?.text, t).toBe(`${word}\u0000`);
     }
-    for (const t of ['2024-01-02 10:20:30', '192.168.100.200', 'v1.2.3.4.5.6', '1, 2, 3, 4, 5, 6, 7', 'x123, 456']) {
+    for (const t of [
+      '2024-01-02 10:20:30',
+      '192.168.100.200',
+      'v1.2.3.4.5.6',
+      '1, 2, 3, 4, 5, 6, 7',
+      'x123, 456',
+      // Ordinary URL encoding: reserved characters between words, never six codes in a row.
+      'https://example.org/search?q=caf%C3%A9%20au%20lait&x=a%2Fb%3Dc',
+      '100% of 50%, 20%',
+    ]) {
       expect(charCodeView(t), t).toBeUndefined();
     }
   });

@@ -26,6 +26,7 @@ export function transforms(v: string): Array<[string, string, string[]?]> {
     ['String.fromCharCode', `String.fromCharCode(${codes.join(', ')})`, [codes.join(', ')]],
     ['hex char codes', codes.map((c) => `0x${c.toString(16)}`).join(', ')],
     ['HTML entities', codes.map((c) => `&#${c};`).join('')],
+    ['percent-encoded, every character', codes.map((c) => `%${c.toString(16).toUpperCase()}`).join('')],
     ['\\u escapes', codes.map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('')],
     ['two halves', `${v.slice(0, half)} and later ${v.slice(half)}`, [v.slice(0, half), v.slice(half)]],
     ['dashed', [...v].join('-')],
