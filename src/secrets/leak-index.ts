@@ -29,11 +29,22 @@ import {
   SEPARATED_KEY,
   separatedRegions,
   separatedViewOf,
+  stripSeparators,
+  SubstringAutomaton,
 } from '../text/index.js';
-import { encodedForms, isCharacterForm, isWindow, type LeakEncoding } from './encodings.js';
+import { encodedForms, isCharacterForm, isWindow, type EncodedForm, type LeakEncoding } from './encodings.js';
 import { decodedRunsView, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
+import {
+  GROW_SEPARATOR_RUN,
+  growValue,
+  growWindowHits,
+  reversedUnits,
+  spelledFrom,
+  type GrowValue,
+  type WindowOrigin,
+} from './grow-back.js';
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
@@ -299,6 +310,8 @@ function spanBound(encoding: LeakEncoding, length: number): number {
   }
   if (encoding === 'base64' || encoding === 'base64url')
     bound = Math.max(bound, length + gaps(BASE64_PASS.minKept) * BASE64_PASS.maxDrop);
+  // A window hit grown over the value (grow-back.ts) spans at most the value with separators between its characters.
+  if (encoding === 'raw') bound = Math.max(bound, length + gaps(1) * GROW_SEPARATOR_RUN);
   if (isCharacterForm(encoding)) {
     bound = Math.max(bound, length + gaps(1) * MAX_SEPARATOR_RUN);
     bound = Math.max(bound, length * MAX_CODE_TOKEN + gaps(1) * MAX_CODE_GAP);
@@ -337,11 +350,16 @@ interface Entry {
   readonly encoding: LeakEncoding;
   /** The form as registered (its case), to tell a case-folded copy of the raw value. */
   readonly form: string;
+  /** For a window: the value it is a window of, to grow a hit over (grow-back.ts). */
+  readonly window?: WindowOrigin;
 }
 
-/** A hit while the scan runs: whether it came from a window (windows of one secret are merged). */
+/** A hit while the scan runs: whether it came from a window (windows of one secret are merged), and which. */
 interface Found extends LeakHit {
+  start: number;
+  end: number;
   readonly partial: boolean;
+  readonly window?: WindowOrigin | undefined;
 }
 
 /** Hits as `scan` returns them: windows of one secret that overlap or touch are one hit, and none lies inside a full hit. */
@@ -363,6 +381,13 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
   return [...full, ...merged.filter((p) => !covered(p))];
 }
 
+/** Where a window form stands in its value (separators dropped): what a hit of it grows over. */
+function windowOf(f: EncodedForm, value: GrowValue | undefined): { window?: WindowOrigin } {
+  if (!value || !isWindow(f.encoding)) return {};
+  const form = asciiLower(stripSeparators(f.text));
+  return { window: { value, form, at: value.kept.indexOf(form) } };
+}
+
 export class LeakIndex implements LeakScanner {
   /** form text, ASCII lower-cased → who it belongs to (first registration wins for a shared form). */
   private readonly forms = new Map<string, Entry>();
@@ -377,6 +402,9 @@ export class LeakIndex implements LeakScanner {
   private shortestHexForm = Number.MAX_SAFE_INTEGER;
   /** Length of the shortest indexed character form (what separated writing and character codes can carry). */
   private shortestCharacterForm = Number.MAX_SAFE_INTEGER;
+  /** Every value held as windows, without separators, lower-cased and reversed: what a window hit may grow over. */
+  private readonly windowedValues = new SubstringAutomaton();
+  private hasWindows = false;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -389,10 +417,15 @@ export class LeakIndex implements LeakScanner {
     if (!forms.some((f) => f.encoding === 'raw')) return false;
     known.add(value);
     this.registered.set(secretName, known);
+    const grown = forms.some((f) => isWindow(f.encoding)) ? growValue(value) : undefined;
+    if (grown) {
+      this.windowedValues.add(reversedUnits(grown.kept));
+      this.hasWindows = true;
+    }
     for (const f of forms) {
       const key = asciiLower(f.text);
       if (!this.forms.has(key)) {
-        this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
+        this.forms.set(key, { secretName, encoding: f.encoding, form: f.text, ...windowOf(f, grown) });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
         this.longestText = Math.max(this.longestText, f.text.length);
         if (f.encoding === 'hex' || f.encoding === 'hex-words')
@@ -433,6 +466,7 @@ export class LeakIndex implements LeakScanner {
         secretName: e.secretName,
         encoding: folded ? 'case-folded' : e.encoding,
         partial: isWindow(e.encoding),
+        window: e.window,
       });
     });
     // Hex with separators and base64 wrapped over lines: each run is rewritten into the form the index holds
@@ -476,6 +510,7 @@ export class LeakIndex implements LeakScanner {
           secretName: e.secretName,
           encoding: pass.label(e.encoding),
           partial: isWindow(e.encoding),
+          window: e.window,
         });
       });
     }
@@ -498,6 +533,7 @@ export class LeakIndex implements LeakScanner {
           secretName: e.secretName,
           encoding: `decoded+${e.encoding}`,
           partial: isWindow(e.encoding),
+          window: e.window,
         });
       });
     }
@@ -522,6 +558,7 @@ export class LeakIndex implements LeakScanner {
         hits.push({ start: s, end: t, secretName: e.secretName, encoding: e.encoding, partial: false });
       });
     }
+    growWindowHits(text, hits);
     return mergePartials(hits);
   }
 
@@ -564,6 +601,8 @@ export class LeakIndex implements LeakScanner {
     if (run && openRun > 0) from = Math.min(from, run.toRaw(run.text.length - openRun, run.text.length)[0]);
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
+    // Text spelling part of a windowed value: a window hit later may grow back over it.
+    if (this.hasWindows) from = Math.min(from, spelledFrom(text, this.windowedValues));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
     const lines = linesBack(text, Math.ceil(longest / 4) + 2);
     const lastBreak = text.lastIndexOf('\n');
