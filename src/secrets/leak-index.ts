@@ -4,7 +4,8 @@
  * either case), whatever the number of secrets. Values are held in memory only, never written anywhere.
  *
  * What one scan finds: every form of encodings.ts (raw, base64/base64url/base32 at every alignment, hex, URL,
- * JSON, reversed, rot13, the value without its separators, windows of a high-entropy value), in any letter case;
+ * JSON, reversed, rot13, the value without its separators, windows of a high-entropy value — a window hit grown over
+ * the text around it that still spells the value, grow-back.ts), in any letter case;
  * and, in rewritten copies of the parts of the text that need them, hex written in groups or as byte escapes,
  * base64 wrapped over lines, a value written with separators between its pieces (`s k - a n t`, `AbCd-EfGh-…`),
  * a value written as character codes (`115, 107, 45`, `&#115;`, `\u0073`), hex dumps and hex in little-endian 32-bit

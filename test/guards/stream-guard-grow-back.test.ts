@@ -71,11 +71,11 @@ describe('stream guard and hits grown back over a value', () => {
           return true;
         },
       ),
-      { seed: 1414, numRuns: 300 },
+      { seed: 1414, numRuns: 150 },
     );
     // Not vacuous: hits grew, and text went out before the end.
-    expect(grown).toBeGreaterThan(100);
-    expect(early).toBeGreaterThan(100);
+    expect(grown).toBeGreaterThan(50);
+    expect(early).toBeGreaterThan(50);
   });
 
   it('the value in pieces after a word-like piece is redacted whole, streamed a character at a time', () => {
