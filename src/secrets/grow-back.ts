@@ -6,11 +6,12 @@
  * that still spells the value's neighbouring characters, in any ASCII letter case, skipping separators (at most
  * GROW_SEPARATOR_RUN in a row).
  *
- * What this asks of a stream: a hit can grow back over text that arrived long before it. The text it grows over,
- * and everything after it, spells one substring of the value (separators aside). So a stream holds from the
- * earliest character from which its end spells a substring of some windowed value (`spelledFrom`); no later hit
- * can grow back past that point, and streamed output equals whole-text output. Text that spells no such substring
- * is held no longer than before (in ordinary text that suffix is a character or two).
+ * What this asks of a stream: a hit can grow back over text that arrived long before it. The text it grows over and
+ * the hit itself spell one substring of the value (separators aside), so at every moment before the hit is complete,
+ * the text from where it will grow to the stream's end spells a substring of the value too. A stream therefore holds
+ * from the earliest character from which its end spells a substring of some windowed value (`spelledFrom`): no later
+ * hit grows back past that point, and streamed output equals whole-text output. In ordinary text that suffix is a
+ * character or two, inside the word the stream holds anyway.
  */
 import { isSeparatorUnit, SubstringAutomaton } from '../text/index.js';
 
