@@ -130,7 +130,7 @@ describe('a long vault value written out whole', () => {
         expect(out.startsWith('The key is ')).toBe(true);
         expect(out.endsWith(' -- keep it safe.')).toBe(true);
       }),
-      { seed: 1414, numRuns: 300 },
+      { seed: 1414, numRuns: 150 },
     );
   });
 
