@@ -71,7 +71,10 @@ export const WINDOW = 12;
 /** A value gets windows when it is at least this long and this random (bits per character, Shannon). */
 export const WINDOW_MIN_VALUE = 16;
 export const WINDOW_MIN_BITS = 3;
-/** At most this many windows per form (a longer value gets them at a stride: any piece of WINDOW + stride - 1 characters holds one). */
+/**
+ * At most this many windows per form: a longer value gets them at a stride, one in each slot of `stride` positions
+ * (the first one worth indexing there) and the value's last one, so a window hit grows over the rest (grow-back.ts).
+ */
 export const MAX_WINDOWS = 64;
 /** A window needs this many distinct characters (a run like `AAAAAAAAAAAA` of a key is no evidence). */
 const WINDOW_MIN_DISTINCT = 8;
@@ -105,12 +108,28 @@ function distinct(s: string): number {
 function windowsOf(text: string, body: number): string[] {
   if (text.length < WINDOW_MIN_VALUE || shannonEntropy(text) < WINDOW_MIN_BITS) return [];
   const count = text.length - WINDOW + 1;
-  const stride = Math.max(1, Math.ceil(count / MAX_WINDOWS));
-  const out: string[] = [];
-  for (let i = 0; i < count; i += stride) {
+  const worth = (i: number) => {
     const w = text.slice(i, i + WINDOW);
-    if (i + WINDOW - Math.max(i, body) < WINDOW_MIN_BODY) continue;
-    if (distinct(w) >= WINDOW_MIN_DISTINCT) out.push(w);
+    return i + WINDOW - Math.max(i, body) >= WINDOW_MIN_BODY && distinct(w) >= WINDOW_MIN_DISTINCT ? w : undefined;
+  };
+  if (count <= MAX_WINDOWS) return Array.from({ length: count }, (_, i) => worth(i)).filter((w) => w !== undefined);
+  const stride = Math.ceil((count - 1) / (MAX_WINDOWS - 1));
+  const out: string[] = [];
+  // In each slot the first window worth indexing: one low in distinct characters does not leave the slot empty.
+  for (let slot = 0; slot < count - 1; slot += stride) {
+    for (let i = slot; i < Math.min(slot + stride, count - 1); i++) {
+      const w = worth(i);
+      if (w === undefined) continue;
+      out.push(w);
+      break;
+    }
+  }
+  // And the last one worth indexing: a piece after a changed character near the value's end has a window to grow from.
+  for (let i = count - 1; i >= 0; i--) {
+    const w = worth(i);
+    if (w === undefined) continue;
+    if (!out.includes(w)) out.push(w);
+    break;
   }
   return out;
 }

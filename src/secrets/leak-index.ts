@@ -4,7 +4,8 @@
  * either case), whatever the number of secrets. Values are held in memory only, never written anywhere.
  *
  * What one scan finds: every form of encodings.ts (raw, base64/base64url/base32 at every alignment, hex, URL,
- * JSON, reversed, rot13, the value without its separators, windows of a high-entropy value), in any letter case;
+ * JSON, reversed, rot13, the value without its separators, windows of a high-entropy value — a window hit grown over
+ * the text around it that still spells the value, grow-back.ts), in any letter case;
  * and, in rewritten copies of the parts of the text that need them, hex written in groups or as byte escapes,
  * base64 wrapped over lines, a value written with separators between its pieces (`s k - a n t`, `AbCd-EfGh-…`),
  * a value written as character codes (`115, 107, 45`, `&#115;`, `\u0073`), hex dumps and hex in little-endian 32-bit
@@ -29,11 +30,22 @@ import {
   SEPARATED_KEY,
   separatedRegions,
   separatedViewOf,
+  stripSeparators,
+  SubstringAutomaton,
 } from '../text/index.js';
-import { encodedForms, isCharacterForm, isWindow, type LeakEncoding } from './encodings.js';
+import { encodedForms, isCharacterForm, isWindow, type EncodedForm, type LeakEncoding } from './encodings.js';
 import { decodedRunsView, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
+import {
+  GROW_SEPARATOR_RUN,
+  growValue,
+  growWindowHits,
+  reversedUnits,
+  spelledFrom,
+  type GrowValue,
+  type WindowOrigin,
+} from './grow-back.js';
 
 /**
  * Second passes over a rewritten copy of the text, and the encodings a hit in them may have: hex with
@@ -299,6 +311,8 @@ function spanBound(encoding: LeakEncoding, length: number): number {
   }
   if (encoding === 'base64' || encoding === 'base64url')
     bound = Math.max(bound, length + gaps(BASE64_PASS.minKept) * BASE64_PASS.maxDrop);
+  // A window hit grown over the value (grow-back.ts) spans at most the value with separators between its characters.
+  if (encoding === 'raw') bound = Math.max(bound, length + gaps(1) * GROW_SEPARATOR_RUN);
   if (isCharacterForm(encoding)) {
     bound = Math.max(bound, length + gaps(1) * MAX_SEPARATOR_RUN);
     bound = Math.max(bound, length * MAX_CODE_TOKEN + gaps(1) * MAX_CODE_GAP);
@@ -337,11 +351,16 @@ interface Entry {
   readonly encoding: LeakEncoding;
   /** The form as registered (its case), to tell a case-folded copy of the raw value. */
   readonly form: string;
+  /** For a window: the value it is a window of, to grow a hit over (grow-back.ts). */
+  readonly window?: WindowOrigin;
 }
 
-/** A hit while the scan runs: whether it came from a window (windows of one secret are merged). */
+/** A hit while the scan runs: whether it came from a window (windows of one secret are merged), and which. */
 interface Found extends LeakHit {
+  start: number;
+  end: number;
   readonly partial: boolean;
+  readonly window?: WindowOrigin | undefined;
 }
 
 /** Hits as `scan` returns them: windows of one secret that overlap or touch are one hit, and none lies inside a full hit. */
@@ -363,6 +382,13 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
   return [...full, ...merged.filter((p) => !covered(p))];
 }
 
+/** Where a window form stands in its value (separators dropped): what a hit of it grows over. */
+function windowOf(f: EncodedForm, value: GrowValue | undefined): { window?: WindowOrigin } {
+  if (!value || !isWindow(f.encoding)) return {};
+  const form = asciiLower(stripSeparators(f.text));
+  return { window: { value, form, at: value.kept.indexOf(form) } };
+}
+
 export class LeakIndex implements LeakScanner {
   /** form text, ASCII lower-cased → who it belongs to (first registration wins for a shared form). */
   private readonly forms = new Map<string, Entry>();
@@ -377,6 +403,9 @@ export class LeakIndex implements LeakScanner {
   private shortestHexForm = Number.MAX_SAFE_INTEGER;
   /** Length of the shortest indexed character form (what separated writing and character codes can carry). */
   private shortestCharacterForm = Number.MAX_SAFE_INTEGER;
+  /** Every value held as windows, without separators, lower-cased and reversed: what a window hit may grow over. */
+  private readonly windowedValues = new SubstringAutomaton();
+  private hasWindows = false;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -389,10 +418,15 @@ export class LeakIndex implements LeakScanner {
     if (!forms.some((f) => f.encoding === 'raw')) return false;
     known.add(value);
     this.registered.set(secretName, known);
+    const grown = forms.some((f) => isWindow(f.encoding)) ? growValue(value) : undefined;
+    if (grown) {
+      this.windowedValues.add(reversedUnits(grown.kept));
+      this.hasWindows = true;
+    }
     for (const f of forms) {
       const key = asciiLower(f.text);
       if (!this.forms.has(key)) {
-        this.forms.set(key, { secretName, encoding: f.encoding, form: f.text });
+        this.forms.set(key, { secretName, encoding: f.encoding, form: f.text, ...windowOf(f, grown) });
         this.longestSpan = Math.max(this.longestSpan, spanBound(f.encoding, f.text.length));
         this.longestText = Math.max(this.longestText, f.text.length);
         if (f.encoding === 'hex' || f.encoding === 'hex-words')
@@ -433,6 +467,7 @@ export class LeakIndex implements LeakScanner {
         secretName: e.secretName,
         encoding: folded ? 'case-folded' : e.encoding,
         partial: isWindow(e.encoding),
+        window: e.window,
       });
     });
     // Hex with separators and base64 wrapped over lines: each run is rewritten into the form the index holds
@@ -476,6 +511,7 @@ export class LeakIndex implements LeakScanner {
           secretName: e.secretName,
           encoding: pass.label(e.encoding),
           partial: isWindow(e.encoding),
+          window: e.window,
         });
       });
     }
@@ -498,6 +534,7 @@ export class LeakIndex implements LeakScanner {
           secretName: e.secretName,
           encoding: `decoded+${e.encoding}`,
           partial: isWindow(e.encoding),
+          window: e.window,
         });
       });
     }
@@ -522,6 +559,7 @@ export class LeakIndex implements LeakScanner {
         hits.push({ start: s, end: t, secretName: e.secretName, encoding: e.encoding, partial: false });
       });
     }
+    growWindowHits(text, hits);
     return mergePartials(hits);
   }
 
@@ -564,6 +602,8 @@ export class LeakIndex implements LeakScanner {
     if (run && openRun > 0) from = Math.min(from, run.toRaw(run.text.length - openRun, run.text.length)[0]);
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
+    // Text spelling part of a windowed value: a window hit later may grow back over it.
+    if (this.hasWindows) from = Math.min(from, spelledFrom(text, this.windowedValues));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
     const lines = linesBack(text, Math.ceil(longest / 4) + 2);
     const lastBreak = text.lastIndexOf('\n');

@@ -27,9 +27,11 @@ export { base62, crc32, shannonEntropy } from './patterns/secret-checks.js';
 export { CRITICAL_SECRET_FORMAT_IDS, SECRET_FORMATS } from './patterns/secret-formats.js';
 export type { Severity } from './patterns/types.js';
 export { base32Cores, base32Decode, base32Encode, reverseText, rot13 } from './reversible.js';
+export { SubstringAutomaton } from './substring-automaton.js';
 export { scanText, SYNTHETIC_FINDINGS, type Finding } from './scan.js';
 export { secretScanner, type SecretScanner } from './secret-scan.js';
 export {
+  isSeparatorUnit,
   MAX_SEPARATOR_RUN,
   openSeparatedTail,
   SEPARATED_KEY,

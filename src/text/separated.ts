@@ -55,6 +55,12 @@ for (let c = 128; c < 65536; c++)
 const GROUP_KIND = new Uint8Array(65536);
 GROUP_KIND.set(KIND);
 
+/** Whether a UTF-16 code unit is one a separated form may put between the pieces of a value (and `stripSeparators` drops). */
+export function isSeparatorUnit(c: number): boolean {
+  const k = CLASS[c] as number;
+  return k === 2 || k === 3;
+}
+
 /** `value` without separator characters (the form a separated copy is compared with). */
 export function stripSeparators(value: string): string {
   let out = '';
