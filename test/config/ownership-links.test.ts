@@ -158,6 +158,16 @@ describe.skipIf(!asRoot)('hostile links give a clear error, start and doctor ali
     expect(await startRefusal(dataDir)).toMatch(/which does not exist/);
   });
 
+  it('a data dir that is a link to nothing is refused by start and named by doctor (not "does not exist yet")', async () => {
+    const { root } = layout();
+    const alias = path.join(root, 'alias');
+    symlinkSync(path.join(root, 'gone', 'home'), alias);
+    expect(ensureDataDir(alias).ok).toBe(false);
+    expect(doctorFailures(alias).map((c) => c.detail)).toEqual([
+      expect.stringMatching(/alias leads through the symbolic link .* which does not exist/),
+    ]);
+  });
+
   it('a 40-hop chain that the kernel itself would still follow', async () => {
     const { root, dataDir, config } = layout();
     const real = path.join(root, 'real.yaml');
