@@ -12,7 +12,7 @@ import {
   type Result,
 } from '../core/index.js';
 import { envVar } from './env.js';
-import { ancestorProblems, currentUid, describeProblems, pathProblems, type FileProblem } from './ownership.js';
+import { currentUid, dedupeProblems, describeProblems, trustProblems, type FileProblem } from './ownership.js';
 
 /** `$BULWARK_HOME`, else `~/.bulwark`. */
 export function dataDirPath(): string {
@@ -107,12 +107,12 @@ function subjectOf(name: string): string {
 /**
  * Why the data dir must not be trusted: the dir, the directories above it and every entry in it (config.yaml, the
  * databases, logs, the lock; `workspaces/` excepted) must be this uid's and writable by nobody else. Also used by
- * `bulwark doctor`, so both refuse the same things. A missing data dir has no problems (it is created 0700).
+ * `bulwark doctor`, so both refuse the same things. An entry that links elsewhere is judged where it leads and on
+ * the way there. A missing data dir has no problems (it is created 0700).
  */
 export function dataDirProblems(dir: string, uid = currentUid()): FileProblem[] {
-  const own = pathProblems('data dir', dir, uid, '700');
-  const out = [...own, ...ancestorProblems('data dir', dir, uid)];
-  if (uid === undefined || own.length > 0) return out;
+  const out = trustProblems('data dir', dir, uid, '700');
+  if (uid === undefined || out.some((p) => p.path === dir)) return out;
   let entries: string[];
   try {
     const st = statSync(dir);
@@ -144,9 +144,10 @@ export function dataDirProblems(dir: string, uid = currentUid()): FileProblem[] 
   for (const name of entries.sort()) {
     if (NOT_DAEMON_OWNED.has(name)) continue;
     const entry = childPath(dir, name);
-    out.push(...pathProblems(subjectOf(name), entry, uid, isDirectory(entry) ? '700' : '600'));
+    // An entry that is a symbolic link is judged at every hop, as the data dir is.
+    out.push(...trustProblems(subjectOf(name), entry, uid, isDirectory(entry) ? '700' : '600'));
   }
-  return out;
+  return dedupeProblems(out);
 }
 
 /** The refusing problems as one error naming every file and its fix; ok when there are none. */

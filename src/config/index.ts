@@ -4,7 +4,15 @@ export { lockDataDir, lockHolder } from './data-dir-lock.js';
 export { dataDirPath, dataDirProblems, ensureDataDir, refuseProblems } from './data-dir.js';
 export { envSnapshot, envVar, scrubProcessEnv } from './env.js';
 export { configPath, DEFAULT_CONFIG_YAML, describeZodError, loadConfig, parseConfigText } from './load.js';
-export { ancestorProblems, currentUid, describeProblems, pathProblems, type FileProblem } from './ownership.js';
+export {
+  ancestorProblems,
+  currentUid,
+  dedupeProblems,
+  describeProblems,
+  pathProblems,
+  trustProblems,
+  type FileProblem,
+} from './ownership.js';
 export { readTextFileBounded } from './read-file.js';
 export type { AgentConfig, Config, ProviderConfig, TOOL_PROFILES } from './schema.js';
 export { isSecretReference } from './secret-ref.js';

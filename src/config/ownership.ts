@@ -2,11 +2,13 @@
  * Who may change the files the daemon trusts. A file is trusted only when this uid owns it and nobody else can
  * write it, and when no directory above it lets another user swap it: every ancestor must belong to root or to
  * this uid, and be writable by group or others only with the sticky bit (as /tmp is), which stops them from
- * renaming entries they do not own.
+ * renaming entries they do not own. A path that leads through symbolic links is judged at every hop: each link and
+ * the directories it is resolved through count as much as the directories above the path as written.
  */
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { describeCause, absoluteFrom } from '../core/index.js';
+import { walkPath } from './link-walk.js';
 
 export type ProblemSeverity = 'refuse' | 'warn';
 
@@ -50,43 +52,37 @@ function foreignOwner(subject: string, file: string, st: Stats, uid: number, fix
 }
 
 /**
- * The owner and write bits of one path the daemon trusts. A symbolic link is judged twice: the link (which could
- * be re-pointed by its owner) and what it points to. A missing path is no problem here. `privateMode` (e.g. `700`)
- * is the mode the fix suggests for a path others can write; without it the fix only removes their write bits.
+ * The owner and write bits of what `file` names, links followed (the links and the directories on the way are
+ * ancestorProblems'). A missing path is no problem here. `privateMode` (e.g. `700`) is the mode the fix suggests for
+ * a path others can write; without it the fix only removes their write bits.
  */
 export function pathProblems(subject: string, file: string, uid = currentUid(), privateMode?: string): FileProblem[] {
   if (uid === undefined) return [];
-  let link: Stats;
+  let st: Stats;
+  let linked: boolean;
   try {
-    link = lstatSync(file);
+    linked = lstatSync(file).isSymbolicLink();
+    st = linked ? statSync(file) : lstatSync(file);
   } catch (cause) {
-    if (errnoCode(cause) === 'ENOENT') return [];
+    // Missing, or a link to nothing: ancestorProblems says which link leads nowhere.
+    if (errnoCode(cause) === 'ENOENT' || errnoCode(cause) === 'ELOOP') return [];
     return [unreadable(subject, file, cause)];
   }
   const fixOwner = `check what ${file} holds; if it is yours, chown ${uid} ${file}, else remove it`;
-  const out: FileProblem[] = [];
-  let st = link;
-  if (link.isSymbolicLink()) {
-    if (link.uid !== uid) out.push(foreignOwner(`${subject} (symbolic link)`, file, link, uid, fixOwner));
-    try {
-      st = statSync(file);
-    } catch (cause) {
-      if (errnoCode(cause) === 'ENOENT') return out;
-      return [...out, unreadable(subject, file, cause)];
-    }
-  }
-  const target = st === link ? file : `${file} (→ ${safeRealpath(file)})`;
-  if (st.uid !== uid) out.push(foreignOwner(subject, target, st, uid, fixOwner));
-  else if ((st.mode & GROUP_OTHER_WRITE) !== 0)
-    out.push({
-      code: 'ownership.writable_by_others',
-      severity: 'refuse',
-      subject,
-      path: file,
-      message: `${subject} ${target} is writable by group or others (mode ${mode(st)})`,
-      fix: privateMode ? `chmod ${privateMode} ${file}` : `chmod go-w ${file}`,
-    });
-  return out;
+  const target = linked ? `${file} (→ ${safeRealpath(file)})` : file;
+  if (st.uid !== uid) return [foreignOwner(subject, target, st, uid, fixOwner)];
+  if ((st.mode & GROUP_OTHER_WRITE) !== 0)
+    return [
+      {
+        code: 'ownership.writable_by_others',
+        severity: 'refuse',
+        subject,
+        path: file,
+        message: `${subject} ${target} is writable by group or others (mode ${mode(st)})`,
+        fix: privateMode ? `chmod ${privateMode} ${file}` : `chmod go-w ${file}`,
+      },
+    ];
+  return [];
 }
 
 function unreadable(subject: string, file: string, cause: unknown): FileProblem {
@@ -108,52 +104,65 @@ function safeRealpath(file: string): string {
   }
 }
 
-/** The directories above `file`, nearest first, as written and as resolved (a symlinked parent has two chains). */
-function ancestorsOf(file: string): string[] {
-  const abs = absoluteFrom(process.cwd(), file);
-  const chains = [abs];
-  const real = safeRealpath(abs);
-  if (real !== chains[0]) chains.push(real);
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const start of chains) {
-    let cur = path.dirname(start);
-    for (;;) {
-      if (!seen.has(cur)) {
-        seen.add(cur);
-        out.push(cur);
-      }
-      const up = path.dirname(cur);
-      if (up === cur) break;
-      cur = up;
-    }
+/** The directories above `file` as written (no link followed), for telling them from those its links lead through. */
+function writtenAncestors(file: string): Set<string> {
+  const out = new Set<string>();
+  let cur = absoluteFrom(process.cwd(), file);
+  for (let up = path.dirname(cur); up !== cur; up = path.dirname(cur)) {
+    out.add(up);
+    cur = up;
   }
   return out;
 }
 
+const WALK_FIX: Record<string, (file: string) => string> = {
+  'ownership.dangling_link': (file) => `point ${file} at a file that exists, or remove the link`,
+  'ownership.too_many_links': (file) => `point ${file} straight at the file it stands for: ln -sfn <real path> ${file}`,
+};
+
 /**
- * Every directory above `file` must belong to root or to this uid, and must not be writable by group or others
- * unless it has the sticky bit. Missing ancestors (the path is about to be created) are skipped.
+ * Whoever may change a directory on the way to `file` or a symbolic link it leads through can swap what `file`
+ * names. Every directory the path is resolved through, hop by hop (see link-walk.ts: the path as written, the
+ * directories of every link in a chain and of the final target), must belong to root or to this uid and must not be
+ * writable by group or others unless it has the sticky bit; every link must belong to root or to this uid (in a
+ * sticky directory the owner of an entry may still replace it). A missing tail (the path is about to be created) is
+ * skipped; a link to nothing, a loop or a chain longer than MAX_LINK_HOPS is refused.
  */
 export function ancestorProblems(subject: string, file: string, uid = currentUid()): FileProblem[] {
   if (uid === undefined) return [];
+  const walked = walkPath(file);
+  if (!walked.ok)
+    return [
+      {
+        code: walked.error.code,
+        severity: 'refuse',
+        subject,
+        path: file,
+        message: `${subject} ${walked.error.message}`,
+        fix: (WALK_FIX[walked.error.code] ?? ((f: string) => `make ${f} readable by the user bulwark runs as`))(file),
+      },
+    ];
+  const written = writtenAncestors(file);
+  const chain = walked.value.links.map((l) => `${l.path} → ${l.target}`).join(', ');
   const out: FileProblem[] = [];
-  for (const dir of ancestorsOf(file)) {
+  for (const dir of walked.value.dirs) {
     let st: Stats;
     try {
-      st = statSync(dir);
+      st = lstatSync(dir);
     } catch (cause) {
-      if (errnoCode(cause) === 'ENOENT' || errnoCode(cause) === 'ENOTDIR') continue;
       out.push(unreadable(`directory above the ${subject}`, dir, cause));
       continue;
     }
+    const where = written.has(dir)
+      ? `${dir}, a directory above the ${subject} ${file},`
+      : `${dir}, a directory the ${subject} ${file} leads through (${chain}),`;
     if (st.uid !== 0 && st.uid !== uid) {
       out.push({
         code: 'ownership.foreign_parent',
         severity: 'refuse',
         subject,
         path: dir,
-        message: `${dir}, a directory above the ${subject} ${file}, belongs to uid ${st.uid}: that user could rename the ${subject} and put another in its place`,
+        message: `${where} belongs to uid ${st.uid}: that user could rename the ${subject} and put another in its place`,
         fix: `move the ${subject} under a directory owned by root or by uid ${uid}, or: chown ${uid} ${dir}`,
       });
     } else if ((st.mode & GROUP_OTHER_WRITE) !== 0 && (st.mode & STICKY) === 0) {
@@ -162,12 +171,39 @@ export function ancestorProblems(subject: string, file: string, uid = currentUid
         severity: 'refuse',
         subject,
         path: dir,
-        message: `${dir}, a directory above the ${subject} ${file}, is writable by group or others without the sticky bit (mode ${mode(st)}): they could rename the ${subject} and put another in its place`,
+        message: `${where} is writable by group or others without the sticky bit (mode ${mode(st)}): they could rename the ${subject} and put another in its place`,
         fix: `chmod go-w ${dir} (or chmod +t ${dir} when others must create files there)`,
       });
     }
   }
+  for (const link of walked.value.links) {
+    if (link.uid === 0 || link.uid === uid) continue;
+    out.push({
+      code: 'ownership.foreign_link',
+      severity: 'refuse',
+      subject,
+      path: link.path,
+      message: `${link.path}, a symbolic link on the way to the ${subject} ${file} (${chain}), belongs to uid ${link.uid}: that user could point it elsewhere`,
+      fix: `check where ${link.path} points; if that is right, replace it with a link of your own: ln -sfn ${link.target} ${link.path}`,
+    });
+  }
   return out;
+}
+
+/** All of the above for one path the daemon trusts: what it names, and everything on the way there. */
+export function trustProblems(subject: string, file: string, uid = currentUid(), privateMode?: string): FileProblem[] {
+  return [...pathProblems(subject, file, uid, privateMode), ...ancestorProblems(subject, file, uid)];
+}
+
+/** Each problem once (a directory above several files is named for the first). */
+export function dedupeProblems(problems: readonly FileProblem[]): FileProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.code}\u0000${p.path}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** The problems that refuse, as one message: each on its own line with its fix. */

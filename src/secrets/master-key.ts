@@ -10,7 +10,7 @@
  *      when the caller asks for it, and never for a vault that already exists (a new key could not open it).
  * A key is 32 bytes, written as base64 or hex text (or 32 raw bytes in a credential file).
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,9 +19,9 @@ import {
   readDataDirId,
   envVar,
   scrubProcessEnv,
-  ancestorProblems,
   describeProblems,
-  pathProblems,
+  trustProblems,
+  type FileProblem,
 } from '../config/index.js';
 import {
   writeFileAtomic,
@@ -188,18 +188,51 @@ export function encodeKey(key: Buffer): string {
 }
 
 /**
- * Refuses a key file that another user owns or could swap (see config/ownership.ts): the same rule `bulwark start`
- * and `bulwark doctor` apply, so every command agrees.
+ * A key file with another name (a hard link) keeps the key under that name when this one is replaced by a rotation
+ * or removed by `--forget-previous`, readable by whoever can reach that name. Refused: a key must have one name.
  */
+function hardLinkProblems(file: string): FileProblem[] {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch {
+    // Missing (made at first use) or unreadable: trustProblems reports what matters.
+    return [];
+  }
+  if (!st.isFile() || st.nlink <= 1) return [];
+  return [
+    {
+      code: 'masterkey.hard_linked',
+      severity: 'refuse',
+      subject: 'master key file',
+      path: file,
+      message: `master key file ${file} has ${st.nlink} names (hard links): a key replaced by rotate-key or forgotten with --forget-previous would live on under the others`,
+      fix: `find the other names with: find / -xdev -samefile ${file}; remove them (or copy the key to a file of its own: cp -p ${file} ${file}.copy && mv ${file}.copy ${file})`,
+    },
+  ];
+}
+
+/**
+ * Why a key file must not be trusted: another user owns it or could swap it, here or anywhere its links lead (see
+ * config/ownership.ts), or it has more than one name. `bulwark start`, `bulwark doctor` and every read of a key
+ * file use this, so every command agrees.
+ */
+export function keyFileProblems(file: string): FileProblem[] {
+  return [...trustProblems('master key file', file, undefined, '600'), ...hardLinkProblems(file)];
+}
+
+/** keyFileProblems as a Result: ok, or one error naming every problem and its fix. */
 export function keyFileTrust(file: string): Result<void, BulwarkError> {
-  const problems = [
-    ...pathProblems('master key file', file, undefined, '600'),
-    ...ancestorProblems('master key file', file),
-  ].filter((p) => p.severity === 'refuse');
+  const problems = keyFileProblems(file).filter((p) => p.severity === 'refuse');
   if (problems.length === 0) return ok(undefined);
+  const first = problems[0]?.code;
   return err(
     keyError(
-      problems[0]?.code === 'ownership.foreign_owner' ? 'masterkey.foreign_owner' : 'masterkey.untrusted',
+      first === 'ownership.foreign_owner'
+        ? 'masterkey.foreign_owner'
+        : first === 'masterkey.hard_linked'
+          ? first
+          : 'masterkey.untrusted',
       `refusing the master key file ${file}:\n${describeProblems(problems)}`,
     ),
   );

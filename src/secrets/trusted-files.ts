@@ -11,12 +11,12 @@ import {
   configPath,
   loadConfig,
   ancestorProblems,
-  pathProblems,
+  dedupeProblems,
   type FileProblem,
 } from '../config/index.js';
 import { type BulwarkError, type Result, childPath, isInside } from '../core/index.js';
 import { masterKeyOptionsFromConfig } from './config.js';
-import { keyConfigDir, locateMasterKey, type KeyLocation } from './master-key.js';
+import { keyConfigDir, keyFileProblems, locateMasterKey, type KeyLocation } from './master-key.js';
 
 const SUBJECT = 'master key file';
 
@@ -51,12 +51,8 @@ function keyModeProblems(file: string, dataDir: string): FileProblem[] {
   return out;
 }
 
-function keyFileProblems(file: string, dataDir: string): FileProblem[] {
-  return [
-    ...pathProblems(SUBJECT, file, undefined, '600'),
-    ...ancestorProblems(SUBJECT, file),
-    ...keyModeProblems(file, dataDir),
-  ];
+function keyProblems(file: string, dataDir: string): FileProblem[] {
+  return [...keyFileProblems(file), ...keyModeProblems(file, dataDir)];
 }
 
 /** Where the key comes from with this data dir's config, or undefined when the config cannot be read (reported). */
@@ -85,21 +81,11 @@ export function daemonFileProblems(dataDir: string): FileProblem[] {
   }
   const loc = where.value;
   if (loc.origin !== 'file') return out;
-  if (loc.location !== undefined) out.push(...keyFileProblems(loc.location, dataDir));
+  if (loc.location !== undefined) out.push(...keyProblems(loc.location, dataDir));
   // No id yet: the key file will be made in the keys directory, so the directories on its way must be safe.
   else out.push(...ancestorProblems(SUBJECT, childPath(keyConfigDir(), 'keys', 'new.key')));
-  if (loc.legacy && !loc.exists) out.push(...keyFileProblems(loc.legacy, dataDir));
-  return dedupe(out);
-}
-
-function dedupe(problems: FileProblem[]): FileProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const k = `${p.code}\u0000${p.path}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  if (loc.legacy && !loc.exists) out.push(...keyProblems(loc.legacy, dataDir));
+  return dedupeProblems(out);
 }
 
 /** `bulwark start`: ok, or one error naming every refused file and its fix. */

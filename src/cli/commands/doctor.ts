@@ -6,7 +6,7 @@
  * operator's git safe.bareRepository setting, copy-on-write views for exec effects (L11.7) and the unprivileged
  * sandbox user.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeCause, childPath } from '../../core/index.js';
 import { tmpdir } from 'node:os';
@@ -106,9 +106,19 @@ function masterKeySource(dataDir: string): DoctorCheck {
   };
 }
 
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    // Nothing there at all: the caller reports a data dir that does not exist yet.
+    return false;
+  }
+}
+
 /** The data dir and key file findings `bulwark start` refuses on (the same function), one line each. */
 function fileChecks(dataDir: string): DoctorCheck[] {
-  if (!existsSync(dataDir))
+  // A link to nothing is not a data dir yet to be made: `start` refuses it, and the findings below say why.
+  if (!existsSync(dataDir) && !isLink(dataDir))
     return [{ name: 'data dir', state: 'warn', detail: `${dataDir} does not exist yet`, fix: 'run `bulwark init`' }];
   const problems = daemonFileProblems(dataDir);
   const checks: DoctorCheck[] = problems.map((p) => ({
