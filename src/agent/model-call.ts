@@ -16,6 +16,7 @@ import {
 } from '../core/index.js';
 import type { ModelCallItem, TurnPipelines } from './boundaries.js';
 import { AnswerTally } from './budget/estimate.js';
+import { ReportedUsage } from './budget/reported-usage.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ChatMessage, Provider } from './types.js';
 
@@ -44,8 +45,7 @@ export async function callModelOnce(
   }
   const filter = openStream(pipelines.response, ctx);
   let text = '';
-  let inputTokens = 0;
-  let outputTokens = 0;
+  const reported = new ReportedUsage();
   const received = new AnswerTally();
   let failure: BulwarkError | undefined;
   const started = Date.now();
@@ -55,10 +55,8 @@ export async function callModelOnce(
         received.addText(ev.text);
         text += filter.push(ev.text);
       } else if (ev.type === 'tool_call') received.addToolCall(ev.call);
-      else if (ev.type === 'usage') {
-        inputTokens = ev.inputTokens;
-        outputTokens = ev.outputTokens;
-      }
+      else if (ev.type === 'unshown_output') received.addUnshown(ev.text);
+      else if (ev.type === 'usage') reported.add(ev.inputTokens, ev.outputTokens);
     }
   } catch (cause) {
     failure =
@@ -68,8 +66,8 @@ export async function callModelOnce(
   }
   const outcome = {
     ok: failure === undefined,
-    inputTokens,
-    outputTokens,
+    inputTokens: reported.input,
+    outputTokens: reported.output,
     latencyMs: Date.now() - started,
     receivedBytes: received.bytes,
     receivedTokens: received.tokens(),

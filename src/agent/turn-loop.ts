@@ -20,6 +20,7 @@ import {
 } from '../core/index.js';
 import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './boundaries.js';
 import { AnswerTally } from './budget/estimate.js';
+import { ReportedUsage } from './budget/reported-usage.js';
 import { ProviderError } from './providers/provider-error.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
@@ -377,8 +378,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       let shown = '';
       const calls: ToolCall[] = [];
       let stop: StopReason = 'other';
-      let inputTokens = 0;
-      let outputTokens = 0;
+      const reported = new ReportedUsage();
       const received = new AnswerTally();
       const started = Date.now();
       let failure: BulwarkError | undefined;
@@ -398,10 +398,9 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           } else if (ev.type === 'tool_call') {
             received.addToolCall(ev.call);
             calls.push({ ...ev.call, id: deps.callIds ? deps.callIds.assign(ev.call.id) : newId('call') });
-          } else if (ev.type === 'usage') {
-            inputTokens = ev.inputTokens;
-            outputTokens = ev.outputTokens;
-          } else stop = ev.reason;
+          } else if (ev.type === 'unshown_output') received.addUnshown(ev.text);
+          else if (ev.type === 'usage') reported.add(ev.inputTokens, ev.outputTokens);
+          else stop = ev.reason;
         }
       } catch (cause) {
         failure =
@@ -411,6 +410,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
                 status: 502,
               });
       }
+      const { input: inputTokens, output: outputTokens } = reported;
       const outcome = {
         ok: failure === undefined,
         inputTokens,

@@ -63,6 +63,12 @@ export type StopReason = 'end' | 'tool_use' | 'max_tokens' | 'other';
 export type ProviderEvent =
   | { readonly type: 'text_delta'; readonly text: string }
   | { readonly type: 'tool_call'; readonly call: ToolCall }
+  /**
+   * Output that is neither the answer's text nor a tool call: reasoning, thinking, a refusal, a field bulwark does not
+   * know. Never shown to the client nor stored; L21 counts it (a provider bills it as output).
+   */
+  | { readonly type: 'unshown_output'; readonly text: string }
+  /** One usage report; a call may send several (each direction counts its largest). */
   | { readonly type: 'usage'; readonly inputTokens: number; readonly outputTokens: number }
   | { readonly type: 'stop'; readonly reason: StopReason };
 
@@ -154,11 +160,11 @@ export interface ModelCallOutcome {
   readonly outputTokens: number;
   readonly latencyMs: number;
   /**
-   * UTF-8 bytes of text and tool calls the provider sent back, whatever it reports as usage: whether it answered
-   * at all (L21 then counts the input estimate).
+   * UTF-8 bytes of the output the provider sent back (text, tool calls, unshown output), whatever it reports as
+   * usage: whether it answered at all (L21 then counts the input estimate).
    */
   readonly receivedBytes: number;
-  /** Estimated tokens of that text and those tool calls (budget/token-estimate.ts): L21's output estimate. */
+  /** Estimated tokens of that output (budget/token-estimate.ts): L21's output estimate. */
   readonly receivedTokens: number;
 }
 

@@ -104,3 +104,4 @@ export {
   type SupplyConfig,
 } from './sections/mcp.js';
 export { parsePublicOrigin, type PublicOrigin } from './sections/public-origin.js';
+export { isLoopbackName } from './loopback-name.js';

@@ -23,6 +23,7 @@ import { ActiveTurns } from './active-turns.js';
 import {
   ConnectionLimitsSchema,
   DEFAULT_AUTH_FAILURE_LIMIT,
+  isLoopbackName,
   ServerTimeoutsSchema,
   type AuthFailureLimitConfig,
   type ConnectionLimits,
@@ -31,7 +32,7 @@ import {
 } from '../config/index.js';
 import { AccessLog, truncatePath } from './access-log.js';
 import { ConnectionGuard } from './connection-guard.js';
-import { hostGuard, isLoopbackName } from './host-guard.js';
+import { hostGuard } from './host-guard.js';
 import {
   refuseQueryTokens,
   remoteAddressOf,

@@ -4,7 +4,7 @@
  * in with `server.insecure: true`.
  */
 import { bulwarkError, type BulwarkError, err, ok, type Result } from '../core/index.js';
-import { isLoopbackName } from './host-guard.js';
+import { isLoopbackName } from '../config/index.js';
 
 export function checkBindHost(host: string, insecure: boolean, tls = false): Result<void, BulwarkError> {
   if (isLoopbackName(host) || insecure || tls) return ok(undefined);

@@ -6,7 +6,7 @@
  * on another port, or `null`) with 403. `server.publicOrigin` (a reverse proxy's origin) is accepted in both.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { PublicOrigin } from '../config/index.js';
+import { isLoopbackName, type PublicOrigin } from '../config/index.js';
 import { failure, sendFailure, type HttpFailure } from './errors.js';
 import type { GatewayEnv } from './env.js';
 import { hostIsPublic } from './public-origin.js';
@@ -20,18 +20,6 @@ export interface HostGuardOptions {
   readonly publicOrigin?: PublicOrigin | undefined;
   /** Told of each refusal (it audits, within the L18 allowance). */
   readonly onRefuse: (c: Parameters<MiddlewareHandler<GatewayEnv>>[0], reason: string, value: string) => void;
-}
-
-/** True for the names and literals that always mean this machine. */
-export function isLoopbackName(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return (
-    h === 'localhost' ||
-    h === '::1' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(h)
-  );
 }
 
 interface Authority {

@@ -112,6 +112,15 @@ describe('binding beyond loopback', () => {
     allowed.child.kill('SIGTERM');
     expect(await allowed.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
+
+  it('an IPv4-mapped loopback address is loopback to start as to the bind check: no warning, insecure unset', async () => {
+    const mapped = await startChild(home(), ['--host', '::ffff:127.0.0.1']);
+    expect(mapped.url).toMatch(/^http:\/\/\[::ffff:127\.0\.0\.1\]:\d+$/);
+    expect((await fetch(`${mapped.url}/health`)).status).toBe(200);
+    expect(mapped.out()).not.toContain('warning');
+    mapped.child.kill('SIGTERM');
+    expect(await mapped.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
 
 describe('a closed stdout', () => {

@@ -69,6 +69,18 @@ export interface FakeReply {
   /** Send the first streamed events, then hang (tests cancellation mid-stream). */
   readonly hangAfterFirstChunk?: boolean;
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
+  /**
+   * Streaming only: several usage reports instead of one. OpenAI: one usage chunk each, in order, after the finish;
+   * Anthropic: the first in message_start, the last (input_tokens included) in message_delta.
+   */
+  readonly usageReports?: ReadonlyArray<{ readonly inputTokens: number; readonly outputTokens: number }>;
+  /** Streaming OpenAI: usage chunks carry no `choices` field at all (as some compatible servers send them). */
+  readonly usageWithoutChoices?: boolean;
+  /**
+   * Streaming only: reasoning sent before the text, in a few pieces: OpenAI-compatible `delta.reasoning_content`, an
+   * Anthropic thinking block (thinking deltas, then a signature delta).
+   */
+  readonly reasoning?: string;
   readonly stopReason?: 'end' | 'max_tokens';
 }
 
@@ -130,7 +142,10 @@ function argsText(args: object | string): string {
 
 function splitText(r: FakeReply): string[] {
   if (r.chunks) return [...r.chunks];
-  const text = r.text ?? '';
+  return thirds(r.text ?? '');
+}
+
+function thirds(text: string): string[] {
   if (text === '') return [];
   const size = Math.max(1, Math.ceil(text.length / 3));
   const out: string[] = [];
@@ -305,7 +320,8 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
   const finish = calls.length > 0 ? 'tool_calls' : r.stopReason === 'max_tokens' ? 'length' : 'stop';
   const usage = {
     prompt_tokens: r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.body)),
-    completion_tokens: r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.name + c.args).join('')),
+    completion_tokens:
+      r.usage?.outputTokens ?? approxTokens((r.reasoning ?? '') + text + calls.map((c) => c.name + c.args).join('')),
   };
   const usageBody = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
 
@@ -350,6 +366,8 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
   });
   if (!(await w.write(null, chunk({ role: 'assistant', content: '' })))) return;
+  for (const piece of thirds(r.reasoning ?? ''))
+    if (!(await w.write(null, chunk({ reasoning_content: piece })))) return;
   for (const piece of splitText(r)) if (!(await w.write(null, chunk({ content: piece })))) return;
   for (const [index, c] of calls.entries()) {
     const ok = await w.write(
@@ -364,17 +382,22 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
   if (!(await w.write(null, chunk({}, finish)))) return;
   const streamOptions = asRecord(req.body.stream_options);
   if (streamOptions.include_usage === true) {
-    if (
-      !(await w.write(null, {
+    const reports = r.usageReports?.map((u) => ({
+      prompt_tokens: u.inputTokens,
+      completion_tokens: u.outputTokens,
+      total_tokens: u.inputTokens + u.outputTokens,
+    })) ?? [usageBody];
+    for (const report of reports) {
+      const ok = await w.write(null, {
         id,
         object: 'chat.completion.chunk',
         created,
         model: req.model,
-        choices: [],
-        usage: usageBody,
-      }))
-    )
-      return;
+        ...(r.usageWithoutChoices ? {} : { choices: [] }),
+        usage: report,
+      });
+      if (!ok) return;
+    }
   }
   if (!(await w.write(null, '[DONE]'))) return;
   w.end();
@@ -393,7 +416,8 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   const text = r.chunks ? r.chunks.join('') : (r.text ?? '');
   const stop = calls.length > 0 ? 'tool_use' : r.stopReason === 'max_tokens' ? 'max_tokens' : 'end_turn';
   const inputTokens = r.usage?.inputTokens ?? approxTokens(JSON.stringify(req.body));
-  const outputTokens = r.usage?.outputTokens ?? approxTokens(text + calls.map((c) => c.name + c.args).join(''));
+  const outputTokens =
+    r.usage?.outputTokens ?? approxTokens((r.reasoning ?? '') + text + calls.map((c) => c.name + c.args).join(''));
 
   if (!req.stream) {
     const content: Record<string, unknown>[] = [];
@@ -415,6 +439,8 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
 
   const w = sseWriter(res, r);
   const send = (type: string, data: Record<string, unknown>): Promise<boolean> => w.write(type, { type, ...data });
+  const firstReport = r.usageReports?.[0];
+  const lastReport = r.usageReports?.at(-1);
   const started = await send('message_start', {
     message: {
       id,
@@ -424,11 +450,25 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: inputTokens, output_tokens: 1 },
+      usage: firstReport
+        ? { input_tokens: firstReport.inputTokens, output_tokens: firstReport.outputTokens }
+        : { input_tokens: inputTokens, output_tokens: 1 },
     },
   });
   if (!started) return;
   let index = 0;
+  if (r.reasoning !== undefined) {
+    if (
+      !(await send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }))
+    )
+      return;
+    for (const p of thirds(r.reasoning))
+      if (!(await send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: p } }))) return;
+    const signature = Buffer.from(hex(32)).toString('base64');
+    if (!(await send('content_block_delta', { index, delta: { type: 'signature_delta', signature } }))) return;
+    if (!(await send('content_block_stop', { index }))) return;
+    index += 1;
+  }
   const pieces = splitText(r);
   if (pieces.length > 0) {
     if (!(await send('content_block_start', { index, content_block: { type: 'text', text: '' } }))) return;
@@ -454,7 +494,9 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   if (
     !(await send('message_delta', {
       delta: { stop_reason: stop, stop_sequence: null },
-      usage: { output_tokens: outputTokens },
+      usage: lastReport
+        ? { input_tokens: lastReport.inputTokens, output_tokens: lastReport.outputTokens }
+        : { output_tokens: outputTokens },
     }))
   )
     return;

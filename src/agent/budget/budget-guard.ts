@@ -20,6 +20,7 @@ import {
 import type { ModelCallOutcome, ModelRequest, TurnContext } from '../types.js';
 import type { AgentBudgets, GlobalBudgets, ModelInfo } from '../../config/index.js';
 import { estimatePromptTokens, requestTokens } from './estimate.js';
+import { usageCount } from './reported-usage.js';
 import { startOfUtcDay, type UsageStore } from './usage-store.js';
 
 export interface BudgetGuardOptions {
@@ -191,7 +192,7 @@ export class BudgetGuard {
     return this.exclusive(async () => {
       if (!this.inflight.has(r.id)) return;
       try {
-        const reported = { input: sane(call.inputTokens), output: sane(call.outputTokens) };
+        const reported = { input: usageCount(call.inputTokens), output: usageCount(call.outputTokens) };
         const answered = call.ok || call.receivedBytes > 0;
         const estimate = { input: answered ? r.sentTokens : 0, output: call.receivedTokens };
         const counted = {
@@ -238,7 +239,7 @@ export class BudgetGuard {
 
   /** Usage reported without a reservation (e.g. by a caller that skipped the check) still counts. */
   recordUsage(agentId: string, traceId: string, model: string, input: number, output: number): Promise<void> {
-    return this.exclusive(() => this.record(agentId, traceId, model, sane(input), sane(output)));
+    return this.exclusive(() => this.record(agentId, traceId, model, usageCount(input), usageCount(output)));
   }
 
   private async record(
@@ -341,10 +342,6 @@ export class BudgetGuard {
       ),
     );
   }
-}
-
-function sane(n: number): number {
-  return Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), 1e12) : 0;
 }
 
 function describeScope(scope: Scope, agentId: string): string {

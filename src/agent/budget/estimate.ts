@@ -50,16 +50,24 @@ export function requestTokens(req: PromptParts): number {
 
 /**
  * What a provider sent back, tallied as it streams: bytes (whether it answered at all) and estimated tokens of the
- * text (one text however its deltas were cut) and of each tool call's name and arguments.
+ * text (one text however its deltas were cut), of each tool call's name and arguments, and of the output that is
+ * neither (reasoning, thinking, refusals, unknown fields: never shown, billed all the same).
  */
 export class AnswerTally {
   bytes = 0;
   private readonly text = new TokenEstimator();
+  // Its own estimator: reasoning interleaved with text must not join the text's words (or split them).
+  private readonly unshown = new TokenEstimator();
   private calls = 0;
 
   addText(delta: string): void {
     this.bytes += Buffer.byteLength(delta, 'utf8');
     this.text.push(delta);
+  }
+
+  addUnshown(delta: string): void {
+    this.bytes += Buffer.byteLength(delta, 'utf8');
+    this.unshown.push(delta);
   }
 
   addToolCall(call: { readonly id: string; readonly name: string; readonly arguments: string }): void {
@@ -68,6 +76,6 @@ export class AnswerTally {
   }
 
   tokens(): number {
-    return this.text.tokens() + this.calls;
+    return this.text.tokens() + this.unshown.tokens() + this.calls;
   }
 }

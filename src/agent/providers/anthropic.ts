@@ -4,8 +4,15 @@ import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, Stop
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { KeySource } from './key-source.js';
+import { unshownText } from './unshown-output.js';
 
 type WireMessage = Anthropic.MessageParam;
+/**
+ * Not counted as output: a block's or delta's kind, and the signature of a thinking block (a check the service
+ * computes over the thinking, which is counted; counting a few hundred base64 characters would put short honest
+ * answers above their reported usage).
+ */
+const BLOCK_SKIPPED: ReadonlySet<string> = new Set(['type', 'signature']);
 type WireBlock = Anthropic.ContentBlockParam;
 type WireTool = Anthropic.Tool;
 
@@ -134,8 +141,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           { signal: call.signal },
         );
         const blocks = new Map<number, { id: string; name: string; json: string }>();
-        let inputTokens = 0;
-        let outputTokens = 0;
         let reason: string | null | undefined;
         let stopped = false;
         let toolCalls = 0;
@@ -143,18 +148,29 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           call.touch();
           switch (ev.type) {
             case 'message_start':
-              inputTokens = ev.message.usage.input_tokens;
-              outputTokens = ev.message.usage.output_tokens;
+              yield {
+                type: 'usage',
+                inputTokens: ev.message.usage.input_tokens,
+                outputTokens: ev.message.usage.output_tokens,
+              };
               break;
             case 'content_block_start':
               if (ev.content_block.type === 'tool_use')
                 blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
+              else {
+                // Thinking, redacted thinking, server tool blocks and any text a block starts with: not shown, billed.
+                const unshown = unshownText(ev.content_block, BLOCK_SKIPPED);
+                if (unshown) yield { type: 'unshown_output', text: unshown };
+              }
               break;
             case 'content_block_delta':
               if (ev.delta.type === 'text_delta') yield { type: 'text_delta', text: ev.delta.text };
               else if (ev.delta.type === 'input_json_delta') {
                 const b = blocks.get(ev.index);
                 if (b) b.json += ev.delta.partial_json;
+              } else {
+                const unshown = unshownText(ev.delta, BLOCK_SKIPPED);
+                if (unshown) yield { type: 'unshown_output', text: unshown };
               }
               break;
             case 'content_block_stop': {
@@ -168,8 +184,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
             }
             case 'message_delta':
               reason = ev.delta.stop_reason;
-              outputTokens = ev.usage.output_tokens;
-              if (typeof ev.usage.input_tokens === 'number') inputTokens = ev.usage.input_tokens;
+              yield { type: 'usage', inputTokens: ev.usage.input_tokens ?? 0, outputTokens: ev.usage.output_tokens };
               break;
             case 'message_stop':
               stopped = true;
@@ -182,7 +197,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         if (call.signal.aborted) throw toProviderError(undefined, id, secrets, call.state);
         if (!stopped)
           throw new ProviderError('unavailable', id, `provider "${id}" ended the stream before message_stop`);
-        yield { type: 'usage', inputTokens, outputTokens };
         yield { type: 'stop', reason: stopReason(reason, toolCalls > 0) };
       } catch (cause) {
         throw toProviderError(cause, id, secrets, call.state);

@@ -7,8 +7,13 @@ import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, Stop
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { KeySource } from './key-source.js';
+import { unshownText } from './unshown-output.js';
 
 type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** Delta fields the adapter reads as the answer (its text and tool calls); every other field is unshown output. */
+const ANSWER_FIELDS: ReadonlySet<string> = new Set(['role', 'content', 'tool_calls']);
+const OTHER_CHOICE_SKIPPED: ReadonlySet<string> = new Set(['role']);
 type WireTool = OpenAI.Chat.Completions.ChatCompletionTool;
 
 export interface OpenAIProviderOptions {
@@ -132,10 +137,20 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
               outputTokens: chunk.usage.completion_tokens,
             };
           }
-          const choice = chunk.choices[0];
+          // Some compatible servers send their usage report alone, without `choices`.
+          const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+          // Only the first choice is the answer; output in any other (never asked for) is counted all the same.
+          for (const other of choices.slice(1)) {
+            const unshown = unshownText(other.delta, OTHER_CHOICE_SKIPPED);
+            if (unshown) yield { type: 'unshown_output', text: unshown };
+          }
+          const choice = choices[0];
           if (!choice) continue;
-          if (choice.delta.content) yield { type: 'text_delta', text: choice.delta.content };
-          for (const tc of choice.delta.tool_calls ?? []) {
+          const delta = choice.delta ?? {};
+          const unshown = unshownText(delta, ANSWER_FIELDS);
+          if (unshown) yield { type: 'unshown_output', text: unshown };
+          if (delta.content) yield { type: 'text_delta', text: delta.content };
+          for (const tc of delta.tool_calls ?? []) {
             const entry = pending.get(tc.index) ?? { id: '', name: '', args: '' };
             if (tc.id) entry.id = tc.id;
             if (tc.function?.name) entry.name += tc.function.name;

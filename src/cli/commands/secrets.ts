@@ -203,7 +203,7 @@ export function register(program: Command, ctx: CliContext, _services?: unknown,
 Values are never taken from the command line. They come from a hidden prompt, or from stdin when it is not a terminal.
 The master key comes from $CREDENTIALS_DIRECTORY/bulwark-master-key (systemd), $BULWARK_MASTER_KEY, or a key file
 outside the data dir: secrets.masterKeyFile, else one per data dir in ~/.config/bulwark/keys/ (created 0600 on first use).
-Names starting with BULWARK_ are reserved for bulwark's own secrets.
+Names starting with BULWARK_ (in any case: bulwark_, Bulwark_) are reserved for bulwark's own secrets.
 
 Examples:
   $ bulwark secrets set OPENAI_API_KEY                 (hidden prompt)

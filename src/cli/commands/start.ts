@@ -1,5 +1,6 @@
 /** `bulwark start`: the daemon in the foreground until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
+import { isLoopbackName } from '../../config/index.js';
 import type { LayerStatus } from '../../core/index.js';
 import type { CliContext } from '../context.js';
 import { action, fail } from '../output.js';
@@ -36,10 +37,6 @@ export function agentSummary(agents: ReadonlyArray<{ id: string; model: string; 
     );
   }
   return lines.join('\n');
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Resolves on the first SIGINT or SIGTERM, or when stdout's reader goes away (`bulwark start | head`). */
@@ -95,9 +92,11 @@ Examples:
           ...(port !== undefined ? { port } : {}),
           pretty: process.stderr.isTTY === true,
         });
-        const host = new URL(daemon.url).hostname.replace(/^\[|\]$/g, '');
+        const url = new URL(daemon.url);
+        const host = url.hostname.replace(/^\[|\]$/g, '');
         ctx.stdout(`bulwark listening on ${daemon.url}\n`);
-        if (!isLoopback(host))
+        // The bind check let plain HTTP off loopback through only because server.insecure is set.
+        if (url.protocol === 'http:' && !isLoopbackName(host))
           ctx.stdout(
             `warning: ${host} is not a loopback address and server.insecure is set: the API is reachable from the network over plain HTTP (tokens are still required, but cross the network unencrypted)\n`,
           );

@@ -7,13 +7,14 @@ export const SECRET_GLOB_RE = /^[A-Za-z0-9_*?]{1,128}$/;
 
 /**
  * Secret names bulwark keeps for itself (its canary key, the broker's CA): no agent glob ever matches them, and
- * config cannot name them (L07).
+ * config cannot name them (L07). In any case: `bulwark_canary_key` beside `BULWARK_CANARY_KEY` would read as
+ * bulwark's own to a person, and a store or tool that folds case would take one for the other.
  */
 export const RESERVED_SECRET_PREFIX = 'BULWARK_';
 export function isReservedSecretName(name: string): boolean {
-  return name.startsWith(RESERVED_SECRET_PREFIX);
+  return name.slice(0, RESERVED_SECRET_PREFIX.length).toUpperCase() === RESERVED_SECRET_PREFIX;
 }
-export const RESERVED_SECRET_MESSAGE = `names starting with ${RESERVED_SECRET_PREFIX} are reserved for bulwark's own secrets; use another name`;
+export const RESERVED_SECRET_MESSAGE = `names starting with ${RESERVED_SECRET_PREFIX} (in any case) are reserved for bulwark's own secrets; use another name`;
 
 export const SecretsConfigSchema = z
   .strictObject({
