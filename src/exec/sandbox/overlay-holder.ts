@@ -33,13 +33,14 @@ export const GROUP_FD = 8;
 export const PARAMS_FD = 5;
 
 /**
- * What starts bwrap (or a dropped program) under a holder: setpriv arms the parent-death signal again after any change
- * of identity (a credential change clears it, and bwrap arms its own only once it runs), then a shell checks that the
- * holder's `unshare` is still there (PARENT_FD, holder-start.ts) before it execs the program. Without it, an
- * `unshare` killed between the two left the holder's namespace running under init. Used as: setpriv [identity] ARMED
- * <program…>, with PARENT_FD open.
+ * How the view holder starts bwrap: as its child, as root ($U 0) or after setpriv's drop to the sandbox user, without
+ * the descriptor on its `unshare` (PARENT_FD). The holder stays the first process of its PID namespace while bwrap runs
+ * (it forks, never execs it), so bwrap and everything under it die with the holder — SIGKILLed by the kernel with the
+ * namespace — whatever identity they took; nothing is re-armed after the drop (ARMED is for holders that exec their
+ * program). `closeForRun` closes more of the holder's descriptors for bwrap.
  */
-export const ARMED = `--pdeathsig KILL -- /bin/sh -c 'IFS= read -r s <&${PARENT_FD} || exit 125; exec ${PARENT_FD}<&-; case "\${s##*) }" in [ZX]*) exit 125;; esac; exec "$@"' bulwark-armed`;
+export const forkProgram = (closeForRun = '') =>
+  `if [ "$U" = 0 ]; then "$@" ${PARENT_FD}<&-${closeForRun}; else setpriv ${AS_SANDBOX_USER} -- "$@" ${PARENT_FD}<&-${closeForRun}; fi`;
 
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
@@ -127,7 +128,7 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" 2>"$R/mount.err" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$@"${closeForRun}; fi`,
+  forkProgram(closeForRun),
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
