@@ -7,7 +7,7 @@
  * Editing the workspace from outside while a command runs is unsupported (overlayfs leaves it undefined); a
  * pre-image changed meanwhile is caught at apply time as stale.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statfsSync } from 'node:fs';
 import {
   bulwarkError,
   describeCause,
@@ -73,10 +73,13 @@ export interface OverlayView {
   /** A parked holder's upper tmpfs, held open (see openParkedUpper); the caller closes it when the run is released. */
   readonly upperFd?: number;
   /**
-   * A parked holder's question after a run that left only directories, while its merged view is still mounted:
-   * can they be read without their xattrs (effects/plain-dirs.ts)? Never throws: what cannot be read says no.
+   * A parked holder's question after a run that wrote something, while its merged view is still mounted (see
+   * sandbox/overlay-holder.ts ASK_DAEMON): `d` (only directories) or `f`. The answer is the usage of its upper tmpfs
+   * as `stat -f -c '%c %d %a %S'` prints it, then for `d` whether the directories can be read without their xattrs
+   * (effects/plain-dirs.ts: `plain` or `dump`), for `f` `copy`. Never throws: what cannot be compared says `dump`;
+   * a usage that cannot be read answers nothing, and the holder keeps nothing (settle says why).
    */
-  plainDirs(holderPid: number): boolean;
+  answerHolder(holderPid: number, question: string): string;
   /** Called once the run's cgroup is empty. `ended` says how the run ended (timeout and kill discard). */
   settle(ended: {
     timedOut: boolean;
@@ -135,6 +138,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     }
   let upperFd: number | undefined;
   let provenPlain = false;
+  let usageProblem: string | undefined;
   if (o.parked)
     try {
       upperFd = openParkedUpper(o.parked.holderPid, runDir);
@@ -160,8 +164,21 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
     mountPoint,
     spec,
     ...(upperFd !== undefined ? { upperFd } : {}),
-    plainDirs(holderPid) {
-      if (upperFd === undefined) return false;
+    answerHolder(holderPid, question) {
+      if (upperFd === undefined) {
+        usageProblem = 'the daemon holds no descriptor on the upper layer';
+        return '';
+      }
+      let usage: string;
+      try {
+        // tmpfs counts blocks in its block size (f_frsize = f_bsize): the fields `stat -f` reads.
+        const s = statfsSync(`/proc/self/fd/${upperFd}`);
+        usage = `${s.files} ${s.ffree} ${s.bavail} ${s.bsize}`;
+      } catch (cause) {
+        usageProblem = `the usage of the upper layer could not be read: ${describeCause(cause)}`;
+        return '';
+      }
+      if (question !== 'd') return `${usage} copy`;
       try {
         provenPlain = showsWorkspaceOnly({
           upper: `/proc/self/fd/${upperFd}/upper`,
@@ -172,7 +189,7 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         // Unreadable (the holder went away, a name vanished): no proof, so the holder dumps the xattrs.
         provenPlain = false;
       }
-      return provenPlain;
+      return `${usage} ${provenPlain ? 'plain' : 'dump'}`;
     },
     settle(ended) {
       const status = read('status');
@@ -235,7 +252,9 @@ export function openOverlayView(o: OverlayViewOptions): Result<OverlayView, Bulw
         return ok({
           kind: 'discarded',
           gate: 'L11.7',
-          reason: `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
+          reason: usageProblem
+            ? `the command's changes could not be judged (${usageProblem}); everything it changed was discarded`
+            : `the command's changes could not be kept for judging (${read(status === 'copy' ? 'copy.err' : 'xattrs.err') || status}; is the data dir's disk full?); everything it changed was discarded`,
         });
       if (!['done', 'empty', 'dirs', 'kept', 'kept-plain'].includes(status))
         return err(viewError('status', `the view ended in an unknown state: ${status}`));

@@ -4,7 +4,8 @@
  * start, daemon stop — and `release()` gives everything back exactly once.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, rmSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { describeCause } from '../core/index.js';
 import type { CgroupPool, SandboxCgroup } from './cgroup.js';
 import type { PrestartedSandbox } from './sandbox/provider.js';
@@ -105,7 +106,10 @@ export class RunHandle {
     }
   }
 
-  /** Kills what is left, closes the descriptors, removes the per-run directories, gives the cgroup back once empty. */
+  /**
+   * Kills what is left and closes the descriptors at once; removes the per-run directories and gives the cgroup back
+   * once empty in the background (the promise says when).
+   */
   release(): Promise<void> {
     this.releasing ??= this.doRelease();
     return this.releasing;
@@ -117,11 +121,20 @@ export class RunHandle {
     // A prestarted sandbox that never got its command: its pipes are still open.
     if (!this.started && this.child) for (const s of this.child.stdio) s?.destroy();
     for (const fd of this.fds.splice(0)) closeSync(fd);
-    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    // Off the event loop and after the run's result: a run removes up to four directories, and removing one can take
+    // milliseconds (~4 ms per rmdir on an ext4 root measured here, where a file's unlink takes 0.05).
+    const removed = this.dirs
+      .splice(0)
+      .map((dir) =>
+        rm(dir, { recursive: true, force: true }).catch((cause: unknown) =>
+          this.problem('cleanup-failed', `cannot remove the run's directory ${dir}: ${describeCause(cause)}`),
+        ),
+      );
     if (this.cgroup) {
       const problem = this.cgroups ? await this.cgroups.put(this.cgroup) : await this.cgroup.destroyAsync();
       if (problem) this.problem('cgroup-cleanup-failed', problem);
     }
+    await Promise.all(removed);
     this.state = 'released';
   }
 

@@ -443,7 +443,7 @@ export class ExecRunner {
       timeoutMs: Math.min(Math.max(100, run.req.timeoutMs ?? this.config.timeoutMs), this.config.timeoutMs),
       maxOutputBytes: this.config.maxOutputBytes,
       warn: (outcome, reason) => this.warn(run.ctx, outcome, reason),
-      ...(overlay ? { plainDirs: (pid: number) => (overlay as OverlayView).plainDirs(pid) } : {}),
+      ...(overlay ? { answerHolder: (pid: number, q: string) => (overlay as OverlayView).answerHolder(pid, q) } : {}),
     });
     if (!exit.ok) return this.failed('L11.5', exit.error, run);
 

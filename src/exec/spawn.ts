@@ -19,8 +19,8 @@ export interface SpawnIo {
   /** Output kept per stream. */
   readonly maxOutputBytes: number;
   readonly warn: (outcome: string, reason: string) => void;
-  /** A parked holder's question after a run that left only directories (see startParkedView). */
-  readonly plainDirs?: (holderPid: number) => boolean;
+  /** Answers a parked view holder's question after a run that wrote something (see startParkedView). */
+  readonly answerHolder?: (holderPid: number, question: string) => string;
 }
 
 export interface Exit {
@@ -46,16 +46,17 @@ function start(
   plan: SpawnPlan,
   handle: RunHandle,
   stdin: boolean,
-  plainDirs?: (holderPid: number) => boolean,
+  answerHolder?: (holderPid: number, question: string) => string,
 ): Result<ChildProcess, BulwarkError> {
   if (plan.prestarted && plan.view) {
     const child = plan.prestarted.child;
     const params = (child.stdio as unknown as ReadonlyArray<NodeJS.ReadWriteStream | null | undefined>)[PARAMS_FD];
     try {
       if (child.pid === undefined || !params) throw new Error('the parked holder has no pid or parameter pipe');
+      if (!answerHolder) throw new Error("nothing answers the parked holder's question after the run");
       // A holder that died meanwhile: the run ends with its exit status, and nothing was mounted.
       params.on('error', () => handle.kill());
-      startParkedView(child.pid, params, plan.view, plainDirs);
+      startParkedView(child.pid, params, plan.view, answerHolder);
     } catch (cause) {
       return failed('exec.spawn', 'cannot hand the parked copy-on-write view its run', cause);
     }
@@ -94,7 +95,7 @@ function start(
 
 export function spawnRun(plan: SpawnPlan, handle: RunHandle, io: SpawnIo): Promise<Result<Exit, BulwarkError>> {
   const started = Date.now();
-  const child = start(plan, handle, io.stdin !== undefined, io.plainDirs);
+  const child = start(plan, handle, io.stdin !== undefined, io.answerHolder);
   if (!child.ok) return Promise.resolve(child);
   const c = child.value;
   handle.attach(c);

@@ -1,5 +1,5 @@
 /**
- * The last step of a holder (sandbox/overlay-holder.ts ARMED): after dropping to the sandbox user, setpriv arms the
+ * The last step of a holder that execs its program (sandbox/holder-start.ts ARMED): after dropping to the sandbox user, setpriv arms the
  * parent-death signal again (a credential change clears it) and a shell checks, through the descriptor the holder
  * keeps on its `unshare`'s /proc stat (PARENT_FD), that this parent is still alive before bwrap starts. A parent
  * killed between the drop and the re-arming used to leave bwrap running under init (seen once under load in the
@@ -8,8 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PARENT_FD } from '../../src/exec/sandbox/holder-start.js';
-import { ARMED } from '../../src/exec/sandbox/overlay-holder.js';
+import { ARMED, PARENT_FD } from '../../src/exec/sandbox/holder-start.js';
 
 const root = process.getuid?.() === 0;
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;

@@ -116,7 +116,8 @@ describe.runIf(asRoot)('a view refused by the kernel at run time (L11.7)', () =>
     expect(overlayRefused?.message).toContain('fs.mount-max');
     expect(overlayRefused?.details?.['transient']).toBe(true);
     // The refused runs' directories (and those of holders that could not park meanwhile) are gone; what is left
-    // are parked holders waiting for the next run.
+    // are parked holders waiting for the next run. They are removed after the runs' results, in the background.
+    await runner.settled();
     const refusedDirs = views().filter((d) => {
       const f = join(root, 'rt', 'views', d, 'mount.err');
       return existsSync(f) && readFileSync(f, 'utf8').includes('No space left');

@@ -121,6 +121,8 @@ describe('installed skills are bound read-only into exec (real bwrap)', () => {
       tree,
       script,
     );
+    // Removed after the run's result, in the background.
+    await runner.settled();
     expect(readdirSync('/tmp').filter((n) => n.startsWith('bulwark-ro-')).length).toBe(before);
   });
 

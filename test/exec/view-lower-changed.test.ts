@@ -108,7 +108,7 @@ describe.skipIf(process.getuid?.() !== 0)('the workspace changed under a view af
         parked: { runDir, mountPoint, holderPid: child.pid as number },
       });
       if (!view.ok) throw new Error(view.error.message);
-      startParkedView(child.pid as number, pipe, view.value.spec);
+      startParkedView(child.pid as number, pipe, view.value.spec, (pid, q) => view.value.answerHolder(pid, q));
       const code = await exited;
       if (view.value.upperFd !== undefined) closeSync(view.value.upperFd);
       return { code, view: view.value, status: readFileSync(join(runDir, 'status'), 'utf8').trim() };

@@ -15,8 +15,8 @@
 import { mkdtempSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
-import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
-import { ARMED, GROUP_FD, MERGED_FD, PASSWD_FD } from './overlay-holder.js';
+import { ARMED, AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
+import { GROUP_FD, MERGED_FD, PASSWD_FD } from './overlay-holder.js';
 
 /** Where a run's workspace is bound inside its holder's namespace: a directory every user can traverse. */
 export const BIND_PARENT = '/tmp';

@@ -36,7 +36,7 @@ export function holderCgroupEnv(cgroup: { readonly procsFile: string; readonly m
 /**
  * Descriptors on the host's /proc/<pid>/stat of the holder's `unshare`, opened before it starts (each with its own
  * offset: a stat file reads once). Reading one fails once that process is gone, and shows Z while it is a zombie,
- * whatever /proc is mounted by then: the holder's prelude reads CHECK_FD, ARMED (overlay-holder.ts) PARENT_FD.
+ * whatever /proc is mounted by then: the holder's prelude reads CHECK_FD, ARMED PARENT_FD.
  */
 export const PARENT_FD = 9;
 const CHECK_FD = 8;
@@ -109,6 +109,15 @@ export function holderStart(
     name,
   ];
 }
+
+/**
+ * How a holder that execs its program after a drop to the sandbox user (bind-holder.ts, service-holder.ts) keeps it
+ * bound to the daemon: the program becomes the first process of the PID namespace, and a credential change clears the
+ * parent-death signal `unshare --kill-child` armed. So setpriv arms it again, then a shell checks that the holder's
+ * `unshare` is still there (PARENT_FD) before it execs the program; without it, an `unshare` killed between the two
+ * left the namespace running under init. Used as: setpriv [identity] ARMED <program…>, with PARENT_FD open.
+ */
+export const ARMED = `--pdeathsig KILL -- /bin/sh -c 'IFS= read -r s <&${PARENT_FD} || exit 125; exec ${PARENT_FD}<&-; case "\${s##*) }" in [ZX]*) exit 125;; esac; exec "$@"' bulwark-armed`;
 
 /** A holder that only starts its program (bwrap as root): the PID namespace is all it adds. */
 export const EXEC_HOLDER = `exec ${PARENT_FD}<&-; exec "$@"`;

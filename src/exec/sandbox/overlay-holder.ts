@@ -33,13 +33,14 @@ export const GROUP_FD = 8;
 export const PARAMS_FD = 5;
 
 /**
- * What starts bwrap (or a dropped program) under a holder: setpriv arms the parent-death signal again after any change
- * of identity (a credential change clears it, and bwrap arms its own only once it runs), then a shell checks that the
- * holder's `unshare` is still there (PARENT_FD, holder-start.ts) before it execs the program. Without it, an
- * `unshare` killed between the two left the holder's namespace running under init. Used as: setpriv [identity] ARMED
- * <program…>, with PARENT_FD open.
+ * How the view holder starts bwrap: as its child, as root ($U 0) or after setpriv's drop to the sandbox user, without
+ * the descriptor on its `unshare` (PARENT_FD). The holder stays the first process of its PID namespace while bwrap runs
+ * (it forks, never execs it), so bwrap and everything under it die with the holder — SIGKILLed by the kernel with the
+ * namespace — whatever identity they took; nothing is re-armed after the drop (ARMED is for holders that exec their
+ * program). `closeForRun` closes more of the holder's descriptors for bwrap.
  */
-export const ARMED = `--pdeathsig KILL -- /bin/sh -c 'IFS= read -r s <&${PARENT_FD} || exit 125; exec ${PARENT_FD}<&-; case "\${s##*) }" in [ZX]*) exit 125;; esac; exec "$@"' bulwark-armed`;
+export const forkProgram = (closeForRun = '') =>
+  `if [ "$U" = 0 ]; then "$@" ${PARENT_FD}<&-${closeForRun}; else setpriv ${AS_SANDBOX_USER} -- "$@" ${PARENT_FD}<&-${closeForRun}; fi`;
 
 /** Free space below this in the upper tmpfs after the run means the command hit the quota. */
 const QUOTA_SLACK_KB = 256;
@@ -58,8 +59,8 @@ const INODES_AT_REST = 5;
 
 /**
  * The upper tmpfs's inodes (total, free) and blocks (free, size), read once the command is gone (its PID namespace
- * died with it: nothing writes any more) by one `stat` for both checks below, into $1…$4 (the command's argv is
- * not needed after the run).
+ * died with it: nothing writes any more) for both checks below, into $1…$4 (the command's argv is not needed after
+ * the run). A holder started per run runs one `stat`.
  */
 const UPPER_USAGE = `set -- $(stat -f -c '%c %d %a %S' "$R/t" 2>"$R/copy.err") && [ $# = 4 ] || { st copy; exit "$rc"; }`;
 
@@ -92,8 +93,7 @@ const ONLY_DIRS =
 /**
  * What a run that left only directories keeps (what a tool that makes and removes a lock file leaves, e.g.
  * `git status`): no unmount, no quota check (directories use no blocks of the upper tmpfs), no copy. A holder
- * started per run lists them with their modes; a parked one leaves them on its tmpfs, which the daemon holds open
- * (openParkedUpper) and reads once the holder is gone.
+ * started per run lists them with their modes.
  */
 const DIRS_LISTED = [
   'find "$R/t/upper" -mindepth 1 \\( -type d -fprintf "$R/dirs" \'%m %P\\0\' \\) -o \\( -fprint "$R/other" -quit \\) 2>"$R/copy.err" || { st copy; exit "$rc"; }',
@@ -102,24 +102,42 @@ const DIRS_LISTED = [
   '  st dirs; exit "$rc"',
   'fi',
 ];
-const DIRS_KEPT = [
+
+/**
+ * A parked holder asks the daemon instead of running `stat`: the daemon holds its upper tmpfs open (openParkedUpper)
+ * and reads its usage there. The holder says whether the upper layer holds only directories (d) or not (f) — a walk
+ * with shell builtins, bounded by the tmpfs's inode count — and reads one line back: the four numbers UPPER_USAGE
+ * reads, then for d `plain` or `dump` (the daemon compared the merged view, still mounted, with the workspace:
+ * effects/plain-dirs.ts), for f `copy`. Anything else, or no answer (the daemon gone: EOF), keeps nothing.
+ */
+const ASK_DAEMON = [
   ONLY_DIRS,
-  'if only_dirs "$R/t/upper"; then',
-  // The daemon compares the merged view, still mounted, with the workspace (effects/plain-dirs.ts): "plain" means
-  // no directory's xattrs can matter, so none are dumped. Anything else (or a daemon gone: EOF) dumps them.
-  "  trap '' PIPE",
-  `  A=; printf k >&${PARAMS_FD} && IFS= read -r A <&${PARAMS_FD}`,
-  '  if [ "$A" = plain ]; then st kept-plain; exit "$rc"; fi',
-  `  ${XATTR_DUMP}`,
-  '  st kept; exit "$rc"',
-  'fi',
+  'if only_dirs "$R/t/upper"; then K=d; else K=f; fi',
+  "trap '' PIPE",
+  `A=; printf "$K" >&${PARAMS_FD} && IFS= read -r A <&${PARAMS_FD}`,
+  // Digits, letters and spaces only: the fields reach arithmetic and tests unquoted.
+  'case "$A" in *[!0-9a-z\\ ]*) A=;; esac',
+  'set -- $A',
+  'case "$#$K${5:-}" in 5dplain | 5ddump | 5fcopy) ;; *) echo "the daemon gave no usage of the upper layer" > "$R/copy.err"; st copy; exit "$rc";; esac',
 ];
 
-/** From the overlay mount to the end of the run: the same for a holder started per run and a parked one. */
+/**
+ * A parked holder's run that left only directories leaves them on its tmpfs, which the daemon reads once the holder
+ * is gone; "plain" means no directory's xattrs can matter, so none are dumped.
+ */
+const DIRS_KEPT = [
+  'if [ "$5" = plain ]; then st kept-plain; exit "$rc"; fi',
+  `if [ "$5" = dump ]; then ${XATTR_DUMP}; st kept; exit "$rc"; fi`,
+];
+
 /** The overlay options of every view, and of the probe of a workspace's filesystem (overlay-lowers.ts). */
 export const VIEW_OVERLAY_OPTIONS = 'redirect_dir=on,index=off,metacopy=off,xino=off';
 
-const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
+/**
+ * From the overlay mount to the end of the run: the same for a holder started per run and a parked one, but for how
+ * the usage of the upper layer is read and where a run that left only directories keeps them (`afterRun`).
+ */
+const runAndKeep = (afterRun: readonly string[], closeForRun = '') => [
   // The workspace this namespace resolves is the one the daemon sees now — the test builtin compares device and inode
   // through the descriptor on the daemon's root (holder-start.ts) — else nothing is mounted (see same-lower.ts).
   `[ "$WS" -ef "/proc/self/fd/${DAEMON_ROOT_FD}$WS" ] || { st stale-lower; exit 125; }`,
@@ -127,18 +145,16 @@ const runAndKeep = (dirs: readonly string[], closeForRun = '') => [
   `mount -t overlay bulwark-view -o "lowerdir=$WS,upperdir=$R/t/upper,workdir=$R/t/work,${VIEW_OVERLAY_OPTIONS}" "$M" 2>"$R/mount.err" || { st mount-overlay; exit 125; }`,
   `exec ${MERGED_FD}<"$M" ${PASSWD_FD}<"$PW" ${GROUP_FD}<"$GR" || { st mount-overlay; exit 125; }`,
   'st running',
-  `if [ "$U" = 0 ]; then setpriv ${ARMED} "$@"${closeForRun}; else setpriv ${AS_SANDBOX_USER} ${ARMED} "$@"${closeForRun}; fi`,
+  forkProgram(closeForRun),
   'rc=$?',
   `exec ${MERGED_FD}<&- ${PASSWD_FD}<&- ${GROUP_FD}<&-`,
   // Nothing written (the common case of a command that only reads): no process more. Whatever might still write
   // into the view now is dropped with the namespace, and nothing of this run is applied.
   'for f in "$R/t/upper"/* "$R/t/upper"/.[!.]* "$R/t/upper"/..?*; do [ -e "$f" ] || [ -L "$f" ] && break; f=; done',
   'if [ -z "$f" ]; then st empty; exit "$rc"; fi',
-  UPPER_USAGE,
-  TOO_MANY_FILES,
   // Only directories: their modes and overlay xattrs say everything. bwrap's pid namespace is gone: nothing of the
   // command still runs.
-  ...dirs,
+  ...afterRun,
   'umount "$M" || { st busy; exit "$rc"; }',
   QUOTA_HIT,
   XATTR_DUMP,
@@ -162,7 +178,7 @@ export const OVERLAY_HOLDER = [
   // The merged root takes the upper root's owner and mode: the sandbox user's, as the workspace's when it owns it.
   // One process for both directories (work/ is unreachable for the sandbox user: t/ is root's, 0700).
   'install -d -o "$U" -g "$G" -m "$MODE" "$R/t/upper" "$R/t/work" || { st mount-tmpfs; exit 125; }',
-  ...runAndKeep(DIRS_LISTED),
+  ...runAndKeep([UPPER_USAGE, TOO_MANY_FILES, ...DIRS_LISTED]),
 ].join('\n');
 
 /**
@@ -188,8 +204,8 @@ export const PARKED_HOLDER = [
   // This run's quota: less than the parked size while held runs keep their upper layers (L11.8).
   'case "$QR" in "" | *[!0-9]*) st params; exit 125;; esac',
   'if [ "$QR" != "$Q" ]; then mount -o "remount,size=${QR}k" "$R/t" 2>"$R/mount.err" || { st mount-tmpfs; exit 125; }; fi',
-  // The parameter pipe stays open for the question after the run (DIRS_KEPT); the sandbox never gets it.
-  ...runAndKeep(DIRS_KEPT, ` ${PARAMS_FD}<&-`),
+  // The parameter pipe stays open for the question after the run (ASK_DAEMON); the sandbox never gets it.
+  ...runAndKeep([...ASK_DAEMON, TOO_MANY_FILES, ...DIRS_KEPT], ` ${PARAMS_FD}<&-`),
 ].join('\n');
 
 export interface OverlaySpec {
@@ -255,15 +271,15 @@ export function parkedHolderArgv(
 /**
  * Hands a parked holder its run: makes the upper and work directories on its tmpfs through its /proc root (no
  * process spawned for that; nothing of the run has started in that namespace yet), then sends the identity and
- * the workspace. With `plainDirs`, the pipe stays open for the holder's one question after a run that left only
- * directories: can they be read without their xattrs (see effects/plain-dirs.ts)? Throws when the holder is gone
- * (the run then fails to start, and nothing was mounted).
+ * the workspace. The pipe stays open for the holder's one question after a run that wrote something (ASK_DAEMON):
+ * `answer` gets it (d or f) and returns the line to send back. Throws when the holder is gone (the run then fails to
+ * start, and nothing was mounted).
  */
 export function startParkedView(
   pid: number,
   params: NodeJS.ReadWriteStream,
   o: OverlaySpec,
-  plainDirs?: (holderPid: number) => boolean,
+  answer: (holderPid: number, question: string) => string,
 ): void {
   const t = nestedPath(`/proc/${pid}/root`, `${o.runDir.replace(/^\/+/, '')}/t`);
   const mode = parseInt(o.rootMode, 8);
@@ -273,13 +289,8 @@ export function startParkedView(
     chownSync(d, o.uid, o.gid);
     chmodSync(d, mode);
   }
-  if (!plainDirs) {
-    params.end(`${o.uid}\n${o.gid}\n${o.lower}\n${o.quotaKb}\n`);
-    return;
-  }
   params.write(`${o.uid}\n${o.gid}\n${o.lower}\n${o.quotaKb}\n`);
-  // Asked once, after the run, when it left only directories (the holder waits for the answer).
-  params.once('data', () => params.end(plainDirs(pid) ? 'plain\n' : 'dump\n'));
+  params.once('data', (question: Buffer) => params.end(`${answer(pid, question.toString('latin1'))}\n`));
   params.resume();
 }
 

@@ -14,8 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { childPath } from '../../core/index.js';
 import { ownerPart } from '../orphans.js';
 import { BIND_PARENT } from './bind-holder.js';
-import { AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
-import { ARMED } from './overlay-holder.js';
+import { ARMED, AS_SANDBOX_USER, holderStart, type HolderTools } from './holder-start.js';
 
 export const SERVICE_POINT_PREFIX = 'bulwark-service-';
 
