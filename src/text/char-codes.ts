@@ -220,13 +220,14 @@ function runs(text: string, from: number, open = false, out?: DecodedViewBuilder
 
 /**
  * Where a run may start: three decimal codes of printable characters in a row (30–99999, or zero-padded to three
- * or more digits; dates and times have numbers below 30), not glued to a word or number before them (the walk skips those too), or a prefixed code. Most text has neither, and the regex engine finds that several times
+ * or more digits; dates and times have numbers below 30), not glued to a word or number before them (the walk skips those too), or a prefixed code
+ * (`%XX` only when another follows within a code gap: a lone `%20` is ordinary URL encoding). Most text has neither, and the regex engine finds that several times
  * faster than the walk, which then starts there.
  */
 const CODE = '(?:[3-9]\\d|[1-9]\\d{2,4}|0\\d{2,4})';
 const GAP = `[^0-9A-Za-z]{1,${MAX_CODE_GAP}}`;
 const RUN_HINT = new RegExp(
-  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|\\\\[0-7]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}|%[0-9a-fA-F]{2}[^0-9A-Za-z]{0,${MAX_CODE_PUNCT}}%[0-9a-fA-F]{2}|%[uU][0-9a-fA-F]{4}`,
+  `(?<![0-9A-Za-z])${CODE}${GAP}${CODE}${GAP}${CODE}|\\\\[uUxX][0-9a-fA-F]{2}|\\\\[0-7]{2}|&#|0[xX][0-9a-fA-F]{2}|[Uu]\\+[0-9A-Fa-f]{4}|%[0-9a-fA-F]{2}[^0-9A-Za-z]{0,${MAX_CODE_GAP}}%[0-9a-fA-F]{2}|%[uU][0-9a-fA-F]{4}`,
 );
 
 /** The decoded runs of character codes in `text`, or undefined when there is none. */

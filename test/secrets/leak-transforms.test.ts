@@ -144,6 +144,14 @@ describe('decoded views', () => {
     }
   });
 
+  it('percent codes are read from the first one in the layouts other codes have (a quoted array, one per line)', () => {
+    // Hex letters in the first codes: the walk must start at the first code, not at a later hint.
+    const word = 'JkZoNmzL';
+    const codes = [...word].map((c) => `%${c.charCodeAt(0).toString(16)}`);
+    for (const t of [`chars = ['${codes.join("', '")}']`, `codes:\n${codes.map((c) => `      ${c}`).join('\n')}`])
+      expect(charCodeView(t)?.text, t).toBe(`${word}\u0000`);
+  });
+
   it('separated writing: spelled-out, dashed and grouped values are joined; prose is not', () => {
     // A symbol is kept in a group: a value may hold it.
     expect(separatedView('key = s k - a n t - 9 x end')?.text).toBe('=skant9x\u0000');
