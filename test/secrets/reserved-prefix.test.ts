@@ -23,15 +23,20 @@ function denied(events: readonly Envelope<EventType>[]): Envelope<EventType>[] {
   return out;
 }
 
+/** A fresh vault whose secret:accessed events are collected. */
+function auditedStore() {
+  const { dataDir } = layout();
+  const bus = new EventBus();
+  const events: Envelope<EventType>[] = [];
+  bus.on('secret:accessed', (e) => events.push(e));
+  const opened = openSecretStore({ dataDir, masterKeySource: { key: randomBytes(32) }, bus });
+  if (!opened.ok) throw new Error(opened.error.message);
+  return { bus, events, store: opened.value };
+}
+
 describe('the BULWARK_ prefix', () => {
   it('is never matched by an agent glob, however wide; each attempt is denied and audited', () => {
-    const { dataDir } = layout();
-    const bus = new EventBus();
-    const events: Envelope<EventType>[] = [];
-    bus.on('secret:accessed', (e) => events.push(e));
-    const opened = openSecretStore({ dataDir, masterKeySource: { key: randomBytes(32) }, bus });
-    if (!opened.ok) throw new Error(opened.error.message);
-    const store = opened.value;
+    const { bus, events, store } = auditedStore();
     store.setMany([
       ['BULWARK_CANARY_KEY', 'canary-key-material-0123456789'],
       ['BULWARK_BROKER_CA', '{"certPem":"x","keyPem":"y"}'],
@@ -52,13 +57,7 @@ describe('the BULWARK_ prefix', () => {
   });
 
   it('is reserved in any case: a lower- or mixed-case name is refused to every glob, of either case', () => {
-    const { dataDir } = layout();
-    const bus = new EventBus();
-    const events: Envelope<EventType>[] = [];
-    bus.on('secret:accessed', (e) => events.push(e));
-    const opened = openSecretStore({ dataDir, masterKeySource: { key: randomBytes(32) }, bus });
-    if (!opened.ok) throw new Error(opened.error.message);
-    const store = opened.value;
+    const { bus, events, store } = auditedStore();
     // Written below the CLI's check: what a vault made before the reservation folded case may hold.
     const names = ['bulwark_foo', 'Bulwark_Canary_Key', 'bULWARK_x'];
     store.setMany(names.map((n) => [n, `value-of-${n}-0123456789`] as const));
