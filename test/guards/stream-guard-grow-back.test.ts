@@ -31,6 +31,17 @@ const writings = fc.oneof(
     .tuple(fc.integer({ min: 0, max: LONG.length - 1 }), fc.integer({ min: 1, max: 200 }))
     .map(([at, len]) => LONG.slice(at, at + len)),
   fc.integer({ min: 0, max: LONG.length - 1 }).map((at) => `${LONG.slice(0, at)}#${LONG.slice(at + 1)}`),
+  // Written in character codes or encoded: hits grow in the decoded text, which the stream holds too.
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: LONG.length - 1 }),
+      fc.constantFrom<(v: string) => string>(
+        (v) => Buffer.from(v).toString('hex'),
+        (v) => Buffer.from(v).toString('base64'),
+        (v) => [...v].map((c) => c.charCodeAt(0)).join(', '),
+      ),
+    )
+    .map(([at, encode]) => encode(`${LONG.slice(0, at)}#${LONG.slice(at + 1)}`)),
   fc.constantFrom(pieces(DEPLOY, 10).join(' - '), pieces(DEPLOY, 3).join(' '), DEPLOY.slice(0, 20)),
 );
 const filler = fc.string({
