@@ -30,11 +30,21 @@ export interface GrowValue {
   readonly rawAt: Int32Array;
 }
 
-/** A window of a value: the window without separators, ASCII lower-cased, and where it stands in `value.kept`. */
+/**
+ * A window of a value: the window without separators, ASCII lower-cased, and every place it stands in `value.kept`
+ * (a value that repeats a piece has a window more than once; a hit grows from each).
+ */
 export interface WindowOrigin {
   readonly value: GrowValue;
   readonly form: string;
-  readonly at: number;
+  readonly at: readonly number[];
+}
+
+/** Every place `form` stands in `value.kept`, overlapping ones too. */
+export function windowPlaces(value: GrowValue, form: string): number[] {
+  const places: number[] = [];
+  for (let i = value.kept.indexOf(form); i >= 0; i = value.kept.indexOf(form, i + 1)) places.push(i);
+  return places;
 }
 
 export function growValue(raw: string): GrowValue {
@@ -146,23 +156,29 @@ export function growWindowHits(text: string, hits: readonly GrowableHit[]): void
     const kept = spelledSpan(text, h.start, h.end, w.form);
     if (!kept) continue;
     const prev = last.get(h.secretName);
-    if (prev && prev.value === w.value && kept[0] < prev.end && alignedAt(text, prev, kept[0], w.at)) continue;
-    const s = growEdge(text, kept[0], -1, w.value, w.at - 1);
-    const e = growEdge(text, kept[1], 1, w.value, w.at + w.form.length);
-    h.start = Math.min(h.start, s);
-    h.end = Math.max(h.end, e);
-    last.set(h.secretName, { end: e, value: w.value, pos: kept[0], index: w.at });
+    const aligned = prev && prev.value === w.value && kept[0] < prev.end && alignedAt(text, prev, kept[0], w.at);
+    // A window standing in one place grows to the span already grown; one of several may grow further from another.
+    if (aligned && w.at.length === 1) continue;
+    let furthest = { end: -1, index: 0 };
+    for (const at of w.at) {
+      const s = growEdge(text, kept[0], -1, w.value, at - 1);
+      const e = growEdge(text, kept[1], 1, w.value, at + w.form.length);
+      h.start = Math.min(h.start, s);
+      h.end = Math.max(h.end, e);
+      if (e > furthest.end) furthest = { end: e, index: at };
+    }
+    if (!aligned) last.set(h.secretName, { end: furthest.end, value: w.value, pos: kept[0], index: furthest.index });
   }
 }
 
 /**
  * Moves the cursor of a grown span (which spells its value from the cursor on) forward to text position `to`, and
- * tells whether `to` is at value index `at` there.
+ * tells whether `to` is at one of the value indexes `at` there.
  */
-function alignedAt(text: string, cursor: { pos: number; index: number }, to: number, at: number): boolean {
+function alignedAt(text: string, cursor: { pos: number; index: number }, to: number, at: readonly number[]): boolean {
   for (let p = cursor.pos; p < to; p++) if (!isSeparatorUnit(text.charCodeAt(p))) cursor.index++;
   cursor.pos = Math.max(cursor.pos, to);
-  return cursor.index === at;
+  return at.includes(cursor.index);
 }
 
 /** `text` with its UTF-16 code units in reverse order (`spelledFrom` reads the text backwards by code unit). */

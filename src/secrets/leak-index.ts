@@ -45,6 +45,7 @@ import {
   spelledFrom,
   type GrowValue,
   type WindowOrigin,
+  windowPlaces,
 } from './grow-back.js';
 
 /**
@@ -385,11 +386,11 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
   return [...full, ...merged.filter((p) => !covered(p))];
 }
 
-/** Where a window form stands in its value (separators dropped): what a hit of it grows over. */
+/** Where a window form stands in its value (separators dropped), every place: what a hit of it grows over. */
 function windowOf(f: EncodedForm, value: GrowValue | undefined): { window?: WindowOrigin } {
   if (!value || !isWindow(f.encoding)) return {};
   const form = asciiLower(stripSeparators(f.text));
-  return { window: { value, form, at: value.kept.indexOf(form) } };
+  return { window: { value, form, at: windowPlaces(value, form) } };
 }
 
 export class LeakIndex implements LeakScanner {
