@@ -41,6 +41,7 @@ import {
   GROW_SEPARATOR_RUN,
   growValue,
   growWindowHits,
+  longestOwnRun,
   reversedUnits,
   spelledFrom,
   type GrowValue,
@@ -410,6 +411,8 @@ export class LeakIndex implements LeakScanner {
   /** Every value held as windows, without separators, lower-cased and reversed: what a window hit may grow over. */
   private readonly windowedValues = new SubstringAutomaton();
   private hasWindows = false;
+  /** The longest run of separators a windowed value has (a grown hit skips that many more). */
+  private longestOwnRun = 0;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -425,6 +428,7 @@ export class LeakIndex implements LeakScanner {
     const grown = forms.some((f) => isWindow(f.encoding)) ? growValue(value) : undefined;
     if (grown) {
       this.windowedValues.add(reversedUnits(grown.kept));
+      this.longestOwnRun = Math.max(this.longestOwnRun, longestOwnRun(grown));
       this.hasWindows = true;
     }
     for (const f of forms) {
@@ -608,7 +612,8 @@ export class LeakIndex implements LeakScanner {
     }
     const tail = text.slice(at);
     /** Length of the suffix of a decoding view a window hit may yet grow back over (as in `scan`). */
-    const spelledTail = (view: string) => (this.hasWindows ? view.length - spelledFrom(view, this.windowedValues) : 0);
+    const spelledTail = (view: string) =>
+      this.hasWindows ? view.length - spelledFrom(view, this.windowedValues, this.longestOwnRun) : 0;
     const codes = openCharCodeTail(tail);
     for (const view of [openSeparatedTail(tail), codes, wordSwapped32View(tail, true)]) {
       const open = view ? Math.max(openTail(view.text), view === codes ? spelledTail(view.text) : 0) : 0;
@@ -621,7 +626,7 @@ export class LeakIndex implements LeakScanner {
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
     // Text spelling part of a windowed value: a window hit later may grow back over it.
-    if (this.hasWindows) from = Math.min(from, spelledFrom(text, this.windowedValues));
+    if (this.hasWindows) from = Math.min(from, spelledFrom(text, this.windowedValues, this.longestOwnRun));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
     const lines = linesBack(text, Math.ceil(longest / 4) + 2);
     const lastBreak = text.lastIndexOf('\n');

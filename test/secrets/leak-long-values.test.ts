@@ -174,7 +174,7 @@ describe('a long vault value written out whole', () => {
         const out = index.redact(`The key is ${written.text} -- keep it safe.`).text;
         expect(readableRun(out, written.of), label).toBeUndefined();
       }),
-      { seed: 1414, numRuns: 40 },
+      { seed: 1414, numRuns: 25 },
     );
   });
 
@@ -189,7 +189,27 @@ describe('a long vault value written out whole', () => {
         const out = index.redact(`see: ${v.slice(from, to)} ok`).text;
         expect(readableRun(out, v.slice(from, to)), `[${from}, ${to})`).toBeUndefined();
       }),
-      { seed: 1414, numRuns: 60 },
+      { seed: 1414, numRuns: 30 },
+    );
+  });
+
+  it('a value with runs of its own separators: only the separators added count toward the bound (property)', () => {
+    const v = (seeded(3000, 'own-runs').match(/.{1,30}/g) ?? []).join('+/-_');
+    const index = new LeakIndex();
+    index.register('SIGNING_KEY', v);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 12, max: 120 }),
+        fc.constantFrom('\n', '\r\n', ' - '),
+        fc.integer({ min: 0, max: 12 }),
+        (n, br, indent) => {
+          const sep = br + ' '.repeat(indent);
+          fc.pre(sep.length <= GROW_SEPARATOR_RUN);
+          const out = index.redact(`The key is ${pieces(v, n).join(sep)} -- keep it safe.`).text;
+          expect(readableRun(out, v), `pieces of ${n} joined by ${JSON.stringify(sep)}`).toBeUndefined();
+        },
+      ),
+      { seed: 1414, numRuns: 16 },
     );
   });
 
