@@ -4,7 +4,7 @@
  * be matched from its middle only (a piece that reads like a word ends the separated region before it): the hit
  * alone leaves the value's other characters readable. So a window hit grows backwards and forwards over the text
  * that still spells the value's neighbouring characters, in any ASCII letter case, skipping separators (at most
- * GROW_SEPARATOR_RUN in a row).
+ * GROW_SEPARATOR_RUN in a row besides the value's own there).
  *
  * What this asks of a stream: a hit can grow back over text that arrived long before it. The text it grows over and
  * the hit itself spell one substring of the value (separators aside), so at every moment before the hit is complete,
@@ -16,9 +16,10 @@
 import { isSeparatorUnit, SubstringAutomaton } from '../text/index.js';
 
 /**
- * Longest run of separators a hit grows over: a line break and indentation between two lines of a folded value,
- * with the value's own separators on either side. Looser than separated writing's bound (7): growing only reads text
- * that spells the value's next characters exactly, which ordinary text does for a character or two at most.
+ * Longest run of separators added to the value that a hit grows over (the value's own separators there come on
+ * top): a line break and indentation between two lines of a folded value. Looser than separated writing's bound (7):
+ * growing only reads text that spells the value's next characters exactly, which ordinary text does for a character
+ * or two at most.
  */
 export const GROW_SEPARATOR_RUN = 16;
 
@@ -30,11 +31,21 @@ export interface GrowValue {
   readonly rawAt: Int32Array;
 }
 
-/** A window of a value: the window without separators, ASCII lower-cased, and where it stands in `value.kept`. */
+/**
+ * A window of a value: the window without separators, ASCII lower-cased, and every place it stands in `value.kept`
+ * (a value that repeats a piece has a window more than once; a hit grows from each).
+ */
 export interface WindowOrigin {
   readonly value: GrowValue;
   readonly form: string;
-  readonly at: number;
+  readonly at: readonly number[];
+}
+
+/** Every place `form` stands in `value.kept`, overlapping ones too. */
+export function windowPlaces(value: GrowValue, form: string): number[] {
+  const places: number[] = [];
+  for (let i = value.kept.indexOf(form); i >= 0; i = value.kept.indexOf(form, i + 1)) places.push(i);
+  return places;
 }
 
 export function growValue(raw: string): GrowValue {
@@ -54,6 +65,17 @@ function ownSeparators(v: GrowValue, a: number): string {
   return v.raw.slice((v.rawAt[a] as number) + 1, v.rawAt[a + 1] as number);
 }
 
+/** The longest run of separators text may have between the value's kept characters `a` and `a + 1`. */
+const runLimit = (v: GrowValue, a: number) =>
+  GROW_SEPARATOR_RUN + (v.rawAt[a + 1] as number) - (v.rawAt[a] as number) - 1;
+
+/** The longest run of separators the value has: what `spelledFrom` allows on top of GROW_SEPARATOR_RUN. */
+export function longestOwnRun(v: GrowValue): number {
+  let longest = 0;
+  for (let a = 0; a + 1 < v.kept.length; a++) longest = Math.max(longest, runLimit(v, a) - GROW_SEPARATOR_RUN);
+  return longest;
+}
+
 /** A hit the scan found, with the window it matched when it matched one. */
 export interface GrowableHit {
   start: number;
@@ -65,11 +87,12 @@ export interface GrowableHit {
 const lower = (c: number) => (c >= 0x41 && c <= 0x5a ? c + 32 : c);
 
 /**
- * The first and one past the last kept character of text[s, e) when it spells `form` (separators dropped, runs of
- * them no longer than GROW_SEPARATOR_RUN), else undefined: a hit found in character codes or a decoded run does not
- * spell its window, and growing it over the raw text would read something else.
+ * The first and one past the last kept character of text[s, e) when it spells the window (separators dropped, runs
+ * of them no longer than `runLimit`), else undefined: a hit found in character codes or a decoded run does not
+ * spell its window in the raw text, and growing it there would read something else.
  */
-function spelledSpan(text: string, s: number, e: number, form: string): [number, number] | undefined {
+function spelledSpan(text: string, s: number, e: number, w: WindowOrigin): [number, number] | undefined {
+  const form = w.form;
   let j = 0;
   let run = 0;
   let first = -1;
@@ -77,10 +100,11 @@ function spelledSpan(text: string, s: number, e: number, form: string): [number,
   for (let i = s; i < e; i++) {
     const c = text.charCodeAt(i);
     if (isSeparatorUnit(c)) {
-      if (first >= 0 && ++run > GROW_SEPARATOR_RUN) return undefined;
+      if (first >= 0) run++;
       continue;
     }
     if (j >= form.length || lower(c) !== form.charCodeAt(j)) return undefined;
+    if (run > 0 && run > runLimit(w.value, (w.at[0] as number) + j - 1)) return undefined;
     run = 0;
     j++;
     if (first < 0) first = i;
@@ -112,7 +136,7 @@ function growEdge(text: string, from: number, dir: 1 | -1, v: GrowValue, j0: num
   for (let p = dir > 0 ? from : from - 1; p >= 0 && p < text.length && j >= 0 && j < value.length; p += dir) {
     const c = text.charCodeAt(p);
     if (isSeparatorUnit(c)) {
-      if (++run > GROW_SEPARATOR_RUN) break;
+      if (++run > runLimit(v, dir > 0 ? j - 1 : j)) break;
       continue;
     }
     if (lower(c) !== value.charCodeAt(j)) break;
@@ -143,26 +167,32 @@ export function growWindowHits(text: string, hits: readonly GrowableHit[]): void
   const last = new Map<string, { end: number; value: GrowValue; pos: number; index: number }>();
   for (const h of windows) {
     const w = h.window as WindowOrigin;
-    const kept = spelledSpan(text, h.start, h.end, w.form);
+    const kept = spelledSpan(text, h.start, h.end, w);
     if (!kept) continue;
     const prev = last.get(h.secretName);
-    if (prev && prev.value === w.value && kept[0] < prev.end && alignedAt(text, prev, kept[0], w.at)) continue;
-    const s = growEdge(text, kept[0], -1, w.value, w.at - 1);
-    const e = growEdge(text, kept[1], 1, w.value, w.at + w.form.length);
-    h.start = Math.min(h.start, s);
-    h.end = Math.max(h.end, e);
-    last.set(h.secretName, { end: e, value: w.value, pos: kept[0], index: w.at });
+    const aligned = prev && prev.value === w.value && kept[0] < prev.end && alignedAt(text, prev, kept[0], w.at);
+    // A window standing in one place grows to the span already grown; one of several may grow further from another.
+    if (aligned && w.at.length === 1) continue;
+    let furthest = { end: -1, index: 0 };
+    for (const at of w.at) {
+      const s = growEdge(text, kept[0], -1, w.value, at - 1);
+      const e = growEdge(text, kept[1], 1, w.value, at + w.form.length);
+      h.start = Math.min(h.start, s);
+      h.end = Math.max(h.end, e);
+      if (e > furthest.end) furthest = { end: e, index: at };
+    }
+    if (!aligned) last.set(h.secretName, { end: furthest.end, value: w.value, pos: kept[0], index: furthest.index });
   }
 }
 
 /**
  * Moves the cursor of a grown span (which spells its value from the cursor on) forward to text position `to`, and
- * tells whether `to` is at value index `at` there.
+ * tells whether `to` is at one of the value indexes `at` there.
  */
-function alignedAt(text: string, cursor: { pos: number; index: number }, to: number, at: number): boolean {
+function alignedAt(text: string, cursor: { pos: number; index: number }, to: number, at: readonly number[]): boolean {
   for (let p = cursor.pos; p < to; p++) if (!isSeparatorUnit(text.charCodeAt(p))) cursor.index++;
   cursor.pos = Math.max(cursor.pos, to);
-  return cursor.index === at;
+  return at.includes(cursor.index);
 }
 
 /** `text` with its UTF-16 code units in reverse order (`spelledFrom` reads the text backwards by code unit). */
@@ -174,17 +204,18 @@ export function reversedUnits(text: string): string {
 
 /**
  * For a stream: the earliest kept character from which the end of `text` spells a substring of a value the
- * automaton holds (built from the values reversed, and read backwards), separators skipped as `growEdge` skips them;
+ * automaton holds (built from the values reversed, and read backwards), separators skipped as `growEdge` skips them
+ * (runs of up to GROW_SEPARATOR_RUN + `ownRun`, the longest the values have: at least what `growEdge` allows);
  * text.length when none.
  */
-export function spelledFrom(text: string, reversedValues: SubstringAutomaton): number {
+export function spelledFrom(text: string, reversedValues: SubstringAutomaton, ownRun = 0): number {
   let from = text.length;
   let state = SubstringAutomaton.START;
   let run = 0;
   for (let p = text.length - 1; p >= 0; p--) {
     const c = text.charCodeAt(p);
     if (isSeparatorUnit(c)) {
-      if (++run > GROW_SEPARATOR_RUN) break;
+      if (++run > GROW_SEPARATOR_RUN + ownRun) break;
       continue;
     }
     state = reversedValues.step(state, lower(c));

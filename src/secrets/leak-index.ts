@@ -41,10 +41,12 @@ import {
   GROW_SEPARATOR_RUN,
   growValue,
   growWindowHits,
+  longestOwnRun,
   reversedUnits,
   spelledFrom,
   type GrowValue,
   type WindowOrigin,
+  windowPlaces,
 } from './grow-back.js';
 
 /**
@@ -278,6 +280,8 @@ interface ViewPass {
     maybe: (key: Uint16Array, from: number, to: number) => boolean,
   ) => DecodedView | undefined;
   readonly accepts: (encoding: LeakEncoding) => boolean;
+  /** Whether window hits grow over the view's text (it decodes the value) rather than over the raw text. */
+  readonly growsInView: boolean;
   readonly label: (encoding: LeakEncoding) => string;
 }
 
@@ -293,9 +297,10 @@ const VIEW_PASSES: readonly ViewPass[] = [
       return undefined;
     },
     accepts: isCharacterForm,
+    growsInView: false,
     label: (e) => (e === 'raw' || e === 'spaced' ? 'spaced' : e.includes('spaced') || isWindow(e) ? e : `${e}+spaced`),
   },
-  { view: (text) => charCodeView(text), accepts: isCharacterForm, label: () => 'char-codes' },
+  { view: (text) => charCodeView(text), accepts: isCharacterForm, growsInView: true, label: () => 'char-codes' },
 ];
 
 /** How far a hit of a form of `length` characters and this encoding can spread in the scanned text. */
@@ -382,11 +387,11 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
   return [...full, ...merged.filter((p) => !covered(p))];
 }
 
-/** Where a window form stands in its value (separators dropped): what a hit of it grows over. */
+/** Where a window form stands in its value (separators dropped), every place: what a hit of it grows over. */
 function windowOf(f: EncodedForm, value: GrowValue | undefined): { window?: WindowOrigin } {
   if (!value || !isWindow(f.encoding)) return {};
   const form = asciiLower(stripSeparators(f.text));
-  return { window: { value, form, at: value.kept.indexOf(form) } };
+  return { window: { value, form, at: windowPlaces(value, form) } };
 }
 
 export class LeakIndex implements LeakScanner {
@@ -406,6 +411,8 @@ export class LeakIndex implements LeakScanner {
   /** Every value held as windows, without separators, lower-cased and reversed: what a window hit may grow over. */
   private readonly windowedValues = new SubstringAutomaton();
   private hasWindows = false;
+  /** The longest run of separators a windowed value has (a grown hit skips that many more). */
+  private longestOwnRun = 0;
 
   /**
    * Registers a value under a secret name. Previous values of the same name stay registered: an old
@@ -421,6 +428,7 @@ export class LeakIndex implements LeakScanner {
     const grown = forms.some((f) => isWindow(f.encoding)) ? growValue(value) : undefined;
     if (grown) {
       this.windowedValues.add(reversedUnits(grown.kept));
+      this.longestOwnRun = Math.max(this.longestOwnRun, longestOwnRun(grown));
       this.hasWindows = true;
     }
     for (const f of forms) {
@@ -501,42 +509,53 @@ export class LeakIndex implements LeakScanner {
         this.keyHolds(text, key, pass.accepts, from, to),
       );
       if (!view) continue;
+      const found: Found[] = [];
       matcher.forEachMatch(view.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
         if (!pass.accepts(e.encoding)) return;
-        const [s, t] = view.toRaw(start, end);
-        add({
-          start: s,
-          end: t,
+        found.push({
+          start,
+          end,
           secretName: e.secretName,
           encoding: pass.label(e.encoding),
           partial: isWindow(e.encoding),
           window: e.window,
         });
       });
+      // Character codes do not spell the value in the raw text: their hits grow over the decoded characters.
+      if (pass.growsInView) growWindowHits(view.text, found);
+      for (const f of found) {
+        const [s, t] = view.toRaw(f.start, f.end);
+        add({ ...f, start: s, end: t });
+      }
     }
     // Base64 and hex runs decoded: a transform of the value (or a piece of it) encoded. A hit inside one of the
     // same secret already found (plain base64 of the value) adds nothing.
     const decoded = decodedRunsView(text, this.shortestCharacterForm);
     if (decoded) {
       const before = hits.length;
+      const found: Found[] = [];
       matcher.forEachMatch(decoded.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
         if (!isCharacterForm(e.encoding)) return;
-        const [s, t] = decoded.toRaw(start, end);
-        const inside = hits
-          .slice(0, before)
-          .some((h) => h.secretName === e.secretName && !h.partial && h.start <= s && h.end >= t);
-        if (inside) return;
-        add({
-          start: s,
-          end: t,
+        found.push({
+          start,
+          end,
           secretName: e.secretName,
           encoding: `decoded+${e.encoding}`,
           partial: isWindow(e.encoding),
           window: e.window,
         });
       });
+      // The decoded characters spell the value, the raw run does not: hits grow there.
+      growWindowHits(decoded.text, found);
+      for (const f of found) {
+        const [s, t] = decoded.toRaw(f.start, f.end);
+        const inside = hits
+          .slice(0, before)
+          .some((h) => h.secretName === f.secretName && !h.partial && h.start <= s && h.end >= t);
+        if (!inside) add({ ...f, start: s, end: t });
+      }
     }
     // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there. A gate of
     // its own: `xxd -e` breaks each line's hex with its text column, which keeps the hex pass's gate closed.
@@ -592,18 +611,22 @@ export class LeakIndex implements LeakScanner {
       if (view && open > 0) from = Math.min(from, t + view.toRaw(view.text.length - open, view.text.length)[0]);
     }
     const tail = text.slice(at);
-    for (const view of [openSeparatedTail(tail), openCharCodeTail(tail), wordSwapped32View(tail, true)]) {
-      const open = view ? openTail(view.text) : 0;
+    /** Length of the suffix of a decoding view a window hit may yet grow back over (as in `scan`). */
+    const spelledTail = (view: string) =>
+      this.hasWindows ? view.length - spelledFrom(view, this.windowedValues, this.longestOwnRun) : 0;
+    const codes = openCharCodeTail(tail);
+    for (const view of [openSeparatedTail(tail), codes, wordSwapped32View(tail, true)]) {
+      const open = view ? Math.max(openTail(view.text), view === codes ? spelledTail(view.text) : 0) : 0;
       if (view && open > 0) from = Math.min(from, at + view.toRaw(view.text.length - open, view.text.length)[0]);
     }
     // A base64 or hex run at the end, decoded at its own alignment (its start may lie before the tail).
     const run = openDecodedRun(text, at);
-    const openRun = run ? openTail(run.text) : 0;
+    const openRun = run ? Math.max(openTail(run.text), spelledTail(run.text)) : 0;
     if (run && openRun > 0) from = Math.min(from, run.toRaw(run.text.length - openRun, run.text.length)[0]);
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
     // Text spelling part of a windowed value: a window hit later may grow back over it.
-    if (this.hasWindows) from = Math.min(from, spelledFrom(text, this.windowedValues));
+    if (this.hasWindows) from = Math.min(from, spelledFrom(text, this.windowedValues, this.longestOwnRun));
     // Hex dumps: the complete lines (the next one may continue them) and the line under way as well.
     const lines = linesBack(text, Math.ceil(longest / 4) + 2);
     const lastBreak = text.lastIndexOf('\n');

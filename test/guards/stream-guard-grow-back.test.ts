@@ -20,6 +20,8 @@ const pieces = (v: string, n: number) => v.match(new RegExp(`[^]{1,${n}}`, 'g'))
 
 /** Over 780 characters: windows at a stride. */
 const LONG = seeded(900, 'stream-long');
+/** Windows at a stride, with runs of its own separators (a hit grows over up to 16 separators added to those). */
+const OWN_RUNS = (seeded(900, 'stream-own-runs').match(/.{1,30}/g) ?? []).join('+/-_');
 /** A word-like piece ends the separated region before the part that is matched. */
 const DEPLOY = 'dk-vwfNSnWTorguqcvoxQ7mZp2Rk9Lw3Xc8Hn4Bv6Jt';
 
@@ -31,6 +33,20 @@ const writings = fc.oneof(
     .tuple(fc.integer({ min: 0, max: LONG.length - 1 }), fc.integer({ min: 1, max: 200 }))
     .map(([at, len]) => LONG.slice(at, at + len)),
   fc.integer({ min: 0, max: LONG.length - 1 }).map((at) => `${LONG.slice(0, at)}#${LONG.slice(at + 1)}`),
+  // Written in character codes or encoded: hits grow in the decoded text, which the stream holds too.
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: LONG.length - 1 }),
+      fc.constantFrom<(v: string) => string>(
+        (v) => Buffer.from(v).toString('hex'),
+        (v) => Buffer.from(v).toString('base64'),
+        (v) => [...v].map((c) => c.charCodeAt(0)).join(', '),
+      ),
+    )
+    .map(([at, encode]) => encode(`${LONG.slice(0, at)}#${LONG.slice(at + 1)}`)),
+  fc
+    .tuple(fc.integer({ min: 8, max: 60 }), fc.integer({ min: 10, max: 15 }))
+    .map(([n, indent]) => pieces(OWN_RUNS, n).join(`\n${' '.repeat(indent)}`)),
   fc.constantFrom(pieces(DEPLOY, 10).join(' - '), pieces(DEPLOY, 3).join(' '), DEPLOY.slice(0, 20)),
 );
 const filler = fc.string({
@@ -46,6 +62,7 @@ describe('stream guard and hits grown back over a value', () => {
     const { guard, leaks } = makeGuard({ stream: { now: () => clock } });
     leaks.register('SESSION_COOKIE', LONG);
     leaks.register('DEPLOY_KEY', DEPLOY);
+    leaks.register('SIGNING_KEY', OWN_RUNS);
     let early = 0;
     let grown = 0;
     fc.assert(

@@ -107,6 +107,38 @@ const writing: fc.Arbitrary<readonly [string, Writing]> = fc.oneof(
     ]),
 );
 
+/** Encodings a scan decodes before matching (character codes, decoded runs): a hit there grows in what it decodes. */
+const DECODED: ReadonlyArray<readonly [string, (v: string) => string]> = [
+  ['hex', (v) => Buffer.from(v).toString('hex')],
+  ['base64', (v) => Buffer.from(v).toString('base64')],
+  ['decimal codes', (v) => [...v].map((c) => c.charCodeAt(0)).join(', ')],
+  ['\\x escapes', (v) => [...v].map((c) => `\\x${c.charCodeAt(0).toString(16)}`).join('')],
+  ['percent codes', (v) => [...v].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')],
+];
+
+/** The value with one character changed (or added or dropped), then encoded: the encoded text must not stay readable. */
+const editedThenEncoded: fc.Arbitrary<readonly [string, Writing]> = fc
+  .tuple(
+    fc.constantFrom(...DECODED),
+    fc.constantFrom('changed', 'added', 'dropped'),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+  )
+  .map(([[label, encode], edit, where]): readonly [string, Writing] => [
+    `${label} of the value with one character ${edit} at ${where.toFixed(3)}`,
+    (v) => {
+      const at = Math.min(v.length - 1, Math.floor(where * v.length));
+      const other = [...EDIT_CHARS].find((c) => c !== v[at]) ?? '#';
+      const edited =
+        edit === 'changed'
+          ? v.slice(0, at) + other + v.slice(at + 1)
+          : edit === 'added'
+            ? v.slice(0, at) + other + v.slice(at)
+            : v.slice(0, at) + v.slice(at + 1);
+      const text = encode(edited);
+      return { text, of: text };
+    },
+  ]);
+
 /**
  * High-entropy values of 781 (the shortest whose windows are taken at a stride over 12) to 1,600 characters, each
  * with its index: building the index of a long value is what costs (its forms are long), not scanning.
@@ -131,6 +163,53 @@ describe('a long vault value written out whole', () => {
         expect(out.endsWith(' -- keep it safe.')).toBe(true);
       }),
       { seed: 1414, numRuns: 150 },
+    );
+  });
+
+  it('leaves no run of 12 of its characters readable when edited, then encoded (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: VALUES.length - 1 }), editedThenEncoded, (i, [label, write]) => {
+        const { v, index } = VALUES[i] as (typeof VALUES)[number];
+        const written = write(v);
+        const out = index.redact(`The key is ${written.text} -- keep it safe.`).text;
+        expect(readableRun(out, written.of), label).toBeUndefined();
+      }),
+      { seed: 1414, numRuns: 25 },
+    );
+  });
+
+  it('a value that repeats a piece: any stretch of it around the second copy is redacted (property)', () => {
+    const piece = seeded(40, 'repeated');
+    const base = seeded(2000, 'repeats');
+    const v = base.slice(0, 300) + piece + base.slice(340, 1300) + piece + base.slice(1340);
+    const index = new LeakIndex();
+    index.register('SIGNING_KEY', v);
+    fc.assert(
+      fc.property(fc.integer({ min: 1240, max: 1300 }), fc.integer({ min: 1340, max: 1360 }), (from, to) => {
+        const out = index.redact(`see: ${v.slice(from, to)} ok`).text;
+        expect(readableRun(out, v.slice(from, to)), `[${from}, ${to})`).toBeUndefined();
+      }),
+      { seed: 1414, numRuns: 30 },
+    );
+  });
+
+  it('a value with runs of its own separators: only the separators added count toward the bound (property)', () => {
+    const v = (seeded(3000, 'own-runs').match(/.{1,30}/g) ?? []).join('+/-_');
+    const index = new LeakIndex();
+    index.register('SIGNING_KEY', v);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 12, max: 120 }),
+        fc.constantFrom('\n', '\r\n', ' - '),
+        fc.integer({ min: 0, max: 12 }),
+        (n, br, indent) => {
+          const sep = br + ' '.repeat(indent);
+          fc.pre(sep.length <= GROW_SEPARATOR_RUN);
+          const out = index.redact(`The key is ${pieces(v, n).join(sep)} -- keep it safe.`).text;
+          expect(readableRun(out, v), `pieces of ${n} joined by ${JSON.stringify(sep)}`).toBeUndefined();
+        },
+      ),
+      { seed: 1414, numRuns: 16 },
     );
   });
 
