@@ -4,19 +4,10 @@
  * end spells part of a windowed value, so nothing a later hit grows over has gone out: streamed output equals the
  * whole-text output, for any cut and any pause between pushes.
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CTX, makeGuard } from './helpers.js';
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-';
-/** A value of `n` characters that is the same on every run. */
-const seeded = (n: number, seed: string) =>
-  Array.from(
-    { length: n },
-    (_, i) => ALPHABET[(createHash('sha256').update(`${seed}:${i}`).digest()[0] as number) % ALPHABET.length],
-  ).join('');
-const pieces = (v: string, n: number) => v.match(new RegExp(`[^]{1,${n}}`, 'g')) ?? [];
+import { pieces, seededValue as seeded } from '../support/seeded-text.js';
 
 /** Over 780 characters: windows at a stride. */
 const LONG = seeded(900, 'stream-long');

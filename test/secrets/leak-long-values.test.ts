@@ -8,13 +8,13 @@
  * "Readable": 12 consecutive characters of what was written (separators between them dropped) in one stretch of the
  * output between two redactions.
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GROW_SEPARATOR_RUN } from '../../src/secrets/grow-back.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 import { base32Encode, rot13 } from '../../src/text/reversible.js';
 import { stripSeparators } from '../../src/text/separated.js';
+import { pieces, seededValue as seeded } from '../support/seeded-text.js';
 
 const RUN = 12;
 
@@ -63,19 +63,10 @@ const ENCODINGS: ReadonlyArray<readonly [string, (v: string) => string]> = [
 
 const SEPARATORS = [' - ', ', ', '" + "', "' '", ' ', '\n', '\r\n', '\n    ', '\r\n\t\t', ' | ', '.'];
 /** Separators a value may hold: the index drops them from its forms, and growing skips them. */
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-';
 const EDIT_CHARS = 'Q9z#';
 
 /** A way of writing the value out: the text, and what of it must not stay readable (the encoded form, or the value). */
 type Writing = (v: string) => { text: string; of: string };
-
-/** A value of `n` characters that is the same on every run. */
-const seeded = (n: number, seed: string) =>
-  Array.from(
-    { length: n },
-    (_, i) => ALPHABET[(createHash('sha256').update(`${seed}:${i}`).digest()[0] as number) % ALPHABET.length],
-  ).join('');
-const pieces = (v: string, n: number) => v.match(new RegExp(`[^]{1,${n}}`, 'g')) ?? [];
 
 const writing: fc.Arbitrary<readonly [string, Writing]> = fc.oneof(
   fc
