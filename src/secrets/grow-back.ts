@@ -44,6 +44,8 @@ export interface WindowOrigin {
 /** Every place `form` stands in `value.kept`, overlapping ones too. */
 export function windowPlaces(value: GrowValue, form: string): number[] {
   const places: number[] = [];
+  // An empty form (a window of separators only) stands everywhere, and indexOf would find it at the end forever.
+  if (form.length === 0) return places;
   for (let i = value.kept.indexOf(form); i >= 0; i = value.kept.indexOf(form, i + 1)) places.push(i);
   return places;
 }

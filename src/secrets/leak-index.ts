@@ -391,7 +391,9 @@ function mergePartials(found: readonly Found[]): LeakHit[] {
 function windowOf(f: EncodedForm, value: GrowValue | undefined): { window?: WindowOrigin } {
   if (!value || !isWindow(f.encoding)) return {};
   const form = asciiLower(stripSeparators(f.text));
-  return { window: { value, form, at: windowPlaces(value, form) } };
+  const at = windowPlaces(value, form);
+  // A window that does not stand in its value without separators (it held nothing else) has nothing to grow over.
+  return at.length > 0 ? { window: { value, form, at } } : {};
 }
 
 export class LeakIndex implements LeakScanner {

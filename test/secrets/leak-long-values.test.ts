@@ -220,3 +220,15 @@ describe('a long vault value written out whole', () => {
     expect(index.redact(text).text).toBe('before [REDACTED:SESSION_COOKIE] after');
   });
 });
+
+describe('a value whose window holds only separators once they are dropped', () => {
+  it('registers and is found: no endless search for where an empty window stands (a property test found it)', () => {
+    // Astral characters are two code units each: a window of such a value can hold nothing but separators.
+    const v = JSON.parse(
+      '"/\\ud8f5\\udc88 \\n\\uda0a\\udd4aX\\ud9d8\\udf3b\\ud904\\udcd7\\uda2f\\udc87\'\\ud8a3\\udd30\\ud937\\udfe6\\uda3f\\udc20+\\udb8d\\udf46%\\nwg\\ud92a\\ude02\\udb11\\udcbd\\t=/"',
+    ) as string;
+    const index = new LeakIndex();
+    expect(index.register('S', v)).toBe(true);
+    expect(index.redact(`x ${v} y`).text).toBe('x [REDACTED:S] y');
+  });
+});
