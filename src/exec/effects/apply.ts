@@ -310,7 +310,7 @@ export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
   }
   rmSync(trash, { recursive: true, force: true });
   rmSync(stage, { recursive: true, force: true });
-  const committed = journal.commit(workspace, {
+  const committed = journal.record(workspace, {
     id: entry.id,
     at: new Date().toISOString(),
     ...input.meta,

@@ -74,7 +74,7 @@ export function fileJournal(
       }
       if (!existing) noteCreated(ws, meta.turn, [rel]);
       // A file the tool created is journaled too (no pre-image): `undo --to` a time before it removes it.
-      const committed = journal.commit(ws, {
+      const committed = journal.record(ws, {
         id: entry?.id ?? journal.begin(ws).id,
         at: new Date().toISOString(),
         ...meta,

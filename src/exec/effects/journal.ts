@@ -18,7 +18,9 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
+import { fileClockAfter, parseFileClock } from './file-clock.js';
 import {
   writeFileAtomic,
   bulwarkError,
@@ -90,6 +92,11 @@ export interface JournalEntry {
    * not undone, and the next undo retries only them (the rest was reversed, its pre-images used).
    */
   readonly unrestored?: readonly string[];
+  /**
+   * The kernel's file time just after the entry's changes (nanoseconds, decimal): every change of the entry is
+   * earlier, every later change of the workspace at or after it. Entries written before it was kept compare with `at`.
+   */
+  readonly fileClock?: string;
 }
 
 /** What an undo of the entry still has to reverse. */
@@ -144,6 +151,17 @@ export class Journal {
     } catch (cause) {
       return err(journalError('write', `cannot record the journal entry: ${describeCause(cause)}`));
     }
+  }
+
+  /** Records a new entry with the file clock read after its changes (see `fileClock`). */
+  record(workspace: string, entry: Omit<JournalEntry, 'fileClock'>): Result<void, BulwarkError> {
+    let clock: bigint;
+    try {
+      clock = fileClockAfter(childPath(this.dirOf(workspace), 'clock'));
+    } catch (cause) {
+      return err(journalError('write', `cannot read the file clock for the journal entry: ${describeCause(cause)}`));
+    }
+    return this.commit(workspace, { ...entry, fileClock: clock.toString() });
   }
 
   abandon(workspace: string, id: string): void {
@@ -301,26 +319,27 @@ export class Journal {
         if (newest.get(c.path) !== e || c.change === 'mode') continue;
         // The inode change time: set when the change was applied, before the entry was recorded, and not settable by
         // a command (a future mtime must not make its change un-undoable); later means someone changed it since.
+        const since = changedSince(e);
         for (const rel of c.from !== undefined ? [c.path, c.from] : [c.path]) {
           const p = guardedPath(workspace, rel);
-          const now = p.ok ? lstatSync(p.value, { throwIfNoEntry: false }) : undefined;
+          const now = p.ok ? lstatSync(p.value, { bigint: true, throwIfNoEntry: false }) : undefined;
           // Undo removes what stands at these paths recursively: a directory there must be the entry's own, and hold
           // nothing changed after it (a directory's own times move with every entry inside, so its contents are read).
           const later =
             now === undefined
               ? undefined
               : !now.isDirectory()
-                ? now.ctimeMs >= Date.parse(e.at) + 1
-                  ? { rel, ctimeMs: now.ctimeMs }
+                ? since(now)
+                  ? { rel, ctimeNs: now.ctimeNs }
                   : undefined
                 : !expectsDir.has(rel)
-                  ? { rel, ctimeMs: now.ctimeMs }
-                  : changedInside(workspace, rel, Date.parse(e.at) + 1, journaled);
+                  ? { rel, ctimeNs: now.ctimeNs }
+                  : changedInside(workspace, rel, since, journaled);
           if (later)
             return err(
               journalError(
                 'stale',
-                `${later.rel} was changed after entry ${e.id} (${new Date(later.ctimeMs).toISOString()}, entry at ${e.at}); undo would overwrite that change, so nothing was undone`,
+                `${later.rel} was changed after entry ${e.id} (${new Date(Number(later.ctimeNs / 1_000_000n)).toISOString()}, entry at ${e.at}); undo would overwrite that change, so nothing was undone`,
                 409,
               ),
             );
@@ -443,16 +462,26 @@ function guardedPath(workspace: string, rel: string): Result<string, BulwarkErro
 /** Most entries read below a directory before an undo gives up and calls it changed. */
 const MAX_UNDO_SCAN = 100_000;
 
+type ChangedSince = (st: BigIntStats) => boolean;
+
+/** Whether an inode changed after the entry: its file clock, or for older entries its wall-clock time. */
+function changedSince(e: JournalEntry): ChangedSince {
+  const clock = parseFileClock(e.fileClock);
+  if (clock !== undefined) return (st) => st.ctimeNs >= clock;
+  const at = BigInt(Date.parse(e.at) + 1) * 1_000_000n;
+  return (st) => st.ctimeNs >= at;
+}
+
 /**
- * The first entry below `rel` (not itself journaled) whose inode changed at or after `since`: a file or directory
- * someone added, moved in or edited after the entry. Reading stops at MAX_UNDO_SCAN entries, which counts as changed.
+ * The first entry below `rel` (not itself journaled) whose inode changed after the entry: a file or directory
+ * someone added, moved in or edited since. Reading stops at MAX_UNDO_SCAN entries, which counts as changed.
  */
 function changedInside(
   workspace: string,
   rel: string,
-  since: number,
+  since: ChangedSince,
   journaled: ReadonlySet<string>,
-): { rel: string; ctimeMs: number } | undefined {
+): { rel: string; ctimeNs: bigint } | undefined {
   const stack = [rel];
   let seen = 0;
   while (stack.length) {
@@ -462,14 +491,14 @@ function changedInside(
       names = readdirSync(nestedPath(workspace, dir));
     } catch {
       // Unreadable now, so not as the entry left it: refuse rather than remove what cannot be seen.
-      return { rel: dir, ctimeMs: Date.now() };
+      return { rel: dir, ctimeNs: BigInt(Date.now()) * 1_000_000n };
     }
     for (const name of names) {
       const child = `${dir}/${name}`;
-      if (++seen > MAX_UNDO_SCAN) return { rel: child, ctimeMs: Date.now() };
+      if (++seen > MAX_UNDO_SCAN) return { rel: child, ctimeNs: BigInt(Date.now()) * 1_000_000n };
       if (journaled.has(child)) continue;
-      const st = lstatSync(nestedPath(workspace, child));
-      if (st.ctimeMs >= since) return { rel: child, ctimeMs: st.ctimeMs };
+      const st = lstatSync(nestedPath(workspace, child), { bigint: true });
+      if (since(st)) return { rel: child, ctimeNs: st.ctimeNs };
       if (st.isDirectory()) stack.push(child);
     }
   }
