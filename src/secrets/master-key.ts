@@ -277,7 +277,8 @@ export function readKeyFile(file: string, dataDir?: string): Result<Buffer, Bulw
   }
 }
 
-function isInsideReal(dir: string, file: string): boolean {
+/** Whether `file` is inside `dir` where both really are (a link into the data dir counts as inside). */
+export function isInsideReal(dir: string, file: string): boolean {
   try {
     return isInside(realpathSync(dir), realpathSync(file));
   } catch {
@@ -300,13 +301,14 @@ export function generateMasterKey(): Buffer {
   return randomBytes(MASTER_KEY_BYTES);
 }
 
-/** The other keys of a key file that may open this data dir's vault: its pending rotation, then retired keys. */
-function fallbacksOf(
+/**
+ * The files beside a key file that hold other keys this data dir's vault may open with (some may not exist): its
+ * pending rotation, then retired keys. `start` reads every one that exists, so `doctor` checks them all.
+ */
+export function keySiblings(
   file: string,
   dataDir: string | undefined,
-  legacy: string | undefined,
-): Result<KeyCandidate[], BulwarkError> {
-  const out: KeyCandidate[] = [];
+): Result<Array<[KeyCandidate['kind'], string]>, BulwarkError> {
   const files: Array<[KeyCandidate['kind'], string]> = [];
   if (dataDir) files.push(['pending', pendingKeyPath(file, vaultTag(dataDir))]);
   // A rotation by an older bulwark that crashed after its commit left the new key here.
@@ -318,9 +320,21 @@ function fallbacksOf(
       keyError('masterkey.unreadable', `cannot list the previous keys beside ${file}: ${describeCause(cause)}`),
     );
   }
+  return ok(files);
+}
+
+/** The other keys of a key file that may open this data dir's vault: its pending rotation, then retired keys. */
+function fallbacksOf(
+  file: string,
+  dataDir: string | undefined,
+  legacy: string | undefined,
+): Result<KeyCandidate[], BulwarkError> {
+  const out: KeyCandidate[] = [];
+  const files = keySiblings(file, dataDir);
+  if (!files.ok) return files;
   // A copy of this data dir made before it had its own key still opens with the shared key it was made with.
-  if (legacy) files.push(['legacy', legacy]);
-  for (const [kind, f] of files) {
+  if (legacy) files.value.push(['legacy', legacy]);
+  for (const [kind, f] of files.value) {
     if (!existsSync(f)) continue;
     const key = readKeyFile(f, dataDir);
     if (!key.ok) return key;

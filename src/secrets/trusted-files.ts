@@ -4,7 +4,7 @@
  * directories above it. `bulwark start` refuses what this finds with severity `refuse`; `bulwark doctor` lists the
  * same findings, so the two never disagree about what is refused.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import {
   dataDirProblems,
   refuseProblems,
@@ -14,9 +14,16 @@ import {
   dedupeProblems,
   type FileProblem,
 } from '../config/index.js';
-import { type BulwarkError, type Result, childPath, isInside } from '../core/index.js';
+import { type BulwarkError, type Result, childPath } from '../core/index.js';
 import { masterKeyOptionsFromConfig } from './config.js';
-import { keyConfigDir, keyFileProblems, locateMasterKey, type KeyLocation } from './master-key.js';
+import {
+  isInsideReal,
+  keyConfigDir,
+  keyFileProblems,
+  keySiblings,
+  locateMasterKey,
+  type KeyLocation,
+} from './master-key.js';
 
 const SUBJECT = 'master key file';
 
@@ -39,7 +46,7 @@ function keyModeProblems(file: string, dataDir: string): FileProblem[] {
       message: `${SUBJECT} ${file} is accessible by group or others (mode ${(mode & 0o777).toString(8)})`,
       fix: `chmod 600 ${file}`,
     });
-  if (isInside(dataDir, file))
+  if (isInsideReal(dataDir, file))
     out.push({
       code: 'masterkey.inside_data_dir',
       severity: 'refuse',
@@ -81,7 +88,21 @@ export function daemonFileProblems(dataDir: string): FileProblem[] {
   }
   const loc = where.value;
   if (loc.origin !== 'file') return out;
-  if (loc.location !== undefined) out.push(...keyProblems(loc.location, dataDir));
+  if (loc.location !== undefined) {
+    out.push(...keyProblems(loc.location, dataDir));
+    // The pending and retired keys beside it are read at start too: each must pass the same rules.
+    const siblings = keySiblings(loc.location, dataDir);
+    if (!siblings.ok)
+      out.push({
+        code: siblings.error.code,
+        severity: 'refuse',
+        subject: SUBJECT,
+        path: loc.location,
+        message: siblings.error.message,
+        fix: `make the directory of ${loc.location} readable by this user`,
+      });
+    else for (const [, f] of siblings.value) if (existsSync(f)) out.push(...keyProblems(f, dataDir));
+  }
   // No id yet: the key file will be made in the keys directory, so the directories on its way must be safe.
   else out.push(...ancestorProblems(SUBJECT, childPath(keyConfigDir(), 'keys', 'new.key')));
   if (loc.legacy && !loc.exists) out.push(...keyProblems(loc.legacy, dataDir));

@@ -3,14 +3,21 @@
  * namespaces, seccomp, Landlock, cgroup process limit, resource limits, Node version, who owns and may
  * write the data dir, its files and the master key file (daemonFileProblems: exactly what `bulwark start`
  * refuses), where the master key would come from (never the key itself), which daemon holds the data dir, the
- * operator's git safe.bareRepository setting, copy-on-write views for exec effects (L11.7) and the unprivileged
- * sandbox user.
+ * operator's git safe.bareRepository setting, copy-on-write views for exec effects (L11.7), the unprivileged
+ * sandbox user, and vault secrets whose names are reserved for bulwark's own (names only, never a value).
  */
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import type { Command } from 'commander';
-import { describeCause, childPath } from '../../core/index.js';
+import { describeCause, childPath, isInside } from '../../core/index.js';
 import { tmpdir } from 'node:os';
-import { loadConfig, EXEC_DEFAULTS, lockHolder, currentUid } from '../../config/index.js';
+import {
+  loadConfig,
+  EXEC_DEFAULTS,
+  lockHolder,
+  currentUid,
+  isReservedSecretName,
+  RESERVED_SECRET_PREFIX,
+} from '../../config/index.js';
 import {
   detectSandbox,
   type SandboxDetection,
@@ -21,7 +28,7 @@ import {
   operatorGitGlobal,
   type GitGlobalValue,
 } from '../../exec/index.js';
-import { CREDENTIAL_NAME, MASTER_KEY_ENV, daemonFileProblems, keyLocationOf } from '../../secrets/index.js';
+import { CREDENTIAL_NAME, MASTER_KEY_ENV, daemonFileProblems, keyLocationOf, vaultNames } from '../../secrets/index.js';
 import { workspacePath } from '../../agent/index.js';
 import type { CliContext } from '../context.js';
 import { action, formatTable, printJson } from '../output.js';
@@ -106,6 +113,24 @@ function masterKeySource(dataDir: string): DoctorCheck {
   };
 }
 
+/**
+ * Names an older bulwark let an operator store that are now reserved for bulwark's own (`BULWARK_` in any case):
+ * no agent can read them. Only names are read, never a value (the vault is read from a copy, without its key).
+ */
+function reservedNamesCheck(dataDir: string): DoctorCheck {
+  const names = vaultNames(dataDir);
+  if (!names.ok) return { name: 'vault names', state: 'warn', detail: names.error.message };
+  const reserved = names.value.filter(isReservedSecretName);
+  if (!reserved.length) return { name: 'vault names', state: 'ok', detail: 'no secret has a reserved name' };
+  const shown = reserved.slice(0, 5).map((n) => JSON.stringify(n.slice(0, 64)));
+  return {
+    name: 'vault names',
+    state: 'warn',
+    detail: `${reserved.length} secret(s) have a name reserved for bulwark's own (${RESERVED_SECRET_PREFIX} in any case), so no agent can read them: ${shown.join(', ')}${reserved.length > shown.length ? ', …' : ''}`,
+    fix: 'rename each: `bulwark secrets set NEW_NAME` with its value, then `bulwark secrets delete OLD_NAME`',
+  };
+}
+
 function isLink(p: string): boolean {
   try {
     return lstatSync(p).isSymbolicLink();
@@ -127,13 +152,18 @@ function fileChecks(dataDir: string): DoctorCheck[] {
     detail: p.message,
     fix: p.fix,
   }));
-  if (!problems.some((p) => p.subject === 'data dir'))
+  if (!problems.some((p) => p.subject === 'data dir')) {
+    const entries = problems.filter((p) => p.path !== undefined && isInside(dataDir, p.path)).length;
     checks.unshift({
       name: 'data dir',
       state: 'ok',
-      detail: `${dataDir} and its files belong to this user (uid ${currentUid() ?? '?'}); nobody else can write them`,
+      detail: entries
+        ? `${dataDir} belongs to this user (uid ${currentUid() ?? '?'}) and nobody else can write it; ${entries} finding(s) about its files below`
+        : `${dataDir} and its files belong to this user (uid ${currentUid() ?? '?'}); nobody else can write them`,
     });
-  if (!problems.some((p) => p.severity === 'refuse')) checks.push(masterKeySource(dataDir));
+  }
+  if (!problems.some((p) => p.severity === 'refuse'))
+    checks.push(masterKeySource(dataDir), reservedNamesCheck(dataDir));
   const holder = lockHolder(dataDir);
   checks.push(
     holder?.alive
