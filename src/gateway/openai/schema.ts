@@ -90,7 +90,7 @@ const SHOWABLE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 export function ignoredFields(body: Record<string, unknown>): string[] {
   const known = IGNORED_FIELDS.filter((k) => body[k] !== undefined && body[k] !== null);
   const unknown = Object.keys(body).filter(
-    (k) => !(k in ChatCompletionRequestSchema.shape) && !(IGNORED_FIELDS as readonly string[]).includes(k),
+    (k) => !Object.hasOwn(ChatCompletionRequestSchema.shape, k) && !(IGNORED_FIELDS as readonly string[]).includes(k),
   );
   const shown = unknown.filter((k) => SHOWABLE_NAME.test(k)).slice(0, MAX_UNKNOWN_NAMED);
   const rest = unknown.length - shown.length;
