@@ -1,7 +1,8 @@
 /**
  * L21 against what a provider streams, through a real daemon: reasoning it reports no usage for is counted from its
- * bytes (and never shown), the largest of several usage reports counts, and a usage chunk without `choices` is a
- * usage report, not a failed turn.
+ * bytes (and never shown), the largest of several usage reports counts, a usage chunk without `choices` is a usage
+ * report, not a failed turn; content sent as parts or as no text at all, Anthropic's cache tokens and text in a
+ * block's start are read as the wire formats allow.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { reply, type FakeReply, type WireFormat } from '../support/fake-provider.js';
@@ -101,5 +102,34 @@ describe('openai: a usage chunk without choices', () => {
       (JSON.parse(r.body) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content,
     ).toBe('fine');
     expect(await usage(e)).toMatchObject({ inputTokens: 4321, outputTokens: 1234, calls: 1 });
+  }, 60_000);
+});
+
+function answerOf(r: { status: number; body: string }): string {
+  expect(r.status, r.body).toBe(200);
+  return (JSON.parse(r.body) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+}
+
+describe('what compatible servers put in a delta', () => {
+  it('openai: content as an array of text parts is the answer', async () => {
+    const e = await start('openai', () => reply.text('one two three', { contentAs: 'parts' }));
+    expect(answerOf(await chat(e, 'hi'))).toBe('one two three');
+  }, 60_000);
+
+  it('openai: content that is not text is not shown and does not fail the turn', async () => {
+    const e = await start('openai', () => reply.text('still here', { contentAs: 'not-text' }));
+    expect(answerOf(await chat(e, 'hi'))).toBe('still here');
+  }, 60_000);
+
+  it('anthropic: text in the block start is shown; cache read and written tokens count as input', async () => {
+    const e = await start('anthropic', () =>
+      reply.text('first words, then more', {
+        textInBlockStart: true,
+        usageReports: [{ inputTokens: 10, outputTokens: 5 }],
+        cacheTokens: { read: 4000, creation: 600 },
+      }),
+    );
+    expect(answerOf(await chat(e, 'hi'))).toBe('first words, then more');
+    expect(await usage(e)).toMatchObject({ inputTokens: 4610, calls: 1 });
   }, 60_000);
 });

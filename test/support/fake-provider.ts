@@ -82,6 +82,15 @@ export interface FakeReply {
    */
   readonly reasoning?: string;
   readonly stopReason?: 'end' | 'max_tokens';
+  /**
+   * Streaming OpenAI: `delta.content` as some compatible servers send it — an array of text parts, or a value that is
+   * not text at all (a number chunk before the text).
+   */
+  readonly contentAs?: 'parts' | 'not-text';
+  /** Streaming Anthropic: prompt tokens read from and written to the cache, reported beside input_tokens. */
+  readonly cacheTokens?: { readonly read: number; readonly creation: number };
+  /** Streaming Anthropic: the first text piece comes in the text block's content_block_start. */
+  readonly textInBlockStart?: boolean;
 }
 
 export type FakeScript = (request: FakeRequest, callIndex: number) => FakeReply | Promise<FakeReply>;
@@ -368,7 +377,11 @@ async function answerOpenAI(res: ServerResponse, req: FakeRequest, r: FakeReply)
   if (!(await w.write(null, chunk({ role: 'assistant', content: '' })))) return;
   for (const piece of thirds(r.reasoning ?? ''))
     if (!(await w.write(null, chunk({ reasoning_content: piece })))) return;
-  for (const piece of splitText(r)) if (!(await w.write(null, chunk({ content: piece })))) return;
+  if (r.contentAs === 'not-text' && !(await w.write(null, chunk({ content: 42 })))) return;
+  for (const piece of splitText(r)) {
+    const content = r.contentAs === 'parts' ? [{ type: 'text', text: piece }] : piece;
+    if (!(await w.write(null, chunk({ content })))) return;
+  }
   for (const [index, c] of calls.entries()) {
     const ok = await w.write(
       null,
@@ -450,9 +463,17 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: firstReport
-        ? { input_tokens: firstReport.inputTokens, output_tokens: firstReport.outputTokens }
-        : { input_tokens: inputTokens, output_tokens: 1 },
+      usage: {
+        ...(firstReport
+          ? { input_tokens: firstReport.inputTokens, output_tokens: firstReport.outputTokens }
+          : { input_tokens: inputTokens, output_tokens: 1 }),
+        ...(r.cacheTokens
+          ? {
+              cache_read_input_tokens: r.cacheTokens.read,
+              cache_creation_input_tokens: r.cacheTokens.creation,
+            }
+          : {}),
+      },
     },
   });
   if (!started) return;
@@ -471,7 +492,8 @@ async function answerAnthropic(res: ServerResponse, req: FakeRequest, r: FakeRep
   }
   const pieces = splitText(r);
   if (pieces.length > 0) {
-    if (!(await send('content_block_start', { index, content_block: { type: 'text', text: '' } }))) return;
+    const first = r.textInBlockStart ? (pieces.shift() ?? '') : '';
+    if (!(await send('content_block_start', { index, content_block: { type: 'text', text: first } }))) return;
     for (const p of pieces)
       if (!(await send('content_block_delta', { index, delta: { type: 'text_delta', text: p } }))) return;
     if (!(await send('content_block_stop', { index }))) return;

@@ -85,6 +85,18 @@ export function toAnthropicTools(tools: readonly ToolSpec[]): WireTool[] {
   }));
 }
 
+/**
+ * Input tokens of a usage report: Anthropic's input_tokens leaves out the prompt read from or written to its cache,
+ * which is billed too (reads at a tenth, writes at more than the normal price); L21 counts every token as input.
+ */
+function inputTokens(usage: {
+  input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+}): number {
+  return (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+}
+
 function stopReason(reason: string | null | undefined, hadToolCalls: boolean): StopReason {
   if (hadToolCalls || reason === 'tool_use') return 'tool_use';
   if (reason === 'end_turn' || reason === 'stop_sequence') return 'end';
@@ -150,15 +162,18 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
             case 'message_start':
               yield {
                 type: 'usage',
-                inputTokens: ev.message.usage.input_tokens,
+                inputTokens: inputTokens(ev.message.usage),
                 outputTokens: ev.message.usage.output_tokens,
               };
               break;
             case 'content_block_start':
               if (ev.content_block.type === 'tool_use')
                 blocks.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
-              else {
-                // Thinking, redacted thinking, server tool blocks and any text a block starts with: not shown, billed.
+              else if (ev.content_block.type === 'text' && typeof ev.content_block.text === 'string') {
+                // Anthropic starts a text block empty; a compatible server may start it with the answer's first words.
+                if (ev.content_block.text !== '') yield { type: 'text_delta', text: ev.content_block.text };
+              } else {
+                // Thinking, redacted thinking and server tool blocks: not shown, billed.
                 const unshown = unshownText(ev.content_block, BLOCK_SKIPPED);
                 if (unshown) yield { type: 'unshown_output', text: unshown };
               }
@@ -184,7 +199,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
             }
             case 'message_delta':
               reason = ev.delta.stop_reason;
-              yield { type: 'usage', inputTokens: ev.usage.input_tokens ?? 0, outputTokens: ev.usage.output_tokens };
+              yield { type: 'usage', inputTokens: inputTokens(ev.usage), outputTokens: ev.usage.output_tokens };
               break;
             case 'message_stop':
               stopped = true;

@@ -7,7 +7,7 @@ import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, Stop
 import { callSignal } from './call-signal.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { KeySource } from './key-source.js';
-import { unshownText } from './unshown-output.js';
+import { contentText, unshownText } from './unshown-output.js';
 
 type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
@@ -149,7 +149,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           const delta = choice.delta ?? {};
           const unshown = unshownText(delta, ANSWER_FIELDS);
           if (unshown) yield { type: 'unshown_output', text: unshown };
-          if (delta.content) yield { type: 'text_delta', text: delta.content };
+          const content = contentText(delta.content);
+          if (content.shown) yield { type: 'text_delta', text: content.shown };
+          if (content.unshown) yield { type: 'unshown_output', text: content.unshown };
           for (const tc of delta.tool_calls ?? []) {
             const entry = pending.get(tc.index) ?? { id: '', name: '', args: '' };
             if (tc.id) entry.id = tc.id;

@@ -30,3 +30,21 @@ export function unshownText(delta: unknown, skip: ReadonlySet<string>): string {
   }
   return parts.join(' ');
 }
+
+/**
+ * A delta's `content` as the answer: a string as it is; an array of parts (as some compatible servers send) its text
+ * parts' text. Anything else a server puts there is not shown but counted, never a failed turn.
+ */
+export function contentText(content: unknown): { shown: string; unshown: string } {
+  if (typeof content === 'string') return { shown: content, unshown: '' };
+  if (content === null || content === undefined) return { shown: '', unshown: '' };
+  if (!Array.isArray(content)) return { shown: '', unshown: valueText(content) };
+  const shown: string[] = [];
+  const unshown: string[] = [];
+  for (const part of content) {
+    const text = typeof part === 'object' && part !== null ? (part as { type?: unknown; text?: unknown }) : undefined;
+    if (text?.type === 'text' && typeof text.text === 'string') shown.push(text.text);
+    else if (part !== null && part !== undefined && part !== '') unshown.push(valueText(part));
+  }
+  return { shown: shown.join(''), unshown: unshown.join(' ') };
+}
