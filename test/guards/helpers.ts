@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { callContext, testCaller } from '../support/drivers.js';
 import { EventBus, type Envelope, type EventType } from '../../src/core/events.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
@@ -80,4 +81,31 @@ export function chunkBySizes(text: string, sizes: readonly number[]): string[] {
     at += n;
   }
   return chunks;
+}
+
+/**
+ * Streams `text` cut by `sizes`, calling `tick` with the next of `pauses` before each push (a fake clock decides which
+ * pushes are scanned at once), and expects exactly what one whole-text scan gives. Returns how many pushes released
+ * text before the end (a property over it is vacuous when that stays zero), or undefined when the whole scan failed.
+ */
+export function streamsLikeWhole(
+  guard: OutputGuard,
+  text: string,
+  sizes: readonly number[],
+  pauses: readonly number[],
+  tick: (pause: number) => void,
+): number | undefined {
+  const whole = guard.scanText(text, CTX);
+  if (!whole.ok) return undefined;
+  const f = guard.outputFilter(CTX);
+  let out = '';
+  let early = 0;
+  chunkBySizes(text, sizes).forEach((c, i) => {
+    tick(pauses[i % pauses.length] ?? 0);
+    const piece = f.push(c);
+    if (piece) early++;
+    out += piece;
+  });
+  expect(out + f.flush()).toBe(whole.value.text);
+  return early;
 }
