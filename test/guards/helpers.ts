@@ -6,6 +6,7 @@ import { createOutputGuard, type OutputGuard } from '../../src/guards/output-gua
 import type { StreamGuardOptions } from '../../src/guards/stream-guard.js';
 import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
 import type { PatternDef } from '../../src/text/patterns/types.js';
+import { lcg } from '../support/seeded-text.js';
 
 export const CANARY_SECRET = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 export const SYSTEM_PROMPT =
@@ -42,12 +43,9 @@ export const CTX = callContext('atlas', { sessionId: 'sess-1', traceId: 'tr-1', 
 /** An AWS-shaped access key id built at run time from random base32 characters. */
 export function fakeAwsKeyId(seed = 7): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let x = seed;
+  const rnd = lcg(seed);
   let s = 'AKIA';
-  for (let i = 0; i < 16; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    s += alphabet[(x >>> 16) % 32];
-  }
+  for (let i = 0; i < 16; i++) s += alphabet[rnd(32)];
   return s;
 }
 

@@ -10,6 +10,7 @@ import { ROT13_HINT } from '../../src/text/patterns/encoded.js';
 import { scanText } from '../../src/text/scan.js';
 import { corporaNote, noCorpora } from '../support/corpora.js';
 import { linearTimeSafe } from '../support/safe-regex.js';
+import { lcg } from '../support/seeded-text.js';
 
 const FAMILIES = new Set([
   'role_marker',
@@ -186,11 +187,7 @@ function fill(next: (i: number) => string): string {
 
 function hostileInputs(patterns: readonly PatternDef[]): string[] {
   const words = vocabulary(patterns);
-  let x = 12345;
-  const rnd = (k: number) => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return (x >>> 8) % k;
-  };
+  const rnd = lcg(12345, 8);
   const word = () => words[rnd(words.length)] as string;
   const sep = () => SEPARATORS[rnd(SEPARATORS.length)] as string;
   return [

@@ -13,6 +13,7 @@ import { requirementsMet, scanAnchors } from '../../src/text/anchors.js';
 import { scanText } from '../../src/text/scan.js';
 import { corpusPath } from '../../eval/corpora.js';
 import { corporaNote, noCorpora } from '../support/corpora.js';
+import { lcg } from '../support/seeded-text.js';
 
 const WITH_REQUIRES = PATTERN_LIBRARY.filter((p) => p.requires);
 
@@ -81,11 +82,7 @@ describe('requires prefilter', () => {
   });
 
   it('never skips a pattern on phrases built from its own vocabulary', () => {
-    let x = 7;
-    const rnd = (k: number) => {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      return (x >>> 8) % k;
-    };
+    const rnd = lcg(7, 8);
     const seps = [
       ' ',
       '  ',

@@ -5,6 +5,7 @@ import { secretScanner } from '../../src/text/secret-scan.js';
 import { regexReach } from '../../src/text/regex-reach.js';
 import { sampleRegex } from '../support/regex-sample.js';
 import { AN, tok } from '../support/tokens.js';
+import { lcg } from '../support/seeded-text.js';
 
 /** Every valid match, format by format, from running each regex over the whole text. */
 function reference(text: string): string[] {
@@ -28,11 +29,7 @@ const GLUE = [' ', '\n', '=', ': ', '"', '/', '+', '_', '-', '.', 'x', '\\n', "=
 
 /** Text made of format samples, their literals, glue and random runs: matches start, end and overlap anywhere. */
 function mixedText(seed: number): string {
-  let x = seed;
-  const rnd = (n: number) => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return (x >>> 16) % n;
-  };
+  const rnd = lcg(seed);
   let text = '';
   for (let k = 0; k < 24; k++) {
     const f = SECRET_FORMATS[rnd(SECRET_FORMATS.length)] ?? SECRET_FORMATS[0];

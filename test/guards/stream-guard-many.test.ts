@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { OutputFinding, OutputScan } from '../../src/guards/output-guard-scan.js';
 import { createStreamGuard } from '../../src/guards/stream-guard.js';
 import { CTX, VAULT_VALUE, fakeAwsKeyId, makeGuard } from './helpers.js';
+import { lcg } from '../support/seeded-text.js';
 
 /** Deterministic pseudo-random integers in [min, max]. */
 function rng(seed: number): (min: number, max: number) => number {
-  let x = seed;
-  return (min, max) => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return min + ((x >>> 8) % (max - min + 1));
-  };
+  const rnd = lcg(seed, 8);
+  return (min, max) => min + rnd(max - min + 1);
 }
 
 /** An array whose element reads are counted (for-of and indexing both read through `get`). */

@@ -4,22 +4,22 @@
  * write test tokens from a family's documented shape — its regex — instead of copying anyone's example.
  * Built at run time, never a real credential.
  */
+import { lcg } from './seeded-text.js';
 
 interface Cursor {
   readonly src: string;
   i: number;
-  seed: number;
+  readonly rnd: (n: number) => number;
 }
 
 function next(c: Cursor, n: number): number {
-  c.seed = (c.seed * 1103515245 + 12345) % 2147483648;
-  return (c.seed >>> 16) % n;
+  return c.rnd(n);
 }
 
 /** One string matching `re` (best effort on the subset above); `extra` bounds how far past a minimum count to go. */
 export function sampleRegex(re: RegExp, seed: number, extra = 8): string {
   // The first alternative of a top-level `\bX|X(?!…)` pair is the format itself.
-  const c: Cursor = { src: re.source, i: 0, seed: seed + 1 };
+  const c: Cursor = { src: re.source, i: 0, rnd: lcg(seed + 1) };
   return alternation(c, extra, true);
 }
 

@@ -11,6 +11,18 @@ export function seededText(alphabet: readonly string[], seed: number, length: nu
   return out;
 }
 
+/**
+ * A linear congruential generator (the classic ANSI C constants, 31 bits) from `seed`: each call gives the next
+ * number below `n`, read from the bits above `shift`. Deterministic, so property tests read the same cases every run.
+ */
+export function lcg(seed: number, shift = 16): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return (x >>> shift) % n;
+  };
+}
+
 /** Letters, digits and the separators a token may hold (base64, base64url). */
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-';
 
