@@ -166,6 +166,21 @@ describe('plantings are refused with rule and key', () => {
     ['.config/nvim/init.lua', 'os.execute("id")\n', ['home.tool-rc']],
     ['.emacs.d/init.el', '(shell-command "id")\n', ['home.tool-rc']],
     ['.xprofile', 'id\n', ['home.x-session']],
+    ['.bash_aliases', 'alias ls="id; ls"\n', ['home.shell']],
+    ['.bashrc.d/10-x.sh', 'id\n', ['home.shell']],
+    ['.pdbrc', '!import os; os.system("id")\n', ['debugger.rc']],
+    ['sub/pkg/.pdbrc', '!import os\n', ['debugger.rc']],
+    ['.irbrc', 'system("id")\n', ['debugger.rc']],
+    ['.gdbinit', 'shell id\n', ['home.tool-rc']],
+    ['.tmux.conf', 'run-shell "id"\n', ['home.tool-rc']],
+    ['.config/gh/config.yml', 'aliases:\n  co: "!id"\n', ['home.tool-rc']],
+    ['.ipython/profile_default/startup/00.py', 'import os\n', ['home.tool-rc']],
+    ['.sqliterc', '.shell id\n', ['home.tool-rc']],
+    ['.roo/mcp.json', '{"mcpServers":{}}', ['agent.settings']],
+    ['opencode.json', '{"mcp":{}}', ['agent.settings']],
+    ['.kiro/settings/mcp.json', '{}', ['agent.settings']],
+    ['.windsurf/rules.md', 'x', ['agent.settings']],
+    ['.aider.conf.yml', 'test-cmd: id\n', ['agent.settings']],
   ];
   for (const [p, content, expected] of cases) {
     it(`${p}`, () => {
