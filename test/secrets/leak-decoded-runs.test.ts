@@ -162,7 +162,7 @@ describe('combined encodings of a vault value', () => {
       return ('+-/_Aa09'[rnd(8)] as string).repeat(rnd(5));
     };
     let kept = 0;
-    for (let t = 0; t < 1200; t++) {
+    for (let t = 0; t < 1000; t++) {
       let text = '';
       for (let k = rnd(8); k > 0; k--) text += piece();
       const minKept = [1, 2, 5, 12, 40][rnd(5)] as number;
@@ -174,12 +174,15 @@ describe('combined encodings of a vault value', () => {
         expect(got?.text, JSON.stringify(text)).toBe(want?.text);
         if (!got || !want) continue;
         kept += got.text.length;
-        for (let i = 0; i <= got.text.length; i++)
-          for (let j = i; j <= i + 2; j++)
-            expect(got.toRaw(i, j), `${JSON.stringify(text)} ${i}-${j}`).toEqual(want.toRaw(i, j));
+        const spans = (v: NonNullable<typeof got>) => {
+          const out: number[] = [];
+          for (let i = 0; i <= v.text.length; i++) for (let j = i; j <= i + 2; j++) out.push(...v.toRaw(i, j));
+          return out;
+        };
+        expect(spans(got), JSON.stringify(text)).toEqual(spans(want));
       }
     }
-    expect(kept).toBeGreaterThan(4000);
+    expect(kept).toBeGreaterThan(3000);
   });
 
   it('no hit in base64 and hex of other values, with 100 secrets registered', () => {
