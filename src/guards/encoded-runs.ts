@@ -25,23 +25,20 @@ export interface EncodedRun {
 const printable = (c: number): boolean =>
   c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0) && c !== REPLACEMENT);
 
-/** The code point at `i` and its length in code units. */
-function codePointAt(text: string, i: number): [number, number] {
-  const c = text.charCodeAt(i);
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-    const lo = text.charCodeAt(i + 1);
-    if (lo >= 0xdc00 && lo <= 0xdfff) return [0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00), 2];
-  }
-  return [c, 1];
-}
-
-/** Code points of `text` that are not printable. */
+/** Code points of `text` that are not printable (read without a pair per character: hostile runs are long). */
 function unreadable(text: string): number {
   let bad = 0;
-  for (let i = 0; i < text.length;) {
-    const [c, size] = codePointAt(text, i);
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const lo = text.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
+    }
     if (!printable(c)) bad++;
-    i += size;
   }
   return bad;
 }
@@ -57,11 +54,17 @@ function readable(text: string): boolean {
   const allowed = n - need;
   let ok = 0;
   let bad = 0;
-  for (let i = 0; i < n;) {
-    const [c, size] = codePointAt(text, i);
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const lo = text.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
+    }
     if (printable(c)) ok++;
     else if (++bad > allowed) return false;
-    i += size;
   }
   return ok >= need;
 }
@@ -85,16 +88,15 @@ function decodeReadable(part: string): string | undefined {
   const bytes = Math.floor((part.length * 3) / 4);
   const allowed = bytes * (1 - READABLE_SHARE);
   const decoder = new TextDecoder('utf-8');
-  const pieces: string[] = [];
   let bad = 0;
+  // The pieces are only counted, not kept: a run that passes is decoded again whole (the same text), one that fails
+  // (hostile text fails after a tenth of its length at the earliest) leaves nothing to collect.
   for (let at = 0; at < part.length; at += STEP) {
     const last = at + STEP >= part.length;
-    const piece = decoder.decode(Buffer.from(part.slice(at, at + STEP), 'base64'), { stream: !last });
-    bad += unreadable(piece);
+    bad += unreadable(decoder.decode(Buffer.from(part.slice(at, at + STEP), 'base64'), { stream: !last }));
     if (bad > allowed) return undefined;
-    pieces.push(piece);
   }
-  const text = pieces.join('');
+  const text = UTF8.decode(Buffer.from(part, 'base64'));
   return readable(text) ? text : undefined;
 }
 
@@ -121,19 +123,18 @@ function decodeBase32Readable(part: string): string | undefined {
   const bytes = Math.floor((part.length * 5) / 8);
   const allowed = bytes * (1 - READABLE_SHARE);
   const decoder = new TextDecoder('utf-8');
-  const pieces: string[] = [];
   let bad = 0;
+  // As decodeReadable: counted piece by piece, decoded again whole only when it may pass.
   for (let at = 0; at < part.length; at += BASE32_STEP) {
     const last = at + BASE32_STEP >= part.length;
     const raw = base32Decode(part.slice(at, at + BASE32_STEP));
     if (!raw) return undefined;
-    const piece = decoder.decode(raw, { stream: !last });
-    bad += unreadable(piece);
+    bad += unreadable(decoder.decode(raw, { stream: !last }));
     if (bad > allowed) return undefined;
-    pieces.push(piece);
   }
-  const text = pieces.join('');
-  return readable(text) ? text : undefined;
+  const raw = base32Decode(part);
+  const text = raw ? UTF8.decode(raw) : undefined;
+  return text !== undefined && readable(text) ? text : undefined;
 }
 
 /** The run decoded at the first of the four alignments that yields readable text (a glued prefix shifts it). */

@@ -21,7 +21,7 @@
  * and both; every form has its own shingles and clauses over one shared vocabulary, so a response is read in
  * one word pass and each form is judged on its own (a span of one form does not count toward another).
  */
-import { foldChar, reverseText, rot13 } from '../text/index.js';
+import { foldChar, forEachWord, reverseText, rot13 } from '../text/index.js';
 import { secretView } from './output-guard-view.js';
 
 export interface PromptExtractionOptions {
@@ -70,8 +70,6 @@ interface Word {
   readonly text: string;
 }
 
-/** Letters and digits, with combining marks kept inside the word (the fold drops them). */
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
 export const MAX_PROMPT_CHARS = 200_000;
 /** Words a clause needs to be judged on its own (shorter clauses are common phrases more often than not). */
 export const MIN_CLAUSE_WORDS = 8;
@@ -118,16 +116,14 @@ interface FormIndex {
 }
 
 /**
- * Words of `text` with offsets into `text` itself: each word is folded on its own (case, and for a word
+ * Words of `text` (letters and digits, with combining marks kept inside the word: the fold drops them) with
+ * offsets into `text` itself: each word is folded on its own (case, and for a word
  * with non-ASCII letters diacritics and look-alikes too), because folding the whole text first can change
  * its length ('İ' lower-cases to two units) and shift every later offset.
  */
 function words(text: string): Word[] {
   const out: Word[] = [];
-  for (const m of text.matchAll(WORD)) {
-    const start = m.index ?? 0;
-    out.push({ start, end: start + m[0].length, text: NON_ASCII.test(m[0]) ? foldWord(m[0]) : m[0].toLowerCase() });
-  }
+  forEachWord(text, (start, end) => out.push({ start, end, text: foldedWord(text.slice(start, end)) }));
   return out;
 }
 
@@ -137,8 +133,19 @@ const foldedWord = (w: string): string => (NON_ASCII.test(w) ? foldWord(w) : w.t
 
 /** A word as the L04 detection fold reads it: diacritics off, look-alikes to their skeleton, lower case. */
 function foldWord(w: string): string {
-  let out = '';
-  for (const ch of w) out += foldChar(ch.codePointAt(0) ?? 0);
+  // Copied only from the first code point the fold changes: a long word of letters the fold keeps (a megabyte of
+  // hex decoded into one word of Hangul) is returned as it is rather than rebuilt one character at a time.
+  let i = 0;
+  while (i < w.length) {
+    const cp = w.codePointAt(i) ?? 0;
+    const size = cp > 0xffff ? 2 : 1;
+    const f = foldChar(cp);
+    if (f.length !== size || !w.startsWith(f, i)) break;
+    i += size;
+  }
+  if (i >= w.length) return w;
+  let out = w.slice(0, i);
+  for (const ch of w.slice(i)) out += foldChar(ch.codePointAt(0) ?? 0);
   return out;
 }
 

@@ -6,108 +6,121 @@
  * as base64 (standard or URL alphabet) from its first character. Each decoded byte stands for the raw characters of
  * its base64 quad or hex pair. Runs are decoded from their start only: base64 glued to text before it (no separator)
  * is read at that alignment.
+ *
+ * A run is decoded by Node's own decoders and only its printable stretches are copied, each as one slice; a view
+ * character's raw span is worked out from the stretch it lies in (a quad or pair of its run) when asked, not stored
+ * per character: a megabyte of `eyJ-` decodes to 750 KB of printable text, and writing three arrays per byte of it
+ * cost more than the scan of the view.
  */
-import { DecodedViewBuilder, type DecodedView } from '../text/index.js';
+import type { DecodedView } from '../text/index.js';
 
 /** Shortest run decoded: 12 bytes of base64 (a window is 12 characters), 8 of hex. */
 export const MIN_RUN = 16;
 
-/** Per UTF-16 code unit: base64 digit value (both alphabets), -1 for anything else. */
-const B64 = new Int8Array(65536).fill(-1);
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-for (let i = 0; i < ALPHABET.length; i++) B64[ALPHABET.charCodeAt(i)] = i;
-B64[0x2b] = 62;
-B64[0x2d] = 62;
-B64[0x2f] = 63;
-B64[0x5f] = 63;
+/** Per UTF-16 code unit: 1 for a base64 digit of either alphabet, 0 for anything else. */
+const B64 = new Uint8Array(65536);
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-/_';
+for (let i = 0; i < ALPHABET.length; i++) B64[ALPHABET.charCodeAt(i)] = 1;
 
-const hexValue = (c: number) =>
-  c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+/** Per UTF-16 code unit: 1 for a hex digit. */
+const HEX = new Uint8Array(65536);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 
-/** Per byte value: 1 for printable ASCII. */
-const PRINTABLE = new Uint8Array(256);
-for (let b = 0x20; b < 0x7f; b++) PRINTABLE[b] = 1;
+const printable = (b: number) => b >= 0x20 && b < 0x7f;
 
 /**
- * Whether text[start, end) decodes (as decodeRun reads it) to `minKept` printable bytes in a row. Nothing is stored:
- * most runs of a hostile text (random base64, a hex dump's digits) decode to binary and are never copied.
+ * The kept stretches of the decoded runs, in view order, and the view text they make. Segment s stands for the
+ * decoded bytes [first[s], first[s] + count[s]) of the run raw[runStart[s], runEnd[s]), read as hex or base64; it
+ * is followed by a break (NUL) when `broken[s]`.
  */
-function printableStretch(text: string, start: number, end: number, hex: boolean, minKept: number): boolean {
-  const b64 = B64;
-  const printable = PRINTABLE;
-  let row = 0;
-  if (hex) {
-    for (let i = start; i + 1 < end; i += 2) {
-      row = printable[hexValue(text.charCodeAt(i)) * 16 + hexValue(text.charCodeAt(i + 1))] === 1 ? row + 1 : 0;
-      if (row >= minKept) return true;
-    }
-    return false;
+class Stretches {
+  readonly pieces: string[] = [];
+  readonly viewStart: number[] = [];
+  readonly count: number[] = [];
+  readonly first: number[] = [];
+  readonly runStart: number[] = [];
+  readonly runEnd: number[] = [];
+  readonly hex: boolean[] = [];
+  readonly broken: boolean[] = [];
+  length = 0;
+
+  add(bytes: Buffer, from: number, to: number, runStart: number, runEnd: number, hex: boolean, broken: boolean): void {
+    this.pieces.push(bytes.toString('latin1', from, to));
+    if (broken) this.pieces.push('\0');
+    this.viewStart.push(this.length);
+    this.count.push(to - from);
+    this.first.push(from);
+    this.runStart.push(runStart);
+    this.runEnd.push(runEnd);
+    this.hex.push(hex);
+    this.broken.push(broken);
+    this.length += to - from + (broken ? 1 : 0);
   }
-  for (let q = start; q + 1 < end; q += 4) {
-    const count = Math.min(4, end - q);
-    let bits = 0;
-    for (let i = q; i < q + count; i++) bits = (bits << 6) | (b64[text.charCodeAt(i)] as number);
-    bits <<= 6 * (4 - count);
-    for (let b = 0; b < count - 1; b++) {
-      row = printable[(bits >> (16 - 8 * b)) & 0xff] === 1 ? row + 1 : 0;
-      if (row >= minKept) return true;
-    }
+
+  view(): DecodedView | undefined {
+    if (this.length === 0) return undefined;
+    const text = this.pieces.join('');
+    const length = this.length;
+    return {
+      text,
+      toRaw: (start: number, end: number): [number, number] => {
+        const a = this.span(Math.min(start, length - 1))[0];
+        const e = this.span(Math.min(Math.max(end, start + 1), length) - 1)[1];
+        return [a, Math.max(a, e)];
+      },
+    };
   }
-  return false;
+
+  /** Raw span of view character i: its byte's quad or pair; a break stands at the end of the byte before it. */
+  private span(i: number): [number, number] {
+    let lo = 0;
+    let hi = this.viewStart.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((this.viewStart[mid] as number) <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const off = i - (this.viewStart[lo] as number);
+    const count = this.count[lo] as number;
+    const byte = (this.first[lo] as number) + Math.min(off, count - 1);
+    const runStart = this.runStart[lo] as number;
+    let s: number;
+    let e: number;
+    if (this.hex[lo]) {
+      s = runStart + 2 * byte;
+      e = s + 2;
+    } else {
+      s = runStart + 4 * Math.floor(byte / 3);
+      e = Math.min(s + 4, this.runEnd[lo] as number);
+    }
+    return off < count ? [s, e] : [e, e];
+  }
 }
 
 /**
  * Decodes text[start, end) and adds its stretches of printable ASCII of at least `minKept` bytes to `out`, each
- * followed by a break (the last one only when `close`). Every indexed character form is printable text, so the
- * rest (random binary, most of any base64 that is no encoded text) is never copied or scanned.
+ * followed by a break; with `close` false, a stretch that reaches the end of the run is kept however short, with no
+ * break (what follows may lengthen it). Every indexed character form is printable text, so the rest (random
+ * binary, most of any base64 that is no encoded text) is never copied or scanned.
  */
-function decodeRun(
-  text: string,
-  start: number,
-  end: number,
-  out: DecodedViewBuilder,
-  minKept: number,
-  close = true,
-): void {
+function decodeRun(text: string, start: number, end: number, out: Stretches, minKept: number, close = true): void {
   let hex = (end - start) % 2 === 0;
-  for (let i = start; hex && i < end; i++) hex = hexValue(text.charCodeAt(i)) >= 0;
-  if (close && !printableStretch(text, start, end, hex, minKept)) return;
-  // Written straight into `out`, a stretch too short taken back when it ends: copying every byte of a run through a
-  // buffer of its own first cost a second write per byte (a megabyte of `eyJ-` decodes to 750 KB of printable text).
-  let mark = out.length;
-  let lastEnd = start;
-  const byte = (value: number, from: number, to: number) => {
-    if (value >= 0x20 && value < 0x7f) {
-      out.add(value, from, to);
-      lastEnd = to;
-      return;
+  for (let i = start; hex && i < end; i++) hex = HEX[text.charCodeAt(i)] === 1;
+  // Node's base64 decoder reads both alphabets and drops a lone last digit, as a quad of one digit yields no byte.
+  const bytes = Buffer.from(text.slice(start, end), hex ? 'hex' : 'base64');
+  const n = bytes.length;
+  let k = 0;
+  while (k < n) {
+    if (!printable(bytes[k] as number)) {
+      k++;
+      continue;
     }
-    endStretch();
-  };
-  const endStretch = () => {
-    if (out.length - mark < minKept) out.truncate(mark);
-    else if (out.length > mark) out.breakPart(lastEnd);
-    mark = out.length;
-  };
-  if (hex) {
-    for (let i = start; i + 1 < end; i += 2)
-      byte(hexValue(text.charCodeAt(i)) * 16 + hexValue(text.charCodeAt(i + 1)), i, i + 2);
-  } else {
-    for (let q = start; q + 1 < end; q += 4) {
-      const quadEnd = Math.min(q + 4, end);
-      let bits = 0;
-      let count = 0;
-      for (let i = q; i < quadEnd; i++) {
-        bits = (bits << 6) | (B64[text.charCodeAt(i)] as number);
-        count++;
-      }
-      // 4 digits: 3 bytes; 3: 2; 2: 1.
-      bits <<= 6 * (4 - count);
-      for (let b = 0; b < count - 1; b++) byte((bits >> (16 - 8 * b)) & 0xff, q, quadEnd);
-    }
+    let j = k + 1;
+    while (j < n && printable(bytes[j] as number)) j++;
+    const open = !close && j === n;
+    if (open || j - k >= minKept) out.add(bytes, k, j, start, end, hex, !open);
+    k = j;
   }
-  // A stretch reaching the end of an open run is kept however short, with no break: what follows may lengthen it.
-  if (close) endStretch();
 }
 
 /**
@@ -117,11 +130,11 @@ function decodeRun(
 export function openDecodedRun(text: string, from: number): DecodedView | undefined {
   const n = text.length;
   let start = n;
-  while (start > 0 && (B64[text.charCodeAt(start - 1)] as number) >= 0) start--;
+  while (start > 0 && B64[text.charCodeAt(start - 1)] === 1) start--;
   if (start === n) return undefined;
-  const out = new DecodedViewBuilder();
+  const out = new Stretches();
   decodeRun(text, start + Math.max(0, Math.floor((from - start) / 4) * 4), n, out, 1, false);
-  return out.build();
+  return out.view();
 }
 
 /**
@@ -131,23 +144,24 @@ export function openDecodedRun(text: string, from: number): DecodedView | undefi
 export function decodedRunsView(text: string, minKept = 1): DecodedView | undefined {
   const b64 = B64;
   const n = text.length;
-  const out = new DecodedViewBuilder();
+  const out = new Stretches();
   // Every run of MIN_RUN or more holds one of the probed positions (at most MIN_RUN apart, the next probe MIN_RUN
   // past the last break): text of words and short tokens is mostly skipped, not walked.
   let lastEnd = 0;
   let i = MIN_RUN - 1;
   while (i < n) {
-    if ((b64[text.charCodeAt(i)] as number) < 0) {
+    if (b64[text.charCodeAt(i)] === 0) {
       i += MIN_RUN;
       continue;
     }
     let start = i;
-    while (start > lastEnd && (b64[text.charCodeAt(start - 1)] as number) >= 0) start--;
+    while (start > lastEnd && b64[text.charCodeAt(start - 1)] === 1) start--;
     let end = i + 1;
-    while (end < n && (b64[text.charCodeAt(end)] as number) >= 0) end++;
-    if (end - start >= MIN_RUN) decodeRun(text, start, end, out, minKept);
+    while (end < n && b64[text.charCodeAt(end)] === 1) end++;
+    // A run decodes to fewer bytes than it has characters: one shorter than `minKept` holds no stretch to keep.
+    if (end - start >= MIN_RUN && end - start >= minKept) decodeRun(text, start, end, out, Math.max(1, minKept));
     lastEnd = end;
     i = end + MIN_RUN;
   }
-  return out.build();
+  return out.view();
 }

@@ -468,7 +468,7 @@ export class LeakIndex implements LeakScanner {
     if (this.forms.size === 0 || text.length === 0) return [];
     const matcher = this.compiled();
     const hits: Found[] = [];
-    matcher.forEachMatch(text, (pattern, start, end) => {
+    matcher.forEachMatchSkipping(text, (pattern, start, end) => {
       const e = this.entries[pattern] as Entry;
       const folded = e.encoding === 'raw' && text.slice(start, end) !== e.form;
       hits.push({

@@ -52,3 +52,4 @@ export {
 } from './shell-model.js';
 export { ASSIGNMENT_WORD, type Redirect, type Word } from './shell-parse.js';
 export { SHELLS } from './shell-unwrap.js';
+export { forEachWord } from './word-spans.js';

@@ -23,6 +23,17 @@ export interface MultiMatcherOptions {
 
 const DEFAULT_MAX_DENSE = 4 * 1024 * 1024;
 
+/** q-grams of the skip table: four classes, hashed into QGRAM_BUCKETS (a collision only shortens a shift). */
+const QGRAM = 4;
+const QGRAM_BUCKETS = 1 << 16;
+/** Shortest pattern for which skipping pays (a window end then moves up to SKIP_MIN - QGRAM + 1 at a time). */
+const SKIP_MIN = 8;
+
+function qgramHash(a: number, b: number, c: number, d: number): number {
+  const h = Math.imul(Math.imul(Math.imul(a, 0x9e3779b1) ^ b, 0x85ebca77) ^ c, 0xc2b2ae3d) ^ d;
+  return (h ^ (h >>> 16)) & (QGRAM_BUCKETS - 1);
+}
+
 /**
  * `text` with ASCII capitals lower-cased and nothing else changed: the key under which `asciiCaseInsensitive`
  * patterns are equal. (`toLowerCase` also folds other scripts, which the matcher does not: `Ḗ` would never match.)
@@ -56,8 +67,11 @@ export class MultiMatcher {
   /** Length of the pattern prefix each node spells. */
   private readonly depth: Int32Array;
 
+  private readonly patterns: readonly string[];
+
   constructor(patterns: readonly string[], options: MultiMatcherOptions = {}) {
     this.patternCount = patterns.length;
+    this.patterns = [...patterns];
     this.lengths = new Int32Array(patterns.length);
     this.classOf = new Uint16Array(65536);
     let alphabet = 1;
@@ -195,6 +209,104 @@ export class MultiMatcher {
       if (!this.emit(node, i + 1, onMatch)) return -1;
     }
     return this.depth[node] as number;
+  }
+
+  /**
+   * The occurrences forEachMatch reports, in the same order, found by skipping first: a table of the q-grams (of
+   * alphabet classes) in the first `shortest` characters of every pattern tells how far the end of a window of that
+   * many characters may move without passing over the start of an occurrence (Wu and Manber's shift), and the
+   * automaton runs only over the stretches where one may start, from its root. Over text that begins no pattern
+   * (prose against random-looking values) it reads one q-gram every several characters instead of stepping through
+   * a table of megabytes at every one. Falls back to forEachMatch when the shortest pattern is too short to skip.
+   * Unlike forEachMatch it returns nothing (no open tail is computed).
+   */
+  forEachMatchSkipping(text: string, onMatch: (pattern: number, start: number, end: number) => boolean | void): void {
+    const skip = (this.skipTable ??= this.buildSkip());
+    if (!skip) {
+      this.forEachMatch(text, onMatch);
+      return;
+    }
+    const { shift, shortest, longest } = skip;
+    const classOf = this.classOf;
+    const n = text.length;
+    let from = -1;
+    let to = -1;
+    for (let p = shortest - 1; p < n;) {
+      const h = qgramHash(
+        classOf[text.charCodeAt(p - 3)] as number,
+        classOf[text.charCodeAt(p - 2)] as number,
+        classOf[text.charCodeAt(p - 1)] as number,
+        classOf[text.charCodeAt(p)] as number,
+      );
+      const k = shift[h] as number;
+      if (k !== 0) {
+        p += k;
+        continue;
+      }
+      const start = p - shortest + 1;
+      if (start > to) {
+        if (to >= 0 && !this.matchRange(text, from, to, onMatch)) return;
+        from = start;
+      }
+      to = Math.min(n, Math.max(to, start + longest));
+      p++;
+    }
+    if (to >= 0) this.matchRange(text, from, to, onMatch);
+  }
+
+  private skipTable: { shift: Uint8Array; shortest: number; longest: number } | null | undefined;
+
+  /** The shift table (see forEachMatchSkipping), or null when a pattern is shorter than SKIP_MIN. */
+  private buildSkip(): { shift: Uint8Array; shortest: number; longest: number } | null {
+    let shortest = Number.MAX_SAFE_INTEGER;
+    let longest = 0;
+    for (const l of this.lengths) {
+      shortest = Math.min(shortest, l);
+      longest = Math.max(longest, l);
+    }
+    if (this.patternCount === 0 || shortest < SKIP_MIN) return null;
+    // A window end may move past every q-gram that ends no q-gram of a pattern's first `shortest` characters.
+    const shift = new Uint8Array(QGRAM_BUCKETS).fill(Math.min(255, shortest - QGRAM + 1));
+    for (const p of this.patterns) {
+      const c = (i: number) => this.classOf[p.charCodeAt(i)] as number;
+      for (let j = QGRAM; j <= shortest; j++) {
+        const h = qgramHash(c(j - 4), c(j - 3), c(j - 2), c(j - 1));
+        shift[h] = Math.min(shift[h] as number, shortest - j);
+      }
+    }
+    return { shift, shortest, longest };
+  }
+
+  /** The automaton from its root over text[from, to): every occurrence inside it, by end; false when stopped. */
+  private matchRange(
+    text: string,
+    from: number,
+    to: number,
+    onMatch: (pattern: number, start: number, end: number) => boolean | void,
+  ): boolean {
+    const classOf = this.classOf;
+    const dense = this.dense;
+    if (dense) {
+      const alphabet = this.alphabet;
+      const nodeOfRow = this.nodeOfRow;
+      let row = 0;
+      for (let i = from; i < to; i++) {
+        row = dense[row + (classOf[text.charCodeAt(i)] as number)] as number;
+        if (row >= 0) continue;
+        row = ~row;
+        if (!this.emit(nodeOfRow[row / alphabet] as number, i + 1, onMatch)) return false;
+      }
+      return true;
+    }
+    const emits = this.emits;
+    let node = 0;
+    for (let i = from; i < to; i++) {
+      const cls = classOf[text.charCodeAt(i)] as number;
+      node = cls === 0 ? 0 : this.step(node, cls);
+      if (emits[node] === 0) continue;
+      if (!this.emit(node, i + 1, onMatch)) return false;
+    }
+    return true;
   }
 
   /** Calls `onMatch` for every pattern ending at `end` in `node` (its own and through suffixes); false when stopped. */

@@ -53,7 +53,9 @@ function base32Value(c: number): number {
 export function base32Decode(text: string): Buffer | undefined {
   const t = text.replace(/=+$/, '');
   if (t.length === 0) return undefined;
-  const out: number[] = [];
+  // Written into a buffer of the exact size (5 bits a character, whole bytes only), not an array of numbers.
+  const out = Buffer.allocUnsafe(Math.floor((t.length * 5) / 8));
+  let n = 0;
   let acc = 0;
   let bits = 0;
   for (let i = 0; i < t.length; i++) {
@@ -62,11 +64,11 @@ export function base32Decode(text: string): Buffer | undefined {
     acc = ((acc << 5) | v) & 0xffff;
     bits += 5;
     if (bits >= 8) {
-      out.push((acc >> (bits - 8)) & 0xff);
+      out[n++] = (acc >> (bits - 8)) & 0xff;
       bits -= 8;
     }
   }
-  return Buffer.from(out);
+  return out;
 }
 
 /** The base32 characters of `bytes` that depend on them alone, at each of the five byte alignments. */

@@ -31,6 +31,7 @@ import {
 } from './patterns/format-matches.js';
 import type { PatternDef } from './patterns/types.js';
 import { openMatcher, type OpenMatcher } from './open-match.js';
+import { parseRegex, type RegexNode } from './regex-ast.js';
 import { regexReach } from './regex-reach.js';
 import { withoutCaptures } from './without-captures.js';
 
@@ -75,6 +76,8 @@ interface Plan {
   readonly after: RegExp | undefined;
   /** Longest text the afterLiteral check reads: a hit closer than this to the end may still pass it. */
   readonly afterReach: number;
+  /** Prefix formats: whether the code unit before a hit rules out a match there (see leadingGuard). */
+  readonly blocks: ((c: number) => boolean) | undefined;
 }
 
 /** The open-match reader of each format whose matches can hold whitespace (built on first use). */
@@ -101,7 +104,38 @@ function planOf(format: CompiledFormat): Plan {
       ? new RegExp(d.afterLiteral.source, d.afterLiteral.flags.replace(/[gy]/g, '') + 'y')
       : undefined,
     afterReach: d.afterLiteral ? regexReach(d.afterLiteral).max : 0,
+    blocks: mode === 'prefix' ? leadingGuard(d) : undefined,
   };
+}
+
+const WORD_UNIT = /[A-Za-z0-9_]/;
+
+/**
+ * For a prefix format whose every match begins with `\b` before a word character, or with a negative look-behind
+ * of one character class (`(?<![A-Za-z0-9])`): the test that the code unit before a hit rules a match out there.
+ * Text made of the prefix repeated (`EAAEAA…`) has a hit every few characters that such a format can never match
+ * at; read this way it costs a table lookup each, not a regex run and a stored start.
+ */
+function leadingGuard(def: PatternDef): ((c: number) => boolean) | undefined {
+  let first: RegexNode;
+  try {
+    const root = parseRegex(def.regex);
+    first = root.kind === 'seq' ? (root.items[0] as RegexNode) : root;
+  } catch {
+    // A pattern the parser does not read (unicode mode): every hit is tried.
+    return undefined;
+  }
+  let unit: RegExp;
+  if (first.kind === 'anchor' && first.which === 'word') {
+    // `\b` before the literal rules out a word character only when the literal begins with one.
+    if (!(def.literals ?? []).every((l) => WORD_UNIT.test(l.charAt(0)))) return undefined;
+    unit = WORD_UNIT;
+  } else if (first.kind === 'look' && !first.ahead && first.negate && first.node.kind === 'char') {
+    unit = new RegExp(first.node.source, def.regex.flags.replace(/[gyd]/g, ''));
+  } else return undefined;
+  const ascii = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) ascii[c] = unit.test(String.fromCharCode(c)) ? 1 : 0;
+  return (c) => (c < 128 ? ascii[c] === 1 : unit.test(String.fromCharCode(c)));
 }
 
 export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
@@ -166,8 +200,9 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
             }
           }
           if (!exact) continue;
-          if (plan.after && !(passes ?? passesAfter(plan, text, end))) continue;
           if (plan.mode === 'prefix') {
+            if (plan.blocks && start > 0 && plan.blocks(text.charCodeAt(start - 1))) continue;
+            if (plan.after && !(passes ?? passesAfter(plan, text, end))) continue;
             let l = starts[fi];
             if (!l) {
               l = starts[fi] = new IntList();
@@ -176,17 +211,22 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
             if (l.last() !== start) l.push(start);
             continue;
           }
+          const from = Math.max(0, start - plan.before);
+          const to = Math.min(text.length, start + plan.format.maxLength);
           let w = found[fi];
+          const last = w ? w.length - 1 : -1;
+          const merges = w !== undefined && last > 0 && from <= (w[last] as number);
+          // A hit whose window meets the last one widens it without its afterLiteral check: a window only bounds
+          // where the regex runs (every match lies in one), so the regex reads at most the distance between such
+          // hits more, where text made of the literal repeated (`a://a:…`) paid a check at every repetition.
+          if (!merges && plan.after && !(passes ?? passesAfter(plan, text, end))) continue;
           if (!w) {
             w = found[fi] = [];
             touched.push(fi);
           }
-          const from = Math.max(0, start - plan.before);
-          const to = Math.min(text.length, start + plan.format.maxLength);
           // Hits arrive by their end: with literals of different lengths a start can be a little earlier than
           // the last one, so a merged window also takes the smaller start.
-          const last = w.length - 1;
-          if (last > 0 && from <= (w[last] as number)) {
+          if (merges) {
             w[last - 1] = Math.min(w[last - 1] as number, from);
             w[last] = Math.max(w[last] as number, to);
           } else w.push(from, to);

@@ -4,6 +4,7 @@ import { compileFormats, forEachFormatMatch } from '../../src/text/patterns/form
 import { secretScanner } from '../../src/text/secret-scan.js';
 import { regexReach } from '../../src/text/regex-reach.js';
 import { sampleRegex } from '../support/regex-sample.js';
+import { HOSTILE_UNITS, hostile } from './hostile-inputs.js';
 import { AN, tok } from '../support/tokens.js';
 import { lcg } from '../support/seeded-text.js';
 
@@ -76,6 +77,23 @@ describe('one-pass secret scan', () => {
       found += got.length;
     }
     expect(found).toBeGreaterThan(1000);
+  });
+
+  it('finds the same on hostile repetitions, with a sample glued to them or set apart (prefix hits ruled out by the character before, windows widened without their after-literal check)', () => {
+    let found = 0;
+    for (const [i, h] of HOSTILE_UNITS.entries()) {
+      for (const [k, f] of SECRET_FORMATS.entries()) {
+        if ((k + i) % 9 !== 0) continue;
+        const sample = sampleRegex(f.regex, k * 31 + i);
+        for (const glue of ['', ' ', '\n', '=']) {
+          const text = `${hostile(h.unit, 600)}${glue}${sample}${glue}${hostile(h.unit, 300)}`;
+          const got = onePass(text);
+          expect(got, `${h.name} + ${f.id} glued by ${JSON.stringify(glue)}`).toEqual(reference(text));
+          found += got.length;
+        }
+      }
+    }
+    expect(found).toBeGreaterThan(100);
   });
 
   it('a stream run ending in a literal cut short is held from there, for every prefix format', () => {

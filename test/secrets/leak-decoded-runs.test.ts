@@ -31,6 +31,79 @@ const WRITINGS: ReadonlyArray<readonly [string, (v: string) => string]> = [
   ],
 ];
 
+/**
+ * The decoded-runs view as its definition reads, one byte at a time: every maximal run of base64 characters of
+ * 16 or more (or, for a stream, the run at the end from the quad at or before `from`), hex when it is hex digits of
+ * even length, each byte standing for its quad or pair; printable stretches of `minKept` bytes kept, each followed
+ * by a NUL at the end of its last byte (a stream's last stretch, reaching the end, kept however short and open).
+ */
+function referenceView(
+  text: string,
+  minKept: number,
+  open: boolean,
+  from = 0,
+): { text: string; toRaw(s: number, e: number): [number, number] } | undefined {
+  const inRun = (c: string | undefined) => c !== undefined && /[A-Za-z0-9+/_-]/.test(c);
+  const runs: Array<[number, number]> = [];
+  if (open) {
+    let s = text.length;
+    while (s > 0 && inRun(text[s - 1])) s--;
+    if (s < text.length) runs.push([s + Math.max(0, Math.floor((from - s) / 4) * 4), text.length]);
+  } else
+    for (let i = 0; i < text.length;) {
+      let j = i;
+      while (j < text.length && inRun(text[j])) j++;
+      if (j - i >= 16) runs.push([i, j]);
+      i = Math.max(j, i + 1);
+    }
+  let out = '';
+  const spans: Array<[number, number]> = [];
+  for (const [s, e] of runs) {
+    const run = text.slice(s, e);
+    const hex = run.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(run);
+    const decoded: Array<[number, number, number]> = [];
+    if (hex)
+      for (let i = 0; i + 1 < run.length; i += 2) decoded.push([parseInt(run.slice(i, i + 2), 16), s + i, s + i + 2]);
+    else
+      for (let q = 0; q + 1 < run.length; q += 4) {
+        const quad = run.slice(q, q + 4);
+        const b = Buffer.from(quad.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+        for (const v of b) decoded.push([v, s + q, Math.min(s + q + 4, e)]);
+      }
+    let stretch: Array<[number, number, number]> = [];
+    const end = (last: boolean) => {
+      if (stretch.length === 0) return;
+      const keepOpen = open && last;
+      if (stretch.length >= minKept || keepOpen) {
+        for (const [v, a, b] of stretch) {
+          out += String.fromCharCode(v);
+          spans.push([a, b]);
+        }
+        const lastEnd = (stretch[stretch.length - 1] as [number, number, number])[2];
+        if (!keepOpen) {
+          out += '\0';
+          spans.push([lastEnd, lastEnd]);
+        }
+      }
+      stretch = [];
+    };
+    for (const d of decoded) {
+      if (d[0] >= 0x20 && d[0] < 0x7f) stretch.push(d);
+      else end(false);
+    }
+    end(true);
+  }
+  if (out.length === 0) return undefined;
+  return {
+    text: out,
+    toRaw: (start, endAt) => {
+      const a = (spans[Math.min(start, spans.length - 1)] as [number, number])[0];
+      const e = (spans[Math.min(Math.max(endAt, start + 1), spans.length) - 1] as [number, number])[1];
+      return [a, Math.max(a, e)];
+    },
+  };
+}
+
 describe('combined encodings of a vault value', () => {
   for (const [name, write] of WRITINGS)
     it(`${name}: found and redacted`, () => {
@@ -70,6 +143,46 @@ describe('combined encodings of a vault value', () => {
     }
     const run = openDecodedRun(`${'A'.repeat(5)} ${b64('abcdefghijkl')}`, 10);
     expect(run?.text).toBe('defghijkl');
+  });
+
+  it('the view and its raw spans are those of decoding byte by byte (property over mixed runs)', () => {
+    let x = 11;
+    const rnd = (n: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return (x >>> 16) % n;
+    };
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => rnd(256)));
+    const piece = () => {
+      const kind = rnd(6);
+      if (kind === 0) return bytes(rnd(40)).toString('base64').replace(/=/g, '');
+      if (kind === 1) return bytes(rnd(40)).toString('base64url');
+      if (kind === 2) return bytes(rnd(30)).toString('hex');
+      if (kind === 3) return Buffer.from(`printable text ${rnd(1e6)}, more`).toString(rnd(2) ? 'base64' : 'hex');
+      if (kind === 4) return [' ', '\n', '=', '.'][rnd(4)] as string;
+      return ('+-/_Aa09'[rnd(8)] as string).repeat(rnd(5));
+    };
+    let kept = 0;
+    for (let t = 0; t < 1000; t++) {
+      let text = '';
+      for (let k = rnd(8); k > 0; k--) text += piece();
+      const minKept = [1, 2, 5, 12, 40][rnd(5)] as number;
+      const from = rnd(text.length + 1);
+      for (const [got, want] of [
+        [decodedRunsView(text, minKept), referenceView(text, minKept, false)],
+        [openDecodedRun(text, from), referenceView(text, 1, true, from)],
+      ] as const) {
+        expect(got?.text, JSON.stringify(text)).toBe(want?.text);
+        if (!got || !want) continue;
+        kept += got.text.length;
+        const spans = (v: NonNullable<typeof got>) => {
+          const out: number[] = [];
+          for (let i = 0; i <= v.text.length; i++) for (let j = i; j <= i + 2; j++) out.push(...v.toRaw(i, j));
+          return out;
+        };
+        expect(spans(got), JSON.stringify(text)).toEqual(spans(want));
+      }
+    }
+    expect(kept).toBeGreaterThan(3000);
   });
 
   it('no hit in base64 and hex of other values, with 100 secrets registered', () => {

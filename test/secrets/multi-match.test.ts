@@ -43,6 +43,47 @@ describe('MultiMatcher (Aho-Corasick)', () => {
     );
   });
 
+  it('skipping reports what forEachMatch reports, in the same order (case folded, dense and sparse, short patterns)', () => {
+    /** Occurrences in the order reported. */
+    const all = (m: MultiMatcher, text: string, skipping: boolean) => {
+      const out: string[] = [];
+      const f = (pattern: number, start: number, end: number) => void out.push(`${pattern}:${start}:${end}`);
+      if (skipping) m.forEachMatchSkipping(text, f);
+      else m.forEachMatch(text, f);
+      return out;
+    };
+    const unit = fc.constantFrom('a', 'B', 'b', 'c', '1', '-', ' ', 'é');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, minLength: 6, maxLength: 14 }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.oneof(fc.string({ unit, maxLength: 20 }), fc.nat(11)), { maxLength: 12 }),
+        fc.boolean(),
+        (patterns, pieces, caseless) => {
+          // Text made of the patterns (in the other case too) and noise: occurrences start, end and overlap anywhere.
+          const text = pieces
+            .map((p) => (typeof p === 'number' ? (patterns[p % patterns.length] as string) : p))
+            .map((p, i) => (caseless && i % 2 ? p.toUpperCase() : p))
+            .join('');
+          for (const options of [
+            { asciiCaseInsensitive: caseless },
+            { asciiCaseInsensitive: caseless, maxDenseEntries: 0 },
+          ]) {
+            const m = new MultiMatcher(patterns, options);
+            expect(all(m, text, true)).toEqual(all(m, text, false));
+          }
+        },
+      ),
+      { numRuns: 600 },
+    );
+    // Long enough to skip: prose against random values goes by in jumps, and a value in it is still found.
+    const values = Array.from({ length: 200 }, (_, i) => `v${i}q8Zx${(i * 7919).toString(36)}Kp0w3r`);
+    const m = new MultiMatcher(values, { asciiCaseInsensitive: true });
+    const prose = 'The shipment left the warehouse on Tuesday and should arrive by Friday. '.repeat(40);
+    const text = `${prose}${(values[77] as string).toUpperCase()} ${prose}${values[3]}`;
+    expect(all(m, text, true)).toEqual(all(m, text, false));
+    expect(all(m, text, true)).toHaveLength(2);
+  });
+
   it('uses the sparse path when the dense table would be too big', () => {
     expect(new MultiMatcher(['abc']).isDense).toBe(true);
     expect(new MultiMatcher(['abc'], { maxDenseEntries: 1 }).isDense).toBe(false);

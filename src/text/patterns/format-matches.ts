@@ -62,8 +62,20 @@ export interface FormatMatch {
  */
 export class ValidationMemo {
   private readonly seen = new Map<string, boolean>();
+  /**
+   * The last text asked about and its verdict: repetitions ask about one text in a row, and comparing it with the
+   * last is cheaper than hashing a fresh string for the map.
+   */
+  private last: string | undefined;
+  private lastVerdict = false;
   constructor(private readonly limit = 4096) {}
   verdict(validate: (m: string) => boolean, match: string): boolean {
+    if (match === this.last) return this.lastVerdict;
+    this.last = match;
+    this.lastVerdict = this.lookup(validate, match);
+    return this.lastVerdict;
+  }
+  private lookup(validate: (m: string) => boolean, match: string): boolean {
     const known = this.seen.get(match);
     if (known !== undefined) return known;
     const v = validate(match);

@@ -45,8 +45,23 @@ const PLACEHOLDER_WORDS =
 export function looksLikePlaceholder(value: string): boolean {
   if (PLACEHOLDER_WORDS.test(value) || PLACEHOLDER_X.test(value)) return true;
   if (/^\$[A-Za-z_]/.test(value)) return true;
-  const distinct = new Set(value).size;
-  return distinct <= 2;
+  return fewDistinct(value, 2);
+}
+
+/**
+ * Whether `value` has at most `max` distinct code points, read without a set: every candidate a format validates
+ * (and hostile text brings many) built one, a string per character included.
+ */
+function fewDistinct(value: string, max: number): boolean {
+  const seen: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const cp = value.codePointAt(i) as number;
+    if (cp > 0xffff) i++;
+    if (seen.includes(cp)) continue;
+    if (seen.length === max) return false;
+    seen.push(cp);
+  }
+  return true;
 }
 
 /**
