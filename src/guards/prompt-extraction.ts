@@ -71,8 +71,11 @@ interface Word {
 }
 
 export const MAX_PROMPT_CHARS = 200_000;
-/** Words a clause needs to be judged on its own (shorter clauses are common phrases more often than not). */
-export const MIN_CLAUSE_WORDS = 8;
+/**
+ * Words a clause needs to be judged on its own (shorter clauses are common phrases more often than not; with the
+ * identifier-like token required, five words — `Internal passphrase is harbor-violet-93` — are a line of the prompt).
+ */
+export const MIN_CLAUSE_WORDS = 5;
 /** Share of a distinctive clause's shingles a run must repeat (near-verbatim: one or two words may differ). */
 export const CLAUSE_SHARE = 0.8;
 /** Ends a clause: sentence punctuation or a colon before whitespace or the end, or a line break. */
@@ -166,13 +169,17 @@ function distinctiveWords(text: string, ws: readonly Word[]): Uint8Array {
 
 /** The prompt's clauses as word ranges [from, to). */
 function clauseRanges(text: string, ws: readonly Word[]): Array<[number, number]> {
-  const ends = [...text.matchAll(CLAUSE_END)].map((m) => m.index ?? 0);
+  const ends = [...text.matchAll(CLAUSE_END)].map((m) => ({ at: m.index ?? 0, colon: m[0] === ':' }));
   const out: Array<[number, number]> = [];
   let first = 0;
-  for (const boundary of [...ends, text.length]) {
+  let label = -1;
+  for (const { at, colon } of [...ends, { at: text.length, colon: false }]) {
     let last = first;
-    while (last < ws.length && (ws[last] as Word).start < boundary) last++;
+    while (last < ws.length && (ws[last] as Word).start < at) last++;
     out.push([first, last]);
+    // A label and its value (`Passphrase: harbor-violet-93`) are also one clause: the line a value stands on.
+    if (label >= 0) out.push([label, last]);
+    label = colon ? first : -1;
     first = last;
   }
   return out;
