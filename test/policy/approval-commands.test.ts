@@ -3,7 +3,8 @@
  * approval surface shows the commands in: what made the call ask first.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyAction, rankCommands } from '../../src/policy/index.js';
+import { renderApproval } from '../../src/cli/commands/approvals.js';
+import { buildEffect, buildView, classifyAction, rankCommands } from '../../src/policy/index.js';
 
 const exec = (command: string) =>
   classifyAction({
@@ -45,5 +46,32 @@ describe('commands ranked by what made them ask', () => {
       [true, true],
     );
     expect(rankCommands({ argv, argvClasses: [['read']], asks: ['read'] }).map((r) => r.asks)).toEqual([true, true]);
+  });
+
+  it('`bulwark approvals show` lists them in that order with their classes, invisible characters escaped', () => {
+    const argsJson = JSON.stringify({ command: `cat a\u200b.txt; rm -rf /opt/x\u202e; ls` });
+    const c = classifyAction({ tool: 'exec', declared: 'exec', argsJson, workspace: '/srv/ws', scratch: [] });
+    const network = { mode: 'none' as const, grants: [] };
+    const ctx = { tool: 'exec', argsJson, agentId: 'a', sessionId: 's', workspace: '/srv/ws', network };
+    const { effect, hash } = buildEffect(c, ctx);
+    const view = buildView(c, effect, ['destructive']);
+    const now = new Date().toISOString();
+    const text = renderApproval({
+      id: 'apr_1',
+      status: 'pending',
+      effectHash: hash,
+      createdAt: now,
+      expiresAt: now,
+      waiters: 1,
+      view: { ...view, classes: [...view.classes], reasons: [...view.reasons] } as never,
+    });
+    const argvLines = text.split('\n').filter((l) => l.startsWith('argv['));
+    expect(argvLines).toEqual([
+      'argv[1]    ["rm","-rf","/opt/x\\\\u202e"]  <- destructive',
+      'argv[0]    ["cat","a\\\\u200b.txt"]',
+      'argv[2]    ["ls"]',
+    ]);
+    expect(text).toContain('classes    destructive, exec, read (asks for: destructive)');
+    expect(text).not.toMatch(/[\u200b\u202e]/);
   });
 });
