@@ -75,8 +75,10 @@ function call(
   });
 }
 
+/** One line for a table: the commands that made it ask first, so a cut at 70 characters cannot hide them. */
 function summary(a: ApprovalJson): string {
-  const s = a.view.argv && a.view.argv.length > 0 ? a.view.argv.map((argv) => argv.join(' ')).join(' ; ') : a.view.args;
+  const commands = rankCommands(a.view);
+  const s = commands.length > 0 ? commands.map((c) => c.argv.join(' ')).join(' ; ') : a.view.args;
   return s.length > 70 ? `${s.slice(0, 69)}…` : s;
 }
 
