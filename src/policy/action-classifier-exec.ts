@@ -33,6 +33,8 @@ export interface ExecVerdict {
   readonly classes: Set<ActionClass>;
   readonly reasons: string[];
   readonly argvs: string[][];
+  /** The classes each command of `argvs` added (same order): what in a long line made it need approval. */
+  readonly argvClasses: ActionClass[][];
   readonly envNames: string[];
   /** Simple commands examined (nested ones included). */
   readonly commands: number;
@@ -45,6 +47,9 @@ interface Acc {
   readonly classes: Set<ActionClass>;
   readonly reasons: string[];
   readonly argvs: string[][];
+  readonly argvClasses: Set<ActionClass>[];
+  /** Where `add` also records its class: the command being classified (nested ones have their own). */
+  current: Set<ActionClass> | undefined;
   readonly envNames: string[];
   readonly seenReasons: Set<string>;
   readonly seenEnv: Set<string>;
@@ -57,6 +62,8 @@ function newAcc(effectsJudged = false): Acc {
     classes: new Set(['exec']),
     reasons: [],
     argvs: [],
+    argvClasses: [],
+    current: undefined,
     envNames: [],
     seenReasons: new Set(),
     seenEnv: new Set(),
@@ -65,7 +72,14 @@ function newAcc(effectsJudged = false): Acc {
 }
 
 function verdict(v: Acc): ExecVerdict {
-  return { classes: v.classes, reasons: v.reasons, argvs: v.argvs, envNames: v.envNames, commands: v.commands };
+  return {
+    classes: v.classes,
+    reasons: v.reasons,
+    argvs: v.argvs,
+    argvClasses: v.argvClasses.map((c) => [...c]),
+    envNames: v.envNames,
+    commands: v.commands,
+  };
 }
 
 const READ_ONLY = new Set([
@@ -404,6 +418,7 @@ const FILE_DESTROYERS = new Set(['rm', 'shred', 'truncate']);
 
 function add(v: Acc, c: ActionClass, reason: string): void {
   v.classes.add(c);
+  v.current?.add(c);
   if (v.seenReasons.has(reason)) return;
   v.seenReasons.add(reason);
   v.reasons.push(reason);
@@ -484,6 +499,22 @@ function classifyResolved(
   depth: number,
   seat: Seat,
 ): void {
+  const outer = v.current;
+  v.current = new Set();
+  try {
+    classifyCommand(v, cmd, workspace, depth, seat);
+  } finally {
+    v.current = outer;
+  }
+}
+
+/** Pushes the command's argv with the set its classes are recorded in (the one `classifyResolved` opened). */
+function pushArgv(v: Acc, argv: string[]): void {
+  v.argvs.push(argv);
+  v.argvClasses.push(v.current ?? new Set());
+}
+
+function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undefined, depth: number, seat: Seat): void {
   v.commands++;
   if (depth > MAX_DEPTH) {
     add(v, 'destructive', 'commands nested too deeply');
@@ -509,7 +540,7 @@ function classifyResolved(
     if (peeled[peeled.length - 1] === 'env') add(v, 'credential', 'env prints the environment');
     return;
   }
-  v.argvs.push(argv);
+  pushArgv(v, argv);
   const name = argv[0] as string;
   const args = argv.slice(1);
   for (const a of args) if (isCredentialPath(a)) add(v, 'credential', `touches credential file ${a}`);
@@ -644,7 +675,7 @@ function classifyRunner(
   depth: number,
   seat: Seat,
 ): void {
-  v.argvs.push([...runner]);
+  pushArgv(v, [...runner]);
   const name = runner[0] ?? '';
   // busybox is any program at all: judged by name like the other wrappers, not read as a shell.
   if (SHELLS.has(name) && name !== 'busybox') {

@@ -90,6 +90,8 @@ export interface Classification {
   readonly args: unknown;
   readonly exec?: {
     readonly argvs: readonly (readonly string[])[];
+    /** The classes each command of `argvs` added, in the same order. */
+    readonly argvClasses: readonly (readonly ActionClass[])[];
     readonly envNames: readonly string[];
     readonly cwd?: string;
   };
@@ -241,7 +243,7 @@ function classifyExec(
     reasons.push(`working directory ${cwd} is outside the workspace`);
   }
   return finish(classes, reasons, o, {
-    exec: { argvs: verdict.argvs, envNames, ...(cwd !== undefined ? { cwd } : {}) },
+    exec: { argvs: verdict.argvs, argvClasses: verdict.argvClasses, envNames, ...(cwd !== undefined ? { cwd } : {}) },
   });
 }
 

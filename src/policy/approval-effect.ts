@@ -4,6 +4,7 @@
  */
 import { MAX_PREIMAGE_BYTES, type Classification, type WriteTarget } from './action-classifier.js';
 import type { EffectView } from './approvals.js';
+import type { ActionClass } from '../config/index.js';
 import { canonicalJson, effectHash, type Effect, type NetworkGrant } from './effect-hash.js';
 
 export interface EffectContext {
@@ -36,7 +37,8 @@ export function buildEffect(c: Classification, ctx: EffectContext): { effect: Ef
   return { effect, hash: effectHash(effect) };
 }
 
-export function buildView(c: Classification, effect: Effect): EffectView {
+/** `require`: the agent's approval classes; the view names those the call hit (`asks`). */
+export function buildView(c: Classification, effect: Effect, require?: readonly ActionClass[]): EffectView {
   let args: string;
   try {
     args = canonicalJson(effect.args);
@@ -53,7 +55,8 @@ export function buildView(c: Classification, effect: Effect): EffectView {
     cwd: effect.cwd,
     network: effect.network,
     args,
-    ...(c.exec ? { argv: c.exec.argvs, envNames: c.exec.envNames } : {}),
+    ...(c.exec ? { argv: c.exec.argvs, argvClasses: c.exec.argvClasses, envNames: c.exec.envNames } : {}),
+    ...(require ? { asks: c.classes.filter((k) => require.includes(k)) } : {}),
     ...(c.write ? writeViews(c.write) : {}),
   };
   return view;

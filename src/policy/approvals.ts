@@ -63,6 +63,10 @@ export interface EffectView {
   /** Canonical JSON of the arguments (capped for display; the hash covers all of it). */
   readonly args: string;
   readonly argv?: readonly (readonly string[])[];
+  /** The classes each command of `argv` added (same order), so a surface can show first what made it ask. */
+  readonly argvClasses?: readonly (readonly ActionClass[])[];
+  /** The classes that made this call need approval (the agent's `approvals.require` it hit). */
+  readonly asks?: readonly ActionClass[];
   readonly envNames?: readonly string[];
   /** Unified-style diff for writes. */
   readonly diff?: string;

@@ -9,6 +9,7 @@ export { dangerousEnvKind, isDangerousEnv, STEERS_EXECUTION } from './dangerous-
 export { DecodedViewBuilder, type DecodedView } from './decoded-view.js';
 export { foldChar, skeletonKeepCase } from './fold.js';
 export { flagTagRunLength } from './invisible.js';
+export { visibleText } from './visible-text.js';
 export { hexTextView, openHexTextTail } from './hex-text.js';
 export { redactLeakHits } from './leak-redact.js';
 export { asciiLower, MultiMatcher, replaceSpans } from './multi-match.js';

@@ -193,6 +193,43 @@ describe('telegram channel', () => {
     expect(audit.filter((a) => a.type === 'approval:resolved').map((a) => a.source)).toEqual(['operator', 'grant']);
   });
 
+  it('the command that needs approval is shown before harmless ones; when they do not all fit, only Deny is offered', async () => {
+    const harmless = Array.from({ length: 22 }, (_, i) => `cat notes${i}.txt`);
+    const asking = Array.from({ length: 14 }, (_, i) => `python3 -c 'print(${i})'`);
+    h = await startTelegram(
+      scriptFrom([
+        reply.toolCall('exec', {
+          command: [...harmless, `python3 -c 'import shutil;shutil.rmtree("src")'`].join('; '),
+        }),
+        reply.toolCall('exec', { command: [...harmless, ...asking].join('; ') }),
+        reply.text('gave up'),
+      ]),
+    );
+    const t = h;
+    t.bot.say(ALICE, 'tidy up');
+    const labels = (m: { replyMarkup?: { inline_keyboard: Array<Array<{ text: string }>> } }) =>
+      m.replyMarkup?.inline_keyboard.flat().map((b) => b.text) ?? [];
+    const deny = (m: (typeof t.bot.messages)[number]) =>
+      t.bot.press(ALICE, m.replyMarkup?.inline_keyboard.flat().find((b) => b.text === 'Deny')?.callback_data ?? '', m);
+    const first = await waitFor('the first approval message', () =>
+      t.bot.messagesTo(ALICE).find((m) => m.replyMarkup !== undefined),
+    );
+    expect(first.text).toMatch(/^run \[destructive\]: python3 -c 'import shutil;shutil.rmtree\("src"\)'$/m);
+    expect(first.text).toContain('… and 18 more command(s)');
+    expect(labels(first)).toContain('Approve once');
+    deny(first);
+    const second = await waitFor('the second approval message', () =>
+      t.bot.messagesTo(ALICE).find((m) => m !== first && m.replyMarkup !== undefined),
+    );
+    expect(labels(second)).toEqual(['Deny']);
+    expect(second.text).toContain('2 of them needing approval');
+    expect(second.text).toMatch(/bulwark approvals show apr_\w+/);
+    deny(second);
+    await waitFor('the end of the turn', () => t.bot.messagesTo(ALICE).find((m) => m.text === 'gave up'));
+    const resolved = (await t.audit()).filter((a) => a.type === 'approval:resolved');
+    expect(resolved.map((a) => a.outcome)).toEqual(['deny', 'deny']);
+  });
+
   it('hostile updates: malformed ones are refused, an oversized text and a group chat never reach the agent, unknown fields are ignored', async () => {
     h = await startTelegram(scriptFrom([reply.text('only this one')]));
     const t = h;

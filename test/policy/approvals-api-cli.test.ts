@@ -253,6 +253,33 @@ describe('bulwark approvals / bulwark usage', () => {
     expect((await waiting).decision).toBe('deny');
   });
 
+  it('list and show put the command that made it ask first, whatever its place in the command line', async () => {
+    const g = await startGateway();
+    const harmless = Array.from({ length: 8 }, (_, i) => ['cat', `notes${i}.txt`]);
+    const waiting = g.queue.request(
+      'h2',
+      {
+        ...view,
+        argv: [...harmless, ['rm', '-rf', '~']],
+        argvClasses: [...harmless.map(() => ['read' as const]), ['destructive' as const]],
+        asks: ['destructive'],
+      },
+      ctx,
+    );
+    const c = cli(g.dir);
+    const conn = ['--url', g.url, '--token', g.admin];
+    const list = await c.run('approvals', 'list', ...conn);
+    expect(list.out).toMatch(/ rm -rf ~ ; cat notes0\.txt/);
+    const id = g.queue.list()[0]!.id;
+    const show = await c.run('approvals', 'show', id, ...conn);
+    expect(show.out).toMatch(/classes\s+exec, destructive \(asks for: destructive\)/);
+    expect(show.out.split('\n').filter((l) => l.startsWith('argv['))[0]).toBe(
+      'argv[8]    ["rm","-rf","~"]  <- destructive',
+    );
+    await c.run('approvals', 'deny', id, ...conn);
+    expect((await waiting).decision).toBe('deny');
+  });
+
   it('reports a clear error without a token or with a chat-only token', async () => {
     const g = await startGateway();
     const c = cli(g.dir);

@@ -45,6 +45,9 @@ const STREAMED = [
   'The last of the pieces.',
 ];
 
+// Read with the override applied, the comment looks like print("hello"); the command deletes src.
+const BIDI_COMMAND = `cat notes.txt; python3 -c 'import shutil;shutil.rmtree("src") #\u202e )"olleh"(tnirp'`;
+
 function lastUserText(req: FakeRequest): string {
   const u = req.messages.filter((m) => m.role === 'user').at(-1);
   return typeof u?.content === 'string' ? u.content : JSON.stringify(u?.content ?? '');
@@ -59,6 +62,7 @@ function script(req: FakeRequest): FakeReply {
   for (const name of ['keep', 'deny', 'spare', 'grant'])
     if (text.includes(`empty ${name}`)) return reply.toolCall('write', { path: `${name}.txt`, content: '' });
   if (text.includes('list files')) return reply.toolCall('ls', {});
+  if (text.includes('tidy up')) return reply.toolCall('exec', { command: BIDI_COMMAND });
   if (text.includes('read notes')) return reply.toolCall('read', { path: 'notes.txt' });
   if (text.includes('show key')) return reply.text(`the key is ${LEAKED} there`);
   return reply.text(STREAMED.join(''), { chunks: STREAMED, chunkDelayMs: 100 });
@@ -271,6 +275,26 @@ describe.skipIf(missing !== undefined)(`web UI in Chromium${missing ? ` (skipped
     expect(await answer.textContent()).toMatch(/denied/i);
     expect(lastToolResultText(e2e.fake.requests.at(-1) as FakeRequest)).toMatch(/denied/i);
     expect(readFileSync(path.join(e2e.workspace, 'deny.txt'), 'utf8')).toBe('original deny\n');
+  });
+
+  it('an exec card lists the command that made it ask first, with its bidi override shown escaped', async () => {
+    await ask(page, 'tidy up');
+    await nav(page)
+      .getByRole('link', { name: /Approvals/ })
+      .click();
+    const card = page.getByRole('article', { name: /^exec — / });
+    await card.waitFor();
+    const text = (await card.textContent()) ?? '';
+    expect(text).not.toContain('\u202e');
+    expect(text).toContain('#\\u202e )');
+    const commands = await card.locator('dd > pre').allTextContents();
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toMatch(/^\[destructive\] \["python3","-c","import shutil;/);
+    expect(commands[1]).toBe('["cat","notes.txt"]');
+    await screenshot(page, '02-approvals-exec');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    await nav(page).getByRole('link', { name: 'Chat' }).click();
   });
 
   it('Approve for 10 min runs the effect and leaves a grant of its own scope', async () => {

@@ -13,6 +13,10 @@ export interface EffectView {
   readonly network: unknown;
   readonly args: string;
   readonly argv?: ReadonlyArray<readonly string[]>;
+  /** The classes each command of `argv` added (same order). */
+  readonly argvClasses?: ReadonlyArray<readonly string[]>;
+  /** The classes that made the call need approval. */
+  readonly asks?: readonly string[];
   readonly envNames?: readonly string[];
   readonly diff?: string;
   /** The effect set of a transactional exec, when the daemon has one. */

@@ -156,8 +156,9 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
         workspace: a.workspace,
         network,
       });
-      const view = buildView(c, effect);
-      const timeoutMs = deps.approvalsConfig(ctx.agentId).timeoutMs;
+      const approvals = deps.approvalsConfig(ctx.agentId);
+      const view = buildView(c, effect, approvals.require);
+      const timeoutMs = approvals.timeoutMs;
       const outcome = await deps.approvals.request(a.hash, view, approvalContext(ctx), timeoutMs, signal);
       // An approval that lands after the turn was cancelled leaves no grant behind: nothing of this turn may run.
       if (signal.aborted && outcome.source !== 'cancelled') {

@@ -297,8 +297,12 @@ export class TelegramChannel implements Channel {
       );
   }
 
-  /** The buttons this request gets: approve once, approve for N minutes when a grant can cover it, deny. */
-  private choices(p: PendingApproval): ButtonChoice[] {
+  /**
+   * The buttons this request gets: approve once, approve for N minutes when a grant can cover it, deny. Only deny when
+   * the message could not show everything that needs approval: nobody approves what they were not shown.
+   */
+  private choices(p: PendingApproval, complete: boolean): ButtonChoice[] {
+    if (!complete) return [{ kind: 'deny' }];
     const grantable = this.deps.grants.scopeFor(p.view).ok;
     return [
       { kind: 'once' },
@@ -311,10 +315,10 @@ export class TelegramChannel implements Channel {
     if (p.view.agentId !== this.deps.config.agent) return;
     const approvers = this.deps.config.users.filter((u) => u.approver);
     if (approvers.length === 0) return;
-    const text = approvalText(p, this.deps.redact, TELEGRAM_TEXT_LIMIT);
+    const { text, complete } = approvalText(p, this.deps.redact, TELEGRAM_TEXT_LIMIT);
     const shown: ShownRequest = { request: p, text, messages: [] };
     this.shown.set(p.id, shown);
-    const choices = this.choices(p);
+    const choices = this.choices(p, complete);
     for (const user of approvers) {
       const offered = this.buttons.offer(p, choices);
       // A private chat's id is its user's id: the request reaches each approver directly.

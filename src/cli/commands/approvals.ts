@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { z } from 'zod';
 import { describeCause } from '../../core/index.js';
+import { rankCommands } from '../../policy/index.js';
+import { visibleText } from '../../text/index.js';
 import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 import { examples } from '../help.js';
@@ -48,6 +50,8 @@ interface ApprovalJson {
     network: { mode: string; grants: string[] };
     args: string;
     argv?: string[][];
+    argvClasses?: string[][];
+    asks?: string[];
     envNames?: string[];
     diff?: string;
     reason?: string;
@@ -71,13 +75,18 @@ function call(
   });
 }
 
+/** One line for a table: the commands that made it ask first, so a cut at 70 characters cannot hide them. */
 function summary(a: ApprovalJson): string {
-  const s = a.view.argv && a.view.argv.length > 0 ? a.view.argv.map((argv) => argv.join(' ')).join(' ; ') : a.view.args;
+  const commands = rankCommands(a.view);
+  const s = commands.length > 0 ? commands.map((c) => c.argv.join(' ')).join(' ; ') : a.view.args;
   return s.length > 70 ? `${s.slice(0, 69)}…` : s;
 }
 
-/** Terminal control characters in model-chosen text could repaint the operator's screen: show them escaped. */
-const safe = terminalSafe;
+/**
+ * Terminal control characters in model-chosen text could repaint the operator's screen, bidi overrides and invisible
+ * characters could make it read as something else: all shown escaped, as on every approval surface.
+ */
+const safe = visibleText;
 
 export function renderApproval(a: ApprovalJson): string {
   const v = a.view;
@@ -85,13 +94,17 @@ export function renderApproval(a: ApprovalJson): string {
     `approval   ${a.id}  (${a.status}${a.decision ? `: ${a.decision} by ${a.by ?? a.source ?? '?'}` : ''})`,
     ...(v.layer ? [`gate       ${v.layer}${v.reason ? `: ${safe(v.reason)}` : ''}`] : []),
     `tool       ${v.tool}`,
-    `classes    ${v.classes.join(', ')}`,
+    `classes    ${v.classes.join(', ')}${v.asks?.length ? ` (asks for: ${v.asks.join(', ')})` : ''}`,
     `why        ${v.reasons.map(safe).join('; ')}`,
     `agent      ${v.agentId}   session ${v.sessionId}`,
     `cwd        ${safe(v.cwd)}`,
-    `network    ${v.network.mode}${v.network.grants.length ? ` (grants: ${v.network.grants.join(', ')})` : ''}`,
+    `network    ${v.network.mode}${v.network.grants.length ? ` (grants: ${safe(v.network.grants.join(', '))})` : ''}`,
   ];
-  if (v.argv) for (const [i, argv] of v.argv.entries()) lines.push(`argv[${i}]    ${JSON.stringify(argv.map(safe))}`);
+  // What made it ask comes first, each with the classes it added; the index is its place in the command line.
+  for (const c of rankCommands(v))
+    lines.push(
+      `${`argv[${c.index}]`.padEnd(10)} ${JSON.stringify(c.argv.map(safe))}${c.asks && c.classes.length ? `  <- ${c.classes.join(', ')}` : ''}`,
+    );
   if (v.envNames && v.envNames.length > 0) lines.push(`env names  ${v.envNames.map(safe).join(', ')}`);
   lines.push(`arguments  ${safe(v.args)}`);
   lines.push(`effect     sha256:${a.effectHash}`);

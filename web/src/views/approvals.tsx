@@ -1,5 +1,11 @@
-/** What waits for the operator, with the exact effect, and Approve / Deny bound to the effect hash shown. */
+/**
+ * What waits for the operator, with the exact effect, and Approve / Deny bound to the effect hash shown. The commands
+ * that made it ask come first; every model-chosen text is shown through visibleText (bidi overrides and invisible
+ * characters escaped), the same function the CLI and Telegram use.
+ */
 import { useState } from 'preact/hooks';
+import { rankCommands } from '../../../src/policy/approval-commands.js';
+import { visibleText as vis } from '../../../src/text/visible-text.js';
 import { messageOf, post } from '../api.js';
 import type { ApprovalsFeed, Pending } from '../approvals-feed.js';
 
@@ -17,7 +23,7 @@ function DiffBlock({ diff }: { diff: string }) {
                 : undefined
           }
         >
-          {line}
+          {vis(line)}
           {'\n'}
         </span>
       ))}
@@ -26,7 +32,7 @@ function DiffBlock({ diff }: { diff: string }) {
 }
 
 function json(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+  return vis(typeof v === 'string' ? v : JSON.stringify(v, null, 2));
 }
 
 function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void }) {
@@ -71,24 +77,24 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
   return (
     <article class="panel approval" aria-labelledby={headingId}>
       <h3 id={headingId}>
-        {v.tool} — {v.classes.join(', ')}
+        {vis(v.tool)} — {v.classes.join(', ')}
         {v.layer && v.layer !== 'L13' ? ` (${v.layer})` : ''}
       </h3>
       <ul>
         {(v.reasons.length ? v.reasons : v.reason ? [v.reason] : []).map((r, i) => (
-          <li key={i}>{r}</li>
+          <li key={i}>{vis(r)}</li>
         ))}
       </ul>
       <dl>
         <dt>Agent</dt>
-        <dd>{v.agentId}</dd>
+        <dd>{vis(v.agentId)}</dd>
         <dt>Session</dt>
         <dd>
-          <code>{v.sessionId}</code>
+          <code>{vis(v.sessionId)}</code>
         </dd>
         <dt>Working directory</dt>
         <dd>
-          <code>{v.cwd}</code>
+          <code>{vis(v.cwd)}</code>
         </dd>
         <dt>Network</dt>
         <dd>
@@ -96,10 +102,13 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         </dd>
         {v.argv?.length ? (
           <>
-            <dt>Commands (argv)</dt>
+            <dt>Commands (argv{v.asks?.length ? `; asks for ${v.asks.join(', ')}` : ''})</dt>
             <dd>
-              {v.argv.map((a, i) => (
-                <pre key={i}>{JSON.stringify(a)}</pre>
+              {rankCommands(v).map((c) => (
+                <pre key={c.index} class={c.asks ? 'asks' : undefined}>
+                  {c.asks && c.classes.length ? `[${c.classes.join(', ')}] ` : ''}
+                  {vis(JSON.stringify(c.argv))}
+                </pre>
               ))}
             </dd>
           </>
@@ -107,7 +116,7 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         {v.envNames?.length ? (
           <>
             <dt>Environment</dt>
-            <dd>{v.envNames.join(', ')}</dd>
+            <dd>{vis(v.envNames.join(', '))}</dd>
           </>
         ) : null}
         <dt>Expires</dt>
@@ -127,7 +136,7 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
       ) : null}
       <details>
         <summary>Arguments</summary>
-        <pre>{v.args}</pre>
+        <pre>{vis(v.args)}</pre>
       </details>
       <div class="row">
         <label for={`reason-${p.id}`}>Reason</label>
