@@ -79,7 +79,10 @@ function operator(c: Context<GatewayEnv>): string {
  * {id, layer, tool, argv, cwd, effects, network, reason, effectHash, expiresAt}. The view was redacted (L02 and
  * the leak index) when the request was made.
  */
-function present(p: PendingApproval | ApprovalSnapshot): Record<string, unknown> {
+function present(
+  p: PendingApproval | ApprovalSnapshot,
+  grantable?: (view: PendingApproval['view']) => boolean,
+): Record<string, unknown> {
   const snapshot = p as Partial<ApprovalSnapshot>;
   const v = p.view;
   const effects = v.effects ?? [];
@@ -103,6 +106,8 @@ function present(p: PendingApproval | ApprovalSnapshot): Record<string, unknown>
     createdAt: new Date(p.createdAt).toISOString(),
     expiresAt: new Date(p.expiresAt).toISOString(),
     ...(snapshot.resolvedAt !== undefined ? { resolvedAt: new Date(snapshot.resolvedAt).toISOString() } : {}),
+    // Whether "approve for N minutes" can be offered: a grant can cover this effect (as Telegram's buttons decide).
+    ...(grantable && (snapshot.status ?? 'pending') === 'pending' ? { grantable: grantable(v) } : {}),
   };
 }
 
@@ -150,8 +155,10 @@ async function readJson<T>(
 export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const { queue } = deps;
+  const grantable = deps.grants ? (v: PendingApproval['view']) => deps.grants?.scopeFor(v).ok === true : () => false;
+  const shown = (p: PendingApproval | ApprovalSnapshot) => present(p, grantable);
 
-  app.get('/', (c) => c.json({ object: 'list', data: queue.list().map(present) }));
+  app.get('/', (c) => c.json({ object: 'list', data: queue.list().map(shown) }));
 
   app.get('/stream', (c) =>
     streamSSE(c, async (stream) => {
@@ -170,7 +177,7 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
         while (!stream.aborted && !stream.closed) {
           while (backlog.length > 0) {
             const p = backlog.shift() as PendingApproval;
-            await stream.writeSSE({ event: 'approval', id: p.id, data: JSON.stringify(present(p)) });
+            await stream.writeSSE({ event: 'approval', id: p.id, data: JSON.stringify(shown(p)) });
           }
           await new Promise<void>((resolve) => {
             wake = resolve;
@@ -257,7 +264,7 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
       ...(q.status !== undefined ? { status: q.status as ApprovalSnapshot['status'] } : {}),
       ...(q.before !== undefined ? { before: Date.parse(q.before) } : {}),
     });
-    return c.json({ object: 'list', data: page.map(present) });
+    return c.json({ object: 'list', data: page.map((p) => present(p)) });
   });
 
   app.get('/:id', async (c) => {
@@ -266,7 +273,7 @@ export function approvalsRoutes(deps: ApprovalsRoutesDeps): Hono<GatewayEnv> {
       return sendFailure(c, failure(400, 'not an approval id (apr_ followed by 24 hex characters)', 'invalid_id'));
     const p = await queue.get(id);
     if (!p) return sendFailure(c, failure(404, `no approval request ${id} was recorded`, 'not_found'));
-    return c.json(present(p));
+    return c.json(shown(p));
   });
 
   const decide = (decision: Decision) => async (c: Context<GatewayEnv>) => {

@@ -292,6 +292,9 @@ describe.skipIf(missing !== undefined)(`web UI in Chromium${missing ? ` (skipped
     expect(commands[0]).toMatch(/^\[destructive\] \["python3","-c","import shutil;/);
     expect(commands[1]).toBe('["cat","notes.txt"]');
     await screenshot(page, '02-approvals-exec');
+    // No grant can cover a destructive command: the daemon would refuse "approve for 10 min", so it is not offered.
+    expect(await card.getByRole('button', { name: 'Approve for 10 min' }).count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(1);
     await card.getByRole('button', { name: 'Deny' }).click();
     await expect.poll(() => card.count()).toBe(0);
     await nav(page).getByRole('link', { name: 'Chat' }).click();

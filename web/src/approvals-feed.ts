@@ -35,6 +35,8 @@ export interface Pending {
   /** How many changes the effect hash covers (more than `effects` lists when the list was cut). */
   readonly effectsTotal?: number;
   readonly effectsNote?: string;
+  /** A grant can cover this effect: "approve for N minutes" is offered only then (the daemon refuses it otherwise). */
+  readonly grantable?: boolean;
 }
 
 export interface ApprovalsFeed {

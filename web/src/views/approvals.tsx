@@ -150,9 +150,11 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         <button type="button" class="approve" disabled={busy} onClick={() => void decide('approve')}>
           Approve
         </button>
-        <button type="button" class="approve" disabled={busy} onClick={() => void approveFor(10)}>
-          Approve for 10 min
-        </button>
+        {p.grantable === true ? (
+          <button type="button" class="approve" disabled={busy} onClick={() => void approveFor(10)}>
+            Approve for 10 min
+          </button>
+        ) : null}
         <button type="button" class="deny" disabled={busy} onClick={() => void decide('deny')}>
           Deny
         </button>
