@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../../core/index.js';
 import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/index.js';
-import type { Tool } from '../tool.js';
+import type { ProvenanceTaint } from '../../provenance-taint.js';
+import type { Tool, ToolRunContext } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
 import { WRITE_MAX_BYTES, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.js';
@@ -18,10 +19,20 @@ function occurrences(haystack: string, needle: string): number {
   return n;
 }
 
-/** The file's text with the one occurrence replaced, from the file as it is now. */
-function edited(workspace: string, path: string, oldText: string, newText: string): Result<string, BulwarkError> {
-  const current = readWorkspaceFile(workspace, path, WRITE_MAX_BYTES);
+/**
+ * The file's text with the one occurrence replaced, from the file as it is now. Whether the text was found is an
+ * answer about the file's content that L23 never sees, so a file holding a vault value taints the session (L08.1).
+ */
+async function edited(
+  ctx: ToolRunContext,
+  provenance: ProvenanceTaint | undefined,
+  path: string,
+  oldText: string,
+  newText: string,
+): Promise<Result<string, BulwarkError>> {
+  const current = readWorkspaceFile(ctx.workspace, path, WRITE_MAX_BYTES);
   if (!current.ok) return current;
+  await provenance?.fileRead(ctx, 'edit', path, current.value);
   const count = occurrences(current.value, oldText);
   if (count === 0)
     return err(
@@ -44,8 +55,11 @@ function edited(workspace: string, path: string, oldText: string, newText: strin
   return ok(current.value.slice(0, at) + newText + current.value.slice(at + oldText.length));
 }
 
-/** The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`). */
-export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
+/**
+ * The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`); with `provenance`, a file
+ * it reads that holds a vault value taints the session.
+ */
+export function createEditTool(files: FileJournal = NO_FILE_JOURNAL, provenance?: ProvenanceTaint): Tool {
   return {
     spec: {
       name: 'edit',
@@ -61,7 +75,7 @@ export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
       const a = parseArgs('edit', Args, args);
       if (!a.ok) return a;
       const { path, old_string: oldText, new_string: newText } = a.value;
-      let next = edited(ctx.workspace, path, oldText, newText);
+      let next = await edited(ctx, provenance, path, oldText, newText);
       if (!next.ok) return next;
       // L11.7: nothing the host would run on its own is written without the operator.
       const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
@@ -70,7 +84,7 @@ export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
         const approved = await approveHostFiles(ctx, path, plan.value, next.value);
         if (!approved.ok) return approved;
         // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
-        next = edited(ctx.workspace, path, oldText, newText);
+        next = await edited(ctx, provenance, path, oldText, newText);
         if (!next.ok) return next;
         const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
         if (!now.ok) return now;
