@@ -252,7 +252,7 @@ export function egressTaintLayers(trustedCount: number): LayerReporter {
     {
       id: 'L08.1',
       state: 'on',
-      reason: `web_fetch (every redirect hop) and broker requests of exec runs of a session that saw secret material wait for the operator when they carry a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted)`,
+      reason: `web_fetch (every redirect hop) and broker requests of exec runs of a session that saw secret material (or could read it: a workspace file exec or edit read) wait for the operator when they carry a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted)`,
     },
   ]);
 }
