@@ -15,10 +15,11 @@ export interface ProvenanceTaint {
    * Starts checking the workspace of an exec run (call it before the run starts, so the walk runs beside it).
    * `ready` resolves once that walk is done and the session is tainted if the workspace holds a vault value: the
    * run's own broker requests wait for it, so a run cannot send what it read before the taint is set. `finish`,
-   * awaited once the run ended and before its result goes back, walks again (unchanged files are only stat'ed: this
-   * catches a file moved out of the first walk's way during the run) and taints likewise.
+   * awaited once the run ended and before its result goes back, with `rewalk` walks again (unchanged files are only
+   * stat'ed: this catches a file moved out of the first walk's way by a run that changed the workspace in place)
+   * and taints likewise.
    */
-  execRun(ctx: ToolRunContext): { ready(): Promise<void>; finish(): Promise<void> };
+  execRun(ctx: ToolRunContext): { ready(): Promise<void>; finish(rewalk: boolean): Promise<void> };
   /** A tool read `path` and answers from its content: taints the session when `text` holds a vault value. */
   fileRead(ctx: ToolRunContext, tool: string, path: string, text: string): Promise<void>;
 }
@@ -54,9 +55,9 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
       const first = walked();
       return {
         ready: () => first,
-        async finish() {
+        async finish(rewalk) {
           await first;
-          await walked();
+          if (rewalk) await walked();
         },
       };
     },

@@ -146,7 +146,8 @@ export function createExecTool(deps: ExecToolDeps): Tool {
         },
         auditContext(ctx),
       );
-      await provenance?.finish();
+      // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged.
+      await provenance?.finish(!r.ok || r.value.effects === undefined);
       if (!r.ok) return r;
       const o = r.value;
       const status = o.memoryKilled
