@@ -7,6 +7,8 @@ import {
   redactingCompactionStore,
   redactingSessionStore,
   SecretTaint,
+  provenanceTaint,
+  WorkspaceSecrets,
   taintEgressCheck,
   trustedHosts,
   watchSecretTaint,
@@ -44,6 +46,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import {
   type BrokerSpawner,
   fileJournal,
+  NO_FILE_JOURNAL,
   usableSandboxUser,
   type ApproveEffects,
   startExec,
@@ -664,10 +667,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // Agent Skills installed with `bulwark skills add`: disclosed progressively, scripts bound read-only into exec.
     const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing(stores.skillNarrowing) };
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
-    const fileTools =
+    // L08.1 by provenance: exec runs taint by the workspace they could read, edit by the file it read.
+    const provenance = provenanceTaint({
+      bus,
+      taint: secretTaint,
+      secrets: new WorkspaceSecrets(leaks, { maxFiles: config.net.egress.workspaceScanMaxFiles }),
+    });
+    const fileTools = createFsTools(
       exec.journal && exec.runner
-        ? createFsTools(fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths)))
-        : fsTools;
+        ? fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths))
+        : NO_FILE_JOURNAL,
+      provenance,
+    );
     // L08.1 judges web_fetch and the broker's requests of exec runs alike.
     const egressCheck = taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus });
     const tools: Tool[] = [
@@ -682,6 +693,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           return dirs.ok ? dirs.value.map((d) => ({ name: d.name, host: d.dir })) : [];
         },
         egress: egressCheck,
+        provenance,
       }),
       createWebFetchTool({ guard: guard.for('web_fetch'), egress: egressCheck }),
       ...(memory ? [createMemorySaveTool(memory.store), createMemorySearchTool()] : []),

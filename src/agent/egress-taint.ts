@@ -106,30 +106,41 @@ export function watchSecretTaint(bus: EventBus, taint: SecretTaint): () => void 
       const p = e.payload;
       const reason = reasonOf(type, p);
       if (reason === undefined || typeof p.sessionId !== 'string') return;
-      const sessionId = p.sessionId;
-      const tainted = {
-        agentId: p.agentId,
-        sessionId,
-        traceId: p.traceId,
-        layer: 'L08.1' as const,
-        outcome: 'tainted',
-        reason,
-      };
-      taint.mark(sessionId, reason).then(
-        (fresh) => {
-          if (fresh) bus.emit('security:session_tainted', tainted);
-        },
-        // Marked in memory already; the store's failure is audited (the record may not survive a restart).
-        (cause: unknown) =>
-          bus.emit('security:session_tainted', {
-            ...tainted,
-            outcome: 'tainted-not-stored',
-            reason: `${reason}; the taint store failed: ${describeCause(cause)}`,
-          }),
-      );
+      void taintSession(bus, taint, { agentId: p.agentId, sessionId: p.sessionId, traceId: p.traceId }, reason);
     }),
   );
   return () => offs.forEach((off) => off());
+}
+
+/**
+ * Marks the session tainted (in memory at once, so a check that follows sees it) and audits
+ * `security:session_tainted` when it was not tainted before; resolves once the store has the record. A store that
+ * fails is audited, not thrown: the session stays tainted in memory.
+ */
+export async function taintSession(
+  bus: EventBus,
+  taint: SecretTaint,
+  who: { readonly agentId?: string | undefined; readonly sessionId: string; readonly traceId?: string | undefined },
+  reason: string,
+): Promise<void> {
+  const tainted = {
+    agentId: who.agentId,
+    sessionId: who.sessionId,
+    traceId: who.traceId,
+    layer: 'L08.1' as const,
+    outcome: 'tainted',
+    reason,
+  };
+  try {
+    if (await taint.mark(who.sessionId, reason)) bus.emit('security:session_tainted', tainted);
+  } catch (cause) {
+    // Marked in memory already; the store's failure is audited (the record may not survive a restart).
+    bus.emit('security:session_tainted', {
+      ...tainted,
+      outcome: 'tainted-not-stored',
+      reason: `${reason}; the taint store failed: ${describeCause(cause)}`,
+    });
+  }
 }
 
 /** `host` or `host:port` entries; a port-less entry trusts every port of the host. */
@@ -241,7 +252,7 @@ export function egressTaintLayers(trustedCount: number): LayerReporter {
     {
       id: 'L08.1',
       state: 'on',
-      reason: `web_fetch (every redirect hop) and broker requests of exec runs of a session that saw secret material wait for the operator when they carry a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted)`,
+      reason: `web_fetch (every redirect hop) and broker requests of exec runs of a session that saw secret material (or could read it: a workspace file exec or edit read) wait for the operator when they carry a decodable high-entropy value to a host outside net.egress.trusted (${trustedCount} trusted)`,
     },
   ]);
 }

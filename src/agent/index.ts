@@ -11,7 +11,16 @@ export { SqliteUsageStore } from './budget/sqlite-usage-store.js';
 export { startOfUtcDay, USAGE_KEEP_DAYS, type UsageRow, type UsageStore } from './budget/usage-store.js';
 export { SqliteCompactionStore, type CompactionStore } from './compaction-store.js';
 export { createControlsFromConfig, type Controls, type ControlsStatus } from './controls.js';
-export { egressTaintLayers, SecretTaint, taintEgressCheck, trustedHosts, watchSecretTaint } from './egress-taint.js';
+export {
+  egressTaintLayers,
+  SecretTaint,
+  taintEgressCheck,
+  taintSession,
+  trustedHosts,
+  watchSecretTaint,
+} from './egress-taint.js';
+export { provenanceTaint, type ProvenanceTaint } from './provenance-taint.js';
+export { WorkspaceSecrets, type WorkspaceFinding, type WorkspaceWalk } from './workspace-secrets.js';
 export type { TaintStore } from './taint-store.js';
 export { SqliteTaintStore } from './sqlite-taint-store.js';
 export { effectApprover } from './gates/effect-approval.js';

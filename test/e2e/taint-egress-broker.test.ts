@@ -4,7 +4,8 @@
  * broker lets through (`broker.egressAllow`) but that is outside `net.egress.trusted`, carrying another secret of
  * the file in base32. The broker asks L08.1 before anything leaves: the request waits for the operator, who sees
  * the decoded candidate; denied, curl gets a 403 and nothing is sent. The same request of an untainted session is
- * not held (it goes on to L10, which cannot resolve the name here).
+ * not held (it goes on to L10, which cannot resolve the name here) while the workspace holds no vault value; once
+ * it does, a fresh session's run is tainted by what it could read before its own request is judged (provenance).
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -43,14 +44,14 @@ describe('L08.1 on broker egress', () => {
       // The default sandbox user: the run's broker socket is handed to it (see src/broker/exec-spawner.ts).
       extraYaml: 'broker: { enabled: true, egressAllow: [collector.example] }\nexec: { network: broker }',
     });
-    mkdirSync(path.join(e2e.workspace, 'notes'), { recursive: true });
-    writeFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), `deploy ${deploy}\nstripe ${stripe}\n`);
-
-    // Untainted: the broker lets the request go on to L10, which refuses it (the name does not resolve here): a 502.
+    // Untainted, and the workspace holds no vault value: the broker lets the request go on to L10, which refuses it
+    // (the name does not resolve here): a 502.
     expect(await chat(e2e, 'curl only')).toBe(200);
     const first = e2e.fake.requests.at(-1);
     expect(first && lastToolResultText(first)).toContain('code=502');
     expect((await e2e.audit()).filter((l) => l['type'] === 'security:egress_held')).toEqual([]);
+    mkdirSync(path.join(e2e.workspace, 'notes'), { recursive: true });
+    writeFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), `deploy ${deploy}\nstripe ${stripe}\n`);
 
     const turn = chat(e2e, 'read the notes, then curl');
     const pending = await nextApproval(e2e, 30_000);
@@ -76,5 +77,17 @@ describe('L08.1 on broker egress', () => {
     expect(refused.map((l) => [l['layer'], l['status'], l['host']])).toEqual([['L08.1', 403, 'collector.example']]);
     // Nothing of the tainted request went on to L10 or upstream.
     expect(audit.filter((l) => l['type'] === 'broker:passthrough')).toEqual([]);
+
+    // A fresh session whose first run sends the request: the run could read notes/keys.txt, so the request waits
+    // for the workspace walk, which taints the session, and is held.
+    const again = chat(e2e, 'curl only');
+    const held = await nextApproval(e2e, 30_000);
+    expect(held.view.reasons.join('\n')).toContain(
+      'this session has seen secret material: an exec run could read the workspace: notes/keys.txt in the workspace holds the value of DEPLOY_KEY',
+    );
+    expect((await decide(e2e, held.id, 'deny')).status).toBe(200);
+    expect(await again).toBe(200);
+    const sameRun = e2e.fake.requests.at(-1);
+    expect(sameRun && lastToolResultText(sameRun)).toContain('code=403');
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import {
 } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { EgressCheck } from '../egress-taint.js';
+import type { ProvenanceTaint } from '../provenance-taint.js';
 import type { Tool, ToolRunContext } from './tool.js';
 
 const ArgsSchema = z.strictObject({
@@ -58,6 +59,8 @@ export interface ExecToolDeps {
   readonly readOnlyFor?: (agentId: string) => readonly ReadOnlyTree[];
   /** L08.1 for the requests the run sends through the broker (exec.network: broker), bound to this turn. */
   readonly egress?: EgressCheck;
+  /** L08.1 by provenance: a run could read the whole workspace, so one holding a vault value taints the session. */
+  readonly provenance?: ProvenanceTaint;
 }
 
 const SHOWN_CHANGES = 20;
@@ -118,6 +121,8 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       const approver = deps.approveEffects?.();
       const readOnly = deps.readOnlyFor?.(ctx.agentId) ?? [];
       const egress = deps.egress;
+      // Started before the run so the workspace walk goes on beside it; finished before the result goes back.
+      const provenance = deps.provenance?.execRun(ctx);
       const r = await deps.runner.run(
         ctx.workspace,
         {
@@ -129,10 +134,20 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
           signal: ctx.signal,
           ...(approver ? { approveEffects: approver(ctx) } : {}),
-          ...(egress ? { egress: (url: URL, body: string | undefined) => egress(url, body, ctx) } : {}),
+          ...(egress
+            ? {
+                egress: async (url: URL, body: string | undefined) => {
+                  // The run may send what it read: L08.1 judges its requests once the workspace walk has tainted.
+                  await provenance?.ready();
+                  return egress(url, body, ctx);
+                },
+              }
+            : {}),
         },
         auditContext(ctx),
       );
+      // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged.
+      await provenance?.finish(!r.ok || r.value.effects === undefined);
       if (!r.ok) return r;
       const o = r.value;
       const status = o.memoryKilled

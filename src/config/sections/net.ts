@@ -52,8 +52,13 @@ export const NetConfigSchema = z.strictObject({
         )
         .max(200)
         .optional(),
+      /**
+       * Files one walk of a workspace reads to find a vault value an exec run could read (taint by provenance);
+       * a workspace with more counts as holding one.
+       */
+      workspaceScanMaxFiles: z.number().int().min(1).max(1_000_000).default(20_000),
     })
-    .default({}),
+    .default({ workspaceScanMaxFiles: 20_000 }),
 });
 export type NetConfig = z.infer<typeof NetConfigSchema>;
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { bulwarkError, type BulwarkError, err, ok, type Result } from '../../../core/index.js';
 import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/index.js';
-import type { Tool } from '../tool.js';
+import type { ProvenanceTaint } from '../../provenance-taint.js';
+import type { Tool, ToolRunContext } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
 import { WRITE_MAX_BYTES, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.js';
@@ -18,10 +19,20 @@ function occurrences(haystack: string, needle: string): number {
   return n;
 }
 
-/** The file's text with the one occurrence replaced, from the file as it is now. */
-function edited(workspace: string, path: string, oldText: string, newText: string): Result<string, BulwarkError> {
+/**
+ * The file's text with the one occurrence replaced, from the file as it is now. `seen` gets the text read: whether
+ * the old text was found is an answer about the file's content that L23 never sees.
+ */
+function edited(
+  workspace: string,
+  path: string,
+  oldText: string,
+  newText: string,
+  seen: (text: string) => void,
+): Result<string, BulwarkError> {
   const current = readWorkspaceFile(workspace, path, WRITE_MAX_BYTES);
   if (!current.ok) return current;
+  seen(current.value);
   const count = occurrences(current.value, oldText);
   if (count === 0)
     return err(
@@ -44,8 +55,48 @@ function edited(workspace: string, path: string, oldText: string, newText: strin
   return ok(current.value.slice(0, at) + newText + current.value.slice(at + oldText.length));
 }
 
-/** The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`). */
-export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
+/** Reads, judges (L11.7, with the operator when it refuses) and writes one edit. */
+async function applyEdit(
+  ctx: ToolRunContext,
+  files: FileJournal,
+  path: string,
+  oldText: string,
+  newText: string,
+  seen: (text: string) => void,
+): Promise<Result<string, BulwarkError>> {
+  let next = edited(ctx.workspace, path, oldText, newText, seen);
+  if (!next.ok) return next;
+  // L11.7: nothing the host would run on its own is written without the operator.
+  const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
+  if (!plan.ok) return plan;
+  if (plan.value.refusals.length > 0) {
+    const approved = await approveHostFiles(ctx, path, plan.value, next.value);
+    if (!approved.ok) return approved;
+    // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
+    next = edited(ctx.workspace, path, oldText, newText, seen);
+    if (!next.ok) return next;
+    const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
+    if (!now.ok) return now;
+    const same = sameAsApproved(path, plan.value, now.value);
+    if (!same.ok) return same;
+  }
+  // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
+  const result = next.value;
+  const w = files.around(
+    ctx.workspace,
+    path,
+    { tool: 'edit', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
+    () => writeWorkspaceFile(ctx.workspace, path, result),
+  );
+  if (!w.ok) return w;
+  return ok(`edited ${path} (${w.value.bytes} bytes)`);
+}
+
+/**
+ * The edit tool; with a journal, what it replaces can be undone (`bulwark workspace undo`); with `provenance`, a file
+ * it reads that holds a vault value taints the session.
+ */
+export function createEditTool(files: FileJournal = NO_FILE_JOURNAL, provenance?: ProvenanceTaint): Tool {
   return {
     spec: {
       name: 'edit',
@@ -61,32 +112,18 @@ export function createEditTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
       const a = parseArgs('edit', Args, args);
       if (!a.ok) return a;
       const { path, old_string: oldText, new_string: newText } = a.value;
-      let next = edited(ctx.workspace, path, oldText, newText);
-      if (!next.ok) return next;
-      // L11.7: nothing the host would run on its own is written without the operator.
-      const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
-      if (!plan.ok) return plan;
-      if (plan.value.refusals.length > 0) {
-        const approved = await approveHostFiles(ctx, path, plan.value, next.value);
-        if (!approved.ok) return approved;
-        // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
-        next = edited(ctx.workspace, path, oldText, newText);
-        if (!next.ok) return next;
-        const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
-        if (!now.ok) return now;
-        const same = sameAsApproved(path, plan.value, now.value);
-        if (!same.ok) return same;
+      // L08.1: a file read that holds a vault value taints the session, in memory at once (so nothing awaits between
+      // the read and the write below); the answer goes back only once the taint is stored.
+      const taints: Promise<void>[] = [];
+      const seen = (text: string) => {
+        const t = provenance?.fileRead(ctx, 'edit', path, text);
+        if (t) taints.push(t);
+      };
+      try {
+        return await applyEdit(ctx, files, path, oldText, newText, seen);
+      } finally {
+        await Promise.all(taints);
       }
-      // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
-      const result = next.value;
-      const w = files.around(
-        ctx.workspace,
-        path,
-        { tool: 'edit', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
-        () => writeWorkspaceFile(ctx.workspace, path, result),
-      );
-      if (!w.ok) return w;
-      return ok(`edited ${path} (${w.value.bytes} bytes)`);
     },
   };
 }

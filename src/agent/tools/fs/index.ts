@@ -1,4 +1,5 @@
 import type { FileJournal } from '../../../exec/index.js';
+import type { ProvenanceTaint } from '../../provenance-taint.js';
 import type { Tool } from '../tool.js';
 import { createEditTool, editTool } from './edit.js';
 import { lsTool } from './ls.js';
@@ -10,7 +11,7 @@ export { editTool, lsTool, readTool, writeTool };
 /** The built-in workspace file tools. */
 export const fsTools: readonly Tool[] = [readTool, writeTool, editTool, lsTool];
 
-/** The file tools with an undo journal for what write and edit replace. */
-export function createFsTools(files: FileJournal): readonly Tool[] {
-  return [readTool, createWriteTool(files), createEditTool(files), lsTool];
+/** The file tools with an undo journal for what write and edit replace; edit taints by what it reads (L08.1). */
+export function createFsTools(files: FileJournal, provenance?: ProvenanceTaint): readonly Tool[] {
+  return [readTool, createWriteTool(files), createEditTool(files, provenance), lsTool];
 }

@@ -1,0 +1,69 @@
+/**
+ * L08.1 taint by provenance: a session is tainted by what its tools could read, not only by what their results
+ * showed. An exec run can read every file of its workspace and print it in forms no index knows (compressed, every
+ * other character), and a tool that answers from a file's content without returning it (edit's "not found") is an
+ * oracle over it; so a session whose exec run had a workspace holding a vault value, or whose edit read a file
+ * holding one, is tainted before the tool's answer reaches the model.
+ */
+import type { EventBus } from '../core/index.js';
+import { type SecretTaint, taintSession } from './egress-taint.js';
+import type { ToolRunContext } from './tools/tool.js';
+import type { WorkspaceSecrets } from './workspace-secrets.js';
+
+export interface ProvenanceTaint {
+  /**
+   * Starts checking the workspace of an exec run (call it before the run starts, so the walk runs beside it).
+   * `ready` resolves once that walk is done and the session is tainted if the workspace holds a vault value: the
+   * run's own broker requests wait for it, so a run cannot send what it read before the taint is set. `finish`,
+   * awaited once the run ended and before its result goes back, with `rewalk` walks again (unchanged files are only
+   * stat'ed: this catches a file moved out of the first walk's way by a run that changed the workspace in place)
+   * and taints likewise.
+   */
+  execRun(ctx: ToolRunContext): { ready(): Promise<void>; finish(rewalk: boolean): Promise<void> };
+  /** A tool read `path` and answers from its content: taints the session when `text` holds a vault value. */
+  fileRead(ctx: ToolRunContext, tool: string, path: string, text: string): Promise<void>;
+}
+
+export interface ProvenanceTaintDeps {
+  readonly bus: EventBus;
+  readonly taint: SecretTaint;
+  readonly secrets: WorkspaceSecrets;
+}
+
+export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
+  const mark = (ctx: ToolRunContext, reason: string) =>
+    taintSession(
+      deps.bus,
+      deps.taint,
+      { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId },
+      reason,
+    );
+  /** The reason the workspace taints the session, or undefined when it holds no value. */
+  const check = async (ctx: ToolRunContext): Promise<string | undefined> => {
+    const w = await deps.secrets.walk(ctx.workspace);
+    if (!w.ok)
+      return `an exec run could read the workspace, and ${w.error.message}, so it counts as holding a vault value`;
+    return w.value.finding ? `an exec run could read the workspace: ${w.value.finding.reason}` : undefined;
+  };
+  return {
+    execRun(ctx) {
+      const untainted = async () => (await deps.taint.reasons(ctx.sessionId)) === undefined;
+      const walked = async (): Promise<void> => {
+        const reason = (await untainted()) ? await check(ctx) : undefined;
+        if (reason) await mark(ctx, reason);
+      };
+      const first = walked();
+      return {
+        ready: () => first,
+        async finish(rewalk) {
+          await first;
+          if (rewalk) await walked();
+        },
+      };
+    },
+    async fileRead(ctx, tool, path, text) {
+      const name = deps.secrets.holds(text);
+      if (name) await mark(ctx, `${tool} read ${path}, which holds the value of ${name}`);
+    },
+  };
+}

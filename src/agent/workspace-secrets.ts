@@ -1,0 +1,232 @@
+/**
+ * L08.1 taint by provenance: whether a workspace holds a vault value anywhere, so a session whose exec run could
+ * read it counts as having seen it, whatever the run printed (compressed, interleaved, transformed: forms the leak
+ * index cannot know). Each regular file is read in bounded chunks and scanned with the leak index; what was found
+ * is cached per workspace by path with (ino, size, mtimeMs, ctimeMs), so a later walk only stats unchanged files.
+ *
+ * Fail closed: a file or directory the daemon cannot read, and a tree with more files than one walk visits, count
+ * as holding a value. Symbolic links are not followed (the sandbox sees only the workspace, whose links it resolves
+ * there; a link's target inside the workspace is walked as itself). FIFOs, sockets and devices are not read.
+ */
+import { open, lstat, readdir } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import {
+  bulwarkError,
+  type BulwarkError,
+  childPath,
+  describeCause,
+  err,
+  type LeakScanner,
+  ok,
+  relativeTo,
+  type Result,
+} from '../core/index.js';
+
+export interface WorkspaceFinding {
+  /** Workspace-relative path of the first file that holds a value (or could not be read); '' for the tree. */
+  readonly path: string;
+  /** Why the workspace counts as holding a value, naming the file, never the value. */
+  readonly reason: string;
+}
+
+export interface WorkspaceWalk {
+  readonly finding?: WorkspaceFinding;
+  /** Files read and scanned in this walk (new or changed since the last one). */
+  readonly scanned: number;
+  /** Files only stat'ed (unchanged since they were scanned). */
+  readonly cached: number;
+}
+
+export interface WorkspaceSecretsOptions {
+  /** Files one walk visits; past it the workspace counts as holding a value. */
+  readonly maxFiles?: number;
+  /** Bytes read per chunk. */
+  readonly chunkBytes?: number;
+}
+
+export const DEFAULT_SCAN_MAX_FILES = 20_000;
+const DEFAULT_CHUNK_BYTES = 64 * 1024;
+/** Most text carried from one chunk into the next (a form open at a chunk's end is completed there). */
+const MAX_CARRY = 16 * 1024;
+/** Workspaces whose file cache is kept (a cache: forgetting one only costs a rescan). */
+const CACHED_WORKSPACES = 64;
+
+interface FileMark {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  /** Name of the secret found in it, or undefined. */
+  readonly secret: string | undefined;
+}
+
+const unchanged = (m: FileMark, s: Stats) =>
+  m.ino === s.ino && m.size === s.size && m.mtimeMs === s.mtimeMs && m.ctimeMs === s.ctimeMs;
+
+const code = (cause: unknown): string | undefined =>
+  typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
+
+export class WorkspaceSecrets {
+  private readonly marks = new Map<string, Map<string, FileMark>>();
+  private readonly running = new Map<string, Promise<Result<WorkspaceWalk, BulwarkError>>>();
+  private readonly maxFiles: number;
+  private readonly chunkBytes: number;
+
+  constructor(
+    private readonly scanner: LeakScanner,
+    options: WorkspaceSecretsOptions = {},
+  ) {
+    this.maxFiles = options.maxFiles ?? DEFAULT_SCAN_MAX_FILES;
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  }
+
+  /**
+   * Walks `workspace` (a real path) and stops at the first file holding a value. A walk of the same workspace
+   * already under way is joined. Err only when the walk itself broke (the caller fails closed on it).
+   */
+  walk(workspace: string): Promise<Result<WorkspaceWalk, BulwarkError>> {
+    const known = this.running.get(workspace);
+    if (known) return known;
+    const started = this.walkOnce(workspace).finally(() => this.running.delete(workspace));
+    this.running.set(workspace, started);
+    return started;
+  }
+
+  /** Name of the secret whose value `text` holds in a form the leak index knows, or undefined. */
+  holds(text: string): string | undefined {
+    return this.scanner.scan(text)[0]?.secretName;
+  }
+
+  private cacheOf(workspace: string): Map<string, FileMark> {
+    let m = this.marks.get(workspace);
+    if (m) {
+      // Most recently used last, so the oldest is dropped first.
+      this.marks.delete(workspace);
+      this.marks.set(workspace, m);
+      return m;
+    }
+    if (this.marks.size >= CACHED_WORKSPACES) {
+      const oldest = this.marks.keys().next();
+      if (!oldest.done) this.marks.delete(oldest.value);
+    }
+    m = new Map();
+    this.marks.set(workspace, m);
+    return m;
+  }
+
+  private async walkOnce(workspace: string): Promise<Result<WorkspaceWalk, BulwarkError>> {
+    const cache = this.cacheOf(workspace);
+    const seen = new Set<string>();
+    let scanned = 0;
+    let cached = 0;
+    let files = 0;
+    const done = (finding?: WorkspaceFinding): Result<WorkspaceWalk, BulwarkError> =>
+      ok({ ...(finding ? { finding } : {}), scanned, cached });
+    const rel = (p: string) => relativeTo(workspace, p).split('\\').join('/');
+    try {
+      const dirs = [workspace];
+      for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+        let entries;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (cause) {
+          const c = code(cause);
+          if (c === 'ENOENT' || c === 'ENOTDIR') continue;
+          const where = rel(dir) || '.';
+          return done({
+            path: where,
+            reason: `directory ${where} in the workspace cannot be read (${c ?? describeCause(cause)})`,
+          });
+        }
+        for (const e of entries) {
+          const p = childPath(dir, e.name);
+          if (e.isDirectory()) {
+            dirs.push(p);
+            continue;
+          }
+          if (!e.isFile()) continue;
+          files += 1;
+          if (files > this.maxFiles)
+            return done({
+              path: '',
+              reason: `the workspace has more than ${this.maxFiles} files, more than one scan reads, so it counts as holding a vault value`,
+            });
+          const name = rel(p);
+          seen.add(name);
+          const found = await this.file(p, name, cache);
+          if (found.kind === 'cached') cached += 1;
+          else if (found.kind === 'scanned') scanned += 1;
+          if (found.finding) return done(found.finding);
+        }
+      }
+    } catch (cause) {
+      return err(
+        bulwarkError('taint.workspace_scan', `the workspace scan failed: ${describeCause(cause)}`, { layer: 'L08.1' }),
+      );
+    }
+    // A complete walk: files that are gone leave the cache.
+    for (const name of cache.keys()) if (!seen.has(name)) cache.delete(name);
+    return done();
+  }
+
+  private async file(
+    p: string,
+    name: string,
+    cache: Map<string, FileMark>,
+  ): Promise<{ kind: 'cached' | 'scanned' | 'gone'; finding?: WorkspaceFinding }> {
+    const holding = (secret: string) => ({
+      path: name,
+      reason: `${name} in the workspace holds the value of ${secret}`,
+    });
+    let st: Stats;
+    try {
+      st = await lstat(p);
+    } catch (cause) {
+      if (code(cause) === 'ENOENT') return { kind: 'gone' };
+      throw cause;
+    }
+    if (!st.isFile()) return { kind: 'gone' };
+    const mark = cache.get(name);
+    if (mark && unchanged(mark, st))
+      return { kind: 'cached', ...(mark.secret ? { finding: holding(mark.secret) } : {}) };
+    let secret: string | undefined;
+    try {
+      secret = await this.scanFile(p);
+    } catch (cause) {
+      const c = code(cause);
+      if (c === 'ENOENT') return { kind: 'gone' };
+      cache.delete(name);
+      return {
+        kind: 'scanned',
+        finding: {
+          path: name,
+          reason: `${name} in the workspace cannot be read by the daemon (${c ?? describeCause(cause)}), so it counts as holding a vault value`,
+        },
+      };
+    }
+    // Keyed by the stat taken before the read: a change during the read makes the next walk read it again.
+    cache.set(name, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, secret });
+    return { kind: 'scanned', ...(secret ? { finding: holding(secret) } : {}) };
+  }
+
+  /** Reads the file in chunks; text a form may still complete is carried into the next chunk. */
+  private async scanFile(p: string): Promise<string | undefined> {
+    const fh = await open(p, 'r');
+    try {
+      const decoder = new TextDecoder('utf-8');
+      const buf = Buffer.alloc(this.chunkBytes);
+      let carry = '';
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        const last = bytesRead === 0;
+        const text = carry + decoder.decode(buf.subarray(0, bytesRead), { stream: !last });
+        const secret = this.holds(text);
+        if (secret || last) return secret;
+        const from = Math.max(this.scanner.openFrom(text), text.length - MAX_CARRY);
+        carry = text.slice(from);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}

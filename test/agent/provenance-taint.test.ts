@@ -1,0 +1,135 @@
+/**
+ * L08.1 by provenance, below the daemon: the workspace walk (its per-file cache, chunk edges, the file cap) and the
+ * edit oracle (an edit that only answers "not found" on a file holding a vault value still taints the session).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBus, type SecurityEvent } from '../../src/core/index.js';
+import { LeakIndex } from '../../src/secrets/index.js';
+import { SecretTaint } from '../../src/agent/egress-taint.js';
+import { provenanceTaint } from '../../src/agent/provenance-taint.js';
+import { WorkspaceSecrets } from '../../src/agent/workspace-secrets.js';
+import { createEditTool } from '../../src/agent/tools/fs/edit.js';
+import type { ToolRunContext } from '../../src/agent/tools/tool.js';
+
+const SECRET = 'sk_live_4eC39HqLyjWDarjtT1zdp7dcQ9vX2mPb';
+let ws: string;
+let leaks: LeakIndex;
+
+beforeEach(() => {
+  ws = mkdtempSync(join(tmpdir(), 'bulwark-prov-'));
+  leaks = new LeakIndex();
+  leaks.register('STRIPE_KEY', SECRET);
+});
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+async function walk(secrets: WorkspaceSecrets) {
+  const r = await secrets.walk(ws);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('WorkspaceSecrets', () => {
+  it('scans new files once, only stats unchanged ones, and rescans a changed one', async () => {
+    mkdirSync(join(ws, 'src'));
+    writeFileSync(join(ws, 'README.md'), 'nothing here\n');
+    writeFileSync(join(ws, 'src', 'a.ts'), 'export const a = 1;\n');
+    const secrets = new WorkspaceSecrets(leaks);
+    expect(await walk(secrets)).toEqual({ scanned: 2, cached: 0 });
+    expect(await walk(secrets)).toEqual({ scanned: 0, cached: 2 });
+    appendFileSync(join(ws, 'src', 'a.ts'), `const key = '${SECRET}';\n`);
+    const changed = await walk(secrets);
+    expect(changed.scanned).toBe(1);
+    expect(changed.finding?.path).toBe('src/a.ts');
+    expect(changed.finding?.reason).toBe('src/a.ts in the workspace holds the value of STRIPE_KEY');
+    expect(changed.finding?.reason).not.toContain(SECRET);
+    // Found from the cache next time, without reading the file again.
+    const again = await walk(secrets);
+    expect(again.scanned).toBe(0);
+    expect(again.finding?.path).toBe('src/a.ts');
+    // Taken out again: rescanned, and the workspace is clean.
+    writeFileSync(join(ws, 'src', 'a.ts'), 'export const a = 2;\n');
+    expect((await walk(secrets)).finding).toBeUndefined();
+  });
+
+  it('finds a value over several chunk edges (no chunk holds a 12-character window of it), and a value in base64', async () => {
+    const secrets = new WorkspaceSecrets(leaks, { chunkBytes: 8 });
+    writeFileSync(join(ws, 'big.txt'), `${'x'.repeat(50)} ${SECRET} ${'y'.repeat(300)}\n`);
+    expect((await walk(secrets)).finding?.path).toBe('big.txt');
+    rmSync(join(ws, 'big.txt'));
+    writeFileSync(join(ws, 'secret.yaml'), `data:\n  key: ${Buffer.from(SECRET).toString('base64')}\n`);
+    expect((await walk(secrets)).finding?.path).toBe('secret.yaml');
+  });
+
+  it('counts a tree with more files than one walk reads as holding a value', async () => {
+    for (const n of ['a', 'b', 'c']) writeFileSync(join(ws, n), 'plain\n');
+    const r = await walk(new WorkspaceSecrets(leaks, { maxFiles: 2 }));
+    expect(r.finding?.reason).toContain('more than 2 files');
+    expect((await walk(new WorkspaceSecrets(leaks, { maxFiles: 3 }))).finding).toBeUndefined();
+  });
+});
+
+describe('edit as an oracle', () => {
+  it('taints the session when the file it searched holds a vault value, even when the text is not found', async () => {
+    const bus = new EventBus();
+    const events: SecurityEvent[] = [];
+    bus.on('security:session_tainted', (e) => events.push(e.payload));
+    const taint = new SecretTaint();
+    const edit = createEditTool(undefined, provenanceTaint({ bus, taint, secrets: new WorkspaceSecrets(leaks) }));
+    const ctx: ToolRunContext = {
+      agentId: 'a',
+      sessionId: 's1',
+      traceId: 't',
+      caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: true },
+      workspace: ws,
+      signal: new AbortController().signal,
+    };
+    writeFileSync(join(ws, 'notes.txt'), 'hello\n');
+    writeFileSync(join(ws, 'deploy.sh'), `export STRIPE_KEY=${SECRET}\n`);
+    const clean = await edit.run({ path: 'notes.txt', old_string: 'absent', new_string: 'x' }, ctx);
+    expect(clean.ok).toBe(false);
+    expect(await taint.reasons('s1')).toBeUndefined();
+
+    const probe = await edit.run({ path: 'deploy.sh', old_string: 'sk_live_4eCZ', new_string: 'x' }, ctx);
+    expect(!probe.ok && probe.error.code).toBe('tool.edit.not_found');
+    expect(await taint.reasons('s1')).toEqual(['edit read deploy.sh, which holds the value of STRIPE_KEY']);
+    expect(events.map((e) => [e.layer, e.sessionId, e.reason])).toEqual([
+      ['L08.1', 's1', 'edit read deploy.sh, which holds the value of STRIPE_KEY'],
+    ]);
+  });
+});
+
+describe('exec runs', () => {
+  it('ready() resolves with the session tainted; finish() walks again and finds a file the first walk missed', async () => {
+    const bus = new EventBus();
+    const taint = new SecretTaint();
+    const prov = provenanceTaint({ bus, taint, secrets: new WorkspaceSecrets(leaks) });
+    const ctx = (sessionId: string): ToolRunContext => ({
+      agentId: 'a',
+      sessionId,
+      traceId: 't',
+      caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: true },
+      workspace: ws,
+      signal: new AbortController().signal,
+    });
+    writeFileSync(join(ws, 'notes.txt'), 'hello\n');
+    const clean = prov.execRun(ctx('s1'));
+    await clean.ready();
+    expect(await taint.reasons('s1')).toBeUndefined();
+    // Appears while the run goes on (as a file moved back after the first walk passed it).
+    mkdirSync(join(ws, 'later'));
+    writeFileSync(join(ws, 'later', '.env'), `KEY=${SECRET}\n`);
+    await clean.finish(true);
+    expect(await taint.reasons('s1')).toEqual([
+      'an exec run could read the workspace: later/.env in the workspace holds the value of STRIPE_KEY',
+    ]);
+
+    const run = prov.execRun(ctx('s2'));
+    await run.ready();
+    expect(await taint.reasons('s2')).toEqual([
+      'an exec run could read the workspace: later/.env in the workspace holds the value of STRIPE_KEY',
+    ]);
+  });
+});
