@@ -671,7 +671,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const provenance = provenanceTaint({
       bus,
       taint: secretTaint,
-      secrets: new WorkspaceSecrets(leaks, { maxFiles: config.net.egress.workspaceScanMaxFiles }),
+      secrets: new WorkspaceSecrets(leaks, {
+        maxFiles: config.net.egress.workspaceScanMaxFiles,
+        indexSize: () => leaks.size,
+      }),
     });
     const fileTools = createFsTools(
       exec.journal && exec.runner

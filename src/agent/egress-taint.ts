@@ -48,6 +48,8 @@ const CACHED_SESSIONS = 10_000;
  */
 export class SecretTaint {
   private readonly cache = new Map<string, string[]>();
+  /** Checks under way that may taint a session (a workspace walk): `reasons` waits for them. */
+  private readonly pending = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly store?: TaintStore) {}
 
@@ -68,10 +70,31 @@ export class SecretTaint {
   }
 
   /**
-   * Why the session is tainted, or undefined. A store that cannot be read gives a reason saying so: the session is
-   * treated as tainted rather than let through.
+   * A check that may taint the session is under way (it must not reject: it marks the session itself on failure).
+   * Until it settles, `reasons` waits for it, so a tool's answer need not wait for the check, only the next egress.
+   */
+  track(sessionId: string, check: Promise<void>): void {
+    const set = this.pending.get(sessionId) ?? new Set<Promise<void>>();
+    const settled = check.finally(() => {
+      set.delete(settled);
+      if (set.size === 0 && this.pending.get(sessionId) === set) this.pending.delete(sessionId);
+    });
+    set.add(settled);
+    this.pending.set(sessionId, set);
+  }
+
+  /**
+   * Why the session is tainted, or undefined, once every check under way for it has settled. A store that cannot be
+   * read gives a reason saying so: the session is treated as tainted rather than let through.
    */
   async reasons(sessionId: string): Promise<readonly string[] | undefined> {
+    const waiting = this.pending.get(sessionId);
+    if (waiting) await Promise.all([...waiting]);
+    return this.reasonsNow(sessionId);
+  }
+
+  /** Why the session is tainted as recorded now, without waiting for checks under way (the checks' own read). */
+  async reasonsNow(sessionId: string): Promise<readonly string[] | undefined> {
     const cached = this.cache.get(sessionId);
     if (cached || !this.store) return cached;
     try {

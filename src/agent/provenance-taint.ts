@@ -5,7 +5,7 @@
  * oracle over it; so a session whose exec run had a workspace holding a vault value, or whose edit read a file
  * holding one, is tainted before the tool's answer reaches the model.
  */
-import type { EventBus } from '../core/index.js';
+import { describeCause, type EventBus } from '../core/index.js';
 import { type SecretTaint, taintSession } from './egress-taint.js';
 import type { ToolRunContext } from './tools/tool.js';
 import type { WorkspaceSecrets } from './workspace-secrets.js';
@@ -15,11 +15,12 @@ export interface ProvenanceTaint {
    * Starts checking the workspace of an exec run (call it before the run starts, so the walk runs beside it).
    * `ready` resolves once that walk is done and the session is tainted if the workspace holds a vault value: the
    * run's own broker requests wait for it, so a run cannot send what it read before the taint is set. `finish`,
-   * awaited once the run ended and before its result goes back, with `rewalk` walks again (unchanged files are only
-   * stat'ed: this catches a file moved out of the first walk's way by a run that changed the workspace in place)
-   * and taints likewise.
+   * called once the run ended, with `rewalk` walks again (unchanged files are only stat'ed: this catches a file moved
+   * out of the first walk's way by a run that changed the workspace in place) and taints likewise. Both walks are
+   * tracked by the session's taint: the run's result goes back at once, and the session's next egress check waits
+   * for them.
    */
-  execRun(ctx: ToolRunContext): { ready(): Promise<void>; finish(rewalk: boolean): Promise<void> };
+  execRun(ctx: ToolRunContext): { ready(): Promise<void>; finish(rewalk: boolean): void };
   /** A tool read `path` and answers from its content: taints the session when `text` holds a vault value. */
   fileRead(ctx: ToolRunContext, tool: string, path: string, text: string): Promise<void>;
 }
@@ -47,17 +48,23 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
   };
   return {
     execRun(ctx) {
-      const untainted = async () => (await deps.taint.reasons(ctx.sessionId)) === undefined;
+      const untainted = async () => (await deps.taint.reasonsNow(ctx.sessionId)) === undefined;
+      // Never rejects: a walk that breaks taints the session with the reason (fail closed).
       const walked = async (): Promise<void> => {
-        const reason = (await untainted()) ? await check(ctx) : undefined;
+        let reason: string | undefined;
+        try {
+          reason = (await untainted()) ? await check(ctx) : undefined;
+        } catch (cause) {
+          reason = `the workspace scan failed (${describeCause(cause)}), so the workspace counts as holding a vault value`;
+        }
         if (reason) await mark(ctx, reason);
       };
       const first = walked();
+      deps.taint.track(ctx.sessionId, first);
       return {
         ready: () => first,
-        async finish(rewalk) {
-          await first;
-          if (rewalk) await walked();
+        finish(rewalk) {
+          if (rewalk) deps.taint.track(ctx.sessionId, first.then(walked));
         },
       };
     },

@@ -42,6 +42,11 @@ export interface WorkspaceSecretsOptions {
   readonly maxFiles?: number;
   /** Bytes read per chunk. */
   readonly chunkBytes?: number;
+  /**
+   * How many forms the leak index holds: it only grows, so a change means values were added and every file is read
+   * again; 0 means no value can be found and nothing is walked.
+   */
+  readonly indexSize?: () => number;
 }
 
 export const DEFAULT_SCAN_MAX_FILES = 20_000;
@@ -67,7 +72,7 @@ const code = (cause: unknown): string | undefined =>
   typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
 
 export class WorkspaceSecrets {
-  private readonly marks = new Map<string, Map<string, FileMark>>();
+  private readonly marks = new Map<string, { readonly indexSize: number; readonly files: Map<string, FileMark> }>();
   private readonly running = new Map<string, Promise<Result<WorkspaceWalk, BulwarkError>>>();
   private readonly maxFiles: number;
   private readonly chunkBytes: number;
@@ -78,7 +83,10 @@ export class WorkspaceSecrets {
   ) {
     this.maxFiles = options.maxFiles ?? DEFAULT_SCAN_MAX_FILES;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.indexSize = options.indexSize;
   }
+
+  private readonly indexSize: (() => number) | undefined;
 
   /**
    * Walks `workspace` (a real path) and stops at the first file holding a value. A walk of the same workspace
@@ -97,25 +105,29 @@ export class WorkspaceSecrets {
     return this.scanner.scan(text)[0]?.secretName;
   }
 
-  private cacheOf(workspace: string): Map<string, FileMark> {
-    let m = this.marks.get(workspace);
-    if (m) {
+  private cacheOf(workspace: string, indexSize: number): Map<string, FileMark> {
+    const m = this.marks.get(workspace);
+    this.marks.delete(workspace);
+    // Values added since the files were read: what was clean may hold one now.
+    if (m && m.indexSize === indexSize) {
       // Most recently used last, so the oldest is dropped first.
-      this.marks.delete(workspace);
       this.marks.set(workspace, m);
-      return m;
+      return m.files;
     }
     if (this.marks.size >= CACHED_WORKSPACES) {
       const oldest = this.marks.keys().next();
       if (!oldest.done) this.marks.delete(oldest.value);
     }
-    m = new Map();
-    this.marks.set(workspace, m);
-    return m;
+    const files = new Map<string, FileMark>();
+    this.marks.set(workspace, { indexSize, files });
+    return files;
   }
 
   private async walkOnce(workspace: string): Promise<Result<WorkspaceWalk, BulwarkError>> {
-    const cache = this.cacheOf(workspace);
+    const indexSize = this.indexSize?.() ?? -1;
+    // No value is known: none can be found, and a tree over the file cap holds none either.
+    if (indexSize === 0) return ok({ scanned: 0, cached: 0 });
+    const cache = this.cacheOf(workspace, indexSize);
     const seen = new Set<string>();
     let scanned = 0;
     let cached = 0;

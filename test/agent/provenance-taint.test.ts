@@ -32,6 +32,23 @@ async function walk(secrets: WorkspaceSecrets) {
 }
 
 describe('WorkspaceSecrets', () => {
+  it('walks nothing while the leak index is empty, and reads every file again once a value is added', async () => {
+    const index = new LeakIndex();
+    writeFileSync(join(ws, 'deploy.sh'), `export KEY=${SECRET}\n`);
+    for (let i = 0; i < 5; i++) writeFileSync(join(ws, `f${i}.txt`), 'plain\n');
+    const secrets = new WorkspaceSecrets(index, { maxFiles: 3, indexSize: () => index.size });
+    // Over the file cap, but with no value known the workspace cannot hold one: no finding, nothing read.
+    expect(await walk(secrets)).toEqual({ scanned: 0, cached: 0 });
+    index.register('OTHER_KEY', 'pk_test_Zx81vB5nM2qLw0eRtY7uIo3p');
+    const roomy = new WorkspaceSecrets(index, { indexSize: () => index.size });
+    expect((await walk(roomy)).finding).toBeUndefined();
+    expect((await walk(roomy)).cached).toBe(6);
+    // A value registered after the walk that the cached files hold: they are read again, not trusted from the cache.
+    index.register('STRIPE_KEY', SECRET);
+    const after = await walk(roomy);
+    expect(after.finding?.path).toBe('deploy.sh');
+  });
+
   it('scans new files once, only stats unchanged ones, and rescans a changed one', async () => {
     mkdirSync(join(ws, 'src'));
     writeFileSync(join(ws, 'README.md'), 'nothing here\n');
@@ -131,5 +148,29 @@ describe('exec runs', () => {
     expect(await taint.reasons('s2')).toEqual([
       'an exec run could read the workspace: later/.env in the workspace holds the value of STRIPE_KEY',
     ]);
+  });
+});
+
+describe('SecretTaint waits for checks under way', () => {
+  it('reasons() resolves only after a tracked check settled, and sees the taint it set; reasonsNow() does not wait', async () => {
+    const taint = new SecretTaint();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    taint.track(
+      's1',
+      gate.then(async () => {
+        await taint.mark('s1', 'found in a walk');
+      }),
+    );
+    expect(await taint.reasonsNow('s1')).toBeUndefined();
+    let answered: readonly string[] | undefined | 'waiting' = 'waiting';
+    const asked = taint.reasons('s1').then((r) => (answered = r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe('waiting');
+    release();
+    await asked;
+    expect(answered).toEqual(['found in a walk']);
+    // Other sessions never wait for it.
+    expect(await taint.reasons('s2')).toBeUndefined();
   });
 });

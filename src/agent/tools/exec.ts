@@ -121,7 +121,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       const approver = deps.approveEffects?.();
       const readOnly = deps.readOnlyFor?.(ctx.agentId) ?? [];
       const egress = deps.egress;
-      // Started before the run so the workspace walk goes on beside it; finished before the result goes back.
+      // Started before the run so the workspace walk goes on beside it; the session's next egress check waits for it.
       const provenance = deps.provenance?.execRun(ctx);
       const r = await deps.runner.run(
         ctx.workspace,
@@ -147,7 +147,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
         auditContext(ctx),
       );
       // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged.
-      await provenance?.finish(!r.ok || r.value.effects === undefined);
+      provenance?.finish(!r.ok || r.value.effects === undefined);
       if (!r.ok) return r;
       const o = r.value;
       const status = o.memoryKilled
