@@ -25,11 +25,15 @@ export interface EncodedRun {
 const printable = (c: number): boolean =>
   c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0) && c !== REPLACEMENT);
 
-/** Code points of `text` that are not printable (read without a pair per character: hostile runs are long). */
-function unreadable(text: string): number {
+/**
+ * Code points of `text` and how many of them are not printable, read without a pair per character (hostile runs are
+ * long); counting stops once more than `stopAbove` are not printable.
+ */
+function codePoints(text: string, stopAbove = Infinity): { readonly points: number; readonly bad: number } {
+  let points = 0;
   let bad = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n && bad <= stopAbove; i++, points++) {
     let c = text.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
       const lo = text.charCodeAt(i + 1);
@@ -40,7 +44,12 @@ function unreadable(text: string): number {
     }
     if (!printable(c)) bad++;
   }
-  return bad;
+  return { points, bad };
+}
+
+/** Code points of `text` that are not printable. */
+function unreadable(text: string): number {
+  return codePoints(text).bad;
 }
 
 /**
@@ -52,21 +61,8 @@ function readable(text: string): boolean {
   if (n === 0) return false;
   const need = n * READABLE_SHARE;
   const allowed = n - need;
-  let ok = 0;
-  let bad = 0;
-  for (let i = 0; i < n; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-        i++;
-      }
-    }
-    if (printable(c)) ok++;
-    else if (++bad > allowed) return false;
-  }
-  return ok >= need;
+  const { points, bad } = codePoints(text, allowed);
+  return bad <= allowed && points - bad >= need;
 }
 
 /** Base64 characters decoded per step when a long run is read piece by piece (a multiple of 4). */

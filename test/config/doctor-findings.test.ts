@@ -15,7 +15,7 @@ import { resetEnvSnapshotForTests } from '../../src/config/env.js';
 import type { SandboxDetection } from '../../src/exec/detect.js';
 import { openSecretStore } from '../../src/secrets/store.js';
 import { EventBus } from '../../src/core/events.js';
-import { expectRefusedByBoth, layout, startRefusal } from '../support/ownership.js';
+import { NO_SANDBOX_PROBE, expectRefusedByBoth, layout, startRefusal } from '../support/ownership.js';
 
 let savedXdg: string | undefined;
 beforeEach(() => {
@@ -28,14 +28,8 @@ afterEach(() => {
   resetEnvSnapshotForTests();
 });
 
-const NO_PROBE = {
-  platform: 'darwin',
-  providers: [],
-  seccomp: { available: false, reason: 'not probed' },
-  landlock: { reason: 'not probed' },
-  cgroup: { available: false, reason: 'not probed' },
-  rlimits: { available: false, reason: 'not probed' },
-} as unknown as SandboxDetection;
+// Not Linux: doctor then runs no host probe (overlay, sandbox user), only the checks under test.
+const NO_PROBE = { ...NO_SANDBOX_PROBE, platform: 'darwin' } as SandboxDetection;
 
 function check(dataDir: string, name: string) {
   return doctorChecks(dataDir, NO_PROBE).find((c) => c.name === name);

@@ -31,7 +31,8 @@ export async function startRefusal(dataDir: string): Promise<string | undefined>
   }
 }
 
-const NO_SANDBOX_PROBE = {
+/** A sandbox detection that probed nothing (doctor's file checks alone are under test). */
+export const NO_SANDBOX_PROBE = {
   platform: 'linux',
   providers: [],
   seccomp: { available: false, reason: 'not probed' },
