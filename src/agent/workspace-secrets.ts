@@ -8,6 +8,7 @@
  * as holding a value. Symbolic links are not followed (the sandbox sees only the workspace, whose links it resolves
  * there; a link's target inside the workspace is walked as itself). FIFOs, sockets and devices are not read.
  */
+import { constants } from 'node:fs';
 import { open, lstat, readdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import {
@@ -42,6 +43,8 @@ export interface WorkspaceSecretsOptions {
   readonly maxFiles?: number;
   /** Bytes read per chunk. */
   readonly chunkBytes?: number;
+  /** Bytes one walk reads at most; past it the workspace counts as holding a value. */
+  readonly maxBytes?: number;
   /**
    * How many forms the leak index holds: it only grows, so a change means values were added and every file is read
    * again; 0 means no value can be found and nothing is walked.
@@ -50,6 +53,8 @@ export interface WorkspaceSecretsOptions {
 }
 
 export const DEFAULT_SCAN_MAX_FILES = 20_000;
+/** A sparse or growing file cannot keep a walk (and every egress check waiting for it) reading for ever. */
+export const DEFAULT_SCAN_MAX_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** Most text carried from one chunk into the next (a form open at a chunk's end is completed there). */
 const MAX_CARRY = 16 * 1024;
@@ -83,10 +88,12 @@ export class WorkspaceSecrets {
   ) {
     this.maxFiles = options.maxFiles ?? DEFAULT_SCAN_MAX_FILES;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_SCAN_MAX_BYTES;
     this.indexSize = options.indexSize;
   }
 
   private readonly indexSize: (() => number) | undefined;
+  private readonly maxBytes: number;
 
   /**
    * Walks `workspace` (a real path) and stops at the first file holding a value. A walk of the same workspace
@@ -132,6 +139,7 @@ export class WorkspaceSecrets {
     let scanned = 0;
     let cached = 0;
     let files = 0;
+    const budget = { left: this.maxBytes };
     const done = (finding?: WorkspaceFinding): Result<WorkspaceWalk, BulwarkError> =>
       ok({ ...(finding ? { finding } : {}), scanned, cached });
     const rel = (p: string) => relativeTo(workspace, p).split('\\').join('/');
@@ -165,7 +173,7 @@ export class WorkspaceSecrets {
             });
           const name = rel(p);
           seen.add(name);
-          const found = await this.file(p, name, cache);
+          const found = await this.file(p, name, cache, budget);
           if (found.kind === 'cached') cached += 1;
           else if (found.kind === 'scanned') scanned += 1;
           if (found.finding) return done(found.finding);
@@ -185,6 +193,7 @@ export class WorkspaceSecrets {
     p: string,
     name: string,
     cache: Map<string, FileMark>,
+    budget: { left: number },
   ): Promise<{ kind: 'cached' | 'scanned' | 'gone'; finding?: WorkspaceFinding }> {
     const holding = (secret: string) => ({
       path: name,
@@ -201,9 +210,20 @@ export class WorkspaceSecrets {
     const mark = cache.get(name);
     if (mark && unchanged(mark, st))
       return { kind: 'cached', ...(mark.secret ? { finding: holding(mark.secret) } : {}) };
+    if (st.size > budget.left)
+      return {
+        kind: 'scanned',
+        finding: {
+          path: name,
+          reason: `the workspace holds more than ${this.maxBytes} bytes to read (at ${name}), more than one scan reads, so it counts as holding a vault value`,
+        },
+      };
+    budget.left -= st.size;
     let secret: string | undefined;
     try {
-      secret = await this.scanFile(p);
+      const read = await this.scanFile(p, st);
+      if (read === 'swapped') return { kind: 'gone' };
+      secret = read;
     } catch (cause) {
       const c = code(cause);
       if (c === 'ENOENT') return { kind: 'gone' };
@@ -221,15 +241,30 @@ export class WorkspaceSecrets {
     return { kind: 'scanned', ...(secret ? { finding: holding(secret) } : {}) };
   }
 
-  /** Reads the file in chunks; text a form may still complete is carried into the next chunk. */
-  private async scanFile(p: string): Promise<string | undefined> {
-    const fh = await open(p, 'r');
+  /**
+   * Reads the file in chunks, as far as its size when it was stat'ed (a file growing meanwhile cannot keep the walk
+   * reading); text a form may still complete is carried into the next chunk. Opened without following a link and
+   * without blocking, and read only when it is still the regular file stat'ed: a run that swaps it for a FIFO or a
+   * link (to /dev/zero, or out of the workspace) meanwhile gets 'swapped', never a walk that hangs.
+   */
+  private async scanFile(p: string, st: Stats): Promise<string | undefined | 'swapped'> {
+    let fh;
     try {
+      fh = await open(p, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (cause) {
+      if (code(cause) === 'ELOOP') return 'swapped';
+      throw cause;
+    }
+    try {
+      const now = await fh.stat();
+      if (!now.isFile() || now.ino !== st.ino || now.dev !== st.dev) return 'swapped';
       const decoder = new TextDecoder('utf-8');
       const buf = Buffer.alloc(this.chunkBytes);
       let carry = '';
+      let left = st.size;
       for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        const { bytesRead } = left > 0 ? await fh.read(buf, 0, Math.min(buf.length, left), null) : { bytesRead: 0 };
+        left -= bytesRead;
         const last = bytesRead === 0;
         const text = carry + decoder.decode(buf.subarray(0, bytesRead), { stream: !last });
         const secret = this.holds(text);

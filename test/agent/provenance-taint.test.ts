@@ -3,7 +3,17 @@
  * edit oracle (an edit that only answers "not found" on a file holding a vault value still taints the session).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type SecurityEvent } from '../../src/core/index.js';
@@ -32,6 +42,32 @@ async function walk(secrets: WorkspaceSecrets) {
 }
 
 describe('WorkspaceSecrets', () => {
+  it('a file swapped for a FIFO or a link after its stat is not read (no hang, no link followed); bytes are bounded', async () => {
+    const secrets = new WorkspaceSecrets(leaks);
+    const scan = (p: string, st: Stats) =>
+      (secrets as unknown as { scanFile(p: string, st: Stats): Promise<string | undefined | 'swapped'> }).scanFile(
+        p,
+        st,
+      );
+    const f = join(ws, 'notes.txt');
+    writeFileSync(f, `key ${SECRET}\n`);
+    const st = lstatSync(f);
+    expect(await scan(f, st)).toBe('STRIPE_KEY');
+    rmSync(f);
+    execFileSync('mkfifo', [f]);
+    expect(await scan(f, st)).toBe('swapped');
+    rmSync(f);
+    symlinkSync('/dev/zero', f);
+    expect(await scan(f, st)).toBe('swapped');
+    // A walk reads at most maxBytes in all: past it the workspace counts as holding a value.
+    rmSync(f);
+    writeFileSync(join(ws, 'big.bin'), 'x'.repeat(200));
+    const small = new WorkspaceSecrets(leaks, { maxBytes: 100 });
+    expect((await walk(small)).finding?.reason).toMatch(
+      /more than 100 bytes to read .* counts as holding a vault value/,
+    );
+  });
+
   it('walks nothing while the leak index is empty, and reads every file again once a value is added', async () => {
     const index = new LeakIndex();
     writeFileSync(join(ws, 'deploy.sh'), `export KEY=${SECRET}\n`);

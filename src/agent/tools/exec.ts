@@ -121,8 +121,10 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       const approver = deps.approveEffects?.();
       const readOnly = deps.readOnlyFor?.(ctx.agentId) ?? [];
       const egress = deps.egress;
-      // Started before the run so the workspace walk goes on beside it; the session's next egress check waits for it.
+      // The workspace is walked before the run starts: a run could read a value, print it re-encoded and delete the
+      // file before a walk beside it got there. Unchanged files are only stat'ed, and a tainted session is not walked.
       const provenance = deps.provenance?.execRun(ctx);
+      await provenance?.ready();
       const r = await deps.runner.run(
         ctx.workspace,
         {
