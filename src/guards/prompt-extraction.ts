@@ -177,7 +177,7 @@ function clauseRanges(text: string, ws: readonly Word[]): Array<[number, number]
     let last = first;
     while (last < ws.length && (ws[last] as Word).start < at) last++;
     out.push([first, last]);
-    // A label and its value (`Passphrase: harbor-violet-93`) are also one clause: the line a value stands on.
+    // A label and its value (`Staff door alarm code: tide42moss`) are also one clause: the line a value stands on.
     if (label >= 0) out.push([label, last]);
     label = colon ? first : -1;
     first = last;
