@@ -4,8 +4,8 @@ import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/index.js';
 import type { ProvenanceTaint } from '../../provenance-taint.js';
 import type { Tool, ToolRunContext } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
-import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
-import { WRITE_MAX_BYTES, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.js';
+import { writeJudged } from './host-files.js';
+import { WRITE_MAX_BYTES, readWorkspaceFile } from './workspace-fs.js';
 
 const Args = z.strictObject({
   path: z.string().min(1).max(4096).describe('File path relative to the workspace'),
@@ -64,29 +64,12 @@ async function applyEdit(
   newText: string,
   seen: (text: string) => void,
 ): Promise<Result<string, BulwarkError>> {
-  let next = edited(ctx.workspace, path, oldText, newText, seen);
+  const next = edited(ctx.workspace, path, oldText, newText, seen);
   if (!next.ok) return next;
-  // L11.7: nothing the host would run on its own is written without the operator.
-  const plan = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
-  if (!plan.ok) return plan;
-  if (plan.value.refusals.length > 0) {
-    const approved = await approveHostFiles(ctx, path, plan.value, next.value);
-    if (!approved.ok) return approved;
-    // The edit is applied again to the file as it is now; the approval binds the file it was shown on.
-    next = edited(ctx.workspace, path, oldText, newText, seen);
-    if (!next.ok) return next;
-    const now = planHostFiles(ctx.workspace, path, next.value, WRITE_MAX_BYTES);
-    if (!now.ok) return now;
-    const same = sameAsApproved(path, plan.value, now.value);
-    if (!same.ok) return same;
-  }
-  // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
-  const result = next.value;
-  const w = files.around(
-    ctx.workspace,
-    path,
-    { tool: 'edit', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
-    () => writeWorkspaceFile(ctx.workspace, path, result),
+  // L11.7: nothing the host would run on its own is written without the operator; after an approval the edit is
+  // applied again to the file as it is then (the approval binds the file it was shown on).
+  const w = await writeJudged(ctx, files, 'edit', path, next.value, () =>
+    edited(ctx.workspace, path, oldText, newText, seen),
   );
   if (!w.ok) return w;
   return ok(`edited ${path} (${w.value.bytes} bytes)`);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { bulwarkError, type BulwarkError, err, ok, type Result, relativeTo } from '../../../core/index.js';
-import { confinedPath } from './workspace-fs.js';
+import { WRITE_MAX_BYTES, confinedPath, writeWorkspaceFile } from './workspace-fs.js';
 import {
   describeRefusals,
   HOST_FILES_GATE,
@@ -18,6 +18,7 @@ import {
   type HostFileChange,
   type HostFileRefusal,
   type OverlayEntry,
+  type FileJournal,
 } from '../../../exec/index.js';
 import { canonicalJson, lineDiff } from '../../../policy/index.js';
 import type { ToolRunContext } from '../tool.js';
@@ -159,5 +160,41 @@ export function sameAsApproved(path: string, approved: HostFilePlan, now: HostFi
       `Host-executed file (${HOST_FILES_GATE}): ${path} was not written: the file or the workspace changed while the operator decided, so the approval does not cover what would be written now.`,
       { layer: HOST_FILES_GATE, status: 409 },
     ),
+  );
+}
+
+/**
+ * The write path the write and edit tools share: `content` is judged (L11.7); when it is refused the operator is
+ * asked, then `again()` gives the content for the file as it is now, which is judged again and must match what was
+ * approved; the write goes through the undo journal, synchronous from the last judgement to the write.
+ */
+export async function writeJudged(
+  ctx: ToolRunContext,
+  files: FileJournal,
+  tool: 'write' | 'edit',
+  path: string,
+  content: string,
+  again: () => Result<string, BulwarkError>,
+): Promise<Result<{ bytes: number; created: boolean }, BulwarkError>> {
+  let next = content;
+  const plan = planHostFiles(ctx.workspace, path, next, WRITE_MAX_BYTES);
+  if (!plan.ok) return plan;
+  if (plan.value.refusals.length > 0) {
+    const approved = await approveHostFiles(ctx, path, plan.value, next);
+    if (!approved.ok) return approved;
+    const now = again();
+    if (!now.ok) return now;
+    next = now.value;
+    const replanned = planHostFiles(ctx.workspace, path, next, WRITE_MAX_BYTES);
+    if (!replanned.ok) return replanned;
+    const same = sameAsApproved(path, plan.value, replanned.value);
+    if (!same.ok) return same;
+  }
+  const written = next;
+  return files.around(
+    ctx.workspace,
+    path,
+    { tool, turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
+    () => writeWorkspaceFile(ctx.workspace, path, written),
   );
 }

@@ -3,8 +3,8 @@ import { ok } from '../../../core/index.js';
 import { NO_FILE_JOURNAL, type FileJournal } from '../../../exec/index.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
-import { approveHostFiles, planHostFiles, sameAsApproved } from './host-files.js';
-import { WRITE_MAX_BYTES, writeWorkspaceFile } from './workspace-fs.js';
+import { writeJudged } from './host-files.js';
+import { WRITE_MAX_BYTES } from './workspace-fs.js';
 
 const Args = z.strictObject({
   path: z.string().min(1).describe('File path relative to the workspace'),
@@ -29,23 +29,7 @@ export function createWriteTool(files: FileJournal = NO_FILE_JOURNAL): Tool {
       if (!a.ok) return a;
       const { path, content } = a.value;
       // L11.7: nothing the host would run on its own is written without the operator.
-      const plan = planHostFiles(ctx.workspace, path, content, WRITE_MAX_BYTES);
-      if (!plan.ok) return plan;
-      if (plan.value.refusals.length > 0) {
-        const approved = await approveHostFiles(ctx, path, plan.value, content);
-        if (!approved.ok) return approved;
-        const now = planHostFiles(ctx.workspace, path, content, WRITE_MAX_BYTES);
-        if (!now.ok) return now;
-        const same = sameAsApproved(path, plan.value, now.value);
-        if (!same.ok) return same;
-      }
-      // Synchronous from the last judgement to the write: nothing in this process changes the tree in between.
-      const w = files.around(
-        ctx.workspace,
-        path,
-        { tool: 'write', turn: ctx.traceId, sessionId: ctx.sessionId, agentId: ctx.agentId },
-        () => writeWorkspaceFile(ctx.workspace, path, content),
-      );
+      const w = await writeJudged(ctx, files, 'write', path, content, () => ok(content));
       if (!w.ok) return w;
       return ok(`${w.value.created ? 'created' : 'overwrote'} ${path} (${w.value.bytes} bytes)`);
     },
