@@ -7,7 +7,14 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { EventBus } from '../core/index.js';
-import { type Journal, entryTexts, notRestoredText, selectUndo, type UndoTarget } from '../exec/index.js';
+import {
+  type Journal,
+  type JournalEntry,
+  entryTexts,
+  notRestoredText,
+  selectUndo,
+  type UndoTarget,
+} from '../exec/index.js';
 import { lineDiff } from '../policy/index.js';
 import type { TokenScope } from './auth/scopes.js';
 import { readBoundedBody } from './body.js';
@@ -85,22 +92,31 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<GatewayEnv> {
         return sendFailure(c, failure(400, '"to" must be an ISO 8601 time', 'invalid_request'));
       target = { to: t };
     }
-    const chosen = selectUndo(w.journal.list(w.ws), target);
-    if (!chosen.ok) return sendFailure(c, failure(chosen.error.status ?? 400, chosen.error.message, chosen.error.code));
-    const r = w.journal.undo(w.ws, chosen.value);
+    // The choice and the undo in one turn: no apply of the daemon's or a CLI's can come between them.
+    let chosen: readonly JournalEntry[] | undefined;
+    const r = w.journal.exclusive(w.ws, () => {
+      const picked = selectUndo(w.journal.list(w.ws), target);
+      if (!picked.ok) return picked;
+      chosen = picked.value;
+      return w.journal.undo(w.ws, picked.value);
+    });
+    if (!chosen) {
+      const e = r.ok ? undefined : r.error;
+      return sendFailure(c, failure(e?.status ?? 400, e?.message ?? 'nothing was chosen to undo', e?.code));
+    }
     const lost = r.ok && r.value.notRestored.length ? notRestoredText(r.value.notRestored) : undefined;
     deps.bus.emit('security:warning', {
       layer: 'L11.7',
       outcome: !r.ok || lost ? 'undo-failed' : 'undone',
       reason: r.ok
-        ? `workspace undo over the API: ${chosen.value.map((e) => e.id).join(', ')}${lost ? `; ${lost}` : ''}`
+        ? `workspace undo over the API: ${chosen.map((e) => e.id).join(', ')}${lost ? `; ${lost}` : ''}`
         : r.error.message,
       agentId: c.req.param('agent'),
     });
     if (!r.ok) return sendFailure(c, failure(r.error.status ?? 500, r.error.message, r.error.code));
     // The rest was put back; what could not be is a failure, never counted as restored.
     if (lost) return sendFailure(c, failure(409, lost, 'journal.not_restored'));
-    return c.json({ undone: chosen.value.map((e) => e.id), paths: r.value.restored });
+    return c.json({ undone: chosen.map((e) => e.id), paths: r.value.restored });
   });
   return app;
 }

@@ -8,7 +8,14 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { workspacePath } from '../../agent/index.js';
 import { absoluteFrom, childPath } from '../../core/index.js';
-import { Journal, entryTexts, notRestoredText, selectUndo, type UndoTarget } from '../../exec/index.js';
+import {
+  Journal,
+  type JournalEntry,
+  entryTexts,
+  notRestoredText,
+  selectUndo,
+  type UndoTarget,
+} from '../../exec/index.js';
 import { lineDiff } from '../../policy/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
@@ -162,19 +169,28 @@ export function register(program: Command, ctx: CliContext): void {
       if (typeof target === 'string') return fail(ctx, target);
       const w = open(ctx, o);
       if (typeof w === 'string') return fail(ctx, w);
-      const chosen = selectUndo(w.journal.list(w.workspace), target);
-      if (!chosen.ok) return fail(ctx, chosen.error);
       // The audit log is opened first: an undo nobody could record does not happen.
       const opened = openCliAuditBus(ctx.dataDir, (m) => ctx.stderr(`bulwark: ${m}\n`));
       if (!opened.ok) return fail(ctx, opened.error);
       const audit = opened.value;
-      const r = w.journal.undo(w.workspace, chosen.value);
+      // The choice and the undo in one turn: a running daemon applies nothing between them.
+      let chosen: readonly JournalEntry[] = [];
+      const r = w.journal.exclusive(w.workspace, () => {
+        const picked = selectUndo(w.journal.list(w.workspace), target);
+        if (!picked.ok) return picked;
+        chosen = picked.value;
+        return w.journal.undo(w.workspace, picked.value);
+      });
+      if (chosen.length === 0) {
+        await audit.close();
+        return fail(ctx, r.ok ? 'nothing to undo' : r.error);
+      }
       try {
         audit.bus.emit('security:warning', {
           layer: 'L11.7',
           outcome: !r.ok || r.value.notRestored.length ? 'undo-failed' : 'undone',
           reason: r.ok
-            ? `workspace undo: ${chosen.value.length} journal entr${chosen.value.length === 1 ? 'y' : 'ies'} reversed (${chosen.value.map((e) => e.id).join(', ')})${r.value.notRestored.length ? `; ${notRestoredText(r.value.notRestored)}` : ''}`
+            ? `workspace undo: ${chosen.length} journal entr${chosen.length === 1 ? 'y' : 'ies'} reversed (${chosen.map((e) => e.id).join(', ')})${r.value.notRestored.length ? `; ${notRestoredText(r.value.notRestored)}` : ''}`
             : r.error.message,
           sender: 'cli',
         });
@@ -185,11 +201,11 @@ export function register(program: Command, ctx: CliContext): void {
       const { restored, notRestored } = r.value;
       if (o.json)
         printJson(ctx, {
-          undone: chosen.value.map((e) => e.id),
+          undone: chosen.map((e) => e.id),
           paths: restored,
           ...(notRestored.length ? { notRestored } : {}),
         });
-      else ctx.stdout(`undone ${chosen.value.length} change set(s); restored ${restored.length} path(s)\n`);
+      else ctx.stdout(`undone ${chosen.length} change set(s); restored ${restored.length} path(s)\n`);
       if (notRestored.length) fail(ctx, notRestoredText(notRestored));
     }),
   );

@@ -141,7 +141,12 @@ function redirects(dir: UpperDir, out: Array<{ from: string; to: string }>): voi
   for (const e of dir.entries.values()) if (e.kind === 'dir') redirects(e.dir, out);
 }
 
+/** Applies the run's upper layer as this process's turn at the workspace (see `Journal.exclusive`). */
 export function applyUpper(input: ApplyInput): Result<Applied, BulwarkError> {
+  return input.journal.exclusive(input.workspace, () => applyHeld(input));
+}
+
+function applyHeld(input: ApplyInput): Result<Applied, BulwarkError> {
   const { set, upper, workspace, journal } = input;
   const stale = staleness(set, workspace);
   if (stale) return err(applyError('stale', `not applied: ${stale} (stale); nothing was changed`));

@@ -35,6 +35,51 @@ export function fileJournal(
   journal: Journal,
   noteCreated: (workspace: string, turn: string | undefined, paths: string[]) => void,
 ): FileJournal {
+  /** The write with its pre-image kept, as this process's turn at the workspace (see `Journal.exclusive`). */
+  function journaledWrite<T>(
+    ws: string,
+    resolved: string,
+    meta: WriteMeta,
+    write: () => Result<T, BulwarkError>,
+  ): Result<T, BulwarkError> {
+    const rel = relativeTo(ws, resolved).split(/[\\/]/).join('/');
+    const st = lstatSync(resolved, { throwIfNoEntry: false });
+    const existing = st?.isFile() ? st : undefined;
+    let entry: { id: string; dir: string } | undefined;
+    if (existing) {
+      const room = journal.reserve(ws, existing.size);
+      if (!room.ok) return room;
+      entry = journal.begin(ws);
+      const blob = childPath(entry.dir, '0');
+      try {
+        linkSync(resolved, blob);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'EXDEV') {
+          journal.abandon(ws, entry.id);
+          throw cause;
+        }
+        copyFileSync(resolved, blob);
+      }
+    }
+    const r = write();
+    if (!r.ok) {
+      if (entry) journal.abandon(ws, entry.id);
+      return r;
+    }
+    if (!existing) noteCreated(ws, meta.turn, [rel]);
+    // A file the tool created is journaled too (no pre-image): `undo --to` a time before it removes it.
+    const committed = journal.record(ws, {
+      id: entry?.id ?? journal.begin(ws).id,
+      at: new Date().toISOString(),
+      ...meta,
+      changes: existing
+        ? [{ path: rel, change: 'modified', blob: '0', bytes: existing.size }]
+        : [{ path: rel, change: 'created', bytes: 0 }],
+      bytes: existing?.size ?? 0,
+    });
+    return committed.ok ? r : committed;
+  }
+
   return {
     undoable(workspace, resolved, emptied) {
       if (emptied) return undefined;
@@ -48,42 +93,7 @@ export function fileJournal(
       // The write itself refuses a bad path with the right message.
       if (!p.ok) return write();
       const ws = realpathSync(workspace);
-      const rel = relativeTo(ws, p.value).split(/[\\/]/).join('/');
-      const st = lstatSync(p.value, { throwIfNoEntry: false });
-      const existing = st?.isFile() ? st : undefined;
-      let entry: { id: string; dir: string } | undefined;
-      if (existing) {
-        const room = journal.reserve(ws, existing.size);
-        if (!room.ok) return room;
-        entry = journal.begin(ws);
-        const blob = childPath(entry.dir, '0');
-        try {
-          linkSync(p.value, blob);
-        } catch (cause) {
-          if ((cause as NodeJS.ErrnoException).code !== 'EXDEV') {
-            journal.abandon(ws, entry.id);
-            throw cause;
-          }
-          copyFileSync(p.value, blob);
-        }
-      }
-      const r = write();
-      if (!r.ok) {
-        if (entry) journal.abandon(ws, entry.id);
-        return r;
-      }
-      if (!existing) noteCreated(ws, meta.turn, [rel]);
-      // A file the tool created is journaled too (no pre-image): `undo --to` a time before it removes it.
-      const committed = journal.record(ws, {
-        id: entry?.id ?? journal.begin(ws).id,
-        at: new Date().toISOString(),
-        ...meta,
-        changes: existing
-          ? [{ path: rel, change: 'modified', blob: '0', bytes: existing.size }]
-          : [{ path: rel, change: 'created', bytes: 0 }],
-        bytes: existing?.size ?? 0,
-      });
-      return committed.ok ? r : committed;
+      return journal.exclusive(ws, () => journaledWrite(ws, p.value, meta, write));
     },
   };
 }

@@ -35,6 +35,7 @@ import {
   nestedPath,
 } from '../../core/index.js';
 import { moveEntry } from './fs-moves.js';
+import { DEFAULT_LOCK_WAIT_MS, withWorkspaceLock } from './workspace-lock.js';
 import { describeRefusals, fsTreeView, HOST_FILES_GATE, judgeChanges } from '../host-executed/index.js';
 import { undoPlan, type UndoStep } from './undo-view.js';
 import type { ChangeKind } from './types.js';
@@ -110,6 +111,8 @@ export interface JournalOptions {
   readonly maxBytes: number;
   /** Called for each entry dropped to make room (the caller audits it). */
   readonly onDrop?: (workspace: string, entry: JournalEntry) => void;
+  /** How long a change waits for another process changing the same workspace (default 10 s). */
+  readonly lockWaitMs?: number;
 }
 
 function journalError(code: string, message: string, status = 400): BulwarkError {
@@ -134,6 +137,14 @@ export class Journal {
     const dir = childPath(this.o.root, key);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return dir;
+  }
+
+  /**
+   * Runs `fn` as this process's turn at changing `workspace` (an apply, a journaled write, an undo with the choice of
+   * entries it undoes): another process's turn — the daemon's, a CLI's — is waited for, then refused.
+   */
+  exclusive<T>(workspace: string, fn: () => Result<T, BulwarkError>): Result<T, BulwarkError> {
+    return withWorkspaceLock(childPath(this.dirOf(workspace), 'lock'), this.o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, fn);
   }
 
   /** Starts an entry: a directory pre-images are moved into; `commit` records it, `abandon` removes it. */
@@ -238,6 +249,10 @@ export class Journal {
    * that path remembered (`unrestored`), so the next undo retries it.
    */
   undo(workspace: string, all: readonly JournalEntry[]): Result<UndoResult, BulwarkError> {
+    return this.exclusive(workspace, () => this.undoHeld(workspace, all));
+  }
+
+  private undoHeld(workspace: string, all: readonly JournalEntry[]): Result<UndoResult, BulwarkError> {
     const entries = all.map(pending);
     const checked = this.checkUndo(workspace, entries);
     if (!checked.ok) return checked;

@@ -1,0 +1,61 @@
+/**
+ * Takes turns between processes changing one workspace through its journal: the daemon applying a run or a file
+ * tool's write, and `bulwark workspace undo` / `bulwark sandbox run` from a shell beside it. Each of those is one
+ * synchronous stretch (staleness check to journal record), so a lock around it is enough.
+ *
+ * The lock is SQLite's exclusive lock on a file in the workspace's journal directory: a kernel file lock, so it
+ * ends with the process that holds it however that process ends (no stale lock to break, no pid to trust). Waiting
+ * is SQLite's busy handler, which sleeps the thread — the stretch it waits for is synchronous too. Re-entrant within
+ * a process (an undo asked for inside a held turn runs at once).
+ */
+import Database from 'better-sqlite3';
+import { chmodSync } from 'node:fs';
+import { bulwarkError, type BulwarkError, describeCause, err, type Result } from '../../core/index.js';
+
+/** How long a turn waits for another process's before it gives up. */
+export const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+const held = new Set<string>();
+
+function lockError(code: string, message: string): BulwarkError {
+  return bulwarkError(`journal.${code}`, message, { layer: 'L11.7', status: 409 });
+}
+
+/** Runs `fn` while this process holds `file`'s lock; refuses (running nothing) when it cannot be had in `waitMs`. */
+export function withWorkspaceLock<T>(
+  file: string,
+  waitMs: number,
+  fn: () => Result<T, BulwarkError>,
+): Result<T, BulwarkError> {
+  if (held.has(file)) return fn();
+  let db: Database.Database;
+  try {
+    db = new Database(file, { timeout: waitMs });
+    chmodSync(file, 0o600);
+  } catch (cause) {
+    return err(lockError('lock_failed', `cannot open the workspace lock ${file}: ${describeCause(cause)}`));
+  }
+  try {
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (cause) {
+      if ((cause as { code?: unknown }).code === 'SQLITE_BUSY')
+        return err(
+          lockError(
+            'busy',
+            `another bulwark process has been changing this workspace's files for over ${Math.round(waitMs / 1000)} s (an applied run, a file write or an undo); nothing was changed — try again when it is done`,
+          ),
+        );
+      return err(lockError('lock_failed', `cannot lock ${file}: ${describeCause(cause)}`));
+    }
+    held.add(file);
+    try {
+      return fn();
+    } finally {
+      held.delete(file);
+      db.exec('COMMIT');
+    }
+  } finally {
+    db.close();
+  }
+}
