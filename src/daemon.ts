@@ -683,7 +683,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       provenance,
     );
     // L08.1 judges web_fetch and the broker's requests of exec runs alike.
-    const egressCheck = taintEgressCheck({ taint: secretTaint, trusted: egressTrusted, bus });
+    const egressCheck = taintEgressCheck({
+      taint: secretTaint,
+      trusted: egressTrusted,
+      bus,
+      fragmentOf: (run) => leaks.fragmentOf(run),
+    });
     const tools: Tool[] = [
       ...fileTools,
       createExecTool({

@@ -214,6 +214,8 @@ function workspaceGitObject(workspace: string): (id: string) => boolean {
 
 export interface EgressCheckDeps {
   readonly taint: SecretTaint;
+  /** Name of a secret whose value holds a run's characters in order, others left out (the leak index). */
+  readonly fragmentOf?: (run: string) => string | undefined;
   readonly trusted: (url: URL) => boolean;
   readonly bus: EventBus;
 }
@@ -237,7 +239,10 @@ export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
   return async (url, body, ctx) => {
     const reasons = await deps.taint.reasons(ctx.sessionId);
     if (!reasons || deps.trusted(url)) return ok(undefined);
-    const candidates = egressCandidates(url, body, { isGitObject: workspaceGitObject(ctx.workspace) });
+    const candidates = egressCandidates(url, body, {
+      isGitObject: workspaceGitObject(ctx.workspace),
+      ...(deps.fragmentOf ? { fragmentOf: deps.fragmentOf } : {}),
+    });
     if (candidates.length === 0) return ok(undefined);
     const audit = {
       ...auditContext(ctx),

@@ -28,6 +28,7 @@
  */
 import { base32Decode } from '../text/index.js';
 import { withoutFiller } from './egress-filler.js';
+import { fragmentCandidates } from './egress-fragments.js';
 import { isImage, signedQuery, sriDigest, textRuns } from './egress-shapes.js';
 
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
@@ -172,6 +173,8 @@ function tokens(value: string): string[] {
 export interface CandidateOptions {
   /** True for a git object id of the workspace (40 or 64 hex digits): not a candidate. */
   readonly isGitObject?: (id: string) => boolean;
+  /** Name of a secret whose value holds the run's characters in order, others left out (the leak index). */
+  readonly fragmentOf?: (run: string) => string | undefined;
 }
 
 /** How deep base64 of JSON of base64… is followed. */
@@ -319,6 +322,7 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
     values.push(['body', urlDecoded(body.slice(0, MAX_SCAN_CHARS))]);
   }
   joinedPieces(values, out);
+  if (opts.fragmentOf) out.push(...fragmentCandidates(values, opts.fragmentOf, out));
   if (body !== undefined && body.length > MAX_SCAN_CHARS)
     out.push({
       where: 'body',

