@@ -28,6 +28,7 @@ import {
   STEERS_EXECUTION,
 } from '../text/index.js';
 import type { Result, BulwarkError } from '../core/index.js';
+import { credentialGlobTarget } from './credential-globs.js';
 
 export interface ExecVerdict {
   readonly classes: Set<ActionClass>;
@@ -525,7 +526,9 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
     if (r.kind === 'dup' || r.kind === 'heredoc' || r.kind === 'herestring') continue;
     const target = r.target.text;
     if (r.kind === 'read') {
+      const named = r.target.glob ? credentialGlobTarget(target) : undefined;
       if (isCredentialPath(target)) add(v, 'credential', `reads credential file ${target}`);
+      else if (named !== undefined) add(v, 'credential', `reads ${target}, a glob that names credential file ${named}`);
     } else if (target !== '/dev/null' && target !== '/dev/stdout' && target !== '/dev/stderr') {
       if (leavesWorkspace(target, workspace)) add(v, 'destructive', `writes ${target} outside the workspace`);
       else add(v, 'write', `writes ${target}`);
@@ -544,6 +547,10 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
   const name = argv[0] as string;
   const args = argv.slice(1);
   for (const a of args) if (isCredentialPath(a)) add(v, 'credential', `touches credential file ${a}`);
+  for (const w of cmd.argv.slice(1)) {
+    const named = w.glob && !isCredentialPath(w.text) ? credentialGlobTarget(w.text) : undefined;
+    if (named !== undefined) add(v, 'credential', `touches ${w.text}, a glob that names credential file ${named}`);
+  }
 
   // Without a script operand an interpreter runs whatever arrives on stdin (a pipe, a redirect or the
   // tool's stdin argument): a program the classifier never sees.

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { classifyAction } from '../../src/policy/action-classifier.js';
+import { credentialGlobTarget } from '../../src/policy/credential-globs.js';
+
+const exec = (command: string) =>
+  classifyAction({
+    tool: 'exec',
+    declared: 'exec',
+    argsJson: JSON.stringify({ command }),
+    workspace: '/srv/ws',
+    scratch: [],
+  });
+
+describe('L27: a glob the shell expands into a credential file’s name', () => {
+  it.each([
+    ['cat .en?', '.env'],
+    ['cat .e?v', '.env'],
+    ['head -5 .[e]nv', '.env'],
+    ['cat .env*', '.env'],
+    ['cat id_*', 'id_rsa'],
+    ['cat .ss?/config', '.ssh/config'],
+    ['grep -r key .aw?/', '.aws/'],
+    ['cat .n?mrc', '.npmrc'],
+    ['cat < .en?', '.env'],
+    ['base64 .git-cred*', '.git-credentials'],
+    ['cat credential?.json', 'credentials.json'],
+  ])('%s is credential (names %s)', (command, named) => {
+    const c = exec(command);
+    expect(c.classes).toContain('credential');
+    expect(c.reasons.join(' ')).toContain(`credential file ${named}`);
+  });
+
+  it.each([
+    'grep TODO *.json',
+    'ls *',
+    'cat *.md',
+    'wc -l src/*.ts',
+    'ls -a .e*',
+    'cat .*rc',
+    "cat '.en?'",
+    'cat ".en?"',
+    'echo .en\\?',
+    'ls docs/[a-c]*.md',
+  ])('%s is not credential (broad, or not a glob at all)', (command) => {
+    expect(exec(command).classes).not.toContain('credential');
+  });
+
+  it('matches as the shell does: a wildcard never matches a leading dot or a slash', () => {
+    expect(credentialGlobTarget('*env')).toBeUndefined();
+    expect(credentialGlobTarget('?env')).toBeUndefined();
+    expect(credentialGlobTarget('.*')).toBeUndefined();
+    expect(credentialGlobTarget('.[!a]nv')).toBe('.env');
+    expect(credentialGlobTarget('.[^a]nv')).toBe('.env');
+    expect(credentialGlobTarget('a[/b')).toBeUndefined();
+    expect(credentialGlobTarget('[')).toBeUndefined();
+    expect(credentialGlobTarget('x/.en?/y')).toBe('x/.env/y');
+  });
+});
