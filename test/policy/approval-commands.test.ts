@@ -5,15 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderApproval } from '../../src/cli/commands/approvals.js';
 import { buildEffect, buildView, classifyAction, rankCommands } from '../../src/policy/index.js';
+import { classifyExec } from './classify-exec.js';
 
-const exec = (command: string) =>
-  classifyAction({
-    tool: 'exec',
-    declared: 'exec',
-    argsJson: JSON.stringify({ command }),
-    workspace: '/srv/ws',
-    scratch: [],
-  });
+const exec = classifyExec;
 
 describe('commands ranked by what made them ask', () => {
   it('the classifier records each command’s own classes, nested commands included', () => {

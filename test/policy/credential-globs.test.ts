@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAction } from '../../src/policy/action-classifier.js';
+import { classifyExec } from './classify-exec.js';
 import { credentialGlobTarget } from '../../src/policy/credential-globs.js';
 
-const exec = (command: string) =>
-  classifyAction({
-    tool: 'exec',
-    declared: 'exec',
-    argsJson: JSON.stringify({ command }),
-    workspace: '/srv/ws',
-    scratch: [],
-  });
+const exec = classifyExec;
 
 describe('L27: a glob the shell expands into a credential file’s name', () => {
   it.each([
