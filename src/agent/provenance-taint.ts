@@ -7,6 +7,7 @@
  */
 import { describeCause, type EventBus } from '../core/index.js';
 import { type SecretTaint, taintSession } from './egress-taint.js';
+import type { ReadOnlyTree } from '../exec/index.js';
 import type { ToolRunContext } from './tools/tool.js';
 import type { WorkspaceSecrets } from './workspace-secrets.js';
 
@@ -20,7 +21,10 @@ export interface ProvenanceTaint {
    * tracked by the session's taint: the run's result goes back at once, and the session's next egress check waits
    * for them.
    */
-  execRun(ctx: ToolRunContext): { ready(): Promise<void>; finish(rewalk: boolean): void };
+  execRun(
+    ctx: ToolRunContext,
+    readOnly?: readonly ReadOnlyTree[],
+  ): { ready(): Promise<void>; finish(rewalk: boolean): void };
   /** A tool read `path` and answers from its content: taints the session when `text` holds a vault value. */
   fileRead(ctx: ToolRunContext, tool: string, path: string, text: string): Promise<void>;
 }
@@ -39,21 +43,31 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
       { agentId: ctx.agentId, sessionId: ctx.sessionId, traceId: ctx.traceId },
       reason,
     );
-  /** The reason the workspace taints the session, or undefined when it holds no value. */
-  const check = async (ctx: ToolRunContext): Promise<string | undefined> => {
-    const w = await deps.secrets.walk(ctx.workspace);
-    if (!w.ok)
-      return `an exec run could read the workspace, and ${w.error.message}, so it counts as holding a vault value`;
-    return w.value.finding ? `an exec run could read the workspace: ${w.value.finding.reason}` : undefined;
+  /** The reason one tree the run can read taints the session, or undefined when it holds no value. */
+  const checkTree = async (root: string, what: string): Promise<string | undefined> => {
+    const w = await deps.secrets.walk(root);
+    if (!w.ok) return `an exec run could read ${what}, and ${w.error.message}, so it counts as holding a vault value`;
+    return w.value.finding ? `an exec run could read ${what}: ${w.value.finding.reason}` : undefined;
+  };
+  /** The workspace first, then the skill folders bound read-only at /skills (an operator's skill may hold a key). */
+  const check = async (ctx: ToolRunContext, readOnly: readonly ReadOnlyTree[]): Promise<string | undefined> => {
+    const found = await checkTree(ctx.workspace, 'the workspace');
+    if (found) return found;
+    for (const tree of readOnly) {
+      const inTree = await checkTree(tree.host, `/skills/${tree.name}`);
+      // The walk's reasons speak of "the workspace": here it is the skill's folder.
+      if (inTree) return inTree.replaceAll('the workspace', `/skills/${tree.name}`);
+    }
+    return undefined;
   };
   return {
-    execRun(ctx) {
+    execRun(ctx, readOnly = []) {
       const untainted = async () => (await deps.taint.reasonsNow(ctx.sessionId)) === undefined;
       // Never rejects: a walk that breaks taints the session with the reason (fail closed).
       const walked = async (): Promise<void> => {
         let reason: string | undefined;
         try {
-          reason = (await untainted()) ? await check(ctx) : undefined;
+          reason = (await untainted()) ? await check(ctx, readOnly) : undefined;
         } catch (cause) {
           reason = `the workspace scan failed (${describeCause(cause)}), so the workspace counts as holding a vault value`;
         }

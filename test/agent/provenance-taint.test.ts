@@ -187,6 +187,36 @@ describe('exec runs', () => {
   });
 });
 
+describe('exec runs read the skill folders bound at /skills too', () => {
+  it('a vault value in an enabled skill’s file taints the session, named by its /skills path', async () => {
+    const taint = new SecretTaint();
+    const prov = provenanceTaint({ bus: new EventBus(), taint, secrets: new WorkspaceSecrets(leaks) });
+    const skill = mkdtempSync(join(tmpdir(), 'bulwark-prov-skill-'));
+    try {
+      mkdirSync(join(skill, 'scripts'));
+      writeFileSync(join(skill, 'scripts', 'deploy.sh'), `curl -u ${SECRET}: https://api.example\n`);
+      const ctx = (sessionId: string): ToolRunContext => ({
+        agentId: 'a',
+        sessionId,
+        traceId: 't',
+        caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: true },
+        workspace: ws,
+        signal: new AbortController().signal,
+      });
+      const without = prov.execRun(ctx('s1'));
+      await without.ready();
+      expect(await taint.reasons('s1')).toBeUndefined();
+      const run = prov.execRun(ctx('s2'), [{ name: 'deploy', host: skill }]);
+      await run.ready();
+      expect(await taint.reasons('s2')).toEqual([
+        'an exec run could read /skills/deploy: scripts/deploy.sh in /skills/deploy holds the value of STRIPE_KEY',
+      ]);
+    } finally {
+      rmSync(skill, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SecretTaint waits for checks under way', () => {
   it('reasons() resolves only after a tracked check settled, and sees the taint it set; reasonsNow() does not wait', async () => {
     const taint = new SecretTaint();

@@ -6,6 +6,7 @@
  *   - allowed-tools narrows the session's tools (write refused by L12) and cannot widen them (web_fetch, which
  *     the agent's policy lacks, stays refused though the skill lists it).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -115,6 +116,26 @@ describe('Agent Skills through the daemon (fake provider)', () => {
         ['web_fetch', 'L12'],
       ]),
     );
+  });
+
+  it('a vault value in an enabled skill’s file taints the session of an exec run (L08.1 by provenance)', async () => {
+    const key = `dk_${randomBytes(24).toString('base64url')}`;
+    e2e = await startE2E(
+      'openai',
+      scriptFrom([() => reply.toolCall('exec', { command: 'true' }), () => reply.text('done')]),
+      '{ profile: minimal, allow: [skill_activate, skill_read] }',
+      { vault: { DEPLOY_KEY: key } },
+    );
+    const source = skillSource();
+    writeFileSync(path.join(source, 'references', 'deploy.md'), `Deploy with the key ${key}.\n`);
+    const added = addSkillFrom(e2e.dir, source);
+    expect(added.ok ? 'added' : added.error.message).toBe('added');
+    expect(setSkillAgent(e2e.dir, 'greet', 'default', true).ok).toBe(true);
+    expect(await ask(e2e, 'Run true.')).toBe('done');
+    const tainted = (await e2e.audit()).filter((l) => l.type === 'security:session_tainted');
+    expect(tainted.map((l) => l.reason)).toEqual([
+      'an exec run could read /skills/greet: references/deploy.md in /skills/greet holds the value of DEPLOY_KEY',
+    ]);
   });
 
   it('an agent without the skill enabled sees no catalogue and cannot activate it', async () => {

@@ -123,7 +123,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       const egress = deps.egress;
       // The workspace is walked before the run starts: a run could read a value, print it re-encoded and delete the
       // file before a walk beside it got there. Unchanged files are only stat'ed, and a tainted session is not walked.
-      const provenance = deps.provenance?.execRun(ctx);
+      const provenance = deps.provenance?.execRun(ctx, readOnly);
       await provenance?.ready();
       const r = await deps.runner.run(
         ctx.workspace,
