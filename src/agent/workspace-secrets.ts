@@ -4,13 +4,21 @@
  * index cannot know). Each regular file is read in bounded chunks and scanned with the leak index; what was found
  * is cached per workspace by path with (ino, size, mtimeMs, ctimeMs), so a later walk only stats unchanged files.
  *
- * Fail closed: a file or directory the daemon cannot read, and a tree with more files than one walk visits, count
- * as holding a value. Symbolic links are not followed (the sandbox sees only the workspace, whose links it resolves
+ * A file whose bytes are compressed (git loose objects and packs, gzip, zip) is also read as it inflates
+ * (`compressed-reading/`), within the walk's byte budget and caps.
+ *
+ * Fail closed: a file or directory the daemon cannot read, a tree with more files than one walk visits, and
+ * compressed content past the budget or a cap, count as holding a value. Symbolic links are not followed (the sandbox sees only the workspace, whose links it resolves
  * there; a link's target inside the workspace is walked as itself). FIFOs, sockets and devices are not read.
  */
 import { constants } from 'node:fs';
 import { open, lstat, readdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { fileSource, bufferSource } from './compressed-reading/byte-source.js';
+import { readCompressed } from './compressed-reading/compressed-content.js';
+import { formatOf } from './compressed-reading/formats.js';
+import type { ReadingContext, ReadingLimits } from './compressed-reading/reading-context.js';
+import { TextScan } from './compressed-reading/text-scan.js';
 import {
   bulwarkError,
   type BulwarkError,
@@ -43,8 +51,14 @@ export interface WorkspaceSecretsOptions {
   readonly maxFiles?: number;
   /** Bytes read per chunk. */
   readonly chunkBytes?: number;
-  /** Bytes one walk reads at most; past it the workspace counts as holding a value. */
+  /** Bytes one walk reads at most, raw and inflated; past it the workspace counts as holding a value. */
   readonly maxBytes?: number;
+  /** Compressed objects (streams, zip entries, git objects) one walk inflates; past it likewise. */
+  readonly maxObjects?: number;
+  /** Deltas applied on one another to rebuild one git object; a deeper chain counts as holding a value. */
+  readonly maxDeltaDepth?: number;
+  /** Inflated bytes held in memory at once (a git delta chain, an archive inside an archive); past it likewise. */
+  readonly maxHeldBytes?: number;
   /**
    * How many forms the leak index holds: it only grows, so a change means values were added and every file is read
    * again; 0 means no value can be found and nothing is walked.
@@ -55,9 +69,11 @@ export interface WorkspaceSecretsOptions {
 export const DEFAULT_SCAN_MAX_FILES = 20_000;
 /** A sparse or growing file cannot keep a walk (and every egress check waiting for it) reading for ever. */
 export const DEFAULT_SCAN_MAX_BYTES = 1024 * 1024 * 1024;
+/** Git itself packs with chains of at most 50 (also `gc --aggressive`); room for packs made with a deeper one. */
+export const DEFAULT_SCAN_MAX_DELTA_DEPTH = 256;
+export const DEFAULT_SCAN_MAX_OBJECTS = 2_000_000;
+export const DEFAULT_SCAN_MAX_HELD_BYTES = 256 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
-/** Most text carried from one chunk into the next (a form open at a chunk's end is completed there). */
-const MAX_CARRY = 16 * 1024;
 /** Workspaces whose file cache is kept (a cache: forgetting one only costs a rescan). */
 const CACHED_WORKSPACES = 64;
 
@@ -68,6 +84,13 @@ interface FileMark {
   readonly ctimeMs: number;
   /** Name of the secret found in it, or undefined. */
   readonly secret: string | undefined;
+  /** Found only once inflated. */
+  readonly compressed: boolean;
+}
+
+interface WalkBudget {
+  left: number;
+  objects: number;
 }
 
 const unchanged = (m: FileMark, s: Stats) =>
@@ -90,7 +113,15 @@ export class WorkspaceSecrets {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.maxBytes = options.maxBytes ?? DEFAULT_SCAN_MAX_BYTES;
     this.indexSize = options.indexSize;
+    this.limits = {
+      maxBytes: this.maxBytes,
+      maxObjects: options.maxObjects ?? DEFAULT_SCAN_MAX_OBJECTS,
+      maxDeltaDepth: options.maxDeltaDepth ?? DEFAULT_SCAN_MAX_DELTA_DEPTH,
+      maxHeldBytes: options.maxHeldBytes ?? DEFAULT_SCAN_MAX_HELD_BYTES,
+    };
   }
+
+  private readonly limits: ReadingLimits;
 
   private readonly indexSize: (() => number) | undefined;
   private readonly maxBytes: number;
@@ -139,7 +170,7 @@ export class WorkspaceSecrets {
     let scanned = 0;
     let cached = 0;
     let files = 0;
-    const budget = { left: this.maxBytes };
+    const budget: WalkBudget = { left: this.maxBytes, objects: this.limits.maxObjects };
     const done = (finding?: WorkspaceFinding): Result<WorkspaceWalk, BulwarkError> =>
       ok({ ...(finding ? { finding } : {}), scanned, cached });
     const rel = (p: string) => relativeTo(workspace, p).split('\\').join('/');
@@ -193,11 +224,11 @@ export class WorkspaceSecrets {
     p: string,
     name: string,
     cache: Map<string, FileMark>,
-    budget: { left: number },
+    budget: WalkBudget,
   ): Promise<{ kind: 'cached' | 'scanned' | 'gone'; finding?: WorkspaceFinding }> {
-    const holding = (secret: string) => ({
+    const holding = (secret: string, compressed: boolean) => ({
       path: name,
-      reason: `${name} in the workspace holds the value of ${secret}`,
+      reason: `${name} in the workspace holds the value of ${secret}${compressed ? ' (compressed)' : ''}`,
     });
     let st: Stats;
     try {
@@ -209,7 +240,7 @@ export class WorkspaceSecrets {
     if (!st.isFile()) return { kind: 'gone' };
     const mark = cache.get(name);
     if (mark && unchanged(mark, st))
-      return { kind: 'cached', ...(mark.secret ? { finding: holding(mark.secret) } : {}) };
+      return { kind: 'cached', ...(mark.secret ? { finding: holding(mark.secret, mark.compressed) } : {}) };
     if (st.size > budget.left)
       return {
         kind: 'scanned',
@@ -219,11 +250,11 @@ export class WorkspaceSecrets {
         },
       };
     budget.left -= st.size;
-    let secret: string | undefined;
+    let found;
     try {
-      const read = await this.scanFile(p, st);
+      const read = await this.scanFile(p, st, budget);
       if (read === 'swapped') return { kind: 'gone' };
-      secret = read;
+      found = read;
     } catch (cause) {
       const c = code(cause);
       if (c === 'ENOENT') return { kind: 'gone' };
@@ -236,18 +267,49 @@ export class WorkspaceSecrets {
         },
       };
     }
+    if (found && 'hold' in found) {
+      // Not kept: a hold may come from the walk's budget, which other files spent; the next walk reads it again.
+      cache.delete(name);
+      return {
+        kind: 'scanned',
+        finding: {
+          path: name,
+          reason: `${name} in the workspace ${found.hold}, so it counts as holding a vault value`,
+        },
+      };
+    }
+    const secret = found?.secret;
+    const compressed = found?.compressed === true;
     // Keyed by the stat taken before the read: a change during the read makes the next walk read it again.
-    cache.set(name, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, secret });
-    return { kind: 'scanned', ...(secret ? { finding: holding(secret) } : {}) };
+    cache.set(name, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, secret, compressed });
+    return { kind: 'scanned', ...(secret ? { finding: holding(secret, compressed) } : {}) };
+  }
+
+  private readingContext(budget: WalkBudget): ReadingContext {
+    const ctx: ReadingContext = {
+      scanner: this.scanner,
+      chunkBytes: this.chunkBytes,
+      limits: this.limits,
+      budget,
+      nested: (content, level) => readCompressed(bufferSource(content), ctx, level),
+    };
+    return ctx;
   }
 
   /**
    * Reads the file in chunks, as far as its size when it was stat'ed (a file growing meanwhile cannot keep the walk
-   * reading); text a form may still complete is carried into the next chunk. Opened without following a link and
+   * reading); text a form may still complete is carried into the next chunk; then, when the bytes are compressed,
+   * what they inflate to. Opened without following a link and
    * without blocking, and read only when it is still the regular file stat'ed: a run that swaps it for a FIFO or a
    * link (to /dev/zero, or out of the workspace) meanwhile gets 'swapped', never a walk that hangs.
    */
-  private async scanFile(p: string, st: Stats): Promise<string | undefined | 'swapped'> {
+  private async scanFile(
+    p: string,
+    st: Stats,
+    budget: WalkBudget = { left: Infinity, objects: this.limits.maxObjects },
+  ): Promise<
+    { readonly secret: string; readonly compressed: boolean } | { readonly hold: string } | undefined | 'swapped'
+  > {
     let fh;
     try {
       fh = await open(p, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
@@ -258,20 +320,21 @@ export class WorkspaceSecrets {
     try {
       const now = await fh.stat();
       if (!now.isFile() || now.ino !== st.ino || now.dev !== st.dev) return 'swapped';
-      const decoder = new TextDecoder('utf-8');
+      const text = new TextScan(this.scanner);
       const buf = Buffer.alloc(this.chunkBytes);
-      let carry = '';
+      let head: Buffer | undefined;
       let left = st.size;
       for (;;) {
         const { bytesRead } = left > 0 ? await fh.read(buf, 0, Math.min(buf.length, left), null) : { bytesRead: 0 };
+        head ??= Buffer.from(buf.subarray(0, Math.min(bytesRead, 8)));
         left -= bytesRead;
-        const last = bytesRead === 0;
-        const text = carry + decoder.decode(buf.subarray(0, bytesRead), { stream: !last });
-        const secret = this.holds(text);
-        if (secret || last) return secret;
-        const from = Math.max(this.scanner.openFrom(text), text.length - MAX_CARRY);
-        carry = text.slice(from);
+        const secret = bytesRead === 0 ? text.end() : text.push(buf.subarray(0, bytesRead));
+        if (secret) return { secret, compressed: false };
+        if (bytesRead === 0) break;
       }
+      if (!formatOf(head, true)) return undefined;
+      const inside = await readCompressed(fileSource(fh, st.size), this.readingContext(budget), 0, p);
+      return inside && 'secret' in inside ? { ...inside, compressed: true } : inside;
     } finally {
       await fh.close();
     }
