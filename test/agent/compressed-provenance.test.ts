@@ -113,6 +113,22 @@ describe('git history', () => {
     expect((await walk({}, new WorkspaceSecrets(other))).finding).toBeUndefined();
   });
 
+  it('finds a value in a .tar.gz committed and removed: an archive inside a pack is read one level further', async () => {
+    git('init', '-q', '-b', 'main');
+    mkdirSync(join(ws, 'conf'));
+    writeFileSync(join(ws, 'conf/.env'), `STRIPE_KEY=${SECRET}\n${'DEBUG=0\n'.repeat(200)}`);
+    execFileSync('tar', ['czf', 'conf.tar.gz', 'conf'], { cwd: ws });
+    rmSync(join(ws, 'conf'), { recursive: true });
+    git('add', 'conf.tar.gz');
+    git('commit', '-qm', 'backup');
+    git('rm', '-q', 'conf.tar.gz');
+    git('commit', '-qm', 'no backups in the repo');
+    const loose = await walk();
+    expect(loose.finding?.reason).toMatch(/^\.git\/objects\/.* holds the value of STRIPE_KEY \(compressed\)$/);
+    git('gc', '-q');
+    expect((await walk()).finding?.path).toBe(packs()[0]);
+  });
+
   it('counts a pack with more objects than a walk inflates as holding a value', async () => {
     historyRepo();
     git('gc', '-q');
