@@ -71,7 +71,8 @@ export const DEFAULT_SCAN_MAX_FILES = 20_000;
 export const DEFAULT_SCAN_MAX_BYTES = 1024 * 1024 * 1024;
 /** Git itself packs with chains of at most 50 (also `gc --aggressive`); room for packs made with a deeper one. */
 export const DEFAULT_SCAN_MAX_DELTA_DEPTH = 256;
-export const DEFAULT_SCAN_MAX_OBJECTS = 2_000_000;
+/** Each git pack object is noted for the second pass: this bounds that memory too. */
+export const DEFAULT_SCAN_MAX_OBJECTS = 1_000_000;
 export const DEFAULT_SCAN_MAX_HELD_BYTES = 256 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** Workspaces whose file cache is kept (a cache: forgetting one only costs a rescan). */

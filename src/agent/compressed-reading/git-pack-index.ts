@@ -20,9 +20,12 @@ export async function packOffsets(
   let fh;
   try {
     fh = await open(idxPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch {
-    // No index beside the pack (or not one the walk may open): the caller counts the deltas as unresolved.
-    return undefined;
+  } catch (cause) {
+    const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+    // No index beside the pack, or a link in its place: the caller counts the deltas as unresolved. Other errors
+    // (one the daemon cannot read) go up, where the file counts as unreadable.
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    throw cause;
   }
   try {
     const st = await fh.stat();

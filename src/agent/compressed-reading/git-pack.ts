@@ -25,8 +25,9 @@ const OFS_DELTA = 6;
 const REF_DELTA = 7;
 /** Objects inflated at once (in one call) up to this size; larger ones are streamed. */
 const SMALL_OBJECT = 256 * 1024;
-/** Objects handled between two yields to the event loop. */
+/** Objects, or bytes inflated, between two yields to the event loop. */
 const YIELD_EVERY = 128;
+const YIELD_BYTES = 1024 * 1024;
 
 interface PackObject {
   readonly offset: number;
@@ -94,9 +95,11 @@ export async function readPack(
     return ctx.budget.left >= 0;
   };
   let sinceYield = 0;
+  let leftAtYield = ctx.budget.left;
   const pause = async () => {
-    if (++sinceYield < YIELD_EVERY) return;
+    if (++sinceYield < YIELD_EVERY && leftAtYield - ctx.budget.left < YIELD_BYTES) return;
     sinceYield = 0;
+    leftAtYield = ctx.budget.left;
     await yieldNow();
   };
 
@@ -125,7 +128,7 @@ export async function readPack(
 
   // Second pass.
   const refs = new Set(objects.flatMap((o) => (o.ref ? [o.ref] : [])));
-  if (refs.size > 0 && packPath) {
+  if (refs.size > 0 && packPath?.endsWith('.pack')) {
     const at = await packOffsets(packPath.replace(/\.pack$/, '.idx'), refs, ctx.limits.maxHeldBytes);
     for (const o of objects) if (o.ref) o.base = at?.get(o.ref);
   }

@@ -26,8 +26,11 @@ const U32_MAX = 0xffffffff;
 
 const u64 = (b: Buffer, at: number) => Number(b.readBigUInt64LE(at));
 
-/** The central directory's entries; undefined when there is none to be found (not a whole zip). */
-async function entries(src: ByteSource): Promise<ZipEntry[] | undefined> {
+/**
+ * The central directory's entries; undefined when there is none to be found (not a whole zip), 'large' when it is
+ * larger than `maxBytes` (it is read whole).
+ */
+async function entries(src: ByteSource, maxBytes: number): Promise<ZipEntry[] | 'large' | undefined> {
   // The end record is in the last 22 bytes, or before a comment of at most 65,535.
   const tailStart = Math.max(0, src.size - 22 - 65_535);
   const tail = await src.read(tailStart, src.size - tailStart);
@@ -52,6 +55,7 @@ async function entries(src: ByteSource): Promise<ZipEntry[] | undefined> {
     }
   }
   if (cdOffset + cdSize > src.size) return undefined;
+  if (cdSize > maxBytes) return 'large';
   const cd = await src.read(cdOffset, cdSize);
   const out: ZipEntry[] = [];
   let p = 0;
@@ -91,9 +95,11 @@ async function entries(src: ByteSource): Promise<ZipEntry[] | undefined> {
 
 /** Reads every stored or deflated entry of the zip in `src` into a sink of its own. */
 export async function readZip(src: ByteSource, ctx: ReadingContext, depth: number): Promise<Found> {
-  const list = await entries(src);
+  const list = await entries(src, ctx.limits.maxHeldBytes);
   // No central directory (cut short, or only a local header at the start): nothing more to read than the raw bytes.
   if (!list) return undefined;
+  if (list === 'large')
+    return { hold: `has a zip directory larger than the ${ctx.limits.maxHeldBytes} bytes a scan holds in memory` };
   for (const e of list) {
     if (e.encrypted || (e.method !== 0 && e.method !== 8)) continue;
     const over = spendObject(ctx);
