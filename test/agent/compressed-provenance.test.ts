@@ -248,6 +248,9 @@ describe('git packs built by hand', () => {
     expect((await walk({ maxDeltaDepth: 9 })).finding?.reason).toBe(
       'chain.pack in the workspace holds a git delta chain deeper than 9, deeper than a scan rebuilds, so it counts as holding a vault value',
     );
+    expect((await walk({ maxHeldBytes: 40 })).finding?.reason).toBe(
+      'chain.pack in the workspace holds a git object whose delta chain needs more than the 40 bytes a scan holds in memory, so it counts as holding a vault value',
+    );
 
     rmSync(ws, { recursive: true, force: true });
     mkdirSync(ws);

@@ -152,9 +152,15 @@ export async function readPack(
   const whole = async (o: PackObject): Promise<Buffer | 'corrupt' | Found> => {
     if (held + o.size > ctx.limits.maxHeldBytes) return tooLarge();
     const pieces: Buffer[] = [];
-    const r = await inflateObject(src, o, (piece) => (pieces.push(piece), spend(piece)));
+    let got = 0;
+    // Held only up to the size its header gave (checked against the cap above): a stream inflating to more is corrupt.
+    const r = await inflateObject(src, o, (piece) => {
+      pieces.push(piece);
+      got += piece.length;
+      return spend(piece) && got <= o.size;
+    });
     if (ctx.budget.left < 0) return pastBudget(ctx);
-    return r.kind === 'end' ? Buffer.concat(pieces) : 'corrupt';
+    return r.kind === 'end' && got === o.size ? Buffer.concat(pieces) : 'corrupt';
   };
   const tooLarge = (): Found => ({
     hold: `holds a git object whose delta chain needs more than the ${ctx.limits.maxHeldBytes} bytes a scan holds in memory`,
