@@ -302,9 +302,9 @@ describe('archives', () => {
       'deep.gz in the workspace holds gzip data compressed inside more than 2 levels, deeper than a scan reads, so it counts as holding a vault value',
     );
     rmSync(join(ws, 'deep.gz'));
-    // 64 MiB of zeros in a zip of 64 KiB: the walk stops at its budget.
+    // 16 MiB of zeros in a zip of 16 KiB: the walk stops at its budget.
     writeFileSync(join(ws, 'zeros'), Buffer.alloc(0));
-    execFileSync('sh', ['-c', 'head -c 67108864 /dev/zero > zeros && zip -q bomb.zip zeros && rm zeros'], {
+    execFileSync('sh', ['-c', 'head -c 16777216 /dev/zero > zeros && zip -q bomb.zip zeros && rm zeros'], {
       cwd: ws,
     });
     const started = Date.now();
