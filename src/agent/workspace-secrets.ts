@@ -15,9 +15,10 @@ import { constants } from 'node:fs';
 import { open, lstat, readdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { fileSource, bufferSource } from './compressed-reading/byte-source.js';
-import { readCompressed } from './compressed-reading/compressed-content.js';
+import { readCompressed, TAR_HEAD } from './compressed-reading/compressed-content.js';
 import { formatOf } from './compressed-reading/formats.js';
 import type { ReadingContext, ReadingLimits } from './compressed-reading/reading-context.js';
+import { isTar } from './compressed-reading/tar-members.js';
 import { TextScan } from './compressed-reading/text-scan.js';
 import {
   bulwarkError,
@@ -323,17 +324,18 @@ export class WorkspaceSecrets {
       if (!now.isFile() || now.ino !== st.ino || now.dev !== st.dev) return 'swapped';
       const text = new TextScan(this.scanner);
       const buf = Buffer.alloc(this.chunkBytes);
-      let head: Buffer | undefined;
+      let head = Buffer.alloc(0);
       let left = st.size;
       for (;;) {
         const { bytesRead } = left > 0 ? await fh.read(buf, 0, Math.min(buf.length, left), null) : { bytesRead: 0 };
-        head ??= Buffer.from(buf.subarray(0, Math.min(bytesRead, 8)));
+        if (head.length < TAR_HEAD)
+          head = Buffer.concat([head, buf.subarray(0, Math.min(bytesRead, TAR_HEAD - head.length))]);
         left -= bytesRead;
         const secret = bytesRead === 0 ? text.end() : text.push(buf.subarray(0, bytesRead));
         if (secret) return { secret, compressed: false };
         if (bytesRead === 0) break;
       }
-      if (!formatOf(head, true)) return undefined;
+      if (!formatOf(head, true) && !isTar(head)) return undefined;
       const inside = await readCompressed(fileSource(fh, st.size), this.readingContext(budget), 0, p);
       return inside && 'secret' in inside ? { ...inside, compressed: true } : inside;
     } finally {

@@ -295,6 +295,45 @@ describe('archives', () => {
     expect(await each('outer.zip')).toBe('outer.zip in the workspace holds the value of STRIPE_KEY (compressed)');
   });
 
+  it('finds a value in the packed history of a repo kept as a .tar.gz or a .tar (a member that is compressed is read)', async () => {
+    rmSync(join(ws, 'site'), { recursive: true });
+    const repo = join(ws, 'repo');
+    mkdirSync(repo);
+    const inRepo = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: repo,
+        env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+        stdio: 'pipe',
+      });
+    inRepo('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'README.md'), lines(50, 'readme').join('\n'));
+    inRepo('add', '.');
+    inRepo('commit', '-qm', 'first');
+    inRepo('gc', '-q');
+    run('tar', 'czf', 'clean.tar.gz', 'repo');
+    writeFileSync(join(repo, '.env'), `STRIPE_KEY=${SECRET}\n`);
+    inRepo('add', '.env');
+    inRepo('commit', '-qm', 'config');
+    inRepo('rm', '-q', '.env');
+    inRepo('commit', '-qm', 'drop .env');
+    inRepo('gc', '-q');
+    run('tar', 'czf', 'backup.tar.gz', 'repo');
+    run('tar', 'cf', 'backup.tar', 'repo');
+    rmSync(repo, { recursive: true });
+    const one = async (name: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bulwark-comp-one-'));
+      execFileSync('cp', ['-a', join(ws, name), dir]);
+      const r = await new WorkspaceSecrets(leaks).walk(dir);
+      rmSync(dir, { recursive: true, force: true });
+      return r.ok ? r.value.finding?.reason : r.error.message;
+    };
+    expect(await one('clean.tar.gz')).toBeUndefined();
+    expect(await one('backup.tar.gz')).toBe(
+      'backup.tar.gz in the workspace holds the value of STRIPE_KEY (compressed)',
+    );
+    expect(await one('backup.tar')).toBe('backup.tar in the workspace holds the value of STRIPE_KEY (compressed)');
+  });
+
   it('a gzip three levels deep, a zip bomb and too many bytes inflated count as holding a value, in bounded time', async () => {
     rmSync(join(ws, 'site'), { recursive: true });
     writeFileSync(join(ws, 'deep.gz'), gzipSync(gzipSync(gzipSync('nothing secret here\n'))));

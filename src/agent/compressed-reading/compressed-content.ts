@@ -15,6 +15,7 @@ import { ContentSink } from './content-sink.js';
 import { formatOf } from './formats.js';
 import { readPack } from './git-pack.js';
 import { type Found, type ReadingContext, spendObject } from './reading-context.js';
+import { isTar } from './tar-members.js';
 import { readZip } from './zip-entries.js';
 import { inflateStream } from './zlib-stream.js';
 
@@ -25,15 +26,30 @@ export async function readCompressed(
   /** The file's path (a pack's index is beside it); none for content nested in another file. */
   path?: string,
 ): Promise<Found> {
-  const head = await src.read(0, 8);
+  const head = await src.read(0, TAR_HEAD);
   // Nested content was kept because it began as gzip, zip or a pack; the file itself may also be a zlib stream.
   const format = formatOf(head, level === 0);
   if (format === 'git pack') return readPack(src, ctx, level, path);
   if (format === 'zip') return readZip(src, ctx, level);
+  if (level === 0 && isTar(head)) return readTar(src, ctx);
   if (format !== 'gzip' && format !== 'zlib') return undefined;
   const over = spendObject(ctx);
   if (over) return over;
-  const sink = new ContentSink(ctx, level, format === 'zlib');
+  const sink = new ContentSink(ctx, level, { gitObject: format === 'zlib' });
   await inflateStream(src, 0, src.size, format, (piece) => sink.push(piece));
+  return sink.end();
+}
+
+/** Bytes a file's start needs to say what it is: a tar's magic ends at 262. */
+export const TAR_HEAD = 264;
+
+/** A tar file: its bytes were scanned raw; its members that are compressed are read. */
+async function readTar(src: ByteSource, ctx: ReadingContext): Promise<Found> {
+  const sink = new ContentSink(ctx, 0, { text: false });
+  for (let pos = 0; pos < src.size;) {
+    const piece = await src.read(pos, ctx.chunkBytes);
+    if (piece.length === 0 || !sink.push(piece)) break;
+    pos += piece.length;
+  }
   return sink.end();
 }
