@@ -52,7 +52,9 @@ class Capture {
   }
 
   private decide() {
-    const all = Buffer.concat(this.pending ?? []);
+    const pending = this.pending ?? [];
+    // Most streams come in one piece: not copied.
+    const all = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending);
     this.pending = undefined;
     const h = this.gitObject ? GIT_OBJECT_HEADER.exec(all.subarray(0, HEAD_BYTES).toString('latin1')) : null;
     const content = all.subarray(h ? h[0].length : 0);
