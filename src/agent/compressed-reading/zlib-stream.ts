@@ -53,7 +53,13 @@ export function inflateStream(
       else resolve(r);
     };
     z.on('data', (piece: Buffer) => {
-      if (!settled && !onData(piece)) finish({ kind: 'stopped' });
+      if (settled) return;
+      // A throw here would escape as an uncaught exception: it rejects the walk's read instead (fail closed).
+      try {
+        if (!onData(piece)) finish({ kind: 'stopped' });
+      } catch (cause) {
+        finish(cause instanceof Error ? cause : new Error(String(cause)));
+      }
     });
     // 'end' comes when the stream's own end is reached, whatever follows it in the source.
     z.on('end', () => finish({ kind: 'end', consumed: z.bytesWritten }));
