@@ -88,12 +88,20 @@ interface FileMark {
   readonly secret: string | undefined;
   /** Found only once inflated. */
   readonly compressed: boolean;
+  /**
+   * Why the file counts as holding a value without one found (past the walk's byte budget or a cap). Kept like a
+   * finding: reading it again could only clear it with more budget, and a workspace past 1 GiB would then be read
+   * up to the budget again by every walk (every new session's first run).
+   */
+  readonly hold?: string;
 }
 
 interface WalkBudget {
   left: number;
   objects: number;
 }
+
+const stamp = (s: Stats) => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs });
 
 const unchanged = (m: FileMark, s: Stats) =>
   m.ino === s.ino && m.size === s.size && m.mtimeMs === s.mtimeMs && m.ctimeMs === s.ctimeMs;
@@ -241,16 +249,18 @@ export class WorkspaceSecrets {
     }
     if (!st.isFile()) return { kind: 'gone' };
     const mark = cache.get(name);
-    if (mark && unchanged(mark, st))
+    if (mark && unchanged(mark, st)) {
+      if (mark.hold !== undefined) return { kind: 'cached', finding: { path: name, reason: mark.hold } };
       return { kind: 'cached', ...(mark.secret ? { finding: holding(mark.secret, mark.compressed) } : {}) };
+    }
+    const held = (reason: string) => {
+      cache.set(name, { ...stamp(st), secret: undefined, compressed: false, hold: reason });
+      return { kind: 'scanned' as const, finding: { path: name, reason } };
+    };
     if (st.size > budget.left)
-      return {
-        kind: 'scanned',
-        finding: {
-          path: name,
-          reason: `the workspace holds more than ${this.maxBytes} bytes to read (at ${name}), more than one scan reads, so it counts as holding a vault value`,
-        },
-      };
+      return held(
+        `the workspace holds more than ${this.maxBytes} bytes to read (at ${name}), more than one scan reads, so it counts as holding a vault value`,
+      );
     budget.left -= st.size;
     let found;
     try {
@@ -269,21 +279,12 @@ export class WorkspaceSecrets {
         },
       };
     }
-    if (found && 'hold' in found) {
-      // Not kept: a hold may come from the walk's budget, which other files spent; the next walk reads it again.
-      cache.delete(name);
-      return {
-        kind: 'scanned',
-        finding: {
-          path: name,
-          reason: `${name} in the workspace ${found.hold}, so it counts as holding a vault value`,
-        },
-      };
-    }
+    if (found && 'hold' in found)
+      return held(`${name} in the workspace ${found.hold}, so it counts as holding a vault value`);
     const secret = found?.secret;
     const compressed = found?.compressed === true;
     // Keyed by the stat taken before the read: a change during the read makes the next walk read it again.
-    cache.set(name, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, secret, compressed });
+    cache.set(name, { ...stamp(st), secret, compressed });
     return { kind: 'scanned', ...(secret ? { finding: holding(secret, compressed) } : {}) };
   }
 

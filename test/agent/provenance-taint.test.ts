@@ -63,6 +63,16 @@ describe('WorkspaceSecrets', () => {
     expect((await walk(small)).finding?.reason).toMatch(
       /more than 100 bytes to read .* counts as holding a vault value/,
     );
+    // Kept like a finding while the file is unchanged: the next walk does not read up to the budget again.
+    const again = await walk(small);
+    expect([again.scanned, again.cached]).toEqual([0, 1]);
+    expect(again.finding?.reason).toMatch(/more than 100 bytes to read/);
+    // Changed: judged again.
+    appendFileSync(join(ws, 'big.bin'), 'y');
+    expect((await walk(small)).scanned).toBe(1);
+    rmSync(join(ws, 'big.bin'));
+    writeFileSync(join(ws, 'small.txt'), 'x');
+    expect(await walk(small)).toEqual({ scanned: 1, cached: 0 });
   });
 
   it('walks nothing while the leak index is empty, and reads every file again once a value is added', async () => {
