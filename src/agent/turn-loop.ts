@@ -22,6 +22,7 @@ import type { ModelCallItem, ModelCallSettlement, TurnPipelines } from './bounda
 import { AnswerTally } from './budget/estimate.js';
 import { ReportedUsage } from './budget/reported-usage.js';
 import { ProviderError } from './providers/provider-error.js';
+import { answerCharsBound, overlongAnswer } from './providers/answer-bound.js';
 import type { ToolRegistry } from './tools/registry.js';
 import type { OperatorApprovals, OperatorChannel } from './tools/tool.js';
 import type { MemoryAccess } from './tools/tool.js';
@@ -383,7 +384,13 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
       const started = Date.now();
       let failure: BulwarkError | undefined;
       try {
+        const bound = answerCharsBound(request.maxTokens);
         for await (const ev of provider.stream(request)) {
+          if ((ev.type === 'text_delta' || ev.type === 'unshown_output') && received.bytes > bound) {
+            // Leaving the loop ends the provider's stream; what arrived is counted below.
+            failure = overlongAnswer(provider.id, request.maxTokens).toBulwarkError();
+            break;
+          }
           if (ev.type === 'text_delta') {
             received.addText(ev.text);
             // Past the cap the rest of the answer is drained unread, so the call's usage is still counted.

@@ -1,4 +1,5 @@
 /** Anthropic Messages adapter (official `@anthropic-ai/sdk`, raw streaming events, tool_use blocks). */
+import { overlongAnswer, PendingArguments } from './answer-bound.js';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, StopReason, ToolSpec } from '../types.js';
 import { callSignal } from './call-signal.js';
@@ -153,6 +154,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           { signal: call.signal },
         );
         const blocks = new Map<number, { id: string; name: string; json: string }>();
+        const kept = new PendingArguments(request.maxTokens);
         let reason: string | null | undefined;
         let stopped = false;
         let toolCalls = 0;
@@ -183,6 +185,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
               else if (ev.delta.type === 'input_json_delta') {
                 const b = blocks.get(ev.index);
                 if (b) b.json += ev.delta.partial_json;
+                if (kept.over(ev.delta.partial_json)) {
+                  yield { type: 'unshown_output', text: [...blocks.values()].map((k) => k.name + k.json).join('\n') };
+                  throw overlongAnswer(id, request.maxTokens);
+                }
               } else {
                 const unshown = unshownText(ev.delta, BLOCK_SKIPPED);
                 if (unshown) yield { type: 'unshown_output', text: unshown };

@@ -2,6 +2,7 @@
  * OpenAI Chat Completions adapter (official `openai` SDK). With `baseUrl` it serves every
  * OpenAI-compatible server: Ollama, vLLM, llama.cpp, OpenRouter, Groq.
  */
+import { overlongAnswer, PendingArguments } from './answer-bound.js';
 import type OpenAI from 'openai';
 import type { ChatMessage, ModelRequest, Provider, ProviderEvent, Sampling, StopReason, ToolSpec } from '../types.js';
 import { callSignal } from './call-signal.js';
@@ -125,6 +126,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           { signal: call.signal },
         );
         const pending = new Map<number, { id: string; name: string; args: string }>();
+        const kept = new PendingArguments(request.maxTokens);
         let finish: string | null | undefined;
         let sawUsage = false;
         for await (const chunk of stream) {
@@ -158,6 +160,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
             if (tc.function?.name) entry.name += tc.function.name;
             if (tc.function?.arguments) entry.args += tc.function.arguments;
             pending.set(tc.index, entry);
+            if (kept.over((tc.id ?? '') + (tc.function?.name ?? '') + (tc.function?.arguments ?? ''))) {
+              yield { type: 'unshown_output', text: [...pending.values()].map((c) => c.name + c.args).join('\n') };
+              throw overlongAnswer(id, request.maxTokens);
+            }
           }
           if (choice.finish_reason) finish = choice.finish_reason;
         }

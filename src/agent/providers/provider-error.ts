@@ -1,7 +1,7 @@
 import { bulwarkError, describeCause, type BulwarkError } from '../../core/index.js';
 
 export type ProviderErrorCode =
-  'auth' | 'rate_limit' | 'timeout' | 'unavailable' | 'bad_request' | 'cancelled' | 'not_configured';
+  'auth' | 'rate_limit' | 'timeout' | 'unavailable' | 'bad_request' | 'cancelled' | 'not_configured' | 'overlong';
 
 const STATUS: Record<ProviderErrorCode, number> = {
   auth: 502,
@@ -11,6 +11,7 @@ const STATUS: Record<ProviderErrorCode, number> = {
   bad_request: 502,
   cancelled: 499,
   not_configured: 503,
+  overlong: 502,
 };
 
 /**
