@@ -327,12 +327,12 @@ export class MultiMatcher {
   /**
    * Which patterns occur in the key of text[from, to): each code unit c read as keyOf[c], dropped where that is 0 or
    * c is beyond the table (so a pattern may span dropped characters). The key is read on the fly, not built.
-   * Calls `onMatch(pattern)` per occurrence; return `false` to stop.
+   * Calls `onMatch(pattern, end)` per occurrence, `end` the raw index after its last character; return `false` to stop.
    */
   forEachKeyMatch(
     text: string,
     keyOf: Uint16Array,
-    onMatch: (pattern: number) => boolean | void,
+    onMatch: (pattern: number, end: number) => boolean | void,
     from = 0,
     to = text.length,
   ): void {
@@ -354,7 +354,7 @@ export class MultiMatcher {
         const node = this.nodeOfRow[row / alphabet] as number;
         let out = this.own[node] ? node : (this.dictLink[node] as number);
         while (out !== -1) {
-          for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+          for (const id of this.own[out] as number[]) if (onMatch(id, i + 1) === false) return;
           out = this.dictLink[out] as number;
         }
       }
@@ -373,7 +373,7 @@ export class MultiMatcher {
       if (emits[node] === 0) continue;
       let out = this.own[node] ? node : (this.dictLink[node] as number);
       while (out !== -1) {
-        for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+        for (const id of this.own[out] as number[]) if (onMatch(id, i + 1) === false) return;
         out = this.dictLink[out] as number;
       }
     }
