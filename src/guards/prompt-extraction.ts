@@ -147,9 +147,15 @@ function foldWord(w: string): string {
     i += size;
   }
   if (i >= w.length) return w;
-  let out = w.slice(0, i);
-  for (const ch of w.slice(i)) out += foldChar(ch.codePointAt(0) ?? 0);
-  return out;
+  // Pieces joined once: a string iterator and `+=` per character allocated a string and a rope node for each
+  // (15 MB for the megabyte of `EAA…` whose hex decodes to one word that folds).
+  const parts = [w.slice(0, i)];
+  while (i < w.length) {
+    const cp = w.codePointAt(i) ?? 0;
+    parts.push(foldChar(cp));
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return parts.join('');
 }
 
 /** Marks the words that lie in an identifier-like token of the prompt (see the file comment). */

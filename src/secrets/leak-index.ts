@@ -100,6 +100,19 @@ function passKey(table: Uint8Array, also = ''): Uint16Array {
   return key;
 }
 
+/**
+ * Whether text[start, end) is a form read under `key` with nothing dropped: every unit an ASCII character the key
+ * keeps as itself. Such an occurrence is one the plain scan finds in the raw text.
+ */
+function spelledAsIs(text: string, key: Uint16Array, start: number, end: number, from: number): boolean {
+  if (start < from) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || key[c] !== c) return false;
+  }
+  return true;
+}
+
 function classes(kept: RegExp, separators: RegExp): Uint8Array {
   const t = new Uint8Array(128);
   for (let c = 0; c < 128; c++) {
@@ -667,8 +680,12 @@ export class LeakIndex implements LeakScanner {
     this.compiled().forEachKeyMatch(
       text,
       key,
-      (pattern) => {
-        found = accepts((this.entries[pattern] as Entry).encoding);
+      (pattern, end) => {
+        const e = this.entries[pattern] as Entry;
+        // A form the key spells with nothing dropped stands in the raw text as it is: the plain scan found it, and a
+        // copy would find it again at the same span. Only a form that spans a dropped character needs the copy (a
+        // vault value pasted as it is must not switch on every pass).
+        found = accepts(e.encoding) && !spelledAsIs(text, key, end - e.form.length, end, from);
         return !found;
       },
       from,

@@ -309,7 +309,11 @@ export class MultiMatcher {
     return true;
   }
 
-  /** Calls `onMatch` for every pattern ending at `end` in `node` (its own and through suffixes); false when stopped. */
+  /**
+   * Calls `onMatch` for every pattern ending at `end` in `node` (its own and through suffixes); false when stopped.
+   * Indexed loops here and in the scans: a for-of allocates an iterator and a result per step until V8 optimises
+   * the loop, and a hostile text's first scan makes a hit every few characters (hundreds of MB on the first 1 MB).
+   */
   private emit(
     node: number,
     end: number,
@@ -317,8 +321,11 @@ export class MultiMatcher {
   ): boolean {
     let out = this.own[node] ? node : (this.dictLink[node] as number);
     while (out !== -1) {
-      for (const id of this.own[out] as number[])
+      const ids = this.own[out] as number[];
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k] as number;
         if (onMatch(id, end - (this.lengths[id] as number), end) === false) return false;
+      }
       out = this.dictLink[out] as number;
     }
     return true;
@@ -327,12 +334,12 @@ export class MultiMatcher {
   /**
    * Which patterns occur in the key of text[from, to): each code unit c read as keyOf[c], dropped where that is 0 or
    * c is beyond the table (so a pattern may span dropped characters). The key is read on the fly, not built.
-   * Calls `onMatch(pattern)` per occurrence; return `false` to stop.
+   * Calls `onMatch(pattern, end)` per occurrence, `end` the raw index after its last character; return `false` to stop.
    */
   forEachKeyMatch(
     text: string,
     keyOf: Uint16Array,
-    onMatch: (pattern: number) => boolean | void,
+    onMatch: (pattern: number, end: number) => boolean | void,
     from = 0,
     to = text.length,
   ): void {
@@ -354,7 +361,8 @@ export class MultiMatcher {
         const node = this.nodeOfRow[row / alphabet] as number;
         let out = this.own[node] ? node : (this.dictLink[node] as number);
         while (out !== -1) {
-          for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+          const ids = this.own[out] as number[];
+          for (let k = 0; k < ids.length; k++) if (onMatch(ids[k] as number, i + 1) === false) return;
           out = this.dictLink[out] as number;
         }
       }
@@ -373,7 +381,8 @@ export class MultiMatcher {
       if (emits[node] === 0) continue;
       let out = this.own[node] ? node : (this.dictLink[node] as number);
       while (out !== -1) {
-        for (const id of this.own[out] as number[]) if (onMatch(id) === false) return;
+        const ids = this.own[out] as number[];
+        for (let k = 0; k < ids.length; k++) if (onMatch(ids[k] as number, i + 1) === false) return;
         out = this.dictLink[out] as number;
       }
     }

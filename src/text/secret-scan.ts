@@ -188,7 +188,9 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
       const tail = matcher.forEachMatch(text, (id, start, end) => {
         const lit = literals[id] as Literal;
         const exact = lit.exact === undefined || text.startsWith(lit.exact, start);
-        for (const fi of lit.formats) {
+        const formatsOfLit = lit.formats;
+        for (let k = 0; k < formatsOfLit.length; k++) {
+          const fi = formatsOfLit[k] as number;
           const plan = plans[fi] as Plan;
           // The afterLiteral check, read at most once per hit and format.
           let passes: boolean | undefined;
@@ -282,7 +284,9 @@ export function secretScanner(defs: readonly PatternDef[]): SecretScanner {
     const run = text.slice(from);
     const hits = new Map<number, number[]>();
     const tail = matcher.forEachMatch(run, (id, start) => {
-      for (const fi of (literals[id] as Literal).formats) {
+      const formatsOfLit = (literals[id] as Literal).formats;
+      for (let k = 0; k < formatsOfLit.length; k++) {
+        const fi = formatsOfLit[k] as number;
         const list = hits.get(fi);
         if (list) list.push(from + start);
         else hits.set(fi, [from + start]);
@@ -351,7 +355,8 @@ function openStarts(hits: Int32Array | undefined, before: number, tail: number, 
   const out: number[] = [];
   if (hits) {
     sortAscending(hits);
-    for (const h of hits) {
+    for (let k = 0; k < hits.length; k++) {
+      const h = hits[k] as number;
       if (h < from) continue;
       const a = Math.max(from, h - before);
       const last = out.length - 1;
@@ -416,7 +421,9 @@ function prefixMatches(
   sortAscending(starts);
   let next = 0;
   let prev = -1;
-  for (const s of starts) {
+  // Indexed, as the matcher's loops (multi-match.ts, emit): no iterator per start.
+  for (let k = 0; k < starts.length; k++) {
+    const s = starts[k] as number;
     if (s < next || s === prev) continue;
     prev = s;
     re.lastIndex = s;

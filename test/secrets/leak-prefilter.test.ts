@@ -70,6 +70,43 @@ function hexGateReference(text: string, min: number): boolean {
   );
 }
 
+describe('a value as it is beside a rewritten copy', () => {
+  it('the plain copy does not keep the separated, hex or wrapped copy from being found', () => {
+    // The passes skip forms their key spells with nothing dropped (the plain scan finds those): a text holding
+    // the value as it is and a rewritten copy must still yield every hit the copy yields alone, at its offset.
+    const value = 'Zq8vR2mKx7LpW4nB9tYc';
+    const idx = new LeakIndex();
+    idx.register('PLAIN_AND_COPY', value);
+    const hexed = Buffer.from(value).toString('hex');
+    const copies: Array<[string, string]> = [
+      ...transforms(value)
+        .filter(([l]) => /dashed|spaced|quoted/.test(l))
+        .map(([l, t]): [string, string] => [l, t]),
+      ['hex in groups', (hexed.match(/.{1,4}/g) ?? []).join(' ')],
+      [
+        'base64 over lines',
+        (
+          Buffer.from(value)
+            .toString('base64')
+            .match(/.{1,8}/g) ?? []
+        ).join('\n'),
+      ],
+      ['separated and plain in one region', `${value.slice(0, 10)} ${value.slice(10)}`],
+    ];
+    expect(copies.length).toBeGreaterThan(4);
+    for (const [label, copy] of copies) {
+      const alone = idx.scan(copy);
+      expect(alone.length, label).toBeGreaterThan(0);
+      for (const text of [`${value} then ${copy}`, `${copy} then ${value}`]) {
+        const at = text.indexOf(copy);
+        const hits = idx.scan(text).map((h) => `${h.start}:${h.end}`);
+        for (const h of alone)
+          expect(hits, `${label} in ${JSON.stringify(text)}`).toContain(`${h.start + at}:${h.end + at}`);
+      }
+    }
+  });
+});
+
 describe('hex gate', () => {
   it('answers as its rule reads on hex-like text', () => {
     const alphabet = [...'aB3F0x\\ :-\n\r\tgz,é'];

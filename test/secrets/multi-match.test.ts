@@ -206,3 +206,42 @@ describe('MultiMatcher.forEachKeyMatch', () => {
     );
   });
 });
+
+describe('MultiMatcher.forEachKeyMatch: where a match ends in the raw text', () => {
+  it('gives the raw index after the last character of each match, dense and sparse', () => {
+    const key = new Uint16Array(128);
+    for (const c of 'abcd') key[c.charCodeAt(0)] = c.charCodeAt(0);
+    for (const c of 'ABCD') key[c.charCodeAt(0)] = c.toLowerCase().charCodeAt(0);
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 4 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'C', 'D', '-', ' ', 'é'), maxLength: 60 }),
+        (patterns, text) => {
+          // The key built with the raw index of each of its characters.
+          let built = '';
+          const rawOf: number[] = [];
+          for (let i = 0; i < text.length; i++) {
+            const c = text.charCodeAt(i);
+            const k = c < key.length ? (key[c] as number) : 0;
+            if (k === 0) continue;
+            built += String.fromCharCode(k);
+            rawOf.push(i);
+          }
+          const expected = naive(patterns, built).map((x) => {
+            const [id, , end] = x.split(':').map(Number);
+            return `${id}:${(rawOf[(end as number) - 1] as number) + 1}`;
+          });
+          for (const m of [new MultiMatcher(patterns), new MultiMatcher(patterns, { maxDenseEntries: 0 })]) {
+            const seen: string[] = [];
+            m.forEachKeyMatch(text, key, (id, end) => void seen.push(`${id}:${end}`));
+            expect(seen.sort()).toEqual([...expected].sort());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
