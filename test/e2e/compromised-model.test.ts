@@ -272,6 +272,8 @@ function budgetGuard(
         perExecution: limits.perExecution ?? null,
         perHour: null,
         perDay: limits.perDay ?? null,
+        // The agent's own window is what these tests drive (their caller is a stranger's test token).
+        strangersShare: 1,
       }),
     global: GlobalBudgetsSchema.parse({}),
     modelInfo: () => ModelInfoSchema.parse({ contextWindow: 1_000_000 }),

@@ -28,7 +28,8 @@ function tmp(): string {
   return d;
 }
 
-const ctx = callContext('a', { traceId: 't1' });
+// The owner's calls: these tests are about the agent's and the global windows, not the strangers' share.
+const ctx = callContext('a', { traceId: 't1', caller: { ...callContext().caller, owner: true } });
 const req = (text: string, maxTokens = 100) => ({
   model: 'm',
   system: 'sys',

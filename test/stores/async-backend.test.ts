@@ -128,6 +128,7 @@ describe('the budget guard over a late usage store', () => {
       },
       tokensSince: async (since, agent) => after(20, await real.tokensSince(since, agent)),
       tokensSinceCaller: async (since, caller) => after(20, await real.tokensSinceCaller(since, caller)),
+      tokensSinceStrangers: async (since, agent) => after(20, await real.tokensSinceStrangers(since, agent)),
       summary: (since) => real.summary(since),
       prune: (now) => real.prune(now),
     };
@@ -137,7 +138,8 @@ describe('the budget guard over a late usage store', () => {
       store,
       bus: new EventBus(),
       // Room for the first call's real usage or the second call, not both.
-      budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: null, perHour: 2 * estimate - 1, perDay: null }),
+      budgetsFor: () =>
+        AgentBudgetsSchema.parse({ perExecution: null, perHour: 2 * estimate - 1, perDay: null, strangersShare: 1 }),
       global: GlobalBudgetsSchema.parse({}),
       modelInfo: () => ModelInfoSchema.parse({ contextWindow: 1_000_000 }),
     });

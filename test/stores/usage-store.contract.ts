@@ -49,6 +49,17 @@ export function usageStoreContract(backend: string, open: OpenSubject<UsageStore
       expect(await store.tokensSince(T0)).toBe(1137);
     });
 
+    it('sums one agent’s calls for callers other than the owner (the strangers’ share)', async () => {
+      await store.record({ ...entry('a', 'm', 100, 20, T0), caller: 'token:alice', stranger: true });
+      await store.record({ ...entry('b', 'm', 5, 5, T0), caller: 'token:alice', stranger: true });
+      await store.record({ ...entry('a', 'm', 1000, 0, T0), caller: 'token:owner' });
+      expect(await store.tokensSinceStrangers(T0, 'a')).toBe(120);
+      expect(await store.tokensSinceStrangers(T0, 'b')).toBe(10);
+      expect(await store.tokensSinceStrangers(T0 + 2 * USAGE_MINUTE_MS, 'a')).toBe(0);
+      await store.prune(T0 + 40 * 86_400_000);
+      expect(await store.tokensSinceStrangers(0, 'a')).toBe(0);
+    });
+
     it('counts per minute: a since inside a minute counts that whole minute, the next minute does not', async () => {
       await store.record(entry('a', 'm', 10, 0, T0 + 10_000));
       expect(await store.tokensSince(T0 + 50_000)).toBe(10);

@@ -40,6 +40,8 @@ export interface Reservation {
   readonly traceId: string;
   /** `kind:id` of the caller the call is for (L21 per caller). */
   readonly caller: string;
+  /** The caller is not the owner (L21 strangers' share). */
+  readonly stranger: boolean;
   readonly model: string;
   readonly estimate: number;
   /** Estimated tokens of the content the request sends (counted after the call when the provider reports less). */
@@ -60,7 +62,16 @@ export interface BudgetStatus {
   readonly inflight: number;
 }
 
-type Scope = 'execution' | 'agent-hour' | 'agent-day' | 'caller-hour' | 'caller-day' | 'global-hour' | 'global-day';
+type Scope =
+  | 'execution'
+  | 'agent-hour'
+  | 'agent-day'
+  | 'strangers-hour'
+  | 'strangers-day'
+  | 'caller-hour'
+  | 'caller-day'
+  | 'global-hour'
+  | 'global-day';
 
 const HOUR = 3_600_000;
 const MAX_TRACKED_EXECUTIONS = 10_000;
@@ -108,6 +119,10 @@ export class BudgetGuard {
       const b = this.opts.budgetsFor(ctx.agentId);
       const store = this.opts.store;
       const caller = callerKey(ctx.caller);
+      const stranger = ctx.caller.owner !== true;
+      // Callers that are not the owner share at most this part of the agent's windows: the rest stays the owner's.
+      const share = (limit: number | null) =>
+        stranger && limit !== null ? Math.floor(limit * b.strangersShare) : null;
       const checks: Array<[Scope, number | null, () => Promise<number>]> = [
         [
           'execution',
@@ -129,6 +144,20 @@ export class BudgetGuard {
           async () =>
             (await store.tokensSince(startOfUtcDay(now), ctx.agentId)) +
             this.inflightSum((r) => r.agentId === ctx.agentId),
+        ],
+        [
+          'strangers-hour',
+          share(b.perHour),
+          async () =>
+            (await store.tokensSinceStrangers(now - HOUR, ctx.agentId)) +
+            this.inflightSum((r) => r.stranger && r.agentId === ctx.agentId),
+        ],
+        [
+          'strangers-day',
+          share(b.perDay),
+          async () =>
+            (await store.tokensSinceStrangers(startOfUtcDay(now), ctx.agentId)) +
+            this.inflightSum((r) => r.stranger && r.agentId === ctx.agentId),
         ],
         [
           'caller-hour',
@@ -172,6 +201,7 @@ export class BudgetGuard {
         agentId: ctx.agentId,
         traceId: ctx.traceId,
         caller,
+        stranger,
         model: req.model,
         estimate,
         sentTokens: requestTokens(req),
@@ -201,7 +231,7 @@ export class BudgetGuard {
         };
         if (counted.input > reported.input || counted.output > reported.output)
           this.auditEstimate(r, reported, counted);
-        await this.record(r.agentId, r.traceId, r.model, counted.input, counted.output, r.caller);
+        await this.record(r.agentId, r.traceId, r.model, counted.input, counted.output, r.caller, r.stranger);
       } finally {
         this.inflight.delete(r.id);
       }
@@ -249,6 +279,7 @@ export class BudgetGuard {
     input: number,
     output: number,
     caller?: string,
+    stranger?: boolean,
   ): Promise<void> {
     const total = input + output;
     if (total === 0) return;
@@ -270,6 +301,7 @@ export class BudgetGuard {
       cost,
       at: this.clock(),
       ...(caller !== undefined ? { caller } : {}),
+      ...(stranger === true ? { stranger } : {}),
     });
   }
 
@@ -352,6 +384,10 @@ function describeScope(scope: Scope, agentId: string): string {
       return `hourly (agent "${agentId}")`;
     case 'agent-day':
       return `daily (agent "${agentId}")`;
+    case 'strangers-hour':
+      return `hourly share for callers other than the owner (agent "${agentId}")`;
+    case 'strangers-day':
+      return `daily share for callers other than the owner (agent "${agentId}")`;
     case 'caller-hour':
       return 'hourly per-caller';
     case 'caller-day':
@@ -371,6 +407,10 @@ function fixFor(scope: Scope): string {
       return 'Wait for the hour to roll over, or raise budgets.perHour for this agent.';
     case 'agent-day':
       return 'Wait until 00:00 UTC, or raise budgets.perDay for this agent.';
+    case 'strangers-hour':
+      return 'The rest of the hour is kept for the owner: wait for the hour to roll over, or raise budgets.strangersShare (0–1) or budgets.perHour for this agent.';
+    case 'strangers-day':
+      return 'The rest of the day is kept for the owner: wait until 00:00 UTC, or raise budgets.strangersShare (0–1) or budgets.perDay for this agent.';
     case 'caller-hour':
       return 'Wait for the hour to roll over, or raise budgets.perCaller.perHour.';
     case 'caller-day':

@@ -14,6 +14,11 @@ const MIGRATIONS = [
      caller TEXT NOT NULL, minute INTEGER NOT NULL, tokens INTEGER NOT NULL,
      PRIMARY KEY (caller, minute));
    CREATE INDEX usage_caller_minutes_minute ON usage_caller_minutes (minute);`,
+  // L21 strangers' share: tokens per agent and minute of callers that are not the owner.
+  `CREATE TABLE usage_stranger_minutes (
+     agent TEXT NOT NULL, minute INTEGER NOT NULL, tokens INTEGER NOT NULL,
+     PRIMARY KEY (agent, minute));
+   CREATE INDEX usage_stranger_minutes_minute ON usage_stranger_minutes (minute);`,
 ];
 
 const minuteOf = (ms: number): number => Math.floor(ms / USAGE_MINUTE_MS);
@@ -32,6 +37,9 @@ export class SqliteUsageStore implements UsageStore {
   private readonly insertCallerMinute: Statement;
   private readonly tokensSinceCallerStmt: Statement;
   private readonly deleteCallerBefore: Statement;
+  private readonly insertStrangerMinute: Statement;
+  private readonly tokensSinceStrangersStmt: Statement;
+  private readonly deleteStrangerBefore: Statement;
 
   /** `file` names the database in errors. */
   constructor(
@@ -63,6 +71,14 @@ export class SqliteUsageStore implements UsageStore {
       'SELECT COALESCE(SUM(tokens), 0) AS n FROM usage_caller_minutes WHERE minute >= ? AND caller = ?',
     );
     this.deleteCallerBefore = db.prepare('DELETE FROM usage_caller_minutes WHERE minute < ?');
+    this.insertStrangerMinute = db.prepare(
+      `INSERT INTO usage_stranger_minutes (agent, minute, tokens) VALUES (?, ?, ?)
+       ON CONFLICT(agent, minute) DO UPDATE SET tokens = tokens + excluded.tokens`,
+    );
+    this.tokensSinceStrangersStmt = db.prepare(
+      'SELECT COALESCE(SUM(tokens), 0) AS n FROM usage_stranger_minutes WHERE minute >= ? AND agent = ?',
+    );
+    this.deleteStrangerBefore = db.prepare('DELETE FROM usage_stranger_minutes WHERE minute < ?');
   }
 
   record(e: UsageEntry): Promise<void> {
@@ -89,12 +105,22 @@ export class SqliteUsageStore implements UsageStore {
             minuteOf(e.at),
             Math.floor(e.inputTokens) + Math.floor(e.outputTokens),
           );
+        if (e.stranger === true)
+          this.insertStrangerMinute.run(
+            wellFormed(e.agent),
+            minuteOf(e.at),
+            Math.floor(e.inputTokens) + Math.floor(e.outputTokens),
+          );
       })(),
     );
   }
 
   tokensSinceCaller(since: number, caller: string): Promise<number> {
     return this.call(() => (this.tokensSinceCallerStmt.get(minuteOf(since), wellFormed(caller)) as { n: number }).n);
+  }
+
+  tokensSinceStrangers(since: number, agent: string): Promise<number> {
+    return this.call(() => (this.tokensSinceStrangersStmt.get(minuteOf(since), wellFormed(agent)) as { n: number }).n);
   }
 
   tokensSince(since: number, agent?: string): Promise<number> {
@@ -116,6 +142,7 @@ export class SqliteUsageStore implements UsageStore {
     return this.call(() => {
       this.deleteBefore.run(minuteOf(now - USAGE_KEEP_DAYS * 86_400_000));
       this.deleteCallerBefore.run(minuteOf(now - USAGE_KEEP_DAYS * 86_400_000));
+      this.deleteStrangerBefore.run(minuteOf(now - USAGE_KEEP_DAYS * 86_400_000));
     });
   }
 

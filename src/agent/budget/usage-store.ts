@@ -24,6 +24,8 @@ export interface UsageEntry {
   readonly at: number;
   /** Who the call was for (`kind:id`, callerKey): L21's per-caller budget counts it. */
   readonly caller?: string;
+  /** The caller is not the owner: counted against the agent's share for strangers too. */
+  readonly stranger?: boolean;
 }
 
 /** Counters are kept per minute: a `since` is rounded down to its minute. */
@@ -37,6 +39,7 @@ export const USAGE_KEEP_DAYS = 35;
  *   other all count;
  * - `tokensSince` sums input + output tokens from the minute of `since` on, for one agent or all;
  * - `tokensSinceCaller` sums them for the entries recorded with that caller;
+ * - `tokensSinceStrangers` sums them for one agent's entries recorded as a stranger's (not the owner's);
  * - `summary` gives per agent and model totals from the minute of `since` on, ordered by agent then model;
  * - `prune` drops counters older than `USAGE_KEEP_DAYS` before `now`;
  * - a storage failure rejects with a `store.*` error naming the store and the fix.
@@ -47,6 +50,8 @@ export interface UsageStore {
   tokensSince(since: number, agent?: string): Promise<number>;
   /** Tokens (in + out) since `since` (ms) of calls recorded for this caller, over all agents. */
   tokensSinceCaller(since: number, caller: string): Promise<number>;
+  /** Tokens (in + out) since `since` (ms) of one agent's calls for callers that are not the owner. */
+  tokensSinceStrangers(since: number, agent: string): Promise<number>;
   /** Per agent and model totals since `since`. */
   summary(since: number): Promise<UsageRow[]>;
   prune(now: number): Promise<void>;

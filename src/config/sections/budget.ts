@@ -12,6 +12,11 @@ export const AgentBudgetsSchema = z.strictObject({
   perExecution: tokens.default(500_000),
   perHour: tokens.default(2_000_000),
   perDay: tokens.default(10_000_000),
+  /**
+   * The part of perHour and perDay that callers other than the owner may use together (tokens, webhooks, channel
+   * users who are not the owner); the rest is kept for the owner, so no stranger can use up the owner's budget.
+   */
+  strangersShare: z.number().min(0).max(1).default(0.5),
 });
 export type AgentBudgets = z.infer<typeof AgentBudgetsSchema>;
 
