@@ -185,5 +185,15 @@ describe('installed skills', () => {
     expect(ref.ok && ref.value.length).toBeGreaterThan(0);
     expect(readSkillFile(data, 'csv-stats', 'main', '../index.json').ok).toBe(false);
     expect(readSkillFile(data, 'csv-stats', 'other', 'references/notes.md').ok).toBe(false);
+    // What the model is told names the skill's folder and the path it gave, never a host path.
+    const said = (p: string) => {
+      const r = readSkillFile(data, 'csv-stats', 'main', p);
+      return r.ok ? 'read' : r.error.message;
+    };
+    expect(said('../index.json')).toBe('skill "csv-stats": path "../index.json" leaves the skill’s folder');
+    expect(said('~/.bashrc')).toBe('skill "csv-stats": cannot read ~/.bashrc (no such file in the skill)');
+    expect(said('references')).toBe('skill "csv-stats": cannot read references (a folder: name a file in it)');
+    for (const p of ['~/.bashrc', 'references', 'nope/x.md', 'references/notes.md/x'])
+      expect(said(p)).not.toContain(data);
   });
 });

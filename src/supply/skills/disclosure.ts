@@ -5,7 +5,7 @@
  * agent room frames all of it as external content (L03), never as system instructions (agent/skills.ts).
  */
 import { readFileSync } from 'node:fs';
-import { bulwarkError, describeCause, type BulwarkError, err, ok, type Result, safePath } from '../../core/index.js';
+import { bulwarkError, type BulwarkError, err, ok, type Result, safePath } from '../../core/index.js';
 import { parseSkillManifest } from './manifest.js';
 import { MAX_SCANNED_FILE_BYTES } from './scan/scan-skill.js';
 import { installedSkillDir, listSkills, type InstalledSkill } from './store.js';
@@ -67,13 +67,25 @@ export function readSkillFile(
 
 function readInstalled(dataDir: string, name: string, relPath: string): Result<string, BulwarkError> {
   const resolved = safePath(installedSkillDir(dataDir, name), relPath);
-  if (!resolved.ok) return failure('path', `skill "${name}": ${resolved.error.message}`);
+  // The model sees these messages: they speak of the skill's folder and never name a host path.
+  if (!resolved.ok)
+    return failure(
+      'path',
+      `skill "${name}": ${resolved.error.message.replaceAll('the workspace', 'the skill’s folder')}`,
+    );
   try {
     const bytes = readFileSync(resolved.value);
     if (bytes.length > MAX_SCANNED_FILE_BYTES) return failure('too_large', `skill "${name}": ${relPath} is too large`);
     return ok(bytes.toString('utf8'));
   } catch (cause) {
-    return failure('read', `skill "${name}": cannot read ${relPath} (${describeCause(cause)})`, 404);
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? 'no such file in the skill'
+        : code === 'EISDIR'
+          ? 'a folder: name a file in it'
+          : (code ?? 'not readable');
+    return failure('read', `skill "${name}": cannot read ${relPath} (${why})`, 404);
   }
 }
 
