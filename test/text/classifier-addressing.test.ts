@@ -65,6 +65,12 @@ describe('L01 addressing features', () => {
     expect(s).not.toContain('reveal:quoted');
   });
 
+  it('does not take a concept inside unspaced Chinese text for a sentence-leading imperative', () => {
+    // The whole clause is one word of the feature stream, so every concept in it would "lead" its sentence.
+    const s = signalsOf('他在小说里写了一个关于家族秘密的故事，读者很喜欢。');
+    expect(s.filter((x) => x.startsWith('first:'))).toEqual([]);
+  });
+
   it('crosses concepts with the document kind, and not for a plain message', () => {
     const guide = signalsOf(
       '# Writing prompts\n\nA good prompt states its instructions plainly.\n\n## Pitfalls\n\nDo not ask it to ignore context.',

@@ -113,8 +113,11 @@ export class AddressTracker {
     this.previous = w;
   }
 
-  /** A concept found at the latest word. */
-  concept(k: number): void {
+  /**
+   * A concept found at the latest word, or (`unspaced`) inside a run of Chinese, Japanese, Korean or Thai text, where a
+   * whole clause is one word of this stream: there it cannot be told to lead its sentence.
+   */
+  concept(k: number, unspaced = false): void {
     const place: Place =
       this.fence || this.inlineCode
         ? 'code'
@@ -122,7 +125,7 @@ export class AddressTracker {
           ? 'quoted'
           : this.cited
             ? 'cited'
-            : this.sentenceWords <= LEAD_WORDS
+            : this.sentenceWords <= LEAD_WORDS && !unspaced
               ? 'lead'
               : 'plain';
     if (place === 'lead') {

@@ -82,10 +82,14 @@ export function visitFeatures(
     concepts.found(k);
     address.concept(k);
   };
+  const foundUnspaced = (k: number) => {
+    concepts.found(k);
+    address.concept(k, true);
+  };
   for (let i = from; i <= to; i++) {
     let c = i < to ? view.charCodeAt(i) : SPACE;
     const raw = c;
-    if (c >= 0x0e00 && i < to) unspacedConceptsAt(view, i, c, found);
+    if (c >= 0x0e00 && i < to) unspacedConceptsAt(view, i, c, foundUnspaced);
     if (isWordUnit(c)) {
       if (i < to) address.char(raw);
       if (c >= 0x30 && c <= 0x39) c = 0x30;
