@@ -16,8 +16,8 @@ export type RiskLevel = 'low' | 'medium' | 'high';
  * message medium (reinforce); with a medium probability, a pattern score from `patternAgreement` makes it high.
  * Reasoning and figures: eval/docs/perimeter.md.
  */
-export const DEFAULT_MEDIUM_AT = 0.71;
-export const DEFAULT_HIGH_AT = 0.87;
+export const DEFAULT_MEDIUM_AT = 0.75;
+export const DEFAULT_HIGH_AT = 0.86;
 export const DEFAULT_PATTERN_AGREEMENT = 0.75;
 export const DEFAULT_PATTERN_ONLY = 0.9;
 

@@ -5,11 +5,13 @@
  *    n-grams carry across languages, inflections and spelling; words carry phrasing. Their total weight is
  *    divided by the square root of their number, so a long document does not add up many small weights.
  *  - shape: a few document-shape signals (structure.ts), the pattern families the scanner found, and the
- *    cross-language concepts of the text and the pairs of them found close together (concepts.ts), as indicator
- *    features with full weight.
+ *    cross-language concepts of the text and the pairs of them found close together (concepts.ts), where they
+ *    stand (addressing.ts), and the concepts and pattern families crossed with the document kind (structure.ts),
+ *    as indicator features with full weight.
  * The same function serves training (scripts/l01/) and inference (model.ts): only bucket weights are stored.
  */
-import { shapeSignals } from './structure.js';
+import { shapeKind, shapeSignals } from './structure.js';
+import { AddressTracker } from './addressing.js';
 import { isWordUnit } from './word-units.js';
 import { ConceptCollector, conceptOfWords, unspacedConceptsAt } from './concepts.js';
 
@@ -75,20 +77,34 @@ export function visitFeatures(
   let prevWord = -1;
   let prevWord2 = -1;
   const concepts = new ConceptCollector();
-  const found = concepts.found;
+  const address = new AddressTracker();
+  const found = (k: number) => {
+    concepts.found(k);
+    address.concept(k);
+  };
+  const foundUnspaced = (k: number) => {
+    concepts.found(k);
+    address.concept(k, true);
+  };
   for (let i = from; i <= to; i++) {
     let c = i < to ? view.charCodeAt(i) : SPACE;
-    if (c >= 0x0e00 && i < to) unspacedConceptsAt(view, i, c, found);
+    const raw = c;
+    if (c >= 0x0e00 && i < to) unspacedConceptsAt(view, i, c, foundUnspaced);
     if (isWordUnit(c)) {
+      if (i < to) address.char(raw);
       if (c >= 0x30 && c <= 0x39) c = 0x30;
       else if (c >= 0x41 && c <= 0x5a) c += 32;
       word = Math.imul(word ^ c, FNV_PRIME);
       inWord = true;
     } else {
-      if (c1 === SPACE) continue; // collapse runs of separators
+      if (c1 === SPACE) {
+        if (i < to) address.char(raw);
+        continue; // collapse runs of separators
+      }
       c = SPACE;
       if (inWord) {
         const w = word >>> 0;
+        address.word(w);
         emit(Math.imul(w ^ SEED_WORD, 0x9e3779b1), true);
         if (prevWord >= 0) emit(Math.imul(prevWord ^ SEED_BIGRAM, 0x9e3779b1) ^ w, true);
         conceptOfWords(prevWord2, prevWord, w, found);
@@ -98,6 +114,8 @@ export function visitFeatures(
         word = FNV_OFFSET;
         inWord = false;
       }
+      // After the word's concepts: a closing quotation mark or full stop belongs to the word before it.
+      if (i < to) address.char(raw);
     }
     // n-grams ending at c: 3 (c2 c1 c), 4 (c3 c2 c1 c), 5 (c4 c3 c2 c1 c); skipped while the stream is shorter.
     let h = Math.imul(Math.imul(Math.imul(SEED_CHAR[3] ^ c2, FNV_PRIME) ^ c1, FNV_PRIME) ^ c, FNV_PRIME);
@@ -120,8 +138,18 @@ export function visitFeatures(
     c2 = c1;
     c1 = c;
   }
-  for (const name of concepts.signals()) emit(bucketOf(name), false);
-  for (const name of shapeSignals(view, from, to)) emit(bucketOf(name), false);
-  for (const name of extra) emit(bucketOf(name), false);
+  const shape = shapeSignals(view, from, to);
+  const kind = shapeKind(shape);
+  for (const name of concepts.signals()) {
+    emit(bucketOf(name), false);
+    if (kind !== 'message') emit(bucketOf(`${name}@${kind}`), false);
+  }
+  for (const name of address.signals()) emit(bucketOf(name), false);
+  for (const name of shape) emit(bucketOf(name), false);
+  for (const name of extra) {
+    emit(bucketOf(name), false);
+    if (kind !== 'message' && name.startsWith('pattern:'))
+      emit(bucketOf(`${name.slice(0, name.lastIndexOf(':'))}@${kind}`), false);
+  }
   return lexical;
 }

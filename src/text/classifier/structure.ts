@@ -32,13 +32,20 @@ export function shapeSignals(view: string, from: number, to: number): string[] {
   let log = 0;
   let heading = 0;
   let list = 0;
+  let paragraphs = 0;
+  let blank = false;
   let start = from;
   while (start < to && lines < MAX_LINES) {
     let end = view.indexOf('\n', start);
     if (end < 0 || end > to) end = to;
     const line = view.slice(start, Math.min(end, start + 240));
     start = end + 1;
-    if (line.trim() === '') continue;
+    if (line.trim() === '') {
+      blank = lines > 0;
+      continue;
+    }
+    if (blank) paragraphs++;
+    blank = false;
     lines++;
     if (HEADER.test(line)) header++;
     if (QUOTED.test(line)) quoted++;
@@ -97,7 +104,26 @@ export function shapeSignals(view: string, from: number, to: number): string[] {
     `urls:${count(urls)}`,
     `symbols:${Math.min(4, Math.floor((40 * symbols) / sampled))}`,
     `you:${Math.min(4, Math.floor((20 * you) / Math.max(1, words)))}`,
+    `paragraphs:${count(paragraphs)}`,
   ];
+}
+
+/**
+ * One coarse kind of the window from its shape signals, for crossing with the concepts and pattern families: the
+ * same words mean one thing in a Markdown guide or a quoted reply and another in a short message.
+ */
+export function shapeKind(signals: readonly string[]): string {
+  const level = (name: string) => {
+    const s = signals.find((x) => x.startsWith(`${name}:`));
+    return s === undefined ? 0 : Number(s.slice(name.length + 1));
+  };
+  if (level('heading') > 0) return 'markdown';
+  if (level('code') >= 2) return 'code';
+  if (level('table') >= 2 || level('log') >= 2) return 'records';
+  if (level('header') > 0 || level('quoted') > 0) return 'mail';
+  if (level('list') >= 2) return 'list';
+  if (level('paragraphs') >= 2) return 'prose';
+  return 'message';
 }
 
 function isLetter(c: number): boolean {
