@@ -34,7 +34,7 @@ const assess = createAssess({
   workspace: () => '/workspace',
   network: () => ({ mode: 'none', grants: [] }),
 });
-const ctx = { agentId: 'bench', sessionId: 's1' };
+const ctx = { agentId: 'bench', sessionId: 's1', caller: { owner: true } };
 
 /** The three reads of one exec call, as the daemon makes them: gate, re-check at tool-run, the runner's policy. */
 function execCall(command: string): void {

@@ -124,6 +124,7 @@ export function createSkillTools(shelf: SkillShelf, narrowing: SkillNarrowing): 
     },
     group: 'fs:read',
     actionClass: 'read',
+    sharedReadOnly: true,
     external: true,
     async run(raw, ctx) {
       const a = parseArgs('skill_activate', ActivateArgs, raw);
@@ -148,6 +149,7 @@ export function createSkillTools(shelf: SkillShelf, narrowing: SkillNarrowing): 
     },
     group: 'fs:read',
     actionClass: 'read',
+    sharedReadOnly: true,
     external: true,
     run(raw, ctx) {
       const a = parseArgs('skill_read', ReadArgs, raw);

@@ -7,7 +7,7 @@
  * overrides and invisible characters escaped), every line passes the log sanitizer (L09) on top of the redaction the
  * view got when the request was made.
  */
-import { rankCommands, type PendingApproval } from '../policy/index.js';
+import { askedBy, rankCommands, type PendingApproval } from '../policy/index.js';
 import { visibleText } from '../text/index.js';
 
 const WHY = 600;
@@ -49,6 +49,7 @@ export function approvalText(p: PendingApproval, redact: (text: string) => strin
   };
   const lines = [
     `Approval needed (${v.layer ?? 'L13'}) — agent ${v.agentId}`,
+    `asked by: ${field(askedBy(v.caller), FIELD, true)}`,
     `tool: ${v.tool}  [${v.classes.join(', ')}]${v.asks?.length ? `, asks for: ${v.asks.join(', ')}` : ''}`,
     `why: ${field(v.reason ?? v.reasons.join('; '), WHY, false)}`,
   ];

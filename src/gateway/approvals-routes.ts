@@ -18,6 +18,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import {
+  askedBy,
   type ApprovalQueue,
   type ApprovalSnapshot,
   type PendingApproval,
@@ -99,6 +100,8 @@ function present(
       ? { effectsNote: `${effects.length} of ${total} changes shown; the effect hash covers all ${total}` }
       : {}),
     network: v.network,
+    // Who asked, and whether that is the owner (the view's `caller` has the fields).
+    askedBy: askedBy(v.caller),
     // Why it asks; once decided, the operator's reason (when given) takes its place.
     reason: v.reason ?? v.reasons.join('; '),
     ...p,

@@ -43,16 +43,28 @@ declare module '../core/events.js' {
   }
 }
 
+/** Who asked, as every approval surface shows it: the caller's kind, id, human label and owner flag. */
+export interface ApprovalCaller {
+  readonly kind: string;
+  readonly id: string;
+  readonly owner: boolean;
+  readonly label?: string;
+}
+
 /** The audit context of the turn that asks, and whether its caller is the owner (`Caller.owner`). */
 export interface ApprovalContext extends EventContext {
   /** Only `true` lets a grant or a cached approval answer; anything else is a stranger, asked every time. */
   readonly owner: boolean;
+  /** The caller, put into the view the operator sees (a view without it reads as a stranger's). */
+  readonly caller?: ApprovalCaller;
 }
 
 /** What the operator reviews: the full effect, never a summary chosen by the model. */
 export interface EffectView {
   /** The gate that asks, when it is not L13 itself (L11.7: a write that plants a host-executed file, held exec effects). */
   readonly layer?: GateId;
+  /** Who asked (set by the queue from the asking turn): a grant is made only on the owner's request. */
+  readonly caller?: ApprovalCaller;
   readonly tool: string;
   readonly classes: readonly ActionClass[];
   readonly reasons: readonly string[];
@@ -242,8 +254,11 @@ export class ApprovalQueue {
     signal?: AbortSignal,
   ): Promise<ApprovalOutcome> {
     const now = this.clock();
-    const { owner: ownerFlag, ...ctx } = asker;
+    const { owner: ownerFlag, caller, ...ctx } = asker;
     const owner = ownerFlag === true;
+    // The asking turn's caller, never one the gate's view claims: the view says who asked from here on.
+    const { caller: _claimed, ...bare } = view;
+    view = caller ? { ...bare, caller: { ...caller, owner } } : bare;
     const key = scopedKey(ctx, effectHash);
     if (signal?.aborted) return Promise.resolve({ decision: 'deny', source: 'cancelled', reason: CANCELLED });
     if (this.closed)
@@ -545,9 +560,10 @@ export class ApprovalQueue {
       JSON.parse(redacted);
       return redacted;
     } catch {
-      const { tool, classes, reasons, agentId, sessionId, network } = view;
+      const { tool, classes, reasons, agentId, sessionId, network, caller } = view;
       return this.redact(
         JSON.stringify({
+          ...(caller ? { caller } : {}),
           tool,
           classes,
           reasons,

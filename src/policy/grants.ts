@@ -326,6 +326,10 @@ export class ScopedGrants implements GrantCheck {
     const notGrantable = (why: string) =>
       err(grantError('grant.not_grantable', `a grant cannot cover this effect: ${why}; it is asked every time`, 409));
     if (view.layer !== undefined) return notGrantable(`${view.layer} asks about it itself`);
+    // Grants answer the owner's turns only, so one made on a stranger's request would let a stranger choose what
+    // the owner's turns then run unasked.
+    if (view.caller?.owner !== true)
+      return notGrantable('a caller who is not the owner asked for it (only the owner’s requests can become grants)');
     const workspace = this.workspace(view.agentId);
     const argvs = view.argv ?? [];
     const destructive = destructiveByText(argvs, workspace);

@@ -1,11 +1,13 @@
 /** The policy room's public surface: everything other rooms use from it, and nothing else. */
 export { classifyAction, type Classification } from './action-classifier.js';
+export { askedBy } from './approval-caller.js';
 export { rankCommands, type CommandsView, type RankedCommand } from './approval-commands.js';
 export { buildEffect, buildView, lineDiff } from './approval-effect.js';
 export { APPROVAL_STATUSES, MAX_APPROVAL_PAGE, type ApprovalStore } from './approval-store.js';
 export type { Decision } from './approval-tokens.js';
 export {
   ApprovalQueue,
+  type ApprovalCaller,
   type ApprovalContext,
   type ApprovalSnapshot,
   type EffectEntryView,

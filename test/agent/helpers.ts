@@ -94,7 +94,7 @@ export function makeHarness(fake: FakeProvider | undefined, options: HarnessOpti
         model: 'test-model',
         systemPrompt: 'You are a test agent.',
         // These tests are about the turn loop: nothing waits for an operator unless a test asks for approvals.
-        approvals: { require: [], deny: [] },
+        approvals: { require: [], deny: [], strangers: 'allow' },
         ...options.agent,
       },
     ],

@@ -95,7 +95,11 @@ async function setup(
     agent: {
       tools: { profile: 'full' },
       maxSteps: 60,
-      approvals: { timeoutMs: opts.timeoutMs ?? 30_000, require: ['destructive', 'credential', 'config'] },
+      approvals: {
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        require: ['destructive', 'credential', 'config'],
+        strangers: 'allow',
+      },
     },
     // A breaker or budget of the test's own (a clock, a usage database that outlives the harness).
     pipelines: (real) => ({

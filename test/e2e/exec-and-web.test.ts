@@ -64,6 +64,7 @@ agents:
     model: fake-model
     systemPrompt: You are a test agent.
     tools: { profile: coding }
+    approvals: { strangers: allow }   # about exec and the web, with a non-owner token (strangers.test.ts covers ask)
 `,
     { mode: 0o600 },
   );

@@ -49,6 +49,19 @@ export interface E2EOptions {
   readonly beforeStart?: (dataDir: string) => Promise<void>;
   /** The chat token is the owner's (as the first token of `bulwark init`): only the owner's turns run under grants. */
   readonly owner?: boolean;
+  /**
+   * The default agent's `approvals.strangers`. These tests are about other layers and mostly chat with a non-owner
+   * token, so it is `allow` here unless a test asks; the daemon's own default is `ask`.
+   */
+  readonly strangers?: 'ask' | 'allow' | 'deny';
+}
+
+/** `tools: …` of the default agent, with its `approvals.strangers` merged into an approvals map the tools text may carry. */
+function agentToolsYaml(agentTools: string, strangers: string): string {
+  const inline = /\n(\s+)approvals: \{/;
+  return inline.test(agentTools)
+    ? agentTools.replace(inline, (m) => `${m} strangers: ${strangers},`)
+    : `${agentTools}\n    approvals: { strangers: ${strangers} }`;
 }
 
 export function configYaml(
@@ -68,7 +81,7 @@ agents:
     provider: fake
     model: fake-model
     systemPrompt: ${options.systemPrompt !== undefined ? JSON.stringify(options.systemPrompt) : 'You are a test agent.'}
-    tools: ${agentTools}
+    tools: ${agentToolsYaml(agentTools, options.strangers ?? 'allow')}
   - id: unconfigured
 ${options.extraYaml !== undefined ? `${options.extraYaml}\n` : ''}`;
 }

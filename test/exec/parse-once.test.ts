@@ -14,7 +14,7 @@ const assess = createAssess({
   workspace: () => '/w',
   network: () => ({ mode: 'none', grants: [] }),
 });
-const ctx = { agentId: 'a', sessionId: 's' };
+const ctx = { agentId: 'a', sessionId: 's', caller: { owner: true } };
 
 /** Lines parsed, cache hits and nested scripts parsed by one exec call of `command`. */
 function execCall(command: string): { parses: number; hits: number; nested: number } {

@@ -59,7 +59,7 @@ async function setup(script: FakeScript, pipelinesOf?: (real: TurnPipelines) => 
     agent: {
       tools: { profile: 'full' },
       maxSteps: 10,
-      approvals: { timeoutMs: 30_000, require: ['destructive', 'credential', 'config'] },
+      approvals: { timeoutMs: 30_000, require: ['destructive', 'credential', 'config'], strangers: 'allow' },
     },
     ...(pipelinesOf ? { pipelines: pipelinesOf } : {}),
     extraTools: [recordingExec(ran)],

@@ -73,7 +73,7 @@ describe('controls config fragments', () => {
     const config = Merged.parse({
       agents: [
         { id: 'strict', provider: 'p', approvals: { deny: ['network'] } },
-        { id: 'loose', approvals: { require: [] } },
+        { id: 'loose', approvals: { require: [], strangers: 'allow' } },
       ],
       models: { tiny: { contextWindow: 1000 } },
     });

@@ -49,6 +49,9 @@ function setup() {
   return { grants, queue, events, bus, advance: (ms: number) => (now += ms) };
 }
 
+/** Who asked, as the queue puts it into the view: grants are made only on the owner's requests. */
+const OWNER_CALLER = { kind: 'token', id: 'tok_owner', owner: true };
+
 function effectOf(
   tool: 'exec' | 'write',
   args: object,
@@ -59,7 +62,7 @@ function effectOf(
   const argsJson = JSON.stringify(args);
   const c = classifyAction({ tool, declared: tool, argsJson, workspace: WS, scratch: [], effectsJudged });
   const { effect, hash } = buildEffect(c, { tool, argsJson, agentId: 'coder', sessionId, workspace: WS, network });
-  return { hash, view: buildView(c, effect) };
+  return { hash, view: { ...buildView(c, effect), caller: OWNER_CALLER } as EffectView };
 }
 
 /** Settles at once when a grant (or cache) answers; otherwise the request is pending: `held`. */
@@ -195,6 +198,20 @@ describe('L13 scoped grants', () => {
     const scope = grants.scopeFor(judged('git clean -fdx').view);
     expect(scope.ok).toBe(false);
     if (!scope.ok) expect(scope.error.message).toContain('git clean deletes untracked files');
+  });
+
+  it('a request a caller who is not the owner made never becomes a grant (issue 19)', () => {
+    const { grants } = setup();
+    const push = effectOf('exec', cmd('git push origin main'));
+    expect(grants.scopeFor(push.view).ok).toBe(true);
+    for (const view of [
+      { ...push.view, caller: { kind: 'channel', id: 'telegram:42', owner: false } },
+      { ...push.view, caller: undefined },
+    ]) {
+      const scope = grants.scopeFor(view);
+      expect(scope.ok).toBe(false);
+      if (!scope.ok) expect(scope.error.message).toContain('not the owner');
+    }
   });
 
   it('host grants may name a port (default 443) and cover that port only', async () => {

@@ -54,7 +54,11 @@ describe('L13 network grant from exec.network', () => {
         workspace: () => '/w',
         network: () => grant,
       });
-      return assess('exec', JSON.stringify({ command: 'ls' }), { agentId: 'a', sessionId: 's' }).hash;
+      return assess('exec', JSON.stringify({ command: 'ls' }), {
+        agentId: 'a',
+        sessionId: 's',
+        caller: { owner: true },
+      }).hash;
     };
     expect(hashUnder(networkGrantFor('host'))).not.toBe(hashUnder(networkGrantFor('none')));
     expect(hashUnder(networkGrantFor('broker', broker))).not.toBe(hashUnder(networkGrantFor('none')));

@@ -234,6 +234,9 @@ describe.skipIf(missing !== undefined)(`web UI in Chromium${missing ? ` (skipped
     expect(diff).toContain('-original keep');
     // The same effects shape as a held exec run: the one file, folded under the diff.
     expect(text).toContain('Effect set (1)');
+    // Who asked (issue 19): this chat is the owner's own token.
+    expect(text).toContain('Asked by');
+    expect(text).toContain('"ui-admin" (the owner)');
     const pending = (await (
       await fetch(`${base}/v1/approvals`, { headers: { authorization: `Bearer ${adminToken}` } })
     ).json()) as { data: Array<{ id: string; effectHash: string }> };

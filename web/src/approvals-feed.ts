@@ -4,6 +4,8 @@ import { get } from './api.js';
 
 export interface EffectView {
   readonly layer?: string;
+  /** Who asked (the daemon sets it from the asking turn). */
+  readonly caller?: { readonly kind: string; readonly id: string; readonly owner: boolean; readonly label?: string };
   readonly tool: string;
   readonly classes: readonly string[];
   readonly reasons: readonly string[];

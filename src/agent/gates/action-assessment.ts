@@ -3,8 +3,10 @@
  * (allow, approve, deny) and the hash of the exact effect an operator would approve (L13).
  */
 import { classifyAction, type Classification, buildEffect, type NetworkGrant } from '../../policy/index.js';
-import type { ApprovalsConfig } from '../../config/index.js';
+import type { ActionClass, ApprovalsConfig } from '../../config/index.js';
+import type { Caller } from '../../core/index.js';
 import type { Tool } from '../tools/tool.js';
+import { effectiveApprovals } from './stranger-policy.js';
 
 export type ToolDecision = 'allow' | 'approve' | 'deny';
 
@@ -13,6 +15,8 @@ export interface Assessment {
   readonly decision: ToolDecision;
   readonly hash: string;
   readonly workspace: string;
+  /** The classes that wait for the operator for this caller (the agent's `require`, plus a stranger's classes). */
+  readonly require: readonly ActionClass[];
 }
 
 export interface AssessDeps {
@@ -21,7 +25,8 @@ export interface AssessDeps {
   readonly tool: (
     agentId: string,
     name: string,
-  ) => Pick<Tool, 'actionClass' | 'approvalReason' | 'effectsJudged' | 'undoableOverwrite'> | undefined;
+  ) =>
+    Pick<Tool, 'actionClass' | 'approvalReason' | 'effectsJudged' | 'undoableOverwrite' | 'sharedReadOnly'> | undefined;
   /** Real path of the agent's workspace. */
   readonly workspace: (agentId: string) => string | undefined;
   /** The exec network mode and grants every effect hash binds. */
@@ -31,7 +36,7 @@ export interface AssessDeps {
 export type Assess = (
   tool: string,
   argsJson: string,
-  ctx: { readonly agentId: string; readonly sessionId: string },
+  ctx: { readonly agentId: string; readonly sessionId: string; readonly caller: Pick<Caller, 'owner'> },
   workspace?: string,
 ) => Assessment;
 
@@ -40,7 +45,7 @@ export function createAssess(deps: AssessDeps): Assess {
     const cfg = deps.approvalsConfig(ctx.agentId);
     const workspace = workspaceOverride ?? deps.workspace(ctx.agentId) ?? '';
     const t = deps.tool(ctx.agentId, tool);
-    const classification = classifyAction({
+    const classified = classifyAction({
       tool,
       declared: t?.actionClass,
       argsJson,
@@ -49,6 +54,9 @@ export function createAssess(deps: AssessDeps): Assess {
       ...(t?.effectsJudged?.() === true ? { effectsJudged: true } : {}),
       ...(t?.undoableOverwrite ? { undoableOverwrite: (target) => t.undoableOverwrite?.(target) } : {}),
     });
+    const rules = effectiveApprovals(cfg, ctx.caller, classified.classes, t);
+    const classification: Classification =
+      rules.reason === undefined ? classified : { ...classified, reasons: [...classified.reasons, rules.reason] };
     const { hash } = buildEffect(classification, {
       tool,
       argsJson,
@@ -57,11 +65,11 @@ export function createAssess(deps: AssessDeps): Assess {
       workspace,
       network: deps.network(ctx.agentId),
     });
-    const decision: ToolDecision = classification.classes.some((c) => cfg.deny.includes(c))
+    const decision: ToolDecision = classification.classes.some((c) => rules.deny.includes(c))
       ? 'deny'
-      : classification.classes.some((c) => cfg.require.includes(c))
+      : classification.classes.some((c) => rules.require.includes(c))
         ? 'approve'
         : 'allow';
-    return { classification, decision, hash, workspace };
+    return { classification, decision, hash, workspace, require: rules.require };
   };
 }

@@ -157,7 +157,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
         network,
       });
       const approvals = deps.approvalsConfig(ctx.agentId);
-      const view = buildView(c, effect, approvals.require);
+      const view = buildView(c, effect, a.require);
       const timeoutMs = approvals.timeoutMs;
       const outcome = await deps.approvals.request(a.hash, view, approvalContext(ctx), timeoutMs, signal);
       // An approval that lands after the turn was cancelled leaves no grant behind: nothing of this turn may run.

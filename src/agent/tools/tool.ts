@@ -83,6 +83,12 @@ export interface Tool {
    */
   readonly external: boolean;
   /**
+   * The tool reads only what the operator installed for every caller of the agent (skill files), never the
+   * workspace, and runs nothing: a non-owner's turn uses it under the agent's approvals like the owner's
+   * (`approvals.strangers` does not apply to it).
+   */
+  readonly sharedReadOnly?: true;
+  /**
    * Why this exact call needs an operator whatever its class (e.g. it would replace an owner memory): L27 marks
    * it for L13. Undefined: the class decides alone.
    */

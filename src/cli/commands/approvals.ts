@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { z } from 'zod';
 import { describeCause } from '../../core/index.js';
-import { rankCommands } from '../../policy/index.js';
+import { askedBy, rankCommands } from '../../policy/index.js';
 import { visibleText } from '../../text/index.js';
 import { adminConnection, daemonJson, DaemonStatusError } from '../daemon-status.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
@@ -41,6 +41,7 @@ interface ApprovalJson {
   view: {
     /** The gate that asks, when it is not L13 itself (e.g. L11.7, a host-executed file). */
     layer?: string;
+    caller?: { kind: string; id: string; owner: boolean; label?: string };
     tool: string;
     classes: string[];
     reasons: string[];
@@ -93,6 +94,7 @@ export function renderApproval(a: ApprovalJson): string {
   const lines = [
     `approval   ${a.id}  (${a.status}${a.decision ? `: ${a.decision} by ${a.by ?? a.source ?? '?'}` : ''})`,
     ...(v.layer ? [`gate       ${v.layer}${v.reason ? `: ${safe(v.reason)}` : ''}`] : []),
+    `asked by   ${safe(askedBy(v.caller))}`,
     `tool       ${v.tool}`,
     `classes    ${v.classes.join(', ')}${v.asks?.length ? ` (asks for: ${v.asks.join(', ')})` : ''}`,
     `why        ${v.reasons.map(safe).join('; ')}`,
@@ -188,10 +190,11 @@ ${examples('bulwark approvals list', 'bulwark approvals show apr_0123456789abcde
         if (out.data.length === 0) return ctx.stdout('no pending approvals\n');
         ctx.stdout(
           formatTable(
-            ['ID', 'AGENT', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
+            ['ID', 'AGENT', 'ASKED BY', 'TOOL', 'CLASSES', 'WAITING', 'EXPIRES', 'EFFECT'],
             out.data.map((a) => [
               a.id,
               a.view.agentId,
+              safe(askedBy(a.view.caller)),
               a.view.tool,
               a.view.classes.join(','),
               String(a.waiters),

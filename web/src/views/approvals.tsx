@@ -4,6 +4,7 @@
  * characters escaped), the same function the CLI and Telegram use.
  */
 import { useState } from 'preact/hooks';
+import { askedBy } from '../../../src/policy/approval-caller.js';
 import { rankCommands } from '../../../src/policy/approval-commands.js';
 import { visibleText as vis } from '../../../src/text/visible-text.js';
 import { messageOf, post } from '../api.js';
@@ -86,6 +87,8 @@ function ApprovalCard({ p, onDone }: { p: Pending; onDone: (id: string) => void 
         ))}
       </ul>
       <dl>
+        <dt>Asked by</dt>
+        <dd class={v.caller?.owner === true ? undefined : 'stranger'}>{vis(askedBy(v.caller))}</dd>
         <dt>Agent</dt>
         <dd>{vis(v.agentId)}</dd>
         <dt>Session</dt>
