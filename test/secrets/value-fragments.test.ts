@@ -6,7 +6,10 @@ import { egressCandidates } from '../../src/net/egress-candidates.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const base62 = (n: number) => [...randomBytes(n)].map((b) => ALNUM[b % 62]).join('');
-const hex = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const hex = (n: number) =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 const everyOther = (s: string, from = 0) => [...s].filter((_, i) => i % 2 === from).join('');
 
 describe('runs that carry a known value’s characters in order, others left out', () => {
