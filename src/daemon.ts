@@ -876,6 +876,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ...(exec.journal ? { journal: exec.journal } : {}),
           workspaceOf: workspaceOf(config, dataDir),
           bus,
+          redact: sanitize,
         }),
         ...(memory
           ? [
