@@ -263,6 +263,7 @@ export function turnParts(config: Config, deps: TurnPartsDeps): Result<TurnParts
       enabledFor: (id) => config.memory.recall.enabled && agentMemory(id)?.recall === true,
       strangers: config.memory.recall.strangers,
       bus: deps.bus,
+      leaks: deps.leaks,
     }),
     scan: memoryScanGate({
       leakScanner: deps.leaks,
@@ -770,7 +771,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const runtime = unwrap(
       createAgentRuntime({
         config,
-        // Nothing secret at rest: every write to the session store passes the leak index, formats and canaries.
+        // Nothing secret at rest: every write to the session store passes the leak index, formats and canaries;
+        // what is replayed to the model passes the leak index again (a value vaulted since it was stored).
         sessions: redactingSessionStore(stores.sessions, atRest),
         compactions: redactingCompactionStore(stores.compactions, atRest),
         bus,
@@ -874,11 +876,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ...(exec.journal ? { journal: exec.journal } : {}),
           workspaceOf: workspaceOf(config, dataDir),
           bus,
+          redact: sanitize,
         }),
         ...(memory
           ? [
               memoryRouteGroup({
-                admin: createMemoryAdmin(memory, pipelines.memoryWrite),
+                admin: createMemoryAdmin(memory, pipelines.memoryWrite, sanitize),
                 agentIds: config.agents.map((a) => a.id),
               }),
             ]
@@ -1120,7 +1123,7 @@ export function openMemoryAdmin(
     return parts;
   }
   return ok({
-    admin: createMemoryAdmin(memory, parts.value.pipelines.memoryWrite),
+    admin: createMemoryAdmin(memory, parts.value.pipelines.memoryWrite, sanitize),
     agentIds: config.agents.map((a) => a.id),
     close: async () => {
       await memory.store.close();

@@ -319,10 +319,13 @@ const suite: Suite = {
     const started = Date.now();
     try {
       mkdirSync(h.workspace, { recursive: true });
-      const admin = createMemoryAdmin(h.memory as NonNullable<Harness['memory']>, h.parts.pipelines.memoryWrite);
+      // No vault here: what the admin hands out needs no redaction.
+      const shown = (t: string) => t;
+      const admin = createMemoryAdmin(h.memory as NonNullable<Harness['memory']>, h.parts.pipelines.memoryWrite, shown);
       const vouchedAdmin = createMemoryAdmin(
         vouched.memory as NonNullable<Harness['memory']>,
         vouched.parts.pipelines.memoryWrite,
+        shown,
       );
       for (const [i, p] of poisonList.entries()) {
         writeFileSync(join(h.workspace, `poison-${i}.txt`), p);

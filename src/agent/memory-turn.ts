@@ -108,16 +108,26 @@ export interface CaptureDeps {
 /**
  * Is this text (in its lexical view) already remembered by this agent at `at` or a higher trust? A copy at a lower
  * trust does not count: the owner's own words still become an owner entry after the model saved them tainted.
+ * With `sender` (a caller who is not the owner), only that sender's own entries count: a sentence skipped because
+ * someone else's memory holds it would tell the caller, through their own memory_search, what the owner said.
  */
-async function known(memory: MemoryService, agentId: string, text: string, at: MemoryOrigin): Promise<boolean> {
+async function known(
+  memory: MemoryService,
+  agentId: string,
+  text: string,
+  at: MemoryOrigin,
+  sender?: string,
+): Promise<boolean> {
   const view = indexView(text);
   const hits = await memory.store.searchLexical(text, {
     agentId,
     origins: MEMORY_ORIGINS.filter((o) => trustRank(o) >= trustRank(at)),
-    limit: 5,
+    limit: sender === undefined ? 5 : 100,
     includeQuarantined: true,
   });
-  return hits.some((h) => indexView(h.entry.text) === view);
+  return hits.some(
+    (h) => indexView(h.entry.text) === view && (sender === undefined || h.entry.source.sender === sender),
+  );
 }
 
 /**
@@ -128,6 +138,7 @@ async function known(memory: MemoryService, agentId: string, text: string, at: M
 export async function captureTurn(deps: CaptureDeps): Promise<number> {
   let written = 0;
   const now = Date.now();
+  const sender = deps.ctx.caller.owner ? undefined : auditContext(deps.ctx).sender;
   for (const m of deps.messages) {
     const user = m.role === 'user';
     if (m.role === 'tool' || (user && !deps.capture.user) || (!user && !deps.capture.assistant)) continue;
@@ -140,7 +151,7 @@ export async function captureTurn(deps: CaptureDeps): Promise<number> {
         ? 'agent'
         : 'external';
     for (const c of captureCandidates(m.content)) {
-      if (await known(deps.memory, deps.agentId, c.text, reach)) continue;
+      if (await known(deps.memory, deps.agentId, c.text, reach, sender)) continue;
       const r = await deps.write({
         agentId: deps.agentId,
         text: c.text,

@@ -4,6 +4,9 @@
  * session's canary in its forms, any canary-shaped token) — critical findings become `[REDACTED]` — whatever
  * path the text came by (user message, answer, tool call, tool result, compaction summary). The gates before it
  * already did most of this; this is the last step before the disk, so a path they miss still stores nothing.
+ *
+ * What is read back for a turn passes L23's placeholder step again: a value put into the vault after a message was
+ * stored is in the leak index now, and the replayed history (and compaction summary) carries `[secret:NAME]`.
  */
 import { type LeakScanner, EMPTY_LEAK_SCANNER } from '../core/index.js';
 import { canaryForms, type CanaryForm, redact, scanOutput } from '../guards/index.js';
@@ -55,11 +58,17 @@ export function redactMessage(m: ChatMessage, clean: (t: string) => string): Cha
   return { ...m, content: clean(m.content), ...(calls ? { toolCalls: calls } : {}) };
 }
 
+/** Known values (in every indexed encoding) as placeholders: what the model may be shown of a stored text. */
+function placeholdersOnly(leaks: LeakScanner): (t: string) => string {
+  return (t) => (t.length === 0 ? t : withPlaceholders(t, leaks).text);
+}
+
 export function redactingSessionStore(inner: SessionStore, r: AtRestRedaction): SessionStore {
+  const replayed = placeholdersOnly(r.leaks);
   return {
     create: (agentId, sender) => inner.create(agentId, sender),
     authorize: (sessionId, agentId, sender) => inner.authorize(sessionId, agentId, sender),
-    history: (sessionId) => inner.history(sessionId),
+    history: async (sessionId) => (await inner.history(sessionId)).map((m) => redactMessage(m, replayed)),
     list: (options) => inner.list(options),
     append(sessionId, messages) {
       const forms = r.canary ? canaryForms(r.canary(sessionId)) : [];
@@ -73,8 +82,12 @@ export function redactingSessionStore(inner: SessionStore, r: AtRestRedaction): 
 }
 
 export function redactingCompactionStore(inner: CompactionStore, r: AtRestRedaction): CompactionStore {
+  const replayed = placeholdersOnly(r.leaks);
   return {
-    latest: (sessionId) => inner.latest(sessionId),
+    latest: async (sessionId) => {
+      const c = await inner.latest(sessionId);
+      return c && { ...c, summary: replayed(c.summary) };
+    },
     add(c) {
       const forms = r.canary ? canaryForms(r.canary(c.sessionId)) : [];
       return inner.add({ ...c, summary: redactAtRest(c.summary, forms, r.leaks) });

@@ -21,6 +21,7 @@ export type { ApproveEffects, EffectsReport, HeldEffects } from './effects-gate.
 export { fileJournal, NO_FILE_JOURNAL, type FileJournal } from './effects/file-journal.js';
 export { selectUndo, type UndoTarget } from './effects/journal-query.js';
 export { entryTexts } from './effects/journal-read.js';
+export { shownEntry, shownTexts } from './effects/journal-shown.js';
 export { Journal, notRestoredText, type JournalEntry, type NotRestored, type UndoResult } from './effects/journal.js';
 export {
   describeRefusals,

@@ -13,6 +13,8 @@ import {
   entryTexts,
   notRestoredText,
   selectUndo,
+  shownEntry,
+  shownTexts,
   type UndoTarget,
 } from '../exec/index.js';
 import { lineDiff } from '../policy/index.js';
@@ -27,6 +29,8 @@ export interface WorkspaceRoutesDeps {
   /** Real path of an agent's workspace; undefined for an unknown agent. */
   readonly workspaceOf: (agentId: string) => string | undefined;
   readonly bus: EventBus;
+  /** L09 over every text shown (the log sanitizer): pre-images may hold vault values, commands are the model's. */
+  readonly redact: (text: string) => string;
 }
 
 const UndoBody = z.strictObject({
@@ -49,7 +53,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<GatewayEnv> {
   app.get('/:agent/history', (c) => {
     const w = where(c.req.param('agent'));
     if ('error' in w) return sendFailure(c, w.error);
-    return c.json({ object: 'list', data: w.journal.list(w.ws) });
+    return c.json({ object: 'list', data: w.journal.list(w.ws).map((e) => shownEntry(e, deps.redact)) });
   });
 
   app.get('/:agent/diff/:entry', (c) => {
@@ -57,11 +61,11 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<GatewayEnv> {
     if ('error' in w) return sendFailure(c, w.error);
     const entry = w.journal.list(w.ws).find((e) => e.id === c.req.param('entry'));
     if (!entry) return sendFailure(c, failure(404, `no journal entry ${c.req.param('entry')}`, 'not_found'));
-    const changes = entryTexts(w.journal, w.ws, entry).map((t) => ({
+    const changes = shownTexts(entryTexts(w.journal, w.ws, entry), deps.redact).map((t) => ({
       ...t,
       diff: t.before !== undefined || t.now !== undefined ? lineDiff(t.change.path, t.before, t.now ?? '') : undefined,
     }));
-    return c.json({ entry, changes });
+    return c.json({ entry: shownEntry(entry, deps.redact), changes });
   });
 
   app.post('/:agent/undo', async (c) => {

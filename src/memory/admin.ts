@@ -3,6 +3,9 @@
  * list, show, search, forget, export, import, promote. Imports and promotions are writes like any other: they pass
  * the memory-write pipeline (L15 → L14) with the operator as caller; an import is at most as trusted as the
  * operator's `--origin` (default external); a promotion is a new owner entry that supersedes the old one.
+ * Every entry it hands out passes `redact` (the log sanitizer over the leak index): L15 refuses vault values only
+ * when they are written, and a value put into the vault later must not come back out through list, show, search,
+ * export or forget.
  */
 import './events.js';
 import {
@@ -73,9 +76,16 @@ function operatorContext(caller: Caller, agentId: string): CallContext {
   return { agentId, sessionId: 'operator', traceId: newTraceId(), caller };
 }
 
-export function createMemoryAdmin(service: MemoryService, pipeline: Pipeline<MemoryWriteItem>): MemoryAdmin {
+export function createMemoryAdmin(
+  service: MemoryService,
+  pipeline: Pipeline<MemoryWriteItem>,
+  redact: (text: string) => string,
+): MemoryAdmin {
   const store = service.store;
   const signal = new AbortController().signal;
+  const shown = (e: MemoryEntry): MemoryEntry => ({ ...e, text: redact(e.text) });
+  const shownResult = (r: Result<MemoryEntry, BulwarkError>): Result<MemoryEntry, BulwarkError> =>
+    r.ok ? ok(shown(r.value)) : r;
 
   async function show(id: string): Promise<Result<MemoryEntry, BulwarkError>> {
     if (!MEMORY_ID.test(id))
@@ -89,24 +99,28 @@ export function createMemoryAdmin(service: MemoryService, pipeline: Pipeline<Mem
   }
 
   return {
-    list: (o) =>
-      store.list({
-        ...(o.agentId !== undefined ? { agentId: o.agentId } : {}),
-        ...(o.origins !== undefined ? { origins: o.origins } : {}),
-        ...(o.kinds !== undefined ? { kinds: o.kinds } : {}),
-        includeSuperseded: o.all === true,
-        includeQuarantined: true,
-        limit: o.limit ?? 100,
-        offset: o.offset ?? 0,
-      }),
-    show,
-    search: (query, o) =>
-      service.search(query, {
-        agentId: o.agentId,
-        origins: o.origins ?? [...MEMORY_ORIGINS],
-        limit: o.limit ?? 10,
-        includeQuarantined: true,
-      }),
+    list: async (o) =>
+      (
+        await store.list({
+          ...(o.agentId !== undefined ? { agentId: o.agentId } : {}),
+          ...(o.origins !== undefined ? { origins: o.origins } : {}),
+          ...(o.kinds !== undefined ? { kinds: o.kinds } : {}),
+          includeSuperseded: o.all === true,
+          includeQuarantined: true,
+          limit: o.limit ?? 100,
+          offset: o.offset ?? 0,
+        })
+      ).map(shown),
+    show: async (id) => shownResult(await show(id)),
+    search: async (query, o) =>
+      (
+        await service.search(query, {
+          agentId: o.agentId,
+          origins: o.origins ?? [...MEMORY_ORIGINS],
+          limit: o.limit ?? 10,
+          includeQuarantined: true,
+        })
+      ).map((h) => ({ ...h, entry: shown(h.entry) })),
     async forget(id, caller) {
       if (!isOperator(caller)) return err(notOperator());
       const found = await show(id);
@@ -119,7 +133,7 @@ export function createMemoryAdmin(service: MemoryService, pipeline: Pipeline<Mem
           id,
           origin: r.value.origin,
         });
-      return r;
+      return shownResult(r);
     },
     async import(records, options, caller) {
       if (!isOperator(caller)) return err(notOperator());
@@ -189,7 +203,7 @@ export function createMemoryAdmin(service: MemoryService, pipeline: Pipeline<Mem
           supersedes: old.id,
           from: old.origin,
         });
-      return r;
+      return shownResult(r);
     },
   };
 }

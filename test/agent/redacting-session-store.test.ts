@@ -1,6 +1,7 @@
 /** The session store's last step before the disk: known values, secret formats and canaries out of every field. */
 import { describe, expect, it } from 'vitest';
-import { redactingSessionStore } from '../../src/agent/redacting-session-store.js';
+import { redactingCompactionStore, redactingSessionStore } from '../../src/agent/redacting-session-store.js';
+import { SqliteCompactionStore } from '../../src/agent/compaction-store.js';
 import { SqliteSessionStore } from '../../src/agent/sqlite-session-store.js';
 import { openDatabase } from '../../src/core/sqlite.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
@@ -42,5 +43,25 @@ describe('the redacting session store', () => {
     const args = assistant?.role === 'assistant' ? assistant.toolCalls?.[0]?.arguments : undefined;
     expect(JSON.parse(args ?? '')).toEqual({ content: '[secret:DB_PASSWORD]' });
     expect(history[2]).toMatchObject({ role: 'tool', content: 'wrote [secret:DB_PASSWORD]' });
+  });
+});
+
+describe('what the redacting stores give back for a turn', () => {
+  it('a value that joined the leak index after it was stored comes back as its placeholder', async () => {
+    const leaks = new LeakIndex();
+    const db = openDatabase(':memory:');
+    const store = redactingSessionStore(new SqliteSessionStore(db, ':memory:'), { leaks });
+    const compactions = redactingCompactionStore(new SqliteCompactionStore(db), { leaks });
+    const id = await store.create('a', 'owner');
+    await store.append(id, [
+      { role: 'user', content: `my door code is ${VALUE}` },
+      { role: 'assistant', content: 'ok', toolCalls: [{ id: 'c1', name: 'write', arguments: `{"t":"${VALUE}"}` }] },
+    ]);
+    await compactions.add({ sessionId: id, upto: 0, summary: `the door code is ${VALUE}`, origin: 'owner' });
+    leaks.register('DOOR_CODE', VALUE);
+    const replayed = JSON.stringify([await store.history(id), await compactions.latest(id)]);
+    expect(replayed).not.toContain(VALUE);
+    expect(replayed).toContain('my door code is [secret:DOOR_CODE]');
+    expect(replayed).toContain('the door code is [secret:DOOR_CODE]');
   });
 });

@@ -28,7 +28,7 @@ describe('undo over the API', () => {
     const bus = new EventBus();
     const events: Array<Envelope<EventType>> = [];
     bus.on('*', (e) => events.push(e as Envelope<EventType>));
-    const app = workspaceRoutes({ journal: h.svc.journal!, workspaceOf: () => ws, bus });
+    const app = workspaceRoutes({ journal: h.svc.journal!, workspaceOf: () => ws, bus, redact: (t) => t });
     const r = await app.request('/default/undo', { method: 'POST' });
     expect(r.status).toBe(409);
     const text = await r.text();
@@ -54,7 +54,12 @@ describe('undo over the API', () => {
     const moved = await h.run('mv a.txt b.txt && rm keep.txt', async () => ({ approved: true, reason: 'test' }));
     expect(moved.ok && moved.value.effects?.status).toBe('applied');
     rmSync(join(ws, 'b.txt'));
-    const app = workspaceRoutes({ journal: h.svc.journal!, workspaceOf: () => ws, bus: new EventBus() });
+    const app = workspaceRoutes({
+      journal: h.svc.journal!,
+      workspaceOf: () => ws,
+      bus: new EventBus(),
+      redact: (t) => t,
+    });
     const first = await app.request('/default/undo', { method: 'POST' });
     expect(first.status).toBe(409);
     expect(readFileSync(join(ws, 'keep.txt'), 'utf8')).toBe('kept\n');

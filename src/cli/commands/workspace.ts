@@ -14,13 +14,18 @@ import {
   entryTexts,
   notRestoredText,
   selectUndo,
+  shownEntry,
+  shownTexts,
   type UndoTarget,
 } from '../../exec/index.js';
+import { createSanitizer } from '../../logging/index.js';
+import { LeakIndex } from '../../secrets/index.js';
 import { lineDiff } from '../../policy/index.js';
 import { openCliAuditBus } from '../audit-bus.js';
 import type { CliContext } from '../context.js';
 import { action, fail, formatTable, printJson, terminalSafe } from '../output.js';
 import { examples } from '../help.js';
+import { vaultLeakIndex } from './secrets.js';
 
 interface Opts {
   agent?: string;
@@ -49,6 +54,15 @@ function open(ctx: CliContext, o: Opts): { journal: Journal; workspace: string }
   const dir = workspacePath(agent, ctx.dataDir, process.cwd());
   if (!existsSync(dir)) return `the workspace of agent "${agent.id}" (${dir}) does not exist yet`;
   return { journal, workspace: realpathSync(dir) };
+}
+
+/**
+ * What history and diff print passes the log sanitizer over the vault's values (when a master key is available;
+ * secret formats either way): a pre-image is the file as it was, an `.env` a command removed included.
+ */
+function shownRedaction(ctx: CliContext): (text: string) => string {
+  const leaks = vaultLeakIndex(ctx);
+  return createSanitizer(leaks.ok ? leaks.value : new LeakIndex());
 }
 
 export function undoTarget(o: Opts): UndoTarget | string {
@@ -89,7 +103,8 @@ export function register(program: Command, ctx: CliContext): void {
     action(ctx, (o: Opts) => {
       const w = open(ctx, o);
       if (typeof w === 'string') return fail(ctx, w);
-      const entries = w.journal.list(w.workspace);
+      const redact = shownRedaction(ctx);
+      const entries = w.journal.list(w.workspace).map((e) => shownEntry(e, redact));
       if (o.json) return printJson(ctx, entries);
       if (!entries.length) return ctx.stdout('the journal is empty\n');
       ctx.stdout(
@@ -131,8 +146,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (typeof w === 'string') return fail(ctx, w);
       const entry = w.journal.list(w.workspace).find((e) => e.id === id);
       if (!entry) return fail(ctx, `no journal entry ${id} (see \`bulwark workspace history\`)`);
-      const texts = entryTexts(w.journal, w.workspace, entry);
-      if (o.json) return printJson(ctx, { entry, changes: texts });
+      const redact = shownRedaction(ctx);
+      const texts = shownTexts(entryTexts(w.journal, w.workspace, entry), redact);
+      if (o.json) return printJson(ctx, { entry: shownEntry(entry, redact), changes: texts });
       for (const t of texts) {
         const c = t.change;
         ctx.stdout(`${c.change} ${terminalSafe(c.path)}${c.from ? ` (from ${terminalSafe(c.from)})` : ''}\n`);
