@@ -54,3 +54,19 @@ export {
 export { ASSIGNMENT_WORD, type Redirect, type Word } from './shell-parse.js';
 export { SHELLS } from './shell-unwrap.js';
 export { forEachWord } from './word-spans.js';
+export {
+  findZipEnd,
+  type ZipDirectory,
+  ZIP_CENTRAL_BYTES,
+  ZIP_END_BYTES,
+  ZIP_LOCAL_BYTES,
+  ZIP_MAX_COMMENT,
+  ZIP_U32_MAX,
+  ZIP64_END_BYTES,
+  ZIP64_LOCATOR_BYTES,
+  zip64End,
+  zip64EndAt,
+  zipCentralHeader,
+  zipEnd,
+  zipLocalDataAt,
+} from './zip-records.js';

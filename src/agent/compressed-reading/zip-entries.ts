@@ -9,6 +9,21 @@ import type { ByteSource } from './byte-source.js';
 import { ContentSink } from './content-sink.js';
 import { type Found, type ReadingContext, spendObject } from './reading-context.js';
 import { inflateStream } from './zlib-stream.js';
+import {
+  findZipEnd,
+  ZIP_END_BYTES,
+  ZIP_LOCAL_BYTES,
+  ZIP_MAX_COMMENT,
+  ZIP_U32_MAX,
+  ZIP64_END_BYTES,
+  ZIP64_LOCATOR_BYTES,
+  zip64End,
+  zip64EndAt,
+  zipCentralHeader,
+  type ZipDirectory,
+  zipEnd,
+  zipLocalDataAt,
+} from '../../text/index.js';
 
 interface ZipEntry {
   readonly method: number;
@@ -17,13 +32,6 @@ interface ZipEntry {
   readonly localOffset: number;
 }
 
-const EOCD = 0x06054b50;
-const ZIP64_LOCATOR = 0x07064b50;
-const ZIP64_EOCD = 0x06064b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
-const U32_MAX = 0xffffffff;
-
 const u64 = (b: Buffer, at: number) => Number(b.readBigUInt64LE(at));
 
 /**
@@ -31,46 +39,30 @@ const u64 = (b: Buffer, at: number) => Number(b.readBigUInt64LE(at));
  * larger than `maxBytes` (it is read whole).
  */
 async function entries(src: ByteSource, maxBytes: number): Promise<ZipEntry[] | 'large' | undefined> {
-  // The end record is in the last 22 bytes, or before a comment of at most 65,535.
-  const tailStart = Math.max(0, src.size - 22 - 65_535);
+  const tailStart = Math.max(0, src.size - ZIP_END_BYTES - ZIP_MAX_COMMENT);
   const tail = await src.read(tailStart, src.size - tailStart);
-  let at = -1;
-  for (let i = tail.length - 22; i >= 0; i--)
-    if (tail.readUInt32LE(i) === EOCD) {
-      at = i;
-      break;
-    }
+  const at = findZipEnd(tail);
   if (at < 0) return undefined;
-  let count = tail.readUInt16LE(at + 10);
-  let cdSize = tail.readUInt32LE(at + 12);
-  let cdOffset = tail.readUInt32LE(at + 16);
-  if ((count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX) && at >= 20) {
-    const loc = tail.subarray(at - 20, at);
-    if (loc.readUInt32LE(0) === ZIP64_LOCATOR) {
-      const rec = await src.read(u64(loc, 8), 56);
-      if (rec.length < 56 || rec.readUInt32LE(0) !== ZIP64_EOCD) return undefined;
-      count = u64(rec, 32);
-      cdSize = u64(rec, 40);
-      cdOffset = u64(rec, 48);
-    }
+  const end = zipEnd(tail, at);
+  let dir: ZipDirectory = end;
+  if (end.zip64) {
+    const z64At = zip64EndAt(tail, at - ZIP64_LOCATOR_BYTES);
+    const z64 = z64At === undefined ? undefined : zip64End(await src.read(z64At, ZIP64_END_BYTES), 0);
+    if (z64) dir = z64;
   }
-  if (cdOffset + cdSize > src.size) return undefined;
+  const { count, cdSize, cdAt } = dir;
+  if (cdAt + cdSize > src.size) return undefined;
   if (cdSize > maxBytes) return 'large';
-  const cd = await src.read(cdOffset, cdSize);
+  const cd = await src.read(cdAt, cdSize);
   const out: ZipEntry[] = [];
   let p = 0;
-  for (let i = 0; i < count && p + 46 <= cd.length; i++) {
-    if (cd.readUInt32LE(p) !== CENTRAL) break;
-    const flags = cd.readUInt16LE(p + 8);
-    const method = cd.readUInt16LE(p + 10);
-    let compressedSize = cd.readUInt32LE(p + 20);
-    const uncompressed = cd.readUInt32LE(p + 24);
-    const nameLen = cd.readUInt16LE(p + 28);
-    const extraLen = cd.readUInt16LE(p + 30);
-    const commentLen = cd.readUInt16LE(p + 32);
-    let localOffset = cd.readUInt32LE(p + 42);
+  for (let i = 0; i < count; i++) {
+    const h = zipCentralHeader(cd, p);
+    if (!h) break;
+    let compressedSize = h.packed;
+    let localOffset = h.localAt;
     // zip64 extended information: the 8-byte sizes and offset that did not fit, in this order.
-    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    const extra = cd.subarray(p + 46 + h.nameLen, p + 46 + h.nameLen + h.extraLen);
     for (let e = 0; e + 4 <= extra.length;) {
       const id = extra.readUInt16LE(e);
       const len = extra.readUInt16LE(e + 2);
@@ -81,14 +73,14 @@ async function entries(src: ByteSource, maxBytes: number): Promise<ZipEntry[] | 
           f += 8;
           return v;
         };
-        if (uncompressed === U32_MAX) next();
-        if (compressedSize === U32_MAX) compressedSize = next() ?? compressedSize;
-        if (localOffset === U32_MAX) localOffset = next() ?? localOffset;
+        if (h.size === ZIP_U32_MAX) next();
+        if (compressedSize === ZIP_U32_MAX) compressedSize = next() ?? compressedSize;
+        if (localOffset === ZIP_U32_MAX) localOffset = next() ?? localOffset;
       }
       e += 4 + len;
     }
-    out.push({ method, encrypted: (flags & 1) === 1, compressedSize, localOffset });
-    p += 46 + nameLen + extraLen + commentLen;
+    out.push({ method: h.method, encrypted: (h.flags & 1) === 1, compressedSize, localOffset });
+    p = h.next;
   }
   return out;
 }
@@ -104,9 +96,8 @@ export async function readZip(src: ByteSource, ctx: ReadingContext, depth: numbe
     if (e.encrypted || (e.method !== 0 && e.method !== 8)) continue;
     const over = spendObject(ctx);
     if (over) return over;
-    const local = await src.read(e.localOffset, 30);
-    if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) continue;
-    const start = e.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+    const start = zipLocalDataAt(await src.read(e.localOffset, ZIP_LOCAL_BYTES), e.localOffset);
+    if (start === undefined) continue;
     const end = Math.min(src.size, start + e.compressedSize);
     const sink = new ContentSink(ctx, depth);
     if (e.method === 8) await inflateStream(src, start, end, 'raw', (piece) => sink.push(piece));

@@ -7,10 +7,20 @@
 import { inflateRawSync } from 'node:zlib';
 import { type BulwarkError, describeCause, ok, type Result } from '../../../core/index.js';
 import { type ArchiveBudget, type ArchiveEntry, archiveError, entryPath, refusedKind } from './entry.js';
-
-const EOCD = 0x06054b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
+import {
+  findZipEnd,
+  ZIP_CENTRAL_BYTES,
+  ZIP_LOCAL_BYTES,
+  ZIP_U32_MAX,
+  ZIP64_END_BYTES,
+  ZIP64_LOCATOR_BYTES,
+  zip64End,
+  zip64EndAt,
+  zipCentralHeader,
+  type ZipDirectory,
+  zipEnd,
+  zipLocalDataAt,
+} from '../../../text/index.js';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -37,12 +47,6 @@ const UNIX_KINDS: Readonly<Record<number, string>> = {
   0o140000: 'a socket',
 };
 
-function findEnd(zip: Buffer): number {
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--)
-    if (zip.readUInt32LE(i) === EOCD) return i;
-  return -1;
-}
-
 /** What a zip walk asks of its caller, entry by entry; the first error stops the walk and refuses the archive. */
 export interface ZipVisitor {
   /** Counts an entry (its checked path) before anything about it is trusted. */
@@ -56,20 +60,12 @@ export interface ZipVisitor {
   readonly zip64?: boolean;
 }
 
-const ZIP64_LOCATOR = 0x07064b50;
-const ZIP64_END = 0x06064b50;
-
 /** Entry count and central directory of a zip64 archive, from the locator just before the end record. */
-function zip64End(zip: Buffer, end: number): { count: number; cdSize: number; cdAt: number } | undefined {
-  const loc = end - 20;
-  if (loc < 0 || zip.readUInt32LE(loc) !== ZIP64_LOCATOR) return undefined;
-  const at = Number(zip.readBigUInt64LE(loc + 8));
-  if (!(at >= 0 && at + 56 <= loc) || zip.readUInt32LE(at) !== ZIP64_END) return undefined;
-  return {
-    count: Number(zip.readBigUInt64LE(at + 32)),
-    cdSize: Number(zip.readBigUInt64LE(at + 40)),
-    cdAt: Number(zip.readBigUInt64LE(at + 48)),
-  };
+function zip64Directory(zip: Buffer, end: number): ZipDirectory | undefined {
+  const loc = end - ZIP64_LOCATOR_BYTES;
+  const at = zip64EndAt(zip, loc);
+  // The zip64 end record lies before its locator.
+  return at !== undefined && at >= 0 && at + ZIP64_END_BYTES <= loc ? zip64End(zip, at) : undefined;
 }
 
 export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry[], BulwarkError> {
@@ -88,36 +84,26 @@ export function readZip(zip: Buffer, budget: ArchiveBudget): Result<ArchiveEntry
 
 /** Every entry of `zip` in central-directory order, checked (paths, kinds, sizes, CRC) before `visit` sees it. */
 export function walkZip(zip: Buffer, visit: ZipVisitor): Result<void, BulwarkError> {
-  const end = findEnd(zip);
+  const end = findZipEnd(zip);
   if (end < 0) return archiveError('corrupt', 'no end of central directory: not a zip file, or truncated');
-  let count = zip.readUInt16LE(end + 10);
-  let cdSize = zip.readUInt32LE(end + 12);
-  let cdAt = zip.readUInt32LE(end + 16);
-  if (count === 0xffff || cdAt === 0xffffffff || cdSize === 0xffffffff) {
-    const z64 = visit.zip64 ? zip64End(zip, end) : undefined;
+  const record = zipEnd(zip, end);
+  let { count, cdSize, cdAt } = record;
+  if (record.zip64) {
+    const z64 = visit.zip64 ? zip64Directory(zip, end) : undefined;
     if (!z64)
       return archiveError('zip64', 'zip64 archives are not read (a skill is far below 4 GB): pack it as a plain zip');
     ({ count, cdSize, cdAt } = z64);
   }
-  if (zip.readUInt16LE(end + 4) !== 0 || zip.readUInt16LE(end + 6) !== 0)
+  if (record.multiDisk)
     return archiveError('multi_disk', 'multi-part zip archives are not read: pack the skill as one file');
   if (cdAt + cdSize > end) return archiveError('corrupt', 'the central directory lies outside the file');
   let at = cdAt;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > end || zip.readUInt32LE(at) !== CENTRAL)
-      return archiveError('corrupt', `central directory entry ${i} is damaged`);
-    const madeBy = zip.readUInt16LE(at + 4) >> 8;
-    const flags = zip.readUInt16LE(at + 8);
-    const method = zip.readUInt16LE(at + 10);
-    const crc = zip.readUInt32LE(at + 16);
-    const packed = zip.readUInt32LE(at + 20);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLen = zip.readUInt16LE(at + 28);
-    const next = at + 46 + nameLen + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const external = zip.readUInt32LE(at + 38);
-    const localAt = zip.readUInt32LE(at + 42);
-    const rawName = zip.subarray(at + 46, at + 46 + nameLen).toString('utf8');
-    at = next;
+    const h = at + ZIP_CENTRAL_BYTES > end ? undefined : zipCentralHeader(zip, at);
+    if (!h) return archiveError('corrupt', `central directory entry ${i} is damaged`);
+    const { madeBy, flags, method, crc, packed, size, nameLen, external, localAt } = h;
+    const rawName = zip.subarray(at + ZIP_CENTRAL_BYTES, at + ZIP_CENTRAL_BYTES + nameLen).toString('utf8');
+    at = h.next;
     const path = entryPath(rawName);
     if (!path.ok) return path;
     const counted = visit.entry(path.value);
@@ -133,7 +119,7 @@ export function walkZip(zip: Buffer, visit: ZipVisitor): Result<void, BulwarkErr
       continue;
     }
     if (!path.value) return archiveError('path', 'a file entry has an empty name');
-    if (packed === 0xffffffff || size === 0xffffffff || localAt === 0xffffffff)
+    if (packed === ZIP_U32_MAX || size === ZIP_U32_MAX || localAt === ZIP_U32_MAX)
       return archiveError('zip64', `${path.value} is a zip64 entry (4 GB or more, or past 4 GB in the file): not read`);
     if (method !== 0 && method !== 8)
       return archiveError(
@@ -142,9 +128,11 @@ export function walkZip(zip: Buffer, visit: ZipVisitor): Result<void, BulwarkErr
       );
     const fits = visit.bytes(path.value, size);
     if (!fits.ok) return fits;
-    if (localAt + 30 > cdAt || zip.readUInt32LE(localAt) !== LOCAL)
-      return archiveError('corrupt', `the local header of ${path.value} is damaged`);
-    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
+    const dataAt =
+      localAt + ZIP_LOCAL_BYTES > cdAt
+        ? undefined
+        : zipLocalDataAt(zip.subarray(localAt, localAt + ZIP_LOCAL_BYTES), localAt);
+    if (dataAt === undefined) return archiveError('corrupt', `the local header of ${path.value} is damaged`);
     if (dataAt + packed > cdAt) return archiveError('corrupt', `the data of ${path.value} runs past its bounds`);
     const raw = zip.subarray(dataAt, dataAt + packed);
     let bytes: Buffer;
