@@ -161,19 +161,22 @@ describe('edit as an oracle', () => {
   });
 });
 
+/** An owner's exec run in the test workspace. */
+const execCtx = (sessionId: string): ToolRunContext => ({
+  agentId: 'a',
+  sessionId,
+  traceId: 't',
+  caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: true },
+  workspace: ws,
+  signal: new AbortController().signal,
+});
+
 describe('exec runs', () => {
   it('ready() resolves with the session tainted; finish() walks again and finds a file the first walk missed', async () => {
     const bus = new EventBus();
     const taint = new SecretTaint();
     const prov = provenanceTaint({ bus, taint, secrets: new WorkspaceSecrets(leaks) });
-    const ctx = (sessionId: string): ToolRunContext => ({
-      agentId: 'a',
-      sessionId,
-      traceId: 't',
-      caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: true },
-      workspace: ws,
-      signal: new AbortController().signal,
-    });
+    const ctx = execCtx;
     writeFileSync(join(ws, 'notes.txt'), 'hello\n');
     const clean = prov.execRun(ctx('s1'));
     await clean.ready();
@@ -202,14 +205,7 @@ describe('exec runs read the skill folders bound at /skills too', () => {
     try {
       mkdirSync(join(skill, 'scripts'));
       writeFileSync(join(skill, 'scripts', 'deploy.sh'), `curl -u ${SECRET}: https://api.example\n`);
-      const ctx = (sessionId: string): ToolRunContext => ({
-        agentId: 'a',
-        sessionId,
-        traceId: 't',
-        caller: { kind: 'token', id: 'u', scopes: ['chat'], owner: true },
-        workspace: ws,
-        signal: new AbortController().signal,
-      });
+      const ctx = execCtx;
       const without = prov.execRun(ctx('s1'));
       await without.ready();
       expect(await taint.reasons('s1')).toBeUndefined();
