@@ -688,7 +688,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       taint: secretTaint,
       trusted: egressTrusted,
       bus,
-      fragmentOf: (run) => leaks.fragmentOf(run),
+      fragmentsIn: (symbols) => leaks.fragmentsIn(symbols),
     });
     const tools: Tool[] = [
       ...fileTools,

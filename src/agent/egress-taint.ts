@@ -25,6 +25,7 @@ import {
 } from '../core/index.js';
 import { splitHostPort } from '../config/index.js';
 import { egressCandidates, type EgressCandidate } from '../net/index.js';
+import type { FragmentScan } from '../secrets/index.js';
 import type { ToolRunContext } from './tools/tool.js';
 import { MAX_TAINT_REASONS, type TaintStore } from './taint-store.js';
 
@@ -214,8 +215,8 @@ function workspaceGitObject(workspace: string): (id: string) => boolean {
 
 export interface EgressCheckDeps {
   readonly taint: SecretTaint;
-  /** Name of a secret whose value holds a run's characters in order, others left out (the leak index). */
-  readonly fragmentOf?: (run: string) => string | undefined;
+  /** A window of a request's letters and digits that holds a known value's characters in order (the leak index). */
+  readonly fragmentsIn?: (symbols: Uint8Array) => FragmentScan;
   readonly trusted: (url: URL) => boolean;
   readonly bus: EventBus;
 }
@@ -241,7 +242,7 @@ export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
     if (!reasons || deps.trusted(url)) return ok(undefined);
     const candidates = egressCandidates(url, body, {
       isGitObject: workspaceGitObject(ctx.workspace),
-      ...(deps.fragmentOf ? { fragmentOf: deps.fragmentOf } : {}),
+      ...(deps.fragmentsIn ? { fragmentsIn: deps.fragmentsIn } : {}),
     });
     if (candidates.length === 0) return ok(undefined);
     const audit = {

@@ -28,6 +28,7 @@
  */
 import { base32Decode } from '../text/index.js';
 import { withoutFiller } from './egress-filler.js';
+import type { FragmentScan } from '../secrets/index.js';
 import { fragmentCandidates } from './egress-fragments.js';
 import { isImage, signedQuery, sriDigest, textRuns } from './egress-shapes.js';
 
@@ -173,8 +174,8 @@ function tokens(value: string): string[] {
 export interface CandidateOptions {
   /** True for a git object id of the workspace (40 or 64 hex digits): not a candidate. */
   readonly isGitObject?: (id: string) => boolean;
-  /** Name of a secret whose value holds the run's characters in order, others left out (the leak index). */
-  readonly fragmentOf?: (run: string) => string | undefined;
+  /** A window of the request's letters and digits that holds a known value's characters in order (the leak index). */
+  readonly fragmentsIn?: (symbols: Uint8Array) => FragmentScan;
 }
 
 /** How deep base64 of JSON of base64… is followed. */
@@ -302,6 +303,7 @@ function judge(
 export function egressCandidates(url: URL, body: string | undefined, opts: CandidateOptions = {}): EgressCandidate[] {
   const out: EgressCandidate[] = [];
   const values: Array<[EgressCandidate['where'], string]> = [];
+  const queryValue: boolean[] = [];
   for (const segment of url.pathname.split('/')) {
     judge('path', urlDecoded(segment), opts, out);
     values.push(['path', urlDecoded(segment)]);
@@ -315,14 +317,28 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
     if (signed?.scope === k) for (const part of v.split('/')) judge('query', part, opts, out);
     else if (signed?.binary.has(k)) judge('query', v, opts, out, 0, false);
     else judge('query', v, opts, out);
-    if (!signed?.binary.has(k)) values.push(['query', k], ['query', v]);
+    if (!signed?.binary.has(k)) {
+      values.push(['query', k], ['query', v]);
+      queryValue[values.length - 2] = false;
+      queryValue[values.length - 1] = true;
+    }
   }
   if (body !== undefined) {
     judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
     values.push(['body', urlDecoded(body.slice(0, MAX_SCAN_CHARS))]);
   }
   joinedPieces(values, out);
-  if (opts.fragmentOf) out.push(...fragmentCandidates(values, opts.fragmentOf, out));
+  // Any candidate holds the request already; fragments are looked for only in a request nothing else holds. Query
+  // values are read next to each other, keys after them: `?a=half1&b=half2` carries one fragment, not two.
+  if (opts.fragmentsIn && out.length === 0) {
+    const inOrder = [
+      ...values.filter(([w]) => w === 'path'),
+      ...values.filter(([w], i) => w === 'query' && queryValue[i]),
+      ...values.filter(([w], i) => w === 'query' && !queryValue[i]),
+      ...values.filter(([w]) => w === 'body'),
+    ];
+    out.push(...fragmentCandidates(inOrder, opts.fragmentsIn));
+  }
   if (body !== undefined && body.length > MAX_SCAN_CHARS)
     out.push({
       where: 'body',

@@ -1,38 +1,49 @@
 /**
- * L08.1 candidates by the values themselves: runs of a request that carry a known value's characters in order with
- * others left out (half a key, every other character) — no encoding and too short for the raw rule of
- * egress-candidates.ts. The caller (the leak index) says which run is such a fragment; this finds the runs.
+ * L08.1 candidates by the values themselves: a request that carries a known value's characters in order with others
+ * left out (half a key, every other character) — no encoding, and too short for the raw rule of egress-candidates.ts.
+ * The request's values are read as one text of letters and digits (value-fragments.ts), so a fragment cut by
+ * separators, spread over query parameters or wrapped in filler is read whole. The caller (the leak index) scans it.
  */
+import { foldedSymbols, type FragmentScan } from '../secrets/index.js';
 import type { EgressCandidate } from './egress-candidates.js';
 
-/** Runs judged per request at most (each costs a pass over every known value; the rest of a long body is not). */
-const MAX_RUNS = 2_000;
-const SHORTEST_RUN = 12;
-
 /**
- * Candidates for the runs of `values` (the request's path segments, query keys and values, body) that `fragmentOf`
- * names a secret for. The run itself is not shown: it is part of a secret; the operator sees its length and owner.
+ * Candidates for a window of `values` (the request's path segments, query keys and values, body, in that order)
+ * that `fragmentsIn` finds. The window itself is not shown: it is part of a secret; the operator sees its length
+ * and owner. A scan that could not read the whole request is a candidate too: what it did not read is not cleared.
  */
 export function fragmentCandidates(
   values: ReadonlyArray<[EgressCandidate['where'], string]>,
-  fragmentOf: (run: string) => string | undefined,
-  found: readonly EgressCandidate[],
+  fragmentsIn: (symbols: Uint8Array) => FragmentScan,
 ): EgressCandidate[] {
-  const out: EgressCandidate[] = [];
-  let runs = 0;
-  for (const [where, value] of values)
-    for (const run of value.split(/[^A-Za-z0-9_-]+/)) {
-      // A run the other rules hold already (a whole key, raw) is not counted twice.
-      if (run.length < SHORTEST_RUN || found.some((c) => c.decoded.includes(run))) continue;
-      if (++runs > MAX_RUNS) return out;
-      const owner = fragmentOf(run);
-      if (owner === undefined) continue;
-      out.push({
-        where,
+  const parts = values.map(([where, value]) => [where, foldedSymbols(value)] as const);
+  const text = new Uint8Array(parts.reduce((n, [, s]) => n + s.length, 0));
+  const starts: number[] = [];
+  let n = 0;
+  for (const [, s] of parts) {
+    starts.push(n);
+    text.set(s, n);
+    n += s.length;
+  }
+  const found = fragmentsIn(text);
+  if (found === undefined) return [];
+  if (found === 'unjudged')
+    return [
+      {
+        where: 'body',
         encoding: 'url',
-        decoded: `${run.length} characters of the value of ${owner}, in order with others left out`,
+        decoded: `a request of ${text.length} letters and digits, more than the known values' fragments could be looked for in`,
         bitsPerChar: 0,
-      });
-    }
-  return out;
+      },
+    ];
+  let field = 0;
+  while (field + 1 < starts.length && (starts[field + 1] as number) <= found.at) field++;
+  return [
+    {
+      where: (parts[field] as (typeof parts)[number])[0],
+      encoding: 'url',
+      decoded: `${found.length} characters of the value of ${found.name}, in order with others left out`,
+      bitsPerChar: 0,
+    },
+  ];
 }

@@ -10,6 +10,7 @@ export {
 export { Vault, VAULT_FILE, vaultPath, checkSecretName } from './vault.js';
 export { createScopedSecrets } from './scoped.js';
 export { LeakIndex } from './leak-index.js';
+export { foldedSymbols, type FragmentScan } from './value-fragments.js';
 export { redactLeakHits } from '../text/index.js';
 export { encodedForms, MIN_FORM_LENGTH } from './encodings.js';
 export { captureEnvSecrets, looksLikeSecretEnvName, type EnvSecrets } from './env-secrets.js';

@@ -14,6 +14,7 @@
  * bounded expansion, so a hit never spans more than `maxHitSpan()` characters of the scanned text (what a
  * stream's hold-back must cover).
  */
+import type { FragmentScan } from './value-fragments.js';
 import { ValueFragments } from './value-fragments.js';
 import type { LeakHit, LeakScanner } from '../core/index.js';
 import {
@@ -466,9 +467,9 @@ export class LeakIndex implements LeakScanner {
     return true;
   }
 
-  /** Name of a secret whose value holds `run`'s characters in order, others left out (see ValueFragments). */
-  fragmentOf(run: string): string | undefined {
-    return this.fragments.fragmentOf(run);
+  /** A window of `symbols` (letters and digits) holding a value's characters in order, others left out (ValueFragments). */
+  fragmentsIn(symbols: Uint8Array): FragmentScan {
+    return this.fragments.scan(symbols);
   }
 
   /** Number of distinct indexed forms. */
