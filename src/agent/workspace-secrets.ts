@@ -17,6 +17,7 @@ import type { Stats } from 'node:fs';
 import { fileSource, bufferSource } from './compressed-reading/byte-source.js';
 import { readCompressed, TAR_HEAD } from './compressed-reading/compressed-content.js';
 import { formatOf } from './compressed-reading/formats.js';
+import { hasZipEnd } from './compressed-reading/zip-entries.js';
 import type { ReadingContext, ReadingLimits } from './compressed-reading/reading-context.js';
 import { isTar } from './compressed-reading/tar-members.js';
 import { TextScan } from './compressed-reading/text-scan.js';
@@ -336,8 +337,9 @@ export class WorkspaceSecrets {
         if (secret) return { secret, compressed: false };
         if (bytesRead === 0) break;
       }
-      if (!formatOf(head, true) && !isTar(head)) return undefined;
-      const inside = await readCompressed(fileSource(fh, st.size), this.readingContext(budget), 0, p);
+      const source = fileSource(fh, st.size);
+      if (!formatOf(head, true) && !isTar(head) && !(await hasZipEnd(source))) return undefined;
+      const inside = await readCompressed(source, this.readingContext(budget), 0, p);
       return inside && 'secret' in inside ? { ...inside, compressed: true } : inside;
     } finally {
       await fh.close();

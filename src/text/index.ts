@@ -69,4 +69,6 @@ export {
   zipCentralHeader,
   zipEnd,
   zipLocalDataAt,
+  zipLocalHeader,
+  type ZipLocalHeader,
 } from './zip-records.js';

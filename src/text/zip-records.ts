@@ -104,3 +104,23 @@ export function zipLocalDataAt(local: Buffer, localAt: number): number | undefin
   if (local.length < ZIP_LOCAL_BYTES || local.readUInt32LE(0) !== ZIP_LOCAL) return undefined;
   return localAt + ZIP_LOCAL_BYTES + local.readUInt16LE(26) + local.readUInt16LE(28);
 }
+
+export interface ZipLocalHeader {
+  readonly flags: number;
+  readonly method: number;
+  /** Compressed size; 0 with flag bit 3 when a data descriptor after the data gives it. */
+  readonly packed: number;
+  /** Where the entry's data starts. */
+  readonly dataAt: number;
+}
+
+/** The local file header at `at` of `b` (at least its 30 fixed bytes), whose file offset is `localAt`. */
+export function zipLocalHeader(b: Buffer, at: number, localAt: number): ZipLocalHeader | undefined {
+  if (at + ZIP_LOCAL_BYTES > b.length || b.readUInt32LE(at) !== ZIP_LOCAL) return undefined;
+  return {
+    flags: b.readUInt16LE(at + 6),
+    method: b.readUInt16LE(at + 8),
+    packed: b.readUInt32LE(at + 18),
+    dataAt: localAt + ZIP_LOCAL_BYTES + b.readUInt16LE(at + 26) + b.readUInt16LE(at + 28),
+  };
+}

@@ -295,6 +295,39 @@ describe('archives', () => {
     expect(await each('outer.zip')).toBe('outer.zip in the workspace holds the value of STRIPE_KEY (compressed)');
   });
 
+  it('finds a value in a zip whose count was lowered, one with bytes before it, and one only local headers name', async () => {
+    run('zip', '-qr', 'site.zip', 'site');
+    rmSync(join(ws, 'site'), { recursive: true });
+    const zip = readFileSync(join(ws, 'site.zip'));
+    const end = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
+    const reasonOf = async (name: string, bytes: Buffer) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bulwark-comp-one-'));
+      writeFileSync(join(dir, name), bytes);
+      const r = await new WorkspaceSecrets(leaks).walk(dir);
+      rmSync(dir, { recursive: true, force: true });
+      return r.ok ? r.value.finding?.reason : r.error.message;
+    };
+    const found = (name: string) => `${name} in the workspace holds the value of STRIPE_KEY (compressed)`;
+    // zip -r lists site/, site/conf/, site/conf/.env, site/index.html: a count of 1 names only the first.
+    const lowered = Buffer.from(zip);
+    lowered.writeUInt16LE(1, end + 8);
+    lowered.writeUInt16LE(1, end + 10);
+    expect(await reasonOf('lowered.zip', lowered)).toBe(found('lowered.zip'));
+    // A self-extractor's stub before the archive: unzip corrects every offset for it.
+    const stub = Buffer.from('#!/bin/sh\necho "self-extracting"\nexit 0\n'.repeat(50));
+    expect(await reasonOf('setup.bin', Buffer.concat([stub, zip]))).toBe(found('setup.bin'));
+    // An archive whose own directory names only harmless entries, after another's local entries with no directory
+    // (what a streaming reader such as bsdtar reads first).
+    writeFileSync(join(ws, 'readme.txt'), 'nothing here\n');
+    run('zip', '-q', 'plain.zip', 'readme.txt');
+    const cdAt = zip.readUInt32LE(end + 16);
+    const joined = Buffer.concat([zip.subarray(0, cdAt), readFileSync(join(ws, 'plain.zip'))]);
+    expect(await reasonOf('joined.zip', joined)).toBe(found('joined.zip'));
+    // Without the value the same shapes are clean.
+    expect(await reasonOf('plain.zip', readFileSync(join(ws, 'plain.zip')))).toBeUndefined();
+    expect(await reasonOf('setup.bin', Buffer.concat([stub, readFileSync(join(ws, 'plain.zip'))]))).toBeUndefined();
+  });
+
   it('finds a value in the packed history of a repo kept as a .tar.gz or a .tar (a member that is compressed is read)', async () => {
     rmSync(join(ws, 'site'), { recursive: true });
     const repo = join(ws, 'repo');

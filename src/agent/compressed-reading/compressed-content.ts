@@ -16,7 +16,7 @@ import { formatOf } from './formats.js';
 import { readPack } from './git-pack.js';
 import { type Found, type ReadingContext, spendObject } from './reading-context.js';
 import { isTar } from './tar-members.js';
-import { readZip } from './zip-entries.js';
+import { hasZipEnd, readZip } from './zip-entries.js';
 import { inflateStream } from './zlib-stream.js';
 
 export async function readCompressed(
@@ -32,6 +32,8 @@ export async function readCompressed(
   if (format === 'git pack') return readPack(src, ctx, level, path);
   if (format === 'zip') return readZip(src, ctx, level);
   if (level === 0 && isTar(head)) return readTar(src, ctx);
+  // A zip with bytes before it (a self-extractor) is known by its end.
+  if (format === undefined && level === 0 && (await hasZipEnd(src))) return readZip(src, ctx, level);
   if (format !== 'gzip' && format !== 'zlib') return undefined;
   const over = spendObject(ctx);
   if (over) return over;

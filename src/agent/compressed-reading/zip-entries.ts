@@ -1,6 +1,14 @@
 /**
- * A zip archive's entries, found through its central directory (APPNOTE: end of central directory record, zip64
- * locator and record, central file headers, local file headers), read stored or inflated (deflate) into the sink.
+ * A zip archive's entries, read stored or inflated (deflate) into the sink, as every common reader could find them:
+ *
+ * - through its central directory (APPNOTE: end of central directory record, zip64 locator and record, central file
+ *   headers), read to the directory's end whatever entry count the end record gives (Python's zipfile reads an
+ *   entry past a lowered count);
+ * - with bytes put before the archive (a self-extractor's stub) corrected for, as `unzip` does: the directory ends
+ *   where the end record begins, and every offset moves by the same amount;
+ * - and by its local headers in file order, as streaming readers (Java's ZipInputStream, bsdtar) find entries: an
+ *   entry that no central header names is read too.
+ *
  * Entries in other methods (bzip2, LZMA, zstd, deflate64) and encrypted ones are not read: Node cannot decode them
  * without a dependency, and an encrypted entry is as opaque as any other encrypted file. Their bytes were still
  * scanned raw with the file.
@@ -11,6 +19,7 @@ import { type Found, type ReadingContext, spendObject } from './reading-context.
 import { inflateStream } from './zlib-stream.js';
 import {
   findZipEnd,
+  ZIP_CENTRAL_BYTES,
   ZIP_END_BYTES,
   ZIP_LOCAL_BYTES,
   ZIP_MAX_COMMENT,
@@ -22,7 +31,7 @@ import {
   zipCentralHeader,
   type ZipDirectory,
   zipEnd,
-  zipLocalDataAt,
+  zipLocalHeader,
 } from '../../text/index.js';
 
 interface ZipEntry {
@@ -32,37 +41,50 @@ interface ZipEntry {
   readonly localOffset: number;
 }
 
-const u64 = (b: Buffer, at: number) => Number(b.readBigUInt64LE(at));
+interface Directory {
+  readonly entries: ZipEntry[];
+  /** Bytes before the archive: added to every offset the archive gives. */
+  readonly shift: number;
+}
 
-/**
- * The central directory's entries; undefined when there is none to be found (not a whole zip), 'large' when it is
- * larger than `maxBytes` (it is read whole).
- */
-async function entries(src: ByteSource, maxBytes: number): Promise<ZipEntry[] | 'large' | undefined> {
+const u64 = (b: Buffer, at: number) => Number(b.readBigUInt64LE(at));
+const LOCAL_SIGNATURE = Buffer.from('PK\x03\x04', 'latin1');
+
+/** The end record's directory, zip64's when it has one, and where the record holding it begins in the file. */
+async function directoryRecord(src: ByteSource): Promise<{ dir: ZipDirectory; recordAt: number } | undefined> {
   const tailStart = Math.max(0, src.size - ZIP_END_BYTES - ZIP_MAX_COMMENT);
   const tail = await src.read(tailStart, src.size - tailStart);
   const at = findZipEnd(tail);
   if (at < 0) return undefined;
   const end = zipEnd(tail, at);
-  let dir: ZipDirectory = end;
-  if (end.zip64) {
-    const z64At = zip64EndAt(tail, at - ZIP64_LOCATOR_BYTES);
-    const z64 = z64At === undefined ? undefined : zip64End(await src.read(z64At, ZIP64_END_BYTES), 0);
-    if (z64) dir = z64;
+  if (!end.zip64) return { dir: end, recordAt: tailStart + at };
+  const locatorAt = at - ZIP64_LOCATOR_BYTES;
+  const declared = zip64EndAt(tail, locatorAt);
+  if (declared === undefined) return { dir: end, recordAt: tailStart + at };
+  // The locator's offset is moved by prepended bytes too: the record then sits just before the locator.
+  for (const z64At of [declared, tailStart + locatorAt - ZIP64_END_BYTES]) {
+    const z64 = z64At >= 0 ? zip64End(await src.read(z64At, ZIP64_END_BYTES), 0) : undefined;
+    if (z64) return { dir: z64, recordAt: z64At };
   }
-  const { count, cdSize, cdAt } = dir;
-  if (cdAt + cdSize > src.size) return undefined;
-  if (cdSize > maxBytes) return 'large';
-  const cd = await src.read(cdAt, cdSize);
+  return { dir: end, recordAt: tailStart + at };
+}
+
+/** Whether the file ends as a zip does (an end record in its last bytes), whatever is at its start. */
+export async function hasZipEnd(src: ByteSource): Promise<boolean> {
+  const tailStart = Math.max(0, src.size - ZIP_END_BYTES - ZIP_MAX_COMMENT);
+  return src.size >= ZIP_END_BYTES && findZipEnd(await src.read(tailStart, src.size - tailStart)) >= 0;
+}
+
+/** The central headers from `cd`'s start to its end. */
+function centralEntries(cd: Buffer): ZipEntry[] {
   const out: ZipEntry[] = [];
-  let p = 0;
-  for (let i = 0; i < count; i++) {
+  for (let p = 0; p < cd.length;) {
     const h = zipCentralHeader(cd, p);
     if (!h) break;
     let compressedSize = h.packed;
     let localOffset = h.localAt;
     // zip64 extended information: the 8-byte sizes and offset that did not fit, in this order.
-    const extra = cd.subarray(p + 46 + h.nameLen, p + 46 + h.nameLen + h.extraLen);
+    const extra = cd.subarray(p + ZIP_CENTRAL_BYTES + h.nameLen, p + ZIP_CENTRAL_BYTES + h.nameLen + h.extraLen);
     for (let e = 0; e + 4 <= extra.length;) {
       const id = extra.readUInt16LE(e);
       const len = extra.readUInt16LE(e + 2);
@@ -85,29 +107,99 @@ async function entries(src: ByteSource, maxBytes: number): Promise<ZipEntry[] | 
   return out;
 }
 
+/**
+ * The central directory's entries; undefined when there is none to be found, 'large' when it is larger than
+ * `maxBytes` (it is read whole).
+ */
+async function directory(src: ByteSource, maxBytes: number): Promise<Directory | 'large' | undefined> {
+  const record = await directoryRecord(src);
+  if (!record) return undefined;
+  const { cdSize, cdAt } = record.dir;
+  if (cdSize > maxBytes) return 'large';
+  // Where the directory really is (it ends where its record begins), against where the archive says it is.
+  const actual = record.recordAt - cdSize;
+  for (const shift of actual !== cdAt && actual >= 0 ? [actual - cdAt, 0] : [0]) {
+    if (cdAt + shift < 0 || cdAt + shift + cdSize > src.size) continue;
+    const cd = await src.read(cdAt + shift, cdSize);
+    if (cdSize > 0 && !zipCentralHeader(cd, 0)) continue;
+    return { entries: centralEntries(cd), shift };
+  }
+  return undefined;
+}
+
+/** Offsets of every local header signature in the file, in order. */
+async function localHeaders(src: ByteSource, ctx: ReadingContext): Promise<number[]> {
+  const out: number[] = [];
+  const overlap = LOCAL_SIGNATURE.length - 1;
+  for (let pos = 0; pos < src.size;) {
+    const piece = await src.read(pos, ctx.chunkBytes);
+    if (piece.length === 0) break;
+    for (let i = piece.indexOf(LOCAL_SIGNATURE); i >= 0; i = piece.indexOf(LOCAL_SIGNATURE, i + 1)) out.push(pos + i);
+    if (pos + piece.length >= src.size) break;
+    pos += Math.max(1, piece.length - overlap);
+  }
+  return [...new Set(out)];
+}
+
+/** Reads one entry's data (stored: `size` bytes, or up to `end` when unknown; deflated: to its stream's end). */
+async function readEntry(
+  src: ByteSource,
+  ctx: ReadingContext,
+  depth: number,
+  method: number,
+  start: number,
+  end: number,
+): Promise<Found> {
+  const sink = new ContentSink(ctx, depth);
+  if (method === 8) await inflateStream(src, start, end, 'raw', (piece) => sink.push(piece));
+  else
+    for (let pos = start; pos < end;) {
+      const piece = await src.read(pos, Math.min(ctx.chunkBytes, end - pos));
+      if (piece.length === 0 || !sink.push(piece)) break;
+      pos += piece.length;
+    }
+  return sink.end();
+}
+
+const readable = (method: number, flags: number) => (flags & 1) === 0 && (method === 0 || method === 8);
+
 /** Reads every stored or deflated entry of the zip in `src` into a sink of its own. */
 export async function readZip(src: ByteSource, ctx: ReadingContext, depth: number): Promise<Found> {
-  const list = await entries(src, ctx.limits.maxHeldBytes);
-  // No central directory (cut short, or only a local header at the start): nothing more to read than the raw bytes.
-  if (!list) return undefined;
-  if (list === 'large')
+  const dir = await directory(src, ctx.limits.maxHeldBytes);
+  if (dir === 'large')
     return { hold: `has a zip directory larger than the ${ctx.limits.maxHeldBytes} bytes a scan holds in memory` };
-  for (const e of list) {
-    if (e.encrypted || (e.method !== 0 && e.method !== 8)) continue;
+  const shift = dir?.shift ?? 0;
+  const named = new Set<number>();
+  for (const e of dir?.entries ?? []) {
+    named.add(e.localOffset + shift);
+    if (e.encrypted || !readable(e.method, 0)) continue;
     const over = spendObject(ctx);
     if (over) return over;
-    const start = zipLocalDataAt(await src.read(e.localOffset, ZIP_LOCAL_BYTES), e.localOffset);
-    if (start === undefined) continue;
-    const end = Math.min(src.size, start + e.compressedSize);
-    const sink = new ContentSink(ctx, depth);
-    if (e.method === 8) await inflateStream(src, start, end, 'raw', (piece) => sink.push(piece));
-    else
-      for (let pos = start; pos < end;) {
-        const piece = await src.read(pos, Math.min(ctx.chunkBytes, end - pos));
-        if (piece.length === 0 || !sink.push(piece)) break;
-        pos += piece.length;
-      }
-    const found = await sink.end();
+    const at = e.localOffset + shift;
+    const local = zipLocalHeader(await src.read(at, ZIP_LOCAL_BYTES), 0, at);
+    if (!local) continue;
+    const found = await readEntry(
+      src,
+      ctx,
+      depth,
+      e.method,
+      local.dataAt,
+      Math.min(src.size, local.dataAt + e.compressedSize),
+    );
+    if (found) return found;
+  }
+  // Entries only a streaming reader finds: local headers no central header names.
+  const all = await localHeaders(src, ctx);
+  for (const [i, at] of all.entries()) {
+    if (named.has(at)) continue;
+    const local = zipLocalHeader(await src.read(at, ZIP_LOCAL_BYTES), 0, at);
+    if (!local || !readable(local.method, local.flags)) continue;
+    const over = spendObject(ctx);
+    if (over) return over;
+    // A size given after the data (flag bit 3) is not known here: stored data then runs to the next header.
+    const known = (local.flags & 8) === 0 || local.packed > 0;
+    const end = Math.min(src.size, known ? local.dataAt + local.packed : (all[i + 1] ?? src.size));
+    const found = await readEntry(src, ctx, depth, local.method, local.dataAt, local.method === 8 ? src.size : end);
     if (found) return found;
   }
   return undefined;
