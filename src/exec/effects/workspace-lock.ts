@@ -9,7 +9,7 @@
  * a process (an undo asked for inside a held turn runs at once).
  */
 import Database from 'better-sqlite3';
-import { chmodSync } from 'node:fs';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { bulwarkError, type BulwarkError, describeCause, err, type Result } from '../../core/index.js';
 
 /** How long a turn waits for another process's before it gives up. */
@@ -30,8 +30,10 @@ export function withWorkspaceLock<T>(
   if (held.has(file)) return fn();
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: waitMs });
+    // Created owner-only before SQLite opens it (its own creation follows the umask); an older file is narrowed.
+    closeSync(openSync(file, 'a', 0o600));
     chmodSync(file, 0o600);
+    db = new Database(file, { timeout: waitMs });
   } catch (cause) {
     return err(lockError('lock_failed', `cannot open the workspace lock ${file}: ${describeCause(cause)}`));
   }
@@ -49,12 +51,25 @@ export function withWorkspaceLock<T>(
       return err(lockError('lock_failed', `cannot lock ${file}: ${describeCause(cause)}`));
     }
     held.add(file);
+    let out: Result<T, BulwarkError>;
     try {
-      return fn();
+      out = fn();
     } finally {
       held.delete(file);
-      db.exec('COMMIT');
     }
+    try {
+      db.exec('COMMIT');
+    } catch (cause) {
+      // The transaction wrote nothing, and closing the connection ends it: only say so, never hide fn's result.
+      if (out.ok)
+        return err(
+          lockError(
+            'unlock_failed',
+            `the workspace's files were changed, but its lock ${file} could not be released cleanly: ${describeCause(cause)}`,
+          ),
+        );
+    }
+    return out;
   } finally {
     db.close();
   }
