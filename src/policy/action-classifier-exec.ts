@@ -26,6 +26,7 @@ import {
   SHELLS,
   isDangerousEnv,
   STEERS_EXECUTION,
+  braceExpansions,
 } from '../text/index.js';
 import type { Result, BulwarkError } from '../core/index.js';
 import { credentialGlobTarget } from './credential-globs.js';
@@ -550,6 +551,14 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
   for (const w of cmd.argv.slice(1)) {
     const named = w.glob && !isCredentialPath(w.text) ? credentialGlobTarget(w.text) : undefined;
     if (named !== undefined) add(v, 'credential', `touches ${w.text}, a glob that names credential file ${named}`);
+    else if (w.text.includes('{') && !isCredentialPath(w.text)) {
+      for (const e of braceExpansions(w.text)) {
+        const file = isCredentialPath(e) ? e : w.glob ? credentialGlobTarget(e) : undefined;
+        if (file === undefined) continue;
+        add(v, 'credential', `touches ${w.text}, whose braces expand to ${e}, naming credential file ${file}`);
+        break;
+      }
+    }
   }
 
   // Without a script operand an interpreter runs whatever arrives on stdin (a pipe, a redirect or the

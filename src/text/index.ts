@@ -53,6 +53,7 @@ export {
 } from './shell-model.js';
 export { ASSIGNMENT_WORD, type Redirect, type Word } from './shell-parse.js';
 export { SHELLS } from './shell-unwrap.js';
+export { braceExpansions } from './shell-brace.js';
 export { forEachWord } from './word-spans.js';
 export {
   findZipEnd,

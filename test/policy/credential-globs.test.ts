@@ -48,4 +48,24 @@ describe('L27: a glob the shell expands into a credential file’s name', () => 
     expect(credentialGlobTarget('[')).toBeUndefined();
     expect(credentialGlobTarget('x/.en?/y')).toBe('x/.env/y');
   });
+
+  it.each([
+    ['cat .e{n,}v', '.env'],
+    ['cat id_{rsa,ed25519}', 'id_rsa'],
+    ['tar czf out.tgz .{ss,x}h/', '.ssh/'],
+    ['cat {README.md,.git-credentials}', '.git-credentials'],
+    ['cat .e{m..o}v', '.env'],
+    ['cat .e{n,x}?', '.env'],
+  ])('%s is credential: brace expansion comes before globs (expands to %s)', (command, named) => {
+    const c = exec(command);
+    expect(c.classes).toContain('credential');
+    expect(c.reasons.join(' ')).toContain(named);
+  });
+
+  it.each(['cat src/{a,b}.ts', 'echo ${HOME}', 'ls {1..3}.md', 'cat {x', 'echo {}'])(
+    '%s is not credential (its expansions name no credential file)',
+    (command) => {
+      expect(exec(command).classes).not.toContain('credential');
+    },
+  );
 });
