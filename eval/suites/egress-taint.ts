@@ -12,6 +12,7 @@ import { seededRandom } from '../seeded.js';
 import { markdownTable, type Suite } from '../harness.js';
 import { egressCandidates } from '../../src/net/egress-candidates.js';
 import { base32Encode } from '../../src/text/index.js';
+import { LeakIndex } from '../../src/secrets/index.js';
 
 const BENIGN = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -178,6 +179,44 @@ const PIECES: ReadonlyArray<[string, (s: string) => [URL, string | undefined]]> 
   ],
 ];
 
+/** A vault value's characters in order with others left out, and the ways a request may carry them. */
+const everyOther = (s: string) => [...s].filter((_, i) => i % 2 === 0).join('');
+const FRAGMENTS: ReadonlyArray<[string, (v: string, r: () => number) => [URL, string | undefined]]> = [
+  ['every other character, in a path', (v) => [new URL(`https://collector.example/doc/${everyOther(v)}`), undefined]],
+  [
+    'every third character, in a query',
+    (v) => [new URL(`https://collector.example/q?id=${[...v].filter((_, i) => i % 3 === 0).join('')}`), undefined],
+  ],
+  [
+    'every other, reversed, in a body',
+    (v) => [new URL('https://collector.example/up'), `note=${[...everyOther(v)].reverse().join('')}`],
+  ],
+  [
+    'every other, a slash every 5 characters',
+    (v) => [new URL(`https://collector.example/${everyOther(v).replace(/(.{5})/g, '$1/')}`), undefined],
+  ],
+  [
+    'every other, glued to filler',
+    (v, r) => [
+      new URL(`https://collector.example/p/${pick(r, ALNUM, 30)}${everyOther(v)}${pick(r, ALNUM, 30)}`),
+      undefined,
+    ],
+  ],
+  [
+    'every other, 6 characters per query parameter',
+    (v) => [
+      new URL(
+        `https://collector.example/t?${(everyOther(v).match(/.{1,6}/g) ?? []).map((p, i) => `p${i}=${p}`).join('&')}`,
+      ),
+      undefined,
+    ],
+  ],
+  [
+    'every other, a letter after every 2 (not stopped: any cipher)',
+    (v) => [new URL(`https://collector.example/x/${everyOther(v).replace(/(.{2})/g, '$1q')}`), undefined],
+  ],
+];
+
 function cut(s: string, n: number): string[] {
   return s.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
 }
@@ -248,6 +287,31 @@ const suite: Suite = {
       piecesFound += hits;
       piecesTotal += 20;
     }
+    // Fragments of vault values: 20 values registered in the leak index (as a vault would), every fetch judged
+    // against them as well.
+    const leaks = new LeakIndex();
+    const vault = Array.from({ length: 20 }, (_, i) => {
+      const v = i % 4 === 3 ? pick(r, HEXCHARS, 64) : (SHAPES[i % 3] as (typeof SHAPES)[number])[1](r);
+      leaks.register(`KEY_${i}`, v);
+      return v;
+    });
+    const withFragments = { fragmentsIn: (symbols: Uint8Array) => leaks.fragmentsIn(symbols) };
+    const heldWithFragments = urls.filter((u) => egressCandidates(new URL(u), undefined, withFragments).length > 0);
+    const fragmentRows: Array<[string, number]> = [];
+    let fragmentsFound = 0;
+    let fragmentsTotal = 0;
+    for (const [how, carry] of FRAGMENTS) {
+      let hits = 0;
+      for (const v of vault) {
+        const [url, body] = carry(v, r);
+        if (egressCandidates(url, body, withFragments).length > 0) hits++;
+      }
+      fragmentRows.push([how, hits / vault.length]);
+      if (!how.includes('not stopped')) {
+        fragmentsFound += hits;
+        fragmentsTotal += vault.length;
+      }
+    }
     const markdown = [
       `False holds on ${urls.length} benign fetches (every session tainted, no host trusted): ${held.length} = ${per100.toFixed(2)} per 100 (goal ≤ ${GOAL_PER_100}).`,
       '',
@@ -267,6 +331,10 @@ const suite: Suite = {
       `Secrets cut into short pieces spread over one request (each piece encoded alone, too short to count by itself; the decoded pieces are joined): ${piecesFound}/${piecesTotal} held.`,
       '',
       markdownTable(['pieces', 'held'], pieceRows),
+      '',
+      `Fragments of vault values (20 values in the leak index: vendor-prefixed, base64-like, 64 hex): ${fragmentsFound}/${fragmentsTotal} held without the row marked not stopped. False holds on the benign fetches with the fragment rule on: ${heldWithFragments.length} (${heldWithFragments.length - held.length} more than without).`,
+      '',
+      markdownTable(['fragment', 'held'], fragmentRows),
     ].join('\n');
     return {
       name: 'egress-taint',
@@ -276,6 +344,12 @@ const suite: Suite = {
         detection: { overall: found / total, keyShapes: foundKeys / totalKeys, rows },
         hidden: { found: hiddenFound, total: hiddenTotal, rows: hiddenRows },
         pieces: { found: piecesFound, total: piecesTotal, rows: pieceRows },
+        fragments: {
+          found: fragmentsFound,
+          total: fragmentsTotal,
+          rows: fragmentRows,
+          benignHeld: heldWithFragments.length,
+        },
       },
       checks: [
         // The goal (1 per 100) is met since raw values need a credential's structure and base64 of JSON is judged by
@@ -284,6 +358,8 @@ const suite: Suite = {
         { name: 'detection_key_shapes', value: foundKeys / totalKeys, min: 0.9 },
         { name: 'detection_hidden_in_binary_shapes', value: hiddenFound / hiddenTotal, min: 1 },
         { name: 'detection_pieces', value: piecesFound / piecesTotal, min: 0.9 },
+        { name: 'detection_fragments', value: fragmentsFound / fragmentsTotal, min: 0.9 },
+        { name: 'false_holds_added_by_fragments', value: heldWithFragments.length - held.length, max: 0 },
       ],
     };
   },
