@@ -104,6 +104,8 @@ export async function judgeEffects(
   const changes = summary(set.effects);
   if (set.effects.length === 0)
     return { report: { status: 'unchanged', changes, bytesWritten: set.bytesWritten }, created: [] };
+  // Another process's turn (a CLI undo) is waited for with the event loop free, not inside the synchronous apply.
+  await deps.journal.turnFree(input.workspace);
   const verdict = keepsUndoHistory(
     await decide(set, upper, views, deps.policy, input.createdThisTurn),
     deps.journal.wouldDrop(input.workspace, preImageBytes(set, deps.policy.disposable)),
@@ -182,6 +184,7 @@ export async function judgeEffects(
     // The workspace was not locked while the operator decided: what was approved must still be what would be
     // applied, and what it completes must still plant nothing (a run applied meanwhile may have written the config
     // of a directory this run turns into a git directory).
+    await deps.journal.turnFree(input.workspace);
     const now = o.rescan();
     if ((await effectSetHash(input.command, input.cwd, now.set, upper)) !== effectHash)
       return {

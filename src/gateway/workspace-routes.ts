@@ -98,6 +98,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<GatewayEnv> {
     }
     // The choice and the undo in one turn: no apply of the daemon's or a CLI's can come between them.
     let chosen: readonly JournalEntry[] | undefined;
+    await w.journal.turnFree(w.ws);
     const r = w.journal.exclusive(w.ws, () => {
       const picked = selectUndo(w.journal.list(w.ws), target);
       if (!picked.ok) return picked;

@@ -95,6 +95,28 @@ describe('processes changing one workspace take turns (journal lock)', () => {
     expect(readFileSync(join(ws, 'a.txt'), 'utf8')).toBe('v0');
   });
 
+  it('the daemon waits for another process’s turn with its event loop free, then takes the turn', async () => {
+    const { ws, root, journal, entry } = written(20_000);
+    const mark = join(base, `mark-${n}`);
+    await otherHolds(root, ws, mark, 600);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    await journal.turnFree(ws);
+    clearInterval(timer);
+    expect(readFileSync(mark, 'utf8')).toBe('released');
+    // A synchronous wait would have let no timer run at all.
+    expect(ticks).toBeGreaterThan(5);
+    expect(journal.undo(ws, [entry]).ok).toBe(true);
+  });
+
+  it('waiting for a free turn gives up after the journal’s wait, leaving the refusal to the take', async () => {
+    const { ws, root, journal, entry } = written(150);
+    await otherHolds(root, ws, join(base, `mark-${n}`), 0);
+    await journal.turnFree(ws);
+    const r = journal.undo(ws, [entry]);
+    expect(r.ok ? 'undone' : r.error.code).toBe('journal.busy');
+  });
+
   it('a journaled write waits for the other turn too', async () => {
     const { ws, root, journal } = written(20_000);
     const mark = join(base, `mark-${n}`);

@@ -29,6 +29,8 @@ export interface FileJournal {
    * changes, so it asks); a write that empties the file is not counted as undoable (L11.7 holds a truncation too).
    */
   undoable(workspace: string, resolved: string, emptied: boolean): string | undefined;
+  /** Resolves when no other process has its turn at the workspace (`around` then rarely blocks). */
+  turnFree(workspace: string): Promise<void>;
 }
 
 export function fileJournal(
@@ -95,7 +97,12 @@ export function fileJournal(
       const ws = realpathSync(workspace);
       return journal.exclusive(ws, () => journaledWrite(ws, p.value, meta, write));
     },
+    turnFree: (workspace) => journal.turnFree(realpathSync(workspace)),
   };
 }
 
-export const NO_FILE_JOURNAL: FileJournal = { around: (_w, _u, _m, write) => write(), undoable: () => undefined };
+export const NO_FILE_JOURNAL: FileJournal = {
+  around: (_w, _u, _m, write) => write(),
+  undoable: () => undefined,
+  turnFree: () => Promise.resolve(),
+};

@@ -35,7 +35,7 @@ import {
   nestedPath,
 } from '../../core/index.js';
 import { moveEntry } from './fs-moves.js';
-import { DEFAULT_LOCK_WAIT_MS, withWorkspaceLock } from './workspace-lock.js';
+import { DEFAULT_LOCK_WAIT_MS, lockFreeSoon, withWorkspaceLock } from './workspace-lock.js';
 import { describeRefusals, fsTreeView, HOST_FILES_GATE, judgeChanges } from '../host-executed/index.js';
 import { undoPlan, type UndoStep } from './undo-view.js';
 import type { ChangeKind } from './types.js';
@@ -144,7 +144,16 @@ export class Journal {
    * entries it undoes): another process's turn — the daemon's, a CLI's — is waited for, then refused.
    */
   exclusive<T>(workspace: string, fn: () => Result<T, BulwarkError>): Result<T, BulwarkError> {
-    return withWorkspaceLock(childPath(this.dirOf(workspace), 'lock'), this.o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, fn);
+    return withWorkspaceLock(this.lockFile(workspace), this.o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, fn);
+  }
+
+  /** Waits, without blocking the event loop, until no other process has its turn at `workspace` (see lockFreeSoon). */
+  turnFree(workspace: string): Promise<void> {
+    return lockFreeSoon(this.lockFile(workspace), this.o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+  }
+
+  private lockFile(workspace: string): string {
+    return childPath(this.dirOf(workspace), 'lock');
   }
 
   /** Starts an entry: a directory pre-images are moved into; `commit` records it, `abandon` removes it. */

@@ -21,6 +21,36 @@ function lockError(code: string, message: string): BulwarkError {
   return bulwarkError(`journal.${code}`, message, { layer: 'L11.7', status: 409 });
 }
 
+/** How often a turn waiting without blocking looks whether the lock is free. */
+const POLL_MS = 20;
+
+/**
+ * Resolves once `file`'s lock is free (or `waitMs` passed): a turn about to take it waits here first, with the event
+ * loop free, so another process's long turn (a CLI undo restoring large files) does not freeze the daemon. The
+ * synchronous take that follows then waits only if another process came in between.
+ */
+export async function lockFreeSoon(file: string, waitMs: number): Promise<void> {
+  if (held.has(file)) return;
+  const until = Date.now() + waitMs;
+  for (;;) {
+    let busy = false;
+    let db: Database.Database | undefined;
+    try {
+      closeSync(openSync(file, 'a', 0o600));
+      db = new Database(file, { timeout: 0 });
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec('COMMIT');
+    } catch (cause) {
+      // Any other failure is the synchronous take's to report, with its message.
+      busy = (cause as { code?: unknown }).code === 'SQLITE_BUSY';
+    } finally {
+      db?.close();
+    }
+    if (!busy || Date.now() >= until) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
 /** Runs `fn` while this process holds `file`'s lock; refuses (running nothing) when it cannot be had in `waitMs`. */
 export function withWorkspaceLock<T>(
   file: string,

@@ -191,6 +191,7 @@ export async function writeJudged(
     if (!same.ok) return same;
   }
   const written = next;
+  await files.turnFree(ctx.workspace);
   return files.around(
     ctx.workspace,
     path,
