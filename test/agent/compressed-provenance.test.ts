@@ -328,6 +328,67 @@ describe('archives', () => {
     expect(await reasonOf('setup.bin', Buffer.concat([stub, readFileSync(join(ws, 'plain.zip'))]))).toBeUndefined();
   });
 
+  it('reads an entry by its local header when the central one says otherwise (as streaming readers do)', async () => {
+    run('zip', '-qr', 'site.zip', 'site');
+    rmSync(join(ws, 'site'), { recursive: true });
+    const zip = readFileSync(join(ws, 'site.zip'));
+    const name = Buffer.from('site/conf/.env');
+    let central = -1;
+    for (
+      let at = zip.indexOf(Buffer.from('PK\x01\x02', 'latin1'));
+      at >= 0;
+      at = zip.indexOf(Buffer.from('PK\x01\x02', 'latin1'), at + 1)
+    )
+      if (zip.subarray(at + 46, at + 46 + name.length).equals(name)) central = at;
+    expect(central).toBeGreaterThan(0);
+    const variant = (patch: (b: Buffer) => void) => {
+      const b = Buffer.from(zip);
+      patch(b);
+      return b;
+    };
+    const variants: Record<string, Buffer> = {
+      encrypted: variant((b) => b.writeUInt16LE(b.readUInt16LE(central + 8) | 1, central + 8)),
+      bzip2: variant((b) => b.writeUInt16LE(12, central + 10)),
+      stored: variant((b) => {
+        b.writeUInt16LE(0, central + 10);
+        b.writeUInt32LE(0, central + 20);
+      }),
+      short: variant((b) => b.writeUInt32LE(8, central + 20)),
+    };
+    for (const [kind, bytes] of Object.entries(variants)) {
+      const dir = mkdtempSync(join(tmpdir(), 'bulwark-comp-one-'));
+      writeFileSync(join(dir, `${kind}.zip`), bytes);
+      const r = await new WorkspaceSecrets(leaks).walk(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.ok ? r.value.finding?.reason : r.error.message, kind).toBe(
+        `${kind}.zip in the workspace holds the value of STRIPE_KEY (compressed)`,
+      );
+    }
+  });
+
+  it('a file of zip signatures, or one that only ends like a zip, is read quickly and holds nothing', async () => {
+    rmSync(join(ws, 'site'), { recursive: true });
+    // 4 MiB of local header signatures whose method no reader decodes, then more with stored entries of no data.
+    const unreadable = Buffer.alloc(30);
+    unreadable.write('PK\x03\x04', 'latin1');
+    unreadable.writeUInt16LE(99, 8);
+    writeFileSync(join(ws, 'sigs.bin'), Buffer.concat(Array.from({ length: 140_000 }, () => unreadable)));
+    const stored = Buffer.alloc(30);
+    stored.write('PK\x03\x04', 'latin1');
+    writeFileSync(join(ws, 'stored.bin'), Buffer.concat(Array.from({ length: 2_000 }, () => stored)));
+    // A text file whose last bytes look like an end record.
+    const end = Buffer.alloc(22, 0x7f);
+    end.write('PK\x05\x06', 'latin1');
+    writeFileSync(join(ws, 'notes.txt'), Buffer.concat([Buffer.from('plain notes\n'), end]));
+    const r = await walk();
+    expect(r.finding?.path).toBe('stored.bin');
+    expect(r.finding?.reason).toBe(
+      'stored.bin in the workspace holds more than 1000 zip entries that no central directory names, so it counts as holding a vault value',
+    );
+    rmSync(join(ws, 'stored.bin'));
+    expect((await walk()).finding).toBeUndefined();
+  });
+
   it('finds a value in the packed history of a repo kept as a .tar.gz or a .tar (a member that is compressed is read)', async () => {
     rmSync(join(ws, 'site'), { recursive: true });
     const repo = join(ws, 'repo');

@@ -32,6 +32,7 @@ import {
   type ZipDirectory,
   zipEnd,
   zipLocalHeader,
+  type ZipLocalHeader,
 } from '../../text/index.js';
 
 interface ZipEntry {
@@ -115,6 +116,9 @@ async function directory(src: ByteSource, maxBytes: number): Promise<Directory |
   const record = await directoryRecord(src);
   if (!record) return undefined;
   const { cdSize, cdAt } = record.dir;
+  // A directory cannot be larger than what comes before its record: such an end record is bytes that only look like
+  // one (a text file may end so), or a zip64 record not found.
+  if (cdSize > record.recordAt) return undefined;
   if (cdSize > maxBytes) return 'large';
   // Where the directory really is (it ends where its record begins), against where the archive says it is.
   const actual = record.recordAt - cdSize;
@@ -127,18 +131,33 @@ async function directory(src: ByteSource, maxBytes: number): Promise<Directory |
   return undefined;
 }
 
-/** Offsets of every local header signature in the file, in order. */
-async function localHeaders(src: ByteSource, ctx: ReadingContext): Promise<number[]> {
-  const out: number[] = [];
-  const overlap = LOCAL_SIGNATURE.length - 1;
+/** Local entries a directory does not name that one file may make the walk read; past it the file is held. */
+const MAX_UNNAMED_ENTRIES = 1_000;
+
+interface LocalAt {
+  readonly at: number;
+  readonly header: ZipLocalHeader | undefined;
+}
+
+/** Every local header signature in the file, in order, with its header parsed from the piece already read. */
+async function localHeaders(src: ByteSource, ctx: ReadingContext): Promise<LocalAt[]> {
+  const out: LocalAt[] = [];
+  const overlap = ZIP_LOCAL_BYTES - 1;
+  let last = -1;
   for (let pos = 0; pos < src.size;) {
     const piece = await src.read(pos, ctx.chunkBytes);
     if (piece.length === 0) break;
-    for (let i = piece.indexOf(LOCAL_SIGNATURE); i >= 0; i = piece.indexOf(LOCAL_SIGNATURE, i + 1)) out.push(pos + i);
+    for (let i = piece.indexOf(LOCAL_SIGNATURE); i >= 0; i = piece.indexOf(LOCAL_SIGNATURE, i + 1)) {
+      if (pos + i <= last) continue;
+      // A header cut by the piece's end is seen whole in the next piece, which starts before it.
+      if (i + ZIP_LOCAL_BYTES > piece.length && pos + piece.length < src.size) break;
+      last = pos + i;
+      out.push({ at: last, header: zipLocalHeader(piece, i, last) });
+    }
     if (pos + piece.length >= src.size) break;
     pos += Math.max(1, piece.length - overlap);
   }
-  return [...new Set(out)];
+  return out;
 }
 
 /** Reads one entry's data (stored: `size` bytes, or up to `end` when unknown; deflated: to its stream's end). */
@@ -163,42 +182,59 @@ async function readEntry(
 
 const readable = (method: number, flags: number) => (flags & 1) === 0 && (method === 0 || method === 8);
 
+/** Whether a central entry and its local header say the same (a streaming reader goes by the local one). */
+function agree(e: ZipEntry, local: ZipLocalHeader): boolean {
+  return (
+    local.method === e.method &&
+    (local.flags & 1) === (e.encrypted ? 1 : 0) &&
+    (local.packed === e.compressedSize || local.packed === 0 || local.packed === ZIP_U32_MAX)
+  );
+}
+
 /** Reads every stored or deflated entry of the zip in `src` into a sink of its own. */
 export async function readZip(src: ByteSource, ctx: ReadingContext, depth: number): Promise<Found> {
   const dir = await directory(src, ctx.limits.maxHeldBytes);
   if (dir === 'large')
     return { hold: `has a zip directory larger than the ${ctx.limits.maxHeldBytes} bytes a scan holds in memory` };
   const shift = dir?.shift ?? 0;
+  // Local headers read as the directory says, and the data they span (a stored archive's own headers are in it).
   const named = new Set<number>();
+  const spans: Array<[number, number]> = [];
   for (const e of dir?.entries ?? []) {
-    named.add(e.localOffset + shift);
-    if (e.encrypted || !readable(e.method, 0)) continue;
-    const over = spendObject(ctx);
-    if (over) return over;
     const at = e.localOffset + shift;
     const local = zipLocalHeader(await src.read(at, ZIP_LOCAL_BYTES), 0, at);
     if (!local) continue;
-    const found = await readEntry(
-      src,
-      ctx,
-      depth,
-      e.method,
-      local.dataAt,
-      Math.min(src.size, local.dataAt + e.compressedSize),
-    );
+    if (agree(e, local)) {
+      named.add(at);
+      spans.push([local.dataAt, local.dataAt + e.compressedSize]);
+    }
+    if (e.encrypted || !readable(e.method, 0)) continue;
+    const over = spendObject(ctx);
+    if (over) return over;
+    // Deflate data is read to its stream's end, whatever size the directory gives.
+    const end = e.method === 8 ? src.size : Math.min(src.size, local.dataAt + e.compressedSize);
+    const found = await readEntry(src, ctx, depth, e.method, local.dataAt, end);
     if (found) return found;
   }
-  // Entries only a streaming reader finds: local headers no central header names.
+  // Entries only a streaming reader finds: local headers no agreeing central header names, outside named data.
   const all = await localHeaders(src, ctx);
-  for (const [i, at] of all.entries()) {
-    if (named.has(at)) continue;
-    const local = zipLocalHeader(await src.read(at, ZIP_LOCAL_BYTES), 0, at);
+  spans.sort((a, b) => a[0] - b[0]);
+  let unnamed = 0;
+  // Headers come in file order: one pointer walks the spans sorted by start, keeping the furthest end reached.
+  let span = 0;
+  let coveredTo = -1;
+  for (const [i, { at, header: local }] of all.entries()) {
+    while (span < spans.length && (spans[span] as [number, number])[0] <= at)
+      coveredTo = Math.max(coveredTo, (spans[span++] as [number, number])[1]);
+    if (named.has(at) || at < coveredTo) continue;
     if (!local || !readable(local.method, local.flags)) continue;
+    if (++unnamed > MAX_UNNAMED_ENTRIES)
+      return { hold: `holds more than ${MAX_UNNAMED_ENTRIES} zip entries that no central directory names` };
     const over = spendObject(ctx);
     if (over) return over;
     // A size given after the data (flag bit 3) is not known here: stored data then runs to the next header.
     const known = (local.flags & 8) === 0 || local.packed > 0;
-    const end = Math.min(src.size, known ? local.dataAt + local.packed : (all[i + 1] ?? src.size));
+    const end = Math.min(src.size, known ? local.dataAt + local.packed : (all[i + 1]?.at ?? src.size));
     const found = await readEntry(src, ctx, depth, local.method, local.dataAt, local.method === 8 ? src.size : end);
     if (found) return found;
   }
