@@ -522,7 +522,12 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
     add(v, 'destructive', 'commands nested too deeply');
     return;
   }
-  for (const a of cmd.assignments) noteEnv(v, a.slice(0, a.indexOf('=')));
+  for (const a of cmd.assignments) {
+    noteEnv(v, a.slice(0, a.indexOf('=')));
+    // `f=.env; cat "$f"`: the variable is read later, where the path no longer shows.
+    const value = a.slice(a.indexOf('=') + 1);
+    if (isCredentialPath(value)) add(v, 'credential', `puts credential file ${value} in ${a.slice(0, a.indexOf('='))}`);
+  }
   for (const r of cmd.redirects) {
     if (r.kind === 'dup' || r.kind === 'heredoc' || r.kind === 'herestring') continue;
     const target = r.target.text;
@@ -530,6 +535,7 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
       const named = r.target.glob ? credentialGlobTarget(target) : undefined;
       if (isCredentialPath(target)) add(v, 'credential', `reads credential file ${target}`);
       else if (named !== undefined) add(v, 'credential', `reads ${target}, a glob that names credential file ${named}`);
+      else if (target.includes('{')) bracedCredential(v, target, r.target.glob === true);
     } else if (target !== '/dev/null' && target !== '/dev/stdout' && target !== '/dev/stderr') {
       if (leavesWorkspace(target, workspace)) add(v, 'destructive', `writes ${target} outside the workspace`);
       else add(v, 'write', `writes ${target}`);
@@ -547,18 +553,15 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
   pushArgv(v, argv);
   const name = argv[0] as string;
   const args = argv.slice(1);
-  for (const a of args) if (isCredentialPath(a)) add(v, 'credential', `touches credential file ${a}`);
+  for (const a of args) {
+    // A path after `=` (`dd if=.env`, `--file=.env`) or `:` (`git show :.env`, `HEAD:.env`) is as good as alone.
+    const path = [a, a.slice(a.indexOf('=') + 1), a.slice(a.lastIndexOf(':') + 1)].find((p) => isCredentialPath(p));
+    if (path !== undefined) add(v, 'credential', `touches credential file ${path}`);
+  }
   for (const w of cmd.argv.slice(1)) {
     const named = w.glob && !isCredentialPath(w.text) ? credentialGlobTarget(w.text) : undefined;
     if (named !== undefined) add(v, 'credential', `touches ${w.text}, a glob that names credential file ${named}`);
-    else if (w.text.includes('{') && !isCredentialPath(w.text)) {
-      for (const e of braceExpansions(w.text)) {
-        const file = isCredentialPath(e) ? e : w.glob ? credentialGlobTarget(e) : undefined;
-        if (file === undefined) continue;
-        add(v, 'credential', `touches ${w.text}, whose braces expand to ${e}, naming credential file ${file}`);
-        break;
-      }
-    }
+    else if (w.text.includes('{') && !isCredentialPath(w.text)) bracedCredential(v, w.text, w.glob === true);
   }
 
   // Without a script operand an interpreter runs whatever arrives on stdin (a pipe, a redirect or the
@@ -1024,4 +1027,17 @@ function classifyPackageManager(v: Acc, name: string, args: readonly string[]): 
     return;
   }
   add(v, 'exec', `${name} ${sub} runs project scripts`);
+}
+
+/** A word whose braces the shell expands into a credential file's name (or into more words than are judged). */
+function bracedCredential(v: Acc, word: string, glob: boolean): void {
+  const words = braceExpansions(word);
+  for (const e of words) {
+    const file = isCredentialPath(e) ? e : glob ? credentialGlobTarget(e) : undefined;
+    if (file === undefined) continue;
+    add(v, 'credential', `touches ${word}, whose braces expand to ${e}, naming credential file ${file}`);
+    return;
+  }
+  if (words.truncated)
+    add(v, 'credential', `touches ${word}, whose braces expand to more than ${words.length} names, not all judged`);
 }

@@ -41,8 +41,17 @@ function sequence(body: string): string[] | undefined {
   return out;
 }
 
-/** The words `word` expands to (itself alone when it holds no expansion), at most MAX_BRACE_WORDS. */
-export function braceExpansions(word: string): string[] {
+/**
+ * The words `word` expands to (itself alone when it holds no expansion), at most MAX_BRACE_WORDS; a longer list is
+ * cut there and `truncated` set, so a caller judging what the word names can hold it rather than judge a part.
+ */
+export function braceExpansions(word: string): string[] & { truncated?: true } {
+  const out: string[] & { truncated?: true } = expand(word);
+  if (out.length >= MAX_BRACE_WORDS) out.truncated = true;
+  return out;
+}
+
+function expand(word: string): string[] {
   for (let open = word.indexOf('{'); open >= 0; open = word.indexOf('{', open + 1)) {
     if (open > 0 && word[open - 1] === '$') continue;
     const g = group(word, open);
@@ -57,7 +66,7 @@ export function braceExpansions(word: string): string[] {
     const suffix = word.slice(g.close + 1);
     const out: string[] = [];
     for (const item of items)
-      for (const w of braceExpansions(`${prefix}${item}${suffix}`)) {
+      for (const w of expand(`${prefix}${item}${suffix}`)) {
         out.push(w);
         if (out.length >= MAX_BRACE_WORDS) return out;
       }

@@ -56,6 +56,9 @@ describe('L27: a glob the shell expands into a credential file’s name', () => 
     ['cat {README.md,.git-credentials}', '.git-credentials'],
     ['cat .e{m..o}v', '.env'],
     ['cat .e{n,x}?', '.env'],
+    ['cat < .e{n..n}v', '.env'],
+    ['cat {{1..256},.env}', 'not all judged'],
+    ['cat x{,}{,}{,}{,}{,}{,}{,}{,}{,.env}', 'not all judged'],
   ])('%s is credential: brace expansion comes before globs (expands to %s)', (command, named) => {
     const c = exec(command);
     expect(c.classes).toContain('credential');
@@ -68,4 +71,16 @@ describe('L27: a glob the shell expands into a credential file’s name', () => 
       expect(exec(command).classes).not.toContain('credential');
     },
   );
+
+  it.each([
+    ['dd if=.env status=none', '.env'],
+    ['git add -A && git show :.env', '.env'],
+    ['git show HEAD~1:.env', '.env'],
+    ['f=.env; cat "$f"', '.env'],
+    ['tool --config=.aws/credentials', '.aws/credentials'],
+  ])('%s is credential: the path stands after = or :, or in a variable (%s)', (command, named) => {
+    const c = exec(command);
+    expect(c.classes).toContain('credential');
+    expect(c.reasons.join(' ')).toContain(named);
+  });
 });

@@ -22,6 +22,8 @@ describe('brace expansion of one word, as bash does it', () => {
     const hostile = '{a,b}'.repeat(40);
     const out = braceExpansions(hostile);
     expect(out).toHaveLength(MAX_BRACE_WORDS);
+    expect(out.truncated).toBe(true);
+    expect(braceExpansions('{a,b}').truncated).toBeUndefined();
     expect(braceExpansions('{1..100000000}')).toHaveLength(MAX_BRACE_WORDS);
   });
 });
