@@ -184,7 +184,7 @@ const everyOther = (s: string) => [...s].filter((_, i) => i % 2 === 0).join('');
 const FRAGMENTS: ReadonlyArray<[string, (v: string, r: () => number) => [URL, string | undefined]]> = [
   ['every other character, in a path', (v) => [new URL(`https://collector.example/doc/${everyOther(v)}`), undefined]],
   [
-    'every third character, in a query',
+    'every third character, in a query (not stopped: 12–13 characters, under the length judged)',
     (v) => [new URL(`https://collector.example/q?id=${[...v].filter((_, i) => i % 3 === 0).join('')}`), undefined],
   ],
   [

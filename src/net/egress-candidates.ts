@@ -189,6 +189,8 @@ function hexText(token: string): string | undefined {
 
 /** The shortest token whose decoding is kept as a piece (base64 of 3 bytes, hex of 2), and the shortest decoded piece. */
 const MIN_PIECE_TOKEN = 4;
+/** Hex of 19 characters is 38 long, base32 31: longer tokens decode to a candidate's length and are judged alone. */
+const MAX_PIECE_TOKEN = 40;
 const MIN_PIECE_TEXT = 2;
 
 /** The decoded text of one short token, when one of the encodings makes text of it (in the order tried). */
@@ -217,9 +219,10 @@ function joinedPieces(values: ReadonlyArray<[EgressCandidate['where'], string]>,
   let first: [EgressCandidate['where'], CandidateEncoding] | undefined;
   for (const [where, value] of values) {
     for (const token of value.split(/[^A-Za-z0-9+/=_-]+|=(?=[^=])/)) {
-      if (token.length < MIN_PIECE_TOKEN || token.length >= 27) continue;
+      if (token.length < MIN_PIECE_TOKEN || token.length > MAX_PIECE_TOKEN) continue;
+      // A piece is what decodes to less than a candidate: base32 of 19 characters is a 31-character token.
       const piece = pieceText(token);
-      if (!piece) continue;
+      if (!piece || piece[1].length >= MIN_CANDIDATE_CHARS) continue;
       first ??= [where, piece[0]];
       joined += piece[1];
     }
@@ -303,7 +306,8 @@ function judge(
 export function egressCandidates(url: URL, body: string | undefined, opts: CandidateOptions = {}): EgressCandidate[] {
   const out: EgressCandidate[] = [];
   const values: Array<[EgressCandidate['where'], string]> = [];
-  const queryValue: boolean[] = [];
+  // Every parameter, a signed URL's binary ones too: characters in order are judged wherever they stand.
+  const pairs: Array<[string, string]> = [];
   for (const segment of url.pathname.split('/')) {
     judge('path', urlDecoded(segment), opts, out);
     values.push(['path', urlDecoded(segment)]);
@@ -317,27 +321,31 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
     if (signed?.scope === k) for (const part of v.split('/')) judge('query', part, opts, out);
     else if (signed?.binary.has(k)) judge('query', v, opts, out, 0, false);
     else judge('query', v, opts, out);
-    if (!signed?.binary.has(k)) {
-      values.push(['query', k], ['query', v]);
-      queryValue[values.length - 2] = false;
-      queryValue[values.length - 1] = true;
-    }
+    if (!signed?.binary.has(k)) values.push(['query', k], ['query', v]);
+    pairs.push([k, v]);
   }
   if (body !== undefined) {
     judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
     values.push(['body', urlDecoded(body.slice(0, MAX_SCAN_CHARS))]);
   }
   joinedPieces(values, out);
-  // Any candidate holds the request already; fragments are looked for only in a request nothing else holds. Query
-  // values are read next to each other, keys after them: `?a=half1&b=half2` carries one fragment, not two.
+  // Any candidate holds the request already; fragments are looked for only in a request nothing else holds. The
+  // request is read with its query values next to each other (`?a=half1&b=half2` carries one fragment), then, when
+  // it has a query, in the URL's own order (`?half1=half2&half3=half4`).
   if (opts.fragmentsIn && out.length === 0) {
-    const inOrder = [
-      ...values.filter(([w]) => w === 'path'),
-      ...values.filter(([w], i) => w === 'query' && queryValue[i]),
-      ...values.filter(([w], i) => w === 'query' && !queryValue[i]),
-      ...values.filter(([w]) => w === 'body'),
+    const path = values.filter(([w]) => w === 'path');
+    const rest = values.filter(([w]) => w === 'body');
+    const query = (of: Array<[string, string]>): Array<[EgressCandidate['where'], string]> =>
+      of.map(([k, v]) => ['query', k === '' ? v : `${k}${v}`]);
+    const valuesFirst = [
+      ...path,
+      ...query(pairs.map(([, v]) => ['', v])),
+      ...query(pairs.map(([k]) => ['', k])),
+      ...rest,
     ];
-    out.push(...fragmentCandidates(inOrder, opts.fragmentsIn));
+    out.push(...fragmentCandidates(valuesFirst, opts.fragmentsIn));
+    if (out.length === 0 && pairs.length > 0)
+      out.push(...fragmentCandidates([...path, ...query(pairs), ...rest], opts.fragmentsIn));
   }
   if (body !== undefined && body.length > MAX_SCAN_CHARS)
     out.push({

@@ -149,11 +149,16 @@ export interface FragmentHit {
 /** A hit, nothing, or `unjudged` when the scan ran out of steps before reading the whole text. */
 export type FragmentScan = FragmentHit | 'unjudged' | undefined;
 
-/** Distinct symbols a value of this kind is drawn from. */
+/**
+ * The symbols a value is taken to be drawn from: the distinct ones it holds. A random base62 key of 40 holds about
+ * 24 of the 36 folded symbols, a hex value 16, `0x` and hex 17; counting what the value could hold instead (36 for any
+ * letter above f) would make the bound far too generous for a hex value with a prefix.
+ */
 function alphabetOf(symbols: Uint8Array): number {
-  let max = 0;
-  for (const s of symbols) max = Math.max(max, s);
-  return max < 10 ? 10 : max < 16 ? 16 : SYMBOLS;
+  const seen = new Uint8Array(SYMBOLS);
+  let n = 0;
+  for (const s of symbols) if (seen[s] === 0) n += seen[s] = 1;
+  return Math.max(2, n);
 }
 
 export class ValueFragments {
@@ -162,6 +167,8 @@ export class ValueFragments {
 
   add(name: string, value: string): void {
     const symbols = foldedSymbols(value);
+    // Longer values (certificates, bundles) are left out: their positions would not fit the walk's table, and any
+    // 12-character window of them is found by the leak index anyway.
     if (symbols.length < MIN_FRAGMENT || symbols.length > 0xfffe) return;
     this.values.push({
       name,
@@ -172,9 +179,12 @@ export class ValueFragments {
     });
   }
 
-  /** The shortest window of a `windows`-window text judged part of a value of this length and alphabet. */
+  /**
+   * The shortest window of a `windows`-window text judged part of a value of this length and alphabet. The union
+   * bound counts every window, both directions and every value.
+   */
   private shortestJudged(length: number, alphabet: number, windows: number): number {
-    const scale = Math.ceil(Math.log2(Math.max(2, windows)));
+    const scale = Math.ceil(Math.log2(Math.max(2, windows) * 2 * Math.max(1, this.values.length)));
     const key = `${length}:${alphabet}:${scale}`;
     let k = this.shortest.get(key);
     if (k === undefined) {

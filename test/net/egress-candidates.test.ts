@@ -93,6 +93,12 @@ describe('egress candidates', () => {
         SECRET,
         `b=${base32Encode(Buffer.from(SECRET.slice(10, 20))).replace(/=/g, '')}&c=${base32Encode(Buffer.from(SECRET.slice(20))).replace(/=/g, '')}`,
       ],
+      [
+        // Each piece is a 31-character token, longer than pieces used to be read from, and decodes to 19 characters.
+        'base32 pieces of 19 characters in two parameters',
+        `https://x.example/c?a=${base32Encode(Buffer.from(SECRET.slice(0, 19))).replace(/=/g, '')}&b=${base32Encode(Buffer.from(SECRET.slice(19, 38))).replace(/=/g, '')}`,
+        SECRET.slice(0, 38),
+      ],
     ])('%s: joined and shown decoded', (_what, url, secret, body?: string) => {
       const found = egressCandidates(new URL(url), body);
       expect(found.some((c) => c.pieces === true && c.decoded.includes(secret))).toBe(true);

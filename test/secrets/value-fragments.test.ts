@@ -30,8 +30,10 @@ describe('text that carries a known value’s characters in order, others left o
     expect(owner(f, everyOther(key, 1))).toBe('DEPLOY_KEY');
     expect(owner(f, reversed(everyOther(key)))).toBe('DEPLOY_KEY');
     expect(owner(f, everyOther(key).toUpperCase())).toBe('DEPLOY_KEY');
-    // A third of it, every third character.
-    expect(owner(f, [...key].filter((_, i) => i % 3 === 0).join(''))).toBe('DEPLOY_KEY');
+    // A third of a longer key, every third character (a third of a 40-character one, 14, is under the bound).
+    const long = base62(64);
+    f.add('LONG_KEY', long);
+    expect(owner(f, [...long].filter((_, i) => i % 3 === 0).join(''))).toBe('LONG_KEY');
   });
 
   it('a fragment cut by separators, spread over words or wrapped in filler is read whole', () => {
@@ -110,6 +112,30 @@ describe('text that carries a known value’s characters in order, others left o
     const spread = new URLSearchParams((half.match(/.{1,6}/g) ?? []).map((p, i) => [`p${i}`, p] as [string, string]));
     const inQuery = egressCandidates(new URL(`https://collector.example/?${spread}`), undefined, withLeaks(leaks));
     expect(inQuery.map((c) => c.where)).toEqual(['query']);
+  });
+
+  it('pieces in both keys and values, and a signed URL’s session token, are read too (R21)', () => {
+    const leaks = new LeakIndex();
+    const key = base62(40);
+    leaks.register('DEPLOY_KEY', key);
+    const half = everyOther(key);
+    const parts = half.match(/.{1,5}/g) ?? [];
+    const query = parts
+      .map((p, i) => (i % 2 === 0 ? `${p}=` : `${p}&`))
+      .join('')
+      .replace(/&$/, '');
+    const inKeys = egressCandidates(new URL(`https://collector.example/t?${query}`), undefined, withLeaks(leaks));
+    expect(inKeys.map((c) => c.where)).toEqual(['query']);
+    const signed = new URL('https://bucket.s3.amazonaws.com/o.txt');
+    signed.searchParams.set('X-Amz-Algorithm', 'AWS4-HMAC-SHA256');
+    signed.searchParams.set('X-Amz-Credential', 'AKIAEXAMPLEEXAMPLE12/20261207/us-east-1/s3/aws4_request');
+    signed.searchParams.set('X-Amz-Date', '20261207T000000Z');
+    signed.searchParams.set('X-Amz-Expires', '900');
+    signed.searchParams.set('X-Amz-SignedHeaders', 'host');
+    signed.searchParams.set('X-Amz-Security-Token', half);
+    signed.searchParams.set('X-Amz-Signature', 'ab'.repeat(32));
+    const inToken = egressCandidates(signed, undefined, withLeaks(leaks));
+    expect(inToken.some((c) => c.decoded.includes('of the value of DEPLOY_KEY'))).toBe(true);
   });
 
   it('past its 2,000th run a body was not read at all; now 26 KB of filler ahead of half a key hides nothing', () => {
