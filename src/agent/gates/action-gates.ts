@@ -105,11 +105,33 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     };
   }
 
+  /** The tool's own refusal of this exact call, which no approval could lift: given before anyone is asked. */
+  async function refusedAnyway(a: Assessment, name: string, ctx: CallContext): Promise<BulwarkError | undefined> {
+    const tool = deps.tool(ctx.agentId, name);
+    if (!tool?.refusedAnyway || a.classification.args === undefined) return undefined;
+    const r = await tool.refusedAnyway(a.classification.args, ctx);
+    if (r.ok) return undefined;
+    deps.bus.emit('tool:denied', {
+      ...auditContext(ctx),
+      layer: r.error.layer ?? 'L27',
+      tool: name,
+      classes: [...a.classification.classes],
+      reason: r.error.code,
+      effectHash: a.hash,
+    });
+    return r.error;
+  }
+
   const classify: Gate<ToolCallItem> = {
     layer: 'L27',
     name: 'classify the action; refuse classes this agent may not use',
     async run(item, ctx) {
-      const a = await escalated(assess(item.ref.name, argsJsonOf(item), ctx), item.ref.name, ctx);
+      const assessed = assess(item.ref.name, argsJsonOf(item), ctx);
+      if (assessed.decision !== 'deny') {
+        const refused = await refusedAnyway(assessed, item.ref.name, ctx);
+        if (refused) return err(refused);
+      }
+      const a = await escalated(assessed, item.ref.name, ctx);
       if (a.decision !== 'deny') return ok({ ...item, assessment: a });
       const c = a.classification;
       deps.bus.emit('tool:denied', {
