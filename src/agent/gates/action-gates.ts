@@ -37,6 +37,8 @@ import { createAssess } from './action-assessment.js';
 export interface ActionGatesDeps extends AssessDeps {
   readonly bus: EventBus;
   readonly approvals: ApprovalQueue;
+  /** The configured agents, so `bulwark layers` can say what each does with strangers' tool calls. */
+  readonly agentIds?: readonly string[];
 }
 
 export interface ActionGates extends LayerReporter {
@@ -344,6 +346,13 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     },
   };
 
+  /** Each agent's `approvals.strangers` (ask, allow or deny), as the L13 line shows it. */
+  function strangers(): string {
+    const ids = deps.agentIds ?? [];
+    if (ids.length === 0) return '';
+    return `; strangers' tool calls (approvals.strangers): ${ids.map((id) => `${id} ${deps.approvalsConfig(id).strangers}`).join(', ')}`;
+  }
+
   function layers(): GateReport[] {
     const q = deps.approvals.status();
     return [
@@ -357,7 +366,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
         state: q.closed ? 'off' : 'on',
         reason: q.closed
           ? 'shut down: everything pending was denied'
-          : `operator decisions bound to the exact effect; ${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials`,
+          : `operator decisions bound to the exact effect; ${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials${strangers()}`,
       },
     ];
   }
