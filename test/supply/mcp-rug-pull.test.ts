@@ -104,11 +104,16 @@ describe('MCP rug pull without tools/list_changed', () => {
         expect.objectContaining({ layer: 'L24', outcome: 'mcp.tool_changed', server: 'dict' }),
       );
       expect(host.servers()[0]).toMatchObject({ enabled: 0, refused: 1 });
+      // Refused again at each call (each re-lists), audited once: the re-list reports changes, not every listing.
+      const again = await tool!.call({ q: 'two' }, AbortSignal.timeout(10_000));
+      expect(again.ok ? 'ran' : again.error.code).toBe('mcp.tool_changed');
+      expect(called.length).toBe(before);
+      expect(events.filter((x) => x.outcome === 'mcp.tool_changed')).toHaveLength(1);
 
       // The existing policy: the operator approving exactly what the server now serves enables it again.
-      const again = await reviewServer(server, d);
-      if (!again.ok) throw new Error(again.error.message);
-      await approveReview(again.value, d.pins);
+      const review2 = await reviewServer(server, d);
+      if (!review2.ok) throw new Error(review2.error.message);
+      await approveReview(review2.value, d.pins);
       expect(await tool!.call({ q: 'three' }, AbortSignal.timeout(10_000))).toEqual({ ok: true, value: 'found it' });
       expect(called.at(-1)).toEqual({ q: 'three' });
     } finally {

@@ -114,9 +114,11 @@ export class McpHost {
     }
   }
 
+  /** `previous`: the tools as last gated; a refusal they already had for the same definition is not audited again. */
   private async gate(
     connection: McpConnection,
     taken: ReadonlySet<string>,
+    previous?: ReadonlyMap<string, GatedTool>,
   ): Promise<Result<Map<string, GatedTool>, BulwarkError>> {
     const listed = await connection.listTools();
     if (!listed.ok) return listed;
@@ -127,15 +129,20 @@ export class McpHost {
       return err(bulwarkError('mcp.pins', `cannot read the approved pins: ${describeCause(cause)}`));
     }
     const gated = gateTools(connection.server.name, listed.value, taken, pins);
-    for (const t of gated)
-      if (t.state.status === 'refused')
-        this.deps.bus.emit('security:blocked', {
-          layer: t.state.error.layer ?? 'L24',
-          outcome: t.state.error.code,
-          reason: t.state.error.message,
-          server: connection.server.name,
-          tool: t.definition.name,
-        });
+    for (const t of gated) {
+      if (t.state.status !== 'refused') continue;
+      const before = previous?.get(t.definition.name);
+      const known =
+        before?.pin === t.pin && before.state.status === 'refused' && before.state.error.code === t.state.error.code;
+      if (known) continue;
+      this.deps.bus.emit('security:blocked', {
+        layer: t.state.error.layer ?? 'L24',
+        outcome: t.state.error.code,
+        reason: t.state.error.message,
+        server: connection.server.name,
+        tool: t.definition.name,
+      });
+    }
     return ok(new Map(gated.map((t) => [t.definition.name, t])));
   }
 
@@ -163,7 +170,7 @@ export class McpHost {
     const others = new Set(this.deps.builtins);
     for (const [n, r] of this.running)
       if (n !== name) for (const t of r.tools.values()) if (t.state.status === 'enabled') others.add(t.state.exposed);
-    const gated = await this.gate(entry.connection, others);
+    const gated = await this.gate(entry.connection, others, entry.tools);
     if (!gated.ok) this.refuseAll(entry, gated.error);
     else {
       entry.tools = gated.value;
