@@ -746,7 +746,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const sandboxUser = process.getuid?.() === 0 ? usableSandboxUser(config.exec.sandboxUser) : undefined;
     const sandboxOwner = sandboxUser && sandboxUser.uid !== 0 ? sandboxUser : undefined;
     const { controls, pipelines } = parts;
-    const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId) };
+    const atRest = { leaks, canary: (sessionId: string) => parts.output.canary(sessionId), bus };
     const { approvals } = controls;
     cleanups.push(() => approvals.close());
     cleanups.push(() => controls.grants.flush());

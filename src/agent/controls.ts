@@ -111,6 +111,7 @@ export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls
     bus,
     approvals,
     approvalsConfig: (id) => byId.get(id)?.approvals ?? DEFAULT_APPROVALS,
+    agentIds: config.agents.map((a) => a.id),
     tool: (_agent, name) => tools.get(name),
     workspace: deps.workspace,
     network: deps.network,
@@ -125,7 +126,10 @@ export function createControlsFromConfig(deps: ControlsFromConfigDeps): Controls
     actions,
     breakerGate: breakerGate(breakers, bus, providerOf),
     budgetGate: budgetGate(budget),
-    modelCallLayers: modelCallReporter(breakers),
+    modelCallLayers: modelCallReporter(
+      breakers,
+      new Map(config.agents.map((a) => [a.id, (a.budgets ?? DEFAULT_AGENT_BUDGETS).strangersShare])),
+    ),
     status: async (agentIds) => ({
       approvals: approvals.status(),
       breakers: breakers.status(),

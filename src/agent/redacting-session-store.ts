@@ -5,11 +5,12 @@
  * path the text came by (user message, answer, tool call, tool result, compaction summary). The gates before it
  * already did most of this; this is the last step before the disk, so a path they miss still stores nothing.
  *
- * What is read back for a turn passes L23's placeholder step again: a value put into the vault after a message was
- * stored is in the leak index now, and the replayed history (and compaction summary) carries `[secret:NAME]`.
+ * What is read back for a turn passes the same steps again: a value put into the vault after a message was stored
+ * is in the leak index now, and the replayed history (and compaction summary) carries `[secret:NAME]`; a secret
+ * format or canary the scanner knows now (a store written before it did) is `[REDACTED]`. Both are audited.
  */
-import { type LeakScanner, EMPTY_LEAK_SCANNER } from '../core/index.js';
-import { canaryForms, type CanaryForm, redact, scanOutput } from '../guards/index.js';
+import { type EventBus, type LeakScanner, EMPTY_LEAK_SCANNER } from '../core/index.js';
+import { canaryForms, type CanaryForm, type OutputFinding, redact, scanOutput } from '../guards/index.js';
 import type { CompactionStore } from './compaction-store.js';
 import { withPlaceholders } from './gates/secret-placeholder-gate.js';
 import type { SessionStore } from './session-store.js';
@@ -19,14 +20,73 @@ export interface AtRestRedaction {
   readonly leaks: LeakScanner;
   /** This session's canary (L17), so its encoded forms are found too; absent: canary-shaped tokens only. */
   readonly canary?: (sessionId: string) => string;
+  /** Where what the read path replaces is audited (names, kinds and pattern ids, never a value). */
+  readonly bus: EventBus;
+}
+
+/** What cleaning found, for the audit: known values by name and encoding, other findings by pattern. */
+interface Tally {
+  readonly names: Set<string>;
+  readonly encodings: Set<string>;
+  placed: number;
+  readonly findings: Map<string, { finding: OutputFinding; count: number }>;
+}
+
+function newTally(): Tally {
+  return { names: new Set(), encodings: new Set(), placed: 0, findings: new Map() };
+}
+
+function clean(text: string, forms: readonly CanaryForm[], leaks: LeakScanner, tally?: Tally): string {
+  if (text.length === 0) return text;
+  const placed = withPlaceholders(text, leaks);
+  const scan = scanOutput(placed.text, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: forms });
+  const critical = scan.findings.filter((f) => f.severity === 'critical');
+  if (tally) {
+    placed.names.forEach((n) => tally.names.add(n));
+    placed.encodings.forEach((e) => tally.encodings.add(e));
+    tally.placed += placed.count;
+    for (const f of critical) {
+      const seen = tally.findings.get(f.patternId);
+      if (seen) seen.count++;
+      else tally.findings.set(f.patternId, { finding: f, count: 1 });
+    }
+  }
+  return critical.length ? redact(placed.text, critical) : placed.text;
 }
 
 /** The text as it may be kept: known values as placeholders, secret formats and canaries redacted. */
 export function redactAtRest(text: string, forms: readonly CanaryForm[], leaks: LeakScanner): string {
-  if (text.length === 0) return text;
-  const placed = withPlaceholders(text, leaks).text;
-  const scan = scanOutput(placed, { leakScanner: EMPTY_LEAK_SCANNER, canaryForms: forms });
-  return scan.findings.length ? redact(placed, scan.findings) : placed;
+  return clean(text, forms, leaks);
+}
+
+/**
+ * What the read path (replayed history, compaction summary) replaced, audited as the write-side gates audit it:
+ * placeholders as L23 `security:secret_placeholder`, formats and canaries as `security:output_finding` (L02/L17),
+ * each with `where: 'replay'`. These events also taint the session for L08.1.
+ */
+function auditReplay(bus: EventBus, sessionId: string, tally: Tally): void {
+  if (tally.placed > 0)
+    bus.emit('security:secret_placeholder', {
+      sessionId,
+      layer: 'L23',
+      outcome: 'replaced',
+      where: 'replay',
+      secretNames: [...tally.names],
+      encodings: [...tally.encodings],
+      count: tally.placed,
+    });
+  for (const { finding: f, count } of tally.findings.values())
+    bus.emit('security:output_finding', {
+      sessionId,
+      layer: f.kind === 'canary' ? 'L17' : 'L02',
+      outcome: 'redacted',
+      where: 'replay',
+      patternId: f.patternId,
+      kind: f.kind,
+      severity: f.severity,
+      ...(f.encoding ? { encoding: f.encoding } : {}),
+      ...(count > 1 ? { count } : {}),
+    });
 }
 
 function redactArguments(args: string, clean: (t: string) => string): string {
@@ -58,35 +118,47 @@ export function redactMessage(m: ChatMessage, clean: (t: string) => string): Cha
   return { ...m, content: clean(m.content), ...(calls ? { toolCalls: calls } : {}) };
 }
 
-/** Known values (in every indexed encoding) as placeholders: what the model may be shown of a stored text. */
-function placeholdersOnly(leaks: LeakScanner): (t: string) => string {
-  return (t) => (t.length === 0 ? t : withPlaceholders(t, leaks).text);
+/** A cleaner for text read back for a turn, and the audit of what it replaced once the reading is done. */
+function replayCleaner(r: AtRestRedaction, sessionId: string): { clean: (t: string) => string; done: () => void } {
+  const forms = r.canary ? canaryForms(r.canary(sessionId)) : [];
+  const tally = newTally();
+  return {
+    clean: (t) => clean(t, forms, r.leaks, tally),
+    done: () => auditReplay(r.bus, sessionId, tally),
+  };
 }
 
 export function redactingSessionStore(inner: SessionStore, r: AtRestRedaction): SessionStore {
-  const replayed = placeholdersOnly(r.leaks);
   return {
     create: (agentId, sender) => inner.create(agentId, sender),
     authorize: (sessionId, agentId, sender) => inner.authorize(sessionId, agentId, sender),
-    history: async (sessionId) => (await inner.history(sessionId)).map((m) => redactMessage(m, replayed)),
+    async history(sessionId) {
+      const replay = replayCleaner(r, sessionId);
+      const messages = (await inner.history(sessionId)).map((m) => redactMessage(m, replay.clean));
+      replay.done();
+      return messages;
+    },
     list: (options) => inner.list(options),
     append(sessionId, messages) {
       const forms = r.canary ? canaryForms(r.canary(sessionId)) : [];
-      const clean = (t: string) => redactAtRest(t, forms, r.leaks);
+      const cleanAtRest = (t: string) => redactAtRest(t, forms, r.leaks);
       return inner.append(
         sessionId,
-        messages.map((m) => redactMessage(m, clean)),
+        messages.map((m) => redactMessage(m, cleanAtRest)),
       );
     },
   };
 }
 
 export function redactingCompactionStore(inner: CompactionStore, r: AtRestRedaction): CompactionStore {
-  const replayed = placeholdersOnly(r.leaks);
   return {
     latest: async (sessionId) => {
       const c = await inner.latest(sessionId);
-      return c && { ...c, summary: replayed(c.summary) };
+      if (!c) return c;
+      const replay = replayCleaner(r, sessionId);
+      const summary = replay.clean(c.summary);
+      replay.done();
+      return { ...c, summary };
     },
     add(c) {
       const forms = r.canary ? canaryForms(r.canary(c.sessionId)) : [];

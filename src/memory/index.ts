@@ -6,6 +6,7 @@ export type { MemoryStore, MemoryStoreStats, VectorHit } from './store.js';
 export { SqliteMemoryStore, MEMORY_DB_FILE } from './sqlite-store.js';
 export { scanMemoryText, type MemoryScanConfig, type MemoryScanDeps } from './scan.js';
 export { memoryScanGate, provenanceGate } from './write-gates.js';
+export { replaceableEntry, type ReplaceRequest } from './replace-rule.js';
 export { recallBlock, selectForRecall, recallOrigins, RECALL_MARKER, type RecallBlock } from './recall.js';
 export { captureCandidates, withoutRecallBlock, type CaptureCandidate } from './capture.js';
 export { MemoryService, memoryLayersUnavailable } from './service.js';

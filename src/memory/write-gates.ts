@@ -3,7 +3,8 @@
  * src/pipelines.ts. Every write path — the memory_save tool, automatic capture, compaction summaries, imports and
  * the operator's promote — runs them; the store takes only an item that left L14 with an origin.
  */
-import { type Gate, bulwarkError, callerKey, err, ok } from '../core/index.js';
+import { type Gate, bulwarkError, err, ok } from '../core/index.js';
+import { replaceableEntry } from './replace-rule.js';
 import { scanMemoryText, type MemoryScanDeps } from './scan.js';
 import type { MemoryStore } from './store.js';
 import { isOperator, lowestOrigin } from './trust.js';
@@ -60,30 +61,16 @@ export function provenanceGate(store: Pick<MemoryStore, 'get'>): Gate<MemoryWrit
       }
       if (item.scan.verdict !== 'clean') floor.push('external');
       if (item.supersedes !== undefined) {
-        const old = await store.get(item.supersedes);
-        if (!old || old.agentId !== item.agentId)
-          return err(
-            bulwarkError(
-              'memory.not_found',
-              `Memory provenance (L14): no memory ${item.supersedes} of agent "${item.agentId}" to replace.`,
-              {
-                layer: 'L14',
-                status: 404,
-              },
-            ),
-          );
-        // Only the operator's promote, the owner, or whoever wrote an entry may take it out of recall.
-        const sender = callerKey(ctx.caller);
-        if (!(operatorPath && isOperator(ctx.caller)) && !ctx.caller.owner && old.source.sender !== sender)
-          return err(
-            bulwarkError(
-              'memory.not_yours',
-              `Memory provenance (L14): memory ${item.supersedes} was written by another sender; ${sender} may replace only its own memories (save a new one instead).`,
-              { layer: 'L14', status: 403 },
-            ),
-          );
+        const old = replaceableEntry({
+          agentId: item.agentId,
+          supersedes: item.supersedes,
+          old: await store.get(item.supersedes),
+          caller: ctx.caller,
+          operatorPath,
+        });
+        if (!old.ok) return old;
         // A replacement is at most as trusted as what it replaces; only the operator's promote lifts it.
-        if (item.path !== 'promote') floor.push(old.origin);
+        if (item.path !== 'promote') floor.push(old.value.origin);
       }
       return ok({ ...item, origin: lowestOrigin(floor) });
     },

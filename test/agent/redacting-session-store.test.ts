@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { redactingCompactionStore, redactingSessionStore } from '../../src/agent/redacting-session-store.js';
 import { SqliteCompactionStore } from '../../src/agent/compaction-store.js';
 import { SqliteSessionStore } from '../../src/agent/sqlite-session-store.js';
+import { EventBus } from '../../src/core/events.js';
 import { openDatabase } from '../../src/core/sqlite.js';
 import { LeakIndex } from '../../src/secrets/leak-index.js';
 
@@ -15,7 +16,7 @@ async function stored() {
   leaks.register('DB_PASSWORD', VALUE);
   const db = openDatabase(':memory:');
   const inner = new SqliteSessionStore(db, ':memory:');
-  const store = redactingSessionStore(inner, { leaks, canary: () => CANARY });
+  const store = redactingSessionStore(inner, { leaks, canary: () => CANARY, bus: new EventBus() });
   const id = await store.create('a', 'owner');
   await store.append(id, [
     { role: 'user', content: `pw ${VALUE} and ${Buffer.from(VALUE).toString('base64')}` },
@@ -50,8 +51,8 @@ describe('what the redacting stores give back for a turn', () => {
   it('a value that joined the leak index after it was stored comes back as its placeholder', async () => {
     const leaks = new LeakIndex();
     const db = openDatabase(':memory:');
-    const store = redactingSessionStore(new SqliteSessionStore(db, ':memory:'), { leaks });
-    const compactions = redactingCompactionStore(new SqliteCompactionStore(db), { leaks });
+    const store = redactingSessionStore(new SqliteSessionStore(db, ':memory:'), { leaks, bus: new EventBus() });
+    const compactions = redactingCompactionStore(new SqliteCompactionStore(db), { leaks, bus: new EventBus() });
     const id = await store.create('a', 'owner');
     await store.append(id, [
       { role: 'user', content: `my door code is ${VALUE}` },

@@ -1,6 +1,6 @@
 /** The built `bulwark` binary: init, tokens, layers, config errors, start/stop as a child process, chat from stdin. */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -103,6 +103,27 @@ describe('bulwark layers and config', () => {
     for (const l of layers) expect(['on', 'off', 'degraded', 'absent']).toContain(l.state);
     const table = await run(['layers'], { BULWARK_HOME: home() });
     expect(table.stdout).toMatch(/L18\s+Bearer token auth\s+transport\s+on/);
+  });
+
+  it("layers shows each agent's approvals.strangers (L13) and budgets.strangersShare (L21)", async () => {
+    const h = home();
+    mkdirSync(h, { mode: 0o700 });
+    writeFileSync(
+      path.join(h, 'config.yaml'),
+      'agents:\n  - id: default\n    approvals: { strangers: deny }\n    budgets: { strangersShare: 0.2 }\n  - id: helper\n',
+    );
+    const r = await run(['layers', '--json'], { BULWARK_HOME: h });
+    expect(r.code).toBe(0);
+    const layers = JSON.parse(r.stdout) as Array<{ id: string; reason: string }>;
+    expect(layers.find((l) => l.id === 'L13')?.reason).toContain(
+      "strangers' tool calls (approvals.strangers): default deny, helper ask",
+    );
+    expect(layers.find((l) => l.id === 'L21')?.reason).toContain(
+      "strangers' share of perHour/perDay (budgets.strangersShare): default 20 %, helper 50 %",
+    );
+    const table = await run(['layers'], { BULWARK_HOME: h });
+    expect(table.stdout).toMatch(/L13\s+Approval gates.*default deny, helper ask/);
+    expect(table.stdout).toMatch(/L21\s+Budget guard.*default 20 %, helper 50 %/);
   });
 
   it('config show prints the effective config', async () => {

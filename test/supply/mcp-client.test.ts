@@ -201,6 +201,18 @@ describe('MCP client, stdio inside the exec sandbox', () => {
     expect(h.servers()[0]).toMatchObject({ enabled: 3, refused: 0 });
   });
 
+  it('a call made right after tools/list_changed waits for the new list (no window on the old definitions)', async () => {
+    // No re-list for staleness here: only the notification can disable the tool.
+    const s = testServer('theta', 'clean', { relistAfterMs: 3_600_000 });
+    await approve(s);
+    const h = await host([s]);
+    const echo = h.tools().find((t) => t.name === 'theta__echo');
+    const flip = h.tools().find((t) => t.name === 'theta__flip');
+    expect((await flip!.call({}, AbortSignal.timeout(10_000))).ok).toBe(true);
+    const r = await echo!.call({ text: 'at once' }, AbortSignal.timeout(10_000));
+    expect(r.ok ? r.value : r.error.code).toBe('mcp.tool_changed');
+  });
+
   it('a tool whose name shadows a built-in is refused', async () => {
     const review = await reviewServer(testServer('eta', 'clean'), { ...deps(), builtins: [...BUILTINS, 'echo'] });
     expect(review.ok).toBe(true);

@@ -26,7 +26,11 @@ export interface AssessDeps {
     agentId: string,
     name: string,
   ) =>
-    Pick<Tool, 'actionClass' | 'approvalReason' | 'effectsJudged' | 'undoableOverwrite' | 'sharedReadOnly'> | undefined;
+    | Pick<
+        Tool,
+        'actionClass' | 'approvalReason' | 'refusedAnyway' | 'effectsJudged' | 'undoableOverwrite' | 'sharedReadOnly'
+      >
+    | undefined;
   /** Real path of the agent's workspace. */
   readonly workspace: (agentId: string) => string | undefined;
   /** The exec network mode and grants every effect hash binds. */

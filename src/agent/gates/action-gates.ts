@@ -37,6 +37,8 @@ import { createAssess } from './action-assessment.js';
 export interface ActionGatesDeps extends AssessDeps {
   readonly bus: EventBus;
   readonly approvals: ApprovalQueue;
+  /** The configured agents, so `bulwark layers` can say what each does with strangers' tool calls. */
+  readonly agentIds?: readonly string[];
 }
 
 export interface ActionGates extends LayerReporter {
@@ -105,11 +107,33 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     };
   }
 
+  /** The tool's own refusal of this exact call, which no approval could lift: given before anyone is asked. */
+  async function refusedAnyway(a: Assessment, name: string, ctx: CallContext): Promise<BulwarkError | undefined> {
+    const tool = deps.tool(ctx.agentId, name);
+    if (!tool?.refusedAnyway || a.classification.args === undefined) return undefined;
+    const r = await tool.refusedAnyway(a.classification.args, ctx);
+    if (r.ok) return undefined;
+    deps.bus.emit('tool:denied', {
+      ...auditContext(ctx),
+      layer: r.error.layer ?? 'L27',
+      tool: name,
+      classes: [...a.classification.classes],
+      reason: r.error.code,
+      effectHash: a.hash,
+    });
+    return r.error;
+  }
+
   const classify: Gate<ToolCallItem> = {
     layer: 'L27',
     name: 'classify the action; refuse classes this agent may not use',
     async run(item, ctx) {
-      const a = await escalated(assess(item.ref.name, argsJsonOf(item), ctx), item.ref.name, ctx);
+      const assessed = assess(item.ref.name, argsJsonOf(item), ctx);
+      if (assessed.decision !== 'deny') {
+        const refused = await refusedAnyway(assessed, item.ref.name, ctx);
+        if (refused) return err(refused);
+      }
+      const a = await escalated(assessed, item.ref.name, ctx);
       if (a.decision !== 'deny') return ok({ ...item, assessment: a });
       const c = a.classification;
       deps.bus.emit('tool:denied', {
@@ -322,6 +346,13 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
     },
   };
 
+  /** Each agent's `approvals.strangers` (ask, allow or deny), as the L13 line shows it. */
+  function strangers(): string {
+    const ids = deps.agentIds ?? [];
+    if (ids.length === 0) return '';
+    return `; strangers' tool calls (approvals.strangers): ${ids.map((id) => `${id} ${deps.approvalsConfig(id).strangers}`).join(', ')}`;
+  }
+
   function layers(): GateReport[] {
     const q = deps.approvals.status();
     return [
@@ -335,7 +366,7 @@ export function createActionGates(deps: ActionGatesDeps): ActionGates {
         state: q.closed ? 'off' : 'on',
         reason: q.closed
           ? 'shut down: everything pending was denied'
-          : `operator decisions bound to the exact effect; ${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials`,
+          : `operator decisions bound to the exact effect; ${q.pending} pending, ${q.cachedApprovals} cached approvals, ${q.cachedDenials} cached denials${strangers()}`,
       },
     ];
   }

@@ -82,7 +82,11 @@ export function budgetGate(budget: BudgetGuard): Gate<ModelCallItem> {
 }
 
 /** L21 and L22 as the status route and `bulwark layers` show them, live. */
-export function modelCallReporter(breakers: CircuitBreakers): LayerReporter {
+export function modelCallReporter(
+  breakers: CircuitBreakers,
+  strangersShares: ReadonlyMap<string, number> = new Map(),
+): LayerReporter {
+  const shares = [...strangersShares].map(([id, share]) => `${id} ${Math.round(share * 100)} %`).join(', ');
   return {
     name: 'model-call-controls',
     layers(): GateReport[] {
@@ -92,8 +96,7 @@ export function modelCallReporter(breakers: CircuitBreakers): LayerReporter {
         {
           id: 'L21',
           state: 'on',
-          reason:
-            'token budgets checked before each model call; usage counted as max(reported, estimated from bytes) and persisted in the usage store',
+          reason: `token budgets checked before each model call; usage counted as max(reported, estimated from bytes) and persisted in the usage store${shares ? `; strangers' share of perHour/perDay (budgets.strangersShare): ${shares}` : ''}`,
         },
         open.length > 0
           ? { id: 'L22', state: 'degraded', reason: `open: ${open.map((b) => `${b.key} (${b.state})`).join(', ')}` }

@@ -3,14 +3,15 @@
  *
  * memory_save: what the model may choose is the text, its kind and which of its entries it replaces; origin,
  * source and times are set by the memory-write pipeline (L15 → L14) from the caller and the turn's taint. Replacing
- * an owner or system entry waits for the operator (L27 marks it, L13 decides).
+ * an owner or system entry waits for the operator (L27 marks it, L13 decides); replacing an entry L14 will not let
+ * this caller replace (another sender's, for a stranger) is refused before anyone is asked.
  *
  * memory_search: returns the origins the operator lets this agent search; its output is external content (L03
  * frames it, and it taints the rest of the turn), each entry with its origin shown.
  */
 import { z } from 'zod';
 import { bulwarkError, err, ok } from '../../core/index.js';
-import type { MemoryStore, ScoredEntry } from '../../memory/index.js';
+import { replaceableEntry, type MemoryStore, type ScoredEntry } from '../../memory/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { Tool } from './tool.js';
 
@@ -51,6 +52,18 @@ export function createMemorySaveTool(store: Pick<MemoryStore, 'get'>): Tool {
       return old.origin === 'owner' || old.origin === 'system'
         ? `it would replace ${old.origin} memory ${old.id}`
         : undefined;
+    },
+    async refusedAnyway(args, ctx) {
+      const a = SaveArgs.safeParse(args);
+      if (!a.success || a.data.replaces === undefined) return ok(undefined);
+      const old = replaceableEntry({
+        agentId: ctx.agentId,
+        supersedes: a.data.replaces,
+        old: await store.get(a.data.replaces),
+        caller: ctx.caller,
+        operatorPath: false,
+      });
+      return old.ok ? ok(undefined) : old;
     },
     async run(rawArgs, ctx) {
       const a = parseArgs('memory_save', SaveArgs, rawArgs);

@@ -94,6 +94,11 @@ export interface Tool {
    */
   approvalReason?(args: unknown, ctx: CallContext): Promise<string | undefined>;
   /**
+   * A refusal this exact call meets at run time whatever the operator decides (e.g. L14: a stranger replacing the
+   * owner's memory): L27 gives it before L13 would ask anyone. Undefined or ok: the call goes on to the gates.
+   */
+  refusedAnyway?(args: unknown, ctx: CallContext): Promise<Result<void, BulwarkError>>;
+  /**
    * An exec-like tool whose workspace changes are judged on their effects after it ran (transactional exec, L11.7
    * on): L27 then asks only about what cannot be undone, not about file operations the effect check decides.
    */

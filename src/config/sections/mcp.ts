@@ -81,6 +81,11 @@ export const McpServerSchema = z
     network: z.enum(['none', 'broker']).default('none'),
     /** How long start-up and each call may take. */
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /**
+     * A call re-lists the server's tools first when the last listing is older than this (0: before every call), so
+     * a definition changed without a tools/list_changed notification is checked against its pin before it runs.
+     */
+    relistAfterMs: z.number().int().min(0).max(3_600_000).default(5_000),
   })
   .refine((s) => [s.command, s.package, s.url].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of command (stdio), package (pinned npm, stdio) or url (http)',

@@ -3,7 +3,9 @@
  * L10; package servers only after L25), gates each listed tool (name, L24 scan, approval pin) and offers the
  * enabled ones as `<server>__<tool>`. When a server says its tool list changed, the list is read again and a tool
  * whose definition drifted from its pin is disabled (a rug pull) until the operator approves it again (the next call
- * reads the pins again, so no restart is needed for a tool that was offered at start). A server
+ * reads the pins again, so no restart is needed for a tool that was offered at start). A call is always judged on
+ * what the server serves now: calls wait for a re-list under way, and a listing older than the server's
+ * `relistAfterMs` is read again before the call (a server may change a tool without notifying). A server
  * that fails to start leaves the daemon running without its tools, reported in `bulwark layers` and the audit.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -58,6 +60,10 @@ const AWAITS_APPROVAL: ReadonlySet<string> = new Set(['mcp.tool_changed', 'mcp.t
 interface Running {
   readonly connection: McpConnection;
   tools: Map<string, GatedTool>;
+  /** When the tools were last listed and gated successfully (ms since the epoch). */
+  listedAt: number;
+  /** The last re-list queued (notification or stale listing); calls await it before they are judged. */
+  relisting?: Promise<void>;
 }
 
 function refusedCall(code: string, message: string, layer: 'L24' | 'L11.5' = 'L24'): Result<never, BulwarkError> {
@@ -99,17 +105,20 @@ export class McpHost {
         this.fail(server.name, gated.error);
         continue;
       }
-      const entry: Running = { connection, tools: gated.value };
+      const entry: Running = { connection, tools: gated.value, listedAt: Date.now() };
       for (const t of gated.value.values()) if (t.state.status === 'enabled') taken.add(t.state.exposed);
       this.running.set(server.name, entry);
       this.report(server.name, entry);
-      connection.client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.relist(server.name));
+      // Queued at once (not when the list arrives), so a call made after the notification waits for the new list.
+      connection.client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.queueRelist(entry));
     }
   }
 
+  /** `previous`: the tools as last gated; a refusal they already had for the same definition is not audited again. */
   private async gate(
     connection: McpConnection,
     taken: ReadonlySet<string>,
+    previous?: ReadonlyMap<string, GatedTool>,
   ): Promise<Result<Map<string, GatedTool>, BulwarkError>> {
     const listed = await connection.listTools();
     if (!listed.ok) return listed;
@@ -120,32 +129,67 @@ export class McpHost {
       return err(bulwarkError('mcp.pins', `cannot read the approved pins: ${describeCause(cause)}`));
     }
     const gated = gateTools(connection.server.name, listed.value, taken, pins);
-    for (const t of gated)
-      if (t.state.status === 'refused')
-        this.deps.bus.emit('security:blocked', {
-          layer: t.state.error.layer ?? 'L24',
-          outcome: t.state.error.code,
-          reason: t.state.error.message,
-          server: connection.server.name,
-          tool: t.definition.name,
-        });
+    for (const t of gated) {
+      if (t.state.status !== 'refused') continue;
+      const before = previous?.get(t.definition.name);
+      const known =
+        before?.pin === t.pin && before.state.status === 'refused' && before.state.error.code === t.state.error.code;
+      if (known) continue;
+      this.deps.bus.emit('security:blocked', {
+        layer: t.state.error.layer ?? 'L24',
+        outcome: t.state.error.code,
+        reason: t.state.error.message,
+        server: connection.server.name,
+        tool: t.definition.name,
+      });
+    }
     return ok(new Map(gated.map((t) => [t.definition.name, t])));
   }
 
+  /** Queues a re-list after any under way (each reads the list anew); the promise settles when it is done. */
+  private queueRelist(entry: Running): Promise<void> {
+    const queued = (entry.relisting ?? Promise.resolve())
+      .then(() => this.relist(entry))
+      .catch((cause: unknown) =>
+        this.refuseAll(
+          entry,
+          bulwarkError('mcp.relist_failed', `cannot list the tools again: ${describeCause(cause)}`),
+        ),
+      );
+    entry.relisting = queued;
+    void queued.then(() => {
+      if (entry.relisting === queued) delete entry.relisting;
+    });
+    return queued;
+  }
+
   /** The server's tool list changed: re-gate every tool against its pin; a drifted one is disabled. */
-  private async relist(name: string): Promise<void> {
-    const entry = this.running.get(name);
-    if (!entry) return;
+  private async relist(entry: Running): Promise<void> {
+    const name = entry.connection.server.name;
+    if (this.running.get(name) !== entry) return;
     const others = new Set(this.deps.builtins);
     for (const [n, r] of this.running)
       if (n !== name) for (const t of r.tools.values()) if (t.state.status === 'enabled') others.add(t.state.exposed);
-    const gated = await this.gate(entry.connection, others);
-    if (!gated.ok) {
-      // The list cannot be read again: nothing of this server can be trusted to be what was approved.
-      for (const [k, t] of entry.tools)
-        entry.tools.set(k, { ...t, state: { status: 'refused', exposed: t.state.exposed, error: gated.error } });
-    } else entry.tools = gated.value;
+    const gated = await this.gate(entry.connection, others, entry.tools);
+    if (!gated.ok) this.refuseAll(entry, gated.error);
+    else {
+      entry.tools = gated.value;
+      entry.listedAt = Date.now();
+    }
     this.report(name, entry);
+  }
+
+  /** The list cannot be read again: nothing of this server can be trusted to be what was approved. */
+  private refuseAll(entry: Running, error: BulwarkError): void {
+    for (const [k, t] of entry.tools)
+      entry.tools.set(k, { ...t, state: { status: 'refused', exposed: t.state.exposed, error } });
+    this.report(entry.connection.server.name, entry);
+    this.deps.bus.emit('security:blocked', {
+      layer: error.layer ?? 'L24',
+      outcome: error.code,
+      reason: error.message,
+      server: entry.connection.server.name,
+    });
   }
 
   private fail(name: string, error: BulwarkError): void {
@@ -215,12 +259,15 @@ export class McpHost {
   ): Promise<Result<string, BulwarkError>> {
     const entry = this.running.get(server);
     if (!entry) return refusedCall('mcp.server_stopped', `MCP server "${server}" is not running`, 'L11.5');
+    if (entry.relisting) await entry.relisting;
     let state = entry.tools.get(tool)?.state;
-    if (state?.status === 'refused' && AWAITS_APPROVAL.has(state.error.code)) {
-      // Disabled for want of a matching pin: the operator may have approved the current definition since (`bulwark
-      // mcp approve` writes the store, not this process). Read the list and the pins again; only an exact pin enables.
-      await this.relist(server);
-      state = this.running.get(server)?.tools.get(tool)?.state;
+    const stale = Date.now() - entry.listedAt >= entry.connection.server.relistAfterMs;
+    // Disabled for want of a matching pin: the operator may have approved the current definition since (`bulwark
+    // mcp approve` writes the store, not this process). Read the list and the pins again; only an exact pin enables.
+    const awaitsApproval = state?.status === 'refused' && AWAITS_APPROVAL.has(state.error.code);
+    if (stale || awaitsApproval) {
+      await this.queueRelist(entry);
+      state = entry.tools.get(tool)?.state;
     }
     if (!state) return refusedCall('mcp.tool_gone', `MCP server "${server}" no longer lists the tool "${tool}"`);
     if (state.status === 'refused') return err(state.error);
