@@ -90,7 +90,7 @@ interface FormatMatch {
   readonly open: boolean;
 }
 
-/** Every format match in `text` (rejected ones too: a stream must not cut through them), in raw offsets. */
+/** Every format match in `text` (rejected ones reaching its end too: a stream must not cut through them), in raw offsets. */
 function scanFormats(
   scanner: SecretScanner,
   text: string,
@@ -102,8 +102,6 @@ function scanFormats(
     text,
     (format, m) => {
       const open = m.end >= text.length;
-      // A rejected match that ends before the end changes nothing (hostile text makes one every few characters).
-      if (!m.valid && !open) return;
       const span = toRaw(m.start, m.end);
       if (!m.valid) return found({ def: undefined, span, secret: span, open });
       const secret = m.secretStart === m.start && m.secretEnd === m.end ? span : toRaw(m.secretStart, m.secretEnd);

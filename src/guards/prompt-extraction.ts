@@ -158,6 +158,21 @@ function foldWord(w: string): string {
   return parts.join('');
 }
 
+/**
+ * False when text[start, end) folds to more than `max` code units: more than `max` of its code points fold to at
+ * least one unit each. Read only as far as that count, so a huge word costs `max` steps, not its length.
+ */
+function foldsWithin(text: string, start: number, end: number, max: number): boolean {
+  if (end - start <= max) return true;
+  let units = 0;
+  for (let i = start; i < end;) {
+    const cp = text.codePointAt(i) ?? 0;
+    if (foldChar(cp).length > 0 && ++units > max) return false;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return true;
+}
+
 /** Marks the words that lie in an identifier-like token of the prompt (see the file comment). */
 function distinctiveWords(text: string, ws: readonly Word[]): Uint8Array {
   const distinctive = new Uint8Array(ws.length);
@@ -206,6 +221,8 @@ export class PromptFingerprint {
   private formMask = new Uint8Array(1);
   /** Every prefix of a vocabulary word: a word cut by the end of a text may still become one. */
   private readonly vocabPrefixes = new Set<string>();
+  /** Length of the longest vocabulary word (code units). */
+  private longestWord = 0;
   /**
    * The vocabulary by hash of the lower-cased word, for ASCII text read without building its words: an
    * open-addressing table of hashes (0 = empty) whose slot indexes `slotWords`.
@@ -248,7 +265,10 @@ export class PromptFingerprint {
       }
     });
     this.formMask = Uint8Array.from(masks);
-    for (const w of this.vocab.keys()) for (let i = 1; i <= w.length; i++) this.vocabPrefixes.add(w.slice(0, i));
+    for (const w of this.vocab.keys()) {
+      for (let i = 1; i <= w.length; i++) this.vocabPrefixes.add(w.slice(0, i));
+      this.longestWord = Math.max(this.longestWord, w.length);
+    }
     let size = 16;
     while (size < this.vocab.size * 4) size *= 2;
     this.hashSlots = new Uint32Array(size);
@@ -494,18 +514,32 @@ export class PromptFingerprint {
       const start = ws.starts[i] as number;
       const end = ws.ends[i] as number;
       const cut =
-        i === ws.count - 1 && end >= text.length && this.vocabPrefixes.has(foldedWord(text.slice(start, end)));
+        i === ws.count - 1 &&
+        end >= text.length &&
+        foldsWithin(text, start, end, this.longestWord) &&
+        this.vocabPrefixes.has(foldedWord(text.slice(start, end)));
       if (!ws.ids[i] && !cut) break;
       from = i;
     }
     return from;
   }
 
-  /** Words of any text, folded one by one, with their vocabulary ids. */
+  /**
+   * Words of any text, folded one by one, with their vocabulary ids. A word longer than any vocabulary word even
+   * folded is not folded at all: hex of `EAA…` decodes to one word of a sixth of a million letters, folded in full
+   * (twice, with the check of the word the end cuts) only to be found in no vocabulary.
+   */
   private foldedWords(text: string): WordIds {
-    const list = words(text);
-    const out = emptyWordIds(list.length);
-    for (const w of list) push(out, w.start, w.end, this.vocab.get(w.text) ?? 0);
+    const out = emptyWordIds(text.length >> 3);
+    const longest = this.longestWord;
+    forEachWord(text, (start, end) =>
+      push(
+        out,
+        start,
+        end,
+        foldsWithin(text, start, end, longest) ? (this.vocab.get(foldedWord(text.slice(start, end))) ?? 0) : 0,
+      ),
+    );
     return out;
   }
 

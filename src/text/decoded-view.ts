@@ -44,8 +44,18 @@ export class DecodedViewBuilder {
     return this.n;
   }
 
-  private grow(s: Scratch): void {
-    const next = fresh(s.units.length * 2);
+  /**
+   * Room for `more` characters after those added, taken at once: a caller that knows a bound (a run of hex bytes
+   * decodes to at most one unit per byte) spares the chain of doublings, each a fresh copy, for a megabyte of hostile
+   * text.
+   */
+  reserve(more: number): void {
+    const s = this.storage();
+    if (this.n + more > s.units.length) this.grow(s, this.n + more);
+  }
+
+  private grow(s: Scratch, atLeast = s.units.length * 2): void {
+    const next = fresh(Math.max(atLeast, s.units.length * 2));
     next.units.set(s.units);
     next.starts.set(s.starts);
     next.ends.set(s.ends);

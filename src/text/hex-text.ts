@@ -21,7 +21,7 @@ for (let c = 0; c < 128; c++) {
   else if (/[a-f]/.test(ch)) HEX[c] = c - 0x57;
   else if (/[A-F]/.test(ch)) HEX[c] = c - 0x37;
 }
-const hexValue = (c: number) => (c < 128 ? (HEX[c] as number) : -1);
+const hexValue = (c: number) => (c >= 0 && c < 128 ? (HEX[c] as number) : -1);
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 const isSeparator = (c: number) =>
   c === 0x20 || c === 0x09 || c === 0x2c || c === 0x3a || c === 0x3b || c === 0x2d || c === 0x0a || c === 0x0d;
@@ -56,12 +56,18 @@ function positions(tokens: readonly number[]): Run {
  */
 function tokenDigits(text: string, i: number): number {
   const c = text.charCodeAt(i);
-  const next = text.charCodeAt(i + 1);
-  if (c === 0x5c && (next | 0x20) === 0x78) return hexValue(text.charCodeAt(i + 2)) >= 0 ? i + 2 : -1;
-  if (isAlnum(text.charCodeAt(i - 1))) return -1;
-  if (c === 0x30 && (next | 0x20) === 0x78 && hexValue(text.charCodeAt(i + 2)) >= 0) return i + 2;
+  const next = codeAt(text, i + 1);
+  if (c === 0x5c && (next | 0x20) === 0x78) return hexValue(codeAt(text, i + 2)) >= 0 ? i + 2 : -1;
+  if (isAlnum(codeAt(text, i - 1))) return -1;
+  if (c === 0x30 && (next | 0x20) === 0x78 && hexValue(codeAt(text, i + 2)) >= 0) return i + 2;
   return hexValue(c) >= 0 ? i : -1;
 }
+
+/**
+ * The code unit at i, or -1 outside the text. Read past either end, `charCodeAt` gives NaN, and optimised code that
+ * meets that for the first time is thrown away and compiled again (a token at the start or end of a hostile megabyte).
+ */
+const codeAt = (text: string, i: number): number => (i >= 0 && i < text.length ? text.charCodeAt(i) : -1);
 
 /**
  * Every run of `text` from `from` on. With `open`, only the run reaching the end of the text (its last
@@ -150,8 +156,8 @@ function decodeRun(
     if (open && size > 1 && b + size > run.length) break;
     let cp = size === 1 ? lead : size === 0 ? -1 : lead & (0xff >> (size + 1));
     for (let k = 1; k < size && cp >= 0; k++) {
-      const at = run[b + k];
-      const cont = at === undefined ? -1 : byteAt(text, at);
+      // Bounds checked, not read past the end as undefined: optimised code meeting such a read is recompiled.
+      const cont = b + k < run.length ? byteAt(text, run[b + k] as number) : -1;
       cp = cont >= 0x80 && cont < 0xc0 ? (cp << 6) | (cont & 0x3f) : -1;
     }
     const used = cp < 0 ? 1 : Math.max(1, size);
@@ -203,6 +209,7 @@ export function hexTextView(text: string): DecodedView | undefined {
     // Decoded in place and taken back when unreadable: a copy through a view of its own cost a second walk and
     // a raw-span lookup per character (a megabyte of hex-letter text decodes to a third of a million).
     const kept = out.length;
+    out.reserve(run.length + 1);
     // Each byte yields at most one character: more bad ones than the share allows of the bytes rules the run out.
     const { chars, bad } = decodeRun(text, run, out, false, run.length * (1 - READABLE_SHARE));
     if (chars === 0 || bad > chars * (1 - READABLE_SHARE)) {

@@ -41,7 +41,8 @@ const MARGIN = 16;
 export interface SecretScanner {
   readonly formats: readonly CompiledFormat[];
   /**
-   * Every match of every format (rejected ones too, `valid` false), format by format, each in text order.
+   * Every match of every format, format by format, each in text order; a rejected one (`valid` false) only when it
+   * reaches the end of the text.
    * With `onOpen`, also every format whose match may still be under way at the end of the text (a
    * whitespace-free run excepted: see above), with the earliest place such a match may start.
    */
@@ -427,12 +428,15 @@ function prefixMatches(
     if (s < next || s === prev) continue;
     prev = s;
     re.lastIndex = s;
-    const m = re.exec(text);
-    if (!m || m[0].length === 0) continue;
-    const end = s + m[0].length;
-    const valid = validate ? memo.verdict(validate, m[0]) : true;
+    // `test`, not `exec`: the end is where the sticky regex stopped, and a candidate that validation rejects
+    // (hostile text makes one at every repetition) allocates no match array and, repeating the last one, no string.
+    if (!re.test(text)) continue;
+    const end = re.lastIndex;
+    if (end === s) continue;
+    const valid = validate ? memo.verdictAt(validate, text, s, end) : true;
+    if (!valid && end < text.length) continue;
     if (valid) next = end;
     const g = valid ? secretSpan(plan.format, text, s) : undefined;
-    report({ start: s, end, secretStart: g ? g[0] : s, secretEnd: g ? g[1] : end, text: m[0], valid });
+    report({ start: s, end, secretStart: g ? g[0] : s, secretEnd: g ? g[1] : end, valid });
   }
 }

@@ -15,6 +15,9 @@ for (let c = 0; c < 128; c++) {
   CLASS[c] = /[A-Za-z0-9]/.test(ch) ? 1 : SEPARATOR_CHARS.includes(ch) ? 2 : 0;
 }
 
+/** The class `regions` reads at the end of the text (no code unit has it). */
+const END = 3;
+
 /**
  * [first letter, last letter + 1) of every region from `from` on, pairs in one array (every letter or digit
  * between them is one of its letters). With `open` only the region that reaches the end (its last letter may still
@@ -30,8 +33,12 @@ function regions(text: string, from: number, minLetters: number, open: boolean):
   /** Separators since the last letter. */
   let gap = 0;
   let i = from;
-  while (i < n) {
-    const k = cls[text.charCodeAt(i)] as number;
+  // The end of the text is read as one more character outside any region (END), so a region that reaches it is
+  // pushed where the loop pushes the others. A push or comparison of its own after the loop is one that text
+  // without spelled letters never runs: V8 optimised the walk without it and left the optimised code at every call
+  // that reached it (hostile spelled text streamed: at every push).
+  for (;;) {
+    const k = i < n ? (cls[text.charCodeAt(i)] as number) : END;
     if (k === 1) {
       let j = i + 1;
       while (j < n && cls[text.charCodeAt(j)] === 1) j++;
@@ -47,16 +54,20 @@ function regions(text: string, from: number, minLetters: number, open: boolean):
       i = j;
       continue;
     }
+    if (k === END && open) break;
     if (!(k === 2 && count > 0 && ++gap <= MAX_SEPARATOR_RUN)) {
       if (count >= minLetters && !open) out.push(first, last + 1);
       count = 0;
       gap = 0;
     }
+    if (k === END) break;
     i++;
   }
-  if (open) return count > 0 && gap <= MAX_SEPARATOR_RUN ? [first, last + 1] : [];
-  if (count >= minLetters) out.push(first, last + 1);
-  return out;
+  if (!open) return out;
+  // Made at every call, used or not, for the same reason: the pair and both comparisons.
+  const region = [first, last + 1];
+  const within = gap <= MAX_SEPARATOR_RUN;
+  return within && count > 0 ? region : [];
 }
 
 function build(text: string, found: readonly number[], breaks: boolean): DecodedView | undefined {

@@ -57,4 +57,19 @@ describe('prompt extraction: the ASCII reader and the folded reader agree', () =
     expect(r.spans.length).toBeGreaterThan(0);
     expect(r).toEqual(shifted(fp.scan('\u00a0' + text), 1));
   });
+
+  it('finds prompt words written longer than any vocabulary word with marks the fold drops, the word cut at the end too', () => {
+    const fp = new PromptFingerprint(PROMPT);
+    // Every letter carries four combining marks: each raw word is five times its folded length, past the longest word.
+    const marked = (w: string) => [...w].map((c) => c + '\u0301\u0302\u0303\u0308').join('');
+    const text = PROMPT.split(' ').map(marked).join(' ');
+    const plain = fp.scan(PROMPT);
+    const r = fp.scan(text);
+    expect(r.spans.length).toBe(plain.spans.length);
+    expect(r.containment).toBe(plain.containment);
+    // Cut inside the last word: the check still holds the text from the words that may continue the prompt.
+    const cut = text.slice(0, text.length - 9);
+    expect(fp.scan(cut).openFrom).toBeGreaterThanOrEqual(0);
+    expect(fp.scan(cut).openFrom).toBe(fp.scan(marked('Sure') + ' ' + cut).openFrom - marked('Sure').length - 1);
+  });
 });

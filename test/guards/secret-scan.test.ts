@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_FORMATS } from '../../src/text/patterns/secret-formats.js';
-import { compileFormats, forEachFormatMatch } from '../../src/text/patterns/format-matches.js';
+import { compileFormats, forEachFormatMatch, ValidationMemo } from '../../src/text/patterns/format-matches.js';
 import { secretScanner } from '../../src/text/secret-scan.js';
 import { regexReach } from '../../src/text/regex-reach.js';
 import { sampleRegex } from '../support/regex-sample.js';
@@ -109,6 +109,39 @@ describe('one-pass secret scan', () => {
     }
     // A run that begins no literal holds nothing.
     expect(scanner.openSecretFrom('see ;;;', 4)).toBe(7);
+  });
+
+  it('reports a rejected match only where it reaches the end of the text (prefix formats, windows and whole-text runs)', () => {
+    const scanner = secretScanner(SECRET_FORMATS);
+    const rejected = (text: string) => {
+      const out: string[] = [];
+      scanner.forEachMatch(text, (f, m) => {
+        if (!m.valid) out.push(`${f.def.id}@${m.start}-${m.end}`);
+      });
+      return out;
+    };
+    const placeholderToken = 'ghp_' + 'a'.repeat(36);
+    expect(rejected(`${placeholderToken} x`)).toEqual([]);
+    expect(rejected(`x ${placeholderToken}`)).toEqual([`secret.github_token@2-42`]);
+    expect(rejected('password=xxxxxxxxxxxx and more')).toEqual([]);
+    expect(rejected('and more password=xxxxxxxxxxxx')).toEqual(['secret.generic_assignment@8-30']);
+    const whole = compileFormats(SECRET_FORMATS).find((f) => f.def.id === 'secret.generic_assignment');
+    const seen: boolean[] = [];
+    if (whole) forEachFormatMatch(whole, 'password=xxxxxxxxxxxx; password=xxxxxxxxxxxx', (m) => seen.push(m.valid));
+    expect(seen).toEqual([false]);
+  });
+
+  it('validation memo answers a repeated candidate read in place without asking the validator again', () => {
+    const memo = new ValidationMemo();
+    const asked: string[] = [];
+    const validate = (m: string) => {
+      asked.push(m);
+      return m.endsWith('1');
+    };
+    const text = 'ab1ab1ab2ab1';
+    const verdicts = [0, 3, 6, 9].map((s) => memo.verdictAt(validate, text, s, s + 3));
+    expect(verdicts).toEqual([true, true, false, true]);
+    expect(asked).toEqual(['ab1', 'ab2']);
   });
 
   it('reads the longest match from the regex', () => {

@@ -51,8 +51,10 @@ export interface FormatMatch {
   /** The `secret` group's span, or the whole match. */
   readonly secretStart: number;
   readonly secretEnd: number;
-  readonly text: string;
-  /** False when the format's validate rejected the match (it still took up that text). */
+  /**
+   * False when the format's validate rejected the match. A rejected match is reported only when it reaches the end
+   * of the text (a stream must not cut through it); elsewhere no reader needs it.
+   */
   readonly valid: boolean;
 }
 
@@ -74,6 +76,12 @@ export class ValidationMemo {
     this.last = match;
     this.lastVerdict = this.lookup(validate, match);
     return this.lastVerdict;
+  }
+  /** The verdict on text[start, end), read in place when it repeats the last text asked about. */
+  verdictAt(validate: (m: string) => boolean, text: string, start: number, end: number): boolean {
+    const last = this.last;
+    if (last !== undefined && last.length === end - start && text.startsWith(last, start)) return this.lastVerdict;
+    return this.verdict(validate, text.slice(start, end));
   }
   private lookup(validate: (m: string) => boolean, match: string): boolean {
     const known = this.seen.get(match);
@@ -110,14 +118,16 @@ export function forEachFormatMatch(
       continue;
     }
     const valid = def.validate ? (memo ? memo.verdict(def.validate, m[0]) : def.validate(m[0])) : true;
-    if (!valid) re.lastIndex = start + 1;
+    if (!valid) {
+      re.lastIndex = start + 1;
+      if (stop + base < text.length) continue;
+    }
     const g = valid ? secretSpan(format, part, start) : undefined;
     onMatch({
       start: start + base,
       end: stop + base,
       secretStart: (g ? g[0] : start) + base,
       secretEnd: (g ? g[1] : stop) + base,
-      text: m[0],
       valid,
     });
   }
