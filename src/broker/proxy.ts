@@ -390,7 +390,10 @@ export class ProxySession {
       ([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`,
     );
     const scanned = `${method} ${rawPath} HTTP/1.1\n${headerLines.join('\n')}\n\n${body.toString('utf8')}`;
-    const hits = this.deps.leakScanner.scan(scanned).filter((h) => h.secretName !== binding?.secret);
+    const hits = [
+      ...this.deps.leakScanner.scan(scanned),
+      ...this.deps.leakScanner.scan(compatibilityView(scanned)),
+    ].filter((h) => h.secretName !== binding?.secret);
     if (hits.length > 0) {
       const names = [...new Set(hits.map((h) => h.secretName))];
       const honey = names.filter((n) => this.deps.isHoneytoken(n));
@@ -478,4 +481,22 @@ export class ProxySession {
       await up.close();
     }
   }
+}
+
+/**
+ * The request as a reader of its decoded text sees it: percent-escapes decoded (where they decode) and compatibility
+ * forms folded (NFKC: fullwidth letters and digits read as ASCII). Empty when that changes nothing, so an ordinary
+ * request is scanned once.
+ */
+function compatibilityView(text: string): string {
+  if (!/%[0-9A-Fa-f]{2}|[^\t\n\r\x20-\x7e]/.test(text)) return '';
+  const decoded = text.replace(/%[0-9A-Fa-f]{2}[%0-9A-Fa-f]*/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+  const folded = decoded.normalize('NFKC');
+  return folded === text ? '' : folded;
 }

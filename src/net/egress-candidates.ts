@@ -158,12 +158,20 @@ function decodings(token: string, raw: boolean): Decodings {
 }
 
 function urlDecoded(s: string): string {
+  let text: string;
   try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
+    text = decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
-    return s;
+    text = s;
   }
+  return compatible(text);
 }
+
+/** Compatibility forms (fullwidth letters and digits, ligatures) read as what they stand for, as L23 reads them. */
+function compatible(text: string): string {
+  return NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+}
+const NON_ASCII = /[^\t\n\r\x20-\x7e]/;
 
 /** Tokens of a value: runs of characters an encoding uses (base64's `+/=`, base64url's `-_`). */
 function tokens(value: string): string[] {
@@ -316,7 +324,9 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
   // parts are judged one by one; every other parameter of the URL is judged as any. A Cloud Storage HMAC access id
   // (`GOOG` + 56 characters) is judged as any value too: base32 of a key after its prefix would pass a shape check.
   const signed = signedQuery(url.searchParams);
-  for (const [k, v] of url.searchParams) {
+  for (const [rawKey, rawValue] of url.searchParams) {
+    const k = compatible(rawKey);
+    const v = compatible(rawValue);
     judge('query', k, opts, out);
     if (signed?.scope === k) for (const part of v.split('/')) judge('query', part, opts, out);
     else if (signed?.binary.has(k)) judge('query', v, opts, out, 0, false);

@@ -229,6 +229,31 @@ describe('L08 credential broker (real TLS, unix socket, Node client)', () => {
     expect(JSON.stringify(r.events)).not.toContain(HONEY_VALUE);
   });
 
+  it('a vault value in fullwidth letters and digits, percent-encoded in the path or raw in the body, is blocked (R20)', async () => {
+    r = await rig();
+    const fullwidth = [...OTHER_VAULT_VALUE]
+      .map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint((c.codePointAt(0) as number) + 0xfee0) : c))
+      .join('');
+    expect(fullwidth).not.toBe(OTHER_VAULT_VALUE);
+    const inPath = await nodeClient(r.session.socketPath, r.broker.caCertPem, {
+      token: r.session.token,
+      host: 'api.test',
+      port: r.upstream.port,
+      path: `/v1/x?q=${encodeURIComponent(fullwidth)}`,
+    });
+    expect(inPath.status).toBe(403);
+    const inBody = await nodeClient(r.session.socketPath, r.broker.caCertPem, {
+      token: r.session.token,
+      host: 'api.test',
+      port: r.upstream.port,
+      method: 'POST',
+      path: '/v1/messages',
+      body: JSON.stringify({ note: fullwidth }),
+    });
+    expect(inBody.status).toBe(403);
+    expect(r.upstream.log).toHaveLength(0);
+  });
+
   it('the upstream certificate is verified for real: an untrusted upstream → 502, no request delivered', async () => {
     r = await rig(undefined, undefined, false);
     const res = await nodeClient(r.session.socketPath, r.broker.caCertPem, {

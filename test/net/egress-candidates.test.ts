@@ -61,6 +61,14 @@ describe('egress candidates', () => {
     expect(at(`https://x.example/o/${uuidShaped}`).map((c) => c.decoded)).toEqual(['sk-live-4fQ9zX2m']);
   });
 
+  it('a key in fullwidth letters and digits is read as the key (NFKC, as L23 reads tool results)', () => {
+    const fullwidth = [...SECRET]
+      .map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint((c.codePointAt(0) as number) + 0xfee0) : c))
+      .join('');
+    const found = egressCandidates(new URL(`https://x.example/c?d=${encodeURIComponent(fullwidth)}`), undefined);
+    expect(found.map((c) => c.decoded)).toContain(SECRET);
+  });
+
   describe('a secret in short pieces across one request', () => {
     const pieces = (s: string, n: number) => s.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
     const reversed = [...SECRET].reverse().join('');
