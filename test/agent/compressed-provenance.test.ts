@@ -389,6 +389,34 @@ describe('archives', () => {
     expect((await walk()).finding).toBeUndefined();
   });
 
+  it('finds a value in a zip kept as a sparse tar member (GNU type S, pax sparse 1.0, and gzipped)', async () => {
+    rmSync(join(ws, 'site'), { recursive: true });
+    writeFileSync(join(ws, 'zeros.bin'), Buffer.alloc(1 << 20));
+    writeFileSync(join(ws, '.env'), `# config\nSTRIPE_KEY=${SECRET}\n${'DEBUG=0\n'.repeat(50)}`);
+    run('zip', '-q', '-n', '.bin', 'assets.zip', 'zeros.bin', '.env');
+    rmSync(join(ws, 'zeros.bin'));
+    rmSync(join(ws, '.env'));
+    run('fallocate', '--dig-holes', 'assets.zip');
+    run('tar', '--sparse', '--posix', '-cf', 'sparse-pax.tar', 'assets.zip');
+    run('tar', '--sparse', '--format=gnu', '-cf', 'sparse-gnu.tar', 'assets.zip');
+    run('gzip', '-k', 'sparse-gnu.tar');
+    const zip = readFileSync(join(ws, 'assets.zip'));
+    rmSync(join(ws, 'assets.zip'));
+    const tars = { pax: readFileSync(join(ws, 'sparse-pax.tar')), gnu: readFileSync(join(ws, 'sparse-gnu.tar')) };
+    // The members really are sparse: their data is shorter than the zip.
+    expect(tars.gnu.length).toBeLessThan(zip.length);
+    expect(tars.gnu[512 + 156 - 512]).toBe(0x53);
+    for (const name of ['sparse-pax.tar', 'sparse-gnu.tar', 'sparse-gnu.tar.gz']) {
+      const dir = mkdtempSync(join(tmpdir(), 'bulwark-comp-one-'));
+      execFileSync('cp', [join(ws, name), dir]);
+      const r = await new WorkspaceSecrets(leaks).walk(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.ok ? r.value.finding?.reason : r.error.message, name).toBe(
+        `${name} in the workspace holds the value of STRIPE_KEY (compressed)`,
+      );
+    }
+  });
+
   it('finds a value in the packed history of a repo kept as a .tar.gz or a .tar (a member that is compressed is read)', async () => {
     rmSync(join(ws, 'site'), { recursive: true });
     const repo = join(ws, 'repo');
