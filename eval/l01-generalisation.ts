@@ -78,11 +78,13 @@ export async function l01Generalisation(): Promise<Generalisation> {
   // --- per held-out group ---
   const groups = [...new Set(scored.map((s) => s.row.group))];
   const thresholdsOf = new Map(predictions.map((p) => [p.row.group, p.thresholds]));
+  const feasibleOf = new Map(predictions.map((p) => [p.row.group, p.feasible]));
   const groupRows = groups.map((g) => {
     const xs = scored.filter((s) => s.row.group === g);
     const pos = xs.filter((s) => s.row.y === 1);
     const neg = xs.filter((s) => s.row.y === 0);
     const t = thresholdsOf.get(g);
+    const feasible = feasibleOf.get(g);
     return {
       group: g,
       n: xs.length,
@@ -94,6 +96,8 @@ export async function l01Generalisation(): Promise<Generalisation> {
       fprHigh: neg.length ? rate(neg.filter((s) => s.risk === 'high').length, neg.length) : undefined,
       medium: t?.medium ?? NaN,
       high: t?.high ?? NaN,
+      mediumFeasible: feasible?.medium ?? false,
+      highFeasible: feasible?.high ?? false,
     };
   });
   const worstTpr = groupRows.filter((g) => g.tpr !== undefined).sort((a, b) => (a.tpr ?? 0) - (b.tpr ?? 0))[0];
@@ -182,7 +186,8 @@ export async function l01Generalisation(): Promise<Generalisation> {
   md.push(
     "A group is one publisher's dataset, or one **kind** of benign document with all its repositories (all six e-mail sources at once), which is stricter than one repository. The project's own training data stays on the training side of every fold. Flagged = medium or high risk under the input guard's rule (`riskOf`: probability ≥ the fold's medium, or pattern score ≥ " +
       `${DEFAULT_PATTERN_ONLY}; high = probability ≥ the fold's high, or ≥ medium with pattern score ≥ ${DEFAULT_PATTERN_AGREEMENT}). ` +
-      `${rows.length} items, ${groups.length} folds, ${losoSeconds.toFixed(0)} s.\n`,
+      `${rows.length} items, ${groups.length} folds, ${losoSeconds.toFixed(0)} s. ` +
+      '"Limits met" says whether the fold\'s selection found a threshold within its out-of-fold limits (medium: FPR ≤ 5 % pooled and ≤ 3 % on every benign-document kind; high: FPR ≤ 0.5 %); **no** marks a fold that took the fallback (the grid\'s top for medium, 0.99 for high) without meeting them.\n',
   );
   md.push(
     markdownTable(
@@ -196,6 +201,7 @@ export async function l01Generalisation(): Promise<Generalisation> {
         'FPR (flagged)',
         'FPR (high)',
         "fold's medium / high",
+        'limits met (medium / high)',
       ],
       groupRows.map((g) => [
         g.group,
@@ -207,6 +213,7 @@ export async function l01Generalisation(): Promise<Generalisation> {
         fmt(g.fpr),
         fmt(g.fprHigh),
         `${g.medium} / ${g.high}`,
+        `${g.mediumFeasible ? 'yes' : '**no: grid top**'} / ${g.highFeasible ? 'yes' : '**no: 0.99**'}`,
       ]),
     ),
   );
@@ -290,12 +297,14 @@ export async function l01Generalisation(): Promise<Generalisation> {
   md.push(`\nIn-distribution TPR ${inTpr.toFixed(3)}, FPR ${inFpr.toFixed(3)}: not a measure of generalisation.`);
 
   const notInject = groupRows.find((g) => g.group === 'piguard');
+  const infeasible = groupRows.filter((g) => !g.mediumFeasible).map((g) => g.group);
   const figures: Record<string, number> = {
     loso_balanced_accuracy: Number(all.ba.toFixed(4)),
     loso_fpr: Number(all.fpr.toFixed(4)),
     loso_worst_document_kind_fpr: Number((worstDocKind?.fpr ?? 0).toFixed(4)),
     loso_worst_document_source_fpr: Number(worstRepo[2].toFixed(4)),
     loso_notinject_over_defence: Number((notInject?.fpr ?? 0).toFixed(4)),
+    loso_folds_without_feasible_medium: infeasible.length,
   };
   return {
     markdown: md.join('\n'),

@@ -44,6 +44,15 @@ if (process.argv.includes('--loso')) {
 }
 
 const model = trainRecipe(rows, DEFAULT_FIT);
+if (!model.feasible.medium || !model.feasible.high)
+  console.warn(
+    `train-input-classifier: no threshold met the out-of-fold limits for ${[
+      model.feasible.medium ? '' : `medium (took ${model.thresholds.medium}, the grid's top)`,
+      model.feasible.high ? '' : `high (took ${model.thresholds.high})`,
+    ]
+      .filter((x) => x !== '')
+      .join(' and ')}`,
+  );
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 const pos = rows.filter((r) => r.y === 1).length;
 const out = {

@@ -4,7 +4,7 @@
  * held-out rows are scored by that model with that model's own thresholds. The project's own data (`own:*`)
  * stays on the training side of every fold and is never scored here.
  */
-import { predict, trainRecipe, type Encoded, type Thresholds } from './recipe.js';
+import { predict, trainRecipe, type Encoded, type Feasible, type Thresholds } from './recipe.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FitOptions } from './logistic.js';
@@ -15,6 +15,8 @@ export interface LosoPrediction {
   readonly probability: number;
   /** That model's thresholds (selected without the held-out group). */
   readonly thresholds: Thresholds;
+  /** Whether those thresholds met the selection's limits or are the fallbacks. */
+  readonly feasible: Feasible;
 }
 
 export function heldOutGroups(rows: readonly Encoded[]): string[] {
@@ -26,7 +28,7 @@ export function losoFold(
   rows: readonly Encoded[],
   group: string,
   fit?: FitOptions,
-): { thresholds: Thresholds; scored: Array<[index: number, probability: number]> } {
+): { thresholds: Thresholds; feasible: Feasible; scored: Array<[index: number, probability: number]> } {
   const model = trainRecipe(
     rows.filter((r) => r.group !== group),
     fit,
@@ -35,7 +37,7 @@ export function losoFold(
   rows.forEach((row, i) => {
     if (row.group === group) scored.push([i, predict(model, row)]);
   });
-  return { thresholds: model.thresholds, scored };
+  return { thresholds: model.thresholds, feasible: model.feasible, scored };
 }
 
 function assemble(rows: readonly Encoded[], folds: ReadonlyMap<string, ReturnType<typeof losoFold>>) {
@@ -44,7 +46,7 @@ function assemble(rows: readonly Encoded[], folds: ReadonlyMap<string, ReturnTyp
     const fold = folds.get(group);
     if (fold === undefined) throw new Error(`leave-one-source-out: no result for group ${group}`);
     for (const [i, probability] of fold.scored)
-      out.push({ row: rows[i] as Encoded, probability, thresholds: fold.thresholds });
+      out.push({ row: rows[i] as Encoded, probability, thresholds: fold.thresholds, feasible: fold.feasible });
   }
   return out;
 }

@@ -96,6 +96,13 @@ export interface Model {
   readonly thresholds: Thresholds;
   /** Out-of-fold figures of the selection (grouped inner folds over the training rows). */
   readonly oof: { readonly tpr: number; readonly fpr: number; readonly worstDocumentFpr: number };
+  /** Whether a threshold met its limits; false: the grid's top (medium) or 0.99 (high) was taken instead. */
+  readonly feasible: Feasible;
+}
+
+export interface Feasible {
+  readonly medium: boolean;
+  readonly high: boolean;
 }
 
 export const DEFAULT_FIT: FitOptions = { l2: 1e-2, epochs: 3, rate: 0.05, seed: 7 };
@@ -175,7 +182,7 @@ function ratesAt(t: number, p: readonly number[], rows: readonly Encoded[]) {
 export function selectThresholds(
   p: readonly number[],
   rows: readonly Encoded[],
-): Model['thresholds'] & { oof: Model['oof'] } {
+): Model['thresholds'] & { oof: Model['oof']; feasible: Feasible } {
   let medium = GRID[GRID.length - 1] as number;
   let best = -1;
   let oof = ratesAt(medium, p, rows);
@@ -190,14 +197,16 @@ export function selectThresholds(
     }
   }
   let high = 0.99;
+  let highFound = false;
   for (const t of GRID) {
     if (t < medium + 0.05) continue;
     if (ratesAt(t, p, rows).fpr <= MAX_OOF_HIGH_FPR) {
       high = t;
+      highFound = true;
       break;
     }
   }
-  return { medium, high, oof };
+  return { medium, high, oof, feasible: { medium: best >= 0, high: highFound } };
 }
 
 /** Out-of-fold margins (inner folds hold out whole groups) → Platt and thresholds; then the final fit on all rows. */
@@ -224,6 +233,6 @@ export function trainRecipe(rows: readonly Encoded[], fit: FitOptions = DEFAULT_
     classBalanced(selRows),
   );
   const p = selZ.map((v) => sigmoid(platt.a * v + platt.b));
-  const { medium, high, oof } = selectThresholds(p, selRows);
-  return { linear: fitLogistic(rows, fit), platt, thresholds: { medium, high }, oof };
+  const { medium, high, oof, feasible } = selectThresholds(p, selRows);
+  return { linear: fitLogistic(rows, fit), platt, thresholds: { medium, high }, oof, feasible };
 }
