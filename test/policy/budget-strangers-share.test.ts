@@ -30,13 +30,13 @@ const owner: Caller = { kind: 'token', id: 'tok_owner', scopes: ['chat'], owner:
 const alice: Caller = { kind: 'token', id: 'tok_alice', scopes: ['chat'], owner: false };
 const hook: Caller = { kind: 'hook', id: 'github', scopes: [], owner: false };
 
-function guardIn(dir: string, budgets: Record<string, unknown>) {
+function guardIn(dir: string, budgets: Record<string, unknown>, global: Record<string, unknown> = {}) {
   const store = usageStoreIn(dir);
   const g = new BudgetGuard({
     store,
     bus: new EventBus(),
     budgetsFor: () => AgentBudgetsSchema.parse({ perExecution: null, perDay: null, ...budgets }),
-    global: GlobalBudgetsSchema.parse({}),
+    global: GlobalBudgetsSchema.parse(global),
     modelInfo: () => ModelInfoSchema.parse({}),
   });
   return { store, g };
@@ -68,6 +68,19 @@ describe('L21: strangers share part of the agent’s window, the rest is the own
     expect((await spend(again.g, hook, 100, 't5'))?.code).toBe('budget.exceeded');
     expect(await spend(again.g, owner, 500, 't6')).toBeUndefined();
     again.store.close();
+  });
+
+  it('the daemon-wide window keeps the owner’s part too, when it is smaller than an agent’s (R20)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bw-budget-strangers-'));
+    dirs.push(dir);
+    // The agent's share (5,000 of 10,000) is more than the whole daemon's hour (6,000): strangers stop at 3,000.
+    const { store, g } = guardIn(dir, { perHour: 10_000 }, { perHour: 6_000 });
+    expect(await spend(g, alice, 2900, 't1')).toBeUndefined();
+    const refused = await spend(g, hook, 100, 't2');
+    expect(refused?.code).toBe('budget.exceeded');
+    expect(refused?.message).toMatch(/global hourly share for callers other than the owner .* budget of 3000/);
+    expect(await spend(g, owner, 2500, 't3')).toBeUndefined();
+    store.close();
   });
 
   it('a share of 1 is the old behaviour; a share of 0 keeps the agent for the owner alone', async () => {

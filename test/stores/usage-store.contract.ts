@@ -55,6 +55,7 @@ export function usageStoreContract(backend: string, open: OpenSubject<UsageStore
       await store.record({ ...entry('a', 'm', 1000, 0, T0), caller: 'token:owner' });
       expect(await store.tokensSinceStrangers(T0, 'a')).toBe(120);
       expect(await store.tokensSinceStrangers(T0, 'b')).toBe(10);
+      expect(await store.tokensSinceStrangers(T0)).toBe(130);
       expect(await store.tokensSinceStrangers(T0 + 2 * USAGE_MINUTE_MS, 'a')).toBe(0);
       await store.prune(T0 + 40 * 86_400_000);
       expect(await store.tokensSinceStrangers(0, 'a')).toBe(0);

@@ -71,7 +71,9 @@ type Scope =
   | 'caller-hour'
   | 'caller-day'
   | 'global-hour'
-  | 'global-day';
+  | 'global-day'
+  | 'global-strangers-hour'
+  | 'global-strangers-day';
 
 const HOUR = 3_600_000;
 const MAX_TRACKED_EXECUTIONS = 10_000;
@@ -180,6 +182,18 @@ export class BudgetGuard {
           'global-day',
           this.opts.global.perDay,
           async () => (await store.tokensSince(startOfUtcDay(now))) + this.inflightSum(() => true),
+        ],
+        // The owner's part of the daemon-wide windows is kept too: strangers of every agent together stop at this
+        // agent's share of them.
+        [
+          'global-strangers-hour',
+          share(this.opts.global.perHour),
+          async () => (await store.tokensSinceStrangers(now - HOUR)) + this.inflightSum((r) => r.stranger),
+        ],
+        [
+          'global-strangers-day',
+          share(this.opts.global.perDay),
+          async () => (await store.tokensSinceStrangers(startOfUtcDay(now))) + this.inflightSum((r) => r.stranger),
         ],
       ];
       for (const [scope, limit, usedFn] of checks) {
@@ -396,6 +410,10 @@ function describeScope(scope: Scope, agentId: string): string {
       return 'global hourly';
     case 'global-day':
       return 'global daily';
+    case 'global-strangers-hour':
+      return `global hourly share for callers other than the owner (agent "${agentId}")`;
+    case 'global-strangers-day':
+      return `global daily share for callers other than the owner (agent "${agentId}")`;
   }
 }
 
@@ -419,5 +437,9 @@ function fixFor(scope: Scope): string {
       return 'Wait for the hour to roll over, or raise the global budgets.perHour.';
     case 'global-day':
       return 'Wait until 00:00 UTC, or raise the global budgets.perDay.';
+    case 'global-strangers-hour':
+      return 'The rest of the daemon-wide hour is kept for the owner: wait for the hour to roll over, or raise this agent’s budgets.strangersShare (0–1) or the global budgets.perHour.';
+    case 'global-strangers-day':
+      return 'The rest of the daemon-wide day is kept for the owner: wait until 00:00 UTC, or raise this agent’s budgets.strangersShare (0–1) or the global budgets.perDay.';
   }
 }

@@ -39,6 +39,7 @@ export class SqliteUsageStore implements UsageStore {
   private readonly deleteCallerBefore: Statement;
   private readonly insertStrangerMinute: Statement;
   private readonly tokensSinceStrangersStmt: Statement;
+  private readonly tokensSinceAllStrangersStmt: Statement;
   private readonly deleteStrangerBefore: Statement;
 
   /** `file` names the database in errors. */
@@ -77,6 +78,9 @@ export class SqliteUsageStore implements UsageStore {
     );
     this.tokensSinceStrangersStmt = db.prepare(
       'SELECT COALESCE(SUM(tokens), 0) AS n FROM usage_stranger_minutes WHERE minute >= ? AND agent = ?',
+    );
+    this.tokensSinceAllStrangersStmt = db.prepare(
+      'SELECT COALESCE(SUM(tokens), 0) AS n FROM usage_stranger_minutes WHERE minute >= ?',
     );
     this.deleteStrangerBefore = db.prepare('DELETE FROM usage_stranger_minutes WHERE minute < ?');
   }
@@ -119,8 +123,15 @@ export class SqliteUsageStore implements UsageStore {
     return this.call(() => (this.tokensSinceCallerStmt.get(minuteOf(since), wellFormed(caller)) as { n: number }).n);
   }
 
-  tokensSinceStrangers(since: number, agent: string): Promise<number> {
-    return this.call(() => (this.tokensSinceStrangersStmt.get(minuteOf(since), wellFormed(agent)) as { n: number }).n);
+  tokensSinceStrangers(since: number, agent?: string): Promise<number> {
+    return this.call(
+      () =>
+        (
+          (agent === undefined
+            ? this.tokensSinceAllStrangersStmt.get(minuteOf(since))
+            : this.tokensSinceStrangersStmt.get(minuteOf(since), wellFormed(agent))) as { n: number }
+        ).n,
+    );
   }
 
   tokensSince(since: number, agent?: string): Promise<number> {

@@ -39,7 +39,7 @@ export const USAGE_KEEP_DAYS = 35;
  *   other all count;
  * - `tokensSince` sums input + output tokens from the minute of `since` on, for one agent or all;
  * - `tokensSinceCaller` sums them for the entries recorded with that caller;
- * - `tokensSinceStrangers` sums them for one agent's entries recorded as a stranger's (not the owner's);
+ * - `tokensSinceStrangers` sums them for entries recorded as a stranger's (not the owner's), of one agent or all;
  * - `summary` gives per agent and model totals from the minute of `since` on, ordered by agent then model;
  * - `prune` drops counters older than `USAGE_KEEP_DAYS` before `now`;
  * - a storage failure rejects with a `store.*` error naming the store and the fix.
@@ -50,8 +50,8 @@ export interface UsageStore {
   tokensSince(since: number, agent?: string): Promise<number>;
   /** Tokens (in + out) since `since` (ms) of calls recorded for this caller, over all agents. */
   tokensSinceCaller(since: number, caller: string): Promise<number>;
-  /** Tokens (in + out) since `since` (ms) of one agent's calls for callers that are not the owner. */
-  tokensSinceStrangers(since: number, agent: string): Promise<number>;
+  /** Tokens (in + out) since `since` (ms) of calls for callers that are not the owner, of one agent or all. */
+  tokensSinceStrangers(since: number, agent?: string): Promise<number>;
   /** Per agent and model totals since `since`. */
   summary(since: number): Promise<UsageRow[]>;
   prune(now: number): Promise<void>;
