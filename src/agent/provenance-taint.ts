@@ -62,6 +62,8 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
   };
   return {
     execRun(ctx, readOnly = []) {
+      // Files the run changes from here on, by their ctime.
+      const started = Date.now();
       const untainted = async () => (await deps.taint.reasonsNow(ctx.sessionId)) === undefined;
       // Never rejects: a walk that breaks taints the session with the reason (fail closed).
       const walked = async (): Promise<void> => {
@@ -78,7 +80,26 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
       return {
         ready: () => first,
         finish(rewalk) {
-          if (rewalk) deps.taint.track(ctx.sessionId, first.then(walked));
+          // What a run of a tainted session wrote taints the sessions that later read it (R20: session A rewrote a
+          // key with `tr`, session B, whose walk found nothing, undid it and sent it).
+          const after = first
+            .then(() => (rewalk ? walked() : undefined))
+            .then(async () => {
+              const reasons = await deps.taint.reasonsNow(ctx.sessionId);
+              if (reasons)
+                await deps.secrets.markWritten(
+                  ctx.workspace,
+                  started,
+                  `an exec run of a session that had seen secret material (${reasons[0] ?? 'tainted'})`,
+                );
+            })
+            .catch(async (cause: unknown) =>
+              mark(
+                ctx,
+                `marking the files this run wrote failed (${describeCause(cause)}), so the workspace counts as holding a vault value`,
+              ),
+            );
+          deps.taint.track(ctx.sessionId, after);
         },
       };
     },

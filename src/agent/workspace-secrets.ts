@@ -104,7 +104,12 @@ interface WalkBudget {
 
 const stamp = (s: Stats) => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs });
 
-const unchanged = (m: FileMark, s: Stats) =>
+type Stamp = ReturnType<typeof stamp>;
+
+/** Files written per workspace that count as holding a value while unchanged, at most (the oldest go first). */
+const MAX_WRITTEN_FILES = 100_000;
+
+const unchanged = (m: Stamp, s: Stats) =>
   m.ino === s.ino && m.size === s.size && m.mtimeMs === s.mtimeMs && m.ctimeMs === s.ctimeMs;
 
 const code = (cause: unknown): string | undefined =>
@@ -113,6 +118,12 @@ const code = (cause: unknown): string | undefined =>
 export class WorkspaceSecrets {
   private readonly marks = new Map<string, { readonly indexSize: number; readonly files: Map<string, FileMark> }>();
   private readonly running = new Map<string, Promise<Result<WorkspaceWalk, BulwarkError>>>();
+  /**
+   * Files a run of a tainted session wrote: they count as holding a value while unchanged, whatever they read as
+   * now (the run may have re-encoded the value it saw in them, `tr a-z b-za`, for a later session to undo). Kept
+   * apart from the read cache, which a new vault value empties. Held in memory: a restart forgets them.
+   */
+  private readonly written = new Map<string, Map<string, Stamp & { readonly reason: string }>>();
   private readonly maxFiles: number;
   private readonly chunkBytes: number;
 
@@ -147,6 +158,57 @@ export class WorkspaceSecrets {
     const started = this.walkOnce(workspace).finally(() => this.running.delete(workspace));
     this.running.set(workspace, started);
     return started;
+  }
+
+  /**
+   * Marks every file of `workspace` changed since `sinceMs` (its ctime, which a run cannot set back) as written by a
+   * run of a session that had seen secret material (`why`): later walks count it as holding a value while it is
+   * unchanged. Links and special files are not followed; a tree past the walk's file cap is marked up to it.
+   */
+  async markWritten(workspace: string, sinceMs: number, why: string): Promise<void> {
+    let marks = this.written.get(workspace);
+    this.written.delete(workspace);
+    if (!marks) {
+      if (this.written.size >= CACHED_WORKSPACES) {
+        const oldest = this.written.keys().next();
+        if (!oldest.done) this.written.delete(oldest.value);
+      }
+      marks = new Map();
+    }
+    this.written.set(workspace, marks);
+    let files = 0;
+    const dirs = [workspace];
+    for (let dir = dirs.pop(); dir !== undefined && files < this.maxFiles; dir = dirs.pop()) {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (cause) {
+        const c = code(cause);
+        if (c === 'ENOENT' || c === 'ENOTDIR') continue;
+        throw cause;
+      }
+      for (const e of entries) {
+        const p = childPath(dir, e.name);
+        if (e.isDirectory()) dirs.push(p);
+        if (!e.isFile()) continue;
+        files += 1;
+        let st: Stats;
+        try {
+          st = await lstat(p);
+        } catch (cause) {
+          if (code(cause) === 'ENOENT') continue;
+          throw cause;
+        }
+        if (!st.isFile() || st.ctimeMs < sinceMs) continue;
+        const name = relativeTo(workspace, p).split('\\').join('/');
+        marks.delete(name);
+        marks.set(name, {
+          ...stamp(st),
+          reason: `${name} in the workspace was written by ${why}, and is unchanged since, so it counts as holding a vault value`,
+        });
+        if (marks.size > MAX_WRITTEN_FILES) marks.delete(marks.keys().next().value as string);
+      }
+    }
   }
 
   /** Name of the secret whose value `text` holds in a form the leak index knows, or undefined. */
@@ -215,7 +277,7 @@ export class WorkspaceSecrets {
             });
           const name = rel(p);
           seen.add(name);
-          const found = await this.file(p, name, cache, budget);
+          const found = await this.file(p, name, cache, budget, this.written.get(workspace));
           if (found.kind === 'cached') cached += 1;
           else if (found.kind === 'scanned') scanned += 1;
           if (found.finding) return done(found.finding);
@@ -228,10 +290,35 @@ export class WorkspaceSecrets {
     }
     // A complete walk: files that are gone leave the cache.
     for (const name of cache.keys()) if (!seen.has(name)) cache.delete(name);
+    const written = this.written.get(workspace);
+    for (const name of written?.keys() ?? []) if (!seen.has(name)) written?.delete(name);
     return done();
   }
 
+  /** A file's finding by its content, else by having been written by a tainted session's run (unchanged since). */
   private async file(
+    p: string,
+    name: string,
+    cache: Map<string, FileMark>,
+    budget: WalkBudget,
+    written: Map<string, Stamp & { readonly reason: string }> | undefined,
+  ): Promise<{ kind: 'cached' | 'scanned' | 'gone'; finding?: WorkspaceFinding }> {
+    const found = await this.fileContent(p, name, cache, budget);
+    const wrote = written?.get(name);
+    if (found.finding || found.kind === 'gone' || !wrote) return found;
+    let st: Stats;
+    try {
+      st = await lstat(p);
+    } catch (cause) {
+      if (code(cause) === 'ENOENT') return found;
+      throw cause;
+    }
+    if (unchanged(wrote, st)) return { kind: found.kind, finding: { path: name, reason: wrote.reason } };
+    written?.delete(name);
+    return found;
+  }
+
+  private async fileContent(
     p: string,
     name: string,
     cache: Map<string, FileMark>,

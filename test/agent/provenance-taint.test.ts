@@ -178,6 +178,8 @@ describe('exec runs', () => {
     const prov = provenanceTaint({ bus, taint, secrets: new WorkspaceSecrets(leaks) });
     const ctx = execCtx;
     writeFileSync(join(ws, 'notes.txt'), 'hello\n');
+    // Written before the run (a run of a tainted session marks what it changes, by ctime).
+    await new Promise((r) => setTimeout(r, 20));
     const clean = prov.execRun(ctx('s1'));
     await clean.ready();
     expect(await taint.reasons('s1')).toBeUndefined();
@@ -194,6 +196,35 @@ describe('exec runs', () => {
     expect(await taint.reasons('s2')).toEqual([
       'an exec run could read the workspace: later/.env in the workspace holds the value of STRIPE_KEY',
     ]);
+  });
+});
+
+describe('files written by a tainted session’s runs', () => {
+  it('taint a later session that reads them, while unchanged, whatever they read as now (R20)', async () => {
+    const taint = new SecretTaint();
+    const prov = provenanceTaint({ bus: new EventBus(), taint, secrets: new WorkspaceSecrets(leaks) });
+    writeFileSync(join(ws, 'deploy.txt'), `KEY=${SECRET}\n`);
+    writeFileSync(join(ws, 'readme.txt'), 'hello\n');
+    await new Promise((r) => setTimeout(r, 20));
+    // Session A is tainted by the workspace; its run rewrites the key in place (`tr 'a-zA-Z' 'b-zaB-ZA'`).
+    const a = prov.execRun(execCtx('A'));
+    await a.ready();
+    expect(await taint.reasons('A')).toBeDefined();
+    const shifted = SECRET.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 96) % 26) + 97));
+    writeFileSync(join(ws, 'deploy.txt'), `KEY=${shifted}\n`);
+    a.finish(false);
+    await taint.reasons('A');
+    // Session B's walk reads nothing it knows, but the file is what a tainted run wrote.
+    const b = prov.execRun(execCtx('B'));
+    await b.ready();
+    expect(await taint.reasons('B')).toEqual([
+      'an exec run could read the workspace: deploy.txt in the workspace was written by an exec run of a session that had seen secret material (an exec run could read the workspace: deploy.txt in the workspace holds the value of STRIPE_KEY), and is unchanged since, so it counts as holding a vault value',
+    ]);
+    // Once it is gone, and the other files untouched by a tainted run, a new session is clean.
+    rmSync(join(ws, 'deploy.txt'));
+    const c = prov.execRun(execCtx('C'));
+    await c.ready();
+    expect(await taint.reasons('C')).toBeUndefined();
   });
 });
 

@@ -154,6 +154,11 @@ describe('L08.1 taint by provenance', () => {
     execFileSync('chown', ['-R', '--reference', e2e.workspace, path.join(e2e.workspace, '.git')]);
 
     const turn = chat(e2e, 'what did .env hold?');
+    // L27 asks first: `HEAD~1:.env` names a credential file. Approved, to show L08.1 holds what the run printed.
+    const read = await nextApproval(e2e, 30_000);
+    expect(read.view.tool).toBe('exec');
+    expect(read.view.reasons.join('\n')).toMatch(/credential file \.env/);
+    expect((await decide(e2e, read.id, 'approve')).status).toBe(200);
     const pending = await nextApproval(e2e, 30_000);
     expect(pending.view.tool).toBe('web_fetch');
     expect(pending.view.reasons.join('\n')).toMatch(
