@@ -65,6 +65,17 @@ function printable(text: string): boolean {
   return text.length > 0;
 }
 
+/** A body is text when it holds no NUL or undecodable byte and at most 1 % other control characters. */
+function textBody(body: string): boolean {
+  let control = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 0 || c === 0xfffd) return false;
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) control++;
+  }
+  return control * 100 <= body.length;
+}
+
 export function bitsPerChar(s: string): number {
   const counts = new Map<string, number>();
   const chars = [...s];
@@ -357,6 +368,13 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
     if (out.length === 0 && pairs.length > 0)
       out.push(...fragmentCandidates([...path, ...query(pairs), ...rest], opts.fragmentsIn));
   }
+  if (body !== undefined && !textBody(body.slice(0, MAX_SCAN_CHARS)))
+    out.push({
+      where: 'body',
+      encoding: 'url',
+      decoded: `a body of ${body.length} characters that is not text (compressed or binary data, such as a git push's pack, cannot be judged)`,
+      bitsPerChar: 0,
+    });
   if (body !== undefined && body.length > MAX_SCAN_CHARS)
     out.push({
       where: 'body',

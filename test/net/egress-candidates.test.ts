@@ -69,6 +69,15 @@ describe('egress candidates', () => {
     expect(found.map((c) => c.decoded)).toContain(SECRET);
   });
 
+  it('a body that is not text (gzip of a key, a pack) is a candidate; text bodies are judged as before (R20)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const gz = gzipSync(Buffer.from(`KEY=${SECRET}\n`)).toString('utf8');
+    const found = egressCandidates(new URL('https://x.example/upload'), gz);
+    expect(found.map((c) => c.decoded)).toEqual([expect.stringMatching(/that is not text/) as unknown as string]);
+    expect(egressCandidates(new URL('https://x.example/api'), JSON.stringify({ q: 'hello world', n: 3 }))).toEqual([]);
+    expect(egressCandidates(new URL('https://x.example/api'), 'line one\r\n\tline two\n')).toEqual([]);
+  });
+
   describe('a secret in short pieces across one request', () => {
     const pieces = (s: string, n: number) => s.match(new RegExp(`.{1,${n}}`, 'g')) ?? [];
     const reversed = [...SECRET].reverse().join('');
