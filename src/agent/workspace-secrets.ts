@@ -13,7 +13,7 @@
  */
 import { constants } from 'node:fs';
 import { open, lstat, readdir } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { fileSource, bufferSource } from './compressed-reading/byte-source.js';
 import { readCompressed, TAR_HEAD } from './compressed-reading/compressed-content.js';
 import { formatOf } from './compressed-reading/formats.js';
@@ -112,6 +112,17 @@ const MAX_WRITTEN_FILES = 100_000;
 const unchanged = (m: Stamp, s: Stats) =>
   m.ino === s.ino && m.size === s.size && m.mtimeMs === s.mtimeMs && m.ctimeMs === s.ctimeMs;
 
+/** A directory's entries; undefined when it is gone or no longer a directory (a run changed the tree meanwhile). */
+async function entriesOf(dir: string): Promise<Dirent[] | undefined> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    const c = code(cause);
+    if (c === 'ENOENT' || c === 'ENOTDIR') return undefined;
+    throw cause;
+  }
+}
+
 const code = (cause: unknown): string | undefined =>
   typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
 
@@ -179,15 +190,8 @@ export class WorkspaceSecrets {
     let files = 0;
     const dirs = [workspace];
     for (let dir = dirs.pop(); dir !== undefined && files < this.maxFiles; dir = dirs.pop()) {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (cause) {
-        const c = code(cause);
-        if (c === 'ENOENT' || c === 'ENOTDIR') continue;
-        throw cause;
-      }
-      for (const e of entries) {
+      const entries = await entriesOf(dir);
+      for (const e of entries ?? []) {
         const p = childPath(dir, e.name);
         if (e.isDirectory()) dirs.push(p);
         if (!e.isFile()) continue;
@@ -252,10 +256,10 @@ export class WorkspaceSecrets {
       for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
         let entries;
         try {
-          entries = await readdir(dir, { withFileTypes: true });
+          entries = await entriesOf(dir);
+          if (entries === undefined) continue;
         } catch (cause) {
           const c = code(cause);
-          if (c === 'ENOENT' || c === 'ENOTDIR') continue;
           const where = rel(dir) || '.';
           return done({
             path: where,

@@ -10,7 +10,7 @@ import { EventBus } from '../../src/core/index.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon.js';
 import { openSecretStore } from '../../src/secrets/index.js';
 import { reply, scriptFrom } from '../support/fake-provider.js';
-import { startE2E, type E2E } from './support.js';
+import { chatAt, startE2E, type E2E } from './support.js';
 
 const VALUE = 'Tq7-wLk2-Zr93-pXv8-Hd4m';
 
@@ -23,19 +23,7 @@ afterEach(async () => {
   e = undefined;
 });
 
-async function chat(url: string, token: string, content: string, session?: string): Promise<Response> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      ...(session ? { 'x-bulwark-session': session } : {}),
-    },
-    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content }] }),
-  });
-  await res.clone().text();
-  return res;
-}
+const chat = chatAt;
 
 describe('a value vaulted after it was remembered', () => {
   it('is a placeholder in recall and replayed history, and redacted on the memory API', async () => {

@@ -14,7 +14,7 @@ import { startDaemon, type RunningDaemon } from '../../src/daemon.js';
 import { openSecretStore } from '../../src/secrets/index.js';
 import { DB_FILE } from '../../src/stores.js';
 import { reply, scriptFrom } from '../support/fake-provider.js';
-import { startE2E, type E2E } from './support.js';
+import { chatAt, startE2E, type E2E } from './support.js';
 
 const VALUE = 'Lk4-9QzR-7mWp-2vXc';
 const AWS_KEY_ID = ['AKIA', 'Q3ZX', 'LM7P', 'R2TW', 'BXKD'].join('');
@@ -29,19 +29,7 @@ afterEach(async () => {
   e = undefined;
 });
 
-async function chat(url: string, token: string, content: string, session?: string): Promise<Response> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      ...(session ? { 'x-bulwark-session': session } : {}),
-    },
-    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content }] }),
-  });
-  await res.clone().text();
-  return res;
-}
+const chat = chatAt;
 
 describe('the replayed history', () => {
   it('is checked for vault values, secret formats and canaries, and what it replaced is audited', async () => {

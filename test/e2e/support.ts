@@ -261,3 +261,18 @@ export function toolResultBody(text: string): string {
   while (start < lines.length - 1 && (lines[start] as string).startsWith('[bulwark]')) start++;
   return start === 1 ? text : lines.slice(start, -1).join('\n');
 }
+
+/** A chat turn to any running daemon by URL and token (one restarted in the test), optionally in a session. */
+export async function chatAt(url: string, token: string, content: string, session?: string): Promise<Response> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(session ? { 'x-bulwark-session': session } : {}),
+    },
+    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content }] }),
+  });
+  await res.clone().text();
+  return res;
+}
