@@ -366,6 +366,31 @@ describe('archives', () => {
     }
   });
 
+  it('a stored entry whose directory size swallows the entries after it does not hide them (R21 review)', async () => {
+    run('zip', '-qr', 'site.zip', 'site');
+    writeFileSync(join(ws, 'readme.txt'), 'nothing here\n');
+    run('zip', '-q0', 'a.zip', 'readme.txt');
+    const a = readFileSync(join(ws, 'a.zip'));
+    const site = readFileSync(join(ws, 'site.zip'));
+    const endOf = (b: Buffer) => b.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
+    const aCd = a.readUInt32LE(endOf(a) + 16);
+    const hidden = site.subarray(0, site.readUInt32LE(endOf(site) + 16));
+    const local = Buffer.from(a.subarray(0, aCd));
+    // The local header says 0 bytes of data (no data descriptor): a streaming reader goes on to the hidden entries.
+    local.writeUInt32LE(0, 18);
+    const tail = Buffer.from(a.subarray(aCd));
+    // The central header stretches the entry over them.
+    tail.writeUInt32LE(aCd - 30 - local.readUInt16LE(26) - local.readUInt16LE(28) + hidden.length, 20);
+    tail.writeUInt32LE(aCd + hidden.length, endOf(tail) + 16);
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-comp-one-'));
+    writeFileSync(join(dir, 'swallow.zip'), Buffer.concat([local, hidden, tail]));
+    const r = await new WorkspaceSecrets(leaks).walk(dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.ok ? r.value.finding?.reason : r.error.message).toBe(
+      'swallow.zip in the workspace holds the value of STRIPE_KEY (compressed)',
+    );
+  });
+
   it('a file of zip signatures, or one that only ends like a zip, is read quickly and holds nothing', async () => {
     rmSync(join(ws, 'site'), { recursive: true });
     // 4 MiB of local header signatures whose method no reader decodes, then more with stored entries of no data.

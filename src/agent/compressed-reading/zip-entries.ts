@@ -187,7 +187,9 @@ function agree(e: ZipEntry, local: ZipLocalHeader): boolean {
   return (
     local.method === e.method &&
     (local.flags & 1) === (e.encrypted ? 1 : 0) &&
-    (local.packed === e.compressedSize || local.packed === 0 || local.packed === ZIP_U32_MAX)
+    (local.packed === e.compressedSize ||
+      ((local.flags & 8) !== 0 && local.packed === 0) ||
+      local.packed === ZIP_U32_MAX)
   );
 }
 
@@ -197,7 +199,7 @@ export async function readZip(src: ByteSource, ctx: ReadingContext, depth: numbe
   if (dir === 'large')
     return { hold: `has a zip directory larger than the ${ctx.limits.maxHeldBytes} bytes a scan holds in memory` };
   const shift = dir?.shift ?? 0;
-  // Local headers read as the directory says, and the data they span (a stored archive's own headers are in it).
+  // Local headers read as the directory says, and the stored data they span.
   const named = new Set<number>();
   const spans: Array<[number, number]> = [];
   for (const e of dir?.entries ?? []) {
@@ -206,7 +208,9 @@ export async function readZip(src: ByteSource, ctx: ReadingContext, depth: numbe
     if (!local) continue;
     if (agree(e, local)) {
       named.add(at);
-      spans.push([local.dataAt, local.dataAt + e.compressedSize]);
+      // Stored data both headers size alike: headers inside it are a stored archive's own (read when it is).
+      // Deflate data is not skipped: its end is the stream's, which a size in the directory need not be.
+      if (e.method === 0 && local.packed === e.compressedSize) spans.push([local.dataAt, local.dataAt + local.packed]);
     }
     if (e.encrypted || !readable(e.method, 0)) continue;
     const over = spendObject(ctx);
