@@ -350,24 +350,6 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
     values.push(['body', urlDecoded(body.slice(0, MAX_SCAN_CHARS))]);
   }
   joinedPieces(values, out);
-  // Any candidate holds the request already; fragments are looked for only in a request nothing else holds. The
-  // request is read with its query values next to each other (`?a=half1&b=half2` carries one fragment), then, when
-  // it has a query, in the URL's own order (`?half1=half2&half3=half4`).
-  if (opts.fragmentsIn && out.length === 0) {
-    const path = values.filter(([w]) => w === 'path');
-    const rest = values.filter(([w]) => w === 'body');
-    const query = (of: Array<[string, string]>): Array<[EgressCandidate['where'], string]> =>
-      of.map(([k, v]) => ['query', k === '' ? v : `${k}${v}`]);
-    const valuesFirst = [
-      ...path,
-      ...query(pairs.map(([, v]) => ['', v])),
-      ...query(pairs.map(([k]) => ['', k])),
-      ...rest,
-    ];
-    out.push(...fragmentCandidates(valuesFirst, opts.fragmentsIn));
-    if (out.length === 0 && pairs.length > 0)
-      out.push(...fragmentCandidates([...path, ...query(pairs), ...rest], opts.fragmentsIn));
-  }
   if (body !== undefined && !textBody(body.slice(0, MAX_SCAN_CHARS)))
     out.push({
       where: 'body',
@@ -375,6 +357,20 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
       decoded: `a body of ${body.length} characters that is not text (compressed or binary data, such as a git push's pack, cannot be judged)`,
       bitsPerChar: 0,
     });
+  // Any candidate holds the request already; fragments are looked for only in a request nothing else holds. The
+  // request is read with its query values next to each other (`?a=half1&b=half2` carries one fragment), then, when
+  // it has a query, in the URL's own order (`?half1=half2&half3=half4`).
+  if (opts.fragmentsIn && out.length === 0) {
+    const path = values.filter(([w]) => w === 'path');
+    const rest = values.filter(([w]) => w === 'body');
+    const query = (text: string): [EgressCandidate['where'], string] => ['query', text];
+    const valuesFirst = [...path, ...pairs.map(([, v]) => query(v)), ...pairs.map(([k]) => query(k)), ...rest];
+    out.push(...fragmentCandidates(valuesFirst, opts.fragmentsIn));
+    if (out.length === 0 && pairs.length > 0) {
+      const inOrder = [...path, ...pairs.flatMap(([k, v]) => [query(k), query(v)]), ...rest];
+      out.push(...fragmentCandidates(inOrder, opts.fragmentsIn));
+    }
+  }
   if (body !== undefined && body.length > MAX_SCAN_CHARS)
     out.push({
       where: 'body',
