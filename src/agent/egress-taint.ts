@@ -106,13 +106,20 @@ export class SecretTaint {
   }
 }
 
+/** Where the material was seen: a tool result, or text the store read back for a turn (redacting-session-store). */
+function sourceOf(p: SecurityEvent, fallback: string): string {
+  if (p['where'] !== 'replay') return fallback;
+  return p['replayed'] === 'summary' ? 'the compaction summary read back' : 'the replayed session history';
+}
+
 function reasonOf(type: string, p: SecurityEvent): string | undefined {
-  if (type === 'security:secret_placeholder') return 'a vault value in a tool result';
+  if (type === 'security:secret_placeholder') return `a vault value in ${sourceOf(p, 'a tool result')}`;
   if (type === 'security:secret_seen') return `${String(p['kind'] ?? 'secret material')} in a tool result`;
   if (type === 'security:canary_leak') return 'the canary in model output';
   if (type === 'security:output_finding') {
     const kind = p['kind'];
-    if (kind === 'secret_format' || kind === 'known_secret') return `a ${kind.replace('_', ' ')} in model output`;
+    if (kind === 'secret_format' || kind === 'known_secret')
+      return `a ${kind.replace('_', ' ')} in ${sourceOf(p, 'model output')}`;
   }
   return undefined;
 }

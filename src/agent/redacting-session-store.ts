@@ -62,15 +62,17 @@ export function redactAtRest(text: string, forms: readonly CanaryForm[], leaks: 
 /**
  * What the read path (replayed history, compaction summary) replaced, audited as the write-side gates audit it:
  * placeholders as L23 `security:secret_placeholder`, formats and canaries as `security:output_finding` (L02/L17),
- * each with `where: 'replay'`. These events also taint the session for L08.1.
+ * each with `where: 'replay'` and `replayed` naming what was read back (the session's history or its compaction
+ * summary). These events also taint the session for L08.1, with a reason that says where the material came from.
  */
-function auditReplay(bus: EventBus, sessionId: string, tally: Tally): void {
+function auditReplay(bus: EventBus, sessionId: string, replayed: ReplaySource, tally: Tally): void {
   if (tally.placed > 0)
     bus.emit('security:secret_placeholder', {
       sessionId,
       layer: 'L23',
       outcome: 'replaced',
       where: 'replay',
+      replayed,
       secretNames: [...tally.names],
       encodings: [...tally.encodings],
       count: tally.placed,
@@ -81,6 +83,7 @@ function auditReplay(bus: EventBus, sessionId: string, tally: Tally): void {
       layer: f.kind === 'canary' ? 'L17' : 'L02',
       outcome: 'redacted',
       where: 'replay',
+      replayed,
       patternId: f.patternId,
       kind: f.kind,
       severity: f.severity,
@@ -118,13 +121,20 @@ export function redactMessage(m: ChatMessage, clean: (t: string) => string): Cha
   return { ...m, content: clean(m.content), ...(calls ? { toolCalls: calls } : {}) };
 }
 
+/** What the read path gives back for a turn: the stored messages or the latest compaction summary. */
+export type ReplaySource = 'history' | 'summary';
+
 /** A cleaner for text read back for a turn, and the audit of what it replaced once the reading is done. */
-function replayCleaner(r: AtRestRedaction, sessionId: string): { clean: (t: string) => string; done: () => void } {
+function replayCleaner(
+  r: AtRestRedaction,
+  sessionId: string,
+  replayed: ReplaySource,
+): { clean: (t: string) => string; done: () => void } {
   const forms = r.canary ? canaryForms(r.canary(sessionId)) : [];
   const tally = newTally();
   return {
     clean: (t) => clean(t, forms, r.leaks, tally),
-    done: () => auditReplay(r.bus, sessionId, tally),
+    done: () => auditReplay(r.bus, sessionId, replayed, tally),
   };
 }
 
@@ -133,7 +143,7 @@ export function redactingSessionStore(inner: SessionStore, r: AtRestRedaction): 
     create: (agentId, sender) => inner.create(agentId, sender),
     authorize: (sessionId, agentId, sender) => inner.authorize(sessionId, agentId, sender),
     async history(sessionId) {
-      const replay = replayCleaner(r, sessionId);
+      const replay = replayCleaner(r, sessionId, 'history');
       const messages = (await inner.history(sessionId)).map((m) => redactMessage(m, replay.clean));
       replay.done();
       return messages;
@@ -155,7 +165,7 @@ export function redactingCompactionStore(inner: CompactionStore, r: AtRestRedact
     latest: async (sessionId) => {
       const c = await inner.latest(sessionId);
       if (!c) return c;
-      const replay = replayCleaner(r, sessionId);
+      const replay = replayCleaner(r, sessionId, 'summary');
       const summary = replay.clean(c.summary);
       replay.done();
       return { ...c, summary };
