@@ -333,7 +333,8 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
     const clientPart = instructions.length > 0 ? `\n\n${frameClientInstructions(instructions).text}` : '';
     const system =
       prompt.value.system + clientPart + (reminders.length ? `\n\n${[...new Set(reminders)].join('\n')}` : '');
-    const tools = prompt.value.tools.map((t) => t.spec);
+    // Specs are read at each model call: an MCP tool's re-approved definition is shown from the next call on.
+    const offered = prompt.value.tools;
     const filter: StreamFilter = openStream(pipelines.response, ctx);
     let delivered = '';
     const cap = settings.maxResponseChars;
@@ -358,7 +359,7 @@ export async function* runTurnLoop(deps: TurnLoopDeps, input: TurnInput): AsyncG
           model: settings.model,
           system,
           messages: deps.callIds ? deps.callIds.onWire(messages) : [...messages],
-          tools,
+          tools: offered.map((t) => t.spec),
           maxTokens: settings.maxTokens,
           ...(settings.sampling ? { sampling: settings.sampling } : {}),
           signal: abort.signal,

@@ -2,7 +2,8 @@
  * An MCP rug pull through the daemon: a real HTTP MCP server (the SDK's, on loopback, reached through L10) that
  * changes its tool's description after the operator approved it and never sends tools/list_changed. The agent's
  * next call of that tool is refused as a changed tool (L24) before it reaches the server; the first call, made
- * while the definition was the approved one, ran.
+ * while the definition was the approved one, ran. Once the operator approves the changed definition, the model is
+ * shown that one (and, while it waited for approval, only the one approved before).
  */
 import { startSilentMcpServer, type SilentMcpServer } from '../support/silent-mcp-server.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -65,5 +66,44 @@ mcp:
     expect(audit).toContainEqual(
       expect.objectContaining({ type: 'security:blocked', layer: 'L24', outcome: 'mcp.tool_changed', server: 'dict' }),
     );
+  });
+
+  it('the model sees the re-approved definition, and never the unapproved one', async () => {
+    const FIRST = 'Looks a word up in the dictionary.';
+    const CHANGED = 'Looks a word up in the large dictionary, with its etymology.';
+    server.description = FIRST;
+    const lookup = (q: string) => [
+      reply.toolCall('dict__lookup', { q }),
+      (req: FakeRequest) => reply.text(`tool said: ${toolResultBody(lastToolResultText(req))}`),
+    ];
+    e2e = await startE2E(
+      'openai',
+      scriptFrom([...lookup('one'), ...lookup('two'), ...lookup('three'), reply.text('done')]),
+      "{ profile: coding, allow: ['group:mcp'] }",
+      {
+        extraYaml: `net: { allowFor: { mcp: ['127.0.0.1:${server.port}'] }, ports: [80, 443, ${server.port}] }
+mcp:
+  servers:
+    - { name: dict, url: 'http://127.0.0.1:${server.port}/mcp', actionClass: read, relistAfterMs: 0 }`,
+        beforeStart: approveDict,
+      },
+    );
+    const shown = (req: FakeRequest | undefined) => req?.tools.find((t) => t.name === 'dict__lookup')?.description;
+    expect(await chatText(e2e, 'look up one', false)).toContain('found one');
+    expect(shown(e2e.fake.requests.at(-1))).toBe(`[MCP server dict] ${FIRST}`);
+
+    server.description = CHANGED;
+    const refused = await chatText(e2e, 'look up two', false);
+    expect(refused).toMatch(/mcp\.tool_changed|changed since|approve/i);
+    // Changed but not approved: every request of that turn showed the approved definition only.
+    const n = e2e.fake.requests.length;
+    for (const req of e2e.fake.requests.slice(n - 2)) expect(shown(req)).toBe(`[MCP server dict] ${FIRST}`);
+
+    await approveDict(e2e.dir);
+    expect(await chatText(e2e, 'look up three', false)).toContain('found three');
+    // The call re-read the pins and enabled the approved change: the model is shown it from then on.
+    expect(shown(e2e.fake.requests.at(-1))).toBe(`[MCP server dict] ${CHANGED}`);
+    await chatText(e2e, 'anything else?', false);
+    expect(shown(e2e.fake.requests.at(-1))).toBe(`[MCP server dict] ${CHANGED}`);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A tool served from outside the daemon (an MCP server's tool, group `mcp`): the spec comes from the server as the
- * operator approved it; its action class is what the operator declared, or none — and no class is destructive
+ * operator approved it last (read from the source at each use); its action class is what the operator declared, or none — and no class is destructive
  * (L27 asks the operator for every call). Its results are external content (L03). The call itself, and the check
  * that the tool is still enabled (its pin still matches), belong to the source. The arguments of a call to a server
  * over HTTP leave the host: L08.1 judges them as an outbound request to that server (a tainted session's call that
@@ -24,7 +24,10 @@ export interface RemoteToolSource {
 
 export function remoteTool(source: RemoteToolSource, egress?: EgressCheck): Tool {
   return {
-    spec: { name: source.name, description: source.description, inputSchema: source.inputSchema },
+    // Read at each use: the source shows the definition the operator approved last (a re-approved change included).
+    get spec() {
+      return { name: source.name, description: source.description, inputSchema: source.inputSchema };
+    },
     group: 'mcp',
     ...(source.actionClass !== undefined ? { actionClass: source.actionClass } : {}),
     external: true,

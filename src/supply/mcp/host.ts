@@ -23,6 +23,7 @@ import type { ActionClass, McpServerConfig } from '../../config/index.js';
 import { connectServer, type ConnectDeps, type McpConnection } from './connect.js';
 import type { McpPinStore } from './pin-store.js';
 import { gateTools, type GatedTool } from './tool-gate.js';
+import type { ToolDefinition } from './tool-poisoning.js';
 
 export interface McpToolSource {
   readonly name: string;
@@ -60,6 +61,11 @@ const AWAITS_APPROVAL: ReadonlySet<string> = new Set(['mcp.tool_changed', 'mcp.t
 interface Running {
   readonly connection: McpConnection;
   tools: Map<string, GatedTool>;
+  /**
+   * Each tool's definition as last enabled (its pin matched): what the model is shown. A definition that drifted is
+   * never shown; the approved one stays until the new one is approved and enabled.
+   */
+  readonly approved: Map<string, ToolDefinition>;
   /** When the tools were last listed and gated successfully (ms since the epoch). */
   listedAt: number;
   /** The last re-list queued (notification or stale listing); calls await it before they are judged. */
@@ -105,7 +111,8 @@ export class McpHost {
         this.fail(server.name, gated.error);
         continue;
       }
-      const entry: Running = { connection, tools: gated.value, listedAt: Date.now() };
+      const entry: Running = { connection, tools: gated.value, approved: new Map(), listedAt: Date.now() };
+      noteApproved(entry);
       for (const t of gated.value.values()) if (t.state.status === 'enabled') taken.add(t.state.exposed);
       this.running.set(server.name, entry);
       this.report(server.name, entry);
@@ -174,6 +181,7 @@ export class McpHost {
     if (!gated.ok) this.refuseAll(entry, gated.error);
     else {
       entry.tools = gated.value;
+      noteApproved(entry);
       entry.listedAt = Date.now();
     }
     this.report(name, entry);
@@ -227,7 +235,11 @@ export class McpHost {
     );
   }
 
-  /** The tools enabled at start, as sources for the agent's tool registry; each call re-checks the tool's state. */
+  /**
+   * The tools enabled at start, as sources for the agent's tool registry; each call re-checks the tool's state. The
+   * description and schema are read at each use from the definition last approved (a re-approved change is what the
+   * model sees from then on; a drifted, unapproved one never is).
+   */
   tools(): McpToolSource[] {
     const out: McpToolSource[] = [];
     for (const [server, entry] of this.running) {
@@ -235,13 +247,20 @@ export class McpHost {
       for (const t of entry.tools.values()) {
         if (t.state.status !== 'enabled') continue;
         const toolName = t.definition.name;
-        const schema = t.definition.inputSchema;
+        const first = t.definition;
+        const shown = () => this.running.get(server)?.approved.get(toolName) ?? first;
         out.push({
           name: t.state.exposed,
           server,
-          description: `[MCP server ${server}] ${t.definition.description ?? ''}`.trim(),
-          inputSchema:
-            schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>) : { type: 'object' },
+          get description() {
+            return `[MCP server ${server}] ${shown().description ?? ''}`.trim();
+          },
+          get inputSchema() {
+            const schema = shown().inputSchema;
+            return schema !== null && typeof schema === 'object'
+              ? (schema as Record<string, unknown>)
+              : { type: 'object' };
+          },
           ...(config.actionClass !== 'unknown' ? { actionClass: config.actionClass } : {}),
           ...(config.url !== undefined ? { endpoint: new URL(config.url) } : {}),
           call: (args, signal) => this.call(server, toolName, args, signal),
@@ -290,4 +309,10 @@ export class McpHost {
     this.running.clear();
     await Promise.all(all.map((r) => r.connection.close()));
   }
+}
+
+/** Records the definitions the gate enabled (their pins matched) as the ones the model is shown. */
+function noteApproved(entry: Running): void {
+  for (const t of entry.tools.values())
+    if (t.state.status === 'enabled') entry.approved.set(t.definition.name, t.definition);
 }
