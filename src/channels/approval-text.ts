@@ -78,7 +78,9 @@ export function approvalText(p: PendingApproval, redact: (text: string) => strin
   if (effects.length) {
     lines.push(`changes (${total}):`);
     for (const e of effects.slice(0, EFFECTS))
-      lines.push(`  ${e.change} ${field(e.path, PATH, true)}${e.from ? ` (from ${field(e.from, PATH, true)})` : ''}`);
+      lines.push(
+        `  ${e.change} ${field(e.path, PATH, true)}${e.from ? ` (from ${field(e.from, PATH, true)})` : ''}${e.hostRuns ? ` [the host runs it${e.sha256 ? `, sha256 ${e.sha256.slice(0, 16)}…` : ''}]` : ''}`,
+      );
     if (total > EFFECTS) {
       complete = false;
       lines.push(`  … and ${total - Math.min(EFFECTS, effects.length)} more`);

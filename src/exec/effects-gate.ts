@@ -10,6 +10,7 @@ import { applyUpper, preImageBytes } from './effects/apply.js';
 import { decide, hostFilesVerdict, type EffectPolicy, type Verdict } from './effects/decide.js';
 import { effectSetHash } from './effects/effect-hash.js';
 import type { Journal } from './effects/journal.js';
+import type { HostRunFile } from './effects/host-run.js';
 import type { Effect } from './effects/types.js';
 import type { OverlayOutcome } from './overlay-view.js';
 
@@ -22,6 +23,8 @@ export interface HeldEffects {
   readonly reasons: readonly string[];
   readonly bytesWritten: number;
   readonly effectHash: string;
+  /** Files the host runs that the run created or changed in disposable paths (not journaled), with size and hash. */
+  readonly hostRun: readonly HostRunFile[];
   /** Text of a changed file before and after (undefined when absent, binary or too large to show). */
   textBefore(path: string): string | undefined;
   textAfter(path: string): string | undefined;
@@ -48,6 +51,11 @@ export interface EffectsReport {
   readonly changes: readonly Pick<Effect, 'path' | 'change' | 'from' | 'modified' | 'bytes'>[];
   readonly bytesWritten: number;
   readonly journalId?: string;
+  /**
+   * Files the host runs that the run created or changed in disposable paths, with size and hash: the undo journal
+   * does not keep them, so the report, the tool result and the audit line do.
+   */
+  readonly hostRun?: readonly HostRunFile[];
 }
 
 export interface EffectsDeps {
@@ -122,6 +130,7 @@ export async function judgeEffects(
       },
       created: [],
     };
+  const hostRun = verdict.hostRun?.length ? { hostRun: verdict.hostRun } : {};
   if (input.dryRun)
     return {
       report: {
@@ -131,6 +140,7 @@ export async function judgeEffects(
         held: verdict.verdict === 'hold',
         changes,
         bytesWritten: set.bytesWritten,
+        ...hostRun,
       },
       created: [],
     };
@@ -148,6 +158,7 @@ export async function judgeEffects(
           held,
           changes,
           bytesWritten: set.bytesWritten,
+          ...hostRun,
         },
         created: [],
       };
@@ -158,6 +169,7 @@ export async function judgeEffects(
       reasons: verdict.reasons,
       bytesWritten: set.bytesWritten,
       effectHash,
+      hostRun: verdict.hostRun ?? [],
       textBefore: (p) => {
         const e = set.effects.find((x) => x.path === p);
         return e?.before ? text(nestedPath(input.workspace, e.change === 'renamed' && e.from ? e.from : p)) : undefined;
@@ -178,6 +190,7 @@ export async function judgeEffects(
           held,
           changes,
           bytesWritten: set.bytesWritten,
+          ...hostRun,
         },
         created: [],
       };
@@ -195,6 +208,7 @@ export async function judgeEffects(
           held,
           changes,
           bytesWritten: set.bytesWritten,
+          ...hostRun,
         },
         created: [],
       };
@@ -208,6 +222,7 @@ export async function judgeEffects(
           held,
           changes,
           bytesWritten: set.bytesWritten,
+          ...hostRun,
         },
         created: [],
       };
@@ -251,6 +266,7 @@ export async function judgeEffects(
       changes,
       bytesWritten: set.bytesWritten,
       journalId: applied.value.journalId,
+      ...hostRun,
     },
     created,
   };
@@ -264,5 +280,9 @@ export async function judgeEffects(
 function keepsUndoHistory(verdict: Verdict, drops: number): Verdict {
   if (drops === 0 || verdict.verdict === 'refuse') return verdict;
   const reason = `needs room in the undo journal (exec.journal.maxMb): applying it drops the undo history of the ${drops} oldest change${drops === 1 ? '' : 's'}`;
-  return { verdict: 'hold', reasons: [...(verdict.verdict === 'hold' ? verdict.reasons : []), reason] };
+  return {
+    verdict: 'hold',
+    reasons: [...(verdict.verdict === 'hold' ? verdict.reasons : []), reason],
+    ...(verdict.hostRun ? { hostRun: verdict.hostRun } : {}),
+  };
 }

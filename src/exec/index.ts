@@ -18,6 +18,7 @@ export { detectSandbox, type SandboxDetection } from './detect.js';
 export { ExecConfigSchema, type ExecConfig } from '../config/index.js';
 export { evaluateCommand, type CommandVerdict } from './command-policy.js';
 export type { ApproveEffects, EffectsReport, HeldEffects } from './effects-gate.js';
+export { describeHostRunFile, type HostRunFile } from './effects/host-run.js';
 export { fileJournal, NO_FILE_JOURNAL, type FileJournal } from './effects/file-journal.js';
 export { selectUndo, type UndoTarget } from './effects/journal-query.js';
 export { entryTexts } from './effects/journal-read.js';

@@ -41,6 +41,7 @@ import type { ChildPaths, RunSpec, SandboxMode, SandboxProvider } from './sandbo
 import { spawnRun, type Exit } from './spawn.js';
 import type { MemoryKilled } from './memory-cgroup.js';
 import { judgeEffects, type ApproveEffects, type EffectsDeps, type EffectsReport } from './effects-gate.js';
+import { describeHostRunFile } from './effects/host-run.js';
 import type { OverlayLowers } from './overlay-lowers.js';
 import { openOverlayView, type OverlayView } from './overlay-view.js';
 import { sandboxIdentity } from './sandbox-identity.js';
@@ -560,6 +561,10 @@ export class ExecRunner {
       bytesWritten: report.bytesWritten,
       ...(report.held ? { held: true } : {}),
       ...(report.journalId ? { journal: report.journalId } : {}),
+      // Not in the undo journal: the audit line is where the owner finds what the host will run.
+      ...(report.hostRun?.length
+        ? { hostRun: report.hostRun.slice(0, 50).map(describeHostRunFile), hostRunCount: report.hostRun.length }
+        : {}),
     });
     return ok(o);
   }

@@ -329,6 +329,7 @@ export function startExec(opts: StartExecOptions): Result<ExecService, BulwarkEr
             policy: {
               holdOverFiles: config.holdOver.files,
               disposable: new PathGlobs(config.disposable),
+              disposableHostRun: config.disposableHostRun,
               ...(opts.leakCheck ? { leakCheck: opts.leakCheck } : {}),
             },
           },

@@ -100,6 +100,10 @@ export interface EffectEntryView {
   readonly from?: string;
   readonly bytes: number;
   readonly diff?: string;
+  /** sha256 of the new content, for a file the host runs (it is not journaled: this is how it is known later). */
+  readonly sha256?: string;
+  /** Why the host runs this file (a .pyc, a virtualenv command, an npm shim, an executable in a disposable path). */
+  readonly hostRuns?: string;
 }
 
 export type ApprovalSource =

@@ -278,7 +278,7 @@ describe('refusals and limits', () => {
     // getfattr without -h followed each link in the upper layer: a link to a workspace file (not in the upper layer),
     // a dangling one or an absolute one made the xattr dump fail and the whole run was discarded.
     const o = await effects(
-      'ln -s a.txt link.txt && ln -s missing dangling && ln -s /etc/hostname abs && mkdir -p node_modules/.bin && ln -s ../x/cli.js node_modules/.bin/x && ln -sf keep.md link2 && ln -sf a.txt link2',
+      'ln -s a.txt link.txt && ln -s missing dangling && ln -s /etc/hostname abs && mkdir -p .cache/bin && ln -s ../x/cli.js .cache/bin/x && ln -sf keep.md link2 && ln -sf a.txt link2',
     );
     expect(o.effects?.status, JSON.stringify(o.effects)).toBe('applied');
     const ws = (h as Harness).workspace;

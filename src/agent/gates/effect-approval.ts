@@ -22,7 +22,14 @@ const MAX_SHOWN = 200;
 export function effectApprover(deps: EffectApprovalDeps): (ctx: ToolRunContext) => ApproveEffects {
   return (ctx) => async (held: HeldEffects) => {
     const r = (t: string) => deps.redact(t, ctx);
-    const effects = held.effects.slice(0, MAX_SHOWN).map((e) => {
+    // Files the host runs come first, so a long list cut for display never hides one.
+    const hostRun = new Map(held.hostRun.map((f) => [f.path, f]));
+    const ordered = [
+      ...held.effects.filter((e) => hostRun.has(e.path)),
+      ...held.effects.filter((e) => !hostRun.has(e.path)),
+    ];
+    const effects = ordered.slice(0, MAX_SHOWN).map((e) => {
+      const runs = hostRun.get(e.path);
       const before = held.textBefore(e.path);
       const after = held.textAfter(e.path);
       const diff =
@@ -37,6 +44,8 @@ export function effectApprover(deps: EffectApprovalDeps): (ctx: ToolRunContext) 
         ...(e.from !== undefined ? { from: r(e.from) } : {}),
         bytes: e.bytes,
         ...(diff !== undefined ? { diff: r(diff) } : {}),
+        ...(runs?.sha256 !== undefined ? { sha256: runs.sha256 } : {}),
+        ...(runs ? { hostRuns: runs.why } : {}),
       };
     });
     const more = held.effects.length - effects.length;

@@ -7,6 +7,7 @@
 import { auditContext, bulwarkError, err, ok } from '../../core/index.js';
 import { z } from 'zod';
 import {
+  describeHostRunFile,
   describeMemoryKilled,
   type ApproveEffects,
   type EffectsReport,
@@ -73,11 +74,17 @@ export function describeEffects(r: EffectsReport): string {
     .join('\n');
   const more = r.changes.length > SHOWN_CHANGES ? `\n  … ${r.changes.length - SHOWN_CHANGES} more` : '';
   const files = `${r.changes.length} change${r.changes.length === 1 ? '' : 's'}`;
+  const hostRun = r.hostRun?.length
+    ? `\n  files the host runs, in disposable paths (not in the undo journal):\n${r.hostRun
+        .slice(0, SHOWN_CHANGES)
+        .map((f) => `    ${describeHostRunFile(f)}`)
+        .join('\n')}${r.hostRun.length > SHOWN_CHANGES ? `\n    … ${r.hostRun.length - SHOWN_CHANGES} more` : ''}`
+    : '';
   switch (r.status) {
     case 'unchanged':
       return 'workspace: unchanged';
     case 'applied':
-      return `workspace: ${files} applied${r.held ? ' after the operator approved them' : ''} (undo journal ${r.journalId ?? '-'}):\n${list}${more}`;
+      return `workspace: ${files} applied${r.held ? ' after the operator approved them' : ''} (undo journal ${r.journalId ?? '-'}):\n${list}${more}${hostRun}`;
     case 'refused':
       return `workspace: NOT changed — refused by ${r.gate}: ${r.reason}`;
     case 'held-denied':

@@ -56,7 +56,15 @@ interface ApprovalJson {
     envNames?: string[];
     diff?: string;
     reason?: string;
-    effects?: Array<{ path: string; change: string; from?: string; bytes: number; diff?: string }>;
+    effects?: Array<{
+      path: string;
+      change: string;
+      from?: string;
+      bytes: number;
+      diff?: string;
+      sha256?: string;
+      hostRuns?: string;
+    }>;
     effectsTotal?: number;
   };
 }
@@ -127,6 +135,8 @@ export function renderApproval(a: ApprovalJson): string {
     lines.push(
       `  ${e.change.padEnd(8)} ${safe(e.path)}${e.from ? ` (from ${safe(e.from)})` : ''}${e.bytes ? ` ${e.bytes} bytes` : ''}`,
     );
+    if (e.hostRuns)
+      lines.push(`      the host runs it: ${safe(e.hostRuns)}${e.sha256 ? `; sha256 ${safe(e.sha256)}` : ''}`);
     if (e.diff) lines.push(...e.diff.split('\n').map((l) => `      ${safe(l)}`));
   }
   return lines.join('\n') + '\n';

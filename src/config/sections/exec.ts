@@ -86,6 +86,12 @@ export const ExecConfigSchema = z.strictObject({
   holdOver: z.strictObject({ files: z.number().int().min(0).max(1_000_000).default(50) }).default({ files: 50 }),
   /** L11.7: paths changed or deleted without asking and without journaling (`*` one name, `**` any depth). */
   disposable: z.array(RelativeGlob).max(256).default(DISPOSABLE_DEFAULTS),
+  /**
+   * L11.7: a file the host runs (a .pyc, a virtualenv command, an npm shim, a .pth, an executable) created or changed
+   * in a disposable path. hold: the run waits for the operator, who is shown each file with size and sha256; show:
+   * applied without asking, still listed in the run's report and audit line.
+   */
+  disposableHostRun: z.enum(['hold', 'show']).default('hold'),
   /** Host user the sandbox runs as when the workspace's owner is root (created by `bulwark init`). */
   sandboxUser: z
     .string()

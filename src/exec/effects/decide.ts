@@ -6,7 +6,9 @@
  *     than `holdOver.files` pre-existing files → held for the operator;
  *   - everything else → applied and journaled.
  * Files created earlier in the same turn, disposable paths (caches, build output) and git housekeeping inside a
- * git directory are never a reason to hold; disposable paths are not journaled either.
+ * git directory are never a reason to hold; disposable paths are not journaled either — except that a file the host
+ * runs (host-run.ts: a .pyc, a virtualenv command, an npm shim, an executable) created or changed in a disposable
+ * path is listed with its size and hash and holds the run (unless `exec.disposableHostRun: show`).
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -19,12 +21,18 @@ import {
   type HostFileRefusal,
   type TreeView,
 } from '../host-executed/index.js';
+import { hostRunFiles, hostRunHoldReason, type HostRunFile } from './host-run.js';
 import { PathGlobs } from './path-globs.js';
 import type { Effect, EffectSet } from './types.js';
 
 export interface EffectPolicy {
   readonly holdOverFiles: number;
   readonly disposable: PathGlobs;
+  /**
+   * Files the host runs (a .pyc, a virtualenv command, an npm shim, an executable) created or changed in disposable
+   * paths: hold (the default) asks the operator; show only lists them in the run's report and audit.
+   */
+  readonly disposableHostRun?: 'hold' | 'show';
   /** Scans new content for known secret values; returns what was found (never the value). */
   readonly leakCheck?: (text: string) => string | undefined;
 }
@@ -36,8 +44,8 @@ export interface EffectViews {
 }
 
 export type Verdict =
-  | { readonly verdict: 'apply' }
-  | { readonly verdict: 'hold'; readonly reasons: readonly string[] }
+  | { readonly verdict: 'apply'; readonly hostRun?: readonly HostRunFile[] }
+  | { readonly verdict: 'hold'; readonly reasons: readonly string[]; readonly hostRun?: readonly HostRunFile[] }
   | {
       readonly verdict: 'refuse';
       readonly gate: 'L11.7';
@@ -241,7 +249,11 @@ export async function decide(
     );
   if (touched > policy.holdOverFiles)
     reasons.push(`changes ${touched} pre-existing files (more than exec.holdOver.files: ${policy.holdOverFiles})`);
-  return reasons.length ? { verdict: 'hold', reasons } : { verdict: 'apply' };
+  // Never exempt as created this turn: a later run of the turn could swap an approved .pyc for another.
+  const hostRun = await hostRunFiles(set.effects, upper, views.after, policy.disposable);
+  if (hostRun.length && policy.disposableHostRun !== 'show') reasons.unshift(hostRunHoldReason(hostRun));
+  const shown = hostRun.length ? { hostRun } : {};
+  return reasons.length ? { verdict: 'hold', reasons, ...shown } : { verdict: 'apply', ...shown };
 }
 
 function refusal(refusals: readonly HostFileRefusal[]): Extract<Verdict, { verdict: 'refuse' }> {

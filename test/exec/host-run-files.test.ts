@@ -1,0 +1,38 @@
+/** Which changes in disposable paths are files the host runs (L11.7 host-run.ts), by name, place and mode. */
+import { describe, expect, it } from 'vitest';
+import { hostRunReason, hostRunsPath } from '../../src/exec/effects/host-run.js';
+import type { Effect } from '../../src/exec/effects/types.js';
+
+const created = (path: string, mode = 0o644): Effect => ({ path, change: 'created', bytes: 1, mode });
+
+describe('files the host runs in disposable paths', () => {
+  it('knows bytecode, startup hooks, virtualenv commands and npm shims by place', () => {
+    expect(hostRunsPath('src/__pycache__/m.cpython-311.pyc')).toMatch(/Python loads/);
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/evil.pth')).toMatch(/startup/);
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/sitecustomize.py')).toMatch(/startup/);
+    expect(hostRunsPath('.venv/bin/python')).toMatch(/virtualenv command/);
+    expect(hostRunsPath('tools/.venv/Scripts/pip.exe')).toMatch(/virtualenv command/);
+    expect(hostRunsPath('.venv/pyvenv.cfg')).toMatch(/interpreter/);
+    expect(hostRunsPath('packages/a/node_modules/.bin/jest')).toMatch(/npm shim/);
+    expect(hostRunsPath('node_modules/left-pad/index.js')).toBeUndefined();
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/pkg/mod.py')).toBeUndefined();
+    expect(hostRunsPath('.cache/pip/http/abc')).toBeUndefined();
+  });
+
+  it('counts a new executable, a symlinked interpreter and an executable bit set; not deletions or plain files', () => {
+    expect(hostRunReason(created('target/debug/app', 0o755))).toBe('an executable file');
+    expect(hostRunReason(created('dist/bundle.js'))).toBeUndefined();
+    expect(hostRunReason({ path: '.venv/bin/python', change: 'symlink', bytes: 0, linkTarget: '/tmp/x' })).toMatch(
+      /virtualenv/,
+    );
+    const before = { ino: 1, size: 1, mtimeMs: 0, mode: 0o644, kind: 'file' as const };
+    expect(hostRunReason({ path: 'build/run.sh', change: 'mode', bytes: 0, before, mode: 0o755 })).toMatch(
+      /executable bit/,
+    );
+    expect(hostRunReason({ path: 'build/run.sh', change: 'mode', bytes: 0, before, mode: 0o600 })).toBeUndefined();
+    expect(hostRunReason({ path: '__pycache__/m.pyc', change: 'deleted', bytes: 0, before })).toBeUndefined();
+    expect(
+      hostRunReason({ path: '__pycache__/b.pyc', change: 'renamed', from: '__pycache__/a.pyc', bytes: 0, before }),
+    ).toMatch(/Python loads/);
+  });
+});
