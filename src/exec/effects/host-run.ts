@@ -29,6 +29,8 @@ export interface HostRunFile {
 }
 
 const EXEC_BITS = 0o111;
+/** What one run's host-run files may total before the rest are listed unhashed. */
+const HASH_BUDGET = 256 * 1024 * 1024;
 
 /** Why the host runs what is at `path` on its own, or undefined when it does not (by name and place alone). */
 export function hostRunsPath(path: string): string | undefined {
@@ -97,6 +99,7 @@ export async function hostRunFiles(
   disposable: PathGlobs,
 ): Promise<HostRunFile[]> {
   const out: HostRunFile[] = [];
+  let budget = HASH_BUDGET;
   for (const e of effects) {
     if (!disposable.matches(e.path)) continue;
     if (e.change === 'renamed' && e.before?.kind === 'dir') {
@@ -115,6 +118,12 @@ export async function hostRunFiles(
       });
       continue;
     }
+    // Past the budget (a large install), a file is listed with its size only: it still holds the run.
+    if (e.bytes > budget) {
+      out.push({ path: e.path, change: e.change, bytes: e.bytes, why });
+      continue;
+    }
+    budget -= e.bytes;
     let sha256 = await sha256Of(nestedPath(upper, e.path));
     if (sha256 === undefined) {
       const content = after.readFile(e.path);
@@ -171,7 +180,7 @@ export function describeHostRunFile(f: HostRunFile): string {
   const what =
     f.linkTarget !== undefined
       ? `symlink → ${f.linkTarget}`
-      : `${f.bytes} bytes${f.sha256 ? `, sha256 ${f.sha256}` : ', not read'}`;
+      : `${f.bytes} bytes${f.sha256 ? `, sha256 ${f.sha256}` : ', not hashed'}`;
   return `${f.change} ${f.path} (${what}; ${f.why})`;
 }
 
