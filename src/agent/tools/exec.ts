@@ -15,6 +15,7 @@ import {
 } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { EgressCheck } from '../egress-taint.js';
+import type { RequestHeader } from '../../net/index.js';
 import type { ProvenanceTaint } from '../provenance-taint.js';
 import type { Tool, ToolRunContext } from './tool.js';
 
@@ -138,10 +139,10 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(approver ? { approveEffects: approver(ctx) } : {}),
           ...(egress
             ? {
-                egress: async (url: URL, body: string | undefined) => {
+                egress: async (url: URL, body: string | undefined, headers?: readonly RequestHeader[]) => {
                   // The run may send what it read: L08.1 judges its requests once the workspace walk has tainted.
                   await provenance?.ready();
-                  return egress(url, body, ctx);
+                  return egress(url, body, ctx, headers);
                 },
               }
             : {}),
