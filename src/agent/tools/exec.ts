@@ -149,8 +149,13 @@ export function createExecTool(deps: ExecToolDeps): Tool {
         },
         auditContext(ctx),
       );
-      // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged.
-      provenance?.finish(!r.ok || r.value.effects === undefined);
+      // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged, and
+      // its effects name every path it changed (an apply that failed part-way may have left more: walked then).
+      const effects = r.ok ? r.value.effects : undefined;
+      provenance?.finish(
+        effects === undefined,
+        effects && effects.status !== 'failed' ? effects.changes.map((c) => c.path) : undefined,
+      );
       if (!r.ok) return r;
       const o = r.value;
       const status = o.memoryKilled
