@@ -675,6 +675,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       secrets: new WorkspaceSecrets(leaks, {
         maxFiles: config.net.egress.workspaceScanMaxFiles,
         indexSize: () => leaks.size,
+        writtenStore: stores.writtenFiles,
       }),
     });
     const fileTools = createFsTools(

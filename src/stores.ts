@@ -11,6 +11,7 @@
  *   channels   channels/channel-state-store.ts ChannelStateStore (chat → session, update cursor per platform)
  *   skillNarrowing agent/skill-narrowing-store.ts SkillNarrowingStore (allowed-tools in force per session)
  *   taint      agent/taint-store.ts            TaintStore     (L08.1: sessions that saw secret material, and why)
+ *   writtenFiles agent/written-file-store.ts   WrittenFileStore (L08.1: files tainted sessions' runs wrote)
  *
  * A backend is one factory returning all of them; the rooms never name a backend. The embedded default is below:
  * SQLite in <data dir>/bulwark.db (better-sqlite3, synchronous underneath) and audit.jsonl beside it. Another
@@ -28,6 +29,8 @@ import {
   SqliteSkillNarrowingStore,
   type TaintStore,
   SqliteTaintStore,
+  type WrittenFileStore,
+  SqliteWrittenFileStore,
 } from './agent/index.js';
 import {
   type AuditStore,
@@ -68,6 +71,8 @@ export interface Stores {
   readonly skillNarrowing: SkillNarrowingStore;
   /** L08.1's tainted sessions (kept across restarts). */
   readonly taint: TaintStore;
+  /** L08.1's files written by tainted sessions' runs, counted as holding a value while unchanged (across restarts). */
+  readonly writtenFiles: WrittenFileStore;
   /** Writes what is pending (audit lines), then releases the backend. Idempotent. */
   close(): Promise<void>;
 }
@@ -90,6 +95,7 @@ function sqliteStores(db: Db, file: string): Result<Omit<Stores, 'audit' | 'clos
       channels: new SqliteChannelStateStore(db, file),
       skillNarrowing: new SqliteSkillNarrowingStore(db, file),
       taint: new SqliteTaintStore(db, file),
+      writtenFiles: new SqliteWrittenFileStore(db, file),
     });
   } catch (cause) {
     // A migration that fails leaves the file as it was (each runs in a transaction).

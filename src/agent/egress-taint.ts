@@ -24,7 +24,7 @@ import {
   staticReporter,
 } from '../core/index.js';
 import { splitHostPort } from '../config/index.js';
-import { egressCandidates, type EgressCandidate } from '../net/index.js';
+import { egressCandidates, type EgressCandidate, type RequestHeader } from '../net/index.js';
 import type { FragmentScan } from '../secrets/index.js';
 import type { ToolRunContext } from './tools/tool.js';
 import { MAX_TAINT_REASONS, type TaintStore } from './taint-store.js';
@@ -228,11 +228,12 @@ export interface EgressCheckDeps {
   readonly bus: EventBus;
 }
 
-/** What an outbound request of a tool asks L08.1 (ok: it may go). */
+/** What an outbound request of a tool asks L08.1 (ok: it may go); `headers` are the values the sender chose. */
 export type EgressCheck = (
   url: URL,
   body: string | undefined,
   ctx: ToolRunContext,
+  headers?: readonly RequestHeader[],
 ) => Promise<Result<void, BulwarkError>>;
 
 const SHOWN_CANDIDATES = 5;
@@ -244,13 +245,18 @@ function shown(c: EgressCandidate): string {
 }
 
 export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
-  return async (url, body, ctx) => {
+  return async (url, body, ctx, headers = []) => {
     const reasons = await deps.taint.reasons(ctx.sessionId);
     if (!reasons || deps.trusted(url)) return ok(undefined);
-    const candidates = egressCandidates(url, body, {
-      isGitObject: workspaceGitObject(ctx.workspace),
-      ...(deps.fragmentsIn ? { fragmentsIn: deps.fragmentsIn } : {}),
-    });
+    const candidates = egressCandidates(
+      url,
+      body,
+      {
+        isGitObject: workspaceGitObject(ctx.workspace),
+        ...(deps.fragmentsIn ? { fragmentsIn: deps.fragmentsIn } : {}),
+      },
+      headers,
+    );
     if (candidates.length === 0) return ok(undefined);
     const audit = {
       ...auditContext(ctx),
@@ -269,7 +275,11 @@ export function taintEgressCheck(deps: EgressCheckDeps): EgressCheck {
     if (!ctx.operator) return err(refusal('no operator channel can approve it'));
     const asked = await ctx.operator.ask({
       layer: 'L08.1',
-      subject: { url: url.href, ...(body !== undefined ? { body } : {}) },
+      subject: {
+        url: url.href,
+        ...(headers.length > 0 ? { headers: headers.map(([k, v]) => `${k}: ${v}`) } : {}),
+        ...(body !== undefined ? { body } : {}),
+      },
       classes: ['network'],
       reasons: [
         `this session has seen secret material: ${reasons.join('; ')}`,

@@ -23,6 +23,8 @@ export { provenanceTaint, type ProvenanceTaint } from './provenance-taint.js';
 export { WorkspaceSecrets, type WorkspaceFinding, type WorkspaceWalk } from './workspace-secrets.js';
 export type { TaintStore } from './taint-store.js';
 export { SqliteTaintStore } from './sqlite-taint-store.js';
+export type { WrittenFile, WrittenFileStore } from './written-file-store.js';
+export { SqliteWrittenFileStore } from './sqlite-written-file-store.js';
 export { effectApprover } from './gates/effect-approval.js';
 export { recallGate } from './gates/memory-gates.js';
 export { outputGates } from './gates/output-gates.js';

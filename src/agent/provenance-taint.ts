@@ -11,6 +11,9 @@ import type { ReadOnlyTree } from '../exec/index.js';
 import type { ToolRunContext } from './tools/tool.js';
 import type { WorkspaceSecrets } from './workspace-secrets.js';
 
+/** More than a kernel tick (1 ms at 1000 Hz, 10 ms at 100 Hz): a file changed that much before a run counts too. */
+const CTIME_MARGIN_MS = 20;
+
 export interface ProvenanceTaint {
   /**
    * Starts checking the workspace of an exec run (call it before the run starts, so the walk runs beside it).
@@ -19,12 +22,13 @@ export interface ProvenanceTaint {
    * called once the run ended, with `rewalk` walks again (unchanged files are only stat'ed: this catches a file moved
    * out of the first walk's way by a run that changed the workspace in place) and taints likewise. Both walks are
    * tracked by the session's taint: the run's result goes back at once, and the session's next egress check waits
-   * for them.
+   * for them. `changed`: what the run changed, as its copy-on-write view's effects name it; a tainted session's
+   * written files are then looked for there only, not by a walk of the whole workspace.
    */
   execRun(
     ctx: ToolRunContext,
     readOnly?: readonly ReadOnlyTree[],
-  ): { ready(): Promise<void>; finish(rewalk: boolean): void };
+  ): { ready(): Promise<void>; finish(rewalk: boolean, changed?: readonly string[]): void };
   /** A tool read `path` and answers from its content: taints the session when `text` holds a vault value. */
   fileRead(ctx: ToolRunContext, tool: string, path: string, text: string): Promise<void>;
 }
@@ -62,8 +66,9 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
   };
   return {
     execRun(ctx, readOnly = []) {
-      // Files the run changes from here on, by their ctime.
-      const started = Date.now();
+      // Files the run changes from here on, by their ctime. The kernel stamps ctime from a coarse clock that can lag
+      // Date.now() by a tick: a margin keeps a file written in the run's first milliseconds from passing for older.
+      const started = Date.now() - CTIME_MARGIN_MS;
       const untainted = async () => (await deps.taint.reasonsNow(ctx.sessionId)) === undefined;
       // Never rejects: a walk that breaks taints the session with the reason (fail closed).
       const walked = async (): Promise<void> => {
@@ -79,7 +84,7 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
       deps.taint.track(ctx.sessionId, first);
       return {
         ready: () => first,
-        finish(rewalk) {
+        finish(rewalk, changed) {
           // What a run of a tainted session wrote taints the sessions that later read it (R20: session A rewrote a
           // key with `tr`, session B, whose walk found nothing, undid it and sent it).
           const after = first
@@ -91,6 +96,7 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
                   ctx.workspace,
                   started,
                   `an exec run of a session that had seen secret material (${reasons[0] ?? 'tainted'})`,
+                  changed,
                 );
             })
             .catch(async (cause: unknown) =>

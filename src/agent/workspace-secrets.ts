@@ -32,6 +32,7 @@ import {
   relativeTo,
   type Result,
 } from '../core/index.js';
+import type { WrittenFile, WrittenFileStore } from './written-file-store.js';
 
 export interface WorkspaceFinding {
   /** Workspace-relative path of the first file that holds a value (or could not be read); '' for the tree. */
@@ -66,6 +67,11 @@ export interface WorkspaceSecretsOptions {
    * again; 0 means no value can be found and nothing is walked.
    */
   readonly indexSize?: () => number;
+  /**
+   * Where the files written by tainted sessions' runs are kept (a restart must not forget them); without one (tests,
+   * tools) they are kept in memory only.
+   */
+  readonly writtenStore?: WrittenFileStore;
 }
 
 export const DEFAULT_SCAN_MAX_FILES = 20_000;
@@ -107,7 +113,9 @@ const stamp = (s: Stats) => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, cti
 type Stamp = ReturnType<typeof stamp>;
 
 /** Files written per workspace that count as holding a value while unchanged, at most (the oldest go first). */
-const MAX_WRITTEN_FILES = 100_000;
+export const MAX_WRITTEN_FILES = 100_000;
+
+type Written = Map<string, Stamp & { readonly reason: string }>;
 
 const unchanged = (m: Stamp, s: Stats) =>
   m.ino === s.ino && m.size === s.size && m.mtimeMs === s.mtimeMs && m.ctimeMs === s.ctimeMs;
@@ -132,9 +140,11 @@ export class WorkspaceSecrets {
   /**
    * Files a run of a tainted session wrote: they count as holding a value while unchanged, whatever they read as
    * now (the run may have re-encoded the value it saw in them, `tr a-z b-za`, for a later session to undo). Kept
-   * apart from the read cache, which a new vault value empties. Held in memory: a restart forgets them.
+   * apart from the read cache, which a new vault value empties. With a store, this is a cache in front of it (loaded
+   * per workspace at its first walk or mark after a start, or after it was pushed out); the store is what counts.
    */
-  private readonly written = new Map<string, Map<string, Stamp & { readonly reason: string }>>();
+  private readonly written = new Map<string, Written>();
+  private readonly writtenStore: WrittenFileStore | undefined;
   private readonly maxFiles: number;
   private readonly chunkBytes: number;
 
@@ -146,6 +156,7 @@ export class WorkspaceSecrets {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.maxBytes = options.maxBytes ?? DEFAULT_SCAN_MAX_BYTES;
     this.indexSize = options.indexSize;
+    this.writtenStore = options.writtenStore;
     this.limits = {
       maxBytes: this.maxBytes,
       maxObjects: options.maxObjects ?? DEFAULT_SCAN_MAX_OBJECTS,
@@ -171,24 +182,78 @@ export class WorkspaceSecrets {
     return started;
   }
 
-  /**
-   * Marks every file of `workspace` changed since `sinceMs` (its ctime, which a run cannot set back) as written by a
-   * run of a session that had seen secret material (`why`): later walks count it as holding a value while it is
-   * unchanged. Links and special files are not followed; a tree past the walk's file cap is marked up to it.
-   */
-  async markWritten(workspace: string, sinceMs: number, why: string): Promise<void> {
-    let marks = this.written.get(workspace);
+  /** The written-file marks of `workspace`, from the store when they are not in memory (most recently used last). */
+  private async writtenOf(workspace: string): Promise<Written> {
+    const known = this.written.get(workspace);
     this.written.delete(workspace);
+    let marks = known;
     if (!marks) {
+      marks = new Map();
+      for (const f of (await this.writtenStore?.load(workspace)) ?? []) {
+        const { path, ...mark } = f;
+        marks.set(path, mark);
+      }
+      // Loaded meanwhile by another call: that one is kept (it may hold marks made since).
+      const raced = this.written.get(workspace);
+      if (raced) marks = raced;
+      this.written.delete(workspace);
       if (this.written.size >= CACHED_WORKSPACES) {
         const oldest = this.written.keys().next();
         if (!oldest.done) this.written.delete(oldest.value);
       }
-      marks = new Map();
     }
     this.written.set(workspace, marks);
+    return marks;
+  }
+
+  /** Forgets marks of files changed again or gone, in memory and in the store. */
+  private async unmark(workspace: string, marks: Written, names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    for (const name of names) marks.delete(name);
+    await this.writtenStore?.drop(workspace, names);
+  }
+
+  /**
+   * Marks every file of `workspace` changed since `sinceMs` (its ctime, which a run cannot set back) as written by a
+   * run of a session that had seen secret material (`why`): later walks count it as holding a value while it is
+   * unchanged, across restarts when there is a store. Links and special files are not followed; a tree past the
+   * walk's file cap is marked up to it. `changed`: the paths the run changed as its copy-on-write view's effects name
+   * them (workspace-relative); only those are looked at (a directory among them is walked), not the whole tree.
+   */
+  async markWritten(workspace: string, sinceMs: number, why: string, changed?: readonly string[]): Promise<void> {
+    const marks = await this.writtenOf(workspace);
+    const found: WrittenFile[] = [];
     let files = 0;
-    const dirs = [workspace];
+    const consider = async (p: string): Promise<void> => {
+      let st: Stats;
+      try {
+        st = await lstat(p);
+      } catch (cause) {
+        if (code(cause) === 'ENOENT' || code(cause) === 'ENOTDIR') return;
+        throw cause;
+      }
+      if (!st.isFile() || st.ctimeMs < sinceMs) return;
+      const name = relativeTo(workspace, p).split('\\').join('/');
+      found.push({
+        path: name,
+        ...stamp(st),
+        reason: `${name} in the workspace was written by ${why}, and is unchanged since, so it counts as holding a vault value`,
+      });
+    };
+    const dirs: string[] = [];
+    if (changed === undefined) dirs.push(workspace);
+    else
+      for (const rel of new Set(changed)) {
+        const p = childPath(workspace, ...rel.split('/').filter((s) => s.length > 0));
+        let st: Stats | undefined;
+        try {
+          st = await lstat(p);
+        } catch (cause) {
+          if (code(cause) !== 'ENOENT' && code(cause) !== 'ENOTDIR') throw cause;
+        }
+        if (st?.isDirectory()) dirs.push(p);
+        else if (st?.isFile() && files++ < this.maxFiles) await consider(p);
+      }
     for (let dir = dirs.pop(); dir !== undefined && files < this.maxFiles; dir = dirs.pop()) {
       const entries = await entriesOf(dir);
       for (const e of entries ?? []) {
@@ -196,22 +261,16 @@ export class WorkspaceSecrets {
         if (e.isDirectory()) dirs.push(p);
         if (!e.isFile()) continue;
         files += 1;
-        let st: Stats;
-        try {
-          st = await lstat(p);
-        } catch (cause) {
-          if (code(cause) === 'ENOENT') continue;
-          throw cause;
-        }
-        if (!st.isFile() || st.ctimeMs < sinceMs) continue;
-        const name = relativeTo(workspace, p).split('\\').join('/');
-        marks.delete(name);
-        marks.set(name, {
-          ...stamp(st),
-          reason: `${name} in the workspace was written by ${why}, and is unchanged since, so it counts as holding a vault value`,
-        });
-        if (marks.size > MAX_WRITTEN_FILES) marks.delete(marks.keys().next().value as string);
+        await consider(p);
       }
+    }
+    if (found.length === 0) return;
+    // The store first: a mark that could not be kept is an error for the caller (which fails closed), not a memory.
+    await this.writtenStore?.put(workspace, found, MAX_WRITTEN_FILES);
+    for (const { path, ...mark } of found) {
+      marks.delete(path);
+      marks.set(path, mark);
+      if (marks.size > MAX_WRITTEN_FILES) marks.delete(marks.keys().next().value as string);
     }
   }
 
@@ -240,8 +299,21 @@ export class WorkspaceSecrets {
 
   private async walkOnce(workspace: string): Promise<Result<WorkspaceWalk, BulwarkError>> {
     const indexSize = this.indexSize?.() ?? -1;
-    // No value is known: none can be found, and a tree over the file cap holds none either.
-    if (indexSize === 0) return ok({ scanned: 0, cached: 0 });
+    // No value is known: none can be found, and a tree over the file cap holds none either — unless files written by
+    // a tainted session's run are on record (kept from before a restart, when the index may not be filled yet).
+    if (indexSize === 0) {
+      let marked: boolean;
+      try {
+        marked = (await this.writtenOf(workspace)).size > 0;
+      } catch (cause) {
+        return err(
+          bulwarkError('taint.workspace_scan', `the workspace scan failed: ${describeCause(cause)}`, {
+            layer: 'L08.1',
+          }),
+        );
+      }
+      if (!marked) return ok({ scanned: 0, cached: 0 });
+    }
     const cache = this.cacheOf(workspace, indexSize);
     const seen = new Set<string>();
     let scanned = 0;
@@ -252,6 +324,7 @@ export class WorkspaceSecrets {
       ok({ ...(finding ? { finding } : {}), scanned, cached });
     const rel = (p: string) => relativeTo(workspace, p).split('\\').join('/');
     try {
+      const written = await this.writtenOf(workspace);
       const dirs = [workspace];
       for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
         let entries;
@@ -281,7 +354,7 @@ export class WorkspaceSecrets {
             });
           const name = rel(p);
           seen.add(name);
-          const found = await this.file(p, name, cache, budget, this.written.get(workspace));
+          const found = await this.file(workspace, p, name, cache, budget, written);
           if (found.kind === 'cached') cached += 1;
           else if (found.kind === 'scanned') scanned += 1;
           if (found.finding) return done(found.finding);
@@ -292,23 +365,34 @@ export class WorkspaceSecrets {
         bulwarkError('taint.workspace_scan', `the workspace scan failed: ${describeCause(cause)}`, { layer: 'L08.1' }),
       );
     }
-    // A complete walk: files that are gone leave the cache.
+    // A complete walk: files that are gone leave the cache, and their written marks end.
     for (const name of cache.keys()) if (!seen.has(name)) cache.delete(name);
-    const written = this.written.get(workspace);
-    for (const name of written?.keys() ?? []) if (!seen.has(name)) written?.delete(name);
+    try {
+      const written = await this.writtenOf(workspace);
+      await this.unmark(
+        workspace,
+        written,
+        [...written.keys()].filter((name) => !seen.has(name)),
+      );
+    } catch (cause) {
+      return err(
+        bulwarkError('taint.workspace_scan', `the workspace scan failed: ${describeCause(cause)}`, { layer: 'L08.1' }),
+      );
+    }
     return done();
   }
 
   /** A file's finding by its content, else by having been written by a tainted session's run (unchanged since). */
   private async file(
+    workspace: string,
     p: string,
     name: string,
     cache: Map<string, FileMark>,
     budget: WalkBudget,
-    written: Map<string, Stamp & { readonly reason: string }> | undefined,
+    written: Written,
   ): Promise<{ kind: 'cached' | 'scanned' | 'gone'; finding?: WorkspaceFinding }> {
     const found = await this.fileContent(p, name, cache, budget);
-    const wrote = written?.get(name);
+    const wrote = written.get(name);
     if (found.finding || found.kind === 'gone' || !wrote) return found;
     let st: Stats;
     try {
@@ -318,7 +402,7 @@ export class WorkspaceSecrets {
       throw cause;
     }
     if (unchanged(wrote, st)) return { kind: found.kind, finding: { path: name, reason: wrote.reason } };
-    written?.delete(name);
+    await this.unmark(workspace, written, [name]);
     return found;
   }
 

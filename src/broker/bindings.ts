@@ -74,6 +74,20 @@ export function findBinding(
 
 export type HeaderMap = Record<string, string | string[]>;
 
+/** The header (lower case) the preset puts the secret into; undefined when it goes into the query. */
+export function injectedHeader(binding: Binding): string | undefined {
+  switch (binding.preset) {
+    case 'anthropic':
+    case 'x-api-key':
+      return 'x-api-key';
+    case 'bearer':
+    case 'basic':
+      return 'authorization';
+    case 'query':
+      return undefined;
+  }
+}
+
 /**
  * Puts the secret where the preset says, REPLACING any placeholder (or other value) in that place:
  * the request never carries both. Returns new headers and path; the inputs are not changed.

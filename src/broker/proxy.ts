@@ -36,6 +36,7 @@ import {
   hostHasBinding,
   hostKey,
   injectSecret,
+  injectedHeader,
   parseRequestTarget,
   type HeaderMap,
 } from './bindings.js';
@@ -386,9 +387,11 @@ export class ProxySession {
       return this.deny(res, 413, `request body larger than ${this.deps.config.maxBodyBytes} bytes`, 'body-size', where);
 
     // Egress leak check on what the sandbox sent (before injection): any known secret or honeytoken is an alarm.
-    const headerLines = Object.entries(req.headers).map(
-      ([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`,
+    // Header values are read as the UTF-8 the client sent (Node hands them over byte by byte, as latin1).
+    const sent = Object.entries(req.headers).map(
+      ([k, v]) => [k, headerText(Array.isArray(v) ? v.join(', ') : (v ?? ''))] as const,
     );
+    const headerLines = sent.map(([k, v]) => `${k}: ${v}`);
     const scanned = `${method} ${rawPath} HTTP/1.1\n${headerLines.join('\n')}\n\n${body.toString('utf8')}`;
     const hits = [
       ...this.deps.leakScanner.scan(scanned),
@@ -415,7 +418,11 @@ export class ProxySession {
     // L08.1: a tainted session's request to a host outside net.egress.trusted that carries a candidate waits.
     if (this.options.egress) {
       const url = new URL(`https://${bracketedHost}:${tunnel.port}${target.value.pathAndQuery}`);
-      const judged = await this.options.egress(url, body.length > 0 ? body.toString('utf8') : undefined);
+      // Every header the sandbox chose is judged, except those the broker itself sets or reads (the session token,
+      // Host, the framing) and the one this binding injects into (its placeholder is replaced, never sent).
+      const injects = binding ? injectedHeader(binding) : undefined;
+      const chosen = sent.filter(([k]) => !HOP_BY_HOP.has(k) && k !== injects);
+      const judged = await this.options.egress(url, body.length > 0 ? body.toString('utf8') : undefined, chosen);
       if (!judged.ok) return this.deny(res, 403, judged.error.message, 'L08.1', { ...where, layer: 'L08.1' });
     }
 
@@ -480,6 +487,17 @@ export class ProxySession {
     } finally {
       await up.close();
     }
+  }
+}
+
+/** A header value as text: its bytes (Node's latin1 string) read as UTF-8 when they are UTF-8, else as they came. */
+export function headerText(value: string): string {
+  if (!/[\u0080-\uffff]/.test(value)) return value;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    // Not UTF-8: judged as the bytes came (latin1), which is what the upstream receives.
+    return value;
   }
 }
 

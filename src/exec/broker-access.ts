@@ -23,10 +23,15 @@ export interface BrokerSpawn {
 }
 
 /**
- * L08.1 for one run: asked about each request the broker would forward (its URL and body as the sandbox sent
- * them); ok means it may go. The exec tool binds it to its turn, so a hold reaches that turn's operator.
+ * L08.1 for one run: asked about each request the broker would forward (its URL, body and header values as the
+ * sandbox sent them, less the headers the broker itself sets); ok means it may go. The exec tool binds it to its
+ * turn, so a hold reaches that turn's operator.
  */
-export type EgressJudge = (url: URL, body: string | undefined) => Promise<Result<void, BulwarkError>>;
+export type EgressJudge = (
+  url: URL,
+  body: string | undefined,
+  headers?: ReadonlyArray<readonly [name: string, value: string]>,
+) => Promise<Result<void, BulwarkError>>;
 
 /** Who a broker session is for, and the egress judge of its run (absent: L08.1 does not judge this run). */
 export interface BrokerSpawnContext extends EventContext {

@@ -23,6 +23,9 @@
  * A token that is no candidate is judged once more without low-entropy filler (egress-filler.ts): a key padded or
  * interleaved with a repeated character is diluted under the entropy threshold, and its decoding broken.
  *
+ * Header values (those the caller hands in: the broker leaves out the ones it injects) are judged as the body is, one
+ * by one, and take part in the pieces and fragments read of the request, between the query and the body.
+ *
  * The finder reads at most `MAX_SCAN_CHARS` of a request body; a longer body is a candidate itself (what lies past
  * that is not read, so it cannot be cleared). The URL is read whole: the fetch layer refuses one longer than 8,192.
  */
@@ -35,8 +38,8 @@ import { isImage, signedQuery, sriDigest, textRuns } from './egress-shapes.js';
 export type CandidateEncoding = 'url' | 'base64' | 'base64url' | 'hex' | 'base32';
 
 export interface EgressCandidate {
-  /** Where it was: path, query, body. */
-  readonly where: 'path' | 'query' | 'body';
+  /** Where it was: path, query, a header's value, body. */
+  readonly where: 'path' | 'query' | 'header' | 'body';
   readonly encoding: CandidateEncoding;
   /** The decoded text (what the operator is shown). */
   readonly decoded: string;
@@ -321,8 +324,16 @@ function judge(
   }
 }
 
-/** The candidates of one request (URL and optional body), in the order found. */
-export function egressCandidates(url: URL, body: string | undefined, opts: CandidateOptions = {}): EgressCandidate[] {
+/** A request header: its name and its value as text (a value sent as UTF-8 read as UTF-8). */
+export type RequestHeader = readonly [name: string, value: string];
+
+/** The candidates of one request (URL, optional body and header values), in the order found. */
+export function egressCandidates(
+  url: URL,
+  body: string | undefined,
+  opts: CandidateOptions = {},
+  headers: readonly RequestHeader[] = [],
+): EgressCandidate[] {
   const out: EgressCandidate[] = [];
   const values: Array<[EgressCandidate['where'], string]> = [];
   // Every parameter, a signed URL's binary ones too: characters in order are judged wherever they stand.
@@ -345,6 +356,14 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
     if (!signed?.binary.has(k)) values.push(['query', k], ['query', v]);
     pairs.push([k, v]);
   }
+  // A header's value is judged as a body is; its name is the sender's choice too (`X-<key>: 1`), so it is read as well.
+  for (const [name, value] of headers) {
+    const v = urlDecoded(value.slice(0, MAX_SCAN_CHARS));
+    const k = compatible(name);
+    judge('header', k, opts, out);
+    judge('header', v, opts, out);
+    values.push(['header', k], ['header', v]);
+  }
   if (body !== undefined) {
     judge('body', urlDecoded(body.slice(0, MAX_SCAN_CHARS)), opts, out);
     values.push(['body', urlDecoded(body.slice(0, MAX_SCAN_CHARS))]);
@@ -362,7 +381,7 @@ export function egressCandidates(url: URL, body: string | undefined, opts: Candi
   // it has a query, in the URL's own order (`?half1=half2&half3=half4`).
   if (opts.fragmentsIn && out.length === 0) {
     const path = values.filter(([w]) => w === 'path');
-    const rest = values.filter(([w]) => w === 'body');
+    const rest = values.filter(([w]) => w === 'header' || w === 'body');
     const query = (text: string): [EgressCandidate['where'], string] => ['query', text];
     const valuesFirst = [...path, ...pairs.map(([, v]) => query(v)), ...pairs.map(([k]) => query(k)), ...rest];
     out.push(...fragmentCandidates(valuesFirst, opts.fragmentsIn));

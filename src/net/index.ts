@@ -21,6 +21,6 @@ export { parseTargetUrl, type TargetUrl } from './url.js';
 export function createNetGuard(config: NetConfig, bus: EventBus, resolver: Resolver = systemResolver): SsrfGuard {
   return new SsrfGuard({ resolver, config, bus });
 }
-export { egressCandidates, type EgressCandidate } from './egress-candidates.js';
+export { egressCandidates, type EgressCandidate, type RequestHeader } from './egress-candidates.js';
 export { parseIp } from './ip.js';
 export { pooledPinnedTransport } from './pinned-transport.js';

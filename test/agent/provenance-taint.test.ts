@@ -21,6 +21,8 @@ import { LeakIndex } from '../../src/secrets/index.js';
 import { SecretTaint } from '../../src/agent/egress-taint.js';
 import { provenanceTaint } from '../../src/agent/provenance-taint.js';
 import { WorkspaceSecrets } from '../../src/agent/workspace-secrets.js';
+import { SqliteWrittenFileStore } from '../../src/agent/sqlite-written-file-store.js';
+import { openDatabase } from '../../src/core/sqlite.js';
 import { createEditTool } from '../../src/agent/tools/fs/edit.js';
 import type { ToolRunContext } from '../../src/agent/tools/tool.js';
 
@@ -225,6 +227,85 @@ describe('files written by a tainted session’s runs', () => {
     const c = prov.execRun(execCtx('C'));
     await c.ready();
     expect(await taint.reasons('C')).toBeUndefined();
+  });
+});
+
+describe('written-file marks kept in the store', () => {
+  const shifted = SECRET.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 96) % 26) + 97));
+  const reason = (name: string) =>
+    `an exec run could read the workspace: ${name} in the workspace was written by an exec run of a session that had seen secret material (an exec run could read the workspace: deploy.txt in the workspace holds the value of STRIPE_KEY), and is unchanged since, so it counts as holding a vault value`;
+  /** A daemon's parts over `dbFile`: a new instance each time stands for a restart. */
+  const parts = (dbFile: string) => {
+    const db = openDatabase(dbFile);
+    const taint = new SecretTaint();
+    const secrets = new WorkspaceSecrets(leaks, { writtenStore: new SqliteWrittenFileStore(db, dbFile) });
+    return { db, taint, prov: provenanceTaint({ bus: new EventBus(), taint, secrets }) };
+  };
+  /** Session A, tainted by deploy.txt, rewrites the key into `out` (and, with `changed`, names what it changed). */
+  const sessionA = async (
+    p: ReturnType<typeof parts>,
+    out: string,
+    changed?: readonly string[],
+    meanwhile?: () => void,
+  ) => {
+    writeFileSync(join(ws, 'deploy.txt'), `KEY=${SECRET}\n`);
+    await new Promise((r) => setTimeout(r, 20));
+    const a = p.prov.execRun(execCtx('A'));
+    await a.ready();
+    mkdirSync(join(ws, 'out'), { recursive: true });
+    writeFileSync(join(ws, out), `KEY=${shifted}\n`);
+    meanwhile?.();
+    a.finish(false, changed);
+    await p.taint.reasons('A');
+    rmSync(join(ws, 'deploy.txt'));
+  };
+
+  it('survive a restart; a file changed again after the restart ends its mark in the store too', async () => {
+    const dbFile = join(ws, '..', `${ws.split('/').at(-1) ?? 'x'}.db`);
+    try {
+      const first = parts(dbFile);
+      await sessionA(first, 'out/key.txt');
+      first.db.close();
+      // Restarted: nothing in memory; session B's walk reads nothing it knows, but the mark is on record.
+      const second = parts(dbFile);
+      const b = second.prov.execRun(execCtx('B'));
+      await b.ready();
+      expect(await second.taint.reasons('B')).toEqual([reason('out/key.txt')]);
+      writeFileSync(join(ws, 'out', 'key.txt'), 'changed\n');
+      const c = second.prov.execRun(execCtx('C'));
+      await c.ready();
+      expect(await second.taint.reasons('C')).toBeUndefined();
+      second.db.close();
+      const third = parts(dbFile);
+      const rows = third.db.prepare('SELECT COUNT(*) AS n FROM written_files').get() as { n: number };
+      expect(rows.n).toBe(0);
+      third.db.close();
+    } finally {
+      rmSync(dbFile, { force: true });
+      rmSync(`${dbFile}-wal`, { force: true });
+      rmSync(`${dbFile}-shm`, { force: true });
+    }
+  });
+
+  it('a run whose copy-on-write effects name what it changed is marked from that list, not a walk', async () => {
+    const dbFile = join(ws, '..', `${ws.split('/').at(-1) ?? 'x'}-list.db`);
+    try {
+      const p = parts(dbFile);
+      // Changed while the run ran, but not named by its effects (another writer's file): not marked.
+      mkdirSync(join(ws, 'other'));
+      await sessionA(p, 'out/key.txt', ['out', 'gone.txt'], () =>
+        writeFileSync(join(ws, 'other', 'late.txt'), `KEY=${shifted}\n`),
+      );
+      const marked = (
+        p.db.prepare('SELECT path FROM written_files ORDER BY path').all() as Array<{ path: string }>
+      ).map((r) => r.path);
+      expect(marked).toEqual(['out/key.txt']);
+      p.db.close();
+    } finally {
+      rmSync(dbFile, { force: true });
+      rmSync(`${dbFile}-wal`, { force: true });
+      rmSync(`${dbFile}-shm`, { force: true });
+    }
   });
 });
 

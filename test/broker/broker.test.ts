@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
+import path from 'node:path';
+import { ok } from '../../src/core/result.js';
 import { nodeClient, rig, REAL_KEY, OTHER_VAULT_VALUE, HONEY_VALUE, type Rig } from './harness.js';
 import { PLACEHOLDER } from '../../src/config/sections/broker.js';
 
@@ -352,5 +354,42 @@ describe('L08 credential broker (real TLS, unix socket, Node client)', () => {
       CURL_CA_BUNDLE: '/etc/bulwark/ca.pem',
     });
     expect(JSON.stringify(env)).not.toContain(REAL_KEY);
+  });
+
+  it('L08.1 is asked with the header values the client chose, UTF-8 read; not the injected header, token or Host', async () => {
+    r = await rig();
+    const asked: Array<ReadonlyArray<readonly [string, string]>> = [];
+    const opened = await r.broker.openSession(
+      { agentId: 'agent-1', traceId: 'trace-2' },
+      path.join(r.dir, 'judged.sock'),
+      {
+        egress: async (_url, _body, headers = []) => {
+          asked.push(headers);
+          return ok(undefined);
+        },
+      },
+    );
+    if (!opened.ok) throw new Error(opened.error.message);
+    const res = await nodeClient(opened.value.socketPath, r.broker.caCertPem, {
+      token: opened.value.token,
+      host: 'api.test',
+      port: r.upstream.port,
+      path: '/v1/messages',
+      // Sent as UTF-8 bytes, as curl sends them (Node's client takes a header value byte by byte, latin1).
+      headers: {
+        'x-api-key': PLACEHOLDER,
+        'x-note': Buffer.from('ｓｋ＿ｌｉｖｅ').toString('latin1'),
+        accept: 'text/plain',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(asked).toHaveLength(1);
+    const names = (asked[0] ?? []).map(([k]) => k);
+    expect(names).toContain('x-note');
+    expect(names).toContain('accept');
+    expect(names).not.toContain('x-api-key');
+    expect(names).not.toContain('host');
+    expect(names).not.toContain('proxy-authorization');
+    expect(Object.fromEntries(asked[0] ?? [])['x-note']).toBe('ｓｋ＿ｌｉｖｅ');
   });
 });

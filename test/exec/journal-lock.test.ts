@@ -1,5 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -148,5 +160,37 @@ describe('processes changing one workspace take turns (journal lock)', () => {
     const r = journal.exclusive(ws, () => journal.undo(ws, [entry]));
     expect(r.ok).toBe(true);
     expect(readFileSync(join(ws, 'a.txt'), 'utf8')).toBe('v0');
+  });
+
+  it('a symbolic link planted as the lock file is refused with a clear error; its target is not touched', async () => {
+    const { ws, root, journal } = written(150);
+    const lock = join(journal.dirOf(ws), 'lock');
+    rmSync(lock, { force: true });
+    const target = join(root, 'elsewhere.db');
+    writeFileSync(target, 'not a lock');
+    const chmodBefore = statSync(target).mode & 0o777;
+    symlinkSync(target, lock);
+    const r = journal.exclusive(ws, () => ok('ran'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('journal.lock_symlink');
+      expect(r.error.message).toContain('is a symbolic link, which is never followed; remove it');
+    }
+    // The waiting step leaves the refusal to the take, and neither opens the target through the link.
+    await journal.turnFree(ws);
+    expect(readFileSync(target, 'utf8')).toBe('not a lock');
+    expect(statSync(target).mode & 0o777).toBe(chmodBefore);
+    expect(lstatSync(lock).isSymbolicLink()).toBe(true);
+    // A dangling link would otherwise be created through: refused too, and nothing appears at its target.
+    unlinkSync(lock);
+    symlinkSync(join(root, 'made-through-link'), lock);
+    const dangling = journal.exclusive(ws, () => ok('ran'));
+    expect(dangling.ok).toBe(false);
+    expect(existsSync(join(root, 'made-through-link'))).toBe(false);
+    // Removed, the daemon makes its own lock file again (owner-only) and the turn runs.
+    unlinkSync(lock);
+    const again = journal.exclusive(ws, () => ok('ran'));
+    expect(again.ok && again.value).toBe('ran');
+    expect(statSync(lock).mode & 0o777).toBe(0o600);
   });
 });

@@ -69,6 +69,29 @@ describe('egress candidates', () => {
     expect(found.map((c) => c.decoded)).toContain(SECRET);
   });
 
+  it('header values are judged as the body is, and take part in joined pieces; ordinary headers are no candidate', () => {
+    const url = new URL('https://x.example/status');
+    const wide = [...SECRET]
+      .map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint((c.codePointAt(0) as number) + 0xfee0) : c))
+      .join('');
+    const inHeader = egressCandidates(url, undefined, {}, [['x-note', wide]]);
+    expect(inHeader.map((c) => [c.where, c.decoded])).toContainEqual(['header', SECRET]);
+    const pieces = (SECRET.match(/.{1,9}/g) ?? []).map(
+      (p, i) => [`x-part-${i}`, Buffer.from(p).toString('base64url')] as const,
+    );
+    const joined = egressCandidates(url, undefined, {}, pieces);
+    expect(
+      joined.some((c) => c.pieces === true && c.where === 'header' && c.decoded.includes(SECRET.slice(0, 27))),
+    ).toBe(true);
+    const ordinary: Array<readonly [string, string]> = [
+      ['user-agent', 'curl/7.88.1'],
+      ['accept', 'application/json, text/plain;q=0.9, */*;q=0.8'],
+      ['content-type', 'application/x-www-form-urlencoded'],
+      ['x-request-id', randomUUID()],
+    ];
+    expect(egressCandidates(url, undefined, {}, ordinary)).toEqual([]);
+  });
+
   it('a body that is not text (gzip of a key, a pack) is a candidate; text bodies are judged as before (R20)', async () => {
     const { gzipSync } = await import('node:zlib');
     const gz = gzipSync(Buffer.from(`KEY=${SECRET}\n`)).toString('utf8');

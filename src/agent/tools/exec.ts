@@ -16,6 +16,7 @@ import {
 } from '../../exec/index.js';
 import { jsonSchemaOf, parseArgs } from './args.js';
 import type { EgressCheck } from '../egress-taint.js';
+import type { RequestHeader } from '../../net/index.js';
 import type { ProvenanceTaint } from '../provenance-taint.js';
 import type { Tool, ToolRunContext } from './tool.js';
 
@@ -145,18 +146,23 @@ export function createExecTool(deps: ExecToolDeps): Tool {
           ...(approver ? { approveEffects: approver(ctx) } : {}),
           ...(egress
             ? {
-                egress: async (url: URL, body: string | undefined) => {
+                egress: async (url: URL, body: string | undefined, headers?: readonly RequestHeader[]) => {
                   // The run may send what it read: L08.1 judges its requests once the workspace walk has tainted.
                   await provenance?.ready();
-                  return egress(url, body, ctx);
+                  return egress(url, body, ctx, headers);
                 },
               }
             : {}),
         },
         auditContext(ctx),
       );
-      // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged.
-      provenance?.finish(!r.ok || r.value.effects === undefined);
+      // A run on a copy-on-write view left the workspace as the first walk saw it until its effects were judged, and
+      // its effects name every path it changed (an apply that failed part-way may have left more: walked then).
+      const effects = r.ok ? r.value.effects : undefined;
+      provenance?.finish(
+        effects === undefined,
+        effects && effects.status !== 'failed' ? effects.changes.map((c) => c.path) : undefined,
+      );
       if (!r.ok) return r;
       const o = r.value;
       const status = o.memoryKilled

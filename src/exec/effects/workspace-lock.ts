@@ -9,8 +9,8 @@
  * a process (an undo asked for inside a held turn runs at once).
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, openSync } from 'node:fs';
-import { bulwarkError, type BulwarkError, describeCause, err, type Result } from '../../core/index.js';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync } from 'node:fs';
+import { bulwarkError, type BulwarkError, describeCause, err, ok, type Result } from '../../core/index.js';
 
 /** How long a turn waits for another process's before it gives up. */
 export const DEFAULT_LOCK_WAIT_MS = 10_000;
@@ -19,6 +19,58 @@ const held = new Set<string>();
 
 function lockError(code: string, message: string): BulwarkError {
   return bulwarkError(`journal.${code}`, message, { layer: 'L11.7', status: 409 });
+}
+
+/** Not in Node's `fs.constants`; libuv sets it on every open too, it is named here so the intent reads in the code. */
+const O_CLOEXEC = process.platform === 'linux' ? 0o2000000 : process.platform === 'darwin' ? 0x1000000 : 0;
+const LOCK_OPEN = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW | O_CLOEXEC;
+
+/**
+ * Creates (owner-only) or opens the lock file without following a link, narrows an older file to 0600 through its
+ * descriptor, and returns its identity. A link planted in its place (the journal directory is the daemon's, but a
+ * link there would make SQLite open, and chmod, whatever it points at) is refused, as is anything not a regular file.
+ */
+function openLockFile(file: string): Result<{ dev: number; ino: number }, BulwarkError> {
+  let fd: number;
+  try {
+    fd = openSync(file, LOCK_OPEN, 0o600);
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code === 'ELOOP')
+      return err(
+        lockError(
+          'lock_symlink',
+          `the workspace lock ${file} is a symbolic link, which is never followed; remove it (the daemon creates the lock file itself) and try again`,
+        ),
+      );
+    return err(lockError('lock_failed', `cannot open the workspace lock ${file}: ${describeCause(cause)}`));
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      return err(lockError('lock_failed', `the workspace lock ${file} is not a regular file; remove it and try again`));
+    fchmodSync(fd, 0o600);
+    return ok({ dev: st.dev, ino: st.ino });
+  } catch (cause) {
+    return err(lockError('lock_failed', `cannot prepare the workspace lock ${file}: ${describeCause(cause)}`));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SQLite opens by name: the name must still be the file checked, not a link swapped in meanwhile. */
+function sameLockFile(file: string, id: { dev: number; ino: number }): Result<void, BulwarkError> {
+  try {
+    const st = lstatSync(file);
+    if (st.isFile() && st.dev === id.dev && st.ino === id.ino) return ok(undefined);
+  } catch (cause) {
+    return err(lockError('lock_failed', `cannot check the workspace lock ${file}: ${describeCause(cause)}`));
+  }
+  return err(
+    lockError(
+      'lock_symlink',
+      `the workspace lock ${file} was replaced while it was opened (a link or another file); remove it and try again`,
+    ),
+  );
 }
 
 /** How often a turn waiting without blocking looks whether the lock is free. */
@@ -35,8 +87,10 @@ export async function lockFreeSoon(file: string, waitMs: number): Promise<void> 
   for (;;) {
     let busy = false;
     let db: Database.Database | undefined;
+    const opened = openLockFile(file);
+    // The synchronous take reports it, with its message.
+    if (!opened.ok) return;
     try {
-      closeSync(openSync(file, 'a', 0o600));
       db = new Database(file, { timeout: 0 });
       db.exec('BEGIN EXCLUSIVE');
       db.exec('COMMIT');
@@ -59,13 +113,18 @@ export function withWorkspaceLock<T>(
 ): Result<T, BulwarkError> {
   if (held.has(file)) return fn();
   let db: Database.Database;
+  // Created owner-only before SQLite opens it (its own creation follows the umask); an older file is narrowed.
+  const opened = openLockFile(file);
+  if (!opened.ok) return opened;
   try {
-    // Created owner-only before SQLite opens it (its own creation follows the umask); an older file is narrowed.
-    closeSync(openSync(file, 'a', 0o600));
-    chmodSync(file, 0o600);
     db = new Database(file, { timeout: waitMs });
   } catch (cause) {
     return err(lockError('lock_failed', `cannot open the workspace lock ${file}: ${describeCause(cause)}`));
+  }
+  const same = sameLockFile(file, opened.value);
+  if (!same.ok) {
+    db.close();
+    return same;
   }
   try {
     try {
