@@ -116,7 +116,16 @@ interface FormIndex {
   readonly clausesOf: Map<number | string, number[]>;
   readonly clauseNeed: number[];
   readonly clauseTokenKeys: Array<Set<number | string>>;
+  /**
+   * Bit (a × base + b): some shingle of the form begins with the words a, b. Undefined when k < 2 or the table would
+   * pass MAX_PAIR_BITS. A shingle key and a set lookup per word cost most of a scan of hostile text made of prompt
+   * words in an order the prompt never has (`a a a`, the spelled view of `a.a.a.`): one bit says no at once.
+   */
+  readonly pairs: Uint32Array | undefined;
 }
+
+/** 512 KiB per form at most: a vocabulary of up to 2,048 words (a prompt of several pages) has a table. */
+const MAX_PAIR_BITS = 1 << 22;
 
 /**
  * Words of `text` (letters and digits, with combining marks kept inside the word: the fold drops them) with
@@ -295,10 +304,19 @@ export class PromptFingerprint {
         clausesOf: new Map(),
         clauseNeed: [],
         clauseTokenKeys: [],
+        pairs:
+          this.k >= 2 && this.base * this.base <= MAX_PAIR_BITS
+            ? new Uint32Array(Math.ceil((this.base * this.base) / 32))
+            : undefined,
       };
       for (let j = 0; j + this.k <= ids.length; j++) {
         const key = this.key(ids, j);
-        if (key !== undefined) form.shingles.add(key);
+        if (key === undefined) continue;
+        form.shingles.add(key);
+        if (form.pairs) {
+          const bit = (ids[j] as number) * this.base + (ids[j + 1] as number);
+          form.pairs[bit >>> 5] = (form.pairs[bit >>> 5] as number) | (1 << (bit & 31));
+        }
       }
       // A reversed form holds the prompt's word j at n - 1 - j: its clauses and distinctive words are mirrored.
       const flags = f.reversed ? distinctive.slice().reverse() : distinctive;
@@ -343,12 +361,12 @@ export class PromptFingerprint {
     form: FormIndex,
     first: number,
     last: number,
-    keys: ReadonlyArray<number | string | undefined>,
+    keyAt: (i: number) => number | string | undefined,
   ): boolean {
     if (form.clauseNeed.length === 0) return false;
     const found = new Map<number, Set<number | string>>();
     for (let i = first; i + this.k - 1 <= last; i++) {
-      const key = keys[i];
+      const key = keyAt(i);
       if (key === undefined) continue;
       for (const c of form.clausesOf.get(key) ?? []) {
         const set = found.get(c) ?? new Set<number | string>();
@@ -366,6 +384,25 @@ export class PromptFingerprint {
   /** The words of every form of the prompt, folded (lower case). */
   vocabulary(): IterableIterator<string> {
     return this.vocab.keys();
+  }
+
+  /** The id of a folded vocabulary word, 0 when it is none. */
+  idOf(word: string): number {
+    return this.vocab.get(word) ?? 0;
+  }
+
+  /**
+   * False only when no shingle of any form begins with the words of ids a, b: text whose consecutive words never
+   * pass this holds no shingle. Always true when there is no pair table (k < 2, or a vocabulary too large for one).
+   */
+  mayBeginShingle(a: number, b: number): boolean {
+    if (a === 0 || b === 0) return this.k < 2;
+    const bit = a * this.base + b;
+    for (const form of this.forms) {
+      if (!form.pairs) return true;
+      if (((form.pairs[bit >>> 5] as number) & (1 << (bit & 31))) !== 0) return true;
+    }
+    return false;
   }
 
   get enabled(): boolean {
@@ -429,13 +466,26 @@ export class PromptFingerprint {
     const ids = ws.ids;
     const n = ws.count;
     const covered = new Uint8Array(n);
-    const keys: Array<number | string | undefined> = new Array<number | string | undefined>(n);
+    // The shingle found at each word, as an index into `hitKeys` plus one: a plain array of n keys is a dictionary
+    // for a third of a million words, and allocating it cost more than the whole walk.
+    const hitOf = new Int32Array(n);
+    const hitKeys: Array<number | string> = [];
+    const keyAt = (i: number): number | string | undefined => {
+      const h = hitOf[i] as number;
+      return h === 0 ? undefined : hitKeys[h - 1];
+    };
     const found = new Set<number | string>();
+    const pairs = form.pairs;
+    const base = this.base;
     for (let i = 0; i + this.k <= n; i++) {
+      if (pairs) {
+        const bit = (ids[i] as number) * base + (ids[i + 1] as number);
+        if (((pairs[bit >>> 5] as number) & (1 << (bit & 31))) === 0) continue;
+      }
       const key = this.key(ids, i);
       if (key !== undefined && form.shingles.has(key)) {
         found.add(key);
-        keys[i] = key;
+        hitOf[i] = hitKeys.push(key);
         covered.fill(1, i, i + this.k);
       }
     }
@@ -470,12 +520,12 @@ export class PromptFingerprint {
       const last = (group[group.length - 1] as (typeof runs)[number]).last;
       const distinct = new Set<number | string>();
       for (let i = first; i <= last; i++) {
-        const key = keys[i];
+        const key = keyAt(i);
         if (key !== undefined) distinct.add(key);
       }
       const whole = distinct.size >= this.minShingles && distinct.size / form.shingles.size >= this.minContainment;
       for (const r of group)
-        if (whole || r.count >= this.minCovered || this.repeatsClause(form, r.first, r.last, keys)) span(r);
+        if (whole || r.count >= this.minCovered || this.repeatsClause(form, r.first, r.last, keyAt)) span(r);
       // The last group grows when a word not yet covered becomes covered within maxPieceGap of its last one:
       // the earliest such word begins the trailing words that may still begin a shingle (or is the next word).
       // Then the group is held from its first run: a run that joins it later is judged by the shingles of the
@@ -645,9 +695,13 @@ function emptyWordIds(capacity: number): WordIds {
   return { starts: new Int32Array(n), ends: new Int32Array(n), ids: new Int32Array(n), count: 0 };
 }
 
-/** Scratch arrays for `asciiWords`, grown as needed; kept only up to SCRATCH_KEEP words (a huge response's are dropped). */
+/**
+ * Scratch arrays for `asciiWords`, grown as needed; kept only up to SCRATCH_KEEP words (6 MB; a larger response's
+ * are dropped). A megabyte of one-letter words (`a a a`, the spelled view of hostile text) has half a million: growing
+ * fresh arrays to that size on every scan cost more than reading the words.
+ */
 let scratch: WordIds | undefined;
-const SCRATCH_KEEP = 1 << 16;
+const SCRATCH_KEEP = 1 << 19;
 
 function scratchWordIds(capacity: number): WordIds {
   const n = Math.max(16, capacity);

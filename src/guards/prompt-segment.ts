@@ -6,11 +6,17 @@
  * vocabulary words in a row, and the shingle check wants many, in the prompt's order. The vocabulary is walked as a
  * trie with a table per node, so a letter that begins no word costs one array read.
  */
-import { DecodedViewBuilder, type DecodedView } from '../text/index.js';
+import type { DecodedView } from '../text/index.js';
 
 export interface Vocabulary {
   /** The words, folded to lower case. */
   vocabulary(): Iterable<string>;
+  /** The id of a folded word (1-based), 0 when it is none. */
+  idOf(word: string): number;
+  /** Words per shingle. */
+  readonly k: number;
+  /** False only when no shingle begins with the words of ids a, b (then two such words in a row hold none); k >= 2. */
+  mayBeginShingle(a: number, b: number): boolean;
 }
 
 /**
@@ -19,7 +25,8 @@ export interface Vocabulary {
  */
 interface Trie {
   readonly next: Int32Array;
-  readonly word: Uint8Array;
+  /** Per node, the vocabulary id of the word ending there, 0 when none does. */
+  readonly word: Int32Array;
   /** Length of the longest word. */
   readonly depth: number;
 }
@@ -43,7 +50,7 @@ function trieOf(vocab: Vocabulary): Trie {
   let nodes = 1;
   for (const w of words) nodes += w.length;
   const next = new Int32Array(nodes * ALPHABET);
-  const word = new Uint8Array(nodes);
+  const word = new Int32Array(nodes);
   let used = 1;
   let depth = 0;
   for (const w of words) {
@@ -53,7 +60,7 @@ function trieOf(vocab: Vocabulary): Trie {
       if (next[at] === 0) next[at] = used++;
       node = next[at] as number;
     }
-    word[node] = 1;
+    word[node] = vocab.idOf(w);
     depth = Math.max(depth, w.length);
   }
   const t = { next, word, depth };
@@ -61,15 +68,52 @@ function trieOf(vocab: Vocabulary): Trie {
   return t;
 }
 
-/** Pieces of text[from, to) as [start, end, is a word], letters no word covers merged into one piece. */
-function segment(text: string, from: number, to: number, trie: Trie): Array<[number, number, boolean]> {
+/**
+ * Scratch arrays of the segmentation, kept between calls and grown on demand: a spelled view of hostile text holds a
+ * third of a million letters, and four fresh arrays of that size per part, plus a tuple per piece, cost more than the
+ * walk itself. A scan is synchronous, so one set serves every call; sets larger than MAX_KEPT are not kept.
+ */
+const MAX_KEPT = 1 << 20;
+interface Scratch {
+  covered: Int32Array;
+  pieces: Int32Array;
+  back: Int32Array;
+  /** Per letter ending a piece, the id of the word the piece is (0: letters no word covers). */
+  isWord: Int32Array;
+  /** The pieces found, last first: starts, ends and the vocabulary id of each (0: not a word). */
+  pieceStart: Int32Array;
+  pieceEnd: Int32Array;
+  pieceWord: Int32Array;
+}
+let kept: Scratch | undefined;
+
+function scratch(m: number): Scratch {
+  if (kept && kept.covered.length > m) return kept;
+  const size = Math.max(m + 1, kept ? kept.covered.length * 2 : 1024);
+  const s: Scratch = {
+    covered: new Int32Array(size),
+    pieces: new Int32Array(size),
+    back: new Int32Array(size),
+    isWord: new Int32Array(size),
+    pieceStart: new Int32Array(size),
+    pieceEnd: new Int32Array(size),
+    pieceWord: new Int32Array(size),
+  };
+  if (size <= MAX_KEPT) kept = s;
+  return s;
+}
+
+/**
+ * Cuts text[from, to) into pieces, letters no word covers merged into one piece: the pieces go to the scratch's
+ * piece arrays, last piece first, offsets relative to `from`. Returns how many, 0 when no vocabulary word lies there.
+ */
+function segment(text: string, from: number, to: number, trie: Trie, s: Scratch): number {
   const m = to - from;
-  const covered = new Int32Array(m + 1).fill(-1);
-  const pieces = new Int32Array(m + 1);
-  const back = new Int32Array(m + 1);
-  const isWord = new Uint8Array(m + 1);
+  const { covered, pieces, back, isWord } = s;
   const { next, word } = trie;
+  covered.fill(-1, 0, m + 1);
   covered[0] = 0;
+  pieces[0] = 0;
   for (let i = 0; i < m; i++) {
     const cov = covered[i] as number;
     const count = (pieces[i] as number) + 1;
@@ -85,30 +129,98 @@ function segment(text: string, from: number, to: number, trie: Trie): Array<[num
       if (slot < 0) break;
       node = next[node * ALPHABET + slot] as number;
       if (node === 0) break;
-      if (word[node] === 0) continue;
+      const id = word[node] as number;
+      if (id === 0) continue;
       const c = cov + j + 1 - i;
       if (c > (covered[j + 1] as number) || (c === covered[j + 1] && count < (pieces[j + 1] as number))) {
         covered[j + 1] = c;
         pieces[j + 1] = count;
         back[j + 1] = i;
-        isWord[j + 1] = 1;
+        isWord[j + 1] = id;
       }
     }
   }
   // No word anywhere (most spelled text that is not the prompt): nothing to cut.
-  if (covered[m] === 0) return [];
-  const out: Array<[number, number, boolean]> = [];
+  if (covered[m] === 0) return 0;
+  let n = 0;
   for (let end = m; end > 0;) {
     let start = back[end] as number;
-    if (isWord[end] === 0) {
-      // Letters no word covers, next to each other, are one unknown piece.
-      while (start > 0 && isWord[start] === 0) start = back[start] as number;
-      out.push([start, end, false]);
-    } else out.push([start, end, true]);
+    const id = isWord[end] as number;
+    // Letters no word covers, next to each other, are one unknown piece.
+    if (id === 0) while (start > 0 && isWord[start] === 0) start = back[start] as number;
+    s.pieceStart[n] = start;
+    s.pieceEnd[n] = end;
+    s.pieceWord[n] = id;
+    n++;
     end = start;
   }
-  return out.reverse();
+  return n;
 }
+
+/**
+ * The words of a view as a view of their own: each character is one of `view`'s (by index), a space between two
+ * pieces standing for the first letter of the next. Raw offsets are read through `view` only when asked (a finding),
+ * so building it allocates two arrays, not a pair per character.
+ */
+class WordsBuilder {
+  private units: Uint16Array;
+  private index: Int32Array;
+  private n = 0;
+  constructor(capacity: number) {
+    this.units = new Uint16Array(Math.max(16, capacity));
+    this.index = new Int32Array(Math.max(16, capacity));
+  }
+  private room(more: number): void {
+    if (this.n + more <= this.units.length) return;
+    const size = Math.max(this.n + more, this.units.length * 2);
+    const units = new Uint16Array(size);
+    const index = new Int32Array(size);
+    units.set(this.units.subarray(0, this.n));
+    index.set(this.index.subarray(0, this.n));
+    this.units = units;
+    this.index = index;
+  }
+  /** View characters [from, to), a space before them unless first or after a part's end. */
+  piece(text: string, from: number, to: number): void {
+    this.room(to - from + 1);
+    if (this.n > 0 && this.units[this.n - 1] !== 0) {
+      this.units[this.n] = 0x20;
+      this.index[this.n++] = from;
+    }
+    for (let k = from; k < to; k++) {
+      this.units[this.n] = text.charCodeAt(k);
+      this.index[this.n++] = k;
+    }
+  }
+  /** Ends a part (NUL), standing for the view character `last`. */
+  breakPart(last: number): void {
+    this.room(1);
+    this.units[this.n] = 0;
+    this.index[this.n++] = last;
+  }
+  build(view: DecodedView): DecodedView | undefined {
+    const n = this.n;
+    if (n === 0) return undefined;
+    const units = this.units.slice(0, n);
+    const index = this.index.slice(0, n);
+    return {
+      text: UTF16.decode(units),
+      toRaw(start: number, end: number): [number, number] {
+        const s = Math.min(Math.max(0, start), n - 1);
+        let last = Math.min(Math.max(end, s + 1), n) - 1;
+        // A space or part break at the end stands for a letter after the span: the span ends with the letter before.
+        while (last > s && (units[last] === 0x20 || units[last] === 0)) last--;
+        const i = index[s] as number;
+        const j = index[last] as number;
+        const a = view.toRaw(i, i + 1)[0];
+        const e = view.toRaw(j, j + 1)[1];
+        return [a, Math.max(a, e)];
+      },
+    };
+  }
+}
+
+const UTF16 = new TextDecoder('utf-16le');
 
 /**
  * The parts of a spelled view (NUL between parts) with their letters cut into words, a space between two pieces,
@@ -116,30 +228,31 @@ function segment(text: string, from: number, to: number, trie: Trie): Array<[num
  */
 export function segmentedView(view: DecodedView, vocab: Vocabulary): DecodedView | undefined {
   const trie = trieOf(vocab);
-  const out = new DecodedViewBuilder();
-  let any = false;
   const text = view.text;
+  const out = new WordsBuilder(text.length + (text.length >> 2));
+  let any = false;
   let partStart = 0;
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && text.charCodeAt(i) !== 0) continue;
-    const cuts = i > partStart ? segment(text, partStart, i, trie) : [];
-    if (cuts.some((c) => c[2])) {
+    const s = scratch(i - partStart);
+    const n = i > partStart ? segment(text, partStart, i, trie, s) : 0;
+    // Only a part where two words in a row may begin a shingle can hold one (pieces are last first): the others are
+    // left out of the view, so hostile spelled text (`a.a.a.`, every letter the word "a") is not written out as words
+    // and read again only to find no shingle.
+    let words = false;
+    if (vocab.k < 2) for (let p = 0; p < n && !words; p++) words = s.pieceWord[p] !== 0;
+    else
+      for (let p = n - 1; p > 0 && !words; p--)
+        words = vocab.mayBeginShingle(s.pieceWord[p] as number, s.pieceWord[p - 1] as number);
+    if (words) {
       any = true;
-      cuts.forEach(([s, e], n) => {
-        if (n > 0) {
-          const at = view.toRaw(partStart + s, partStart + s + 1)[0];
-          out.add(0x20, at, at);
-        }
-        for (let k = partStart + s; k < partStart + e; k++) {
-          const [rs, re] = view.toRaw(k, k + 1);
-          out.add(text.charCodeAt(k), rs, re);
-        }
-      });
-      out.breakPart(view.toRaw(i - 1, i)[1]);
+      for (let p = n - 1; p >= 0; p--)
+        out.piece(text, partStart + (s.pieceStart[p] as number), partStart + (s.pieceEnd[p] as number));
+      out.breakPart(i - 1);
     }
     partStart = i + 1;
   }
-  return any ? out.build() : undefined;
+  return any ? out.build(view) : undefined;
 }
 
 /** Start of the longest ending of `letters` that begins a vocabulary word (letters still to come may complete it), or -1. */
@@ -167,7 +280,7 @@ export function holdsWord(text: string, to: number, vocab: Vocabulary): boolean 
       const slot = slotOf(text.charCodeAt(j));
       node = slot < 0 ? 0 : (next[node * ALPHABET + slot] as number);
       if (node === 0) break;
-      if (word[node] === 1) return true;
+      if (word[node] !== 0) return true;
     }
   }
   return false;
@@ -183,21 +296,13 @@ export function segmentedOpenView(view: DecodedView, vocab: Vocabulary): Decoded
   const text = view.text;
   const pending = pendingWord(text, vocab);
   const head = pending < 0 ? text.length : pending;
-  const out = new DecodedViewBuilder();
-  const pieces = head > 0 ? segment(text, 0, head, trie) : [];
-  if (pieces.length === 0 && head > 0) pieces.push([0, head, false]);
-  if (pending >= 0) pieces.push([pending, text.length, false]);
-  pieces.forEach(([s, e], n) => {
-    if (n > 0) {
-      const at = view.toRaw(s, s + 1)[0];
-      out.add(0x20, at, at);
-    }
-    for (let k = s; k < e; k++) {
-      const [rs, re] = view.toRaw(k, k + 1);
-      out.add(text.charCodeAt(k), rs, re);
-    }
-  });
-  return out.build() ?? view;
+  const out = new WordsBuilder(text.length + (text.length >> 2));
+  const s = scratch(head);
+  const n = head > 0 ? segment(text, 0, head, trie, s) : 0;
+  if (n === 0 && head > 0) out.piece(text, 0, head);
+  for (let p = n - 1; p >= 0; p--) out.piece(text, s.pieceStart[p] as number, s.pieceEnd[p] as number);
+  if (pending >= 0) out.piece(text, pending, text.length);
+  return out.build(view) ?? view;
 }
 
 /** Length of the longest vocabulary word of letters and digits. */

@@ -39,16 +39,24 @@ const endsRuns = (c: number) => {
 /** A run: the raw index of each byte's first hex digit (the second follows it). */
 type Run = Int32Array;
 
-/** The byte positions of tokens given as [digits start, digits end) pairs (an odd last digit left out). */
-function positions(tokens: readonly number[]): Run {
+/** The byte positions of tokens given as [digits start, digits end) pairs, the first `count` of `tokens` (an odd last digit left out). */
+function positions(tokens: Int32Array, count: number): Run {
   let bytes = 0;
-  for (let t = 0; t < tokens.length; t += 2) bytes += ((tokens[t + 1] as number) - (tokens[t] as number)) >> 1;
+  for (let t = 0; t < count; t += 2) bytes += ((tokens[t + 1] as number) - (tokens[t] as number)) >> 1;
   const run = new Int32Array(bytes);
   let b = 0;
-  for (let t = 0; t < tokens.length; t += 2)
+  for (let t = 0; t < count; t += 2)
     for (let k = tokens[t] as number; k + 1 < (tokens[t + 1] as number); k += 2) run[b++] = k;
   return run;
 }
+
+/**
+ * Token pairs of the run being read, kept between calls and grown by doubling: a megabyte of hex tokens is a third
+ * of a million pairs, and a plain array pushed to that size copied itself through the large-object space again and
+ * again (most of a hostile scan). Not kept above MAX_KEPT_TOKENS entries.
+ */
+let kept = new Int32Array(1024);
+const MAX_KEPT_TOKENS = 1 << 20;
 
 /**
  * Where the digits of a token starting at `i` begin (after `0x` or `\x`), or -1 when no token starts there: a
@@ -76,18 +84,19 @@ const codeAt = (text: string, i: number): number => (i >= 0 && i < text.length ?
 function runs(text: string, from: number, open: boolean): Run[] {
   const out: Run[] = [];
   const n = text.length;
-  /** The current run's tokens as [digits start, digits end) pairs. */
-  let run: number[] = [];
+  /** The current run's tokens as [digits start, digits end) pairs: the first `count` of `run`. */
+  let run = kept;
+  let count = 0;
   /** Where the last token of `run` ended. */
   let lastEnd = -1;
   const close = () => {
-    if (run.length > 0 && !open) out.push(positions(run));
-    run = [];
+    if (count > 0 && !open) out.push(positions(run, count));
+    count = 0;
   };
   let i = from;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (run.length > 0 && i - lastEnd > MAX_HEX_GAP) close();
+    if (count > 0 && i - lastEnd > MAX_HEX_GAP) close();
     if (isAlnum(c) || c === 0x5c) {
       const d = tokenDigits(text, i);
       if (d < 0) {
@@ -106,7 +115,16 @@ function runs(text: string, from: number, open: boolean): Run[] {
         while (i < n && isAlnum(text.charCodeAt(i))) i++;
         continue;
       }
-      if (j - d >= 2) run.push(d, j);
+      if (j - d >= 2) {
+        if (count + 2 > run.length) {
+          const more = new Int32Array(run.length * 2);
+          more.set(run);
+          run = more;
+          if (run.length <= MAX_KEPT_TOKENS) kept = run;
+        }
+        run[count++] = d;
+        run[count++] = j;
+      }
       lastEnd = j;
       i = j;
       continue;
@@ -114,7 +132,7 @@ function runs(text: string, from: number, open: boolean): Run[] {
     if (!isSeparator(c)) close();
     i++;
   }
-  if (open) return run.length > 0 && n - lastEnd <= MAX_HEX_GAP ? [positions(run)] : [];
+  if (open) return count > 0 && n - lastEnd <= MAX_HEX_GAP ? [positions(run, count)] : [];
   close();
   return out;
 }

@@ -48,6 +48,13 @@ export const HOSTILE_UNITS: readonly HostileInput[] = [
   { name: 'url credentials', unit: 'a://a:' },
   { name: 'cli user', unit: ' -u a:' },
   { name: 'base64 run', unit: 'QUJD' },
+  // Aimed at the system-prompt check: the short words every prompt has ("a", "to"), as words, spelled out letter
+  // by letter, as hex and as character codes — each a vocabulary word at every position, none a shingle.
+  { name: 'prompt words a to', unit: 'a to ' },
+  { name: 'prompt word spelled a.', unit: 'a.' },
+  { name: 'prompt words spelled t-o-', unit: 't-o-' },
+  { name: 'prompt word hex 61 20', unit: '61 20 ' },
+  { name: 'prompt word char codes 97,32,', unit: '97,32,' },
 ];
 
 /** `unit` repeated to exactly `size` characters. */
