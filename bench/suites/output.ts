@@ -5,7 +5,7 @@ import type { CallContext } from '../../src/core/context.js';
  * secrets, a leak index of 50 vault values, this session's canary, a system prompt to compare
  * against), and the streaming guard's overhead per chunk against the same scan done once.
  * Hostile inputs: 1 MB of a format's prefix repeated (test/guards/hostile-inputs.ts), whole text and
- * streamed in 64-character chunks, one run each (these are worst cases, not a distribution).
+ * streamed in 64-character chunks, a first run of each and a repeat (worst cases, not a distribution).
  */
 const HOSTILE_SIZE = 1 << 20;
 
@@ -175,6 +175,14 @@ const suite: Suite = {
     }
 
     const hostileTable = hostileRows(guard, ctx);
+    // Every unit once more: the cost an attacker can repeat. The first run of a unit also pays V8's first compilation
+    // of the paths ordinary text never takes (type feedback, then optimised code thrown away mid-megabyte), once per
+    // process.
+    const repeat = new Map(hostileRows(guard, ctx).map((r) => [r[0], r]));
+    const repeatCpu = (name: string): [number, number] => {
+      const r = repeat.get(name);
+      return r ? [r[4], r[5]] : [-1, -1];
+    };
     data['hostile_1mb'] = hostileTable.map(([name, findings, wholeMs, streamMs, wholeCpuMs, streamCpuMs]) => ({
       name,
       findings,
@@ -182,7 +190,11 @@ const suite: Suite = {
       streamMs,
       wholeCpuMs,
       streamCpuMs,
+      repeatWholeCpuMs: repeatCpu(name)[0],
+      repeatStreamCpuMs: repeatCpu(name)[1],
     }));
+    const repeatOver = (i: 0 | 1) => hostileTable.filter((r) => repeatCpu(r[0])[i] > 100).length;
+    const repeatWorst = (i: 0 | 1) => Math.max(...hostileTable.map((r) => repeatCpu(r[0])[i]));
     const worstWhole = Math.max(...hostileTable.map((r) => r[2]));
     const worstStream = Math.max(...hostileTable.map((r) => r[3]));
     const worstWholeCpu = Math.max(...hostileTable.map((r) => r[4]));
@@ -211,7 +223,7 @@ const suite: Suite = {
       '',
       markdownTable(['case', 'chunks', 'stream p50 µs', 'whole p50 µs', 'overhead µs/chunk'], streamRows),
       '',
-      `Hostile inputs, 1 MB of the unit repeated (one run each, ms): whole-text scan, and the stream guard fed 64-character chunks; wall time and this process's CPU time (the machine is shared: wall time includes waiting for a core); before = main at ${before.commit} on the same machine (wall). Goal: <= 100 ms each.`,
+      `Hostile inputs, 1 MB of the unit repeated (the first run of each, ms, then a repeat of every unit in the same order): whole-text scan, and the stream guard fed 64-character chunks; wall time and this process's CPU time (the machine is shared: wall time includes waiting for a core); before = main at ${before.commit} on the same machine (wall). Goal: <= 100 ms each.`,
       '',
       markdownTable(
         [
@@ -221,6 +233,8 @@ const suite: Suite = {
           'whole CPU ms',
           'streamed ms',
           'streamed CPU ms',
+          'repeat: whole CPU ms',
+          'repeat: streamed CPU ms',
           'before: whole ms',
           'before: streamed ms',
         ],
@@ -231,6 +245,7 @@ const suite: Suite = {
           wholeCpu,
           streamed,
           streamedCpu,
+          ...repeatCpu(name),
           before.hostile1MB[name]?.wholeMs ?? '-',
           before.hostile1MB[name]?.streamMs ?? '-',
         ]),
@@ -239,7 +254,8 @@ const suite: Suite = {
       `Worst whole ${worstWhole} ms (before ${Math.max(...Object.values(before.hostile1MB).map((h) => h.wholeMs))} ms), ` +
         `worst streamed ${worstStream} ms (before ${Math.max(...Object.values(before.hostile1MB).map((h) => h.streamMs))} ms); ` +
         `units over 100 ms: whole ${hostileTable.filter((r) => r[2] > 100).length}, streamed ${hostileTable.filter((r) => r[3] > 100).length} of ${hostileTable.length}. ` +
-        `CPU time: worst whole ${worstWholeCpu} ms, worst streamed ${worstStreamCpu} ms; units over 100 ms CPU: whole ${hostileTable.filter((r) => r[4] > 100).length}, streamed ${hostileTable.filter((r) => r[5] > 100).length}.`,
+        `CPU time: worst whole ${worstWholeCpu} ms, worst streamed ${worstStreamCpu} ms; units over 100 ms CPU: whole ${hostileTable.filter((r) => r[4] > 100).length}, streamed ${hostileTable.filter((r) => r[5] > 100).length}. ` +
+        `Repeated: worst CPU whole ${repeatWorst(0)} ms, streamed ${repeatWorst(1)} ms; units over 100 ms CPU: whole ${repeatOver(0)}, streamed ${repeatOver(1)}.`,
     ].join('\n');
     const checks: Check[] = [
       { name: 'scanText 1 KB p50 (µs)', value: Number(per1k.toFixed(1)), max: 5000 },
