@@ -31,6 +31,12 @@ export interface ProvenanceTaint {
   ): { ready(): Promise<void>; finish(rewalk: boolean, changed?: readonly string[]): void };
   /** A tool read `path` and answers from its content: taints the session when `text` holds a vault value. */
   fileRead(ctx: ToolRunContext, tool: string, path: string, text: string): Promise<void>;
+  /**
+   * A tool is about to show the model the file at `resolved` (a real path in the workspace) or answer from it:
+   * taints the session when a tainted session's run wrote the file and it is unchanged since, as a run's walk over it
+   * would (it may hold a value re-encoded in a form neither L23 nor the leak index knows).
+   */
+  writtenFile(ctx: ToolRunContext, tool: string, resolved: string): Promise<void>;
 }
 
 export interface ProvenanceTaintDeps {
@@ -87,24 +93,28 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
         finish(rewalk, changed) {
           // What a run of a tainted session wrote taints the sessions that later read it (R20: session A rewrote a
           // key with `tr`, session B, whose walk found nothing, undid it and sent it).
-          const after = first
-            .then(() => (rewalk ? walked() : undefined))
-            .then(async () => {
-              const reasons = await deps.taint.reasonsNow(ctx.sessionId);
-              if (reasons)
-                await deps.secrets.markWritten(
-                  ctx.workspace,
-                  started,
-                  `an exec run of a session that had seen secret material (${reasons[0] ?? 'tainted'})`,
-                  changed,
-                );
-            })
-            .catch(async (cause: unknown) =>
-              mark(
-                ctx,
-                `marking the files this run wrote failed (${describeCause(cause)}), so the workspace counts as holding a vault value`,
-              ),
-            );
+          const markIfTainted = async () => {
+            const reasons = await deps.taint.reasonsNow(ctx.sessionId);
+            if (reasons)
+              await deps.secrets.markWritten(
+                ctx.workspace,
+                started,
+                `an exec run of a session that had seen secret material (${reasons[0] ?? 'tainted'})`,
+                changed,
+              );
+          };
+          // Other sessions' walks and reads wait for the marking from now on (R22: a read right after the run saw
+          // its files unmarked); a rewalk is a walk itself, so the wait starts once it is done.
+          const rewalked = first.then(() => (rewalk ? walked() : undefined));
+          const marking = rewalk ? rewalked.then(markIfTainted) : first.then(markIfTainted);
+          if (rewalk) void rewalked.then(() => deps.secrets.markingUnderWay(ctx.workspace, marking));
+          else deps.secrets.markingUnderWay(ctx.workspace, marking);
+          const after = marking.catch(async (cause: unknown) =>
+            mark(
+              ctx,
+              `marking the files this run wrote failed (${describeCause(cause)}), so the workspace counts as holding a vault value`,
+            ),
+          );
           deps.taint.track(ctx.sessionId, after);
         },
       };
@@ -112,6 +122,10 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
     async fileRead(ctx, tool, path, text) {
       const name = deps.secrets.holds(text);
       if (name) await mark(ctx, `${tool} read ${path}, which holds the value of ${name}`);
+    },
+    async writtenFile(ctx, tool, resolved) {
+      const why = await deps.secrets.writtenReason(ctx.workspace, resolved);
+      if (why) await mark(ctx, `${tool} opened a file that counts as holding a vault value: ${why}`);
     },
   };
 }

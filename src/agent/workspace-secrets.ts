@@ -131,6 +131,9 @@ async function entriesOf(dir: string): Promise<Dirent[] | undefined> {
   }
 }
 
+/** Resolves once `p` has settled, either way (its outcome is its own caller's to handle). */
+const settled = (p: Promise<unknown>): Promise<void> => Promise.allSettled([p]).then(() => undefined);
+
 const code = (cause: unknown): string | undefined =>
   typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
 
@@ -145,6 +148,8 @@ export class WorkspaceSecrets {
    */
   private readonly written = new Map<string, Written>();
   private readonly writtenStore: WrittenFileStore | undefined;
+  /** Markings under way per workspace: a walk or a reader of a mark waits for them (a run's files are marked after it). */
+  private readonly marking = new Map<string, Set<Promise<void>>>();
   private readonly maxFiles: number;
   private readonly chunkBytes: number;
 
@@ -175,6 +180,13 @@ export class WorkspaceSecrets {
    * already under way is joined. Err only when the walk itself broke (the caller fails closed on it).
    */
   walk(workspace: string): Promise<Result<WorkspaceWalk, BulwarkError>> {
+    // What another session's run wrote is marked after that run: its marking first, so the walk sees the marks (and
+    // before joining a walk, so a marking that waits for a walk of its own cannot wait for itself).
+    const set = this.marking.get(workspace);
+    return set ? this.marked(workspace).then(() => this.walkJoined(workspace)) : this.walkJoined(workspace);
+  }
+
+  private walkJoined(workspace: string): Promise<Result<WorkspaceWalk, BulwarkError>> {
     const known = this.running.get(workspace);
     if (known) return known;
     const started = this.walkOnce(workspace).finally(() => this.running.delete(workspace));
@@ -220,7 +232,56 @@ export class WorkspaceSecrets {
    * walk's file cap is marked up to it. `changed`: the paths the run changed as its copy-on-write view's effects name
    * them (workspace-relative); only those are looked at (a directory among them is walked), not the whole tree.
    */
-  async markWritten(workspace: string, sinceMs: number, why: string, changed?: readonly string[]): Promise<void> {
+  markWritten(workspace: string, sinceMs: number, why: string, changed?: readonly string[]): Promise<void> {
+    const marking = this.markNow(workspace, sinceMs, why, changed);
+    this.markingUnderWay(workspace, marking);
+    return marking;
+  }
+
+  /**
+   * `marking` will mark files of `workspace` (a run's files, once it ended): walks and readers of marks that start
+   * before it settles wait for it. Called as soon as the run ended, so no other session reads its files unmarked.
+   */
+  markingUnderWay(workspace: string, marking: Promise<unknown>): void {
+    const set = this.marking.get(workspace) ?? new Set<Promise<void>>();
+    this.marking.set(workspace, set);
+    const done: Promise<void> = settled(marking).then(() => {
+      set.delete(done);
+      if (set.size === 0 && this.marking.get(workspace) === set) this.marking.delete(workspace);
+    });
+    set.add(done);
+  }
+
+  /** Resolves once the markings under way in `workspace` when it was called have settled. */
+  private async marked(workspace: string): Promise<void> {
+    const set = this.marking.get(workspace);
+    if (set) await Promise.all([...set]);
+  }
+
+  /**
+   * Why `file` (a path inside `workspace`, both real) counts as holding a value because a run of a tainted session
+   * wrote it and it is unchanged since, or undefined; waits for the markings under way in the workspace first. A tool
+   * that shows a file's content (read) or answers from it (edit) asks this as a run's walk does.
+   */
+  async writtenReason(workspace: string, file: string): Promise<string | undefined> {
+    await this.marked(workspace);
+    const marks = await this.writtenOf(workspace);
+    const name = relativeTo(workspace, file).split('\\').join('/');
+    const wrote = marks.get(name);
+    if (!wrote) return undefined;
+    let st: Stats;
+    try {
+      st = await lstat(file);
+    } catch (cause) {
+      if (code(cause) === 'ENOENT') return undefined;
+      throw cause;
+    }
+    if (unchanged(wrote, st)) return wrote.reason;
+    await this.unmark(workspace, marks, [name]);
+    return undefined;
+  }
+
+  private async markNow(workspace: string, sinceMs: number, why: string, changed?: readonly string[]): Promise<void> {
     const marks = await this.writtenOf(workspace);
     const found: WrittenFile[] = [];
     let files = 0;

@@ -201,6 +201,12 @@ describe('exec runs', () => {
   });
 });
 
+/**
+ * A run's files are marked by ctime, which the kernel stamps from a coarse clock a few ms behind Date.now(): a run
+ * writes after its walk and sandbox start, so these tests wait as long before writing "in the run".
+ */
+const pastCoarseClock = () => new Promise((r) => setTimeout(r, 20));
+
 describe('files written by a tainted session’s runs', () => {
   it('taint a later session that reads them, while unchanged, whatever they read as now (R20)', async () => {
     const taint = new SecretTaint();
@@ -212,6 +218,7 @@ describe('files written by a tainted session’s runs', () => {
     const a = prov.execRun(execCtx('A'));
     await a.ready();
     expect(await taint.reasons('A')).toBeDefined();
+    await pastCoarseClock();
     const shifted = SECRET.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 96) % 26) + 97));
     writeFileSync(join(ws, 'deploy.txt'), `KEY=${shifted}\n`);
     a.finish(false);
@@ -306,6 +313,50 @@ describe('written-file marks kept in the store', () => {
       rmSync(`${dbFile}-wal`, { force: true });
       rmSync(`${dbFile}-shm`, { force: true });
     }
+  });
+});
+
+describe('files written by a tainted session’s runs, read without a run (R22)', () => {
+  it('taint a session whose read or edit opens one, also right after the run ended, before its marking is done', async () => {
+    const taint = new SecretTaint();
+    const prov = provenanceTaint({ bus: new EventBus(), taint, secrets: new WorkspaceSecrets(leaks) });
+    writeFileSync(join(ws, 'deploy.txt'), `KEY=${SECRET}\n`);
+    await new Promise((r) => setTimeout(r, 20));
+    const a = prov.execRun(execCtx('A'));
+    await a.ready();
+    await pastCoarseClock();
+    const shifted = SECRET.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 96) % 26) + 97));
+    writeFileSync(join(ws, 'shifted.txt'), `KEY=${shifted}\n`);
+    rmSync(join(ws, 'deploy.txt'));
+    a.finish(false);
+    // No wait for A: B opens the file while A's files are still being marked.
+    await prov.writtenFile(execCtx('B'), 'read', join(ws, 'shifted.txt'));
+    expect(await taint.reasons('B')).toEqual([
+      'read opened a file that counts as holding a vault value: shifted.txt in the workspace was written by an exec run of a session that had seen secret material (an exec run could read the workspace: deploy.txt in the workspace holds the value of STRIPE_KEY), and is unchanged since, so it counts as holding a vault value',
+    ]);
+    // A file no tainted run wrote taints nothing; nor does the marked one once it changed.
+    writeFileSync(join(ws, 'other.txt'), 'hello\n');
+    await prov.writtenFile(execCtx('C'), 'read', join(ws, 'other.txt'));
+    appendFileSync(join(ws, 'shifted.txt'), '\n');
+    await prov.writtenFile(execCtx('C'), 'edit', join(ws, 'shifted.txt'));
+    expect(await taint.reasons('C')).toBeUndefined();
+  });
+
+  it('a walk that starts right after a tainted run ended waits for its marking', async () => {
+    const taint = new SecretTaint();
+    const prov = provenanceTaint({ bus: new EventBus(), taint, secrets: new WorkspaceSecrets(leaks) });
+    writeFileSync(join(ws, 'deploy.txt'), `KEY=${SECRET}\n`);
+    await new Promise((r) => setTimeout(r, 20));
+    const a = prov.execRun(execCtx('A'));
+    await a.ready();
+    await pastCoarseClock();
+    writeFileSync(join(ws, 'deploy.txt'), 'KEY=re-encoded\n');
+    a.finish(false);
+    const b = prov.execRun(execCtx('B'));
+    await b.ready();
+    expect(await taint.reasons('B')).toEqual([
+      'an exec run could read the workspace: deploy.txt in the workspace was written by an exec run of a session that had seen secret material (an exec run could read the workspace: deploy.txt in the workspace holds the value of STRIPE_KEY), and is unchanged since, so it counts as holding a vault value',
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@ import type { ProvenanceTaint } from '../../provenance-taint.js';
 import type { Tool, ToolRunContext } from '../tool.js';
 import { jsonSchemaOf, parseArgs } from '../args.js';
 import { writeJudged } from './host-files.js';
-import { WRITE_MAX_BYTES, readWorkspaceFile } from './workspace-fs.js';
+import { WRITE_MAX_BYTES, confinedPath, readWorkspaceFile } from './workspace-fs.js';
 
 const Args = z.strictObject({
   path: z.string().min(1).max(4096).describe('File path relative to the workspace'),
@@ -102,6 +102,9 @@ export function createEditTool(files: FileJournal = NO_FILE_JOURNAL, provenance?
         const t = provenance?.fileRead(ctx, 'edit', path, text);
         if (t) taints.push(t);
       };
+      // A file a tainted session's run wrote taints the session before the edit reads it (and changes it).
+      const resolved = confinedPath(ctx.workspace, path);
+      if (resolved.ok) await provenance?.writtenFile(ctx, 'edit', resolved.value);
       try {
         return await applyEdit(ctx, files, path, oldText, newText, seen);
       } finally {

@@ -3,7 +3,7 @@ import type { ProvenanceTaint } from '../../provenance-taint.js';
 import type { Tool } from '../tool.js';
 import { createEditTool, editTool } from './edit.js';
 import { lsTool } from './ls.js';
-import { readTool } from './read.js';
+import { createReadTool, readTool } from './read.js';
 import { createWriteTool, writeTool } from './write.js';
 
 export { editTool, lsTool, readTool, writeTool };
@@ -11,7 +11,10 @@ export { editTool, lsTool, readTool, writeTool };
 /** The built-in workspace file tools. */
 export const fsTools: readonly Tool[] = [readTool, writeTool, editTool, lsTool];
 
-/** The file tools with an undo journal for what write and edit replace; edit taints by what it reads (L08.1). */
+/**
+ * The file tools with an undo journal for what write and edit replace; edit taints by what it reads, read and edit by
+ * files a tainted session's run wrote (L08.1).
+ */
 export function createFsTools(files: FileJournal, provenance?: ProvenanceTaint): readonly Tool[] {
-  return [readTool, createWriteTool(files), createEditTool(files, provenance), lsTool];
+  return [createReadTool(provenance), createWriteTool(files), createEditTool(files, provenance), lsTool];
 }
