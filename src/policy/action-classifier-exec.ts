@@ -29,7 +29,7 @@ import {
   braceExpansions,
 } from '../text/index.js';
 import type { Result, BulwarkError } from '../core/index.js';
-import { credentialGlobTarget } from './credential-globs.js';
+import { credentialExpansionTarget, credentialGlobTarget, parameterDefaults } from './credential-globs.js';
 
 export interface ExecVerdict {
   readonly classes: Set<ActionClass>;
@@ -536,6 +536,7 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
       if (isCredentialPath(target)) add(v, 'credential', `reads credential file ${target}`);
       else if (named !== undefined) add(v, 'credential', `reads ${target}, a glob that names credential file ${named}`);
       else if (target.includes('{')) bracedCredential(v, target, r.target.glob === true);
+      if (r.target.dynamic) expandedCredential(v, target, r.target.glob === true);
     } else if (target !== '/dev/null' && target !== '/dev/stdout' && target !== '/dev/stderr') {
       if (leavesWorkspace(target, workspace)) add(v, 'destructive', `writes ${target} outside the workspace`);
       else add(v, 'write', `writes ${target}`);
@@ -562,6 +563,7 @@ function classifyCommand(v: Acc, cmd: ResolvedCommand, workspace: string | undef
     const named = w.glob && !isCredentialPath(w.text) ? credentialGlobTarget(w.text) : undefined;
     if (named !== undefined) add(v, 'credential', `touches ${w.text}, a glob that names credential file ${named}`);
     else if (w.text.includes('{') && !isCredentialPath(w.text)) bracedCredential(v, w.text, w.glob === true);
+    if (w.dynamic && !isCredentialPath(w.text)) expandedCredential(v, w.text, w.glob === true);
   }
 
   // Without a script operand an interpreter runs whatever arrives on stdin (a pipe, a redirect or the
@@ -1027,6 +1029,17 @@ function classifyPackageManager(v: Acc, name: string, args: readonly string[]): 
     return;
   }
   add(v, 'exec', `${name} ${sub} runs project scripts`);
+}
+
+/**
+ * A word with parameter expansions that may read a credential file: its defaults name one (`${x:-.env}`), or empty
+ * or unknown values join its pieces into one (`.e"$@"nv`, `${p}.env`).
+ */
+function expandedCredential(v: Acc, word: string, glob: boolean): void {
+  const defaults = parameterDefaults(word);
+  const file = isCredentialPath(defaults) ? defaults : credentialExpansionTarget(word, glob);
+  if (file !== undefined)
+    add(v, 'credential', `touches ${word}, whose parameter expansions can make it credential file ${file}`);
 }
 
 /** A word whose braces the shell expands into a credential file's name (or into more words than are judged). */

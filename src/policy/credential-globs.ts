@@ -76,16 +76,64 @@ const ORDINARY_NAMES = [
   '.profile',
 ];
 
+/** Stands for a parameter expansion in a word (`$1`, `"$@"`, `${x}`): any text, a leading dot included. */
+const EXPANSION = '\uE000';
+
+/** POSIX character classes inside brackets (`[[:alpha:]]`), as the characters they take in the C locale. */
+const POSIX_CLASSES: Readonly<Record<string, string>> = {
+  alpha: 'a-zA-Z',
+  alnum: 'a-zA-Z0-9',
+  lower: 'a-z',
+  upper: 'A-Z',
+  digit: '0-9',
+  xdigit: '0-9a-fA-F',
+  punct: '!-\\/:-@\\[-`{-~',
+  graph: '!-~',
+  print: ' -~',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  word: 'a-zA-Z0-9_',
+};
+
+/** Where the bracket expression opened at `open` closes (a `]` first in it, and `[:class:]`, do not close it), or -1. */
+function bracketEnd(glob: string, open: number): number {
+  let i = open + 1;
+  if (glob[i] === '!' || glob[i] === '^') i++;
+  if (glob[i] === ']') i++;
+  for (; i < glob.length; i++) {
+    if (glob[i] === ']') return i;
+    if (glob.startsWith('[:', i)) {
+      const end = glob.indexOf(':]', i + 2);
+      if (end >= 0) i = end + 1;
+    }
+  }
+  return -1;
+}
+
+/** A bracket expression's body as a regular expression class body (POSIX classes spelled out; an unknown one takes any). */
+function bracketBody(body: string): string {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const cls = body.startsWith('[:', i) ? /^\[:([a-z]+):\]/.exec(body.slice(i)) : null;
+    if (cls) {
+      out += POSIX_CLASSES[cls[1] as string] ?? '\\s\\S';
+      i += cls[0].length - 1;
+    } else out += (body[i] as string).replace(/[\\\]^[]/g, (m) => `\\${m}`);
+  }
+  return out;
+}
+
 /** The shell's reading of one glob segment as a regular expression (no leading dot from a wildcard). */
 function segmentPattern(glob: string): RegExp {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string;
     const lead = out === '' ? '(?!\\.)' : '';
-    if (c === '*') out += `${lead}[^/]*`;
+    if (c === EXPANSION) out += '[^/]*';
+    else if (c === '*') out += `${lead}[^/]*`;
     else if (c === '?') out += `${lead}[^/]`;
     else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
+      const close = bracketEnd(glob, i);
       if (close < 0) {
         out += '\\[';
         continue;
@@ -93,15 +141,14 @@ function segmentPattern(glob: string): RegExp {
       let body = glob.slice(i + 1, close);
       const negated = body.startsWith('!') || body.startsWith('^');
       if (negated) body = body.slice(1);
-      const escaped = body.replace(/[\\\]^]/g, (m) => `\\${m}`);
-      out += `${lead}[${negated ? '^/' : ''}${escaped}]`;
+      out += `${lead}[${negated ? '^/' : ''}${bracketBody(body)}]`;
       i = close;
     } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, (m) => `\\${m}`);
   }
   return new RegExp(`^${out}$`);
 }
 
-const hasGlob = (s: string) => /[*?[]/.test(s);
+const hasGlob = (s: string) => /[*?[\uE000]/.test(s);
 
 /**
  * The credential path a glob word may expand to (its first such segment replaced by the name it matches), or
@@ -117,4 +164,26 @@ export function credentialGlobTarget(glob: string): string | undefined {
     if (name !== undefined) return [...segments.slice(0, i), name, ...segments.slice(i + 1)].join('/');
   }
   return undefined;
+}
+
+/** `$name`, `${…}` (not nested), `$1`, `$@` and the other special parameters. */
+const PARAMETER = /\$(?:\{[^{}]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/g;
+/** `${name:-word}`, `${name-word}`, `${name:=word}`, `${name=word}`: the word a default or assignment expands to. */
+const DEFAULT_WORD = /^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](.*)\}$/s;
+
+/** The word with each parameter expansion replaced by its default or assigned word (`${x:-.env}`), else by nothing. */
+export function parameterDefaults(word: string): string {
+  return word.replace(PARAMETER, (m) => DEFAULT_WORD.exec(m)?.[1] ?? '');
+}
+
+/**
+ * The credential path a word with parameter expansions may read (L27): an unset or empty parameter leaves its
+ * neighbours joined (`.e"$@"nv`, `.e${9}nv` read `.env`). Each expansion stands for any text within a path segment,
+ * and a word that could then name ordinary files too (`$f`, `$dir/*.json`) is not flagged. `glob`: the word's
+ * unquoted glob characters count as such.
+ */
+export function credentialExpansionTarget(word: string, glob: boolean): string | undefined {
+  const literal = glob ? word : word.replace(/[*?[]/g, (m) => `[${m}]`);
+  const pattern = literal.replace(PARAMETER, EXPANSION);
+  return pattern.includes(EXPANSION) ? credentialGlobTarget(pattern) : undefined;
 }

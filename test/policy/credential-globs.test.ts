@@ -84,3 +84,37 @@ describe('L27: a glob the shell expands into a credential file’s name', () => 
     expect(c.reasons.join(' ')).toContain(named);
   });
 });
+
+describe('L27: parameter expansions that join a credential file’s name (R22)', () => {
+  it.each([
+    ['cat .e"$@"nv', '.env'],
+    ['cat .e${9}nv', '.env'],
+    ['grep . .e$1nv', '.env'],
+    ['cat ${p}.env', '.env'],
+    ['cat .env${x}', '.env'],
+    ['cat ${x:-.env}', '.env'],
+    ['cat .e${x:-n}v', '.env'],
+    ['cat < .e$1nv', '.env'],
+    ['cat ${d}/.ss$1h/config', '/.ssh/config'],
+    ['cat .[[:alpha:]]nv', '.env'],
+    ['cat id_[[:lower:]]sa', 'id_rsa'],
+  ])('%s is credential (names %s)', (command, named) => {
+    const c = exec(command);
+    expect(c.classes).toContain('credential');
+    expect(c.reasons.join(' ')).toContain(`credential file ${named}`);
+  });
+
+  it.each([
+    'cat "$f"',
+    'cat $dir/*.json',
+    'cat "$HOME/notes.txt"',
+    'grep -r "$pat" src',
+    'cat "${f}.json"',
+    'cat ./$x',
+    'echo [[:alpha:]]*',
+    'cat .[[:digit:]]nv',
+    'sed "s/$a/$b/" f.txt',
+  ])('%s is not credential (an expansion there names ordinary files too, or none)', (command) => {
+    expect(exec(command).classes).not.toContain('credential');
+  });
+});
