@@ -530,3 +530,36 @@ describe('archives', () => {
     expect(r.scanned).toBe(5);
   });
 });
+
+describe('what gunzip and iconv read as the value (R22)', () => {
+  it('finds a value in a gzip with garbage after it, in concatenated members and under a long name', async () => {
+    // gunzip prints the member and warns "trailing garbage ignored"; Node's gunzip threw the member's output away.
+    const junk = Buffer.from([0x1f, 0x8b, 0x00, 0x77, 0x13, 0x37, 0x00, 0x42]);
+    writeFileSync(join(ws, 'j.gz'), Buffer.concat([gzipSync(`KEY=${SECRET}\n`), junk]));
+    expect((await walk()).finding?.reason).toBe('j.gz in the workspace holds the value of STRIPE_KEY (compressed)');
+    rmSync(join(ws, 'j.gz'));
+    writeFileSync(join(ws, 'm.gz'), Buffer.concat([gzipSync('hello\n'), gzipSync(`KEY=${SECRET}\n`)]));
+    expect((await walk()).finding?.reason).toBe('m.gz in the workspace holds the value of STRIPE_KEY (compressed)');
+    rmSync(join(ws, 'm.gz'));
+    writeFileSync(join(ws, 'n.txt'), `KEY=${SECRET}\n`);
+    execFileSync('gzip', ['-N', 'n.txt'], { cwd: ws });
+    expect((await walk()).finding?.reason).toBe('n.txt.gz in the workspace holds the value of STRIPE_KEY (compressed)');
+  });
+
+  it('finds a value in UTF-16 text (with or without a byte-order mark), also gzipped; binary zeros are not UTF-16', async () => {
+    writeFileSync(
+      join(ws, 'secrets.ps1'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`$k = "${SECRET}"`, 'utf16le')]),
+    );
+    expect((await walk()).finding?.reason).toBe('secrets.ps1 in the workspace holds the value of STRIPE_KEY');
+    rmSync(join(ws, 'secrets.ps1'));
+    writeFileSync(join(ws, 'be.txt'), Buffer.from(`KEY=${SECRET}`, 'utf16le').swap16());
+    expect((await walk()).finding?.reason).toBe('be.txt in the workspace holds the value of STRIPE_KEY');
+    rmSync(join(ws, 'be.txt'));
+    writeFileSync(join(ws, 'k.reg.gz'), gzipSync(Buffer.from(`"KEY"="${SECRET}"`, 'utf16le')));
+    expect((await walk()).finding?.reason).toBe('k.reg.gz in the workspace holds the value of STRIPE_KEY (compressed)');
+    rmSync(join(ws, 'k.reg.gz'));
+    writeFileSync(join(ws, 'zeros.bin'), Buffer.alloc(8192));
+    expect((await walk()).finding).toBeUndefined();
+  });
+});

@@ -17,7 +17,7 @@ import { readPack } from './git-pack.js';
 import { type Found, type ReadingContext, spendObject } from './reading-context.js';
 import { isTar } from './tar-members.js';
 import { hasZipEnd, readZip } from './zip-entries.js';
-import { inflateStream } from './zlib-stream.js';
+import { inflateStream, isGzip } from './zlib-stream.js';
 
 export async function readCompressed(
   src: ByteSource,
@@ -38,8 +38,48 @@ export async function readCompressed(
   const over = spendObject(ctx);
   if (over) return over;
   const sink = new ContentSink(ctx, level, { gitObject: format === 'zlib' });
-  await inflateStream(src, 0, src.size, format, (piece) => sink.push(piece));
+  if (format === 'gzip') await inflateMembers(src, (piece) => sink.push(piece));
+  else await inflateStream(src, 0, src.size, format, (piece) => sink.push(piece));
   return sink.end();
+}
+
+/** Most bytes a gzip member's header is read for (its optional name and comment included). */
+const GZIP_HEADER_READ = 64 * 1024;
+
+/** Length of the gzip member header at the start of `b` (RFC 1952: fixed part, extra, name, comment, CRC), or undefined. */
+export function gzipHeaderLength(b: Buffer): number | undefined {
+  if (!isGzip(b) || b.length < 10) return undefined;
+  const flags = b[3] as number;
+  let at = 10;
+  if (flags & 4) at += 2 + b.readUInt16LE(at);
+  for (const bit of [8, 16]) {
+    if (!(flags & bit)) continue;
+    const zero = b.indexOf(0, at);
+    if (zero < 0) return undefined;
+    at = zero + 1;
+  }
+  if (flags & 2) at += 2;
+  return at <= b.length ? at : undefined;
+}
+
+/**
+ * The members of a gzip file one after another, as gunzip reads them: each member's deflate data to its own end, so
+ * bytes after the last member (trailing garbage, which gunzip ignores) cannot make Node's gunzip throw away what the
+ * member inflated to (R22: a value followed by garbage was not found). A header that cannot be parsed is left to
+ * Node's gunzip.
+ */
+async function inflateMembers(src: ByteSource, onData: (piece: Buffer) => boolean): Promise<void> {
+  for (let pos = 0; pos < src.size;) {
+    const header = gzipHeaderLength(await src.read(pos, Math.min(GZIP_HEADER_READ, src.size - pos)));
+    if (header === undefined) {
+      if (pos === 0) await inflateStream(src, 0, src.size, 'gzip', onData);
+      return;
+    }
+    const r = await inflateStream(src, pos + header, src.size, 'raw', onData);
+    if (r.kind !== 'end') return;
+    // The member's CRC-32 and size follow its deflate data.
+    pos += header + r.consumed + 8;
+  }
 }
 
 /** Bytes a file's start needs to say what it is: a tar's magic ends at 262. */
