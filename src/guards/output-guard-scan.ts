@@ -23,7 +23,7 @@ import { canaryOpenFrom, findCanaries, type CanaryForm } from './canary.js';
 import type { PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
 import { findKnownValues } from './known-values.js';
-import { findEncodedPrompt, openEncodedPrompt } from './prompt-encoded.js';
+import { findEncodedPrompt, openEncodedPrompt, type PromptChecks } from './prompt-encoded.js';
 
 export type FindingKind = 'secret_format' | 'known_secret' | 'canary' | 'prompt_extraction';
 
@@ -220,7 +220,8 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
     }
     if (r.openFrom >= 0) hold(r.openFrom);
     // The prompt encoded (base64, base32, hex, character codes, spelled-out letters): see prompt-encoded.ts.
-    for (const f of findEncodedPrompt(text, deps.prompt)) {
+    const checks: PromptChecks | undefined = stream ? new Map() : undefined;
+    for (const f of findEncodedPrompt(text, deps.prompt, checks)) {
       const [s, e] = view.toRaw(f.start, f.end);
       findings.push({
         kind: 'prompt_extraction',
@@ -234,7 +235,7 @@ export function scanOutput(raw: string, deps: OutputScanDeps, options: OutputSca
       });
     }
     if (stream) {
-      const open = openEncodedPrompt(text, deps.prompt);
+      const open = openEncodedPrompt(text, deps.prompt, checks);
       if (open >= 0) hold(open);
     }
   }

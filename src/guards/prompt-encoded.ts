@@ -19,7 +19,7 @@ import {
   type DecodedView,
 } from '../text/index.js';
 import { encodedRuns, openEncodedRun } from './encoded-runs.js';
-import type { PromptFingerprint } from './prompt-extraction.js';
+import type { ExtractionResult, PromptFingerprint } from './prompt-extraction.js';
 import { secretView } from './output-guard-view.js';
 import { holdsWord, longestWord, pendingWord, segmentedOpenView, segmentedView } from './prompt-segment.js';
 
@@ -50,8 +50,31 @@ const DECODERS: ReadonlyArray<readonly [string, (text: string, prompt: PromptFin
 
 const label = (form: string, kind: string) => (form === 'raw' ? kind : `${form}+${kind}`);
 
+/**
+ * Shingle-check results of decoded texts within one scan of a response, by the decoded text: a stream's open check
+ * decodes the run under way at the end again, and when the run is complete that is the text the closed check just
+ * read (hostile hex or character codes are one run as long as the held text). The check is a function of the text
+ * alone, so a result read back is the one a second reading would give.
+ */
+export type PromptChecks = Map<string, ExtractionResult>;
+
+/** Parts longer than this are not remembered (a string key is hashed in full once). */
+const MAX_MEMO_PART = 1 << 20;
+
+function checked(prompt: PromptFingerprint, text: string, memo: PromptChecks | undefined): ExtractionResult {
+  const known = memo?.get(text);
+  if (known) return known;
+  const r = prompt.scan(text);
+  if (memo && text.length <= MAX_MEMO_PART) memo.set(text, r);
+  return r;
+}
+
 /** Every encoded copy of the prompt in `text` (the secret view of a response). */
-export function findEncodedPrompt(text: string, prompt: PromptFingerprint): EncodedPromptFinding[] {
+export function findEncodedPrompt(
+  text: string,
+  prompt: PromptFingerprint,
+  memo?: PromptChecks,
+): EncodedPromptFinding[] {
   const out: EncodedPromptFinding[] = [];
   const extracts = new Map<string, boolean>();
   for (const run of encodedRuns(text)) {
@@ -66,7 +89,7 @@ export function findEncodedPrompt(text: string, prompt: PromptFingerprint): Enco
     const view = decode(text, prompt);
     if (!view) continue;
     forEachPart(view.text, (part, at) => {
-      for (const sp of prompt.scan(part).spans) {
+      for (const sp of checked(prompt, part, memo).spans) {
         const [s, e] = view.toRaw(at + sp.start, at + sp.end);
         out.push({ start: s, end: e, encoding: label(sp.form, kind) });
       }
@@ -91,14 +114,14 @@ function forEachPart(text: string, f: (part: string, at: number) => void): void 
  * encoded copy of the prompt, or -1. A base64 or base32 run is held from its start; a run of hex, character codes
  * or spelled-out letters from where its decoded text may still become a finding, as the shingle check says of it.
  */
-export function openEncodedPrompt(text: string, prompt: PromptFingerprint): number {
+export function openEncodedPrompt(text: string, prompt: PromptFingerprint, memo?: PromptChecks): number {
   let from = openEncodedRun(text);
   const hold = (at: number) => {
     if (at >= 0 && (from < 0 || at < from)) from = at;
   };
   for (const view of [openHexTextTail(text), openCharCodeTail(text)]) {
     if (!view) continue;
-    const r = prompt.scan(view.text);
+    const r = checked(prompt, view.text, memo);
     let at = r.openFrom;
     for (const sp of r.spans) if (at < 0 || sp.start < at) at = sp.start;
     if (at >= 0) hold(view.toRaw(at, at + 1)[0]);
@@ -109,7 +132,7 @@ export function openEncodedPrompt(text: string, prompt: PromptFingerprint): numb
     // the word still under way, and a word's length further back (letters still to come can change how the last
     // ones are cut: `the` + `re` → `there`). Holding the whole region held hostile spelled text (`a: a: a:`) until
     // the hold limit, scanning it again and again.
-    const k = openSpelledLetter(region, prompt);
+    const k = openSpelledLetter(region, prompt, memo);
     if (k >= 0) {
       const back = Math.max(0, k - longestWord(prompt));
       hold(region.toRaw(back, back + 1)[0]);
@@ -124,12 +147,12 @@ export function openEncodedPrompt(text: string, prompt: PromptFingerprint): numb
  * one unknown word and at most that word: the answer is the word under way, found without cutting the whole
  * region into words and reading them (a stream asks at every scan).
  */
-function openSpelledLetter(region: DecodedView, prompt: PromptFingerprint): number {
+function openSpelledLetter(region: DecodedView, prompt: PromptFingerprint, memo: PromptChecks | undefined): number {
   const letters = region.text;
   const pending = pendingWord(letters, prompt);
   if (prompt.k >= 2 && !holdsWord(letters, pending < 0 ? letters.length : pending, prompt)) return pending;
   const words = segmentedOpenView(region, prompt);
-  const r = prompt.scan(words.text);
+  const r = checked(prompt, words.text, memo);
   let w = r.openFrom;
   for (const sp of r.spans) if (w < 0 || sp.start < w) w = sp.start;
   if (w < 0) return -1;
