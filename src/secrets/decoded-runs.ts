@@ -42,19 +42,42 @@ class Stretches {
   readonly runEnd: number[] = [];
   readonly hex: boolean[] = [];
   readonly broken: boolean[] = [];
+  /** Bytes per view character: 1, or 2 for UTF-16 text (the character's byte, then a zero). */
+  readonly stride: number[] = [];
   length = 0;
 
   add(bytes: Buffer, from: number, to: number, runStart: number, runEnd: number, hex: boolean, broken: boolean): void {
     this.pieces.push(bytes.toString('latin1', from, to));
+    this.push(to - from, from, runStart, runEnd, hex, broken, 1);
+  }
+
+  /** `chars` characters of UTF-16 text whose first byte is bytes[from]: every other byte. */
+  addWide(bytes: Buffer, from: number, chars: number, runStart: number, runEnd: number, hex: boolean): void {
+    let piece = '';
+    for (let c = 0; c < chars; c++) piece += String.fromCharCode(bytes[from + 2 * c] as number);
+    this.pieces.push(piece);
+    this.push(chars, from, runStart, runEnd, hex, true, 2);
+  }
+
+  private push(
+    count: number,
+    from: number,
+    runStart: number,
+    runEnd: number,
+    hex: boolean,
+    broken: boolean,
+    stride: number,
+  ): void {
     if (broken) this.pieces.push('\0');
     this.viewStart.push(this.length);
-    this.count.push(to - from);
+    this.count.push(count);
     this.first.push(from);
     this.runStart.push(runStart);
     this.runEnd.push(runEnd);
     this.hex.push(hex);
     this.broken.push(broken);
-    this.length += to - from + (broken ? 1 : 0);
+    this.stride.push(stride);
+    this.length += count + (broken ? 1 : 0);
   }
 
   view(): DecodedView | undefined {
@@ -82,7 +105,7 @@ class Stretches {
     }
     const off = i - (this.viewStart[lo] as number);
     const count = this.count[lo] as number;
-    const byte = (this.first[lo] as number) + Math.min(off, count - 1);
+    const byte = (this.first[lo] as number) + (this.stride[lo] as number) * Math.min(off, count - 1);
     const runStart = this.runStart[lo] as number;
     let s: number;
     let e: number;
@@ -103,7 +126,15 @@ class Stretches {
  * break (what follows may lengthen it). Every indexed character form is printable text, so the rest (random
  * binary, most of any base64 that is no encoded text) is never copied or scanned.
  */
-function decodeRun(text: string, start: number, end: number, out: Stretches, minKept: number, close = true): void {
+function decodeRun(
+  text: string,
+  start: number,
+  end: number,
+  out: Stretches,
+  minKept: number,
+  close = true,
+  wide?: Stretches,
+): void {
   let hex = (end - start) % 2 === 0;
   for (let i = start; hex && i < end; i++) hex = HEX[text.charCodeAt(i)] === 1;
   // Node's base64 decoder reads both alphabets and drops a lone last digit, as a quad of one digit yields no byte.
@@ -120,6 +151,29 @@ function decodeRun(text: string, start: number, end: number, out: Stretches, min
     const open = !close && j === n;
     if (open || j - k >= minKept) out.add(bytes, k, j, start, end, hex, !open);
     k = j;
+  }
+  if (wide) wideStretches(bytes, start, end, hex, wide, minKept);
+}
+
+/**
+ * UTF-16 text in the decoded bytes (PowerShell 5's `Out-File`, `.reg` exports, then base64 or hex): stretches of
+ * printable characters each followed by a zero byte (little-endian; big-endian is the same read one byte later, its
+ * last character without the zero), of at least `minKept` characters.
+ */
+function wideStretches(bytes: Buffer, start: number, end: number, hex: boolean, out: Stretches, minKept: number): void {
+  const n = bytes.length;
+  let k = 0;
+  while (k + 1 < n) {
+    if (!printable(bytes[k] as number) || bytes[k + 1] !== 0) {
+      k++;
+      continue;
+    }
+    let j = k;
+    while (j + 1 < n && printable(bytes[j] as number) && bytes[j + 1] === 0) j += 2;
+    let chars = (j - k) / 2;
+    if (j === n - 1 && printable(bytes[j] as number)) chars++;
+    if (chars >= minKept) out.addWide(bytes, k, chars, start, end, hex);
+    k = Math.max(j, k + 1);
   }
 }
 
@@ -142,9 +196,21 @@ export function openDecodedRun(text: string, from: number): DecodedView | undefi
  * each followed by a break; undefined when there is none.
  */
 export function decodedRunsView(text: string, minKept = 1): DecodedView | undefined {
+  return decodedRunsViews(text, minKept).bytes;
+}
+
+/**
+ * The decoded runs read two ways in one decoding: `bytes` as decodedRunsView; `wide` the stretches of UTF-16 text of
+ * at least `minKept` characters, each followed by a break; either undefined when it has nothing.
+ */
+export function decodedRunsViews(
+  text: string,
+  minKept = 1,
+): { bytes: DecodedView | undefined; wide: DecodedView | undefined } {
   const b64 = B64;
   const n = text.length;
   const out = new Stretches();
+  const wide = new Stretches();
   // Every run of MIN_RUN or more holds one of the probed positions (at most MIN_RUN apart, the next probe MIN_RUN
   // past the last break): text of words and short tokens is mostly skipped, not walked.
   let lastEnd = 0;
@@ -159,9 +225,10 @@ export function decodedRunsView(text: string, minKept = 1): DecodedView | undefi
     let end = i + 1;
     while (end < n && b64[text.charCodeAt(end)] === 1) end++;
     // A run decodes to fewer bytes than it has characters: one shorter than `minKept` holds no stretch to keep.
-    if (end - start >= MIN_RUN && end - start >= minKept) decodeRun(text, start, end, out, Math.max(1, minKept));
+    if (end - start >= MIN_RUN && end - start >= minKept)
+      decodeRun(text, start, end, out, Math.max(1, minKept), true, wide);
     lastEnd = end;
     i = end + MIN_RUN;
   }
-  return out.view();
+  return { bytes: out.view(), wide: wide.view() };
 }

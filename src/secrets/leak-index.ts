@@ -36,8 +36,9 @@ import {
   SubstringAutomaton,
 } from '../text/index.js';
 import { encodedForms, isCharacterForm, isWindow, type EncodedForm, type LeakEncoding } from './encodings.js';
-import { decodedRunsView, openDecodedRun } from './decoded-runs.js';
+import { decodedRunsViews, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
+import { withoutNuls } from './wide-text.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
 import {
   GROW_SEPARATOR_RUN,
@@ -556,8 +557,13 @@ export class LeakIndex implements LeakScanner {
     }
     // Base64 and hex runs decoded: a transform of the value (or a piece of it) encoded. A hit inside one of the
     // same secret already found (plain base64 of the value) adds nothing.
-    const decoded = decodedRunsView(text, this.shortestCharacterForm);
-    if (decoded) {
+    // UTF-16 text in those runs (PowerShell's `Out-File`, then base64 or `xxd -p`) is read as the characters it holds.
+    const runs = decodedRunsViews(text, this.shortestCharacterForm);
+    for (const [decoded, label] of [
+      [runs.bytes, 'decoded'],
+      [runs.wide, 'decoded-utf16'],
+    ] as const) {
+      if (!decoded) continue;
       const before = hits.length;
       const found: Found[] = [];
       matcher.forEachMatch(decoded.text, (pattern, start, end) => {
@@ -567,7 +573,7 @@ export class LeakIndex implements LeakScanner {
           start,
           end,
           secretName: e.secretName,
-          encoding: `decoded+${e.encoding}`,
+          encoding: `${label}+${e.encoding}`,
           partial: isWindow(e.encoding),
           window: e.window,
         });
@@ -581,6 +587,22 @@ export class LeakIndex implements LeakScanner {
           .some((h) => h.secretName === f.secretName && !h.partial && h.start <= s && h.end >= t);
         if (!inside) add({ ...f, start: s, end: t });
       }
+    }
+    // UTF-16 text read a byte at a time: every form, in a copy without the NULs between the characters.
+    const narrow = withoutNuls(text);
+    if (narrow) {
+      matcher.forEachMatch(narrow.text, (pattern, start, end) => {
+        const e = this.entries[pattern] as Entry;
+        const [s, t] = narrow.toRaw(start, end);
+        add({
+          start: s,
+          end: t,
+          secretName: e.secretName,
+          encoding: `utf16+${e.encoding}`,
+          partial: isWindow(e.encoding),
+          window: e.window,
+        });
+      });
     }
     // Little-endian 32-bit words (od -X, xxd -e), rewritten into byte order: the plain hex forms match there. A gate of
     // its own: `xxd -e` breaks each line's hex with its text column, which keeps the hex pass's gate closed.
