@@ -311,6 +311,9 @@ function egressTrustedHosts(config: Config): string[] {
   return config.net.egress.trusted ?? [...new Set(config.broker.bindings.map((b) => b.host))];
 }
 
+/** How long a stopping daemon waits for workspace checks and written-file marks under way. */
+const SETTLE_ON_CLOSE_MS = 10_000;
+
 /** The L07 scope the daemon itself uses to read provider keys on the agents' behalf. */
 const PROVIDER_SCOPE = 'daemon:providers';
 
@@ -926,6 +929,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           // Deny what waits for an operator first, so those turns can finish, then stop serving.
           approvals.shutdown();
           await server.close();
+          // Walks and written-file marks of runs that just ended go on record before the stores close.
+          if (!(await secretTaint.settled(SETTLE_ON_CLOSE_MS)))
+            logger.warn(
+              { waitedMs: SETTLE_ON_CLOSE_MS },
+              'stopping before every workspace check settled: the files of a run that just ended may not be marked',
+            );
           bus.emit('daemon:stopped', { outcome: 'stopped' });
           logger.info('bulwark stopped');
           await undo();

@@ -85,6 +85,25 @@ export class SecretTaint {
   }
 
   /**
+   * Resolves once every check under way for any session has settled, or after `timeoutMs` (a shutdown must not hang on
+   * a walk of a huge workspace); true when all settled. A daemon that stops waits here before closing its stores, so
+   * the marks of a run that just ended are on record for the next start.
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    const all = [...this.pending.values()].flatMap((set) => [...set]);
+    if (all.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.all(all).then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Why the session is tainted, or undefined, once every check under way for it has settled. A store that cannot be
    * read gives a reason saying so: the session is treated as tainted rather than let through.
    */

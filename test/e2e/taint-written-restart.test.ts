@@ -53,8 +53,7 @@ describe('written-file marks survive a daemon restart', () => {
     expect(readFileSync(shifted, 'utf8')).not.toContain(deploy);
     // The original goes; nothing in the workspace holds the value in a form the leak index knows.
     rmSync(path.join(e2e.workspace, 'notes', 'keys.txt'));
-    // The run's result went back before its written files were marked: let that settle, then restart.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The run's result went back before its written files were marked: the stopping daemon waits for the marks.
     await e2e.daemon.close();
     again = await startDaemon({ dataDir: e2e.dir, port: 0 });
     const live: E2E = { ...e2e, daemon: again };
