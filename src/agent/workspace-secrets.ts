@@ -131,6 +131,21 @@ async function entriesOf(dir: string): Promise<Dirent[] | undefined> {
   }
 }
 
+/**
+ * Whether a listed entry's name is not UTF-8: Node reads each byte that is not as U+FFFD, and the text it gives names
+ * no file (lstat finds nothing there). Such an entry cannot be read, nor a directory's files listed, by that name.
+ */
+async function notUtf8Name(p: string, name: string): Promise<boolean> {
+  if (!name.includes('\uFFFD')) return false;
+  try {
+    await lstat(p);
+    return false;
+  } catch (cause) {
+    if (code(cause) === 'ENOENT') return true;
+    throw cause;
+  }
+}
+
 const code = (cause: unknown): string | undefined =>
   typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
 
@@ -341,6 +356,13 @@ export class WorkspaceSecrets {
         }
         for (const e of entries) {
           const p = childPath(dir, e.name);
+          if (await notUtf8Name(p, e.name)) {
+            const where = rel(p);
+            return done({
+              path: where,
+              reason: `${where} in the workspace has a name that is not UTF-8, which the daemon cannot open by name, so it counts as holding a vault value`,
+            });
+          }
           if (e.isDirectory()) {
             dirs.push(p);
             continue;

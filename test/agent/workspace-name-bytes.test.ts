@@ -1,0 +1,50 @@
+/**
+ * L08.1 by provenance: names that are not UTF-8. Node reads a directory's names as UTF-8 text, a byte that is not
+ * UTF-8 as U+FFFD, and that text names no file: the walk would find `\xff` gone and pass over it and everything under
+ * it, so a key moved there (or a tainted run's output written there) would leave a later session untainted.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LeakIndex } from '../../src/secrets/index.js';
+import { WorkspaceSecrets } from '../../src/agent/workspace-secrets.js';
+
+const SECRET = 'sk_live_4eC39HqLyjWDarjtT1zdp7dcQ9vX2mPb';
+let ws: string;
+let leaks: LeakIndex;
+
+/** `ws`/<name bytes>: a path whose last name is the given bytes. */
+const raw = (...names: Buffer[]) => Buffer.concat([Buffer.from(ws), ...names.flatMap((n) => [Buffer.from('/'), n])]);
+
+beforeEach(() => {
+  ws = mkdtempSync(join(tmpdir(), 'bulwark-names-'));
+  leaks = new LeakIndex();
+  leaks.register('STRIPE_KEY', SECRET);
+});
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+describe('WorkspaceSecrets and names that are not UTF-8', () => {
+  it('a file or directory whose name is not UTF-8 counts as holding a value (it cannot be read by name)', async () => {
+    writeFileSync(join(ws, 'readme.txt'), 'nothing here\n');
+    const dir = Buffer.from([0xff]);
+    mkdirSync(raw(dir));
+    writeFileSync(raw(dir, Buffer.from('key.txt')), `${SECRET}\n`);
+    const secrets = new WorkspaceSecrets(leaks);
+    const r = await secrets.walk(ws);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.finding?.reason).toMatch(/a name that is not UTF-8.*counts as holding a vault value/);
+    rmSync(raw(dir), { recursive: true });
+    // A file of that kind likewise, even with no value in it (what it holds cannot be read).
+    writeFileSync(raw(Buffer.from([0x61, 0xfe])), 'tr-rotated text\n');
+    const f = await secrets.walk(ws);
+    expect(f.ok && f.value.finding?.reason).toMatch(/a name that is not UTF-8/);
+  });
+
+  it('a name that holds U+FFFD itself is read as any other', async () => {
+    writeFileSync(join(ws, 'odd\uFFFDname.txt'), 'plain\n');
+    const r = await new WorkspaceSecrets(leaks).walk(ws);
+    expect(r.ok && r.value.finding).toBeUndefined();
+  });
+});
