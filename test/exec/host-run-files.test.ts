@@ -17,6 +17,24 @@ describe('files the host runs in disposable paths', () => {
     expect(hostRunsPath('node_modules/left-pad/index.js')).toBeUndefined();
     expect(hostRunsPath('.venv/lib/python3.11/site-packages/pkg/mod.py')).toBeUndefined();
     expect(hostRunsPath('.cache/pip/http/abc')).toBeUndefined();
+    // `import sitecustomize` finds a package or an extension module as well as a .py.
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/sitecustomize/__init__.py')).toMatch(/startup/);
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/usercustomize/hook.py')).toMatch(/startup/);
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/sitecustomize.cpython-311-x86_64-linux-gnu.so')).toMatch(
+      /startup/,
+    );
+    expect(hostRunsPath('.venv/lib/python3.11/site-packages/sitecustomizer.py')).toBeUndefined();
+  });
+
+  it('counts a link standing for a directory the host runs files from', () => {
+    const link = (path: string) => hostRunReason({ path, change: 'symlink', bytes: 0, linkTarget: '../elsewhere' });
+    expect(link('.venv/bin')).toMatch(/virtualenv/);
+    expect(link('.venv/lib/python3.11/site-packages')).toMatch(/virtualenv/);
+    expect(link('node_modules/.bin')).toMatch(/npm shims/);
+    expect(link('packages/a/node_modules')).toMatch(/npm shims/);
+    expect(link('src/__pycache__')).toMatch(/Python loads code/);
+    expect(link('node_modules/left-pad')).toBeUndefined();
+    expect(link('dist/latest')).toBeUndefined();
   });
 
   it('counts a new executable, a symlinked interpreter and an executable bit set; not deletions or plain files', () => {

@@ -37,8 +37,13 @@ export function hostRunsPath(path: string): string | undefined {
   const parts = path.split('/');
   const name = parts[parts.length - 1] ?? '';
   if (name.endsWith('.pyc')) return 'Python loads it in place of its source';
-  if (name.endsWith('.pth') || name === 'sitecustomize.py' || name === 'usercustomize.py')
-    return 'Python runs it at startup';
+  if (name.endsWith('.pth')) return 'Python runs it at startup';
+  // `import sitecustomize` finds a module of any kind: a .py, an extension (`sitecustomize.cpython-311-….so`) or a
+  // package (`sitecustomize/__init__.py`, and whatever that imports beside it).
+  for (const part of parts) {
+    const stem = part.split('.')[0];
+    if (stem === 'sitecustomize' || stem === 'usercustomize') return 'Python runs it at startup';
+  }
   for (let i = 0; i < parts.length - 1; i++) {
     if (parts[i] === 'node_modules' && parts[i + 1] === '.bin' && i + 2 < parts.length)
       return 'an npm shim (npm run, npx)';
@@ -51,9 +56,26 @@ export function hostRunsPath(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a symbolic link at `path` makes the host run what it points to, or undefined: a link standing for a directory
+ * the host runs files from (a virtualenv or anything in one, the npm shims or `node_modules` itself, a bytecode cache,
+ * site-packages). The files it points to may lie outside every disposable path, where nothing here would list them.
+ */
+function linkedRunDir(path: string): string | undefined {
+  const parts = path.split('/');
+  const name = parts[parts.length - 1] ?? '';
+  if (parts.includes('.venv')) return 'a link in a virtualenv: the host runs what it points to';
+  if (name === 'node_modules' || (name === '.bin' && parts[parts.length - 2] === 'node_modules'))
+    return 'a link in place of the npm shims: the host runs what it points to';
+  if (name === '__pycache__' || name === 'site-packages')
+    return 'a link in place of a directory Python loads code from';
+  return undefined;
+}
+
 /** Why the host runs the new state of this effect's path, or undefined (deletions and directories never count). */
 export function hostRunReason(e: Effect): string | undefined {
   if (e.change === 'deleted' || e.change === 'dir' || e.change === 'special') return undefined;
+  if (e.change === 'symlink') return hostRunsPath(e.path) ?? linkedRunDir(e.path);
   if (e.change === 'mode') {
     const added = e.mode !== undefined && (e.mode & EXEC_BITS) !== 0 && ((e.before?.mode ?? 0) & EXEC_BITS) === 0;
     return added ? 'an executable bit was set' : hostRunsPath(e.path);
