@@ -64,8 +64,26 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
     }
     return undefined;
   };
+  /**
+   * Per workspace, the marking under way of runs that ended: a tainted session's run is answered at once, and the
+   * files it wrote are recorded after. A run that starts meanwhile waits for those records before its first walk, or
+   * it could read such a file as clean and send it. Only records begun before it started are waited for (they never
+   * wait for a later run's, so waiting cannot go round in a circle).
+   */
+  const marking = new Map<string, Set<Promise<void>>>();
+  const recording = (workspace: string, done: Promise<void>) => {
+    const set = marking.get(workspace) ?? new Set<Promise<void>>();
+    // A record that failed was reported to its own session (which it taints); here it only has to have ended.
+    const settled = Promise.allSettled([done]).then(() => {
+      set.delete(settled);
+      if (set.size === 0 && marking.get(workspace) === set) marking.delete(workspace);
+    });
+    set.add(settled);
+    marking.set(workspace, set);
+  };
   return {
     execRun(ctx, readOnly = []) {
+      const earlier = [...(marking.get(ctx.workspace) ?? [])];
       // Files the run changes from here on, by their ctime. The kernel stamps ctime from a coarse clock that can lag
       // Date.now() by a tick: a margin keeps a file written in the run's first milliseconds from passing for older.
       const started = Date.now() - CTIME_MARGIN_MS;
@@ -80,7 +98,8 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
         }
         if (reason) await mark(ctx, reason);
       };
-      const first = walked();
+      // The records of runs that ended before this one began, however they ended.
+      const first = Promise.allSettled(earlier).then(walked);
       deps.taint.track(ctx.sessionId, first);
       return {
         ready: () => first,
@@ -106,6 +125,7 @@ export function provenanceTaint(deps: ProvenanceTaintDeps): ProvenanceTaint {
               ),
             );
           deps.taint.track(ctx.sessionId, after);
+          recording(ctx.workspace, after);
         },
       };
     },
