@@ -338,8 +338,12 @@ export class WorkspaceSecrets {
     const done = (finding?: WorkspaceFinding): Result<WorkspaceWalk, BulwarkError> =>
       ok({ ...(finding ? { finding } : {}), scanned, cached });
     const rel = (p: string) => relativeTo(workspace, p).split('\\').join('/');
+    // The marks as the walk began: only those can end for a file it did not see (one marked meanwhile, by a run that
+    // ended while the walk went on, may lie where the walk had already passed).
+    let atStart: ReadonlyMap<string, unknown>;
     try {
       const written = await this.writtenOf(workspace);
+      atStart = new Map(written);
       const dirs = [workspace];
       for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
         let entries;
@@ -394,7 +398,7 @@ export class WorkspaceSecrets {
       await this.unmark(
         workspace,
         written,
-        [...written.keys()].filter((name) => !seen.has(name)),
+        [...written].filter(([name, mark]) => !seen.has(name) && atStart.get(name) === mark).map(([name]) => name),
       );
     } catch (cause) {
       return err(

@@ -1,7 +1,8 @@
 /**
- * L08.1 by provenance: names that are not UTF-8. Node reads a directory's names as UTF-8 text, a byte that is not
- * UTF-8 as U+FFFD, and that text names no file: the walk would find `\xff` gone and pass over it and everything under
- * it, so a key moved there (or a tainted run's output written there) would leave a later session untainted.
+ * L08.1 by provenance, edges of the workspace walk. Names that are not UTF-8: Node reads a directory's names as UTF-8
+ * text, a byte that is not UTF-8 as U+FFFD, and that text names no file, so the walk would find `\xff` gone and pass
+ * over it and everything under it (a key moved there left a later session untainted). A written-file mark made while
+ * a walk goes on: the walk must not end it as a file it did not see.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,5 +47,26 @@ describe('WorkspaceSecrets and names that are not UTF-8', () => {
     writeFileSync(join(ws, 'odd\uFFFDname.txt'), 'plain\n');
     const r = await new WorkspaceSecrets(leaks).walk(ws);
     expect(r.ok && r.value.finding).toBeUndefined();
+  });
+});
+
+describe('a written-file mark made while a walk is under way', () => {
+  it('is not dropped by that walk as a file it did not see', async () => {
+    for (let d = 0; d < 20; d++) {
+      mkdirSync(join(ws, `d${d}`));
+      for (let f = 0; f < 150; f++) writeFileSync(join(ws, `d${d}`, `f${f}.txt`), `file ${f}\n`);
+    }
+    const secrets = new WorkspaceSecrets(leaks);
+    const since = Date.now() - 20;
+    // The walk lists the workspace's top directory first; the file is written, and marked, after.
+    const walking = secrets.walk(ws);
+    await new Promise((r) => setTimeout(r, 5));
+    writeFileSync(join(ws, 'late.txt'), 'KEY=rotated\n');
+    await secrets.markWritten(ws, since, 'a run of a tainted session', ['late.txt']);
+    const first = await walking;
+    expect(first.ok).toBe(true);
+    // The mark stands: the next walk finds the file written by that run.
+    const next = await secrets.walk(ws);
+    expect(next.ok && next.value.finding?.path).toBe('late.txt');
   });
 });
