@@ -121,11 +121,11 @@ export async function hostRunFiles(
   disposable: PathGlobs,
 ): Promise<HostRunFile[]> {
   const out: HostRunFile[] = [];
-  let budget = HASH_BUDGET;
+  const left = { bytes: HASH_BUDGET };
   for (const e of effects) {
     if (!disposable.matches(e.path)) continue;
     if (e.change === 'renamed' && e.before?.kind === 'dir') {
-      out.push(...movedDirFiles(e, after));
+      out.push(...movedDirFiles(e, after, left));
       continue;
     }
     const why = hostRunReason(e);
@@ -141,11 +141,11 @@ export async function hostRunFiles(
       continue;
     }
     // Past the budget (a large install), a file is listed with its size only: it still holds the run.
-    if (e.bytes > budget) {
+    if (e.bytes > left.bytes) {
       out.push({ path: e.path, change: e.change, bytes: e.bytes, why });
       continue;
     }
-    budget -= e.bytes;
+    left.bytes -= e.bytes;
     let sha256 = await sha256Of(nestedPath(upper, e.path));
     if (sha256 === undefined) {
       const content = after.readFile(e.path);
@@ -159,8 +159,12 @@ export async function hostRunFiles(
 /** Entries of a moved directory walked for files the host runs (a larger one counts as one such file). */
 const MOVED_DIR_WALK = 10_000;
 
-/** The files the host runs inside a pre-existing directory moved into a disposable path (it carries them along). */
-function movedDirFiles(e: Effect, after: TreeView): HostRunFile[] {
+/**
+ * The files the host runs inside a pre-existing directory moved into a disposable path (it carries them along). Their
+ * content is read (synchronously, through the view) within what is left of the run's hash budget; past it a file is
+ * listed unread, and still holds the run.
+ */
+function movedDirFiles(e: Effect, after: TreeView, left: { bytes: number }): HostRunFile[] {
   const out: HostRunFile[] = [];
   const stack = [e.path];
   let seen = 0;
@@ -184,7 +188,12 @@ function movedDirFiles(e: Effect, after: TreeView): HostRunFile[] {
         out.push({ path: p, change: e.change, bytes: 0, linkTarget: link, why });
         continue;
       }
+      if (left.bytes <= 0) {
+        out.push({ path: p, change: e.change, bytes: 0, why: `${why} (past the hash budget: not read)` });
+        continue;
+      }
       const content = after.readFile(p);
+      left.bytes -= content?.length ?? 0;
       out.push({
         path: p,
         change: e.change,
