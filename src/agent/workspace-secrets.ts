@@ -280,13 +280,19 @@ export class WorkspaceSecrets {
       }
     }
     if (found.length === 0) return;
-    // The store first: a mark that could not be kept is an error for the caller (which fails closed), not a memory.
-    await this.writtenStore?.put(workspace, found, MAX_WRITTEN_FILES);
+    // A mark the store could not keep is an error for the caller (which taints its session), and still a memory: the
+    // sessions that walk this workspace later, before a restart, count the file too.
+    const kept = this.writtenStore?.put(workspace, found, MAX_WRITTEN_FILES).then(
+      () => undefined,
+      (cause: unknown) => ({ cause }),
+    );
+    const failed = await kept;
     for (const { path, ...mark } of found) {
       marks.delete(path);
       marks.set(path, mark);
       if (marks.size > MAX_WRITTEN_FILES) marks.delete(marks.keys().next().value as string);
     }
+    if (failed) throw failed.cause;
   }
 
   /** Name of the secret whose value `text` holds in a form the leak index knows, or undefined. */

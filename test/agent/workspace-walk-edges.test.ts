@@ -70,3 +70,21 @@ describe('a written-file mark made while a walk is under way', () => {
     expect(next.ok && next.value.finding?.path).toBe('late.txt');
   });
 });
+
+describe('a written-file mark the store could not keep', () => {
+  it('still counts in memory for later walks of this daemon, and the marking reports the failure', async () => {
+    const store = {
+      load: () => Promise.resolve([]),
+      put: () => Promise.reject(new Error('disk I/O error')),
+      drop: () => Promise.resolve(),
+    };
+    const secrets = new WorkspaceSecrets(leaks, { writtenStore: store });
+    const since = Date.now() - 20;
+    writeFileSync(join(ws, 'key.txt'), 'KEY=rotated\n');
+    await expect(secrets.markWritten(ws, since, 'a run of a tainted session', ['key.txt'])).rejects.toThrow(
+      /disk I\/O error/,
+    );
+    const next = await secrets.walk(ws);
+    expect(next.ok && next.value.finding?.path).toBe('key.txt');
+  });
+});
