@@ -82,7 +82,7 @@ export function hostRunReason(e: Effect): string | undefined {
   }
   const byPlace = hostRunsPath(e.path);
   if (byPlace) return byPlace;
-  if (e.change !== 'symlink' && e.mode !== undefined && (e.mode & EXEC_BITS) !== 0) return 'an executable file';
+  if (e.mode !== undefined && (e.mode & EXEC_BITS) !== 0) return 'an executable file';
   return undefined;
 }
 
