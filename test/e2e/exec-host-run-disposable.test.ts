@@ -28,6 +28,8 @@ const COMMANDS: Record<string, string> = {
     `mkdir -p __pycache__ node_modules/.bin && printf '${PYC}' > __pycache__/util.cpython-311.pyc && ` +
     `printf '#!/bin/sh\\necho planted\\n' > node_modules/.bin/jest`,
   CACHE: 'mkdir -p .cache/tool && printf x > .cache/tool/entry',
+  // An honest Python run that imports a module of the workspace (Python would cache its bytecode beside it).
+  PYTHON: "printf 'X = 1\\n' > m.py && printf 'import m\\nprint(m.X)\\n' > main.py && python3 main.py",
   // `import sitecustomize` at every start of the virtualenv's Python finds a package as well as a .py.
   PKG:
     'mkdir -p .venv/lib/python3.11/site-packages/sitecustomize && ' +
@@ -136,6 +138,16 @@ describe('files the host runs, planted in disposable paths', () => {
       expect(results[name]).toMatch(/NOT changed/);
     }
     expect(existsSync(path.join(e.workspace, '.venv', 'bin'))).toBe(false);
+  });
+
+  it('an honest Python run that imports a workspace module writes no bytecode there, so nothing is listed', async () => {
+    e2e = await startE2E('openai', script, undefined, { extraYaml: 'exec: { disposableHostRun: show }' });
+    const e = e2e;
+    await (await chat(e, 'PYTHON')).text();
+    expect(results['PYTHON']).toMatch(/^\[exit code 0/);
+    expect(results['PYTHON']).toMatch(/created main\.py/);
+    expect(results['PYTHON']).not.toContain('files the host runs');
+    expect(existsSync(path.join(e.workspace, '__pycache__'))).toBe(false);
   });
 
   it('an ordinary cache write is neither held nor listed', async () => {
