@@ -134,6 +134,21 @@ async function entriesOf(dir: string): Promise<Dirent[] | undefined> {
 /** Resolves once `p` has settled, either way (its outcome is its own caller's to handle). */
 const settled = (p: Promise<unknown>): Promise<void> => Promise.allSettled([p]).then(() => undefined);
 
+/**
+ * Whether a listed entry's name is not UTF-8: Node reads each byte that is not as U+FFFD, and the text it gives names
+ * no file (lstat finds nothing there). Such an entry cannot be read, nor a directory's files listed, by that name.
+ */
+async function notUtf8Name(p: string, name: string): Promise<boolean> {
+  if (!name.includes('\uFFFD')) return false;
+  try {
+    await lstat(p);
+    return false;
+  } catch (cause) {
+    if (code(cause) === 'ENOENT') return true;
+    throw cause;
+  }
+}
+
 const code = (cause: unknown): string | undefined =>
   typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
 
@@ -326,13 +341,19 @@ export class WorkspaceSecrets {
       }
     }
     if (found.length === 0) return;
-    // The store first: a mark that could not be kept is an error for the caller (which fails closed), not a memory.
-    await this.writtenStore?.put(workspace, found, MAX_WRITTEN_FILES);
+    // A mark the store could not keep is an error for the caller (which taints its session), and still a memory: the
+    // sessions that walk this workspace later, before a restart, count the file too.
+    const kept = this.writtenStore?.put(workspace, found, MAX_WRITTEN_FILES).then(
+      () => undefined,
+      (cause: unknown) => ({ cause }),
+    );
+    const failed = await kept;
     for (const { path, ...mark } of found) {
       marks.delete(path);
       marks.set(path, mark);
       if (marks.size > MAX_WRITTEN_FILES) marks.delete(marks.keys().next().value as string);
     }
+    if (failed) throw failed.cause;
   }
 
   /** Name of the secret whose value `text` holds in a form the leak index knows, or undefined. */
@@ -384,8 +405,12 @@ export class WorkspaceSecrets {
     const done = (finding?: WorkspaceFinding): Result<WorkspaceWalk, BulwarkError> =>
       ok({ ...(finding ? { finding } : {}), scanned, cached });
     const rel = (p: string) => relativeTo(workspace, p).split('\\').join('/');
+    // The marks as the walk began: only those can end for a file it did not see (one marked meanwhile, by a run that
+    // ended while the walk went on, may lie where the walk had already passed).
+    let atStart: ReadonlyMap<string, unknown>;
     try {
       const written = await this.writtenOf(workspace);
+      atStart = new Map(written);
       const dirs = [workspace];
       for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
         let entries;
@@ -402,6 +427,13 @@ export class WorkspaceSecrets {
         }
         for (const e of entries) {
           const p = childPath(dir, e.name);
+          if (await notUtf8Name(p, e.name)) {
+            const where = rel(p);
+            return done({
+              path: where,
+              reason: `${where} in the workspace has a name that is not UTF-8, which the daemon cannot open by name, so it counts as holding a vault value`,
+            });
+          }
           if (e.isDirectory()) {
             dirs.push(p);
             continue;
@@ -433,7 +465,7 @@ export class WorkspaceSecrets {
       await this.unmark(
         workspace,
         written,
-        [...written.keys()].filter((name) => !seen.has(name)),
+        [...written].filter(([name, mark]) => !seen.has(name) && atStart.get(name) === mark).map(([name]) => name),
       );
     } catch (cause) {
       return err(

@@ -84,6 +84,9 @@ export function buildChildEnv(o: ChildEnvOptions): Record<string, string> {
     GOPATH: `${o.home}/go`,
     GOCACHE: `${cache}/go-build`,
     YARN_CACHE_FOLDER: `${cache}/yarn`,
+    // Python's bytecode cache goes to the run's own temporary directory, not beside the workspace's sources: a .pyc
+    // there is what the host's Python loads in place of its source, so L11.7 holds a run that writes one (host-run.ts).
+    PYTHONPYCACHEPREFIX: `${o.tmp}/pycache`,
     ...(o.system ?? {}),
   };
 }

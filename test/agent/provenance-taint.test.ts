@@ -22,6 +22,7 @@ import { SecretTaint } from '../../src/agent/egress-taint.js';
 import { provenanceTaint } from '../../src/agent/provenance-taint.js';
 import { WorkspaceSecrets } from '../../src/agent/workspace-secrets.js';
 import { SqliteWrittenFileStore } from '../../src/agent/sqlite-written-file-store.js';
+import type { WrittenFile, WrittenFileStore } from '../../src/agent/written-file-store.js';
 import { openDatabase } from '../../src/core/sqlite.js';
 import { createEditTool } from '../../src/agent/tools/fs/edit.js';
 import type { ToolRunContext } from '../../src/agent/tools/tool.js';
@@ -356,6 +357,48 @@ describe('files written by a tainted session’s runs, read without a run (R22)'
     await b.ready();
     expect(await taint.reasons('B')).toEqual([
       'an exec run could read the workspace: deploy.txt in the workspace was written by an exec run of a session that had seen secret material (an exec run could read the workspace: deploy.txt in the workspace holds the value of STRIPE_KEY), and is unchanged since, so it counts as holding a vault value',
+    ]);
+  });
+});
+
+describe('written-file marks still being recorded', () => {
+  it('a session whose run starts while a finished tainted run still records its marks waits for them', async () => {
+    const shifted = SECRET.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 96) % 26) + 97));
+    const taint = new SecretTaint();
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const kept: WrittenFile[] = [];
+    // A store slow to take the marks (a busy disk): they are recorded only once the gate opens.
+    const store: WrittenFileStore = {
+      load: () => Promise.resolve([...kept]),
+      put: async (_ws, files) => {
+        await gate;
+        kept.push(...files);
+      },
+      drop: () => Promise.resolve(),
+    };
+    const prov = provenanceTaint({
+      bus: new EventBus(),
+      taint,
+      secrets: new WorkspaceSecrets(leaks, { writtenStore: store }),
+    });
+    writeFileSync(join(ws, 'deploy.txt'), `KEY=${SECRET}\n`);
+    await new Promise((r) => setTimeout(r, 20));
+    const a = prov.execRun(execCtx('A'));
+    await a.ready();
+    writeFileSync(join(ws, 'key.txt'), `KEY=${shifted}\n`);
+    rmSync(join(ws, 'deploy.txt'));
+    // A's result went back; its marks are not on record yet when session B's run starts.
+    a.finish(false, ['key.txt', 'deploy.txt']);
+    const b = prov.execRun(execCtx('B'));
+    let answered: readonly string[] | undefined | 'waiting' = 'waiting';
+    const asked = b.ready().then(async () => (answered = await taint.reasons('B')));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe('waiting');
+    open();
+    await asked;
+    expect(answered).toEqual([
+      expect.stringMatching(/^an exec run could read the workspace: key.txt .* was written by/),
     ]);
   });
 });

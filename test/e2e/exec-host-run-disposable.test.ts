@@ -28,6 +28,14 @@ const COMMANDS: Record<string, string> = {
     `mkdir -p __pycache__ node_modules/.bin && printf '${PYC}' > __pycache__/util.cpython-311.pyc && ` +
     `printf '#!/bin/sh\\necho planted\\n' > node_modules/.bin/jest`,
   CACHE: 'mkdir -p .cache/tool && printf x > .cache/tool/entry',
+  // An honest Python run that imports a module of the workspace (Python would cache its bytecode beside it).
+  PYTHON: "printf 'X = 1\\n' > m.py && printf 'import m\\nprint(m.X)\\n' > main.py && python3 main.py",
+  // `import sitecustomize` at every start of the virtualenv's Python finds a package as well as a .py.
+  PKG:
+    'mkdir -p .venv/lib/python3.11/site-packages/sitecustomize && ' +
+    "printf 'import os\\n' > .venv/lib/python3.11/site-packages/sitecustomize/__init__.py",
+  // The virtualenv's commands swapped for a link to a directory elsewhere (the link is not journaled).
+  LINK: "mkdir -p .venv tools && printf '#!/bin/sh\\necho planted\\n' > tools/python && ln -sr tools .venv/bin",
 };
 const results: Record<string, string> = {};
 
@@ -109,6 +117,37 @@ describe('files the host runs, planted in disposable paths', () => {
     const line = audit.find((a) => a['type'] === 'tool:exec' && Array.isArray(a['hostRun']));
     expect(line?.['hostRunCount']).toBe(2);
     expect(JSON.stringify(line?.['hostRun'])).toContain(sha(PYC));
+  });
+
+  it('a sitecustomize package and a link in place of the virtualenv commands hold the run too', async () => {
+    e2e = await startE2E('openai', script);
+    const e = e2e;
+    for (const [name, at, why] of [
+      ['PKG', '.venv/lib/python3.11/site-packages/sitecustomize/__init__.py', /startup/],
+      ['LINK', '.venv/bin', /link in a virtualenv/],
+    ] as const) {
+      const done = chat(e, name);
+      const pending = await nextApproval(e, 30_000);
+      const res = await fetch(`${e.daemon.url}/v1/approvals/${pending.id}`, {
+        headers: { authorization: `Bearer ${e.adminToken}` },
+      });
+      const p = (await res.json()) as { id: string; effects: ShownEffect[] };
+      expect(p.effects.find((x) => x.path === at)?.hostRuns).toMatch(why);
+      expect((await decide(e, p.id, 'deny')).status).toBe(200);
+      await (await done).text();
+      expect(results[name]).toMatch(/NOT changed/);
+    }
+    expect(existsSync(path.join(e.workspace, '.venv', 'bin'))).toBe(false);
+  });
+
+  it('an honest Python run that imports a workspace module writes no bytecode there, so nothing is listed', async () => {
+    e2e = await startE2E('openai', script, undefined, { extraYaml: 'exec: { disposableHostRun: show }' });
+    const e = e2e;
+    await (await chat(e, 'PYTHON')).text();
+    expect(results['PYTHON']).toMatch(/^\[exit code 0/);
+    expect(results['PYTHON']).toMatch(/created main\.py/);
+    expect(results['PYTHON']).not.toContain('files the host runs');
+    expect(existsSync(path.join(e.workspace, '__pycache__'))).toBe(false);
   });
 
   it('an ordinary cache write is neither held nor listed', async () => {

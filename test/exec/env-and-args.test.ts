@@ -54,6 +54,8 @@ describe('child environment (exec layer 6)', () => {
         TMPDIR: '/tmp',
         DEBUG: '1',
         XDG_CACHE_HOME: '/workspace/.cache',
+        // Bytecode of the workspace's Python goes to the run's temporary directory, never beside its sources.
+        PYTHONPYCACHEPREFIX: '/tmp/pycache',
       });
       for (const k of Object.keys(env))
         expect(process.env[k] === env[k] && !['LANG', 'TERM', 'SHELL'].includes(k) && k !== 'PATH' ? k : '').toBe('');

@@ -37,8 +37,13 @@ export function hostRunsPath(path: string): string | undefined {
   const parts = path.split('/');
   const name = parts[parts.length - 1] ?? '';
   if (name.endsWith('.pyc')) return 'Python loads it in place of its source';
-  if (name.endsWith('.pth') || name === 'sitecustomize.py' || name === 'usercustomize.py')
-    return 'Python runs it at startup';
+  if (name.endsWith('.pth')) return 'Python runs it at startup';
+  // `import sitecustomize` finds a module of any kind: a .py, an extension (`sitecustomize.cpython-311-….so`) or a
+  // package (`sitecustomize/__init__.py`, and whatever that imports beside it).
+  for (const part of parts) {
+    const stem = part.split('.')[0];
+    if (stem === 'sitecustomize' || stem === 'usercustomize') return 'Python runs it at startup';
+  }
   for (let i = 0; i < parts.length - 1; i++) {
     if (parts[i] === 'node_modules' && parts[i + 1] === '.bin' && i + 2 < parts.length)
       return 'an npm shim (npm run, npx)';
@@ -51,16 +56,33 @@ export function hostRunsPath(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a symbolic link at `path` makes the host run what it points to, or undefined: a link standing for a directory
+ * the host runs files from (a virtualenv or anything in one, the npm shims or `node_modules` itself, a bytecode cache,
+ * site-packages). The files it points to may lie outside every disposable path, where nothing here would list them.
+ */
+function linkedRunDir(path: string): string | undefined {
+  const parts = path.split('/');
+  const name = parts[parts.length - 1] ?? '';
+  if (parts.includes('.venv')) return 'a link in a virtualenv: the host runs what it points to';
+  if (name === 'node_modules' || (name === '.bin' && parts[parts.length - 2] === 'node_modules'))
+    return 'a link in place of the npm shims: the host runs what it points to';
+  if (name === '__pycache__' || name === 'site-packages')
+    return 'a link in place of a directory Python loads code from';
+  return undefined;
+}
+
 /** Why the host runs the new state of this effect's path, or undefined (deletions and directories never count). */
 export function hostRunReason(e: Effect): string | undefined {
   if (e.change === 'deleted' || e.change === 'dir' || e.change === 'special') return undefined;
+  if (e.change === 'symlink') return hostRunsPath(e.path) ?? linkedRunDir(e.path);
   if (e.change === 'mode') {
     const added = e.mode !== undefined && (e.mode & EXEC_BITS) !== 0 && ((e.before?.mode ?? 0) & EXEC_BITS) === 0;
     return added ? 'an executable bit was set' : hostRunsPath(e.path);
   }
   const byPlace = hostRunsPath(e.path);
   if (byPlace) return byPlace;
-  if (e.change !== 'symlink' && e.mode !== undefined && (e.mode & EXEC_BITS) !== 0) return 'an executable file';
+  if (e.mode !== undefined && (e.mode & EXEC_BITS) !== 0) return 'an executable file';
   return undefined;
 }
 
@@ -99,11 +121,11 @@ export async function hostRunFiles(
   disposable: PathGlobs,
 ): Promise<HostRunFile[]> {
   const out: HostRunFile[] = [];
-  let budget = HASH_BUDGET;
+  const left = { bytes: HASH_BUDGET };
   for (const e of effects) {
     if (!disposable.matches(e.path)) continue;
     if (e.change === 'renamed' && e.before?.kind === 'dir') {
-      out.push(...movedDirFiles(e, after));
+      out.push(...movedDirFiles(e, after, left));
       continue;
     }
     const why = hostRunReason(e);
@@ -119,11 +141,11 @@ export async function hostRunFiles(
       continue;
     }
     // Past the budget (a large install), a file is listed with its size only: it still holds the run.
-    if (e.bytes > budget) {
+    if (e.bytes > left.bytes) {
       out.push({ path: e.path, change: e.change, bytes: e.bytes, why });
       continue;
     }
-    budget -= e.bytes;
+    left.bytes -= e.bytes;
     let sha256 = await sha256Of(nestedPath(upper, e.path));
     if (sha256 === undefined) {
       const content = after.readFile(e.path);
@@ -137,8 +159,12 @@ export async function hostRunFiles(
 /** Entries of a moved directory walked for files the host runs (a larger one counts as one such file). */
 const MOVED_DIR_WALK = 10_000;
 
-/** The files the host runs inside a pre-existing directory moved into a disposable path (it carries them along). */
-function movedDirFiles(e: Effect, after: TreeView): HostRunFile[] {
+/**
+ * The files the host runs inside a pre-existing directory moved into a disposable path (it carries them along). Their
+ * content is read (synchronously, through the view) within what is left of the run's hash budget; past it a file is
+ * listed unread, and still holds the run.
+ */
+function movedDirFiles(e: Effect, after: TreeView, left: { bytes: number }): HostRunFile[] {
   const out: HostRunFile[] = [];
   const stack = [e.path];
   let seen = 0;
@@ -162,7 +188,12 @@ function movedDirFiles(e: Effect, after: TreeView): HostRunFile[] {
         out.push({ path: p, change: e.change, bytes: 0, linkTarget: link, why });
         continue;
       }
+      if (left.bytes <= 0) {
+        out.push({ path: p, change: e.change, bytes: 0, why: `${why} (past the hash budget: not read)` });
+        continue;
+      }
       const content = after.readFile(p);
+      left.bytes -= content?.length ?? 0;
       out.push({
         path: p,
         change: e.change,
