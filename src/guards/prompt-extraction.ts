@@ -602,7 +602,7 @@ export class PromptFingerprint {
    */
   private asciiWords(text: string): WordIds | undefined {
     const len = text.length;
-    const out = scratchWordIds(len >> 3);
+    const out = scratchWordIds(len);
     let starts = out.starts;
     let ends = out.ends;
     let ids = out.ids;
@@ -696,17 +696,19 @@ function emptyWordIds(capacity: number): WordIds {
 }
 
 /**
- * Scratch arrays for `asciiWords`, grown as needed; kept only up to SCRATCH_KEEP words (6 MB; a larger response's
- * are dropped). A megabyte of one-letter words (`a a a`, the spelled view of hostile text) has half a million: growing
- * fresh arrays to that size on every scan cost more than reading the words.
+ * Scratch arrays for `asciiWords`, kept between scans up to SCRATCH_KEEP words (1.5 MB). A text longer than the kept
+ * arrays can hold gets arrays for as many words as it can have (half its length) at once: a megabyte of one-letter
+ * words (`a a a`, the spelled view of hostile text) has half a million, and growing arrays to that by doubling cost
+ * more than reading the words.
  */
 let scratch: WordIds | undefined;
-const SCRATCH_KEEP = 1 << 19;
+const SCRATCH_KEEP = 1 << 17;
 
-function scratchWordIds(capacity: number): WordIds {
-  const n = Math.max(16, capacity);
+function scratchWordIds(textLength: number): WordIds {
   if (scratch && scratch.starts.length > SCRATCH_KEEP) scratch = undefined;
-  if (!scratch || scratch.starts.length < n) scratch = emptyWordIds(n);
+  const likely = Math.max(16, textLength >> 3);
+  if (!scratch || scratch.starts.length < likely)
+    scratch = emptyWordIds(likely > SCRATCH_KEEP ? (textLength >> 1) + 1 : Math.min(SCRATCH_KEEP, textLength >> 1) + 1);
   scratch.count = 0;
   return scratch;
 }

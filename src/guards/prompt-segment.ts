@@ -71,9 +71,10 @@ function trieOf(vocab: Vocabulary): Trie {
 /**
  * Scratch arrays of the segmentation, kept between calls and grown on demand: a spelled view of hostile text holds a
  * third of a million letters, and four fresh arrays of that size per part, plus a tuple per piece, cost more than the
- * walk itself. A scan is synchronous, so one set serves every call; sets larger than MAX_KEPT are not kept.
+ * walk itself. A scan is synchronous, so one set serves every call; sets larger than MAX_KEPT letters (1.8 MB) are not
+ * kept: a megabyte of spelled text gets arrays of its own, allocated once at their size.
  */
-const MAX_KEPT = 1 << 20;
+const MAX_KEPT = 1 << 16;
 interface Scratch {
   covered: Int32Array;
   pieces: Int32Array;

@@ -56,7 +56,7 @@ function positions(tokens: Int32Array, count: number): Run {
  * again (most of a hostile scan). Not kept above MAX_KEPT_TOKENS entries.
  */
 let kept = new Int32Array(1024);
-const MAX_KEPT_TOKENS = 1 << 20;
+const MAX_KEPT_TOKENS = 1 << 16;
 
 /**
  * Where the digits of a token starting at `i` begin (after `0x` or `\x`), or -1 when no token starts there: a
