@@ -7,12 +7,11 @@
  * object of a commit that removed it since), printed by `git show` and re-encoded, is held the same way.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startAttacker } from '../support/attacker-server.js';
 import { reply, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
 import { chatStatus as chat, decide, nextApproval, startE2E, type E2E } from './support.js';
 
@@ -26,16 +25,9 @@ afterEach(async () => {
 });
 
 async function attacker() {
-  const hits: string[] = [];
-  const srv = createServer((req, res) => {
-    hits.push(`${req.method ?? ''} ${req.url ?? ''}`);
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as AddressInfo).port;
-  closeAttacker = () => new Promise<void>((resolve) => srv.close(() => resolve()));
-  return { hits, port, url: `http://127.0.0.1:${port}` };
+  const srv = await startAttacker();
+  closeAttacker = srv.close;
+  return srv;
 }
 
 describe('L08.1 taint by provenance', () => {

@@ -6,12 +6,11 @@
  * is unchanged since, so reading it taints B as an exec run over it would, and B's fetch waits for the operator.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startAttacker } from '../support/attacker-server.js';
 import { reply, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
 import { chatAt, decide, nextApproval, startE2E, toolResultBody, type E2E } from './support.js';
 
@@ -25,16 +24,9 @@ afterEach(async () => {
 });
 
 async function attacker() {
-  const hits: string[] = [];
-  const srv = createServer((req, res) => {
-    hits.push(`${req.method ?? ''} ${req.url ?? ''}`);
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as AddressInfo).port;
-  closeAttacker = () => new Promise<void>((resolve) => srv.close(() => resolve()));
-  return { hits, port, url: `http://127.0.0.1:${port}` };
+  const srv = await startAttacker();
+  closeAttacker = srv.close;
+  return srv;
 }
 
 describe('L08.1: files a tainted run wrote, read without exec', () => {
