@@ -132,6 +132,13 @@ async function entriesOf(dir: string): Promise<Dirent[] | undefined> {
   }
 }
 
+/**
+ * Whether a listed name can be joined to its directory (`childPath`). A file named with a backslash (a plain name on
+ * Linux) cannot: marking passes it over, since a walk cannot name it either and counts the workspace as holding a
+ * value while it is there. Passing it over keeps it from ending the marking of the run's other files.
+ */
+const plainName = (n: string): boolean => n !== '' && n !== '.' && n !== '..' && !/[/\\\0]/.test(n);
+
 /** Resolves once `p` has settled, either way (its outcome is its own caller's to handle). */
 const settled = (p: Promise<unknown>): Promise<void> => Promise.allSettled([p]).then(() => undefined);
 
@@ -351,7 +358,9 @@ export class WorkspaceSecrets {
     if (changed === undefined) dirs.push(workspace);
     else
       for (const rel of new Set(changed)) {
-        const p = childPath(workspace, ...rel.split('/').filter((s) => s.length > 0));
+        const parts = rel.split('/').filter((s) => s.length > 0);
+        if (!parts.every(plainName)) continue;
+        const p = childPath(workspace, ...parts);
         let st: Stats | undefined;
         try {
           st = await lstat(p);
@@ -364,6 +373,7 @@ export class WorkspaceSecrets {
     for (let dir = dirs.pop(); dir !== undefined && files < this.maxFiles; dir = dirs.pop()) {
       const entries = await entriesOf(dir);
       for (const e of entries ?? []) {
+        if (!plainName(e.name)) continue;
         const p = childPath(dir, e.name);
         if (e.isDirectory()) dirs.push(p);
         if (!e.isFile()) continue;

@@ -60,6 +60,31 @@ describe('written-file marks: bounded in bulwark.db', () => {
     expect(reason).toMatch(/…, and is unchanged since, so it counts as holding a vault value$/);
   });
 
+  it('a file named with a backslash does not keep the rest of its run from being marked', async () => {
+    const file = join(root, 'bulwark.db');
+    db = openDatabase(file);
+    const store = new SqliteWrittenFileStore(db, file);
+    const secrets = new WorkspaceSecrets(new LeakIndex(), { writtenStore: store });
+    const since = Date.now() - 50;
+    for (const name of ['\\', 'a\\', '..x', 'key.txt']) writeFileSync(join(ws, name), 'x\n');
+    await secrets.markWritten(ws, since, 'run one');
+    expect((await store.load(ws)).map((m) => m.path).sort()).toEqual(['..x', 'key.txt']);
+    // Named in the run's effects, likewise.
+    await secrets.markWritten(ws, since, 'run two', ['\\', 'a\\', 'key.txt']);
+    expect((await store.load(ws)).map((m) => [m.path, m.why])).toEqual([
+      ['..x', 'run one'],
+      ['key.txt', 'run two'],
+    ]);
+    const walked = await secrets.walk(ws);
+    expect(walked.ok && walked.value.finding?.reason).toMatch(
+      /^(\.\.x|key\.txt) in the workspace was written by run (one|two)/,
+    );
+    // The walk cannot name the backslash files either: the workspace counts as holding a value while they are there.
+    rmSync(join(ws, '..x'));
+    rmSync(join(ws, 'key.txt'));
+    expect((await secrets.walk(ws)).ok).toBe(false);
+  });
+
   it('a reason leaves with the last mark that names it', async () => {
     const file = join(root, 'bulwark.db');
     db = openDatabase(file);
@@ -90,8 +115,9 @@ describe('written-file marks: bounded in bulwark.db', () => {
     const good = { path: 'ok.txt', ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4, why: 'a run' };
     await store.put(ws, [good], 10);
     for (const bad of [
-      { ...good, path: '../outside.txt' },
-      { ...good, path: '/etc/passwd' },
+      { ...good, path: '' },
+      { ...good, ctimeMs: Number.POSITIVE_INFINITY },
+      { ...good, why: '' },
       { ...good, ino: Number.NaN },
       { ...good, why: 'x'.repeat(MAX_WRITTEN_WHY + 1) },
     ])
