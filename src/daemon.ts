@@ -672,15 +672,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const skills = { shelf: skillShelf(dataDir), narrowing: new SkillNarrowing(stores.skillNarrowing) };
     // write and edit keep what they replace in the same undo journal as exec (when the host has one).
     // L08.1 by provenance: exec runs taint by the workspace they could read, edit by the file it read.
-    const provenance = provenanceTaint({
-      bus,
-      taint: secretTaint,
-      secrets: new WorkspaceSecrets(leaks, {
-        maxFiles: config.net.egress.workspaceScanMaxFiles,
-        indexSize: () => leaks.size,
-        writtenStore: stores.writtenFiles,
-      }),
+    const workspaceSecrets = new WorkspaceSecrets(leaks, {
+      maxFiles: config.net.egress.workspaceScanMaxFiles,
+      indexSize: () => leaks.size,
+      writtenStore: stores.writtenFiles,
     });
+    // Marks of workspaces that are gone can never match a file again: they leave the store before any session.
+    const pruned = await workspaceSecrets.forgetGoneWorkspaces();
+    if (!pruned.ok) logger.warn({ code: pruned.error.code }, pruned.error.message);
+    else if (pruned.value.length > 0)
+      logger.info(
+        { workspaces: pruned.value.length },
+        'forgot the written-file marks of workspaces that no longer exist',
+      );
+    const provenance = provenanceTaint({ bus, taint: secretTaint, secrets: workspaceSecrets });
     const fileTools = createFsTools(
       exec.journal && exec.runner
         ? fileJournal(exec.journal, (ws, turn, paths) => exec.runner?.noteCreated(ws, turn, paths))

@@ -32,7 +32,7 @@ import {
   relativeTo,
   type Result,
 } from '../core/index.js';
-import type { WrittenFile, WrittenFileStore } from './written-file-store.js';
+import { cappedWhy, type WrittenFile, type WrittenFileStore, writtenReason } from './written-file-store.js';
 
 export interface WorkspaceFinding {
   /** Workspace-relative path of the first file that holds a value (or could not be read); '' for the tree. */
@@ -115,7 +115,8 @@ type Stamp = ReturnType<typeof stamp>;
 /** Files written per workspace that count as holding a value while unchanged, at most (the oldest go first). */
 export const MAX_WRITTEN_FILES = 100_000;
 
-type Written = Map<string, Stamp & { readonly reason: string }>;
+/** Per file: its stamp and the run's reason (one string shared by all the files a run marked). */
+type Written = Map<string, Stamp & { readonly why: string }>;
 
 const unchanged = (m: Stamp, s: Stats) =>
   m.ino === s.ino && m.size === s.size && m.mtimeMs === s.mtimeMs && m.ctimeMs === s.ctimeMs;
@@ -130,6 +131,13 @@ async function entriesOf(dir: string): Promise<Dirent[] | undefined> {
     throw cause;
   }
 }
+
+/**
+ * Whether a listed name can be joined to its directory (`childPath`). A file named with a backslash (a plain name on
+ * Linux) cannot: marking passes it over, since a walk cannot name it either and counts the workspace as holding a
+ * value while it is there. Passing it over keeps it from ending the marking of the run's other files.
+ */
+const plainName = (n: string): boolean => n !== '' && n !== '.' && n !== '..' && !/[/\\\0]/.test(n);
 
 /** Resolves once `p` has settled, either way (its outcome is its own caller's to handle). */
 const settled = (p: Promise<unknown>): Promise<void> => Promise.allSettled([p]).then(() => undefined);
@@ -233,6 +241,39 @@ export class WorkspaceSecrets {
     return marks;
   }
 
+  /**
+   * Forgets the written-file marks of every workspace whose directory no longer exists (an agent removed, its
+   * workspace moved): no file there can match a mark again, and the store would keep the rows for ever. Run at the
+   * daemon's start, before any session; the workspaces forgotten, or the store's failure.
+   */
+  async forgetGoneWorkspaces(): Promise<Result<readonly string[], BulwarkError>> {
+    const gone: string[] = [];
+    try {
+      for (const workspace of (await this.writtenStore?.workspaces()) ?? []) {
+        let st: Stats | undefined;
+        try {
+          st = await lstat(workspace);
+        } catch (cause) {
+          const c = code(cause);
+          if (c !== 'ENOENT' && c !== 'ENOTDIR') throw cause;
+        }
+        if (st?.isDirectory()) continue;
+        await this.writtenStore?.forget(workspace);
+        this.written.delete(workspace);
+        gone.push(workspace);
+      }
+    } catch (cause) {
+      return err(
+        bulwarkError(
+          'taint.written_prune',
+          `forgetting the written-file marks of removed workspaces failed: ${describeCause(cause)}; the marks stay (they cost only space) and are looked at again at the next start`,
+          { layer: 'L08.1' },
+        ),
+      );
+    }
+    return ok(gone);
+  }
+
   /** Forgets marks of files changed again or gone, in memory and in the store. */
   private async unmark(workspace: string, marks: Written, names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
@@ -291,7 +332,7 @@ export class WorkspaceSecrets {
       if (code(cause) === 'ENOENT') return undefined;
       throw cause;
     }
-    if (unchanged(wrote, st)) return wrote.reason;
+    if (unchanged(wrote, st)) return writtenReason(name, wrote.why);
     await this.unmark(workspace, marks, [name]);
     return undefined;
   }
@@ -299,6 +340,7 @@ export class WorkspaceSecrets {
   private async markNow(workspace: string, sinceMs: number, why: string, changed?: readonly string[]): Promise<void> {
     const marks = await this.writtenOf(workspace);
     const found: WrittenFile[] = [];
+    const short = cappedWhy(why);
     let files = 0;
     const consider = async (p: string): Promise<void> => {
       let st: Stats;
@@ -310,17 +352,15 @@ export class WorkspaceSecrets {
       }
       if (!st.isFile() || st.ctimeMs < sinceMs) return;
       const name = relativeTo(workspace, p).split('\\').join('/');
-      found.push({
-        path: name,
-        ...stamp(st),
-        reason: `${name} in the workspace was written by ${why}, and is unchanged since, so it counts as holding a vault value`,
-      });
+      found.push({ path: name, ...stamp(st), why: short });
     };
     const dirs: string[] = [];
     if (changed === undefined) dirs.push(workspace);
     else
       for (const rel of new Set(changed)) {
-        const p = childPath(workspace, ...rel.split('/').filter((s) => s.length > 0));
+        const parts = rel.split('/').filter((s) => s.length > 0);
+        if (!parts.every(plainName)) continue;
+        const p = childPath(workspace, ...parts);
         let st: Stats | undefined;
         try {
           st = await lstat(p);
@@ -333,6 +373,7 @@ export class WorkspaceSecrets {
     for (let dir = dirs.pop(); dir !== undefined && files < this.maxFiles; dir = dirs.pop()) {
       const entries = await entriesOf(dir);
       for (const e of entries ?? []) {
+        if (!plainName(e.name)) continue;
         const p = childPath(dir, e.name);
         if (e.isDirectory()) dirs.push(p);
         if (!e.isFile()) continue;
@@ -494,7 +535,8 @@ export class WorkspaceSecrets {
       if (code(cause) === 'ENOENT') return found;
       throw cause;
     }
-    if (unchanged(wrote, st)) return { kind: found.kind, finding: { path: name, reason: wrote.reason } };
+    if (unchanged(wrote, st))
+      return { kind: found.kind, finding: { path: name, reason: writtenReason(name, wrote.why) } };
     await this.unmark(workspace, written, [name]);
     return found;
   }

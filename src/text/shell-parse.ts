@@ -384,6 +384,14 @@ class Lexer {
     let text = '';
     let dynamic = false;
     let glob = false;
+    // Where the text ends in a parameter name an expansion read (`$x`, unquoted or before a closing `"`): the shell
+    // ends the name there, so what quote removal joins to it next is not part of it (`"$x"env` reads `${x}env`).
+    let nameEnd = -1;
+    const join = (piece: string): void => {
+      if (nameEnd === text.length && NAME_CHAR.test(piece[0] ?? '')) text = bracedName(text);
+      text += piece;
+      nameEnd = -1;
+    };
     while (this.i < s.length) {
       const c = s[this.i] as string;
       // Only blanks and operators end a word: bash reads \v, \f and other Unicode spaces as part of it.
@@ -393,14 +401,14 @@ class Lexer {
           this.i += 2;
           continue;
         }
-        text += s[this.i + 1] ?? '';
+        join(s[this.i + 1] ?? '');
         this.i += 2;
         continue;
       }
       if (c === "'") {
         const end = s.indexOf("'", this.i + 1);
         if (end < 0) throw new ParseFailure('unterminated single quote');
-        text += s.slice(this.i + 1, end);
+        join(s.slice(this.i + 1, end));
         this.i = end + 1;
         continue;
       }
@@ -408,7 +416,7 @@ class Lexer {
         let j = this.i + 2;
         while (j < s.length && s[j] !== "'") j += s[j] === '\\' ? 2 : 1;
         if (j >= s.length) throw new ParseFailure("unterminated $'");
-        text += decodeAnsiC(s.slice(this.i + 2, j));
+        join(decodeAnsiC(s.slice(this.i + 2, j)));
         this.i = j + 1;
         continue;
       }
@@ -418,14 +426,15 @@ class Lexer {
         const subs = substitutionsIn(inner);
         this.nested.push(...subs);
         if (subs.length || /\$[A-Za-z_{@*#?$!0-9]/.test(inner)) dynamic = true;
-        text += inner.replace(/\\([$`"\\\n])/g, (_m, ch: string) => (ch === '\n' ? '' : ch));
+        join(inner.replace(/\\([$`"\\\n])/g, (_m, ch: string) => (ch === '\n' ? '' : ch)));
+        if (endsInName(inner)) nameEnd = text.length;
         this.i = end;
         continue;
       }
       if (c === '`') {
         const end = matchBacktick(s, this.i + 1);
         this.nested.push(s.slice(this.i + 1, end - 1).replace(/\\([$`\\])/g, '$1'));
-        text += s.slice(this.i, end);
+        join(s.slice(this.i, end));
         dynamic = true;
         this.i = end;
         continue;
@@ -436,7 +445,7 @@ class Lexer {
         if (arith !== undefined) {
           // Arithmetic runs no command of its own, but bash expands `$(…)` inside it (`$(( a[$(id)] ))`).
           this.nested.push(...substitutionsIn(s.slice(this.i + 3, arith - 2)));
-          text += s.slice(this.i, arith);
+          join(s.slice(this.i, arith));
           dynamic = true;
           this.i = arith;
           continue;
@@ -444,7 +453,7 @@ class Lexer {
         if (n === '(') {
           const end = matchParen(s, this.i + 2);
           this.nested.push(s.slice(this.i + 2, end - 1));
-          text += s.slice(this.i, end);
+          join(s.slice(this.i, end));
           dynamic = true;
           this.i = end;
           continue;
@@ -453,25 +462,50 @@ class Lexer {
           const end = matchBrace(s, this.i + 2);
           const inner = s.slice(this.i + 2, end - 1);
           this.nested.push(...substitutionsIn(inner));
-          text += s.slice(this.i, end);
+          join(s.slice(this.i, end));
           dynamic = true;
           this.i = end;
           continue;
         }
         if (n !== undefined && /[A-Za-z_@*#?$!0-9-]/.test(n)) {
           const m = /^[A-Za-z_][A-Za-z0-9_]*|^[@*#?$!0-9-]/.exec(s.slice(this.i + 1)) as RegExpExecArray;
-          text += '$' + m[0];
+          join('$' + m[0]);
+          if (/^[A-Za-z_]/.test(m[0])) nameEnd = text.length;
           dynamic = true;
           this.i += 1 + m[0].length;
           continue;
         }
       }
       if (c === '*' || c === '?' || c === '[') glob = true;
-      text += c;
+      join(c);
       this.i++;
     }
     return { text, dynamic, glob };
   }
+}
+
+const NAME_CHAR = /[A-Za-z0-9_]/;
+
+/** Where the parameter name `text` ends in starts (after its `$`), or -1 when it ends in none. */
+function trailingName(text: string): number {
+  let i = text.length;
+  while (i > 0 && NAME_CHAR.test(text[i - 1] as string)) i--;
+  return i < text.length && i > 0 && text[i - 1] === '$' && !/[0-9]/.test(text[i] as string) ? i : -1;
+}
+
+/** Whether double-quoted text ends in a parameter name an expansion reads (`$x`, not `\$x`). */
+function endsInName(inner: string): boolean {
+  const at = trailingName(inner);
+  if (at < 0) return false;
+  let slashes = 0;
+  for (let i = at - 2; i >= 0 && inner[i] === '\\'; i--) slashes++;
+  return slashes % 2 === 0;
+}
+
+/** `text` (ending in `$name`) with that name written `${name}`, so text joined to it cannot extend the name. */
+function bracedName(text: string): string {
+  const at = trailingName(text);
+  return at < 0 ? text : `${text.slice(0, at)}{${text.slice(at)}}`;
 }
 
 /** `$(…)` and backtick scripts inside double-quoted text or an expanding heredoc body. */

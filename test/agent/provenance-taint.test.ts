@@ -376,6 +376,8 @@ describe('written-file marks still being recorded', () => {
         kept.push(...files);
       },
       drop: () => Promise.resolve(),
+      workspaces: () => Promise.resolve([]),
+      forget: () => Promise.resolve(0),
     };
     const prov = provenanceTaint({
       bus: new EventBus(),

@@ -77,6 +77,8 @@ describe('a written-file mark the store could not keep', () => {
       load: () => Promise.resolve([]),
       put: () => Promise.reject(new Error('disk I/O error')),
       drop: () => Promise.resolve(),
+      workspaces: () => Promise.resolve([]),
+      forget: () => Promise.resolve(0),
     };
     const secrets = new WorkspaceSecrets(leaks, { writtenStore: store });
     const since = Date.now() - 20;

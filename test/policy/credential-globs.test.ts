@@ -118,3 +118,37 @@ describe('L27: parameter expansions that join a credential file’s name (R22)',
     expect(exec(command).classes).not.toContain('credential');
   });
 });
+
+describe('L27: a quote boundary ends a parameter name (quote removal must not merge "$x"env into $xenv)', () => {
+  it.each([
+    ['cat "$x"env', '.env'],
+    ["cat $x'env'", '.env'],
+    ['cat $x\\env', '.env'],
+    ['cat "$x""env"', '.env'],
+    ["cat $x$'env'", '.env'],
+    ['cat < "$x"env', '.env'],
+    ['cat "$d"/."$x"ssh/config', '/.ssh/config'],
+    ['cat "$x"credentials', 'credentials'],
+  ])('%s is credential (names %s)', (command, named) => {
+    const c = exec(command);
+    expect(c.classes).toContain('credential');
+    expect(c.reasons.join(' ')).toContain(`credential file ${named}`);
+  });
+
+  it.each([
+    'cat "$HOME"/notes.txt',
+    'cat "$dir"env.example.txt',
+    'cat "$dir"/env',
+    'cp "$src"_backup.txt out/',
+    'cat "$x"',
+    'echo "$greeting"world',
+    'cat "pre$x"env',
+  ])('%s is not credential (the word can name no credential file)', (command) => {
+    expect(exec(command).classes).not.toContain('credential');
+  });
+
+  it('keeps the name apart in the word the policy sees', () => {
+    const c = exec('cat "$x"env');
+    expect(c.reasons.join(' ')).toContain('touches ${x}env');
+  });
+});

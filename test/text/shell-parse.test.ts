@@ -23,6 +23,16 @@ describe('shell parser', () => {
     expect(cmds[2]?.pipeline).not.toBe(cmds[1]?.pipeline);
   });
 
+  it('ends a parameter name at a quote boundary: what quote removal joins to it is not part of the name', () => {
+    expect(argvs(`cat "$x"env $x'env' $x\\env "$x""env" x"$y"_z`)).toEqual([
+      ['cat', '${x}env', '${x}env', '${x}env', '${x}env', 'x${y}_z'],
+    ]);
+    // Unchanged where nothing joins it, where a separator follows, and where the `$` was literal.
+    expect(argvs(`cat "$HOME"/notes.txt "$x" "$1"0 '$x'env "\\$x"env "\\\\$x"env`)).toEqual([
+      ['cat', '$HOME/notes.txt', '$x', '$10', '$xenv', '$xenv', '\\${x}env'],
+    ]);
+  });
+
   it('removes quotes the way the shell does', () => {
     expect(argvs(`\\r"m" '-rf' "/"`)).toEqual([['rm', '-rf', '/']]);
     expect(argvs(`$'\\x72\\x6d' $'\\055rf' $'\\u002f'`)).toEqual([['rm', '-rf', '/']]);
