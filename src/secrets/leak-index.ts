@@ -38,7 +38,7 @@ import {
 import { encodedForms, isCharacterForm, isWindow, type EncodedForm, type LeakEncoding } from './encodings.js';
 import { decodedRunsViews, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
-import { withoutNuls } from './wide-text.js';
+import { nulFreeTailStart, withoutNuls } from './wide-text.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
 import {
   GROW_SEPARATOR_RUN,
@@ -670,6 +670,13 @@ export class LeakIndex implements LeakScanner {
     const run = openDecodedRun(text, at);
     const openRun = run ? Math.max(openTail(run.text), spelledTail(run.text)) : 0;
     if (run && openRun > 0) from = Math.min(from, run.toRaw(run.text.length - openRun, run.text.length)[0]);
+    // UTF-16 text read a byte at a time, as `scan` reads it: the NUL-free copy of the tail (NULs between the
+    // characters stretch a form over twice its length or more, past `at`).
+    const wideAt = nulFreeTailStart(text, longest);
+    const narrow = text.indexOf('\0', wideAt) >= 0 ? withoutNuls(text.slice(wideAt)) : undefined;
+    const openNarrow = narrow ? openTail(narrow.text) : 0;
+    if (narrow && openNarrow > 0)
+      from = Math.min(from, wideAt + narrow.toRaw(narrow.text.length - openNarrow, narrow.text.length)[0]);
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
     // Text spelling part of a windowed value: a window hit later may grow back over it.
