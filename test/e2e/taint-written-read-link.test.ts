@@ -5,13 +5,12 @@
  * session B reads it with `read` and sends it: B's fetch must wait for the operator as it does without the link.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startAttacker } from '../support/attacker-server.js';
 import { reply, type FakeReply, type FakeRequest } from '../support/fake-provider.js';
 import { chatAt, decide, nextApproval, startE2E, toolResultBody, type E2E } from './support.js';
 
@@ -23,22 +22,11 @@ afterEach(async () => {
   for (const f of cleanup.splice(0)) await f();
 });
 
-async function attacker() {
-  const hits: string[] = [];
-  const srv = createServer((req, res) => {
-    hits.push(`${req.method ?? ''} ${req.url ?? ''}`);
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as AddressInfo).port;
-  cleanup.push(() => new Promise<void>((resolve) => srv.close(() => resolve())));
-  return { hits, port, url: `http://127.0.0.1:${port}` };
-}
-
 describe('L08.1: files a tainted run wrote, read through a linked workspace path', () => {
   it('read of the shifted file taints the later session, so its fetch is held', async () => {
     const secret = `sk_live_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}`;
-    const atk = await attacker();
+    const atk = await startAttacker();
+    cleanup.push(() => atk.close());
     const script = (req: FakeRequest): FakeReply => {
       const user = JSON.stringify(req.messages.find((m) => m.role === 'user') ?? {});
       const tools = req.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
