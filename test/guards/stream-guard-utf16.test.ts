@@ -50,6 +50,16 @@ describe('stream guard with a vault value in UTF-16 read a byte at a time', () =
       }
     });
 
+  it('a passphrase with another control character between its characters: as the whole-text guard', () => {
+    const guard = guardWith('PASS', PASSPHRASE);
+    const text = `The file holds: ${[...PASSPHRASE].join('\x01')} and nothing more.`;
+    const whole = guard.scanText(text, CTX);
+    if (!whole.ok) throw new Error(whole.error.message);
+    expect(whole.value.text).not.toContain('c\x01o\x01r');
+    for (const sizes of [[1], [5], [64]])
+      expect(streamed(guard, text, sizes), JSON.stringify(sizes)).toBe(whole.value.text);
+  });
+
   it('NULs elsewhere in the response do not change what a later stretch of the stream finds', () => {
     const value = ['hunter', '7', 'Xq'].join('');
     const guard = guardWith('PASS', value);

@@ -51,6 +51,18 @@ describe('a vault value in UTF-16', () => {
       }
   });
 
+  it('other control characters between the characters (which a terminal shows as nothing) are read without them', () => {
+    for (const sep of ['\x01', '\x1b', '\x7f', '\u0085']) {
+      const text = `key: ${[...VALUE].join(sep)} (end)`;
+      const hits = index().scan(text);
+      expect(
+        hits.map((h) => h.secretName),
+        JSON.stringify(sep),
+      ).toContain('DEPLOY_KEY');
+      expect(hits.some((h) => h.start <= 6 && h.end >= text.indexOf(' (end)') - 1)).toBe(true);
+    }
+  });
+
   it('ordinary UTF-16 text and a few NULs find nothing', () => {
     const other = Buffer.from('The quarterly report is attached; nothing secret here.', 'utf16le');
     expect(index().scan(`a ${other.toString('base64')} b ${other.toString('latin1')} c`)).toEqual([]);
