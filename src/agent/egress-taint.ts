@@ -85,21 +85,27 @@ export class SecretTaint {
   }
 
   /**
-   * Resolves once every check under way for any session has settled, or after `timeoutMs` (a shutdown must not hang on
-   * a walk of a huge workspace); true when all settled. A daemon that stops waits here before closing its stores, so
-   * the marks of a run that just ended are on record for the next start.
+   * Resolves once every check under way for any session has settled, checks that begin meanwhile too (a turn still
+   * running when the daemon stops, a Telegram one, ends its run and starts its marking), or after `timeoutMs` (a
+   * shutdown must not hang on a walk of a huge workspace); true when all settled. A daemon that stops waits here before
+   * closing its stores, so the marks of a run that just ended are on record for the next start.
    */
   async settled(timeoutMs: number): Promise<boolean> {
-    const all = [...this.pending.values()].flatMap((set) => [...set]);
-    if (all.length === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([Promise.all(all).then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const all = [...this.pending.values()].flatMap((set) => [...set]);
+      if (all.length === 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), left);
+      });
+      try {
+        if (!(await Promise.race([Promise.all(all).then(() => true), timeout]))) return false;
+      } finally {
+        clearTimeout(timer);
+      }
     }
   }
 

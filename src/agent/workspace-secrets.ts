@@ -12,7 +12,7 @@
  * there; a link's target inside the workspace is walked as itself). FIFOs, sockets and devices are not read.
  */
 import { constants } from 'node:fs';
-import { open, lstat, readdir } from 'node:fs/promises';
+import { open, lstat, readdir, realpath } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import { fileSource, bufferSource } from './compressed-reading/byte-source.js';
 import { readCompressed, TAR_HEAD } from './compressed-reading/compressed-content.js';
@@ -315,14 +315,18 @@ export class WorkspaceSecrets {
   }
 
   /**
-   * Why `file` (a path inside `workspace`, both real) counts as holding a value because a run of a tainted session
+   * Why `file` (a real path inside `workspace`, which may lie under a link) counts as holding a value because a run of a tainted session
    * wrote it and it is unchanged since, or undefined; waits for the markings under way in the workspace first. A tool
    * that shows a file's content (read) or answers from it (edit) asks this as a run's walk does.
    */
   async writtenReason(workspace: string, file: string): Promise<string | undefined> {
     await this.marked(workspace);
     const marks = await this.writtenOf(workspace);
-    const name = relativeTo(workspace, file).split('\\').join('/');
+    // `file` is a real path (safePath resolves links); the marks are named from the workspace as configured, which may
+    // lie under a link (a data directory reached through one): named from the workspace's real path, they agree.
+    const name = relativeTo(await realpath(workspace), file)
+      .split('\\')
+      .join('/');
     const wrote = marks.get(name);
     if (!wrote) return undefined;
     let st: Stats;

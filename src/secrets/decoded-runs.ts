@@ -158,7 +158,9 @@ function decodeRun(
 /**
  * UTF-16 text in the decoded bytes (PowerShell 5's `Out-File`, `.reg` exports, then base64 or hex): stretches of
  * printable characters each followed by a zero byte (little-endian; big-endian is the same read one byte later, its
- * last character without the zero), of at least `minKept` characters.
+ * last character without the zero), of at least `minKept` characters. A printable byte that ends a stretch is its
+ * last character: in big-endian text the byte after it is the high byte of the next character, which is not zero
+ * past U+00FF (`…N` then `—` or `中`); in little-endian text it is one spurious character at the end.
  */
 function wideStretches(bytes: Buffer, start: number, end: number, hex: boolean, out: Stretches, minKept: number): void {
   const n = bytes.length;
@@ -171,7 +173,7 @@ function wideStretches(bytes: Buffer, start: number, end: number, hex: boolean, 
     let j = k;
     while (j + 1 < n && printable(bytes[j] as number) && bytes[j + 1] === 0) j += 2;
     let chars = (j - k) / 2;
-    if (j === n - 1 && printable(bytes[j] as number)) chars++;
+    if (j < n && printable(bytes[j] as number)) chars++;
     if (chars >= minKept) out.addWide(bytes, k, chars, start, end, hex);
     k = Math.max(j, k + 1);
   }

@@ -38,7 +38,7 @@ import {
 import { encodedForms, isCharacterForm, isWindow, type EncodedForm, type LeakEncoding } from './encodings.js';
 import { decodedRunsViews, openDecodedRun } from './decoded-runs.js';
 import { hexDumpView } from './hex-dump.js';
-import { withoutNuls } from './wide-text.js';
+import { controlFreeTailStart, withoutControls } from './wide-text.js';
 import { MAX_WORD_GAP, wordSwapped32View } from './hex-words32.js';
 import {
   GROW_SEPARATOR_RUN,
@@ -588,8 +588,9 @@ export class LeakIndex implements LeakScanner {
         if (!inside) add({ ...f, start: s, end: t });
       }
     }
-    // UTF-16 text read a byte at a time: every form, in a copy without the NULs between the characters.
-    const narrow = withoutNuls(text);
+    // UTF-16 text read a byte at a time, or a value with other control characters between its characters: every form,
+    // in a copy without them.
+    const narrow = withoutControls(text);
     if (narrow) {
       matcher.forEachMatch(narrow.text, (pattern, start, end) => {
         const e = this.entries[pattern] as Entry;
@@ -598,7 +599,7 @@ export class LeakIndex implements LeakScanner {
           start: s,
           end: t,
           secretName: e.secretName,
-          encoding: `utf16+${e.encoding}`,
+          encoding: `controls-dropped+${e.encoding}`,
           partial: isWindow(e.encoding),
           window: e.window,
         });
@@ -670,6 +671,13 @@ export class LeakIndex implements LeakScanner {
     const run = openDecodedRun(text, at);
     const openRun = run ? Math.max(openTail(run.text), spelledTail(run.text)) : 0;
     if (run && openRun > 0) from = Math.min(from, run.toRaw(run.text.length - openRun, run.text.length)[0]);
+    // UTF-16 text read a byte at a time (or other control characters between a value's), as `scan` reads it: the
+    // tail without them (they stretch a form over twice its length or more, past `at`).
+    const wideAt = controlFreeTailStart(text, longest);
+    const narrow = withoutControls(text.slice(wideAt));
+    const openNarrow = narrow ? openTail(narrow.text) : 0;
+    if (narrow && openNarrow > 0)
+      from = Math.min(from, wideAt + narrow.toRaw(narrow.text.length - openNarrow, narrow.text.length)[0]);
     // A code at the end, or the start of one, may begin a form the codes after it complete.
     from = Math.min(from, at + pendingCharCode(tail));
     // Text spelling part of a windowed value: a window hit later may grow back over it.

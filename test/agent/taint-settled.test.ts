@@ -19,6 +19,30 @@ describe('SecretTaint.settled', () => {
     expect(done).toBe(2);
   });
 
+  it('waits for a check that begins while it waits (a run that ends during the shutdown)', async () => {
+    const taint = new SecretTaint();
+    let marked = false;
+    const later = (ms: number, then?: () => void) =>
+      new Promise<void>((r) =>
+        setTimeout(() => {
+          then?.();
+          r();
+        }, ms),
+      );
+    // The walk ends, and only then does the run's marking begin.
+    taint.track(
+      'a',
+      later(20, () =>
+        taint.track(
+          'a',
+          later(40, () => (marked = true)),
+        ),
+      ),
+    );
+    expect(await taint.settled(5_000)).toBe(true);
+    expect(marked).toBe(true);
+  });
+
   it('gives up after the timeout and says so', async () => {
     const taint = new SecretTaint();
     taint.track('a', new Promise<void>(() => undefined));

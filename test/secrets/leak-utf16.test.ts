@@ -34,6 +34,35 @@ describe('a vault value in UTF-16', () => {
       expect(covered, JSON.stringify(hits)).toBe(true);
     });
 
+  it('big-endian: a value followed by a character past U+00FF keeps its last character', () => {
+    // Short: no windows, so only the whole value can be found.
+    const short = ['hunter', '2Xq9'].join('');
+    const li = new LeakIndex();
+    li.register('PIN', short);
+    for (const next of ['\u2014', '\u4e2d'])
+      for (const enc of ['base64', 'hex'] as const) {
+        const be = Buffer.from(short + next, 'utf16le')
+          .swap16()
+          .toString(enc);
+        expect(
+          li.scan(`out ${be} end`).map((h) => h.secretName),
+          `${enc} ${next}`,
+        ).toEqual(['PIN']);
+      }
+  });
+
+  it('other control characters between the characters (which a terminal shows as nothing) are read without them', () => {
+    for (const sep of ['\x01', '\x1b', '\x7f', '\u0085']) {
+      const text = `key: ${[...VALUE].join(sep)} (end)`;
+      const hits = index().scan(text);
+      expect(
+        hits.map((h) => h.secretName),
+        JSON.stringify(sep),
+      ).toContain('DEPLOY_KEY');
+      expect(hits.some((h) => h.start <= 6 && h.end >= text.indexOf(' (end)') - 1)).toBe(true);
+    }
+  });
+
   it('ordinary UTF-16 text and a few NULs find nothing', () => {
     const other = Buffer.from('The quarterly report is attached; nothing secret here.', 'utf16le');
     expect(index().scan(`a ${other.toString('base64')} b ${other.toString('latin1')} c`)).toEqual([]);
